@@ -1,0 +1,35 @@
+"""Input devices: each module turns one kind of hardware into Scans, and nothing more.
+
+Modules are imported only when a configured device needs them, so a kiosk with a serial
+scanner does not need OpenCV, and the core never imports any of them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from kiosk.devices.base import Device, DeviceError
+
+# type in config.toml → "module:factory"; the factory takes the validated device dict.
+FACTORIES = {
+    "replay": "kiosk.devices.replay:ReplayDevice",
+}
+
+
+def build_device(options: dict[str, Any]) -> Device:
+    target = FACTORIES.get(options["type"])
+    if target is None:
+        raise DeviceError(f"device {options['id']}: type {options['type']!r} is not available")
+    module_name, factory = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise DeviceError(
+            f"device {options['id']}: {options['type']} support needs {exc.name}; "
+            "install it with: make install"
+        ) from exc
+    return getattr(module, factory)(options)
+
+
+__all__ = ["Device", "DeviceError", "build_device"]

@@ -1,0 +1,26 @@
+"""What every device is to the supervisor: something that turns hardware into Scans.
+
+A device's ``run`` blocks, calling ``emit`` for each scan, until ``stop`` is set (return) or
+the hardware fails (raise DeviceError / OSError: the supervisor reconnects with backoff).
+Returning while ``stop`` is not set means the source is exhausted (a replay file's end).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from kiosk.scan import Scan
+
+Emit = Callable[[Scan], Any]
+
+
+class DeviceError(RuntimeError):
+    """A device problem phrased for a technician: what failed and how to fix it."""
+
+
+class Device(Protocol):
+    id: str
+
+    def run(self, emit: Emit, stop: threading.Event) -> None: ...

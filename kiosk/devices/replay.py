@@ -1,0 +1,70 @@
+"""Replay: payloads from a file or standard input, one per line, for demos, tests and
+field captures sent in by technicians.
+
+A line is the payload's UTF-8 bytes; a line ``hex:…`` is raw bytes in hex, for payloads that
+are not text. Blank lines are skipped. ``delay_ms`` paces the lines like a queue of people.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from kiosk.devices.base import DeviceError, Emit
+from kiosk.scan import Scan
+
+
+def parse_line(line: bytes) -> bytes | None:
+    """One replay line → payload bytes (None for a blank line)."""
+    line = line.rstrip(b"\r\n")
+    if not line.strip():
+        return None
+    if line.startswith(b"hex:"):
+        try:
+            return bytes.fromhex(line[4:].decode("ascii"))
+        except ValueError as exc:
+            raise DeviceError(f"replay line {line[:40]!r}: bad hex ({exc})") from None
+    return line
+
+
+class ReplayDevice:
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.id: str = options["id"]
+        self.lane: str = options.get("lane", "toggle")
+        self.path: str = options.get("path", "-")
+        self.delay = options.get("delay_ms", 0) / 1000
+        self.loop: bool = options.get("loop", False)
+
+    def _open(self) -> BinaryIO:
+        if self.path == "-":
+            return sys.stdin.buffer
+        try:
+            return Path(self.path).open("rb")
+        except OSError as exc:
+            raise DeviceError(f"replay {self.id}: cannot open {self.path}: {exc.strerror}") from exc
+
+    def payloads(self, stream: BinaryIO) -> Iterator[bytes]:
+        for line in stream:
+            payload = parse_line(line)
+            if payload is not None:
+                yield payload
+
+    def run(self, emit: Emit, stop: threading.Event) -> None:
+        while not stop.is_set():
+            stream = self._open()
+            try:
+                for payload in self.payloads(stream):
+                    if stop.is_set():
+                        return
+                    emit(Scan(payload=payload, device_id=self.id, lane=self.lane,
+                              source="replay"))
+                    if self.delay and stop.wait(self.delay):
+                        return
+            finally:
+                if stream is not sys.stdin.buffer:
+                    stream.close()
+            if not self.loop or self.path == "-":
+                return

@@ -1,0 +1,55 @@
+"""Entry ids: UUIDv7 (RFC 9562), created on the kiosk.
+
+Globally unique so a reinstalled kiosk never collides with what the centre already holds,
+and time-ordered so "oldest first" is simply "by id". Python 3.11 has no uuid7, hence this.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+
+
+def uuid7(now_ms: int | None = None) -> str:
+    """A UUIDv7 string, strictly increasing within this process even within one millisecond.
+
+    The 12-bit ``rand_a`` field is a counter seeded at random each millisecond (RFC 9562
+    method 1); if it overflows, the timestamp is advanced by a millisecond.
+    """
+    global _last_ms, _counter
+    with _lock:
+        ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+        if ms <= _last_ms:
+            _counter += 1
+            if _counter > 0xFFF:
+                _last_ms += 1
+                _counter = 0
+            ms = _last_ms
+        else:
+            _counter = int.from_bytes(os.urandom(2), "big") & 0x7FF
+        _last_ms = ms
+        rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+        value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | _counter << 64 | 0b10 << 62 | rand_b
+    return str(uuid.UUID(int=value))
+
+
+def uuid7_time_ms(text: str) -> int:
+    return uuid.UUID(text).int >> 80
+
+
+def boot_id() -> str:
+    """This boot's id, so monotonic times can be compared only within one boot."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return _PROCESS_BOOT_ID
+
+
+_PROCESS_BOOT_ID = "process-" + uuid.uuid4().hex

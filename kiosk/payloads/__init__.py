@@ -1,0 +1,52 @@
+"""Payload bytes → Identity (CCCD, PC-Covid, HC1, other) or Rejection.
+
+``decode`` never raises: whatever a stranger's code holds, the answer is an Identity (kept
+raw as ``other`` when nothing better fits) or a Rejection with a reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kiosk.payloads.cccd import decode_cccd, looks_like_cccd
+from kiosk.payloads.hc1 import PREFIX as HC1_PREFIX
+from kiosk.payloads.hc1 import decode_hc1
+from kiosk.payloads.identity import Identity, Rejection, payload_key
+from kiosk.payloads.pccovid import decode_pccovid, looks_like_pccovid
+from kiosk.scan import QR_MAX_CHARS
+
+__all__ = ["Identity", "Rejection", "clean", "decode"]
+
+_BOM = "\ufeff"
+
+
+def clean(raw: bytes) -> bytes:
+    """Strip what scanners add around a payload: a byte-order mark, trailing CR/LF, NULs."""
+    data = raw
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.rstrip(b"\r\n\x00")
+
+
+def decode(raw: bytes, *, today: dt.date | None = None) -> Identity | Rejection:
+    data = clean(raw)
+    if not data.strip():
+        return Rejection("empty", "")
+    if len(data) > QR_MAX_CHARS * 4:
+        return Rejection("too_large", f"{len(data)} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return Identity(kind="other", subject_key=payload_key(data), raw=data,
+                        extra={"encoding": "binary"})
+    text = text.lstrip(_BOM)
+    if len(text) > QR_MAX_CHARS:
+        return Rejection("too_large", f"{len(text)} characters")
+    if text.startswith(HC1_PREFIX):
+        return decode_hc1(text, data)
+    fields = text.split("|")
+    if looks_like_pccovid(fields):
+        return decode_pccovid(fields, data)
+    if looks_like_cccd(fields):
+        return decode_cccd(fields, data, today=today or dt.date.today())
+    return Identity(kind="other", subject_key=payload_key(data), raw=data)

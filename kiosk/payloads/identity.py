@@ -1,0 +1,62 @@
+"""What a payload says about a person, and why a payload was refused."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A person (or, for kind ``other``, a thing) as read from one code.
+
+    ``subject_key`` is what duplicates and "who is inside" are keyed on: ``doc:<number>`` when
+    the document number is known in full, so a CCCD and a PC-Covid code of the same person
+    agree; otherwise a stable hash of what the code does say. ``match_key`` (document suffix,
+    ASCII name, birth year) lets a code whose number is masked find the full number seen before.
+    """
+
+    kind: str
+    subject_key: str
+    raw: bytes
+    document_number: str | None = None
+    name: str | None = None
+    birth_date: str | None = None
+    gender: str | None = None
+    address: str | None = None
+    issue_date: str | None = None
+    match_key: str | None = None
+    document_masked: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A payload that must not be recorded, with a reason an officer can act on."""
+
+    code: str
+    detail: str = ""
+
+
+def document_key(number: str) -> str:
+    return "doc:" + number.strip().upper()
+
+
+def payload_key(raw: bytes) -> str:
+    return "raw:" + hashlib.sha256(raw).hexdigest()[:32]
+
+
+def fold_name(name: str) -> str:
+    """Upper-case ASCII without diacritics: how PC-Covid writes names (Đ has no decomposition)."""
+    name = name.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFKD", name)
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(ascii_only.upper().split())
+
+
+def make_match_key(document: str, name: str, birth_year: str) -> str | None:
+    suffix = document[-6:]
+    if len(suffix) < 6 or not suffix.isdigit() or not birth_year.isdigit():
+        return None
+    return f"m:{suffix}|{fold_name(name)}|{birth_year}"

@@ -1,0 +1,62 @@
+"""Manual entries: a person without a code, typed in by the officer.
+
+Recorded through the same pipeline as scans, with kind ``manual`` and the form as JSON bytes
+for the raw payload, so the centre sees exactly what was typed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+
+from kiosk.payloads.identity import (
+    Identity,
+    Rejection,
+    document_key,
+    fold_name,
+    payload_key,
+)
+
+_DOCUMENT = re.compile(r"\d{9}|\d{12}|[A-Z]\d{7,8}")
+_PHONE = re.compile(r"(\+84|0)\d{9,10}")
+
+
+@dataclass(frozen=True)
+class ManualEntry:
+    name: str
+    document_number: str = ""
+    phone: str = ""
+    address: str = ""
+    reason: str = ""
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True).encode()
+
+
+def decode_manual(entry: ManualEntry) -> Identity | Rejection:
+    name = " ".join(entry.name.split())
+    document = entry.document_number.replace(" ", "").upper()
+    phone = re.sub(r"[\s.-]", "", entry.phone)
+    if len(name) < 2:
+        return Rejection("manual_bad_field", "name / họ tên")
+    if document and not _DOCUMENT.fullmatch(document):
+        return Rejection("manual_bad_field",
+                         f"document {document!r}: 9 or 12 digits, or a passport number")
+    if phone and not _PHONE.fullmatch(phone):
+        return Rejection("manual_bad_field", f"phone {entry.phone!r}")
+    if not document and not phone:
+        return Rejection("manual_bad_field", "document number or phone / CCCD hoặc số điện thoại")
+    raw = entry.to_bytes()
+    subject = document_key(document) if document else payload_key(
+        f"{fold_name(name)}|{phone}".encode())
+    extra = {k: v for k, v in (("phone", phone), ("reason", entry.reason.strip())) if v}
+    return Identity(
+        kind="manual",
+        subject_key=subject,
+        raw=raw,
+        document_number=document or None,
+        name=name,
+        address=entry.address.strip() or None,
+        extra=extra,
+    )

@@ -1,0 +1,58 @@
+"""PC-Covid personal QR codes (Decision 1405/QĐ-BTTTT v1.1).
+
+    DOC_NUMBER|FULL NAME UPPER NO DIACRITICS|YYYY-MM-DD|DECLARANT_TYPE|QID|EXT
+
+The document number's first characters and the birth day/month may be masked with ``*``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kiosk.payloads.identity import (
+    Identity,
+    Rejection,
+    document_key,
+    make_match_key,
+    payload_key,
+)
+
+_DOB = re.compile(r"(\d{4})-([\d*]{2})-([\d*]{2})")
+_DOC = re.compile(r"[0-9A-Z*]{6,20}")
+
+
+def looks_like_pccovid(fields: list[str]) -> bool:
+    return (
+        len(fields) == 6
+        and bool(_DOB.fullmatch(fields[2].strip()))
+        and fields[3].strip() in ("0", "1")
+    )
+
+
+def decode_pccovid(fields: list[str], raw: bytes) -> Identity | Rejection:
+    doc, name, dob, declarant, qid, ext = (f.strip() for f in fields)
+    doc = doc.upper()
+    if not _DOC.fullmatch(doc) or doc.strip("*") == "":
+        return Rejection("pccovid_bad_field", f"document number {doc!r}")
+    if not name:
+        return Rejection("pccovid_bad_field", "name is empty")
+    if qid and not qid.isdigit():
+        return Rejection("pccovid_bad_field", f"QID {qid!r}: expected digits")
+    year = _DOB.fullmatch(dob).group(1)  # type: ignore[union-attr]
+    masked = "*" in doc
+    match_key = make_match_key(doc, name, year)
+    if masked:
+        subject = payload_key(f"{doc}|{name}|{dob}".encode()) if match_key is None else match_key
+    else:
+        subject = document_key(doc)
+    return Identity(
+        kind="pccovid",
+        subject_key=subject,
+        raw=raw,
+        document_number=doc,
+        name=name,
+        birth_date=dob,
+        match_key=match_key,
+        document_masked=masked,
+        extra={"declarant_type": declarant, "qid": qid, "ext": ext},
+    )

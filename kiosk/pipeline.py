@@ -1,0 +1,191 @@
+"""Scan → ScanResult: decode, duplicate policy, direction, durable write, then tell listeners.
+
+The decision and the write happen in one ``BEGIN IMMEDIATE`` transaction, so two devices
+scanning the same person at once cannot both be "first", and a result says "accepted" only
+after COMMIT returned.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk import messages
+from kiosk.ids import boot_id, uuid7
+from kiosk.payloads import Identity, Rejection, decode
+from kiosk.payloads.manual import ManualEntry, decode_manual
+from kiosk.scan import Direction, Scan, ScanResult, Status
+from kiosk.store import INSIDE_WINDOW, LastMovement, Store, StoreError, utc_iso
+
+log = logging.getLogger(__name__)
+Listener = Callable[[ScanResult], None]
+
+
+@dataclass(frozen=True)
+class Policy:
+    checkpoint_id: str
+    kiosk_id: str
+    duplicate_window_seconds: int = 300
+    duplicate_policy: str = "warn"
+    default_direction: str = "in"
+    language: str = "vi"
+    operator: str = ""
+
+
+class Pipeline:
+    def __init__(self, store: Store, policy: Policy) -> None:
+        self.store = store
+        self.policy = policy
+        self.boot_id = boot_id()
+        self._listeners: list[Listener] = []
+        self._listeners_lock = threading.Lock()
+        self.operator_direction = policy.default_direction
+        """What a "toggle" lane records: the officer's switch (in / out / auto)."""
+
+    # -- listeners ------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        with self._listeners_lock:
+            self._listeners.append(listener)
+        return lambda: self._unsubscribe(listener)
+
+    def _unsubscribe(self, listener: Listener) -> None:
+        with self._listeners_lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def _notify(self, result: ScanResult) -> None:
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(result)
+            except Exception:  # a broken screen must not stop the queue
+                log.exception("listener %r failed", listener)
+
+    # -- entry points ---------------------------------------------------------------------
+    def submit(self, scan: Scan) -> ScanResult:
+        """Thread-safe; called by every device thread."""
+        return self._finish(scan, decode(scan.payload))
+
+    def submit_manual(self, entry: ManualEntry, device_id: str = "manual") -> ScanResult:
+        scan = Scan(payload=entry.to_bytes(), device_id=device_id, source="manual")
+        return self._finish(scan, decode_manual(entry))
+
+    def set_direction(self, direction: str) -> None:
+        if direction not in ("in", "out", "auto"):
+            raise ValueError(f"direction must be in, out or auto, not {direction!r}")
+        self.operator_direction = direction
+
+    # -- the decision ---------------------------------------------------------------------
+    def _finish(self, scan: Scan, decoded: Identity | Rejection) -> ScanResult:
+        if isinstance(decoded, Rejection):
+            result = self._refuse(scan, decoded)
+        else:
+            try:
+                result = self._record(scan, decoded)
+            except StoreError as exc:
+                log.error("scan from %s NOT recorded: %s", scan.device_id, exc)
+                result = self._result(Status.REJECTED, scan, decoded, code="storage_error",
+                                      detail=str(exc))
+        self._notify(result)
+        return result
+
+    def _refuse(self, scan: Scan, rejection: Rejection) -> ScanResult:
+        try:
+            self.store.insert_refused({
+                "id": uuid7(), "scanned_at": utc_iso(scan.wall_time),
+                "device_id": scan.device_id, "reason_code": rejection.code,
+                "detail": rejection.detail, "payload": scan.payload,
+            })
+        except StoreError as exc:  # the refusal is still shown; only its log line is lost
+            log.error("could not log refused scan: %s", exc)
+        return self._result(Status.REJECTED, scan, None, code=rejection.code,
+                            detail=rejection.detail)
+
+    def _intended_direction(self, scan: Scan) -> str:
+        lane = scan.lane if scan.lane in ("in", "out", "auto") else self.operator_direction
+        return lane
+
+    def _record(self, scan: Scan, identity: Identity) -> ScanResult:
+        policy = self.policy
+        with self.store.transaction() as conn:
+            subject = identity.subject_key
+            if identity.document_masked and identity.match_key:
+                subject = self.store.subject_for_match(identity.match_key) or subject
+            last = self.store.last_movement(subject, policy.checkpoint_id)
+            intended = self._intended_direction(scan)
+            direction = _resolve(intended, last, scan.wall_time)
+            duplicate = (
+                last is not None
+                and policy.duplicate_policy != "allow"
+                and 0 <= scan.wall_time - last.scanned_at.timestamp()
+                < policy.duplicate_window_seconds
+                and (intended == "auto" or direction == last.direction)
+            )
+            if duplicate and policy.duplicate_policy == "block":
+                assert last is not None
+                return self._result(Status.DUPLICATE, scan, identity, code="blocked_duplicate",
+                                    direction=last.direction, previous=last)
+            if duplicate:
+                assert last is not None
+                direction = last.direction
+            entry_id = uuid7()
+            self.store.insert_entry(conn, {
+                "id": entry_id,
+                "checkpoint_id": policy.checkpoint_id,
+                "kiosk_id": policy.kiosk_id,
+                "device_id": scan.device_id,
+                "lane": scan.lane,
+                "direction": direction,
+                "status": "duplicate" if duplicate else "accepted",
+                "duplicate_of": last.entry_id if duplicate and last else None,
+                "source": scan.source,
+                "symbology": scan.symbology,
+                "scanned_at": utc_iso(scan.wall_time),
+                "monotonic_ns": scan.monotonic_ns,
+                "boot_id": self.boot_id,
+                "kind": identity.kind,
+                "subject_key": subject,
+                "match_key": identity.match_key,
+                "document_number": identity.document_number,
+                "name": identity.name,
+                "birth_date": identity.birth_date,
+                "gender": identity.gender,
+                "address": identity.address,
+                "issue_date": identity.issue_date,
+                "extra": json.dumps(identity.extra, ensure_ascii=False, sort_keys=True),
+                "payload": identity.raw,
+                "operator": policy.operator,
+            })
+        # COMMIT has returned: only now may anyone be told "accepted".
+        status = Status.DUPLICATE if duplicate else Status.ACCEPTED
+        return self._result(status, scan, identity, code=status.value, direction=direction,
+                            previous=last if duplicate else None, entry_id=entry_id)
+
+    def _result(self, status: Status, scan: Scan, identity: Identity | None, *, code: str,
+                detail: str = "", direction: str | None = None,
+                previous: LastMovement | None = None, entry_id: str | None = None) -> ScanResult:
+        previous_ts = previous.scanned_at.timestamp() if previous else None
+        minutes = int((scan.wall_time - previous_ts) // 60) if previous_ts else 0
+        return ScanResult(
+            status=status,
+            scan=scan,
+            identity=identity,
+            entry_id=entry_id,
+            direction=Direction(direction) if direction else None,
+            reason_code=code,
+            reason=messages.text(code, self.policy.language, minutes=minutes, detail=detail),
+            previous_wall_time=previous_ts,
+            recorded=entry_id is not None,
+        )
+
+
+def _resolve(intended: str, last: LastMovement | None, now: float) -> str:
+    """"auto": out if the person's last movement here, within a day, was in; else in."""
+    if intended != "auto":
+        return intended
+    recent = last is not None and now - last.scanned_at.timestamp() < INSIDE_WINDOW.total_seconds()
+    return "out" if recent and last is not None and last.direction == "in" else "in"

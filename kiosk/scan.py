@@ -1,0 +1,77 @@
+"""The types that cross every boundary: what a device hands in, what the pipeline hands out.
+
+Kept free of Qt, hardware and database imports so devices, UI, sync and tests can all share
+them without dragging each other in.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.payloads import Identity
+
+QR_MAX_CHARS = 7089
+"""Largest payload a QR code can hold (version 40-L, numeric); anything longer is not a scan."""
+
+
+class Direction(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class Status(enum.StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One read from one device, exactly as it arrived.
+
+    ``payload`` is the raw bytes (never decoded text), so nothing a device cannot represent is
+    lost before the payload decoders see it. Both clocks are taken at the moment of reading:
+    the wall clock may jump, the monotonic one may not.
+    """
+
+    payload: bytes
+    device_id: str = "manual"
+    lane: str | None = None
+    symbology: str = ""
+    source: str = "replay"
+    wall_time: float = field(default_factory=time.time)
+    monotonic_ns: int = field(default_factory=time.monotonic_ns)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What an officer is shown; produced only after the database said yes (or no)."""
+
+    status: Status
+    scan: Scan
+    identity: Identity | None = None
+    entry_id: str | None = None
+    direction: Direction | None = None
+    reason_code: str = ""
+    reason: str = ""
+    previous_wall_time: float | None = None
+    recorded: bool = False
+
+    @property
+    def display_document(self) -> str:
+        """The document number as it may be shown on a screen anyone can read."""
+        if self.identity is None:
+            return ""
+        return mask_document(self.identity.document_number)
+
+
+def mask_document(number: str | None) -> str:
+    """Keep the last four characters so an officer can tell people apart, hide the rest."""
+    if not number:
+        return ""
+    visible = 4 if len(number) > 6 else 2
+    return "•" * (len(number) - visible) + number[-visible:]

@@ -1,0 +1,365 @@
+"""The kiosk's local database: schema, migrations, queries, sync outbox, retention.
+
+One SQLite file in WAL mode with ``synchronous=FULL``: once ``commit`` returns, the row
+survives a power cut. Every entry is keyed by a UUIDv7 created here and carries its sync
+state, so the entries table *is* the outbox: nothing is copied, nothing can drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+PENDING, SENT, ACKNOWLEDGED, REJECTED = "pending", "sent", "acknowledged", "rejected"
+INSIDE_WINDOW = dt.timedelta(hours=24)
+"""A person counts as inside if their last movement here, within this window, was "in"."""
+
+ENTRY_COLUMNS = (
+    "id", "checkpoint_id", "kiosk_id", "device_id", "lane", "direction", "status",
+    "duplicate_of", "source", "symbology", "scanned_at", "monotonic_ns", "boot_id", "kind",
+    "subject_key", "match_key", "document_number", "name", "birth_date", "gender", "address",
+    "issue_date", "extra", "payload", "operator",
+)
+
+
+class StoreError(RuntimeError):
+    """The database refused a write (disk full, read-only, corrupt): the scan is NOT recorded."""
+
+
+def utc_iso(ts: float) -> str:
+    """Sortable UTC text with microseconds; the one time format stored."""
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.execute("""
+        CREATE TABLE entries (
+            id TEXT PRIMARY KEY,
+            checkpoint_id TEXT NOT NULL,
+            kiosk_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            lane TEXT,
+            direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+            status TEXT NOT NULL CHECK (status IN ('accepted', 'duplicate')),
+            duplicate_of TEXT,
+            source TEXT NOT NULL,
+            symbology TEXT NOT NULL DEFAULT '',
+            scanned_at TEXT NOT NULL,
+            monotonic_ns INTEGER NOT NULL,
+            boot_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            subject_key TEXT NOT NULL,
+            match_key TEXT,
+            document_number TEXT,
+            name TEXT,
+            birth_date TEXT,
+            gender TEXT,
+            address TEXT,
+            issue_date TEXT,
+            extra TEXT NOT NULL DEFAULT '{}',
+            payload BLOB NOT NULL,
+            operator TEXT NOT NULL DEFAULT '',
+            sync_state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (sync_state IN ('pending', 'sent', 'acknowledged', 'rejected')),
+            sync_error TEXT,
+            synced_at TEXT
+        )""")
+    db.execute("CREATE INDEX entries_scanned_at ON entries (scanned_at)")
+    db.execute("CREATE INDEX entries_subject ON entries (subject_key, checkpoint_id, scanned_at)")
+    db.execute("CREATE INDEX entries_match ON entries (match_key) WHERE match_key IS NOT NULL")
+    db.execute("CREATE INDEX entries_pending ON entries (id) "
+               "WHERE sync_state IN ('pending', 'sent')")
+    db.execute("CREATE INDEX entries_sync_state ON entries (sync_state)")
+    db.execute("""
+        CREATE TABLE refused_scans (
+            id TEXT PRIMARY KEY,
+            scanned_at TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            reason_code TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            payload BLOB NOT NULL
+        )""")
+    db.execute("CREATE INDEX refused_scanned_at ON refused_scans (scanned_at)")
+    db.execute("""
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        )""")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+"""Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
+
+
+@dataclass(frozen=True)
+class LastMovement:
+    entry_id: str
+    scanned_at: dt.datetime
+    direction: str
+
+
+@dataclass(frozen=True)
+class Stats:
+    entries_in: int
+    entries_out: int
+    inside: int
+    duplicates: int
+    refused: int
+    per_hour: dict[int, int]
+
+
+class Store:
+    """One connection per Store; writers serialise on ``lock`` (SQLite has one writer anyway)."""
+
+    def __init__(self, path: str | Path, *, timezone: ZoneInfo | None = None) -> None:
+        self.path = Path(path)
+        self.timezone = timezone or ZoneInfo("UTC")
+        self.lock = threading.RLock()
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(
+            str(path), check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA busy_timeout=30000")
+        self.db = sqlite_utils.Database(self.conn)
+        self.migrate()
+
+    # -- schema ---------------------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def migrate(self) -> None:
+        with self.lock:
+            version = self.schema_version
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    f"{self.path}: database schema v{version} is newer than this program "
+                    f"(v{len(MIGRATIONS)}); upgrade the kiosk software"
+                )
+            for target, step in enumerate(MIGRATIONS[version:], start=version + 1):
+                with self.transaction():
+                    step(self.db)
+                    self.conn.execute(f"PRAGMA user_version={target}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT; any SQLite failure rolls back and becomes a StoreError."""
+        with self.lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc)) from exc
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(str(exc)) from exc
+                raise
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    # -- the scan hot path ----------------------------------------------------------------
+    def last_movement(self, subject_key: str, checkpoint_id: str) -> LastMovement | None:
+        row = self.conn.execute(
+            "SELECT id, scanned_at, direction FROM entries "
+            "WHERE subject_key = ? AND checkpoint_id = ? ORDER BY scanned_at DESC LIMIT 1",
+            (subject_key, checkpoint_id),
+        ).fetchone()
+        return LastMovement(row[0], parse_utc(row[1]), row[2]) if row else None
+
+    def subject_for_match(self, match_key: str) -> str | None:
+        """The full-document subject key last seen with this match key, if any."""
+        row = self.conn.execute(
+            "SELECT subject_key FROM entries WHERE match_key = ? AND subject_key LIKE 'doc:%' "
+            "ORDER BY scanned_at DESC LIMIT 1",
+            (match_key,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def insert_entry(self, conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+        conn.execute(_INSERT_ENTRY, [row[c] for c in ENTRY_COLUMNS])
+
+    def insert_refused(self, row: dict[str, Any]) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO refused_scans (id, scanned_at, device_id, reason_code, detail, "
+                "payload) VALUES (:id, :scanned_at, :device_id, :reason_code, :detail, :payload)",
+                row,
+            )
+
+    # -- queries for people ---------------------------------------------------------------
+    def day_bounds(self, day: dt.date | None = None) -> tuple[str, str]:
+        """UTC text bounds of a local calendar day at this checkpoint."""
+        day = day or dt.datetime.now(self.timezone).date()
+        start = dt.datetime.combine(day, dt.time(), self.timezone)
+        end = start + dt.timedelta(days=1)
+        return utc_iso(start.timestamp()), utc_iso(end.timestamp())
+
+    def entries(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        direction: str | None = None,
+        subject: str | None = None,
+        search: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[dict[str, Any]]:
+        where, params = ["1=1"], []
+        if since:
+            where.append("scanned_at >= ?")
+            params.append(since)
+        if until:
+            where.append("scanned_at < ?")
+            params.append(until)
+        if direction:
+            where.append("direction = ?")
+            params.append(direction)
+        if subject:
+            where.append("(subject_key = ? OR document_number = ?)")
+            params += [subject if ":" in subject else f"doc:{subject}", subject]
+        if search:
+            where.append("(name LIKE ? OR document_number LIKE ?)")
+            params += [f"%{search}%", f"%{search}%"]
+        sql = (f"SELECT * FROM entries WHERE {' AND '.join(where)} "
+               f"ORDER BY scanned_at {'DESC' if newest_first else 'ASC'}")
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return list(self.db.query(sql, params))
+
+    def stats(self, checkpoint_id: str, day: dt.date | None = None) -> Stats:
+        since, until = self.day_bounds(day)
+        counts = dict(self.conn.execute(
+            "SELECT CASE WHEN status = 'duplicate' THEN 'dup' ELSE direction END, count(*) "
+            "FROM entries WHERE checkpoint_id = ? AND scanned_at >= ? AND scanned_at < ? "
+            "GROUP BY 1", (checkpoint_id, since, until)).fetchall())
+        per_hour: dict[int, int] = {}
+        for (scanned_at,) in self.conn.execute(
+            "SELECT scanned_at FROM entries WHERE checkpoint_id = ? AND scanned_at >= ? "
+            "AND scanned_at < ?", (checkpoint_id, since, until)):
+            hour = parse_utc(scanned_at).astimezone(self.timezone).hour
+            per_hour[hour] = per_hour.get(hour, 0) + 1
+        refused = self.conn.execute(
+            "SELECT count(*) FROM refused_scans WHERE scanned_at >= ? AND scanned_at < ?",
+            (since, until)).fetchone()[0]
+        return Stats(
+            entries_in=counts.get("in", 0),
+            entries_out=counts.get("out", 0),
+            inside=self.inside_count(checkpoint_id),
+            duplicates=counts.get("dup", 0),
+            refused=refused,
+            per_hour=per_hour,
+        )
+
+    def inside_count(self, checkpoint_id: str, now: float | None = None) -> int:
+        since = utc_iso((now or dt.datetime.now(dt.UTC).timestamp())
+                        - INSIDE_WINDOW.total_seconds())
+        return self.conn.execute(
+            "SELECT count(*) FROM (SELECT direction, max(scanned_at) FROM entries "
+            "WHERE checkpoint_id = ? AND scanned_at >= ? GROUP BY subject_key) "
+            "WHERE direction = 'in'", (checkpoint_id, since)).fetchone()[0]
+
+    # -- sync outbox ----------------------------------------------------------------------
+    def pending(self, limit: int, after_id: str = "") -> list[dict[str, Any]]:
+        """Oldest unacknowledged entries first (UUIDv7 order is creation order).
+
+        ``sent`` (handed to the centre or written to a backlog file, no answer yet) stays in
+        the pending set: only an acknowledgement takes an entry out of it.
+        """
+        return list(self.db.query(
+            "SELECT * FROM entries WHERE sync_state IN ('pending', 'sent') AND id > ? "
+            "ORDER BY id LIMIT ?",
+            [after_id, limit]))
+
+    def mark_synced(self, acknowledged: list[str], rejected: dict[str, str]) -> None:
+        """Apply one server answer atomically: either all of it is recorded or none."""
+        now = utc_iso(dt.datetime.now(dt.UTC).timestamp())
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE entries SET sync_state = 'acknowledged', sync_error = NULL, "
+                "synced_at = ? WHERE id = ?", [(now, i) for i in acknowledged])
+            conn.executemany(
+                "UPDATE entries SET sync_state = 'rejected', sync_error = ?, synced_at = ? "
+                "WHERE id = ?", [(reason, now, i) for i, reason in rejected.items()])
+
+    def retry_rejected(self, actor: str = "operator") -> int:
+        with self.transaction() as conn:
+            count = conn.execute(
+                "UPDATE entries SET sync_state = 'pending' WHERE sync_state = 'rejected'"
+            ).rowcount
+            self._audit(conn, actor, "sync.retry_rejected", {"count": count})
+        return count
+
+    def sync_counts(self) -> dict[str, int]:
+        counts = dict(self.conn.execute(
+            "SELECT sync_state, count(*) FROM entries GROUP BY sync_state").fetchall())
+        return {s: counts.get(s, 0) for s in (PENDING, SENT, ACKNOWLEDGED, REJECTED)}
+
+    def oldest_pending(self) -> str | None:
+        row = self.conn.execute(
+            "SELECT min(scanned_at) FROM entries WHERE sync_state IN ('pending', 'sent')"
+        ).fetchone()
+        return row[0]
+
+    # -- retention and audit --------------------------------------------------------------
+    def purge(self, retention_days: int, now: float | None = None) -> int:
+        """Delete acknowledged entries older than the retention; pending ones are never purged."""
+        cutoff = utc_iso((now or dt.datetime.now(dt.UTC).timestamp()) - retention_days * 86400)
+        with self.transaction() as conn:
+            removed = conn.execute(
+                "DELETE FROM entries WHERE sync_state = 'acknowledged' AND scanned_at < ?",
+                (cutoff,)).rowcount
+            conn.execute("DELETE FROM refused_scans WHERE scanned_at < ?", (cutoff,))
+            if removed:
+                self._audit(conn, "system", "retention.purge",
+                            {"removed": removed, "before": cutoff})
+        return removed
+
+    def audit(self, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
+        with self.transaction() as conn:
+            self._audit(conn, actor, action, detail or {})
+
+    @staticmethod
+    def _audit(conn: sqlite3.Connection, actor: str, action: str, detail: dict[str, Any]) -> None:
+        conn.execute(
+            "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+            (utc_iso(dt.datetime.now(dt.UTC).timestamp()), actor, action,
+             json.dumps(detail, ensure_ascii=False)),
+        )
+
+    def audit_log(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM audit_log ORDER BY id"))
+
+
+_INSERT_ENTRY = (
+    f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})"
+)
