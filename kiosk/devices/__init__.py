@@ -14,7 +14,13 @@ from kiosk.devices.base import Device, DeviceError
 # type in config.toml → "module:factory"; the factory takes the validated device dict.
 FACTORIES = {
     "replay": "kiosk.devices.replay:ReplayDevice",
+    "serial": "kiosk.devices.serial_port:SerialDevice",
+    "evdev": "kiosk.devices.evdev_input:EvdevDevice",
+    "hidraw": "kiosk.devices.hidraw:HidrawDevice",
+    "camera": "kiosk.devices.camera:CameraDevice",
 }
+WINDOW_FED = {"wedge"}
+"""Types fed by the Qt window's key events rather than run by the supervisor."""
 
 
 def build_device(options: dict[str, Any]) -> Device:

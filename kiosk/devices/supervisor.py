@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kiosk.devices import build_device
+from kiosk.devices import WINDOW_FED, build_device
 from kiosk.devices.base import Device, DeviceError, Emit
 from kiosk.scan import Scan
 
@@ -42,7 +42,8 @@ StatusListener = Callable[[DeviceStatus], None]
 class Supervisor:
     def __init__(self, devices: Sequence[dict[str, Any]], emit: Emit, *,
                  backoff_initial: float = 0.5, backoff_max: float = 10.0) -> None:
-        self.options = [d for d in devices if d.get("enabled", True)]
+        self.options = [d for d in devices
+                        if d.get("enabled", True) and d["type"] not in WINDOW_FED]
         self.emit = emit
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
