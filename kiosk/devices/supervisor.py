@@ -55,6 +55,12 @@ class Supervisor:
         }
         self._lock = threading.Lock()
         self._listeners: list[StatusListener] = []
+        self._live: dict[str, Device] = {}
+
+    def device(self, device_id: str) -> Device | None:
+        """The running device object (e.g. a camera, for its preview), if connected."""
+        with self._lock:
+            return self._live.get(device_id)
 
     def subscribe(self, listener: StatusListener) -> None:
         self._listeners.append(listener)
@@ -109,6 +115,8 @@ class Supervisor:
             started = time.monotonic()
             try:
                 device: Device = build_device(options)
+                with self._lock:
+                    self._live[device_id] = device
                 self._set(device_id, state=CONNECTED, reason="")
                 device.run(emit, self.stop_event)
                 if not self.stop_event.is_set():
@@ -129,4 +137,6 @@ class Supervisor:
                 self._set(device_id, state=ERROR, reason=f"internal error: {exc!r}")
                 if self.stop_event.wait(self.backoff_max):
                     break
+        with self._lock:
+            self._live.pop(device_id, None)
         self._set(device_id, state=STOPPED)
