@@ -121,7 +121,7 @@ class Pipeline:
             duplicate = (
                 last is not None
                 and policy.duplicate_policy != "allow"
-                and 0 <= scan.wall_time - last.scanned_at.timestamp()
+                and abs(scan.wall_time - last.scanned_at.timestamp())
                 < policy.duplicate_window_seconds
                 and (intended == "auto" or direction == last.direction)
             )
@@ -169,7 +169,7 @@ class Pipeline:
                 detail: str = "", direction: str | None = None,
                 previous: LastMovement | None = None, entry_id: str | None = None) -> ScanResult:
         previous_ts = previous.scanned_at.timestamp() if previous else None
-        minutes = int((scan.wall_time - previous_ts) // 60) if previous_ts else 0
+        minutes = round(max(0.0, scan.wall_time - previous_ts) / 60) if previous_ts else 0
         return ScanResult(
             status=status,
             scan=scan,

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 QR_MAX_CHARS = 7089
 """Largest payload a QR code can hold (version 40-L, numeric); anything longer is not a scan."""
+QR_MAX_BYTES = 2953
+"""Largest byte-mode payload (version 40-L): the bound for payloads that are not text."""
 
 
 class Direction(enum.StrEnum):

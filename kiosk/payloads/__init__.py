@@ -13,7 +13,7 @@ from kiosk.payloads.hc1 import PREFIX as HC1_PREFIX
 from kiosk.payloads.hc1 import decode_hc1
 from kiosk.payloads.identity import Identity, Rejection, payload_key
 from kiosk.payloads.pccovid import decode_pccovid, looks_like_pccovid
-from kiosk.scan import QR_MAX_CHARS
+from kiosk.scan import QR_MAX_BYTES, QR_MAX_CHARS
 
 __all__ = ["Identity", "Rejection", "clean", "decode"]
 
@@ -37,6 +37,8 @@ def decode(raw: bytes, *, today: dt.date | None = None) -> Identity | Rejection:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
+        if len(data) > QR_MAX_BYTES:
+            return Rejection("too_large", f"{len(data)} bytes")
         return Identity(kind="other", subject_key=payload_key(data), raw=data,
                         extra={"encoding": "binary"})
     text = text.lstrip(_BOM)

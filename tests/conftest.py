@@ -1,0 +1,53 @@
+"""Fixtures shared by the core tests: a real store file and a pipeline over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk import config as config_mod
+from kiosk.app import policy_from
+from kiosk.pipeline import Pipeline
+from kiosk.store import Store
+
+CCCD_AN = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
+CCCD_BINH = "079301004567||Trần Thị Bình|15071985|Nữ|12 Nguyễn Huệ, Quận 1, TP Hồ Chí Minh|20052021"
+
+
+def make_config(tmp_path: Path, **sections: dict[str, Any]) -> config_mod.Config:
+    """A validated config whose store lives in tmp_path; sections override the defaults."""
+    data: dict[str, Any] = {
+        "kiosk": {"id": "kiosk-t", "checkpoint_id": "CP-T", "timezone": "Asia/Ho_Chi_Minh"},
+        "store": {"path": str(tmp_path / "kiosk.db")},
+    }
+    for name, values in sections.items():
+        if name == "devices":
+            data["devices"] = values
+        else:
+            data[name] = {**data.get(name, {}), **values}
+    return config_mod.from_dict(data)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "kiosk.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def make_pipeline(tmp_path: Path):
+    """Build a pipeline with policy overrides over a real store file; closes it afterwards."""
+    opened: list[Store] = []
+
+    def build(**policy: Any) -> Pipeline:
+        config = make_config(tmp_path, policy=policy)
+        s = Store(config.store_path, timezone=config.timezone)
+        opened.append(s)
+        return Pipeline(s, policy_from(config))
+
+    yield build
+    for s in opened:
+        s.close()

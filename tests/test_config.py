@@ -1,0 +1,113 @@
+"""config.toml is validated before anything starts, and every refusal names key, value and need."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk import config as config_mod
+from kiosk.config import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+BASE = """
+[kiosk]
+id = "k1"
+checkpoint_id = "CP1"
+"""
+
+
+def test_the_shipped_sample_is_valid_and_documents_every_option():
+    config = config_mod.load(ROOT / "config.toml")
+    assert config.kiosk["language"] == "vi"
+    sample = (ROOT / "config.toml").read_text(encoding="utf-8")
+    schemas = [config_mod.KIOSK, config_mod.STORE, config_mod.POLICY, config_mod.SYNC,
+               *config_mod.DEVICE_TYPES.values()]
+    for schema in schemas:
+        for key in schema:
+            assert f"{key} =" in sample, f"config.toml does not document {key}"
+
+
+def test_defaults_fill_every_section(tmp_path):
+    config = config_mod.load(write(tmp_path, BASE))
+    assert config.policy == {"duplicate_window_seconds": 300, "duplicate_policy": "warn",
+                             "default_direction": "in"}
+    assert config.store_path == tmp_path / "data" / "kiosk.db"
+    assert config.devices == []
+
+
+def test_wrong_baudrate_names_device_index_key_and_allowed_range(tmp_path):
+    path = write(tmp_path, BASE + """
+[[devices]]
+id = "a"
+type = "replay"
+
+[[devices]]
+id = "b"
+type = "serial"
+port = "/dev/ttyACM0"
+baudrate = "fast"
+""")
+    with pytest.raises(ConfigError) as err:
+        config_mod.load(path)
+    assert str(err.value) == (
+        'config.toml: devices[1].baudrate: expected one of 1200…921600, got "fast"')
+
+
+@pytest.mark.parametrize(("snippet", "message"), [
+    ('[kiosk]\nid = "k"\n', "kiosk.checkpoint_id: missing, expected a string"),
+    (BASE + "colour = 1\n", "kiosk.colour: unknown option"),
+    (BASE + '[policy]\nduplicate_policy = "shout"\n',
+     'policy.duplicate_policy: expected one of "warn", "block", "allow", got "shout"'),
+    (BASE + "[store]\nretention_days = 0\n",
+     "store.retention_days: expected an integer from 1 to 3650, got 0"),
+    (BASE + '[store]\nretention_days = "21"\n',
+     'store.retention_days: expected an integer from 1 to 3650, got "21"'),
+    (BASE + "[sync]\nenabled = 1\n", "sync.enabled: expected true or false, got 1"),
+    (BASE + '[[devices]]\nid = "x"\ntype = "laser"\n',
+     'devices[0].type: expected one of replay, serial, evdev, hidraw, camera, wedge, '
+     'got "laser"'),
+    (BASE + '[[devices]]\nid = "x"\ntype = "serial"\n',
+     "devices[0]: a serial device needs one of port/path, usb or name"),
+    (BASE + '[[devices]]\nid = "x"\ntype = "serial"\nusb = "zebra"\n',
+     'devices[0].usb: expected "VID:PID[:SERIAL]" in hex, got "zebra"'),
+    (BASE + '[[devices]]\nid = "x"\ntype = "replay"\n[[devices]]\nid = "x"\ntype = "replay"\n',
+     'devices[1].id: "x" is used twice'),
+    (BASE.replace('"k1"', '"k1"\ntimezone = "Mars/Base"'),
+     'kiosk.timezone: expected an IANA time zone such as "Asia/Ho_Chi_Minh", got "Mars/Base"'),
+    ("[kiosk\n", "not valid TOML"),
+    (BASE + "[printer]\n", "printer: unknown section"),
+])
+def test_bad_files_are_refused_with_a_message_naming_the_problem(tmp_path, snippet, message):
+    with pytest.raises(ConfigError) as err:
+        config_mod.load(write(tmp_path, snippet))
+    assert message in str(err.value)
+
+
+def test_missing_and_non_utf8_files_are_named(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        config_mod.load(tmp_path / "nope.toml")
+    (tmp_path / "latin.toml").write_bytes(b'[kiosk]\nid = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        config_mod.load(tmp_path / "latin.toml")
+
+
+def test_kiosk_refuses_to_start_on_a_bad_config_and_touches_nothing(tmp_path):
+    path = write(tmp_path, BASE + '[store]\npath = "db/kiosk.db"\nretention_days = -3\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "run", "--headless", "--config", str(path)],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path, stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 2
+    assert "store.retention_days: expected an integer from 1 to 3650, got -3" in proc.stderr
+    assert not (tmp_path / "db").exists()

@@ -1,0 +1,176 @@
+"""Payload bytes → Identity or Rejection: every kind a checkpoint sees, and nothing ever raises."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk.payloads import Identity, Rejection, decode
+from kiosk.scan import QR_MAX_BYTES, QR_MAX_CHARS
+from tests.conftest import CCCD_AN
+
+DGC = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "dgc"
+TODAY = dt.date(2026, 11, 22)
+
+
+def ok(raw: bytes | str) -> Identity:
+    result = decode(raw.encode() if isinstance(raw, str) else raw, today=TODAY)
+    assert isinstance(result, Identity), result
+    return result
+
+
+def refused(raw: str) -> Rejection:
+    result = decode(raw.encode(), today=TODAY)
+    assert isinstance(result, Rejection), result
+    return result
+
+
+class TestCCCD:
+    def test_seven_field_card_keeps_every_diacritic(self):
+        who = ok(CCCD_AN)
+        assert (who.kind, who.document_number, who.name) == ("cccd", "001099012345",
+                                                             "Nguyễn Văn An")
+        assert (who.birth_date, who.gender, who.issue_date) == ("1990-02-01", "Nam",
+                                                                "2021-10-10")
+        assert who.address == "Số 1 Phố Huế, Hà Nội"
+        assert who.extra["old_id"] == "123456789"
+        assert who.subject_key == "doc:001099012345"
+        assert who.raw == CCCD_AN.encode()
+
+    def test_empty_old_id_is_allowed(self):
+        who = ok("001099012345||Trần Thị Bình|15071985|Nữ|Huế|20052021")
+        assert who.gender == "Nữ" and "old_id" not in who.extra
+
+    def test_2024_card_with_eleven_fields_keeps_trailing_empty_fields(self):
+        who = ok("048205000123|201234567|Lê Văn Tú|30121999|Nam|Đà Nẵng|04102024||||")
+        assert who.extra["layout"] == "11-field"
+        assert [who.extra[f"extra_{i}"] for i in range(1, 5)] == ["", "", "", ""]
+
+    def test_six_field_variant_with_slashed_dates(self):
+        who = ok("001099012345|Nguyễn Văn An|01/02/1990|Nam|Hà Nội|10/10/2021")
+        assert (who.kind, who.birth_date, who.issue_date) == ("cccd", "1990-02-01",
+                                                              "2021-10-10")
+
+    def test_bom_and_line_endings_from_scanners_are_stripped(self):
+        assert ok(b"\xef\xbb\xbf" + CCCD_AN.encode() + b"\r\n").raw == CCCD_AN.encode()
+
+    def test_decomposed_unicode_is_kept_exactly_as_sent(self):
+        import unicodedata
+        nfd = unicodedata.normalize("NFD", CCCD_AN)
+        assert ok(nfd).name == unicodedata.normalize("NFD", "Nguyễn Văn An")
+
+    @pytest.mark.parametrize(("payload", "why"), [
+        ("00109901234|123456789|An|01021990|Nam|HN|10102021", "expected 12 digits"),
+        ("001099012345|123456789|An|31021990|Nam|HN|10102021", "no such date"),
+        ("001099012345|123456789|An|01021990|Nam|HN|10102099", "in the future"),
+        ("001099012345|123456789|An|1990-02-01|Nam|HN|10102021", "expected DDMMYYYY"),
+        ("001099012345|123456789|An|01021990|Male|HN|10102021", "expected Nam or Nữ"),
+        ("001099012345|12345|An|01021990|Nam|HN|10102021", "old ID"),
+        ("001099012345|123456789||01021990|Nam|HN|10102021", "name is empty"),
+        ("001099012345|123456789|An|01021990|Nam|HN|10101980", "before birth"),
+    ])
+    def test_a_code_that_claims_to_be_a_cccd_but_is_wrong_is_refused_with_the_field(
+            self, payload, why):
+        rejection = refused(payload)
+        assert rejection.code == "cccd_bad_field"
+        assert why in rejection.detail
+
+
+class TestPCCovid:
+    def test_masked_code_keeps_the_mask_and_gets_a_match_key(self):
+        who = ok("******012345|NGUYEN VAN AN|1990-**-**|0|162979388586171100|<1<00<0912345678")
+        assert (who.kind, who.document_number, who.document_masked) == (
+            "pccovid", "******012345", True)
+        assert who.birth_date == "1990-**-**"
+        assert who.extra == {"declarant_type": "0", "qid": "162979388586171100",
+                             "ext": "<1<00<0912345678"}
+        assert who.match_key == ok(CCCD_AN).match_key == "m:012345|NGUYEN VAN AN|1990"
+
+    def test_unmasked_document_gives_the_same_subject_as_the_cccd(self):
+        who = ok("001099012345|NGUYEN VAN AN|1990-02-01|1|162979388586171100|")
+        assert who.subject_key == ok(CCCD_AN).subject_key
+
+    def test_qid_must_be_digits(self):
+        assert refused("******012345|AN|1990-**-**|0|abc|").code == "pccovid_bad_field"
+
+
+class TestHC1:
+    @pytest.mark.skipif(not DGC.exists(), reason="EU DCC test data not present")
+    def test_real_eu_certificates_are_recognised_and_their_holder_read(self):
+        cases = sorted(DGC.glob("*/2DCode/raw/*.json"))
+        assert cases
+        read = 0
+        for case in cases:
+            data = json.loads(case.read_text(encoding="utf-8"))
+            prefix = data.get("PREFIX")
+            if not prefix:
+                continue
+            who = ok(prefix)
+            assert who.kind == "hc1"
+            expected = (data.get("JSON") or {}).get("nam", {})
+            if expected and "decode_error" not in who.extra:
+                assert expected.get("fn", "") in (who.name or "")
+                read += 1
+        assert read >= len(cases) // 2
+
+    def test_a_broken_certificate_is_still_kept_as_hc1(self):
+        who = ok("HC1:NOT-BASE45-AT-ALL~~")
+        assert who.kind == "hc1" and who.extra["decode_error"]
+
+
+class TestOther:
+    @pytest.mark.parametrize("payload", [
+        "https://tokhaiyte.vn/?id=123", "hello", "a|b|c", "GS1\x1d0101234", "1|2|3|4|5|6|7"])
+    def test_anything_else_is_kept_raw_as_other(self, payload):
+        who = ok(payload)
+        assert who.kind == "other" and who.raw == payload.encode()
+        assert who.subject_key.startswith("raw:")
+        assert ok(payload).subject_key == who.subject_key
+
+    def test_invalid_utf8_is_kept_as_binary(self):
+        who = ok(b"\xff\xfe\x00garbage\x80")
+        assert who.kind == "other" and who.extra["encoding"] == "binary"
+
+    def test_empty_and_oversized_payloads_are_refused_with_a_reason(self):
+        assert refused("").code == "empty"
+        assert refused("\r\n").code == "empty"
+        assert refused("9" * (QR_MAX_CHARS + 1)).code == "too_large"
+        assert ok("9" * QR_MAX_CHARS).kind == "other"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=2000))
+def test_no_byte_string_raises(raw):
+    assert isinstance(decode(raw), Identity | Rejection)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=12).map("|".join))
+def test_no_pipe_separated_text_raises(text):
+    assert isinstance(decode(text.encode("utf-8", "surrogatepass")), Identity | Rejection)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(min_size=1, max_size=30), st.integers(min_value=1, max_value=4))
+def test_huge_text_is_refused_not_raised(chunk, factor):
+    text = chunk * (QR_MAX_CHARS * factor // len(chunk) + 1)
+    result = decode(text.encode("utf-8", "surrogatepass"))
+    assert isinstance(result, Rejection) and result.code == "too_large"
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(min_size=QR_MAX_BYTES + 1, max_size=QR_MAX_BYTES + 64))
+def test_huge_binary_is_refused_not_raised(raw):
+    result = decode(b"\xff" + raw + b"\xff")
+    assert isinstance(result, Rejection) and result.code == "too_large"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=200))
+def test_control_characters_never_raise(text):
+    assert isinstance(decode(text.encode()), Identity | Rejection)

@@ -1,0 +1,102 @@
+"""The local store: durable settings, versioned schema, time-ordered ids, retention, audit."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+
+import pytest
+
+from kiosk.ids import uuid7, uuid7_time_ms
+from kiosk.scan import Scan
+from kiosk.store import MIGRATIONS, Store, StoreError, utc_iso
+from tests.conftest import CCCD_AN, CCCD_BINH
+
+
+def test_every_connection_is_wal_with_full_fsync(store):
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_schema_is_versioned_and_reopening_does_not_migrate_again(tmp_path):
+    first = Store(tmp_path / "k.db")
+    assert first.schema_version == len(MIGRATIONS)
+    first.close()
+    again = Store(tmp_path / "k.db")
+    assert again.schema_version == len(MIGRATIONS)
+    assert {"entries", "refused_scans", "audit_log", "meta"} <= set(again.db.table_names())
+    again.close()
+
+
+def test_a_database_from_a_newer_program_is_refused_not_damaged(tmp_path):
+    conn = sqlite3.connect(tmp_path / "k.db")
+    conn.execute("PRAGMA user_version = 99")
+    conn.execute("CREATE TABLE precious (x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this program"):
+        Store(tmp_path / "k.db")
+    conn = sqlite3.connect(tmp_path / "k.db")
+    assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("precious",)]
+
+
+def test_indexes_serve_today_pending_and_subject_queries(store):
+    plans = {
+        "today": "SELECT * FROM entries WHERE scanned_at >= '2026' AND scanned_at < '2027'",
+        "pending": "SELECT * FROM entries WHERE sync_state IN ('pending', 'sent') AND id > '' "
+                   "ORDER BY id LIMIT 10",
+        "subject": "SELECT id FROM entries WHERE subject_key = 'doc:1' AND checkpoint_id = 'C' "
+                   "ORDER BY scanned_at DESC LIMIT 1",
+    }
+    for name, sql in plans.items():
+        plan = " ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, (name, plan)
+
+
+def test_uuid7_ids_are_unique_time_ordered_and_carry_their_time():
+    before = int(time.time() * 1000)
+    ids = [uuid7() for _ in range(20000)]
+    assert len(set(ids)) == len(ids)
+    assert ids == sorted(ids)
+    assert all(uuid.UUID(i).version == 7 for i in ids[:10])
+    assert before <= uuid7_time_ms(ids[0]) <= int(time.time() * 1000) + 5
+
+
+def test_retention_purges_only_acknowledged_entries(make_pipeline):
+    pipeline = make_pipeline(duplicate_policy="allow")
+    old = time.time() - 30 * 86400
+    for payload, at in ((CCCD_AN, old), (CCCD_BINH, old), ("recent", time.time())):
+        pipeline.submit(Scan(payload=payload.encode(), wall_time=at))
+    store = pipeline.store
+    rows = store.entries()
+    acknowledged = [r["id"] for r in rows if r["name"] == "Nguyễn Văn An"]
+    store.mark_synced(acknowledged, {})
+    assert store.purge(retention_days=21) == 1
+    left = {r["name"] or r["kind"] for r in store.entries()}
+    assert left == {"Trần Thị Bình", "other"}  # pending old entry kept, recent kept
+    assert store.audit_log()[-1]["action"] == "retention.purge"
+
+
+def test_sync_answers_are_applied_atomically_and_rejections_are_retryable(make_pipeline):
+    pipeline = make_pipeline()
+    a = pipeline.submit(Scan(payload=CCCD_AN.encode()))
+    b = pipeline.submit(Scan(payload=CCCD_BINH.encode()))
+    store = pipeline.store
+    store.mark_synced([a.entry_id], {b.entry_id: "checkpoint unknown"})
+    assert store.sync_counts() == {"pending": 0, "sent": 0, "acknowledged": 1, "rejected": 1}
+    rejected = store.entries(subject="079301004567")[0]
+    assert rejected["sync_error"] == "checkpoint unknown"
+    assert store.retry_rejected(actor="op") == 1
+    assert [r["id"] for r in store.pending(10)] == [b.entry_id]
+    assert store.audit_log()[-1]["action"] == "sync.retry_rejected"
+
+
+def test_day_bounds_follow_the_checkpoint_time_zone(tmp_path):
+    from zoneinfo import ZoneInfo
+    store = Store(tmp_path / "k.db", timezone=ZoneInfo("Asia/Ho_Chi_Minh"))
+    import datetime as dt
+    since, until = store.day_bounds(dt.date(2026, 11, 22))
+    assert (since, until) == ("2026-11-21T17:00:00.000000Z", "2026-11-22T17:00:00.000000Z")
+    assert utc_iso(0) == "1970-01-01T00:00:00.000000Z"
+    store.close()
