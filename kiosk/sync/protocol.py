@@ -1,0 +1,455 @@
+"""The kiosk ↔ centre wire protocol, version 1: the one module both sides import.
+
+Everything that crosses the wire is defined here — paths, the batch envelope, the entry
+fields and their types, the answer, body encoding with a decompression guard, and token
+derivations — so the sync client, the central server and the backlog-file importer cannot
+drift apart. Standard library only (``zstandard`` is used when installed, never required).
+The prose version with examples is ``docs/protocol.md``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import gzip
+import hashlib
+import hmac
+import io
+import json
+import re
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+PROTOCOL_VERSION = 1
+BATCHES_PATH = "/api/v1/batches"
+HEALTH_PATH = "/api/v1/health"
+
+ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+"""Per-entry answers. ``accepted`` and ``duplicate`` both mean "the centre holds it"."""
+
+MAX_BATCH_ENTRIES = 10_000
+MAX_BODY_BYTES = 16 * 1024 * 1024
+"""Default limit on the body as sent (compressed)."""
+MAX_DECODED_BYTES = 128 * 1024 * 1024
+"""Default limit on the body after decompression (zip-bomb guard)."""
+MAX_PAYLOAD_BYTES = 64 * 1024
+"""Largest raw payload accepted; a QR code holds at most ~3 KB, a manual entry less."""
+MAX_TEXT_CHARS = 4096
+"""Largest text field (names, addresses, keys…)."""
+MAX_EXTRA_CHARS = 64 * 1024
+"""Largest ``extra`` object, measured as compact JSON."""
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+"""The one timestamp format on the wire: UTC with microseconds, e.g. 2024-05-01T08:30:00.000000Z."""
+_TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_UUID7_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+ENCODINGS = ("zstd", "gzip", "identity")
+"""Content-Encoding values the server accepts, preferred first."""
+BACKLOG_FILE_KEY_LABEL = b"kiosk-backlog-file-v1"
+
+# Entry fields in wire order, with their type class:
+#   id     canonical lowercase UUIDv7 text
+#   text   non-empty string          str    string, may be empty
+#   opt    string or null            time   UTC text in TIME_FORMAT
+#   int    non-negative integer      obj    JSON object
+#   b64    standard base64 text      in/out, accepted/duplicate: one of those strings
+ENTRY_FIELDS: dict[str, str] = {
+    "id": "id",
+    "checkpoint_id": "text",
+    "kiosk_id": "text",
+    "device_id": "text",
+    "lane": "opt",
+    "direction": "direction",
+    "status": "status",
+    "duplicate_of": "opt",
+    "source": "text",
+    "symbology": "str",
+    "scanned_at": "time",
+    "monotonic_ns": "int",
+    "boot_id": "text",
+    "kind": "text",
+    "subject_key": "text",
+    "match_key": "opt",
+    "document_number": "opt",
+    "name": "opt",
+    "birth_date": "opt",
+    "gender": "opt",
+    "address": "opt",
+    "issue_date": "opt",
+    "extra": "obj",
+    "operator": "str",
+    "payload_b64": "b64",
+}
+_FIELD_SET = frozenset(ENTRY_FIELDS)
+_CHOICES = {"direction": ("in", "out"), "status": (ACCEPTED, DUPLICATE)}
+_STR_KINDS = {"text", "str", "opt"}
+BATCH_FIELDS = ("protocol", "kiosk_id", "batch_id", "sent_at", "entries")
+
+
+class ProtocolError(ValueError):
+    """A request or answer that breaks the protocol; ``status`` is the HTTP status it maps to."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+# -- times and ids -----------------------------------------------------------------------
+def format_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime(TIME_FORMAT)
+
+
+def parse_time(text: str) -> dt.datetime | None:
+    """The aware UTC datetime of wire-format text, or None if it is not exactly that format."""
+    if not isinstance(text, str) or not _TIME_RE.fullmatch(text):
+        return None
+    try:
+        return dt.datetime.strptime(text, TIME_FORMAT).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+def is_uuid7(text: object) -> bool:
+    return isinstance(text, str) and _UUID7_RE.fullmatch(text) is not None
+
+
+# -- entries -----------------------------------------------------------------------------
+def entry_to_wire(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A kiosk store row (``extra`` as JSON text, ``payload`` as bytes) → a wire entry.
+
+    Columns that are not entry fields (``sync_state``, ``sync_error``, ``synced_at``) are
+    left behind: they describe the kiosk's outbox, not the entry.
+    """
+    out = {name: row[name] for name in ENTRY_FIELDS if name not in ("extra", "payload_b64")}
+    extra = row["extra"]
+    out["extra"] = json.loads(extra) if isinstance(extra, str | bytes) else dict(extra or {})
+    out["payload_b64"] = base64.b64encode(bytes(row["payload"])).decode("ascii")
+    return out
+
+
+def wire_to_row(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A *valid* wire entry → storage columns: ``payload`` bytes, ``extra`` canonical JSON text."""
+    row = {name: entry[name] for name in ENTRY_FIELDS if name not in ("extra", "payload_b64")}
+    row["extra"] = json.dumps(entry["extra"], ensure_ascii=False, sort_keys=True)
+    row["payload"] = base64.b64decode(entry["payload_b64"])
+    return row
+
+
+def validate_entry(obj: object) -> str | None:
+    """Why this wire entry cannot be stored, naming the field; None when it is valid.
+
+    Deterministic: it looks at the entry alone, so the same entry always gets the same answer.
+    """
+    if not isinstance(obj, dict):
+        return f"entry: expected an object, got {_type_name(obj)}"
+    if obj.keys() != _FIELD_SET:
+        missing = sorted(_FIELD_SET - obj.keys())
+        if missing:
+            return f"{missing[0]}: missing field"
+        return f"{sorted(obj.keys() - _FIELD_SET)[0]}: unknown field"
+    for name, kind in ENTRY_FIELDS.items():
+        value = obj[name]
+        if kind in _STR_KINDS:
+            if value is None and kind == "opt":
+                continue
+            if not isinstance(value, str):
+                expected = "a string or null" if kind == "opt" else "a string"
+                return f"{name}: expected {expected}, got {_type_name(value)}"
+            if kind == "text" and not value:
+                return f"{name}: must not be empty"
+            if len(value) > MAX_TEXT_CHARS:
+                return f"{name}: longer than {MAX_TEXT_CHARS} characters"
+        elif kind == "id":
+            if not is_uuid7(value):
+                return f"id: expected a lowercase UUIDv7, got {_show(value)}"
+        elif kind == "time":
+            if parse_time(value) is None:
+                return f"{name}: expected UTC time like 2024-05-01T08:30:00.000000Z, " \
+                       f"got {_show(value)}"
+        elif kind == "int":
+            if type(value) is not int or value < 0:
+                return f"{name}: expected a non-negative integer, got {_show(value)}"
+        elif kind == "obj":
+            if not isinstance(value, dict):
+                return f"{name}: expected an object, got {_type_name(value)}"
+            if len(json.dumps(value, ensure_ascii=False)) > MAX_EXTRA_CHARS:
+                return f"{name}: larger than {MAX_EXTRA_CHARS} characters"
+        elif kind == "b64":
+            reason = _check_b64(name, value)
+            if reason:
+                return reason
+        elif value not in _CHOICES[kind]:
+            choices = " or ".join(f'"{c}"' for c in _CHOICES[kind])
+            return f"{name}: expected {choices}, got {_show(value)}"
+    return None
+
+
+def _check_b64(name: str, value: object) -> str | None:
+    if not isinstance(value, str):
+        return f"{name}: expected base64 text, got {_type_name(value)}"
+    if len(value) > (MAX_PAYLOAD_BYTES + 2) // 3 * 4:
+        return f"{name}: payload larger than {MAX_PAYLOAD_BYTES} bytes"
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return f"{name}: not valid base64"
+    if not raw:
+        return f"{name}: empty payload"
+    return None
+
+
+# -- batches -----------------------------------------------------------------------------
+def make_batch(kiosk_id: str, batch_id: str, entries: list[dict[str, Any]],
+               sent_at: dt.datetime | None = None) -> dict[str, Any]:
+    """The envelope the client posts; ``sent_at`` defaults to now on the kiosk's clock."""
+    return {
+        "protocol": PROTOCOL_VERSION,
+        "kiosk_id": kiosk_id,
+        "batch_id": batch_id,
+        "sent_at": format_time(sent_at or dt.datetime.now(dt.UTC)),
+        "entries": entries,
+    }
+
+
+def validate_batch(obj: object, *, max_entries: int = MAX_BATCH_ENTRIES) -> dt.datetime:
+    """Check the envelope; raises ProtocolError (422, or 413 for too many entries).
+
+    Returns the parsed ``sent_at``. Entries are only checked for being objects with a string
+    ``id`` (so each can get its own answer); their fields are judged one by one by
+    :func:`validate_entry`, so one bad record never blocks a whole backlog.
+    """
+    if not isinstance(obj, dict):
+        raise ProtocolError(422, f"body: expected a JSON object, got {_type_name(obj)}")
+    for name in BATCH_FIELDS:
+        if name not in obj:
+            raise ProtocolError(422, f"{name}: missing field")
+    unknown = sorted(obj.keys() - set(BATCH_FIELDS))
+    if unknown:
+        raise ProtocolError(422, f"{unknown[0]}: unknown field")
+    if obj["protocol"] != PROTOCOL_VERSION or type(obj["protocol"]) is not int:
+        raise ProtocolError(
+            422, f"protocol: this server speaks protocol {PROTOCOL_VERSION}, "
+                 f"got {_show(obj['protocol'])}")
+    kiosk_id = obj["kiosk_id"]
+    if not isinstance(kiosk_id, str) or not kiosk_id or len(kiosk_id) > MAX_TEXT_CHARS:
+        raise ProtocolError(422, f"kiosk_id: expected a non-empty string, got {_show(kiosk_id)}")
+    batch_id = obj["batch_id"]
+    if not isinstance(batch_id, str) or not _UUID_RE.fullmatch(batch_id):
+        raise ProtocolError(422, f"batch_id: expected a lowercase UUID, got {_show(batch_id)}")
+    sent_at = parse_time(obj["sent_at"])
+    if sent_at is None:
+        raise ProtocolError(
+            422, f"sent_at: expected UTC time like 2024-05-01T08:30:00.000000Z, "
+                 f"got {_show(obj['sent_at'])}")
+    entries = obj["entries"]
+    if not isinstance(entries, list):
+        raise ProtocolError(422, f"entries: expected an array, got {_type_name(entries)}")
+    if len(entries) > max_entries:
+        raise ProtocolError(413, f"entries: {len(entries)} entries, at most {max_entries} "
+                                 f"per batch")
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ProtocolError(
+                422, f"entries[{index}]: expected an object, got {_type_name(entry)}")
+        if not isinstance(entry.get("id"), str):
+            raise ProtocolError(
+                422, f"entries[{index}].id: expected a string, got {_show(entry.get('id'))}")
+    return sent_at
+
+
+def validate_response(obj: object, sent_ids: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The client's check of a 200 answer → (ids the centre holds, {id: rejection reason}).
+
+    Raises ProtocolError(502) unless there is exactly one result per sent entry in the same
+    order, so a confused answer can never acknowledge an entry the centre does not hold.
+    """
+    if not isinstance(obj, dict) or not isinstance(obj.get("results"), list):
+        raise ProtocolError(502, "answer: no results array")
+    results = obj["results"]
+    if len(results) != len(sent_ids):
+        raise ProtocolError(502, f"answer: {len(results)} results for {len(sent_ids)} entries")
+    held: list[str] = []
+    rejected: dict[str, str] = {}
+    for sent, result in zip(sent_ids, results, strict=True):
+        if not isinstance(result, dict) or result.get("id") != sent:
+            raise ProtocolError(502, f"answer: result for {sent} missing or out of order")
+        status = result.get("status")
+        if status in (ACCEPTED, DUPLICATE):
+            held.append(sent)
+        elif status == REJECTED:
+            rejected[sent] = str(result.get("reason") or "rejected without a reason")
+        else:
+            raise ProtocolError(502, f"answer: unknown status {_show(status)} for {sent}")
+    return held, rejected
+
+
+def clock_offset_seconds(received_at: dt.datetime, sent_at: dt.datetime) -> float:
+    """Server receive time minus kiosk send time: ≈ the kiosk clock's error plus transit time."""
+    return round((received_at - sent_at).total_seconds(), 6)
+
+
+# -- bodies ------------------------------------------------------------------------------
+def encode_body(obj: Any, encoding: str | None = None, *, level: int | None = None
+                ) -> tuple[bytes, str]:
+    """JSON (UTF-8, compact) compressed → (body, Content-Encoding value).
+
+    ``encoding`` None picks zstd when the ``zstandard`` package is installed, else gzip.
+    """
+    raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if encoding is None:
+        encoding = "zstd" if _zstd() is not None else "gzip"
+    if encoding == "zstd":
+        zstd = _zstd()
+        if zstd is None:
+            raise ProtocolError(415, "zstd: the zstandard package is not installed")
+        return zstd.ZstdCompressor(level=3 if level is None else level).compress(raw), "zstd"
+    if encoding == "gzip":
+        return gzip.compress(raw, compresslevel=1 if level is None else level, mtime=0), "gzip"
+    if encoding == "identity":
+        return raw, "identity"
+    raise ProtocolError(415, f"Content-Encoding: unsupported {encoding!r} "
+                             f"(supported: {', '.join(ENCODINGS)})")
+
+
+def decode_body(data: bytes, content_encoding: str | None = None, *,
+                max_decoded: int = MAX_DECODED_BYTES) -> Any:
+    """Decompress (bounded) and parse JSON; raises ProtocolError 400, 413 or 415.
+
+    Decompression stops as soon as the output passes ``max_decoded`` bytes, so a small
+    compressed body that expands to gigabytes costs at most that much memory.
+    """
+    encoding = (content_encoding or "identity").strip().lower()
+    if encoding == "identity":
+        if len(data) > max_decoded:
+            raise _too_large(max_decoded)
+        raw = data
+    elif encoding in ("gzip", "x-gzip"):
+        raw = _gunzip(data, max_decoded)
+    elif encoding == "zstd":
+        raw = _unzstd(data, max_decoded)
+    else:
+        raise ProtocolError(415, f"Content-Encoding: unsupported {content_encoding!r} "
+                                 f"(supported: {', '.join(ENCODINGS)})")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"body: not UTF-8 text ({exc.reason} at byte {exc.start})"
+                            ) from None
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(400, f"body: malformed JSON ({exc.msg} at line {exc.lineno} "
+                                 f"column {exc.colno})") from None
+    except RecursionError:
+        raise ProtocolError(400, "body: JSON nested too deeply") from None
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    out = bytearray()
+    while data:
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            out += inflater.decompress(data, limit + 1 - len(out))
+            if len(out) > limit:
+                raise _too_large(limit)
+            if not inflater.eof:
+                raise ProtocolError(400, "body: truncated gzip data")
+        except zlib.error as exc:
+            raise ProtocolError(400, f"body: not valid gzip data ({exc})") from None
+        data = inflater.unused_data  # another gzip member may follow
+    return bytes(out)
+
+
+def _unzstd(data: bytes, limit: int) -> bytes:
+    zstd = _zstd()
+    if zstd is None:
+        raise ProtocolError(415, "Content-Encoding: zstd is not available on this server")
+    out = bytearray()
+    try:
+        with zstd.ZstdDecompressor().stream_reader(io.BytesIO(data),
+                                                   read_across_frames=True) as reader:
+            while chunk := reader.read(1 << 20):
+                out += chunk
+                if len(out) > limit:
+                    raise _too_large(limit)
+    except zstd.ZstdError as exc:
+        raise ProtocolError(400, f"body: not valid zstd data ({exc})") from None
+    return bytes(out)
+
+
+def _too_large(limit: int) -> ProtocolError:
+    return ProtocolError(413, f"body: larger than {limit} bytes once decompressed")
+
+
+def _zstd() -> Any:
+    try:
+        import zstandard
+    except ImportError:
+        return None
+    return zstandard
+
+
+# -- tokens ------------------------------------------------------------------------------
+def token_hash(token: str) -> str:
+    """What the centre stores instead of a kiosk's token (SHA-256, hex)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def backlog_file_key(token: str) -> bytes:
+    """The key that signs a kiosk's backlog files: HMAC-SHA256(key=token, "kiosk-backlog-file-v1").
+
+    Derived from the token, so a kiosk needs no second secret, and the centre (which keeps
+    this key, never the token) can check a file's integrity without being able to submit
+    batches as the kiosk.
+    """
+    return hmac.new(token.encode("utf-8"), BACKLOG_FILE_KEY_LABEL, hashlib.sha256).digest()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# -- schema for documentation ------------------------------------------------------------
+def entry_json_schema() -> dict[str, Any]:
+    """JSON Schema of one wire entry, generated from ENTRY_FIELDS (used for OpenAPI)."""
+    text = {"type": "string", "maxLength": MAX_TEXT_CHARS}
+    kinds: dict[str, dict[str, Any]] = {
+        "id": {"type": "string", "format": "uuid", "pattern": _UUID7_RE.pattern},
+        "text": {**text, "minLength": 1},
+        "str": text,
+        "opt": {"anyOf": [text, {"type": "null"}]},
+        "time": {"type": "string", "pattern": _TIME_RE.pattern,
+                 "example": "2024-05-01T08:30:00.000000Z"},
+        "int": {"type": "integer", "minimum": 0},
+        "obj": {"type": "object"},
+        "b64": {"type": "string", "contentEncoding": "base64"},
+        "direction": {"type": "string", "enum": list(_CHOICES["direction"])},
+        "status": {"type": "string", "enum": list(_CHOICES["status"])},
+    }
+    return {
+        "type": "object",
+        "required": list(ENTRY_FIELDS),
+        "additionalProperties": False,
+        "properties": {name: kinds[kind] for name, kind in ENTRY_FIELDS.items()},
+    }
+
+
+def _type_name(value: object) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+            int: "a number", float: "a number", type(None): "null"}.get(type(value),
+                                                                          type(value).__name__)
+
+
+def _show(value: object) -> str:
+    """A short quotation of a bad value for an error message (containers only named)."""
+    if isinstance(value, dict | list) or not _scalar(value):
+        return _type_name(value)
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _scalar(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
