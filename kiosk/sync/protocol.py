@@ -39,7 +39,8 @@ MAX_PAYLOAD_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 4096
 """Largest text field (names, addresses, keys…)."""
 MAX_EXTRA_CHARS = 64 * 1024
-"""Largest ``extra`` object, measured as compact JSON."""
+"""Largest ``extra`` object, measured as JSON text."""
+MAX_INT = 2**63 - 1
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 """The one timestamp format on the wire: UTC with microseconds, e.g. 2024-05-01T08:30:00.000000Z."""
@@ -164,6 +165,9 @@ def validate_entry(obj: object) -> str | None:
                 return f"{name}: must not be empty"
             if len(value) > MAX_TEXT_CHARS:
                 return f"{name}: longer than {MAX_TEXT_CHARS} characters"
+            reason = _check_text(name, value)
+            if reason:
+                return reason
         elif kind == "id":
             if not is_uuid7(value):
                 return f"id: expected a lowercase UUIDv7, got {_show(value)}"
@@ -172,13 +176,16 @@ def validate_entry(obj: object) -> str | None:
                 return f"{name}: expected UTC time like 2024-05-01T08:30:00.000000Z, " \
                        f"got {_show(value)}"
         elif kind == "int":
-            if type(value) is not int or value < 0:
-                return f"{name}: expected a non-negative integer, got {_show(value)}"
+            if type(value) is not int or not 0 <= value <= MAX_INT:
+                return f"{name}: expected an integer from 0 to 2^63-1, got {_show(value)}"
         elif kind == "obj":
             if not isinstance(value, dict):
                 return f"{name}: expected an object, got {_type_name(value)}"
             if len(json.dumps(value, ensure_ascii=False)) > MAX_EXTRA_CHARS:
                 return f"{name}: larger than {MAX_EXTRA_CHARS} characters"
+            reason = _check_json_text(name, value)
+            if reason:
+                return reason
         elif kind == "b64":
             reason = _check_b64(name, value)
             if reason:
@@ -186,6 +193,35 @@ def validate_entry(obj: object) -> str | None:
         elif value not in _CHOICES[kind]:
             choices = " or ".join(f'"{c}"' for c in _CHOICES[kind])
             return f"{name}: expected {choices}, got {_show(value)}"
+    return None
+
+
+def _check_text(name: str, value: str) -> str | None:
+    """Text every database can hold: no NUL character, no lone UTF-16 surrogate."""
+    if "\x00" in value:
+        return f"{name}: contains a NUL character"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{name}: not valid Unicode (lone surrogate)"
+    return None
+
+
+def _check_json_text(name: str, value: object) -> str | None:
+    """_check_text over every key and string inside a JSON value."""
+    if isinstance(value, str):
+        return _check_text(name, value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            reason = _check_text(name, key) or _check_json_text(name, item)
+            if reason:
+                return reason
+    elif isinstance(value, list):
+        for item in value:
+            reason = _check_json_text(name, item)
+            if reason:
+                return reason
     return None
 
 
@@ -336,7 +372,7 @@ def decode_body(data: bytes, content_encoding: str | None = None, *,
         raise ProtocolError(415, f"Content-Encoding: unsupported {content_encoding!r} "
                                  f"(supported: {', '.join(ENCODINGS)})")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_refuse_constant)
     except UnicodeDecodeError as exc:
         raise ProtocolError(400, f"body: not UTF-8 text ({exc.reason} at byte {exc.start})"
                             ) from None
@@ -345,6 +381,12 @@ def decode_body(data: bytes, content_encoding: str | None = None, *,
                                  f"column {exc.colno})") from None
     except RecursionError:
         raise ProtocolError(400, "body: JSON nested too deeply") from None
+    except ValueError as exc:  # NaN/Infinity, integers beyond Python's digit limit
+        raise ProtocolError(400, f"body: malformed JSON ({exc})") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:
