@@ -117,6 +117,15 @@ class LastMovement:
 
 
 @dataclass(frozen=True)
+class OutboxSummary:
+    pending: int
+    """Entries the centre has not acknowledged yet (``pending`` and ``sent``)."""
+    rejected: int
+    oldest_pending: str | None
+    """``scanned_at`` of the oldest pending entry (by id, i.e. creation order)."""
+
+
+@dataclass(frozen=True)
 class Stats:
     entries_in: int
     entries_out: int
@@ -138,12 +147,15 @@ class Store:
         self.conn = sqlite3.connect(
             str(path), check_same_thread=False, isolation_level=None, timeout=30
         )
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.execute("PRAGMA busy_timeout=30000")
-        self.db = sqlite_utils.Database(self.conn)
-        self.migrate()
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            self.db = sqlite_utils.Database(self.conn)
+            self.migrate()
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise StoreError(f"{path}: {exc}") from exc
 
     # -- schema ---------------------------------------------------------------------------
     @property
@@ -295,14 +307,21 @@ class Store:
         the pending set: only an acknowledgement takes an entry out of it.
         """
         return list(self.db.query(
-            "SELECT * FROM entries WHERE sync_state IN ('pending', 'sent') AND id > ? "
-            "ORDER BY id LIMIT ?",
+            "SELECT * FROM entries INDEXED BY entries_pending "  # else SQLite sorts the backlog
+            "WHERE sync_state IN ('pending', 'sent') AND id > ? ORDER BY id LIMIT ?",
             [after_id, limit]))
 
-    def mark_synced(self, acknowledged: list[str], rejected: dict[str, str]) -> None:
-        """Apply one server answer atomically: either all of it is recorded or none."""
+    def mark_synced(self, acknowledged: list[str], rejected: dict[str, str],
+                    meta: dict[str, str | None] | None = None) -> None:
+        """Apply one server answer atomically: either all of it is recorded or none.
+
+        ``meta`` (sync status such as the time of this success) is written in the same
+        transaction, so it costs no extra fsync.
+        """
         now = utc_iso(dt.datetime.now(dt.UTC).timestamp())
         with self.transaction() as conn:
+            if meta:
+                self._set_meta(conn, meta)
             conn.executemany(
                 "UPDATE entries SET sync_state = 'acknowledged', sync_error = NULL, "
                 "synced_at = ? WHERE id = ?", [(now, i) for i in acknowledged])
@@ -328,6 +347,58 @@ class Store:
             "SELECT min(scanned_at) FROM entries WHERE sync_state IN ('pending', 'sent')"
         ).fetchone()
         return row[0]
+
+    def outbox_summary(self) -> OutboxSummary:
+        """Pending/rejected counts and the oldest pending entry, from indexes only.
+
+        Cheap enough to call every second during an upload even with a million pending
+        entries (``sync_counts``/``oldest_pending`` scan the table).
+        """
+        with self.lock:
+            pending = self.conn.execute(
+                "SELECT count(*) FROM entries WHERE sync_state IN ('pending', 'sent')"
+            ).fetchone()[0]
+            rejected = self.conn.execute(
+                "SELECT count(*) FROM entries WHERE sync_state = 'rejected'").fetchone()[0]
+            oldest = self.conn.execute(
+                "SELECT scanned_at FROM entries INDEXED BY entries_pending "
+                "WHERE sync_state IN ('pending', 'sent') ORDER BY id LIMIT 1").fetchone()
+        return OutboxSummary(pending, rejected, oldest[0] if oldest else None)
+
+    def mark_sent(self, ids: list[str]) -> int:
+        """Note that these pending entries left the kiosk (e.g. in a backlog file).
+
+        They stay in the pending set until the centre acknowledges them.
+        """
+        with self.transaction() as conn:
+            conn.executemany("UPDATE entries SET sync_state = 'sent' "
+                             "WHERE id = ? AND sync_state = 'pending'", [(i,) for i in ids])
+            return conn.execute("SELECT changes()").fetchone()[0]
+
+    def rejected_entries(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Entries the centre refused (quarantine), oldest first, with the reason it gave."""
+        return list(self.db.query(
+            "SELECT id, scanned_at, device_id, kind, direction, sync_error, synced_at "
+            "FROM entries WHERE sync_state = 'rejected' ORDER BY id LIMIT ?", [limit]))
+
+    # -- meta: small named values other processes can read (e.g. sync status) -------------
+    def meta(self, prefix: str = "") -> dict[str, str]:
+        return dict(self.conn.execute(
+            "SELECT key, value FROM meta WHERE key >= ? AND key < ?",
+            (prefix, prefix + "\uffff")).fetchall())
+
+    def set_meta(self, values: dict[str, str | None]) -> None:
+        """Write several values at once; None deletes a key."""
+        with self.transaction() as conn:
+            self._set_meta(conn, values)
+
+    @staticmethod
+    def _set_meta(conn: sqlite3.Connection, values: dict[str, str | None]) -> None:
+        conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                         "DO UPDATE SET value = excluded.value",
+                         [(k, v) for k, v in values.items() if v is not None])
+        conn.executemany("DELETE FROM meta WHERE key = ?",
+                         [(k,) for k, v in values.items() if v is None])
 
     # -- retention and audit --------------------------------------------------------------
     def purge(self, retention_days: int, now: float | None = None) -> int:

@@ -7,6 +7,8 @@ are not text. Blank lines are skipped. ``delay_ms`` paces the lines like a queue
 
 from __future__ import annotations
 
+import os
+import select
 import sys
 import threading
 from collections.abc import Iterator
@@ -46,17 +48,30 @@ class ReplayDevice:
         except OSError as exc:
             raise DeviceError(f"replay {self.id}: cannot open {self.path}: {exc.strerror}") from exc
 
-    def payloads(self, stream: BinaryIO) -> Iterator[bytes]:
-        for line in stream:
-            payload = parse_line(line)
-            if payload is not None:
-                yield payload
+    def payloads(self, stream: BinaryIO, stop: threading.Event) -> Iterator[bytes]:
+        """Lines as they arrive; polls so that a quiet pipe never keeps ``stop`` waiting."""
+        fd, pending = stream.fileno(), b""
+        while not stop.is_set():
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                payload = parse_line(line)
+                if payload is not None:
+                    yield payload
+        last = parse_line(pending)
+        if last is not None and not stop.is_set():
+            yield last
 
     def run(self, emit: Emit, stop: threading.Event) -> None:
         while not stop.is_set():
             stream = self._open()
             try:
-                for payload in self.payloads(stream):
+                for payload in self.payloads(stream, stop):
                     if stop.is_set():
                         return
                     emit(Scan(payload=payload, device_id=self.id, lane=self.lane,

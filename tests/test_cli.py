@@ -1,0 +1,123 @@
+"""The ``kiosk`` command as a technician and a sync operator use it, run as real processes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CCCD_AN, CCCD_BINH
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text("""
+[kiosk]
+id = "k1"
+checkpoint_id = "CP1"
+language = "en"
+operator = "officer-7"
+[store]
+path = "kiosk.db"
+""", encoding="utf-8")
+    return path
+
+
+def kiosk(config: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "kiosk.cli", *args, "--config", str(config)],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_scan_records_into_a_stopped_kiosk_and_entries_masks_documents(config_file):
+    out = kiosk(config_file, "scan", CCCD_AN, "--direction", "in").stdout
+    assert "ACCEPTED" in out and "IN" in out and "••••••••2345" in out
+    assert "001099012345" not in out
+    listing = kiosk(config_file, "entries").stdout
+    assert "Nguyễn Văn An" in listing and "••••••••2345" in listing
+    assert "001099012345" not in listing
+
+
+def test_a_refused_payload_exits_non_zero_with_the_reason(config_file):
+    proc = kiosk(config_file, "scan", "001099012345||An|31021990|Nam|HN|10102021", ok=False)
+    assert proc.returncode == 1
+    assert "Invalid CCCD code: birth date '31021990': no such date" in proc.stdout
+
+
+def test_reveal_shows_full_numbers_and_is_audited(config_file, tmp_path):
+    kiosk(config_file, "scan", CCCD_AN)
+    revealed = kiosk(config_file, "entries", "--reveal", "--operator", "inspector").stdout
+    assert "001099012345" in revealed
+    from kiosk.store import Store
+    store = Store(tmp_path / "kiosk.db")
+    (entry,) = store.audit_log()
+    assert (entry["actor"], entry["action"]) == ("inspector", "entries.reveal")
+    store.close()
+
+
+def test_entries_filter_by_direction_and_subject(config_file):
+    kiosk(config_file, "scan", CCCD_AN, "--direction", "in")
+    kiosk(config_file, "scan", CCCD_BINH, "--direction", "out")
+    outs = kiosk(config_file, "entries", "--direction", "out").stdout
+    assert "Trần Thị Bình" in outs and "Nguyễn Văn An" not in outs
+    one = kiosk(config_file, "entries", "--subject", "001099012345").stdout
+    assert "Nguyễn Văn An" in one and "Trần Thị Bình" not in one
+    assert kiosk(config_file, "entries", "--date", "2001-01-01").stdout == ""
+
+
+def test_stats_count_today(config_file):
+    kiosk(config_file, "scan", CCCD_AN, "--direction", "in")
+    kiosk(config_file, "scan", CCCD_BINH, "--direction", "in")
+    kiosk(config_file, "scan", CCCD_BINH, "--direction", "out")
+    kiosk(config_file, "scan", "not|a|cccd|1|Nam|x|y", ok=False)
+    out = kiosk(config_file, "stats").stdout
+    lines = dict(line.rsplit(maxsplit=1) for line in out.splitlines()[:5])
+    assert lines == {"In": "2", "Out": "1", "Inside now": "1", "Duplicates": "0",
+                     "Refused codes": "1"}
+
+
+def test_csv_export_neutralises_formula_cells(config_file, tmp_path):
+    evil = "001099012345|123456789|=HYPERLINK(\"http://x\")|01021990|Nam|@SUM(A1)|10102021"
+    kiosk(config_file, "scan", evil)
+    target = tmp_path / "export.csv"
+    kiosk(config_file, "export", "--from", "2000-01-01", "--format", "csv", "-o", str(target))
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert rows[0]["name"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["address"] == "'@SUM(A1)"
+    assert rows[0]["document_number"] == "001099012345"
+
+
+@pytest.mark.parametrize("cell", ["=1+2", "+1", "-1", "@x", "\tx", "\rx"])
+def test_every_formula_prefix_is_defused(cell):
+    from kiosk.cli import neutralise
+    assert neutralise(cell) == "'" + cell
+    assert neutralise("Nguyễn") == "Nguyễn" and neutralise(5) == 5
+
+
+def test_config_check_reports_ok_or_the_problem(config_file, tmp_path):
+    assert "OK" in kiosk(config_file, "config", "check").stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[kiosk]\nid = "k"\ncheckpoint_id = "c"\nlanguage = "fr"\n')
+    proc = kiosk(bad, "config", "check", ok=False)
+    assert proc.returncode == 2
+    assert 'kiosk.language: expected one of "vi", "en", got "fr"' in proc.stderr
+
+
+def test_an_unwritable_store_is_reported_not_crashed(tmp_path):
+    locked = tmp_path / "ro"
+    locked.mkdir()
+    (locked / "kiosk.db").write_bytes(b"this is not a database" * 100)
+    path = tmp_path / "c.toml"
+    path.write_text(f'[kiosk]\nid = "k"\ncheckpoint_id = "c"\n[store]\npath = '
+                    f'"{locked / "kiosk.db"}"\n')
+    proc = kiosk(path, "scan", CCCD_AN, ok=False)
+    assert proc.returncode == 3
+    assert "store error" in proc.stderr and "kiosk.db" in proc.stderr
+    assert (locked / "kiosk.db").read_bytes() == b"this is not a database" * 100
