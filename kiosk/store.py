@@ -77,13 +77,13 @@ def _v1(db: sqlite_utils.Database) -> None:
                 CHECK (sync_state IN ('pending', 'sent', 'acknowledged', 'rejected')),
             sync_error TEXT,
             synced_at TEXT
-        )""")
+        ) WITHOUT ROWID""")
     db.execute("CREATE INDEX entries_scanned_at ON entries (scanned_at)")
     db.execute("CREATE INDEX entries_subject ON entries (subject_key, checkpoint_id, scanned_at)")
     db.execute("CREATE INDEX entries_match ON entries (match_key) WHERE match_key IS NOT NULL")
     db.execute("CREATE INDEX entries_pending ON entries (id) "
                "WHERE sync_state IN ('pending', 'sent')")
-    db.execute("CREATE INDEX entries_sync_state ON entries (sync_state)")
+    db.execute("CREATE INDEX entries_rejected ON entries (id) WHERE sync_state = 'rejected'")
     db.execute("""
         CREATE TABLE refused_scans (
             id TEXT PRIMARY KEY,
@@ -338,8 +338,14 @@ class Store:
         return count
 
     def sync_counts(self) -> dict[str, int]:
+        """Counts per sync state; the small states come from their partial indexes."""
         counts = dict(self.conn.execute(
-            "SELECT sync_state, count(*) FROM entries GROUP BY sync_state").fetchall())
+            "SELECT sync_state, count(*) FROM entries WHERE sync_state IN ('pending', 'sent') "
+            "GROUP BY sync_state").fetchall())
+        counts[REJECTED] = self.conn.execute(
+            "SELECT count(*) FROM entries WHERE sync_state = 'rejected'").fetchone()[0]
+        total = self.conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+        counts[ACKNOWLEDGED] = total - sum(counts.values())
         return {s: counts.get(s, 0) for s in (PENDING, SENT, ACKNOWLEDGED, REJECTED)}
 
     def oldest_pending(self) -> str | None:
