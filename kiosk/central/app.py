@@ -1,0 +1,217 @@
+"""The central collection API (FastAPI): kiosks post batches, the centre stores them.
+
+The batch body is parsed by hand (``protocol.decode_body`` + ``protocol.validate_*``), not
+through per-entry pydantic models: a million-entry backlog must go through in under a minute,
+and the protocol module is the one definition both sides share. The OpenAPI document is still
+complete — its request schema is generated from the same protocol module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import gzip
+import json
+import logging
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from kiosk.central.storage import Kiosk, Storage, StorageBusy, StorageError
+from kiosk.sync import protocol
+
+log = logging.getLogger("kiosk.central")
+
+MAX_INFLIGHT = 4
+"""Batches decoded and written at once; more wait up to INFLIGHT_WAIT, then get 503."""
+INFLIGHT_WAIT = 10.0
+
+
+class _Refusal(Exception):
+    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(reason)
+        self.status, self.reason, self.headers = status, reason, headers or {}
+
+
+def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
+               max_decoded: int = protocol.MAX_DECODED_BYTES,
+               max_inflight: int = MAX_INFLIGHT) -> FastAPI:
+    app = FastAPI(
+        title="checkpoint-kiosk central server",
+        version=f"protocol {protocol.PROTOCOL_VERSION}",
+        description="Collects entries uploaded by checkpoint kiosks. See docs/protocol.md.",
+    )
+    app.state.storage = storage
+    inflight = asyncio.Semaphore(max_inflight)
+
+    @app.get(protocol.HEALTH_PATH, summary="Liveness and server clock",
+             responses={200: {"content": {"application/json": {"schema": _HEALTH_SCHEMA}}}})
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
+                "time": protocol.format_time(dt.datetime.now(dt.UTC))}
+
+    @app.post(protocol.BATCHES_PATH, summary="Upload a batch of entries",
+              openapi_extra={"requestBody": _REQUEST_BODY}, responses=_BATCH_RESPONSES)
+    async def post_batch(request: Request) -> Response:
+        received_at = dt.datetime.now(dt.UTC)
+        try:
+            kiosk = await run_in_threadpool(_authenticate, storage,
+                                            request.headers.get("authorization"))
+            body = await _read_body(request, max_body)
+            try:
+                await asyncio.wait_for(inflight.acquire(), INFLIGHT_WAIT)
+            except TimeoutError:
+                raise _Refusal(503, f"server busy: {max_inflight} batches in progress",
+                               {"Retry-After": "5"}) from None
+            try:
+                answer = await run_in_threadpool(
+                    _ingest, storage, kiosk, body, request.headers.get("content-encoding"),
+                    received_at, max_decoded)
+            finally:
+                inflight.release()
+        except _Refusal as refusal:
+            return _error(refusal.status, refusal.reason, refusal.headers)
+        except protocol.ProtocolError as exc:
+            return _error(exc.status, exc.reason)
+        except StorageBusy as exc:
+            return _error(503, str(exc), {"Retry-After": str(exc.retry_after)})
+        except StorageError as exc:
+            log.error("storage failure: %s", exc)
+            return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
+        return _json(answer, request.headers.get("accept-encoding", ""))
+
+    return app
+
+
+def _authenticate(storage: Storage, header: str | None) -> Kiosk:
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if not header:
+        raise _Refusal(401, "Authorization: missing (expected 'Bearer <token>')", challenge)
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise _Refusal(401, "Authorization: expected 'Bearer <token>'", challenge)
+    kiosk = storage.kiosk_for_token(protocol.token_hash(token))
+    if kiosk is None:
+        raise _Refusal(401, "Authorization: unknown token", challenge)
+    if not kiosk.active:
+        raise _Refusal(401, f"Authorization: kiosk {kiosk.id} was revoked at "
+                            f"{kiosk.revoked_at}", challenge)
+    return kiosk
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    too_large = _Refusal(413, f"body: larger than {limit} bytes as sent; send smaller batches")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
+            received_at: dt.datetime, max_decoded: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    batch = protocol.decode_body(body, encoding, max_decoded=max_decoded)
+    protocol.validate_batch(batch)
+    if batch["kiosk_id"] != kiosk.id:
+        raise _Refusal(403, f"kiosk_id: the token belongs to kiosk {kiosk.id!r}, "
+                            f"not {batch['kiosk_id']!r}")
+    for index, entry in enumerate(batch["entries"]):
+        owner = entry.get("kiosk_id")
+        if isinstance(owner, str) and owner != kiosk.id:
+            raise _Refusal(403, f"entries[{index}].kiosk_id: {owner!r} is not this token's "
+                                f"kiosk {kiosk.id!r}")
+    results = storage.ingest_batch(kiosk.id, batch["entries"], sent_at=batch["sent_at"],
+                                   received_at=received_at, batch_id=batch["batch_id"])
+    offset = protocol.clock_offset_seconds(received_at, protocol.parse_time(batch["sent_at"]))
+    log.info("kiosk %s batch %s: %d entries, %d rejected, offset %.3f s, %.0f ms", kiosk.id,
+             batch["batch_id"], len(results),
+             sum(r["status"] == protocol.REJECTED for r in results), offset,
+             (time.perf_counter() - started) * 1000)
+    return {"batch_id": batch["batch_id"], "received_at": protocol.format_time(received_at),
+            "clock_offset_seconds": offset, "results": results}
+
+
+def _json(answer: dict[str, Any], accept_encoding: str) -> Response:
+    body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    headers = {}
+    if len(body) > 4096 and "gzip" in accept_encoding.lower():
+        body = gzip.compress(body, compresslevel=1, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _error(status: int, reason: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": reason}, status_code=status, headers=headers)
+
+
+# -- OpenAPI description (the batch body is parsed by hand, so it is described here) ------
+_RESULT_SCHEMA = {
+    "type": "object",
+    "required": ["id", "status"],
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string",
+                   "enum": [protocol.ACCEPTED, protocol.DUPLICATE, protocol.REJECTED]},
+        "reason": {"type": "string", "description": "Present when rejected; names the field."},
+    },
+}
+_BATCH_SCHEMA = {
+    "type": "object",
+    "required": list(protocol.BATCH_FIELDS),
+    "additionalProperties": False,
+    "properties": {
+        "protocol": {"type": "integer", "enum": [protocol.PROTOCOL_VERSION]},
+        "kiosk_id": {"type": "string", "minLength": 1},
+        "batch_id": {"type": "string", "format": "uuid"},
+        "sent_at": {"type": "string", "example": "2024-05-01T08:30:00.123456Z",
+                    "description": "Kiosk clock when sending, UTC."},
+        "entries": {"type": "array", "maxItems": protocol.MAX_BATCH_ENTRIES,
+                    "items": protocol.entry_json_schema()},
+    },
+}
+_REQUEST_BODY = {
+    "required": True,
+    "description": "UTF-8 JSON, optionally compressed (Content-Encoding: zstd, gzip).",
+    "content": {"application/json": {"schema": _BATCH_SCHEMA}},
+}
+_ERROR = {"content": {"application/json": {"schema": {
+    "type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}}}}
+_BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "One result per entry, in order. accepted and duplicate both mean "
+                         "the centre holds the entry.",
+          "content": {"application/json": {"schema": {
+              "type": "object",
+              "required": ["batch_id", "received_at", "clock_offset_seconds", "results"],
+              "properties": {
+                  "batch_id": {"type": "string"},
+                  "received_at": {"type": "string"},
+                  "clock_offset_seconds": {
+                      "type": "number",
+                      "description": "Server receive time minus the kiosk's sent_at."},
+                  "results": {"type": "array", "items": _RESULT_SCHEMA},
+              }}}}},
+    400: {"description": "Body is not valid JSON, UTF-8, gzip or zstd.", **_ERROR},
+    401: {"description": "Missing, unknown or revoked token.", **_ERROR},
+    403: {"description": "Batch or entry kiosk_id is not the token's kiosk.", **_ERROR},
+    413: {"description": "Body too large (as sent or decompressed) or too many entries.",
+          **_ERROR},
+    415: {"description": "Unsupported Content-Encoding.", **_ERROR},
+    422: {"description": "Batch envelope breaks the schema.", **_ERROR},
+    503: {"description": "Storage busy; retry after the Retry-After header's seconds.",
+          **_ERROR},
+}
+_HEALTH_SCHEMA = {
+    "type": "object",
+    "properties": {"status": {"type": "string"}, "protocol": {"type": "integer"},
+                   "time": {"type": "string"}},
+}

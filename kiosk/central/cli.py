@@ -1,0 +1,220 @@
+"""The ``kiosk-central`` command: run the collection server and manage enrolled kiosks.
+
+Every command takes ``--db`` (default: $KIOSK_CENTRAL_DB, else sqlite:///central.db).
+Subcommand groups living beside their subsystem (``kiosk/central/importer.py``) are picked up
+automatically: such a module defines ``register(subparsers, common_parent_parser)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from kiosk.central.enrol import enrol_kiosk
+from kiosk.central.storage import EnrolmentError, Storage, StorageError, open_storage
+from kiosk.sync import protocol
+
+EXIT_USAGE = 2
+EXIT_STORAGE = 3
+CLOCK_WARNING_SECONDS = 120
+"""A kiosk whose last batch arrived with a larger clock offset is flagged in ``kiosks list``."""
+
+
+def default_db() -> str:
+    return os.environ.get("KIOSK_CENTRAL_DB", "sqlite:///central.db")
+
+
+def storage_from(args: argparse.Namespace) -> Storage:
+    """Open ``--db`` or exit with a one-line reason (for every subcommand, importer included)."""
+    try:
+        return open_storage(args.db)
+    except (StorageError, OSError) as exc:
+        print(f"storage error: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_STORAGE) from None
+
+
+# -- serve --------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kiosk.central.app import create_app
+
+    logging.getLogger("kiosk.central").setLevel(args.log_level.upper())
+    storage = storage_from(args)
+    app = create_app(storage, max_body=args.max_body, max_decoded=args.max_decoded)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    port = sock.getsockname()[1]
+    # The one line scripts and tests wait for (--port 0 picks a free port).
+    print(f"kiosk-central listening on http://{args.host}:{port} (database {args.db})",
+          flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=False))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        storage.close()
+    return 0
+
+
+# -- kiosks -------------------------------------------------------------------------------
+def cmd_kiosks_add(args: argparse.Namespace) -> int:
+    with storage_from(args) as storage:
+        try:
+            kiosk, token = enrol_kiosk(storage, checkpoint_id=args.checkpoint, name=args.name,
+                                       kiosk_id=args.kiosk_id,
+                                       checkpoint_name=args.checkpoint_name)
+        except EnrolmentError as exc:
+            print(f"cannot enrol: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    if args.json:
+        print(json.dumps({"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id,
+                          "name": kiosk.name, "token": token}))
+        return 0
+    print(f"Đã đăng ký máy / Kiosk enrolled: {kiosk.id} ({kiosk.name}) "
+          f"at checkpoint {kiosk.checkpoint_id}")
+    print("Mã truy cập, chỉ hiển thị MỘT lần / Token, shown only ONCE:")
+    print(f"  {token}")
+    print("Trên máy kiosk, trong config.toml / On the kiosk, in config.toml:")
+    print(f'  [kiosk]  id = "{kiosk.id}"   checkpoint_id = "{kiosk.checkpoint_id}"')
+    print('  [sync]   enabled = true   token = "<token above>"  (or token_file = "…")')
+    return 0
+
+
+def cmd_kiosks_list(args: argparse.Namespace) -> int:
+    with storage_from(args) as storage:
+        kiosks = storage.kiosks()
+    if args.json:
+        print(json.dumps([asdict(k) for k in kiosks], ensure_ascii=False, indent=1))
+        return 0
+    if not kiosks:
+        print("Chưa có máy nào / No kiosks enrolled")
+        return 0
+    print(f"{'kiosk':20} {'checkpoint':16} {'state':8} {'entries':>9}  {'last seen':27} "
+          f"{'clock offset':>12}  name")
+    for k in kiosks:
+        offset = "-" if k.last_clock_offset is None else f"{k.last_clock_offset:+.1f} s"
+        flag = (" !" if k.last_clock_offset is not None
+                and abs(k.last_clock_offset) > CLOCK_WARNING_SECONDS else "")
+        state = "active" if k.active else "revoked"
+        print(f"{k.id:20} {k.checkpoint_id:16} {state:8} {k.entries:>9}  "
+              f"{k.last_seen_at or '-':27} {offset:>12}{flag}  {k.name}")
+    if any(k.last_clock_offset is not None and abs(k.last_clock_offset) > CLOCK_WARNING_SECONDS
+           for k in kiosks):
+        print(f"! đồng hồ máy lệch hơn {CLOCK_WARNING_SECONDS} giây / kiosk clock off by more "
+              f"than {CLOCK_WARNING_SECONDS} s: its scanned_at times are suspect")
+    return 0
+
+
+def cmd_kiosks_revoke(args: argparse.Namespace) -> int:
+    with storage_from(args) as storage:
+        if storage.kiosk(args.kiosk_id) is None:
+            print(f"unknown kiosk {args.kiosk_id!r}", file=sys.stderr)
+            return EXIT_USAGE
+        if not storage.revoke_kiosk(args.kiosk_id):
+            print(f"kiosk {args.kiosk_id} was already revoked")
+            return 0
+    print(f"Đã thu hồi / Revoked: {args.kiosk_id} — its token is refused from now on")
+    return 0
+
+
+def cmd_checkpoints_list(args: argparse.Namespace) -> int:
+    with storage_from(args) as storage:
+        checkpoints = storage.checkpoints()
+    if args.json:
+        print(json.dumps(checkpoints, ensure_ascii=False, indent=1))
+        return 0
+    for c in checkpoints:
+        print(f"{c['id']:20} {c['kiosks']:>3} kiosk(s)  {c['name']}")
+    return 0
+
+
+# -- parser -------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk-central",
+                                     description="Central collection server for checkpoint "
+                                                 "kiosks")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=default_db(),
+                        help="database URL: sqlite:///path.db or postgresql://user@host/db "
+                             "(default: $KIOSK_CENTRAL_DB or sqlite:///central.db)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", parents=[common], help="run the HTTP collection server")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
+    serve.add_argument("--max-body", type=int, default=protocol.MAX_BODY_BYTES,
+                       help="largest request body as sent, bytes (default: %(default)s)")
+    serve.add_argument("--max-decoded", type=int, default=protocol.MAX_DECODED_BYTES,
+                       help="largest body once decompressed, bytes (default: %(default)s)")
+    serve.add_argument("--log-level", default="info",
+                       choices=("critical", "error", "warning", "info", "debug"))
+    serve.set_defaults(func=cmd_serve)
+
+    kiosks = sub.add_parser("kiosks", help="enrol, list and revoke kiosks")
+    ksub = kiosks.add_subparsers(dest="action", required=True)
+    add = ksub.add_parser("add", parents=[common], help="enrol a kiosk, print its token once")
+    add.add_argument("--checkpoint", required=True, help="checkpoint id (created if new)")
+    add.add_argument("--name", required=True, help="human name, e.g. 'Chốt QL1A - làn 1'")
+    add.add_argument("--kiosk-id", help="kiosk id (default: a random kiosk-xxxxxxxx)")
+    add.add_argument("--checkpoint-name", help="name for a new checkpoint (default: its id)")
+    add.add_argument("--json", action="store_true", help="print the result as JSON")
+    add.set_defaults(func=cmd_kiosks_add)
+    lst = ksub.add_parser("list", parents=[common], help="kiosks, last contact, clock offset")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_kiosks_list)
+    revoke = ksub.add_parser("revoke", parents=[common], help="refuse a kiosk's token")
+    revoke.add_argument("kiosk_id")
+    revoke.set_defaults(func=cmd_kiosks_revoke)
+
+    checkpoints = sub.add_parser("checkpoints", help="list checkpoints")
+    csub = checkpoints.add_subparsers(dest="action", required=True)
+    clist = csub.add_parser("list", parents=[common], help="checkpoints and their kiosks")
+    clist.add_argument("--json", action="store_true")
+    clist.set_defaults(func=cmd_checkpoints_list)
+
+    for register in _command_groups():
+        register(sub, common)
+    return parser
+
+
+def _command_groups() -> list[Any]:
+    """Subcommand groups that live beside their subsystems (the backlog importer)."""
+    groups = []
+    for module in ("kiosk.central.importer",):
+        try:
+            groups.append(__import__(module, fromlist=["register"]).register)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    return groups
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        return 0
+    except StorageError as exc:
+        print(f"storage error: {exc}", file=sys.stderr)
+        return EXIT_STORAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""The central server's storage: one interface, two engines chosen by a database URL.
+
+``sqlite:///path/central.db`` (embedded default, WAL) or ``postgresql://user@host/db``
+(psycopg 3). Both share the ingest rules here — validation, idempotency on entry id,
+accepted/duplicate/rejected per entry, the receive time and clock offset recorded with every
+entry — and differ only in how rows reach the disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.sync import protocol
+
+PLAIN_COLUMNS = tuple(f for f in protocol.ENTRY_FIELDS if f not in ("extra", "payload_b64"))
+ENTRY_COLUMNS = (*PLAIN_COLUMNS, "extra", "payload")
+"""An entry as stored: the wire fields, with ``extra`` as JSON and ``payload`` as bytes."""
+RECEIPT_COLUMNS = ("received_at", "clock_offset_seconds", "batch_id")
+"""What the centre adds: when it got the entry, the sending kiosk's clock offset, the batch."""
+STORED_COLUMNS = (*ENTRY_COLUMNS, *RECEIPT_COLUMNS)
+
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+"""Kiosk and checkpoint ids chosen at enrolment: short, printable, safe in file names."""
+
+
+class StorageError(RuntimeError):
+    """A storage failure that is not the client's fault."""
+
+
+class StorageBusy(StorageError):
+    """Storage is locked or overloaded right now; the request may be retried (HTTP 503)."""
+
+    def __init__(self, message: str, retry_after: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class EnrolmentError(ValueError):
+    """An enrolment request that cannot be carried out (unknown or duplicate id…)."""
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    id: str
+    checkpoint_id: str
+    name: str
+    created_at: str
+    revoked_at: str | None = None
+    last_seen_at: str | None = None
+    last_clock_offset: float | None = None
+    entries: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A valid entry about to be written: its position in the batch and its stored values."""
+
+    index: int
+    row: tuple[Any, ...]
+
+    @property
+    def id(self) -> str:
+        return self.row[0]
+
+
+class Storage(ABC):
+    """What the API, the CLI and the backlog importer use; engines fill in the abstract part."""
+
+    url: str
+
+    # -- ingest ---------------------------------------------------------------------------
+    def ingest_batch(self, kiosk_id: str, entries: Sequence[Any], *, sent_at: str,
+                     received_at: dt.datetime, batch_id: str) -> list[dict[str, Any]]:
+        """Store a batch of wire entries from ``kiosk_id``; one result per entry, in order.
+
+        ``accepted``: stored now. ``duplicate``: the id was already held (same content).
+        ``rejected`` + ``reason``: not stored — invalid, another kiosk's entry, or an id
+        already held with different content. All or nothing: on StorageError nothing of the
+        batch is stored. Safe to call again with the same entries any number of times.
+        """
+        sent = protocol.parse_time(sent_at)
+        if sent is None:
+            raise protocol.ProtocolError(422, f"sent_at: expected UTC wire time, got {sent_at!r}")
+        offset = protocol.clock_offset_seconds(received_at, sent)
+        receipt = (protocol.format_time(received_at), offset, batch_id)
+        results: list[dict[str, Any] | None] = [None] * len(entries)
+        fresh: dict[str, Candidate] = {}
+        repeats: list[Candidate] = []
+        for index, entry in enumerate(entries):
+            reason = protocol.validate_entry(entry)
+            if reason is None and entry["kiosk_id"] != kiosk_id:
+                reason = (f"kiosk_id: entry of kiosk {entry['kiosk_id']!r} "
+                          f"submitted for kiosk {kiosk_id!r}")
+            if reason is not None:
+                entry_id = entry.get("id") if isinstance(entry, dict) else None
+                results[index] = {"id": entry_id, "status": protocol.REJECTED, "reason": reason}
+                continue
+            row = protocol.wire_to_row(entry)
+            candidate = Candidate(index, (*(row[c] for c in ENTRY_COLUMNS), *receipt))
+            if candidate.id in fresh:
+                repeats.append(candidate)
+            else:
+                fresh[candidate.id] = candidate
+        with self._transaction() as tx:
+            inserted = self._insert(tx, [c.row for c in fresh.values()])
+            held = self._fetch(tx, [i for i in fresh if i not in inserted])
+            for candidate in fresh.values():
+                if candidate.id in inserted:
+                    results[candidate.index] = {"id": candidate.id, "status": protocol.ACCEPTED}
+                else:
+                    results[candidate.index] = _compare(candidate, held.get(candidate.id))
+            for candidate in repeats:
+                first = fresh[candidate.id]
+                stored = (dict(zip(ENTRY_COLUMNS, first.row, strict=False))
+                          if candidate.id in inserted else held.get(candidate.id))
+                results[candidate.index] = _compare(candidate, stored)
+            counts = Counter(r["status"] for r in results)  # type: ignore[index]
+            self._log_batch(tx, {
+                "batch_id": batch_id, "kiosk_id": kiosk_id, "sent_at": sent_at,
+                "received_at": receipt[0], "clock_offset_seconds": offset,
+                "entries": len(entries), "accepted": counts[protocol.ACCEPTED],
+                "duplicate": counts[protocol.DUPLICATE], "rejected": counts[protocol.REJECTED],
+            })
+        return results  # type: ignore[return-value]
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[Any]:
+        """One write transaction; raises StorageBusy when storage is locked or unreachable."""
+
+    @abstractmethod
+    def _insert(self, tx: Any, rows: list[tuple[Any, ...]]) -> set[str]:
+        """Insert rows (STORED_COLUMNS order, unique ids) whose id is new; the ids inserted."""
+
+    @abstractmethod
+    def _fetch(self, tx: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """{id: ENTRY_COLUMNS as stored} for those of ``ids`` that are stored."""
+
+    @abstractmethod
+    def _log_batch(self, tx: Any, record: dict[str, Any]) -> None:
+        """Append to the batch log; note the kiosk's last contact and clock offset."""
+
+    # -- kiosks and checkpoints -----------------------------------------------------------
+    @abstractmethod
+    def add_checkpoint(self, checkpoint_id: str, name: str) -> bool:
+        """Create the checkpoint unless it exists; True if created."""
+
+    @abstractmethod
+    def checkpoints(self) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def add_kiosk(self, kiosk_id: str, checkpoint_id: str, name: str, token_hash: str,
+                  file_key: bytes) -> Kiosk:
+        """Raises EnrolmentError if the id is taken (even by a revoked kiosk)."""
+
+    @abstractmethod
+    def kiosks(self) -> list[Kiosk]: ...
+
+    @abstractmethod
+    def kiosk(self, kiosk_id: str) -> Kiosk | None: ...
+
+    @abstractmethod
+    def kiosk_for_token(self, token_hash: str) -> Kiosk | None:
+        """The kiosk holding this token hash, revoked or not (the caller decides)."""
+
+    @abstractmethod
+    def revoke_kiosk(self, kiosk_id: str) -> bool:
+        """Refuse this kiosk's token from now on; False if unknown or already revoked."""
+
+    @abstractmethod
+    def file_key(self, kiosk_id: str) -> bytes | None:
+        """The kiosk's backlog-file key (see protocol.backlog_file_key), None if unknown."""
+
+    # -- reading back ---------------------------------------------------------------------
+    @abstractmethod
+    def entries(self, *, kiosk_id: str | None = None, limit: int | None = None
+                ) -> list[dict[str, Any]]:
+        """Stored entries (STORED_COLUMNS, ``extra`` as dict, ``payload`` bytes) by id."""
+
+    @abstractmethod
+    def entry_count(self, kiosk_id: str | None = None) -> int: ...
+
+    @abstractmethod
+    def batches(self, kiosk_id: str | None = None) -> list[dict[str, Any]]:
+        """The batch log, oldest first: who sent what when, with the clock offset and counts."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _compare(candidate: Candidate, stored: dict[str, Any] | None) -> dict[str, Any]:
+    """duplicate if what is stored under this id is this entry, else a rejection."""
+    if stored is not None and _same(candidate.row, stored):
+        return {"id": candidate.id, "status": protocol.DUPLICATE}
+    return {"id": candidate.id, "status": protocol.REJECTED,
+            "reason": "id: already stored with different content"}
+
+
+def _same(row: tuple[Any, ...], stored: dict[str, Any]) -> bool:
+    for name, value in zip(ENTRY_COLUMNS, row, strict=False):
+        held = stored[name]
+        if name == "extra":
+            value = json.loads(value)
+            held = json.loads(held) if isinstance(held, str | bytes) else held
+        elif name == "payload":
+            held = bytes(held)
+        if value != held:
+            return False
+    return True
+
+
+def open_storage(url: str) -> Storage:
+    """``sqlite:///relative.db``, ``sqlite:////absolute.db`` or ``postgresql://…``."""
+    if url.startswith("sqlite:///"):
+        from kiosk.central.sqlite_storage import SqliteStorage
+        return SqliteStorage(url)
+    if url.startswith(("postgresql://", "postgres://")):
+        from kiosk.central.postgres_storage import PostgresStorage
+        return PostgresStorage(url)
+    raise StorageError(
+        f"database URL {url!r}: expected sqlite:///path/central.db or postgresql://…")
