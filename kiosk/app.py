@@ -6,6 +6,7 @@ Front ends (headless console, Qt) get a started ``Kiosk`` and only subscribe to 
 from __future__ import annotations
 
 import logging
+import threading
 
 from kiosk.config import Config
 from kiosk.devices.supervisor import Supervisor
@@ -13,6 +14,7 @@ from kiosk.pipeline import Pipeline, Policy
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
+RETENTION_PERIOD_SECONDS = 3600.0
 
 
 def policy_from(config: Config) -> Policy:
@@ -33,13 +35,28 @@ class Kiosk:
         self.store = Store(config.store_path, timezone=config.timezone)
         self.pipeline = Pipeline(self.store, policy_from(config))
         self.supervisor = Supervisor(config.devices, self.pipeline.submit)
+        self._stopping = threading.Event()
+        self._maintenance = threading.Thread(target=self._retention_loop, name="retention",
+                                             daemon=True)
 
     def start(self) -> None:
-        removed = self.store.purge(self.config.store["retention_days"])
-        if removed:
-            log.info("retention: removed %d acknowledged entries", removed)
         self.supervisor.start()
+        self._maintenance.start()
 
     def stop(self) -> None:
+        self._stopping.set()
         self.supervisor.stop()
+        self._maintenance.join(timeout=5)
         self.store.close()
+
+    def _retention_loop(self) -> None:
+        """Purge acknowledged entries past retention now and every hour; a kiosk runs for weeks."""
+        while True:
+            try:
+                removed = self.store.purge(self.config.store["retention_days"])
+                if removed:
+                    log.info("retention: removed %d acknowledged entries", removed)
+            except Exception:  # a failed purge must never stop scanning
+                log.exception("retention purge failed")
+            if self._stopping.wait(RETENTION_PERIOD_SECONDS):
+                return
