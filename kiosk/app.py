@@ -46,7 +46,8 @@ class Kiosk:
     def stop(self) -> None:
         self._stopping.set()
         self.supervisor.stop()
-        self._maintenance.join(timeout=5)
+        if self._maintenance.is_alive():
+            self._maintenance.join(timeout=5)
         self.store.close()
 
     def _retention_loop(self) -> None:
