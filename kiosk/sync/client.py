@@ -1,0 +1,189 @@
+"""HTTP transport to the centre: one keep-alive session, every outcome a type.
+
+The worker decides what to do from the exception class alone: ``Unreachable`` and
+``ServerBusy`` are retried with backoff (``ServerBusy.retry_after`` honoured), ``TooLarge``
+shrinks the batch, ``AuthRefused`` stops uploading and alerts the operator, ``Refused`` means
+the centre will never take this request as it is. A 200 answer is checked against the
+entries sent (:func:`kiosk.sync.protocol.validate_response`) before anything is believed,
+so a truncated or confused answer can never acknowledge an entry the centre does not hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+from dataclasses import dataclass
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from kiosk.sync import protocol
+
+USER_AGENT = f"checkpoint-kiosk-sync (protocol {protocol.PROTOCOL_VERSION})"
+
+
+class SyncError(Exception):
+    """An upload that did not get a usable answer; the entries stay pending."""
+
+    reached_server = False
+    """True when the centre itself answered (the network works), False for transport faults."""
+
+
+class Unreachable(SyncError):
+    """Connection refused or reset, timeout, DNS failure, truncated or garbled answer."""
+
+
+class ServerBusy(SyncError):
+    """5xx, or 429/503 with an optional ``Retry-After`` (seconds)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TooLarge(SyncError):
+    """413: the body (or the number of entries) exceeds what the centre or a proxy takes."""
+
+    reached_server = True
+
+
+class AuthRefused(SyncError):
+    """401 (token unknown or revoked) or 403 (entries of another kiosk): needs the operator."""
+
+    reached_server = True
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Refused(SyncError):
+    """400/415/422 and other 4xx: the centre will not take this request as it is."""
+
+    reached_server = True
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    held: list[str]
+    """Ids the centre holds (``accepted`` or ``duplicate``): acknowledge these."""
+    rejected: dict[str, str]
+    """Id → the centre's reason: quarantine these."""
+    accepted: int
+    duplicate: int
+    clock_offset_seconds: float | None
+
+
+class SyncClient:
+    """One ``requests.Session`` (keep-alive, no hidden retries); not for concurrent use."""
+
+    def __init__(self, server_url: str, token: str, *, timeout: float = 15.0) -> None:
+        self.base = server_url.rstrip("/")
+        self.timeout = (min(timeout, 5.0), timeout)  # (connect, read)
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"User-Agent": USER_AGENT, **protocol.bearer(token)})
+
+    def close(self) -> None:
+        self.session.close()
+
+    def post_batch(self, body: bytes, encoding: str, sent_ids: list[str]) -> BatchAnswer:
+        """POST one encoded batch; raises a :class:`SyncError` subclass unless answered 200."""
+        response = self._request("POST", protocol.BATCHES_PATH, data=body, headers={
+            "Content-Type": "application/json", "Content-Encoding": encoding})
+        try:
+            answer = json.loads(response.content)
+            held, rejected = protocol.validate_response(answer, sent_ids)
+        except (ValueError, protocol.ProtocolError) as exc:  # JSONDecodeError is a ValueError
+            raise Unreachable(f"unusable answer from the centre: {exc}") from None
+        duplicate = sum(1 for r in answer["results"] if r["status"] == protocol.DUPLICATE)
+        offset = answer.get("clock_offset_seconds")
+        return BatchAnswer(held, rejected, len(held) - duplicate, duplicate,
+                           float(offset) if isinstance(offset, int | float) else None)
+
+    def health(self) -> dict:
+        """GET the health endpoint (no token needed); raises like :meth:`post_batch`."""
+        response = self._request("GET", protocol.HEALTH_PATH)
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            raise Unreachable("unusable answer from the centre's health check") from None
+
+    def _request(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        try:
+            response = self.session.request(method, self.base + path, timeout=self.timeout,
+                                            allow_redirects=False, **kwargs)
+            response.content  # noqa: B018 — read the whole body inside the try
+        except requests.RequestException as exc:
+            raise Unreachable(_describe(exc)) from None
+        status = response.status_code
+        if status == 200:
+            return response
+        error = _error_text(response)
+        if status in (401, 403):
+            raise AuthRefused(f"HTTP {status}: {error}", status)
+        if status == 413:
+            raise TooLarge(f"HTTP 413: {error}")
+        if status in (429, 503) or status >= 500:
+            busy = ServerBusy(f"HTTP {status}: {error}",
+                              parse_retry_after(response.headers.get("Retry-After")))
+            busy.reached_server = status in (429, 503)
+            raise busy
+        raise Refused(f"HTTP {status}: {error}", status)
+
+
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
+def _error_text(response: requests.Response) -> str:
+    try:
+        error = json.loads(response.content).get("error")
+    except (ValueError, AttributeError):
+        error = None
+    if isinstance(error, str) and error:
+        return error
+    text = response.content[:200].decode("utf-8", "replace").strip()
+    return text or response.reason or "no details"
+
+
+def _describe(exc: requests.RequestException) -> str:
+    kind = {
+        requests.ConnectTimeout: "connection timed out",
+        requests.ReadTimeout: "no answer in time",
+        requests.ConnectionError: "connection failed",
+        requests.exceptions.ChunkedEncodingError: "answer cut off",
+    }
+    for cls, label in kind.items():
+        if isinstance(exc, cls):
+            return f"{label}: {_root(exc)}"
+    return f"request failed: {_root(exc)}"
+
+
+def _root(exc: BaseException) -> str:
+    """The innermost cause, which names the real problem (refused, reset, incomplete read)."""
+    while exc.__context__ is not None and exc.__context__ is not exc:
+        exc = exc.__context__
+    for arg in getattr(exc, "args", ()):
+        if isinstance(arg, BaseException):
+            return _root(arg)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -1,0 +1,195 @@
+"""``kiosk sync status | push | retry-rejected | export``: the sync operator's tools.
+
+They work whether or not ``kiosk run`` is running: status comes from the store (the worker
+of a running kiosk writes its last success/error there), pushes and exports use their own
+connection, and the centre's idempotency makes a push racing the background worker
+harmless (the loser's entries come back ``duplicate``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from kiosk.cli import load_config, open_store
+from kiosk.store import parse_utc
+from kiosk.sync import backlog, texts
+from kiosk.sync.client import SyncClient, SyncError
+from kiosk.sync.progressbar import ProgressBar, format_duration
+from kiosk.sync.worker import Progress, SyncWorker
+
+EXIT_FAILED = 1
+REJECTED_SHOWN = 20
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    sync = subparsers.add_parser("sync", help="upload to the centre, export, rejected entries")
+    sub = sync.add_subparsers(dest="sync_command", required=True)
+
+    status = sub.add_parser("status", parents=[common],
+                            help="pending and rejected entries, last upload, server reachable")
+    status.add_argument("--offline", action="store_true", help="do not contact the server")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=cmd_status)
+
+    push = sub.add_parser("push", parents=[common], help="upload everything pending now")
+    push.set_defaults(func=cmd_push)
+
+    retry = sub.add_parser("retry-rejected", parents=[common],
+                           help="queue the entries the centre rejected again")
+    retry.add_argument("--operator", default="", help="who asks (written to the audit log)")
+    retry.set_defaults(func=cmd_retry_rejected)
+
+    export = sub.add_parser("export", parents=[common],
+                            help="write the pending backlog to a file for the centre to import")
+    export.add_argument("--to", required=True, metavar="FILE", help="file to write (.zip)")
+    export.add_argument("--force", action="store_true", help="replace an existing file")
+    export.set_defaults(func=cmd_export)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    store = open_store(config)
+    lang = config.kiosk["language"]
+    try:
+        summary = store.outbox_summary()
+        sent = store.sync_counts()["sent"]
+        meta = store.meta("sync.")
+        rejected = store.rejected_entries(REJECTED_SHOWN)
+    finally:
+        store.close()
+    reachable: bool | None = None
+    server_error = ""
+    if not args.offline:
+        client = SyncClient(config.sync["server_url"], "",
+                            timeout=min(5.0, config.sync["timeout_seconds"]))
+        try:
+            client.health()
+            reachable = True
+        except SyncError as exc:
+            reachable, server_error = False, str(exc)
+        finally:
+            client.close()
+    offset = meta.get("sync.clock_offset_seconds")
+    report = {
+        "pending": summary.pending, "sent": sent, "rejected": summary.rejected,
+        "oldest_pending": summary.oldest_pending,
+        "last_success": meta.get("sync.last_success"),
+        "last_error": meta.get("sync.last_error"),
+        "last_error_at": meta.get("sync.last_error_at"),
+        "alert": meta.get("sync.alert"),
+        "clock_offset_seconds": float(offset) if offset else None,
+        "server_url": config.sync["server_url"], "server_reachable": reachable,
+        "background_sync": config.sync["enabled"],
+        "rejected_entries": rejected,
+    }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+
+    def when(text: str | None) -> str:
+        if not text:
+            return texts.text("never", lang)
+        moment = parse_utc(text)
+        ago = format_duration(time.time() - moment.timestamp())
+        return f"{moment.astimezone(config.timezone):%Y-%m-%d %H:%M:%S} ({ago} ago)"
+
+    line = "{:24} {}".format
+    print(line(texts.text("pending", lang), f"{summary.pending:,}"))
+    if sent:
+        print(line(texts.text("exported", lang), f"{sent:,}"))
+    print(line(texts.text("rejected", lang), f"{summary.rejected:,}"))
+    print(line(texts.text("oldest", lang),
+               when(summary.oldest_pending) if summary.oldest_pending else
+               texts.text("none", lang)))
+    print(line(texts.text("last_success", lang), when(report["last_success"])))
+    if report["last_error"]:
+        print(line(texts.text("last_error", lang),
+                   f"{when(report['last_error_at'])}: {report['last_error']}"))
+    if report["clock_offset_seconds"] is not None:
+        print(line(texts.text("clock", lang), f"{report['clock_offset_seconds']:+.1f} s"))
+    state = ("?" if reachable is None else texts.text("reachable", lang) if reachable else
+             f"{texts.text('unreachable', lang)} ({server_error})")
+    print(line(texts.text("server", lang), f"{config.sync['server_url']} — {state}"))
+    if not config.sync["enabled"]:
+        print(texts.text("sync_disabled", lang))
+    if report["alert"]:
+        print(f"{texts.text('alert', lang)}: {report['alert']}")
+    for row in rejected:
+        print(f"  ✗ {row['id']}  {row['scanned_at']}  {row['device_id']}  {row['sync_error']}")
+    if summary.rejected > len(rejected):
+        print(f"  … +{summary.rejected - len(rejected):,}")
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> tuple[SyncWorker, str]:
+    config = load_config(args.config)
+    open_store(config).close()  # the friendly exit if the store cannot be opened
+    return SyncWorker.from_config(config), config.kiosk["language"]
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    worker, lang = _worker(args)
+    try:
+        if worker.state().pending == 0:
+            print(texts.text("nothing_pending", lang))
+            return 0
+        bar = ProgressBar("push")
+
+        def progress(p: Progress) -> None:
+            bar.update(p.done, p.total)
+
+        summary = worker.push_now(progress)
+        bar.finish()
+    finally:
+        worker.stop()
+    print(texts.text("push_done", lang, done=summary.done, seconds=summary.seconds,
+                     accepted=summary.accepted, duplicate=summary.duplicate,
+                     rejected=summary.rejected, remaining=summary.remaining))
+    if summary.error:
+        print(texts.text("push_failed", lang, error=summary.error), file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def cmd_retry_rejected(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    store = open_store(config)
+    try:
+        count = store.retry_rejected(args.operator or config.kiosk["operator"] or "operator")
+    finally:
+        store.close()
+    print(texts.text("retried", config.kiosk["language"], count=count))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    lang = config.kiosk["language"]
+    target = Path(args.to)
+    if target.exists() and not args.force:
+        print(texts.text("export_failed", lang, error=f"{target} exists (use --force)"),
+              file=sys.stderr)
+        return EXIT_FAILED
+    worker, _ = _worker(args)
+    try:
+        total = worker.state().pending
+        if total == 0:
+            print(texts.text("nothing_pending", lang))
+            return 0
+        bar = ProgressBar("export")
+        summary = worker.export(target, progress=lambda done: bar.update(done, total))
+        bar.finish()
+    except (backlog.BacklogError, OSError) as exc:
+        print(texts.text("export_failed", lang, error=exc), file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        worker.stop()
+    print(texts.text("export_done", lang, entries=f"{summary.entries:,}", path=summary.path,
+                     size=f"{summary.bytes:,}"))
+    return 0
+
