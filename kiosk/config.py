@@ -78,6 +78,7 @@ KIOSK = {
     "timezone": Opt(str, "Asia/Ho_Chi_Minh"),
     "operator": Opt(str, ""),
     "pin": Opt(str, "1234"),
+    "fullscreen": Opt(bool, False),
 }
 STORE = {
     "path": Opt(str, "data/kiosk.db"),

@@ -1,0 +1,326 @@
+"""The Qt application: main window, screen switching, kiosk mode, language, ``run_ui``.
+
+``kiosk run`` calls ``run_ui(config)`` when a display exists. The officer screen is the
+default; the technician and sync screens open behind the PIN. In kiosk mode
+(``kiosk.fullscreen = true``) the window is full screen without decorations, closing it
+needs the PIN, and a focus guard keeps the keyboard on the scan target for wedge scanners.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import signal
+import sys
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.app import Kiosk
+from kiosk.config import Config
+from kiosk.store import StoreError
+from kiosk.ui.bridge import KioskBridge
+from kiosk.ui.cues import SoundBoard
+from kiosk.ui.i18n import LANGUAGES, MissingCatalog, Translations
+from kiosk.ui.manual_entry import ManualEntryDialog
+from kiosk.ui.officer import OfficerScreen
+from kiosk.ui.pin import PinGate
+from kiosk.ui.status_strip import StatusStrip
+from kiosk.ui.wedge_input import FocusGuard, WedgeInput, wedge_devices
+from kiosk.ui.widgets import pixel_font
+
+log = logging.getLogger(__name__)
+
+EXIT_STORE = 3
+FONT_FAMILIES = ("Noto Sans", "DejaVu Sans", "Liberation Sans")
+"""Families with full Vietnamese coverage, first installed one wins (fonts-noto-core or
+fonts-dejavu-core, see scripts/bootstrap.sh)."""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, kiosk: Kiosk, translations: Translations, *,
+                 sounds: SoundBoard | None = None, kiosk_mode: bool | None = None) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.kiosk = kiosk
+        self.translations = translations
+        self.bridge = KioskBridge(kiosk, self)
+        self.sounds = sounds or SoundBoard(self)
+        self.kiosk_mode = kiosk.config.kiosk.get("fullscreen", False) if kiosk_mode is None \
+            else kiosk_mode
+        self.gate = PinGate(kiosk.config.kiosk["pin"], self)
+        self._exit_granted = False
+        self.manual_dialog: ManualEntryDialog | None = None
+        self.wedge: WedgeInput | None = None
+
+        self.officer = OfficerScreen(self.bridge, self.sounds)
+        self.officer.manual_requested.connect(self.open_manual_entry)
+        self.technician: QWidget | None = None
+        self.sync_screen: QWidget | None = None
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.officer)
+
+        self.title = QLabel()
+        self.title.setFont(pixel_font(self, 22, bold=True))
+        self.clock = QLabel()
+        self.clock.setFont(pixel_font(self, 22, bold=True))
+        self.language_button = self._top_button("language", self.toggle_language)
+        self.technician_button = self._top_button("technician", self.open_technician)
+        self.sync_button = self._top_button("sync", self.open_sync)
+        self.exit_button = self._top_button("exit", self.request_exit)
+        top = QHBoxLayout()
+        top.setContentsMargins(12, 6, 12, 0)
+        top.addWidget(self.title)
+        top.addStretch(1)
+        top.addWidget(self.clock)
+        top.addSpacing(16)
+        for button in (self.language_button, self.technician_button, self.sync_button,
+                       self.exit_button):
+            top.addWidget(button)
+
+        self.strip = StatusStrip(kiosk.config.timezone)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addLayout(top)
+        column.addWidget(self.stack, 1)
+        column.addWidget(self.strip)
+        self.setCentralWidget(central)
+
+        self.bridge.device_status.connect(self.strip.set_status)
+        self.bridge.sync_changed.connect(self.strip.set_sync)
+        self.bridge.supervisor_replaced.connect(lambda _s: self.apply_devices())
+        self.focus_guard = FocusGuard(self.officer.card, parent=self)
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(5000)
+        self._clock_timer.timeout.connect(self._tick)
+        self._clock_timer.start()
+        self._tick()
+        self.apply_devices()
+        self.set_kiosk_mode(self.kiosk_mode)
+        self.retranslate()
+        self.officer.set_language(translations.language)
+        self.officer.refresh()
+        self.bridge.refresh_sync()
+
+    def _top_button(self, name: str, action: Any) -> QPushButton:
+        button = QPushButton()
+        button.setObjectName(name)
+        button.setMinimumHeight(44)
+        button.setFont(pixel_font(self, 17))
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.clicked.connect(action)
+        return button
+
+    # -- devices --------------------------------------------------------------------------
+    def apply_devices(self) -> None:
+        """(Re)build what depends on the device list: badges, lanes, camera, wedge input."""
+        devices = self.kiosk.config.devices
+        self.strip.set_devices(devices)
+        for status in self.kiosk.supervisor.status():
+            self.strip.set_status(status)
+        self.officer.set_devices(devices)
+        if self.wedge is not None:
+            self.officer.card.removeEventFilter(self.wedge)
+            self.wedge.deleteLater()
+            self.wedge = None
+        wedges = wedge_devices(devices)
+        if wedges:
+            self.wedge = WedgeInput(wedges[0], self)
+            self.wedge.scanned.connect(self.submit_scan)
+            self.officer.card.installEventFilter(self.wedge)
+            for device in wedges:
+                badge = self.strip.badges.get(device["id"])
+                if badge is not None and not self.wedge.available:
+                    badge.set_status("error", self.tr("keyboard-wedge support is not installed"))
+        self._update_wedge_badges()
+
+    def submit_scan(self, scan: Any) -> None:
+        self.bridge.record(lambda: self.kiosk.pipeline.submit(scan))
+
+    def _update_wedge_badges(self) -> None:
+        """A wedge scanner can only type into the kiosk while the window has the focus."""
+        if self.wedge is None or not self.wedge.available:
+            return
+        active = self.isActiveWindow() and self.stack.currentWidget() is self.officer
+        for device in wedge_devices(self.kiosk.config.devices):
+            badge = self.strip.badges.get(device["id"])
+            if badge is not None:
+                badge.set_status("connected" if active else "waiting",
+                                 "" if active else self.tr("the kiosk window does not have "
+                                                           "the keyboard focus"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.ActivationChange:
+            self._update_wedge_badges()
+        elif event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # -- kiosk mode and leaving -----------------------------------------------------------
+    def set_kiosk_mode(self, enabled: bool) -> None:
+        self.kiosk_mode = enabled
+        self.focus_guard.enabled = enabled
+        flags = self.windowFlags()
+        if enabled:
+            flags |= Qt.WindowType.FramelessWindowHint
+        else:
+            flags &= ~Qt.WindowType.FramelessWindowHint
+        self.setWindowFlags(flags)
+        self.exit_button.setVisible(enabled)
+
+    def show_for_mode(self) -> None:
+        if self.kiosk_mode:
+            self.showFullScreen()
+        else:
+            self.show()
+        self.officer.card.setFocus()
+
+    def request_exit(self) -> None:
+        self.gate.request(self.tr("Enter the PIN to close the kiosk"), self.exit_now)
+
+    def exit_now(self) -> None:
+        self._exit_granted = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.kiosk_mode and not self._exit_granted:
+            event.ignore()
+            self.request_exit()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        self._clock_timer.stop()
+        self.bridge.close()
+
+    # -- screens --------------------------------------------------------------------------
+    def show_screen(self, screen: QWidget) -> None:
+        self.stack.setCurrentWidget(screen)
+        self._update_wedge_badges()
+        if screen is self.officer:
+            self.officer.card.setFocus()
+
+    def open_technician(self) -> None:
+        self.gate.request(self.tr("Enter the PIN to open the technician screen"),
+                          self._show_technician)
+
+    def _show_technician(self) -> None:
+        if self.technician is None:
+            from kiosk.ui.technician import TechnicianScreen
+
+            self.technician = TechnicianScreen(self.bridge, self)
+            self.technician.closed.connect(lambda: self.show_screen(self.officer))
+            self.stack.addWidget(self.technician)
+        self.show_screen(self.technician)
+
+    def open_sync(self) -> None:
+        self.gate.request(self.tr("Enter the PIN to open the sync screen"), self._show_sync)
+
+    def _show_sync(self) -> None:
+        if self.sync_screen is None:
+            from kiosk.ui.sync_screen import SyncScreen
+
+            self.sync_screen = SyncScreen(self.bridge, self)
+            self.sync_screen.closed.connect(lambda: self.show_screen(self.officer))
+            self.stack.addWidget(self.sync_screen)
+        self.show_screen(self.sync_screen)
+
+    def open_manual_entry(self) -> ManualEntryDialog:
+        dialog = self.manual_dialog = ManualEntryDialog(self.bridge, self)
+        dialog.finished.connect(lambda _code: self._manual_closed(dialog))
+        dialog.open()
+        return dialog
+
+    def _manual_closed(self, dialog: ManualEntryDialog) -> None:
+        if self.manual_dialog is dialog:
+            self.manual_dialog = None
+        dialog.deleteLater()
+        self.officer.card.setFocus()
+
+    # -- language -------------------------------------------------------------------------
+    def toggle_language(self) -> None:
+        self.set_language("en" if self.translations.language == "vi" else "vi")
+
+    def set_language(self, language: str) -> None:
+        """Switch the screens, and the pipeline's reason texts for the next results."""
+        self.translations.set_language(language)
+        pipeline = self.kiosk.pipeline
+        pipeline.policy = dataclasses.replace(pipeline.policy, language=language)
+        self.officer.set_language(language)
+
+    def retranslate(self) -> None:
+        config = self.kiosk.config.kiosk
+        self.setWindowTitle(self.tr("Checkpoint kiosk — %1").replace(
+            "%1", config["checkpoint_name"] or config["checkpoint_id"]))
+        self.title.setText(config["checkpoint_name"] or config["checkpoint_id"])
+        other = "en" if self.translations.language == "vi" else "vi"
+        self.language_button.setText(LANGUAGES[other])
+        self.technician_button.setText(self.tr("Technician"))
+        self.sync_button.setText(self.tr("Sync"))
+        self.exit_button.setText(self.tr("Close"))
+
+    def _tick(self) -> None:
+        self.clock.setText(dt.datetime.now(self.kiosk.config.timezone).strftime("%H:%M"))
+
+
+def choose_font(app: QApplication) -> str:
+    """The first installed family with Vietnamese coverage, made the application font."""
+    families = set(QFontDatabase.families())
+    family = next((f for f in FONT_FAMILIES if f in families), app.font().family())
+    font = QFont(family)
+    font.setPixelSize(16)
+    app.setFont(font)
+    return family
+
+
+def create_application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("checkpoint-kiosk")
+    choose_font(app)
+    return app
+
+
+def run_ui(config: Config) -> int:
+    """Start the kiosk with its window; returns the exit code when the window closes."""
+    app = create_application()
+    translations = Translations(app)
+    try:
+        translations.set_language(config.kiosk["language"])
+    except MissingCatalog as exc:
+        log.error("%s; showing English", exc)
+    try:
+        kiosk = Kiosk(config)
+    except (StoreError, OSError) as exc:
+        QMessageBox.critical(None, "checkpoint-kiosk", f"{config.store_path}: {exc}")
+        return EXIT_STORE
+    window = MainWindow(kiosk, translations)
+    kiosk.start()
+    window.show_for_mode()
+    # Let Python see SIGINT/SIGTERM while Qt's loop runs; closing then skips the PIN.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: window.exit_now())
+    wakeup = QTimer()
+    wakeup.start(250)
+    wakeup.timeout.connect(lambda: None)
+    try:
+        return app.exec()
+    finally:
+        kiosk.stop()

@@ -1,0 +1,77 @@
+"""Blocking work off the GUI thread, answers back on it.
+
+Every database read, device call, file write and network request the screens need goes
+through a ``Background`` lane: the call runs in the lane's worker thread and its result (or
+exception) is handed to a callback on the GUI thread by a queued Qt signal. The GUI thread
+therefore never waits for SQLite, a device or the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+Done = Callable[[Any], None]
+Failed = Callable[[BaseException], None]
+
+
+class Background(QObject):
+    """One named lane of worker threads; ``workers=1`` keeps its calls in submission order."""
+
+    _answer = Signal(object, object)
+    busy_changed = Signal(int)
+
+    def __init__(self, name: str, parent: QObject | None = None, *, workers: int = 1) -> None:
+        super().__init__(parent)
+        self.name = name
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"ui-{name}")
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._closed = False
+        # Emitted from a worker thread, received by this GUI-thread object: a queued call.
+        self._answer.connect(self._deliver)
+
+    @property
+    def busy(self) -> int:
+        """Calls submitted and not yet answered on the GUI thread."""
+        return self._busy
+
+    def submit(self, fn: Callable[..., Any], *args: Any, done: Done | None = None,
+               failed: Failed | None = None) -> Future[Any] | None:
+        if self._closed:
+            return None
+        with self._lock:
+            self._busy += 1
+        self.busy_changed.emit(self._busy)
+        return self._pool.submit(self._run, fn, args, done, failed)
+
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], done: Done | None,
+             failed: Failed | None) -> None:
+        try:
+            value = fn(*args)
+        except Exception as exc:
+            if failed is None:
+                log.exception("background %s: %r failed", self.name, fn)
+            self._answer.emit(failed, exc)
+        else:
+            self._answer.emit(done, value)
+
+    @Slot(object, object)
+    def _deliver(self, callback: Callable[[Any], None] | None, value: Any) -> None:
+        with self._lock:
+            self._busy -= 1
+        self.busy_changed.emit(self._busy)
+        if callback is not None and not self._closed:
+            callback(value)
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Refuse new work, optionally wait for the running call (at application exit)."""
+        self._closed = True
+        self._pool.shutdown(wait=wait, cancel_futures=True)

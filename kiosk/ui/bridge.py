@@ -1,0 +1,168 @@
+"""The one place where the running ``Kiosk`` meets Qt.
+
+Pipeline results, device status and sync state arrive on device/sync threads; the bridge
+re-emits them as Qt signals, which Qt queues to the GUI thread. Reads of the database go
+through the ``db`` lane on a connection of its own (the pipeline's connection stays the
+pipeline's), other slow calls through the ``io`` lane.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from kiosk.devices.supervisor import Supervisor
+from kiosk.store import Store, parse_utc
+from kiosk.ui.background import Background, Done, Failed
+
+log = logging.getLogger(__name__)
+
+SYNC_POLL_MS = 3000
+
+
+@dataclass(frozen=True)
+class SyncView:
+    """What the screens show about sync, from the sync worker when there is one, else the store."""
+
+    enabled: bool
+    pending: int
+    rejected: int
+    acknowledged: int
+    oldest_pending_age_seconds: float | None
+    online: bool | None = None
+    last_success: Any = None
+    last_error: str = ""
+    alert: str = ""
+    uploading: bool = False
+
+
+class KioskBridge(QObject):
+    result = Signal(object)
+    """A ScanResult, emitted only after the pipeline committed (or refused) it."""
+    device_status = Signal(object)
+    """A DeviceStatus of the current supervisor."""
+    sync_changed = Signal(object)
+    """A SyncView."""
+    supervisor_replaced = Signal(object)
+    _sync_poked = Signal()
+
+    def __init__(self, kiosk: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.kiosk = kiosk
+        self.db = Background("db", self)
+        self.scans = Background("scan", self)
+        self.io = Background("io", self, workers=2)
+        self._reader: Store | None = None
+        self._unsubscribe = kiosk.pipeline.subscribe(self.result.emit)
+        self._watch_supervisor(kiosk.supervisor)
+        self._sync_poked.connect(self.refresh_sync)
+        sync = self.sync
+        if sync is not None and hasattr(sync, "subscribe"):
+            sync.subscribe(lambda _state: self._sync_poked.emit())
+        self._sync_timer = QTimer(self)
+        self._sync_timer.setInterval(SYNC_POLL_MS)
+        self._sync_timer.timeout.connect(self.refresh_sync)
+        self._sync_timer.start()
+
+    # -- the parts of the kiosk that may or may not exist ---------------------------------
+    @property
+    def config(self) -> Any:
+        return self.kiosk.config
+
+    @property
+    def sync(self) -> Any:
+        """The sync worker, or None when sync is disabled or not installed."""
+        return getattr(self.kiosk, "sync", None)
+
+    # -- database reads, off the GUI thread -----------------------------------------------
+    def _store(self) -> Store:
+        """The db lane's own connection, opened in that lane's thread on first use."""
+        if self._reader is None:
+            self._reader = Store(self.config.store_path, timezone=self.config.timezone)
+        return self._reader
+
+    def read(self, query: Callable[[Store], Any], done: Done | None = None,
+             failed: Failed | None = None) -> None:
+        self.db.submit(lambda: query(self._store()), done=done, failed=failed)
+
+    def record(self, call: Callable[[], Any], done: Done | None = None,
+               failed: Failed | None = None) -> None:
+        """A pipeline submission (manual entry, wedge scan): one lane, in arrival order."""
+        self.scans.submit(call, done=done, failed=failed)
+
+    def run(self, call: Callable[[], Any], done: Done | None = None,
+            failed: Failed | None = None) -> None:
+        """A slow non-database call (sync push, export, device restart, preview)."""
+        self.io.submit(call, done=done, failed=failed)
+
+    def audit(self, action: str, detail: dict[str, Any]) -> None:
+        actor = self.config.kiosk.get("operator") or "officer"
+        self.read(lambda store: store.audit(actor, action, detail))
+
+    # -- sync -----------------------------------------------------------------------------
+    def refresh_sync(self) -> None:
+        self.read(self._sync_view, done=self.sync_changed.emit)
+
+    def _sync_view(self, store: Store) -> SyncView:
+        counts = store.sync_counts()
+        oldest = store.oldest_pending()
+        age = time.time() - parse_utc(oldest).timestamp() if oldest else None
+        view = SyncView(
+            enabled=self.sync is not None,
+            pending=counts["pending"] + counts["sent"],
+            rejected=counts["rejected"],
+            acknowledged=counts["acknowledged"],
+            oldest_pending_age_seconds=age,
+        )
+        sync = self.sync
+        if sync is None or not hasattr(sync, "state"):
+            return view
+        state = sync.state()
+        known = {f.name for f in dataclasses.fields(SyncView)}
+        return dataclasses.replace(view, **{
+            k: getattr(state, k) for k in known - {"enabled", "acknowledged"}
+            if getattr(state, k, None) is not None
+        })
+
+    # -- devices --------------------------------------------------------------------------
+    def _watch_supervisor(self, supervisor: Supervisor) -> None:
+        def relay(status: Any) -> None:
+            if supervisor is self.kiosk.supervisor:  # a replaced supervisor's last words
+                self.device_status.emit(status)
+        supervisor.subscribe(relay)
+
+    def replace_supervisor(self, devices: list[dict[str, Any]], config: Any,
+                           done: Done | None = None, failed: Failed | None = None) -> None:
+        """Stop the running devices and start the new list, without restarting the app."""
+        def swap() -> Supervisor:
+            old = self.kiosk.supervisor
+            old.stop()
+            new = Supervisor(devices, self.kiosk.pipeline.submit)
+            self.kiosk.config = config
+            self.kiosk.supervisor = new
+            self._watch_supervisor(new)
+            new.start()
+            return new
+
+        def announced(new: Supervisor) -> None:
+            self.supervisor_replaced.emit(new)
+            if done is not None:
+                done(new)
+        self.run(swap, done=announced, failed=failed)
+
+    # -- shutdown -------------------------------------------------------------------------
+    def close(self) -> None:
+        self._sync_timer.stop()
+        self._unsubscribe()
+        reader = self._reader
+        self.scans.shutdown(wait=True)
+        self.db.shutdown(wait=True)
+        self.io.shutdown(wait=True)
+        if reader is not None:
+            reader.close()

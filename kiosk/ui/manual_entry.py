@@ -1,0 +1,187 @@
+"""Manual entry for a person without a code: name, document number, phone, address, reason.
+
+The form is checked by the same rules the pipeline applies (``decode_manual``), each problem
+shown next to its field in plain words; a valid form is recorded through
+``pipeline.submit_manual`` off the GUI thread, so it is decided, stored and shown exactly like
+a scan (kind ``manual``, direction from the officer's toggle).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.payloads import Rejection
+from kiosk.payloads.manual import ManualEntry, decode_manual
+from kiosk.scan import ScanResult, Status
+from kiosk.ui.bridge import KioskBridge
+from kiosk.ui.widgets import pixel_font
+
+FIELDS = ("name", "document_number", "phone", "address", "reason")
+STAND_IN_NAME, STAND_IN_PHONE = "Nguyễn Văn A", "0912345678"
+
+
+class ManualEntryDialog(QDialog):
+    recorded = Signal(object)
+    """The ScanResult of the submitted entry."""
+
+    def __init__(self, bridge: KioskBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ManualEntryDialog")
+        self.bridge = bridge
+        self.setModal(True)
+        self.setMinimumWidth(640)
+        layout = QVBoxLayout(self)
+        self.title = QLabel()
+        self.title.setFont(pixel_font(self, 24, bold=True))
+        layout.addWidget(self.title)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
+        form = QFormLayout()
+        self.fields: dict[str, QLineEdit] = {}
+        self.labels: dict[str, QLabel] = {}
+        self.errors: dict[str, QLabel] = {}
+        for name in FIELDS:
+            if name == "reason":
+                combo = QComboBox()
+                combo.setEditable(True)
+                edit = combo.lineEdit()
+                self.reason_box = combo
+                widget: QWidget = combo
+            else:
+                edit = QLineEdit()
+                widget = edit
+            edit.setObjectName(f"manual_{name}")
+            edit.setFont(pixel_font(self, 20))
+            self.fields[name] = edit
+            self.labels[name] = QLabel()
+            error = QLabel()
+            error.setObjectName(f"manual_{name}_error")
+            error.setStyleSheet("color: #c62828;")
+            error.setWordWrap(True)
+            error.hide()
+            self.errors[name] = error
+            column = QVBoxLayout()
+            column.addWidget(widget)
+            column.addWidget(error)
+            form.addRow(self.labels[name], column)
+        layout.addLayout(form)
+        self.status = QLabel()
+        self.status.setObjectName("manual_status")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.cancel = QPushButton()
+        self.cancel.setObjectName("manual_cancel")
+        self.cancel.clicked.connect(self.reject)
+        self.submit = QPushButton()
+        self.submit.setObjectName("manual_submit")
+        self.submit.setDefault(True)
+        self.submit.clicked.connect(self.record)
+        for button in (self.cancel, self.submit):
+            button.setMinimumHeight(56)
+            button.setFont(pixel_font(self, 20, bold=True))
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.retranslate()
+        self.fields["name"].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def entry(self) -> ManualEntry:
+        return ManualEntry(**{name: self.fields[name].text().strip() for name in FIELDS})
+
+    def _field_message(self, field: str) -> str:
+        return {
+            "name": self.tr("Enter the full name (at least 2 letters)."),
+            "document_number": self.tr("A document number is 9 or 12 digits, or a passport "
+                                       "number (a letter and 7–8 digits)."),
+            "phone": self.tr("A phone number starts with 0 or +84 and has 10–11 digits."),
+        }.get(field, "")
+
+    def validate(self) -> bool:
+        """Show every problem at once; True when the pipeline will accept the form.
+
+        The rules are ``decode_manual``'s own: each field is tried on its own beside a valid
+        stand-in for the others, so the officer sees all problems, not just the first.
+        """
+        for error in self.errors.values():
+            error.hide()
+        entry = self.entry()
+        probes = {"name": ManualEntry(name=entry.name, phone=STAND_IN_PHONE)}
+        if entry.document_number:
+            probes["document_number"] = ManualEntry(name=STAND_IN_NAME,
+                                                    document_number=entry.document_number)
+        if entry.phone:
+            probes["phone"] = ManualEntry(name=STAND_IN_NAME, phone=entry.phone)
+        for field, probe in probes.items():
+            if isinstance(decode_manual(probe), Rejection):
+                self._show_error(field, self._field_message(field))
+        if not entry.document_number and not entry.phone:
+            for field in ("document_number", "phone"):
+                self._show_error(field, self.tr("Enter a document number or a phone number."))
+        return not isinstance(decode_manual(entry), Rejection)
+
+    def _show_error(self, field: str, message: str) -> None:
+        self.errors[field].setText(message)
+        self.errors[field].show()
+
+    def record(self) -> None:
+        if not self.validate():
+            self.status.setText(self.tr("Please correct the fields marked in red."))
+            return
+        entry = self.entry()
+        self.submit.setEnabled(False)
+        self.status.setText(self.tr("Recording…"))
+        self.bridge.record(lambda: self.bridge.kiosk.pipeline.submit_manual(entry),
+                           done=self._recorded, failed=self._failed)
+
+    def _recorded(self, result: ScanResult) -> None:
+        self.submit.setEnabled(True)
+        self.recorded.emit(result)
+        if result.status is Status.REJECTED:
+            self.status.setText(result.reason)
+            return
+        self.accept()
+
+    def _failed(self, error: BaseException) -> None:
+        self.submit.setEnabled(True)
+        self.status.setText(self.tr("Not recorded: %1").replace("%1", str(error)))
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Manual entry"))
+        self.title.setText(self.tr("Manual entry — person without a code"))
+        self.hint.setText(self.tr("Name, and a document number or a phone number, are "
+                                  "required. The direction is the one selected on the main "
+                                  "screen."))
+        captions = {
+            "name": self.tr("Full name"),
+            "document_number": self.tr("ID / passport number"),
+            "phone": self.tr("Phone"),
+            "address": self.tr("Address"),
+            "reason": self.tr("Reason"),
+        }
+        for name, caption in captions.items():
+            self.labels[name].setText(caption)
+        current = self.reason_box.currentText()
+        self.reason_box.clear()
+        self.reason_box.addItems(["", self.tr("No phone with them"), self.tr("Phone out of "
+                                  "battery"), self.tr("Child"), self.tr("Code does not scan")])
+        self.reason_box.setEditText(current)
+        self.cancel.setText(self.tr("Cancel"))
+        self.submit.setText(self.tr("Record"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)

@@ -1,0 +1,226 @@
+"""The officer's screen: the last result, entry/exit, today's counts, recent scans, manual entry.
+
+The result card changes colour and the cue sounds as soon as the pipeline reports a
+committed result (a queued signal, no database call in between). Counts, the per-hour
+chart and the recent list are then re-read from the database in the db lane, at most a few
+times a second however fast people are scanned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk import messages
+from kiosk.scan import ScanResult, mask_document
+from kiosk.store import Stats, Store, parse_utc
+from kiosk.ui.bridge import KioskBridge
+from kiosk.ui.camera_preview import CameraPreview
+from kiosk.ui.cues import SoundBoard, cue_for
+from kiosk.ui.result_card import ResultCard
+from kiosk.ui.widgets import CountTile, DirectionToggle, HourChart, Retranslating, pixel_font
+
+RECENT_ROWS = 20
+REFRESH_DELAY_MS = 200
+"""Results arriving closer together than this share one re-read of counts and list."""
+CLOCK_REFRESH_MS = 60_000
+
+
+class OfficerScreen(Retranslating):
+    manual_requested = Signal()
+
+    def __init__(self, bridge: KioskBridge, sounds: SoundBoard,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.sounds = sounds
+        self.language = "vi"
+        self.rows: list[dict[str, Any]] = []
+        self.stats: Stats | None = None
+        timezone = bridge.config.timezone
+
+        self.card = ResultCard(timezone)
+        self.card.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the scan target
+
+        self.recent_title = QLabel()
+        self.recent_title.setFont(pixel_font(self, 20, bold=True))
+        self.search = QLineEdit()
+        self.search.setClearButtonEnabled(True)
+        self.search.setFont(pixel_font(self, 18))
+        self.table = QTableWidget(0, 5)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setFont(pixel_font(self, 17))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+
+        left = QVBoxLayout()
+        left.addWidget(self.card, 5)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.recent_title)
+        search_row.addWidget(self.search, 1)
+        left.addLayout(search_row)
+        left.addWidget(self.table, 4)
+
+        self.direction_title = QLabel()
+        self.direction_title.setFont(pixel_font(self, 18, bold=True))
+        self.direction_title.setWordWrap(True)
+        self.toggle = DirectionToggle()
+        self.toggle.set_direction(bridge.kiosk.pipeline.operator_direction)
+        self.toggle.chosen.connect(self.set_direction)
+        self.lanes = QLabel()
+        self.lanes.setWordWrap(True)
+        self.lanes.setFont(pixel_font(self, 16))
+
+        self.tiles = {key: CountTile() for key in ("in", "out", "inside")}
+        tiles = QGridLayout()
+        for column, tile in enumerate(self.tiles.values()):
+            tiles.addWidget(tile, 0, column)
+        self.chart_title = QLabel()
+        self.chart_title.setFont(pixel_font(self, 16, bold=True))
+        self.chart = HourChart()
+        self.camera = CameraPreview(bridge)
+        self.camera.setMinimumHeight(150)
+        self.manual_button = QPushButton()
+        self.manual_button.setObjectName("manual_entry")
+        self.manual_button.setMinimumHeight(64)
+        self.manual_button.setFont(pixel_font(self, 22, bold=True))
+        self.manual_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.manual_button.clicked.connect(self.manual_requested)
+
+        right = QVBoxLayout()
+        right.addWidget(self.direction_title)
+        right.addWidget(self.toggle)
+        right.addWidget(self.lanes)
+        right.addLayout(tiles)
+        right.addWidget(self.chart_title)
+        right.addWidget(self.chart, 1)
+        right.addWidget(self.camera, 1)
+        right.addWidget(self.manual_button)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(16)
+        layout.addLayout(left, 3)
+        layout.addLayout(right, 2)
+
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _text: self._refresh_timer.start())
+        self._clock = QTimer(self)
+        self._clock.setInterval(CLOCK_REFRESH_MS)  # hour bars and "inside" age with the clock
+        self._clock.timeout.connect(self.refresh)
+        self._clock.start()
+
+        bridge.result.connect(self.show_result)
+        self.set_devices(bridge.config.devices)
+        self.retranslate()
+
+    # -- results --------------------------------------------------------------------------
+    def show_result(self, result: ScanResult) -> None:
+        """Colour first, sound second, numbers after: the officer is waiting for the colour."""
+        self.card.show_result(result)
+        self.sounds.play(cue_for(result))
+        self._refresh_timer.start()
+
+    def set_direction(self, direction: str) -> None:
+        self.bridge.kiosk.pipeline.set_direction(direction)
+        self.toggle.set_direction(direction)
+
+    def set_language(self, language: str) -> None:
+        self.language = language
+        self.card.set_language(language)
+        self._fill_table()
+
+    def set_devices(self, devices: list[dict[str, Any]]) -> None:
+        """Show which lanes are fixed, and the camera when one is configured."""
+        enabled = [d for d in devices if d.get("enabled", True)]
+        self.has_toggle_lane = not enabled or any(d["lane"] == "toggle" for d in enabled)
+        self.fixed_lanes = [(d["id"], d["lane"]) for d in enabled if d["lane"] != "toggle"]
+        camera = next((d["id"] for d in enabled if d["type"] == "camera"), None)
+        self.camera.setVisible(camera is not None)
+        self.camera.watch(camera)
+        self.retranslate()
+
+    # -- counts and the recent list -------------------------------------------------------
+    def refresh(self) -> None:
+        checkpoint = self.bridge.config.kiosk["checkpoint_id"]
+        search = self.search.text().strip() or None
+
+        def query(store: Store) -> tuple[Stats, list[dict[str, Any]]]:
+            return (store.stats(checkpoint),
+                    store.entries(search=search, limit=RECENT_ROWS, newest_first=True))
+
+        self.bridge.read(query, done=self._show_data)
+
+    def _show_data(self, data: tuple[Stats, list[dict[str, Any]]]) -> None:
+        self.stats, self.rows = data
+        self.tiles["in"].set_value(self.stats.entries_in)
+        self.tiles["out"].set_value(self.stats.entries_out)
+        self.tiles["inside"].set_value(self.stats.inside)
+        now = dt.datetime.now(self.bridge.config.timezone)
+        self.chart.set_counts(self.stats.per_hour, now.hour)
+        self._fill_table()
+
+    def _fill_table(self) -> None:
+        timezone = self.bridge.config.timezone
+        self.table.setRowCount(len(self.rows))
+        for row_number, row in enumerate(self.rows):
+            when = parse_utc(row["scanned_at"]).astimezone(timezone)
+            cells = [
+                when.strftime("%H:%M:%S") if when.date() == dt.datetime.now(timezone).date()
+                else when.strftime("%d/%m %H:%M"),
+                self._lane_word(row["direction"]),
+                row["name"] or "",
+                mask_document(row["document_number"]),
+                messages.kind_name(row["kind"], self.language),
+            ]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if row["status"] == "duplicate":
+                    item.setBackground(QColor("#fff3c4"))
+                    item.setToolTip(self.tr("Scanned again within the duplicate window"))
+                self.table.setItem(row_number, column, item)
+
+    def _lane_word(self, lane: str) -> str:
+        return {"in": self.tr("IN"), "out": self.tr("OUT")}.get(lane, self.tr("AUTO"))
+
+    def retranslate(self) -> None:
+        self.recent_title.setText(self.tr("Recent scans"))
+        self.search.setPlaceholderText(self.tr("Search name or document number"))
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("Time"), self.tr("Direction"), self.tr("Name"), self.tr("Document"),
+             self.tr("Code")])
+        self.direction_title.setText(
+            self.tr("Direction for toggle-lane scanners and manual entries")
+            if self.has_toggle_lane else self.tr("Direction for manual entries"))
+        self.lanes.setText("  ".join(f"{device} → {self._lane_word(lane)}"
+                                     for device, lane in self.fixed_lanes))
+        self.lanes.setVisible(bool(self.fixed_lanes))
+        self.tiles["in"].caption.setText(self.tr("In today"))
+        self.tiles["out"].caption.setText(self.tr("Out today"))
+        self.tiles["inside"].caption.setText(self.tr("Inside now"))
+        self.chart_title.setText(self.tr("Scans per hour"))
+        self.manual_button.setText(self.tr("Manual entry (no code)"))
+        self._fill_table()

@@ -1,0 +1,158 @@
+"""The big coloured card with the last result, readable from two metres.
+
+Green: accepted (direction first, then name, masked document, kind, time). Amber: already
+scanned N minutes ago. Red: refused or not recorded, with the reason in plain words and what
+to do next. The card only ever shows a ScanResult the pipeline produced after its COMMIT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from kiosk import messages
+from kiosk.scan import Direction, ScanResult, Status
+
+IDLE, ACCEPTED, DUPLICATE, REJECTED = "idle", "accepted", "duplicate", "rejected"
+
+COLOURS = {
+    # state: (background, text): contrast ≥ 4.5:1 for every pair
+    IDLE: ("#37474f", "#ffffff"),
+    ACCEPTED: ("#1b7f3b", "#ffffff"),
+    DUPLICATE: ("#ffb300", "#1a1a1a"),
+    REJECTED: ("#c62828", "#ffffff"),
+}
+
+
+class ResultCard(QFrame):
+    painted = Signal(object)
+    """The result just painted (after a real paint event): for latency measurements."""
+
+    def __init__(self, timezone: ZoneInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ResultCard")
+        self.timezone = timezone
+        self.language = "vi"
+        self.result: ScanResult | None = None
+        self.state = IDLE
+        self._painted_result: ScanResult | None = None
+        self.painted_at = 0
+        """time.monotonic_ns() of the first paint of the current result."""
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAutoFillBackground(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 24, 32, 24)
+        layout.setSpacing(10)
+        self.headline = self._label(layout, 52, bold=True)
+        self.name = self._label(layout, 38, bold=True)
+        self.details = self._label(layout, 26)
+        self.reason = self._label(layout, 24)
+        layout.addStretch(1)
+        self._render()
+
+    @staticmethod
+    def _label(layout: QVBoxLayout, pixels: int, *, bold: bool = False) -> QLabel:
+        label = QLabel()
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        font = label.font()
+        font.setPixelSize(pixels)
+        font.setBold(bold)
+        label.setFont(font)
+        layout.addWidget(label)
+        return label
+
+    # -- what to show ---------------------------------------------------------------------
+    def show_result(self, result: ScanResult) -> None:
+        """Show now, and paint now: the officer is waiting for this colour."""
+        self.result = result
+        self._render()
+        self.repaint()
+
+    def set_language(self, language: str) -> None:
+        self.language = language
+        self._render()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._render()
+        super().changeEvent(event)
+
+    def _render(self) -> None:
+        result = self.result
+        if result is None:
+            self._fill(IDLE, self.tr("READY"), self.tr("Scan a QR code, or use manual entry"),
+                       "", "")
+            return
+        identity = result.identity
+        name = (identity.name or "") if identity else ""
+        direction = self._direction_word(result.direction)
+        kind = messages.kind_name(identity.kind, self.language) if identity else ""
+        when = dt.datetime.fromtimestamp(result.scan.wall_time, self.timezone).strftime("%H:%M:%S")
+        details = " · ".join(p for p in (result.display_document, kind, direction, when) if p)
+        if result.status is Status.ACCEPTED:
+            headline = (self.tr("OUT — ACCEPTED") if result.direction is Direction.OUT
+                        else self.tr("IN — ACCEPTED"))
+            self._fill(ACCEPTED, headline, name or self.tr("(no name in this code)"), details, "")
+        elif result.status is Status.DUPLICATE:
+            self._fill(DUPLICATE, self._already_scanned(result), name, details,
+                       self.tr("Recorded again.") if result.recorded
+                       else self.tr("Not recorded again."))
+        else:
+            self._fill(REJECTED, *self._refusal(result), details if identity else when)
+
+    def _direction_word(self, direction: Direction | None) -> str:
+        if direction is None:
+            return ""
+        return self.tr("OUT") if direction is Direction.OUT else self.tr("IN")
+
+    def _already_scanned(self, result: ScanResult) -> str:
+        previous = result.previous_wall_time
+        minutes = int((result.scan.wall_time - previous) // 60) if previous else 0
+        if minutes < 1:
+            return self.tr("ALREADY SCANNED LESS THAN A MINUTE AGO")
+        return self.tr("ALREADY SCANNED %n MIN AGO", "", minutes)
+
+    def _refusal(self, result: ScanResult) -> tuple[str, str, str]:
+        """(headline, what happened in plain words, the technical reason to pass on)."""
+        code = result.reason_code
+        if code == "storage_error":
+            return (self.tr("NOT RECORDED"),
+                    self.tr("The kiosk could not save this scan. Call the technician; "
+                            "use the paper list meanwhile."), result.reason)
+        plain = {
+            "empty": self.tr("The code is empty. Ask the person to show it again."),
+            "too_large": self.tr("This is not a QR code the kiosk can read."),
+            "cccd_bad_field": self.tr("This citizen ID code is damaged or not genuine."),
+            "pccovid_bad_field": self.tr("This PC-Covid code is damaged or not genuine."),
+            "manual_bad_field": self.tr("The manual entry is incomplete."),
+        }.get(code, self.tr("This code cannot be accepted."))
+        advice = self.tr("Ask for another code, or use manual entry.")
+        return self.tr("REFUSED"), f"{plain} {advice}", result.reason
+
+    def _fill(self, state: str, headline: str, name: str, details: str, reason: str) -> None:
+        self.state = state
+        background, foreground = COLOURS[state]
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(background))
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(foreground))
+        self.setPalette(palette)  # a palette, not a style sheet: no re-polish on every scan
+        self.headline.setText(headline)
+        self.name.setText(name)
+        self.details.setText(details)
+        self.reason.setText(reason)
+        self.reason.setVisible(bool(reason))
+        self.details.setVisible(bool(details))
+
+    # -- latency probe --------------------------------------------------------------------
+    def paintEvent(self, event: object) -> None:
+        super().paintEvent(event)  # type: ignore[arg-type]
+        if self.result is not None and self.result is not self._painted_result:
+            self._painted_result = self.result
+            self.painted_at = time.monotonic_ns()
+            self.painted.emit(self.result)

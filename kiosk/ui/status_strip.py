@@ -1,0 +1,127 @@
+"""The bottom strip: every device's state and the sync state, always in view.
+
+Offline must be obvious: when the centre cannot be reached the sync text turns red and says
+how many entries wait and since when — the entries are safe on disk, and the strip says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+from kiosk.devices.supervisor import DeviceStatus
+from kiosk.store import parse_utc
+from kiosk.ui.bridge import SyncView
+from kiosk.ui.widgets import DeviceBadge, Retranslating, pixel_font
+
+
+def local_time(value: Any, timezone: ZoneInfo) -> str:
+    """HH:MM (or day and time when not today) of a timestamp, datetime or ISO text."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, int | float):
+        moment = dt.datetime.fromtimestamp(value, dt.UTC)
+    elif isinstance(value, dt.datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    else:
+        try:
+            moment = parse_utc(str(value))
+        except ValueError:
+            return str(value)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+    moment = moment.astimezone(timezone)
+    today = dt.datetime.now(timezone).date()
+    return moment.strftime("%H:%M" if moment.date() == today else "%d/%m %H:%M")
+
+
+def age_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d}" if hours < 48 else f"{hours // 24} d"
+
+
+class StatusStrip(Retranslating):
+    def __init__(self, timezone: ZoneInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.timezone = timezone
+        self.badges: dict[str, DeviceBadge] = {}
+        self.view: SyncView | None = None
+        self.setAutoFillBackground(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 4, 12, 4)
+        self.devices = QHBoxLayout()
+        self.devices.setSpacing(18)
+        layout.addLayout(self.devices)
+        layout.addStretch(1)
+        separator = QFrame()
+        separator.setFrameShape(QFrame.Shape.VLine)
+        layout.addWidget(separator)
+        self.sync = QLabel()
+        self.sync.setObjectName("sync_summary")
+        self.sync.setFont(pixel_font(self, 16, bold=True))
+        layout.addWidget(self.sync)
+        self.no_devices = QLabel()
+        self.devices.addWidget(self.no_devices)
+        self.retranslate()
+
+    def set_devices(self, devices: list[dict[str, Any]]) -> None:
+        for badge in self.badges.values():
+            badge.deleteLater()
+        self.badges = {}
+        for device in devices:
+            if device.get("enabled", True):
+                badge = DeviceBadge(device["id"])
+                badge.setFont(pixel_font(self, 15))
+                self.badges[device["id"]] = badge
+                self.devices.addWidget(badge)
+        self.no_devices.setVisible(not self.badges)
+
+    def set_status(self, status: DeviceStatus) -> None:
+        badge = self.badges.get(status.device_id)
+        if badge is not None:
+            badge.set_status(status.state, status.reason)
+
+    def set_sync(self, view: SyncView) -> None:
+        self.view = view
+        self._render_sync()
+
+    def _render_sync(self) -> None:
+        view = self.view
+        if view is None:
+            self.sync.setText("")
+            return
+        colour = "#1b5e20"
+        if not view.enabled:
+            text = self.tr("Sync off · %n not sent", "", view.pending)
+            colour = "#455a64"
+        elif view.online is False:
+            text = self.tr("OFFLINE · %n waiting, safe on this kiosk", "", view.pending)
+            if view.oldest_pending_age_seconds is not None:
+                text += self.tr(" · oldest %1").replace(
+                    "%1", age_text(view.oldest_pending_age_seconds))
+            colour = "#c62828"
+        else:
+            text = self.tr("Sync online · %n pending", "", view.pending)
+            if view.uploading:
+                text += self.tr(" · sending…")
+        last = local_time(view.last_success, self.timezone)
+        if view.enabled and last:
+            text += self.tr(" · last sent %1").replace("%1", last)
+        if view.rejected:
+            text += self.tr(" · %n refused by the centre", "", view.rejected)
+            colour = "#c62828" if colour != "#455a64" else "#b26a00"
+        self.sync.setText(text)
+        self.sync.setStyleSheet(f"color: {colour};")
+        self.sync.setToolTip(view.last_error or view.alert or "")
+
+    def retranslate(self) -> None:
+        self.no_devices.setText(self.tr("No scanner configured"))
+        self._render_sync()

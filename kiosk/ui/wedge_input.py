@@ -1,0 +1,173 @@
+"""Keyboard-wedge scanners typing into the kiosk window, and the focus guard that keeps the
+keys coming to the scan target.
+
+Key presses that reach the scan target are fed, with their event timestamps, to the pure
+``kiosk.devices.wedge.WedgeDetector`` (keys closer than ``max_gap_ms`` are a scanner, a person
+types slower); each payload it completes becomes a Scan of the configured wedge device. The
+detector is the devices' module; this file only turns Qt key events into its input.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
+
+from kiosk.scan import Scan
+
+log = logging.getLogger(__name__)
+
+SPECIAL_KEYS = {
+    Qt.Key.Key_Return: "enter",
+    Qt.Key.Key_Enter: "enter",
+    Qt.Key.Key_Tab: "tab",
+}
+
+
+def key_token(event: QKeyEvent) -> str | None:
+    """What the detector is fed for one key press: a key name or the character typed."""
+    special = SPECIAL_KEYS.get(Qt.Key(event.key()))
+    if special:
+        return special
+    text = event.text()
+    return text if text and text.isprintable() else None
+
+
+def wedge_devices(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [d for d in devices if d["type"] == "wedge" and d.get("enabled", True)]
+
+
+def load_detector_class() -> Any:
+    """The devices' WedgeDetector, or None when that module is not installed."""
+    try:
+        from kiosk.devices.wedge import WedgeDetector
+    except ImportError as exc:
+        log.warning("keyboard-wedge scanners unavailable: %s", exc)
+        return None
+    return WedgeDetector
+
+
+class WedgeInput(QObject):
+    """Event filter for the scan target: key presses in, Scans out (``scanned``).
+
+    Several wedge scanners type into the same window indistinguishably, so the first enabled
+    wedge device's settings and id are used for all of them.
+    """
+
+    scanned = Signal(object)
+    key_seen = Signal(str, float)
+    """Every token fed to the detector with its time: the technician's watch panel."""
+
+    def __init__(self, device: dict[str, Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.device = device
+        detector_class = load_detector_class()
+        self.detector = None if detector_class is None else detector_class(
+            max_gap_ms=device["max_gap_ms"], min_length=device["min_length"],
+            terminator=device["terminator"])
+        self._flush = QTimer(self)
+        self._flush.setSingleShot(True)
+        self._flush.setInterval(max(20, device["max_gap_ms"] * 2))
+        self._flush.timeout.connect(self._on_idle)
+        self._last_stamp = 0.0
+        self._last_mono = 0.0
+
+    @property
+    def available(self) -> bool:
+        return self.detector is not None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or self.detector is None:
+            return False
+        token = key_token(event)  # type: ignore[arg-type]
+        if token is None:
+            return False
+        stamp = self._seconds(event)  # type: ignore[arg-type]
+        self._last_stamp, self._last_mono = stamp, time.monotonic()
+        self.key_seen.emit(token, stamp)
+        self._emit(self.detector.feed(token, stamp))
+        self._flush.start()
+        return True
+
+    @staticmethod
+    def _seconds(event: QKeyEvent) -> float:
+        """The event's own timestamp (when the key arrived), not when we got round to it."""
+        stamp = event.timestamp()
+        return stamp / 1000 if stamp else time.monotonic()
+
+    def _on_idle(self) -> None:
+        """No key for a while: let the detector end a scan that has no terminator."""
+        if self.detector is not None:
+            elapsed = time.monotonic() - self._last_mono
+            self._emit(self.detector.flush(self._last_stamp + elapsed))
+
+    def _emit(self, payloads: list[bytes]) -> None:
+        for payload in payloads:
+            self.scanned.emit(Scan(payload=payload, device_id=self.device["id"],
+                                   lane=self.device.get("lane", "toggle"), source="wedge"))
+
+
+def wants_typing(widget: QWidget | None) -> bool:
+    if widget is None:
+        return False
+    if isinstance(widget, QComboBox):
+        return widget.isEditable()
+    return isinstance(widget, QLineEdit | QTextEdit | QPlainTextEdit | QAbstractSpinBox)
+
+
+class FocusGuard(QObject):
+    """In kiosk mode, gives the keyboard back to the scan target when nothing needs it.
+
+    Focus goes back at once when it lands on a button or nowhere, and after ``idle_ms``
+    without a key press when a text field (the search box) kept it. A dialog (PIN, manual
+    entry) keeps the keyboard while it is open.
+    """
+
+    def __init__(self, target: QWidget, *, idle_ms: int = 15000, parent: QObject | None = None):
+        super().__init__(parent)
+        self.target = target
+        self.idle_ms = idle_ms
+        self.enabled = False
+        self._last_key = time.monotonic()
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        app.installEventFilter(self)
+        app.focusChanged.connect(self._focus_changed)
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self.check)
+        self._timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress:
+            self._last_key = time.monotonic()
+        return False
+
+    def _focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        if self.enabled and not wants_typing(now):
+            QTimer.singleShot(0, self.check)
+
+    def check(self) -> None:
+        if not self.enabled or not self.target.isVisible():
+            return
+        if QApplication.activeModalWidget() is not None or QApplication.activePopupWidget():
+            return
+        focus = QApplication.focusWidget()
+        if focus is self.target:
+            return
+        idle = (time.monotonic() - self._last_key) * 1000 > self.idle_ms
+        if not wants_typing(focus) or idle:
+            self.target.activateWindow()
+            self.target.setFocus(Qt.FocusReason.OtherFocusReason)

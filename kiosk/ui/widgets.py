@@ -1,0 +1,234 @@
+"""Small reusable widgets: count tiles, the per-hour chart, the direction toggle, device
+badges and a camera frame view. Each knows how to re-translate itself and nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+STATE_COLOURS = {
+    "connected": "#2e7d32", "waiting": "#f9a825", "error": "#c62828",
+    "finished": "#607d8b", "stopped": "#607d8b",
+}
+
+
+def pixel_font(widget: QWidget, pixels: int, *, bold: bool = False) -> QFont:
+    font = QFont(widget.font())
+    font.setPixelSize(pixels)
+    font.setBold(bold)
+    return font
+
+
+class Retranslating(QWidget):
+    """A widget whose texts come from ``retranslate``, called again on every language change."""
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        raise NotImplementedError
+
+
+class CountTile(QFrame):
+    """One big number with its caption (caption text is set by the owner, translated)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        self.value = QLabel("0")
+        self.value.setFont(pixel_font(self, 40, bold=True))
+        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption = QLabel()
+        self.caption.setFont(pixel_font(self, 18))
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.value)
+        layout.addWidget(self.caption)
+
+    def set_value(self, value: int) -> None:
+        self.value.setText(str(value))
+
+
+class HourChart(QWidget):
+    """Scans per hour of the local day, as bars; the current hour is highlighted."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.counts: dict[int, int] = {}
+        self.current_hour: int | None = None
+        self.setMinimumHeight(110)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_counts(self, counts: dict[int, int], current_hour: int | None) -> None:
+        self.counts = dict(counts)
+        self.current_hour = current_hour
+        self.update()
+
+    def paintEvent(self, event: object) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        label_height = 18
+        area = QRectF(self.rect()).adjusted(4, 4, -4, -label_height)
+        peak = max(self.counts.values(), default=0) or 1
+        slot = area.width() / 24
+        painter.setFont(pixel_font(self, 12))
+        axis = self.palette().color(self.foregroundRole())
+        for hour in range(24):
+            count = self.counts.get(hour, 0)
+            height = area.height() * count / peak
+            bar = QRectF(area.left() + hour * slot + 1, area.bottom() - height, slot - 2, height)
+            colour = "#1565c0" if hour == self.current_hour else "#64b5f6"
+            painter.fillRect(bar, QColor(colour))
+            if hour % 3 == 0:
+                painter.setPen(axis)
+                painter.drawText(QRectF(area.left() + hour * slot - 6, area.bottom() + 2,
+                                        slot + 12, label_height - 2),
+                                 Qt.AlignmentFlag.AlignHCenter, f"{hour:02d}")
+        painter.setPen(QPen(axis, 1))
+        painter.drawLine(area.bottomLeft(), area.bottomRight())
+        painter.end()
+
+
+class DirectionToggle(Retranslating):
+    """In / Out / Auto as three big exclusive buttons: what "toggle" lanes and manual entries
+    record."""
+
+    chosen = Signal(str)
+    DIRECTIONS = ("in", "out", "auto")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.buttons: dict[str, QPushButton] = {}
+        colours = {"in": "#1b7f3b", "out": "#1565c0", "auto": "#6a1b9a"}
+        for direction in self.DIRECTIONS:
+            button = QPushButton()
+            button.setObjectName(f"direction_{direction}")
+            button.setCheckable(True)
+            button.setMinimumHeight(72)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the scan target keeps the keys
+            button.setFont(pixel_font(self, 28, bold=True))
+            button.setStyleSheet(
+                f"QPushButton:checked {{ background: {colours[direction]}; color: white; }}")
+            button.clicked.connect(lambda _c=False, d=direction: self.chosen.emit(d))
+            self.group.addButton(button)
+            layout.addWidget(button)
+            self.buttons[direction] = button
+        self.retranslate()
+
+    def set_direction(self, direction: str) -> None:
+        self.buttons[direction].setChecked(True)
+
+    @property
+    def direction(self) -> str:
+        return next(d for d, b in self.buttons.items() if b.isChecked())
+
+    def retranslate(self) -> None:
+        self.buttons["in"].setText(self.tr("IN"))
+        self.buttons["out"].setText(self.tr("OUT"))
+        self.buttons["auto"].setText(self.tr("AUTO"))
+
+
+def state_text(state: str) -> str:
+    """A device state in the officer's words."""
+    words = {
+        "connected": QCoreApplication.translate("DeviceState", "connected"),
+        "waiting": QCoreApplication.translate("DeviceState", "waiting"),
+        "error": QCoreApplication.translate("DeviceState", "error"),
+        "finished": QCoreApplication.translate("DeviceState", "finished"),
+        "stopped": QCoreApplication.translate("DeviceState", "stopped"),
+    }
+    return words.get(state, state)
+
+
+class DeviceBadge(QLabel):
+    """● device-id: state, coloured; the reason (if any) in the tooltip."""
+
+    def __init__(self, device_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.device_id = device_id
+        self.state = "waiting"
+        self.reason = ""
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self._render()
+
+    def set_status(self, state: str, reason: str = "") -> None:
+        self.state, self.reason = state, reason
+        self._render()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._render()
+        super().changeEvent(event)
+
+    def _render(self) -> None:
+        colour = STATE_COLOURS.get(self.state, "#607d8b")
+        self.setText(f'<span style="color:{colour}">●</span> {escape(self.device_id)}: '
+                     f"{escape(state_text(self.state))}")
+        self.setToolTip(self.reason)
+
+
+def frame_to_image(frame: Any, outlines: Iterable[Sequence[Sequence[float]]] = ()) -> QImage:
+    """A BGR numpy frame (OpenCV's layout) as a QImage, with decoded codes outlined.
+
+    Safe outside the GUI thread (QImage, unlike QPixmap, is not tied to it).
+    """
+    height, width = frame.shape[:2]
+    if frame.ndim == 2:
+        image = QImage(frame.data, width, height, frame.strides[0],
+                       QImage.Format.Format_Grayscale8).copy()
+    else:
+        image = QImage(frame.data, width, height, frame.strides[0],
+                       QImage.Format.Format_BGR888).copy()
+    outlines = list(outlines or ())
+    if outlines:
+        painter = QPainter(image)
+        painter.setPen(QPen(QColor("#00e676"), max(2, width // 200)))
+        for outline in outlines:
+            points = [QPointF(float(p[0]), float(p[1])) for p in outline]
+            if len(points) >= 2:
+                painter.drawPolygon(QPolygonF(points))
+        painter.end()
+    return image
+
+
+class FrameView(QLabel):
+    """Shows the latest camera frame, scaled to fit; a placeholder text when there is none."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(160, 90)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setStyleSheet("background: #263238; color: #cfd8dc;")
+        self.image: QImage | None = None
+
+    def set_image(self, image: QImage | None) -> None:
+        self.image = image
+        if image is None or image.isNull():
+            self.clear()
+            return
+        self.setPixmap(QPixmap.fromImage(image).scaled(
+            self.size(), Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation))

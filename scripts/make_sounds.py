@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Generate the officer screen's four cue sounds into kiosk/ui/sounds/ (committed WAVs).
+
+Each cue must be told apart by ear in a noisy queue without looking: entry rises, exit falls,
+a duplicate is two flat "attention" beeps, an error is a low buzz. All are short (< 0.4 s) so
+the next person's scan is never drowned out. Run again after changing a recipe:
+
+    .venv/bin/python scripts/make_sounds.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import struct
+import wave
+from pathlib import Path
+
+RATE = 22050
+FADE_SECONDS = 0.006
+"""Short fade in/out on every tone so speakers do not click."""
+
+# cue → list of (frequency Hz or 0 for silence, seconds, waveform)
+RECIPES: dict[str, list[tuple[float, float, str]]] = {
+    "entry": [(660, 0.09, "sine"), (0, 0.02, "sine"), (990, 0.14, "sine")],
+    "exit": [(990, 0.09, "sine"), (0, 0.02, "sine"), (660, 0.14, "sine")],
+    "duplicate": [(740, 0.08, "sine"), (0, 0.06, "sine"), (740, 0.08, "sine")],
+    "error": [(196, 0.32, "square")],
+}
+
+
+def tone(frequency: float, seconds: float, waveform: str, volume: float = 0.5) -> list[int]:
+    count = int(RATE * seconds)
+    fade = int(RATE * FADE_SECONDS)
+    samples = []
+    for i in range(count):
+        if frequency == 0:
+            samples.append(0)
+            continue
+        phase = math.sin(2 * math.pi * frequency * i / RATE)
+        value = (1.0 if phase >= 0 else -1.0) * 0.45 if waveform == "square" else phase
+        envelope = min(1.0, i / fade, (count - 1 - i) / fade) if fade else 1.0
+        samples.append(int(32767 * volume * value * envelope))
+    return samples
+
+
+def render(recipe: list[tuple[float, float, str]]) -> bytes:
+    samples: list[int] = []
+    for frequency, seconds, waveform in recipe:
+        samples += tone(frequency, seconds, waveform)
+    return struct.pack(f"<{len(samples)}h", *samples)
+
+
+def write_all(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for cue, recipe in RECIPES.items():
+        path = directory / f"{cue}.wav"
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(RATE)
+            out.writeframes(render(recipe))
+        written.append(path)
+    return written
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path,
+                        default=Path(__file__).resolve().parent.parent / "kiosk/ui/sounds")
+    args = parser.parse_args()
+    for path in write_all(args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
