@@ -20,8 +20,7 @@ from typing import Any
 
 from kiosk.sync import protocol
 
-PLAIN_COLUMNS = tuple(f for f in protocol.ENTRY_FIELDS if f not in ("extra", "payload_b64"))
-ENTRY_COLUMNS = (*PLAIN_COLUMNS, "extra", "payload")
+ENTRY_COLUMNS = protocol.ROW_COLUMNS
 """An entry as stored: the wire fields, with ``extra`` as JSON and ``payload`` as bytes."""
 RECEIPT_COLUMNS = ("received_at", "clock_offset_seconds", "batch_id")
 """What the centre adds: when it got the entry, the sending kiosk's clock offset, the batch."""
@@ -98,17 +97,17 @@ class Storage(ABC):
         results: list[dict[str, Any] | None] = [None] * len(entries)
         fresh: dict[str, Candidate] = {}
         repeats: list[Candidate] = []
+        entry_row = protocol.entry_row
         for index, entry in enumerate(entries):
-            reason = protocol.validate_entry(entry)
-            if reason is None and entry["kiosk_id"] != kiosk_id:
-                reason = (f"kiosk_id: entry of kiosk {entry['kiosk_id']!r} "
-                          f"submitted for kiosk {kiosk_id!r}")
-            if reason is not None:
+            row, reason = entry_row(entry)
+            if row is not None and entry["kiosk_id"] != kiosk_id:
+                row, reason = None, (f"kiosk_id: entry of kiosk {entry['kiosk_id']!r} "
+                                     f"submitted for kiosk {kiosk_id!r}")
+            if row is None:
                 entry_id = entry.get("id") if isinstance(entry, dict) else None
                 results[index] = {"id": entry_id, "status": protocol.REJECTED, "reason": reason}
                 continue
-            row = protocol.wire_to_row(entry)
-            candidate = Candidate(index, (*(row[c] for c in ENTRY_COLUMNS), *receipt))
+            candidate = Candidate(index, row + receipt)
             if candidate.id in fresh:
                 repeats.append(candidate)
             else:
