@@ -28,7 +28,9 @@ import hashlib
 import hmac
 import json
 import os
+import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -83,7 +85,9 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *, key: b
     try:
         with open(partial, "wb") as raw, zipfile.ZipFile(
                 raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-            with archive.open(ENTRIES, "w", force_zip64=True) as member:
+            info = zipfile.ZipInfo(ENTRIES, time.localtime()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as member:
                 for row in rows:
                     if row["kiosk_id"] != kiosk_id:
                         raise BacklogError(
@@ -143,7 +147,7 @@ class BacklogReader:
             self._manifest_bytes = self._zip.read(MANIFEST)
             self._signature = self._zip.read(SIGNATURE).decode("ascii", "replace").strip()
             self.manifest = _parse_manifest(self.path, self._manifest_bytes)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as exc:
             self.close()
             raise BacklogError(f"{self.path}: truncated or damaged file ({exc}); refused") \
                 from None
@@ -211,7 +215,7 @@ class BacklogReader:
                         entry = self._entry(line, previous) if check else json.loads(line)
                         previous = entry["id"]
                         yield entry
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
             raise BacklogError(f"{self.path}: damaged entry data ({exc}); refused") from None
         if pending or size != manifest.entries_bytes or \
                 digest.hexdigest() != manifest.entries_sha256:

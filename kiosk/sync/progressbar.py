@@ -36,17 +36,20 @@ class ProgressBar:
         self._drawn = 0.0
         self._tenth = -1
         self._last = (0, 0)
+        self._shown: tuple[int, int] | None = None
 
     def update(self, done: int, total: int, *, final: bool = False) -> None:
         now = time.monotonic()
         self._last = (done, total)
+        if final and not self.tty and self._shown == self._last:
+            return
         tenth = 10 * done // total if total else 10
         if not final:
             if self.tty and now - self._drawn < TTY_REDRAW_SECONDS:
                 return
             if not self.tty and tenth == self._tenth and now - self._drawn < PLAIN_EVERY_SECONDS:
                 return
-        self._drawn, self._tenth = now, tenth
+        self._drawn, self._tenth, self._shown = now, tenth, (done, total)
         elapsed = now - self.started
         rate = done / elapsed if elapsed > 0 else 0.0
         eta = (total - done) / rate if rate > 0 and total >= done else None

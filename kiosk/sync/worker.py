@@ -191,6 +191,7 @@ class SyncWorker:
                  checkpoint_id: str, batch_size: int = 500, batch_max_bytes: int = 1_000_000,
                  interval_seconds: float = 30.0, timeout_seconds: float = 15.0,
                  max_backoff_seconds: float = 300.0, linger_seconds: float = 1.0,
+                 base_backoff_seconds: float = BASE_BACKOFF_SECONDS,
                  language: str = "vi", encoding: str | None = None,
                  rng: random.Random | None = None) -> None:
         """``store`` should be this worker's own Store (connection); it is closed by stop()."""
@@ -203,6 +204,7 @@ class SyncWorker:
         self.batch_max_bytes = batch_max_bytes
         self.interval = interval_seconds
         self.max_backoff = max_backoff_seconds
+        self.base_backoff = base_backoff_seconds
         self.linger = linger_seconds
         self.language = language
         self.encoding = encoding
@@ -240,16 +242,19 @@ class SyncWorker:
         self._publish_lock = threading.RLock()
 
     @classmethod
-    def from_config(cls, config: Config, store: Store | None = None) -> SyncWorker:
+    def from_config(cls, config: Config, store: Store | None = None,
+                    **overrides: Any) -> SyncWorker:
+        """The worker ``[sync]`` describes; ``overrides`` replace constructor arguments."""
         sync = config.sync
-        return cls(
-            store or Store(config.store_path, timezone=config.timezone),
+        arguments: dict[str, Any] = dict(
             server_url=sync["server_url"],
             token=resolve_token(sync, config.source.parent if config.source else None),
             kiosk_id=config.kiosk["id"], checkpoint_id=config.kiosk["checkpoint_id"],
             batch_size=sync["batch_size"], batch_max_bytes=sync["batch_max_bytes"],
             interval_seconds=sync["interval_seconds"], timeout_seconds=sync["timeout_seconds"],
             max_backoff_seconds=sync["max_backoff_seconds"], language=config.kiosk["language"])
+        return cls(store or Store(config.store_path, timezone=config.timezone),
+                   **{**arguments, **overrides})
 
     # -- state for front ends -------------------------------------------------------------
     def state(self) -> SyncState:
@@ -396,13 +401,13 @@ class SyncWorker:
         log.info("sync: next attempt in %.1f s", delay)
 
     def backoff_delay(self, failures: int, exc: SyncError | None) -> float:
-        """Retry-After if the centre gave one, else 1 s · 2^(n-1) capped, randomised 50–100 %."""
+        """Retry-After if the centre gave one, else base · 2^(n-1) capped, randomised 50–100 %."""
         retry_after = exc.retry_after if isinstance(exc, ServerBusy) else None
         if retry_after is not None:
             return min(retry_after, RETRY_AFTER_LIMIT_SECONDS) * (1 + 0.1 * self.rng.random())
         if isinstance(exc, Refused):
             return self.max_backoff
-        ceiling = min(self.max_backoff, BASE_BACKOFF_SECONDS * 2 ** max(0, failures - 1))
+        ceiling = min(self.max_backoff, self.base_backoff * 2 ** max(0, failures - 1))
         return ceiling * (0.5 + 0.5 * self.rng.random())
 
     # -- operator actions -----------------------------------------------------------------

@@ -1,0 +1,416 @@
+"""Real parts for the sync tests and benchmark: a central server, a faulty network, backlogs.
+
+* :class:`CentralServer` runs ``kiosk-central serve`` as a process on 127.0.0.1 (port 0),
+  enrols kiosks through ``kiosk-central kiosks add`` and reads the server's SQLite file to
+  check what really arrived.
+* :class:`FaultyProxy` sits between kiosk and server and spoils chosen batch uploads the
+  ways real networks do: connection dropped before the request is forwarded, answer lost
+  after the server committed, connection reset, truncated answer, a slow hop, 500, 503 with
+  ``Retry-After``, and a body-size limit answering 413 (like nginx's client_max_body_size).
+* :func:`fill_backlog` writes a large realistic backlog straight into a kiosk store file.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import socket
+import sqlite3
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.ids import boot_id, uuid7
+from kiosk.payloads import decode
+from kiosk.store import ENTRY_COLUMNS, Store, utc_iso
+from kiosk.sync import protocol
+
+BATCHES = protocol.BATCHES_PATH
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, step: float = 0.05) -> Any:
+    """Poll until ``predicate()`` is truthy; its value, or AssertionError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(step)
+
+
+# -- the central server -------------------------------------------------------------------
+class CentralServer:
+    """``kiosk-central serve`` on a free port with its own SQLite database file."""
+
+    def __init__(self, directory: Path, *extra_args: str) -> None:
+        self.db_path = directory / "central.db"
+        self.db_url = f"sqlite:///{self.db_path}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk.central.cli", "serve", "--db", self.db_url,
+             "--host", "127.0.0.1", "--port", "0", "--log-level", "warning", *extra_args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdin=subprocess.DEVNULL)
+        line = self.proc.stdout.readline()  # type: ignore[union-attr]
+        if "listening on http://" not in line:
+            self.proc.kill()
+            raise RuntimeError(f"server did not start: {line!r} {self.proc.stderr.read()}")
+        self.url = line.split("listening on ")[1].split()[0]
+        self.port = int(self.url.rsplit(":", 1)[1])
+        wait_until(self._healthy, timeout=20)
+
+    def _healthy(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                return s.recv(64).startswith(b"HTTP/1.1 200")
+        except OSError:
+            return False
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([sys.executable, "-m", "kiosk.central.cli", *args, "--db",
+                               self.db_url], capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL)
+        return proc
+
+    def enrol(self, kiosk_id: str, checkpoint_id: str = "CP-SYNC") -> str:
+        """Enrol a kiosk with the real CLI; returns its one-time token."""
+        proc = self.cli("kiosks", "add", "--checkpoint", checkpoint_id, "--name",
+                        f"Làn {kiosk_id}", "--kiosk-id", kiosk_id, "--json")
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)["token"]
+
+    def revoke(self, kiosk_id: str) -> None:
+        proc = self.cli("kiosks", "revoke", kiosk_id)
+        assert proc.returncode == 0, proc.stderr
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        conn = sqlite3.connect(self.db_path, timeout=30)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    def stored_ids(self, kiosk_id: str) -> list[str]:
+        """Every entry row the centre holds for this kiosk (a list: repeats would show)."""
+        return [r[0] for r in self._query("SELECT id FROM entries WHERE kiosk_id = ?",
+                                          (kiosk_id,))]
+
+    def stored_entry(self, entry_id: str) -> dict[str, Any]:
+        conn = sqlite3.connect(self.db_path, timeout=30)
+        conn.row_factory = sqlite3.Row
+        try:
+            return dict(conn.execute("SELECT * FROM entries WHERE id = ?", (entry_id,))
+                        .fetchone())
+        finally:
+            conn.close()
+
+    def batches(self, kiosk_id: str) -> list[dict[str, Any]]:
+        rows = self._query("SELECT entries, accepted, duplicate, rejected FROM batches "
+                           "WHERE kiosk_id = ? ORDER BY seq", (kiosk_id,))
+        return [dict(zip(("entries", "accepted", "duplicate", "rejected"), r, strict=True))
+                for r in rows]
+
+    def peak_rss_bytes(self) -> int:
+        """The server process's peak resident memory so far (VmHWM)."""
+        return _vm_hwm(self.proc.pid)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream:
+                stream.close()
+
+
+def _vm_hwm(pid: int | str = "self") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc status")
+
+
+# -- the faulty network -------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProxyEvent:
+    at: float
+    method: str
+    path: str
+    fault: str
+    body_bytes: int
+
+
+class FaultyProxy:
+    """An HTTP/1.1 proxy on 127.0.0.1 that spoils the next batch uploads as told.
+
+    ``add(*faults)`` queues faults; each batch POST takes the next one (``pass`` when the
+    queue is empty); health checks always pass. Faults:
+
+    ``drop_request``      close the connection without forwarding anything
+    ``reset_request``     answer with a TCP reset, nothing forwarded
+    ``drop_response``     forward (the server commits), then close without answering
+    ``reset_response``    forward, then reset the connection
+    ``truncate_response`` forward, then send half the answer and close
+    ``hold_response:S``   forward, then hold the answer S seconds (``holding`` is set)
+    ``delay:S``           wait S seconds, then forward (the client may have given up)
+    ``status:N[:R]``      answer status N (with ``Retry-After: R``) without forwarding
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream = ("127.0.0.1", upstream_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.faults: deque[str] = deque()
+        self.max_body: int | None = None
+        """Answer 413 to any batch body larger than this many bytes (None: no limit)."""
+        self.events: list[ProxyEvent] = []
+        self.holding = threading.Event()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._clients: list[socket.socket] = []
+        threading.Thread(target=self._accept, name="proxy", daemon=True).start()
+
+    def add(self, *faults: str) -> None:
+        with self._lock:
+            self.faults.extend(faults)
+
+    def batch_events(self) -> list[ProxyEvent]:
+        with self._lock:
+            return [e for e in self.events if e.path == BATCHES]
+
+    def close(self) -> None:
+        self._closed = True
+        self.listener.close()
+        with self._lock:
+            for client in self._clients:
+                _close(client)
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                self._clients.append(client)
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _next_fault(self, method: str, path: str, body: bytes) -> str:
+        with self._lock:
+            fault = "pass"
+            if path == BATCHES and method == "POST":
+                if self.max_body is not None and len(body) > self.max_body:
+                    fault = "status:413"
+                elif self.faults:
+                    fault = self.faults.popleft()
+            self.events.append(ProxyEvent(time.monotonic(), method, path, fault, len(body)))
+            return fault
+
+    def _serve(self, client: socket.socket) -> None:
+        reader = _Reader(client)
+        try:
+            while True:
+                message = reader.message()
+                if message is None:
+                    return
+                head, body = message
+                method, path = head.split(b" ", 2)[:2]
+                fault = self._next_fault(method.decode(), path.decode(), body)
+                if fault in ("drop_request", "reset_request"):
+                    return _close(client, reset=fault == "reset_request")
+                if fault.startswith("status:"):
+                    client.sendall(_status_response(fault))
+                    continue
+                if fault.startswith("delay:"):
+                    time.sleep(float(fault.split(":")[1]))
+                answer = self._forward(head + body)
+                if fault in ("drop_response", "reset_response"):
+                    return _close(client, reset=fault == "reset_response")
+                if fault == "truncate_response":
+                    client.sendall(answer[: len(answer) - max(1, (len(answer) - 200) // 2)])
+                    return _close(client)
+                if fault.startswith("hold_response:"):
+                    self.holding.set()
+                    time.sleep(float(fault.split(":")[1]))
+                client.sendall(answer)
+        except OSError:
+            return _close(client)
+
+    def _forward(self, request: bytes) -> bytes:
+        with socket.create_connection(self.upstream, timeout=60) as upstream:
+            upstream.sendall(request)
+            message = _Reader(upstream).message(response=True)
+        if message is None:
+            raise OSError("upstream closed without answering")
+        return message[0] + message[1]
+
+
+class _Reader:
+    """Reads HTTP/1.1 messages (Content-Length or chunked bodies) from a socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = b""
+
+    def _fill(self) -> bool:
+        chunk = self.sock.recv(65536)
+        self.buf += chunk
+        return bool(chunk)
+
+    def _take(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            if not self._fill():
+                raise OSError("connection closed mid-message")
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def _line(self) -> bytes:
+        while b"\r\n" not in self.buf:
+            if not self._fill():
+                raise OSError("connection closed mid-message")
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def message(self, *, response: bool = False) -> tuple[bytes, bytes] | None:
+        while b"\r\n\r\n" not in self.buf:
+            if not self._fill():
+                if self.buf:
+                    raise OSError("connection closed mid-headers")
+                return None
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        head += b"\r\n\r\n"
+        headers = {k.strip().lower(): v.strip() for k, _, v in
+                   (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)}
+        if b"content-length" in headers:
+            return head, self._take(int(headers[b"content-length"]))
+        if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+            body = b""
+            while True:
+                size_line = self._line()
+                size = int(size_line.split(b";")[0], 16)
+                body += size_line + b"\r\n" + self._take(size + 2)
+                if size == 0:
+                    return head, body
+        if response:
+            while self._fill():
+                pass
+            body, self.buf = self.buf, b""
+            return head, body
+        return head, b""
+
+
+def _status_response(fault: str) -> bytes:
+    parts = fault.split(":")
+    status = int(parts[1])
+    body = json.dumps({"error": f"injected by the test proxy: HTTP {status}"}).encode()
+    extra = f"Retry-After: {parts[2]}\r\n" if len(parts) > 2 else ""
+    return (f"HTTP/1.1 {status} Injected\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n{extra}\r\n").encode() + body
+
+
+def _close(sock: socket.socket, *, reset: bool = False) -> None:
+    try:
+        if reset:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+    except OSError:
+        pass
+
+
+# -- kiosks and backlogs ------------------------------------------------------------------
+def write_config(path: Path, *, kiosk_id: str, server_url: str, token: str,
+                 checkpoint_id: str = "CP-SYNC", language: str = "en",
+                 **sync: Any) -> Path:
+    """A kiosk config.toml whose store is ``kiosk.db`` beside it; ``sync`` overrides [sync]."""
+    options = {"enabled": False, "server_url": server_url, "token": token, **sync}
+    lines = ["[kiosk]", f"id = {json.dumps(kiosk_id)}",
+             f"checkpoint_id = {json.dumps(checkpoint_id)}", f'language = "{language}"',
+             "[store]", 'path = "kiosk.db"', "[sync]"]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in options.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+_NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Thị Dung", "Hoàng Văn Em",
+          "Vũ Thị Phương", "Đặng Quốc Giang", "Bùi Thị Hạnh", "Đỗ Minh Khôi", "Ngô Thị Lan")
+_STREETS = ("Phố Huế, Hà Nội", "Nguyễn Huệ, Quận 1, TP Hồ Chí Minh", "Trần Phú, Đà Nẵng",
+            "Lê Lợi, Huế", "Hùng Vương, Cần Thơ")
+
+
+def backlog_rows(n: int, *, kiosk_id: str, checkpoint_id: str = "CP-SYNC", seed: int = 1,
+                 long_every: int = 10, start: float | None = None
+                 ) -> Iterator[dict[str, Any]]:
+    """``n`` realistic store rows, oldest first: CCCD scans of many people (decoded like the
+    pipeline does), and every ``long_every``-th a long opaque code the size of a vaccination
+    certificate. Ids are fresh UUIDv7s, so every call makes new entries."""
+    rng = random.Random(seed)
+    boot = boot_id()
+    start = time.time() - n * 0.5 if start is None else start
+    templates = []
+    for i in range(200):
+        payload = (f"0010990{i:05d}|{rng.randrange(10**8, 10**9)}|{_NAMES[i % 10]}|"
+                   f"{rng.randrange(1, 28):02d}0{rng.randrange(1, 9)}19{rng.randrange(50, 99)}|"
+                   f"{'Nam' if i % 2 else 'Nữ'}|Số {i} {_STREETS[i % 5]}|10102021")
+        templates.append(decode(payload.encode()))
+    certificates = [decode(b"HC1:" + base64.b32encode(rng.randbytes(380))) for _ in range(50)]
+    for i in range(n):
+        scanned = start + i * 0.5
+        pool = certificates if long_every and i % long_every == long_every - 1 else templates
+        identity = pool[rng.randrange(len(pool))]
+        yield {
+            "id": uuid7(), "checkpoint_id": checkpoint_id,
+            "kiosk_id": kiosk_id, "device_id": f"lane{i % 3}", "lane": "in",
+            "direction": "in" if i % 2 else "out", "status": "accepted",
+            "duplicate_of": None, "source": "serial", "symbology": "]Q1",
+            "scanned_at": utc_iso(scanned), "monotonic_ns": 10**12 + i * 5 * 10**8,
+            "boot_id": boot, "kind": identity.kind, "subject_key": identity.subject_key,
+            "match_key": identity.match_key, "document_number": identity.document_number,
+            "name": identity.name, "birth_date": identity.birth_date,
+            "gender": identity.gender, "address": identity.address,
+            "issue_date": identity.issue_date,
+            "extra": json.dumps(identity.extra, ensure_ascii=False, sort_keys=True),
+            "payload": identity.raw, "operator": "",
+        }
+
+
+def fill_backlog(store_path: Path, n: int, **kwargs: Any) -> list[str]:
+    """Insert ``n`` pending entries straight into a kiosk store file; their ids, oldest first."""
+    store = Store(store_path)
+    ids: list[str] = []
+    sql = (f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
+           f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})")
+    try:
+        store.conn.execute("PRAGMA synchronous=OFF")  # test data: speed over durability
+        rows = backlog_rows(n, **kwargs)
+        while True:
+            chunk = [r for _, r in zip(range(20_000), rows, strict=False)]
+            if not chunk:
+                break
+            with store.transaction() as conn:
+                conn.executemany(sql, [[r[c] for c in ENTRY_COLUMNS] for r in chunk])
+            ids += [r["id"] for r in chunk]
+    finally:
+        store.close()
+    return ids
+
+
+def sync_states(store_path: Path) -> dict[str, int]:
+    store = Store(store_path)
+    try:
+        return {k: v for k, v in store.sync_counts().items() if v}
+    finally:
+        store.close()

@@ -1,0 +1,241 @@
+"""The sync worker against a real ``kiosk-central serve`` process on 127.0.0.1.
+
+What an operator relies on: the backlog reaches the centre in batches, oldest first, each
+entry acknowledged only after the centre answered; refused entries wait in quarantine with
+the centre's reason; an unusable token stops uploads with an alert; the state a screen shows
+comes from what the requests really did.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from pathlib import Path
+
+import pytest
+
+from kiosk import config as config_mod
+from kiosk.app import Kiosk
+from kiosk.scan import Scan
+from kiosk.store import Store
+from kiosk.sync.client import ServerBusy, parse_retry_after
+from kiosk.sync.worker import SyncWorker
+from tests.sync_support import (
+    CentralServer,
+    FaultyProxy,
+    fill_backlog,
+    sync_states,
+    wait_until,
+    write_config,
+)
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory):
+    server = CentralServer(tmp_path_factory.mktemp("central"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def kiosk_id() -> str:
+    return f"k-{uuid.uuid4().hex[:10]}"
+
+
+def load(tmp_path: Path, kiosk_id: str, url: str, token: str, **sync) -> config_mod.Config:
+    return config_mod.load(write_config(tmp_path / "config.toml", kiosk_id=kiosk_id,
+                                        server_url=url, token=token, **sync))
+
+
+@pytest.fixture
+def make_worker(tmp_path):
+    workers: list[SyncWorker] = []
+
+    def build(config: config_mod.Config, **overrides) -> SyncWorker:
+        worker = SyncWorker.from_config(config, **{"base_backoff_seconds": 0.02, **overrides})
+        workers.append(worker)
+        return worker
+
+    yield build
+    for worker in workers:
+        worker.stop()
+
+
+def test_push_sends_the_backlog_oldest_first_in_bounded_batches_and_acknowledges_it(
+        central, kiosk_id, tmp_path, make_worker):
+    config = load(tmp_path, kiosk_id, central.url, central.enrol(kiosk_id), batch_size=100)
+    ids = fill_backlog(config.store_path, 1234, kiosk_id=kiosk_id)
+    seen = []
+    summary = make_worker(config).push_now(seen.append)
+
+    assert (summary.accepted, summary.duplicate, summary.rejected) == (1234, 0, 0)
+    assert summary.error is None and summary.remaining == 0
+    assert sorted(central.stored_ids(kiosk_id)) == ids
+    batches = central.batches(kiosk_id)
+    assert [b["entries"] for b in batches] == [100] * 12 + [34]
+    assert sync_states(config.store_path) == {"acknowledged": 1234}
+    assert [p.done for p in seen] == [100 * i for i in range(1, 13)] + [1234]
+    assert seen[-1].total == 1234 and seen[-1].eta_seconds == 0
+
+
+def test_a_repeated_upload_is_answered_duplicate_and_the_centre_stores_each_entry_once(
+        central, kiosk_id, tmp_path, make_worker):
+    """A kiosk that lost its acknowledgements (restored backup) simply re-sends: no harm."""
+    config = load(tmp_path, kiosk_id, central.url, central.enrol(kiosk_id))
+    ids = fill_backlog(config.store_path, 300, kiosk_id=kiosk_id)
+    assert make_worker(config).push_now().accepted == 300
+    store = Store(config.store_path)
+    with store.transaction() as conn:
+        conn.execute("UPDATE entries SET sync_state = 'pending'")
+    store.close()
+
+    again = make_worker(config).push_now()
+    assert (again.accepted, again.duplicate) == (0, 300)
+    assert sorted(central.stored_ids(kiosk_id)) == ids
+    assert sync_states(config.store_path) == {"acknowledged": 300}
+
+
+def test_refused_entries_wait_in_quarantine_with_the_centres_reason_and_the_rest_goes_on(
+        central, kiosk_id, tmp_path, make_worker):
+    config = load(tmp_path, kiosk_id, central.url, central.enrol(kiosk_id), batch_size=20)
+    ids = fill_backlog(config.store_path, 60, kiosk_id=kiosk_id)
+    store = Store(config.store_path)
+    with store.transaction() as conn:  # what a buggy older kiosk version could have written
+        conn.execute("UPDATE entries SET scanned_at = '2024-05-01 08:00' WHERE id = ?",
+                     (ids[5],))
+        conn.execute("UPDATE entries SET monotonic_ns = -1 WHERE id = ?", (ids[41],))
+    worker = make_worker(config)
+
+    summary = worker.push_now()
+    assert (summary.accepted, summary.rejected, summary.remaining) == (58, 2, 0)
+    quarantined = {r["id"]: r["sync_error"] for r in store.rejected_entries()}
+    assert quarantined.keys() == {ids[5], ids[41]}
+    assert quarantined[ids[5]].startswith("scanned_at: expected UTC time")
+    assert quarantined[ids[41]].startswith("monotonic_ns: expected")
+    assert worker.state().rejected == 2
+    assert sorted(central.stored_ids(kiosk_id)) == sorted(set(ids) - {ids[5], ids[41]})
+
+    assert worker.retry_rejected() == 2
+    assert sync_states(config.store_path) == {"pending": 2, "acknowledged": 58}
+    assert worker.push_now().rejected == 2  # same entry, same verdict: still never deleted
+    assert store.conn.execute("SELECT count(*) FROM entries").fetchone()[0] == 60
+    assert store.audit_log()[-1]["action"] == "sync.retry_rejected"
+    store.close()
+
+
+def test_an_id_held_with_different_content_is_quarantined_not_overwritten(
+        central, kiosk_id, tmp_path, make_worker):
+    config = load(tmp_path, kiosk_id, central.url, central.enrol(kiosk_id))
+    ids = fill_backlog(config.store_path, 10, kiosk_id=kiosk_id)
+    make_worker(config).push_now()
+    original = central.stored_entry(ids[3])["name"]
+    store = Store(config.store_path)
+    with store.transaction() as conn:
+        conn.execute("UPDATE entries SET name = 'Kẻ Mạo Danh', sync_state = 'pending' "
+                     "WHERE id = ?", (ids[3],))
+    summary = make_worker(config).push_now()
+    assert summary.rejected == 1
+    assert store.rejected_entries()[0]["sync_error"] == "id: already stored with different content"
+    assert central.stored_entry(ids[3])["name"] == original
+    store.close()
+
+
+def test_kiosk_run_uploads_new_scans_in_the_background_as_batches_not_one_request_each(
+        central, kiosk_id, tmp_path):
+    """The timer is an hour away: only the pipeline's wake-up can have sent these."""
+    config = load(tmp_path, kiosk_id, central.url, central.enrol(kiosk_id), enabled=True,
+                  interval_seconds=3600)
+    kiosk = Kiosk(config)
+    assert kiosk.sync is not None
+    states = []
+    kiosk.sync.subscribe(states.append)
+    kiosk.start()
+    try:
+        for i in range(30):
+            kiosk.pipeline.submit(Scan(payload=f"VENUE-{i:04d}".encode(), device_id="lane1"))
+        wait_until(lambda: len(central.stored_ids(kiosk_id)) == 30)
+        wait_until(lambda: kiosk.sync.state().pending == 0)
+        state = kiosk.sync.state()
+    finally:
+        kiosk.stop()
+    assert len(central.batches(kiosk_id)) <= 3
+    assert state.online is True and state.last_success is not None and not state.uploading
+    assert any(s.uploading for s in states) and state.alert is None
+    assert sync_states(config.store_path) == {"acknowledged": 30}
+
+
+def test_a_revoked_token_stops_uploads_and_alerts_the_operator(central, kiosk_id, tmp_path):
+    proxy = FaultyProxy(central.port)
+    config = load(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id), enabled=True,
+                  interval_seconds=1)
+    central.revoke(kiosk_id)
+    kiosk = Kiosk(config)
+    assert kiosk.sync is not None
+    kiosk.sync.linger = 0.05
+    kiosk.start()
+    try:
+        kiosk.pipeline.submit(Scan(payload=b"VENUE-1"))
+        state = wait_until(lambda: (s := kiosk.sync.state()).alert and s)
+        assert "HTTP 401" in state.alert and "kiosks add" in state.alert
+        assert state.online is True and state.pending == 1  # reachable, but refused
+        kiosk.pipeline.submit(Scan(payload=b"VENUE-2"))
+        posts = len(proxy.batch_events())
+        with pytest.raises(AssertionError):  # no further attempt, neither wake-up nor timer
+            wait_until(lambda: len(proxy.batch_events()) > posts, timeout=2.5)
+        summary = kiosk.sync.push_now()  # the operator insists: tried once more, refused
+        assert "HTTP 401" in summary.error and summary.remaining == 2
+        assert len(proxy.batch_events()) == posts + 1
+    finally:
+        kiosk.stop()
+        proxy.close()
+    meta = Store(config.store_path).meta("sync.")
+    assert "HTTP 401" in meta["sync.alert"] and "HTTP 401" in meta["sync.last_error"]
+
+
+def test_entries_sent_under_another_kiosks_token_get_403_and_an_alert(
+        central, kiosk_id, tmp_path, make_worker):
+    token_of_other = central.enrol(f"{kiosk_id}-other")
+    config = load(tmp_path, kiosk_id, central.url, token_of_other)
+    fill_backlog(config.store_path, 5, kiosk_id=kiosk_id)
+    worker = make_worker(config)
+    summary = worker.push_now()
+    assert "HTTP 403" in summary.error and summary.remaining == 5
+    assert "[kiosk] id" in worker.state().alert
+    assert central.stored_ids(kiosk_id) == []
+
+
+def test_an_unreachable_centre_shows_offline_and_keeps_everything_pending(
+        kiosk_id, tmp_path, make_worker):
+    config = load(tmp_path, kiosk_id, "http://127.0.0.1:9", "some-token")
+    fill_backlog(config.store_path, 5, kiosk_id=kiosk_id)
+    worker = make_worker(config)
+    assert worker.state().online is None  # nothing tried yet
+    summary = worker.push_now()
+    state = worker.state()
+    assert summary.error.startswith("connection failed") and summary.remaining == 5
+    assert state.online is False and state.last_error == summary.error
+    assert state.alert is None and state.last_success is None
+    assert sync_states(config.store_path) == {"pending": 5}
+
+
+def test_backoff_doubles_up_to_the_cap_with_jitter_and_retry_after_wins(tmp_path):
+    worker = SyncWorker(Store(tmp_path / "k.db"), server_url="http://127.0.0.1:9", token="t",
+                        kiosk_id="k", checkpoint_id="c", max_backoff_seconds=60,
+                        rng=random.Random(7))
+    for failures in range(1, 15):
+        ceiling = min(60.0, 2.0 ** (failures - 1))
+        delays = [worker.backoff_delay(failures, None) for _ in range(50)]
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert max(delays) - min(delays) > ceiling / 10  # really randomised
+    busy = ServerBusy("HTTP 503", retry_after=120)
+    assert all(120 <= worker.backoff_delay(1, busy) <= 132 for _ in range(20))
+    worker.stop()
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date():
+    import datetime as dt
+    now = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.UTC)
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after("Wed, 01 May 2024 08:00:30 GMT", now) == 30.0
+    assert parse_retry_after("Wed, 01 May 2024 07:00:00 GMT", now) == 0.0
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
