@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from kiosk.config import Config
 from kiosk.devices.supervisor import Supervisor
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.store import Store
+
+if TYPE_CHECKING:
+    from kiosk.sync.worker import SyncWorker
 
 log = logging.getLogger(__name__)
 RETENTION_PERIOD_SECONDS = 3600.0
@@ -35,17 +39,28 @@ class Kiosk:
         self.store = Store(config.store_path, timezone=config.timezone)
         self.pipeline = Pipeline(self.store, policy_from(config))
         self.supervisor = Supervisor(config.devices, self.pipeline.submit)
+        self.sync: SyncWorker | None = None
+        """Background upload to the centre when ``[sync] enabled`` (API: kiosk/sync/worker.py)."""
+        if config.sync["enabled"]:
+            from kiosk.sync.worker import SyncWorker  # needs the "sync" extra (requests)
+
+            self.sync = SyncWorker.from_config(config)  # its own store connection
         self._stopping = threading.Event()
         self._maintenance = threading.Thread(target=self._retention_loop, name="retention",
                                              daemon=True)
 
     def start(self) -> None:
+        if self.sync is not None:
+            self.pipeline.subscribe(self.sync.notify)
+            self.sync.start()
         self.supervisor.start()
         self._maintenance.start()
 
     def stop(self) -> None:
         self._stopping.set()
         self.supervisor.stop()
+        if self.sync is not None:
+            self.sync.stop()
         if self._maintenance.is_alive():
             self._maintenance.join(timeout=5)
         self.store.close()
