@@ -34,7 +34,7 @@ def default_db() -> str:
 def storage_from(args: argparse.Namespace) -> Storage:
     """Open ``--db`` or exit with a one-line reason (for every subcommand, importer included)."""
     try:
-        return open_storage(args.db)
+        return open_storage(args.db, busy_timeout=getattr(args, "busy_timeout", 10.0))
     except (StorageError, OSError) as exc:
         print(f"storage error: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_STORAGE) from None
@@ -160,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="largest request body as sent, bytes (default: %(default)s)")
     serve.add_argument("--max-decoded", type=int, default=protocol.MAX_DECODED_BYTES,
                        help="largest body once decompressed, bytes (default: %(default)s)")
+    serve.add_argument("--busy-timeout", type=float, default=10.0,
+                       help="seconds a batch waits for a database lock before the kiosk is "
+                            "told 503 + Retry-After (default: %(default)s)")
     serve.add_argument("--log-level", default="info",
                        choices=("critical", "error", "warning", "info", "debug"))
     serve.set_defaults(func=cmd_serve)

@@ -108,8 +108,10 @@ _BUSY = (pg_errors.LockNotAvailable, pg_errors.QueryCanceled, pg_errors.TooManyC
 
 
 class PostgresStorage(Storage):
-    def __init__(self, url: str, *, pool_size: int = 8, connect_timeout: int = 10) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,
+                 connect_timeout: int = 10) -> None:
         self.url = url
+        self.busy_timeout = busy_timeout
         self.connect_timeout = connect_timeout
         self._idle: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(pool_size)
@@ -132,7 +134,7 @@ class PostgresStorage(Storage):
     # -- connections ----------------------------------------------------------------------
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection]:
-        if not self._slots.acquire(timeout=self.connect_timeout):
+        if not self._slots.acquire(timeout=self.busy_timeout):
             raise StorageBusy("storage busy: all database connections in use", retry_after=2)
         conn = None
         try:
@@ -165,7 +167,7 @@ class PostgresStorage(Storage):
         except psycopg.OperationalError as exc:
             raise StorageBusy(f"database unavailable: {exc}", retry_after=10) from exc
         conn.execute("SET statement_timeout = '120s'")
-        conn.execute("SET lock_timeout = '10s'")
+        conn.execute(f"SET lock_timeout = '{int(self.busy_timeout * 1000)}ms'")
         return conn
 
     @contextmanager

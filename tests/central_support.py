@@ -1,0 +1,236 @@
+"""Real servers for the central tests: `kiosk-central serve` and a throw-away PostgreSQL.
+
+Both are started as separate processes on 127.0.0.1 and stopped afterwards; nothing here
+imitates them. PostgreSQL runs from /usr/lib/postgresql/<version>/bin in a temporary data
+directory (as the ``postgres`` user when the tests run as root, since initdb refuses root).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pwd
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import Store
+from kiosk.sync import protocol
+
+CENTRAL = [str(Path(sys.executable).with_name("kiosk-central"))]
+if not Path(CENTRAL[0]).exists():  # not installed as a console script: run the module
+    CENTRAL = [sys.executable, "-m", "kiosk.central.cli"]
+
+
+def central(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run one `kiosk-central` command to completion."""
+    result = subprocess.run([*CENTRAL, *args], capture_output=True, text=True, timeout=60)
+    if check and result.returncode != 0:
+        raise AssertionError(f"kiosk-central {' '.join(args)} failed ({result.returncode}):\n"
+                             f"{result.stdout}\n{result.stderr}")
+    return result
+
+
+@dataclass
+class Enrolled:
+    kiosk_id: str
+    checkpoint_id: str
+    token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return protocol.bearer(self.token)
+
+
+def enrol(db: str, kiosk_id: str, checkpoint: str = "CP-T") -> Enrolled:
+    out = central("kiosks", "add", "--db", db, "--checkpoint", checkpoint,
+                  "--name", f"Máy {kiosk_id}", "--kiosk-id", kiosk_id, "--json")
+    data = json.loads(out.stdout)
+    return Enrolled(data["kiosk_id"], data["checkpoint_id"], data["token"])
+
+
+class CentralServer:
+    """`kiosk-central serve --port 0` in a subprocess; the URL comes from its first line."""
+
+    def __init__(self, db: str, *extra: str) -> None:
+        self.db = db
+        self.process = subprocess.Popen(
+            [*CENTRAL, "serve", "--db", db, "--host", "127.0.0.1", "--port", "0", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline() if self.process.stdout else ""
+        if "listening on " not in line:
+            self.process.kill()
+            _, err = self.process.communicate(timeout=10)
+            raise RuntimeError(f"kiosk-central serve did not start: {line}{err}")
+        self.url = line.split("listening on ", 1)[1].split()[0]
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(self.url + protocol.HEALTH_PATH, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise
+                time.sleep(0.05)
+
+    def post(self, body: Any, *, token: str | None = None, encoding: str | None = "gzip",
+             headers: dict[str, str] | None = None) -> httpx.Response:
+        """POST a batch: ``body`` is encoded with protocol.encode_body unless it is bytes."""
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if token is not None:
+            all_headers.update(protocol.bearer(token))
+        if isinstance(body, bytes):
+            data = body
+            if encoding:
+                all_headers["Content-Encoding"] = encoding
+        else:
+            data, used = protocol.encode_body(body, encoding)
+            all_headers["Content-Encoding"] = used
+        return httpx.post(self.url + protocol.BATCHES_PATH, content=data, headers=all_headers,
+                          timeout=60)
+
+    def stop(self) -> str:
+        """Stop the server (SIGTERM, as an init system would) and return its stderr."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        _, err = self.process.communicate()
+        return err
+
+
+# -- entries made by a real kiosk ----------------------------------------------------------
+def cccd(i: int, name: str = "Nguyễn Văn An") -> bytes:
+    number = f"0010990{i:05d}"
+    return (f"{number}|123456789|{name}|01021990|Nam|Số {i} Phố Huế, Hà Nội|10102021"
+            ).encode()
+
+
+def kiosk_entries(tmp: Path, kiosk_id: str, count: int, checkpoint: str = "CP-T",
+                  *, start: int = 0) -> list[dict[str, Any]]:
+    """Wire entries exactly as a kiosk would send them: scans through a real pipeline and
+    store, read back from the outbox and converted with protocol.entry_to_wire."""
+    store = Store(tmp / f"kiosk-{kiosk_id}-{uuid.uuid4().hex[:6]}.db")
+    try:
+        pipeline = Pipeline(store, Policy(checkpoint_id=checkpoint, kiosk_id=kiosk_id,
+                                          duplicate_policy="allow"))
+        for i in range(start, start + count):
+            pipeline.submit(Scan(payload=cccd(i), device_id="serial-1", lane="in",
+                                 symbology="]Q1", source="serial"))
+        return [protocol.entry_to_wire(row) for row in store.pending(count)]
+    finally:
+        store.close()
+
+
+def batch(kiosk_id: str, entries: list[dict[str, Any]], **overrides: Any) -> dict[str, Any]:
+    from kiosk.ids import uuid7
+    return {**protocol.make_batch(kiosk_id, uuid7(), entries), **overrides}
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------
+def postgres_bin() -> Path | None:
+    for root in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (root / "initdb").exists() and (root / "pg_ctl").exists():
+            return root
+    found = shutil.which("pg_ctl")
+    return Path(found).parent if found and shutil.which("initdb") else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresServer:
+    """A private PostgreSQL cluster in a temp dir, listening on 127.0.0.1 only."""
+
+    def __init__(self, bin_dir: Path) -> None:
+        self.bin = bin_dir
+        self.dir = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
+        self.port = free_port()
+        self.user = "postgres"
+        self._as: list[str] = []
+        if os.geteuid() == 0:  # initdb and postgres refuse to run as root
+            os.chown(self.dir, pwd.getpwnam("postgres").pw_uid, -1)
+            self._as = ["runuser", "-u", "postgres", "--"]
+        self._run("initdb", "-D", str(self.dir / "data"), "-U", self.user, "-A", "trust",
+                  "-E", "UTF8", "--no-sync")
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w",
+                  "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+                        f"-c fsync=off -c max_connections=60", "start")
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run([*self._as, str(self.bin / tool), *args], check=True,
+                       capture_output=True, timeout=120)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self) -> str:
+        """A fresh, empty database; its URL."""
+        import psycopg
+
+        name = f"central_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.SubprocessError):
+            self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def write_lock_held(db: str) -> Iterator[None]:
+    """Hold the entries table's write lock from another connection, as a long import would."""
+    if db.startswith("sqlite:///"):
+        conn = sqlite3.connect(db.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(db) as conn:
+            conn.execute("LOCK TABLE entries IN EXCLUSIVE MODE")
+            yield
+            conn.rollback()
+
+
+_POSTGRES: PostgresServer | None = None
+
+
+def shared_postgres() -> PostgresServer | None:
+    """One PostgreSQL cluster for the whole test session (started on first use), or None
+    when no PostgreSQL binaries are installed."""
+    global _POSTGRES
+    if _POSTGRES is None:
+        bin_dir = postgres_bin()
+        if bin_dir is None:
+            return None
+        _POSTGRES = PostgresServer(bin_dir)
+        import atexit
+        atexit.register(_POSTGRES.stop)
+    return _POSTGRES

@@ -1,0 +1,394 @@
+"""The central server over real HTTP: a `kiosk-central serve` process on 127.0.0.1.
+
+Every test runs twice, against the embedded SQLite storage and against a real PostgreSQL
+server started for the session, with the same test body. Entries come from a real kiosk
+pipeline and store, converted by the shared protocol module, exactly as the sync client does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from central_support import (
+    CentralServer,
+    Enrolled,
+    batch,
+    central,
+    enrol,
+    kiosk_entries,
+    shared_postgres,
+    write_lock_held,
+)
+
+from kiosk.central.storage import open_storage
+from kiosk.sync import protocol
+
+MAX_BODY = 2_000_000
+MAX_DECODED = 8_000_000
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[CentralServer]:
+    if request.param == "sqlite":
+        db = f"sqlite:///{tmp_path_factory.mktemp('central')}/central.db"
+    else:
+        postgres = shared_postgres()
+        if postgres is None:
+            pytest.skip("PostgreSQL binaries not installed (looked in /usr/lib/postgresql/*/bin "
+                        "and PATH)")
+        db = postgres.create_database()
+    srv = CentralServer(db, "--max-body", str(MAX_BODY), "--max-decoded", str(MAX_DECODED),
+                        "--busy-timeout", "1")
+    yield srv
+    stderr = srv.stop()
+    assert "Traceback" not in stderr, stderr
+
+
+_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def kiosk(server: CentralServer) -> Enrolled:
+    """A freshly enrolled kiosk (its own id, so tests sharing a server never mix)."""
+    return enrol(server.db, f"kiosk-{next(_counter):03d}-{uuid.uuid4().hex[:4]}")
+
+
+def stored(server: CentralServer, kiosk_id: str) -> list[dict[str, Any]]:
+    with open_storage(server.db) as storage:
+        return storage.entries(kiosk_id=kiosk_id)
+
+
+def statuses(response: httpx.Response) -> list[str]:
+    return [r["status"] for r in response.json()["results"]]
+
+
+# -- health and contract --------------------------------------------------------------------
+def test_health_reports_protocol_and_server_clock(server: CentralServer) -> None:
+    """A kiosk can check reachability and its clock before uploading anything."""
+    answer = httpx.get(server.url + protocol.HEALTH_PATH).json()
+    assert answer["status"] == "ok"
+    assert answer["protocol"] == protocol.PROTOCOL_VERSION
+    server_time = protocol.parse_time(answer["time"])
+    assert server_time is not None
+    assert abs((dt.datetime.now(dt.UTC) - server_time).total_seconds()) < 60
+
+
+def test_openapi_documents_the_batch_endpoint_from_the_protocol_module(
+        server: CentralServer) -> None:
+    """The body is parsed by hand, yet the OpenAPI document describes it in full."""
+    spec = httpx.get(server.url + "/openapi.json").json()
+    post = spec["paths"][protocol.BATCHES_PATH]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    entry = body["properties"]["entries"]["items"]
+    assert set(entry["required"]) == set(protocol.ENTRY_FIELDS)
+    assert entry["properties"]["direction"]["enum"] == ["in", "out"]
+    assert {"200", "400", "401", "403", "413", "422", "503"} <= set(post["responses"])
+    assert protocol.HEALTH_PATH in spec["paths"]
+
+
+# -- accepted, stored faithfully, clock offset recorded ---------------------------------------
+def test_batch_is_stored_exactly_as_the_kiosk_holds_it(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """Raw payload bytes, Vietnamese text, extras: what arrives is what the kiosk recorded."""
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 25, kiosk.checkpoint_id)
+    response = server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token)
+    assert response.status_code == 200, response.text
+    assert statuses(response) == ["accepted"] * 25
+    assert [r["id"] for r in response.json()["results"]] == [e["id"] for e in entries]
+    rows = {row["id"]: row for row in stored(server, kiosk.kiosk_id)}
+    assert len(rows) == 25
+    for entry in entries:
+        row = rows[entry["id"]]
+        assert row["payload"] == protocol.wire_to_row(entry)["payload"]
+        assert row["payload"].decode().split("|")[2] == "Nguyễn Văn An"
+        assert row["name"] == entry["name"] == "Nguyễn Văn An"
+        assert row["extra"] == entry["extra"]
+        assert {k: row[k] for k in protocol.ENTRY_FIELDS if k not in ("extra", "payload_b64")
+                } == {k: v for k, v in entry.items() if k not in ("extra", "payload_b64")}
+
+
+def test_clock_offset_of_a_kiosk_with_a_wrong_clock_is_recorded_with_each_entry(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """A kiosk whose clock runs an hour behind is recognisable on every entry it sent."""
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 3, kiosk.checkpoint_id)
+    sent_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    response = server.post(batch(kiosk.kiosk_id, entries, sent_at=protocol.format_time(sent_at)),
+                           token=kiosk.token)
+    answer = response.json()
+    assert 3600 <= answer["clock_offset_seconds"] < 3600 + 30
+    received = protocol.parse_time(answer["received_at"])
+    assert received is not None
+    for row in stored(server, kiosk.kiosk_id):
+        assert row["clock_offset_seconds"] == answer["clock_offset_seconds"]
+        assert row["received_at"] == answer["received_at"]
+    listing = central("kiosks", "list", "--db", server.db).stdout
+    line = next(line for line in listing.splitlines() if line.startswith(kiosk.kiosk_id + " "))
+    assert re.search(r"\+36\d\d\.\d s !", line), line
+
+
+@pytest.mark.parametrize("encoding", ["zstd", "gzip", "identity"])
+def test_every_supported_content_encoding_is_accepted(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path, encoding: str) -> None:
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 4, kiosk.checkpoint_id)
+    response = server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token, encoding=encoding)
+    assert response.status_code == 200, response.text
+    assert statuses(response) == ["accepted"] * 4
+
+
+def test_large_answers_are_gzipped_for_clients_that_accept_it(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 200, kiosk.checkpoint_id)
+    response = server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token,
+                           headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert statuses(response) == ["accepted"] * 200
+
+
+# -- idempotency ------------------------------------------------------------------------------
+def test_the_same_batch_twice_is_all_duplicate_and_stores_nothing_new(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """A lost answer makes the kiosk resend; the resend must change nothing."""
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 10, kiosk.checkpoint_id)
+    body = batch(kiosk.kiosk_id, entries)
+    first = server.post(body, token=kiosk.token)
+    before = stored(server, kiosk.kiosk_id)
+    second = server.post(body, token=kiosk.token)
+    assert statuses(first) == ["accepted"] * 10
+    assert statuses(second) == ["duplicate"] * 10
+    assert stored(server, kiosk.kiosk_id) == before
+
+
+def test_overlapping_batches_store_each_entry_once(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 12, kiosk.checkpoint_id)
+    first = server.post(batch(kiosk.kiosk_id, entries[:8]), token=kiosk.token)
+    second = server.post(batch(kiosk.kiosk_id, entries[4:]), token=kiosk.token)
+    assert statuses(first) == ["accepted"] * 8
+    assert statuses(second) == ["duplicate"] * 4 + ["accepted"] * 4
+    assert sorted(r["id"] for r in stored(server, kiosk.kiosk_id)) == sorted(
+        e["id"] for e in entries)
+
+
+def test_concurrent_overlapping_uploads_accept_each_entry_exactly_once(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """Two connections racing with the same entries: one answer says accepted, the other
+    duplicate, for every entry — never both accepted, never lost."""
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 300, kiosk.checkpoint_id)
+    answers: list[httpx.Response] = []
+
+    def upload(part: list[dict[str, Any]]) -> None:
+        answers.append(server.post(batch(kiosk.kiosk_id, part), token=kiosk.token))
+
+    threads = [threading.Thread(target=upload, args=(entries,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [a.status_code for a in answers] == [200] * 4
+    for index in range(len(entries)):
+        outcome = sorted(a.json()["results"][index]["status"] for a in answers)
+        assert outcome == ["accepted", "duplicate", "duplicate", "duplicate"]
+    assert len(stored(server, kiosk.kiosk_id)) == 300
+
+
+def test_the_same_id_twice_in_one_batch_is_stored_once(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 2, kiosk.checkpoint_id)
+    response = server.post(batch(kiosk.kiosk_id, [entries[0], entries[1], entries[0]]),
+                           token=kiosk.token)
+    assert statuses(response) == ["accepted", "accepted", "duplicate"]
+    assert len(stored(server, kiosk.kiosk_id)) == 2
+
+
+# -- per-entry rejection ----------------------------------------------------------------------
+def test_a_bad_entry_is_rejected_alone_with_a_reason_and_not_stored(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """One broken record never blocks the rest of a backlog, and gets the same answer again."""
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 3, kiosk.checkpoint_id)
+    entries[1] = {**entries[1], "direction": "sideways"}
+    body = batch(kiosk.kiosk_id, entries)
+    first = server.post(body, token=kiosk.token).json()["results"]
+    assert [r["status"] for r in first] == ["accepted", "rejected", "accepted"]
+    assert first[1]["reason"] == 'direction: expected "in" or "out", got "sideways"'
+    assert entries[1]["id"] not in {r["id"] for r in stored(server, kiosk.kiosk_id)}
+    again = server.post(body, token=kiosk.token).json()["results"]
+    assert again[1] == first[1]
+    assert [r["status"] for r in again] == ["duplicate", "rejected", "duplicate"]
+
+
+def test_an_id_already_stored_with_different_content_is_rejected_not_merged(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, kiosk.checkpoint_id)
+    server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token)
+    tampered = {**entries[0], "name": "Someone Else"}
+    result = server.post(batch(kiosk.kiosk_id, [tampered]), token=kiosk.token).json()
+    assert result["results"][0] == {"id": tampered["id"], "status": "rejected",
+                                    "reason": "id: already stored with different content"}
+    assert stored(server, kiosk.kiosk_id)[0]["name"] == "Nguyễn Văn An"
+
+
+# -- authentication and authorisation ---------------------------------------------------------
+def test_missing_wrong_and_unknown_tokens_get_401_with_a_reason(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    body = batch(kiosk.kiosk_id, kiosk_entries(tmp_path, kiosk.kiosk_id, 1))
+    cases = {
+        None: "Authorization: missing",
+        "": "Authorization: missing",
+        "Basic dXNlcjpwYXNz": "Authorization: expected 'Bearer <token>'",
+        "Bearer " + kiosk.token[:-2] + "xx": "Authorization: unknown token",
+    }
+    for header, reason in cases.items():
+        headers = {} if header is None else {"Authorization": header}
+        response = server.post(body, headers=headers)
+        assert response.status_code == 401, header
+        assert response.json()["error"].startswith(reason)
+        assert response.headers["www-authenticate"] == "Bearer"
+    assert stored(server, kiosk.kiosk_id) == []
+
+
+def test_a_revoked_kiosk_is_refused_from_then_on(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 2, kiosk.checkpoint_id)
+    assert server.post(batch(kiosk.kiosk_id, entries[:1]), token=kiosk.token).status_code == 200
+    out = central("kiosks", "revoke", kiosk.kiosk_id, "--db", server.db).stdout
+    assert "Revoked" in out
+    response = server.post(batch(kiosk.kiosk_id, entries[1:]), token=kiosk.token)
+    assert response.status_code == 401
+    assert f"kiosk {kiosk.kiosk_id} was revoked" in response.json()["error"]
+    assert len(stored(server, kiosk.kiosk_id)) == 1
+
+
+def test_a_kiosk_cannot_submit_for_another_kiosk(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """403 both for a batch in another kiosk's name and for a foreign entry in one's own."""
+    other = enrol(server.db, f"{kiosk.kiosk_id}-b")
+    theirs = kiosk_entries(tmp_path, other.kiosk_id, 2, other.checkpoint_id)
+    mine = kiosk_entries(tmp_path, kiosk.kiosk_id, 2, kiosk.checkpoint_id)
+
+    response = server.post(batch(other.kiosk_id, theirs), token=kiosk.token)
+    assert response.status_code == 403
+    assert response.json()["error"] == (f"kiosk_id: the token belongs to kiosk "
+                                        f"{kiosk.kiosk_id!r}, not {other.kiosk_id!r}")
+    response = server.post(batch(kiosk.kiosk_id, [*mine, theirs[0]]), token=kiosk.token)
+    assert response.status_code == 403
+    assert response.json()["error"].startswith("entries[2].kiosk_id:")
+    assert stored(server, kiosk.kiosk_id) == [] and stored(server, other.kiosk_id) == []
+
+
+# -- malformed and oversize requests: 400 / 413 / 415 / 422, never 500 -----------------------
+def test_malformed_bodies_get_400_naming_the_problem(
+        server: CentralServer, kiosk: Enrolled) -> None:
+    cases = [
+        (b'{"protocol": 1, "kiosk_id": ', "identity", "body: malformed JSON"),
+        (gzip.compress(b'{"a": NaN}'), "gzip", "body: malformed JSON"),
+        (b"\xff\xfe\x00garbage", "identity", "body: "),
+        (b"this is not gzip", "gzip", "body: not valid gzip data"),
+        (gzip.compress(b'{"protocol": 1}')[:-6], "gzip", "body: truncated gzip data"),
+        (b"this is not zstd", "zstd", "body: not valid zstd data"),
+    ]
+    for data, encoding, reason in cases:
+        response = server.post(data, token=kiosk.token, encoding=encoding)
+        assert response.status_code == 400, (data, response.text)
+        assert response.json()["error"].startswith(reason)
+
+
+def test_an_unknown_content_encoding_gets_415(server: CentralServer, kiosk: Enrolled) -> None:
+    response = server.post(b"{}", token=kiosk.token, encoding="br")
+    assert response.status_code == 415
+    assert "Content-Encoding: unsupported 'br'" in response.json()["error"]
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    (lambda b: b.pop("entries"), "entries: missing field"),
+    (lambda b: b.update(protocol=2), "protocol: this server speaks protocol 1, got 2"),
+    (lambda b: b.update(protocol="1"), 'protocol: this server speaks protocol 1, got "1"'),
+    (lambda b: b.update(batch_id="batch-1"), 'batch_id: expected a lowercase UUID, got "batch-1"'),
+    (lambda b: b.update(sent_at="2024-05-01 08:30"), "sent_at: expected UTC time like"),
+    (lambda b: b.update(entries={"id": "x"}), "entries: expected an array, got an object"),
+    (lambda b: b.update(entries=[["not", "an", "object"]]),
+     "entries[0]: expected an object, got an array"),
+    (lambda b: b.update(entries=[{"name": "no id"}]), "entries[0].id: expected a string"),
+    (lambda b: b.update(extra_field=1), "extra_field: unknown field"),
+])
+def test_an_envelope_that_breaks_the_schema_gets_422_naming_the_field(
+        server: CentralServer, kiosk: Enrolled, change: Any, reason: str) -> None:
+    body = batch(kiosk.kiosk_id, [])
+    change(body)
+    response = server.post(body, token=kiosk.token)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"].startswith(reason)
+
+
+def test_a_body_that_is_not_an_object_gets_422(server: CentralServer, kiosk: Enrolled) -> None:
+    response = server.post([1, 2, 3], token=kiosk.token)
+    assert response.status_code == 422
+    assert response.json()["error"] == "body: expected a JSON object, got an array"
+
+
+def test_oversize_bodies_get_413_before_and_after_decompression(
+        server: CentralServer, kiosk: Enrolled) -> None:
+    """Too big as sent (the limit is checked while reading) and a zip bomb (checked while
+    inflating, so the server never holds more than the limit)."""
+    big = server.post(b"x" * (MAX_BODY + 1), token=kiosk.token, encoding="identity")
+    assert big.status_code == 413
+    assert big.json()["error"] == f"body: larger than {MAX_BODY} bytes as sent; send smaller " \
+                                  f"batches"
+    bomb = gzip.compress(b'{"entries": "' + b"A" * (MAX_DECODED * 4) + b'"}')
+    assert len(bomb) < MAX_BODY
+    response = server.post(bomb, token=kiosk.token, encoding="gzip")
+    assert response.status_code == 413
+    assert response.json()["error"] == f"body: larger than {MAX_DECODED} bytes once decompressed"
+
+
+def test_more_entries_than_a_batch_may_hold_gets_413(
+        server: CentralServer, kiosk: Enrolled) -> None:
+    stub = {"id": "x"}
+    body = batch(kiosk.kiosk_id, [stub] * (protocol.MAX_BATCH_ENTRIES + 1))
+    response = server.post(body, token=kiosk.token)
+    assert response.status_code == 413
+    assert response.json()["error"].startswith(
+        f"entries: {protocol.MAX_BATCH_ENTRIES + 1} entries, at most")
+
+
+# -- storage busy -----------------------------------------------------------------------------
+def test_a_locked_database_gets_503_with_retry_after_then_the_retry_succeeds(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """While another writer (an import, a long report) holds the lock past --busy-timeout,
+    the kiosk is told to come back later; nothing is half-stored."""
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 5, kiosk.checkpoint_id)
+    body = batch(kiosk.kiosk_id, entries)
+    with write_lock_held(server.db):
+        started = time.monotonic()
+        response = server.post(body, token=kiosk.token)
+        assert time.monotonic() - started < 10
+    assert response.status_code == 503, response.text
+    assert int(response.headers["retry-after"]) >= 1
+    assert "busy" in response.json()["error"]
+    assert stored(server, kiosk.kiosk_id) == []
+    retry = server.post(body, token=kiosk.token)
+    assert statuses(retry) == ["accepted"] * 5
+
+
+def test_response_results_pass_the_clients_own_check(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """What the server answers is what protocol.validate_response (the client) expects."""
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 3, kiosk.checkpoint_id)
+    entries[2] = {**entries[2], "scanned_at": "yesterday"}
+    answer = server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token).json()
+    held, rejected = protocol.validate_response(answer, [e["id"] for e in entries])
+    assert held == [entries[0]["id"], entries[1]["id"]]
+    assert list(rejected) == [entries[2]["id"]]
+    assert rejected[entries[2]["id"]].startswith("scanned_at: expected UTC time")
+    assert json.loads(json.dumps(answer)) == answer
