@@ -514,7 +514,7 @@ class SyncWorker:
                     answer = self._send(batch)
                 except TooLarge as exc:
                     upcoming.result()
-                    self._shrink(batch, exc)
+                    self._shrink(batch, exc, tally)
                     upcoming = self._prep.submit(self._build, batch.after)
                     continue
                 except Refused as exc:
@@ -567,12 +567,13 @@ class SyncWorker:
         self._online = True
         return answer
 
-    def _shrink(self, batch: _Batch, exc: TooLarge) -> None:
+    def _shrink(self, batch: _Batch, exc: TooLarge, tally: _Tally) -> None:
         """413: halve the limits; a lone entry the centre will not take is quarantined."""
         if len(batch.ids) == 1:
             reason = texts.text("too_large", self.language,
                                 detail=f"{len(batch.body)} bytes: {exc}")
             self.store.mark_synced([], {batch.ids[0]: reason})
+            tally.rejected += 1
             return
         self._max_entries = max(1, len(batch.ids) // 2)
         self._max_bytes = max(1, len(batch.body) // 2)

@@ -1,0 +1,151 @@
+"""Exactly-once delivery over a network that fails in every way a checkpoint's network does.
+
+A fault-injecting proxy (tests/sync_support.py) sits between the kiosk and a real
+``kiosk-central serve``. Whatever it does — drop, reset, delay, truncate, 5xx, 413 — every
+entry must end up stored once at the centre (its database is read directly) and
+acknowledged on the kiosk, and nothing may be acknowledged that the centre does not hold.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from kiosk import config as config_mod
+from kiosk.store import Store
+from kiosk.sync.worker import SyncWorker
+from tests.sync_support import (
+    CentralServer,
+    FaultyProxy,
+    fill_backlog,
+    sync_states,
+    wait_until,
+    write_config,
+)
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory):
+    server = CentralServer(tmp_path_factory.mktemp("central"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def kiosk_id() -> str:
+    return f"k-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def proxy(central):
+    p = FaultyProxy(central.port)
+    yield p
+    p.close()
+
+
+def worker_for(tmp_path, kiosk_id, url, token, **sync) -> SyncWorker:
+    config = config_mod.load(write_config(tmp_path / "config.toml", kiosk_id=kiosk_id,
+                                          server_url=url, token=token, **sync))
+    return SyncWorker.from_config(config, base_backoff_seconds=0.02)
+
+
+NETWORK_FAULTS = [
+    "drop_request",       # connection closed before anything reached the centre
+    "drop_response",      # centre committed, answer lost
+    "status:500",
+    "truncate_response",  # centre committed, half an answer arrived
+    "status:503:1",
+    "delay:2.5",          # client gives up after 1 s; the request still reaches the centre
+    "reset_request",      # TCP reset before forwarding
+    "reset_response",     # centre committed, then TCP reset
+    "status:502",
+]
+
+
+def test_every_entry_arrives_exactly_once_whatever_the_network_does(
+        central, proxy, kiosk_id, tmp_path):
+    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
+                        batch_size=50, timeout_seconds=1)
+    ids = fill_backlog(worker.store.path, 1000, kiosk_id=kiosk_id)
+    for fault in NETWORK_FAULTS:
+        proxy.add(fault, "pass")
+
+    summary = worker.push_now()
+    worker.stop()
+
+    assert summary.error is None and summary.remaining == 0
+    assert [e.fault for e in proxy.batch_events() if e.fault != "pass"] == NETWORK_FAULTS
+    stored = central.stored_ids(kiosk_id)
+    assert len(stored) == len(set(stored)) == 1000 and sorted(stored) == ids
+    assert sync_states(worker.store.path) == {"acknowledged": 1000}
+    # Each entry was acknowledged once on the kiosk; the three batches whose answer was
+    # lost after the centre committed came back "duplicate" when re-sent.
+    assert summary.accepted + summary.duplicate == 1000
+    assert summary.duplicate >= 150
+
+
+def test_retry_after_from_the_centre_is_waited_out(central, proxy, kiosk_id, tmp_path):
+    """Exponential backoff would retry after ~20 ms here; the 503 asked for 2 s."""
+    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id))
+    fill_backlog(worker.store.path, 10, kiosk_id=kiosk_id)
+    proxy.add("status:503:2")
+    summary = worker.push_now()
+    worker.stop()
+    first, second = proxy.batch_events()
+    assert first.fault == "status:503:2" and second.fault == "pass"
+    assert second.at - first.at >= 2.0
+    assert summary.accepted == 10
+
+
+def test_413_halves_batches_until_they_fit_and_a_lone_giant_is_quarantined(
+        central, proxy, kiosk_id, tmp_path):
+    """A reverse proxy in front of the centre allows 12 kB bodies (nginx client_max_body_size)."""
+    proxy.max_body = 12_000
+    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id), batch_size=500)
+    ids = fill_backlog(worker.store.path, 600, kiosk_id=kiosk_id)
+    giant = ids[300]
+    with worker.store.transaction() as conn:  # 40 kB of noise: no compression saves it
+        conn.execute("UPDATE entries SET payload = ? WHERE id = ?",
+                     (random.Random(3).randbytes(40_000), giant))
+
+    summary = worker.push_now()
+    worker.stop()
+
+    assert summary.error is None
+    assert (summary.accepted, summary.rejected) == (599, 1)
+    events = proxy.batch_events()
+    assert any(e.fault == "status:413" for e in events)
+    assert all(e.body_bytes <= 12_000 for e in events if e.fault == "pass")
+    assert sorted(central.stored_ids(kiosk_id)) == sorted(set(ids) - {giant})
+    (quarantined,) = Store(worker.store.path).rejected_entries()
+    assert quarantined["id"] == giant
+    assert "too large" in quarantined["sync_error"] and "413" in quarantined["sync_error"]
+
+
+def test_a_kiosk_killed_while_its_batch_is_in_flight_loses_and_duplicates_nothing(
+        central, proxy, kiosk_id, tmp_path):
+    """SIGKILL after the centre committed batch 3 but before its answer arrived."""
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=proxy.url,
+                          token=central.enrol(kiosk_id), batch_size=100)
+    ids = fill_backlog(tmp_path / "kiosk.db", 500, kiosk_id=kiosk_id)
+    proxy.add("pass", "pass", "hold_response:60")
+    push = [sys.executable, "-m", "kiosk.cli", "sync", "push", "--config", str(config)]
+    proc = subprocess.Popen(push, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(proxy.holding.is_set, timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert len(central.stored_ids(kiosk_id)) == 300
+    assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 200, "pending": 300}
+
+    again = subprocess.run(push, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "100 already at the centre" in again.stdout and "200 new" in again.stdout
+    stored = central.stored_ids(kiosk_id)
+    assert len(stored) == 500 and sorted(stored) == ids
+    assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 500}
