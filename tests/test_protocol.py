@@ -1,0 +1,237 @@
+"""The shared wire protocol (kiosk/sync/protocol.py): entries, envelopes, bodies, tokens.
+
+Entries are produced by a real kiosk pipeline and store, so the protocol is checked against
+what a kiosk really holds, not against a hand-written sample.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+import json
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zstandard
+from central_support import cccd, kiosk_entries
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import Store
+from kiosk.sync import protocol
+
+
+@pytest.fixture
+def entry(tmp_path: Path) -> dict[str, Any]:
+    return kiosk_entries(tmp_path, "kiosk-p", 1)[0]
+
+
+# -- entries ------------------------------------------------------------------------------
+def test_a_kiosk_store_row_round_trips_through_the_wire_unchanged(tmp_path: Path) -> None:
+    """entry_to_wire then wire_to_row gives back the store's own columns, byte for byte —
+    including ``extra`` as the very JSON text the kiosk stored."""
+    store = Store(tmp_path / "k.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k1"))
+    pipeline.submit(Scan(payload=b"\xef\xbb\xbf" + cccd(7) + b"\r\n", device_id="serial-1"))
+    pipeline.submit(Scan(payload=b"\x00\x01 binary \xff", device_id="cam"))
+    rows = store.pending(10)
+    store.close()
+    assert len(rows) == 2
+    for row in rows:
+        wire = protocol.entry_to_wire(row)
+        assert protocol.validate_entry(wire) is None
+        assert set(wire) == set(protocol.ENTRY_FIELDS)
+        assert json.loads(json.dumps(wire)) == wire  # plain JSON, nothing Python-only
+        back = protocol.wire_to_row(wire)
+        assert back == {c: row[c] for c in protocol.ROW_COLUMNS}
+
+
+def _set(field: str, value: Any):
+    return lambda e: e.__setitem__(field, value)
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    (lambda e: e.pop("boot_id"), "boot_id: missing field"),
+    (_set("colour", "red"), "colour: unknown field"),
+    (_set("id", "01a200b3-6972-4184-a3c6-0b3ee4f5d2af"), "id: expected a lowercase UUIDv7"),
+    (_set("id", "01A200B3-6972-7184-A3C6-0B3EE4F5D2AF"), "id: expected a lowercase UUIDv7"),
+    (_set("checkpoint_id", ""), "checkpoint_id: must not be empty"),
+    (_set("kiosk_id", None), "kiosk_id: expected a string, got null"),
+    (_set("lane", 1), "lane: expected a string or null, got a number"),
+    (_set("direction", "IN"), 'direction: expected "in" or "out", got "IN"'),
+    (_set("status", "rejected"), 'status: expected "accepted" or "duplicate", got "rejected"'),
+    (_set("scanned_at", "2024-05-01T08:30:00Z"), "scanned_at: expected UTC time like"),
+    (_set("scanned_at", "2024-13-01T08:30:00.000000Z"), "scanned_at: expected UTC time like"),
+    (_set("monotonic_ns", -1), "monotonic_ns: expected an integer from 0 to 2^63-1"),
+    (_set("monotonic_ns", 2**63), "monotonic_ns: expected an integer from 0 to 2^63-1"),
+    (_set("monotonic_ns", True), "monotonic_ns: expected an integer"),
+    (_set("monotonic_ns", 1.5), "monotonic_ns: expected an integer"),
+    (_set("name", "A\x00B"), "name: contains a NUL character"),
+    (_set("address", "lone \ud800 surrogate"), "address: not valid Unicode"),
+    (_set("name", "x" * (protocol.MAX_TEXT_CHARS + 1)), "name: longer than 4096 characters"),
+    (_set("extra", []), "extra: expected an object, got an array"),
+    (_set("extra", {"k": "a\x00"}), "extra: contains a NUL character"),
+    (_set("extra", {"k": float("nan")}), "extra: not representable as JSON"),
+    (_set("extra", {"k": "x" * protocol.MAX_EXTRA_CHARS}), "extra: larger than"),
+    (_set("payload_b64", "not base64!"), "payload_b64: not valid base64"),
+    (_set("payload_b64", "QUJD"[:3]), "payload_b64: not valid base64"),
+    (_set("payload_b64", ""), "payload_b64: empty payload"),
+    (_set("payload_b64", base64.b64encode(b"x" * (protocol.MAX_PAYLOAD_BYTES + 3)).decode()),
+     "payload_b64: payload larger than 65536 bytes"),
+])
+def test_each_kind_of_bad_field_is_named_in_the_reason(
+        entry: dict[str, Any], change: Any, reason: str) -> None:
+    change(entry)
+    assert (protocol.validate_entry(entry) or "").startswith(reason)
+    with pytest.raises(protocol.ProtocolError) as caught:
+        protocol.wire_to_row(entry)
+    assert caught.value.status == 422
+
+
+def test_a_literal_backslash_u0000_in_extra_is_text_not_a_nul(entry: dict[str, Any]) -> None:
+    entry["extra"] = {"note": "\\u0000 typed by a person"}
+    assert protocol.validate_entry(entry) is None
+
+
+_ODD_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True), st.text(max_size=20), st.just(""), st.just("in"),
+    st.just("accepted"), st.just("2024-05-01T08:30:00.000000Z"),
+    st.just("01a200b3-6972-7184-a3c6-0b3ee4f5d2af"), st.just("QUJD"),
+    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.text(max_size=3),
+                                                         max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(field=st.sampled_from(sorted(protocol.ENTRY_FIELDS)), value=_ODD_VALUES)
+def test_the_fast_check_and_the_reason_always_agree(field: str, value: Any) -> None:
+    """Any single-field change is either accepted, or refused with a reason naming that very
+    field — the fast path never refuses something the detailed check cannot explain."""
+    entry = _SAMPLE.copy()
+    entry[field] = value
+    row, reason = protocol.entry_row(entry)
+    if row is None:
+        assert reason is not None and reason.startswith(f"{field}:"), reason
+    else:
+        assert reason is None
+        assert dict(zip(protocol.ROW_COLUMNS, row, strict=True))["id"] == entry["id"]
+
+
+_SAMPLE = {
+    "id": "01a200b3-6972-7184-a3c6-0b3ee4f5d2af", "checkpoint_id": "CP", "kiosk_id": "k1",
+    "device_id": "serial-1", "lane": None, "direction": "in", "status": "accepted",
+    "duplicate_of": None, "source": "serial", "symbology": "]Q1",
+    "scanned_at": "2024-05-01T08:30:00.000000Z", "monotonic_ns": 1, "boot_id": "b",
+    "kind": "cccd", "subject_key": "doc:1", "match_key": None, "document_number": "1",
+    "name": "Nguyễn Văn An", "birth_date": None, "gender": None, "address": None,
+    "issue_date": None, "extra": {}, "operator": "", "payload_b64": "QUJD",
+}
+
+
+# -- envelope and answer ------------------------------------------------------------------
+def test_validate_batch_returns_the_kiosk_send_time(entry: dict[str, Any]) -> None:
+    sent = dt.datetime(2024, 5, 1, 8, 30, 0, 123456, tzinfo=dt.UTC)
+    body = protocol.make_batch("kiosk-p", "01a200b3-6972-7184-a3c6-0b3ee4f5d2af", [entry], sent)
+    assert body["sent_at"] == "2024-05-01T08:30:00.123456Z"
+    assert protocol.validate_batch(body) == sent
+    received = sent + dt.timedelta(seconds=90, microseconds=5)
+    assert protocol.clock_offset_seconds(received, sent) == 90.000005
+
+
+def test_the_client_refuses_an_answer_that_does_not_match_what_it_sent() -> None:
+    """A confused answer must never acknowledge an entry (502, nothing marked)."""
+    ids = ["a", "b"]
+    good = {"results": [{"id": "a", "status": "accepted"},
+                        {"id": "b", "status": "rejected", "reason": "name: …"}]}
+    assert protocol.validate_response(good, ids) == (["a"], {"b": "name: …"})
+    bad_answers = [
+        {"results": [{"id": "a", "status": "accepted"}]},
+        {"results": [{"id": "b", "status": "accepted"}, {"id": "a", "status": "accepted"}]},
+        {"results": [{"id": "a", "status": "accepted"}, {"id": "b", "status": "stored"}]},
+        {"error": "x"},
+        [],
+    ]
+    for answer in bad_answers:
+        with pytest.raises(protocol.ProtocolError) as caught:
+            protocol.validate_response(answer, ids)
+        assert caught.value.status == 502
+
+
+# -- bodies -------------------------------------------------------------------------------
+@pytest.mark.parametrize("encoding", ["zstd", "gzip", "identity"])
+def test_bodies_round_trip_in_every_encoding(entry: dict[str, Any], encoding: str) -> None:
+    body = protocol.make_batch("kiosk-p", "01a200b3-6972-7184-a3c6-0b3ee4f5d2af", [entry])
+    data, used = protocol.encode_body(body, encoding)
+    assert used == encoding
+    assert protocol.decode_body(data, used) == body
+
+
+def test_the_default_encoding_is_zstd_when_installed() -> None:
+    assert protocol.encode_body({"a": 1})[1] == "zstd"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "zstd"])
+def test_a_zip_bomb_is_stopped_at_the_limit(encoding: str) -> None:
+    """64 MiB of zeros compress to a few kB; decoding stops just past the 1 MiB limit."""
+    raw = b'{"x": "' + b"0" * (64 << 20) + b'"}'
+    data = (gzip.compress(raw) if encoding == "gzip"
+            else zstandard.ZstdCompressor().compress(raw))
+    assert len(data) < 200_000
+    with pytest.raises(protocol.ProtocolError) as caught:
+        protocol.decode_body(data, encoding, max_decoded=1 << 20)
+    assert caught.value.status == 413
+    assert caught.value.reason == f"body: larger than {1 << 20} bytes once decompressed"
+
+
+def test_multi_member_gzip_and_multi_frame_zstd_are_read_whole() -> None:
+    first, second = b'{"a": [1, ', b"2]}"
+    assert protocol.decode_body(gzip.compress(first) + gzip.compress(second), "gzip") == \
+        {"a": [1, 2]}
+    z = zstandard.ZstdCompressor()
+    assert protocol.decode_body(z.compress(first) + z.compress(second), "zstd") == {"a": [1, 2]}
+
+
+def test_identity_bodies_are_limited_too() -> None:
+    with pytest.raises(protocol.ProtocolError) as caught:
+        protocol.decode_body(b"[" + b"1," * 1000 + b"1]", "identity", max_decoded=100)
+    assert caught.value.status == 413
+
+
+@pytest.mark.parametrize(("data", "encoding", "status", "reason"), [
+    (b"{", None, 400, "body: malformed JSON"),
+    (b'{"n": Infinity}', None, 400, "body: malformed JSON (Infinity is not JSON)"),
+    (b"[" * 100_000 + b"]" * 100_000, None, 400, "body: JSON nested too deeply"),
+    (b'"\xc3\x28"', None, 400, "body: "),
+    (zlib.compress(b"{}"), "gzip", 400, "body: not valid gzip data"),
+    (b"{}", "compress", 415, "Content-Encoding: unsupported 'compress'"),
+])
+def test_undecodable_bodies_raise_with_status_and_reason(
+        data: bytes, encoding: str | None, status: int, reason: str) -> None:
+    with pytest.raises(protocol.ProtocolError) as caught:
+        protocol.decode_body(data, encoding)
+    assert caught.value.status == status
+    assert caught.value.reason.startswith(reason)
+
+
+# -- tokens -------------------------------------------------------------------------------
+def test_token_derivations_match_independent_implementations() -> None:
+    """Vectors computed with coreutils and OpenSSL, for anyone writing another client:
+    printf 'test-token-0123456789' | sha256sum
+    printf 'kiosk-backlog-file-v1' | openssl dgst -sha256 -hmac 'test-token-0123456789'"""
+    token = "test-token-0123456789"
+    assert protocol.token_hash(token) == \
+        "93b01915ef217ed9eb776b2e473270b00418b7bfc8c89d30696ece5eb5d91240"
+    assert protocol.backlog_file_key(token).hex() == \
+        "9381ee65c815686f1e5e46adcea487db162daf49354b4117761071588f4c9df6"
+
+
+def test_entry_schema_lists_every_field_as_required() -> None:
+    schema = protocol.entry_json_schema()
+    assert schema["required"] == list(protocol.ENTRY_FIELDS)
+    assert schema["additionalProperties"] is False
