@@ -1,0 +1,133 @@
+"""`kiosk-central` as central staff use it: enrol, list, revoke, serve — run as real processes.
+
+Enrolment runs against SQLite and a real PostgreSQL server with the same test body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from central_support import CENTRAL, central, enrol, shared_postgres
+
+from kiosk.central.storage import open_storage
+from kiosk.sync import protocol
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/central.db"
+        return
+    postgres = shared_postgres()
+    if postgres is None:
+        pytest.skip("PostgreSQL binaries not installed (looked in /usr/lib/postgresql/*/bin "
+                    "and PATH)")
+    yield postgres.create_database()
+
+
+def _everything_stored(db: str) -> bytes:
+    """Every byte the database holds about kiosks, for looking for a leaked token."""
+    if db.startswith("sqlite:///"):
+        path = Path(db.removeprefix("sqlite:///"))
+        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    import psycopg
+
+    with psycopg.connect(db) as conn:
+        rows = conn.execute("SELECT k::text FROM kiosks k").fetchall()
+    return "\n".join(r[0] for r in rows).encode()
+
+
+def test_enrolment_prints_the_token_once_and_stores_only_its_derivations(db: str) -> None:
+    """The centre keeps sha256(token) and the backlog-file key, never the token itself."""
+    out = central("kiosks", "add", "--db", db, "--checkpoint", "CP-QL1A", "--name",
+                  "Chốt QL1A làn 1", "--kiosk-id", "ql1a-01").stdout
+    token = out.split("ONCE:\n", 1)[1].split()[0]
+    assert len(token) >= 40
+    assert "Token, shown only ONCE" in out and "chỉ hiển thị MỘT lần" in out
+    assert 'id = "ql1a-01"' in out
+    with open_storage(db) as storage:
+        kiosk = storage.kiosk_for_token(hashlib.sha256(token.encode()).hexdigest())
+        assert kiosk is not None and kiosk.id == "ql1a-01" and kiosk.checkpoint_id == "CP-QL1A"
+        assert storage.file_key("ql1a-01") == protocol.backlog_file_key(token)
+        assert storage.file_key("nobody") is None
+    assert token.encode() not in _everything_stored(db)
+    assert protocol.token_hash(token).encode() in _everything_stored(db)
+
+
+def test_kiosks_list_shows_state_and_checkpoints_list_counts_kiosks(db: str) -> None:
+    enrol(db, "k-a", "CP-1")
+    enrol(db, "k-b", "CP-1")
+    central("kiosks", "revoke", "k-b", "--db", db)
+    listing = json.loads(central("kiosks", "list", "--db", db, "--json").stdout)
+    assert [(k["id"], k["revoked_at"] is None) for k in listing] == [("k-a", True),
+                                                                       ("k-b", False)]
+    table = central("kiosks", "list", "--db", db).stdout
+    assert "k-a" in table and "active" in table and "revoked" in table
+    checkpoints = json.loads(central("checkpoints", "list", "--db", db, "--json").stdout)
+    assert [(c["id"], c["kiosks"]) for c in checkpoints] == [("CP-1", 2)]
+
+
+def test_enrolment_mistakes_are_refused_with_a_reason(db: str) -> None:
+    enrol(db, "k-1")
+    again = central("kiosks", "add", "--db", db, "--checkpoint", "CP", "--name", "x",
+                    "--kiosk-id", "k-1", check=False)
+    assert again.returncode == 2
+    assert "kiosk 'k-1' already exists" in again.stderr
+    bad = central("kiosks", "add", "--db", db, "--checkpoint", "CP 1/2", "--name", "x",
+                  check=False)
+    assert bad.returncode == 2
+    assert "checkpoint id 'CP 1/2'" in bad.stderr
+    unknown = central("kiosks", "revoke", "nobody", "--db", db, check=False)
+    assert unknown.returncode == 2 and "unknown kiosk 'nobody'" in unknown.stderr
+    central("kiosks", "revoke", "k-1", "--db", db)
+    twice = central("kiosks", "revoke", "k-1", "--db", db)
+    assert "already revoked" in twice.stdout
+
+
+def test_a_generated_kiosk_id_is_used_when_none_is_given(db: str) -> None:
+    data = json.loads(central("kiosks", "add", "--db", db, "--checkpoint", "CP", "--name",
+                              "Cổng B", "--json").stdout)
+    assert data["kiosk_id"].startswith("kiosk-")
+    with open_storage(db) as storage:
+        assert storage.kiosk(data["kiosk_id"]).name == "Cổng B"
+
+
+def test_the_database_comes_from_the_environment_when_not_given(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/from-env.db"
+    env = {**os.environ, "KIOSK_CENTRAL_DB": url}
+    subprocess.run([*CENTRAL, "kiosks", "add", "--checkpoint", "CP", "--name", "x",
+                    "--kiosk-id", "env-1"], env=env, check=True, capture_output=True)
+    with open_storage(url) as storage:
+        assert storage.kiosk("env-1") is not None
+
+
+def test_serve_refuses_a_bad_database_url_and_a_busy_port(tmp_path: Path) -> None:
+    bad = central("serve", "--db", "mysql://x", "--port", "0", check=False)
+    assert bad.returncode == 3
+    assert "expected sqlite:///path/central.db or postgresql://" in bad.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = central("serve", "--db", f"sqlite:///{tmp_path}/c.db", "--port", str(port),
+                       check=False)
+    assert busy.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in busy.stderr
+
+
+def test_an_unreachable_postgresql_is_reported_not_crashed(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = central("kiosks", "list", "--db", f"postgresql://nobody@127.0.0.1:{port}/x",
+                     check=False)
+    assert result.returncode == 3
+    assert "database unavailable" in result.stderr
+    assert "Traceback" not in result.stderr
