@@ -3,6 +3,10 @@
 A device's ``run`` blocks, calling ``emit`` for each scan, until ``stop`` is set (return) or
 the hardware fails (raise DeviceError / OSError: the supervisor reconnects with backoff).
 Returning while ``stop`` is not set means the source is exhausted (a replay file's end).
+
+A device may also have ``open()``: the supervisor calls it first, and reports the device
+"connected" only once it returned. ``DeviceMissing`` from either means "not plugged in (yet)":
+the device is shown as waiting, and looked for again every second or so.
 """
 
 from __future__ import annotations
@@ -18,6 +22,15 @@ Emit = Callable[[Scan], Any]
 
 class DeviceError(RuntimeError):
     """A device problem phrased for a technician: what failed and how to fix it."""
+
+
+class DeviceMissing(DeviceError):
+    """The device is not there (unplugged, not yet enumerated): wait for it, not an error."""
+
+
+def say(vi: str, en: str) -> str:
+    """A message for the technician in both languages (status lines, errors, advice)."""
+    return f"{vi} / {en}"
 
 
 class Device(Protocol):

@@ -1,8 +1,12 @@
-"""Replay: payloads from a file or standard input, one per line, for demos, tests and
-field captures sent in by technicians.
+"""Replay: payloads from a file or standard input, for demos, tests and field captures
+sent in by technicians.
 
-A line is the payload's UTF-8 bytes; a line ``hex:…`` is raw bytes in hex, for payloads that
-are not text. Blank lines are skipped. ``delay_ms`` paces the lines like a queue of people.
+``format = "lines"``: one payload per line, its UTF-8 bytes; a line ``hex:…`` is raw bytes in
+hex, for payloads that are not text. Blank lines are skipped.
+``format = "evdev" | "hidraw" | "serial"``: a capture saved by ``kiosk devices watch --save``
+(see ``captures``), decoded by the same decoder as the live device, with the settings
+recorded in the capture.
+``delay_ms`` paces the scans like a queue of people.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from kiosk.devices.base import DeviceError, Emit
+from kiosk.devices.captures import load_capture, read_capture
+from kiosk.devices.decoders import build_decoder
+from kiosk.devices.stream import Decoded, pump, to_scan
 from kiosk.scan import Scan
 
 
@@ -39,6 +46,7 @@ class ReplayDevice:
         self.path: str = options.get("path", "-")
         self.delay = options.get("delay_ms", 0) / 1000
         self.loop: bool = options.get("loop", False)
+        self.format: str = options.get("format", "lines")
 
     def _open(self) -> BinaryIO:
         if self.path == "-":
@@ -68,6 +76,9 @@ class ReplayDevice:
             yield last
 
     def run(self, emit: Emit, stop: threading.Event) -> None:
+        if self.format != "lines":
+            self._run_capture(emit, stop)
+            return
         while not stop.is_set():
             stream = self._open()
             try:
@@ -81,5 +92,27 @@ class ReplayDevice:
             finally:
                 if stream is not sys.stdin.buffer:
                     stream.close()
+            if not self.loop or self.path == "-":
+                return
+
+    def _run_capture(self, emit: Emit, stop: threading.Event) -> None:
+        capture = (read_capture(sys.stdin, "standard input") if self.path == "-"
+                   else load_capture(self.path))
+        if capture.format != self.format:
+            raise DeviceError(f"replay {self.id}: {self.path} is a {capture.format} capture, "
+                              f'but the device says format = "{self.format}"')
+
+        def deliver(decoded: Decoded) -> None:
+            if not stop.is_set():
+                emit(to_scan(decoded, self.id, self.lane, "replay"))
+                if self.delay:
+                    stop.wait(self.delay)
+
+        while not stop.is_set():
+            try:
+                decoder = build_decoder(capture.format, capture.settings)
+            except ValueError as exc:
+                raise DeviceError(f"replay {self.id}: {exc}") from None
+            pump(capture.items, decoder, deliver, stop)
             if not self.loop or self.path == "-":
                 return

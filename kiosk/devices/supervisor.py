@@ -1,13 +1,21 @@
 """Runs every configured device in its own thread, keeps its status, reconnects with backoff.
 
-A device that raises (unplugged, ENODEV, permission) is reported as ``error`` with the reason
-and retried after a growing delay; one that returns by itself is ``finished`` (a replay file
-ran out). Status changes are pushed to listeners (the screens) and kept for ``status()``.
+States: ``waiting`` (not plugged in yet, or gone: looked for again every ``poll_missing``
+seconds, so a re-plugged scanner is picked up without a restart), ``connected`` (opened,
+reading), ``error`` (it failed — permission, I/O error, bad setting — with the reason;
+retried after a growing delay), ``finished`` (a replay file ran out), ``stopped``.
+Status changes are pushed to listeners (the screens) and kept for ``status()``.
+
+Device threads never wait for the database: ``emit`` puts the scan on a queue that one
+submitter thread hands to the pipeline in arrival order. A scanner keeps being read while a
+commit is in progress, so the kernel's small buffers (64 evdev events, a tty's few KB)
+never overflow into lost keys; ``stop`` hands over every queued scan before returning.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -15,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kiosk.devices import WINDOW_FED, build_device
-from kiosk.devices.base import Device, DeviceError, Emit
+from kiosk.devices.base import Device, DeviceError, DeviceMissing, Emit
 from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -32,7 +40,10 @@ class DeviceStatus:
     state: str = WAITING
     reason: str = ""
     last_seen: float | None = None
+    """Wall time of the device's last scan."""
     scans: int = 0
+    path: str = ""
+    """The node it is (or was last) connected to, after resolving by-id/usb/name."""
 
 
 HEALTHY_SECONDS = 30.0
@@ -41,12 +52,16 @@ StatusListener = Callable[[DeviceStatus], None]
 
 class Supervisor:
     def __init__(self, devices: Sequence[dict[str, Any]], emit: Emit, *,
-                 backoff_initial: float = 0.5, backoff_max: float = 10.0) -> None:
+                 backoff_initial: float = 0.5, backoff_max: float = 10.0,
+                 poll_missing: float = 1.0,
+                 factory: Callable[[dict[str, Any]], Device] = build_device) -> None:
         self.options = [d for d in devices
                         if d.get("enabled", True) and d["type"] not in WINDOW_FED]
         self.emit = emit
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
+        self.poll_missing = poll_missing
+        self.factory = factory
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
         self._status: dict[str, DeviceStatus] = {
@@ -56,14 +71,19 @@ class Supervisor:
         self._lock = threading.Lock()
         self._listeners: list[StatusListener] = []
         self._live: dict[str, Device] = {}
+        self._queue: queue.SimpleQueue[Scan | None] = queue.SimpleQueue()
+        self._unsubmitted = 0
+        self._drained = threading.Condition()
+        self._submitter: threading.Thread | None = None
 
     def device(self, device_id: str) -> Device | None:
         """The running device object (e.g. a camera, for its preview), if connected."""
         with self._lock:
             return self._live.get(device_id)
 
-    def subscribe(self, listener: StatusListener) -> None:
+    def subscribe(self, listener: StatusListener) -> Callable[[], None]:
         self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def status(self) -> list[DeviceStatus]:
         with self._lock:
@@ -78,7 +98,11 @@ class Supervisor:
             except Exception:
                 log.exception("status listener failed")
 
+    # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
+        self._submitter = threading.Thread(target=self._submit_loop, name="device-submit",
+                                           daemon=True)
+        self._submitter.start()
         for options in self.options:
             thread = threading.Thread(target=self._supervise, args=(options,),
                                       name=f"device-{options['id']}", daemon=True)
@@ -86,43 +110,81 @@ class Supervisor:
             thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop the devices, then hand every scan already read to the pipeline."""
         self.stop_event.set()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        if self._submitter is not None:
+            self._queue.put(None)
+            self._submitter.join(max(1.0, deadline - time.monotonic()))
 
     def wait_finished(self, timeout: float | None = None) -> bool:
-        """True once every device thread has ended (replay files run out, or stopped)."""
+        """True once every device thread has ended and every scan was handed over."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        for thread in self._threads:
-            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-        return not any(t.is_alive() for t in self._threads)
 
-    def _counting_emit(self, device_id: str) -> Emit:
-        def emit(scan: Scan) -> Any:
+        def left() -> float | None:
+            return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+        for thread in self._threads:
+            thread.join(left())
+        if any(t.is_alive() for t in self._threads):
+            return False
+        with self._drained:
+            return self._drained.wait_for(lambda: self._unsubmitted == 0, left())
+
+    # -- scans -----------------------------------------------------------------------------
+    def _submit_loop(self) -> None:
+        while (scan := self._queue.get()) is not None:
+            try:
+                self.emit(scan)
+            except Exception:  # the pipeline reports storage errors itself; this is a bug
+                log.exception("scan from %s could not be submitted: %r", scan.device_id,
+                              scan.payload[:200])
+            finally:
+                with self._drained:
+                    self._unsubmitted -= 1
+                    self._drained.notify_all()
+
+    def _queueing_emit(self, device_id: str) -> Emit:
+        def emit(scan: Scan) -> None:
+            with self._drained:
+                self._unsubmitted += 1
+            self._queue.put(scan)
             with self._lock:
-                current = self._status[device_id]
+                scans = self._status[device_id].scans + 1
             self._set(device_id, state=CONNECTED, reason="", last_seen=scan.wall_time,
-                      scans=current.scans + 1)
-            return self.emit(scan)
+                      scans=scans)
         return emit
 
+    # -- one device ------------------------------------------------------------------------
     def _supervise(self, options: dict[str, Any]) -> None:
         device_id = options["id"]
         delay = self.backoff_initial
-        emit = self._counting_emit(device_id)
+        emit = self._queueing_emit(device_id)
         while not self.stop_event.is_set():
             started = time.monotonic()
             try:
-                device: Device = build_device(options)
+                device = self.factory(options)
+                opener = getattr(device, "open", None)
+                if opener is not None:
+                    opener()
                 with self._lock:
                     self._live[device_id] = device
-                self._set(device_id, state=CONNECTED, reason="")
+                self._set(device_id, state=CONNECTED, reason="",
+                          path=getattr(device, "path", "") or "")
                 device.run(emit, self.stop_event)
                 if not self.stop_event.is_set():
                     self._set(device_id, state=FINISHED, reason="")
-                    return
+                    break
+            except DeviceMissing as exc:
+                self._forget(device_id)
+                self._set(device_id, state=WAITING, reason=str(exc))
+                delay = self.backoff_initial
+                if self.stop_event.wait(self.poll_missing):
+                    break
             except (DeviceError, OSError) as exc:
+                self._forget(device_id)
                 reason = str(exc) or type(exc).__name__
                 log.warning("device %s: %s (retry in %.1fs)", device_id, reason, delay)
                 self._set(device_id, state=ERROR, reason=reason)
@@ -131,12 +193,19 @@ class Supervisor:
                 if self.stop_event.wait(delay):
                     break
                 delay = min(delay * 2, self.backoff_max)
-                self._set(device_id, state=WAITING)
             except Exception as exc:  # a bug in a driver must not kill the kiosk
+                self._forget(device_id)
                 log.exception("device %s crashed", device_id)
                 self._set(device_id, state=ERROR, reason=f"internal error: {exc!r}")
                 if self.stop_event.wait(self.backoff_max):
                     break
+        self._forget(device_id)
+        with self._lock:
+            final = self._status[device_id].state
+        if final != FINISHED:
+            self._set(device_id, state=STOPPED)
+
+    def _forget(self, device_id: str) -> None:
+        """A device that errored or went away is no longer live (its object is dead)."""
         with self._lock:
             self._live.pop(device_id, None)
-        self._set(device_id, state=STOPPED)

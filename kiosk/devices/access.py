@@ -1,0 +1,87 @@
+"""Why a device node cannot be opened, and the exact commands that fix it.
+
+Asked about the current process, the kernel decides (``os.access``, which honours the ACLs
+that udev's ``uaccess`` tag adds); asked about another account (the kiosk's service user,
+or a test's made-up user), the node's owner, group and mode bits decide.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import stat
+from collections.abc import Iterable
+
+from kiosk.devices.base import say
+
+RULES_FILE = "scripts/udev/70-checkpoint-kiosk.rules"
+INSTALL_RULES = (
+    f"sudo install -m 0644 {RULES_FILE} /etc/udev/rules.d/ && "
+    "sudo groupadd -f --system kiosk && sudo usermod -aG kiosk {user} && "
+    "sudo udevadm control --reload-rules && sudo udevadm trigger"
+)
+
+
+def _group_name(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def access_problem(path: str, *, write: bool = False, uid: int | None = None,
+                   gids: Iterable[int] | None = None, vid: str = "", pid: str = "",
+                   subsystem: str = "") -> str | None:
+    """None if the account may open ``path`` (read, and write if asked); else what to do.
+
+    Without ``uid`` the current process is asked. ``vid``/``pid``/``subsystem`` let the
+    advice include the udev line for a scanner the shipped rule does not list.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return say(f"{path} không tồn tại", f"{path} does not exist")
+    need = stat.S_IROTH | (stat.S_IWOTH if write else 0)
+    if uid is None:
+        if os.access(path, os.R_OK | (os.W_OK if write else 0)):
+            return None
+        uid, groups = os.geteuid(), {os.getegid(), *os.getgroups()}
+    else:
+        if uid == 0:
+            return None
+        groups = set(gids or ())
+    if st.st_uid == uid:
+        bits = st.st_mode >> 6 & 7
+    elif st.st_gid in groups:
+        bits = st.st_mode >> 3 & 7
+    else:
+        bits = st.st_mode & 7
+    if bits & need == need:
+        return None
+    user, group = _user_name(uid), _group_name(st.st_gid)
+    shown = (f"{path}: {stat.filemode(st.st_mode)} {_user_name(st.st_uid)}:{group}")
+    group_would_do = st.st_gid != 0 and (st.st_mode >> 3 & 7) & need == need
+    if group_would_do and group != "input":
+        fix = f"sudo usermod -aG {group} {user}"
+        return say(
+            f"không có quyền mở {shown}; thêm người dùng {user} vào nhóm {group}: {fix} "
+            "rồi đăng xuất/đăng nhập lại",
+            f"permission denied on {shown}; add user {user} to group {group}: {fix}, "
+            "then log out and in again")
+    fix = INSTALL_RULES.format(user=user)
+    extra = ""
+    if vid and pid and subsystem:
+        extra = (f' (máy quét chưa có trong luật: thêm dòng / scanner not in the rule: add '
+                 f'SUBSYSTEM=="{subsystem}", ATTRS{{idVendor}}=="{vid}", '
+                 f'ATTRS{{idProduct}}=="{pid}", GROUP="kiosk", MODE="0660", TAG+="uaccess")')
+    return say(
+        f"không có quyền mở {shown}; cài luật udev: {fix}",
+        f"permission denied on {shown}; install the udev rule: {fix}") + extra

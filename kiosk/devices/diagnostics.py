@@ -1,0 +1,326 @@
+"""The technician's live view of one scanner, and the settings it suggests. Pure.
+
+``Diagnostics(options)`` takes a device's config (type serial / evdev / hidraw) and is fed
+what the device really sends; each ``observe_*`` call returns display lines (raw bytes in
+hex and text, or key events with the time since the previous one; then each decoded scan
+with its payload kind), and ``suggestions()`` says what to change::
+
+    diag = Diagnostics({"type": "serial", "terminator": "CR", ...})
+    lines = diag.observe_bytes(b"]Q1001099012345|…\\r\\n", t)    # serial read / hidraw report
+    lines = diag.observe_key(InputEvent(sec, usec, EV_KEY, KEY_A, 1))
+    lines = diag.idle(t)           # nothing arrived until t: may end a scan on a gap
+    lines = diag.finish()          # the view closes
+    diag.suggestions()             # ["Ký tự kết thúc có vẻ là CRLF… / Terminator looks like CRLF…"]
+    diag.scans                     # the Decoded scans so far
+
+The decoding is the device's own (``decoders.build_decoder``), so the view shows exactly
+what the kiosk would record. ``suggestions(device, status)`` (module level) gives advice
+from a device's config and supervisor status alone, for screens without a raw stream.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from evdev import ecodes as e
+
+from kiosk.devices.base import say
+from kiosk.devices.decoders import build_decoder
+from kiosk.devices.keydecoder import KeyDecoder
+from kiosk.devices.keymaps import LAYOUTS, layout
+from kiosk.devices.serial_framer import AIM, parse_bytes
+from kiosk.devices.stream import Chunk, Decoded, InputEvent
+from kiosk.payloads import Identity, decode
+from kiosk.scan import mask_document
+
+BURST_GAP = 0.03
+"""Serial bytes this far apart belong to different bursts (what the scanner sent at once)."""
+KNOWN_KINDS = ("cccd", "pccovid", "hc1")
+ENDINGS = ((b"\r\n", "CRLF"), (b"\r", "CR"), (b"\n", "LF"))
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    vi: str
+    en: str
+
+    def text(self, language: str | None = None) -> str:
+        return self.vi if language == "vi" else self.en if language == "en" else say(
+            self.vi, self.en)
+
+
+def _printable(data: bytes) -> str:
+    text = data.decode("utf-8", errors="replace")
+    return "".join(c if c.isprintable() else "·" for c in text)
+
+
+def describe_payload(payload: bytes) -> str:
+    """What the pipeline would make of a payload: its kind and who, or why it is refused."""
+    result = decode(payload)
+    if isinstance(result, Identity):
+        who = " ".join(p for p in (result.name or "", mask_document(result.document_number))
+                       if p)
+        return f"{result.kind}" + (f": {who}" if who else "")
+    return f"refused/từ chối: {result.code}" + (f" ({result.detail})" if result.detail else "")
+
+
+class Diagnostics:
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        self.kind: str = options["type"]
+        self.decoder = build_decoder(self.kind, options)
+        self.scans: list[Decoded] = []
+        self._advice: dict[str, Suggestion] = {}
+        self._last_t: float | None = None
+        self._burst = bytearray()
+        self._endings: Counter[str] = Counter()
+        self._events: list[InputEvent] = []
+        self._report_sizes: Counter[int] = Counter()
+
+    # -- observations --------------------------------------------------------------------
+    def observe(self, item: InputEvent | Chunk) -> list[str]:
+        if isinstance(item, InputEvent):
+            return self.observe_key(item)
+        return self.observe_bytes(item.data, item.t)
+
+    def observe_bytes(self, data: bytes, t: float) -> list[str]:
+        """A serial read or one hidraw report."""
+        lines = self._close_burst(t)
+        gap = "" if self._last_t is None else f"+{(t - self._last_t) * 1000:7.1f} ms"
+        self._last_t = t
+        if self.kind == "hidraw":
+            self._report_sizes[len(data)] += 1
+        else:
+            self._burst += data
+        lines.append(f"{gap:>11}  {data.hex(' ')}  |{_printable(data)}|")
+        return lines + self._scans(self.decoder.feed(Chunk(t, data)))
+
+    def observe_key(self, event: InputEvent) -> list[str]:
+        if event.type != e.EV_KEY and not (event.type == e.EV_SYN
+                                           and event.code == e.SYN_DROPPED):
+            return self._scans(self.decoder.feed(event)) if self.kind == "evdev" else []
+        gap = "" if self._last_t is None else f"+{(event.t - self._last_t) * 1000:7.1f} ms"
+        self._last_t = event.t
+        self._events.append(event)
+        name = e.KEY.get(event.code, str(event.code))
+        name = name[0] if isinstance(name, list) else name
+        if event.type == e.EV_SYN:
+            name = "SYN_DROPPED"
+        arrow = {0: "↑", 1: "↓", 2: "(repeat)"}.get(event.value, str(event.value))
+        lines = [f"{gap:>11}  {name} {arrow}"]
+        return lines + self._scans(self.decoder.feed(event))
+
+    def idle(self, t: float) -> list[str]:
+        lines = self._close_burst(t)
+        return lines + self._scans(self.decoder.idle(t))
+
+    def finish(self) -> list[str]:
+        lines = self._close_burst(None)
+        return lines + self._scans(self.decoder.finish())
+
+    # -- scans ---------------------------------------------------------------------------
+    def _scans(self, decoded: list[Decoded]) -> list[str]:
+        lines = []
+        for scan in decoded:
+            self.scans.append(scan)
+            events, self._events = self._events, []
+            if scan.ended_by == "gap" and events:  # the event that revealed the gap is next's
+                self._events = [events.pop()]
+            self._learn(scan, events)
+            number = len(self.scans)
+            symbology = f", symbology {scan.symbology}" if scan.symbology else ""
+            lines.append(f"== scan/quét {number}: {len(scan.payload)} bytes, ended by "
+                         f"{scan.ended_by}{symbology}")
+            lines.append(f"   {_printable(scan.payload)[:200]}")
+            lines.append(f"   → {describe_payload(scan.payload)}")
+        return lines
+
+    def _close_burst(self, t: float | None) -> list[str]:
+        """Serial: note how each burst of bytes ended (CR, LF, CRLF, nothing)."""
+        if not self._burst or (t is not None and self._last_t is not None
+                               and t - self._last_t <= BURST_GAP):
+            return []
+        burst = bytes(self._burst)
+        self._burst.clear()
+        ending = next((name for end, name in ENDINGS if burst.endswith(end)), "none")
+        self._endings[ending] += 1
+        return []
+
+    # -- advice --------------------------------------------------------------------------
+    def _advise(self, code: str, vi: str, en: str) -> None:
+        self._advice[code] = Suggestion(vi, en)
+
+    def _learn(self, scan: Decoded, events: list[InputEvent]) -> None:
+        flags = scan.flags
+        if "alt_codes" in flags:
+            self._advise(
+                "alt_codes",
+                "Máy quét gõ ký tự bằng Alt+số: chữ tiếng Việt không đi qua được chế độ bàn "
+                "phím — chuyển máy quét sang USB-COM (serial) hoặc HID POS",
+                "Alt+numpad mode detected: Vietnamese letters cannot pass through keyboard "
+                "mode — switch the scanner to USB-COM (serial) or HID POS")
+        if "?" in scan.payload.decode("utf-8", "replace") and "alt_codes" in flags:
+            self._advise(
+                "lost_letters",
+                "Có chữ bị thay bằng '?': máy quét không gõ được chữ đó ở chế độ bàn phím",
+                "Some letters arrived as '?': the scanner cannot type them in keyboard mode")
+        if any(f.startswith("fallback:") or f == "not_utf8" for f in flags):
+            self._advise("encoding",
+                         "Dữ liệu không phải UTF-8: đặt máy quét xuất UTF-8 nếu được",
+                         "The bytes are not UTF-8: set the scanner to UTF-8 output if it can")
+        if "events_dropped" in flags:
+            self._advise("dropped", "Hệ thống đã làm mất phím (SYN_DROPPED): quét lại",
+                         "The system dropped key events (SYN_DROPPED): scan again")
+        if "incomplete" in flags:
+            self._advise("incomplete", "Mã bị thiếu phần cuối (báo cáo HID không hoàn tất)",
+                         "A scan was cut short (its last HID report never came)")
+        self._advise_gaps(scan)
+        self._advise_terminator(scan)
+        self._advise_hex(scan)
+        if events and self.kind in ("evdev", "hidraw"):
+            self._advise_layout(scan, events)
+        if self.kind == "serial" and not self.options.get("strip_aim", True) and AIM.match(
+                scan.payload):
+            self._advise("aim", "Mã bắt đầu bằng ký hiệu AIM (]Q1…): đặt strip_aim = true",
+                         "Payloads start with an AIM id (]Q1…): set strip_aim = true")
+
+    def _advise_gaps(self, scan: Decoded) -> None:
+        limit = self.options.get("idle_gap_ms", 0) / 1000
+        if limit and scan.max_gap > 0.6 * limit:
+            wanted = int(scan.max_gap * 2000 / 10 + 1) * 10
+            self._advise(
+                "gap",
+                f"Khoảng nghỉ giữa các ký tự lên tới {scan.max_gap * 1000:.0f} ms, gần "
+                f"idle_gap_ms = {limit * 1000:.0f}: tăng idle_gap_ms lên {wanted}",
+                f"Keys arrive up to {scan.max_gap * 1000:.0f} ms apart, close to idle_gap_ms ="
+                f" {limit * 1000:.0f}: raise idle_gap_ms to {wanted}")
+
+    def _advise_terminator(self, scan: Decoded) -> None:
+        configured = self.options.get("terminator", "")
+        if self.kind == "serial":
+            self._advise_serial_terminator(configured)
+            return
+        if scan.ended_by == "gap" and configured in ("enter", "tab"):
+            self._advise(
+                "terminator",
+                f"Mã kết thúc không có phím {configured}: đặt terminator = \"none\" hoặc bật "
+                "hậu tố Enter trên máy quét",
+                f"Scans end without {configured.capitalize()}: set terminator = \"none\" or "
+                "enable the scanner's Enter suffix")
+        for name, char in (("enter", "\r"), ("tab", "\t")):
+            if configured != name and scan.payload.endswith(char.encode()):
+                self._advise(
+                    "terminator", f"Mã kết thúc bằng phím {name}: đặt terminator = \"{name}\"",
+                    f"Scans end with {name.capitalize()}: set terminator = \"{name}\"")
+
+    def _advise_serial_terminator(self, configured: str) -> None:
+        if not self._endings:
+            return
+        ending, count = self._endings.most_common(1)[0]
+        try:
+            wanted = parse_bytes(configured)
+        except ValueError:
+            wanted = b""
+        if ending == "none" and wanted not in (b"\r", b"\n", b"\r\n") and wanted:
+            return  # a custom terminator (e.g. ETX) is not a line ending
+        if (dict(ENDINGS).get(wanted) or "none") == ending and count == sum(
+                self._endings.values()):
+            return
+        if ending == "none":
+            self._advise(
+                "terminator",
+                "Máy quét không gửi ký tự kết thúc: đặt terminator = \"none\" (khoảng nghỉ "
+                "idle_gap_ms kết thúc mã) hoặc bật hậu tố CR/LF trên máy quét",
+                "The scanner sends no terminator: set terminator = \"none\" (the idle gap "
+                "ends a scan) or enable a CR/LF suffix on the scanner")
+        else:
+            self._advise("terminator",
+                         f"Ký tự kết thúc có vẻ là {ending}: đặt terminator = \"{ending}\"",
+                         f"Terminator looks like {ending}: set terminator = \"{ending}\"")
+
+    def _advise_hex(self, scan: Decoded) -> None:
+        if "bad_hex" in scan.flags:
+            self._advise("hex", "Mã không phải dạng hex: đặt hex_mode = false",
+                         "The scan is not hex digits: set hex_mode = false")
+            return
+        if self.kind == "serial" or self.options.get("hex_mode"):
+            return
+        text = scan.payload.decode("utf-8", "replace").strip()
+        if len(text) >= 8 and len(text) % 2 == 0 and all(c in "0123456789abcdefABCDEF"
+                                                          for c in text):
+            try:
+                bytes.fromhex(text).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                return
+            self._advise("hex", "Mã có vẻ là dạng hex: đặt hex_mode = true",
+                         "The scan looks like hex-dump output: set hex_mode = true")
+
+    def _advise_layout(self, scan: Decoded, events: list[InputEvent]) -> None:
+        """If the configured layout reads the keys as junk but another reads a known code."""
+        if _kind(scan.payload) in KNOWN_KINDS:
+            return
+        current = layout(self.options.get("layout", "us")).name
+        for name in LAYOUTS:
+            if name == current:
+                continue
+            decoder = KeyDecoder(name, self.options.get("terminator", "enter"), 0,
+                                 self.options.get("ansi_codepage", "cp1252"),
+                                 self.options.get("hex_mode", False))
+            decoded = [d for ev in events for d in decoder.feed(ev)] + decoder.finish()
+            if any(_kind(d.payload) in KNOWN_KINDS for d in decoded):
+                self._advise("layout",
+                             f"Máy quét có vẻ dùng bàn phím \"{name}\": đặt layout = \"{name}\"",
+                             f"The scanner seems set to the \"{name}\" keyboard layout: set "
+                             f"layout = \"{name}\"")
+                return
+
+    def _advise_report_mode(self) -> None:
+        if self.kind != "hidraw" or not self._report_sizes:
+            return
+        size = self._report_sizes.most_common(1)[0][0]
+        mode = self.options.get("mode", "pos")
+        if mode == "pos" and size in (8, 9):
+            self._advise("mode", "Thiết bị gửi báo cáo bàn phím 8 byte: đặt mode = \"keyboard\"",
+                         "The device sends 8-byte keyboard reports: set mode = \"keyboard\"")
+        elif mode == "keyboard" and size > 9:
+            self._advise("mode", f"Thiết bị gửi báo cáo {size} byte: đặt mode = \"pos\"",
+                         f"The device sends {size}-byte reports: set mode = \"pos\"")
+
+    def suggestions(self, language: str | None = None) -> list[str]:
+        """What to change, most useful first; bilingual "vi / en" unless a language is given."""
+        self._advise_report_mode()
+        if self.kind == "serial":
+            self._advise_serial_terminator(self.options.get("terminator", ""))
+        return [s.text(language) for s in self._advice.values()]
+
+
+def _kind(payload: bytes) -> str:
+    result = decode(payload)
+    return result.kind if isinstance(result, Identity) else "refused"
+
+
+def suggestions(device: dict[str, Any], status: Any) -> list[str]:
+    """Advice from a device's config and its supervisor status (no raw stream needed)."""
+    out = []
+    reason = getattr(status, "reason", "") or ""
+    state = getattr(status, "state", "")
+    kind = device.get("type", "")
+    if state == "error" and reason:
+        out.append(reason)
+    if state == "waiting" and kind in ("serial", "evdev", "hidraw"):
+        out.append(say("Cắm máy quét vào; thiết bị sẽ tự được nhận khi cắm lại",
+                       "Plug the scanner in; it is picked up automatically when it appears"))
+    if kind == "evdev":
+        out.append(say("Chế độ bàn phím không mang được chữ tiếng Việt: nên dùng USB-COM hoặc "
+                       "HID POS cho CCCD",
+                       "Keyboard mode cannot carry Vietnamese letters: prefer USB-COM or HID "
+                       "POS for CCCD"))
+    if kind == "serial" and device.get("port", "").startswith("/dev/tty") and not device.get(
+            "usb"):
+        out.append(say("Cổng /dev/ttyACM* có thể đổi số khi cắm lại: dùng đường dẫn "
+                       "/dev/serial/by-id/… hoặc usb = \"VID:PID\"",
+                       "/dev/ttyACM* may be renumbered on re-plug: use the /dev/serial/by-id/… "
+                       "path or usb = \"VID:PID\""))
+    return out

@@ -1,0 +1,272 @@
+"""What is plugged in, and which node a configured device means today.
+
+``serial_ports``, ``input_devices``, ``hidraw_nodes`` and ``cameras`` list candidates from
+/sys and /dev (taking ``Roots`` so tests use a fake tree); each candidate can print a ready
+``[[devices]]`` snippet that names it by something stable (a by-id link or USB
+vendor:product[:serial]) rather than a number that changes on re-plug. The ``resolve_*``
+functions find the node for a configured device at every (re)connect, raising
+``DeviceMissing`` when it is not there.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from evdev import ecodes as e
+
+from kiosk.devices.base import DeviceError, DeviceMissing, say
+from kiosk.devices.sysfs import (
+    SYSTEM,
+    Roots,
+    UsbInfo,
+    bitmap,
+    descriptor_usages,
+    entries,
+    links_to,
+    read_attr,
+    subsystem,
+    usb_ancestor,
+)
+
+SCANNER_WORDS = ("scan", "barcode", "bar code", "honeywell", "zebra", "symbol", "datalogic",
+                 "newland", "metrologic", "hand held", "opticon", "netum", "zebex", "code reader")
+
+
+@dataclass(frozen=True)
+class SerialPort:
+    path: str
+    by_id: str = ""
+    usb: UsbInfo | None = None
+    kind: str = ""
+    """Kernel subsystem: "usb" (ttyACM), "usb-serial" (ttyUSB), "serial-base"/"pnp" (ttyS)."""
+
+    @property
+    def description(self) -> str:
+        if self.usb:
+            return " ".join(p for p in (self.usb.manufacturer, self.usb.product) if p)
+        return "built-in serial port" if self.kind else ""
+
+    def snippet(self, device_id: str) -> str:
+        where = (f'port = "{self.by_id}"' if self.by_id else
+                 f'usb = "{self.usb.spec}"' if self.usb else f'port = "{self.path}"')
+        return _snippet(device_id, "serial", [where, "baudrate = 9600", 'terminator = "CRLF"'])
+
+
+@dataclass(frozen=True)
+class InputNode:
+    path: str
+    name: str
+    phys: str = ""
+    uniq: str = ""
+    by_id: str = ""
+    usb: UsbInfo | None = None
+    vid: str = ""
+    pid: str = ""
+    has_enter: bool = False
+    has_digits: bool = False
+    has_keypad: bool = False
+
+    @property
+    def keyboard_like(self) -> bool:
+        return self.has_enter and (self.has_digits or self.has_keypad)
+
+    @property
+    def looks_like_scanner(self) -> bool:
+        return self.keyboard_like and any(w in self.name.lower() for w in SCANNER_WORDS)
+
+    def snippet(self, device_id: str) -> str:
+        spec = self.usb.spec if self.usb else f"{self.vid}:{self.pid}" if self.vid else ""
+        where = (f'path = "{self.by_id}"' if self.by_id else
+                 f'usb = "{spec}"' if spec else f'name = "{self.name}"')
+        return _snippet(device_id, "evdev", [where, 'layout = "us"', "grab = true",
+                                             'terminator = "enter"'])
+
+
+@dataclass(frozen=True)
+class HidrawNode:
+    path: str
+    name: str = ""
+    vid: str = ""
+    pid: str = ""
+    uniq: str = ""
+    usb: UsbInfo | None = None
+    pos: bool = False
+    keyboard: bool = False
+
+    def snippet(self, device_id: str) -> str:
+        spec = self.usb.spec if self.usb else f"{self.vid}:{self.pid}" if self.vid else ""
+        where = f'usb = "{spec}"' if spec else f'path = "{self.path}"'
+        mode = "keyboard" if self.keyboard and not self.pos else "pos"
+        return _snippet(device_id, "hidraw", [where, f'mode = "{mode}"'])
+
+
+@dataclass(frozen=True)
+class Camera:
+    path: str
+    name: str = ""
+    by_id: str = ""
+
+    def snippet(self, device_id: str) -> str:
+        return _snippet(device_id, "camera", [f'source = "{self.by_id or self.path}"'])
+
+
+def _snippet(device_id: str, kind: str, lines: list[str]) -> str:
+    head = ["[[devices]]", f'id = "{device_id}"', f'type = "{kind}"', 'lane = "toggle"']
+    return "\n".join(head + lines)
+
+
+# -- listing --------------------------------------------------------------------------------
+def serial_ports(roots: Roots = SYSTEM) -> list[SerialPort]:
+    by_id = links_to(roots.dev / "serial" / "by-id")
+    ports = []
+    for entry in entries(roots.sys / "class" / "tty", "*"):
+        device = entry / "device"
+        node = roots.dev / entry.name
+        if not device.exists() or not node.exists():
+            continue  # virtual terminals and ptys have no device
+        kind = subsystem(device)
+        if kind == "platform" or (kind not in ("usb", "usb-serial")
+                                  and read_attr(entry, "type") in ("", "0")):
+            continue  # a UART the firmware declares but nothing drives
+        usb = usb_ancestor(device, roots) if kind in ("usb", "usb-serial") else None
+        ports.append(SerialPort(str(node), by_id.get(entry.name, ""), usb, kind))
+    return ports
+
+
+def input_devices(roots: Roots = SYSTEM) -> list[InputNode]:
+    """Input event nodes that can type text (Enter and digits): keyboards and scanners."""
+    by_id = links_to(roots.dev / "input" / "by-id")
+    nodes = []
+    for entry in entries(roots.sys / "class" / "input", "event*"):
+        node = roots.dev / "input" / entry.name
+        if not node.exists():
+            continue
+        info = Path(os.path.realpath(entry / "device"))
+        keys = bitmap(read_attr(info / "capabilities", "key") or "0")
+        found = InputNode(
+            path=str(node), name=read_attr(info, "name"), phys=read_attr(info, "phys"),
+            uniq=read_attr(info, "uniq"), by_id=by_id.get(entry.name, ""),
+            usb=usb_ancestor(info, roots),
+            vid=read_attr(info / "id", "vendor").lower(),
+            pid=read_attr(info / "id", "product").lower(),
+            has_enter=bool(keys >> e.KEY_ENTER & 1),
+            has_digits=all(keys >> code & 1 for code in range(e.KEY_1, e.KEY_0 + 1)),
+            has_keypad=all(keys >> code & 1 for code in (e.KEY_KP0, e.KEY_KP5, e.KEY_KP9)),
+        )
+        if found.keyboard_like:
+            nodes.append(found)
+    return nodes
+
+
+def hidraw_nodes(roots: Roots = SYSTEM) -> list[HidrawNode]:
+    nodes = []
+    for entry in entries(roots.sys / "class" / "hidraw", "hidraw*"):
+        node = roots.dev / entry.name
+        if not node.exists():
+            continue
+        hid = Path(os.path.realpath(entry / "device"))
+        uevent = dict(line.split("=", 1) for line in read_attr(hid, "uevent").splitlines()
+                      if "=" in line)
+        ids = uevent.get("HID_ID", "").split(":")
+        vid, pid = (ids[1][-4:].lower(), ids[2][-4:].lower()) if len(ids) == 3 else ("", "")
+        try:
+            pages, keyboard = descriptor_usages((hid / "report_descriptor").read_bytes())
+        except OSError:
+            pages, keyboard = frozenset(), False
+        nodes.append(HidrawNode(str(node), uevent.get("HID_NAME", ""), vid, pid,
+                                uevent.get("HID_UNIQ", ""), usb_ancestor(hid, roots),
+                                pos=0x8C in pages, keyboard=keyboard))
+    return nodes
+
+
+def cameras(roots: Roots = SYSTEM) -> list[Camera]:
+    """Video capture nodes (index 0 of each camera; the others carry metadata)."""
+    by_id = links_to(roots.dev / "v4l" / "by-id")
+    found = []
+    for entry in entries(roots.sys / "class" / "video4linux", "video*"):
+        node = roots.dev / entry.name
+        if node.exists() and read_attr(entry, "index") in ("", "0"):
+            found.append(Camera(str(node), read_attr(entry, "name"), by_id.get(entry.name, "")))
+    return found
+
+
+# -- resolving a configured device ----------------------------------------------------------
+Node = TypeVar("Node", SerialPort, InputNode, HidrawNode)
+
+
+def _usb_of(node: SerialPort | InputNode | HidrawNode) -> UsbInfo | None:
+    if node.usb or isinstance(node, SerialPort):
+        return node.usb
+    return UsbInfo(node.vid, node.pid, node.uniq) if node.vid else None
+
+
+def _one(matches: Sequence[Node], what: str, prefer: Callable[[Node], bool]) -> str:
+    """The single node meant; several nodes of one physical USB device are one device."""
+    if not matches:
+        raise DeviceMissing(say(f"chưa thấy {what} — đã cắm máy quét chưa?",
+                                f"{what} not found — is the scanner plugged in?"))
+    physical = {(n.usb.path if n.usb else n.path) for n in matches}
+    if len(physical) > 1:
+        paths = ", ".join(n.path for n in matches)
+        raise DeviceError(say(
+            f"có {len(physical)} thiết bị khớp {what} ({paths}): ghi thêm số serial hoặc "
+            "dùng đường dẫn by-id",
+            f"{len(physical)} devices match {what} ({paths}): add the serial number or use "
+            "the by-id path"))
+    return sorted(matches, key=lambda n: not prefer(n))[0].path
+
+
+def _existing(path: str, what: str) -> str | None:
+    if not path:
+        return None
+    if os.path.exists(path):
+        return path
+    raise DeviceMissing(say(f"không thấy {path} — đã cắm {what} chưa?",
+                            f"{path} not found — is the {what} plugged in?"))
+
+
+def resolve_serial(options: dict[str, Any], roots: Roots = SYSTEM) -> str:
+    try:
+        found = _existing(options.get("port", ""), "scanner")
+    except DeviceMissing:
+        if not options.get("usb"):
+            raise
+        found = None
+    if found:
+        return found
+    spec = options["usb"]
+    matches = [p for p in serial_ports(roots) if p.usb and p.usb.matches(spec)]
+    return _one(matches, f"serial port usb {spec}", lambda p: True)
+
+
+def resolve_input(options: dict[str, Any], roots: Roots = SYSTEM) -> str:
+    found = _existing(options.get("path", ""), "scanner")
+    if found:
+        return found
+    nodes = input_devices(roots)
+    if options.get("usb"):
+        spec = options["usb"]
+        matches = [n for n in nodes if (usb := _usb_of(n)) and usb.matches(spec)]
+        return _one(matches, f"input device usb {spec}", lambda n: n.looks_like_scanner)
+    pattern = options.get("name", "")
+    matches = [n for n in nodes if fnmatch.fnmatch(n.name.lower(), pattern.lower())]
+    return _one(matches, f'input device named "{pattern}"', lambda n: n.looks_like_scanner)
+
+
+def resolve_hidraw(options: dict[str, Any], roots: Roots = SYSTEM) -> str:
+    found = _existing(options.get("path", ""), "scanner")
+    if found:
+        return found
+    spec = options.get("usb", "")
+    if not spec:
+        raise DeviceError(say("thiết bị hidraw cần path hoặc usb",
+                              "a hidraw device needs path or usb"))
+    wanted_pos = options.get("mode", "pos") == "pos"
+    matches = [n for n in hidraw_nodes(roots) if (usb := _usb_of(n)) and usb.matches(spec)]
+    return _one(matches, f"hidraw usb {spec}",
+                lambda n: n.pos if wanted_pos else n.keyboard)

@@ -1,0 +1,138 @@
+"""Serial bytes → scans: framing, affixes, AIM symbology id, text encoding. Pure.
+
+A serial scanner sends ``[prefix][AIM id][data][suffix][terminator]``; reads split that
+anywhere, and several scans may arrive in one read. A scan ends at the terminator (CR, LF,
+CRLF or custom bytes) and/or when the line stays quiet longer than ``idle_gap_ms`` (for
+scanners that send no terminator). Then, in this order: the configured user prefix and
+suffix are removed, a leading AIM identifier (``]Q1``…) is removed and recorded as the
+symbology, a UTF-8 byte-order mark is removed. Payloads that are not UTF-8 are read with
+``encoding_fallback`` (e.g. cp1258) and stored as UTF-8 ("none" keeps the bytes as they are).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from typing import Any
+
+from kiosk.devices.stream import Chunk, Decoded, InputEvent
+
+TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n", "none": b""}
+AIM = re.compile(rb"\][A-Za-z][0-9A-Za-z]")
+BOM = b"\xef\xbb\xbf"
+MAX_FRAME = 7089 * 4
+"""Bytes without a terminator before we stop waiting for one (the largest QR code)."""
+
+
+def parse_bytes(text: str) -> bytes:
+    """Config text → bytes: a terminator name, or text with ``\\x03``-style escapes."""
+    if text in TERMINATORS:
+        return TERMINATORS[text]
+    if text.upper() in TERMINATORS:
+        return TERMINATORS[text.upper()]
+    try:
+        return codecs.escape_decode(text.encode("utf-8"))[0]
+    except ValueError as exc:
+        raise ValueError(f"cannot read {text!r} as bytes: {exc}") from None
+
+
+def check_encoding(name: str) -> str:
+    if name != "none":
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            raise ValueError(f"unknown encoding {name!r} (e.g. cp1258, cp1252, none)") from None
+    return name
+
+
+class SerialFramer:
+    def __init__(self, terminator: bytes = b"\r\n", idle_gap_ms: int = 80, prefix: bytes = b"",
+                 suffix: bytes = b"", strip_aim: bool = True,
+                 encoding_fallback: str = "cp1258") -> None:
+        self.terminator = terminator
+        self.gap = idle_gap_ms / 1000
+        self.prefix = prefix
+        self.suffix = suffix
+        self.strip_aim = strip_aim
+        self.fallback = check_encoding(encoding_fallback)
+        self.buffer = bytearray()
+        self.first_t = self.last_t = 0.0
+        self.max_gap = 0.0
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> SerialFramer:
+        return cls(parse_bytes(options.get("terminator", "CRLF")),
+                   options.get("idle_gap_ms", 80), parse_bytes(options.get("prefix", "")),
+                   parse_bytes(options.get("suffix", "")), options.get("strip_aim", True),
+                   options.get("encoding_fallback", "cp1258"))
+
+    def feed(self, item: InputEvent | Chunk) -> list[Decoded]:
+        if not isinstance(item, Chunk):
+            raise TypeError(f"SerialFramer takes Chunks, not {type(item).__name__}")
+        out = self.idle(item.t)
+        if not item.data:
+            return out
+        if self.buffer:
+            self.max_gap = max(self.max_gap, item.t - self.last_t)
+        else:
+            self.first_t = item.t
+        self.last_t = item.t
+        self.buffer += item.data
+        if self.terminator:
+            while (end := self.buffer.find(self.terminator)) >= 0:
+                frame = bytes(self.buffer[:end])
+                del self.buffer[:end + len(self.terminator)]
+                out += self._frame(frame, "terminator")
+        if len(self.buffer) > MAX_FRAME:
+            out += self._frame(bytes(self.buffer), "overflow")
+            self.buffer.clear()
+        return out
+
+    def idle(self, t: float) -> list[Decoded]:
+        if self.buffer and self.gap and t - self.last_t > self.gap:
+            return self.finish("gap")
+        return []
+
+    def finish(self, ended_by: str = "end") -> list[Decoded]:
+        frame = bytes(self.buffer)
+        self.buffer.clear()
+        return self._frame(frame, ended_by) if frame else []
+
+    def _frame(self, frame: bytes, ended_by: str) -> list[Decoded]:
+        payload, symbology, flags = clean_frame(frame, self.prefix, self.suffix, self.strip_aim,
+                                                self.fallback)
+        decoded = Decoded(payload=payload, symbology=symbology, ended_by=ended_by,
+                          first_t=self.first_t, last_t=self.last_t, max_gap=self.max_gap,
+                          flags=frozenset(flags))
+        self.max_gap = 0.0
+        self.first_t = self.last_t
+        return [decoded] if payload else []
+
+
+def clean_frame(frame: bytes, prefix: bytes = b"", suffix: bytes = b"", strip_aim: bool = True,
+                fallback: str = "cp1258") -> tuple[bytes, str, set[str]]:
+    """One frame → (payload as UTF-8 where possible, AIM symbology, flags)."""
+    flags: set[str] = set()
+    if prefix and frame.startswith(prefix):
+        frame = frame[len(prefix):]
+        flags.add("prefix")
+    if suffix and frame.endswith(suffix):
+        frame = frame[:-len(suffix)]
+        flags.add("suffix")
+    symbology = ""
+    if strip_aim and AIM.match(frame):
+        symbology, frame = frame[:3].decode("ascii"), frame[3:]
+    if frame.startswith(BOM):
+        frame = frame[len(BOM):]
+        flags.add("bom")
+    try:
+        frame.decode("utf-8")
+    except UnicodeDecodeError:
+        if fallback == "none":
+            flags.add("not_utf8")
+        else:
+            text = unicodedata.normalize("NFC", frame.decode(fallback, errors="replace"))
+            frame = text.encode("utf-8")
+            flags.add(f"fallback:{fallback}")
+    return frame, symbology, flags

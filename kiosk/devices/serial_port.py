@@ -1,0 +1,91 @@
+"""Serial scanners (RS-232, or USB virtual COM ``/dev/ttyACM*``/``/dev/ttyUSB*``), via pyserial.
+
+The port is found again at every connect — by path, by-id link, or USB vendor:product
+[:serial] — so a scanner re-plugged as ``ttyACM1`` instead of ``ttyACM0`` is picked up. The
+port is locked (flock) so the kiosk and a technician's ``kiosk devices watch`` cannot both
+read it and each get half the bytes. Framing and text handling: ``serial_framer``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import serial
+
+from kiosk.devices.access import access_problem
+from kiosk.devices.base import DeviceError, DeviceMissing, say
+from kiosk.devices.decoders import build_decoder
+from kiosk.devices.discovery import resolve_serial
+from kiosk.devices.shell import READ_TICK, StreamDevice
+from kiosk.devices.stream import Chunk, Idle, Item
+from kiosk.devices.sysfs import SYSTEM, Roots
+
+FLOW = {"none": {}, "rtscts": {"rtscts": True}, "xonxoff": {"xonxoff": True},
+        "dsrdtr": {"dsrdtr": True}}
+
+
+class SerialDevice(StreamDevice):
+    kind = "serial"
+
+    def __init__(self, options: dict[str, Any], roots: Roots = SYSTEM) -> None:
+        super().__init__(options)
+        self.roots = roots
+        self.port: serial.Serial | None = None
+        try:
+            build_decoder(self.kind, options)
+        except ValueError as exc:
+            raise DeviceError(f"device {self.id}: {exc}") from None
+
+    def settings(self) -> dict[str, Any]:
+        o = self.options
+        stopbits = o.get("stopbits", 1.0)
+        return {"baudrate": o.get("baudrate", 9600), "bytesize": o.get("bytesize", 8),
+                "parity": o.get("parity", "N"),
+                "stopbits": int(stopbits) if stopbits in (1.0, 2.0) else stopbits,
+                **FLOW[o.get("flow_control", "none")]}
+
+    def open(self) -> None:
+        path = resolve_serial(self.options, self.roots)
+        problem = access_problem(path, write=True)
+        if problem:
+            raise DeviceError(problem)
+        try:
+            self.port = serial.Serial(path, timeout=READ_TICK, exclusive=True, **self.settings())
+        except serial.SerialException as exc:
+            code = getattr(exc, "errno", None)
+            if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
+                raise DeviceMissing(say(f"{path} vừa bị rút ra", f"{path} went away")) from None
+            if code in (errno.EWOULDBLOCK, errno.EBUSY):
+                raise DeviceError(say(
+                    f"{path} đang được chương trình khác dùng (kiosk đang chạy?)",
+                    f"{path} is in use by another program (is the kiosk running?)")) from None
+            raise DeviceError(f"{path}: {exc}") from None
+        self.path = path
+        self.is_open = True
+
+    def items(self, stop: threading.Event) -> Iterator[Item]:
+        port = self.port
+        if port is None:
+            raise DeviceError(f"device {self.id}: read before open")
+        while not stop.is_set():
+            try:
+                data = port.read(1)  # waits up to READ_TICK for the first byte…
+                if data and port.in_waiting:
+                    data += port.read(port.in_waiting)  # …then takes everything there
+            except (serial.SerialException, OSError) as exc:
+                raise DeviceMissing(say(f"mất kết nối với {self.path} (rút cáp?): {exc}",
+                                        f"lost {self.path} (unplugged?): {exc}")) from None
+            now = time.monotonic()
+            yield Chunk(now, data) if data else Idle(now)
+
+    def close(self) -> None:
+        if self.port is not None:
+            with contextlib.suppress(serial.SerialException, OSError):  # already gone
+                self.port.close()
+        self.port = None
+        self.is_open = False

@@ -1,0 +1,105 @@
+"""The shape every scanner shares: raw items in, decoded scans out.
+
+A device's I/O shell yields raw *items* — ``Chunk`` (bytes read from a serial port, or one
+hidraw report), ``InputEvent`` (one evdev event) — and an ``Idle`` tick whenever nothing
+arrived for a moment, so a decoder can end a scan on an inter-key gap. A pure *decoder*
+turns items into ``Decoded`` scans. ``pump`` joins the two; the same loop runs a live
+device, a recorded capture (replay) and the technician's watch view, so what is tested on
+recordings is what runs in the field.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
+
+from kiosk.scan import Scan
+
+
+class InputEvent(NamedTuple):
+    """One evdev event as the kernel stamps it (the fields of ``evdev.InputEvent``)."""
+
+    sec: int
+    usec: int
+    type: int
+    code: int
+    value: int
+
+    @property
+    def t(self) -> float:
+        return self.sec + self.usec / 1_000_000
+
+    @classmethod
+    def at(cls, t: float, type_: int, code: int, value: int) -> InputEvent:
+        sec = int(t)
+        return cls(sec, round((t - sec) * 1_000_000), type_, code, value)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Bytes as one read returned them: a serial burst, or exactly one hidraw report."""
+
+    t: float
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Idle:
+    """Nothing arrived up to time ``t`` (same clock as the items)."""
+
+    t: float
+
+
+Item = InputEvent | Chunk | Idle
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One complete scan as a decoder saw it, with what the technician may want to know.
+
+    ``ended_by``: "terminator", "gap" (inter-key/idle gap), "report" (HID POS last report),
+    "end" (source ended), "overflow" (no terminator for too long). ``flags`` name what the
+    decoder met on the way (e.g. "alt_codes", "keypad_digits", "bom", "fallback:cp1258").
+    """
+
+    payload: bytes
+    symbology: str = ""
+    ended_by: str = "terminator"
+    first_t: float = 0.0
+    last_t: float = 0.0
+    max_gap: float = 0.0
+    flags: frozenset[str] = field(default_factory=frozenset)
+
+
+class Decoder(Protocol):
+    def feed(self, item: InputEvent | Chunk) -> list[Decoded]: ...
+
+    def idle(self, t: float) -> list[Decoded]: ...
+
+    def finish(self) -> list[Decoded]: ...
+
+
+def pump(items: Iterable[Item], decoder: Decoder, deliver: Callable[[Decoded], object],
+         stop: threading.Event) -> None:
+    """Feed items to the decoder until the source ends or ``stop`` is set.
+
+    Whatever the decoder still holds at the end is delivered too: a scan half-read when the
+    kiosk stops or a capture ends is shown, not silently dropped.
+    """
+    try:
+        for item in items:
+            decoded = decoder.idle(item.t) if isinstance(item, Idle) else decoder.feed(item)
+            for scan in decoded:
+                deliver(scan)
+            if stop.is_set():
+                break
+    finally:
+        for scan in decoder.finish():
+            deliver(scan)
+
+
+def to_scan(decoded: Decoded, device_id: str, lane: str, source: str) -> Scan:
+    return Scan(payload=decoded.payload, device_id=device_id, lane=lane,
+                symbology=decoded.symbology, source=source)
