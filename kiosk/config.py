@@ -69,6 +69,7 @@ def _show(value: Any) -> str:
 
 
 LANES = ("in", "out", "toggle", "auto")
+KEY_LAYOUTS = ("us", "uk", "fr", "de", "fr-azerty", "de-qwertz")
 
 KIOSK = {
     "id": Opt(str, expected="a kiosk id such as \"kiosk-01\""),
@@ -111,7 +112,7 @@ DEVICE_TYPES: dict[str, dict[str, Opt]] = {
     "replay": {
         "path": Opt(str, "-", expected='a file path, or "-" for standard input'),
         "delay_ms": Opt(int, 0, minimum=0, maximum=3_600_000),
-        "format": Opt(str, "lines", choices=("lines", "evdev", "hidraw")),
+        "format": Opt(str, "lines", choices=("lines", "evdev", "hidraw", "serial")),
         "loop": Opt(bool, False),
     },
     "serial": {
@@ -124,7 +125,7 @@ DEVICE_TYPES: dict[str, dict[str, Opt]] = {
         "flow_control": Opt(str, "none", choices=("none", "rtscts", "xonxoff", "dsrdtr")),
         "terminator": Opt(str, "CRLF", expected='"CR", "LF", "CRLF", "none" or \\x-escaped bytes'),
         "idle_gap_ms": Opt(int, 80, minimum=0, maximum=10_000),
-        "encoding_fallback": Opt(str, "cp1258"),
+        "encoding_fallback": Opt(str, "cp1258", expected='an encoding such as "cp1258", or "none"'),
         "prefix": Opt(str, ""),
         "suffix": Opt(str, ""),
         "strip_aim": Opt(bool, True),
@@ -133,7 +134,7 @@ DEVICE_TYPES: dict[str, dict[str, Opt]] = {
         "path": Opt(str, "", expected="an event node or /dev/input/by-id path"),
         "usb": Opt(str, "", expected='"VID:PID" or "VID:PID:SERIAL" in hex'),
         "name": Opt(str, "", expected="a device name pattern (shell glob)"),
-        "layout": Opt(str, "us", choices=("us", "uk", "fr", "de")),
+        "layout": Opt(str, "us", choices=KEY_LAYOUTS),
         "grab": Opt(bool, True),
         "terminator": Opt(str, "enter", choices=("enter", "tab", "none")),
         "idle_gap_ms": Opt(int, 100, minimum=0, maximum=10_000),
@@ -144,7 +145,9 @@ DEVICE_TYPES: dict[str, dict[str, Opt]] = {
         "path": Opt(str, "", expected="a /dev/hidrawN node"),
         "usb": Opt(str, "", expected='"VID:PID" or "VID:PID:SERIAL" in hex'),
         "mode": Opt(str, "pos", choices=("pos", "keyboard")),
-        "layout": Opt(str, "us", choices=("us", "uk", "fr", "de")),
+        "layout": Opt(str, "us", choices=KEY_LAYOUTS),
+        "terminator": Opt(str, "enter", choices=("enter", "tab", "none")),
+        "hex_mode": Opt(bool, False),
         "idle_gap_ms": Opt(int, 100, minimum=0, maximum=10_000),
         "ansi_codepage": Opt(str, "cp1252", choices=("cp1252", "cp1258")),
     },
