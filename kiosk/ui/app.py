@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         if wedges:
             self.wedge = WedgeInput(wedges[0], self)
             self.wedge.scanned.connect(self.submit_scan)
+            self.wedge.typed.connect(self.officer.type_into_search)
             self.officer.card.installEventFilter(self.wedge)
             for device in wedges:
                 badge = self.strip.badges.get(device["id"])

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -40,8 +41,9 @@ class ManualEntryDialog(QDialog):
         self.setObjectName("ManualEntryDialog")
         self.bridge = bridge
         self.setModal(True)
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(820)
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with errors
         self.title = QLabel()
         self.title.setFont(pixel_font(self, 24, bold=True))
         layout.addWidget(self.title)
@@ -69,7 +71,6 @@ class ManualEntryDialog(QDialog):
             error = QLabel()
             error.setObjectName(f"manual_{name}_error")
             error.setStyleSheet("color: #c62828;")
-            error.setWordWrap(True)
             error.hide()
             self.errors[name] = error
             column = QVBoxLayout()

@@ -144,6 +144,11 @@ class OfficerScreen(Retranslating):
         self.sounds.play(cue_for(result))
         self._refresh_timer.start()
 
+    def type_into_search(self, text: str) -> None:
+        """A person typing on the main screen means to search the recent list."""
+        self.search.setFocus()
+        self.search.insert(text)
+
     def set_direction(self, direction: str) -> None:
         self.bridge.kiosk.pipeline.set_direction(direction)
         self.toggle.set_direction(direction)

@@ -60,15 +60,16 @@ def load_detector_class() -> Any:
 
 
 class WedgeInput(QObject):
-    """Event filter for the scan target: key presses in, Scans out (``scanned``).
+    """Event filter for the scan target: key presses in, Scans out (``scanned``), and what a
+    person typed out (``typed``).
 
     Several wedge scanners type into the same window indistinguishably, so the first enabled
     wedge device's settings and id are used for all of them.
     """
 
     scanned = Signal(object)
-    key_seen = Signal(str, float)
-    """Every token fed to the detector with its time: the technician's watch panel."""
+    typed = Signal(str)
+    """Keys the detector judged to be a person typing (to be passed on, e.g. to search)."""
 
     def __init__(self, device: dict[str, Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -96,7 +97,6 @@ class WedgeInput(QObject):
             return False
         stamp = self._seconds(event)  # type: ignore[arg-type]
         self._last_stamp, self._last_mono = stamp, time.monotonic()
-        self.key_seen.emit(token, stamp)
         self._emit(self.detector.feed(token, stamp))
         self._flush.start()
         return True
@@ -117,6 +117,10 @@ class WedgeInput(QObject):
         for payload in payloads:
             self.scanned.emit(Scan(payload=payload, device_id=self.device["id"],
                                    lane=self.device.get("lane", "toggle"), source="wedge"))
+        assert self.detector is not None
+        text = "".join(k for k in self.detector.take_typed() if len(k) == 1 and k.isprintable())
+        if text:
+            self.typed.emit(text)
 
 
 def wants_typing(widget: QWidget | None) -> bool:

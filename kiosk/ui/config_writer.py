@@ -1,0 +1,159 @@
+"""Writing the technician's device list back into config.toml, safely.
+
+* The new file is validated with ``kiosk.config.from_dict`` before anything is written: a
+  refused list leaves the file untouched and the ConfigError names the key.
+* Comments survive where they can (tomlkit): untouched devices and the other sections are
+  byte-for-byte the same; a changed value keeps its inline comment; the comment lines that
+  trail a removed device (the commented samples, in the shipped file) move to the device
+  before it, or to the end of the file.
+* The write is atomic: a temporary file in the same directory, fsync, rename, fsync of the
+  directory; the previous version is kept as ``config.toml.bak``. A power cut leaves either
+  the old or the new file, never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.items import AoT, Comment, Table, Whitespace
+
+from kiosk import config as config_mod
+
+
+@dataclass(frozen=True)
+class DeviceDraft:
+    """One device as the technician left it; ``origin`` is its id in the file (None: new)."""
+
+    origin: str | None
+    values: dict[str, Any]
+
+
+def defaults_for(kind: str) -> dict[str, Any]:
+    schema = {**config_mod._COMMON_DEVICE, **config_mod.DEVICE_TYPES[kind]}
+    return {k: o.default for k, o in schema.items() if o.default is not config_mod.REQUIRED}
+
+
+def render(text: str, drafts: Sequence[DeviceDraft]) -> str:
+    """The new config text: ``text`` with its devices replaced by ``drafts``, comments kept."""
+    document = tomlkit.parse(text)
+    tables: AoT | None = document.get("devices")  # type: ignore[assignment]
+    existing: dict[str, Table] = {}
+    if tables is not None:
+        existing = {str(t.get("id")): t for t in tables}
+    wanted = {d.origin for d in drafts if d.origin is not None}
+    if set(existing) - wanted:
+        for origin, table in list(existing.items()):
+            if origin not in wanted:
+                _remove(document, table)
+        # Moving comment lines edits tomlkit's bodies directly: re-read to rebuild its index.
+        document = tomlkit.parse(tomlkit.dumps(document))
+        tables = document.get("devices")  # type: ignore[assignment]
+        existing = {str(t.get("id")): t for t in tables} if tables is not None else {}
+    for draft in drafts:
+        table = existing.get(draft.origin) if draft.origin is not None else None
+        if table is not None:
+            _update(table, draft.values)
+        else:
+            _append(document, draft.values)
+    return tomlkit.dumps(document)
+
+
+def _update(table: Table, values: dict[str, Any]) -> None:
+    defaults = defaults_for(values["type"])
+    for key in [k for k in table if k not in values]:  # options of a former type
+        del table[key]
+    for key, value in values.items():
+        if key in table:
+            current = table.value.item(key).unwrap()
+            if current != value or type(current) is not type(value):
+                table[key] = value
+        elif value != defaults.get(key, object()):
+            table[key] = value
+
+
+def _append(document: Any, values: dict[str, Any]) -> None:
+    table = tomlkit.table()
+    for key, value in values.items():
+        table[key] = value
+    tables = document.get("devices")
+    if tables is None or len(tables) == 0:
+        if tables is not None:
+            del document["devices"]
+        document.add(tomlkit.nl())
+        document.append("devices", tomlkit.aot())
+        tables = document["devices"]
+    else:
+        tables[-1].add(tomlkit.nl())
+    tables.append(table)
+
+
+def _trailing_comments(table: Table) -> list[Any]:
+    """Pop the comment and blank lines after the table's last key (they describe what
+    follows, not this device)."""
+    body = table.value.body
+    tail: list[Any] = []
+    while body and body[-1][0] is None and isinstance(body[-1][1], Comment | Whitespace):
+        tail.insert(0, body.pop()[1])
+    return tail
+
+
+def _remove(document: Any, table: Table) -> None:
+    tables: AoT = document["devices"]
+    index = next(i for i, t in enumerate(tables) if t is table)
+    tail = _trailing_comments(table)
+    del tables[index]
+    if len(tables) and index > 0:
+        for item in tail:
+            tables[index - 1].value.append(None, item)
+        return
+    if len(tables):  # the first device went: its trailing lines now lead the next one
+        tables[0].value.body[0:0] = [(None, item) for item in tail]
+        return
+    del document["devices"]
+    for item in tail:
+        document.append(None, item)
+
+
+def check(text: str, source: Path) -> config_mod.Config:
+    """Validate config text exactly as ``kiosk.config.load`` would; ConfigError if refused."""
+    try:
+        data = tomlkit.parse(text).unwrap()
+    except tomlkit.exceptions.ParseError as exc:
+        raise config_mod.ConfigError(f"{source.name}: not valid TOML: {exc}") from None
+    return config_mod.from_dict(data, source=source.resolve())
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if path.exists():
+            shutil.copymode(path, temporary)
+            shutil.copy2(path, path.with_name(path.name + ".bak"))
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def save_devices(path: Path, drafts: Sequence[DeviceDraft]) -> config_mod.Config:
+    """Validate, then write; returns the config as the kiosk will now read it."""
+    path = Path(path)
+    text = render(path.read_text(encoding="utf-8"), drafts)
+    check(text, path)
+    write_atomically(path, text)
+    return config_mod.load(path)

@@ -1,0 +1,316 @@
+"""The sync operator's screen (behind the PIN): what waits, what the centre refused, and the
+three actions — sync now (with progress), export the backlog to a file (a USB stick), and
+retry the refused entries.
+
+Every action runs in the io lane and reports back by signal; progress callbacks from the
+sync worker's thread are re-emitted as a queued signal. The actions use ``kiosk.sync``
+(kiosk/sync/worker.py) when sync is enabled; with sync off, counts come from the store,
+retry works on the store directly, and an export uses a one-off worker built from the
+[sync] section (it needs the kiosk's token to sign the file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QStandardPaths, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.scan import mask_document
+from kiosk.store import Store, parse_utc
+from kiosk.ui.bridge import KioskBridge, SyncView
+from kiosk.ui.status_strip import age_text, local_time
+from kiosk.ui.widgets import CountTile, Retranslating, pixel_font
+
+REJECTED_ROWS = 200
+MEDIA_ROOTS = ("/media", "/run/media", "/mnt")
+
+
+def rejected_entries(store: Store, limit: int = REJECTED_ROWS) -> list[dict[str, Any]]:
+    """The entries the centre refused, oldest first, with its reason."""
+    return list(store.db.query(
+        "SELECT id, scanned_at, name, document_number, kind, sync_error FROM entries "
+        "WHERE sync_state = 'rejected' ORDER BY id LIMIT ?", [limit]))
+
+
+def removable_media_dir() -> str:
+    """Where a USB stick is mounted, when one is (else the home folder)."""
+    for root in MEDIA_ROOTS:
+        base = Path(root)
+        if not base.is_dir():
+            continue
+        for mount in sorted(base.glob("*/*")) + sorted(base.glob("*")):
+            if mount.is_dir() and mount.is_mount():
+                return str(mount)
+    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.HomeLocation)
+
+
+class SyncScreen(Retranslating):
+    closed = Signal()
+    _progress = Signal(object)
+
+    def __init__(self, bridge: KioskBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("SyncScreen")
+        self.bridge = bridge
+        self.view: SyncView | None = None
+        self.rejected: list[dict[str, Any]] = []
+        self.busy = False
+
+        self.title = QLabel()
+        self.title.setFont(pixel_font(self, 24, bold=True))
+        self.back = QPushButton()
+        self.back.setObjectName("sync_back")
+        self.back.clicked.connect(self.closed)
+        header = QHBoxLayout()
+        header.addWidget(self.back)
+        header.addWidget(self.title, 1)
+
+        self.tiles = {key: CountTile() for key in ("pending", "rejected", "acknowledged")}
+        tiles = QGridLayout()
+        for column, tile in enumerate(self.tiles.values()):
+            tiles.addWidget(tile, 0, column)
+        self.facts = QLabel()
+        self.facts.setObjectName("sync_facts")
+        self.facts.setWordWrap(True)
+        self.facts.setFont(pixel_font(self, 18))
+
+        self.push_button = self._button("sync_now", self.push_now)
+        self.export_button = self._button("sync_export", self.choose_export_file)
+        self.retry_button = self._button("sync_retry", self.retry_rejected)
+        actions = QHBoxLayout()
+        for button in (self.push_button, self.export_button, self.retry_button):
+            actions.addWidget(button)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("sync_progress")
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        self.message = QLabel()
+        self.message.setObjectName("sync_message")
+        self.message.setWordWrap(True)
+
+        self.rejected_title = QLabel()
+        self.rejected_title.setFont(pixel_font(self, 18, bold=True))
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("sync_rejected")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addLayout(tiles)
+        layout.addWidget(self.facts)
+        layout.addLayout(actions)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.message)
+        layout.addWidget(self.rejected_title)
+        layout.addWidget(self.table, 1)
+
+        self._progress.connect(self._show_progress)
+        bridge.sync_changed.connect(self.show_view)
+        self.retranslate()
+        self.refresh()
+
+    def _button(self, name: str, action: Any) -> QPushButton:
+        button = QPushButton()
+        button.setObjectName(name)
+        button.setMinimumHeight(56)
+        button.setFont(pixel_font(self, 18, bold=True))
+        button.clicked.connect(action)
+        return button
+
+    # -- reading --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.bridge.refresh_sync()
+        self.bridge.read(rejected_entries, done=self._show_rejected)
+
+    def showEvent(self, event: Any) -> None:
+        self.refresh()
+        super().showEvent(event)
+
+    def show_view(self, view: SyncView) -> None:
+        self.view = view
+        self.tiles["pending"].set_value(view.pending)
+        self.tiles["rejected"].set_value(view.rejected)
+        self.tiles["acknowledged"].set_value(view.acknowledged)
+        self._render_facts()
+        self._update_buttons()
+
+    def _render_facts(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        timezone = self.bridge.config.timezone
+        none = self.tr("never")
+        if not view.enabled:
+            connection = self.tr("Sync is off in config.toml ([sync] enabled = false).")
+        elif view.online is None:
+            connection = self.tr("Not tried yet.")
+        elif view.online:
+            connection = self.tr("Online: the centre answers.")
+        else:
+            connection = self.tr("OFFLINE: the centre cannot be reached. Entries stay safe "
+                                 "on this kiosk and are sent when it answers again.")
+        lines = [
+            connection,
+            self.tr("Centre: %1").replace("%1", self.bridge.config.sync["server_url"]),
+            self.tr("Oldest entry waiting: %1").replace(
+                "%1", age_text(view.oldest_pending_age_seconds) or "—"),
+            self.tr("Last success: %1").replace(
+                "%1", local_time(view.last_success, timezone) or none),
+            self.tr("Last error: %1").replace("%1", view.last_error or "—"),
+        ]
+        if view.alert:
+            lines.insert(0, self.tr("ALERT: %1").replace("%1", view.alert))
+        self.facts.setText("\n".join(lines))
+
+    def _show_rejected(self, rows: list[dict[str, Any]]) -> None:
+        self.rejected = rows
+        timezone = self.bridge.config.timezone
+        self.table.setRowCount(len(rows))
+        for number, row in enumerate(rows):
+            when = parse_utc(row["scanned_at"]).astimezone(timezone).strftime("%d/%m %H:%M")
+            cells = (when, row["name"] or "", mask_document(row["document_number"]),
+                     row["sync_error"] or "")
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(number, column, item)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        enabled = self.view.enabled if self.view else self.bridge.sync is not None
+        self.push_button.setEnabled(not self.busy and enabled)
+        self.export_button.setEnabled(not self.busy)
+        self.retry_button.setEnabled(not self.busy and bool(
+            self.rejected or (self.view and self.view.rejected)))
+
+    def _start(self, text: str) -> None:
+        self.busy = True
+        self.message.setStyleSheet("")
+        self.message.setText(text)
+        self._update_buttons()
+
+    def _finish(self, text: str, *, error: bool = False) -> None:
+        self.busy = False
+        self.progress.hide()
+        self.message.setStyleSheet("color: #c62828;" if error else "color: #1b5e20;")
+        self.message.setText(text)
+        self.refresh()
+        self._update_buttons()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finish(self.tr("Failed: %1").replace("%1", str(exc)), error=True)
+
+    # -- sync now -------------------------------------------------------------------------
+    def push_now(self) -> None:
+        sync = self.bridge.sync
+        if sync is None or self.busy:
+            return
+        self._start(self.tr("Sending to the centre…"))
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.bridge.run(lambda: sync.push_now(self._progress.emit), done=self._pushed,
+                        failed=self._failed)
+
+    def _show_progress(self, progress: Any) -> None:
+        total = max(1, int(getattr(progress, "total", 0) or 0))
+        done = int(getattr(progress, "done", 0) or 0)
+        self.progress.setRange(0, total)
+        self.progress.setValue(min(done, total))
+        self.progress.setFormat(f"{done} / {total}")
+
+    def _pushed(self, summary: Any) -> None:
+        counts = self.tr("%1 accepted, %2 already there, %3 refused; %4 still waiting.")
+        for key, value in (("%1", summary.accepted), ("%2", summary.duplicate),
+                           ("%3", summary.rejected), ("%4", summary.remaining)):
+            counts = counts.replace(key, str(value))
+        if summary.error:
+            self._finish(self.tr("Stopped: %1").replace("%1", summary.error) + " " + counts,
+                         error=True)
+        else:
+            self._finish(self.tr("Done: ") + counts)
+
+    # -- export ---------------------------------------------------------------------------
+    def choose_export_file(self) -> QFileDialog:
+        stamp = dt.datetime.now(self.bridge.config.timezone).strftime("%Y%m%d-%H%M")
+        name = f"backlog-{self.bridge.config.kiosk['id']}-{stamp}.zip"
+        dialog = QFileDialog(self, self.tr("Export the backlog to a file"),
+                             str(Path(removable_media_dir()) / name),
+                             self.tr("Backlog files (*.zip)"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)  # stays above kiosk mode
+        dialog.fileSelected.connect(self.export_to)
+        dialog.open()
+        return dialog
+
+    def export_to(self, path: str) -> None:
+        if self.busy or not path:
+            return
+        self._start(self.tr("Writing %1…").replace("%1", path))
+        sync, config = self.bridge.sync, self.bridge.config
+
+        def export() -> Any:
+            if sync is not None:
+                return sync.export(path)
+            from kiosk.sync.worker import SyncWorker
+
+            worker = SyncWorker.from_config(config)
+            try:
+                return worker.export(path)
+            finally:
+                worker.stop()
+
+        self.bridge.run(export, done=self._exported, failed=self._failed)
+
+    def _exported(self, summary: Any) -> None:
+        self._finish(self.tr("%1 entries written to %2. They stay pending until the centre "
+                             "confirms it has imported them.")
+                     .replace("%1", str(summary.entries)).replace("%2", str(summary.path)))
+
+    # -- retry ----------------------------------------------------------------------------
+    def retry_rejected(self) -> None:
+        if self.busy:
+            return
+        self._start(self.tr("Queuing the refused entries again…"))
+        sync = self.bridge.sync
+        if sync is not None:
+            self.bridge.run(sync.retry_rejected, done=self._retried, failed=self._failed)
+        else:
+            self.bridge.read(lambda store: store.retry_rejected("operator"),
+                             done=self._retried, failed=self._failed)
+
+    def _retried(self, count: int) -> None:
+        self._finish(self.tr("%n entries queued again.", "", count))
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Sync with the centre"))
+        self.back.setText(self.tr("Back"))
+        self.tiles["pending"].caption.setText(self.tr("Waiting to be sent"))
+        self.tiles["rejected"].caption.setText(self.tr("Refused by the centre"))
+        self.tiles["acknowledged"].caption.setText(self.tr("Confirmed by the centre"))
+        self.push_button.setText(self.tr("Sync now"))
+        self.export_button.setText(self.tr("Export backlog to file…"))
+        self.retry_button.setText(self.tr("Retry refused entries"))
+        self.rejected_title.setText(self.tr("Refused entries and the centre's reasons"))
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("Time"), self.tr("Name"), self.tr("Document"), self.tr("Reason")])
+        self._render_facts()

@@ -1,0 +1,355 @@
+"""The technician's screen (behind the PIN): devices with live status, a generated editor,
+discovered candidates, the watch panel, the camera preview; save and apply.
+
+Edits change a working list (``drafts``); "Save and apply" validates the whole file,
+writes config.toml atomically (config_writer) in the io lane and then swaps the running
+supervisor for one with the new list — no restart of the application.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk import config as config_mod
+from kiosk.devices.supervisor import DeviceStatus
+from kiosk.ui.bridge import KioskBridge
+from kiosk.ui.camera_preview import CameraPreview
+from kiosk.ui.config_writer import DeviceDraft, save_devices
+from kiosk.ui.device_form import DeviceForm
+from kiosk.ui.watch import WatchPanel
+from kiosk.ui.widgets import Retranslating, pixel_font, state_text
+
+COLUMNS = ("id", "type", "lane", "enabled", "state", "scans", "detail")
+
+
+def discovery_module() -> Any:
+    """kiosk.devices.discovery (what `kiosk devices` lists) when installed, else None."""
+    try:
+        module = importlib.import_module("kiosk.devices.discovery")
+    except ImportError:
+        return None
+    return module if hasattr(module, "discover") else None
+
+
+def discover_candidates(module: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(label, device dict) for everything `kiosk devices` lists; the dict is the ready
+    ``[[devices]]`` table, naming the device by something stable (by-id path, USB ids)."""
+    found = []
+    for candidate in module.discover():
+        kind = candidate.device["type"]
+        star = " ★" if getattr(candidate, "looks_like_scanner", False) else ""
+        found.append((f"{kind}: {candidate.label}{star} — {candidate.path}",
+                      dict(candidate.device)))
+    return found
+
+
+class TechnicianScreen(Retranslating):
+    closed = Signal()
+    saved = Signal(object)
+    """The Config now running, after a successful save and apply."""
+
+    def __init__(self, bridge: KioskBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("TechnicianScreen")
+        self.bridge = bridge
+        self.drafts: list[DeviceDraft] = []
+        self.statuses: dict[str, DeviceStatus] = {}
+        self.dirty = False
+        self._filling = False
+
+        self.title = QLabel()
+        self.title.setFont(pixel_font(self, 24, bold=True))
+        self.back = QPushButton()
+        self.back.setObjectName("technician_back")
+        self.back.clicked.connect(self.closed)
+        self.save_button = QPushButton()
+        self.save_button.setObjectName("technician_save")
+        self.save_button.clicked.connect(self.save)
+        self.message = QLabel()
+        self.message.setObjectName("technician_message")
+        self.message.setWordWrap(True)
+        header = QHBoxLayout()
+        header.addWidget(self.back)
+        header.addWidget(self.title, 1)
+        header.addWidget(self.save_button)
+        for button in (self.back, self.save_button):
+            button.setMinimumHeight(48)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("technician_devices")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.add_button = QPushButton()
+        self.add_button.setObjectName("technician_add")
+        self.add_button.clicked.connect(lambda: self.add_device())
+        self.remove_button = QPushButton()
+        self.remove_button.setObjectName("technician_remove")
+        self.remove_button.clicked.connect(self.remove_device)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+
+        self.discovered_title = QLabel()
+        self.discovered = QListWidget()
+        self.discovered.setObjectName("technician_discovered")
+        self.discovered.itemActivated.connect(self._use_candidate)
+        self.rescan = QPushButton()
+        self.rescan.clicked.connect(self.discover)
+        self.use_candidate = QPushButton()
+        self.use_candidate.clicked.connect(
+            lambda: self._use_candidate(self.discovered.currentItem()))
+        discovered_buttons = QHBoxLayout()
+        discovered_buttons.addWidget(self.rescan)
+        discovered_buttons.addWidget(self.use_candidate)
+        discovered_buttons.addStretch(1)
+        self.has_discovery = discovery_module() is not None
+
+        left = QVBoxLayout()
+        left.addWidget(self.table, 3)
+        left.addLayout(buttons)
+        left.addWidget(self.discovered_title)
+        left.addWidget(self.discovered, 1)
+        left.addLayout(discovered_buttons)
+        for widget in (self.discovered_title, self.discovered, self.rescan, self.use_candidate):
+            widget.setVisible(self.has_discovery)
+
+        self.form = DeviceForm()
+        self.form.changed.connect(self._form_changed)
+        self.watch = WatchPanel()
+        self.camera = CameraPreview(bridge, with_stats=True)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.form, "")
+        self.tabs.addTab(self.watch, "")
+        self.tabs.addTab(self.camera, "")
+
+        body = QHBoxLayout()
+        body.addLayout(left, 3)
+        body.addWidget(self.tabs, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.message)
+        layout.addLayout(body, 1)
+
+        bridge.device_status.connect(self.show_status)
+        bridge.result.connect(self.watch.show_result)
+        self.reload()
+        self.retranslate()
+        if self.has_discovery:
+            self.discover()
+
+    # -- the working list -----------------------------------------------------------------
+    def reload(self) -> None:
+        """Start from the devices the kiosk is running now."""
+        self.drafts = [DeviceDraft(d["id"], dict(d)) for d in self.bridge.config.devices]
+        self.statuses = {s.device_id: s for s in self.bridge.kiosk.supervisor.status()}
+        self.dirty = False
+        self._fill_table()
+        if self.drafts:
+            self.table.selectRow(0)
+        else:
+            self._selected()
+
+    def _fill_table(self) -> None:
+        self._filling = True
+        selected = self.current_row()
+        self.table.setRowCount(len(self.drafts))
+        for row, draft in enumerate(self.drafts):
+            values = draft.values
+            status = self.statuses.get(values["id"]) if draft.origin == values["id"] else None
+            state = state_text(status.state) if status else self.tr("not running")
+            if values["type"] == "wedge":
+                state = self.tr("typed into the window")
+            cells = (values["id"], values["type"], values["lane"],
+                     "✓" if values.get("enabled", True) else "—", state,
+                     str(status.scans) if status else "", status.reason if status else "")
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column == COLUMNS.index("detail"):
+                    item.setToolTip(text)
+                self.table.setItem(row, column, item)
+        if selected is not None and selected < len(self.drafts):
+            self.table.selectRow(selected)
+        self._filling = False
+        self.save_button.setEnabled(self.bridge.config.source is not None)
+
+    def current_row(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def _selected(self) -> None:
+        if self._filling:
+            return
+        row = self.current_row()
+        device = self.drafts[row].values if row is not None else None
+        self.form.setEnabled(device is not None)
+        self.remove_button.setEnabled(device is not None)
+        if device is not None:
+            self.form.set_device(device)
+        self.watch.watch(device)
+        if device is not None and device["id"] in self.statuses:
+            self.watch.show_status(self.statuses[device["id"]])
+        camera = device["id"] if device and device["type"] == "camera" else None
+        self.camera.watch(camera)
+        self.tabs.setTabEnabled(2, camera is not None)
+
+    def _form_changed(self) -> None:
+        row = self.current_row()
+        if row is None or self._filling:
+            return
+        device = self.form.device(row)
+        if device is None:
+            return
+        draft = self.drafts[row]
+        if device != draft.values:
+            self.drafts[row] = dataclasses.replace(draft, values=device)
+            self.dirty = True
+            self._fill_table()
+            self._show_dirty()
+
+    def add_device(self, device: dict[str, Any] | None = None) -> None:
+        """Add a device (a discovered candidate, or a serial scanner to edit) to the list."""
+        values = dict(device or {"type": "serial", "port": "/dev/ttyACM0"})
+        taken = {d.values["id"] for d in self.drafts}
+        if not values.get("id") or values["id"] in taken:
+            number = 1
+            while f"{values['type']}-{number}" in taken:
+                number += 1
+            values["id"] = f"{values['type']}-{number}"
+        try:
+            values = config_mod.validate_device(len(self.drafts), values)
+        except config_mod.ConfigError as exc:
+            self.message.setText(self.tr("Not valid: %1").replace("%1", str(exc)))
+            return
+        self.drafts.append(DeviceDraft(None, values))
+        self.dirty = True
+        self._fill_table()
+        self.table.selectRow(len(self.drafts) - 1)
+        self._show_dirty()
+
+    def remove_device(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        del self.drafts[row]
+        self.dirty = True
+        self._fill_table()
+        if self.drafts:
+            self.table.selectRow(min(row, len(self.drafts) - 1))
+        else:
+            self._selected()
+        self._show_dirty()
+
+    def _show_dirty(self) -> None:
+        self.message.setStyleSheet("")
+        self.message.setText(self.tr("Unsaved changes: the kiosk still runs the previous list "
+                                     "until you save.") if self.dirty else "")
+
+    # -- discovery ------------------------------------------------------------------------
+    def discover(self) -> None:
+        module = discovery_module()
+        if module is None:
+            return
+        self.discovered.clear()
+        self.discovered.addItem(self.tr("Looking for devices…"))
+        self.bridge.run(lambda: discover_candidates(module), done=self._show_candidates,
+                        failed=lambda exc: self._show_candidates([], exc))
+
+    def _show_candidates(self, candidates: list[tuple[str, dict[str, Any]]],
+                         error: BaseException | None = None) -> None:
+        self.discovered.clear()
+        for label, device in candidates:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, device)
+            self.discovered.addItem(item)
+        if error is not None:
+            self.discovered.addItem(self.tr("Discovery failed: %1").replace("%1", str(error)))
+        elif not self.discovered.count():
+            self.discovered.addItem(self.tr("No scanner or camera found."))
+
+    def _use_candidate(self, item: QListWidgetItem | None) -> None:
+        device = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if isinstance(device, dict):
+            self.add_device(device)
+
+    # -- status ---------------------------------------------------------------------------
+    def show_status(self, status: DeviceStatus) -> None:
+        self.statuses[status.device_id] = status
+        self._fill_table()
+        self.watch.show_status(status)
+
+    # -- save and apply -------------------------------------------------------------------
+    def save(self) -> None:
+        source = self.bridge.config.source
+        row = self.current_row()
+        if row is not None and self.form.device(row) is None:
+            return  # the form shows what is wrong
+        if source is None:
+            return
+        drafts = list(self.drafts)
+        self.save_button.setEnabled(False)
+        self.message.setStyleSheet("")
+        self.message.setText(self.tr("Saving…"))
+        self.bridge.run(lambda: save_devices(Path(source), drafts), done=self._written,
+                        failed=self._save_failed)
+
+    def _written(self, config: config_mod.Config) -> None:
+        self.bridge.audit("config.devices.save", {"devices": [d["id"] for d in config.devices],
+                                                  "file": str(config.source)})
+        self.message.setText(self.tr("Saved. Restarting the devices…"))
+        self.bridge.replace_supervisor(config.devices, config,
+                                       done=lambda _s: self._applied(config),
+                                       failed=self._save_failed)
+
+    def _applied(self, config: config_mod.Config) -> None:
+        self.reload()
+        self.message.setStyleSheet("color: #1b5e20;")
+        self.message.setText(self.tr("Saved to %1 and applied.").replace("%1", str(config.source)))
+        self.saved.emit(config)
+
+    def _save_failed(self, error: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        self.message.setStyleSheet("color: #c62828;")
+        self.message.setText(self.tr("Not saved: %1").replace("%1", str(error)))
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Technician — devices"))
+        self.back.setText(self.tr("Back"))
+        self.save_button.setText(self.tr("Save and apply"))
+        self.add_button.setText(self.tr("Add device"))
+        self.remove_button.setText(self.tr("Remove device"))
+        self.discovered_title.setText(self.tr("Found on this machine (`kiosk devices`)"))
+        self.rescan.setText(self.tr("Look again"))
+        self.use_candidate.setText(self.tr("Add the selected one"))
+        self.table.setHorizontalHeaderLabels(
+            ["id", "type", "lane", "enabled", self.tr("State"), self.tr("Scans"),
+             self.tr("Detail")])
+        self.tabs.setTabText(0, self.tr("Settings"))
+        self.tabs.setTabText(1, self.tr("Watch"))
+        self.tabs.setTabText(2, self.tr("Camera"))
+        self._fill_table()
+        self._show_dirty()
