@@ -10,7 +10,9 @@ functions find the node for a configured device at every (re)connect, raising
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,17 +46,20 @@ class SerialPort:
     usb: UsbInfo | None = None
     kind: str = ""
     """Kernel subsystem: "usb" (ttyACM), "usb-serial" (ttyUSB), "serial-base"/"pnp" (ttyS)."""
+    suggested_id: str = "serial-1"
 
     @property
-    def description(self) -> str:
+    def label(self) -> str:
         if self.usb:
-            return " ".join(p for p in (self.usb.manufacturer, self.usb.product) if p)
-        return "built-in serial port" if self.kind else ""
+            return " ".join(p for p in (self.usb.manufacturer, self.usb.product) if p) or (
+                f"USB {self.usb.vid}:{self.usb.pid}")
+        return "built-in serial port / cổng COM trên máy"
 
-    def snippet(self, device_id: str) -> str:
-        where = (f'port = "{self.by_id}"' if self.by_id else
-                 f'usb = "{self.usb.spec}"' if self.usb else f'port = "{self.path}"')
-        return _snippet(device_id, "serial", [where, "baudrate = 9600", 'terminator = "CRLF"'])
+    @property
+    def device(self) -> dict[str, Any]:
+        where = ({"port": self.by_id} if self.by_id else
+                 {"usb": self.usb.spec} if self.usb else {"port": self.path})
+        return _device(self.suggested_id, "serial", where, baudrate=9600, terminator="CRLF")
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class InputNode:
     has_enter: bool = False
     has_digits: bool = False
     has_keypad: bool = False
+    suggested_id: str = "scanner-1"
 
     @property
     def keyboard_like(self) -> bool:
@@ -79,12 +85,17 @@ class InputNode:
     def looks_like_scanner(self) -> bool:
         return self.keyboard_like and any(w in self.name.lower() for w in SCANNER_WORDS)
 
-    def snippet(self, device_id: str) -> str:
+    @property
+    def label(self) -> str:
+        return self.name or self.path
+
+    @property
+    def device(self) -> dict[str, Any]:
         spec = self.usb.spec if self.usb else f"{self.vid}:{self.pid}" if self.vid else ""
-        where = (f'path = "{self.by_id}"' if self.by_id else
-                 f'usb = "{spec}"' if spec else f'name = "{self.name}"')
-        return _snippet(device_id, "evdev", [where, 'layout = "us"', "grab = true",
-                                             'terminator = "enter"'])
+        where = ({"path": self.by_id} if self.by_id else {"usb": spec} if spec else
+                 {"name": self.name})
+        return _device(self.suggested_id, "evdev", where, layout="us", grab=True,
+                       terminator="enter")
 
 
 @dataclass(frozen=True)
@@ -97,12 +108,19 @@ class HidrawNode:
     usb: UsbInfo | None = None
     pos: bool = False
     keyboard: bool = False
+    suggested_id: str = "hid-1"
 
-    def snippet(self, device_id: str) -> str:
+    @property
+    def label(self) -> str:
+        mode = "HID POS" if self.pos else "keyboard" if self.keyboard else "HID"
+        return f"{self.name or self.path} ({mode})"
+
+    @property
+    def device(self) -> dict[str, Any]:
         spec = self.usb.spec if self.usb else f"{self.vid}:{self.pid}" if self.vid else ""
-        where = f'usb = "{spec}"' if spec else f'path = "{self.path}"'
+        where = {"usb": spec} if spec else {"path": self.path}
         mode = "keyboard" if self.keyboard and not self.pos else "pos"
-        return _snippet(device_id, "hidraw", [where, f'mode = "{mode}"'])
+        return _device(self.suggested_id, "hidraw", where, mode=mode)
 
 
 @dataclass(frozen=True)
@@ -110,14 +128,31 @@ class Camera:
     path: str
     name: str = ""
     by_id: str = ""
+    suggested_id: str = "camera-1"
 
-    def snippet(self, device_id: str) -> str:
-        return _snippet(device_id, "camera", [f'source = "{self.by_id or self.path}"'])
+    @property
+    def label(self) -> str:
+        return self.name or self.path
+
+    @property
+    def device(self) -> dict[str, Any]:
+        return _device(self.suggested_id, "camera", {"source": self.by_id or self.path})
 
 
-def _snippet(device_id: str, kind: str, lines: list[str]) -> str:
-    head = ["[[devices]]", f'id = "{device_id}"', f'type = "{kind}"', 'lane = "toggle"']
-    return "\n".join(head + lines)
+Candidate = SerialPort | InputNode | HidrawNode | Camera
+
+
+def _device(device_id: str, kind: str, where: dict[str, Any], **settings: Any) -> dict[str, Any]:
+    return {"id": device_id, "type": kind, "lane": "toggle", **where, **settings}
+
+
+def snippet(device: dict[str, Any]) -> str:
+    """A ``[[devices]]`` table to paste into config.toml."""
+    def value(v: Any) -> str:
+        return ("true" if v else "false") if isinstance(v, bool) else (
+            str(v) if isinstance(v, int | float) else json.dumps(v, ensure_ascii=False))
+
+    return "\n".join(["[[devices]]", *(f"{k} = {value(v)}" for k, v in device.items())])
 
 
 # -- listing --------------------------------------------------------------------------------
@@ -134,7 +169,8 @@ def serial_ports(roots: Roots = SYSTEM) -> list[SerialPort]:
                                   and read_attr(entry, "type") in ("", "0")):
             continue  # a UART the firmware declares but nothing drives
         usb = usb_ancestor(device, roots) if kind in ("usb", "usb-serial") else None
-        ports.append(SerialPort(str(node), by_id.get(entry.name, ""), usb, kind))
+        ports.append(SerialPort(str(node), by_id.get(entry.name, ""), usb, kind,
+                                suggested_id=f"serial-{len(ports) + 1}"))
     return ports
 
 
@@ -159,7 +195,7 @@ def input_devices(roots: Roots = SYSTEM) -> list[InputNode]:
             has_keypad=all(keys >> code & 1 for code in (e.KEY_KP0, e.KEY_KP5, e.KEY_KP9)),
         )
         if found.keyboard_like:
-            nodes.append(found)
+            nodes.append(dataclasses.replace(found, suggested_id=f"scanner-{len(nodes) + 1}"))
     return nodes
 
 
@@ -180,8 +216,17 @@ def hidraw_nodes(roots: Roots = SYSTEM) -> list[HidrawNode]:
             pages, keyboard = frozenset(), False
         nodes.append(HidrawNode(str(node), uevent.get("HID_NAME", ""), vid, pid,
                                 uevent.get("HID_UNIQ", ""), usb_ancestor(hid, roots),
-                                pos=0x8C in pages, keyboard=keyboard))
+                                pos=0x8C in pages, keyboard=keyboard,
+                                suggested_id=f"hid-{len(nodes) + 1}"))
     return nodes
+
+
+def discover(roots: Roots = SYSTEM) -> list[Candidate]:
+    """Everything that could be a scanner or camera, each with a ready device dict."""
+    found: list[Candidate] = []
+    for listing in (serial_ports, input_devices, hidraw_nodes, cameras):
+        found += listing(roots)
+    return found
 
 
 def cameras(roots: Roots = SYSTEM) -> list[Camera]:
@@ -191,7 +236,8 @@ def cameras(roots: Roots = SYSTEM) -> list[Camera]:
     for entry in entries(roots.sys / "class" / "video4linux", "video*"):
         node = roots.dev / entry.name
         if node.exists() and read_attr(entry, "index") in ("", "0"):
-            found.append(Camera(str(node), read_attr(entry, "name"), by_id.get(entry.name, "")))
+            found.append(Camera(str(node), read_attr(entry, "name"), by_id.get(entry.name, ""),
+                                suggested_id=f"camera-{len(found) + 1}"))
     return found
 
 
@@ -221,18 +267,18 @@ def _one(matches: Sequence[Node], what: str, prefer: Callable[[Node], bool]) -> 
     return sorted(matches, key=lambda n: not prefer(n))[0].path
 
 
-def _existing(path: str, what: str) -> str | None:
+def _existing(path: str) -> str | None:
     if not path:
         return None
     if os.path.exists(path):
         return path
-    raise DeviceMissing(say(f"không thấy {path} — đã cắm {what} chưa?",
-                            f"{path} not found — is the {what} plugged in?"))
+    raise DeviceMissing(say(f"không thấy {path} — đã cắm máy quét chưa?",
+                            f"{path} not found — is the scanner plugged in?"))
 
 
 def resolve_serial(options: dict[str, Any], roots: Roots = SYSTEM) -> str:
     try:
-        found = _existing(options.get("port", ""), "scanner")
+        found = _existing(options.get("port", ""))
     except DeviceMissing:
         if not options.get("usb"):
             raise
@@ -245,7 +291,7 @@ def resolve_serial(options: dict[str, Any], roots: Roots = SYSTEM) -> str:
 
 
 def resolve_input(options: dict[str, Any], roots: Roots = SYSTEM) -> str:
-    found = _existing(options.get("path", ""), "scanner")
+    found = _existing(options.get("path", ""))
     if found:
         return found
     nodes = input_devices(roots)
@@ -259,7 +305,7 @@ def resolve_input(options: dict[str, Any], roots: Roots = SYSTEM) -> str:
 
 
 def resolve_hidraw(options: dict[str, Any], roots: Roots = SYSTEM) -> str:
-    found = _existing(options.get("path", ""), "scanner")
+    found = _existing(options.get("path", ""))
     if found:
         return found
     spec = options.get("usb", "")
