@@ -3,7 +3,8 @@
 A serial scanner sends ``[prefix][AIM id][data][suffix][terminator]``; reads split that
 anywhere, and several scans may arrive in one read. A scan ends at the terminator (CR, LF,
 CRLF or custom bytes) and/or when the line stays quiet longer than ``idle_gap_ms`` (for
-scanners that send no terminator). Then, in this order: the configured user prefix and
+scanners that send no terminator). With CR or LF configured, stray CR/LF at a frame's ends
+(a scanner actually sending CRLF) are dropped rather than recorded as payload. Then, in this order: the configured user prefix and
 suffix are removed, a leading AIM identifier (``]Q1``…) is removed and recorded as the
 symbology, a UTF-8 byte-order mark is removed. Payloads that are not UTF-8 are read with
 ``encoding_fallback`` (e.g. cp1258) and stored as UTF-8 ("none" keeps the bytes as they are).
@@ -100,6 +101,9 @@ class SerialFramer:
         return self._frame(frame, ended_by) if frame else []
 
     def _frame(self, frame: bytes, ended_by: str) -> list[Decoded]:
+        if self.terminator in (b"\r", b"\n"):
+            # CR configured but CRLF sent (or LF/LFCR): the other half is not payload
+            frame = frame.strip(b"\r\n")
         payload, symbology, flags = clean_frame(frame, self.prefix, self.suffix, self.strip_aim,
                                                 self.fallback)
         decoded = Decoded(payload=payload, symbology=symbology, ended_by=ended_by,
