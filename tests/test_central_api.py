@@ -30,6 +30,8 @@ from central_support import (
     shared_postgres,
     write_lock_held,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kiosk.central.storage import open_storage
 from kiosk.sync import protocol
@@ -392,3 +394,43 @@ def test_response_results_pass_the_clients_own_check(
     assert list(rejected) == [entries[2]["id"]]
     assert rejected[entries[2]["id"]].startswith("scanned_at: expected UTC time")
     assert json.loads(json.dumps(answer)) == answer
+
+
+# -- fuzzing: whatever arrives, the answer is a reasoned 4xx or a full 200, never a 500 -------
+@pytest.fixture(scope="module")
+def fuzz_kiosk(server: CentralServer, tmp_path_factory: pytest.TempPathFactory
+               ) -> tuple[Enrolled, list[dict[str, Any]]]:
+    kiosk = enrol(server.db, f"fuzz-{uuid.uuid4().hex[:6]}")
+    return kiosk, kiosk_entries(tmp_path_factory.mktemp("fuzz"), kiosk.kiosk_id, 3,
+                                kiosk.checkpoint_id)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                 max_size=3),
+    max_leaves=6)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.sampled_from([*protocol.BATCH_FIELDS, *protocol.ENTRY_FIELDS, "raw"]),
+       value=_JSON, raw=st.binary(max_size=64))
+def test_no_request_makes_the_server_fail(
+        server: CentralServer, fuzz_kiosk: tuple[Enrolled, list[dict[str, Any]]],
+        where: str, value: Any, raw: bytes) -> None:
+    kiosk, entries = fuzz_kiosk
+    body: Any = batch(kiosk.kiosk_id, [dict(e) for e in entries])
+    if where in protocol.BATCH_FIELDS:
+        body[where] = value
+    elif where in protocol.ENTRY_FIELDS:
+        body["entries"][1][where] = value
+    response = server.post(raw if where == "raw" else body, token=kiosk.token,
+                           encoding="identity" if where == "raw" else "gzip")
+    assert response.status_code in (200, 400, 403, 413, 415, 422), response.text
+    answer = response.json()
+    if response.status_code == 200:
+        assert len(answer["results"]) == len(body["entries"])
+        assert all(r["status"] != "rejected" or r["reason"] for r in answer["results"])
+    else:
+        assert answer["error"]
