@@ -2,6 +2,9 @@
 real main window, rendered offscreen.
 
 Imported by tests/test_ui*.py; sets QT_QPA_PLATFORM=offscreen before any QApplication exists.
+A test module uses the fixtures by importing them::
+
+    from ui_support import make_window_fixture, translations_built_fixture  # noqa: F401
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
-import tomllib  # noqa: E402
+import tomllib
 
-from kiosk import config as config_mod  # noqa: E402
+import pytest
+
+from kiosk import config as config_mod
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +53,8 @@ default_direction = "in"
 
 def cccd_line(number: int, name: str = "Nguyễn Văn Khách") -> str:
     """A valid CCCD payload for a distinct synthetic person."""
-    return f"{number:012d}|123456789|{name} {number}|01021990|Nam|Số {number} Phố Huế, Hà Nội|10102021"
+    return (f"{number:012d}|123456789|{name} {number}|01021990|Nam|"
+            f"Số {number} Phố Huế, Hà Nội|10102021")
 
 
 def write_config(directory: Path, devices_toml: str = "", extra: str = "") -> Path:
@@ -82,13 +87,13 @@ def compile_translations() -> None:
         subprocess.run([str(ROOT / "scripts/build_translations.sh")], check=True, env=env)
 
 
-@pytest.fixture(scope="session")
-def translations_built() -> None:
+@pytest.fixture(scope="session", name="translations_built")
+def translations_built_fixture() -> None:
     compile_translations()
 
 
-@pytest.fixture
-def make_window(qtbot: Any, tmp_path: Path, translations_built: None) -> Iterator[Any]:
+@pytest.fixture(name="make_window")
+def make_window_fixture(qtbot: Any, tmp_path: Path, translations_built: None) -> Iterator[Any]:
     """Build a started kiosk from a config file and its main window; stop both afterwards."""
     from PySide6.QtWidgets import QApplication
 
@@ -123,3 +128,19 @@ def make_window(qtbot: Any, tmp_path: Path, translations_built: None) -> Iterato
         window.close()
         kiosk.stop()
         translations.set_language("en")
+
+
+def stored_entries(config: config_mod.Config) -> list[dict[str, Any]]:
+    """What is really on disk, read through a connection of the test's own."""
+    from kiosk.store import Store
+
+    store = Store(config.store_path, timezone=config.timezone)
+    try:
+        return store.entries()
+    finally:
+        store.close()
+
+
+def scan_from_file(window: Any, qtbot: Any, state: str, timeout: int = 10000) -> None:
+    """Wait until the officer's card shows ``state`` (the replay device runs by itself)."""
+    qtbot.waitUntil(lambda: window.officer.card.state == state, timeout=timeout)

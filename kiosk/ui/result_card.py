@@ -48,7 +48,7 @@ class ResultCard(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
         layout.setSpacing(10)
-        self.headline = self._label(layout, 52, bold=True)
+        self.headline = self._label(layout, 48, bold=True)
         self.name = self._label(layout, 38, bold=True)
         self.details = self._label(layout, 26)
         self.reason = self._label(layout, 24)
@@ -104,7 +104,8 @@ class ResultCard(QFrame):
                        self.tr("Recorded again.") if result.recorded
                        else self.tr("Not recorded again."))
         else:
-            self._fill(REJECTED, *self._refusal(result), details if identity else when)
+            headline, plain, technical = self._refusal(result)
+            self._fill(REJECTED, headline, plain, details if identity else when, technical)
 
     def _direction_word(self, direction: Direction | None) -> str:
         if direction is None:
@@ -115,7 +116,7 @@ class ResultCard(QFrame):
         previous = result.previous_wall_time
         minutes = int((result.scan.wall_time - previous) // 60) if previous else 0
         if minutes < 1:
-            return self.tr("ALREADY SCANNED LESS THAN A MINUTE AGO")
+            return self.tr("ALREADY SCANNED UNDER A MINUTE AGO")
         return self.tr("ALREADY SCANNED %n MIN AGO", "", minutes)
 
     def _refusal(self, result: ScanResult) -> tuple[str, str, str]:

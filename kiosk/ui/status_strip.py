@@ -100,7 +100,8 @@ class StatusStrip(Retranslating):
             return
         colour = "#1b5e20"
         if not view.enabled:
-            text = self.tr("Sync off · %n not sent", "", view.pending)
+            text = (self.tr("Sync off · %n not sent", "", view.pending) if view.pending
+                    else self.tr("Sync off"))
             colour = "#455a64"
         elif view.online is False:
             text = self.tr("OFFLINE · %n waiting, safe on this kiosk", "", view.pending)

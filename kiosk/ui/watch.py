@@ -64,8 +64,7 @@ class WedgeCapture(QObject):
         self.panel.log(f"key {token!r} {gap}")
         if self.detector is not None:
             for payload in self.detector.feed(token, stamp):
-                self.panel.log(self.panel.tr("scanner input: %1").replace(
-                    "%1", payload.decode("utf-8", "replace")))
+                self.panel.log_scanner_input(payload)
         return False
 
 
@@ -116,6 +115,9 @@ class WatchPanel(Retranslating):
 
     def log(self, line: str) -> None:
         self.output.appendPlainText(f"{time.strftime('%H:%M:%S')}  {line}")
+
+    def log_scanner_input(self, payload: bytes) -> None:
+        self.log(self.tr("scanner input: %1").replace("%1", payload.decode("utf-8", "replace")))
 
     def show_status(self, status: Any) -> None:
         if self.device is None or status.device_id != self.device["id"]:

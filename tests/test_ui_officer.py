@@ -1,0 +1,178 @@
+"""The officer screen, driven by a real replay device through the real pipeline and store.
+
+Each test writes a config.toml with a replay file, starts the kiosk behind a real main
+window (offscreen) and checks what the officer sees and hears.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from ui_support import (  # noqa: F401
+    CCCD_AN,
+    CCCD_BAD_DATE,
+    CCCD_BINH,
+    load,
+    make_window_fixture,
+    replay_device,
+    scan_from_file,
+    stored_entries,
+    translations_built_fixture,
+    write_config,
+)
+
+from kiosk.scan import Scan
+from kiosk.ui.result_card import COLOURS
+
+
+def card_colour(window) -> str:
+    return window.officer.card.palette().color(QPalette.ColorRole.Window).name()
+
+
+def played(window) -> list[str]:
+    cues: list[str] = []
+    window.sounds.played.connect(cues.append)
+    return cues
+
+
+def test_accepted_entry_is_green_with_name_masked_number_direction_and_entry_sound(
+        make_window, qtbot, tmp_path):
+    """A CCCD read by a device shows green "IN — accepted", the name, only the last four
+    digits, and plays the entry sound; the entry is on disk before it is shown."""
+    (tmp_path / "scans.txt").write_text(CCCD_AN + "\n", encoding="utf-8")
+    path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
+    window = make_window(path, start=False)
+    cues = played(window)
+    window.kiosk.start()
+    scan_from_file(window, qtbot, "accepted")
+    card = window.officer.card
+    assert card.headline.text() == "VÀO — HỢP LỆ"
+    assert card.name.text() == "Nguyễn Văn An"
+    assert "••••••••2345" in card.details.text()
+    assert "001099012345" not in card.details.text()
+    assert "CCCD" in card.details.text() and "VÀO" in card.details.text()
+    assert card_colour(window) == QColor(COLOURS["accepted"][0]).name()
+    qtbot.waitUntil(lambda: cues == ["entry"])
+    rows = stored_entries(load(path))
+    assert [(r["name"], r["direction"], r["status"]) for r in rows] == [
+        ("Nguyễn Văn An", "in", "accepted")]
+
+
+def test_exit_lane_shows_out_and_plays_the_exit_sound(make_window, qtbot, tmp_path):
+    """A device configured for the exit lane records "out" whatever the toggle says."""
+    (tmp_path / "scans.txt").write_text(CCCD_BINH + "\n", encoding="utf-8")
+    path = write_config(tmp_path, replay_device("gate-out", tmp_path / "scans.txt", lane="out"))
+    window = make_window(path, start=False)
+    cues = played(window)
+    window.kiosk.start()
+    scan_from_file(window, qtbot, "accepted")
+    assert window.officer.card.headline.text() == "RA — HỢP LỆ"
+    qtbot.waitUntil(lambda: cues == ["exit"])
+    assert "gate-out → RA" in window.officer.lanes.text()
+
+
+def test_same_person_again_is_amber_already_scanned_n_minutes_ago(make_window, qtbot,
+                                                                  tmp_path):
+    """A second scan within the duplicate window is amber, says how many minutes ago the
+    first one was, is still recorded (policy "warn") and plays the duplicate sound."""
+    (tmp_path / "scans.txt").write_text(CCCD_AN + "\n", encoding="utf-8")
+    path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
+    window = make_window(path, start=False)
+    cues = played(window)
+    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1",
+                                      wall_time=time.time() - 185))
+    window.kiosk.start()
+    scan_from_file(window, qtbot, "duplicate")
+    card = window.officer.card
+    assert card.headline.text() == "ĐÃ QUÉT 3 PHÚT TRƯỚC"
+    assert card.name.text() == "Nguyễn Văn An"
+    assert card.reason.text() == "Đã ghi thêm một lượt."
+    assert card_colour(window) == QColor(COLOURS["duplicate"][0]).name()
+    qtbot.waitUntil(lambda: cues == ["entry", "duplicate"])
+    qtbot.waitUntil(lambda: window.officer.table.rowCount() == 2)
+    newest = window.officer.table.item(0, 2)
+    assert newest.text() == "Nguyễn Văn An"
+    assert newest.background().color().name() == "#fff3c4"
+
+
+def test_scanning_twice_within_a_minute_says_under_a_minute(make_window, qtbot, tmp_path):
+    (tmp_path / "scans.txt").write_text(f"{CCCD_BINH}\n{CCCD_BINH}\n", encoding="utf-8")
+    path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
+    window = make_window(path)
+    scan_from_file(window, qtbot, "duplicate")
+    assert window.officer.card.headline.text() == "ĐÃ QUÉT DƯỚI 1 PHÚT TRƯỚC"
+
+
+def test_refused_code_is_red_with_the_reason_in_plain_words_and_nothing_recorded(
+        make_window, qtbot, tmp_path):
+    """A CCCD code with an impossible birth date is refused: red, what it means for the
+    officer and what to do, the technical reason underneath, the error sound."""
+    (tmp_path / "scans.txt").write_text(CCCD_BAD_DATE + "\n", encoding="utf-8")
+    path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
+    window = make_window(path, start=False)
+    cues = played(window)
+    window.kiosk.start()
+    scan_from_file(window, qtbot, "rejected")
+    card = window.officer.card
+    assert card.headline.text() == "KHÔNG HỢP LỆ"
+    assert card.name.text().startswith("Mã CCCD này bị hỏng hoặc không phải mã thật.")
+    assert "khai báo thủ công" in card.name.text()
+    assert "31021990" in card.reason.text()
+    assert card_colour(window) == QColor(COLOURS["rejected"][0]).name()
+    qtbot.waitUntil(lambda: cues == ["error"])
+    assert stored_entries(load(path)) == []
+
+
+def test_direction_toggle_decides_what_a_toggle_lane_records(make_window, qtbot, tmp_path):
+    """Pressing RA makes the next scan on a "toggle" lane an exit."""
+    (tmp_path / "scans.txt").write_text(CCCD_AN + "\n", encoding="utf-8")
+    path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
+    window = make_window(path, start=False)
+    toggle = window.officer.toggle
+    assert toggle.direction == "in"
+    qtbot.mouseClick(toggle.buttons["out"], Qt.MouseButton.LeftButton)
+    assert toggle.direction == "out"
+    assert window.kiosk.pipeline.operator_direction == "out"
+    window.kiosk.start()
+    scan_from_file(window, qtbot, "accepted")
+    assert window.officer.card.headline.text() == "RA — HỢP LỆ"
+    assert [r["direction"] for r in stored_entries(load(path))] == ["out"]
+
+
+def test_counts_chart_and_recent_list_follow_the_database_and_search_filters(
+        make_window, qtbot, tmp_path):
+    """Today's counts, the per-hour chart and the recent list come from the store; the
+    search box narrows the list by name or by (part of) the document number."""
+    (tmp_path / "scans.txt").write_text(f"{CCCD_AN}\n{CCCD_BINH}\n", encoding="utf-8")
+    path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
+    window = make_window(path)
+    officer = window.officer
+    qtbot.waitUntil(lambda: officer.table.rowCount() == 2, timeout=10000)
+    assert officer.tiles["in"].value.text() == "2"
+    assert officer.tiles["out"].value.text() == "0"
+    assert officer.tiles["inside"].value.text() == "2"
+    assert sum(officer.chart.counts.values()) == 2
+    officer.search.setText("Bình")
+    qtbot.waitUntil(lambda: officer.table.rowCount() == 1)
+    assert officer.table.item(0, 2).text() == "Trần Thị Bình"
+    officer.search.setText("012345")
+    qtbot.waitUntil(lambda: officer.table.item(0, 2).text() == "Nguyễn Văn An")
+    assert officer.table.rowCount() == 1
+    assert officer.table.item(0, 3).text() == "••••••••2345"
+
+
+def test_status_strip_shows_each_device_state(make_window, qtbot, tmp_path):
+    """The strip names every device with its state: a replay file that ran out is
+    "finished"; a missing file is an error with the reason in the tooltip."""
+    (tmp_path / "scans.txt").write_text(CCCD_AN + "\n", encoding="utf-8")
+    devices = (replay_device("lane1", tmp_path / "scans.txt")
+               + replay_device("broken", tmp_path / "missing.txt"))
+    window = make_window(write_config(tmp_path, devices))
+    badges = window.strip.badges
+    qtbot.waitUntil(lambda: badges["lane1"].state == "finished", timeout=10000)
+    qtbot.waitUntil(lambda: badges["broken"].state in ("error", "waiting"), timeout=10000)
+    qtbot.waitUntil(lambda: "missing.txt" in badges["broken"].toolTip() or
+                    badges["broken"].state == "waiting", timeout=10000)
+    assert "lane1: đã xong" in badges["lane1"].text()
