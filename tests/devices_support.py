@@ -1,0 +1,120 @@
+"""Real OS objects for the device tests: pseudo-terminal "scanners" and a fake /sys + /dev tree.
+
+``Pty`` is a serial scanner on the far end of a real pseudo-terminal: the device under test
+opens the slave path with pyserial; the test writes what the scanner would send on the
+master. ``unplug()`` closes both ends, so the slave node vanishes and a reader gets EIO —
+what a USB-serial unplug looks like to the kiosk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import tty
+from collections.abc import Callable
+from pathlib import Path
+
+
+class Pty:
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.master)
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+
+    def send(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self.master, view)
+            view = view[written:]
+
+    def unplug(self) -> None:
+        for fd in (self.master, self.slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __enter__(self) -> Pty:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.unplug()
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 10.0,
+               what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.01)
+
+
+def symlink(link: Path, target: str | Path) -> Path:
+    """Create or re-point a symlink atomically (how udev updates /dev/serial/by-id)."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    tmp = link.with_name(link.name + ".new")
+    if tmp.is_symlink():
+        tmp.unlink()
+    tmp.symlink_to(target)
+    tmp.replace(link)
+    return link
+
+
+class FakeTree:
+    """A /dev and /sys tree in a temporary directory, laid out as Linux lays it out."""
+
+    def __init__(self, root: Path) -> None:
+        self.dev = root / "dev"
+        self.sys = root / "sys"
+        self.dev.mkdir(parents=True, exist_ok=True)
+        self.sys.mkdir(parents=True, exist_ok=True)
+        (self.sys / "bus" / "usb").mkdir(parents=True, exist_ok=True)
+        (self.sys / "bus" / "usb-serial").mkdir(parents=True, exist_ok=True)
+
+    def usb_device(self, port: str, vid: str, pid: str, serial: str = "",
+                   manufacturer: str = "", product: str = "") -> Path:
+        path = self.sys / "devices" / "pci0000:00" / "0000:00:14.0" / "usb1" / port
+        path.mkdir(parents=True, exist_ok=True)
+        for name, value in (("idVendor", vid), ("idProduct", pid), ("serial", serial),
+                            ("manufacturer", manufacturer), ("product", product)):
+            if value:
+                (path / name).write_text(value + "\n")
+        return path
+
+    def interface(self, usb: Path, number: int) -> Path:
+        path = usb / f"{usb.name}:1.{number}"
+        path.mkdir(exist_ok=True)
+        (path / "bInterfaceNumber").write_text(f"{number:02d}\n")
+        _link(path / "subsystem", self.sys / "bus" / "usb")
+        return path
+
+    def tty_acm(self, name: str, interface: Path, node_target: str | None = None) -> Path:
+        """/sys/class/tty/ttyACMn (device = the USB interface) and /dev/ttyACMn."""
+        tty_dir = interface / "tty" / name
+        tty_dir.mkdir(parents=True, exist_ok=True)
+        _link(tty_dir / "device", interface)
+        _link(self.sys / "class" / "tty" / name, tty_dir)
+        return self.node(name, node_target)
+
+    def node(self, name: str, target: str | None = None, mode: int = 0o660) -> Path:
+        """A /dev node: a symlink to a real device (a pty) or a plain file with ``mode``."""
+        path = self.dev / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if target:
+            symlink(path, target)
+        else:
+            path.write_bytes(b"")
+            path.chmod(mode)
+        return path
+
+    def remove_tty(self, name: str) -> None:
+        (self.sys / "class" / "tty" / name).unlink()
+        (self.dev / name).unlink()
+
+
+def _link(link: Path, target: Path) -> None:
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink():
+        link.unlink()
+    link.symlink_to(os.path.relpath(target, link.parent))
