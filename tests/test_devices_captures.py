@@ -1,0 +1,155 @@
+"""Capture files: the text format, and replaying field captures through the real loops."""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import json
+import os
+import termios
+import threading
+from pathlib import Path
+
+import pytest
+from devices_support import wait_until
+from evdev import ecodes as e
+
+from kiosk.config import validate_device
+from kiosk.devices.base import DeviceError, DeviceMissing
+from kiosk.devices.captures import CaptureWriter, load_capture, read_capture
+from kiosk.devices.evdev_input import EvdevDevice
+from kiosk.devices.hidraw import HidrawDevice
+from kiosk.devices.replay import ReplayDevice
+from kiosk.devices.stream import Chunk, InputEvent
+from kiosk.devices.supervisor import FINISHED, Supervisor
+from kiosk.scan import Scan
+
+CAPTURES = Path(__file__).parent / "data" / "captures"
+EXPECTED = json.loads((CAPTURES / "expected.json").read_text(encoding="utf-8"))
+
+
+def test_written_capture_reads_back_item_for_item() -> None:
+    out = io.StringIO()
+    writer = CaptureWriter(out, "evdev", {"id": "x", "layout": "fr", "grab": True},
+                           comment="lane 2")
+    events = [InputEvent(1716200000, 1200, e.EV_KEY, e.KEY_Q, 1),
+              InputEvent(1716200000, 1300, e.EV_SYN, e.SYN_REPORT, 0),
+              InputEvent(1716200000, 2500, e.EV_KEY, e.KEY_Q, 0)]
+    for event in events:
+        writer.write(event)
+    text = out.getvalue()
+    assert "EV_KEY KEY_Q 1" in text and "SYN_REPORT" not in text
+    capture = read_capture(text.splitlines())
+    assert capture.format == "evdev"
+    assert capture.settings == {"layout": "fr"}  # only what changes decoding is kept
+    assert capture.items == [events[0], events[2]]
+
+
+def test_report_captures_round_trip_bytes_and_times() -> None:
+    out = io.StringIO()
+    writer = CaptureWriter(out, "hidraw", {"mode": "pos", "idle_gap_ms": 100})
+    writer.write(Chunk(12.5, bytes(range(64))))
+    capture = read_capture(out.getvalue().splitlines())
+    assert capture.items == [Chunk(12.5, bytes(range(64)))]
+    assert capture.settings == {"mode": "pos", "idle_gap_ms": 100}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("hello\n", "line 1: not a kiosk capture"),
+    ("# kiosk-capture v1 format=midi\n", "format must be one of serial, evdev, hidraw"),
+    ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY KEY_NOPE 1\n", "line 2: unknown event code"),
+    ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY 30\n", "line 2: expected: time type code"),
+    ("# kiosk-capture v1 format=hidraw\n1.0 zz\n", "line 2: non-hexadecimal"),
+    ('# kiosk-capture v1 format=evdev\n# settings: {"layout": "dvorak"}\n',
+     'line 2: layout: expected one of'),
+    ('# kiosk-capture v1 format=evdev\n# settings: {"baudrate": 9600}\n',
+     "unknown setting 'baudrate'"),
+])
+def test_broken_captures_name_the_line_and_the_problem(text: str, message: str) -> None:
+    with pytest.raises(DeviceError, match=message):
+        read_capture(text.splitlines(), "c.log")
+
+
+def replay(tmp_path: Path, name: str, fmt: str, **extra: object) -> list[Scan]:
+    options = validate_device(0, {"id": "field", "type": "replay", "lane": "out",
+                                  "path": str(CAPTURES / name), "format": fmt, **extra})
+    got: list[Scan] = []
+    ReplayDevice(options).run(got.append, threading.Event())
+    return got
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_replay_device_plays_every_field_capture(tmp_path: Path, name: str) -> None:
+    """A capture sent in from the field replays to the same scans it held."""
+    fmt = name.rsplit(".", 2)[-2]
+    got = replay(tmp_path, name, fmt)
+    assert [s.payload.decode() for s in got] == EXPECTED[name]
+    assert {(s.device_id, s.lane, s.source) for s in got} == {("field", "out", "replay")}
+
+
+def test_replay_refuses_a_capture_of_another_format(tmp_path: Path) -> None:
+    with pytest.raises(DeviceError, match="is a hidraw capture, but the device says"):
+        replay(tmp_path, "honeywell-pos-cccd.hidraw.log", "evdev")
+
+
+def test_supervisor_runs_a_capture_replay_to_the_end() -> None:
+    options = validate_device(0, {"id": "rp", "type": "replay", "format": "serial",
+                                  "path": str(CAPTURES / "zebra-serial-cccd.serial.log")})
+    got: list[Scan] = []
+    supervisor = Supervisor([options], got.append)
+    supervisor.start()
+    assert supervisor.wait_finished(10)
+    assert supervisor.status()[0].state == FINISHED and len(got) == 2
+    supervisor.stop()
+
+
+def test_evdev_device_loop_on_a_recorded_stream() -> None:
+    """The live evdev shell's loop (consume) fed the AZERTY recording: same as in the field."""
+    capture = load_capture(CAPTURES / "azerty-pccovid.evdev.log")
+    device = EvdevDevice(validate_device(0, {"id": "kb", "type": "evdev", "lane": "in",
+                                             "path": "/dev/input/event7", "layout": "fr"}))
+    got: list[Scan] = []
+    device.consume(capture.items, got.append, threading.Event())
+    assert [s.payload.decode() for s in got] == EXPECTED["azerty-pccovid.evdev.log"]
+    assert {(s.source, s.lane) for s in got} == {("evdev", "in")}
+
+
+def test_evdev_device_without_its_node_waits_for_it(tmp_path: Path) -> None:
+    device = EvdevDevice(validate_device(0, {"id": "kb", "type": "evdev",
+                                             "path": str(tmp_path / "event3")}))
+    with pytest.raises(DeviceMissing, match="is the scanner plugged in"):
+        device.open()
+
+
+def test_hidraw_device_reads_reports_from_a_node_and_notices_it_going(tmp_path: Path) -> None:
+    """A FIFO stands in for /dev/hidraw0: one report per read; its writer closing = unplug."""
+    node = tmp_path / "hidraw0"
+    os.mkfifo(node)
+    capture = load_capture(CAPTURES / "honeywell-pos-cccd.hidraw.log")
+    device = HidrawDevice(validate_device(0, {"id": "pos", "type": "hidraw",
+                                              "path": str(node), "mode": "pos"}))
+    device.open()
+    writer = os.open(node, os.O_WRONLY)
+    got: list[Scan] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            device.run(got.append, threading.Event())
+        except DeviceMissing as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    for item in capture.items:
+        assert isinstance(item, Chunk)
+        os.write(writer, item.data)
+        # let the reader take this report before the next: hidraw never merges reports
+        wait_until(lambda: int.from_bytes(fcntl.ioctl(writer, termios.FIONREAD, b"\0" * 4),
+                                          "little") == 0, what="report read")
+    wait_until(lambda: len(got) == 2, what="two scans")
+    os.close(writer)
+    thread.join(5)
+    assert [s.payload.decode() for s in got] == EXPECTED["honeywell-pos-cccd.hidraw.log"]
+    assert [s.symbology for s in got] == ["]Q1", "]Q1"] and got[0].source == "hidraw"
+    assert errors and "unplugged" in str(errors[0])
