@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
             else kiosk_mode
         self.gate = PinGate(kiosk.config.kiosk["pin"], self)
         self._exit_granted = False
+        self._shut_down = False
         self.manual_dialog: ManualEntryDialog | None = None
         self.wedge: WedgeInput | None = None
 
@@ -207,7 +208,12 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def shutdown(self) -> None:
+        """Stop timers and worker lanes (once); the Kiosk itself is stopped by its owner."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         self._clock_timer.stop()
+        self.focus_guard.stop()
         self.bridge.close()
 
     # -- screens --------------------------------------------------------------------------

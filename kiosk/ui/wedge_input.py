@@ -154,6 +154,15 @@ class FocusGuard(QObject):
         self._timer.timeout.connect(self.check)
         self._timer.start()
 
+    def stop(self) -> None:
+        """Let go of the application (its window is closing)."""
+        self.enabled = False
+        self._timer.stop()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.removeEventFilter(self)
+            app.focusChanged.disconnect(self._focus_changed)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress:
             self._last_key = time.monotonic()

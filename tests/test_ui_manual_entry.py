@@ -1,0 +1,87 @@
+"""Manual entry: a person without a code, typed in, checked, recorded like a scan."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from ui_support import (  # noqa: F401
+    load,
+    make_window_fixture,
+    stored_entries,
+    translations_built_fixture,
+    write_config,
+)
+
+
+def fill(dialog, **values: str) -> None:
+    for name, value in values.items():
+        dialog.fields[name].setText(value)
+
+
+def test_every_problem_is_shown_next_to_its_field_and_nothing_is_recorded(make_window, qtbot,
+                                                                          tmp_path):
+    """A one-letter name and a malformed phone are both pointed out at once, in the
+    officer's language; the form stays open and the store stays empty."""
+    path = write_config(tmp_path)
+    window = make_window(path)
+    qtbot.mouseClick(window.officer.manual_button, Qt.MouseButton.LeftButton)
+    dialog = window.manual_dialog
+    assert dialog is not None and dialog.isVisible()
+    fill(dialog, name="A", phone="12345", document_number="12AB")
+    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
+    assert dialog.errors["name"].text() == "Nhập họ và tên đầy đủ (ít nhất 2 chữ cái)."
+    assert dialog.errors["phone"].text().startswith("Số điện thoại bắt đầu bằng 0")
+    assert dialog.errors["document_number"].text().startswith("Số giấy tờ gồm 9 hoặc 12")
+    assert all(dialog.errors[f].isVisible() for f in ("name", "phone", "document_number"))
+    assert dialog.status.text() == "Vui lòng sửa các ô báo đỏ."
+    assert dialog.isVisible()
+    assert stored_entries(load(path)) == []
+
+
+def test_name_alone_is_not_enough(make_window, qtbot, tmp_path):
+    """Without a document number or a phone the person cannot be traced: both are marked."""
+    window = make_window(write_config(tmp_path))
+    dialog = window.open_manual_entry()
+    fill(dialog, name="Lê Thị Hoa")
+    assert not dialog.validate()
+    assert not dialog.errors["name"].isVisible()
+    assert dialog.errors["document_number"].text() == "Nhập số giấy tờ hoặc số điện thoại."
+    assert dialog.errors["phone"].text() == "Nhập số giấy tờ hoặc số điện thoại."
+
+
+def test_valid_entry_is_recorded_as_manual_through_the_pipeline_and_shown(make_window, qtbot,
+                                                                          tmp_path):
+    """A complete form is stored with kind "manual", the officer's direction and what was
+    typed, then shown on the card like a scan; the dialog closes."""
+    path = write_config(tmp_path)
+    window = make_window(path)
+    window.officer.set_direction("out")
+    dialog = window.open_manual_entry()
+    fill(dialog, name="  Lê   Thị Hoa ", document_number="079301004567", phone="0912 345 678",
+         address="12 Nguyễn Huệ, Quận 1")
+    dialog.reason_box.setEditText("Không mang điện thoại")
+    results = []
+    dialog.recorded.connect(results.append)
+    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.officer.card.state == "accepted", timeout=5000)
+    qtbot.waitUntil(lambda: window.manual_dialog is None)
+    assert results[0].identity.kind == "manual"
+    card = window.officer.card
+    assert card.headline.text() == "RA — HỢP LỆ"
+    assert card.name.text() == "Lê Thị Hoa"
+    assert "••••••••4567" in card.details.text() and "Khai báo thủ công" in card.details.text()
+    [row] = stored_entries(load(path))
+    assert (row["kind"], row["direction"], row["name"], row["document_number"],
+            row["source"]) == ("manual", "out", "Lê Thị Hoa", "079301004567", "manual")
+    assert '"reason": "Không mang điện thoại"' in row["payload"].decode()
+    assert row["address"] == "12 Nguyễn Huệ, Quận 1"
+
+
+def test_cancel_records_nothing_and_gives_the_keyboard_back(make_window, qtbot, tmp_path):
+    path = write_config(tmp_path)
+    window = make_window(path)
+    dialog = window.open_manual_entry()
+    fill(dialog, name="Lê Thị Hoa", phone="0912345678")
+    qtbot.mouseClick(dialog.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.manual_dialog is None)
+    assert stored_entries(load(path)) == []
+    assert window.officer.card.state == "idle"
