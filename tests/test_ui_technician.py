@@ -1,0 +1,182 @@
+"""The technician screen: a device form generated from the config schema, edits saved to a
+valid config.toml (comments kept, atomic write) and applied without restarting."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
+from ui_support import (  # noqa: F401
+    CCCD_AN,
+    ROOT,
+    load,
+    make_window_fixture,
+    read_toml,
+    replay_device,
+    translations_built_fixture,
+    write_config,
+)
+
+from kiosk import config as config_mod
+from kiosk.config import DEVICE_TYPES
+from kiosk.ui.config_writer import DeviceDraft, save_devices
+from kiosk.ui.device_form import DeviceForm
+
+
+# -- writing config.toml --------------------------------------------------------------------
+def shipped_config(tmp_path):
+    path = tmp_path / "config.toml"
+    shutil.copy(ROOT / "config.toml", path)
+    return path
+
+
+def test_editing_a_device_changes_only_its_values_and_keeps_every_comment(tmp_path):
+    path = shipped_config(tmp_path)
+    before = path.read_text(encoding="utf-8")
+    demo = {**load(path).devices[0], "lane": "in", "delay_ms": 500}
+    config = save_devices(path, [DeviceDraft("demo", demo)])
+    after = path.read_text(encoding="utf-8")
+    assert config.devices[0]["lane"] == "in" and config.devices[0]["delay_ms"] == 500
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True)
+               if a != b]
+    assert changed == [('lane = "toggle"', 'lane = "in"'), ("delay_ms = 2000", "delay_ms = 500")]
+
+
+def test_replacing_the_only_device_keeps_the_commented_samples(tmp_path):
+    """The shipped file's commented examples trail the demo device; removing the demo must
+    not take them with it."""
+    path = shipped_config(tmp_path)
+    samples = [line for line in path.read_text(encoding="utf-8").splitlines()
+               if line.startswith("# ")]
+    serial = config_mod.validate_device(0, {"id": "lane1", "type": "serial",
+                                            "port": "/dev/serial/by-id/usb-Honeywell-if00",
+                                            "lane": "in", "baudrate": 115200})
+    config = save_devices(path, [DeviceDraft(None, serial)])
+    text = path.read_text(encoding="utf-8")
+    assert [d["id"] for d in config.devices] == ["lane1"]
+    assert all(line in text.splitlines() for line in samples)
+    assert read_toml(path)["devices"][0]["baudrate"] == 115200
+
+
+def test_a_refused_list_leaves_the_file_untouched_and_names_the_key(tmp_path):
+    path = shipped_config(tmp_path)
+    before = path.read_bytes()
+    demo = load(path).devices[0]
+    with pytest.raises(config_mod.ConfigError, match=r'devices\[1\]\.id: "demo" is used twice'):
+        save_devices(path, [DeviceDraft("demo", demo), DeviceDraft(None, dict(demo))])
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".config.toml.*"))
+
+
+def test_the_previous_file_is_kept_as_bak_and_no_temporary_file_remains(tmp_path):
+    path = shipped_config(tmp_path)
+    before = path.read_bytes()
+    save_devices(path, [])
+    assert (tmp_path / "config.toml.bak").read_bytes() == before
+    assert load(path).devices == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "config.toml.bak"]
+
+
+# -- the generated form ---------------------------------------------------------------------
+@pytest.mark.parametrize("kind", sorted(DEVICE_TYPES))
+def test_the_form_offers_exactly_the_options_of_each_type_with_their_limits(qtbot, kind):
+    """One editor per config option, of the right kind, with the schema's choices and
+    ranges: the form cannot drift from config.toml."""
+    form = DeviceForm()
+    qtbot.addWidget(form)
+    where = {"serial": {"port": "/dev/ttyACM0"}, "evdev": {"path": "/dev/input/event3"},
+             "hidraw": {"path": "/dev/hidraw0"}}.get(kind, {})
+    form.set_device({"type": kind, "id": "x", **where})
+    assert set(form.fields) == {"id", "lane", "enabled", *DEVICE_TYPES[kind]}
+    for key, opt in DEVICE_TYPES[kind].items():
+        widget = form.fields[key].widget
+        if opt.kind is bool:
+            assert isinstance(widget, QCheckBox)
+        elif opt.choices is not None:
+            assert isinstance(widget, QComboBox)
+            assert [widget.itemData(i) for i in range(widget.count())] == list(opt.choices)
+        elif opt.kind is int:
+            assert isinstance(widget, QSpinBox)
+            assert widget.minimum() == opt.minimum and widget.maximum() == opt.maximum
+        elif opt.kind is float:
+            assert isinstance(widget, QDoubleSpinBox)
+        else:
+            assert isinstance(widget, QLineEdit)
+        assert form.fields[key].get() == where.get(key, opt.default)
+    assert form.device() == config_mod.validate_device(0, {"type": kind, "id": "x", **where})
+
+
+def test_a_wrong_value_is_named_under_the_form(qtbot):
+    """The config check's own message, naming the device, under the form (no translator
+    installed here: the source language)."""
+    form = DeviceForm()
+    qtbot.addWidget(form)
+    form.set_device({"type": "serial", "id": "lane1", "port": "/dev/ttyACM0"})
+    assert form.device() is not None
+    form.fields["port"].put("")
+    assert form.device() is None
+    assert form.error.text() == ("Not valid: devices[0]: a serial device needs one of "
+                                 "port/path, usb or name")
+
+
+# -- the screen -----------------------------------------------------------------------------
+def open_technician(window, qtbot):
+    window.open_technician()
+    dialog = window.gate.dialog
+    qtbot.keyClicks(dialog.field, "2468")
+    dialog.ok.click()
+    assert window.stack.currentWidget() is window.technician
+    return window.technician
+
+
+def test_technician_edits_are_saved_to_a_valid_config_and_applied_without_restart(
+        make_window, qtbot, tmp_path):
+    (tmp_path / "scans.txt").write_text(CCCD_AN + "\n", encoding="utf-8")
+    path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
+    window = make_window(path)
+    old_supervisor = window.kiosk.supervisor
+    screen = open_technician(window, qtbot)
+    assert screen.table.item(0, 0).text() == "lane1"
+    screen.table.selectRow(0)
+    form = screen.form
+    form.fields["lane"].put("in")
+    form.fields["delay_ms"].put(250)
+    assert screen.dirty
+    screen.add_button.click()
+    form.type_box.setCurrentIndex(form.type_box.findData("wedge"))
+    form.fields["id"].put("wedge-desk")
+    assert [d.values["id"] for d in screen.drafts] == ["lane1", "wedge-desk"]
+    screen.save_button.click()
+    qtbot.waitUntil(lambda: "áp dụng" in screen.message.text(), timeout=10000)
+
+    saved = load(path)
+    assert [(d["id"], d["type"], d["lane"]) for d in saved.devices] == [
+        ("lane1", "replay", "in"), ("wedge-desk", "wedge", "toggle")]
+    assert saved.devices[0]["delay_ms"] == 250
+    text = path.read_text(encoding="utf-8")
+    assert "# Test kiosk / Trạm thử" in text and "delay_ms = 250  # pace like a queue" in text
+    assert window.kiosk.supervisor is not old_supervisor
+    assert window.kiosk.config.devices == saved.devices
+    assert set(window.strip.badges) == {"lane1", "wedge-desk"}
+    assert window.wedge is not None and window.wedge.device["id"] == "wedge-desk"
+    assert not screen.dirty
+    qtbot.waitUntil(lambda: window.strip.badges["lane1"].state == "finished", timeout=10000)
+    assert "lane1 → VÀO" in window.officer.lanes.text()
+
+
+def test_an_invalid_list_is_not_saved_and_the_running_kiosk_is_untouched(make_window, qtbot,
+                                                                         tmp_path):
+    path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
+    before = path.read_bytes()
+    window = make_window(path)
+    supervisor = window.kiosk.supervisor
+    screen = open_technician(window, qtbot)
+    screen.add_button.click()
+    screen.form.type_box.setCurrentIndex(screen.form.type_box.findData("replay"))
+    screen.form.fields["id"].put("lane1")  # the same id twice
+    screen.save_button.click()
+    qtbot.waitUntil(lambda: "Chưa lưu" in screen.message.text(), timeout=10000)
+    assert "used twice" in screen.message.text()
+    assert path.read_bytes() == before
+    assert window.kiosk.supervisor is supervisor
