@@ -20,6 +20,7 @@ from a device's config and supervisor status alone, for screens without a raw st
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -189,7 +190,7 @@ class Diagnostics:
     def _advise_gaps(self, scan: Decoded) -> None:
         limit = self.options.get("idle_gap_ms", 0) / 1000
         if limit and scan.max_gap > 0.6 * limit:
-            wanted = int(scan.max_gap * 2000 / 10 + 1) * 10
+            wanted = math.ceil(scan.max_gap * 200) * 10  # twice the gap, in 10 ms steps
             self._advise(
                 "gap",
                 f"Khoảng nghỉ giữa các ký tự lên tới {scan.max_gap * 1000:.0f} ms, gần "

@@ -4,10 +4,13 @@ A serial scanner sends ``[prefix][AIM id][data][suffix][terminator]``; reads spl
 anywhere, and several scans may arrive in one read. A scan ends at the terminator (CR, LF,
 CRLF or custom bytes) and/or when the line stays quiet longer than ``idle_gap_ms`` (for
 scanners that send no terminator). With CR or LF configured, stray CR/LF at a frame's ends
-(a scanner actually sending CRLF) are dropped rather than recorded as payload. Then, in this order: the configured user prefix and
-suffix are removed, a leading AIM identifier (``]Q1``…) is removed and recorded as the
-symbology, a UTF-8 byte-order mark is removed. Payloads that are not UTF-8 are read with
-``encoding_fallback`` (e.g. cp1258) and stored as UTF-8 ("none" keeps the bytes as they are).
+(a scanner actually sending CRLF) are dropped rather than recorded as payload.
+
+Then, in this order: the user prefix and suffix configured on the scanner are removed; a
+leading AIM identifier (``]Q1``…) is removed and recorded as the symbology; a UTF-8
+byte-order mark is removed. Payloads that are not UTF-8 are read with
+``encoding_fallback`` (e.g. cp1258) and stored as UTF-8 ("none" keeps the bytes as they
+are).
 """
 
 from __future__ import annotations

@@ -1,0 +1,156 @@
+"""The technician's diagnostics: raw lines, decoded scans with their kind, and advice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from evdev import ecodes as e
+
+from kiosk.config import validate_device
+from kiosk.devices.captures import load_capture
+from kiosk.devices.diagnostics import Diagnostics, suggestions
+from kiosk.devices.stream import InputEvent
+from kiosk.devices.supervisor import DeviceStatus
+
+CAPTURES = Path(__file__).parent / "data" / "captures"
+CCCD = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
+
+
+def serial(**options: Any) -> dict[str, Any]:
+    return validate_device(0, {"id": "s", "type": "serial", "port": "/dev/ttyACM0", **options})
+
+
+def watch_capture(name: str, **overrides: Any) -> tuple[Diagnostics, list[str]]:
+    capture = load_capture(CAPTURES / name)
+    options = validate_device(0, {"id": "d", "type": capture.format, "path": "/dev/x",
+                                  **capture.settings, **overrides})
+    diag = Diagnostics(options)
+    lines = [line for item in capture.items for line in diag.observe(item)]
+    return diag, lines + diag.finish()
+
+
+def send(diag: Diagnostics, bursts: list[bytes], start: float = 1.0, every: float = 0.5
+         ) -> list[str]:
+    lines = []
+    for i, burst in enumerate(bursts):
+        lines += diag.observe_bytes(burst, start + i * every)
+    return lines + diag.finish()
+
+
+def test_serial_lines_show_hex_text_and_the_decoded_kind() -> None:
+    diag = Diagnostics(serial(terminator="CRLF"))
+    lines = send(diag, [b"]Q1" + CCCD.encode() + b"\r\n"])
+    assert lines[0].strip().startswith("5d 51 31 30 30")
+    assert "|]Q1001099012345|123456789|Nguyễn" in lines[0]
+    assert any("symbology ]Q1" in line for line in lines)
+    assert any("cccd: Nguyễn Văn An ••••••••2345" in line for line in lines)
+    assert diag.suggestions() == []
+
+
+def test_crlf_sent_but_cr_configured_suggests_crlf() -> None:
+    diag = Diagnostics(serial(terminator="CR"))
+    send(diag, [b"ABC123\r\n", b"DEF456\r\n"])
+    assert diag.suggestions("en") == ['Terminator looks like CRLF: set terminator = "CRLF"']
+    assert diag.suggestions("vi") == ['Ký tự kết thúc có vẻ là CRLF: đặt terminator = "CRLF"']
+
+
+def test_lf_only_scanner_with_crlf_configured_suggests_lf() -> None:
+    diag = Diagnostics(serial(terminator="CRLF"))
+    send(diag, [b"ABC123\n", b"DEF456\n"])
+    assert any('set terminator = "LF"' in s for s in diag.suggestions("en"))
+
+
+def test_scanner_without_terminator_gets_the_idle_gap_advice() -> None:
+    diag = Diagnostics(serial(terminator="CRLF"))
+    send(diag, [b"8938505974194", b"8938505974195"])
+    [advice] = diag.suggestions("en")
+    assert 'sends no terminator: set terminator = "none"' in advice
+
+
+def test_custom_terminator_is_not_mistaken_for_a_missing_one() -> None:
+    diag = Diagnostics(serial(terminator="\\x03"))
+    send(diag, [b"ABC\x03", b"DEF\x03"])
+    assert diag.suggestions() == []
+
+
+def test_non_utf8_serial_bytes_are_read_with_the_fallback_and_flagged() -> None:
+    diag = Diagnostics(serial())
+    send(diag, [b"Tr\xe2\xccn\r\n"])  # cp1258: â + combining grave
+    assert diag.scans[0].payload.decode() == "Trần"
+    assert any("not UTF-8" in s for s in diag.suggestions("en"))
+
+
+def test_aim_ids_left_in_the_payload_suggest_stripping_them() -> None:
+    diag = Diagnostics(serial(strip_aim=False))
+    send(diag, [b"]Q1ABCDEF\r\n"])
+    assert any("strip_aim = true" in s for s in diag.suggestions("en"))
+
+
+def test_alt_numpad_keyboard_mode_warns_that_vietnamese_cannot_pass() -> None:
+    diag, lines = watch_capture("datalogic-cp1252-lossy-cccd.evdev.log")
+    advice = diag.suggestions("en")
+    assert any("Alt+numpad mode detected: Vietnamese letters cannot pass through keyboard "
+               "mode — switch the scanner to USB-COM (serial) or HID POS" in a for a in advice)
+    assert any("arrived as '?'" in a for a in advice)
+    assert any("KEY_LEFTALT ↓" in line for line in lines)
+    assert any(line.strip().startswith("+") and "ms  KEY_KP0 ↓" in line for line in lines)
+
+
+def test_wrong_layout_is_detected_from_a_scan_another_layout_reads_as_a_known_code() -> None:
+    """An AZERTY scanner configured as US: read as AZERTY it is a PC-Covid code."""
+    diag, _ = watch_capture("azerty-pccovid.evdev.log", layout="us")
+    assert 'The scanner seems set to the "fr" keyboard layout: set layout = "fr"' in (
+        diag.suggestions("en"))
+
+
+def test_right_layout_gets_no_layout_advice() -> None:
+    diag, lines = watch_capture("azerty-pccovid.evdev.log")
+    assert not any("layout" in s for s in diag.suggestions("en"))
+    assert any("→ pccovid" in line for line in lines)
+
+
+def test_hex_dump_output_without_hex_mode_is_recognised() -> None:
+    diag, _ = watch_capture("hexdump-cccd.evdev.log", hex_mode=False)
+    assert "The scan looks like hex-dump output: set hex_mode = true" in diag.suggestions("en")
+
+
+def test_missing_enter_suffix_is_noticed() -> None:
+    diag, _ = watch_capture("no-terminator-gap.evdev.log", terminator="enter")
+    assert any('Scans end without Enter: set terminator = "none"' in s
+               for s in diag.suggestions("en"))
+
+
+def test_slow_keys_close_to_the_idle_gap_suggest_a_longer_gap() -> None:
+    diag = Diagnostics(validate_device(0, {"id": "k", "type": "evdev", "path": "/dev/x",
+                                           "idle_gap_ms": 100}))
+    t = 5.0
+    for code in (e.KEY_A, e.KEY_B, e.KEY_C):
+        diag.observe_key(InputEvent.at(t, e.EV_KEY, code, 1))
+        diag.observe_key(InputEvent.at(t + 0.001, e.EV_KEY, code, 0))
+        t += 0.085
+    diag.observe_key(InputEvent.at(t, e.EV_KEY, e.KEY_ENTER, 1))
+    assert any("raise idle_gap_ms to 170" in s for s in diag.suggestions("en"))
+
+
+def test_boot_keyboard_reports_in_pos_mode_suggest_keyboard_mode() -> None:
+    diag, _ = watch_capture("bootkbd-altnumpad.hidraw.log", mode="pos")
+    assert any('set mode = "keyboard"' in s for s in diag.suggestions("en"))
+    assert diag.scans == []
+
+
+def test_suggestions_are_bilingual_by_default() -> None:
+    diag = Diagnostics(serial(terminator="CR"))
+    send(diag, [b"ABC123\r\n"])
+    [both] = diag.suggestions()
+    assert both.startswith("Ký tự kết thúc") and " / Terminator looks like CRLF" in both
+
+
+def test_status_advice_for_screens_without_a_raw_stream() -> None:
+    device = serial(port="/dev/ttyACM0")
+    waiting = DeviceStatus("s", "serial", "in", state="waiting", reason="not found")
+    advice = suggestions(device, waiting)
+    assert any("Plug the scanner in" in a for a in advice)
+    assert any("/dev/serial/by-id" in a for a in advice)
+    error = DeviceStatus("s", "serial", "in", state="error", reason="permission denied …")
+    assert suggestions(device, error)[0] == "permission denied …"
