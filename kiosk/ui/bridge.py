@@ -24,6 +24,8 @@ from kiosk.ui.background import Background, Done, Failed
 log = logging.getLogger(__name__)
 
 SYNC_POLL_MS = 3000
+WORKER_FIELDS = ("online", "last_success", "last_error", "alert", "uploading")
+"""What only the sync worker knows; counts are read from the store."""
 
 
 @dataclass(frozen=True)
@@ -123,11 +125,9 @@ class KioskBridge(QObject):
         sync = self.sync
         if sync is None or not hasattr(sync, "state"):
             return view
-        state = sync.state()
-        known = {f.name for f in dataclasses.fields(SyncView)}
+        state = sync.state()  # counts stay the store's own: always fresh, same source
         return dataclasses.replace(view, **{
-            k: getattr(state, k) for k in known - {"enabled", "acknowledged"}
-            if getattr(state, k, None) is not None
+            k: getattr(state, k) for k in WORKER_FIELDS if getattr(state, k, None) is not None
         })
 
     # -- devices --------------------------------------------------------------------------

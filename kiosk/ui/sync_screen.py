@@ -127,6 +127,7 @@ class SyncScreen(Retranslating):
         self._progress.connect(self._show_progress)
         bridge.sync_changed.connect(self.show_view)
         self.retranslate()
+        self._update_buttons()
         self.refresh()
 
     def _button(self, name: str, action: Any) -> QPushButton:

@@ -1,0 +1,112 @@
+"""The sync screen against real parts: a `kiosk-central serve` process on 127.0.0.1, the
+kiosk's SQLite outbox, backlog files written to disk."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+from PySide6.QtCore import Qt
+from ui_support import (  # noqa: F401
+    load,
+    make_window_fixture,
+    translations_built_fixture,
+    write_config,
+)
+
+from kiosk.scan import Scan
+from kiosk.store import Store
+from tests.sync_support import CentralServer
+
+
+def sync_section(url: str, token: str, *, enabled: bool) -> str:
+    return (f'\n[sync]\nenabled = {"true" if enabled else "false"}\nserver_url = "{url}"\n'
+            f'token = "{token}"\ninterval_seconds = 600\n')
+
+
+def record(window, count: int) -> None:
+    for number in range(count):
+        payload = (f"{number:012d}|123456789|Người Thử {number}|01021990|Nam|Hà Nội|10102021")
+        result = window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="lane1"))
+        assert result.recorded
+
+
+def open_sync(window, qtbot):
+    window.open_sync()
+    qtbot.keyClicks(window.gate.dialog.field, "2468")
+    window.gate.dialog.ok.click()
+    return window.sync_screen
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory):
+    server = CentralServer(tmp_path_factory.mktemp("central"))
+    yield server
+    server.stop()
+
+
+def test_sync_now_sends_the_backlog_with_progress_until_the_centre_acknowledges_it(
+        make_window, qtbot, tmp_path, central):
+    token = central.enrol("kiosk-ui", "CP-UI")
+    path = write_config(tmp_path, extra=sync_section(central.url, token, enabled=True))
+    window = make_window(path, start=False)  # no background uploads: the button does it
+    record(window, 30)
+    screen = open_sync(window, qtbot)
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "30", timeout=10000)
+    assert screen.push_button.isEnabled()
+    steps = []
+    screen._progress.connect(lambda p: steps.append((p.done, p.total)))
+    qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.message.text().startswith("Xong:"), timeout=30000)
+    assert "30 lượt được nhận" in screen.message.text()
+    assert steps and steps[-1] == (30, 30)
+    assert screen.progress.value() == 30 or not screen.progress.isVisible()
+    qtbot.waitUntil(lambda: screen.tiles["acknowledged"].value.text() == "30", timeout=10000)
+    assert screen.tiles["pending"].value.text() == "0"
+    assert len(central.stored_ids("kiosk-ui")) == 30
+    assert "Gửi thành công lần cuối: " in screen.facts.text()
+    assert "chưa lần nào" not in screen.facts.text()
+
+
+def test_export_writes_a_signed_backlog_file_and_keeps_the_entries_pending(make_window, qtbot,
+                                                                           tmp_path):
+    """With sync off (a site with no network) the backlog still goes to a file, signed with
+    the kiosk's token; nothing leaves the pending set until the centre acknowledges it."""
+    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-for-signing",
+                                                      enabled=False))
+    window = make_window(path, start=False)
+    record(window, 12)
+    screen = open_sync(window, qtbot)
+    assert not screen.push_button.isEnabled()
+    target = tmp_path / "usb" / "backlog.zip"
+    target.parent.mkdir()
+    screen.export_to(str(target))
+    qtbot.waitUntil(lambda: not screen.busy, timeout=15000)
+    assert screen.message.text().startswith("Đã ghi 12 lượt vào"), screen.message.text()
+    with zipfile.ZipFile(target) as archive:
+        assert sorted(archive.namelist()) == ["entries.jsonl", "manifest.hmac", "manifest.json"]
+        assert len(archive.read("entries.jsonl").splitlines()) == 12
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "12", timeout=10000)
+
+
+def test_refused_entries_are_listed_with_the_centres_reason_and_can_be_retried(
+        make_window, qtbot, tmp_path):
+    path = write_config(tmp_path)
+    window = make_window(path, start=False)
+    record(window, 3)
+    config = load(path)
+    store = Store(config.store_path, timezone=config.timezone)
+    first = store.pending(10)[0]
+    store.mark_synced([], {first["id"]: "document_number: expected 12 digits"})
+    store.close()
+    screen = open_sync(window, qtbot)
+    qtbot.waitUntil(lambda: screen.table.rowCount() == 1, timeout=10000)
+    assert screen.table.item(0, 1).text() == "Người Thử 0"
+    assert screen.table.item(0, 2).text() == "••••••••0000"
+    assert screen.table.item(0, 3).text() == "document_number: expected 12 digits"
+    assert screen.tiles["rejected"].value.text() == "1"
+    assert "1 lượt bị trung tâm từ chối" in window.strip.sync.text()
+    qtbot.mouseClick(screen.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.table.rowCount() == 0, timeout=10000)
+    assert screen.message.text() == "Đã đưa 1 lượt vào hàng chờ gửi lại."
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "3", timeout=10000)
