@@ -18,8 +18,6 @@ import random
 import socket
 import sqlite3
 import struct
-import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -32,6 +30,7 @@ from kiosk.ids import boot_id, uuid7
 from kiosk.payloads import decode
 from kiosk.store import ENTRY_COLUMNS, Store, utc_iso
 from kiosk.sync import protocol
+from tests import central_support
 
 BATCHES = protocol.BATCHES_PATH
 
@@ -49,52 +48,26 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, step: float 
 
 
 # -- the central server -------------------------------------------------------------------
-class CentralServer:
-    """``kiosk-central serve`` on a free port with its own SQLite database file."""
+class CentralServer(central_support.CentralServer):
+    """``kiosk-central serve`` (the central tests' launcher) on a free port with its own
+    SQLite file, plus what the sync tests check: enrolment through the real CLI and the
+    rows really stored (read from the server's database file)."""
 
     def __init__(self, directory: Path, *extra_args: str) -> None:
         self.db_path = directory / "central.db"
-        self.db_url = f"sqlite:///{self.db_path}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kiosk.central.cli", "serve", "--db", self.db_url,
-             "--host", "127.0.0.1", "--port", "0", "--log-level", "warning", *extra_args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            stdin=subprocess.DEVNULL)
-        line = self.proc.stdout.readline()  # type: ignore[union-attr]
-        if "listening on http://" not in line:
-            self.proc.kill()
-            raise RuntimeError(f"server did not start: {line!r} {self.proc.stderr.read()}")
-        self.url = line.split("listening on ")[1].split()[0]
+        super().__init__(f"sqlite:///{self.db_path}", "--log-level", "warning", *extra_args)
         self.port = int(self.url.rsplit(":", 1)[1])
-        wait_until(self._healthy, timeout=20)
-
-    def _healthy(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                return s.recv(64).startswith(b"HTTP/1.1 200")
-        except OSError:
-            return False
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([sys.executable, "-m", "kiosk.central.cli", *args, "--db",
-                               self.db_url], capture_output=True, text=True, timeout=120,
-                              stdin=subprocess.DEVNULL)
-        return proc
 
     def enrol(self, kiosk_id: str, checkpoint_id: str = "CP-SYNC") -> str:
-        """Enrol a kiosk with the real CLI; returns its one-time token."""
-        proc = self.cli("kiosks", "add", "--checkpoint", checkpoint_id, "--name",
-                        f"Làn {kiosk_id}", "--kiosk-id", kiosk_id, "--json")
-        assert proc.returncode == 0, proc.stderr
-        return json.loads(proc.stdout)["token"]
+        """Enrol a kiosk with ``kiosk-central kiosks add``; returns its one-time token."""
+        return central_support.enrol(self.db, kiosk_id, checkpoint_id).token
 
     def revoke(self, kiosk_id: str) -> None:
-        proc = self.cli("kiosks", "revoke", kiosk_id)
-        assert proc.returncode == 0, proc.stderr
+        central_support.central("kiosks", "revoke", kiosk_id, "--db", self.db)
 
-    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         conn = sqlite3.connect(self.db_path, timeout=30)
+        conn.row_factory = sqlite3.Row
         try:
             return conn.execute(sql, params).fetchall()
         finally:
@@ -106,37 +79,16 @@ class CentralServer:
                                           (kiosk_id,))]
 
     def stored_entry(self, entry_id: str) -> dict[str, Any]:
-        conn = sqlite3.connect(self.db_path, timeout=30)
-        conn.row_factory = sqlite3.Row
-        try:
-            return dict(conn.execute("SELECT * FROM entries WHERE id = ?", (entry_id,))
-                        .fetchone())
-        finally:
-            conn.close()
+        return dict(self._query("SELECT * FROM entries WHERE id = ?", (entry_id,))[0])
 
     def batches(self, kiosk_id: str) -> list[dict[str, Any]]:
-        rows = self._query("SELECT entries, accepted, duplicate, rejected FROM batches "
-                           "WHERE kiosk_id = ? ORDER BY seq", (kiosk_id,))
-        return [dict(zip(("entries", "accepted", "duplicate", "rejected"), r, strict=True))
-                for r in rows]
-
-    def peak_rss_bytes(self) -> int:
-        """The server process's peak resident memory so far (VmHWM)."""
-        return _vm_hwm(self.proc.pid)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream:
-                stream.close()
+        return [dict(r) for r in self._query(
+            "SELECT entries, accepted, duplicate, rejected FROM batches WHERE kiosk_id = ? "
+            "ORDER BY seq", (kiosk_id,))]
 
 
-def _vm_hwm(pid: int | str = "self") -> int:
+def peak_rss(pid: int | str = "self") -> int:
+    """A process's peak resident memory so far (VmHWM), in bytes."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024

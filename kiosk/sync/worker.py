@@ -222,6 +222,7 @@ class SyncWorker:
         self._failures = 0
         self._thread: threading.Thread | None = None
         self._prep: ThreadPoolExecutor | None = None
+        self._ack: ThreadPoolExecutor | None = None
         self._subscribers: list[Callable[[SyncState], None]] = []
         self._last_health = 0.0
 
@@ -313,8 +314,9 @@ class SyncWorker:
             if self._thread.is_alive():
                 log.warning("sync worker still waiting for the centre; leaving it behind")
                 return  # a daemon thread; its unacknowledged batch simply stays pending
-        if self._prep is not None:
-            self._prep.shutdown(wait=True)
+        for pool in (self._prep, self._ack):
+            if pool is not None:
+                pool.shutdown(wait=True)
         if self.client is not None:
             self.client.close()
         self.store.close()
@@ -496,12 +498,19 @@ class SyncWorker:
     # -- the upload loop ------------------------------------------------------------------
     def _drain(self, tally: _Tally, progress: Callable[[], None] | None, *,
                background: bool) -> None:
-        """Send batches until nothing is pending; raises SyncError on the first failure."""
-        if self._prep is None:
+        """Send batches until nothing is pending; raises SyncError on the first failure.
+
+        Three stages overlap: the next batch is read and encoded (thread "sync-prepare")
+        and the previous answer is written to the store (thread "sync-acknowledge") while
+        the current batch is on the wire.
+        """
+        if self._prep is None or self._ack is None:
             self._prep = ThreadPoolExecutor(1, thread_name_prefix="sync-prepare")
+            self._ack = ThreadPoolExecutor(1, thread_name_prefix="sync-acknowledge")
         self._uploading = True
         self._publish()
         upcoming: Future[_Batch | None] = self._prep.submit(self._build, "")
+        written: Future[None] | None = None
         try:
             while True:
                 batch = upcoming.result()
@@ -524,15 +533,22 @@ class SyncWorker:
                     self.encoding = "gzip"  # an older centre without zstd
                     upcoming = self._prep.submit(self._build, batch.after)
                     continue
-                self._record(answer, tally)
+                self._account(answer, tally)
+                if written is not None and written.done():
+                    written.result()  # a store failure stops the drain here
+                written = self._ack.submit(self._acknowledge, answer)
                 if progress:
                     progress()
         except BaseException:
             upcoming.cancel()
             raise
         finally:
-            self._uploading = False
-            self._publish(force=True)
+            try:
+                if written is not None:
+                    written.result()
+            finally:
+                self._uploading = False
+                self._publish(force=True)
 
     def _build(self, after: str) -> _Batch | None:
         """Read the next pending rows after ``after`` and encode them within the limits."""
@@ -580,18 +596,13 @@ class SyncWorker:
         log.warning("sync: centre said 413; batches now ≤ %d entries, ≤ %d bytes",
                     self._max_entries, self._max_bytes)
 
-    def _record(self, answer: BatchAnswer, tally: _Tally) -> None:
-        now = time.time()
+    def _account(self, answer: BatchAnswer, tally: _Tally) -> None:
         self._failures = 0
-        self._last_success = now
+        self._last_success = time.time()
         if not self._paused:
             self._alert = None  # the centre takes our batches again
-        meta: dict[str, str | None] = {"sync.last_success": utc_iso(now), "sync.online": "1",
-                                       "sync.alert": self._alert}
         if answer.clock_offset_seconds is not None:
             self._clock_offset = answer.clock_offset_seconds
-            meta["sync.clock_offset_seconds"] = repr(answer.clock_offset_seconds)
-        self.store.mark_synced(answer.held, answer.rejected, meta=meta)
         tally.accepted += answer.accepted
         tally.duplicate += answer.duplicate
         tally.rejected += len(answer.rejected)
@@ -599,6 +610,15 @@ class SyncWorker:
         if answer.rejected:
             log.warning("sync: centre rejected %d entries, e.g. %s", len(answer.rejected),
                         next(iter(answer.rejected.values())))
+
+    def _acknowledge(self, answer: BatchAnswer) -> None:
+        """One transaction: the answer, and the status other processes show."""
+        meta: dict[str, str | None] = {
+            "sync.last_success": utc_iso(self._last_success or time.time()),
+            "sync.online": "1", "sync.alert": self._alert}
+        if self._clock_offset is not None:
+            meta["sync.clock_offset_seconds"] = repr(self._clock_offset)
+        self.store.mark_synced(answer.held, answer.rejected, meta=meta)
         self._publish()
 
     def _fail(self, exc: SyncError) -> None:

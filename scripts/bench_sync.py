@@ -1,0 +1,156 @@
+"""Benchmark: a large kiosk backlog synced to a local central server, batched vs one-by-one.
+
+    .venv/bin/python scripts/bench_sync.py [--entries 1000000] [--naive-sample 5000]
+                                           [--storage sqlite postgresql] [--batch-size 500]
+
+For each storage engine: a backlog of ``--entries`` realistic entries is written straight
+into a kiosk store file; ``kiosk-central serve`` runs on 127.0.0.1; the real ``kiosk sync
+push`` command uploads it (wall time and the push process's peak RSS from wait4; the
+server's peak RSS from /proc). Afterwards the centre must hold exactly ``--entries`` rows
+and the kiosk none pending. The alternative — one HTTP request per entry over a keep-alive
+session, marking each entry after its answer (what pretixSCAN does per check-in) — runs on
+a ``--naive-sample`` of the same kind of entries against the same server; its rate is
+extrapolated to the full backlog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kiosk.ids import uuid7  # noqa: E402
+from kiosk.store import Store  # noqa: E402
+from kiosk.sync import protocol  # noqa: E402
+from kiosk.sync.client import SyncClient  # noqa: E402
+from tests import central_support  # noqa: E402
+from tests.sync_support import (  # noqa: E402
+    CentralServer,
+    fill_backlog,
+    peak_rss,
+    sync_states,
+    write_config,
+)
+
+
+def push(config: Path) -> tuple[float, int, str]:
+    """Run ``kiosk sync push``; (wall seconds, its peak RSS in bytes, its output)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "sync", "push", "--config",
+                             str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    out = proc.stdout.read()  # type: ignore[union-attr]
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"kiosk sync push failed:\n{out}")
+    return seconds, usage.ru_maxrss * 1024, out
+
+
+def naive(store_path: Path, url: str, token: str, kiosk_id: str) -> float:
+    """One request per entry (keep-alive), each entry marked after its answer; entries/s."""
+    store = Store(store_path)
+    client = SyncClient(url, token, timeout=30)
+    rows = store.pending(10**9)
+    started = time.perf_counter()
+    for row in rows:
+        body, encoding = protocol.encode_body(
+            protocol.make_batch(kiosk_id, uuid7(), [protocol.entry_to_wire(row)]))
+        answer = client.post_batch(body, encoding, [row["id"]])
+        store.mark_synced(answer.held, answer.rejected)
+    seconds = time.perf_counter() - started
+    client.close()
+    store.close()
+    return len(rows) / seconds
+
+
+def run(engine: str, directory: Path, kiosk_db: Path, args: argparse.Namespace) -> dict:
+    if engine == "sqlite":
+        server = CentralServer(directory)
+    else:
+        postgres = central_support.shared_postgres()
+        if postgres is None:
+            raise SystemExit("PostgreSQL binaries not found (initdb/pg_ctl)")
+        server = central_support.CentralServer(postgres.create_database(), "--log-level",
+                                               "warning")
+    try:
+        kiosk_id, sample_id = "bench-kiosk", "bench-naive"
+        token = central_support.enrol(server.db, kiosk_id, "CP-BENCH").token
+        naive_token = central_support.enrol(server.db, sample_id, "CP-BENCH").token
+        config = write_config(directory / "config.toml", kiosk_id=kiosk_id,
+                              checkpoint_id="CP-BENCH", server_url=server.url, token=token,
+                              batch_size=args.batch_size, batch_max_bytes=args.batch_max_bytes)
+        (directory / "kiosk.db").unlink(missing_ok=True)
+        os.symlink(kiosk_db, directory / "kiosk.db")
+        seconds, kiosk_rss, out = push(config)
+        states = sync_states(kiosk_db)
+        from kiosk.central.storage import open_storage
+        with open_storage(server.db) as storage:
+            stored = storage.entry_count(kiosk_id)
+        if stored != args.entries or states != {"acknowledged": args.entries}:
+            raise SystemExit(f"incomplete: centre holds {stored}, kiosk {states}\n{out}")
+        server_rss = peak_rss(server.process.pid)
+
+        sample_db = directory / "naive.db"
+        fill_backlog(sample_db, args.naive_sample, kiosk_id=sample_id, checkpoint_id="CP-BENCH",
+                     seed=2)
+        naive_rate = naive(sample_db, server.url, naive_token, sample_id)
+    finally:
+        server.stop()
+    return {"engine": engine, "seconds": seconds, "rate": args.entries / seconds,
+            "kiosk_rss": kiosk_rss, "server_rss": server_rss, "naive_rate": naive_rate}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--naive-sample", type=int, default=5000)
+    parser.add_argument("--storage", nargs="+", default=["sqlite"],
+                        choices=("sqlite", "postgresql"))
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-max-bytes", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
+        kiosk_db = Path(tmp) / "backlog.db"
+        started = time.perf_counter()
+        fill_backlog(kiosk_db, args.entries, kiosk_id="bench-kiosk", checkpoint_id="CP-BENCH")
+        print(f"backlog: {args.entries:,} entries, {kiosk_db.stat().st_size / 1e6:,.0f} MB "
+              f"store file, written in {time.perf_counter() - started:.1f} s", flush=True)
+        results = []
+        for engine in args.storage:
+            directory = Path(tmp) / engine
+            directory.mkdir()
+            store = Store(kiosk_db)  # the same backlog, pending again, for each engine
+            with store.transaction() as conn:
+                conn.execute("UPDATE entries SET sync_state = 'pending', sync_error = NULL, "
+                             "synced_at = NULL WHERE sync_state != 'pending'")
+            store.close()
+            results.append(run(engine, directory, kiosk_db, args))
+            print(f"{engine}: done", flush=True)
+
+    print(f"\nMachine: {os.cpu_count()} cores, {platform.platform()}, Python "
+          f"{platform.python_version()}; batch_size {args.batch_size}, batch_max_bytes "
+          f"{args.batch_max_bytes}")
+    print("| storage | entries | batched push | entries/s | push peak RSS | server peak RSS "
+          "| one request per entry (sample) | speed-up | 1M one-by-one (extrapolated) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(f"| {r['engine']} | {args.entries:,} | {r['seconds']:.1f} s | {r['rate']:,.0f} | "
+              f"{r['kiosk_rss'] / 2**20:.0f} MiB | {r['server_rss'] / 2**20:.0f} MiB | "
+              f"{r['naive_rate']:,.0f}/s on {args.naive_sample:,} | "
+              f"{r['rate'] / r['naive_rate']:.0f}× | "
+              f"{1_000_000 / r['naive_rate'] / 60:.0f} min |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
