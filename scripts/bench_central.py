@@ -162,6 +162,24 @@ def validation_comparison(entries: list[dict[str, Any]]) -> list[tuple[str, floa
     return [(name, seconds / len(entries) * 1e6) for name, seconds in best.items()]
 
 
+def encoding_comparison(entries: list[dict[str, Any]]) -> list[tuple[str, float, float, float]]:
+    """(encoding, bytes/entry, encode µs/entry, decode µs/entry) for one batch, best of 3."""
+    batch = protocol.make_batch("k", uuid7(), entries)
+    out = []
+    for encoding in protocol.ENCODINGS:
+        encode = decode = 1e9
+        for _ in range(3):
+            t = time.perf_counter()
+            data, used = protocol.encode_body(batch, encoding)
+            encode = min(encode, time.perf_counter() - t)
+            t = time.perf_counter()
+            protocol.decode_body(data, used)
+            decode = min(decode, time.perf_counter() - t)
+        n = len(entries)
+        out.append((encoding, len(data) / n, encode / n * 1e6, decode / n * 1e6))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=1_000_000)
@@ -206,9 +224,14 @@ def main() -> int:
     resent = sum(again_counts.values())
     print(f"resend of {resent:,} already-held entries: {again:.2f} s = "
           f"{resent / again:,.0f} entries/s ({again_counts})")
-    print("decode + validate, µs per entry (same process, best of 3, 10,000 entries):")
-    for name, micros in validation_comparison(make_entries(10_000, kiosk_id)):
+    print("decode + validate, µs per entry (same process, best of 3, one batch):")
+    sample = make_entries(args.batch, kiosk_id)
+    for name, micros in validation_comparison(sample):
         print(f"  {name}: {micros:.1f}")
+    print(f"body encodings, one {args.batch}-entry batch (json included, best of 3):")
+    for encoding, size, encode, decode in encoding_comparison(sample):
+        print(f"  {encoding:8}: {size:5.0f} B/entry, encode {encode:4.1f} µs/entry, "
+              f"decode {decode:4.1f} µs/entry")
     return 0
 
 
