@@ -150,3 +150,21 @@ def test_watch_refuses_a_camera_with_a_pointer_elsewhere(tmp_path: Path, capsys)
                       'type = "camera"\n', encoding="utf-8")
     assert cli.main(["devices", "watch", "cam", "--config", str(config)]) == 1
     assert "technician screen" in capsys.readouterr().err
+
+
+def test_every_commented_device_example_in_the_sample_config_is_valid() -> None:
+    """The examples a technician uncomments in config.toml pass validation as they stand."""
+    text = (Path(__file__).parents[1] / "config.toml").read_text(encoding="utf-8")
+    blocks, current = [], None
+    for line in text.splitlines():
+        if line.startswith("# [[devices]]"):
+            current = []
+            blocks.append(current)
+        elif current is not None and line.startswith("# "):
+            current.append(line[2:])
+        else:
+            current = None
+    assert len(blocks) >= 5
+    for i, block in enumerate(blocks):
+        device = tomllib.loads("[[devices]]\n" + "\n".join(block))["devices"][0]
+        assert validate_device(i, device)["id"]
