@@ -105,7 +105,7 @@ def test_refused_entries_are_listed_with_the_centres_reason_and_can_be_retried(
     assert screen.table.item(0, 2).text() == "••••••••0000"
     assert screen.table.item(0, 3).text() == "document_number: expected 12 digits"
     assert screen.tiles["rejected"].value.text() == "1"
-    assert "1 lượt bị trung tâm từ chối" in window.strip.sync.text()
+    assert "1 lượt bị từ chối" in window.strip.sync.text()
     qtbot.mouseClick(screen.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: screen.table.rowCount() == 0, timeout=10000)
     assert screen.message.text() == "Đã đưa 1 lượt vào hàng chờ gửi lại."

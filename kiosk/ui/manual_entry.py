@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -29,6 +28,7 @@ from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.widgets import pixel_font
 
 FIELDS = ("name", "document_number", "phone", "address", "reason")
+CHECKED = ("name", "document_number", "phone")
 STAND_IN_NAME, STAND_IN_PHONE = "Nguyễn Văn A", "0912345678"
 
 
@@ -41,9 +41,8 @@ class ManualEntryDialog(QDialog):
         self.setObjectName("ManualEntryDialog")
         self.bridge = bridge
         self.setModal(True)
-        self.setMinimumWidth(820)
+        self.setMinimumWidth(860)
         layout = QVBoxLayout(self)
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with errors
         self.title = QLabel()
         self.title.setFont(pixel_font(self, 24, bold=True))
         layout.addWidget(self.title)
@@ -68,14 +67,15 @@ class ManualEntryDialog(QDialog):
             edit.setFont(pixel_font(self, 20))
             self.fields[name] = edit
             self.labels[name] = QLabel()
-            error = QLabel()
-            error.setObjectName(f"manual_{name}_error")
-            error.setStyleSheet("color: #c62828;")
-            error.hide()
-            self.errors[name] = error
             column = QVBoxLayout()
             column.addWidget(widget)
-            column.addWidget(error)
+            if name in CHECKED:
+                error = QLabel()
+                error.setObjectName(f"manual_{name}_error")
+                error.setStyleSheet("color: #c62828;")
+                error.setMinimumHeight(error.fontMetrics().height())  # room kept: no jumping
+                self.errors[name] = error
+                column.addWidget(error)
             form.addRow(self.labels[name], column)
         layout.addLayout(form)
         self.status = QLabel()
@@ -105,8 +105,8 @@ class ManualEntryDialog(QDialog):
     def _field_message(self, field: str) -> str:
         return {
             "name": self.tr("Enter the full name (at least 2 letters)."),
-            "document_number": self.tr("A document number is 9 or 12 digits, or a passport "
-                                       "number (a letter and 7–8 digits)."),
+            "document_number": self.tr("9 or 12 digits, or a passport number: a letter and "
+                                       "7–8 digits."),
             "phone": self.tr("A phone number starts with 0 or +84 and has 10–11 digits."),
         }.get(field, "")
 
@@ -117,7 +117,7 @@ class ManualEntryDialog(QDialog):
         stand-in for the others, so the officer sees all problems, not just the first.
         """
         for error in self.errors.values():
-            error.hide()
+            error.clear()
         entry = self.entry()
         probes = {"name": ManualEntry(name=entry.name, phone=STAND_IN_PHONE)}
         if entry.document_number:
@@ -135,7 +135,6 @@ class ManualEntryDialog(QDialog):
 
     def _show_error(self, field: str, message: str) -> None:
         self.errors[field].setText(message)
-        self.errors[field].show()
 
     def record(self) -> None:
         if not self.validate():

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from kiosk.devices.supervisor import DeviceStatus
@@ -60,14 +61,16 @@ class StatusStrip(Retranslating):
         self.devices = QHBoxLayout()
         self.devices.setSpacing(18)
         layout.addLayout(self.devices)
-        layout.addStretch(1)
+        layout.addStretch(0)
         separator = QFrame()
         separator.setFrameShape(QFrame.Shape.VLine)
         layout.addWidget(separator)
         self.sync = QLabel()
         self.sync.setObjectName("sync_summary")
+        self.sync.setWordWrap(True)  # a long offline line wraps rather than widen the window
+        self.sync.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.sync.setFont(pixel_font(self, 16, bold=True))
-        layout.addWidget(self.sync)
+        layout.addWidget(self.sync, 1)
         self.no_devices = QLabel()
         self.devices.addWidget(self.no_devices)
         self.retranslate()

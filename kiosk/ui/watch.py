@@ -101,6 +101,8 @@ class WatchPanel(Retranslating):
     def watch(self, device: dict[str, Any] | None) -> None:
         self.device = device
         self.output.clear()
+        self.state.clear()
+        self.hints.clear()
         if self._capture is not None:
             self.capture.removeEventFilter(self._capture)
             self._capture.deleteLater()

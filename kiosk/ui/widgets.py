@@ -128,7 +128,7 @@ class DirectionToggle(Retranslating):
             button.setCheckable(True)
             button.setMinimumHeight(72)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the scan target keeps the keys
-            button.setFont(pixel_font(self, 28, bold=True))
+            button.setFont(pixel_font(self, 24, bold=True))
             button.setStyleSheet(
                 f"QPushButton:checked {{ background: {colours[direction]}; color: white; }}")
             button.clicked.connect(lambda _c=False, d=direction: self.chosen.emit(d))

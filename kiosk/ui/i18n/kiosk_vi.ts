@@ -125,8 +125,8 @@
     </message>
     <message>
         <location filename="../manual_entry.py" line="108" />
-        <source>A document number is 9 or 12 digits, or a passport number (a letter and 7–8 digits).</source>
-        <translation>Số giấy tờ gồm 9 hoặc 12 chữ số, hoặc số hộ chiếu (1 chữ cái và 7–8 chữ số).</translation>
+        <source>9 or 12 digits, or a passport number: a letter and 7–8 digits.</source>
+        <translation>Số giấy tờ gồm 9 hoặc 12 chữ số, hoặc hộ chiếu: 1 chữ cái và 7–8 số.</translation>
     </message>
     <message>
         <location filename="../manual_entry.py" line="110" />
@@ -139,87 +139,87 @@
         <translation>Nhập số giấy tờ hoặc số điện thoại.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="142" />
+        <location filename="../manual_entry.py" line="141" />
         <source>Please correct the fields marked in red.</source>
         <translation>Vui lòng sửa các ô báo đỏ.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="146" />
+        <location filename="../manual_entry.py" line="145" />
         <source>Recording…</source>
         <translation>Đang ghi…</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="160" />
+        <location filename="../manual_entry.py" line="159" />
         <source>Not recorded: %1</source>
         <translation>Chưa ghi được: %1</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="163" />
+        <location filename="../manual_entry.py" line="162" />
         <source>Manual entry</source>
         <translation>Khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="164" />
+        <location filename="../manual_entry.py" line="163" />
         <source>Manual entry — person without a code</source>
         <translation>Khai báo thủ công — người không có mã</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="165" />
+        <location filename="../manual_entry.py" line="164" />
         <source>Name, and a document number or a phone number, are required. The direction is the one selected on the main screen.</source>
         <translation>Bắt buộc: họ tên, và số giấy tờ hoặc số điện thoại. Chiều vào/ra theo lựa chọn trên màn hình chính.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="169" />
+        <location filename="../manual_entry.py" line="168" />
         <source>Full name</source>
         <translation>Họ và tên</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="170" />
+        <location filename="../manual_entry.py" line="169" />
         <source>ID / passport number</source>
         <translation>Số CCCD / hộ chiếu</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="171" />
+        <location filename="../manual_entry.py" line="170" />
         <source>Phone</source>
         <translation>Số điện thoại</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="172" />
+        <location filename="../manual_entry.py" line="171" />
         <source>Address</source>
         <translation>Địa chỉ</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="173" />
+        <location filename="../manual_entry.py" line="172" />
         <source>Reason</source>
         <translation>Lý do</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="179" />
+        <location filename="../manual_entry.py" line="178" />
         <source>No phone with them</source>
         <translation>Không mang điện thoại</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="179" />
+        <location filename="../manual_entry.py" line="178" />
         <source>Phone out of battery</source>
         <translation>Điện thoại hết pin</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="180" />
+        <location filename="../manual_entry.py" line="179" />
         <source>Child</source>
         <translation>Trẻ em</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="180" />
+        <location filename="../manual_entry.py" line="179" />
         <source>Code does not scan</source>
         <translation>Mã không quét được</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="182" />
+        <location filename="../manual_entry.py" line="181" />
         <source>Cancel</source>
         <translation>Huỷ</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="183" />
+        <location filename="../manual_entry.py" line="182" />
         <source>Record</source>
         <translation>Ghi nhận</translation>
     </message>
@@ -463,55 +463,55 @@
 <context>
     <name>StatusStrip</name>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="103" />
+        <location filename="../status_strip.py" line="106" />
         <source>Sync off · %n not sent</source>
         <translation>
             <numerusform>Đồng bộ tắt · %n lượt chưa gửi</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="104" />
+        <location filename="../status_strip.py" line="107" />
         <source>Sync off</source>
         <translation>Đồng bộ tắt</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="107" />
+        <location filename="../status_strip.py" line="110" />
         <source>OFFLINE · %n waiting, safe on this kiosk</source>
         <translation>
-            <numerusform>MẤT KẾT NỐI · %n lượt chờ gửi, đã lưu an toàn trên trạm</numerusform>
+            <numerusform>MẤT KẾT NỐI · %n lượt chờ gửi, đã lưu trên trạm</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="109" />
+        <location filename="../status_strip.py" line="112" />
         <source> · oldest %1</source>
         <translation> · cũ nhất %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="113" />
+        <location filename="../status_strip.py" line="116" />
         <source>Sync online · %n pending</source>
         <translation>
             <numerusform>Đồng bộ trực tuyến · %n lượt chờ gửi</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="115" />
+        <location filename="../status_strip.py" line="118" />
         <source> · sending…</source>
         <translation> · đang gửi…</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="118" />
+        <location filename="../status_strip.py" line="121" />
         <source> · last sent %1</source>
         <translation> · gửi lần cuối %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="120" />
+        <location filename="../status_strip.py" line="123" />
         <source> · %n refused by the centre</source>
         <translation>
-            <numerusform> · %n lượt bị trung tâm từ chối</numerusform>
+            <numerusform> · %n lượt bị từ chối</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="127" />
+        <location filename="../status_strip.py" line="130" />
         <source>No scanner configured</source>
         <translation>Chưa cấu hình máy quét</translation>
     </message>
@@ -519,174 +519,174 @@
 <context>
     <name>SyncScreen</name>
     <message>
-        <location filename="../sync_screen.py" line="162" />
+        <location filename="../sync_screen.py" line="163" />
         <source>never</source>
         <translation>chưa lần nào</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="164" />
+        <location filename="../sync_screen.py" line="165" />
         <source>Sync is off in config.toml ([sync] enabled = false).</source>
         <translation>Đồng bộ đang tắt trong config.toml ([sync] enabled = false).</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="166" />
+        <location filename="../sync_screen.py" line="167" />
         <source>Not tried yet.</source>
         <translation>Chưa thử kết nối.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="168" />
+        <location filename="../sync_screen.py" line="169" />
         <source>Online: the centre answers.</source>
         <translation>Trực tuyến: máy chủ trung tâm đang trả lời.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="170" />
+        <location filename="../sync_screen.py" line="171" />
         <source>OFFLINE: the centre cannot be reached. Entries stay safe on this kiosk and are sent when it answers again.</source>
         <translation>MẤT KẾT NỐI: không liên lạc được với trung tâm. Dữ liệu vẫn được lưu an toàn trên trạm và sẽ được gửi khi có kết nối trở lại.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="174" />
+        <location filename="../sync_screen.py" line="175" />
         <source>Centre: %1</source>
         <translation>Trung tâm: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="175" />
+        <location filename="../sync_screen.py" line="176" />
         <source>Oldest entry waiting: %1</source>
         <translation>Lượt chờ lâu nhất: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="177" />
+        <location filename="../sync_screen.py" line="178" />
         <source>Last success: %1</source>
         <translation>Gửi thành công lần cuối: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="179" />
+        <location filename="../sync_screen.py" line="180" />
         <source>Last error: %1</source>
         <translation>Lỗi gần nhất: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="182" />
+        <location filename="../sync_screen.py" line="183" />
         <source>ALERT: %1</source>
         <translation>CẢNH BÁO: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="221" />
+        <location filename="../sync_screen.py" line="222" />
         <source>Failed: %1</source>
         <translation>Thất bại: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="228" />
+        <location filename="../sync_screen.py" line="229" />
         <source>Sending to the centre…</source>
         <translation>Đang gửi về trung tâm…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="242" />
+        <location filename="../sync_screen.py" line="243" />
         <source>%1 accepted, %2 already there, %3 refused; %4 still waiting.</source>
         <translation>%1 lượt được nhận, %2 lượt đã có sẵn, %3 lượt bị từ chối; còn %4 lượt chờ gửi.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="247" />
+        <location filename="../sync_screen.py" line="248" />
         <source>Stopped: %1</source>
         <translation>Đã dừng: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="250" />
+        <location filename="../sync_screen.py" line="251" />
         <source>Done: </source>
         <translation>Xong: </translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="256" />
+        <location filename="../sync_screen.py" line="257" />
         <source>Export the backlog to a file</source>
         <translation>Xuất dữ liệu chờ gửi ra tệp</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="258" />
+        <location filename="../sync_screen.py" line="259" />
         <source>Backlog files (*.zip)</source>
         <translation>Tệp dữ liệu chờ gửi (*.zip)</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="268" />
+        <location filename="../sync_screen.py" line="269" />
         <source>Writing %1…</source>
         <translation>Đang ghi %1…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="285" />
+        <location filename="../sync_screen.py" line="286" />
         <source>%1 entries written to %2. They stay pending until the centre confirms it has imported them.</source>
         <translation>Đã ghi %1 lượt vào %2. Các lượt này vẫn chờ cho đến khi trung tâm xác nhận đã nhập.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="293" />
+        <location filename="../sync_screen.py" line="294" />
         <source>Queuing the refused entries again…</source>
         <translation>Đang đưa các lượt bị từ chối vào hàng chờ gửi lại…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../sync_screen.py" line="302" />
+        <location filename="../sync_screen.py" line="303" />
         <source>%n entries queued again.</source>
         <translation>
             <numerusform>Đã đưa %n lượt vào hàng chờ gửi lại.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="305" />
+        <location filename="../sync_screen.py" line="306" />
         <source>Sync with the centre</source>
         <translation>Đồng bộ với trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="306" />
+        <location filename="../sync_screen.py" line="307" />
         <source>Back</source>
         <translation>Quay lại</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="307" />
+        <location filename="../sync_screen.py" line="308" />
         <source>Waiting to be sent</source>
         <translation>Chờ gửi</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="308" />
+        <location filename="../sync_screen.py" line="309" />
         <source>Refused by the centre</source>
         <translation>Bị trung tâm từ chối</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="309" />
+        <location filename="../sync_screen.py" line="310" />
         <source>Confirmed by the centre</source>
         <translation>Trung tâm đã xác nhận</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="310" />
+        <location filename="../sync_screen.py" line="311" />
         <source>Sync now</source>
         <translation>Đồng bộ ngay</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="311" />
+        <location filename="../sync_screen.py" line="312" />
         <source>Export backlog to file…</source>
         <translation>Xuất dữ liệu ra tệp…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="312" />
+        <location filename="../sync_screen.py" line="313" />
         <source>Retry refused entries</source>
         <translation>Gửi lại lượt bị từ chối</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="313" />
+        <location filename="../sync_screen.py" line="314" />
         <source>Refused entries and the centre's reasons</source>
         <translation>Các lượt bị từ chối và lý do của trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="315" />
+        <location filename="../sync_screen.py" line="316" />
         <source>Time</source>
         <translation>Giờ</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="315" />
+        <location filename="../sync_screen.py" line="316" />
         <source>Name</source>
         <translation>Họ tên</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="315" />
+        <location filename="../sync_screen.py" line="316" />
         <source>Document</source>
         <translation>Giấy tờ</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="315" />
+        <location filename="../sync_screen.py" line="316" />
         <source>Reason</source>
         <translation>Lý do</translation>
     </message>
@@ -822,29 +822,29 @@
 <context>
     <name>WatchPanel</name>
     <message>
-        <location filename="../watch.py" line="120" />
+        <location filename="../watch.py" line="122" />
         <source>scanner input: %1</source>
         <translation>máy quét gửi: %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../watch.py" line="146" />
+        <location filename="../watch.py" line="148" />
         <source>payload %n bytes: </source>
         <translation>
             <numerusform>dữ liệu %n byte: </numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../watch.py" line="157" />
+        <location filename="../watch.py" line="159" />
         <source>Select a device to watch what it sends.</source>
         <translation>Chọn một thiết bị để xem nó gửi gì.</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="159" />
+        <location filename="../watch.py" line="161" />
         <source>Watching %1: every scan's raw bytes and what they decode to.</source>
         <translation>Đang theo dõi %1: byte thô của từng lượt quét và kết quả giải mã.</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="161" />
+        <location filename="../watch.py" line="163" />
         <source>Click here and scan: each key is listed with the time since the previous one</source>
         <translation>Bấm vào đây rồi quét: mỗi phím hiện kèm thời gian kể từ phím trước</translation>
     </message>

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Render every screen, in Vietnamese and in English, to PNG under docs/screenshots/.
+
+A throw-away kiosk (temporary config.toml and SQLite store) is filled through the real
+pipeline with a morning of synthetic scans, then each screen is shown offscreen at
+1280×800 and grabbed. The sync worker points at a closed port, so the screens show the
+offline state an officer actually meets. Run:
+
+    .venv/bin/python scripts/screenshots.py            # both languages
+    .venv/bin/python scripts/screenshots.py --lang en  # one
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
+
+from kiosk import config as config_mod  # noqa: E402
+from kiosk.app import Kiosk  # noqa: E402
+from kiosk.scan import Scan  # noqa: E402
+from kiosk.store import Store  # noqa: E402
+from kiosk.ui.app import MainWindow, create_application  # noqa: E402
+from kiosk.ui.i18n import Translations, catalog  # noqa: E402
+
+SIZE = (1280, 800)
+PEOPLE = [
+    ("001099012345", "Nguyễn Văn An", "01021990", "Nam"),
+    ("079301004567", "Trần Thị Bình", "15071985", "Nữ"),
+    ("048205000123", "Lê Văn Tú", "30121999", "Nam"),
+    ("001188004321", "Phạm Thị Hồng Nhung", "12081988", "Nữ"),
+    ("036095007788", "Đỗ Quang Huy", "03031995", "Nam"),
+    ("025302009911", "Vũ Thị Thuỷ", "21112002", "Nữ"),
+    ("031090002468", "Hoàng Đức Mạnh", "09091990", "Nam"),
+]
+BAD_CODE = "001099012345|123456789|Nguyễn Văn An|31021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
+
+
+def cccd(number: str, name: str, born: str, gender: str) -> bytes:
+    return f"{number}|123456789|{name}|{born}|{gender}|Số 1 Phố Huế, Hà Nội|10102021".encode()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def write_config(directory: Path, language: str) -> Path:
+    path = directory / "config.toml"
+    path.write_text(f"""\
+# Checkpoint kiosk / Trạm quét — demo for screenshots
+[kiosk]
+id = "kiosk-07"
+checkpoint_id = "CP-HN-CG-07"
+checkpoint_name = "Chốt kiểm soát Cầu Giấy — làn 2"
+language = "{language}"
+pin = "1234"
+
+[store]
+path = "kiosk.db"
+
+[sync]
+enabled = true
+server_url = "http://127.0.0.1:{closed_port()}"
+token = "demo-token"
+interval_seconds = 1
+timeout_seconds = 1
+
+[[devices]]
+id = "lan-vao"                # a scanner waiting for the next person (a FIFO: no data yet)
+type = "replay"
+lane = "in"
+path = "{directory / 'queue.fifo'}"
+
+[[devices]]
+id = "quay-ban"               # keyboard-wedge scanner on the desk
+type = "wedge"
+lane = "toggle"
+""", encoding="utf-8")
+    return path
+
+
+def fill_morning(kiosk: Kiosk) -> None:
+    """A morning of traffic: entries then some exits, spread over the past hours."""
+    now = time.time()
+    local = dt.datetime.now(kiosk.config.timezone)
+    hours = min(local.hour, 6)
+    pipeline = kiosk.pipeline
+    for index in range(38):
+        person = index if index < 26 else index - 26  # the last twelve leave again
+        number, name, born, gender = PEOPLE[person % len(PEOPLE)]
+        when = now - (hours * 3600) * (1 - index / 38) - 600
+        lane = "in" if index < 26 else "out"
+        pipeline.submit(Scan(cccd(f"{int(number) + person:012d}", name, born, gender),
+                             device_id="lan-vao", lane=lane, wall_time=when))
+    store = Store(kiosk.config.store_path, timezone=kiosk.config.timezone)
+    refused = store.pending(3)
+    store.mark_synced([], {refused[0]["id"]: "document_number: expected 12 digits",
+                           refused[1]["id"]: "scanned_at: more than 30 days in the future"})
+    store.close()
+
+
+def settle(milliseconds: int = 400) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(milliseconds, loop.quit)
+    loop.exec()
+
+
+def save(widget: QWidget, out: Path, name: str, language: str) -> Path:
+    settle()
+    path = out / f"{name}-{language}.png"
+    widget.grab().save(str(path))
+    print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return path
+
+
+def render(language: str, out: Path) -> list[Path]:
+    app = create_application()
+    translations = Translations(app)
+    translations.set_language(language)
+    shots: list[Path] = []
+    with tempfile.TemporaryDirectory() as temporary:
+        fifo = Path(temporary) / "queue.fifo"
+        os.mkfifo(fifo)
+        writer = os.open(fifo, os.O_RDWR)  # keeps the reader waiting without blocking us
+        config = config_mod.load(write_config(Path(temporary), language))
+        kiosk = Kiosk(config)
+        fill_morning(kiosk)
+        window = MainWindow(kiosk, translations, kiosk_mode=False)
+        window.resize(*SIZE)
+        window.show()
+        kiosk.start()
+        settle(2500)  # the sync worker has tried the centre and failed: offline
+
+        def officer(payload: bytes, name: str, **scan: object) -> None:
+            window.show_screen(window.officer)
+            kiosk.pipeline.submit(Scan(payload, device_id="lan-vao", **scan))  # type: ignore[arg-type]
+            shots.append(save(window, out, name, language))
+
+        _, name, born, gender = PEOPLE[3]
+        officer(cccd("001188999321", name, born, gender), "officer-accepted", lane="in")
+        _, name, born, gender = PEOPLE[1]
+        earlier = cccd("079301999567", name, born, gender)
+        kiosk.pipeline.submit(Scan(earlier, device_id="lan-vao", lane="in",
+                                   wall_time=time.time() - 180))
+        officer(earlier, "officer-duplicate", lane="in")
+        officer(BAD_CODE.encode(), "officer-refused", lane="in")
+
+        dialog = window.open_manual_entry()
+        dialog.fields["name"].setText("Ngô Thị Lan")
+        dialog.fields["document_number"].setText("07930100456")
+        dialog.fields["phone"].setText("0912 345 678")
+        dialog.fields["address"].setText("Ngõ 12 Trần Quốc Hoàn, Cầu Giấy, Hà Nội")
+        dialog.reason_box.setEditText(QCoreApplication.translate(
+            "ManualEntryDialog", "No phone with them"))
+        dialog.record()
+        shots.append(save(dialog, out, "manual-entry", language))
+        dialog.reject()
+
+        pin = window.gate.request(QCoreApplication.translate(
+            "MainWindow", "Enter the PIN to open the technician screen"), lambda: None)
+        assert pin is not None
+        pin.field.setText("12")
+        shots.append(save(pin, out, "pin", language))
+        pin.reject()
+
+        window._show_technician()
+        shots.append(save(window, out, "technician", language))
+        technician = window.technician
+        assert technician is not None
+        technician.table.selectRow(1)
+        technician.tabs.setCurrentIndex(1)
+        shots.append(save(window, out, "technician-watch", language))
+
+        window._show_sync()
+        shots.append(save(window, out, "sync", language))
+        window.exit_now()
+        os.close(writer)  # end of the queue: the replay device finishes
+        kiosk.stop()
+        window.deleteLater()
+        settle(100)
+    return shots
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lang", choices=("vi", "en"), action="append")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs/screenshots")
+    args = parser.parse_args()
+    if not catalog("vi").exists():
+        print("build the translations first: scripts/build_translations.sh", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    languages = args.lang or ["vi", "en"]
+    if len(languages) > 1:  # one fresh process (and Qt application) per language
+        return max(subprocess.call([sys.executable, __file__, "--lang", language,
+                                    "--out", str(args.out)]) for language in languages)
+    shots = render(languages[0], args.out)
+    return 0 if len(shots) == 8 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
