@@ -11,7 +11,7 @@ import pytest
 from devices_support import FakeTree, Pty, wait_until
 
 from kiosk import cli
-from kiosk.config import validate_device
+from kiosk.config import from_dict, validate_device
 from kiosk.devices.captures import load_capture
 from kiosk.devices.commands import list_candidates, watch
 from kiosk.devices.sysfs import Roots
@@ -46,14 +46,18 @@ def test_listing_shows_ids_snippets_and_how_to_fix_permissions(tmp_path: Path) -
     tree.tty_acm("ttyACM0", tree.interface(usb, 0))
     (tree.dev / "ttyACM0").chmod(0o600)
     out = io.StringIO()
-    found = list_candidates(Roots(tree.dev, tree.sys), out, uid=54321, gids=[54321])
+    config = from_dict({"kiosk": {"id": "k", "checkpoint_id": "CP"}, "devices": [
+        {"id": "lane1", "type": "serial", "usb": "0c2e:0b61:SN1"}]})
+    found = list_candidates(Roots(tree.dev, tree.sys), out, config, uid=54321, gids=[54321])
     text = out.getvalue()
     assert found == 1
+    assert "configured as / đã cấu hình: lane1" in text
     assert "usb 0c2e:0b61 serial SN1" in text and "Honeywell 1900 Scanner" in text
     assert "! không có quyền mở" in text and "permission denied" in text
     assert "sudo install -m 0644 scripts/udev/70-checkpoint-kiosk.rules" in text
-    snippet = "\n".join(line[4:] for line in text.splitlines() if line.startswith("    ")
-                        and not line.startswith("    !"))
+    lines = text.splitlines()
+    start = lines.index("    [[devices]]")
+    snippet = "\n".join(line[4:] for line in lines[start:] if line.startswith("    "))
     device = tomllib.loads(snippet)["devices"][0]
     assert validate_device(0, device)["usb"] == "0c2e:0b61:SN1"
 

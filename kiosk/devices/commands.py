@@ -110,10 +110,9 @@ def list_candidates(roots: Roots, out: TextIO, config: config_mod.Config | None 
             if where in known or candidate.path in known:
                 name = known.get(where) or known[candidate.path]
                 print(f"    configured as / đã cấu hình: {name}", file=out)
-            vid = getattr(candidate, "vid", "") or (
-                candidate.usb.vid if isinstance(candidate, SerialPort) and candidate.usb else "")
-            pid = getattr(candidate, "pid", "") or (
-                candidate.usb.pid if isinstance(candidate, SerialPort) and candidate.usb else "")
+            usb = getattr(candidate, "usb", None)
+            vid, pid = (usb.vid, usb.pid) if usb else (getattr(candidate, "vid", ""),
+                                                       getattr(candidate, "pid", ""))
             problem = access_problem(candidate.path, write=write, uid=uid, gids=gids, vid=vid,
                                      pid=pid, subsystem=subsystem)
             if problem:
