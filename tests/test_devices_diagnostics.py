@@ -154,3 +154,9 @@ def test_status_advice_for_screens_without_a_raw_stream() -> None:
     assert any("/dev/serial/by-id" in a for a in advice)
     error = DeviceStatus("s", "serial", "in", state="error", reason="permission denied …")
     assert suggestions(device, error)[0] == "permission denied …"
+
+
+def test_a_correctly_configured_hid_pos_scanner_gets_no_advice() -> None:
+    diag, lines = watch_capture("honeywell-pos-cccd.hidraw.log")
+    assert diag.suggestions() == []
+    assert len(diag.scans) == 2 and any("→ cccd: Nguyễn Văn An" in line for line in lines)

@@ -180,7 +180,7 @@ class Diagnostics:
         self._advise_gaps(scan)
         self._advise_terminator(scan)
         self._advise_hex(scan)
-        if events and self.kind in ("evdev", "hidraw"):
+        if events and self.kind == "evdev":
             self._advise_layout(scan, events)
         if self.kind == "serial" and not self.options.get("strip_aim", True) and AIM.match(
                 scan.payload):
@@ -203,6 +203,8 @@ class Diagnostics:
         if self.kind == "serial":
             self._advise_serial_terminator(configured)
             return
+        if self.kind == "hidraw" and self.options.get("mode", "pos") == "pos":
+            return  # HID POS reports carry their own end (the "more follows" flag)
         if scan.ended_by == "gap" and configured in ("enter", "tab"):
             self._advise(
                 "terminator",
