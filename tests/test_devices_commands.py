@@ -13,8 +13,9 @@ from devices_support import FakeTree, Pty, wait_until
 from kiosk import cli
 from kiosk.config import from_dict, validate_device
 from kiosk.devices.captures import load_capture
-from kiosk.devices.commands import list_candidates, watch
+from kiosk.devices.listing import list_candidates
 from kiosk.devices.sysfs import Roots
+from kiosk.devices.watching import watch
 
 CCCD = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
 CAPTURES = Path(__file__).parent / "data" / "captures"

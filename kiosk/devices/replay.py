@@ -20,9 +20,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from kiosk.devices.base import DeviceError, Emit
-from kiosk.devices.captures import load_capture, read_capture
-from kiosk.devices.decoders import build_decoder
-from kiosk.devices.stream import Decoded, pump, to_scan
 from kiosk.scan import Scan
 
 
@@ -96,6 +93,11 @@ class ReplayDevice:
                 return
 
     def _run_capture(self, emit: Emit, stop: threading.Event) -> None:
+        # Captures need the decoders (and evdev's key names); plain lines do not.
+        from kiosk.devices.captures import load_capture, read_capture
+        from kiosk.devices.decoders import build_decoder
+        from kiosk.devices.stream import Decoded, pump, to_scan
+
         capture = (read_capture(sys.stdin, "standard input") if self.path == "-"
                    else load_capture(self.path))
         if capture.format != self.format:

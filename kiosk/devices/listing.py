@@ -1,0 +1,106 @@
+"""``kiosk devices``: every candidate scanner, serial port, HID node and camera, each with
+what identifies it, whether this account may open it (and the fix), and a ready
+``[[devices]]`` snippet. Every section is printed, "none found" when empty.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+from kiosk import config as config_mod
+from kiosk.devices.access import access_problem
+from kiosk.devices.discovery import (
+    Candidate,
+    HidrawNode,
+    InputNode,
+    SerialPort,
+    cameras,
+    hidraw_nodes,
+    input_devices,
+    serial_ports,
+    snippet,
+)
+from kiosk.devices.sysfs import Roots
+
+
+def _details(candidate: Candidate) -> list[str]:
+    if isinstance(candidate, SerialPort):
+        usb = candidate.usb
+        parts = [f"usb {usb.vid}:{usb.pid}" + (f" serial {usb.serial}" if usb.serial else "")
+                 if usb else candidate.kind, candidate.label]
+        if candidate.by_id:
+            parts.append(f"by-id {candidate.by_id}")
+        return parts
+    if isinstance(candidate, InputNode):
+        keys = ", ".join(k for k, has in (("Enter", candidate.has_enter),
+                                          ("digits", candidate.has_digits),
+                                          ("keypad", candidate.has_keypad)) if has)
+        parts = [f'"{candidate.name}"', f"usb {candidate.vid}:{candidate.pid}",
+                 f"phys {candidate.phys or '-'}", f"keys: {keys}"]
+        if candidate.looks_like_scanner:
+            parts.append("looks like a scanner / có vẻ là máy quét")
+        if candidate.by_id:
+            parts.append(f"by-id {candidate.by_id}")
+        return parts
+    if isinstance(candidate, HidrawNode):
+        return [candidate.label, f"usb {candidate.vid}:{candidate.pid}"] + (
+            [f"serial {candidate.uniq}"] if candidate.uniq else [])
+    return [candidate.label] + ([f"by-id {candidate.by_id}"] if candidate.by_id else [])
+
+
+SECTIONS: tuple[tuple[str, Any, str, bool], ...] = (
+    ("Serial ports / Cổng nối tiếp (USB-COM, RS-232)", serial_ports, "tty", True),
+    ("Keyboard-mode scanners / Máy quét chế độ bàn phím (evdev)", input_devices, "input", False),
+    ("HID nodes / Thiết bị HID (hidraw, HID POS)", hidraw_nodes, "hidraw", False),
+    ("Cameras / Camera (/dev/video*)", cameras, "video4linux", True),
+)
+
+
+def _why_empty(roots: Roots, subsystem: str) -> str:
+    """Say so when the kernel has no such class at all (e.g. a container with no /dev/input)."""
+    where = roots.dev / "input" if subsystem == "input" else roots.sys / "class" / subsystem
+    return "" if where.exists() else f" ({where}: not present / không có)"
+
+
+def configured_ids(config: config_mod.Config | None) -> dict[str, str]:
+    """Where each configured device points (port/path/usb/source) → its id."""
+    out: dict[str, str] = {}
+    for device in config.devices if config else []:
+        for key in ("port", "path", "usb", "source"):
+            if isinstance(device.get(key), str) and device[key]:
+                out[device[key]] = device["id"]
+    return out
+
+
+def list_candidates(roots: Roots, out: TextIO, config: config_mod.Config | None = None,
+                    uid: int | None = None, gids: list[int] | None = None) -> int:
+    """Print every section (``none found`` when empty); returns how many were found."""
+    known = configured_ids(config)
+    total = 0
+    for title, listing, subsystem, write in SECTIONS:
+        print(title, file=out)
+        found: list[Candidate] = listing(roots)
+        if not found:
+            print("  none found / không tìm thấy" + _why_empty(roots, subsystem), file=out)
+        for candidate in found:
+            total += 1
+            print(f"  {candidate.path}  " + "  ".join(_details(candidate)), file=out)
+            device = candidate.device
+            where = next(device[k] for k in ("port", "path", "usb", "source") if k in device)
+            if where in known or candidate.path in known:
+                name = known.get(where) or known[candidate.path]
+                print(f"    configured as / đã cấu hình: {name}", file=out)
+            usb = getattr(candidate, "usb", None)
+            vid, pid = (usb.vid, usb.pid) if usb else (getattr(candidate, "vid", ""),
+                                                       getattr(candidate, "pid", ""))
+            problem = access_problem(candidate.path, write=write, uid=uid, gids=gids, vid=vid,
+                                     pid=pid, subsystem=subsystem)
+            if problem:
+                print(f"    ! {problem}", file=out)
+            for line in snippet(device).splitlines():
+                print(f"    {line}", file=out)
+        print(file=out)
+    if total:
+        print("Paste a snippet into config.toml, then test it: kiosk devices watch <id>\n"
+              "Dán đoạn cấu hình vào config.toml, rồi thử: kiosk devices watch <id>", file=out)
+    return total
