@@ -2,6 +2,14 @@
 
 Modules are imported only when a configured device needs them, so a kiosk with a serial
 scanner does not need OpenCV, and the core never imports any of them.
+
+Pure logic, tested on recordings: ``stream`` (items, Decoded, the pump loop), ``keymaps`` +
+``keydecoder`` (key events → text), ``hidreport`` (HID POS / boot-keyboard reports),
+``serial_framer`` (bytes → frames), ``decoders`` (settings → decoder), ``wedge`` (key timing
+for the Qt window), ``diagnostics`` (the technician's view and advice), ``captures`` (the
+capture file format). Thin I/O shells: ``shell`` + ``serial_port``, ``evdev_input``,
+``hidraw``; ``replay``. Finding devices: ``sysfs``, ``discovery``, ``access``. Running them:
+``supervisor``. The ``kiosk devices`` command: ``commands``, ``listing``, ``watching``.
 """
 
 from __future__ import annotations
