@@ -44,6 +44,8 @@ class DeviceStatus:
     scans: int = 0
     path: str = ""
     """The node it is (or was last) connected to, after resolving by-id/usb/name."""
+    retry_in: float | None = None
+    """Seconds until the next attempt after an error (shown as "retrying in N s")."""
 
 
 HEALTHY_SECONDS = 30.0
@@ -186,17 +188,18 @@ class Supervisor:
             except (DeviceError, OSError) as exc:
                 self._forget(device_id)
                 reason = str(exc) or type(exc).__name__
-                log.warning("device %s: %s (retry in %.1fs)", device_id, reason, delay)
-                self._set(device_id, state=ERROR, reason=reason)
                 if time.monotonic() - started > HEALTHY_SECONDS:
                     delay = self.backoff_initial  # it worked for a while: a fresh failure
+                log.warning("device %s: %s (retry in %.1fs)", device_id, reason, delay)
+                self._set(device_id, state=ERROR, reason=reason, retry_in=delay)
                 if self.stop_event.wait(delay):
                     break
                 delay = min(delay * 2, self.backoff_max)
             except Exception as exc:  # a bug in a driver must not kill the kiosk
                 self._forget(device_id)
                 log.exception("device %s crashed", device_id)
-                self._set(device_id, state=ERROR, reason=f"internal error: {exc!r}")
+                self._set(device_id, state=ERROR, reason=f"internal error: {exc!r}",
+                          retry_in=self.backoff_max)
                 if self.stop_event.wait(self.backoff_max):
                     break
         self._forget(device_id)
