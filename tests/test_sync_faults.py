@@ -82,10 +82,13 @@ def test_every_entry_arrives_exactly_once_whatever_the_network_does(
     stored = central.stored_ids(kiosk_id)
     assert len(stored) == len(set(stored)) == 1000 and sorted(stored) == ids
     assert sync_states(worker.store.path) == {"acknowledged": 1000}
-    # Each entry was acknowledged once on the kiosk; the three batches whose answer was
-    # lost after the centre committed came back "duplicate" when re-sent.
-    assert summary.accepted + summary.duplicate == 1000
-    assert summary.duplicate >= 150
+    # Each entry was acknowledged once on the kiosk and inserted once at the centre; the
+    # three requests whose answer was lost after the commit were re-sent and the centre
+    # answered those entries "duplicate".
+    assert summary.accepted + summary.duplicate == 1000 and summary.duplicate >= 50
+    logged = central.batches(kiosk_id)
+    assert sum(b["accepted"] for b in logged) == 1000
+    assert sum(b["duplicate"] for b in logged) >= 150
 
 
 def test_retry_after_from_the_centre_is_waited_out(central, proxy, kiosk_id, tmp_path):
@@ -128,7 +131,8 @@ def test_413_halves_batches_until_they_fit_and_a_lone_giant_is_quarantined(
 
 def test_a_kiosk_killed_while_its_batch_is_in_flight_loses_and_duplicates_nothing(
         central, proxy, kiosk_id, tmp_path):
-    """SIGKILL after the centre committed batch 3 but before its answer arrived."""
+    """SIGKILL after the centre committed batch 3 (and perhaps 4, also on the wire) but
+    before the kiosk heard back."""
     config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=proxy.url,
                           token=central.enrol(kiosk_id), batch_size=100)
     ids = fill_backlog(tmp_path / "kiosk.db", 500, kiosk_id=kiosk_id)
@@ -140,12 +144,13 @@ def test_a_kiosk_killed_while_its_batch_is_in_flight_loses_and_duplicates_nothin
     finally:
         proc.kill()
         proc.wait()
-    assert len(central.stored_ids(kiosk_id)) == 300
+    held = len(central.stored_ids(kiosk_id))
+    assert 300 <= held <= 400
     assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 200, "pending": 300}
 
     again = subprocess.run(push, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
-    assert "100 already at the centre" in again.stdout and "200 new" in again.stdout
+    assert f"{500 - held} new, {held - 200} already at the centre" in again.stdout
     stored = central.stored_ids(kiosk_id)
     assert len(stored) == 500 and sorted(stored) == ids
     assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 500}

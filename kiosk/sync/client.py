@@ -80,13 +80,16 @@ class BatchAnswer:
 
 
 class SyncClient:
-    """One ``requests.Session`` (keep-alive, no hidden retries); not for concurrent use."""
+    """One ``requests.Session`` with up to ``connections`` keep-alive connections (one per
+    concurrent caller) and no hidden retries."""
 
-    def __init__(self, server_url: str, token: str, *, timeout: float = 15.0) -> None:
+    def __init__(self, server_url: str, token: str, *, timeout: float = 15.0,
+                 connections: int = 1) -> None:
         self.base = server_url.rstrip("/")
         self.timeout = (min(timeout, 5.0), timeout)  # (connect, read)
         self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=connections, pool_block=True,
+                              max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"User-Agent": USER_AGENT, **protocol.bearer(token)})

@@ -58,6 +58,7 @@ import math
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -88,6 +89,8 @@ RETRY_AFTER_LIMIT_SECONDS = 6 * 3600.0
 PUSH_ATTEMPTS = 5
 """push_now gives up after this many consecutive failures without progress."""
 STATE_REFRESH_SECONDS = 1.0
+SEND_WINDOW = 2
+"""Batches on the wire at once."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,8 @@ class SyncWorker:
         self.token = token
         self.kiosk_id = kiosk_id
         self.checkpoint_id = checkpoint_id
-        self.client = SyncClient(server_url, token, timeout=timeout_seconds) if token else None
+        self.client = SyncClient(server_url, token, timeout=timeout_seconds,
+                                 connections=SEND_WINDOW) if token else None
         self.batch_size = batch_size
         self.batch_max_bytes = batch_max_bytes
         self.interval = interval_seconds
@@ -221,8 +225,9 @@ class SyncWorker:
         self._backoff_until = 0.0
         self._failures = 0
         self._thread: threading.Thread | None = None
-        self._prep: ThreadPoolExecutor | None = None
-        self._ack: ThreadPoolExecutor | None = None
+        self._pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor,
+                           ThreadPoolExecutor] | None = None
+        self._acknowledging: Future[None] | None = None
         self._subscribers: list[Callable[[SyncState], None]] = []
         self._last_health = 0.0
 
@@ -314,9 +319,8 @@ class SyncWorker:
             if self._thread.is_alive():
                 log.warning("sync worker still waiting for the centre; leaving it behind")
                 return  # a daemon thread; its unacknowledged batch simply stays pending
-        for pool in (self._prep, self._ack):
-            if pool is not None:
-                pool.shutdown(wait=True)
+        for pool in self._pools or ():
+            pool.shutdown(wait=True)
         if self.client is not None:
             self.client.close()
         self.store.close()
@@ -500,55 +504,87 @@ class SyncWorker:
                background: bool) -> None:
         """Send batches until nothing is pending; raises SyncError on the first failure.
 
-        Three stages overlap: the next batch is read and encoded (thread "sync-prepare")
-        and the previous answer is written to the store (thread "sync-acknowledge") while
-        the current batch is on the wire.
+        Four stages overlap: the next batch is read and encoded (thread "sync-prepare"),
+        up to SEND_WINDOW batches are on the wire (threads "sync-send", one connection
+        each, so the centre parses one while it commits another), and answers are written
+        to the store (thread "sync-acknowledge").
         """
-        if self._prep is None or self._ack is None:
-            self._prep = ThreadPoolExecutor(1, thread_name_prefix="sync-prepare")
-            self._ack = ThreadPoolExecutor(1, thread_name_prefix="sync-acknowledge")
+        if self._pools is None:
+            self._pools = (ThreadPoolExecutor(1, thread_name_prefix="sync-prepare"),
+                           ThreadPoolExecutor(SEND_WINDOW, thread_name_prefix="sync-send"),
+                           ThreadPoolExecutor(1, thread_name_prefix="sync-acknowledge"))
         self._uploading = True
         self._publish()
-        upcoming: Future[_Batch | None] = self._prep.submit(self._build, "")
-        written: Future[None] | None = None
+        after: str | None = ""
         try:
-            while True:
-                batch = upcoming.result()
-                if batch is None:
-                    break
-                if background and (self._stopping or self._push_waiting):
-                    raise _Yield
-                upcoming = self._prep.submit(self._build, batch.ids[-1])
-                try:
-                    answer = self._send(batch)
-                except TooLarge as exc:
-                    upcoming.result()
-                    self._shrink(batch, exc, tally)
-                    upcoming = self._prep.submit(self._build, batch.after)
-                    continue
-                except Refused as exc:
-                    if exc.status != 415 or self.encoding == "gzip":
-                        raise
-                    upcoming.result()
-                    self.encoding = "gzip"  # an older centre without zstd
-                    upcoming = self._prep.submit(self._build, batch.after)
-                    continue
-                self._account(answer, tally)
-                if written is not None and written.done():
-                    written.result()  # a store failure stops the drain here
-                written = self._ack.submit(self._acknowledge, answer)
-                if progress:
-                    progress()
-        except BaseException:
-            upcoming.cancel()
-            raise
+            while after is not None:
+                after = self._pump(after, tally, progress, background)
         finally:
             try:
-                if written is not None:
-                    written.result()
+                self._flush_acknowledgements()
             finally:
                 self._uploading = False
                 self._publish(force=True)
+
+    def _pump(self, after: str, tally: _Tally, progress: Callable[[], None] | None,
+              background: bool) -> str | None:
+        """Stream batches from ``after``; None when drained, or the id to restart after
+        (the batch was refused as too large, or in an encoding the centre lacks)."""
+        assert self._pools is not None
+        prepare, send, _ = self._pools
+        upcoming: Future[_Batch | None] = prepare.submit(self._build, after)
+        flying: deque[tuple[_Batch, Future[BatchAnswer]]] = deque()
+        failure: BaseException | None = None
+        failed: _Batch | None = None
+        try:
+            while True:
+                while failure is None and len(flying) < SEND_WINDOW:
+                    batch = upcoming.result()
+                    if batch is None:
+                        break
+                    if background and (self._stopping or self._push_waiting):
+                        failure = _Yield()
+                        break
+                    upcoming = prepare.submit(self._build, batch.ids[-1])
+                    flying.append((batch, send.submit(self._send, batch)))
+                if not flying:
+                    break
+                batch, sending = flying.popleft()
+                try:
+                    answer = sending.result()
+                except SyncError as exc:  # later batches may still succeed: record them
+                    if failure is None:
+                        failure, failed = exc, batch
+                    continue
+                self._account(answer, tally)
+                self._queue_acknowledgement(answer)
+                if progress:
+                    progress()
+        finally:
+            upcoming.cancel()
+        if failure is None:
+            return None
+        if isinstance(failure, TooLarge) and failed is not None:
+            self._flush_acknowledgements()
+            self._shrink(failed, failure, tally)
+            return failed.after
+        if isinstance(failure, Refused) and failure.status == 415 and self.encoding != "gzip" \
+                and failed is not None:
+            self._flush_acknowledgements()
+            self.encoding = "gzip"  # an older centre without zstd
+            return failed.after
+        raise failure
+
+    def _queue_acknowledgement(self, answer: BatchAnswer) -> None:
+        assert self._pools is not None
+        if self._acknowledging is not None and self._acknowledging.done():
+            self._acknowledging.result()  # a store failure stops the drain here
+        self._acknowledging = self._pools[2].submit(self._acknowledge, answer)
+
+    def _flush_acknowledgements(self) -> None:
+        if self._acknowledging is not None:
+            acknowledging, self._acknowledging = self._acknowledging, None
+            acknowledging.result()
 
     def _build(self, after: str) -> _Batch | None:
         """Read the next pending rows after ``after`` and encode them within the limits."""
