@@ -170,6 +170,8 @@ def test_the_same_batch_twice_is_all_duplicate_and_stores_nothing_new(
     assert statuses(first) == ["accepted"] * 10
     assert statuses(second) == ["duplicate"] * 10
     assert stored(server, kiosk.kiosk_id) == before
+    listing = json.loads(central("kiosks", "list", "--db", server.db, "--json").stdout)
+    assert next(k for k in listing if k["id"] == kiosk.kiosk_id)["entries"] == 10
 
 
 def test_overlapping_batches_store_each_entry_once(

@@ -44,7 +44,8 @@ CREATE TABLE kiosks (
     created_at TEXT NOT NULL,
     revoked_at TEXT,
     last_seen_at TEXT,
-    last_clock_offset DOUBLE PRECISION
+    last_clock_offset DOUBLE PRECISION,
+    entries BIGINT NOT NULL DEFAULT 0
 );
 CREATE TABLE entries (
     id TEXT PRIMARY KEY,
@@ -99,8 +100,7 @@ _LOCK_KEY = 0x6B696F736B  # advisory lock serialising migrations across server p
 _COLUMNS = ", ".join(STORED_COLUMNS)
 _KIOSK_SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
-    "k.last_clock_offset, (SELECT coalesce(sum(accepted), 0) FROM batches b "
-    "WHERE b.kiosk_id = k.id) FROM kiosks k")
+    "k.last_clock_offset, k.entries FROM kiosks k")
 _BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset_seconds",
                   "entries", "accepted", "duplicate", "rejected")
 _BUSY = (pg_errors.LockNotAvailable, pg_errors.QueryCanceled, pg_errors.TooManyConnections,
@@ -215,8 +215,10 @@ class PostgresStorage(Storage):
             "(%(batch_id)s, %(kiosk_id)s, %(sent_at)s, %(received_at)s, "
             "%(clock_offset_seconds)s, %(entries)s, %(accepted)s, %(duplicate)s, %(rejected)s)",
             record)
-        tx.execute("UPDATE kiosks SET last_seen_at = %s, last_clock_offset = %s WHERE id = %s",
-                   (record["received_at"], record["clock_offset_seconds"], record["kiosk_id"]))
+        tx.execute("UPDATE kiosks SET last_seen_at = %s, last_clock_offset = %s, "
+                   "entries = entries + %s WHERE id = %s",
+                   (record["received_at"], record["clock_offset_seconds"], record["accepted"],
+                    record["kiosk_id"]))
 
     # -- kiosks and checkpoints -----------------------------------------------------------
     def add_checkpoint(self, checkpoint_id: str, name: str) -> bool:

@@ -46,7 +46,8 @@ def _v1(conn: sqlite3.Connection) -> None:
             created_at TEXT NOT NULL,
             revoked_at TEXT,
             last_seen_at TEXT,
-            last_clock_offset REAL
+            last_clock_offset REAL,
+            entries INTEGER NOT NULL DEFAULT 0
         )""")
     conn.execute("""
         CREATE TABLE entries (
@@ -104,8 +105,7 @@ _INSERT = (f"INSERT INTO entries ({', '.join(STORED_COLUMNS)}) "
            f"VALUES ({', '.join('?' for _ in STORED_COLUMNS)})")
 _KIOSK_SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
-    "k.last_clock_offset, (SELECT coalesce(sum(accepted), 0) FROM batches b "
-    "WHERE b.kiosk_id = k.id) FROM kiosks k")
+    "k.last_clock_offset, k.entries FROM kiosks k")
 
 
 class SqliteStorage(Storage):
@@ -208,8 +208,10 @@ class SqliteStorage(Storage):
             "clock_offset_seconds, entries, accepted, duplicate, rejected) VALUES "
             "(:batch_id, :kiosk_id, :sent_at, :received_at, :clock_offset_seconds, :entries, "
             ":accepted, :duplicate, :rejected)", record)
-        tx.execute("UPDATE kiosks SET last_seen_at = ?, last_clock_offset = ? WHERE id = ?",
-                   (record["received_at"], record["clock_offset_seconds"], record["kiosk_id"]))
+        tx.execute("UPDATE kiosks SET last_seen_at = ?, last_clock_offset = ?, "
+                   "entries = entries + ? WHERE id = ?",
+                   (record["received_at"], record["clock_offset_seconds"], record["accepted"],
+                    record["kiosk_id"]))
 
     # -- kiosks and checkpoints -----------------------------------------------------------
     def add_checkpoint(self, checkpoint_id: str, name: str) -> bool:

@@ -55,7 +55,9 @@ class Kiosk:
     revoked_at: str | None = None
     last_seen_at: str | None = None
     last_clock_offset: float | None = None
+    """Server receive time − kiosk send time of its latest batch, seconds."""
     entries: int = 0
+    """Entries stored from this kiosk (uploads and imports; duplicates not counted)."""
 
     @property
     def active(self) -> bool:
