@@ -16,7 +16,6 @@ import argparse
 import datetime as dt
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -206,11 +205,8 @@ def main() -> int:
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     languages = args.lang or ["vi", "en"]
-    if len(languages) > 1:  # one fresh process (and Qt application) per language
-        return max(subprocess.call([sys.executable, __file__, "--lang", language,
-                                    "--out", str(args.out)]) for language in languages)
-    shots = render(languages[0], args.out)
-    return 0 if len(shots) == 8 else 1
+    shots = [shot for language in languages for shot in render(language, args.out)]
+    return 0 if len(shots) == 8 * len(languages) else 1
 
 
 if __name__ == "__main__":

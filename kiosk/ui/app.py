@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from kiosk.app import Kiosk
 from kiosk.config import Config
 from kiosk.store import StoreError
+from kiosk.ui.binding import reference_leak
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.cues import SoundBoard
 from kiosk.ui.i18n import LANGUAGES, MissingCatalog, Translations
@@ -45,6 +46,7 @@ from kiosk.ui.widgets import pixel_font
 log = logging.getLogger(__name__)
 
 EXIT_STORE = 3
+EXIT_BINDING = 4
 FONT_FAMILIES = ("Noto Sans", "DejaVu Sans", "Liberation Sans")
 """Families with full Vietnamese coverage, first installed one wins (fonts-noto-core or
 fonts-dejavu-core, see scripts/bootstrap.sh)."""
@@ -307,6 +309,10 @@ def create_application() -> QApplication:
 
 def run_ui(config: Config) -> int:
     """Start the kiosk with its window; returns the exit code when the window closes."""
+    problem = reference_leak()
+    if problem:
+        print(f"Qt interface refused: {problem}", file=sys.stderr)
+        return EXIT_BINDING
     app = create_application()
     translations = Translations(app)
     try:

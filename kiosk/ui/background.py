@@ -9,7 +9,6 @@ therefore never waits for SQLite, a device or the network.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -26,30 +25,19 @@ class Background(QObject):
     """One named lane of worker threads; ``workers=1`` keeps its calls in submission order."""
 
     _answer = Signal(object, object)
-    busy_changed = Signal(int)
 
     def __init__(self, name: str, parent: QObject | None = None, *, workers: int = 1) -> None:
         super().__init__(parent)
         self.name = name
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"ui-{name}")
-        self._lock = threading.Lock()
-        self._busy = 0
         self._closed = False
         # Emitted from a worker thread, received by this GUI-thread object: a queued call.
         self._answer.connect(self._deliver)
-
-    @property
-    def busy(self) -> int:
-        """Calls submitted and not yet answered on the GUI thread."""
-        return self._busy
 
     def submit(self, fn: Callable[..., Any], *args: Any, done: Done | None = None,
                failed: Failed | None = None) -> Future[Any] | None:
         if self._closed:
             return None
-        with self._lock:
-            self._busy += 1
-        self.busy_changed.emit(self._busy)
         return self._pool.submit(self._run, fn, args, done, failed)
 
     def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], done: Done | None,
@@ -65,9 +53,6 @@ class Background(QObject):
 
     @Slot(object, object)
     def _deliver(self, callback: Callable[[Any], None] | None, value: Any) -> None:
-        with self._lock:
-            self._busy -= 1
-        self.busy_changed.emit(self._busy)
         if callback is not None and not self._closed:
             callback(value)
 
