@@ -180,3 +180,26 @@ def test_an_invalid_list_is_not_saved_and_the_running_kiosk_is_untouched(make_wi
     assert "used twice" in screen.message.text()
     assert path.read_bytes() == before
     assert window.kiosk.supervisor is supervisor
+
+
+def test_watch_raw_input_lists_key_events_the_decoded_scan_and_the_summary(make_window, qtbot,
+                                                                           tmp_path):
+    """A field capture (a replay device with format "evdev") watched from the screen goes
+    through the devices' own `kiosk devices watch`: each key event with its timing, the
+    scan it decodes to, the count at the end."""
+    capture = ROOT / "tests/data/captures/datalogic-cp1258-altcodes-cccd.evdev.log"
+    device = (f'\n[[devices]]\nid = "capture"\ntype = "replay"\nformat = "evdev"\n'
+              f'path = "{capture}"\nenabled = false\n')
+    window = make_window(write_config(tmp_path, device))
+    screen = open_technician(window, qtbot)
+    screen.tabs.setCurrentWidget(screen.watch)
+    panel = screen.watch
+    assert panel.raw_button.isVisible() and panel.raw_button.text() == "Xem dữ liệu thô"
+    panel.raw_button.click()
+    assert panel.raw_button.text() == "Dừng theo dõi"
+    qtbot.waitUntil(lambda: "scan(s)" in panel.output.toPlainText(), timeout=15000)
+    text = panel.output.toPlainText()
+    assert "KEY_NUMLOCK ↓" in text and "+" in text and " ms" in text
+    assert "cccd: Nguyễn Văn An" in text
+    assert "1 scan(s)" in text
+    qtbot.waitUntil(lambda: panel.raw_button.text() == "Xem dữ liệu thô")

@@ -140,7 +140,7 @@ class TechnicianScreen(Retranslating):
 
         self.form = DeviceForm()
         self.form.changed.connect(self._form_changed)
-        self.watch = WatchPanel()
+        self.watch = WatchPanel(bridge)
         self.camera = CameraPreview(bridge, with_stats=True)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.form, "")
@@ -295,6 +295,10 @@ class TechnicianScreen(Retranslating):
         device = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         if isinstance(device, dict):
             self.add_device(device)
+
+    def hideEvent(self, event: Any) -> None:
+        self.watch.stop_raw()  # leaving the screen ends a raw watch
+        super().hideEvent(event)
 
     # -- status ---------------------------------------------------------------------------
     def show_status(self, status: DeviceStatus) -> None:

@@ -2,24 +2,36 @@
 
 It shows what the device hands in and what becomes of it: every scan's raw payload (hex and
 text, so a wrong code page or a missing terminator is visible), the decoded result, and the
-device's state with its reason. For a keyboard-wedge device it also offers a capture field:
-scan into it and see each key with the gap before it, and whether the timing reads as a
-scanner. When the devices' diagnostics module is installed, its raw-level view and hints
-are shown too.
+device's state with its reason and the devices' own hints. "Watch raw input" runs
+``kiosk devices watch`` (kiosk.devices.watching) in a worker thread for serial, evdev and
+hidraw scanners and for capture files: every read or key event with its timing, each scan
+it decodes, and the settings it suggests. For a keyboard-wedge device a capture field lists
+each key with the gap before it and whether the timing reads as a scanner.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
+import threading
 import time
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk import messages
 from kiosk.scan import ScanResult
+from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.wedge_input import key_token, load_detector_class
 from kiosk.ui.widgets import Retranslating, state_text
 
@@ -31,12 +43,49 @@ def hex_preview(payload: bytes, limit: int = 48) -> str:
     return shown + (f" … (+{len(payload) - limit} B)" if len(payload) > limit else "")
 
 
-def diagnostics_module() -> Any:
-    """kiosk.devices.diagnostics when installed (raw bytes / key events and hints), else None."""
+def devices_module(name: str) -> Any:
+    """kiosk.devices.<name> (diagnostics, watching) when installed with its extra, else None."""
     try:
-        return importlib.import_module("kiosk.devices.diagnostics")
+        return importlib.import_module(f"kiosk.devices.{name}")
     except ImportError:
         return None
+
+
+RAW_KINDS = ("serial", "evdev", "hidraw")
+
+
+def raw_watch_options(device: dict[str, Any]) -> dict[str, Any] | None:
+    """What `kiosk devices watch` needs for this device, or None if it has no raw source."""
+    watching = devices_module("watching")
+    if watching is None:
+        return None
+    if device["type"] in RAW_KINDS:
+        return {k: v for k, v in device.items() if k != "enabled"}
+    if device["type"] == "replay" and device.get("format", "lines") in RAW_KINDS:
+        overrides = dict.fromkeys(("baud", "terminator", "layout", "mode", "idle_gap_ms",
+                                   "hex"))
+        return watching.watch_options(argparse.Namespace(device=device["path"], **overrides))
+    return None
+
+
+class LineSink(QObject):
+    """A text stream for a worker thread; each finished line arrives as a queued signal."""
+
+    line = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        self._partial += text
+        *lines, self._partial = self._partial.split("\n")
+        for line in lines:
+            self.line.emit(line)
+        return len(text)
+
+    def flush(self) -> None:
+        """Lines are sent as they end."""
 
 
 class WedgeCapture(QObject):
@@ -69,9 +118,11 @@ class WedgeCapture(QObject):
 
 
 class WatchPanel(Retranslating):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: KioskBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.bridge = bridge
         self.device: dict[str, Any] | None = None
+        self._raw_stop: threading.Event | None = None
         self.language = "vi"
         layout = QVBoxLayout(self)
         self.title = QLabel()
@@ -83,6 +134,15 @@ class WatchPanel(Retranslating):
         self.capture = QLineEdit()
         self.capture.setObjectName("watch_capture")
         layout.addWidget(self.capture)
+        raw_row = QHBoxLayout()
+        self.raw_button = QPushButton()
+        self.raw_button.setObjectName("watch_raw")
+        self.raw_button.clicked.connect(self.toggle_raw)
+        raw_row.addWidget(self.raw_button)
+        raw_row.addStretch(1)
+        layout.addLayout(raw_row)
+        self.sink = LineSink(self)
+        self.sink.line.connect(self.log)
         self.output = QPlainTextEdit()
         self.output.setObjectName("watch_log")
         self.output.setReadOnly(True)
@@ -99,6 +159,7 @@ class WatchPanel(Retranslating):
         self.watch(None)
 
     def watch(self, device: dict[str, Any] | None) -> None:
+        self.stop_raw()
         self.device = device
         self.output.clear()
         self.state.clear()
@@ -113,7 +174,41 @@ class WatchPanel(Retranslating):
             assert device is not None
             self._capture = WedgeCapture(self, device)
             self.capture.installEventFilter(self._capture)
+        self.raw_button.setVisible(device is not None and raw_watch_options(device) is not None)
         self.retranslate()
+
+    # -- raw input: `kiosk devices watch` in the io lane ----------------------------------
+    def toggle_raw(self) -> None:
+        if self._raw_stop is not None:
+            self.stop_raw()
+        else:
+            self.start_raw()
+
+    def start_raw(self) -> None:
+        options = raw_watch_options(self.device) if self.device else None
+        watching = devices_module("watching")
+        if options is None or watching is None:
+            return
+        stop = self._raw_stop = threading.Event()
+        self.retranslate()
+        self.bridge.run(lambda: watching.watch(options, self.sink, stop=stop),
+                        done=lambda _d: self._raw_ended(stop, None),
+                        failed=lambda exc: self._raw_ended(stop, exc))
+
+    def stop_raw(self) -> None:
+        if self._raw_stop is not None:
+            self._raw_stop.set()
+            self._raw_stop = None
+            self.retranslate()
+
+    def _raw_ended(self, stop: threading.Event, error: BaseException | None) -> None:
+        if error is not None:
+            self.log(self.tr("cannot read the device: %1").replace("%1", str(error)))
+            self.log(self.tr("If the kiosk is using it, untick \"enabled\", save, and "
+                             "watch again."))
+        if self._raw_stop is stop:
+            self._raw_stop = None
+            self.retranslate()
 
     def log(self, line: str) -> None:
         self.output.appendPlainText(f"{time.strftime('%H:%M:%S')}  {line}")
@@ -133,7 +228,7 @@ class WatchPanel(Retranslating):
         self.hints.setVisible(bool(hints))
 
     def _hints(self, status: Any) -> list[str]:
-        module = diagnostics_module()
+        module = devices_module("diagnostics")
         if module is None or not hasattr(module, "suggestions"):
             return []
         try:
@@ -162,3 +257,5 @@ class WatchPanel(Retranslating):
                                        "decode to.").replace("%1", self.device["id"]))
         self.capture.setPlaceholderText(self.tr("Click here and scan: each key is listed with "
                                                 "the time since the previous one"))
+        self.raw_button.setText(self.tr("Stop watching") if self._raw_stop is not None
+                                else self.tr("Watch raw input"))

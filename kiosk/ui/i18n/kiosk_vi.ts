@@ -71,47 +71,47 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../app.py" line="151" />
+        <location filename="../app.py" line="153" />
         <source>keyboard-wedge support is not installed</source>
         <translation>chưa cài hỗ trợ máy quét kiểu bàn phím</translation>
     </message>
     <message>
-        <location filename="../app.py" line="166" />
+        <location filename="../app.py" line="168" />
         <source>the kiosk window does not have the keyboard focus</source>
         <translation>cửa sổ trạm quét đang không nhận bàn phím</translation>
     </message>
     <message>
-        <location filename="../app.py" line="196" />
+        <location filename="../app.py" line="198" />
         <source>Enter the PIN to close the kiosk</source>
         <translation>Nhập mã PIN để đóng trạm quét</translation>
     </message>
     <message>
-        <location filename="../app.py" line="227" />
+        <location filename="../app.py" line="229" />
         <source>Enter the PIN to open the technician screen</source>
         <translation>Nhập mã PIN để mở màn hình kỹ thuật</translation>
     </message>
     <message>
-        <location filename="../app.py" line="240" />
+        <location filename="../app.py" line="242" />
         <source>Enter the PIN to open the sync screen</source>
         <translation>Nhập mã PIN để mở màn hình đồng bộ</translation>
     </message>
     <message>
-        <location filename="../app.py" line="276" />
+        <location filename="../app.py" line="278" />
         <source>Checkpoint kiosk — %1</source>
         <translation>Trạm quét mã — %1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="281" />
+        <location filename="../app.py" line="283" />
         <source>Technician</source>
         <translation>Kỹ thuật</translation>
     </message>
     <message>
-        <location filename="../app.py" line="282" />
+        <location filename="../app.py" line="284" />
         <source>Sync</source>
         <translation>Đồng bộ</translation>
     </message>
     <message>
-        <location filename="../app.py" line="283" />
+        <location filename="../app.py" line="285" />
         <source>Close</source>
         <translation>Đóng</translation>
     </message>
@@ -729,92 +729,92 @@
         <translation>Không tìm thấy máy quét hay camera nào.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="316" />
+        <location filename="../technician.py" line="320" />
         <source>Saving…</source>
         <translation>Đang lưu…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="323" />
+        <location filename="../technician.py" line="327" />
         <source>Saved. Restarting the devices…</source>
         <translation>Đã lưu. Đang khởi động lại các thiết bị…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="331" />
+        <location filename="../technician.py" line="335" />
         <source>Saved to %1 and applied.</source>
         <translation>Đã lưu vào %1 và áp dụng.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="337" />
+        <location filename="../technician.py" line="341" />
         <source>Not saved: %1</source>
         <translation>Chưa lưu: %1</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="340" />
+        <location filename="../technician.py" line="344" />
         <source>Technician — devices</source>
         <translation>Kỹ thuật — thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="341" />
+        <location filename="../technician.py" line="345" />
         <source>Back</source>
         <translation>Quay lại</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="342" />
+        <location filename="../technician.py" line="346" />
         <source>Save and apply</source>
         <translation>Lưu và áp dụng</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="343" />
+        <location filename="../technician.py" line="347" />
         <source>Add device</source>
         <translation>Thêm thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="344" />
+        <location filename="../technician.py" line="348" />
         <source>Remove device</source>
         <translation>Xoá thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="345" />
+        <location filename="../technician.py" line="349" />
         <source>Found on this machine (`kiosk devices`)</source>
         <translation>Tìm thấy trên máy này (`kiosk devices`)</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="346" />
+        <location filename="../technician.py" line="350" />
         <source>Look again</source>
         <translation>Tìm lại</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="347" />
+        <location filename="../technician.py" line="351" />
         <source>Add the selected one</source>
         <translation>Thêm thiết bị đã chọn</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="349" />
+        <location filename="../technician.py" line="353" />
         <source>State</source>
         <translation>Trạng thái</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="349" />
+        <location filename="../technician.py" line="353" />
         <source>Scans</source>
         <translation>Lượt quét</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="350" />
+        <location filename="../technician.py" line="354" />
         <source>Detail</source>
         <translation>Chi tiết</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="351" />
+        <location filename="../technician.py" line="355" />
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="352" />
+        <location filename="../technician.py" line="356" />
         <source>Watch</source>
         <translation>Theo dõi</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="353" />
+        <location filename="../technician.py" line="357" />
         <source>Camera</source>
         <translation>Camera</translation>
     </message>
@@ -822,31 +822,51 @@
 <context>
     <name>WatchPanel</name>
     <message>
-        <location filename="../watch.py" line="122" />
+        <location filename="../watch.py" line="206" />
+        <source>cannot read the device: %1</source>
+        <translation>không đọc được thiết bị: %1</translation>
+    </message>
+    <message>
+        <location filename="../watch.py" line="207" />
+        <source>If the kiosk is using it, untick "enabled", save, and watch again.</source>
+        <translation>Nếu trạm đang dùng thiết bị này, bỏ chọn "enabled", lưu lại rồi xem lại.</translation>
+    </message>
+    <message>
+        <location filename="../watch.py" line="217" />
         <source>scanner input: %1</source>
         <translation>máy quét gửi: %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../watch.py" line="148" />
+        <location filename="../watch.py" line="243" />
         <source>payload %n bytes: </source>
         <translation>
             <numerusform>dữ liệu %n byte: </numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../watch.py" line="159" />
+        <location filename="../watch.py" line="254" />
         <source>Select a device to watch what it sends.</source>
         <translation>Chọn một thiết bị để xem nó gửi gì.</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="161" />
+        <location filename="../watch.py" line="256" />
         <source>Watching %1: every scan's raw bytes and what they decode to.</source>
         <translation>Đang theo dõi %1: byte thô của từng lượt quét và kết quả giải mã.</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="163" />
+        <location filename="../watch.py" line="258" />
         <source>Click here and scan: each key is listed with the time since the previous one</source>
         <translation>Bấm vào đây rồi quét: mỗi phím hiện kèm thời gian kể từ phím trước</translation>
+    </message>
+    <message>
+        <location filename="../watch.py" line="260" />
+        <source>Stop watching</source>
+        <translation>Dừng theo dõi</translation>
+    </message>
+    <message>
+        <location filename="../watch.py" line="261" />
+        <source>Watch raw input</source>
+        <translation>Xem dữ liệu thô</translation>
     </message>
 </context>
 </TS>
