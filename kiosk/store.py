@@ -380,9 +380,9 @@ class Store:
         They stay in the pending set until the centre acknowledges them.
         """
         with self.transaction() as conn:
-            conn.executemany("UPDATE entries SET sync_state = 'sent' "
-                             "WHERE id = ? AND sync_state = 'pending'", [(i,) for i in ids])
-            return conn.execute("SELECT changes()").fetchone()[0]
+            return conn.execute(
+                "UPDATE entries SET sync_state = 'sent' WHERE sync_state = 'pending' "
+                "AND id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)).rowcount
 
     def rejected_entries(self, limit: int = 100) -> list[dict[str, Any]]:
         """Entries the centre refused (quarantine), oldest first, with the reason it gave."""

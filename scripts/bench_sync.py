@@ -16,6 +16,7 @@ extrapolated to the full backlog.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import subprocess
@@ -42,17 +43,26 @@ from tests.sync_support import (  # noqa: E402
 
 
 def push(config: Path) -> tuple[float, int, str]:
-    """Run ``kiosk sync push``; (wall seconds, its peak RSS in bytes, its output)."""
+    """Run ``kiosk sync push``; (wall seconds, its peak RSS in bytes, its output).
+
+    The peak is polled from /proc (VmHWM, which only grows): wait4's ru_maxrss would also
+    count this benchmark's own memory, which a vforked child inherits until exec.
+    """
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "sync", "push", "--config",
-                             str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-    out = proc.stdout.read()  # type: ignore[union-attr]
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"kiosk sync push failed:\n{out}")
-    return seconds, usage.ru_maxrss * 1024, out
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "sync", "push",
+                                 "--config", str(config)], stdout=out, stderr=subprocess.STDOUT)
+        peak = 0
+        while proc.poll() is None:
+            with contextlib.suppress(OSError, RuntimeError):
+                peak = max(peak, peak_rss(proc.pid))
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        output = out.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"kiosk sync push failed:\n{output}")
+    return seconds, peak, output
 
 
 def naive(store_path: Path, url: str, token: str, kiosk_id: str) -> float:
@@ -123,6 +133,7 @@ def main() -> int:
         kiosk_db = Path(tmp) / "backlog.db"
         started = time.perf_counter()
         fill_backlog(kiosk_db, args.entries, kiosk_id="bench-kiosk", checkpoint_id="CP-BENCH")
+        os.sync()  # written without fsync: let the disk settle before timing anything
         print(f"backlog: {args.entries:,} entries, {kiosk_db.stat().st_size / 1e6:,.0f} MB "
               f"store file, written in {time.perf_counter() - started:.1f} s", flush=True)
         results = []
@@ -134,6 +145,7 @@ def main() -> int:
                 conn.execute("UPDATE entries SET sync_state = 'pending', sync_error = NULL, "
                              "synced_at = NULL WHERE sync_state != 'pending'")
             store.close()
+            os.sync()
             results.append(run(engine, directory, kiosk_db, args))
             print(f"{engine}: done", flush=True)
 

@@ -1,0 +1,155 @@
+"""``kiosk sync status | push | retry-rejected | export`` as a sync operator runs them.
+
+Real processes: the ``kiosk`` command against a real ``kiosk-central serve``; the progress
+bar is checked both on a pseudo-terminal and in a log (pipe).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from kiosk.store import Store
+from tests.sync_support import CentralServer, fill_backlog, sync_states, write_config
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory):
+    server = CentralServer(tmp_path_factory.mktemp("central"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def site(central, tmp_path):
+    """An enrolled kiosk's config (English) with 1,000 pending entries; (config, ids, id)."""
+    kiosk_id = f"k-{uuid.uuid4().hex[:10]}"
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+                          token=central.enrol(kiosk_id), batch_size=100)
+    return config, fill_backlog(tmp_path / "kiosk.db", 1000, kiosk_id=kiosk_id), kiosk_id
+
+
+def sync(config, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([sys.executable, "-m", "kiosk.cli", "sync", *args, "--config",
+                           str(config)], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    if ok:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def test_status_shows_the_backlog_and_that_the_server_answers(site, central):
+    config, _, _ = site
+    out = sync(config, "status").stdout
+    assert "Pending                  1,000" in out
+    assert "Rejected                 0" in out
+    assert "Last success             never" in out
+    assert f"Server                   {central.url} — reachable" in out
+    assert "background sync is off" in out
+
+
+def test_push_prints_plain_progress_lines_in_a_log_then_a_summary(site, central):
+    config, ids, kiosk_id = site
+    out = sync(config, "push").stdout
+    lines = out.splitlines()
+    progress = [line for line in lines if line.startswith("push: ")]
+    assert progress[-1].startswith("push: 100% 1,000/1,000 entries")
+    assert "/s  ETA 0:00" in progress[-1] and "\r" not in out
+    assert 2 <= len(progress) <= 12  # every tenth of the way, not every batch
+    assert lines[-1].startswith("Sent 1000 entries in ")
+    assert lines[-1].endswith(": 1000 new, 0 already at the centre, 0 rejected; "
+                              "0 still pending")
+    assert sorted(central.stored_ids(kiosk_id)) == ids
+
+    status = sync(config, "status").stdout
+    assert "Pending                  0" in status and "Oldest pending           none" in status
+    assert "Last success             20" in status and " ago)" in status
+
+
+def test_push_on_a_terminal_redraws_one_line_with_a_bar(site):
+    config, _, _ = site
+    leader, follower = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "sync", "push", "--config",
+                             str(config)], stdout=follower, stderr=follower,
+                            stdin=subprocess.DEVNULL)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the terminal's other end closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.wait(60) == 0
+    out = b"".join(chunks).decode()
+    assert "\rpush 100% ████████████████████████ 1,000/1,000 entries" in out
+    assert "\x1b[K" in out and "ETA" in out
+
+
+def test_push_without_a_reachable_centre_fails_and_status_shows_why(site, tmp_path):
+    _, _, kiosk_id = site
+    down = write_config(tmp_path / "down.toml", kiosk_id=kiosk_id,
+                        server_url="http://127.0.0.1:9", token="t", timeout_seconds=1)
+    proc = sync(down, "push", ok=False)
+    assert proc.returncode == 1
+    assert "Not everything was sent: connection failed" in proc.stderr
+    assert "0 new, 0 already at the centre, 0 rejected; 1000 still pending" in proc.stdout
+    status = sync(down, "status").stdout
+    assert "Last error" in status and "connection failed" in status
+    assert "http://127.0.0.1:9 — unreachable (connection failed" in status
+
+
+def test_status_lists_rejected_entries_and_retry_rejected_queues_them_again(site):
+    config, ids, _ = site
+    store = Store(config.parent / "kiosk.db")
+    with store.transaction() as conn:
+        conn.execute("UPDATE entries SET scanned_at = 'yesterday' WHERE id = ?", (ids[7],))
+    store.close()
+    sync(config, "push")
+    report = json.loads(sync(config, "status", "--json").stdout)
+    assert report["rejected"] == 1 and report["pending"] == 0
+    (rejected,) = report["rejected_entries"]
+    assert rejected["id"] == ids[7] and rejected["sync_error"].startswith("scanned_at:")
+    assert report["server_reachable"] is True and report["last_success"]
+    text = sync(config, "status").stdout
+    assert f"✗ {ids[7]}" in text and "scanned_at: expected UTC time" in text
+
+    out = sync(config, "retry-rejected", "--operator", "sync-op").stdout
+    assert out.strip() == "1 rejected entries are pending again"
+    assert sync_states(config.parent / "kiosk.db") == {"pending": 1, "acknowledged": 999}
+    assert Store(config.parent / "kiosk.db").audit_log()[-1]["actor"] == "sync-op"
+
+
+def test_export_writes_the_backlog_once_and_refuses_to_overwrite_it(site, tmp_path):
+    config, _, _ = site
+    target = tmp_path / "stick" / "cp-sync.zip"
+    target.parent.mkdir()
+    out = sync(config, "export", "--to", str(target)).stdout
+    assert f"Exported 1,000 entries to {target}" in out
+    assert "they stay pending until the centre imports the file" in out
+    assert sync_states(config.parent / "kiosk.db") == {"sent": 1000}
+    status = sync(config, "status", "--offline").stdout
+    assert "Pending                  1,000" in status
+    assert "of which exported to a file 1,000" in status
+
+    refused = sync(config, "export", "--to", str(target), ok=False)
+    assert refused.returncode == 1 and "exists (use --force)" in refused.stderr
+    assert "Exported 1,000" in sync(config, "export", "--to", str(target), "--force").stdout
+
+
+def test_the_commands_speak_vietnamese_when_the_kiosk_does(central, tmp_path):
+    kiosk_id = f"k-{uuid.uuid4().hex[:10]}"
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, language="vi",
+                          server_url=central.url, token=central.enrol(kiosk_id))
+    fill_backlog(tmp_path / "kiosk.db", 5, kiosk_id=kiosk_id)
+    assert "Chờ gửi                  5" in sync(config, "status").stdout
+    assert "Đã gửi 5 bản ghi" in sync(config, "push").stdout
+    assert "Không có bản ghi nào chờ gửi" in sync(config, "push").stdout
