@@ -49,4 +49,5 @@ def test_a_100k_backlog_uploads_completely_in_bounded_memory(tmp_path):
     assert report["error"] is None and report["accepted"] == 100_000
     assert len(stored) == 100_000 and sorted(stored) == ids
     assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 100_000}
+    print(f"peak RSS growth {report['growth'] / 2**20:.1f} MiB")
     assert report["growth"] < GROWTH_LIMIT, f"peak RSS grew {report['growth'] / 2**20:.0f} MiB"

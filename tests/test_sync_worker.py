@@ -239,3 +239,24 @@ def test_retry_after_is_read_as_seconds_or_as_an_http_date():
     assert parse_retry_after("Wed, 01 May 2024 08:00:30 GMT", now) == 30.0
     assert parse_retry_after("Wed, 01 May 2024 07:00:00 GMT", now) == 0.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+def test_push_now_takes_over_from_a_background_upload_without_double_sending(
+        central, kiosk_id, tmp_path):
+    """The operator presses "sync now" while the background worker is mid-backlog."""
+    config = load(tmp_path, kiosk_id, central.url, central.enrol(kiosk_id), enabled=True,
+                  batch_size=100)
+    ids = fill_backlog(config.store_path, 20_000, kiosk_id=kiosk_id)
+    kiosk = Kiosk(config)
+    assert kiosk.sync is not None
+    kiosk.start()
+    try:
+        wait_until(lambda: central.stored_ids(kiosk_id), step=0.01)  # under way
+        summary = kiosk.sync.push_now()
+        background_done = 20_000 - summary.accepted
+    finally:
+        kiosk.stop()
+    assert summary.error is None and summary.remaining == 0
+    assert 0 < background_done < 20_000 and summary.duplicate == 0
+    stored = central.stored_ids(kiosk_id)
+    assert len(stored) == 20_000 and sorted(stored) == ids
