@@ -7,13 +7,13 @@ How it behaves
   when nothing is pending the timer sends a health check so ``online`` stays true to fact)
   and when asked (:meth:`SyncWorker.push_now`, :meth:`SyncWorker.retry_rejected`).
 * Sends pending entries oldest first, in batches bounded by ``batch_size`` entries and
-  ``batch_max_bytes`` compressed bytes, preparing the next batch while the current one is
-  in flight. After each answer, one transaction marks the entries the centre holds
+  ``batch_max_bytes`` compressed bytes, with up to two batches on the wire while the next
+  one is prepared. After each answer, one transaction marks the entries the centre holds
   ``acknowledged`` and quarantines the ones it rejected (``rejected`` + its reason:
   visible, retryable, never deleted); the rest of the backlog carries on.
 * Nothing is marked before the answer arrived, and the centre is idempotent on entry ids,
-  so a crash or kill at any moment costs at most one batch sent twice (answered
-  ``duplicate``), never a loss.
+  so a crash or kill at any moment costs at most the batches on the wire sent twice
+  (answered ``duplicate``), never a loss.
 * Failures: timeouts, resets, truncated answers and 5xx are retried with exponential
   backoff (1 s doubling to ``max_backoff_seconds``, each wait randomised to 50–100 %);
   ``Retry-After`` is waited out as the centre asks. 413 halves the batch (a single entry
@@ -30,23 +30,29 @@ API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
     request; False: it could not be reached or failed with 5xx; None: nothing tried yet),
     ``pending``, ``rejected``, ``oldest_pending_age_seconds``, ``last_success`` /
     ``last_error_at`` (epoch seconds), ``last_error`` (text), ``alert`` (text for the
-    operator, set on auth problems, else None), ``uploading``, ``clock_offset_seconds``
-    (centre receive time − kiosk send time of the last batch).
+    operator in the kiosk's language: token refused 401, another kiosk's entries 403, no
+    token, the centre refusing our requests as malformed; else None), ``uploading``,
+    ``clock_offset_seconds`` (centre receive time − kiosk send time of the last batch).
+    Counts are refreshed from the store at most once a second while uploading.
 ``worker.subscribe(callback) -> unsubscribe``
-    ``callback(SyncState)`` runs on the worker's thread (or the thread calling push_now)
-    whenever the state changes, at most a few times per second: a Qt screen must hand it
-    to the GUI thread (emit a signal), never touch widgets from it.
+    ``callback(SyncState)`` runs on one of the worker's threads (or the thread calling
+    push_now) whenever the state changes, at most a few times per second: a Qt screen
+    must hand it to the GUI thread (emit a signal), never touch widgets from it.
 ``worker.push_now(progress=None) -> PushSummary``
     Blocking: uploads everything pending now, retrying transient failures a few times;
     ``progress(Progress)`` is called after each batch. Run it in a worker thread (QThread
     / threading.Thread). It takes over from the background loop while it runs, clears an
     auth alert (the operator is retrying on purpose) and returns a summary (with ``error``
     set if it had to give up).
-``worker.export(path) -> ExportSummary``
-    Writes the pending backlog to a signed backlog file (:mod:`kiosk.sync.backlog`) and
-    labels those entries ``sent``; they stay pending until the centre acknowledges them.
-``worker.retry_rejected() -> int``
-    Puts quarantined entries back in the queue (audited) and wakes the worker.
+``worker.export(path, progress=None) -> ExportSummary``
+    Blocking: writes the pending backlog to a signed backlog file (:mod:`kiosk.sync.backlog`,
+    raises ``BacklogError``/``OSError``), reads it back to check it, and labels those
+    entries ``sent``; they stay pending until the centre acknowledges them.
+    ``progress(entries_written)`` is called every 1,000 entries.
+``worker.retry_rejected(actor="operator") -> int``
+    Puts quarantined entries back in the queue (audited under ``actor``), wakes the worker.
+``worker.notify(result=None)``
+    Pipeline listener (``Kiosk`` subscribes it): a recorded entry schedules an upload.
 ``worker.start()`` / ``worker.stop()``
     Background thread; ``stop`` waits a few seconds for an in-flight request, then leaves.
 """
