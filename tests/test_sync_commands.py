@@ -61,8 +61,8 @@ def test_push_prints_plain_progress_lines_in_a_log_then_a_summary(site, central)
     assert progress[-1].startswith("push: 100% 1,000/1,000 entries")
     assert "/s  ETA 0:00" in progress[-1] and "\r" not in out
     assert 2 <= len(progress) <= 12  # every tenth of the way, not every batch
-    assert lines[-1].startswith("Sent 1000 entries in ")
-    assert lines[-1].endswith(": 1000 new, 0 already at the centre, 0 rejected; "
+    assert lines[-1].startswith("Sent 1,000 entries in ")
+    assert lines[-1].endswith(": 1,000 new, 0 already at the centre, 0 rejected; "
                               "0 still pending")
     assert sorted(central.stored_ids(kiosk_id)) == ids
 
@@ -101,7 +101,7 @@ def test_push_without_a_reachable_centre_fails_and_status_shows_why(site, tmp_pa
     proc = sync(down, "push", ok=False)
     assert proc.returncode == 1
     assert "Not everything was sent: connection failed" in proc.stderr
-    assert "0 new, 0 already at the centre, 0 rejected; 1000 still pending" in proc.stdout
+    assert "0 new, 0 already at the centre, 0 rejected; 1,000 still pending" in proc.stdout
     status = sync(down, "status").stdout
     assert "Last error" in status and "connection failed" in status
     assert "http://127.0.0.1:9 — unreachable (connection failed" in status

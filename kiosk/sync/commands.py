@@ -135,10 +135,11 @@ def _worker(args: argparse.Namespace) -> tuple[SyncWorker, str]:
 def cmd_push(args: argparse.Namespace) -> int:
     worker, lang = _worker(args)
     try:
-        if worker.state().pending == 0:
+        pending = worker.state().pending
+        if pending == 0:
             print(texts.text("nothing_pending", lang))
             return 0
-        bar = ProgressBar("push")
+        bar = ProgressBar("push", pending)
 
         def progress(p: Progress) -> None:
             bar.update(p.done, p.total)
@@ -147,9 +148,9 @@ def cmd_push(args: argparse.Namespace) -> int:
         bar.finish()
     finally:
         worker.stop()
-    print(texts.text("push_done", lang, done=summary.done, seconds=summary.seconds,
-                     accepted=summary.accepted, duplicate=summary.duplicate,
-                     rejected=summary.rejected, remaining=summary.remaining))
+    print(texts.text("push_done", lang, done=f"{summary.done:,}", seconds=summary.seconds,
+                     accepted=f"{summary.accepted:,}", duplicate=f"{summary.duplicate:,}",
+                     rejected=f"{summary.rejected:,}", remaining=f"{summary.remaining:,}"))
     if summary.error:
         print(texts.text("push_failed", lang, error=summary.error), file=sys.stderr)
         return EXIT_FAILED
@@ -181,7 +182,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if total == 0:
             print(texts.text("nothing_pending", lang))
             return 0
-        bar = ProgressBar("export")
+        bar = ProgressBar("export", total)
         summary = worker.export(target, progress=lambda done: bar.update(done, total))
         bar.finish()
     except (backlog.BacklogError, OSError) as exc:

@@ -20,14 +20,16 @@ def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "?"
     whole = round(seconds)
+    if whole >= 2 * 86400:
+        return f"{whole // 86400} d {whole % 86400 // 3600} h"
     hours, rest = divmod(whole, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else \
         f"{rest // 60}:{rest % 60:02d}"
 
 
 class ProgressBar:
-    def __init__(self, label: str, *, unit: str = "entries", stream: TextIO | None = None
-                 ) -> None:
+    def __init__(self, label: str, total: int = 0, *, unit: str = "entries",
+                 stream: TextIO | None = None) -> None:
         self.label = label
         self.unit = unit
         self.stream = stream or sys.stdout
@@ -35,7 +37,7 @@ class ProgressBar:
         self.started = time.monotonic()
         self._drawn = 0.0
         self._tenth = -1
-        self._last = (0, 0)
+        self._last = (0, total)
         self._shown: tuple[int, int] | None = None
 
     def update(self, done: int, total: int, *, final: bool = False) -> None:
