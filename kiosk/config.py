@@ -160,6 +160,8 @@ DEVICE_TYPES: dict[str, dict[str, Opt]] = {
         "absent_ms": Opt(int, 1500, minimum=0, maximum=60_000),
         "confirm_frames": Opt(int, 1, minimum=1, maximum=30),
         "loop": Opt(bool, False),
+        "rescue_ms_per_s": Opt(int, 250, minimum=0, maximum=1000),
+        "preview_fps": Opt(int, 10, minimum=0, maximum=60),
     },
     "wedge": {
         "max_gap_ms": Opt(int, 50, minimum=1, maximum=1000),

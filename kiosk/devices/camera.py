@@ -1,0 +1,301 @@
+"""Webcam (or video file, or stream) → Scans, through OpenCV capture and kiosk.devices.frames.
+
+Two threads: a capture thread reads frames into a one-frame slot, always replacing the
+previous one (a live camera never builds a queue: the decoder works on the newest frame);
+the device's own ``run`` thread decodes. A video file is a recording, not a live view: every
+frame is decoded (the capture waits for the slot to be taken) and the frame's media time is
+the clock, so a file gives the same scans however fast the machine is; with ``loop = true``
+it is paced at its own frame rate, like a camera, for demos.
+
+API for the technician and officer screens (through ``supervisor.device(id)``):
+
+- ``preview() -> Preview | None``: the newest decoded frame (a BGR numpy copy, at most
+  ``preview_fps`` new ones a second), the outlines of the codes read (``read``) and of
+  QR-shaped things not read (``unread``) as point lists in frame pixels, and
+  ``captured_at`` (wall-clock seconds).
+- ``stats() -> CameraStats``: capture fps, decode fps, ms per frame (median of the last
+  100), frames seen, the last payload as text (for checking a setup), the state
+  ("opening", "running", "ended", "error") and the last problem in words.
+
+A missing or vanished camera raises DeviceError with a message in Vietnamese and English;
+the supervisor shows it and retries with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import statistics
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from kiosk.devices.base import DeviceError, Emit
+from kiosk.devices.frames import FrameDecoder, SightingFilter
+from kiosk.devices.qr_decoders import Outline, ZbarUnavailable
+from kiosk.scan import Scan
+
+log = logging.getLogger(__name__)
+
+STALL_SECONDS = 3.0
+"""A live camera that delivers no frame for this long is treated as gone (unplugged)."""
+OPEN_SECONDS = 10.0
+"""How long the first frame of a stream or camera may take to arrive."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    frame: np.ndarray
+    read: tuple[Outline, ...]
+    unread: tuple[Outline, ...]
+    captured_at: float
+
+
+@dataclass(frozen=True)
+class CameraStats:
+    capture_fps: float = 0.0
+    decode_fps: float = 0.0
+    ms_per_frame_p50: float = 0.0
+    frames_seen: int = 0
+    last_payload: str = ""
+    state: str = "opening"
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class _Frame:
+    image: np.ndarray
+    t_ms: float
+    """Capture time: monotonic ms for a live source, media time (growing across loops) for a
+    file."""
+    wall: float
+
+
+def open_capture(source: int | str) -> tuple[cv2.VideoCapture, bool]:
+    """Open ``source`` (index, /dev/videoN, file, URL) → (capture, is_file). Raises
+    DeviceError with a bilingual message when there is nothing to open."""
+    if isinstance(source, str) and source.strip().isdigit():
+        source = int(source)
+    if isinstance(source, int):
+        node = f"/dev/video{source}"
+        if not os.path.exists(node):
+            raise DeviceError(f"no camera at {node} / không tìm thấy camera tại {node}")
+        capture, is_file = cv2.VideoCapture(source, cv2.CAP_V4L2), False
+    elif source.startswith("/dev/"):
+        if not os.path.exists(source):
+            raise DeviceError(f"no camera at {source} / không tìm thấy camera tại {source}")
+        capture, is_file = cv2.VideoCapture(source, cv2.CAP_V4L2), False
+    elif "://" in source:
+        capture, is_file = cv2.VideoCapture(source), False
+    else:
+        if not Path(source).is_file():
+            raise DeviceError(f"no video file at {source} / không có tệp video {source}")
+        capture, is_file = cv2.VideoCapture(source), True
+    if not capture.isOpened():
+        capture.release()
+        raise DeviceError(f"cannot open camera {source} (in use, or no permission: is the user "
+                          f"in group 'video'?) / không mở được camera {source}")
+    return capture, is_file
+
+
+class _Capture(threading.Thread):
+    """Reads frames into a one-frame slot; ``take`` hands out the newest one."""
+
+    def __init__(self, capture: cv2.VideoCapture, is_file: bool, loop: bool,
+                 stop: threading.Event, name: str) -> None:
+        super().__init__(name=name, daemon=True)
+        self.capture = capture
+        self.is_file = is_file
+        self.loop = loop
+        self.stop = stop
+        self.file_fps = (capture.get(cv2.CAP_PROP_FPS) or 30.0) if is_file else 0.0
+        self.cond = threading.Condition()
+        self.slot: _Frame | None = None
+        self.done = False
+        self.error: DeviceError | None = None
+        self.times: deque[float] = deque(maxlen=60)
+
+    def run(self) -> None:
+        try:
+            self._read_loop()
+        except Exception as exc:  # OpenCV raising inside read(): report it, do not vanish
+            self.error = DeviceError(f"camera read failed: {exc} / lỗi đọc camera")
+        finally:
+            with self.cond:
+                self.done = True
+                self.cond.notify_all()
+
+    def _read_loop(self) -> None:
+        index, offset_ms = 0, 0.0
+        last_ok = time.monotonic()
+        started = time.monotonic()
+        while not self.stop.is_set():
+            ok, image = self.capture.read()
+            now = time.monotonic()
+            if not ok:
+                if self.is_file:
+                    if not self.loop or index == 0:
+                        return
+                    self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                    offset_ms += index * 1000.0 / self.file_fps
+                    index = 0
+                    continue
+                limit = OPEN_SECONDS if not self.times else STALL_SECONDS
+                if now - (last_ok if self.times else started) > limit:
+                    self.error = DeviceError(
+                        "camera stopped sending frames (unplugged?) / camera ngừng gửi hình "
+                        "(bị rút ra?)")
+                    return
+                time.sleep(0.02)
+                continue
+            last_ok = now
+            self.times.append(now)
+            if self.is_file:
+                frame = _Frame(image, offset_ms + index * 1000.0 / self.file_fps, time.time())
+                index += 1
+                if self.loop:
+                    time.sleep(max(0.0, (1.0 / self.file_fps) - (time.monotonic() - now)))
+            else:
+                frame = _Frame(image, now * 1000.0, time.time())
+            with self.cond:
+                # A file loses no frame: wait until the decoder took the last one.
+                while self.is_file and not self.loop and self.slot is not None:
+                    if self.stop.is_set():
+                        return
+                    self.cond.wait(0.1)
+                self.slot = frame
+                self.cond.notify_all()
+
+    def take(self, timeout: float) -> _Frame | None:
+        """The newest frame not yet taken; None at the end (or on timeout)."""
+        with self.cond:
+            if self.slot is None and not self.done:
+                self.cond.wait(timeout)
+            frame, self.slot = self.slot, None
+            self.cond.notify_all()
+            return frame
+
+    def fps(self) -> float:
+        return _rate(self.times)
+
+
+def _rate(times: deque[float]) -> float:
+    if len(times) < 2 or times[-1] == times[0]:
+        return 0.0
+    return (len(times) - 1) / (times[-1] - times[0])
+
+
+@dataclass
+class _Counters:
+    decode_times: deque[float] = field(default_factory=lambda: deque(maxlen=60))
+    ms: deque[float] = field(default_factory=lambda: deque(maxlen=100))
+    frames: int = 0
+    last_payload: str = ""
+
+
+class CameraDevice:
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.id: str = options["id"]
+        self.lane: str = options.get("lane", "toggle")
+        self.source: int | str = options.get("source", 0)
+        self.width: int = options.get("width", 1280)
+        self.height: int = options.get("height", 720)
+        self.fps: int = options.get("fps", 30)
+        self.backend: str = options.get("backend", "zxing")
+        self.absent_ms: int = options.get("absent_ms", 1500)
+        self.confirm_frames: int = options.get("confirm_frames", 1)
+        self.loop: bool = options.get("loop", False)
+        self.rescue_ms_per_s: int = options.get("rescue_ms_per_s", 250)
+        self.preview_fps: int = options.get("preview_fps", 10)
+        self._lock = threading.Lock()
+        self._preview: Preview | None = None
+        self._counters = _Counters()
+        self._capture: _Capture | None = None
+        self._state, self._problem = "opening", ""
+
+    def preview(self) -> Preview | None:
+        with self._lock:
+            return self._preview
+
+    def stats(self) -> CameraStats:
+        with self._lock:
+            c = self._counters
+            return CameraStats(
+                capture_fps=round(self._capture.fps(), 1) if self._capture else 0.0,
+                decode_fps=round(_rate(c.decode_times), 1),
+                ms_per_frame_p50=round(statistics.median(c.ms), 2) if c.ms else 0.0,
+                frames_seen=c.frames, last_payload=c.last_payload,
+                state=self._state, problem=self._problem)
+
+    def _set_state(self, state: str, problem: str = "") -> None:
+        with self._lock:
+            self._state, self._problem = state, problem
+
+    def _open(self) -> tuple[cv2.VideoCapture, bool]:
+        capture, is_file = open_capture(self.source)
+        if not is_file:
+            capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
+            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
+            capture.set(cv2.CAP_PROP_FPS, self.fps)
+            capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        return capture, is_file
+
+    def run(self, emit: Emit, stop: threading.Event) -> None:
+        try:
+            decoder = FrameDecoder(self.backend, self.rescue_ms_per_s)
+            capture, is_file = self._open()
+        except (DeviceError, ZbarUnavailable) as exc:
+            self._set_state("error", str(exc))
+            raise DeviceError(str(exc)) from exc
+        halt = threading.Event()
+        reader = _Capture(capture, is_file, self.loop, halt, f"camera-{self.id}-capture")
+        self._capture = reader
+        reader.start()
+        self._set_state("running")
+        try:
+            self._decode_loop(reader, decoder, emit, stop)
+        finally:
+            halt.set()
+            reader.join(2.0)
+            capture.release()
+        if reader.error is not None and not stop.is_set():
+            self._set_state("error", str(reader.error))
+            raise reader.error
+        self._set_state("ended" if not stop.is_set() else "stopped")
+
+    def _decode_loop(self, reader: _Capture, decoder: FrameDecoder, emit: Emit,
+                     stop: threading.Event) -> None:
+        sightings = SightingFilter(self.absent_ms, self.confirm_frames)
+        preview_every = 1.0 / self.preview_fps if self.preview_fps else None
+        next_preview = 0.0
+        while not stop.is_set():
+            frame = reader.take(0.2)
+            if frame is None:
+                if reader.done:
+                    return
+                continue
+            started = time.perf_counter()
+            result = decoder.decode(frame.image)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            by_payload = {r.payload: r for r in result.readings}
+            for payload in sightings.update(by_payload, frame.t_ms):
+                emit(Scan(payload=payload, device_id=self.id, lane=self.lane,
+                          symbology=by_payload[payload].symbology, source="camera"))
+                with self._lock:
+                    self._counters.last_payload = payload.decode("utf-8", "replace")[:120]
+            now = time.monotonic()
+            with self._lock:
+                self._counters.frames += 1
+                self._counters.ms.append(elapsed_ms)
+                self._counters.decode_times.append(now)
+                if preview_every is not None and now >= next_preview:
+                    next_preview = now + preview_every
+                    self._preview = Preview(
+                        frame.image.copy(), tuple(r.outline for r in result.readings),
+                        result.candidates, frame.wall)
