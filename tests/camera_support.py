@@ -18,7 +18,8 @@ QR_PHOTOS = TESTDATA / "qr-photos"
 DGC = TESTDATA / "dgc"
 
 CCCD = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
-CCCD_2024 = "079203004567||Lê Văn Tú|15081985|Nam|Phường Bến Nghé, Quận 1, TP Hồ Chí Minh|04102024||||"
+CCCD_2024 = ("079203004567||Lê Văn Tú|15081985|Nam|Phường Bến Nghé, Quận 1, TP Hồ Chí Minh|"
+             "04102024||||")
 PCCOVID = "******012345|NGUYEN VAN AN|1990-**-**|0|162979388586171100|<1<00<0912345678"
 URL = "https://www.example.vn/check-in?site=12&lang=vi"
 

@@ -1,0 +1,192 @@
+"""Frame → payload bytes (byte-exact, ECI-aware, multi-pass) and sightings → scans, tested on
+generated QR images, real photos from the shared test data and synthetic timelines."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from camera_support import CCCD, QR_PHOTOS, VIETNAMESE_NAMES, background, place, qr_image
+from pyzbar import pyzbar
+
+from kiosk.devices.frames import FrameDecoder, RescueBudget, SightingFilter
+from kiosk.devices.qr_decoders import apply_eci, read_zbar, read_zxing
+
+
+def payloads(readings) -> list[bytes]:
+    return [r.payload for r in readings]
+
+
+# --- byte-exact reading -------------------------------------------------------------------
+
+@pytest.mark.parametrize("eci", [False, True], ids=["no-eci", "eci-utf8"])
+def test_zxing_reads_twenty_vietnamese_names_to_their_utf8_bytes(eci):
+    for name in VIETNAMESE_NAMES:
+        assert payloads(read_zxing(qr_image(name, eci=eci)).readings) == [name.encode()]
+
+
+@pytest.mark.parametrize("eci", [False, True], ids=["no-eci", "eci-utf8"])
+def test_zbar_in_binary_mode_reads_the_same_names_to_their_utf8_bytes(eci):
+    for name in VIETNAMESE_NAMES:
+        assert payloads(read_zbar(qr_image(name, eci=eci))) == [name.encode()]
+
+
+def test_why_pyzbars_own_decode_is_not_used_it_garbles_utf8_without_eci():
+    """zbar's text mode guesses Shift-JIS for these bytes; the binary pass above does not."""
+    (garbled,) = pyzbar.decode(qr_image("Lê Văn Tú"))
+    assert garbled.data != "Lê Văn Tú".encode()
+    assert garbled.data.decode("utf-8") == "Lﾃｪ Vﾄハ Tﾃｺ"
+
+
+def test_a_declared_latin1_or_cyrillic_code_becomes_utf8():
+    """An ECI declaration says what the bytes mean, so the payload is transcoded to UTF-8."""
+    latin = read_zxing(qr_image("José Müller", encoding="latin-1", eci=True)).readings
+    assert payloads(latin) == ["José Müller".encode()]
+    assert latin[0].symbology == "]Q2"
+    cyrillic = read_zxing(qr_image("Привет Мир", encoding="cp1251", eci=True)).readings
+    assert payloads(cyrillic) == ["Привет Мир".encode()]
+
+
+def test_without_eci_nothing_is_guessed_raw_bytes_stay_raw():
+    latin = read_zxing(qr_image("José", encoding="latin-1")).readings
+    assert payloads(latin) == [b"Jos\xe9"] and latin[0].symbology == "]Q1"
+    binary = bytes([0, 1, 0x80, 0xFF, 0xFE, 0x5C])
+    assert payloads(read_zxing(qr_image(binary)).readings) == [binary]
+    assert payloads(read_zbar(qr_image(binary))) == [binary]
+
+
+def test_backslashes_survive_the_eci_protocol():
+    text = "C:\\kiosk\\Hà Nội\\"
+    assert payloads(read_zxing(qr_image(text, eci=True)).readings) == [text.encode()]
+    assert payloads(read_zxing(qr_image(text)).readings) == [text.encode()]
+
+
+def test_apply_eci_splits_segments_and_keeps_what_cannot_be_transcoded():
+    stream = b"]Q2\\000003Jos\xe9 \\000026L\xc3\xaa \\\\ \\000020\xff\xff"
+    # Latin-1 → UTF-8; UTF-8 as is; the escaped backslash is one; bad Shift-JIS kept raw.
+    assert apply_eci(stream) == ("Jos\u00e9 Lê \\ ".encode() + b"\xff\xff", "]Q2")
+    assert apply_eci(b"]Q1a\\000003b") == (b"a\\000003b", "]Q1")  # no ECI: backslash is data
+
+
+def test_decoder_faults_are_misses_not_crashes():
+    """zxing raises on an empty or 4-channel image; a pass turns that into 'nothing read'."""
+    assert read_zxing(np.zeros((0, 0), np.uint8)).readings == []
+    assert read_zxing(np.zeros((8, 8, 4), np.uint8)).candidates == []
+    assert FrameDecoder("zbar").decode(np.zeros((1, 1), np.uint8)).readings == ()
+
+
+# --- the multi-pass frame decoder -----------------------------------------------------------
+
+def photos() -> list[tuple[str, np.ndarray, bytes]]:
+    found = []
+    for text in sorted(QR_PHOTOS.glob("*/*.txt")):
+        image_path = next(p for p in text.parent.glob(text.stem + ".*") if p.suffix != ".txt")
+        found.append((f"{text.parent.name}/{image_path.name}",
+                      cv2.imread(str(image_path), cv2.IMREAD_COLOR), text.read_bytes()))
+    return found
+
+
+@pytest.mark.skipif(not QR_PHOTOS.is_dir(), reason="shared test data not present")
+def test_on_real_photos_the_default_pipeline_reads_more_and_never_a_wrong_text():
+    decoder = FrameDecoder(rescue_ms_per_s=None)  # a still photo: no frame-rate budget
+    single = multi = wrong = 0
+    for name, image, expected in photos():
+        first = payloads(read_zxing(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)).readings)
+        got = payloads(decoder.decode(image).readings)
+        single += expected in first
+        multi += expected in got
+        wrong += bool(got) and expected not in got
+        assert set(first) <= set(got), name  # the second passes never lose a first read
+    assert wrong == 0
+    assert multi > single
+
+
+def test_a_frame_without_a_code_runs_no_second_pass():
+    result = FrameDecoder().decode(background(1280, 720))
+    assert result.readings == () and result.candidates == () and result.rescue_passes == 0
+
+
+def hard_frame() -> np.ndarray:
+    """A code whose first zxing pass finds the symbol but fails its checksum: small, washed
+    out (low contrast, a bright haze) and a little soft, as on a phone screen under a lamp."""
+    code = qr_image(CCCD, scale=2).astype(np.float32)
+    washed = (code * 0.18 + 150).astype(np.uint8)
+    frame = place(background(640, 480), washed, tilt_deg=8)
+    return cv2.GaussianBlur(frame, (0, 0), 0.8)
+
+
+def test_second_passes_only_run_within_their_time_budget():
+    frame = hard_frame()
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    first = read_zxing(gray)
+    assert first.readings == [] and first.candidates, "fixture must give an unread candidate"
+    assert FrameDecoder(rescue_ms_per_s=0).decode(frame).rescue_passes == 0
+    unlimited = FrameDecoder(rescue_ms_per_s=None).decode(frame)
+    assert unlimited.rescue_passes >= 1
+    assert payloads(unlimited.readings) == [CCCD.encode()]
+
+
+def test_the_budget_refills_with_time_and_holds_at_most_one_seconds_worth():
+    now = [0.0]
+    budget = RescueBudget(100.0, clock=lambda: now[0])
+    assert budget.available()
+    budget.spend(150.0)
+    assert not budget.available()  # 100 − 150 < 0
+    now[0] = 0.4  # +40 ms
+    assert not budget.available()
+    now[0] = 0.6  # +20 ms more: 10 ms left
+    assert budget.available()
+    now[0] = 60.0
+    budget.available()
+    assert budget.tokens == 100.0
+
+
+# --- one person, one scan -------------------------------------------------------------------
+
+def timeline(sightings: SightingFilter, frames: list[tuple[float, list[bytes]]]) -> list[bytes]:
+    emitted = []
+    for t_ms, seen in frames:
+        emitted += sightings.update(seen, t_ms)
+    return emitted
+
+
+def every(step: float, start: float, stop: float, seen: list[bytes]):
+    t = start
+    while t < stop:
+        yield t, seen
+        t += step
+
+
+A, B = b"001099012345|...|A", b"079203004567|...|B"
+
+
+def test_a_code_held_for_three_seconds_is_one_scan():
+    frames = list(every(33, 0, 3000, [A]))
+    assert timeline(SightingFilter(absent_ms=1500), frames) == [A]
+
+
+def test_a_short_dropout_does_not_split_a_sighting_but_a_real_absence_does():
+    frames = [*every(33, 0, 1000, [A]), *every(33, 1000, 1400, []),  # 400 ms unreadable
+              *every(33, 1400, 2000, [A]), *every(33, 2000, 4000, []),  # gone for 2 s
+              *every(33, 4000, 4500, [A])]
+    assert timeline(SightingFilter(absent_ms=1500), frames) == [A, A]
+
+
+def test_two_codes_in_view_are_two_scans_in_frame_order():
+    frames = [(0, [B, A]), (33, [A, B]), (66, [A, B])]
+    assert timeline(SightingFilter(absent_ms=500), frames) == [B, A]
+
+
+def test_confirm_frames_drops_a_one_frame_false_read():
+    frames = [(0, [A]), (33, []), (66, []), *every(33, 3000, 3200, [B])]
+    assert timeline(SightingFilter(absent_ms=1000, confirm_frames=3), frames) == [B]
+
+
+def test_confirm_frames_counts_sightings_across_short_dropouts():
+    frames = [(0, [A]), (33, []), (66, [A]), (99, []), (132, [A])]
+    assert timeline(SightingFilter(absent_ms=100, confirm_frames=3), frames) == [A]
+    assert timeline(SightingFilter(absent_ms=50, confirm_frames=3), frames) == []
+
+
+def test_duplicates_within_one_frame_count_once():
+    assert SightingFilter(absent_ms=100).update([A, A, A], 0) == [A]
