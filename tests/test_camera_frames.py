@@ -6,7 +6,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from camera_support import CCCD, QR_PHOTOS, VIETNAMESE_NAMES, background, place, qr_image
+from camera_support import (
+    CCCD,
+    PCCOVID,
+    QR_PHOTOS,
+    VIETNAMESE_NAMES,
+    background,
+    place,
+    qr_image,
+)
 from pyzbar import pyzbar
 
 from kiosk.devices.frames import FrameDecoder, RescueBudget, SightingFilter
@@ -101,9 +109,23 @@ def test_on_real_photos_the_default_pipeline_reads_more_and_never_a_wrong_text()
     assert multi > single
 
 
-def test_a_frame_without_a_code_runs_no_second_pass():
-    result = FrameDecoder().decode(background(1280, 720))
-    assert result.readings == () and result.candidates == () and result.rescue_passes == 0
+def test_a_frame_without_a_code_costs_one_whole_frame_pass_and_none_without_budget():
+    scene = background(1280, 720)
+    result = FrameDecoder().decode(scene)
+    assert result.readings == () and result.candidates == () and result.rescue_passes == 1
+    assert FrameDecoder(rescue_ms_per_s=0).decode(scene).rescue_passes == 0
+    now = [0.0]
+    starved = FrameDecoder(rescue_ms_per_s=1.0, clock=lambda: now[0])
+    starved.budget.spend(5.0)  # spent: no second pass until it refills
+    assert starved.decode(scene).rescue_passes == 0
+
+
+def test_a_soft_code_with_no_visible_finder_patterns_is_read_by_the_sharpened_pass():
+    frame = cv2.GaussianBlur(place(background(640, 480), qr_image(PCCOVID, scale=3)), (0, 0),
+                             1.5)
+    first = read_zxing(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+    assert first.readings == [] and first.candidates == []
+    assert payloads(FrameDecoder().decode(frame).readings) == [PCCOVID.encode()]
 
 
 def hard_frame() -> np.ndarray:

@@ -1,12 +1,14 @@
 """Frame → payloads, and payloads over time → scans. Pure: no camera, no threads, no clock
 of its own (times are passed in), so it is tested on recorded frames and synthetic timelines.
 
-``FrameDecoder`` ("zxing", the default) reads every frame with one zxing-cpp pass (~2–5 ms
-at 1280×720 on one core). Only when that pass finds a QR-shaped thing it cannot read (a
-failed checksum or format: a finder-pattern candidate) does it try harder on that region:
-another binarizer, zbar in byte-exact mode, a darker gamma, an upscaled copy. Those passes
-draw on a time budget per second (``rescue_ms_per_s``), so a code that stays unreadable in
-view cannot drag the frame rate down, and frames with no code never pay for them.
+``FrameDecoder`` ("zxing", the default) reads every frame with one zxing-cpp pass (~2 ms
+at 1280×720 on one core). When that pass finds a QR-shaped thing it cannot read (a failed
+checksum or format: a finder-pattern candidate) it tries harder on that region: another
+binarizer, a sharpened copy, zbar in byte-exact mode, a darker gamma, an upscaled copy.
+When it finds nothing QR-like at all, one whole-frame pass on a sharpened copy runs (soft
+or washed-out codes hide even their finder patterns). All second passes draw on a time
+budget per second (``rescue_ms_per_s``), so neither an unreadable code in view nor an empty
+scene can drag the frame rate down: the first pass on every frame is never skipped.
 "zbar" reads the whole frame with zbar alone (slower; kept selectable and for comparison).
 
 ``SightingFilter`` turns "seen in this frame" into "one person, one scan".
@@ -91,16 +93,32 @@ def _region(gray: np.ndarray, outline: Outline) -> tuple[np.ndarray, Point]:
 _GAMMA_DARKEN = np.array([((i / 255.0) ** 2) * 255 for i in range(256)], np.uint8)
 
 
-def _rescue_passes(zbar: bool) -> list[tuple[str, Callable[[np.ndarray], list[Reading]]]]:
-    """Second passes, cheapest and most productive first (measured on real photos)."""
-    passes: list[tuple[str, Callable[[np.ndarray], list[Reading]]]] = [
-        ("zxing-histogram", lambda roi: read_zxing(roi, "histogram").readings),
+Pass = Callable[[np.ndarray], list[Reading]]
+
+
+def _sharpened(gray: np.ndarray) -> np.ndarray:
+    """Unsharp mask: restores module edges softened by focus, motion or a screen's glow."""
+    return cv2.addWeighted(gray, 2.0, cv2.GaussianBlur(gray, (0, 0), 2.0), -1.0, 0)
+
+
+def _region_passes(zbar: bool) -> list[Pass]:
+    """Second passes on a candidate's region, cheapest and most productive first (measured
+    on real photos and the synthetic degraded set of scripts/bench_camera.py)."""
+    passes: list[Pass] = [
+        lambda roi: read_zxing(roi, "histogram").readings,
+        lambda roi: read_zxing(_sharpened(roi)).readings,
     ]
     if zbar:
-        passes.append(("zbar", read_zbar))
-    passes.append(("zxing-gamma", lambda roi: read_zxing(cv2.LUT(roi, _GAMMA_DARKEN)).readings))
-    passes.append(("zxing-upscaled", _read_upscaled))
+        passes.append(read_zbar)
+    passes.append(lambda roi: read_zxing(cv2.LUT(roi, _GAMMA_DARKEN)).readings)
+    passes.append(_read_upscaled)
     return passes
+
+
+BLIND_PASSES: list[Pass] = [lambda gray: read_zxing(_sharpened(gray)).readings]
+"""Whole-frame passes for frames where the first pass saw nothing QR-like at all (soft or
+low-contrast codes hide even their finder patterns). A live camera runs one per frame, in
+turn, within the budget: the code stays in view for many frames."""
 
 
 def _read_upscaled(roi: np.ndarray) -> list[Reading]:
@@ -111,7 +129,11 @@ def _read_upscaled(roi: np.ndarray) -> list[Reading]:
 
 
 class FrameDecoder:
-    """One frame in, the codes it holds out (deduplicated by payload)."""
+    """One frame in, the codes it holds out (deduplicated by payload).
+
+    ``rescue_ms_per_s`` bounds the time spent on second passes; None means no bound (still
+    images: every pass runs), 0 turns them off.
+    """
 
     def __init__(self, backend: str = "zxing", rescue_ms_per_s: float | None = 250.0,
                  clock: Callable[[], float] = time.perf_counter) -> None:
@@ -120,48 +142,71 @@ class FrameDecoder:
         self.backend = backend
         self.clock = clock
         self.budget = RescueBudget(rescue_ms_per_s, clock)
+        self.unbounded = rescue_ms_per_s is None
+        self.region_passes: list[Pass] = []
+        self.blind_passes: list[Pass] = []
+        self._next_blind = 0
         if backend == "zbar":
             read_zbar(np.full((8, 8), 255, np.uint8))  # fail now (ZbarUnavailable), not later
-            self.passes = []
-        else:
+        elif rescue_ms_per_s != 0:
             with_zbar = zbar_available()
             if not with_zbar:
                 log.info("zbar not available: camera second passes run without it")
-            self.passes = _rescue_passes(with_zbar) if rescue_ms_per_s != 0 else []
+            self.region_passes = _region_passes(with_zbar)
+            self.blind_passes = BLIND_PASSES
 
     def decode(self, frame: np.ndarray) -> FrameResult:
         gray = to_gray(frame)
         if self.backend == "zbar":
-            return FrameResult(tuple(_unique(_zbar_safely(gray))), ())
+            return FrameResult(tuple(_unique(_safely(read_zbar, gray))), ())
         first = read_zxing(gray)
-        if first.readings or not first.candidates:
+        if first.readings:
             return FrameResult(tuple(_unique(first.readings)), tuple(first.candidates))
-        return self._rescue(gray, first.candidates)
+        if first.candidates:
+            return self._rescue_regions(gray, first.candidates)
+        return self._rescue_blind(gray)
 
-    def _rescue(self, gray: np.ndarray, candidates: list[Outline]) -> FrameResult:
+    def _attempt(self, passes: list[Pass], image: np.ndarray) -> tuple[list[Reading], int]:
+        """Run passes in order until one reads, while the budget lasts → (readings, runs)."""
+        runs = 0
+        for read in passes:
+            if not self.budget.available():
+                break
+            started = self.clock()
+            found = _safely(read, image)
+            runs += 1
+            self.budget.spend((self.clock() - started) * 1000)
+            if found:
+                return found, runs
+        return [], runs
+
+    def _rescue_regions(self, gray: np.ndarray, candidates: list[Outline]) -> FrameResult:
         readings: list[Reading] = []
         unread: list[Outline] = []
         runs = 0
         for outline in candidates:
             roi, origin = _region(gray, outline)
-            found: list[Reading] = []
-            for _name, read in self.passes:
-                if not self.budget.available():
-                    break
-                started = self.clock()
-                found = _safely(read, roi)
-                runs += 1
-                self.budget.spend((self.clock() - started) * 1000)
-                if found:
-                    break
+            found, tried = self._attempt(self.region_passes, roi)
+            runs += tried
             if found:
                 readings.extend(_moved(r, 1.0, origin) for r in found)
             else:
                 unread.append(outline)
         return FrameResult(tuple(_unique(readings)), tuple(unread), runs)
 
+    def _rescue_blind(self, gray: np.ndarray) -> FrameResult:
+        if not self.blind_passes:
+            return FrameResult((), ())
+        if self.unbounded:
+            passes = self.blind_passes
+        else:
+            passes = [self.blind_passes[self._next_blind % len(self.blind_passes)]]
+            self._next_blind += 1
+        found, runs = self._attempt(passes, gray)
+        return FrameResult(tuple(_unique(found)), (), runs)
 
-def _safely(read: Callable[[np.ndarray], list[Reading]], image: np.ndarray) -> list[Reading]:
+
+def _safely(read: Pass, image: np.ndarray) -> list[Reading]:
     try:
         return read(image)
     except ZbarUnavailable:
@@ -169,10 +214,6 @@ def _safely(read: Callable[[np.ndarray], list[Reading]], image: np.ndarray) -> l
     except Exception:  # any decoder may raise on a stranger's code: a miss, not a crash
         log.debug("second pass failed", exc_info=True)
         return []
-
-
-def _zbar_safely(gray: np.ndarray) -> list[Reading]:
-    return _safely(read_zbar, gray)
 
 
 def _moved(reading: Reading, scale: float, origin: Point) -> Reading:
