@@ -5,8 +5,9 @@ of its own (times are passed in), so it is tested on recorded frames and synthet
 at 1280×720 on one core). When that pass finds a QR-shaped thing it cannot read (a failed
 checksum or format: a finder-pattern candidate) it tries harder on that region: another
 binarizer, a sharpened copy, zbar in byte-exact mode, a darker gamma, an upscaled copy.
-When it finds nothing QR-like at all, one whole-frame pass on a sharpened copy runs (soft
-or washed-out codes hide even their finder patterns). All second passes draw on a time
+When it finds nothing QR-like at all, one whole-frame pass runs, alternating between a
+sharpened copy and a twice-as-large sharpened copy (soft, washed-out or tiny codes hide even
+their finder patterns). All second passes draw on a time
 budget per second (``rescue_ms_per_s``), so neither an unreadable code in view nor an empty
 scene can drag the frame rate down: the first pass on every frame is never skipped.
 "zbar" reads the whole frame with zbar alone (slower; kept selectable and for comparison).
@@ -41,6 +42,9 @@ ROI_MARGIN = 0.25
 """A candidate's box grows by this share of its size on each side (quiet zone, a bad outline)."""
 UPSCALE_BELOW = 360
 """Regions smaller than this (pixels, longer side) are also tried at twice the size."""
+UPSCALE_FRAMES_BELOW = 1281
+"""Whole frames up to 1280 pixels wide are tried at twice the size when nothing QR-like was
+seen (larger frames resolve small codes well enough, and would cost too much)."""
 
 
 def to_gray(frame: np.ndarray) -> np.ndarray:
@@ -115,16 +119,21 @@ def _region_passes(zbar: bool) -> list[Pass]:
     return passes
 
 
-BLIND_PASSES: list[Pass] = [lambda gray: read_zxing(_sharpened(gray)).readings]
+BLIND_PASSES: list[Pass] = [
+    lambda gray: read_zxing(_sharpened(gray)).readings,
+    lambda gray: _read_upscaled(gray, only_below=UPSCALE_FRAMES_BELOW),
+]
 """Whole-frame passes for frames where the first pass saw nothing QR-like at all (soft or
 low-contrast codes hide even their finder patterns). A live camera runs one per frame, in
 turn, within the budget: the code stays in view for many frames."""
 
 
-def _read_upscaled(roi: np.ndarray) -> list[Reading]:
-    if max(roi.shape[:2]) >= UPSCALE_BELOW:
+def _read_upscaled(image: np.ndarray, only_below: int = UPSCALE_BELOW) -> list[Reading]:
+    """Twice the size, then sharpened: codes under ~2 pixels per module (far away, or a
+    low-resolution camera). Images already large enough are left to the other passes."""
+    if max(image.shape[:2]) >= only_below:
         return []
-    big = cv2.resize(roi, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    big = _sharpened(cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
     return [_moved(r, 0.5, (0, 0)) for r in read_zxing(big).readings]
 
 
