@@ -209,3 +209,24 @@ def test_the_video_writer_used_here_round_trips_frames(tmp_path):
     ok, frame = capture.read()
     capture.release()
     assert ok and frame.shape == (240, 320, 3)
+
+
+def test_the_technicians_check_command_prints_scans_and_saves_an_outlined_preview(
+        queue_video, tmp_path, capsys):
+    from kiosk.devices.camera import main
+
+    path, _, _ = queue_video
+    snapshot = tmp_path / "check.jpg"
+    assert main([str(path), "--seconds", "30", "--snapshot", str(snapshot)]) == 0
+    out = capsys.readouterr().out
+    assert "scan ]Q2 '079203004567||Lê Văn Tú|" in out
+    assert "ended: capture" in out
+    picture = cv2.imread(str(snapshot))
+    assert picture is not None and picture.shape == (720, 1280, 3)
+
+
+def test_the_check_command_fails_clearly_without_a_camera(capsys):
+    from kiosk.devices.camera import main
+
+    assert main(["/dev/video97", "--seconds", "2"]) == 1
+    assert "không tìm thấy camera tại /dev/video97" in capsys.readouterr().err
