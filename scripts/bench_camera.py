@@ -8,8 +8,9 @@ Backends compared in the same run:
   pyzbar   pyzbar.decode as people use it (text mode: zbar guesses the encoding)
   default  the kiosk's FrameDecoder: zxing, plus second passes on unread QR candidates
 
-Speed: BGR frames (as a camera gives them) with a code, without one, with a small code, and
-with a code the first pass cannot read (second passes run there, within 250 ms/s).
+Speed: BGR frames (as a camera gives them) with a code, without one, with a small code, with
+a code the first pass cannot read (second passes run there, within 250 ms/s), and the real
+photos scaled to the frame size (real camera texture), decoded in turn.
 Read rates (payload bytes compared exactly; a different text is "wrong", nothing a "miss"):
 the real photos in ../shared/testdata/qr-photos, the EU DCC "HC1:" images in
 ../shared/testdata/dgc (png/ folders and the base64 2DCODE of raw JSONs; expected = PREFIX),
@@ -78,24 +79,35 @@ def unreadable_code(width: int, height: int) -> np.ndarray:
     return cv2.GaussianBlur(place(background(width, height), code, tilt_deg=8), (0, 0), 0.8)
 
 
-def speed_frames(width: int, height: int) -> dict[str, np.ndarray]:
+def fill(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A photo scaled to cover the frame and centre-cropped: real camera texture and noise."""
+    factor = max(width / image.shape[1], height / image.shape[0])
+    big = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    top, left = (big.shape[0] - height) // 2, (big.shape[1] - width) // 2
+    return big[top:top + height, left:left + width]
+
+
+def speed_frames(width: int, height: int) -> dict[str, list[np.ndarray]]:
     scene = background(width, height)
     big = 4 if height >= 720 else 3
     return {
-        "code": place(scene, qr_image(CCCD, scale=big), tilt_deg=10),
-        "no code": scene,
-        "small code": place(scene, qr_image(CCCD, scale=2), tilt_deg=10),
-        "unreadable code": unreadable_code(width, height),
+        "code": [place(scene, qr_image(CCCD, scale=big), tilt_deg=10)],
+        "no code": [scene],
+        "small code": [place(scene, qr_image(CCCD, scale=2), tilt_deg=10)],
+        "unreadable code": [unreadable_code(width, height)],
+        "the 50 real photos, scaled": [fill(image, width, height)
+                                       for _, image, _ in photo_set()],
     }
 
 
-def fps(reader: Reader, frame: np.ndarray, seconds: float) -> tuple[float, float]:
-    """(frames per second, median ms per frame) over ``seconds`` of repeated decoding."""
+def fps(reader: Reader, frames: list[np.ndarray], seconds: float) -> tuple[float, float]:
+    """(frames per second, median ms per frame) over ``seconds`` of decoding the frames in
+    turn."""
     times = []
     end = time.perf_counter() + seconds
-    while time.perf_counter() < end or len(times) < 5:
+    while time.perf_counter() < end or len(times) < len(frames):
         started = time.perf_counter()
-        reader(frame)
+        reader(frames[len(times) % len(frames)])
         times.append(time.perf_counter() - started)
     return len(times) / sum(times), statistics.median(times) * 1000
 
