@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import os
 import socket
 import sys
@@ -93,6 +94,72 @@ lane = "toggle"
     return path
 
 
+def camera_video(path: Path) -> Path:
+    """A short video of a citizen ID card held up to a webcam, written with OpenCV (a real
+    file for the real camera device; segno draws the QR code)."""
+    import cv2
+    import numpy as np
+    import segno
+
+    buffer = io.BytesIO()
+    number, name, born, gender = PEOPLE[4]
+    segno.make_qr(cccd(number, name, born, gender).decode(), encoding="utf-8",
+                  error="m").save(buffer, kind="png", scale=4, border=4)
+    code = cv2.imdecode(np.frombuffer(buffer.getvalue(), np.uint8), cv2.IMREAD_COLOR)
+    scene = np.full((480, 640, 3), (96, 120, 140), np.uint8)
+    cv2.putText(scene, "Cong vao / Gate 2", (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0,
+                (235, 235, 235), 2)
+    top, left = (480 - code.shape[0]) // 2, (640 - code.shape[1]) // 2
+    scene[top:top + code.shape[0], left:left + code.shape[1]] = code
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (640, 480))
+    for _ in range(20):
+        writer.write(scene)
+    writer.release()
+    return path
+
+
+def render_camera(language: str, out: Path, translations: Translations) -> list[Path]:
+    """The officer screen with a webcam lane, and the technician's camera tab."""
+    with tempfile.TemporaryDirectory() as temporary:
+        directory = Path(temporary)
+        video = camera_video(directory / "gate.avi")
+        path = directory / "config.toml"
+        path.write_text(f"""\
+[kiosk]
+id = "kiosk-07"
+checkpoint_id = "CP-HN-CG-07"
+checkpoint_name = "Chốt kiểm soát Cầu Giấy — làn 2"
+language = "{language}"
+pin = "1234"
+[store]
+path = "kiosk.db"
+[[devices]]
+id = "webcam"
+type = "camera"
+lane = "in"
+source = "{video}"
+loop = true
+""", encoding="utf-8")
+        kiosk = Kiosk(config_mod.load(path))
+        window = MainWindow(kiosk, translations, kiosk_mode=False)
+        window.resize(*SIZE)
+        window.show()
+        kiosk.start()
+        settle(2500)
+        shots = [save(window, out, "officer-camera", language)]
+        window._show_technician()
+        technician = window.technician
+        assert technician is not None
+        technician.tabs.setCurrentWidget(technician.camera)
+        settle(1500)
+        shots.append(save(window, out, "technician-camera", language))
+        window.exit_now()
+        kiosk.stop()
+        window.deleteLater()
+        settle(100)
+    return shots
+
+
 def fill_morning(kiosk: Kiosk) -> None:
     """A morning of traffic: entries then some exits, spread over the past hours."""
     now = time.time()
@@ -127,9 +194,7 @@ def save(widget: QWidget, out: Path, name: str, language: str) -> Path:
     return path
 
 
-def render(language: str, out: Path) -> list[Path]:
-    app = create_application()
-    translations = Translations(app)
+def render(language: str, out: Path, translations: Translations) -> list[Path]:
     translations.set_language(language)
     shots: list[Path] = []
     with tempfile.TemporaryDirectory() as temporary:
@@ -192,7 +257,7 @@ def render(language: str, out: Path) -> list[Path]:
         kiosk.stop()
         window.deleteLater()
         settle(100)
-    return shots
+    return shots + render_camera(language, out, translations)
 
 
 def main() -> int:
@@ -205,8 +270,9 @@ def main() -> int:
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     languages = args.lang or ["vi", "en"]
-    shots = [shot for language in languages for shot in render(language, args.out)]
-    return 0 if len(shots) == 8 * len(languages) else 1
+    translations = Translations(create_application())  # one translator, switched per language
+    shots = [shot for language in languages for shot in render(language, args.out, translations)]
+    return 0 if len(shots) == 10 * len(languages) else 1
 
 
 if __name__ == "__main__":

@@ -1,16 +1,16 @@
 """Live preview of a camera device, polled off the GUI thread.
 
-The running camera object (``supervisor.device(id)``) offers ``preview()`` — the latest BGR
-frame, the outlines of codes found in it and its time — and ``stats()``. Both are fetched
-and the frame converted to a QImage in the io lane; only the finished image reaches the
-GUI thread. A new poll starts only when the previous one has answered, so a slow camera
-never piles up work.
+The running camera (kiosk/devices/camera.py, reached through ``supervisor.device(id)``)
+offers ``preview()`` — the newest decoded BGR frame with the outlines of the codes it read
+and of QR-shaped things it could not read — and ``stats()`` (fps, ms per frame, frames
+seen, last payload, state). Both are fetched and the frame converted to a QImage in the io
+lane; only the finished image reaches the GUI thread. A new poll starts only when the
+previous one has answered, so a slow camera never piles up work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict
 from typing import Any
 
 from PySide6.QtCore import QTimer
@@ -23,27 +23,10 @@ from kiosk.ui.widgets import FrameView, frame_to_image
 POLL_MS = 200
 
 
-def unpack_preview(preview: Any) -> tuple[Any, list[Any]] | None:
-    """(frame, outlines) from whatever shape ``preview()`` returns; None without a frame."""
-    if preview is None:
-        return None
-    if isinstance(preview, tuple | list):
-        frame = preview[0] if preview else None
-        outlines = list(preview[1]) if len(preview) > 1 and preview[1] is not None else []
-    else:
-        frame = getattr(preview, "frame", None)
-        outlines = list(getattr(preview, "outlines", None) or [])
-    return None if frame is None else (frame, outlines)
-
-
 def stats_lines(stats: Any) -> list[str]:
-    if stats is None:
-        return []
-    if is_dataclass(stats) and not isinstance(stats, type):
-        stats = asdict(stats)
-    if isinstance(stats, Mapping):
-        return [f"{key}: {_number(value)}" for key, value in stats.items()]
-    return [str(stats)]
+    """The camera's CameraStats as ``name: value`` lines (empty values left out)."""
+    return [f"{key}: {_number(value)}" for key, value in asdict(stats).items()
+            if value not in ("", None)]
 
 
 def _number(value: Any) -> str:
@@ -90,10 +73,10 @@ class CameraPreview(QWidget):
             device = self.bridge.kiosk.supervisor.device(device_id)
             if device is None or not hasattr(device, "preview"):
                 return None, []
-            unpacked = unpack_preview(device.preview())
-            image = frame_to_image(*unpacked) if unpacked else None
-            lines = stats_lines(device.stats()) if with_stats and hasattr(device, "stats") else []
-            return image, lines
+            preview = device.preview()
+            image = None if preview is None else frame_to_image(
+                preview.frame, read=preview.read, unread=preview.unread)
+            return image, stats_lines(device.stats()) if with_stats else []
 
         self.bridge.run(fetch, done=self._show, failed=self._failed)
 

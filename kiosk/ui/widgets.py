@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+OUTLINE_READ, OUTLINE_UNREAD = "#00e676", "#ffab00"
 STATE_COLOURS = {
     "connected": "#2e7d32", "waiting": "#f9a825", "error": "#c62828",
     "finished": "#607d8b", "stopped": "#607d8b",
@@ -189,26 +190,25 @@ class DeviceBadge(QLabel):
         self.setToolTip(self.reason)
 
 
-def frame_to_image(frame: Any, outlines: Iterable[Sequence[Sequence[float]]] = ()) -> QImage:
-    """A BGR numpy frame (OpenCV's layout) as a QImage, with decoded codes outlined.
+def frame_to_image(frame: Any, *, read: Iterable[Sequence[Sequence[float]]] = (),
+                   unread: Iterable[Sequence[Sequence[float]]] = ()) -> QImage:
+    """A BGR numpy frame (OpenCV's layout) as a QImage, with the codes read outlined in green
+    and QR-shaped things that could not be read in amber (a hint to hold the code closer).
 
     Safe outside the GUI thread (QImage, unlike QPixmap, is not tied to it).
     """
     height, width = frame.shape[:2]
-    if frame.ndim == 2:
-        image = QImage(frame.data, width, height, frame.strides[0],
-                       QImage.Format.Format_Grayscale8).copy()
-    else:
-        image = QImage(frame.data, width, height, frame.strides[0],
-                       QImage.Format.Format_BGR888).copy()
-    outlines = list(outlines or ())
-    if outlines:
+    layout = QImage.Format.Format_Grayscale8 if frame.ndim == 2 else QImage.Format.Format_BGR888
+    image = QImage(frame.data, width, height, frame.strides[0], layout).copy()
+    outlines = [(OUTLINE_READ, list(read)), (OUTLINE_UNREAD, list(unread))]
+    if any(shapes for _, shapes in outlines):
         painter = QPainter(image)
-        painter.setPen(QPen(QColor("#00e676"), max(2, width // 200)))
-        for outline in outlines:
-            points = [QPointF(float(p[0]), float(p[1])) for p in outline]
-            if len(points) >= 2:
-                painter.drawPolygon(QPolygonF(points))
+        for colour, shapes in outlines:
+            painter.setPen(QPen(QColor(colour), max(2, width // 200)))
+            for outline in shapes:
+                points = [QPointF(float(p[0]), float(p[1])) for p in outline]
+                if len(points) >= 2:
+                    painter.drawPolygon(QPolygonF(points))
         painter.end()
     return image
 
