@@ -260,3 +260,27 @@ def test_push_now_takes_over_from_a_background_upload_without_double_sending(
     assert 0 < background_done < 20_000 and summary.duplicate == 0
     stored = central.stored_ids(kiosk_id)
     assert len(stored) == 20_000 and sorted(stored) == ids
+
+
+def test_stopping_the_kiosk_ends_a_push_at_the_next_batch_and_keeps_the_rest_pending(
+        central, kiosk_id, tmp_path):
+    """The window is closed while the sync screen's push is running in its thread."""
+    import threading
+
+    config = load(tmp_path, kiosk_id, central.url, central.enrol(kiosk_id), enabled=True,
+                  batch_size=50)
+    fill_backlog(config.store_path, 20_000, kiosk_id=kiosk_id)
+    kiosk = Kiosk(config)
+    assert kiosk.sync is not None
+    results = []
+    pushing = threading.Thread(target=lambda: results.append(kiosk.sync.push_now()))
+    pushing.start()
+    wait_until(lambda: central.stored_ids(kiosk_id), step=0.01)
+    kiosk.stop()
+    pushing.join(10)
+    (summary,) = results
+    assert summary.error == "The kiosk is shutting down; the rest stays pending"
+    stored = len(central.stored_ids(kiosk_id))
+    states = sync_states(config.store_path)
+    assert 0 < states["acknowledged"] <= stored < 20_000
+    assert states["acknowledged"] + states["pending"] == 20_000

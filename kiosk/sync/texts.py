@@ -26,6 +26,8 @@ _TEXT: dict[str, dict[str, str]] = {
     "too_large": {
         "vi": "Bản ghi quá lớn để máy chủ nhận ({detail})",
         "en": "Entry too large for the centre to take ({detail})"},
+    "stopped": {"vi": "Trạm đang tắt; phần còn lại vẫn chờ gửi",
+                "en": "The kiosk is shutting down; the rest stays pending"},
     "unencodable": {
         "vi": "Trạm không mã hoá được bản ghi ({detail})",
         "en": "The kiosk could not encode this entry ({detail})"},

@@ -322,9 +322,11 @@ class SyncWorker:
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.warning("sync worker still waiting for the centre; leaving it behind")
-                return  # a daemon thread; its unacknowledged batch simply stays pending
+        if (self._thread is not None and self._thread.is_alive()) or \
+                not self._upload_lock.acquire(timeout=timeout):  # a push_now in progress
+            log.warning("sync worker still waiting for the centre; leaving it behind")
+            return  # daemon threads; an unacknowledged batch simply stays pending
+        self._upload_lock.release()
         for pool in self._pools or ():
             pool.shutdown(wait=True)
         if self.client is not None:
@@ -432,11 +434,11 @@ class SyncWorker:
             with self._cond:
                 self._push_waiting -= 1
             failure = self._push(tally, progress)
-        if failure is None:
-            self._set_due(time.monotonic() + self.interval)
-        else:
-            self._after_failure(failure)
-        self._publish(force=True)
+            if failure is None:
+                self._set_due(time.monotonic() + self.interval)
+            else:
+                self._after_failure(failure)
+            self._publish(force=True)  # before stop() may close the store
         return PushSummary(tally.accepted, tally.duplicate, tally.rejected, tally.batches,
                            time.monotonic() - tally.started, self._outbox.pending,
                            str(failure) if failure else None)
@@ -458,6 +460,8 @@ class SyncWorker:
             except (AuthRefused, Refused) as exc:
                 self._fail(exc)
                 return exc
+            except _Yield:  # the kiosk is shutting down
+                return SyncError(texts.text("stopped", self.language))
             except SyncError as exc:
                 self._fail(exc)
                 failures = 1 if tally.done > before else failures + 1
@@ -548,7 +552,7 @@ class SyncWorker:
                     batch = upcoming.result()
                     if batch is None:
                         break
-                    if background and (self._stopping or self._push_waiting):
+                    if self._stopping or (background and self._push_waiting):
                         failure = _Yield()
                         break
                     upcoming = prepare.submit(self._build, batch.ids[-1])
