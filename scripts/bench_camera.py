@@ -15,8 +15,9 @@ Read rates (payload bytes compared exactly; a different text is "wrong", nothing
 the real photos in ../shared/testdata/qr-photos, the EU DCC "HC1:" images in
 ../shared/testdata/dgc (png/ folders and the base64 2DCODE of raw JSONs; expected = PREFIX),
 a synthetic degraded set generated here (blur, tilt, glare, low contrast, phone-screen moiré,
-small codes), and 20 Vietnamese names encoded as UTF-8 without ECI. For still images the
-default pipeline runs without its per-second budget (a camera sees a code in many frames).
+small codes, codes rippled as on cloth), and 20 Vietnamese names encoded as UTF-8 without
+ECI. For still images the default pipeline runs without its per-second budget (a camera sees
+a code in many frames).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from camera_support import (  # noqa: E402  (the tests' drawing helpers, not a d
     hc1_payload,
     place,
     qr_image,
+    wavy,
 )
 from pyzbar import pyzbar  # noqa: E402
 
@@ -173,7 +175,7 @@ def _glare(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(frame + spot[..., None] * rng.uniform(120, 190), 0, 255).astype(np.uint8)
 
 
-DEGRADATIONS = ("blur", "tilt", "glare", "low contrast", "moiré", "small")
+DEGRADATIONS = ("blur", "tilt", "glare", "low contrast", "moiré", "small", "wavy")
 
 
 def synthetic_set(per_kind: int, seed: int = 2024) -> Iterator[tuple[str, np.ndarray, set[bytes]]]:
@@ -195,6 +197,9 @@ def synthetic_set(per_kind: int, seed: int = 2024) -> Iterator[tuple[str, np.nda
                         + rng.uniform(90, 160)).astype(np.uint8)
             if kind == "moiré":
                 code = _moire(code, rng)
+            if kind == "wavy":  # printed on cloth: ripples of 0.2–0.45 module
+                code = wavy(code, float(rng.uniform(0.2, 0.45)) * scale,
+                            float(rng.uniform(1.0, 3.0)))
             if kind == "small":  # 1.3–1.8 pixels per module
                 factor = float(rng.uniform(0.65, 0.9))
                 code = cv2.resize(code, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)

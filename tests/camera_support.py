@@ -86,6 +86,16 @@ def place(scene: np.ndarray, code: np.ndarray, *, tilt_deg: float = 0.0,
     return frame
 
 
+def wavy(code: np.ndarray, amplitude: float, waves: float) -> np.ndarray:
+    """A code printed on cloth: columns ripple sideways along y, rows up and down along x,
+    by ``amplitude`` pixels, ``waves`` ripples across the code."""
+    height, width = code.shape[:2]
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    dx = amplitude * np.sin(2 * np.pi * waves * ys / height)
+    dy = amplitude * np.sin(2 * np.pi * waves * xs / width)
+    return cv2.remap(code, xs + dx, ys + dy, cv2.INTER_LINEAR, borderValue=255)
+
+
 def blurred(frame: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(frame, (0, 0), sigma)
 

@@ -21,11 +21,13 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 import cv2
 import numpy as np
 
 from kiosk.devices.qr_decoders import (
+    Candidate,
     Outline,
     Point,
     Reading,
@@ -34,6 +36,7 @@ from kiosk.devices.qr_decoders import (
     read_zxing,
     zbar_available,
 )
+from kiosk.devices.qr_unwarp import flatten
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +86,18 @@ class RescueBudget:
             self.tokens -= ms
 
 
-def _region(gray: np.ndarray, outline: Outline) -> tuple[np.ndarray, Point]:
-    xs = [p[0] for p in outline]
-    ys = [p[1] for p in outline]
+def _region(gray: np.ndarray, candidate: Candidate) -> tuple[np.ndarray, Point, Candidate]:
+    """The candidate's box plus a margin → (region, its origin in the frame, the candidate
+    in region coordinates)."""
+    xs = [p[0] for p in candidate.outline]
+    ys = [p[1] for p in candidate.outline]
     margin_x = (max(xs) - min(xs)) * ROI_MARGIN + 4
     margin_y = (max(ys) - min(ys)) * ROI_MARGIN + 4
     height, width = gray.shape[:2]
     x0, x1 = max(0, int(min(xs) - margin_x)), min(width, int(max(xs) + margin_x) + 1)
     y0, y1 = max(0, int(min(ys) - margin_y)), min(height, int(max(ys) + margin_y) + 1)
-    return gray[y0:y1, x0:x1], (x0, y0)
+    local = Candidate(tuple((x - x0, y - y0) for x, y in candidate.outline), candidate.modules)
+    return gray[y0:y1, x0:x1], (x0, y0), local
 
 
 _GAMMA_DARKEN = np.array([((i / 255.0) ** 2) * 255 for i in range(256)], np.uint8)
@@ -105,17 +111,34 @@ def _sharpened(gray: np.ndarray) -> np.ndarray:
     return cv2.addWeighted(gray, 2.0, cv2.GaussianBlur(gray, (0, 0), 2.0), -1.0, 0)
 
 
-def _region_passes(zbar: bool) -> list[Pass]:
+RegionPass = Callable[[np.ndarray, Candidate], list[Reading]]
+
+
+def _on_region(read: Pass) -> RegionPass:
+    return lambda roi, candidate: read(roi)
+
+
+def _read_flattened(roi: np.ndarray, candidate: Candidate) -> list[Reading]:
+    """A code on a wavy surface: undo the drift of its module grid (kiosk.devices.qr_unwarp)."""
+    if candidate.modules is None:
+        return []
+    flat = flatten(roi, np.float32(candidate.outline), candidate.modules)
+    return [Reading(r.payload, r.symbology, candidate.outline, "zxing-flattened")
+            for r in read_zxing(flat).readings]
+
+
+def _region_passes(zbar: bool) -> list[RegionPass]:
     """Second passes on a candidate's region, cheapest and most productive first (measured
     on real photos and the synthetic degraded set of scripts/bench_camera.py)."""
-    passes: list[Pass] = [
-        lambda roi: read_zxing(roi, "histogram").readings,
-        lambda roi: read_zxing(_sharpened(roi)).readings,
+    passes: list[RegionPass] = [
+        _on_region(lambda roi: read_zxing(roi, "histogram").readings),
+        _on_region(lambda roi: read_zxing(_sharpened(roi)).readings),
+        _read_flattened,
     ]
     if zbar:
-        passes.append(read_zbar)
-    passes.append(lambda roi: read_zxing(cv2.LUT(roi, _GAMMA_DARKEN)).readings)
-    passes.append(_read_upscaled)
+        passes.append(_on_region(read_zbar))
+    passes.append(_on_region(lambda roi: read_zxing(cv2.LUT(roi, _GAMMA_DARKEN)).readings))
+    passes.append(_on_region(_read_upscaled))
     return passes
 
 
@@ -152,7 +175,7 @@ class FrameDecoder:
         self.clock = clock
         self.budget = RescueBudget(rescue_ms_per_s, clock)
         self.unbounded = rescue_ms_per_s is None
-        self.region_passes: list[Pass] = []
+        self.region_passes: list[RegionPass] = []
         self.blind_passes: list[Pass] = []
         self._next_blind = 0
         if backend == "zbar":
@@ -170,7 +193,8 @@ class FrameDecoder:
             return FrameResult(tuple(_unique(_safely(read_zbar, gray))), ())
         first = read_zxing(gray)
         if first.readings:
-            return FrameResult(tuple(_unique(first.readings)), tuple(first.candidates))
+            return FrameResult(tuple(_unique(first.readings)),
+                               tuple(c.outline for c in first.candidates))
         if first.candidates:
             return self._rescue_regions(gray, first.candidates)
         return self._rescue_blind(gray)
@@ -189,18 +213,19 @@ class FrameDecoder:
                 return found, runs
         return [], runs
 
-    def _rescue_regions(self, gray: np.ndarray, candidates: list[Outline]) -> FrameResult:
+    def _rescue_regions(self, gray: np.ndarray, candidates: list[Candidate]) -> FrameResult:
         readings: list[Reading] = []
         unread: list[Outline] = []
         runs = 0
-        for outline in candidates:
-            roi, origin = _region(gray, outline)
-            found, tried = self._attempt(self.region_passes, roi)
+        for candidate in candidates:
+            roi, origin, local = _region(gray, candidate)
+            passes = [partial(read, candidate=local) for read in self.region_passes]
+            found, tried = self._attempt(passes, roi)
             runs += tried
             if found:
                 readings.extend(_moved(r, 1.0, origin) for r in found)
             else:
-                unread.append(outline)
+                unread.append(candidate.outline)
         return FrameResult(tuple(_unique(readings)), tuple(unread), runs)
 
     def _rescue_blind(self, gray: np.ndarray) -> FrameResult:

@@ -62,11 +62,24 @@ class Reading:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A QR code zxing located but could not read (checksum or format error)."""
+
+    outline: Outline
+    modules: int | None
+    """Modules per side from the version it read (21 for version 1), None if unknown."""
+
+
+@dataclass(frozen=True)
 class ZxingPass:
     """What one zxing pass saw: codes it read, and QR-shaped things it found but could not read."""
 
     readings: list[Reading]
-    candidates: list[Outline]
+    candidates: list[Candidate]
+
+
+def _modules(version: str) -> int | None:
+    return 17 + 4 * int(version) if version.isdigit() and 1 <= int(version) <= 40 else None
 
 
 def has_eci(aim: str) -> bool:
@@ -136,7 +149,7 @@ def read_zxing(gray: np.ndarray, binarizer: str = "local") -> ZxingPass:
     for result in results:
         outline = _outline(result.position)
         if not result.valid:
-            candidates.append(outline)
+            candidates.append(Candidate(outline, _modules(result.extra.get("Version", ""))))
             continue
         stream = bytes.fromhex(result.text)
         aim = stream[:3].decode("latin-1")
