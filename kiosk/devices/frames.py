@@ -4,7 +4,8 @@ of its own (times are passed in), so it is tested on recorded frames and synthet
 ``FrameDecoder`` ("zxing", the default) reads every frame with one zxing-cpp pass (~2 ms
 at 1280×720 on one core). When that pass finds a QR-shaped thing it cannot read (a failed
 checksum or format: a finder-pattern candidate) it tries harder on that region: another
-binarizer, a sharpened copy, zbar in byte-exact mode, a darker gamma, an upscaled copy.
+binarizer, a sharpened copy, the code flattened (printed on cloth or a bent card: see
+kiosk.devices.qr_unwarp), zbar in byte-exact mode, a darker gamma, an upscaled copy.
 When it finds nothing QR-like at all, one whole-frame pass runs, alternating between a
 sharpened copy and a twice-as-large sharpened copy (soft, washed-out or tiny codes hide even
 their finder patterns). All second passes draw on a time
