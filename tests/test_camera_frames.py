@@ -110,6 +110,22 @@ def test_on_real_photos_the_default_pipeline_reads_more_and_never_a_wrong_text()
     assert multi > single
 
 
+@pytest.mark.skipif(not QR_PHOTOS.is_dir(), reason="shared test data not present")
+def test_real_photos_at_webcam_frame_sizes_decode_without_errors_or_wrong_texts():
+    """Scaled to fill 640×480 and 1280×720, the photos make zxing report odd candidates
+    (e.g. "invalid symbol size", which has no version): all are handled, none misread."""
+    decoder = FrameDecoder(rescue_ms_per_s=None)
+    read = 0
+    for _, image, expected in photos():
+        for width, height in ((640, 480), (1280, 720)):
+            factor = max(width / image.shape[1], height / image.shape[0])
+            big = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+            got = payloads(decoder.decode(big[:height, :width]).readings)
+            assert not got or got == [expected]
+            read += got == [expected]
+    assert read > 0
+
+
 def test_a_frame_without_a_code_costs_one_whole_frame_pass_and_none_without_budget():
     scene = background(1280, 720)
     result = FrameDecoder().decode(scene)

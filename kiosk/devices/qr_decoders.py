@@ -147,14 +147,20 @@ def read_zxing(gray: np.ndarray, binarizer: str = "local") -> ZxingPass:
         return ZxingPass([], [])
     readings, candidates = [], []
     for result in results:
-        outline = _outline(result.position)
-        if not result.valid:
-            candidates.append(Candidate(outline, _modules(result.extra.get("Version", ""))))
+        try:
+            outline = _outline(result.position)
+            if not result.valid:
+                # A symbol of invalid size has no version (``extra`` is None then).
+                version = (result.extra or {}).get("Version", "")
+                candidates.append(Candidate(outline, _modules(str(version))))
+                continue
+            stream = bytes.fromhex(result.text)
+            aim = stream[:3].decode("latin-1")
+            # Without ECI the raw segment bytes are the payload, exactly; with ECI, transcode.
+            payload = apply_eci(stream)[0] if has_eci(aim) else result.bytes
+        except Exception:  # one odd result must not hide the others
+            log.debug("zxing result not usable", exc_info=True)
             continue
-        stream = bytes.fromhex(result.text)
-        aim = stream[:3].decode("latin-1")
-        # Without ECI the raw segment bytes are the payload, exactly; with ECI, transcode.
-        payload = apply_eci(stream)[0] if has_eci(aim) else result.bytes
         readings.append(Reading(payload, aim, outline, "zxing"))
     return ZxingPass(readings, candidates)
 
