@@ -116,7 +116,7 @@ class FaultyProxy:
     ``drop_response``     forward (the server commits), then close without answering
     ``reset_response``    forward, then reset the connection
     ``truncate_response`` forward, then send half the answer and close
-    ``hold_response:S``   forward, then hold the answer S seconds (``holding`` is set)
+    ``hold_response:S``   forward, then hold the answer S seconds (counted in ``holds``)
     ``delay:S``           wait S seconds, then forward (the client may have given up)
     ``status:N[:R]``      answer status N (with ``Retry-After: R``) without forwarding
     """
@@ -130,7 +130,8 @@ class FaultyProxy:
         self.max_body: int | None = None
         """Answer 413 to any batch body larger than this many bytes (None: no limit)."""
         self.events: list[ProxyEvent] = []
-        self.holding = threading.Event()
+        self.holds = 0
+        """Answers being held back right now (``hold_response``), the server having committed."""
         self._lock = threading.Lock()
         self._closed = False
         self._clients: list[socket.socket] = []
@@ -196,7 +197,8 @@ class FaultyProxy:
                     client.sendall(answer[: len(answer) - max(1, (len(answer) - 200) // 2)])
                     return _close(client)
                 if fault.startswith("hold_response:"):
-                    self.holding.set()
+                    with self._lock:
+                        self.holds += 1
                     time.sleep(float(fault.split(":")[1]))
                 client.sendall(answer)
         except OSError:
