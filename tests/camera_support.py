@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,3 +132,44 @@ def write_video(path: Path, shots: Sequence[Shot], *, size: tuple[int, int] = (1
     finally:
         writer.release()
     return frames
+
+
+class MjpegServer:
+    """An IP camera on 127.0.0.1: serves ``frames`` JPEG frames per connection as an MJPEG
+    stream (multipart/x-mixed-replace) at ``fps``, then drops the connection, as a camera
+    that is unplugged or loses power does."""
+
+    def __init__(self, frame: np.ndarray, frames: int = 40, fps: float = 30.0) -> None:
+        import http.server
+        import socketserver
+        import threading
+
+        ok, encoded = cv2.imencode(".jpg", frame)
+        assert ok
+        jpeg = encoded.tobytes()
+        self.connections = 0
+        server_self = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server_self.connections += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+                self.end_headers()
+                for _ in range(frames):
+                    self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: "
+                                     + str(len(jpeg)).encode() + b"\r\n\r\n" + jpeg + b"\r\n")
+                    self.wfile.flush()
+                    time.sleep(1 / fps)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/camera.mjpg"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -14,6 +14,7 @@ from camera_support import (
     CCCD_2024,
     PCCOVID,
     URL,
+    MjpegServer,
     Shot,
     background,
     blurred,
@@ -23,6 +24,7 @@ from camera_support import (
     write_video,
 )
 
+from kiosk.devices.base import DeviceError
 from kiosk.devices.camera import CameraDevice
 from kiosk.devices.frames import FrameDecoder
 from kiosk.devices.supervisor import ERROR, Supervisor
@@ -184,8 +186,6 @@ def test_no_camera_is_a_clear_bilingual_error_the_supervisor_reports():
     ("/tmp/does-not-exist.avi", "no video file at /tmp/does-not-exist.avi"),
 ])
 def test_missing_sources_raise_device_errors(source, words):
-    from kiosk.devices.base import DeviceError
-
     device = CameraDevice({"id": "cam", "source": source})
     with pytest.raises(DeviceError, match=words):
         device.run(lambda scan: None, threading.Event())
@@ -193,8 +193,6 @@ def test_missing_sources_raise_device_errors(source, words):
 
 
 def test_a_file_that_is_not_a_video_cannot_be_opened(tmp_path):
-    from kiosk.devices.base import DeviceError
-
     path = tmp_path / "notes.avi"
     path.write_text("not a video")
     with pytest.raises(DeviceError, match="cannot open camera"):
@@ -230,3 +228,39 @@ def test_the_check_command_fails_clearly_without_a_camera(capsys):
 
     assert main(["/dev/video97", "--seconds", "2"]) == 1
     assert "không tìm thấy camera tại /dev/video97" in capsys.readouterr().err
+
+
+def test_a_stream_that_stops_sending_raises_a_bilingual_device_error():
+    """An MJPEG camera on 127.0.0.1 sends 40 frames, then its connection drops."""
+    camera = MjpegServer(place(background(640, 480), qr_image(URL, scale=4)))
+    try:
+        device = CameraDevice({"id": "cam", "source": camera.url})
+        scans: list[Scan] = []
+        with pytest.raises(DeviceError, match=r"camera stopped sending frames .* / camera ngừng"):
+            device.run(scans.append, threading.Event())
+    finally:
+        camera.close()
+    assert [s.payload for s in scans] == [URL.encode()]
+    assert device.stats().state == "error"
+
+
+def test_the_supervisor_reconnects_a_camera_that_comes_back():
+    """Each connection is a new device object: the same code seen after a reconnect counts
+    again (the person is still there, but the kiosk cannot know; the pipeline's duplicate
+    window handles it)."""
+    camera = MjpegServer(place(background(640, 480), qr_image(PCCOVID, scale=4)))
+    scans: list[Scan] = []
+    states: list[str] = []
+    supervisor = Supervisor([{"id": "cam", "type": "camera", "source": camera.url}],
+                            scans.append, backoff_initial=0.2, backoff_max=0.2)
+    supervisor.subscribe(lambda status: states.append(status.state))
+    supervisor.start()
+    try:
+        deadline = threading.Event()
+        while camera.connections < 2 or len(scans) < 2:
+            assert not deadline.wait(0.1) and len(states) < 200
+    finally:
+        supervisor.stop()
+        camera.close()
+    assert [s.payload for s in scans[:2]] == [PCCOVID.encode()] * 2
+    assert ERROR in states and states.index(ERROR) < len(states) - 1
