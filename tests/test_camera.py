@@ -114,6 +114,7 @@ def test_every_frame_of_a_file_is_decoded_and_counted(queue_video):
     assert stats.frames_seen == frames
     assert stats.state == "ended"
     assert stats.last_payload == CCCD
+    assert stats.frame_size == (1280, 720)
     assert stats.ms_per_frame_p50 > 0
     assert device.preview() is None  # preview_fps = 0: no copies made
 
@@ -218,7 +219,7 @@ def test_the_technicians_check_command_prints_scans_and_saves_an_outlined_previe
     assert main([str(path), "--seconds", "30", "--snapshot", str(snapshot)]) == 0
     out = capsys.readouterr().out
     assert "scan ]Q2 '079203004567||Lê Văn Tú|" in out
-    assert "ended: capture" in out
+    assert "ended: 1280×720, capture" in out
     picture = cv2.imread(str(snapshot))
     assert picture is not None and picture.shape == (720, 1280, 3)
 

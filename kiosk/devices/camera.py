@@ -15,7 +15,8 @@ API for the technician and officer screens (through ``supervisor.device(id)``):
   ``captured_at`` (wall-clock seconds).
 - ``stats() -> CameraStats``: capture fps, decode fps, ms per frame (median of the last
   100), frames seen, the last payload as text (for checking a setup), the state
-  ("opening", "running", "ended", "error") and the last problem in words.
+  ("opening", "running", "ended", "stopped", "error"), the last problem in words, and the
+  frame size the camera really delivers.
 
 A missing or vanished camera raises DeviceError with a message in Vietnamese and English;
 the supervisor shows it and retries with backoff.
@@ -67,6 +68,8 @@ class CameraStats:
     last_payload: str = ""
     state: str = "opening"
     problem: str = ""
+    frame_size: tuple[int, int] | None = None
+    """(width, height) the camera really delivers: it may ignore the configured size."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,7 @@ class _Counters:
     ms: deque[float] = field(default_factory=lambda: deque(maxlen=100))
     frames: int = 0
     last_payload: str = ""
+    frame_size: tuple[int, int] | None = None
 
 
 class CameraDevice:
@@ -232,7 +236,7 @@ class CameraDevice:
                 decode_fps=round(_rate(c.decode_times), 1),
                 ms_per_frame_p50=round(statistics.median(c.ms), 2) if c.ms else 0.0,
                 frames_seen=c.frames, last_payload=c.last_payload,
-                state=self._state, problem=self._problem)
+                state=self._state, problem=self._problem, frame_size=c.frame_size)
 
     def _set_state(self, state: str, problem: str = "") -> None:
         with self._lock:
@@ -293,6 +297,7 @@ class CameraDevice:
             now = time.monotonic()
             with self._lock:
                 self._counters.frames += 1
+                self._counters.frame_size = (frame.image.shape[1], frame.image.shape[0])
                 self._counters.ms.append(elapsed_ms)
                 self._counters.decode_times.append(now)
                 if preview_every is not None and now >= next_preview:
@@ -349,8 +354,9 @@ def main(argv: list[str] | None = None) -> int:
     while thread.is_alive() and time.monotonic() < deadline:
         thread.join(1.0)
         s = device.stats()
-        print(f"{s.state}: capture {s.capture_fps:.1f} fps, decode {s.decode_fps:.1f} fps, "
-              f"{s.ms_per_frame_p50:.1f} ms/frame, {s.frames_seen} frames", flush=True)
+        size = "×".join(map(str, s.frame_size)) if s.frame_size else "no frame"
+        print(f"{s.state}: {size}, capture {s.capture_fps:.1f} fps, decode {s.decode_fps:.1f} "
+              f"fps, {s.ms_per_frame_p50:.1f} ms/frame, {s.frames_seen} frames", flush=True)
     stop.set()
     thread.join(5.0)
     preview = device.preview()
