@@ -4,6 +4,7 @@ CameraDevice (capture thread, frame decoder, sighting filter) into Scans."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import cv2
@@ -37,6 +38,14 @@ def appearance(code: np.ndarray) -> list[Shot]:
     angle, then turned: 12 frames at 10 fps, never out of view for 500 ms."""
     return [Shot(4, code), Shot(2, code, blur_sigma=6), Shot(3, code, tilt_deg=20,
             perspective=0.15), Shot(3, code, tilt_deg=-35)]
+
+
+def wait_until(condition, seconds: float = 30.0) -> None:
+    """Poll ``condition`` until it holds; fail (never hang) after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 def run_camera(source: Path, **options: object) -> tuple[list[Scan], CameraDevice]:
@@ -154,9 +163,7 @@ def test_stop_ends_a_looping_video(tmp_path):
     stop = threading.Event()
     thread = threading.Thread(target=device.run, args=(scans.append, stop))
     thread.start()
-    deadline = threading.Event()
-    while len(scans) < 2 and not deadline.wait(0.05):
-        pass
+    wait_until(lambda: len(scans) >= 2)
     stop.set()
     thread.join(5)
     assert not thread.is_alive()
@@ -173,9 +180,7 @@ def test_no_camera_is_a_clear_bilingual_error_the_supervisor_reports():
                          if status.state == ERROR else None)
     supervisor.start()
     try:
-        deadline = threading.Event()
-        while not reasons and not deadline.wait(0.05):
-            pass
+        wait_until(lambda: bool(reasons))
     finally:
         supervisor.stop()
     assert reasons[0] == ("no camera at /dev/video97 / "
@@ -257,9 +262,7 @@ def test_the_supervisor_reconnects_a_camera_that_comes_back():
     supervisor.subscribe(lambda status: states.append(status.state))
     supervisor.start()
     try:
-        deadline = threading.Event()
-        while camera.connections < 2 or len(scans) < 2:
-            assert not deadline.wait(0.1) and len(states) < 200
+        wait_until(lambda: camera.connections >= 2 and len(scans) >= 2)
     finally:
         supervisor.stop()
         camera.close()
