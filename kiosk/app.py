@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kiosk.config import Config
@@ -55,6 +56,19 @@ class Kiosk:
             self.sync.start()
         self.supervisor.start()
         self._maintenance.start()
+
+    def apply(self, config: Config,
+              watch: Callable[[Supervisor], None] | None = None) -> Supervisor:
+        """Take an edited config without a restart: devices restart, the policy applies from
+        the next scan. ``watch`` subscribes to the new supervisor before its devices start."""
+        self.supervisor.stop()
+        self.config = config
+        self.pipeline.policy = policy_from(config)
+        self.supervisor = Supervisor(config.devices, self.pipeline.submit)
+        if watch is not None:
+            watch(self.supervisor)
+        self.supervisor.start()
+        return self.supervisor
 
     def stop(self) -> None:
         self._stopping.set()

@@ -137,18 +137,11 @@ class KioskBridge(QObject):
                 self.device_status.emit(status)
         supervisor.subscribe(relay)
 
-    def replace_supervisor(self, devices: list[dict[str, Any]], config: Any,
-                           done: Done | None = None, failed: Failed | None = None) -> None:
-        """Stop the running devices and start the new list, without restarting the app."""
+    def apply_config(self, config: Any, done: Done | None = None,
+                     failed: Failed | None = None) -> None:
+        """Restart the devices with a saved config, off the GUI thread, without an app restart."""
         def swap() -> Supervisor:
-            old = self.kiosk.supervisor
-            old.stop()
-            new = Supervisor(devices, self.kiosk.pipeline.submit)
-            self.kiosk.config = config
-            self.kiosk.supervisor = new
-            self._watch_supervisor(new)
-            new.start()
-            return new
+            return self.kiosk.apply(config, watch=self._watch_supervisor)
 
         def announced(new: Supervisor) -> None:
             self.supervisor_replaced.emit(new)

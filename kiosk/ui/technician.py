@@ -325,9 +325,8 @@ class TechnicianScreen(Retranslating):
         self.bridge.audit("config.devices.save", {"devices": [d["id"] for d in config.devices],
                                                   "file": str(config.source)})
         self.message.setText(self.tr("Saved. Restarting the devices…"))
-        self.bridge.replace_supervisor(config.devices, config,
-                                       done=lambda _s: self._applied(config),
-                                       failed=self._save_failed)
+        self.bridge.apply_config(config, done=lambda _s: self._applied(config),
+                                 failed=self._save_failed)
 
     def _applied(self, config: config_mod.Config) -> None:
         self.reload()
