@@ -11,7 +11,6 @@ import contextlib
 import csv
 import datetime as dt
 import json
-import logging
 import os
 import signal
 import sys
@@ -22,6 +21,7 @@ from typing import Any, TextIO
 from kiosk import config as config_mod
 from kiosk import messages
 from kiosk.app import Kiosk, policy_from
+from kiosk.commandline import add_command_groups, run_command
 from kiosk.pipeline import Pipeline
 from kiosk.scan import ScanResult, mask_document
 from kiosk.store import Store, StoreError, parse_utc, utc_iso
@@ -299,35 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the config with defaults")
     check.set_defaults(func=cmd_config_check)
 
-    for register in _command_groups():
-        register(sub, common)
+    add_command_groups(sub, common, ("kiosk.devices.commands", "kiosk.sync.commands"))
     return parser
 
 
-def _command_groups() -> list[Any]:
-    """Subcommand groups that live beside their subsystems (devices, sync)."""
-    groups = []
-    for module in ("kiosk.devices.commands", "kiosk.sync.commands"):
-        try:
-            groups.append(__import__(module, fromlist=["register"]).register)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-    return groups
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        return args.func(args)
-    except BrokenPipeError:
-        return 0
-    except StoreError as exc:
-        print(f"store error: {exc}", file=sys.stderr)
-        return EXIT_STORE
+    return run_command(build_parser(), argv, failure=StoreError, label="store error",
+                       exit_code=EXIT_STORE)
 
 
 if __name__ == "__main__":

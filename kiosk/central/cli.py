@@ -15,10 +15,10 @@ import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any
 
 from kiosk.central.enrol import enrol_kiosk
 from kiosk.central.storage import EnrolmentError, Storage, StorageError, open_storage
+from kiosk.commandline import add_command_groups, run_command
 from kiosk.sync import protocol
 
 EXIT_USAGE = 2
@@ -192,34 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     clist.add_argument("--json", action="store_true")
     clist.set_defaults(func=cmd_checkpoints_list)
 
-    for register in _command_groups():
-        register(sub, common)
+    add_command_groups(sub, common, ("kiosk.central.importer",))
     return parser
 
 
-def _command_groups() -> list[Any]:
-    """Subcommand groups that live beside their subsystems (the backlog importer)."""
-    groups = []
-    for module in ("kiosk.central.importer",):
-        try:
-            groups.append(__import__(module, fromlist=["register"]).register)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-    return groups
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        return args.func(args)
-    except BrokenPipeError:
-        return 0
-    except StorageError as exc:
-        print(f"storage error: {exc}", file=sys.stderr)
-        return EXIT_STORAGE
+    return run_command(build_parser(), argv, failure=StorageError, label="storage error",
+                       exit_code=EXIT_STORAGE)
 
 
 if __name__ == "__main__":

@@ -8,101 +8,30 @@ small pool; a failed one is dropped and the request answered 503, never 500.
 
 from __future__ import annotations
 
-import datetime as dt
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
 
+from kiosk.central.schema import MIGRATIONS, statements
 from kiosk.central.storage import (
     ENTRY_COLUMNS,
     STORED_COLUMNS,
-    EnrolmentError,
-    Kiosk,
     Storage,
     StorageBusy,
     StorageError,
 )
-from kiosk.sync.protocol import format_time
 
-_SCHEMA_V1 = """
-CREATE TABLE checkpoints (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE kiosks (
-    id TEXT PRIMARY KEY,
-    checkpoint_id TEXT NOT NULL REFERENCES checkpoints (id),
-    name TEXT NOT NULL,
-    token_hash TEXT NOT NULL UNIQUE,
-    file_key BYTEA NOT NULL,
-    created_at TEXT NOT NULL,
-    revoked_at TEXT,
-    last_seen_at TEXT,
-    last_clock_offset DOUBLE PRECISION,
-    entries BIGINT NOT NULL DEFAULT 0
-);
-CREATE TABLE entries (
-    id TEXT PRIMARY KEY,
-    checkpoint_id TEXT NOT NULL,
-    kiosk_id TEXT NOT NULL,
-    device_id TEXT NOT NULL,
-    lane TEXT,
-    direction TEXT NOT NULL,
-    status TEXT NOT NULL,
-    duplicate_of TEXT,
-    source TEXT NOT NULL,
-    symbology TEXT NOT NULL,
-    scanned_at TEXT NOT NULL,
-    monotonic_ns BIGINT NOT NULL,
-    boot_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    subject_key TEXT NOT NULL,
-    match_key TEXT,
-    document_number TEXT,
-    name TEXT,
-    birth_date TEXT,
-    gender TEXT,
-    address TEXT,
-    issue_date TEXT,
-    operator TEXT NOT NULL,
-    extra JSONB NOT NULL,
-    payload BYTEA NOT NULL,
-    received_at TEXT NOT NULL,
-    clock_offset_seconds DOUBLE PRECISION NOT NULL,
-    batch_id TEXT NOT NULL
-);
-CREATE INDEX entries_checkpoint_time ON entries (checkpoint_id, scanned_at);
-CREATE INDEX entries_subject_time ON entries (subject_key, scanned_at);
-CREATE TABLE batches (
-    seq BIGSERIAL PRIMARY KEY,
-    batch_id TEXT NOT NULL,
-    kiosk_id TEXT NOT NULL,
-    sent_at TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    clock_offset_seconds DOUBLE PRECISION NOT NULL,
-    entries INTEGER NOT NULL,
-    accepted INTEGER NOT NULL,
-    duplicate INTEGER NOT NULL,
-    rejected INTEGER NOT NULL
-);
-CREATE INDEX batches_kiosk ON batches (kiosk_id, seq);
-"""
-MIGRATIONS = [_SCHEMA_V1]
-"""Forward-only SQL scripts; the version lives in central_meta. Append, never edit."""
+_TYPES = {"bigint": "BIGINT", "float": "DOUBLE PRECISION", "bytes": "BYTEA", "json": "JSONB",
+          "serial": "BIGSERIAL PRIMARY KEY"}
+"""schema.MIGRATIONS' column types in PostgreSQL."""
 _LOCK_KEY = 0x6B696F736B  # advisory lock serialising migrations across server processes
 
 _COLUMNS = ", ".join(STORED_COLUMNS)
-_KIOSK_SELECT = (
-    "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
-    "k.last_clock_offset, k.entries FROM kiosks k")
-_BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset_seconds",
-                  "entries", "accepted", "duplicate", "rejected")
 _BUSY = (pg_errors.LockNotAvailable, pg_errors.QueryCanceled, pg_errors.TooManyConnections,
          pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
 
@@ -126,8 +55,9 @@ class PostgresStorage(Storage):
             if version > len(MIGRATIONS):
                 raise StorageError(f"database schema v{version} is newer than this program "
                                    f"(v{len(MIGRATIONS)}); upgrade kiosk-central")
-            for script in MIGRATIONS[version:]:
-                conn.execute(script)
+            for migration in MIGRATIONS[version:]:
+                for statement in statements(migration, _TYPES):
+                    conn.execute(statement)
             conn.execute("INSERT INTO central_meta VALUES ('schema_version', %s) ON CONFLICT "
                          "(key) DO UPDATE SET value = excluded.value", (str(len(MIGRATIONS)),))
 
@@ -175,9 +105,13 @@ class PostgresStorage(Storage):
         with self._connection() as conn, conn.transaction():
             yield conn
 
-    def _query(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+    def _execute(self, tx: psycopg.Connection, sql: str, params: Sequence[Any] = ()
+                 ) -> psycopg.Cursor[Any]:
+        return tx.execute(_pyformat(sql), params)
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._connection() as conn:
-            return conn.execute(sql, params).fetchall()
+            return conn.execute(_pyformat(sql), params).fetchall()
 
     def close(self) -> None:
         self._closed = True
@@ -208,94 +142,7 @@ class PostgresStorage(Storage):
                             f"WHERE id = ANY(%s)", (ids,))
         return {row[0]: dict(zip(ENTRY_COLUMNS, row, strict=True)) for row in cursor}
 
-    def _log_batch(self, tx: psycopg.Connection, record: dict[str, Any]) -> None:
-        tx.execute(
-            "INSERT INTO batches (batch_id, kiosk_id, sent_at, received_at, "
-            "clock_offset_seconds, entries, accepted, duplicate, rejected) VALUES "
-            "(%(batch_id)s, %(kiosk_id)s, %(sent_at)s, %(received_at)s, "
-            "%(clock_offset_seconds)s, %(entries)s, %(accepted)s, %(duplicate)s, %(rejected)s)",
-            record)
-        tx.execute("UPDATE kiosks SET last_seen_at = %s, last_clock_offset = %s, "
-                   "entries = entries + %s WHERE id = %s",
-                   (record["received_at"], record["clock_offset_seconds"], record["accepted"],
-                    record["kiosk_id"]))
 
-    # -- kiosks and checkpoints -----------------------------------------------------------
-    def add_checkpoint(self, checkpoint_id: str, name: str) -> bool:
-        with self._transaction() as tx:
-            return tx.execute(
-                "INSERT INTO checkpoints (id, name, created_at) VALUES (%s, %s, %s) "
-                "ON CONFLICT (id) DO NOTHING", (checkpoint_id, name, _now())).rowcount == 1
-
-    def checkpoints(self) -> list[dict[str, Any]]:
-        rows = self._query("SELECT c.id, c.name, c.created_at, (SELECT count(*) FROM kiosks k "
-                           "WHERE k.checkpoint_id = c.id) FROM checkpoints c ORDER BY c.id")
-        return [dict(zip(("id", "name", "created_at", "kiosks"), r, strict=True)) for r in rows]
-
-    def add_kiosk(self, kiosk_id: str, checkpoint_id: str, name: str, token_hash: str,
-                  file_key: bytes) -> Kiosk:
-        with self._transaction() as tx:
-            if tx.execute("SELECT 1 FROM kiosks WHERE id = %s", (kiosk_id,)).fetchone():
-                raise EnrolmentError(f"kiosk {kiosk_id!r} already exists")
-            if not tx.execute("SELECT 1 FROM checkpoints WHERE id = %s",
-                              (checkpoint_id,)).fetchone():
-                raise EnrolmentError(f"checkpoint {checkpoint_id!r} does not exist")
-            tx.execute("INSERT INTO kiosks (id, checkpoint_id, name, token_hash, file_key, "
-                       "created_at) VALUES (%s, %s, %s, %s, %s, %s)",
-                       (kiosk_id, checkpoint_id, name, token_hash, file_key, _now()))
-        kiosk = self.kiosk(kiosk_id)
-        assert kiosk is not None
-        return kiosk
-
-    def kiosks(self) -> list[Kiosk]:
-        return [Kiosk(*row) for row in self._query(_KIOSK_SELECT + " ORDER BY k.id")]
-
-    def kiosk(self, kiosk_id: str) -> Kiosk | None:
-        rows = self._query(_KIOSK_SELECT + " WHERE k.id = %s", (kiosk_id,))
-        return Kiosk(*rows[0]) if rows else None
-
-    def kiosk_for_token(self, token_hash: str) -> Kiosk | None:
-        rows = self._query(_KIOSK_SELECT + " WHERE k.token_hash = %s", (token_hash,))
-        return Kiosk(*rows[0]) if rows else None
-
-    def revoke_kiosk(self, kiosk_id: str) -> bool:
-        with self._transaction() as tx:
-            return tx.execute("UPDATE kiosks SET revoked_at = %s WHERE id = %s AND revoked_at "
-                              "IS NULL", (_now(), kiosk_id)).rowcount == 1
-
-    def file_key(self, kiosk_id: str) -> bytes | None:
-        rows = self._query("SELECT file_key FROM kiosks WHERE id = %s", (kiosk_id,))
-        return bytes(rows[0][0]) if rows else None
-
-    # -- reading back ---------------------------------------------------------------------
-    def entries(self, *, kiosk_id: str | None = None, limit: int | None = None
-                ) -> list[dict[str, Any]]:
-        sql = f"SELECT {_COLUMNS} FROM entries"
-        params: list[Any] = []
-        if kiosk_id is not None:
-            sql += " WHERE kiosk_id = %s"
-            params.append(kiosk_id)
-        sql += " ORDER BY id"
-        if limit is not None:
-            sql += " LIMIT %s"
-            params.append(limit)
-        return [dict(zip(STORED_COLUMNS, row, strict=True)) for row in self._query(sql, params)]
-
-    def entry_count(self, kiosk_id: str | None = None) -> int:
-        if kiosk_id is None:
-            return self._query("SELECT count(*) FROM entries")[0][0]
-        return self._query("SELECT count(*) FROM entries WHERE kiosk_id = %s",
-                           (kiosk_id,))[0][0]
-
-    def batches(self, kiosk_id: str | None = None) -> list[dict[str, Any]]:
-        sql = f"SELECT {', '.join(_BATCH_COLUMNS)} FROM batches"
-        params: tuple[Any, ...] = ()
-        if kiosk_id is not None:
-            sql += " WHERE kiosk_id = %s"
-            params = (kiosk_id,)
-        return [dict(zip(_BATCH_COLUMNS, r, strict=True))
-                for r in self._query(sql + " ORDER BY seq", params)]
-
-
-def _now() -> str:
-    return format_time(dt.datetime.now(dt.UTC))
+def _pyformat(sql: str) -> str:
+    """The shared SQL's ``?`` placeholders in psycopg's style (``%s``, a literal % doubled)."""
+    return sql.replace("%", "%%").replace("?", "%s")

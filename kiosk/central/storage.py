@@ -3,7 +3,9 @@
 ``sqlite:///path/central.db`` (embedded default, WAL) or ``postgresql://user@host/db``
 (psycopg 3). Both share the ingest rules here — validation, idempotency on entry id,
 accepted/duplicate/rejected per entry, the receive time and clock offset recorded with every
-entry — and differ only in how rows reach the disk.
+entry — and the SQL for kiosks, checkpoints, the batch log and reading back (the schema is
+:mod:`kiosk.central.schema`). They differ only in connections and in how a batch's rows
+reach the disk.
 """
 
 from __future__ import annotations
@@ -25,6 +27,15 @@ ENTRY_COLUMNS = protocol.ROW_COLUMNS
 RECEIPT_COLUMNS = ("received_at", "clock_offset_seconds", "batch_id")
 """What the centre adds: when it got the entry, the sending kiosk's clock offset, the batch."""
 STORED_COLUMNS = (*ENTRY_COLUMNS, *RECEIPT_COLUMNS)
+BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset_seconds",
+                 "entries", "accepted", "duplicate", "rejected")
+"""A batch log record: who sent it when, the clock offset then, and what became of it."""
+
+_INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' for _ in BATCH_COLUMNS)})")
+_KIOSK_SELECT = (
+    "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
+    "k.last_clock_offset, k.entries FROM kiosks k")
 
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """Kiosk and checkpoint ids chosen at enrolment: short, printable, safe in file names."""
@@ -136,9 +147,20 @@ class Storage(ABC):
             })
         return results  # type: ignore[return-value]
 
+    # -- what an engine provides ----------------------------------------------------------
+    # The SQL written here uses ``?`` placeholders (and no literal ``?``): SQLite's own
+    # style, which the PostgreSQL engine turns into psycopg's ``%s``.
     @abstractmethod
     def _transaction(self) -> AbstractContextManager[Any]:
         """One write transaction; raises StorageBusy when storage is locked or unreachable."""
+
+    @abstractmethod
+    def _execute(self, tx: Any, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement in ``tx``; the cursor (``rowcount``, ``fetchone``)."""
+
+    @abstractmethod
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        """The rows of one read outside any write transaction."""
 
     @abstractmethod
     def _insert(self, tx: Any, rows: list[tuple[Any, ...]]) -> set[str]:
@@ -149,55 +171,103 @@ class Storage(ABC):
         """{id: ENTRY_COLUMNS as stored} for those of ``ids`` that are stored."""
 
     @abstractmethod
+    def close(self) -> None: ...
+
     def _log_batch(self, tx: Any, record: dict[str, Any]) -> None:
         """Append to the batch log; note the kiosk's last contact and clock offset."""
+        self._execute(tx, _INSERT_BATCH, [record[name] for name in BATCH_COLUMNS])
+        self._execute(tx, "UPDATE kiosks SET last_seen_at = ?, last_clock_offset = ?, "
+                          "entries = entries + ? WHERE id = ?",
+                      (record["received_at"], record["clock_offset_seconds"],
+                       record["accepted"], record["kiosk_id"]))
 
     # -- kiosks and checkpoints -----------------------------------------------------------
-    @abstractmethod
     def add_checkpoint(self, checkpoint_id: str, name: str) -> bool:
         """Create the checkpoint unless it exists; True if created."""
+        with self._transaction() as tx:
+            return self._execute(
+                tx, "INSERT INTO checkpoints (id, name, created_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (id) DO NOTHING", (checkpoint_id, name, _now())).rowcount == 1
 
-    @abstractmethod
-    def checkpoints(self) -> list[dict[str, Any]]: ...
+    def checkpoints(self) -> list[dict[str, Any]]:
+        rows = self._query("SELECT c.id, c.name, c.created_at, (SELECT count(*) FROM kiosks k "
+                           "WHERE k.checkpoint_id = c.id) FROM checkpoints c ORDER BY c.id")
+        return [dict(zip(("id", "name", "created_at", "kiosks"), r, strict=True)) for r in rows]
 
-    @abstractmethod
     def add_kiosk(self, kiosk_id: str, checkpoint_id: str, name: str, token_hash: str,
                   file_key: bytes) -> Kiosk:
         """Raises EnrolmentError if the id is taken (even by a revoked kiosk)."""
+        with self._transaction() as tx:
+            if self._execute(tx, "SELECT 1 FROM kiosks WHERE id = ?", (kiosk_id,)).fetchone():
+                raise EnrolmentError(f"kiosk {kiosk_id!r} already exists")
+            if not self._execute(tx, "SELECT 1 FROM checkpoints WHERE id = ?",
+                                 (checkpoint_id,)).fetchone():
+                raise EnrolmentError(f"checkpoint {checkpoint_id!r} does not exist")
+            self._execute(tx, "INSERT INTO kiosks (id, checkpoint_id, name, token_hash, "
+                              "file_key, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                          (kiosk_id, checkpoint_id, name, token_hash, file_key, _now()))
+        kiosk = self.kiosk(kiosk_id)
+        assert kiosk is not None
+        return kiosk
 
-    @abstractmethod
-    def kiosks(self) -> list[Kiosk]: ...
+    def kiosks(self) -> list[Kiosk]:
+        return [Kiosk(*row) for row in self._query(_KIOSK_SELECT + " ORDER BY k.id")]
 
-    @abstractmethod
-    def kiosk(self, kiosk_id: str) -> Kiosk | None: ...
+    def kiosk(self, kiosk_id: str) -> Kiosk | None:
+        rows = self._query(_KIOSK_SELECT + " WHERE k.id = ?", (kiosk_id,))
+        return Kiosk(*rows[0]) if rows else None
 
-    @abstractmethod
     def kiosk_for_token(self, token_hash: str) -> Kiosk | None:
         """The kiosk holding this token hash, revoked or not (the caller decides)."""
+        rows = self._query(_KIOSK_SELECT + " WHERE k.token_hash = ?", (token_hash,))
+        return Kiosk(*rows[0]) if rows else None
 
-    @abstractmethod
     def revoke_kiosk(self, kiosk_id: str) -> bool:
         """Refuse this kiosk's token from now on; False if unknown or already revoked."""
+        with self._transaction() as tx:
+            return self._execute(tx, "UPDATE kiosks SET revoked_at = ? WHERE id = ? "
+                                     "AND revoked_at IS NULL", (_now(), kiosk_id)).rowcount == 1
 
-    @abstractmethod
     def file_key(self, kiosk_id: str) -> bytes | None:
         """The kiosk's backlog-file key (see protocol.backlog_file_key), None if unknown."""
+        rows = self._query("SELECT file_key FROM kiosks WHERE id = ?", (kiosk_id,))
+        return bytes(rows[0][0]) if rows else None
 
     # -- reading back ---------------------------------------------------------------------
-    @abstractmethod
     def entries(self, *, kiosk_id: str | None = None, limit: int | None = None
                 ) -> list[dict[str, Any]]:
         """Stored entries (STORED_COLUMNS, ``extra`` as dict, ``payload`` bytes) by id."""
+        sql = f"SELECT {', '.join(STORED_COLUMNS)} FROM entries"
+        params: list[Any] = []
+        if kiosk_id is not None:
+            sql += " WHERE kiosk_id = ?"
+            params.append(kiosk_id)
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        out = []
+        for row in self._query(sql, params):
+            entry = dict(zip(STORED_COLUMNS, row, strict=True))
+            if isinstance(entry["extra"], str):  # SQLite keeps JSON text, PostgreSQL JSONB
+                entry["extra"] = json.loads(entry["extra"])
+            out.append(entry)
+        return out
 
-    @abstractmethod
-    def entry_count(self, kiosk_id: str | None = None) -> int: ...
+    def entry_count(self, kiosk_id: str | None = None) -> int:
+        if kiosk_id is None:
+            return self._query("SELECT count(*) FROM entries")[0][0]
+        return self._query("SELECT count(*) FROM entries WHERE kiosk_id = ?", (kiosk_id,))[0][0]
 
-    @abstractmethod
     def batches(self, kiosk_id: str | None = None) -> list[dict[str, Any]]:
         """The batch log, oldest first: who sent what when, with the clock offset and counts."""
-
-    @abstractmethod
-    def close(self) -> None: ...
+        sql = f"SELECT {', '.join(BATCH_COLUMNS)} FROM batches"
+        params: tuple[Any, ...] = ()
+        if kiosk_id is not None:
+            sql += " WHERE kiosk_id = ?"
+            params = (kiosk_id,)
+        return [dict(zip(BATCH_COLUMNS, r, strict=True))
+                for r in self._query(sql + " ORDER BY seq", params)]
 
     def __enter__(self) -> Storage:
         return self
@@ -225,6 +295,10 @@ def _same(row: tuple[Any, ...], stored: dict[str, Any]) -> bool:
         if value != held:
             return False
     return True
+
+
+def _now() -> str:
+    return protocol.format_time(dt.datetime.now(dt.UTC))
 
 
 def open_storage(url: str, *, busy_timeout: float = 10.0) -> Storage:
