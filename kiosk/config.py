@@ -95,7 +95,7 @@ SYNC = {
     "server_url": Opt(str, "http://127.0.0.1:8765"),
     "token": Opt(str, ""),
     "token_file": Opt(str, ""),
-    "batch_size": Opt(int, 500, minimum=1, maximum=10000),
+    "batch_size": Opt(int, 2000, minimum=1, maximum=10000),
     "batch_max_bytes": Opt(int, 1_000_000, minimum=10_000, maximum=64_000_000),
     "interval_seconds": Opt(float, 30.0, minimum=1, maximum=86400),
     "timeout_seconds": Opt(float, 15.0, minimum=1, maximum=600),

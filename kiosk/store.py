@@ -352,10 +352,13 @@ class Store:
         return {s: counts.get(s, 0) for s in (PENDING, SENT, ACKNOWLEDGED, REJECTED)}
 
     def oldest_pending(self) -> str | None:
-        row = self.conn.execute(
-            "SELECT min(scanned_at) FROM entries WHERE sync_state IN ('pending', 'sent')"
-        ).fetchone()
-        return row[0]
+        """``scanned_at`` of the oldest unacknowledged entry: the first in id (creation) order,
+        read from the pending index in one step even with a million entries waiting."""
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT scanned_at FROM entries INDEXED BY entries_pending "
+                "WHERE sync_state IN ('pending', 'sent') ORDER BY id LIMIT 1").fetchone()
+        return row[0] if row else None
 
     def outbox_summary(self) -> OutboxSummary:
         """Pending/rejected counts and the oldest pending entry, from indexes only.
@@ -369,10 +372,7 @@ class Store:
             ).fetchone()[0]
             rejected = self.conn.execute(
                 "SELECT count(*) FROM entries WHERE sync_state = 'rejected'").fetchone()[0]
-            oldest = self.conn.execute(
-                "SELECT scanned_at FROM entries INDEXED BY entries_pending "
-                "WHERE sync_state IN ('pending', 'sent') ORDER BY id LIMIT 1").fetchone()
-        return OutboxSummary(pending, rejected, oldest[0] if oldest else None)
+        return OutboxSummary(pending, rejected, self.oldest_pending())
 
     def mark_sent(self, ids: list[str]) -> int:
         """Note that these pending entries left the kiosk (e.g. in a backlog file).

@@ -1,7 +1,7 @@
 """Benchmark: a large kiosk backlog synced to a local central server, batched vs one-by-one.
 
     .venv/bin/python scripts/bench_sync.py [--entries 1000000] [--naive-sample 5000]
-                                           [--storage sqlite postgresql] [--batch-size 500]
+                                           [--storage sqlite postgresql] [--batch-size 2000]
 
 For each storage engine: a backlog of ``--entries`` realistic entries is written straight
 into a kiosk store file; ``kiosk-central serve`` runs on 127.0.0.1; the real ``kiosk sync
@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kiosk.config import SYNC  # noqa: E402
 from kiosk.ids import uuid7  # noqa: E402
 from kiosk.store import Store  # noqa: E402
 from kiosk.sync import protocol  # noqa: E402
@@ -125,8 +126,9 @@ def main() -> int:
     parser.add_argument("--naive-sample", type=int, default=5000)
     parser.add_argument("--storage", nargs="+", default=["sqlite"],
                         choices=("sqlite", "postgresql"))
-    parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--batch-max-bytes", type=int, default=1_000_000)
+    parser.add_argument("--batch-size", type=int, default=SYNC["batch_size"].default,
+                        help="entries per upload (default: the config default)")
+    parser.add_argument("--batch-max-bytes", type=int, default=SYNC["batch_max_bytes"].default)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
