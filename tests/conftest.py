@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +52,19 @@ def make_pipeline(tmp_path: Path):
     yield build
     for s in opened:
         s.close()
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory):
+    """A real ``kiosk-central serve`` process on 127.0.0.1, one per test module that asks."""
+    from tests.sync_support import CentralServer
+
+    server = CentralServer(tmp_path_factory.mktemp("central"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def kiosk_id() -> str:
+    """A fresh kiosk id, so tests sharing one centre never see each other's entries."""
+    return f"k-{uuid.uuid4().hex[:10]}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 import zipfile
 from pathlib import Path
 
@@ -25,21 +24,9 @@ from kiosk.sync.backlog import BacklogError, BacklogReader
 from kiosk.sync.protocol import backlog_file_key
 from kiosk.sync.worker import SyncWorker
 from tests import central_support
-from tests.sync_support import CentralServer, fill_backlog, sync_states, write_config
+from tests.sync_support import fill_backlog, sync_states, write_config
 
 OFFLINE = "http://127.0.0.1:9"
-
-
-@pytest.fixture(scope="module")
-def central(tmp_path_factory):
-    server = CentralServer(tmp_path_factory.mktemp("central"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def kiosk_id() -> str:
-    return f"k-{uuid.uuid4().hex[:10]}"
 
 
 def offline_worker(tmp_path: Path, kiosk_id: str, token: str, url: str = OFFLINE,

@@ -15,14 +15,7 @@ import uuid
 import pytest
 
 from kiosk.store import Store
-from tests.sync_support import CentralServer, fill_backlog, sync_states, write_config
-
-
-@pytest.fixture(scope="module")
-def central(tmp_path_factory):
-    server = CentralServer(tmp_path_factory.mktemp("central"))
-    yield server
-    server.stop()
+from tests.sync_support import fill_backlog, sync_states, write_config
 
 
 @pytest.fixture

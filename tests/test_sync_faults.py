@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
-import uuid
 
 import pytest
 
@@ -19,25 +18,12 @@ from kiosk import config as config_mod
 from kiosk.store import Store
 from kiosk.sync.worker import SyncWorker
 from tests.sync_support import (
-    CentralServer,
     FaultyProxy,
     fill_backlog,
     sync_states,
     wait_until,
     write_config,
 )
-
-
-@pytest.fixture(scope="module")
-def central(tmp_path_factory):
-    server = CentralServer(tmp_path_factory.mktemp("central"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def kiosk_id() -> str:
-    return f"k-{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture

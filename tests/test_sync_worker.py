@@ -9,7 +9,6 @@ comes from what the requests really did.
 from __future__ import annotations
 
 import random
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,25 +20,12 @@ from kiosk.store import Store
 from kiosk.sync.client import ServerBusy, parse_retry_after
 from kiosk.sync.worker import SyncWorker
 from tests.sync_support import (
-    CentralServer,
     FaultyProxy,
     fill_backlog,
     sync_states,
     wait_until,
     write_config,
 )
-
-
-@pytest.fixture(scope="module")
-def central(tmp_path_factory):
-    server = CentralServer(tmp_path_factory.mktemp("central"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def kiosk_id() -> str:
-    return f"k-{uuid.uuid4().hex[:10]}"
 
 
 def load(tmp_path: Path, kiosk_id: str, url: str, token: str, **sync) -> config_mod.Config:

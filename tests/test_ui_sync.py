@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import zipfile
 
-import pytest
 from PySide6.QtCore import Qt
 from ui_support import (  # noqa: F401
     load,
@@ -16,7 +15,6 @@ from ui_support import (  # noqa: F401
 
 from kiosk.scan import Scan
 from kiosk.store import Store
-from tests.sync_support import CentralServer
 
 
 def sync_section(url: str, token: str, *, enabled: bool) -> str:
@@ -36,13 +34,6 @@ def open_sync(window, qtbot):
     qtbot.keyClicks(window.gate.dialog.field, "2468")
     window.gate.dialog.ok.click()
     return window.sync_screen
-
-
-@pytest.fixture(scope="module")
-def central(tmp_path_factory):
-    server = CentralServer(tmp_path_factory.mktemp("central"))
-    yield server
-    server.stop()
 
 
 def test_sync_now_sends_the_backlog_with_progress_until_the_centre_acknowledges_it(
