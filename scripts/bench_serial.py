@@ -32,6 +32,8 @@ import time
 import tty
 from pathlib import Path
 
+from bench_pipeline import cccd, percentile  # the same scans as the pipeline benchmark
+
 from kiosk.config import validate_device
 from kiosk.devices.supervisor import CONNECTED, Supervisor
 from kiosk.pipeline import Pipeline, Policy
@@ -39,17 +41,6 @@ from kiosk.scan import Scan, ScanResult, Status
 from kiosk.store import Store
 
 ROUNDS = 4
-NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Tú", "Phạm Thị Dung", "Hoàng Đức Hải"]
-
-
-def cccd(i: int) -> bytes:
-    return (f"{i:012d}|{100000000 + i}|{NAMES[i % len(NAMES)]}|01021990|Nam|"
-            f"Số {i} Phố Huế, Hà Nội|10102021").encode()
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 class Results:
