@@ -28,6 +28,48 @@ _TEXT: dict[str, dict[str, str]] = {
                           "en": "Already scanned {minutes} min ago, not recorded again"},
 }
 
+FIELDS: dict[str, dict[str, str]] = {
+    "id": {"vi": "số CCCD", "en": "ID"},
+    "old_id": {"vi": "số CMND cũ", "en": "old ID"},
+    "name": {"vi": "họ tên", "en": "name"},
+    "birth_date": {"vi": "ngày sinh", "en": "birth date"},
+    "issue_date": {"vi": "ngày cấp", "en": "issue date"},
+    "gender": {"vi": "giới tính", "en": "gender"},
+    "document_number": {"vi": "số giấy tờ", "en": "document number"},
+    "phone": {"vi": "số điện thoại", "en": "phone"},
+    "qid": {"vi": "mã QID", "en": "QID"},
+}
+
+DETAILS: dict[str, dict[str, str]] = {
+    "": {"vi": "", "en": ""},
+    "date_format": {"vi": "{field} '{value}': phải có dạng NNTTNNNN",
+                    "en": "{field} '{value}': expected DDMMYYYY"},
+    "no_such_date": {"vi": "{field} '{value}': ngày không tồn tại",
+                     "en": "{field} '{value}': no such date"},
+    "in_future": {"vi": "{field} '{value}': ở tương lai", "en": "{field} '{value}': in the future"},
+    "id_digits": {"vi": "{field} '{value}': phải có 12 chữ số",
+                  "en": "{field} '{value}': expected 12 digits"},
+    "old_id_digits": {"vi": "{field} '{value}': phải có 9 hoặc 12 chữ số, hoặc để trống",
+                      "en": "{field} '{value}': expected 9 or 12 digits or empty"},
+    "gender": {"vi": "{field} '{value}': phải là Nam hoặc Nữ",
+               "en": "{field} '{value}': expected Nam or Nữ"},
+    "missing": {"vi": "thiếu {field}", "en": "{field} is empty"},
+    "issued_before_birth": {"vi": "ngày cấp trước ngày sinh",
+                            "en": "issue date is before birth date"},
+    "digits": {"vi": "{field} '{value}': chỉ được có chữ số",
+               "en": "{field} '{value}': expected digits"},
+    "document_format": {"vi": "{field} '{value}': phải có 9 hoặc 12 chữ số, hoặc số hộ chiếu",
+                        "en": "{field} '{value}': expected 9 or 12 digits, or a passport "
+                              "number"},
+    "phone_format": {"vi": "{field} '{value}': không đúng dạng số điện thoại",
+                     "en": "{field} '{value}': not a phone number"},
+    "document_or_phone": {"vi": "cần số giấy tờ hoặc số điện thoại",
+                          "en": "a document number or a phone number is needed"},
+    "size_bytes": {"vi": "{value} byte", "en": "{value} bytes"},
+    "size_chars": {"vi": "{value} ký tự", "en": "{value} characters"},
+}
+"""Why a payload was refused, worded per language; ``field`` and ``value`` fill the blanks."""
+
 KIND_NAMES: dict[str, dict[str, str]] = {
     "cccd": {"vi": "CCCD", "en": "Citizen ID"},
     "pccovid": {"vi": "PC-Covid", "en": "PC-Covid"},
@@ -44,6 +86,12 @@ def text(code: str, language: str = "vi", **params: object) -> str:
         return template.format(**params).replace(" ()", "").rstrip(": ")
     except (KeyError, IndexError):
         return template
+
+
+def detail(problem: str, language: str = "vi", *, field: str = "", value: str = "") -> str:
+    template = DETAILS.get(problem, {}).get(language) or problem
+    name = FIELDS.get(field, {}).get(language, field)
+    return template.format(field=name, value=value)
 
 
 def kind_name(kind: str, language: str = "vi") -> str:

@@ -103,7 +103,7 @@ class Pipeline:
         except StoreError as exc:  # the refusal is still shown; only its log line is lost
             log.error("could not log refused scan: %s", exc)
         return self._result(Status.REJECTED, scan, None, code=rejection.code,
-                            detail=rejection.detail)
+                            detail=rejection.describe(self.policy.language))
 
     def _intended_direction(self, scan: Scan) -> str:
         lane = scan.lane if scan.lane in ("in", "out", "auto") else self.operator_direction

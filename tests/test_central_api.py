@@ -427,7 +427,10 @@ def test_no_request_makes_the_server_fail(
         body[where] = value
     elif where in protocol.ENTRY_FIELDS:
         body["entries"][1][where] = value
-    response = server.post(raw if where == "raw" else body, token=kiosk.token,
+    # Encoded with the standard library, as a client in any language might: the kiosk's own
+    # encoder refuses integers beyond 64 bits, which the protocol never needs.
+    data = raw if where == "raw" else gzip.compress(json.dumps(body).encode())
+    response = server.post(data, token=kiosk.token,
                            encoding="identity" if where == "raw" else "gzip")
     assert response.status_code in (200, 400, 403, 413, 415, 422), response.text
     answer = response.json()

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kiosk.payloads.manual import ManualEntry
+from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import Direction, Scan, Status
 from tests.conftest import CCCD_AN, CCCD_BINH
 
@@ -53,9 +53,9 @@ def test_the_stored_row_keeps_raw_bytes_both_clocks_and_identity(make_pipeline):
 
 def test_unreadable_codes_are_refused_with_a_reason_and_logged_not_recorded(make_pipeline):
     pipeline = make_pipeline()
-    result = pipeline.submit(scan("001099012345|1|An|31021990|Nam|HN|10102021"))
+    result = pipeline.submit(scan("001099012345||An|31021990|Nam|HN|10102021"))
     assert result.status is Status.REJECTED and not result.recorded
-    assert result.reason.startswith("Mã CCCD sai")
+    assert result.reason == "Mã CCCD sai: ngày sinh '31021990': ngày không tồn tại"
     assert pipeline.store.entries() == []
     refused = list(pipeline.store.db.query("SELECT reason_code FROM refused_scans"))
     assert refused == [{"reason_code": "cccd_bad_field"}]
@@ -148,15 +148,21 @@ class TestManualEntry:
         pipeline.submit_manual(ManualEntry(name="Nguyễn Văn An", document_number="001099012345"))
         assert pipeline.submit(scan(CCCD_AN)).status is Status.DUPLICATE
 
-    @pytest.mark.parametrize(("entry", "why"), [
-        (ManualEntry(name="", document_number="001099012345"), "name"),
-        (ManualEntry(name="An", document_number="12ab"), "document"),
-        (ManualEntry(name="An", phone="12"), "phone"),
-        (ManualEntry(name="An"), "document number or phone"),
+    @pytest.mark.parametrize(("entry", "vietnamese", "english"), [
+        (ManualEntry(name="", document_number="001099012345"), "thiếu họ tên", "name is empty"),
+        (ManualEntry(name="An", document_number="12ab"), "số giấy tờ '12AB'",
+         "document number '12AB': expected 9 or 12 digits"),
+        (ManualEntry(name="An", phone="12"), "số điện thoại '12'", "phone '12'"),
+        (ManualEntry(name="An"), "cần số giấy tờ hoặc số điện thoại",
+         "a document number or a phone number is needed"),
     ])
-    def test_incomplete_forms_are_refused_naming_the_field(self, make_pipeline, entry, why):
+    def test_incomplete_forms_are_refused_naming_the_field(
+            self, make_pipeline, entry, vietnamese, english):
         result = make_pipeline().submit_manual(entry)
-        assert result.status is Status.REJECTED and why in result.reason
+        assert result.status is Status.REJECTED and result.reason_code == "manual_bad_field"
+        assert result.reason.startswith("Khai báo thủ công thiếu hoặc sai: ")
+        assert vietnamese in result.reason
+        assert english in decode_manual(entry).detail  # what logs keep
 
 
 def test_concurrent_devices_lose_nothing_and_share_one_truth(make_pipeline):

@@ -31,19 +31,19 @@ def clean(raw: bytes) -> bytes:
 def decode(raw: bytes, *, today: dt.date | None = None) -> Identity | Rejection:
     data = clean(raw)
     if not data.strip():
-        return Rejection("empty", "")
+        return Rejection("empty")
     if len(data) > QR_MAX_CHARS * 4:
-        return Rejection("too_large", f"{len(data)} bytes")
+        return Rejection("too_large", "size_bytes", str(len(data)))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         if len(data) > QR_MAX_BYTES:
-            return Rejection("too_large", f"{len(data)} bytes")
+            return Rejection("too_large", "size_bytes", str(len(data)))
         return Identity(kind="other", subject_key=payload_key(data), raw=data,
                         extra={"encoding": "binary"})
     text = text.lstrip(_BOM)
     if len(text) > QR_MAX_CHARS:
-        return Rejection("too_large", f"{len(text)} characters")
+        return Rejection("too_large", "size_chars", str(len(text)))
     if text.startswith(HC1_PREFIX):
         return decode_hc1(text, data)
     fields = text.split("|")

@@ -41,11 +41,11 @@ def parse_date(text: str, field_name: str, *, today: dt.date) -> dt.date | Rejec
         elif re.fullmatch(r"\d{2}/\d{2}/\d{4}", text):
             value = dt.datetime.strptime(text, "%d/%m/%Y").date()
         else:
-            return Rejection("cccd_bad_field", f"{field_name} {text!r}: expected DDMMYYYY")
+            return Rejection("cccd_bad_field", "date_format", text, field_name)
     except ValueError:
-        return Rejection("cccd_bad_field", f"{field_name} {text!r}: no such date")
+        return Rejection("cccd_bad_field", "no_such_date", text, field_name)
     if value > today:
-        return Rejection("cccd_bad_field", f"{field_name} {text!r}: in the future")
+        return Rejection("cccd_bad_field", "in_future", text, field_name)
     return value
 
 
@@ -60,21 +60,21 @@ def decode_cccd(fields: list[str], raw: bytes, *, today: dt.date) -> Identity | 
         rest = fields[7:]
     number = number.strip()
     if not _ID12.fullmatch(number):
-        return Rejection("cccd_bad_field", f"ID {number!r}: expected 12 digits")
+        return Rejection("cccd_bad_field", "id_digits", number, "id")
     if not _OLD_ID.fullmatch(old_id.strip()):
-        return Rejection("cccd_bad_field", f"old ID {old_id!r}: expected 9 or 12 digits or empty")
+        return Rejection("cccd_bad_field", "old_id_digits", old_id, "old_id")
     if not name.strip():
-        return Rejection("cccd_bad_field", "name is empty")
+        return Rejection("cccd_bad_field", "missing", field="name")
     if gender.strip() not in GENDERS:
-        return Rejection("cccd_bad_field", f"gender {gender!r}: expected Nam or Nữ")
-    birth = parse_date(dob, "birth date", today=today)
+        return Rejection("cccd_bad_field", "gender", gender, "gender")
+    birth = parse_date(dob, "birth_date", today=today)
     if isinstance(birth, Rejection):
         return birth
-    issue = parse_date(issued, "issue date", today=today) if issued.strip() else None
+    issue = parse_date(issued, "issue_date", today=today) if issued.strip() else None
     if isinstance(issue, Rejection):
         return issue
     if issue is not None and issue < birth:
-        return Rejection("cccd_bad_field", "issue date is before birth date")
+        return Rejection("cccd_bad_field", "issued_before_birth")
     extra = {"layout": f"{len(fields)}-field"}
     if old_id.strip():
         extra["old_id"] = old_id.strip()

@@ -6,6 +6,8 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass, field
 
+from kiosk import messages
+
 
 @dataclass(frozen=True)
 class Identity:
@@ -33,10 +35,24 @@ class Identity:
 
 @dataclass(frozen=True)
 class Rejection:
-    """A payload that must not be recorded, with a reason an officer can act on."""
+    """A payload that must not be recorded, with a reason an officer can act on.
+
+    ``problem`` names what is wrong (a key of ``kiosk.messages.DETAILS``) and ``field`` /
+    ``value`` say where, so each front end words it in its own language; ``detail`` is the
+    English wording kept in logs and the refused-scans table.
+    """
 
     code: str
-    detail: str = ""
+    problem: str = ""
+    value: str = ""
+    field: str = ""
+
+    @property
+    def detail(self) -> str:
+        return messages.detail(self.problem, "en", field=self.field, value=self.value)
+
+    def describe(self, language: str) -> str:
+        return messages.detail(self.problem, language, field=self.field, value=self.value)
 
 
 def document_key(number: str) -> str:

@@ -39,14 +39,13 @@ def decode_manual(entry: ManualEntry) -> Identity | Rejection:
     document = entry.document_number.replace(" ", "").upper()
     phone = re.sub(r"[\s.-]", "", entry.phone)
     if len(name) < 2:
-        return Rejection("manual_bad_field", "name / họ tên")
+        return Rejection("manual_bad_field", "missing", field="name")
     if document and not _DOCUMENT.fullmatch(document):
-        return Rejection("manual_bad_field",
-                         f"document {document!r}: 9 or 12 digits, or a passport number")
+        return Rejection("manual_bad_field", "document_format", document, "document_number")
     if phone and not _PHONE.fullmatch(phone):
-        return Rejection("manual_bad_field", f"phone {entry.phone!r}")
+        return Rejection("manual_bad_field", "phone_format", entry.phone, "phone")
     if not document and not phone:
-        return Rejection("manual_bad_field", "document number or phone / CCCD hoặc số điện thoại")
+        return Rejection("manual_bad_field", "document_or_phone")
     raw = entry.to_bytes()
     subject = document_key(document) if document else payload_key(
         f"{fold_name(name)}|{phone}".encode())

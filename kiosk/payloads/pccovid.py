@@ -33,11 +33,11 @@ def decode_pccovid(fields: list[str], raw: bytes) -> Identity | Rejection:
     doc, name, dob, declarant, qid, ext = (f.strip() for f in fields)
     doc = doc.upper()
     if not _DOC.fullmatch(doc) or doc.strip("*") == "":
-        return Rejection("pccovid_bad_field", f"document number {doc!r}")
+        return Rejection("pccovid_bad_field", "document_format", doc, "document_number")
     if not name:
-        return Rejection("pccovid_bad_field", "name is empty")
+        return Rejection("pccovid_bad_field", "missing", field="name")
     if qid and not qid.isdigit():
-        return Rejection("pccovid_bad_field", f"QID {qid!r}: expected digits")
+        return Rejection("pccovid_bad_field", "digits", qid, "qid")
     year = _DOB.fullmatch(dob).group(1)  # type: ignore[union-attr]
     masked = "*" in doc
     match_key = make_match_key(doc, name, year)

@@ -412,6 +412,7 @@ def encode_body(obj: Any, encoding: str | None = None, *, level: int | None = No
     """JSON (UTF-8, compact) compressed → (body, Content-Encoding value).
 
     ``encoding`` None picks zstd when the ``zstandard`` package is installed, else gzip.
+    Integers must fit in 64 bits (no protocol field is larger); orjson raises TypeError else.
     """
     raw = orjson.dumps(obj)  # compact UTF-8; 20× faster than json.dumps on a batch
     if encoding is None:
