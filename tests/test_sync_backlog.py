@@ -73,6 +73,14 @@ def test_a_file_imports_once_and_a_later_push_of_the_same_entries_is_duplicate(
     again = central_support.central("import", str(path), "--db", central.db)
     assert "0 accepted (mới / new), 700 duplicate" in again.stdout
     assert len(central.stored_ids(worker.kiosk_id)) == 700
+    storage = open_storage(central.db)
+    try:  # a file's age says nothing about the kiosk's clock: the offset stays unknown
+        assert {e["clock_offset_seconds"] for e in storage.entries(kiosk_id=worker.kiosk_id)} \
+            == {None}
+        kiosk = storage.kiosk(worker.kiosk_id)
+        assert (kiosk.last_seen_at, kiosk.last_clock_offset, kiosk.entries) == (None, None, 700)
+    finally:
+        storage.close()
 
     online = offline_worker(tmp_path, worker.kiosk_id, worker.token, url=central.url)
     summary = online.push_now()

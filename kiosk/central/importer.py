@@ -89,8 +89,7 @@ def _ingest(storage: Storage, kiosk_id: str, batch: list[dict[str, Any]]
     while True:
         received_at = dt.datetime.now(dt.UTC)
         try:
-            return storage.ingest_batch(kiosk_id, batch,
-                                        sent_at=protocol.format_time(received_at),
+            return storage.ingest_batch(kiosk_id, batch, sent_at=None,  # clock unknown
                                         received_at=received_at, batch_id=str(uuid.uuid4()))
         except StorageBusy as exc:
             attempts += 1

@@ -93,19 +93,26 @@ class Storage(ABC):
     url: str
 
     # -- ingest ---------------------------------------------------------------------------
-    def ingest_batch(self, kiosk_id: str, entries: Sequence[Any], *, sent_at: str,
+    def ingest_batch(self, kiosk_id: str, entries: Sequence[Any], *, sent_at: str | None,
                      received_at: dt.datetime, batch_id: str) -> list[dict[str, Any]]:
         """Store a batch of wire entries from ``kiosk_id``; one result per entry, in order.
+
+        ``sent_at`` is the kiosk's clock when it sent the batch; None for entries that came
+        in a backlog file, whose age says nothing about the kiosk's clock: their clock offset
+        stays unknown and the kiosk's last contact and offset are left as they were.
 
         ``accepted``: stored now. ``duplicate``: the id was already held (same content).
         ``rejected`` + ``reason``: not stored — invalid, another kiosk's entry, or an id
         already held with different content. All or nothing: on StorageError nothing of the
         batch is stored. Safe to call again with the same entries any number of times.
         """
-        sent = protocol.parse_time(sent_at)
-        if sent is None:
-            raise protocol.ProtocolError(422, f"sent_at: expected UTC wire time, got {sent_at!r}")
-        offset = protocol.clock_offset_seconds(received_at, sent)
+        offset = None
+        if sent_at is not None:
+            sent = protocol.parse_time(sent_at)
+            if sent is None:
+                raise protocol.ProtocolError(
+                    422, f"sent_at: expected UTC wire time, got {sent_at!r}")
+            offset = protocol.clock_offset_seconds(received_at, sent)
         receipt = (protocol.format_time(received_at), offset, batch_id)
         results: list[dict[str, Any] | None] = [None] * len(entries)
         fresh: dict[str, Candidate] = {}
@@ -176,6 +183,10 @@ class Storage(ABC):
     def _log_batch(self, tx: Any, record: dict[str, Any]) -> None:
         """Append to the batch log; note the kiosk's last contact and clock offset."""
         self._execute(tx, _INSERT_BATCH, [record[name] for name in BATCH_COLUMNS])
+        if record["sent_at"] is None:  # from a file: the kiosk itself was not heard from
+            self._execute(tx, "UPDATE kiosks SET entries = entries + ? WHERE id = ?",
+                          (record["accepted"], record["kiosk_id"]))
+            return
         self._execute(tx, "UPDATE kiosks SET last_seen_at = ?, last_clock_offset = ?, "
                           "entries = entries + ? WHERE id = ?",
                       (record["received_at"], record["clock_offset_seconds"],
