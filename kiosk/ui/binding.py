@@ -28,4 +28,4 @@ def reference_leak() -> str | None:
         return None
     return (f"PySide6 {PySide6.__version__} with Python {platform.python_version()} loses a "
             "reference to None on every Qt call; the kiosk would abort after a few hours. "
-            "Install another version: pip install 'PySide6>=6.6,!=6.12.0'")
+            "Install another version: pip install 'PySide6>=6.6,<6.12'")
