@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 PENDING, SENT, ACKNOWLEDGED, REJECTED = "pending", "sent", "acknowledged", "rejected"
+PURGE_CHUNK = 2000
 INSIDE_WINDOW = dt.timedelta(hours=24)
 """A person counts as inside if their last movement here, within this window, was "in"."""
 
@@ -410,17 +411,29 @@ class Store:
                          [(k,) for k, v in values.items() if v is None])
 
     # -- retention and audit --------------------------------------------------------------
-    def purge(self, retention_days: int, now: float | None = None) -> int:
-        """Delete acknowledged entries older than the retention; pending ones are never purged."""
+    def purge(self, retention_days: int, now: float | None = None,
+              chunk: int = PURGE_CHUNK) -> int:
+        """Delete acknowledged entries older than the retention; pending ones are never purged.
+
+        Deletes ``chunk`` rows per transaction so that scans, which wait for the same write
+        lock, are held up for milliseconds even when weeks of entries expire at once.
+        """
         cutoff = utc_iso((now or dt.datetime.now(dt.UTC).timestamp()) - retention_days * 86400)
-        with self.transaction() as conn:
-            removed = conn.execute(
-                "DELETE FROM entries WHERE sync_state = 'acknowledged' AND scanned_at < ?",
-                (cutoff,)).rowcount
-            conn.execute("DELETE FROM refused_scans WHERE scanned_at < ?", (cutoff,))
-            if removed:
-                self._audit(conn, "system", "retention.purge",
-                            {"removed": removed, "before": cutoff})
+        removed = 0
+        while True:
+            with self.transaction() as conn:
+                count = conn.execute(
+                    "DELETE FROM entries WHERE id IN (SELECT id FROM entries "
+                    "WHERE scanned_at < ? AND sync_state = 'acknowledged' LIMIT ?)",
+                    (cutoff, chunk)).rowcount
+                refused = conn.execute(
+                    "DELETE FROM refused_scans WHERE id IN (SELECT id FROM refused_scans "
+                    "WHERE scanned_at < ? LIMIT ?)", (cutoff, chunk)).rowcount
+            removed += count
+            if count < chunk and refused < chunk:
+                break
+        if removed:
+            self.audit("system", "retention.purge", {"removed": removed, "before": cutoff})
         return removed
 
     def audit(self, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
