@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from kiosk.app import Kiosk
 from kiosk.scan import Scan, Status
 from tests.conftest import CCCD_AN, make_config
@@ -32,3 +34,19 @@ def test_applying_an_edited_config_restarts_devices_and_changes_the_policy(tmp_p
         assert not results[1].recorded  # "block" now applies
     finally:
         kiosk.stop()
+
+
+def test_stopping_hands_every_scan_already_read_to_the_store(tmp_path):
+    """Scans read from a device but still queued when the kiosk stops are recorded, however
+    slow the database is: nothing read from a scanner is dropped at shutdown."""
+    replay = tmp_path / "queue.txt"
+    replay.write_text("".join(f"person-{i:05d}\n" for i in range(5000)), encoding="utf-8")
+    device = {"id": "lane1", "type": "replay", "lane": "in", "path": str(replay)}
+    kiosk = Kiosk(make_config(tmp_path, devices=[device]))
+    kiosk.start()
+    time.sleep(0.2)  # the replay reads far faster than SQLite commits: a queue builds up
+    kiosk.supervisor.stop(timeout=0.01)
+    read = kiosk.supervisor.status()[0].scans
+    recorded = len(kiosk.store.entries())
+    kiosk.stop()
+    assert read > 0 and recorded == read

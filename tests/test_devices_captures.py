@@ -153,3 +153,18 @@ def test_hidraw_device_reads_reports_from_a_node_and_notices_it_going(tmp_path: 
     assert [s.payload.decode() for s in got] == EXPECTED["honeywell-pos-cccd.hidraw.log"]
     assert [s.symbology for s in got] == ["]Q1", "]Q1"] and got[0].source == "hidraw"
     assert errors and "unplugged" in str(errors[0])
+
+
+def test_a_bad_line_in_a_replay_file_is_skipped_not_replayed_from_the_start(
+        tmp_path: Path) -> None:
+    """A corrupt ``hex:`` line is logged and skipped; the rest of the file plays once."""
+    path = tmp_path / "codes.txt"
+    path.write_text("AAA\nBBB\nhex:zz\nCCC\n", encoding="utf-8")
+    seen: list[Scan] = []
+    supervisor = Supervisor([validate_device(0, {"id": "r", "type": "replay",
+                                                 "path": str(path)})], seen.append)
+    supervisor.start()
+    assert supervisor.wait_finished(10)
+    supervisor.stop()
+    assert [s.payload for s in seen] == [b"AAA", b"BBB", b"CCC"]
+    assert supervisor.status()[0].state == FINISHED

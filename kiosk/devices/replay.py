@@ -11,6 +11,7 @@ recorded in the capture.
 
 from __future__ import annotations
 
+import logging
 import os
 import select
 import sys
@@ -22,9 +23,12 @@ from typing import Any, BinaryIO
 from kiosk.devices.base import DeviceError, Emit
 from kiosk.scan import Scan
 
+log = logging.getLogger(__name__)
+
 
 def parse_line(line: bytes) -> bytes | None:
-    """One replay line → payload bytes (None for a blank line)."""
+    """One replay line → payload bytes; None for a blank line, or for a ``hex:`` line that
+    is not hex (logged and skipped: one bad line must not stop, or restart, the file)."""
     line = line.rstrip(b"\r\n")
     if not line.strip():
         return None
@@ -32,7 +36,8 @@ def parse_line(line: bytes) -> bytes | None:
         try:
             return bytes.fromhex(line[4:].decode("ascii"))
         except ValueError as exc:
-            raise DeviceError(f"replay line {line[:40]!r}: bad hex ({exc})") from None
+            log.warning("replay line %r skipped: bad hex (%s)", line[:40], exc)
+            return None
     return line
 
 

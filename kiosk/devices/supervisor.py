@@ -76,6 +76,8 @@ class Supervisor:
         self._queue: queue.SimpleQueue[Scan | None] = queue.SimpleQueue()
         self._unsubmitted = 0
         self._drained = threading.Condition()
+        self._closing = False
+        """Set by stop() with the end marker; later scans are submitted by their device."""
         self._submitter: threading.Thread | None = None
 
     def device(self, device_id: str) -> Device | None:
@@ -112,14 +114,24 @@ class Supervisor:
             thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop the devices, then hand every scan already read to the pipeline."""
+        """Stop the devices, then hand every scan already read to the pipeline.
+
+        Devices get ``timeout`` to notice; the hand-over itself has no time limit, so a scan
+        already read from a scanner is never dropped because the database was slow. A
+        device still stuck in a read after ``timeout`` submits any later scan itself.
+        """
         self.stop_event.set()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        if self._submitter is not None:
+        stuck = [t.name for t in self._threads if t.is_alive()]
+        if stuck:
+            log.warning("still reading after %.0f s: %s", timeout, ", ".join(stuck))
+        with self._drained:
+            self._closing = True
             self._queue.put(None)
-            self._submitter.join(max(1.0, deadline - time.monotonic()))
+        if self._submitter is not None:
+            self._submitter.join()
 
     def wait_finished(self, timeout: float | None = None) -> bool:
         """True once every device thread has ended and every scan was handed over."""
@@ -139,20 +151,28 @@ class Supervisor:
     def _submit_loop(self) -> None:
         while (scan := self._queue.get()) is not None:
             try:
-                self.emit(scan)
-            except Exception:  # the pipeline reports storage errors itself; this is a bug
-                log.exception("scan from %s could not be submitted: %r", scan.device_id,
-                              scan.payload[:200])
+                self._submit(scan)
             finally:
                 with self._drained:
                     self._unsubmitted -= 1
                     self._drained.notify_all()
 
+    def _submit(self, scan: Scan) -> None:
+        try:
+            self.emit(scan)
+        except Exception:  # the pipeline reports storage errors itself; this is a bug
+            log.exception("scan from %s could not be submitted: %r", scan.device_id,
+                          scan.payload[:200])
+
     def _queueing_emit(self, device_id: str) -> Emit:
         def emit(scan: Scan) -> None:
-            with self._drained:
-                self._unsubmitted += 1
-            self._queue.put(scan)
+            with self._drained:  # the same lock as stop()'s end marker: no scan after it
+                direct = self._closing
+                if not direct:
+                    self._unsubmitted += 1
+                    self._queue.put(scan)
+            if direct:
+                self._submit(scan)
             with self._lock:
                 scans = self._status[device_id].scans + 1
             self._set(device_id, state=CONNECTED, reason="", last_seen=scan.wall_time,
