@@ -140,7 +140,13 @@ def sign_with_a_guessed_token(path: Path) -> None:
     _rewrite(path, lambda name, data: forged.encode() if name == "manifest.hmac" else data)
 
 
+def garble_the_signature(path: Path) -> None:
+    """A flipped high bit: the signature is no longer even ASCII."""
+    _rewrite(path, lambda name, data: b"\xff" + data[1:] if name == "manifest.hmac" else data)
+
+
 @pytest.mark.parametrize(("spoil", "reason"), [
+    (garble_the_signature, "signature does not match"),
     (flip_a_compressed_byte, "damaged entry data"),
     (cut_off, "truncated or damaged file"),
     (change_a_name, "entry data differs from what was signed"),

@@ -145,7 +145,7 @@ class BacklogReader:
                 raise BacklogError(f"{self.path}: not a kiosk backlog file ({missing[0]} "
                                    f"missing)")
             self._manifest_bytes = self._zip.read(MANIFEST)
-            self._signature = self._zip.read(SIGNATURE).decode("ascii", "replace").strip()
+            self._signature = self._zip.read(SIGNATURE).strip()
             self.manifest = _parse_manifest(self.path, self._manifest_bytes)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as exc:
             self.close()
@@ -168,7 +168,7 @@ class BacklogReader:
 
     def verify(self, key: bytes) -> Manifest:
         """Check signature, size, digest, count, ids and kiosk of every entry; raise if any fail."""
-        if not hmac.compare_digest(sign(key, self._manifest_bytes), self._signature):
+        if not hmac.compare_digest(sign(key, self._manifest_bytes).encode(), self._signature):
             raise BacklogError(
                 f"{self.path}: signature does not match kiosk {self.manifest.kiosk_id!r}'s "
                 f"key: the file was altered, or it was not written by that kiosk; refused")
