@@ -123,10 +123,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     store = open_store(config)
     pipeline = Pipeline(store, policy_from(config))
-    payload = bytes.fromhex(args.payload[4:]) if args.payload.startswith("hex:") else (
-        args.payload.encode("utf-8"))
-    result = pipeline.submit(Scan(payload=payload, device_id=args.device, lane=args.direction,
-                                  source="cli"))
+    result = pipeline.submit(Scan(payload=args.payload, device_id=args.device,
+                                  lane=args.direction, source="cli"))
     print(format_result(result, config.kiosk["language"], config.timezone))
     store.close()
     return 0 if result.status.value != "rejected" else 1
@@ -185,8 +183,7 @@ def cmd_entries(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     store = open_store(config)
-    day = dt.date.fromisoformat(args.date) if args.date else None
-    stats = store.stats(config.kiosk["checkpoint_id"], day)
+    stats = store.stats(config.kiosk["checkpoint_id"], args.date)
     vi = config.kiosk["language"] == "vi"
     labels = (("Vào", "Ra", "Đang ở trong", "Quét trùng", "Mã bị từ chối") if vi else
               ("In", "Out", "Inside now", "Duplicates", "Refused codes"))
@@ -247,6 +244,23 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 # -- argument parsing -----------------------------------------------------------------------
+def payload_argument(text: str) -> bytes:
+    """Checked by argparse, so a bad argument is refused before any file is touched."""
+    if not text.startswith("hex:"):
+        return text.encode("utf-8", "surrogateescape")
+    try:
+        return bytes.fromhex(text[4:])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r}: not hex bytes ({exc})") from None
+
+
+def day_argument(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a date, YYYY-MM-DD") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Checkpoint QR kiosk")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
@@ -262,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     scan = sub.add_parser("scan", parents=[common], help="record one payload as a scan")
-    scan.add_argument("payload", help="payload text, or hex:… for raw bytes")
+    scan.add_argument("payload", type=payload_argument,
+                      help="payload text, or hex:… for raw bytes")
     scan.add_argument("--device", default="cli", help="device id to record (default: cli)")
     scan.add_argument("--direction", choices=("in", "out", "auto"),
                       help="direction (default: the config's default_direction)")
@@ -285,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     entries.set_defaults(func=cmd_entries)
 
     stats = sub.add_parser("stats", parents=[common], help="today's counts and scans per hour")
-    stats.add_argument("--date", help="another local day, YYYY-MM-DD")
+    stats.add_argument("--date", type=day_argument, help="another local day, YYYY-MM-DD")
     stats.set_defaults(func=cmd_stats)
 
     export = sub.add_parser("export", parents=[common], help="export entries for a period")

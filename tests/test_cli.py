@@ -121,3 +121,15 @@ def test_an_unwritable_store_is_reported_not_crashed(tmp_path):
     assert proc.returncode == 3
     assert "store error" in proc.stderr and "kiosk.db" in proc.stderr
     assert (locked / "kiosk.db").read_bytes() == b"this is not a database" * 100
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("scan", "hex:zz"), "'hex:zz': not hex bytes"),
+    (("stats", "--date", "2024-13-01"), "'2024-13-01': expected a date, YYYY-MM-DD"),
+])
+def test_bad_arguments_are_refused_before_any_file_is_created(config_file, tmp_path, args,
+                                                              message):
+    proc = kiosk(config_file, *args, ok=False)
+    assert proc.returncode == 2 and message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "kiosk.db").exists()

@@ -63,8 +63,6 @@ def import_file(storage: Storage, path: str | Path, *, batch_size: int = BATCH_S
             reader.verify(key)
             result.entries = manifest.entries
             for batch in reader.batches(batch_size):
-                # A file has no meaningful "sent" moment: sent_at = received_at records a
-                # zero clock offset rather than the file's age as a clock error.
                 answers = _ingest(storage, manifest.kiosk_id, batch)
                 for answer in answers:
                     if answer["status"] == protocol.ACCEPTED:
@@ -112,8 +110,11 @@ def cmd_import(args: argparse.Namespace) -> int:
                 return 3
             if result.error:
                 refused += 1
-                print(f"TỪ CHỐI / REFUSED {result.error} — nothing from this file was "
-                      f"stored", file=sys.stderr)
+                stored = result.accepted + result.duplicate + result.rejected
+                outcome = ("nothing from this file was stored" if not stored else
+                           f"the file changed while it was read; {stored:,} entries before "
+                           f"that point are stored, import a good copy again to finish")
+                print(f"TỪ CHỐI / REFUSED {result.error} — {outcome}", file=sys.stderr)
                 continue
             bar.finish()
             print(f"{name}: kiosk {result.kiosk_id}, {result.entries:,} entries — "
