@@ -228,6 +228,8 @@ class SyncWorker:
         self._stopping = False
         self._push_waiting = 0
         self._due = 0.0
+        self._poked = False
+        """An entry was recorded since the current cycle began (it may have missed it)."""
         self._backoff_until = 0.0
         self._failures = 0
         self._thread: threading.Thread | None = None
@@ -345,6 +347,7 @@ class SyncWorker:
             now = time.monotonic()
             if not self._paused and now >= self._backoff_until:
                 self._due = min(self._due, now + self.linger)
+                self._poked = True
                 self._cond.notify_all()
 
     def _run(self) -> None:
@@ -364,6 +367,8 @@ class SyncWorker:
                 self._schedule_failure(None)
 
     def _cycle(self) -> None:
+        with self._cond:
+            self._poked = False
         with self._upload_lock:
             self._publish(force=True)
             if self.client is None or self._paused:
@@ -381,7 +386,9 @@ class SyncWorker:
                 self._fail(exc)
                 self._after_failure(exc)
                 return
-            self._set_due(time.monotonic() + self.interval)
+            # An entry recorded while the drain was finishing may have been read too late
+            # for it: send it after the linger, not a whole interval later.
+            self._set_due(time.monotonic() + (self.linger if self._poked else self.interval))
 
     def _health_check(self) -> None:
         assert self.client is not None
