@@ -59,9 +59,9 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def write_config(directory: Path, language: str) -> Path:
-    path = directory / "config.toml"
-    path.write_text(f"""\
+def demo_header(language: str) -> str:
+    """The kiosk and store sections every screenshot's config starts with."""
+    return f"""\
 # Checkpoint kiosk / Trạm quét — demo for screenshots
 [kiosk]
 id = "kiosk-07"
@@ -72,7 +72,12 @@ pin = "1234"
 
 [store]
 path = "kiosk.db"
+"""
 
+
+def write_config(directory: Path, language: str) -> Path:
+    path = directory / "config.toml"
+    path.write_text(demo_header(language) + f"""
 [sync]
 enabled = true
 server_url = "http://127.0.0.1:{closed_port()}"
@@ -124,15 +129,7 @@ def render_camera(language: str, out: Path, translations: Translations) -> list[
         directory = Path(temporary)
         video = camera_video(directory / "gate.avi")
         path = directory / "config.toml"
-        path.write_text(f"""\
-[kiosk]
-id = "kiosk-07"
-checkpoint_id = "CP-HN-CG-07"
-checkpoint_name = "Chốt kiểm soát Cầu Giấy — làn 2"
-language = "{language}"
-pin = "1234"
-[store]
-path = "kiosk.db"
+        path.write_text(demo_header(language) + f"""
 [[devices]]
 id = "webcam"
 type = "camera"
