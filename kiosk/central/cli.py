@@ -133,17 +133,6 @@ def cmd_kiosks_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_checkpoints_list(args: argparse.Namespace) -> int:
-    with storage_from(args) as storage:
-        checkpoints = storage.checkpoints()
-    if args.json:
-        print(json.dumps(checkpoints, ensure_ascii=False, indent=1))
-        return 0
-    for c in checkpoints:
-        print(f"{c['id']:20} {c['kiosks']:>3} kiosk(s)  {c['name']}")
-    return 0
-
-
 # -- parser -------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk-central",
@@ -186,13 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("kiosk_id")
     revoke.set_defaults(func=cmd_kiosks_revoke)
 
-    checkpoints = sub.add_parser("checkpoints", help="list checkpoints")
-    csub = checkpoints.add_subparsers(dest="action", required=True)
-    clist = csub.add_parser("list", parents=[common], help="checkpoints and their kiosks")
-    clist.add_argument("--json", action="store_true")
-    clist.set_defaults(func=cmd_checkpoints_list)
-
-    add_command_groups(sub, common, ("kiosk.central.importer",))
+    add_command_groups(sub, common, ("kiosk.central.importer", "kiosk.central.registry_commands",
+                                         "kiosk.central.report_commands"))
     return parser
 
 

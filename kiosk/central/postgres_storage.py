@@ -60,6 +60,7 @@ class PostgresStorage(Storage):
                     conn.execute(statement)
             conn.execute("INSERT INTO central_meta VALUES ('schema_version', %s) ON CONFLICT "
                          "(key) DO UPDATE SET value = excluded.value", (str(len(MIGRATIONS)),))
+        self._opened(version)
 
     # -- connections ----------------------------------------------------------------------
     @contextmanager

@@ -80,6 +80,86 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX batches_kiosk ON batches (kiosk_id, seq)",
     ],
+    [
+        # v2: the checkpoint registry, kiosk health, and per-checkpoint per-day aggregates
+        # (counts only, no personal data) that reports read and that outlive raw entries.
+        "ALTER TABLE checkpoints ADD COLUMN province TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE checkpoints ADD COLUMN district TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE checkpoints ADD COLUMN commune TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE checkpoints ADD COLUMN kind TEXT NOT NULL DEFAULT 'other'",
+        "ALTER TABLE checkpoints ADD COLUMN address TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE checkpoints ADD COLUMN latitude {float}",
+        "ALTER TABLE checkpoints ADD COLUMN longitude {float}",
+        "ALTER TABLE checkpoints ADD COLUMN set_up_on TEXT",
+        "ALTER TABLE checkpoints ADD COLUMN closed_on TEXT",
+        "UPDATE checkpoints SET set_up_on = substr(created_at, 1, 10)",
+        "ALTER TABLE entries ADD COLUMN local_day TEXT",
+        "CREATE INDEX entries_day_subject ON entries (local_day, subject_key)",
+        "ALTER TABLE kiosks ADD COLUMN refused_attempts {bigint} NOT NULL DEFAULT 0",
+        "ALTER TABLE kiosks ADD COLUMN last_refused_at TEXT",
+        "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "INSERT INTO settings (key, value) VALUES ('timezone', 'Asia/Ho_Chi_Minh')",
+        """
+        CREATE TABLE checkpoint_days (
+            day TEXT NOT NULL,
+            checkpoint_id TEXT NOT NULL,
+            scans {bigint} NOT NULL,
+            ins {bigint} NOT NULL,
+            outs {bigint} NOT NULL,
+            manual {bigint} NOT NULL,
+            PRIMARY KEY (day, checkpoint_id)
+        )""",
+        """
+        CREATE TABLE checkpoint_hours (
+            day TEXT NOT NULL,
+            checkpoint_id TEXT NOT NULL,
+            hour INTEGER NOT NULL,
+            scans {bigint} NOT NULL,
+            PRIMARY KEY (day, checkpoint_id, hour)
+        )""",
+        """
+        CREATE TABLE late_arrivals (
+            received_on TEXT NOT NULL,
+            day TEXT NOT NULL,
+            checkpoint_id TEXT NOT NULL,
+            entries {bigint} NOT NULL,
+            PRIMARY KEY (received_on, day, checkpoint_id)
+        )""",
+        """
+        CREATE TABLE refused_hours (
+            kiosk_id TEXT NOT NULL,
+            hour TEXT NOT NULL,
+            refused {bigint} NOT NULL,
+            PRIMARY KEY (kiosk_id, hour)
+        )""",
+        "CREATE INDEX refused_hours_hour ON refused_hours (hour)",
+        """
+        CREATE TABLE day_people (
+            day TEXT PRIMARY KEY,
+            people {bigint} NOT NULL,
+            counted_at TEXT NOT NULL
+        )""",
+        """
+        CREATE TABLE kiosk_health (
+            kiosk_id TEXT PRIMARY KEY,
+            received_at TEXT NOT NULL,
+            clock_offset_seconds {float},
+            software_version TEXT NOT NULL,
+            pending {bigint} NOT NULL,
+            oldest_pending_seconds {float},
+            rejected {bigint} NOT NULL,
+            free_disk_bytes {bigint},
+            devices {json} NOT NULL
+        )""",
+        """
+        CREATE TABLE kiosk_health_history (
+            kiosk_id TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            report {json} NOT NULL
+        )""",
+        "CREATE INDEX kiosk_health_history_kiosk ON kiosk_health_history (kiosk_id, received_at)",
+        "CREATE INDEX kiosk_health_history_time ON kiosk_health_history (received_at)",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 

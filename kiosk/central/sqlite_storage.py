@@ -43,7 +43,7 @@ class SqliteStorage(Storage):
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._migrate()
+        self._opened(self._migrate())
 
     # -- connections ----------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -85,7 +85,8 @@ class SqliteStorage(Storage):
         finally:
             self._write_lock.release()
 
-    def _migrate(self) -> None:
+    def _migrate(self) -> int:
+        """Bring the schema up to date; the version found."""
         with self._transaction() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > len(MIGRATIONS):
@@ -95,6 +96,7 @@ class SqliteStorage(Storage):
                 for statement in statements(migration, _TYPES):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version={target}")
+        return version
 
     def _execute(self, tx: sqlite3.Connection, sql: str, params: Sequence[Any] = ()
                  ) -> sqlite3.Cursor:

@@ -20,17 +20,23 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.central import aggregates
+from kiosk.central.localdays import Calendar
 from kiosk.sync import protocol
 
 ENTRY_COLUMNS = protocol.ROW_COLUMNS
 """An entry as stored: the wire fields, with ``extra`` as JSON and ``payload`` as bytes."""
-RECEIPT_COLUMNS = ("received_at", "clock_offset_seconds", "batch_id")
-"""What the centre adds: when it got the entry, the sending kiosk's clock offset, the batch."""
+RECEIPT_COLUMNS = ("received_at", "clock_offset_seconds", "batch_id", "local_day")
+"""What the centre adds: when it got the entry, the sending kiosk's clock offset, the batch,
+and the local day the scan is filed under (see :mod:`kiosk.central.localdays`)."""
 STORED_COLUMNS = (*ENTRY_COLUMNS, *RECEIPT_COLUMNS)
 BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset_seconds",
                  "entries", "accepted", "duplicate", "rejected")
 """A batch log record: who sent it when, the clock offset then, and what became of it."""
 
+_CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY = (
+    STORED_COLUMNS.index(name) for name in ("checkpoint_id", "direction", "source", "scanned_at",
+                                            "local_day"))
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
                  f"VALUES ({', '.join('?' for _ in BATCH_COLUMNS)})")
 _KIOSK_SELECT = (
@@ -81,6 +87,8 @@ class Candidate:
 
     index: int
     row: tuple[Any, ...]
+    hour: int
+    """The local hour the scan is filed under (its day is the row's ``local_day``)."""
 
     @property
     def id(self) -> str:
@@ -91,6 +99,23 @@ class Storage(ABC):
     """What the API, the CLI and the backlog importer use; engines fill in the abstract part."""
 
     url: str
+    calendar: Calendar
+
+    def _opened(self, previous_version: int) -> None:
+        """After migrating: load the configured zone; count what an older schema held."""
+        self.calendar = Calendar(self.setting("timezone"))
+        if 0 < previous_version < 2:
+            aggregates.rebuild(self)
+
+    def today(self) -> dt.date:
+        """The local date now, in the centre's zone."""
+        return self.calendar.day_of(dt.datetime.now(dt.UTC))
+
+    def setting(self, key: str) -> str:
+        rows = self._query("SELECT value FROM settings WHERE key = ?", (key,))
+        if not rows:
+            raise StorageError(f"setting {key!r} missing from the database")
+        return rows[0][0]
 
     # -- ingest ---------------------------------------------------------------------------
     def ingest_batch(self, kiosk_id: str, entries: Sequence[Any], *, sent_at: str | None,
@@ -114,6 +139,8 @@ class Storage(ABC):
                     422, f"sent_at: expected UTC wire time, got {sent_at!r}")
             offset = protocol.clock_offset_seconds(received_at, sent)
         receipt = (protocol.format_time(received_at), offset, batch_id)
+        received_on = self.calendar.local(received_at)[0]
+        place = self.calendar.place
         results: list[dict[str, Any] | None] = [None] * len(entries)
         fresh: dict[str, Candidate] = {}
         repeats: list[Candidate] = []
@@ -127,13 +154,21 @@ class Storage(ABC):
                 entry_id = entry.get("id") if isinstance(entry, dict) else None
                 results[index] = {"id": entry_id, "status": protocol.REJECTED, "reason": reason}
                 continue
-            candidate = Candidate(index, row + receipt)
+            day, hour = place(row[_SCANNED_AT], offset)
+            candidate = Candidate(index, (*row, *receipt, day), hour)
             if candidate.id in fresh:
                 repeats.append(candidate)
             else:
                 fresh[candidate.id] = candidate
         with self._transaction() as tx:
             inserted = self._insert(tx, [c.row for c in fresh.values()])
+            tally = aggregates.Tally()
+            for candidate in fresh.values():
+                if candidate.id in inserted:
+                    row = candidate.row
+                    tally.add(row[_CHECKPOINT], row[_DAY], candidate.hour, row[_DIRECTION],
+                              row[_SOURCE], received_on)
+            aggregates.write(self, tx, tally)
             held = self._fetch(tx, [i for i in fresh if i not in inserted])
             for candidate in fresh.values():
                 if candidate.id in inserted:
@@ -197,13 +232,9 @@ class Storage(ABC):
         """Create the checkpoint unless it exists; True if created."""
         with self._transaction() as tx:
             return self._execute(
-                tx, "INSERT INTO checkpoints (id, name, created_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (id) DO NOTHING", (checkpoint_id, name, _now())).rowcount == 1
-
-    def checkpoints(self) -> list[dict[str, Any]]:
-        rows = self._query("SELECT c.id, c.name, c.created_at, (SELECT count(*) FROM kiosks k "
-                           "WHERE k.checkpoint_id = c.id) FROM checkpoints c ORDER BY c.id")
-        return [dict(zip(("id", "name", "created_at", "kiosks"), r, strict=True)) for r in rows]
+                tx, "INSERT INTO checkpoints (id, name, created_at, set_up_on) VALUES "
+                    "(?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (checkpoint_id, name, _now(), self.today().isoformat())).rowcount == 1
 
     def add_kiosk(self, kiosk_id: str, checkpoint_id: str, name: str, token_hash: str,
                   file_key: bytes) -> Kiosk:

@@ -1,0 +1,102 @@
+"""Per-checkpoint per-day counts kept beside the raw entries, without personal data.
+
+Written in the same transaction as the entries they count (only entries stored now, so a
+batch sent twice is counted once), read by the reports, and kept when retention purges raw
+entries. Rows are upserted in key order so two batches touching the same checkpoints never
+deadlock on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.central.storage import Storage
+
+MANUAL_SOURCE = "manual"
+
+
+@dataclass
+class Tally:
+    """What a set of newly stored entries adds to the aggregate tables."""
+
+    days: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """(day, checkpoint, measure) → count; measure is scans, ins, outs or manual."""
+    hours: Counter[tuple[str, str, int]] = field(default_factory=Counter)
+    late: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """(received_on, day, checkpoint) → entries of an earlier day that arrived on received_on."""
+
+    def add(self, checkpoint: str, day: str, hour: int, direction: str, source: str,
+            received_on: str) -> None:
+        self.days[day, checkpoint, "scans"] += 1
+        self.days[day, checkpoint, "ins" if direction == "in" else "outs"] += 1
+        if source == MANUAL_SOURCE:
+            self.days[day, checkpoint, "manual"] += 1
+        self.hours[day, checkpoint, hour] += 1
+        if day < received_on:
+            self.late[received_on, day, checkpoint] += 1
+
+
+_UPSERT_DAY = (
+    "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, outs, manual) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, checkpoint_id) DO UPDATE SET "
+    "scans = checkpoint_days.scans + excluded.scans, ins = checkpoint_days.ins + excluded.ins, "
+    "outs = checkpoint_days.outs + excluded.outs, "
+    "manual = checkpoint_days.manual + excluded.manual")
+_UPSERT_HOUR = (
+    "INSERT INTO checkpoint_hours (day, checkpoint_id, hour, scans) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (day, checkpoint_id, hour) DO UPDATE SET "
+    "scans = checkpoint_hours.scans + excluded.scans")
+_UPSERT_LATE = (
+    "INSERT INTO late_arrivals (received_on, day, checkpoint_id, entries) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (received_on, day, checkpoint_id) DO UPDATE SET "
+    "entries = late_arrivals.entries + excluded.entries")
+
+
+def write(storage: Storage, tx: Any, tally: Tally) -> None:
+    """Add ``tally`` to the aggregate tables inside the ingest transaction ``tx``."""
+    keys = sorted({(day, checkpoint) for day, checkpoint, _ in tally.days})
+    for day, checkpoint in keys:
+        storage._execute(tx, _UPSERT_DAY, (day, checkpoint, *(
+            tally.days[day, checkpoint, m] for m in ("scans", "ins", "outs", "manual"))))
+    for (day, checkpoint, hour), count in sorted(tally.hours.items()):
+        storage._execute(tx, _UPSERT_HOUR, (day, checkpoint, hour, count))
+    for (received_on, day, checkpoint), count in sorted(tally.late.items()):
+        storage._execute(tx, _UPSERT_LATE, (received_on, day, checkpoint, count))
+
+
+def tally_rows(storage: Storage, rows: Iterable[Sequence[Any]]) -> Tally:
+    """Tally stored rows of (checkpoint_id, direction, source, scanned_at,
+    clock_offset_seconds, received_at), placing each on its local day."""
+    calendar = storage.calendar
+    tally = Tally()
+    for checkpoint, direction, source, scanned_at, offset, received_at in rows:
+        day, hour = calendar.place(scanned_at, offset)
+        received_on = calendar.place(received_at, None)[0]
+        tally.add(checkpoint, day, hour, direction, source, received_on)
+    return tally
+
+
+def rebuild(storage: Storage) -> int:
+    """Recount every aggregate (and each entry's local day) from the raw entries held.
+
+    For a database migrated from before aggregates existed, or after the zone changed.
+    Days whose raw entries were already purged keep their old counts. Returns entries seen.
+    """
+    rows = storage._query("SELECT id, checkpoint_id, direction, source, scanned_at, "
+                          "clock_offset_seconds, received_at FROM entries")
+    calendar = storage.calendar
+    with storage._transaction() as tx:
+        days = sorted({calendar.place(r[4], r[5])[0] for r in rows})
+        for table in ("checkpoint_days", "checkpoint_hours"):
+            for day in days:
+                storage._execute(tx, f"DELETE FROM {table} WHERE day = ?", (day,))
+        storage._execute(tx, "DELETE FROM late_arrivals")
+        for entry_id, *_, scanned_at, offset, _received in rows:
+            storage._execute(tx, "UPDATE entries SET local_day = ? WHERE id = ?",
+                             (calendar.place(scanned_at, offset)[0], entry_id))
+        write(storage, tx, tally_rows(storage, (r[1:] for r in rows)))
+    return len(rows)

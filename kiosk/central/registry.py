@@ -1,0 +1,360 @@
+"""The checkpoint registry: the province's list of points set up for scanning.
+
+A point counts as *set up* on local day D when ``set_up_on <= D`` and it was not closed on
+or before D (``closed_on``). Imports take the province's own spreadsheet (CSV or XLSX, with
+Vietnamese or English headers): every row is checked first, and a file with any bad row is
+refused whole with each row's number, column and reason, so nothing is ever half-imported.
+Importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from kiosk.central.storage import ID_RE, Storage
+
+KINDS: dict[str, tuple[str, ...]] = {
+    # kind: names it goes by in the province's lists (folded: no accents, lower case)
+    "control_post": ("control post", "checkpoint", "chot", "chot kiem soat", "chot kiem dich"),
+    "office": ("office", "co quan", "van phong", "tru so", "uy ban"),
+    "factory": ("factory", "nha may", "xi nghiep", "doanh nghiep", "khu cong nghiep"),
+    "market": ("market", "cho", "sieu thi", "cua hang", "trung tam thuong mai"),
+    "school": ("school", "truong", "truong hoc"),
+    "hospital": ("hospital", "benh vien", "tram y te", "co so y te", "phong kham"),
+    "station": ("station", "ben xe", "nha ga", "ga", "cang", "san bay"),
+    "event": ("event", "su kien"),
+    "other": ("other", "khac", ""),
+}
+KIND_LABELS = {"control_post": "Chốt kiểm soát", "office": "Cơ quan", "factory": "Nhà máy",
+               "market": "Chợ / siêu thị", "school": "Trường học", "hospital": "Cơ sở y tế",
+               "station": "Bến xe / nhà ga", "event": "Sự kiện", "other": "Khác"}
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    id: str
+    name: str
+    province: str = ""
+    district: str = ""
+    commune: str = ""
+    kind: str = "other"
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    set_up_on: str | None = None
+    """Local date ``YYYY-MM-DD`` the point was set up; None in a file keeps what is held."""
+    closed_on: str | None = None
+    """Local date it closed (no longer counted from that day); None while active."""
+
+    def set_up(self, day: str) -> bool:
+        """Whether the point counts as set up on local day ``day`` (``YYYY-MM-DD``)."""
+        return (self.set_up_on is not None and self.set_up_on <= day
+                and (self.closed_on is None or self.closed_on > day))
+
+
+FIELDS = tuple(f.name for f in fields(Checkpoint))
+HEADERS: dict[str, tuple[str, ...]] = {
+    # field: accepted headers (folded); the first Vietnamese one is what exports write
+    "id": ("ma diem", "ma", "id", "checkpoint id", "code", "ma dia diem"),
+    "name": ("ten diem", "ten", "name", "ten dia diem"),
+    "province": ("tinh", "tinh thanh pho", "tinh/thanh pho", "province"),
+    "district": ("huyen", "quan huyen", "quan/huyen", "huyen/thi xa/thanh pho", "district"),
+    "commune": ("xa", "xa phuong", "xa/phuong", "xa/phuong/thi tran", "phuong xa", "commune",
+                "ward"),
+    "kind": ("loai", "loai dia diem", "loai hinh", "kind", "type", "kind of place"),
+    "address": ("dia chi", "address"),
+    "latitude": ("vi do", "latitude", "lat"),
+    "longitude": ("kinh do", "longitude", "lon", "lng"),
+    "set_up_on": ("ngay trien khai", "ngay thiet lap", "ngay lap", "set up on", "set up",
+                  "setup date", "set up date"),
+    "closed_on": ("ngay dong", "ngay ngung", "closed on", "closed", "close date"),
+}
+HEADER_LABELS = {"id": "Mã điểm", "name": "Tên điểm", "province": "Tỉnh", "district": "Huyện",
+                 "commune": "Xã", "kind": "Loại địa điểm", "address": "Địa chỉ",
+                 "latitude": "Vĩ độ", "longitude": "Kinh độ", "set_up_on": "Ngày triển khai",
+                 "closed_on": "Ngày đóng"}
+MAX_TEXT = 500
+
+
+class RegistryError(ValueError):
+    """A registry file or command that cannot be applied; ``problems`` lists every reason."""
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    """Row number as the spreadsheet shows it (the header is row 1)."""
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"dòng / row {self.row}, cột / column {self.column!r}: {self.reason}"
+
+
+def fold(text: str) -> str:
+    """Lower case, no Vietnamese accents, single spaces: how headers and kinds are matched."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[\s_\-.:]+", " ", text).strip()
+
+
+_HEADER_FIELD = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
+_KIND_OF = {alias: kind for kind, aliases in KINDS.items() for alias in (kind, *aliases)}
+_KIND_OF.update({fold(label): kind for kind, label in KIND_LABELS.items()})
+_KIND_OF.update({fold(kind.replace("_", " ")): kind for kind in KINDS})
+
+
+# -- reading files ---------------------------------------------------------------------------
+def read_table(path: str | Path) -> list[list[Any]]:
+    """The rows of a CSV (UTF-8, UTF-8 with BOM or UTF-16; comma, semicolon or tab) or of an
+    XLSX file's first sheet, header row first."""
+    path = Path(path)
+    data = path.read_bytes()
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise RegistryError(f"{path}: not UTF-8 or UTF-16 text, nor an XLSX workbook; save "
+                            f"it as 'CSV UTF-8' or .xlsx")
+    if encoding == "utf-16" and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        raise RegistryError(f"{path}: not UTF-8 text; save it as 'CSV UTF-8' or .xlsx")
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _read_xlsx(data: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise RegistryError(f"not a readable XLSX workbook: {exc}") from exc
+    try:
+        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def parse_rows(table: Sequence[Sequence[Any]]) -> list[Checkpoint]:
+    """Checkpoints from a table whose first row is the header; RegistryError listing every
+    problem (unknown/missing headers, bad cells, ids repeated) if there is any."""
+    if not table:
+        raise RegistryError("the file is empty: expected a header row and one row per point")
+    columns: dict[int, str] = {}
+    problems: list[Problem] = []
+    for index, header in enumerate(table[0]):
+        label = "" if header is None else str(header)
+        if not label.strip():
+            continue
+        name = _HEADER_FIELD.get(fold(label))
+        if name is None:
+            problems.append(Problem(1, label, "unknown column / cột không rõ; expected one of "
+                                    + ", ".join(HEADER_LABELS.values())))
+        elif name in columns.values():
+            problems.append(Problem(1, label, "column given twice / cột bị lặp"))
+        else:
+            columns[index] = name
+    for required in ("id", "name"):
+        if required not in columns.values():
+            problems.append(Problem(1, HEADER_LABELS[required],
+                                    "required column missing / thiếu cột bắt buộc"))
+    if problems:
+        raise RegistryError("the header row is not usable", problems)
+    headers = {name: str(table[0][index]) for index, name in columns.items()}
+    seen: dict[str, int] = {}
+    points = []
+    for number, row in enumerate(table[1:], start=2):
+        cells = {name: (row[index] if index < len(row) else None)
+                 for index, name in columns.items()}
+        if all(_blank(v) for v in cells.values()):
+            continue
+        point, row_problems = _checkpoint(number, cells, headers)
+        if point.id and point.id in seen:
+            row_problems.append(Problem(number, headers["id"],
+                                        f"id {point.id!r} already on row {seen[point.id]}"))
+        seen.setdefault(point.id, number)
+        problems.extend(row_problems)
+        points.append(point)
+    if problems:
+        raise RegistryError(f"{len({p.row for p in problems})} row(s) refused; nothing was "
+                            f"imported", problems)
+    return points
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _checkpoint(row: int, cells: dict[str, Any], headers: dict[str, str]
+                ) -> tuple[Checkpoint | None, list[Problem]]:
+    values: dict[str, Any] = {}
+    problems = []
+    for name, raw in cells.items():
+        try:
+            values[name] = CONVERT[name](raw)
+        except ValueError as exc:
+            problems.append(Problem(row, headers[name], str(exc)))
+    point = Checkpoint(**{"id": "", "name": "", **values})
+    try:
+        check(point)
+    except RegistryError as exc:
+        bad = {p.column for p in problems}
+        problems += [Problem(row, headers.get(p.column, HEADER_LABELS[p.column]), p.reason)
+                     for p in exc.problems if headers.get(p.column) not in bad]
+    return point, problems
+
+
+# -- cell values ------------------------------------------------------------------------------
+def _text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)  # a spreadsheet's number-typed id
+    text = " ".join(str(raw).split())
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"longer than {MAX_TEXT} characters")
+    return text
+
+
+def _kind(raw: Any) -> str:
+    text = fold(_text(raw))
+    kind = _KIND_OF.get(text)
+    if kind is None:
+        raise ValueError(f"kind {_text(raw)!r} unknown; expected one of "
+                         + ", ".join(f"{k} ({KIND_LABELS[k]})" for k in KINDS))
+    return kind
+
+
+def _coordinate(raw: Any) -> float | None:
+    if _blank(raw):
+        return None
+    if isinstance(raw, int | float):
+        return float(raw)
+    text = str(raw).strip()
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")  # Vietnamese decimal comma
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+
+
+def parse_date(raw: Any) -> str | None:
+    """``YYYY-MM-DD``, ``DD/MM/YYYY`` or a spreadsheet date → ``YYYY-MM-DD``; blank → None."""
+    if _blank(raw):
+        return None
+    if isinstance(raw, dt.datetime):
+        return raw.date().isoformat()
+    if isinstance(raw, dt.date):
+        return raw.isoformat()
+    text = str(raw).strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date().isoformat()
+        except ValueError:
+            continue
+    raise ValueError(f"date {text!r}: expected YYYY-MM-DD or DD/MM/YYYY")
+
+
+CONVERT = {"id": _text, "name": _text, "province": _text, "district": _text,
+           "commune": _text, "kind": _kind, "address": _text, "latitude": _coordinate,
+           "longitude": _coordinate, "set_up_on": parse_date, "closed_on": parse_date}
+
+
+def check(point: Checkpoint) -> None:
+    """RegistryError (problems on row 0) unless ``point`` may be stored as it is."""
+    problems = []
+    if not ID_RE.fullmatch(point.id):
+        problems.append(Problem(0, "id", f"id {point.id!r}: use 1-64 letters, digits, '.', "
+                                         f"'_' or '-', starting with a letter or digit"))
+    if not point.name:
+        problems.append(Problem(0, "name", "name must not be empty / tên không được trống"))
+    if point.kind not in KINDS:
+        problems.append(Problem(0, "kind", f"kind {point.kind!r} unknown"))
+    if (point.latitude is None) != (point.longitude is None):
+        problems.append(Problem(0, "latitude" if point.latitude is None else "longitude",
+                                "give both coordinates or neither"))
+    if point.latitude is not None and not -90 <= point.latitude <= 90:
+        problems.append(Problem(0, "latitude", f"{point.latitude} is outside -90…90"))
+    if point.longitude is not None and not -180 <= point.longitude <= 180:
+        problems.append(Problem(0, "longitude", f"{point.longitude} is outside -180…180"))
+    if point.closed_on and point.set_up_on and point.closed_on < point.set_up_on:
+        problems.append(Problem(0, "closed_on", f"closed on {point.closed_on}, before it was "
+                                                f"set up on {point.set_up_on}"))
+    if problems:
+        raise RegistryError("; ".join(f"{p.column}: {p.reason}" for p in problems), problems)
+
+
+# -- the registry in storage -----------------------------------------------------------------
+_COLUMNS = ", ".join(FIELDS)
+_UPSERT = (f"INSERT INTO checkpoints ({_COLUMNS}, created_at) VALUES "
+           f"({', '.join('?' for _ in FIELDS)}, ?) ON CONFLICT (id) DO UPDATE SET "
+           + ", ".join(f"{name} = excluded.{name}" for name in FIELDS
+                       if name not in ("id", "set_up_on"))
+           + ", set_up_on = COALESCE(excluded.set_up_on, checkpoints.set_up_on)")
+
+
+def checkpoints(storage: Storage) -> list[Checkpoint]:
+    return [Checkpoint(*row) for row in
+            storage._query(f"SELECT {_COLUMNS} FROM checkpoints ORDER BY id")]
+
+
+def checkpoint(storage: Storage, checkpoint_id: str) -> Checkpoint | None:
+    rows = storage._query(f"SELECT {_COLUMNS} FROM checkpoints WHERE id = ?", (checkpoint_id,))
+    return Checkpoint(*rows[0]) if rows else None
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    added: int
+    changed: int
+    unchanged: int
+
+
+def upsert(storage: Storage, points: Iterable[Checkpoint], *, today: str) -> ImportOutcome:
+    """Insert new points and update held ones, in one transaction. A point without a set-up
+    date keeps the one held, or gets ``today`` if new."""
+    held = {p.id: p for p in checkpoints(storage)}
+    added = changed = unchanged = 0
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with storage._transaction() as tx:
+        for point in points:
+            old = held.get(point.id)
+            if old is None:
+                point = point if point.set_up_on else replace(point, set_up_on=today)
+                added += 1
+            elif replace(point, set_up_on=point.set_up_on or old.set_up_on) == old:
+                unchanged += 1
+                continue
+            else:
+                changed += 1
+            storage._execute(tx, _UPSERT, (*astuple(point), now))
+    return ImportOutcome(added, changed, unchanged)
+
+
+def astuple(point: Checkpoint) -> tuple[Any, ...]:
+    return tuple(asdict(point)[name] for name in FIELDS)
+
+
+def import_file(storage: Storage, path: str | Path, *, today: str) -> ImportOutcome:
+    """Read, check every row, then upsert all of them — or raise RegistryError and store
+    nothing."""
+    return upsert(storage, parse_rows(read_table(path)), today=today)

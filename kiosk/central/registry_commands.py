@@ -1,0 +1,179 @@
+"""``kiosk-central checkpoints …``: import the province's list of points, add, edit, close
+and list them (see :mod:`kiosk.central.registry`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, replace
+from typing import Any
+
+from kiosk.central import registry
+from kiosk.central.cli import storage_from
+from kiosk.central.registry import Checkpoint, RegistryError
+
+EXIT_REFUSED = 1
+PROBLEMS_SHOWN = 200
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with storage_from(args) as storage:
+        try:
+            points = registry.parse_rows(registry.read_table(args.file))
+            if args.dry_run:
+                print(f"{args.file}: {len(points):,} điểm hợp lệ / valid points; nothing "
+                      f"stored (--dry-run)")
+                return 0
+            outcome = registry.upsert(storage, points, today=storage.today().isoformat())
+        except (RegistryError, OSError) as exc:
+            return _refused(args.file, exc)
+    print(f"{args.file}: {outcome.added:,} thêm mới / added, {outcome.changed:,} cập nhật / "
+          f"updated, {outcome.unchanged:,} không đổi / unchanged")
+    return 0
+
+
+def _refused(what: str, exc: Exception) -> int:
+    print(f"TỪ CHỐI / REFUSED {what}: {exc}", file=sys.stderr)
+    problems = getattr(exc, "problems", [])
+    for problem in [p for p in problems if p.row][:PROBLEMS_SHOWN]:
+        print(f"  {problem}", file=sys.stderr)
+    if len(problems) > PROBLEMS_SHOWN:
+        print(f"  … {len(problems) - PROBLEMS_SHOWN} more / còn nữa", file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """The point's fields given on the command line, converted like a file's cells."""
+    values = {}
+    for name in registry.FIELDS:
+        raw = getattr(args, name, None)
+        if raw is not None and name != "id":
+            values[name] = registry.CONVERT[name](raw)
+    return values
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    with storage_from(args) as storage:
+        try:
+            if registry.checkpoint(storage, args.id) is not None:
+                raise RegistryError(f"checkpoint {args.id!r} already exists; use "
+                                    f"`checkpoints edit`")
+            point = Checkpoint(id=args.id, **_given(args))
+            registry.check(point)
+            registry.upsert(storage, [point], today=storage.today().isoformat())
+        except (RegistryError, ValueError) as exc:
+            return _refused(args.id, exc)
+        stored = registry.checkpoint(storage, args.id)
+    print(f"Đã thêm / Added: {_line(stored)}")
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    with storage_from(args) as storage:
+        try:
+            held = registry.checkpoint(storage, args.id)
+            if held is None:
+                raise RegistryError(f"checkpoint {args.id!r} does not exist")
+            point = replace(held, **_given(args))
+            if args.reopen:
+                point = replace(point, closed_on=None)
+            registry.check(point)
+            registry.upsert(storage, [point], today=storage.today().isoformat())
+        except (RegistryError, ValueError) as exc:
+            return _refused(args.id, exc)
+    print(f"Đã sửa / Updated: {_line(point)}")
+    return 0
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    with storage_from(args) as storage:
+        try:
+            held = registry.checkpoint(storage, args.id)
+            if held is None:
+                raise RegistryError(f"checkpoint {args.id!r} does not exist")
+            on = registry.parse_date(args.on) or storage.today().isoformat()
+            point = replace(held, closed_on=on)
+            registry.check(point)
+            registry.upsert(storage, [point], today=storage.today().isoformat())
+        except (RegistryError, ValueError) as exc:
+            return _refused(args.id, exc)
+    print(f"Đã đóng / Closed: {args.id} from {on} — no longer counted as set up from that day")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with storage_from(args) as storage:
+        points = registry.checkpoints(storage)
+        kiosks: dict[str, int] = {}
+        for kiosk in storage.kiosks():
+            kiosks[kiosk.checkpoint_id] = kiosks.get(kiosk.checkpoint_id, 0) + 1
+    if args.district:
+        points = [p for p in points if registry.fold(p.district) == registry.fold(args.district)]
+    if not args.all:
+        points = [p for p in points if p.closed_on is None]
+    if args.json:
+        print(json.dumps([{**asdict(p), "kiosks": kiosks.get(p.id, 0)} for p in points],
+                         ensure_ascii=False, indent=1))
+        return 0
+    if not points:
+        print("Chưa có điểm nào / No checkpoints")
+    for point in points:
+        print(f"{_line(point)}  {kiosks.get(point.id, 0)} kiosk(s)")
+    return 0
+
+
+def _line(point: Checkpoint | None) -> str:
+    if point is None:
+        return "-"
+    state = f"closed {point.closed_on}" if point.closed_on else f"since {point.set_up_on}"
+    place = " / ".join(x for x in (point.commune, point.district, point.province) if x)
+    return f"{point.id:20} {point.kind:12} {state:18} {point.name}  ({place})"
+
+
+def _point_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", help="tên điểm / name")
+    parser.add_argument("--province", help="tỉnh / province")
+    parser.add_argument("--district", help="huyện / district")
+    parser.add_argument("--commune", help="xã, phường / commune")
+    parser.add_argument("--kind", help="loại / kind: " + ", ".join(registry.KINDS))
+    parser.add_argument("--address", help="địa chỉ / address")
+    parser.add_argument("--latitude", help="vĩ độ / latitude, e.g. 10.776")
+    parser.add_argument("--longitude", help="kinh độ / longitude, e.g. 106.700")
+    parser.add_argument("--set-up-on", dest="set_up_on", metavar="DATE",
+                        help="ngày triển khai / date set up, YYYY-MM-DD (default: today)")
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    group = subparsers.add_parser("checkpoints", help="the registry of checkpoints (points)")
+    sub = group.add_subparsers(dest="action", required=True)
+    imp = sub.add_parser(
+        "import", parents=[common], help="import the province's list (CSV or XLSX)",
+        description="Upsert every row of a CSV or XLSX list of points (Vietnamese or English "
+                    "headers). A file with any bad row is refused whole, each problem named "
+                    "by row and column. Example: kiosk-central checkpoints import "
+                    "docs/checkpoints-sample.csv")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--dry-run", action="store_true", help="check the file, store nothing")
+    imp.set_defaults(func=cmd_import)
+    add = sub.add_parser("add", parents=[common], help="add one point",
+                         description="Example: kiosk-central checkpoints add CP-001 --name "
+                                     "'Chốt QL14' --district 'Đồng Xoài' --kind control_post")
+    add.add_argument("id")
+    _point_options(add)
+    add.set_defaults(func=cmd_add)
+    edit = sub.add_parser("edit", parents=[common], help="change some fields of a point")
+    edit.add_argument("id")
+    _point_options(edit)
+    edit.add_argument("--reopen", action="store_true", help="clear the closing date")
+    edit.set_defaults(func=cmd_edit)
+    close = sub.add_parser("close", parents=[common],
+                           help="close a point: not counted as set up from that day")
+    close.add_argument("id")
+    close.add_argument("--on", metavar="DATE", help="closing date (default: today)")
+    close.set_defaults(func=cmd_close)
+    lst = sub.add_parser("list", parents=[common], help="points and their kiosks")
+    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--district", help="only this district")
+    lst.add_argument("--all", action="store_true", help="include closed points")
+    lst.set_defaults(func=cmd_list)
