@@ -31,7 +31,6 @@ import platform
 import statistics
 import sys
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -56,9 +55,9 @@ from camera_support import (  # noqa: E402  (the tests' drawing helpers, not a d
 )
 from pyzbar import pyzbar  # noqa: E402
 
+from kiosk.certificates import cose  # noqa: E402
 from kiosk.devices.frames import FrameDecoder, to_gray  # noqa: E402
 from kiosk.devices.qr_decoders import read_zbar, read_zxing  # noqa: E402
-from kiosk.payloads.hc1 import base45_decode  # noqa: E402
 
 Reader = Callable[[np.ndarray], list[bytes]]
 
@@ -226,13 +225,13 @@ def synthetic_set(per_kind: int, seed: int = 2024) -> Iterator[tuple[str, np.nda
 
 
 def intact_hc1(payload: bytes) -> bool:
-    """An HC1 text whose Base45 and zlib (with its Adler-32 checksum) unpack: a misread code
-    cannot pass that, so it is a real certificate — just not the one named by PREFIX."""
+    """An HC1 text whose Base45, zlib (with its Adler-32 checksum) and COSE unpack: a misread
+    code cannot pass that, so it is a real certificate — just not the one named by PREFIX."""
     try:
-        zlib.decompress(base45_decode(payload.decode("ascii").removeprefix("HC1:")))
-    except (ValueError, KeyError, zlib.error):
+        cose.unpack(payload.decode("ascii"))
+    except (cose.UnpackError, UnicodeDecodeError):
         return False
-    return payload.startswith(b"HC1:")
+    return True
 
 
 def read_rate(reader: Reader, items: list[tuple[str, np.ndarray, set[bytes]]]

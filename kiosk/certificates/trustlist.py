@@ -1,0 +1,284 @@
+"""The trust list: document signer certificates (DSCs) by key id, held on the kiosk.
+
+Read from the formats national backends and the EU DCC gateway publish:
+
+- the gateway's ``/trustList/DSC`` answer: a JSON array of ``{"kid", "country",
+  "certificateType", "rawData", …}`` (base64 DER in ``rawData``);
+- a national backend's DSC list: ``{"certificates": [ …same items… ]}``, possibly preceded by
+  a line holding the backend's signature over it (not checked: the kiosk holds no backend
+  key; the list arrives from the technician or the token-authenticated centre);
+- PEM certificates: one file, or a folder of ``*.pem`` / ``*.crt`` / ``*.cer`` files;
+- this module's own file (``save``): the gateway array plus when it was imported.
+
+A key id missing from an item is the first 8 bytes of the SHA-256 of the certificate, as the
+gateway computes it. Certificates are parsed with asn1crypto, which accepts the small DER
+slips real DSCs carry (``cryptography`` refuses a BasicConstraints that spells out its
+default, found in the Finnish test DSCs); the public key is then loaded by ``cryptography``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+from kiosk.certificates.signature import PublicKey
+
+FILE_FORMAT = "checkpoint-kiosk-trust-list/1"
+MAX_FILE_BYTES = 32 * 1024 * 1024
+"""The EU list held ~600 DSCs (~1 MB); anything far larger is not a trust list."""
+PEM_SUFFIXES = (".pem", ".crt", ".cer")
+
+# Extended key usage OIDs of a DSC that restrict what it may sign (hcert §5.1.1), each in
+# the official form and the form with a stray ".0." that early DSCs were issued with.
+_USAGE_OIDS = {
+    f"1.3.6.1.4.1.{infix}1847.2021.1.{n}": kind
+    for infix in ("", "0.") for n, kind in (("1", "test"), ("2", "vaccination"),
+                                              ("3", "recovery"))
+}
+
+
+class TrustListError(ValueError):
+    """A file that is not a trust list, phrased for the technician who gave it."""
+
+
+@dataclass(frozen=True)
+class Signer:
+    """One document signer: the key that signs certificates and what it may sign."""
+
+    kid: bytes
+    country: str
+    der: bytes
+    public_key: PublicKey
+    subject: str
+    not_before: dt.datetime | None
+    not_after: dt.datetime | None
+    usages: frozenset[str] | None
+    """Certificate kinds this signer may sign; None when its certificate does not restrict."""
+
+    @property
+    def kid_b64(self) -> str:
+        return base64.b64encode(self.kid).decode("ascii")
+
+
+@dataclass(frozen=True)
+class TrustList:
+    signers: dict[bytes, tuple[Signer, ...]]
+    """Key id → signers (several countries may, rarely, share a key id)."""
+    imported_at: dt.datetime
+    """When this list was taken from its source: what its age is counted from."""
+    source: str = ""
+    skipped: tuple[str, ...] = field(default=())
+    """Items that could not be used, each with the reason (shown by ``status``)."""
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self.signers.values())
+
+    def find(self, kid: bytes | None) -> tuple[Signer, ...]:
+        return self.signers.get(kid, ()) if kid else ()
+
+    def age(self, now: dt.datetime) -> dt.timedelta:
+        return now - self.imported_at
+
+    def countries(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for signers in self.signers.values():
+            for signer in signers:
+                counts[signer.country] = counts.get(signer.country, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def to_json(self) -> bytes:
+        """This module's file: the gateway's item format plus import time and source."""
+        items = [{"kid": s.kid_b64, "country": s.country, "certificateType": "DSC",
+                  "rawData": base64.b64encode(s.der).decode("ascii")}
+                 for signers in self.signers.values() for s in signers]
+        return json.dumps({"format": FILE_FORMAT, "imported_at": _iso(self.imported_at),
+                           "source": self.source, "trustList": items},
+                          indent=1, ensure_ascii=False).encode("utf-8")
+
+
+def signer_from_der(der: bytes, kid: bytes | None = None, country: str = "") -> Signer:
+    """A Signer from a DER certificate; raises TrustListError when it is not one."""
+    try:
+        cert = asn1_x509.Certificate.load(der, strict=True)
+        public_key = load_der_public_key(cert.public_key.dump())
+        subject = cert.subject.human_friendly
+        validity = cert["tbs_certificate"]["validity"]
+        not_before = validity["not_before"].native
+        not_after = validity["not_after"].native
+        eku = cert.extended_key_usage_value
+        country = country or str(cert.subject.native.get("country_name", "") or "")
+    except (ValueError, TypeError, KeyError) as exc:
+        raise TrustListError(f"not an X.509 certificate ({exc})") from None
+    if not isinstance(public_key, PublicKey):
+        raise TrustListError(f"{type(public_key).__name__} keys cannot sign EU DCCs")
+    usages = None
+    if eku is not None:
+        listed = {_USAGE_OIDS[o] for o in eku.native if o in _USAGE_OIDS}
+        usages = frozenset(listed) if listed else None
+    return Signer(kid=kid or hashlib.sha256(der).digest()[:8], country=country, der=der,
+                  public_key=public_key, subject=subject, not_before=not_before,
+                  not_after=not_after, usages=usages)
+
+
+def build(signers: Iterable[Signer], *, imported_at: dt.datetime, source: str = "",
+          skipped: Iterable[str] = ()) -> TrustList:
+    table: dict[bytes, tuple[Signer, ...]] = {}
+    for signer in signers:
+        same = table.get(signer.kid, ())
+        if all(s.der != signer.der for s in same):
+            table[signer.kid] = (*same, signer)
+    return TrustList(table, imported_at, source, tuple(skipped))
+
+
+def load(path: str | Path, *, now: dt.datetime | None = None) -> TrustList:
+    """Read a trust list in any of the formats above; raises TrustListError."""
+    path = Path(path)
+    now = now or dt.datetime.now(dt.UTC)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in PEM_SUFFIXES)
+        if not files:
+            raise TrustListError(f"{path}: no {', '.join(PEM_SUFFIXES)} files in this folder")
+        signers, skipped = [], []
+        for file in files:
+            found, bad = _pem_signers(_read(file), file.name)
+            signers += found
+            skipped += bad
+        return build(signers, imported_at=now, source=str(path), skipped=skipped)
+    return parse(_read(path), source=str(path), now=now)
+
+
+def parse(data: bytes, *, source: str = "", now: dt.datetime | None = None) -> TrustList:
+    now = now or dt.datetime.now(dt.UTC)
+    if b"-----BEGIN" in data[:4096]:
+        signers, skipped = _pem_signers(data, source)
+        return build(signers, imported_at=now, source=source, skipped=skipped)
+    document = _json(data, source)
+    imported_at = now
+    if isinstance(document, dict) and document.get("format") == FILE_FORMAT:
+        imported_at = _parse_iso(document.get("imported_at"), source)
+        source = str(document.get("source") or source)
+        items = document.get("trustList")
+    elif isinstance(document, dict) and "certificates" in document:
+        items = document["certificates"]
+    else:
+        items = document
+    if not isinstance(items, list):
+        raise TrustListError(f"{source}: expected a list of DSC items "
+                             '(gateway trust list, {"certificates": […]} or PEM)')
+    signers, skipped = [], []
+    for index, item in enumerate(items):
+        try:
+            signers.append(_item_signer(item))
+        except TrustListError as exc:
+            skipped.append(f"item {index}: {exc}")
+    if not signers and items:
+        raise TrustListError(f"{source}: no usable certificate ({skipped[0]})")
+    return build(signers, imported_at=imported_at, source=source, skipped=skipped)
+
+
+def save(trust_list: TrustList, path: str | Path) -> bytes:
+    """Write atomically (temp file, fsync, rename): a power cut leaves the old list or the new
+    one, never half a list. Returns the bytes written."""
+    data = trust_list.to_json()
+    write_atomically(Path(path), data)
+    return data
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _item_signer(item: Any) -> Signer:
+    if not isinstance(item, dict):
+        raise TrustListError("expected an object")
+    kind = item.get("certificateType", "DSC")
+    if kind != "DSC":
+        raise TrustListError(f"certificateType {kind!r} is not a document signer (DSC)")
+    raw = item.get("rawData", item.get("certificate"))
+    if not isinstance(raw, str):
+        raise TrustListError("no rawData (base64 DER certificate)")
+    der = _b64(raw, "rawData")
+    kid = _b64(item["kid"], "kid") if isinstance(item.get("kid"), str) else None
+    country = item.get("country") if isinstance(item.get("country"), str) else ""
+    return signer_from_der(der, kid, country)
+
+
+def _pem_signers(data: bytes, source: str) -> tuple[list[Signer], list[str]]:
+    signers, skipped = [], []
+    try:
+        blocks = list(pem.unarmor(data, multiple=True))
+    except ValueError as exc:
+        raise TrustListError(f"{source}: not PEM ({exc})") from None
+    for index, (kind, _headers, der) in enumerate(blocks):
+        if kind != "CERTIFICATE":
+            skipped.append(f"{source} block {index}: {kind}, not a CERTIFICATE")
+            continue
+        try:
+            signers.append(signer_from_der(der))
+        except TrustListError as exc:
+            skipped.append(f"{source} block {index}: {exc}")
+    return signers, skipped
+
+
+def _read(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TrustListError(f"{path}: {size} bytes, larger than any trust list")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise TrustListError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise TrustListError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _json(data: bytes, source: str) -> Any:
+    text = data.decode("utf-8-sig", errors="replace").strip()
+    if text[:1] not in ("[", "{") and "\n" in text:
+        text = text.split("\n", 1)[1].strip()  # a backend's signature line, then the JSON
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise TrustListError(f"{source}: neither JSON nor PEM ({exc})") from None
+
+
+def _b64(text: str, name: str) -> bytes:
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise TrustListError(f"{name}: not base64") from None
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_iso(text: Any, source: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        raise TrustListError(f"{source}: imported_at {text!r} is not a time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

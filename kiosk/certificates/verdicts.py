@@ -1,0 +1,170 @@
+"""One verdict per HC1 scan: is the certificate genuine, current, and what does it certify.
+
+Checked in this order, the first failure deciding: it unpacks; a trust list is held; its
+key id is in the list; the signature verifies with that signer's key; the signer may sign
+this kind; it is not a positive test; the kiosk's clock is within the CWT's ``nbf``/``iat``
+… ``exp``; the trust list is not older than allowed. A certificate whose signature cannot
+be checked is never called valid, and what it claims is still shown (marked unchecked).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from kiosk.certificates import cose, facts, signature
+from kiosk.certificates.trustlist import TrustList
+
+VALID = "valid"
+EXPIRED = "expired"
+NOT_YET_VALID = "not_yet_valid"
+TRUST_LIST_STALE = "trust_list_stale"
+NO_TRUST_LIST = "no_trust_list"
+UNKNOWN_ISSUER = "unknown_issuer"
+BAD_SIGNATURE = "bad_signature"
+WRONG_KIND = "wrong_kind"
+POSITIVE_TEST = "positive_test"
+UNREADABLE = "unreadable"
+
+STATUSES = (VALID, EXPIRED, NOT_YET_VALID, TRUST_LIST_STALE, NO_TRUST_LIST, UNKNOWN_ISSUER,
+            BAD_SIGNATURE, WRONG_KIND, POSITIVE_TEST, UNREADABLE)
+GOOD, WARN, BAD = "good", "warn", "bad"
+SEVERITY = {
+    VALID: GOOD,
+    EXPIRED: WARN, NOT_YET_VALID: WARN, TRUST_LIST_STALE: WARN, NO_TRUST_LIST: WARN,
+    UNKNOWN_ISSUER: BAD, BAD_SIGNATURE: BAD, WRONG_KIND: BAD, POSITIVE_TEST: BAD,
+    UNREADABLE: BAD,
+}
+"""good: green card; warn: the signature holds or could not be checked, amber; bad: red."""
+SIGNATURE_VERIFIED = frozenset({VALID, EXPIRED, NOT_YET_VALID, TRUST_LIST_STALE, WRONG_KIND,
+                                POSITIVE_TEST})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    detail: str = ""
+    """English technical reason, for logs and the technician."""
+    kind: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    issuer: str | None = None
+    """The CWT ``iss`` claim: the issuing country as the certificate states it."""
+    signer_country: str | None = None
+    """The country of the trust-list entry whose key verified the signature."""
+    kid: str | None = None
+    issued_at: str | None = None
+    expires_at: str | None = None
+    checked_at: str = ""
+
+    @property
+    def severity(self) -> str:
+        return SEVERITY[self.status]
+
+    @property
+    def valid(self) -> bool:
+        return self.status == VALID
+
+    @property
+    def signature_verified(self) -> bool:
+        """The signature was checked and holds (whatever else is wrong)."""
+        return self.status in SIGNATURE_VERIFIED
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready, stored with the entry and sent to the centre."""
+        return {k: v for k, v in asdict(self).items() if v not in (None, "", {})}
+
+
+class Checker:
+    """Holds the kiosk's trust list and checks certificates against it; thread-safe.
+
+    ``replace`` swaps in a refreshed list between two scans (one attribute assignment): a
+    scan in progress finishes with the list it started with.
+    """
+
+    def __init__(self, trust_list: TrustList | None, *,
+                 max_age: dt.timedelta | None = None) -> None:
+        self.trust_list = trust_list
+        self.max_age = max_age
+
+    def replace(self, trust_list: TrustList) -> None:
+        self.trust_list = trust_list
+
+    def check(self, text: str, now: float) -> Verdict:
+        return check(text, self.trust_list, now=now, max_age=self.max_age)
+
+
+def check(text: str, trust_list: TrustList | None, *, now: float,
+          max_age: dt.timedelta | None = None) -> Verdict:
+    """The verdict on ``HC1:…`` text at Unix time ``now`` (the kiosk's clock)."""
+    try:
+        message = cose.unpack(text)
+    except cose.UnpackError as exc:
+        return Verdict(UNREADABLE, str(exc), checked_at=_iso(now) or "")
+    return judge(message, trust_list, now=now, max_age=max_age)
+
+
+def judge(message: cose.Sign1, trust_list: TrustList | None, *, now: float,
+          max_age: dt.timedelta | None = None) -> Verdict:
+    """The verdict on an unpacked COSE_Sign1 message (see ``check``)."""
+    checked_at = _iso(now) or ""
+    try:
+        claims = cose.claims(message)
+    except cose.UnpackError as exc:
+        return Verdict(UNREADABLE, str(exc), checked_at=checked_at)
+    read = facts.read(claims.certificate)
+    kid = base64.b64encode(message.kid).decode("ascii") if message.kid else None
+    common = {
+        "kind": read.kind, "facts": _facts_record(read), "issuer": claims.issuer, "kid": kid,
+        "issued_at": _iso(claims.issued_at), "expires_at": _iso(claims.expires_at),
+        "checked_at": checked_at,
+    }
+    if trust_list is None:
+        return Verdict(NO_TRUST_LIST, "no trust list loaded: signature not checked", **common)
+    candidates = trust_list.find(message.kid)
+    if not candidates:
+        return Verdict(UNKNOWN_ISSUER, f"key id {kid or '(none)'} is not in the trust list "
+                       f"({len(trust_list)} signers)", **common)
+    problems = []
+    for signer in candidates:
+        problem = signature.problem(message, signer.public_key)
+        if problem is None:
+            break
+        problems.append(problem)
+    else:
+        return Verdict(BAD_SIGNATURE, "; ".join(dict.fromkeys(problems)), **common)
+    common["signer_country"] = signer.country or None
+    if signer.usages is not None and not set(read.kinds) <= signer.usages:
+        return Verdict(WRONG_KIND, f"signer {kid} may sign {', '.join(sorted(signer.usages))}, "
+                       f"not {', '.join(read.kinds) or 'an empty certificate'}", **common)
+    if read.positive_test:
+        return Verdict(POSITIVE_TEST, "test result: detected", **common)
+    starts = claims.not_before if claims.not_before is not None else claims.issued_at
+    if starts is not None and now < starts:
+        return Verdict(NOT_YET_VALID, f"valid from {_iso(starts)}, kiosk clock {checked_at}",
+                       **common)
+    if claims.expires_at is not None and now > claims.expires_at:
+        return Verdict(EXPIRED, f"expired {common['expires_at']}, kiosk clock {checked_at}",
+                       **common)
+    age = trust_list.age(dt.datetime.fromtimestamp(now, dt.UTC))
+    if max_age is not None and age > max_age:
+        return Verdict(TRUST_LIST_STALE, f"trust list imported {age.days} days ago "
+                       f"(at most {max_age.days} allowed)", **common)
+    return Verdict(VALID, **common)
+
+
+def _facts_record(read: facts.Facts) -> dict[str, Any]:
+    record = {"name": read.name, "birth_date": read.birth_date, **read.details}
+    if len(read.kinds) > 1:
+        record["kinds"] = list(read.kinds)
+    return {k: v for k, v in record.items() if v not in (None, "")}
+
+
+def _iso(moment: float | None) -> str | None:
+    if moment is None:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(moment, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):  # a claim far outside any calendar
+        return None
