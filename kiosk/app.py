@@ -5,11 +5,13 @@ Front ends (headless console, Qt) get a started ``Kiosk`` and only subscribe to 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from kiosk.certificates.verdicts import Checker
 from kiosk.config import Config
 from kiosk.devices.supervisor import Supervisor
 from kiosk.pipeline import Pipeline, Policy
@@ -31,14 +33,21 @@ def policy_from(config: Config) -> Policy:
         default_direction=config.policy["default_direction"],
         language=config.kiosk["language"],
         operator=config.kiosk["operator"],
+        certificate_policy=config.certificates["policy"],
     )
+
+
+def certificate_checker(config: Config) -> Checker:
+    """The trust list file named in the config, re-read whenever it changes."""
+    return Checker(max_age=dt.timedelta(days=config.certificates["max_age_days"]),
+                   path=config.trust_list_path)
 
 
 class Kiosk:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.store = Store(config.store_path, timezone=config.timezone)
-        self.pipeline = Pipeline(self.store, policy_from(config))
+        self.pipeline = Pipeline(self.store, policy_from(config), certificate_checker(config))
         self.supervisor = Supervisor(config.devices, self.pipeline.submit)
         self.sync: SyncWorker | None = None
         """Background upload to the centre when ``[sync] enabled`` (API: kiosk/sync/worker.py)."""
@@ -64,6 +73,7 @@ class Kiosk:
         self.supervisor.stop()
         self.config = config
         self.pipeline.policy = policy_from(config)
+        self.pipeline.certificates = certificate_checker(config)
         self.supervisor = Supervisor(config.devices, self.pipeline.submit)
         if watch is not None:
             watch(self.supervisor)

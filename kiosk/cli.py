@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from kiosk import config as config_mod
 from kiosk import messages
-from kiosk.app import Kiosk, policy_from
+from kiosk.app import Kiosk, certificate_checker, policy_from
 from kiosk.commandline import add_command_groups, run_command
 from kiosk.pipeline import Pipeline
 from kiosk.scan import ScanResult, mask_document
@@ -62,6 +62,9 @@ def format_result(result: ScanResult, language: str, timezone: Any) -> str:
         messages.kind_name(identity.kind, language) if identity else "-",
         (identity.name or "") if identity else "",
         result.display_document,
+        messages.certificate_line(result.certificate.status, result.certificate.kind,
+                                  result.certificate.facts, language)
+        if result.certificate else "",
         result.reason if result.status.value != "accepted" else "",
         f"device={result.scan.device_id}",
         f"id={result.entry_id or '-'}",
@@ -122,7 +125,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     store = open_store(config)
-    pipeline = Pipeline(store, policy_from(config))
+    pipeline = Pipeline(store, policy_from(config), certificate_checker(config))
     result = pipeline.submit(Scan(payload=args.payload, device_id=args.device,
                                   lane=args.direction, source="cli"))
     print(format_result(result, config.kiosk["language"], config.timezone))

@@ -8,7 +8,7 @@ and what was expected. Device sections are validated by the schema of their ``ty
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -101,6 +101,11 @@ SYNC = {
     "timeout_seconds": Opt(float, 15.0, minimum=1, maximum=600),
     "max_backoff_seconds": Opt(float, 300.0, minimum=1, maximum=86400),
 }
+CERTIFICATES = {
+    "policy": Opt(str, "record", choices=("record", "require-valid")),
+    "trust_list": Opt(str, "data/trust-list.json"),
+    "max_age_days": Opt(int, 14, minimum=1, maximum=3650),
+}
 
 _COMMON_DEVICE = {
     "id": Opt(str),
@@ -181,10 +186,20 @@ class Config:
     sync: dict[str, Any]
     devices: list[dict[str, Any]]
     source: Path | None = None
+    certificates: dict[str, Any] = field(
+        default_factory=lambda: {k: o.default for k, o in CERTIFICATES.items()})
 
     @property
     def store_path(self) -> Path:
-        path = Path(self.store["path"]).expanduser()
+        return self._beside_file(self.store["path"])
+
+    @property
+    def trust_list_path(self) -> Path:
+        return self._beside_file(self.certificates["trust_list"])
+
+    def _beside_file(self, text: str) -> Path:
+        """A configured path; a relative one is relative to the config file."""
+        path = Path(text).expanduser()
         if not path.is_absolute() and self.source is not None:
             path = self.source.parent / path
         return path
@@ -195,7 +210,7 @@ class Config:
 
     def to_toml_data(self) -> dict[str, Any]:
         return {"kiosk": self.kiosk, "store": self.store, "policy": self.policy,
-                "sync": self.sync, "devices": self.devices}
+                "sync": self.sync, "certificates": self.certificates, "devices": self.devices}
 
 
 def _section(path: str, data: Any, schema: dict[str, Opt]) -> dict[str, Any]:
@@ -246,7 +261,7 @@ def _usb_ok(text: str) -> bool:
 
 
 def from_dict(data: dict[str, Any], source: Path | None = None) -> Config:
-    top = {"kiosk", "store", "policy", "sync", "devices"}
+    top = {"kiosk", "store", "policy", "sync", "certificates", "devices"}
     unknown = sorted(set(data) - top)
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown section (known: {', '.join(sorted(top))})")
@@ -275,6 +290,7 @@ def from_dict(data: dict[str, Any], source: Path | None = None) -> Config:
         sync=_section("sync", data.get("sync", {}), SYNC),
         devices=devices,
         source=source,
+        certificates=_section("certificates", data.get("certificates", {}), CERTIFICATES),
     )
 
 

@@ -26,6 +26,8 @@ _TEXT: dict[str, dict[str, str]] = {
                       "en": "Storage error, scan NOT recorded: {detail}"},
     "blocked_duplicate": {"vi": "Đã quét {minutes} phút trước, không ghi lại",
                           "en": "Already scanned {minutes} min ago, not recorded again"},
+    "certificate_not_valid": {"vi": "Chứng nhận không hợp lệ, không ghi: {detail}",
+                              "en": "Certificate not valid, not recorded: {detail}"},
 }
 
 FIELDS: dict[str, dict[str, str]] = {
@@ -70,6 +72,35 @@ DETAILS: dict[str, dict[str, str]] = {
 }
 """Why a payload was refused, worded per language; ``field`` and ``value`` fill the blanks."""
 
+CERTIFICATE_VERDICTS: dict[str, dict[str, str]] = {
+    "valid": {"vi": "CHỨNG NHẬN HỢP LỆ", "en": "CERTIFICATE VALID"},
+    "expired": {"vi": "HẾT HẠN", "en": "EXPIRED"},
+    "not_yet_valid": {"vi": "CHƯA CÓ HIỆU LỰC", "en": "NOT YET VALID"},
+    "trust_list_stale": {"vi": "DANH SÁCH KHÓA QUÁ CŨ — CHƯA CHẮC HỢP LỆ",
+                         "en": "TRUST LIST TOO OLD — NOT CONFIRMED"},
+    "no_trust_list": {"vi": "CHƯA CÓ DANH SÁCH KHÓA — CHƯA KIỂM TRA",
+                      "en": "NO TRUST LIST — NOT CHECKED"},
+    "unknown_issuer": {"vi": "KHÔNG RÕ NƠI CẤP", "en": "ISSUER UNKNOWN"},
+    "bad_signature": {"vi": "CHỮ KÝ KHÔNG HỢP LỆ", "en": "SIGNATURE NOT VALID"},
+    "wrong_kind": {"vi": "NƠI CẤP KHÔNG ĐƯỢC CẤP LOẠI NÀY",
+                   "en": "ISSUER MAY NOT SIGN THIS KIND"},
+    "positive_test": {"vi": "XÉT NGHIỆM DƯƠNG TÍNH", "en": "TEST POSITIVE"},
+    "unreadable": {"vi": "CHỨNG NHẬN KHÔNG ĐỌC ĐƯỢC", "en": "CERTIFICATE UNREADABLE"},
+}
+"""The officer's headline for each certificate verdict (kiosk.certificates.verdicts)."""
+DETAILS.update({f"certificate_{status}": words for status, words in CERTIFICATE_VERDICTS.items()})
+
+_CERTIFICATE_FACTS: dict[str, dict[str, str]] = {
+    "doses": {"vi": "{dose}/{doses} mũi", "en": "dose {dose}/{doses}"},
+    "vaccinated_on": {"vi": "tiêm ngày {date}", "en": "vaccinated {date}"},
+    "not_detected": {"vi": "xét nghiệm âm tính", "en": "test negative"},
+    "detected": {"vi": "xét nghiệm DƯƠNG TÍNH", "en": "test POSITIVE"},
+    "sampled": {"vi": "lấy mẫu {when}", "en": "sampled {when}"},
+    "recovered": {"vi": "đã khỏi bệnh, hiệu lực đến {until}",
+                  "en": "recovered, valid until {until}"},
+    "born": {"vi": "Ngày sinh {date}", "en": "Born {date}"},
+}
+
 KIND_NAMES: dict[str, dict[str, str]] = {
     "cccd": {"vi": "CCCD", "en": "Citizen ID"},
     "pccovid": {"vi": "PC-Covid", "en": "PC-Covid"},
@@ -92,6 +123,45 @@ def detail(problem: str, language: str = "vi", *, field: str = "", value: str = 
     template = DETAILS.get(problem, {}).get(language) or problem
     name = FIELDS.get(field, {}).get(language, field)
     return template.format(field=name, value=value)
+
+
+def certificate_verdict(status: str, language: str = "vi") -> str:
+    return CERTIFICATE_VERDICTS.get(status, {}).get(language, status.upper())
+
+
+def certificate_line(status: str, kind: str | None, facts: dict[str, object],
+                     language: str = "vi") -> str:
+    """"CHỨNG NHẬN HỢP LỆ — 2/2 mũi": the verdict, and the key fact when the signature held."""
+    verdict = certificate_verdict(status, language)
+    fact = certificate_key_fact(kind, facts, language) if status != "unreadable" else ""
+    return f"{verdict} — {fact}" if fact else verdict
+
+
+def certificate_key_fact(kind: str | None, facts: dict[str, object], language: str = "vi"
+                         ) -> str:
+    """The one fact that goes beside the verdict: "2/2 mũi", "xét nghiệm âm tính"…"""
+    words = {k: v[language] for k, v in _CERTIFICATE_FACTS.items()}
+    if kind == "vaccination" and facts.get("dose") is not None:
+        return words["doses"].format(dose=facts["dose"], doses=facts.get("doses", "?"))
+    if kind == "test" and facts.get("result") in ("not_detected", "detected"):
+        return words[str(facts["result"])]
+    if kind == "recovery" and facts.get("valid_until"):
+        return words["recovered"].format(until=facts["valid_until"])
+    return kind_name("hc1", language) if kind else ""
+
+
+def certificate_details(kind: str | None, facts: dict[str, object], language: str = "vi"
+                        ) -> list[str]:
+    """The facts an officer compares with an ID card and the certificate's dates."""
+    words = {k: v[language] for k, v in _CERTIFICATE_FACTS.items()}
+    lines = []
+    if facts.get("birth_date"):
+        lines.append(words["born"].format(date=facts["birth_date"]))
+    if kind == "vaccination" and facts.get("date"):
+        lines.append(words["vaccinated_on"].format(date=facts["date"]))
+    if kind == "test" and facts.get("sampled_at"):
+        lines.append(words["sampled"].format(when=facts["sampled_at"]))
+    return lines
 
 
 def kind_name(kind: str, language: str = "vi") -> str:

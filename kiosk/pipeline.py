@@ -7,6 +7,7 @@ after COMMIT returned.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk import messages
+from kiosk.certificates.verdicts import Checker, Verdict
 from kiosk.ids import boot_id, uuid7
 from kiosk.payloads import Identity, Rejection, decode
 from kiosk.payloads.manual import ManualEntry, decode_manual
@@ -33,12 +35,17 @@ class Policy:
     default_direction: str = "in"
     language: str = "vi"
     operator: str = ""
+    certificate_policy: str = "record"
+    """"record": every HC1 entry is recorded with its verdict; "require-valid": only valid."""
 
 
 class Pipeline:
-    def __init__(self, store: Store, policy: Policy) -> None:
+    def __init__(self, store: Store, policy: Policy, certificates: Checker | None = None
+                 ) -> None:
         self.store = store
         self.policy = policy
+        self.certificates = certificates or Checker()
+        """Checks every HC1 code (with no trust list: "no trust list, not checked")."""
         self.boot_id = boot_id()
         self._listeners: list[Listener] = []
         self._listeners_lock = threading.Lock()
@@ -68,7 +75,16 @@ class Pipeline:
     # -- entry points ---------------------------------------------------------------------
     def submit(self, scan: Scan) -> ScanResult:
         """Thread-safe; called by every device thread."""
-        return self._finish(scan, decode(scan.payload))
+        decoded = decode(scan.payload)
+        if isinstance(decoded, Identity) and decoded.kind == "hc1":
+            # Before the write lock: the signature check costs CPU, not the database.
+            verdict = self.certificates.check(decoded.raw.decode("ascii", "replace"),
+                                              scan.wall_time)
+            if self.policy.certificate_policy == "require-valid" and not verdict.valid:
+                return self._finish(scan, Rejection(
+                    "certificate_not_valid", f"certificate_{verdict.status}"), verdict)
+            return self._finish(scan, decoded, verdict)
+        return self._finish(scan, decoded)
 
     def submit_manual(self, entry: ManualEntry, device_id: str = "manual") -> ScanResult:
         scan = Scan(payload=entry.to_bytes(), device_id=device_id, source="manual")
@@ -80,16 +96,19 @@ class Pipeline:
         self.operator_direction = direction
 
     # -- the decision ---------------------------------------------------------------------
-    def _finish(self, scan: Scan, decoded: Identity | Rejection) -> ScanResult:
+    def _finish(self, scan: Scan, decoded: Identity | Rejection,
+                verdict: Verdict | None = None) -> ScanResult:
         if isinstance(decoded, Rejection):
             result = self._refuse(scan, decoded)
         else:
             try:
-                result = self._record(scan, decoded)
+                result = self._record(scan, decoded, verdict)
             except StoreError as exc:
                 log.error("scan from %s NOT recorded: %s", scan.device_id, exc)
                 result = self._result(Status.REJECTED, scan, decoded, code="storage_error",
                                       detail=str(exc))
+        if verdict is not None:
+            result = dataclasses.replace(result, certificate=verdict)
         self._notify(result)
         return result
 
@@ -109,7 +128,7 @@ class Pipeline:
         lane = scan.lane if scan.lane in ("in", "out", "auto") else self.operator_direction
         return lane
 
-    def _record(self, scan: Scan, identity: Identity) -> ScanResult:
+    def _record(self, scan: Scan, identity: Identity, verdict: Verdict | None) -> ScanResult:
         policy = self.policy
         with self.store.transaction() as conn:
             subject = identity.subject_key
@@ -159,6 +178,8 @@ class Pipeline:
                 "extra": json.dumps(identity.extra, ensure_ascii=False, sort_keys=True),
                 "payload": identity.raw,
                 "operator": policy.operator,
+                "certificate": (json.dumps(verdict.to_record(), ensure_ascii=False,
+                                           sort_keys=True) if verdict else None),
             })
         # COMMIT has returned: only now may anyone be told "accepted".
         status = Status.DUPLICATE if duplicate else Status.ACCEPTED

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from kiosk.certificates.verdicts import Verdict
     from kiosk.payloads import Identity
 
 QR_MAX_CHARS = 7089
@@ -62,6 +63,8 @@ class ScanResult:
     reason: str = ""
     previous_wall_time: float | None = None
     recorded: bool = False
+    certificate: Verdict | None = None
+    """The certificate check of an HC1 code (also on a refusal under ``require-valid``)."""
 
     @property
     def display_document(self) -> str:

@@ -29,7 +29,7 @@ ENTRY_COLUMNS = (
     "id", "checkpoint_id", "kiosk_id", "device_id", "lane", "direction", "status",
     "duplicate_of", "source", "symbology", "scanned_at", "monotonic_ns", "boot_id", "kind",
     "subject_key", "match_key", "document_number", "name", "birth_date", "gender", "address",
-    "issue_date", "extra", "payload", "operator",
+    "issue_date", "extra", "payload", "operator", "certificate",
 )
 
 
@@ -106,7 +106,13 @@ def _v1(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    """The certificate verdict of HC1 entries: JSON (kiosk.certificates.Verdict.to_record),
+    NULL for every other kind."""
+    db.execute("ALTER TABLE entries ADD COLUMN certificate TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from kiosk.certificates import cose, facts, signature
-from kiosk.certificates.trustlist import TrustList
+from kiosk.certificates import cose, facts
+
+if TYPE_CHECKING:
+    from kiosk.certificates.trustlist import TrustList
+
+log = logging.getLogger(__name__)
+# ``signature`` and ``trustlist`` (cryptography, asn1crypto: ~40 ms to import) are imported
+# where first needed, so a kiosk command that never meets an HC1 code does not pay for them.
 
 VALID = "valid"
 EXPIRED = "expired"
@@ -79,19 +87,40 @@ class Verdict:
 class Checker:
     """Holds the kiosk's trust list and checks certificates against it; thread-safe.
 
-    ``replace`` swaps in a refreshed list between two scans (one attribute assignment): a
-    scan in progress finishes with the list it started with.
+    With a ``path``, the file is looked at (one ``stat``) before each check and read again
+    when it changed, so a list imported by the technician or fetched by the sync applies from
+    the next scan without a restart. A file that cannot be read keeps the list in use (and
+    logs why). A list is swapped by one attribute assignment: a scan in progress finishes
+    with the list it started with.
     """
 
-    def __init__(self, trust_list: TrustList | None, *,
-                 max_age: dt.timedelta | None = None) -> None:
+    def __init__(self, trust_list: TrustList | None = None, *,
+                 max_age: dt.timedelta | None = None, path: Path | None = None) -> None:
         self.trust_list = trust_list
         self.max_age = max_age
+        self.path = path
+        self._seen: tuple[int, int, int] | None = None
 
-    def replace(self, trust_list: TrustList) -> None:
-        self.trust_list = trust_list
+    def reload_if_changed(self) -> None:
+        from kiosk.certificates import trustlist
+
+        assert self.path is not None
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # a saved list is a new inode
+        if seen == self._seen:
+            return
+        self._seen = seen
+        try:
+            self.trust_list = trustlist.load(self.path)
+        except trustlist.TrustListError as exc:
+            log.error("trust list not reloaded, the previous one stays in use: %s", exc)
 
     def check(self, text: str, now: float) -> Verdict:
+        if self.path is not None:
+            self.reload_if_changed()
         return check(text, self.trust_list, now=now, max_age=self.max_age)
 
 
@@ -122,6 +151,8 @@ def judge(message: cose.Sign1, trust_list: TrustList | None, *, now: float,
     }
     if trust_list is None:
         return Verdict(NO_TRUST_LIST, "no trust list loaded: signature not checked", **common)
+    from kiosk.certificates import signature
+
     candidates = trust_list.find(message.kid)
     if not candidates:
         return Verdict(UNKNOWN_ISSUER, f"key id {kid or '(none)'} is not in the trust list "
