@@ -337,7 +337,7 @@ def backlog_rows(n: int, *, kiosk_id: str, checkpoint_id: str = "CP-SYNC", seed:
             "gender": identity.gender, "address": identity.address,
             "issue_date": identity.issue_date,
             "extra": json.dumps(identity.extra, ensure_ascii=False, sort_keys=True),
-            "payload": identity.raw, "operator": "",
+            "payload": identity.raw, "operator": "", "certificate": None,
         }
 
 
