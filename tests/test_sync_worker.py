@@ -9,6 +9,7 @@ comes from what the requests really did.
 from __future__ import annotations
 
 import random
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from kiosk.app import Kiosk
 from kiosk.scan import Scan
 from kiosk.store import Store
 from kiosk.sync.client import ServerBusy, parse_retry_after
+from kiosk.sync.scheduler import Scheduler
+from kiosk.sync.status import META_PREFIX, MetaKey, SyncState
 from kiosk.sync.worker import SyncWorker
 from tests.sync_support import (
     FaultyProxy,
@@ -31,6 +34,16 @@ from tests.sync_support import (
 def load(tmp_path: Path, kiosk_id: str, url: str, token: str, **sync) -> config_mod.Config:
     return config_mod.load(write_config(tmp_path / "config.toml", kiosk_id=kiosk_id,
                                         server_url=url, token=token, **sync))
+
+
+def scan_and_wait_for_upload(kiosk: Kiosk, central, kiosk_id: str, scans: int, *,
+                             stored: int) -> SyncState:
+    """Scan ``scans`` codes on the running kiosk; its sync state once the centre holds
+    ``stored`` entries of this kiosk and nothing is pending."""
+    for i in range(scans):
+        kiosk.pipeline.submit(Scan(payload=f"VENUE-{i:04d}".encode(), device_id="lane1"))
+    wait_until(lambda: len(central.stored_ids(kiosk_id)) == stored)
+    return wait_until(lambda: (s := kiosk.sync.state()).pending == 0 and s)
 
 
 @pytest.fixture
@@ -137,17 +150,56 @@ def test_kiosk_run_uploads_new_scans_in_the_background_as_batches_not_one_reques
     kiosk.sync.subscribe(states.append)
     kiosk.start()
     try:
-        for i in range(30):
-            kiosk.pipeline.submit(Scan(payload=f"VENUE-{i:04d}".encode(), device_id="lane1"))
-        wait_until(lambda: len(central.stored_ids(kiosk_id)) == 30)
-        wait_until(lambda: kiosk.sync.state().pending == 0)
-        state = kiosk.sync.state()
+        state = scan_and_wait_for_upload(kiosk, central, kiosk_id, 30, stored=30)
     finally:
         kiosk.stop()
     assert len(central.batches(kiosk_id)) <= 3
     assert state.online is True and state.last_success is not None and not state.uploading
     assert any(s.uploading for s in states) and state.alert is None
     assert sync_states(config.store_path) == {"acknowledged": 30}
+
+
+def test_every_state_a_screen_can_see_is_one_consistent_moment(
+        central, kiosk_id, tmp_path):
+    """A screen never shows "0 pending · sending…": whether it follows every published state
+    (subscribe) or polls (state()), during background uploads of new scans, an operator's
+    push through a failing network and the last answer of each upload."""
+    proxy = FaultyProxy(central.port)
+    config = load(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id), enabled=True,
+                  batch_size=40)
+    fill_backlog(config.store_path, 600, kiosk_id=kiosk_id)
+    proxy.add("pass", "status:500", "pass", "drop_response")
+    kiosk = Kiosk(config)
+    assert kiosk.sync is not None
+    kiosk.sync.scheduler.base_backoff = 0.02
+    published, polled = [], []
+    kiosk.sync.subscribe(published.append)
+    polling = threading.Event()
+
+    def poll() -> None:
+        while not polling.is_set():
+            state = kiosk.sync.state()
+            if not polled or state != polled[-1]:
+                polled.append(state)
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        summary = kiosk.sync.push_now()
+        kiosk.start()
+        final = scan_and_wait_for_upload(kiosk, central, kiosk_id, 45, stored=645)
+    finally:
+        polling.set()
+        poller.join()
+        kiosk.stop()
+        proxy.close()
+    assert summary.error is None and summary.remaining == 0
+    assert not final.uploading and final.online is True
+    assert sum(s.uploading for s in published) > 10  # many states seen mid-upload
+    for state in published + polled:
+        assert not (state.uploading and state.pending == 0), state
+        assert state.pending >= state.in_flight >= 0 and state.rejected >= 0, state
+    assert any(s.last_error for s in published)  # the failures were seen too
+    assert sync_states(config.store_path) == {"acknowledged": 645}
 
 
 def test_a_revoked_token_stops_uploads_and_alerts_the_operator(central, kiosk_id, tmp_path):
@@ -157,7 +209,7 @@ def test_a_revoked_token_stops_uploads_and_alerts_the_operator(central, kiosk_id
     central.revoke(kiosk_id)
     kiosk = Kiosk(config)
     assert kiosk.sync is not None
-    kiosk.sync.linger = 0.05
+    kiosk.sync.scheduler.linger = 0.05
     kiosk.start()
     try:
         kiosk.pipeline.submit(Scan(payload=b"VENUE-1"))
@@ -174,8 +226,8 @@ def test_a_revoked_token_stops_uploads_and_alerts_the_operator(central, kiosk_id
     finally:
         kiosk.stop()
         proxy.close()
-    meta = Store(config.store_path).meta("sync.")
-    assert "HTTP 401" in meta["sync.alert"] and "HTTP 401" in meta["sync.last_error"]
+    meta = Store(config.store_path).meta(META_PREFIX)  # what `kiosk sync status` shows
+    assert "HTTP 401" in meta[MetaKey.ALERT] and "HTTP 401" in meta[MetaKey.LAST_ERROR]
 
 
 def test_entries_sent_under_another_kiosks_token_get_403_and_an_alert(
@@ -204,18 +256,16 @@ def test_an_unreachable_centre_shows_offline_and_keeps_everything_pending(
     assert sync_states(config.store_path) == {"pending": 5}
 
 
-def test_backoff_doubles_up_to_the_cap_with_jitter_and_retry_after_wins(tmp_path):
-    worker = SyncWorker(Store(tmp_path / "k.db"), server_url="http://127.0.0.1:9", token="t",
-                        kiosk_id="k", checkpoint_id="c", max_backoff_seconds=60,
-                        rng=random.Random(7))
+def test_backoff_doubles_up_to_the_cap_with_jitter_and_retry_after_wins():
+    scheduler = Scheduler(interval=30, linger=1, base_backoff=1, max_backoff=60,
+                          rng=random.Random(7))
     for failures in range(1, 15):
         ceiling = min(60.0, 2.0 ** (failures - 1))
-        delays = [worker.backoff_delay(failures, None) for _ in range(50)]
+        delays = [scheduler.backoff_delay(failures, None) for _ in range(50)]
         assert all(ceiling / 2 <= d <= ceiling for d in delays)
         assert max(delays) - min(delays) > ceiling / 10  # really randomised
     busy = ServerBusy("HTTP 503", retry_after=120)
-    assert all(120 <= worker.backoff_delay(1, busy) <= 132 for _ in range(20))
-    worker.stop()
+    assert all(120 <= scheduler.backoff_delay(1, busy) <= 132 for _ in range(20))
 
 
 def test_retry_after_is_read_as_seconds_or_as_an_http_date():
@@ -251,8 +301,6 @@ def test_push_now_takes_over_from_a_background_upload_without_double_sending(
 def test_stopping_the_kiosk_ends_a_push_at_the_next_batch_and_keeps_the_rest_pending(
         central, kiosk_id, tmp_path):
     """The window is closed while the sync screen's push is running in its thread."""
-    import threading
-
     config = load(tmp_path, kiosk_id, central.url, central.enrol(kiosk_id), enabled=True,
                   batch_size=50)
     fill_backlog(config.store_path, 20_000, kiosk_id=kiosk_id)

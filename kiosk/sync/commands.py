@@ -20,6 +20,7 @@ from kiosk.store import parse_utc
 from kiosk.sync import backlog, texts
 from kiosk.sync.client import SyncClient, SyncError
 from kiosk.sync.progressbar import ProgressBar, format_duration
+from kiosk.sync.status import META_PREFIX, MetaKey
 from kiosk.sync.worker import Progress, SyncWorker
 
 EXIT_FAILED = 1
@@ -58,7 +59,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         summary = store.outbox_summary()
         sent = store.sync_counts()["sent"]
-        meta = store.meta("sync.")
+        meta = store.meta(META_PREFIX)
         rejected = store.rejected_entries(REJECTED_SHOWN)
     finally:
         store.close()
@@ -74,14 +75,14 @@ def cmd_status(args: argparse.Namespace) -> int:
             reachable, server_error = False, str(exc)
         finally:
             client.close()
-    offset = meta.get("sync.clock_offset_seconds")
+    offset = meta.get(MetaKey.CLOCK_OFFSET)
     report = {
         "pending": summary.pending, "sent": sent, "rejected": summary.rejected,
         "oldest_pending": summary.oldest_pending,
-        "last_success": meta.get("sync.last_success"),
-        "last_error": meta.get("sync.last_error"),
-        "last_error_at": meta.get("sync.last_error_at"),
-        "alert": meta.get("sync.alert"),
+        "last_success": meta.get(MetaKey.LAST_SUCCESS),
+        "last_error": meta.get(MetaKey.LAST_ERROR),
+        "last_error_at": meta.get(MetaKey.LAST_ERROR_AT),
+        "alert": meta.get(MetaKey.ALERT),
         "clock_offset_seconds": float(offset) if offset else None,
         "server_url": config.sync["server_url"], "server_reachable": reachable,
         "background_sync": config.sync["enabled"],

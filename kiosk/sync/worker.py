@@ -20,24 +20,26 @@ How it behaves
   refused as too large is quarantined). 401/403 stop all uploads and raise ``alert`` until
   the operator pushes again (after fixing the token) or the kiosk restarts.
 
+Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
+:class:`~kiosk.sync.scheduler.Scheduler` decides when (timer, linger, backoff, hand-over),
+:class:`~kiosk.sync.uploader.Uploader` moves batches and writes answers,
+:class:`~kiosk.sync.status.StatusBoard` holds the one published :class:`SyncState`. This
+class wires them together and runs the background thread; it keeps no mutable state of its
+own besides that thread.
+
 API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
 --------------------------------------------------------------------
 ``worker = SyncWorker.from_config(config)``
     Builds a worker with its own store connection. ``Kiosk`` does this when
     ``[sync] enabled`` and exposes it as ``kiosk.sync`` (None when disabled).
 ``worker.state() -> SyncState``
-    A consistent snapshot, cheap to call: ``online`` (True: the centre answered the last
-    request; False: it could not be reached or failed with 5xx; None: nothing tried yet),
-    ``pending``, ``rejected``, ``oldest_pending_age_seconds``, ``last_success`` /
-    ``last_error_at`` (epoch seconds), ``last_error`` (text), ``alert`` (text for the
-    operator in the kiosk's language: token refused 401, another kiosk's entries 403, no
-    token, the centre refusing our requests as malformed; else None), ``uploading``,
-    ``clock_offset_seconds`` (centre receive time − kiosk send time of the last batch).
-    Counts are refreshed from the store at most once a second while uploading.
+    One immutable snapshot (kiosk/sync/status.py), cheap to call: ``online``, ``pending``,
+    ``rejected``, ``oldest_pending`` / ``oldest_pending_age_seconds``, ``in_flight`` /
+    ``uploading``, ``last_success`` / ``last_error_at`` (epoch seconds), ``last_error``,
+    ``alert`` (text for the operator in the kiosk's language), ``clock_offset_seconds``.
 ``worker.subscribe(callback) -> unsubscribe``
-    ``callback(SyncState)`` runs on one of the worker's threads (or the thread calling
-    push_now) whenever the state changes, at most a few times per second: a Qt screen
-    must hand it to the GUI thread (emit a signal), never touch widgets from it.
+    ``callback(SyncState)`` with every new snapshot, in order, on the thread that made the
+    change: a Qt screen must hand it to the GUI thread (emit a signal).
 ``worker.push_now(progress=None) -> PushSummary``
     Blocking: uploads everything pending now, retrying transient failures a few times;
     ``progress(Progress)`` is called after each batch. Run it in a worker thread (QThread
@@ -60,57 +62,28 @@ API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
 from __future__ import annotations
 
 import logging
-import math
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config
-from kiosk.ids import uuid7
 from kiosk.scan import ScanResult
-from kiosk.store import Store, parse_utc, utc_iso
+from kiosk.store import OutboxSummary, Store
 from kiosk.sync import backlog, protocol, texts
-from kiosk.sync.client import (
-    AuthRefused,
-    BatchAnswer,
-    Refused,
-    ServerBusy,
-    SyncClient,
-    SyncError,
-    TooLarge,
-)
+from kiosk.sync.client import AuthRefused, Refused, SyncClient, SyncError
+from kiosk.sync.scheduler import Scheduler
+from kiosk.sync.status import FAILURE_KEYS, StatusBoard, SyncState
+from kiosk.sync.uploader import SEND_WINDOW, Tally, Uploader, Yield, pending_rows
 
 log = logging.getLogger(__name__)
 
-META_PREFIX = "sync."
 BASE_BACKOFF_SECONDS = 1.0
-RETRY_AFTER_LIMIT_SECONDS = 6 * 3600.0
-"""A ``Retry-After`` longer than this is treated as this (a misconfigured centre)."""
 PUSH_ATTEMPTS = 5
 """push_now gives up after this many consecutive failures without progress."""
-STATE_REFRESH_SECONDS = 1.0
-SEND_WINDOW = 2
-"""Batches on the wire at once."""
-
-
-@dataclass(frozen=True)
-class SyncState:
-    online: bool | None
-    pending: int
-    rejected: int
-    oldest_pending_age_seconds: float | None
-    last_success: float | None
-    last_error: str | None
-    alert: str | None
-    uploading: bool
-    last_error_at: float | None = None
-    clock_offset_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -154,32 +127,6 @@ class ExportSummary:
     marked_sent: int
 
 
-@dataclass
-class _Batch:
-    after: str
-    """The id this batch was read after (to rebuild it smaller)."""
-    ids: list[str]
-    body: bytes
-    encoding: str
-
-
-@dataclass
-class _Tally:
-    accepted: int = 0
-    duplicate: int = 0
-    rejected: int = 0
-    batches: int = 0
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def done(self) -> int:
-        return self.accepted + self.duplicate + self.rejected
-
-
-class _Yield(Exception):
-    """The background drain steps aside for push_now or stop."""
-
-
 def resolve_token(sync: dict[str, Any], base: Path | None) -> str:
     """``[sync] token``, else the first line of ``token_file`` (relative to the config)."""
     if sync["token"]:
@@ -208,52 +155,19 @@ class SyncWorker:
         self.token = token
         self.kiosk_id = kiosk_id
         self.checkpoint_id = checkpoint_id
+        self.language = language
         self.client = SyncClient(server_url, token, timeout=timeout_seconds,
                                  connections=SEND_WINDOW) if token else None
-        self.batch_size = batch_size
-        self.batch_max_bytes = batch_max_bytes
-        self.interval = interval_seconds
-        self.max_backoff = max_backoff_seconds
-        self.base_backoff = base_backoff_seconds
-        self.linger = linger_seconds
-        self.language = language
-        self.encoding = encoding
-        self.rng = rng or random.Random()
-        # Learned from 413 answers; kept for the life of the worker.
-        self._max_entries = batch_size
-        self._max_bytes = batch_max_bytes
-
-        self._cond = threading.Condition()
-        self._upload_lock = threading.Lock()
-        self._stopping = False
-        self._push_waiting = 0
-        self._due = 0.0
-        self._poked = False
-        """An entry was recorded since the current cycle began (it may have missed it)."""
-        self._backoff_until = 0.0
-        self._failures = 0
+        self.scheduler = Scheduler(interval=interval_seconds, linger=linger_seconds,
+                                   base_backoff=base_backoff_seconds,
+                                   max_backoff=max_backoff_seconds, rng=rng, paused=not token)
+        self.board = StatusBoard(SyncState.restore(
+            store, alert=None if token else texts.text("no_token", language)))
+        self.uploader = Uploader(
+            store, self.client, self.board, kiosk_id=kiosk_id, batch_size=batch_size,
+            batch_max_bytes=batch_max_bytes, language=language, encoding=encoding,
+            paused=lambda: self.scheduler.paused) if self.client else None
         self._thread: threading.Thread | None = None
-        self._pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor,
-                           ThreadPoolExecutor] | None = None
-        self._acknowledging: Future[None] | None = None
-        self._subscribers: list[Callable[[SyncState], None]] = []
-        self._last_health = 0.0
-
-        meta = store.meta(META_PREFIX)
-        self._online: bool | None = None
-        self._uploading = False
-        self._last_success = _epoch(meta.get("sync.last_success"))
-        self._last_error = meta.get("sync.last_error")
-        self._last_error_at = _epoch(meta.get("sync.last_error_at"))
-        self._alert = None if token else texts.text("no_token", language)
-        self._paused = not token
-        """Uploads stopped for the operator (no token, 401/403): only push_now resumes."""
-        offset = meta.get("sync.clock_offset_seconds")
-        self._clock_offset = float(offset) if offset else None
-        self._outbox = store.outbox_summary()
-        self._outbox_at = time.monotonic()
-        self._published: SyncState | None = None
-        self._publish_lock = threading.RLock()
 
     @classmethod
     def from_config(cls, config: Config, store: Store | None = None,
@@ -272,46 +186,15 @@ class SyncWorker:
 
     # -- state for front ends -------------------------------------------------------------
     def state(self) -> SyncState:
-        outbox = self._outbox
-        age = None
-        if outbox.oldest_pending:
-            age = max(0.0, time.time() - parse_utc(outbox.oldest_pending).timestamp())
-        return SyncState(
-            online=self._online, pending=outbox.pending, rejected=outbox.rejected,
-            oldest_pending_age_seconds=age, last_success=self._last_success,
-            last_error=self._last_error, alert=self._alert, uploading=self._uploading,
-            last_error_at=self._last_error_at, clock_offset_seconds=self._clock_offset)
+        return self.board.state
 
     def subscribe(self, callback: Callable[[SyncState], None]) -> Callable[[], None]:
-        with self._cond:
-            self._subscribers.append(callback)
+        return self.board.subscribe(callback)
 
-        def unsubscribe() -> None:
-            with self._cond:
-                if callback in self._subscribers:
-                    self._subscribers.remove(callback)
-        return unsubscribe
-
-    def _publish(self, *, refresh: bool = True, force: bool = False) -> None:
-        now = time.monotonic()
-        if refresh and (force or now - self._outbox_at >= STATE_REFRESH_SECONDS):
-            self._outbox = self.store.outbox_summary()
-            self._outbox_at = now
-        with self._publish_lock:
-            current = self.state()
-            previous = self._published
-            if previous is not None and replace(
-                    current, oldest_pending_age_seconds=previous.oldest_pending_age_seconds
-            ) == previous:
-                return
-            self._published = current
-            with self._cond:
-                subscribers = list(self._subscribers)
-            for callback in subscribers:
-                try:
-                    callback(current)
-                except Exception:  # a broken screen must not stop the uploads
-                    log.exception("sync state subscriber %r failed", callback)
+    def _recount(self) -> OutboxSummary:
+        outbox = self.store.outbox_summary()
+        self.board.update(lambda state: state.counted(outbox))
+        return outbox
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -319,18 +202,15 @@ class SyncWorker:
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
+        self.scheduler.stop()
         if self._thread is not None:
             self._thread.join(timeout)
         if (self._thread is not None and self._thread.is_alive()) or \
-                not self._upload_lock.acquire(timeout=timeout):  # a push_now in progress
+                not self.scheduler.wait_for_no_turn(timeout):  # a push_now in progress
             log.warning("sync worker still waiting for the centre; leaving it behind")
             return  # daemon threads; an unacknowledged batch simply stays pending
-        self._upload_lock.release()
-        for pool in self._pools or ():
-            pool.shutdown(wait=True)
+        if self.uploader is not None:
+            self.uploader.close()
         if self.client is not None:
             self.client.close()
         self.store.close()
@@ -341,147 +221,109 @@ class SyncWorker:
         Ignored while backing off after a failure (new scans must not hammer a centre that
         is down) and while an auth alert stands.
         """
-        if result is not None and not result.recorded:
-            return
-        with self._cond:
-            now = time.monotonic()
-            if not self._paused and now >= self._backoff_until:
-                self._due = min(self._due, now + self.linger)
-                self._poked = True
-                self._cond.notify_all()
+        if result is None or result.recorded:
+            self.scheduler.recorded()
 
+    # -- the background loop --------------------------------------------------------------
     def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._stopping and (
-                        self._push_waiting or time.monotonic() < self._due):
-                    wait = self._due - time.monotonic()
-                    self._cond.wait(None if self._push_waiting or math.isinf(wait) else wait)
-                if self._stopping:
-                    return
+        while self.scheduler.wait_for_turn():
             try:
-                self._cycle()
+                with self.scheduler.turn():
+                    self._cycle()
             except Exception:  # StoreError (disk full…) or a bug: log, back off, carry on
                 log.exception("sync worker cycle failed")
-                self._failures += 1
-                self._schedule_failure(None)
+                self.scheduler.failed(None, progressed=False)
+                self.scheduler.back_off(None)
 
     def _cycle(self) -> None:
-        with self._cond:
-            self._poked = False
-        with self._upload_lock:
-            self._publish(force=True)
-            if self.client is None or self._paused:
-                self._set_due(math.inf)
-                return
-            if self._outbox.pending == 0:
-                self._health_check()
-                self._set_due(time.monotonic() + self.interval)
-                return
-            try:
-                self._drain(_Tally(), None, background=True)
-            except _Yield:
-                return
-            except SyncError as exc:
-                self._fail(exc)
-                self._after_failure(exc)
-                return
-            # An entry recorded while the drain was finishing may have been read too late
-            # for it: send it after the linger, not a whole interval later.
-            self._set_due(time.monotonic() + (self.linger if self._poked else self.interval))
+        outbox = self._recount()
+        if self.uploader is None or self.scheduler.paused:
+            self.scheduler.park()
+            return
+        if outbox.pending == 0:
+            self._health_check()
+            self.scheduler.idle()
+            return
+        tally = Tally()
+        try:
+            self.uploader.drain(tally, None, lambda: self.scheduler.must_yield(background=True))
+        except Yield:
+            return
+        except SyncError as exc:
+            self._failed(exc, progressed=tally.batches > 0)
+            self.scheduler.back_off(exc)
+            return
+        self.scheduler.succeeded()
 
     def _health_check(self) -> None:
         assert self.client is not None
-        if time.monotonic() - self._last_health < self.interval / 2:
+        if not self.scheduler.health_due():
             return
-        self._last_health = time.monotonic()
         try:
             self.client.health()
         except SyncError as exc:
-            self._online = exc.reached_server
+            online = exc.reached_server
         else:
-            self._online = True
-        self._publish(refresh=False)
+            online = True
+        self.board.update(lambda state: replace(state, online=online))
 
-    def _set_due(self, due: float) -> None:
-        with self._cond:
-            self._due = due
-            if math.isfinite(due):
-                self._backoff_until = 0.0
-
-    def _after_failure(self, exc: SyncError) -> None:
-        if self._paused:
-            self._set_due(math.inf)
-        else:
-            self._schedule_failure(exc)
-
-    def _schedule_failure(self, exc: SyncError | None) -> None:
-        delay = self.backoff_delay(self._failures, exc)
-        with self._cond:
-            self._due = self._backoff_until = time.monotonic() + delay
-        log.info("sync: next attempt in %.1f s", delay)
-
-    def backoff_delay(self, failures: int, exc: SyncError | None) -> float:
-        """Retry-After if the centre gave one, else base · 2^(n-1) capped, randomised 50–100 %."""
-        retry_after = exc.retry_after if isinstance(exc, ServerBusy) else None
-        if retry_after is not None:
-            return min(retry_after, RETRY_AFTER_LIMIT_SECONDS) * (1 + 0.1 * self.rng.random())
-        if isinstance(exc, Refused):
-            return self.max_backoff
-        ceiling = min(self.max_backoff, self.base_backoff * 2 ** max(0, failures - 1))
-        return ceiling * (0.5 + 0.5 * self.rng.random())
+    def _failed(self, exc: SyncError, *, progressed: bool) -> None:
+        """Count the failure, publish it, and save it for other processes."""
+        self.scheduler.failed(exc, progressed=progressed)  # 401/403 pause uploads
+        alert = None
+        if isinstance(exc, AuthRefused):
+            code = "auth_401" if exc.status == 401 else "auth_403"
+            alert = texts.text(code, self.language, detail=str(exc))
+        elif isinstance(exc, Refused):
+            alert = texts.text("refused", self.language, detail=str(exc))
+        log.warning("sync: upload failed (%s)", exc)
+        state = self.board.update(lambda state: state.failed(
+            str(exc), at=time.time(), reached_server=exc.reached_server, alert=alert))
+        self.store.set_meta(state.meta(FAILURE_KEYS))
 
     # -- operator actions -----------------------------------------------------------------
     def push_now(self, progress: Callable[[Progress], None] | None = None) -> PushSummary:
-        tally = _Tally()
-        with self._cond:
-            self._push_waiting += 1  # the background drain steps aside between batches
-            self._cond.notify_all()
-        with self._upload_lock:
-            with self._cond:
-                self._push_waiting -= 1
+        tally = Tally()
+        with self.scheduler.turn(push=True):
             failure = self._push(tally, progress)
             if failure is None:
-                self._set_due(time.monotonic() + self.interval)
+                self.scheduler.succeeded()
             else:
-                self._after_failure(failure)
-            self._publish(force=True)  # before stop() may close the store
+                self.scheduler.back_off(failure)
         return PushSummary(tally.accepted, tally.duplicate, tally.rejected, tally.batches,
-                           time.monotonic() - tally.started, self._outbox.pending,
+                           time.monotonic() - tally.started, self.board.state.pending,
                            str(failure) if failure else None)
 
-    def _push(self, tally: _Tally, progress: Callable[[Progress], None] | None
+    def _push(self, tally: Tally, progress: Callable[[Progress], None] | None
               ) -> SyncError | None:
         """Drain everything, retrying transient failures; the failure that ended it, if any."""
-        if self.client is None:
+        total = self._recount().pending
+        if self.uploader is None:
             return SyncError(texts.text("no_token", self.language))
-        self._paused = False  # the operator retries on purpose, e.g. after a new token
-        total = self.store.outbox_summary().pending
+        self.scheduler.resume()  # the operator retries on purpose, e.g. after a new token
         report = _progress_reporter(progress, tally, total)
-        failures = 0
+        attempts = 0
         while True:
             before = tally.done
             try:
-                self._drain(tally, report, background=False)
+                self.uploader.drain(tally, report,
+                                    lambda: self.scheduler.must_yield(background=False))
                 return None
-            except (AuthRefused, Refused) as exc:
-                self._fail(exc)
-                return exc
-            except _Yield:  # the kiosk is shutting down
+            except Yield:  # the kiosk is shutting down
                 return SyncError(texts.text("stopped", self.language))
             except SyncError as exc:
-                self._fail(exc)
-                failures = 1 if tally.done > before else failures + 1
-                if failures >= PUSH_ATTEMPTS:
+                progressed = tally.done > before
+                self._failed(exc, progressed=progressed)
+                if isinstance(exc, AuthRefused | Refused):
                     return exc
-                with self._cond:
-                    if self._cond.wait_for(lambda: self._stopping,
-                                           self.backoff_delay(failures, exc)):
-                        return exc
+                attempts = 1 if progressed else attempts + 1
+                if attempts >= PUSH_ATTEMPTS or self.scheduler.sleep(
+                        self.scheduler.backoff_delay(attempts, exc)):
+                    return exc
 
     def retry_rejected(self, actor: str = "operator") -> int:
         count = self.store.retry_rejected(actor)
-        self._publish(force=True)
+        self._recount()
         self.notify()
         return count
 
@@ -491,7 +333,7 @@ class SyncWorker:
         if not self.token:
             raise backlog.BacklogError(texts.text("no_token", self.language))
         key = protocol.backlog_file_key(self.token)
-        manifest = backlog.write_backlog(path, self._pending_rows(), key=key,
+        manifest = backlog.write_backlog(path, pending_rows(self.store), key=key,
                                          kiosk_id=self.kiosk_id,
                                          checkpoint_id=self.checkpoint_id, progress=progress)
         marked = 0
@@ -502,204 +344,12 @@ class SyncWorker:
         self.store.audit("operator", "sync.export", {
             "file": str(path), "entries": manifest.entries, "first_id": manifest.first_id,
             "last_id": manifest.last_id, "sha256": manifest.entries_sha256})
-        self._publish(force=True)
+        self._recount()
         return ExportSummary(Path(path), manifest.entries, Path(path).stat().st_size,
                              manifest.first_id, manifest.last_id, marked)
 
-    def _pending_rows(self, chunk: int = 1000) -> Any:
-        after = ""
-        while rows := self._read_pending(chunk, after):
-            yield from rows
-            after = rows[-1]["id"]
 
-    def _read_pending(self, limit: int, after: str) -> list[dict[str, Any]]:
-        with self.store.lock:  # never read another thread's uncommitted insert
-            return self.store.pending(limit, after)
-
-    # -- the upload loop ------------------------------------------------------------------
-    def _drain(self, tally: _Tally, progress: Callable[[], None] | None, *,
-               background: bool) -> None:
-        """Send batches until nothing is pending; raises SyncError on the first failure.
-
-        Four stages overlap: the next batch is read and encoded (thread "sync-prepare"),
-        up to SEND_WINDOW batches are on the wire (threads "sync-send", one connection
-        each, so the centre parses one while it commits another), and answers are written
-        to the store (thread "sync-acknowledge").
-        """
-        if self._pools is None:
-            self._pools = (ThreadPoolExecutor(1, thread_name_prefix="sync-prepare"),
-                           ThreadPoolExecutor(SEND_WINDOW, thread_name_prefix="sync-send"),
-                           ThreadPoolExecutor(1, thread_name_prefix="sync-acknowledge"))
-        self._uploading = True
-        self._publish()
-        after: str | None = ""
-        try:
-            while after is not None:
-                after = self._pump(after, tally, progress, background)
-        finally:
-            try:
-                self._flush_acknowledgements()
-            finally:
-                self._uploading = False
-                self._publish(force=True)
-
-    def _pump(self, after: str, tally: _Tally, progress: Callable[[], None] | None,
-              background: bool) -> str | None:
-        """Stream batches from ``after``; None when drained, or the id to restart after
-        (the batch was refused as too large, or in an encoding the centre lacks)."""
-        assert self._pools is not None
-        prepare, send, _ = self._pools
-        upcoming: Future[_Batch | None] = prepare.submit(self._build, after)
-        flying: deque[tuple[_Batch, Future[BatchAnswer]]] = deque()
-        failure: BaseException | None = None
-        failed: _Batch | None = None
-        try:
-            while True:
-                while failure is None and len(flying) < SEND_WINDOW:
-                    batch = upcoming.result()
-                    if batch is None:
-                        break
-                    if self._stopping or (background and self._push_waiting):
-                        failure = _Yield()
-                        break
-                    upcoming = prepare.submit(self._build, batch.ids[-1])
-                    flying.append((batch, send.submit(self._send, batch)))
-                if not flying:
-                    break
-                batch, sending = flying.popleft()
-                try:
-                    answer = sending.result()
-                except SyncError as exc:  # later batches may still succeed: record them
-                    if failure is None:
-                        failure, failed = exc, batch
-                    continue
-                self._account(answer, tally)
-                self._queue_acknowledgement(answer)
-                if progress:
-                    progress()
-        finally:
-            upcoming.cancel()
-        if failure is None:
-            return None
-        if isinstance(failure, TooLarge) and failed is not None:
-            self._flush_acknowledgements()
-            self._shrink(failed, failure, tally)
-            return failed.after
-        if isinstance(failure, Refused) and failure.status == 415 and self.encoding != "gzip" \
-                and failed is not None:
-            self._flush_acknowledgements()
-            self.encoding = "gzip"  # an older centre without zstd
-            return failed.after
-        raise failure
-
-    def _queue_acknowledgement(self, answer: BatchAnswer) -> None:
-        assert self._pools is not None
-        if self._acknowledging is not None and self._acknowledging.done():
-            self._acknowledging.result()  # a store failure stops the drain here
-        self._acknowledging = self._pools[2].submit(self._acknowledge, answer)
-
-    def _flush_acknowledgements(self) -> None:
-        if self._acknowledging is not None:
-            acknowledging, self._acknowledging = self._acknowledging, None
-            acknowledging.result()
-
-    def _build(self, after: str) -> _Batch | None:
-        """Read the next pending rows after ``after`` and encode them within the limits."""
-        while True:
-            rows = self._read_pending(self._max_entries, after)
-            if not rows:
-                return None
-            wire, broken = [], {}
-            for row in rows:
-                try:
-                    wire.append(protocol.entry_to_wire(row))
-                except (ValueError, TypeError, KeyError) as exc:
-                    broken[row["id"]] = texts.text("unencodable", self.language,
-                                                   detail=f"{type(exc).__name__}: {exc}")
-            if broken:
-                log.error("sync: %d entries cannot be encoded; quarantined", len(broken))
-                self.store.mark_synced([], broken)
-            if wire:
-                break
-            after = rows[-1]["id"]
-        while True:
-            body, encoding = protocol.encode_body(
-                protocol.make_batch(self.kiosk_id, uuid7(), wire), self.encoding)
-            if len(body) <= self._max_bytes or len(wire) == 1:
-                return _Batch(after, [e["id"] for e in wire], body, encoding)
-            keep = max(1, min(len(wire) // 2, int(len(wire) * self._max_bytes / len(body))))
-            wire = wire[:keep]
-
-    def _send(self, batch: _Batch) -> BatchAnswer:
-        assert self.client is not None
-        answer = self.client.post_batch(batch.body, batch.encoding, batch.ids)
-        self._online = True
-        return answer
-
-    def _shrink(self, batch: _Batch, exc: TooLarge, tally: _Tally) -> None:
-        """413: halve the limits; a lone entry the centre will not take is quarantined."""
-        if len(batch.ids) == 1:
-            reason = texts.text("too_large", self.language,
-                                detail=f"{len(batch.body)} bytes: {exc}")
-            self.store.mark_synced([], {batch.ids[0]: reason})
-            tally.rejected += 1
-            return
-        self._max_entries = max(1, len(batch.ids) // 2)
-        self._max_bytes = max(1, len(batch.body) // 2)
-        log.warning("sync: centre said 413; batches now ≤ %d entries, ≤ %d bytes",
-                    self._max_entries, self._max_bytes)
-
-    def _account(self, answer: BatchAnswer, tally: _Tally) -> None:
-        self._failures = 0
-        self._last_success = time.time()
-        if not self._paused:
-            self._alert = None  # the centre takes our batches again
-        if answer.clock_offset_seconds is not None:
-            self._clock_offset = answer.clock_offset_seconds
-        tally.accepted += answer.accepted
-        tally.duplicate += answer.duplicate
-        tally.rejected += len(answer.rejected)
-        tally.batches += 1
-        if answer.rejected:
-            log.warning("sync: centre rejected %d entries, e.g. %s", len(answer.rejected),
-                        next(iter(answer.rejected.values())))
-
-    def _acknowledge(self, answer: BatchAnswer) -> None:
-        """One transaction: the answer, and the status other processes show."""
-        meta: dict[str, str | None] = {
-            "sync.last_success": utc_iso(self._last_success or time.time()),
-            "sync.online": "1", "sync.alert": self._alert}
-        if self._clock_offset is not None:
-            meta["sync.clock_offset_seconds"] = repr(self._clock_offset)
-        self.store.mark_synced(answer.held, answer.rejected, meta=meta)
-        # Counting a million pending entries takes ~0.1 s: during an upload the counts are
-        # carried forward from each answer, and recounted when the upload ends.
-        outbox = self._outbox
-        self._outbox = replace(
-            outbox, pending=max(0, outbox.pending - len(answer.held) - len(answer.rejected)),
-            rejected=outbox.rejected + len(answer.rejected),
-            oldest_pending=self.store.oldest_pending())
-        self._publish(refresh=False)
-
-    def _fail(self, exc: SyncError) -> None:
-        now = time.time()
-        self._failures += 1
-        self._online = exc.reached_server
-        self._last_error, self._last_error_at = str(exc), now
-        if isinstance(exc, AuthRefused):
-            code = "auth_401" if exc.status == 401 else "auth_403"
-            self._alert = texts.text(code, self.language, detail=str(exc))
-            self._paused = True
-        elif isinstance(exc, Refused):
-            self._alert = texts.text("refused", self.language, detail=str(exc))
-        log.warning("sync: upload failed (%s)", exc)
-        self.store.set_meta({
-            "sync.last_error": str(exc), "sync.last_error_at": utc_iso(now),
-            "sync.online": "1" if exc.reached_server else "0", "sync.alert": self._alert})
-        self._publish(refresh=False)
-
-
-def _progress_reporter(progress: Callable[[Progress], None] | None, tally: _Tally,
+def _progress_reporter(progress: Callable[[Progress], None] | None, tally: Tally,
                        total: int) -> Callable[[], None] | None:
     if progress is None:
         return None
@@ -713,8 +363,3 @@ def _progress_reporter(progress: Callable[[Progress], None] | None, tally: _Tall
         progress(Progress(done, whole, tally.accepted, tally.duplicate, tally.rejected,
                           elapsed, rate, eta))
     return report
-
-
-def _epoch(text: str | None) -> float | None:
-    return parse_utc(text).timestamp() if text else None
-

@@ -1,0 +1,204 @@
+"""The sync status: one immutable snapshot, replaced atomically, saved under named meta keys.
+
+A front end reads :class:`SyncState` whole — never the worker's attributes one by one — so
+what it shows is always one moment: a count and the flag next to it cannot come from two
+different instants. Every change is a pure method of the snapshot (``answered``,
+``failed``, …) applied by :meth:`StatusBoard.update` under the board's one lock, and
+subscribers receive exactly the snapshots published, in order.
+
+Entries on the wire are pending until the centre's answer is written (only an
+acknowledgement takes an entry out of the pending set), so ``pending ≥ in_flight`` holds in
+every snapshot — a carried-forward count below it is stale and is raised to it — and
+``uploading`` (``in_flight > 0``) can never stand next to ``pending == 0``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from kiosk.store import OutboxSummary, Store, parse_utc, utc_iso
+
+log = logging.getLogger(__name__)
+
+META_PREFIX = "sync."
+
+
+class MetaKey(StrEnum):
+    """Where the worker saves its status in the store's ``meta`` table, written in the same
+    transaction as the answer (or the failure) it describes, so ``kiosk sync status`` in
+    another process and the next start of the kiosk read what really happened."""
+
+    ONLINE = "sync.online"
+    LAST_SUCCESS = "sync.last_success"
+    LAST_ERROR = "sync.last_error"
+    LAST_ERROR_AT = "sync.last_error_at"
+    ALERT = "sync.alert"
+    CLOCK_OFFSET = "sync.clock_offset_seconds"
+
+
+ANSWER_KEYS = (MetaKey.LAST_SUCCESS, MetaKey.ONLINE, MetaKey.ALERT, MetaKey.CLOCK_OFFSET)
+"""What an acknowledged answer changes."""
+FAILURE_KEYS = (MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT, MetaKey.ONLINE, MetaKey.ALERT)
+"""What a failed request changes."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SyncState:
+    """What the sync worker knows, as of one moment."""
+
+    online: bool | None = None
+    """True: the centre answered the last request; False: it could not be reached or failed
+    with 5xx; None: nothing tried yet."""
+    pending: int = 0
+    """Entries the centre has not acknowledged (``pending`` and ``sent``): recounted from the
+    store at each cycle and when an upload ends, carried forward from each answer between."""
+    rejected: int = 0
+    oldest_pending: str | None = None
+    """``scanned_at`` (store text, UTC) of the oldest pending entry."""
+    in_flight: int = 0
+    """Entries in batches on the wire whose answer is not written yet."""
+    last_success: float | None = None
+    """Epoch seconds of the last acknowledged answer."""
+    last_error: str | None = None
+    last_error_at: float | None = None
+    alert: str | None = None
+    """Text for the operator in the kiosk's language (token refused, another kiosk's
+    entries, no token, the centre refusing our requests as malformed); else None."""
+    clock_offset_seconds: float | None = None
+    """Centre receive time − kiosk send time of the last answered batch."""
+
+    def __post_init__(self) -> None:
+        if self.pending < self.in_flight:  # a carried-forward count that fell behind
+            object.__setattr__(self, "pending", self.in_flight)
+
+    @property
+    def uploading(self) -> bool:
+        return self.in_flight > 0
+
+    @property
+    def oldest_pending_age_seconds(self) -> float | None:
+        if self.oldest_pending is None:
+            return None
+        return max(0.0, time.time() - parse_utc(self.oldest_pending).timestamp())
+
+    # -- transitions (pure: each returns the next snapshot) ---------------------------------
+    def counted(self, outbox: OutboxSummary) -> SyncState:
+        """Counts as the store holds them now."""
+        return replace(self, pending=outbox.pending, rejected=outbox.rejected,
+                       oldest_pending=outbox.oldest_pending)
+
+    def settled(self, outbox: OutboxSummary) -> SyncState:
+        """An upload ended: nothing on the wire, counts as the store holds them."""
+        return replace(self, pending=outbox.pending, rejected=outbox.rejected,
+                       oldest_pending=outbox.oldest_pending, in_flight=0)
+
+    def sending(self, entries: int) -> SyncState:
+        """A batch of ``entries`` went on the wire."""
+        return replace(self, in_flight=self.in_flight + entries)
+
+    def unsent(self, entries: int) -> SyncState:
+        """A batch on the wire got no usable answer: its entries stay pending."""
+        return replace(self, in_flight=max(0, self.in_flight - entries))
+
+    def answered(self, *, held: int, rejected: int, at: float, clock_offset: float | None,
+                 clear_alert: bool, oldest_pending: str | None) -> SyncState:
+        """The centre's answer for a batch was written to the store."""
+        done = held + rejected
+        return replace(
+            self, online=True, last_success=at,
+            pending=max(0, self.pending - done), rejected=self.rejected + rejected,
+            in_flight=max(0, self.in_flight - done), oldest_pending=oldest_pending,
+            alert=None if clear_alert else self.alert,
+            clock_offset_seconds=self.clock_offset_seconds if clock_offset is None
+            else clock_offset)
+
+    def failed(self, error: str, *, at: float, reached_server: bool,
+               alert: str | None) -> SyncState:
+        """A request failed; ``alert`` None keeps the standing one."""
+        return replace(self, online=reached_server, last_error=error, last_error_at=at,
+                       alert=self.alert if alert is None else alert)
+
+    # -- saving -----------------------------------------------------------------------------
+    def meta(self, keys: Iterable[MetaKey]) -> dict[str, str | None]:
+        """These keys' values as the store saves them (None deletes a key)."""
+        values: dict[MetaKey, str | None] = {
+            MetaKey.ONLINE: None if self.online is None else "1" if self.online else "0",
+            MetaKey.LAST_SUCCESS: _iso(self.last_success),
+            MetaKey.LAST_ERROR: self.last_error,
+            MetaKey.LAST_ERROR_AT: _iso(self.last_error_at),
+            MetaKey.ALERT: self.alert,
+            MetaKey.CLOCK_OFFSET: None if self.clock_offset_seconds is None
+            else repr(self.clock_offset_seconds),
+        }
+        return {str(key): values[key] for key in keys}
+
+    @classmethod
+    def restore(cls, store: Store, *, alert: str | None = None) -> SyncState:
+        """The state a (re)starting worker begins with: the store's counts and what was saved.
+
+        Online and the alert are not restored: a restart tries again, the operator having
+        maybe fixed the token in between.
+        """
+        meta = store.meta(META_PREFIX)
+        offset = meta.get(MetaKey.CLOCK_OFFSET)
+        return cls(last_success=_epoch(meta.get(MetaKey.LAST_SUCCESS)),
+                   last_error=meta.get(MetaKey.LAST_ERROR),
+                   last_error_at=_epoch(meta.get(MetaKey.LAST_ERROR_AT)),
+                   clock_offset_seconds=float(offset) if offset else None,
+                   alert=alert).counted(store.outbox_summary())
+
+
+class StatusBoard:
+    """Holds the current :class:`SyncState`; the only place it changes.
+
+    ``state`` is one reference read (atomic). ``update`` applies a transition to the latest
+    snapshot under ``_lock`` and hands the result to the subscribers before releasing it,
+    so they see every snapshot in the order it was made. Callbacks run on whichever thread
+    made the change (a sync thread, or the thread calling push_now): a Qt screen must hand
+    it to the GUI thread (emit a signal), never touch widgets from it.
+    """
+
+    def __init__(self, initial: SyncState) -> None:
+        self._lock = threading.RLock()  # a subscriber may read or update from its callback
+        self._state = initial
+        self._subscribers: tuple[Callable[[SyncState], None], ...] = ()
+
+    @property
+    def state(self) -> SyncState:
+        return self._state
+
+    def update(self, change: Callable[[SyncState], SyncState]) -> SyncState:
+        with self._lock:
+            before = self._state
+            after = change(before)
+            if after == before:
+                return before
+            self._state = after
+            for callback in self._subscribers:
+                try:
+                    callback(after)
+                except Exception:  # a broken screen must not stop the uploads
+                    log.exception("sync state subscriber %r failed", callback)
+            return after
+
+    def subscribe(self, callback: Callable[[SyncState], None]) -> Callable[[], None]:
+        with self._lock:
+            self._subscribers = (*self._subscribers, callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                self._subscribers = tuple(c for c in self._subscribers if c is not callback)
+        return unsubscribe
+
+
+def _iso(epoch: float | None) -> str | None:
+    return None if epoch is None else utc_iso(epoch)
+
+
+def _epoch(text: str | None) -> float | None:
+    return parse_utc(text).timestamp() if text else None
