@@ -28,6 +28,9 @@ _TEXT: dict[str, dict[str, str]] = {
                           "en": "Already scanned {minutes} min ago, not recorded again"},
     "certificate_not_valid": {"vi": "Chứng nhận không hợp lệ, không ghi: {detail}",
                               "en": "Certificate not valid, not recorded: {detail}"},
+    "certificate_recorded": {"vi": "Đã ghi {direction}", "en": "Recorded {direction}"},
+    "certificate_refused": {"vi": "KHÔNG GHI — trạm chỉ nhận chứng nhận hợp lệ",
+                            "en": "NOT RECORDED — only valid certificates are accepted here"},
 }
 
 FIELDS: dict[str, dict[str, str]] = {
@@ -129,11 +132,15 @@ def certificate_verdict(status: str, language: str = "vi") -> str:
     return CERTIFICATE_VERDICTS.get(status, {}).get(language, status.upper())
 
 
+_FACT_SHOWN = ("valid", "expired", "not_yet_valid", "trust_list_stale", "no_trust_list")
+
+
 def certificate_line(status: str, kind: str | None, facts: dict[str, object],
                      language: str = "vi") -> str:
-    """"CHỨNG NHẬN HỢP LỆ — 2/2 mũi": the verdict, and the key fact when the signature held."""
+    """"CHỨNG NHẬN HỢP LỆ — 2/2 mũi": the verdict, with the key fact unless the certificate is
+    known to be forged or unfit (a forger's "2/2" is not repeated on screen)."""
     verdict = certificate_verdict(status, language)
-    fact = certificate_key_fact(kind, facts, language) if status != "unreadable" else ""
+    fact = (certificate_key_fact(kind, facts, language) if status in _FACT_SHOWN else "")
     return f"{verdict} — {fact}" if fact else verdict
 
 
@@ -150,13 +157,16 @@ def certificate_key_fact(kind: str | None, facts: dict[str, object], language: s
     return kind_name("hc1", language) if kind else ""
 
 
-def certificate_details(kind: str | None, facts: dict[str, object], language: str = "vi"
-                        ) -> list[str]:
-    """The facts an officer compares with an ID card and the certificate's dates."""
+def certificate_details(status: str, kind: str | None, facts: dict[str, object],
+                        language: str = "vi") -> list[str]:
+    """The birth date to compare with an ID card, and the certificate's own date unless it is
+    known to be forged or unfit."""
     words = {k: v[language] for k, v in _CERTIFICATE_FACTS.items()}
     lines = []
     if facts.get("birth_date"):
         lines.append(words["born"].format(date=facts["birth_date"]))
+    if status not in _FACT_SHOWN:
+        return lines
     if kind == "vaccination" and facts.get("date"):
         lines.append(words["vaccinated_on"].format(date=facts["date"]))
     if kind == "test" and facts.get("sampled_at"):

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from kiosk import config as config_mod  # noqa: E402
 from kiosk.app import Kiosk  # noqa: E402
+from kiosk.certificates import trustlist  # noqa: E402
 from kiosk.scan import Scan  # noqa: E402
 from kiosk.store import Store  # noqa: E402
 from kiosk.ui.app import MainWindow, create_application  # noqa: E402
@@ -84,6 +85,9 @@ server_url = "http://127.0.0.1:{closed_port()}"
 token = "demo-token"
 interval_seconds = 1
 timeout_seconds = 1
+
+[certificates]
+trust_list = "trust-list.json"
 
 [[devices]]
 id = "lan-vao"                # a scanner waiting for the next person (a FIFO: no data yet)
@@ -177,6 +181,27 @@ def fill_morning(kiosk: Kiosk) -> None:
     store.close()
 
 
+def certificates(config: config_mod.Config) -> list[tuple[str, str]]:
+    """Vaccination certificates signed by a document signer made here (its certificate put
+    in the kiosk's trust list), one expired, and one signed by a forger under its key id."""
+    from tests.certificate_support import make_issuer, trust_list_of, vaccination
+
+    issuer, forger = make_issuer(), make_issuer()
+    trustlist.save(trust_list_of(issuer.der), config.trust_list_path)
+    now, day = time.time(), 86400
+    return [
+        (issuer.sign(vaccination(2, 2, name=("Trần", "Thị Mai"), birth="1987-04-12"),
+                     issued=now - 40 * day, expires=now + 320 * day),
+         "officer-certificate-valid"),
+        (issuer.sign(vaccination(1, 2, name=("Lê", "Quang Minh"), birth="1979-11-03"),
+                     issued=now - 400 * day, expires=now - 35 * day),
+         "officer-certificate-expired"),
+        (forger.sign(vaccination(2, 2, name=("Phạm", "Văn Long"), birth="1992-08-30"),
+                     issued=now - day, expires=now + 300 * day, kid=issuer.kid),
+         "officer-certificate-forged"),
+    ]
+
+
 def settle(milliseconds: int = 400) -> None:
     loop = QEventLoop()
     QTimer.singleShot(milliseconds, loop.quit)
@@ -220,6 +245,8 @@ def render(language: str, out: Path, translations: Translations) -> list[Path]:
                                    wall_time=time.time() - 180))
         officer(earlier, "officer-duplicate", lane="in")
         officer(BAD_CODE.encode(), "officer-refused", lane="in")
+        for code, name in certificates(config):
+            officer(code.encode(), name, lane="in")
 
         dialog = window.open_manual_entry()
         dialog.fields["name"].setText("Ngô Thị Lan")
@@ -269,7 +296,7 @@ def main() -> int:
     languages = args.lang or ["vi", "en"]
     translations = Translations(create_application())  # one translator, switched per language
     shots = [shot for language in languages for shot in render(language, args.out, translations)]
-    return 0 if len(shots) == 10 * len(languages) else 1
+    return 0 if len(shots) == 13 * len(languages) else 1
 
 
 if __name__ == "__main__":

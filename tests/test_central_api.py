@@ -94,7 +94,8 @@ def test_openapi_documents_the_batch_endpoint_from_the_protocol_module(
     post = spec["paths"][protocol.BATCHES_PATH]["post"]
     body = post["requestBody"]["content"]["application/json"]["schema"]
     entry = body["properties"]["entries"]["items"]
-    assert set(entry["required"]) == set(protocol.ENTRY_FIELDS)
+    assert set(entry["required"]) == protocol.ENTRY_FIELDS.keys() - protocol.OPTIONAL_FIELDS
+    assert set(entry["properties"]) == set(protocol.ENTRY_FIELDS)
     assert entry["properties"]["direction"]["enum"] == ["in", "out"]
     assert {"200", "400", "401", "403", "413", "422", "503"} <= set(post["responses"])
     assert protocol.HEALTH_PATH in spec["paths"]
@@ -117,8 +118,41 @@ def test_batch_is_stored_exactly_as_the_kiosk_holds_it(
         assert row["payload"].decode().split("|")[2] == "Nguyễn Văn An"
         assert row["name"] == entry["name"] == "Nguyễn Văn An"
         assert row["extra"] == entry["extra"]
-        assert {k: row[k] for k in protocol.ENTRY_FIELDS if k not in ("extra", "payload_b64")
+        assert {k: row[k] for k in entry if k not in ("extra", "payload_b64")
                 } == {k: v for k, v in entry.items() if k not in ("extra", "payload_b64")}
+        assert row["certificate"] is None  # not an HC1 code
+
+
+def test_a_certificate_verdict_travels_with_its_entry(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """The kiosk's verdict on an HC1 code is stored at the centre; sending it again is a
+    duplicate, and an entry from a kiosk that predates the field is stored without one."""
+    from kiosk.pipeline import Pipeline, Policy
+    from kiosk.scan import Scan
+    from kiosk.store import Store
+    from tests.certificate_support import make_issuer, vaccination
+
+    store = Store(tmp_path / "hc1-kiosk.db")
+    try:
+        pipeline = Pipeline(store, Policy(checkpoint_id=kiosk.checkpoint_id,
+                                          kiosk_id=kiosk.kiosk_id))
+        code = make_issuer().sign(vaccination(), issued=time.time() - 60,
+                                  expires=time.time() + 86400)
+        pipeline.submit(Scan(payload=code.encode(), device_id="cam", source="camera"))
+        entries = [protocol.entry_to_wire(row) for row in store.pending(1)]
+    finally:
+        store.close()
+    old = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, kiosk.checkpoint_id)
+    assert "certificate" in entries[0] and "certificate" not in old[0]
+    response = server.post(batch(kiosk.kiosk_id, entries + old), token=kiosk.token)
+    assert statuses(response) == ["accepted", "accepted"]
+    again = server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token)
+    assert statuses(again) == ["duplicate"]
+    rows = {row["id"]: row for row in stored(server, kiosk.kiosk_id)}
+    held = rows[entries[0]["id"]]["certificate"]
+    assert held == entries[0]["certificate"]
+    assert held["status"] == "no_trust_list" and held["facts"]["dose"] == 2
+    assert rows[old[0]["id"]]["certificate"] is None
 
 
 def test_clock_offset_of_a_kiosk_with_a_wrong_clock_is_recorded_with_each_entry(

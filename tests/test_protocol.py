@@ -24,6 +24,7 @@ from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
 from kiosk.sync import protocol
+from tests.certificate_support import make_issuer, vaccination
 
 
 @pytest.fixture
@@ -39,13 +40,17 @@ def test_a_kiosk_store_row_round_trips_through_the_wire_unchanged(tmp_path: Path
     pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k1"))
     pipeline.submit(Scan(payload=b"\xef\xbb\xbf" + cccd(7) + b"\r\n", device_id="serial-1"))
     pipeline.submit(Scan(payload=b"\x00\x01 binary \xff", device_id="cam"))
+    pipeline.submit(Scan(payload=make_issuer().sign(vaccination(), issued=1e9, expires=2e9)
+                         .encode(), device_id="cam"))
     rows = store.pending(10)
     store.close()
-    assert len(rows) == 2
+    assert len(rows) == 3
     for row in rows:
         wire = protocol.entry_to_wire(row)
         assert protocol.validate_entry(wire) is None
-        assert set(wire) == set(protocol.ENTRY_FIELDS)
+        sent = protocol.ENTRY_FIELDS.keys() - (set() if row["certificate"]
+                                               else protocol.OPTIONAL_FIELDS)
+        assert set(wire) == sent
         assert json.loads(json.dumps(wire)) == wire  # plain JSON, nothing Python-only
         back = protocol.wire_to_row(wire)
         assert back == {c: row[c] for c in protocol.ROW_COLUMNS}
@@ -231,7 +236,20 @@ def test_token_derivations_match_independent_implementations() -> None:
         "9381ee65c815686f1e5e46adcea487db162daf49354b4117761071588f4c9df6"
 
 
-def test_entry_schema_lists_every_field_as_required() -> None:
+def test_an_entry_from_before_the_certificate_field_is_still_accepted() -> None:
+    """Old kiosks and old backlog files leave ``certificate`` out: it means null."""
+    row = protocol.wire_to_row(_SAMPLE)
+    assert row["certificate"] is None
+    verdict = {"status": "expired", "facts": {"name": "Văn An Nguyễn", "dose": 2}}
+    row = protocol.wire_to_row({**_SAMPLE, "certificate": verdict})
+    assert json.loads(row["certificate"]) == verdict
+    assert protocol.validate_entry({**_SAMPLE, "certificate": "valid"}) == \
+        "certificate: expected an object, got a string"
+
+
+def test_entry_schema_requires_every_field_but_the_later_optional_ones() -> None:
     schema = protocol.entry_json_schema()
-    assert schema["required"] == list(protocol.ENTRY_FIELDS)
+    assert schema["required"] == [f for f in protocol.ENTRY_FIELDS
+                                  if f not in protocol.OPTIONAL_FIELDS]
+    assert set(schema["properties"]) == set(protocol.ENTRY_FIELDS)
     assert schema["additionalProperties"] is False

@@ -160,6 +160,11 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX kiosk_health_history_kiosk ON kiosk_health_history (kiosk_id, received_at)",
         "CREATE INDEX kiosk_health_history_time ON kiosk_health_history (received_at)",
     ],
+    [
+        # v3: the kiosk's verdict on an HC1 certificate (protocol field ``certificate``),
+        # NULL for other kinds and for entries from kiosks that predate it.
+        "ALTER TABLE entries ADD COLUMN certificate {json}",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 

@@ -30,6 +30,7 @@ RECEIPT_COLUMNS = ("received_at", "clock_offset_seconds", "batch_id", "local_day
 """What the centre adds: when it got the entry, the sending kiosk's clock offset, the batch,
 and the local day the scan is filed under (see :mod:`kiosk.central.localdays`)."""
 STORED_COLUMNS = (*ENTRY_COLUMNS, *RECEIPT_COLUMNS)
+_JSON_COLUMNS = ("extra", "certificate")
 BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset_seconds",
                  "entries", "accepted", "duplicate", "rejected")
 """A batch log record: who sent it when, the clock offset then, and what became of it."""
@@ -291,8 +292,9 @@ class Storage(ABC):
         out = []
         for row in self._query(sql, params):
             entry = dict(zip(STORED_COLUMNS, row, strict=True))
-            if isinstance(entry["extra"], str):  # SQLite keeps JSON text, PostgreSQL JSONB
-                entry["extra"] = json.loads(entry["extra"])
+            for name in _JSON_COLUMNS:  # SQLite keeps JSON text, PostgreSQL JSONB
+                if isinstance(entry[name], str):
+                    entry[name] = json.loads(entry[name])
             out.append(entry)
         return out
 
@@ -329,8 +331,8 @@ def _compare(candidate: Candidate, stored: dict[str, Any] | None) -> dict[str, A
 def _same(row: tuple[Any, ...], stored: dict[str, Any]) -> bool:
     for name, value in zip(ENTRY_COLUMNS, row, strict=False):
         held = stored[name]
-        if name == "extra":
-            value = json.loads(value)
+        if name in _JSON_COLUMNS:
+            value = json.loads(value) if value is not None else None
             held = json.loads(held) if isinstance(held, str | bytes) else held
         elif name == "payload":
             held = bytes(held)

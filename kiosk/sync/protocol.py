@@ -60,6 +60,7 @@ BACKLOG_FILE_KEY_LABEL = b"kiosk-backlog-file-v1"
 #   opt    string or null            time   UTC text in TIME_FORMAT
 #   int    non-negative integer      obj    JSON object
 #   b64    standard base64 text      in/out, accepted/duplicate: one of those strings
+#   optobj JSON object or null; may be left out (an entry from before the field existed)
 ENTRY_FIELDS: dict[str, str] = {
     "id": "id",
     "checkpoint_id": "text",
@@ -86,8 +87,14 @@ ENTRY_FIELDS: dict[str, str] = {
     "extra": "obj",
     "operator": "str",
     "payload_b64": "b64",
+    "certificate": "optobj",
 }
+OPTIONAL_FIELDS = frozenset({"certificate"})
+"""Fields added after version 1 was deployed: absent means null, so kiosks and backlog files
+that predate them are still accepted. ``certificate`` is the HC1 certificate verdict
+(kiosk.certificates.verdicts.Verdict.to_record)."""
 _FIELD_SET = frozenset(ENTRY_FIELDS)
+_REQUIRED_SET = _FIELD_SET - OPTIONAL_FIELDS
 _CHOICES = {"direction": ("in", "out"), "status": (ACCEPTED, DUPLICATE)}
 _STR_KINDS = {"text", "str", "opt"}
 BATCH_FIELDS = ("protocol", "kiosk_id", "batch_id", "sent_at", "entries")
@@ -122,8 +129,9 @@ def is_uuid7(text: object) -> bool:
 
 
 # -- entries -----------------------------------------------------------------------------
-_PLAIN_FIELDS = tuple(f for f in ENTRY_FIELDS if f not in ("extra", "payload_b64"))
-ROW_COLUMNS = (*_PLAIN_FIELDS, "extra", "payload")
+_PLAIN_FIELDS = tuple(f for f in ENTRY_FIELDS if f not in ("extra", "payload_b64",
+                                                             "certificate"))
+ROW_COLUMNS = (*_PLAIN_FIELDS, "extra", "payload", "certificate")
 """An entry as stored on either side: the wire fields, ``extra`` as canonical JSON text
 (``json.dumps(sort_keys=True, ensure_ascii=False)``, as the kiosk store writes it) and
 ``payload`` as the raw bytes."""
@@ -146,6 +154,10 @@ def entry_to_wire(row: Mapping[str, Any]) -> dict[str, Any]:
     out["extra"] = orjson.loads(extra) if isinstance(extra, str | bytes) else dict(extra or {})
     out["payload_b64"] = binascii.b2a_base64(bytes(row["payload"]), newline=False
                                              ).decode("ascii")
+    certificate = row.get("certificate")
+    if certificate is not None:  # left out when null: a centre that predates it accepts it
+        out["certificate"] = (orjson.loads(certificate) if isinstance(certificate, str | bytes)
+                              else dict(certificate))
     return out
 
 
@@ -163,7 +175,7 @@ def entry_row(obj: object) -> tuple[tuple[Any, ...] | None, str | None]:
     The server's hot path: cheap checks first; only a failing entry pays for the detailed
     reason (:func:`validate_entry` gives the same verdict).
     """
-    if type(obj) is not dict or obj.keys() != _FIELD_SET:
+    if type(obj) is not dict or (obj.keys() != _FIELD_SET and obj.keys() != _REQUIRED_SET):
         return None, _explain(obj)
     try:
         texts = _get_text(obj)
@@ -190,9 +202,19 @@ def entry_row(obj: object) -> tuple[tuple[Any, ...] | None, str | None]:
         payload = binascii.a2b_base64(b64, strict_mode=True)
         if not payload:
             return None, _explain(obj)
+        certificate = obj.get("certificate")
+        if certificate is not None:
+            if not isinstance(certificate, dict):
+                return None, _explain(obj)
+            certificate = _canonical_json(certificate)
+            if (len(certificate) > MAX_EXTRA_CHARS
+                    or not (certificate.isascii() or _utf8(certificate))
+                    or ("\\u0000" in certificate
+                        and _check_json_text("certificate", obj["certificate"]))):
+                return None, _explain(obj)
     except (TypeError, ValueError, binascii.Error):
         return None, _explain(obj)
-    return (*_get_plain(obj), extra, payload), None
+    return (*_get_plain(obj), extra, payload, certificate), None
 
 
 def _utf8(text: str) -> bool:
@@ -221,12 +243,14 @@ def _reason(obj: object) -> str | None:
     """Field-by-field check in wire order: the first problem found, named."""
     if not isinstance(obj, dict):
         return f"entry: expected an object, got {_type_name(obj)}"
-    if obj.keys() != _FIELD_SET:
-        missing = sorted(_FIELD_SET - obj.keys())
+    if obj.keys() != _FIELD_SET and obj.keys() != _REQUIRED_SET:
+        missing = sorted(_REQUIRED_SET - obj.keys())
         if missing:
             return f"{missing[0]}: missing field"
         return f"{sorted(obj.keys() - _FIELD_SET)[0]}: unknown field"
     for name, kind in ENTRY_FIELDS.items():
+        if name not in obj:  # an optional field left out
+            continue
         value = obj[name]
         if kind in _STR_KINDS:
             if value is None and kind == "opt":
@@ -251,7 +275,9 @@ def _reason(obj: object) -> str | None:
         elif kind == "int":
             if type(value) is not int or not 0 <= value <= MAX_INT:
                 return f"{name}: expected an integer from 0 to 2^63-1, got {_show(value)}"
-        elif kind == "obj":
+        elif kind in ("obj", "optobj"):
+            if value is None and kind == "optobj":
+                continue
             if not isinstance(value, dict):
                 return f"{name}: expected an object, got {_type_name(value)}"
             try:
@@ -538,13 +564,14 @@ def entry_json_schema() -> dict[str, Any]:
                  "example": "2024-05-01T08:30:00.000000Z"},
         "int": {"type": "integer", "minimum": 0},
         "obj": {"type": "object"},
+        "optobj": {"anyOf": [{"type": "object"}, {"type": "null"}]},
         "b64": {"type": "string", "contentEncoding": "base64"},
         "direction": {"type": "string", "enum": list(_CHOICES["direction"])},
         "status": {"type": "string", "enum": list(_CHOICES["status"])},
     }
     return {
         "type": "object",
-        "required": list(ENTRY_FIELDS),
+        "required": [f for f in ENTRY_FIELDS if f not in OPTIONAL_FIELDS],
         "additionalProperties": False,
         "properties": {name: kinds[kind] for name, kind in ENTRY_FIELDS.items()},
     }

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl, Signal
 
+from kiosk.certificates.verdicts import BAD, GOOD
 from kiosk.scan import Direction, ScanResult, Status
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,11 @@ CUES = ("entry", "exit", "duplicate", "error")
 
 
 def cue_for(result: ScanResult) -> str:
-    """Accepted entry and exit sound different; anything not recorded as new is a warning."""
+    """Accepted entry and exit sound different; anything not recorded as new is a warning;
+    a recorded certificate that is not valid sounds like its colour (amber or red)."""
+    verdict = result.certificate
+    if result.status is Status.ACCEPTED and verdict is not None and verdict.severity != GOOD:
+        return "error" if verdict.severity == BAD else "duplicate"
     if result.status is Status.ACCEPTED:
         return "exit" if result.direction is Direction.OUT else "entry"
     if result.status is Status.DUPLICATE:

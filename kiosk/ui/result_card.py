@@ -2,7 +2,10 @@
 
 Green: accepted (direction first, then name, masked document, kind, time). Amber: already
 scanned N minutes ago. Red: refused or not recorded, with the reason in plain words and what
-to do next. The card only ever shows a ScanResult the pipeline produced after its COMMIT.
+to do next. A vaccination certificate (HC1) is coloured by its verdict instead: green valid,
+amber expired / not yet valid / not confirmed, red forged or unknown issuer, with the name and
+birth date to compare with an ID card, and whether the entry was recorded. The card only
+ever shows a ScanResult the pipeline produced after its COMMIT.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk import messages
+from kiosk.certificates import verdicts
 from kiosk.scan import Direction, ScanResult, Status
 
 IDLE, ACCEPTED, DUPLICATE, REJECTED = "idle", "accepted", "duplicate", "rejected"
+CERTIFICATE_STATES = {verdicts.GOOD: "certificate_valid", verdicts.WARN: "certificate_warning",
+                      verdicts.BAD: "certificate_invalid"}
 
 COLOURS = {
     # state: (background, text): contrast ≥ 4.5:1 for every pair
@@ -27,6 +33,9 @@ COLOURS = {
     DUPLICATE: ("#ffb300", "#1a1a1a"),
     REJECTED: ("#c62828", "#ffffff"),
 }
+COLOURS.update({CERTIFICATE_STATES[verdicts.GOOD]: COLOURS[ACCEPTED],
+                CERTIFICATE_STATES[verdicts.WARN]: COLOURS[DUPLICATE],
+                CERTIFICATE_STATES[verdicts.BAD]: COLOURS[REJECTED]})
 
 
 class ResultCard(QFrame):
@@ -95,17 +104,42 @@ class ResultCard(QFrame):
         kind = messages.kind_name(identity.kind, self.language) if identity else ""
         when = dt.datetime.fromtimestamp(result.scan.wall_time, self.timezone).strftime("%H:%M:%S")
         details = " · ".join(p for p in (result.display_document, kind, direction, when) if p)
-        if result.status is Status.ACCEPTED:
+        verdict = result.certificate
+        if verdict is not None and result.reason_code in ("accepted", "certificate_not_valid"):
+            self._certificate(result, verdict, direction, when)
+        elif result.status is Status.ACCEPTED:
             headline = (self.tr("OUT — ACCEPTED") if result.direction is Direction.OUT
                         else self.tr("IN — ACCEPTED"))
             self._fill(ACCEPTED, headline, name or self.tr("(no name in this code)"), details, "")
         elif result.status is Status.DUPLICATE:
-            self._fill(DUPLICATE, self._already_scanned(result), name, details,
-                       self.tr("Recorded again.") if result.recorded
-                       else self.tr("Not recorded again."))
+            again = (self.tr("Recorded again.") if result.recorded
+                     else self.tr("Not recorded again."))
+            if verdict is not None:
+                again += " " + messages.certificate_line(verdict.status, verdict.kind,
+                                                         verdict.facts, self.language)
+            self._fill(DUPLICATE, self._already_scanned(result), name, details, again)
         else:
             headline, plain, technical = self._refusal(result)
             self._fill(REJECTED, headline, plain, details if identity else when, technical)
+
+    def _certificate(self, result: ScanResult, verdict: verdicts.Verdict, direction: str,
+                     when: str) -> None:
+        """Verdict first (its colour), then the name and birth date to compare with an ID
+        card, then whether the entry was recorded."""
+        language = self.language
+        identity = result.identity
+        name = verdict.facts.get("name") or (identity.name if identity else "") or ""
+        details = " · ".join([*messages.certificate_details(
+            verdict.status, verdict.kind, verdict.facts, language), direction, when])
+        if result.recorded:
+            outcome = messages.text("certificate_recorded", language, direction=direction)
+        else:
+            outcome = messages.text("certificate_refused", language)
+        severity = verdict.severity if result.recorded else verdicts.BAD
+        self._fill(CERTIFICATE_STATES[severity],
+                   messages.certificate_line(verdict.status, verdict.kind, verdict.facts,
+                                             language),
+                   name or self.tr("(no name in this code)"), details, outcome)
 
     def _direction_word(self, direction: Direction | None) -> str:
         if direction is None:
