@@ -1,53 +1,43 @@
 """The ``kiosk`` command: run the kiosk, inject a test scan, read entries, stats, exports.
 
 Every command takes ``--config`` (default: $KIOSK_CONFIG, else ./config.toml) and exits
-non-zero with a one-line reason when the config is wrong, before touching anything.
+non-zero with a one-line reason when the config is wrong, before touching anything. Each
+command imports what it uses when it runs, so ``kiosk --help`` and ``kiosk scan`` stay
+instant and a kiosk without an optional package still runs every command that does not
+need it.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import csv
 import datetime as dt
-import json
 import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from kiosk import config as config_mod
 from kiosk import messages
-from kiosk.app import Kiosk, certificate_checker, policy_from
-from kiosk.commandline import add_command_groups, run_command
-from kiosk.pipeline import Pipeline
-from kiosk.scan import ScanResult, mask_document
-from kiosk.store import Store, StoreError, parse_utc, utc_iso
+from kiosk.commandline import (
+    EXIT_STORE,
+    EXIT_USAGE,
+    add_command_groups,
+    examples,
+    load_config,
+    open_store,
+    run_command,
+)
 
-EXIT_CONFIG = 2
-EXIT_STORE = 3
+if TYPE_CHECKING:
+    from kiosk.config import Config
+    from kiosk.scan import ScanResult
+    from kiosk.store import Store
+
+EXIT_CONFIG = EXIT_USAGE
+CCCD_EXAMPLE = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
 
 
 def default_config_path() -> str:
     return os.environ.get("KIOSK_CONFIG", "config.toml")
-
-
-def load_config(path: str) -> config_mod.Config:
-    try:
-        return config_mod.load(path)
-    except config_mod.ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
-        raise SystemExit(EXIT_CONFIG) from None
-
-
-def open_store(config: config_mod.Config) -> Store:
-    try:
-        return Store(config.store_path, timezone=config.timezone)
-    except (StoreError, OSError) as exc:
-        print(f"store error: {config.store_path}: {exc}", file=sys.stderr)
-        raise SystemExit(EXIT_STORE) from None
 
 
 # -- kiosk run ------------------------------------------------------------------------------
@@ -80,14 +70,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             from kiosk.ui.app import run_ui
         except ImportError as exc:
-            print(f"Qt interface unavailable ({exc}); running headless", file=sys.stderr)
+            print(messages.text("cli.no_display", config.kiosk["language"], error=exc),
+                  file=sys.stderr)
         else:
             return run_ui(config)
     return run_headless(config, until_done=args.until_done)
 
 
-def run_headless(config: config_mod.Config, *, until_done: bool = False,
+def run_headless(config: Config, *, until_done: bool = False,
                  out: TextIO | None = None) -> int:
+    import signal
+    import threading
+
+    from kiosk.app import Kiosk
+    from kiosk.store import StoreError
+
     out = out or sys.stdout
     language = config.kiosk["language"]
     try:
@@ -121,6 +118,8 @@ def run_headless(config: config_mod.Config, *, until_done: bool = False,
 
 # -- kiosk scan -----------------------------------------------------------------------------
 def cmd_scan(args: argparse.Namespace) -> int:
+    from kiosk.app import certificate_checker, policy_from
+    from kiosk.pipeline import Pipeline
     from kiosk.scan import Scan
 
     config = load_config(args.config)
@@ -136,6 +135,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
 # -- kiosk entries / stats / export ---------------------------------------------------------
 def time_bounds(args: argparse.Namespace, store: Store) -> tuple[str, str]:
     """--date, or --from/--to (dates are local days, --to inclusive), default today."""
+    from kiosk.store import utc_iso
+
     def point(text: str, *, end: bool) -> str:
         try:
             if len(text) == 10:
@@ -158,10 +159,14 @@ def time_bounds(args: argparse.Namespace, store: Store) -> tuple[str, str]:
 
 
 def local_time(text: str, store: Store) -> str:
+    from kiosk.store import parse_utc
+
     return parse_utc(text).astimezone(store.timezone).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def cmd_entries(args: argparse.Namespace) -> int:
+    from kiosk.scan import mask_document
+
     config = load_config(args.config)
     store = open_store(config)
     since, until = time_bounds(args, store)
@@ -178,7 +183,7 @@ def cmd_entries(args: argparse.Namespace) -> int:
               f"{messages.text(row['direction'], language):4} "
               f"{messages.kind_name(row['kind'], language):12} {row['name'] or '-'}  "
               f"{document or '-'}  {row['device_id']}{status}  {row['sync_state']}")
-    print(f"{len(rows)} entries", file=sys.stderr)
+    print(messages.text("cli.entries", language, count=len(rows)), file=sys.stderr)
     store.close()
     return 0
 
@@ -187,12 +192,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     store = open_store(config)
     stats = store.stats(config.kiosk["checkpoint_id"], args.date)
-    vi = config.kiosk["language"] == "vi"
-    labels = (("Vào", "Ra", "Đang ở trong", "Quét trùng", "Mã bị từ chối") if vi else
-              ("In", "Out", "Inside now", "Duplicates", "Refused codes"))
-    values = (stats.entries_in, stats.entries_out, stats.inside, stats.duplicates, stats.refused)
-    for label, value in zip(labels, values, strict=False):
-        print(f"{label:14} {value}")
+    language = config.kiosk["language"]
+    for code, value in (("in", stats.entries_in), ("out", stats.entries_out),
+                        ("inside", stats.inside), ("duplicates", stats.duplicates),
+                        ("refused", stats.refused)):
+        print(f"{messages.text(f'cli.stats.{code}', language):14} {value}")
     peak = max(stats.per_hour.values(), default=0)
     for hour in sorted(stats.per_hour):
         count = stats.per_hour[hour]
@@ -217,6 +221,9 @@ EXPORT_COLUMNS = ("id", "scanned_at", "local_time", "checkpoint_id", "kiosk_id",
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    import contextlib
+    import csv
+
     config = load_config(args.config)
     store = open_store(config)
     since, until = time_bounds(args, store)
@@ -232,15 +239,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     store.audit(args.operator or config.kiosk["operator"] or os.environ.get("USER", "?"),
                 "export.csv", {"since": since, "until": until, "rows": len(rows),
                                "file": args.output or "-"})
-    print(f"exported {len(rows)} entries", file=sys.stderr)
+    print(messages.text("cli.exported", config.kiosk["language"], count=len(rows)),
+          file=sys.stderr)
     store.close()
     return 0
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    import json
+
     config = load_config(args.config)
-    print(f"{args.config}: OK — kiosk {config.kiosk['id']}, checkpoint "
-          f"{config.kiosk['checkpoint_id']}, {len(config.devices)} device(s)")
+    print(messages.text("cli.config_ok", config.kiosk["language"], path=args.config,
+                        kiosk=config.kiosk["id"], checkpoint=config.kiosk["checkpoint_id"],
+                        devices=len(config.devices)))
     if args.json:
         print(json.dumps(config.to_toml_data(), ensure_ascii=False, indent=2))
     return 0
@@ -265,20 +276,35 @@ def day_argument(text: str) -> dt.date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiosk", description="Checkpoint QR kiosk")
+    parser = argparse.ArgumentParser(
+        prog="kiosk", description="Checkpoint QR kiosk: records who enters and leaves.",
+        **examples("kiosk run                  # the kiosk, with ./config.toml",
+                   "kiosk config check         # check the config file before deploying it",
+                   "kiosk scan --help          # each command's help ends with examples"))
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=default_config_path(),
                         help="config file (default: $KIOSK_CONFIG or ./config.toml)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", parents=[common], help="run the kiosk (Qt if a display exists)")
+    run = sub.add_parser(
+        "run", parents=[common], help="run the kiosk (Qt if a display exists)",
+        description="Run the kiosk: the Qt window when a display exists, else one console "
+                    "line per scan.",
+        **examples("kiosk run",
+                   "kiosk run --headless --config /etc/kiosk/config.toml",
+                   "kiosk run --headless --until-done   # play the replay devices, then stop"))
     run.add_argument("--headless", action="store_true", help="no window: print each result")
     run.add_argument("--until-done", action="store_true",
                      help="exit when every device has finished (replay files)")
     run.set_defaults(func=cmd_run)
 
-    scan = sub.add_parser("scan", parents=[common], help="record one payload as a scan")
+    scan = sub.add_parser(
+        "scan", parents=[common], help="record one payload as a scan",
+        description="Record one payload exactly as a scanner would, whether or not the kiosk "
+                    "is running. Exit code 1 when the code is refused.",
+        **examples(f'kiosk scan "{CCCD_EXAMPLE}"',
+                   'kiosk scan "hex:48656c6c6f" --direction out --device lane2'))
     scan.add_argument("payload", type=payload_argument,
                       help="payload text, or hex:… for raw bytes")
     scan.add_argument("--device", default="cli", help="device id to record (default: cli)")
@@ -292,7 +318,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--to", dest="until", help="end, YYYY-MM-DD (inclusive) or a time")
         p.add_argument("--operator", default="", help="who asks (written to the audit log)")
 
-    entries = sub.add_parser("entries", parents=[common], help="list entries (today by default)")
+    entries = sub.add_parser(
+        "entries", parents=[common], help="list entries (today by default)",
+        description="List recorded entries, document numbers masked unless --reveal.",
+        **examples("kiosk entries",
+                   "kiosk entries --date 2026-11-21 --direction out",
+                   'kiosk entries --search "Bình"',
+                   'kiosk entries --subject 001099012345 --reveal --operator "Nguyễn Thị Hà"'))
     period(entries)
     entries.add_argument("--direction", choices=("in", "out"))
     entries.add_argument("--subject", help="document number or subject key")
@@ -302,17 +334,31 @@ def build_parser() -> argparse.ArgumentParser:
                          help="show full document numbers (written to the audit log)")
     entries.set_defaults(func=cmd_entries)
 
-    stats = sub.add_parser("stats", parents=[common], help="today's counts and scans per hour")
+    stats = sub.add_parser(
+        "stats", parents=[common], help="today's counts and scans per hour",
+        description="In, out, inside now, duplicates, refused codes, and scans per hour.",
+        **examples("kiosk stats", "kiosk stats --date 2026-11-21"))
     stats.add_argument("--date", type=day_argument, help="another local day, YYYY-MM-DD")
     stats.set_defaults(func=cmd_stats)
 
-    export = sub.add_parser("export", parents=[common], help="export entries for a period")
+    export = sub.add_parser(
+        "export", parents=[common], help="export entries for a period",
+        description="Write entries with full document numbers as UTF-8 CSV (audited); cells "
+                    "that a spreadsheet would run as a formula are defused.",
+        **examples("kiosk export -o today.csv",
+                   "kiosk export --from 2026-11-01 --to 2026-11-21 --format csv "
+                   "-o november.csv --operator \"Trần Văn Bảo\""))
     period(export)
     export.add_argument("--format", choices=("csv",), default="csv")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.set_defaults(func=cmd_export)
 
-    check = sub.add_parser("config", parents=[common], help="validate the config file")
+    check = sub.add_parser(
+        "config", parents=[common], help="validate the config file",
+        description="Check a config file: any wrong key or value is named, with what was "
+                    "expected. Exit code 2 when it is wrong.",
+        **examples("kiosk config check",
+                   "kiosk config check --config /etc/kiosk/config.toml --json"))
     check.add_argument("action", choices=("check",))
     check.add_argument("--json", action="store_true", help="print the config with defaults")
     check.set_defaults(func=cmd_config_check)
@@ -322,8 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_command(build_parser(), argv, failure=StoreError, label="store error",
-                       exit_code=EXIT_STORE)
+    return run_command(build_parser(), argv, failure="kiosk.store:StoreError",
+                       label="store error", exit_code=EXIT_STORE)
 
 
 if __name__ == "__main__":

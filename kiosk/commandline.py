@@ -1,9 +1,11 @@
-"""What the ``kiosk`` and ``kiosk-central`` commands share: optional subcommand groups that
-live beside their subsystem, and running the chosen subcommand to an exit code.
+"""What the ``kiosk`` and ``kiosk-central`` commands share: loading the config, opening the
+store, subcommand groups living beside their subsystem, help that ends with examples, a
+progress line, durations, and one answer for an optional package that is not installed.
 
 A group module defines ``register(subparsers, common_parent_parser)`` adding its parsers
-with ``set_defaults(func=...)``, where ``func(args) -> int`` is the exit code. Stdlib only,
-so either command can use it without pulling in the other's subsystems.
+with ``set_defaults(func=...)``, where ``func(args) -> int`` is the exit code. This module
+imports only the standard library and :mod:`kiosk.messages` at load time (``kiosk --help``
+stays instant); the config and the store are imported by the helpers that need them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,92 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from kiosk import messages
+
+if TYPE_CHECKING:
+    from kiosk.central.storage import Storage
+    from kiosk.config import Config
+    from kiosk.store import Store
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+"""Wrong config file, wrong arguments, or a package the command needs is not installed."""
+EXIT_STORE = 3
+
+EXTRAS: dict[str, tuple[str, str]] = {
+    "requests": ("requests", "sync"),
+    "zstandard": ("zstandard", "sync"),
+    "orjson": ("orjson", "sync"),
+    "evdev": ("evdev", "devices"),
+    "serial": ("pyserial", "devices"),
+    "cv2": ("opencv-python-headless", "camera"),
+    "zxingcpp": ("zxing-cpp", "camera"),
+    "pyzbar": ("pyzbar", "camera"),
+    "numpy": ("numpy", "camera"),
+    "PySide6": ("PySide6", "ui"),
+    "tomlkit": ("tomlkit", "ui"),
+    "fastapi": ("fastapi", "server"),
+    "uvicorn": ("uvicorn", "server"),
+    "psycopg": ("psycopg", "server"),
+}
+"""Importable name → (package on PyPI, extra of setup.cfg that installs it)."""
+
+
+def missing_extra(exc: ImportError) -> str | None:
+    """Both languages' "install X" advice when ``exc`` is an optional package missing."""
+    name = (exc.name or "").partition(".")[0]
+    if not isinstance(exc, ModuleNotFoundError) or name not in EXTRAS:
+        return None
+    package, extra = EXTRAS[name]
+    return messages.both("cli.missing_extra", package=package, extra=extra)
+
+
+def fail(message: str, code: int) -> SystemExit:
+    """Print ``message`` on stderr; the SystemExit to raise with ``code``."""
+    print(message, file=sys.stderr)
+    return SystemExit(code)
+
+
+def load_config(path: str) -> Config:
+    """The validated config, or exit 2 naming the key, the value and what was expected."""
+    from kiosk import config as config_mod
+
+    try:
+        return config_mod.load(path)
+    except config_mod.ConfigError as exc:
+        raise fail(f"config error: {exc}", EXIT_USAGE) from None
+
+
+def open_store(config: Config) -> Store:
+    """The kiosk's store, or exit 3 with the path and the reason."""
+    from kiosk.store import Store, StoreError
+
+    try:
+        return Store(config.store_path, timezone=config.timezone)
+    except (StoreError, OSError) as exc:
+        raise fail(f"store error: {config.store_path}: {exc}", EXIT_STORE) from None
+
+
+def open_central(url: str, *, busy_timeout: float = 10.0) -> Storage:
+    """The centre's storage at ``url``, or exit 3 with the reason."""
+    from kiosk.central.backends import open_storage
+    from kiosk.central.storage import StorageError
+
+    try:
+        return open_storage(url, busy_timeout=busy_timeout)
+    except (StorageError, OSError) as exc:
+        raise fail(f"storage error: {exc}", EXIT_STORE) from None
+
+
+# -- parsers ------------------------------------------------------------------------------
+def examples(*lines: str) -> dict[str, Any]:
+    """``add_parser`` keywords giving a help text that ends with runnable ``lines``."""
+    return {"epilog": "Examples / Ví dụ:\n" + "\n".join(f"  {line}" for line in lines),
+            "formatter_class": argparse.RawDescriptionHelpFormatter}
 
 
 def add_command_groups(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser,
@@ -31,11 +118,14 @@ def add_command_groups(subparsers: argparse._SubParsersAction, common: argparse.
 
 
 def run_command(parser: argparse.ArgumentParser, argv: Sequence[str] | None, *,
-        failure: type[Exception], label: str, exit_code: int) -> int:
+                failure: str, label: str, exit_code: int) -> int:
     """Parse ``argv`` and run the subcommand; ``-v`` logs details to stderr.
 
-    A closed pipe (``| head``) ends quietly with 0; ``failure`` becomes one line
-    ``label: reason`` on stderr and ``exit_code``.
+    A closed pipe (``| head``) ends quietly with 0; the exception named by ``failure``
+    (``"module:Class"``, not imported for this: a command that never loaded the module
+    cannot raise it) becomes one line ``label: reason`` on stderr and ``exit_code``; an
+    optional package the command needs and does not find is named, with how to install
+    it, and exits 2.
     """
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -44,6 +134,87 @@ def run_command(parser: argparse.ArgumentParser, argv: Sequence[str] | None, *,
         return args.func(args)
     except BrokenPipeError:
         return 0
-    except failure as exc:
+    except ModuleNotFoundError as exc:
+        advice = missing_extra(exc)
+        if advice is None:
+            raise
+        print(advice, file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:
+        module, _, name = failure.partition(":")
+        loaded = sys.modules.get(module)
+        if loaded is None or not isinstance(exc, getattr(loaded, name)):
+            raise
         print(f"{label}: {exc}", file=sys.stderr)
         return exit_code
+
+
+# -- output -------------------------------------------------------------------------------
+def format_duration(seconds: float | None) -> str:
+    """``0:42``, ``3:28:21``, ``4 d 2 h``; ``?`` when unknown."""
+    if seconds is None:
+        return "?"
+    whole = round(seconds)
+    if whole >= 2 * 86400:
+        return f"{whole // 86400} d {whole % 86400 // 3600} h"
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else \
+        f"{rest // 60}:{rest % 60:02d}"
+
+
+BAR_WIDTH = 24
+TTY_REDRAW_SECONDS = 0.1
+PLAIN_EVERY_SECONDS = 10.0
+
+
+class ProgressBar:
+    """A progress line for long transfers (``kiosk sync push``, ``kiosk-central import``).
+
+    On a TTY: one line redrawn in place (bar, count, rate, ETA) at most ten times a second.
+    Anywhere else (a log file, a pipe, a CI job): a plain line at every tenth of the way and
+    at least every ten seconds, so logs stay readable and still show a stalled transfer.
+    """
+
+    def __init__(self, label: str, total: int = 0, *, unit: str = "entries",
+                 stream: TextIO | None = None) -> None:
+        self.label = label
+        self.unit = unit
+        self.stream = stream or sys.stdout
+        self.tty = self.stream.isatty()
+        self.started = time.monotonic()
+        self._drawn = 0.0
+        self._tenth = -1
+        self._last = (0, total)
+        self._shown: tuple[int, int] | None = None
+
+    def update(self, done: int, total: int, *, final: bool = False) -> None:
+        now = time.monotonic()
+        self._last = (done, total)
+        if final and not self.tty and self._shown == self._last:
+            return
+        tenth = 10 * done // total if total else 10
+        if not final:
+            if self.tty and now - self._drawn < TTY_REDRAW_SECONDS:
+                return
+            if not self.tty and tenth == self._tenth and now - self._drawn < PLAIN_EVERY_SECONDS:
+                return
+        self._drawn, self._tenth, self._shown = now, tenth, (done, total)
+        elapsed = now - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = (total - done) / rate if rate > 0 and total >= done else None
+        share = done / total if total else 1.0
+        counts = f"{done:,}/{total:,} {self.unit}  {rate:,.0f}/s  ETA {format_duration(eta)}"
+        if self.tty:
+            filled = int(BAR_WIDTH * share)
+            bar = "█" * filled + "░" * (BAR_WIDTH - filled)
+            self.stream.write(f"\r{self.label} {share:4.0%} {bar} {counts}\x1b[K")
+        else:
+            self.stream.write(f"{self.label}: {share:.0%} {counts}\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        """Draw the final state and end the line."""
+        self.update(*self._last, final=True)
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()

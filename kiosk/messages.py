@@ -1,135 +1,290 @@
-"""Officer-facing words for the core's outcomes, in Vietnamese and English.
+"""Every sentence the kiosk and the centre say outside Qt widgets, in Vietnamese and English.
 
-The core speaks in codes; this table turns a code into a sentence for the headless console,
-the CLI and the Qt screens alike, so every front end says the same thing.
+The core, the devices and the sync worker speak in codes with parameters; the edge that
+shows them (the console, a command, a Qt screen) words them here in its reader's language
+with :func:`text`, or in both languages with :func:`both` where the reader's language is not
+known (a technician's log line, the centre's commands). Qt widgets' own labels use Qt's
+translation files (``kiosk/ui/i18n``).
+
+Codes are grouped by prefix: none for a scan's outcome, ``field.``/``detail.`` for why a
+payload was refused, ``kind.`` for kinds of code, ``sync.`` for uploads, ``cli.`` and
+``central.`` for the two commands.
 """
 
 from __future__ import annotations
 
 LANGUAGES = ("vi", "en")
 
-_TEXT: dict[str, dict[str, str]] = {
-    "accepted": {"vi": "Hợp lệ", "en": "Accepted"},
-    "duplicate": {"vi": "Đã quét {minutes} phút trước", "en": "Already scanned {minutes} min ago"},
-    "rejected": {"vi": "Không hợp lệ", "en": "Refused"},
-    "in": {"vi": "VÀO", "en": "IN"},
-    "out": {"vi": "RA", "en": "OUT"},
-    "empty": {"vi": "Mã trống, không đọc được", "en": "Empty code, nothing to read"},
-    "too_large": {"vi": "Mã quá dài, không phải mã QR hợp lệ ({detail})",
-                  "en": "Code too long to be a QR code ({detail})"},
-    "cccd_bad_field": {"vi": "Mã CCCD sai: {detail}", "en": "Invalid CCCD code: {detail}"},
-    "pccovid_bad_field": {"vi": "Mã PC-Covid sai: {detail}",
-                          "en": "Invalid PC-Covid code: {detail}"},
-    "manual_bad_field": {"vi": "Khai báo thủ công thiếu hoặc sai: {detail}",
-                         "en": "Manual entry incomplete or wrong: {detail}"},
-    "storage_error": {"vi": "Lỗi lưu trữ, lượt quét CHƯA được ghi: {detail}",
-                      "en": "Storage error, scan NOT recorded: {detail}"},
-    "blocked_duplicate": {"vi": "Đã quét {minutes} phút trước, không ghi lại",
-                          "en": "Already scanned {minutes} min ago, not recorded again"},
-    "certificate_not_valid": {"vi": "Chứng nhận không hợp lệ, không ghi: {detail}",
-                              "en": "Certificate not valid, not recorded: {detail}"},
-    "certificate_recorded": {"vi": "Đã ghi {direction}", "en": "Recorded {direction}"},
-    "certificate_refused": {"vi": "KHÔNG GHI — trạm chỉ nhận chứng nhận hợp lệ",
-                            "en": "NOT RECORDED — only valid certificates are accepted here"},
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # -- a scan's outcome (ScanResult.reason) and direction
+    "accepted": ("Hợp lệ", "Accepted"),
+    "duplicate": ("Đã quét {minutes} phút trước", "Already scanned {minutes} min ago"),
+    "rejected": ("Không hợp lệ", "Refused"),
+    "in": ("VÀO", "IN"),
+    "out": ("RA", "OUT"),
+    "empty": ("Mã trống, không đọc được", "Empty code, nothing to read"),
+    "too_large": (
+        "Mã quá dài, không phải mã QR hợp lệ ({detail})",
+        "Code too long to be a QR code ({detail})",
+    ),
+    "cccd_bad_field": ("Mã CCCD sai: {detail}", "Invalid CCCD code: {detail}"),
+    "pccovid_bad_field": ("Mã PC-Covid sai: {detail}", "Invalid PC-Covid code: {detail}"),
+    "manual_bad_field": (
+        "Khai báo thủ công thiếu hoặc sai: {detail}",
+        "Manual entry incomplete or wrong: {detail}",
+    ),
+    "storage_error": (
+        "Lỗi lưu trữ, lượt quét CHƯA được ghi: {detail}",
+        "Storage error, scan NOT recorded: {detail}",
+    ),
+    "certificate_not_valid": (
+        "Chứng nhận không hợp lệ, không ghi: {detail}",
+        "Certificate not valid, not recorded: {detail}",
+    ),
+    "certificate_recorded": ("Đã ghi {direction}", "Recorded {direction}"),
+    "certificate_refused": (
+        "KHÔNG GHI — trạm chỉ nhận chứng nhận hợp lệ",
+        "NOT RECORDED — only valid certificates are accepted here",
+    ),
+    "blocked_duplicate": (
+        "Đã quét {minutes} phút trước, không ghi lại",
+        "Already scanned {minutes} min ago, not recorded again",
+    ),
+    # -- why a payload was refused: the field named, what is wrong with it (Rejection)
+    "field.id": ("số CCCD", "ID"),
+    "field.old_id": ("số CMND cũ", "old ID"),
+    "field.name": ("họ tên", "name"),
+    "field.birth_date": ("ngày sinh", "birth date"),
+    "field.issue_date": ("ngày cấp", "issue date"),
+    "field.gender": ("giới tính", "gender"),
+    "field.document_number": ("số giấy tờ", "document number"),
+    "field.phone": ("số điện thoại", "phone"),
+    "field.qid": ("mã QID", "QID"),
+    "detail.date_format": (
+        "{field} '{value}': phải có dạng NNTTNNNN",
+        "{field} '{value}': expected DDMMYYYY",
+    ),
+    "detail.no_such_date": (
+        "{field} '{value}': ngày không tồn tại",
+        "{field} '{value}': no such date",
+    ),
+    "detail.in_future": ("{field} '{value}': ở tương lai", "{field} '{value}': in the future"),
+    "detail.id_digits": (
+        "{field} '{value}': phải có 12 chữ số",
+        "{field} '{value}': expected 12 digits",
+    ),
+    "detail.old_id_digits": (
+        "{field} '{value}': phải có 9 hoặc 12 chữ số, hoặc để trống",
+        "{field} '{value}': expected 9 or 12 digits or empty",
+    ),
+    "detail.gender": (
+        "{field} '{value}': phải là Nam hoặc Nữ",
+        "{field} '{value}': expected Nam or Nữ",
+    ),
+    "detail.missing": ("thiếu {field}", "{field} is empty"),
+    "detail.issued_before_birth": ("ngày cấp trước ngày sinh", "issue date is before birth date"),
+    "detail.digits": (
+        "{field} '{value}': chỉ được có chữ số",
+        "{field} '{value}': expected digits",
+    ),
+    "detail.document_format": (
+        "{field} '{value}': phải có 9 hoặc 12 chữ số, hoặc số hộ chiếu",
+        "{field} '{value}': expected 9 or 12 digits, or a passport number",
+    ),
+    "detail.phone_format": (
+        "{field} '{value}': không đúng dạng số điện thoại",
+        "{field} '{value}': not a phone number",
+    ),
+    "detail.document_or_phone": (
+        "cần số giấy tờ hoặc số điện thoại",
+        "a document number or a phone number is needed",
+    ),
+    "detail.size_bytes": ("{value} byte", "{value} bytes"),
+    "detail.size_chars": ("{value} ký tự", "{value} characters"),
+    # -- certificate verdicts (kiosk.certificates.verdicts): the officer's headline, and the
+    #    reason a certificate was not recorded (``detail.certificate_<status>``, same words)
+    "certificate.valid": ("CHỨNG NHẬN HỢP LỆ", "CERTIFICATE VALID"),
+    "certificate.expired": ("HẾT HẠN", "EXPIRED"),
+    "certificate.not_yet_valid": ("CHƯA CÓ HIỆU LỰC", "NOT YET VALID"),
+    "certificate.trust_list_stale": (
+        "DANH SÁCH KHÓA QUÁ CŨ — CHƯA CHẮC HỢP LỆ",
+        "TRUST LIST TOO OLD — NOT CONFIRMED",
+    ),
+    "certificate.no_trust_list": (
+        "CHƯA CÓ DANH SÁCH KHÓA — CHƯA KIỂM TRA",
+        "NO TRUST LIST — NOT CHECKED",
+    ),
+    "certificate.unknown_issuer": ("KHÔNG RÕ NƠI CẤP", "ISSUER UNKNOWN"),
+    "certificate.bad_signature": ("CHỮ KÝ KHÔNG HỢP LỆ", "SIGNATURE NOT VALID"),
+    "certificate.wrong_kind": ("NƠI CẤP KHÔNG ĐƯỢC CẤP LOẠI NÀY", "ISSUER MAY NOT SIGN THIS KIND"),
+    "certificate.positive_test": ("XÉT NGHIỆM DƯƠNG TÍNH", "TEST POSITIVE"),
+    "certificate.unreadable": ("CHỨNG NHẬN KHÔNG ĐỌC ĐƯỢC", "CERTIFICATE UNREADABLE"),
+    "certificate.fact.doses": ("{dose}/{doses} mũi", "dose {dose}/{doses}"),
+    "certificate.fact.vaccinated_on": ("tiêm ngày {date}", "vaccinated {date}"),
+    "certificate.fact.not_detected": ("xét nghiệm âm tính", "test negative"),
+    "certificate.fact.detected": ("xét nghiệm DƯƠNG TÍNH", "test POSITIVE"),
+    "certificate.fact.sampled": ("lấy mẫu {when}", "sampled {when}"),
+    "certificate.fact.recovered": (
+        "đã khỏi bệnh, hiệu lực đến {until}",
+        "recovered, valid until {until}",
+    ),
+    "certificate.fact.born": ("Ngày sinh {date}", "Born {date}"),
+    # -- kinds of code
+    "kind.cccd": ("CCCD", "Citizen ID"),
+    "kind.pccovid": ("PC-Covid", "PC-Covid"),
+    "kind.hc1": ("Chứng nhận tiêm chủng", "Vaccination certificate"),
+    "kind.manual": ("Khai báo thủ công", "Manual entry"),
+    "kind.other": ("Mã khác", "Other code"),
+    # -- the sync worker's alerts and reasons, and `kiosk sync`
+    "sync.no_token": (
+        "Chưa có mã đồng bộ: đặt [sync] token hoặc token_file (cấp bằng `kiosk-central kiosks "
+        "add`)",
+        "No sync token: set [sync] token or token_file (issued by `kiosk-central kiosks add`)",
+    ),
+    "sync.auth_401": (
+        "Máy chủ trung tâm từ chối mã đồng bộ của trạm ({detail}); đã ngừng tải lên. Cấp mã mới "
+        "bằng `kiosk-central kiosks add`, cập nhật [sync] token rồi bấm Đồng bộ",
+        "The centre refused this kiosk's token ({detail}); uploads stopped. Issue a new one with "
+        "`kiosk-central kiosks add`, update [sync] token, then push again",
+    ),
+    "sync.auth_403": (
+        "Máy chủ trung tâm từ chối: dữ liệu không thuộc trạm được cấp mã này ({detail}); đã ngừng "
+        "tải lên. Kiểm tra [kiosk] id và [sync] token",
+        "The centre refused entries that are not this token's kiosk's ({detail}); uploads "
+        "stopped. Check [kiosk] id and [sync] token",
+    ),
+    "sync.refused": (
+        "Máy chủ trung tâm không nhận yêu cầu ({detail}); có thể phiên bản phần mềm không khớp. "
+        "Sẽ thử lại thưa hơn",
+        "The centre refuses our uploads ({detail}); the software versions may not match. Retrying "
+        "rarely",
+    ),
+    "sync.too_large": (
+        "Bản ghi quá lớn để máy chủ nhận ({detail})",
+        "Entry too large for the centre to take ({detail})",
+    ),
+    "sync.stopped": (
+        "Trạm đang tắt; phần còn lại vẫn chờ gửi",
+        "The kiosk is shutting down; the rest stays pending",
+    ),
+    "sync.unencodable": (
+        "Trạm không mã hoá được bản ghi ({detail})",
+        "The kiosk could not encode this entry ({detail})",
+    ),
+    "sync.pending": ("Chờ gửi", "Pending"),
+    "sync.exported": ("  trong đó đã xuất ra tệp", "  of which exported to a file"),
+    "sync.rejected": ("Bị từ chối", "Rejected"),
+    "sync.oldest": ("Cũ nhất chờ gửi", "Oldest pending"),
+    "sync.last_success": ("Gửi thành công lần cuối", "Last success"),
+    "sync.last_error": ("Lỗi gần nhất", "Last error"),
+    "sync.alert": ("CẢNH BÁO", "ALERT"),
+    "sync.server": ("Máy chủ", "Server"),
+    "sync.reachable": ("kết nối được", "reachable"),
+    "sync.unreachable": ("không kết nối được", "unreachable"),
+    "sync.clock": ("Lệch đồng hồ trạm", "Kiosk clock offset"),
+    "sync.ago": ("{ago} trước", "{ago} ago"),
+    "sync.never": ("chưa bao giờ", "never"),
+    "sync.none": ("không có", "none"),
+    "sync.sync_disabled": (
+        "(đồng bộ nền đang tắt: [sync] enabled = false)",
+        "(background sync is off: [sync] enabled = false)",
+    ),
+    "sync.push_done": (
+        "Đã gửi {done} bản ghi trong {seconds:.1f} giây: {accepted} mới, {duplicate} trung tâm đã "
+        "có, {rejected} bị từ chối; còn {remaining} chờ gửi",
+        "Sent {done} entries in {seconds:.1f} s: {accepted} new, {duplicate} already at the "
+        "centre, {rejected} rejected; {remaining} still pending",
+    ),
+    "sync.push_failed": ("Chưa gửi hết: {error}", "Not everything was sent: {error}"),
+    "sync.nothing_pending": ("Không có bản ghi nào chờ gửi", "Nothing pending"),
+    "sync.retried": (
+        "{count} bản ghi bị từ chối đã được đưa lại vào hàng chờ gửi",
+        "{count} rejected entries are pending again",
+    ),
+    "sync.export_done": (
+        "Đã xuất {entries} bản ghi ra {path} ({size} byte); chúng vẫn chờ gửi cho tới khi trung "
+        "tâm nhập tệp hoặc nhận qua mạng",
+        "Exported {entries} entries to {path} ({size} bytes); they stay pending until the centre "
+        "imports the file or receives them over the network",
+    ),
+    "sync.export_failed": ("Không xuất được tệp: {error}", "Export failed: {error}"),
+    # -- the `kiosk` and `kiosk-central` commands
+    "cli.missing_extra": (
+        "Lệnh này cần gói {package} (phần mở rộng \"{extra}\"): cài bằng `make install` hoặc "
+        "`pip install 'checkpoint-kiosk[{extra}]'`",
+        "This command needs the {package} package (extra \"{extra}\"): install it with "
+        "`make install` or `pip install 'checkpoint-kiosk[{extra}]'`",
+    ),
+    "cli.config_ok": (
+        "{path}: ĐÚNG — trạm {kiosk}, chốt {checkpoint}, {devices} thiết bị",
+        "{path}: OK — kiosk {kiosk}, checkpoint {checkpoint}, {devices} device(s)",
+    ),
+    "cli.entries": ("{count} lượt", "{count} entries"),
+    "cli.exported": ("đã xuất {count} lượt", "exported {count} entries"),
+    "cli.stats.in": ("Vào", "In"),
+    "cli.stats.out": ("Ra", "Out"),
+    "cli.stats.inside": ("Đang ở trong", "Inside now"),
+    "cli.stats.duplicates": ("Quét trùng", "Duplicates"),
+    "cli.stats.refused": ("Mã bị từ chối", "Refused codes"),
+    "cli.no_display": (
+        "Không mở được giao diện Qt ({error}); chạy không giao diện",
+        "Qt interface unavailable ({error}); running headless",
+    ),
+    "central.enrolled": ("Đã đăng ký máy", "Kiosk enrolled"),
+    "central.token_once": ("Mã truy cập, chỉ hiển thị MỘT lần", "Token, shown only ONCE"),
+    "central.on_the_kiosk": ("Trên máy kiosk, trong config.toml", "On the kiosk, in config.toml"),
+    "central.no_kiosks": ("Chưa có máy nào", "No kiosks enrolled"),
+    "central.clock_warning": (
+        "đồng hồ máy lệch hơn {seconds} giây",
+        "kiosk clock off by more than {seconds} s: its scanned_at times are suspect",
+    ),
+    "central.revoked": ("Đã thu hồi", "Revoked"),
+    "central.refused_file": ("TỪ CHỐI", "REFUSED"),
 }
-
-FIELDS: dict[str, dict[str, str]] = {
-    "id": {"vi": "số CCCD", "en": "ID"},
-    "old_id": {"vi": "số CMND cũ", "en": "old ID"},
-    "name": {"vi": "họ tên", "en": "name"},
-    "birth_date": {"vi": "ngày sinh", "en": "birth date"},
-    "issue_date": {"vi": "ngày cấp", "en": "issue date"},
-    "gender": {"vi": "giới tính", "en": "gender"},
-    "document_number": {"vi": "số giấy tờ", "en": "document number"},
-    "phone": {"vi": "số điện thoại", "en": "phone"},
-    "qid": {"vi": "mã QID", "en": "QID"},
-}
-
-DETAILS: dict[str, dict[str, str]] = {
-    "": {"vi": "", "en": ""},
-    "date_format": {"vi": "{field} '{value}': phải có dạng NNTTNNNN",
-                    "en": "{field} '{value}': expected DDMMYYYY"},
-    "no_such_date": {"vi": "{field} '{value}': ngày không tồn tại",
-                     "en": "{field} '{value}': no such date"},
-    "in_future": {"vi": "{field} '{value}': ở tương lai", "en": "{field} '{value}': in the future"},
-    "id_digits": {"vi": "{field} '{value}': phải có 12 chữ số",
-                  "en": "{field} '{value}': expected 12 digits"},
-    "old_id_digits": {"vi": "{field} '{value}': phải có 9 hoặc 12 chữ số, hoặc để trống",
-                      "en": "{field} '{value}': expected 9 or 12 digits or empty"},
-    "gender": {"vi": "{field} '{value}': phải là Nam hoặc Nữ",
-               "en": "{field} '{value}': expected Nam or Nữ"},
-    "missing": {"vi": "thiếu {field}", "en": "{field} is empty"},
-    "issued_before_birth": {"vi": "ngày cấp trước ngày sinh",
-                            "en": "issue date is before birth date"},
-    "digits": {"vi": "{field} '{value}': chỉ được có chữ số",
-               "en": "{field} '{value}': expected digits"},
-    "document_format": {"vi": "{field} '{value}': phải có 9 hoặc 12 chữ số, hoặc số hộ chiếu",
-                        "en": "{field} '{value}': expected 9 or 12 digits, or a passport "
-                              "number"},
-    "phone_format": {"vi": "{field} '{value}': không đúng dạng số điện thoại",
-                     "en": "{field} '{value}': not a phone number"},
-    "document_or_phone": {"vi": "cần số giấy tờ hoặc số điện thoại",
-                          "en": "a document number or a phone number is needed"},
-    "size_bytes": {"vi": "{value} byte", "en": "{value} bytes"},
-    "size_chars": {"vi": "{value} ký tự", "en": "{value} characters"},
-}
-"""Why a payload was refused, worded per language; ``field`` and ``value`` fill the blanks."""
-
-CERTIFICATE_VERDICTS: dict[str, dict[str, str]] = {
-    "valid": {"vi": "CHỨNG NHẬN HỢP LỆ", "en": "CERTIFICATE VALID"},
-    "expired": {"vi": "HẾT HẠN", "en": "EXPIRED"},
-    "not_yet_valid": {"vi": "CHƯA CÓ HIỆU LỰC", "en": "NOT YET VALID"},
-    "trust_list_stale": {"vi": "DANH SÁCH KHÓA QUÁ CŨ — CHƯA CHẮC HỢP LỆ",
-                         "en": "TRUST LIST TOO OLD — NOT CONFIRMED"},
-    "no_trust_list": {"vi": "CHƯA CÓ DANH SÁCH KHÓA — CHƯA KIỂM TRA",
-                      "en": "NO TRUST LIST — NOT CHECKED"},
-    "unknown_issuer": {"vi": "KHÔNG RÕ NƠI CẤP", "en": "ISSUER UNKNOWN"},
-    "bad_signature": {"vi": "CHỮ KÝ KHÔNG HỢP LỆ", "en": "SIGNATURE NOT VALID"},
-    "wrong_kind": {"vi": "NƠI CẤP KHÔNG ĐƯỢC CẤP LOẠI NÀY",
-                   "en": "ISSUER MAY NOT SIGN THIS KIND"},
-    "positive_test": {"vi": "XÉT NGHIỆM DƯƠNG TÍNH", "en": "TEST POSITIVE"},
-    "unreadable": {"vi": "CHỨNG NHẬN KHÔNG ĐỌC ĐƯỢC", "en": "CERTIFICATE UNREADABLE"},
-}
-"""The officer's headline for each certificate verdict (kiosk.certificates.verdicts)."""
-DETAILS.update({f"certificate_{status}": words for status, words in CERTIFICATE_VERDICTS.items()})
-
-_CERTIFICATE_FACTS: dict[str, dict[str, str]] = {
-    "doses": {"vi": "{dose}/{doses} mũi", "en": "dose {dose}/{doses}"},
-    "vaccinated_on": {"vi": "tiêm ngày {date}", "en": "vaccinated {date}"},
-    "not_detected": {"vi": "xét nghiệm âm tính", "en": "test negative"},
-    "detected": {"vi": "xét nghiệm DƯƠNG TÍNH", "en": "test POSITIVE"},
-    "sampled": {"vi": "lấy mẫu {when}", "en": "sampled {when}"},
-    "recovered": {"vi": "đã khỏi bệnh, hiệu lực đến {until}",
-                  "en": "recovered, valid until {until}"},
-    "born": {"vi": "Ngày sinh {date}", "en": "Born {date}"},
-}
-
-KIND_NAMES: dict[str, dict[str, str]] = {
-    "cccd": {"vi": "CCCD", "en": "Citizen ID"},
-    "pccovid": {"vi": "PC-Covid", "en": "PC-Covid"},
-    "hc1": {"vi": "Chứng nhận tiêm chủng", "en": "Vaccination certificate"},
-    "manual": {"vi": "Khai báo thủ công", "en": "Manual entry"},
-    "other": {"vi": "Mã khác", "en": "Other code"},
-}
+CATALOGUE.update({f"detail.certificate_{code.rpartition('.')[2]}": words
+                  for code, words in list(CATALOGUE.items())
+                  if code.startswith("certificate.") and code.count(".") == 1})
 
 
 def text(code: str, language: str = "vi", **params: object) -> str:
-    """The sentence for ``code``; an unknown code is shown as itself rather than hidden."""
-    template = _TEXT.get(code, {}).get(language) or _TEXT.get(code, {}).get("en") or code
+    """The sentence for ``code`` in ``language``; an unknown code is shown as itself.
+
+    A parameter left empty drops its parentheses and a trailing colon (``"Refused ()"`` →
+    ``"Refused"``).
+    """
+    pair = CATALOGUE.get(code)
+    if pair is None:
+        return code
+    template = pair[LANGUAGES.index(language)] if language in LANGUAGES else pair[1]
+    if not params:
+        return template
     try:
         return template.format(**params).replace(" ()", "").rstrip(": ")
     except (KeyError, IndexError):
         return template
 
 
+def both(code: str, **params: object) -> str:
+    """``"Vietnamese / English"``: for readers whose language is not known."""
+    return f"{text(code, 'vi', **params)} / {text(code, 'en', **params)}"
+
+
 def detail(problem: str, language: str = "vi", *, field: str = "", value: str = "") -> str:
-    template = DETAILS.get(problem, {}).get(language) or problem
-    name = FIELDS.get(field, {}).get(language, field)
-    return template.format(field=name, value=value)
+    """Why a payload was refused: ``problem`` about ``field`` holding ``value``."""
+    if f"detail.{problem}" not in CATALOGUE:
+        return problem
+    return text(f"detail.{problem}", language,
+                field=text(f"field.{field}", language) if f"field.{field}" in CATALOGUE
+                else field, value=value)
+
+
+def kind_name(kind: str, language: str = "vi") -> str:
+    return text(f"kind.{kind}" if f"kind.{kind}" in CATALOGUE else "kind.other", language)
 
 
 def certificate_verdict(status: str, language: str = "vi") -> str:
-    return CERTIFICATE_VERDICTS.get(status, {}).get(language, status.upper())
+    code = f"certificate.{status}"
+    return text(code, language) if code in CATALOGUE else status.upper()
 
 
 _FACT_SHOWN = ("valid", "expired", "not_yet_valid", "trust_list_stale", "no_trust_list")
@@ -147,13 +302,13 @@ def certificate_line(status: str, kind: str | None, facts: dict[str, object],
 def certificate_key_fact(kind: str | None, facts: dict[str, object], language: str = "vi"
                          ) -> str:
     """The one fact that goes beside the verdict: "2/2 mũi", "xét nghiệm âm tính"…"""
-    words = {k: v[language] for k, v in _CERTIFICATE_FACTS.items()}
     if kind == "vaccination" and facts.get("dose") is not None:
-        return words["doses"].format(dose=facts["dose"], doses=facts.get("doses", "?"))
+        return text("certificate.fact.doses", language, dose=facts["dose"],
+                    doses=facts.get("doses", "?"))
     if kind == "test" and facts.get("result") in ("not_detected", "detected"):
-        return words[str(facts["result"])]
+        return text(f"certificate.fact.{facts['result']}", language)
     if kind == "recovery" and facts.get("valid_until"):
-        return words["recovered"].format(until=facts["valid_until"])
+        return text("certificate.fact.recovered", language, until=facts["valid_until"])
     return kind_name("hc1", language) if kind else ""
 
 
@@ -161,18 +316,13 @@ def certificate_details(status: str, kind: str | None, facts: dict[str, object],
                         language: str = "vi") -> list[str]:
     """The birth date to compare with an ID card, and the certificate's own date unless it is
     known to be forged or unfit."""
-    words = {k: v[language] for k, v in _CERTIFICATE_FACTS.items()}
     lines = []
     if facts.get("birth_date"):
-        lines.append(words["born"].format(date=facts["birth_date"]))
+        lines.append(text("certificate.fact.born", language, date=facts["birth_date"]))
     if status not in _FACT_SHOWN:
         return lines
     if kind == "vaccination" and facts.get("date"):
-        lines.append(words["vaccinated_on"].format(date=facts["date"]))
+        lines.append(text("certificate.fact.vaccinated_on", language, date=facts["date"]))
     if kind == "test" and facts.get("sampled_at"):
-        lines.append(words["sampled"].format(when=facts["sampled_at"]))
+        lines.append(text("certificate.fact.sampled", language, when=facts["sampled_at"]))
     return lines
-
-
-def kind_name(kind: str, language: str = "vi") -> str:
-    return KIND_NAMES.get(kind, KIND_NAMES["other"])[language]

@@ -103,7 +103,7 @@ def run(engine: str, directory: Path, kiosk_db: Path, args: argparse.Namespace) 
         os.symlink(kiosk_db, directory / "kiosk.db")
         seconds, kiosk_rss, out = push(config)
         states = sync_states(kiosk_db)
-        from kiosk.central.storage import open_storage
+        from kiosk.central.backends import open_storage
         with open_storage(server.db) as storage:
             stored = storage.entry_count(kiosk_id)
         if stored != args.entries or states != {"acknowledged": args.entries}:

@@ -33,7 +33,7 @@ from central_support import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.central.storage import open_storage
+from kiosk.central.backends import open_storage
 from kiosk.sync import protocol
 
 MAX_BODY = 2_000_000

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from central_support import CENTRAL, central, enrol, shared_postgres
 
-from kiosk.central.storage import open_storage
+from kiosk.central.backends import open_storage
 from kiosk.sync import protocol
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from kiosk import config as config_mod
+from kiosk.central.backends import open_storage
 from kiosk.central.importer import import_file
-from kiosk.central.storage import open_storage
 from kiosk.store import Store
 from kiosk.sync import backlog
 from kiosk.sync.backlog import BacklogError, BacklogReader

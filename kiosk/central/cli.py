@@ -2,7 +2,8 @@
 
 Every command takes ``--db`` (default: $KIOSK_CENTRAL_DB, else sqlite:///central.db).
 Subcommand groups living beside their subsystem (``kiosk/central/importer.py``) are picked up
-automatically: such a module defines ``register(subparsers, common_parent_parser)``.
+automatically: such a module defines ``register(subparsers, common_parent_parser)``. The
+server's packages (FastAPI, uvicorn, psycopg) are imported by the commands that use them.
 """
 
 from __future__ import annotations
@@ -16,28 +17,24 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from kiosk.central.enrol import enrol_kiosk
-from kiosk.central.storage import EnrolmentError, Storage, StorageError, open_storage
-from kiosk.commandline import add_command_groups, run_command
+from kiosk.commandline import (
+    EXIT_STORE,
+    EXIT_USAGE,
+    add_command_groups,
+    examples,
+    open_central,
+    run_command,
+)
+from kiosk.messages import both
 from kiosk.sync import protocol
 
-EXIT_USAGE = 2
-EXIT_STORAGE = 3
+EXIT_STORAGE = EXIT_STORE
 CLOCK_WARNING_SECONDS = 120
 """A kiosk whose last batch arrived with a larger clock offset is flagged in ``kiosks list``."""
 
 
 def default_db() -> str:
     return os.environ.get("KIOSK_CENTRAL_DB", "sqlite:///central.db")
-
-
-def storage_from(args: argparse.Namespace) -> Storage:
-    """Open ``--db`` or exit with a one-line reason (for every subcommand, importer included)."""
-    try:
-        return open_storage(args.db, busy_timeout=getattr(args, "busy_timeout", 10.0))
-    except (StorageError, OSError) as exc:
-        print(f"storage error: {exc}", file=sys.stderr)
-        raise SystemExit(EXIT_STORAGE) from None
 
 
 # -- serve --------------------------------------------------------------------------------
@@ -47,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from kiosk.central.app import create_app
 
     logging.getLogger("kiosk.central").setLevel(args.log_level.upper())
-    storage = storage_from(args)
+    storage = open_central(args.db, busy_timeout=args.busy_timeout)
     app = create_app(storage, max_body=args.max_body, max_decoded=args.max_decoded)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
@@ -74,7 +71,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 # -- kiosks -------------------------------------------------------------------------------
 def cmd_kiosks_add(args: argparse.Namespace) -> int:
-    with storage_from(args) as storage:
+    from kiosk.central.enrol import enrol_kiosk
+    from kiosk.central.storage import EnrolmentError
+
+    with open_central(args.db) as storage:
         try:
             kiosk, token = enrol_kiosk(storage, checkpoint_id=args.checkpoint, name=args.name,
                                        kiosk_id=args.kiosk_id,
@@ -86,24 +86,24 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
         print(json.dumps({"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id,
                           "name": kiosk.name, "token": token}))
         return 0
-    print(f"Đã đăng ký máy / Kiosk enrolled: {kiosk.id} ({kiosk.name}) "
+    print(f"{both('central.enrolled')}: {kiosk.id} ({kiosk.name}) "
           f"at checkpoint {kiosk.checkpoint_id}")
-    print("Mã truy cập, chỉ hiển thị MỘT lần / Token, shown only ONCE:")
+    print(f"{both('central.token_once')}:")
     print(f"  {token}")
-    print("Trên máy kiosk, trong config.toml / On the kiosk, in config.toml:")
+    print(f"{both('central.on_the_kiosk')}:")
     print(f'  [kiosk]  id = "{kiosk.id}"   checkpoint_id = "{kiosk.checkpoint_id}"')
     print('  [sync]   enabled = true   token = "<token above>"  (or token_file = "…")')
     return 0
 
 
 def cmd_kiosks_list(args: argparse.Namespace) -> int:
-    with storage_from(args) as storage:
+    with open_central(args.db) as storage:
         kiosks = storage.kiosks()
     if args.json:
         print(json.dumps([asdict(k) for k in kiosks], ensure_ascii=False, indent=1))
         return 0
     if not kiosks:
-        print("Chưa có máy nào / No kiosks enrolled")
+        print(both("central.no_kiosks"))
         return 0
     print(f"{'kiosk':20} {'checkpoint':16} {'state':8} {'entries':>9}  {'last seen':27} "
           f"{'clock offset':>12}  name")
@@ -116,28 +116,29 @@ def cmd_kiosks_list(args: argparse.Namespace) -> int:
               f"{k.last_seen_at or '-':27} {offset:>12}{flag}  {k.name}")
     if any(k.last_clock_offset is not None and abs(k.last_clock_offset) > CLOCK_WARNING_SECONDS
            for k in kiosks):
-        print(f"! đồng hồ máy lệch hơn {CLOCK_WARNING_SECONDS} giây / kiosk clock off by more "
-              f"than {CLOCK_WARNING_SECONDS} s: its scanned_at times are suspect")
+        print(f"! {both('central.clock_warning', seconds=CLOCK_WARNING_SECONDS)}")
     return 0
 
 
 def cmd_kiosks_revoke(args: argparse.Namespace) -> int:
-    with storage_from(args) as storage:
+    with open_central(args.db) as storage:
         if storage.kiosk(args.kiosk_id) is None:
             print(f"unknown kiosk {args.kiosk_id!r}", file=sys.stderr)
             return EXIT_USAGE
         if not storage.revoke_kiosk(args.kiosk_id):
             print(f"kiosk {args.kiosk_id} was already revoked")
             return 0
-    print(f"Đã thu hồi / Revoked: {args.kiosk_id} — its token is refused from now on")
+    print(f"{both('central.revoked')}: {args.kiosk_id} — its token is refused from now on")
     return 0
 
 
 # -- parser -------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiosk-central",
-                                     description="Central collection server for checkpoint "
-                                                 "kiosks")
+    parser = argparse.ArgumentParser(
+        prog="kiosk-central", description="Central collection server for checkpoint kiosks",
+        **examples("kiosk-central serve --db sqlite:///data/central.db",
+                   'kiosk-central kiosks add --checkpoint CP-QL1A --name "Chốt QL1A - làn 1"',
+                   "kiosk-central serve --help   # each command's help ends with examples"))
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=default_db(),
@@ -145,7 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: $KIOSK_CENTRAL_DB or sqlite:///central.db)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", parents=[common], help="run the HTTP collection server")
+    serve = sub.add_parser(
+        "serve", parents=[common], help="run the HTTP collection server",
+        description="Run the HTTP server kiosks upload to; prints one line with the address "
+                    "once it listens.",
+        **examples("kiosk-central serve --db sqlite:///data/central.db",
+                   "kiosk-central serve --host 0.0.0.0 --port 8765 "
+                   "--db postgresql://kiosk@db-host/central",
+                   "kiosk-central serve --port 0   # any free port; the line says which"))
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
     serve.add_argument("--max-body", type=int, default=protocol.MAX_BODY_BYTES,
@@ -159,30 +167,41 @@ def build_parser() -> argparse.ArgumentParser:
                        choices=("critical", "error", "warning", "info", "debug"))
     serve.set_defaults(func=cmd_serve)
 
-    kiosks = sub.add_parser("kiosks", help="enrol, list and revoke kiosks")
+    kiosks = sub.add_parser(
+        "kiosks", help="enrol, list and revoke kiosks",
+        **examples('kiosk-central kiosks add --checkpoint CP-QL1A --name "Chốt QL1A - làn 1"',
+                   "kiosk-central kiosks list", "kiosk-central kiosks revoke ql1a-01"))
     ksub = kiosks.add_subparsers(dest="action", required=True)
-    add = ksub.add_parser("add", parents=[common], help="enrol a kiosk, print its token once")
+    add = ksub.add_parser(
+        "add", parents=[common], help="enrol a kiosk, print its token once",
+        **examples('kiosk-central kiosks add --checkpoint CP-QL1A --name "Chốt QL1A - làn 1" '
+                   "--kiosk-id ql1a-01",
+                   "kiosk-central kiosks add --checkpoint CP-QL1A --name lane2 --json"))
     add.add_argument("--checkpoint", required=True, help="checkpoint id (created if new)")
     add.add_argument("--name", required=True, help="human name, e.g. 'Chốt QL1A - làn 1'")
     add.add_argument("--kiosk-id", help="kiosk id (default: a random kiosk-xxxxxxxx)")
     add.add_argument("--checkpoint-name", help="name for a new checkpoint (default: its id)")
     add.add_argument("--json", action="store_true", help="print the result as JSON")
     add.set_defaults(func=cmd_kiosks_add)
-    lst = ksub.add_parser("list", parents=[common], help="kiosks, last contact, clock offset")
+    lst = ksub.add_parser(
+        "list", parents=[common], help="kiosks, last contact, clock offset",
+        **examples("kiosk-central kiosks list", "kiosk-central kiosks list --json"))
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_kiosks_list)
-    revoke = ksub.add_parser("revoke", parents=[common], help="refuse a kiosk's token")
+    revoke = ksub.add_parser(
+        "revoke", parents=[common], help="refuse a kiosk's token",
+        **examples("kiosk-central kiosks revoke ql1a-01"))
     revoke.add_argument("kiosk_id")
     revoke.set_defaults(func=cmd_kiosks_revoke)
 
     add_command_groups(sub, common, ("kiosk.central.importer", "kiosk.central.registry_commands",
-                                         "kiosk.central.report_commands"))
+                                     "kiosk.central.report_commands"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_command(build_parser(), argv, failure=StorageError, label="storage error",
-                       exit_code=EXIT_STORAGE)
+    return run_command(build_parser(), argv, failure="kiosk.central.storage:StorageError",
+                       label="storage error", exit_code=EXIT_STORAGE)
 
 
 if __name__ == "__main__":

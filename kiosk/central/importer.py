@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.central.cli import storage_from
 from kiosk.central.storage import Storage, StorageBusy, StorageError
+from kiosk.commandline import EXIT_STORE, ProgressBar, examples, open_central
+from kiosk.messages import both
 from kiosk.sync import protocol
 from kiosk.sync.backlog import BacklogError, BacklogReader
-from kiosk.sync.progressbar import ProgressBar
 
 EXIT_REFUSED = 1
 BATCH_SIZE = 2000
@@ -98,7 +98,7 @@ def _ingest(storage: Storage, kiosk_id: str, batch: list[dict[str, Any]]
 
 def cmd_import(args: argparse.Namespace) -> int:
     refused = 0
-    with storage_from(args) as storage:
+    with open_central(args.db) as storage:
         for name in args.files:
             bar = ProgressBar(f"import {Path(name).name}")
             try:
@@ -107,14 +107,15 @@ def cmd_import(args: argparse.Namespace) -> int:
             except StorageError as exc:
                 print(f"\nstorage error while importing {name}: {exc}; entries stored so far "
                       f"are kept, import the file again to finish", file=sys.stderr)
-                return 3
+                return EXIT_STORE
             if result.error:
                 refused += 1
                 stored = result.accepted + result.duplicate + result.rejected
                 outcome = ("nothing from this file was stored" if not stored else
                            f"the file changed while it was read; {stored:,} entries before "
                            f"that point are stored, import a good copy again to finish")
-                print(f"TỪ CHỐI / REFUSED {result.error} — {outcome}", file=sys.stderr)
+                print(f"{both('central.refused_file')} {result.error} — {outcome}",
+                      file=sys.stderr)
                 continue
             bar.finish()
             print(f"{name}: kiosk {result.kiosk_id}, {result.entries:,} entries — "
@@ -128,7 +129,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "import", parents=[common],
-        help="load backlog files written by `kiosk sync export` (idempotent)")
+        help="load backlog files written by `kiosk sync export` (idempotent)",
+        description="Check each backlog file whole against its kiosk's key, then store its "
+                    "entries; a refused file stores nothing. Exit code 1 if any was refused.",
+        **examples("kiosk-central import /media/usb/ql1a-01-backlog.zip",
+                   "kiosk-central import --db sqlite:///data/central.db /media/usb/*.zip"))
     parser.add_argument("files", nargs="+", metavar="FILE", help="backlog file(s)")
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
                         help="entries per transaction (default: %(default)s)")

@@ -10,15 +10,15 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from kiosk.central import registry
-from kiosk.central.cli import storage_from
 from kiosk.central.registry import Checkpoint, RegistryError
+from kiosk.commandline import examples, open_central
 
 EXIT_REFUSED = 1
 PROBLEMS_SHOWN = 200
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    with storage_from(args) as storage:
+    with open_central(args.db) as storage:
         try:
             points = registry.parse_rows(registry.read_table(args.file))
             if args.dry_run:
@@ -54,7 +54,7 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    with storage_from(args) as storage:
+    with open_central(args.db) as storage:
         try:
             if registry.checkpoint(storage, args.id) is not None:
                 raise RegistryError(f"checkpoint {args.id!r} already exists; use "
@@ -70,7 +70,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    with storage_from(args) as storage:
+    with open_central(args.db) as storage:
         try:
             held = registry.checkpoint(storage, args.id)
             if held is None:
@@ -87,7 +87,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_close(args: argparse.Namespace) -> int:
-    with storage_from(args) as storage:
+    with open_central(args.db) as storage:
         try:
             held = registry.checkpoint(storage, args.id)
             if held is None:
@@ -103,7 +103,7 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with storage_from(args) as storage:
+    with open_central(args.db) as storage:
         points = registry.checkpoints(storage)
         kiosks: dict[str, int] = {}
         for kiosk in storage.kiosks():
@@ -145,34 +145,47 @@ def _point_options(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    group = subparsers.add_parser("checkpoints", help="the registry of checkpoints (points)")
+    group = subparsers.add_parser(
+        "checkpoints", help="the registry of checkpoints (points)",
+        **examples("kiosk-central checkpoints import docs/checkpoints-sample.csv",
+                   "kiosk-central checkpoints list --district 'Đồng Xoài'"))
     sub = group.add_subparsers(dest="action", required=True)
     imp = sub.add_parser(
         "import", parents=[common], help="import the province's list (CSV or XLSX)",
         description="Upsert every row of a CSV or XLSX list of points (Vietnamese or English "
                     "headers). A file with any bad row is refused whole, each problem named "
-                    "by row and column. Example: kiosk-central checkpoints import "
-                    "docs/checkpoints-sample.csv")
+                    "by row and column.",
+        **examples("kiosk-central checkpoints import docs/checkpoints-sample.csv --dry-run",
+                   "kiosk-central checkpoints import docs/checkpoints-sample.csv"))
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("--dry-run", action="store_true", help="check the file, store nothing")
     imp.set_defaults(func=cmd_import)
-    add = sub.add_parser("add", parents=[common], help="add one point",
-                         description="Example: kiosk-central checkpoints add CP-001 --name "
-                                     "'Chốt QL14' --district 'Đồng Xoài' --kind control_post")
+    add = sub.add_parser(
+        "add", parents=[common], help="add one point",
+        **examples("kiosk-central checkpoints add CP-001 --name 'Chốt QL14' "
+                   "--district 'Đồng Xoài' --kind control_post"))
     add.add_argument("id")
     _point_options(add)
     add.set_defaults(func=cmd_add)
-    edit = sub.add_parser("edit", parents=[common], help="change some fields of a point")
+    edit = sub.add_parser(
+        "edit", parents=[common], help="change some fields of a point",
+        **examples("kiosk-central checkpoints edit CP-001 --name 'Chốt QL14 - cổng 2'",
+                   "kiosk-central checkpoints edit CP-001 --reopen"))
     edit.add_argument("id")
     _point_options(edit)
     edit.add_argument("--reopen", action="store_true", help="clear the closing date")
     edit.set_defaults(func=cmd_edit)
-    close = sub.add_parser("close", parents=[common],
-                           help="close a point: not counted as set up from that day")
+    close = sub.add_parser(
+        "close", parents=[common], help="close a point: not counted as set up from that day",
+        **examples("kiosk-central checkpoints close CP-001",
+                   "kiosk-central checkpoints close CP-001 --on 2026-12-01"))
     close.add_argument("id")
     close.add_argument("--on", metavar="DATE", help="closing date (default: today)")
     close.set_defaults(func=cmd_close)
-    lst = sub.add_parser("list", parents=[common], help="points and their kiosks")
+    lst = sub.add_parser(
+        "list", parents=[common], help="points and their kiosks",
+        **examples("kiosk-central checkpoints list",
+                   "kiosk-central checkpoints list --district 'Đồng Xoài' --all --json"))
     lst.add_argument("--json", action="store_true")
     lst.add_argument("--district", help="only this district")
     lst.add_argument("--all", action="store_true", help="include closed points")

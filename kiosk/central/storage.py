@@ -343,19 +343,3 @@ def _same(row: tuple[Any, ...], stored: dict[str, Any]) -> bool:
 
 def _now() -> str:
     return protocol.format_time(dt.datetime.now(dt.UTC))
-
-
-def open_storage(url: str, *, busy_timeout: float = 10.0) -> Storage:
-    """``sqlite:///relative.db``, ``sqlite:////absolute.db`` or ``postgresql://…``.
-
-    ``busy_timeout``: how long a write waits for a lock held elsewhere (another batch, an
-    import) before giving up with StorageBusy, which the API answers with 503.
-    """
-    if url.startswith("sqlite:///"):
-        from kiosk.central.sqlite_storage import SqliteStorage
-        return SqliteStorage(url, busy_timeout=busy_timeout)
-    if url.startswith(("postgresql://", "postgres://")):
-        from kiosk.central.postgres_storage import PostgresStorage
-        return PostgresStorage(url, busy_timeout=busy_timeout)
-    raise StorageError(
-        f"database URL {url!r}: expected sqlite:///path/central.db or postgresql://…")

@@ -15,14 +15,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk import config as config_mod
+from kiosk.commandline import EXIT_USAGE, examples, missing_extra
 from kiosk.devices.base import DeviceError
 
 EXIT_DEVICE = 1
-EXIT_USAGE = 2
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from kiosk import config as config_mod
+
     try:
         from kiosk.devices.listing import list_candidates
         from kiosk.devices.sysfs import Roots
@@ -36,6 +37,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
+    from kiosk import config as config_mod
+
     try:
         from kiosk.devices.watching import watch, watch_options
     except ImportError as exc:
@@ -56,8 +59,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def _missing_library(exc: ImportError) -> int:
     """The devices extra is optional: say what to install, keep the rest of `kiosk` working."""
-    print(f"scanner support needs {exc.name}: install it with `make install` "
-          "(pip extra: devices)", file=sys.stderr)
+    print(missing_extra(exc) or f"scanner support needs {exc.name}: install it with "
+          "`make install` (pip extra: devices)", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -65,14 +68,23 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     devices = subparsers.add_parser(
         "devices", parents=[common], help="find scanners and cameras; watch what one sends",
         description="List scanners, serial ports, hidraw nodes and cameras with ready "
-                    "[[devices]] snippets; or watch one device live.")
+                    "[[devices]] snippets; or watch one device live.",
+        **examples("kiosk devices", "kiosk devices watch lane1 --count 3"))
     devices.add_argument("--dev-root", default="/dev", help=argparse.SUPPRESS)
     devices.add_argument("--sys-root", default="/sys", help=argparse.SUPPRESS)
     devices.set_defaults(func=cmd_list)
     actions = devices.add_subparsers(dest="devices_command")
-    actions.add_parser("list", parents=[common], help="what is plugged in (the default)")
+    actions.add_parser("list", parents=[common], help="what is plugged in (the default)",
+                       **examples("kiosk devices list"))
     watch_parser = actions.add_parser(
-        "watch", parents=[common], help="live view of one device: raw input, scans, advice")
+        "watch", parents=[common], help="live view of one device: raw input, scans, advice",
+        description="Show what one device really sends (bytes or keys with timings), the "
+                    "scans the kiosk would record, and what to change in the config. Stop "
+                    "the kiosk first: the watch needs the device to itself.",
+        **examples("kiosk devices watch lane1                       # a device of config.toml",
+                   "kiosk devices watch /dev/ttyACM0 --baud 115200  # before configuring it",
+                   "kiosk devices watch lane1 --save lane1.capture  # keep it, to send in",
+                   "kiosk devices watch lane1.capture               # a capture, replayed"))
     watch_parser.add_argument("device", help="a configured device id, a /dev path, or a capture")
     watch_parser.add_argument("--save", default="", metavar="FILE",
                               help="save what arrives as a capture (replayable, sendable)")

@@ -37,9 +37,9 @@ class Identity:
 class Rejection:
     """A payload that must not be recorded, with a reason an officer can act on.
 
-    ``problem`` names what is wrong (a key of ``kiosk.messages.DETAILS``) and ``field`` /
-    ``value`` say where, so each front end words it in its own language; ``detail`` is the
-    English wording kept in logs and the refused-scans table.
+    ``problem`` names what is wrong (``detail.<problem>`` in ``kiosk.messages.CATALOGUE``)
+    and ``field`` / ``value`` say where, so each front end words it in its own language;
+    ``detail`` is the English wording kept in logs and the refused-scans table.
     """
 
     code: str

@@ -13,46 +13,70 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kiosk.cli import load_config, open_store
-from kiosk.store import parse_utc
-from kiosk.sync import backlog, texts
-from kiosk.sync.client import SyncClient, SyncError
-from kiosk.sync.progressbar import ProgressBar, format_duration
-from kiosk.sync.status import META_PREFIX, MetaKey
-from kiosk.sync.worker import Progress, SyncWorker
+from kiosk.commandline import (
+    ProgressBar,
+    examples,
+    format_duration,
+    load_config,
+    open_store,
+)
+from kiosk.messages import text
+
+if TYPE_CHECKING:
+    from kiosk.sync.worker import SyncWorker
 
 EXIT_FAILED = 1
 REJECTED_SHOWN = 20
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    sync = subparsers.add_parser("sync", help="upload to the centre, export, rejected entries")
+    sync = subparsers.add_parser(
+        "sync", help="upload to the centre, export, rejected entries",
+        description="The sync operator's tools; they work whether or not `kiosk run` runs.",
+        **examples("kiosk sync status", "kiosk sync push",
+                   "kiosk sync export --to /media/usb/backlog.zip"))
     sub = sync.add_subparsers(dest="sync_command", required=True)
 
-    status = sub.add_parser("status", parents=[common],
-                            help="pending and rejected entries, last upload, server reachable")
+    status = sub.add_parser(
+        "status", parents=[common],
+        help="pending and rejected entries, last upload, server reachable",
+        **examples("kiosk sync status", "kiosk sync status --offline",
+                   "kiosk sync status --json | jq '.pending, .server_reachable'"))
     status.add_argument("--offline", action="store_true", help="do not contact the server")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=cmd_status)
 
-    push = sub.add_parser("push", parents=[common], help="upload everything pending now")
+    push = sub.add_parser(
+        "push", parents=[common], help="upload everything pending now",
+        description="Upload everything pending now, with a progress line; exit code 1 when "
+                    "something could not be sent (it stays pending).",
+        **examples("kiosk sync push", "kiosk sync push --config /etc/kiosk/config.toml"))
     push.set_defaults(func=cmd_push)
 
-    retry = sub.add_parser("retry-rejected", parents=[common],
-                           help="queue the entries the centre rejected again")
+    retry = sub.add_parser(
+        "retry-rejected", parents=[common], help="queue the entries the centre rejected again",
+        **examples('kiosk sync retry-rejected --operator "Trần Văn Bảo"'))
     retry.add_argument("--operator", default="", help="who asks (written to the audit log)")
     retry.set_defaults(func=cmd_retry_rejected)
 
-    export = sub.add_parser("export", parents=[common],
-                            help="write the pending backlog to a file for the centre to import")
+    export = sub.add_parser(
+        "export", parents=[common],
+        help="write the pending backlog to a file for the centre to import",
+        description="Write every pending entry to a signed backlog file (a USB stick for a "
+                    "site with no network); they stay pending until the centre has them.",
+        **examples("kiosk sync export --to /media/usb/ql1a-01-backlog.zip",
+                   "kiosk sync export --to backlog.zip --force   # replace an older file"))
     export.add_argument("--to", required=True, metavar="FILE", help="file to write (.zip)")
     export.add_argument("--force", action="store_true", help="replace an existing file")
     export.set_defaults(func=cmd_export)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from kiosk.store import parse_utc
+    from kiosk.sync.status import META_PREFIX, MetaKey
+
     config = load_config(args.config)
     store = open_store(config)
     lang = config.kiosk["language"]
@@ -66,6 +90,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     reachable: bool | None = None
     server_error = ""
     if not args.offline:
+        from kiosk.sync.client import SyncClient, SyncError
+
         client = SyncClient(config.sync["server_url"], "",
                             timeout=min(5.0, config.sync["timeout_seconds"]))
         try:
@@ -92,34 +118,34 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
 
-    def when(text: str | None) -> str:
-        if not text:
-            return texts.text("never", lang)
-        moment = parse_utc(text)
-        ago = format_duration(time.time() - moment.timestamp())
-        return f"{moment.astimezone(config.timezone):%Y-%m-%d %H:%M:%S} ({ago} ago)"
+    def when(stamp: str | None) -> str:
+        if not stamp:
+            return text("sync.never", lang)
+        moment = parse_utc(stamp)
+        ago = text("sync.ago", lang, ago=format_duration(time.time() - moment.timestamp()))
+        return f"{moment.astimezone(config.timezone):%Y-%m-%d %H:%M:%S} ({ago})"
 
     line = "{:24} {}".format
-    print(line(texts.text("pending", lang), f"{summary.pending:,}"))
+    print(line(text("sync.pending", lang), f"{summary.pending:,}"))
     if sent:
-        print(line(texts.text("exported", lang), f"{sent:,}"))
-    print(line(texts.text("rejected", lang), f"{summary.rejected:,}"))
-    print(line(texts.text("oldest", lang),
+        print(line(text("sync.exported", lang), f"{sent:,}"))
+    print(line(text("sync.rejected", lang), f"{summary.rejected:,}"))
+    print(line(text("sync.oldest", lang),
                when(summary.oldest_pending) if summary.oldest_pending else
-               texts.text("none", lang)))
-    print(line(texts.text("last_success", lang), when(report["last_success"])))
+               text("sync.none", lang)))
+    print(line(text("sync.last_success", lang), when(report["last_success"])))
     if report["last_error"]:
-        print(line(texts.text("last_error", lang),
+        print(line(text("sync.last_error", lang),
                    f"{when(report['last_error_at'])}: {report['last_error']}"))
     if report["clock_offset_seconds"] is not None:
-        print(line(texts.text("clock", lang), f"{report['clock_offset_seconds']:+.1f} s"))
-    state = ("?" if reachable is None else texts.text("reachable", lang) if reachable else
-             f"{texts.text('unreachable', lang)} ({server_error})")
-    print(line(texts.text("server", lang), f"{config.sync['server_url']} — {state}"))
+        print(line(text("sync.clock", lang), f"{report['clock_offset_seconds']:+.1f} s"))
+    state = ("?" if reachable is None else text("sync.reachable", lang) if reachable else
+             f"{text('sync.unreachable', lang)} ({server_error})")
+    print(line(text("sync.server", lang), f"{config.sync['server_url']} — {state}"))
     if not config.sync["enabled"]:
-        print(texts.text("sync_disabled", lang))
+        print(text("sync.sync_disabled", lang))
     if report["alert"]:
-        print(f"{texts.text('alert', lang)}: {report['alert']}")
+        print(f"{text('sync.alert', lang)}: {report['alert']}")
     for row in rejected:
         print(f"  ✗ {row['id']}  {row['scanned_at']}  {row['device_id']}  {row['sync_error']}")
     if summary.rejected > len(rejected):
@@ -128,6 +154,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> tuple[SyncWorker, str]:
+    from kiosk.sync.worker import SyncWorker
+
     config = load_config(args.config)
     open_store(config).close()  # the friendly exit if the store cannot be opened
     return SyncWorker.from_config(config), config.kiosk["language"]
@@ -138,22 +166,22 @@ def cmd_push(args: argparse.Namespace) -> int:
     try:
         pending = worker.state().pending
         if pending == 0:
-            print(texts.text("nothing_pending", lang))
+            print(text("sync.nothing_pending", lang))
             return 0
         bar = ProgressBar("push", pending)
 
-        def progress(p: Progress) -> None:
+        def progress(p: Any) -> None:
             bar.update(p.done, p.total)
 
         summary = worker.push_now(progress)
         bar.finish()
     finally:
         worker.stop()
-    print(texts.text("push_done", lang, done=f"{summary.done:,}", seconds=summary.seconds,
+    print(text("sync.push_done", lang, done=f"{summary.done:,}", seconds=summary.seconds,
                      accepted=f"{summary.accepted:,}", duplicate=f"{summary.duplicate:,}",
                      rejected=f"{summary.rejected:,}", remaining=f"{summary.remaining:,}"))
     if summary.error:
-        print(texts.text("push_failed", lang, error=summary.error), file=sys.stderr)
+        print(text("sync.push_failed", lang, error=summary.error), file=sys.stderr)
         return EXIT_FAILED
     return 0
 
@@ -165,33 +193,35 @@ def cmd_retry_rejected(args: argparse.Namespace) -> int:
         count = store.retry_rejected(args.operator or config.kiosk["operator"] or "operator")
     finally:
         store.close()
-    print(texts.text("retried", config.kiosk["language"], count=count))
+    print(text("sync.retried", config.kiosk["language"], count=count))
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from kiosk.sync.backlog import BacklogError
+
     config = load_config(args.config)
     lang = config.kiosk["language"]
     target = Path(args.to)
     if target.exists() and not args.force:
-        print(texts.text("export_failed", lang, error=f"{target} exists (use --force)"),
+        print(text("sync.export_failed", lang, error=f"{target} exists (use --force)"),
               file=sys.stderr)
         return EXIT_FAILED
     worker, _ = _worker(args)
     try:
         total = worker.state().pending
         if total == 0:
-            print(texts.text("nothing_pending", lang))
+            print(text("sync.nothing_pending", lang))
             return 0
         bar = ProgressBar("export", total)
         summary = worker.export(target, progress=lambda done: bar.update(done, total))
         bar.finish()
-    except (backlog.BacklogError, OSError) as exc:
-        print(texts.text("export_failed", lang, error=exc), file=sys.stderr)
+    except (BacklogError, OSError) as exc:
+        print(text("sync.export_failed", lang, error=exc), file=sys.stderr)
         return EXIT_FAILED
     finally:
         worker.stop()
-    print(texts.text("export_done", lang, entries=f"{summary.entries:,}", path=summary.path,
+    print(text("sync.export_done", lang, entries=f"{summary.entries:,}", path=summary.path,
                      size=f"{summary.bytes:,}"))
     return 0
 

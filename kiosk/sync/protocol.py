@@ -3,7 +3,8 @@
 Everything that crosses the wire is defined here — paths, the batch envelope, the entry
 fields and their types, the answer, body encoding with a decompression guard, and token
 derivations — so the sync client, the central server and the backlog-file importer cannot
-drift apart. Standard library only (``zstandard`` is used when installed, never required).
+drift apart. Bodies need ``orjson`` (the "sync" and "server" extras), imported by the
+functions that encode and decode; ``zstandard`` is used when installed, never required.
 The prose version with examples is ``docs/protocol.md``.
 """
 
@@ -21,8 +22,6 @@ import re
 import zlib
 from collections.abc import Mapping
 from typing import Any
-
-import orjson
 
 PROTOCOL_VERSION = 1
 BATCHES_PATH = "/api/v1/batches"
@@ -151,12 +150,14 @@ def entry_to_wire(row: Mapping[str, Any]) -> dict[str, Any]:
     """
     out = dict(zip(_PLAIN_FIELDS, _get_plain(row), strict=True))
     extra = row["extra"]
-    out["extra"] = orjson.loads(extra) if isinstance(extra, str | bytes) else dict(extra or {})
+    out["extra"] = _orjson().loads(extra) if isinstance(extra, str | bytes) else \
+        dict(extra or {})
     out["payload_b64"] = binascii.b2a_base64(bytes(row["payload"]), newline=False
                                              ).decode("ascii")
     certificate = row.get("certificate")
     if certificate is not None:  # left out when null: a centre that predates it accepts it
-        out["certificate"] = (orjson.loads(certificate) if isinstance(certificate, str | bytes)
+        out["certificate"] = (_orjson().loads(certificate)
+                              if isinstance(certificate, str | bytes)
                               else dict(certificate))
     return out
 
@@ -440,7 +441,7 @@ def encode_body(obj: Any, encoding: str | None = None, *, level: int | None = No
     ``encoding`` None picks zstd when the ``zstandard`` package is installed, else gzip.
     Integers must fit in 64 bits (no protocol field is larger); orjson raises TypeError else.
     """
-    raw = orjson.dumps(obj)  # compact UTF-8; 20× faster than json.dumps on a batch
+    raw = _orjson().dumps(obj)  # compact UTF-8; 20× faster than json.dumps on a batch
     if encoding is None:
         encoding = "zstd" if _zstd() is not None else "gzip"
     if encoding == "zstd":
@@ -475,6 +476,7 @@ def decode_body(data: bytes, content_encoding: str | None = None, *,
     else:
         raise ProtocolError(415, f"Content-Encoding: unsupported {content_encoding!r} "
                                  f"(supported: {', '.join(ENCODINGS)})")
+    orjson = _orjson()
     try:
         return orjson.loads(raw)  # refuses NaN/Infinity and invalid UTF-8 itself
     except orjson.JSONDecodeError as exc:
@@ -521,6 +523,12 @@ def _unzstd(data: bytes, limit: int) -> bytes:
 
 def _too_large(limit: int) -> ProtocolError:
     return ProtocolError(413, f"body: larger than {limit} bytes once decompressed")
+
+
+def _orjson() -> Any:
+    import orjson
+
+    return orjson
 
 
 def _zstd() -> Any:

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from operator import methodcaller
 from typing import Any
 
+from kiosk import messages
 from kiosk.ids import uuid7
 from kiosk.store import Store
-from kiosk.sync import protocol, texts
+from kiosk.sync import protocol
 from kiosk.sync.client import BatchAnswer, Refused, SyncClient, SyncError, TooLarge
 from kiosk.sync.status import ANSWER_KEYS, StatusBoard, SyncState
 
@@ -198,7 +199,7 @@ class Uploader:
                 try:
                     wire.append(protocol.entry_to_wire(row))
                 except (ValueError, TypeError, KeyError) as exc:
-                    broken[row["id"]] = texts.text("unencodable", self.language,
+                    broken[row["id"]] = messages.text("sync.unencodable", self.language,
                                                    detail=f"{type(exc).__name__}: {exc}")
             if broken:
                 log.error("sync: %d entries cannot be encoded; quarantined", len(broken))
@@ -217,7 +218,7 @@ class Uploader:
     def _shrink(self, batch: Batch, exc: TooLarge, tally: Tally) -> None:
         """413: halve the limits; a lone entry the centre will not take is quarantined."""
         if len(batch.ids) == 1:
-            reason = texts.text("too_large", self.language,
+            reason = messages.text("sync.too_large", self.language,
                                 detail=f"{len(batch.body)} bytes: {exc}")
             self.store.mark_synced([], {batch.ids[0]: reason})
             tally.rejected += 1

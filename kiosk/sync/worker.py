@@ -70,10 +70,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from kiosk import messages
 from kiosk.config import Config
 from kiosk.scan import ScanResult
 from kiosk.store import OutboxSummary, Store
-from kiosk.sync import backlog, protocol, texts
+from kiosk.sync import backlog, protocol
 from kiosk.sync.client import AuthRefused, Refused, SyncClient, SyncError
 from kiosk.sync.scheduler import Scheduler
 from kiosk.sync.status import FAILURE_KEYS, StatusBoard, SyncState
@@ -162,7 +163,7 @@ class SyncWorker:
                                    base_backoff=base_backoff_seconds,
                                    max_backoff=max_backoff_seconds, rng=rng, paused=not token)
         self.board = StatusBoard(SyncState.restore(
-            store, alert=None if token else texts.text("no_token", language)))
+            store, alert=None if token else messages.text("sync.no_token", language)))
         self.uploader = Uploader(
             store, self.client, self.board, kiosk_id=kiosk_id, batch_size=batch_size,
             batch_max_bytes=batch_max_bytes, language=language, encoding=encoding,
@@ -273,9 +274,9 @@ class SyncWorker:
         alert = None
         if isinstance(exc, AuthRefused):
             code = "auth_401" if exc.status == 401 else "auth_403"
-            alert = texts.text(code, self.language, detail=str(exc))
+            alert = messages.text(f"sync.{code}", self.language, detail=str(exc))
         elif isinstance(exc, Refused):
-            alert = texts.text("refused", self.language, detail=str(exc))
+            alert = messages.text("sync.refused", self.language, detail=str(exc))
         log.warning("sync: upload failed (%s)", exc)
         state = self.board.update(lambda state: state.failed(
             str(exc), at=time.time(), reached_server=exc.reached_server, alert=alert))
@@ -299,7 +300,7 @@ class SyncWorker:
         """Drain everything, retrying transient failures; the failure that ended it, if any."""
         total = self._recount().pending
         if self.uploader is None:
-            return SyncError(texts.text("no_token", self.language))
+            return SyncError(messages.text("sync.no_token", self.language))
         self.scheduler.resume()  # the operator retries on purpose, e.g. after a new token
         report = _progress_reporter(progress, tally, total)
         attempts = 0
@@ -310,7 +311,7 @@ class SyncWorker:
                                     lambda: self.scheduler.must_yield(background=False))
                 return None
             except Yield:  # the kiosk is shutting down
-                return SyncError(texts.text("stopped", self.language))
+                return SyncError(messages.text("sync.stopped", self.language))
             except SyncError as exc:
                 progressed = tally.done > before
                 self._failed(exc, progressed=progressed)
@@ -331,7 +332,7 @@ class SyncWorker:
                progress: Callable[[int], None] | None = None) -> ExportSummary:
         """Write every pending entry to a signed backlog file, then label them ``sent``."""
         if not self.token:
-            raise backlog.BacklogError(texts.text("no_token", self.language))
+            raise backlog.BacklogError(messages.text("sync.no_token", self.language))
         key = protocol.backlog_file_key(self.token)
         manifest = backlog.write_backlog(path, pending_rows(self.store), key=key,
                                          kiosk_id=self.kiosk_id,

@@ -1,0 +1,26 @@
+"""Which storage backend a database URL selects.
+
+Kept apart from :mod:`kiosk.central.storage` (which the backends build on) so that nothing
+imports in a circle; each backend is imported only when its URL is opened, so PostgreSQL's
+driver (``psycopg``, "server" extra) is needed only by a centre that uses it.
+"""
+
+from __future__ import annotations
+
+from kiosk.central.storage import Storage, StorageError
+
+
+def open_storage(url: str, *, busy_timeout: float = 10.0) -> Storage:
+    """``sqlite:///relative.db``, ``sqlite:////absolute.db`` or ``postgresql://…``.
+
+    ``busy_timeout``: how long a write waits for a lock held elsewhere (another batch, an
+    import) before giving up with StorageBusy, which the API answers with 503.
+    """
+    if url.startswith("sqlite:///"):
+        from kiosk.central.sqlite_storage import SqliteStorage
+        return SqliteStorage(url, busy_timeout=busy_timeout)
+    if url.startswith(("postgresql://", "postgres://")):
+        from kiosk.central.postgres_storage import PostgresStorage
+        return PostgresStorage(url, busy_timeout=busy_timeout)
+    raise StorageError(
+        f"database URL {url!r}: expected sqlite:///path/central.db or postgresql://…")

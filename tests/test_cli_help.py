@@ -1,0 +1,113 @@
+"""Help that teaches: every command's ``--help`` ends with examples, and every example — in
+the help and in the guides — is a command line the real parser accepts."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import re
+import shlex
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk import cli
+from kiosk.central import cli as central_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+PARSERS = {"kiosk": cli.build_parser, "kiosk-central": central_cli.build_parser}
+HEADING = "Examples / Ví dụ:"
+
+
+def commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+             ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """The parser and every subcommand's parser, with the words that select it."""
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from commands(sub, (*path, name))
+
+
+def examples_of(help_text: str) -> list[str]:
+    _, _, tail = help_text.partition(HEADING)
+    return [line.strip() for line in tail.splitlines() if line.strip()]
+
+
+def words_of(line: str) -> list[str]:
+    words = shlex.split(line, comments=True)
+    return words[:words.index("|")] if "|" in words else words
+
+
+def parses(prog: str, line: str) -> None:
+    """Parse an example as its command would (``--help`` only prints, so is not parsed)."""
+    words = words_of(line)
+    assert words[0] == prog, line
+    if "--help" in words:
+        return
+    with contextlib.redirect_stderr(io.StringIO()) as err:
+        try:
+            PARSERS[prog]().parse_args(words[1:])
+        except SystemExit:
+            pytest.fail(f"{line!r} is refused: {err.getvalue()}")
+
+
+ALL_COMMANDS = [(prog, path) for prog, build in PARSERS.items()
+                for path, _ in commands(build())]
+
+
+@pytest.mark.parametrize(("prog", "path"), ALL_COMMANDS,
+                         ids=[" ".join((p, *c)) for p, c in ALL_COMMANDS])
+def test_every_command_help_ends_with_examples_that_parse(prog: str, path: tuple[str, ...]
+                                                          ) -> None:
+    parser = dict(commands(PARSERS[prog]()))[path]
+    text = parser.format_help()
+    assert HEADING in text, f"{prog} {' '.join(path)} --help has no examples"
+    lines = examples_of(text)
+    assert lines
+    for line in lines:
+        parses(prog, line)
+        # the examples of `kiosk sync push` run `kiosk sync push`, not another command
+        assert words_of(line)[1:1 + len(path)] == list(path), line
+
+
+def test_the_command_list_covers_both_commands_and_their_groups() -> None:
+    names = {" ".join((p, *c)) for p, c in ALL_COMMANDS}
+    assert {"kiosk scan", "kiosk sync push", "kiosk devices watch", "kiosk config",
+            "kiosk-central serve", "kiosk-central import", "kiosk-central kiosks add"} <= names
+
+
+GUIDES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+COMMAND_LINE = re.compile(r"^\s*(?:\$ )?(?:\.venv/bin/)?(kiosk(?:-central)?) (.*)$")
+
+
+def guide_examples() -> list[tuple[str, str, str]]:
+    """(guide, prog, line) for each command line in a code block or an indented block."""
+    found = []
+    for guide in GUIDES:
+        fenced = False
+        for raw in guide.read_text(encoding="utf-8").splitlines():
+            if raw.lstrip().startswith("```"):
+                fenced = not fenced
+                continue
+            if not (fenced or raw.startswith("    ")):
+                continue
+            match = COMMAND_LINE.match(raw)
+            if match and not match.group(2).startswith(("listening", "on ")):
+                found.append((guide.name, match.group(1), f"{match.group(1)} {match.group(2)}"))
+    return found
+
+
+@pytest.mark.parametrize(("guide", "prog", "line"), guide_examples(),
+                         ids=[f"{g}: {line[:60]}" for g, _, line in guide_examples()])
+def test_every_command_in_the_guides_is_one_the_parser_accepts(guide: str, prog: str,
+                                                               line: str) -> None:
+    parses(prog, line)
+
+
+def test_the_guides_do_show_commands() -> None:
+    per_guide = {guide for guide, _, _ in guide_examples()}
+    assert {"README.md", "officer.md", "technician.md", "sync-operator.md",
+            "central.md"} <= per_guide
