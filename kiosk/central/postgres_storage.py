@@ -26,8 +26,8 @@ from kiosk.central.storage import (
     StorageError,
 )
 
-_TYPES = {"bigint": "BIGINT", "float": "DOUBLE PRECISION", "bytes": "BYTEA", "json": "JSONB",
-          "serial": "BIGSERIAL PRIMARY KEY"}
+_TYPES = {"engine": "postgresql", "bigint": "BIGINT", "float": "DOUBLE PRECISION",
+          "bytes": "BYTEA", "json": "JSONB", "serial": "BIGSERIAL PRIMARY KEY"}
 """schema.MIGRATIONS' column types in PostgreSQL."""
 _LOCK_KEY = 0x6B696F736B  # advisory lock serialising migrations across server processes
 

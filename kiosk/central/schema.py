@@ -11,7 +11,11 @@ and a new entry field arrives as a new migration.
 
 from __future__ import annotations
 
-MIGRATIONS: list[list[str]] = [
+Statement = str | dict[str, str | None]
+"""One statement, or where the engines' SQL differs (triggers), one per engine name (None:
+nothing to do on that engine)."""
+
+MIGRATIONS: list[list[Statement]] = [
     [
         """
         CREATE TABLE checkpoints (
@@ -165,10 +169,44 @@ MIGRATIONS: list[list[str]] = [
         # NULL for other kinds and for entries from kiosks that predate it.
         "ALTER TABLE entries ADD COLUMN certificate {json}",
     ],
+    [
+        # v4: contact tracing. A person's scans are found by subject_key (index of v1) or
+        # match_key; scans at a checkpoint by time (v1), those of kiosks whose clock was off
+        # (filed by corrected local day) by day. Traces are written to an append-only log.
+        "CREATE INDEX entries_match_time ON entries (match_key, scanned_at)",
+        "CREATE INDEX entries_skewed ON entries (checkpoint_id, local_day) "
+        "WHERE clock_offset_seconds > 120 OR clock_offset_seconds < -120",
+        """
+        CREATE TABLE trace_audit (
+            seq {serial},
+            at TEXT NOT NULL,
+            tracer TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            whom TEXT NOT NULL,
+            period_from TEXT NOT NULL,
+            period_to TEXT NOT NULL,
+            visits {bigint} NOT NULL,
+            contacts {bigint} NOT NULL
+        )""",
+        {"sqlite": "CREATE TRIGGER trace_audit_no_update BEFORE UPDATE ON trace_audit "
+                   "BEGIN SELECT RAISE(ABORT, 'trace_audit is append-only'); END",
+         "postgresql": "CREATE FUNCTION trace_audit_refuse() RETURNS trigger LANGUAGE plpgsql "
+                       "AS $$ BEGIN RAISE EXCEPTION 'trace_audit is append-only'; END $$"},
+        {"sqlite": "CREATE TRIGGER trace_audit_no_delete BEFORE DELETE ON trace_audit "
+                   "BEGIN SELECT RAISE(ABORT, 'trace_audit is append-only'); END",
+         "postgresql": "CREATE TRIGGER trace_audit_no_change BEFORE UPDATE OR DELETE ON "
+                       "trace_audit FOR EACH ROW EXECUTE FUNCTION trace_audit_refuse()"},
+        {"sqlite": None,  # no TRUNCATE in SQLite; a DELETE without WHERE fires the trigger
+         "postgresql": "CREATE TRIGGER trace_audit_no_truncate BEFORE TRUNCATE ON trace_audit "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION trace_audit_refuse()"},
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 
-def statements(migration: list[str], types: dict[str, str]) -> list[str]:
-    """A migration's statements in one engine's SQL; ``types`` maps every placeholder."""
-    return [statement.format_map(types) for statement in migration]
+def statements(migration: list[Statement], types: dict[str, str]) -> list[str]:
+    """A migration's statements in one engine's SQL; ``types`` maps every placeholder and
+    names the engine (``types["engine"]``) for statements written once per engine."""
+    chosen = (s[types["engine"]] if isinstance(s, dict) else s for s in migration)
+    return [s.format_map(types) for s in chosen if s is not None]

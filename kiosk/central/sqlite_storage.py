@@ -25,8 +25,8 @@ from kiosk.central.storage import (
     StorageError,
 )
 
-_TYPES = {"bigint": "INTEGER", "float": "REAL", "bytes": "BLOB", "json": "TEXT",
-          "serial": "INTEGER PRIMARY KEY"}
+_TYPES = {"engine": "sqlite", "bigint": "INTEGER", "float": "REAL", "bytes": "BLOB",
+          "json": "TEXT", "serial": "INTEGER PRIMARY KEY"}
 """schema.MIGRATIONS' column types in SQLite (``extra`` is canonical JSON text)."""
 
 _INSERT = (f"INSERT INTO entries ({', '.join(STORED_COLUMNS)}) "

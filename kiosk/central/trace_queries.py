@@ -1,0 +1,121 @@
+"""Where tracing reads stored scans: the SQL behind :class:`kiosk.central.tracing.Source`.
+
+One set of statements serves both engines (``?`` placeholders, turned into ``%s`` for
+PostgreSQL by the storage). Every read is an index range (schema v1 and v3):
+
+- a person: ``subject_key`` / ``match_key`` + time;
+- a checkpoint: ``(checkpoint_id, scanned_at)`` for scans whose time needs no correction,
+  and the partial index of scans from kiosks whose clock was off, by their corrected local
+  day (:mod:`kiosk.central.localdays` files every scan under its corrected day, so a
+  corrected time in [lo, hi] is always on a day between those of lo and hi).
+
+The redundant ``local_day`` bounds let PostgreSQL skip whole day partitions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
+from kiosk.central.storage import Storage
+from kiosk.central.tracing import ROW_COLUMNS
+from kiosk.sync.protocol import format_time
+
+_SKEWED = "(clock_offset_seconds > 120 OR clock_offset_seconds < -120)"
+"""Written exactly as the partial index ``entries_skewed`` (schema v3) says it, so both
+engines use that index; the figure is the centre's clock tolerance."""
+assert CLOCK_TOLERANCE_SECONDS == 120, "entries_skewed's predicate must follow the tolerance"
+_ON_TIME = "(clock_offset_seconds IS NULL OR clock_offset_seconds BETWEEN -120 AND 120)"
+
+_SELECT = ("SELECT id, checkpoint_id, direction, status, scanned_at, clock_offset_seconds, "
+           "subject_key, match_key, kind, name, birth_date, document_number, "
+           "CASE WHEN kind = 'manual' THEN extra END FROM entries")
+assert _SELECT.count(",") + 1 == len(ROW_COLUMNS)
+
+_AT_CHECKPOINT = (
+    f"{_SELECT} WHERE checkpoint_id = ? AND scanned_at BETWEEN ? AND ? "
+    f"AND local_day BETWEEN ? AND ? AND {_ON_TIME} "
+    f"UNION ALL {_SELECT} WHERE checkpoint_id = ? AND local_day BETWEEN ? AND ? AND {_SKEWED}")
+_BATCH = 500
+"""Keys per ``IN (…)`` list: well under SQLite's 32,766 bound parameters."""
+
+
+class StorageSource:
+    """Tracing's reads on a central :class:`~kiosk.central.storage.Storage` (either engine)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.calendar = storage.calendar
+
+    def _days(self, lo: dt.datetime, hi: dt.datetime) -> tuple[str, str]:
+        return (self.calendar.day_of(lo).isoformat(), self.calendar.day_of(hi).isoformat())
+
+    def person_rows(self, keys: Iterable[str], lo: dt.datetime, hi: dt.datetime
+                    ) -> list[Sequence[Any]]:
+        first, last = self._days(lo, hi)
+        rows: dict[str, Sequence[Any]] = {}
+        for chunk in _chunks(sorted(keys)):
+            marks = ", ".join("?" for _ in chunk)
+            for column in ("subject_key", "match_key"):
+                for row in self.storage._query(
+                        f"{_SELECT} WHERE {column} IN ({marks}) "
+                        f"AND local_day BETWEEN ? AND ?", (*chunk, first, last)):
+                    rows[row[0]] = row
+        return list(rows.values())
+
+    def checkpoint_rows(self, checkpoint_id: str, lo: dt.datetime, hi: dt.datetime
+                        ) -> list[Sequence[Any]]:
+        first, last = self._days(lo, hi)
+        return self.storage._query(_AT_CHECKPOINT, (
+            checkpoint_id, format_time(lo), format_time(hi), first, last,
+            checkpoint_id, first, last))
+
+    def aliases(self, document_keys: Iterable[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for chunk in _chunks(sorted(set(document_keys))):
+            marks = ", ".join("?" for _ in chunk)
+            out.update(self.storage._query(
+                f"SELECT subject_key, min(match_key) FROM entries WHERE subject_key IN "
+                f"({marks}) AND match_key IS NOT NULL GROUP BY subject_key", chunk))
+        return out
+
+    def documents_for(self, match_keys: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for chunk in _chunks(sorted(set(match_keys))):
+            marks = ", ".join("?" for _ in chunk)
+            out.update(r[0] for r in self.storage._query(
+                f"SELECT DISTINCT subject_key FROM entries WHERE match_key IN ({marks}) "
+                f"AND subject_key LIKE 'doc:%'", chunk))
+        return out
+
+    def rows_named(self, folded_name: str, birth_year: str, lo: dt.datetime,
+                   hi: dt.datetime) -> list[Sequence[Any]]:
+        """Scans of the period that may carry this name: codes whose match key ends with
+        the folded name and year, and every manual entry (typed names keep diacritics and
+        carry no birth date, so they are compared in Python). A scan of the period."""
+        first, last = self._days(lo, hi)
+        return self.storage._query(
+            f"{_SELECT} WHERE local_day BETWEEN ? AND ? AND name IS NOT NULL "
+            f"AND (match_key LIKE ? OR kind = 'manual' OR match_key IS NULL)",
+            (first, last, f"%|{folded_name}|{birth_year}"))
+
+    def data_begins(self) -> str | None:
+        """The first local day of the raw scans held (older ones are purged)."""
+        return self.storage._query("SELECT min(local_day) FROM entries")[0][0]
+
+    def checkpoint_names(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+        """{id: (name, district, address)} of the registry's checkpoints."""
+        out: dict[str, tuple[str, str, str]] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ", ".join("?" for _ in chunk)
+            out.update((r[0], tuple(r[1:])) for r in self.storage._query(
+                f"SELECT id, name, district, address FROM checkpoints WHERE id IN ({marks})",
+                chunk))
+        return out
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), _BATCH):
+        yield items[start:start + _BATCH]

@@ -1,0 +1,430 @@
+"""Contact tracing, the pure part: scans → stays → visits of a person → contacts.
+
+No SQL here: a :class:`Source` hands over stored scans (see
+:mod:`kiosk.central.trace_queries` for the engines), and everything else is decided here, the
+same way for SQLite and PostgreSQL.
+
+The rules, in the order they apply:
+
+- **Time**: a scan's time is its kiosk's ``scanned_at`` corrected by the clock offset measured
+  on the batch that brought it, when that offset exceeds the centre's tolerance — the rule
+  that files scans under local days (:mod:`kiosk.central.localdays`).
+- **Person**: the kiosk's keys name a person. A CCCD and a (masked) PC-Covid code of one
+  person share a ``match_key``; a row without one (a manual entry with a document number) is
+  joined to the match key seen with its document elsewhere (:func:`canonical`).
+- **Repeats**: a scan the kiosk marked ``duplicate``, or one in the same direction as the
+  person's previous scan at that checkpoint within ``repeat_window``, makes no new visit.
+- **Stays**: an entry followed by an exit within ``max_stay`` is one stay; an entry with no
+  such exit lasts ``default_stay`` (exit *estimated*); a lone exit likewise (entry
+  *estimated*).
+- **Contacts**: another person whose stay at the checkpoint of a visit overlaps it, widened
+  by ``margin`` on both sides; overlap is the time actually shared (their stays' union
+  intersected with the visit), so it may be 0 for someone only within the margin.
+
+Every decision about a stay depends only on scans at most ``max_stay + repeat_window``
+before it and ``max_stay`` after it, which is why a source only ever fetches bounded time
+ranges (:func:`fetch_range`) and still gets the exact answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
+from kiosk.payloads.identity import document_key, fold_name
+
+MINUTE = 60.0
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+ROW_COLUMNS = ("id", "checkpoint_id", "direction", "status", "scanned_at",
+               "clock_offset_seconds", "subject_key", "match_key", "kind", "name",
+               "birth_date", "document_number", "extra")
+"""What a source returns per stored scan, in this order (``extra`` only for manual entries)."""
+
+
+class TraceError(ValueError):
+    """A trace request that cannot be answered as asked (bad period, unknown person…)."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How stays and contacts are built; every duration in seconds."""
+
+    margin: float = 15 * MINUTE
+    default_stay: float = 120 * MINUTE
+    max_stay: float = 12 * 60 * MINUTE
+    repeat_window: float = 300.0
+    """The kiosk's duplicate window (``duplicate_window_seconds``, default 300)."""
+    second_degree: int = 0
+    """How many of the top contacts are traced in turn (0 = none)."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.margin <= 24 * 3600:
+            raise TraceError("margin: expected 0 to 24 hours")
+        if not 0 < self.default_stay <= self.max_stay <= 7 * 24 * 3600:
+            raise TraceError("default stay: expected more than 0 and at most the longest "
+                             "stay (at most 7 days)")
+        if not 0 <= self.repeat_window <= 24 * 3600:
+            raise TraceError("repeat window: expected 0 to 24 hours")
+        if not 0 <= self.second_degree <= MAX_SECOND_DEGREE:
+            raise TraceError(f"second degree: expected 0 to {MAX_SECOND_DEGREE} contacts")
+
+
+MAX_SECOND_DEGREE = 20
+"""Second degree is bounded: each traced contact costs as much as the first trace."""
+
+
+class Scan(NamedTuple):
+    """One stored scan as tracing sees it: who (canonical key), where, which way, when."""
+
+    person: str
+    checkpoint_id: str
+    direction: str
+    repeat_marked: bool
+    at: float
+    """Corrected UTC time, seconds since the epoch."""
+    id: str
+    details: tuple[Any, ...]
+    """(kind, name, birth_date, document_number, phone) as the scan carried them."""
+
+
+@dataclass(frozen=True)
+class Stay:
+    person: str
+    checkpoint_id: str
+    start: float
+    end: float
+    estimated: str | None = None
+    """None, ``"exit"`` (no exit scanned) or ``"entry"`` (no entry scanned)."""
+
+
+class Source(Protocol):
+    """Stored scans, by person keys or by checkpoint, in a corrected-time range."""
+
+    def person_rows(self, keys: Iterable[str], lo: dt.datetime, hi: dt.datetime
+                    ) -> list[Sequence[Any]]:
+        """Rows (ROW_COLUMNS) whose subject_key or match_key is one of ``keys`` and whose
+        corrected time may be within [lo, hi] (more is fine: the range is applied here)."""
+
+    def checkpoint_rows(self, checkpoint_id: str, lo: dt.datetime, hi: dt.datetime
+                        ) -> list[Sequence[Any]]:
+        """Rows at ``checkpoint_id`` whose corrected time may be within [lo, hi]."""
+
+    def aliases(self, document_keys: Iterable[str]) -> dict[str, str]:
+        """{``doc:`` subject key: the smallest match key stored with it}, where there is one."""
+
+    def documents_for(self, match_keys: Iterable[str]) -> set[str]:
+        """``doc:`` subject keys stored with any of ``match_keys``."""
+
+    def rows_named(self, folded_name: str, birth_year: str, lo: dt.datetime,
+                   hi: dt.datetime) -> list[Sequence[Any]]:
+        """Candidate rows for a name and birth year (a superset; filtered here)."""
+
+
+# -- times and people ---------------------------------------------------------------------
+def corrected(scanned_at: str, clock_offset: float | None) -> float:
+    """Corrected UTC seconds of a stored scan (the rule of :mod:`kiosk.central.localdays`)."""
+    moment = parse_utc(scanned_at)
+    if clock_offset is not None and abs(clock_offset) > CLOCK_TOLERANCE_SECONDS:
+        moment += dt.timedelta(seconds=clock_offset)
+    return (moment - EPOCH).total_seconds()
+
+
+def instant(seconds: float) -> dt.datetime:
+    return EPOCH + dt.timedelta(seconds=seconds)
+
+
+def canonical(subject_key: str, match_key: str | None, aliases: Mapping[str, str]) -> str:
+    """The one key a person is known by across kinds of code."""
+    if match_key:
+        return match_key
+    return aliases.get(subject_key, subject_key)
+
+
+def phone_of(kind: str, extra: Any) -> str | None:
+    """The phone number a manual entry carries (its ``extra`` as stored), if any."""
+    if kind != "manual" or extra is None:
+        return None
+    if isinstance(extra, str | bytes):
+        try:
+            extra = json.loads(extra)
+        except ValueError:
+            return None
+    phone = extra.get("phone") if isinstance(extra, dict) else None
+    return phone if isinstance(phone, str) and phone else None
+
+
+def to_scans(rows: Iterable[Sequence[Any]], aliases: Mapping[str, str],
+             lo: float, hi: float) -> list[Scan]:
+    """Rows (ROW_COLUMNS) as Scans, keeping those whose corrected time is in [lo, hi]."""
+    scans = []
+    for (entry_id, checkpoint, direction, status, scanned_at, offset, subject, match, kind,
+         name, birth, document, extra) in rows:
+        at = corrected(scanned_at, offset)
+        if lo <= at <= hi:
+            scans.append(Scan(canonical(subject, match, aliases), checkpoint, direction,
+                              status == "duplicate", at, entry_id,
+                              (kind, name, birth, document, phone_of(kind, extra))))
+    return scans
+
+
+def unaliased(rows: Iterable[Sequence[Any]]) -> set[str]:
+    """``doc:`` subject keys of rows without a match key: those that may need an alias."""
+    return {r[6] for r in rows if not r[7] and r[6].startswith("doc:")}
+
+
+# -- stays --------------------------------------------------------------------------------
+def build_stays(scans: Sequence[Scan], policy: Policy) -> list[Stay]:
+    """Stays of one person at one checkpoint from their scans in time order."""
+    kept: list[Scan] = []
+    previous: Scan | None = None
+    for scan in scans:
+        repeat = scan.repeat_marked or (
+            previous is not None and previous.direction == scan.direction
+            and scan.at - previous.at <= policy.repeat_window)
+        if not repeat:
+            kept.append(scan)
+        previous = scan
+    stays = []
+    i = 0
+    while i < len(kept):
+        scan = kept[i]
+        if scan.direction == "in":
+            nxt = kept[i + 1] if i + 1 < len(kept) else None
+            if (nxt is not None and nxt.direction == "out"
+                    and nxt.at - scan.at <= policy.max_stay):
+                stays.append(Stay(scan.person, scan.checkpoint_id, scan.at, nxt.at))
+                i += 2
+                continue
+            stays.append(Stay(scan.person, scan.checkpoint_id, scan.at,
+                              scan.at + policy.default_stay, "exit"))
+        else:
+            stays.append(Stay(scan.person, scan.checkpoint_id, scan.at - policy.default_stay,
+                              scan.at, "entry"))
+        i += 1
+    return stays
+
+
+def stays_of(scans: Iterable[Scan], policy: Policy) -> list[Stay]:
+    """Stays of everyone in ``scans``, built per person and checkpoint."""
+    groups: dict[tuple[str, str], list[Scan]] = defaultdict(list)
+    for scan in sorted(scans, key=lambda s: (s.at, s.id)):
+        groups[scan.person, scan.checkpoint_id].append(scan)
+    return [stay for group in groups.values() for stay in build_stays(group, policy)]
+
+
+def fetch_range(start: float, end: float, policy: Policy, *, margin: float = 0.0
+                ) -> tuple[float, float]:
+    """Scans that decide every stay overlapping [start - margin, end + margin]."""
+    return (start - margin - policy.max_stay - policy.repeat_window,
+            end + margin + policy.max_stay)
+
+
+def merge_ranges(ranges: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[list[float]] = []
+    for lo, hi in sorted(ranges):
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return [(lo, hi) for lo, hi in merged]
+
+
+def shared_seconds(start: float, end: float, stays: Iterable[Stay]) -> float:
+    """Length of (the union of ``stays``) ∩ [start, end]."""
+    total, reach = 0.0, start
+    for stay in sorted(stays, key=lambda s: s.start):
+        lo, hi = max(stay.start, reach), min(stay.end, end)
+        if hi > lo:
+            total += hi - lo
+            reach = hi
+    return total
+
+
+# -- the trace ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    """Whom to trace: canonical keys and how they were found."""
+
+    keys: frozenset[str]
+    query: dict[str, str]
+    weak: bool = False
+    """Found by name and birth year only: may be someone else of that name."""
+
+
+@dataclass
+class Person:
+    key: str
+    kinds: set[str] = field(default_factory=set)
+    name: str | None = None
+    birth_year: str | None = None
+    document_number: str | None = None
+    phone: str | None = None
+
+    def note(self, details: tuple[Any, ...]) -> None:
+        """Add what one scan says; later scans win, a full document number beats a masked one."""
+        kind, name, birth, document, phone = details
+        self.kinds.add(kind)
+        self.name = name or self.name
+        if birth and birth[:4].isdigit():
+            self.birth_year = birth[:4]
+        if document and ("*" not in document or not self.document_number
+                         or "*" in self.document_number):
+            self.document_number = document
+        self.phone = phone or self.phone
+
+
+@dataclass
+class Trace:
+    target: Target
+    start: float
+    end: float
+    policy: Policy
+    visits: list[Stay]
+    exposures: list[dict[str, Any]]
+    """One per (visit index, contact): shared seconds, the contact's stays' span."""
+    people: dict[str, Person]
+    second_degree: dict[str, Trace] = field(default_factory=dict)
+
+    def contacts(self) -> list[dict[str, Any]]:
+        """One summary per contact, ranked: longest total overlap, most visits, earliest."""
+        summary: dict[str, dict[str, Any]] = {}
+        for exposure in self.exposures:
+            row = summary.setdefault(exposure["person"], {
+                "person": exposure["person"], "visits": set(), "seconds": 0.0,
+                "first": exposure["start"], "last": exposure["end"], "checkpoints": set(),
+                "estimated": False})
+            row["visits"].add(exposure["visit"])
+            row["seconds"] += exposure["seconds"]
+            row["first"] = min(row["first"], exposure["start"])
+            row["last"] = max(row["last"], exposure["end"])
+            row["checkpoints"].add(self.visits[exposure["visit"]].checkpoint_id)
+            row["estimated"] = row["estimated"] or exposure["estimated"]
+        return sorted(summary.values(),
+                      key=lambda r: (-round(r["seconds"], 3), -len(r["visits"]), r["first"],
+                                     r["person"]))
+
+
+def find_visits(source: Source, target: Target, start: float, end: float,
+                policy: Policy) -> tuple[list[Stay], dict[str, Person]]:
+    """The target's stays overlapping [start, end], and what their scans say about them."""
+    lo, hi = fetch_range(start, end, policy)
+    rows = source.person_rows(_lookup_keys(source, target.keys), instant(lo), instant(hi))
+    aliases = source.aliases(unaliased(rows))
+    scans = [s for s in to_scans(rows, aliases, lo, hi) if s.person in target.keys]
+    people: dict[str, Person] = {}
+    for scan in scans:
+        people.setdefault(scan.person, Person(scan.person)).note(scan.details)
+    visits = [s for s in stays_of(scans, policy) if s.start <= end and s.end >= start]
+    visits.sort(key=lambda s: (s.start, s.checkpoint_id, s.person))
+    return visits, people
+
+
+def _lookup_keys(source: Source, keys: Iterable[str]) -> set[str]:
+    """Keys to look rows up by: the canonical keys and the documents aliased to them."""
+    keys = set(keys)
+    documents = source.documents_for(k for k in keys if k.startswith("m:"))
+    aliases = source.aliases(documents)
+    return keys | {d for d in documents if aliases.get(d) in keys}
+
+
+def trace(source: Source, target: Target, start: float, end: float, policy: Policy,
+          *, exclude: frozenset[str] = frozenset()) -> Trace:
+    """Visits of ``target`` in [start, end] and everyone who shared them (see module doc)."""
+    if end <= start:
+        raise TraceError("period: the end must be after the start")
+    visits, people = find_visits(source, target, start, end, policy)
+    by_checkpoint: dict[str, list[int]] = defaultdict(list)
+    for index, visit in enumerate(visits):
+        by_checkpoint[visit.checkpoint_id].append(index)
+    exposures = []
+    skip = target.keys | exclude
+    for checkpoint, indexes in sorted(by_checkpoint.items()):
+        ranges = merge_ranges(fetch_range(visits[i].start, visits[i].end, policy,
+                                          margin=policy.margin) for i in indexes)
+        stays: list[Stay] = []
+        for lo, hi in ranges:
+            rows = source.checkpoint_rows(checkpoint, instant(lo), instant(hi))
+            aliases = source.aliases(unaliased(rows))
+            scans = [s for s in to_scans(rows, aliases, lo, hi) if s.person not in skip]
+            stays.extend(stays_of(scans, policy))
+            for scan in scans:
+                people.setdefault(scan.person, Person(scan.person)).note(scan.details)
+        exposures.extend(_exposures(visits, indexes, stays, policy))
+    contacts = {e["person"] for e in exposures}
+    people = {k: p for k, p in people.items() if k in contacts or k in target.keys}
+    result = Trace(target, start, end, policy, visits, exposures, people)
+    if policy.second_degree:
+        for row in result.contacts()[:policy.second_degree]:
+            key = row["person"]
+            result.second_degree[key] = trace(
+                source, Target(frozenset([key]), {"contact": key}), start, end,
+                Policy(policy.margin, policy.default_stay, policy.max_stay,
+                       policy.repeat_window), exclude=target.keys)
+    return result
+
+
+def _exposures(visits: Sequence[Stay], indexes: Iterable[int], stays: Sequence[Stay],
+               policy: Policy) -> list[dict[str, Any]]:
+    """(visit, contact) pairs at one checkpoint with the time they shared."""
+    out = []
+    for index in indexes:
+        visit = visits[index]
+        lo, hi = visit.start - policy.margin, visit.end + policy.margin
+        near: dict[str, list[Stay]] = defaultdict(list)
+        for stay in stays:
+            if stay.start <= hi and stay.end >= lo:
+                near[stay.person].append(stay)
+        for person, theirs in sorted(near.items()):
+            out.append({"visit": index, "person": person,
+                        "seconds": shared_seconds(visit.start, visit.end, theirs),
+                        "start": min(s.start for s in theirs),
+                        "end": max(s.end for s in theirs),
+                        "estimated": any(s.estimated for s in theirs)})
+    return out
+
+
+# -- finding the person -------------------------------------------------------------------
+def target_for_document(source: Source, number: str) -> Target:
+    """A document number (CCCD, old ID, passport) as typed; rows under its match key too."""
+    cleaned = number.replace(" ", "").upper()
+    if not cleaned.isalnum() or not 6 <= len(cleaned) <= 20:
+        raise TraceError(f"document number {number!r}: expected 6 to 20 letters or digits")
+    key = document_key(cleaned)
+    return Target(frozenset([canonical(key, None, source.aliases([key]))]),
+                  {"document": cleaned})
+
+
+def target_for_payload(source: Source, raw: bytes, today: dt.date) -> Target:
+    """Any scanned code: the same keys the kiosk computes (kiosk.payloads)."""
+    from kiosk.payloads import Rejection, decode
+
+    identity = decode(raw, today=today)
+    if isinstance(identity, Rejection):
+        raise TraceError(f"payload refused as a kiosk would refuse it: {identity.detail}")
+    subject = identity.subject_key
+    key = canonical(subject, identity.match_key, source.aliases([subject]))
+    return Target(frozenset([key]), {"payload_kind": identity.kind, "key": key})
+
+
+def target_for_name(source: Source, name: str, birth_year: str, lo: dt.datetime,
+                    hi: dt.datetime) -> Target:
+    """Everyone stored under this name (folded) born that year, or with no birth date
+    (manual entries carry none): a weaker match, possibly several people."""
+    folded = fold_name(name)
+    if len(folded) < 2 or not (birth_year.isdigit() and len(birth_year) == 4):
+        raise TraceError("name and birth year: expected a name and a four-digit year")
+    rows = source.rows_named(folded, birth_year, lo, hi)
+    aliases = source.aliases(unaliased(rows))
+    keys = set()
+    for row in rows:
+        row_name, birth = row[9], row[10]
+        if row_name and fold_name(row_name) == folded and (
+                not birth or birth[:4] == birth_year):
+            keys.add(canonical(row[6], row[7], aliases))
+    return Target(frozenset(keys), {"name": folded, "birth_year": birth_year}, weak=True)

@@ -1,0 +1,207 @@
+"""Contact tracing at the centre: visits built from in/out scans, contacts ranked by time
+shared — answered from the indexes of SQLite and a real PostgreSQL, and checked against a
+brute force over every stored row on generated scans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from central_support import shared_postgres
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from trace_support import FORMS, Visit, brute_force, brute_target, number, store_scans
+
+from kiosk.central import tracing
+from kiosk.central.backends import open_storage
+from kiosk.central.storage import Storage
+from kiosk.central.trace_queries import StorageSource
+
+ZONE = dt.timezone(dt.timedelta(hours=7))  # Asia/Ho_Chi_Minh, the centre's default zone
+DAY = dt.datetime(2026, 11, 20, tzinfo=ZONE)
+MIN = 60.0
+
+
+def local(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return DAY + dt.timedelta(days=day, hours=hour, minutes=minute)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/central.db"
+    else:
+        postgres = shared_postgres()
+        if postgres is None:
+            pytest.skip("PostgreSQL binaries not installed")
+        url = postgres.create_database()
+    with open_storage(url) as opened:
+        yield opened
+
+
+def run(storage: Storage, document: str, start: dt.datetime, end: dt.datetime,
+        policy: tracing.Policy | None = None) -> tracing.Trace:
+    source = StorageSource(storage)
+    target = tracing.target_for_document(source, document)
+    return tracing.trace(source, target, start.timestamp(), end.timestamp(),
+                         policy or tracing.Policy())
+
+
+def test_a_case_met_three_people_at_a_market_and_one_at_night(storage: Storage) -> None:
+    """Person 1 (a CCCD at the market, a masked PC-Covid code at the station) is traced."""
+    store_scans(storage, [
+        # market, day 0: person 1 08:00-09:00; person 2 08:30-10:00 shares 30 min;
+        # person 3 enters 09:10 with no exit (estimated 2 h): only within the 15 min margin.
+        Visit(1, "cccd", "CP-CHO", "in", local(0, 8)),
+        Visit(1, "cccd", "CP-CHO", "in", local(0, 8, 2)),   # scanned twice: not a new visit
+        Visit(1, "cccd", "CP-CHO", "out", local(0, 9)),
+        Visit(2, "pccovid", "CP-CHO", "in", local(0, 8, 30)),
+        Visit(2, "pccovid", "CP-CHO", "out", local(0, 10)),
+        Visit(3, "manual_phone", "CP-CHO", "in", local(0, 9, 10)),
+        Visit(4, "cccd", "CP-CHO", "in", local(0, 11)),       # after: no contact
+        Visit(4, "cccd", "CP-CHO", "out", local(0, 12)),
+        # station, across midnight, masked PC-Covid, kiosk clock 3 h behind (corrected)
+        Visit(1, "pccovid_masked", "CP-GA", "in", local(0, 23, 30), kiosk="ga"),
+        Visit(1, "pccovid_masked", "CP-GA", "out", local(1, 0, 40), kiosk="ga"),
+        Visit(5, "cccd", "CP-GA", "out", local(1, 0, 10), kiosk="ga"),  # lone exit
+    ], {"ga": 3 * 3600.0})
+    result = run(storage, number(1), local(0, 0), local(2, 0))
+
+    assert [(v.checkpoint_id, v.start, v.end, v.estimated) for v in result.visits] == [
+        ("CP-CHO", local(0, 8).timestamp(), local(0, 9).timestamp(), None),
+        ("CP-GA", local(0, 23, 30).timestamp(), local(1, 0, 40).timestamp(), None)]
+    ranked = [(result.people[c["person"]].name, len(c["visits"]), c["seconds"] / MIN)
+              for c in result.contacts()]
+    assert ranked == [("Đặng Thị Giang", 1, 40.0),        # 22:10-00:10 ∩ 23:30-00:40
+                      ("LE VAN CUONG", 1, 30.0),
+                      ("Phạm Thị Dung", 1, 0.0)]          # within the margin only
+    dung = result.people[result.contacts()[2]["person"]]
+    assert dung.phone == "0900000003" and dung.kinds == {"manual"}
+    assert result.contacts()[0]["estimated"] and not result.contacts()[1]["estimated"]
+
+
+def test_the_period_bounds_the_visits_and_a_shorter_stay_setting_changes_estimates(
+        storage: Storage) -> None:
+    store_scans(storage, [Visit(1, "cccd", "CP-A", "in", local(d, 7)) for d in range(5)]
+                + [Visit(2, "cccd", "CP-A", "in", local(d, 8)) for d in range(5)], {})
+    two_days = run(storage, number(1), local(1, 0), local(3, 0))
+    assert [v.start for v in two_days.visits] == [local(1, 7).timestamp(),
+                                                  local(2, 7).timestamp()]
+    assert all(v.estimated == "exit" for v in two_days.visits)
+    assert [len(c["visits"]) for c in two_days.contacts()] == [2]
+    assert two_days.contacts()[0]["seconds"] == 2 * 60 * MIN   # 08:00-09:00 each day
+    short = run(storage, number(1), local(1, 0), local(3, 0),
+                tracing.Policy(default_stay=30 * MIN, margin=0))
+    assert short.contacts() == []           # 07:00-07:30 and 08:00-10:00 do not meet
+
+
+def test_a_person_never_scanned_has_no_visits_and_garbage_is_refused(storage: Storage
+                                                                     ) -> None:
+    result = run(storage, "001099000000", local(0, 0), local(14, 0))
+    assert result.visits == [] and result.contacts() == []
+    with pytest.raises(tracing.TraceError, match="document number"):
+        tracing.target_for_document(StorageSource(storage), "'; DROP TABLE entries; --")
+    with pytest.raises(tracing.TraceError, match="period"):
+        run(storage, number(1), local(2, 0), local(1, 0))
+
+
+def test_a_payload_and_a_name_find_the_same_person(storage: Storage) -> None:
+    from trace_support import payload_identity
+
+    store_scans(storage, [Visit(1, "cccd", "CP-A", "in", local(0, 8)),
+                          Visit(1, "pccovid_masked", "CP-B", "in", local(0, 12)),
+                          Visit(2, "cccd", "CP-A", "in", local(0, 8, 30))], {})
+    source = StorageSource(storage)
+    masked = tracing.target_for_payload(source, payload_identity(1, "pccovid_masked").raw,
+                                        dt.date(2026, 11, 30))
+    by_document = tracing.target_for_document(source, number(1))
+    assert masked.keys == by_document.keys
+    named = tracing.target_for_name(source, "Trần thị  BÌNH", "1961", local(0, 0),
+                                    local(1, 0))
+    assert named.keys == by_document.keys and named.weak
+    assert len(tracing.trace(source, masked, local(0, 0).timestamp(), local(1, 0).timestamp(),
+                             tracing.Policy()).visits) == 2
+
+
+# -- against the brute force, on both engines ---------------------------------------------
+OFFSETS = (0.0, 30.0, None, 3 * 3600.0, -2 * 3600.0, 200.0)
+"""Kiosk clock errors: fine, within tolerance, unknown (backlog file), hours off either way."""
+
+scans_strategy = st.lists(st.tuples(
+    st.sampled_from((1, 1, 2, 3, 4, 5)),    # person (1 is traced)
+    st.sampled_from(FORMS),
+    st.integers(0, 1),                      # checkpoint
+    st.integers(0, 1),                      # kiosk at that checkpoint
+    st.sampled_from(("in", "out")),
+    st.integers(0, 2 * 24 * 60),            # true minute since day 0 00:00 local
+    st.integers(0, 59),                     # second
+    st.sampled_from((False, False, False, True)),  # marked duplicate by the kiosk
+), min_size=12, max_size=60)
+policy_strategy = st.builds(
+    lambda margin, stay, longest, window: tracing.Policy(
+        margin=margin * MIN, default_stay=stay * MIN, max_stay=max(stay, longest) * MIN,
+        repeat_window=window),
+    st.sampled_from((0, 15, 45)), st.sampled_from((30, 120)), st.sampled_from((60, 720)),
+    st.sampled_from((0.0, 300.0)))
+
+
+def _clear(storage: Storage) -> None:
+    with storage._transaction() as tx:
+        storage._execute(tx, "DELETE FROM entries")
+
+
+def _shape(result: tracing.Trace) -> dict:
+    return {"visits": [(v.checkpoint_id, round(v.start, 3), round(v.end, 3), v.estimated)
+                       for v in result.visits],
+            "exposures": {(e["visit"], e["person"]): round(e["seconds"], 3)
+                          for e in result.exposures}}
+
+
+@pytest.fixture(scope="module")
+def both_engines() -> Iterator[list[Storage]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        opened = [open_storage(f"sqlite:///{tmp}/central.db")]
+        postgres = shared_postgres()
+        if postgres is not None:
+            opened.append(open_storage(postgres.create_database()))
+        yield opened
+        for storage in opened:
+            storage.close()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scans=scans_strategy, policy=policy_strategy,
+       period=st.tuples(st.integers(0, 2 * 24), st.integers(1, 2 * 24)),
+       offsets=st.lists(st.sampled_from(OFFSETS), min_size=4, max_size=4))
+def test_traces_equal_the_brute_force_on_sqlite_and_postgresql(
+        both_engines: list[Storage], scans: list[tuple], policy: tracing.Policy,
+        period: tuple[int, int], offsets: list[float | None]) -> None:
+    """Overlapping and nested stays, missing exits, lone exits, repeats, midnight, clock
+    offsets corrected or not, and one person under CCCD, PC-Covid (masked) and manual."""
+    visits = [Visit(p, form, f"CP-{c}", direction,
+                    local(0, 0) + dt.timedelta(minutes=minute, seconds=second),
+                    kiosk=f"k{c}{k}", repeat=repeat)
+              for p, form, c, k, direction, minute, second, repeat in scans]
+    kiosk_offsets = {"k1": 0.0, **{f"k{c}{k}": offsets[c * 2 + k]
+                                   for c in range(2) for k in range(2)}}
+    start = local(0, 0) + dt.timedelta(hours=period[0])
+    end = start + dt.timedelta(hours=period[1])
+    visits.append(Visit(1, "cccd", "CP-0", "in", start + dt.timedelta(minutes=20)))
+    answers = []
+    for storage in both_engines:
+        _clear(storage)
+        store_scans(storage, visits, kiosk_offsets)
+        result = run(storage, number(1), start, end, policy)
+        entries = storage.entries()
+        expected = brute_force(
+            entries, {brute_target(entries, number(1))}, start.timestamp(), end.timestamp(),
+            margin=policy.margin, default_stay=policy.default_stay, max_stay=policy.max_stay,
+            window=policy.repeat_window)
+        assert _shape(result) == expected
+        event(f"{min(len(result.visits), 2)}+ visits, {min(len(result.contacts()), 2)}+ "
+              f"contacts, estimated: {any(v.estimated for v in result.visits)}")
+        answers.append((_shape(result), [c["person"] for c in result.contacts()]))
+    assert all(answer == answers[0] for answer in answers)
