@@ -117,6 +117,7 @@ class FaultyProxy:
     ``reset_response``    forward, then reset the connection
     ``truncate_response`` forward, then send half the answer and close
     ``hold_response:S``   forward, then hold the answer S seconds (counted in ``holds``)
+    ``hold``              forward, then hold the answer until ``release()`` (counted too)
     ``delay:S``           wait S seconds, then forward (the client may have given up)
     ``status:N[:R]``      answer status N (with ``Retry-After: R``) without forwarding
     """
@@ -132,6 +133,7 @@ class FaultyProxy:
         self.events: list[ProxyEvent] = []
         self.holds = 0
         """Answers being held back right now (``hold_response``), the server having committed."""
+        self._released = threading.Event()
         self._lock = threading.Lock()
         self._closed = False
         self._clients: list[socket.socket] = []
@@ -140,6 +142,10 @@ class FaultyProxy:
     def add(self, *faults: str) -> None:
         with self._lock:
             self.faults.extend(faults)
+
+    def release(self) -> None:
+        """Send the answers held by ``hold``."""
+        self._released.set()
 
     def batch_events(self) -> list[ProxyEvent]:
         with self._lock:
@@ -200,6 +206,10 @@ class FaultyProxy:
                     with self._lock:
                         self.holds += 1
                     time.sleep(float(fault.split(":")[1]))
+                if fault == "hold":
+                    with self._lock:
+                        self.holds += 1
+                    self._released.wait(120)
                 client.sendall(answer)
         except OSError:
             return _close(client)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import time
+import sqlite3
+import threading
 
 from kiosk.app import Kiosk
 from kiosk.scan import Scan, Status
 from tests.conftest import CCCD_AN, make_config
+from tests.devices_support import wait_until
 
 
 def test_applying_an_edited_config_restarts_devices_and_changes_the_policy(tmp_path):
@@ -38,15 +40,29 @@ def test_applying_an_edited_config_restarts_devices_and_changes_the_policy(tmp_p
 
 def test_stopping_hands_every_scan_already_read_to_the_store(tmp_path):
     """Scans read from a device but still queued when the kiosk stops are recorded, however
-    slow the database is: nothing read from a scanner is dropped at shutdown."""
+    slow the database is: nothing read from a scanner is dropped at shutdown.
+
+    Another connection holds SQLite's write lock, so no scan can commit: the device reads
+    all 300 into the queue first, and the kiosk is stopped with every one still queued.
+    """
     replay = tmp_path / "queue.txt"
-    replay.write_text("".join(f"person-{i:05d}\n" for i in range(5000)), encoding="utf-8")
+    replay.write_text("".join(f"person-{i:05d}\n" for i in range(300)), encoding="utf-8")
     device = {"id": "lane1", "type": "replay", "lane": "in", "path": str(replay)}
-    kiosk = Kiosk(make_config(tmp_path, devices=[device]))
+    config = make_config(tmp_path, devices=[device])
+    kiosk = Kiosk(config)
+    busy = sqlite3.connect(config.store_path, isolation_level=None)
+    busy.execute("BEGIN IMMEDIATE")  # a long write elsewhere: every commit waits for it
     kiosk.start()
-    time.sleep(0.2)  # the replay reads far faster than SQLite commits: a queue builds up
-    kiosk.supervisor.stop(timeout=0.01)
-    read = kiosk.supervisor.status()[0].scans
-    recorded = len(kiosk.store.entries())
-    kiosk.stop()
-    assert read > 0 and recorded == read
+    try:
+        wait_until(lambda: kiosk.supervisor.status()[0].scans == 300, what="all 300 read")
+        assert busy.execute("SELECT count(*) FROM entries").fetchone()[0] == 0
+        stopping = threading.Thread(target=kiosk.supervisor.stop, kwargs={"timeout": 0.01})
+        stopping.start()
+        wait_until(kiosk.supervisor.stop_event.is_set, what="the stop to begin")
+        busy.execute("COMMIT")  # the database is free again while the kiosk is stopping
+        stopping.join(60)
+        assert not stopping.is_alive()
+    finally:
+        kiosk.stop()
+    assert busy.execute("SELECT count(*) FROM entries").fetchone()[0] == 300
+    busy.close()

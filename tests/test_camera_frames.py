@@ -41,10 +41,11 @@ def test_zbar_in_binary_mode_reads_the_same_names_to_their_utf8_bytes(eci):
 
 
 def test_why_pyzbars_own_decode_is_not_used_it_garbles_utf8_without_eci():
-    """zbar's text mode guesses Shift-JIS for these bytes; the binary pass above does not."""
+    """zbar's text mode guesses an encoding for these bytes (which one depends on zbar's
+    version) and hands back its re-encoding; the binary pass above returns the bytes."""
     (garbled,) = pyzbar.decode(qr_image("Lê Văn Tú"))
     assert garbled.data != "Lê Văn Tú".encode()
-    assert garbled.data.decode("utf-8") == "Lﾃｪ Vﾄハ Tﾃｺ"
+    assert "Lê Văn Tú" not in garbled.data.decode("utf-8", "replace")
 
 
 def test_a_declared_latin1_or_cyrillic_code_becomes_utf8():

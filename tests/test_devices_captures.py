@@ -1,4 +1,7 @@
-"""Capture files: the text format, and replaying field captures through the real loops."""
+"""Capture files: the text format, and replaying captures through the real loops.
+
+The captures in tests/data/captures/ are synthesized by generate.py there (in the format a
+technician's `kiosk devices watch --save` writes), not recorded from scanners."""
 
 from __future__ import annotations
 
@@ -79,8 +82,9 @@ def replay(tmp_path: Path, name: str, fmt: str, **extra: object) -> list[Scan]:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_replay_device_plays_every_field_capture(tmp_path: Path, name: str) -> None:
-    """A capture sent in from the field replays to the same scans it held."""
+def test_replay_device_plays_every_capture_file(tmp_path: Path, name: str) -> None:
+    """A capture file (as one sent in from the field would be) replays to the scans it
+    was generated from."""
     fmt = name.rsplit(".", 2)[-2]
     got = replay(tmp_path, name, fmt)
     assert [s.payload.decode() for s in got] == EXPECTED[name]

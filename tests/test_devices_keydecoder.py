@@ -1,7 +1,9 @@
-"""Keyboard-mode scanners: key events → text, as recorded from the kinds of scanner in the field.
+"""Keyboard-mode scanners: key events → text, for the kinds of scanner found in the field.
 
-The recorded streams live in tests/data/captures/ (see generate.py there for how they were
-made); the short hand-written sequences below pin one behaviour each.
+The capture streams in tests/data/captures/ are synthesized, not recorded: generate.py there
+writes them from what such scanners are documented to send, with key tables of its own (so a
+mistake in kiosk/devices/keymaps.py is not repeated in the expectation). The short
+hand-written sequences below pin one behaviour each.
 """
 
 from __future__ import annotations
@@ -68,8 +70,8 @@ def decode_capture(name: str) -> list[Decoded]:
 
 
 @pytest.mark.parametrize("name", sorted(n for n in EXPECTED if n.endswith(".evdev.log")))
-def test_recorded_key_streams_decode_to_the_scanned_text(name: str) -> None:
-    """Every recorded keyboard-mode capture gives back exactly the scanned payloads."""
+def test_synthesized_key_streams_decode_to_the_scanned_text(name: str) -> None:
+    """Every keyboard-mode capture gives back exactly the payloads it was generated from."""
     found = decode_capture(name)
     assert [d.payload.decode("utf-8") for d in found] == EXPECTED[name]
 

@@ -184,7 +184,7 @@ def test_an_invalid_list_is_not_saved_and_the_running_kiosk_is_untouched(make_wi
 
 def test_watch_raw_input_lists_key_events_the_decoded_scan_and_the_summary(make_window, qtbot,
                                                                            tmp_path):
-    """A field capture (a replay device with format "evdev") watched from the screen goes
+    """A capture (a replay device with format "evdev") watched from the screen goes
     through the devices' own `kiosk devices watch`: each key event with its timing, the
     scan it decodes to, the count at the end."""
     capture = ROOT / "tests/data/captures/datalogic-cp1258-altcodes-cccd.evdev.log"

@@ -80,6 +80,12 @@ class Scheduler:
     def paused(self) -> bool:
         return self._paused
 
+    @property
+    def parked(self) -> bool:
+        """No background cycle is due at all: only an operator's push uploads now."""
+        with self._cond:
+            return math.isinf(self._due)
+
     def resume(self) -> None:
         """The operator retries on purpose (e.g. after fixing the token)."""
         with self._cond:

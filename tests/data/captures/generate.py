@@ -1,6 +1,7 @@
 """Writes the capture files in this folder (run it to regenerate them; they are committed).
 
-No scanner hardware was available, so these streams are synthesized from what scanners are
+None of them was recorded from a scanner: no scanner hardware was available, so these
+streams are synthesized from what scanners are
 documented to send (docs: /work/shared/docs/domain.md §4; Honeywell HID POS report layout):
 key timings of 1–4 ms per key with jitter, modifiers pressed around keys, NumLock toggles,
 Alt+keypad codes, key-repeat noise, USB CDC 64-byte packet splits. The key tables here are
@@ -97,7 +98,9 @@ def cp1258_units(char: str) -> bytes:
 
 def capture(name: str, fmt: str, settings: dict, lines: list[str], note: str) -> None:
     text = (f"# kiosk-capture v1 format={fmt}\n# settings: {json.dumps(settings)}\n"
-            f"# {note}\n" + "\n".join(lines) + "\n")
+            f"# {note}\n# SYNTHESIZED by tests/data/captures/generate.py from what such "
+            f"scanners are documented to send; not recorded from a device\n"
+            + "\n".join(lines) + "\n")
     (HERE / name).write_text(text, encoding="utf-8")
 
 
