@@ -58,6 +58,12 @@ class Kiosk:
         self._stopping = threading.Event()
         self._maintenance = threading.Thread(target=self._retention_loop, name="retention",
                                              daemon=True)
+        self._trust_list: threading.Thread | None = None
+        if config.sync["enabled"]:  # the centre's trust list, fetched beside the uploads
+            from kiosk.certificates.refresh import keep_fresh
+
+            self._trust_list = threading.Thread(target=keep_fresh, name="trust-list",
+                                                args=(config, self._stopping), daemon=True)
 
     def start(self) -> None:
         if self.sync is not None:
@@ -65,6 +71,8 @@ class Kiosk:
             self.sync.start()
         self.supervisor.start()
         self._maintenance.start()
+        if self._trust_list is not None:
+            self._trust_list.start()
 
     def apply(self, config: Config,
               watch: Callable[[Supervisor], None] | None = None) -> Supervisor:
@@ -85,8 +93,9 @@ class Kiosk:
         self.supervisor.stop()
         if self.sync is not None:
             self.sync.stop()
-        if self._maintenance.is_alive():
-            self._maintenance.join(timeout=5)
+        for thread in (self._maintenance, self._trust_list):
+            if thread is not None and thread.is_alive():
+                thread.join(timeout=5)
         self.store.close()
 
     def _retention_loop(self) -> None:

@@ -363,7 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the config with defaults")
     check.set_defaults(func=cmd_config_check)
 
-    add_command_groups(sub, common, ("kiosk.devices.commands", "kiosk.sync.commands"))
+    add_command_groups(sub, common, ("kiosk.devices.commands", "kiosk.sync.commands",
+                                     "kiosk.certificates.commands"))
     return parser
 
 

@@ -22,6 +22,7 @@ def make_config(tmp_path: Path, **sections: dict[str, Any]) -> config_mod.Config
     data: dict[str, Any] = {
         "kiosk": {"id": "kiosk-t", "checkpoint_id": "CP-T", "timezone": "Asia/Ho_Chi_Minh"},
         "store": {"path": str(tmp_path / "kiosk.db")},
+        "certificates": {"trust_list": str(tmp_path / "trust-list.json")},
     }
     for name, values in sections.items():
         if name == "devices":

@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from kiosk.central import trust_lists
 from kiosk.central.storage import Kiosk, Storage, StorageBusy, StorageError
 from kiosk.sync import protocol
 
@@ -82,6 +83,22 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
             log.error("storage failure: %s", exc)
             return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
         return _json(answer, request.headers.get("accept-encoding", ""))
+
+    @app.get(protocol.TRUST_LIST_PATH, summary="The certificate trust list kiosks verify with",
+             responses={304: {"description": "unchanged since the ETag in If-None-Match"},
+                        401: {"description": "missing, unknown or revoked token"},
+                        404: {"description": "this centre holds no trust list"}})
+    async def get_trust_list(request: Request) -> Response:
+        try:
+            await run_in_threadpool(_authenticate, storage, request.headers.get("authorization"))
+            data = await run_in_threadpool(trust_lists.held, storage)
+        except _Refusal as refusal:
+            return _error(refusal.status, refusal.reason, refusal.headers)
+        except StorageError as exc:
+            return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
+        status, body, headers = trust_lists.answer(data, request.headers.get("if-none-match"))
+        return Response(body, status_code=status, media_type="application/json",
+                        headers=headers)
 
     return app
 

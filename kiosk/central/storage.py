@@ -113,10 +113,20 @@ class Storage(ABC):
         return self.calendar.day_of(dt.datetime.now(dt.UTC))
 
     def setting(self, key: str) -> str:
-        rows = self._query("SELECT value FROM settings WHERE key = ?", (key,))
-        if not rows:
+        value = self.optional_setting(key)
+        if value is None:
             raise StorageError(f"setting {key!r} missing from the database")
-        return rows[0][0]
+        return value
+
+    def optional_setting(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM settings WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._transaction() as tx:
+            self._execute(tx, "INSERT INTO settings (key, value) VALUES (?, ?) "
+                              "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                          (key, value))
 
     # -- ingest ---------------------------------------------------------------------------
     def ingest_batch(self, kiosk_id: str, entries: Sequence[Any], *, sent_at: str | None,

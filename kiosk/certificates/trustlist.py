@@ -109,6 +109,12 @@ class TrustList:
                           indent=1, ensure_ascii=False).encode("utf-8")
 
 
+def etag(data: bytes) -> str:
+    """The strong HTTP ETag of a trust list file's bytes: what the centre serves it under and
+    what a kiosk compares its own copy with."""
+    return '"' + hashlib.sha256(data).hexdigest() + '"'
+
+
 def signer_from_der(der: bytes, kid: bytes | None = None, country: str = "") -> Signer:
     """A Signer from a DER certificate; raises TrustListError when it is not one."""
     try:

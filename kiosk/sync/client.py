@@ -111,6 +111,13 @@ class SyncClient:
         return BatchAnswer(held, rejected, len(held) - duplicate, duplicate,
                            float(offset) if isinstance(offset, int | float) else None)
 
+    def trust_list(self, etag: str | None) -> bytes | None:
+        """GET the centre's certificate trust list; None when it still is ``etag`` (304).
+        A centre that holds none answers 404 (:class:`Refused`)."""
+        response = self._request("GET", protocol.TRUST_LIST_PATH, ok=(200, 304),
+                                 headers={"If-None-Match": etag} if etag else {})
+        return None if response.status_code == 304 else response.content
+
     def health(self) -> dict:
         """GET the health endpoint (no token needed); raises like :meth:`post_batch`."""
         response = self._request("GET", protocol.HEALTH_PATH)
@@ -119,7 +126,8 @@ class SyncClient:
         except ValueError:
             raise Unreachable("unusable answer from the centre's health check") from None
 
-    def _request(self, method: str, path: str, **kwargs: object) -> requests.Response:
+    def _request(self, method: str, path: str, *, ok: tuple[int, ...] = (200,),
+                 **kwargs: object) -> requests.Response:
         try:
             response = self.session.request(method, self.base + path, timeout=self.timeout,
                                             allow_redirects=False, **kwargs)
@@ -127,7 +135,7 @@ class SyncClient:
         except requests.RequestException as exc:
             raise Unreachable(_describe(exc)) from None
         status = response.status_code
-        if status == 200:
+        if status in ok:
             return response
         error = _error_text(response)
         if status in (401, 403):

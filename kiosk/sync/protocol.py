@@ -26,6 +26,9 @@ from typing import Any
 PROTOCOL_VERSION = 1
 BATCHES_PATH = "/api/v1/batches"
 HEALTH_PATH = "/api/v1/health"
+TRUST_LIST_PATH = "/api/v1/trust-list"
+"""GET, token-authenticated: the certificate trust list the centre holds (see
+kiosk.certificates.trustlist), with a strong ETag; If-None-Match gives 304 when unchanged."""
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 """Per-entry answers. ``accepted`` and ``duplicate`` both mean "the centre holds it"."""

@@ -1,0 +1,122 @@
+"""``kiosk certificates import | status | refresh``: the technician's trust-list tools.
+
+``import`` reads a trust list in any format ``trustlist`` knows (EU gateway JSON, national
+DSC list, PEM file or folder) and writes it, atomically, to the file named by
+``[certificates] trust_list``; a running kiosk uses it from its next HC1 scan. ``status``
+says how old the list is and what it holds; ``refresh`` fetches the centre's copy now.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+from kiosk.commandline import examples, load_config
+
+EXIT_FAILED = 1
+# kiosk.certificates.trustlist (cryptography, asn1crypto) is imported by the commands that
+# use it: ``kiosk --help`` and every other command stay fast.
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    group = subparsers.add_parser(
+        "certificates", help="the trust list that vaccination certificates are checked with",
+        **examples("kiosk certificates import dsc-trust-list.json",
+                   "kiosk certificates status"))
+    sub = group.add_subparsers(dest="certificates_command", required=True)
+    imp = sub.add_parser(
+        "import", parents=[common],
+        help="load a trust list (gateway JSON, DSC list, PEM file or folder)",
+        **examples("kiosk certificates import dsc-trust-list.json",
+                   "kiosk certificates import /media/usb/dsc-pem/"))
+    imp.add_argument("source", help="trust list file, or a folder of .pem/.crt/.cer files")
+    imp.set_defaults(func=cmd_import)
+    status = sub.add_parser("status", parents=[common],
+                            help="age of the trust list, signers per country",
+                            **examples("kiosk certificates status --signers"))
+    status.add_argument("--signers", action="store_true", help="list every signer")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=cmd_status)
+    refresh = sub.add_parser("refresh", parents=[common],
+                             help="fetch the centre's trust list now ([sync] server and token)",
+                             **examples("kiosk certificates refresh"))
+    refresh.set_defaults(func=cmd_refresh)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from kiosk.certificates import trustlist
+
+    config = load_config(args.config)
+    try:
+        loaded = trustlist.load(args.source)
+    except trustlist.TrustListError as exc:
+        print(f"not imported: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    trustlist.save(loaded, config.trust_list_path)
+    countries = ", ".join(f"{c or '?'} {n}" for c, n in loaded.countries().items())
+    print(f"imported {len(loaded)} signers ({countries}) into {config.trust_list_path}")
+    for reason in loaded.skipped:
+        print(f"skipped {reason}", file=sys.stderr)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from kiosk.certificates import trustlist
+
+    config = load_config(args.config)
+    path = config.trust_list_path
+    try:
+        held = trustlist.load(path)
+    except trustlist.TrustListError as exc:
+        print(f"no usable trust list: {exc}\n"
+              f"load one with: kiosk certificates import FILE", file=sys.stderr)
+        return EXIT_FAILED
+    now = dt.datetime.now(dt.UTC)
+    age = held.age(now)
+    max_age = dt.timedelta(days=config.certificates["max_age_days"])
+    report = {
+        "path": str(path), "imported_at": held.imported_at.isoformat(),
+        "age_days": round(age.total_seconds() / 86400, 1), "max_age_days": max_age.days,
+        "too_old": age > max_age, "signers": len(held), "countries": held.countries(),
+        "policy": config.certificates["policy"], "source": held.source,
+    }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    state = "TOO OLD: verdicts say 'trust list too old'" if report["too_old"] else "current"
+    print(f"trust list  {path}\nimported    {report['imported_at']} "
+          f"({report['age_days']} days ago; at most {max_age.days}: {state})\n"
+          f"signers     {len(held)} from {len(report['countries'])} countries: "
+          + ", ".join(f"{c or '?'} {n}" for c, n in report["countries"].items())
+          + f"\npolicy      {report['policy']}")
+    if args.signers:
+        for signers in held.signers.values():
+            for s in signers:
+                until = s.not_after.date().isoformat() if s.not_after else "?"
+                kinds = ",".join(sorted(s.usages)) if s.usages else "all kinds"
+                print(f"  {s.kid_b64}  {s.country or '?':2}  until {until}  {kinds}  {s.subject}")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from kiosk.certificates import trustlist
+    from kiosk.certificates.refresh import refresh
+    from kiosk.sync.client import SyncClient, SyncError
+    from kiosk.sync.worker import resolve_token
+
+    config = load_config(args.config)
+    base = config.source.parent if config.source else None
+    client = SyncClient(config.sync["server_url"], resolve_token(config.sync, base),
+                        timeout=config.sync["timeout_seconds"])
+    try:
+        result = refresh(client, config.trust_list_path)
+    except (SyncError, trustlist.TrustListError) as exc:
+        print(f"not refreshed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        client.close()
+    print(f"updated: {result.signers} signers" if result.changed else "already current")
+    return 0

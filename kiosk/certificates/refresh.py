@@ -1,0 +1,76 @@
+"""A kiosk fetches the centre's trust list when online (``GET`` + ``If-None-Match``).
+
+The centre serves the list in this project's own file format, so the body is checked to be a
+trust list and then written as it came: its ETag is the SHA-256 of the kiosk's file, no state
+is kept beside it, and the list's age stays the age of the centre's import. The running
+kiosk's checker sees the new file on its next HC1 scan.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.certificates import trustlist
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
+    from kiosk.sync.client import SyncClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    changed: bool
+    signers: int | None
+    """Signers in the list just fetched; None when unchanged."""
+
+
+def refresh(client: SyncClient, path: Path) -> Refreshed:
+    """Fetch the list unless unchanged; raises SyncError (network, 404: the centre holds
+    none) or TrustListError (the centre sent something that is not a trust list)."""
+    try:
+        held = path.read_bytes()
+    except FileNotFoundError:
+        held = None
+    body = client.trust_list(trustlist.etag(held) if held is not None else None)
+    if body is None:
+        return Refreshed(False, None)
+    fetched = trustlist.parse(body, source="centre")
+    trustlist.write_atomically(path, body)
+    log.info("trust list from the centre: %d signers, imported %s", len(fetched),
+             fetched.imported_at.isoformat())
+    return Refreshed(True, len(fetched))
+
+
+REFRESH_SECONDS = 3600.0
+"""How often a kiosk with sync enabled asks the centre (a 304 costs a few hundred bytes)."""
+RETRY_SECONDS = 300.0
+"""How soon it asks again after a failure (offline, centre busy, no list at the centre)."""
+
+
+def keep_fresh(config: Config, stopping: threading.Event) -> None:
+    """Refresh now, then every hour (five minutes after a failure) until ``stopping`` is set.
+    Runs in its own thread beside the sync worker; never raises."""
+    from kiosk.sync.client import SyncClient, SyncError
+    from kiosk.sync.worker import resolve_token
+
+    base = config.source.parent if config.source else None
+    client = SyncClient(config.sync["server_url"], resolve_token(config.sync, base),
+                        timeout=config.sync["timeout_seconds"])
+    try:
+        while True:
+            wait = REFRESH_SECONDS
+            try:
+                refresh(client, config.trust_list_path)
+            except (SyncError, trustlist.TrustListError, OSError) as exc:
+                log.warning("trust list not refreshed from the centre: %s", exc)
+                wait = RETRY_SECONDS
+            if stopping.wait(wait):
+                return
+    finally:
+        client.close()

@@ -1,0 +1,204 @@
+"""The trust list from the technician's file to the centre and on to every kiosk: the real
+``kiosk`` and ``kiosk-central`` commands, a real server on 127.0.0.1 (SQLite and
+PostgreSQL), ETags, and a running kiosk that picks the list up by itself."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from central_support import CentralServer, central, enrol, shared_postgres
+
+from kiosk import cli
+from kiosk.app import Kiosk
+from kiosk.certificates import trustlist, verdicts
+from kiosk.certificates.refresh import refresh
+from kiosk.scan import Scan
+from kiosk.sync import protocol
+from kiosk.sync.client import Refused, SyncClient
+from tests.certificate_support import make_issuer, vaccination
+from tests.conftest import make_config
+
+NOW = time.time()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request, tmp_path_factory) -> Iterator[CentralServer]:
+    if request.param == "sqlite":
+        db = f"sqlite:///{tmp_path_factory.mktemp('central')}/central.db"
+    else:
+        postgres = shared_postgres()
+        if postgres is None:
+            pytest.skip("PostgreSQL binaries not installed")
+        db = postgres.create_database()
+    srv = CentralServer(db)
+    yield srv
+    assert "Traceback" not in srv.stop()
+
+
+def gateway_file(directory: Path, *issuers) -> Path:
+    """A trust list as the EU gateway hands it out (its /trustList/DSC JSON)."""
+    path = directory / f"gateway-{uuid.uuid4().hex[:6]}.json"
+    path.write_text(json.dumps([
+        {"kid": base64.b64encode(i.kid).decode(), "country": "VN", "certificateType": "DSC",
+         "rawData": base64.b64encode(i.der).decode()} for i in issuers]))
+    return path
+
+
+def get(server, token=None, etag=None) -> httpx.Response:
+    headers = {**(protocol.bearer(token) if token else {}),
+               **({"If-None-Match": etag} if etag else {})}
+    return httpx.get(server.url + protocol.TRUST_LIST_PATH, headers=headers, timeout=30)
+
+
+def test_the_centre_serves_its_list_only_to_enrolled_kiosks_with_an_etag(server, tmp_path):
+    kiosk = enrol(server.db, f"k-{uuid.uuid4().hex[:8]}")
+    assert get(server).status_code == 401
+    assert get(server, "not-a-token").status_code == 401
+    central("certificates", "import", "--db", server.db,
+            str(gateway_file(tmp_path, make_issuer(), make_issuer())))
+    first = get(server, kiosk.token)
+    assert first.status_code == 200
+    held = trustlist.parse(first.content)
+    assert len(held) == 2
+    assert first.headers["ETag"] == trustlist.etag(first.content)
+    unchanged = get(server, kiosk.token, etag=first.headers["ETag"])
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    central("kiosks", "revoke", "--db", server.db, kiosk.kiosk_id)
+    assert get(server, kiosk.token).status_code == 401
+
+
+def test_a_kiosk_refreshes_only_when_the_centres_list_changed(server, tmp_path):
+    kiosk = enrol(server.db, f"k-{uuid.uuid4().hex[:8]}")
+    issuer = make_issuer()
+    central("certificates", "import", "--db", server.db, str(gateway_file(tmp_path, issuer)))
+    held = tmp_path / "kiosk" / "trust-list.json"
+    client = SyncClient(server.url, kiosk.token)
+    try:
+        assert refresh(client, held).changed
+        assert held.read_bytes() == get(server, kiosk.token).content
+        assert not refresh(client, held).changed
+        newcomer = make_issuer()
+        central("certificates", "import", "--db", server.db,
+                str(gateway_file(tmp_path, issuer, newcomer)))
+        again = refresh(client, held)
+        assert again.changed and again.signers == 2
+        assert trustlist.load(held).find(newcomer.kid)
+    finally:
+        client.close()
+
+
+def test_a_centre_without_a_list_says_so_and_the_kiosk_keeps_its_own(tmp_path):
+    srv = CentralServer(f"sqlite:///{tmp_path}/empty.db")
+    try:
+        kiosk = enrol(srv.db, "k-empty")
+        answer = get(srv, kiosk.token)
+        assert answer.status_code == 404 and "certificates import" in answer.json()["error"]
+        held = tmp_path / "trust-list.json"
+        trustlist.save(trustlist.build([], imported_at=trustlist.dt.datetime.now(
+            trustlist.dt.UTC)), held)
+        before = held.read_bytes()
+        client = SyncClient(srv.url, kiosk.token)
+        with pytest.raises(Refused, match="404"):
+            refresh(client, held)
+        client.close()
+        assert held.read_bytes() == before
+    finally:
+        srv.stop()
+
+
+def test_an_answer_that_is_not_a_trust_list_never_replaces_the_kiosks(tmp_path):
+    class Liar(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"certificates": "all trusted"}')
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Liar)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    held = tmp_path / "trust-list.json"
+    trustlist.save(trustlist.load(gateway_file(tmp_path, make_issuer())), held)
+    before = held.read_bytes()
+    client = SyncClient(f"http://127.0.0.1:{httpd.server_port}", "token")
+    try:
+        with pytest.raises(trustlist.TrustListError):
+            refresh(client, held)
+    finally:
+        client.close()
+        httpd.shutdown()
+    assert held.read_bytes() == before
+
+
+def test_a_running_kiosk_fetches_the_list_and_checks_with_it(server, tmp_path):
+    enrolled = enrol(server.db, f"k-{uuid.uuid4().hex[:8]}")
+    issuer = make_issuer()
+    central("certificates", "import", "--db", server.db, str(gateway_file(tmp_path, issuer)))
+    config = make_config(tmp_path, kiosk={"id": enrolled.kiosk_id,
+                                          "checkpoint_id": enrolled.checkpoint_id},
+                         sync={"enabled": True, "server_url": server.url,
+                               "token": enrolled.token})
+    kiosk = Kiosk(config)
+    kiosk.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not config.trust_list_path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        code = issuer.sign(vaccination(), issued=NOW - 60, expires=NOW + 86400)
+        result = kiosk.pipeline.submit(Scan(code.encode(), device_id="cam", lane="in"))
+        assert result.certificate.status == verdicts.VALID
+    finally:
+        kiosk.stop()
+
+
+class TestKioskCommands:
+    def run(self, capsys, config_path, *args):
+        code = cli.main(["certificates", *args, "--config", str(config_path)])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    def config_file(self, tmp_path) -> Path:
+        path = tmp_path / "config.toml"
+        path.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP"\n'
+                        '[certificates]\ntrust_list = "keys/trust.json"\nmax_age_days = 7\n')
+        return path
+
+    def test_import_then_status_shows_signers_and_age(self, tmp_path, capsys):
+        path = self.config_file(tmp_path)
+        issuer = make_issuer()
+        pem = tmp_path / "pem"
+        pem.mkdir()
+        (pem / "vn.pem").write_bytes(issuer.pem)
+        code, out, _ = self.run(capsys, path, "import", str(pem))
+        assert code == 0 and "imported 1 signers (VN 1)" in out
+        assert (tmp_path / "keys" / "trust.json").exists()
+        code, out, _ = self.run(capsys, path, "status", "--signers")
+        assert code == 0 and "0.0 days ago; at most 7: current" in out
+        assert base64.b64encode(issuer.kid).decode() in out
+        code, out, _ = self.run(capsys, path, "status", "--json")
+        report = json.loads(out)
+        assert report["signers"] == 1 and report["too_old"] is False
+
+    def test_a_bad_file_is_refused_and_the_held_list_is_untouched(self, tmp_path, capsys):
+        path = self.config_file(tmp_path)
+        self.run(capsys, path, "import", str(gateway_file(tmp_path, make_issuer())))
+        held = (tmp_path / "keys" / "trust.json").read_bytes()
+        bad = tmp_path / "bad.json"
+        bad.write_text('{"certificates": [{"rawData": "bm90IGEgY2VydA=="}]}')
+        code, _, err = self.run(capsys, path, "import", str(bad))
+        assert code == 1 and "not imported" in err and "no usable certificate" in err
+        assert (tmp_path / "keys" / "trust.json").read_bytes() == held
+
+    def test_status_without_a_list_says_how_to_load_one(self, tmp_path, capsys):
+        code, _, err = self.run(capsys, self.config_file(tmp_path), "status")
+        assert code == 1 and "kiosk certificates import FILE" in err
