@@ -55,7 +55,7 @@ def format_result(result: ScanResult, language: str, timezone: Any) -> str:
         messages.certificate_line(result.certificate.status, result.certificate.kind,
                                   result.certificate.facts, language)
         if result.certificate else "",
-        result.reason if result.status.value != "accepted" else "",
+        result.reason_in(language) if result.status.value != "accepted" else "",
         f"device={result.scan.device_id}",
         f"id={result.entry_id or '-'}",
     ]

@@ -13,6 +13,8 @@ payload was refused, ``kind.`` for kinds of code, ``sync.`` for uploads, ``cli.`
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 LANGUAGES = ("vi", "en")
 
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -246,11 +248,23 @@ CATALOGUE.update({f"detail.certificate_{code.rpartition('.')[2]}": words
                   if code.startswith("certificate.") and code.count(".") == 1})
 
 
+@dataclass(frozen=True)
+class Words:
+    """A sentence not worded yet: a catalogue code and its parameters, which may be Words
+    too. What the core hands to a front end, which words it in its reader's language."""
+
+    code: str
+    params: dict[str, object] = field(default_factory=dict)
+
+    def __call__(self, language: str) -> str:
+        return text(self.code, language, **self.params)
+
+
 def text(code: str, language: str = "vi", **params: object) -> str:
     """The sentence for ``code`` in ``language``; an unknown code is shown as itself.
 
-    A parameter left empty drops its parentheses and a trailing colon (``"Refused ()"`` →
-    ``"Refused"``).
+    Parameters that are :class:`Words` are worded in the same language. A parameter left
+    empty drops its parentheses and a trailing colon (``"Refused ()"`` → ``"Refused"``).
     """
     pair = CATALOGUE.get(code)
     if pair is None:
@@ -258,8 +272,9 @@ def text(code: str, language: str = "vi", **params: object) -> str:
     template = pair[LANGUAGES.index(language)] if language in LANGUAGES else pair[1]
     if not params:
         return template
+    worded = {k: v(language) if isinstance(v, Words) else v for k, v in params.items()}
     try:
-        return template.format(**params).replace(" ()", "").rstrip(": ")
+        return template.format(**worded).replace(" ()", "").rstrip(": ")
     except (KeyError, IndexError):
         return template
 
@@ -271,11 +286,16 @@ def both(code: str, **params: object) -> str:
 
 def detail(problem: str, language: str = "vi", *, field: str = "", value: str = "") -> str:
     """Why a payload was refused: ``problem`` about ``field`` holding ``value``."""
+    words = detail_words(problem, field=field, value=value)
+    return words(language) if isinstance(words, Words) else words
+
+
+def detail_words(problem: str, *, field: str = "", value: str = "") -> Words | str:
+    """:func:`detail` not worded yet; an unknown ``problem`` stays as it is."""
     if f"detail.{problem}" not in CATALOGUE:
         return problem
-    return text(f"detail.{problem}", language,
-                field=text(f"field.{field}", language) if f"field.{field}" in CATALOGUE
-                else field, value=value)
+    name = Words(f"field.{field}") if f"field.{field}" in CATALOGUE else field
+    return Words(f"detail.{problem}", {"field": name, "value": value})
 
 
 def kind_name(kind: str, language: str = "vi") -> str:

@@ -122,7 +122,7 @@ class Pipeline:
         except StoreError as exc:  # the refusal is still shown; only its log line is lost
             log.error("could not log refused scan: %s", exc)
         return self._result(Status.REJECTED, scan, None, code=rejection.code,
-                            detail=rejection.describe(self.policy.language))
+                            detail=rejection.words)
 
     def _intended_direction(self, scan: Scan) -> str:
         lane = scan.lane if scan.lane in ("in", "out", "auto") else self.operator_direction
@@ -187,10 +187,11 @@ class Pipeline:
                             previous=last if duplicate else None, entry_id=entry_id)
 
     def _result(self, status: Status, scan: Scan, identity: Identity | None, *, code: str,
-                detail: str = "", direction: str | None = None,
+                detail: messages.Words | str = "", direction: str | None = None,
                 previous: LastMovement | None = None, entry_id: str | None = None) -> ScanResult:
         previous_ts = previous.scanned_at.timestamp() if previous else None
         minutes = round(max(0.0, scan.wall_time - previous_ts) / 60) if previous_ts else 0
+        words = messages.Words(code, {"minutes": minutes, "detail": detail})
         return ScanResult(
             status=status,
             scan=scan,
@@ -198,7 +199,8 @@ class Pipeline:
             entry_id=entry_id,
             direction=Direction(direction) if direction else None,
             reason_code=code,
-            reason=messages.text(code, self.policy.language, minutes=minutes, detail=detail),
+            reason=words(self.policy.language),
+            words=words,
             previous_wall_time=previous_ts,
             recorded=entry_id is not None,
         )

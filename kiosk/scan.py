@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kiosk.certificates.verdicts import Verdict
+    from kiosk.messages import Words
     from kiosk.payloads import Identity
 
 QR_MAX_CHARS = 7089
@@ -61,10 +62,17 @@ class ScanResult:
     direction: Direction | None = None
     reason_code: str = ""
     reason: str = ""
+    """``words`` worded in the kiosk's configured language (logs, the headless console)."""
+    words: Words | None = None
+    """The reason as a code and parameters: a screen words it in its reader's language."""
     previous_wall_time: float | None = None
     recorded: bool = False
     certificate: Verdict | None = None
     """The certificate check of an HC1 code (also on a refusal under ``require-valid``)."""
+
+    def reason_in(self, language: str) -> str:
+        """The reason worded for a reader of ``language`` (whatever the kiosk's own is)."""
+        return self.words(language) if self.words is not None else self.reason
 
     @property
     def display_document(self) -> str:

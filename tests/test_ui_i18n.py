@@ -88,6 +88,21 @@ def test_after_switching_the_refusal_reason_comes_in_the_new_language(make_windo
     assert card.reason.text().startswith("Invalid CCCD code: birth date")
 
 
+def test_a_card_already_shown_is_reworded_when_the_language_switches(make_window, qtbot,
+                                                                     tmp_path):
+    """The result carries its reason as a code and parameters: the card words it in the
+    screen's language, also for a refusal shown before the switch."""
+    window = make_window(write_config(tmp_path))
+    window.set_language("vi")
+    window.kiosk.pipeline.submit(Scan(CCCD_BAD_DATE.encode(), device_id="t"))
+    qtbot.waitUntil(lambda: window.officer.card.state == "rejected")
+    card = window.officer.card
+    assert card.reason.text().startswith("Mã CCCD sai: ngày sinh")
+    window.set_language("en")
+    assert card.reason.text().startswith("Invalid CCCD code: birth date")
+    assert card.headline.text() == "REFUSED"
+
+
 def test_the_catalog_translates_every_string_keeping_placeholders_in_nfc():
     """Every message has a finished Vietnamese translation that keeps the source's %1/%n
     placeholders, is composed (NFC: one code point per accented letter, as fonts expect)

@@ -49,7 +49,12 @@ class Rejection:
 
     @property
     def detail(self) -> str:
-        return messages.detail(self.problem, "en", field=self.field, value=self.value)
+        return self.describe("en")
+
+    @property
+    def words(self) -> messages.Words | str:
+        """The reason not worded yet, for a front end to word in its reader's language."""
+        return messages.detail_words(self.problem, field=self.field, value=self.value)
 
     def describe(self, language: str) -> str:
         return messages.detail(self.problem, language, field=self.field, value=self.value)

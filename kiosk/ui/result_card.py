@@ -159,7 +159,7 @@ class ResultCard(QFrame):
         if code == "storage_error":
             return (self.tr("NOT RECORDED"),
                     self.tr("The kiosk could not save this scan. Call the technician; "
-                            "use the paper list meanwhile."), result.reason)
+                            "use the paper list meanwhile."), result.reason_in(self.language))
         plain = {
             "empty": self.tr("The code is empty. Ask the person to show it again."),
             "too_large": self.tr("This is not a QR code the kiosk can read."),
@@ -168,7 +168,7 @@ class ResultCard(QFrame):
             "manual_bad_field": self.tr("The manual entry is incomplete."),
         }.get(code, self.tr("This code cannot be accepted."))
         advice = self.tr("Ask for another code, or use manual entry.")
-        return self.tr("REFUSED"), f"{plain} {advice}", result.reason
+        return self.tr("REFUSED"), f"{plain} {advice}", result.reason_in(self.language)
 
     def _fill(self, state: str, headline: str, name: str, details: str, reason: str) -> None:
         self.state = state

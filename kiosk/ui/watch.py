@@ -247,7 +247,8 @@ class WatchPanel(Retranslating):
         if identity and identity.name:
             decoded += f" · {identity.name}"
         self.log(f"  → {result.status.value}: {decoded}"
-                 + (f" ({result.reason})" if result.status.value != "accepted" else ""))
+                 + (f" ({result.reason_in(self.language)})"
+                    if result.status.value != "accepted" else ""))
 
     def retranslate(self) -> None:
         if self.device is None:

@@ -1,0 +1,103 @@
+"""Cold start of the commands: a fresh interpreter per run, this tree beside an older one.
+
+Each command runs ``--runs`` times as a new process (what a technician or a cron job pays:
+the interpreter, the imports, the work), alternating between the two trees so load on the
+machine falls on both alike. The older tree is ``git archive`` of ``--baseline`` unpacked in
+a temporary folder; both run with the same interpreter and packages, only ``PYTHONPATH``
+differs. The heaviest imports of this tree come from ``python -X importtime``.
+
+    .venv/bin/python scripts/bench_cli.py [--baseline ba4326c] [--runs 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CCCD = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
+CONFIG = '[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\n[store]\npath = "kiosk.db"\n'
+
+
+def commands(config: Path) -> dict[str, list[str]]:
+    return {
+        "kiosk --help": ["-m", "kiosk.cli", "--help"],
+        "kiosk config check": ["-m", "kiosk.cli", "config", "check", "--config", str(config)],
+        "kiosk scan CCCD": ["-m", "kiosk.cli", "scan", CCCD, "--config", str(config)],
+        "kiosk-central --help": ["-m", "kiosk.central.cli", "--help"],
+    }
+
+
+def run(tree: Path, args: list[str]) -> float:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, *args], env=env, cwd=tree, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def heaviest_imports(args: list[str], count: int = 8) -> list[tuple[int, str]]:
+    """(cumulative µs, module) of the top-level imports under kiosk and the heaviest others."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", *args], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, check=True)
+    rows = []
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        _, cumulative, name = (part.strip() for part in line[12:].split("|"))
+        rows.append((int(cumulative), name))
+    return sorted(rows, reverse=True)[:count]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default="ba4326c", help="git revision to compare with")
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
+        old = Path(tmp) / "baseline"
+        old.mkdir()
+        archive = subprocess.run(["git", "archive", args.baseline, "kiosk"], cwd=ROOT,
+                                 capture_output=True, check=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(old, filter="data")
+        trees = {"this tree": ROOT, f"baseline {args.baseline}": old}
+        configs = {}
+        for name, tree in trees.items():
+            folder = Path(tmp) / name.replace(" ", "-")
+            folder.mkdir()
+            configs[name] = folder / "config.toml"
+            configs[name].write_text(CONFIG, encoding="utf-8")
+            run(tree, commands(configs[name])["kiosk --help"])  # warm the file cache, .pyc
+            run(tree, commands(configs[name])["kiosk scan CCCD"])  # and create the store
+        times: dict[tuple[str, str], list[float]] = {}
+        for _ in range(args.runs):
+            for name, tree in trees.items():
+                for label, argv in commands(configs[name]).items():
+                    times.setdefault((label, name), []).append(run(tree, argv))
+        print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.platform()}, "
+              f"Python {platform.python_version()}; {args.runs} runs each, interleaved")
+        print(f"{'command':22} {'tree':20} {'median':>9} {'mean':>9} {'min':>9} {'max':>9}")
+        for (label, name), samples in times.items():
+            print(f"{label:22} {name:20} {statistics.median(samples) * 1000:7.0f} ms "
+                  f"{statistics.fmean(samples) * 1000:7.0f} ms {min(samples) * 1000:7.0f} ms "
+                  f"{max(samples) * 1000:7.0f} ms")
+        print("\nheaviest imports of this tree (cumulative, python -X importtime):")
+        for label in ("kiosk --help", "kiosk scan CCCD"):
+            argv = commands(configs["this tree"])[label]
+            top = ", ".join(f"{name} {us / 1000:.0f} ms" for us, name in heaviest_imports(argv))
+            print(f"  {label}: {top}")
+
+
+if __name__ == "__main__":
+    main()
