@@ -111,3 +111,30 @@ def test_the_guides_do_show_commands() -> None:
     per_guide = {guide for guide, _, _ in guide_examples()}
     assert {"README.md", "officer.md", "technician.md", "sync-operator.md",
             "central.md"} <= per_guide
+
+
+RUNNABLE = ("config", "scan", "entries", "stats", "export")
+"""Commands that need nothing but the config and the store: their examples are run for real."""
+
+
+def runnable_examples() -> list[str]:
+    lines = [line for _, prog, line in guide_examples() if prog == "kiosk"]
+    for path, parser in commands(cli.build_parser()):
+        if path and path[0] in RUNNABLE:
+            lines += examples_of(parser.format_help())
+    return [line for line in dict.fromkeys(lines) if words_of(line)[1] in RUNNABLE
+            and "--config" not in words_of(line)]
+
+
+def test_the_officer_and_technician_examples_run_on_the_sample_config(tmp_path, monkeypatch,
+                                                                       capsys) -> None:
+    """In a copy of the sample config.toml: every such example exits 0 and says something."""
+    (tmp_path / "config.toml").write_text((ROOT / "config.toml").read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    examples = runnable_examples()
+    assert len(examples) >= 10
+    for line in examples:
+        assert cli.main(words_of(line)[1:]) == 0, line
+        out, err = capsys.readouterr()
+        assert out or err, line
