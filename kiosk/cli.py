@@ -21,9 +21,11 @@ from kiosk.commandline import (
     EXIT_STORE,
     EXIT_USAGE,
     add_command_groups,
+    day_argument,
     examples,
     load_config,
     open_store,
+    payload_argument,
     run_command,
 )
 
@@ -255,24 +257,6 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(config.to_toml_data(), ensure_ascii=False, indent=2))
     return 0
-
-
-# -- argument parsing -----------------------------------------------------------------------
-def payload_argument(text: str) -> bytes:
-    """Checked by argparse, so a bad argument is refused before any file is touched."""
-    if not text.startswith("hex:"):
-        return text.encode("utf-8", "surrogateescape")
-    try:
-        return bytes.fromhex(text[4:])
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r}: not hex bytes ({exc})") from None
-
-
-def day_argument(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a date, YYYY-MM-DD") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

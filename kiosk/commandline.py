@@ -11,6 +11,7 @@ stays instant); the config and the store are imported by the helpers that need t
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 import time
@@ -95,6 +96,24 @@ def open_central(url: str, *, busy_timeout: float = 10.0) -> Storage:
 
 
 # -- parsers ------------------------------------------------------------------------------
+def payload_argument(text: str) -> bytes:
+    """A payload as typed, or ``hex:…`` for raw bytes; checked by argparse, so a bad argument
+    is refused before any file is touched."""
+    if not text.startswith("hex:"):
+        return text.encode("utf-8", "surrogateescape")
+    try:
+        return bytes.fromhex(text[4:])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r}: not hex bytes ({exc})") from None
+
+
+def day_argument(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a date, YYYY-MM-DD") from None
+
+
 def examples(*lines: str) -> dict[str, Any]:
     """``add_parser`` keywords giving a help text that ends with runnable ``lines``."""
     return {"epilog": "Examples / Ví dụ:\n" + "\n".join(f"  {line}" for line in lines),

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 
 from kiosk.central import trust_lists
 from kiosk.central.storage import Kiosk, Storage, StorageBusy, StorageError
+from kiosk.central.trace_api import TracerOf, add_trace_route
 from kiosk.sync import protocol
 
 log = logging.getLogger("kiosk.central")
@@ -39,7 +40,9 @@ class _Refusal(Exception):
 
 def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                max_decoded: int = protocol.MAX_DECODED_BYTES,
-               max_inflight: int = MAX_INFLIGHT) -> FastAPI:
+               max_inflight: int = MAX_INFLIGHT, tracer_of: TracerOf | None = None) -> FastAPI:
+    """``tracer_of``: who may trace over the API (see :mod:`kiosk.central.trace_api`); None
+    keeps the trace endpoint off."""
     app = FastAPI(
         title="checkpoint-kiosk central server",
         version=f"protocol {protocol.PROTOCOL_VERSION}",
@@ -100,6 +103,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         return Response(body, status_code=status, media_type="application/json",
                         headers=headers)
 
+    add_trace_route(app, storage, tracer_of)
     return app
 
 

@@ -1,0 +1,103 @@
+"""``POST /api/v1/trace``: a trace over HTTP, for a signed-in user with the tracer role.
+
+Off until the dashboard's users exist: ``create_app`` is given no ``tracer_of`` and the
+endpoint answers 403 naming the way that works (``kiosk-central trace`` on the server). The
+dashboard passes ``tracer_of(request) -> identity | None`` — None when the request's user
+is not signed in or lacks the tracer role — and every answered trace is audited under that
+identity with channel ``api``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from kiosk.central import audit, trace_service, tracing
+from kiosk.central.storage import Storage, StorageBusy, StorageError
+
+TRACE_PATH = "/api/v1/trace"
+TracerOf = Callable[[Request], str | None]
+OFF = ("tracing over the API is off until users with the tracer role exist; run "
+       "`kiosk-central trace` on the server / truy vết qua API chưa bật")
+_MINUTES = {"margin_minutes": "margin", "default_stay_minutes": "default_stay",
+            "max_stay_minutes": "max_stay"}
+
+
+def request_from(body: Any) -> trace_service.Request:
+    """The JSON body as a trace request; TraceError naming the field otherwise."""
+    if not isinstance(body, dict):
+        raise tracing.TraceError("body: expected a JSON object")
+    unknown = set(body) - {"document", "payload_b64", "name", "birth_year", "from", "to",
+                           "reason", "second_degree", "repeat_window_seconds", *_MINUTES}
+    if unknown:
+        raise tracing.TraceError(f"{sorted(unknown)[0]}: unknown field")
+    payload = None
+    if body.get("payload_b64") is not None:
+        try:
+            payload = base64.b64decode(str(body["payload_b64"]), validate=True)
+        except (binascii.Error, ValueError):
+            raise tracing.TraceError("payload_b64: not base64") from None
+    times = {}
+    for name in ("from", "to"):
+        value = body.get(name)
+        if value is not None:
+            try:
+                times[name] = (dt.date.fromisoformat(value) if len(str(value)) == 10
+                               else dt.datetime.fromisoformat(value))
+            except (TypeError, ValueError):
+                raise tracing.TraceError(f"{name}: expected YYYY-MM-DD or an ISO time with "
+                                         f"its offset") from None
+            if isinstance(times[name], dt.datetime) and times[name].tzinfo is None:
+                raise tracing.TraceError(f"{name}: a time needs its offset (e.g. +07:00)")
+    settings: dict[str, Any] = {}
+    try:
+        for key, field in _MINUTES.items():
+            if body.get(key) is not None:
+                settings[field] = float(body[key]) * 60
+        if body.get("repeat_window_seconds") is not None:
+            settings["repeat_window"] = float(body["repeat_window_seconds"])
+        if body.get("second_degree") is not None:
+            settings["second_degree"] = int(body["second_degree"])
+    except (TypeError, ValueError):
+        raise tracing.TraceError("settings: expected numbers") from None
+    texts = {k: body.get(k) for k in ("document", "name", "birth_year")}
+    if any(v is not None and not isinstance(v, str) for v in texts.values()):
+        raise tracing.TraceError("document, name, birth_year: expected strings")
+    return trace_service.Request(payload=payload, start=times.get("from"),
+                                 end=times.get("to"), policy=tracing.Policy(**settings),
+                                 **texts)
+
+
+def add_trace_route(app: FastAPI, storage: Storage, tracer_of: TracerOf | None) -> None:
+    @app.post(TRACE_PATH, summary="Contact trace of one person (tracer role; audited)")
+    async def trace(request: Request) -> JSONResponse:
+        if tracer_of is None:
+            return JSONResponse({"error": OFF}, status_code=403)
+        tracer = tracer_of(request)
+        if tracer is None:
+            return JSONResponse({"error": "a signed-in user with the tracer role is needed"},
+                                status_code=403)
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "body: not JSON"}, status_code=400)
+        try:
+            asked = request_from(body)
+            answer = await run_in_threadpool(
+                trace_service.run, storage, asked, tracer=tracer,
+                reason=body.get("reason") or "", channel="api")
+        except (tracing.TraceError, audit.AuditError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=422)
+        except StorageBusy as exc:
+            return JSONResponse({"error": str(exc)}, status_code=503,
+                                headers={"Retry-After": str(exc.retry_after)})
+        except StorageError as exc:
+            return JSONResponse({"error": f"storage unavailable: {exc}"}, status_code=503)
+        return JSONResponse(answer)

@@ -1,0 +1,134 @@
+"""``kiosk-central trace``: where a person was and with whom, for the health authority.
+
+Runs on the centre's server (the API's trace endpoint stays off until the dashboard's users
+exist). Every trace needs a reason and is written to the audit log before it is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import re
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from kiosk.commandline import EXIT_USAGE, day_argument, examples, open_central, payload_argument
+
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def duration_argument(text: str) -> float:
+    """``15m``, ``2h``, ``1h30m``, ``90s`` (a bare number is minutes) → seconds."""
+    text = text.strip().lower()
+    if text.isdigit():
+        return int(text) * 60.0
+    match = _DURATION.fullmatch(text)
+    if not text or match is None:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a duration like 15m, 2h, 1h30m")
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return hours * 3600.0 + minutes * 60.0 + seconds
+
+
+def moment_argument(text: str) -> dt.date | dt.datetime:
+    """A local day ``YYYY-MM-DD`` or a local time ``YYYY-MM-DDTHH:MM`` (centre's zone)."""
+    if len(text) == 10:
+        return day_argument(text)
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+
+
+def tracer_identity() -> str:
+    """Who runs the command: the operating-system user on this host (not an argument, so
+    the audit log cannot be told someone else's name)."""
+    return f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from kiosk.central import audit, trace_formats, trace_service, tracing
+
+    try:
+        policy = tracing.Policy(margin=args.margin, default_stay=args.default_stay,
+                                max_stay=args.max_stay, repeat_window=args.repeat_window,
+                                second_degree=args.second_degree)
+        if args.format == "xlsx" and not args.output:
+            raise tracing.TraceError("--format xlsx needs -o FILE")
+        with open_central(args.db) as storage:
+            calendar = storage.calendar
+            request = trace_service.Request(
+                document=args.document, payload=args.payload, name=args.name,
+                birth_year=args.birth_year, start=_local(args.start, calendar.zone),
+                end=_local(args.end, calendar.zone), policy=policy)
+            report = trace_service.run(storage, request, tracer=tracer_identity(),
+                                       reason=args.reason, channel="cli")
+    except (tracing.TraceError, audit.AuditError) as exc:
+        print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    body = trace_formats.render(report, args.format)
+    if args.output:
+        Path(args.output).write_bytes(body)
+        print(f"{args.output}: {len(report['visits'])} lượt có mặt / visits, "
+              f"{len(report['contacts'])} người tiếp xúc / contacts (audit #{report['audit']})",
+              file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+    return 0
+
+
+def _local(value: dt.date | dt.datetime | None, zone: Any) -> dt.date | dt.datetime | None:
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=zone)
+    return value
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    trace = subparsers.add_parser(
+        "trace", parents=[common],
+        help="contact tracing: a person's visits and everyone who shared them",
+        description="Visits of one person (by document number, any scanned code, or name + "
+                    "birth year for manual entries) over a period (default: the last 14 "
+                    "local days), and every other person whose stay overlapped one of them, "
+                    "ranked by time shared. Each trace needs a reason and is recorded in the "
+                    "audit log (kiosk-central audit list).",
+        **examples(
+            "kiosk-central trace --document 079012345678 --reason 'ca bệnh F0-1234'",
+            "kiosk-central trace --payload '079012345678|123456789|Nguyễn Văn An|01021990|Nam"
+            "|Huế|10102021' --reason 'case F0-1234' --format xlsx -o F0-1234.xlsx",
+            "kiosk-central trace --name 'Nguyễn Văn An' --birth-year 1990 --from 2026-11-16 "
+            "--to 2026-11-29 --margin 30m --reason 'case F0-1234' --format csv -o F0-1234.csv",
+            "kiosk-central trace --document 079012345678 --second-degree 5 --reason 'F0-1234'"))
+    whom = trace.add_mutually_exclusive_group(required=True)
+    whom.add_argument("--document", help="số giấy tờ / document number (CCCD, CMND, passport)")
+    whom.add_argument("--payload", type=payload_argument,
+                      help="a scanned code as text, or hex:… (CCCD, PC-Covid, HC1, …)")
+    whom.add_argument("--name", help="họ tên / name, with --birth-year (weaker match: manual "
+                                     "entries carry no birth date)")
+    trace.add_argument("--birth-year", help="năm sinh / birth year, with --name")
+    trace.add_argument("--from", dest="start", type=moment_argument, metavar="DAY|TIME",
+                       help="first local day (YYYY-MM-DD) or time (default: 14 days back)")
+    trace.add_argument("--to", dest="end", type=moment_argument, metavar="DAY|TIME",
+                       help="last local day, included, or time (default: now)")
+    trace.add_argument("--margin", type=duration_argument, default=15 * 60.0,
+                       help="stays this close count as contact (default 15m)")
+    trace.add_argument("--default-stay", type=duration_argument, default=2 * 3600.0,
+                       help="stay assumed when the exit (or entry) was not scanned "
+                            "(default 2h)")
+    trace.add_argument("--max-stay", type=duration_argument, default=12 * 3600.0,
+                       help="an exit later than this after the entry is another visit "
+                            "(default 12h)")
+    trace.add_argument("--repeat-window", type=duration_argument, default=300.0,
+                       help="a scan in the same direction this soon is a repeat (default 5m, "
+                            "the kiosk's duplicate window)")
+    trace.add_argument("--second-degree", type=int, default=0, metavar="N",
+                       help="also trace the top N contacts (at most 20; default 0)")
+    trace.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    trace.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    trace.add_argument("--reason", required=True,
+                       help="lý do / reason, e.g. the case number (recorded in the audit log)")
+    trace.set_defaults(func=cmd_trace)

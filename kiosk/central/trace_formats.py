@@ -1,0 +1,205 @@
+"""A trace as JSON (the API's answer), CSV and XLSX (for the health authority).
+
+The JSON document is the one shape; CSV and XLSX are its tables — contacts ranked, the
+person's visits, every (visit, contact) exposure, and a summary — with Vietnamese headers,
+local times, numbers as numbers, document and phone numbers as text (leading zeros kept),
+and every text cell that a spreadsheet could run as a formula neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kiosk.central import tracing
+
+FORMATS = ("json", "csv", "xlsx")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+CONTACT_COLUMNS = {
+    "rank": "Thứ tự", "name": "Họ tên", "birth_year": "Năm sinh",
+    "document_number": "Số giấy tờ", "phone": "Điện thoại", "overlap_minutes": "Số phút chung",
+    "visits_shared": "Số lần gặp", "first_seen": "Từ", "last_seen": "Đến",
+    "checkpoints": "Địa điểm", "estimated": "Có giờ ước tính", "person": "Mã nhận diện"}
+VISIT_COLUMNS = {
+    "visit": "Lượt", "checkpoint_id": "Mã điểm", "checkpoint_name": "Tên điểm",
+    "district": "Huyện", "address": "Địa chỉ", "entered_at": "Giờ vào", "left_at": "Giờ ra",
+    "minutes": "Số phút", "estimated": "Ước tính", "contacts": "Số người tiếp xúc"}
+EXPOSURE_COLUMNS = {
+    "visit": "Lượt", "rank": "Thứ tự người tiếp xúc", "name": "Họ tên",
+    "overlap_minutes": "Số phút chung", "their_entry": "Họ vào", "their_exit": "Họ ra",
+    "estimated": "Ước tính"}
+ESTIMATED = {None: "", "exit": "giờ ra ước tính", "entry": "giờ vào ước tính"}
+TIMES = {"entered_at", "left_at", "first_seen", "last_seen", "their_entry", "their_exit"}
+TEXTS = {"document_number", "phone", "birth_year"}
+
+
+def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tuple[str, ...]],
+            data_begins: str | None) -> dict[str, Any]:
+    """The trace as plain data: local ISO times, minutes to 0.1."""
+    def local(seconds: float) -> str:
+        return tracing.instant(seconds).astimezone(zone).isoformat(timespec="seconds")
+
+    policy = result.policy
+    contacts = result.contacts()
+    rank = {row["person"]: n for n, row in enumerate(contacts, start=1)}
+    per_visit: dict[int, int] = {}
+    for exposure in result.exposures:
+        per_visit[exposure["visit"]] = per_visit.get(exposure["visit"], 0) + 1
+    begins_after = (data_begins is not None and tracing.instant(result.start).astimezone(zone)
+                    .date().isoformat() < data_begins)
+    out: dict[str, Any] = {
+        "person": {
+            "query": result.target.query,
+            "match": "weak" if result.target.weak else "exact",
+            "keys": sorted(result.target.keys),
+            "found_as": [_person(result.people[k]) for k in sorted(result.target.keys)
+                         if k in result.people],
+        },
+        "period": {"from": local(result.start), "to": local(result.end), "timezone": zone.key},
+        "data_begins": data_begins,
+        "period_starts_before_data": begins_after,
+        "settings": {"margin_minutes": policy.margin / 60,
+                     "default_stay_minutes": policy.default_stay / 60,
+                     "max_stay_minutes": policy.max_stay / 60,
+                     "repeat_window_seconds": policy.repeat_window},
+        "visits": [{
+            "visit": n, "checkpoint_id": v.checkpoint_id,
+            **dict(zip(("checkpoint_name", "district", "address"),
+                       checkpoints.get(v.checkpoint_id, (None, None, None)), strict=True)),
+            "entered_at": local(v.start), "left_at": local(v.end),
+            "minutes": round((v.end - v.start) / 60, 1), "estimated": v.estimated,
+            "contacts": per_visit.get(n - 1, 0)} for n, v in enumerate(result.visits, start=1)],
+        "contacts": [{
+            "rank": rank[row["person"]], **_person(result.people[row["person"]]),
+            "overlap_minutes": round(row["seconds"] / 60, 1),
+            "visits_shared": len(row["visits"]),
+            "first_seen": local(row["first"]), "last_seen": local(row["last"]),
+            "checkpoints": sorted(row["checkpoints"]), "estimated": row["estimated"],
+        } for row in contacts],
+        "exposures": [{
+            "visit": e["visit"] + 1, "rank": rank[e["person"]], "person": e["person"],
+            "overlap_minutes": round(e["seconds"] / 60, 1),
+            "their_entry": local(e["start"]), "their_exit": local(e["end"]),
+            "estimated": e["estimated"]} for e in result.exposures],
+    }
+    if result.second_degree:
+        out["second_degree"] = [{
+            "via": key, "via_rank": rank[key],
+            "contacts": to_dict(nested, zone=zone, checkpoints=checkpoints,
+                                data_begins=data_begins)["contacts"]}
+            for key, nested in result.second_degree.items()]
+    return out
+
+
+def _person(person: tracing.Person) -> dict[str, Any]:
+    return {"person": person.key, "name": person.name, "birth_year": person.birth_year,
+            "document_number": person.document_number, "phone": person.phone,
+            "kinds": sorted(person.kinds)}
+
+
+# -- tables -------------------------------------------------------------------------------
+def tables(report: dict[str, Any]) -> list[tuple[str, dict[str, str], list[dict[str, Any]]]]:
+    """(sheet title, {key: header}, rows) for each table of a trace."""
+    names = {c["rank"]: c["name"] for c in report["contacts"]}
+    summary = [
+        {"item": "Người được truy vết / traced", "value": json.dumps(
+            report["person"]["query"], ensure_ascii=False)},
+        {"item": "Mức khớp / match", "value": report["person"]["match"]},
+        {"item": "Từ / from", "value": report["period"]["from"]},
+        {"item": "Đến / to", "value": report["period"]["to"]},
+        {"item": "Dữ liệu có từ ngày / data begins", "value": report["data_begins"] or ""},
+        {"item": "Lượt có mặt / visits", "value": len(report["visits"])},
+        {"item": "Người tiếp xúc / contacts", "value": len(report["contacts"])},
+        *({"item": f"{key} / settings", "value": value}
+          for key, value in report["settings"].items()),
+    ]
+    contacts = [{**c, "checkpoints": ", ".join(c["checkpoints"]),
+                 "estimated": "có" if c["estimated"] else ""} for c in report["contacts"]]
+    visits = [{**v, "estimated": ESTIMATED.get(v["estimated"], v["estimated"])}
+              for v in report["visits"]]
+    exposures = [{**e, "name": names.get(e["rank"]), "estimated": "có" if e["estimated"]
+                  else ""} for e in report["exposures"]]
+    return [("Người tiếp xúc", CONTACT_COLUMNS, contacts),
+            ("Lượt có mặt", VISIT_COLUMNS, visits),
+            ("Chi tiết tiếp xúc", EXPOSURE_COLUMNS, exposures),
+            ("Tóm tắt", {"item": "Mục", "value": "Giá trị"}, summary)]
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet shows as text, never runs as a formula."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _cell(key: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if key in TIMES:
+        return dt.datetime.fromisoformat(value).replace(tzinfo=None)
+    if isinstance(value, bool):
+        return "có" if value else ""
+    if isinstance(value, str) or key in TEXTS:
+        return neutralise(str(value))
+    return value
+
+
+def render(report: dict[str, Any], fmt: str) -> bytes:
+    if fmt == "json":
+        return json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8")
+    if fmt == "csv":
+        return to_csv(report)
+    if fmt == "xlsx":
+        return to_xlsx(report)
+    raise ValueError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
+
+
+def to_csv(report: dict[str, Any]) -> bytes:
+    """The tables one after another, each under ``# title``; UTF-8 with BOM for Excel."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for number, (title, columns, rows) in enumerate(tables(report)):
+        if number:
+            writer.writerow([])
+        writer.writerow([f"# {title}"])
+        writer.writerow(columns.values())
+        for row in rows:
+            cells = (_cell(key, row.get(key)) for key in columns)
+            writer.writerow("" if c is None else c.strftime("%Y-%m-%d %H:%M:%S")
+                            if isinstance(c, dt.datetime) else c for c in cells)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(report: dict[str, Any]) -> bytes:
+    """One sheet per table: bold frozen header, fitted widths, never a formula cell."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, columns, rows in tables(report):
+        sheet = book.create_sheet(title)
+        sheet.append(list(columns.values()))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        widths = [len(h) for h in columns.values()]
+        for row in rows:
+            values = [_cell(key, row.get(key)) for key in columns]
+            sheet.append(values)
+            for index, value in enumerate(values):
+                cell = sheet.cell(row=sheet.max_row, column=index + 1)
+                if isinstance(value, str):
+                    cell.data_type = "s"
+                elif isinstance(value, dt.datetime):
+                    cell.number_format = "dd/mm/yyyy hh:mm"
+                widths[index] = max(widths[index], len(str(value or "")))
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, 60)
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

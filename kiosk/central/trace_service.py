@@ -1,0 +1,102 @@
+"""One trace, start to finish: whom and when as asked → the answer, recorded in the audit log.
+
+The CLI (``kiosk-central trace``) and the API both call :func:`run`; the API only once the
+dashboard's users exist, passing the signed-in tracer's identity (see :mod:`kiosk.central.app`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.central import audit, trace_formats, tracing
+from kiosk.central.storage import Storage
+from kiosk.central.trace_queries import StorageSource
+
+DEFAULT_DAYS = 14
+MAX_DAYS = 92
+"""A longer period is refused: beyond any retention, and a trace that size is a survey."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """Exactly one of document, payload, or name + birth_year; local days or instants."""
+
+    document: str | None = None
+    payload: bytes | None = None
+    name: str | None = None
+    birth_year: str | None = None
+    start: dt.date | dt.datetime | None = None
+    end: dt.date | dt.datetime | None = None
+    """A date is the whole local day (the end day included); default: the last 14 days."""
+    policy: tracing.Policy = field(default_factory=tracing.Policy)
+
+    def whom(self) -> str:
+        if self.document:
+            return f"document {self.document}"
+        if self.payload is not None:
+            return f"payload {self.payload[:200].decode('utf-8', 'replace')}"
+        return f"name {self.name} born {self.birth_year}"
+
+
+def period(storage: Storage, request: Request) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC bounds of the period asked, in the centre's zone."""
+    calendar = storage.calendar
+    now = dt.datetime.now(dt.UTC)
+    end = request.end
+    if end is None:
+        end_at = now
+    elif isinstance(end, dt.datetime):
+        end_at = end.astimezone(dt.UTC)
+    else:
+        end_at = min(calendar.end(end), now)
+    start = request.start
+    if start is None:
+        start_at = calendar.start(calendar.day_of(end_at) - dt.timedelta(days=DEFAULT_DAYS - 1))
+    elif isinstance(start, dt.datetime):
+        start_at = start.astimezone(dt.UTC)
+    else:
+        start_at = calendar.start(start)
+    if end_at <= start_at:
+        raise tracing.TraceError("period: the end must be after the start (and not in the "
+                                 "future)")
+    if end_at - start_at > dt.timedelta(days=MAX_DAYS):
+        raise tracing.TraceError(f"period: at most {MAX_DAYS} days")
+    return start_at, end_at
+
+
+def target(source: StorageSource, request: Request, start: dt.datetime, end: dt.datetime
+           ) -> tracing.Target:
+    given = [request.document is not None, request.payload is not None,
+             request.name is not None or request.birth_year is not None]
+    if sum(given) != 1:
+        raise tracing.TraceError("whom: give exactly one of a document number, a payload, "
+                                 "or a name with a birth year")
+    if request.document is not None:
+        return tracing.target_for_document(source, request.document)
+    if request.payload is not None:
+        return tracing.target_for_payload(source, request.payload,
+                                          source.calendar.day_of(end))
+    return tracing.target_for_name(source, request.name or "", request.birth_year or "",
+                                   start, end)
+
+
+def run(storage: Storage, request: Request, *, tracer: str, reason: str, channel: str
+        ) -> dict[str, Any]:
+    """The trace as JSON-ready data, once it is in the audit log (no record, no answer)."""
+    reason = audit.check_reason(reason)
+    source = StorageSource(storage)
+    start, end = period(storage, request)
+    who = target(source, request, start, end)
+    result = tracing.trace(source, who, start.timestamp(), end.timestamp(), request.policy)
+    visited = {v.checkpoint_id for v in result.visits}
+    report = trace_formats.to_dict(result, zone=storage.calendar.zone,
+                                   checkpoints=source.checkpoint_names(visited),
+                                   data_begins=source.data_begins())
+    report["audit"] = audit.append(
+        storage, tracer=tracer, channel=channel, reason=reason, whom=request.whom(),
+        period_from=report["period"]["from"], period_to=report["period"]["to"],
+        visits=len(report["visits"]), contacts=len(report["contacts"]))
+    report["reason"] = reason
+    return report

@@ -1,0 +1,188 @@
+"""`kiosk-central trace` and `audit list` as health staff use them, on SQLite and a real
+PostgreSQL: JSON, CSV and XLSX answers, a reason required, every trace in an audit log that
+refuses to be changed, and the API endpoint off until users with the tracer role exist."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from central_support import CentralServer, central, shared_postgres
+from openpyxl import load_workbook
+from trace_support import Visit, number, store_scans
+
+from kiosk.central.backends import open_storage
+from kiosk.central.storage import StorageError
+from kiosk.central.trace_api import TRACE_PATH
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+HOUR = dt.timedelta(hours=1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A centre holding: person 1 at a market 3 days ago with persons 2 and 3."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/central.db"
+    else:
+        postgres = shared_postgres()
+        if postgres is None:
+            pytest.skip("PostgreSQL binaries not installed")
+        url = postgres.create_database()
+    seen = NOW - dt.timedelta(days=3)
+    with open_storage(url) as storage:
+        store_scans(storage, [
+            Visit(1, "cccd", "CP-CHO", "in", seen), Visit(1, "cccd", "CP-CHO", "out", seen + HOUR),
+            Visit(2, "pccovid_masked", "CP-CHO", "in", seen + HOUR / 2),
+            Visit(3, "manual_phone", "CP-CHO", "in", seen - HOUR),
+            Visit(3, "manual_phone", "CP-CHO", "out", seen + HOUR * 2),
+        ], {})
+    yield url
+
+
+def trace(db: str, *args: str, check: bool = True):
+    return central("trace", "--db", db, *args, check=check)
+
+
+def test_a_trace_answers_in_json_and_is_in_the_audit_log(db: str) -> None:
+    answer = json.loads(trace(db, "--document", number(1), "--reason", "ca bệnh F0-1234").stdout)
+    assert [v["checkpoint_id"] for v in answer["visits"]] == ["CP-CHO"]
+    assert [(c["rank"], c["name"], c["overlap_minutes"]) for c in answer["contacts"]] == [
+        (1, "Phạm Thị Dung", 60.0), (2, "LE VAN CUONG", 30.0)]
+    assert answer["contacts"][0]["phone"] == "0900000003"
+    assert answer["contacts"][1]["document_number"] == "******000002"
+    assert answer["period"]["timezone"] == "Asia/Ho_Chi_Minh"
+    assert answer["data_begins"] <= answer["period"]["to"][:10]
+    log = json.loads(central("audit", "list", "--db", db, "--json").stdout)
+    assert len(log) == 1
+    assert log[0]["reason"] == "ca bệnh F0-1234" and log[0]["contacts"] == 2
+    assert log[0]["whom"] == f"document {number(1)}" and log[0]["channel"] == "cli"
+    assert "@" in log[0]["tracer"] and log[0]["seq"] == answer["audit"]
+
+
+def test_no_reason_no_trace_and_nothing_recorded(db: str) -> None:
+    missing = trace(db, "--document", number(1), check=False)
+    assert missing.returncode == 2 and "--reason" in missing.stderr
+    blank = trace(db, "--document", number(1), "--reason", "  ", check=False)
+    assert blank.returncode == 2 and "reason" in blank.stderr and blank.stdout == ""
+    both = trace(db, "--document", number(1), "--birth-year", "1990", "--reason", "F0-1",
+                 check=False)
+    assert both.returncode == 2 and "exactly one" in both.stderr
+    assert json.loads(central("audit", "list", "--db", db, "--json").stdout) == []
+
+
+def test_xlsx_for_the_health_authority_keeps_numbers_as_text_and_runs_no_formula(
+        db: str, tmp_path: Path) -> None:
+    with open_storage(db) as storage:
+        from trace_support import wire_entry
+
+        from kiosk.payloads.manual import ManualEntry, decode_manual
+
+        hostile = decode_manual(ManualEntry(name="=HYPERLINK(\"http://x\",\"y\")",
+                                            phone="0912345678"))
+        storage.ingest_batch("k1", [wire_entry(
+            hostile, checkpoint="CP-CHO", kiosk="k1", direction="in",
+            scanned_at=NOW - dt.timedelta(days=3, minutes=-10))], sent_at=None,
+            received_at=NOW, batch_id="01900000-0000-7000-8000-000000000001")
+    out = tmp_path / "F0-1234.xlsx"
+    done = trace(db, "--document", number(1), "--reason", "F0-1234", "--format", "xlsx",
+                 "-o", str(out))
+    assert "3 người tiếp xúc / contacts" in done.stderr
+    book = load_workbook(out)
+    assert book.sheetnames == ["Người tiếp xúc", "Lượt có mặt", "Chi tiết tiếp xúc", "Tóm tắt"]
+    contacts = list(book["Người tiếp xúc"].iter_rows(values_only=True))
+    assert contacts[0][:5] == ("Thứ tự", "Họ tên", "Năm sinh", "Số giấy tờ", "Điện thoại")
+    by_name = {row[1]: row for row in contacts[1:]}
+    assert by_name["'=HYPERLINK(\"http://x\",\"y\")"][4] == "0912345678"
+    cuong = by_name["LE VAN CUONG"]
+    assert cuong[2] == "1962" and cuong[5] == 30 and isinstance(cuong[5], int | float)
+    visits = list(book["Lượt có mặt"].iter_rows(values_only=True))
+    assert isinstance(visits[1][5], dt.datetime) and visits[1][7] == 60.0
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_csv_is_the_same_tables_one_after_another(db: str) -> None:
+    text = trace(db, "--payload", "******000001|TRAN THI BINH|1961-**-**|0|1234567|",
+                 "--reason", "F0-1234", "--format", "csv").stdout
+    assert text.startswith("\ufeff# Người tiếp xúc")
+    assert text.count("\n# ") == 3
+    assert "Phạm Thị Dung" in text and "0900000003" in text
+
+
+def test_the_audit_log_cannot_be_changed_or_emptied(db: str) -> None:
+    trace(db, "--document", number(1), "--reason", "F0-1234")
+    with open_storage(db) as storage:
+        for statement in ("UPDATE trace_audit SET reason = 'nothing'",
+                          "DELETE FROM trace_audit",
+                          *(["TRUNCATE trace_audit"] if db.startswith("postgresql") else [])):
+            with pytest.raises((StorageError, Exception), match="append-only"), \
+                    storage._transaction() as tx:
+                storage._execute(tx, statement)
+    assert [r["reason"] for r in json.loads(
+        central("audit", "list", "--db", db, "--json").stdout)] == ["F0-1234"]
+
+
+def test_the_api_endpoint_is_off_until_users_exist(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/central.db"
+    server = CentralServer(db)
+    try:
+        answer = httpx.post(server.url + TRACE_PATH, json={"document": number(1),
+                                                             "reason": "F0-1234"})
+    finally:
+        server.stop()
+    assert answer.status_code == 403 and "kiosk-central trace" in answer.json()["error"]
+
+
+def test_with_a_tracer_the_api_traces_and_audits_under_that_user(tmp_path: Path) -> None:
+    import uvicorn
+
+    from kiosk.central.app import create_app
+
+    db = f"sqlite:///{tmp_path}/central.db"
+    with open_storage(db) as storage:
+        store_scans(storage, [Visit(1, "cccd", "CP-A", "in", NOW - HOUR * 5),
+                              Visit(2, "cccd", "CP-A", "in", NOW - HOUR * 4)], {})
+        app = create_app(storage, tracer_of=lambda request: (
+            "bs.lan" if request.headers.get("x-test-user") == "lan" else None))
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}{TRACE_PATH}"
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.02)
+        try:
+            stranger = httpx.post(url, json={"document": number(1), "reason": "F0-1"})
+            bad = httpx.post(url, headers={"x-test-user": "lan"},
+                             json={"document": number(1), "reason": "F0-1", "from": "yesterday"})
+            good = httpx.post(url, headers={"x-test-user": "lan"},
+                              json={"document": number(1), "reason": "F0-1",
+                                    "margin_minutes": 60})
+        finally:
+            server.should_exit = True
+            thread.join(10)
+        from kiosk.central import audit
+        log = audit.records(storage)
+    assert stranger.status_code == 403
+    assert bad.status_code == 422 and bad.json()["error"].startswith("from:")
+    assert good.status_code == 200
+    assert [c["name"] for c in good.json()["contacts"]] == ["Lê Văn Cường"]
+    assert [(r.tracer, r.channel, r.contacts) for r in log] == [("bs.lan", "api", 1)]
+
+
+def test_help_shows_runnable_examples() -> None:
+    text = central("trace", "--help").stdout
+    assert "Examples / Ví dụ:" in text and "--reason" in text
+    assert io.StringIO(central("audit", "list", "--help").stdout).read().count(
+        "kiosk-central audit list") >= 1
