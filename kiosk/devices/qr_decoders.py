@@ -33,7 +33,11 @@ log = logging.getLogger(__name__)
 Point = tuple[int, int]
 Outline = tuple[Point, ...]
 
-_QR = zxingcpp.BarcodeFormat.QRCodeModel2
+QR_FORMATS = (zxingcpp.BarcodeFormat.QRCodeModel2, zxingcpp.BarcodeFormat.QRCodeModel1,
+       zxingcpp.BarcodeFormat.MicroQRCode)
+"""Every QR kind a person may hold up: Model 2 (almost all), the original Model 1 (old
+printed codes, AIM id ]Q0) and Micro QR (small labels, ]Q1). rMQR is left out: no
+checkpoint code uses it, and each extra kind is more chance of a false candidate."""
 _BINARIZERS = {
     "local": zxingcpp.Binarizer.LocalAverage,
     "histogram": zxingcpp.Binarizer.GlobalHistogram,
@@ -140,7 +144,7 @@ def read_zxing(gray: np.ndarray, binarizer: str = "local") -> ZxingPass:
     they say "a code is here", which is what gates the costlier second passes."""
     try:
         results = zxingcpp.read_barcodes(
-            gray, formats=_QR, binarizer=_BINARIZERS[binarizer],
+            gray, formats=QR_FORMATS, binarizer=_BINARIZERS[binarizer],
             text_mode=zxingcpp.TextMode.HexECI, return_errors=True)
     except Exception:  # a library fault on a stranger's image is a miss, not a crash
         log.debug("zxing failed on a frame", exc_info=True)
