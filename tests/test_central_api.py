@@ -94,7 +94,7 @@ def test_openapi_documents_the_batch_endpoint_from_the_protocol_module(
     post = spec["paths"][protocol.BATCHES_PATH]["post"]
     body = post["requestBody"]["content"]["application/json"]["schema"]
     entry = body["properties"]["entries"]["items"]
-    assert set(entry["required"]) == protocol.ENTRY_FIELDS.keys() - protocol.OPTIONAL_FIELDS
+    assert set(entry["required"]) == set(protocol.ENTRY_FIELDS) - protocol.OPTIONAL_FIELDS
     assert set(entry["properties"]) == set(protocol.ENTRY_FIELDS)
     assert entry["properties"]["direction"]["enum"] == ["in", "out"]
     assert {"200", "400", "401", "403", "413", "422", "503"} <= set(post["responses"])

@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import gzip
 import json
+import re
 import zlib
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,8 @@ def test_a_kiosk_store_row_round_trips_through_the_wire_unchanged(tmp_path: Path
     for row in rows:
         wire = protocol.entry_to_wire(row)
         assert protocol.validate_entry(wire) is None
-        sent = protocol.ENTRY_FIELDS.keys() - (set() if row["certificate"]
-                                               else protocol.OPTIONAL_FIELDS)
+        sent = set(protocol.ENTRY_FIELDS) - (set() if row["certificate"]
+                                             else protocol.OPTIONAL_FIELDS)
         assert set(wire) == sent
         assert json.loads(json.dumps(wire)) == wire  # plain JSON, nothing Python-only
         back = protocol.wire_to_row(wire)
@@ -253,3 +254,13 @@ def test_entry_schema_requires_every_field_but_the_later_optional_ones() -> None
                                   if f not in protocol.OPTIONAL_FIELDS]
     assert set(schema["properties"]) == set(protocol.ENTRY_FIELDS)
     assert schema["additionalProperties"] is False
+
+
+def test_the_documented_entry_table_names_exactly_the_described_fields() -> None:
+    """docs/protocol.md's table is prose for people; the Struct is the rule. They list the
+    same fields, so a field added to one and not the other fails here."""
+    doc = (Path(__file__).parent.parent / "docs" / "protocol.md").read_text(encoding="utf-8")
+    section = doc.split("### Entry", 1)[1].split("###", 1)[0]
+    documented = {name for line in section.splitlines() if line.startswith("| `")
+                  for name in re.findall(r"`(\w+)`", line.split("|")[1])}
+    assert documented == set(protocol.ENTRY_FIELDS)

@@ -1,9 +1,9 @@
 """The central collection API (FastAPI): kiosks post batches, the centre stores them.
 
-The batch body is parsed by hand (``protocol.decode_body`` + ``protocol.validate_*``), not
-through per-entry pydantic models: a million-entry backlog must go through in under a minute,
-and the protocol module is the one definition both sides share. The OpenAPI document is still
-complete — its request schema is generated from the same protocol module.
+The batch body is parsed by the protocol module (``protocol.decode_body`` +
+``protocol.validate_*``), not through FastAPI's request models: one bad entry must be refused
+on its own, and the protocol module is the one definition both sides share. The OpenAPI
+document is still complete — its request schema is generated from the same description.
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def _error(status: int, reason: str, headers: dict[str, str] | None = None) -> J
     return JSONResponse({"error": reason}, status_code=status, headers=headers)
 
 
-# -- OpenAPI description (the batch body is parsed by hand, so it is described here) ------
+# -- OpenAPI description (the batch body is parsed by the protocol module, not by FastAPI) -
 _RESULT_SCHEMA = {
     "type": "object",
     "required": ["id", "status"],
@@ -186,20 +186,7 @@ _RESULT_SCHEMA = {
         "reason": {"type": "string", "description": "Present when rejected; names the field."},
     },
 }
-_BATCH_SCHEMA = {
-    "type": "object",
-    "required": list(protocol.BATCH_FIELDS),
-    "additionalProperties": False,
-    "properties": {
-        "protocol": {"type": "integer", "enum": [protocol.PROTOCOL_VERSION]},
-        "kiosk_id": {"type": "string", "minLength": 1},
-        "batch_id": {"type": "string", "format": "uuid"},
-        "sent_at": {"type": "string", "example": "2024-05-01T08:30:00.123456Z",
-                    "description": "Kiosk clock when sending, UTC."},
-        "entries": {"type": "array", "maxItems": protocol.MAX_BATCH_ENTRIES,
-                    "items": protocol.entry_json_schema()},
-    },
-}
+_BATCH_SCHEMA = protocol.batch_json_schema()
 _REQUEST_BODY = {
     "required": True,
     "description": "UTF-8 JSON, optionally compressed (Content-Encoding: zstd, gzip).",
