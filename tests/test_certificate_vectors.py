@@ -143,9 +143,12 @@ def _by_country() -> dict[str, list[Vector]]:
 
 
 def _label(country: str, items: list[Vector]) -> str:
-    checked = sum(1 for v in items for k in v.expected if k in CHECKS)
+    """The test id: what passing it means for this country."""
+    checked = [(v.name, k) for v in items for k in v.expected if k in CHECKS]
+    listed = sum(1 for c in checked if c in DISAGREEING)
     skipped = sum(1 for v in items for k in v.expected if k in NOT_APPLICABLE)
-    return f"{country}: {len(items)} vectors, {checked} expectations, {skipped} not applicable"
+    return (f"{country}: {len(items)} vectors, {len(checked) - listed} expectations met, "
+            f"{listed} listed as disagreeing, {skipped} not applicable")
 
 
 COUNTRIES = _by_country()
