@@ -87,16 +87,18 @@ def rebuild(storage: Storage) -> int:
     Days whose raw entries were already purged keep their old counts. Returns entries seen.
     """
     rows = storage._query("SELECT id, checkpoint_id, direction, source, scanned_at, "
-                          "clock_offset_seconds, received_at FROM entries")
+                          "clock_offset_seconds, received_at, local_day FROM entries")
     calendar = storage.calendar
+    placed = [calendar.place(r[4], r[5])[0] for r in rows]
+    days = sorted(set(placed) | {r[7] for r in rows if r[7] is not None})
     with storage._transaction() as tx:
-        days = sorted({calendar.place(r[4], r[5])[0] for r in rows})
-        for table in ("checkpoint_days", "checkpoint_hours"):
+        for table in ("checkpoint_days", "checkpoint_hours", "day_people"):
             for day in days:
                 storage._execute(tx, f"DELETE FROM {table} WHERE day = ?", (day,))
         storage._execute(tx, "DELETE FROM late_arrivals")
-        for entry_id, *_, scanned_at, offset, _received in rows:
-            storage._execute(tx, "UPDATE entries SET local_day = ? WHERE id = ?",
-                             (calendar.place(scanned_at, offset)[0], entry_id))
-        write(storage, tx, tally_rows(storage, (r[1:] for r in rows)))
+        for row, day in zip(rows, placed, strict=True):
+            if row[7] != day:
+                storage._execute(tx, "UPDATE entries SET local_day = ? WHERE id = ?",
+                                 (day, row[0]))
+        write(storage, tx, tally_rows(storage, (r[1:7] for r in rows)))
     return len(rows)

@@ -42,7 +42,7 @@ _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
                  f"VALUES ({', '.join('?' for _ in BATCH_COLUMNS)})")
 _KIOSK_SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
-    "k.last_clock_offset, k.entries FROM kiosks k")
+    "k.last_clock_offset, k.entries, k.refused_attempts, k.last_refused_at FROM kiosks k")
 
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """Kiosk and checkpoint ids chosen at enrolment: short, printable, safe in file names."""
@@ -76,6 +76,9 @@ class Kiosk:
     """Server receive time − kiosk send time of its latest batch, seconds."""
     entries: int = 0
     """Entries stored from this kiosk (uploads and imports; duplicates not counted)."""
+    refused_attempts: int = 0
+    """Requests refused because the kiosk was revoked (a revoked kiosk still trying)."""
+    last_refused_at: str | None = None
 
     @property
     def active(self) -> bool:
@@ -111,6 +114,15 @@ class Storage(ABC):
     def today(self) -> dt.date:
         """The local date now, in the centre's zone."""
         return self.calendar.day_of(dt.datetime.now(dt.UTC))
+
+    def set_timezone(self, name: str) -> int:
+        """Make ``name`` the centre's zone and refile every raw entry held under its local
+        day there; the number of entries refiled. CalendarError for an unknown zone."""
+        calendar = Calendar(name)
+        with self._transaction() as tx:
+            self._execute(tx, "UPDATE settings SET value = ? WHERE key = 'timezone'", (name,))
+        self.calendar = calendar
+        return aggregates.rebuild(self)
 
     def setting(self, key: str) -> str:
         value = self.optional_setting(key)
@@ -274,6 +286,13 @@ class Storage(ABC):
         """The kiosk holding this token hash, revoked or not (the caller decides)."""
         rows = self._query(_KIOSK_SELECT + " WHERE k.token_hash = ?", (token_hash,))
         return Kiosk(*rows[0]) if rows else None
+
+    def note_refused_attempt(self, kiosk_id: str, at: dt.datetime) -> None:
+        """A revoked kiosk tried to upload: counted for the daily report."""
+        with self._transaction() as tx:
+            self._execute(tx, "UPDATE kiosks SET refused_attempts = refused_attempts + 1, "
+                              "last_refused_at = ? WHERE id = ?",
+                          (protocol.format_time(at), kiosk_id))
 
     def revoke_kiosk(self, kiosk_id: str) -> bool:
         """Refuse this kiosk's token from now on; False if unknown or already revoked."""

@@ -1,0 +1,137 @@
+"""``kiosk-central report daily|monthly``: print a report or write its files.
+
+``--out-dir`` writes one file per format named by the day or month (see
+:func:`kiosk.central.report_formats.file_name`), replacing the file atomically, so the
+06:00 timer can run again after a failure and the folder always holds whole files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from kiosk.central import report_formats, reports
+from kiosk.central.cli import EXIT_USAGE, storage_from
+
+
+def _day(text: str) -> dt.date:
+    if text in ("today", "hôm-nay"):
+        return dt.date.min  # resolved against the centre's zone once storage is open
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected YYYY-MM-DD, 'today' or "
+                                         f"'yesterday'") from None
+
+
+def _month(text: str) -> str:
+    try:
+        reports.month_days(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected YYYY-MM") from None
+    return text
+
+
+def _formats(text: str) -> list[str]:
+    chosen = [f.strip() for f in text.split(",") if f.strip()]
+    bad = [f for f in chosen if f not in report_formats.FORMATS]
+    if bad or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected one or more of {', '.join(report_formats.FORMATS)}")
+    return chosen
+
+
+def cmd_daily(args: argparse.Namespace) -> int:
+    with storage_from(args) as storage:
+        day = args.date
+        if day == dt.date.min:
+            day = storage.today()
+        report = reports.daily(storage, day)
+    return _emit(report, args)
+
+
+def cmd_monthly(args: argparse.Namespace) -> int:
+    with storage_from(args) as storage:
+        month = args.month or (storage.today().replace(day=1)
+                               - dt.timedelta(days=1)).strftime("%Y-%m")
+        report = reports.monthly(storage, month)
+    return _emit(report, args)
+
+
+def _emit(report: dict[str, Any], args: argparse.Namespace) -> int:
+    if args.out_dir:
+        folder = Path(args.out_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for fmt in args.format or list(report_formats.FORMATS):
+            path = folder / report_formats.file_name(report, fmt)
+            _write(path, report_formats.render(report, fmt))
+            print(f"Đã ghi / Wrote {path}")
+        return 0
+    if args.output:
+        fmt = (args.format or [Path(args.output).suffix.lstrip(".").lower()])[0]
+        if fmt not in report_formats.FORMATS:
+            print(f"-o {args.output}: say --format {'|'.join(report_formats.FORMATS)}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        _write(Path(args.output), report_formats.render(report, fmt))
+        print(f"Đã ghi / Wrote {args.output}")
+        return 0
+    fmt = (args.format or ["json"])[0]
+    if fmt == "xlsx" and sys.stdout.isatty():
+        print("XLSX is binary: use -o FILE or --out-dir DIR", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.buffer.write(report_formats.render(report, fmt))
+    if fmt == "json":
+        sys.stdout.buffer.write(b"\n")
+    return 0
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Replace ``path`` whole: readers see the old file or the new one, never a part."""
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _outputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", type=_formats, metavar="json|csv|xlsx",
+                        help="format(s), comma-separated (default: json to stdout, the -o "
+                             "file's extension, or all three with --out-dir)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    where.add_argument("--out-dir", metavar="DIR",
+                       help="write bao-cao-ngay-YYYY-MM-DD.<format> files into DIR")
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    group = subparsers.add_parser("report", help="daily and monthly reports")
+    sub = group.add_subparsers(dest="kind", required=True)
+    daily = sub.add_parser(
+        "daily", parents=[common], help="the daily report (default: yesterday)",
+        description="Examples: kiosk-central report daily   (yesterday, JSON)\n"
+                    "  kiosk-central report daily --date today --format csv\n"
+                    "  kiosk-central report daily --out-dir /var/lib/kiosk-central/reports",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    daily.add_argument("--date", type=_day, metavar="YYYY-MM-DD",
+                       help="local day (default: yesterday; 'today' for today so far)")
+    _outputs(daily)
+    daily.set_defaults(func=cmd_daily)
+    monthly = sub.add_parser(
+        "monthly", parents=[common], help="the monthly report (default: last month)",
+        description="Example: kiosk-central report monthly --month 2026-11 -o thang-11.xlsx")
+    monthly.add_argument("--month", type=_month, metavar="YYYY-MM")
+    _outputs(monthly)
+    monthly.set_defaults(func=cmd_monthly)

@@ -1,0 +1,342 @@
+"""The daily report (seed 002: every day at 06:00) and the monthly report (seed 004).
+
+Both are plain dicts (the JSON the API serves; :mod:`kiosk.central.report_formats` turns
+them into CSV and XLSX), computed from the registry, the kiosks' last contact and health, and
+the per-checkpoint per-day aggregates — so they keep working after raw entries are purged.
+Only "distinct people" reads raw entries; the highest count seen for a day is kept, so a
+report made after the purge still has it.
+
+Rules (the same on every engine, and checked in tests against a brute-force computation):
+
+- A point is *set up* on day D when ``set_up_on <= D`` and it had not closed by D.
+- A scan belongs to the local day of its (clock-corrected) time, see
+  :mod:`kiosk.central.localdays`. Scans at points not in the registry count in the totals
+  and are listed per point, never as points set up.
+- *Active in 7 days*: at least one scan on D-6..D; the adoption ratio is active / set up.
+- *Scans wrongly*: only one direction all day (with at least :data:`ONE_WAY_MIN_SCANS`
+  scans); a refusal or manual share far above the province's (:func:`far_above`, with at
+  least :data:`SHARE_MIN_ATTEMPTS` attempts); a kiosk clock off by more than 2 minutes; a
+  backlog older than 24 h; a revoked kiosk that tried to upload on or after D.
+- *Late arrivals*: entries of earlier days that reached the centre during D.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.central import registry
+from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
+from kiosk.central.registry import Checkpoint
+from kiosk.central.storage import Kiosk, Storage
+from kiosk.sync import protocol
+
+ONE_WAY_MIN_SCANS = 10
+SHARE_MIN_ATTEMPTS = 20
+SILENT_SECONDS = 24 * 3600
+BACKLOG_MAX_SECONDS = 24 * 3600
+UNKNOWN = "(không rõ / unknown)"
+MEASURES = ("scans", "ins", "outs", "manual")
+
+
+def far_above(share: float, province_share: float) -> bool:
+    """A point's share is far above the province's: twice it, and at least 20 points more."""
+    return share > max(2 * province_share, province_share + 0.2)
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass
+class Snapshot:
+    """What every report reads first: the registry, kiosks and their latest health."""
+
+    points: dict[str, Checkpoint]
+    kiosks: list[Kiosk]
+    health: dict[str, dict[str, Any]]
+
+    @classmethod
+    def read(cls, storage: Storage) -> Snapshot:
+        health = {row[0]: {"received_at": row[1], "oldest_pending_seconds": row[2],
+                           "pending": row[3]}
+                  for row in storage._query("SELECT kiosk_id, received_at, "
+                                            "oldest_pending_seconds, pending FROM kiosk_health")}
+        return cls({p.id: p for p in registry.checkpoints(storage)}, storage.kiosks(), health)
+
+    def describe(self, checkpoint_id: str) -> dict[str, Any]:
+        point = self.points.get(checkpoint_id)
+        if point is None:
+            return {"checkpoint_id": checkpoint_id, "name": UNKNOWN, "district": UNKNOWN,
+                    "kind": "other"}
+        return {"checkpoint_id": point.id, "name": point.name,
+                "district": point.district or UNKNOWN, "kind": point.kind}
+
+    def set_up(self, day: str) -> list[Checkpoint]:
+        return [p for p in self.points.values() if p.set_up(day)]
+
+
+# -- reading the aggregates -------------------------------------------------------------------
+def day_counts(storage: Storage, first: str, last: str) -> dict[str, dict[str, Counter[str]]]:
+    """{day: {checkpoint: Counter(scans, ins, outs, manual)}} for days first..last."""
+    out: dict[str, dict[str, Counter[str]]] = defaultdict(dict)
+    for day, checkpoint, *values in storage._query(
+            "SELECT day, checkpoint_id, scans, ins, outs, manual FROM checkpoint_days "
+            "WHERE day >= ? AND day <= ?", (first, last)):
+        out[day][checkpoint] = Counter(dict(zip(MEASURES, values, strict=True)))
+    return out
+
+
+def refused_counts(storage: Storage, kiosks: Iterable[Kiosk], first: dt.date, last: dt.date
+                   ) -> dict[str, Counter[str]]:
+    """{day: Counter(checkpoint → refused scans)}, from the kiosks' hourly counts (UTC
+    hours, each filed under the local day its start falls on)."""
+    calendar = storage.calendar
+    home = {k.id: k.checkpoint_id for k in kiosks}
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    start = calendar.start(first).strftime("%Y-%m-%dT%H")
+    end = calendar.end(last).strftime("%Y-%m-%dT%H")
+    for kiosk_id, hour, refused in storage._query(
+            "SELECT kiosk_id, hour, refused FROM refused_hours WHERE hour >= ? AND hour < ?",
+            (start, end)):
+        day = calendar.local(dt.datetime.strptime(hour, "%Y-%m-%dT%H").replace(
+            tzinfo=dt.UTC))[0]
+        out[day][home.get(kiosk_id, UNKNOWN)] += refused
+    return out
+
+
+def people(storage: Storage, first: str, last: str) -> dict[str, int]:
+    """Distinct people (subject keys) per day, never less than a count made earlier."""
+    counted = dict(storage._query(
+        "SELECT local_day, count(DISTINCT subject_key) FROM entries "
+        "WHERE local_day >= ? AND local_day <= ? GROUP BY local_day", (first, last)))
+    kept = dict(storage._query("SELECT day, people FROM day_people WHERE day >= ? AND day <= ?",
+                               (first, last)))
+    now = protocol.format_time(dt.datetime.now(dt.UTC))
+    higher = {day: n for day, n in counted.items() if n > kept.get(day, 0)}
+    if higher:
+        with storage._transaction() as tx:
+            for day, n in sorted(higher.items()):
+                storage._execute(
+                    tx, "INSERT INTO day_people (day, people, counted_at) VALUES (?, ?, ?) "
+                        "ON CONFLICT (day) DO UPDATE SET people = excluded.people, "
+                        "counted_at = excluded.counted_at", (day, n, now))
+    return {**kept, **higher}
+
+
+# -- daily --------------------------------------------------------------------------------------
+def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | None = None
+          ) -> dict[str, Any]:
+    """The daily report for local ``day`` (default: yesterday) as of ``now``."""
+    calendar = storage.calendar
+    now = now or dt.datetime.now(dt.UTC)
+    day = day or calendar.day_of(now) - dt.timedelta(days=1)
+    d = day.isoformat()
+    week = (day - dt.timedelta(days=6)).isoformat()
+    snap = Snapshot.read(storage)
+    counts = day_counts(storage, week, d)
+    today = counts.get(d, {})
+    refused = refused_counts(storage, snap.kiosks, day, day).get(d, Counter())
+    set_up = snap.set_up(d)
+    set_up_ids = {p.id for p in set_up}
+    scanned = {c for c, v in today.items() if v["scans"] > 0}
+    active = {c for day_rows in counts.values() for c, v in day_rows.items() if v["scans"] > 0}
+    totals = sum(today.values(), Counter())
+    total_refused = sum(refused.values())
+    manual_share = ratio(totals["manual"], totals["scans"])
+    refused_share = ratio(total_refused, totals["scans"] + total_refused)
+    hours = Counter(dict(storage._query(
+        "SELECT hour, CAST(sum(scans) AS BIGINT) FROM checkpoint_hours WHERE day = ? "
+        "GROUP BY hour", (d,))))
+    late = dict(storage._query("SELECT day, CAST(sum(entries) AS BIGINT) FROM late_arrivals "
+                               "WHERE received_on = ? GROUP BY day", (d,)))
+    people_today = people(storage, d, d).get(d, 0)
+
+    def group(key: str) -> list[dict[str, Any]]:
+        rows: dict[str, Counter[str]] = defaultdict(Counter)
+        for point in set_up:
+            g = rows[getattr(point, key) or UNKNOWN]
+            g["points_set_up"] += 1
+            g["points_scanned"] += point.id in scanned
+            g["points_active_7d"] += point.id in active
+        for checkpoint, values in today.items():
+            g = rows[snap.describe(checkpoint)[key]]
+            g.update({m: values[m] for m in ("scans", "ins", "outs")})
+        return [{key: name, **{f: g[f] for f in ("points_set_up", "points_scanned",
+                                                 "points_active_7d")},
+                 "adoption_ratio": ratio(g["points_active_7d"], g["points_set_up"]),
+                 **{m: g[m] for m in ("scans", "ins", "outs")}}
+                for name, g in sorted(rows.items())]
+
+    by_point = []
+    for checkpoint in sorted(set(today) | set(refused)):
+        values = today.get(checkpoint, Counter())
+        by_point.append({**snap.describe(checkpoint), "set_up": checkpoint in set_up_ids,
+                         **{m: values[m] for m in MEASURES}, "refused": refused[checkpoint]})
+
+    silent_since = now - dt.timedelta(seconds=SILENT_SECONDS)
+    day_end = calendar.end(day)
+    active_kiosks = [k for k in snap.kiosks if k.active]
+    not_scanning = [{**snap.describe(p.id), "problem": "no_scan_7_days",
+                     "detail": f"set up {p.set_up_on}"}
+                    for p in sorted(set_up, key=lambda p: p.id) if p.id not in active]
+    not_scanning += [{**snap.describe(k.checkpoint_id), "problem": "kiosk_silent_24h",
+                      "kiosk_id": k.id, "detail": f"last seen {k.last_seen_at or 'never'}"}
+                     for k in active_kiosks if _silent(k, silent_since)]
+    wrong = _scanning_wrongly(snap, today, refused, set_up_ids, manual_share, refused_share)
+    wrong += _kiosk_problems(snap, active_kiosks, calendar.start(day))
+    return {
+        "report": "daily", "day": d, "timezone": calendar.name,
+        "made_at": protocol.format_time(now),
+        "summary": {
+            "points_set_up": len(set_up), "points_scanned": len(scanned & set_up_ids),
+            "points_active_7d": len(active & set_up_ids),
+            "adoption_ratio": ratio(len(active & set_up_ids), len(set_up)),
+            **{m: totals[m] for m in MEASURES}, "manual_share": manual_share,
+            "refused": total_refused, "refused_share": refused_share, "people": people_today,
+            "late_entries": sum(late.values()),
+        },
+        "by_district": group("district"),
+        "by_kind": group("kind"),
+        "by_hour": [{"hour": h, "scans": hours[h]} for h in range(24)],
+        "by_point": by_point,
+        "not_scanning": not_scanning,
+        "scanning_wrongly": sorted(wrong, key=lambda r: (r["checkpoint_id"], r["problem"],
+                                                         r.get("kiosk_id", ""))),
+        "completeness": {
+            "kiosks_not_heard_since_day_end": [
+                {**snap.describe(k.checkpoint_id), "kiosk_id": k.id,
+                 "last_seen_at": k.last_seen_at}
+                for k in active_kiosks
+                if parse_utc(k.created_at) < day_end and _silent(k, day_end)],
+            "late_entries": [{"day": x, "entries": n} for x, n in sorted(late.items())],
+        },
+    }
+
+
+def _silent(kiosk: Kiosk, since: dt.datetime) -> bool:
+    return kiosk.last_seen_at is None or parse_utc(kiosk.last_seen_at) < since
+
+
+def _scanning_wrongly(snap: Snapshot, today: dict[str, Counter[str]], refused: Counter[str],
+                      set_up: set[str], manual_share: float | None,
+                      refused_share: float | None) -> list[dict[str, Any]]:
+    out = []
+    for checkpoint in sorted(set_up & (set(today) | set(refused))):
+        values = today.get(checkpoint, Counter())
+        scans = values["scans"]
+        problems = []
+        if scans >= ONE_WAY_MIN_SCANS and (values["ins"] == 0 or values["outs"] == 0):
+            problems.append(("one_direction", f"{values['ins']} in, {values['outs']} out"))
+        attempts = scans + refused[checkpoint]
+        if attempts >= SHARE_MIN_ATTEMPTS and refused_share is not None:
+            share = refused[checkpoint] / attempts
+            if far_above(share, refused_share):
+                problems.append(("refused_share", f"{share:.0%} vs {refused_share:.0%}"))
+        if scans >= SHARE_MIN_ATTEMPTS and manual_share is not None:
+            share = values["manual"] / scans
+            if far_above(share, manual_share):
+                problems.append(("manual_share", f"{share:.0%} vs {manual_share:.0%}"))
+        out += [{**snap.describe(checkpoint), "problem": p, "detail": detail}
+                for p, detail in problems]
+    return out
+
+
+def _kiosk_problems(snap: Snapshot, active: list[Kiosk], day_start: dt.datetime
+                    ) -> list[dict[str, Any]]:
+    out = []
+    for kiosk in active:
+        where = {**snap.describe(kiosk.checkpoint_id), "kiosk_id": kiosk.id}
+        offset = kiosk.last_clock_offset
+        if offset is not None and abs(offset) > CLOCK_TOLERANCE_SECONDS:
+            out.append({**where, "problem": "clock_off", "detail": f"{offset:+.0f} s"})
+        backlog = snap.health.get(kiosk.id, {}).get("oldest_pending_seconds")
+        if backlog is not None and backlog > BACKLOG_MAX_SECONDS:
+            out.append({**where, "problem": "old_backlog",
+                        "detail": f"oldest pending entry {backlog / 3600:.0f} h old"})
+    for kiosk in snap.kiosks:
+        if (not kiosk.active and kiosk.last_refused_at is not None
+                and parse_utc(kiosk.last_refused_at) >= day_start):
+            out.append({**snap.describe(kiosk.checkpoint_id), "kiosk_id": kiosk.id,
+                        "problem": "revoked_still_trying",
+                        "detail": f"{kiosk.refused_attempts} refused attempts, last "
+                                  f"{kiosk.last_refused_at}"})
+    return out
+
+
+# -- monthly ------------------------------------------------------------------------------------
+def month_days(month: str) -> list[dt.date]:
+    """The days of ``YYYY-MM``; ValueError if it is not a month."""
+    first = dt.date.fromisoformat(f"{month}-01")
+    days = []
+    while first.month == (first + dt.timedelta(days=len(days))).month:
+        days.append(first + dt.timedelta(days=len(days)))
+    return days
+
+
+def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None
+            ) -> dict[str, Any]:
+    """The month ``YYYY-MM``: a series per day and the month's totals, by district and point."""
+    calendar = storage.calendar
+    now = now or dt.datetime.now(dt.UTC)
+    days = month_days(month)
+    first, last = days[0].isoformat(), days[-1].isoformat()
+    snap = Snapshot.read(storage)
+    counts = day_counts(storage, (days[0] - dt.timedelta(days=6)).isoformat(), last)
+    refused = refused_counts(storage, snap.kiosks, days[0], days[-1])
+    people_by_day = people(storage, first, last)
+    scanned_on = {d: {c for c, v in rows.items() if v["scans"] > 0}
+                  for d, rows in counts.items()}
+    series = []
+    for day in days:
+        d = day.isoformat()
+        set_up = {p.id for p in snap.set_up(d)}
+        week = set().union(*(scanned_on.get((day - dt.timedelta(days=i)).isoformat(), set())
+                             for i in range(7)))
+        totals = sum(counts.get(d, {}).values(), Counter())
+        series.append({"day": d, "points_set_up": len(set_up),
+                       "points_scanned": len(scanned_on.get(d, set()) & set_up),
+                       "points_active_7d": len(week & set_up),
+                       "adoption_ratio": ratio(len(week & set_up), len(set_up)),
+                       **{m: totals[m] for m in MEASURES},
+                       "refused": sum(refused.get(d, Counter()).values()),
+                       "people": people_by_day.get(d, 0)})
+    per_point: dict[str, Counter[str]] = defaultdict(Counter)
+    for d, rows in counts.items():
+        if d < first:
+            continue
+        for checkpoint, values in rows.items():
+            per_point[checkpoint].update(values)
+            per_point[checkpoint]["days_scanned"] += values["scans"] > 0
+    for by_checkpoint in refused.values():
+        for checkpoint, n in by_checkpoint.items():
+            per_point[checkpoint]["refused"] += n
+    end_set_up = {p.id for p in snap.set_up(min(last, calendar.day_of(now).isoformat()))}
+    ever_set_up = {p.id for d in days for p in snap.set_up(d.isoformat())}
+    month_scanned = {c for c, v in per_point.items() if v["scans"] > 0} & ever_set_up
+    districts: dict[str, Counter[str]] = defaultdict(Counter)
+    for checkpoint in end_set_up:
+        districts[snap.describe(checkpoint)["district"]]["points_set_up"] += 1
+    for checkpoint, values in per_point.items():
+        g = districts[snap.describe(checkpoint)["district"]]
+        g.update({m: values[m] for m in (*MEASURES, "refused")})
+        g["points_scanned"] += checkpoint in month_scanned
+    measures = (*MEASURES, "refused")
+    return {
+        "report": "monthly", "month": month, "timezone": calendar.name,
+        "made_at": protocol.format_time(now),
+        "summary": {"points_set_up": len(end_set_up), "points_scanned": len(month_scanned),
+                    "adoption_ratio": ratio(len(month_scanned & end_set_up), len(end_set_up)),
+                    **{m: sum(row[m] for row in series) for m in measures}},
+        "by_day": series,
+        "by_district": [{"district": name, "points_set_up": g["points_set_up"],
+                         "points_scanned": g["points_scanned"],
+                         **{m: g[m] for m in measures}}
+                        for name, g in sorted(districts.items())],
+        "by_point": [{**snap.describe(c), "set_up": c in end_set_up,
+                      "days_scanned": v["days_scanned"], **{m: v[m] for m in measures}}
+                     for c, v in sorted(per_point.items())],
+    }

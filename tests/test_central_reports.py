@@ -1,0 +1,457 @@
+"""The daily and monthly reports, checked against a brute-force computation.
+
+Hypothesis builds a province — a registry (some points not yet set up, some closed), kiosks
+with right and wrong clocks (some revoked and still trying), entries near local midnight,
+arriving minutes to days late, some sent twice — and feeds it through ``ingest_batch`` into
+real SQLite and real PostgreSQL databases. The brute force below recomputes every figure
+from the generated entries with plain Python, by the rules written in
+:mod:`kiosk.central.reports`; both engines must agree with it, and with each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from central_support import shared_postgres
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from kiosk.central import registry, reports
+from kiosk.central.registry import Checkpoint
+from kiosk.central.storage import Storage, open_storage
+from kiosk.ids import uuid7
+from kiosk.sync import protocol
+
+DAY = dt.date(2026, 11, 15)
+ZONES = ("Asia/Ho_Chi_Minh", "Asia/Kolkata", "America/Sao_Paulo")
+CLOCK_ERRORS = (0.0, 45.0, -200.0, 3 * 3600.0, -86400.0)
+TABLES = ("entries", "batches", "kiosks", "checkpoints", "checkpoint_days", "checkpoint_hours",
+          "late_arrivals", "refused_hours", "day_people", "kiosk_health",
+          "kiosk_health_history")
+
+
+@dataclass
+class GenKiosk:
+    id: str
+    checkpoint_id: str
+    clock_error: float
+    """Kiosk clock minus true time, seconds."""
+    created_at: dt.datetime
+    revoked_tried_at: dt.datetime | None
+    """Set for a revoked kiosk: when it last tried to upload."""
+    one_way: bool = False
+    """Records only entries (a kiosk on an entrance lane)."""
+
+
+@dataclass
+class GenBatch:
+    kiosk: GenKiosk
+    entries: list[dict[str, Any]]
+    arrival: dt.datetime
+
+    @property
+    def sent_at(self) -> dt.datetime:
+        return self.arrival - dt.timedelta(seconds=0.5) + dt.timedelta(
+            seconds=self.kiosk.clock_error)
+
+    @property
+    def offset(self) -> float:
+        return protocol.clock_offset_seconds(self.arrival, self.sent_at)
+
+
+@dataclass
+class World:
+    zone: str
+    points: list[Checkpoint]
+    kiosks: list[GenKiosk]
+    batches: list[GenBatch] = field(default_factory=list)
+    now: dt.datetime = DAY
+
+    def local_midnight(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(), ZoneInfo(self.zone)).astimezone(dt.UTC)
+
+
+def _entry(kiosk: GenKiosk, checkpoint: str, scanned_at: dt.datetime, direction: str,
+           manual: bool, subject: int) -> dict[str, Any]:
+    return {
+        "id": uuid7(int(scanned_at.timestamp() * 1000)), "checkpoint_id": checkpoint,
+        "kiosk_id": kiosk.id, "device_id": "manual" if manual else "serial-1", "lane": None,
+        "direction": direction, "status": "accepted", "duplicate_of": None,
+        "source": "manual" if manual else "serial", "symbology": "]Q1",
+        "scanned_at": protocol.format_time(scanned_at), "monotonic_ns": 1, "boot_id": "boot",
+        "kind": "cccd", "subject_key": f"doc:00109900{subject:04d}", "match_key": None,
+        "document_number": None, "name": None, "birth_date": None, "gender": None,
+        "address": None, "issue_date": None, "extra": {}, "operator": "",
+        "payload_b64": "MDAx"}
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> World:
+    zone = draw(st.sampled_from(ZONES))
+    points = []
+    for i in range(draw(st.integers(1, 6))):
+        set_up = draw(st.integers(-12, 2))  # some points are only set up after D
+        closed = draw(st.integers(0, 10)) if draw(st.integers(0, 3)) == 3 else None
+        points.append(Checkpoint(
+            f"P{i}", f"Điểm {i}", district=draw(st.sampled_from(["Đồng Xoài", "Bình Long", ""])),
+            kind=draw(st.sampled_from(list(registry.KINDS))),
+            set_up_on=(DAY + dt.timedelta(days=set_up)).isoformat(),
+            closed_on=None if closed is None else (
+                DAY + dt.timedelta(days=set_up + closed)).isoformat()))
+    world = World(zone, points, [])
+    start = world.local_midnight(DAY)
+    for i in range(draw(st.integers(1, 4))):
+        revoked = draw(st.booleans()) and draw(st.booleans())
+        world.kiosks.append(GenKiosk(
+            f"k{i}", draw(st.sampled_from([p.id for p in points])),
+            draw(st.sampled_from(CLOCK_ERRORS)),
+            start + dt.timedelta(hours=draw(st.sampled_from([-24 * 30, 30]))),
+            start + dt.timedelta(minutes=draw(st.integers(-1440, 2880))) if revoked else None,
+            draw(st.booleans())))
+    for _ in range(draw(st.integers(0, 40))):
+        kiosk = draw(st.sampled_from(world.kiosks))
+        day_shift = draw(st.integers(-8, 1))
+        minutes = draw(st.integers(-90, 90) | st.integers(0, 1439))
+        true_time = world.local_midnight(DAY + dt.timedelta(days=day_shift)) + dt.timedelta(
+            minutes=minutes, seconds=draw(st.integers(0, 59)))
+        checkpoint = "X-UNREG" if draw(st.integers(0, 9)) == 0 else kiosk.checkpoint_id
+        entry = _entry(kiosk, checkpoint, true_time + dt.timedelta(seconds=kiosk.clock_error),
+                       "in" if kiosk.one_way else draw(st.sampled_from(["in", "out"])),
+                       draw(st.booleans()),
+                       draw(st.integers(0, 7)))
+        arrival = true_time + dt.timedelta(minutes=draw(st.sampled_from(
+            [1, 30, 600, 1500, 3000])))
+        world.batches.append(GenBatch(kiosk, [entry], arrival))
+        if draw(st.booleans()):  # sent again later: must not count twice
+            world.batches.append(GenBatch(kiosk, [entry], arrival + dt.timedelta(hours=2)))
+    for kiosk in world.kiosks:  # a busy day at some points: one-way lanes, manual typing
+        burst = draw(st.sampled_from(["manual", "normal", "none"]))
+        if burst == "none":
+            continue
+        burst_day = world.local_midnight(DAY + dt.timedelta(days=draw(st.sampled_from(
+            [0, -1, 1]))))
+        entries = [_entry(kiosk, kiosk.checkpoint_id, burst_day + dt.timedelta(
+            hours=8, minutes=i, seconds=kiosk.clock_error),
+            "in" if kiosk.one_way or i % 2 else "out", burst == "manual" and i % 4 != 0,
+            i % 13) for i in range(draw(st.integers(8, 30)))]
+        world.batches.append(GenBatch(kiosk, entries, burst_day + dt.timedelta(hours=20)))
+    world.batches.sort(key=lambda b: b.arrival)
+    latest = max([b.arrival for b in world.batches] + [
+        k.revoked_tried_at for k in world.kiosks if k.revoked_tried_at] + [start])
+    world.now = max(latest, start + dt.timedelta(hours=30)) + dt.timedelta(
+        minutes=draw(st.integers(0, 3000)))
+    return world
+
+
+def load(storage: Storage, world: World) -> None:
+    """Wipe ``storage`` and store ``world`` through the same calls the API and CLI use."""
+    with storage._transaction() as tx:
+        for table in TABLES:
+            storage._execute(tx, f"DELETE FROM {table}")
+    storage.set_timezone(world.zone)
+    registry.upsert(storage, world.points, today=DAY.isoformat())
+    for kiosk in world.kiosks:
+        storage.add_kiosk(kiosk.id, kiosk.checkpoint_id, kiosk.id, uuid.uuid4().hex, b"k")
+        with storage._transaction() as tx:
+            storage._execute(tx, "UPDATE kiosks SET created_at = ? WHERE id = ?",
+                             (protocol.format_time(kiosk.created_at), kiosk.id))
+    for batch in world.batches:
+        storage.ingest_batch(batch.kiosk.id, batch.entries,
+                             sent_at=protocol.format_time(batch.sent_at),
+                             received_at=batch.arrival, batch_id=str(uuid.uuid4()))
+    for kiosk in world.kiosks:
+        if kiosk.revoked_tried_at:
+            storage.revoke_kiosk(kiosk.id)
+            storage.note_refused_attempt(kiosk.id, kiosk.revoked_tried_at)
+
+
+# -- the brute force --------------------------------------------------------------------------
+@dataclass
+class Stored:
+    entry: dict[str, Any]
+    day: dt.date
+    hour: int
+    arrival_day: dt.date
+
+
+def stored_entries(world: World) -> list[Stored]:
+    zone = ZoneInfo(world.zone)
+    first: dict[str, Stored] = {}
+    for batch in world.batches:
+        for entry in batch.entries:
+            if entry["id"] in first:
+                continue
+            moment = dt.datetime.fromisoformat(entry["scanned_at"])
+            if abs(batch.offset) > 120:
+                moment += dt.timedelta(seconds=batch.offset)
+            local = moment.astimezone(zone)
+            first[entry["id"]] = Stored(entry, local.date(), local.hour,
+                                        batch.arrival.astimezone(zone).date())
+    return list(first.values())
+
+
+def brute_daily(world: World, day: dt.date) -> dict[str, Any]:
+    entries = stored_entries(world)
+    d = day.isoformat()
+    set_up = {p.id: p for p in world.points if p.set_up_on and p.set_up_on <= d
+              and (p.closed_on is None or p.closed_on > d)}
+    on_day = [s for s in entries if s.day == day]
+    week = {s.entry["checkpoint_id"] for s in entries if day - dt.timedelta(days=6) <= s.day <= day}
+    scanned = {s.entry["checkpoint_id"] for s in on_day}
+    per_point: dict[str, Counter[str]] = defaultdict(Counter)
+    for s in on_day:
+        c = per_point[s.entry["checkpoint_id"]]
+        c["scans"] += 1
+        c["ins" if s.entry["direction"] == "in" else "outs"] += 1
+        c["manual"] += s.entry["source"] == "manual"
+    scans = len(on_day)
+    manual = sum(s.entry["source"] == "manual" for s in on_day)
+    summary = {
+        "points_set_up": len(set_up), "points_scanned": len(scanned & set(set_up)),
+        "points_active_7d": len(week & set(set_up)),
+        "adoption_ratio": len(week & set(set_up)) / len(set_up) if set_up else None,
+        "scans": scans, "ins": sum(s.entry["direction"] == "in" for s in on_day),
+        "outs": sum(s.entry["direction"] == "out" for s in on_day), "manual": manual,
+        "manual_share": manual / scans if scans else None, "refused": 0,
+        "refused_share": 0.0 if scans else None,
+        "people": len({s.entry["subject_key"] for s in on_day}),
+        "late_entries": sum(s.arrival_day == day and s.day < day for s in entries),
+    }
+    by_hour = Counter(s.hour for s in on_day)
+    last = {}
+    for batch in world.batches:
+        last[batch.kiosk.id] = batch
+    active = [k for k in world.kiosks if k.revoked_tried_at is None]
+    day_start = world.local_midnight(day)
+    day_end = world.local_midnight(day + dt.timedelta(days=1))
+    not_scanning = {(p, "no_scan_7_days", None) for p in set_up if p not in week}
+    not_scanning |= {(k.checkpoint_id, "kiosk_silent_24h", k.id) for k in active
+                     if k.id not in last
+                     or last[k.id].arrival < world.now - dt.timedelta(hours=24)}
+    wrong = {(p, "one_direction", None) for p, c in per_point.items()
+             if p in set_up and c["scans"] >= 10 and (c["ins"] == 0 or c["outs"] == 0)}
+    share = manual / scans if scans else 0.0
+    wrong |= {(p, "manual_share", None) for p, c in per_point.items()
+              if p in set_up and c["scans"] >= 20
+              and c["manual"] / c["scans"] > max(2 * share, share + 0.2)}
+    wrong |= {(k.checkpoint_id, "clock_off", k.id) for k in active
+              if k.id in last and abs(last[k.id].offset) > 120}
+    wrong |= {(k.checkpoint_id, "revoked_still_trying", k.id) for k in world.kiosks
+              if k.revoked_tried_at is not None and k.revoked_tried_at >= day_start}
+    late = Counter(s.day.isoformat() for s in entries if s.arrival_day == day and s.day < day)
+    return {
+        "summary": summary,
+        "by_hour": [by_hour[h] for h in range(24)],
+        "by_point": {p: (c["scans"], c["ins"], c["outs"], c["manual"], p in set_up)
+                     for p, c in per_point.items()},
+        "by_district": _groups(world, set_up, scanned, week, per_point, "district"),
+        "by_kind": _groups(world, set_up, scanned, week, per_point, "kind"),
+        "not_scanning": not_scanning,
+        "scanning_wrongly": wrong,
+        "silent_since_day_end": {k.id for k in active if k.created_at < day_end
+                                 and (k.id not in last or last[k.id].arrival < day_end)},
+        "late": dict(late),
+    }
+
+
+def _groups(world: World, set_up: dict[str, Checkpoint], scanned: set[str], week: set[str],
+            per_point: dict[str, Counter[str]], key: str) -> dict[str, tuple[int, ...]]:
+    known = {p.id: p for p in world.points}
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    for p in set_up.values():
+        g = groups[getattr(p, key) or reports.UNKNOWN]
+        g["set_up"] += 1
+        g["scanned"] += p.id in scanned
+        g["week"] += p.id in week
+    for p, c in per_point.items():
+        point = known.get(p)
+        name = (getattr(point, key) or reports.UNKNOWN) if point else (
+            reports.UNKNOWN if key == "district" else "other")
+        groups[name].update({m: c[m] for m in ("scans", "ins", "outs")})
+    return {name: (g["set_up"], g["scanned"], g["week"], g["scans"], g["ins"], g["outs"])
+            for name, g in groups.items()}
+
+
+def as_brute(report: dict[str, Any]) -> dict[str, Any]:
+    """The figures of a report in the brute force's shape."""
+    def groups(rows: list[dict[str, Any]], key: str) -> dict[str, tuple[int, ...]]:
+        return {r[key]: (r["points_set_up"], r["points_scanned"], r["points_active_7d"],
+                         r["scans"], r["ins"], r["outs"]) for r in rows}
+
+    return {
+        "summary": report["summary"],
+        "by_hour": [r["scans"] for r in report["by_hour"]],
+        "by_point": {r["checkpoint_id"]: (r["scans"], r["ins"], r["outs"], r["manual"],
+                                          r["set_up"]) for r in report["by_point"]},
+        "by_district": groups(report["by_district"], "district"),
+        "by_kind": groups(report["by_kind"], "kind"),
+        "not_scanning": {(r["checkpoint_id"], r["problem"], r.get("kiosk_id"))
+                         for r in report["not_scanning"]},
+        "scanning_wrongly": {(r["checkpoint_id"], r["problem"], r.get("kiosk_id"))
+                             for r in report["scanning_wrongly"]},
+        "silent_since_day_end": {r["kiosk_id"] for r in
+                                 report["completeness"]["kiosks_not_heard_since_day_end"]},
+        "late": {r["day"]: r["entries"] for r in report["completeness"]["late_entries"]},
+    }
+
+
+# -- the engines ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Storage]]:
+    opened = [open_storage(f"sqlite:///{tmp_path_factory.mktemp('reports')}/central.db")]
+    postgres = shared_postgres()
+    if postgres is not None:
+        opened.append(open_storage(postgres.create_database()))
+    yield opened
+    for storage in opened:
+        storage.close()
+
+
+def _engines_present(engines: list[Storage]) -> None:
+    if len(engines) < 2:
+        pytest.skip("PostgreSQL binaries not installed: only SQLite could be checked")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(world=worlds(), shift=st.sampled_from([0, -1, 1, -2]))
+def test_daily_report_matches_brute_force_on_both_engines(
+        engines: list[Storage], world: World, shift: int) -> None:
+    _engines_present(engines)
+    day = DAY + dt.timedelta(days=shift)
+    expected = brute_daily(world, day)
+    for problem in {p for _, p, _ in expected["scanning_wrongly"] | expected["not_scanning"]}:
+        event(problem)  # --hypothesis-show-statistics: which rules the examples exercised
+    made = []
+    for storage in engines:
+        load(storage, world)
+        report = reports.daily(storage, day, now=world.now)
+        assert as_brute(report) == expected, storage.url
+        made.append(report)
+    assert made[0] == made[1]  # every field, ordering included, on both engines
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(world=worlds())
+def test_monthly_series_is_the_daily_figures_of_each_day(engines: list[Storage],
+                                                         world: World) -> None:
+    _engines_present(engines)
+    made = []
+    for storage in engines:
+        load(storage, world)
+        month = reports.monthly(storage, "2026-11", now=world.now)
+        assert [r["day"] for r in month["by_day"]] == [
+            f"2026-11-{d:02d}" for d in range(1, 31)]
+        for row in month["by_day"]:
+            day = dt.date.fromisoformat(row["day"])
+            if not DAY - dt.timedelta(days=9) <= day <= DAY + dt.timedelta(days=2):
+                assert row["scans"] == 0
+                continue
+            summary = brute_daily(world, day)["summary"]
+            assert {k: row[k] for k in ("points_set_up", "points_scanned", "points_active_7d",
+                                        "adoption_ratio", "scans", "ins", "outs", "manual",
+                                        "people")} == {
+                k: summary[k] for k in ("points_set_up", "points_scanned", "points_active_7d",
+                                        "adoption_ratio", "scans", "ins", "outs", "manual",
+                                        "people")}, (storage.url, row["day"])
+        assert month["summary"]["scans"] == sum(r["scans"] for r in month["by_day"])
+        assert sum(r["scans"] for r in month["by_point"]) == month["summary"]["scans"]
+        made.append(month)
+    assert made[0] == made[1]
+
+
+def test_reports_survive_the_purge_of_raw_entries(engines: list[Storage]) -> None:
+    """Counts come from the aggregates; distinct people from the count kept earlier."""
+    kiosk = GenKiosk("k0", "P0", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
+    world = World("Asia/Ho_Chi_Minh", [Checkpoint("P0", "Chợ", set_up_on="2026-11-01")],
+                  [kiosk])
+    noon = world.local_midnight(DAY) + dt.timedelta(hours=12)
+    for i in range(30):
+        entry = _entry(kiosk, "P0", noon + dt.timedelta(minutes=i), "in" if i % 3 else "out",
+                       i % 5 == 0, i % 11)
+        world.batches.append(GenBatch(kiosk, [entry], noon + dt.timedelta(minutes=i, seconds=5)))
+    for storage in engines:
+        load(storage, world)
+        before = reports.daily(storage, DAY, now=noon + dt.timedelta(days=1))
+        with storage._transaction() as tx:
+            storage._execute(tx, "DELETE FROM entries")
+        after = reports.daily(storage, DAY, now=noon + dt.timedelta(days=1))
+        assert after == before
+        assert after["summary"]["scans"] == 30 and after["summary"]["people"] == 11
+
+
+def test_a_database_from_before_the_reports_is_migrated_and_counted(tmp_path: Path) -> None:
+    """Schema v1 (the centre before this release) with entries in it opens as v2, and its
+    entries are filed under their local days."""
+    import sqlite3
+
+    from kiosk.central.schema import MIGRATIONS, statements
+    from kiosk.central.sqlite_storage import _TYPES
+
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path)
+    for statement in statements(MIGRATIONS[0], _TYPES):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version=1")
+    conn.execute("INSERT INTO checkpoints VALUES ('CP', 'Chốt', '2026-11-01T00:00:00.000000Z')")
+    kiosk = GenKiosk("k0", "CP", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
+    late_evening = dt.datetime(2026, 11, 15, 16, 59, tzinfo=dt.UTC)  # 23:59 in Hà Nội
+    for minute, direction in ((0, "in"), (2, "out")):  # the second is on the 16th locally
+        entry = protocol.wire_to_row(_entry(kiosk, "CP", late_evening + dt.timedelta(
+            minutes=minute), direction, False, minute))
+        values = {**entry, "extra": "{}", "received_at": "2026-11-16T01:00:00.000000Z",
+                  "clock_offset_seconds": 0.5, "batch_id": "b"}
+        conn.execute(f"INSERT INTO entries ({', '.join(values)}) VALUES "
+                     f"({', '.join('?' for _ in values)})", list(values.values()))
+    conn.commit()
+    conn.close()
+    with open_storage(f"sqlite:///{path}") as storage:
+        assert storage.setting("timezone") == "Asia/Ho_Chi_Minh"
+        report = reports.daily(storage, DAY, now=dt.datetime(2026, 11, 16, tzinfo=dt.UTC))
+        assert (report["summary"]["scans"], report["summary"]["ins"]) == (1, 1)
+        assert report["summary"]["points_set_up"] == 1
+        assert registry.checkpoint(storage, "CP").set_up_on == "2026-11-01"
+        assert reports.daily(storage, DAY + dt.timedelta(days=1))["summary"]["outs"] == 1
+
+
+def test_each_scanning_wrongly_rule_at_its_threshold(engines: list[Storage]) -> None:
+    """Hand-built day: P1 records 10 entries and no exit (flagged), P2 9 (too few to judge),
+    P3 types 15 of 20 by hand while the province types 15 of 69 (far above), P4's kiosk
+    clock is 200 s behind, P5's revoked kiosk still tries."""
+    points = [Checkpoint(f"P{i}", f"Điểm {i}", district="Đồng Xoài", set_up_on="2026-11-01")
+              for i in range(1, 7)]
+    day_start = dt.datetime(2026, 11, 14, 17, tzinfo=dt.UTC)  # 00:00 on DAY in Hà Nội
+    kiosks = [GenKiosk(f"k{i}", f"P{i}", -200.0 if i == 4 else 0.0,
+                       dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
+                       day_start + dt.timedelta(hours=3) if i == 5 else None)
+              for i in range(1, 7)]
+    world = World("Asia/Ho_Chi_Minh", points, kiosks)
+    plan = {1: (10, "in", 0), 2: (9, "in", 0), 3: (20, "both", 15), 4: (10, "both", 0),
+            6: (20, "both", 0)}
+    for i, (count, lanes, typed) in plan.items():
+        kiosk = kiosks[i - 1]
+        entries = [_entry(kiosk, kiosk.checkpoint_id, day_start + dt.timedelta(
+            hours=9, minutes=n, seconds=kiosk.clock_error),
+            "in" if lanes == "in" or n % 2 else "out", n < typed, n) for n in range(count)]
+        world.batches.append(GenBatch(kiosk, entries, day_start + dt.timedelta(hours=12)))
+    world.now = day_start + dt.timedelta(hours=30)
+    expected = {("P1", "one_direction", None), ("P3", "manual_share", None),
+                ("P4", "clock_off", "k4"), ("P5", "revoked_still_trying", "k5")}
+    assert brute_daily(world, DAY)["scanning_wrongly"] == expected
+    for storage in engines:
+        load(storage, world)
+        report = reports.daily(storage, DAY, now=world.now)
+        assert as_brute(report)["scanning_wrongly"] == expected
+        manual = {r["checkpoint_id"]: r["detail"] for r in report["scanning_wrongly"]
+                  if r["problem"] == "manual_share"}
+        assert manual == {"P3": "75% vs 22%"}  # 15 typed of 69 scans in the province
+        assert report["summary"]["manual"] == 15 and report["summary"]["scans"] == 69
