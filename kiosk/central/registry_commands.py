@@ -155,15 +155,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Upsert every row of a CSV or XLSX list of points (Vietnamese or English "
                     "headers). A file with any bad row is refused whole, each problem named "
                     "by row and column.",
-        **examples("kiosk-central checkpoints import docs/checkpoints-sample.csv --dry-run",
-                   "kiosk-central checkpoints import docs/checkpoints-sample.csv"))
+        **examples("kiosk-central checkpoints import docs/checkpoints-sample.csv",
+                   "kiosk-central checkpoints import diem-quet.xlsx --dry-run"))
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("--dry-run", action="store_true", help="check the file, store nothing")
     imp.set_defaults(func=cmd_import)
-    add = sub.add_parser(
-        "add", parents=[common], help="add one point",
-        **examples("kiosk-central checkpoints add CP-001 --name 'Chốt QL14' "
-                   "--district 'Đồng Xoài' --kind control_post"))
+    add = sub.add_parser("add", parents=[common], help="add one point", **examples(
+        "kiosk-central checkpoints add BP-DX-009 --name 'Chốt QL14' --district 'Đồng Xoài' "
+        "--kind control_post --set-up-on 2026-11-01"))
     add.add_argument("id")
     _point_options(add)
     add.set_defaults(func=cmd_add)

