@@ -13,6 +13,7 @@ payload was refused, ``kind.`` for kinds of code, ``sync.`` for uploads, ``cli.`
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 LANGUAGES = ("vi", "en")
@@ -258,6 +259,19 @@ class Words:
 
     def __call__(self, language: str) -> str:
         return text(self.code, language, **self.params)
+
+    def saved(self) -> str:
+        """As kept in a text column, for another process to word (parameters: plain values)."""
+        return json.dumps({"code": self.code, "params": self.params}, ensure_ascii=False)
+
+
+def saved_text(saved: str, language: str) -> str:
+    """Word what :meth:`Words.saved` kept; text saved as such (older versions) stays as is."""
+    try:
+        obj = json.loads(saved)
+        return text(obj["code"], language, **obj["params"])
+    except (ValueError, TypeError, KeyError):
+        return saved
 
 
 def text(code: str, language: str = "vi", **params: object) -> str:

@@ -16,6 +16,7 @@ import pytest
 
 from kiosk import config as config_mod
 from kiosk.app import Kiosk
+from kiosk.messages import saved_text
 from kiosk.scan import Scan
 from kiosk.store import Store
 from kiosk.sync.client import ServerBusy, parse_retry_after
@@ -214,7 +215,8 @@ def test_a_revoked_token_stops_uploads_and_alerts_the_operator(central, kiosk_id
     try:
         kiosk.pipeline.submit(Scan(payload=b"VENUE-1"))
         state = wait_until(lambda: (s := kiosk.sync.state()).alert and s)
-        assert "HTTP 401" in state.alert and "kiosks add" in state.alert
+        assert "HTTP 401" in state.alert("en") and "kiosks add" in state.alert("en")
+        assert state.alert("vi").startswith("Máy chủ trung tâm từ chối mã đồng bộ")
         assert state.online is True and state.pending == 1  # reachable, but refused
         wait_until(lambda: kiosk.sync.scheduler.parked)  # no timer: nothing is due, ever
         posts = len(proxy.batch_events())
@@ -227,7 +229,10 @@ def test_a_revoked_token_stops_uploads_and_alerts_the_operator(central, kiosk_id
         kiosk.stop()
         proxy.close()
     meta = Store(config.store_path).meta(META_PREFIX)  # what `kiosk sync status` shows
-    assert "HTTP 401" in meta[MetaKey.ALERT] and "HTTP 401" in meta[MetaKey.LAST_ERROR]
+    assert "HTTP 401" in meta[MetaKey.LAST_ERROR]
+    for language, start in (("en", "The centre refused this kiosk's token (HTTP 401"),
+                            ("vi", "Máy chủ trung tâm từ chối mã đồng bộ của trạm (HTTP 401")):
+        assert saved_text(meta[MetaKey.ALERT], language).startswith(start)  # any reader's
 
 
 def test_entries_sent_under_another_kiosks_token_get_403_and_an_alert(
@@ -238,7 +243,7 @@ def test_entries_sent_under_another_kiosks_token_get_403_and_an_alert(
     worker = make_worker(config)
     summary = worker.push_now()
     assert "HTTP 403" in summary.error and summary.remaining == 5
-    assert "[kiosk] id" in worker.state().alert
+    assert "[kiosk] id" in worker.state().alert("en")
     assert central.stored_ids(kiosk_id) == []
 
 

@@ -101,3 +101,17 @@ def test_refused_entries_are_listed_with_the_centres_reason_and_can_be_retried(
     qtbot.waitUntil(lambda: screen.table.rowCount() == 0, timeout=10000)
     assert screen.message.text() == "Đã đưa 1 lượt vào hàng chờ gửi lại."
     qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "3", timeout=10000)
+
+
+def test_the_alert_is_worded_in_the_screens_language_and_again_after_a_switch(
+        make_window, qtbot, tmp_path):
+    """The worker hands the alert over as a code (no token here): the sync screen words it
+    in Vietnamese, and in English once the officer switches, with no new alert needed."""
+    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "", enabled=True))
+    window = make_window(path, start=False)
+    screen = open_sync(window, qtbot)
+    qtbot.waitUntil(lambda: "Chưa có mã đồng bộ" in screen.facts.text(), timeout=10000)
+    window.set_language("en")
+    qtbot.waitUntil(lambda: "No sync token: set [sync] token" in screen.facts.text(),
+                    timeout=10000)
+    assert "Chưa có mã đồng bộ" not in screen.facts.text()

@@ -22,7 +22,7 @@ from kiosk.commandline import (
     load_config,
     open_store,
 )
-from kiosk.messages import text
+from kiosk.messages import saved_text, text
 
 if TYPE_CHECKING:
     from kiosk.sync.worker import SyncWorker
@@ -108,7 +108,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "last_success": meta.get(MetaKey.LAST_SUCCESS),
         "last_error": meta.get(MetaKey.LAST_ERROR),
         "last_error_at": meta.get(MetaKey.LAST_ERROR_AT),
-        "alert": meta.get(MetaKey.ALERT),
+        "alert": saved_text(meta[MetaKey.ALERT], lang) if meta.get(MetaKey.ALERT) else None,
         "clock_offset_seconds": float(offset) if offset else None,
         "server_url": config.sync["server_url"], "server_reachable": reachable,
         "background_sync": config.sync["enabled"],

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from kiosk.messages import Words
 from kiosk.store import OutboxSummary, Store, parse_utc, utc_iso
 
 log = logging.getLogger(__name__)
@@ -66,9 +67,9 @@ class SyncState:
     """Epoch seconds of the last acknowledged answer."""
     last_error: str | None = None
     last_error_at: float | None = None
-    alert: str | None = None
-    """Text for the operator in the kiosk's language (token refused, another kiosk's
-    entries, no token, the centre refusing our requests as malformed); else None."""
+    alert: Words | None = None
+    """For the operator (token refused, another kiosk's entries, no token, the centre
+    refusing our requests as malformed), worded by whoever shows it; else None."""
     clock_offset_seconds: float | None = None
     """Centre receive time − kiosk send time of the last answered batch."""
 
@@ -118,7 +119,7 @@ class SyncState:
             else clock_offset)
 
     def failed(self, error: str, *, at: float, reached_server: bool,
-               alert: str | None) -> SyncState:
+               alert: Words | None) -> SyncState:
         """A request failed; ``alert`` None keeps the standing one."""
         return replace(self, online=reached_server, last_error=error, last_error_at=at,
                        alert=self.alert if alert is None else alert)
@@ -131,14 +132,14 @@ class SyncState:
             MetaKey.LAST_SUCCESS: _iso(self.last_success),
             MetaKey.LAST_ERROR: self.last_error,
             MetaKey.LAST_ERROR_AT: _iso(self.last_error_at),
-            MetaKey.ALERT: self.alert,
+            MetaKey.ALERT: self.alert.saved() if self.alert else None,
             MetaKey.CLOCK_OFFSET: None if self.clock_offset_seconds is None
             else repr(self.clock_offset_seconds),
         }
         return {str(key): values[key] for key in keys}
 
     @classmethod
-    def restore(cls, store: Store, *, alert: str | None = None) -> SyncState:
+    def restore(cls, store: Store, *, alert: Words | None = None) -> SyncState:
         """The state a (re)starting worker begins with: the store's counts and what was saved.
 
         Online and the alert are not restored: a restart tries again, the operator having

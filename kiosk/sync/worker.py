@@ -36,7 +36,8 @@ API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
     One immutable snapshot (kiosk/sync/status.py), cheap to call: ``online``, ``pending``,
     ``rejected``, ``oldest_pending`` / ``oldest_pending_age_seconds``, ``in_flight`` /
     ``uploading``, ``last_success`` / ``last_error_at`` (epoch seconds), ``last_error``,
-    ``alert`` (text for the operator in the kiosk's language), ``clock_offset_seconds``.
+    ``alert`` (``messages.Words`` for the operator: ``alert(language)`` words it),
+    ``clock_offset_seconds``.
 ``worker.subscribe(callback) -> unsubscribe``
     ``callback(SyncState)`` with every new snapshot, in order, on the thread that made the
     change: a Qt screen must hand it to the GUI thread (emit a signal).
@@ -163,7 +164,7 @@ class SyncWorker:
                                    base_backoff=base_backoff_seconds,
                                    max_backoff=max_backoff_seconds, rng=rng, paused=not token)
         self.board = StatusBoard(SyncState.restore(
-            store, alert=None if token else messages.text("sync.no_token", language)))
+            store, alert=None if token else messages.Words("sync.no_token")))
         self.uploader = Uploader(
             store, self.client, self.board, kiosk_id=kiosk_id, batch_size=batch_size,
             batch_max_bytes=batch_max_bytes, language=language, encoding=encoding,
@@ -274,9 +275,9 @@ class SyncWorker:
         alert = None
         if isinstance(exc, AuthRefused):
             code = "auth_401" if exc.status == 401 else "auth_403"
-            alert = messages.text(f"sync.{code}", self.language, detail=str(exc))
+            alert = messages.Words(f"sync.{code}", {"detail": str(exc)})
         elif isinstance(exc, Refused):
-            alert = messages.text("sync.refused", self.language, detail=str(exc))
+            alert = messages.Words("sync.refused", {"detail": str(exc)})
         log.warning("sync: upload failed (%s)", exc)
         state = self.board.update(lambda state: state.failed(
             str(exc), at=time.time(), reached_server=exc.reached_server, alert=alert))

@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.devices.supervisor import Supervisor
+from kiosk.messages import Words
 from kiosk.store import Store, parse_utc
 from kiosk.ui.background import Background, Done, Failed
 
@@ -40,7 +41,8 @@ class SyncView:
     online: bool | None = None
     last_success: Any = None
     last_error: str = ""
-    alert: str = ""
+    alert: Words | None = None
+    """Worded by the screen that shows it, in its language."""
     uploading: bool = False
 
 

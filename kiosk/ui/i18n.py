@@ -21,6 +21,16 @@ LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 """Language code → its own name (shown as such in the language switch)."""
 
 
+LANGUAGE_PROPERTY = "kiosk_language"
+
+
+def screen_language() -> str:
+    """The language the screens speak now: for words from kiosk/messages.py."""
+    app = QCoreApplication.instance()
+    language = app.property(LANGUAGE_PROPERTY) if app is not None else None
+    return language if language in LANGUAGES else SOURCE_LANGUAGE
+
+
 def catalog(language: str, suffix: str = ".qm") -> Path:
     return I18N_DIR / f"kiosk_{language}{suffix}"
 
@@ -56,4 +66,5 @@ class Translations(QObject):
             self._app.installTranslator(translator)
         self._translator = translator
         self.language = language
+        self._app.setProperty(LANGUAGE_PROPERTY, language)
         self.changed.emit(language)

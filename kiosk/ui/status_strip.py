@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 from kiosk.devices.supervisor import DeviceStatus
 from kiosk.store import parse_utc
 from kiosk.ui.bridge import SyncView
+from kiosk.ui.i18n import screen_language
 from kiosk.ui.widgets import DeviceBadge, Retranslating, pixel_font
 
 
@@ -124,7 +125,8 @@ class StatusStrip(Retranslating):
             colour = "#c62828" if colour != "#455a64" else "#b26a00"
         self.sync.setText(text)
         self.sync.setStyleSheet(f"color: {colour};")
-        self.sync.setToolTip(view.last_error or view.alert or "")
+        self.sync.setToolTip(view.last_error or (view.alert(screen_language()) if view.alert
+                                                 else ""))
 
     def retranslate(self) -> None:
         self.no_devices.setText(self.tr("No scanner configured"))

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from kiosk.scan import mask_document
 from kiosk.store import Store, parse_utc
 from kiosk.ui.bridge import KioskBridge, SyncView
+from kiosk.ui.i18n import screen_language
 from kiosk.ui.status_strip import age_text, local_time
 from kiosk.ui.widgets import CountTile, Retranslating, pixel_font
 
@@ -180,7 +181,7 @@ class SyncScreen(Retranslating):
             self.tr("Last error: %1").replace("%1", view.last_error or "—"),
         ]
         if view.alert:
-            lines.insert(0, self.tr("ALERT: %1").replace("%1", view.alert))
+            lines.insert(0, self.tr("ALERT: %1").replace("%1", view.alert(screen_language())))
         self.facts.setText("\n".join(lines))
 
     def _show_rejected(self, rows: list[dict[str, Any]]) -> None:
