@@ -7,13 +7,14 @@ cd "$(dirname "$0")/.."
 
 # Runtime libraries: zbar for pyzbar, Qt's X11/EGL/font/sound libraries for PySide6 (and a
 # font with every Vietnamese letter: DejaVu Sans),
-# PostgreSQL for the central server's tests, venv for Debian's own Python.
+# PostgreSQL for the central server's tests, Chromium and its WebDriver for the dashboard's
+# browser tests and screenshots, venv for Debian's own Python.
 APT_PACKAGES=(
   python3-venv libzbar0 postgresql
   libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libpulse0 libasound2
-  fonts-dejavu-core
+  fonts-dejavu-core chromium chromium-driver
 )
 
 missing=()

@@ -132,7 +132,7 @@ def test_the_audit_log_cannot_be_changed_or_emptied(db: str) -> None:
         central("audit", "list", "--db", db, "--json").stdout)] == ["F0-1234"]
 
 
-def test_the_api_endpoint_is_off_until_users_exist(tmp_path: Path) -> None:
+def test_the_api_endpoint_refuses_anyone_not_signed_in_as_a_tracer(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path}/central.db"
     server = CentralServer(db)
     try:
@@ -140,7 +140,8 @@ def test_the_api_endpoint_is_off_until_users_exist(tmp_path: Path) -> None:
                                                              "reason": "F0-1234"})
     finally:
         server.stop()
-    assert answer.status_code == 403 and "kiosk-central trace" in answer.json()["error"]
+    assert answer.status_code == 403 and "tracer role" in answer.json()["error"]
+    assert json.loads(central("audit", "list", "--db", db, "--json").stdout) == []
 
 
 def test_with_a_tracer_the_api_traces_and_audits_under_that_user(tmp_path: Path) -> None:

@@ -41,8 +41,8 @@ class _Refusal(Exception):
 def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                max_decoded: int = protocol.MAX_DECODED_BYTES,
                max_inflight: int = MAX_INFLIGHT, tracer_of: TracerOf | None = None) -> FastAPI:
-    """``tracer_of``: who may trace over the API (see :mod:`kiosk.central.trace_api`); None
-    keeps the trace endpoint off."""
+    """``tracer_of``: who may trace over the API (see :mod:`kiosk.central.trace_api`); by
+    default a dashboard user signed in with the tracer (or admin) role."""
     app = FastAPI(
         title="checkpoint-kiosk central server",
         version=f"protocol {protocol.PROTOCOL_VERSION}",
@@ -103,7 +103,9 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         return Response(body, status_code=status, media_type="application/json",
                         headers=headers)
 
-    add_trace_route(app, storage, tracer_of)
+    from kiosk.central.web import mount  # the staff's dashboard, beside the kiosks' API
+    site = mount(app, storage)
+    add_trace_route(app, storage, tracer_of or site.tracer_of)
     return app
 
 

@@ -197,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_command_groups(sub, common, ("kiosk.central.importer", "kiosk.central.registry_commands",
                                      "kiosk.central.report_commands",
                                      "kiosk.certificates.centre_commands",
-                                     "kiosk.central.trace_commands", "kiosk.central.audit"))
+                                     "kiosk.central.trace_commands", "kiosk.central.audit",
+                                     "kiosk.central.web.commands"))
     return parser
 
 

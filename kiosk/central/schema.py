@@ -201,6 +201,29 @@ MIGRATIONS: list[list[Statement]] = [
          "postgresql": "CREATE TRIGGER trace_audit_no_truncate BEFORE TRUNCATE ON trace_audit "
                        "FOR EACH STATEMENT EXECUTE FUNCTION trace_audit_refuse()"},
     ],
+    [
+        # v5: the dashboard's people (argon2 password hashes, never a password) and their
+        # sessions (only a hash of each session id is kept).
+        """
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            district TEXT,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            disabled_at TEXT,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT
+        )""",
+        """
+        CREATE TABLE web_sessions (
+            id_hash TEXT PRIMARY KEY,
+            user_name TEXT NOT NULL REFERENCES users (name),
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX web_sessions_user ON web_sessions (user_name)",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 

@@ -1,0 +1,133 @@
+"""``kiosk-central users …``: the dashboard's people (see :mod:`kiosk.central.web.users`).
+
+Passwords are never arguments (they would sit in the shell history and in ``ps``): they are
+typed at a prompt (twice), or read from ``--password-file FILE`` (``-`` for standard input,
+first line only) for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from dataclasses import asdict
+
+from kiosk.central.web import users
+from kiosk.central.web.users import UserError
+from kiosk.commandline import examples, open_central
+
+EXIT_REFUSED = 1
+
+EXAMPLES = examples(
+    "kiosk-central users add an.nguyen --role admin",
+    'kiosk-central users add binh.tran --role district --district "Lộc Ninh"',
+    "kiosk-central users add viewer1 --role viewer --password-file /run/secrets/viewer1",
+    "kiosk-central users list",
+    "kiosk-central users disable binh.tran",
+    "kiosk-central users reset-password binh.tran")
+
+
+def read_password(args: argparse.Namespace) -> str:
+    if args.password_file:
+        if args.password_file == "-":
+            line = sys.stdin.readline()
+        else:
+            with open(args.password_file, encoding="utf-8") as file:
+                line = file.readline()
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UserError("no terminal to ask for the password: use --password-file FILE "
+                        "(or - for standard input)")
+    first = getpass.getpass("Mật khẩu / Password: ")
+    if getpass.getpass("Nhập lại / Again: ") != first:
+        raise UserError("the two passwords differ / hai mật khẩu không khớp")
+    return first
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    with open_central(args.db) as storage:
+        try:
+            user = users.add(storage, args.name, args.role, read_password(args),
+                             district=args.district)
+        except (UserError, OSError) as exc:
+            return _refused(exc)
+    where = f", district {user.district}" if user.district else ""
+    print(f"Đã thêm người dùng / User added: {user.name} ({user.role}{where})")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with open_central(args.db) as storage:
+        people = users.all_users(storage)
+    if args.json:
+        print(json.dumps([asdict(u) for u in people], ensure_ascii=False, indent=1))
+        return 0
+    if not people:
+        print("Chưa có người dùng / No users yet: kiosk-central users add NAME --role admin")
+        return 0
+    print(f"{'name':24} {'role':9} {'district':20} {'state':9} created")
+    for u in people:
+        state = "disabled" if not u.active else "locked" if u.locked_until else "active"
+        print(f"{u.name:24} {u.role:9} {u.district or '-':20} {state:9} {u.created_at}")
+    return 0
+
+
+def cmd_disable(args: argparse.Namespace) -> int:
+    with open_central(args.db) as storage:
+        if users.get(storage, args.name) is None:
+            return _refused(UserError(f"unknown user {args.name!r}"))
+        if not users.disable(storage, args.name):
+            print(f"{args.name} was already disabled")
+            return 0
+    print(f"Đã khoá / Disabled: {args.name} — logins refused, sessions ended")
+    return 0
+
+
+def cmd_reset_password(args: argparse.Namespace) -> int:
+    with open_central(args.db) as storage:
+        try:
+            if users.get(storage, args.name) is None:
+                raise UserError(f"unknown user {args.name!r}")
+            users.reset_password(storage, args.name, read_password(args))
+        except (UserError, OSError) as exc:
+            return _refused(exc)
+    print(f"Đã đặt lại mật khẩu / Password reset: {args.name} — lock lifted, sessions ended")
+    return 0
+
+
+def _refused(exc: Exception) -> int:
+    print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    group = sub.add_parser("users", help="dashboard users: add, list, disable, reset-password",
+                           **EXAMPLES)
+    actions = group.add_subparsers(dest="action", required=True)
+    password = argparse.ArgumentParser(add_help=False)
+    password.add_argument("--password-file", metavar="FILE",
+                          help="read the password from FILE's first line ('-': standard "
+                               "input) instead of asking")
+
+    add = actions.add_parser("add", parents=[common, password], help="add a user", **EXAMPLES)
+    add.add_argument("name", help="login name: 2-40 lower-case letters, digits, . _ -")
+    add.add_argument("--role", required=True, choices=users.ROLES,
+                     help="admin: everything; district: one district's points and kiosks; "
+                          "tracer: contact tracing; viewer: counts and reports only")
+    add.add_argument("--district", help="the district a 'district' user sees")
+    add.set_defaults(func=cmd_add)
+
+    lst = actions.add_parser("list", parents=[common], help="users, roles and states")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_list)
+
+    disable = actions.add_parser("disable", parents=[common],
+                                 help="refuse a user's logins and end their sessions")
+    disable.add_argument("name")
+    disable.set_defaults(func=cmd_disable)
+
+    reset = actions.add_parser("reset-password", parents=[common, password],
+                               help="set a new password; lifts a lock, ends sessions")
+    reset.add_argument("name")
+    reset.set_defaults(func=cmd_reset_password)

@@ -1,0 +1,75 @@
+"""Kiosks as the dashboard shows them: enrolment, last contact, clock offset, and the latest
+heartbeat (version, pending backlog, free disk, devices), with what looks wrong flagged by
+the same thresholds as the daily report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
+from kiosk.central.storage import Storage
+
+SILENT_SECONDS = 24 * 3600
+BACKLOG_MAX_SECONDS = 24 * 3600
+_SELECT = (
+    "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
+    "k.last_clock_offset, k.entries, c.district, c.name, h.software_version, h.pending, "
+    "h.oldest_pending_seconds, h.free_disk_bytes, h.devices, h.received_at "
+    "FROM kiosks k LEFT JOIN checkpoints c ON c.id = k.checkpoint_id "
+    "LEFT JOIN kiosk_health h ON h.kiosk_id = k.id")
+_FIELDS = ("id", "checkpoint_id", "name", "created_at", "revoked_at", "last_seen_at",
+           "clock_offset", "entries", "district", "checkpoint_name", "version", "pending",
+           "oldest_pending_seconds", "free_disk_bytes", "devices", "heartbeat_at")
+
+
+def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
+               district: str | None = None, now: dt.datetime | None = None
+               ) -> list[dict[str, Any]]:
+    """Kiosks (of one checkpoint, or of one district), each with ``problems`` (keys of
+    ``problem.*`` texts) and ``devices`` as a list of (name, state)."""
+    sql, params = _SELECT, []
+    if checkpoint_id is not None:
+        sql += " WHERE k.checkpoint_id = ?"
+        params.append(checkpoint_id)
+    elif district is not None:
+        sql += " WHERE c.district = ?"
+        params.append(district)
+    now = now or dt.datetime.now(dt.UTC)
+    rows = []
+    for values in storage._query(sql + " ORDER BY k.checkpoint_id, k.id", params):
+        row = dict(zip(_FIELDS, values, strict=True))
+        devices = row["devices"]
+        if isinstance(devices, str | bytes):
+            devices = json.loads(devices)
+        row["devices"] = _device_states(devices)
+        row["problems"] = _problems(row, now)
+        rows.append(row)
+    return rows
+
+
+def _device_states(devices: Any) -> list[tuple[str, str]]:
+    """(device, state) pairs from a heartbeat's devices, as a list of objects or a mapping."""
+    if isinstance(devices, dict):
+        return [(str(k), str(v.get("state", v) if isinstance(v, dict) else v))
+                for k, v in sorted(devices.items())]
+    if isinstance(devices, list):
+        return [(str(d.get("id", d.get("name", "?"))), str(d.get("state", "?")))
+                for d in devices if isinstance(d, dict)]
+    return []
+
+
+def _problems(row: dict[str, Any], now: dt.datetime) -> list[str]:
+    if row["revoked_at"] is not None:
+        return []
+    problems = []
+    seen = row["last_seen_at"]
+    if seen is None or (now - parse_utc(seen)).total_seconds() > SILENT_SECONDS:
+        problems.append("kiosk_silent_24h")
+    if row["clock_offset"] is not None and abs(row["clock_offset"]) > CLOCK_TOLERANCE_SECONDS:
+        problems.append("clock_off")
+    oldest = row["oldest_pending_seconds"]
+    if oldest is not None and oldest > BACKLOG_MAX_SECONDS:
+        problems.append("old_backlog")
+    return problems

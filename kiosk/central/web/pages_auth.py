@@ -1,0 +1,69 @@
+"""Logging in and out, and choosing the language."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from kiosk.central.web import i18n, users
+from kiosk.central.web.sessions import CSRF_COOKIE, SESSION_COOKIE, new_csrf_cookie
+from kiosk.central.web.site import LANG_COOKIE, Site, safe_next, set_cookie
+from kiosk.central.web.users import UserError
+
+router = APIRouter()
+
+
+def _site(request: Request) -> Site:
+    return request.app.state.web
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str = "/today") -> Response:
+    return _site(request).render(request, "login.html", next=safe_next(next), error=None)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    site = _site(request)
+    form = await site.form(request)
+    target = safe_next(str(form.get("next", "")))
+    t = i18n.translator(site.lang(request))
+    client = request.client.host if request.client else "?"
+    if not site.throttle.allow(client):
+        return site.render(request, "login.html", status=429, next=target,
+                           error=t("login.throttled"))
+    name = str(form.get("name", "")).strip().lower()
+    try:
+        user = await run_in_threadpool(users.authenticate, site.storage, name,
+                                       str(form.get("password", "")))
+    except UserError as exc:
+        locked = "locked" in str(exc)
+        error = (t("login.locked", minutes=users.LOCK_MINUTES) if locked
+                 else t("login.wrong"))
+        return site.render(request, "login.html", status=401, next=target, error=error)
+    cookie = await run_in_threadpool(site.sessions.start, user)
+    response = RedirectResponse(target, status_code=303)
+    set_cookie(request, response, SESSION_COOKIE, cookie)
+    set_cookie(request, response, CSRF_COOKIE, new_csrf_cookie())  # a fresh token per login
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    site = _site(request)
+    await site.form(request)
+    session = site.session(request)
+    if session is not None:
+        await run_in_threadpool(site.sessions.end_hash, session.id_hash)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/lang/{lang}")
+async def choose_language(request: Request, lang: str, next: str = "/today") -> Response:
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if lang in i18n.LANGUAGES:
+        set_cookie(request, response, LANG_COOKIE, lang, max_age=365 * 24 * 3600)
+    return response

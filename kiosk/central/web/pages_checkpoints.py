@@ -1,0 +1,118 @@
+"""Checkpoints: the registry with filters, and one point's page (kiosks, heartbeat, the
+scans of a chosen day per hour, the latest scans)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from kiosk.central import registry
+from kiosk.central.storage import Storage
+from kiosk.central.web import charts, i18n
+from kiosk.central.web.health import kiosk_rows
+from kiosk.central.web.site import (
+    ROLES_OF,
+    Site,
+    check_district,
+    district_of,
+)
+
+router = APIRouter()
+PAGE_SIZE = 100
+RECENT = 20
+STATES = ("active7", "inactive7", "closed")
+
+
+def _site(request: Request) -> Site:
+    return request.app.state.web
+
+
+@router.get("/checkpoints")
+async def checkpoint_list(request: Request, district: str = "", kind: str = "",
+                          state: str = "", q: str = "", page: int = 1) -> Response:
+    site = _site(request)
+    user = site.user(request, *ROLES_OF["/checkpoints"])
+    district = district_of(user) or district
+    data = await run_in_threadpool(_list, site.storage, district, kind, state, q.strip(),
+                                   max(page, 1))
+    return site.render(request, "checkpoints.html", district=district, kind=kind, state=state,
+                       q=q, kinds=registry.KINDS, states=STATES,
+                       fixed_district=district_of(user) is not None, **data)
+
+
+def _list(storage: Storage, district: str, kind: str, state: str, q: str, page: int
+          ) -> dict[str, Any]:
+    today = storage.today()
+    week = (today - dt.timedelta(days=6)).isoformat()
+    scans_7d = Counter(dict(storage._query(
+        "SELECT checkpoint_id, CAST(sum(scans) AS BIGINT) FROM checkpoint_days WHERE day >= ? "
+        "GROUP BY checkpoint_id", (week,))))
+    scans_today = Counter(dict(storage._query(
+        "SELECT checkpoint_id, scans FROM checkpoint_days WHERE day = ?", (today.isoformat(),))))
+    kiosks = Counter(dict(storage._query(
+        "SELECT checkpoint_id, count(*) FROM kiosks WHERE revoked_at IS NULL "
+        "GROUP BY checkpoint_id")))
+    points = registry.checkpoints(storage)
+    districts = sorted({p.district for p in points if p.district})
+    folded = registry.fold(q) if q else ""
+    day = today.isoformat()
+
+    def keep(p: registry.Checkpoint) -> bool:
+        closed = p.closed_on is not None and p.closed_on <= day
+        if (district and p.district != district) or (kind and p.kind != kind):
+            return False
+        if state and (state == "closed") != closed:
+            return False
+        if state == "active7" and not scans_7d[p.id]:
+            return False
+        if state == "inactive7" and scans_7d[p.id]:
+            return False
+        return not folded or folded in registry.fold(f"{p.id} {p.name}")
+
+    chosen = [p for p in points if keep(p)]
+    shown = chosen[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    return {"rows": [{"point": p, "kiosks": kiosks[p.id], "today": scans_today[p.id],
+                      "week": scans_7d[p.id],
+                      "closed": p.closed_on is not None and p.closed_on <= day}
+                     for p in shown],
+            "total": len(chosen), "page": page, "pages": max(1, -(-len(chosen) // PAGE_SIZE)),
+            "districts": districts}
+
+
+@router.get("/checkpoints/{checkpoint_id}")
+async def checkpoint_page(request: Request, checkpoint_id: str, day: str = "") -> Response:
+    site = _site(request)
+    user = site.user(request, *ROLES_OF["/checkpoints"])
+    point = await run_in_threadpool(registry.checkpoint, site.storage, checkpoint_id)
+    if point is None:
+        return site.render(request, "notfound.html", status=404)
+    check_district(user, point.district)
+    try:
+        chosen = dt.date.fromisoformat(day) if day else site.storage.today()
+    except ValueError:
+        chosen = site.storage.today()
+    data = await run_in_threadpool(_detail, site.storage, point.id, chosen)
+    t = i18n.translator(site.lang(request))
+    chart = charts.bars(data["hours"], [f"{h}" for h in range(24)],
+                        t("checkpoint.chart", day=chosen.isoformat()))
+    return site.render(request, "checkpoint.html", point=point, day=chosen.isoformat(),
+                       chart=chart,
+                       **data)
+
+
+def _detail(storage: Storage, checkpoint_id: str, day: dt.date) -> dict[str, Any]:
+    hours = dict(storage._query("SELECT hour, scans FROM checkpoint_hours WHERE day = ? AND "
+                                "checkpoint_id = ?", (day.isoformat(), checkpoint_id)))
+    # The latest scans show that the kiosks work, not who came: no names, no documents, so
+    # this page is the same for every role and needs no audit record.
+    columns = ("scanned_at", "direction", "kind", "kiosk_id")
+    recent = [dict(zip(columns, row, strict=True)) for row in storage._query(
+        f"SELECT {', '.join(columns)} FROM entries WHERE checkpoint_id = ? "
+        f"ORDER BY scanned_at DESC LIMIT {RECENT}", (checkpoint_id,))]
+    return {"hours": [hours.get(h, 0) for h in range(24)],
+            "kiosks": kiosk_rows(storage, checkpoint_id=checkpoint_id), "recent": recent}

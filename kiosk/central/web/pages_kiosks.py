@@ -1,0 +1,62 @@
+"""Kiosks: health for admins and district officers; enrolment (the token shown once) and
+revocation for admins."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from kiosk.central.enrol import enrol_kiosk
+from kiosk.central.storage import EnrolmentError
+from kiosk.central.web import i18n
+from kiosk.central.web.health import kiosk_rows
+from kiosk.central.web.site import ROLES_OF, Site, district_of
+
+router = APIRouter()
+
+
+def _site(request: Request) -> Site:
+    return request.app.state.web
+
+
+async def _page(request: Request, site: Site, *, status: int = 200, **context: object
+                ) -> Response:
+    user = site.user(request, *ROLES_OF["/kiosks"])
+    rows = await run_in_threadpool(kiosk_rows, site.storage, district=district_of(user))
+    return site.render(request, "kiosks.html", status=status, kiosks=rows,
+                       can_manage=user.role == "admin", **context)
+
+
+@router.get("/kiosks")
+async def kiosks(request: Request) -> Response:
+    return await _page(request, _site(request))
+
+
+@router.post("/kiosks/enrol")
+async def enrol(request: Request) -> Response:
+    site = _site(request)
+    site.user(request, "admin")
+    form = await site.form(request)
+    t = i18n.translator(site.lang(request))
+    try:
+        kiosk, token = await run_in_threadpool(
+            lambda: enrol_kiosk(site.storage, checkpoint_id=str(form.get("checkpoint", "")),
+                                name=str(form.get("name", "")),
+                                kiosk_id=str(form.get("kiosk_id", "")).strip() or None))
+    except EnrolmentError as exc:
+        return await _page(request, site, status=422,
+                           error=t("kiosks.refused", reason=str(exc)))
+    return await _page(request, site, enrolled=kiosk, token=token)
+
+
+@router.post("/kiosks/{kiosk_id}/revoke")
+async def revoke(request: Request, kiosk_id: str) -> Response:
+    site = _site(request)
+    site.user(request, "admin")
+    await site.form(request)
+    t = i18n.translator(site.lang(request))
+    if await run_in_threadpool(site.storage.kiosk, kiosk_id) is None:
+        return site.render(request, "notfound.html", status=404)
+    await run_in_threadpool(site.storage.revoke_kiosk, kiosk_id)
+    return await _page(request, site, notice=t("kiosks.revoked", id=kiosk_id))

@@ -1,0 +1,71 @@
+"""Users (admins only): list, add, disable, reset a password — the same rules as
+``kiosk-central users``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from kiosk.central.web import i18n, users
+from kiosk.central.web.site import Site
+from kiosk.central.web.users import UserError
+
+router = APIRouter()
+
+
+def _site(request: Request) -> Site:
+    return request.app.state.web
+
+
+async def _page(request: Request, site: Site, *, status: int = 200, **context: object
+                ) -> Response:
+    site.user(request, "admin")
+    people = await run_in_threadpool(users.all_users, site.storage)
+    return site.render(request, "users.html", status=status, people=people, roles=users.ROLES,
+                       **context)
+
+
+@router.get("/users")
+async def user_list(request: Request) -> Response:
+    return await _page(request, _site(request))
+
+
+@router.post("/users/add")
+async def add(request: Request) -> Response:
+    site = _site(request)
+    site.user(request, "admin")
+    form = await site.form(request)
+    t = i18n.translator(site.lang(request))
+    try:
+        user = await run_in_threadpool(
+            lambda: users.add(site.storage, str(form.get("name", "")).strip(),
+                              str(form.get("role", "")), str(form.get("password", "")),
+                              district=str(form.get("district", ""))))
+    except UserError as exc:
+        return await _page(request, site, status=422, error=t("users.refused", reason=exc))
+    return await _page(request, site, notice=t("users.added", name=user.name))
+
+
+@router.post("/users/{name}/disable")
+async def disable(request: Request, name: str) -> Response:
+    site = _site(request)
+    site.user(request, "admin")
+    await site.form(request)
+    t = i18n.translator(site.lang(request))
+    await run_in_threadpool(users.disable, site.storage, name)
+    return await _page(request, site, notice=t("users.disabled", name=name))
+
+
+@router.post("/users/{name}/reset-password")
+async def reset_password(request: Request, name: str) -> Response:
+    site = _site(request)
+    site.user(request, "admin")
+    form = await site.form(request)
+    t = i18n.translator(site.lang(request))
+    try:
+        await run_in_threadpool(users.reset_password, site.storage, name,
+                                str(form.get("password", "")))
+    except UserError as exc:
+        return await _page(request, site, status=422, error=t("users.refused", reason=exc))
+    return await _page(request, site, notice=t("users.reset_done", name=name))

@@ -1,0 +1,123 @@
+"""Dashboard sessions and CSRF tokens.
+
+The session cookie holds a random id signed with the centre's secret (HttpOnly, SameSite=
+Strict, Secure when served over HTTPS); the database keeps only the id's SHA-256, so a copy of
+the database does not let anyone in. A session ends at logout, when the user is disabled or
+their password reset, after :data:`IDLE_MINUTES` without a request, and after
+:data:`MAX_HOURS` in any case.
+
+CSRF: every visitor gets a random ``kc_csrf`` cookie; every form carries
+HMAC(secret, that cookie) in a hidden field, and a POST whose field does not match is refused
+(403) before anything is done. Another site can neither read the cookie nor compute the HMAC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, Signer
+
+from kiosk.central.storage import Storage
+from kiosk.central.web.users import User, get
+from kiosk.sync import protocol
+
+SESSION_COOKIE = "kc_session"
+CSRF_COOKIE = "kc_csrf"
+CSRF_FIELD = "csrf_token"
+IDLE_MINUTES = 60
+MAX_HOURS = 12
+TOUCH_SECONDS = 60
+"""A session's last-seen time is written at most this often (not on every page view)."""
+
+
+def secret(storage: Storage) -> bytes:
+    """The centre's signing secret, made on first use and shared by every serve process."""
+    rows = storage._query("SELECT value FROM settings WHERE key = 'web_secret'")
+    if not rows:
+        with storage._transaction() as tx:
+            storage._execute(tx, "INSERT INTO settings (key, value) VALUES ('web_secret', ?) "
+                                 "ON CONFLICT (key) DO NOTHING", (secrets.token_hex(32),))
+        rows = storage._query("SELECT value FROM settings WHERE key = 'web_secret'")
+    return bytes.fromhex(rows[0][0])
+
+
+@dataclass(frozen=True)
+class Session:
+    id_hash: str
+    user: User
+
+
+class Sessions:
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.key = secret(storage)
+        self._signer = Signer(self.key, salt="kiosk-central session")
+
+    # -- sessions -------------------------------------------------------------------------
+    def start(self, user: User) -> str:
+        """A new session for ``user``; the signed cookie value."""
+        session_id = secrets.token_urlsafe(32)
+        now = _now()
+        with self.storage._transaction() as tx:
+            self.storage._execute(tx, "INSERT INTO web_sessions (id_hash, user_name, "
+                                      "created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+                                  (_hash(session_id), user.name, now, now))
+        return self._signer.sign(session_id).decode()
+
+    def find(self, cookie: str | None, *, now: dt.datetime | None = None) -> Session | None:
+        """The live session behind a cookie value, or None (unsigned, ended, expired, or its
+        user disabled)."""
+        if not cookie:
+            return None
+        try:
+            session_id = self._signer.unsign(cookie).decode()
+        except BadSignature:
+            return None
+        id_hash = _hash(session_id)
+        rows = self.storage._query("SELECT user_name, created_at, last_seen_at FROM "
+                                   "web_sessions WHERE id_hash = ?", (id_hash,))
+        if not rows:
+            return None
+        name, created, seen = rows[0]
+        now = now or dt.datetime.now(dt.UTC)
+        created_at, seen_at = protocol.parse_time(created), protocol.parse_time(seen)
+        user = get(self.storage, name)
+        if (user is None or not user.active or created_at is None or seen_at is None
+                or now - created_at > dt.timedelta(hours=MAX_HOURS)
+                or now - seen_at > dt.timedelta(minutes=IDLE_MINUTES)):
+            self.end_hash(id_hash)
+            return None
+        if (now - seen_at).total_seconds() > TOUCH_SECONDS:
+            with self.storage._transaction() as tx:
+                self.storage._execute(tx, "UPDATE web_sessions SET last_seen_at = ? "
+                                          "WHERE id_hash = ?", (protocol.format_time(now),
+                                                                id_hash))
+        return Session(id_hash, user)
+
+    def end_hash(self, id_hash: str) -> None:
+        with self.storage._transaction() as tx:
+            self.storage._execute(tx, "DELETE FROM web_sessions WHERE id_hash = ?", (id_hash,))
+
+    # -- CSRF -----------------------------------------------------------------------------
+    def csrf_token(self, csrf_cookie: str) -> str:
+        return hmac.new(self.key, b"csrf:" + csrf_cookie.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_valid(self, csrf_cookie: str | None, submitted: object) -> bool:
+        return (bool(csrf_cookie) and isinstance(submitted, str)
+                and hmac.compare_digest(self.csrf_token(csrf_cookie or ""), submitted))
+
+
+def new_csrf_cookie() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def _now() -> str:
+    return protocol.format_time(dt.datetime.now(dt.UTC))

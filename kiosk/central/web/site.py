@@ -1,0 +1,182 @@
+"""What every dashboard page shares: who is asking, what their role lets them see, the CSRF
+check on forms, the language, rendering, and the refusals (login needed, 403).
+
+Pages never read cookies or roles themselves: they call :meth:`Site.user` with the roles
+allowed, :meth:`Site.form` for a POST (which refuses a missing or wrong CSRF token before the
+page sees anything), and :meth:`Site.render`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from kiosk.central.storage import Storage
+from kiosk.central.web import i18n
+from kiosk.central.web.sessions import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    Session,
+    Sessions,
+    new_csrf_cookie,
+)
+from kiosk.central.web.users import User
+
+HERE = Path(__file__).parent
+LANG_COOKIE = "kc_lang"
+NAV = (  # (path, text key, roles allowed)
+    ("/today", "nav.today", ("admin", "district", "tracer", "viewer")),
+    ("/reports", "nav.reports", ("admin", "district", "tracer", "viewer")),
+    ("/checkpoints", "nav.checkpoints", ("admin", "district", "tracer", "viewer")),
+    ("/kiosks", "nav.kiosks", ("admin", "district")),
+    ("/tracing", "nav.tracing", ("admin", "tracer")),
+    ("/audit", "nav.audit", ("admin",)),
+    ("/users", "nav.users", ("admin",)),
+)
+ROLES_OF = {path: roles for path, _, roles in NAV}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
+                               "form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+class LoginRequired(Exception):
+    """No live session: the visitor is sent to the login page."""
+
+
+class Forbidden(Exception):
+    """A live session whose role or district does not allow this (HTTP 403)."""
+
+    def __init__(self, reason_key: str) -> None:
+        super().__init__(reason_key)
+        self.reason_key = reason_key
+
+
+class LoginThrottle:
+    """At most ``limit`` login attempts per client address per ``window`` seconds (on top of
+    the per-account lock), so one address cannot try many names quickly."""
+
+    def __init__(self, limit: int = 30, window: float = 60.0) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, client: str) -> bool:
+        now = time.monotonic()
+        seen = self._seen[client]
+        while seen and now - seen[0] > self.window:
+            seen.popleft()
+        if len(seen) >= self.limit:
+            return False
+        seen.append(now)
+        if len(self._seen) > 10_000:  # forget quiet addresses
+            for key in [k for k, v in self._seen.items() if not v]:
+                del self._seen[key]
+        return True
+
+
+class Site:
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.sessions = Sessions(storage)
+        self.throttle = LoginThrottle()
+        self.templates = Jinja2Templates(directory=HERE / "templates")
+
+    # -- who is asking --------------------------------------------------------------------
+    def session(self, request: Request) -> Session | None:
+        if not hasattr(request.state, "session"):
+            request.state.session = self.sessions.find(request.cookies.get(SESSION_COOKIE))
+        return request.state.session
+
+    def user(self, request: Request, *roles: str) -> User:
+        """The logged-in user if their role is one of ``roles``; LoginRequired / Forbidden."""
+        session = self.session(request)
+        if session is None:
+            raise LoginRequired()
+        if session.user.role not in roles:
+            raise Forbidden("forbidden.role")
+        return session.user
+
+    def tracer_of(self, request: Request) -> str | None:
+        """Who traces over ``POST /api/v1/trace``: the signed-in user if their role may
+        trace (the session cookie is SameSite=Strict, so another site cannot send it)."""
+        session = self.session(request)
+        if session is None or session.user.role not in ROLES_OF["/tracing"]:
+            return None
+        return session.user.name
+
+    async def form(self, request: Request) -> FormData:
+        """The POSTed form, once its CSRF token is checked; Forbidden otherwise."""
+        form = await request.form()
+        if not self.sessions.csrf_valid(request.cookies.get(CSRF_COOKIE), form.get(CSRF_FIELD)):
+            raise Forbidden("forbidden.csrf")
+        return form
+
+    # -- answering ------------------------------------------------------------------------
+    def lang(self, request: Request) -> str:
+        lang = request.cookies.get(LANG_COOKIE, i18n.DEFAULT)
+        return lang if lang in i18n.LANGUAGES else i18n.DEFAULT
+
+    def render(self, request: Request, template: str, *, status: int = 200,
+               **context: Any) -> HTMLResponse:
+        csrf_cookie = request.cookies.get(CSRF_COOKIE) or new_csrf_cookie()
+        session = self.session(request)
+        user = session.user if session else None
+        lang = self.lang(request)
+        response = self.templates.TemplateResponse(request, template, {
+            "user": user, "lang": lang, "t": i18n.translator(lang),
+            "csrf_field": CSRF_FIELD, "csrf": self.sessions.csrf_token(csrf_cookie),
+            "nav": [(path, key) for path, key, roles in NAV if user and user.role in roles],
+            "path": request.url.path, "here": quote(str(request.url.path)
+                                                    + (f"?{request.url.query}"
+                                                       if request.url.query else "")),
+            **context}, status_code=status)
+        if request.cookies.get(CSRF_COOKIE) != csrf_cookie:
+            set_cookie(request, response, CSRF_COOKIE, csrf_cookie)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    def refuse(self, request: Request, exc: Exception) -> Response:
+        if isinstance(exc, LoginRequired):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        assert isinstance(exc, Forbidden)
+        return self.render(request, "forbidden.html", status=403, reason=exc.reason_key)
+
+
+def district_of(user: User) -> str | None:
+    """The one district a district user is limited to; None for roles that see all."""
+    return user.district if user.role == "district" else None
+
+
+def check_district(user: User, district: str) -> None:
+    """Forbidden unless ``user`` may see things of ``district``."""
+    limit = district_of(user)
+    if limit is not None and district != limit:
+        raise Forbidden("forbidden.district")
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str,
+               max_age: int | None = None) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/")
+
+
+def safe_next(target: str | None) -> str:
+    """A redirect target inside this site only (never ``//elsewhere`` or a full URL)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/today"
+    return target

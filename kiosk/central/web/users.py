@@ -1,0 +1,161 @@
+"""The dashboard's people: a name, a role, argon2 password hashes, and lock-out on guessing.
+
+Roles (what each may see is enforced in :mod:`kiosk.central.web.access`):
+
+- ``admin``: everything — kiosk enrolment and revocation, users, the audit log;
+- ``district``: only the checkpoints and kiosks of their district;
+- ``tracer``: contact tracing (with a reason) and its exports;
+- ``viewer``: counts and reports only, never a name or a document number.
+
+There is no default account and no default password: the first admin is made with
+``kiosk-central users add NAME --role admin``. After :data:`MAX_FAILURES` wrong passwords in a
+row an account is locked for :data:`LOCK_MINUTES`; a right password while locked is refused too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from kiosk.central.storage import Storage
+from kiosk.sync import protocol
+
+ROLES = ("admin", "district", "tracer", "viewer")
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("a password nobody has")
+"""Verified against when the name is unknown, so a login takes as long either way."""
+_COLUMNS = "name, role, district, created_at, disabled_at, failed_logins, locked_until"
+
+
+class UserError(ValueError):
+    """A user command or login that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    district: str | None
+    created_at: str
+    disabled_at: str | None = None
+    failed_logins: int = 0
+    locked_until: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"password: at least {MIN_PASSWORD} characters / mật khẩu tối thiểu "
+                        f"{MIN_PASSWORD} ký tự")
+    if len(password) > MAX_PASSWORD:
+        raise UserError(f"password: at most {MAX_PASSWORD} characters")
+
+
+def add(storage: Storage, name: str, role: str, password: str, *,
+        district: str | None = None) -> User:
+    if not NAME_RE.fullmatch(name):
+        raise UserError(f"name {name!r}: use 2-40 lower-case letters, digits, '.', '_' or '-'")
+    if role not in ROLES:
+        raise UserError(f"role {role!r}: expected one of {', '.join(ROLES)}")
+    district = (district or "").strip() or None
+    if (role == "district") != (district is not None):
+        raise UserError("--district is required for the district role, and only for it")
+    check_password(password)
+    with storage._transaction() as tx:
+        if storage._execute(tx, "SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+            raise UserError(f"user {name!r} already exists")
+        storage._execute(tx, "INSERT INTO users (name, role, district, password_hash, "
+                             "created_at) VALUES (?, ?, ?, ?, ?)",
+                         (name, role, district, _hasher.hash(password), _now()))
+    user = get(storage, name)
+    assert user is not None
+    return user
+
+
+def get(storage: Storage, name: str) -> User | None:
+    rows = storage._query(f"SELECT {_COLUMNS} FROM users WHERE name = ?", (name,))
+    return User(*rows[0]) if rows else None
+
+
+def all_users(storage: Storage) -> list[User]:
+    return [User(*row) for row in storage._query(f"SELECT {_COLUMNS} FROM users ORDER BY name")]
+
+
+def disable(storage: Storage, name: str) -> bool:
+    """Refuse the user's logins and end their sessions; False if unknown or already disabled."""
+    with storage._transaction() as tx:
+        done = storage._execute(tx, "UPDATE users SET disabled_at = ? WHERE name = ? AND "
+                                    "disabled_at IS NULL", (_now(), name)).rowcount == 1
+        storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = ?", (name,))
+    return done
+
+
+def reset_password(storage: Storage, name: str, password: str) -> None:
+    """New password, lock lifted, every session of the user ended."""
+    check_password(password)
+    with storage._transaction() as tx:
+        if storage._execute(tx, "UPDATE users SET password_hash = ?, failed_logins = 0, "
+                                "locked_until = NULL WHERE name = ?",
+                            (_hasher.hash(password), name)).rowcount != 1:
+            raise UserError(f"unknown user {name!r}")
+        storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = ?", (name,))
+
+
+def authenticate(storage: Storage, name: str, password: str, *,
+                 now: dt.datetime | None = None) -> User:
+    """The user if ``password`` is theirs and the account is usable; UserError otherwise.
+
+    The message never says whether the name exists, except for a lock (which only a
+    right name can reach)."""
+    now = now or dt.datetime.now(dt.UTC)
+    rows = storage._query(f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = ?",
+                          (name,))
+    refused = UserError("wrong name or password / sai tên hoặc mật khẩu")
+    if not rows or len(password) > MAX_PASSWORD:
+        _verify(_DUMMY_HASH, password[:MAX_PASSWORD])
+        raise refused
+    *fields, stored_hash = rows[0]
+    user = User(*fields)
+    if user.locked_until and protocol.parse_time(user.locked_until) > now:
+        raise UserError(f"account locked after {MAX_FAILURES} wrong passwords, until "
+                        f"{user.locked_until} / tài khoản tạm khoá")
+    if not _verify(stored_hash, password):
+        failures = user.failed_logins + 1
+        locked = (protocol.format_time(now + dt.timedelta(minutes=LOCK_MINUTES))
+                  if failures >= MAX_FAILURES else None)
+        with storage._transaction() as tx:
+            storage._execute(tx, "UPDATE users SET failed_logins = ?, locked_until = ? "
+                                 "WHERE name = ?",
+                             (0 if locked else failures, locked, name))
+        raise refused
+    if not user.active:
+        raise refused
+    if user.failed_logins or user.locked_until:
+        with storage._transaction() as tx:
+            storage._execute(tx, "UPDATE users SET failed_logins = 0, locked_until = NULL "
+                                 "WHERE name = ?", (name,))
+    return user
+
+
+def _verify(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _now() -> str:
+    return protocol.format_time(dt.datetime.now(dt.UTC))

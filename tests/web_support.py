@@ -1,0 +1,115 @@
+"""Real parts for the dashboard tests and screenshots: a headless Chromium driven by Selenium,
+and a centre filled the way it is in use — the sample registry imported, kiosks enrolled,
+entries uploaded by real kiosk pipelines, and one user of each role made with the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from central_support import CentralServer, batch, central, enrol, kiosk_entries
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
+
+SAMPLE = Path(__file__).resolve().parents[1] / "docs" / "checkpoints-sample.csv"
+PASSWORD = "correct horse battery"
+USERS = {  # name: (role, district)
+    "admin1": ("admin", None),
+    "dx.officer": ("district", "Đồng Xoài"),
+    "viewer1": ("viewer", None),
+    "tracer1": ("tracer", None),
+}
+KIOSKS = {"kiosk-dx1": "BP-DX-001", "kiosk-bl1": "BP-BL-001"}
+ENTRIES_PER_KIOSK = {"kiosk-dx1": 12, "kiosk-bl1": 7}
+
+
+def chromium_binaries() -> tuple[str, str] | None:
+    """(browser, driver) from Debian's chromium and chromium-driver, or None."""
+    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    return (browser, driver) if browser and driver else None
+
+
+def browser(width: int = 1366, height: int = 768) -> webdriver.Chrome:
+    """A fresh headless Chromium (its own profile directory, nothing shared between runs)."""
+    found = chromium_binaries()
+    assert found, "chromium and chromium-driver are not installed (scripts/bootstrap.sh)"
+    options = webdriver.ChromeOptions()
+    options.binary_location = found[0]
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                 "--lang=vi", f"--window-size={width},{height}",
+                 f"--user-data-dir={tempfile.mkdtemp(prefix='kiosk-chromium-')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=found[1]))
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+def log_in(driver: webdriver.Chrome, base: str, name: str, password: str = PASSWORD) -> None:
+    driver.get(base + "/login")
+    fill_login(driver, name, password)
+
+
+def fill_login(driver: webdriver.Chrome, name: str, password: str = PASSWORD) -> None:
+    """Submit the login form already open; return once the answer's page has loaded."""
+    form = driver.find_element(By.ID, "login")
+    driver.find_element(By.ID, "name").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(password)
+    form.click()
+    WebDriverWait(driver, 20).until(staleness_of(form))
+
+
+def log_out(driver: webdriver.Chrome) -> None:
+    button = driver.find_element(By.ID, "logout")
+    button.click()
+    WebDriverWait(driver, 20).until(staleness_of(button))
+
+
+def page_text(driver: webdriver.Chrome) -> str:
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+@dataclass
+class Centre:
+    """A running centre with the sample registry, two kiosks' uploads and four users."""
+
+    db: str
+    server: CentralServer
+    entries: dict[str, list[dict]] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def personal_values(self) -> set[str]:
+        """Every name and document number uploaded: what a viewer must never see."""
+        return {value for entries in self.entries.values() for e in entries
+                for value in (e["name"], e["document_number"]) if value}
+
+
+def start_centre(tmp: Path) -> Centre:
+    db = f"sqlite:///{tmp}/central.db"
+    central("checkpoints", "import", str(SAMPLE), "--db", db)
+    tokens = {kiosk_id: enrol(db, kiosk_id, checkpoint).token
+              for kiosk_id, checkpoint in KIOSKS.items()}
+    for name, (role, district) in USERS.items():
+        password_file = tmp / "password"
+        password_file.write_text(PASSWORD + "\n", encoding="utf-8")
+        central("users", "add", name, "--role", role, "--password-file", str(password_file),
+                "--db", db, *(["--district", district] if district else []))
+        password_file.unlink()
+    server = CentralServer(db)
+    centre = Centre(db, server)
+    for kiosk_id, checkpoint in KIOSKS.items():
+        entries = kiosk_entries(tmp, kiosk_id, ENTRIES_PER_KIOSK[kiosk_id], checkpoint,
+                                start=100 * len(centre.entries))
+        answer = server.post(batch(kiosk_id, entries), token=tokens[kiosk_id])
+        assert answer.status_code == 200, answer.text
+        centre.entries[kiosk_id] = entries
+    return centre
