@@ -117,7 +117,10 @@ def _outputs(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    group = subparsers.add_parser("report", help="daily and monthly reports")
+    group = subparsers.add_parser(
+        "report", help="daily and monthly reports",
+        **examples("kiosk-central report daily",
+                   "kiosk-central report monthly --month 2026-11 -o thang-11.xlsx"))
     sub = group.add_subparsers(dest="kind", required=True)
     daily = sub.add_parser(
         "daily", parents=[common], help="the daily report (default: yesterday)",
