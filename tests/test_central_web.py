@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,6 +67,25 @@ def test_log_in_then_out_and_pages_need_a_session_again(centre: Centre, chrome) 
     assert "kiosk-dx1" not in page_text(chrome)
 
 
+def test_the_today_page_shows_the_numbers_of_the_report_api(centre: Centre, chrome) -> None:
+    log_in(chrome, centre.url, "admin1")
+    assert chrome.current_url.endswith("/today")
+    shown = {key: chrome.find_element(By.ID, key).text
+             for key in ("scans", "points-scanned", "points-set-up", "adoption", "refused")}
+    cookies = {c["name"]: c["value"] for c in chrome.get_cookies()}
+    today = chrome.find_element(By.TAG_NAME, "h1").text.split()[-1]
+    api = httpx.get(centre.url + "/api/v1/reports/daily", params={"date": today},
+                    cookies=cookies).json()["summary"]
+    uploaded = sum(len(entries) for entries in centre.entries.values())
+    assert api["scans"] == uploaded == 19
+    assert shown == {"scans": str(api["scans"]), "points-scanned": str(api["points_scanned"]),
+                     "points-set-up": str(api["points_set_up"]),
+                     "adoption": f"{100 * api['adoption_ratio']:.1f} %".replace(".", ","),
+                     "refused": str(api["refused"])}
+    assert (api["points_scanned"], api["points_set_up"]) == (2, 6)
+    assert httpx.get(centre.url + "/api/v1/reports/daily").status_code == 401
+
+
 def test_a_district_officer_sees_only_their_district(centre: Centre, chrome) -> None:
     log_in(chrome, centre.url, "dx.officer")
     chrome.get(centre.url + "/checkpoints/BP-DX-001")
@@ -80,6 +100,9 @@ def test_a_district_officer_sees_only_their_district(centre: Centre, chrome) -> 
     assert "BP-DX-001" in listed and "BP-BL-001" not in listed
     chrome.get(centre.url + "/kiosks")
     assert "kiosk-dx1" in page_text(chrome) and "kiosk-bl1" not in page_text(chrome)
+    chrome.get(centre.url + "/today")
+    assert chrome.find_element(By.ID, "scans").text == "12"  # Đồng Xoài's scans only
+    assert "Bình Long" not in page_text(chrome)
     # the answer is a real 403, not a page that merely says so
     cookies = {c["name"]: c["value"] for c in chrome.get_cookies()}
     assert httpx.get(centre.url + "/checkpoints/BP-BL-001", cookies=cookies).status_code == 403
@@ -88,7 +111,11 @@ def test_a_district_officer_sees_only_their_district(centre: Centre, chrome) -> 
 
 def test_a_viewer_sees_no_name_or_document_number_anywhere(centre: Centre, chrome) -> None:
     personal = centre.personal_values()
-    assert {"Nguyễn Văn An", "001099000000"} <= personal
+    log_in(chrome, centre.url, "tracer1")
+    trace(chrome, centre.url, "001099000003", "ca bệnh F0-0001")
+    assert any(value in page_text(chrome) for value in personal), "a trace shows them"
+    log_out(chrome)
+
     log_in(chrome, centre.url, "viewer1")
     chrome.get(centre.url + "/checkpoints")
     pages = [a.get_attribute("href") for a in chrome.find_elements(By.CSS_SELECTOR, "nav a")]
@@ -102,6 +129,50 @@ def test_a_viewer_sees_no_name_or_document_number_anywhere(centre: Centre, chrom
             assert not leaked, f"{url} ({lang}) shows {sorted(leaked)[:3]}"
             seen += 1
     assert seen >= 8
+
+
+def trace(chrome, base: str, document: str, reason: str) -> None:
+    chrome.get(base + "/tracing")
+    chrome.find_element(By.ID, "document").send_keys(document)
+    chrome.find_element(By.ID, "reason").send_keys(reason)
+    button = chrome.find_element(By.ID, "trace")
+    button.click()
+    WebDriverWait(chrome, 30).until(staleness_of(button))
+
+
+def test_a_tracers_trace_is_in_the_audit_log(centre: Centre, chrome) -> None:
+    log_in(chrome, centre.url, "tracer1")
+    trace(chrome, centre.url, "001099000101", "ca bệnh F0-4242")
+    visits = chrome.find_element(By.ID, "visits").text
+    assert "BP-BL-001" in visits
+    contacts = chrome.find_element(By.ID, "contacts").text
+    assert "001099000102" in contacts  # scanned at the same point within minutes
+    chrome.get(centre.url + "/audit")
+    assert "403" in page_text(chrome)  # the log is for admins
+    log_out(chrome)
+
+    log_in(chrome, centre.url, "admin1")
+    chrome.get(centre.url + "/audit")
+    rows = [row.text for row in chrome.find_elements(By.CSS_SELECTOR, "#audit tr")]
+    mine = [row for row in rows if "F0-4242" in row]
+    assert len(mine) == 1 and "tracer1" in mine[0] and "001099000101" in mine[0]
+    listed = central("audit", "list", "--db", centre.db, "--json").stdout
+    assert '"tracer": "tracer1"' in listed and "F0-4242" in listed
+
+
+def test_a_trace_without_a_reason_is_refused_and_not_logged(centre: Centre, chrome) -> None:
+    logged = len(json.loads(central("audit", "list", "--db", centre.db, "--json").stdout))
+    log_in(chrome, centre.url, "tracer1")
+    chrome.get(centre.url + "/tracing")
+    chrome.find_element(By.ID, "document").send_keys("001099000101")
+    chrome.execute_script("document.getElementById('reason').removeAttribute('required');"
+                          "document.getElementById('reason').removeAttribute('minlength')")
+    button = chrome.find_element(By.ID, "trace")
+    button.click()
+    WebDriverWait(chrome, 30).until(staleness_of(button))
+    assert "reason" in chrome.find_element(By.CSS_SELECTOR, ".error").text
+    assert not chrome.find_elements(By.ID, "contacts")
+    assert len(json.loads(central("audit", "list", "--db", centre.db, "--json").stdout)) == logged
 
 
 def test_a_form_posted_without_its_csrf_token_is_refused(centre: Centre, chrome) -> None:

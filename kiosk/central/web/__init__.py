@@ -17,16 +17,21 @@ from kiosk.central.web.site import HERE, Forbidden, LoginRequired, Site
 
 def mount(app: FastAPI, storage: Storage) -> Site:
     from kiosk.central.web import (
+        pages_audit,
         pages_auth,
         pages_checkpoints,
         pages_kiosks,
+        pages_reports,
+        pages_today,
+        pages_tracing,
         pages_users,
     )
 
     site = Site(storage)
     app.state.web = site
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (pages_auth, pages_checkpoints, pages_kiosks, pages_users):
+    for module in (pages_auth, pages_today, pages_reports, pages_checkpoints, pages_kiosks,
+                   pages_tracing, pages_audit, pages_users):
         app.include_router(module.router, include_in_schema=False)
 
     async def refused(request: Request, exc: Exception) -> Response:

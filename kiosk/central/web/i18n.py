@@ -204,6 +204,32 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+REPORT_COLUMNS: dict[str, tuple[str, str]] = {
+    # a report's keys (kiosk.central.report_formats.LABELS) in both languages
+    "checkpoint_id": ("Mã điểm", "Checkpoint"), "name": ("Tên điểm", "Name"),
+    "district": ("Huyện", "District"), "kind": ("Loại địa điểm", "Kind of place"),
+    "set_up": ("Đã triển khai", "Set up"), "points_set_up": ("Điểm triển khai", "Points set up"),
+    "points_scanned": ("Điểm có quét", "Points scanning"),
+    "points_active_7d": ("Điểm hoạt động 7 ngày", "Active in 7 days"),
+    "adoption_ratio": ("Tỷ lệ hoạt động", "Adoption ratio"), "scans": ("Lượt quét", "Scans"),
+    "ins": ("Vào", "In"), "outs": ("Ra", "Out"), "manual": ("Nhập tay", "Manual"),
+    "manual_share": ("Tỷ lệ nhập tay", "Manual share"), "refused": ("Quét lỗi", "Refused"),
+    "refused_share": ("Tỷ lệ quét lỗi", "Refused share"), "people": ("Số người", "People"),
+    "late_entries": ("Bản ghi đến muộn", "Late entries"), "hour": ("Giờ", "Hour"),
+    "problem": ("Vấn đề", "Problem"), "kiosk_id": ("Mã máy", "Kiosk"),
+    "detail": ("Chi tiết", "Detail"), "last_seen_at": ("Liên lạc lần cuối", "Last heard from"),
+    "day": ("Ngày", "Day"), "entries": ("Số bản ghi", "Entries"),
+    "days_scanned": ("Số ngày có quét", "Days scanning"), "metric": ("Chỉ tiêu", "Measure"),
+    "value": ("Giá trị", "Value"),
+}
+TABLE_TITLES = {  # report_formats' Vietnamese section titles in English
+    "Tổng hợp": "Summary", "Theo huyện": "By district", "Theo loại địa điểm": "By kind of place",
+    "Theo giờ": "By hour", "Theo điểm": "By point", "Nơi không quét": "Places not scanning",
+    "Nơi quét sai": "Places scanning wrongly", "Máy chưa gửi đủ": "Kiosks not heard from",
+    "Bản ghi đến muộn": "Late entries", "Theo ngày": "By day",
+}
+
+
 class Translator:
     """``t(key, **values)`` in one language; ``t.num(n)`` and ``t.pct(ratio)`` as it writes."""
 
@@ -214,6 +240,28 @@ class Translator:
     def __call__(self, key: str, **values: Any) -> str:
         text = TEXT[key][self._index]
         return text.format(**values) if values else text
+
+    def column(self, key: str) -> str:
+        return REPORT_COLUMNS.get(key, (key, key))[self._index]
+
+    def title(self, vietnamese: str) -> str:
+        return vietnamese if self.lang == "vi" else TABLE_TITLES.get(vietnamese, vietnamese)
+
+    def cell(self, key: str, value: Any) -> str:
+        """A report's value as this language writes it (numbers, ratios, codes)."""
+        if value is None:
+            return "–"
+        if key in ("adoption_ratio", "manual_share", "refused_share"):
+            return self.pct(value)
+        if isinstance(value, bool):
+            return "✓" if value else "–"
+        if isinstance(value, int | float):
+            return self.num(value, 0 if isinstance(value, int) else 2)
+        if key == "kind" and f"kind.{value}" in TEXT:
+            return self(f"kind.{value}")
+        if key == "problem" and f"problem.{value}" in TEXT:
+            return self(f"problem.{value}")
+        return str(value)
 
     def num(self, value: float | int | None, digits: int = 0) -> str:
         if value is None:

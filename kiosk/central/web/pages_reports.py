@@ -1,0 +1,134 @@
+"""Reports: the daily and monthly reports of :mod:`kiosk.central.reports` (the numbers of
+``kiosk-central report``), as pages with a date picker, as CSV/XLSX downloads, and as JSON
+under ``/api/v1/reports/…`` for a signed-in user — each cut to their district if they have
+one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from kiosk.central import report_formats, reports
+from kiosk.central.storage import Storage
+from kiosk.central.web import i18n
+from kiosk.central.web.scoping import for_district
+from kiosk.central.web.site import ROLES_OF, LoginRequired, Site, district_of
+
+router = APIRouter()
+ROLES = ROLES_OF["/reports"]
+DOWNLOADS = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _site(request: Request) -> Site:
+    return request.app.state.web
+
+
+def daily_report(storage: Storage, day: dt.date, district: str | None) -> dict[str, Any]:
+    return for_district(reports.daily(storage, day), district)
+
+
+def monthly_report(storage: Storage, month: str, district: str | None) -> dict[str, Any]:
+    return for_district(reports.monthly(storage, month), district)
+
+
+def _day(storage: Storage, text: str) -> dt.date | None:
+    """``YYYY-MM-DD`` or blank (yesterday, as the CLI); None if unreadable."""
+    if not text:
+        return storage.today() - dt.timedelta(days=1)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _month(storage: Storage, text: str) -> str | None:
+    if not text:
+        return storage.today().strftime("%Y-%m")
+    try:
+        reports.month_days(text)
+    except ValueError:
+        return None
+    return text
+
+
+@router.get("/reports")
+async def report_page(request: Request, date: str = "", month: str = "",
+                      monthly: bool = False) -> Response:
+    site = _site(request)
+    user = site.user(request, *ROLES)
+    t = i18n.translator(site.lang(request))
+    storage = site.storage
+    day, chosen_month = _day(storage, date), _month(storage, month)
+    if day is None or chosen_month is None:
+        return site.render(request, "reports.html", status=422, report=None, sections=[],
+                           date=date, month=month, monthly=monthly,
+                           error=t("reports.bad_date", value=date if day is None else month))
+    if monthly:
+        report = await run_in_threadpool(monthly_report, storage, chosen_month,
+                                         district_of(user))
+    else:
+        report = await run_in_threadpool(daily_report, storage, day, district_of(user))
+    sections = [table for table in report_formats.tables(report)[1:] if table.rows]
+    return site.render(request, "reports.html", report=report, sections=sections,
+                       date=day.isoformat(), month=chosen_month, monthly=monthly, error=None)
+
+
+@router.get("/reports/download")
+async def download(request: Request, format: str, date: str = "", month: str = "",
+                   monthly: bool = False) -> Response:
+    site = _site(request)
+    user = site.user(request, *ROLES)
+    storage = site.storage
+    day, chosen_month = _day(storage, date), _month(storage, month)
+    if format not in DOWNLOADS or day is None or chosen_month is None:
+        return site.render(request, "notfound.html", status=404)
+    if monthly:
+        report = await run_in_threadpool(monthly_report, storage, chosen_month,
+                                         district_of(user))
+    else:
+        report = await run_in_threadpool(daily_report, storage, day, district_of(user))
+    body = await run_in_threadpool(report_formats.render, report, format)
+    name = report_formats.file_name(report, format)
+    return Response(body, media_type=DOWNLOADS[format], headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+# -- JSON, for the same users -------------------------------------------------------------
+def _api_user(site: Site, request: Request) -> Any:
+    try:
+        return site.user(request, *ROLES)
+    except LoginRequired:
+        return None
+
+
+@router.get("/api/v1/reports/daily", summary="The daily report (signed-in dashboard user)")
+async def daily_json(request: Request, date: str = "") -> Response:
+    site = _site(request)
+    user = _api_user(site, request)
+    if user is None:
+        return JSONResponse({"error": "sign in to the dashboard first"}, status_code=401)
+    day = _day(site.storage, date)
+    if day is None:
+        return JSONResponse({"error": f"date: expected YYYY-MM-DD, got {date!r}"},
+                            status_code=422)
+    report = await run_in_threadpool(daily_report, site.storage, day, district_of(user))
+    return JSONResponse(report, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/v1/reports/monthly", summary="The monthly report (signed-in dashboard user)")
+async def monthly_json(request: Request, month: str = "") -> Response:
+    site = _site(request)
+    user = _api_user(site, request)
+    if user is None:
+        return JSONResponse({"error": "sign in to the dashboard first"}, status_code=401)
+    chosen = _month(site.storage, month)
+    if chosen is None:
+        return JSONResponse({"error": f"month: expected YYYY-MM, got {month!r}"},
+                            status_code=422)
+    report = await run_in_threadpool(monthly_report, site.storage, chosen, district_of(user))
+    return JSONResponse(report, headers={"Cache-Control": "no-store"})

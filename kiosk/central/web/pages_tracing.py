@@ -1,0 +1,90 @@
+"""Tracing (tracers and admins): the trace form, its result, and its CSV/XLSX export. Every
+trace and every export runs through :func:`kiosk.central.trace_service.run`, which writes
+the audit record (who, whom, why, how many) before any answer is shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from kiosk.central import audit, trace_formats, trace_service, tracing
+from kiosk.central.web.site import ROLES_OF, Site
+
+router = APIRouter()
+ROLES = ROLES_OF["/tracing"]
+FIELDS = ("document", "payload", "start", "end", "margin", "reason")
+DOWNLOADS = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _site(request: Request) -> Site:
+    return request.app.state.web
+
+
+def asked(form: FormData) -> trace_service.Request:
+    """The form as a trace request; TraceError naming the field that is wrong."""
+    values = {name: str(form.get(name, "")).strip() for name in FIELDS}
+    days = {}
+    for name in ("start", "end"):
+        if values[name]:
+            try:
+                days[name] = dt.date.fromisoformat(values[name])
+            except ValueError:
+                raise tracing.TraceError(f"{name}: expected a date YYYY-MM-DD") from None
+    try:
+        margin = float(values["margin"] or 15) * 60
+    except ValueError:
+        raise tracing.TraceError("margin: expected minutes") from None
+    return trace_service.Request(
+        document=values["document"] or None,
+        payload=values["payload"].encode() if values["payload"] else None,
+        start=days.get("start"), end=days.get("end"), policy=tracing.Policy(margin=margin))
+
+
+@router.get("/tracing")
+async def tracing_form(request: Request) -> Response:
+    site = _site(request)
+    site.user(request, *ROLES)
+    return site.render(request, "tracing.html", values={}, result=None, error=None)
+
+
+async def _run(site: Site, request: Request, channel: str
+               ) -> tuple[dict[str, str], dict[str, Any] | None, str | None]:
+    user = site.user(request, *ROLES)
+    form = await site.form(request)
+    values = {name: str(form.get(name, "")) for name in FIELDS}
+    try:
+        result = await run_in_threadpool(trace_service.run, site.storage, asked(form),
+                                         tracer=user.name, reason=values["reason"],
+                                         channel=channel)
+    except (tracing.TraceError, audit.AuditError) as exc:
+        return values, None, str(exc)
+    return values, result, None
+
+
+@router.post("/tracing")
+async def run_trace(request: Request) -> Response:
+    site = _site(request)
+    values, result, error = await _run(site, request, "web")
+    return site.render(request, "tracing.html", status=422 if error else 200, values=values,
+                       result=result, error=error)
+
+
+@router.post("/tracing/export")
+async def export(request: Request, format: str) -> Response:
+    site = _site(request)
+    if format not in DOWNLOADS:
+        return site.render(request, "notfound.html", status=404)
+    values, result, error = await _run(site, request, "web-export")
+    if result is None:
+        return site.render(request, "tracing.html", status=422, values=values, result=None,
+                           error=error)
+    body = await run_in_threadpool(trace_formats.render, result, format)
+    name = f"truy-vet-{result['audit']}.{format}"
+    return Response(body, media_type=DOWNLOADS[format], headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
