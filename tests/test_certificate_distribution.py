@@ -182,9 +182,11 @@ class TestKioskCommands:
         code, out, _ = self.run(capsys, path, "import", str(pem))
         assert code == 0 and "imported 1 signers (VN 1)" in out
         assert (tmp_path / "keys" / "trust.json").exists()
-        code, out, _ = self.run(capsys, path, "status", "--signers")
+        code, out, _ = self.run(capsys, path, "status")
         assert code == 0 and "0.0 days ago; at most 7: current" in out
-        assert base64.b64encode(issuer.kid).decode() in out
+        code, out, _ = self.run(capsys, path, "list")
+        assert code == 0 and base64.b64encode(issuer.kid).decode() in out
+        assert "every kind" in out and "DSC test VN" in out
         code, out, _ = self.run(capsys, path, "status", "--json")
         report = json.loads(out)
         assert report["signers"] == 1 and report["too_old"] is False

@@ -136,6 +136,14 @@ class TestVerdicts:
         assert result.status == verdicts.POSITIVE_TEST and result.severity == verdicts.BAD
         assert result.facts["result"] == "detected"
 
+    def test_a_forgers_novel_of_a_name_is_cut_in_the_verdict(self, trusted):
+        forger = make_issuer()
+        code = forger.sign(vaccination(name=("X" * 1500, "Y")), issued=NOW - DAY,
+                           expires=NOW + DAY)
+        result = verdict(code, trusted)
+        assert len(result.facts["name"]) == verdicts.MAX_FACT_CHARS
+        assert len(json.dumps(result.to_record())) < 2000
+
     def test_the_record_is_json_for_the_store_and_the_wire(self, issuer, trusted):
         code = issuer.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY)
         record = verdict(code, trusted).to_record()

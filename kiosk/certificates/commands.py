@@ -1,9 +1,10 @@
-"""``kiosk certificates import | status | refresh``: the technician's trust-list tools.
+"""``kiosk certificates import | status | list | refresh``: the technician's trust-list tools.
 
 ``import`` reads a trust list in any format ``trustlist`` knows (EU gateway JSON, national
 DSC list, PEM file or folder) and writes it, atomically, to the file named by
 ``[certificates] trust_list``; a running kiosk uses it from its next HC1 scan. ``status``
-says how old the list is and what it holds; ``refresh`` fetches the centre's copy now.
+says how old the list is and what it holds, ``list`` names every signer; ``refresh``
+fetches the centre's copy now.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ import argparse
 import datetime as dt
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.commandline import examples, load_config
+
+if TYPE_CHECKING:
+    from kiosk.certificates.trustlist import TrustList
+    from kiosk.config import Config
 
 EXIT_FAILED = 1
 # kiosk.certificates.trustlist (cryptography, asn1crypto) is imported by the commands that
@@ -36,10 +41,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     imp.set_defaults(func=cmd_import)
     status = sub.add_parser("status", parents=[common],
                             help="age of the trust list, signers per country",
-                            **examples("kiosk certificates status --signers"))
-    status.add_argument("--signers", action="store_true", help="list every signer")
+                            **examples("kiosk certificates status",
+                                       "kiosk certificates status --json"))
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=cmd_status)
+    listing = sub.add_parser("list", parents=[common],
+                             help="every signer: key id, country, valid until, kinds",
+                             **examples("kiosk certificates list"))
+    listing.set_defaults(func=cmd_list)
     refresh = sub.add_parser("refresh", parents=[common],
                              help="fetch the centre's trust list now ([sync] server and token)",
                              **examples("kiosk certificates refresh"))
@@ -55,7 +64,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     except trustlist.TrustListError as exc:
         print(f"not imported: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    trustlist.save(loaded, config.trust_list_path)
+    try:
+        trustlist.save(loaded, config.trust_list_path)
+    except OSError as exc:
+        print(f"not imported: {config.trust_list_path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
     countries = ", ".join(f"{c or '?'} {n}" for c, n in loaded.countries().items())
     print(f"imported {len(loaded)} signers ({countries}) into {config.trust_list_path}")
     for reason in loaded.skipped:
@@ -63,16 +76,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def _held(config: Config) -> TrustList | None:
+    """The kiosk's trust list, or None after saying why there is none."""
     from kiosk.certificates import trustlist
 
-    config = load_config(args.config)
-    path = config.trust_list_path
     try:
-        held = trustlist.load(path)
+        return trustlist.load(config.trust_list_path)
     except trustlist.TrustListError as exc:
         print(f"no usable trust list: {exc}\n"
               f"load one with: kiosk certificates import FILE", file=sys.stderr)
+        return None
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    path = config.trust_list_path
+    held = _held(config)
+    if held is None:
         return EXIT_FAILED
     now = dt.datetime.now(dt.UTC)
     age = held.age(now)
@@ -92,12 +112,19 @@ def cmd_status(args: argparse.Namespace) -> int:
           f"signers     {len(held)} from {len(report['countries'])} countries: "
           + ", ".join(f"{c or '?'} {n}" for c, n in report["countries"].items())
           + f"\npolicy      {report['policy']}")
-    if args.signers:
-        for signers in held.signers.values():
-            for s in signers:
-                until = s.not_after.date().isoformat() if s.not_after else "?"
-                kinds = ",".join(sorted(s.usages)) if s.usages else "all kinds"
-                print(f"  {s.kid_b64}  {s.country or '?':2}  until {until}  {kinds}  {s.subject}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    held = _held(load_config(args.config))
+    if held is None:
+        return EXIT_FAILED
+    print("key id        country  valid until  may sign     subject")
+    for signers in held.signers.values():
+        for s in signers:
+            until = s.not_after.date().isoformat() if s.not_after else "?"
+            kinds = ",".join(sorted(s.usages)) if s.usages else "every kind"
+            print(f"{s.kid_b64:13} {s.country or '?':8} {until:12} {kinds:12} {s.subject}")
     return 0
 
 

@@ -40,6 +40,9 @@ def refresh(client: SyncClient, path: Path) -> Refreshed:
     body = client.trust_list(trustlist.etag(held) if held is not None else None)
     if body is None:
         return Refreshed(False, None)
+    if len(body) > trustlist.MAX_FILE_BYTES:
+        raise trustlist.TrustListError(f"the centre sent {len(body)} bytes, larger than any "
+                                       f"trust list")
     fetched = trustlist.parse(body, source="centre")
     trustlist.write_atomically(path, body)
     log.info("trust list from the centre: %d signers, imported %s", len(fetched),

@@ -185,11 +185,17 @@ def judge(message: cose.Sign1, trust_list: TrustList | None, *, now: float,
     return Verdict(VALID, **common)
 
 
+MAX_FACT_CHARS = 200
+"""A fact longer than this is cut: a certificate's text is the issuer's (or a forger's), and
+the verdict must stay well inside what an entry may carry to the centre."""
+
+
 def _facts_record(read: facts.Facts) -> dict[str, Any]:
     record = {"name": read.name, "birth_date": read.birth_date, **read.details}
     if len(read.kinds) > 1:
         record["kinds"] = list(read.kinds)
-    return {k: v for k, v in record.items() if v not in (None, "")}
+    return {k: v[:MAX_FACT_CHARS] if isinstance(v, str) else v
+            for k, v in record.items() if v not in (None, "")}
 
 
 def _iso(moment: float | None) -> str | None:
