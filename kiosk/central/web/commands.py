@@ -110,7 +110,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                           help="read the password from FILE's first line ('-': standard "
                                "input) instead of asking")
 
-    add = actions.add_parser("add", parents=[common, password], help="add a user", **EXAMPLES)
+    add = actions.add_parser("add", parents=[common, password], help="add a user", **examples(
+        "kiosk-central users add an.nguyen --role admin",
+        'kiosk-central users add binh.tran --role district --district "Lộc Ninh"',
+        "kiosk-central users add viewer1 --role viewer --password-file /run/secrets/viewer1"))
     add.add_argument("name", help="login name: 2-40 lower-case letters, digits, . _ -")
     add.add_argument("--role", required=True, choices=users.ROLES,
                      help="admin: everything; district: one district's points and kiosks; "
@@ -118,16 +121,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add.add_argument("--district", help="the district a 'district' user sees")
     add.set_defaults(func=cmd_add)
 
-    lst = actions.add_parser("list", parents=[common], help="users, roles and states")
+    lst = actions.add_parser("list", parents=[common], help="users, roles and states",
+                             **examples("kiosk-central users list",
+                                        "kiosk-central users list --json"))
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_list)
 
     disable = actions.add_parser("disable", parents=[common],
-                                 help="refuse a user's logins and end their sessions")
+                                 help="refuse a user's logins and end their sessions",
+                                 **examples("kiosk-central users disable binh.tran"))
     disable.add_argument("name")
     disable.set_defaults(func=cmd_disable)
 
     reset = actions.add_parser("reset-password", parents=[common, password],
-                               help="set a new password; lifts a lock, ends sessions")
+                               help="set a new password; lifts a lock, ends sessions",
+                               **examples("kiosk-central users reset-password binh.tran"))
     reset.add_argument("name")
     reset.set_defaults(func=cmd_reset_password)
