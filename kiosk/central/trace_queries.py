@@ -20,7 +20,7 @@ from typing import Any
 
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
 from kiosk.central.storage import Storage
-from kiosk.central.tracing import ROW_COLUMNS
+from kiosk.central.tracing import DETAIL_COLUMNS, ROW_COLUMNS
 from kiosk.sync.protocol import format_time
 
 _SKEWED = "(clock_offset_seconds > 120 OR clock_offset_seconds < -120)"
@@ -29,10 +29,10 @@ engines use that index; the figure is the centre's clock tolerance."""
 assert CLOCK_TOLERANCE_SECONDS == 120, "entries_skewed's predicate must follow the tolerance"
 _ON_TIME = "(clock_offset_seconds IS NULL OR clock_offset_seconds BETWEEN -120 AND 120)"
 
-_SELECT = ("SELECT id, checkpoint_id, direction, status, scanned_at, clock_offset_seconds, "
-           "subject_key, match_key, kind, name, birth_date, document_number, "
-           "CASE WHEN kind = 'manual' THEN extra END FROM entries")
-assert _SELECT.count(",") + 1 == len(ROW_COLUMNS)
+_SELECT = f"SELECT {', '.join(ROW_COLUMNS)} FROM entries"
+_DETAILS = ("SELECT id, kind, name, birth_date, document_number, "
+            "CASE WHEN kind = 'manual' THEN extra END FROM entries")
+assert _DETAILS.count(",") == len(DETAIL_COLUMNS)
 
 _AT_CHECKPOINT = (
     f"{_SELECT} WHERE checkpoint_id = ? AND scanned_at BETWEEN ? AND ? "
@@ -72,6 +72,14 @@ class StorageSource:
             checkpoint_id, format_time(lo), format_time(hi), first, last,
             checkpoint_id, first, last))
 
+    def details(self, ids: Iterable[str]) -> dict[str, Sequence[Any]]:
+        out: dict[str, Sequence[Any]] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ", ".join("?" for _ in chunk)
+            out.update((r[0], r[1:]) for r in self.storage._query(
+                f"{_DETAILS} WHERE id IN ({marks})", chunk))
+        return out
+
     def aliases(self, document_keys: Iterable[str]) -> dict[str, str]:
         out: dict[str, str] = {}
         for chunk in _chunks(sorted(set(document_keys))):
@@ -97,8 +105,9 @@ class StorageSource:
         carry no birth date, so they are compared in Python). A scan of the period."""
         first, last = self._days(lo, hi)
         return self.storage._query(
-            f"{_SELECT} WHERE local_day BETWEEN ? AND ? AND name IS NOT NULL "
-            f"AND (match_key LIKE ? OR kind = 'manual' OR match_key IS NULL)",
+            "SELECT subject_key, match_key, name, birth_date FROM entries "
+            "WHERE local_day BETWEEN ? AND ? AND name IS NOT NULL "
+            "AND (match_key LIKE ? OR kind = 'manual' OR match_key IS NULL)",
             (first, last, f"%|{folded_name}|{birth_year}"))
 
     def data_begins(self) -> str | None:

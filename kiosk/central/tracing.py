@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,9 +43,11 @@ MINUTE = 60.0
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 ROW_COLUMNS = ("id", "checkpoint_id", "direction", "status", "scanned_at",
-               "clock_offset_seconds", "subject_key", "match_key", "kind", "name",
-               "birth_date", "document_number", "extra")
-"""What a source returns per stored scan, in this order (``extra`` only for manual entries)."""
+               "clock_offset_seconds", "subject_key", "match_key")
+"""What a source returns per stored scan, in this order: enough to build stays."""
+DETAIL_COLUMNS = ("kind", "name", "birth_date", "document_number", "extra")
+"""What is shown about a person, read only for the scans of people in the answer (``extra``
+only for manual entries, where the phone number is)."""
 
 
 class TraceError(ValueError):
@@ -89,8 +92,8 @@ class Scan(NamedTuple):
     at: float
     """Corrected UTC time, seconds since the epoch."""
     id: str
-    details: tuple[Any, ...]
-    """(kind, name, birth_date, document_number, phone) as the scan carried them."""
+    subject: str
+    """The key the kiosk stored (a person may have several: CCCD, masked PC-Covid…)."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,9 @@ class Source(Protocol):
                         ) -> list[Sequence[Any]]:
         """Rows at ``checkpoint_id`` whose corrected time may be within [lo, hi]."""
 
+    def details(self, ids: Iterable[str]) -> dict[str, Sequence[Any]]:
+        """{entry id: DETAIL_COLUMNS} of these scans."""
+
     def aliases(self, document_keys: Iterable[str]) -> dict[str, str]:
         """{``doc:`` subject key: the smallest match key stored with it}, where there is one."""
 
@@ -123,16 +129,29 @@ class Source(Protocol):
 
     def rows_named(self, folded_name: str, birth_year: str, lo: dt.datetime,
                    hi: dt.datetime) -> list[Sequence[Any]]:
-        """Candidate rows for a name and birth year (a superset; filtered here)."""
+        """(subject_key, match_key, name, birth_date) of scans that may carry this name and
+        birth year in [lo, hi] (a superset; filtered here)."""
 
 
 # -- times and people ---------------------------------------------------------------------
+_MINUTES: dict[str, float] = {}
+
+
 def corrected(scanned_at: str, clock_offset: float | None) -> float:
-    """Corrected UTC seconds of a stored scan (the rule of :mod:`kiosk.central.localdays`)."""
-    moment = parse_utc(scanned_at)
+    """Corrected UTC seconds of a stored scan (the rule of :mod:`kiosk.central.localdays`).
+
+    Stored times are ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; minutes are parsed once and cached.
+    """
+    minute = scanned_at[:16]
+    base = _MINUTES.get(minute)
+    if base is None:
+        if len(_MINUTES) > 200_000:
+            _MINUTES.clear()
+        base = _MINUTES[minute] = (parse_utc(minute + ":00") - EPOCH).total_seconds()
+    at = base + float(scanned_at[17:-1])
     if clock_offset is not None and abs(clock_offset) > CLOCK_TOLERANCE_SECONDS:
-        moment += dt.timedelta(seconds=clock_offset)
-    return (moment - EPOCH).total_seconds()
+        at += clock_offset
+    return at
 
 
 def instant(seconds: float) -> dt.datetime:
@@ -163,13 +182,11 @@ def to_scans(rows: Iterable[Sequence[Any]], aliases: Mapping[str, str],
              lo: float, hi: float) -> list[Scan]:
     """Rows (ROW_COLUMNS) as Scans, keeping those whose corrected time is in [lo, hi]."""
     scans = []
-    for (entry_id, checkpoint, direction, status, scanned_at, offset, subject, match, kind,
-         name, birth, document, extra) in rows:
+    for entry_id, checkpoint, direction, status, scanned_at, offset, subject, match in rows:
         at = corrected(scanned_at, offset)
         if lo <= at <= hi:
             scans.append(Scan(canonical(subject, match, aliases), checkpoint, direction,
-                              status == "duplicate", at, entry_id,
-                              (kind, name, birth, document, phone_of(kind, extra))))
+                              status == "duplicate", at, entry_id, subject))
     return scans
 
 
@@ -268,7 +285,8 @@ class Person:
 
     def note(self, details: tuple[Any, ...]) -> None:
         """Add what one scan says; later scans win, a full document number beats a masked one."""
-        kind, name, birth, document, phone = details
+        kind, name, birth, document, extra = details
+        phone = phone_of(kind, extra)
         self.kinds.add(kind)
         self.name = name or self.name
         if birth and birth[:4].isdigit():
@@ -310,16 +328,31 @@ class Trace:
                                      r["person"]))
 
 
+def describe(source: Source, scans: Iterable[Scan]) -> dict[str, Person]:
+    """What the scans say about each person: the latest scan under each of their keys, read
+    oldest first so the latest wins."""
+    latest: dict[tuple[str, str], Scan] = {}
+    for scan in scans:
+        held = latest.get((scan.person, scan.subject))
+        if held is None or (held.at, held.id) < (scan.at, scan.id):
+            latest[scan.person, scan.subject] = scan
+    ordered = sorted(latest.values(), key=lambda s: (s.at, s.id))
+    details = source.details(s.id for s in ordered)
+    people: dict[str, Person] = {}
+    for scan in ordered:
+        people.setdefault(scan.person, Person(scan.person)).note(details[scan.id])
+    return people
+
+
 def find_visits(source: Source, target: Target, start: float, end: float,
                 policy: Policy) -> tuple[list[Stay], dict[str, Person]]:
     """The target's stays overlapping [start, end], and what their scans say about them."""
     lo, hi = fetch_range(start, end, policy)
     rows = source.person_rows(_lookup_keys(source, target.keys), instant(lo), instant(hi))
     aliases = source.aliases(unaliased(rows))
-    scans = [s for s in to_scans(rows, aliases, lo, hi) if s.person in target.keys]
-    people: dict[str, Person] = {}
-    for scan in scans:
-        people.setdefault(scan.person, Person(scan.person)).note(scan.details)
+    scans = sorted((s for s in to_scans(rows, aliases, lo, hi) if s.person in target.keys),
+                   key=lambda s: (s.at, s.id))
+    people = describe(source, scans)
     visits = [s for s in stays_of(scans, policy) if s.start <= end and s.end >= start]
     visits.sort(key=lambda s: (s.start, s.checkpoint_id, s.person))
     return visits, people
@@ -343,6 +376,7 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     for index, visit in enumerate(visits):
         by_checkpoint[visit.checkpoint_id].append(index)
     exposures = []
+    seen: list[Scan] = []
     skip = target.keys | exclude
     for checkpoint, indexes in sorted(by_checkpoint.items()):
         ranges = merge_ranges(fetch_range(visits[i].start, visits[i].end, policy,
@@ -353,11 +387,10 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
             aliases = source.aliases(unaliased(rows))
             scans = [s for s in to_scans(rows, aliases, lo, hi) if s.person not in skip]
             stays.extend(stays_of(scans, policy))
-            for scan in scans:
-                people.setdefault(scan.person, Person(scan.person)).note(scan.details)
+            seen.extend(scans)
         exposures.extend(_exposures(visits, indexes, stays, policy))
     contacts = {e["person"] for e in exposures}
-    people = {k: p for k, p in people.items() if k in contacts or k in target.keys}
+    people.update(describe(source, (s for s in seen if s.person in contacts)))
     result = Trace(target, start, end, policy, visits, exposures, people)
     if policy.second_degree:
         for row in result.contacts()[:policy.second_degree]:
@@ -372,13 +405,17 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
 def _exposures(visits: Sequence[Stay], indexes: Iterable[int], stays: Sequence[Stay],
                policy: Policy) -> list[dict[str, Any]]:
     """(visit, contact) pairs at one checkpoint with the time they shared."""
+    ordered = sorted(stays, key=lambda s: s.start)
+    starts = [s.start for s in ordered]
     out = []
     for index in indexes:
         visit = visits[index]
         lo, hi = visit.start - policy.margin, visit.end + policy.margin
         near: dict[str, list[Stay]] = defaultdict(list)
-        for stay in stays:
-            if stay.start <= hi and stay.end >= lo:
+        # a stay lasts at most max_stay, so one ending after lo starts after lo - max_stay
+        for stay in ordered[bisect_left(starts, lo - policy.max_stay):
+                            bisect_right(starts, hi)]:
+            if stay.end >= lo:
                 near[stay.person].append(stay)
         for person, theirs in sorted(near.items()):
             out.append({"visit": index, "person": person,
@@ -419,12 +456,10 @@ def target_for_name(source: Source, name: str, birth_year: str, lo: dt.datetime,
     folded = fold_name(name)
     if len(folded) < 2 or not (birth_year.isdigit() and len(birth_year) == 4):
         raise TraceError("name and birth year: expected a name and a four-digit year")
-    rows = source.rows_named(folded, birth_year, lo, hi)
-    aliases = source.aliases(unaliased(rows))
-    keys = set()
-    for row in rows:
-        row_name, birth = row[9], row[10]
-        if row_name and fold_name(row_name) == folded and (
-                not birth or birth[:4] == birth_year):
-            keys.add(canonical(row[6], row[7], aliases))
+    found = [(subject, match) for subject, match, row_name, birth
+             in source.rows_named(folded, birth_year, lo, hi)
+             if row_name and fold_name(row_name) == folded
+             and (not birth or birth[:4] == birth_year)]
+    aliases = source.aliases(s for s, m in found if not m and s.startswith("doc:"))
+    keys = {canonical(subject, match, aliases) for subject, match in found}
     return Target(frozenset(keys), {"name": folded, "birth_year": birth_year}, weak=True)

@@ -1,0 +1,376 @@
+"""Contact-tracing benchmark: one person's 14 days with contacts, on a province's scans.
+
+Generates a province (numpy, seeded): ``--checkpoints`` points whose popularity follows a
+Zipf law (``--zipf``), people of whom ``--commuters`` go to the same workplace every
+weekday (in around 07:45, out around 17:15), and errands whose start times follow rush
+hours (07-09, 11-13, 16-19) with log-normal stays. Scans are what kiosks record: 3 % of
+visits lack their entry scan, 20 % their exit, 3 % have a repeat scan a minute later (half of
+them marked duplicate by the kiosk); card holders show their masked PC-Covid code in 15 % of
+scans; 1 % of kiosks have a clock hours off (corrected by the centre). Rows are bulk loaded
+(PostgreSQL ``COPY``, SQLite ``executemany``) with the schema's indexes dropped and then
+rebuilt from their own definitions.
+
+Then, for ``--traces`` people drawn at random among those seen in the last 14 days, it times
+a trace (visits + contacts ranked, exactly as ``kiosk-central trace`` computes them) and,
+in the same run, the self-join most analysts would write (every scan at the same checkpoint
+within default stay + margin of one of the person's scans).
+
+    .venv/bin/python scripts/bench_trace.py --engine sqlite --entries 1000000
+    .venv/bin/python scripts/bench_trace.py --engine postgresql --entries 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kiosk.central import tracing
+from kiosk.central.backends import open_storage
+from kiosk.central.storage import Storage
+from kiosk.central.trace_queries import StorageSource
+from kiosk.payloads.identity import fold_name
+
+COLUMNS = ("id", "checkpoint_id", "kiosk_id", "device_id", "direction", "status", "source",
+           "symbology", "scanned_at", "monotonic_ns", "boot_id", "kind", "subject_key",
+           "match_key", "document_number", "name", "birth_date", "extra", "operator",
+           "payload", "received_at", "clock_offset_seconds", "batch_id", "local_day")
+ZONE_OFFSET = 7 * 3600  # Asia/Ho_Chi_Minh, no daylight saving
+SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng")
+MIDDLES = ("Văn", "Thị", "Hữu", "Minh", "Ngọc", "Thanh", "Đức", "Thu")
+GIVENS = ("An", "Bình", "Cường", "Dung", "Em", "Giang", "Hải", "Lan", "Mai", "Nam", "Phúc",
+          "Quân", "Sơn", "Tâm", "Uyên", "Vinh", "Xuân", "Yến")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+# -- the province ---------------------------------------------------------------------------
+class Province:
+    """People, checkpoints and visits as numpy arrays; rows produced in chunks."""
+
+    def __init__(self, args: argparse.Namespace, end: dt.datetime) -> None:
+        rng = np.random.default_rng(args.seed)
+        self.rng = rng
+        self.end = int(end.timestamp())
+        self.days = args.days
+        points = args.checkpoints
+        weights = 1.0 / np.arange(1, points + 1) ** args.zipf
+        self.popularity = rng.permutation(weights / weights.sum())
+        scans_per_visit = 0.97 + 0.97 * 0.80 + 0.03 + 0.03
+        visits = int(args.entries / scans_per_visit)
+        people = args.people or visits * 14 // (args.days * 5)  # ~5 visits a fortnight each
+        self.people = people
+        self.year = rng.integers(1950, 2008, people)
+        self.form = rng.choice(3, people, p=[0.75, 0.20, 0.05])  # cccd, pccovid, manual
+        self.skew = np.where(rng.random(points) < 0.01,
+                             rng.choice([-1, 1], points) * rng.integers(3600, 5 * 3600, points),
+                             0)
+        starts, where, who, stays = [], [], [], []
+        first_day = self.end - self.days * 86400
+        day_starts = first_day + 86400 * np.arange(self.days) - ZONE_OFFSET
+        weekdays = [d for d, s in enumerate(day_starts)
+                    if dt.datetime.fromtimestamp(s + ZONE_OFFSET, dt.UTC).weekday() < 5]
+        commuters = min(int(visits * args.commuter_share / (len(weekdays) * 0.9)), people)
+        self.commuters = commuters
+        work = rng.choice(points, commuters, p=self.popularity)
+        commuter_ids = rng.choice(people, commuters, replace=False)
+        self.commuter_ids = set(commuter_ids.tolist())
+        for day in weekdays:
+            present = rng.random(commuters) < 0.9
+            n = int(present.sum())
+            arrive = rng.normal(7.75 * 3600, 0.6 * 3600, n)
+            leave = rng.normal(17.25 * 3600, 0.7 * 3600, n)
+            starts.append(day_starts[day] + arrive)
+            stays.append(np.maximum(leave - arrive, 1800))
+            where.append(work[present])
+            who.append(commuter_ids[present])
+        errands = max(visits - sum(len(s) for s in starts), 0)
+        peak = rng.choice(4, errands, p=[0.25, 0.2, 0.3, 0.25])
+        centre = np.array([8.0, 12.0, 17.5, 13.0])[peak] * 3600
+        spread = np.array([0.7, 0.7, 1.0, 4.0])[peak] * 3600
+        hour = np.clip(rng.normal(centre, spread), 5 * 3600, 22 * 3600)
+        starts.append(day_starts[rng.integers(0, self.days, errands)] + hour)
+        stays.append(np.minimum(rng.lognormal(np.log(45 * 60), 0.8, errands), 6 * 3600))
+        where.append(rng.choice(points, errands, p=self.popularity))
+        who.append(rng.integers(0, people, errands))
+        self.start = np.concatenate(starts)
+        self.stay = np.concatenate(stays)
+        self.where = np.concatenate(where)
+        self.who = np.concatenate(who)
+
+    def scans(self) -> tuple[np.ndarray, ...]:
+        """(time, checkpoint, person, direction 0/1, duplicate-marked) per scan, by time."""
+        rng, n = self.rng, len(self.start)
+        has_in = rng.random(n) >= 0.03
+        has_out = np.where(has_in, rng.random(n) < 0.80, True)
+        repeat = has_in & (rng.random(n) < 0.03)
+        parts = [
+            (self.start[has_in], 0, has_in, False),
+            (self.start[has_out] + self.stay[has_out], 1, has_out, False),
+            (self.start[repeat] + rng.uniform(20, 90, int(repeat.sum())), 0, repeat,
+             rng.random(int(repeat.sum())) < 0.5),
+        ]
+        at = np.concatenate([p[0] for p in parts])
+        direction = np.concatenate([np.full(len(p[0]), p[1], np.int8) for p in parts])
+        mask = [p[2] for p in parts]
+        where = np.concatenate([self.where[m] for m in mask])
+        who = np.concatenate([self.who[m] for m in mask])
+        marked = np.concatenate([np.broadcast_to(np.asarray(p[3]), len(p[0])) for p in parts])
+        keep = at < self.end
+        order = np.argsort(at[keep], kind="stable")
+        return tuple(a[keep][order] for a in (at, where, who, direction, marked))
+
+    def identity(self, person: int, masked: bool) -> tuple[Any, ...]:
+        """(kind, subject_key, match_key, document_number, name, birth_date, extra)."""
+        name = (f"{SURNAMES[person % 10]} {MIDDLES[person // 10 % 8]} "
+                f"{GIVENS[person // 80 % 18]}")
+        number = f"0{person % 96 + 1:02d}{person:09d}"
+        year = str(self.year[person])
+        match = f"m:{number[-6:]}|{fold_name(name)}|{year}"
+        form = self.form[person]
+        if form == 2:
+            phone = f"09{person:08d}"
+            return ("manual", f"doc:{number}", None, number, name, None,
+                    json.dumps({"phone": phone}))
+        if form == 1 or masked:
+            shown = "******" + number[-6:] if masked or person % 2 else number
+            subject = match if "*" in shown else f"doc:{number}"
+            return ("pccovid", subject, match, shown, fold_name(name), f"{year}-**-**", "{}")
+        return ("cccd", f"doc:{number}", match, number, name, f"{year}-02-01", "{}")
+
+    def rows(self, chunk: int = 200_000):
+        """Rows in COLUMNS order, ``chunk`` at a time."""
+        at, where, who, direction, marked = self.scans()
+        masked = self.rng.random(len(at)) < 0.15
+        skew = self.skew[where]
+        wall = (at - skew)  # the kiosk's clock: corrected back by the centre
+        stamps = np.datetime_as_string((wall * 1e6).astype("datetime64[us]"), unit="us")
+        local = ((at + ZONE_OFFSET) // 86400).astype(np.int64)
+        days = {d: dt.date.fromordinal(dt.date(1970, 1, 1).toordinal() + int(d)).isoformat()
+                for d in np.unique(local)}
+        received = dt.datetime.fromtimestamp(self.end, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"
+                                                                          ".000000Z")
+        cache: dict[tuple[int, bool], tuple[Any, ...]] = {}
+        out = []
+        for i in range(len(at)):
+            person = int(who[i])
+            key = (person, bool(masked[i]) and self.form[person] == 0)
+            ident = cache.get(key)
+            if ident is None:
+                ident = cache[key] = self.identity(*key)
+            point = int(where[i])
+            offset = float(skew[i]) if skew[i] else 0.0
+            out.append((
+                f"{i:08x}-0000-7000-8000-{point:012d}", f"CP{point:05d}", f"K{point:05d}",
+                "serial-1", "out" if direction[i] else "in",
+                "duplicate" if marked[i] else "accepted", "manual" if ident[0] == "manual"
+                else "serial", "]Q1", stamps[i] + "Z", i, "boot", ident[0], ident[1],
+                ident[2], ident[3], ident[4], ident[5], ident[6], "", b"x", received,
+                offset, "batch", days[local[i]]))
+            if len(out) == chunk:
+                yield out
+                out = []
+        if out:
+            yield out
+
+
+# -- loading ----------------------------------------------------------------------------------
+def load(storage: Storage, province: Province, engine: str) -> tuple[int, float]:
+    started = time.perf_counter()
+    total = 0
+    if engine == "postgresql":
+        with storage._connection() as conn:
+            indexes = [r[0] for r in conn.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'entries' "
+                "AND indexname NOT LIKE '%pkey'")]
+            for name in [r[0] for r in conn.execute(
+                    "SELECT indexname FROM pg_indexes WHERE tablename = 'entries' "
+                    "AND indexname NOT LIKE '%pkey'")]:
+                conn.execute(f"DROP INDEX {name}")
+            conn.execute("ALTER TABLE entries DROP CONSTRAINT entries_pkey")
+            with conn.cursor() as cur, cur.copy(
+                    f"COPY entries ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for rows in province.rows():
+                    buffer = io.StringIO()
+                    for row in rows:
+                        buffer.write("\t".join(_copy_text(v) for v in row))
+                        buffer.write("\n")
+                    copy.write(buffer.getvalue())
+                    total += len(rows)
+                    _progress(total, started)
+            loaded = time.perf_counter()
+            print(f"\n  COPY {total:,} rows: {loaded - started:.0f} s", file=sys.stderr)
+            conn.execute("ALTER TABLE entries ADD PRIMARY KEY (id)")
+            for definition in indexes:
+                conn.execute(definition)
+            conn.execute("ANALYZE entries")
+    else:
+        conn = storage._conn()
+        indexes = [r[0] for r in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries' "
+            "AND sql IS NOT NULL")]
+        for name in [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries' "
+                "AND sql IS NOT NULL")]:
+            conn.execute(f"DROP INDEX {name}")
+        insert = (f"INSERT INTO entries ({', '.join(COLUMNS)}) "
+                  f"VALUES ({', '.join('?' for _ in COLUMNS)})")
+        for rows in province.rows():
+            conn.execute("BEGIN")
+            conn.executemany(insert, rows)
+            conn.execute("COMMIT")
+            total += len(rows)
+            _progress(total, started)
+        print(file=sys.stderr)
+        for definition in indexes:
+            conn.execute(definition)
+        conn.execute("ANALYZE")
+    return total, time.perf_counter() - started
+
+
+def _copy_text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _progress(done: int, started: float) -> None:
+    print(f"\r  {done:,} rows, {done / (time.perf_counter() - started):,.0f}/s",
+          end="", file=sys.stderr, flush=True)
+
+
+# -- tracing --------------------------------------------------------------------------------
+def naive_sql(engine: str) -> str:
+    """The self-join an analyst writes: everyone scanned at the same checkpoint within
+    default stay + margin of one of the person's scans (no stays, no corrections)."""
+    if engine == "postgresql":
+        near = ("b.scanned_at::timestamptz BETWEEN a.scanned_at::timestamptz - interval "
+                "'135 minutes' AND a.scanned_at::timestamptz + interval '135 minutes'")
+    else:
+        near = ("julianday(b.scanned_at) BETWEEN julianday(a.scanned_at) - 135 / 1440.0 "
+                "AND julianday(a.scanned_at) + 135 / 1440.0")
+    return ("SELECT b.subject_key, count(*) FROM entries a JOIN entries b "
+            f"ON b.checkpoint_id = a.checkpoint_id AND {near} "
+            "WHERE a.subject_key = ? AND a.scanned_at BETWEEN ? AND ? "
+            "AND b.subject_key <> a.subject_key GROUP BY b.subject_key")
+
+
+def bench_traces(storage: Storage, province: Province, engine: str, count: int,
+                 naive_count: int) -> dict[str, Any]:
+    source = StorageSource(storage)
+    end = float(province.end)
+    start = end - 14 * 86400
+    recent = np.unique(province.who[(province.start >= start) & (province.start < end)])
+    people = province.rng.choice(recent, count, replace=False)
+    policy = tracing.Policy()
+    timings, contacts, visits, commuting = [], [], [], []
+    for person in people:
+        _, subject, match, *_ = province.identity(int(person), False)
+        began = time.perf_counter()
+        target = tracing.Target(frozenset([match or subject]), {"person": str(person)})
+        result = tracing.trace(source, target, start, end, policy)
+        ranked = result.contacts()
+        timings.append((time.perf_counter() - began) * 1000)
+        contacts.append(len(ranked))
+        commuting.append(int(person) in province.commuter_ids)
+        visits.append(len(result.visits))
+    naive = []
+    fmt = "%Y-%m-%dT%H:%M:%S.000000Z"
+    lo = dt.datetime.fromtimestamp(start, dt.UTC).strftime(fmt)
+    hi = dt.datetime.fromtimestamp(end, dt.UTC).strftime(fmt)
+    for person in people[:naive_count]:
+        subject = province.identity(int(person), False)[1]
+        began = time.perf_counter()
+        storage._query(naive_sql(engine), (subject, lo, hi))
+        naive.append((time.perf_counter() - began) * 1000)
+    pairs = list(zip(timings, commuting, strict=True))
+    return {"traces": count, "p50_ms": percentile(timings, 0.5),
+            "p95_ms": percentile(timings, 0.95), "p99_ms": percentile(timings, 0.99),
+            "max_ms": max(timings), "commuters_traced": sum(commuting),
+            "p95_ms_commuters": percentile([t for t, c in pairs if c] or [0.0], 0.95),
+            "p95_ms_others": percentile([t for t, c in pairs if not c] or [0.0], 0.95),
+            "mean_visits": statistics.mean(visits), "mean_contacts": statistics.mean(contacts),
+            "max_contacts": max(contacts), "naive_traces": len(naive),
+            "naive_p50_ms": percentile(naive, 0.5) if naive else None,
+            "naive_p95_ms": percentile(naive, 0.95) if naive else None}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--postgres", help="PostgreSQL URL of an empty database (default: a "
+                                           "throw-away cluster started here)")
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--checkpoints", type=int, default=20_000)
+    parser.add_argument("--people", type=int, default=0,
+                        help="default: enough for ~5 visits a fortnight each")
+    parser.add_argument("--commuter-share", type=float, default=0.35,
+                        help="share of visits made by commuters (default 0.35)")
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--zipf", type=float, default=0.8, help="popularity exponent")
+    parser.add_argument("--traces", type=int, default=200)
+    parser.add_argument("--naive", type=int, default=20, help="self-joins timed")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--keep", help="directory for the SQLite file (default: temporary)")
+    args = parser.parse_args()
+    end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    began = time.perf_counter()
+    province = Province(args, end)
+    print(f"province: {len(province.start):,} visits generated in "
+          f"{time.perf_counter() - began:.0f} s", file=sys.stderr)
+    server = None
+    with tempfile.TemporaryDirectory(dir=args.keep) as tmp:
+        if args.engine == "sqlite":
+            url = f"sqlite:///{tmp}/central.db"
+        elif args.postgres:
+            url = args.postgres
+        else:
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+            from central_support import PostgresServer, postgres_bin
+
+            server = PostgresServer(postgres_bin())
+            url = server.create_database()
+            import psycopg
+            with psycopg.connect(server.url(), autocommit=True) as conn:
+                for setting, value in (("shared_buffers", "2GB"), ("work_mem", "64MB"),
+                                       ("maintenance_work_mem", "1GB"),
+                                       ("effective_cache_size", "8GB"),
+                                       ("max_wal_size", "8GB")):
+                    conn.execute(f"ALTER SYSTEM SET {setting} = '{value}'")
+            server._run("pg_ctl", "-D", str(server.dir / "data"), "-w", "restart")
+        try:
+            with open_storage(url) as storage:
+                total, seconds = load(storage, province, args.engine)
+                print(f"loaded {total:,} entries in {seconds:.0f} s", file=sys.stderr)
+                figures = bench_traces(storage, province, args.engine, args.traces,
+                                       args.naive)
+                size = (os.path.getsize(f"{tmp}/central.db") if args.engine == "sqlite"
+                        else None)
+        finally:
+            if server is not None:
+                server.stop()
+    print(json.dumps({"engine": args.engine, "entries": total, "load_seconds": round(seconds),
+                      "checkpoints": args.checkpoints, "people": province.people,
+                      "commuters": province.commuters, "zipf": args.zipf, "db_bytes": size,
+                      **{k: round(v, 1) if isinstance(v, float) else v
+                         for k, v in figures.items()}}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
