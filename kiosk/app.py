@@ -26,20 +26,20 @@ RETENTION_PERIOD_SECONDS = 3600.0
 
 def policy_from(config: Config) -> Policy:
     return Policy(
-        checkpoint_id=config.kiosk["checkpoint_id"],
-        kiosk_id=config.kiosk["id"],
-        duplicate_window_seconds=config.policy["duplicate_window_seconds"],
-        duplicate_policy=config.policy["duplicate_policy"],
-        default_direction=config.policy["default_direction"],
-        language=config.kiosk["language"],
-        operator=config.kiosk["operator"],
-        certificate_policy=config.certificates["policy"],
+        checkpoint_id=config.kiosk.checkpoint_id,
+        kiosk_id=config.kiosk.id,
+        duplicate_window_seconds=config.policy.duplicate_window_seconds,
+        duplicate_policy=config.policy.duplicate_policy,
+        default_direction=config.policy.default_direction,
+        language=config.kiosk.language,
+        operator=config.kiosk.operator,
+        certificate_policy=config.certificates.policy,
     )
 
 
 def certificate_checker(config: Config) -> Checker:
     """The trust list file named in the config, re-read whenever it changes."""
-    return Checker(max_age=dt.timedelta(days=config.certificates["max_age_days"]),
+    return Checker(max_age=dt.timedelta(days=config.certificates.max_age_days),
                    path=config.trust_list_path)
 
 
@@ -51,7 +51,7 @@ class Kiosk:
         self.supervisor = Supervisor(config.devices, self.pipeline.submit)
         self.sync: SyncWorker | None = None
         """Background upload to the centre when ``[sync] enabled`` (API: kiosk/sync/worker.py)."""
-        if config.sync["enabled"]:
+        if config.sync.enabled:
             from kiosk.sync.worker import SyncWorker  # needs the "sync" extra (requests)
 
             self.sync = SyncWorker.from_config(config)  # its own store connection
@@ -59,7 +59,7 @@ class Kiosk:
         self._maintenance = threading.Thread(target=self._retention_loop, name="retention",
                                              daemon=True)
         self._trust_list: threading.Thread | None = None
-        if config.sync["enabled"]:  # the centre's trust list, fetched beside the uploads
+        if config.sync.enabled:  # the centre's trust list, fetched beside the uploads
             from kiosk.certificates.refresh import keep_fresh
 
             self._trust_list = threading.Thread(target=keep_fresh, name="trust-list",
@@ -102,7 +102,7 @@ class Kiosk:
         """Purge acknowledged entries past retention now and every hour; a kiosk runs for weeks."""
         while True:
             try:
-                removed = self.store.purge(self.config.store["retention_days"])
+                removed = self.store.purge(self.config.store.retention_days)
                 if removed:
                     log.info("retention: removed %d acknowledged entries", removed)
             except Exception:  # a failed purge must never stop scanning

@@ -72,7 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             from kiosk.ui.app import run_ui
         except ImportError as exc:
-            print(messages.text("cli.no_display", config.kiosk["language"], error=exc),
+            print(messages.text("cli.no_display", config.kiosk.language, error=exc),
                   file=sys.stderr)
         else:
             return run_ui(config)
@@ -88,7 +88,7 @@ def run_headless(config: Config, *, until_done: bool = False,
     from kiosk.store import StoreError
 
     out = out or sys.stdout
-    language = config.kiosk["language"]
+    language = config.kiosk.language
     try:
         kiosk = Kiosk(config)
     except (StoreError, OSError) as exc:
@@ -105,8 +105,8 @@ def run_headless(config: Config, *, until_done: bool = False,
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     kiosk.start()
-    names = ", ".join(f"{d['id']} ({d['type']}, {d['lane']})" for d in config.devices) or "none"
-    print(f"kiosk {config.kiosk['id']} at {config.kiosk['checkpoint_id']} running headless; "
+    names = ", ".join(f"{d.id} ({d.type}, {d.lane})" for d in config.devices) or "none"
+    print(f"kiosk {config.kiosk.id} at {config.kiosk.checkpoint_id} running headless; "
           f"devices: {names}; store: {config.store_path}", file=sys.stderr, flush=True)
     try:
         while not stop.wait(0.2):
@@ -129,7 +129,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     pipeline = Pipeline(store, policy_from(config), certificate_checker(config))
     result = pipeline.submit(Scan(payload=args.payload, device_id=args.device,
                                   lane=args.direction, source="cli"))
-    print(format_result(result, config.kiosk["language"], config.timezone))
+    print(format_result(result, config.kiosk.language, config.timezone))
     store.close()
     return 0 if result.status.value != "rejected" else 1
 
@@ -175,9 +175,9 @@ def cmd_entries(args: argparse.Namespace) -> int:
     rows = store.entries(since=since, until=until, direction=args.direction,
                          subject=args.subject, search=args.search, limit=args.limit)
     if args.reveal:
-        store.audit(args.operator or config.kiosk["operator"] or os.environ.get("USER", "?"),
+        store.audit(args.operator or config.kiosk.operator or os.environ.get("USER", "?"),
                     "entries.reveal", {"since": since, "until": until, "rows": len(rows)})
-    language = config.kiosk["language"]
+    language = config.kiosk.language
     for row in rows:
         document = row["document_number"] if args.reveal else mask_document(row["document_number"])
         status = "" if row["status"] == "accepted" else f" [{row['status']}]"
@@ -193,8 +193,8 @@ def cmd_entries(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     store = open_store(config)
-    stats = store.stats(config.kiosk["checkpoint_id"], args.date)
-    language = config.kiosk["language"]
+    stats = store.stats(config.kiosk.checkpoint_id, args.date)
+    language = config.kiosk.language
     for code, value in (("in", stats.entries_in), ("out", stats.entries_out),
                         ("inside", stats.inside), ("duplicates", stats.duplicates),
                         ("refused", stats.refused)):
@@ -238,10 +238,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         for row in rows:
             row = {**row, "local_time": local_time(row["scanned_at"], store)}
             writer.writerow([neutralise(row[c]) for c in EXPORT_COLUMNS])
-    store.audit(args.operator or config.kiosk["operator"] or os.environ.get("USER", "?"),
+    store.audit(args.operator or config.kiosk.operator or os.environ.get("USER", "?"),
                 "export.csv", {"since": since, "until": until, "rows": len(rows),
                                "file": args.output or "-"})
-    print(messages.text("cli.exported", config.kiosk["language"], count=len(rows)),
+    print(messages.text("cli.exported", config.kiosk.language, count=len(rows)),
           file=sys.stderr)
     store.close()
     return 0
@@ -251,8 +251,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     import json
 
     config = load_config(args.config)
-    print(messages.text("cli.config_ok", config.kiosk["language"], path=args.config,
-                        kiosk=config.kiosk["id"], checkpoint=config.kiosk["checkpoint_id"],
+    print(messages.text("cli.config_ok", config.kiosk.language, path=args.config,
+                        kiosk=config.kiosk.id, checkpoint=config.kiosk.checkpoint_id,
                         devices=len(config.devices)))
     if args.json:
         print(json.dumps(config.to_toml_data(), ensure_ascii=False, indent=2))

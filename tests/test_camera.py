@@ -28,6 +28,7 @@ from camera_support import (
 from kiosk.devices.base import DeviceError
 from kiosk.devices.camera import CameraDevice
 from kiosk.devices.frames import FrameDecoder
+from kiosk.devices.kinds.camera import CameraOptions
 from kiosk.devices.supervisor import ERROR, Supervisor
 from kiosk.payloads import decode
 from kiosk.scan import Scan
@@ -40,6 +41,10 @@ def appearance(code: np.ndarray) -> list[Shot]:
             perspective=0.15), Shot(3, code, tilt_deg=-35)]
 
 
+def camera_options(**options: object) -> CameraOptions:
+    return CameraOptions(id="cam", type="camera", **options)  # type: ignore[arg-type]
+
+
 def wait_until(condition, seconds: float = 30.0) -> None:
     """Poll ``condition`` until it holds; fail (never hang) after ``seconds``."""
     deadline = time.monotonic() + seconds
@@ -49,7 +54,7 @@ def wait_until(condition, seconds: float = 30.0) -> None:
 
 
 def run_camera(source: Path, **options: object) -> tuple[list[Scan], CameraDevice]:
-    device = CameraDevice({"id": "cam", "lane": "in", "source": str(source), **options})
+    device = CameraDevice(camera_options(lane="in", source=str(source), **options))
     scans: list[Scan] = []
     device.run(scans.append, threading.Event())
     return scans, device
@@ -158,7 +163,7 @@ def test_the_zbar_backend_reads_the_same_video_byte_exact(queue_video):
 def test_stop_ends_a_looping_video(tmp_path):
     path = tmp_path / "loop.avi"
     write_video(path, [Shot(3), Shot(3, qr_image(PCCOVID))], size=(320, 240), fps=30)
-    device = CameraDevice({"id": "cam", "source": str(path), "loop": True, "absent_ms": 50})
+    device = CameraDevice(camera_options(source=str(path), loop=True, absent_ms=50))
     scans: list[Scan] = []
     stop = threading.Event()
     thread = threading.Thread(target=device.run, args=(scans.append, stop))
@@ -172,8 +177,7 @@ def test_stop_ends_a_looping_video(tmp_path):
 
 
 def test_no_camera_is_a_clear_bilingual_error_the_supervisor_reports():
-    supervisor = Supervisor([{"id": "cam", "type": "camera", "lane": "in",
-                              "source": "/dev/video97"}], lambda scan: None,
+    supervisor = Supervisor([camera_options(lane="in", source="/dev/video97")], lambda scan: None,
                             backoff_initial=5, backoff_max=5)
     reasons: list[str] = []
     supervisor.subscribe(lambda status: reasons.append(status.reason)
@@ -192,7 +196,7 @@ def test_no_camera_is_a_clear_bilingual_error_the_supervisor_reports():
     ("/tmp/does-not-exist.avi", "no video file at /tmp/does-not-exist.avi"),
 ])
 def test_missing_sources_raise_device_errors(source, words):
-    device = CameraDevice({"id": "cam", "source": source})
+    device = CameraDevice(camera_options(source=source))
     with pytest.raises(DeviceError, match=words):
         device.run(lambda scan: None, threading.Event())
     assert device.stats().state == "error"
@@ -202,7 +206,7 @@ def test_a_file_that_is_not_a_video_cannot_be_opened(tmp_path):
     path = tmp_path / "notes.avi"
     path.write_text("not a video")
     with pytest.raises(DeviceError, match="cannot open camera"):
-        CameraDevice({"id": "cam", "source": str(path)}).run(lambda s: None, threading.Event())
+        CameraDevice(camera_options(source=str(path))).run(lambda s: None, threading.Event())
 
 
 def test_the_video_writer_used_here_round_trips_frames(tmp_path):
@@ -240,7 +244,7 @@ def test_a_stream_that_stops_sending_raises_a_bilingual_device_error():
     """An MJPEG camera on 127.0.0.1 sends 40 frames, then its connection drops."""
     camera = MjpegServer(place(background(640, 480), qr_image(URL, scale=4)))
     try:
-        device = CameraDevice({"id": "cam", "source": camera.url})
+        device = CameraDevice(camera_options(source=camera.url))
         scans: list[Scan] = []
         with pytest.raises(DeviceError, match=r"camera stopped sending frames .* / camera ngừng"):
             device.run(scans.append, threading.Event())
@@ -257,7 +261,7 @@ def test_the_supervisor_reconnects_a_camera_that_comes_back():
     camera = MjpegServer(place(background(640, 480), qr_image(PCCOVID, scale=4)))
     scans: list[Scan] = []
     states: list[str] = []
-    supervisor = Supervisor([{"id": "cam", "type": "camera", "source": camera.url}],
+    supervisor = Supervisor([camera_options(source=camera.url)],
                             scans.append, backoff_initial=0.2, backoff_max=0.2)
     supervisor.subscribe(lambda status: states.append(status.state))
     supervisor.start()

@@ -155,5 +155,5 @@ def test_the_sample_config_names_a_policy_and_a_trust_list():
     config = config_mod.load(Path(__file__).resolve().parents[1] / "config.toml")
     assert config.certificates == {"policy": "record", "trust_list": "data/trust-list.json",
                                    "max_age_days": 14}
-    assert dt.timedelta(days=config.certificates["max_age_days"]) == certificate_checker(
+    assert dt.timedelta(days=config.certificates.max_age_days) == certificate_checker(
         config).max_age

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from kiosk import config as config_mod
 from kiosk.config import ConfigError
+from kiosk.devices.registry import kinds
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,21 +31,20 @@ checkpoint_id = "CP1"
 
 def test_the_shipped_sample_is_valid_and_documents_every_option():
     config = config_mod.load(ROOT / "config.toml")
-    assert config.kiosk["language"] == "vi"
+    assert config.kiosk.language == "vi"
     sample = (ROOT / "config.toml").read_text(encoding="utf-8")
-    schemas = [config_mod.KIOSK, config_mod.STORE, config_mod.POLICY, config_mod.SYNC,
-               *config_mod.DEVICE_TYPES.values()]
+    schemas = [*config_mod.sections().values(), *(k.options for k in kinds().values())]
     for schema in schemas:
-        for key in schema:
+        for key in schema.schema():
             assert f"{key} =" in sample, f"config.toml does not document {key}"
 
 
 def test_defaults_fill_every_section(tmp_path):
     config = config_mod.load(write(tmp_path, BASE))
-    assert config.policy == {"duplicate_window_seconds": 300, "duplicate_policy": "warn",
-                             "default_direction": "in"}
+    assert config.policy == config_mod.PolicySettings(
+        duplicate_window_seconds=300, duplicate_policy="warn", default_direction="in")
     assert config.store_path == tmp_path / "data" / "kiosk.db"
-    assert config.devices == []
+    assert config.devices == ()
 
 
 def test_wrong_baudrate_names_device_index_key_and_allowed_range(tmp_path):
@@ -111,3 +112,22 @@ def test_kiosk_refuses_to_start_on_a_bad_config_and_touches_nothing(tmp_path):
     assert proc.returncode == 2
     assert "store.retention_days: expected an integer from 1 to 3650, got -3" in proc.stderr
     assert not (tmp_path / "db").exists()
+
+
+def test_the_file_becomes_frozen_typed_values_with_every_default_filled(tmp_path):
+    config = config_mod.load(write(tmp_path, BASE + """
+[sync]
+interval_seconds = 5
+
+[[devices]]
+id = "lane1"
+type = "serial"
+port = "/dev/ttyACM0"
+"""))
+    assert config.sync.interval_seconds == 5.0 and isinstance(config.sync.interval_seconds, float)
+    assert config.kiosk.language == "vi" and config.store.retention_days == 21
+    [serial] = config.devices
+    assert (serial.baudrate, serial.terminator, serial.idle_gap_ms) == (9600, "CRLF", 80)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.kiosk.pin = "0000"  # type: ignore[misc]
+    assert config_mod.from_dict(config.to_toml_data()) == dataclasses.replace(config, source=None)

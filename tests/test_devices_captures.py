@@ -33,8 +33,9 @@ EXPECTED = json.loads((CAPTURES / "expected.json").read_text(encoding="utf-8"))
 
 def test_written_capture_reads_back_item_for_item() -> None:
     out = io.StringIO()
-    writer = CaptureWriter(out, "evdev", {"id": "x", "layout": "fr", "grab": True},
-                           comment="lane 2")
+    options = validate_device(0, {"id": "x", "type": "evdev", "path": "/dev/input/event3",
+                                  "layout": "fr", "grab": True})
+    writer = CaptureWriter(out, options, comment="lane 2")
     events = [InputEvent(1716200000, 1200, e.EV_KEY, e.KEY_Q, 1),
               InputEvent(1716200000, 1300, e.EV_SYN, e.SYN_REPORT, 0),
               InputEvent(1716200000, 2500, e.EV_KEY, e.KEY_Q, 0)]
@@ -44,17 +45,20 @@ def test_written_capture_reads_back_item_for_item() -> None:
     assert "EV_KEY KEY_Q 1" in text and "SYN_REPORT" not in text
     capture = read_capture(text.splitlines())
     assert capture.format == "evdev"
-    assert capture.settings == {"layout": "fr"}  # only what changes decoding is kept
+    # only what changes decoding is kept (not the id, the node or the grab)
+    assert capture.settings == {"layout": "fr", "terminator": "enter", "idle_gap_ms": 100,
+                                "ansi_codepage": "cp1252", "hex_mode": False}
     assert capture.items == [events[0], events[2]]
 
 
 def test_report_captures_round_trip_bytes_and_times() -> None:
     out = io.StringIO()
-    writer = CaptureWriter(out, "hidraw", {"mode": "pos", "idle_gap_ms": 100})
+    writer = CaptureWriter(out, validate_device(0, {"id": "h", "type": "hidraw",
+                                                    "path": "/dev/hidraw0", "mode": "pos"}))
     writer.write(Chunk(12.5, bytes(range(64))))
     capture = read_capture(out.getvalue().splitlines())
     assert capture.items == [Chunk(12.5, bytes(range(64)))]
-    assert capture.settings == {"mode": "pos", "idle_gap_ms": 100}
+    assert capture.settings["mode"] == "pos" and capture.settings["idle_gap_ms"] == 100
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -15,7 +15,7 @@ from kiosk.config import from_dict, validate_device
 from kiosk.devices.captures import load_capture
 from kiosk.devices.listing import list_candidates
 from kiosk.devices.sysfs import Roots
-from kiosk.devices.watching import watch
+from kiosk.devices.watching import WatchTarget, watch
 
 CCCD = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
 CAPTURES = Path(__file__).parent / "data" / "captures"
@@ -60,7 +60,7 @@ def test_listing_shows_ids_snippets_and_how_to_fix_permissions(tmp_path: Path) -
     start = lines.index("    [[devices]]")
     snippet = "\n".join(line[4:] for line in lines[start:] if line.startswith("    "))
     device = tomllib.loads(snippet)["devices"][0]
-    assert validate_device(0, device)["usb"] == "0c2e:0b61:SN1"
+    assert validate_device(0, device).usb == "0c2e:0b61:SN1"
 
 
 class Lines(io.StringIO):
@@ -91,7 +91,7 @@ def test_watch_a_serial_port_saves_a_capture_that_replays_the_same(tmp_path: Pat
             pty.send(b"8938505974194\r\n")
 
         threading.Thread(target=scanner, daemon=True).start()
-        diagnostics = watch(options, out, count=2, save=str(capture))
+        diagnostics = watch(WatchTarget(options), out, count=2, save=str(capture))
     text = out.getvalue()
     assert "5d 51 31 30 30 31" in text
     assert "cccd: Nguyễn Văn An" in text
@@ -99,7 +99,7 @@ def test_watch_a_serial_port_saves_a_capture_that_replays_the_same(tmp_path: Pat
     assert [s.payload for s in diagnostics.scans] == [CCCD.encode(), b"8938505974194"]
     saved = load_capture(capture)
     assert saved.format == "serial" and saved.settings["terminator"] == "CR"
-    again = watch({**options, "capture": str(capture)}, io.StringIO())
+    again = watch(WatchTarget(options, capture=str(capture)), io.StringIO())
     assert [s.payload for s in again.scans] == [s.payload for s in diagnostics.scans]
 
 
@@ -172,4 +172,4 @@ def test_every_commented_device_example_in_the_sample_config_is_valid() -> None:
     assert len(blocks) >= 5
     for i, block in enumerate(blocks):
         device = tomllib.loads("[[devices]]\n" + "\n".join(block))["devices"][0]
-        assert validate_device(i, device)["id"]
+        assert validate_device(i, device).id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,13 @@ from kiosk.devices.captures import load_capture
 from kiosk.devices.diagnostics import Diagnostics, suggestions
 from kiosk.devices.stream import InputEvent
 from kiosk.devices.supervisor import DeviceStatus
+from kiosk.devices.watching import capture_target, watch
 
 CAPTURES = Path(__file__).parent / "data" / "captures"
 CCCD = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
 
 
-def serial(**options: Any) -> dict[str, Any]:
+def serial(**options: Any) -> Any:
     return validate_device(0, {"id": "s", "type": "serial", "port": "/dev/ttyACM0", **options})
 
 
@@ -160,3 +162,32 @@ def test_a_correctly_configured_hid_pos_scanner_gets_no_advice() -> None:
     diag, lines = watch_capture("honeywell-pos-cccd.hidraw.log")
     assert diag.suggestions() == []
     assert len(diag.scans) == 2 and any("→ cccd: Nguyễn Văn An" in line for line in lines)
+
+
+# -- captures whose header leaves settings out: the kind's own defaults, not made-up ones --
+def watch_capture_text(tmp_path: Path, text: str) -> Diagnostics:
+    path = tmp_path / "field.capture"
+    path.write_text(text, encoding="utf-8")
+    return watch(capture_target(str(path), "field"), io.StringIO())
+
+
+def test_a_serial_capture_without_settings_is_judged_by_the_default_crlf(tmp_path) -> None:
+    """The decoder read it with CRLF (the default); the advice must not say "set CRLF".
+    (Diagnostics once read a missing terminator as "" while the decoder used CRLF.)"""
+    diag = watch_capture_text(tmp_path, "# kiosk-capture v1 format=serial\n"
+                              "1.000000 " + (CCCD.encode() + b"\r\n").hex(" ") + "\n")
+    assert [s.payload.decode() for s in diag.scans] == [CCCD]
+    assert diag.suggestions("en") == []
+
+
+def test_a_key_capture_without_settings_uses_the_default_idle_gap(tmp_path) -> None:
+    """Keys 85 ms apart are close to the default 100 ms gap: the advice says so. (Diagnostics
+    once read a missing idle_gap_ms as 0 — no gap — and stayed silent.)"""
+    lines, t = ["# kiosk-capture v1 format=evdev"], 5.0
+    for key in ("KEY_A", "KEY_B", "KEY_C"):
+        lines += [f"{t:.6f} EV_KEY {key} 1", f"{t + 0.001:.6f} EV_KEY {key} 0"]
+        t += 0.085
+    lines.append(f"{t:.6f} EV_KEY KEY_ENTER 1")
+    diag = watch_capture_text(tmp_path, "\n".join(lines) + "\n")
+    assert [s.payload for s in diag.scans] == [b"abc"]
+    assert any("raise idle_gap_ms to 170" in s for s in diag.suggestions("en"))

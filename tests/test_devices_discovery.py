@@ -9,6 +9,7 @@ import re
 import struct
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from devices_support import FakeTree
@@ -195,18 +196,31 @@ def test_every_snippet_is_valid_config_that_names_the_device_stably(tree: FakeTr
     assert ("hidraw", "0c2e:0b61:SN1") in by_kind
 
 
+def serial(**where: str) -> Any:
+    return validate_device(0, {"id": "s", "type": "serial", **where})
+
+
+def evdev(**where: str) -> Any:
+    return validate_device(0, {"id": "k", "type": "evdev", **where})
+
+
+def hidraw(**where: str) -> Any:
+    return validate_device(0, {"id": "h", "type": "hidraw", **where})
+
+
 def test_resolving_by_usb_and_by_name(tree: FakeTree) -> None:
     r = roots(tree)
-    assert resolve_serial({"usb": "0C2E:0B61"}, r) == str(tree.dev / "ttyACM0")
-    assert resolve_input({"usb": "05e0:1200"}, r) == str(tree.dev / "input" / "event4")
-    assert resolve_input({"name": "*bar code*"}, r) == str(tree.dev / "input" / "event4")
-    assert resolve_hidraw({"usb": "0c2e:0b61:SN1", "mode": "pos"}, r) == str(tree.dev / "hidraw1")
-    assert resolve_hidraw({"usb": "0c2e:0b61", "mode": "keyboard"}, r) == str(
+    assert resolve_serial(serial(usb="0C2E:0B61"), r) == str(tree.dev / "ttyACM0")
+    assert resolve_input(evdev(usb="05e0:1200"), r) == str(tree.dev / "input" / "event4")
+    assert resolve_input(evdev(name="*bar code*"), r) == str(tree.dev / "input" / "event4")
+    assert resolve_hidraw(hidraw(usb="0c2e:0b61:SN1", mode="pos"), r) == str(
+        tree.dev / "hidraw1")
+    assert resolve_hidraw(hidraw(usb="0c2e:0b61", mode="keyboard"), r) == str(
         tree.dev / "hidraw0")
 
 
 def test_a_configured_port_that_is_gone_falls_back_to_its_usb_id(tree: FakeTree) -> None:
-    options = {"port": str(tree.dev / "ttyACM3"), "usb": "0c2e:0b61:SN1"}
+    options = serial(port=str(tree.dev / "ttyACM3"), usb="0c2e:0b61:SN1")
     assert resolve_serial(options, roots(tree)) == str(tree.dev / "ttyACM0")
 
 
@@ -214,11 +228,11 @@ def test_nothing_matching_means_waiting_and_two_matches_mean_be_more_precise(tre
                                                                             ) -> None:
     r = roots(tree)
     with pytest.raises(DeviceMissing, match="usb 0c2e:0b61:OTHER not found"):
-        resolve_serial({"usb": "0c2e:0b61:OTHER"}, r)
+        resolve_serial(serial(usb="0c2e:0b61:OTHER"), r)
     twin = tree.usb_device("1-6", "05e0", "1200", "", "Symbol", "Bar Code Scanner")
     add_input(tree, "event9", "Symbol Bar Code Scanner", twin, SCANNER_KEYS, "05e0", "1200")
     with pytest.raises(DeviceError, match=r"2 devices match .*add the serial number"):
-        resolve_input({"usb": "05e0:1200"}, r)
+        resolve_input(evdev(usb="05e0:1200"), r)
 
 
 def test_key_bitmaps_and_report_descriptors_are_read_like_the_kernel_writes_them() -> None:

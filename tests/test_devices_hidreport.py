@@ -9,7 +9,6 @@ from pathlib import Path
 from evdev import ecodes as e
 
 from kiosk.devices.captures import load_capture
-from kiosk.devices.decoders import build_decoder
 from kiosk.devices.hidreport import BootKeyboardDecoder, PosDecoder, report_events
 from kiosk.devices.keydecoder import KeyDecoder
 from kiosk.devices.stream import Chunk, Decoded, pump
@@ -29,7 +28,7 @@ def pos_report(data: bytes, *, more: bool = False, aim: bytes = b"]Q1", size: in
 def decode_capture(name: str) -> list[Decoded]:
     capture = load_capture(CAPTURES / name)
     found: list[Decoded] = []
-    pump(capture.items, build_decoder(capture.format, capture.settings), found.append,
+    pump(capture.items, capture.decoder(), found.append,
          threading.Event())
     return found
 

@@ -18,7 +18,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.devices.captures import load_capture
-from kiosk.devices.decoders import build_decoder
 from kiosk.devices.keydecoder import KeyDecoder
 from kiosk.devices.keymaps import LAYOUTS, ROWS, layout
 from kiosk.devices.stream import Decoded, InputEvent, pump
@@ -63,7 +62,7 @@ def texts(decoder: KeyDecoder, events: list[InputEvent]) -> list[str]:
 
 def decode_capture(name: str) -> list[Decoded]:
     capture = load_capture(CAPTURES / name)
-    decoder = build_decoder(capture.format, capture.settings)
+    decoder = capture.decoder()
     found: list[Decoded] = []
     pump(capture.items, decoder, found.append, threading.Event())
     return found

@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.devices.captures import load_capture
-from kiosk.devices.decoders import build_decoder
 from kiosk.devices.serial_framer import SerialFramer, check_encoding, clean_frame, parse_bytes
 from kiosk.devices.stream import Chunk, Decoded, pump
 
@@ -31,7 +30,7 @@ def feed_all(framer: SerialFramer, chunks: list[bytes], step: float = 0.001) -> 
 def test_recorded_serial_capture_split_in_usb_packets() -> None:
     capture = load_capture(CAPTURES / "zebra-serial-cccd.serial.log")
     found: list[Decoded] = []
-    pump(capture.items, build_decoder("serial", capture.settings), found.append,
+    pump(capture.items, capture.decoder(), found.append,
          threading.Event())
     assert [d.payload.decode() for d in found] == EXPECTED["zebra-serial-cccd.serial.log"]
     assert [d.symbology for d in found] == ["]Q1", "]Q1"]

@@ -143,7 +143,7 @@ def test_a_driver_bug_is_an_error_and_does_not_stop_the_other_devices(tmp_path: 
     from kiosk.devices import build_device
 
     supervisor = Supervisor(devices, got.append, backoff_max=0.05,
-                            factory=lambda o: Crashing(o) if o["id"] == "buggy" else
+                            factory=lambda o: Crashing(o) if o.id == "buggy" else
                             build_device(o))
     supervisor.start()
     try:

@@ -3,6 +3,7 @@ valid config.toml (comments kept, atomic write) and applied without restarting."
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import pytest
@@ -19,7 +20,7 @@ from ui_support import (  # noqa: F401
 )
 
 from kiosk import config as config_mod
-from kiosk.config import DEVICE_TYPES
+from kiosk.devices.registry import kinds
 from kiosk.ui.config_writer import DeviceDraft, save_devices
 from kiosk.ui.device_form import DeviceForm
 
@@ -34,10 +35,10 @@ def shipped_config(tmp_path):
 def test_editing_a_device_changes_only_its_values_and_keeps_every_comment(tmp_path):
     path = shipped_config(tmp_path)
     before = path.read_text(encoding="utf-8")
-    demo = {**load(path).devices[0], "lane": "in", "delay_ms": 500}
+    demo = dataclasses.replace(load(path).devices[0], lane="in", delay_ms=500)
     config = save_devices(path, [DeviceDraft("demo", demo)])
     after = path.read_text(encoding="utf-8")
-    assert config.devices[0]["lane"] == "in" and config.devices[0]["delay_ms"] == 500
+    assert config.devices[0].lane == "in" and config.devices[0].delay_ms == 500
     changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True)
                if a != b]
     assert changed == [('lane = "toggle"', 'lane = "in"'), ("delay_ms = 2000", "delay_ms = 500")]
@@ -54,7 +55,7 @@ def test_replacing_the_only_device_keeps_the_commented_samples(tmp_path):
                                             "lane": "in", "baudrate": 115200})
     config = save_devices(path, [DeviceDraft(None, serial)])
     text = path.read_text(encoding="utf-8")
-    assert [d["id"] for d in config.devices] == ["lane1"]
+    assert [d.id for d in config.devices] == ["lane1"]
     assert all(line in text.splitlines() for line in samples)
     assert read_toml(path)["devices"][0]["baudrate"] == 115200
 
@@ -64,7 +65,7 @@ def test_a_refused_list_leaves_the_file_untouched_and_names_the_key(tmp_path):
     before = path.read_bytes()
     demo = load(path).devices[0]
     with pytest.raises(config_mod.ConfigError, match=r'devices\[1\]\.id: "demo" is used twice'):
-        save_devices(path, [DeviceDraft("demo", demo), DeviceDraft(None, dict(demo))])
+        save_devices(path, [DeviceDraft("demo", demo), DeviceDraft(None, demo)])
     assert path.read_bytes() == before
     assert not list(tmp_path.glob(".config.toml.*"))
 
@@ -74,12 +75,12 @@ def test_the_previous_file_is_kept_as_bak_and_no_temporary_file_remains(tmp_path
     before = path.read_bytes()
     save_devices(path, [])
     assert (tmp_path / "config.toml.bak").read_bytes() == before
-    assert load(path).devices == []
+    assert load(path).devices == ()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "config.toml.bak"]
 
 
 # -- the generated form ---------------------------------------------------------------------
-@pytest.mark.parametrize("kind", sorted(DEVICE_TYPES))
+@pytest.mark.parametrize("kind", sorted(kinds()))
 def test_the_form_offers_exactly_the_options_of_each_type_with_their_limits(qtbot, kind):
     """One editor per config option, of the right kind, with the schema's choices and
     ranges: the form cannot drift from config.toml."""
@@ -88,8 +89,9 @@ def test_the_form_offers_exactly_the_options_of_each_type_with_their_limits(qtbo
     where = {"serial": {"port": "/dev/ttyACM0"}, "evdev": {"path": "/dev/input/event3"},
              "hidraw": {"path": "/dev/hidraw0"}}.get(kind, {})
     form.set_device({"type": kind, "id": "x", **where})
-    assert set(form.fields) == {"id", "lane", "enabled", *DEVICE_TYPES[kind]}
-    for key, opt in DEVICE_TYPES[kind].items():
+    schema = kinds()[kind].options.own_schema()
+    assert set(form.fields) == {"id", "lane", "enabled", *schema}
+    for key, opt in schema.items():
         widget = form.fields[key].widget
         if opt.kind is bool:
             assert isinstance(widget, QCheckBox)
@@ -146,20 +148,20 @@ def test_technician_edits_are_saved_to_a_valid_config_and_applied_without_restar
     screen.add_button.click()
     form.type_box.setCurrentIndex(form.type_box.findData("wedge"))
     form.fields["id"].put("wedge-desk")
-    assert [d.values["id"] for d in screen.drafts] == ["lane1", "wedge-desk"]
+    assert [d.values.id for d in screen.drafts] == ["lane1", "wedge-desk"]
     screen.save_button.click()
     qtbot.waitUntil(lambda: "áp dụng" in screen.message.text(), timeout=10000)
 
     saved = load(path)
-    assert [(d["id"], d["type"], d["lane"]) for d in saved.devices] == [
+    assert [(d.id, d.type, d.lane) for d in saved.devices] == [
         ("lane1", "replay", "in"), ("wedge-desk", "wedge", "toggle")]
-    assert saved.devices[0]["delay_ms"] == 250
+    assert saved.devices[0].delay_ms == 250
     text = path.read_text(encoding="utf-8")
     assert "# Test kiosk / Trạm thử" in text and "delay_ms = 250  # pace like a queue" in text
     assert window.kiosk.supervisor is not old_supervisor
     assert window.kiosk.config.devices == saved.devices
     assert set(window.strip.badges) == {"lane1", "wedge-desk"}
-    assert window.wedge is not None and window.wedge.device["id"] == "wedge-desk"
+    assert window.wedge is not None and window.wedge.device.id == "wedge-desk"
     assert not screen.dirty
     qtbot.waitUntil(lambda: window.strip.badges["lane1"].state == "finished", timeout=10000)
     assert "lane1 → VÀO" in window.officer.lanes.text()

@@ -96,12 +96,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     now = dt.datetime.now(dt.UTC)
     age = held.age(now)
-    max_age = dt.timedelta(days=config.certificates["max_age_days"])
+    max_age = dt.timedelta(days=config.certificates.max_age_days)
     report = {
         "path": str(path), "imported_at": held.imported_at.isoformat(),
         "age_days": round(age.total_seconds() / 86400, 1), "max_age_days": max_age.days,
         "too_old": age > max_age, "signers": len(held), "countries": held.countries(),
-        "policy": config.certificates["policy"], "source": held.source,
+        "policy": config.certificates.policy, "source": held.source,
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -136,8 +136,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     base = config.source.parent if config.source else None
-    client = SyncClient(config.sync["server_url"], resolve_token(config.sync, base),
-                        timeout=config.sync["timeout_seconds"])
+    client = SyncClient(config.sync.server_url, resolve_token(config.sync, base),
+                        timeout=config.sync.timeout_seconds)
     try:
         result = refresh(client, config.trust_list_path)
     except (SyncError, trustlist.TrustListError) as exc:

@@ -63,8 +63,8 @@ def keep_fresh(config: Config, stopping: threading.Event) -> None:
     from kiosk.sync.worker import resolve_token
 
     base = config.source.parent if config.source else None
-    client = SyncClient(config.sync["server_url"], resolve_token(config.sync, base),
-                        timeout=config.sync["timeout_seconds"])
+    client = SyncClient(config.sync.server_url, resolve_token(config.sync, base),
+                        timeout=config.sync.timeout_seconds)
     try:
         while True:
             wait = REFRESH_SECONDS

@@ -1,49 +1,39 @@
 """Input devices: each module turns one kind of hardware into Scans, and nothing more.
 
-Modules are imported only when a configured device needs them, so a kiosk with a serial
-scanner does not need OpenCV, and the core never imports any of them.
+Each kind is one registered description (``kind``, ``registry``, ``kinds/``): its options,
+its I/O shell, its pure decoder, its capture format, how it is discovered and advised on.
+Shells are imported only when a configured device needs them, so a kiosk with a serial
+scanner needs neither OpenCV nor evdev, and the core never imports any of them.
 
-Pure logic, tested on recordings: ``stream`` (items, Decoded, the pump loop), ``keymaps`` +
-``keydecoder`` (key events → text), ``hidreport`` (HID POS / boot-keyboard reports),
-``serial_framer`` (bytes → frames), ``decoders`` (settings → decoder), ``wedge`` (key timing
-for the Qt window), ``diagnostics`` (the technician's view and advice), ``captures`` (the
-capture file format). Thin I/O shells: ``shell`` + ``serial_port``, ``evdev_input``,
-``hidraw``; ``replay``. Finding devices: ``sysfs``, ``discovery``, ``access``. Running them:
+Pure logic, tested on recordings: ``stream`` (items, Decoded, the pump loop), ``keycodes``
++ ``keymaps`` + ``keydecoder`` (key events → text), ``hidreport`` (HID POS / boot-keyboard
+reports), ``serial_framer`` (bytes → frames), ``wedge`` (key timing for the Qt window),
+``diagnostics`` (the technician's view and advice), ``captures`` (the capture file format).
+Thin I/O shells: ``shell`` + ``serial_port``, ``evdev_input``, ``hidraw``; ``replay``;
+``camera``. Finding devices: ``sysfs``, ``discovery``, ``access``. Running them:
 ``supervisor``. The ``kiosk devices`` command: ``commands``, ``listing``, ``watching``.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from kiosk.devices.base import Device, DeviceError
-
-# type in config.toml → "module:factory"; the factory takes the validated device dict.
-FACTORIES = {
-    "replay": "kiosk.devices.replay:ReplayDevice",
-    "serial": "kiosk.devices.serial_port:SerialDevice",
-    "evdev": "kiosk.devices.evdev_input:EvdevDevice",
-    "hidraw": "kiosk.devices.hidraw:HidrawDevice",
-    "camera": "kiosk.devices.camera:CameraDevice",
-}
-WINDOW_FED = {"wedge"}
-"""Types fed by the Qt window's key events rather than run by the supervisor."""
+from kiosk.devices.kind import DeviceOptions
+from kiosk.devices.registry import device_kind, load
 
 
-def build_device(options: dict[str, Any]) -> Device:
-    target = FACTORIES.get(options["type"])
-    if target is None:
-        raise DeviceError(f"device {options['id']}: type {options['type']!r} is not available")
-    module_name, factory = target.split(":")
+def build_device(options: DeviceOptions) -> Device:
+    """The I/O shell for a configured device, its module imported now."""
+    kind = device_kind(options.type)
+    if kind is None or not kind.device:
+        raise DeviceError(f"device {options.id}: type {options.type!r} is not available")
     try:
-        module = importlib.import_module(module_name)
+        factory = load(kind.device)
     except ImportError as exc:
         raise DeviceError(
-            f"device {options['id']}: {options['type']} support needs {exc.name}; "
+            f"device {options.id}: {options.type} support needs {exc.name}; "
             "install it with: make install"
         ) from exc
-    return getattr(module, factory)(options)
+    return factory(options)
 
 
 __all__ = ["Device", "DeviceError", "build_device"]

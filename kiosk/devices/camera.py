@@ -33,15 +33,16 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
 
 from kiosk.devices.base import DeviceError, Emit
 from kiosk.devices.frames import FrameDecoder, SightingFilter
+from kiosk.devices.kinds.camera import CameraOptions
 from kiosk.devices.qr_decoders import Outline, ZbarUnavailable
 from kiosk.scan import Scan
+from kiosk.schema import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -205,19 +206,11 @@ class _Counters:
 
 
 class CameraDevice:
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.id: str = options["id"]
-        self.lane: str = options.get("lane", "toggle")
-        self.source: int | str = options.get("source", 0)
-        self.width: int = options.get("width", 1280)
-        self.height: int = options.get("height", 720)
-        self.fps: int = options.get("fps", 30)
-        self.backend: str = options.get("backend", "zxing")
-        self.absent_ms: int = options.get("absent_ms", 1500)
-        self.confirm_frames: int = options.get("confirm_frames", 1)
-        self.loop: bool = options.get("loop", False)
-        self.rescue_ms_per_s: int = options.get("rescue_ms_per_s", 250)
-        self.preview_fps: int = options.get("preview_fps", 10)
+    def __init__(self, options: CameraOptions) -> None:
+        self.options = options
+        self.id = options.id
+        self.lane = options.lane
+        self.source = options.source
         self._lock = threading.Lock()
         self._preview: Preview | None = None
         self._counters = _Counters()
@@ -245,21 +238,21 @@ class CameraDevice:
     def _open(self) -> tuple[cv2.VideoCapture, bool]:
         capture, is_file = open_capture(self.source)
         if not is_file:
-            capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
-            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
-            capture.set(cv2.CAP_PROP_FPS, self.fps)
+            capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.options.width)
+            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.options.height)
+            capture.set(cv2.CAP_PROP_FPS, self.options.fps)
             capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         return capture, is_file
 
     def run(self, emit: Emit, stop: threading.Event) -> None:
         try:
-            decoder = FrameDecoder(self.backend, self.rescue_ms_per_s)
+            decoder = FrameDecoder(self.options.backend, self.options.rescue_ms_per_s)
             capture, is_file = self._open()
         except (DeviceError, ZbarUnavailable) as exc:
             self._set_state("error", str(exc))
             raise DeviceError(str(exc)) from exc
         halt = threading.Event()
-        reader = _Capture(capture, is_file, self.loop, halt, f"camera-{self.id}-capture")
+        reader = _Capture(capture, is_file, self.options.loop, halt, f"camera-{self.id}-capture")
         self._capture = reader
         reader.start()
         self._set_state("running")
@@ -276,8 +269,8 @@ class CameraDevice:
 
     def _decode_loop(self, reader: _Capture, decoder: FrameDecoder, emit: Emit,
                      stop: threading.Event) -> None:
-        sightings = SightingFilter(self.absent_ms, self.confirm_frames)
-        preview_every = 1.0 / self.preview_fps if self.preview_fps else None
+        sightings = SightingFilter(self.options.absent_ms, self.options.confirm_frames)
+        preview_every = 1.0 / self.options.preview_fps if self.options.preview_fps else None
         next_preview = 0.0
         while not stop.is_set():
             frame = reader.take(0.2)
@@ -327,14 +320,21 @@ def main(argv: list[str] | None = None) -> int:
                     "its speed every second; optionally save a preview picture.")
     parser.add_argument("source", help="0, /dev/video0, /dev/v4l/by-id/..., a file or a URL")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long (default 10)")
-    parser.add_argument("--width", type=int, default=1280)
-    parser.add_argument("--height", type=int, default=720)
-    parser.add_argument("--backend", choices=("zxing", "zbar"), default="zxing")
+    schema = CameraOptions.schema()
+    parser.add_argument("--width", type=int, default=schema["width"].default)
+    parser.add_argument("--height", type=int, default=schema["height"].default)
+    parser.add_argument("--backend", choices=schema["backend"].choices,
+                        default=schema["backend"].default)
     parser.add_argument("--snapshot", default="", help="save the last preview (with outlines) "
                                                        "to this .jpg/.png")
     args = parser.parse_args(argv)
-    device = CameraDevice({"id": "check", "source": args.source, "width": args.width,
-                           "height": args.height, "backend": args.backend, "preview_fps": 5})
+    try:
+        options = CameraOptions.validate("camera", {
+            "id": "check", "type": "camera", "source": args.source, "width": args.width,
+            "height": args.height, "backend": args.backend, "preview_fps": 5})
+    except ConfigError as exc:
+        parser.error(str(exc))
+    device = CameraDevice(options)
     stop = threading.Event()
     failure: list[BaseException] = []
 

@@ -13,7 +13,7 @@ read it::
                                                    serial: time, the bytes one read returned)
 
 Times are seconds (any origin; only differences matter: they drive the gap logic). Types and
-codes are evdev names (``ecodes``) or numbers. ``settings`` are the device's decoding
+codes are Linux input names (``keycodes``) or numbers. ``settings`` are the device's decoding
 options at capture time (layout, terminator, …), used again on replay so the capture
 decodes as it did in the field.
 """
@@ -26,20 +26,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from evdev import ecodes
-
-from kiosk.config import DEVICE_TYPES, ConfigError
+from kiosk.devices import keycodes
 from kiosk.devices.base import DeviceError
-from kiosk.devices.decoders import KINDS
-from kiosk.devices.stream import Chunk, InputEvent
+from kiosk.devices.kind import CaptureFormat, DeviceKind, DeviceOptions
+from kiosk.devices.registry import device_kind, kinds
+from kiosk.devices.stream import Chunk, Decoder, InputEvent
+from kiosk.schema import ConfigError
 
 MAGIC = "# kiosk-capture v1"
 SETTINGS = "# settings:"
-DECODING_KEYS = {
-    "serial": ("terminator", "idle_gap_ms", "prefix", "suffix", "strip_aim", "encoding_fallback"),
-    "evdev": ("layout", "terminator", "idle_gap_ms", "ansi_codepage", "hex_mode"),
-    "hidraw": ("mode", "layout", "terminator", "idle_gap_ms", "ansi_codepage", "hex_mode"),
-}
+
+
+def capture_kinds() -> dict[str, DeviceKind]:
+    """The kinds whose raw input can be captured (and replayed, and watched)."""
+    return {name: kind for name, kind in kinds().items() if kind.capture is not None}
+
+
+def _format(kind_name: str) -> tuple[DeviceKind, CaptureFormat]:
+    kind = device_kind(kind_name)
+    if kind is None or kind.capture is None or kind.decoder is None:
+        raise ValueError(f"cannot capture a {kind_name} device "
+                         f"(captures: {', '.join(capture_kinds())})")
+    return kind, kind.capture
 
 
 @dataclass
@@ -48,38 +56,45 @@ class Capture:
     settings: dict[str, Any] = field(default_factory=dict)
     items: list[InputEvent | Chunk] = field(default_factory=list)
 
+    def options(self, device_id: str = "capture") -> DeviceOptions:
+        """The device options the capture was made with (its kind's defaults elsewhere)."""
+        kind, _ = _format(self.format)
+        return kind.options(id=device_id, type=self.format, **self.settings)
 
-def decoding_settings(kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    def decoder(self) -> Decoder:
+        """A fresh decoder reading this capture as the device did in the field."""
+        kind, _ = _format(self.format)
+        assert kind.decoder is not None
+        return kind.decoder(self.options())
+
+
+def decoding_settings(options: DeviceOptions) -> dict[str, Any]:
     """The options that change how a capture decodes (what the header keeps)."""
-    return {k: options[k] for k in DECODING_KEYS[kind] if k in options}
+    _, capture = _format(options.type)
+    return {k: getattr(options, k) for k in capture.settings}
 
 
-def _name(table: dict[int, Any], number: int) -> str:
-    name = table.get(number)
-    if isinstance(name, list | tuple):
-        name = name[0]
-    return name if isinstance(name, str) else str(number)
+def _name(table: dict[int, str], number: int) -> str:
+    return table.get(number, str(number))
 
 
 def format_item(item: InputEvent | Chunk) -> str | None:
     """One capture line (None for items not worth keeping: SYN_REPORT separators)."""
     if isinstance(item, Chunk):
         return f"{item.t:.6f} {item.data.hex(' ')}"
-    if item.type == ecodes.EV_SYN and item.code == ecodes.SYN_REPORT:
+    if item.type == keycodes.EV_SYN and item.code == keycodes.SYN_REPORT:
         return None
-    codes = ecodes.bytype.get(item.type, {})
-    return (f"{item.sec}.{item.usec:06d} {_name(ecodes.EV, item.type)} "
+    codes = keycodes.BY_TYPE.get(item.type, {})
+    return (f"{item.sec}.{item.usec:06d} {_name(keycodes.EV, item.type)} "
             f"{_name(codes, item.code)} {item.value}")
 
 
 class CaptureWriter:
-    def __init__(self, out: TextIO, kind: str, options: dict[str, Any],
-                 comment: str = "") -> None:
-        if kind not in KINDS:
-            raise ValueError(f"cannot capture a {kind} device")
+    def __init__(self, out: TextIO, options: DeviceOptions, comment: str = "") -> None:
+        _format(options.type)
         self.out = out
-        out.write(f"{MAGIC} format={kind}\n")
-        out.write(f"{SETTINGS} {json.dumps(decoding_settings(kind, options))}\n")
+        out.write(f"{MAGIC} format={options.type}\n")
+        out.write(f"{SETTINGS} {json.dumps(decoding_settings(options))}\n")
         if comment:
             out.write(f"# {comment}\n")
         out.flush()
@@ -94,15 +109,15 @@ class CaptureWriter:
 def _number(token: str, names: str) -> int:
     if token.lstrip("-").isdigit():
         return int(token)
-    value = ecodes.ecodes.get(token)
+    value = keycodes.CODES.get(token)
     if value is None:
         raise ValueError(f"unknown {names} name {token!r}")
     return value
 
 
-def parse_item(kind: str, line: str) -> InputEvent | Chunk:
+def parse_item(capture: CaptureFormat, line: str) -> InputEvent | Chunk:
     fields = line.split()
-    if kind == "evdev":
+    if capture.items == "events":
         if len(fields) != 4:
             raise ValueError("expected: time type code value")
         sec, _, frac = fields[0].partition(".")
@@ -114,18 +129,19 @@ def parse_item(kind: str, line: str) -> InputEvent | Chunk:
     return Chunk(float(fields[0]), bytes.fromhex("".join(fields[1:])))
 
 
-def _settings(kind: str, text: str, where: str) -> dict[str, Any]:
+def _settings(kind: DeviceKind, capture: CaptureFormat, text: str,
+              where: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DeviceError(f"{where}: settings are not JSON ({exc.msg})") from None
     if not isinstance(data, dict):
         raise DeviceError(f"{where}: settings must be a JSON object")
-    schema = DEVICE_TYPES[kind]
+    schema = kind.options.schema()
     out = {}
     for key, value in data.items():
-        if key not in DECODING_KEYS[kind]:
-            raise DeviceError(f"{where}: unknown setting {key!r} for {kind} captures")
+        if key not in capture.settings:
+            raise DeviceError(f"{where}: unknown setting {key!r} for {kind.name} captures")
         try:
             out[key] = schema[key].check(f"{where}: {key}", value)
         except ConfigError as exc:
@@ -135,26 +151,28 @@ def _settings(kind: str, text: str, where: str) -> dict[str, Any]:
 
 def read_capture(lines: Iterable[str], name: str = "capture") -> Capture:
     """Parse a capture; DeviceError names the line and what is wrong with it."""
-    capture: Capture | None = None
-    for number, raw in enumerate(lines, 1):
+    numbered = enumerate(lines, 1)
+    first = next(numbered, None)
+    if first is None:
+        raise DeviceError(f"{name}: empty file, not a kiosk capture")
+    header = first[1].strip()
+    if not header.startswith(MAGIC):
+        raise DeviceError(f"{name} line 1: not a kiosk capture (expected '{MAGIC} format=…')")
+    fmt = header.partition("format=")[2].split()[0] if "format=" in header else ""
+    kind = capture_kinds().get(fmt)
+    if kind is None or kind.capture is None:
+        raise DeviceError(f"{name} line 1: format must be one of {', '.join(capture_kinds())}")
+    capture = Capture(fmt)
+    for number, raw in numbered:
         line = raw.strip()
         where = f"{name} line {number}"
-        if capture is None:
-            if not line.startswith(MAGIC):
-                raise DeviceError(f"{where}: not a kiosk capture (expected '{MAGIC} format=…')")
-            kind = line.partition("format=")[2].split()[0] if "format=" in line else ""
-            if kind not in KINDS:
-                raise DeviceError(f"{where}: format must be one of {', '.join(KINDS)}")
-            capture = Capture(kind)
-        elif line.startswith(SETTINGS):
-            capture.settings = _settings(capture.format, line[len(SETTINGS):], where)
+        if line.startswith(SETTINGS):
+            capture.settings = _settings(kind, kind.capture, line[len(SETTINGS):], where)
         elif line and not line.startswith("#"):
             try:
-                capture.items.append(parse_item(capture.format, line))
+                capture.items.append(parse_item(kind.capture, line))
             except ValueError as exc:
                 raise DeviceError(f"{where}: {exc}") from None
-    if capture is None:
-        raise DeviceError(f"{name}: empty file, not a kiosk capture")
     return capture
 
 

@@ -5,7 +5,7 @@ what the device really sends; each ``observe_*`` call returns display lines (raw
 hex and text, or key events with the time since the previous one; then each decoded scan
 with its payload kind), and ``suggestions()`` says what to change::
 
-    diag = Diagnostics({"type": "serial", "terminator": "CR", ...})
+    diag = Diagnostics(validate_device(0, {"type": "serial", "terminator": "CR", ...}))
     lines = diag.observe_bytes(b"]Q1001099012345|…\\r\\n", t)    # serial read / hidraw report
     lines = diag.observe_key(InputEvent(sec, usec, EV_KEY, KEY_A, 1))
     lines = diag.idle(t)           # nothing arrived until t: may end a scan on a gap
@@ -15,7 +15,8 @@ with its payload kind), and ``suggestions()`` says what to change::
 
 The decoding is the device's own (``decoders.build_decoder``), so the view shows exactly
 what the kiosk would record. ``suggestions(device, status)`` (module level) gives advice
-from a device's config and supervisor status alone, for screens without a raw stream.
+from a device's config and supervisor status alone (its kind's ``advice``), for screens
+without a raw stream.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from evdev import ecodes as e
-
+from kiosk.devices import keycodes as e
 from kiosk.devices.base import say
 from kiosk.devices.decoders import build_decoder
 from kiosk.devices.keydecoder import KeyDecoder
 from kiosk.devices.keymaps import LAYOUTS, layout
+from kiosk.devices.kind import DeviceOptions
+from kiosk.devices.registry import device_kind
 from kiosk.devices.serial_framer import AIM, parse_bytes
 from kiosk.devices.stream import Chunk, Decoded, InputEvent
 from kiosk.payloads import Identity, decode
@@ -68,10 +70,11 @@ def describe_payload(payload: bytes) -> str:
 
 
 class Diagnostics:
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: Any) -> None:
         self.options = options
-        self.kind: str = options["type"]
-        self.decoder = build_decoder(self.kind, options)
+        """The device's typed options (``SerialOptions``, ``EvdevOptions``, …)."""
+        self.kind: str = options.type
+        self.decoder = build_decoder(options)
         self.scans: list[Decoded] = []
         self._advice: dict[str, Suggestion] = {}
         self._last_t: float | None = None
@@ -105,8 +108,7 @@ class Diagnostics:
         gap = "" if self._last_t is None else f"+{(event.t - self._last_t) * 1000:7.1f} ms"
         self._last_t = event.t
         self._events.append(event)
-        name = e.KEY.get(event.code, str(event.code))
-        name = name[0] if isinstance(name, list) else name
+        name = e.BY_TYPE[e.EV_KEY].get(event.code, str(event.code))
         if event.type == e.EV_SYN:
             name = "SYN_DROPPED"
         arrow = {0: "↑", 1: "↓", 2: "(repeat)"}.get(event.value, str(event.value))
@@ -182,13 +184,13 @@ class Diagnostics:
         self._advise_hex(scan)
         if events and self.kind == "evdev":
             self._advise_layout(scan, events)
-        if self.kind == "serial" and not self.options.get("strip_aim", True) and AIM.match(
+        if self.kind == "serial" and not self.options.strip_aim and AIM.match(
                 scan.payload):
             self._advise("aim", "Mã bắt đầu bằng ký hiệu AIM (]Q1…): đặt strip_aim = true",
                          "Payloads start with an AIM id (]Q1…): set strip_aim = true")
 
     def _advise_gaps(self, scan: Decoded) -> None:
-        limit = self.options.get("idle_gap_ms", 0) / 1000
+        limit = self.options.idle_gap_ms / 1000
         if limit and scan.max_gap > 0.6 * limit:
             wanted = math.ceil(scan.max_gap * 200) * 10  # twice the gap, in 10 ms steps
             self._advise(
@@ -199,11 +201,11 @@ class Diagnostics:
                 f" {limit * 1000:.0f}: raise idle_gap_ms to {wanted}")
 
     def _advise_terminator(self, scan: Decoded) -> None:
-        configured = self.options.get("terminator", "")
+        configured = self.options.terminator
         if self.kind == "serial":
             self._advise_serial_terminator(configured)
             return
-        if self.kind == "hidraw" and self.options.get("mode", "pos") == "pos":
+        if self.kind == "hidraw" and self.options.mode == "pos":
             return  # HID POS reports carry their own end (the "more follows" flag)
         if scan.ended_by == "gap" and configured in ("enter", "tab"):
             self._advise(
@@ -248,7 +250,7 @@ class Diagnostics:
             self._advise("hex", "Mã không phải dạng hex: đặt hex_mode = false",
                          "The scan is not hex digits: set hex_mode = false")
             return
-        if self.kind == "serial" or self.options.get("hex_mode"):
+        if self.kind == "serial" or self.options.hex_mode:
             return
         text = scan.payload.decode("utf-8", "replace").strip()
         if len(text) >= 8 and len(text) % 2 == 0 and all(c in "0123456789abcdefABCDEF"
@@ -264,13 +266,12 @@ class Diagnostics:
         """If the configured layout reads the keys as junk but another reads a known code."""
         if _kind(scan.payload) in KNOWN_KINDS:
             return
-        current = layout(self.options.get("layout", "us")).name
+        current = layout(self.options.layout).name
         for name in LAYOUTS:
             if name == current:
                 continue
-            decoder = KeyDecoder(name, self.options.get("terminator", "enter"), 0,
-                                 self.options.get("ansi_codepage", "cp1252"),
-                                 self.options.get("hex_mode", False))
+            decoder = KeyDecoder(name, self.options.terminator, 0, self.options.ansi_codepage,
+                                 self.options.hex_mode)
             decoded = [d for ev in events for d in decoder.feed(ev)] + decoder.finish()
             if any(_kind(d.payload) in KNOWN_KINDS for d in decoded):
                 self._advise("layout",
@@ -283,7 +284,7 @@ class Diagnostics:
         if self.kind != "hidraw" or not self._report_sizes:
             return
         size = self._report_sizes.most_common(1)[0][0]
-        mode = self.options.get("mode", "pos")
+        mode = self.options.mode
         if mode == "pos" and size in (8, 9):
             self._advise("mode", "Thiết bị gửi báo cáo bàn phím 8 byte: đặt mode = \"keyboard\"",
                          "The device sends 8-byte keyboard reports: set mode = \"keyboard\"")
@@ -295,7 +296,7 @@ class Diagnostics:
         """What to change, most useful first; bilingual "vi / en" unless a language is given."""
         self._advise_report_mode()
         if self.kind == "serial":
-            self._advise_serial_terminator(self.options.get("terminator", ""))
+            self._advise_serial_terminator(self.options.terminator)
         return [s.text(language) for s in self._advice.values()]
 
 
@@ -304,26 +305,11 @@ def _kind(payload: bytes) -> str:
     return result.kind if isinstance(result, Identity) else "refused"
 
 
-def suggestions(device: dict[str, Any], status: Any) -> list[str]:
+def suggestions(device: DeviceOptions, status: Any) -> list[str]:
     """Advice from a device's config and its supervisor status (no raw stream needed)."""
-    out = []
     reason = getattr(status, "reason", "") or ""
-    state = getattr(status, "state", "")
-    kind = device.get("type", "")
-    if state == "error" and reason:
-        out.append(reason)
-    if state == "waiting" and kind in ("serial", "evdev", "hidraw"):
-        out.append(say("Cắm máy quét vào; thiết bị sẽ tự được nhận khi cắm lại",
-                       "Plug the scanner in; it is picked up automatically when it appears"))
-    if kind == "evdev":
-        out.append(say("Chế độ bàn phím không mang được chữ tiếng Việt: nên dùng USB-COM hoặc "
-                       "HID POS cho CCCD",
-                       "Keyboard mode cannot carry Vietnamese letters: prefer USB-COM or HID "
-                       "POS for CCCD"))
-    if kind == "serial" and device.get("port", "").startswith("/dev/tty") and not device.get(
-            "usb"):
-        out.append(say("Cổng /dev/ttyACM* có thể đổi số khi cắm lại: dùng đường dẫn "
-                       "/dev/serial/by-id/… hoặc usb = \"VID:PID\"",
-                       "/dev/ttyACM* may be renumbered on re-plug: use the /dev/serial/by-id/… "
-                       "path or usb = \"VID:PID\""))
+    out = [reason] if getattr(status, "state", "") == "error" and reason else []
+    kind = device_kind(device.type)
+    if kind is not None and kind.advice is not None:
+        out += kind.advice(device, status)
     return out

@@ -19,9 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from evdev import ecodes as e
-
+from kiosk.devices import keycodes as e
 from kiosk.devices.base import DeviceError, DeviceMissing, say
+from kiosk.devices.kind import Discovery
+from kiosk.devices.kinds.evdev import EvdevOptions
+from kiosk.devices.kinds.hidraw import HidrawOptions
+from kiosk.devices.kinds.serial import SerialOptions
+from kiosk.devices.registry import kinds, load
 from kiosk.devices.sysfs import (
     SYSTEM,
     Roots,
@@ -221,11 +225,16 @@ def hidraw_nodes(roots: Roots = SYSTEM) -> list[HidrawNode]:
     return nodes
 
 
+def discoveries() -> list[Discovery]:
+    """How each discoverable kind is found, in the registry's order."""
+    return [k.discovery for k in kinds().values() if k.discovery is not None]
+
+
 def discover(roots: Roots = SYSTEM) -> list[Candidate]:
     """Everything that could be a scanner or camera, each with a ready device dict."""
     found: list[Candidate] = []
-    for listing in (serial_ports, input_devices, hidraw_nodes, cameras):
-        found += listing(roots)
+    for discovery in discoveries():
+        found += load(discovery.listing)(roots)
     return found
 
 
@@ -276,43 +285,43 @@ def _existing(path: str) -> str | None:
                             f"{path} not found — is the scanner plugged in?"))
 
 
-def resolve_serial(options: dict[str, Any], roots: Roots = SYSTEM) -> str:
+def resolve_serial(options: SerialOptions, roots: Roots = SYSTEM) -> str:
     try:
-        found = _existing(options.get("port", ""))
+        found = _existing(options.port)
     except DeviceMissing:
-        if not options.get("usb"):
+        if not options.usb:
             raise
         found = None
     if found:
         return found
-    spec = options["usb"]
+    spec = options.usb
     matches = [p for p in serial_ports(roots) if p.usb and p.usb.matches(spec)]
     return _one(matches, f"serial port usb {spec}", lambda p: True)
 
 
-def resolve_input(options: dict[str, Any], roots: Roots = SYSTEM) -> str:
-    found = _existing(options.get("path", ""))
+def resolve_input(options: EvdevOptions, roots: Roots = SYSTEM) -> str:
+    found = _existing(options.path)
     if found:
         return found
     nodes = input_devices(roots)
-    if options.get("usb"):
-        spec = options["usb"]
+    if options.usb:
+        spec = options.usb
         matches = [n for n in nodes if (usb := _usb_of(n)) and usb.matches(spec)]
         return _one(matches, f"input device usb {spec}", lambda n: n.looks_like_scanner)
-    pattern = options.get("name", "")
+    pattern = options.name
     matches = [n for n in nodes if fnmatch.fnmatch(n.name.lower(), pattern.lower())]
     return _one(matches, f'input device named "{pattern}"', lambda n: n.looks_like_scanner)
 
 
-def resolve_hidraw(options: dict[str, Any], roots: Roots = SYSTEM) -> str:
-    found = _existing(options.get("path", ""))
+def resolve_hidraw(options: HidrawOptions, roots: Roots = SYSTEM) -> str:
+    found = _existing(options.path)
     if found:
         return found
-    spec = options.get("usb", "")
+    spec = options.usb
     if not spec:
         raise DeviceError(say("thiết bị hidraw cần path hoặc usb",
                               "a hidraw device needs path or usb"))
-    wanted_pos = options.get("mode", "pos") == "pos"
+    wanted_pos = options.mode == "pos"
     matches = [n for n in hidraw_nodes(roots) if (usb := _usb_of(n)) and usb.matches(spec)]
     return _one(matches, f"hidraw usb {spec}",
                 lambda n: n.pos if wanted_pos else n.keyboard)

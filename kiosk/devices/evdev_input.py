@@ -16,39 +16,26 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from kiosk.devices.access import access_problem
-from kiosk.devices.base import DeviceError, DeviceMissing, say
-from kiosk.devices.decoders import build_decoder
+from kiosk.devices.base import DeviceError, say
 from kiosk.devices.discovery import resolve_input
+from kiosk.devices.kinds.evdev import EvdevOptions
 from kiosk.devices.shell import READ_TICK, StreamDevice
 from kiosk.devices.stream import Idle, InputEvent, Item
-from kiosk.devices.sysfs import SYSTEM, Roots
 
 
 class EvdevDevice(StreamDevice):
-    kind = "evdev"
-
-    def __init__(self, options: dict[str, Any], roots: Roots = SYSTEM) -> None:
-        super().__init__(options)
-        self.roots = roots
-        self.device: Any = None
-        try:
-            build_decoder(self.kind, options)
-        except ValueError as exc:
-            raise DeviceError(f"device {self.id}: {exc}") from None
+    options: EvdevOptions
+    device: Any = None
 
     def open(self) -> None:
         import evdev
 
-        path = resolve_input(self.options, self.roots)
-        problem = access_problem(path)
-        if problem:
-            raise DeviceError(problem)
+        path = self.locate(resolve_input)
         try:
             device = evdev.InputDevice(path)
         except FileNotFoundError:
-            raise DeviceMissing(say(f"{path} vừa bị rút ra", f"{path} went away")) from None
-        if self.options.get("grab", True):
+            raise self.went_away(path) from None
+        if self.options.grab:
             try:
                 device.grab()
             except OSError as exc:
@@ -64,7 +51,7 @@ class EvdevDevice(StreamDevice):
     def items(self, stop: threading.Event) -> Iterator[Item]:
         device = self.device
         if device is None:
-            raise DeviceError(f"device {self.id}: read before open")
+            raise self.not_open()
         while not stop.is_set():
             ready, _, _ = select.select([device.fd], [], [], READ_TICK)
             if not ready:
@@ -76,8 +63,7 @@ class EvdevDevice(StreamDevice):
                 continue
             except OSError as exc:
                 if exc.errno == errno.ENODEV:
-                    raise DeviceMissing(say(f"{self.path} đã bị rút ra",
-                                            f"{self.path} was unplugged")) from None
+                    raise self.unplugged() from None
                 raise
             for event in events:
                 yield InputEvent(event.sec, event.usec, event.type, event.code, event.value)
@@ -85,7 +71,7 @@ class EvdevDevice(StreamDevice):
     def close(self) -> None:
         if self.device is not None:
             try:
-                if self.options.get("grab", True):
+                if self.options.grab:
                     self.device.ungrab()
             except OSError:
                 pass  # unplugged: the grab went with the device

@@ -14,46 +14,31 @@ import select
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
 
-from kiosk.devices.access import access_problem
-from kiosk.devices.base import DeviceError, DeviceMissing, say
-from kiosk.devices.decoders import build_decoder
 from kiosk.devices.discovery import resolve_hidraw
+from kiosk.devices.kinds.hidraw import HidrawOptions
 from kiosk.devices.shell import READ_TICK, StreamDevice
 from kiosk.devices.stream import Chunk, Idle, Item
-from kiosk.devices.sysfs import SYSTEM, Roots
 
 MAX_REPORT = 4096
 
 
 class HidrawDevice(StreamDevice):
-    kind = "hidraw"
-
-    def __init__(self, options: dict[str, Any], roots: Roots = SYSTEM) -> None:
-        super().__init__(options)
-        self.roots = roots
-        self.fd: int | None = None
-        try:
-            build_decoder(self.kind, options)
-        except ValueError as exc:
-            raise DeviceError(f"device {self.id}: {exc}") from None
+    options: HidrawOptions
+    fd: int | None = None
 
     def open(self) -> None:
-        path = resolve_hidraw(self.options, self.roots)
-        problem = access_problem(path)
-        if problem:
-            raise DeviceError(problem)
+        path = self.locate(resolve_hidraw)
         try:
             self.fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
-            raise DeviceMissing(say(f"{path} vừa bị rút ra", f"{path} went away")) from None
+            raise self.went_away(path) from None
         self.path, self.is_open = path, True
 
     def items(self, stop: threading.Event) -> Iterator[Item]:
         fd = self.fd
         if fd is None:
-            raise DeviceError(f"device {self.id}: read before open")
+            raise self.not_open()
         while not stop.is_set():
             ready, _, _ = select.select([fd], [], [], READ_TICK)
             now = time.monotonic()
@@ -66,12 +51,10 @@ class HidrawDevice(StreamDevice):
                 continue
             except OSError as exc:
                 if exc.errno in (errno.ENODEV, errno.EIO):
-                    raise DeviceMissing(say(f"{self.path} đã bị rút ra",
-                                            f"{self.path} was unplugged")) from None
+                    raise self.unplugged() from None
                 raise
             if not report:  # end of file: the node's writer is gone
-                raise DeviceMissing(say(f"{self.path} đã bị rút ra",
-                                        f"{self.path} was unplugged"))
+                raise self.unplugged()
             yield Chunk(now, report)
 
     def close(self) -> None:

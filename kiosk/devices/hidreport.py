@@ -19,10 +19,7 @@ consecutive reports, then read by the same ``KeyDecoder`` as evdev: Alt+keypad i
 
 from __future__ import annotations
 
-from typing import Any
-
-from evdev import ecodes as e
-
+from kiosk.devices import keycodes as e
 from kiosk.devices.keydecoder import KeyDecoder
 from kiosk.devices.stream import Chunk, Decoded, InputEvent
 
@@ -42,10 +39,6 @@ class PosDecoder:
         self.max_gap = 0.0
         self.ignored = 0
         """Reports that were not scan data (another report id, too short): for diagnostics."""
-
-    @classmethod
-    def from_options(cls, options: dict[str, Any]) -> PosDecoder:
-        return cls(options.get("idle_gap_ms", 100))
 
     def feed(self, item: InputEvent | Chunk) -> list[Decoded]:
         if not isinstance(item, Chunk):
@@ -155,10 +148,6 @@ class BootKeyboardDecoder:
         self.keys = keys
         self.previous = bytes(8)
         self.ignored = 0
-
-    @classmethod
-    def from_options(cls, options: dict[str, Any]) -> BootKeyboardDecoder:
-        return cls(KeyDecoder.from_options(options))
 
     def feed(self, item: InputEvent | Chunk) -> list[Decoded]:
         if not isinstance(item, Chunk):

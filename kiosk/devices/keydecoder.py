@@ -19,10 +19,8 @@ device, so two scanners never share Shift/Alt/CapsLock state. What it understand
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
 
-from evdev import ecodes as e
-
+from kiosk.devices import keycodes as e
 from kiosk.devices.keymaps import COMBINING, KEYPAD_DIGITS, layout
 from kiosk.devices.stream import Chunk, Decoded, InputEvent
 
@@ -56,12 +54,6 @@ class KeyDecoder:
         self.held: set[int] = set()
         self.capslock = False
         self._reset()
-
-    @classmethod
-    def from_options(cls, options: dict[str, Any]) -> KeyDecoder:
-        return cls(options.get("layout", "us"), options.get("terminator", "enter"),
-                   options.get("idle_gap_ms", 100), options.get("ansi_codepage", "cp1252"),
-                   options.get("hex_mode", False))
 
     def _reset(self) -> None:
         self.chars: list[str] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evdev import ecodes as e
+from kiosk.devices import keycodes as e
 
 ROWS: tuple[tuple[int, ...], ...] = (
     (e.KEY_GRAVE, e.KEY_1, e.KEY_2, e.KEY_3, e.KEY_4, e.KEY_5, e.KEY_6, e.KEY_7, e.KEY_8,

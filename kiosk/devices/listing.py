@@ -5,7 +5,7 @@ what identifies it, whether this account may open it (and the fix), and a ready
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TextIO
 
 from kiosk import config as config_mod
 from kiosk.devices.access import access_problem
@@ -14,12 +14,10 @@ from kiosk.devices.discovery import (
     HidrawNode,
     InputNode,
     SerialPort,
-    cameras,
-    hidraw_nodes,
-    input_devices,
-    serial_ports,
+    discoveries,
     snippet,
 )
+from kiosk.devices.registry import load
 from kiosk.devices.sysfs import Roots
 
 
@@ -48,14 +46,6 @@ def _details(candidate: Candidate) -> list[str]:
     return [candidate.label] + ([f"by-id {candidate.by_id}"] if candidate.by_id else [])
 
 
-SECTIONS: tuple[tuple[str, Any, str, bool], ...] = (
-    ("Serial ports / Cổng nối tiếp (USB-COM, RS-232)", serial_ports, "tty", True),
-    ("Keyboard-mode scanners / Máy quét chế độ bàn phím (evdev)", input_devices, "input", False),
-    ("HID nodes / Thiết bị HID (hidraw, HID POS)", hidraw_nodes, "hidraw", False),
-    ("Cameras / Camera (/dev/video*)", cameras, "video4linux", True),
-)
-
-
 def _why_empty(roots: Roots, subsystem: str) -> str:
     """Say so when the kernel has no such class at all (e.g. a container with no /dev/input)."""
     where = roots.dev / "input" if subsystem == "input" else roots.sys / "class" / subsystem
@@ -65,10 +55,11 @@ def _why_empty(roots: Roots, subsystem: str) -> str:
 def configured_ids(config: config_mod.Config | None) -> dict[str, str]:
     """Where each configured device points (port/path/usb/source) → its id."""
     out: dict[str, str] = {}
-    for device in config.devices if config else []:
+    for device in config.devices if config else ():
+        values = device.as_dict()
         for key in ("port", "path", "usb", "source"):
-            if isinstance(device.get(key), str) and device[key]:
-                out[device[key]] = device["id"]
+            if isinstance(values.get(key), str) and values[key]:
+                out[values[key]] = device.id
     return out
 
 
@@ -77,11 +68,12 @@ def list_candidates(roots: Roots, out: TextIO, config: config_mod.Config | None 
     """Print every section (``none found`` when empty); returns how many were found."""
     known = configured_ids(config)
     total = 0
-    for title, listing, subsystem, write in SECTIONS:
-        print(title, file=out)
-        found: list[Candidate] = listing(roots)
+    for section in discoveries():
+        print(section.title, file=out)
+        found: list[Candidate] = load(section.listing)(roots)
         if not found:
-            print("  none found / không tìm thấy" + _why_empty(roots, subsystem), file=out)
+            print("  none found / không tìm thấy" + _why_empty(roots, section.subsystem),
+                  file=out)
         for candidate in found:
             total += 1
             print(f"  {candidate.path}  " + "  ".join(_details(candidate)), file=out)
@@ -93,8 +85,8 @@ def list_candidates(roots: Roots, out: TextIO, config: config_mod.Config | None 
             usb = getattr(candidate, "usb", None)
             vid, pid = (usb.vid, usb.pid) if usb else (getattr(candidate, "vid", ""),
                                                        getattr(candidate, "pid", ""))
-            problem = access_problem(candidate.path, write=write, uid=uid, gids=gids, vid=vid,
-                                     pid=pid, subsystem=subsystem)
+            problem = access_problem(candidate.path, write=section.write, uid=uid, gids=gids,
+                                     vid=vid, pid=pid, subsystem=section.subsystem)
             if problem:
                 print(f"    ! {problem}", file=out)
             for line in snippet(device).splitlines():

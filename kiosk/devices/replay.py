@@ -18,9 +18,10 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from kiosk.devices.base import DeviceError, Emit
+from kiosk.devices.kinds.replay import ReplayOptions
 from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -42,13 +43,13 @@ def parse_line(line: bytes) -> bytes | None:
 
 
 class ReplayDevice:
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.id: str = options["id"]
-        self.lane: str = options.get("lane", "toggle")
-        self.path: str = options.get("path", "-")
-        self.delay = options.get("delay_ms", 0) / 1000
-        self.loop: bool = options.get("loop", False)
-        self.format: str = options.get("format", "lines")
+    def __init__(self, options: ReplayOptions) -> None:
+        self.id = options.id
+        self.lane = options.lane
+        self.path = options.path
+        self.delay = options.delay_ms / 1000
+        self.loop = options.loop
+        self.format = options.format
 
     def _open(self) -> BinaryIO:
         if self.path == "-":
@@ -98,9 +99,8 @@ class ReplayDevice:
                 return
 
     def _run_capture(self, emit: Emit, stop: threading.Event) -> None:
-        # Captures need the decoders (and evdev's key names); plain lines do not.
+        # Captures need the decoders; plain lines do not.
         from kiosk.devices.captures import load_capture, read_capture
-        from kiosk.devices.decoders import build_decoder
         from kiosk.devices.stream import Decoded, pump, to_scan
 
         capture = (read_capture(sys.stdin, "standard input") if self.path == "-"
@@ -117,7 +117,7 @@ class ReplayDevice:
 
         while not stop.is_set():
             try:
-                decoder = build_decoder(capture.format, capture.settings)
+                decoder = capture.decoder()
             except ValueError as exc:
                 raise DeviceError(f"replay {self.id}: {exc}") from None
             pump(capture.items, decoder, deliver, stop)

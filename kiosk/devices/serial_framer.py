@@ -18,7 +18,6 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from typing import Any
 
 from kiosk.devices.stream import Chunk, Decoded, InputEvent
 
@@ -63,13 +62,6 @@ class SerialFramer:
         self.buffer = bytearray()
         self.first_t = self.last_t = 0.0
         self.max_gap = 0.0
-
-    @classmethod
-    def from_options(cls, options: dict[str, Any]) -> SerialFramer:
-        return cls(parse_bytes(options.get("terminator", "CRLF")),
-                   options.get("idle_gap_ms", 80), parse_bytes(options.get("prefix", "")),
-                   parse_bytes(options.get("suffix", "")), options.get("strip_aim", True),
-                   options.get("encoding_fallback", "cp1258"))
 
     def feed(self, item: InputEvent | Chunk) -> list[Decoded]:
         if not isinstance(item, Chunk):

@@ -17,49 +17,34 @@ from typing import Any
 
 import serial
 
-from kiosk.devices.access import access_problem
 from kiosk.devices.base import DeviceError, DeviceMissing, say
-from kiosk.devices.decoders import build_decoder
 from kiosk.devices.discovery import resolve_serial
+from kiosk.devices.kinds.serial import SerialOptions
 from kiosk.devices.shell import READ_TICK, StreamDevice
 from kiosk.devices.stream import Chunk, Idle, Item
-from kiosk.devices.sysfs import SYSTEM, Roots
 
 FLOW = {"none": {}, "rtscts": {"rtscts": True}, "xonxoff": {"xonxoff": True},
         "dsrdtr": {"dsrdtr": True}}
 
 
 class SerialDevice(StreamDevice):
-    kind = "serial"
-
-    def __init__(self, options: dict[str, Any], roots: Roots = SYSTEM) -> None:
-        super().__init__(options)
-        self.roots = roots
-        self.port: serial.Serial | None = None
-        try:
-            build_decoder(self.kind, options)
-        except ValueError as exc:
-            raise DeviceError(f"device {self.id}: {exc}") from None
+    options: SerialOptions
+    port: serial.Serial | None = None
 
     def settings(self) -> dict[str, Any]:
         o = self.options
-        stopbits = o.get("stopbits", 1.0)
-        return {"baudrate": o.get("baudrate", 9600), "bytesize": o.get("bytesize", 8),
-                "parity": o.get("parity", "N"),
-                "stopbits": int(stopbits) if stopbits in (1.0, 2.0) else stopbits,
-                **FLOW[o.get("flow_control", "none")]}
+        return {"baudrate": o.baudrate, "bytesize": o.bytesize, "parity": o.parity,
+                "stopbits": int(o.stopbits) if o.stopbits in (1.0, 2.0) else o.stopbits,
+                **FLOW[o.flow_control]}
 
     def open(self) -> None:
-        path = resolve_serial(self.options, self.roots)
-        problem = access_problem(path, write=True)
-        if problem:
-            raise DeviceError(problem)
+        path = self.locate(resolve_serial, write=True)
         try:
             self.port = serial.Serial(path, timeout=READ_TICK, exclusive=True, **self.settings())
         except serial.SerialException as exc:
             code = getattr(exc, "errno", None)
             if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
-                raise DeviceMissing(say(f"{path} vừa bị rút ra", f"{path} went away")) from None
+                raise self.went_away(path) from None
             if code in (errno.EWOULDBLOCK, errno.EBUSY):
                 raise DeviceError(say(
                     f"{path} đang được chương trình khác dùng (kiosk đang chạy?)",
@@ -71,7 +56,7 @@ class SerialDevice(StreamDevice):
     def items(self, stop: threading.Event) -> Iterator[Item]:
         port = self.port
         if port is None:
-            raise DeviceError(f"device {self.id}: read before open")
+            raise self.not_open()
         while not stop.is_set():
             try:
                 data = port.read(1)  # waits up to READ_TICK for the first byte…

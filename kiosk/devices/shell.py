@@ -1,36 +1,60 @@
-"""The thin I/O shell every real scanner shares: open, read raw items, decode, emit.
+"""The thin I/O shell every real scanner shares: find, open, read raw items, decode, emit.
 
-A subclass says how to ``open`` its node, how to read ``items`` (raw data plus ``Idle``
-ticks, so gaps can end scans) and how to ``close``; decoding is the pure decoder for its
-settings. ``consume`` runs any item source — live, or a recording in a test — through the
-exact path the field uses.
+A subclass says how to ``open`` its node (``locate`` finds it and checks access first), how
+to read ``items`` (raw data plus ``Idle`` ticks, so gaps can end scans) and how to
+``close``; decoding is the pure decoder for its settings, checked when the device is built
+so a bad setting is an error at once, not at the first scan. ``consume`` runs any item
+source — live, or a recording in a test — through the exact path the field uses.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from kiosk.devices.base import Emit
+from kiosk.devices.access import access_problem
+from kiosk.devices.base import DeviceError, DeviceMissing, Emit, say
 from kiosk.devices.decoders import build_decoder
 from kiosk.devices.stream import Decoded, Item, pump, to_scan
+from kiosk.devices.sysfs import SYSTEM, Roots
 
 READ_TICK = 0.02
 """Longest a read waits before an Idle tick: the resolution of gap detection and stop."""
 
 
 class StreamDevice:
-    kind = ""
-    """Config type and Scan.source: "serial", "evdev", "hidraw"."""
-
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: Any, roots: Roots = SYSTEM) -> None:
         self.options = options
-        self.id: str = options["id"]
-        self.lane: str = options.get("lane", "toggle")
+        self.id: str = options.id
+        self.lane: str = options.lane
+        self.kind: str = options.type
+        """Config type and Scan.source: "serial", "evdev", "hidraw"."""
+        self.roots = roots
         self.path = ""
         """The node actually opened (after resolving by-id / usb / name)."""
         self.is_open = False
+        try:
+            build_decoder(options)
+        except ValueError as exc:
+            raise DeviceError(f"device {self.id}: {exc}") from None
+
+    def locate(self, resolve: Callable[[Any, Roots], str], *, write: bool = False) -> str:
+        """The node to open today, once this account may open it."""
+        path = resolve(self.options, self.roots)
+        problem = access_problem(path, write=write)
+        if problem:
+            raise DeviceError(problem)
+        return path
+
+    def went_away(self, path: str) -> DeviceMissing:
+        return DeviceMissing(say(f"{path} vừa bị rút ra", f"{path} went away"))
+
+    def unplugged(self) -> DeviceMissing:
+        return DeviceMissing(say(f"{self.path} đã bị rút ra", f"{self.path} was unplugged"))
+
+    def not_open(self) -> DeviceError:
+        return DeviceError(f"device {self.id}: read before open")
 
     def open(self) -> None:
         raise NotImplementedError
@@ -53,4 +77,4 @@ class StreamDevice:
         def deliver(decoded: Decoded) -> None:
             emit(to_scan(decoded, self.id, self.lane, self.kind))
 
-        pump(items, build_decoder(self.kind, self.options), deliver, stop)
+        pump(items, build_decoder(self.options), deliver, stop)

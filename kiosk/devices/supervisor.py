@@ -22,8 +22,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kiosk.devices import WINDOW_FED, build_device
+from kiosk.devices import build_device
 from kiosk.devices.base import Device, DeviceError, DeviceMissing, Emit
+from kiosk.devices.kind import DeviceOptions
+from kiosk.devices.registry import device_kind
 from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -49,16 +51,21 @@ class DeviceStatus:
 
 
 HEALTHY_SECONDS = 30.0
+
+
+def _window_fed(options: DeviceOptions) -> bool:
+    """Fed by the Qt window's key events (wedge), not run by a device thread."""
+    kind = device_kind(options.type)
+    return kind is not None and kind.window_fed
 StatusListener = Callable[[DeviceStatus], None]
 
 
 class Supervisor:
-    def __init__(self, devices: Sequence[dict[str, Any]], emit: Emit, *,
+    def __init__(self, devices: Sequence[DeviceOptions], emit: Emit, *,
                  backoff_initial: float = 0.5, backoff_max: float = 10.0,
                  poll_missing: float = 1.0,
-                 factory: Callable[[dict[str, Any]], Device] = build_device) -> None:
-        self.options = [d for d in devices
-                        if d.get("enabled", True) and d["type"] not in WINDOW_FED]
+                 factory: Callable[[DeviceOptions], Device] = build_device) -> None:
+        self.options = [d for d in devices if d.enabled and not _window_fed(d)]
         self.emit = emit
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
@@ -67,8 +74,7 @@ class Supervisor:
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
         self._status: dict[str, DeviceStatus] = {
-            d["id"]: DeviceStatus(d["id"], d["type"], d.get("lane", "toggle"))
-            for d in self.options
+            d.id: DeviceStatus(d.id, d.type, d.lane) for d in self.options
         }
         self._lock = threading.Lock()
         self._listeners: list[StatusListener] = []
@@ -109,7 +115,7 @@ class Supervisor:
         self._submitter.start()
         for options in self.options:
             thread = threading.Thread(target=self._supervise, args=(options,),
-                                      name=f"device-{options['id']}", daemon=True)
+                                      name=f"device-{options.id}", daemon=True)
             self._threads.append(thread)
             thread.start()
 
@@ -180,8 +186,8 @@ class Supervisor:
         return emit
 
     # -- one device ------------------------------------------------------------------------
-    def _supervise(self, options: dict[str, Any]) -> None:
-        device_id = options["id"]
+    def _supervise(self, options: DeviceOptions) -> None:
+        device_id = options.id
         delay = self.backoff_initial
         emit = self._queueing_emit(device_id)
         while not self.stop_event.is_set():

@@ -9,98 +9,124 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import fnmatch
 import os
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from kiosk import config as config_mod
 from kiosk.devices.base import DeviceError, say
-from kiosk.devices.captures import CaptureWriter, load_capture
-from kiosk.devices.decoders import KINDS
+from kiosk.devices.captures import CaptureWriter, capture_kinds, load_capture
 from kiosk.devices.diagnostics import Diagnostics
+from kiosk.devices.kind import DeviceKind, DeviceOptions
+from kiosk.devices.registry import kinds
 from kiosk.devices.stream import Idle, Item
 
-
-def kind_of_path(path: str) -> str:
-    name = os.path.basename(os.path.realpath(path))
-    if os.path.isfile(path):
-        return "capture"
-    if name.startswith("hidraw"):
-        return "hidraw"
-    if name.startswith("event") or "/input/" in path:
-        return "evdev"
-    if name.startswith("video"):
-        return "camera"
-    return "serial"
+OVERRIDES = {"baudrate": "baud", "terminator": "terminator", "layout": "layout",
+             "mode": "mode", "idle_gap_ms": "idle_gap_ms", "hex_mode": "hex"}
+"""Option → the ``kiosk devices watch`` argument that sets it."""
 
 
-def watch_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The device dict to watch: a configured id, or a path with command-line settings."""
+@dataclass(frozen=True)
+class WatchTarget:
+    """What to watch: a device's options, and the capture file to read instead of it."""
+
+    options: DeviceOptions
+    capture: str = ""
+
+
+def kind_of_path(path: str) -> DeviceKind:
+    """The kind whose /dev nodes look like ``path`` (following by-id links)."""
+    real = os.path.realpath(path)
+    for kind in kinds().values():
+        patterns = kind.discovery.nodes if kind.discovery else ()
+        if any(fnmatch.fnmatch(p, pattern) for p in (path, real) for pattern in patterns):
+            return kind
+    raise DeviceError(say(
+        f"không biết {path} là loại thiết bị nào: hãy xem một thiết bị đã cấu hình",
+        f"cannot tell what kind of device {path} is: watch a configured device instead"))
+
+
+def _overrides(args: argparse.Namespace, kind: DeviceKind) -> dict[str, Any]:
+    """The settings given on the command line that this kind has, each checked."""
+    schema = kind.options.schema()
+    return {key: schema[key].check(f"--{arg.replace('_', '-')}", getattr(args, arg))
+            for key, arg in OVERRIDES.items()
+            if key in schema and getattr(args, arg, None) is not None}
+
+
+def capture_target(path: str, device_id: str, lane: str = "toggle",
+                   args: argparse.Namespace | None = None) -> WatchTarget:
+    """Watch a capture file as the device it was made with (command-line settings win)."""
+    capture = load_capture(path)
+    kind = capture_kinds()[capture.format]
+    overrides = _overrides(args, kind) if args is not None else {}
+    options = dataclasses.replace(capture.options(device_id), lane=lane, **overrides)
+    return WatchTarget(options, capture=path)
+
+
+def watch_options(args: argparse.Namespace) -> WatchTarget:
+    """What to watch: a configured id, a capture file, or a path with command-line settings."""
     target: str = args.device
-    overrides = {k: v for k, v in (
-        ("baudrate", args.baud), ("terminator", args.terminator), ("layout", args.layout),
-        ("mode", args.mode), ("idle_gap_ms", args.idle_gap_ms), ("hex_mode", args.hex),
-    ) if v is not None}
+    if os.path.isfile(target):
+        return capture_target(target, Path(target).stem, "toggle", args)
     if os.path.exists(target) or target.startswith("/"):
         kind = kind_of_path(target)
-        if kind == "capture":
-            capture = load_capture(target)
-            return {"id": Path(target).stem, "type": capture.format, **capture.settings,
-                    **overrides, "capture": target}
-        key = {"serial": "port"}.get(kind, "path" if kind != "camera" else "source")
-        data: dict[str, Any] = {"id": Path(target).name, "type": kind, key: target}
+        where = kind.discovery.where if kind.discovery else "path"
+        data: dict[str, Any] = {"id": Path(target).name, "type": kind.name, where: target}
     else:
         config = config_mod.load(args.config)
-        devices = {d["id"]: d for d in config.devices}
+        devices = {d.id: d for d in config.devices}
         if target not in devices:
             raise DeviceError(say(
                 f"không có thiết bị '{target}' trong {args.config} (có: {', '.join(devices)})",
                 f"no device '{target}' in {args.config} (configured: {', '.join(devices)})"))
-        data = dict(devices[target])
-        if data["type"] == "replay" and data.get("format", "lines") in KINDS:
-            capture = load_capture(data["path"])
-            return {"id": target, "type": capture.format, "lane": data.get("lane", "toggle"),
-                    **capture.settings, **overrides, "capture": data["path"]}
-    if data["type"] not in KINDS:
+        device = devices[target]
+        if getattr(device, "format", "") in capture_kinds():
+            return capture_target(device.path, target, device.lane, args)
+        data = device.as_dict()
+    kind = kinds()[data["type"]]
+    if kind.capture is None:
         raise DeviceError(say(
-            f"không xem trực tiếp được thiết bị loại {data['type']}",
-            f"cannot watch a {data['type']} device here (watch works for serial, evdev, "
-            "hidraw and captures; cameras: use the technician screen)"))
-    data.update({k: v for k, v in overrides.items()
-                 if k in config_mod.DEVICE_TYPES[data["type"]]})
+            f"không xem trực tiếp được thiết bị loại {kind.name}",
+            f"cannot watch a {kind.name} device here (watch works for "
+            f"{', '.join(capture_kinds())} and captures; cameras: use the technician screen)"))
+    data.update(_overrides(args, kind))
     data.pop("enabled", None)
-    return config_mod.validate_device(0, data)
+    return WatchTarget(config_mod.validate_device(0, data))
 
 
-def _live_items(options: dict[str, Any], stop: threading.Event) -> tuple[Iterator[Item], Any]:
+def _live_items(target: WatchTarget, stop: threading.Event) -> tuple[Iterator[Item], Any]:
     from kiosk.devices import build_device
 
-    if "capture" in options:
-        return iter(load_capture(options["capture"]).items), None
-    device = build_device(options)
+    if target.capture:
+        return iter(load_capture(target.capture).items), None
+    device = build_device(target.options)
     device.open()  # type: ignore[attr-defined]
     return device.items(stop), device  # type: ignore[attr-defined]
 
 
-def watch(options: dict[str, Any], out: TextIO, *, count: int = 0, seconds: float = 0.0,
+def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 0.0,
           save: str = "", stop: threading.Event | None = None) -> Diagnostics:
     """The technician's live view; returns the diagnostics (scans and suggestions)."""
     stop = stop or threading.Event()
+    options = target.options
     diagnostics = Diagnostics(options)
-    items, device = _live_items(options, stop)
-    where = options.get("capture") or getattr(device, "path", "")
-    print(f"watching / đang xem {options['id']} ({options['type']}) {where} — "
+    items, device = _live_items(target, stop)
+    where = target.capture or getattr(device, "path", "")
+    print(f"watching / đang xem {options.id} ({options.type}) {where} — "
           "Ctrl-C to stop / Ctrl-C để dừng", file=out, flush=True)
     deadline = time.monotonic() + seconds if seconds else None
     with contextlib.ExitStack() as stack:
         writer = None
         if save:
             stream = stack.enter_context(open(save, "w", encoding="utf-8"))
-            writer = CaptureWriter(stream, options["type"], options,
-                                   comment=f"device {options['id']} {where}")
+            writer = CaptureWriter(stream, options, comment=f"device {options.id} {where}")
         if device is not None:
             stack.callback(device.close)
         try:

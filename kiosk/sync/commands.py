@@ -79,7 +79,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     store = open_store(config)
-    lang = config.kiosk["language"]
+    lang = config.kiosk.language
     try:
         summary = store.outbox_summary()
         sent = store.sync_counts()["sent"]
@@ -92,8 +92,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not args.offline:
         from kiosk.sync.client import SyncClient, SyncError
 
-        client = SyncClient(config.sync["server_url"], "",
-                            timeout=min(5.0, config.sync["timeout_seconds"]))
+        client = SyncClient(config.sync.server_url, "",
+                            timeout=min(5.0, config.sync.timeout_seconds))
         try:
             client.health()
             reachable = True
@@ -110,8 +110,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         "last_error_at": meta.get(MetaKey.LAST_ERROR_AT),
         "alert": saved_text(meta[MetaKey.ALERT], lang) if meta.get(MetaKey.ALERT) else None,
         "clock_offset_seconds": float(offset) if offset else None,
-        "server_url": config.sync["server_url"], "server_reachable": reachable,
-        "background_sync": config.sync["enabled"],
+        "server_url": config.sync.server_url, "server_reachable": reachable,
+        "background_sync": config.sync.enabled,
         "rejected_entries": rejected,
     }
     if args.json:
@@ -141,8 +141,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(line(text("sync.clock", lang), f"{report['clock_offset_seconds']:+.1f} s"))
     state = ("?" if reachable is None else text("sync.reachable", lang) if reachable else
              f"{text('sync.unreachable', lang)} ({server_error})")
-    print(line(text("sync.server", lang), f"{config.sync['server_url']} — {state}"))
-    if not config.sync["enabled"]:
+    print(line(text("sync.server", lang), f"{config.sync.server_url} — {state}"))
+    if not config.sync.enabled:
         print(text("sync.sync_disabled", lang))
     if report["alert"]:
         print(f"{text('sync.alert', lang)}: {report['alert']}")
@@ -158,7 +158,7 @@ def _worker(args: argparse.Namespace) -> tuple[SyncWorker, str]:
 
     config = load_config(args.config)
     open_store(config).close()  # the friendly exit if the store cannot be opened
-    return SyncWorker.from_config(config), config.kiosk["language"]
+    return SyncWorker.from_config(config), config.kiosk.language
 
 
 def cmd_push(args: argparse.Namespace) -> int:
@@ -190,10 +190,10 @@ def cmd_retry_rejected(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     store = open_store(config)
     try:
-        count = store.retry_rejected(args.operator or config.kiosk["operator"] or "operator")
+        count = store.retry_rejected(args.operator or config.kiosk.operator or "operator")
     finally:
         store.close()
-    print(text("sync.retried", config.kiosk["language"], count=count))
+    print(text("sync.retried", config.kiosk.language, count=count))
     return 0
 
 
@@ -201,7 +201,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from kiosk.sync.backlog import BacklogError
 
     config = load_config(args.config)
-    lang = config.kiosk["language"]
+    lang = config.kiosk.language
     target = Path(args.to)
     if target.exists() and not args.force:
         print(text("sync.export_failed", lang, error=f"{target} exists (use --force)"),

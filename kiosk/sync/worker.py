@@ -72,7 +72,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import messages
-from kiosk.config import Config
+from kiosk.config import Config, SyncSettings
 from kiosk.scan import ScanResult
 from kiosk.store import OutboxSummary, Store
 from kiosk.sync import backlog, protocol
@@ -129,12 +129,12 @@ class ExportSummary:
     marked_sent: int
 
 
-def resolve_token(sync: dict[str, Any], base: Path | None) -> str:
+def resolve_token(sync: SyncSettings, base: Path | None) -> str:
     """``[sync] token``, else the first line of ``token_file`` (relative to the config)."""
-    if sync["token"]:
-        return sync["token"].strip()
-    if sync["token_file"]:
-        path = Path(sync["token_file"]).expanduser()
+    if sync.token:
+        return sync.token.strip()
+    if sync.token_file:
+        path = Path(sync.token_file).expanduser()
         if not path.is_absolute() and base is not None:
             path = base / path
         try:
@@ -177,12 +177,12 @@ class SyncWorker:
         """The worker ``[sync]`` describes; ``overrides`` replace constructor arguments."""
         sync = config.sync
         arguments: dict[str, Any] = dict(
-            server_url=sync["server_url"],
+            server_url=sync.server_url,
             token=resolve_token(sync, config.source.parent if config.source else None),
-            kiosk_id=config.kiosk["id"], checkpoint_id=config.kiosk["checkpoint_id"],
-            batch_size=sync["batch_size"], batch_max_bytes=sync["batch_max_bytes"],
-            interval_seconds=sync["interval_seconds"], timeout_seconds=sync["timeout_seconds"],
-            max_backoff_seconds=sync["max_backoff_seconds"], language=config.kiosk["language"])
+            kiosk_id=config.kiosk.id, checkpoint_id=config.kiosk.checkpoint_id,
+            batch_size=sync.batch_size, batch_max_bytes=sync.batch_max_bytes,
+            interval_seconds=sync.interval_seconds, timeout_seconds=sync.timeout_seconds,
+            max_backoff_seconds=sync.max_backoff_seconds, language=config.kiosk.language)
         return cls(store or Store(config.store_path, timezone=config.timezone),
                    **{**arguments, **overrides})
 

@@ -61,9 +61,9 @@ class MainWindow(QMainWindow):
         self.translations = translations
         self.bridge = KioskBridge(kiosk, self)
         self.sounds = sounds or SoundBoard(self)
-        self.kiosk_mode = kiosk.config.kiosk.get("fullscreen", False) if kiosk_mode is None \
+        self.kiosk_mode = kiosk.config.kiosk.fullscreen if kiosk_mode is None \
             else kiosk_mode
-        self.gate = PinGate(kiosk.config.kiosk["pin"], self)
+        self.gate = PinGate(kiosk.config.kiosk.pin, self)
         self._exit_granted = False
         self._shut_down = False
         self.manual_dialog: ManualEntryDialog | None = None
@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
             self.wedge.typed.connect(self.officer.type_into_search)
             self.officer.card.installEventFilter(self.wedge)
             for device in wedges:
-                badge = self.strip.badges.get(device["id"])
+                badge = self.strip.badges.get(device.id)
                 if badge is not None and not self.wedge.available:
                     badge.set_status("error", self.tr("keyboard-wedge support is not installed"))
         self._update_wedge_badges()
@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
             return
         active = self.isActiveWindow() and self.stack.currentWidget() is self.officer
         for device in wedge_devices(self.kiosk.config.devices):
-            badge = self.strip.badges.get(device["id"])
+            badge = self.strip.badges.get(device.id)
             if badge is not None:
                 badge.set_status("connected" if active else "waiting",
                                  "" if active else self.tr("the kiosk window does not have "
@@ -276,8 +276,8 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         config = self.kiosk.config.kiosk
         self.setWindowTitle(self.tr("Checkpoint kiosk — %1").replace(
-            "%1", config["checkpoint_name"] or config["checkpoint_id"]))
-        self.title.setText(config["checkpoint_name"] or config["checkpoint_id"])
+            "%1", config.checkpoint_name or config.checkpoint_id))
+        self.title.setText(config.checkpoint_name or config.checkpoint_id)
         other = "en" if self.translations.language == "vi" else "vi"
         self.language_button.setText(LANGUAGES[other])
         self.technician_button.setText(self.tr("Technician"))
@@ -316,7 +316,7 @@ def run_ui(config: Config) -> int:
     app = create_application()
     translations = Translations(app)
     try:
-        translations.set_language(config.kiosk["language"])
+        translations.set_language(config.kiosk.language)
     except MissingCatalog as exc:
         log.error("%s; showing English", exc)
     try:

@@ -106,7 +106,7 @@ class KioskBridge(QObject):
         self.io.submit(call, done=done, failed=failed)
 
     def audit(self, action: str, detail: dict[str, Any]) -> None:
-        actor = self.config.kiosk.get("operator") or "officer"
+        actor = self.config.kiosk.operator or "officer"
         self.read(lambda store: store.audit(actor, action, detail))
 
     # -- sync -----------------------------------------------------------------------------

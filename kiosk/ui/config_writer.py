@@ -24,6 +24,8 @@ import tomlkit
 from tomlkit.items import AoT, Comment, Table, Whitespace
 
 from kiosk import config as config_mod
+from kiosk.devices.kind import DeviceOptions
+from kiosk.devices.registry import kinds
 
 
 @dataclass(frozen=True)
@@ -31,12 +33,12 @@ class DeviceDraft:
     """One device as the technician left it; ``origin`` is its id in the file (None: new)."""
 
     origin: str | None
-    values: dict[str, Any]
+    values: DeviceOptions
 
 
 def defaults_for(kind: str) -> dict[str, Any]:
-    schema = {**config_mod._COMMON_DEVICE, **config_mod.DEVICE_TYPES[kind]}
-    return {k: o.default for k, o in schema.items() if o.default is not config_mod.REQUIRED}
+    schema = kinds()[kind].options.schema()
+    return {k: o.default for k, o in schema.items() if not o.required}
 
 
 def render(text: str, drafts: Sequence[DeviceDraft]) -> str:
@@ -58,9 +60,9 @@ def render(text: str, drafts: Sequence[DeviceDraft]) -> str:
     for draft in drafts:
         table = existing.get(draft.origin) if draft.origin is not None else None
         if table is not None:
-            _update(table, draft.values)
+            _update(table, draft.values.as_dict())
         else:
-            _append(document, draft.values)
+            _append(document, draft.values.as_dict())
     return tomlkit.dumps(document)
 
 

@@ -1,5 +1,6 @@
-"""A device editor generated from ``kiosk.config.DEVICE_TYPES``: the same options, types,
-ranges and choices as config.toml, so the form can never drift from the file's schema.
+"""A device editor generated from the device kinds' options (``kiosk.devices.registry``):
+the same options, types, ranges and choices as config.toml, so the form can never drift
+from the file's schema.
 
 Keys are shown as they are written in config.toml (the technician reads both); what each
 expects is in the placeholder and tooltip. ``device()`` validates with
@@ -26,7 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import config as config_mod
-from kiosk.config import DEVICE_TYPES, Opt
+from kiosk.devices.kind import DeviceOptions
+from kiosk.devices.registry import kinds
+from kiosk.schema import Opt
 from kiosk.ui.widgets import Retranslating
 
 INT_LIMIT = 2**31 - 1
@@ -41,8 +44,8 @@ class Field:
 
 
 def editor_for(opt: Opt) -> Field:
-    kinds = opt.kind if isinstance(opt.kind, tuple) else (opt.kind,)
-    if kinds == (bool,):
+    types = opt.kinds
+    if types == (bool,):
         box = QCheckBox()
         return Field(box, box.isChecked, lambda v: box.setChecked(bool(v)), box.toggled)
     if opt.choices is not None:
@@ -54,12 +57,12 @@ def editor_for(opt: Opt) -> Field:
             index = combo.findData(value)
             combo.setCurrentIndex(index if index >= 0 else 0)
         return Field(combo, combo.currentData, put_choice, combo.currentIndexChanged)
-    if kinds == (int,):
+    if types == (int,):
         spin = QSpinBox()
         spin.setRange(int(opt.minimum if opt.minimum is not None else -INT_LIMIT),
                       int(min(opt.maximum if opt.maximum is not None else INT_LIMIT, INT_LIMIT)))
         return Field(spin, spin.value, lambda v: spin.setValue(int(v)), spin.valueChanged)
-    if kinds == (float,):
+    if types == (float,):
         double = QDoubleSpinBox()
         double.setDecimals(2)
         double.setRange(opt.minimum if opt.minimum is not None else -1e9,
@@ -69,7 +72,7 @@ def editor_for(opt: Opt) -> Field:
     line = QLineEdit()
     line.setPlaceholderText(opt.describe())
     line.setToolTip(opt.describe())
-    if int in kinds:  # e.g. a camera: an index or a path
+    if int in types:  # e.g. a camera: an index or a path
         return Field(line, lambda: _int_or_text(line.text()), lambda v: line.setText(str(v)),
                      line.textChanged)
     return Field(line, line.text, lambda v: line.setText(str(v)), line.textChanged)
@@ -97,13 +100,12 @@ class DeviceForm(Retranslating):
         self.common = QFormLayout()
         self.type_box = QComboBox()
         self.type_box.setObjectName("device_type")
-        for kind in DEVICE_TYPES:
+        for kind in kinds():
             self.type_box.addItem(kind, kind)
         self.common.addRow("type", self.type_box)
         self.fields: dict[str, Field] = {}
         for key in ("id", "lane", "enabled"):
-            opt = config_mod._COMMON_DEVICE[key]
-            field = editor_for(opt)
+            field = editor_for(DeviceOptions.schema()[key])
             field.widget.setObjectName(f"device_{key}")
             field.changed.connect(self._changed)
             self.fields[key] = field
@@ -132,7 +134,7 @@ class DeviceForm(Retranslating):
             self.options.removeRow(0)
         for key in [k for k in self.fields if k not in ("id", "lane", "enabled")]:
             del self.fields[key]
-        for key, opt in DEVICE_TYPES[kind].items():
+        for key, opt in kinds()[kind].options.own_schema().items():
             field = editor_for(opt)
             field.widget.setObjectName(f"device_{key}")
             field.put(opt.default)
@@ -160,7 +162,7 @@ class DeviceForm(Retranslating):
         self.type_box.setCurrentIndex(max(0, self.type_box.findData(kind)))
         self.type_box.blockSignals(False)
         for key in ("id", "lane", "enabled"):
-            default = config_mod._COMMON_DEVICE[key].default
+            default = DeviceOptions.schema()[key].default
             self.fields[key].put(device.get(key, "" if key == "id" else default))
         self._build_options(kind, device)
         self._loading = False
@@ -169,7 +171,7 @@ class DeviceForm(Retranslating):
     def raw_values(self) -> dict[str, Any]:
         return {"type": self.kind, **{key: field.get() for key, field in self.fields.items()}}
 
-    def device(self, index: int = 0) -> dict[str, Any] | None:
+    def device(self, index: int = 0) -> DeviceOptions | None:
         """The validated device, or None with the problem shown under the form."""
         try:
             device = config_mod.validate_device(index, self.raw_values())

@@ -9,6 +9,7 @@ times a second however fast people are scanned.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import messages
+from kiosk.devices.kind import DeviceOptions
 from kiosk.scan import ScanResult, mask_document
 from kiosk.store import Stats, Store, parse_utc
 from kiosk.ui.bridge import KioskBridge
@@ -158,19 +160,19 @@ class OfficerScreen(Retranslating):
         self.card.set_language(language)
         self._fill_table()
 
-    def set_devices(self, devices: list[dict[str, Any]]) -> None:
+    def set_devices(self, devices: Sequence[DeviceOptions]) -> None:
         """Show which lanes are fixed, and the camera when one is configured."""
-        enabled = [d for d in devices if d.get("enabled", True)]
-        self.has_toggle_lane = not enabled or any(d["lane"] == "toggle" for d in enabled)
-        self.fixed_lanes = [(d["id"], d["lane"]) for d in enabled if d["lane"] != "toggle"]
-        camera = next((d["id"] for d in enabled if d["type"] == "camera"), None)
+        enabled = [d for d in devices if d.enabled]
+        self.has_toggle_lane = not enabled or any(d.lane == "toggle" for d in enabled)
+        self.fixed_lanes = [(d.id, d.lane) for d in enabled if d.lane != "toggle"]
+        camera = next((d.id for d in enabled if d.type == "camera"), None)
         self.camera.setVisible(camera is not None)
         self.camera.watch(camera)
         self.retranslate()
 
     # -- counts and the recent list -------------------------------------------------------
     def refresh(self) -> None:
-        checkpoint = self.bridge.config.kiosk["checkpoint_id"]
+        checkpoint = self.bridge.config.kiosk.checkpoint_id
         search = self.search.text().strip() or None
 
         def query(store: Store) -> tuple[Stats, list[dict[str, Any]]]:

@@ -7,12 +7,14 @@ how many entries wait and since when — the entries are safe on disk, and the s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
+from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.supervisor import DeviceStatus
 from kiosk.store import parse_utc
 from kiosk.ui.bridge import SyncView
@@ -76,15 +78,15 @@ class StatusStrip(Retranslating):
         self.devices.addWidget(self.no_devices)
         self.retranslate()
 
-    def set_devices(self, devices: list[dict[str, Any]]) -> None:
+    def set_devices(self, devices: Sequence[DeviceOptions]) -> None:
         for badge in self.badges.values():
             badge.deleteLater()
         self.badges = {}
         for device in devices:
-            if device.get("enabled", True):
-                badge = DeviceBadge(device["id"])
+            if device.enabled:
+                badge = DeviceBadge(device.id)
                 badge.setFont(pixel_font(self, 15))
-                self.badges[device["id"]] = badge
+                self.badges[device.id] = badge
                 self.devices.addWidget(badge)
         self.no_devices.setVisible(not self.badges)
 

@@ -173,7 +173,7 @@ class SyncScreen(Retranslating):
                                  "on this kiosk and are sent when it answers again.")
         lines = [
             connection,
-            self.tr("Centre: %1").replace("%1", self.bridge.config.sync["server_url"]),
+            self.tr("Centre: %1").replace("%1", self.bridge.config.sync.server_url),
             self.tr("Oldest entry waiting: %1").replace(
                 "%1", age_text(view.oldest_pending_age_seconds) or "—"),
             self.tr("Last success: %1").replace(
@@ -254,7 +254,7 @@ class SyncScreen(Retranslating):
     # -- export ---------------------------------------------------------------------------
     def choose_export_file(self) -> QFileDialog:
         stamp = dt.datetime.now(self.bridge.config.timezone).strftime("%Y%m%d-%H%M")
-        name = f"backlog-{self.bridge.config.kiosk['id']}-{stamp}.zip"
+        name = f"backlog-{self.bridge.config.kiosk.id}-{stamp}.zip"
         dialog = QFileDialog(self, self.tr("Export the backlog to a file"),
                              str(Path(removable_media_dir()) / name),
                              self.tr("Backlog files (*.zip)"))

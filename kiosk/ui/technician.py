@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import config as config_mod
+from kiosk.devices.registry import device_kind
 from kiosk.devices.supervisor import DeviceStatus
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.camera_preview import CameraPreview
@@ -165,7 +166,7 @@ class TechnicianScreen(Retranslating):
     # -- the working list -----------------------------------------------------------------
     def reload(self) -> None:
         """Start from the devices the kiosk is running now."""
-        self.drafts = [DeviceDraft(d["id"], dict(d)) for d in self.bridge.config.devices]
+        self.drafts = [DeviceDraft(d.id, d) for d in self.bridge.config.devices]
         self.statuses = {s.device_id: s for s in self.bridge.kiosk.supervisor.status()}
         self.dirty = False
         self._fill_table()
@@ -180,12 +181,12 @@ class TechnicianScreen(Retranslating):
         self.table.setRowCount(len(self.drafts))
         for row, draft in enumerate(self.drafts):
             values = draft.values
-            status = self.statuses.get(values["id"]) if draft.origin == values["id"] else None
+            status = self.statuses.get(values.id) if draft.origin == values.id else None
             state = state_text(status.state) if status else self.tr("not running")
-            if values["type"] == "wedge":
+            kind = device_kind(values.type)
+            if kind is not None and kind.window_fed:
                 state = self.tr("typed into the window")
-            cells = (values["id"], values["type"], values["lane"],
-                     "✓" if values.get("enabled", True) else "—", state,
+            cells = (values.id, values.type, values.lane, "✓" if values.enabled else "—", state,
                      str(status.scans) if status else "", status.reason if status else "")
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -209,11 +210,11 @@ class TechnicianScreen(Retranslating):
         self.form.setEnabled(device is not None)
         self.remove_button.setEnabled(device is not None)
         if device is not None:
-            self.form.set_device(device)
+            self.form.set_device(device.as_dict())
         self.watch.watch(device)
-        if device is not None and device["id"] in self.statuses:
-            self.watch.show_status(self.statuses[device["id"]])
-        camera = device["id"] if device and device["type"] == "camera" else None
+        if device is not None and device.id in self.statuses:
+            self.watch.show_status(self.statuses[device.id])
+        camera = device.id if device and device.type == "camera" else None
         self.camera.watch(camera)
         self.tabs.setTabEnabled(2, camera is not None)
 
@@ -234,18 +235,18 @@ class TechnicianScreen(Retranslating):
     def add_device(self, device: dict[str, Any] | None = None) -> None:
         """Add a device (a discovered candidate, or a serial scanner to edit) to the list."""
         values = dict(device or {"type": "serial", "port": "/dev/ttyACM0"})
-        taken = {d.values["id"] for d in self.drafts}
+        taken = {d.values.id for d in self.drafts}
         if not values.get("id") or values["id"] in taken:
             number = 1
             while f"{values['type']}-{number}" in taken:
                 number += 1
             values["id"] = f"{values['type']}-{number}"
         try:
-            values = config_mod.validate_device(len(self.drafts), values)
+            options = config_mod.validate_device(len(self.drafts), values)
         except config_mod.ConfigError as exc:
             self.message.setText(self.tr("Not valid: %1").replace("%1", str(exc)))
             return
-        self.drafts.append(DeviceDraft(None, values))
+        self.drafts.append(DeviceDraft(None, options))
         self.dirty = True
         self._fill_table()
         self.table.selectRow(len(self.drafts) - 1)
@@ -322,7 +323,7 @@ class TechnicianScreen(Retranslating):
                         failed=self._save_failed)
 
     def _written(self, config: config_mod.Config) -> None:
-        self.bridge.audit("config.devices.save", {"devices": [d["id"] for d in config.devices],
+        self.bridge.audit("config.devices.save", {"devices": [d.id for d in config.devices],
                                                   "file": str(config.source)})
         self.message.setText(self.tr("Saved. Restarting the devices…"))
         self.bridge.apply_config(config, done=lambda _s: self._applied(config),

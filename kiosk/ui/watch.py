@@ -11,7 +11,6 @@ each key with the gap before it and whether the timing reads as a scanner.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import threading
 import time
@@ -30,9 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import messages
+from kiosk.devices.kind import DeviceOptions
+from kiosk.devices.kinds.wedge import WedgeOptions
+from kiosk.devices.registry import device_kind
 from kiosk.scan import ScanResult
 from kiosk.ui.bridge import KioskBridge
-from kiosk.ui.wedge_input import key_token, load_detector_class
+from kiosk.ui.wedge_input import key_token, new_detector
 from kiosk.ui.widgets import Retranslating, state_text
 
 MAX_LINES = 400
@@ -51,20 +53,17 @@ def devices_module(name: str) -> Any:
         return None
 
 
-RAW_KINDS = ("serial", "evdev", "hidraw")
-
-
-def raw_watch_options(device: dict[str, Any]) -> dict[str, Any] | None:
-    """What `kiosk devices watch` needs for this device, or None if it has no raw source."""
+def raw_watch_target(device: DeviceOptions) -> Any:
+    """What `kiosk devices watch` needs for this device (a ``WatchTarget``), or None if it
+    has no raw source: only kinds with a capture format, and replays of a capture."""
     watching = devices_module("watching")
     if watching is None:
         return None
-    if device["type"] in RAW_KINDS:
-        return {k: v for k, v in device.items() if k != "enabled"}
-    if device["type"] == "replay" and device.get("format", "lines") in RAW_KINDS:
-        overrides = dict.fromkeys(("baud", "terminator", "layout", "mode", "idle_gap_ms",
-                                   "hex"))
-        return watching.watch_options(argparse.Namespace(device=device["path"], **overrides))
+    kind = device_kind(device.type)
+    if kind is not None and kind.capture is not None:
+        return watching.WatchTarget(device)
+    if getattr(device, "format", "") in watching.capture_kinds():
+        return watching.capture_target(device.path, device.id, device.lane)
     return None
 
 
@@ -91,13 +90,10 @@ class LineSink(QObject):
 class WedgeCapture(QObject):
     """Key presses in the capture field → token log with gaps, and the detector's payloads."""
 
-    def __init__(self, panel: WatchPanel, device: dict[str, Any]) -> None:
+    def __init__(self, panel: WatchPanel, device: WedgeOptions) -> None:
         super().__init__(panel)
         self.panel = panel
-        detector_class = load_detector_class()
-        self.detector = None if detector_class is None else detector_class(
-            max_gap_ms=device["max_gap_ms"], min_length=device["min_length"],
-            terminator=device["terminator"])
+        self.detector = new_detector(device)
         self.last: float | None = None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -121,7 +117,7 @@ class WatchPanel(Retranslating):
     def __init__(self, bridge: KioskBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
-        self.device: dict[str, Any] | None = None
+        self.device: DeviceOptions | None = None
         self._raw_stop: threading.Event | None = None
         self.language = "vi"
         layout = QVBoxLayout(self)
@@ -158,7 +154,7 @@ class WatchPanel(Retranslating):
         self._capture: WedgeCapture | None = None
         self.watch(None)
 
-    def watch(self, device: dict[str, Any] | None) -> None:
+    def watch(self, device: DeviceOptions | None) -> None:
         self.stop_raw()
         self.device = device
         self.output.clear()
@@ -168,13 +164,11 @@ class WatchPanel(Retranslating):
             self.capture.removeEventFilter(self._capture)
             self._capture.deleteLater()
             self._capture = None
-        is_wedge = device is not None and device["type"] == "wedge"
-        self.capture.setVisible(is_wedge)
-        if is_wedge:
-            assert device is not None
+        self.capture.setVisible(isinstance(device, WedgeOptions))
+        if isinstance(device, WedgeOptions):
             self._capture = WedgeCapture(self, device)
             self.capture.installEventFilter(self._capture)
-        self.raw_button.setVisible(device is not None and raw_watch_options(device) is not None)
+        self.raw_button.setVisible(device is not None and raw_watch_target(device) is not None)
         self.retranslate()
 
     # -- raw input: `kiosk devices watch` in the io lane ----------------------------------
@@ -185,13 +179,13 @@ class WatchPanel(Retranslating):
             self.start_raw()
 
     def start_raw(self) -> None:
-        options = raw_watch_options(self.device) if self.device else None
+        target = raw_watch_target(self.device) if self.device else None
         watching = devices_module("watching")
-        if options is None or watching is None:
+        if target is None or watching is None:
             return
         stop = self._raw_stop = threading.Event()
         self.retranslate()
-        self.bridge.run(lambda: watching.watch(options, self.sink, stop=stop),
+        self.bridge.run(lambda: watching.watch(target, self.sink, stop=stop),
                         done=lambda _d: self._raw_ended(stop, None),
                         failed=lambda exc: self._raw_ended(stop, exc))
 
@@ -217,7 +211,7 @@ class WatchPanel(Retranslating):
         self.log(self.tr("scanner input: %1").replace("%1", payload.decode("utf-8", "replace")))
 
     def show_status(self, status: Any) -> None:
-        if self.device is None or status.device_id != self.device["id"]:
+        if self.device is None or status.device_id != self.device.id:
             return
         text = f"{state_text(status.state)}"
         if status.reason:
@@ -237,7 +231,7 @@ class WatchPanel(Retranslating):
             return [repr(exc)]
 
     def show_result(self, result: ScanResult) -> None:
-        if self.device is None or result.scan.device_id != self.device["id"]:
+        if self.device is None or result.scan.device_id != self.device.id:
             return
         payload = result.scan.payload
         self.log(self.tr("payload %n bytes: ", "", len(payload)) + hex_preview(payload))
@@ -255,7 +249,7 @@ class WatchPanel(Retranslating):
             self.title.setText(self.tr("Select a device to watch what it sends."))
         else:
             self.title.setText(self.tr("Watching %1: every scan's raw bytes and what they "
-                                       "decode to.").replace("%1", self.device["id"]))
+                                       "decode to.").replace("%1", self.device.id))
         self.capture.setPlaceholderText(self.tr("Click here and scan: each key is listed with "
                                                 "the time since the previous one"))
         self.raw_button.setText(self.tr("Stop watching") if self._raw_stop is not None

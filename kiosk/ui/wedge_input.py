@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -25,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.devices.kind import DeviceOptions
+from kiosk.devices.kinds.wedge import WedgeOptions
 from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -45,18 +48,19 @@ def key_token(event: QKeyEvent) -> str | None:
     return text if text and text.isprintable() else None
 
 
-def wedge_devices(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [d for d in devices if d["type"] == "wedge" and d.get("enabled", True)]
+def wedge_devices(devices: Sequence[DeviceOptions]) -> list[WedgeOptions]:
+    return [d for d in devices if isinstance(d, WedgeOptions) and d.enabled]
 
 
-def load_detector_class() -> Any:
-    """The devices' WedgeDetector, or None when that module is not installed."""
+def new_detector(options: WedgeOptions) -> Any:
+    """The devices' WedgeDetector for these settings, or None when it is not installed."""
     try:
         from kiosk.devices.wedge import WedgeDetector
     except ImportError as exc:
         log.warning("keyboard-wedge scanners unavailable: %s", exc)
         return None
-    return WedgeDetector
+    return WedgeDetector(max_gap_ms=options.max_gap_ms, min_length=options.min_length,
+                         terminator=options.terminator)
 
 
 class WedgeInput(QObject):
@@ -71,16 +75,13 @@ class WedgeInput(QObject):
     typed = Signal(str)
     """Keys the detector judged to be a person typing (to be passed on, e.g. to search)."""
 
-    def __init__(self, device: dict[str, Any], parent: QObject | None = None) -> None:
+    def __init__(self, device: WedgeOptions, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.device = device
-        detector_class = load_detector_class()
-        self.detector = None if detector_class is None else detector_class(
-            max_gap_ms=device["max_gap_ms"], min_length=device["min_length"],
-            terminator=device["terminator"])
+        self.detector = new_detector(device)
         self._flush = QTimer(self)
         self._flush.setSingleShot(True)
-        self._flush.setInterval(max(20, device["max_gap_ms"] * 2))
+        self._flush.setInterval(max(20, device.max_gap_ms * 2))
         self._flush.timeout.connect(self._on_idle)
         self._last_stamp = 0.0
         self._last_mono = 0.0
@@ -115,8 +116,8 @@ class WedgeInput(QObject):
 
     def _emit(self, payloads: list[bytes]) -> None:
         for payload in payloads:
-            self.scanned.emit(Scan(payload=payload, device_id=self.device["id"],
-                                   lane=self.device.get("lane", "toggle"), source="wedge"))
+            self.scanned.emit(Scan(payload=payload, device_id=self.device.id,
+                                   lane=self.device.lane, source="wedge"))
         assert self.detector is not None
         text = "".join(k for k in self.detector.take_typed() if len(k) == 1 and k.isprintable())
         if text:

@@ -1,0 +1,118 @@
+"""What a device kind is: one registered description of everything the kiosk does with it.
+
+A kind (``serial``, ``evdev``, …) says, in one ``DeviceKind``:
+
+- ``options``: its ``[[devices]]`` options, a frozen ``DeviceOptions`` dataclass (config
+  validation, the technician's form, the sample's documentation all come from it);
+- ``device``: the I/O shell the supervisor runs, as ``"module:Class"`` imported only when
+  such a device is configured (so a serial-only kiosk needs neither evdev nor OpenCV);
+  ``""`` for a kind the Qt window feeds (``window_fed``);
+- ``decoder``: the pure decoder for its raw input (options → ``stream.Decoder``), shared by
+  the live device, replay of captures and the technician's watch view; None when the kind
+  has no raw byte/key stream (a camera decodes frames);
+- ``capture``: how its raw input is saved and replayed (``CaptureFormat``); a kind has a
+  capture format exactly when it has a decoder;
+- ``discovery``: how ``kiosk devices`` and the technician screen find it plugged in;
+- ``advice``: hints for the technician from its options and supervisor status.
+
+Every part is named explicitly (``None`` = does not apply), so a kind cannot silently lack
+one; ``tests/test_devices_registry.py`` checks each part is consistent and importable.
+This module and the kind modules import no hardware library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from kiosk.devices.base import say
+from kiosk.schema import ConfigError, Section, opt
+
+LANES = ("in", "out", "toggle", "auto")
+KEY_LAYOUTS = ("us", "uk", "fr", "de", "fr-azerty", "de-qwertz")
+KEY_TERMINATORS = ("enter", "tab", "none")
+USB_EXPECTED = '"VID:PID" or "VID:PID:SERIAL" in hex'
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceOptions(Section):
+    """The keys every ``[[devices]]`` table has; each kind adds its own."""
+
+    id: str = opt()
+    type: str = opt()
+    lane: str = opt("toggle", choices=LANES)
+    enabled: bool = opt(True)
+
+    @classmethod
+    def own_schema(cls) -> dict[str, Any]:
+        """The kind's own options (without the common ones), in declaration order."""
+        common = DeviceOptions.schema()
+        return {k: o for k, o in cls.schema().items() if k not in common}
+
+
+def check_location(options: DeviceOptions, path: str, keys: tuple[str, ...]) -> None:
+    """A scanner found by port/path, usb or name must say at least one, and a usb spec
+    must be VID:PID[:SERIAL] in hex."""
+    if not any(getattr(options, k) for k in keys):
+        raise ConfigError(f"{path}: a {options.type} device needs one of port/path, usb or name")
+    usb = getattr(options, "usb", "")
+    if usb and not usb_spec_ok(usb):
+        raise ConfigError(f'{path}.usb: expected "VID:PID[:SERIAL]" in hex, got "{usb}"')
+
+
+def usb_spec_ok(text: str) -> bool:
+    parts = text.split(":")
+    try:
+        return len(parts) in (2, 3) and all(len(p) == 4 and int(p, 16) >= 0 for p in parts[:2])
+    except ValueError:
+        return False
+
+
+def waiting_hint(status: Any) -> list[str]:
+    """Advice shared by the plug-in scanners while the supervisor waits for one."""
+    if getattr(status, "state", "") != "waiting":
+        return []
+    return [say("Cắm máy quét vào; thiết bị sẽ tự được nhận khi cắm lại",
+                "Plug the scanner in; it is picked up automatically when it appears")]
+
+
+@dataclass(frozen=True)
+class CaptureFormat:
+    """How a kind's raw input is written to and read from a capture file."""
+
+    items: Literal["events", "chunks"]
+    """"events": one evdev event per line; "chunks": one read (bytes, in hex) per line."""
+    settings: tuple[str, ...]
+    """The options that change how the capture decodes; kept in its header."""
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """How to find a kind's devices on this machine."""
+
+    listing: str
+    """``"module:function"`` taking ``Roots`` and returning candidates (``discovery``)."""
+    title: str
+    """The section heading in ``kiosk devices`` (English / Vietnamese)."""
+    subsystem: str
+    """The kernel class under /sys/class (for udev advice and "not present" notes)."""
+    nodes: tuple[str, ...]
+    """Patterns of its /dev paths (``kiosk devices watch /dev/…`` tells the kind by them)."""
+    where: str
+    """The option a node path goes in (port, path, source)."""
+    write: bool = False
+    """Opening needs write access too (serial ports: the scanner may be configured)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceKind:
+    name: str
+    options: type[DeviceOptions]
+    device: str
+    decoder: Callable[[Any], Any] | None
+    capture: CaptureFormat | None
+    discovery: Discovery | None
+    advice: Callable[[Any, Any], list[str]] | None
+    window_fed: bool = False
+    """Fed by the Qt window's key events rather than run by the supervisor (wedge)."""

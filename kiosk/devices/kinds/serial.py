@@ -1,0 +1,73 @@
+"""``serial``: scanners on RS-232 or a USB virtual COM port (raw bytes: UTF-8 survives)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.devices.base import say
+from kiosk.devices.kind import (
+    USB_EXPECTED,
+    CaptureFormat,
+    DeviceKind,
+    DeviceOptions,
+    Discovery,
+    check_location,
+    waiting_hint,
+)
+from kiosk.schema import opt
+
+BAUDRATES = (1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200, 230400, 460800,
+             921600)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SerialOptions(DeviceOptions):
+    port: str = opt("", expected="a port path such as \"/dev/ttyACM0\" or a by-id path")
+    usb: str = opt("", expected=USB_EXPECTED)
+    baudrate: int = opt(9600, choices=BAUDRATES)
+    bytesize: int = opt(8, choices=(5, 6, 7, 8))
+    parity: str = opt("N", choices=("N", "E", "O", "M", "S"))
+    stopbits: float = opt(1.0, choices=(1.0, 1.5, 2.0))
+    flow_control: str = opt("none", choices=("none", "rtscts", "xonxoff", "dsrdtr"))
+    terminator: str = opt("CRLF", expected='"CR", "LF", "CRLF", "none" or \\x-escaped bytes')
+    idle_gap_ms: int = opt(80, minimum=0, maximum=10_000)
+    encoding_fallback: str = opt("cp1258", expected='an encoding such as "cp1258", or "none"')
+    prefix: str = opt("")
+    suffix: str = opt("")
+    strip_aim: bool = opt(True)
+
+    def check(self, path: str) -> None:
+        check_location(self, path, ("port", "usb"))
+
+
+def decoder(options: SerialOptions) -> Any:
+    from kiosk.devices.serial_framer import SerialFramer, parse_bytes
+
+    return SerialFramer(parse_bytes(options.terminator), options.idle_gap_ms,
+                        parse_bytes(options.prefix), parse_bytes(options.suffix),
+                        options.strip_aim, options.encoding_fallback)
+
+
+def advice(options: SerialOptions, status: Any) -> list[str]:
+    out = waiting_hint(status)
+    if options.port.startswith("/dev/tty") and not options.usb:
+        out.append(say("Cổng /dev/ttyACM* có thể đổi số khi cắm lại: dùng đường dẫn "
+                       "/dev/serial/by-id/… hoặc usb = \"VID:PID\"",
+                       "/dev/ttyACM* may be renumbered on re-plug: use the /dev/serial/by-id/… "
+                       "path or usb = \"VID:PID\""))
+    return out
+
+
+KIND = DeviceKind(
+    name="serial",
+    options=SerialOptions,
+    device="kiosk.devices.serial_port:SerialDevice",
+    decoder=decoder,
+    capture=CaptureFormat("chunks", ("terminator", "idle_gap_ms", "prefix", "suffix",
+                                     "strip_aim", "encoding_fallback")),
+    discovery=Discovery("kiosk.devices.discovery:serial_ports",
+                        "Serial ports / Cổng nối tiếp (USB-COM, RS-232)", "tty",
+                        ("/dev/tty*", "/dev/serial/*", "/dev/pts/*"), "port", write=True),
+    advice=advice,
+)

@@ -1,0 +1,156 @@
+"""Config schema as data: a section is a frozen dataclass whose fields say their own rules.
+
+Each field of a ``Section`` is declared with ``opt(default, choices=…, minimum=…, …)``; its
+type comes from the annotation. From that one declaration come the validation and its
+messages (``Section.validate``), the technician's generated forms (``Section.schema()``),
+and the typed value the rest of the code reads (``settings.baudrate``, never
+``options.get("baudrate", 9600)``)::
+
+    @dataclass(frozen=True, kw_only=True)
+    class StoreSettings(Section):
+        path: str = opt("data/kiosk.db")
+        retention_days: int = opt(21, minimum=1, maximum=3650)
+
+    StoreSettings.validate("store", {"retention_days": 0})
+    # ConfigError: store.retention_days: expected an integer from 1 to 3650, got 0
+
+Stdlib only: the core, the device kinds and the tools all import it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import types
+import typing
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, Self
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+"""The default of an option the file must give."""
+
+
+class ConfigError(ValueError):
+    """A config problem, already phrased for the person who edits the file."""
+
+
+@dataclass(frozen=True)
+class Opt:
+    """One option's rules: its type(s), default, allowed values and how to describe them."""
+
+    kind: type | tuple[type, ...] = str
+    default: Any = REQUIRED
+    choices: Collection[Any] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    expected: str = ""
+
+    def check(self, path: str, value: Any) -> Any:
+        kinds = self.kinds
+        ok_type = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            ok_type, value = True, float(value)
+        if not ok_type or (self.choices is not None and value not in self.choices):
+            raise ConfigError(f"{path}: expected {self.describe()}, got {show(value)}")
+        if (self.minimum is not None and value < self.minimum) or (
+            self.maximum is not None and value > self.maximum
+        ):
+            raise ConfigError(f"{path}: expected {self.describe()}, got {show(value)}")
+        return value
+
+    @property
+    def kinds(self) -> tuple[type, ...]:
+        return self.kind if isinstance(self.kind, tuple) else (self.kind,)
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def describe(self) -> str:
+        if self.expected:
+            return self.expected
+        if self.choices is not None:
+            shown = [show(c) for c in self.choices]
+            if len(shown) > 6:
+                return f"one of {shown[0]}…{shown[-1]}"
+            return "one of " + ", ".join(shown)
+        names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+                 list: "a list", dict: "a table"}
+        text = " or ".join(names.get(k, k.__name__) for k in self.kinds)
+        if self.minimum is not None and self.maximum is not None:
+            text += f" from {self.minimum:g} to {self.maximum:g}"
+        elif self.minimum is not None:
+            text += f" ≥ {self.minimum:g}"
+        return text
+
+
+def show(value: Any) -> str:
+    """A value as the file writes it: strings quoted, booleans lower case."""
+    return f'"{value}"' if isinstance(value, str) else repr(value).lower() if isinstance(
+        value, bool) else repr(value)
+
+
+def opt(default: Any = REQUIRED, *, choices: Collection[Any] | None = None,
+        minimum: float | None = None, maximum: float | None = None, expected: str = "") -> Any:
+    """A section field with its rules; the field's annotation gives the type."""
+    rules = Opt(default=default, choices=choices, minimum=minimum, maximum=maximum,
+                expected=expected)
+    if default is REQUIRED:
+        return dataclasses.field(metadata={"opt": rules})
+    return dataclasses.field(default=default, metadata={"opt": rules})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Section:
+    """A validated table of ``config.toml``: frozen, every default filled in."""
+
+    @classmethod
+    def schema(cls) -> dict[str, Opt]:
+        """Option name → rules, in declaration order (drives messages, forms, the sample)."""
+        return _schema(cls)
+
+    @classmethod
+    def validate(cls, path: str, data: Any) -> Self:
+        """The table at ``path`` checked and typed; ConfigError names key, value and need."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a table, got {show(data)}")
+        schema = cls.schema()
+        unknown = sorted(set(data) - set(schema))
+        if unknown:
+            raise ConfigError(
+                f"{path}.{unknown[0]}: unknown option (known: {', '.join(sorted(schema))})")
+        values = {}
+        for key, rules in schema.items():
+            where = f"{path}.{key}"
+            if key in data:
+                values[key] = rules.check(where, data[key])
+            elif rules.required:
+                raise ConfigError(f"{where}: missing, expected {rules.describe()}")
+        section = cls(**values)
+        section.check(path)
+        return section
+
+    def check(self, path: str) -> None:
+        """Rules across options (or beyond one value's type); raise ConfigError."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Option name → value, as the file would write it."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+@functools.cache
+def _schema(cls: type[Section]) -> dict[str, Opt]:
+    hints = typing.get_type_hints(cls)
+    out = {}
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) else hint
+        out[f.name] = dataclasses.replace(f.metadata["opt"], kind=kinds)
+    return out
