@@ -24,9 +24,9 @@ from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import device_kind, kinds
 from kiosk.schema import REQUIRED, ConfigError, Opt, Section, opt, show
 
-__all__ = ["REQUIRED", "CertificateSettings", "Config", "ConfigError", "DeviceOptions", "KioskSettings", "Opt",
-           "PolicySettings", "Section", "StoreSettings", "SyncSettings", "from_dict", "load",
-           "validate_device"]
+__all__ = ["REQUIRED", "CertificateSettings", "Config", "ConfigError", "DeviceOptions",
+           "KioskSettings", "Opt", "PolicySettings", "Section", "StoreSettings", "SyncSettings",
+           "from_dict", "load", "sections", "validate_device"]
 
 
 @dataclass(frozen=True, kw_only=True)

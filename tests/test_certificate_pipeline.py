@@ -153,7 +153,7 @@ def test_the_sample_config_names_a_policy_and_a_trust_list():
     from kiosk import config as config_mod
 
     config = config_mod.load(Path(__file__).resolve().parents[1] / "config.toml")
-    assert config.certificates == {"policy": "record", "trust_list": "data/trust-list.json",
-                                   "max_age_days": 14}
+    assert config.certificates == config_mod.CertificateSettings(
+        policy="record", trust_list="data/trust-list.json", max_age_days=14)
     assert dt.timedelta(days=config.certificates.max_age_days) == certificate_checker(
         config).max_age
