@@ -22,6 +22,7 @@ This module and the kind modules import no hardware library.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -116,3 +117,33 @@ class DeviceKind:
     advice: Callable[[Any, Any], list[str]] | None
     window_fed: bool = False
     """Fed by the Qt window's key events rather than run by the supervisor (wedge)."""
+
+
+_KINDS: dict[str, DeviceKind] = {}
+"""The table ``kiosk.devices.registry`` fills with the built-in kinds (and ``register``
+with any other); read it through ``kinds()`` / ``device_kind()``."""
+
+
+def register(kind: DeviceKind) -> DeviceKind:
+    """Make a kind known (replacing one of the same name); returns it."""
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def unregister(name: str) -> None:
+    _KINDS.pop(name, None)
+
+
+def kinds() -> dict[str, DeviceKind]:
+    """Every known kind by name, in registration order."""
+    return dict(_KINDS)
+
+
+def device_kind(name: Any) -> DeviceKind | None:
+    return _KINDS.get(name) if isinstance(name, str) else None
+
+
+def load(reference: str) -> Any:
+    """``"module:attribute"`` → the attribute, importing the module now."""
+    module_name, _, attribute = reference.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
-from kiosk.devices.kind import DeviceKind, DeviceOptions
+from kiosk.devices.kind import DeviceKind, DeviceOptions, kinds
 from kiosk.schema import opt
 
 
@@ -15,8 +15,6 @@ class ReplayFormats(Sequence[str]):
     registered later is replayable too)."""
 
     def _all(self) -> tuple[str, ...]:
-        from kiosk.devices.registry import kinds
-
         return ("lines", *(k.name for k in kinds().values() if k.capture is not None))
 
     @overload
