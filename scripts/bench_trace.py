@@ -352,7 +352,8 @@ def main() -> int:
                                        ("effective_cache_size", "8GB"),
                                        ("max_wal_size", "8GB")):
                     conn.execute(f"ALTER SYSTEM SET {setting} = '{value}'")
-            server._run("pg_ctl", "-D", str(server.dir / "data"), "-w", "restart")
+            server._run("pg_ctl", "-D", str(server.dir / "data"), "-l",
+                        str(server.dir / "log"), "-w", "restart")
         try:
             with open_storage(url) as storage:
                 total, seconds = load(storage, province, args.engine)

@@ -205,3 +205,22 @@ def test_traces_equal_the_brute_force_on_sqlite_and_postgresql(
               f"contacts, estimated: {any(v.estimated for v in result.visits)}")
         answers.append((_shape(result), [c["person"] for c in result.contacts()]))
     assert all(answer == answers[0] for answer in answers)
+
+
+def test_second_degree_traces_the_top_contacts_without_coming_back(storage: Storage) -> None:
+    store_scans(storage, [
+        Visit(1, "cccd", "CP-A", "in", local(0, 8)), Visit(1, "cccd", "CP-A", "out", local(0, 9)),
+        Visit(2, "cccd", "CP-A", "in", local(0, 8)), Visit(2, "cccd", "CP-A", "out", local(0, 9)),
+        Visit(2, "cccd", "CP-B", "in", local(0, 12)),        # the contact goes on to CP-B
+        Visit(3, "cccd", "CP-B", "in", local(0, 12, 30)),     # and meets person 3 there
+        Visit(4, "cccd", "CP-A", "in", local(0, 8, 50))], {})  # a lesser contact of person 1
+    result = run(storage, number(1), local(0, 0), local(1, 0),
+                 tracing.Policy(second_degree=1))
+    top = result.contacts()[0]["person"]
+    assert result.people[top].document_number == number(2)
+    onward = result.second_degree[top]
+    assert list(result.second_degree) == [top]              # only the top one, as asked
+    assert {onward.people[c["person"]].document_number for c in onward.contacts()} == {
+        number(3), number(4)}                               # never person 1 again
+    with pytest.raises(tracing.TraceError, match="second degree"):
+        tracing.Policy(second_degree=tracing.MAX_SECOND_DEGREE + 1)

@@ -288,7 +288,9 @@ class Person:
         kind, name, birth, document, extra = details
         phone = phone_of(kind, extra)
         self.kinds.add(kind)
-        self.name = name or self.name
+        if name and (self.name is None or fold_name(self.name) == self.name
+                     or fold_name(name) != name):
+            self.name = name  # a name as written on the card beats PC-Covid's folded one
         if birth and birth[:4].isdigit():
             self.birth_year = birth[:4]
         if document and ("*" not in document or not self.document_number
