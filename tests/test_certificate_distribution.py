@@ -201,6 +201,20 @@ class TestKioskCommands:
         assert code == 1 and "not imported" in err and "no usable certificate" in err
         assert (tmp_path / "keys" / "trust.json").read_bytes() == held
 
+    def test_kiosk_scan_prints_the_verdict_and_refuses_under_require_valid(self, tmp_path,
+                                                                          capsys):
+        path = self.config_file(tmp_path)
+        issuer = make_issuer()
+        self.run(capsys, path, "import", str(gateway_file(tmp_path, issuer)))
+        valid = issuer.sign(vaccination(), issued=NOW - 60, expires=NOW + 86400)
+        assert cli.main(["scan", valid, "--config", str(path)]) == 0
+        assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in capsys.readouterr().out
+        path.write_text(path.read_text() + 'policy = "require-valid"\n')
+        expired = issuer.sign(vaccination(name=("Lê", "Tú")), issued=NOW - 9e5,
+                              expires=NOW - 60)
+        assert cli.main(["scan", expired, "--config", str(path)]) == 1
+        assert "HẾT HẠN" in capsys.readouterr().out
+
     def test_status_without_a_list_says_how_to_load_one(self, tmp_path, capsys):
         code, _, err = self.run(capsys, self.config_file(tmp_path), "status")
         assert code == 1 and "kiosk certificates import FILE" in err
