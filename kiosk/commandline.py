@@ -45,6 +45,11 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "fastapi": ("fastapi", "server"),
     "uvicorn": ("uvicorn", "server"),
     "psycopg": ("psycopg", "server"),
+    "psycopg_pool": ("psycopg-pool", "server"),
+    "openpyxl": ("openpyxl", "server"),
+    "jinja2": ("jinja2", "server"),
+    "argon2": ("argon2-cffi", "server"),
+    "itsdangerous": ("itsdangerous", "server"),
 }
 """Importable name → (package on PyPI, extra of setup.cfg that installs it)."""
 

@@ -103,7 +103,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         return Response(body, status_code=status, media_type="application/json",
                         headers=headers)
 
-    from kiosk.central.web import mount  # the staff's dashboard, beside the kiosks' API
+    from kiosk.central.web.mount import mount  # the staff's dashboard, beside the kiosks' API
     site = mount(app, storage)
     add_trace_route(app, storage, tracer_of or site.tracer_of)
     return app

@@ -15,11 +15,10 @@ row an account is locked for :data:`LOCK_MINUTES`; a right password while locked
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import Any
 
 from kiosk.central.storage import Storage
 from kiosk.sync import protocol
@@ -31,9 +30,19 @@ MAX_PASSWORD = 1024
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("a password nobody has")
-"""Verified against when the name is unknown, so a login takes as long either way."""
+
+
+@functools.cache
+def _argon2() -> tuple[Any, str]:
+    """The hasher (argon2-cffi, "server" extra: loaded by the first password, not by every
+    ``kiosk-central`` command), and a hash verified against when the name is unknown, so a
+    login takes as long either way."""
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher()
+    return hasher, hasher.hash("a password nobody has")
+
+
 _COLUMNS = "name, role, district, created_at, disabled_at, failed_logins, locked_until"
 
 
@@ -79,7 +88,7 @@ def add(storage: Storage, name: str, role: str, password: str, *,
             raise UserError(f"user {name!r} already exists")
         storage._execute(tx, "INSERT INTO users (name, role, district, password_hash, "
                              "created_at) VALUES (?, ?, ?, ?, ?)",
-                         (name, role, district, _hasher.hash(password), _now()))
+                         (name, role, district, _argon2()[0].hash(password), _now()))
     user = get(storage, name)
     assert user is not None
     return user
@@ -109,7 +118,7 @@ def reset_password(storage: Storage, name: str, password: str) -> None:
     with storage._transaction() as tx:
         if storage._execute(tx, "UPDATE users SET password_hash = ?, failed_logins = 0, "
                                 "locked_until = NULL WHERE name = ?",
-                            (_hasher.hash(password), name)).rowcount != 1:
+                            (_argon2()[0].hash(password), name)).rowcount != 1:
             raise UserError(f"unknown user {name!r}")
         storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = ?", (name,))
 
@@ -125,7 +134,7 @@ def authenticate(storage: Storage, name: str, password: str, *,
                           (name,))
     refused = UserError("wrong name or password / sai tên hoặc mật khẩu")
     if not rows or len(password) > MAX_PASSWORD:
-        _verify(_DUMMY_HASH, password[:MAX_PASSWORD])
+        _verify(_argon2()[1], password[:MAX_PASSWORD])
         raise refused
     *fields, stored_hash = rows[0]
     user = User(*fields)
@@ -151,8 +160,10 @@ def authenticate(storage: Storage, name: str, password: str, *,
 
 
 def _verify(stored_hash: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(stored_hash, password)
+        return _argon2()[0].verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
