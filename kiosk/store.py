@@ -298,6 +298,14 @@ class Store:
             per_hour=per_hour,
         )
 
+    def refused_by_hour(self, since: str) -> dict[str, int]:
+        """Refused scans per UTC hour (``YYYY-MM-DDTHH``) from ``since`` (store time text)
+        on, for the health report the centre's daily report reads."""
+        with self.lock:
+            return dict(self.conn.execute(
+                "SELECT substr(scanned_at, 1, 13), count(*) FROM refused_scans "
+                "WHERE scanned_at >= ? GROUP BY 1", (since,)).fetchall())
+
     def inside_count(self, checkpoint_id: str, now: float | None = None) -> int:
         since = utc_iso((now or dt.datetime.now(dt.UTC).timestamp())
                         - INSIDE_WINDOW.total_seconds())

@@ -110,3 +110,4 @@ def test_the_timer_command_writes_dated_files_and_can_run_again(tmp_path: Path) 
     assert bad.returncode == 2 and "expected YYYY-MM" in bad.stderr
     stdout = central("report", "daily", "--date", "2026-11-28", "--format", "csv", "--db", db)
     assert "# Theo điểm" in stdout.stdout
+

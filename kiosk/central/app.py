@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from kiosk.central import trust_lists
+from kiosk.central import heartbeat, trust_lists
 from kiosk.central.storage import Kiosk, Storage, StorageBusy, StorageError
 from kiosk.central.trace_api import TracerOf, add_trace_route
 from kiosk.sync import protocol
@@ -30,6 +30,7 @@ log = logging.getLogger("kiosk.central")
 MAX_INFLIGHT = 4
 """Batches decoded and written at once; more wait up to INFLIGHT_WAIT, then get 503."""
 INFLIGHT_WAIT = 10.0
+HEARTBEAT_MAX_BYTES = 64 * 1024
 
 
 class _Refusal(Exception):
@@ -55,7 +56,8 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
              responses={200: {"content": {"application/json": {"schema": _HEALTH_SCHEMA}}}})
     async def health() -> dict[str, Any]:
         return {"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
-                "time": protocol.format_time(dt.datetime.now(dt.UTC))}
+                "time": protocol.format_time(dt.datetime.now(dt.UTC)),
+                "features": list(protocol.FEATURES)}
 
     @app.post(protocol.BATCHES_PATH, summary="Upload a batch of entries",
               openapi_extra={"requestBody": _REQUEST_BODY}, responses=_BATCH_RESPONSES)
@@ -103,10 +105,45 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         return Response(body, status_code=status, media_type="application/json",
                         headers=headers)
 
+    @app.post(protocol.HEARTBEAT_PATH, summary="A kiosk's health when it has nothing to upload",
+              openapi_extra={"requestBody": _HEARTBEAT_BODY}, responses=_HEARTBEAT_RESPONSES)
+    async def post_heartbeat(request: Request) -> Response:
+        received_at = dt.datetime.now(dt.UTC)
+        try:
+            kiosk = await run_in_threadpool(_authenticate, storage,
+                                            request.headers.get("authorization"))
+            body = await _read_body(request, HEARTBEAT_MAX_BYTES)
+            answer = await run_in_threadpool(_heartbeat, storage, kiosk, body,
+                                             request.headers.get("content-encoding"),
+                                             received_at)
+        except _Refusal as refusal:
+            return _error(refusal.status, refusal.reason, refusal.headers)
+        except protocol.ProtocolError as exc:
+            return _error(exc.status, exc.reason)
+        except StorageBusy as exc:
+            return _error(503, str(exc), {"Retry-After": str(exc.retry_after)})
+        except StorageError as exc:
+            log.error("storage failure: %s", exc)
+            return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
+        return _json(answer, "")
+
+
     from kiosk.central.web.mount import mount  # the staff's dashboard, beside the kiosks' API
     site = mount(app, storage)
     add_trace_route(app, storage, tracer_of or site.tracer_of)
     return app
+
+
+def _heartbeat(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
+               received_at: dt.datetime) -> dict[str, Any]:
+    beat = protocol.validate_heartbeat(
+        protocol.decode_body(body, encoding, max_decoded=HEARTBEAT_MAX_BYTES * 8))
+    if beat.kiosk_id != kiosk.id:
+        raise _Refusal(403, f"kiosk_id: the token belongs to kiosk {kiosk.id!r}, "
+                            f"not {beat.kiosk_id!r}")
+    offset = protocol.clock_offset_seconds(received_at, protocol.parse_time(beat.sent_at))
+    heartbeat.record(storage, kiosk.id, beat.health, received_at, offset)
+    return {"received_at": protocol.format_time(received_at), "clock_offset_seconds": offset}
 
 
 def _authenticate(storage: Storage, header: str | None) -> Kiosk:
@@ -121,6 +158,7 @@ def _authenticate(storage: Storage, header: str | None) -> Kiosk:
     if kiosk is None:
         raise _Refusal(401, "Authorization: unknown token", challenge)
     if not kiosk.active:
+        storage.note_refused_attempt(kiosk.id, dt.datetime.now(dt.UTC))
         raise _Refusal(401, f"Authorization: kiosk {kiosk.id} was revoked at "
                             f"{kiosk.revoked_at}", challenge)
     return kiosk
@@ -156,6 +194,9 @@ def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
     results = storage.ingest_batch(kiosk.id, batch["entries"], sent_at=batch["sent_at"],
                                    received_at=received_at, batch_id=batch["batch_id"])
     offset = protocol.clock_offset_seconds(received_at, protocol.parse_time(batch["sent_at"]))
+    if batch.get("health") is not None:
+        heartbeat.record(storage, kiosk.id, protocol.validate_health(batch["health"]),
+                         received_at, offset)
     log.info("kiosk %s batch %s: %d entries, %d rejected, offset %.3f s, %.0f ms", kiosk.id,
              batch["batch_id"], len(results),
              sum(r["status"] == protocol.REJECTED for r in results), offset,
@@ -223,5 +264,25 @@ _BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
 _HEALTH_SCHEMA = {
     "type": "object",
     "properties": {"status": {"type": "string"}, "protocol": {"type": "integer"},
-                   "time": {"type": "string"}},
+                   "time": {"type": "string"},
+                   "features": {"type": "array", "items": {"type": "string"},
+                                "description": "what this centre understands beyond the "
+                                               "first release of protocol 1: health"}},
+}
+_HEARTBEAT_BODY = {
+    "required": True,
+    "description": "UTF-8 JSON, optionally compressed (Content-Encoding: zstd, gzip).",
+    "content": {"application/json": {"schema": protocol.heartbeat_json_schema()}},
+}
+_HEARTBEAT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Recorded: the kiosk's latest health, kept 30 days.",
+          "content": {"application/json": {"schema": {
+              "type": "object", "required": ["received_at", "clock_offset_seconds"],
+              "properties": {"received_at": {"type": "string"},
+                             "clock_offset_seconds": {"type": "number"}}}}}},
+    401: {"description": "Missing, unknown or revoked token.", **_ERROR},
+    403: {"description": "kiosk_id is not the token's kiosk.", **_ERROR},
+    413: {"description": "Body too large.", **_ERROR},
+    422: {"description": "The body breaks the schema (the reason names the field).", **_ERROR},
+    503: {"description": "Storage busy; retry after Retry-After seconds.", **_ERROR},
 }

@@ -41,6 +41,9 @@ from msgspec import Meta
 PROTOCOL_VERSION = 1
 BATCHES_PATH = "/api/v1/batches"
 HEALTH_PATH = "/api/v1/health"
+HEARTBEAT_PATH = "/api/v1/heartbeat"
+"""POST, token-authenticated: a kiosk's health (:class:`Heartbeat`) when it has nothing to
+upload; a batch may carry the same report in its optional ``health`` member."""
 TRUST_LIST_PATH = "/api/v1/trust-list"
 """GET, token-authenticated: the certificate trust list the centre holds (see
 kiosk.certificates.trustlist), with a strong ETag; If-None-Match gives 304 when unchanged."""
@@ -400,6 +403,82 @@ def _json_strings_problem(value: object) -> str | None:
     return None
 
 
+# -- kiosk health --------------------------------------------------------------------------
+UtcHour = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}$",
+                              description="a UTC hour like 2026-11-28T13")]
+MAX_DEVICES = 64
+MAX_REFUSED_HOURS = 72
+
+
+class Device(msgspec.Struct, forbid_unknown_fields=True):
+    """One configured device as the kiosk's supervisor sees it."""
+
+    id: Text
+    kind: Str
+    state: Annotated[str, Meta(min_length=1, max_length=64,
+                               description="e.g. running, restarting, failed, stopped")]
+    detail: Str = ""
+
+
+class Health(msgspec.Struct, forbid_unknown_fields=True):
+    """What a kiosk says about itself, for the centre's "places that scan wrongly" and
+    "kiosks not heard from". Added to protocol 1 after it was deployed: an older kiosk simply
+    does not send it, and a kiosk sends it to a centre only when the centre's health answer
+    lists ``health`` among its ``features`` (an older centre would refuse the member)."""
+
+    software_version: Annotated[str, Meta(min_length=1, max_length=64)]
+    pending: Count
+    """Entries the centre has not acknowledged yet."""
+    oldest_pending_seconds: Annotated[float, Meta(ge=0)] | None
+    """Age of the oldest of them on the kiosk's clock; null when none is pending."""
+    rejected: Count
+    """Entries the centre rejected, held in the kiosk's quarantine."""
+    devices: Annotated[list[Device], Meta(max_length=MAX_DEVICES)]
+    free_disk_bytes: Count | None
+    """Free space on the store's file system; null if unknown."""
+    refused_by_hour: Annotated[dict[UtcHour, Count], Meta(
+        max_length=MAX_REFUSED_HOURS,
+        description="refused (unreadable or invalid) scans per UTC hour of the kiosk's clock, "
+                    "the last 48 hours; each count is the hour's whole count so far")
+    ] = msgspec.field(default_factory=dict)
+
+
+class Heartbeat(msgspec.Struct, forbid_unknown_fields=True):
+    """The body of ``POST /api/v1/heartbeat``."""
+
+    protocol: Literal[1]
+    kiosk_id: Text
+    sent_at: UtcTime
+    health: Health
+
+
+FEATURES = ("health",)
+"""What this centre understands beyond the first release of protocol 1 (in the health
+answer): ``health`` — the heartbeat endpoint and a batch's ``health`` member."""
+
+
+def validate_health(obj: object) -> Health:
+    """A heartbeat's or batch's ``health`` member; ProtocolError 422 naming the field."""
+    try:
+        return msgspec.convert(obj, Health)
+    except (msgspec.ValidationError, ValueError) as exc:
+        raise ProtocolError(422, f"health: {exc}") from None
+
+
+def validate_heartbeat(obj: object) -> Heartbeat:
+    """A heartbeat body; ProtocolError 422 naming the field."""
+    try:
+        return msgspec.convert(obj, Heartbeat)
+    except (msgspec.ValidationError, ValueError) as exc:
+        raise ProtocolError(422, f"heartbeat: {exc}") from None
+
+
+def make_heartbeat(kiosk_id: str, health: dict[str, Any],
+                   sent_at: dt.datetime | None = None) -> dict[str, Any]:
+    return {"protocol": PROTOCOL_VERSION, "kiosk_id": kiosk_id,
+            "sent_at": format_time(sent_at or dt.datetime.now(dt.UTC)), "health": health}
+
+
 # -- batches -----------------------------------------------------------------------------
 class Batch(msgspec.Struct, forbid_unknown_fields=True):
     """A batch of entries from one kiosk: the body of ``POST /api/v1/batches``, as JSON,
@@ -414,6 +493,8 @@ class Batch(msgspec.Struct, forbid_unknown_fields=True):
                                   description="a lowercase UUID")]
     sent_at: UtcTime
     entries: Annotated[list[Entry], Meta(max_length=MAX_BATCH_ENTRIES)]
+    health: Health | None = None
+    """Optional (see :class:`Health`): the kiosk's health as it sends the batch."""
 
 
 BATCH_FIELDS: tuple[str, ...] = Batch.__struct_fields__
@@ -629,6 +710,11 @@ def batch_json_schema() -> dict[str, Any]:
     """JSON Schema of a batch body (entries included), from :class:`Batch`: the centre's
     OpenAPI request body."""
     return _inline(msgspec.json.schema(Batch))
+
+
+def heartbeat_json_schema() -> dict[str, Any]:
+    """JSON Schema of a heartbeat body, from :class:`Heartbeat`."""
+    return _inline(msgspec.json.schema(Heartbeat))
 
 
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:

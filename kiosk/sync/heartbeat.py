@@ -1,0 +1,66 @@
+"""The kiosk's health report for the centre (:class:`kiosk.sync.protocol.Health`).
+
+Built from the store (pending, oldest pending, rejected, refused scans per hour), the device
+supervisor's statuses and the disk; sent alone to ``POST /api/v1/heartbeat`` when there is
+nothing to upload, or as a batch's ``health`` member — in both cases only to a centre whose
+health answer lists ``health`` in its ``features``. Standard library only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kiosk.sync import protocol
+
+if TYPE_CHECKING:
+    from kiosk.devices.supervisor import DeviceStatus
+    from kiosk.store import Store
+
+REFUSED_HOURS = 48
+
+
+def software_version() -> str:
+    try:
+        return metadata.version("checkpoint-kiosk")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def centre_takes_health(health_answer: object) -> bool:
+    """Whether the centre's ``GET /api/v1/health`` answer says it understands reports."""
+    return isinstance(health_answer, dict) and "health" in (health_answer.get("features") or ())
+
+
+def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
+                  now: dt.datetime | None = None) -> dict[str, Any]:
+    """The report as a wire object (passes :func:`protocol.validate_health`)."""
+    now = now or dt.datetime.now(dt.UTC)
+    outbox = store.outbox_summary()
+    oldest = protocol.parse_time(outbox.oldest_pending) if outbox.oldest_pending else None
+    since = protocol.format_time(now - dt.timedelta(hours=REFUSED_HOURS))
+    refused = store.refused_by_hour(since)
+    return {
+        "software_version": software_version(),
+        "pending": outbox.pending,
+        "oldest_pending_seconds": (None if oldest is None
+                                   else max(0.0, (now - oldest).total_seconds())),
+        "rejected": outbox.rejected,
+        "devices": [{"id": d.device_id, "kind": d.kind, "state": d.state,
+                     "detail": d.reason[:protocol.MAX_TEXT_CHARS]}
+                    for d in list(devices)[:protocol.MAX_DEVICES]],
+        "free_disk_bytes": free_disk_bytes(Path(store.path).parent),
+        "refused_by_hour": dict(sorted(refused.items())[-protocol.MAX_REFUSED_HOURS:]),
+    }
+
+
+def free_disk_bytes(folder: Path) -> int | None:
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return None
+    return stat.f_bavail * stat.f_frsize

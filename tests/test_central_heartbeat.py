@@ -1,0 +1,146 @@
+"""Kiosk health: a real kiosk store's report sent to a real `kiosk-central serve`, kept as
+the latest per kiosk with 30 days of history, and read by the daily report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from central_support import CentralServer, Enrolled, batch, central, enrol, kiosk_entries
+
+from kiosk.central import heartbeat, reports
+from kiosk.central.backends import open_storage
+from kiosk.devices.supervisor import DeviceStatus
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import Store
+from kiosk.sync import protocol
+from kiosk.sync.heartbeat import centre_takes_health, health_report
+
+
+@pytest.fixture
+def centre(tmp_path: Path) -> Iterator[tuple[CentralServer, Enrolled]]:
+    db = f"sqlite:///{tmp_path}/central.db"
+    kiosk = enrol(db, "k-hb", "CP-HB")
+    server = CentralServer(db)
+    try:
+        yield server, kiosk
+    finally:
+        server.stop()
+
+
+def _kiosk_store(tmp_path: Path, pending: int, refused: int) -> Store:
+    store = Store(tmp_path / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP-HB", kiosk_id="k-hb",
+                                      duplicate_policy="allow"))
+    for i in range(pending):
+        pipeline.submit(Scan(payload=f"0010990{i:05d}|123456789|Lê Thị Hoa|01021990|Nữ|"
+                                     f"Số {i} Phố Huế|10102021".encode(),
+                             device_id="serial-1", lane="in", source="serial"))
+    for _ in range(refused):
+        pipeline.submit(Scan(payload=b"", device_id="serial-1",  # an empty read: refused
+                             lane="in", source="serial"))
+    return store
+
+
+def _post(server: CentralServer, kiosk: Enrolled, body: object) -> httpx.Response:
+    data, encoding = protocol.encode_body(body)
+    return httpx.post(server.url + protocol.HEARTBEAT_PATH, content=data, timeout=30,
+                      headers={**kiosk.auth, "Content-Encoding": encoding,
+                               "Content-Type": "application/json"})
+
+
+def test_a_kiosk_reports_its_health_and_the_centre_keeps_it(
+        centre: tuple[CentralServer, Enrolled], tmp_path: Path) -> None:
+    server, kiosk = centre
+    assert centre_takes_health(httpx.get(server.url + protocol.HEALTH_PATH).json())
+    store = _kiosk_store(tmp_path, pending=3, refused=2)
+    devices = [DeviceStatus("serial-1", "serial", "in", state="connected"),
+               DeviceStatus("cam-1", "camera", "out", state="error", reason="no /dev/video0")]
+    report = health_report(store, devices)
+    store.close()
+    assert protocol.validate_health(report).pending == 3
+    answer = _post(server, kiosk, protocol.make_heartbeat("k-hb", report))
+    assert answer.status_code == 200, answer.text
+    assert abs(answer.json()["clock_offset_seconds"]) < 5
+    with open_storage(server.db) as storage:
+        held = heartbeat.latest(storage, "k-hb")
+        assert held is not None
+        assert (held["pending"], held["rejected"]) == (3, 0)
+        assert held["oldest_pending_seconds"] >= 0
+        assert held["free_disk_bytes"] > 0
+        assert [(d["id"], d["state"], d["detail"]) for d in held["devices"]] == [
+            ("serial-1", "connected", ""), ("cam-1", "error", "no /dev/video0")]
+        assert storage.kiosk("k-hb").last_seen_at == answer.json()["received_at"]
+        today = storage.today()
+        summary = reports.daily(storage, today)["summary"]
+    assert summary["refused"] == 2 and summary["refused_share"] == 1.0
+
+
+def test_a_batch_may_carry_the_report_too(centre: tuple[CentralServer, Enrolled],
+                                          tmp_path: Path) -> None:
+    server, kiosk = centre
+    store = _kiosk_store(tmp_path, pending=0, refused=1)
+    report = health_report(store)
+    store.close()
+    entries = kiosk_entries(tmp_path, "k-hb", 2, "CP-HB")
+    answer = server.post({**batch("k-hb", entries), "health": report}, token=kiosk.token)
+    assert answer.status_code == 200, answer.text
+    assert [r["status"] for r in answer.json()["results"]] == ["accepted", "accepted"]
+    with open_storage(server.db) as storage:
+        assert heartbeat.latest(storage, "k-hb")["pending"] == 0
+        assert len(heartbeat.history(storage, "k-hb")) == 1
+
+
+def test_bad_reports_are_refused_naming_the_field_and_nothing_is_kept(
+        centre: tuple[CentralServer, Enrolled], tmp_path: Path) -> None:
+    server, kiosk = centre
+    store = _kiosk_store(tmp_path, pending=1, refused=0)
+    good = health_report(store)
+    store.close()
+    negative = _post(server, kiosk, protocol.make_heartbeat("k-hb", {**good, "pending": -1}))
+    assert negative.status_code == 422 and "$.health.pending" in negative.json()["error"]
+    odd_hour = _post(server, kiosk, protocol.make_heartbeat(
+        "k-hb", {**good, "refused_by_hour": {"yesterday": 3}}))
+    assert odd_hour.status_code == 422 and "refused_by_hour" in odd_hour.json()["error"]
+    other = _post(server, kiosk, protocol.make_heartbeat("k-other", good))
+    assert other.status_code == 403
+    in_batch = server.post({**batch("k-hb", []), "health": {"pending": 1}}, token=kiosk.token)
+    assert in_batch.status_code == 422 and in_batch.json()["error"].startswith("health:")
+    stranger = httpx.post(server.url + protocol.HEARTBEAT_PATH, json={}, timeout=10)
+    assert stranger.status_code == 401
+    with open_storage(server.db) as storage:
+        assert heartbeat.latest(storage, "k-hb") is None
+
+
+def test_a_revoked_kiosk_still_trying_shows_in_the_daily_report(
+        centre: tuple[CentralServer, Enrolled], tmp_path: Path) -> None:
+    server, kiosk = centre
+    central("kiosks", "revoke", "k-hb", "--db", server.db)
+    for _ in range(2):
+        assert server.post(batch("k-hb", []), token=kiosk.token).status_code == 401
+    with open_storage(server.db) as storage:
+        assert storage.kiosk("k-hb").refused_attempts == 2
+        wrong = reports.daily(storage, storage.today())["scanning_wrongly"]
+    assert [(r["kiosk_id"], r["problem"]) for r in wrong] == [("k-hb", "revoked_still_trying")]
+
+
+def test_history_keeps_thirty_days_and_old_backlogs_are_reported(tmp_path: Path) -> None:
+    with open_storage(f"sqlite:///{tmp_path}/central.db") as storage:
+        storage.add_checkpoint("CP", "Chợ")
+        storage.add_kiosk("k1", "CP", "k1", "hash", b"key")
+        now = dt.datetime.now(dt.UTC)
+        health = protocol.validate_health({
+            "software_version": "0.1.0", "pending": 5000, "oldest_pending_seconds": 90000.0,
+            "rejected": 0, "devices": [], "free_disk_bytes": None})
+        for days_ago in (40, 31, 29, 0):
+            heartbeat.record(storage, "k1", health, now - dt.timedelta(days=days_ago), 1.0)
+        kept = heartbeat.history(storage, "k1")
+        assert len(kept) == 2 and json.dumps(kept).count("90000.0") == 2
+        wrong = reports.daily(storage, storage.today(), now=now)["scanning_wrongly"]
+        assert [(r["problem"], r["detail"]) for r in wrong] == [
+            ("old_backlog", "oldest pending entry 25 h old")]
