@@ -47,6 +47,9 @@ def browser(width: int = 1366, height: int = 768) -> webdriver.Chrome:
                  f"--user-data-dir={tempfile.mkdtemp(prefix='kiosk-chromium-')}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=found[1]))
+    if width < 500:  # below Chromium's smallest window: emulate a phone's viewport
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
     driver.set_page_load_timeout(30)
     return driver
 

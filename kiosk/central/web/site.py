@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
+from kiosk.central.localdays import parse_utc
 from kiosk.central.storage import Storage
 from kiosk.central.web import i18n
 from kiosk.central.web.sessions import (
@@ -139,6 +140,7 @@ class Site:
         response = self.templates.TemplateResponse(request, template, {
             "user": user, "lang": lang, "t": i18n.translator(lang),
             "csrf_field": CSRF_FIELD, "csrf": self.sessions.csrf_token(csrf_cookie),
+            "local": self.local_time,
             "nav": [(path, key) for path, key, roles in NAV if user and user.role in roles],
             "path": request.url.path, "here": quote(str(request.url.path)
                                                     + (f"?{request.url.query}"
@@ -148,6 +150,13 @@ class Site:
             set_cookie(request, response, CSRF_COOKIE, csrf_cookie)
         response.headers.update(SECURITY_HEADERS)
         return response
+
+    def local_time(self, stored: str | None) -> str:
+        """A stored UTC time as the centre's local ``YYYY-MM-DD HH:MM``."""
+        if not stored:
+            return "–"
+        return parse_utc(stored).astimezone(self.storage.calendar.zone).strftime(
+            "%Y-%m-%d %H:%M")
 
     def refuse(self, request: Request, exc: Exception) -> Response:
         if isinstance(exc, LoginRequired):

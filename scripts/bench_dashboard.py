@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Dashboard benchmark: how long the Today page takes on a province's database.
+
+The province is the contact-tracing benchmark's (scripts/bench_trace.py: ``--checkpoints``
+points with Zipf popularity, rush hours, commuters, ``--entries`` scans over ``--days``
+days up to now), bulk loaded the same way. On top of it: the registry (every point in one of
+ten districts, of a kind, set up before the period), one kiosk per point heard from at
+various times, the per-checkpoint day/hour aggregates that ingest keeps (computed here with
+one GROUP BY), and an admin user.
+
+Then a real ``kiosk-central serve`` answers, over HTTP on 127.0.0.1 with the admin's session:
+``GET /today`` (the page) and ``GET /api/v1/reports/daily`` (the same report as JSON),
+``--requests`` times each after one warm-up; the figure is the time to the last byte, which
+bounds the server's time from above. In the same run, the alternative a user would otherwise
+pick: the Today numbers computed straight from the raw entries (scans today, points scanning
+today, points active in 7 days), as an ad-hoc SQL dashboard would.
+
+    .venv/bin/python scripts/bench_dashboard.py --engine sqlite --entries 1000000
+    .venv/bin/python scripts/bench_dashboard.py --engine postgresql --entries 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "scripts")]
+
+from bench_trace import Province, load, percentile  # noqa: E402
+from central_support import CentralServer, PostgresServer, postgres_bin  # noqa: E402
+
+from kiosk.central.backends import open_storage  # noqa: E402
+from kiosk.central.storage import Storage  # noqa: E402
+from kiosk.central.web import users  # noqa: E402
+
+DISTRICTS = ("Đồng Xoài", "Bình Long", "Phước Long", "Chơn Thành", "Đồng Phú", "Bù Đăng",
+             "Bù Đốp", "Bù Gia Mập", "Hớn Quản", "Lộc Ninh")
+KINDS = ("control_post", "office", "factory", "market", "school", "hospital", "station",
+         "other")
+PASSWORD = "benchmark password"
+HOUR_SQL = {"sqlite": "CAST(strftime('%H', scanned_at, '+7 hours') AS INTEGER)",
+            "postgresql": "CAST(extract(hour FROM CAST(left(scanned_at, 19) AS timestamp) "
+                          "+ interval '7 hours') AS INTEGER)"}
+RAW_TODAY = (  # the Today numbers straight from raw entries
+    "SELECT count(*), count(DISTINCT checkpoint_id) FROM entries WHERE local_day = ?",
+    "SELECT count(DISTINCT checkpoint_id) FROM entries WHERE local_day >= ?",
+)
+
+
+def fill_centre(storage: Storage, checkpoints: int, engine: str, now: dt.datetime) -> None:
+    """Registry, kiosks, aggregates (from the raw entries) and an admin user."""
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+    set_up = (now - dt.timedelta(days=90)).date().isoformat()
+    with storage._transaction() as tx:
+        for i in range(checkpoints):
+            storage._execute(
+                tx, "INSERT INTO checkpoints (id, name, created_at, province, district, kind, "
+                    "set_up_on) VALUES (?, ?, ?, 'Bình Phước', ?, ?, ?)",
+                (f"CP{i:05d}", f"Điểm {i}", stamp, DISTRICTS[i % len(DISTRICTS)],
+                 KINDS[i % len(KINDS)], set_up))
+        for i in range(checkpoints):
+            seen = now - dt.timedelta(minutes=(i * 37) % (3 * 24 * 60))
+            storage._execute(
+                tx, "INSERT INTO kiosks (id, checkpoint_id, name, token_hash, file_key, "
+                    "created_at, last_seen_at, last_clock_offset, entries) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                (f"K{i:05d}", f"CP{i:05d}", f"Máy {i}", f"hash-{i}", b"key", stamp,
+                 seen.strftime("%Y-%m-%dT%H:%M:%S.000000Z"), 300.0 if i % 97 == 0 else 0.4))
+        storage._execute(
+            tx, "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, outs, manual) "
+                "SELECT local_day, checkpoint_id, count(*), "
+                "sum(CASE WHEN direction = 'in' THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN direction = 'in' THEN 0 ELSE 1 END), "
+                "sum(CASE WHEN source = 'manual' THEN 1 ELSE 0 END) "
+                "FROM entries GROUP BY local_day, checkpoint_id")
+        storage._execute(
+            tx, f"INSERT INTO checkpoint_hours (day, checkpoint_id, hour, scans) "
+                f"SELECT local_day, checkpoint_id, {HOUR_SQL[engine]} AS h, count(*) "
+                f"FROM entries GROUP BY local_day, checkpoint_id, h")
+    users.add(storage, "bench.admin", "admin", PASSWORD)
+
+
+def timed(client: httpx.Client, path: str, count: int) -> list[float]:
+    client.get(path).raise_for_status()  # warm-up
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        answer = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        answer.raise_for_status()
+    return times
+
+
+def raw_today(storage: Storage, today: dt.date, count: int) -> list[float]:
+    week = (today - dt.timedelta(days=6)).isoformat()
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        storage._query(RAW_TODAY[0], (today.isoformat(),))
+        storage._query(RAW_TODAY[1], (week,))
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    return {"median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(percentile(times, 0.95), 1)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--checkpoints", type=int, default=20_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    province_args = argparse.Namespace(
+        entries=args.entries, checkpoints=args.checkpoints, days=args.days, people=0,
+        commuter_share=0.35, zipf=0.8, seed=args.seed)
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    province = Province(province_args, now)
+    pg = None
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.engine == "sqlite":
+            url = f"sqlite:///{tmp}/central.db"
+        else:
+            pg = PostgresServer(postgres_bin())
+            url = pg.create_database()
+        try:
+            with open_storage(url) as storage:
+                total, load_seconds = load(storage, province, args.engine)
+                started = time.perf_counter()
+                fill_centre(storage, args.checkpoints, args.engine, now)
+                fill_seconds = time.perf_counter() - started
+                today = storage.today()
+                raw = raw_today(storage, today, args.requests)
+            server = CentralServer(url)
+            try:
+                with httpx.Client(base_url=server.url, timeout=120) as client:
+                    form = client.get("/login").text
+                    token = form.split('name="csrf_token" value="')[1].split('"')[0]
+                    client.post("/login", data={"csrf_token": token, "name": "bench.admin",
+                                                "password": PASSWORD, "next": "/today"})
+                    page = timed(client, "/today", args.requests)
+                    api = timed(client, f"/api/v1/reports/daily?date={today}", args.requests)
+                    checkpoints = timed(client, "/checkpoints", max(5, args.requests // 4))
+            finally:
+                server.stop()
+        finally:
+            if pg is not None:
+                pg.stop()
+    print(json.dumps({"engine": args.engine, "entries": total, "checkpoints": args.checkpoints,
+                      "kiosks": args.checkpoints, "load_seconds": round(load_seconds),
+                      "aggregates_seconds": round(fill_seconds),
+                      "today_page": summary(page), "daily_report_api": summary(api),
+                      "checkpoints_page": summary(checkpoints),
+                      "raw_sql_today_numbers": summary(raw)}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
