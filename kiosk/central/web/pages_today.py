@@ -1,5 +1,7 @@
 """Today: the daily report of the local day so far — scans, points scanning today and set up,
-the 7-day adoption ratio, per district, and the problem list — refreshed every minute."""
+the 7-day adoption ratio, per district, and the problem list — refreshed every minute (the
+report is shared by every viewer, see :mod:`kiosk.central.web.today_report`), each viewer
+seeing it cut to their district."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from kiosk.central.web.pages_reports import daily_report
+from kiosk.central.web.scoping import for_district
 from kiosk.central.web.site import ROLES_OF, Site, district_of
 
 router = APIRouter()
@@ -18,8 +20,7 @@ PROBLEMS_SHOWN = 50
 async def today(request: Request) -> Response:
     site: Site = request.app.state.web
     user = site.user(request, *ROLES_OF["/today"])
-    report = await run_in_threadpool(daily_report, site.storage, site.storage.today(),
-                                     district_of(user))
+    report = for_district(await run_in_threadpool(site.today.get), district_of(user))
     problems = report["not_scanning"] + report["scanning_wrongly"]
     return site.render(request, "today.html", report=report, summary=report["summary"],
                        problems=problems[:PROBLEMS_SHOWN],

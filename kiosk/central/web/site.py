@@ -30,6 +30,7 @@ from kiosk.central.web.sessions import (
     Sessions,
     new_csrf_cookie,
 )
+from kiosk.central.web.today_report import TodayReport
 from kiosk.central.web.users import User
 
 HERE = Path(__file__).parent
@@ -95,6 +96,7 @@ class Site:
         self.sessions = Sessions(storage)
         self.throttle = LoginThrottle()
         self.templates = Jinja2Templates(directory=HERE / "templates")
+        self.today = TodayReport(storage)
 
     # -- who is asking --------------------------------------------------------------------
     def session(self, request: Request) -> Session | None:
