@@ -211,6 +211,126 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "imports the file or receives them over the network",
     ),
     "sync.export_failed": ("Không xuất được tệp: {error}", "Export failed: {error}"),
+    # -- devices: states, errors and advice for the technician (worded in both languages)
+    "device.not_found": (
+        "chưa thấy {what} — đã cắm máy quét chưa?",
+        "{what} not found — is the scanner plugged in?",
+    ),
+    "device.ambiguous": (
+        "có {count} thiết bị khớp {what} ({paths}): ghi thêm số serial hoặc dùng đường dẫn by-id",
+        "{count} devices match {what} ({paths}): add the serial number or use the by-id path",
+    ),
+    "device.hidraw_needs_path": ("thiết bị hidraw cần path hoặc usb",
+                                 "a hidraw device needs path or usb"),
+    "device.no_such_path": ("{path} không tồn tại", "{path} does not exist"),
+    "device.permission_group": (
+        "không có quyền mở {shown}; thêm người dùng {user} vào nhóm {group}: {fix} rồi đăng "
+        "xuất/đăng nhập lại",
+        "permission denied on {shown}; add user {user} to group {group}: {fix}, then log out "
+        "and in again",
+    ),
+    "device.permission_udev": (
+        "không có quyền mở {shown}; cài luật udev: {fix}",
+        "permission denied on {shown}; install the udev rule: {fix}",
+    ),
+    "device.in_use": (
+        "{path} đang được chương trình khác dùng (kiosk đang chạy?)",
+        "{path} is in use by another program (is the kiosk running?)",
+    ),
+    "device.grabbed": (
+        "{path} đang bị chương trình khác giữ độc quyền (kiosk đang chạy?)",
+        "{path} is grabbed by another program (is the kiosk running?)",
+    ),
+    "device.lost": ("mất kết nối với {path} (rút cáp?): {error}",
+                    "lost {path} (unplugged?): {error}"),
+    "device.went_away": ("{path} vừa bị rút ra", "{path} went away"),
+    "device.unplugged": ("{path} đã bị rút ra", "{path} was unplugged"),
+    "device.plug_in": (
+        "Cắm máy quét vào; thiết bị sẽ tự được nhận khi cắm lại",
+        "Plug the scanner in; it is picked up automatically when it appears",
+    ),
+    "device.keyboard_no_vietnamese": (
+        "Chế độ bàn phím không mang được chữ tiếng Việt: nên dùng USB-COM hoặc HID POS cho CCCD",
+        "Keyboard mode cannot carry Vietnamese letters: prefer USB-COM or HID POS for CCCD",
+    ),
+    "device.ttyacm_renumbered": (
+        "Cổng /dev/ttyACM* có thể đổi số khi cắm lại: dùng đường dẫn /dev/serial/by-id/… hoặc "
+        "usb = \"VID:PID\"",
+        "/dev/ttyACM* may be renumbered on re-plug: use the /dev/serial/by-id/… path or "
+        "usb = \"VID:PID\"",
+    ),
+    "device.watch_unknown": (
+        "không biết {path} là loại thiết bị nào: hãy xem một thiết bị đã cấu hình",
+        "cannot tell what kind of device {path} is: watch a configured device instead",
+    ),
+    "device.watch_no_such_device": (
+        "không có thiết bị '{target}' trong {config} (có: {devices})",
+        "no device '{target}' in {config} (configured: {devices})",
+    ),
+    "device.watch_cannot": (
+        "không xem trực tiếp được thiết bị loại {kind} (xem được {kinds} và tệp ghi lại; "
+        "camera: dùng màn hình kỹ thuật)",
+        "cannot watch a {kind} device here (watch works for {kinds} and captures; cameras: "
+        "use the technician screen)",
+    ),
+    "device.no_suggestions": ("Không có gợi ý: cấu hình có vẻ đúng",
+                              "No suggestions: the settings look right"),
+    "advice.alt_codes": (
+        "Máy quét gõ ký tự bằng Alt+số: chữ tiếng Việt không đi qua được chế độ bàn phím — "
+        "chuyển máy quét sang USB-COM (serial) hoặc HID POS",
+        "Alt+numpad mode detected: Vietnamese letters cannot pass through keyboard mode — "
+        "switch the scanner to USB-COM (serial) or HID POS",
+    ),
+    "advice.lost_letters": (
+        "Có chữ bị thay bằng '?': máy quét không gõ được chữ đó ở chế độ bàn phím",
+        "Some letters arrived as '?': the scanner cannot type them in keyboard mode",
+    ),
+    "advice.encoding": (
+        "Dữ liệu không phải UTF-8: đặt máy quét xuất UTF-8 nếu được",
+        "The bytes are not UTF-8: set the scanner to UTF-8 output if it can",
+    ),
+    "advice.dropped": ("Hệ thống đã làm mất phím (SYN_DROPPED): quét lại",
+                       "The system dropped key events (SYN_DROPPED): scan again"),
+    "advice.incomplete": ("Mã bị thiếu phần cuối (báo cáo HID không hoàn tất)",
+                          "A scan was cut short (its last HID report never came)"),
+    "advice.aim": ("Mã bắt đầu bằng ký hiệu AIM (]Q1…): đặt strip_aim = true",
+                   "Payloads start with an AIM id (]Q1…): set strip_aim = true"),
+    "advice.gap": (
+        "Khoảng nghỉ giữa các ký tự lên tới {gap} ms, gần idle_gap_ms = {limit}: tăng "
+        "idle_gap_ms lên {wanted}",
+        "Keys arrive up to {gap} ms apart, close to idle_gap_ms = {limit}: raise idle_gap_ms "
+        "to {wanted}",
+    ),
+    "advice.no_terminator_key": (
+        "Mã kết thúc không có phím {key}: đặt terminator = \"none\" hoặc bật hậu tố Enter trên "
+        "máy quét",
+        "Scans end without {Key}: set terminator = \"none\" or enable the scanner's Enter "
+        "suffix",
+    ),
+    "advice.terminator_key": ("Mã kết thúc bằng phím {key}: đặt terminator = \"{key}\"",
+                              "Scans end with {Key}: set terminator = \"{key}\""),
+    "advice.no_terminator": (
+        "Máy quét không gửi ký tự kết thúc: đặt terminator = \"none\" (khoảng nghỉ "
+        "idle_gap_ms kết thúc mã) hoặc bật hậu tố CR/LF trên máy quét",
+        "The scanner sends no terminator: set terminator = \"none\" (the idle gap ends a "
+        "scan) or enable a CR/LF suffix on the scanner",
+    ),
+    "advice.terminator": ("Ký tự kết thúc có vẻ là {ending}: đặt terminator = \"{ending}\"",
+                          "Terminator looks like {ending}: set terminator = \"{ending}\""),
+    "advice.hex_off": ("Mã không phải dạng hex: đặt hex_mode = false",
+                       "The scan is not hex digits: set hex_mode = false"),
+    "advice.hex_on": ("Mã có vẻ là dạng hex: đặt hex_mode = true",
+                      "The scan looks like hex-dump output: set hex_mode = true"),
+    "advice.layout": (
+        "Máy quét có vẻ dùng bàn phím \"{name}\": đặt layout = \"{name}\"",
+        "The scanner seems set to the \"{name}\" keyboard layout: set layout = \"{name}\"",
+    ),
+    "advice.mode_keyboard": (
+        "Thiết bị gửi báo cáo bàn phím 8 byte: đặt mode = \"keyboard\"",
+        "The device sends 8-byte keyboard reports: set mode = \"keyboard\"",
+    ),
+    "advice.mode_pos": ("Thiết bị gửi báo cáo {size} byte: đặt mode = \"pos\"",
+                        "The device sends {size}-byte reports: set mode = \"pos\""),
     # -- the `kiosk` and `kiosk-central` commands
     "cli.missing_extra": (
         "Lệnh này cần gói {package} (phần mở rộng \"{extra}\"): cài bằng `make install` hoặc "

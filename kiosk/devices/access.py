@@ -13,7 +13,7 @@ import pwd
 import stat
 from collections.abc import Iterable
 
-from kiosk.devices.base import say
+from kiosk.messages import both
 
 RULES_FILE = "scripts/udev/70-checkpoint-kiosk.rules"
 INSTALL_RULES = (
@@ -48,7 +48,7 @@ def access_problem(path: str, *, write: bool = False, uid: int | None = None,
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        return say(f"{path} không tồn tại", f"{path} does not exist")
+        return both("device.no_such_path", path=path)
     need = stat.S_IROTH | (stat.S_IWOTH if write else 0)
     if uid is None:
         if os.access(path, os.R_OK | (os.W_OK if write else 0)):
@@ -71,17 +71,11 @@ def access_problem(path: str, *, write: bool = False, uid: int | None = None,
     group_would_do = st.st_gid != 0 and (st.st_mode >> 3 & 7) & need == need
     if group_would_do and group != "input":
         fix = f"sudo usermod -aG {group} {user}"
-        return say(
-            f"không có quyền mở {shown}; thêm người dùng {user} vào nhóm {group}: {fix} "
-            "rồi đăng xuất/đăng nhập lại",
-            f"permission denied on {shown}; add user {user} to group {group}: {fix}, "
-            "then log out and in again")
+        return both("device.permission_group", shown=shown, user=user, group=group, fix=fix)
     fix = INSTALL_RULES.format(user=user)
     extra = ""
     if vid and pid and subsystem:
         extra = (f' (máy quét chưa có trong luật: thêm dòng / scanner not in the rule: add '
                  f'SUBSYSTEM=="{subsystem}", ATTRS{{idVendor}}=="{vid}", '
                  f'ATTRS{{idProduct}}=="{pid}", GROUP="kiosk", MODE="0660", TAG+="uaccess")')
-    return say(
-        f"không có quyền mở {shown}; cài luật udev: {fix}",
-        f"permission denied on {shown}; install the udev rule: {fix}") + extra
+    return both("device.permission_udev", shown=shown, fix=fix) + extra

@@ -28,11 +28,6 @@ class DeviceMissing(DeviceError):
     """The device is not there (unplugged, not yet enumerated): wait for it, not an error."""
 
 
-def say(vi: str, en: str) -> str:
-    """A message for the technician in both languages (status lines, errors, advice)."""
-    return f"{vi} / {en}"
-
-
 class Device(Protocol):
     id: str
 

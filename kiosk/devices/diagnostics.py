@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from kiosk.devices import keycodes as e
-from kiosk.devices.base import say
 from kiosk.devices.decoders import build_decoder
 from kiosk.devices.keydecoder import KeyDecoder
 from kiosk.devices.keymaps import LAYOUTS, layout
@@ -35,6 +33,7 @@ from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import device_kind
 from kiosk.devices.serial_framer import AIM, parse_bytes
 from kiosk.devices.stream import Chunk, Decoded, InputEvent
+from kiosk.messages import Words, both
 from kiosk.payloads import Identity, decode
 from kiosk.scan import mask_document
 
@@ -42,16 +41,6 @@ BURST_GAP = 0.03
 """Serial bytes this far apart belong to different bursts (what the scanner sent at once)."""
 KNOWN_KINDS = ("cccd", "pccovid", "hc1")
 ENDINGS = ((b"\r\n", "CRLF"), (b"\r", "CR"), (b"\n", "LF"))
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    vi: str
-    en: str
-
-    def text(self, language: str | None = None) -> str:
-        return self.vi if language == "vi" else self.en if language == "en" else say(
-            self.vi, self.en)
 
 
 def _printable(data: bytes) -> str:
@@ -76,7 +65,7 @@ class Diagnostics:
         self.kind: str = options.type
         self.decoder = build_decoder(options)
         self.scans: list[Decoded] = []
-        self._advice: dict[str, Suggestion] = {}
+        self._advice: dict[str, Words] = {}
         self._last_t: float | None = None
         self._burst = bytearray()
         self._endings: Counter[str] = Counter()
@@ -152,33 +141,22 @@ class Diagnostics:
         return []
 
     # -- advice --------------------------------------------------------------------------
-    def _advise(self, code: str, vi: str, en: str) -> None:
-        self._advice[code] = Suggestion(vi, en)
+    def _advise(self, topic: str, code: str, **params: object) -> None:
+        """One suggestion per topic (the latest wins): ``advice.<code>`` in the catalogue."""
+        self._advice[topic] = Words(f"advice.{code}", params)
 
     def _learn(self, scan: Decoded, events: list[InputEvent]) -> None:
         flags = scan.flags
         if "alt_codes" in flags:
-            self._advise(
-                "alt_codes",
-                "Máy quét gõ ký tự bằng Alt+số: chữ tiếng Việt không đi qua được chế độ bàn "
-                "phím — chuyển máy quét sang USB-COM (serial) hoặc HID POS",
-                "Alt+numpad mode detected: Vietnamese letters cannot pass through keyboard "
-                "mode — switch the scanner to USB-COM (serial) or HID POS")
+            self._advise("alt_codes", "alt_codes")
         if "?" in scan.payload.decode("utf-8", "replace") and "alt_codes" in flags:
-            self._advise(
-                "lost_letters",
-                "Có chữ bị thay bằng '?': máy quét không gõ được chữ đó ở chế độ bàn phím",
-                "Some letters arrived as '?': the scanner cannot type them in keyboard mode")
+            self._advise("lost_letters", "lost_letters")
         if any(f.startswith("fallback:") or f == "not_utf8" for f in flags):
-            self._advise("encoding",
-                         "Dữ liệu không phải UTF-8: đặt máy quét xuất UTF-8 nếu được",
-                         "The bytes are not UTF-8: set the scanner to UTF-8 output if it can")
+            self._advise("encoding", "encoding")
         if "events_dropped" in flags:
-            self._advise("dropped", "Hệ thống đã làm mất phím (SYN_DROPPED): quét lại",
-                         "The system dropped key events (SYN_DROPPED): scan again")
+            self._advise("dropped", "dropped")
         if "incomplete" in flags:
-            self._advise("incomplete", "Mã bị thiếu phần cuối (báo cáo HID không hoàn tất)",
-                         "A scan was cut short (its last HID report never came)")
+            self._advise("incomplete", "incomplete")
         self._advise_gaps(scan)
         self._advise_terminator(scan)
         self._advise_hex(scan)
@@ -186,19 +164,14 @@ class Diagnostics:
             self._advise_layout(scan, events)
         if self.kind == "serial" and not self.options.strip_aim and AIM.match(
                 scan.payload):
-            self._advise("aim", "Mã bắt đầu bằng ký hiệu AIM (]Q1…): đặt strip_aim = true",
-                         "Payloads start with an AIM id (]Q1…): set strip_aim = true")
+            self._advise("aim", "aim")
 
     def _advise_gaps(self, scan: Decoded) -> None:
         limit = self.options.idle_gap_ms / 1000
         if limit and scan.max_gap > 0.6 * limit:
             wanted = math.ceil(scan.max_gap * 200) * 10  # twice the gap, in 10 ms steps
-            self._advise(
-                "gap",
-                f"Khoảng nghỉ giữa các ký tự lên tới {scan.max_gap * 1000:.0f} ms, gần "
-                f"idle_gap_ms = {limit * 1000:.0f}: tăng idle_gap_ms lên {wanted}",
-                f"Keys arrive up to {scan.max_gap * 1000:.0f} ms apart, close to idle_gap_ms ="
-                f" {limit * 1000:.0f}: raise idle_gap_ms to {wanted}")
+            self._advise("gap", "gap", gap=f"{scan.max_gap * 1000:.0f}",
+                         limit=f"{limit * 1000:.0f}", wanted=wanted)
 
     def _advise_terminator(self, scan: Decoded) -> None:
         configured = self.options.terminator
@@ -208,17 +181,11 @@ class Diagnostics:
         if self.kind == "hidraw" and self.options.mode == "pos":
             return  # HID POS reports carry their own end (the "more follows" flag)
         if scan.ended_by == "gap" and configured in ("enter", "tab"):
-            self._advise(
-                "terminator",
-                f"Mã kết thúc không có phím {configured}: đặt terminator = \"none\" hoặc bật "
-                "hậu tố Enter trên máy quét",
-                f"Scans end without {configured.capitalize()}: set terminator = \"none\" or "
-                "enable the scanner's Enter suffix")
+            self._advise("terminator", "no_terminator_key", key=configured,
+                         Key=configured.capitalize())
         for name, char in (("enter", "\r"), ("tab", "\t")):
             if configured != name and scan.payload.endswith(char.encode()):
-                self._advise(
-                    "terminator", f"Mã kết thúc bằng phím {name}: đặt terminator = \"{name}\"",
-                    f"Scans end with {name.capitalize()}: set terminator = \"{name}\"")
+                self._advise("terminator", "terminator_key", key=name, Key=name.capitalize())
 
     def _advise_serial_terminator(self, configured: str) -> None:
         if not self._endings:
@@ -234,21 +201,13 @@ class Diagnostics:
                 self._endings.values()):
             return
         if ending == "none":
-            self._advise(
-                "terminator",
-                "Máy quét không gửi ký tự kết thúc: đặt terminator = \"none\" (khoảng nghỉ "
-                "idle_gap_ms kết thúc mã) hoặc bật hậu tố CR/LF trên máy quét",
-                "The scanner sends no terminator: set terminator = \"none\" (the idle gap "
-                "ends a scan) or enable a CR/LF suffix on the scanner")
+            self._advise("terminator", "no_terminator")
         else:
-            self._advise("terminator",
-                         f"Ký tự kết thúc có vẻ là {ending}: đặt terminator = \"{ending}\"",
-                         f"Terminator looks like {ending}: set terminator = \"{ending}\"")
+            self._advise("terminator", "terminator", ending=ending)
 
     def _advise_hex(self, scan: Decoded) -> None:
         if "bad_hex" in scan.flags:
-            self._advise("hex", "Mã không phải dạng hex: đặt hex_mode = false",
-                         "The scan is not hex digits: set hex_mode = false")
+            self._advise("hex", "hex_off")
             return
         if self.kind == "serial" or self.options.hex_mode:
             return
@@ -259,8 +218,7 @@ class Diagnostics:
                 bytes.fromhex(text).decode("utf-8")
             except (ValueError, UnicodeDecodeError):
                 return
-            self._advise("hex", "Mã có vẻ là dạng hex: đặt hex_mode = true",
-                         "The scan looks like hex-dump output: set hex_mode = true")
+            self._advise("hex", "hex_on")
 
     def _advise_layout(self, scan: Decoded, events: list[InputEvent]) -> None:
         """If the configured layout reads the keys as junk but another reads a known code."""
@@ -274,10 +232,7 @@ class Diagnostics:
                                  self.options.hex_mode)
             decoded = [d for ev in events for d in decoder.feed(ev)] + decoder.finish()
             if any(_kind(d.payload) in KNOWN_KINDS for d in decoded):
-                self._advise("layout",
-                             f"Máy quét có vẻ dùng bàn phím \"{name}\": đặt layout = \"{name}\"",
-                             f"The scanner seems set to the \"{name}\" keyboard layout: set "
-                             f"layout = \"{name}\"")
+                self._advise("layout", "layout", name=name)
                 return
 
     def _advise_report_mode(self) -> None:
@@ -286,18 +241,17 @@ class Diagnostics:
         size = self._report_sizes.most_common(1)[0][0]
         mode = self.options.mode
         if mode == "pos" and size in (8, 9):
-            self._advise("mode", "Thiết bị gửi báo cáo bàn phím 8 byte: đặt mode = \"keyboard\"",
-                         "The device sends 8-byte keyboard reports: set mode = \"keyboard\"")
+            self._advise("mode", "mode_keyboard")
         elif mode == "keyboard" and size > 9:
-            self._advise("mode", f"Thiết bị gửi báo cáo {size} byte: đặt mode = \"pos\"",
-                         f"The device sends {size}-byte reports: set mode = \"pos\"")
+            self._advise("mode", "mode_pos", size=size)
 
     def suggestions(self, language: str | None = None) -> list[str]:
         """What to change, most useful first; bilingual "vi / en" unless a language is given."""
         self._advise_report_mode()
         if self.kind == "serial":
             self._advise_serial_terminator(self.options.terminator)
-        return [s.text(language) for s in self._advice.values()]
+        return [words(language) if language else both(words.code, **words.params)
+                for words in self._advice.values()]
 
 
 def _kind(payload: bytes) -> str:

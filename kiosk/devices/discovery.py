@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kiosk.devices import keycodes as e
-from kiosk.devices.base import DeviceError, DeviceMissing, say
+from kiosk.devices.base import DeviceError, DeviceMissing
 from kiosk.devices.kind import Discovery
 from kiosk.devices.kinds.evdev import EvdevOptions
 from kiosk.devices.kinds.hidraw import HidrawOptions
@@ -38,6 +38,7 @@ from kiosk.devices.sysfs import (
     subsystem,
     usb_ancestor,
 )
+from kiosk.messages import both
 
 SCANNER_WORDS = ("scan", "barcode", "bar code", "honeywell", "zebra", "symbol", "datalogic",
                  "newland", "metrologic", "hand held", "opticon", "netum", "zebex", "code reader")
@@ -263,16 +264,12 @@ def _usb_of(node: SerialPort | InputNode | HidrawNode) -> UsbInfo | None:
 def _one(matches: Sequence[Node], what: str, prefer: Callable[[Node], bool]) -> str:
     """The single node meant; several nodes of one physical USB device are one device."""
     if not matches:
-        raise DeviceMissing(say(f"chưa thấy {what} — đã cắm máy quét chưa?",
-                                f"{what} not found — is the scanner plugged in?"))
+        raise DeviceMissing(both("device.not_found", what=what))
     physical = {(n.usb.path if n.usb else n.path) for n in matches}
     if len(physical) > 1:
         paths = ", ".join(n.path for n in matches)
-        raise DeviceError(say(
-            f"có {len(physical)} thiết bị khớp {what} ({paths}): ghi thêm số serial hoặc "
-            "dùng đường dẫn by-id",
-            f"{len(physical)} devices match {what} ({paths}): add the serial number or use "
-            "the by-id path"))
+        raise DeviceError(both("device.ambiguous", count=len(physical), what=what,
+                               paths=paths))
     return sorted(matches, key=lambda n: not prefer(n))[0].path
 
 
@@ -281,8 +278,7 @@ def _existing(path: str) -> str | None:
         return None
     if os.path.exists(path):
         return path
-    raise DeviceMissing(say(f"không thấy {path} — đã cắm máy quét chưa?",
-                            f"{path} not found — is the scanner plugged in?"))
+    raise DeviceMissing(both("device.not_found", what=path))
 
 
 def resolve_serial(options: SerialOptions, roots: Roots = SYSTEM) -> str:
@@ -319,8 +315,7 @@ def resolve_hidraw(options: HidrawOptions, roots: Roots = SYSTEM) -> str:
         return found
     spec = options.usb
     if not spec:
-        raise DeviceError(say("thiết bị hidraw cần path hoặc usb",
-                              "a hidraw device needs path or usb"))
+        raise DeviceError(both("device.hidraw_needs_path"))
     wanted_pos = options.mode == "pos"
     matches = [n for n in hidraw_nodes(roots) if (usb := _usb_of(n)) and usb.matches(spec)]
     return _one(matches, f"hidraw usb {spec}",

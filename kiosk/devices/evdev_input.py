@@ -16,11 +16,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from kiosk.devices.base import DeviceError, say
+from kiosk.devices.base import DeviceError
 from kiosk.devices.discovery import resolve_input
 from kiosk.devices.kinds.evdev import EvdevOptions
 from kiosk.devices.shell import READ_TICK, StreamDevice
 from kiosk.devices.stream import Idle, InputEvent, Item
+from kiosk.messages import both
 
 
 class EvdevDevice(StreamDevice):
@@ -41,10 +42,7 @@ class EvdevDevice(StreamDevice):
             except OSError as exc:
                 device.close()
                 if exc.errno == errno.EBUSY:
-                    raise DeviceError(say(
-                        f"{path} đang bị chương trình khác giữ độc quyền (kiosk đang chạy?)",
-                        f"{path} is grabbed by another program (is the kiosk running?)"),
-                    ) from None
+                    raise DeviceError(both("device.grabbed", path=path)) from None
                 raise
         self.device, self.path, self.is_open = device, path, True
 

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kiosk.devices.base import say
+from kiosk.messages import both
 from kiosk.schema import ConfigError, Section, opt
 
 LANES = ("in", "out", "toggle", "auto")
@@ -74,8 +74,7 @@ def waiting_hint(status: Any) -> list[str]:
     """Advice shared by the plug-in scanners while the supervisor waits for one."""
     if getattr(status, "state", "") != "waiting":
         return []
-    return [say("Cắm máy quét vào; thiết bị sẽ tự được nhận khi cắm lại",
-                "Plug the scanner in; it is picked up automatically when it appears")]
+    return [both("device.plug_in")]
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,12 @@ from typing import Any
 
 import serial
 
-from kiosk.devices.base import DeviceError, DeviceMissing, say
+from kiosk.devices.base import DeviceError, DeviceMissing
 from kiosk.devices.discovery import resolve_serial
 from kiosk.devices.kinds.serial import SerialOptions
 from kiosk.devices.shell import READ_TICK, StreamDevice
 from kiosk.devices.stream import Chunk, Idle, Item
+from kiosk.messages import both
 
 FLOW = {"none": {}, "rtscts": {"rtscts": True}, "xonxoff": {"xonxoff": True},
         "dsrdtr": {"dsrdtr": True}}
@@ -46,9 +47,7 @@ class SerialDevice(StreamDevice):
             if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
                 raise self.went_away(path) from None
             if code in (errno.EWOULDBLOCK, errno.EBUSY):
-                raise DeviceError(say(
-                    f"{path} đang được chương trình khác dùng (kiosk đang chạy?)",
-                    f"{path} is in use by another program (is the kiosk running?)")) from None
+                raise DeviceError(both("device.in_use", path=path)) from None
             raise DeviceError(f"{path}: {exc}") from None
         self.path = path
         self.is_open = True
@@ -63,8 +62,7 @@ class SerialDevice(StreamDevice):
                 if data and port.in_waiting:
                     data += port.read(port.in_waiting)  # …then takes everything there
             except (serial.SerialException, OSError) as exc:
-                raise DeviceMissing(say(f"mất kết nối với {self.path} (rút cáp?): {exc}",
-                                        f"lost {self.path} (unplugged?): {exc}")) from None
+                raise DeviceMissing(both("device.lost", path=self.path, error=exc)) from None
             now = time.monotonic()
             yield Chunk(now, data) if data else Idle(now)
 

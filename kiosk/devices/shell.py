@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from kiosk.devices.access import access_problem
-from kiosk.devices.base import DeviceError, DeviceMissing, Emit, say
+from kiosk.devices.base import DeviceError, DeviceMissing, Emit
 from kiosk.devices.decoders import build_decoder
 from kiosk.devices.stream import Decoded, Item, pump, to_scan
 from kiosk.devices.sysfs import SYSTEM, Roots
+from kiosk.messages import both
 
 READ_TICK = 0.02
 """Longest a read waits before an Idle tick: the resolution of gap detection and stop."""
@@ -48,10 +49,10 @@ class StreamDevice:
         return path
 
     def went_away(self, path: str) -> DeviceMissing:
-        return DeviceMissing(say(f"{path} vừa bị rút ra", f"{path} went away"))
+        return DeviceMissing(both("device.went_away", path=path))
 
     def unplugged(self) -> DeviceMissing:
-        return DeviceMissing(say(f"{self.path} đã bị rút ra", f"{self.path} was unplugged"))
+        return DeviceMissing(both("device.unplugged", path=self.path))
 
     def not_open(self) -> DeviceError:
         return DeviceError(f"device {self.id}: read before open")

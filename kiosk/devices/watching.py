@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kiosk import config as config_mod
-from kiosk.devices.base import DeviceError, say
+from kiosk.devices.base import DeviceError
 from kiosk.devices.captures import CaptureWriter, capture_kinds, load_capture
 from kiosk.devices.diagnostics import Diagnostics
 from kiosk.devices.kind import DeviceKind, DeviceOptions
 from kiosk.devices.registry import kinds
 from kiosk.devices.stream import Idle, Item
+from kiosk.messages import both
 
 OVERRIDES = {"baudrate": "baud", "terminator": "terminator", "layout": "layout",
              "mode": "mode", "idle_gap_ms": "idle_gap_ms", "hex_mode": "hex"}
@@ -47,9 +48,7 @@ def kind_of_path(path: str) -> DeviceKind:
         patterns = kind.discovery.nodes if kind.discovery else ()
         if any(fnmatch.fnmatch(p, pattern) for p in (path, real) for pattern in patterns):
             return kind
-    raise DeviceError(say(
-        f"không biết {path} là loại thiết bị nào: hãy xem một thiết bị đã cấu hình",
-        f"cannot tell what kind of device {path} is: watch a configured device instead"))
+    raise DeviceError(both("device.watch_unknown", path=path))
 
 
 def _overrides(args: argparse.Namespace, kind: DeviceKind) -> dict[str, Any]:
@@ -83,19 +82,16 @@ def watch_options(args: argparse.Namespace) -> WatchTarget:
         config = config_mod.load(args.config)
         devices = {d.id: d for d in config.devices}
         if target not in devices:
-            raise DeviceError(say(
-                f"không có thiết bị '{target}' trong {args.config} (có: {', '.join(devices)})",
-                f"no device '{target}' in {args.config} (configured: {', '.join(devices)})"))
+            raise DeviceError(both("device.watch_no_such_device", target=target,
+                                   config=args.config, devices=", ".join(devices)))
         device = devices[target]
         if getattr(device, "format", "") in capture_kinds():
             return capture_target(device.path, target, device.lane, args)
         data = device.as_dict()
     kind = kinds()[data["type"]]
     if kind.capture is None:
-        raise DeviceError(say(
-            f"không xem trực tiếp được thiết bị loại {kind.name}",
-            f"cannot watch a {kind.name} device here (watch works for "
-            f"{', '.join(capture_kinds())} and captures; cameras: use the technician screen)"))
+        raise DeviceError(both("device.watch_cannot", kind=kind.name,
+                               kinds=", ".join(capture_kinds())))
     data.update(_overrides(args, kind))
     data.pop("enabled", None)
     return WatchTarget(config_mod.validate_device(0, data))
@@ -148,8 +144,7 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
             print(line, file=out, flush=True)
     advice = diagnostics.suggestions()
     print(f"{len(diagnostics.scans)} scan(s) / lượt quét", file=out)
-    for line in advice or [say("Không có gợi ý: cấu hình có vẻ đúng",
-                               "No suggestions: the settings look right")]:
+    for line in advice or [both("device.no_suggestions")]:
         print(f"* {line}", file=out)
     if save:
         print(f"capture saved / đã lưu: {save}", file=out)

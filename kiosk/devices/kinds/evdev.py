@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.devices.base import say
 from kiosk.devices.kind import (
     KEY_LAYOUTS,
     KEY_TERMINATORS,
@@ -17,6 +16,7 @@ from kiosk.devices.kind import (
     check_location,
     waiting_hint,
 )
+from kiosk.messages import both
 from kiosk.schema import opt
 
 
@@ -44,9 +44,7 @@ def decoder(options: EvdevOptions) -> Any:
 
 
 def advice(options: EvdevOptions, status: Any) -> list[str]:
-    return [*waiting_hint(status), say(
-        "Chế độ bàn phím không mang được chữ tiếng Việt: nên dùng USB-COM hoặc HID POS cho CCCD",
-        "Keyboard mode cannot carry Vietnamese letters: prefer USB-COM or HID POS for CCCD")]
+    return [*waiting_hint(status), both("device.keyboard_no_vietnamese")]
 
 
 KIND = DeviceKind(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.devices.base import say
 from kiosk.devices.kind import (
     USB_EXPECTED,
     CaptureFormat,
@@ -15,6 +14,7 @@ from kiosk.devices.kind import (
     check_location,
     waiting_hint,
 )
+from kiosk.messages import both
 from kiosk.schema import opt
 
 BAUDRATES = (1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200, 230400, 460800,
@@ -52,10 +52,7 @@ def decoder(options: SerialOptions) -> Any:
 def advice(options: SerialOptions, status: Any) -> list[str]:
     out = waiting_hint(status)
     if options.port.startswith("/dev/tty") and not options.usb:
-        out.append(say("Cổng /dev/ttyACM* có thể đổi số khi cắm lại: dùng đường dẫn "
-                       "/dev/serial/by-id/… hoặc usb = \"VID:PID\"",
-                       "/dev/ttyACM* may be renumbered on re-plug: use the /dev/serial/by-id/… "
-                       "path or usb = \"VID:PID\""))
+        out.append(both("device.ttyacm_renumbered"))
     return out
 
 

@@ -1,0 +1,75 @@
+"""The words catalogue: every sentence in both languages with the same blanks, every code the
+code asks for present, and words handed over as codes worded in whichever language reads them."""
+
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+from kiosk import messages
+from kiosk.messages import CATALOGUE, Words, both, saved_text, text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def blanks(template: str) -> set[str]:
+    """The parameters a template uses ({key} and {Key}: the same word, capitalised)."""
+    return {name.lower() for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_sentence_exists_in_both_languages_with_the_same_blanks() -> None:
+    for code, (vi, en) in CATALOGUE.items():
+        assert vi.strip() and en.strip(), code
+        assert blanks(vi) == blanks(en), code
+
+
+def literal_codes() -> set[tuple[str, str]]:
+    """(file, code) for every text/both/Words call with a literal code, and every literal
+    prefix of an f-string code (``f"sync.{code}"`` → ``sync.``)."""
+    found = set()
+    for path in (ROOT / "kiosk").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else \
+                getattr(node.func, "id", "")
+            if name not in ("text", "both", "Words"):
+                continue
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found.add((path.name, first.value))
+            elif isinstance(first, ast.JoinedStr) and isinstance(first.values[0], ast.Constant):
+                found.add((path.name, first.values[0].value + "*"))
+    return found
+
+
+def test_every_code_the_program_asks_for_is_in_the_catalogue() -> None:
+    codes = literal_codes()
+    assert len(codes) > 60
+    for where, code in codes:
+        if code.endswith("*"):
+            assert any(known.startswith(code[:-1]) for known in CATALOGUE), (where, code)
+        else:
+            assert code in CATALOGUE, (where, code)
+
+
+def test_words_are_worded_by_the_reader_nested_words_too() -> None:
+    reason = Words("cccd_bad_field", {"detail": messages.detail_words(
+        "no_such_date", field="birth_date", value="31021990")})
+    assert reason("vi") == "Mã CCCD sai: ngày sinh '31021990': ngày không tồn tại"
+    assert reason("en") == "Invalid CCCD code: birth date '31021990': no such date"
+
+
+def test_saved_words_are_worded_in_another_process_and_old_plain_text_stays() -> None:
+    alert = Words("sync.auth_403", {"detail": "HTTP 403: kiosk k2"})
+    assert saved_text(alert.saved(), "en") == alert("en")
+    assert saved_text(alert.saved(), "vi").startswith("Máy chủ trung tâm từ chối: dữ liệu")
+    assert saved_text("The centre refused this kiosk's token", "vi") == \
+        "The centre refused this kiosk's token"
+
+
+def test_a_technicians_line_carries_both_languages() -> None:
+    assert both("device.went_away", path="/dev/ttyACM0") == \
+        "/dev/ttyACM0 vừa bị rút ra / /dev/ttyACM0 went away"
+    assert text("no.such.code", "vi") == "no.such.code"
