@@ -229,6 +229,19 @@ class TestTrustListFiles:
         loaded = trustlist.load(tmp_path)
         assert list(loaded.signers) == [issuer.kid]
 
+    def test_the_kiosks_own_file_loads_without_parsing_and_a_damaged_entry_is_unknown(
+            self, tmp_path, issuer):
+        path = tmp_path / "trust-list.json"
+        trustlist.save(trust_list_of(issuer.der), path)
+        document = json.loads(path.read_text())
+        document["trustList"][0]["rawData"] = base64.b64encode(b"not a cert").decode()
+        path.write_text(json.dumps(document))
+        damaged = trustlist.load(path)  # loads: entries are parsed when first used
+        assert damaged.find(issuer.kid)
+        code = issuer.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY)
+        result = verdict(code, damaged)
+        assert result.status == verdicts.UNKNOWN_ISSUER and "unusable" in result.detail
+
     def test_every_vector_signer_loads_even_with_der_slips(self):
         ders = {v.signer_der for v in vectors()}
         loaded = trust_list_of(*ders)

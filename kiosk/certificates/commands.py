@@ -120,11 +120,18 @@ def cmd_list(args: argparse.Namespace) -> int:
     if held is None:
         return EXIT_FAILED
     print("key id        country  valid until  may sign     subject")
+    from kiosk.certificates.trustlist import TrustListError
+
     for signers in held.signers.values():
         for s in signers:
-            until = s.not_after.date().isoformat() if s.not_after else "?"
-            kinds = ",".join(sorted(s.usages)) if s.usages else "every kind"
-            print(f"{s.kid_b64:13} {s.country or '?':8} {until:12} {kinds:12} {s.subject}")
+            try:
+                cert = s.certificate
+            except TrustListError as exc:
+                print(f"{s.kid_b64:13} {s.country or '?':8} UNUSABLE: {exc}")
+                continue
+            until = cert.not_after.date().isoformat() if cert.not_after else "?"
+            kinds = ",".join(sorted(cert.usages)) if cert.usages else "every kind"
+            print(f"{s.kid_b64:13} {s.country or '?':8} {until:12} {kinds:12} {cert.subject}")
     return 0
 
 

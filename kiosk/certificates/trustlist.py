@@ -27,6 +27,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -55,18 +56,43 @@ class TrustListError(ValueError):
 
 
 @dataclass(frozen=True)
-class Signer:
-    """One document signer: the key that signs certificates and what it may sign."""
+class Certificate:
+    """What the kiosk uses of a DSC."""
 
-    kid: bytes
-    country: str
-    der: bytes
     public_key: PublicKey
     subject: str
     not_before: dt.datetime | None
     not_after: dt.datetime | None
     usages: frozenset[str] | None
-    """Certificate kinds this signer may sign; None when its certificate does not restrict."""
+    """Certificate kinds it may sign; None when it does not restrict them."""
+    country: str
+
+
+@dataclass(frozen=True)
+class Signer:
+    """One document signer: the key that signs certificates and what it may sign.
+
+    Its certificate is parsed when first needed: the kiosk's own file (checked when it was
+    imported) loads in milliseconds however many signers it holds — parsing the EU's ~600
+    DSCs takes about half a second, which the first certificate scan would otherwise wait.
+    """
+
+    kid: bytes
+    country: str
+    der: bytes
+
+    @cached_property
+    def certificate(self) -> Certificate:
+        """Raises TrustListError when ``der`` is not a usable DSC."""
+        return parse_certificate(self.der)
+
+    @property
+    def public_key(self) -> PublicKey:
+        return self.certificate.public_key
+
+    @property
+    def usages(self) -> frozenset[str] | None:
+        return self.certificate.usages
 
     @property
     def kid_b64(self) -> str:
@@ -116,7 +142,16 @@ def etag(data: bytes) -> str:
 
 
 def signer_from_der(der: bytes, kid: bytes | None = None, country: str = "") -> Signer:
-    """A Signer from a DER certificate; raises TrustListError when it is not one."""
+    """A Signer from a DER certificate, checked now; raises TrustListError when it is not one.
+    Without ``kid`` it is the first 8 bytes of the certificate's SHA-256 (as the gateway's)."""
+    signer = Signer(kid=kid or hashlib.sha256(der).digest()[:8], country=country, der=der)
+    found = signer.certificate
+    if country or not found.country:
+        return signer
+    return Signer(kid=signer.kid, country=found.country, der=der)
+
+
+def parse_certificate(der: bytes) -> Certificate:
     try:
         cert = asn1_x509.Certificate.load(der, strict=True)
         public_key = load_der_public_key(cert.public_key.dump())
@@ -125,7 +160,7 @@ def signer_from_der(der: bytes, kid: bytes | None = None, country: str = "") -> 
         not_before = validity["not_before"].native
         not_after = validity["not_after"].native
         eku = cert.extended_key_usage_value
-        country = country or str(cert.subject.native.get("country_name", "") or "")
+        country = str(cert.subject.native.get("country_name", "") or "")
     except (ValueError, TypeError, KeyError) as exc:
         raise TrustListError(f"not an X.509 certificate ({exc})") from None
     if not isinstance(public_key, PublicKey):
@@ -134,9 +169,8 @@ def signer_from_der(der: bytes, kid: bytes | None = None, country: str = "") -> 
     if eku is not None:
         listed = {_USAGE_OIDS[o] for o in eku.native if o in _USAGE_OIDS}
         usages = frozenset(listed) if listed else None
-    return Signer(kid=kid or hashlib.sha256(der).digest()[:8], country=country, der=der,
-                  public_key=public_key, subject=subject, not_before=not_before,
-                  not_after=not_after, usages=usages)
+    return Certificate(public_key=public_key, subject=subject, not_before=not_before,
+                       not_after=not_after, usages=usages, country=country)
 
 
 def build(signers: Iterable[Signer], *, imported_at: dt.datetime, source: str = "",
@@ -173,10 +207,12 @@ def parse(data: bytes, *, source: str = "", now: dt.datetime | None = None) -> T
         return build(signers, imported_at=now, source=source, skipped=skipped)
     document = _json(data, source)
     imported_at = now
+    checked = True
     if isinstance(document, dict) and document.get("format") == FILE_FORMAT:
         imported_at = _parse_iso(document.get("imported_at"), source)
         source = str(document.get("source") or source)
         items = document.get("trustList")
+        checked = False  # written by ``save`` from a checked list: parsed when first used
     elif isinstance(document, dict) and "certificates" in document:
         items = document["certificates"]
     else:
@@ -187,7 +223,7 @@ def parse(data: bytes, *, source: str = "", now: dt.datetime | None = None) -> T
     signers, skipped = [], []
     for index, item in enumerate(items):
         try:
-            signers.append(_item_signer(item))
+            signers.append(_item_signer(item, check=checked))
         except TrustListError as exc:
             skipped.append(f"item {index}: {exc}")
     if not signers and items:
@@ -217,7 +253,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _item_signer(item: Any) -> Signer:
+def _item_signer(item: Any, *, check: bool) -> Signer:
     if not isinstance(item, dict):
         raise TrustListError("expected an object")
     kind = item.get("certificateType", "DSC")
@@ -229,6 +265,8 @@ def _item_signer(item: Any) -> Signer:
     der = _b64(raw, "rawData")
     kid = _b64(item["kid"], "kid") if isinstance(item.get("kid"), str) else None
     country = item.get("country") if isinstance(item.get("country"), str) else ""
+    if not check and kid is not None:
+        return Signer(kid=kid, country=country, der=der)
     return signer_from_der(der, kid, country)
 
 

@@ -151,19 +151,25 @@ def judge(message: cose.Sign1, trust_list: TrustList | None, *, now: float,
     }
     if trust_list is None:
         return Verdict(NO_TRUST_LIST, "no trust list loaded: signature not checked", **common)
-    from kiosk.certificates import signature
+    from kiosk.certificates import signature, trustlist
 
     candidates = trust_list.find(message.kid)
     if not candidates:
         return Verdict(UNKNOWN_ISSUER, f"key id {kid or '(none)'} is not in the trust list "
                        f"({len(trust_list)} signers)", **common)
-    problems = []
+    problems, unusable = [], []
     for signer in candidates:
-        problem = signature.problem(message, signer.public_key)
+        try:
+            problem = signature.problem(message, signer.public_key)
+        except trustlist.TrustListError as exc:  # a damaged entry in the kiosk's own file
+            unusable.append(f"the trust list's entry for key id {kid} is unusable: {exc}")
+            continue
         if problem is None:
             break
         problems.append(problem)
     else:
+        if not problems:  # as if absent: the kiosk cannot know this issuer
+            return Verdict(UNKNOWN_ISSUER, "; ".join(unusable), **common)
         return Verdict(BAD_SIGNATURE, "; ".join(dict.fromkeys(problems)), **common)
     common["signer_country"] = signer.country or None
     if signer.usages is not None and not set(read.kinds) <= signer.usages:
