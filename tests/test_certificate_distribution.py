@@ -115,12 +115,18 @@ def test_a_centre_without_a_list_says_so_and_the_kiosk_keeps_its_own(tmp_path):
         srv.stop()
 
 
-def test_an_answer_that_is_not_a_trust_list_never_replaces_the_kiosks(tmp_path):
+@pytest.mark.parametrize("body", [
+    b'{"certificates": "all trusted"}',
+    json.dumps({"format": trustlist.FILE_FORMAT, "imported_at": "2026-01-01T00:00:00Z",
+                "trustList": [{"kid": "AAAAAAAAAAA=", "country": "ZZ",
+                               "rawData": "bm90IGEgY2VydA=="}]}).encode(),
+])
+def test_an_answer_that_is_not_a_trust_list_never_replaces_the_kiosks(tmp_path, body):
     class Liar(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             self.send_response(200)
             self.end_headers()
-            self.wfile.write(b'{"certificates": "all trusted"}')
+            self.wfile.write(body)
 
         def log_message(self, *args):
             pass

@@ -44,6 +44,7 @@ def refresh(client: SyncClient, path: Path) -> Refreshed:
         raise trustlist.TrustListError(f"the centre sent {len(body)} bytes, larger than any "
                                        f"trust list")
     fetched = trustlist.parse(body, source="centre")
+    fetched.check_all()  # the centre's file is in the kiosk's own format: check it here
     trustlist.write_atomically(path, body)
     log.info("trust list from the centre: %d signers, imported %s", len(fetched),
              fetched.imported_at.isoformat())

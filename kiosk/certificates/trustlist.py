@@ -118,6 +118,17 @@ class TrustList:
     def age(self, now: dt.datetime) -> dt.timedelta:
         return now - self.imported_at
 
+    def check_all(self) -> None:
+        """Parse every signer's certificate now; TrustListError names the first unusable one
+        (for a list that arrived from elsewhere in this module's own, unparsed format)."""
+        for signers in self.signers.values():
+            for signer in signers:
+                try:
+                    signer.certificate  # noqa: B018 — parsed and cached
+                except TrustListError as exc:
+                    raise TrustListError(f"{self.source}: key id {signer.kid_b64}: {exc}"
+                                         ) from None
+
     def countries(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for signers in self.signers.values():
