@@ -10,13 +10,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk import messages
 from kiosk.certificates.verdicts import Checker, Verdict
 from kiosk.ids import boot_id, uuid7
+from kiosk.listeners import Listeners
 from kiosk.payloads import Identity, Rejection, decode
 from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import Direction, Scan, ScanResult, Status
@@ -47,30 +47,14 @@ class Pipeline:
         self.certificates = certificates or Checker()
         """Checks every HC1 code (with no trust list: "no trust list, not checked")."""
         self.boot_id = boot_id()
-        self._listeners: list[Listener] = []
-        self._listeners_lock = threading.Lock()
+        self._listeners: Listeners[ScanResult] = Listeners("scan result")
         self.operator_direction = policy.default_direction
         """What a "toggle" lane records: the officer's switch (in / out / auto)."""
 
     # -- listeners ------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        with self._listeners_lock:
-            self._listeners.append(listener)
-        return lambda: self._unsubscribe(listener)
-
-    def _unsubscribe(self, listener: Listener) -> None:
-        with self._listeners_lock:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-    def _notify(self, result: ScanResult) -> None:
-        with self._listeners_lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(result)
-            except Exception:  # a broken screen must not stop the queue
-                log.exception("listener %r failed", listener)
+        """``listener(result)`` after every scan's result is final; returns unsubscribe."""
+        return self._listeners.subscribe(listener)
 
     # -- entry points ---------------------------------------------------------------------
     def submit(self, scan: Scan) -> ScanResult:
@@ -109,7 +93,7 @@ class Pipeline:
                                       detail=str(exc))
         if verdict is not None:
             result = dataclasses.replace(result, certificate=verdict)
-        self._notify(result)
+        self._listeners.notify(result)
         return result
 
     def _refuse(self, scan: Scan, rejection: Rejection) -> ScanResult:

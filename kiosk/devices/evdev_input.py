@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import evdev
+
 from kiosk.devices.base import DeviceError
 from kiosk.devices.discovery import resolve_input
 from kiosk.devices.kinds.evdev import EvdevOptions
@@ -29,8 +31,6 @@ class EvdevDevice(StreamDevice):
     device: Any = None
 
     def open(self) -> None:
-        import evdev
-
         path = self.locate(resolve_input)
         try:
             device = evdev.InputDevice(path)

@@ -124,9 +124,36 @@ with any other); read it through ``kinds()`` / ``device_kind()``."""
 
 
 def register(kind: DeviceKind) -> DeviceKind:
-    """Make a kind known (replacing one of the same name); returns it."""
+    """Make a kind known (replacing one of the same name); returns it.
+
+    A kind whose parts do not fit together is refused here, at import, with every problem
+    named — not at the first scan in the field."""
+    problems = missing_parts(kind)
+    if problems:
+        raise ValueError(f"device kind {kind.name!r}: " + "; ".join(problems))
     _KINDS[kind.name] = kind
     return kind
+
+
+def missing_parts(kind: DeviceKind) -> list[str]:
+    """What is missing or inconsistent in a kind's description (imports nothing)."""
+    problems = []
+    if not kind.name.isidentifier():
+        problems.append("its name must be a plain word (it is `type` in config.toml)")
+    if not (isinstance(kind.options, type) and issubclass(kind.options, DeviceOptions)):
+        return [*problems, "options must be a DeviceOptions dataclass"]
+    schema = kind.options.schema()
+    if kind.window_fed == bool(kind.device):
+        problems.append("needs a device shell (\"module:Class\") unless the window feeds it")
+    if (kind.decoder is None) != (kind.capture is None):
+        problems.append("has a decoder but no capture format" if kind.capture is None
+                        else "has a capture format but no decoder")
+    if kind.capture is not None:
+        problems += [f"capture setting {key!r} is not one of its options"
+                     for key in kind.capture.settings if key not in schema]
+    if kind.discovery is not None and kind.discovery.where not in schema:
+        problems.append(f"discovery puts the node in {kind.discovery.where!r}, not an option")
+    return problems
 
 
 def unregister(name: str) -> None:

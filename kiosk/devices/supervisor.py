@@ -26,6 +26,7 @@ from kiosk.devices import build_device
 from kiosk.devices.base import Device, DeviceError, DeviceMissing, Emit
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import device_kind
+from kiosk.listeners import Listeners
 from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class Supervisor:
             d.id: DeviceStatus(d.id, d.type, d.lane) for d in self.options
         }
         self._lock = threading.Lock()
-        self._listeners: list[StatusListener] = []
+        self._listeners: Listeners[DeviceStatus] = Listeners("device status")
         self._live: dict[str, Device] = {}
         self._queue: queue.SimpleQueue[Scan | None] = queue.SimpleQueue()
         self._unsubmitted = 0
@@ -92,8 +93,7 @@ class Supervisor:
             return self._live.get(device_id)
 
     def subscribe(self, listener: StatusListener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.subscribe(listener)
 
     def status(self) -> list[DeviceStatus]:
         with self._lock:
@@ -102,11 +102,7 @@ class Supervisor:
     def _set(self, device_id: str, **changes: Any) -> None:
         with self._lock:
             status = self._status[device_id] = replace(self._status[device_id], **changes)
-        for listener in list(self._listeners):
-            try:
-                listener(status)
-            except Exception:
-                log.exception("status listener failed")
+        self._listeners.notify(status)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:

@@ -14,17 +14,15 @@ every snapshot — a carried-forward count below it is stale and is raised to it
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from kiosk.listeners import Listeners
 from kiosk.messages import Words
 from kiosk.store import OutboxSummary, Store, parse_utc, utc_iso
-
-log = logging.getLogger(__name__)
 
 META_PREFIX = "sync."
 
@@ -167,7 +165,7 @@ class StatusBoard:
     def __init__(self, initial: SyncState) -> None:
         self._lock = threading.RLock()  # a subscriber may read or update from its callback
         self._state = initial
-        self._subscribers: tuple[Callable[[SyncState], None], ...] = ()
+        self._listeners: Listeners[SyncState] = Listeners("sync state")
 
     @property
     def state(self) -> SyncState:
@@ -180,21 +178,11 @@ class StatusBoard:
             if after == before:
                 return before
             self._state = after
-            for callback in self._subscribers:
-                try:
-                    callback(after)
-                except Exception:  # a broken screen must not stop the uploads
-                    log.exception("sync state subscriber %r failed", callback)
+            self._listeners.notify(after)
             return after
 
     def subscribe(self, callback: Callable[[SyncState], None]) -> Callable[[], None]:
-        with self._lock:
-            self._subscribers = (*self._subscribers, callback)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                self._subscribers = tuple(c for c in self._subscribers if c is not callback)
-        return unsubscribe
+        return self._listeners.subscribe(callback)
 
 
 def _iso(epoch: float | None) -> str | None:
