@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from kiosk.devices import keycodes as e
 from kiosk.devices.base import DeviceError, DeviceMissing
@@ -61,6 +61,14 @@ class SerialPort:
         return "built-in serial port / cổng COM trên máy"
 
     @property
+    def details(self) -> list[str]:
+        """What identifies it, for the listing."""
+        usb = self.usb
+        parts = [f"usb {usb.vid}:{usb.pid}" + (f" serial {usb.serial}" if usb.serial else "")
+                 if usb else self.kind, self.label]
+        return parts + ([f"by-id {self.by_id}"] if self.by_id else [])
+
+    @property
     def device(self) -> dict[str, Any]:
         where = ({"port": self.by_id} if self.by_id else
                  {"usb": self.usb.spec} if self.usb else {"port": self.path})
@@ -95,6 +103,16 @@ class InputNode:
         return self.name or self.path
 
     @property
+    def details(self) -> list[str]:
+        keys = ", ".join(k for k, has in (("Enter", self.has_enter), ("digits", self.has_digits),
+                                          ("keypad", self.has_keypad)) if has)
+        parts = [f'"{self.name}"', f"usb {self.vid}:{self.pid}", f"phys {self.phys or '-'}",
+                 f"keys: {keys}"]
+        if self.looks_like_scanner:
+            parts.append("looks like a scanner / có vẻ là máy quét")
+        return parts + ([f"by-id {self.by_id}"] if self.by_id else [])
+
+    @property
     def device(self) -> dict[str, Any]:
         spec = self.usb.spec if self.usb else f"{self.vid}:{self.pid}" if self.vid else ""
         where = ({"path": self.by_id} if self.by_id else {"usb": spec} if spec else
@@ -121,6 +139,11 @@ class HidrawNode:
         return f"{self.name or self.path} ({mode})"
 
     @property
+    def details(self) -> list[str]:
+        return [self.label, f"usb {self.vid}:{self.pid}"] + (
+            [f"serial {self.uniq}"] if self.uniq else [])
+
+    @property
     def device(self) -> dict[str, Any]:
         spec = self.usb.spec if self.usb else f"{self.vid}:{self.pid}" if self.vid else ""
         where = {"usb": spec} if spec else {"path": self.path}
@@ -140,11 +163,28 @@ class Camera:
         return self.name or self.path
 
     @property
+    def details(self) -> list[str]:
+        return [self.label] + ([f"by-id {self.by_id}"] if self.by_id else [])
+
+    @property
     def device(self) -> dict[str, Any]:
         return _device(self.suggested_id, "camera", {"source": self.by_id or self.path})
 
 
-Candidate = SerialPort | InputNode | HidrawNode | Camera
+class Candidate(Protocol):
+    """Something a kind's discovery found: where it is, what it is, a ready device table."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def details(self) -> list[str]: ...
+
+    @property
+    def device(self) -> dict[str, Any]: ...
 
 
 def _device(device_id: str, kind: str, where: dict[str, Any], **settings: Any) -> dict[str, Any]:

@@ -9,41 +9,9 @@ from typing import TextIO
 
 from kiosk import config as config_mod
 from kiosk.devices.access import access_problem
-from kiosk.devices.discovery import (
-    Candidate,
-    HidrawNode,
-    InputNode,
-    SerialPort,
-    discoveries,
-    snippet,
-)
+from kiosk.devices.discovery import Candidate, discoveries, snippet
 from kiosk.devices.registry import load
 from kiosk.devices.sysfs import Roots
-
-
-def _details(candidate: Candidate) -> list[str]:
-    if isinstance(candidate, SerialPort):
-        usb = candidate.usb
-        parts = [f"usb {usb.vid}:{usb.pid}" + (f" serial {usb.serial}" if usb.serial else "")
-                 if usb else candidate.kind, candidate.label]
-        if candidate.by_id:
-            parts.append(f"by-id {candidate.by_id}")
-        return parts
-    if isinstance(candidate, InputNode):
-        keys = ", ".join(k for k, has in (("Enter", candidate.has_enter),
-                                          ("digits", candidate.has_digits),
-                                          ("keypad", candidate.has_keypad)) if has)
-        parts = [f'"{candidate.name}"', f"usb {candidate.vid}:{candidate.pid}",
-                 f"phys {candidate.phys or '-'}", f"keys: {keys}"]
-        if candidate.looks_like_scanner:
-            parts.append("looks like a scanner / có vẻ là máy quét")
-        if candidate.by_id:
-            parts.append(f"by-id {candidate.by_id}")
-        return parts
-    if isinstance(candidate, HidrawNode):
-        return [candidate.label, f"usb {candidate.vid}:{candidate.pid}"] + (
-            [f"serial {candidate.uniq}"] if candidate.uniq else [])
-    return [candidate.label] + ([f"by-id {candidate.by_id}"] if candidate.by_id else [])
 
 
 def _why_empty(roots: Roots, subsystem: str) -> str:
@@ -76,7 +44,7 @@ def list_candidates(roots: Roots, out: TextIO, config: config_mod.Config | None 
                   file=out)
         for candidate in found:
             total += 1
-            print(f"  {candidate.path}  " + "  ".join(_details(candidate)), file=out)
+            print(f"  {candidate.path}  " + "  ".join(candidate.details), file=out)
             device = candidate.device
             where = next(device[k] for k in ("port", "path", "usb", "source") if k in device)
             if where in known or candidate.path in known:
