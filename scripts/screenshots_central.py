@@ -12,17 +12,17 @@ Writes ``central-<page>-<vi|en>.png`` and ``central-<page>-<vi|en>-narrow.png``.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import tempfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
-from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
-from web_support import browser, log_in, log_out, start_centre  # noqa: E402
+from web_support import browser, click_and_wait, log_in, log_out, start_centre  # noqa: E402
 
 SIZES = {"": (1366, 768), "-narrow": (390, 844)}
 
@@ -31,9 +31,7 @@ def trace(driver, base: str) -> None:
     driver.get(base + "/tracing")
     driver.find_element(By.ID, "document").send_keys("001099000101")
     driver.find_element(By.ID, "reason").send_keys("ca bệnh F0-1234")
-    button = driver.find_element(By.ID, "trace")
-    button.click()
-    WebDriverWait(driver, 30).until(staleness_of(button))
+    click_and_wait(driver, driver.find_element(By.ID, "trace"))
 
 
 def main() -> int:
@@ -43,8 +41,10 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     centre = start_centre(Path(tempfile.mkdtemp(prefix="kiosk-shots-")))
     base = centre.url
+    today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
     pages = {  # name: path, as the admin sees it
-        "today": "/today", "reports": "/reports", "reports-monthly": "/reports?monthly=true",
+        "today": "/today", "reports": f"/reports?date={today}",
+        "reports-monthly": "/reports?monthly=true",
         "checkpoints": "/checkpoints", "checkpoint": "/checkpoints/BP-DX-001",
         "kiosks": "/kiosks", "audit": "/audit", "users": "/users",
     }

@@ -11,13 +11,12 @@ import httpx
 import pytest
 from central_support import central
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.wait import WebDriverWait
 from web_support import (
     PASSWORD,
     Centre,
     browser,
     chromium_binaries,
+    click_and_wait,
     fill_login,
     log_in,
     log_out,
@@ -135,9 +134,7 @@ def trace(chrome, base: str, document: str, reason: str) -> None:
     chrome.get(base + "/tracing")
     chrome.find_element(By.ID, "document").send_keys(document)
     chrome.find_element(By.ID, "reason").send_keys(reason)
-    button = chrome.find_element(By.ID, "trace")
-    button.click()
-    WebDriverWait(chrome, 30).until(staleness_of(button))
+    click_and_wait(chrome, chrome.find_element(By.ID, "trace"))
 
 
 def test_a_tracers_trace_is_in_the_audit_log(centre: Centre, chrome) -> None:
@@ -167,9 +164,7 @@ def test_a_trace_without_a_reason_is_refused_and_not_logged(centre: Centre, chro
     chrome.find_element(By.ID, "document").send_keys("001099000101")
     chrome.execute_script("document.getElementById('reason').removeAttribute('required');"
                           "document.getElementById('reason').removeAttribute('minlength')")
-    button = chrome.find_element(By.ID, "trace")
-    button.click()
-    WebDriverWait(chrome, 30).until(staleness_of(button))
+    click_and_wait(chrome, chrome.find_element(By.ID, "trace"))
     assert "reason" in chrome.find_element(By.CSS_SELECTOR, ".error").text
     assert not chrome.find_elements(By.ID, "contacts")
     assert len(json.loads(central("audit", "list", "--db", centre.db, "--json").stdout)) == logged
@@ -184,9 +179,7 @@ def test_a_form_posted_without_its_csrf_token_is_refused(centre: Centre, chrome)
     form.find_element(By.NAME, "kiosk_id").send_keys("kiosk-forged")
     chrome.execute_script(
         "arguments[0].querySelector('input[name=csrf_token]').remove()", form)
-    button = form.find_element(By.CSS_SELECTOR, "button")
-    button.click()
-    WebDriverWait(chrome, 20).until(staleness_of(button))
+    click_and_wait(chrome, form.find_element(By.CSS_SELECTOR, "button"))
     assert "403" in page_text(chrome) and "mã bảo vệ" in page_text(chrome)
     kiosks = central("kiosks", "list", "--db", centre.db, "--json").stdout
     assert "kiosk-forged" not in kiosks
@@ -196,9 +189,7 @@ def test_a_form_posted_without_its_csrf_token_is_refused(centre: Centre, chrome)
     form.find_element(By.NAME, "checkpoint").send_keys("BP-DX-002")
     form.find_element(By.NAME, "name").send_keys("Máy 2")
     form.find_element(By.NAME, "kiosk_id").send_keys("kiosk-dx2")
-    button = form.find_element(By.CSS_SELECTOR, "button")
-    button.click()
-    WebDriverWait(chrome, 20).until(staleness_of(button))
+    click_and_wait(chrome, form.find_element(By.CSS_SELECTOR, "button"))
     token = chrome.find_element(By.ID, "token").text
     assert len(token) >= 40
     assert "kiosk-dx2" in central("kiosks", "list", "--db", centre.db, "--json").stdout

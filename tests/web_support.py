@@ -9,12 +9,16 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from central_support import CentralServer, batch, central, enrol, kiosk_entries
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
+
+from kiosk.sync import protocol
 
 SAMPLE = Path(__file__).resolve().parents[1] / "docs" / "checkpoints-sample.csv"
 PASSWORD = "correct horse battery"
@@ -47,11 +51,26 @@ def browser(width: int = 1366, height: int = 768) -> webdriver.Chrome:
                  f"--user-data-dir={tempfile.mkdtemp(prefix='kiosk-chromium-')}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=found[1]))
-    if width < 500:  # below Chromium's smallest window: emulate a phone's viewport
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
+    # The viewport exactly width × height (a window's includes its frame, and Chromium's
+    # smallest window is wider than a phone).
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500})
     driver.set_page_load_timeout(30)
     return driver
+
+
+def click_and_wait(driver: webdriver.Chrome, element: WebElement, timeout: float = 30) -> None:
+    """Click ``element`` (a submit button) and return once the page it was on is replaced."""
+    element.click()
+
+    def replaced(_: object) -> bool:
+        try:
+            element.is_enabled()
+        except WebDriverException:  # stale, or already detached from the new document
+            return True
+        return False
+
+    WebDriverWait(driver, timeout).until(replaced)
 
 
 def log_in(driver: webdriver.Chrome, base: str, name: str, password: str = PASSWORD) -> None:
@@ -61,17 +80,13 @@ def log_in(driver: webdriver.Chrome, base: str, name: str, password: str = PASSW
 
 def fill_login(driver: webdriver.Chrome, name: str, password: str = PASSWORD) -> None:
     """Submit the login form already open; return once the answer's page has loaded."""
-    form = driver.find_element(By.ID, "login")
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(password)
-    form.click()
-    WebDriverWait(driver, 20).until(staleness_of(form))
+    click_and_wait(driver, driver.find_element(By.ID, "login"))
 
 
 def log_out(driver: webdriver.Chrome) -> None:
-    button = driver.find_element(By.ID, "logout")
-    button.click()
-    WebDriverWait(driver, 20).until(staleness_of(button))
+    click_and_wait(driver, driver.find_element(By.ID, "logout"))
 
 
 def page_text(driver: webdriver.Chrome) -> str:
@@ -115,4 +130,15 @@ def start_centre(tmp: Path) -> Centre:
         answer = server.post(batch(kiosk_id, entries), token=tokens[kiosk_id])
         assert answer.status_code == 200, answer.text
         centre.entries[kiosk_id] = entries
+        health = {"software_version": "0.1.0", "pending": 3 * len(centre.entries),
+                  "oldest_pending_seconds": 40.0 * len(centre.entries), "rejected": 0,
+                  "devices": [{"id": "serial-1", "kind": "serial", "state": "running",
+                               "detail": ""},
+                              {"id": "camera-1", "kind": "camera", "state": "running",
+                               "detail": ""}],
+                  "free_disk_bytes": 12_500_000_000, "refused_by_hour": {}}
+        answer = httpx.post(server.url + protocol.HEARTBEAT_PATH,
+                            json=protocol.make_heartbeat(kiosk_id, health),
+                            headers=protocol.bearer(tokens[kiosk_id]), timeout=30)
+        assert answer.status_code == 200, answer.text
     return centre
