@@ -224,3 +224,14 @@ def test_second_degree_traces_the_top_contacts_without_coming_back(storage: Stor
         number(3), number(4)}                               # never person 1 again
     with pytest.raises(tracing.TraceError, match="second degree"):
         tracing.Policy(second_degree=tracing.MAX_SECOND_DEGREE + 1)
+
+
+def test_someone_in_all_day_is_a_contact_though_scanned_only_at_dawn_and_dusk(
+        storage: Storage) -> None:
+    """The long stay has no scan anywhere near the visit: found from its entry and exit."""
+    store_scans(storage, [Visit(2, "cccd", "CP-A", "in", local(0, 6)),
+                          Visit(2, "manual_doc", "CP-A", "out", local(0, 17)),
+                          Visit(1, "cccd", "CP-A", "in", local(0, 12)),
+                          Visit(1, "cccd", "CP-A", "out", local(0, 12, 30))], {})
+    contacts = run(storage, number(1), local(0, 0), local(1, 0)).contacts()
+    assert [(c["seconds"], c["estimated"]) for c in contacts] == [(30 * MIN, False)]

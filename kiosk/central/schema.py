@@ -224,6 +224,12 @@ MIGRATIONS: list[list[Statement]] = [
         )""",
         "CREATE INDEX web_sessions_user ON web_sessions (user_name)",
     ],
+    [
+        # v6: tracing reads the scans of the people near a visit by their match key (v4) and,
+        # for scans without one (manual entries, other codes), by checkpoint and time.
+        "CREATE INDEX entries_unmatched ON entries (checkpoint_id, scanned_at) "
+        "WHERE match_key IS NULL",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 

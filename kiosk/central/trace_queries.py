@@ -7,7 +7,9 @@ PostgreSQL by the storage). Every read is an index range (schema v1 and v3):
 - a checkpoint: ``(checkpoint_id, scanned_at)`` for scans whose time needs no correction,
   and the partial index of scans from kiosks whose clock was off, by their corrected local
   day (:mod:`kiosk.central.localdays` files every scan under its corrected day, so a
-  corrected time in [lo, hi] is always on a day between those of lo and hi).
+  corrected time in [lo, hi] is always on a day between those of lo and hi);
+- the people near a visit at a checkpoint: ``match_key`` + time, and the partial index of
+  scans without a match key (manual entries, other codes) by checkpoint and time (v5).
 
 The redundant ``local_day`` bounds let PostgreSQL skip whole day partitions.
 """
@@ -36,8 +38,19 @@ assert _DETAILS.count(",") == len(DETAIL_COLUMNS)
 
 _AT_CHECKPOINT = (
     f"{_SELECT} WHERE checkpoint_id = ? AND scanned_at BETWEEN ? AND ? "
-    f"AND local_day BETWEEN ? AND ? AND {_ON_TIME} "
-    f"UNION ALL {_SELECT} WHERE checkpoint_id = ? AND local_day BETWEEN ? AND ? AND {_SKEWED}")
+    f"AND local_day BETWEEN ? AND ? AND {_ON_TIME}{{only}} "
+    f"UNION ALL {_SELECT} WHERE checkpoint_id = ? AND local_day BETWEEN ? AND ? "
+    f"AND {_SKEWED}{{only}}")
+_OF_PEOPLE = (
+    # ``checkpoint_id || ''`` keeps the planner on the match_key index: each person has a
+    # few scans in the range, the checkpoint may have thousands.
+    f"{_SELECT} WHERE match_key IN ({{marks}}) AND checkpoint_id || '' = ? "
+    f"AND scanned_at BETWEEN ? AND ? AND local_day BETWEEN ? AND ? AND {_ON_TIME}")
+_UNMATCHED = (  # the partial index entries_unmatched (schema v5)
+    f"{_SELECT} WHERE checkpoint_id = ? AND scanned_at BETWEEN ? AND ? "
+    f"AND match_key IS NULL AND local_day BETWEEN ? AND ? AND {_ON_TIME} "
+    f"UNION ALL {_SELECT} WHERE checkpoint_id = ? AND local_day BETWEEN ? AND ? "
+    f"AND {_SKEWED}")
 _BATCH = 500
 """Keys per ``IN (…)`` list: well under SQLite's 32,766 bound parameters."""
 
@@ -65,12 +78,26 @@ class StorageSource:
                     rows[row[0]] = row
         return list(rows.values())
 
-    def checkpoint_rows(self, checkpoint_id: str, lo: dt.datetime, hi: dt.datetime
-                        ) -> list[Sequence[Any]]:
+    def checkpoint_rows(self, checkpoint_id: str, lo: dt.datetime, hi: dt.datetime,
+                        direction: str | None = None) -> list[Sequence[Any]]:
         first, last = self._days(lo, hi)
-        return self.storage._query(_AT_CHECKPOINT, (
-            checkpoint_id, format_time(lo), format_time(hi), first, last,
-            checkpoint_id, first, last))
+        only = "" if direction is None else " AND direction = ?"
+        extra = () if direction is None else (direction,)
+        return self.storage._query(_AT_CHECKPOINT.format(only=only), (
+            checkpoint_id, format_time(lo), format_time(hi), first, last, *extra,
+            checkpoint_id, first, last, *extra))
+
+    def context_rows(self, checkpoint_id: str, people: Iterable[str], lo: dt.datetime,
+                     hi: dt.datetime) -> list[Sequence[Any]]:
+        first, last = self._days(lo, hi)
+        span = (format_time(lo), format_time(hi), first, last)
+        rows = self.storage._query(_UNMATCHED, (checkpoint_id, *span, checkpoint_id, first,
+                                                last))
+        for chunk in _chunks(sorted(set(people))):
+            marks = ", ".join("?" for _ in chunk)
+            rows += self.storage._query(_OF_PEOPLE.format(marks=marks),
+                                        (*chunk, checkpoint_id, *span))
+        return rows
 
     def details(self, ids: Iterable[str]) -> dict[str, Sequence[Any]]:
         out: dict[str, Sequence[Any]] = {}

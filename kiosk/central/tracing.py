@@ -114,9 +114,16 @@ class Source(Protocol):
         """Rows (ROW_COLUMNS) whose subject_key or match_key is one of ``keys`` and whose
         corrected time may be within [lo, hi] (more is fine: the range is applied here)."""
 
-    def checkpoint_rows(self, checkpoint_id: str, lo: dt.datetime, hi: dt.datetime
-                        ) -> list[Sequence[Any]]:
-        """Rows at ``checkpoint_id`` whose corrected time may be within [lo, hi]."""
+    def checkpoint_rows(self, checkpoint_id: str, lo: dt.datetime, hi: dt.datetime,
+                        direction: str | None = None) -> list[Sequence[Any]]:
+        """Rows at ``checkpoint_id`` (in that direction only, if given) whose corrected time
+        may be within [lo, hi]."""
+
+    def context_rows(self, checkpoint_id: str, people: Iterable[str], lo: dt.datetime,
+                     hi: dt.datetime) -> list[Sequence[Any]]:
+        """Rows at ``checkpoint_id`` that may be of these people (canonical keys) and whose
+        corrected time may be within [lo, hi]: those whose match key is one of them, and
+        all without a match key."""
 
     def details(self, ids: Iterable[str]) -> dict[str, Sequence[Any]]:
         """{entry id: DETAIL_COLUMNS} of these scans."""
@@ -381,16 +388,10 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     seen: list[Scan] = []
     skip = target.keys | exclude
     for checkpoint, indexes in sorted(by_checkpoint.items()):
-        ranges = merge_ranges(fetch_range(visits[i].start, visits[i].end, policy,
-                                          margin=policy.margin) for i in indexes)
-        stays: list[Stay] = []
-        for lo, hi in ranges:
-            rows = source.checkpoint_rows(checkpoint, instant(lo), instant(hi))
-            aliases = source.aliases(unaliased(rows))
-            scans = [s for s in to_scans(rows, aliases, lo, hi) if s.person not in skip]
-            stays.extend(stays_of(scans, policy))
-            seen.extend(scans)
-        exposures.extend(_exposures(visits, indexes, stays, policy))
+        here = [visits[i] for i in indexes]
+        scans = [s for s in _scans_near(source, checkpoint, here, policy) if s.person not in skip]
+        exposures.extend(_exposures(visits, indexes, stays_of(scans, policy), policy))
+        seen.extend(scans)
     contacts = {e["person"] for e in exposures}
     people.update(describe(source, (s for s in seen if s.person in contacts)))
     result = Trace(target, start, end, policy, visits, exposures, people)
@@ -402,6 +403,50 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
                 Policy(policy.margin, policy.default_stay, policy.max_stay,
                        policy.repeat_window), exclude=target.keys)
     return result
+
+
+def _scans_near(source: Source, checkpoint: str, visits: Sequence[Stay], policy: Policy
+                ) -> list[Scan]:
+    """Every scan at ``checkpoint`` that decides a stay overlapping one of ``visits`` (widened
+    by the margin), found without reading everything within ``max_stay`` of them.
+
+    A stay overlapping window W is (i) an entry or exit within ``default_stay`` of W, or
+    (ii) an entry before and an exit after that near range. So the people concerned are those
+    scanned in the near range, plus those with an entry in the stretch before it and an exit
+    in the stretch after it (a superset is harmless). Their scans over the whole
+    :func:`fetch_range` are then read by their keys — which is what makes each stay exact.
+    """
+    margin, stay = policy.margin, policy.default_stay
+    windows = [(v.start - margin, v.end + margin) for v in visits]
+    near = merge_ranges((lo - stay, hi + stay) for lo, hi in windows)
+    rows = [r for lo, hi in near for r in source.checkpoint_rows(checkpoint, instant(lo),
+                                                                 instant(hi))]
+    before, after = [], []
+    for lo, hi in windows:
+        first, last = lo - stay, hi + stay
+        if policy.max_stay > last - first:
+            before.append((last - policy.max_stay, first))
+            after.append((last, first + policy.max_stay))
+    entries = [r for lo, hi in merge_ranges(before)
+               for r in source.checkpoint_rows(checkpoint, instant(lo), instant(hi), "in")]
+    exits = [r for lo, hi in merge_ranges(after)
+             for r in source.checkpoint_rows(checkpoint, instant(lo), instant(hi), "out")]
+    aliases = source.aliases(unaliased(rows + entries + exits))
+
+    def people(found: list[Sequence[Any]], ranges: list[tuple[float, float]]) -> set[str]:
+        return {s.person for lo, hi in ranges for s in to_scans(found, aliases, lo, hi)}
+
+    wanted = people(rows, near) | (people(entries, merge_ranges(before))
+                                   & people(exits, merge_ranges(after)))
+    if not wanted:
+        return []
+    scans = []
+    for lo, hi in merge_ranges(fetch_range(v.start, v.end, policy, margin=margin)
+                               for v in visits):
+        found = source.context_rows(checkpoint, wanted, instant(lo), instant(hi))
+        context = source.aliases(unaliased(found))
+        scans.extend(s for s in to_scans(found, context, lo, hi) if s.person in wanted)
+    return scans
 
 
 def _exposures(visits: Sequence[Stay], indexes: Iterable[int], stays: Sequence[Stay],
