@@ -10,7 +10,7 @@ from evdev import ecodes as e
 
 from kiosk.config import validate_device
 from kiosk.devices.captures import load_capture
-from kiosk.devices.diagnostics import Diagnostics, suggestions
+from kiosk.devices.diagnostics import Diagnostics, diagnostics_for, suggestions
 from kiosk.devices.stream import InputEvent
 from kiosk.devices.supervisor import DeviceStatus
 from kiosk.devices.watching import capture_target, watch
@@ -27,7 +27,7 @@ def watch_capture(name: str, **overrides: Any) -> tuple[Diagnostics, list[str]]:
     capture = load_capture(CAPTURES / name)
     options = validate_device(0, {"id": "d", "type": capture.format, "path": "/dev/x",
                                   **capture.settings, **overrides})
-    diag = Diagnostics(options)
+    diag = diagnostics_for(options)
     lines = [line for item in capture.items for line in diag.observe(item)]
     return diag, lines + diag.finish()
 
@@ -41,7 +41,7 @@ def send(diag: Diagnostics, bursts: list[bytes], start: float = 1.0, every: floa
 
 
 def test_serial_lines_show_hex_text_and_the_decoded_kind() -> None:
-    diag = Diagnostics(serial(terminator="CRLF"))
+    diag = diagnostics_for(serial(terminator="CRLF"))
     lines = send(diag, [b"]Q1" + CCCD.encode() + b"\r\n"])
     assert lines[0].strip().startswith("5d 51 31 30 30")
     assert "|]Q1001099012345|123456789|Nguyễn" in lines[0]
@@ -51,40 +51,40 @@ def test_serial_lines_show_hex_text_and_the_decoded_kind() -> None:
 
 
 def test_crlf_sent_but_cr_configured_suggests_crlf() -> None:
-    diag = Diagnostics(serial(terminator="CR"))
+    diag = diagnostics_for(serial(terminator="CR"))
     send(diag, [b"ABC123\r\n", b"DEF456\r\n"])
     assert diag.suggestions("en") == ['Terminator looks like CRLF: set terminator = "CRLF"']
     assert diag.suggestions("vi") == ['Ký tự kết thúc có vẻ là CRLF: đặt terminator = "CRLF"']
 
 
 def test_lf_only_scanner_with_crlf_configured_suggests_lf() -> None:
-    diag = Diagnostics(serial(terminator="CRLF"))
+    diag = diagnostics_for(serial(terminator="CRLF"))
     send(diag, [b"ABC123\n", b"DEF456\n"])
     assert any('set terminator = "LF"' in s for s in diag.suggestions("en"))
 
 
 def test_scanner_without_terminator_gets_the_idle_gap_advice() -> None:
-    diag = Diagnostics(serial(terminator="CRLF"))
+    diag = diagnostics_for(serial(terminator="CRLF"))
     send(diag, [b"8938505974194", b"8938505974195"])
     [advice] = diag.suggestions("en")
     assert 'sends no terminator: set terminator = "none"' in advice
 
 
 def test_custom_terminator_is_not_mistaken_for_a_missing_one() -> None:
-    diag = Diagnostics(serial(terminator="\\x03"))
+    diag = diagnostics_for(serial(terminator="\\x03"))
     send(diag, [b"ABC\x03", b"DEF\x03"])
     assert diag.suggestions() == []
 
 
 def test_non_utf8_serial_bytes_are_read_with_the_fallback_and_flagged() -> None:
-    diag = Diagnostics(serial())
+    diag = diagnostics_for(serial())
     send(diag, [b"Tr\xe2\xccn\r\n"])  # cp1258: â + combining grave
     assert diag.scans[0].payload.decode() == "Trần"
     assert any("not UTF-8" in s for s in diag.suggestions("en"))
 
 
 def test_aim_ids_left_in_the_payload_suggest_stripping_them() -> None:
-    diag = Diagnostics(serial(strip_aim=False))
+    diag = diagnostics_for(serial(strip_aim=False))
     send(diag, [b"]Q1ABCDEF\r\n"])
     assert any("strip_aim = true" in s for s in diag.suggestions("en"))
 
@@ -124,7 +124,7 @@ def test_missing_enter_suffix_is_noticed() -> None:
 
 
 def test_slow_keys_close_to_the_idle_gap_suggest_a_longer_gap() -> None:
-    diag = Diagnostics(validate_device(0, {"id": "k", "type": "evdev", "path": "/dev/x",
+    diag = diagnostics_for(validate_device(0, {"id": "k", "type": "evdev", "path": "/dev/x",
                                            "idle_gap_ms": 100}))
     t = 5.0
     for code in (e.KEY_A, e.KEY_B, e.KEY_C):
@@ -142,7 +142,7 @@ def test_boot_keyboard_reports_in_pos_mode_suggest_keyboard_mode() -> None:
 
 
 def test_suggestions_are_bilingual_by_default() -> None:
-    diag = Diagnostics(serial(terminator="CR"))
+    diag = diagnostics_for(serial(terminator="CR"))
     send(diag, [b"ABC123\r\n"])
     [both] = diag.suggestions()
     assert both.startswith("Ký tự kết thúc") and " / Terminator looks like CRLF" in both

@@ -26,7 +26,7 @@ from devices_support import FakeTree, Pty, wait_until
 from kiosk import config as config_mod
 from kiosk.devices import build_device
 from kiosk.devices.captures import CaptureWriter, capture_kinds, read_capture
-from kiosk.devices.diagnostics import suggestions
+from kiosk.devices.diagnostics import Diagnostics, suggestions
 from kiosk.devices.discovery import discover, snippet
 from kiosk.devices.kind import (
     CaptureFormat,
@@ -90,6 +90,7 @@ KIND = DeviceKind(
     device="kiosk.devices.serial_port:SerialDevice",
     decoder=serial.decoder,
     capture=CaptureFormat("chunks", serial.KIND.capture.settings),  # type: ignore[union-attr]
+    watch="kiosk.devices.diagnostics:SerialDiagnostics",
     discovery=Discovery(f"{__name__}:rfcomm_nodes",
                         "Bluetooth scanners / Máy quét Bluetooth (RFCOMM)", "tty",
                         ("/dev/rfcomm*",), "port", write=True),
@@ -192,6 +193,7 @@ def test_the_technicians_advice_comes_from_the_kind(bluetooth) -> None:
 @pytest.mark.parametrize(("change", "problem"), [
     ({"capture": None}, "has a decoder but no capture format"),
     ({"decoder": None}, "has a capture format but no decoder"),
+    ({"watch": None}, "has a decoder but no live view (watch)"),
     ({"device": ""}, "needs a device shell"),
     ({"capture": CaptureFormat("chunks", ("terminator", "volume"))},
      "capture setting 'volume' is not one of its options"),
@@ -220,6 +222,8 @@ def test_every_kind_has_every_part_and_each_one_loads(name: str) -> None:
     assert f'type = "{name}"' in documented, f"config.toml has no example of {name}"
     if kind.device:
         assert callable(load(kind.device))
+    if kind.watch is not None:
+        assert issubclass(load(kind.watch), Diagnostics)
     if kind.discovery is not None:
         assert load(kind.discovery.listing)(Roots(Path("/nonexistent"), Path("/nonexistent"))
                                             ) == []

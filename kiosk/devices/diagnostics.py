@@ -1,11 +1,12 @@
 """The technician's live view of one scanner, and the settings it suggests. Pure.
 
-``Diagnostics(options)`` takes a device's config (type serial / evdev / hidraw) and is fed
+``diagnostics_for(options)`` takes a device's config and returns its kind's live view (a
+``Diagnostics``: ``SerialDiagnostics``, ``KeyDiagnostics``, ``HidrawDiagnostics``), fed
 what the device really sends; each ``observe_*`` call returns display lines (raw bytes in
 hex and text, or key events with the time since the previous one; then each decoded scan
 with its payload kind), and ``suggestions()`` says what to change::
 
-    diag = Diagnostics(validate_device(0, {"type": "serial", "terminator": "CR", ...}))
+    diag = diagnostics_for(validate_device(0, {"type": "serial", "terminator": "CR", ...}))
     lines = diag.observe_bytes(b"]Q1001099012345|…\\r\\n", t)    # serial read / hidraw report
     lines = diag.observe_key(InputEvent(sec, usec, EV_KEY, KEY_A, 1))
     lines = diag.idle(t)           # nothing arrived until t: may end a scan on a gap
@@ -30,7 +31,7 @@ from kiosk.devices.decoders import build_decoder
 from kiosk.devices.keydecoder import KeyDecoder
 from kiosk.devices.keymaps import LAYOUTS, layout
 from kiosk.devices.kind import DeviceOptions
-from kiosk.devices.registry import device_kind
+from kiosk.devices.registry import device_kind, load
 from kiosk.devices.serial_framer import AIM, parse_bytes
 from kiosk.devices.stream import Chunk, Decoded, InputEvent
 from kiosk.messages import Words, both
@@ -59,18 +60,19 @@ def describe_payload(payload: bytes) -> str:
 
 
 class Diagnostics:
+    """What every kind's live view does: show each raw item, decode it with the device's own
+    decoder, describe each scan, and learn advice from it. The kind's own part of the view
+    (``DeviceKind.watch``) is a subclass: see ``SerialDiagnostics``, ``KeyDiagnostics``,
+    ``HidrawDiagnostics``; ``diagnostics_for(options)`` picks it."""
+
     def __init__(self, options: Any) -> None:
         self.options = options
         """The device's typed options (``SerialOptions``, ``EvdevOptions``, …)."""
-        self.kind: str = options.type
         self.decoder = build_decoder(options)
         self.scans: list[Decoded] = []
         self._advice: dict[str, Words] = {}
         self._last_t: float | None = None
-        self._burst = bytearray()
-        self._endings: Counter[str] = Counter()
         self._events: list[InputEvent] = []
-        self._report_sizes: Counter[int] = Counter()
 
     # -- observations --------------------------------------------------------------------
     def observe(self, item: InputEvent | Chunk) -> list[str]:
@@ -80,20 +82,17 @@ class Diagnostics:
 
     def observe_bytes(self, data: bytes, t: float) -> list[str]:
         """A serial read or one hidraw report."""
-        lines = self._close_burst(t)
+        self._quiet(t)
         gap = "" if self._last_t is None else f"+{(t - self._last_t) * 1000:7.1f} ms"
         self._last_t = t
-        if self.kind == "hidraw":
-            self._report_sizes[len(data)] += 1
-        else:
-            self._burst += data
-        lines.append(f"{gap:>11}  {data.hex(' ')}  |{_printable(data)}|")
+        self._note_bytes(data)
+        lines = [f"{gap:>11}  {data.hex(' ')}  |{_printable(data)}|"]
         return lines + self._scans(self.decoder.feed(Chunk(t, data)))
 
     def observe_key(self, event: InputEvent) -> list[str]:
         if event.type != e.EV_KEY and not (event.type == e.EV_SYN
                                            and event.code == e.SYN_DROPPED):
-            return self._scans(self.decoder.feed(event)) if self.kind == "evdev" else []
+            return self._scans(self.decoder.feed(event))  # LEDs, MSC_SCAN: not shown
         gap = "" if self._last_t is None else f"+{(event.t - self._last_t) * 1000:7.1f} ms"
         self._last_t = event.t
         self._events.append(event)
@@ -105,12 +104,25 @@ class Diagnostics:
         return lines + self._scans(self.decoder.feed(event))
 
     def idle(self, t: float) -> list[str]:
-        lines = self._close_burst(t)
-        return lines + self._scans(self.decoder.idle(t))
+        self._quiet(t)
+        return self._scans(self.decoder.idle(t))
 
     def finish(self) -> list[str]:
-        lines = self._close_burst(None)
-        return lines + self._scans(self.decoder.finish())
+        self._quiet(None)
+        return self._scans(self.decoder.finish())
+
+    # -- the kind's own part ---------------------------------------------------------------
+    def _note_bytes(self, data: bytes) -> None:
+        """A read or report arrived (the kind may keep what it says about the device)."""
+
+    def _quiet(self, t: float | None) -> None:
+        """Nothing new until ``t`` (None: the view ends)."""
+
+    def _learn_kind(self, scan: Decoded, events: list[InputEvent]) -> None:
+        """Advice only this kind can give from a scan (and the key events that made it)."""
+
+    def _final_advice(self) -> None:
+        """Advice from everything seen, given when the suggestions are asked for."""
 
     # -- scans ---------------------------------------------------------------------------
     def _scans(self, decoded: list[Decoded]) -> list[str]:
@@ -128,17 +140,6 @@ class Diagnostics:
             lines.append(f"   {_printable(scan.payload)[:200]}")
             lines.append(f"   → {describe_payload(scan.payload)}")
         return lines
-
-    def _close_burst(self, t: float | None) -> list[str]:
-        """Serial: note how each burst of bytes ended (CR, LF, CRLF, nothing)."""
-        if not self._burst or (t is not None and self._last_t is not None
-                               and t - self._last_t <= BURST_GAP):
-            return []
-        burst = bytes(self._burst)
-        self._burst.clear()
-        ending = next((name for end, name in ENDINGS if burst.endswith(end)), "none")
-        self._endings[ending] += 1
-        return []
 
     # -- advice --------------------------------------------------------------------------
     def _advise(self, topic: str, code: str, **params: object) -> None:
@@ -158,13 +159,7 @@ class Diagnostics:
         if "incomplete" in flags:
             self._advise("incomplete", "incomplete")
         self._advise_gaps(scan)
-        self._advise_terminator(scan)
-        self._advise_hex(scan)
-        if events and self.kind == "evdev":
-            self._advise_layout(scan, events)
-        if self.kind == "serial" and not self.options.strip_aim and AIM.match(
-                scan.payload):
-            self._advise("aim", "aim")
+        self._learn_kind(scan, events)
 
     def _advise_gaps(self, scan: Decoded) -> None:
         limit = self.options.idle_gap_ms / 1000
@@ -173,26 +168,44 @@ class Diagnostics:
             self._advise("gap", "gap", gap=f"{scan.max_gap * 1000:.0f}",
                          limit=f"{limit * 1000:.0f}", wanted=wanted)
 
-    def _advise_terminator(self, scan: Decoded) -> None:
-        configured = self.options.terminator
-        if self.kind == "serial":
-            self._advise_serial_terminator(configured)
-            return
-        if self.kind == "hidraw" and self.options.mode == "pos":
-            return  # HID POS reports carry their own end (the "more follows" flag)
-        if scan.ended_by == "gap" and configured in ("enter", "tab"):
-            self._advise("terminator", "no_terminator_key", key=configured,
-                         Key=configured.capitalize())
-        for name, char in (("enter", "\r"), ("tab", "\t")):
-            if configured != name and scan.payload.endswith(char.encode()):
-                self._advise("terminator", "terminator_key", key=name, Key=name.capitalize())
+    def suggestions(self, language: str | None = None) -> list[str]:
+        """What to change, most useful first; bilingual "vi / en" unless a language is given."""
+        self._final_advice()
+        return [words(language) if language else both(words.code, **words.params)
+                for words in self._advice.values()]
 
-    def _advise_serial_terminator(self, configured: str) -> None:
+
+class SerialDiagnostics(Diagnostics):
+    """Serial: how each burst of bytes ends (CR, LF, CRLF, nothing) against the configured
+    terminator, and an AIM id left in the payload."""
+
+    def __init__(self, options: Any) -> None:
+        super().__init__(options)
+        self._burst = bytearray()
+        self._endings: Counter[str] = Counter()
+
+    def _note_bytes(self, data: bytes) -> None:
+        self._burst += data
+
+    def _quiet(self, t: float | None) -> None:
+        if not self._burst or (t is not None and self._last_t is not None
+                               and t - self._last_t <= BURST_GAP):
+            return
+        burst = bytes(self._burst)
+        self._burst.clear()
+        self._endings[next((name for end, name in ENDINGS if burst.endswith(end)), "none")] += 1
+
+    def _learn_kind(self, scan: Decoded, events: list[InputEvent]) -> None:
+        self._final_advice()
+        if not self.options.strip_aim and AIM.match(scan.payload):
+            self._advise("aim", "aim")
+
+    def _final_advice(self) -> None:
         if not self._endings:
             return
         ending, count = self._endings.most_common(1)[0]
         try:
-            wanted = parse_bytes(configured)
+            wanted = parse_bytes(self.options.terminator)
         except ValueError:
             wanted = b""
         if ending == "none" and wanted not in (b"\r", b"\n", b"\r\n") and wanted:
@@ -205,11 +218,31 @@ class Diagnostics:
         else:
             self._advise("terminator", "terminator", ending=ending)
 
+
+class KeyDiagnostics(Diagnostics):
+    """Keyboard mode: the terminator key, hex-dump output, and (with the key events) whether
+    another keyboard layout would read a known code."""
+
+    def _learn_kind(self, scan: Decoded, events: list[InputEvent]) -> None:
+        self._advise_terminator_key(scan)
+        self._advise_hex(scan)
+        if events:
+            self._advise_layout(scan, events)
+
+    def _advise_terminator_key(self, scan: Decoded) -> None:
+        configured = self.options.terminator
+        if scan.ended_by == "gap" and configured in ("enter", "tab"):
+            self._advise("terminator", "no_terminator_key", key=configured,
+                         Key=configured.capitalize())
+        for name, char in (("enter", "\r"), ("tab", "\t")):
+            if configured != name and scan.payload.endswith(char.encode()):
+                self._advise("terminator", "terminator_key", key=name, Key=name.capitalize())
+
     def _advise_hex(self, scan: Decoded) -> None:
         if "bad_hex" in scan.flags:
             self._advise("hex", "hex_off")
             return
-        if self.kind == "serial" or self.options.hex_mode:
+        if self.options.hex_mode:
             return
         text = scan.payload.decode("utf-8", "replace").strip()
         if len(text) >= 8 and len(text) % 2 == 0 and all(c in "0123456789abcdefABCDEF"
@@ -235,23 +268,39 @@ class Diagnostics:
                 self._advise("layout", "layout", name=name)
                 return
 
-    def _advise_report_mode(self) -> None:
-        if self.kind != "hidraw" or not self._report_sizes:
+
+class HidrawDiagnostics(KeyDiagnostics):
+    """hidraw: the report size against the mode (8-byte reports are a keyboard); in keyboard
+    mode, the keyboard advice (HID POS reports carry their own end and raw bytes)."""
+
+    def __init__(self, options: Any) -> None:
+        super().__init__(options)
+        self._report_sizes: Counter[int] = Counter()
+
+    def _note_bytes(self, data: bytes) -> None:
+        self._report_sizes[len(data)] += 1
+
+    def _learn_kind(self, scan: Decoded, events: list[InputEvent]) -> None:
+        if self.options.mode == "keyboard":
+            super()._learn_kind(scan, events)
+
+    def _final_advice(self) -> None:
+        if not self._report_sizes:
             return
         size = self._report_sizes.most_common(1)[0][0]
-        mode = self.options.mode
-        if mode == "pos" and size in (8, 9):
+        if self.options.mode == "pos" and size in (8, 9):
             self._advise("mode", "mode_keyboard")
-        elif mode == "keyboard" and size > 9:
+        elif self.options.mode == "keyboard" and size > 9:
             self._advise("mode", "mode_pos", size=size)
 
-    def suggestions(self, language: str | None = None) -> list[str]:
-        """What to change, most useful first; bilingual "vi / en" unless a language is given."""
-        self._advise_report_mode()
-        if self.kind == "serial":
-            self._advise_serial_terminator(self.options.terminator)
-        return [words(language) if language else both(words.code, **words.params)
-                for words in self._advice.values()]
+
+def diagnostics_for(options: DeviceOptions) -> Diagnostics:
+    """The live view for a device, as its kind describes it (``DeviceKind.watch``)."""
+    kind = device_kind(options.type)
+    if kind is None or kind.watch is None:
+        raise ValueError(f"no live view for device type {options.type!r}")
+    view: type[Diagnostics] = load(kind.watch)
+    return view(options)
 
 
 def _kind(payload: bytes) -> str:

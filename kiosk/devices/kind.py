@@ -10,8 +10,10 @@ A kind (``serial``, ``evdev``, …) says, in one ``DeviceKind``:
 - ``decoder``: the pure decoder for its raw input (options → ``stream.Decoder``), shared by
   the live device, replay of captures and the technician's watch view; None when the kind
   has no raw byte/key stream (a camera decodes frames);
-- ``capture``: how its raw input is saved and replayed (``CaptureFormat``); a kind has a
-  capture format exactly when it has a decoder;
+- ``capture``: how its raw input is saved and replayed (``CaptureFormat``); and ``watch``:
+  the technician's live view of that input (``"module:Class"``, a ``Diagnostics``: raw
+  items, scans and the advice only this kind can give); a kind has a capture format and a
+  live view exactly when it has a decoder;
 - ``discovery``: how ``kiosk devices`` and the technician screen find it plugged in;
 - ``advice``: hints for the technician from its options and supervisor status.
 
@@ -112,6 +114,7 @@ class DeviceKind:
     device: str
     decoder: Callable[[Any], Any] | None
     capture: CaptureFormat | None
+    watch: str | None
     discovery: Discovery | None
     advice: Callable[[Any, Any], list[str]] | None
     window_fed: bool = False
@@ -148,6 +151,9 @@ def missing_parts(kind: DeviceKind) -> list[str]:
     if (kind.decoder is None) != (kind.capture is None):
         problems.append("has a decoder but no capture format" if kind.capture is None
                         else "has a capture format but no decoder")
+    if (kind.decoder is None) != (kind.watch is None):
+        problems.append("has a decoder but no live view (watch)" if kind.watch is None
+                        else "has a live view (watch) but no decoder")
     if kind.capture is not None:
         problems += [f"capture setting {key!r} is not one of its options"
                      for key in kind.capture.settings if key not in schema]

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from kiosk import config as config_mod
 from kiosk.devices.base import DeviceError
 from kiosk.devices.captures import CaptureWriter, capture_kinds, load_capture
-from kiosk.devices.diagnostics import Diagnostics
+from kiosk.devices.diagnostics import Diagnostics, diagnostics_for
 from kiosk.devices.kind import DeviceKind, DeviceOptions
 from kiosk.devices.registry import kinds
 from kiosk.devices.stream import Idle, Item
@@ -112,7 +112,7 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
     """The technician's live view; returns the diagnostics (scans and suggestions)."""
     stop = stop or threading.Event()
     options = target.options
-    diagnostics = Diagnostics(options)
+    diagnostics = diagnostics_for(options)
     items, device = _live_items(target, stop)
     where = target.capture or getattr(device, "path", "")
     print(f"watching / đang xem {options.id} ({options.type}) {where} — "

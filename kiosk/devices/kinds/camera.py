@@ -28,6 +28,7 @@ KIND = DeviceKind(
     device="kiosk.devices.camera:CameraDevice",
     decoder=None,  # frames, not a byte or key stream: see kiosk.devices.frames
     capture=None,  # a recorded video file is its capture: source = "file.mp4"
+    watch=None,
     discovery=Discovery("kiosk.devices.discovery:cameras", "Cameras / Camera (/dev/video*)",
                         "video4linux", ("/dev/video*", "/dev/v4l/*"), "source", write=True),
     advice=None,

@@ -54,6 +54,7 @@ KIND = DeviceKind(
     decoder=decoder,
     capture=CaptureFormat("events", ("layout", "terminator", "idle_gap_ms", "ansi_codepage",
                                      "hex_mode")),
+    watch="kiosk.devices.diagnostics:KeyDiagnostics",
     discovery=Discovery("kiosk.devices.discovery:input_devices",
                         "Keyboard-mode scanners / Máy quét chế độ bàn phím (evdev)", "input",
                         ("/dev/input/*",), "path"),

@@ -56,6 +56,7 @@ KIND = DeviceKind(
     decoder=decoder,
     capture=CaptureFormat("chunks", ("mode", "layout", "terminator", "idle_gap_ms",
                                      "ansi_codepage", "hex_mode")),
+    watch="kiosk.devices.diagnostics:HidrawDiagnostics",
     discovery=Discovery("kiosk.devices.discovery:hidraw_nodes",
                         "HID nodes / Thiết bị HID (hidraw, HID POS)", "hidraw",
                         ("/dev/hidraw*",), "path"),

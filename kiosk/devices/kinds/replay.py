@@ -48,6 +48,7 @@ KIND = DeviceKind(
     device="kiosk.devices.replay:ReplayDevice",
     decoder=None,  # lines are payloads; a capture is decoded by its own kind's decoder
     capture=None,
+    watch=None,
     discovery=None,
     advice=None,
 )

@@ -63,6 +63,7 @@ KIND = DeviceKind(
     decoder=decoder,
     capture=CaptureFormat("chunks", ("terminator", "idle_gap_ms", "prefix", "suffix",
                                      "strip_aim", "encoding_fallback")),
+    watch="kiosk.devices.diagnostics:SerialDiagnostics",
     discovery=Discovery("kiosk.devices.discovery:serial_ports",
                         "Serial ports / Cổng nối tiếp (USB-COM, RS-232)", "tty",
                         ("/dev/tty*", "/dev/serial/*", "/dev/pts/*"), "port", write=True),

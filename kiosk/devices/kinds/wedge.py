@@ -21,6 +21,7 @@ KIND = DeviceKind(
     device="",  # no device thread: kiosk.ui.wedge_input reads the window's key presses
     decoder=None,
     capture=None,
+    watch=None,
     discovery=None,  # it is whatever keyboard the window has focus from
     advice=None,
     window_fed=True,
