@@ -1,0 +1,125 @@
+"""The dashboard's people as an administrator manages them with `kiosk-central users`, and
+what a session is worth afterwards — real commands and a real `kiosk-central serve`, on
+SQLite and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from central_support import CENTRAL, CentralServer, central, shared_postgres
+
+from kiosk.central.backends import open_storage
+
+PASSWORD = "a long enough secret"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/central.db"
+        return
+    postgres = shared_postgres()
+    if postgres is None:
+        pytest.skip("PostgreSQL binaries not installed")
+    yield postgres.create_database()
+
+
+def users(*args: str, password: str | None = PASSWORD, db: str) -> subprocess.CompletedProcess:
+    """`kiosk-central users …` with the password on standard input (as a script gives it)."""
+    extra = ["--password-file", "-"] if password is not None else []
+    return subprocess.run([*CENTRAL, "users", *args, *extra, "--db", db], input=(
+        f"{password}\n" if password is not None else ""), capture_output=True, text=True,
+        timeout=60)
+
+
+def listed(db: str) -> dict[str, dict]:
+    return {u["name"]: u for u in json.loads(central("users", "list", "--db", db,
+                                                     "--json").stdout)}
+
+
+def test_there_is_no_user_until_one_is_added_and_no_password_is_stored(db: str) -> None:
+    assert listed(db) == {}
+    assert users("add", "an.nguyen", "--role", "admin", db=db).returncode == 0
+    assert users("add", "binh.tran", "--role", "district", "--district", "Đồng Xoài",
+                 db=db).returncode == 0
+    people = listed(db)
+    assert {n: (u["role"], u["district"]) for n, u in people.items()} == {
+        "an.nguyen": ("admin", None), "binh.tran": ("district", "Đồng Xoài")}
+    assert PASSWORD not in json.dumps(people)
+    with open_storage(db) as storage:
+        hashes = [row[0] for row in storage._query("SELECT password_hash FROM users")]
+    assert all(h.startswith("$argon2id$") and PASSWORD not in h for h in hashes)
+
+
+@pytest.mark.parametrize(("args", "password", "problem"), [
+    (("x", "--role", "admin"), PASSWORD, "name"),
+    (("an", "--role", "admin"), "short", "at least 10"),
+    (("an", "--role", "district"), PASSWORD, "--district"),
+    (("an", "--role", "viewer", "--district", "Đồng Xoài"), PASSWORD, "--district"),
+    (("an", "--role", "admin"), "", "at least 10"),
+])
+def test_bad_users_are_refused_with_the_reason(args: tuple[str, ...], password: str,
+                                              problem: str, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/central.db"
+    result = users("add", *args, password=password, db=db)
+    assert result.returncode == 1 and problem in result.stderr
+    assert listed(db) == {}
+
+
+def test_without_a_terminal_the_password_must_come_from_a_file(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/central.db"
+    result = users("add", "an.nguyen", "--role", "admin", password=None, db=db)
+    assert result.returncode == 1 and "--password-file" in result.stderr
+    assert listed(db) == {}
+
+
+def log_in(client: httpx.Client, name: str, password: str = PASSWORD) -> httpx.Response:
+    token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+    return client.post("/login", data={"csrf_token": token, "name": name,
+                                       "password": password, "next": "/checkpoints"})
+
+
+def test_disabling_a_user_ends_their_session_and_refuses_their_logins(db: str) -> None:
+    users("add", "an.nguyen", "--role", "admin", db=db)
+    users("add", "viewer1", "--role", "viewer", db=db)
+    server = CentralServer(db)
+    try:
+        with httpx.Client(base_url=server.url) as viewer:
+            assert log_in(viewer, "viewer1").status_code == 303
+            assert viewer.get("/checkpoints").status_code == 200
+            assert viewer.get("/users").status_code == 403  # admins only
+            assert central("users", "disable", "viewer1", "--db", db).returncode == 0
+            assert viewer.get("/checkpoints").status_code == 303  # back to the login page
+            assert log_in(viewer, "viewer1").status_code == 401
+        with httpx.Client(base_url=server.url) as other:
+            assert log_in(other, "an.nguyen").status_code == 303
+            assert users("reset-password", "an.nguyen", password="another secret!",
+                         db=db).returncode == 0
+            assert other.get("/checkpoints").status_code == 303  # sessions ended
+            assert log_in(other, "an.nguyen").status_code == 401
+            assert log_in(other, "an.nguyen", "another secret!").status_code == 303
+    finally:
+        server.stop()
+
+
+def test_a_forged_or_foreign_session_cookie_is_not_a_session(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/central.db"
+    users("add", "an.nguyen", "--role", "admin", db=db)
+    server = CentralServer(db)
+    try:
+        with httpx.Client(base_url=server.url) as client:
+            log_in(client, "an.nguyen")
+            real = client.cookies["kc_session"]
+        session_id, _, signature = real.rpartition(".")
+        for forged in (session_id, f"{session_id}.{'A' * len(signature)}",
+                       f"x{session_id[1:]}.{signature}", "garbage"):
+            answer = httpx.get(server.url + "/users", cookies={"kc_session": forged})
+            assert answer.status_code == 303, forged
+        assert httpx.get(server.url + "/users", cookies={"kc_session": real}).status_code == 200
+    finally:
+        server.stop()
