@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.devices.kind import (
     KEY_LAYOUTS,
@@ -18,6 +18,9 @@ from kiosk.devices.kind import (
 )
 from kiosk.messages import both
 from kiosk.schema import opt
+
+if TYPE_CHECKING:
+    from kiosk.devices.kinds.hidraw import HidrawOptions
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,7 +39,8 @@ class EvdevOptions(DeviceOptions):
         check_location(self, path, ("path", "usb", "name"))
 
 
-def decoder(options: EvdevOptions) -> Any:
+def decoder(options: EvdevOptions | HidrawOptions) -> Any:
+    """Key events → scans, with the scanner's layout, terminator key, gap and code page."""
     from kiosk.devices.keydecoder import KeyDecoder
 
     return KeyDecoder(options.layout, options.terminator, options.idle_gap_ms,

@@ -16,6 +16,7 @@ from kiosk.devices.kind import (
     check_location,
     waiting_hint,
 )
+from kiosk.devices.kinds import evdev
 from kiosk.schema import opt
 
 
@@ -35,13 +36,11 @@ class HidrawOptions(DeviceOptions):
 
 
 def decoder(options: HidrawOptions) -> Any:
+    """HID POS reports, or boot-keyboard reports read as key events like ``evdev``'s."""
     from kiosk.devices.hidreport import BootKeyboardDecoder, PosDecoder
-    from kiosk.devices.keydecoder import KeyDecoder
 
     if options.mode == "keyboard":
-        return BootKeyboardDecoder(KeyDecoder(options.layout, options.terminator,
-                                              options.idle_gap_ms, options.ansi_codepage,
-                                              options.hex_mode))
+        return BootKeyboardDecoder(evdev.decoder(options))
     return PosDecoder(options.idle_gap_ms)
 
 
