@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from kiosk.central import registry
 from kiosk.central.registry import Checkpoint
 from kiosk.central.storage import Storage
-from kiosk.ids import uuid7
 from kiosk.sync import protocol
 
 DAY = dt.date(2026, 11, 15)
@@ -62,10 +61,19 @@ class World:
         return dt.datetime.combine(day, dt.time(), ZoneInfo(self.zone)).astimezone(dt.UTC)
 
 
+def uuid7_at(moment: dt.datetime) -> str:
+    """A UUIDv7 made at ``moment`` by that kiosk's clock (kiosk.ids.uuid7 never goes back in
+    time within one process; generated kiosks' clocks do)."""
+    ms = int(moment.timestamp() * 1000) & ((1 << 48) - 1)
+    rand = uuid.uuid4().int
+    return str(uuid.UUID(int=ms << 80 | 0x7 << 76 | (rand >> 64 & 0xFFF) << 64
+                         | 0b10 << 62 | rand & ((1 << 62) - 1)))
+
+
 def wire_entry(kiosk: GenKiosk, checkpoint: str, scanned_at: dt.datetime, direction: str,
            manual: bool, subject: int) -> dict[str, Any]:
     return {
-        "id": uuid7(int(scanned_at.timestamp() * 1000)), "checkpoint_id": checkpoint,
+        "id": uuid7_at(scanned_at), "checkpoint_id": checkpoint,
         "kiosk_id": kiosk.id, "device_id": "manual" if manual else "serial-1", "lane": None,
         "direction": direction, "status": "accepted", "duplicate_of": None,
         "source": "manual" if manual else "serial", "symbology": "]Q1",

@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.set_defaults(func=cmd_kiosks_revoke)
 
     add_command_groups(sub, common, ("kiosk.central.importer", "kiosk.central.registry_commands",
-                                     "kiosk.central.report_commands",
+                                     "kiosk.central.report_commands", "kiosk.central.retention",
                                      "kiosk.certificates.centre_commands",
                                      "kiosk.central.trace_commands", "kiosk.central.audit",
                                      "kiosk.central.web.commands"))

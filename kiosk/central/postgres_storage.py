@@ -8,15 +8,16 @@ small pool; a failed one is dropped and the request answered 503, never 500.
 
 from __future__ import annotations
 
-import queue
-import threading
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg_pool import ConnectionPool, PoolTimeout
 
+from kiosk.central.partitions import Partitions, day_of_id
 from kiosk.central.schema import MIGRATIONS, statements
 from kiosk.central.storage import (
     ENTRY_COLUMNS,
@@ -41,10 +42,18 @@ class PostgresStorage(Storage):
                  connect_timeout: int = 10) -> None:
         self.url = url
         self.busy_timeout = busy_timeout
-        self.connect_timeout = connect_timeout
-        self._idle: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
-        self._slots = threading.BoundedSemaphore(pool_size)
-        self._closed = False
+        self.partitions = Partitions()
+        self._pool = ConnectionPool(
+            url, min_size=1, max_size=pool_size, open=False, timeout=busy_timeout,
+            kwargs={"autocommit": True, "connect_timeout": connect_timeout},
+            configure=self._configure, name="kiosk-central")
+        self._pool.open()
+        try:
+            self._pool.wait(timeout=connect_timeout)
+        except PoolTimeout as exc:
+            self._pool.close()
+            raise StorageBusy(f"database unavailable: cannot connect to {_safe(url)} "
+                              f"within {connect_timeout} s", retry_after=10) from exc
         with self._connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
             conn.execute("CREATE TABLE IF NOT EXISTS central_meta "
@@ -60,46 +69,38 @@ class PostgresStorage(Storage):
                     conn.execute(statement)
             conn.execute("INSERT INTO central_meta VALUES ('schema_version', %s) ON CONFLICT "
                          "(key) DO UPDATE SET value = excluded.value", (str(len(MIGRATIONS)),))
+        with self._connection() as conn:
+            self.partitions.ahead(conn, dt.datetime.now(dt.UTC).date())
         self._opened(version)
 
     # -- connections ----------------------------------------------------------------------
+    def _configure(self, conn: psycopg.Connection) -> None:
+        conn.execute("SET statement_timeout = '120s'")
+        conn.execute(f"SET lock_timeout = '{int(self.busy_timeout * 1000)}ms'")
+
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection]:
-        if not self._slots.acquire(timeout=self.busy_timeout):
-            raise StorageBusy("storage busy: all database connections in use", retry_after=2)
-        conn = None
+        """A pooled connection (autocommit); a broken one is discarded by the pool."""
         try:
-            try:
-                conn = self._idle.get_nowait()
-            except queue.Empty:
-                conn = self._connect()
-            yield conn
+            with self._pool.connection() as conn:
+                yield conn
+        except PoolTimeout as exc:
+            raise StorageBusy("storage busy: all database connections in use",
+                              retry_after=2) from exc
         except psycopg.Error as exc:
-            if conn is not None and (conn.broken or conn.closed
-                                     or isinstance(exc, psycopg.OperationalError)):
-                conn.close()
-                conn = None
             if isinstance(exc, _BUSY):
                 raise StorageBusy(f"storage busy: {exc}", retry_after=2) from exc
             if isinstance(exc, psycopg.OperationalError):
                 raise StorageBusy(f"database unavailable: {exc}", retry_after=10) from exc
             raise StorageError(f"database error: {exc}") from exc
-        finally:
-            if conn is not None and not conn.closed and not self._closed:
-                self._idle.put(conn)
-            elif conn is not None:
-                conn.close()
-            self._slots.release()
 
-    def _connect(self) -> psycopg.Connection:
-        try:
-            conn = psycopg.connect(self.url, autocommit=True,
-                                   connect_timeout=self.connect_timeout)
-        except psycopg.OperationalError as exc:
-            raise StorageBusy(f"database unavailable: {exc}", retry_after=10) from exc
-        conn.execute("SET statement_timeout = '120s'")
-        conn.execute(f"SET lock_timeout = '{int(self.busy_timeout * 1000)}ms'")
-        return conn
+    def _prepare(self, rows: list[tuple[Any, ...]]) -> None:
+        """Create the day partitions a batch needs, before its transaction."""
+        wanted = self.partitions.wanted({day_of_id(row[0]) for row in rows},
+                                        dt.datetime.now(dt.UTC).date())
+        if wanted:
+            with self._connection() as conn:
+                self.partitions.ensure(conn, wanted)
 
     @contextmanager
     def _transaction(self) -> Iterator[psycopg.Connection]:
@@ -114,13 +115,13 @@ class PostgresStorage(Storage):
         with self._connection() as conn:
             return conn.execute(_pyformat(sql), params).fetchall()
 
+    def purge_entries(self, cutoff: dt.date) -> int:
+        """Whole day partitions are dropped: no row-by-row delete, no table bloat."""
+        with self._connection() as conn:
+            return len(self.partitions.drop_before(conn, cutoff))
+
     def close(self) -> None:
-        self._closed = True
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                break
+        self._pool.close()
 
     # -- ingest primitives ----------------------------------------------------------------
     def _insert(self, tx: psycopg.Connection, rows: list[tuple[Any, ...]]) -> set[str]:
@@ -147,3 +148,8 @@ class PostgresStorage(Storage):
 def _pyformat(sql: str) -> str:
     """The shared SQL's ``?`` placeholders in psycopg's style (``%s``, a literal % doubled)."""
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    return psycopg.conninfo.make_conninfo(url, password="***") if "@" in url else url

@@ -15,6 +15,21 @@ Statement = str | dict[str, str | None]
 """One statement, or where the engines' SQL differs (triggers), one per engine name (None:
 nothing to do on that engine)."""
 
+_ENTRY_INDEXES = {
+    # every index of entries up to v6, as created there (v7 recreates them on the partitioned
+    # table; a later index is added to entries, which PostgreSQL passes on to each partition)
+    "entries_checkpoint_time": "CREATE INDEX entries_checkpoint_time ON entries "
+                               "(checkpoint_id, scanned_at)",
+    "entries_subject_time": "CREATE INDEX entries_subject_time ON entries "
+                            "(subject_key, scanned_at)",
+    "entries_day_subject": "CREATE INDEX entries_day_subject ON entries (local_day, subject_key)",
+    "entries_match_time": "CREATE INDEX entries_match_time ON entries (match_key, scanned_at)",
+    "entries_skewed": "CREATE INDEX entries_skewed ON entries (checkpoint_id, local_day) "
+                      "WHERE clock_offset_seconds > 120 OR clock_offset_seconds < -120",
+    "entries_unmatched": "CREATE INDEX entries_unmatched ON entries (checkpoint_id, scanned_at) "
+                         "WHERE match_key IS NULL",
+}
+
 MIGRATIONS: list[list[Statement]] = [
     [
         """
@@ -229,6 +244,25 @@ MIGRATIONS: list[list[Statement]] = [
         # for scans without one (manual entries, other codes), by checkpoint and time.
         "CREATE INDEX entries_unmatched ON entries (checkpoint_id, scanned_at) "
         "WHERE match_key IS NULL",
+    ],
+    [
+        # v7: retention, and PostgreSQL's entries partitioned by the day of their UUIDv7 ids
+        # (kiosk.central.partitions): the table is renamed, its indexes with it, and its rows
+        # copied into the partitioned one (they land in the default partition, which the
+        # server splits into days when it opens the database).
+        "INSERT INTO settings (key, value) VALUES ('retention_days', '0')",
+        *({"sqlite": None, "postgresql": statement} for statement in (
+            "ALTER TABLE entries RENAME TO entries_v6",
+            "ALTER TABLE entries_v6 RENAME CONSTRAINT entries_pkey TO entries_v6_pkey",
+            *(f"ALTER INDEX {index} RENAME TO {index}_v5" for index in _ENTRY_INDEXES),
+            'ALTER TABLE entries_v6 ALTER COLUMN id TYPE TEXT COLLATE "C"',
+            "CREATE TABLE entries (LIKE entries_v6 INCLUDING DEFAULTS) PARTITION BY RANGE (id)",
+            "ALTER TABLE entries ADD PRIMARY KEY (id)",
+            *_ENTRY_INDEXES.values(),
+            "CREATE TABLE entries_default PARTITION OF entries DEFAULT",
+            "INSERT INTO entries SELECT * FROM entries_v6",
+            "DROP TABLE entries_v6",
+        )),
     ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""

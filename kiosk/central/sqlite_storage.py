@@ -8,6 +8,7 @@ Another process writing the same file (``kiosk-central import``) is waited for u
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import threading
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from kiosk.central import partitions
 from kiosk.central.schema import MIGRATIONS, statements
 from kiosk.central.storage import (
     ENTRY_COLUMNS,
@@ -31,6 +33,9 @@ _TYPES = {"engine": "sqlite", "bigint": "INTEGER", "float": "REAL", "bytes": "BL
 
 _INSERT = (f"INSERT INTO entries ({', '.join(STORED_COLUMNS)}) "
            f"VALUES ({', '.join('?' for _ in STORED_COLUMNS)})")
+
+
+PURGE_BATCH = 5000
 
 
 class SqliteStorage(Storage):
@@ -115,6 +120,23 @@ class SqliteStorage(Storage):
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+
+    def _prepare(self, rows: list[tuple[Any, ...]]) -> None:
+        """Nothing: SQLite keeps one entries table."""
+
+    def purge_entries(self, cutoff: dt.date) -> int:
+        """Batched deletes, so kiosks' uploads wait for one short batch at most."""
+        before = partitions.bounds(cutoff)[0]
+        received = f"{cutoff.isoformat()}T00:00:00.000000Z"
+        removed = 0
+        while True:
+            with self._transaction() as conn:
+                count = conn.execute(
+                    "DELETE FROM entries WHERE id IN (SELECT id FROM entries WHERE id < ? AND "
+                    "received_at < ? LIMIT ?)", (before, received, PURGE_BATCH)).rowcount
+            removed += count
+            if count < PURGE_BATCH:
+                return removed
 
     # -- ingest primitives ----------------------------------------------------------------
     def _insert(self, tx: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> set[str]:

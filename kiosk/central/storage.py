@@ -183,8 +183,10 @@ class Storage(ABC):
                 repeats.append(candidate)
             else:
                 fresh[candidate.id] = candidate
+        rows = [c.row for c in fresh.values()]
+        self._prepare(rows)
         with self._transaction() as tx:
-            inserted = self._insert(tx, [c.row for c in fresh.values()])
+            inserted = self._insert(tx, rows)
             tally = aggregates.Tally()
             for candidate in fresh.values():
                 if candidate.id in inserted:
@@ -226,6 +228,17 @@ class Storage(ABC):
     @abstractmethod
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
         """The rows of one read outside any write transaction."""
+
+    @abstractmethod
+    def _prepare(self, rows: list[tuple[Any, ...]]) -> None:
+        """Anything the engine must do before a batch's transaction (PostgreSQL: create the
+        day partitions it needs)."""
+
+    @abstractmethod
+    def purge_entries(self, cutoff: dt.date) -> int:
+        """Remove raw entries of UTC days (by their UUIDv7 ids: the kiosk's clock at the
+        scan) before ``cutoff`` that were also received before it; aggregates stay. The
+        number of entries removed, or of partitions dropped on PostgreSQL."""
 
     @abstractmethod
     def _insert(self, tx: Any, rows: list[tuple[Any, ...]]) -> set[str]:

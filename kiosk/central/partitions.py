@@ -1,0 +1,114 @@
+"""PostgreSQL's entries table, partitioned by day.
+
+The partition key is the entry id itself: a UUIDv7 begins with its creation time (the
+kiosk's clock at the scan, in milliseconds), so the ids of one UTC day form one text range,
+and the primary key on ``id`` — the centre's idempotency — stays a single global constraint
+(PostgreSQL requires a partitioned table's unique keys to contain the partition key; a key
+on the scan day would not). Partitions are created ahead (:data:`AHEAD_DAYS`) and by ingest
+for any day within :data:`BACKLOG_DAYS`; ids from clocks further off land in
+``entries_default``. A partition created for a day whose rows are already in the default
+partition takes them with it. Retention drops whole partitions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the id arithmetic is used by the SQLite engine too, without psycopg
+    import psycopg
+
+AHEAD_DAYS = 3
+BACKLOG_DAYS = 400
+"""Ingest creates partitions this far back (a kiosk offline for a year still gets its own)."""
+LOCK_KEY = 0x6B696F736B + 1
+"""Advisory lock serialising partition changes across server processes."""
+DEFAULT = "entries_default"
+_NAME_RE = re.compile(r"entries_p(\d{8})")
+
+
+def id_prefix(moment: dt.datetime) -> str:
+    """The first 13 characters of a UUIDv7 made at ``moment`` (``xxxxxxxx-xxxx``)."""
+    hex_ms = f"{int(moment.timestamp() * 1000):012x}"
+    return f"{hex_ms[:8]}-{hex_ms[8:]}"
+
+
+def day_of_id(entry_id: str) -> dt.date:
+    ms = int(entry_id[:8] + entry_id[9:13], 16)
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).date()
+
+
+def bounds(day: dt.date) -> tuple[str, str]:
+    start = dt.datetime.combine(day, dt.time(), dt.UTC)
+    return id_prefix(start), id_prefix(start + dt.timedelta(days=1))
+
+
+def name(day: dt.date) -> str:
+    return f"entries_p{day:%Y%m%d}"
+
+
+class Partitions:
+    """The partitions one server process knows to exist (a cache; the catalogue decides)."""
+
+    def __init__(self) -> None:
+        self.known: set[dt.date] = set()
+
+    def refresh(self, conn: psycopg.Connection) -> None:
+        rows = conn.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'entries'::regclass").fetchall()
+        self.known = {dt.datetime.strptime(m.group(1), "%Y%m%d").date()
+                      for (relname,) in rows if (m := _NAME_RE.fullmatch(relname))}
+
+    def wanted(self, days: Iterable[dt.date], today: dt.date) -> list[dt.date]:
+        """Days of ``days`` that should have a partition and are not known to."""
+        low, high = today - dt.timedelta(days=BACKLOG_DAYS), today + dt.timedelta(days=AHEAD_DAYS)
+        return sorted({d for d in days if low <= d <= high} - self.known)
+
+    def ensure(self, conn: psycopg.Connection, days: Iterable[dt.date]) -> None:
+        """Create the partitions of ``days`` (autocommit ``conn``; one short transaction
+        each, so a busy ingest waits on the parent's lock for a moment only)."""
+        for day in days:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+                if conn.execute("SELECT to_regclass(%s)", (name(day),)).fetchone()[0]:
+                    self.known.add(day)
+                    continue
+                low, high = bounds(day)
+                table = name(day)
+                conn.execute(f"CREATE TABLE {table} (LIKE entries INCLUDING DEFAULTS)")
+                conn.execute(f"WITH moved AS (DELETE FROM {DEFAULT} WHERE id >= %s AND id < %s "
+                             f"RETURNING *) INSERT INTO {table} SELECT * FROM moved",
+                             (low, high))
+                conn.execute(f"ALTER TABLE entries ATTACH PARTITION {table} "
+                             f"FOR VALUES FROM ('{low}') TO ('{high}')")
+            self.known.add(day)
+
+    def ahead(self, conn: psycopg.Connection, today: dt.date) -> None:
+        """Partitions for today and the next days, and for any day the default partition
+        holds that is within reach (after a migration, or ids from before this process)."""
+        self.refresh(conn)
+        held = {day_of_id(i) for (i,) in conn.execute(
+            f"SELECT DISTINCT substr(id, 1, 13) FROM {DEFAULT}").fetchall()
+            if len(i) == 13}
+        days = {today + dt.timedelta(days=n) for n in range(-1, AHEAD_DAYS + 1)} | held
+        self.ensure(conn, self.wanted(days, today))
+
+    def drop_before(self, conn: psycopg.Connection, cutoff: dt.date) -> list[str]:
+        """Drop every partition of a day before ``cutoff`` (UTC days of the ids), and delete
+        rows received before it from the default partition (far-off clocks: their ids say
+        nothing about their age); the partitions dropped."""
+        self.refresh(conn)
+        dropped = []
+        for day in sorted(d for d in self.known if d < cutoff):
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+                conn.execute(f"DROP TABLE IF EXISTS {name(day)}")
+            dropped.append(name(day))
+            self.known.discard(day)
+        with conn.transaction():
+            conn.execute(f"DELETE FROM {DEFAULT} WHERE received_at < %s",
+                         (f"{cutoff.isoformat()}T00:00:00.000000Z",))
+        return dropped

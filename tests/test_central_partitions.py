@@ -1,0 +1,153 @@
+"""PostgreSQL at province scale: entries partitioned by the day of their ids, partitions
+made ahead and by ingest, a default partition for far-off clocks, retention by dropping
+partitions, a v5 database migrated in place, and two `serve` processes on one database."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from central_support import CentralServer, batch, central, enrol, shared_postgres
+from report_support import GenKiosk, wire_entry
+
+from kiosk.central import partitions, reports
+from kiosk.central.backends import open_storage
+from kiosk.central.storage import Storage
+from kiosk.sync import protocol
+
+TODAY = dt.datetime.now(dt.UTC).date()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    postgres = shared_postgres()
+    if postgres is None:
+        pytest.skip("PostgreSQL binaries not installed")
+    yield postgres.create_database()
+
+
+def _where(url: str) -> dict[str, int]:
+    """Rows per partition."""
+    with psycopg.connect(url) as conn:
+        return dict(conn.execute("SELECT tableoid::regclass::text, count(*) FROM entries "
+                                 "GROUP BY 1").fetchall())
+
+
+def _store(storage: Storage, kiosk: GenKiosk, moments: list[dt.datetime]
+           ) -> list[dict[str, Any]]:
+    entries = [wire_entry(kiosk, kiosk.checkpoint_id, m, "in", False, i)
+               for i, m in enumerate(moments)]
+    _send(storage, kiosk, entries)
+    return entries
+
+
+def _send(storage: Storage, kiosk: GenKiosk, entries: list[dict[str, Any]]) -> None:
+    storage.ingest_batch(kiosk.id, entries, sent_at=protocol.format_time(dt.datetime.now(
+        dt.UTC)), received_at=dt.datetime.now(dt.UTC), batch_id=str(uuid.uuid4()))
+
+
+def test_entries_go_to_their_days_partition_or_the_default(pg_url: str) -> None:
+    kiosk = GenKiosk("k1", "CP", 0.0, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), None)
+    noon = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)
+    with open_storage(pg_url) as storage:
+        storage.add_checkpoint("CP", "Chợ")
+        storage.add_kiosk("k1", "CP", "k1", "hash", b"key")
+        made_ahead = {partitions.name(TODAY + dt.timedelta(days=n)) for n in range(4)}
+        assert made_ahead <= {partitions.name(d) for d in storage.partitions.known}
+        sent = _store(storage, kiosk, [noon, noon - dt.timedelta(days=10),
+                                dt.datetime(1970, 1, 2, tzinfo=dt.UTC),
+                                dt.datetime(2099, 1, 1, tzinfo=dt.UTC)])
+        assert _where(pg_url) == {partitions.name(TODAY): 1,
+                                  partitions.name(TODAY - dt.timedelta(days=10)): 1,
+                                  "entries_default": 2}
+        # a day that later comes within reach takes its rows out of the default partition
+        with storage._connection() as conn:
+            storage.partitions.ensure(conn, [dt.date(2099, 1, 1)])
+        assert _where(pg_url)["entries_p20990101"] == 1
+        assert _where(pg_url)["entries_default"] == 1
+        # the same entries again: idempotent across partitions (one global primary key)
+        _send(storage, kiosk, sent)
+        assert storage.entry_count() == 4
+
+
+def test_retention_drops_whole_partitions_and_reports_keep_their_counts(pg_url: str) -> None:
+    kiosk = GenKiosk("k1", "CP", 0.0, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), None)
+    old = dt.datetime.combine(TODAY - dt.timedelta(days=40), dt.time(5), dt.UTC)
+    with open_storage(pg_url) as storage:
+        storage.add_checkpoint("CP", "Chợ")
+        storage.add_kiosk("k1", "CP", "k1", "hash", b"key")
+        _store(storage, kiosk, [old, old + dt.timedelta(minutes=1),
+                                dt.datetime.combine(TODAY, dt.time(5), dt.UTC)])
+        day = storage.calendar.day_of(old)
+        before = reports.daily(storage, day)["summary"]
+    out = central("purge", "--days", "30", "--db", pg_url).stdout
+    assert "(1 partitions)" in out
+    with open_storage(pg_url) as storage:
+        assert storage.entry_count() == 1
+        assert partitions.name(old.date()) not in {partitions.name(d)
+                                                   for d in storage.partitions.known}
+        assert reports.daily(storage, day)["summary"] == before
+    refused = central("purge", "--days", "3", "--db", pg_url, check=False)
+    assert refused.returncode == 2 and "at least 14 days" in refused.stderr
+
+
+def test_an_unpartitioned_v6_database_is_partitioned_in_place(pg_url: str) -> None:
+    from kiosk.central.postgres_storage import _TYPES
+    from kiosk.central.schema import MIGRATIONS, statements
+
+    kiosk = GenKiosk("k1", "CP", 0.0, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), None)
+    days = [TODAY - dt.timedelta(days=n) for n in (0, 3, 3, 500)]
+    rows = [protocol.wire_to_row(wire_entry(kiosk, "CP", dt.datetime.combine(
+        d, dt.time(9, i), dt.UTC), "in", False, i)) for i, d in enumerate(days)]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE central_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        for migration in MIGRATIONS[:6]:
+            for statement in statements(migration, _TYPES):
+                conn.execute(statement)
+        conn.execute("INSERT INTO central_meta VALUES ('schema_version', '6')")
+        for row in rows:
+            values = {**row, "extra": "{}", "certificate": None, "received_at":
+                      "2026-11-01T00:00:00.000000Z", "batch_id": "b", "local_day": None}
+            conn.execute(f"INSERT INTO entries ({', '.join(values)}) VALUES "
+                         f"({', '.join('%s' for _ in values)})", list(values.values()))
+    with open_storage(pg_url) as storage:
+        assert storage.entry_count() == 4
+        assert sorted(e["id"] for e in storage.entries()) == sorted(r["id"] for r in rows)
+    placed = _where(pg_url)
+    assert placed[partitions.name(days[0])] == 1 and placed[partitions.name(days[1])] == 2
+    assert placed["entries_default"] == 1  # 500 days back: beyond the reach of partitions
+
+
+def test_two_serve_processes_on_one_database_store_each_entry_once(pg_url: str,
+                                                                   tmp_path: Path) -> None:
+    kiosks = [enrol(pg_url, f"k{i}", f"CP-{i % 2}") for i in range(4)]
+    servers = [CentralServer(pg_url), CentralServer(pg_url)]
+    try:
+        from central_support import kiosk_entries
+
+        entries = {k.kiosk_id: kiosk_entries(tmp_path, k.kiosk_id, 300, k.checkpoint_id)
+                   for k in kiosks}
+        jobs = []
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            for k in kiosks:
+                mine = entries[k.kiosk_id]
+                for server in servers:  # both servers get overlapping halves of each backlog
+                    for part in (mine[:200], mine[100:]):
+                        jobs.append(pool.submit(server.post, batch(k.kiosk_id, part),
+                                                token=k.token))
+            answers = [job.result() for job in jobs]
+    finally:
+        errors = [server.stop() for server in servers]
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers][:2]
+    statuses = [r["status"] for a in answers for r in a.json()["results"]]
+    assert statuses.count("accepted") == 4 * 300 and "rejected" not in statuses
+    assert not any("Traceback" in e for e in errors)
+    with open_storage(pg_url) as storage:
+        assert storage.entry_count() == 1200
+        assert reports.daily(storage, storage.today())["summary"]["scans"] == 1200
