@@ -1,6 +1,6 @@
 """PostgreSQL at province scale: entries partitioned by the day of their ids, partitions
 made ahead and by ingest, a default partition for far-off clocks, retention by dropping
-partitions, a v5 database migrated in place, and two `serve` processes on one database."""
+partitions, a v6 database migrated in place, and two `serve` processes on one database."""
 
 from __future__ import annotations
 
