@@ -14,6 +14,9 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+import subprocess
+import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -238,3 +241,26 @@ def test_a_configured_device_gets_the_shell_its_kind_names(tmp_path) -> None:
     options = config_mod.validate_device(0, {"id": "r", "type": "replay",
                                              "path": str(tmp_path / "none.txt")})
     assert type(build_device(options)) is load(kinds()["replay"].device)
+
+
+def test_describing_every_kind_loads_no_hardware_library_and_no_device_shell() -> None:
+    """Validating a config with a device of every kind imports only descriptions: the
+    shells and their libraries wait until a device of that kind is really built."""
+    code = textwrap.dedent("""
+        import sys
+        from kiosk import config
+        config.from_dict({"kiosk": {"id": "k", "checkpoint_id": "CP"}, "devices": [
+            {"id": "r", "type": "replay"}, {"id": "s", "type": "serial", "port": "/dev/x"},
+            {"id": "e", "type": "evdev", "path": "/dev/y"},
+            {"id": "h", "type": "hidraw", "path": "/dev/z"},
+            {"id": "c", "type": "camera"}, {"id": "w", "type": "wedge"}]})
+        shells = ("serial_port", "evdev_input", "hidraw", "camera", "replay")
+        print(sorted(m for m in sys.modules
+                     if m.partition(".")[0] in {"evdev", "serial", "cv2", "numpy", "zxingcpp",
+                                                "pyzbar", "PySide6"}
+                     or m in {f"kiosk.devices.{shell}" for shell in shells}))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
