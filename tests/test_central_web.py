@@ -195,6 +195,15 @@ def test_a_form_posted_without_its_csrf_token_is_refused(centre: Centre, chrome)
     assert "kiosk-dx2" in central("kiosks", "list", "--db", centre.db, "--json").stdout
     chrome.get(centre.url + "/kiosks")
     assert token not in chrome.page_source, "the token is shown once only"
+    chrome.get(centre.url + "/kiosks?problems=true")  # never heard from: a problem
+    listed = chrome.find_element(By.CSS_SELECTOR, "table.kiosks").text
+    assert "kiosk-dx2" in listed and "kiosk-dx1" not in listed
+
+    row = chrome.find_element(By.ID, "kiosk-kiosk-dx2")
+    click_and_wait(chrome, row.find_element(By.CSS_SELECTOR, "button"))
+    assert "kiosk-dx2" in chrome.find_element(By.CSS_SELECTOR, "[role=status]").text
+    revoked = json.loads(central("kiosks", "list", "--db", centre.db, "--json").stdout)
+    assert [k["revoked_at"] is not None for k in revoked if k["id"] == "kiosk-dx2"] == [True]
 
 
 def test_repeated_wrong_passwords_lock_the_account_until_reset(centre: Centre,

@@ -155,6 +155,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "kiosks.revoked": ("Đã thu hồi máy {id}; mã truy cập của nó bị từ chối từ nay.",
                        "Kiosk {id} revoked; its token is refused from now on."),
     "kiosks.refused": ("Không đăng ký được: {reason}", "Cannot enrol: {reason}"),
+    "kiosks.problems_only": ("Chỉ máy có vấn đề", "Only kiosks with problems"),
+    "kiosks.count": ("{shown} trên {total} máy", "{shown} of {total} kiosks"),
     "kiosks.none": ("Chưa có máy nào.", "No kiosks enrolled."),
     # users
     "users.add": ("Thêm người dùng", "Add a user"),

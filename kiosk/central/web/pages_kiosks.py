@@ -14,23 +14,35 @@ from kiosk.central.web.health import kiosk_rows
 from kiosk.central.web.site import ROLES_OF, Site, district_of
 
 router = APIRouter()
+PAGE_SIZE = 100
 
 
 def _site(request: Request) -> Site:
     return request.app.state.web
 
 
-async def _page(request: Request, site: Site, *, status: int = 200, **context: object
-                ) -> Response:
+async def _page(request: Request, site: Site, *, status: int = 200, problems: bool = False,
+                q: str = "", page: int = 1, **context: object) -> Response:
     user = site.user(request, *ROLES_OF["/kiosks"])
     rows = await run_in_threadpool(kiosk_rows, site.storage, district=district_of(user))
-    return site.render(request, "kiosks.html", status=status, kiosks=rows,
+    if problems:
+        rows = [row for row in rows if row["problems"]]
+    if q.strip():
+        wanted = q.strip().lower()
+        rows = [row for row in rows if wanted in f"{row['id']} {row['checkpoint_id']} "
+                                                 f"{row['name']}".lower()]
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    return site.render(request, "kiosks.html", status=status,
+                       kiosks=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], total=len(rows),
+                       page=page, pages=pages, problems=problems, q=q,
                        can_manage=user.role == "admin", **context)
 
 
 @router.get("/kiosks")
-async def kiosks(request: Request) -> Response:
-    return await _page(request, _site(request))
+async def kiosks(request: Request, problems: bool = False, q: str = "", page: int = 1
+                 ) -> Response:
+    return await _page(request, _site(request), problems=problems, q=q, page=page)
 
 
 @router.post("/kiosks/enrol")
