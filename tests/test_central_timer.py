@@ -1,0 +1,57 @@
+"""The 06:00 timer as installed: the unit files' commands run as written (with this checkout's
+`kiosk-central`) and write the dated report files; the timer fires at 06:00 in the centre's
+default zone."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+from central_support import CENTRAL, central
+
+from kiosk.central.localdays import DEFAULT_ZONE
+
+UNITS = Path(__file__).resolve().parents[1] / "scripts" / "systemd"
+INSTALLED = "/opt/checkpoint-kiosk/.venv/bin/kiosk-central"
+
+
+def _unit(name: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string((UNITS / name).read_text())
+    return parser
+
+
+def _exec_lines(service: str) -> list[str]:
+    return [line.split("=", 1)[1] for line in service.splitlines()
+            if line.startswith("ExecStart=")]
+
+
+def test_the_timer_fires_at_six_in_the_centres_zone() -> None:
+    timer = _unit("kiosk-central-report.timer")
+    assert timer["Timer"]["OnCalendar"] == f"*-*-* 06:00:00 {DEFAULT_ZONE}"
+    assert timer["Timer"]["Persistent"] == "true"
+    assert timer["Timer"]["Unit"] == "kiosk-central-report.service"
+
+
+def test_the_service_commands_write_todays_files_and_can_run_again(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/central.db"
+    central("checkpoints", "import", str(UNITS.parents[1] / "docs" / "checkpoints-sample.csv"),
+            "--db", db)
+    out = tmp_path / "reports"
+    env = {**os.environ, "KIOSK_CENTRAL_DB": db, "KIOSK_CENTRAL_REPORTS": str(out)}
+    daily, monthly = _exec_lines((UNITS / "kiosk-central-report.service").read_text())
+    command = [*CENTRAL, *shlex.split(daily.replace("${KIOSK_CENTRAL_REPORTS}", str(out)))[1:]]
+    assert shlex.split(daily)[0] == INSTALLED
+    for _ in range(2):
+        subprocess.run(command, env=env, check=True, capture_output=True, timeout=60)
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 3 and all(n.startswith("bao-cao-ngay-") for n in names)
+    # the monthly line runs only on the 1st: as a shell command with %% unescaped by systemd
+    shell = shlex.split(monthly.replace("%%", "%").replace(INSTALLED, shlex.join(CENTRAL)))
+    result = subprocess.run(shell, env={**env, "PATH": os.environ["PATH"]},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
