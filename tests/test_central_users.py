@@ -123,3 +123,27 @@ def test_a_forged_or_foreign_session_cookie_is_not_a_session(tmp_path: Path) -> 
         assert httpx.get(server.url + "/users", cookies={"kc_session": real}).status_code == 200
     finally:
         server.stop()
+
+
+def test_every_page_answers_on_both_engines(db: str, tmp_path: Path) -> None:
+    central("checkpoints", "add", "CP-1", "--name", "Chốt 1", "--district", "Đồng Xoài",
+            "--db", db)
+    central("kiosks", "add", "--checkpoint", "CP-1", "--name", "Máy 1", "--kiosk-id", "k-1",
+            "--db", db)
+    users("add", "an.nguyen", "--role", "admin", db=db)
+    server = CentralServer(db)
+    try:
+        with httpx.Client(base_url=server.url) as admin:
+            log_in(admin, "an.nguyen")
+            for path in ("/today", "/reports", "/reports?monthly=true", "/checkpoints",
+                         "/checkpoints?state=inactive7&kind=other&q=chot",
+                         "/checkpoints/CP-1", "/kiosks", "/kiosks?problems=true", "/tracing",
+                         "/audit", "/users", "/api/v1/reports/daily",
+                         "/api/v1/reports/monthly", "/reports/download?format=xlsx",
+                         "/reports/download?format=csv&monthly=true"):
+                answer = admin.get(path)
+                assert answer.status_code == 200, (path, answer.text[:300])
+            assert "CP-1" in admin.get("/checkpoints?state=inactive7&kind=other&q=chot").text
+            assert admin.get("/reports?date=2026-13-01").status_code == 422
+    finally:
+        server.stop()
