@@ -147,3 +147,28 @@ def test_every_page_answers_on_both_engines(db: str, tmp_path: Path) -> None:
             assert admin.get("/reports?date=2026-13-01").status_code == 422
     finally:
         server.stop()
+
+
+def test_the_trace_api_takes_a_signed_in_tracer_with_the_forms_token(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/central.db"
+    users("add", "lan.pham", "--role", "tracer", db=db)
+    users("add", "viewer1", "--role", "viewer", db=db)
+    server = CentralServer(db)
+    body = {"document": "001099000001", "reason": "ca bệnh F0-77"}
+    try:
+        with httpx.Client(base_url=server.url) as viewer:
+            log_in(viewer, "viewer1")
+            token = viewer.get("/today").text.split('name="csrf_token" value="')[1][:64]
+            assert viewer.post("/api/v1/trace", json=body,
+                               headers={"X-CSRF-Token": token}).status_code == 403
+        with httpx.Client(base_url=server.url) as tracer:
+            log_in(tracer, "lan.pham")
+            assert tracer.post("/api/v1/trace", json=body).status_code == 403  # cookie alone
+            token = tracer.get("/tracing").text.split('name="csrf_token" value="')[1][:64]
+            answer = tracer.post("/api/v1/trace", json=body, headers={"X-CSRF-Token": token})
+            assert answer.status_code == 200, answer.text
+    finally:
+        server.stop()
+    logged = json.loads(central("audit", "list", "--db", db, "--json").stdout)
+    assert [(r["tracer"], r["channel"], r["reason"]) for r in logged] == [
+        ("lan.pham", "api", "ca bệnh F0-77")]

@@ -115,9 +115,14 @@ class Site:
 
     def tracer_of(self, request: Request) -> str | None:
         """Who traces over ``POST /api/v1/trace``: the signed-in user if their role may
-        trace (the session cookie is SameSite=Strict, so another site cannot send it)."""
+        trace and the request carries the CSRF token of a dashboard form in an
+        ``X-CSRF-Token`` header (a cookie alone is not enough: a page of another site on the
+        same domain could make the browser send it)."""
         session = self.session(request)
         if session is None or session.user.role not in ROLES_OF["/tracing"]:
+            return None
+        if not self.sessions.csrf_valid(request.cookies.get(CSRF_COOKIE),
+                                        request.headers.get("x-csrf-token")):
             return None
         return session.user.name
 
