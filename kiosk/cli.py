@@ -135,9 +135,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 # -- kiosk entries / stats / export ---------------------------------------------------------
-def time_bounds(args: argparse.Namespace, store: Store) -> tuple[str, str]:
-    """--date, or --from/--to (dates are local days, --to inclusive), default today."""
-    from kiosk.store import utc_iso
+def time_bounds(args: argparse.Namespace, store: Store) -> tuple[str | None, str | None]:
+    """--date, or --from/--to (dates are local days, --to inclusive), default today; None
+    where the period is open (``--all``, ``--subject`` alone, ``--from`` alone)."""
+    from kiosk.timestamps import utc_iso
 
     def point(text: str, *, end: bool) -> str:
         try:
@@ -154,14 +155,17 @@ def time_bounds(args: argparse.Namespace, store: Store) -> tuple[str, str]:
 
     if getattr(args, "date", None):
         return point(args.date, end=False), point(args.date, end=True)
+    if not (args.since or args.until) and (
+            getattr(args, "all", False) or getattr(args, "subject", None)):
+        return None, None  # a person is looked for over the whole store
     since = point(args.since, end=False) if args.since else store.day_bounds()[0]
     until = point(args.until, end=True) if args.until else (
-        store.day_bounds()[1] if not args.since else "9999")
+        store.day_bounds()[1] if not args.since else None)
     return since, until
 
 
 def local_time(text: str, store: Store) -> str:
-    from kiosk.store import parse_utc
+    from kiosk.timestamps import parse_utc
 
     return parse_utc(text).astimezone(store.timezone).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -172,20 +176,23 @@ def cmd_entries(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     store = open_store(config)
     since, until = time_bounds(args, store)
-    rows = store.entries(since=since, until=until, direction=args.direction,
-                         subject=args.subject, search=args.search, limit=args.limit)
-    if args.reveal:
+    query = {"since": since, "until": until, "direction": args.direction,
+             "subject": args.subject, "search": args.search, "limit": args.limit}
+    if args.reveal:  # audited before a single full number is shown
+        rows = sum(1 for _ in store.iter_entries(**query))
         store.audit(args.operator or config.kiosk.operator or os.environ.get("USER", "?"),
-                    "entries.reveal", {"since": since, "until": until, "rows": len(rows)})
+                    "entries.reveal", {"since": since, "until": until, "rows": rows})
     language = config.kiosk.language
-    for row in rows:
+    shown = 0
+    for row in store.iter_entries(**query):  # streamed: constant memory for any period
+        shown += 1
         document = row["document_number"] if args.reveal else mask_document(row["document_number"])
         status = "" if row["status"] == "accepted" else f" [{row['status']}]"
         print(f"{local_time(row['scanned_at'], store)}  "
               f"{messages.text(row['direction'], language):4} "
               f"{messages.kind_name(row['kind'], language):12} {row['name'] or '-'}  "
               f"{document or '-'}  {row['device_id']}{status}  {row['sync_state']}")
-    print(messages.text("cli.entries", language, count=len(rows)), file=sys.stderr)
+    print(messages.text("cli.entries", language, count=shown), file=sys.stderr)
     store.close()
     return 0
 
@@ -207,41 +214,38 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(cell: Any) -> Any:
-    """Defuse spreadsheet formulas (CSV injection): prefix risky cells with a quote."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_START):
-        return "'" + cell
-    return cell
-
-
-EXPORT_COLUMNS = ("id", "scanned_at", "local_time", "checkpoint_id", "kiosk_id", "device_id",
-                  "direction", "status", "kind", "document_number", "name", "birth_date",
-                  "gender", "address", "issue_date", "extra", "sync_state")
-
-
 def cmd_export(args: argparse.Namespace) -> int:
+    """Streams: constant memory whatever the period; a progress bar when stderr is a terminal."""
     import contextlib
-    import csv
+
+    from kiosk import exports
 
     config = load_config(args.config)
+    if args.format == "xlsx" and not args.output:
+        raise SystemExit("export --format xlsx needs -o FILE.xlsx")
     store = open_store(config)
     since, until = time_bounds(args, store)
-    rows = store.entries(since=since, until=until)
-    with contextlib.ExitStack() as stack:
-        out = stack.enter_context(open(args.output, "w", newline="", encoding="utf-8-sig")) \
-            if args.output else sys.stdout
-        writer = csv.writer(out)
-        writer.writerow(EXPORT_COLUMNS)
-        for row in rows:
-            row = {**row, "local_time": local_time(row["scanned_at"], store)}
-            writer.writerow([neutralise(row[c]) for c in EXPORT_COLUMNS])
+    bar = None
+    if sys.stderr.isatty():
+        from kiosk.sync.progressbar import ProgressBar
+
+        total = store.count_entries(since, until)
+        bar = ProgressBar("export", total, stream=sys.stderr)
+    rows = exports.export_rows(store.iter_entries(since=since, until=until), store.timezone,
+                               progress=(lambda done: bar.update(done, total)) if bar else None)
+    if args.format == "xlsx":
+        count = exports.write_xlsx(rows, args.output)
+    else:
+        with contextlib.ExitStack() as stack:
+            out = stack.enter_context(open(args.output, "w", newline="", encoding="utf-8-sig")) \
+                if args.output else sys.stdout
+            count = exports.write_csv(rows, out)
+    if bar is not None:
+        bar.finish()
     store.audit(args.operator or config.kiosk.operator or os.environ.get("USER", "?"),
-                "export.csv", {"since": since, "until": until, "rows": len(rows),
-                               "file": args.output or "-"})
-    print(messages.text("cli.exported", config.kiosk.language, count=len(rows)),
+                f"export.{args.format}", {"since": since, "until": until, "rows": count,
+                                          "file": args.output or "-"})
+    print(messages.text("cli.exported", config.kiosk.language, count=count),
           file=sys.stderr)
     store.close()
     return 0
@@ -308,11 +312,16 @@ def build_parser() -> argparse.ArgumentParser:
         **examples("kiosk entries",
                    "kiosk entries --date 2026-11-21 --direction out",
                    'kiosk entries --search "Bình"',
+                   'kiosk entries --search "nguyen van an" --all',
                    'kiosk entries --subject 001099012345 --reveal --operator "Nguyễn Thị Hà"'))
     period(entries)
     entries.add_argument("--direction", choices=("in", "out"))
-    entries.add_argument("--subject", help="document number or subject key")
-    entries.add_argument("--search", help="part of a name or document number")
+    entries.add_argument("--subject", help="document number or subject key (whole store "
+                         "unless a period is given)")
+    entries.add_argument("--search", help="words beginning a name (without diacritics is "
+                         "fine: nguyen finds Nguyễn) or a whole document number")
+    entries.add_argument("--all", action="store_true",
+                         help="look over the whole store, not only today (with --search)")
     entries.add_argument("--limit", type=int)
     entries.add_argument("--reveal", action="store_true",
                          help="show full document numbers (written to the audit log)")
@@ -327,13 +336,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser(
         "export", parents=[common], help="export entries for a period",
-        description="Write entries with full document numbers as UTF-8 CSV (audited); cells "
-                    "that a spreadsheet would run as a formula are defused.",
+        description="Write entries with full document numbers as UTF-8 CSV or XLSX "
+                    "(audited), streamed row by row; cells that a spreadsheet would run as a "
+                    "formula are defused.",
         **examples("kiosk export -o today.csv",
                    "kiosk export --from 2026-11-01 --to 2026-11-21 --format csv "
-                   "-o november.csv --operator \"Trần Văn Bảo\""))
+                   "-o november.csv --operator \"Trần Văn Bảo\"",
+                   "kiosk export --from 2026-11-01 --format xlsx -o november.xlsx"))
     period(export)
-    export.add_argument("--format", choices=("csv",), default="csv")
+    export.add_argument("--format", choices=("csv", "xlsx"), default="csv",
+                        help="csv (default) or xlsx (needs openpyxl: the export extra)")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.set_defaults(func=cmd_export)
 

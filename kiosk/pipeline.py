@@ -20,7 +20,8 @@ from kiosk.listeners import Listeners
 from kiosk.payloads import Identity, Rejection, decode
 from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import Direction, Scan, ScanResult, Status
-from kiosk.store import INSIDE_WINDOW, LastMovement, Store, StoreError, utc_iso
+from kiosk.store import INSIDE_WINDOW, LastMovement, Store, StoreError
+from kiosk.timestamps import utc_iso
 
 log = logging.getLogger(__name__)
 Listener = Callable[[ScanResult], None]

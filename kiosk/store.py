@@ -3,14 +3,28 @@
 One SQLite file in WAL mode with ``synchronous=FULL``: once ``commit`` returns, the row
 survives a power cut. Every entry is keyed by a UUIDv7 created here and carries its sync
 state, so the entries table *is* the outbox: nothing is copied, nothing can drift apart.
+
+What the screens show is read from what the question needs, never from a scan of history:
+today's counts from a range of the covering time index, "inside now" from the ``presence``
+table (each person's last movement per checkpoint, kept in the insert's own transaction),
+names from the ``entries_search`` full-text index. Listings and exports stream in pages.
+
+**The locking rule.** A ``Store`` is one connection. Every public method takes ``lock``
+(re-entrant) for as long as it uses the connection, reads included: a read on a connection
+another thread has inside ``BEGIN IMMEDIATE`` would see that thread's uncommitted rows.
+Streams fetch one page per lock hold, so a slow consumer never holds up a scan. A thread
+that must not wait behind the pipeline's writes reads through a ``Store`` of its own (the
+UI's db lane, the sync worker, each CLI command): WAL lets readers and the writer overlap.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,12 +32,23 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlite_utils
+from kiosk.payloads.identity import fold_name
+from kiosk.timestamps import LocalHours, day_bounds, epoch_ms, parse_utc, today, utc_iso
 
 PENDING, SENT, ACKNOWLEDGED, REJECTED = "pending", "sent", "acknowledged", "rejected"
-PURGE_CHUNK = 2000
 INSIDE_WINDOW = dt.timedelta(hours=24)
 """A person counts as inside if their last movement here, within this window, was "in"."""
+PAGE_ROWS = 1000
+"""Rows fetched per lock hold when streaming a listing or an export."""
+SEARCH_SLOT_BITS = 20
+"""``entries_search`` rowid = scanned_at in ms << 20 | n: time-ordered, so a time range is
+a rowid range and "newest first" stops after the rows asked for."""
+PURGE_STEP_SECONDS = 0.004
+"""How long one purge transaction may hold the write lock (a scan may wait this long)."""
+PURGE_QUIET_SECONDS = 0.25
+"""The purge steps aside while scans arrive closer together than this…"""
+PURGE_MAX_PAUSE_SECONDS = 10.0
+"""…but takes one step after pausing this long, so a flood of scans cannot stop it forever."""
 
 ENTRY_COLUMNS = (
     "id", "checkpoint_id", "kiosk_id", "device_id", "lane", "direction", "status",
@@ -37,17 +62,8 @@ class StoreError(RuntimeError):
     """The database refused a write (disk full, read-only, corrupt): the scan is NOT recorded."""
 
 
-def utc_iso(ts: float) -> str:
-    """Sortable UTC text with microseconds; the one time format stored."""
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_utc(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
-
-
-def _v1(db: sqlite_utils.Database) -> None:
-    db.execute("""
+def _v1(conn: sqlite3.Connection) -> None:
+    conn.execute("""
         CREATE TABLE entries (
             id TEXT PRIMARY KEY,
             checkpoint_id TEXT NOT NULL,
@@ -79,13 +95,13 @@ def _v1(db: sqlite_utils.Database) -> None:
             sync_error TEXT,
             synced_at TEXT
         ) WITHOUT ROWID""")
-    db.execute("CREATE INDEX entries_scanned_at ON entries (scanned_at)")
-    db.execute("CREATE INDEX entries_subject ON entries (subject_key, checkpoint_id, scanned_at)")
-    db.execute("CREATE INDEX entries_match ON entries (match_key) WHERE match_key IS NOT NULL")
-    db.execute("CREATE INDEX entries_pending ON entries (id) "
+    conn.execute("CREATE INDEX entries_scanned_at ON entries (scanned_at)")
+    conn.execute("CREATE INDEX entries_subject ON entries (subject_key, checkpoint_id, scanned_at)")
+    conn.execute("CREATE INDEX entries_match ON entries (match_key) WHERE match_key IS NOT NULL")
+    conn.execute("CREATE INDEX entries_pending ON entries (id) "
                "WHERE sync_state IN ('pending', 'sent')")
-    db.execute("CREATE INDEX entries_rejected ON entries (id) WHERE sync_state = 'rejected'")
-    db.execute("""
+    conn.execute("CREATE INDEX entries_rejected ON entries (id) WHERE sync_state = 'rejected'")
+    conn.execute("""
         CREATE TABLE refused_scans (
             id TEXT PRIMARY KEY,
             scanned_at TEXT NOT NULL,
@@ -94,8 +110,8 @@ def _v1(db: sqlite_utils.Database) -> None:
             detail TEXT NOT NULL,
             payload BLOB NOT NULL
         )""")
-    db.execute("CREATE INDEX refused_scanned_at ON refused_scans (scanned_at)")
-    db.execute("""
+    conn.execute("CREATE INDEX refused_scanned_at ON refused_scans (scanned_at)")
+    conn.execute("""
         CREATE TABLE audit_log (
             id INTEGER PRIMARY KEY,
             at TEXT NOT NULL,
@@ -103,16 +119,61 @@ def _v1(db: sqlite_utils.Database) -> None:
             action TEXT NOT NULL,
             detail TEXT NOT NULL DEFAULT '{}'
         )""")
-    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
-def _v2(db: sqlite_utils.Database) -> None:
+def _v2(conn: sqlite3.Connection) -> None:
     """The certificate verdict of HC1 entries: JSON (kiosk.certificates.Verdict.to_record),
     NULL for every other kind."""
-    db.execute("ALTER TABLE entries ADD COLUMN certificate TEXT")
+    conn.execute("ALTER TABLE entries ADD COLUMN certificate TEXT")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(conn: sqlite3.Connection) -> None:
+    """Counts from what the day needs; names found through an index (issue 16)."""
+    # Today's counts and per-hour bars read the day's range of this covering index only.
+    conn.execute("DROP INDEX entries_scanned_at")
+    conn.execute("CREATE INDEX entries_time ON entries (scanned_at, checkpoint_id, direction, "
+                 "status)")
+    # Each person's last movement per checkpoint, upserted by every insert: "inside now" is
+    # a range count of presence_inside instead of a GROUP BY over a day of history.
+    conn.execute("""
+        CREATE TABLE presence (
+            checkpoint_id TEXT NOT NULL,
+            subject_key TEXT NOT NULL,
+            entry_id TEXT NOT NULL,
+            scanned_at TEXT NOT NULL,
+            direction TEXT NOT NULL,
+            PRIMARY KEY (checkpoint_id, subject_key)
+        ) WITHOUT ROWID""")
+    conn.execute("CREATE INDEX presence_inside ON presence (checkpoint_id, direction, "
+                 "scanned_at)")
+    conn.execute(  # the bare columns come from the row holding max(scanned_at)
+        "INSERT INTO presence (checkpoint_id, subject_key, entry_id, scanned_at, direction) "
+        "SELECT checkpoint_id, subject_key, id, max(scanned_at), direction FROM entries "
+        "GROUP BY subject_key, checkpoint_id")
+    # Names folded to ASCII (Nguyễn → nguyen, Đ → d), one row per named entry.
+    conn.execute("CREATE VIRTUAL TABLE entries_search USING fts5(name, entry_id UNINDEXED, "
+                 "tokenize = 'unicode61 remove_diacritics 2')")
+    slots = _SearchSlots()
+    cursor = conn.execute("SELECT id, scanned_at, name FROM entries WHERE name IS NOT NULL "
+                          "ORDER BY scanned_at, id")
+    while rows := cursor.fetchmany(PAGE_ROWS):
+        conn.executemany(_INSERT_SEARCH, [(slots.next(at), fold_name(name), entry_id)
+                                          for entry_id, at, name in rows])
+
+
+class _SearchSlots:
+    """Search rowids for rows written in time order (the migration's backfill)."""
+
+    def __init__(self) -> None:
+        self._last = -1
+
+    def next(self, scanned_at: str) -> int:
+        self._last = max(self._last + 1, epoch_ms(scanned_at) << SEARCH_SLOT_BITS)
+        return self._last
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 
@@ -143,12 +204,14 @@ class Stats:
 
 
 class Store:
-    """One connection per Store; writers serialise on ``lock`` (SQLite has one writer anyway)."""
+    """One connection; every public method holds ``lock`` while it uses it (module doc)."""
 
     def __init__(self, path: str | Path, *, timezone: ZoneInfo | None = None) -> None:
         self.path = Path(path)
         self.timezone = timezone or ZoneInfo("UTC")
         self.lock = threading.RLock()
+        self.last_scan = 0.0
+        """``time.monotonic()`` of the last insert through this Store: the purge steps aside."""
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(
@@ -158,7 +221,6 @@ class Store:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
             self.conn.execute("PRAGMA busy_timeout=30000")
-            self.db = sqlite_utils.Database(self.conn)
             self.migrate()
         except sqlite3.Error as exc:
             self.conn.close()
@@ -167,7 +229,8 @@ class Store:
     # -- schema ---------------------------------------------------------------------------
     @property
     def schema_version(self) -> int:
-        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+        with self.lock:
+            return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     def migrate(self) -> None:
         with self.lock:
@@ -178,9 +241,14 @@ class Store:
                     f"(v{len(MIGRATIONS)}); upgrade the kiosk software"
                 )
             for target, step in enumerate(MIGRATIONS[version:], start=version + 1):
-                with self.transaction():
-                    step(self.db)
-                    self.conn.execute(f"PRAGMA user_version={target}")
+                with self.transaction() as conn:
+                    step(conn)
+                    conn.execute(f"PRAGMA user_version={target}")
+
+    def table_names(self) -> list[str]:
+        with self.lock:
+            return [r[0] for r in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -204,26 +272,55 @@ class Store:
         with self.lock:
             self.conn.close()
 
+    def interrupt_and_close(self) -> None:
+        """Close without waiting for a long read to finish: interrupt whatever runs on the
+        connection (again, until it lets go of the lock), then close."""
+        while not self.lock.acquire(timeout=0.05):
+            self.conn.interrupt()
+        try:
+            self.conn.close()
+        finally:
+            self.lock.release()
+
+    def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        with self.lock:
+            cursor = self.conn.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor]
+
     # -- the scan hot path ----------------------------------------------------------------
     def last_movement(self, subject_key: str, checkpoint_id: str) -> LastMovement | None:
-        row = self.conn.execute(
-            "SELECT id, scanned_at, direction FROM entries "
-            "WHERE subject_key = ? AND checkpoint_id = ? ORDER BY scanned_at DESC LIMIT 1",
-            (subject_key, checkpoint_id),
-        ).fetchone()
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT id, scanned_at, direction FROM entries "
+                "WHERE subject_key = ? AND checkpoint_id = ? ORDER BY scanned_at DESC LIMIT 1",
+                (subject_key, checkpoint_id),
+            ).fetchone()
         return LastMovement(row[0], parse_utc(row[1]), row[2]) if row else None
 
     def subject_for_match(self, match_key: str) -> str | None:
         """The full-document subject key last seen with this match key, if any."""
-        row = self.conn.execute(
-            "SELECT subject_key FROM entries WHERE match_key = ? AND subject_key LIKE 'doc:%' "
-            "ORDER BY scanned_at DESC LIMIT 1",
-            (match_key,),
-        ).fetchone()
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT subject_key FROM entries WHERE match_key = ? AND subject_key LIKE 'doc:%' "
+                "ORDER BY scanned_at DESC LIMIT 1",
+                (match_key,),
+            ).fetchone()
         return row[0] if row else None
 
     def insert_entry(self, conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+        """Insert inside the caller's transaction, with the presence row and search row that
+        must never disagree with it."""
         conn.execute(_INSERT_ENTRY, [row[c] for c in ENTRY_COLUMNS])
+        conn.execute(_UPSERT_PRESENCE, (row["checkpoint_id"], row["subject_key"], row["id"],
+                                        row["scanned_at"], row["direction"]))
+        if row["name"]:
+            base = epoch_ms(row["scanned_at"]) << SEARCH_SLOT_BITS
+            taken = conn.execute("SELECT max(rowid) FROM entries_search WHERE rowid BETWEEN ? "
+                                 "AND ?", (base, base + _SLOT_MASK)).fetchone()[0]
+            conn.execute(_INSERT_SEARCH, (base if taken is None else taken + 1,
+                                          fold_name(row["name"]), row["id"]))
+        self.last_scan = time.monotonic()
 
     def insert_refused(self, row: dict[str, Any]) -> None:
         with self.transaction() as conn:
@@ -232,16 +329,18 @@ class Store:
                 "payload) VALUES (:id, :scanned_at, :device_id, :reason_code, :detail, :payload)",
                 row,
             )
+        self.last_scan = time.monotonic()
 
     # -- queries for people ---------------------------------------------------------------
     def day_bounds(self, day: dt.date | None = None) -> tuple[str, str]:
-        """UTC text bounds of a local calendar day at this checkpoint."""
-        day = day or dt.datetime.now(self.timezone).date()
-        start = dt.datetime.combine(day, dt.time(), self.timezone)
-        end = start + dt.timedelta(days=1)
-        return utc_iso(start.timestamp()), utc_iso(end.timestamp())
+        """UTC text bounds of a local calendar day at this checkpoint (default: today)."""
+        return day_bounds(day or today(self.timezone), self.timezone)
 
-    def entries(
+    def entries(self, **query: Any) -> list[dict[str, Any]]:
+        """``iter_entries`` as a list, for the small answers (a screen's recent rows)."""
+        return list(self.iter_entries(**query))
+
+    def iter_entries(
         self,
         *,
         since: str | None = None,
@@ -251,52 +350,105 @@ class Store:
         search: str | None = None,
         limit: int | None = None,
         newest_first: bool = False,
-    ) -> list[dict[str, Any]]:
-        where, params = ["1=1"], []
+    ) -> Iterator[dict[str, Any]]:
+        """Entries in ``[since, until)``, streamed in pages of ``PAGE_ROWS`` (constant memory).
+
+        ``subject``: a document number or subject key, over its index. ``search``: words
+        that begin names, matched without diacritics ("nguyen" finds "Nguyễn"), or a whole
+        document number — never part of one, which would unmask the masked numbers.
+        """
+        if search and _DOCUMENT_NUMBER.fullmatch(search.strip()):
+            subject, search = search.strip(), None
+        where, params = [], []
         if since:
-            where.append("scanned_at >= ?")
+            where.append("e.scanned_at >= ?")
             params.append(since)
         if until:
-            where.append("scanned_at < ?")
+            where.append("e.scanned_at < ?")
             params.append(until)
         if direction:
-            where.append("direction = ?")
+            where.append("e.direction = ?")
             params.append(direction)
         if subject:
-            where.append("(subject_key = ? OR document_number = ?)")
-            params += [subject if ":" in subject else f"doc:{subject}", subject]
+            where.append("e.subject_key = ?")
+            params.append(subject if ":" in subject else f"doc:{subject}")
+        order = "DESC" if newest_first else "ASC"
         if search:
-            where.append("(name LIKE ? OR document_number LIKE ?)")
-            params += [f"%{search}%", f"%{search}%"]
-        sql = (f"SELECT * FROM entries WHERE {' AND '.join(where)} "
-               f"ORDER BY scanned_at {'DESC' if newest_first else 'ASC'}")
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return list(self.db.query(sql, params))
+            words = _WORD.findall(fold_name(search).lower())
+            if not words:
+                return
+            where.append("s.entries_search MATCH ?")
+            params.append(" ".join(f'"{w}"*' for w in words))
+            for bound, operator in ((since, ">="), (until, "<")):
+                if rowid := _search_rowid(bound):
+                    where.append(f"s.rowid {operator} ?")
+                    params.append(rowid)
+            # CROSS JOIN: the search index drives, in its time order, each hit one key lookup.
+            source, key = "entries_search s CROSS JOIN entries e ON e.id = s.entry_id", "s.rowid"
+        else:
+            source, key = "entries e", "e.scanned_at, e.id"
+        sql = f"SELECT e.* FROM {source} WHERE {' AND '.join(where) or '1'}"
+        yield from self._pages(sql, params, key, order, limit)
 
-    def stats(self, checkpoint_id: str, day: dt.date | None = None) -> Stats:
-        since, until = self.day_bounds(day)
-        counts = dict(self.conn.execute(
-            "SELECT CASE WHEN status = 'duplicate' THEN 'dup' ELSE direction END, count(*) "
-            "FROM entries WHERE checkpoint_id = ? AND scanned_at >= ? AND scanned_at < ? "
-            "GROUP BY 1", (checkpoint_id, since, until)).fetchall())
+    def _pages(self, sql: str, params: list[Any], key: str, order: str,
+               limit: int | None) -> Iterator[dict[str, Any]]:
+        """Keyset pagination on ``key``: each page is one short lock hold, whatever the range."""
+        after: tuple[Any, ...] | None = None
+        left = limit if limit is not None else -1
+        keys = [k.strip() for k in key.split(",")]
+        while left != 0:
+            page_sql, page_params = sql, list(params)
+            if after is not None:
+                page_sql += (f" AND ({key}) {'<' if order == 'DESC' else '>'} "
+                             f"({', '.join('?' * len(keys))})")
+                page_params += after
+            size = PAGE_ROWS if left < 0 else min(left, PAGE_ROWS)
+            ordering = ", ".join(f"{k} {order}" for k in keys)
+            select = page_sql.replace("SELECT e.*", f"SELECT e.*, {', '.join(keys)}", 1)
+            with self.lock:
+                cursor = self.conn.execute(f"{select} ORDER BY {ordering} LIMIT {size}",
+                                           page_params)
+                columns = [d[0] for d in cursor.description]
+                rows = cursor.fetchall()
+            width = len(columns) - len(keys)
+            for row in rows:
+                yield dict(zip(columns[:width], row[:width], strict=True))
+            if len(rows) < size:
+                return
+            after = rows[-1][width:]
+            left = left - len(rows) if left > 0 else left
+
+    def count_entries(self, since: str | None = None, until: str | None = None) -> int:
+        """How many entries a period holds, from the time index (an export's progress total)."""
+        with self.lock:
+            return self.conn.execute(
+                "SELECT count(*) FROM entries WHERE scanned_at >= ? AND scanned_at < ?",
+                (since or "", until or "\uffff")).fetchone()[0]
+
+    def stats(self, checkpoint_id: str, day: dt.date | None = None,
+              now: float | None = None) -> Stats:
+        """A day's counts from that day's range of ``entries_time`` (covering: no row is read)
+        and "inside" from ``presence``: the cost follows the day's volume, not the history."""
+        day = day or today(self.timezone, now)
+        since, until = day_bounds(day, self.timezone)
+        hours = LocalHours(day, self.timezone)
+        counts = {"in": 0, "out": 0, "dup": 0}
         per_hour: dict[int, int] = {}
-        for (scanned_at,) in self.conn.execute(
-            "SELECT scanned_at FROM entries WHERE checkpoint_id = ? AND scanned_at >= ? "
-            "AND scanned_at < ?", (checkpoint_id, since, until)):
-            hour = parse_utc(scanned_at).astimezone(self.timezone).hour
-            per_hour[hour] = per_hour.get(hour, 0) + 1
-        refused = self.conn.execute(
-            "SELECT count(*) FROM refused_scans WHERE scanned_at >= ? AND scanned_at < ?",
-            (since, until)).fetchone()[0]
-        return Stats(
-            entries_in=counts.get("in", 0),
-            entries_out=counts.get("out", 0),
-            inside=self.inside_count(checkpoint_id),
-            duplicates=counts.get("dup", 0),
-            refused=refused,
-            per_hour=per_hour,
-        )
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT substr(scanned_at, 1, 16), direction, status, count(*) FROM entries "
+                "INDEXED BY entries_time WHERE scanned_at >= ? AND scanned_at < ? "
+                "AND checkpoint_id = ? GROUP BY 1, 2, 3", (since, until, checkpoint_id)).fetchall()
+            refused = self.conn.execute(
+                "SELECT count(*) FROM refused_scans WHERE scanned_at >= ? AND scanned_at < ?",
+                (since, until)).fetchone()[0]
+            inside = self.inside_count(checkpoint_id, now)
+        for minute, direction, status, count in rows:
+            counts["dup" if status == "duplicate" else direction] += count
+            hour = hours.hour_of(minute + ":00.000000Z")
+            per_hour[hour] = per_hour.get(hour, 0) + count
+        return Stats(entries_in=counts["in"], entries_out=counts["out"], inside=inside,
+                     duplicates=counts["dup"], refused=refused, per_hour=per_hour)
 
     def refused_by_hour(self, since: str) -> dict[str, int]:
         """Refused scans per UTC hour (``YYYY-MM-DDTHH``) from ``since`` (store time text)
@@ -307,12 +459,12 @@ class Store:
                 "WHERE scanned_at >= ? GROUP BY 1", (since,)).fetchall())
 
     def inside_count(self, checkpoint_id: str, now: float | None = None) -> int:
-        since = utc_iso((now or dt.datetime.now(dt.UTC).timestamp())
-                        - INSIDE_WINDOW.total_seconds())
-        return self.conn.execute(
-            "SELECT count(*) FROM (SELECT direction, max(scanned_at) FROM entries "
-            "WHERE checkpoint_id = ? AND scanned_at >= ? GROUP BY subject_key) "
-            "WHERE direction = 'in'", (checkpoint_id, since)).fetchone()[0]
+        """People whose last movement here, within ``INSIDE_WINDOW``, was "in"."""
+        since = utc_iso((time.time() if now is None else now) - INSIDE_WINDOW.total_seconds())
+        with self.lock:
+            return self.conn.execute(
+                "SELECT count(*) FROM presence WHERE checkpoint_id = ? AND direction = 'in' "
+                "AND scanned_at >= ?", (checkpoint_id, since)).fetchone()[0]
 
     # -- sync outbox ----------------------------------------------------------------------
     def pending(self, limit: int, after_id: str = "") -> list[dict[str, Any]]:
@@ -321,12 +473,10 @@ class Store:
         ``sent`` (handed to the centre or written to a backlog file, no answer yet) stays in
         the pending set: only an acknowledgement takes an entry out of it.
         """
-        cursor = self.conn.execute(
+        return self._rows(
             "SELECT * FROM entries INDEXED BY entries_pending "  # else SQLite sorts the backlog
             "WHERE sync_state IN ('pending', 'sent') AND id > ? ORDER BY id LIMIT ?",
             (after_id, limit))
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def mark_synced(self, acknowledged: list[str], rejected: dict[str, str],
                     meta: dict[str, str | None] | None = None) -> None:
@@ -335,7 +485,7 @@ class Store:
         ``meta`` (sync status such as the time of this success) is written in the same
         transaction, so it costs no extra fsync.
         """
-        now = utc_iso(dt.datetime.now(dt.UTC).timestamp())
+        now = utc_iso(time.time())
         with self.transaction() as conn:
             if meta:
                 self._set_meta(conn, meta)
@@ -356,13 +506,15 @@ class Store:
         return count
 
     def sync_counts(self) -> dict[str, int]:
-        """Counts per sync state; the small states come from their partial indexes."""
-        counts = dict(self.conn.execute(
-            "SELECT sync_state, count(*) FROM entries WHERE sync_state IN ('pending', 'sent') "
-            "GROUP BY sync_state").fetchall())
-        counts[REJECTED] = self.conn.execute(
-            "SELECT count(*) FROM entries WHERE sync_state = 'rejected'").fetchone()[0]
-        total = self.conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+        """Counts per sync state. ``acknowledged`` counts the whole table (tens of ms at a
+        million entries): for an operator's question, never for a screen's polling."""
+        with self.lock:
+            counts = dict(self.conn.execute(
+                "SELECT sync_state, count(*) FROM entries WHERE sync_state IN ('pending', 'sent') "
+                "GROUP BY sync_state").fetchall())
+            counts[REJECTED] = self.conn.execute(
+                "SELECT count(*) FROM entries WHERE sync_state = 'rejected'").fetchone()[0]
+            total = self.conn.execute("SELECT count(*) FROM entries").fetchone()[0]
         counts[ACKNOWLEDGED] = total - sum(counts.values())
         return {s: counts.get(s, 0) for s in (PENDING, SENT, ACKNOWLEDGED, REJECTED)}
 
@@ -379,7 +531,7 @@ class Store:
         """Pending/rejected counts and the oldest pending entry, from indexes only.
 
         Cheap enough to call every second during an upload even with a million pending
-        entries (``sync_counts``/``oldest_pending`` scan the table).
+        entries, and for a screen to poll (``sync_counts`` counts the whole table).
         """
         with self.lock:
             pending = self.conn.execute(
@@ -387,7 +539,7 @@ class Store:
             ).fetchone()[0]
             rejected = self.conn.execute(
                 "SELECT count(*) FROM entries WHERE sync_state = 'rejected'").fetchone()[0]
-        return OutboxSummary(pending, rejected, self.oldest_pending())
+            return OutboxSummary(pending, rejected, self.oldest_pending())
 
     def mark_sent(self, ids: list[str]) -> int:
         """Note that these pending entries left the kiosk (e.g. in a backlog file).
@@ -401,15 +553,17 @@ class Store:
 
     def rejected_entries(self, limit: int = 100) -> list[dict[str, Any]]:
         """Entries the centre refused (quarantine), oldest first, with the reason it gave."""
-        return list(self.db.query(
-            "SELECT id, scanned_at, device_id, kind, direction, sync_error, synced_at "
-            "FROM entries WHERE sync_state = 'rejected' ORDER BY id LIMIT ?", [limit]))
+        return self._rows(
+            "SELECT id, scanned_at, device_id, kind, direction, name, document_number, "
+            "sync_error, synced_at FROM entries WHERE sync_state = 'rejected' ORDER BY id "
+            "LIMIT ?", (limit,))
 
     # -- meta: small named values other processes can read (e.g. sync status) -------------
     def meta(self, prefix: str = "") -> dict[str, str]:
-        return dict(self.conn.execute(
-            "SELECT key, value FROM meta WHERE key >= ? AND key < ?",
-            (prefix, prefix + "\uffff")).fetchall())
+        with self.lock:
+            return dict(self.conn.execute(
+                "SELECT key, value FROM meta WHERE key >= ? AND key < ?",
+                (prefix, prefix + "\uffff")).fetchall())
 
     def set_meta(self, values: dict[str, str | None]) -> None:
         """Write several values at once; None deletes a key."""
@@ -426,29 +580,71 @@ class Store:
 
     # -- retention and audit --------------------------------------------------------------
     def purge(self, retention_days: int, now: float | None = None,
-              chunk: int = PURGE_CHUNK) -> int:
+              step_seconds: float = PURGE_STEP_SECONDS,
+              stop: threading.Event | None = None) -> int:
         """Delete acknowledged entries older than the retention; pending ones are never purged.
 
-        Deletes ``chunk`` rows per transaction so that scans, which wait for the same write
-        lock, are held up for milliseconds even when weeks of entries expire at once.
+        Gentle, because scans wait for the same write lock: each step is one transaction
+        sized to last about ``step_seconds`` (its row count adapts to the measured speed),
+        written without an fsync of its own (a lost purge step is simply purged again), and
+        followed by a pause as long as the step. While scans arrive closer together than
+        ``PURGE_QUIET_SECONDS`` the purge waits, up to ``PURGE_MAX_PAUSE_SECONDS`` per step.
+        ``stop`` ends it between steps (the kiosk is shutting down).
         """
-        cutoff = utc_iso((now or dt.datetime.now(dt.UTC).timestamp()) - retention_days * 86400)
-        removed = 0
-        while True:
-            with self.transaction() as conn:
-                count = conn.execute(
-                    "DELETE FROM entries WHERE id IN (SELECT id FROM entries "
-                    "WHERE scanned_at < ? AND sync_state = 'acknowledged' LIMIT ?)",
-                    (cutoff, chunk)).rowcount
-                refused = conn.execute(
-                    "DELETE FROM refused_scans WHERE id IN (SELECT id FROM refused_scans "
-                    "WHERE scanned_at < ? LIMIT ?)", (cutoff, chunk)).rowcount
-            removed += count
-            if count < chunk and refused < chunk:
+        cutoff = utc_iso((time.time() if now is None else now) - retention_days * 86400)
+        removed, rows, after = 0, 16, ""
+        while not (stop and stop.is_set()):
+            self._wait_for_quiet(stop)
+            started = time.perf_counter()
+            with self.lock:
+                self.conn.execute("PRAGMA synchronous=NORMAL")
+                try:
+                    with self.transaction() as conn:
+                        done, after = self._purge_step(conn, cutoff, after, rows)
+                finally:
+                    self.conn.execute("PRAGMA synchronous=FULL")
+            took = time.perf_counter() - started
+            removed += done
+            if done < rows:
                 break
+            rows = max(8, min(4 * rows, int(rows * step_seconds / max(took, 1e-6))))
+            time.sleep(took)
+        with self.transaction() as conn:  # presence older than the retention is never asked
+            conn.execute("DELETE FROM presence WHERE scanned_at < ? AND scanned_at < ?",
+                         (cutoff, utc_iso(time.time() - INSIDE_WINDOW.total_seconds())))
         if removed:
             self.audit("system", "retention.purge", {"removed": removed, "before": cutoff})
         return removed
+
+    def _wait_for_quiet(self, stop: threading.Event | None) -> None:
+        paused = time.monotonic()
+        while time.monotonic() - self.last_scan < PURGE_QUIET_SECONDS:
+            if time.monotonic() - paused > PURGE_MAX_PAUSE_SECONDS or (stop and stop.is_set()):
+                return
+            time.sleep(PURGE_QUIET_SECONDS / 4)
+
+    @staticmethod
+    def _purge_step(conn: sqlite3.Connection, cutoff: str, after: str,
+                    rows: int) -> tuple[int, str]:
+        """Delete up to ``rows`` expired entries (or refused scans), walking the time index
+        from ``after`` so pending entries already passed are not read again."""
+        doomed = conn.execute(
+            "SELECT id, scanned_at, name IS NOT NULL FROM entries "
+            "WHERE scanned_at < ? AND scanned_at >= ? AND sync_state = 'acknowledged' "
+            "ORDER BY scanned_at LIMIT ?", (cutoff, after, rows)).fetchall()
+        conn.execute("DELETE FROM entries WHERE id IN (SELECT value FROM json_each(?))",
+                     (json.dumps([d[0] for d in doomed]),))
+        for entry_id, scanned_at, named in doomed:
+            if named:
+                base = epoch_ms(scanned_at) << SEARCH_SLOT_BITS
+                conn.execute("DELETE FROM entries_search WHERE rowid BETWEEN ? AND ? AND "
+                             "entry_id = ?", (base, base + _SLOT_MASK, entry_id))
+        refused = conn.execute(
+            "DELETE FROM refused_scans WHERE id IN (SELECT id FROM refused_scans "
+            "WHERE scanned_at < ? ORDER BY scanned_at LIMIT ?)", (cutoff, rows)).rowcount
+        count = len(doomed)
+        return (max(count, refused), doomed[-1][1] if doomed else after) if count or refused \
+            else (0, after)
 
     def audit(self, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
         with self.transaction() as conn:
@@ -458,15 +654,33 @@ class Store:
     def _audit(conn: sqlite3.Connection, actor: str, action: str, detail: dict[str, Any]) -> None:
         conn.execute(
             "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)",
-            (utc_iso(dt.datetime.now(dt.UTC).timestamp()), actor, action,
-             json.dumps(detail, ensure_ascii=False)),
+            (utc_iso(time.time()), actor, action, json.dumps(detail, ensure_ascii=False)),
         )
 
     def audit_log(self) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM audit_log ORDER BY id"))
+        return self._rows("SELECT * FROM audit_log ORDER BY id")
 
 
+def _search_rowid(bound: str | None) -> int | None:
+    """The search-index rowid where a time bound falls (None: no usable bound)."""
+    try:
+        return epoch_ms(bound) << SEARCH_SLOT_BITS if bound else None
+    except ValueError:
+        return None
+
+
+_SLOT_MASK = (1 << SEARCH_SLOT_BITS) - 1
+_DOCUMENT_NUMBER = re.compile(r"\d{9,12}")
+"""What a search box holds when it means a whole CMND/CCCD number."""
+_WORD = re.compile(r"\w+")
 _INSERT_ENTRY = (
     f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})"
 )
+_UPSERT_PRESENCE = (
+    "INSERT INTO presence (checkpoint_id, subject_key, entry_id, scanned_at, direction) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (checkpoint_id, subject_key) DO UPDATE SET "
+    "entry_id = excluded.entry_id, scanned_at = excluded.scanned_at, "
+    "direction = excluded.direction WHERE excluded.scanned_at >= presence.scanned_at"
+)
+_INSERT_SEARCH = "INSERT INTO entries_search (rowid, name, entry_id) VALUES (?, ?, ?)"

@@ -28,8 +28,9 @@ from typing import Any
 
 from kiosk.ids import boot_id, uuid7
 from kiosk.payloads import decode
-from kiosk.store import ENTRY_COLUMNS, Store, utc_iso
+from kiosk.store import ENTRY_COLUMNS, Store
 from kiosk.sync import protocol
+from kiosk.timestamps import utc_iso
 from tests import central_support
 
 BATCHES = protocol.BATCHES_PATH

@@ -9,7 +9,6 @@ import sqlite3
 import time
 
 import pytest
-import sqlite_utils
 
 from kiosk import store as store_mod
 from kiosk.app import certificate_checker, policy_from
@@ -130,7 +129,7 @@ def test_other_codes_carry_no_certificate(kiosk_parts):
 def test_a_version_1_database_gains_the_column_and_keeps_its_entries(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    store_mod.MIGRATIONS[0](sqlite_utils.Database(conn))
+    store_mod.MIGRATIONS[0](conn)
     conn.execute("PRAGMA user_version=1")
     conn.execute("INSERT INTO entries (id, checkpoint_id, kiosk_id, device_id, direction, "
                  "status, source, scanned_at, monotonic_ns, boot_id, kind, subject_key, "

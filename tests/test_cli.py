@@ -96,7 +96,7 @@ def test_csv_export_neutralises_formula_cells(config_file, tmp_path):
 
 @pytest.mark.parametrize("cell", ["=1+2", "+1", "-1", "@x", "\tx", "\rx"])
 def test_every_formula_prefix_is_defused(cell):
-    from kiosk.cli import neutralise
+    from kiosk.exports import neutralise
     assert neutralise(cell) == "'" + cell
     assert neutralise("Nguyễn") == "Nguyễn" and neutralise(5) == 5
 

@@ -57,8 +57,8 @@ def test_unreadable_codes_are_refused_with_a_reason_and_logged_not_recorded(make
     assert result.status is Status.REJECTED and not result.recorded
     assert result.reason == "Mã CCCD sai: ngày sinh '31021990': ngày không tồn tại"
     assert pipeline.store.entries() == []
-    refused = list(pipeline.store.db.query("SELECT reason_code FROM refused_scans"))
-    assert refused == [{"reason_code": "cccd_bad_field"}]
+    refused = pipeline.store.conn.execute("SELECT reason_code FROM refused_scans").fetchall()
+    assert refused == [("cccd_bad_field",)]
 
 
 class TestDuplicates:

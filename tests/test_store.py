@@ -10,7 +10,8 @@ import pytest
 
 from kiosk.ids import uuid7, uuid7_time_ms
 from kiosk.scan import Scan
-from kiosk.store import MIGRATIONS, Store, StoreError, utc_iso
+from kiosk.store import MIGRATIONS, Store, StoreError
+from kiosk.timestamps import utc_iso
 from tests.conftest import CCCD_AN, CCCD_BINH
 
 
@@ -25,7 +26,7 @@ def test_schema_is_versioned_and_reopening_does_not_migrate_again(tmp_path):
     first.close()
     again = Store(tmp_path / "k.db")
     assert again.schema_version == len(MIGRATIONS)
-    assert {"entries", "refused_scans", "audit_log", "meta"} <= set(again.db.table_names())
+    assert {"entries", "refused_scans", "audit_log", "meta"} <= set(again.table_names())
     again.close()
 
 
@@ -72,7 +73,7 @@ def test_retention_purges_only_acknowledged_entries(make_pipeline):
     rows = store.entries()
     acknowledged = [r["id"] for r in rows if r["name"] == "Nguyễn Văn An"]
     store.mark_synced(acknowledged, {})
-    assert store.purge(retention_days=21, chunk=1) == 1  # chunks end on a short one
+    assert store.purge(retention_days=21) == 1
     left = {r["name"] or r["kind"] for r in store.entries()}
     assert left == {"Trần Thị Bình", "other"}  # pending old entry kept, recent kept
     assert store.audit_log()[-1]["action"] == "retention.purge"
@@ -111,7 +112,7 @@ def test_a_large_purge_runs_in_small_transactions_and_removes_every_expired_row(
         pipeline.submit(Scan(payload=b"", wall_time=old))  # refused: logged, also expires
     store = pipeline.store
     store.mark_synced([r["id"] for r in store.entries()], {})
-    assert store.purge(retention_days=21, chunk=2) == 7
+    assert store.purge(retention_days=21) == 7
     assert store.entries() == []
     assert store.conn.execute("SELECT count(*) FROM refused_scans").fetchone()[0] == 0
 

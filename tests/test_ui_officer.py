@@ -144,7 +144,8 @@ def test_direction_toggle_decides_what_a_toggle_lane_records(make_window, qtbot,
 def test_counts_chart_and_recent_list_follow_the_database_and_search_filters(
         make_window, qtbot, tmp_path):
     """Today's counts, the per-hour chart and the recent list come from the store; the
-    search box narrows the list by name or by (part of) the document number."""
+    search box narrows the list by words of a name, typed with or without diacritics, or by
+    a whole document number — never by part of one, which would unmask the hidden digits."""
     (tmp_path / "scans.txt").write_text(f"{CCCD_AN}\n{CCCD_BINH}\n", encoding="utf-8")
     path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
     window = make_window(path)
@@ -157,9 +158,14 @@ def test_counts_chart_and_recent_list_follow_the_database_and_search_filters(
     officer.search.setText("Bình")
     qtbot.waitUntil(lambda: officer.table.rowCount() == 1)
     assert officer.table.item(0, 2).text() == "Trần Thị Bình"
-    officer.search.setText("012345")
+    officer.search.setText("nguyen an")
     qtbot.waitUntil(lambda: officer.table.item(0, 2).text() == "Nguyễn Văn An")
     assert officer.table.rowCount() == 1
+    officer.search.setText("012345")
+    qtbot.waitUntil(lambda: officer.table.rowCount() == 0)
+    officer.search.setText("001099012345")
+    qtbot.waitUntil(lambda: officer.table.rowCount() == 1)
+    assert officer.table.item(0, 2).text() == "Nguyễn Văn An"
     assert officer.table.item(0, 3).text() == "••••••••2345"
 
 

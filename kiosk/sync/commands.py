@@ -74,8 +74,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from kiosk.store import parse_utc
     from kiosk.sync.status import META_PREFIX, MetaKey
+    from kiosk.timestamps import parse_utc
 
     config = load_config(args.config)
     store = open_store(config)

@@ -22,7 +22,8 @@ from enum import StrEnum
 
 from kiosk.listeners import Listeners
 from kiosk.messages import Words
-from kiosk.store import OutboxSummary, Store, parse_utc, utc_iso
+from kiosk.store import OutboxSummary, Store
+from kiosk.timestamps import parse_utc, utc_iso
 
 META_PREFIX = "sync."
 

@@ -9,7 +9,8 @@ therefore never waits for SQLite, a device or the network.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -31,6 +32,8 @@ class Background(QObject):
         self.name = name
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"ui-{name}")
         self._closed = False
+        self._latest: dict[Hashable, tuple[Callable[[], Any], Done | None, Failed | None]] = {}
+        self._latest_lock = threading.Lock()
         # Emitted from a worker thread, received by this GUI-thread object: a queued call.
         self._answer.connect(self._deliver)
 
@@ -39,6 +42,25 @@ class Background(QObject):
         if self._closed:
             return None
         return self._pool.submit(self._run, fn, args, done, failed)
+
+    def submit_latest(self, key: Hashable, fn: Callable[[], Any], *, done: Done | None = None,
+                      failed: Failed | None = None) -> None:
+        """Coalesce: at most one call per ``key`` waits behind the running one, and a newer
+        request replaces the waiting one (a burst of refreshes → one read of the latest)."""
+        with self._latest_lock:
+            if self._closed:
+                return
+            queued = key in self._latest
+            self._latest[key] = (fn, done, failed)
+            if not queued:
+                self._pool.submit(self._run_latest, key)
+
+    def _run_latest(self, key: Hashable) -> None:
+        with self._latest_lock:
+            waiting = self._latest.pop(key, None)
+        if waiting is not None:  # None: shut down meanwhile
+            fn, done, failed = waiting
+            self._run(fn, (), done, failed)
 
     def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], done: Done | None,
              failed: Failed | None) -> None:
@@ -57,6 +79,8 @@ class Background(QObject):
             callback(value)
 
     def shutdown(self, *, wait: bool = True) -> None:
-        """Refuse new work, optionally wait for the running call (at application exit)."""
-        self._closed = True
+        """Refuse new work and drop what waits; optionally wait for the running call."""
+        with self._latest_lock:
+            self._closed = True
+            self._latest.clear()
         self._pool.shutdown(wait=wait, cancel_futures=True)

@@ -2,14 +2,20 @@
 
 Pipeline results, device status and sync state arrive on device/sync threads; the bridge
 re-emits them as Qt signals, which Qt queues to the GUI thread. Reads of the database go
-through the ``db`` lane on a connection of its own (the pipeline's connection stays the
-pipeline's), other slow calls through the ``io`` lane.
+through the ``db`` lane on a ``Store`` of its own (the pipeline's connection stays the
+pipeline's: see the locking rule in kiosk/store.py), other slow calls through the ``io``
+lane. Screens never write SQL: they call ``Store`` methods.
+
+A screen's refresh is a *keyed* read: while one runs, only the newest request for the same
+key waits, so a burst of scans costs one refresh, and closing interrupts a running read
+instead of waiting for it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,12 +25,14 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.devices.supervisor import Supervisor
 from kiosk.messages import Words
-from kiosk.store import Store, parse_utc
+from kiosk.store import Store
+from kiosk.timestamps import parse_utc
 from kiosk.ui.background import Background, Done, Failed
 
 log = logging.getLogger(__name__)
 
 SYNC_POLL_MS = 3000
+"""The status strip's sync line: pending/rejected from the partial indexes (no full count)."""
 WORKER_FIELDS = ("online", "last_success", "last_error", "alert", "uploading")
 """What only the sync worker knows; counts are read from the store."""
 
@@ -36,7 +44,8 @@ class SyncView:
     enabled: bool
     pending: int
     rejected: int
-    acknowledged: int
+    acknowledged: int | None
+    """Counted only when a screen asks for totals (a full count), else None."""
     oldest_pending_age_seconds: float | None
     online: bool | None = None
     last_success: Any = None
@@ -63,6 +72,7 @@ class KioskBridge(QObject):
         self.scans = Background("scan", self)
         self.io = Background("io", self, workers=2)
         self._reader: Store | None = None
+        self._reader_lock = threading.Lock()
         self._unsubscribe = kiosk.pipeline.subscribe(self.result.emit)
         self._watch_supervisor(kiosk.supervisor)
         self._sync_poked.connect(self.refresh_sync)
@@ -86,14 +96,20 @@ class KioskBridge(QObject):
 
     # -- database reads, off the GUI thread -----------------------------------------------
     def _store(self) -> Store:
-        """The db lane's own connection, opened in that lane's thread on first use."""
-        if self._reader is None:
-            self._reader = Store(self.config.store_path, timezone=self.config.timezone)
-        return self._reader
+        """The screens' own connection, opened on first use."""
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = Store(self.config.store_path, timezone=self.config.timezone)
+            return self._reader
 
     def read(self, query: Callable[[Store], Any], done: Done | None = None,
-             failed: Failed | None = None) -> None:
-        self.db.submit(lambda: query(self._store()), done=done, failed=failed)
+             failed: Failed | None = None, *, key: str | None = None) -> None:
+        """Run ``query(store)`` in the db lane; with ``key``, coalesced with other reads of
+        that key (only the newest waiting one runs)."""
+        if key is None:
+            self.db.submit(lambda: query(self._store()), done=done, failed=failed)
+        else:
+            self.db.submit_latest(key, lambda: query(self._store()), done=done, failed=failed)
 
     def record(self, call: Callable[[], Any], done: Done | None = None,
                failed: Failed | None = None) -> None:
@@ -106,22 +122,26 @@ class KioskBridge(QObject):
         self.io.submit(call, done=done, failed=failed)
 
     def audit(self, action: str, detail: dict[str, Any]) -> None:
+        """Written in the scans lane: waited for at shutdown, never dropped like a read."""
         actor = self.config.kiosk.operator or "officer"
-        self.read(lambda store: store.audit(actor, action, detail))
+        self.record(lambda: self._store().audit(actor, action, detail))
 
     # -- sync -----------------------------------------------------------------------------
-    def refresh_sync(self) -> None:
-        self.read(self._sync_view, done=self.sync_changed.emit)
+    def refresh_sync(self, *, totals: bool = False) -> None:
+        """Publish a SyncView; ``totals`` adds the acknowledged count (a full count: only
+        for the sync screen, on demand)."""
+        self.read(lambda store: self._sync_view(store, totals), done=self.sync_changed.emit,
+                  key="sync-totals" if totals else "sync")
 
-    def _sync_view(self, store: Store) -> SyncView:
-        counts = store.sync_counts()
-        oldest = store.oldest_pending()
+    def _sync_view(self, store: Store, totals: bool) -> SyncView:
+        outbox = store.outbox_summary()
+        oldest = outbox.oldest_pending
         age = time.time() - parse_utc(oldest).timestamp() if oldest else None
         view = SyncView(
             enabled=self.sync is not None,
-            pending=counts["pending"] + counts["sent"],
-            rejected=counts["rejected"],
-            acknowledged=counts["acknowledged"],
+            pending=outbox.pending,
+            rejected=outbox.rejected,
+            acknowledged=store.sync_counts()["acknowledged"] if totals else None,
             oldest_pending_age_seconds=age,
         )
         sync = self.sync
@@ -153,11 +173,15 @@ class KioskBridge(QObject):
 
     # -- shutdown -------------------------------------------------------------------------
     def close(self) -> None:
+        """Scans and slow actions are waited for; a running read is interrupted, not awaited
+        (a helper thread interrupts it until it lets go, then closes the connection)."""
         self._sync_timer.stop()
         self._unsubscribe()
-        reader = self._reader
         self.scans.shutdown(wait=True)
-        self.db.shutdown(wait=True)
+        self.db.shutdown(wait=False)
         self.io.shutdown(wait=True)
+        with self._reader_lock:
+            reader, self._reader = self._reader, None
         if reader is not None:
-            reader.close()
+            threading.Thread(target=reader.interrupt_and_close, name="ui-db-close",
+                             daemon=True).start()

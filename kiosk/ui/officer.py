@@ -3,12 +3,15 @@
 The result card changes colour and the cue sounds as soon as the pipeline reports a
 committed result (a queued signal, no database call in between). Counts, the per-hour
 chart and the recent list are then re-read from the database in the db lane, at most a few
-times a second however fast people are scanned.
+times a second however fast people are scanned: the first result of a burst starts a short
+timer, later ones ride on it, and the read itself is coalesced (only the newest request
+waits behind a running one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,7 +34,8 @@ from PySide6.QtWidgets import (
 from kiosk import messages
 from kiosk.devices.kind import DeviceOptions
 from kiosk.scan import ScanResult, mask_document
-from kiosk.store import Stats, Store, parse_utc
+from kiosk.store import Stats, Store
+from kiosk.timestamps import parse_utc, utc_iso
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.camera_preview import CameraPreview
 from kiosk.ui.cues import SoundBoard, cue_for
@@ -42,6 +46,17 @@ RECENT_ROWS = 20
 REFRESH_DELAY_MS = 200
 """Results arriving closer together than this share one re-read of counts and list."""
 CLOCK_REFRESH_MS = 60_000
+SEARCH_DAYS = 7
+"""How far back the search box looks (the CLI's ``kiosk entries --all`` looks further)."""
+
+
+def read_screen(store: Store, checkpoint_id: str, search: str | None,
+                now: float | None = None) -> tuple[Stats, list[dict[str, Any]]]:
+    """What one refresh of the screen reads: today's counts and the recent (or found) rows."""
+    now = time.time() if now is None else now
+    since = utc_iso(now - SEARCH_DAYS * 86400) if search else None
+    return (store.stats(checkpoint_id, now=now),
+            store.entries(search=search, since=since, limit=RECENT_ROWS, newest_first=True))
 
 
 class OfficerScreen(Retranslating):
@@ -144,7 +159,8 @@ class OfficerScreen(Retranslating):
         """Colour first, sound second, numbers after: the officer is waiting for the colour."""
         self.card.show_result(result)
         self.sounds.play(cue_for(result))
-        self._refresh_timer.start()
+        if not self._refresh_timer.isActive():  # a steady stream still refreshes
+            self._refresh_timer.start()
 
     def type_into_search(self, text: str) -> None:
         """A person typing on the main screen means to search the recent list."""
@@ -175,11 +191,8 @@ class OfficerScreen(Retranslating):
         checkpoint = self.bridge.config.kiosk.checkpoint_id
         search = self.search.text().strip() or None
 
-        def query(store: Store) -> tuple[Stats, list[dict[str, Any]]]:
-            return (store.stats(checkpoint),
-                    store.entries(search=search, limit=RECENT_ROWS, newest_first=True))
-
-        self.bridge.read(query, done=self._show_data)
+        self.bridge.read(lambda store: read_screen(store, checkpoint, search),
+                         done=self._show_data, key="officer")
 
     def _show_data(self, data: tuple[Stats, list[dict[str, Any]]]) -> None:
         self.stats, self.rows = data

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.supervisor import DeviceStatus
-from kiosk.store import parse_utc
+from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import SyncView
 from kiosk.ui.i18n import screen_language
 from kiosk.ui.widgets import DeviceBadge, Retranslating, pixel_font

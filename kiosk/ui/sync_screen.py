@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.scan import mask_document
-from kiosk.store import Store, parse_utc
+from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import KioskBridge, SyncView
 from kiosk.ui.i18n import screen_language
 from kiosk.ui.status_strip import age_text, local_time
@@ -40,13 +40,6 @@ from kiosk.ui.widgets import CountTile, Retranslating, pixel_font
 
 REJECTED_ROWS = 200
 MEDIA_ROOTS = ("/media", "/run/media", "/mnt")
-
-
-def rejected_entries(store: Store, limit: int = REJECTED_ROWS) -> list[dict[str, Any]]:
-    """The entries the centre refused, oldest first, with its reason."""
-    return list(store.db.query(
-        "SELECT id, scanned_at, name, document_number, kind, sync_error FROM entries "
-        "WHERE sync_state = 'rejected' ORDER BY id LIMIT ?", [limit]))
 
 
 def removable_media_dir() -> str:
@@ -141,8 +134,10 @@ class SyncScreen(Retranslating):
 
     # -- reading --------------------------------------------------------------------------
     def refresh(self) -> None:
-        self.bridge.refresh_sync()
-        self.bridge.read(rejected_entries, done=self._show_rejected)
+        """Totals and the refused list: read when the screen opens or an action ends."""
+        self.bridge.refresh_sync(totals=True)
+        self.bridge.read(lambda store: store.rejected_entries(REJECTED_ROWS),
+                         done=self._show_rejected, key="sync-rejected")
 
     def showEvent(self, event: Any) -> None:
         self.refresh()
@@ -152,7 +147,8 @@ class SyncScreen(Retranslating):
         self.view = view
         self.tiles["pending"].set_value(view.pending)
         self.tiles["rejected"].set_value(view.rejected)
-        self.tiles["acknowledged"].set_value(view.acknowledged)
+        if view.acknowledged is not None:  # polled views leave the last total shown
+            self.tiles["acknowledged"].set_value(view.acknowledged)
         self._render_facts()
         self._update_buttons()
 

@@ -1,0 +1,347 @@
+"""Every screen and command on a store of a million entries, beside a 10,000-entry store.
+
+The stores are built by a documented generator through the project's own code: each scan is
+a real CCCD payload handed to ``Pipeline.submit`` (decoding, duplicate policy, direction,
+``Store`` insert) with the scan's own wall time. Only two things differ from a live kiosk,
+both to build a million entries in minutes: the store's connection runs with
+``synchronous=OFF`` while building (durability is not what is measured), and entry ids are
+UUIDv7 made from the scan's time rather than the build's (as a live kiosk makes them).
+
+The generator (``--seed`` fixed, so every run builds the same store):
+
+- 30,000 people with Vietnamese names drawn by surname frequency (Nguyễn ≈ 38 %, Trần,
+  Lê, …), 12-digit CCCD numbers with province codes, birth dates, addresses; how often a
+  person comes follows a heavy-tailed (Zipf) law: staff daily, most visitors rarely.
+- Each visit is an "in" at the entrance lane and an "out" at the exit lane after a dwell
+  time (median 1 h 40; 4 % stay overnight, so days cross midnight); arrivals follow a
+  hospital gate's day in Asia/Ho_Chi_Minh (rush at 6–8, 11–13 and 16–18, quiet at night).
+- 2 % of arrivals scan twice within two minutes (recorded as duplicates, policy "warn"),
+  1 % of reads are unreadable (logged as refused scans).
+- Everything older than two hours is acknowledged by the centre; the rest is pending.
+
+Built stores are cached under /tmp (``--cache``) by their parameters, so re-runs measure
+without rebuilding; the purge is measured on a copy.
+
+    .venv/bin/python scripts/bench_store_scale.py                 # 1,000,000 and 10,000
+    .venv/bin/python scripts/bench_store_scale.py --entries 200000 --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import datetime as dt
+import heapq
+import itertools
+import os
+import platform
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import kiosk.pipeline as pipeline_module
+from kiosk.ids import uuid7
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import Store
+
+GENERATOR_VERSION = 1
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+CHECKPOINT = "CP-GATE-1"
+ROOT = Path(__file__).resolve().parent.parent
+
+SURNAMES = [("Nguyễn", 38), ("Trần", 11), ("Lê", 9.5), ("Phạm", 7), ("Hoàng", 5.1),
+            ("Huỳnh", 4), ("Phan", 4.5), ("Vũ", 3.9), ("Võ", 3), ("Đặng", 2.1),
+            ("Bùi", 2), ("Đỗ", 1.4), ("Hồ", 1.3), ("Ngô", 1.3), ("Dương", 1), ("Lý", 0.5)]
+MIDDLE = {"Nam": ["Văn", "Đức", "Minh", "Quang", "Hữu", "Thành", "Công", "Xuân", "Anh"],
+          "Nữ": ["Thị", "Ngọc", "Thu", "Thanh", "Minh", "Kim", "Phương", "Bích", "Mai"]}
+GIVEN = {"Nam": ["An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khoa", "Long", "Nam", "Phúc",
+                 "Quân", "Sơn", "Tâm", "Thắng", "Toàn", "Trung", "Tuấn", "Việt", "Vinh", "Hiếu"],
+         "Nữ": ["Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh",
+                "Loan", "Mai", "Nga", "Ngọc", "Nhung", "Oanh", "Phương", "Thảo", "Trang", "Yến"]}
+STREETS = ["Phố Huế", "Nguyễn Huệ", "Lê Lợi", "Trần Hưng Đạo", "Hai Bà Trưng", "Lý Thường Kiệt",
+           "Điện Biên Phủ", "Cách Mạng Tháng Tám", "Võ Văn Tần", "Pasteur"]
+CITIES = [("001", "Hà Nội"), ("079", "TP Hồ Chí Minh"), ("048", "Đà Nẵng"), ("031", "Hải Phòng"),
+          ("092", "Cần Thơ"), ("075", "Đồng Nai"), ("074", "Bình Dương"), ("038", "Thanh Hóa")]
+ARRIVALS_BY_HOUR = [1, 0.5, 0.3, 0.3, 0.6, 2, 7, 10, 8, 6, 6, 7, 7, 6, 6, 6, 7, 8, 6, 4, 3, 2,
+                    1.5, 1.2]
+
+
+# -- the generator --------------------------------------------------------------------------
+def make_people(count: int, rng: random.Random) -> list[bytes]:
+    """CCCD payloads (the 7-field form printed on the card's QR code)."""
+    surnames, weights = zip(*SURNAMES, strict=True)
+    people, seen = [], set()
+    while len(people) < count:
+        gender = rng.choice(("Nam", "Nữ"))
+        name = (f"{rng.choices(surnames, weights)[0]} {rng.choice(MIDDLE[gender])} "
+                f"{rng.choice(GIVEN[gender])}")
+        province, city = rng.choice(CITIES)
+        birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(365 * 65))
+        century = (0 if birth.year < 2000 else 2) + (gender == "Nữ")
+        number = f"{province}{century}{birth.year % 100:02d}{rng.randrange(10**6):06d}"
+        if number in seen:
+            continue
+        seen.add(number)
+        issued = dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(3 * 365))
+        old_id = f"{rng.randrange(10**9):09d}" if rng.random() < 0.6 else ""
+        address = f"Số {rng.randrange(1, 300)} {rng.choice(STREETS)}, {city}"
+        people.append(f"{number}|{old_id}|{name}|{birth:%d%m%Y}|{gender}|{address}|"
+                      f"{issued:%d%m%Y}".encode())
+    return people
+
+
+def scan_events(entries: int, days: int, people: int, end: float,
+                rng: random.Random) -> Iterator[tuple[float, int, str]]:
+    """(wall time, person, lane) in time order: about ``entries`` scans in the ``days`` × 24
+    hours before ``end``."""
+    visits_per_day = entries / days / 2.03
+    weights = [1 / (rank + 20) ** 0.9 for rank in range(people)]
+    cumulative = list(itertools.accumulate(weights))
+    start = end - days * 86400
+    start_day = dt.datetime.fromtimestamp(start, TIMEZONE).date()
+    hours = list(range(24))
+    pending: list[tuple[float, int, str]] = []
+    for day_number in range(days + 1):  # the window's first and last days are partial
+        midnight = dt.datetime.combine(start_day + dt.timedelta(days=day_number), dt.time(),
+                                       TIMEZONE).timestamp()
+        for _ in range(int(rng.gauss(visits_per_day, visits_per_day ** 0.5))):
+            person = bisect.bisect(cumulative, rng.random() * cumulative[-1])
+            hour = rng.choices(hours, ARRIVALS_BY_HOUR)[0]
+            arrive = midnight + hour * 3600 + rng.random() * 3600
+            dwell = (rng.uniform(10, 20) * 3600 if rng.random() < 0.04
+                     else min(12 * 3600, rng.lognormvariate(8.7, 0.8)))
+            heapq.heappush(pending, (arrive, person, "in"))
+            if rng.random() < 0.02:
+                heapq.heappush(pending, (arrive + rng.uniform(5, 120), person, "in"))
+            heapq.heappush(pending, (arrive + dwell, person, "out"))
+        day_end = midnight + 86400
+        while pending and pending[0][0] < day_end:
+            event = heapq.heappop(pending)
+            if start <= event[0] <= end:
+                yield event
+
+
+def build_store(path: Path, entries: int, days: int, people: int, seed: int,
+                end: float) -> None:
+    rng = random.Random(seed)
+    payloads = make_people(people, rng)
+    store = Store(path, timezone=TIMEZONE)
+    store.conn.execute("PRAGMA synchronous=OFF")
+    pipeline = Pipeline(store, Policy(checkpoint_id=CHECKPOINT, kiosk_id="kiosk-gate-1"))
+    scan_ms = [0]
+    pipeline_module.uuid7 = lambda: uuid7(scan_ms[0])  # ids carry the scan's time
+    started, count = time.perf_counter(), 0
+    for wall, person, lane in scan_events(entries, days, people, end, rng):
+        scan_ms[0] = int(wall * 1000)
+        payload = payloads[person] if rng.random() > 0.01 else b"\x00garbled"[:rng.randrange(9)]
+        pipeline.submit(Scan(payload=payload, device_id=f"gate-{lane}", lane=lane,
+                             symbology="QRCode", source="serial", wall_time=wall,
+                             monotonic_ns=int(wall * 1e9)))
+        count += 1
+        if count % 100_000 == 0:
+            print(f"  … {count:,} scans, {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    pipeline_module.uuid7 = uuid7
+    acked = dt.datetime.fromtimestamp(end - 7200, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with store.transaction() as conn:  # what mark_synced writes, for the whole history at once
+        conn.execute("UPDATE entries SET sync_state = 'acknowledged', synced_at = scanned_at "
+                     "WHERE scanned_at < ?", (acked,))
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    print(f"  built {count:,} scans in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def cached_store(cache: Path, entries: int, days: int, people: int, seed: int) -> Path:
+    path = cache / f"kiosk-scale-g{GENERATOR_VERSION}-{entries}-{days}d-{people}p-s{seed}.db"
+    if not path.exists():
+        print(f"building {path} …", file=sys.stderr)
+        partial = path.with_suffix(".building")
+        for leftover in cache.glob(partial.name + "*"):
+            leftover.unlink()
+        build_store(partial, entries, days, people, seed, end=time.time())
+        partial.rename(path)
+    return path
+
+
+# -- measuring ------------------------------------------------------------------------------
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def timed(call: Callable[[], Any], repeat: int, budget: float = 20.0) -> list[float]:
+    """Milliseconds per call; stops early when ``budget`` seconds are spent."""
+    samples: list[float] = []
+    deadline = time.perf_counter() + budget
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+        if time.perf_counter() > deadline:
+            break
+    return samples
+
+
+def summary(samples: list[float]) -> str:
+    return (f"p50 {percentile(samples, .5):.1f} ms, p99 {percentile(samples, .99):.1f} ms "
+            f"(n={len(samples)})")
+
+
+def store_facts(path: Path) -> dict[str, Any]:
+    conn = sqlite3.connect(path)
+    first, last, count = conn.execute(
+        "SELECT min(scanned_at), max(scanned_at), count(*) FROM entries").fetchone()
+    people = conn.execute("SELECT count(DISTINCT subject_key) FROM entries").fetchone()[0]
+    conn.close()
+    return {"first": first, "last": last, "entries": count, "people": people,
+            "size_mb": path.stat().st_size / 2**20}
+
+
+def write_config(folder: Path, store_path: Path) -> Path:
+    config = folder / "config.toml"
+    config.write_text(
+        f'[kiosk]\nid = "kiosk-gate-1"\ncheckpoint_id = "{CHECKPOINT}"\n'
+        f'timezone = "Asia/Ho_Chi_Minh"\n\n[store]\npath = "{store_path}"\n', encoding="utf-8")
+    return config
+
+
+def run_measured(argv: list[str]) -> tuple[float, float, str]:
+    """(seconds, peak RSS MiB, stderr) of one child process."""
+    started = time.perf_counter()
+    path = os.environ.get("PYTHONPATH", str(ROOT))
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             env={**os.environ, "PYTHONPATH": path})
+    assert child.stderr is not None
+    err = child.stderr.read().decode()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    assert child.returncode == 0, err
+    return seconds, usage.ru_maxrss / 1024, err
+
+
+def measure(path: Path, label: str, quick: bool) -> dict[str, str]:
+    facts = store_facts(path)
+    end = dt.datetime.fromisoformat(facts["last"])
+    day = end.astimezone(TIMEZONE).date()
+    repeat = 10 if quick else 60
+    results: dict[str, str] = {
+        "store": f"{facts['entries']:,} entries, {facts['people']:,} people, "
+                 f"{facts['first'][:10]} → {facts['last'][:10]}, {facts['size_mb']:.0f} MiB"}
+    store = Store(path, timezone=TIMEZONE)
+    rng = random.Random(7)
+    subjects = [r[0] for r in store.conn.execute(
+        "SELECT DISTINCT subject_key FROM entries WHERE scanned_at >= ? LIMIT 200",
+        (facts["last"][:10],))]
+
+    results["stats"] = summary(timed(lambda: store.stats(CHECKPOINT, day), repeat))
+
+    def officer_refresh() -> None:
+        store.stats(CHECKPOINT)
+        store.entries(limit=20, newest_first=True)
+    results["officer refresh"] = summary(timed(officer_refresh, repeat))
+
+    for term in ("zzqx", "Nguyễn", "nguyen", "Bích Yến"):
+        results[f"search {term!r}"] = summary(timed(
+            lambda t=term: store.entries(search=t, limit=20, newest_first=True), repeat))
+    results["--subject (all days)"] = summary(timed(
+        lambda: store.entries(subject=rng.choice(subjects).removeprefix("doc:")), repeat))
+    store.close()
+
+    with tempfile.TemporaryDirectory(prefix="bench-scale-", dir="/tmp") as tmp:
+        config = write_config(Path(tmp), path)
+        since = (day - dt.timedelta(days=29)).isoformat()
+        seconds, rss, err = run_measured(
+            [sys.executable, "-m", "kiosk.cli", "export", "--config", str(config),
+             "--from", since, "--to", day.isoformat(), "-o", str(Path(tmp) / "out.csv")])
+        rows = int(err.split("exported ")[1].split()[0].replace(",", ""))
+        results["export 30 days (CSV)"] = (f"{rows:,} rows in {seconds:.1f} s = "
+                                           f"{rows / seconds:,.0f} rows/s, peak RSS {rss:.0f} MiB")
+        results["purge during scans"] = purge_during_scans(path, Path(tmp), end.timestamp(),
+                                                           quick)
+    return results
+
+
+def purge_during_scans(path: Path, tmp: Path, end: float, quick: bool) -> str:
+    """Scan latency (durable, synchronous=FULL) while a 21-day retention purge runs, and
+    the same number of scans right after it on the same store."""
+    copy = tmp / "purge.db"
+    shutil.copy(path, copy)
+    store = Store(copy, timezone=TIMEZONE)
+    purger = Store(copy, timezone=TIMEZONE)
+    pipeline = Pipeline(store, Policy(checkpoint_id=CHECKPOINT, kiosk_id="kiosk-gate-1"))
+    payloads = make_people(500, random.Random(99))
+    removed: list[int] = []
+    started = time.perf_counter()
+    thread = threading.Thread(target=lambda: removed.append(purger.purge(21, now=end)))
+    thread.start()
+
+    def scans(limit: int | None) -> list[float]:
+        samples: list[float] = []
+        while (thread.is_alive() if limit is None else len(samples) < limit):
+            scan = Scan(payload=payloads[len(samples) % len(payloads)], device_id="gate-in",
+                        lane="auto")
+            t0 = time.perf_counter()
+            pipeline.submit(scan)
+            samples.append((time.perf_counter() - t0) * 1000)
+            time.sleep(0.02)
+        return samples
+
+    during = scans(None)
+    purge_seconds = time.perf_counter() - started
+    thread.join()
+    after = scans(max(200, len(during)) if not quick else 100)
+    store.close()
+    purger.close()
+    return (f"purged {removed[0]:,} rows in {purge_seconds:.1f} s; scans during: "
+            f"{summary(during)}; after: {summary(after)}; p99 ratio "
+            f"{percentile(during, .99) / percentile(after, .99):.2f}×")
+
+
+def cold_help() -> str:
+    samples = []
+    for _ in range(5):
+        seconds, _, _ = run_measured([sys.executable, "-m", "kiosk.cli", "--help"])
+        samples.append(seconds * 1000)
+    return f"median {statistics.median(samples):.0f} ms, min {min(samples):.0f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--people", type=int, default=30_000)
+    parser.add_argument("--small", type=int, default=10_000,
+                        help="entries of the comparison store (one busy day)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--cache", default="/tmp", help="folder for the built stores")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    cache = Path(args.cache)
+    large = cached_store(cache, args.entries, args.days, args.people, args.seed)
+    small = cached_store(cache, args.small, 1, args.people, args.seed)
+    print(f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"SQLite {sqlite3.sqlite_version}, load avg {os.getloadavg()[0]:.2f}")
+    print(f"cold `kiosk --help`: {cold_help()}")
+    figures = {name: measure(p, name, args.quick) for name, p in
+               ((f"{args.small:,}", small), (f"{args.entries:,}", large))}
+    print(f"\n| operation | {' | '.join(figures)} |\n|---|{'---|' * len(figures)}")
+    for key in next(iter(figures.values())):
+        print(f"| {key} | {' | '.join(f[key] for f in figures.values())} |")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process {rss:.0f} MiB", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""Today's counts and "inside now" come from indexes and the presence table, never from a
+scan of history — and they always equal the plain definition computed row by row.
+
+The brute force here is the definition itself: a day is a local calendar day at the
+checkpoint; a person is inside when their last movement here (latest ``scanned_at``, the
+later entry on a tie) within the last 24 hours was "in".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import tempfile
+from collections import Counter
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import ENTRY_COLUMNS, INSIDE_WINDOW, MIGRATIONS, Store
+from kiosk.timestamps import parse_utc, utc_iso
+from tests.conftest import CCCD_AN, CCCD_BINH
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+MIDNIGHT = dt.datetime(2026, 11, 20, tzinfo=ZONE).timestamp()
+PEOPLE = [CCCD_AN, CCCD_BINH,
+          "038085001234||Lê Văn Tú|02031985|Nam|Thanh Hóa|01012022",
+          "PC-COVID-UNREADABLE"]  # an "other" code: keyed by its payload hash
+
+
+def brute_force(store: Store, checkpoint: str, day: dt.date, now: float) -> dict:
+    rows = store.conn.execute(
+        "SELECT id, checkpoint_id, subject_key, direction, status, scanned_at FROM entries "
+        "ORDER BY id").fetchall()
+    local = [(r, parse_utc(r[5]).astimezone(ZONE)) for r in rows if r[1] == checkpoint]
+    today = [(r, when) for r, when in local if when.date() == day]
+    last: dict[str, tuple] = {}
+    for r, _ in local:  # by id = insertion order: on equal times the later entry wins
+        if r[2] not in last or r[5] >= last[r[2]][5]:
+            last[r[2]] = r
+    horizon = utc_iso(now - INSIDE_WINDOW.total_seconds())
+    refused = [t for (t,) in store.conn.execute("SELECT scanned_at FROM refused_scans")
+               if parse_utc(t).astimezone(ZONE).date() == day]
+    return {
+        "in": sum(r[4] == "accepted" and r[3] == "in" for r, _ in today),
+        "out": sum(r[4] == "accepted" and r[3] == "out" for r, _ in today),
+        "dup": sum(r[4] == "duplicate" for r, _ in today),
+        "per_hour": dict(Counter(when.hour for _, when in today)),
+        "inside": sum(r[3] == "in" and r[5] >= horizon for r in last.values()),
+        "refused": len(refused),
+    }
+
+
+def fast(store: Store, checkpoint: str, day: dt.date, now: float) -> dict:
+    stats = store.stats(checkpoint, day, now=now)
+    return {"in": stats.entries_in, "out": stats.entries_out, "dup": stats.duplicates,
+            "per_hour": stats.per_hour, "inside": stats.inside, "refused": stats.refused}
+
+
+scans = st.lists(st.tuples(
+    st.integers(0, len(PEOPLE)),                   # who (the last index: an unreadable code)
+    st.floats(-30 * 3600, 80 * 3600),              # when: around three local midnights
+    st.sampled_from(["in", "out", "auto"]),        # the lane
+    st.sampled_from(["CP-A", "CP-B"]),             # which checkpoint's kiosk
+), max_size=30)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scans=scans, policy=st.sampled_from(["warn", "allow", "block"]),
+       day_offset=st.integers(-2, 3), now_offset=st.floats(-3600, 100 * 3600))
+def test_fast_counts_equal_the_definition(scans, policy, day_offset, now_offset):
+    """Scans in any order (clocks jump), on two checkpoints, around midnights and the 24-hour
+    horizon: every count the screen and ``kiosk stats`` show equals the brute force."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "k.db", timezone=ZONE)
+        pipelines = {cp: Pipeline(store, Policy(checkpoint_id=cp, kiosk_id=f"k-{cp}",
+                                                duplicate_policy=policy,
+                                                duplicate_window_seconds=600))
+                     for cp in ("CP-A", "CP-B")}
+        for who, offset, lane, cp in scans:
+            payload = PEOPLE[who].encode() if who < len(PEOPLE) else b""  # "" is refused
+            pipelines[cp].submit(Scan(payload=payload, lane=lane, wall_time=MIDNIGHT + offset))
+        day = dt.date(2026, 11, 20) + dt.timedelta(days=day_offset)
+        now = MIDNIGHT + now_offset
+        for cp in ("CP-A", "CP-B"):
+            assert fast(store, cp, day, now) == brute_force(store, cp, day, now)
+        store.close()
+
+
+def test_a_day_crossing_midnight_counts_each_scan_on_its_own_local_day(tmp_path):
+    """A night visitor comes in at 23:50 and leaves at 00:20 local time: the "in" belongs to
+    the first day, the "out" to the second, and the person is inside in between only."""
+    store = Store(tmp_path / "k.db", timezone=ZONE)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k"))
+    arrive, leave = MIDNIGHT - 600, MIDNIGHT + 1200
+    pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in", wall_time=arrive))
+    assert store.stats("CP", dt.date(2026, 11, 20), now=MIDNIGHT).inside == 1
+    pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="auto", wall_time=leave))
+    first, second = (store.stats("CP", dt.date(2026, 11, d), now=leave + 1) for d in (19, 20))
+    assert (first.entries_in, first.entries_out, first.per_hour) == (1, 0, {23: 1})
+    assert (second.entries_in, second.entries_out, second.per_hour) == (0, 1, {0: 1})
+    assert second.inside == 0
+    store.close()
+
+
+def test_inside_ends_at_the_auto_direction_horizon(tmp_path):
+    """Someone who came in and never scanned out stops counting as inside 24 hours later —
+    the same horizon after which an "auto" lane records their next scan as "in" again."""
+    store = Store(tmp_path / "k.db", timezone=ZONE)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k"))
+    pipeline.submit(Scan(payload=CCCD_BINH.encode(), lane="in", wall_time=MIDNIGHT))
+    horizon = MIDNIGHT + INSIDE_WINDOW.total_seconds()
+    assert store.inside_count("CP", now=horizon - 1) == 1
+    assert store.inside_count("CP", now=horizon + 1) == 0
+    later = pipeline.submit(Scan(payload=CCCD_BINH.encode(), lane="auto", wall_time=horizon + 1))
+    assert later.direction == "in"
+    store.close()
+
+
+def test_counts_read_only_the_days_index_range_and_the_presence_table(tmp_path):
+    """The query plans: today's counts search a range of the covering time index, "inside"
+    a range of the presence index — neither visits the entries table's rows."""
+    store = Store(tmp_path / "k.db")
+    plans = {
+        "entries_time": "SELECT substr(scanned_at, 1, 16), direction, status, count(*) "
+                        "FROM entries INDEXED BY entries_time WHERE scanned_at >= '1' "
+                        "AND scanned_at < '2' AND checkpoint_id = 'C' GROUP BY 1, 2, 3",
+        "presence_inside": "SELECT count(*) FROM presence WHERE checkpoint_id = 'C' "
+                           "AND direction = 'in' AND scanned_at >= '1'",
+    }
+    for index, sql in plans.items():
+        plan = " ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert f"USING COVERING INDEX {index} (" in plan, plan
+    store.close()
+
+
+def make_v2_store(path: Path, rows: list[dict]) -> None:
+    """A store as the previous release left it: schema v2, entries only."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for step in MIGRATIONS[:2]:
+        step(conn)
+    conn.execute("PRAGMA user_version = 2")
+    conn.executemany(f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) VALUES "
+                     f"({', '.join('?' * len(ENTRY_COLUMNS))})",
+                     [[r[c] for c in ENTRY_COLUMNS] for r in rows])
+    conn.close()
+
+
+def test_an_existing_store_upgrades_and_its_history_is_counted_and_found(tmp_path):
+    """Opening a v2 store migrates it forward: presence is rebuilt from its history, names
+    become searchable, and what it held is counted exactly as if recorded today."""
+    source = Store(tmp_path / "recorded.db", timezone=ZONE)
+    pipeline = Pipeline(source, Policy(checkpoint_id="CP", kiosk_id="k"))
+    for offset, payload, lane in ((0, CCCD_AN, "in"), (60, CCCD_BINH, "in"),
+                                  (7200, CCCD_AN, "out")):
+        pipeline.submit(Scan(payload=payload.encode(), lane=lane, wall_time=MIDNIGHT + offset))
+    rows = source.entries()
+    source.close()
+    make_v2_store(tmp_path / "old.db", rows)
+
+    store = Store(tmp_path / "old.db", timezone=ZONE)
+    assert store.schema_version == len(MIGRATIONS)
+    day, now = dt.date(2026, 11, 20), MIDNIGHT + 8000
+    assert fast(store, "CP", day, now) == brute_force(store, "CP", day, now)
+    assert store.stats("CP", day, now=now).inside == 1  # Bình is still inside
+    assert [r["name"] for r in store.entries(search="tran binh")] == ["Trần Thị Bình"]
+    store.mark_synced([r["id"] for r in rows], {})
+    assert store.purge(retention_days=1, now=MIDNIGHT + 3 * 86400) == 3
+    assert store.entries(search="nguyen") == []
+    assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone()[0] == 0
+    store.close()

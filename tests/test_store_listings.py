@@ -1,0 +1,183 @@
+"""Listings, searches and exports over many entries: streamed page by page, found through
+indexes, written to CSV or XLSX safely; and the retention purge that steps aside for scans.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pty
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from kiosk import store as store_module
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import Store
+from kiosk.timestamps import utc_iso
+from tests.conftest import CCCD_AN, CCCD_BINH
+from tests.sync_support import backlog_rows
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
+                    'timezone = "Asia/Ho_Chi_Minh"\n[store]\npath = "kiosk.db"\n',
+                    encoding="utf-8")
+    return path
+
+
+def kiosk(config: Path, *args: str, **run: object) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "kiosk.cli", *args, "--config", str(config)],
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                          **run)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def recorded(tmp_path: Path, scans: list[tuple[str, float]]) -> None:
+    """Scans recorded by the real pipeline at the given wall times (days ago, say)."""
+    store = Store(tmp_path / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1",
+                                      duplicate_policy="allow"))
+    for payload, at in scans:
+        pipeline.submit(Scan(payload=payload.encode(), lane="in", wall_time=at))
+    store.close()
+
+
+def test_pages_never_lose_or_repeat_rows_that_share_a_time(tmp_path, monkeypatch):
+    """2,345 entries where hundreds share each timestamp, read 100 per page: every entry
+    comes exactly once, in time order, forwards, backwards and with a limit."""
+    monkeypatch.setattr(store_module, "PAGE_ROWS", 100)
+    store = Store(tmp_path / "kiosk.db")
+    start = time.time() - 3600
+    with store.transaction() as conn:
+        for i, row in enumerate(backlog_rows(2345, kiosk_id="k1", checkpoint_id="CP1")):
+            store.insert_entry(conn, {**row, "scanned_at": utc_iso(start + i // 300)})
+    forwards = [(r["scanned_at"], r["id"]) for r in store.iter_entries()]
+    assert len(forwards) == len(set(forwards)) == 2345
+    assert forwards == sorted(forwards)
+    backwards = [(r["scanned_at"], r["id"]) for r in store.iter_entries(newest_first=True)]
+    assert backwards == forwards[::-1]
+    assert [r["id"] for r in store.iter_entries(limit=250)] == [i for _, i in forwards[:250]]
+    assert store.count_entries() == 2345
+    store.close()
+
+
+def test_search_folds_diacritics_and_is_bounded_to_today_unless_asked(config_file, tmp_path):
+    """"nguyen" finds "Nguyễn"; someone seen three days ago is found by --all or by a
+    period, not by the default (today); --subject finds them over the whole store."""
+    now = time.time()
+    recorded(tmp_path, [(CCCD_AN, now), (CCCD_BINH, now - 3 * 86400)])
+    assert "Nguyễn Văn An" in kiosk(config_file, "entries", "--search", "nguyen van").stdout
+    assert kiosk(config_file, "entries", "--search", "tran").stdout == ""
+    assert "Trần Thị Bình" in kiosk(config_file, "entries", "--search", "tran", "--all").stdout
+    assert "Trần Thị Bình" in kiosk(config_file, "entries", "--subject", "079301004567").stdout
+
+
+def test_part_of_a_document_number_finds_nothing_and_reveals_nothing(config_file, tmp_path):
+    """Searching digits is a lookup of a whole number (as --subject), so probing the hidden
+    digits of a masked number one prefix at a time learns nothing; the whole number finds
+    the person and still shows it masked."""
+    recorded(tmp_path, [(CCCD_AN, time.time())])
+    assert kiosk(config_file, "entries", "--search", "0010990").stdout == ""
+    whole = kiosk(config_file, "entries", "--search", "001099012345").stdout
+    assert "Nguyễn Văn An" in whole and "••••••••2345" in whole
+    assert "001099012345" not in whole
+
+
+def test_xlsx_export_is_formula_safe_and_survives_control_characters(config_file, tmp_path):
+    evil = "001099012345|123456789|=HYPERLINK(\"http://x\")|01021990|Nam|@SUM(A1)|10102021"
+    odd = "079301004567||Trần\x01 Thị Bình|15071985|Nữ|HCM|20052021"
+    recorded(tmp_path, [(evil, time.time()), (odd, time.time())])
+    target = tmp_path / "out.xlsx"
+    err = kiosk(config_file, "export", "--format", "xlsx", "-o", str(target)).stderr
+    assert "exported 2 entries" in err
+    sheet = load_workbook(target, read_only=True)["entries"]
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    entries = [dict(zip(header, row, strict=True)) for row in rows]
+    assert entries[0]["name"] == "'=HYPERLINK(\"http://x\")"
+    assert entries[0]["address"] == "'@SUM(A1)"
+    assert entries[1]["name"] == "Trần\ufffd Thị Bình"
+    local = dt.datetime.fromisoformat(entries[1]["scanned_at"]).astimezone(
+        ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert entries[1]["local_time"] == local.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_export_draws_a_progress_bar_only_on_a_terminal(config_file, tmp_path):
+    recorded(tmp_path, [(CCCD_AN, time.time()), (CCCD_BINH, time.time())])
+    leader, follower = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "kiosk.cli", "export", "--config",
+                           str(config_file), "-o", str(tmp_path / "a.csv")],
+                          stdout=subprocess.DEVNULL, stderr=follower, timeout=60)
+    os.close(follower)
+    shown = os.read(leader, 4096).decode()
+    os.close(leader)
+    assert proc.returncode == 0
+    assert "export 100%" in shown and "2/2 entries" in shown
+    piped = kiosk(config_file, "export", "-o", str(tmp_path / "b.csv")).stderr
+    assert piped == "exported 2 entries\n"
+
+
+def expired_store(tmp_path: Path, count: int) -> Store:
+    """``count`` acknowledged entries from 40 days ago, ready to purge."""
+    store = Store(tmp_path / "kiosk.db")
+    start = time.time() - 40 * 86400
+    with store.transaction() as conn:
+        for i, row in enumerate(backlog_rows(count, kiosk_id="k1", checkpoint_id="CP1")):
+            store.insert_entry(conn, {**row, "scanned_at": utc_iso(start + i)})
+    store.mark_synced([r["id"] for r in store.iter_entries()], {})
+    store.last_scan = 0.0
+    return store
+
+
+def test_the_purge_deletes_in_small_transactions_that_grow_with_measured_speed(tmp_path):
+    store = expired_store(tmp_path, 3000)
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    assert store.purge(retention_days=21) == 3000
+    store.conn.set_trace_callback(None)
+    steps = [s for s in statements if s == "BEGIN IMMEDIATE"]
+    assert len(steps) > 3  # never one long transaction
+    assert store.count_entries() == 0
+    assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone()[0] == 0
+    assert store.audit_log()[-1]["action"] == "retention.purge"
+    store.close()
+
+
+def test_the_purge_steps_aside_while_scans_arrive(tmp_path, monkeypatch):
+    """While scans keep coming (closer together than the quiet gap) nothing is purged;
+    once they stop, the purge finishes."""
+    monkeypatch.setattr(store_module, "PURGE_MAX_PAUSE_SECONDS", 60)
+    store = expired_store(tmp_path, 500)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1",
+                                      duplicate_policy="allow"))
+    scanning = threading.Event()
+    scanning.set()
+
+    def scanner() -> None:
+        while scanning.is_set():
+            pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in"))
+            time.sleep(store_module.PURGE_QUIET_SECONDS / 5)
+
+    feeder = threading.Thread(target=scanner)
+    feeder.start()
+    time.sleep(0.1)
+    removed: list[int] = []
+    purger = threading.Thread(target=lambda: removed.append(store.purge(retention_days=21)))
+    purger.start()
+    time.sleep(1.5)
+    assert store.count_entries(until=utc_iso(time.time() - 21 * 86400)) == 500
+    scanning.clear()
+    feeder.join()
+    purger.join(timeout=30)
+    assert removed == [500]
+    store.close()

@@ -1,0 +1,112 @@
+"""The screens' database reads coalesce and never hold up closing (real Qt, offscreen).
+
+A burst of scans causes one refresh of counts and list; while a read runs, a newer request
+replaces the one waiting; closing the window interrupts a running read instead of waiting.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from ui_support import (  # noqa: F401
+    CCCD_AN,
+    cccd_line,
+    make_window_fixture,
+    translations_built_fixture,
+)
+
+from kiosk.scan import Scan
+from kiosk.ui.background import Background
+
+ENDLESS = ("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) "
+           "SELECT count(*) FROM n")
+"""A query that only ends when interrupted."""
+
+
+def test_a_newer_request_replaces_the_one_waiting(qtbot):
+    """While the first read runs, five more arrive for the same key: only the newest runs."""
+    lane = Background("db-test")
+    started, release = threading.Event(), threading.Event()
+    ran: list[int] = []
+    delivered: list[int] = []
+
+    def read(number: int) -> int:
+        if number == 0:
+            started.set()
+            release.wait(10)
+        ran.append(number)
+        return number
+
+    lane.submit_latest("screen", lambda: read(0), done=delivered.append)
+    assert started.wait(10)
+    for number in range(1, 6):
+        lane.submit_latest("screen", lambda n=number: read(n), done=delivered.append)
+    release.set()
+    qtbot.waitUntil(lambda: delivered == [0, 5])
+    assert ran == [0, 5]
+    lane.shutdown()
+
+
+def test_different_keys_do_not_replace_each_other(qtbot):
+    lane = Background("db-test")
+    delivered: list[str] = []
+    for key in ("counts", "rejected", "counts"):
+        lane.submit_latest(key, lambda k=key: k, done=delivered.append)
+    qtbot.waitUntil(lambda: sorted(delivered) in (["counts", "rejected"],
+                                                  ["counts", "counts", "rejected"]))
+    assert "rejected" in delivered
+    lane.shutdown()
+
+
+def test_refreshes_requested_during_a_slow_read_collapse_into_one(make_window, qtbot):
+    """Forty people scan in four waves while the screen's previous read is still running:
+    each wave asks for a refresh, but only the newest request runs when the read ends — one
+    read of the counts, showing all forty."""
+    window = make_window()
+    officer = window.officer
+    pipeline = window.kiosk.pipeline
+    reader = window.bridge._store()
+    stats_reads: list[str] = []
+    reader.conn.set_trace_callback(
+        lambda sql: stats_reads.append(sql) if "FROM presence" in sql else None)
+    busy, release = threading.Event(), threading.Event()
+    window.bridge.read(lambda store: (busy.set(), release.wait(20)), key="officer")
+    assert busy.wait(10)
+    for wave in range(4):
+        for i in range(10):
+            pipeline.submit(Scan(payload=cccd_line(10 * wave + i).encode(), device_id="cli",
+                                 lane="in"))
+        qtbot.wait(400)  # longer than the screen's refresh delay: each wave asks once
+    assert stats_reads == []
+    release.set()
+    qtbot.waitUntil(lambda: officer.tiles["in"].value.text() == "40", timeout=10000)
+    qtbot.wait(400)
+    assert len(stats_reads) == 1
+
+
+def test_closing_interrupts_a_running_read_instead_of_waiting(make_window, qtbot):
+    """A read that would never end is running when the window closes: closing returns at
+    once, and the read is interrupted rather than left running."""
+    window = make_window()
+    bridge = window.bridge
+    outcome: list[object] = []
+    started = threading.Event()
+
+    def endless(store):
+        started.set()
+        try:
+            with store.lock:  # as every Store method does (the locking rule)
+                return store.conn.execute(ENDLESS).fetchone()
+        except Exception as exc:
+            outcome.append(exc)
+            raise
+
+    bridge.read(endless)
+    assert started.wait(10)
+    before = time.monotonic()
+    window.close()
+    assert time.monotonic() - before < 5  # it could only end this early by not waiting
+    qtbot.waitUntil(lambda: bool(outcome), timeout=10000)
+    assert "interrupted" in str(outcome[0])
+    window.kiosk.pipeline.submit(Scan(payload=CCCD_AN.encode(), device_id="cli"))  # still records
