@@ -227,7 +227,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     since, until = time_bounds(args, store)
     bar = None
     if sys.stderr.isatty():
-        from kiosk.sync.progressbar import ProgressBar
+        from kiosk.commandline import ProgressBar
 
         total = store.count_entries(since, until)
         bar = ProgressBar("export", total, stream=sys.stderr)
