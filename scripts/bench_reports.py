@@ -139,6 +139,10 @@ def load_pg_entries(storage: Storage, total: int, start: dt.datetime, days: int,
             log(f"  PostgreSQL entries {last + 1:,} / {total:,}")
         count_aggregates(conn, pg=True)
         conn.execute("VACUUM ANALYZE")
+        size = conn.execute("SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
+                            "WHERE inhparent = 'entries'::regclass").fetchone()[0]
+        log(f"  entries with their indexes: {size / 2**30:.2f} GiB, "
+            f"{size / max(total, 1):.0f} bytes per entry")
 
 
 _SQLITE_ENTRIES = """

@@ -111,3 +111,16 @@ def test_the_timer_command_writes_dated_files_and_can_run_again(tmp_path: Path) 
     stdout = central("report", "daily", "--date", "2026-11-28", "--format", "csv", "--db", db)
     assert "# Theo điểm" in stdout.stdout
 
+
+
+def test_changing_the_time_zone_refiles_every_scan(tmp_path: Path) -> None:
+    _report(tmp_path)  # scans at 07:30 and 23:59 in Hà Nội
+    db = f"sqlite:///{tmp_path}/central.db"
+    assert central("timezone", "--db", db).stdout.strip() == "Asia/Ho_Chi_Minh"
+    out = central("timezone", "Asia/Kolkata", "--db", db).stdout
+    assert "2 entries refiled" in out
+    report = json.loads(central("report", "daily", "--date", "2026-11-15", "--db", db).stdout)
+    assert report["timezone"] == "Asia/Kolkata"
+    assert [r["hour"] for r in report["by_hour"] if r["scans"]] == [6, 22]  # 90 minutes earlier
+    bad = central("timezone", "Mars/Base", "--db", db, check=False)
+    assert bad.returncode == 2 and "unknown" in bad.stderr

@@ -1,4 +1,7 @@
-"""``kiosk-central purge``: raw entries older than the retention period leave the centre.
+"""``kiosk-central purge`` and ``kiosk-central timezone``: how long raw entries stay, and
+the one zone whose local days every report and trace uses.
+
+Purge: raw entries older than the retention period leave the centre.
 
 Reports keep working (they read the per-checkpoint per-day aggregates). PostgreSQL drops
 whole day partitions; SQLite deletes in small batches so uploads keep flowing.
@@ -33,6 +36,23 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_timezone(args: argparse.Namespace) -> int:
+    from kiosk.central.localdays import CalendarError
+
+    with open_central(args.db) as storage:
+        if args.zone is None:
+            print(storage.calendar.name)
+            return 0
+        try:
+            refiled = storage.set_timezone(args.zone)
+        except CalendarError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_USAGE
+    print(f"Múi giờ / Time zone: {args.zone}; {refiled:,} entries refiled under their local "
+          f"days (restart `kiosk-central serve` processes)")
+    return 0
+
+
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     purge = subparsers.add_parser(
         "purge", parents=[common], help="remove raw entries older than the retention period",
@@ -41,3 +61,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                        help="keep this many days (default: the database's retention_days "
                             "setting; 0 keeps everything)")
     purge.set_defaults(func=cmd_purge)
+    zone = subparsers.add_parser(
+        "timezone", parents=[common], help="show or set the centre's time zone",
+        **examples("kiosk-central timezone", "kiosk-central timezone Asia/Ho_Chi_Minh"))
+    zone.add_argument("zone", nargs="?", help="an IANA zone name (default: show the zone)")
+    zone.set_defaults(func=cmd_timezone)
