@@ -157,6 +157,18 @@ def test_a_tracers_trace_is_in_the_audit_log(centre: Centre, chrome) -> None:
     assert '"tracer": "tracer1"' in listed and "F0-4242" in listed
 
 
+def test_a_trace_by_name_and_birth_year_is_shown_as_a_weaker_match(centre: Centre,
+                                                                   chrome) -> None:
+    log_in(chrome, centre.url, "tracer1")
+    chrome.get(centre.url + "/tracing")
+    chrome.find_element(By.ID, "person-name").send_keys("Nguyễn Văn An")
+    chrome.find_element(By.ID, "birth-year").send_keys("1990")
+    chrome.find_element(By.ID, "reason").send_keys("ca bệnh F0-0002")
+    click_and_wait(chrome, chrome.find_element(By.ID, "trace"))
+    assert "có thể nhầm người" in chrome.find_element(By.ID, "weak-match").text
+    assert "#" in chrome.find_element(By.ID, "logged").text  # audited like any trace
+
+
 def test_a_trace_without_a_reason_is_refused_and_not_logged(centre: Centre, chrome) -> None:
     logged = len(json.loads(central("audit", "list", "--db", centre.db, "--json").stdout))
     log_in(chrome, centre.url, "tracer1")

@@ -17,7 +17,7 @@ from kiosk.central.web.site import ROLES_OF, Site
 
 router = APIRouter()
 ROLES = ROLES_OF["/tracing"]
-FIELDS = ("document", "payload", "start", "end", "margin", "reason")
+FIELDS = ("document", "payload", "name", "birth_year", "start", "end", "margin", "reason")
 DOWNLOADS = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -43,6 +43,7 @@ def asked(form: FormData) -> trace_service.Request:
     return trace_service.Request(
         document=values["document"] or None,
         payload=values["payload"].encode() if values["payload"] else None,
+        name=values["name"] or None, birth_year=values["birth_year"] or None,
         start=days.get("start"), end=days.get("end"), policy=tracing.Policy(margin=margin))
 
 
