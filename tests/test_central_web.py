@@ -85,6 +85,22 @@ def test_the_today_page_shows_the_numbers_of_the_report_api(centre: Centre, chro
     assert httpx.get(centre.url + "/api/v1/reports/daily").status_code == 401
 
 
+def test_a_report_downloaded_from_the_page_is_the_clis_report(centre: Centre, chrome,
+                                                              tmp_path: Path) -> None:
+    log_in(chrome, centre.url, "viewer1")
+    today = chrome.find_element(By.TAG_NAME, "h1").text.split()[-1]
+    chrome.get(f"{centre.url}/reports?date={today}")
+    link = chrome.find_element(By.ID, "csv").get_attribute("href")
+    cookies = {c["name"]: c["value"] for c in chrome.get_cookies()}
+    downloaded = httpx.get(link, cookies=cookies)
+    assert downloaded.status_code == 200
+    assert f"bao-cao-ngay-{today}.csv" in downloaded.headers["content-disposition"]
+    central("report", "daily", "--date", today, "--format", "csv", "-o",
+            str(tmp_path / "cli.csv"), "--db", centre.db)
+    assert downloaded.content == (tmp_path / "cli.csv").read_bytes()
+    assert "19" in chrome.find_element(By.ID, "summary").text
+
+
 def test_a_district_officer_sees_only_their_district(centre: Centre, chrome) -> None:
     log_in(chrome, centre.url, "dx.officer")
     chrome.get(centre.url + "/checkpoints/BP-DX-001")
