@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import json
 import os
 import statistics
@@ -151,40 +150,67 @@ class Province:
             return ("pccovid", subject, match, shown, fold_name(name), f"{year}-**-**", "{}")
         return ("cccd", f"doc:{number}", match, number, name, f"{year}-02-01", "{}")
 
-    def rows(self, chunk: int = 200_000):
-        """Rows in COLUMNS order, ``chunk`` at a time."""
+    def records(self):
+        """(id, checkpoint, direction, status, scanned_at, n, identity, offset, local day)
+        per scan in time order; ids are UUIDv7 made by the kiosk's clock, as kiosks do."""
         at, where, who, direction, marked = self.scans()
         masked = self.rng.random(len(at)) < 0.15
         skew = self.skew[where]
-        wall = (at - skew)  # the kiosk's clock: corrected back by the centre
+        wall = at - skew  # the kiosk's clock: corrected back by the centre
         stamps = np.datetime_as_string((wall * 1e6).astype("datetime64[us]"), unit="us")
+        millis = (wall * 1000).astype(np.int64)
         local = ((at + ZONE_OFFSET) // 86400).astype(np.int64)
         days = {d: dt.date.fromordinal(dt.date(1970, 1, 1).toordinal() + int(d)).isoformat()
                 for d in np.unique(local)}
-        received = dt.datetime.fromtimestamp(self.end, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"
-                                                                          ".000000Z")
         cache: dict[tuple[int, bool], tuple[Any, ...]] = {}
-        out = []
         for i in range(len(at)):
             person = int(who[i])
             key = (person, bool(masked[i]) and self.form[person] == 0)
             ident = cache.get(key)
             if ident is None:
                 ident = cache[key] = self.identity(*key)
-            point = int(where[i])
-            offset = float(skew[i]) if skew[i] else 0.0
-            out.append((
-                f"{i:08x}-0000-7000-8000-{point:012d}", f"CP{point:05d}", f"K{point:05d}",
-                "serial-1", "out" if direction[i] else "in",
-                "duplicate" if marked[i] else "accepted", "manual" if ident[0] == "manual"
-                else "serial", "]Q1", stamps[i] + "Z", i, "boot", ident[0], ident[1],
-                ident[2], ident[3], ident[4], ident[5], ident[6], "", b"x", received,
-                offset, "batch", days[local[i]]))
+            hex_ms = f"{millis[i]:012x}"
+            yield (f"{hex_ms[:8]}-{hex_ms[8:]}-7000-8000-{i:012x}", int(where[i]),
+                   "out" if direction[i] else "in", "duplicate" if marked[i] else "accepted",
+                   stamps[i] + "Z", i, ident, float(skew[i]), days[local[i]])
+
+    def rows(self, chunk: int = 200_000):
+        """Rows in COLUMNS order, ``chunk`` at a time."""
+        received = self.received()
+        out = []
+        for entry_id, point, direction, status, stamp, n, ident, offset, day in self.records():
+            out.append((entry_id, f"CP{point:05d}", f"K{point:05d}", "serial-1", direction,
+                        status, "manual" if ident[0] == "manual" else "serial", "]Q1", stamp,
+                        n, "boot", *ident, "", b"x", received, offset, "batch", day))
             if len(out) == chunk:
                 yield out
                 out = []
         if out:
             yield out
+
+    def copy_text(self, chunk: int = 200_000):
+        """The same rows as PostgreSQL COPY text, ``chunk`` rows at a time (no field holds a
+        tab, newline or backslash)."""
+        received = self.received()
+        fragments: dict[int, str] = {}
+        out = []
+        for entry_id, point, direction, status, stamp, n, ident, offset, day in self.records():
+            fragment = fragments.get(id(ident))
+            if fragment is None:
+                fragment = fragments[id(ident)] = "\t".join(
+                    "\\N" if v is None else str(v) for v in ident)
+            source = "manual" if ident[0] == "manual" else "serial"
+            out.append(f"{entry_id}\tCP{point:05d}\tK{point:05d}\tserial-1\t{direction}\t"
+                       f"{status}\t{source}\t]Q1\t{stamp}\t{n}\tboot\t{fragment}\t\t"
+                       f"\\\\x78\t{received}\t{offset}\tbatch\t{day}\n")
+            if len(out) == chunk:
+                yield "".join(out), len(out)
+                out = []
+        if out:
+            yield "".join(out), len(out)
+
+    def received(self) -> str:
+        return dt.datetime.fromtimestamp(self.end, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
 
 
 # -- loading ----------------------------------------------------------------------------------
@@ -193,6 +219,7 @@ def load(storage: Storage, province: Province, engine: str) -> tuple[int, float]
     total = 0
     if engine == "postgresql":
         with storage._connection() as conn:
+            conn.execute("SET statement_timeout = 0")  # one COPY of millions of rows
             indexes = [r[0] for r in conn.execute(
                 "SELECT indexdef FROM pg_indexes WHERE tablename = 'entries' "
                 "AND indexname NOT LIKE '%pkey'")]
@@ -201,15 +228,14 @@ def load(storage: Storage, province: Province, engine: str) -> tuple[int, float]
                     "AND indexname NOT LIKE '%pkey'")]:
                 conn.execute(f"DROP INDEX {name}")
             conn.execute("ALTER TABLE entries DROP CONSTRAINT entries_pkey")
+            first = dt.datetime.fromtimestamp(province.end, dt.UTC).date()
+            storage.partitions.ensure(conn, (first - dt.timedelta(days=d)
+                                             for d in range(province.days + 2)))
             with conn.cursor() as cur, cur.copy(
                     f"COPY entries ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for rows in province.rows():
-                    buffer = io.StringIO()
-                    for row in rows:
-                        buffer.write("\t".join(_copy_text(v) for v in row))
-                        buffer.write("\n")
-                    copy.write(buffer.getvalue())
-                    total += len(rows)
+                for text, count in province.copy_text():
+                    copy.write(text)
+                    total += count
                     _progress(total, started)
             loaded = time.perf_counter()
             print(f"\n  COPY {total:,} rows: {loaded - started:.0f} s", file=sys.stderr)
@@ -241,14 +267,6 @@ def load(storage: Storage, province: Province, engine: str) -> tuple[int, float]
     return total, time.perf_counter() - started
 
 
-def _copy_text(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, bytes):
-        return "\\\\x" + value.hex()
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-
-
 def _progress(done: int, started: float) -> None:
     print(f"\r  {done:,} rows, {done / (time.perf_counter() - started):,.0f}/s",
           end="", file=sys.stderr, flush=True)
@@ -272,7 +290,6 @@ def naive_sql(engine: str) -> str:
 
 def bench_traces(storage: Storage, province: Province, engine: str, count: int,
                  naive_count: int) -> dict[str, Any]:
-    source = StorageSource(storage)
     end = float(province.end)
     start = end - 14 * 86400
     recent = np.unique(province.who[(province.start >= start) & (province.start < end)])
@@ -282,6 +299,7 @@ def bench_traces(storage: Storage, province: Province, engine: str, count: int,
     for person in people:
         _, subject, match, *_ = province.identity(int(person), False)
         began = time.perf_counter()
+        source = StorageSource(storage, tracing.alias_window(start, end, policy))
         target = tracing.Target(frozenset([match or subject]), {"person": str(person)})
         result = tracing.trace(source, target, start, end, policy)
         ranked = result.contacts()

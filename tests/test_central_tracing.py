@@ -25,6 +25,10 @@ DAY = dt.datetime(2026, 11, 20, tzinfo=ZONE)
 MIN = 60.0
 
 
+def local_day(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, ZONE).date().isoformat()
+
+
 def local(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return DAY + dt.timedelta(days=day, hours=hour, minutes=minute)
 
@@ -44,10 +48,11 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]
 
 def run(storage: Storage, document: str, start: dt.datetime, end: dt.datetime,
         policy: tracing.Policy | None = None) -> tracing.Trace:
-    source = StorageSource(storage)
+    policy = policy or tracing.Policy()
+    source = StorageSource(storage, tracing.alias_window(start.timestamp(), end.timestamp(),
+                                                         policy))
     target = tracing.target_for_document(source, document)
-    return tracing.trace(source, target, start.timestamp(), end.timestamp(),
-                         policy or tracing.Policy())
+    return tracing.trace(source, target, start.timestamp(), end.timestamp(), policy)
 
 
 def test_a_case_met_three_people_at_a_market_and_one_at_night(storage: Storage) -> None:
@@ -114,7 +119,8 @@ def test_a_payload_and_a_name_find_the_same_person(storage: Storage) -> None:
     store_scans(storage, [Visit(1, "cccd", "CP-A", "in", local(0, 8)),
                           Visit(1, "pccovid_masked", "CP-B", "in", local(0, 12)),
                           Visit(2, "cccd", "CP-A", "in", local(0, 8, 30))], {})
-    source = StorageSource(storage)
+    source = StorageSource(storage, tracing.alias_window(
+        local(0, 0).timestamp(), local(1, 0).timestamp(), tracing.Policy()))
     masked = tracing.target_for_payload(source, payload_identity(1, "pccovid_masked").raw,
                                         dt.date(2026, 11, 30))
     by_document = tracing.target_for_document(source, number(1))
@@ -195,11 +201,14 @@ def test_traces_equal_the_brute_force_on_sqlite_and_postgresql(
         _clear(storage)
         store_scans(storage, visits, kiosk_offsets)
         result = run(storage, number(1), start, end, policy)
+        window = tracing.alias_window(start.timestamp(), end.timestamp(), policy)
         entries = storage.entries()
+        linking = [e for e in entries
+                   if local_day(window[0]) <= e["local_day"] <= local_day(window[1])]
         expected = brute_force(
-            entries, {brute_target(entries, number(1))}, start.timestamp(), end.timestamp(),
+            entries, {brute_target(linking, number(1))}, start.timestamp(), end.timestamp(),
             margin=policy.margin, default_stay=policy.default_stay, max_stay=policy.max_stay,
-            window=policy.repeat_window)
+            window=policy.repeat_window, linking=linking)
         assert _shape(result) == expected
         event(f"{min(len(result.visits), 2)}+ visits, {min(len(result.contacts()), 2)}+ "
               f"contacts, estimated: {any(v.estimated for v in result.visits)}")

@@ -10,11 +10,13 @@ way from every stored row, to check the indexed one against.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.central.partitions import id_prefix
 from kiosk.central.storage import Storage
 from kiosk.ids import uuid7
 from kiosk.payloads import Identity, decode
@@ -51,11 +53,21 @@ def payload_identity(person: int, form: str) -> Identity:
     return identity
 
 
+_SERIAL = itertools.count(1)
+
+
+def scan_id(scanned_at: dt.datetime) -> str:
+    """A UUIDv7 as the kiosk makes it when it records a scan: by the clock of scanned_at."""
+    tail = f"{next(_SERIAL):018x}"  # in the order made, like the kiosk's counter
+    return f"{id_prefix(scanned_at)}-7{tail[:3]}-8{tail[3:6]}-{tail[6:]}"
+
+
 def wire_entry(identity: Identity, *, checkpoint: str, kiosk: str, direction: str,
                scanned_at: dt.datetime, repeat: bool = False) -> dict[str, Any]:
     """A wire entry as the kiosk would send it for this scan."""
     return protocol.entry_to_wire({
-        "id": uuid7(), "checkpoint_id": checkpoint, "kiosk_id": kiosk, "device_id": "serial-1",
+        "id": scan_id(scanned_at), "checkpoint_id": checkpoint, "kiosk_id": kiosk,
+        "device_id": "serial-1",
         "lane": None, "direction": direction, "status": "duplicate" if repeat else "accepted",
         "duplicate_of": None, "source": "manual" if identity.kind == "manual" else "serial",
         "symbology": "]Q1", "scanned_at": protocol.format_time(scanned_at),
@@ -117,11 +129,12 @@ def brute_target(entries: list[dict[str, Any]], document: str) -> str:
 
 
 def brute_force(entries: list[dict[str, Any]], target: set[str], start: float, end: float, *,
-                margin: float, default_stay: float, max_stay: float, window: float
-                ) -> dict[str, Any]:
-    """Every stay of everyone from every row, then every pair: no index, no bound."""
+                margin: float, default_stay: float, max_stay: float, window: float,
+                linking: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every stay of everyone from every row, then every pair: no index, no bound.
+    ``linking``: the rows whose document and match key join one person's codes."""
     alias: dict[str, str] = {}
-    for e in entries:
+    for e in linking:
         if e["match_key"] and e["subject_key"].startswith("doc:"):
             held = alias.get(e["subject_key"])
             alias[e["subject_key"]] = min(held, e["match_key"]) if held else e["match_key"]

@@ -21,8 +21,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
+from kiosk.central.partitions import id_prefix
 from kiosk.central.storage import Storage
-from kiosk.central.tracing import DETAIL_COLUMNS, ROW_COLUMNS
+from kiosk.central.tracing import DETAIL_COLUMNS, ROW_COLUMNS, instant
 from kiosk.sync.protocol import format_time
 
 _SKEWED = "(clock_offset_seconds > 120 OR clock_offset_seconds < -120)"
@@ -38,19 +39,18 @@ assert _DETAILS.count(",") == len(DETAIL_COLUMNS)
 
 _AT_CHECKPOINT = (
     f"{_SELECT} WHERE checkpoint_id = ? AND scanned_at BETWEEN ? AND ? "
-    f"AND local_day BETWEEN ? AND ? AND {_ON_TIME}{{only}} "
-    f"UNION ALL {_SELECT} WHERE checkpoint_id = ? AND local_day BETWEEN ? AND ? "
-    f"AND {_SKEWED}{{only}}")
+    f"AND {{span}} AND {_ON_TIME}{{only}} "
+    f"UNION ALL {_SELECT} WHERE checkpoint_id = ? AND {{span}} AND {_SKEWED}{{only}}")
 _OF_PEOPLE = (
     # ``checkpoint_id || ''`` keeps the planner on the match_key index: each person has a
     # few scans in the range, the checkpoint may have thousands.
     f"{_SELECT} WHERE match_key IN ({{marks}}) AND checkpoint_id || '' = ? "
-    f"AND scanned_at BETWEEN ? AND ? AND local_day BETWEEN ? AND ? AND {_ON_TIME}")
+    f"AND scanned_at BETWEEN ? AND ? AND {{span}} AND {_ON_TIME}")
 _UNMATCHED = (  # the partial index entries_unmatched (schema v5)
     f"{_SELECT} WHERE checkpoint_id = ? AND scanned_at BETWEEN ? AND ? "
-    f"AND match_key IS NULL AND local_day BETWEEN ? AND ? AND {_ON_TIME} "
-    f"UNION ALL {_SELECT} WHERE checkpoint_id = ? AND local_day BETWEEN ? AND ? "
-    f"AND {_SKEWED}")
+    f"AND match_key IS NULL AND {{span}} AND {_ON_TIME} "
+    f"UNION ALL {_SELECT} WHERE checkpoint_id = ? AND {{span}} AND {_SKEWED}")
+ID_SLACK = dt.timedelta(days=1)
 _BATCH = 500
 """Keys per ``IN (…)`` list: well under SQLite's 32,766 bound parameters."""
 
@@ -58,45 +58,77 @@ _BATCH = 500
 class StorageSource:
     """Tracing's reads on a central :class:`~kiosk.central.storage.Storage` (either engine)."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, around: tuple[float, float] | None = None) -> None:
+        """``around``: the time range whose scans say which document goes with which match
+        key (:func:`kiosk.central.tracing.alias_window`); None: all scans held."""
         self.storage = storage
+        self.around = around
         self.calendar = storage.calendar
+        self._aliases: dict[str, str | None] = {}
+        self._id_slack: dt.timedelta | None = None
+        self.partitioned = storage.url.startswith(("postgresql:", "postgres:"))
 
-    def _days(self, lo: dt.datetime, hi: dt.datetime) -> tuple[str, str]:
-        return (self.calendar.day_of(lo).isoformat(), self.calendar.day_of(hi).isoformat())
+    def _span(self, lo: dt.datetime, hi: dt.datetime) -> tuple[str, tuple[str, ...]]:
+        """SQL and parameters bounding a corrected-time range [lo, hi] on indexed columns:
+        its local days and, where entries are partitioned by id (PostgreSQL), its ids.
+
+        An id is a UUIDv7 the kiosk made when it recorded the scan, by the same clock as
+        ``scanned_at``; so its time is within a day of ``scanned_at`` and within the largest
+        clock offset ever measured of the corrected time (:data:`ID_SLACK` + the batch log's
+        largest offset), which lets PostgreSQL read only those days' partitions.
+        """
+        days = (self.calendar.day_of(lo).isoformat(), self.calendar.day_of(hi).isoformat())
+        if not self.partitioned:
+            return "local_day BETWEEN ? AND ?", days
+        slack = self.id_slack()
+        return ("local_day BETWEEN ? AND ? AND id >= ? AND id < ?",
+                (*days, id_prefix(lo - slack), id_prefix(hi + slack)))
+
+    def _around(self) -> tuple[str, tuple[str, ...]]:
+        if self.around is None:
+            return "1 = 1", ()
+        lo, hi = self.around
+        return self._span(instant(lo), instant(hi))
+
+    def id_slack(self) -> dt.timedelta:
+        if self._id_slack is None:
+            largest = self.storage._query(
+                "SELECT max(abs(clock_offset_seconds)) FROM batches")[0][0] or 0.0
+            self._id_slack = ID_SLACK + dt.timedelta(seconds=largest)
+        return self._id_slack
 
     def person_rows(self, keys: Iterable[str], lo: dt.datetime, hi: dt.datetime
                     ) -> list[Sequence[Any]]:
-        first, last = self._days(lo, hi)
+        span, bounds = self._span(lo, hi)
         rows: dict[str, Sequence[Any]] = {}
         for chunk in _chunks(sorted(keys)):
             marks = ", ".join("?" for _ in chunk)
             for column in ("subject_key", "match_key"):
                 for row in self.storage._query(
-                        f"{_SELECT} WHERE {column} IN ({marks}) "
-                        f"AND local_day BETWEEN ? AND ?", (*chunk, first, last)):
+                        f"{_SELECT} WHERE {column} IN ({marks}) AND {span}",
+                        (*chunk, *bounds)):
                     rows[row[0]] = row
         return list(rows.values())
 
     def checkpoint_rows(self, checkpoint_id: str, lo: dt.datetime, hi: dt.datetime,
                         direction: str | None = None) -> list[Sequence[Any]]:
-        first, last = self._days(lo, hi)
+        span, bounds = self._span(lo, hi)
         only = "" if direction is None else " AND direction = ?"
         extra = () if direction is None else (direction,)
-        return self.storage._query(_AT_CHECKPOINT.format(only=only), (
-            checkpoint_id, format_time(lo), format_time(hi), first, last, *extra,
-            checkpoint_id, first, last, *extra))
+        return self.storage._query(_AT_CHECKPOINT.format(only=only, span=span), (
+            checkpoint_id, format_time(lo), format_time(hi), *bounds, *extra,
+            checkpoint_id, *bounds, *extra))
 
     def context_rows(self, checkpoint_id: str, people: Iterable[str], lo: dt.datetime,
                      hi: dt.datetime) -> list[Sequence[Any]]:
-        first, last = self._days(lo, hi)
-        span = (format_time(lo), format_time(hi), first, last)
-        rows = self.storage._query(_UNMATCHED, (checkpoint_id, *span, checkpoint_id, first,
-                                                last))
+        span, bounds = self._span(lo, hi)
+        times = (format_time(lo), format_time(hi))
+        rows = self.storage._query(_UNMATCHED.format(span=span), (
+            checkpoint_id, *times, *bounds, checkpoint_id, *bounds))
         for chunk in _chunks(sorted(set(people))):
             marks = ", ".join("?" for _ in chunk)
-            rows += self.storage._query(_OF_PEOPLE.format(marks=marks),
-                                        (*chunk, checkpoint_id, *span))
+            rows += self.storage._query(_OF_PEOPLE.format(marks=marks, span=span),
+                                        (*chunk, checkpoint_id, *times, *bounds))
         return rows
 
     def details(self, ids: Iterable[str]) -> dict[str, Sequence[Any]]:
@@ -108,21 +140,26 @@ class StorageSource:
         return out
 
     def aliases(self, document_keys: Iterable[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for chunk in _chunks(sorted(set(document_keys))):
+        """(Remembered for the life of this source: one trace.)"""
+        wanted = set(document_keys)
+        span, bounds = self._around()
+        for chunk in _chunks(sorted(wanted - self._aliases.keys())):
             marks = ", ".join("?" for _ in chunk)
-            out.update(self.storage._query(
+            self._aliases.update(dict.fromkeys(chunk))
+            self._aliases.update(self.storage._query(
                 f"SELECT subject_key, min(match_key) FROM entries WHERE subject_key IN "
-                f"({marks}) AND match_key IS NOT NULL GROUP BY subject_key", chunk))
-        return out
+                f"({marks}) AND match_key IS NOT NULL AND {span} GROUP BY subject_key",
+                (*chunk, *bounds)))
+        return {k: v for k in wanted if (v := self._aliases[k]) is not None}
 
     def documents_for(self, match_keys: Iterable[str]) -> set[str]:
         out: set[str] = set()
+        span, bounds = self._around()
         for chunk in _chunks(sorted(set(match_keys))):
             marks = ", ".join("?" for _ in chunk)
             out.update(r[0] for r in self.storage._query(
                 f"SELECT DISTINCT subject_key FROM entries WHERE match_key IN ({marks}) "
-                f"AND subject_key LIKE 'doc:%'", chunk))
+                f"AND subject_key LIKE 'doc:%' AND {span}", (*chunk, *bounds)))
         return out
 
     def rows_named(self, folded_name: str, birth_year: str, lo: dt.datetime,
@@ -130,12 +167,11 @@ class StorageSource:
         """Scans of the period that may carry this name: codes whose match key ends with
         the folded name and year, and every manual entry (typed names keep diacritics and
         carry no birth date, so they are compared in Python). A scan of the period."""
-        first, last = self._days(lo, hi)
+        span, bounds = self._span(lo, hi)
         return self.storage._query(
-            "SELECT subject_key, match_key, name, birth_date FROM entries "
-            "WHERE local_day BETWEEN ? AND ? AND name IS NOT NULL "
-            "AND (match_key LIKE ? OR kind = 'manual' OR match_key IS NULL)",
-            (first, last, f"%|{folded_name}|{birth_year}"))
+            f"SELECT subject_key, match_key, name, birth_date FROM entries WHERE {span} "
+            f"AND name IS NOT NULL AND (match_key LIKE ? OR kind = 'manual' "
+            f"OR match_key IS NULL)", (*bounds, f"%|{folded_name}|{birth_year}"))
 
     def data_begins(self) -> str | None:
         """The first local day of the raw scans held (older ones are purged)."""

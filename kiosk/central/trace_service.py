@@ -86,8 +86,9 @@ def run(storage: Storage, request: Request, *, tracer: str, reason: str, channel
         ) -> dict[str, Any]:
     """The trace as JSON-ready data, once it is in the audit log (no record, no answer)."""
     reason = audit.check_reason(reason)
-    source = StorageSource(storage)
     start, end = period(storage, request)
+    source = StorageSource(storage, tracing.alias_window(start.timestamp(), end.timestamp(),
+                                                         request.policy))
     who = target(source, request, start, end)
     result = tracing.trace(source, who, start.timestamp(), end.timestamp(), request.policy)
     visited = {v.checkpoint_id for v in result.visits}

@@ -129,7 +129,8 @@ class Source(Protocol):
         """{entry id: DETAIL_COLUMNS} of these scans."""
 
     def aliases(self, document_keys: Iterable[str]) -> dict[str, str]:
-        """{``doc:`` subject key: the smallest match key stored with it}, where there is one."""
+        """{``doc:`` subject key: the smallest match key stored with it in the source's
+        :func:`alias_window`}, where there is one."""
 
     def documents_for(self, match_keys: Iterable[str]) -> set[str]:
         """``doc:`` subject keys stored with any of ``match_keys``."""
@@ -240,6 +241,14 @@ def stays_of(scans: Iterable[Scan], policy: Policy) -> list[Stay]:
     for scan in sorted(scans, key=lambda s: (s.at, s.id)):
         groups[scan.person, scan.checkpoint_id].append(scan)
     return [stay for group in groups.values() for stay in build_stays(group, policy)]
+
+
+def alias_window(start: float, end: float, policy: Policy) -> tuple[float, float]:
+    """The scans that join a document number to a match key for a trace of [start, end]:
+    those around the period (every range a trace reads, plus a day each side). Bounded so
+    a trace reads only the days concerned; the brute force applies the same window."""
+    reach = policy.max_stay + policy.margin + policy.repeat_window + 86400
+    return start - reach, end + reach
 
 
 def fetch_range(start: float, end: float, policy: Policy, *, margin: float = 0.0
