@@ -21,6 +21,7 @@ from kiosk.commandline import (
     EXIT_STORE,
     EXIT_USAGE,
     add_command_groups,
+    command_parser,
     day_argument,
     examples,
     load_config,
@@ -264,16 +265,13 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kiosk", description="Checkpoint QR kiosk: records who enters and leaves.",
-        **examples("kiosk run                  # the kiosk, with ./config.toml",
-                   "kiosk config check         # check the config file before deploying it",
-                   "kiosk scan --help          # each command's help ends with examples"))
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", default=default_config_path(),
-                        help="config file (default: $KIOSK_CONFIG or ./config.toml)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser, common, sub = command_parser(
+        "kiosk", "Checkpoint QR kiosk: records who enters and leaves.",
+        ("kiosk run                  # the kiosk, with ./config.toml",
+         "kiosk config check         # check the config file before deploying it",
+         "kiosk scan --help          # each command's help ends with examples"),
+        option="--config", default=default_config_path(),
+        help="config file (default: $KIOSK_CONFIG or ./config.toml)")
 
     run = sub.add_parser(
         "run", parents=[common], help="run the kiosk (Qt if a display exists)",

@@ -125,6 +125,20 @@ def examples(*lines: str) -> dict[str, Any]:
             "formatter_class": argparse.RawDescriptionHelpFormatter}
 
 
+def command_parser(prog: str, description: str, example_lines: Sequence[str], *,
+                   option: str, **option_keywords: Any
+                   ) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser,
+                              argparse._SubParsersAction]:
+    """A command's parser (``-v``, help ending with ``example_lines``), the parent parser
+    that gives every subcommand ``option`` (``--config``, ``--db``), and its subcommands."""
+    parser = argparse.ArgumentParser(prog=prog, description=description,
+                                     **examples(*example_lines))
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(option, **option_keywords)
+    return parser, common, parser.add_subparsers(dest="command", required=True)
+
+
 def add_command_groups(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser,
                        modules: Iterable[str]) -> None:
     """Let each of ``modules`` that is installed register its subcommands; skip missing ones.

@@ -30,6 +30,7 @@ CONFIG = '[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\n[store]\npath = "kiosk.db"\
 
 def commands(config: Path) -> dict[str, list[str]]:
     return {
+        "python -c pass": ["-c", "pass"],  # the floor: the interpreter and site alone
         "kiosk --help": ["-m", "kiosk.cli", "--help"],
         "kiosk config check": ["-m", "kiosk.cli", "config", "check", "--config", str(config)],
         "kiosk scan CCCD": ["-m", "kiosk.cli", "scan", CCCD, "--config", str(config)],
@@ -81,12 +82,14 @@ def main() -> None:
             run(tree, commands(configs[name])["kiosk --help"])  # warm the file cache, .pyc
             run(tree, commands(configs[name])["kiosk scan CCCD"])  # and create the store
         times: dict[tuple[str, str], list[float]] = {}
+        load_before = os.getloadavg()[0]
         for _ in range(args.runs):
             for name, tree in trees.items():
                 for label, argv in commands(configs[name]).items():
                     times.setdefault((label, name), []).append(run(tree, argv))
         print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.platform()}, "
-              f"Python {platform.python_version()}; {args.runs} runs each, interleaved")
+              f"Python {platform.python_version()}; {args.runs} runs each, interleaved; "
+              f"load average {load_before:.2f} → {os.getloadavg()[0]:.2f}")
         print(f"{'command':22} {'tree':20} {'median':>9} {'mean':>9} {'min':>9} {'max':>9}")
         for (label, name), samples in times.items():
             print(f"{label:22} {name:20} {statistics.median(samples) * 1000:7.0f} ms "

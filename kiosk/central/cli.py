@@ -21,6 +21,7 @@ from kiosk.commandline import (
     EXIT_STORE,
     EXIT_USAGE,
     add_command_groups,
+    command_parser,
     examples,
     open_central,
     run_command,
@@ -134,17 +135,14 @@ def cmd_kiosks_revoke(args: argparse.Namespace) -> int:
 
 # -- parser -------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kiosk-central", description="Central collection server for checkpoint kiosks",
-        **examples("kiosk-central serve --db sqlite:///data/central.db",
-                   'kiosk-central kiosks add --checkpoint CP-QL1A --name "Chốt QL1A - làn 1"',
-                   "kiosk-central serve --help   # each command's help ends with examples"))
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=default_db(),
-                        help="database URL: sqlite:///path.db or postgresql://user@host/db "
-                             "(default: $KIOSK_CENTRAL_DB or sqlite:///central.db)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser, common, sub = command_parser(
+        "kiosk-central", "Central collection server for checkpoint kiosks",
+        ("kiosk-central serve --db sqlite:///data/central.db",
+         'kiosk-central kiosks add --checkpoint CP-QL1A --name "Chốt QL1A - làn 1"',
+         "kiosk-central serve --help   # each command's help ends with examples"),
+        option="--db", default=default_db(),
+        help="database URL: sqlite:///path.db or postgresql://user@host/db "
+             "(default: $KIOSK_CENTRAL_DB or sqlite:///central.db)")
 
     serve = sub.add_parser(
         "serve", parents=[common], help="run the HTTP collection server",
