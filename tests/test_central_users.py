@@ -145,6 +145,9 @@ def test_every_page_answers_on_both_engines(db: str, tmp_path: Path) -> None:
                 assert answer.status_code == 200, (path, answer.text[:300])
             assert "CP-1" in admin.get("/checkpoints?state=inactive7&kind=other&q=chot").text
             assert admin.get("/reports?date=2026-13-01").status_code == 422
+            paths = admin.get("/openapi.json").json()["paths"]
+            assert {"/api/v1/reports/daily", "/api/v1/reports/monthly"} <= set(paths)
+            assert "/today" not in paths and "/login" not in paths
     finally:
         server.stop()
 

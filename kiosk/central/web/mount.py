@@ -28,6 +28,7 @@ def mount(app: FastAPI, storage: Storage) -> Site:
     for module in (pages_auth, pages_today, pages_reports, pages_checkpoints, pages_kiosks,
                    pages_tracing, pages_audit, pages_users):
         app.include_router(module.router, include_in_schema=False)
+    app.include_router(pages_reports.api)
 
     async def refused(request: Request, exc: Exception) -> Response:
         return site.refuse(request, exc)

@@ -19,6 +19,8 @@ from kiosk.central.web.scoping import for_district
 from kiosk.central.web.site import ROLES_OF, LoginRequired, Site, district_of
 
 router = APIRouter()
+api = APIRouter()
+"""The JSON routes, listed in the OpenAPI document (the pages are not)."""
 ROLES = ROLES_OF["/reports"]
 DOWNLOADS = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -106,7 +108,7 @@ def _api_user(site: Site, request: Request) -> Any:
         return None
 
 
-@router.get("/api/v1/reports/daily", summary="The daily report (signed-in dashboard user)")
+@api.get("/api/v1/reports/daily", summary="The daily report (signed-in dashboard user)")
 async def daily_json(request: Request, date: str = "") -> Response:
     site = _site(request)
     user = _api_user(site, request)
@@ -120,7 +122,7 @@ async def daily_json(request: Request, date: str = "") -> Response:
     return JSONResponse(report, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/api/v1/reports/monthly", summary="The monthly report (signed-in dashboard user)")
+@api.get("/api/v1/reports/monthly", summary="The monthly report (signed-in dashboard user)")
 async def monthly_json(request: Request, month: str = "") -> Response:
     site = _site(request)
     user = _api_user(site, request)
