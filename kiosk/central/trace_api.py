@@ -1,12 +1,10 @@
 """``POST /api/v1/trace``: a trace over HTTP, for a signed-in user with the tracer role.
 
-Off until the dashboard's users exist: ``create_app`` is given no ``tracer_of`` and the
-endpoint answers 403 naming the way that works (``kiosk-central trace`` on the server). The
-dashboard passes ``tracer_of(request) -> identity | None`` — None when the request's user
-is not signed in or lacks the tracer role — and every answered trace is audited under that
-identity with channel ``api``.
+Who may trace is decided by ``tracer_of(request) -> identity | None`` — the dashboard's
+(:meth:`kiosk.central.web.site.Site.tracer_of`: a signed-in tracer or admin with the CSRF
+token of a dashboard form) unless ``create_app`` is given another — and every answered
+trace is audited under that identity with channel ``api``.
 """
-
 from __future__ import annotations
 
 import base64
@@ -24,8 +22,6 @@ from kiosk.central.storage import Storage, StorageBusy, StorageError
 
 TRACE_PATH = "/api/v1/trace"
 TracerOf = Callable[[Request], str | None]
-OFF = ("tracing over the API is off until users with the tracer role exist; run "
-       "`kiosk-central trace` on the server / truy vết qua API chưa bật")
 _MINUTES = {"margin_minutes": "margin", "default_stay_minutes": "default_stay",
             "max_stay_minutes": "max_stay"}
 
@@ -75,11 +71,9 @@ def request_from(body: Any) -> trace_service.Request:
                                  **texts)
 
 
-def add_trace_route(app: FastAPI, storage: Storage, tracer_of: TracerOf | None) -> None:
+def add_trace_route(app: FastAPI, storage: Storage, tracer_of: TracerOf) -> None:
     @app.post(TRACE_PATH, summary="Contact trace of one person (tracer role; audited)")
     async def trace(request: Request) -> JSONResponse:
-        if tracer_of is None:
-            return JSONResponse({"error": OFF}, status_code=403)
         tracer = tracer_of(request)
         if tracer is None:
             return JSONResponse({"error": "a signed-in user with the tracer role is needed"},

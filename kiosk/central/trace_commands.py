@@ -1,7 +1,8 @@
 """``kiosk-central trace``: where a person was and with whom, for the health authority.
 
-Runs on the centre's server (the API's trace endpoint stays off until the dashboard's users
-exist). Every trace needs a reason and is written to the audit log before it is shown.
+Runs on the centre's server, beside the dashboard's Tracing page and the API (all three
+through :func:`kiosk.central.trace_service.run`). Every trace needs a reason and is written
+to the audit log before it is shown.
 """
 
 from __future__ import annotations

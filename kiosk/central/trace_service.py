@@ -1,7 +1,7 @@
 """One trace, start to finish: whom and when as asked → the answer, recorded in the audit log.
 
-The CLI (``kiosk-central trace``) and the API both call :func:`run`; the API only once the
-dashboard's users exist, passing the signed-in tracer's identity (see :mod:`kiosk.central.app`).
+The CLI (``kiosk-central trace``), the dashboard's Tracing page and ``POST /api/v1/trace``
+all call :func:`run`, with the identity of whoever asks.
 """
 
 from __future__ import annotations
