@@ -54,7 +54,8 @@ class Kiosk:
         if config.sync.enabled:
             from kiosk.sync.worker import SyncWorker  # needs the "sync" extra (requests)
 
-            self.sync = SyncWorker.from_config(config)  # its own store connection
+            self.sync = SyncWorker.from_config(  # its own store connection
+                config, devices=lambda: self.supervisor.status())
         self._stopping = threading.Event()
         self._maintenance = threading.Thread(target=self._retention_loop, name="retention",
                                              daemon=True)

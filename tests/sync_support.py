@@ -82,6 +82,12 @@ class CentralServer(central_support.CentralServer):
     def stored_entry(self, entry_id: str) -> dict[str, Any]:
         return dict(self._query("SELECT * FROM entries WHERE id = ?", (entry_id,))[0])
 
+    def health_reports(self, kiosk_id: str) -> list[dict[str, Any]]:
+        """Every health report the centre kept for this kiosk, oldest first."""
+        return [json.loads(r[0]) for r in self._query(
+            "SELECT report FROM kiosk_health_history WHERE kiosk_id = ? ORDER BY received_at",
+            (kiosk_id,))]
+
     def batches(self, kiosk_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self._query(
             "SELECT entries, accepted, duplicate, rejected FROM batches WHERE kiosk_id = ? "

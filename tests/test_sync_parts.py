@@ -88,3 +88,19 @@ def test_a_refused_token_parks_the_background_until_the_operator_pushes():
     started = time.monotonic()
     assert scheduler.wait_for_turn()
     assert time.monotonic() - started < 5
+
+
+def test_a_scan_recorded_while_an_idle_cycle_runs_is_sent_after_the_linger_not_an_hour_later():
+    """The idle cycle (health check, heartbeat) can take seconds on a slow link; a scan
+    recorded meanwhile must not wait for the next interval."""
+    scheduler = Scheduler(interval=3600, linger=0.01, base_backoff=1, max_backoff=60)
+    assert scheduler.wait_for_turn()  # the first cycle runs at once
+    scheduler.recorded()  # … a scan while it talks to the centre
+    scheduler.idle()  # nothing was pending when it counted
+    woke = threading.Event()
+    waiter = threading.Thread(target=lambda: scheduler.wait_for_turn() and woke.set())
+    waiter.start()
+    woke.wait(5)
+    scheduler.stop()
+    waiter.join()
+    assert woke.is_set()

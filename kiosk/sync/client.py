@@ -111,6 +111,12 @@ class SyncClient:
         return BatchAnswer(held, rejected, len(held) - duplicate, duplicate,
                            float(offset) if isinstance(offset, int | float) else None)
 
+    def post_heartbeat(self, body: bytes, encoding: str) -> None:
+        """POST an encoded heartbeat (:func:`protocol.make_heartbeat`); raises like
+        :meth:`post_batch` unless answered 200."""
+        self._request("POST", protocol.HEARTBEAT_PATH, data=body, headers={
+            "Content-Type": "application/json", "Content-Encoding": encoding})
+
     def trust_list(self, etag: str | None) -> bytes | None:
         """GET the centre's certificate trust list; None when it still is ``etag`` (304).
         A centre that holds none answers 404 (:class:`Refused`)."""

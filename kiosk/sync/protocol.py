@@ -502,15 +502,20 @@ _BATCH = _fields(Batch)
 
 
 def make_batch(kiosk_id: str, batch_id: str, entries: list[dict[str, Any]],
-               sent_at: dt.datetime | None = None) -> dict[str, Any]:
-    """The envelope the client posts; ``sent_at`` defaults to now on the kiosk's clock."""
-    return {
+               sent_at: dt.datetime | None = None, *,
+               health: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The envelope the client posts; ``sent_at`` defaults to now on the kiosk's clock;
+    ``health`` (:class:`Health`) only for a centre that lists the feature."""
+    batch = {
         "protocol": PROTOCOL_VERSION,
         "kiosk_id": kiosk_id,
         "batch_id": batch_id,
         "sent_at": format_time(sent_at or dt.datetime.now(dt.UTC)),
         "entries": entries,
     }
+    if health is not None:
+        batch["health"] = health
+    return batch
 
 
 def validate_batch(obj: object, *, max_entries: int = MAX_BATCH_ENTRIES) -> dt.datetime:

@@ -138,16 +138,20 @@ class Scheduler:
 
     # -- outcomes of a cycle --------------------------------------------------------------
     def succeeded(self) -> None:
-        """Everything pending was sent: next cycle after the interval — or after the linger
-        when an entry was recorded as the drain was ending (it may have been read too late)."""
+        """Everything pending was sent: the next cycle as after an idle one."""
         with self._cond:
             self._failures = 0
-            self._set_due(time.monotonic() + (self.linger if self._poked else self.interval))
+            self._next_cycle()
 
     def idle(self) -> None:
-        """Nothing was pending: next cycle after the interval."""
+        """Nothing was pending: next cycle after the interval — or after the linger when an
+        entry was recorded during this cycle (it may have been read too late, or arrived
+        while the centre was being told the kiosk is idle)."""
         with self._cond:
-            self._set_due(time.monotonic() + self.interval)
+            self._next_cycle()
+
+    def _next_cycle(self) -> None:
+        self._set_due(time.monotonic() + (self.linger if self._poked else self.interval))
 
     def park(self) -> None:
         """No token, or paused: no background cycle until a push or a restart."""

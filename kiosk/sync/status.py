@@ -56,7 +56,8 @@ class SyncState:
     with 5xx; None: nothing tried yet."""
     pending: int = 0
     """Entries the centre has not acknowledged (``pending`` and ``sent``): recounted from the
-    store at each cycle and when an upload ends, carried forward from each answer between."""
+    store at each cycle and when an upload ends, carried forward between (each recorded scan
+    adds one, each answer takes its entries off)."""
     rejected: int = 0
     oldest_pending: str | None = None
     """``scanned_at`` (store text, UTC) of the oldest pending entry."""
@@ -96,6 +97,11 @@ class SyncState:
         """An upload ended: nothing on the wire, counts as the store holds them."""
         return replace(self, pending=outbox.pending, rejected=outbox.rejected,
                        oldest_pending=outbox.oldest_pending, in_flight=0)
+
+    def recorded(self, scanned_at: str) -> SyncState:
+        """The pipeline recorded an entry (``scanned_at`` as the store writes it)."""
+        return replace(self, pending=self.pending + 1,
+                       oldest_pending=self.oldest_pending or scanned_at)
 
     def sending(self, entries: int) -> SyncState:
         """A batch of ``entries`` went on the wire."""

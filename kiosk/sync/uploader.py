@@ -6,11 +6,12 @@ overlap: the next batch is read and encoded (thread ``sync-prepare``), up to
 the centre parses one while it commits another), and each answer is written in one
 transaction (thread ``sync-acknowledge``).
 
-Ownership: the learned limits (:class:`Limits`), the encoding, the pools and the pending
-acknowledgement belong to the draining thread; the pool threads get what they need as
-arguments and share nothing else but the store (its own lock) and the status board (its own
-lock). Nothing is marked before the answer arrived, and the centre is idempotent on entry
-ids, so a crash at any moment costs at most the batches on the wire sent twice.
+Ownership: the learned limits (:class:`Limits`), the encoding, the health report source, the
+pools and the pending acknowledgement belong to the draining thread; the pool threads get
+what they need as arguments and share nothing else but the store (its own lock), the status
+board (its own lock) and the device statuses (the supervisor's lock). Nothing is marked
+before the answer arrived, and the centre is idempotent on entry ids, so a crash at any
+moment costs at most the batches on the wire sent twice.
 """
 
 from __future__ import annotations
@@ -105,6 +106,9 @@ class Uploader:
         self.encoding = encoding
         self.paused = paused
         """Whether an auth alert stands (an answer then does not clear it)."""
+        self.health: Callable[[], dict[str, Any]] | None = None
+        """Builds the kiosk's health report that goes with every batch; None for a centre
+        that does not list the feature (it would refuse the member)."""
         self._pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor,
                            ThreadPoolExecutor] | None = None
         self._acknowledging: Future[None] | None = None
@@ -138,8 +142,9 @@ class Uploader:
         (the batch was refused as too large, or in an encoding the centre lacks)."""
         assert self._pools is not None
         prepare, send, _ = self._pools
-        limits, encoding = self.limits, self.encoding
-        upcoming: Future[Batch | None] = prepare.submit(self._build, after, limits, encoding)
+        limits, encoding, health = self.limits, self.encoding, self.health
+        upcoming: Future[Batch | None] = prepare.submit(self._build, after, limits, encoding,
+                                                        health)
         flying: deque[tuple[Batch, Future[BatchAnswer]]] = deque()
         failure: BaseException | None = None
         failed: Batch | None = None
@@ -152,7 +157,8 @@ class Uploader:
                     if must_yield():
                         failure = Yield()
                         break
-                    upcoming = prepare.submit(self._build, batch.ids[-1], limits, encoding)
+                    upcoming = prepare.submit(self._build, batch.ids[-1], limits, encoding,
+                                              health)
                     self.board.update(methodcaller("sending", len(batch.ids)))
                     flying.append((batch, send.submit(
                         self.client.post_batch, batch.body, batch.encoding, batch.ids)))
@@ -188,8 +194,10 @@ class Uploader:
             return failed.after
         raise failure
 
-    def _build(self, after: str, limits: Limits, encoding: str | None) -> Batch | None:
-        """Read the next pending rows after ``after`` and encode them within the limits."""
+    def _build(self, after: str, limits: Limits, encoding: str | None,
+               health: Callable[[], dict[str, Any]] | None) -> Batch | None:
+        """Read the next pending rows after ``after`` and encode them within the limits,
+        with the kiosk's health report when the centre takes it."""
         while True:
             rows = read_pending(self.store, limits.entries, after)
             if not rows:
@@ -207,9 +215,10 @@ class Uploader:
             if wire:
                 break
             after = rows[-1]["id"]
+        report = health() if health is not None else None
         while True:
             body, used = protocol.encode_body(
-                protocol.make_batch(self.kiosk_id, uuid7(), wire), encoding)
+                protocol.make_batch(self.kiosk_id, uuid7(), wire, health=report), encoding)
             if len(body) <= limits.bytes or len(wire) == 1:
                 return Batch(after, [e["id"] for e in wire], body, used)
             keep = max(1, min(len(wire) // 2, int(len(wire) * limits.bytes / len(body))))

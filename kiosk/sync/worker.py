@@ -3,9 +3,13 @@
 How it behaves
 --------------
 * Wakes when the pipeline records an entry (after a short linger, so a burst of scans
-  travels as one batch, never one request per scan), on a timer (``interval_seconds``;
-  when nothing is pending the timer sends a health check so ``online`` stays true to fact)
+  travels as one batch, never one request per scan), on a timer (``interval_seconds``)
   and when asked (:meth:`SyncWorker.push_now`, :meth:`SyncWorker.retry_rejected`).
+* Tells the centre how the kiosk is (:mod:`kiosk.sync.heartbeat`: pending, rejected,
+  devices, free disk, refused scans per hour) with every batch, and in a heartbeat every
+  ``interval_seconds`` when there is nothing to upload — only to a centre whose health
+  answer lists the ``health`` feature. A centre without it gets a health check instead,
+  so ``online`` stays true to fact either way.
 * Sends pending entries oldest first, in batches bounded by ``batch_size`` entries and
   ``batch_max_bytes`` compressed bytes, with up to two batches on the wire while the next
   one is prepared. After each answer, one transaction marks the entries the centre holds
@@ -24,8 +28,9 @@ Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
 :class:`~kiosk.sync.scheduler.Scheduler` decides when (timer, linger, backoff, hand-over),
 :class:`~kiosk.sync.uploader.Uploader` moves batches and writes answers,
 :class:`~kiosk.sync.status.StatusBoard` holds the one published :class:`SyncState`. This
-class wires them together and runs the background thread; it keeps no mutable state of its
-own besides that thread.
+class wires them together and runs the background thread; its own mutable state is that
+thread and ``_features_known`` (whether the centre was asked what it takes), owned like the
+uploader's by whoever holds the scheduler's turn.
 
 API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
 --------------------------------------------------------------------
@@ -66,20 +71,23 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk import messages
 from kiosk.config import Config, SyncSettings
 from kiosk.scan import ScanResult
-from kiosk.store import OutboxSummary, Store
-from kiosk.sync import backlog, protocol
+from kiosk.store import OutboxSummary, Store, utc_iso
+from kiosk.sync import backlog, heartbeat, protocol
 from kiosk.sync.client import AuthRefused, Refused, SyncClient, SyncError
 from kiosk.sync.scheduler import Scheduler
 from kiosk.sync.status import FAILURE_KEYS, StatusBoard, SyncState
 from kiosk.sync.uploader import SEND_WINDOW, Tally, Uploader, Yield, pending_rows
+
+if TYPE_CHECKING:
+    from kiosk.devices.supervisor import DeviceStatus
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +159,11 @@ class SyncWorker:
                  max_backoff_seconds: float = 300.0, linger_seconds: float = 1.0,
                  base_backoff_seconds: float = BASE_BACKOFF_SECONDS,
                  language: str = "vi", encoding: str | None = None,
-                 rng: random.Random | None = None) -> None:
-        """``store`` should be this worker's own Store (connection); it is closed by stop()."""
+                 rng: random.Random | None = None,
+                 devices: Callable[[], Iterable[DeviceStatus]] = tuple) -> None:
+        """``store`` should be this worker's own Store (connection); it is closed by stop().
+        ``devices()`` gives the device statuses reported to the centre (``Kiosk`` passes its
+        supervisor's)."""
         self.store = store
         self.token = token
         self.kiosk_id = kiosk_id
@@ -169,6 +180,8 @@ class SyncWorker:
             store, self.client, self.board, kiosk_id=kiosk_id, batch_size=batch_size,
             batch_max_bytes=batch_max_bytes, language=language, encoding=encoding,
             paused=lambda: self.scheduler.paused) if self.client else None
+        self.devices = devices
+        self._features_known = False
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -218,13 +231,18 @@ class SyncWorker:
         self.store.close()
 
     def notify(self, result: ScanResult | None = None) -> None:
-        """Pipeline listener: a recorded entry schedules an upload after the linger.
+        """Pipeline listener: a recorded entry counts as pending at once, and schedules an
+        upload after the linger.
 
-        Ignored while backing off after a failure (new scans must not hammer a centre that
-        is down) and while an auth alert stands.
+        The upload is not scheduled while backing off after a failure (new scans must not
+        hammer a centre that is down) nor while an auth alert stands.
         """
-        if result is None or result.recorded:
-            self.scheduler.recorded()
+        if result is not None:
+            if not result.recorded:
+                return
+            scanned_at = utc_iso(result.scan.wall_time)
+            self.board.update(lambda state: state.recorded(scanned_at))
+        self.scheduler.recorded()
 
     # -- the background loop --------------------------------------------------------------
     def _run(self) -> None:
@@ -243,9 +261,12 @@ class SyncWorker:
             self.scheduler.park()
             return
         if outbox.pending == 0:
-            self._health_check()
+            if self.scheduler.health_due():
+                self._check_in()
             self.scheduler.idle()
             return
+        if not self._features_known:
+            self._ask_centre()  # so that the batches carry the health report if it takes it
         tally = Tally()
         try:
             self.uploader.drain(tally, None, lambda: self.scheduler.must_yield(background=True))
@@ -257,13 +278,45 @@ class SyncWorker:
             return
         self.scheduler.succeeded()
 
-    def _health_check(self) -> None:
-        assert self.client is not None
-        if not self.scheduler.health_due():
-            return
+    # -- the centre's health check and the kiosk's heartbeat ------------------------------
+    def _health_report(self) -> dict[str, Any]:
+        """This kiosk's health, counts from the current snapshot (no recount per batch)."""
+        state = self.board.state
+        return heartbeat.health_report(
+            self.store, self.devices(),
+            outbox=OutboxSummary(state.pending, state.rejected, state.oldest_pending))
+
+    def _ask_centre(self) -> None:
+        """GET the centre's health: reachable, and does it take health reports?"""
+        assert self.client is not None and self.uploader is not None
         try:
-            self.client.health()
+            answer = self.client.health()
         except SyncError as exc:
+            online = exc.reached_server
+        else:
+            online, self._features_known = True, True
+            self.uploader.health = (self._health_report if heartbeat.centre_takes_health(answer)
+                                    else None)
+        self.board.update(lambda state: replace(state, online=online))
+
+    def _check_in(self) -> None:
+        """An idle cycle: a heartbeat to a centre that takes it, else a health check."""
+        assert self.client is not None and self.uploader is not None
+        if self.uploader.health is None:
+            self._ask_centre()
+        if self.uploader.health is None:
+            return
+        body, encoding = protocol.encode_body(
+            protocol.make_heartbeat(self.kiosk_id, self._health_report()), self.uploader.encoding)
+        try:
+            self.client.post_heartbeat(body, encoding)
+        except AuthRefused as exc:  # a revoked token shows while idle too
+            self._failed(exc, progressed=False)
+            return
+        except SyncError as exc:
+            log.warning("sync: heartbeat failed (%s)", exc)
+            if isinstance(exc, Refused):  # the centre no longer takes it: ask again next time
+                self.uploader.health, self._features_known = None, False
             online = exc.reached_server
         else:
             online = True
@@ -303,6 +356,8 @@ class SyncWorker:
         if self.uploader is None:
             return SyncError(messages.text("sync.no_token", self.language))
         self.scheduler.resume()  # the operator retries on purpose, e.g. after a new token
+        if not self._features_known:
+            self._ask_centre()
         report = _progress_reporter(progress, tally, total)
         attempts = 0
         while True:

@@ -1,0 +1,48 @@
+"""The kiosk tells the centre how it is: with every batch, and every interval when idle.
+
+Against a real ``kiosk-central serve`` that lists the ``health`` feature; what the centre
+kept is read from its database.
+"""
+
+from __future__ import annotations
+
+from kiosk import config as config_mod
+from kiosk.app import Kiosk
+from kiosk.sync.worker import SyncWorker
+from tests.sync_support import fill_backlog, wait_until, write_config
+
+
+def test_every_batch_carries_the_kiosks_health(central, kiosk_id, tmp_path):
+    config = config_mod.load(write_config(
+        tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+        token=central.enrol(kiosk_id), batch_size=100))
+    fill_backlog(config.store_path, 250, kiosk_id=kiosk_id)
+    worker = SyncWorker.from_config(config)
+    try:
+        summary = worker.push_now()
+    finally:
+        worker.stop()
+    assert summary.error is None and summary.batches == 3
+    reports = central.health_reports(kiosk_id)
+    assert len(reports) == 3  # one per batch, none on their own
+    assert reports[0]["pending"] == 250 and all(r["pending"] <= 250 for r in reports)
+    assert {r["rejected"] for r in reports} == {0} and reports[0]["software_version"]
+
+
+def test_an_idle_kiosk_sends_a_heartbeat_every_interval_with_its_devices(
+        central, kiosk_id, tmp_path):
+    path = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+                        token=central.enrol(kiosk_id), enabled=True, interval_seconds=1)
+    with path.open("a", encoding="utf-8") as config:
+        config.write('[[devices]]\nid = "lane-1"\ntype = "replay"\n'
+                     f'path = "{tmp_path / "none.txt"}"\n')
+    kiosk = Kiosk(config_mod.load(path))
+    kiosk.start()
+    try:
+        reports = wait_until(lambda: (r := central.health_reports(kiosk_id)) and len(r) >= 3
+                             and r, timeout=20)
+    finally:
+        kiosk.stop()
+    assert all(r["pending"] == 0 and r["oldest_pending_seconds"] is None for r in reports)
+    assert [d["id"] for d in reports[-1]["devices"]] == ["lane-1"]
+    assert reports[-1]["free_disk_bytes"] > 0
