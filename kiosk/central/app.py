@@ -9,11 +9,13 @@ document is still complete — its request schema is generated from the same des
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import gzip
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -29,6 +31,10 @@ log = logging.getLogger("kiosk.central")
 
 MAX_INFLIGHT = 4
 """Batches decoded and written at once; more wait up to INFLIGHT_WAIT, then get 503."""
+MAX_INFLIGHT_PER_KIOSK = 2
+"""Batches one kiosk may have in progress (its sync worker keeps up to two on the wire);
+up to as many more wait (body unread) for INFLIGHT_WAIT, then get 429; beyond that 429 at
+once. So one kiosk cannot take every slot, nor hold more than a few connections' memory."""
 INFLIGHT_WAIT = 10.0
 HEARTBEAT_MAX_BYTES = 64 * 1024
 
@@ -51,6 +57,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     )
     app.state.storage = storage
     inflight = asyncio.Semaphore(max_inflight)
+    per_kiosk = _KioskSlots(MAX_INFLIGHT_PER_KIOSK)
 
     @app.get(protocol.HEALTH_PATH, summary="Liveness and server clock",
              responses={200: {"content": {"application/json": {"schema": _HEALTH_SCHEMA}}}})
@@ -66,18 +73,19 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         try:
             kiosk = await run_in_threadpool(_authenticate, storage,
                                             request.headers.get("authorization"))
-            body = await _read_body(request, max_body)
-            try:
-                await asyncio.wait_for(inflight.acquire(), INFLIGHT_WAIT)
-            except TimeoutError:
-                raise _Refusal(503, f"server busy: {max_inflight} batches in progress",
-                               {"Retry-After": "5"}) from None
-            try:
-                answer = await run_in_threadpool(
-                    _ingest, storage, kiosk, body, request.headers.get("content-encoding"),
-                    received_at, max_decoded)
-            finally:
-                inflight.release()
+            async with per_kiosk.slot(kiosk.id):
+                body = await _read_body(request, max_body)
+                try:
+                    await asyncio.wait_for(inflight.acquire(), INFLIGHT_WAIT)
+                except TimeoutError:
+                    raise _Refusal(503, f"server busy: {max_inflight} batches in progress",
+                                   {"Retry-After": "5"}) from None
+                try:  # decoding and parsing run in a worker thread, bounded by the limits
+                    answer = await run_in_threadpool(
+                        _ingest, storage, kiosk, body, request.headers.get("content-encoding"),
+                        received_at, max_decoded)
+                finally:
+                    inflight.release()
         except _Refusal as refusal:
             return _error(refusal.status, refusal.reason, refusal.headers)
         except protocol.ProtocolError as exc:
@@ -132,6 +140,38 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     site = mount(app, storage)
     add_trace_route(app, storage, tracer_of or site.tracer_of)
     return app
+
+
+class _KioskSlots:
+    """Per kiosk: ``running`` requests at once, as many more waiting; beyond that 429."""
+
+    def __init__(self, running: int) -> None:
+        self.running = running
+        self.held: dict[str, tuple[asyncio.Semaphore, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def slot(self, kiosk_id: str) -> AsyncIterator[None]:
+        busy = _Refusal(429, f"kiosk {kiosk_id}: {self.running} batches already in "
+                             f"progress", {"Retry-After": "1"})
+        gate, users = self.held.get(kiosk_id) or (asyncio.Semaphore(self.running), 0)
+        if users >= 2 * self.running:
+            raise busy
+        self.held[kiosk_id] = (gate, users + 1)
+        try:
+            try:
+                await asyncio.wait_for(gate.acquire(), INFLIGHT_WAIT)
+            except TimeoutError:
+                raise busy from None
+            try:
+                yield
+            finally:
+                gate.release()
+        finally:
+            gate, users = self.held[kiosk_id]
+            if users == 1:
+                del self.held[kiosk_id]
+            else:
+                self.held[kiosk_id] = (gate, users - 1)
 
 
 def _heartbeat(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
@@ -254,10 +294,12 @@ _BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "Body is not valid JSON, UTF-8, gzip or zstd.", **_ERROR},
     401: {"description": "Missing, unknown or revoked token.", **_ERROR},
     403: {"description": "Batch or entry kiosk_id is not the token's kiosk.", **_ERROR},
-    413: {"description": "Body too large (as sent or decompressed) or too many entries.",
-          **_ERROR},
+    413: {"description": "Body too large (as sent or decompressed), too many JSON values or "
+                         "too many entries.", **_ERROR},
     415: {"description": "Unsupported Content-Encoding.", **_ERROR},
     422: {"description": "Batch envelope breaks the schema.", **_ERROR},
+    429: {"description": "This kiosk already has batches in progress and waiting; retry "
+                         "after the Retry-After header's seconds.", **_ERROR},
     503: {"description": "Storage busy; retry after the Retry-After header's seconds.",
           **_ERROR},
 }

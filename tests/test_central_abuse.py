@@ -1,0 +1,139 @@
+"""What one enrolled but hostile kiosk can cost the centre: bounded, on a real server.
+
+A `kiosk-central serve` process on 127.0.0.1 with its default limits; the hostile bodies are
+valid batches carrying something expensive to parse, the way an attacker holding a kiosk's
+token would send them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from central_support import CentralServer, Enrolled, batch, enrol, kiosk_entries
+
+from kiosk.sync import protocol
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CentralServer]:
+    srv = CentralServer(f"sqlite:///{tmp_path_factory.mktemp('abuse')}/central.db")
+    yield srv
+    stderr = srv.stop()
+    assert "Traceback" not in stderr, stderr
+
+
+@pytest.fixture
+def kiosk(server: CentralServer) -> Enrolled:
+    return enrol(server.db, f"kiosk-{uuid.uuid4().hex[:8]}")
+
+
+def memory_kib(pid: int, field: str) -> int:
+    """VmRSS (now) or VmHWM (peak since start) of a process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise AssertionError(f"{field} not in /proc/{pid}/status")
+
+
+def gzip_bomb_batch(kiosk: Enrolled, tmp_path: Path, mebibytes: int) -> bytes:
+    """A valid batch whose one entry's ``extra`` holds ``mebibytes`` MiB of ``[],``: about
+    120 KB as sent for 120 MiB, compressed piece by piece so the test itself stays small."""
+    entry = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, checkpoint=kiosk.checkpoint_id)[0]
+    entry["extra"] = {"x": "HOLE"}
+    head, tail = orjson.dumps(batch(kiosk.kiosk_id, [entry])).split(b'"HOLE"')
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [packer.compress(head + b"[")]
+    block = b"[]," * (1 << 18)
+    for _ in range(mebibytes * (1 << 20) // len(block)):
+        parts.append(packer.compress(block))
+    parts.append(packer.compress(b"[]]" + tail))
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+def test_a_small_gzip_body_expanding_to_120_mib_of_arrays_is_refused_fast_and_small(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """The issue's reproduction: answered in well under a second (not 52 s), the server's
+    peak memory grows by less than 100 MiB (not 3.9 GiB), and /api/v1/health stays fast
+    throughout."""
+    body = gzip_bomb_batch(kiosk, tmp_path, 120)
+    assert len(body) < 200_000
+    rss_before = memory_kib(server.process.pid, "VmRSS")
+    health_latencies: list[float] = []
+    done = threading.Event()
+
+    def poll_health() -> None:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            while not done.is_set():
+                started = time.perf_counter()
+                try:
+                    ok = client.get(protocol.HEALTH_PATH).status_code == 200
+                except httpx.TransportError:
+                    ok = False
+                health_latencies.append(time.perf_counter() - started if ok else float("inf"))
+                time.sleep(0.02)
+
+    poller = threading.Thread(target=poll_health)
+    poller.start()
+    try:
+        started = time.perf_counter()
+        response = server.post(body, token=kiosk.token, encoding="gzip")
+        elapsed = time.perf_counter() - started
+    finally:
+        done.set()
+        poller.join()
+    assert response.status_code == 413
+    assert "JSON values" in response.json()["error"]
+    assert elapsed < 1.0
+    growth_mib = (memory_kib(server.process.pid, "VmHWM") - rss_before) / 1024
+    assert growth_mib < 100
+    assert health_latencies and max(health_latencies) < 0.5
+
+
+def test_one_kiosk_gets_429_beyond_two_batches_in_progress_and_two_waiting(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """Four uploads whose bodies trickle in: two hold the kiosk's two slots, two wait for
+    them. Its fifth is refused at once with Retry-After, before its body is read, and another
+    kiosk is still served; once the slots are free the kiosk is served again."""
+    release = threading.Event()
+
+    def trickle() -> Iterator[bytes]:
+        yield b'{"protocol": 1, '
+        release.wait(30)
+        yield b'"kiosk_id": 1}'
+
+    def slow_upload(results: list[int]) -> None:
+        headers = {"Content-Type": "application/json", **protocol.bearer(kiosk.token)}
+        results.append(httpx.post(server.url + protocol.BATCHES_PATH, content=trickle(),
+                                  headers=headers, timeout=60).status_code)
+
+    slow: list[int] = []
+    uploads = [threading.Thread(target=slow_upload, args=(slow,)) for _ in range(4)]
+    for upload in uploads:
+        upload.start()
+    try:
+        time.sleep(0.5)  # two are reading their bodies, two wait
+        entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, checkpoint=kiosk.checkpoint_id)
+        fifth = server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token)
+        assert fifth.status_code == 429
+        assert fifth.headers["Retry-After"] == "1"
+        assert fifth.json()["error"] == f"kiosk {kiosk.kiosk_id}: 2 batches already in progress"
+        other = enrol(server.db, f"kiosk-{uuid.uuid4().hex[:8]}")
+        served = server.post(batch(other.kiosk_id, kiosk_entries(
+            tmp_path, other.kiosk_id, 1, checkpoint=other.checkpoint_id)), token=other.token)
+        assert served.status_code == 200
+    finally:
+        release.set()
+        for upload in uploads:
+            upload.join()
+    assert slow == [422] * 4
+    again = server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token)
+    assert again.status_code == 200
