@@ -76,17 +76,33 @@ class Snapshot:
                 "district": point.district or UNKNOWN, "kind": point.kind}
 
     def set_up(self, day: str) -> list[Checkpoint]:
-        return [p for p in self.points.values() if p.set_up(day)]
+        """The points set up on ``day`` (Checkpoint.set_up, inlined: called per day of a
+        month over tens of thousands of points)."""
+        return [p for p in self.points.values() if p.set_up_on is not None
+                and p.set_up_on <= day and (p.closed_on is None or p.closed_on > day)]
 
 
 # -- reading the aggregates -------------------------------------------------------------------
-def day_counts(storage: Storage, first: str, last: str) -> dict[str, dict[str, Counter[str]]]:
-    """{day: {checkpoint: Counter(scans, ins, outs, manual)}} for days first..last."""
-    out: dict[str, dict[str, Counter[str]]] = defaultdict(dict)
-    for day, checkpoint, *values in storage._query(
+Counts = dict[str, int]
+"""One checkpoint-day's measures (MEASURES → count), a plain dict: a month holds ~10⁵ of them."""
+ZERO: Counts = dict.fromkeys(MEASURES, 0)
+
+
+def day_counts(storage: Storage, first: str, last: str) -> dict[str, dict[str, Counts]]:
+    """{day: {checkpoint: counts}} for days first..last."""
+    out: dict[str, dict[str, Counts]] = defaultdict(dict)
+    for day, checkpoint, scans, ins, outs, manual in storage._query(
             "SELECT day, checkpoint_id, scans, ins, outs, manual FROM checkpoint_days "
             "WHERE day >= ? AND day <= ?", (first, last)):
-        out[day][checkpoint] = Counter(dict(zip(MEASURES, values, strict=True)))
+        out[day][checkpoint] = {"scans": scans, "ins": ins, "outs": outs, "manual": manual}
+    return out
+
+
+def total(rows: Iterable[Counts]) -> Counts:
+    out = dict(ZERO)
+    for row in rows:
+        for measure in MEASURES:
+            out[measure] += row[measure]
     return out
 
 
@@ -139,12 +155,12 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     snap = Snapshot.read(storage)
     counts = day_counts(storage, week, d)
     today = counts.get(d, {})
-    refused = refused_counts(storage, snap.kiosks, day, day).get(d, Counter())
+    refused = refused_counts(storage, snap.kiosks, day, day).get(d, Counter())  # by point
     set_up = snap.set_up(d)
     set_up_ids = {p.id for p in set_up}
     scanned = {c for c, v in today.items() if v["scans"] > 0}
     active = {c for day_rows in counts.values() for c, v in day_rows.items() if v["scans"] > 0}
-    totals = sum(today.values(), Counter())
+    totals = total(today.values())
     total_refused = sum(refused.values())
     manual_share = ratio(totals["manual"], totals["scans"])
     refused_share = ratio(total_refused, totals["scans"] + total_refused)
@@ -173,7 +189,7 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
 
     by_point = []
     for checkpoint in sorted(set(today) | set(refused)):
-        values = today.get(checkpoint, Counter())
+        values = today.get(checkpoint, ZERO)
         by_point.append({**snap.describe(checkpoint), "set_up": checkpoint in set_up_ids,
                          **{m: values[m] for m in MEASURES}, "refused": refused[checkpoint]})
 
@@ -221,12 +237,12 @@ def _silent(kiosk: Kiosk, since: dt.datetime) -> bool:
     return kiosk.last_seen_at is None or parse_utc(kiosk.last_seen_at) < since
 
 
-def _scanning_wrongly(snap: Snapshot, today: dict[str, Counter[str]], refused: Counter[str],
+def _scanning_wrongly(snap: Snapshot, today: dict[str, Counts], refused: Counter[str],
                       set_up: set[str], manual_share: float | None,
                       refused_share: float | None) -> list[dict[str, Any]]:
     out = []
     for checkpoint in sorted(set_up & (set(today) | set(refused))):
-        values = today.get(checkpoint, Counter())
+        values = today.get(checkpoint, ZERO)
         scans = values["scans"]
         problems = []
         if scans >= ONE_WAY_MIN_SCANS and (values["ins"] == 0 or values["outs"] == 0):
@@ -268,6 +284,16 @@ def _kiosk_problems(snap: Snapshot, active: list[Kiosk], day_start: dt.datetime
 
 
 # -- monthly ------------------------------------------------------------------------------------
+def _slide(window: dict[str, int], checkpoints: Iterable[str], step: int) -> None:
+    """Add (1) or take away (-1) one day's scanning checkpoints from a 7-day window."""
+    for checkpoint in checkpoints:
+        left = window.get(checkpoint, 0) + step
+        if left:
+            window[checkpoint] = left
+        else:
+            del window[checkpoint]
+
+
 def month_days(month: str) -> list[dt.date]:
     """The days of ``YYYY-MM``; ValueError if it is not a month."""
     first = dt.date.fromisoformat(f"{month}-01")
@@ -285,37 +311,47 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None
     days = month_days(month)
     first, last = days[0].isoformat(), days[-1].isoformat()
     snap = Snapshot.read(storage)
-    counts = day_counts(storage, (days[0] - dt.timedelta(days=6)).isoformat(), last)
     refused = refused_counts(storage, snap.kiosks, days[0], days[-1])
     people_by_day = people(storage, first, last)
-    scanned_on = {d: {c for c, v in rows.items() if v["scans"] > 0}
-                  for d, rows in counts.items()}
+    # a month of a province is ~10⁵-10⁶ checkpoint-days: sums in SQL, sets in Python
+    scanned_on: dict[str, list[str]] = defaultdict(list)
+    for d, checkpoint in storage._query(
+            "SELECT day, checkpoint_id FROM checkpoint_days WHERE day >= ? AND day <= ? "
+            "AND scans > 0", ((days[0] - dt.timedelta(days=6)).isoformat(), last)):
+        scanned_on[d].append(checkpoint)
+    sums = ", ".join(f"CAST(sum({m}) AS BIGINT)" for m in MEASURES)
+    day_totals = {d: dict(zip(MEASURES, values, strict=True)) for d, *values in storage._query(
+        f"SELECT day, {sums} FROM checkpoint_days WHERE day >= ? AND day <= ? GROUP BY day",
+        (first, last))}
+    window: dict[str, int] = {}  # checkpoint → days with scans among the last 7
+    for i in range(6, 0, -1):
+        _slide(window, scanned_on.get((days[0] - dt.timedelta(days=i)).isoformat(), ()), 1)
     series = []
+    ever_set_up: set[str] = set()
     for day in days:
         d = day.isoformat()
         set_up = {p.id for p in snap.set_up(d)}
-        week = set().union(*(scanned_on.get((day - dt.timedelta(days=i)).isoformat(), set())
-                             for i in range(7)))
-        totals = sum(counts.get(d, {}).values(), Counter())
+        ever_set_up |= set_up
+        _slide(window, scanned_on.get(d, ()), 1)
+        week = len(window.keys() & set_up)
         series.append({"day": d, "points_set_up": len(set_up),
-                       "points_scanned": len(scanned_on.get(d, set()) & set_up),
-                       "points_active_7d": len(week & set_up),
-                       "adoption_ratio": ratio(len(week & set_up), len(set_up)),
-                       **{m: totals[m] for m in MEASURES},
+                       "points_scanned": len(set_up.intersection(scanned_on.get(d, ()))),
+                       "points_active_7d": week, "adoption_ratio": ratio(week, len(set_up)),
+                       **day_totals.get(d, ZERO),
                        "refused": sum(refused.get(d, Counter()).values()),
                        "people": people_by_day.get(d, 0)})
-    per_point: dict[str, Counter[str]] = defaultdict(Counter)
-    for d, rows in counts.items():
-        if d < first:
-            continue
-        for checkpoint, values in rows.items():
-            per_point[checkpoint].update(values)
-            per_point[checkpoint]["days_scanned"] += values["scans"] > 0
+        _slide(window, scanned_on.get((day - dt.timedelta(days=6)).isoformat(), ()), -1)
+    per_point = {checkpoint: {**dict(zip(MEASURES, values, strict=True)), "refused": 0,
+                              "days_scanned": scanned}
+                 for checkpoint, *values, scanned in storage._query(
+                     f"SELECT checkpoint_id, {sums}, CAST(sum(CASE WHEN scans > 0 THEN 1 "
+                     f"ELSE 0 END) AS BIGINT) FROM checkpoint_days WHERE day >= ? AND day <= ? "
+                     f"GROUP BY checkpoint_id", (first, last))}
     for by_checkpoint in refused.values():
         for checkpoint, n in by_checkpoint.items():
+            per_point.setdefault(checkpoint, {**ZERO, "refused": 0, "days_scanned": 0})
             per_point[checkpoint]["refused"] += n
     end_set_up = {p.id for p in snap.set_up(min(last, calendar.day_of(now).isoformat()))}
-    ever_set_up = {p.id for d in days for p in snap.set_up(d.isoformat())}
     month_scanned = {c for c, v in per_point.items() if v["scans"] > 0} & ever_set_up
     districts: dict[str, Counter[str]] = defaultdict(Counter)
     for checkpoint in end_set_up:
