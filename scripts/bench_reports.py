@@ -128,16 +128,23 @@ FROM (
 
 def load_pg_entries(storage: Storage, total: int, start: dt.datetime, days: int,
                     active: int, chunk: int = 500_000) -> None:
+    import psycopg
+
     with storage._connection() as conn:
         storage.partitions.ensure(conn, [start.date() + dt.timedelta(days=n)
                                          for n in range(-1, days + 2)])
+    # a connection of its own: bulk statements outlast the server's 120 s statement timeout
+    with psycopg.connect(storage.url, autocommit=True) as conn:
+        conn.execute("SET work_mem = '256MB'")
         for first in range(0, total, chunk):
             last = min(first + chunk, total) - 1
             conn.execute(_PG_ENTRIES.format(  # numbers and a zone name only: no parameters
                 people=max(total // 3, 1), active=active, start=start.isoformat(),
                 total=total, span=days * 86400, first=first, last=last, zone=ZONE))
             log(f"  PostgreSQL entries {last + 1:,} / {total:,}")
+        log("  counting the aggregates")
         count_aggregates(conn, pg=True)
+        log("  VACUUM ANALYZE")
         conn.execute("VACUUM ANALYZE")
         size = conn.execute("SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
                             "WHERE inhparent = 'entries'::regclass").fetchone()[0]
