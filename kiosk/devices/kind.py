@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kiosk.messages import both
-from kiosk.schema import ConfigError, Section, opt
+from kiosk.schema import ConfigError, Opt, Section, opt
 
 LANES = ("in", "out", "toggle", "auto")
 KEY_LAYOUTS = ("us", "uk", "fr", "de", "fr-azerty", "de-qwertz")
@@ -48,7 +48,7 @@ class DeviceOptions(Section):
     enabled: bool = opt(True)
 
     @classmethod
-    def own_schema(cls) -> dict[str, Any]:
+    def own_schema(cls) -> dict[str, Opt]:
         """The kind's own options (without the common ones), in declaration order."""
         common = DeviceOptions.schema()
         return {k: o for k, o in cls.schema().items() if k not in common}
@@ -109,6 +109,9 @@ class Discovery:
 
 @dataclass(frozen=True, kw_only=True)
 class DeviceKind:
+    """One kind of device, every part named (see the module's docstring); ``name`` is its
+    ``type`` in config.toml and the ``source`` of its scans."""
+
     name: str
     options: type[DeviceOptions]
     device: str
