@@ -12,10 +12,11 @@ from devices_support import FakeTree, Pty, wait_until
 
 from kiosk import cli
 from kiosk.config import from_dict, validate_device
+from kiosk.devices.base import DeviceError
 from kiosk.devices.captures import load_capture
 from kiosk.devices.listing import list_candidates
 from kiosk.devices.sysfs import Roots
-from kiosk.devices.watching import WatchTarget, watch
+from kiosk.devices.watching import WatchTarget, kind_of_path, watch
 
 CCCD = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
 CAPTURES = Path(__file__).parent / "data" / "captures"
@@ -173,3 +174,17 @@ def test_every_commented_device_example_in_the_sample_config_is_valid() -> None:
     for i, block in enumerate(blocks):
         device = tomllib.loads("[[devices]]\n" + "\n".join(block))["devices"][0]
         assert validate_device(i, device).id
+
+
+@pytest.mark.parametrize(("path", "kind"), [
+    ("/dev/ttyUSB3", "serial"), ("/dev/serial/by-id/usb-Zebra-if00", "serial"),
+    ("/dev/rfcomm0", "serial"), ("/dev/input/by-id/usb-Datalogic-event-kbd", "evdev"),
+    ("/dev/input/event7", "evdev"), ("/dev/hidraw2", "hidraw"), ("/dev/video0", "camera"),
+])
+def test_watch_tells_the_kind_of_a_device_node_by_its_name(path: str, kind: str) -> None:
+    assert kind_of_path(path).name == kind
+
+
+def test_watch_refuses_a_node_no_kind_claims() -> None:
+    with pytest.raises(DeviceError, match="cannot tell what kind of device /dev/printer0 is"):
+        kind_of_path("/dev/printer0")

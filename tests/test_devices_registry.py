@@ -181,7 +181,7 @@ def test_kiosk_devices_lists_it_and_watch_knows_its_nodes(bluetooth, tmp_path) -
     assert snippet(RfcommNode(str(tree.dev / "rfcomm0")).device) in "\n".join(
         line[4:] for line in text.splitlines())
     assert [c.path for c in discover(roots)] == [str(tree.dev / "rfcomm0")]
-    assert kind_of_path("/dev/rfcomm3") is bluetooth
+    assert kind_of_path("/dev/rfcomm3") is bluetooth  # before the serial kind's own claim
 
 
 def test_the_technicians_advice_comes_from_the_kind(bluetooth) -> None:

@@ -100,7 +100,8 @@ class Discovery:
     subsystem: str
     """The kernel class under /sys/class (for udev advice and "not present" notes)."""
     nodes: tuple[str, ...]
-    """Patterns of its /dev paths (``kiosk devices watch /dev/…`` tells the kind by them)."""
+    """Patterns of its /dev paths (``kiosk devices watch /dev/…`` tells the kind by them;
+    where two kinds claim a node, the one registered later wins)."""
     where: str
     """The option a node path goes in (port, path, source)."""
     write: bool = False

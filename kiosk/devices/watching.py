@@ -42,9 +42,10 @@ class WatchTarget:
 
 
 def kind_of_path(path: str) -> DeviceKind:
-    """The kind whose /dev nodes look like ``path`` (following by-id links)."""
+    """The kind whose /dev nodes look like ``path`` (following by-id links); a kind
+    registered later (a plug-in) claims a node before the built-ins do."""
     real = os.path.realpath(path)
-    for kind in kinds().values():
+    for kind in reversed(kinds().values()):
         patterns = kind.discovery.nodes if kind.discovery else ()
         if any(fnmatch.fnmatch(p, pattern) for p in (path, real) for pattern in patterns):
             return kind

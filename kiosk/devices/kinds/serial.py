@@ -66,6 +66,7 @@ KIND = DeviceKind(
     watch="kiosk.devices.diagnostics:SerialDiagnostics",
     discovery=Discovery("kiosk.devices.discovery:serial_ports",
                         "Serial ports / Cổng nối tiếp (USB-COM, RS-232)", "tty",
-                        ("/dev/tty*", "/dev/serial/*", "/dev/pts/*"), "port", write=True),
+                        ("/dev/tty*", "/dev/serial/*", "/dev/rfcomm*", "/dev/pts/*"), "port",
+                        write=True),
     advice=advice,
 )
