@@ -2,9 +2,11 @@
 
 Each command runs ``--runs`` times as a new process (what a technician or a cron job pays:
 the interpreter, the imports, the work), alternating between the two trees so load on the
-machine falls on both alike. The older tree is ``git archive`` of ``--baseline`` unpacked in
-a temporary folder; both run with the same interpreter and packages, only ``PYTHONPATH``
-differs. The heaviest imports of this tree come from ``python -X importtime``.
+machine falls on both alike. Wall time and CPU time (user + system, which other work on the
+machine disturbs far less) are both reported. The older tree is ``git archive`` of
+``--baseline`` unpacked in a temporary folder; both run with the same interpreter and
+packages, only ``PYTHONPATH`` differs. The heaviest imports of this tree come from
+``python -X importtime``.
 
     .venv/bin/python scripts/bench_cli.py [--baseline ba4326c] [--runs 20]
 """
@@ -15,6 +17,7 @@ import argparse
 import io
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,12 +41,16 @@ def commands(config: Path) -> dict[str, list[str]]:
     }
 
 
-def run(tree: Path, args: list[str]) -> float:
+def run(tree: Path, args: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds user + system) of one fresh process."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, *args], env=env, cwd=tree, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def heaviest_imports(args: list[str], count: int = 8) -> list[tuple[int, str]]:
@@ -81,7 +88,7 @@ def main() -> None:
             configs[name].write_text(CONFIG, encoding="utf-8")
             run(tree, commands(configs[name])["kiosk --help"])  # warm the file cache, .pyc
             run(tree, commands(configs[name])["kiosk scan CCCD"])  # and create the store
-        times: dict[tuple[str, str], list[float]] = {}
+        times: dict[tuple[str, str], list[tuple[float, float]]] = {}
         load_before = os.getloadavg()[0]
         for _ in range(args.runs):
             for name, tree in trees.items():
@@ -90,11 +97,14 @@ def main() -> None:
         print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.platform()}, "
               f"Python {platform.python_version()}; {args.runs} runs each, interleaved; "
               f"load average {load_before:.2f} → {os.getloadavg()[0]:.2f}")
-        print(f"{'command':22} {'tree':20} {'median':>9} {'mean':>9} {'min':>9} {'max':>9}")
+        print(f"{'command':22} {'tree':20} {'wall median':>12} {'wall min':>9} "
+              f"{'CPU median':>11} {'CPU min':>8}")
         for (label, name), samples in times.items():
-            print(f"{label:22} {name:20} {statistics.median(samples) * 1000:7.0f} ms "
-                  f"{statistics.fmean(samples) * 1000:7.0f} ms {min(samples) * 1000:7.0f} ms "
-                  f"{max(samples) * 1000:7.0f} ms")
+            wall = [w for w, _ in samples]
+            cpu = [c for _, c in samples]
+            print(f"{label:22} {name:20} {statistics.median(wall) * 1000:9.0f} ms "
+                  f"{min(wall) * 1000:6.0f} ms {statistics.median(cpu) * 1000:8.0f} ms "
+                  f"{min(cpu) * 1000:5.0f} ms")
         print("\nheaviest imports of this tree (cumulative, python -X importtime):")
         for label in ("kiosk --help", "kiosk scan CCCD"):
             argv = commands(configs["this tree"])[label]

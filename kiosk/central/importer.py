@@ -17,13 +17,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kiosk.central.storage import Storage, StorageBusy, StorageError
 from kiosk.commandline import EXIT_STORE, ProgressBar, examples, open_central
 from kiosk.messages import both
-from kiosk.sync import protocol
-from kiosk.sync.backlog import BacklogError, BacklogReader
+
+if TYPE_CHECKING:
+    from kiosk.central.storage import Storage
 
 EXIT_REFUSED = 1
 BATCH_SIZE = 2000
@@ -51,6 +51,9 @@ def import_file(storage: Storage, path: str | Path, *, batch_size: int = BATCH_S
     comes back with ``error`` set; a storage failure midway is raised (what was stored is
     kept and a re-import completes it).
     """
+    from kiosk.sync import protocol
+    from kiosk.sync.backlog import BacklogError, BacklogReader
+
     result = ImportResult(Path(path))
     try:
         with BacklogReader(path) as reader:
@@ -83,6 +86,8 @@ def import_file(storage: Storage, path: str | Path, *, batch_size: int = BATCH_S
 def _ingest(storage: Storage, kiosk_id: str, batch: list[dict[str, Any]]
             ) -> list[dict[str, Any]]:
     """One transaction; waits out a busy database (the server writing) a few times."""
+    from kiosk.central.storage import StorageBusy
+
     attempts = 0
     while True:
         received_at = dt.datetime.now(dt.UTC)
@@ -97,6 +102,8 @@ def _ingest(storage: Storage, kiosk_id: str, batch: list[dict[str, Any]]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from kiosk.central.storage import StorageError
+
     refused = 0
     with open_central(args.db) as storage:
         for name in args.files:

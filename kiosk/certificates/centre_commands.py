@@ -9,8 +9,6 @@ import datetime as dt
 import sys
 from typing import Any
 
-from kiosk.central import trust_lists
-from kiosk.certificates import trustlist
 from kiosk.commandline import examples, open_central
 
 EXIT_FAILED = 1
@@ -34,6 +32,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from kiosk.central import trust_lists
+    from kiosk.certificates import trustlist  # cryptography: loaded by the commands using it
+
     try:
         loaded = trustlist.load(args.source)
     except trustlist.TrustListError as exc:
@@ -49,6 +50,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from kiosk.central import trust_lists
+    from kiosk.certificates import trustlist
+
     with open_central(args.db) as storage:
         data = trust_lists.held(storage)
     if data is None:

@@ -16,13 +16,19 @@ Thin I/O shells: ``shell`` + ``serial_port``, ``evdev_input``, ``hidraw``; ``rep
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kiosk.devices.base import Device, DeviceError
-from kiosk.devices.kind import DeviceOptions
-from kiosk.devices.registry import device_kind, load
+
+if TYPE_CHECKING:
+    from kiosk.devices.kind import DeviceOptions
 
 
 def build_device(options: DeviceOptions) -> Device:
-    """The I/O shell for a configured device, its module imported now."""
+    """The I/O shell for a configured device, its module imported now (the registry too:
+    importing the package, as ``kiosk devices`` does to add its parser, stays cheap)."""
+    from kiosk.devices.registry import device_kind, load
+
     kind = device_kind(options.type)
     if kind is None or not kind.device:
         raise DeviceError(f"device {options.id}: type {options.type!r} is not available")
