@@ -137,3 +137,22 @@ def test_one_kiosk_gets_429_beyond_two_batches_in_progress_and_two_waiting(
     assert slow == [422] * 4
     again = server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token)
     assert again.status_code == 200
+
+
+def test_an_entry_filed_under_another_checkpoint_than_the_kiosks_enrolment_is_rejected(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """The checkpoint comes from the kiosk's enrolment: an entry claiming another one — an
+    existing checkpoint or one that does not exist — is rejected alone, with the reason, and
+    not stored; the kiosk's entries at its own checkpoint in the same batch are stored."""
+    mine = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, checkpoint=kiosk.checkpoint_id)
+    elsewhere = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, checkpoint="CP-NOWHERE", start=1)
+    response = server.post(batch(kiosk.kiosk_id, mine + elsewhere), token=kiosk.token)
+    assert response.status_code == 200
+    assert response.json()["results"] == [
+        {"id": mine[0]["id"], "status": "accepted"},
+        {"id": elsewhere[0]["id"], "status": "rejected",
+         "reason": f"checkpoint_id: kiosk {kiosk.kiosk_id!r} is enrolled at checkpoint "
+                   f"{kiosk.checkpoint_id!r}, not 'CP-NOWHERE'"}]
+    from kiosk.central.backends import open_storage
+    with open_storage(server.db) as storage:
+        assert [e["id"] for e in storage.entries(kiosk_id=kiosk.kiosk_id)] == [mine[0]["id"]]

@@ -183,6 +183,16 @@ def test_a_file_from_a_kiosk_the_centre_does_not_know_is_refused(central, tmp_pa
     assert "kiosk 'never-enrolled' is not enrolled at this centre" in result.error
 
 
+def test_a_revoked_kiosks_file_is_refused_like_its_uploads(central, exported, kiosk_id):
+    """A stolen or retired kiosk cannot bring its entries in on a USB stick instead."""
+    _, _, path = exported
+    central_support.central("kiosks", "revoke", kiosk_id, "--db", central.db)
+    with open_storage(central.db) as storage:
+        result = import_file(storage, path)
+        assert f"kiosk {kiosk_id!r} was revoked at " in result.error
+        assert storage.entries(kiosk_id=kiosk_id) == []
+
+
 def test_export_refuses_entries_recorded_under_another_kiosk_id(tmp_path):
     """After kiosk.id was changed, old entries would be refused by the centre anyway."""
     worker = offline_worker(tmp_path, "kiosk-new", "t")

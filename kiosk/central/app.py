@@ -232,7 +232,8 @@ def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
             raise _Refusal(403, f"entries[{index}].kiosk_id: {owner!r} is not this token's "
                                 f"kiosk {kiosk.id!r}")
     results = storage.ingest_batch(kiosk.id, batch["entries"], sent_at=batch["sent_at"],
-                                   received_at=received_at, batch_id=batch["batch_id"])
+                                   received_at=received_at, batch_id=batch["batch_id"],
+                                   checkpoint_id=kiosk.checkpoint_id)
     offset = protocol.clock_offset_seconds(received_at, protocol.parse_time(batch["sent_at"]))
     if batch.get("health") is not None:
         heartbeat.record(storage, kiosk.id, protocol.validate_health(batch["health"]),

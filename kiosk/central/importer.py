@@ -60,13 +60,18 @@ def import_file(storage: Storage, path: str | Path, *, batch_size: int = BATCH_S
             manifest = reader.manifest
             result.kiosk_id = manifest.kiosk_id
             key = storage.file_key(manifest.kiosk_id)
-            if key is None:
+            kiosk = storage.kiosk(manifest.kiosk_id)
+            if key is None or kiosk is None:
                 raise BacklogError(f"{path}: kiosk {manifest.kiosk_id!r} is not enrolled at "
                                    f"this centre; refused")
+            if kiosk.revoked_at is not None:
+                raise BacklogError(f"{path}: kiosk {kiosk.id!r} was revoked at "
+                                   f"{kiosk.revoked_at}; its files are refused like its "
+                                   f"uploads")
             reader.verify(key)
             result.entries = manifest.entries
             for batch in reader.batches(batch_size):
-                answers = _ingest(storage, manifest.kiosk_id, batch)
+                answers = _ingest(storage, kiosk.id, kiosk.checkpoint_id, batch)
                 for answer in answers:
                     if answer["status"] == protocol.ACCEPTED:
                         result.accepted += 1
@@ -83,8 +88,8 @@ def import_file(storage: Storage, path: str | Path, *, batch_size: int = BATCH_S
     return result
 
 
-def _ingest(storage: Storage, kiosk_id: str, batch: list[dict[str, Any]]
-            ) -> list[dict[str, Any]]:
+def _ingest(storage: Storage, kiosk_id: str, checkpoint_id: str,
+            batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One transaction; waits out a busy database (the server writing) a few times."""
     from kiosk.central.storage import StorageBusy
 
@@ -93,7 +98,8 @@ def _ingest(storage: Storage, kiosk_id: str, batch: list[dict[str, Any]]
         received_at = dt.datetime.now(dt.UTC)
         try:
             return storage.ingest_batch(kiosk_id, batch, sent_at=None,  # clock unknown
-                                        received_at=received_at, batch_id=str(uuid.uuid4()))
+                                        received_at=received_at, batch_id=str(uuid.uuid4()),
+                                        checkpoint_id=checkpoint_id)
         except StorageBusy as exc:
             attempts += 1
             if attempts >= BUSY_ATTEMPTS:

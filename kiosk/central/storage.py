@@ -142,17 +142,24 @@ class Storage(ABC):
 
     # -- ingest ---------------------------------------------------------------------------
     def ingest_batch(self, kiosk_id: str, entries: Sequence[Any], *, sent_at: str | None,
-                     received_at: dt.datetime, batch_id: str) -> list[dict[str, Any]]:
+                     received_at: dt.datetime, batch_id: str,
+                     checkpoint_id: str | None = None) -> list[dict[str, Any]]:
         """Store a batch of wire entries from ``kiosk_id``; one result per entry, in order.
 
         ``sent_at`` is the kiosk's clock when it sent the batch; None for entries that came
         in a backlog file, whose age says nothing about the kiosk's clock: their clock offset
         stays unknown and the kiosk's last contact and offset are left as they were.
 
+        ``checkpoint_id`` is the kiosk's checkpoint from its enrolment (the API and the
+        file importer always give it): an entry filed under another checkpoint is rejected,
+        so a kiosk cannot put entries at a place it does not stand. None skips that check
+        (only for callers that hold no enrolment, such as test fixtures).
+
         ``accepted``: stored now. ``duplicate``: the id was already held (same content).
-        ``rejected`` + ``reason``: not stored — invalid, another kiosk's entry, or an id
-        already held with different content. All or nothing: on StorageError nothing of the
-        batch is stored. Safe to call again with the same entries any number of times.
+        ``rejected`` + ``reason``: not stored — invalid, another kiosk's entry, another
+        checkpoint's, or an id already held with different content. All or nothing: on
+        StorageError nothing of the batch is stored. Safe to call again with the same
+        entries any number of times.
         """
         offset = None
         if sent_at is not None:
@@ -173,6 +180,10 @@ class Storage(ABC):
             if row is not None and entry["kiosk_id"] != kiosk_id:
                 row, reason = None, (f"kiosk_id: entry of kiosk {entry['kiosk_id']!r} "
                                      f"submitted for kiosk {kiosk_id!r}")
+            elif row is not None and checkpoint_id not in (None, entry["checkpoint_id"]):
+                row, reason = None, (f"checkpoint_id: kiosk {kiosk_id!r} is enrolled at "
+                                     f"checkpoint {checkpoint_id!r}, not "
+                                     f"{entry['checkpoint_id']!r}")
             if row is None:
                 entry_id = entry.get("id") if isinstance(entry, dict) else None
                 results[index] = {"id": entry_id, "status": protocol.REJECTED, "reason": reason}
