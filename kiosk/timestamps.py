@@ -8,8 +8,8 @@ changes, for any offset), so queries never convert a row's time.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 
@@ -40,20 +40,14 @@ def today(timezone: ZoneInfo, now: float | None = None) -> dt.date:
             else dt.datetime.fromtimestamp(now, timezone)).date()
 
 
-class LocalHours:
-    """Which local hour of a day a stored time falls in, by comparing text with the day's
-    hour boundaries (a 23- or 25-hour day included)."""
-
-    def __init__(self, day: dt.date, timezone: ZoneInfo) -> None:
-        start = dt.datetime.combine(day, dt.time(), timezone).timestamp()
-        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), timezone).timestamp()
-        moments = [start + 3600 * h for h in range(round((end - start) / 3600))]
-        self._bounds = [utc_iso(m) for m in moments]
-        self._hours = [dt.datetime.fromtimestamp(m, timezone).hour for m in moments]
-
-    def hour_of(self, stored: str) -> int:
-        index = bisect.bisect_right(self._bounds, stored) - 1
-        return self._hours[max(0, index)]
+def local_hours(day: dt.date, timezone: ZoneInfo) -> list[tuple[int, str, str]]:
+    """The local hours of a day as (hour, UTC text start, UTC text end): 23 or 25 of them
+    on a daylight-saving day (a repeated hour appears twice, with its own span)."""
+    start = dt.datetime.combine(day, dt.time(), timezone).timestamp()
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), timezone).timestamp()
+    moments = [start + 3600 * h for h in range(round((end - start) / 3600))] + [end]
+    return [(dt.datetime.fromtimestamp(m, timezone).hour, utc_iso(m), utc_iso(n))
+            for m, n in itertools.pairwise(moments)]
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

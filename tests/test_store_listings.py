@@ -154,30 +154,21 @@ def test_the_purge_deletes_in_small_transactions_that_grow_with_measured_speed(t
 
 
 def test_the_purge_steps_aside_while_scans_arrive(tmp_path, monkeypatch):
-    """While scans keep coming (closer together than the quiet gap) nothing is purged;
-    once they stop, the purge finishes."""
-    monkeypatch.setattr(store_module, "PURGE_MAX_PAUSE_SECONDS", 60)
+    """A scan was just recorded, so the purge waits for a quiet gap and deletes nothing;
+    once the gap has passed, it finishes. (The gap is widened so that a slow machine cannot
+    make it pass by accident; it is read afresh at every wait.)"""
+    monkeypatch.setattr(store_module, "PURGE_QUIET_SECONDS", 3600)
+    monkeypatch.setattr(store_module, "PURGE_MAX_PAUSE_SECONDS", 3600)
     store = expired_store(tmp_path, 500)
-    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1",
-                                      duplicate_policy="allow"))
-    scanning = threading.Event()
-    scanning.set()
-
-    def scanner() -> None:
-        while scanning.is_set():
-            pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in"))
-            time.sleep(store_module.PURGE_QUIET_SECONDS / 5)
-
-    feeder = threading.Thread(target=scanner)
-    feeder.start()
-    time.sleep(0.1)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in")).recorded
     removed: list[int] = []
     purger = threading.Thread(target=lambda: removed.append(store.purge(retention_days=21)))
     purger.start()
-    time.sleep(1.5)
+    purger.join(timeout=0.5)
+    assert purger.is_alive() and removed == []
     assert store.count_entries(until=utc_iso(time.time() - 21 * 86400)) == 500
-    scanning.clear()
-    feeder.join()
+    monkeypatch.setattr(store_module, "PURGE_QUIET_SECONDS", 0.01)
     purger.join(timeout=30)
     assert removed == [500]
     store.close()
