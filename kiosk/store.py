@@ -173,7 +173,17 @@ class _SearchSlots:
         return self._last
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+def _v4(conn: sqlite3.Connection) -> None:
+    """The words that names hold, so a typed beginning becomes a few exact words (FTS5 reads
+    a prefix query's whole doclist; exact words are read newest first and stop early)."""
+    conn.execute("CREATE TABLE search_words (word TEXT PRIMARY KEY) WITHOUT ROWID")
+    cursor = conn.execute("SELECT DISTINCT name FROM entries_search")
+    while rows := cursor.fetchmany(PAGE_ROWS):
+        conn.executemany("INSERT OR IGNORE INTO search_words (word) VALUES (?)",
+                         [(w,) for (name,) in rows for w in _words(name)])
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 
@@ -318,8 +328,11 @@ class Store:
             base = epoch_ms(row["scanned_at"]) << SEARCH_SLOT_BITS
             taken = conn.execute("SELECT max(rowid) FROM entries_search WHERE rowid BETWEEN ? "
                                  "AND ?", (base, base + _SLOT_MASK)).fetchone()[0]
-            conn.execute(_INSERT_SEARCH, (base if taken is None else taken + 1,
-                                          fold_name(row["name"]), row["id"]))
+            folded = fold_name(row["name"])
+            conn.execute(_INSERT_SEARCH, (base if taken is None else taken + 1, folded,
+                                          row["id"]))
+            conn.executemany("INSERT OR IGNORE INTO search_words (word) VALUES (?)",
+                             [(w,) for w in _words(folded)])
         self.last_scan = time.monotonic()
 
     def insert_refused(self, row: dict[str, Any]) -> None:
@@ -374,11 +387,11 @@ class Store:
             params.append(subject if ":" in subject else f"doc:{subject}")
         order = "DESC" if newest_first else "ASC"
         if search:
-            words = _WORD.findall(fold_name(search).lower())
-            if not words:
+            match = self._match(search)
+            if match is None:
                 return
             where.append("s.entries_search MATCH ?")
-            params.append(" ".join(f'"{w}"*' for w in words))
+            params.append(match)
             for bound, operator in ((since, ">="), (until, "<")):
                 if rowid := _search_rowid(bound):
                     where.append(f"s.rowid {operator} ?")
@@ -389,6 +402,22 @@ class Store:
             source, key = "entries e", "e.scanned_at, e.id"
         sql = f"SELECT e.* FROM {source} WHERE {' AND '.join(where) or '1'}"
         yield from self._pages(sql, params, key, order, limit)
+
+    def _match(self, search: str) -> str | None:
+        """The FTS5 query for typed words: each is the beginning of a word of the name, spelt
+        out as the (few) stored words it begins — exact words stream newest first, where a
+        prefix query would read every match first. None: some word begins no name at all."""
+        terms = []
+        for typed in _words(fold_name(search)):
+            with self.lock:
+                words = [w for (w,) in self.conn.execute(
+                    "SELECT word FROM search_words WHERE word >= ? AND word < ? LIMIT ?",
+                    (typed, typed + "\uffff", _MAX_SPELLED + 1))]
+            if not words:
+                return None
+            terms.append(f'"{typed}"*' if len(words) > _MAX_SPELLED
+                         else "(" + " OR ".join(f'"{w}"' for w in words) + ")")
+        return " AND ".join(terms) or None
 
     def _pages(self, sql: str, params: list[Any], key: str, order: str,
                limit: int | None) -> Iterator[dict[str, Any]]:
@@ -675,7 +704,14 @@ _DAY_RANGE = ("FROM entries INDEXED BY entries_time WHERE scanned_at >= ? AND sc
 _SLOT_MASK = (1 << SEARCH_SLOT_BITS) - 1
 _DOCUMENT_NUMBER = re.compile(r"\d{9,12}")
 """What a search box holds when it means a whole CMND/CCCD number."""
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")
+"""A word as FTS5's unicode61 tokenizer cuts it (letters and digits)."""
+_MAX_SPELLED = 16
+"""Beyond this many stored words, a typed beginning stays a prefix query."""
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
 _INSERT_ENTRY = (
     f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})"
