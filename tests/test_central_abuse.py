@@ -7,6 +7,7 @@ token would send them.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 import uuid
@@ -156,3 +157,52 @@ def test_an_entry_filed_under_another_checkpoint_than_the_kiosks_enrolment_is_re
     from kiosk.central.backends import open_storage
     with open_storage(server.db) as storage:
         assert [e["id"] for e in storage.entries(kiosk_id=kiosk.kiosk_id)] == [mine[0]["id"]]
+
+
+def test_scan_times_outside_a_sane_window_around_receive_time_are_rejected(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """Year 1 and year 9999 are a broken clock or a forgery: rejected alone, naming the
+    field; an entry from yesterday is stored."""
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 3, checkpoint=kiosk.checkpoint_id)
+    entries[0]["scanned_at"] = "0001-01-01T00:00:00.000000Z"
+    entries[1]["scanned_at"] = "9999-12-31T23:59:59.999999Z"
+    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    entries[2]["scanned_at"] = protocol.format_time(yesterday)
+    response = server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token)
+    assert response.status_code == 200
+    assert [(r["status"], r.get("reason")) for r in response.json()["results"]] == [
+        ("rejected", "scanned_at: 0001-01-01T00:00:00.000000Z is more than 400 days before "
+                     "it reached the centre"),
+        ("rejected", "scanned_at: 9999-12-31T23:59:59.999999Z is later than it reached the "
+                     "centre"),
+        ("accepted", None)]
+
+
+def test_a_sent_at_two_thousand_years_off_refuses_the_batch_and_stores_nothing(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, checkpoint=kiosk.checkpoint_id)
+    body = batch(kiosk.kiosk_id, entries, sent_at="0026-11-30T00:00:00.000000Z")
+    response = server.post(body, token=kiosk.token)
+    assert response.status_code == 422
+    assert response.json()["error"].startswith("sent_at: 730")
+    assert response.json()["error"].endswith(" days from the centre's clock (at most 400); "
+                                             "set the kiosk's clock")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                          None])
+def test_a_body_that_is_not_declared_json_gets_415(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path, content_type: str | None
+        ) -> None:
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, checkpoint=kiosk.checkpoint_id)
+    data, encoding = protocol.encode_body(batch(kiosk.kiosk_id, entries), "gzip")
+    headers = {**protocol.bearer(kiosk.token), "Content-Encoding": encoding}
+    if content_type:
+        headers["Content-Type"] = content_type
+    response = httpx.post(server.url + protocol.BATCHES_PATH, content=data, headers=headers)
+    assert response.status_code == 415
+    assert response.json()["error"] == (f"Content-Type: expected application/json, got "
+                                        f"{content_type or 'none'!r}")
+    with_charset = httpx.post(server.url + protocol.BATCHES_PATH, content=data, headers={
+        **headers, "Content-Type": "application/json; charset=utf-8"})
+    assert with_charset.status_code == 200

@@ -73,6 +73,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         try:
             kiosk = await run_in_threadpool(_authenticate, storage,
                                             request.headers.get("authorization"))
+            _require_json(request)
             async with per_kiosk.slot(kiosk.id):
                 body = await _read_body(request, max_body)
                 try:
@@ -120,6 +121,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         try:
             kiosk = await run_in_threadpool(_authenticate, storage,
                                             request.headers.get("authorization"))
+            _require_json(request)
             body = await _read_body(request, HEARTBEAT_MAX_BYTES)
             answer = await run_in_threadpool(_heartbeat, storage, kiosk, body,
                                              request.headers.get("content-encoding"),
@@ -181,7 +183,12 @@ def _heartbeat(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None
     if beat.kiosk_id != kiosk.id:
         raise _Refusal(403, f"kiosk_id: the token belongs to kiosk {kiosk.id!r}, "
                             f"not {beat.kiosk_id!r}")
-    offset = protocol.clock_offset_seconds(received_at, protocol.parse_time(beat.sent_at))
+    sent_at = protocol.parse_time(beat.sent_at)
+    assert sent_at is not None  # checked with the heartbeat
+    problem = protocol.sent_at_problem(sent_at, received_at)
+    if problem:
+        raise protocol.ProtocolError(422, problem)
+    offset = protocol.clock_offset_seconds(received_at, sent_at)
     heartbeat.record(storage, kiosk.id, beat.health, received_at, offset)
     return {"received_at": protocol.format_time(received_at), "clock_offset_seconds": offset}
 
@@ -202,6 +209,14 @@ def _authenticate(storage: Storage, header: str | None) -> Kiosk:
         raise _Refusal(401, f"Authorization: kiosk {kiosk.id} was revoked at "
                             f"{kiosk.revoked_at}", challenge)
     return kiosk
+
+
+def _require_json(request: Request) -> None:
+    """Bodies are JSON: a form or text body is refused before it is read (415)."""
+    declared = request.headers.get("content-type", "")
+    if declared.partition(";")[0].strip().lower() != "application/json":
+        raise _Refusal(415, f"Content-Type: expected application/json, got "
+                            f"{declared or 'none'!r}")
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -233,7 +248,7 @@ def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
                                 f"kiosk {kiosk.id!r}")
     results = storage.ingest_batch(kiosk.id, batch["entries"], sent_at=batch["sent_at"],
                                    received_at=received_at, batch_id=batch["batch_id"],
-                                   checkpoint_id=kiosk.checkpoint_id)
+                                   checkpoint_id=kiosk.checkpoint_id, time_window=True)
     offset = protocol.clock_offset_seconds(received_at, protocol.parse_time(batch["sent_at"]))
     if batch.get("health") is not None:
         heartbeat.record(storage, kiosk.id, protocol.validate_health(batch["health"]),
@@ -297,7 +312,8 @@ _BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"description": "Batch or entry kiosk_id is not the token's kiosk.", **_ERROR},
     413: {"description": "Body too large (as sent or decompressed), too many JSON values or "
                          "too many entries.", **_ERROR},
-    415: {"description": "Unsupported Content-Encoding.", **_ERROR},
+    415: {"description": "Content-Type is not application/json, or unsupported "
+                         "Content-Encoding.", **_ERROR},
     422: {"description": "Batch envelope breaks the schema.", **_ERROR},
     429: {"description": "This kiosk already has batches in progress and waiting; retry "
                          "after the Retry-After header's seconds.", **_ERROR},
@@ -326,6 +342,9 @@ _HEARTBEAT_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, unknown or revoked token.", **_ERROR},
     403: {"description": "kiosk_id is not the token's kiosk.", **_ERROR},
     413: {"description": "Body too large.", **_ERROR},
-    422: {"description": "The body breaks the schema (the reason names the field).", **_ERROR},
+    415: {"description": "Content-Type is not application/json, or unsupported "
+                         "Content-Encoding.", **_ERROR},
+    422: {"description": "The body breaks the schema (the reason names the field), or "
+                         "sent_at is over 400 days from the centre's clock.", **_ERROR},
     503: {"description": "Storage busy; retry after Retry-After seconds.", **_ERROR},
 }

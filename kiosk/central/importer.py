@@ -99,7 +99,7 @@ def _ingest(storage: Storage, kiosk_id: str, checkpoint_id: str,
         try:
             return storage.ingest_batch(kiosk_id, batch, sent_at=None,  # clock unknown
                                         received_at=received_at, batch_id=str(uuid.uuid4()),
-                                        checkpoint_id=checkpoint_id)
+                                        checkpoint_id=checkpoint_id, time_window=True)
         except StorageBusy as exc:
             attempts += 1
             if attempts >= BUSY_ATTEMPTS:

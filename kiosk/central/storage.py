@@ -143,7 +143,8 @@ class Storage(ABC):
     # -- ingest ---------------------------------------------------------------------------
     def ingest_batch(self, kiosk_id: str, entries: Sequence[Any], *, sent_at: str | None,
                      received_at: dt.datetime, batch_id: str,
-                     checkpoint_id: str | None = None) -> list[dict[str, Any]]:
+                     checkpoint_id: str | None = None,
+                     time_window: bool = False) -> list[dict[str, Any]]:
         """Store a batch of wire entries from ``kiosk_id``; one result per entry, in order.
 
         ``sent_at`` is the kiosk's clock when it sent the batch; None for entries that came
@@ -154,6 +155,9 @@ class Storage(ABC):
         file importer always give it): an entry filed under another checkpoint is rejected,
         so a kiosk cannot put entries at a place it does not stand. None skips that check
         (only for callers that hold no enrolment, such as test fixtures).
+        ``time_window``: refuse a ``sent_at`` or ``scanned_at`` outside the window around
+        ``received_at`` (:func:`protocol.sent_at_problem`, :func:`protocol.scanned_at_problem`);
+        the API and the importer set it, fixtures loading history at odd dates do not.
 
         ``accepted``: stored now. ``duplicate``: the id was already held (same content).
         ``rejected`` + ``reason``: not stored — invalid, another kiosk's entry, another
@@ -167,6 +171,9 @@ class Storage(ABC):
             if sent is None:
                 raise protocol.ProtocolError(
                     422, f"sent_at: expected UTC wire time, got {sent_at!r}")
+            problem = protocol.sent_at_problem(sent, received_at) if time_window else None
+            if problem:
+                raise protocol.ProtocolError(422, problem)
             offset = protocol.clock_offset_seconds(received_at, sent)
         receipt = (protocol.format_time(received_at), offset, batch_id)
         received_on = self.calendar.local(received_at)[0]
@@ -184,6 +191,9 @@ class Storage(ABC):
                 row, reason = None, (f"checkpoint_id: kiosk {kiosk_id!r} is enrolled at "
                                      f"checkpoint {checkpoint_id!r}, not "
                                      f"{entry['checkpoint_id']!r}")
+            elif row is not None and time_window:
+                reason = protocol.scanned_at_problem(row[_SCANNED_AT], received_at, offset)
+                row = None if reason else row
             if row is None:
                 entry_id = entry.get("id") if isinstance(entry, dict) else None
                 results[index] = {"id": entry_id, "status": protocol.REJECTED, "reason": reason}

@@ -580,6 +580,40 @@ def validate_response(obj: object, sent_ids: list[str]) -> tuple[list[str], dict
     return held, rejected
 
 
+MAX_CLOCK_ERROR = dt.timedelta(days=400)
+"""How far a batch's ``sent_at`` may be from the centre's clock: beyond it the whole batch
+gets 422 (the kiosk keeps its entries pending until its clock is set), since every entry's
+time is corrected by that offset."""
+ENTRY_MAX_AGE = dt.timedelta(days=400)
+ENTRY_MAX_AHEAD = dt.timedelta(days=1)
+"""An entry's ``scanned_at`` on the centre's clock (corrected by the batch's clock offset
+when it is known) must lie within [receive time − ENTRY_MAX_AGE, receive time +
+ENTRY_MAX_AHEAD]: year 1 or 9999 is a broken clock or a forgery, never a scan."""
+
+
+def sent_at_problem(sent_at: dt.datetime, received_at: dt.datetime) -> str | None:
+    """Why a batch's ``sent_at`` is not a clock the centre can correct by; None if sane."""
+    off = abs(received_at - sent_at)
+    if off > MAX_CLOCK_ERROR:
+        return (f"sent_at: {off.days} days from the centre's clock (at most "
+                f"{MAX_CLOCK_ERROR.days}); set the kiosk's clock")
+    return None
+
+
+def scanned_at_problem(scanned_at: str, received_at: dt.datetime,
+                       offset_seconds: float | None) -> str | None:
+    """Why an entry's (valid) ``scanned_at`` is outside the window around receive time."""
+    moment = parse_time(scanned_at)
+    assert moment is not None  # checked with the entry
+    kiosk_now = received_at - dt.timedelta(seconds=offset_seconds or 0.0)  # its clock
+    if moment < kiosk_now - ENTRY_MAX_AGE:
+        return (f"scanned_at: {scanned_at} is more than {ENTRY_MAX_AGE.days} days before "
+                f"it reached the centre")
+    if moment > kiosk_now + ENTRY_MAX_AHEAD:
+        return f"scanned_at: {scanned_at} is later than it reached the centre"
+    return None
+
+
 def clock_offset_seconds(received_at: dt.datetime, sent_at: dt.datetime) -> float:
     """Server receive time minus kiosk send time: ≈ the kiosk clock's error plus transit time."""
     return round((received_at - sent_at).total_seconds(), 6)
