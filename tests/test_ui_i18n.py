@@ -36,7 +36,7 @@ def messages(path: Path) -> list[tuple[str, str, ET.Element]]:
 def visible_texts(window) -> dict[str, str]:
     officer = window.officer
     return {
-        "manual": officer.manual_button.text(),
+        "manual": officer.manual_button.label.text(),
         "in": officer.toggle.buttons["in"].text(),
         "recent": officer.recent_title.text(),
         "inside": officer.tiles["inside"].caption.text(),

@@ -15,8 +15,8 @@ import signal
 import sys
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -37,14 +37,17 @@ from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.cues import SoundBoard
 from kiosk.ui.i18n import LANGUAGES, MissingCatalog, Translations
 from kiosk.ui.manual_entry import ManualEntryDialog
+from kiosk.ui.metrics import touch_pixels
 from kiosk.ui.officer import OfficerScreen
 from kiosk.ui.pin import PinGate
 from kiosk.ui.status_strip import StatusStrip
 from kiosk.ui.wedge_input import FocusGuard, WedgeInput, wedge_devices
-from kiosk.ui.widgets import pixel_font
+from kiosk.ui.widgets import TouchTargets, pixel_font
 
 log = logging.getLogger(__name__)
 
+MINIMUM_SIZE = QSize(640, 400)
+"""Smaller than any kiosk display: a window never refuses the screen it is given."""
 EXIT_STORE = 3
 EXIT_BINDING = 4
 FONT_FAMILIES = ("Noto Sans", "DejaVu Sans", "Liberation Sans")
@@ -57,6 +60,9 @@ class MainWindow(QMainWindow):
                  sounds: SoundBoard | None = None, kiosk_mode: bool | None = None) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
+        self.setMinimumSize(MINIMUM_SIZE)  # not the layout's: tests/ui_fit.py checks the fit
+        self.touch = TouchTargets(touch_pixels(self.screen()), self)
+        QApplication.instance().installEventFilter(self.touch)
         self.kiosk = kiosk
         self.translations = translations
         self.bridge = KioskBridge(kiosk, self)
@@ -187,8 +193,25 @@ class MainWindow(QMainWindow):
         self.setWindowFlags(flags)
         self.exit_button.setVisible(enabled)
 
+    def fit_to(self, size: QSize) -> None:
+        """Arrange the screens for ``size`` first (portrait or not, chart or not), then take
+        it: the layout's minimum must already fit when the window shrinks."""
+        self.officer.arrange(size)
+        self.resize(size)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.officer.arrange(event.size())  # a window manager or a rotated screen resized us
+        super().resizeEvent(event)
+
     def show_for_mode(self) -> None:
+        """Kiosk mode covers the whole screen. The geometry is set before asking for full
+        screen: without a window manager (xinit, cage's X fallback) nobody honours the
+        full-screen request and the window would keep its size hint (910×563)."""
         if self.kiosk_mode:
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            area = screen.geometry()
+            self.fit_to(area.size())
+            self.setGeometry(area)
             self.showFullScreen()
         else:
             self.show()

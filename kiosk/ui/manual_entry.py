@@ -9,6 +9,7 @@ a scan (kind ``manual``, direction from the officer's toggle).
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -25,11 +26,13 @@ from kiosk.payloads import Rejection
 from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import ScanResult, Status
 from kiosk.ui.bridge import KioskBridge
-from kiosk.ui.widgets import pixel_font
+from kiosk.ui.widgets import pixel_font, scrolling
 
 FIELDS = ("name", "document_number", "phone", "address", "reason")
 CHECKED = ("name", "document_number", "phone")
 STAND_IN_NAME, STAND_IN_PHONE = "Nguyễn Văn A", "0912345678"
+WIDTH = 860
+"""A comfortable width for the form, where the screen has it."""
 
 
 class ManualEntryDialog(QDialog):
@@ -41,7 +44,6 @@ class ManualEntryDialog(QDialog):
         self.setObjectName("ManualEntryDialog")
         self.bridge = bridge
         self.setModal(True)
-        self.setMinimumWidth(860)
         layout = QVBoxLayout(self)
         self.title = QLabel()
         self.title.setFont(pixel_font(self, 24, bold=True))
@@ -49,7 +51,9 @@ class ManualEntryDialog(QDialog):
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
-        form = QFormLayout()
+        fields = QWidget()
+        form = QFormLayout(fields)
+        form.setContentsMargins(0, 0, 0, 0)
         self.fields: dict[str, QLineEdit] = {}
         self.labels: dict[str, QLabel] = {}
         self.errors: dict[str, QLabel] = {}
@@ -77,7 +81,7 @@ class ManualEntryDialog(QDialog):
                 self.errors[name] = error
                 column.addWidget(error)
             form.addRow(self.labels[name], column)
-        layout.addLayout(form)
+        layout.addWidget(scrolling(fields), 1)
         self.status = QLabel()
         self.status.setObjectName("manual_status")
         self.status.setWordWrap(True)
@@ -98,6 +102,17 @@ class ManualEntryDialog(QDialog):
         layout.addLayout(buttons)
         self.retranslate()
         self.fields["name"].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """As wide as a form is comfortable (860 px), never wider or taller than the window
+        it covers: on a 7" screen the fields scroll instead."""
+        parent = self.parentWidget()
+        if parent is not None:
+            room = parent.window().size()
+            self.resize(min(WIDTH, room.width()),
+                        min(self.sizeHint().height(), room.height()))
+            self.setMaximumSize(room)
+        super().showEvent(event)
 
     def entry(self) -> ManualEntry:
         return ManualEntry(**{name: self.fields[name].text().strip() for name in FIELDS})

@@ -15,16 +15,16 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -40,12 +40,21 @@ from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.camera_preview import CameraPreview
 from kiosk.ui.cues import SoundBoard, cue_for
 from kiosk.ui.result_card import ResultCard
-from kiosk.ui.widgets import CountTile, DirectionToggle, HourChart, Retranslating, pixel_font
+from kiosk.ui.widgets import (
+    CountTile,
+    DirectionToggle,
+    HourChart,
+    Retranslating,
+    WrappingButton,
+    pixel_font,
+)
 
 RECENT_ROWS = 20
 REFRESH_DELAY_MS = 200
 """Results arriving closer together than this share one re-read of counts and list."""
 CLOCK_REFRESH_MS = 60_000
+CHART_MIN_SCREEN_HEIGHT = 700
+"""Below this the per-hour chart gives its room to the result card (a 7" 800×480 panel)."""
 SEARCH_DAYS = 7
 """How far back the search box looks (the CLI's ``kiosk entries --all`` looks further)."""
 
@@ -117,7 +126,7 @@ class OfficerScreen(Retranslating):
         self.chart = HourChart()
         self.camera = CameraPreview(bridge)
         self.camera.setMinimumHeight(150)
-        self.manual_button = QPushButton()
+        self.manual_button = WrappingButton()
         self.manual_button.setObjectName("manual_entry")
         self.manual_button.setMinimumHeight(64)
         self.manual_button.setFont(pixel_font(self, 22, bold=True))
@@ -134,7 +143,7 @@ class OfficerScreen(Retranslating):
         right.addWidget(self.camera, 1)
         right.addWidget(self.manual_button)
 
-        layout = QHBoxLayout(self)
+        layout = self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.setSpacing(16)
         layout.addLayout(left, 3)
@@ -153,6 +162,17 @@ class OfficerScreen(Retranslating):
         bridge.result.connect(self.show_result)
         self.set_devices(bridge.config.devices)
         self.retranslate()
+
+    def arrange(self, screen: QSize) -> None:
+        """Side by side on a landscape screen, one above the other in portrait; the chart
+        only where there is height to spare. Called before the window takes ``screen``'s
+        size, so the layout's minimum already fits it."""
+        portrait = screen.height() > screen.width()
+        self.columns.setDirection(QBoxLayout.Direction.TopToBottom if portrait
+                                  else QBoxLayout.Direction.LeftToRight)
+        roomy = screen.height() >= CHART_MIN_SCREEN_HEIGHT
+        self.chart.setVisible(roomy)
+        self.chart_title.setVisible(roomy)
 
     # -- results --------------------------------------------------------------------------
     def show_result(self, result: ScanResult) -> None:
@@ -242,5 +262,5 @@ class OfficerScreen(Retranslating):
         self.tiles["out"].caption.setText(self.tr("Out today"))
         self.tiles["inside"].caption.setText(self.tr("Inside now"))
         self.chart_title.setText(self.tr("Scans per hour"))
-        self.manual_button.setText(self.tr("Manual entry (no code)"))
+        self.manual_button.set_caption(self.tr("Manual entry (no code)"))
         self._fill_table()

@@ -14,9 +14,9 @@ import datetime as dt
 import time
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QPalette, QResizeEvent
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 
 from kiosk import messages
 from kiosk.certificates import verdicts
@@ -25,6 +25,12 @@ from kiosk.scan import Direction, ScanResult, Status
 IDLE, ACCEPTED, DUPLICATE, REJECTED = "idle", "accepted", "duplicate", "rejected"
 CERTIFICATE_STATES = {verdicts.GOOD: "certificate_valid", verdicts.WARN: "certificate_warning",
                       verdicts.BAD: "certificate_invalid"}
+
+TYPE_SIZES = (48, 38, 26, 24)
+"""Pixel sizes of headline, name, details and reason when the card has room for them."""
+SMALLEST_SCALE = 0.3
+MARGINS, SPACING = (32, 24), 10
+"""Horizontal and vertical padding inside the card (scaled with the type), and between lines."""
 
 COLOURS = {
     # state: (background, text): contrast ≥ 4.5:1 for every pair
@@ -54,27 +60,74 @@ class ResultCard(QFrame):
         """time.monotonic_ns() of the first paint of the current result."""
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAutoFillBackground(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(32, 24, 32, 24)
-        layout.setSpacing(10)
-        self.headline = self._label(layout, 48, bold=True)
-        self.name = self._label(layout, 38, bold=True)
-        self.details = self._label(layout, 26)
-        self.reason = self._label(layout, 24)
-        layout.addStretch(1)
+        self.headline = self._label(bold=True)
+        self.name = self._label(bold=True)
+        self.details = self._label()
+        self.reason = self._label()
+        self.scale = 1.0
+        """The type's size relative to TYPE_SIZES after the last fit (1.0: full size)."""
         self._render()
 
-    @staticmethod
-    def _label(layout: QVBoxLayout, pixels: int, *, bold: bool = False) -> QLabel:
-        label = QLabel()
+    def _label(self, *, bold: bool = False) -> QLabel:
+        label = QLabel(self)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         font = label.font()
-        font.setPixelSize(pixels)
         font.setBold(bold)
         label.setFont(font)
-        layout.addWidget(label)
         return label
+
+    # -- type that fits ---------------------------------------------------------------------
+    # The lines are placed by hand, not by a layout: a layout would make the window as tall
+    # as the longest name at full size needs, and a 7" screen is not that tall. Instead the
+    # whole card's type shrinks in step until every line, wrapped, fits the card.
+    def sizeHint(self) -> QSize:
+        return QSize(480, 300)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(160, 120)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _lines(self) -> list[tuple[QLabel, int]]:
+        sizes = zip((self.headline, self.name, self.details, self.reason), TYPE_SIZES,
+                    strict=True)
+        return [(label, pixels) for label, pixels in sizes if label.text()]
+
+    def _needed(self, scale: float, width: int) -> tuple[int, list[int]]:
+        """Total height of the wrapped lines at ``scale``, and each line's own height."""
+        heights = []
+        for label, pixels in self._lines():
+            font = label.font()
+            font.setPixelSize(max(9, round(pixels * scale)))
+            flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap)
+            rect = QFontMetrics(font).boundingRect(QRect(0, 0, width, 100_000), flags,
+                                                   label.text())
+            if rect.width() > width:
+                return 1 << 30, []  # a single word wider than the card
+            heights.append(rect.height())
+        return sum(heights) + round(SPACING * scale) * max(0, len(heights) - 1), heights
+
+    def _fit(self) -> None:
+        scale = 1.0
+        while True:
+            across, down = (round(m * max(scale, 0.5)) for m in MARGINS)
+            width, height = self.width() - 2 * across, self.height() - 2 * down
+            needed, heights = self._needed(scale, width)
+            if needed <= height or scale <= SMALLEST_SCALE:
+                break
+            scale = max(SMALLEST_SCALE, scale * 0.92)
+        self.scale = scale
+        top = down
+        for (label, pixels), line_height in zip(self._lines(), heights, strict=False):
+            font = label.font()
+            font.setPixelSize(max(9, round(pixels * scale)))
+            label.setFont(font)
+            label.setGeometry(across, top, width, line_height)
+            top += line_height + round(SPACING * scale)
 
     # -- what to show ---------------------------------------------------------------------
     def show_result(self, result: ScanResult) -> None:
@@ -181,8 +234,9 @@ class ResultCard(QFrame):
         self.name.setText(name)
         self.details.setText(details)
         self.reason.setText(reason)
-        self.reason.setVisible(bool(reason))
-        self.details.setVisible(bool(details))
+        for label in (self.headline, self.name, self.details, self.reason):
+            label.setVisible(bool(label.text()))
+        self._fit()
 
     # -- latency probe --------------------------------------------------------------------
     def paintEvent(self, event: object) -> None:

@@ -36,7 +36,7 @@ from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import KioskBridge, SyncView
 from kiosk.ui.i18n import screen_language
 from kiosk.ui.status_strip import age_text, local_time
-from kiosk.ui.widgets import CountTile, Retranslating, pixel_font
+from kiosk.ui.widgets import CountTile, Retranslating, pixel_font, scrolling
 
 REJECTED_ROWS = 200
 MEDIA_ROOTS = ("/media", "/run/media", "/mnt")
@@ -108,15 +108,19 @@ class SyncScreen(Retranslating):
             QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
 
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(tiles)
+        column.addWidget(self.facts)
+        column.addLayout(actions)
+        column.addWidget(self.progress)
+        column.addWidget(self.message)
+        column.addWidget(self.rejected_title)
+        column.addWidget(self.table, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
-        layout.addLayout(tiles)
-        layout.addWidget(self.facts)
-        layout.addLayout(actions)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.message)
-        layout.addWidget(self.rejected_title)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(scrolling(body), 1)  # a 7" screen scrolls to the refused list
 
         self._progress.connect(self._show_progress)
         bridge.sync_changed.connect(self.show_view)

@@ -37,7 +37,7 @@ from kiosk.ui.camera_preview import CameraPreview
 from kiosk.ui.config_writer import DeviceDraft, save_devices
 from kiosk.ui.device_form import DeviceForm
 from kiosk.ui.watch import WatchPanel
-from kiosk.ui.widgets import Retranslating, pixel_font, state_text
+from kiosk.ui.widgets import Retranslating, pixel_font, scrolling, state_text
 
 COLUMNS = ("id", "type", "lane", "enabled", "state", "scans", "detail")
 
@@ -144,7 +144,7 @@ class TechnicianScreen(Retranslating):
         self.watch = WatchPanel(bridge)
         self.camera = CameraPreview(bridge, with_stats=True)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.form, "")
+        self.tabs.addTab(scrolling(self.form), "")
         self.tabs.addTab(self.watch, "")
         self.tabs.addTab(self.camera, "")
 

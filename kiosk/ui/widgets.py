@@ -7,14 +7,18 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QButtonGroup,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -32,6 +36,59 @@ def pixel_font(widget: QWidget, pixels: int, *, bold: bool = False) -> QFont:
     font.setPixelSize(pixels)
     font.setBold(bold)
     return font
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless vertical scroll area: a form taller than a 7" screen scrolls
+    rather than pushing the window off the screen or squashing its lines."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
+
+
+class TouchTargets(QObject):
+    """Installed on the application: every button, check box, combo box and text field is
+    made at least ``pixels`` tall (and buttons as wide) when first polished, whichever screen
+    or dialog creates it; larger minimums set by a screen are kept."""
+
+    KINDS = (QAbstractButton, QComboBox, QLineEdit)
+
+    def __init__(self, pixels: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pixels = pixels
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Polish and isinstance(watched, self.KINDS):
+            watched.setMinimumHeight(max(watched.minimumHeight(), self.pixels))
+            if isinstance(watched, QPushButton):
+                watched.setMinimumWidth(max(watched.minimumWidth(), self.pixels))
+        return False
+
+
+class WrappingButton(QPushButton):
+    """A push button whose words wrap onto a second line rather than run past its edges
+    (a long Vietnamese caption in a 7" screen's narrow column). The words are in ``label``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.label)
+
+    def setFont(self, font: QFont) -> None:
+        super().setFont(font)
+        self.label.setFont(font)
+
+    def set_caption(self, text: str) -> None:
+        self.label.setText(text)
+        self.setAccessibleName(text)
 
 
 class Retranslating(QWidget):
@@ -60,6 +117,7 @@ class CountTile(QFrame):
         self.caption = QLabel()
         self.caption.setFont(pixel_font(self, 18))
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setWordWrap(True)  # "Đang ở trong" on a narrow 7" column
         layout.addWidget(self.value)
         layout.addWidget(self.caption)
 

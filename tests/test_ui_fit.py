@@ -1,0 +1,137 @@
+"""Every screen fits every kiosk display: 7" 800×480 up to 1920×1080, and portrait.
+
+Each screen is laid out at each size in each state an officer meets (accepted with a long
+name, already scanned, refused with the catalogue's longest reason in either language, the
+store unable to save, the three certificate verdicts), and every label's text is measured
+against its rectangle with QFontMetrics (tests/ui_fit.py). A window that cannot shrink to
+the screen, a word cut off, two labels on top of each other or a button smaller than 9 mm
+fails the test with what did not fit.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, QTimer
+from ui_fit import fit_problems
+from ui_support import (  # noqa: F401
+    make_window_fixture,
+    translations_built_fixture,
+    write_config,
+)
+
+from kiosk import messages
+from kiosk.certificates import trustlist
+from kiosk.scan import Scan, ScanResult, Status
+from tests.certificate_support import make_issuer, trust_list_of, vaccination
+
+SIZES = [(800, 480), (1024, 600), (1280, 800), (1366, 768), (1920, 1080), (1080, 1920)]
+LONG_NAME = "Tôn Nữ Hoàng Thị Phương Thảo Nguyễn Ngọc Bảo Khánh Linh"
+REFUSAL_CODES = ("empty", "too_large", "cccd_bad_field", "pccovid_bad_field",
+                 "manual_bad_field", "certificate_not_valid")
+NOW, DAY = time.time(), 86400
+
+
+def settle(milliseconds: int = 30) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(milliseconds, loop.quit)
+    loop.exec()
+
+
+def longest_reason(language: str) -> tuple[str, str]:
+    """(code, text): the longest refusal the catalogue can word, with its longest detail."""
+    index = messages.LANGUAGES.index(language)
+    field = max((words[index] for key, words in messages.CATALOGUE.items()
+                 if key.startswith("field.")), key=len)
+    detail = max((words[index] for key, words in messages.CATALOGUE.items()
+                  if key.startswith("detail.")), key=len).format(
+        field=field, value="Nguyễn Văn Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+    texts = {code: messages.CATALOGUE[code][index].replace("{detail}", detail)
+             for code in REFUSAL_CODES}
+    code = max(texts, key=lambda c: len(texts[c]))
+    return code, texts[code]
+
+
+def results(window, issuer) -> dict[str, ScanResult]:
+    """One real result per state (through the pipeline), and the two no scan can provoke
+    on demand (the longest reason, a failed save) built as the pipeline builds them."""
+    pipeline = window.kiosk.pipeline
+    person = f"001099012345|123456789|{LONG_NAME}|01021990|Nữ|Số 1 Phố Huế, Hà Nội|10102021"
+    shown = {"accepted": pipeline.submit(Scan(person.encode(), device_id="t", lane="in")),
+             "duplicate": pipeline.submit(Scan(person.encode(), device_id="t", lane="in"))}
+    forger = make_issuer()
+    given = "Thị Phương Thảo Ngọc Bảo Khánh"
+    certificates = {  # three people: none of them a duplicate of another
+        "certificate valid": issuer.sign(vaccination(2, 2, name=("Tôn Nữ Hoàng", given)),
+                                         issued=NOW - DAY, expires=NOW + DAY),
+        "certificate expired": issuer.sign(vaccination(1, 2, name=("Công Tằng Tôn", given)),
+                                           issued=NOW - 9 * DAY, expires=NOW - DAY),
+        "certificate forged": forger.sign(vaccination(name=("Nguyễn Phúc", given)),
+                                          issued=NOW - DAY, expires=NOW + DAY, kid=issuer.kid),
+    }
+    for state, code in certificates.items():
+        shown[state] = pipeline.submit(Scan(code.encode(), device_id="t", lane="in"))
+    scan = Scan(b"x" * 40, device_id="t", lane="in")
+    for language in messages.LANGUAGES:
+        code, reason = longest_reason(language)
+        shown[f"refused ({language})"] = ScanResult(Status.REJECTED, scan, reason_code=code,
+                                                    reason=reason)
+    shown["cannot save"] = ScanResult(
+        Status.REJECTED, scan, reason_code="storage_error",
+        reason=messages.text("storage_error", "vi", detail="database or disk is full "
+                                                          "(SQLITE_FULL) /var/lib/kiosk.db"))
+    return shown
+
+
+def lay_out(window, size: tuple[int, int]) -> list[str]:
+    window.fit_to(QSize(*size))
+    settle()
+    QCoreApplication.processEvents()
+    problems = fit_problems(window)
+    if window.size() != QSize(*size):
+        problems.insert(0, f"the window cannot shrink to {size}: it is {window.size()}")
+    return problems
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_officer_screen_fits_every_display_in_every_state(make_window, tmp_path, language):
+    path = write_config(tmp_path, extra='\n[certificates]\ntrust_list = "trust.json"\n')
+    issuer = make_issuer()
+    trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
+    window = make_window(path, language=language, start=False)
+    window.set_language(language)
+    shown = results(window, issuer)
+    assert shown["accepted"].status is Status.ACCEPTED
+    assert shown["duplicate"].status is Status.DUPLICATE
+    assert {shown[s].certificate is not None for s in shown if s.startswith("cert")} == {True}
+    failures = []
+    for state, result in shown.items():
+        window.officer.card.show_result(result)
+        for size in SIZES:
+            failures += [f"{size} {state}: {p}" for p in lay_out(window, size)]
+    assert not failures, "\n".join(failures[:40])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window, tmp_path,
+                                                                    language):
+    window = make_window(language=language, start=False)
+    window.set_language(language)
+    failures = []
+    for size in SIZES:
+        window.fit_to(QSize(*size))
+        dialog = window.open_manual_entry()
+        dialog.record()  # every field's error shown: the tallest the form gets
+        settle()
+        failures += [f"{size} manual entry: {p}" for p in fit_problems(dialog)]
+        if dialog.width() > size[0] or dialog.height() > size[1]:
+            failures.append(f"{size} manual entry is {dialog.size()}: larger than the screen")
+        dialog.reject()
+    window._show_technician()
+    failures += [f"{size} technician: {p}" for size in SIZES for p in lay_out(window, size)]
+    window._show_sync()
+    failures += [f"{size} sync: {p}" for size in SIZES for p in lay_out(window, size)]
+    assert not failures, "\n".join(failures[:40])

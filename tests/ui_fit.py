@@ -1,0 +1,109 @@
+"""What "fits" means on a kiosk screen, measured on real widgets after layout.
+
+Every visible label and button is measured with QFontMetrics on its own font, its actual
+text and its actual rectangle (the word-wrapped height for wrapping labels); a text larger
+than its rectangle is cut off on screen. Visible labels and buttons must not overlap one
+another, and everything pressed must be at least a touch target (kiosk.ui.metrics).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QFontMetrics, QTextDocument
+from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QWidget
+
+from kiosk.ui.metrics import touch_pixels
+
+BUTTON_PADDING = 8
+"""Horizontal room a button's style keeps around its text (Fusion: 2 × 4 px at least)."""
+
+
+def _plain(label: QLabel) -> str:
+    text = label.text()
+    if label.textFormat() == Qt.TextFormat.RichText or (
+            label.textFormat() == Qt.TextFormat.AutoText and "<" in text):
+        document = QTextDocument()
+        document.setHtml(text)
+        return document.toPlainText()
+    return text
+
+
+def _name(widget: QWidget) -> str:
+    return widget.objectName() or type(widget).__name__
+
+
+def label_problem(label: QLabel) -> str | None:
+    text = _plain(label)
+    if not text.strip():
+        return None
+    metrics = QFontMetrics(label.font())
+    margin = label.margin() * 2 + max(label.indent(), 0)
+    area = label.contentsRect().adjusted(0, 0, -margin, -margin)
+    if label.wordWrap():
+        needed = metrics.boundingRect(QRect(0, 0, area.width(), 100_000),
+                                      int(label.alignment()) | Qt.TextFlag.TextWordWrap, text)
+    else:
+        needed = metrics.boundingRect(QRect(0, 0, 100_000, 100_000), int(label.alignment()),
+                                      text)
+    # The rectangle measure counts the leading under the last line, which is never inked.
+    slack = max(1, metrics.leading())
+    if needed.width() > area.width() or needed.height() - slack > area.height():
+        return (f"label {_name(label)} {text!r}: needs {needed.width()}×{needed.height()}, "
+                f"has {area.width()}×{area.height()}")
+    return None
+
+
+def button_problem(button: QAbstractButton, touch: int) -> str | None:
+    size = button.size()
+    if min(size.width(), size.height()) < touch:
+        return f"button {_name(button)} {button.text()!r}: {size.width()}×{size.height()} " \
+               f"is smaller than a {touch} px touch target"
+    text = button.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+    if text:
+        width = QFontMetrics(button.font()).horizontalAdvance(text) + BUTTON_PADDING
+        if width > size.width():
+            return f"button {_name(button)} {text!r}: needs {width} px, has {size.width()}"
+    return None
+
+
+def _scroll_view(widget: QWidget, window: QWidget) -> QRect | None:
+    """The visible part of the scroll area ``widget`` is in (None: not in one). What lies
+    outside it is reachable by scrolling, not cut off."""
+    parent = widget.parentWidget()
+    while parent is not None and parent is not window:
+        if isinstance(parent, QScrollArea):
+            view = parent.viewport()
+            return QRect(view.mapTo(window, view.rect().topLeft()), view.size())
+        parent = parent.parentWidget()
+    return None
+
+
+def fit_problems(window: QWidget) -> list[str]:
+    """Everything that does not fit on ``window`` as it is laid out now (empty: all fits)."""
+    touch = touch_pixels(window.screen())
+    problems: list[str] = []
+    shown: list[tuple[QWidget, QRect]] = []
+    frame = window.rect()
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisibleTo(window) or not isinstance(widget, QLabel | QAbstractButton):
+            continue
+        if widget.parent() is not None and type(widget.parent()).__name__ == "QTabBar":
+            continue  # the tab bar's scroll arrows
+        problem = (label_problem(widget) if isinstance(widget, QLabel)
+                   else button_problem(widget, touch))
+        if problem:
+            problems.append(problem)
+        place = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+        view = _scroll_view(widget, window)
+        if view is not None:
+            place = place.intersected(view)
+        elif not frame.contains(place):
+            problems.append(f"{_name(widget)} lies outside the window: {place} not in {frame}")
+        if not place.isEmpty():
+            shown.append((widget, place))
+    for index, (first, place) in enumerate(shown):
+        for second, other in shown[index + 1:]:
+            related = first.isAncestorOf(second) or second.isAncestorOf(first)
+            if not related and place.intersects(other):
+                problems.append(f"{_name(first)} overlaps {_name(second)}")
+    return problems
