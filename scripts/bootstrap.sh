@@ -15,6 +15,7 @@ APT_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libpulse0 libasound2
   fonts-dejavu-core chromium chromium-driver
+  xvfb  # tests/test_ui_fullscreen.py: a real X server with no window manager
 )
 
 missing=()
