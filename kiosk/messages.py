@@ -36,6 +36,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Khai báo thủ công thiếu hoặc sai: {detail}",
         "Manual entry incomplete or wrong: {detail}",
     ),
+    "centre_rules": (
+        "Trung tâm sẽ từ chối lượt này, không ghi: {detail}",
+        "The centre would refuse this entry, not recorded: {detail}",
+    ),
     "storage_error": (
         "Lỗi lưu trữ, lượt quét CHƯA được ghi: {detail}",
         "Storage error, scan NOT recorded: {detail}",
@@ -102,6 +106,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "cần số giấy tờ hoặc số điện thoại",
         "a document number or a phone number is needed",
     ),
+    "detail.centre_rule": ("{field}: {value}", "{field}: {value}"),
     "detail.size_bytes": ("{value} byte", "{value} bytes"),
     "detail.size_chars": ("{value} ký tự", "{value} characters"),
     # -- certificate verdicts (kiosk.certificates.verdicts): the officer's headline, and the

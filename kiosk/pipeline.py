@@ -83,6 +83,8 @@ class Pipeline:
     # -- the decision ---------------------------------------------------------------------
     def _finish(self, scan: Scan, decoded: Identity | Rejection,
                 verdict: Verdict | None = None) -> ScanResult:
+        if isinstance(decoded, Identity):
+            decoded = self._centre_refusal(scan, decoded, verdict) or decoded
         if isinstance(decoded, Rejection):
             result = self._refuse(scan, decoded)
         else:
@@ -108,6 +110,58 @@ class Pipeline:
             log.error("could not log refused scan: %s", exc)
         return self._result(Status.REJECTED, scan, None, code=rejection.code,
                             detail=rejection.words)
+
+    def _centre_refusal(self, scan: Scan, identity: Identity, verdict: Verdict | None
+                        ) -> Rejection | None:
+        """The centre's own entry rules (:func:`protocol.validate_entry`), applied before
+        the write: an entry the centre would always reject (a NUL in a name, a 4,097-character
+        address, a payload over 64 KiB) is refused here with the reason, never shown as
+        accepted and then stuck in the kiosk's quarantine. Direction, status and the
+        duplicate link are filled with valid values: they are chosen by the pipeline."""
+        from kiosk.sync import protocol  # msgspec; imported at the first scan, not at start
+
+        row = self._row(scan, identity, verdict, entry_id=uuid7(), direction="in",
+                        duplicate_of=None, subject=identity.subject_key)
+        row.update(extra=identity.extra, certificate=verdict.to_record() if verdict else None)
+        reason = protocol.validate_entry(protocol.entry_to_wire(row))
+        if reason is None:
+            return None
+        field, _, problem = reason.partition(": ")
+        return Rejection("centre_rules", "centre_rule", problem, field)
+
+    def _row(self, scan: Scan, identity: Identity, verdict: Verdict | None, *, entry_id: str,
+             direction: str, duplicate_of: str | None, subject: str) -> dict[str, object]:
+        """The entry as the store holds it (``extra`` and ``certificate`` as JSON text)."""
+        policy = self.policy
+        return {
+            "id": entry_id,
+            "checkpoint_id": policy.checkpoint_id,
+            "kiosk_id": policy.kiosk_id,
+            "device_id": scan.device_id,
+            "lane": scan.lane,
+            "direction": direction,
+            "status": "duplicate" if duplicate_of else "accepted",
+            "duplicate_of": duplicate_of,
+            "source": scan.source,
+            "symbology": scan.symbology,
+            "scanned_at": utc_iso(scan.wall_time),
+            "monotonic_ns": scan.monotonic_ns,
+            "boot_id": self.boot_id,
+            "kind": identity.kind,
+            "subject_key": subject,
+            "match_key": identity.match_key,
+            "document_number": identity.document_number,
+            "name": identity.name,
+            "birth_date": identity.birth_date,
+            "gender": identity.gender,
+            "address": identity.address,
+            "issue_date": identity.issue_date,
+            "extra": json.dumps(identity.extra, ensure_ascii=False, sort_keys=True),
+            "payload": identity.raw,
+            "operator": policy.operator,
+            "certificate": (json.dumps(verdict.to_record(), ensure_ascii=False,
+                                       sort_keys=True) if verdict else None),
+        }
 
     def _intended_direction(self, scan: Scan) -> str:
         lane = scan.lane if scan.lane in ("in", "out", "auto") else self.operator_direction
@@ -137,35 +191,9 @@ class Pipeline:
                 assert last is not None
                 direction = last.direction
             entry_id = uuid7()
-            self.store.insert_entry(conn, {
-                "id": entry_id,
-                "checkpoint_id": policy.checkpoint_id,
-                "kiosk_id": policy.kiosk_id,
-                "device_id": scan.device_id,
-                "lane": scan.lane,
-                "direction": direction,
-                "status": "duplicate" if duplicate else "accepted",
-                "duplicate_of": last.entry_id if duplicate and last else None,
-                "source": scan.source,
-                "symbology": scan.symbology,
-                "scanned_at": utc_iso(scan.wall_time),
-                "monotonic_ns": scan.monotonic_ns,
-                "boot_id": self.boot_id,
-                "kind": identity.kind,
-                "subject_key": subject,
-                "match_key": identity.match_key,
-                "document_number": identity.document_number,
-                "name": identity.name,
-                "birth_date": identity.birth_date,
-                "gender": identity.gender,
-                "address": identity.address,
-                "issue_date": identity.issue_date,
-                "extra": json.dumps(identity.extra, ensure_ascii=False, sort_keys=True),
-                "payload": identity.raw,
-                "operator": policy.operator,
-                "certificate": (json.dumps(verdict.to_record(), ensure_ascii=False,
-                                           sort_keys=True) if verdict else None),
-            })
+            self.store.insert_entry(conn, self._row(
+                scan, identity, verdict, entry_id=entry_id, direction=direction,
+                duplicate_of=last.entry_id if duplicate and last else None, subject=subject))
         # COMMIT has returned: only now may anyone be told "accepted".
         status = Status.DUPLICATE if duplicate else Status.ACCEPTED
         return self._result(status, scan, identity, code=status.value, direction=direction,

@@ -1,0 +1,100 @@
+"""Nothing shown as accepted that the centre will refuse: the kiosk applies the centre's own
+entry rules (kiosk.sync.protocol, the one description both sides import) before it records.
+
+Real pipeline over a real store file; what it records is read back from the file and judged
+by the same function the centre runs on every uploaded entry.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kiosk.payloads.manual import ManualEntry
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan, Status
+from kiosk.store import Store
+from kiosk.sync import protocol
+
+CCCD = "001099012345|123456789|{name}|01021990|Nam|{address}|10102021"
+
+
+def recorded_row(store: Store, entry_id: str) -> dict[str, object]:
+    with sqlite3.connect(store.path) as conn:
+        conn.row_factory = sqlite3.Row
+        return dict(conn.execute("SELECT * FROM entries WHERE id = ?", (entry_id,)).fetchone())
+
+
+def count(store: Store, table: str) -> int:
+    with sqlite3.connect(store.path) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_a_nul_in_a_cccd_name_is_refused_on_the_spot_with_the_reason(make_pipeline):
+    pipeline = make_pipeline()
+    payload = CCCD.format(name="Nguyễn\x00Văn An", address="Số 1 Phố Huế").encode()
+    result = pipeline.submit(Scan(payload=payload, device_id="d1"))
+    assert result.status is Status.REJECTED and not result.recorded
+    assert result.reason_code == "centre_rules"
+    assert result.words("en").startswith("The centre would refuse this entry, not recorded: ")
+    assert result.words("en").endswith(": contains a NUL character")
+    assert result.words("vi").startswith("Trung tâm sẽ từ chối lượt này, không ghi: ")
+    assert count(pipeline.store, "entries") == 0
+    assert count(pipeline.store, "refused_scans") == 1
+
+
+def test_an_address_over_4096_characters_is_refused_not_left_stuck_in_quarantine(
+        make_pipeline):
+    pipeline = make_pipeline()
+    payload = CCCD.format(name="Nguyễn Văn An", address="A" * 4097).encode()
+    result = pipeline.submit(Scan(payload=payload, device_id="d1"))
+    assert result.status is Status.REJECTED and result.reason_code == "centre_rules"
+    assert "longer than 4096 characters" in result.words("en")
+    manual = pipeline.submit_manual(ManualEntry(name="Trần Thị Bình", phone="0912345678",
+                                                address="B" * 5000))
+    assert manual.status is Status.REJECTED and manual.reason_code == "centre_rules"
+    assert count(pipeline.store, "entries") == 0
+
+
+def test_well_formed_scans_are_recorded_as_before(make_pipeline):
+    pipeline = make_pipeline()
+    payload = CCCD.format(name="Nguyễn Văn An", address="A" * 4096).encode()
+    assert pipeline.submit(Scan(payload=payload, device_id="d1")).status is Status.ACCEPTED
+
+
+_field = st.text(st.characters(codec="utf-8"), max_size=20) | st.sampled_from(
+    ["Nguyễn Văn An", "\x00", "A" * 4097, "x\x00y", ""])
+_cccd_like = st.builds(
+    lambda number, name, address, tail: "|".join(
+        [number, "123456789", name, "01021990", "Nam", address, tail]).encode(),
+    st.from_regex(r"\A0[0-9]{11}\Z") | _field, _field, _field,
+    st.sampled_from(["10102021", "", "99999999"]))
+_payloads = _cccd_like | st.binary(max_size=300) | st.text(max_size=300).map(
+    lambda t: t.encode("utf-8", "surrogatepass"))
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(payloads=st.lists(_payloads, min_size=1, max_size=4),
+       manual=st.lists(st.builds(ManualEntry, name=_field, phone=st.sampled_from(
+           ["", "0912345678"]), address=_field, reason=_field), max_size=2))
+def test_anything_the_pipeline_records_passes_the_centres_validation(payloads, manual):
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "kiosk.db")
+        try:
+            pipeline = Pipeline(store, Policy(checkpoint_id="CP-T", kiosk_id="kiosk-t",
+                                              duplicate_policy="allow"))
+            results = [pipeline.submit(Scan(payload=p, device_id="serial-1", lane="in",
+                                            symbology="]Q1", source="serial"))
+                       for p in payloads]
+            results += [pipeline.submit_manual(m) for m in manual]
+            for result in results:
+                if result.recorded:
+                    wire = protocol.entry_to_wire(recorded_row(store, result.entry_id))
+                    assert protocol.validate_entry(wire) is None
+        finally:
+            store.close()
