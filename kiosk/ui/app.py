@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
@@ -34,6 +35,7 @@ from kiosk.config import Config
 from kiosk.store import StoreError
 from kiosk.ui.binding import reference_leak
 from kiosk.ui.bridge import KioskBridge
+from kiosk.ui.config_writer import save_setting
 from kiosk.ui.cues import SoundBoard
 from kiosk.ui.i18n import LANGUAGES, MissingCatalog, Translations
 from kiosk.ui.manual_entry import ManualEntryDialog
@@ -289,12 +291,19 @@ class MainWindow(QMainWindow):
     def toggle_language(self) -> None:
         self.set_language("en" if self.translations.language == "vi" else "vi")
 
-    def set_language(self, language: str) -> None:
-        """Switch the screens, and the pipeline's reason texts for the next results."""
+    def set_language(self, language: str, *, remember: bool = True) -> None:
+        """Switch the screens, and the pipeline's reason texts for the next results; with
+        ``remember``, write it to config.toml (off the GUI thread) so a restart keeps it."""
         self.translations.set_language(language)
         pipeline = self.kiosk.pipeline
         pipeline.policy = dataclasses.replace(pipeline.policy, language=language)
         self.officer.set_language(language)
+        source = self.kiosk.config.source
+        if remember and source is not None:
+            self.bridge.run(lambda: save_setting(Path(source), "kiosk", "language", language),
+                            failed=lambda error: log.warning(
+                                "language %s not remembered in %s: %s", language, source,
+                                error))
 
     def retranslate(self) -> None:
         config = self.kiosk.config.kiosk

@@ -1,4 +1,5 @@
-"""Writing the technician's device list back into config.toml, safely.
+"""Writing the technician's device list, and the language chosen on screen, back into
+config.toml, safely.
 
 * The new file is validated with ``kiosk.config.from_dict`` before anything is written: a
   refused list leaves the file untouched and the ConfigError names the key.
@@ -156,6 +157,24 @@ def save_devices(path: Path, drafts: Sequence[DeviceDraft]) -> config_mod.Config
     """Validate, then write; returns the config as the kiosk will now read it."""
     path = Path(path)
     text = render(path.read_text(encoding="utf-8"), drafts)
+    check(text, path)
+    write_atomically(path, text)
+    return config_mod.load(path)
+
+
+def save_setting(path: Path, section: str, key: str, value: Any) -> config_mod.Config:
+    """Set one ``[section] key`` (its inline comment and every other line kept), validate,
+    then write; returns the config as the kiosk will now read it."""
+    path = Path(path)
+    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    if section not in document:
+        document.add(tomlkit.nl())
+        document[section] = tomlkit.table()
+    table: Any = document[section]
+    if key in table and table[key] == value:
+        return config_mod.load(path)
+    table[key] = value
+    text = tomlkit.dumps(document)
     check(text, path)
     write_atomically(path, text)
     return config_mod.load(path)
