@@ -11,6 +11,7 @@ from the generated entries with plain Python, by the rules written in
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -373,3 +374,27 @@ def test_each_scanning_wrongly_rule_at_its_threshold(engines: list[Storage]) -> 
                   if r["problem"] == "manual_share"}
         assert manual == {"P3": "75% vs 22%"}  # 15 typed of 69 scans in the province
         assert report["summary"]["manual"] == 15 and report["summary"]["scans"] == 69
+
+
+def test_distinct_people_are_counted_again_only_when_entries_of_the_day_arrive_late(
+        engines: list[Storage]) -> None:
+    """A finished day's count is kept; a late entry of that day makes it count again."""
+    kiosk = GenKiosk("k0", "P0", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
+    world = World("Asia/Ho_Chi_Minh", [Checkpoint("P0", "Chợ", set_up_on="2026-11-01")],
+                  [kiosk])
+    noon = world.local_midnight(DAY) + dt.timedelta(hours=12)
+    world.batches = [GenBatch(kiosk, [wire_entry(kiosk, "P0", noon, "in", False, i)],
+                              noon + dt.timedelta(minutes=1)) for i in range(3)]
+    for storage in engines:
+        load(storage, world)
+        assert reports.daily(storage, DAY)["summary"]["people"] == 3
+        with storage._transaction() as tx:  # were it counted again, this would show
+            storage._execute(tx, "UPDATE entries SET subject_key = 'doc:same'")
+        assert reports.monthly(storage, "2026-11")["by_day"][DAY.day - 1]["people"] == 3
+        late = wire_entry(kiosk, "P0", noon, "out", False, 99)
+        storage.ingest_batch("k0", [late], sent_at=protocol.format_time(dt.datetime.now(
+            dt.UTC)), received_at=dt.datetime.now(dt.UTC), batch_id=str(uuid.uuid4()))
+        assert reports.daily(storage, DAY)["summary"]["people"] == 3  # max(2 now, 3 before)
+        with storage._transaction() as tx:
+            storage._execute(tx, "UPDATE entries SET subject_key = id")
+        assert reports.daily(storage, DAY)["summary"]["people"] == 4

@@ -125,22 +125,50 @@ def refused_counts(storage: Storage, kiosks: Iterable[Kiosk], first: dt.date, la
 
 
 def people(storage: Storage, first: str, last: str) -> dict[str, int]:
-    """Distinct people (subject keys) per day, never less than a count made earlier."""
-    counted = dict(storage._query(
-        "SELECT local_day, count(DISTINCT subject_key) FROM entries "
-        "WHERE local_day >= ? AND local_day <= ? GROUP BY local_day", (first, last)))
-    kept = dict(storage._query("SELECT day, people FROM day_people WHERE day >= ? AND day <= ?",
-                               (first, last)))
-    now = protocol.format_time(dt.datetime.now(dt.UTC))
-    higher = {day: n for day, n in counted.items() if n > kept.get(day, 0)}
-    if higher:
+    """Distinct people (subject keys) per day first..last, never less than a count made
+    earlier (raw entries may have been purged since).
+
+    A month of a province is ~10⁷ entries, so a day is counted again only when its count is
+    not known to be final: not yet counted, counted before the day ended, or an entry of the
+    day arrived (``late_arrivals``) on or after the day it was counted.
+    """
+    calendar = storage.calendar
+    kept = {day: (n, at) for day, n, at in storage._query(
+        "SELECT day, people, counted_at FROM day_people WHERE day >= ? AND day <= ?",
+        (first, last))}
+    arrived = dict(storage._query(
+        "SELECT day, max(received_on) FROM late_arrivals WHERE day >= ? AND day <= ? "
+        "GROUP BY day", (first, last)))
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+
+    def final(day: str) -> bool:
+        if day not in kept:
+            return False
+        at = parse_utc(kept[day][1])
+        latest = arrived.get(day)
+        return at >= calendar.end(dt.date.fromisoformat(day)) and (
+            latest is None or latest < calendar.day_of(at).isoformat())
+
+    stale = [day for day in days if not final(day)]
+    counted: dict[str, int] = dict.fromkeys(stale, 0)
+    if stale:
+        counted.update(storage._query(
+            "SELECT local_day, count(DISTINCT subject_key) FROM entries WHERE local_day >= ? "
+            "AND local_day <= ? GROUP BY local_day", (stale[0], stale[-1])) if len(stale) > 3
+            else [row for day in stale for row in storage._query(
+                "SELECT local_day, count(DISTINCT subject_key) FROM entries "
+                "WHERE local_day = ? GROUP BY local_day", (day,))])
+        counted = {day: max(n, kept.get(day, (0, ""))[0]) for day, n in counted.items()
+                   if day in stale}
+        now = protocol.format_time(dt.datetime.now(dt.UTC))
         with storage._transaction() as tx:
-            for day, n in sorted(higher.items()):
+            for day, n in sorted(counted.items()):
                 storage._execute(
                     tx, "INSERT INTO day_people (day, people, counted_at) VALUES (?, ?, ?) "
                         "ON CONFLICT (day) DO UPDATE SET people = excluded.people, "
                         "counted_at = excluded.counted_at", (day, n, now))
-    return {**kept, **higher}
+    return {**{day: n for day, (n, _) in kept.items()}, **counted}
 
 
 # -- daily --------------------------------------------------------------------------------------
