@@ -67,6 +67,8 @@ def format_result(result: ScanResult, language: str, timezone: Any) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    for warning in exposure_warnings(config):
+        print(warning, file=sys.stderr)
     wants_ui = not args.headless and bool(
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if wants_ui:
@@ -234,11 +236,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         bar = ProgressBar("export", total, stream=sys.stderr)
     rows = exports.export_rows(store.iter_entries(since=since, until=until), store.timezone,
                                progress=(lambda done: bar.update(done, total)) if bar else None)
+    from kiosk.private_files import open_private
+
     if args.format == "xlsx":
         count = exports.write_xlsx(rows, args.output)
     else:
         with contextlib.ExitStack() as stack:
-            out = stack.enter_context(open(args.output, "w", newline="", encoding="utf-8-sig")) \
+            out = stack.enter_context(open_private(args.output, "w", newline="",
+                                                   encoding="utf-8-sig")) \
                 if args.output else sys.stdout
             count = exports.write_csv(rows, out)
     if bar is not None:
@@ -256,12 +261,39 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     import json
 
     config = load_config(args.config)
+    for warning in exposure_warnings(config):
+        print(warning, file=sys.stderr)
+    if args.json:  # only JSON on stdout, so it can be piped; the token never shown
+        data = config.to_toml_data()
+        if data["sync"].get("token"):
+            data["sync"]["token"] = HIDDEN
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
     print(messages.text("cli.config_ok", config.kiosk.language, path=args.config,
                         kiosk=config.kiosk.id, checkpoint=config.kiosk.checkpoint_id,
                         devices=len(config.devices)))
-    if args.json:
-        print(json.dumps(config.to_toml_data(), ensure_ascii=False, indent=2))
     return 0
+
+
+HIDDEN = "(set, hidden)"
+
+
+def exposure_warnings(config: Config) -> list[str]:
+    """The store and the token file, when group or others may read them (kiosk.db holds
+    identities, the token file the kiosk's credential)."""
+    from pathlib import Path
+
+    from kiosk.private_files import exposure
+
+    paths = [config.store_path]
+    if config.sync.token_file:
+        token_file = Path(config.sync.token_file).expanduser()
+        if not token_file.is_absolute() and config.source:
+            token_file = config.source.parent / token_file
+        paths.append(token_file)
+    return [messages.text("cli.readable_by_others", config.kiosk.language, path=str(path),
+                          mode=mode)
+            for path in paths if (mode := exposure(path))]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from kiosk.private_files import open_private
 from kiosk.timestamps import LocalTimes
 
 EXPORT_COLUMNS = ("id", "scanned_at", "local_time", "checkpoint_id", "kiosk_id", "device_id",
@@ -68,5 +69,6 @@ def write_xlsx(rows: Iterable[list[Any]], path: str | Path) -> int:
     for row in rows:
         sheet.append([_NOT_IN_XML.sub("\ufffd", c) if isinstance(c, str) else c for c in row])
         count += 1
-    book.save(path)
+    with open_private(path, "wb") as out:  # 0600: full identities
+        book.save(out)
     return count

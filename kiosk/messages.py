@@ -343,6 +343,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This command needs the {package} package (extra \"{extra}\"): install it with "
         "`make install` or `pip install 'checkpoint-kiosk[{extra}]'`",
     ),
+    "cli.readable_by_others": (
+        "CẢNH BÁO: người dùng khác đọc được {path} (quyền {mode}); chạy: chmod 600 {path}",
+        "WARNING: other users can read {path} (mode {mode}); run: chmod 600 {path}",
+    ),
     "cli.config_ok": (
         "{path}: ĐÚNG — trạm {kiosk}, chốt {checkpoint}, {devices} thiết bị",
         "{path}: OK — kiosk {kiosk}, checkpoint {checkpoint}, {devices} device(s)",

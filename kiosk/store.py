@@ -33,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kiosk.payloads.identity import fold_name
+from kiosk.private_files import create_private
 from kiosk.timestamps import day_bounds, epoch_ms, local_hours, parse_utc, today, utc_iso
 
 PENDING, SENT, ACKNOWLEDGED, REJECTED = "pending", "sent", "acknowledged", "rejected"
@@ -223,7 +224,7 @@ class Store:
         self.last_scan = 0.0
         """``time.monotonic()`` of the last insert through this Store: the purge steps aside."""
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)  # 0600: identities; SQLite gives -wal/-shm its mode
         self.conn = sqlite3.connect(
             str(path), check_same_thread=False, isolation_level=None, timeout=30
         )

@@ -26,6 +26,7 @@ from kiosk.central.storage import (
     StorageBusy,
     StorageError,
 )
+from kiosk.private_files import create_private
 
 _TYPES = {"engine": "sqlite", "bigint": "INTEGER", "float": "REAL", "bytes": "BLOB",
           "json": "TEXT", "serial": "INTEGER PRIMARY KEY"}
@@ -47,7 +48,7 @@ class SqliteStorage(Storage):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(self.path)  # 0600: identities; SQLite gives -wal/-shm its mode
         self._opened(self._migrate())
 
     # -- connections ----------------------------------------------------------------------

@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from kiosk.private_files import open_private
 from kiosk.sync import protocol
 
 FORMAT = "checkpoint-kiosk-backlog"
@@ -83,7 +84,7 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *, key: b
     partial = path.with_name(path.name + ".part")
     digest, size, count, first, last = hashlib.sha256(), 0, 0, None, None
     try:
-        with open(partial, "wb") as raw, zipfile.ZipFile(
+        with open_private(partial, "wb") as raw, zipfile.ZipFile(
                 raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
             info = zipfile.ZipInfo(ENTRIES, time.localtime()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED

@@ -1,0 +1,52 @@
+"""Files holding personal data or secrets are created readable by their owner only.
+
+The kiosk's and the centre's databases, exports (CSV/XLSX) and backlog files hold full
+identities; token files hold a kiosk's credential. They are created 0600 in folders created
+0700, whatever the process umask, and a file found readable by others is reported
+(:func:`exposure`) at start-up and by ``kiosk config check``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import IO, Any
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def private_dir(path: Path) -> None:
+    """Create the folder (and missing parents) 0700; an existing folder is left as it is."""
+    if not path.exists():
+        private_dir(path.parent)
+        with contextlib.suppress(FileExistsError):
+            path.mkdir(mode=DIR_MODE)
+        os.chmod(path, DIR_MODE)  # mkdir's mode is masked by the umask
+
+
+def create_private(path: Path) -> None:
+    """Create an empty 0600 file (and its folder 0700) unless it exists; others' files keep
+    their mode, so a shared read-only store is never touched."""
+    if path.exists():
+        return
+    private_dir(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
+
+
+def open_private(path: str | Path, mode: str = "w", **kwargs: Any) -> IO[Any]:
+    """``open`` that creates the file 0600 (an existing file is truncated, mode unchanged)."""
+    path = Path(path)
+    private_dir(path.parent)
+    return open(path, mode, opener=lambda p, flags: os.open(p, flags, FILE_MODE), **kwargs)
+
+
+def exposure(path: str | Path) -> str | None:
+    """``0644`` (the octal mode) when group or others may read the file, else None."""
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return None
+    return f"{mode & 0o777:04o}" if mode & 0o044 else None

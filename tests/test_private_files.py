@@ -1,0 +1,120 @@
+"""Personal data and secrets are readable by their owner only, whatever the umask: the
+databases, exports and backlog files are created 0600 in folders created 0700; a store or
+token file readable by others is reported; the token is never printed.
+
+Real files, real `kiosk` processes; the umask is the usual 022, under which files were 0644.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.central.backends import open_storage
+from kiosk.store import Store
+from tests.conftest import CCCD_AN
+
+TOKEN = "s3cr3t-token-that-must-never-be-printed"
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture(autouse=True)
+def usual_umask():
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    (tmp_path / "token").write_text(TOKEN)
+    os.chmod(tmp_path / "token", 0o600)  # as the technician's guide says
+    path = tmp_path / "config.toml"
+    path.write_text(f"""
+[kiosk]
+id = "k1"
+checkpoint_id = "CP1"
+language = "en"
+[store]
+path = "data/kiosk.db"
+[sync]
+token = "{TOKEN}"
+token_file = "token"
+""", encoding="utf-8")
+    return path
+
+
+def kiosk(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([sys.executable, "-m", "kiosk.cli", *args, "--config", str(config)],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_the_kiosk_store_and_its_folder_are_created_for_the_owner_only(tmp_path: Path) -> None:
+    store = Store(tmp_path / "new" / "kiosk.db")
+    try:
+        assert mode(tmp_path / "new") == 0o700
+        assert mode(tmp_path / "new" / "kiosk.db") == 0o600
+        assert mode(tmp_path / "new" / "kiosk.db-wal") == 0o600
+    finally:
+        store.close()
+
+
+def test_the_central_database_is_created_for_the_owner_only(tmp_path: Path) -> None:
+    with open_storage(f"sqlite:///{tmp_path}/centre/central.db"):
+        pass
+    assert mode(tmp_path / "centre") == 0o700
+    assert mode(tmp_path / "centre" / "central.db") == 0o600
+
+
+def test_csv_and_xlsx_exports_are_created_for_the_owner_only(config_file: Path,
+                                                            tmp_path: Path) -> None:
+    kiosk(config_file, "scan", CCCD_AN)
+    for fmt in ("csv", "xlsx"):
+        out = tmp_path / "exports" / f"entries.{fmt}"
+        kiosk(config_file, "export", "--format", fmt, "-o", str(out))
+        assert out.stat().st_size > 0
+        assert mode(out) == 0o600
+    assert mode(tmp_path / "exports") == 0o700
+
+
+def test_a_backlog_file_is_created_for_the_owner_only(tmp_path: Path) -> None:
+    from kiosk.sync import backlog
+    from tests.sync_support import backlog_rows
+
+    path = tmp_path / "usb" / "backlog.zip"
+    backlog.write_backlog(path, backlog_rows(3, kiosk_id="kiosk-t"), key=b"k" * 32,
+                          kiosk_id="kiosk-t", checkpoint_id="CP-SYNC")
+    assert mode(path.parent) == 0o700
+    assert mode(path) == 0o600
+
+
+def test_config_check_warns_when_the_store_or_token_file_is_readable_by_others(
+        config_file: Path, tmp_path: Path) -> None:
+    kiosk(config_file, "scan", CCCD_AN)
+    quiet = kiosk(config_file, "config", "check")
+    assert "can read" not in quiet.stderr
+    os.chmod(tmp_path / "data" / "kiosk.db", 0o644)
+    os.chmod(tmp_path / "token", 0o644)
+    loud = kiosk(config_file, "config", "check")
+    assert (f"WARNING: other users can read {tmp_path / 'data' / 'kiosk.db'} (mode 0644); "
+            f"run: chmod 600 {tmp_path / 'data' / 'kiosk.db'}") in loud.stderr
+    assert f"other users can read {tmp_path / 'token'} (mode 0644)" in loud.stderr
+
+
+def test_config_check_json_prints_only_json_and_never_the_token(config_file: Path) -> None:
+    proc = kiosk(config_file, "config", "check", "--json")
+    data = json.loads(proc.stdout)
+    assert data["sync"]["token"] == "(set, hidden)"
+    assert data["kiosk"]["id"] == "k1"
+    assert TOKEN not in proc.stdout + proc.stderr
