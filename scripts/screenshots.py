@@ -26,7 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, QTimer  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from kiosk import config as config_mod  # noqa: E402
@@ -38,6 +38,9 @@ from kiosk.ui.app import MainWindow, create_application  # noqa: E402
 from kiosk.ui.i18n import Translations, catalog  # noqa: E402
 
 SIZE = (1280, 800)
+DISPLAYS = [(800, 480), (1024, 600), (1366, 768), (1920, 1080), (1080, 1920)]
+"""The other sizes kiosks come in: 7" touch panel … full HD, and a portrait totem."""
+SMALL = DISPLAYS[0]
 PEOPLE = [
     ("001099012345", "Nguyễn Văn An", "01021990", "Nam"),
     ("079301004567", "Trần Thị Bình", "15071985", "Nữ"),
@@ -247,6 +250,11 @@ def render(language: str, out: Path, translations: Translations) -> list[Path]:
         officer(BAD_CODE.encode(), "officer-refused", lane="in")
         for code, name in certificates(config):
             officer(code.encode(), name, lane="in")
+        kiosk.pipeline.submit(Scan(BAD_CODE.encode(), device_id="lan-vao", lane="in"))
+        for width, height in DISPLAYS:
+            window.fit_to(QSize(width, height))
+            shots.append(save(window, out, f"officer-refused-{width}x{height}", language))
+        window.fit_to(QSize(*SIZE))
 
         dialog = window.open_manual_entry()
         dialog.fields["name"].setText("Ngô Thị Lan")
@@ -273,8 +281,13 @@ def render(language: str, out: Path, translations: Translations) -> list[Path]:
         technician.table.selectRow(1)
         technician.tabs.setCurrentIndex(1)
         shots.append(save(window, out, "technician-watch", language))
+        technician.tabs.setCurrentIndex(0)
+        window.fit_to(QSize(*SMALL))
+        shots.append(save(window, out, "technician-{}x{}".format(*SMALL), language))
 
         window._show_sync()
+        shots.append(save(window, out, "sync-{}x{}".format(*SMALL), language))
+        window.fit_to(QSize(*SIZE))
         shots.append(save(window, out, "sync", language))
         window.exit_now()
         os.close(writer)  # end of the queue: the replay device finishes
@@ -296,7 +309,8 @@ def main() -> int:
     languages = args.lang or ["vi", "en"]
     translations = Translations(create_application())  # one translator, switched per language
     shots = [shot for language in languages for shot in render(language, args.out, translations)]
-    return 0 if len(shots) == 13 * len(languages) else 1
+    per_language = 13 + len(DISPLAYS) + 2
+    return 0 if len(shots) == per_language * len(languages) else 1
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, QTimer
 from ui_fit import fit_problems
 from ui_support import (  # noqa: F401
     make_window_fixture,
+    replay_device,
     translations_built_fixture,
     write_config,
 )
@@ -97,7 +98,10 @@ def lay_out(window, size: tuple[int, int]) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_the_officer_screen_fits_every_display_in_every_state(make_window, tmp_path, language):
-    path = write_config(tmp_path, extra='\n[certificates]\ntrust_list = "trust.json"\n')
+    lanes = (replay_device("lan-vao", tmp_path / "queue.txt", lane="in")  # "lan-vao → IN"
+             + '\n[[devices]]\nid = "quay-ban"\ntype = "wedge"\nlane = "toggle"\n')
+    path = write_config(tmp_path, lanes,
+                        extra='\n[certificates]\ntrust_list = "trust.json"\n')
     issuer = make_issuer()
     trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
     window = make_window(path, language=language, start=False)
@@ -118,7 +122,9 @@ def test_the_officer_screen_fits_every_display_in_every_state(make_window, tmp_p
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window, tmp_path,
                                                                     language):
-    window = make_window(language=language, start=False)
+    devices = (replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
+               + '\n[[devices]]\nid = "quay-ban"\ntype = "wedge"\nlane = "toggle"\n')
+    window = make_window(write_config(tmp_path, devices), language=language, start=False)
     window.set_language(language)
     failures = []
     for size in SIZES:
@@ -131,6 +137,7 @@ def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window,
             failures.append(f"{size} manual entry is {dialog.size()}: larger than the screen")
         dialog.reject()
     window._show_technician()
+    window.technician.table.selectRow(1)  # the form filled in, with its kind's options
     failures += [f"{size} technician: {p}" for size in SIZES for p in lay_out(window, size)]
     window._show_sync()
     failures += [f"{size} sync: {p}" for size in SIZES for p in lay_out(window, size)]

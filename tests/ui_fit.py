@@ -95,10 +95,17 @@ def fit_problems(window: QWidget) -> list[str]:
             problems.append(problem)
         place = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
         view = _scroll_view(widget, window)
-        if view is not None:
+        if view is not None:  # scrolls up and down, never sideways
+            if place.left() < view.left() or place.right() > view.right():
+                problems.append(f"{_name(widget)} runs past the side of its scroll area: "
+                                f"{place} beyond {view}")
             place = place.intersected(view)
         elif not frame.contains(place):
             problems.append(f"{_name(widget)} lies outside the window: {place} not in {frame}")
+        parent = widget.parentWidget()
+        if parent is not None and not parent.rect().contains(widget.geometry()):
+            problems.append(f"{_name(widget)} is clipped by {_name(parent)}: "
+                            f"{widget.geometry()} not in {parent.rect()}")
         if not place.isEmpty():
             shown.append((widget, place))
     for index, (first, place) in enumerate(shown):

@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         top.setContentsMargins(12, 6, 12, 0)
         top.addWidget(self.title)
         top.addStretch(1)
+        top.addSpacing(12)  # the checkpoint's name never touches the clock
         top.addWidget(self.clock)
         top.addSpacing(16)
         for button in (self.language_button, self.technician_button, self.sync_button,

@@ -98,6 +98,7 @@ class DeviceForm(Retranslating):
         self._loading = False
         layout = QVBoxLayout(self)
         self.common = QFormLayout()
+        self.common.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a 7" screen
         self.type_box = QComboBox()
         self.type_box.setObjectName("device_type")
         for kind in kinds():
@@ -112,8 +113,10 @@ class DeviceForm(Retranslating):
             self.common.addRow(key, field.widget)
         layout.addLayout(self.common)
         self.options_title = QLabel()
+        self.options_title.setWordWrap(True)
         layout.addWidget(self.options_title)
         self.options = QFormLayout()
+        self.options.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         layout.addLayout(self.options)
         self.error = QLabel()
         self.error.setObjectName("device_error")

@@ -99,7 +99,7 @@ class OfficerScreen(Retranslating):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
 
-        left = QVBoxLayout()
+        left = self.left = QVBoxLayout()
         left.addWidget(self.card, 5)
         search_row = QHBoxLayout()
         search_row.addWidget(self.recent_title)
@@ -173,6 +173,10 @@ class OfficerScreen(Retranslating):
         roomy = screen.height() >= CHART_MIN_SCREEN_HEIGHT
         self.chart.setVisible(roomy)
         self.chart_title.setVisible(roomy)
+        self.left.setStretchFactor(self.table, 4 if roomy else 2)  # the card's words first
+        self.toggle.set_compact(not roomy)
+        for tile in self.tiles.values():
+            tile.set_compact(not roomy)
 
     # -- results --------------------------------------------------------------------------
     def show_result(self, result: ScanResult) -> None:

@@ -124,6 +124,11 @@ class CountTile(QFrame):
     def set_value(self, value: int) -> None:
         self.value.setText(str(value))
 
+    def set_compact(self, compact: bool) -> None:
+        """Smaller type for a short screen (the number stays the biggest thing on the tile)."""
+        self.value.setFont(pixel_font(self, 28 if compact else 40, bold=True))
+        self.caption.setFont(pixel_font(self, 14 if compact else 18))
+
 
 class HourChart(QWidget):
     """Scans per hour of the local day, as bars; the current hour is highlighted."""
@@ -198,6 +203,10 @@ class DirectionToggle(Retranslating):
 
     def set_direction(self, direction: str) -> None:
         self.buttons[direction].setChecked(True)
+
+    def set_compact(self, compact: bool) -> None:
+        for button in self.buttons.values():
+            button.setMinimumHeight(52 if compact else 72)
 
     @property
     def direction(self) -> str:
