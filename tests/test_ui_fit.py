@@ -35,9 +35,12 @@ NOW, DAY = time.time(), 86400
 
 
 def settle(milliseconds: int = 30) -> None:
+    """Let pending reads land, then run the layouts their new texts asked for."""
     loop = QEventLoop()
     QTimer.singleShot(milliseconds, loop.quit)
     loop.exec()
+    QCoreApplication.sendPostedEvents()
+    QCoreApplication.processEvents()
 
 
 def longest_reason(language: str) -> tuple[str, str]:
@@ -88,7 +91,6 @@ def results(window, issuer) -> dict[str, ScanResult]:
 def lay_out(window, size: tuple[int, int]) -> list[str]:
     window.fit_to(QSize(*size))
     settle()
-    QCoreApplication.processEvents()
     problems = fit_problems(window)
     if window.size() != QSize(*size):
         problems.insert(0, f"the window cannot shrink to {size}: it is {window.size()}")
@@ -120,8 +122,8 @@ def test_the_officer_screen_fits_every_display_in_every_state(make_window, tmp_p
 
 @pytest.mark.slow
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window, tmp_path,
-                                                                    language):
+def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window, qtbot,
+                                                                    tmp_path, language):
     devices = (replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
                + '\n[[devices]]\nid = "quay-ban"\ntype = "wedge"\nlane = "toggle"\n')
     window = make_window(write_config(tmp_path, devices), language=language, start=False)
@@ -140,5 +142,6 @@ def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window,
     window.technician.table.selectRow(1)  # the form filled in, with its kind's options
     failures += [f"{size} technician: {p}" for size in SIZES for p in lay_out(window, size)]
     window._show_sync()
+    qtbot.waitUntil(lambda: window.sync_screen.facts.text() != "", timeout=5000)
     failures += [f"{size} sync: {p}" for size in SIZES for p in lay_out(window, size)]
     assert not failures, "\n".join(failures[:40])
