@@ -139,9 +139,6 @@ def main() -> int:
             url = pg.create_database()
         try:
             with open_storage(url) as storage:
-                if args.engine == "postgresql":  # one COPY of millions of rows takes minutes
-                    with storage._connection() as conn:
-                        conn.execute("SET statement_timeout = 0")
                 total, load_seconds = load(storage, province, args.engine)
                 started = time.perf_counter()
                 fill_centre(storage, args.checkpoints, args.engine, now)
