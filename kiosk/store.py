@@ -19,6 +19,7 @@ UI's db lane, the sync worker, each CLI command): WAL lets readers and the write
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -214,6 +215,28 @@ class Stats:
     per_hour: dict[int, int]
 
 
+def backup_before_migrating(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+    """Copy the database as it is at schema ``version`` to ``NAME.vVERSION.bak`` beside it
+    (0600) before a newer program migrates it: an upgrade gone wrong is undone by putting
+    the copy back under the old program. SQLite's backup API copies a consistent state, WAL
+    included. A copy that cannot be written (full disk) stops the start: nothing migrated."""
+    target = path.with_name(f"{path.name}.v{version}.bak")
+    try:
+        target.unlink(missing_ok=True)  # a copy left by a start that failed half-way
+        create_private(target)
+        copy = sqlite3.connect(str(target))
+        try:
+            conn.backup(copy)
+        finally:
+            copy.close()
+    except (OSError, sqlite3.Error) as exc:
+        with contextlib.suppress(OSError):
+            target.unlink(missing_ok=True)
+        raise StoreError(f"{path}: no backup before migrating from schema v{version} "
+                         f"({exc}); nothing was changed") from exc
+    return target
+
+
 class Store:
     """One connection; every public method holds ``lock`` while it uses it (module doc)."""
 
@@ -251,6 +274,8 @@ class Store:
                     f"{self.path}: database schema v{version} is newer than this program "
                     f"(v{len(MIGRATIONS)}); upgrade the kiosk software"
                 )
+            if 0 < version < len(MIGRATIONS) and str(self.path) != ":memory:":
+                backup_before_migrating(self.conn, self.path, version)
             for target, step in enumerate(MIGRATIONS[version:], start=version + 1):
                 with self.transaction() as conn:
                     step(conn)

@@ -1,0 +1,57 @@
+"""Upgrading in place: a kiosk started by newer software copies its database, as it was, to
+``kiosk.db.vN.bak`` before migrating it forward; a kiosk already up to date copies nothing;
+a copy that cannot be written stops the start before anything is changed."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from kiosk import store as store_mod
+from kiosk.store import MIGRATIONS, Store, StoreError
+
+
+def old_database(path, monkeypatch, version: int = 2) -> None:
+    """A store written by an older program (schema v``version``) holding a row of its own."""
+    with monkeypatch.context() as patch:
+        patch.setattr(store_mod, "MIGRATIONS", MIGRATIONS[:version])
+        Store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE marker (note TEXT)")
+        conn.execute("INSERT INTO marker VALUES ('written by the old program')")
+
+
+def user_version(path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def test_an_older_database_is_backed_up_then_migrated_forward(tmp_path, monkeypatch):
+    path = tmp_path / "kiosk.db"
+    old_database(path, monkeypatch)
+    Store(path).close()
+    backup = tmp_path / "kiosk.db.v2.bak"
+    assert user_version(path) == len(MIGRATIONS)
+    assert user_version(backup) == 2
+    assert backup.stat().st_mode & 0o777 == 0o600
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("SELECT note FROM marker").fetchall() == [
+            ("written by the old program",)]
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_an_up_to_date_or_new_database_is_not_copied(tmp_path):
+    path = tmp_path / "kiosk.db"
+    Store(path).close()
+    Store(path).close()
+    assert sorted(p.name for p in tmp_path.iterdir() if ".bak" in p.name) == []
+
+
+def test_no_room_for_the_copy_means_no_migration(tmp_path, monkeypatch):
+    path = tmp_path / "kiosk.db"
+    old_database(path, monkeypatch)
+    (tmp_path / "kiosk.db.v2.bak").mkdir()  # the copy's name is taken: it cannot be written
+    with pytest.raises(StoreError, match="no backup before migrating from schema v2"):
+        Store(path)
+    assert user_version(path) == 2
