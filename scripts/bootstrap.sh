@@ -16,6 +16,7 @@ APT_PACKAGES=(
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libpulse0 libasound2
   fonts-dejavu-core chromium chromium-driver
   xvfb  # tests/test_ui_fullscreen.py: a real X server with no window manager
+  systemd cage xinit  # tests/test_install_kiosk.py: systemd-analyze verify of the units
 )
 
 missing=()

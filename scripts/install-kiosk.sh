@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Make this machine a checkpoint kiosk that boots straight into the kiosk screen.
+# Biến máy này thành trạm quét, khởi động thẳng vào màn hình trạm.
+#
+#   sudo scripts/install-kiosk.sh                 # cage (Wayland) if installed, else Xorg
+#   sudo scripts/install-kiosk.sh --display x11   # Xorg without a window manager (xinit)
+#   sudo scripts/install-kiosk.sh --no-enable     # install, but do not start at boot yet
+#
+# Safe to run again (an upgrade is: git pull, then this script): it
+#   - installs the software from this checkout into /opt/checkpoint-kiosk/.venv (pip);
+#   - creates the `kiosk` system user and group (scanner access through the udev rule);
+#   - installs scripts/udev/70-checkpoint-kiosk.rules;
+#   - writes /etc/checkpoint-kiosk/config.toml from the sample ONLY if there is none yet
+#     (store in /var/lib/checkpoint-kiosk/, full screen on); an existing config is kept;
+#   - makes /var/lib/checkpoint-kiosk (0700, owned by kiosk) for the database and backlog;
+#   - installs the systemd units and enables the one for the chosen display.
+# The store migrates itself forward on the next start, after copying itself to
+# kiosk.db.vN.bak (docs/technician.md, "Upgrading").
+#
+# DESTDIR=/some/dir puts every file under that folder instead of / and skips what changes
+# the running system (users, pip, udevadm, systemctl): for packaging and for the tests.
+set -euo pipefail
+
+SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DESTDIR="${DESTDIR:-}"
+PREFIX=/opt/checkpoint-kiosk
+CONF_DIR=/etc/checkpoint-kiosk
+DATA_DIR=/var/lib/checkpoint-kiosk
+UNIT_DIR=/etc/systemd/system
+RULES_DIR=/etc/udev/rules.d
+DISPLAY_KIND=""
+ENABLE=1
+
+while (($#)); do
+  case "$1" in
+    --display) DISPLAY_KIND="${2:?--display needs cage or x11}"; shift 2 ;;
+    --no-enable) ENABLE=0; shift ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "install-kiosk: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+if [ -z "$DISPLAY_KIND" ]; then
+  if command -v cage >/dev/null; then DISPLAY_KIND=cage; else DISPLAY_KIND=x11; fi
+fi
+case "$DISPLAY_KIND" in
+  cage) UNIT=checkpoint-kiosk.service; OTHER=checkpoint-kiosk-x11.service ;;
+  x11) UNIT=checkpoint-kiosk-x11.service; OTHER=checkpoint-kiosk.service ;;
+  *) echo "install-kiosk: --display must be cage or x11, not $DISPLAY_KIND" >&2; exit 2 ;;
+esac
+live() { [ -z "$DESTDIR" ]; }
+if live && [ "$(id -u)" -ne 0 ]; then
+  echo "install-kiosk: run as root (sudo $0)" >&2; exit 1
+fi
+
+say() { echo "install-kiosk: $*"; }
+
+# -- the software ------------------------------------------------------------------------
+if live; then
+  [ -x "$PREFIX/.venv/bin/python" ] || python3 -m venv "$PREFIX/.venv"
+  "$PREFIX/.venv/bin/pip" install --quiet --upgrade "$SRC[all]"
+  "$SRC/scripts/build_translations.sh" >/dev/null 2>&1 || true
+  say "software installed in $PREFIX/.venv"
+fi
+
+# -- the kiosk user --------------------------------------------------------------------
+if live; then
+  getent group kiosk >/dev/null || groupadd --system kiosk
+  if ! id kiosk >/dev/null 2>&1; then
+    useradd --system --gid kiosk --home-dir "$DATA_DIR" --no-create-home \
+            --shell /usr/sbin/nologin --comment "Checkpoint kiosk" kiosk
+    say "created the kiosk system user"
+  fi
+  for group in video input render audio tty; do
+    getent group "$group" >/dev/null && usermod -aG "$group" kiosk
+  done
+fi
+owner() { if live; then chown "$@"; fi; }
+
+# -- folders, config, udev rule, units -------------------------------------------------
+install -d -m 0700 "$DESTDIR$DATA_DIR"
+owner kiosk:kiosk "$DESTDIR$DATA_DIR"
+install -d -m 0750 "$DESTDIR$CONF_DIR"
+owner kiosk:kiosk "$DESTDIR$CONF_DIR"   # the screens write config.toml (language, devices)
+config="$DESTDIR$CONF_DIR/config.toml"
+if [ ! -e "$config" ]; then
+  sed -e "s#^path = \"data/kiosk.db\"#path = \"$DATA_DIR/kiosk.db\"#" \
+      -e "s#^fullscreen = false#fullscreen = true #" \
+      -e '/^id = "demo"$/a enabled = false                          # the sample scanner: set up real ones' \
+      "$SRC/config.toml" > "$config.new"
+  chmod 0640 "$config.new"
+  mv "$config.new" "$config"
+  owner kiosk:kiosk "$config"
+  say "wrote $CONF_DIR/config.toml: set [kiosk] id, checkpoint_id and the devices"
+else
+  say "kept the existing $CONF_DIR/config.toml"
+fi
+install -d -m 0755 "$DESTDIR$RULES_DIR" "$DESTDIR$UNIT_DIR"
+install -m 0644 "$SRC/scripts/udev/70-checkpoint-kiosk.rules" "$DESTDIR$RULES_DIR/"
+for unit in checkpoint-kiosk.service checkpoint-kiosk-x11.service; do
+  install -m 0644 "$SRC/scripts/systemd/$unit" "$DESTDIR$UNIT_DIR/"
+done
+
+if live; then
+  udevadm control --reload-rules && udevadm trigger || say "udev not running: rule applies at next boot"
+  if [ -d /run/systemd/system ]; then
+    systemctl daemon-reload
+    systemctl disable --quiet "$OTHER" 2>/dev/null || true
+    if ((ENABLE)); then
+      systemctl enable --quiet "$UNIT"
+      systemctl set-default graphical.target >/dev/null
+      say "enabled $UNIT: the kiosk starts at boot (now: systemctl start $UNIT)"
+    fi
+  else
+    say "systemd is not running here: enable $UNIT on the kiosk itself"
+  fi
+fi
+say "done ($DISPLAY_KIND). Logs: journalctl -u $UNIT"

@@ -1,0 +1,101 @@
+"""Booting into the kiosk: the systemd units as shipped pass `systemd-analyze verify`, and
+scripts/install-kiosk.sh lays out a kiosk (config in /etc/checkpoint-kiosk, data in
+/var/lib/checkpoint-kiosk 0700, udev rule, units) that `kiosk config check` accepts, and a
+second run changes nothing, least of all a config the technician has edited.
+
+The script runs with DESTDIR (a staging root): creating users and enabling units on the
+machine running the tests is not the test's business; everything else is the real script.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+UNITS = ROOT / "scripts" / "systemd"
+INSTALLED_VENV = "/opt/checkpoint-kiosk/.venv"
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
+                    reason="systemd-analyze is not installed (Debian package systemd)")
+def test_every_unit_passes_systemd_analyze_verify(tmp_path):
+    """Verified as installed, with this checkout's virtualenv standing in for
+    /opt/checkpoint-kiosk/.venv (verify checks that each command exists)."""
+    venv = Path(sys.executable).parent.parent
+    units = sorted(UNITS.glob("*.service")) + sorted(UNITS.glob("*.timer"))
+    assert {u.name for u in units} >= {"checkpoint-kiosk.service", "checkpoint-kiosk-x11.service",
+                                       "kiosk-central.service", "kiosk-central-report.service",
+                                       "kiosk-central-report.timer"}
+    for unit in units:
+        text = unit.read_text(encoding="utf-8").replace(INSTALLED_VENV, str(venv))
+        (tmp_path / unit.name).write_text(text, encoding="utf-8")
+    checked = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *(str(tmp_path / u.name) for u in units)],
+        capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stderr == "", checked.stderr  # unknown keys are only warned about
+
+
+def test_the_kiosk_units_restart_on_crash_and_log_to_the_journal():
+    for name in ("checkpoint-kiosk.service", "checkpoint-kiosk-x11.service"):
+        text = (UNITS / name).read_text(encoding="utf-8")
+        assert "Restart=always" in text
+        assert "StandardOutput=journal" in text
+        assert "User=kiosk" in text
+        assert f"{INSTALLED_VENV}/bin/kiosk run --config /etc/checkpoint-kiosk/config.toml" in text
+
+
+def install(root: Path, *args: str) -> str:
+    done = subprocess.run([str(ROOT / "scripts" / "install-kiosk.sh"), *args],
+                          env={**os.environ, "DESTDIR": str(root)}, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
+    return {str(p.relative_to(root)): (p.stat().st_mode, p.read_bytes() if p.is_file() else b"")
+            for p in sorted(root.rglob("*"))}
+
+
+def test_install_lays_out_a_kiosk_and_a_second_run_changes_nothing(tmp_path):
+    install(tmp_path)
+    config = tmp_path / "etc/checkpoint-kiosk/config.toml"
+    data = tmp_path / "var/lib/checkpoint-kiosk"
+    assert data.stat().st_mode & 0o777 == 0o700
+    assert config.stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "etc/udev/rules.d/70-checkpoint-kiosk.rules").exists()
+    assert (tmp_path / "etc/systemd/system/checkpoint-kiosk.service").exists()
+    settings = tomllib.loads(config.read_text(encoding="utf-8"))
+    assert settings["store"]["path"] == "/var/lib/checkpoint-kiosk/kiosk.db"
+    assert settings["kiosk"]["fullscreen"] is True
+    assert [d["enabled"] for d in settings["devices"]] == [False]  # the sample scanner
+    checked = subprocess.run([sys.executable, "-m", "kiosk.cli", "config", "check",
+                              "--config", str(config)], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    before = snapshot(tmp_path)
+    assert "kept the existing" in install(tmp_path)
+    assert snapshot(tmp_path) == before
+
+    edited = config.read_text(encoding="utf-8").replace('id = "kiosk-01"', 'id = "ql1a-02"')
+    config.write_text(edited, encoding="utf-8")
+    install(tmp_path, "--display", "x11")
+    assert config.read_text(encoding="utf-8") == edited
+
+
+def test_a_wrong_option_is_refused_before_anything_is_written(tmp_path):
+    done = subprocess.run([str(ROOT / "scripts" / "install-kiosk.sh"), "--display", "vnc"],
+                          env={**os.environ, "DESTDIR": str(tmp_path)}, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    assert "--display must be cage or x11" in done.stderr
+    assert list(tmp_path.iterdir()) == []
