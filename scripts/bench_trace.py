@@ -220,9 +220,9 @@ def load(storage: Storage, province: Province, engine: str) -> tuple[int, float]
     if engine == "postgresql":
         with storage._connection() as conn:
             conn.execute("SET statement_timeout = 0")  # one COPY of millions of rows
-            indexes = [r[0] for r in conn.execute(
+            indexes = [r[0].replace(" ON ONLY ", " ON ") for r in conn.execute(
                 "SELECT indexdef FROM pg_indexes WHERE tablename = 'entries' "
-                "AND indexname NOT LIKE '%pkey'")]
+                "AND indexname NOT LIKE '%pkey'")]  # ONLY: the parent alone, not partitions
             for name in [r[0] for r in conn.execute(
                     "SELECT indexname FROM pg_indexes WHERE tablename = 'entries' "
                     "AND indexname NOT LIKE '%pkey'")]:
@@ -345,8 +345,14 @@ def main() -> int:
     parser.add_argument("--naive", type=int, default=20, help="self-joins timed")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--keep", help="directory for the SQLite file (default: temporary)")
+    parser.add_argument("--end", help="UTC hour the month ends, YYYY-MM-DDTHH:00 (default: "
+                                      "this hour); with --loaded, the one it was loaded with")
+    parser.add_argument("--loaded", action="store_true",
+                        help="--postgres already holds this province (same --seed, --end): "
+                             "only trace")
     args = parser.parse_args()
-    end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    end = (dt.datetime.fromisoformat(args.end).replace(tzinfo=dt.UTC) if args.end else
+           dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0))
     began = time.perf_counter()
     province = Province(args, end)
     print(f"province: {len(province.start):,} visits generated in "
@@ -374,7 +380,10 @@ def main() -> int:
                         str(server.dir / "log"), "-w", "restart")
         try:
             with open_storage(url) as storage:
-                total, seconds = load(storage, province, args.engine)
+                if args.loaded:
+                    total, seconds = storage.entry_count(), 0.0
+                else:
+                    total, seconds = load(storage, province, args.engine)
                 print(f"loaded {total:,} entries in {seconds:.0f} s", file=sys.stderr)
                 figures = bench_traces(storage, province, args.engine, args.traces,
                                        args.naive)
