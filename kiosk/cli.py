@@ -28,6 +28,7 @@ from kiosk.commandline import (
     open_store,
     payload_argument,
     run_command,
+    store_failure,
 )
 
 if TYPE_CHECKING:
@@ -95,7 +96,12 @@ def run_headless(config: Config, *, until_done: bool = False,
     try:
         kiosk = Kiosk(config)
     except (StoreError, OSError) as exc:
-        print(f"store error: {config.store_path}: {exc}", file=sys.stderr)
+        print(store_failure(config.store_path, exc), file=sys.stderr)
+        return EXIT_STORE
+    damage = kiosk.store.damage()  # a damaged file must never take scans as "accepted"
+    if damage:
+        kiosk.store.close()
+        print(store_failure(config.store_path, damage), file=sys.stderr)
         return EXIT_STORE
     print_lock = threading.Lock()
 
@@ -128,12 +134,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from kiosk.scan import Scan
 
     config = load_config(args.config)
-    store = open_store(config)
+    store = open_store(config, check=True)
     pipeline = Pipeline(store, policy_from(config), certificate_checker(config))
     result = pipeline.submit(Scan(payload=args.payload, device_id=args.device,
                                   lane=args.direction, source="cli"))
     print(format_result(result, config.kiosk.language, config.timezone))
     store.close()
+    if result.reason_code == "storage_error":  # disk full, damaged, read-only: not refused
+        return EXIT_STORE
     return 0 if result.status.value != "rejected" else 1
 
 
@@ -254,6 +262,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(messages.text("cli.exported", config.kiosk.language, count=count),
           file=sys.stderr)
     store.close()
+    return 0
+
+
+def cmd_store_recover(args: argparse.Namespace) -> int:
+    from kiosk.recovery import RecoveryError, recover
+
+    config = load_config(args.config)
+    try:
+        done = recover(config.store_path)
+    except RecoveryError as exc:
+        print(f"store error: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    lost = "?" if done.entries_lost is None else f"{done.entries_lost:,}"
+    print(messages.text("cli.recovered", config.kiosk.language, saved=f"{done.entries_saved:,}",
+                        pending=f"{done.pending_saved:,}", lost=lost,
+                        damaged=done.damaged_copy))
     return 0
 
 
@@ -389,13 +413,25 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the config with defaults")
     check.set_defaults(func=cmd_config_check)
 
+    store = sub.add_parser(
+        "store", parents=[common], help="recover a damaged store",
+        description="Rebuild a damaged store from the rows SQLite can still read, table by "
+                    "table. The damaged file is kept beside it; the report says how many "
+                    "entries were saved and lost. Stop the kiosk first. "
+                    "Exit code 3 when recovery cannot run.",
+        **examples("kiosk store recover",
+                   "kiosk store recover --config /etc/kiosk/config.toml"))
+    store.add_argument("action", choices=("recover",))
+    store.set_defaults(func=cmd_store_recover)
+
     add_command_groups(sub, common, ("kiosk.devices.commands", "kiosk.sync.commands",
                                      "kiosk.certificates.commands"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_command(build_parser(), argv, failure="kiosk.store:StoreError",
+    return run_command(build_parser(), argv,
+                       failure="kiosk.store:StoreError,sqlite3:DatabaseError",
                        label="store error", exit_code=EXIT_STORE)
 
 

@@ -79,14 +79,33 @@ def load_config(path: str) -> Config:
         raise fail(f"config error: {exc}", EXIT_USAGE) from None
 
 
-def open_store(config: Config) -> Store:
-    """The kiosk's store, or exit 3 with the path and the reason."""
+def open_store(config: Config, *, check: bool = False) -> Store:
+    """The kiosk's store, or exit 3 with the path and the reason. ``check``: also read the
+    whole file once (``quick_check``) and refuse a damaged one, for commands that record:
+    a scan must never be shown as accepted into a damaged database."""
+    import sqlite3
+
     from kiosk.store import Store, StoreError
 
     try:
-        return Store(config.store_path, timezone=config.timezone)
-    except (StoreError, OSError) as exc:
-        raise fail(f"store error: {config.store_path}: {exc}", EXIT_STORE) from None
+        store = Store(config.store_path, timezone=config.timezone)
+    except (StoreError, OSError, sqlite3.Error) as exc:
+        raise fail(store_failure(config.store_path, exc), EXIT_STORE) from None
+    damage = store.damage() if check else None
+    if damage:
+        store.close()
+        raise fail(store_failure(config.store_path, damage), EXIT_STORE)
+    return store
+
+
+def store_failure(path: object, problem: object) -> str:
+    """``store error: PATH: reason``, with the way out when the file is damaged."""
+    text = f"store error: {problem}" if str(problem).startswith(f"{path}:") else \
+        f"store error: {path}: {problem}"
+    if any(sign in str(problem) for sign in ("malformed", "not a database", "corrupt",
+                                             "database disk image", "*** in database")):
+        text += "\n" + messages.both("cli.store_damaged", path=path)
+    return text
 
 
 def open_central(url: str, *, busy_timeout: float = 10.0) -> Storage:
@@ -179,9 +198,12 @@ def run_command(parser: argparse.ArgumentParser, argv: Sequence[str] | None, *,
         print(advice, file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:
-        module, _, name = failure.partition(":")
-        loaded = sys.modules.get(module)
-        if loaded is None or not isinstance(exc, getattr(loaded, name)):
+        for spec in failure.split(","):
+            module, _, name = spec.partition(":")
+            loaded = sys.modules.get(module)
+            if loaded is not None and isinstance(exc, getattr(loaded, name)):
+                break
+        else:
             raise
         print(f"{label}: {exc}", file=sys.stderr)
         return exit_code

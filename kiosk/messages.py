@@ -347,6 +347,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "CẢNH BÁO: người dùng khác đọc được {path} (quyền {mode}); chạy: chmod 600 {path}",
         "WARNING: other users can read {path} (mode {mode}); run: chmod 600 {path}",
     ),
+    "cli.store_damaged": (
+        "Tệp dữ liệu bị hỏng. Dừng trạm, rồi chạy: kiosk store recover (giữ lại tệp hỏng)",
+        "The store file is damaged. Stop the kiosk, then run: kiosk store recover (the damaged "
+        "file is kept)",
+    ),
+    "cli.recovered": (
+        "Đã cứu {saved} lượt ({pending} chưa gửi, vẫn sẽ gửi); mất {lost}. Tệp hỏng giữ tại "
+        "{damaged}",
+        "Saved {saved} entries ({pending} not yet sent, still to be sent); lost {lost}. "
+        "Damaged file kept at {damaged}",
+    ),
     "cli.config_ok": (
         "{path}: ĐÚNG — trạm {kiosk}, chốt {checkpoint}, {devices} thiết bị",
         "{path}: OK — kiosk {kiosk}, checkpoint {checkpoint}, {devices} device(s)",

@@ -308,6 +308,17 @@ class Store:
         with self.lock:
             self.conn.close()
 
+    def damage(self) -> str | None:
+        """What ``PRAGMA quick_check`` finds wrong with the file (its first findings), None
+        when it is sound. Reads every page once: for start-up and after an error, not per
+        scan."""
+        with self.lock:
+            try:
+                rows = self.conn.execute("PRAGMA quick_check(3)").fetchall()
+            except sqlite3.DatabaseError as exc:
+                return str(exc)
+        return "; ".join(str(r[0]) for r in rows if r[0] != "ok") or None
+
     def interrupt_and_close(self) -> None:
         """Close without waiting for a long read to finish: interrupt whatever runs on the
         connection (again, until it lets go of the lock), then close."""

@@ -1,0 +1,130 @@
+"""A damaged, misplaced or full store: exit 3 with the reason, never a traceback, never a
+scan shown as accepted; ``kiosk store recover`` saves what can be read and keeps the file.
+
+Real store files damaged the way a failing disk does it (pages overwritten in the middle),
+real `kiosk` processes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import Store
+from tests.conftest import CCCD_BINH
+
+ENTRIES = 3000
+
+
+def kiosk(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args, "--config", str(config)],
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def write_config(tmp_path: Path, store: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
+                    f'[store]\npath = "{store}"\n', encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def damaged(tmp_path: Path) -> Path:
+    """A store of 3,000 entries with 8 pages in the middle overwritten; the config path."""
+    db = tmp_path / "kiosk.db"
+    store = Store(db)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1",
+                                      duplicate_policy="allow"))
+    for i in range(ENTRIES):
+        pipeline.submit(Scan(payload=f"0010990{i:05d}|123456789|Nguyễn Văn An|01021990|Nam|"
+                                     f"Số {i} Phố Huế, Hà Nội|10102021".encode(),
+                             device_id="d1", lane="in"))
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    page = 4096
+    with sqlite3.connect(db) as conn:
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+    pages = db.stat().st_size // page
+    with open(db, "r+b") as f:
+        f.seek(page * (pages // 2))
+        f.write(b"\xde\xad\xbe\xef" * (page * 8 // 4))
+    return write_config(tmp_path, "kiosk.db")
+
+
+def test_reading_commands_on_a_damaged_store_exit_3_with_the_reason_not_a_traceback(
+        damaged: Path) -> None:
+    for command in (["entries"], ["stats"], ["export", "-o", "/dev/null"], ["sync", "status"]):
+        proc = kiosk(damaged, *command)
+        assert proc.returncode == 3, (command, proc.stderr)
+        assert "Traceback" not in proc.stderr
+        assert "store error: " in proc.stderr
+
+
+def test_a_scan_into_a_damaged_store_is_not_shown_accepted(damaged: Path) -> None:
+    proc = kiosk(damaged, "scan", CCCD_BINH)
+    assert proc.returncode == 3
+    assert "ACCEPTED" not in proc.stdout
+    assert "kiosk store recover" in proc.stderr
+    headless = kiosk(damaged, "run", "--headless", "--until-done")
+    assert headless.returncode == 3 and "kiosk store recover" in headless.stderr
+
+
+def test_recover_saves_what_can_be_read_keeps_the_damaged_file_and_reports(
+        damaged: Path, tmp_path: Path) -> None:
+    proc = kiosk(damaged, "store", "recover")
+    assert proc.returncode == 0, proc.stderr
+    (kept,) = tmp_path.glob("kiosk.db.damaged-*Z")
+    assert kept.stat().st_size > 0
+    with sqlite3.connect(tmp_path / "kiosk.db") as conn:
+        assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        saved = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+    assert 0 < saved <= ENTRIES
+    assert f"Saved {saved:,} entries ({saved:,} not yet sent, still to be sent)" in proc.stdout
+    assert f"Damaged file kept at {kept}" in proc.stdout
+    after = kiosk(damaged, "scan", CCCD_BINH)
+    assert after.returncode == 0 and "ACCEPTED" in after.stdout
+
+
+@pytest.mark.parametrize("where", ["a-folder", "/proc/kiosk.db"])
+def test_a_store_path_that_cannot_be_a_database_exits_3_with_the_reason(
+        tmp_path: Path, where: str) -> None:
+    if where == "a-folder":
+        (tmp_path / where).mkdir()
+    config = write_config(tmp_path, where)
+    proc = kiosk(config, "scan", CCCD_BINH)
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("store error: ")
+
+
+def test_a_full_disk_exits_3_cannot_be_written_not_1_refused(tmp_path: Path) -> None:
+    """The file system refuses to grow the store (a size limit on the process, as a full
+    disk would): the scan is not recorded and the exit code says "store", not "refused"."""
+    import resource
+    import signal
+
+    config = write_config(tmp_path, "kiosk.db")
+    assert kiosk(config, "scan", CCCD_BINH).returncode == 0
+
+    def no_room() -> None:  # no file may grow past 2 KiB: the write-ahead log cannot
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+
+    filler = "|".join(["079301004567", "", "Trần Thị Bình", "15071985", "Nữ", "x" * 3000,
+                       "20052021"])
+    held_open = Store(tmp_path / "kiosk.db")  # the running kiosk: its -shm already exists
+    try:
+        proc = subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", filler, "--config",
+                               str(config)], capture_output=True, text=True, timeout=120,
+                              preexec_fn=no_room, stdin=subprocess.DEVNULL)
+    finally:
+        held_open.close()
+    assert proc.returncode == 3, (proc.stdout, proc.stderr)
+    assert "ACCEPTED" not in proc.stdout
+    assert "Storage error, scan NOT recorded" in proc.stdout
