@@ -18,10 +18,12 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import device_kind, kinds
+from kiosk.ids import ENROLMENT_ID_RE, RESERVED_DEVICE_IDS
 from kiosk.schema import REQUIRED, ConfigError, Opt, Section, opt, show
 
 __all__ = ["REQUIRED", "CertificateSettings", "Config", "ConfigError", "DeviceOptions",
@@ -41,6 +43,13 @@ class KioskSettings(Section):
     fullscreen: bool = opt(False)
 
     def check(self, path: str) -> None:
+        for key in ("id", "checkpoint_id"):
+            value = getattr(self, key)
+            if not ENROLMENT_ID_RE.fullmatch(value):
+                raise ConfigError(
+                    f"{path}.{key}: expected 1-64 letters, digits, '.', '_' or '-' starting "
+                    f"with a letter or digit (as the centre enrols it), got {value[:40]!r}"
+                    f"{f'… ({len(value)} characters)' if len(value) > 40 else ''}")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -73,6 +82,12 @@ class SyncSettings(Section):
     interval_seconds: float = opt(30.0, minimum=1, maximum=86400)
     timeout_seconds: float = opt(15.0, minimum=1, maximum=600)
     max_backoff_seconds: float = opt(300.0, minimum=1, maximum=86400)
+
+    def check(self, path: str) -> None:
+        parts = urlsplit(self.server_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{path}.server_url: expected http://HOST:PORT or "
+                              f"https://HOST:PORT, got {show(self.server_url)}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,6 +168,9 @@ def from_dict(data: dict[str, Any], source: Path | None = None) -> Config:
     for i, device in enumerate(devices):
         if device.id in seen:
             raise ConfigError(f'devices[{i}].id: "{device.id}" is used twice')
+        if device.id in RESERVED_DEVICE_IDS:
+            raise ConfigError(f'devices[{i}].id: "{device.id}" is reserved (the officer\'s '
+                              f'typed entries are recorded under it)')
         seen.add(device.id)
     return Config(**values, devices=devices, source=source)
 

@@ -7,10 +7,17 @@ and time-ordered so "oldest first" is simply "by id". Python 3.11 has no uuid7, 
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import uuid
 from pathlib import Path
+
+ENROLMENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+"""Kiosk and checkpoint ids chosen at enrolment: short, printable, safe in file names. The
+centre enrols only such ids and the kiosk's config check refuses any other."""
+RESERVED_DEVICE_IDS = frozenset({"manual"})
+"""Device ids the kiosk itself records under (``manual``: the officer's typed entries)."""
 
 _lock = threading.Lock()
 _last_ms = 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from typing import Any
 
 from kiosk.central import aggregates
 from kiosk.central.localdays import Calendar
+from kiosk.ids import ENROLMENT_ID_RE
 from kiosk.sync import protocol
 
 ENTRY_COLUMNS = protocol.ROW_COLUMNS
@@ -44,8 +44,7 @@ _KIOSK_SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
     "k.last_clock_offset, k.entries, k.refused_attempts, k.last_refused_at FROM kiosks k")
 
-ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-"""Kiosk and checkpoint ids chosen at enrolment: short, printable, safe in file names."""
+ID_RE = ENROLMENT_ID_RE
 
 
 class StorageError(RuntimeError):

@@ -1,0 +1,48 @@
+"""`kiosk config check` refuses what would only fail later: ids the centre would never enrol,
+a device id the kiosk reserves for itself, a server URL without a scheme."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def check(tmp_path: Path, kiosk_id: str = "k1", extra: str = "") -> subprocess.CompletedProcess:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[kiosk]\nid = """{kiosk_id}"""\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
+                    f"{extra}", encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", "config", "check", "--config",
+                           str(path)], capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("kiosk_id, shown", [
+    ("", "''"), ("two\nlines", "'two\\nlines'"), ("k" * 5000, "'" + "k" * 40 + "'… (5000 "
+                                                                  "characters)")])
+def test_a_kiosk_id_the_centre_would_never_enrol_is_refused_by_config_check(
+        tmp_path: Path, kiosk_id: str, shown: str) -> None:
+    proc = check(tmp_path, kiosk_id)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "config error: config.toml: kiosk.id: expected 1-64 letters, digits, '.', '_' or "
+        f"'-' starting with a letter or digit (as the centre enrols it), got {shown}")
+
+
+def test_the_reserved_device_id_manual_is_refused(tmp_path: Path) -> None:
+    proc = check(tmp_path, extra='[[devices]]\nid = "manual"\ntype = "replay"\n'
+                                 'path = "scans.txt"\n')
+    assert proc.returncode == 2
+    assert 'devices[0].id: "manual" is reserved' in proc.stderr
+
+
+def test_a_server_url_without_a_scheme_is_refused_at_once_not_at_the_first_push(
+        tmp_path: Path) -> None:
+    proc = check(tmp_path, extra='[sync]\nserver_url = "central.example.org:8765"\n')
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ('config error: config.toml: sync.server_url: expected '
+                                   'http://HOST:PORT or https://HOST:PORT, got '
+                                   '"central.example.org:8765"')
+    fine = check(tmp_path, extra='[sync]\nserver_url = "https://central.example.org"\n')
+    assert fine.returncode == 0, fine.stderr
