@@ -191,7 +191,7 @@ def cmd_entries(args: argparse.Namespace) -> int:
              "subject": args.subject, "search": args.search, "limit": args.limit}
     if args.reveal:  # audited before a single full number is shown
         rows = sum(1 for _ in store.iter_entries(**query))
-        store.audit(args.operator or config.kiosk.operator or os.environ.get("USER", "?"),
+        store.audit(audit_actor(args, config),
                     "entries.reveal", {"since": since, "until": until, "rows": rows})
     language = config.kiosk.language
     shown = 0
@@ -256,7 +256,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             count = exports.write_csv(rows, out)
     if bar is not None:
         bar.finish()
-    store.audit(args.operator or config.kiosk.operator or os.environ.get("USER", "?"),
+    store.audit(audit_actor(args, config),
                 f"export.{args.format}", {"since": since, "until": until, "rows": count,
                                           "file": args.output or "-"})
     print(messages.text("cli.exported", config.kiosk.language, count=count),
@@ -300,6 +300,21 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 HIDDEN = "(set, hidden)"
+
+
+def audit_actor(args: argparse.Namespace, config: Config) -> str:
+    """Who the audit log names: --operator, else the config's operator, else the account
+    running the command (from the system's user database when $USER is unset, as under
+    systemd or cron), never an anonymous "?"."""
+    import pwd
+
+    if args.operator or config.kiosk.operator:
+        return str(args.operator or config.kiosk.operator)
+    try:
+        account = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        account = f"uid {os.getuid()}"
+    return os.environ.get("USER") or account
 
 
 def exposure_warnings(config: Config) -> list[str]:

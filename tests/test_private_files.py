@@ -118,3 +118,23 @@ def test_config_check_json_prints_only_json_and_never_the_token(config_file: Pat
     assert data["sync"]["token"] == "(set, hidden)"
     assert data["kiosk"]["id"] == "k1"
     assert TOKEN not in proc.stdout + proc.stderr
+
+
+def test_the_audit_log_names_the_account_when_user_is_unset(tmp_path: Path) -> None:
+    """Under systemd or cron $USER is unset: the audit log names the account, not "?"."""
+    import pwd
+
+    config = tmp_path / "config.toml"
+    config.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
+                      '[store]\npath = "kiosk.db"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("USER", "LOGNAME")}
+    proc = subprocess.run([sys.executable, "-m", "kiosk.cli", "export", "-o",
+                           str(tmp_path / "out.csv"), "--config", str(config)],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    store = Store(tmp_path / "kiosk.db")
+    try:
+        (entry,) = store.audit_log()
+    finally:
+        store.close()
+    assert entry["actor"] == pwd.getpwuid(os.getuid()).pw_name
