@@ -173,7 +173,7 @@ class Pipeline:
             subject = identity.subject_key
             if identity.document_masked and identity.match_key:
                 subject = self.store.subject_for_match(identity.match_key) or subject
-            last = self.store.last_movement(subject, policy.checkpoint_id)
+            last = self.store.last_movement(subject, policy.checkpoint_id, self.boot_id)
             intended = self._intended_direction(scan)
             direction = _resolve(intended, last, scan.wall_time)
             duplicate = (

@@ -336,9 +336,19 @@ class Store:
             return [dict(zip(names, row, strict=True)) for row in cursor]
 
     # -- the scan hot path ----------------------------------------------------------------
-    def last_movement(self, subject_key: str, checkpoint_id: str) -> LastMovement | None:
+    def last_movement(self, subject_key: str, checkpoint_id: str, boot_id: str | None = None
+                      ) -> LastMovement | None:
+        """The person's latest movement here. Within the running boot (``boot_id``) the
+        monotonic clock orders, so a wall clock stepped back cannot make an older entry look
+        like the latest; entries of earlier boots are ordered by the wall clock."""
         with self.lock:
-            row = self.conn.execute(
+            row = None
+            if boot_id is not None:
+                row = self.conn.execute(
+                    "SELECT id, scanned_at, direction FROM entries WHERE subject_key = ? AND "
+                    "checkpoint_id = ? AND boot_id = ? ORDER BY monotonic_ns DESC LIMIT 1",
+                    (subject_key, checkpoint_id, boot_id)).fetchone()
+            row = row or self.conn.execute(
                 "SELECT id, scanned_at, direction FROM entries "
                 "WHERE subject_key = ? AND checkpoint_id = ? ORDER BY scanned_at DESC LIMIT 1",
                 (subject_key, checkpoint_id),

@@ -98,3 +98,4 @@ def test_anything_the_pipeline_records_passes_the_centres_validation(payloads, m
                     assert protocol.validate_entry(wire) is None
         finally:
             store.close()
+
