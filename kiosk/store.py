@@ -171,7 +171,7 @@ class _SearchSlots:
         self._last = -1
 
     def next(self, scanned_at: str) -> int:
-        self._last = max(self._last + 1, epoch_ms(scanned_at) << SEARCH_SLOT_BITS)
+        self._last = max(self._last + 1, _slot(scanned_at))
         return self._last
 
 
@@ -372,7 +372,7 @@ class Store:
         conn.execute(_UPSERT_PRESENCE, (row["checkpoint_id"], row["subject_key"], row["id"],
                                         row["scanned_at"], row["direction"]))
         if row["name"]:
-            base = epoch_ms(row["scanned_at"]) << SEARCH_SLOT_BITS
+            base = _slot(row["scanned_at"])
             taken = conn.execute("SELECT max(rowid) FROM entries_search WHERE rowid BETWEEN ? "
                                  "AND ?", (base, base + _SLOT_MASK)).fetchone()[0]
             folded = fold_name(row["name"])
@@ -712,7 +712,7 @@ class Store:
                      (json.dumps([d[0] for d in doomed]),))
         for entry_id, scanned_at, named in doomed:
             if named:
-                base = epoch_ms(scanned_at) << SEARCH_SLOT_BITS
+                base = _slot(scanned_at)
                 conn.execute("DELETE FROM entries_search WHERE rowid BETWEEN ? AND ? AND "
                              "entry_id = ?", (base, base + _SLOT_MASK, entry_id))
         refused = conn.execute(
@@ -740,7 +740,7 @@ class Store:
 def _search_rowid(bound: str | None) -> int | None:
     """The search-index rowid where a time bound falls (None: no usable bound)."""
     try:
-        return epoch_ms(bound) << SEARCH_SLOT_BITS if bound else None
+        return _slot(bound) if bound else None
     except ValueError:
         return None
 
@@ -749,6 +749,14 @@ _DAY_RANGE = ("FROM entries INDEXED BY entries_time WHERE scanned_at >= ? AND sc
               "AND checkpoint_id = ?")
 """A time range of the covering index: counted without visiting a row of the table."""
 _SLOT_MASK = (1 << SEARCH_SLOT_BITS) - 1
+_LAST_SLOT = (1 << 62) - 1 - _SLOT_MASK
+
+
+def _slot(stored_time: str) -> int:
+    """First search rowid of a stored time's millisecond; a clock set before 1970 or past
+    2109 lands on the first or last slot (still recorded, found, purged)."""
+    return min(max(0, epoch_ms(stored_time)), _LAST_SLOT >> SEARCH_SLOT_BITS) \
+        << SEARCH_SLOT_BITS
 _DOCUMENT_NUMBER = re.compile(r"\d{9,12}")
 """What a search box holds when it means a whole CMND/CCCD number."""
 _WORD = re.compile(r"[^\W_]+")

@@ -172,3 +172,21 @@ def test_the_purge_steps_aside_while_scans_arrive(tmp_path, monkeypatch):
     purger.join(timeout=30)
     assert removed == [500]
     store.close()
+
+
+def test_a_clock_far_off_still_records_finds_and_purges_the_scan(tmp_path):
+    """A kiosk clock set to 1960 or 2300 (a flat battery, a typo) must not lose a scan: it is
+    recorded, found by name, and purged like any other once acknowledged."""
+    store = Store(tmp_path / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    past = dt.datetime(1960, 1, 1, tzinfo=dt.UTC).timestamp()
+    future = dt.datetime(2300, 1, 1, tzinfo=dt.UTC).timestamp()
+    results = [pipeline.submit(Scan(payload=payload.encode(), lane="in", wall_time=at))
+               for payload, at in ((CCCD_AN, past), (CCCD_BINH, future))]
+    assert all(r.recorded for r in results)
+    assert [r["name"] for r in store.entries(search="an")] == ["Nguyễn Văn An"]
+    assert [r["name"] for r in store.entries(search="binh")] == ["Trần Thị Bình"]
+    store.mark_synced([r.entry_id for r in results], {})
+    assert store.purge(retention_days=21, now=future + 30 * 86400) == 2
+    assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone()[0] == 0
+    store.close()
