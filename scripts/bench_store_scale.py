@@ -233,14 +233,27 @@ def run_measured(argv: list[str]) -> tuple[float, float, str]:
     return seconds, usage.ru_maxrss / 1024, err
 
 
-def measure(path: Path, quick: bool) -> dict[str, str]:
+class Figures(dict):
+    """Results printed as they are measured (a long run still leaves its figures)."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+
+    def __setitem__(self, key: str, value: str) -> None:
+        super().__setitem__(key, value)
+        print(f"[{self.label}] {key}: {value}", file=sys.stderr, flush=True)
+
+
+def measure(path: Path, label: str, quick: bool, forms: tuple[str, ...]) -> dict[str, str]:
     facts = store_facts(path)
     end = dt.datetime.fromisoformat(facts["last"]).timestamp()
     day = dt.datetime.fromtimestamp(end, TIMEZONE).date()
     repeat = 10 if quick else 200
-    results: dict[str, str] = {
-        "store": f"{facts['entries']:,} entries, {facts['people']:,} people, "
-                 f"{facts['first'][:10]} → {facts['last'][:10]}, {facts['size_mb']:.0f} MiB"}
+    results = Figures(label)
+    results["store"] = (f"{facts['entries']:,} entries, {facts['people']:,} people, "
+                        f"{facts['first'][:10]} → {facts['last'][:10]}, "
+                        f"{facts['size_mb']:.0f} MiB")
     conn = sqlite3.connect(path)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     conn.close()
@@ -253,8 +266,9 @@ def measure(path: Path, quick: bool) -> dict[str, str]:
     subjects = [r["subject_key"] for r in store.entries(
         since=store.day_bounds(day)[0], limit=200)]
 
-    results["stats (kiosk stats)"] = summary(timed(
-        lambda: store.stats(CHECKPOINT, day, now=end), repeat))
+    full_day = day - dt.timedelta(days=1)  # the store ends early in its last day
+    results["stats (kiosk stats --date, last full day)"] = summary(timed(
+        lambda: store.stats(CHECKPOINT, full_day, now=end), repeat))
     results["officer refresh (counts + 20 recent)"] = summary(timed(
         lambda: read_screen(store, CHECKPOINT, None, now=end), repeat))
     for term in ("zzqx", "nguyen", "Nguyễn Thị", "bich yen", "an"):
@@ -267,7 +281,7 @@ def measure(path: Path, quick: bool) -> dict[str, str]:
     with tempfile.TemporaryDirectory(prefix="bench-scale-", dir="/tmp") as tmp:
         config = write_config(Path(tmp), path)
         since = (day - dt.timedelta(days=29)).isoformat()
-        for form in ("csv", "xlsx"):
+        for form in forms:
             seconds, rss, err = run_measured(
                 [sys.executable, "-m", "kiosk.cli", "export", "--config", str(config),
                  "--from", since, "--to", day.isoformat(), "--format", form,
@@ -336,6 +350,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--cache", default="/tmp", help="folder for the built stores")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--formats", default="csv,xlsx", help="export formats to time")
     args = parser.parse_args()
     cache = Path(args.cache)
     large = cached_store(cache, args.entries, args.days, args.people, args.seed)
@@ -343,7 +358,7 @@ def main() -> None:
     print(f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"SQLite {sqlite3.sqlite_version}, load avg {os.getloadavg()[0]:.2f}")
     print(f"cold `kiosk --help`: {cold_help()}")
-    figures = {name: measure(p, args.quick) for name, p in
+    figures = {name: measure(p, name, args.quick, tuple(args.formats.split(","))) for name, p in
                ((f"{args.small:,}", small), (f"{args.entries:,}", large))}
     print(f"\n| operation | {' | '.join(figures)} |\n|---|{'---|' * len(figures)}")
     for key in dict.fromkeys(k for f in figures.values() for k in f):
