@@ -242,7 +242,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         total = store.count_entries(since, until)
         bar = ProgressBar("export", total, stream=sys.stderr)
-    rows = exports.export_rows(store.iter_entries(since=since, until=until), store.timezone,
+    rows = exports.export_rows(store.iter_entries(since=since, until=until,
+                                                  columns=exports.STORED_COLUMNS), store.timezone,
                                progress=(lambda done: bar.update(done, total)) if bar else None)
     from kiosk.private_files import open_private
 

@@ -20,6 +20,8 @@ from kiosk.timestamps import LocalTimes
 EXPORT_COLUMNS = ("id", "scanned_at", "local_time", "checkpoint_id", "kiosk_id", "device_id",
                   "direction", "status", "kind", "document_number", "name", "birth_date",
                   "gender", "address", "issue_date", "extra", "sync_state")
+STORED_COLUMNS = tuple(c for c in EXPORT_COLUMNS if c != "local_time")
+"""What an export reads from the store (``local_time`` is computed)."""
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """Control characters an XLSX cell cannot hold (a QR code can)."""

@@ -410,22 +410,20 @@ class Store:
         search: str | None = None,
         limit: int | None = None,
         newest_first: bool = False,
+        columns: tuple[str, ...] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Entries in ``[since, until)``, streamed in pages of ``PAGE_ROWS`` (constant memory).
 
         ``subject``: a document number or subject key, over its index. ``search``: words
         that begin names, matched without diacritics ("nguyen" finds "Nguyễn"), or a whole
         document number — never part of one, which would unmask the masked numbers.
+        ``columns``: only these (an export needs half of them; no payloads).
         """
+        picked = "e.*" if columns is None else ", ".join(
+            f"e.{c}" for c in columns if c in _READABLE_COLUMNS)
         if search and _DOCUMENT_NUMBER.fullmatch(search.strip()):
             subject, search = search.strip(), None
         where, params = [], []
-        if since:
-            where.append("e.scanned_at >= ?")
-            params.append(since)
-        if until:
-            where.append("e.scanned_at < ?")
-            params.append(until)
         if direction:
             where.append("e.direction = ?")
             params.append(direction)
@@ -440,15 +438,17 @@ class Store:
             where.append("s.entries_search MATCH ?")
             params.append(match)
             for bound, operator in ((since, ">="), (until, "<")):
-                if rowid := _search_rowid(bound):
-                    where.append(f"s.rowid {operator} ?")
-                    params.append(rowid)
+                if bound:
+                    where.append(f"e.scanned_at {operator} ?")
+                    params.append(bound)
             # CROSS JOIN: the search index drives, in its time order, each hit one key lookup.
             source, key = "entries_search s CROSS JOIN entries e ON e.id = s.entry_id", "s.rowid"
+            low, high = _search_rowid(since), _search_rowid(until)
         else:
             source, key = "entries e", "e.scanned_at, e.id"
-        sql = f"SELECT e.* FROM {source} WHERE {' AND '.join(where) or '1'}"
-        yield from self._pages(sql, params, key, order, limit)
+            low, high = since or None, until or None
+        sql = f"SELECT {picked} FROM {source} WHERE {' AND '.join(where) or '1'}"
+        yield from self._pages(sql, params, key, order, limit, low, high)
 
     def _match(self, search: str) -> str | None:
         """The FTS5 query for typed words: each is the beginning of a word of the name, spelt
@@ -466,21 +466,33 @@ class Store:
                          else "(" + " OR ".join(f'"{w}"' for w in words) + ")")
         return " AND ".join(terms) or None
 
-    def _pages(self, sql: str, params: list[Any], key: str, order: str,
-               limit: int | None) -> Iterator[dict[str, Any]]:
-        """Keyset pagination on ``key``: each page is one short lock hold, whatever the range."""
+    def _pages(self, sql: str, params: list[Any], key: str, order: str, limit: int | None,
+               low: Any = None, high: Any = None) -> Iterator[dict[str, Any]]:
+        """Keyset pagination on ``key``, its first column in ``[low, high)``: each page is one
+        short lock hold, and starts its index range where the last one ended."""
         after: tuple[Any, ...] | None = None
         left = limit if limit is not None else -1
         keys = [k.strip() for k in key.split(",")]
+        descending = order == "DESC"
         while left != 0:
             page_sql, page_params = sql, list(params)
-            if after is not None:
-                page_sql += (f" AND ({key}) {'<' if order == 'DESC' else '>'} "
+            # One lower and one upper bound on the first key: with two lower bounds SQLite
+            # may start the range at the wrong one and re-read every page before this one.
+            start = after[0] if after is not None and not descending else low
+            stop = after[0] if after is not None and descending else high
+            if start is not None:
+                page_sql += f" AND {keys[0]} >= ?"
+                page_params.append(start)
+            if stop is not None:
+                page_sql += f" AND {keys[0]} {'<=' if after is not None and descending else '<'} ?"
+                page_params.append(stop)
+            if after is not None:  # the rows of the first key's last value already given
+                page_sql += (f" AND ({key}) {'<' if descending else '>'} "
                              f"({', '.join('?' * len(keys))})")
                 page_params += after
             size = PAGE_ROWS if left < 0 else min(left, PAGE_ROWS)
             ordering = ", ".join(f"{k} {order}" for k in keys)
-            select = page_sql.replace("SELECT e.*", f"SELECT e.*, {', '.join(keys)}", 1)
+            select = page_sql.replace(" FROM ", f", {', '.join(keys)} FROM ", 1)
             with self.lock:
                 cursor = self.conn.execute(f"{select} ORDER BY {ordering} LIMIT {size}",
                                            page_params)
@@ -748,6 +760,7 @@ def _search_rowid(bound: str | None) -> int | None:
 _DAY_RANGE = ("FROM entries INDEXED BY entries_time WHERE scanned_at >= ? AND scanned_at < ? "
               "AND checkpoint_id = ?")
 """A time range of the covering index: counted without visiting a row of the table."""
+_READABLE_COLUMNS = frozenset(ENTRY_COLUMNS) | {"sync_state", "sync_error", "synced_at"}
 _SLOT_MASK = (1 << SEARCH_SLOT_BITS) - 1
 _LAST_SLOT = (1 << 62) - 1 - _SLOT_MASK
 

@@ -218,8 +218,8 @@ def write_config(folder: Path, store_path: Path) -> Path:
     return config
 
 
-def run_measured(argv: list[str]) -> tuple[float, float, str]:
-    """(seconds, peak RSS MiB, stderr) of one child process."""
+def run_measured(argv: list[str]) -> tuple[float, float, str, float]:
+    """(wall seconds, peak RSS MiB, stderr, CPU seconds) of one child process."""
     started = time.perf_counter()
     path = os.environ.get("PYTHONPATH", str(ROOT))
     child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -230,7 +230,7 @@ def run_measured(argv: list[str]) -> tuple[float, float, str]:
     child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
     assert child.returncode == 0, err
-    return seconds, usage.ru_maxrss / 1024, err
+    return seconds, usage.ru_maxrss / 1024, err, usage.ru_utime + usage.ru_stime
 
 
 class Figures(dict):
@@ -282,14 +282,14 @@ def measure(path: Path, label: str, quick: bool, forms: tuple[str, ...]) -> dict
         config = write_config(Path(tmp), path)
         since = (day - dt.timedelta(days=29)).isoformat()
         for form in forms:
-            seconds, rss, err = run_measured(
+            seconds, rss, err, cpu = run_measured(
                 [sys.executable, "-m", "kiosk.cli", "export", "--config", str(config),
                  "--from", since, "--to", day.isoformat(), "--format", form,
                  "-o", str(Path(tmp) / f"out.{form}")])
             rows = int(re.findall(r"\d[\d,]*", err.strip().splitlines()[-1])[0].replace(",", ""))
             results[f"export 30 days ({form.upper()})"] = (
-                f"{rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s, "
-                f"peak RSS {rss:.0f} MiB")
+                f"{rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
+                f"({rows / cpu:,.0f} rows per CPU second), peak RSS {rss:.0f} MiB")
         results["purge during scans"] = purge_during_scans(path, Path(tmp), end, quick)
     return results
 
@@ -335,7 +335,7 @@ def purge_during_scans(path: Path, tmp: Path, end: float, quick: bool) -> str:
 def cold_help() -> str:
     samples = []
     for _ in range(5):
-        seconds, _, _ = run_measured([sys.executable, "-m", "kiosk.cli", "--help"])
+        seconds, _, _, _ = run_measured([sys.executable, "-m", "kiosk.cli", "--help"])
         samples.append(seconds * 1000)
     return f"median {statistics.median(samples):.0f} ms, min {min(samples):.0f} ms"
 
