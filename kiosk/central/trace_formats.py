@@ -16,9 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kiosk.central import tracing
-
-FORMATS = ("json", "csv", "xlsx")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from kiosk.central.report_formats import FORMATS, neutralise
 
 CONTACT_COLUMNS = {
     "rank": "Thứ tự", "name": "Họ tên", "birth_year": "Năm sinh",
@@ -128,11 +126,6 @@ def tables(report: dict[str, Any]) -> list[tuple[str, dict[str, str], list[dict[
             ("Lượt có mặt", VISIT_COLUMNS, visits),
             ("Chi tiết tiếp xúc", EXPOSURE_COLUMNS, exposures),
             ("Tóm tắt", {"item": "Mục", "value": "Giá trị"}, summary)]
-
-
-def neutralise(text: str) -> str:
-    """Text a spreadsheet shows as text, never runs as a formula."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _cell(key: str, value: Any) -> Any:
