@@ -30,6 +30,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Mã quá dài, không phải mã QR hợp lệ ({detail})",
         "Code too long to be a QR code ({detail})",
     ),
+    "enrolment_code": (
+        "Đây là mã đăng ký trạm, không phải giấy tờ: không ghi. Dùng `kiosk enrol`",
+        "This is a kiosk enrolment code, not an identity document: not recorded. Use "
+        "`kiosk enrol`",
+    ),
     "cccd_bad_field": ("Mã CCCD sai: {detail}", "Invalid CCCD code: {detail}"),
     "pccovid_bad_field": ("Mã PC-Covid sai: {detail}", "Invalid PC-Covid code: {detail}"),
     "manual_bad_field": (
@@ -137,6 +142,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "recovered, valid until {until}",
     ),
     "certificate.fact.born": ("Ngày sinh {date}", "Born {date}"),
+    # -- `kiosk enrol`
+    "enrol.done": ("Đã đăng ký trạm {kiosk} tại điểm {checkpoint}; cấu hình: {config}",
+                   "Kiosk {kiosk} enrolled at checkpoint {checkpoint}; config: {config}"),
+    "enrol.link_ok": ("Kết nối trung tâm tốt, mã đồng bộ được chấp nhận",
+                      "Link to the centre works, token accepted"),
+    "enrol.offline": (
+        "Chưa kết nối được trung tâm ({detail}); thử lại sau {seconds} giây",
+        "Cannot reach the centre yet ({detail}); retrying in {seconds} s",
+    ),
+    "enrol.gave_up": (
+        "Không kết nối được trung tâm sau {tries} lần; chưa đăng ký. Chạy lại khi có mạng",
+        "Could not reach the centre after {tries} tries; not enrolled. Run again once online",
+    ),
+    "enrol.refused": ("Trung tâm từ chối mã đăng ký: {detail}",
+                      "The centre refused the enrolment code: {detail}"),
+    "enrol.bad_code": ("Mã đăng ký không hợp lệ: {detail}", "Not a valid enrolment code: {detail}"),
     # -- kinds of code
     "kind.cccd": ("CCCD", "Citizen ID"),
     "kind.pccovid": ("PC-Covid", "PC-Covid"),

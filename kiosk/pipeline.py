@@ -104,7 +104,9 @@ class Pipeline:
             self.store.insert_refused({
                 "id": uuid7(), "scanned_at": utc_iso(scan.wall_time),
                 "device_id": scan.device_id, "reason_code": rejection.code,
-                "detail": rejection.detail, "payload": scan.payload,
+                "detail": rejection.detail,
+                # an enrolment code's one-time secret is not kept anywhere on the kiosk
+                "payload": b"" if rejection.code == "enrolment_code" else scan.payload,
             })
         except StoreError as exc:  # the refusal is still shown; only its log line is lost
             log.error("could not log refused scan: %s", exc)

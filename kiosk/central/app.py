@@ -22,9 +22,10 @@ from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from kiosk.central import heartbeat, trust_lists
-from kiosk.central.storage import Kiosk, Storage, StorageBusy, StorageError
+from kiosk.central import enrol, heartbeat, trust_lists
+from kiosk.central.storage import EnrolmentRefused, Kiosk, Storage, StorageBusy, StorageError
 from kiosk.central.trace_api import TracerOf, add_trace_route
+from kiosk.enrolment import ENROL_PATH
 from kiosk.sync import protocol
 
 log = logging.getLogger("kiosk.central")
@@ -97,6 +98,30 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
             log.error("storage failure: %s", exc)
             return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
         return _json(answer, request.headers.get("accept-encoding", ""))
+
+    @app.post(ENROL_PATH, summary="Exchange a one-time enrolment code for the kiosk's token",
+              responses={400: {"description": "not a JSON object with a 'secret'"},
+                         403: {"description": "unknown code, or its kiosk is revoked"},
+                         409: {"description": "code already used"},
+                         410: {"description": "code expired"}})
+    async def post_enrol(request: Request) -> Response:
+        body = await request.body()
+        try:
+            secret = json.loads(body)["secret"] if len(body) <= 4096 else None
+        except (ValueError, TypeError, KeyError):
+            secret = None
+        if not isinstance(secret, str) or not 0 < len(secret) <= 256:
+            return _error(400, "expected a JSON object {\"secret\": \"…\"}")
+        try:
+            kiosk, token = await run_in_threadpool(enrol.redeem, storage, secret)
+        except EnrolmentRefused as exc:
+            log.warning("enrolment refused: %s", exc)
+            return _error(exc.status, str(exc))
+        except StorageError as exc:
+            return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
+        log.info("kiosk %s enrolled by code", kiosk.id)
+        return JSONResponse({"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id,
+                             "token": token}, headers={"Cache-Control": "no-store"})
 
     @app.get(protocol.TRUST_LIST_PATH, summary="The certificate trust list kiosks verify with",
              responses={304: {"description": "unchanged since the ETag in If-None-Match"},

@@ -16,6 +16,7 @@ import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from kiosk.commandline import (
     EXIT_STORE,
@@ -28,6 +29,9 @@ from kiosk.commandline import (
 )
 from kiosk.messages import both
 from kiosk.sync import protocol
+
+if TYPE_CHECKING:
+    from kiosk.central.storage import Kiosk, Storage
 
 EXIT_STORAGE = EXIT_STORE
 CLOCK_WARNING_SECONDS = 120
@@ -83,6 +87,8 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
         except EnrolmentError as exc:
             print(f"cannot enrol: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        if args.qr:
+            return _enrolment_code(args, storage, kiosk)
     if args.json:
         print(json.dumps({"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id,
                           "name": kiosk.name, "token": token}))
@@ -94,6 +100,33 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
     print(f"{both('central.on_the_kiosk')}:")
     print(f'  [kiosk]  id = "{kiosk.id}"   checkpoint_id = "{kiosk.checkpoint_id}"')
     print('  [sync]   enabled = true   token = "<token above>"  (or token_file = "…")')
+    return 0
+
+
+def _enrolment_code(args: argparse.Namespace, storage: Storage, kiosk: Kiosk) -> int:
+    """Write the QR of a one-time enrolment code instead of showing the token (which is
+    made anew when the kiosk exchanges the code)."""
+    import datetime as dt
+
+    import segno
+
+    from kiosk.central.enrol import enrolment_code
+
+    code = enrolment_code(storage, kiosk, args.server_url,
+                          valid_for=dt.timedelta(hours=args.valid_hours))
+    qr = segno.make_qr(code.text(), error="m")
+    qr.save(args.qr, scale=8, border=4)
+    if args.json:
+        print(json.dumps({"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id,
+                          "name": kiosk.name, "qr": args.qr, "expires_at": code.expires_at,
+                          "code": code.text()}))
+        return 0
+    print(f"{both('central.enrolled')}: {kiosk.id} ({kiosk.name}) "
+          f"at checkpoint {kiosk.checkpoint_id}")
+    print(f"Mã QR đăng ký (dùng một lần, hết hạn {code.expires_at}) / one-time enrolment QR "
+          f"(expires {code.expires_at}): {args.qr}")
+    qr.terminal(compact=True)
+    print(f"  kiosk enrol --code '{code.text()}'")
     return 0
 
 
@@ -174,12 +207,21 @@ def build_parser() -> argparse.ArgumentParser:
         "add", parents=[common], help="enrol a kiosk, print its token once",
         **examples('kiosk-central kiosks add --checkpoint CP-QL1A --name "Chốt QL1A - làn 1" '
                    "--kiosk-id ql1a-01",
-                   "kiosk-central kiosks add --checkpoint CP-QL1A --name lane2 --json"))
+                   "kiosk-central kiosks add --checkpoint CP-QL1A --name lane2 --json",
+                   "kiosk-central kiosks add --checkpoint CP-QL1A --name lane3 --qr lane3.png "
+                   "--server-url https://central.example.vn"))
     add.add_argument("--checkpoint", required=True, help="checkpoint id (created if new)")
     add.add_argument("--name", required=True, help="human name, e.g. 'Chốt QL1A - làn 1'")
     add.add_argument("--kiosk-id", help="kiosk id (default: a random kiosk-xxxxxxxx)")
     add.add_argument("--checkpoint-name", help="name for a new checkpoint (default: its id)")
     add.add_argument("--json", action="store_true", help="print the result as JSON")
+    add.add_argument("--qr", metavar="FILE.png|FILE.svg",
+                     help="write a one-time enrolment QR there instead of printing the token")
+    add.add_argument("--server-url", default="http://127.0.0.1:8765",
+                     help="the centre's address as the kiosk reaches it, put in the QR "
+                          "(default: %(default)s)")
+    add.add_argument("--valid-hours", type=float, default=24.0,
+                     help="hours the enrolment code may be used (default: %(default)s)")
     add.set_defaults(func=cmd_kiosks_add)
     lst = ksub.add_parser(
         "list", parents=[common], help="kiosks, last contact, clock offset",

@@ -1,16 +1,22 @@
 """Enrolling kiosks: a one-time token per kiosk, of which the centre keeps only derivations.
 
-The token is shown once. The centre stores its SHA-256 (to recognise it) and the backlog-file
-key derived from it (to check exported files), so a copy of the central database is not
-enough to upload as a kiosk.
+Either the token is shown once, or (``kiosks add --qr``) an enrolment code is: a one-time
+secret, kept hashed, that expires, and that the kiosk exchanges for a token made at that
+moment (:func:`redeem`) — the long-lived token then exists only on the kiosk. The centre
+stores the token's SHA-256 (to recognise it) and the backlog-file key derived from it (to
+check exported files), so a copy of the central database is not enough to upload as a kiosk.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from kiosk.central.storage import ID_RE, EnrolmentError, Kiosk, Storage
-from kiosk.sync.protocol import backlog_file_key, token_hash
+from kiosk.enrolment import EnrolmentCode
+from kiosk.sync.protocol import backlog_file_key, format_time, token_hash
+
+DEFAULT_CODE_HOURS = 24.0
 
 
 def new_token() -> str:
@@ -32,4 +38,25 @@ def enrol_kiosk(storage: Storage, *, checkpoint_id: str, name: str,
     token = new_token()
     kiosk = storage.add_kiosk(kiosk_id, checkpoint_id, name.strip(), token_hash(token),
                               backlog_file_key(token))
+    return kiosk, token
+
+
+def enrolment_code(storage: Storage, kiosk: Kiosk, server_url: str, *,
+                   valid_for: dt.timedelta = dt.timedelta(hours=DEFAULT_CODE_HOURS)
+                   ) -> EnrolmentCode:
+    """A new one-time code for ``kiosk``; the centre keeps only its secret's hash."""
+    if valid_for <= dt.timedelta(0):
+        raise EnrolmentError("an enrolment code must be valid for some time")
+    secret = secrets.token_urlsafe(32)
+    expires_at = format_time(dt.datetime.now(dt.UTC) + valid_for)
+    storage.add_enrolment_code(kiosk.id, token_hash(secret), expires_at)
+    return EnrolmentCode(server_url.rstrip("/"), kiosk.id, kiosk.checkpoint_id, secret,
+                         expires_at)
+
+
+def redeem(storage: Storage, secret: str) -> tuple[Kiosk, str]:
+    """Exchange a code's secret, once, for a new token; EnrolmentRefused otherwise."""
+    token = new_token()
+    kiosk = storage.redeem_enrolment_code(token_hash(secret), format_time(dt.datetime.now(dt.UTC)),
+                                          token_hash(token), backlog_file_key(token))
     return kiosk, token

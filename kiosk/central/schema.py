@@ -264,6 +264,18 @@ MIGRATIONS: list[list[Statement]] = [
             "DROP TABLE entries_v6",
         )),
     ],
+    [
+        # v8: one-time enrolment codes (kiosk-central kiosks add --qr): only the secret's
+        # SHA-256 is kept; a code is used at most once, and not after it expires.
+        """
+        CREATE TABLE enrolment_codes (
+            secret_hash TEXT PRIMARY KEY,
+            kiosk_id TEXT NOT NULL REFERENCES kiosks (id),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        )""",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 

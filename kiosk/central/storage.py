@@ -59,6 +59,14 @@ class StorageBusy(StorageError):
         self.retry_after = retry_after
 
 
+class EnrolmentRefused(Exception):
+    """An enrolment code the centre will not exchange; ``status`` is the HTTP answer."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
 class EnrolmentError(ValueError):
     """An enrolment request that cannot be carried out (unknown or duplicate id…)."""
 
@@ -332,6 +340,39 @@ class Storage(ABC):
         with self._transaction() as tx:
             return self._execute(tx, "UPDATE kiosks SET revoked_at = ? WHERE id = ? "
                                      "AND revoked_at IS NULL", (_now(), kiosk_id)).rowcount == 1
+
+    def add_enrolment_code(self, kiosk_id: str, secret_hash: str, expires_at: str) -> None:
+        with self._transaction() as tx:
+            self._execute(tx, "INSERT INTO enrolment_codes (secret_hash, kiosk_id, created_at, "
+                              "expires_at) VALUES (?, ?, ?, ?)",
+                          (secret_hash, kiosk_id, _now(), expires_at))
+
+    def redeem_enrolment_code(self, secret_hash: str, now: str, token_hash: str,
+                              file_key: bytes) -> Kiosk:
+        """Use the code once: its kiosk's token becomes ``token_hash`` (the old one is refused
+        from now on). EnrolmentRefused (unknown, used, expired, kiosk revoked) otherwise."""
+        with self._transaction() as tx:
+            row = self._execute(tx, "SELECT c.kiosk_id, c.expires_at, c.used_at, k.revoked_at "
+                                    "FROM enrolment_codes c JOIN kiosks k ON k.id = c.kiosk_id "
+                                    "WHERE c.secret_hash = ?", (secret_hash,)).fetchone()
+            if row is None:
+                raise EnrolmentRefused(403, "unknown enrolment code")
+            kiosk_id, expires_at, used_at, revoked_at = row
+            if used_at is not None:
+                raise EnrolmentRefused(409, f"enrolment code already used at {used_at}")
+            if expires_at <= now:
+                raise EnrolmentRefused(410, f"enrolment code expired at {expires_at}")
+            if revoked_at is not None:
+                raise EnrolmentRefused(403, f"kiosk {kiosk_id} is revoked")
+            # the guard on used_at makes two racing exchanges give one token, not two
+            if self._execute(tx, "UPDATE enrolment_codes SET used_at = ? WHERE secret_hash = ? "
+                                 "AND used_at IS NULL", (now, secret_hash)).rowcount != 1:
+                raise EnrolmentRefused(409, "enrolment code already used")
+            self._execute(tx, "UPDATE kiosks SET token_hash = ?, file_key = ? WHERE id = ?",
+                          (token_hash, file_key, kiosk_id))
+        kiosk = self.kiosk(kiosk_id)
+        assert kiosk is not None
+        return kiosk
 
     def file_key(self, kiosk_id: str) -> bytes | None:
         """The kiosk's backlog-file key (see protocol.backlog_file_key), None if unknown."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kiosk.enrolment import is_enrolment_code
 from kiosk.payloads.cccd import decode_cccd, looks_like_cccd
 from kiosk.payloads.hc1 import PREFIX as HC1_PREFIX
 from kiosk.payloads.hc1 import decode_hc1
@@ -42,6 +43,8 @@ def decode(raw: bytes, *, today: dt.date | None = None) -> Identity | Rejection:
         return Identity(kind="other", subject_key=payload_key(data), raw=data,
                         extra={"encoding": "binary"})
     text = text.lstrip(_BOM)
+    if is_enrolment_code(text):  # a kiosk's enrolment QR held up to the scanner: never a person
+        return Rejection("enrolment_code")
     if len(text) > QR_MAX_CHARS:
         return Rejection("too_large", "size_chars", str(len(text)))
     if text.startswith(HC1_PREFIX):

@@ -124,6 +124,22 @@ class SyncClient:
                                  headers={"If-None-Match": etag} if etag else {})
         return None if response.status_code == 304 else response.content
 
+    def enrol(self, secret: str) -> dict:
+        """POST a one-time enrolment secret (no token needed); the centre's answer
+        ``{kiosk_id, checkpoint_id, token}``. Raises like :meth:`post_batch` (a used code is
+        :class:`Refused` 409, an expired one 410, an unknown one :class:`AuthRefused`)."""
+        from kiosk.enrolment import ENROL_PATH
+
+        response = self._request("POST", ENROL_PATH, json={"secret": secret})
+        try:
+            answer = json.loads(response.content)
+            if not all(isinstance(answer.get(k), str) and answer[k]
+                       for k in ("kiosk_id", "checkpoint_id", "token")):
+                raise ValueError("fields missing")
+        except (ValueError, AttributeError) as exc:
+            raise Unreachable(f"unusable answer to the enrolment: {exc}") from None
+        return answer
+
     def health(self) -> dict:
         """GET the health endpoint (no token needed); raises like :meth:`post_batch`."""
         response = self._request("GET", protocol.HEALTH_PATH)

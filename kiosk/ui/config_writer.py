@@ -165,16 +165,26 @@ def save_devices(path: Path, drafts: Sequence[DeviceDraft]) -> config_mod.Config
 def save_setting(path: Path, section: str, key: str, value: Any) -> config_mod.Config:
     """Set one ``[section] key`` (its inline comment and every other line kept), validate,
     then write; returns the config as the kiosk will now read it."""
+    return save_settings(path, {section: {key: value}})
+
+
+def save_settings(path: Path, values: dict[str, dict[str, Any]]) -> config_mod.Config:
+    """Set several ``[section] key``s in one validated, atomic write (a missing file is
+    started empty); returns the config as the kiosk will now read it."""
     path = Path(path)
-    document = tomlkit.parse(path.read_text(encoding="utf-8"))
-    if section not in document:
-        document.add(tomlkit.nl())
-        document[section] = tomlkit.table()
-    table: Any = document[section]
-    if key in table and table[key] == value:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    document = tomlkit.parse(text)
+    for section, settings in values.items():
+        if section not in document:
+            document.add(tomlkit.nl())
+            document[section] = tomlkit.table()
+        table: Any = document[section]
+        for key, value in settings.items():
+            if key not in table or table[key] != value:
+                table[key] = value
+    new_text = tomlkit.dumps(document)
+    if new_text == text:
         return config_mod.load(path)
-    table[key] = value
-    text = tomlkit.dumps(document)
-    check(text, path)
-    write_atomically(path, text)
+    check(new_text, path)
+    write_atomically(path, new_text)
     return config_mod.load(path)

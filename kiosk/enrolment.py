@@ -1,0 +1,66 @@
+"""The enrolment code: what the centre's QR holds and a kiosk reads to join the centre.
+
+It carries the centre's address, the kiosk id, the checkpoint and a one-time secret that
+the centre exchanges (once, before it expires) for the kiosk's long-lived token, so a photo
+of the code is worthless once used or late. The text starts with ``ckenrol:`` so that no
+scanner, pipeline or person mistakes it for an identity document (see
+:func:`is_enrolment_code`). Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+PREFIX = "ckenrol:1?"
+ENROL_PATH = "/api/v1/enrol"
+MAX_CODE_CHARS = 1024
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{32,128}")
+
+
+class EnrolmentCodeError(ValueError):
+    """Text that is not a well-formed enrolment code; the message names what is wrong."""
+
+
+@dataclass(frozen=True)
+class EnrolmentCode:
+    server_url: str
+    kiosk_id: str
+    checkpoint_id: str
+    secret: str
+    expires_at: str
+    """UTC, ISO 8601: shown to the technician; the centre's own record is what counts."""
+
+    def text(self) -> str:
+        return PREFIX + urlencode({"u": self.server_url, "k": self.kiosk_id,
+                                   "c": self.checkpoint_id, "s": self.secret,
+                                   "e": self.expires_at})
+
+
+def is_enrolment_code(payload: bytes | str) -> bool:
+    head = payload[:len(PREFIX)]
+    return (head.decode("ascii", "replace") if isinstance(head, bytes) else head) == PREFIX
+
+
+def parse(text: str) -> EnrolmentCode:
+    """The code in ``text`` (surrounding whitespace ignored); EnrolmentCodeError if not one."""
+    text = text.strip()
+    if len(text) > MAX_CODE_CHARS:
+        raise EnrolmentCodeError(f"too long for an enrolment code ({len(text)} characters)")
+    if not is_enrolment_code(text):
+        raise EnrolmentCodeError(f"not an enrolment code (it must start with {PREFIX!r})")
+    fields = parse_qs(text[len(PREFIX):], keep_blank_values=True)
+    values = {}
+    for key, name in (("u", "server address"), ("k", "kiosk id"), ("c", "checkpoint"),
+                      ("s", "secret"), ("e", "expiry")):
+        got = fields.get(key, [])
+        if len(got) != 1 or not got[0]:
+            raise EnrolmentCodeError(f"enrolment code without its {name}")
+        values[key] = got[0]
+    url = urlsplit(values["u"])
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise EnrolmentCodeError(f"server address {values['u']!r} is not an http(s) URL")
+    if not _SECRET_RE.fullmatch(values["s"]):
+        raise EnrolmentCodeError("the enrolment secret is malformed")
+    return EnrolmentCode(values["u"], values["k"], values["c"], values["s"], values["e"])

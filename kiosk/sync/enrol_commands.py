@@ -1,0 +1,182 @@
+"""``kiosk enrol``: join the centre with the one-time code of ``kiosk-central kiosks add --qr``.
+
+The code comes pasted (``--code``; ``--code -`` reads a line from standard input, which is
+where a keyboard-wedge scanner types), or from the camera or an image/video file, read by
+the kiosk's own camera decoder. The secret is exchanged for the kiosk's token (retrying
+while the centre cannot be reached), the token written to a 0600 file, and ``[kiosk]
+id/checkpoint_id`` and ``[sync] enabled/server_url/token_file`` set in config.toml in one
+validated write that keeps its comments; then the link is tested with the new token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from kiosk.commandline import EXIT_FAILED, EXIT_USAGE, examples
+from kiosk.enrolment import EnrolmentCode, EnrolmentCodeError, is_enrolment_code, parse
+from kiosk.messages import both
+
+TOKEN_FILE = "sync-token"
+"""Where the token goes, beside config.toml, unless ``--token-file`` says otherwise."""
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    enrol = subparsers.add_parser(
+        "enrol", parents=[common], help="join the centre with an enrolment QR code",
+        description="Exchange the one-time enrolment code made by `kiosk-central kiosks add "
+                    "--qr` for this kiosk's token and write the config. Exit code 1 when the "
+                    "centre refuses the code or cannot be reached.",
+        **examples("kiosk enrol --camera 0            # hold the QR up to the camera",
+                   "kiosk enrol --camera enrol-qr.png  # or a photo / video of it",
+                   "kiosk enrol --code -               # scan it with a keyboard scanner",
+                   "kiosk enrol --code 'ckenrol:1?u=…'"))
+    source = enrol.add_mutually_exclusive_group(required=True)
+    source.add_argument("--code", help="the code's text; '-' reads one line from stdin")
+    source.add_argument("--camera", metavar="SOURCE",
+                        help="camera index, /dev/videoN, or an image or video file")
+    enrol.add_argument("--seconds", type=float, default=60.0,
+                       help="how long to look at the camera (default: %(default)s)")
+    enrol.add_argument("--token-file", help=f"where to write the token (default: "
+                       f"{TOKEN_FILE} beside the config file)")
+    enrol.add_argument("--tries", type=int, default=20,
+                       help="attempts while the centre is unreachable (default: %(default)s)")
+    enrol.add_argument("--retry-seconds", type=float, default=15.0,
+                       help="wait between attempts (default: %(default)s)")
+    enrol.set_defaults(func=cmd_enrol)
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    from kiosk.sync.client import AuthRefused, Refused, SyncClient, SyncError
+
+    try:
+        code = parse(_code_text(args))
+    except (EnrolmentCodeError, OSError, RuntimeError) as exc:
+        print(both("enrol.bad_code", detail=exc), file=sys.stderr)
+        return EXIT_USAGE
+    client = SyncClient(code.server_url, "")
+    try:
+        answer = _exchange(client, code, args)
+    except (AuthRefused, Refused) as exc:
+        print(both("enrol.refused", detail=exc), file=sys.stderr)
+        return EXIT_FAILED
+    except SyncError:
+        print(both("enrol.gave_up", tries=args.tries), file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        client.close()
+    config_path = Path(args.config)
+    token_path = Path(args.token_file) if args.token_file else (
+        config_path.parent / TOKEN_FILE)
+    write_token(token_path, answer["token"])
+    from kiosk.ui.config_writer import save_settings
+
+    save_settings(config_path, {
+        "kiosk": {"id": answer["kiosk_id"], "checkpoint_id": answer["checkpoint_id"]},
+        "sync": {"enabled": True, "server_url": code.server_url, "token": "",
+                 "token_file": str(token_path.resolve())},
+    })
+    print(both("enrol.done", kiosk=answer["kiosk_id"], checkpoint=answer["checkpoint_id"],
+               config=config_path))
+    return _test_link(code.server_url, answer["token"])
+
+
+def _exchange(client: Any, code: EnrolmentCode, args: argparse.Namespace) -> dict:
+    """The centre's answer; Unreachable/ServerBusy are retried ``--tries`` times (a kiosk
+    often gets its network after its technician)."""
+    from kiosk.sync.client import ServerBusy, Unreachable
+
+    for attempt in range(1, args.tries + 1):
+        try:
+            return client.enrol(code.secret)
+        except (Unreachable, ServerBusy) as exc:
+            if attempt == args.tries:
+                raise
+            print(both("enrol.offline", detail=exc, seconds=f"{args.retry_seconds:g}"),
+                  file=sys.stderr, flush=True)
+            time.sleep(args.retry_seconds)
+    raise AssertionError("unreachable")
+
+
+def _test_link(server_url: str, token: str) -> int:
+    """With the new token, ask for something only an enrolled kiosk may read (the trust
+    list: 200, or 404 when the centre holds none, both mean the token is accepted)."""
+    from kiosk.sync.client import Refused, SyncClient, SyncError
+
+    client = SyncClient(server_url, token)
+    try:
+        client.trust_list(None)
+    except Refused as exc:
+        if exc.status != 404:
+            print(both("enrol.refused", detail=exc), file=sys.stderr)
+            return EXIT_FAILED
+    except SyncError as exc:
+        print(both("enrol.refused", detail=exc), file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        client.close()
+    print(both("enrol.link_ok"))
+    return 0
+
+
+def write_token(path: Path, token: str) -> None:
+    """Atomically, 0600 from the first byte (a token must never be readable by others)."""
+    from kiosk.private_files import private_dir
+
+    private_dir(path.parent)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(token + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _code_text(args: argparse.Namespace) -> str:
+    if args.code == "-":
+        return sys.stdin.readline()
+    if args.code is not None:
+        return args.code
+    return read_code_from_camera(args.camera, args.seconds)
+
+
+def read_code_from_camera(source: str, seconds: float) -> str:
+    """The first enrolment code the camera decoder reads from ``source`` (a still image,
+    a video file to its end, or a camera for ``seconds``); RuntimeError if none."""
+    import cv2
+
+    from kiosk.devices.camera import open_capture
+    from kiosk.devices.frames import FrameDecoder
+
+    decoder = FrameDecoder()
+    still = cv2.imread(source) if Path(source).is_file() else None
+    frames = [still] if still is not None else None
+    capture = None
+    if frames is None:
+        capture, _ = open_capture(source)
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            if capture is not None:
+                ok, frame = capture.read()
+                if not ok:
+                    break
+            elif frames:
+                frame = frames.pop()
+            else:
+                break
+            for reading in decoder.decode(frame).readings:
+                if is_enrolment_code(reading.payload):
+                    return reading.payload.decode("utf-8", "replace")
+    finally:
+        if capture is not None:
+            capture.release()
+    raise RuntimeError(f"no enrolment QR code seen in {source}")

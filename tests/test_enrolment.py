@@ -1,0 +1,163 @@
+"""Enrolment by QR, as a technician does it: ``kiosk-central kiosks add --qr`` on the
+centre, the QR filmed by the kiosk's camera (a real video file read by the kiosk's own
+decoder), ``kiosk enrol``, a scan uploaded; the code refused once used or expired, and never
+recorded as a person's entry.
+
+Real processes throughout: ``kiosk-central serve`` on 127.0.0.1 and the ``kiosk`` command.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+
+from kiosk import config as config_mod
+from kiosk.enrolment import EnrolmentCodeError, parse
+from tests.camera_support import CCCD, Shot, write_video
+from tests.central_support import CentralServer, central, free_port
+
+SHIPPED_CONFIG = Path(__file__).resolve().parents[1] / "config.toml"
+
+
+def kiosk(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], capture_output=True,
+                          text=True, timeout=120, input=stdin)
+
+
+def add_with_qr(db: str, kiosk_id: str, qr: Path, server_url: str, *extra: str) -> dict:
+    out = central("kiosks", "add", "--db", db, "--checkpoint", "CP-QR", "--name",
+                  f"Máy {kiosk_id}", "--kiosk-id", kiosk_id, "--qr", str(qr),
+                  "--server-url", server_url, "--json", *extra)
+    return json.loads(out.stdout)
+
+
+def kiosk_config(folder: Path) -> Path:
+    """The shipped config.toml (with its comments), its store inside ``folder``."""
+    path = folder / "config.toml"
+    text = SHIPPED_CONFIG.read_text(encoding="utf-8")
+    text = text.replace('path = "data/kiosk.db"', 'path = "kiosk.db"')
+    path.write_text(text[:text.index("[[devices]]")], encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def centre(tmp_path):
+    db = f"sqlite:///{tmp_path / 'central.db'}"
+    server = CentralServer(db)
+    yield server
+    server.stop()
+
+
+def test_a_qr_filmed_by_the_camera_enrols_the_kiosk_once_and_its_scans_reach_the_centre(
+        centre, tmp_path):
+    added = add_with_qr(centre.db, "lane-1", tmp_path / "enrol.png", centre.url)
+    assert "token" not in added  # the long-lived token is never printed, nor in the QR
+    code = cv2.imread(str(tmp_path / "enrol.png"), cv2.IMREAD_GRAYSCALE)
+    video = tmp_path / "technician-holds-up-the-qr.avi"
+    write_video(video, [Shot(5), Shot(15, code, tilt_deg=8, perspective=0.1), Shot(5)])
+    config = kiosk_config(tmp_path)
+
+    enrolled = kiosk("enrol", "--camera", str(video), "--config", str(config))
+
+    assert enrolled.returncode == 0, enrolled.stdout + enrolled.stderr
+    assert "Kiosk lane-1 enrolled at checkpoint CP-QR" in enrolled.stdout
+    assert "Link to the centre works, token accepted" in enrolled.stdout
+    settings = config_mod.load(config)
+    assert (settings.kiosk.id, settings.kiosk.checkpoint_id) == ("lane-1", "CP-QR")
+    assert settings.sync.enabled and settings.sync.server_url == centre.url
+    token_file = Path(settings.sync.token_file)
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert "# this kiosk, unique at the centre" in config.read_text(encoding="utf-8")
+
+    assert kiosk("scan", CCCD, "--config", str(config)).returncode == 0
+    pushed = kiosk("sync", "push", "--config", str(config))
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    with sqlite3.connect(centre.db.removeprefix("sqlite:///")) as db:
+        held = db.execute("SELECT kiosk_id, checkpoint_id, name FROM entries").fetchall()
+    assert held == [("lane-1", "CP-QR", "Nguyễn Văn An")]
+
+    again = kiosk("enrol", "--camera", str(video), "--config", str(tmp_path / "other.toml"))
+    assert again.returncode == 1
+    assert "already used" in again.stderr and "HTTP 409" in again.stderr
+    assert not (tmp_path / "other.toml").exists()
+
+
+def test_an_expired_code_is_refused_and_changes_nothing(centre, tmp_path):
+    added = add_with_qr(centre.db, "lane-2", tmp_path / "enrol.svg", centre.url,
+                        "--valid-hours", str(1 / 3600))
+    assert (tmp_path / "enrol.svg").read_text().lstrip().startswith("<?xml")
+    time.sleep(1.2)
+    config = kiosk_config(tmp_path)
+    before = config.read_bytes()
+
+    late = kiosk("enrol", "--code", added["code"], "--config", str(config))
+
+    assert late.returncode == 1
+    assert "HTTP 410" in late.stderr and "expired" in late.stderr
+    assert "Trung tâm từ chối mã đăng ký" in late.stderr
+    assert config.read_bytes() == before
+
+
+def test_a_kiosk_offline_at_first_says_so_and_enrols_once_the_centre_answers(tmp_path):
+    port = free_port()
+    db = f"sqlite:///{tmp_path / 'central.db'}"
+    added = add_with_qr(db, "lane-3", tmp_path / "enrol.png", f"http://127.0.0.1:{port}")
+    config = kiosk_config(tmp_path)
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "enrol", "--code", "-", "--config", str(config),
+         "--tries", "100", "--retry-seconds", "0.2"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    waiting.stdin.write(added["code"] + "\n")  # as a keyboard-wedge scanner types it
+    waiting.stdin.close()
+    first_line = waiting.stderr.readline()
+    assert "Chưa kết nối được trung tâm" in first_line
+    assert "Cannot reach the centre yet" in first_line
+    server = CentralServer(db, "--port", str(port))
+    try:
+        waiting.wait(timeout=60)
+    finally:
+        server.stop()
+    out, err = waiting.stdout.read(), waiting.stderr.read()
+    assert waiting.returncode == 0, out + err
+    assert config_mod.load(config).kiosk.id == "lane-3"
+
+
+def test_an_enrolment_code_held_up_to_the_scanner_is_not_recorded_as_a_person(
+        centre, tmp_path):
+    added = add_with_qr(centre.db, "lane-4", tmp_path / "enrol.png", centre.url)
+    config = kiosk_config(tmp_path)
+
+    scanned = kiosk("scan", added["code"], "--config", str(config))
+
+    assert scanned.returncode == 1
+    assert "Đây là mã đăng ký trạm, không phải giấy tờ: không ghi" in scanned.stdout
+    with sqlite3.connect(tmp_path / "kiosk.db") as db:
+        assert db.execute("SELECT count(*) FROM entries").fetchone() == (0,)
+        refused = db.execute("SELECT reason_code, payload FROM refused_scans").fetchall()
+    assert refused == [("enrolment_code", b"")]  # the secret is not kept on the kiosk
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("001099012345|123456789|Nguyễn Văn An", "must start with"),
+    ("ckenrol:1?u=http%3A%2F%2Fx&k=a&c=b&e=2026", "without its secret"),
+    ("ckenrol:1?u=file%3A%2F%2F%2Fetc&k=a&c=b&s=" + "x" * 43 + "&e=1", "is not an http"),
+    ("ckenrol:1?u=http%3A%2F%2Fx&k=a&c=b&s=short&e=1", "secret is malformed"),
+    ("ckenrol:1?" + "k=a&" * 400, "too long"),
+])
+def test_text_that_is_not_a_whole_enrolment_code_is_refused_by_name(text, problem):
+    with pytest.raises(EnrolmentCodeError, match=problem):
+        parse(text)
+
+
+def test_copying_the_shipped_config_keeps_a_valid_file(tmp_path):
+    shutil.copy(SHIPPED_CONFIG, tmp_path / "shipped.toml")
+    assert config_mod.load(kiosk_config(tmp_path)).kiosk.id == "kiosk-01"
