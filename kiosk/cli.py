@@ -441,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     store.set_defaults(func=cmd_store_recover)
 
     add_command_groups(sub, common, ("kiosk.devices.commands", "kiosk.sync.commands",
-                                     "kiosk.sync.enrol_commands",
+                                     "kiosk.sync.enrol_commands", "kiosk.doctor",
                                      "kiosk.certificates.commands"))
     return parser
 
