@@ -133,10 +133,10 @@ def device_checks(devices: Any) -> list[Check]:
             continue
         problem = access_problem(path)
         checks.append(_check(f"device:{device.id}", problem is None,
-                             f"Thiết bị {device.id}: {path} " + ("sẵn sàng" if problem is None
-                                                                  else problem),
-                             f"Device {device.id}: {path} " + ("ready" if problem is None
-                                                               else problem)))
+                             f"Thiết bị {device.id} ({path}): "
+                             + ("sẵn sàng" if problem is None else problem),
+                             f"Device {device.id} ({path}): "
+                             + ("ready" if problem is None else problem)))
     return checks
 
 
@@ -214,8 +214,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                          ensure_ascii=False, indent=1))
     else:
         for c in checks:
-            mark = "OK  " if c.ok else "LỖI / FAIL"
-            print(f"{mark}  {c.vi}\n      {c.en}")
+            mark = "OK" if c.ok else "LỖI/FAIL"
+            print(f"{mark:<10}{c.vi}\n{'':<10}{c.en}")
         print(f"{len(checks) - len(failed)}/{len(checks)} đạt / passed")
     sys.stdout.flush()
     return EXIT_FAILED if failed else 0
