@@ -161,3 +161,51 @@ def test_text_that_is_not_a_whole_enrolment_code_is_refused_by_name(text, proble
 def test_copying_the_shipped_config_keeps_a_valid_file(tmp_path):
     shutil.copy(SHIPPED_CONFIG, tmp_path / "shipped.toml")
     assert config_mod.load(kiosk_config(tmp_path)).kiosk.id == "kiosk-01"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage(request, tmp_path):
+    from kiosk.central.backends import open_storage
+    from tests.central_support import shared_postgres
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/central.db"
+    else:
+        postgres = shared_postgres()
+        if postgres is None:
+            pytest.skip("PostgreSQL binaries not installed")
+        url = postgres.create_database()
+    held = open_storage(url)
+    yield held
+    held.close()
+
+
+def test_each_engine_exchanges_a_code_once_for_a_new_token_and_refuses_the_rest(storage):
+    import datetime as dt
+
+    from kiosk.central.enrol import enrol_kiosk, enrolment_code, redeem
+    from kiosk.central.storage import EnrolmentRefused
+    from kiosk.sync.protocol import token_hash
+
+    kiosk, first_token = enrol_kiosk(storage, checkpoint_id="CP-E", name="lane", kiosk_id="e1")
+    code = enrolment_code(storage, kiosk, "http://centre.example")
+    short = enrolment_code(storage, kiosk, "http://centre.example",
+                           valid_for=dt.timedelta(milliseconds=1))
+    spare = enrolment_code(storage, kiosk, "http://centre.example")
+
+    enrolled, token = redeem(storage, code.secret)
+
+    assert enrolled.id == "e1" and token != first_token
+    assert storage.kiosk_for_token(token_hash(token)).id == "e1"
+    assert storage.kiosk_for_token(token_hash(first_token)) is None  # replaced, not added
+    refusals = {}
+    storage.revoke_kiosk("e1")
+    for name, secret in (("used", code.secret), ("expired", short.secret),
+                         ("unknown", "x" * 43), ("revoked", spare.secret)):
+        with pytest.raises(EnrolmentRefused) as caught:
+            redeem(storage, secret)
+        refusals[name] = (caught.value.status, str(caught.value).split(" at ")[0])
+    assert refusals == {"used": (409, "enrolment code already used"),
+                        "expired": (410, "enrolment code expired"),
+                        "unknown": (403, "unknown enrolment code"),
+                        "revoked": (403, "kiosk e1 is revoked")}
