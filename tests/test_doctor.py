@@ -1,7 +1,9 @@
 """``kiosk doctor`` on a healthy kiosk and on kiosks broken the ways they break in the field:
 a scanner unplugged (its node gone), a store folder that cannot be written, a token the
-centre revoked. Each situation is built for real: a pty as the serial scanner, a real
-``kiosk-central serve``, a folder made immutable (or read-only when not run as root).
+centre revoked, a kiosk clock ahead of the centre. Each situation is built for real: a pty as
+the serial scanner, a real
+``kiosk-central serve``, a folder made immutable (or read-only when not run as root),
+libfaketime moving the kiosk's clock.
 """
 
 from __future__ import annotations
@@ -21,14 +23,18 @@ from tests.camera_support import CCCD
 from tests.central_support import CentralServer, central, enrol
 from tests.sync_support import write_config
 
+FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 
-def doctor(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+
+def doctor(config: Path, *args: str, env: dict[str, str] | None = None
+           ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "kiosk.cli", "doctor", "--config",
-                           str(config), *args], capture_output=True, text=True, timeout=120)
+                           str(config), *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
 
 
-def checks(config: Path) -> tuple[int, dict[str, dict]]:
-    result = doctor(config, "--json")
+def checks(config: Path, env: dict[str, str] | None = None) -> tuple[int, dict[str, dict]]:
+    result = doctor(config, "--json", env=env)
     report = json.loads(result.stdout)
     assert report["ok"] == (result.returncode == 0)
     return result.returncode, {c["name"]: c for c in report["checks"]}
@@ -133,6 +139,21 @@ def test_a_revoked_token_fails_the_token_check_and_points_to_enrolment(
     assert code == 1
     assert found["centre"]["ok"] and not found["token"]["ok"]
     assert "HTTP 401" in found["token"]["en"] and "`kiosk enrol`" in found["token"]["en"]
+
+
+def test_a_kiosk_clock_ten_minutes_ahead_of_the_centre_fails_the_clock_check(
+        centre, scanner, tmp_path):
+    if not FAKETIME.exists():
+        pytest.skip("libfaketime not installed (scripts/bootstrap.sh installs it)")
+    config = enrolled_kiosk(tmp_path, centre, scanner)
+
+    code, found = checks(config, {"LD_PRELOAD": str(FAKETIME), "FAKETIME": "+10m"})
+
+    assert code == 1
+    assert not found["clock"]["ok"]
+    offset = float(found["clock"]["en"].split("by ")[1].split(" s")[0])
+    assert 590 <= offset <= 610
+    assert all(c["ok"] for name, c in found.items() if name not in ("clock", "pending"))
 
 
 def test_an_unreachable_centre_and_a_broken_config_are_reported_not_crashed_on(
