@@ -1,9 +1,8 @@
 """``kiosk doctor`` on a healthy kiosk and on kiosks broken the ways they break in the field:
 a scanner unplugged (its node gone), a store folder that cannot be written, a token the
 centre revoked, a kiosk clock ahead of the centre. Each situation is built for real: a pty as
-the serial scanner, a real
-``kiosk-central serve``, a folder made immutable (or read-only when not run as root),
-libfaketime moving the kiosk's clock.
+the serial scanner, a real ``kiosk-central serve``, a folder made immutable (or read-only
+when not run as root), libfaketime moving the kiosk's clock.
 """
 
 from __future__ import annotations

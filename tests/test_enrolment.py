@@ -9,6 +9,7 @@ Real processes throughout: ``kiosk-central serve`` on 127.0.0.1 and the ``kiosk`
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import stat
@@ -112,6 +113,8 @@ def test_a_kiosk_offline_at_first_says_so_and_enrols_once_the_centre_answers(tmp
     db = f"sqlite:///{tmp_path / 'central.db'}"
     added = add_with_qr(db, "lane-3", tmp_path / "enrol.png", f"http://127.0.0.1:{port}")
     config = kiosk_config(tmp_path)
+    if os.geteuid() == 0:
+        os.chown(tmp_path, 65534, 65534)  # the kiosk's folder belongs to its account
     waiting = subprocess.Popen(
         [sys.executable, "-m", "kiosk.cli", "enrol", "--code", "-", "--config", str(config),
          "--tries", "100", "--retry-seconds", "0.2"],
@@ -129,6 +132,9 @@ def test_a_kiosk_offline_at_first_says_so_and_enrols_once_the_centre_answers(tmp
     out, err = waiting.stdout.read(), waiting.stderr.read()
     assert waiting.returncode == 0, out + err
     assert config_mod.load(config).kiosk.id == "lane-3"
+    if os.geteuid() == 0:  # `sudo kiosk enrol`: the files go to the kiosk account
+        assert {(p.stat().st_uid, p.stat().st_gid) for p in (config, tmp_path / "sync-token")
+                } == {(65534, 65534)}
 
 
 def test_an_enrolment_code_held_up_to_the_scanner_is_not_recorded_as_a_person(

@@ -80,6 +80,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         "sync": {"enabled": True, "server_url": code.server_url, "token": "",
                  "token_file": str(token_path.resolve())},
     })
+    _hand_over(config_path, token_path)
     print(both("enrol.done", kiosk=answer["kiosk_id"], checkpoint=answer["checkpoint_id"],
                config=config_path))
     return _test_link(code.server_url, answer["token"])
@@ -121,6 +122,16 @@ def _test_link(server_url: str, token: str) -> int:
         client.close()
     print(both("enrol.link_ok"))
     return 0
+
+
+def _hand_over(config_path: Path, token_path: Path) -> None:
+    """Run as root (``sudo kiosk enrol``), the files written would be root's, and the kiosk
+    account could read neither: give them to the owner of the config's folder."""
+    if os.geteuid() != 0:
+        return
+    folder = config_path.resolve().parent.stat()
+    for path in (config_path, token_path):
+        os.chown(path, folder.st_uid, folder.st_gid)
 
 
 def write_token(path: Path, token: str) -> None:
