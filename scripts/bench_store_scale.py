@@ -294,7 +294,8 @@ def measure(path: Path, label: str, quick: bool, forms: tuple[str, ...]) -> dict
     return results
 
 
-def purge_during_scans(path: Path, tmp: Path, end: float, quick: bool) -> str:
+def purge_during_scans(path: Path, tmp: Path, end: float, quick: bool,
+                       window: float = 180.0) -> str:
     """Scan latency (durable, synchronous=FULL) while the 21-day retention purge runs on the
     pipeline's own Store (as in ``Kiosk``), and for the same arrivals after it: a rush of
     one scan every 0.3 s on average (exponential gaps)."""
@@ -305,13 +306,16 @@ def purge_during_scans(path: Path, tmp: Path, end: float, quick: bool) -> str:
     payloads = make_people(500, random.Random(99))
     arrivals = random.Random(5)
     removed: list[int] = []
+    stop = threading.Event()
     started = time.perf_counter()
-    thread = threading.Thread(target=lambda: removed.append(store.purge(21, now=end)))
+    thread = threading.Thread(target=lambda: removed.append(store.purge(21, now=end,
+                                                                        stop=stop)))
     thread.start()
 
     def scans(limit: int | None) -> list[float]:
         samples: list[float] = []
-        while (thread.is_alive() if limit is None else len(samples) < limit):
+        while (thread.is_alive() and time.perf_counter() - started < window if limit is None
+               else len(samples) < limit):
             scan = Scan(payload=payloads[len(samples) % len(payloads)], device_id="gate-in",
                         lane="auto")
             t0 = time.perf_counter()
@@ -320,14 +324,16 @@ def purge_during_scans(path: Path, tmp: Path, end: float, quick: bool) -> str:
             time.sleep(arrivals.expovariate(1 / 0.3))
         return samples
 
-    during = scans(None)
+    during = scans(None)  # at most ``window`` seconds, then the purge is told to stop
     purge_seconds = time.perf_counter() - started
+    stop.set()
     thread.join()
-    after = scans(100 if quick else max(300, len(during)))
+    after = scans(100 if quick else 300)
     store.close()
     if not removed[0]:
         return f"nothing to purge; scans: {summary(after)}"
-    return (f"purged {removed[0]:,} rows in {purge_seconds:.0f} s; scans during: "
+    return (f"purged {removed[0]:,} rows in {purge_seconds:.0f} s "
+            f"({removed[0] / purge_seconds:,.0f}/s); scans during: "
             f"{summary(during)}; after: {summary(after)}; p99 ratio "
             f"{percentile(during, .99) / percentile(after, .99):.2f}×")
 
