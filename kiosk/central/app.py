@@ -88,15 +88,8 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                         received_at, max_decoded)
                 finally:
                     inflight.release()
-        except _Refusal as refusal:
-            return _error(refusal.status, refusal.reason, refusal.headers)
-        except protocol.ProtocolError as exc:
-            return _error(exc.status, exc.reason)
-        except StorageBusy as exc:
-            return _error(503, str(exc), {"Retry-After": str(exc.retry_after)})
-        except StorageError as exc:
-            log.error("storage failure: %s", exc)
-            return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
+        except (_Refusal, protocol.ProtocolError, StorageError) as exc:
+            return _failure(exc)
         return _json(answer, request.headers.get("accept-encoding", ""))
 
     @app.post(ENROL_PATH, summary="Exchange a one-time enrolment code for the kiosk's token",
@@ -131,10 +124,8 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         try:
             await run_in_threadpool(_authenticate, storage, request.headers.get("authorization"))
             data = await run_in_threadpool(trust_lists.held, storage)
-        except _Refusal as refusal:
-            return _error(refusal.status, refusal.reason, refusal.headers)
-        except StorageError as exc:
-            return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
+        except (_Refusal, StorageError) as exc:
+            return _failure(exc)
         status, body, headers = trust_lists.answer(data, request.headers.get("if-none-match"))
         return Response(body, status_code=status, media_type="application/json",
                         headers=headers)
@@ -151,15 +142,8 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
             answer = await run_in_threadpool(_heartbeat, storage, kiosk, body,
                                              request.headers.get("content-encoding"),
                                              received_at)
-        except _Refusal as refusal:
-            return _error(refusal.status, refusal.reason, refusal.headers)
-        except protocol.ProtocolError as exc:
-            return _error(exc.status, exc.reason)
-        except StorageBusy as exc:
-            return _error(503, str(exc), {"Retry-After": str(exc.retry_after)})
-        except StorageError as exc:
-            log.error("storage failure: %s", exc)
-            return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
+        except (_Refusal, protocol.ProtocolError, StorageError) as exc:
+            return _failure(exc)
         return _json(answer, "")
 
 
@@ -297,6 +281,18 @@ def _json(answer: dict[str, Any], accept_encoding: str) -> Response:
 
 def _error(status: int, reason: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": reason}, status_code=status, headers=headers)
+
+
+def _failure(exc: Exception) -> JSONResponse:
+    """The answer to a kiosk request that failed: one mapping for every kiosk route."""
+    if isinstance(exc, _Refusal):
+        return _error(exc.status, exc.reason, exc.headers)
+    if isinstance(exc, protocol.ProtocolError):
+        return _error(exc.status, exc.reason)
+    if isinstance(exc, StorageBusy):
+        return _error(503, str(exc), {"Retry-After": str(exc.retry_after)})
+    log.error("storage failure: %s", exc)
+    return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
 
 
 # -- OpenAPI description (the batch body is parsed by the protocol module, not by FastAPI) -
