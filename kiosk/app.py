@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kiosk.certificates.verdicts import Checker
@@ -43,6 +44,28 @@ def certificate_checker(config: Config) -> Checker:
                    path=config.trust_list_path)
 
 
+def link_key(config: Config) -> tuple[object, ...]:
+    """What the sync worker was built from: when it changes, the worker is rebuilt. The
+    token is read, not its file name: re-enrolling writes a new token to the same file."""
+    if not config.sync.enabled:
+        return (False,)
+    from kiosk.sync.worker import resolve_token
+
+    base = config.source.parent if config.source else None
+    return (config.sync, config.kiosk.id, config.kiosk.checkpoint_id,
+            resolve_token(config.sync, base))
+
+
+@dataclass
+class _Link:
+    """The running link to the centre: its key, the trust-list thread and how to stop them."""
+
+    key: tuple[object, ...] = (False,)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    trust_list: threading.Thread | None = None
+    unsubscribe: Callable[[], None] = lambda: None
+
+
 class Kiosk:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -51,38 +74,66 @@ class Kiosk:
         self.supervisor = Supervisor(config.devices, self.pipeline.submit)
         self.sync: SyncWorker | None = None
         """Background upload to the centre when ``[sync] enabled`` (API: kiosk/sync/worker.py)."""
-        if config.sync.enabled:
-            from kiosk.sync.worker import SyncWorker  # needs the "sync" extra (requests)
-
-            self.sync = SyncWorker.from_config(  # its own store connection
-                config, devices=lambda: self.supervisor.status())
         self._stopping = threading.Event()
         self._maintenance = threading.Thread(target=self._retention_loop, name="retention",
                                              daemon=True)
-        self._trust_list: threading.Thread | None = None
-        if config.sync.enabled:  # the centre's trust list, fetched beside the uploads
-            from kiosk.certificates.refresh import keep_fresh
+        self._link = _Link()
+        self._started = False
+        self._build_link(config)
 
-            self._trust_list = threading.Thread(target=keep_fresh, name="trust-list",
-                                                args=(config, self._stopping), daemon=True)
+    def _build_link(self, config: Config) -> None:
+        """The sync worker and, beside it, the centre's trust list fetched hourly."""
+        self._link = _Link(key=link_key(config))
+        self.sync = None
+        if not config.sync.enabled:
+            return
+        from kiosk.certificates.refresh import keep_fresh
+        from kiosk.sync.worker import SyncWorker  # needs the "sync" extra (requests)
+
+        self.sync = SyncWorker.from_config(  # its own store connection
+            config, devices=lambda: self.supervisor.status())
+        self._link.trust_list = threading.Thread(
+            target=keep_fresh, name="trust-list", args=(config, self._link.stopping),
+            daemon=True)
+
+    def _start_link(self) -> None:
+        if self.sync is not None:
+            self._link.unsubscribe = self.pipeline.subscribe(self.sync.notify)
+            self.sync.start()
+        if self._link.trust_list is not None:
+            self._link.trust_list.start()
+
+    def _stop_link(self) -> None:
+        self._link.stopping.set()
+        self._link.unsubscribe()
+        if self.sync is not None:
+            self.sync.stop()
+        if self._link.trust_list is not None and self._link.trust_list.is_alive():
+            self._link.trust_list.join(timeout=5)
 
     def start(self) -> None:
-        if self.sync is not None:
-            self.pipeline.subscribe(self.sync.notify)
-            self.sync.start()
+        self._started = True
+        self._start_link()
         self.supervisor.start()
         self._maintenance.start()
-        if self._trust_list is not None:
-            self._trust_list.start()
 
     def apply(self, config: Config,
               watch: Callable[[Supervisor], None] | None = None) -> Supervisor:
         """Take an edited config without a restart: devices restart, the policy applies from
-        the next scan. ``watch`` subscribes to the new supervisor before its devices start."""
+        the next scan, and a changed link to the centre (an enrolment: new ids, address or
+        token) restarts the sync worker. ``watch`` subscribes to the new supervisor before
+        its devices start."""
         self.supervisor.stop()
+        relink = link_key(config) != self._link.key
+        if relink:
+            self._stop_link()
         self.config = config
         self.pipeline.policy = policy_from(config)
         self.pipeline.certificates = certificate_checker(config)
+        if relink:
+            self._build_link(config)
+            if self._started:
+                self._start_link()
         self.supervisor = Supervisor(config.devices, self.pipeline.submit)
         if watch is not None:
             watch(self.supervisor)
@@ -92,11 +143,9 @@ class Kiosk:
     def stop(self) -> None:
         self._stopping.set()
         self.supervisor.stop()
-        if self.sync is not None:
-            self.sync.stop()
-        for thread in (self._maintenance, self._trust_list):
-            if thread is not None and thread.is_alive():
-                thread.join(timeout=5)
+        self._stop_link()
+        if self._maintenance.is_alive():
+            self._maintenance.join(timeout=5)
         self.store.close()
 
     def _retention_loop(self) -> None:

@@ -4,7 +4,8 @@ It carries the centre's address, the kiosk id, the checkpoint and a one-time sec
 the centre exchanges (once, before it expires) for the kiosk's long-lived token, so a photo
 of the code is worthless once used or late. The text starts with ``ckenrol:`` so that no
 scanner, pipeline or person mistakes it for an identity document (see
-:func:`is_enrolment_code`). Pure: no I/O.
+:func:`is_enrolment_code`; the kiosk refuses it as an entry wherever it is scanned or typed).
+Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -39,17 +40,23 @@ class EnrolmentCode:
 
 
 def is_enrolment_code(payload: bytes | str) -> bool:
-    head = payload[:len(PREFIX)]
-    return (head.decode("ascii", "replace") if isinstance(head, bytes) else head) == PREFIX
+    """Whether ``payload`` holds an enrolment code anywhere, in any case: a scanner set to add
+    a prefix (an AIM id, a lane tag), to type in capitals or to lead with a newline must
+    not turn the code into a person's entry carrying the secret."""
+    marker = PREFIX.encode() if isinstance(payload, bytes) else PREFIX
+    return marker in payload.lower()
 
 
 def parse(text: str) -> EnrolmentCode:
-    """The code in ``text`` (surrounding whitespace ignored); EnrolmentCodeError if not one."""
+    """The code in ``text`` (what a scanner adds before it and whitespace around it
+    ignored); EnrolmentCodeError if not one."""
     text = text.strip()
     if len(text) > MAX_CODE_CHARS:
         raise EnrolmentCodeError(f"too long for an enrolment code ({len(text)} characters)")
-    if not is_enrolment_code(text):
+    start = text.find(PREFIX)
+    if start < 0:
         raise EnrolmentCodeError(f"not an enrolment code (it must start with {PREFIX!r})")
+    text = text[start:]
     fields = parse_qs(text[len(PREFIX):], keep_blank_values=True)
     values = {}
     for key, name in (("u", "server address"), ("k", "kiosk id"), ("c", "checkpoint"),

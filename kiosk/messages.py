@@ -31,9 +31,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Code too long to be a QR code ({detail})",
     ),
     "enrolment_code": (
-        "Đây là mã đăng ký trạm, không phải giấy tờ: không ghi. Dùng `kiosk enrol`",
-        "This is a kiosk enrolment code, not an identity document: not recorded. Use "
-        "`kiosk enrol`",
+        "Đây là mã đăng ký trạm, không phải giấy tờ: không ghi. Mở màn hình Kỹ thuật rồi "
+        "quét lại (hoặc dùng `kiosk enrol`)",
+        "This is a kiosk enrolment code, not an identity document: not recorded. Open the "
+        "Technician screen and scan it there (or use `kiosk enrol`)",
     ),
     "cccd_bad_field": ("Mã CCCD sai: {detail}", "Invalid CCCD code: {detail}"),
     "pccovid_bad_field": ("Mã PC-Covid sai: {detail}", "Invalid PC-Covid code: {detail}"),
@@ -152,9 +153,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Cannot reach the centre yet ({detail}); retrying in {seconds} s",
     ),
     "enrol.gave_up": (
-        "Không kết nối được trung tâm sau {tries} lần; chưa đăng ký. Chạy lại khi có mạng",
-        "Could not reach the centre after {tries} tries; not enrolled. Run again once online",
+        "Không kết nối được trung tâm sau {tries} lần; chưa đăng ký. Thử lại khi có mạng",
+        "Could not reach the centre after {tries} tries; not enrolled. Try again once online",
     ),
+    "enrol.contacting": ("Đang liên hệ trung tâm {server}…", "Contacting the centre {server}…"),
+    "enrol.no_config": ("Trạm chạy không có tệp cấu hình: không lưu được việc đăng ký",
+                        "The kiosk runs without a config file: the enrolment cannot be saved"),
+    "enrol.not_saved": ("Đã nhận mã đồng bộ nhưng chưa lưu được cấu hình: {detail}",
+                        "Token received but the config was not saved: {detail}"),
+    "enrol.linked": ("Trạm {kiosk} · điểm {checkpoint} · trung tâm {server}",
+                     "Kiosk {kiosk} · checkpoint {checkpoint} · centre {server}"),
+    "enrol.not_linked": ("Chưa kết nối với trung tâm nào", "Not linked to a centre"),
     "enrol.refused": ("Trung tâm từ chối mã đăng ký: {detail}",
                       "The centre refused the enrolment code: {detail}"),
     "enrol.bad_code": ("Mã đăng ký không hợp lệ: {detail}", "Not a valid enrolment code: {detail}"),

@@ -50,3 +50,13 @@ def exposure(path: str | Path) -> str | None:
     except OSError:
         return None
     return f"{mode & 0o777:04o}" if mode & 0o044 else None
+
+
+def hand_over(path: Path) -> None:
+    """Run as root (``sudo kiosk enrol``, a root shell on the kiosk), a file written would be
+    root's and the kiosk account could no longer read or rewrite it: give ``path`` to the
+    owner of its folder (the kiosk account owns its config and data folders)."""
+    if os.geteuid() != 0:
+        return
+    owner = Path(path).parent.stat()
+    os.chown(path, owner.st_uid, owner.st_gid)

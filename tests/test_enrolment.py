@@ -215,3 +215,31 @@ def test_each_engine_exchanges_a_code_once_for_a_new_token_and_refuses_the_rest(
                         "expired": (410, "enrolment code expired"),
                         "unknown": (403, "unknown enrolment code"),
                         "revoked": (403, "kiosk e1 is revoked")}
+
+
+CODE = "ckenrol:1?u=http%3A%2F%2F127.0.0.1%3A8765&k=lane&c=CP&s=" + "A" * 43 + "&e=2026"
+
+
+@pytest.mark.parametrize("payload", [
+    CODE.encode(),
+    b"]Q1" + CODE.encode(),                # a scanner adding its AIM symbology id
+    b"\r\n  " + CODE.encode(),             # one leading with a newline
+    CODE.upper().encode(),                 # a wedge typing with caps lock on
+    b"LANE1:" + CODE.encode() + b"\xff",   # a prefix, and bytes that are not UTF-8
+])
+def test_an_enrolment_code_however_a_scanner_wraps_it_is_refused_not_a_person(payload):
+    from kiosk.payloads import Rejection, decode
+
+    assert decode(payload) == Rejection("enrolment_code")
+
+
+def test_an_enrolment_code_typed_into_the_manual_form_is_refused_not_a_person():
+    from kiosk.payloads import Rejection
+    from kiosk.payloads.manual import ManualEntry, decode_manual
+
+    typed = ManualEntry(name=CODE, phone="0912345678")
+    assert decode_manual(typed) == Rejection("enrolment_code")
+
+
+def test_the_code_is_read_after_whatever_the_scanner_put_before_it():
+    assert parse("]Q1" + CODE + "\r\n").secret == "A" * 43

@@ -4,6 +4,7 @@ valid config.toml (comments kept, atomic write) and applied without restarting."
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 
 import pytest
@@ -21,7 +22,7 @@ from ui_support import (  # noqa: F401
 
 from kiosk import config as config_mod
 from kiosk.devices.registry import kinds
-from kiosk.ui.config_writer import DeviceDraft, save_devices
+from kiosk.ui.config_writer import DeviceDraft, save_devices, save_setting
 from kiosk.ui.device_form import DeviceForm
 
 
@@ -77,6 +78,18 @@ def test_the_previous_file_is_kept_as_bak_and_no_temporary_file_remains(tmp_path
     assert (tmp_path / "config.toml.bak").read_bytes() == before
     assert load(path).devices == ()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "config.toml.bak"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can hand a file to another account")
+def test_written_as_root_the_file_and_its_bak_stay_the_kiosk_accounts(tmp_path):
+    """`sudo kiosk …` or a root shell saving the language or the devices must not leave a
+    config.toml the kiosk account can no longer read or rewrite."""
+    path = shipped_config(tmp_path)
+    os.chown(tmp_path, 65534, 65534)  # the config folder belongs to the kiosk account
+    save_setting(path, "kiosk", "language", "en")
+    save_devices(path, [])
+    owners = {(p.name, p.stat().st_uid, p.stat().st_gid) for p in tmp_path.iterdir()}
+    assert owners == {("config.toml", 65534, 65534), ("config.toml.bak", 65534, 65534)}
 
 
 # -- the generated form ---------------------------------------------------------------------

@@ -35,6 +35,8 @@ def decode(raw: bytes, *, today: dt.date | None = None) -> Identity | Rejection:
         return Rejection("empty")
     if len(data) > QR_MAX_CHARS * 4:
         return Rejection("too_large", "size_bytes", str(len(data)))
+    if is_enrolment_code(data):  # a kiosk's enrolment QR held up to the scanner: never a person
+        return Rejection("enrolment_code")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -43,8 +45,6 @@ def decode(raw: bytes, *, today: dt.date | None = None) -> Identity | Rejection:
         return Identity(kind="other", subject_key=payload_key(data), raw=data,
                         extra={"encoding": "binary"})
     text = text.lstrip(_BOM)
-    if is_enrolment_code(text):  # a kiosk's enrolment QR held up to the scanner: never a person
-        return Rejection("enrolment_code")
     if len(text) > QR_MAX_CHARS:
         return Rejection("too_large", "size_chars", str(len(text)))
     if text.startswith(HC1_PREFIX):

@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
+from kiosk.enrolment import is_enrolment_code
 from kiosk.payloads.identity import (
     Identity,
     Rejection,
@@ -35,6 +36,8 @@ class ManualEntry:
 
 
 def decode_manual(entry: ManualEntry) -> Identity | Rejection:
+    if any(is_enrolment_code(value) for value in asdict(entry).values()):
+        return Rejection("enrolment_code")  # a wedge scanner typed the QR into the form
     name = " ".join(entry.name.split())
     document = entry.document_number.replace(" ", "").upper()
     phone = re.sub(r"[\s.-]", "", entry.phone)

@@ -11,7 +11,6 @@ validated write that keeps its comments; then the link is tested with the new to
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -20,9 +19,6 @@ from typing import Any
 from kiosk.commandline import EXIT_FAILED, EXIT_USAGE, examples
 from kiosk.enrolment import EnrolmentCode, EnrolmentCodeError, is_enrolment_code, parse
 from kiosk.messages import both
-
-TOKEN_FILE = "sync-token"
-"""Where the token goes, beside config.toml, unless ``--token-file`` says otherwise."""
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -41,8 +37,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help="camera index, /dev/videoN, or an image or video file")
     enrol.add_argument("--seconds", type=float, default=60.0,
                        help="how long to look at the camera (default: %(default)s)")
-    enrol.add_argument("--token-file", help=f"where to write the token (default: "
-                       f"{TOKEN_FILE} beside the config file)")
+    enrol.add_argument("--token-file", help="where to write the token (default: "
+                       "sync-token beside the config file)")
     enrol.add_argument("--tries", type=int, default=20,
                        help="attempts while the centre is unreachable (default: %(default)s)")
     enrol.add_argument("--retry-seconds", type=float, default=15.0,
@@ -51,104 +47,47 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
-    from kiosk.sync.client import AuthRefused, Refused, SyncClient, SyncError
+    from kiosk.sync import enrolling
 
     try:
         code = parse(_code_text(args))
     except (EnrolmentCodeError, OSError, RuntimeError) as exc:
         print(both("enrol.bad_code", detail=exc), file=sys.stderr)
         return EXIT_USAGE
-    client = SyncClient(code.server_url, "")
     try:
-        answer = _exchange(client, code, args)
-    except (AuthRefused, Refused) as exc:
-        print(both("enrol.refused", detail=exc), file=sys.stderr)
-        return EXIT_FAILED
-    except SyncError:
+        answer = _exchange(code, args)
+    except enrolling.TRY_AGAIN:
         print(both("enrol.gave_up", tries=args.tries), file=sys.stderr)
         return EXIT_FAILED
-    finally:
-        client.close()
-    config_path = Path(args.config)
-    token_path = Path(args.token_file) if args.token_file else (
-        config_path.parent / TOKEN_FILE)
-    write_token(token_path, answer["token"])
-    from kiosk.ui.config_writer import save_settings
-
-    save_settings(config_path, {
-        "kiosk": {"id": answer["kiosk_id"], "checkpoint_id": answer["checkpoint_id"]},
-        "sync": {"enabled": True, "server_url": code.server_url, "token": "",
-                 "token_file": str(token_path.resolve())},
-    })
-    _hand_over(config_path, token_path)
+    except enrolling.FINAL as exc:
+        print(both("enrol.refused", detail=exc), file=sys.stderr)
+        return EXIT_FAILED
+    enrolling.install(code, answer, Path(args.config),
+                      Path(args.token_file) if args.token_file else None)
     print(both("enrol.done", kiosk=answer["kiosk_id"], checkpoint=answer["checkpoint_id"],
-               config=config_path))
-    return _test_link(code.server_url, answer["token"])
+               config=args.config))
+    problem = enrolling.link_problem(code.server_url, answer["token"])
+    if problem is not None:
+        print(both("enrol.refused", detail=problem), file=sys.stderr)
+        return EXIT_FAILED
+    print(both("enrol.link_ok"))
+    return 0
 
 
-def _exchange(client: Any, code: EnrolmentCode, args: argparse.Namespace) -> dict:
-    """The centre's answer; Unreachable/ServerBusy are retried ``--tries`` times (a kiosk
-    often gets its network after its technician)."""
-    from kiosk.sync.client import ServerBusy, Unreachable
+def _exchange(code: EnrolmentCode, args: argparse.Namespace) -> dict:
+    """The centre's answer; an unreachable or busy centre is tried ``--tries`` times."""
+    from kiosk.sync import enrolling
 
     for attempt in range(1, args.tries + 1):
         try:
-            return client.enrol(code.secret)
-        except (Unreachable, ServerBusy) as exc:
+            return enrolling.exchange(code)
+        except enrolling.TRY_AGAIN as exc:
             if attempt == args.tries:
                 raise
             print(both("enrol.offline", detail=exc, seconds=f"{args.retry_seconds:g}"),
                   file=sys.stderr, flush=True)
             time.sleep(args.retry_seconds)
     raise AssertionError("unreachable")
-
-
-def _test_link(server_url: str, token: str) -> int:
-    """With the new token, ask for something only an enrolled kiosk may read (the trust
-    list: 200, or 404 when the centre holds none, both mean the token is accepted)."""
-    from kiosk.sync.client import Refused, SyncClient, SyncError
-
-    client = SyncClient(server_url, token)
-    try:
-        client.trust_list(None)
-    except Refused as exc:
-        if exc.status != 404:
-            print(both("enrol.refused", detail=exc), file=sys.stderr)
-            return EXIT_FAILED
-    except SyncError as exc:
-        print(both("enrol.refused", detail=exc), file=sys.stderr)
-        return EXIT_FAILED
-    finally:
-        client.close()
-    print(both("enrol.link_ok"))
-    return 0
-
-
-def _hand_over(config_path: Path, token_path: Path) -> None:
-    """Run as root (``sudo kiosk enrol``), the files written would be root's, and the kiosk
-    account could read neither: give them to the owner of the config's folder."""
-    if os.geteuid() != 0:
-        return
-    folder = config_path.resolve().parent.stat()
-    for path in (config_path, token_path):
-        os.chown(path, folder.st_uid, folder.st_gid)
-
-
-def write_token(path: Path, token: str) -> None:
-    """Atomically, 0600 from the first byte (a token must never be readable by others)."""
-    from kiosk.private_files import private_dir
-
-    private_dir(path.parent)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(token + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _code_text(args: argparse.Namespace) -> str:

@@ -261,6 +261,7 @@ class MainWindow(QMainWindow):
 
             self.technician = TechnicianScreen(self.bridge, self)
             self.technician.closed.connect(lambda: self.show_screen(self.officer))
+            self.technician.saved.connect(lambda _config: self.retranslate())  # enrolled: ids
             self.stack.addWidget(self.technician)
         self.show_screen(self.technician)
 

@@ -76,9 +76,7 @@ class KioskBridge(QObject):
         self._unsubscribe = kiosk.pipeline.subscribe(self.result.emit)
         self._watch_supervisor(kiosk.supervisor)
         self._sync_poked.connect(self.refresh_sync)
-        sync = self.sync
-        if sync is not None and hasattr(sync, "subscribe"):
-            sync.subscribe(lambda _state: self._sync_poked.emit())
+        self._watch_sync()
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(SYNC_POLL_MS)
         self._sync_timer.timeout.connect(self.refresh_sync)
@@ -152,6 +150,11 @@ class KioskBridge(QObject):
             k: getattr(state, k) for k in WORKER_FIELDS if getattr(state, k, None) is not None
         })
 
+    def _watch_sync(self) -> None:
+        sync = self.sync
+        if sync is not None and hasattr(sync, "subscribe"):
+            sync.subscribe(lambda _state: self._sync_poked.emit())
+
     # -- devices --------------------------------------------------------------------------
     def _watch_supervisor(self, supervisor: Supervisor) -> None:
         def relay(status: Any) -> None:
@@ -161,11 +164,17 @@ class KioskBridge(QObject):
 
     def apply_config(self, config: Any, done: Done | None = None,
                      failed: Failed | None = None) -> None:
-        """Restart the devices with a saved config, off the GUI thread, without an app restart."""
+        """Restart the devices (and the sync worker, when the link to the centre changed)
+        with a saved config, off the GUI thread, without an app restart."""
+        before = self.sync
+
         def swap() -> Supervisor:
             return self.kiosk.apply(config, watch=self._watch_supervisor)
 
         def announced(new: Supervisor) -> None:
+            if self.sync is not before:
+                self._watch_sync()
+                self.refresh_sync()
             self.supervisor_replaced.emit(new)
             if done is not None:
                 done(new)

@@ -10,6 +10,8 @@ config.toml, safely.
 * The write is atomic: a temporary file in the same directory, fsync, rename, fsync of the
   directory; the previous version is kept as ``config.toml.bak``. A power cut leaves either
   the old or the new file, never half of one.
+* Written as root, the file (and its .bak) goes to the owner of its folder: the kiosk
+  account must still be able to read and rewrite it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tomlkit.items import AoT, Comment, Table, Whitespace
 from kiosk import config as config_mod
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import kinds
+from kiosk.private_files import hand_over
 
 
 @dataclass(frozen=True)
@@ -140,9 +143,12 @@ def write_atomically(path: Path, text: str) -> None:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
+        hand_over(temporary)
         if path.exists():
             shutil.copymode(path, temporary)
-            shutil.copy2(path, path.with_name(path.name + ".bak"))
+            backup = path.with_name(path.name + ".bak")
+            shutil.copy2(path, backup)
+            hand_over(backup)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -1,5 +1,6 @@
 """The technician's screen (behind the PIN): devices with live status, a generated editor,
-discovered candidates, the watch panel, the camera preview; save and apply.
+discovered candidates, the watch panel, the camera preview, enrolment with the centre's QR
+code (scanned with any device while the screen is open); save and apply.
 
 Edits change a working list (``drafts``); "Save and apply" validates the whole file,
 writes config.toml atomically (config_writer) in the io lane and then swaps the running
@@ -32,10 +33,12 @@ from PySide6.QtWidgets import (
 from kiosk import config as config_mod
 from kiosk.devices.registry import device_kind
 from kiosk.devices.supervisor import DeviceStatus
+from kiosk.scan import ScanResult
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.camera_preview import CameraPreview
 from kiosk.ui.config_writer import DeviceDraft, save_devices
 from kiosk.ui.device_form import DeviceForm
+from kiosk.ui.enrol_panel import EnrolPanel
 from kiosk.ui.watch import WatchPanel
 from kiosk.ui.widgets import Retranslating, pixel_font, scrolling, state_text
 
@@ -147,6 +150,9 @@ class TechnicianScreen(Retranslating):
         self.tabs.addTab(scrolling(self.form), "")
         self.tabs.addTab(self.watch, "")
         self.tabs.addTab(self.camera, "")
+        self.enrol = EnrolPanel(bridge)
+        self.enrol.enrolled.connect(self._enrolled)
+        self.tabs.addTab(scrolling(self.enrol), "")
 
         body = QHBoxLayout()
         body.addLayout(left, 3)
@@ -158,6 +164,7 @@ class TechnicianScreen(Retranslating):
 
         bridge.device_status.connect(self.show_status)
         bridge.result.connect(self.watch.show_result)
+        bridge.result.connect(self._scanned)
         self.reload()
         self.retranslate()
         if self.has_discovery:
@@ -301,6 +308,19 @@ class TechnicianScreen(Retranslating):
         self.watch.stop_raw()  # leaving the screen ends a raw watch
         super().hideEvent(event)
 
+    # -- enrolment ------------------------------------------------------------------------
+    def _scanned(self, result: ScanResult) -> None:
+        """An enrolment code scanned by any device while this screen is open enrols the
+        kiosk (the pipeline refused it as an entry: nothing was recorded)."""
+        if result.reason_code != "enrolment_code" or not self.isVisible():
+            return
+        self.tabs.setCurrentIndex(self.tabs.count() - 1)
+        self.enrol.take(result.scan.payload.decode("utf-8", "replace"))
+
+    def _enrolled(self, config: config_mod.Config) -> None:
+        self.reload()
+        self.saved.emit(config)
+
     # -- status ---------------------------------------------------------------------------
     def show_status(self, status: DeviceStatus) -> None:
         self.statuses[status.device_id] = status
@@ -355,5 +375,6 @@ class TechnicianScreen(Retranslating):
         self.tabs.setTabText(0, self.tr("Settings"))
         self.tabs.setTabText(1, self.tr("Watch"))
         self.tabs.setTabText(2, self.tr("Camera"))
+        self.tabs.setTabText(3, self.tr("Centre"))
         self._fill_table()
         self._show_dirty()

@@ -69,6 +69,19 @@
     </message>
 </context>
 <context>
+    <name>EnrolPanel</name>
+    <message>
+        <location filename="../enrol_panel.py" line="198" />
+        <source>Scan the enrolment QR code made at the centre with any scanner or the camera while this screen is open, or type or paste it here (tap the box first for a keyboard scanner).</source>
+        <translation>Quét mã QR đăng ký do trung tâm cấp bằng bất kỳ máy quét nào hoặc camera khi màn hình này đang mở, hoặc gõ hay dán mã vào đây (với máy quét kiểu bàn phím, chạm vào ô trước).</translation>
+    </message>
+    <message>
+        <location filename="../enrol_panel.py" line="201" />
+        <source>Enrol</source>
+        <translation>Đăng ký</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../app.py" line="153" />
@@ -817,6 +830,11 @@
         <location filename="../technician.py" line="357" />
         <source>Camera</source>
         <translation>Camera</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="378" />
+        <source>Centre</source>
+        <translation>Trung tâm</translation>
     </message>
 </context>
 <context>

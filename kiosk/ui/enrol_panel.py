@@ -1,0 +1,202 @@
+"""The technician screen's "Centre" tab: enrol the kiosk by scanning the centre's QR code.
+
+Any scanner or camera works: the pipeline refuses an enrolment code as an entry (it is never
+recorded) and its result still carries the scan, which the technician screen hands here
+while it is open. A keyboard-wedge scanner types into the code box (or a technician pastes
+the text). The steps are :mod:`kiosk.sync.enrolling`'s, run in the io lane; while the centre
+cannot be reached the panel says so and tries again on a timer, so the screen stays usable.
+The words are the catalogue's ``enrol.*`` sentences, shared with ``kiosk enrol``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from kiosk import messages
+from kiosk.enrolment import EnrolmentCode, EnrolmentCodeError, parse
+from kiosk.ui.bridge import KioskBridge
+from kiosk.ui.i18n import screen_language
+from kiosk.ui.widgets import Retranslating
+
+RETRY_SECONDS = 15.0
+"""Between attempts while the centre cannot be reached (``kiosk enrol``'s default)."""
+MAX_TRIES = 20
+COLOURS = {"ok": "#1b5e20", "error": "#c62828", "busy": ""}
+
+
+class EnrolPanel(Retranslating):
+    enrolled = Signal(object)
+    """The Config now running, linked to the centre."""
+
+    def __init__(self, bridge: KioskBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.retry_seconds = RETRY_SECONDS
+        self.max_tries = MAX_TRIES
+        self.code: EnrolmentCode | None = None
+        """The code being enrolled with (or last enrolled with): a camera sees it many times."""
+        self.busy = False
+        self.tries = 0
+        self._said: list[tuple[str, dict[str, object]]] = []
+        self._tone = "busy"
+
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        self.link = QLabel()
+        self.link.setObjectName("enrol_link")
+        self.link.setWordWrap(True)
+        self.code_box = QLineEdit()
+        self.code_box.setObjectName("enrol_code")
+        self.code_box.setPlaceholderText("ckenrol:1?…")
+        self.code_box.returnPressed.connect(self._typed)
+        self.enrol_button = QPushButton()
+        self.enrol_button.setObjectName("enrol_button")
+        self.enrol_button.clicked.connect(self._typed)
+        self.status = QLabel()
+        self.status.setObjectName("enrol_status")
+        self.status.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.code_box, 1)
+        row.addWidget(self.enrol_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addWidget(self.link)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self._attempt)
+        self.retranslate()
+
+    # -- a code arrives -------------------------------------------------------------------
+    def take(self, text: str) -> None:
+        """Enrol with the code in ``text`` (scanned or typed); the code already being used
+        (a camera reads it many times a second) is ignored."""
+        try:
+            code = parse(text)
+        except EnrolmentCodeError as exc:
+            self._say("error", ("enrol.bad_code", {"detail": str(exc)}))
+            return
+        if self.code is not None and code.secret == self.code.secret:
+            return
+        self.code = code
+        self.tries = 0
+        self._retry.stop()
+        self._attempt()
+
+    def _typed(self) -> None:
+        text = self.code_box.text()
+        self.code_box.clear()  # the secret does not stay on screen
+        if text.strip():
+            self.take(text)
+
+    # -- the steps, off the GUI thread ----------------------------------------------------
+    def _attempt(self) -> None:
+        from kiosk.sync import enrolling
+
+        code = self.code
+        if code is None:
+            return
+        self.busy = True
+        self.tries += 1
+        self._say("busy", ("enrol.contacting", {"server": code.server_url}))
+        self.bridge.run(lambda: enrolling.exchange(code),
+                        done=lambda answer: self._exchanged(code, answer),
+                        failed=lambda error: self._not_exchanged(code, error))
+
+    def _not_exchanged(self, code: EnrolmentCode, error: BaseException) -> None:
+        from kiosk.sync import enrolling
+
+        if code is not self.code:
+            return  # a newer code took over
+        if isinstance(error, enrolling.TRY_AGAIN) and self.tries < self.max_tries:
+            self._say("busy", ("enrol.offline", {"detail": str(error),
+                                                 "seconds": f"{self.retry_seconds:g}"}))
+            self._retry.start(round(self.retry_seconds * 1000))
+            return
+        self.busy = False
+        self.code = None  # the same code may be scanned again (once online, or never)
+        if isinstance(error, enrolling.TRY_AGAIN):
+            self._say("error", ("enrol.gave_up", {"tries": self.tries}))
+        else:
+            self._say("error", ("enrol.refused", {"detail": str(error)}))
+
+    def _exchanged(self, code: EnrolmentCode, answer: dict) -> None:
+        from kiosk.sync import enrolling
+
+        source = self.bridge.config.source
+        if source is None:
+            self.busy = False
+            self._say("error", ("enrol.no_config", {}))
+            return
+        self.bridge.run(lambda: enrolling.install(code, answer, Path(source)),
+                        done=lambda done: self._installed(code, answer, done),
+                        failed=self._not_saved)
+
+    def _not_saved(self, error: BaseException) -> None:
+        self.busy = False
+        self._say("error", ("enrol.not_saved", {"detail": str(error)}))
+
+    def _installed(self, code: EnrolmentCode, answer: dict, enrolled: Any) -> None:
+        from kiosk.sync import enrolling
+
+        config = enrolled.config
+        self.bridge.audit("kiosk.enrol", {"kiosk": answer["kiosk_id"],
+                                          "checkpoint": answer["checkpoint_id"],
+                                          "server": code.server_url, "file": str(config.source)})
+        done = ("enrol.done", {"kiosk": answer["kiosk_id"],
+                               "checkpoint": answer["checkpoint_id"],
+                               "config": str(config.source)})
+        self._say("busy", done)
+
+        def tested(problem: str | None) -> None:
+            self.busy = False
+            if problem is None:
+                self._say("ok", done, ("enrol.link_ok", {}))
+            else:
+                self._say("error", done, ("enrol.refused", {"detail": problem}))
+            self.enrolled.emit(config)
+
+        self.bridge.apply_config(
+            config, failed=self._not_saved,
+            done=lambda _supervisor: self.bridge.run(
+                lambda: enrolling.link_problem(code.server_url, answer["token"]),
+                done=tested, failed=lambda error: tested(str(error))))
+
+    # -- words ----------------------------------------------------------------------------
+    def _say(self, tone: str, *sentences: tuple[str, dict[str, object]]) -> None:
+        self._tone = tone
+        self._said = list(sentences)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        language = screen_language()
+        self.status.setText("\n".join(messages.text(code, language, **params)
+                                      for code, params in self._said))
+        colour = COLOURS[self._tone]
+        self.status.setStyleSheet(f"color: {colour};" if colour else "")
+        self.show_link()
+
+    def show_link(self) -> None:
+        """Which centre the kiosk is linked to now, from the running config."""
+        config = self.bridge.config
+        if config.sync.enabled and config.sync.server_url:
+            self.link.setText(messages.text(
+                "enrol.linked", screen_language(), kiosk=config.kiosk.id,
+                checkpoint=config.kiosk.checkpoint_id, server=config.sync.server_url))
+        else:
+            self.link.setText(messages.text("enrol.not_linked", screen_language()))
+
+    def retranslate(self) -> None:
+        self.intro.setText(self.tr(
+            "Scan the enrolment QR code made at the centre with any scanner or the camera "
+            "while this screen is open, or type or paste it here (tap the box first for a "
+            "keyboard scanner)."))
+        self.enrol_button.setText(self.tr("Enrol"))
+        self._show_status()

@@ -1,0 +1,181 @@
+"""Enrolment on the technician screen: the centre's QR code scanned with whatever scanner the
+kiosk has, while the screen is open, links the kiosk to the centre and starts syncing; the
+code is never recorded as anyone's entry; an offline kiosk says so and tries again.
+
+Real parts: `kiosk-central serve` on 127.0.0.1, a serial scanner on a pseudo-terminal, the
+main window offscreen, config.toml and the SQLite store on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from devices_support import Pty
+from ui_support import (  # noqa: F401
+    CCCD_AN,
+    load,
+    make_window_fixture,
+    stored_entries,
+    translations_built_fixture,
+    write_config,
+)
+
+from kiosk.scan import Scan
+from tests.central_support import CentralServer, central, free_port
+
+
+def add_kiosk(db: str, kiosk_id: str, server_url: str, folder: Path, *extra: str) -> str:
+    """`kiosk-central kiosks add --qr`: the enrolment code's text (the QR's content)."""
+    out = central("kiosks", "add", "--db", db, "--checkpoint", "CP-QR", "--name",
+                  f"Máy {kiosk_id}", "--kiosk-id", kiosk_id, "--qr", str(folder / "qr.png"),
+                  "--server-url", server_url, "--json", *extra)
+    return json.loads(out.stdout)["code"]
+
+
+def serial_scanner(pty: Pty) -> str:
+    return (f'\n[[devices]]\nid = "lane1"\ntype = "serial"\nport = "{pty.path}"\n'
+            'lane = "in"\n')
+
+
+def open_technician(window, qtbot):
+    window.open_technician()
+    qtbot.keyClicks(window.gate.dialog.field, "2468")
+    window.gate.dialog.ok.click()
+    return window.technician
+
+
+def centre_entries(db: str) -> list[tuple[str, ...]]:
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
+        return conn.execute("SELECT kiosk_id, checkpoint_id, name FROM entries").fetchall()
+
+
+@pytest.fixture
+def centre(tmp_path):
+    server = CentralServer(f"sqlite:///{tmp_path / 'central.db'}")
+    yield server
+    server.stop()
+
+
+def test_a_qr_scanned_on_a_serial_scanner_enrols_the_kiosk_and_its_next_scan_reaches_the_centre(
+        make_window, qtbot, tmp_path, centre):
+    code = add_kiosk(centre.db, "lane-7", centre.url, tmp_path)
+    with Pty() as pty:
+        config_path = write_config(tmp_path, serial_scanner(pty))
+        window = make_window(config_path, language="en")
+        screen = open_technician(window, qtbot)
+        assert screen.enrol.link.text() == "Not linked to a centre"
+        qtbot.waitUntil(lambda: window.kiosk.supervisor.status()[0].state == "connected",
+                        timeout=10000)
+
+        pty.send(code.encode() + b"\r\n")
+
+        qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
+        assert screen.tabs.currentWidget().widget() is screen.enrol  # shown where it happens
+        assert screen.enrol.status.text() == (
+            f"Kiosk lane-7 enrolled at checkpoint CP-QR; config: {config_path}\n"
+            "Link to the centre works, token accepted")
+        assert screen.enrol.link.text() == (
+            f"Kiosk lane-7 · checkpoint CP-QR · centre {centre.url}")
+        config = load(config_path)
+        assert (config.kiosk.id, config.kiosk.checkpoint_id) == ("lane-7", "CP-QR")
+        assert config.sync.enabled and config.sync.server_url == centre.url
+        token = Path(config.sync.token_file)
+        assert stat.S_IMODE(token.stat().st_mode) == 0o600
+        assert "# technician PIN" in config_path.read_text(encoding="utf-8")  # comments kept
+        assert window.kiosk.sync is not None  # syncing started, no restart
+
+        pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
+        qtbot.waitUntil(lambda: centre_entries(centre.db) != [], timeout=30000)
+
+    assert centre_entries(centre.db) == [("lane-7", "CP-QR", "Nguyễn Văn An")]
+    entries = stored_entries(config)
+    assert [e["name"] for e in entries] == ["Nguyễn Văn An"]  # the code is nobody's entry
+    with sqlite3.connect(config.store_path) as db:
+        assert db.execute("SELECT reason_code, payload FROM refused_scans").fetchall() == [
+            ("enrolment_code", b"")]  # its secret is not kept on the kiosk
+
+
+def test_an_offline_kiosk_says_so_in_both_languages_and_enrols_once_the_centre_answers(
+        make_window, qtbot, tmp_path):
+    port = free_port()
+    db = f"sqlite:///{tmp_path / 'central.db'}"
+    code = add_kiosk(db, "lane-8", f"http://127.0.0.1:{port}", tmp_path)
+    window = make_window(write_config(tmp_path), language="vi")
+    screen = open_technician(window, qtbot)
+    screen.enrol.retry_seconds = 0.5
+
+    window.submit_scan(Scan(payload=code.encode(), device_id="cam1", source="camera"))
+
+    qtbot.waitUntil(lambda: "Chưa kết nối được trung tâm" in screen.enrol.status.text(),
+                    timeout=10000)
+    assert "thử lại sau 0.5 giây" in screen.enrol.status.text()
+    window.set_language("en", remember=False)
+    qtbot.waitUntil(lambda: "Cannot reach the centre yet" in screen.enrol.status.text())
+    assert "retrying in 0.5 s" in screen.enrol.status.text()
+    window.submit_scan(Scan(payload=code.encode(), device_id="cam1", source="camera"))
+    assert screen.enrol.tries <= 2  # the camera seeing the code again does not start over
+
+    server = CentralServer(db, "--port", str(port))
+    try:
+        qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=30000)
+    finally:
+        server.stop()
+    assert load(window.kiosk.config.source).kiosk.id == "lane-8"
+    assert stored_entries(window.kiosk.config) == []
+
+
+def test_a_used_code_is_refused_on_screen_and_changes_nothing(make_window, qtbot, tmp_path,
+                                                              centre):
+    code = add_kiosk(centre.db, "lane-9", centre.url, tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    first = make_window(write_config(other), language="en")
+    open_technician(first, qtbot).enrol.take(code)
+    qtbot.waitUntil(lambda: "token accepted" in first.technician.enrol.status.text(),
+                    timeout=20000)
+    config_path = write_config(tmp_path)
+    before = config_path.read_bytes()
+    window = make_window(config_path, language="en")
+    screen = open_technician(window, qtbot)
+
+    window.submit_scan(Scan(payload=code.encode(), device_id="lane1"))
+
+    qtbot.waitUntil(lambda: "refused" in screen.enrol.status.text(), timeout=20000)
+    assert "already used" in screen.enrol.status.text()
+    assert "color: #c62828" in screen.enrol.status.styleSheet()
+    assert config_path.read_bytes() == before
+    assert window.kiosk.sync is None
+
+
+def test_on_the_officer_screen_the_code_is_refused_and_does_not_enrol(make_window, qtbot,
+                                                                      tmp_path, centre):
+    code = add_kiosk(centre.db, "lane-10", centre.url, tmp_path)
+    config_path = write_config(tmp_path)
+    before = config_path.read_bytes()
+    window = make_window(config_path, language="en")
+
+    window.submit_scan(Scan(payload=b"]Q1" + code.upper().encode(), device_id="lane1"))
+
+    qtbot.waitUntil(lambda: window.officer.card.state == "rejected", timeout=10000)
+    assert "Open the Technician screen and scan it there" in window.officer.card.reason.text()
+    assert config_path.read_bytes() == before
+    assert stored_entries(window.kiosk.config) == []
+
+
+def test_a_pasted_code_that_is_not_whole_is_named_and_nothing_is_sent(make_window, qtbot,
+                                                                      tmp_path):
+    window = make_window(write_config(tmp_path), language="en")
+    screen = open_technician(window, qtbot)
+    screen.tabs.setCurrentWidget(screen.enrol.parentWidget().parentWidget())
+    qtbot.keyClicks(screen.enrol.code_box, "ckenrol:1?u=http%3A%2F%2Fx&k=a&c=b&s=short&e=1")
+
+    screen.enrol.enrol_button.click()
+
+    assert screen.enrol.status.text() == (
+        "Not a valid enrolment code: the enrolment secret is malformed")
+    assert screen.enrol.code_box.text() == ""  # nothing of the code stays on screen
+    assert screen.enrol.code is None
