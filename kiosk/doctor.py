@@ -1,5 +1,9 @@
 """``kiosk doctor``: every check a technician needs, each saying what to do, vi + en.
 
+A check passes, fails, or passes with a warning: something the kiosk runs without but a
+technician should look at (no sound card, so no beep; a clock whose synchronisation nothing
+can tell; a device that has sent nothing lately). Warnings do not change the exit code.
+
 Read-only: the store is opened read-only (a doctor must not create or migrate it), the
 folder's writability is tried with a temporary file that is removed at once, and the
 centre is asked only things that change nothing (health, the trust list). Exit 0 when every
@@ -26,6 +30,10 @@ from kiosk.commandline import EXIT_FAILED, examples
 CLOCK_TOLERANCE_SECONDS = 60.0
 PENDING_TOO_OLD = dt.timedelta(days=1)
 DEVICE_PATH_KEYS = ("path", "port", "source")
+DEVICE_QUIET = dt.timedelta(days=7)
+"""How far back a device's last input is looked for (a bounded read of the time index)."""
+PROC_ASOUND = Path("/proc/asound")
+DEV_SND = Path("/dev/snd")
 
 
 @dataclass(frozen=True)
@@ -34,10 +42,12 @@ class Check:
     ok: bool
     vi: str
     en: str
+    warning: bool = False
+    """Passes, but worth a look; never changes the exit code."""
 
 
-def _check(name: str, ok: bool, vi: str, en: str) -> Check:
-    return Check(name, ok, vi, en)
+def _check(name: str, ok: bool, vi: str, en: str, *, warning: bool = False) -> Check:
+    return Check(name, ok, vi, en, warning and ok)
 
 
 def run_checks(config_path: Path) -> list[Check]:
@@ -50,9 +60,11 @@ def run_checks(config_path: Path) -> list[Check]:
     checks = [_check("config", True, f"Cấu hình hợp lệ ({config_path})",
                      f"Config valid ({config_path})")]
     checks += store_checks(config.store_path)
-    checks += device_checks(config.devices)
+    checks += device_checks(config)
+    checks.append(clock_sync_check())
     checks += centre_checks(config)
     checks += display_checks()
+    checks.append(audio_check())
     return checks
 
 
@@ -122,22 +134,140 @@ def _unwritable(folder: Path) -> str | None:
         return exc.strerror or str(exc)
 
 
-def device_checks(devices: Any) -> list[Check]:
+def device_checks(config: Any) -> list[Check]:
+    """Each enabled device: its node present and permitted (when it has one), and what it
+    last sent and when, from the store (entries and refused scans; no personal data)."""
     from kiosk.devices.access import access_problem
 
     checks = []
-    for device in devices:
+    for device in config.devices:
+        if not device.enabled:
+            continue
         path = next((str(getattr(device, key)) for key in DEVICE_PATH_KEYS
                      if str(getattr(device, key, "")).startswith("/dev/")), None)
-        if path is None:
-            continue
-        problem = access_problem(path)
+        problem = access_problem(path) if path is not None else None
+        where = f"{device.id} ({path})" if path else device.id
+        last = last_input(config.store_path, device.id)
+        if last is None:
+            heard_vi = f"chưa nhận gì trong {DEVICE_QUIET.days} ngày qua: quét thử một mã"
+            heard_en = f"nothing received in the last {DEVICE_QUIET.days} days: scan a test code"
+        else:
+            when = _local(last[0], config.timezone)
+            ago = _ago(dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(last[0]))
+            heard_vi = f"lần cuối gửi {last[1]('vi')} lúc {when} ({ago[0]} trước)"
+            heard_en = f"last sent {last[1]('en')} at {when} ({ago[1]} ago)"
+        state_vi, state_en = ("", "") if path is None else (
+            ("sẵn sàng; ", "ready; ") if problem is None else (f"{problem}; ", f"{problem}; "))
         checks.append(_check(f"device:{device.id}", problem is None,
-                             f"Thiết bị {device.id} ({path}): "
-                             + ("sẵn sàng" if problem is None else problem),
-                             f"Device {device.id} ({path}): "
-                             + ("ready" if problem is None else problem)))
+                             f"Thiết bị {where}: {state_vi}{heard_vi}",
+                             f"Device {where}: {state_en}{heard_en}",
+                             warning=last is None))
     return checks
+
+
+def last_input(store_path: Path, device_id: str) -> tuple[str, Any] | None:
+    """(UTC time, words in a language) of the newest scan from ``device_id`` in the last
+    :data:`DEVICE_QUIET`, recorded or refused; None if none (or no readable store)."""
+    from kiosk import messages
+
+    since = (dt.datetime.now(dt.UTC) - DEVICE_QUIET).strftime("%Y-%m-%dT%H:%M:%S")
+    try:
+        conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
+        try:
+            entry = conn.execute(
+                "SELECT scanned_at, kind, status FROM entries WHERE device_id = ? AND "
+                "scanned_at >= ? ORDER BY scanned_at DESC LIMIT 1", (device_id, since)
+            ).fetchone()
+            refused = conn.execute(
+                "SELECT scanned_at, reason_code FROM refused_scans WHERE device_id = ? AND "
+                "scanned_at >= ? ORDER BY scanned_at DESC LIMIT 1", (device_id, since)
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    if refused is not None and (entry is None or refused[0] > entry[0]):
+        return refused[0], lambda language: (
+            ("một mã bị từ chối" if language == "vi" else "a refused code") + f" ({refused[1]})")
+    if entry is not None:
+        status = {"accepted": ("ghi nhận", "accepted"), "duplicate": ("trùng", "duplicate")}
+        return entry[0], lambda language: (
+            f"{messages.kind_name(entry[1], language)}, "
+            f"{status[entry[2]][0 if language == 'vi' else 1]}")
+    return None
+
+
+def _local(utc: str, timezone: Any) -> str:
+    return dt.datetime.fromisoformat(utc).astimezone(timezone).strftime("%Y-%m-%d %H:%M")
+
+
+def _ago(age: dt.timedelta) -> tuple[str, str]:
+    minutes = max(0, round(age.total_seconds() / 60))
+    if minutes < 120:
+        return f"{minutes} phút", f"{minutes} min"
+    return f"{minutes / 60:.0f} giờ", f"{minutes / 60:.0f} h"
+
+
+def clock_sync_check() -> Check:
+    """Whether the system clock is synchronised, as systemd-timesyncd (``timedatectl``) or
+    chrony (``chronyc``) says; a warning when neither is installed or answers."""
+    answer = _ask(["timedatectl", "show", "-p", "NTPSynchronized", "--value"])
+    if answer in ("yes", "no"):
+        return _clock_sync("timedatectl", answer == "yes")
+    tracking = _ask(["chronyc", "-n", "tracking"])
+    if tracking is not None:
+        leap = next((line.split(":", 1)[1].strip() for line in tracking.splitlines()
+                     if line.startswith("Leap status")), None)
+        if leap is not None:
+            return _clock_sync("chronyc", leap != "Not synchronised")
+    return _check("clock_sync", True,
+                  "Không biết đồng hồ hệ thống có đồng bộ không (không có timedatectl hay "
+                  "chronyc trả lời): xem độ lệch với trung tâm",
+                  "Cannot tell whether the system clock is synchronised (neither timedatectl "
+                  "nor chronyc answers): see the offset to the centre", warning=True)
+
+
+def _clock_sync(tool: str, synchronised: bool) -> Check:
+    return _check("clock_sync", synchronised,
+                  f"Đồng hồ hệ thống đã đồng bộ ({tool})" if synchronised else
+                  f"Đồng hồ hệ thống chưa đồng bộ ({tool}): kiểm tra mạng và NTP "
+                  f"(`timedatectl set-ntp true`)",
+                  f"System clock synchronised ({tool})" if synchronised else
+                  f"System clock not synchronised ({tool}): check the network and NTP "
+                  f"(`timedatectl set-ntp true`)")
+
+
+def _ask(command: list[str], timeout: float = 10.0) -> str | None:
+    """The command's output, or None when it is missing, fails or hangs."""
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def audio_check(proc: Path = PROC_ASOUND, dev: Path = DEV_SND) -> Check:
+    """A sound card with a playback device this account may open (for the beeps). None at
+    all is a warning: the kiosk works, the officer only sees the answer."""
+    from kiosk.devices.access import access_problem
+
+    try:
+        cards = [line.split("]:", 1)[1].strip() for line in
+                 (proc / "cards").read_text(encoding="utf-8").splitlines() if "]:" in line]
+    except OSError:
+        cards = []
+    outputs = sorted(dev.glob("pcmC*D*p")) if dev.is_dir() else []
+    if not cards or not outputs:
+        return _check("audio", True, "Không thấy thiết bị âm thanh: trạm sẽ không kêu bíp "
+                      "(màn hình vẫn báo màu); cắm loa hoặc bật âm thanh HDMI",
+                      "No sound device: the kiosk will not beep (the screen still shows "
+                      "colours); plug in a speaker or enable HDMI audio", warning=True)
+    problem = access_problem(str(outputs[0]), write=True)
+    return _check("audio", problem is None,
+                  f"Âm thanh: {cards[0]} ({outputs[0]})" if problem is None else
+                  f"Âm thanh {cards[0]}: {problem}",
+                  f"Sound: {cards[0]} ({outputs[0]})" if problem is None else
+                  f"Sound {cards[0]}: {problem}")
 
 
 def centre_checks(config: Any) -> list[Check]:
@@ -183,26 +313,34 @@ def centre_checks(config: Any) -> list[Check]:
 
 
 def display_checks() -> list[Check]:
-    qt = importlib.util.find_spec("PySide6") is not None
-    checks = [_check("qt", qt, "Có PySide6 (giao diện Qt)" if qt else
-                     "Thiếu PySide6: cài gói phụ [ui]",
-                     "PySide6 (Qt) installed" if qt else
-                     "PySide6 missing: install the [ui] extra")]
+    try:  # imported, not just found: an install missing a system library (libEGL) fails here
+        importlib.import_module("PySide6.QtWidgets")
+        qt_problem = None
+    except ImportError as exc:
+        qt_problem = str(exc)
+    checks = [_check("qt", qt_problem is None, "Có PySide6 (giao diện Qt)" if qt_problem is None
+                     else f"Không dùng được PySide6 ({qt_problem}): cài gói phụ [ui]",
+                     "PySide6 (Qt) installed" if qt_problem is None else
+                     f"PySide6 unusable ({qt_problem}): install the [ui] extra")]
     fonts = _vietnamese_fonts()
-    checks.append(_check("fonts", bool(fonts),
-                         f"Phông chữ tiếng Việt: {fonts[0]}" if fonts else
-                         "Không có phông chữ tiếng Việt: cài fonts-noto-core",
-                         f"Font with Vietnamese glyphs: {fonts[0]}" if fonts else
-                         "No font with Vietnamese glyphs: install fonts-noto-core"))
+    if fonts is None:
+        checks.append(_check("fonts", False,
+                             "Không liệt kê được phông chữ (thiếu fc-list): cài fontconfig",
+                             "Cannot list the fonts (no fc-list): install fontconfig"))
+    else:
+        checks.append(_check("fonts", bool(fonts),
+                             f"Phông chữ tiếng Việt: {fonts[0]}" if fonts else
+                             "Không có phông chữ tiếng Việt: cài fonts-noto-core",
+                             f"Font with Vietnamese glyphs: {fonts[0]}" if fonts else
+                             "No font with Vietnamese glyphs: install fonts-noto-core"))
     return checks
 
 
-def _vietnamese_fonts() -> list[str]:
-    try:
-        out = subprocess.run(["fc-list", ":lang=vi", "family"], capture_output=True,
-                             text=True, timeout=20).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
+def _vietnamese_fonts() -> list[str] | None:
+    """Families fontconfig says cover Vietnamese; None when fc-list cannot be run."""
+    out = _ask(["fc-list", ":lang=vi", "family"], timeout=30)  # a first run builds a cache
+    if out is None:
+        return None
     return sorted({line.split(",")[0].strip() for line in out.splitlines() if line.strip()})
 
 
@@ -214,9 +352,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                          ensure_ascii=False, indent=1))
     else:
         for c in checks:
-            mark = "OK" if c.ok else "LỖI/FAIL"
+            mark = "LỖI/FAIL" if not c.ok else "XEM/WARN" if c.warning else "OK"
             print(f"{mark:<10}{c.vi}\n{'':<10}{c.en}")
-        print(f"{len(checks) - len(failed)}/{len(checks)} đạt / passed")
+        warned = sum(c.warning for c in checks)
+        print(f"{len(checks) - len(failed)}/{len(checks)} đạt / passed"
+              + (f" ({warned} cần xem / to look at)" if warned else ""))
     sys.stdout.flush()
     return EXIT_FAILED if failed else 0
 
@@ -224,9 +364,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     doctor = subparsers.add_parser(
         "doctor", parents=[common], help="check everything and say what to do",
-        description="Config, store (integrity, writable, disk), devices, the centre (reachable, "
-                    "token, clock), oldest pending entry, Qt and Vietnamese fonts. Exit code 1 "
-                    "when any check fails.",
+        description="Config, store (integrity, writable, disk), devices (present, permitted, "
+                    "what each last sent), system clock synchronised, the centre (reachable, "
+                    "token, clock offset), oldest pending entry, Qt, Vietnamese fonts and a "
+                    "sound device. Exit code 1 when any check fails; warnings do not count.",
         **examples("kiosk doctor", "kiosk doctor --json --config /etc/checkpoint-kiosk/"
                    "config.toml"))
     doctor.add_argument("--json", action="store_true", help="the checks as JSON")

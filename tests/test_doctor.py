@@ -25,11 +25,62 @@ from tests.sync_support import write_config
 FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 
 
+TIMEDATECTL_SYNCHRONISED = "yes\n"
+"""What `timedatectl show -p NTPSynchronized --value` prints on a synchronised machine."""
+TIMEDATECTL_WITHOUT_SYSTEMD = (
+    "System has not been booted with systemd as init system (PID 1). Can't operate.\n"
+    "Failed to connect to bus: Host is down\n")
+"""What it prints (on stderr, exit 1) in a container: recorded in this project's CI."""
+CHRONYC_TRACKING = """\
+Reference ID    : A29FC87B (time.cloudflare.com)
+Stratum         : 4
+Ref time (UTC)  : Mon Nov 30 02:00:00 2026
+System time     : 0.000123456 seconds fast of NTP time
+Last offset     : +0.000012345 seconds
+RMS offset      : 0.000045678 seconds
+Frequency       : 12.345 ppm slow
+Residual freq   : +0.001 ppm
+Skew            : 0.012 ppm
+Root delay      : 0.012345678 seconds
+Root dispersion : 0.001234567 seconds
+Update interval : 64.2 seconds
+Leap status     : {leap}
+"""
+
+
+def clock_tools(folder: Path, *, timedatectl: tuple[int, str, str] | None = None,
+                chronyc: tuple[int, str, str] | None = None) -> str:
+    """A PATH whose `timedatectl` / `chronyc` answer with recorded (exit code, stdout,
+    stderr), ahead of the system's tools; a tool not given answers as the shell does for a
+    command that is not installed (127, "not found")."""
+    folder.mkdir(exist_ok=True)
+    for name, answer in (("timedatectl", timedatectl), ("chronyc", chronyc)):
+        code, out, err = answer or (127, "", f"sh: 1: {name}: not found\n")
+        (folder / f"{name}.out").write_text(out, encoding="utf-8")
+        (folder / f"{name}.err").write_text(err, encoding="utf-8")
+        script = folder / name
+        script.write_text(f'#!/bin/sh\ncat "{folder}/{name}.out"\ncat "{folder}/{name}.err" >&2\n'
+                          f"exit {code}\n", encoding="utf-8")
+        script.chmod(0o755)
+    return os.pathsep.join([str(folder), os.environ["PATH"]])
+
+
+SYNCHRONISED: dict[str, str] = {}
+"""The environment of a machine whose clock systemd-timesyncd keeps synchronised."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def synchronised_clock(tmp_path_factory):
+    SYNCHRONISED["PATH"] = clock_tools(tmp_path_factory.mktemp("clock-tools"),
+                                       timedatectl=(0, TIMEDATECTL_SYNCHRONISED, ""))
+
+
 def doctor(config: Path, *args: str, env: dict[str, str] | None = None
            ) -> subprocess.CompletedProcess[str]:
+    """`kiosk doctor` on a machine whose clock is synchronised (unless ``env`` says else)."""
     return subprocess.run([sys.executable, "-m", "kiosk.cli", "doctor", "--config",
                            str(config), *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})})
+                          env={**os.environ, **SYNCHRONISED, **(env or {})})
 
 
 def checks(config: Path, env: dict[str, str] | None = None) -> tuple[int, dict[str, dict]]:
@@ -77,7 +128,8 @@ def test_a_healthy_kiosk_passes_every_check_and_says_so_in_both_languages(
 
     assert code == 0, found
     assert {"config", "store", "store_writable", "disk", "pending", "device:lane1", "centre",
-            "clock", "token", "qt", "fonts"} <= set(found)
+            "clock", "clock_sync", "token", "qt", "fonts", "audio"} <= set(found)
+    assert found["clock_sync"]["en"] == "System clock synchronised (timedatectl)"
     assert "days of scanning at 1 scans a day" in found["disk"]["en"]
     assert "Oldest entry waiting for the centre" in found["pending"]["en"]
     text = doctor(config)
@@ -168,3 +220,153 @@ def test_an_unreachable_centre_and_a_broken_config_are_reported_not_crashed_on(
     code, found = checks(config)
     assert code == 1 and list(found) == ["config"]
     assert "Config invalid" in found["config"]["en"]
+
+
+# -- the system clock, as timesyncd or chrony say ---------------------------------------------
+@pytest.mark.parametrize("tools, ok, warning, says", [
+    ({"timedatectl": (0, "no\n", "")}, False, False,
+     "System clock not synchronised (timedatectl): check the network and NTP"),
+    ({"timedatectl": (1, "", TIMEDATECTL_WITHOUT_SYSTEMD),
+      "chronyc": (0, CHRONYC_TRACKING.format(leap="Normal"), "")}, True, False,
+     "System clock synchronised (chronyc)"),
+    ({"chronyc": (0, CHRONYC_TRACKING.format(leap="Not synchronised"), "")}, False, False,
+     "System clock not synchronised (chronyc)"),
+    ({"chronyc": (1, "506 Cannot talk to daemon\n", "")}, True, True,
+     "Cannot tell whether the system clock is synchronised (neither timedatectl nor chronyc "
+     "answers)"),
+    ({}, True, True, "Cannot tell whether the system clock is synchronised"),
+], ids=["timesyncd-not-synchronised", "container-with-chrony", "chrony-not-synchronised",
+        "chronyd-not-running", "neither-installed"])
+def test_the_system_clock_check_asks_timesyncd_then_chrony_and_says_when_it_cannot_tell(
+        tmp_path, monkeypatch, tools, ok, warning, says):
+    from kiosk.doctor import clock_sync_check
+
+    monkeypatch.setenv("PATH", clock_tools(tmp_path / "bin", **tools))
+
+    check = clock_sync_check()
+
+    assert (check.ok, check.warning) == (ok, warning)
+    assert check.en.startswith(says)
+    assert check.vi != check.en and check.vi
+
+
+# -- each device: present, permitted, and what it last sent ----------------------------------
+def test_each_device_says_what_it_last_sent_and_when_without_personal_data(
+        centre, scanner, tmp_path):
+    config = enrolled_kiosk(tmp_path, centre, scanner)
+    with config.open("a", encoding="utf-8") as out:
+        out.write('\n[[devices]]\nid = "lane2"\ntype = "serial"\nport = "/dev/ttyACM96"\n'
+                  '\n[[devices]]\nid = "counter"\ntype = "replay"\npath = "scans.txt"\n')
+    binh = "079301004567||Trần Thị Bình|15071985|Nữ|12 Nguyễn Huệ, TP Hồ Chí Minh|20052021"
+    for payload, device in ((binh, "lane1"), ("", "counter")):
+        subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", payload, "--device", device,
+                        "--config", str(config)], capture_output=True, timeout=60)
+
+    code, found = checks(config)
+
+    assert code == 1  # lane2's node is missing
+    lane1, lane2, counter = (found[f"device:{d}"] for d in ("lane1", "lane2", "counter"))
+    assert lane1["ok"] and not lane1["warning"]
+    assert lane1["en"].startswith(f"Device lane1 ({scanner}): ready; last sent Citizen ID, "
+                                  "accepted at ")
+    assert lane1["en"].endswith("(0 min ago)")
+    assert "Bình" not in lane1["en"] + lane1["vi"]
+    assert "lần cuối gửi CCCD, ghi nhận lúc" in lane1["vi"]
+    assert not lane2["ok"] and "/dev/ttyACM96" in lane2["en"]
+    assert lane2["en"].endswith("nothing received in the last 7 days: scan a test code")
+    assert counter["ok"] and counter["en"].startswith(
+        "Device counter: last sent a refused code (empty) at ")
+
+
+# -- sound, Qt and fonts: the parts of a kiosk screen ----------------------------------------
+def sound_tree(root: Path, cards: str, nodes: tuple[str, ...]) -> tuple[Path, Path]:
+    """/proc/asound and /dev/snd as the kernel shows them, built under ``root``."""
+    proc, dev = root / "proc-asound", root / "dev-snd"
+    proc.mkdir()
+    dev.mkdir()
+    (proc / "cards").write_text(cards, encoding="utf-8")
+    for node in nodes:
+        (dev / node).touch(mode=0o660)
+    return proc, dev
+
+
+HDA_CARD = (" 0 [PCH            ]: HDA-Intel - HDA Intel PCH\n"
+            "                      HDA Intel PCH at 0xf7f10000 irq 32\n")
+
+
+def test_a_sound_card_with_a_playback_device_passes_and_none_is_a_warning(tmp_path):
+    from kiosk.doctor import audio_check
+
+    (tmp_path / "with").mkdir()
+    (tmp_path / "without").mkdir()
+    card = audio_check(*sound_tree(tmp_path / "with", HDA_CARD,
+                                   ("controlC0", "pcmC0D0c", "pcmC0D0p", "timer")))
+    none = audio_check(*sound_tree(tmp_path / "without", "--- no soundcards ---\n", ("timer",)))
+
+    assert (card.ok, card.warning) == (True, False)
+    assert card.en == f"Sound: HDA-Intel - HDA Intel PCH ({tmp_path}/with/dev-snd/pcmC0D0p)"
+    assert (none.ok, none.warning) == (True, True)
+    assert none.en.startswith("No sound device: the kiosk will not beep")
+    assert audio_check(tmp_path / "absent", tmp_path / "absent").warning  # no /proc/asound
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may open any node")
+def test_a_sound_device_the_kiosk_account_may_not_open_fails(tmp_path):
+    from kiosk.doctor import audio_check
+
+    proc, dev = sound_tree(tmp_path, HDA_CARD, ("pcmC0D0p",))
+    (dev / "pcmC0D0p").chmod(0o600)
+    os.chown(dev / "pcmC0D0p", os.getuid(), os.getgid())
+    (dev / "pcmC0D0p").chmod(0o000)
+
+    check = audio_check(proc, dev)
+
+    assert not check.ok and "pcmC0D0p" in check.en
+
+
+DOCTOR_WITHOUT = """
+import importlib, sys
+
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "PySide6":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+sys.meta_path.insert(0, Refuse())
+from kiosk import cli
+sys.exit(cli.main(["doctor", "--json", "--config", sys.argv[1]]))
+"""
+
+
+def test_without_qt_and_without_a_vietnamese_font_the_doctor_names_both_and_fails(
+        centre, scanner, tmp_path):
+    config = enrolled_kiosk(tmp_path, centre, scanner)
+    (tmp_path / "no-fonts").mkdir()
+    fonts_conf = tmp_path / "fonts.conf"
+    fonts_conf.write_text(f"<?xml version='1.0'?><fontconfig><dir>{tmp_path}/no-fonts</dir>"
+                          f"<cachedir>{tmp_path}/font-cache</cachedir></fontconfig>",
+                          encoding="utf-8")
+
+    done = subprocess.run([sys.executable, "-c", DOCTOR_WITHOUT, str(config)],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "FONTCONFIG_FILE": str(fonts_conf)})
+
+    assert done.returncode == 1, done.stderr
+    found = {c["name"]: c for c in json.loads(done.stdout)["checks"]}
+    assert not found["qt"]["ok"]
+    assert found["qt"]["en"].startswith("PySide6 unusable (No module named 'PySide6")
+    assert found["qt"]["en"].endswith("install the [ui] extra")
+    assert not found["fonts"]["ok"]
+    assert found["fonts"]["en"] == "No font with Vietnamese glyphs: install fonts-noto-core"
+    assert found["token"]["ok"] and found["store"]["ok"]  # the rest is still checked
+
+
+def test_without_fc_list_the_font_check_says_to_install_fontconfig(tmp_path, monkeypatch):
+    from kiosk.doctor import display_checks
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no fc-list here
+
+    fonts = next(c for c in display_checks() if c.name == "fonts")
+
+    assert not fonts.ok
+    assert fonts.en == "Cannot list the fonts (no fc-list): install fontconfig"
