@@ -61,11 +61,13 @@ def test_a_trace_answers_in_json_and_is_in_the_audit_log(db: str) -> None:
     assert answer["contacts"][1]["document_number"] == "******000002"
     assert answer["period"]["timezone"] == "Asia/Ho_Chi_Minh"
     assert answer["data_begins"] <= answer["period"]["to"][:10]
-    log = json.loads(central("audit", "list", "--db", db, "--json").stdout)
+    log = json.loads(central("audit", "list", "--db", db, "--kind", "trace",
+                             "--json").stdout)
     assert len(log) == 1
     assert log[0]["reason"] == "ca bệnh F0-1234" and log[0]["contacts"] == 2
-    assert log[0]["whom"] == f"document {number(1)}" and log[0]["channel"] == "cli"
-    assert "@" in log[0]["tracer"] and log[0]["seq"] == answer["audit"]
+    assert log[0]["subject"] == f"document {number(1)}" and log[0]["channel"] == "cli"
+    assert "@" in log[0]["actor"] and log[0]["seq"] == answer["audit"]
+    assert log[0]["address"] is None  # on the server itself
 
 
 def test_no_reason_no_trace_and_nothing_recorded(db: str) -> None:
@@ -76,7 +78,11 @@ def test_no_reason_no_trace_and_nothing_recorded(db: str) -> None:
     both = trace(db, "--document", number(1), "--birth-year", "1990", "--reason", "F0-1",
                  check=False)
     assert both.returncode == 2 and "exactly one" in both.stderr
-    assert json.loads(central("audit", "list", "--db", db, "--json").stdout) == []
+    assert traces(db) == []
+
+
+def traces(db: str) -> list[dict]:
+    return json.loads(central("audit", "list", "--db", db, "--kind", "trace", "--json").stdout)
 
 
 def test_xlsx_for_the_health_authority_keeps_numbers_as_text_and_runs_no_formula(
@@ -122,14 +128,13 @@ def test_csv_is_the_same_tables_one_after_another(db: str) -> None:
 def test_the_audit_log_cannot_be_changed_or_emptied(db: str) -> None:
     trace(db, "--document", number(1), "--reason", "F0-1234")
     with open_storage(db) as storage:
-        for statement in ("UPDATE trace_audit SET reason = 'nothing'",
-                          "DELETE FROM trace_audit",
-                          *(["TRUNCATE trace_audit"] if db.startswith("postgresql") else [])):
+        for statement in ("UPDATE audit_log SET reason = 'nothing'",
+                          "DELETE FROM audit_log",
+                          *(["TRUNCATE audit_log"] if db.startswith("postgresql") else [])):
             with pytest.raises((StorageError, Exception), match="append-only"), \
                     storage._transaction() as tx:
                 storage._execute(tx, statement)
-    assert [r["reason"] for r in json.loads(
-        central("audit", "list", "--db", db, "--json").stdout)] == ["F0-1234"]
+    assert [r["reason"] for r in traces(db)] == ["F0-1234"]
 
 
 def test_the_api_endpoint_refuses_anyone_not_signed_in_as_a_tracer(tmp_path: Path) -> None:
@@ -141,7 +146,7 @@ def test_the_api_endpoint_refuses_anyone_not_signed_in_as_a_tracer(tmp_path: Pat
     finally:
         server.stop()
     assert answer.status_code == 403 and "tracer role" in answer.json()["error"]
-    assert json.loads(central("audit", "list", "--db", db, "--json").stdout) == []
+    assert traces(db) == []
 
 
 def test_with_a_tracer_the_api_traces_and_audits_under_that_user(tmp_path: Path) -> None:
@@ -179,7 +184,8 @@ def test_with_a_tracer_the_api_traces_and_audits_under_that_user(tmp_path: Path)
     assert bad.status_code == 422 and bad.json()["error"].startswith("from:")
     assert good.status_code == 200
     assert [c["name"] for c in good.json()["contacts"]] == ["Lê Văn Cường"]
-    assert [(r.tracer, r.channel, r.contacts) for r in log] == [("bs.lan", "api", 1)]
+    assert [(r.actor, r.channel, r.address, r.contacts) for r in log] == [
+        ("bs.lan", "api", "127.0.0.1", 1)]
 
 
 def test_help_shows_runnable_examples() -> None:

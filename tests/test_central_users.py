@@ -172,6 +172,7 @@ def test_the_trace_api_takes_a_signed_in_tracer_with_the_forms_token(tmp_path: P
             assert answer.status_code == 200, answer.text
     finally:
         server.stop()
-    logged = json.loads(central("audit", "list", "--db", db, "--json").stdout)
-    assert [(r["tracer"], r["channel"], r["reason"]) for r in logged] == [
-        ("lan.pham", "api", "ca bệnh F0-77")]
+    logged = json.loads(central("audit", "list", "--db", db, "--kind", "trace",
+                                "--json").stdout)
+    assert [(r["actor"], r["channel"], r["address"], r["reason"]) for r in logged] == [
+        ("lan.pham", "api", "127.0.0.1", "ca bệnh F0-77")]

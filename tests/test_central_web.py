@@ -153,6 +153,10 @@ def trace(chrome, base: str, document: str, reason: str) -> None:
     click_and_wait(chrome, chrome.find_element(By.ID, "trace"))
 
 
+def traces(db: str) -> list[dict]:
+    return json.loads(central("audit", "list", "--db", db, "--kind", "trace", "--json").stdout)
+
+
 def test_a_tracers_trace_is_in_the_audit_log(centre: Centre, chrome) -> None:
     log_in(chrome, centre.url, "tracer1")
     trace(chrome, centre.url, "001099000101", "ca bệnh F0-4242")
@@ -169,8 +173,35 @@ def test_a_tracers_trace_is_in_the_audit_log(centre: Centre, chrome) -> None:
     rows = [row.text for row in chrome.find_elements(By.CSS_SELECTOR, "#audit tr")]
     mine = [row for row in rows if "F0-4242" in row]
     assert len(mine) == 1 and "tracer1" in mine[0] and "001099000101" in mine[0]
-    listed = central("audit", "list", "--db", centre.db, "--json").stdout
-    assert '"tracer": "tracer1"' in listed and "F0-4242" in listed
+    listed = central("audit", "list", "--db", centre.db, "--kind", "trace", "--json").stdout
+    assert '"actor": "tracer1"' in listed and "F0-4242" in listed
+
+
+def test_viewing_the_audit_log_is_itself_in_the_audit_log(centre: Centre, chrome) -> None:
+    def viewed() -> list[dict]:
+        return json.loads(central("audit", "list", "--db", centre.db, "--kind", "audit-log",
+                                  "--json").stdout)
+
+    log_in(chrome, centre.url, "tracer1")
+    before = len(viewed())
+    chrome.get(centre.url + "/audit")  # refused: nothing shown, nothing recorded
+    assert "403" in page_text(chrome)
+    log_out(chrome)
+    log_in(chrome, centre.url, "admin1")
+    chrome.get(centre.url + "/audit?actor=tracer1&kind=trace")
+    assert "tracer1" in chrome.find_element(By.ID, "audit").text
+    records = viewed()
+    assert len(records) == before + 2  # the admin's page view and the listing just made
+    page_view = records[1]
+    assert (page_view["actor"], page_view["channel"], page_view["address"],
+            page_view["subject"]) == ("admin1", "web", "127.0.0.1",
+                                      "/audit?actor=tracer1&kind=trace")
+    chrome.get(centre.url + "/audit?kind=audit-log")
+    shown = [row.text for row in chrome.find_elements(By.CSS_SELECTOR,
+                                                      "#audit tr.kind-audit-log")]
+    assert shown and all("Xem nhật ký" in row for row in shown)
+    assert any("admin1" in row and "127.0.0.1" in row and "/audit?actor=tracer1&kind=trace"
+               in row for row in shown)
 
 
 def test_a_trace_by_name_and_birth_year_is_shown_as_a_weaker_match(centre: Centre,
@@ -186,7 +217,7 @@ def test_a_trace_by_name_and_birth_year_is_shown_as_a_weaker_match(centre: Centr
 
 
 def test_a_trace_without_a_reason_is_refused_and_not_logged(centre: Centre, chrome) -> None:
-    logged = len(json.loads(central("audit", "list", "--db", centre.db, "--json").stdout))
+    logged = len(traces(centre.db))
     log_in(chrome, centre.url, "tracer1")
     chrome.get(centre.url + "/tracing")
     chrome.find_element(By.ID, "document").send_keys("001099000101")
@@ -195,7 +226,7 @@ def test_a_trace_without_a_reason_is_refused_and_not_logged(centre: Centre, chro
     click_and_wait(chrome, chrome.find_element(By.ID, "trace"))
     assert "reason" in chrome.find_element(By.CSS_SELECTOR, ".error").text
     assert not chrome.find_elements(By.ID, "contacts")
-    assert len(json.loads(central("audit", "list", "--db", centre.db, "--json").stdout)) == logged
+    assert len(traces(centre.db)) == logged
 
 
 def test_a_form_posted_without_its_csrf_token_is_refused(centre: Centre, chrome) -> None:

@@ -111,8 +111,9 @@ class Centre:
                 for value in (e["name"], e["document_number"]) if value}
 
 
-def start_centre(tmp: Path) -> Centre:
-    db = f"sqlite:///{tmp}/central.db"
+def start_centre(tmp: Path, db: str | None = None) -> Centre:
+    """The centre on ``db`` (default: a new SQLite file in ``tmp``)."""
+    db = db or f"sqlite:///{tmp}/central.db"
     central("checkpoints", "import", str(SAMPLE), "--db", db)
     tokens = {kiosk_id: enrol(db, kiosk_id, checkpoint).token
               for kiosk_id, checkpoint in KIOSKS.items()}

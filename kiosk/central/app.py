@@ -23,6 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from kiosk.central import enrol, heartbeat, trust_lists
+from kiosk.central.disclosure import not_personal
 from kiosk.central.storage import EnrolmentRefused, Kiosk, Storage, StorageBusy, StorageError
 from kiosk.central.trace_api import TracerOf, add_trace_route
 from kiosk.enrolment import ENROL_PATH
@@ -38,6 +39,7 @@ up to as many more wait (body unread) for INFLIGHT_WAIT, then get 429; beyond th
 once. So one kiosk cannot take every slot, nor hold more than a few connections' memory."""
 INFLIGHT_WAIT = 10.0
 HEARTBEAT_MAX_BYTES = 64 * 1024
+KIOSK_CALL = "a kiosk's own call: answers carry ids, counts and reasons, never an entry's fields"
 
 
 class _Refusal(Exception):
@@ -62,6 +64,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
 
     @app.get(protocol.HEALTH_PATH, summary="Liveness and server clock",
              responses={200: {"content": {"application/json": {"schema": _HEALTH_SCHEMA}}}})
+    @not_personal("liveness and the server's clock")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
                 "time": protocol.format_time(dt.datetime.now(dt.UTC)),
@@ -69,6 +72,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
 
     @app.post(protocol.BATCHES_PATH, summary="Upload a batch of entries",
               openapi_extra={"requestBody": _REQUEST_BODY}, responses=_BATCH_RESPONSES)
+    @not_personal(KIOSK_CALL)
     async def post_batch(request: Request) -> Response:
         received_at = dt.datetime.now(dt.UTC)
         try:
@@ -97,6 +101,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                          403: {"description": "unknown code, or its kiosk is revoked"},
                          409: {"description": "code already used"},
                          410: {"description": "code expired"}})
+    @not_personal("a kiosk's own enrolment: its id, checkpoint and token")
     async def post_enrol(request: Request) -> Response:
         body = await request.body()
         try:
@@ -120,6 +125,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
              responses={304: {"description": "unchanged since the ETag in If-None-Match"},
                         401: {"description": "missing, unknown or revoked token"},
                         404: {"description": "this centre holds no trust list"}})
+    @not_personal("certificate signers' public keys")
     async def get_trust_list(request: Request) -> Response:
         try:
             await run_in_threadpool(_authenticate, storage, request.headers.get("authorization"))
@@ -132,6 +138,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
 
     @app.post(protocol.HEARTBEAT_PATH, summary="A kiosk's health when it has nothing to upload",
               openapi_extra={"requestBody": _HEARTBEAT_BODY}, responses=_HEARTBEAT_RESPONSES)
+    @not_personal(KIOSK_CALL)
     async def post_heartbeat(request: Request) -> Response:
         received_at = dt.datetime.now(dt.UTC)
         try:

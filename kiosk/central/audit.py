@@ -1,17 +1,27 @@
-"""The trace audit log: who traced whom, when, why, and how many people it revealed.
+"""The audit log: every disclosure of personal data at the centre — who, when, from where,
+what, and for a trace why and how many people it revealed.
 
-A trace discloses where many people were, so every one is recorded before its answer is
-shown, and the record cannot be changed afterwards: the ``trace_audit`` table (schema v4)
-refuses UPDATE and DELETE by trigger on both engines, and TRUNCATE on PostgreSQL. Whoever
-can drop triggers (the database owner) can still erase it — on PostgreSQL give the server
-a role that does not own the table (see docs/central.md).
+Two kinds of record share one numbered log (the ``audit_log`` table, schema v9):
+
+- ``trace``: a contact trace (CLI, dashboard, API, or its export), written by
+  :func:`kiosk.central.trace_service.run` with its reason and counts;
+- a view (:data:`VIEW_KINDS`): a page, download or listing that shows names or document
+  numbers, written by the dashboard's :func:`kiosk.central.web.disclosure.shows_personal_data`
+  marker and by ``kiosk-central audit list`` itself.
+
+A record is written before the answer leaves (no record, no answer), and cannot be changed
+afterwards: triggers refuse UPDATE and DELETE on both engines, and TRUNCATE on PostgreSQL.
+Whoever can drop triggers (the database owner) can still erase it — on PostgreSQL give the
+server a role that does not own the table (see docs/central.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
+import socket
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,29 +30,46 @@ from kiosk.commandline import examples, open_central
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
 
-COLUMNS = ("seq", "at", "tracer", "channel", "reason", "whom", "period_from", "period_to",
-           "visits", "contacts")
+COLUMNS = ("seq", "at", "kind", "actor", "channel", "address", "subject", "reason",
+           "period_from", "period_to", "visits", "contacts")
+TRACE = "trace"
+VIEW_KINDS = {
+    "audit-log": "the audit log itself (it names whom each trace was about)",
+}
+KINDS = (TRACE, *VIEW_KINDS)
 MAX_REASON = 500
+MAX_SUBJECT = 1000
 
 
 class AuditError(ValueError):
-    """A trace that may not run: no usable reason or tracer."""
+    """A disclosure that may not happen: no usable reason or actor."""
 
 
 @dataclass(frozen=True)
 class Record:
     seq: int
     at: str
-    tracer: str
+    kind: str
+    """``trace`` or one of :data:`VIEW_KINDS`."""
+    actor: str
+    """The dashboard user, or ``user@host`` for a command."""
     channel: str
-    """``cli`` or ``api``."""
-    reason: str
-    whom: str
-    """The person as asked for (document number, payload's key, or name and birth year)."""
-    period_from: str
-    period_to: str
-    visits: int
-    contacts: int
+    """``cli``, ``web``, ``web-export`` or ``api``."""
+    address: str | None
+    """The client's address (web and API); None for a command on the server."""
+    subject: str
+    """A trace: the person as asked for; a view: the page or listing with its query."""
+    reason: str | None
+    period_from: str | None
+    period_to: str | None
+    visits: int | None
+    contacts: int | None
+
+
+def command_actor() -> str:
+    """Who runs a ``kiosk-central`` command: the operating-system user on this host (not an
+    argument, so the log cannot be told someone else's name)."""
+    return f"{getpass.getuser()}@{socket.gethostname()}"
 
 
 def check_reason(reason: str | None) -> str:
@@ -56,30 +83,46 @@ def check_reason(reason: str | None) -> str:
     return text
 
 
-def append(storage: Storage, *, tracer: str, channel: str, reason: str, whom: str,
-           period_from: str, period_to: str, visits: int, contacts: int) -> int:
+def append_trace(storage: Storage, *, actor: str, channel: str, address: str | None,
+                 reason: str, subject: str, period_from: str, period_to: str, visits: int,
+                 contacts: int) -> int:
     """Record one trace; its sequence number."""
+    return _append(storage, TRACE, actor, channel, address, subject, check_reason(reason),
+                   period_from, period_to, visits, contacts)
+
+
+def append_view(storage: Storage, kind: str, *, actor: str, channel: str,
+                address: str | None, subject: str) -> int:
+    """Record that ``actor`` was shown personal data (``kind``, ``subject``); its number."""
+    if kind not in VIEW_KINDS:
+        raise AuditError(f"kind {kind!r}: expected one of {', '.join(VIEW_KINDS)}")
+    return _append(storage, kind, actor, channel, address, subject[:MAX_SUBJECT], None, None,
+                   None, None, None)
+
+
+def _append(storage: Storage, *values: Any) -> int:
     from kiosk.sync import protocol
 
-    if not tracer.strip():
-        raise AuditError("tracer: who is tracing must be known")
+    if not str(values[1]).strip():
+        raise AuditError("actor: who is shown the data must be known")
     with storage._transaction() as tx:
         return storage._execute(
-            tx, "INSERT INTO trace_audit (at, tracer, channel, reason, whom, period_from, "
-                "period_to, visits, contacts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-            (protocol.format_time(dt.datetime.now(dt.UTC)), tracer, channel,
-             check_reason(reason), whom, period_from, period_to, visits, contacts)
-        ).fetchone()[0]
+            tx, f"INSERT INTO audit_log ({', '.join(COLUMNS[1:])}) "
+                f"VALUES ({', '.join('?' for _ in COLUMNS[1:])}) RETURNING seq",
+            (protocol.format_time(dt.datetime.now(dt.UTC)), *values)).fetchone()[0]
 
 
-def records(storage: Storage, *, limit: int = 100, tracer: str | None = None
-            ) -> list[Record]:
-    """The latest records first."""
-    sql = f"SELECT {', '.join(COLUMNS)} FROM trace_audit"
-    params: list[Any] = []
-    if tracer:
-        sql += " WHERE tracer = ?"
-        params.append(tracer)
+def records(storage: Storage, *, limit: int = 100, actor: str | None = None,
+            kind: str | None = None) -> list[Record]:
+    """The latest records first, of one actor and/or one kind if given."""
+    where, params = [], []
+    for column, value in (("actor", actor), ("kind", kind)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    sql = f"SELECT {', '.join(COLUMNS)} FROM audit_log"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
     params.append(limit)
     return [Record(*row) for row in storage._query(sql + " ORDER BY seq DESC LIMIT ?", params)]
 
@@ -87,30 +130,50 @@ def records(storage: Storage, *, limit: int = 100, tracer: str | None = None
 # -- kiosk-central audit list -------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
-        found = records(storage, limit=args.limit, tracer=args.tracer)
+        # the log names whom each trace was about: reading it is itself a disclosure
+        append_view(storage, "audit-log", actor=command_actor(), channel="cli",
+                    address=None, subject=_listing(args))
+        found = records(storage, limit=args.limit, actor=args.actor, kind=args.kind)
     if args.json:
         print(json.dumps([asdict(r) for r in found], ensure_ascii=False, indent=1))
         return 0
     if not found:
-        print("Chưa có lần truy vết nào / No traces recorded")
+        print("Nhật ký trống / Nothing recorded")
         return 0
     for r in found:
-        print(f"#{r.seq} {r.at} {r.tracer} ({r.channel}) — {r.whom} — "
-              f"{r.period_from} … {r.period_to}: {r.visits} lượt / visits, {r.contacts} "
-              f"người tiếp xúc / contacts — lý do / reason: {r.reason}")
+        where = f" từ / from {r.address}" if r.address else ""
+        line = f"#{r.seq} {r.at} {r.actor} ({r.channel}{where}) {r.kind}: {r.subject}"
+        if r.kind == TRACE:
+            line += (f" — {r.period_from} … {r.period_to}: {r.visits} lượt / visits, "
+                     f"{r.contacts} người tiếp xúc / contacts — lý do / reason: {r.reason}")
+        print(line)
     return 0
+
+
+def _listing(args: argparse.Namespace) -> str:
+    shown = " ".join(f"--{name} {value}" for name, value in
+                     (("actor", args.actor), ("kind", args.kind), ("limit", args.limit))
+                     if value)
+    return f"kiosk-central audit list {shown}".strip()
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     group = subparsers.add_parser(
-        "audit", help="the append-only log of contact traces",
-        **examples("kiosk-central audit list", "kiosk-central audit list --limit 20 --json"))
+        "audit", help="the append-only log of traces and views of personal data",
+        **examples("kiosk-central audit list", "kiosk-central audit list --kind trace --json"))
     sub = group.add_subparsers(dest="action", required=True)
     lst = sub.add_parser(
-        "list", parents=[common], help="who traced whom, when and why (latest first)",
+        "list", parents=[common],
+        help="who was shown whose personal data, when, from where and why (latest first; "
+             "the listing is recorded too)",
         **examples("kiosk-central audit list",
-                   "kiosk-central audit list --tracer root@centre --json"))
+                   "kiosk-central audit list --kind trace --actor root@centre --json",
+                   "kiosk-central audit list --kind audit-log --limit 20"))
     lst.add_argument("--limit", type=int, default=100, help="records shown (default 100)")
-    lst.add_argument("--tracer", help="only this tracer's records")
+    lst.add_argument("--actor", help="only this user's records (a dashboard user, or "
+                                     "user@host for a command)")
+    lst.add_argument("--kind", choices=KINDS,
+                     help="only this kind: trace (a contact trace or its export), "
+                          + ", ".join(f"{k} ({v})" for k, v in VIEW_KINDS.items()))
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_list)

@@ -276,6 +276,47 @@ MIGRATIONS: list[list[Statement]] = [
             used_at TEXT
         )""",
     ],
+    [
+        # v9: one audit log of every disclosure of personal data (kiosk.central.audit): a
+        # trace (with its reason and counts) or a view of a page or listing that shows names
+        # or document numbers, with who, when, from which address. It takes over the
+        # trace_audit rows (same numbers) and, like it, refuses UPDATE, DELETE and TRUNCATE.
+        """
+        CREATE TABLE audit_log (
+            seq {serial},
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            address TEXT,
+            subject TEXT NOT NULL,
+            reason TEXT,
+            period_from TEXT,
+            period_to TEXT,
+            visits {bigint},
+            contacts {bigint}
+        )""",
+        "CREATE INDEX audit_log_kind ON audit_log (kind, seq)",
+        "INSERT INTO audit_log (seq, at, kind, actor, channel, subject, reason, period_from, "
+        "period_to, visits, contacts) SELECT seq, at, 'trace', tracer, channel, whom, reason, "
+        "period_from, period_to, visits, contacts FROM trace_audit ORDER BY seq",
+        {"sqlite": None,
+         "postgresql": "SELECT setval(pg_get_serial_sequence('audit_log', 'seq'), "
+                       "coalesce(max(seq), 0) + 1, false) FROM audit_log"},
+        "DROP TABLE trace_audit",
+        {"sqlite": None, "postgresql": "DROP FUNCTION trace_audit_refuse()"},
+        {"sqlite": "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+                   "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+         "postgresql": "CREATE FUNCTION audit_log_refuse() RETURNS trigger LANGUAGE plpgsql "
+                       "AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$"},
+        {"sqlite": "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+                   "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+         "postgresql": "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON "
+                       "audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_refuse()"},
+        {"sqlite": None,
+         "postgresql": "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse()"},
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 

@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from kiosk.central import audit, trace_service, tracing
+from kiosk.central.disclosure import audited_as_trace, client_address
 from kiosk.central.storage import Storage, StorageBusy, StorageError
 
 TRACE_PATH = "/api/v1/trace"
@@ -73,6 +74,7 @@ def request_from(body: Any) -> trace_service.Request:
 
 def add_trace_route(app: FastAPI, storage: Storage, tracer_of: TracerOf) -> None:
     @app.post(TRACE_PATH, summary="Contact trace of one person (tracer role; audited)")
+    @audited_as_trace
     async def trace(request: Request) -> JSONResponse:
         tracer = tracer_of(request)
         if tracer is None:
@@ -85,8 +87,9 @@ def add_trace_route(app: FastAPI, storage: Storage, tracer_of: TracerOf) -> None
         try:
             asked = request_from(body)
             answer = await run_in_threadpool(
-                trace_service.run, storage, asked, tracer=tracer,
-                reason=body.get("reason") or "", channel="api")
+                trace_service.run, storage, asked, actor=tracer,
+                reason=body.get("reason") or "", channel="api",
+                address=client_address(request))
         except (tracing.TraceError, audit.AuditError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=422)
         except StorageBusy as exc:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import re
-import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,12 +42,6 @@ def moment_argument(text: str) -> dt.date | dt.datetime:
             f"{text!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
 
 
-def tracer_identity() -> str:
-    """Who runs the command: the operating-system user on this host (not an argument, so
-    the audit log cannot be told someone else's name)."""
-    return f"{getpass.getuser()}@{socket.gethostname()}"
-
-
 def cmd_trace(args: argparse.Namespace) -> int:
     from kiosk.central import audit, trace_formats, trace_service, tracing
 
@@ -65,8 +57,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
                 document=args.document, payload=args.payload, name=args.name,
                 birth_year=args.birth_year, start=_local(args.start, calendar.zone),
                 end=_local(args.end, calendar.zone), policy=policy)
-            report = trace_service.run(storage, request, tracer=tracer_identity(),
-                                       reason=args.reason, channel="cli")
+            report = trace_service.run(storage, request, actor=audit.command_actor(),
+                                       reason=args.reason, channel="cli", address=None)
     except (tracing.TraceError, audit.AuditError) as exc:
         print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -82,8 +82,8 @@ def target(source: StorageSource, request: Request, start: dt.datetime, end: dt.
                                    start, end)
 
 
-def run(storage: Storage, request: Request, *, tracer: str, reason: str, channel: str
-        ) -> dict[str, Any]:
+def run(storage: Storage, request: Request, *, actor: str, reason: str, channel: str,
+        address: str | None) -> dict[str, Any]:
     """The trace as JSON-ready data, once it is in the audit log (no record, no answer)."""
     reason = audit.check_reason(reason)
     start, end = period(storage, request)
@@ -95,9 +95,10 @@ def run(storage: Storage, request: Request, *, tracer: str, reason: str, channel
     report = trace_formats.to_dict(result, zone=storage.calendar.zone,
                                    checkpoints=source.checkpoint_names(visited),
                                    data_begins=source.data_begins())
-    report["audit"] = audit.append(
-        storage, tracer=tracer, channel=channel, reason=reason, whom=request.whom(),
-        period_from=report["period"]["from"], period_to=report["period"]["to"],
-        visits=len(report["visits"]), contacts=len(report["contacts"]))
+    report["audit"] = audit.append_trace(
+        storage, actor=actor, channel=channel, address=address, reason=reason,
+        subject=request.whom(), period_from=report["period"]["from"],
+        period_to=report["period"]["to"], visits=len(report["visits"]),
+        contacts=len(report["contacts"]))
     report["reason"] = reason
     return report

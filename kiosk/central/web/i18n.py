@@ -206,6 +206,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit.subject": ("Đối tượng", "Subject"),
     "audit.reason": ("Lý do", "Reason"),
     "audit.count": ("Số bản ghi", "Records"),
+    "audit.kind": ("Loại", "Kind"),
+    "audit.kind.all": ("Tất cả", "All"),
+    "audit.kind.trace": ("Truy vết", "Trace"),
+    "audit.kind.audit-log": ("Xem nhật ký", "Audit log viewed"),
+    "audit.where": ("Từ địa chỉ", "From address"),
+    "audit.note": ("Mỗi lần truy vết và mỗi lần xem trang có họ tên hoặc số giấy tờ đều được "
+                   "ghi lại, kể cả lần xem trang này; không ai sửa hay xoá được.",
+                   "Every trace and every view of a page with names or document numbers is "
+                   "recorded, this view included; nobody can change or delete a record."),
     "audit.none": ("Chưa có.", "Nothing yet."),
 }
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from kiosk.central.disclosure import not_personal
 from kiosk.central.storage import Storage
 from kiosk.central.web.site import HERE, Forbidden, LoginRequired, Site
 
@@ -37,6 +38,7 @@ def mount(app: FastAPI, storage: Storage) -> Site:
     app.add_exception_handler(Forbidden, refused)
 
     @app.get("/", include_in_schema=False)
+    @not_personal("a redirect to /today")
     async def home() -> Response:
         return RedirectResponse("/today", status_code=303)
 

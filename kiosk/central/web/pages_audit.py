@@ -1,4 +1,6 @@
-"""The audit log (admins): every trace and export — who, when, whom, why, how many."""
+"""The audit log (admins): every trace and export, and every view of a page that shows
+personal data — who, when, from where, what, and for traces why and how many. The log names
+whom each trace was about, so reading it is recorded too."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from kiosk.central import audit
+from kiosk.central.disclosure import audited
 from kiosk.central.web.site import ROLES_OF, Site
 
 router = APIRouter()
@@ -14,9 +17,12 @@ SHOWN = 200
 
 
 @router.get("/audit")
-async def audit_log(request: Request, tracer: str = "") -> Response:
+@audited("audit-log")
+async def audit_log(request: Request, actor: str = "", kind: str = "") -> Response:
     site: Site = request.app.state.web
     site.user(request, *ROLES_OF["/audit"])
+    kind = kind if kind in audit.KINDS else ""
     records = await run_in_threadpool(audit.records, site.storage, limit=SHOWN,
-                                      tracer=tracer.strip() or None)
-    return site.render(request, "audit.html", records=records, tracer=tracer)
+                                      actor=actor.strip() or None, kind=kind or None)
+    return site.render(request, "audit.html", records=records, actor=actor, kind=kind,
+                       kinds=audit.KINDS)

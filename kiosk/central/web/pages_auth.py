@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from kiosk.central.disclosure import not_personal
 from kiosk.central.web import i18n, users
 from kiosk.central.web.sessions import CSRF_COOKIE, SESSION_COOKIE, new_csrf_cookie
 from kiosk.central.web.site import LANG_COOKIE, Site, safe_next, set_cookie
@@ -19,11 +20,13 @@ def _site(request: Request) -> Site:
 
 
 @router.get("/login")
+@not_personal("the login form")
 async def login_page(request: Request, next: str = "/today") -> Response:
     return _site(request).render(request, "login.html", next=safe_next(next), error=None)
 
 
 @router.post("/login")
+@not_personal("a redirect, or the login form with the reason it was refused")
 async def login(request: Request) -> Response:
     site = _site(request)
     form = await site.form(request)
@@ -50,6 +53,7 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
+@not_personal("a redirect to the login form")
 async def logout(request: Request) -> Response:
     site = _site(request)
     await site.form(request)
@@ -62,6 +66,7 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/lang/{lang}")
+@not_personal("a redirect setting the language")
 async def choose_language(request: Request, lang: str, next: str = "/today") -> Response:
     response = RedirectResponse(safe_next(next), status_code=303)
     if lang in i18n.LANGUAGES:

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from kiosk.central import registry
+from kiosk.central.disclosure import not_personal
 from kiosk.central.storage import Storage
 from kiosk.central.web import charts, i18n
 from kiosk.central.web.health import kiosk_rows
@@ -33,6 +34,7 @@ def _site(request: Request) -> Site:
 
 
 @router.get("/checkpoints")
+@not_personal("the registry with counts per point")
 async def checkpoint_list(request: Request, district: str = "", kind: str = "",
                           state: str = "", q: str = "", page: int = 1) -> Response:
     site = _site(request)
@@ -85,6 +87,8 @@ def _list(storage: Storage, district: str, kind: str, state: str, q: str, page: 
 
 
 @router.get("/checkpoints/{checkpoint_id}")
+@not_personal("a point, its kiosks, scans per hour, the latest scans' time, direction "
+              "and kind (no name, no document)")
 async def checkpoint_page(request: Request, checkpoint_id: str, day: str = "") -> Response:
     site = _site(request)
     user = site.user(request, *ROLES_OF["/checkpoints"])

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from kiosk.central.disclosure import not_personal
 from kiosk.central.enrol import enrol_kiosk
 from kiosk.central.storage import EnrolmentError
 from kiosk.central.web import i18n
@@ -15,6 +16,7 @@ from kiosk.central.web.site import ROLES_OF, Site, district_of
 
 router = APIRouter()
 PAGE_SIZE = 100
+HEALTH = "kiosks, their checkpoints and health"
 
 
 def _site(request: Request) -> Site:
@@ -40,12 +42,14 @@ async def _page(request: Request, site: Site, *, status: int = 200, problems: bo
 
 
 @router.get("/kiosks")
+@not_personal(HEALTH)
 async def kiosks(request: Request, problems: bool = False, q: str = "", page: int = 1
                  ) -> Response:
     return await _page(request, _site(request), problems=problems, q=q, page=page)
 
 
 @router.post("/kiosks/enrol")
+@not_personal(HEALTH + "; a new kiosk's token, once")
 async def enrol(request: Request) -> Response:
     site = _site(request)
     site.user(request, "admin")
@@ -63,6 +67,7 @@ async def enrol(request: Request) -> Response:
 
 
 @router.post("/kiosks/{kiosk_id}/revoke")
+@not_personal(HEALTH)
 async def revoke(request: Request, kiosk_id: str) -> Response:
     site = _site(request)
     site.user(request, "admin")

@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from kiosk.central import report_formats, reports
+from kiosk.central.disclosure import not_personal
 from kiosk.central.storage import Storage
 from kiosk.central.web import i18n
 from kiosk.central.web.scoping import for_district
@@ -22,6 +23,7 @@ router = APIRouter()
 api = APIRouter()
 """The JSON routes, listed in the OpenAPI document (the pages are not)."""
 ROLES = ROLES_OF["/reports"]
+COUNTS = "counts per checkpoint, district, kind, hour and day (no person)"
 DOWNLOADS = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -59,6 +61,7 @@ def _month(storage: Storage, text: str) -> str | None:
 
 
 @router.get("/reports")
+@not_personal(COUNTS)
 async def report_page(request: Request, date: str = "", month: str = "",
                       monthly: bool = False) -> Response:
     site = _site(request)
@@ -81,6 +84,7 @@ async def report_page(request: Request, date: str = "", month: str = "",
 
 
 @router.get("/reports/download")
+@not_personal(COUNTS)
 async def download(request: Request, format: str, date: str = "", month: str = "",
                    monthly: bool = False) -> Response:
     site = _site(request)
@@ -109,6 +113,7 @@ def _api_user(site: Site, request: Request) -> Any:
 
 
 @api.get("/api/v1/reports/daily", summary="The daily report (signed-in dashboard user)")
+@not_personal(COUNTS)
 async def daily_json(request: Request, date: str = "") -> Response:
     site = _site(request)
     user = _api_user(site, request)
@@ -123,6 +128,7 @@ async def daily_json(request: Request, date: str = "") -> Response:
 
 
 @api.get("/api/v1/reports/monthly", summary="The monthly report (signed-in dashboard user)")
+@not_personal(COUNTS)
 async def monthly_json(request: Request, month: str = "") -> Response:
     site = _site(request)
     user = _api_user(site, request)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from kiosk.central.disclosure import not_personal
 from kiosk.central.web.scoping import for_district
 from kiosk.central.web.site import ROLES_OF, Site, district_of
 
@@ -17,6 +18,7 @@ PROBLEMS_SHOWN = 50
 
 
 @router.get("/today")
+@not_personal("counts per district, problems by checkpoint and kiosk")
 async def today(request: Request) -> Response:
     site: Site = request.app.state.web
     user = site.user(request, *ROLES_OF["/today"])

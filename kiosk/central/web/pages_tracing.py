@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from kiosk.central import audit, trace_formats, trace_service, tracing
+from kiosk.central.disclosure import audited_as_trace, client_address, not_personal
 from kiosk.central.web.site import ROLES_OF, Site
 
 router = APIRouter()
@@ -48,6 +49,7 @@ def asked(form: FormData) -> trace_service.Request:
 
 
 @router.get("/tracing")
+@not_personal("the empty trace form")
 async def tracing_form(request: Request) -> Response:
     site = _site(request)
     site.user(request, *ROLES)
@@ -61,14 +63,15 @@ async def _run(site: Site, request: Request, channel: str
     values = {name: str(form.get(name, "")) for name in FIELDS}
     try:
         result = await run_in_threadpool(trace_service.run, site.storage, asked(form),
-                                         tracer=user.name, reason=values["reason"],
-                                         channel=channel)
+                                         actor=user.name, reason=values["reason"],
+                                         channel=channel, address=client_address(request))
     except (tracing.TraceError, audit.AuditError) as exc:
         return values, None, str(exc)
     return values, result, None
 
 
 @router.post("/tracing")
+@audited_as_trace
 async def run_trace(request: Request) -> Response:
     site = _site(request)
     values, result, error = await _run(site, request, "web")
@@ -77,6 +80,7 @@ async def run_trace(request: Request) -> Response:
 
 
 @router.post("/tracing/export")
+@audited_as_trace
 async def export(request: Request, format: str) -> Response:
     site = _site(request)
     if format not in DOWNLOADS:

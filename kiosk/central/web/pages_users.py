@@ -7,11 +7,13 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from kiosk.central.disclosure import not_personal
 from kiosk.central.web import i18n, users
 from kiosk.central.web.site import Site
 from kiosk.central.web.users import UserError
 
 router = APIRouter()
+STAFF = "the staff's own accounts: login names, roles, districts (no scanned person)"
 
 
 def _site(request: Request) -> Site:
@@ -27,11 +29,13 @@ async def _page(request: Request, site: Site, *, status: int = 200, **context: o
 
 
 @router.get("/users")
+@not_personal(STAFF)
 async def user_list(request: Request) -> Response:
     return await _page(request, _site(request))
 
 
 @router.post("/users/add")
+@not_personal(STAFF)
 async def add(request: Request) -> Response:
     site = _site(request)
     site.user(request, "admin")
@@ -48,6 +52,7 @@ async def add(request: Request) -> Response:
 
 
 @router.post("/users/{name}/disable")
+@not_personal(STAFF)
 async def disable(request: Request, name: str) -> Response:
     site = _site(request)
     site.user(request, "admin")
@@ -58,6 +63,7 @@ async def disable(request: Request, name: str) -> Response:
 
 
 @router.post("/users/{name}/reset-password")
+@not_personal(STAFF)
 async def reset_password(request: Request, name: str) -> Response:
     site = _site(request)
     site.user(request, "admin")
