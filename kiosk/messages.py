@@ -7,13 +7,16 @@ known (a technician's log line, the centre's commands). Qt widgets' own labels u
 translation files (``kiosk/ui/i18n``).
 
 Codes are grouped by prefix: none for a scan's outcome, ``field.``/``detail.`` for why a
-payload was refused, ``kind.`` for kinds of code, ``sync.`` for uploads, ``cli.`` and
-``central.`` for the two commands.
+payload was refused, ``refusal.`` for why the centre refused an uploaded entry (the codes
+of docs/protocol.md, worded by :func:`refusal`), ``kind.`` for kinds of code, ``sync.`` for
+uploads, ``cli.`` and ``central.`` for the two commands.
 """
 
 from __future__ import annotations
 
 import json
+import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 LANGUAGES = ("vi", "en")
@@ -112,9 +115,79 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "cần số giấy tờ hoặc số điện thoại",
         "a document number or a phone number is needed",
     ),
-    "detail.centre_rule": ("{field}: {value}", "{field}: {value}"),
     "detail.size_bytes": ("{value} byte", "{value} bytes"),
     "detail.size_chars": ("{value} ký tự", "{value} characters"),
+    # -- why the centre refused one uploaded entry: the stable codes and parameters of the
+    #    protocol's answer (docs/protocol.md, kiosk.sync.protocol.Refusal). The English is
+    #    the ``reason`` text the centre sends; {got} is a JSON quotation or a JSON type name
+    #    (``json.*``), {allowed} a list of JSON values (worded by :func:`refusal`)
+    "refusal.missing_field": ("{field}: thiếu trường này", "{field}: missing field"),
+    "refusal.unknown_field": ("{field}: trường không có trong giao thức",
+                              "{field}: unknown field"),
+    "refusal.not_object": ("{field}: cần một đối tượng JSON, nhận được {got}",
+                           "{field}: expected an object, got {got}"),
+    "refusal.not_string": ("{field}: cần một chuỗi, nhận được {got}",
+                           "{field}: expected a string, got {got}"),
+    "refusal.not_string_or_null": ("{field}: cần một chuỗi hoặc null, nhận được {got}",
+                                   "{field}: expected a string or null, got {got}"),
+    "refusal.empty": ("{field}: không được để trống", "{field}: must not be empty"),
+    "refusal.too_long": ("{field}: dài quá {limit} ký tự",
+                         "{field}: longer than {limit} characters"),
+    "refusal.not_uuid7": ("{field}: cần một UUIDv7 viết thường, nhận được {got}",
+                          "{field}: expected a lowercase UUIDv7, got {got}"),
+    "refusal.not_uuid": ("{field}: cần một UUID viết thường, nhận được {got}",
+                         "{field}: expected a lowercase UUID, got {got}"),
+    "refusal.not_utc_time": (
+        "{field}: cần giờ UTC dạng 2024-05-01T08:30:00.000000Z, nhận được {got}",
+        "{field}: expected UTC time like 2024-05-01T08:30:00.000000Z, got {got}",
+    ),
+    "refusal.nul_character": ("{field}: chứa ký tự NUL", "{field}: contains a NUL character"),
+    "refusal.lone_surrogate": ("{field}: không phải Unicode hợp lệ (surrogate lẻ)",
+                               "{field}: not valid Unicode (lone surrogate)"),
+    "refusal.not_integer": ("{field}: cần số nguyên từ {min} đến {max}, nhận được {got}",
+                            "{field}: expected an integer from {min} to {max}, got {got}"),
+    "refusal.not_allowed": ("{field}: cần {allowed}, nhận được {got}",
+                            "{field}: expected {allowed}, got {got}"),
+    "refusal.protocol_version": ("{field}: máy chủ này dùng giao thức {allowed}, nhận được {got}",
+                                 "{field}: this server speaks protocol {allowed}, got {got}"),
+    "refusal.not_json": ("{field}: không viết được thành JSON ({detail})",
+                         "{field}: not representable as JSON ({detail})"),
+    "refusal.json_too_long": ("{field}: dài quá {limit} ký tự khi viết thành JSON",
+                              "{field}: larger than {limit} characters"),
+    "refusal.not_base64_text": ("{field}: cần chuỗi base64, nhận được {got}",
+                                "{field}: expected base64 text, got {got}"),
+    "refusal.not_base64": ("{field}: không phải base64 hợp lệ", "{field}: not valid base64"),
+    "refusal.empty_payload": ("{field}: mã quét rỗng", "{field}: empty payload"),
+    "refusal.payload_too_large": ("{field}: mã quét lớn quá {limit} byte",
+                                  "{field}: payload larger than {limit} bytes"),
+    "refusal.invalid": ("{field}: không hợp lệ ({detail})", "{field}: invalid ({detail})"),
+    "refusal.other_kiosk": (
+        "{field}: lượt của trạm '{entry_kiosk}' lại được gửi bằng mã của trạm '{kiosk}'",
+        "{field}: entry of kiosk '{entry_kiosk}' submitted for kiosk '{kiosk}'",
+    ),
+    "refusal.other_checkpoint": (
+        "{field}: trạm '{kiosk}' được đăng ký tại điểm '{enrolled}', không phải '{checkpoint}'",
+        "{field}: kiosk '{kiosk}' is enrolled at checkpoint '{enrolled}', not '{checkpoint}'",
+    ),
+    "refusal.too_old": (
+        "{field}: {time} sớm hơn {days} ngày trước khi tới trung tâm — kiểm tra đồng hồ trạm",
+        "{field}: {time} is more than {days} days before it reached the centre",
+    ),
+    "refusal.too_new": (
+        "{field}: {time} muộn hơn lúc tới trung tâm — kiểm tra đồng hồ trạm",
+        "{field}: {time} is later than it reached the centre",
+    ),
+    "refusal.id_conflict": (
+        "{field}: trung tâm đã lưu một lượt khác cùng mã này",
+        "{field}: already stored with different content",
+    ),
+    "json.object": ("một đối tượng", "an object"),
+    "json.array": ("một mảng", "an array"),
+    "json.string": ("một chuỗi", "a string"),
+    "json.number": ("một số", "a number"),
+    "json.boolean": ("giá trị đúng/sai", "a boolean"),
+    "json.null": ("null", "null"),
+    "json.or": ("{first} hoặc {second}", "{first} or {second}"),
     # -- certificate verdicts (kiosk.certificates.verdicts): the officer's headline, and the
     #    reason a certificate was not recorded (``detail.certificate_<status>``, same words)
     "certificate.valid": ("CHỨNG NHẬN HỢP LỆ", "CERTIFICATE VALID"),
@@ -431,16 +504,29 @@ class Words:
         return text(self.code, language, **self.params)
 
     def saved(self) -> str:
-        """As kept in a text column, for another process to word (parameters: plain values)."""
-        return json.dumps({"code": self.code, "params": self.params}, ensure_ascii=False)
+        """As kept in a text column, for another process to word (:func:`saved_text`)."""
+        return json.dumps(self._plain(), ensure_ascii=False)
+
+    def _plain(self) -> dict[str, object]:
+        return {"code": self.code, "params": {k: v._plain() if isinstance(v, Words) else v
+                                              for k, v in self.params.items()}}
+
+    @classmethod
+    def _restored(cls, obj: dict[str, object]) -> Words:
+        params = obj["params"]
+        if not isinstance(params, dict):
+            raise TypeError("params")
+        return cls(str(obj["code"]), {
+            k: cls._restored(v) if isinstance(v, dict) and v.keys() == {"code", "params"}
+            else v for k, v in params.items()})
 
 
 def saved_text(saved: str, language: str) -> str:
-    """Word what :meth:`Words.saved` kept; text saved as such (older versions) stays as is."""
+    """Word what :meth:`Words.saved` kept; text saved as such (older versions, or a reason
+    the centre sent without a code this kiosk knows) stays as is."""
     try:
-        obj = json.loads(saved)
-        return text(obj["code"], language, **obj["params"])
-    except (ValueError, TypeError, KeyError):
+        return Words._restored(json.loads(saved))(language)
+    except (ValueError, TypeError, KeyError, AttributeError):
         return saved
 
 
@@ -463,19 +549,40 @@ def text(code: str, language: str = "vi", **params: object) -> str:
         return template
 
 
+JSON_TYPES = frozenset({"object", "array", "string", "number", "boolean", "null"})
+
+
+def refusal(code: str, params: Mapping[str, object]) -> Words | None:
+    """The centre's refusal of an entry (a protocol code and its parameters) as Words; None
+    when the catalogue does not know the code or the parameters leave a blank (a newer
+    centre): the centre's own reason is shown then. Used by the centre for its English
+    ``reason`` too, so the two cannot drift."""
+    pair = CATALOGUE.get(f"refusal.{code}")
+    if pair is None or not _blanks(pair[1]) <= params.keys():
+        return None
+    worded = dict(params)
+    if worded.get("got") in JSON_TYPES:
+        worded["got"] = Words(f"json.{worded['got']}")
+    allowed = worded.get("allowed")
+    if isinstance(allowed, list) and allowed:
+        shown = [json.dumps(v, ensure_ascii=False) for v in allowed]
+        worded["allowed"] = shown[0] if len(shown) == 1 else Words(
+            "json.or", {"first": ", ".join(shown[:-1]), "second": shown[-1]})
+    return Words(f"refusal.{code}", worded)
+
+
+def _blanks(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
 def both(code: str, **params: object) -> str:
     """``"Vietnamese / English"``: for readers whose language is not known."""
     return f"{text(code, 'vi', **params)} / {text(code, 'en', **params)}"
 
 
-def detail(problem: str, language: str = "vi", *, field: str = "", value: str = "") -> str:
-    """Why a payload was refused: ``problem`` about ``field`` holding ``value``."""
-    words = detail_words(problem, field=field, value=value)
-    return words(language) if isinstance(words, Words) else words
-
-
 def detail_words(problem: str, *, field: str = "", value: str = "") -> Words | str:
-    """:func:`detail` not worded yet; an unknown ``problem`` stays as it is."""
+    """Why a payload was refused: ``problem`` about ``field`` holding ``value``, not worded
+    yet; an unknown ``problem`` stays as it is."""
     if f"detail.{problem}" not in CATALOGUE:
         return problem
     name = Words(f"field.{field}") if f"field.{field}" in CATALOGUE else field

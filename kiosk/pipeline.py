@@ -125,11 +125,12 @@ class Pipeline:
         row = self._row(scan, identity, verdict, entry_id=uuid7(), direction="in",
                         duplicate_of=None, subject=identity.subject_key)
         row.update(extra=identity.extra, certificate=verdict.to_record() if verdict else None)
-        reason = protocol.validate_entry(protocol.entry_to_wire(row))
-        if reason is None:
+        refusal = protocol.validate_entry(protocol.entry_to_wire(row))
+        if refusal is None:
             return None
-        field, _, problem = reason.partition(": ")
-        return Rejection("centre_rules", "centre_rule", problem, field)
+        words = refusal.words()
+        assert isinstance(words, messages.Words)  # the kiosk's own catalogue knows its own codes
+        return Rejection("centre_rules", reason=words)
 
     def _row(self, scan: Scan, identity: Identity, verdict: Verdict | None, *, entry_id: str,
              direction: str, duplicate_of: str | None, subject: str) -> dict[str, object]:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk.messages import Words
 from kiosk.payloads.identity import fold_name
 from kiosk.private_files import create_private
 from kiosk.timestamps import day_bounds, epoch_ms, local_hours, parse_utc, today, utc_iso
@@ -566,9 +567,13 @@ class Store:
             "WHERE sync_state IN ('pending', 'sent') AND id > ? ORDER BY id LIMIT ?",
             (after_id, limit))
 
-    def mark_synced(self, acknowledged: list[str], rejected: dict[str, str],
+    def mark_synced(self, acknowledged: list[str], rejected: dict[str, Words | str],
                     meta: dict[str, str | None] | None = None) -> None:
         """Apply one server answer atomically: either all of it is recorded or none.
+
+        ``rejected``: id → why, kept as saved Words (``sync_error``) for whoever shows it to
+        word in its reader's language (:func:`kiosk.messages.saved_text`); plain text (a
+        centre's reason without a code this kiosk knows) is kept as it is.
 
         ``meta`` (sync status such as the time of this success) is written in the same
         transaction, so it costs no extra fsync.
@@ -583,7 +588,8 @@ class Store:
                 (now, json.dumps(acknowledged)))
             conn.executemany(
                 "UPDATE entries SET sync_state = 'rejected', sync_error = ?, synced_at = ? "
-                "WHERE id = ?", [(reason, now, i) for i, reason in rejected.items()])
+                "WHERE id = ?", [(reason.saved() if isinstance(reason, Words) else reason, now, i)
+                                 for i, reason in rejected.items()])
 
     def retry_rejected(self, actor: str = "operator") -> int:
         with self.transaction() as conn:
@@ -640,7 +646,8 @@ class Store:
                 "AND id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)).rowcount
 
     def rejected_entries(self, limit: int = 100) -> list[dict[str, Any]]:
-        """Entries the centre refused (quarantine), oldest first, with the reason it gave."""
+        """Entries the centre refused (quarantine), oldest first, with the reason it gave
+        (``sync_error``: saved Words, see :meth:`mark_synced`)."""
         return self._rows(
             "SELECT id, scanned_at, device_id, kind, direction, name, document_number, "
             "sync_error, synced_at FROM entries WHERE sync_state = 'rejected' ORDER BY id "

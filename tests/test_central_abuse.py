@@ -153,7 +153,10 @@ def test_an_entry_filed_under_another_checkpoint_than_the_kiosks_enrolment_is_re
         {"id": mine[0]["id"], "status": "accepted"},
         {"id": elsewhere[0]["id"], "status": "rejected",
          "reason": f"checkpoint_id: kiosk {kiosk.kiosk_id!r} is enrolled at checkpoint "
-                   f"{kiosk.checkpoint_id!r}, not 'CP-NOWHERE'"}]
+                   f"{kiosk.checkpoint_id!r}, not 'CP-NOWHERE'",
+         "code": "other_checkpoint",
+         "params": {"field": "checkpoint_id", "kiosk": kiosk.kiosk_id,
+                    "enrolled": kiosk.checkpoint_id, "checkpoint": "CP-NOWHERE"}}]
     from kiosk.central.backends import open_storage
     with open_storage(server.db) as storage:
         assert [e["id"] for e in storage.entries(kiosk_id=kiosk.kiosk_id)] == [mine[0]["id"]]

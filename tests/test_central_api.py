@@ -273,7 +273,8 @@ def test_an_id_already_stored_with_different_content_is_rejected_not_merged(
     tampered = {**entries[0], "name": "Someone Else"}
     result = server.post(batch(kiosk.kiosk_id, [tampered]), token=kiosk.token).json()
     assert result["results"][0] == {"id": tampered["id"], "status": "rejected",
-                                    "reason": "id: already stored with different content"}
+                                    "reason": "id: already stored with different content",
+                                    "code": "id_conflict", "params": {"field": "id"}}
     assert stored(server, kiosk.kiosk_id)[0]["name"] == "Nguyễn Văn An"
 
 

@@ -21,6 +21,7 @@ from central_support import cccd, kiosk_entries
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk import messages
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
@@ -93,10 +94,17 @@ def _set(field: str, value: Any):
 def test_each_kind_of_bad_field_is_named_in_the_reason(
         entry: dict[str, Any], change: Any, reason: str) -> None:
     change(entry)
-    assert (protocol.validate_entry(entry) or "").startswith(reason)
+    refusal = protocol.validate_entry(entry)
+    assert (refusal or "").startswith(reason)
     with pytest.raises(protocol.ProtocolError) as caught:
         protocol.wire_to_row(entry)
     assert caught.value.status == 422
+    # the code and its parameters say the same in either language, the field named as sent
+    assert refusal is not None and refusal.code and refusal.answer()["reason"] == refusal
+    words = messages.refusal(refusal.code, refusal.params)
+    assert words is not None and words("en") == refusal
+    field = reason.partition(":")[0]
+    assert words("vi").startswith(f"{field}: ") and words("vi") != words("en")
 
 
 def test_a_literal_backslash_u0000_in_extra_is_text_not_a_nul(entry: dict[str, Any]) -> None:
@@ -148,6 +156,26 @@ def test_validate_batch_returns_the_kiosk_send_time(entry: dict[str, Any]) -> No
     assert protocol.validate_batch(body) == sent
     received = sent + dt.timedelta(seconds=90, microseconds=5)
     assert protocol.clock_offset_seconds(received, sent) == 90.000005
+
+
+def test_a_refusal_is_worded_from_its_code_and_an_unknown_or_missing_code_shows_the_reason(
+        ) -> None:
+    """The kiosk words a code it knows in its reader's language; from an older centre (no
+    code) or a newer one (a code this kiosk does not know, or a blank left unfilled) it shows
+    the centre's English reason as sent."""
+    answer = {"results": [
+        {"id": "a", "status": "rejected", "reason": "id: already stored with different content",
+         "code": "id_conflict", "params": {"field": "id"}},
+        {"id": "b", "status": "rejected", "reason": "name: …"},
+        {"id": "c", "status": "rejected", "reason": "lane: closed", "code": "lane_closed",
+         "params": {"field": "lane"}},
+        {"id": "d", "status": "rejected", "reason": "kiosk_id: …", "code": "other_kiosk",
+         "params": {"field": "kiosk_id"}}]}
+    _, rejected = protocol.validate_response(answer, ["a", "b", "c", "d"])
+    known = rejected["a"].words()
+    assert isinstance(known, messages.Words)
+    assert known("vi") == "id: trung tâm đã lưu một lượt khác cùng mã này"
+    assert [rejected[i].words() for i in "bcd"] == ["name: …", "lane: closed", "kiosk_id: …"]
 
 
 def test_the_client_refuses_an_answer_that_does_not_match_what_it_sent() -> None:

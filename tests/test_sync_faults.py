@@ -15,6 +15,7 @@ import sys
 import pytest
 
 from kiosk import config as config_mod
+from kiosk.messages import saved_text
 from kiosk.store import Store
 from kiosk.sync.worker import SyncWorker
 from tests.sync_support import (
@@ -112,7 +113,8 @@ def test_413_halves_batches_until_they_fit_and_a_lone_giant_is_quarantined(
     assert sorted(central.stored_ids(kiosk_id)) == sorted(set(ids) - {giant})
     (quarantined,) = Store(worker.store.path).rejected_entries()
     assert quarantined["id"] == giant
-    assert "too large" in quarantined["sync_error"] and "413" in quarantined["sync_error"]
+    reason = saved_text(quarantined["sync_error"], "en")
+    assert "too large" in reason and "413" in reason
 
 
 def test_a_kiosk_killed_while_its_batch_is_in_flight_loses_and_duplicates_nothing(

@@ -108,7 +108,7 @@ def test_refused_entries_wait_in_quarantine_with_the_centres_reason_and_the_rest
 
     summary = worker.push_now()
     assert (summary.accepted, summary.rejected, summary.remaining) == (58, 2, 0)
-    quarantined = {r["id"]: r["sync_error"] for r in store.rejected_entries()}
+    quarantined = {r["id"]: saved_text(r["sync_error"], "en") for r in store.rejected_entries()}
     assert quarantined.keys() == {ids[5], ids[41]}
     assert quarantined[ids[5]].startswith("scanned_at: expected UTC time")
     assert quarantined[ids[41]].startswith("monotonic_ns: expected")
@@ -135,7 +135,9 @@ def test_an_id_held_with_different_content_is_quarantined_not_overwritten(
                      "WHERE id = ?", (ids[3],))
     summary = make_worker(config).push_now()
     assert summary.rejected == 1
-    assert store.rejected_entries()[0]["sync_error"] == "id: already stored with different content"
+    reason = store.rejected_entries()[0]["sync_error"]
+    assert saved_text(reason, "en") == "id: already stored with different content"
+    assert saved_text(reason, "vi") == "id: trung tâm đã lưu một lượt khác cùng mã này"
     assert central.stored_entry(ids[3])["name"] == original
     store.close()
 

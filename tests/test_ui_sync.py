@@ -88,7 +88,8 @@ def test_refused_entries_are_listed_with_the_centres_reason_and_can_be_retried(
     config = load(path)
     store = Store(config.store_path, timezone=config.timezone)
     first = store.pending(10)[0]
-    store.mark_synced([], {first["id"]: "document_number: expected 12 digits"})
+    store.mark_synced([], {first["id"]: "document_number: expected 12 digits"})  # as kept
+    # by a kiosk of an earlier version (plain text): shown as it is
     store.close()
     screen = open_sync(window, qtbot)
     qtbot.waitUntil(lambda: screen.table.rowCount() == 1, timeout=10000)
@@ -115,3 +116,28 @@ def test_the_alert_is_worded_in_the_screens_language_and_again_after_a_switch(
     qtbot.waitUntil(lambda: "No sync token: set [sync] token" in screen.facts.text(),
                     timeout=10000)
     assert "Chưa có mã đồng bộ" not in screen.facts.text()
+
+
+def test_the_centres_refusal_is_shown_in_the_screens_language_not_the_centres_english(
+        make_window, qtbot, tmp_path, central):
+    """A real centre refuses the kiosk's entries (the kiosk was enrolled at another
+    checkpoint than its config says): its answer carries a code and parameters beside the
+    English reason, and the refused list words them in Vietnamese, then in English after a
+    switch, with no new answer needed."""
+    token = central.enrol("kiosk-ui-2", "CP-KHAC")
+    path = write_config(tmp_path, extra=sync_section(central.url, token, enabled=True))
+    path.write_text(path.read_text().replace('id = "kiosk-ui"', 'id = "kiosk-ui-2"'))
+    window = make_window(path, start=False)
+    record(window, 2)
+    screen = open_sync(window, qtbot)
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "2", timeout=10000)
+    qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.table.rowCount() == 2, timeout=30000)
+    vietnamese = ("checkpoint_id: trạm 'kiosk-ui-2' được đăng ký tại điểm 'CP-KHAC', "
+                  "không phải 'CP-UI'")
+    assert [screen.table.item(row, 3).text() for row in range(2)] == [vietnamese] * 2
+    assert screen.tiles["rejected"].value.text() == "2"
+    assert central.stored_ids("kiosk-ui-2") == []
+    window.set_language("en")
+    english = "checkpoint_id: kiosk 'kiosk-ui-2' is enrolled at checkpoint 'CP-KHAC', not 'CP-UI'"
+    qtbot.waitUntil(lambda: screen.table.item(0, 3).text() == english, timeout=10000)

@@ -310,7 +310,13 @@ _RESULT_SCHEMA = {
         "id": {"type": "string"},
         "status": {"type": "string",
                    "enum": [protocol.ACCEPTED, protocol.DUPLICATE, protocol.REJECTED]},
-        "reason": {"type": "string", "description": "Present when rejected; names the field."},
+        "reason": {"type": "string",
+                   "description": "Present when rejected: why, in English, naming the field."},
+        "code": {"type": "string",
+                 "description": "Present when rejected: the stable code of the reason "
+                                "(docs/protocol.md), for the kiosk to word in its language."},
+        "params": {"type": "object",
+                   "description": "Present when rejected: the code's parameters (field, got…)."},
     },
 }
 _BATCH_SCHEMA = protocol.batch_json_schema()

@@ -167,10 +167,10 @@ class Storage(ABC):
         the API and the importer set it, fixtures loading history at odd dates do not.
 
         ``accepted``: stored now. ``duplicate``: the id was already held (same content).
-        ``rejected`` + ``reason``: not stored — invalid, another kiosk's entry, another
-        checkpoint's, or an id already held with different content. All or nothing: on
-        StorageError nothing of the batch is stored. Safe to call again with the same
-        entries any number of times.
+        ``rejected`` + ``reason``, ``code``, ``params`` (:class:`protocol.Refusal`): not
+        stored — invalid, another kiosk's entry, another checkpoint's, or an id already held
+        with different content. All or nothing: on StorageError nothing of the batch is
+        stored. Safe to call again with the same entries any number of times.
         """
         offset = None
         if sent_at is not None:
@@ -190,20 +190,23 @@ class Storage(ABC):
         repeats: list[Candidate] = []
         entry_row = protocol.entry_row
         for index, entry in enumerate(entries):
-            row, reason = entry_row(entry)
+            row, refusal = entry_row(entry)
             if row is not None and entry["kiosk_id"] != kiosk_id:
-                row, reason = None, (f"kiosk_id: entry of kiosk {entry['kiosk_id']!r} "
-                                     f"submitted for kiosk {kiosk_id!r}")
+                row, refusal = None, protocol.Refusal(
+                    "other_kiosk", field="kiosk_id", entry_kiosk=entry["kiosk_id"],
+                    kiosk=kiosk_id)
             elif row is not None and checkpoint_id not in (None, entry["checkpoint_id"]):
-                row, reason = None, (f"checkpoint_id: kiosk {kiosk_id!r} is enrolled at "
-                                     f"checkpoint {checkpoint_id!r}, not "
-                                     f"{entry['checkpoint_id']!r}")
+                row, refusal = None, protocol.Refusal(
+                    "other_checkpoint", field="checkpoint_id", kiosk=kiosk_id,
+                    enrolled=checkpoint_id, checkpoint=entry["checkpoint_id"])
             elif row is not None and time_window:
-                reason = protocol.scanned_at_problem(row[_SCANNED_AT], received_at, offset)
-                row = None if reason else row
+                refusal = protocol.scanned_at_problem(row[_SCANNED_AT], received_at, offset)
+                row = None if refusal else row
             if row is None:
+                assert refusal is not None
                 entry_id = entry.get("id") if isinstance(entry, dict) else None
-                results[index] = {"id": entry_id, "status": protocol.REJECTED, "reason": reason}
+                results[index] = {"id": entry_id, "status": protocol.REJECTED,
+                                  **refusal.answer()}
                 continue
             day, hour = place(row[_SCANNED_AT], offset)
             candidate = Candidate(index, (*row, *receipt, day), hour)
@@ -428,7 +431,7 @@ def _compare(candidate: Candidate, stored: dict[str, Any] | None) -> dict[str, A
     if stored is not None and _same(candidate.row, stored):
         return {"id": candidate.id, "status": protocol.DUPLICATE}
     return {"id": candidate.id, "status": protocol.REJECTED,
-            "reason": "id: already stored with different content"}
+            **protocol.Refusal("id_conflict", field="id").answer()}
 
 
 def _same(row: tuple[Any, ...], stored: dict[str, Any]) -> bool:

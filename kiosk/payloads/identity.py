@@ -39,6 +39,7 @@ class Rejection:
 
     ``problem`` names what is wrong (``detail.<problem>`` in ``kiosk.messages.CATALOGUE``)
     and ``field`` / ``value`` say where, so each front end words it in its own language;
+    ``reason`` instead, when the words come whole from elsewhere (the centre's own rules);
     ``detail`` is the English wording kept in logs and the refused-scans table.
     """
 
@@ -46,6 +47,7 @@ class Rejection:
     problem: str = ""
     value: str = ""
     field: str = ""
+    reason: messages.Words | None = None
 
     @property
     def detail(self) -> str:
@@ -54,10 +56,13 @@ class Rejection:
     @property
     def words(self) -> messages.Words | str:
         """The reason not worded yet, for a front end to word in its reader's language."""
+        if self.reason is not None:
+            return self.reason
         return messages.detail_words(self.problem, field=self.field, value=self.value)
 
     def describe(self, language: str) -> str:
-        return messages.detail(self.problem, language, field=self.field, value=self.value)
+        words = self.words
+        return words(language) if isinstance(words, messages.Words) else words
 
 
 def document_key(number: str) -> str:

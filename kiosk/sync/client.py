@@ -72,8 +72,8 @@ class Refused(SyncError):
 class BatchAnswer:
     held: list[str]
     """Ids the centre holds (``accepted`` or ``duplicate``): acknowledge these."""
-    rejected: dict[str, str]
-    """Id → the centre's reason: quarantine these."""
+    rejected: dict[str, protocol.Refusal]
+    """Id → why the centre refused it: quarantine these."""
     accepted: int
     duplicate: int
     clock_offset_seconds: float | None

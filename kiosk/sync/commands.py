@@ -84,7 +84,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         summary = store.outbox_summary()
         sent = store.sync_counts()["sent"]
         meta = store.meta(META_PREFIX)
-        rejected = store.rejected_entries(REJECTED_SHOWN)
+        rejected = [{**row, "sync_error": saved_text(row["sync_error"] or "", lang)}
+                    for row in store.rejected_entries(REJECTED_SHOWN)]
     finally:
         store.close()
     reachable: bool | None = None

@@ -38,6 +38,8 @@ import msgspec
 import msgspec.inspect as mi
 from msgspec import Meta
 
+from kiosk import messages
+
 PROTOCOL_VERSION = 1
 BATCHES_PATH = "/api/v1/batches"
 HEALTH_PATH = "/api/v1/health"
@@ -89,6 +91,48 @@ class ProtocolError(ValueError):
         self.reason = reason
 
 
+class Refusal(str):
+    """Why one entry is refused. It reads as the English reason protocol 1 has always sent
+    (``reason`` in the answer: what older kiosks show), and carries a stable ``code`` and its
+    ``params`` (also in the answer) for a kiosk to word in its reader's language
+    (:func:`kiosk.messages.refusal`). The codes and their parameters are listed in
+    docs/protocol.md; the English wording is the catalogue's, so it is written once."""
+
+    code: str | None
+    params: dict[str, Any]
+
+    def __new__(cls, code: str, /, **params: Any) -> Refusal:
+        words = messages.refusal(code, params)
+        if words is None:
+            raise ValueError(f"refusal {code!r}: not in the catalogue, or parameters missing")
+        return cls._of(words("en"), code, params)
+
+    @classmethod
+    def _of(cls, reason: str, code: str | None, params: dict[str, Any]) -> Refusal:
+        refusal = str.__new__(cls, reason)
+        refusal.code, refusal.params = code, params
+        return refusal
+
+    @classmethod
+    def from_answer(cls, result: Mapping[str, Any]) -> Refusal:
+        """A rejected entry's result as the centre sent it (an older centre sends no code)."""
+        reason = str(result.get("reason") or "rejected without a reason")
+        code, params = result.get("code"), result.get("params")
+        if isinstance(code, str) and isinstance(params, dict):
+            return cls._of(reason, code, params)
+        return cls._of(reason, None, {})
+
+    def answer(self) -> dict[str, Any]:
+        """The members a rejected result carries: ``reason``, ``code``, ``params``."""
+        return {"reason": str(self), "code": self.code, "params": self.params}
+
+    def words(self) -> messages.Words | str:
+        """To word in the reader's language; the English reason itself when no code came
+        (an older centre) or this kiosk does not know it (a newer one)."""
+        words = messages.refusal(self.code, self.params) if self.code else None
+        return words if words is not None else str(self)
+
+
 # -- times and ids -----------------------------------------------------------------------
 def format_time(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime(TIME_FORMAT)
@@ -117,11 +161,14 @@ Text = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
 """Non-empty text."""
 Str = Annotated[str, Meta(max_length=MAX_TEXT_CHARS)]
 """Text, may be empty."""
-Uuid7 = Annotated[str, Meta(pattern=f"^{_UUID7_RE.pattern}$", description="a lowercase UUIDv7")]
+Uuid7 = Annotated[str, Meta(pattern=f"^{_UUID7_RE.pattern}$", description="a lowercase UUIDv7",
+                            extra={"code": "not_uuid7"})]
 UtcTime = Annotated[str, Meta(
     pattern=f"^{_TIME_RE.pattern}$", examples=["2024-05-01T08:30:00.000000Z"],
-    description="UTC time like 2024-05-01T08:30:00.000000Z", extra={"check": _real_time})]
-"""``extra["check"]``: a rule the pattern cannot say (month 13 matches it)."""
+    description="UTC time like 2024-05-01T08:30:00.000000Z",
+    extra={"check": _real_time, "code": "not_utc_time"})]
+"""``extra["check"]``: a rule the pattern cannot say (month 13 matches it); ``extra["code"]``:
+the refusal code of a value that breaks the pattern or the check (see :class:`Refusal`)."""
 Count = Annotated[int, Meta(ge=0, le=MAX_INT)]
 Extras = Annotated[dict[str, Any], Meta(
     description=f"kind-specific extras, at most {MAX_EXTRA_CHARS} characters as JSON")]
@@ -234,14 +281,14 @@ def entry_to_wire(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def wire_to_row(entry: Mapping[str, Any]) -> dict[str, Any]:
     """A wire entry → {ROW_COLUMNS: value}; raises ProtocolError(422) if it is not valid."""
-    row, reason = entry_row(entry)
+    row, refusal = entry_row(entry)
     if row is None:
-        raise ProtocolError(422, reason or "entry: invalid")
+        raise ProtocolError(422, refusal or "entry: invalid")
     return dict(zip(ROW_COLUMNS, row, strict=True))
 
 
-def entry_row(obj: object) -> tuple[tuple[Any, ...] | None, str | None]:
-    """Validate and convert in one pass: (values in ROW_COLUMNS order, None) or (None, reason).
+def entry_row(obj: object) -> tuple[tuple[Any, ...] | None, Refusal | None]:
+    """Validate and convert in one pass: (values in ROW_COLUMNS order, None) or (None, why).
 
     The server's hot path: msgspec checks every typed rule at once; the rules a type cannot
     say follow; only a failing entry pays for the detailed reason (:func:`validate_entry`
@@ -260,7 +307,7 @@ def entry_row(obj: object) -> tuple[tuple[Any, ...] | None, str | None]:
     return (*_get_plain(entry), extra, entry.payload_b64, certificate), None
 
 
-def validate_entry(obj: object) -> str | None:
+def validate_entry(obj: object) -> Refusal | None:
     """Why this wire entry cannot be stored, naming the field; None when it is valid.
 
     Deterministic: it looks at the entry alone, so the same entry always gets the same answer.
@@ -268,70 +315,74 @@ def validate_entry(obj: object) -> str | None:
     return entry_row(obj)[1]
 
 
-def _explain(obj: object) -> str:
+def _explain(obj: object) -> Refusal:
     """The detailed reason for an entry the fast check refused."""
     if not isinstance(obj, dict):
-        return f"entry: expected an object, got {_type_name(obj)}"
-    return _first_problem(obj, _ENTRY) or "entry: invalid"
+        return Refusal("not_object", field="entry", got=_json_type(obj))
+    return _first_problem(obj, _ENTRY) or Refusal("invalid", field="entry", detail="")
 
 
 # -- explanations, worded from the descriptions ------------------------------------------
 def _first_problem(obj: dict[Any, Any], fields: dict[str, tuple[Any, mi.Type, bool]],
-                   skip: tuple[str, ...] = ()) -> str | None:
-    """Field by field in wire order: the first problem found, as ``field: problem``."""
+                   skip: tuple[str, ...] = ()) -> Refusal | None:
+    """Field by field in wire order: the first problem found, naming the field."""
     missing = [name for name, (_, _, required) in fields.items()
                if required and name not in obj]
     if missing:
-        return f"{missing[0]}: missing field"
+        return Refusal("missing_field", field=missing[0])
     unknown = sorted(str(k) for k in obj.keys() - fields.keys())
     if unknown:
-        return f"{unknown[0]}: unknown field"
+        return Refusal("unknown_field", field=unknown[0])
     for name, (annotation, info, _) in fields.items():
         if name not in skip and name in obj:
             problem = _problem(annotation, info, obj[name])
             if problem:
-                return f"{name}: {problem}"
+                code, params = problem
+                return Refusal(code, field=name, **params)
     return None
 
 
-def _problem(annotation: Any, info: mi.Type, value: object) -> str | None:
-    """Why ``value`` breaks its field's type, worded from the type's own constraints; the
-    verdict is msgspec's, so the fast check and this explanation cannot disagree."""
+Problem = tuple[str, dict[str, Any]]
+"""A refusal code and its parameters, the field aside."""
+
+
+def _problem(annotation: Any, info: mi.Type, value: object) -> Problem | None:
+    """Why ``value`` breaks its field's type, from the type's own constraints; the verdict
+    is msgspec's, so the fast check and this explanation cannot disagree."""
     if isinstance(info, mi.UnionType):  # "… or null": the fields' only unions
         if value is None:
             return None
         (info,) = [u for u in info.types if not isinstance(u, mi.NoneType)]
         if isinstance(info, mi.StrType) and not isinstance(value, str):
-            return f"expected a string or null, got {_type_name(value)}"
+            return "not_string_or_null", {"got": _json_type(value)}
     meta = info if isinstance(info, mi.Metadata) else None
     t = meta.type if meta else info
-    schema = (meta.extra_json_schema or {}) if meta else {}
     extra = (meta.extra or {}) if meta else {}
-    expected = extra.get("refusal") or f"expected {schema.get('description')}"
     if isinstance(t, mi.StrType):
         if not isinstance(value, str):
-            return f"expected a string, got {_type_name(value)}"
+            return "not_string", {"got": _json_type(value)}
         if t.min_length and len(value) < t.min_length:
-            return "must not be empty"
+            return "empty", {}
         if t.max_length is not None and len(value) > t.max_length:
-            return f"longer than {t.max_length} characters"
+            return "too_long", {"limit": t.max_length}
         check = extra.get("check")
-        if (t.pattern and not re.search(t.pattern, value)) or (check and not check(value)):
-            return f"{expected}, got {_show(value)}"
+        if extra.get("code") and ((t.pattern and not re.search(t.pattern, value))
+                                  or (check and not check(value))):
+            return extra["code"], {"got": _got(value)}
         problem = _text_problem(value)
         if problem:
-            return problem
+            return problem, {}
     elif isinstance(t, mi.IntType):
         if type(value) is not int or not _in_range(value, t):
-            bounds = f"from {t.ge} to {'2^63-1' if t.le == MAX_INT else t.le}"
-            return f"expected an integer {bounds}, got {_show(value)}"
+            return "not_integer", {"min": t.ge, "max": "2^63-1" if t.le == MAX_INT else t.le,
+                                   "got": _got(value)}
     elif isinstance(t, mi.LiteralType):
         if value not in t.values or type(value) is not type(t.values[0]):
-            wanted = " or ".join(json.dumps(v) for v in t.values)
-            return f"{expected if 'refusal' in extra else 'expected ' + wanted}, got {_show(value)}"
+            return extra.get("code", "not_allowed"), {"allowed": list(t.values),
+                                                      "got": _got(value)}
     elif isinstance(t, mi.DictType):
         if not isinstance(value, dict):
-            return f"expected an object, got {_type_name(value)}"
+            return "not_object", {"got": _json_type(value)}
         problem = _json_text(value)[1]
         if problem:
             return problem
@@ -340,7 +391,7 @@ def _problem(annotation: Any, info: mi.Type, value: object) -> str | None:
     try:  # anything the wording above does not cover is still msgspec's verdict
         msgspec.convert(value, annotation)
     except (msgspec.ValidationError, ValueError) as exc:
-        return f"invalid ({exc})"
+        return "invalid", {"detail": str(exc)}
     return None
 
 
@@ -348,47 +399,50 @@ def _in_range(value: int, t: mi.IntType) -> bool:
     return (t.ge is None or value >= t.ge) and (t.le is None or value <= t.le)
 
 
-def _payload_problem(t: mi.BytesType, value: object, annotation: Any) -> str | None:
+def _payload_problem(t: mi.BytesType, value: object, annotation: Any) -> Problem | None:
     if not isinstance(value, str):
-        return f"expected base64 text, got {_type_name(value)}"
+        return "not_base64_text", {"got": _json_type(value)}
     limit = t.max_length or MAX_PAYLOAD_BYTES
+    too_large: Problem = ("payload_too_large", {"limit": limit})
     if len(value) > (limit + 2) // 3 * 4:
-        return f"payload larger than {limit} bytes"
+        return too_large
     try:
         msgspec.convert(value, annotation)
     except (msgspec.ValidationError, ValueError):
         try:
             raw = binascii.a2b_base64(value, strict_mode=True)
         except (binascii.Error, ValueError):
-            return "not valid base64"
+            return "not_base64", {}
         if not raw:
-            return "empty payload"
-        return f"payload larger than {limit} bytes" if len(raw) > limit else "not valid base64"
+            return "empty_payload", {}
+        return too_large if len(raw) > limit else ("not_base64", {})
     return None
 
 
 def _text_problem(value: str) -> str | None:
-    """Text every database can hold: no NUL character, no lone UTF-16 surrogate."""
+    """Text every database can hold: no NUL character, no lone UTF-16 surrogate; the
+    refusal code of what is wrong."""
     if "\x00" in value:
-        return "contains a NUL character"
+        return "nul_character"
     if not value.isascii():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return "not valid Unicode (lone surrogate)"
+            return "lone_surrogate"
     return None
 
 
-def _json_text(value: dict[str, Any]) -> tuple[str, str | None]:
+def _json_text(value: dict[str, Any]) -> tuple[str, Problem | None]:
     """``extra`` as the canonical JSON text both sides store, and what is wrong with it."""
     try:
         text = _canonical_json(value)
     except (TypeError, ValueError) as exc:
-        return "", f"not representable as JSON ({exc})"
+        return "", ("not_json", {"detail": str(exc)})
     if len(text) > MAX_EXTRA_CHARS:
-        return text, f"larger than {MAX_EXTRA_CHARS} characters"
+        return text, ("json_too_long", {"limit": MAX_EXTRA_CHARS})
     if not text.isascii() or "\\u0000" in text:  # cheap checks first: almost always ASCII
-        return text, _json_strings_problem(value)
+        problem = _json_strings_problem(value)
+        return text, (problem, {}) if problem else None
     return text, None
 
 
@@ -493,10 +547,10 @@ class Batch(msgspec.Struct, forbid_unknown_fields=True):
 
     protocol: Annotated[Literal[1], Meta(
         description="the protocol version; a newer protocol gets a new number",
-        extra={"refusal": f"this server speaks protocol {PROTOCOL_VERSION}"})]
+        extra={"code": "protocol_version"})]
     kiosk_id: Text
     batch_id: Annotated[str, Meta(pattern=f"^{_UUID_RE.pattern}$",
-                                  description="a lowercase UUID")]
+                                  description="a lowercase UUID", extra={"code": "not_uuid"})]
     sent_at: UtcTime
     entries: Annotated[list[Entry], Meta(max_length=MAX_BATCH_ENTRIES)]
     health: Health | None = None
@@ -554,8 +608,9 @@ def validate_batch(obj: object, *, max_entries: int = MAX_BATCH_ENTRIES) -> dt.d
     return sent_at
 
 
-def validate_response(obj: object, sent_ids: list[str]) -> tuple[list[str], dict[str, str]]:
-    """The client's check of a 200 answer → (ids the centre holds, {id: rejection reason}).
+def validate_response(obj: object, sent_ids: list[str]
+                      ) -> tuple[list[str], dict[str, Refusal]]:
+    """The client's check of a 200 answer → (ids the centre holds, {id: why rejected}).
 
     Raises ProtocolError(502) unless there is exactly one result per sent entry in the same
     order, so a confused answer can never acknowledge an entry the centre does not hold.
@@ -566,7 +621,7 @@ def validate_response(obj: object, sent_ids: list[str]) -> tuple[list[str], dict
     if len(results) != len(sent_ids):
         raise ProtocolError(502, f"answer: {len(results)} results for {len(sent_ids)} entries")
     held: list[str] = []
-    rejected: dict[str, str] = {}
+    rejected: dict[str, Refusal] = {}
     for sent, result in zip(sent_ids, results, strict=True):
         if not isinstance(result, dict) or result.get("id") != sent:
             raise ProtocolError(502, f"answer: result for {sent} missing or out of order")
@@ -574,7 +629,7 @@ def validate_response(obj: object, sent_ids: list[str]) -> tuple[list[str], dict
         if status in (ACCEPTED, DUPLICATE):
             held.append(sent)
         elif status == REJECTED:
-            rejected[sent] = str(result.get("reason") or "rejected without a reason")
+            rejected[sent] = Refusal.from_answer(result)
         else:
             raise ProtocolError(502, f"answer: unknown status {_show(status)} for {sent}")
     return held, rejected
@@ -601,16 +656,16 @@ def sent_at_problem(sent_at: dt.datetime, received_at: dt.datetime) -> str | Non
 
 
 def scanned_at_problem(scanned_at: str, received_at: dt.datetime,
-                       offset_seconds: float | None) -> str | None:
+                       offset_seconds: float | None) -> Refusal | None:
     """Why an entry's (valid) ``scanned_at`` is outside the window around receive time."""
     moment = parse_time(scanned_at)
     assert moment is not None  # checked with the entry
     kiosk_now = received_at - dt.timedelta(seconds=offset_seconds or 0.0)  # its clock
     if moment < kiosk_now - ENTRY_MAX_AGE:
-        return (f"scanned_at: {scanned_at} is more than {ENTRY_MAX_AGE.days} days before "
-                f"it reached the centre")
+        return Refusal("too_old", field="scanned_at", time=scanned_at,
+                       days=ENTRY_MAX_AGE.days)
     if moment > kiosk_now + ENTRY_MAX_AHEAD:
-        return f"scanned_at: {scanned_at} is later than it reached the centre"
+        return Refusal("too_new", field="scanned_at", time=scanned_at)
     return None
 
 
@@ -796,6 +851,17 @@ def _type_name(value: object) -> str:
     return {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
             int: "a number", float: "a number", type(None): "null"}.get(type(value),
                                                                           type(value).__name__)
+
+
+def _json_type(value: object) -> str:
+    """A refusal's ``got`` for a value of the wrong type: its JSON type's name."""
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
+            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _got(value: object) -> str:
+    """A refusal's ``got`` for a bad value: a short JSON quotation, or its type's name."""
+    return _show(value) if _scalar(value) else _json_type(value)
 
 
 def _show(value: object) -> str:

@@ -95,13 +95,12 @@ def pending_rows(store: Store, chunk: int = 1000) -> Iterator[dict[str, Any]]:
 
 class Uploader:
     def __init__(self, store: Store, client: SyncClient, board: StatusBoard, *,
-                 kiosk_id: str, batch_size: int, batch_max_bytes: int, language: str,
+                 kiosk_id: str, batch_size: int, batch_max_bytes: int,
                  encoding: str | None, paused: Callable[[], bool]) -> None:
         self.store = store
         self.client = client
         self.board = board
         self.kiosk_id = kiosk_id
-        self.language = language
         self.limits = Limits(batch_size, batch_max_bytes)
         self.encoding = encoding
         self.paused = paused
@@ -202,13 +201,14 @@ class Uploader:
             rows = read_pending(self.store, limits.entries, after)
             if not rows:
                 return None
-            wire, broken = [], {}
+            wire: list[dict[str, Any]] = []
+            broken: dict[str, messages.Words | str] = {}
             for row in rows:
                 try:
                     wire.append(protocol.entry_to_wire(row))
                 except (ValueError, TypeError, KeyError) as exc:
-                    broken[row["id"]] = messages.text("sync.unencodable", self.language,
-                                                   detail=f"{type(exc).__name__}: {exc}")
+                    broken[row["id"]] = messages.Words(
+                        "sync.unencodable", {"detail": f"{type(exc).__name__}: {exc}"})
             if broken:
                 log.error("sync: %d entries cannot be encoded; quarantined", len(broken))
                 self.store.mark_synced([], broken)
@@ -227,8 +227,8 @@ class Uploader:
     def _shrink(self, batch: Batch, exc: TooLarge, tally: Tally) -> None:
         """413: halve the limits; a lone entry the centre will not take is quarantined."""
         if len(batch.ids) == 1:
-            reason = messages.text("sync.too_large", self.language,
-                                detail=f"{len(batch.body)} bytes: {exc}")
+            reason = messages.Words("sync.too_large",
+                                    {"detail": f"{len(batch.body)} bytes: {exc}"})
             self.store.mark_synced([], {batch.ids[0]: reason})
             tally.rejected += 1
             return
@@ -262,7 +262,8 @@ class Uploader:
                 oldest_pending=oldest)
 
         now = time.time()
-        self.store.mark_synced(answer.held, answer.rejected,
+        self.store.mark_synced(answer.held,
+                               {i: why.words() for i, why in answer.rejected.items()},
                                meta=answered(self.board.state).meta(ANSWER_KEYS))
         oldest = self.store.oldest_pending()
         self.board.update(lambda state: answered(state, oldest))

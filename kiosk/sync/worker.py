@@ -178,7 +178,7 @@ class SyncWorker:
             store, alert=None if token else messages.Words("sync.no_token")))
         self.uploader = Uploader(
             store, self.client, self.board, kiosk_id=kiosk_id, batch_size=batch_size,
-            batch_max_bytes=batch_max_bytes, language=language, encoding=encoding,
+            batch_max_bytes=batch_max_bytes, encoding=encoding,
             paused=lambda: self.scheduler.paused) if self.client else None
         self.devices = devices
         self._features_known = False

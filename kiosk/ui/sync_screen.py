@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.messages import saved_text
 from kiosk.scan import mask_document
 from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import KioskBridge, SyncView
@@ -186,17 +187,23 @@ class SyncScreen(Retranslating):
 
     def _show_rejected(self, rows: list[dict[str, Any]]) -> None:
         self.rejected = rows
+        self._fill_rejected()
+        self._update_buttons()
+
+    def _fill_rejected(self) -> None:
+        """The refused entries, each with the centre's reason worded in the screen's
+        language (the centre sends a code; see kiosk.sync.protocol.Refusal)."""
         timezone = self.bridge.config.timezone
-        self.table.setRowCount(len(rows))
-        for number, row in enumerate(rows):
+        language = screen_language()
+        self.table.setRowCount(len(self.rejected))
+        for number, row in enumerate(self.rejected):
             when = parse_utc(row["scanned_at"]).astimezone(timezone).strftime("%d/%m %H:%M")
             cells = (when, row["name"] or "", mask_document(row["document_number"]),
-                     row["sync_error"] or "")
+                     saved_text(row["sync_error"] or "", language))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(number, column, item)
-        self._update_buttons()
 
     def _update_buttons(self) -> None:
         enabled = self.view.enabled if self.view else self.bridge.sync is not None
@@ -315,4 +322,5 @@ class SyncScreen(Retranslating):
         self.rejected_title.setText(self.tr("Refused entries and the centre's reasons"))
         self.table.setHorizontalHeaderLabels(
             [self.tr("Time"), self.tr("Name"), self.tr("Document"), self.tr("Reason")])
+        self._fill_rejected()
         self._render_facts()
