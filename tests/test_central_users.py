@@ -176,3 +176,47 @@ def test_the_trace_api_takes_a_signed_in_tracer_with_the_forms_token(tmp_path: P
                                 "--json").stdout)
     assert [(r["actor"], r["channel"], r["address"], r["reason"]) for r in logged] == [
         ("lan.pham", "api", "127.0.0.1", "ca bệnh F0-77")]
+
+
+def test_the_login_throttle_is_shared_by_servers_and_outlives_a_restart(db: str) -> None:
+    """30 attempts a minute per address, counted in the database: attempts made at one
+    `serve` process count at another, and at the same one once restarted."""
+    from kiosk.central.web.login_throttle import LIMIT
+
+    first = CentralServer(db)
+    with httpx.Client(base_url=first.url) as client:
+        assert [log_in(client, "nobody", "wrong guess!").status_code
+                for _ in range(LIMIT - 10)] == [401] * (LIMIT - 10)
+    first.stop()
+    second, third = CentralServer(db), CentralServer(db)  # a restart, and a second worker
+    try:
+        with httpx.Client(base_url=second.url) as client:
+            assert [log_in(client, "nobody", "wrong guess!").status_code
+                    for _ in range(10)] == [401] * 10
+            refused = log_in(client, "nobody", "wrong guess!")
+            assert refused.status_code == 429 and "đợi một phút" in refused.text
+        with httpx.Client(base_url=third.url) as client:
+            assert log_in(client, "nobody", "wrong guess!").status_code == 429
+    finally:
+        second.stop()
+        third.stop()
+
+
+def test_the_throttle_counts_a_sliding_minute_per_address_and_survives_a_clock_step(
+        db: str) -> None:
+    from kiosk.central.web.login_throttle import LoginThrottle
+
+    with open_storage(db) as storage, open_storage(db) as other_process:
+        here, there = LoginThrottle(storage, limit=3), LoginThrottle(other_process, limit=3)
+        assert [here.allow("10.0.0.1", now=1000.0 + i) for i in range(2)] == [True, True]
+        assert there.allow("10.0.0.1", now=1002.0)
+        assert not here.allow("10.0.0.1", now=1003.0)  # the third in a minute was the last
+        assert not there.allow("10.0.0.1", now=1059.0)
+        assert here.allow("10.0.0.2", now=1003.0)  # another address has its own allowance
+        assert here.allow("10.0.0.1", now=1060.5)  # the first attempt is a minute old
+        assert not here.allow("10.0.0.1", now=1060.6)
+        # the wall clock steps back an hour: attempts "in the future" neither count nor stay
+        assert [here.allow("10.0.0.1", now=-2600.0 + i) for i in range(4)] == [
+            True, True, True, False]
+        rows = storage._query("SELECT count(*) FROM login_attempts")[0][0]
+        assert rows == 3

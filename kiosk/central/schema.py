@@ -317,6 +317,17 @@ MIGRATIONS: list[list[Statement]] = [
          "postgresql": "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
                        "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse()"},
     ],
+    [
+        # v10: the dashboard's login attempts per client address, shared by every serve
+        # process and kept across restarts (kiosk.central.web.login_throttle).
+        """
+        CREATE TABLE login_attempts (
+            address TEXT NOT NULL,
+            at {float} NOT NULL
+        )""",
+        "CREATE INDEX login_attempts_address ON login_attempts (address, at)",
+        "CREATE INDEX login_attempts_at ON login_attempts (at)",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 

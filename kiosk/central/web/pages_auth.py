@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from kiosk.central.disclosure import not_personal
+from kiosk.central.disclosure import client_address, not_personal
 from kiosk.central.web import i18n, users
 from kiosk.central.web.sessions import CSRF_COOKIE, SESSION_COOKIE, new_csrf_cookie
 from kiosk.central.web.site import LANG_COOKIE, Site, safe_next, set_cookie
@@ -32,8 +32,8 @@ async def login(request: Request) -> Response:
     form = await site.form(request)
     target = safe_next(str(form.get("next", "")))
     t = i18n.translator(site.lang(request))
-    client = request.client.host if request.client else "?"
-    if not site.throttle.allow(client):
+    client = client_address(request) or "?"
+    if not await run_in_threadpool(site.throttle.allow, client):
         return site.render(request, "login.html", status=429, next=target,
                            error=t("login.throttled"))
     name = str(form.get("name", "")).strip().lower()

@@ -8,8 +8,6 @@ page sees anything), and :meth:`Site.render`.
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +20,7 @@ from starlette.datastructures import FormData
 from kiosk.central.localdays import parse_utc
 from kiosk.central.storage import Storage
 from kiosk.central.web import i18n
+from kiosk.central.web.login_throttle import LoginThrottle
 from kiosk.central.web.sessions import (
     CSRF_COOKIE,
     CSRF_FIELD,
@@ -68,33 +67,11 @@ class Forbidden(Exception):
         self.reason_key = reason_key
 
 
-class LoginThrottle:
-    """At most ``limit`` login attempts per client address per ``window`` seconds (on top of
-    the per-account lock), so one address cannot try many names quickly."""
-
-    def __init__(self, limit: int = 30, window: float = 60.0) -> None:
-        self.limit, self.window = limit, window
-        self._seen: dict[str, deque[float]] = defaultdict(deque)
-
-    def allow(self, client: str) -> bool:
-        now = time.monotonic()
-        seen = self._seen[client]
-        while seen and now - seen[0] > self.window:
-            seen.popleft()
-        if len(seen) >= self.limit:
-            return False
-        seen.append(now)
-        if len(self._seen) > 10_000:  # forget quiet addresses
-            for key in [k for k, v in self._seen.items() if not v]:
-                del self._seen[key]
-        return True
-
-
 class Site:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self.sessions = Sessions(storage)
-        self.throttle = LoginThrottle()
+        self.throttle = LoginThrottle(storage)
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.today = TodayReport(storage)
 

@@ -1,0 +1,43 @@
+"""At most :data:`LIMIT` login attempts per client address in any :data:`WINDOW` seconds, on
+top of each account's lock-out, so one address cannot try many names quickly.
+
+The attempts are kept in the centre's database (``login_attempts``, schema v10), not in a
+process: every ``serve`` process on the database shares them, and a restart does not give an
+address a fresh allowance. Only allowed attempts are kept (a refused one costs nothing and is
+not stored), so the table holds at most LIMIT rows per address and is pruned on every attempt.
+Times are the wall clock; a row dated after now (the clock stepped back) is not counted and is
+pruned, so a clock jump cannot lock an address out.
+"""
+
+from __future__ import annotations
+
+import time
+
+from kiosk.central.storage import Storage
+
+LIMIT = 30
+WINDOW = 60.0
+
+
+class LoginThrottle:
+    def __init__(self, storage: Storage, limit: int = LIMIT, window: float = WINDOW) -> None:
+        self.storage, self.limit, self.window = storage, limit, window
+
+    def allow(self, client: str, *, now: float | None = None) -> bool:
+        """Whether ``client`` may try to log in now; an allowed attempt is counted.
+
+        Two processes may each allow one attempt at the same instant on PostgreSQL (read
+        committed), so an address can overshoot by the number of processes, never more."""
+        now = time.time() if now is None else now
+        since = now - self.window
+        with self.storage._transaction() as tx:
+            self.storage._execute(tx, "DELETE FROM login_attempts WHERE at < ? OR at > ?",
+                                  (since, now))
+            made = self.storage._execute(
+                tx, "SELECT count(*) FROM login_attempts WHERE address = ? AND at >= ?",
+                (client, since)).fetchone()[0]
+            if made >= self.limit:
+                return False
+            self.storage._execute(tx, "INSERT INTO login_attempts (address, at) VALUES (?, ?)",
+                                  (client, now))
+        return True
