@@ -189,10 +189,15 @@ def cmd_entries(args: argparse.Namespace) -> int:
     since, until = time_bounds(args, store)
     query = {"since": since, "until": until, "direction": args.direction,
              "subject": args.subject, "search": args.search, "limit": args.limit}
-    if args.reveal:  # audited before a single full number is shown
+    # Looking a person up (by name, whole document number or subject key) or showing full
+    # numbers is audited before a single row is shown, with what was asked.
+    looked_up = {key: value for key, value in (("search", args.search),
+                                               ("subject", args.subject)) if value}
+    if args.reveal or looked_up:
         rows = sum(1 for _ in store.iter_entries(**query))
         store.audit(audit_actor(args, config),
-                    "entries.reveal", {"since": since, "until": until, "rows": rows})
+                    "entries.reveal" if args.reveal else "entries.search",
+                    {"since": since, "until": until, "rows": rows, **looked_up})
     language = config.kiosk.language
     shown = 0
     for row in store.iter_entries(**query):  # streamed: constant memory for any period
@@ -387,9 +392,10 @@ def build_parser() -> argparse.ArgumentParser:
     period(entries)
     entries.add_argument("--direction", choices=("in", "out"))
     entries.add_argument("--subject", help="document number or subject key (whole store "
-                         "unless a period is given)")
+                         "unless a period is given; written to the audit log)")
     entries.add_argument("--search", help="words beginning a name (without diacritics is "
-                         "fine: nguyen finds Nguyễn) or a whole document number")
+                         "fine: nguyen finds Nguyễn) or a whole document number (written to "
+                         "the audit log)")
     entries.add_argument("--all", action="store_true",
                          help="look over the whole store, not only today (with --search)")
     entries.add_argument("--limit", type=int)

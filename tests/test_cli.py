@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -60,6 +61,27 @@ def test_reveal_shows_full_numbers_and_is_audited(config_file, tmp_path):
     (entry,) = store.audit_log()
     assert (entry["actor"], entry["action"]) == ("inspector", "entries.reveal")
     store.close()
+
+
+def test_looking_a_person_up_is_audited_with_what_was_asked(config_file, tmp_path):
+    from kiosk.store import Store
+
+    kiosk(config_file, "scan", CCCD_AN)
+    kiosk(config_file, "scan", CCCD_BINH)
+    assert kiosk(config_file, "entries").stdout.count("\n") == 2  # a plain listing
+    found = kiosk(config_file, "entries", "--search", "001099012345", "--operator", "hà").stdout
+    assert "Nguyễn Văn An" in found and "Trần Thị Bình" not in found
+    kiosk(config_file, "entries", "--subject", "001099012345", "--all")
+    store = Store(tmp_path / "kiosk.db")
+    try:
+        searches = [(e["actor"], e["action"], json.loads(e["detail"]))
+                    for e in store.audit_log()]
+    finally:
+        store.close()
+    assert [(actor, action) for actor, action, _ in searches] == [
+        ("hà", "entries.search"), (searches[1][0], "entries.search")]
+    assert searches[0][2]["search"] == "001099012345" and searches[0][2]["rows"] == 1
+    assert searches[1][2]["subject"] == "001099012345" and searches[1][2]["since"] is None
 
 
 def test_entries_filter_by_direction_and_subject(config_file):
