@@ -41,8 +41,13 @@ class KioskSettings(Section):
     operator: str = opt("")
     pin: str = opt("1234")
     fullscreen: bool = opt(False)
+    screen_dpi: int = opt(0, minimum=0, maximum=600)
+    """0: the screen's own figure (EDID); set it for a panel that reports none or a wrong one."""
 
     def check(self, path: str) -> None:
+        if 0 < self.screen_dpi < 60:
+            raise ConfigError(f"{path}.screen_dpi: expected 0 (ask the screen) or the panel's "
+                              f"dots per inch, 60…600, got {self.screen_dpi}")
         for key in ("id", "checkpoint_id"):
             value = getattr(self, key)
             if not ENROLMENT_ID_RE.fullmatch(value):

@@ -28,6 +28,9 @@ from kiosk.scan import Scan, ScanResult, Status
 from tests.certificate_support import make_issuer, trust_list_of, vaccination
 
 SIZES = [(800, 480), (1024, 600), (1280, 800), (1366, 768), (1920, 1080), (1080, 1920)]
+PANELS = {0: "the screen's own figure (96 offscreen)", 133: '7" 800×480', 170: '7" 1024×600'}
+"""``[kiosk] screen_dpi`` values: touch targets of 9 mm on these panels are 34→44, 48 and
+61 px."""
 LONG_NAME = "Tôn Nữ Hoàng Thị Phương Thảo Nguyễn Ngọc Bảo Khánh Linh"
 REFUSAL_CODES = ("empty", "too_large", "cccd_bad_field", "pccovid_bad_field",
                  "manual_bad_field", "certificate_not_valid")
@@ -91,6 +94,15 @@ def results(window, issuer) -> dict[str, ScanResult]:
     return shown
 
 
+def with_dpi(path, dpi: int):
+    """The config at ``path`` with ``[kiosk] screen_dpi`` set (0: left to the screen)."""
+    if dpi:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("[store]", f"screen_dpi = {dpi}\n\n[store]", 1),
+                        encoding="utf-8")
+    return path
+
+
 def lay_out(window, size: tuple[int, int]) -> list[str]:
     window.fit_to(QSize(*size))
     settle()
@@ -101,12 +113,15 @@ def lay_out(window, size: tuple[int, int]) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("dpi", sorted(PANELS))
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_the_officer_screen_fits_every_display_in_every_state(make_window, tmp_path, language):
+def test_the_officer_screen_fits_every_display_in_every_state(make_window, tmp_path, language,
+                                                              dpi):
     lanes = (replay_device("lan-vao", tmp_path / "queue.txt", lane="in")  # "lan-vao → IN"
              + '\n[[devices]]\nid = "quay-ban"\ntype = "wedge"\nlane = "toggle"\n')
     path = write_config(tmp_path, lanes,
                         extra='\n[certificates]\ntrust_list = "trust.json"\n')
+    with_dpi(path, dpi)
     issuer = make_issuer()
     trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
     window = make_window(path, language=language, start=False)
@@ -125,12 +140,15 @@ def test_the_officer_screen_fits_every_display_in_every_state(make_window, tmp_p
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("dpi", sorted(PANELS))
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window, qtbot,
-                                                                    tmp_path, language):
+                                                                    tmp_path, language, dpi):
     devices = (replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
                + '\n[[devices]]\nid = "quay-ban"\ntype = "wedge"\nlane = "toggle"\n')
-    window = make_window(write_config(tmp_path, devices), language=language, start=False)
+    window = make_window(with_dpi(write_config(tmp_path, devices), dpi), language=language,
+                         start=False)
+    assert window.touch.pixels == {0: 44, 133: 48, 170: 61}[dpi]
     window.set_language(language)
     failures = []
     for size in SIZES:
@@ -145,6 +163,13 @@ def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window,
     window._show_technician()
     window.technician.table.selectRow(1)  # the form filled in, with its kind's options
     failures += [f"{size} technician: {p}" for size in SIZES for p in lay_out(window, size)]
+    technician = window.technician
+    technician.tabs.setCurrentIndex(technician.tabs.count() - 1)  # enrolment, mid-way
+    technician.enrol._say("busy", ("enrol.offline", {
+        "detail": "connection failed: ConnectionRefusedError: [Errno 111] Connection refused",
+        "seconds": "15"}))
+    failures += [f"{size} technician, centre tab: {p}" for size in SIZES
+                 for p in lay_out(window, size)]
     window._show_sync()
     qtbot.waitUntil(lambda: window.sync_screen.facts.text() != "", timeout=5000)
     failures += [f"{size} sync: {p}" for size in SIZES for p in lay_out(window, size)]

@@ -2,20 +2,34 @@
 
 Every visible label and button is measured with QFontMetrics on its own font, its actual
 text and its actual rectangle (the word-wrapped height for wrapping labels); a text larger
-than its rectangle is cut off on screen. Visible labels and buttons must not overlap one
-another, and everything pressed must be at least a touch target (kiosk.ui.metrics).
+than its rectangle is cut off on screen. So is an empty text field's placeholder (the hint
+saying what to type), and a table's column titles. A table shows at least
+``MIN_TABLE_ROWS`` whole rows (one row peeking out of a list is no list). Visible labels and
+buttons must not overlap one another, and everything pressed must be at least a touch target
+(kiosk.ui.metrics).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFontMetrics, QTextDocument
-from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QStyle,
+    QTableView,
+    QWidget,
+)
 
 from kiosk.ui.metrics import touch_pixels
 
 BUTTON_PADDING = 8
 """Horizontal room a button's style keeps around its text (Fusion: 2 × 4 px at least)."""
+LINE_EDIT_PADDING = 4
+"""QLineEdit's own horizontal margin around its text (2 px a side), besides the frame."""
+MIN_TABLE_ROWS = 3
 
 
 def _plain(label: QLabel) -> str:
@@ -66,6 +80,40 @@ def button_problem(button: QAbstractButton, touch: int) -> str | None:
     return None
 
 
+def placeholder_problem(edit: QLineEdit) -> str | None:
+    hint = edit.placeholderText()
+    if edit.text() or not hint:
+        return None
+    frame = edit.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth, None, edit)
+    margins = edit.textMargins()
+    room = (edit.width() - 2 * frame - LINE_EDIT_PADDING - margins.left() - margins.right()
+            - (edit.height() if edit.isClearButtonEnabled() else 0))  # the clear button
+    needed = QFontMetrics(edit.font()).horizontalAdvance(hint)
+    if needed > room:
+        return f"text field {_name(edit)} hint {hint!r}: needs {needed} px, has {room}"
+    return None
+
+
+def table_problems(table: QTableView) -> list[str]:
+    problems = []
+    rows = table.viewport().height() // max(1, table.verticalHeader().defaultSectionSize())
+    if rows < MIN_TABLE_ROWS:
+        problems.append(f"table {_name(table)} shows {rows} whole row(s), fewer than "
+                        f"{MIN_TABLE_ROWS}: {table.viewport().height()} px high")
+    header = table.horizontalHeader()
+    if header.isVisible():
+        metrics = QFontMetrics(header.font())
+        for column in range(header.count()):
+            if header.isSectionHidden(column):
+                continue
+            title = str(table.model().headerData(column, Qt.Orientation.Horizontal) or "")
+            width = header.sectionSize(column)
+            if title and metrics.horizontalAdvance(title) + BUTTON_PADDING > width:
+                problems.append(f"table {_name(table)} column title {title!r} is cut off: "
+                                f"{width} px wide")
+    return problems
+
+
 def _scroll_view(widget: QWidget, window: QWidget) -> QRect | None:
     """The visible part of the scroll area ``widget`` is in (None: not in one). What lies
     outside it is reachable by scrolling, not cut off."""
@@ -78,14 +126,32 @@ def _scroll_view(widget: QWidget, window: QWidget) -> QRect | None:
     return None
 
 
+def touch_target(window: QWidget) -> int:
+    """The touch size the kiosk's main window applies (from ``[kiosk] screen_dpi`` or the
+    screen), for it and its dialogs; else what the screen alone gives."""
+    widget: QWidget | None = window
+    while widget is not None:
+        targets = getattr(widget, "touch", None)
+        if targets is not None:
+            return targets.pixels
+        widget = widget.parentWidget()
+    return touch_pixels(window.screen())
+
+
 def fit_problems(window: QWidget) -> list[str]:
     """Everything that does not fit on ``window`` as it is laid out now (empty: all fits)."""
-    touch = touch_pixels(window.screen())
+    touch = touch_target(window)
     problems: list[str] = []
     shown: list[tuple[QWidget, QRect]] = []
     frame = window.rect()
     for widget in window.findChildren(QWidget):
-        if not widget.isVisibleTo(window) or not isinstance(widget, QLabel | QAbstractButton):
+        if not widget.isVisibleTo(window):
+            continue
+        if isinstance(widget, QLineEdit):
+            problems += [p for p in [placeholder_problem(widget)] if p]
+        elif isinstance(widget, QTableView) and _scroll_view(widget, window) is None:
+            problems += table_problems(widget)
+        if not isinstance(widget, QLabel | QAbstractButton):
             continue
         if widget.parent() is not None and type(widget.parent()).__name__ == "QTabBar":
             continue  # the tab bar's scroll arrows

@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("MainWindow")
         self.setMinimumSize(MINIMUM_SIZE)  # not the layout's: tests/ui_fit.py checks the fit
-        self.touch = TouchTargets(touch_pixels(self.screen()), self)
+        self.touch = TouchTargets(touch_pixels(self.screen(), kiosk.config.kiosk.screen_dpi), self)
         QApplication.instance().installEventFilter(self.touch)
         self.kiosk = kiosk
         self.translations = translations
@@ -240,6 +240,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        QApplication.instance().removeEventFilter(self.touch)  # sizes for this window's screen
         self._clock_timer.stop()
         self.focus_guard.stop()
         self.bridge.close()

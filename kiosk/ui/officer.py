@@ -46,6 +46,7 @@ from kiosk.ui.widgets import (
     HourChart,
     Retranslating,
     WrappingButton,
+    keep_rows_visible,
     pixel_font,
 )
 
@@ -54,6 +55,12 @@ REFRESH_DELAY_MS = 200
 """Results arriving closer together than this share one re-read of counts and list."""
 CLOCK_REFRESH_MS = 60_000
 CHART_MIN_SCREEN_HEIGHT = 700
+RECENT_ROWS_SHOWN = 3
+"""The recent list never shrinks below this many whole rows (the card scales instead)."""
+NARROW_SCREEN = 600
+"""A screen this small on its short side (a 7" panel) lists time, direction and name only,
+without a sideways scroll bar; the document and the kind of code show on larger screens and
+in `kiosk entries`."""
 """Below this the per-hour chart gives its room to the result card (a 7" 800×480 panel)."""
 SEARCH_DAYS = 7
 """How far back the search box looks (the CLI's ``kiosk entries --all`` looks further)."""
@@ -174,6 +181,13 @@ class OfficerScreen(Retranslating):
         self.chart.setVisible(roomy)
         self.chart_title.setVisible(roomy)
         self.left.setStretchFactor(self.table, 4 if roomy else 2)  # the card's words first
+        self.recent_title.setVisible(roomy)  # the search box's hint says it on a short screen
+        narrow = min(screen.width(), screen.height()) < NARROW_SCREEN  # 7": time, way, name
+        for column in (3, 4):
+            self.table.setColumnHidden(column, narrow)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff if narrow
+                                                else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        keep_rows_visible(self.table, RECENT_ROWS_SHOWN)
         self.toggle.set_compact(not roomy)
         for tile in self.tiles.values():
             tile.set_compact(not roomy)

@@ -40,7 +40,13 @@ from kiosk.ui.config_writer import DeviceDraft, save_devices
 from kiosk.ui.device_form import DeviceForm
 from kiosk.ui.enrol_panel import EnrolPanel
 from kiosk.ui.watch import WatchPanel
-from kiosk.ui.widgets import Retranslating, pixel_font, scrolling, state_text
+from kiosk.ui.widgets import (
+    Retranslating,
+    keep_rows_visible,
+    pixel_font,
+    scrolling,
+    state_text,
+)
 
 COLUMNS = ("id", "type", "lane", "enabled", "state", "scans", "detail")
 
@@ -303,6 +309,10 @@ class TechnicianScreen(Retranslating):
         device = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         if isinstance(device, dict):
             self.add_device(device)
+
+    def showEvent(self, event: Any) -> None:
+        keep_rows_visible(self.table, 3)  # measured once styled: row and title heights
+        super().showEvent(event)
 
     def hideEvent(self, event: Any) -> None:
         self.watch.stop_raw()  # leaving the screen ends a raw watch

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -49,12 +50,26 @@ def scrolling(widget: QWidget) -> QScrollArea:
     return area
 
 
+def keep_rows_visible(table: QTableView, rows: int) -> None:
+    """Never let a layout squeeze ``table`` below ``rows`` whole rows under its titles: a
+    list showing one row is no list (the layout takes the room from what scales instead)."""
+    frame = table.frameWidth() * 2
+    header = table.horizontalHeader().sizeHint().height() if \
+        table.horizontalHeader().isVisibleTo(table) else 0
+    sideways = 0 if table.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff \
+        else table.horizontalScrollBar().sizeHint().height()
+    table.setMinimumHeight(frame + header + sideways
+                           + rows * table.verticalHeader().defaultSectionSize())
+
+
 class TouchTargets(QObject):
     """Installed on the application: every button, check box, combo box and text field is
     made at least ``pixels`` tall (and buttons as wide) when first polished, whichever screen
     or dialog creates it; larger minimums set by a screen are kept."""
 
     KINDS = (QAbstractButton, QComboBox, QLineEdit)
+    PROPERTY = "touch_pixels"
+    """Set on each widget it sized: a screen that later changes a minimum keeps this floor."""
 
     def __init__(self, pixels: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +77,7 @@ class TouchTargets(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Polish and isinstance(watched, self.KINDS):
+            watched.setProperty(self.PROPERTY, self.pixels)
             watched.setMinimumHeight(max(watched.minimumHeight(), self.pixels))
             if isinstance(watched, QPushButton):
                 watched.setMinimumWidth(max(watched.minimumWidth(), self.pixels))
@@ -206,7 +222,8 @@ class DirectionToggle(Retranslating):
 
     def set_compact(self, compact: bool) -> None:
         for button in self.buttons.values():
-            button.setMinimumHeight(52 if compact else 72)
+            floor = int(button.property(TouchTargets.PROPERTY) or 0)  # never below 9 mm
+            button.setMinimumHeight(max(52 if compact else 72, floor))
 
     @property
     def direction(self) -> str:
