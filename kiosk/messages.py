@@ -477,6 +477,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Qt interface unavailable ({error}); running headless",
     ),
     "central.enrolled": ("Đã đăng ký máy", "Kiosk enrolled"),
+    "central.qr_needs_url": (
+        "Cần --server-url: địa chỉ trung tâm mà trạm kết nối tới (vd. https://trungtam.vn)",
+        "--server-url is needed: the centre's address as the kiosk reaches it "
+        "(e.g. https://central.example.vn)"),
+    "central.qr_bad_url": ("--server-url {url} không phải địa chỉ http(s)",
+                           "--server-url {url} is not an http(s) address"),
+    "central.qr_loopback": (
+        "Chú ý: mã QR trỏ tới {url}, chỉ một trạm chạy trên chính máy này mới tới được",
+        "Warning: the QR points at {url}; only a kiosk on this very machine reaches it"),
     "central.token_once": ("Mã truy cập, chỉ hiển thị MỘT lần", "Token, shown only ONCE"),
     "central.on_the_kiosk": ("Trên máy kiosk, trong config.toml", "On the kiosk, in config.toml"),
     "central.no_kiosks": ("Chưa có máy nào", "No kiosks enrolled"),

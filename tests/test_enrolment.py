@@ -243,3 +243,30 @@ def test_an_enrolment_code_typed_into_the_manual_form_is_refused_not_a_person():
 
 def test_the_code_is_read_after_whatever_the_scanner_put_before_it():
     assert parse("]Q1" + CODE + "\r\n").secret == "A" * 43
+
+
+def test_a_qr_without_the_centres_address_is_refused_and_no_kiosk_is_added(tmp_path):
+    db = f"sqlite:///{tmp_path / 'central.db'}"
+    base = ("kiosks", "add", "--db", db, "--checkpoint", "CP-QR", "--name", "lane",
+            "--kiosk-id", "lane-x", "--qr", str(tmp_path / "qr.png"))
+
+    missing = central(*base, check=False)
+    not_http = central(*base, "--server-url", "ftp://centre.example", check=False)
+
+    assert missing.returncode == not_http.returncode == 2
+    assert "--server-url is needed: the centre's address as the kiosk reaches it" in \
+        missing.stderr
+    assert "Cần --server-url" in missing.stderr
+    assert "ftp://centre.example is not an http(s) address" in not_http.stderr
+    assert not (tmp_path / "qr.png").exists()
+    listed = central("kiosks", "list", "--db", db, "--json")
+    assert json.loads(listed.stdout) == []
+
+
+def test_a_qr_pointing_at_this_machine_is_made_with_a_warning(tmp_path):
+    added = central("kiosks", "add", "--db", f"sqlite:///{tmp_path / 'central.db'}",
+                    "--checkpoint", "CP-QR", "--name", "lane", "--qr", str(tmp_path / "qr.svg"),
+                    "--server-url", "http://127.0.0.1:8765")
+    assert "only a kiosk on this very machine reaches it" in added.stderr
+    assert parse(added.stdout.split("--code '")[1].split("'")[0]).server_url == \
+        "http://127.0.0.1:8765"

@@ -79,6 +79,13 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
     from kiosk.central.enrol import enrol_kiosk
     from kiosk.central.storage import EnrolmentError
 
+    if args.qr:  # before the kiosk is added: a refused command changes nothing
+        problem = _server_url_problem(args.server_url)
+        if problem:
+            print(problem, file=sys.stderr)
+            return EXIT_USAGE
+        if _loopback(args.server_url):
+            print(both("central.qr_loopback", url=args.server_url), file=sys.stderr)
     with open_central(args.db) as storage:
         try:
             kiosk, token = enrol_kiosk(storage, checkpoint_id=args.checkpoint, name=args.name,
@@ -101,6 +108,30 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
     print(f'  [kiosk]  id = "{kiosk.id}"   checkpoint_id = "{kiosk.checkpoint_id}"')
     print('  [sync]   enabled = true   token = "<token above>"  (or token_file = "…")')
     return 0
+
+
+def _server_url_problem(url: str | None) -> str | None:
+    """Why ``url`` cannot go into an enrolment QR (None: it can). There is no default: a
+    kiosk given the centre's own 127.0.0.1 would only ever reach itself."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return both("central.qr_needs_url")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return both("central.qr_bad_url", url=url)
+    return None
+
+
+def _loopback(url: str) -> bool:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _enrolment_code(args: argparse.Namespace, storage: Storage, kiosk: Kiosk) -> int:
@@ -217,9 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--json", action="store_true", help="print the result as JSON")
     add.add_argument("--qr", metavar="FILE.png|FILE.svg",
                      help="write a one-time enrolment QR there instead of printing the token")
-    add.add_argument("--server-url", default="http://127.0.0.1:8765",
+    add.add_argument("--server-url",
                      help="the centre's address as the kiosk reaches it, put in the QR "
-                          "(default: %(default)s)")
+                          "(required with --qr)")
     add.add_argument("--valid-hours", type=float, default=24.0,
                      help="hours the enrolment code may be used (default: %(default)s)")
     add.set_defaults(func=cmd_kiosks_add)
