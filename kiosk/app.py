@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from kiosk.certificates.verdicts import Checker
 from kiosk.config import Config
-from kiosk.devices.supervisor import Supervisor
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.store import Store
 
 if TYPE_CHECKING:
+    from kiosk.devices.supervisor import Supervisor
     from kiosk.sync.worker import SyncWorker
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,8 @@ class _Link:
 
 class Kiosk:
     def __init__(self, config: Config) -> None:
+        from kiosk.devices.supervisor import Supervisor  # `kiosk scan` needs only the above
+
         self.config = config
         self.store = Store(config.store_path, timezone=config.timezone)
         self.pipeline = Pipeline(self.store, policy_from(config), certificate_checker(config))
@@ -134,6 +136,8 @@ class Kiosk:
             self._build_link(config)
             if self._started:
                 self._start_link()
+        from kiosk.devices.supervisor import Supervisor
+
         self.supervisor = Supervisor(config.devices, self.pipeline.submit)
         if watch is not None:
             watch(self.supervisor)

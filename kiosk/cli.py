@@ -183,12 +183,14 @@ def local_time(text: str, store: Store) -> str:
 
 def cmd_entries(args: argparse.Namespace) -> int:
     from kiosk.scan import mask_document
+    from kiosk.store import LISTING_COLUMNS
 
     config = load_config(args.config)
     store = open_store(config)
     since, until = time_bounds(args, store)
     query = {"since": since, "until": until, "direction": args.direction,
-             "subject": args.subject, "search": args.search, "limit": args.limit}
+             "subject": args.subject, "search": args.search, "limit": args.limit,
+             "columns": LISTING_COLUMNS}
     # Looking a person up (by name, whole document number or subject key) or showing full
     # numbers is audited before a single row is shown, with what was asked.
     looked_up = {key: value for key, value in (("search", args.search),

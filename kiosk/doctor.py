@@ -18,9 +18,7 @@ import importlib.util
 import json
 import shutil
 import sqlite3
-import subprocess
 import sys
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -127,6 +125,8 @@ def _hours(age: dt.timedelta) -> str:
 
 
 def _unwritable(folder: Path) -> str | None:
+    import tempfile
+
     try:
         with tempfile.TemporaryFile(dir=folder):
             return None
@@ -239,6 +239,8 @@ def _clock_sync(tool: str, synchronised: bool) -> Check:
 
 def _ask(command: list[str], timeout: float = 10.0) -> str | None:
     """The command's output, or None when it is missing, fails or hangs."""
+    import subprocess
+
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError):

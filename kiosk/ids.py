@@ -10,7 +10,6 @@ import os
 import re
 import threading
 import time
-import uuid
 from pathlib import Path
 
 ENROLMENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -44,11 +43,12 @@ def uuid7(now_ms: int | None = None) -> str:
         _last_ms = ms
         rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
         value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | _counter << 64 | 0b10 << 62 | rand_b
-    return str(uuid.UUID(int=value))
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def uuid7_time_ms(text: str) -> int:
-    return uuid.UUID(text).int >> 80
+    return int(text.replace("-", "")[:12], 16)
 
 
 def boot_id() -> str:
@@ -59,4 +59,4 @@ def boot_id() -> str:
         return _PROCESS_BOOT_ID
 
 
-_PROCESS_BOOT_ID = "process-" + uuid.uuid4().hex
+_PROCESS_BOOT_ID = "process-" + os.urandom(16).hex()

@@ -186,7 +186,25 @@ def _v4(conn: sqlite3.Connection) -> None:
                          [(w,) for (name,) in rows for w in _words(name)])
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+LISTING_COLUMNS = ("scanned_at", "direction", "status", "kind", "device_id", "name",
+                   "document_number", "sync_state")
+"""What ``kiosk entries`` reads of each entry. For one person (``--subject``) the index
+``entries_person`` (migration v5) holds all of it, so the listing never reads the table."""
+
+
+def _v5(conn: sqlite3.Connection) -> None:
+    """A person's whole history from one index range (issue 16): ``entries_person`` holds,
+    after the subject key and in time order, every column the listing shows, so a person
+    seen on 190 days is read from a few adjacent index pages instead of 190 table pages
+    scattered over the file. It replaces ``entries_subject``, whose prefix it keeps for the
+    pipeline's "last movement here" (subject, then newest first, checkpoint in the index)."""
+    conn.execute("DROP INDEX entries_subject")
+    conn.execute("CREATE INDEX entries_person ON entries (subject_key, scanned_at, id, "
+                 "checkpoint_id, direction, status, kind, device_id, name, document_number, "
+                 "sync_state)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 

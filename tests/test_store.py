@@ -47,8 +47,8 @@ def test_indexes_serve_today_pending_and_subject_queries(store):
         "today": "SELECT * FROM entries WHERE scanned_at >= '2026' AND scanned_at < '2027'",
         "pending": "SELECT * FROM entries WHERE sync_state IN ('pending', 'sent') AND id > '' "
                    "ORDER BY id LIMIT 10",
-        "subject": "SELECT id FROM entries WHERE subject_key = 'doc:1' AND checkpoint_id = 'C' "
-                   "ORDER BY scanned_at DESC LIMIT 1",
+        "last movement": "SELECT id, scanned_at, direction FROM entries WHERE subject_key = "
+                         "'doc:1' AND checkpoint_id = 'C' ORDER BY scanned_at DESC LIMIT 1",
     }
     for name, sql in plans.items():
         plan = " ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql))

@@ -83,6 +83,33 @@ def test_search_folds_diacritics_and_is_bounded_to_today_unless_asked(config_fil
     assert "Trần Thị Bình" in kiosk(config_file, "entries", "--subject", "079301004567").stdout
 
 
+def test_a_person_seen_on_many_days_is_listed_from_one_index_range(tmp_path, monkeypatch):
+    """--subject over the whole store: a person seen today, last week and two months ago
+    comes in time order, page after page, read from the covering index ``entries_person``
+    alone (no table row, no sort), the same on a store migrated from v4 as on a new one."""
+    monkeypatch.setattr(store_module, "PAGE_ROWS", 3)
+    with monkeypatch.context() as old_program:
+        old_program.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:4])
+        now = time.time()
+        visits = [(CCCD_BINH if i % 3 else CCCD_AN, now - i * 5 * 3600) for i in range(30)]
+        recorded(tmp_path, visits)
+    store = Store(tmp_path / "kiosk.db")  # migrates v4 → current
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    rows = store.entries(subject="079301004567", columns=store_module.LISTING_COLUMNS)
+    store.conn.set_trace_callback(None)
+    expected = sorted(utc_iso(at) for payload, at in visits if payload == CCCD_BINH)
+    assert [r["scanned_at"] for r in rows] == expected  # 20 entries over six days
+    assert {r["name"] for r in rows} == {"Trần Thị Bình"}
+    assert set(rows[0]) == set(store_module.LISTING_COLUMNS)
+    pages = [s for s in statements if s.startswith("SELECT")]
+    assert len(pages) == 7
+    for sql in pages:
+        plan = " ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "COVERING INDEX entries_person" in plan and "TEMP B-TREE" not in plan, plan
+    store.close()
+
+
 def test_part_of_a_document_number_finds_nothing_and_reveals_nothing(config_file, tmp_path):
     """Searching digits is a lookup of a whole number (as --subject), so probing the hidden
     digits of a masked number one prefix at a time learns nothing; the whole number finds

@@ -3,7 +3,9 @@
 A QR code holds at most 4,296 alphanumeric characters, so the Base45 text is refused beyond
 that before any decoding; the zlib stream is inflated only up to ``MAX_SIGNED_BYTES`` (real
 certificates inflate to under 3 KB, a zlib bomb would reach megabytes from the same QR).
-cbor2 refuses nesting deeper than 400 and lengths longer than the data.
+cbor2 refuses nesting deeper than 400 and lengths longer than the data; it is imported by
+the functions that read or write CBOR, so a kiosk that never meets an ``HC1:`` code (and
+every ``kiosk scan`` of a CCCD) does not load it.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import cbor2
 
 from kiosk.certificates import base45
 
@@ -60,6 +60,8 @@ class Sign1:
 
     def to_be_signed(self) -> bytes:
         """The Sig_structure the signer signed (RFC 9052 §4.4), with no external data."""
+        import cbor2
+
         return cbor2.dumps(["Signature1", self.protected, b"", self.payload])
 
 
@@ -104,6 +106,8 @@ def inflate(data: bytes, limit: int = MAX_SIGNED_BYTES) -> bytes:
 def parse_sign1(message: bytes) -> Sign1:
     if len(message) > MAX_SIGNED_BYTES:
         raise UnpackError("cose", f"larger than {MAX_SIGNED_BYTES} bytes")
+    import cbor2
+
     obj = _cbor(message, "cose")
     for _ in range(2):  # a CWT tag around the COSE_Sign1 tag is allowed (hcert §3.3)
         if isinstance(obj, cbor2.CBORTag) and obj.tag in (_COSE_SIGN1_TAG, _CWT_TAG):
@@ -149,6 +153,8 @@ def _time(cwt: Mapping[Any, Any], key: int, name: str) -> float | None:
 
 
 def _cbor(data: bytes, stage: str) -> Any:
+    import cbor2
+
     try:
         return cbor2.loads(data)
     except (cbor2.CBORDecodeError, RecursionError, ValueError, TypeError, OverflowError) as exc:
