@@ -249,8 +249,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         total = store.count_entries(since, until)
         bar = ProgressBar("export", total, stream=sys.stderr)
-    rows = exports.export_rows(store.iter_entries(since=since, until=until,
-                                                  columns=exports.STORED_COLUMNS), store.timezone,
+    pages = store.entry_pages(since=since, until=until, columns=exports.STORED_COLUMNS,
+                              page_rows=exports.PAGE_ROWS)
+    rows = exports.export_rows(pages, store.timezone,
                                progress=(lambda done: bar.update(done, total)) if bar else None)
     from kiosk.private_files import open_private
 

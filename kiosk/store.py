@@ -60,6 +60,9 @@ ENTRY_COLUMNS = (
     "issue_date", "extra", "payload", "operator", "certificate",
 )
 
+READABLE_COLUMNS = (*ENTRY_COLUMNS, "sync_state", "sync_error", "synced_at")
+"""An entry as listings read it: what it holds and where it is in the outbox."""
+
 
 class StoreError(RuntimeError):
     """The database refused a write (disk full, read-only, corrupt): the scan is NOT recorded."""
@@ -419,7 +422,15 @@ class Store:
         """``iter_entries`` as a list, for the small answers (a screen's recent rows)."""
         return list(self.iter_entries(**query))
 
-    def iter_entries(
+    def iter_entries(self, *, columns: tuple[str, ...] | None = None,
+                     **query: Any) -> Iterator[dict[str, Any]]:
+        """``entry_pages`` one entry at a time, each a dict of ``columns`` (default: all)."""
+        names = columns or READABLE_COLUMNS
+        for page in self.entry_pages(columns=names, **query):
+            for row in page:
+                yield dict(zip(names, row, strict=True))
+
+    def entry_pages(
         self,
         *,
         since: str | None = None,
@@ -429,17 +440,21 @@ class Store:
         search: str | None = None,
         limit: int | None = None,
         newest_first: bool = False,
-        columns: tuple[str, ...] | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Entries in ``[since, until)``, streamed in pages of ``PAGE_ROWS`` (constant memory).
+        columns: tuple[str, ...] = READABLE_COLUMNS,
+        page_rows: int | None = None,
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Entries in ``[since, until)``, in pages of ``page_rows`` (default ``PAGE_ROWS``)
+        tuples holding ``columns`` in that order: constant memory for any period, and no
+        per-row object beyond SQLite's own tuple (an export writes them as they come).
 
         ``subject``: a document number or subject key, over its index. ``search``: words
         that begin names, matched without diacritics ("nguyen" finds "Nguyễn"), or a whole
         document number — never part of one, which would unmask the masked numbers.
         ``columns``: only these (an export needs half of them; no payloads).
         """
-        picked = "e.*" if columns is None else ", ".join(
-            f"e.{c}" for c in columns if c in _READABLE_COLUMNS)
+        unknown = set(columns) - set(READABLE_COLUMNS)
+        if unknown or not columns:
+            raise ValueError(f"not entry columns: {sorted(unknown) or columns}")
         if search and _DOCUMENT_NUMBER.fullmatch(search.strip()):
             subject, search = search.strip(), None
         where, params = [], []
@@ -449,7 +464,6 @@ class Store:
         if subject:
             where.append("e.subject_key = ?")
             params.append(subject if ":" in subject else f"doc:{subject}")
-        order = "DESC" if newest_first else "ASC"
         if search:
             match = self._match(search)
             if match is None:
@@ -461,13 +475,14 @@ class Store:
                     where.append(f"e.scanned_at {operator} ?")
                     params.append(bound)
             # CROSS JOIN: the search index drives, in its time order, each hit one key lookup.
-            source, key = "entries_search s CROSS JOIN entries e ON e.id = s.entry_id", "s.rowid"
+            source, key = "entries_search s CROSS JOIN entries e ON e.id = s.entry_id", \
+                ("s.rowid",)
             low, high = _search_rowid(since), _search_rowid(until)
         else:
-            source, key = "entries e", "e.scanned_at, e.id"
+            source, key = "entries e", ("e.scanned_at", "e.id")
             low, high = since or None, until or None
-        sql = f"SELECT {picked} FROM {source} WHERE {' AND '.join(where) or '1'}"
-        yield from self._pages(sql, params, key, order, limit, low, high)
+        yield from self._pages([f"e.{c}" for c in columns], source, where, params, key,
+                               newest_first, limit, page_rows or PAGE_ROWS, low, high)
 
     def _match(self, search: str) -> str | None:
         """The FTS5 query for typed words: each is the beginning of a word of the name, spelt
@@ -485,44 +500,48 @@ class Store:
                          else "(" + " OR ".join(f'"{w}"' for w in words) + ")")
         return " AND ".join(terms) or None
 
-    def _pages(self, sql: str, params: list[Any], key: str, order: str, limit: int | None,
-               low: Any = None, high: Any = None) -> Iterator[dict[str, Any]]:
+    def _pages(self, picked: list[str], source: str, where: list[str], params: list[Any],
+               key: tuple[str, ...], descending: bool, limit: int | None, page_rows: int,
+               low: Any = None, high: Any = None) -> Iterator[list[tuple[Any, ...]]]:
         """Keyset pagination on ``key``, its first column in ``[low, high)``: each page is one
-        short lock hold, and starts its index range where the last one ended."""
+        short lock hold, and starts its index range where the last one ended. Key columns
+        not among ``picked`` are read after them and cut off."""
         after: tuple[Any, ...] | None = None
         left = limit if limit is not None else -1
-        keys = [k.strip() for k in key.split(",")]
-        descending = order == "DESC"
+        extra = [k for k in key if k not in picked]
+        width = len(picked)
+        at = [picked.index(k) if k in picked else width + extra.index(k) for k in key]
+        order = "DESC" if descending else "ASC"
+        select = f"SELECT {', '.join(picked + extra)} FROM {source}"
+        ordering = ", ".join(f"{k} {order}" for k in key)
         while left != 0:
-            page_sql, page_params = sql, list(params)
+            page_where, page_params = list(where), list(params)
             # One lower and one upper bound on the first key: with two lower bounds SQLite
             # may start the range at the wrong one and re-read every page before this one.
             start = after[0] if after is not None and not descending else low
             stop = after[0] if after is not None and descending else high
             if start is not None:
-                page_sql += f" AND {keys[0]} >= ?"
+                page_where.append(f"{key[0]} >= ?")
                 page_params.append(start)
             if stop is not None:
-                page_sql += f" AND {keys[0]} {'<=' if after is not None and descending else '<'} ?"
+                page_where.append(f"{key[0]} {'<=' if after is not None and descending else '<'} ?")
                 page_params.append(stop)
             if after is not None:  # the rows of the first key's last value already given
-                page_sql += (f" AND ({key}) {'<' if descending else '>'} "
-                             f"({', '.join('?' * len(keys))})")
+                page_where.append(f"({', '.join(key)}) {'<' if descending else '>'} "
+                                  f"({', '.join('?' * len(key))})")
                 page_params += after
-            size = PAGE_ROWS if left < 0 else min(left, PAGE_ROWS)
-            ordering = ", ".join(f"{k} {order}" for k in keys)
-            select = page_sql.replace(" FROM ", f", {', '.join(keys)} FROM ", 1)
+            size = page_rows if left < 0 else min(left, page_rows)
             with self.lock:
-                cursor = self.conn.execute(f"{select} ORDER BY {ordering} LIMIT {size}",
-                                           page_params)
-                columns = [d[0] for d in cursor.description]
-                rows = cursor.fetchall()
-            width = len(columns) - len(keys)
-            for row in rows:
-                yield dict(zip(columns[:width], row[:width], strict=True))
+                rows = self.conn.execute(
+                    f"{select} WHERE {' AND '.join(page_where) or '1'} ORDER BY {ordering} "
+                    f"LIMIT {size}", page_params).fetchall()
+            if not rows:
+                return
+            last = rows[-1]
+            yield rows if not extra else [row[:width] for row in rows]
             if len(rows) < size:
                 return
-            after = rows[-1][width:]
+            after = tuple(last[i] for i in at)
             left = left - len(rows) if left > 0 else left
 
     def count_entries(self, since: str | None = None, until: str | None = None) -> int:
@@ -785,7 +804,6 @@ def _search_rowid(bound: str | None) -> int | None:
 _DAY_RANGE = ("FROM entries INDEXED BY entries_time WHERE scanned_at >= ? AND scanned_at < ? "
               "AND checkpoint_id = ?")
 """A time range of the covering index: counted without visiting a row of the table."""
-_READABLE_COLUMNS = frozenset(ENTRY_COLUMNS) | {"sync_state", "sync_error", "synced_at"}
 _SLOT_MASK = (1 << SEARCH_SLOT_BITS) - 1
 _LAST_SLOT = (1 << 62) - 1 - _SLOT_MASK
 

@@ -4,6 +4,7 @@ indexes, written to CSV or XLSX safely; and the retention purge that steps aside
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import pty
@@ -137,6 +138,36 @@ def test_xlsx_export_is_formula_safe_and_survives_control_characters(config_file
     local = dt.datetime.fromisoformat(entries[1]["scanned_at"]).astimezone(
         ZoneInfo("Asia/Ho_Chi_Minh"))
     assert entries[1]["local_time"] == local.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_every_cell_that_could_start_a_formula_is_defused(config_file, tmp_path):
+    """The export checks only the cells that could hold a formula, so each of them is tried
+    with one: every free-text column of a stored row starting with = + - @ tab or CR comes
+    out with a leading apostrophe; the columns it skips are ones the store refuses such a
+    value in at all (CHECK constraints) or that the export computes. (``scanned_at`` is
+    checked too, but a period selects stored times, so it is a time here.)"""
+    from kiosk.exports import EXPORT_COLUMNS, FORMULA_START, STORED_COLUMNS
+
+    store = Store(tmp_path / "kiosk.db")
+    row = next(backlog_rows(1, kiosk_id="k1", checkpoint_id="CP1", long_every=0))
+    bound = {"direction", "status", "sync_state"}
+    evil = {c: FORMULA_START[i % len(FORMULA_START)] + "cmd|' /C calc'!A0"
+            for i, c in enumerate(STORED_COLUMNS) if c not in bound | {"scanned_at"}}
+    with store.transaction() as conn:
+        store.insert_entry(conn, {**row, **evil, "scanned_at": utc_iso(time.time())})
+    for column in bound:
+        with pytest.raises(store_module.StoreError, match="CHECK constraint"), \
+                store.transaction() as conn:
+            conn.execute(f"UPDATE entries SET {column} = '=1+1'")
+    store.close()
+    target = tmp_path / "out.csv"
+    kiosk(config_file, "export", "-o", str(target))
+    with target.open(newline="", encoding="utf-8-sig") as written:
+        header, cells = csv.reader(written)
+    exported = dict(zip(header, cells, strict=True))
+    assert header == list(EXPORT_COLUMNS)
+    assert {c: exported[c] for c in evil} == {c: "'" + v for c, v in evil.items()}
+    assert not any(v.startswith(FORMULA_START) for v in exported.values())
 
 
 def test_export_draws_a_progress_bar_only_on_a_terminal(config_file, tmp_path):
