@@ -344,7 +344,14 @@ def exposure_warnings(config: Config) -> list[str]:
             for path in paths if (mode := exposure(path))]
 
 
-def build_parser() -> argparse.ArgumentParser:
+OWN_COMMANDS = ("run", "scan", "entries", "stats", "export", "config", "store")
+"""The commands this module defines; the rest come from the subsystems' command groups."""
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given the ``command`` about to run and it is one of
+    :data:`OWN_COMMANDS`, without the other groups (their modules are not even imported:
+    ``kiosk scan`` starts that much sooner)."""
     parser, common, sub = command_parser(
         "kiosk", "Checkpoint QR kiosk: records who enters and leaves.",
         ("kiosk run                  # the kiosk, with ./config.toml",
@@ -449,14 +456,17 @@ def build_parser() -> argparse.ArgumentParser:
     store.add_argument("action", choices=("recover",))
     store.set_defaults(func=cmd_store_recover)
 
-    add_command_groups(sub, common, ("kiosk.devices.commands", "kiosk.sync.commands",
-                                     "kiosk.sync.enrol_commands", "kiosk.doctor",
-                                     "kiosk.certificates.commands"))
+    if command not in OWN_COMMANDS:
+        add_command_groups(sub, common, ("kiosk.devices.commands", "kiosk.sync.commands",
+                                         "kiosk.sync.enrol_commands", "kiosk.doctor",
+                                         "kiosk.certificates.commands"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_command(build_parser(), argv,
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = next((w for w in words if not w.startswith("-")), None)
+    return run_command(build_parser(command), words,
                        failure="kiosk.store:StoreError,sqlite3:DatabaseError",
                        label="store error", exit_code=EXIT_STORE)
 

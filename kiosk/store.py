@@ -716,34 +716,53 @@ class Store:
               stop: threading.Event | None = None) -> int:
         """Delete acknowledged entries older than the retention; pending ones are never purged.
 
-        Gentle, because scans wait for the same write lock: each step is one transaction
-        sized to last about ``step_seconds`` (its row count adapts to the measured speed),
-        written without an fsync of its own (a lost purge step is simply purged again), and
-        followed by a pause as long as the step. While scans arrive closer together than
-        ``PURGE_QUIET_SECONDS`` the purge waits, up to ``PURGE_MAX_PAUSE_SECONDS`` per step.
-        ``stop`` ends it between steps (the kiosk is shutting down).
+        Gentle, because scans wait for the same lock: each step is one transaction sized to
+        last about ``step_seconds`` (its row count adapts to the measured speed), committed
+        without an fsync of its own (a lost purge step is simply purged again). After each
+        step, outside the lock, a connection of the purge's own checkpoints the WAL: the
+        purge's pages are flushed and copied into the database by the purge itself, not by
+        the fsync of the next scan's commit nor by an automatic checkpoint a scan's commit
+        happens to start (those are off on this connection while the purge runs). Then it
+        pauses as long as the step and its checkpoint took. While scans arrive closer
+        together than ``PURGE_QUIET_SECONDS`` the purge waits, up to
+        ``PURGE_MAX_PAUSE_SECONDS`` per step. ``stop`` ends it between steps (the kiosk is
+        shutting down).
         """
         cutoff = utc_iso((time.time() if now is None else now) - retention_days * 86400)
         removed, rows, after = 0, 16, ""
-        while not (stop and stop.is_set()):
-            self._wait_for_quiet(stop)
-            started = time.perf_counter()
+        with self.lock:
+            automatic = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+            self.conn.execute("PRAGMA wal_autocheckpoint=0")
+        checkpointer = _Checkpointer(self.path)
+        try:
+            while not (stop and stop.is_set()):
+                self._wait_for_quiet(stop)
+                started = time.perf_counter()
+                with self.lock:
+                    self.conn.execute("PRAGMA synchronous=NORMAL")
+                    try:
+                        with self.transaction() as conn:
+                            done, after = self._purge_step(conn, cutoff, after, rows)
+                    finally:
+                        self.conn.execute("PRAGMA synchronous=FULL")
+                took = time.perf_counter() - started
+                removed += done
+                if done < rows:
+                    break
+                rows = max(8, min(4 * rows, int(rows * step_seconds / max(took, 1e-6))))
+                checkpointer.run()
+                time.sleep(time.perf_counter() - started)
+            # presence older than the retention is never asked for
+            forgotten = (cutoff, utc_iso(time.time() - INSIDE_WINDOW.total_seconds()))
+            while not (stop and stop.is_set()):
+                with self.transaction() as conn:
+                    if conn.execute(_FORGET_PRESENCE, (*forgotten, PAGE_ROWS)).rowcount \
+                            < PAGE_ROWS:
+                        break
+        finally:
             with self.lock:
-                self.conn.execute("PRAGMA synchronous=NORMAL")
-                try:
-                    with self.transaction() as conn:
-                        done, after = self._purge_step(conn, cutoff, after, rows)
-                finally:
-                    self.conn.execute("PRAGMA synchronous=FULL")
-            took = time.perf_counter() - started
-            removed += done
-            if done < rows:
-                break
-            rows = max(8, min(4 * rows, int(rows * step_seconds / max(took, 1e-6))))
-            time.sleep(took)
-        with self.transaction() as conn:  # presence older than the retention is never asked
-            conn.execute("DELETE FROM presence WHERE scanned_at < ? AND scanned_at < ?",
-                         (cutoff, utc_iso(time.time() - INSIDE_WINDOW.total_seconds())))
+                self.conn.execute(f"PRAGMA wal_autocheckpoint={int(automatic)}")
+            checkpointer.close()
         if removed:
             self.audit("system", "retention.purge", {"removed": removed, "before": cutoff})
         return removed
@@ -834,3 +853,23 @@ _UPSERT_PRESENCE = (
     "direction = excluded.direction WHERE excluded.scanned_at >= presence.scanned_at"
 )
 _INSERT_SEARCH = "INSERT INTO entries_search (rowid, name, entry_id) VALUES (?, ?, ?)"
+_FORGET_PRESENCE = (
+    "DELETE FROM presence WHERE (checkpoint_id, subject_key) IN (SELECT checkpoint_id, "
+    "subject_key FROM presence WHERE scanned_at < ? AND scanned_at < ? LIMIT ?)")
+
+
+class _Checkpointer:
+    """A connection of its own that checkpoints the WAL (PASSIVE: it never waits for, nor
+    blocks, the kiosk's writes and reads); nothing for a database in memory."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = None if str(path) == ":memory:" else sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False, timeout=30)
+
+    def run(self) -> None:
+        if self._conn is not None:
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()

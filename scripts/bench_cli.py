@@ -8,6 +8,12 @@ machine disturbs far less) are both reported. The older tree is ``git archive`` 
 packages, only ``PYTHONPATH`` differs. The heaviest imports of this tree come from
 ``python -X importtime``.
 
+Bytecode: pip compiles an installed kiosk's modules to ``.pyc`` at install time, so a
+command never compiles its own source. The runs here do the same: each tree gets its own
+``PYTHONPYCACHEPREFIX`` filled by the warm-up runs, whatever ``PYTHONDONTWRITEBYTECODE`` says
+(it is set on the development machine, where it made every run compile the kiosk afresh:
++60–70 ms of CPU for ``kiosk scan``). ``--compile-each-run`` measures that case instead.
+
     .venv/bin/python scripts/bench_cli.py [--baseline ba4326c] [--runs 20]
 """
 
@@ -41,9 +47,23 @@ def commands(config: Path) -> dict[str, list[str]]:
     }
 
 
+BYTECODE: dict[Path, Path | None] = {}
+"""Each tree's bytecode folder (None: compile the source at every run)."""
+
+
+def environment(tree: Path) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if BYTECODE.get(tree) is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        env["PYTHONPYCACHEPREFIX"] = str(BYTECODE[tree])
+    return env
+
+
 def run(tree: Path, args: list[str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds user + system) of one fresh process."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+    env = environment(tree)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, *args], env=env, cwd=tree, check=True,
@@ -56,8 +76,7 @@ def run(tree: Path, args: list[str]) -> tuple[float, float]:
 def heaviest_imports(args: list[str], count: int = 8) -> list[tuple[int, str]]:
     """(cumulative µs, module) of the top-level imports under kiosk and the heaviest others."""
     proc = subprocess.run([sys.executable, "-X", "importtime", *args], cwd=ROOT,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
-                          text=True, check=True)
+                          env=environment(ROOT), capture_output=True, text=True, check=True)
     rows = []
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
@@ -71,6 +90,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default="ba4326c", help="git revision to compare with")
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--compile-each-run", action="store_true",
+                        help="no bytecode kept: every run compiles the kiosk's source")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
         old = Path(tmp) / "baseline"
@@ -82,12 +103,14 @@ def main() -> None:
         trees = {"this tree": ROOT, f"baseline {args.baseline}": old}
         configs = {}
         for name, tree in trees.items():
+            BYTECODE[tree] = None if args.compile_each_run else \
+                Path(tmp) / "bytecode" / name.replace(" ", "-")
             folder = Path(tmp) / name.replace(" ", "-")
             folder.mkdir()
             configs[name] = folder / "config.toml"
             configs[name].write_text(CONFIG, encoding="utf-8")
-            run(tree, commands(configs[name])["kiosk --help"])  # warm the file cache, .pyc
-            run(tree, commands(configs[name])["kiosk scan CCCD"])  # and create the store
+            for argv in commands(configs[name]).values():  # file cache, bytecode, the store
+                run(tree, argv)
         times: dict[tuple[str, str], list[tuple[float, float]]] = {}
         load_before = os.getloadavg()[0]
         for _ in range(args.runs):
@@ -96,7 +119,8 @@ def main() -> None:
                     times.setdefault((label, name), []).append(run(tree, argv))
         print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.platform()}, "
               f"Python {platform.python_version()}; {args.runs} runs each, interleaved; "
-              f"load average {load_before:.2f} → {os.getloadavg()[0]:.2f}")
+              f"{'source compiled at every run' if args.compile_each_run else 'bytecode kept'}"
+              f"; load average {load_before:.2f} → {os.getloadavg()[0]:.2f}")
         print(f"{'command':22} {'tree':20} {'wall median':>12} {'wall min':>9} "
               f"{'CPU median':>11} {'CPU min':>8}")
         for (label, name), samples in times.items():

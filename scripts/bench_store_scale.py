@@ -52,6 +52,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import kiosk.pipeline as pipeline_module
+import kiosk.store as store_module
 from kiosk.ids import uuid7
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
@@ -245,7 +246,41 @@ class Figures(dict):
         print(f"[{self.label}] {key}: {value}", file=sys.stderr, flush=True)
 
 
-def measure(path: Path, label: str, quick: bool, forms: tuple[str, ...]) -> dict[str, str]:
+PARTS = ("screens", "subject", "export", "purge")
+
+
+def timed_migration(path: Path) -> tuple[Store, str | None]:
+    """Open the store; when that migrates it, how long the copy before migrating and the
+    migration itself took."""
+    conn = sqlite3.connect(path)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    copying: list[float] = []
+    backup = store_module.backup_before_migrating
+
+    def timed_backup(*args: Any) -> Path:
+        started = time.perf_counter()
+        try:
+            return backup(*args)
+        finally:
+            copying.append(time.perf_counter() - started)
+
+    store_module.backup_before_migrating = timed_backup
+    started = time.perf_counter()
+    try:
+        store = Store(path, timezone=TIMEZONE)
+    finally:
+        store_module.backup_before_migrating = backup
+    took = time.perf_counter() - started
+    if version >= store.schema_version:
+        return store, None
+    return store, (f"v{version} → v{store.schema_version} in {took:.1f} s (copy to "
+                   f"{path.name}.v{version}.bak {sum(copying):.1f} s, migration "
+                   f"{took - sum(copying):.1f} s)")
+
+
+def measure(path: Path, label: str, quick: bool, forms: tuple[str, ...],
+            parts: tuple[str, ...] = PARTS) -> dict[str, str]:
     facts = store_facts(path)
     end = dt.datetime.fromisoformat(facts["last"]).timestamp()
     day = dt.datetime.fromtimestamp(end, TIMEZONE).date()
@@ -254,34 +289,27 @@ def measure(path: Path, label: str, quick: bool, forms: tuple[str, ...]) -> dict
     results["store"] = (f"{facts['entries']:,} entries, {facts['people']:,} people, "
                         f"{facts['first'][:10]} → {facts['last'][:10]}, "
                         f"{facts['size_mb']:.0f} MiB")
-    conn = sqlite3.connect(path)
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    conn.close()
-    started = time.perf_counter()
-    store = Store(path, timezone=TIMEZONE)
-    if version < store.schema_version:
-        results["open + migrate (once)"] = (f"v{version} → v{store.schema_version} in "
-                                            f"{time.perf_counter() - started:.1f} s")
-    rng = random.Random(7)
-    subjects = [r["subject_key"] for r in store.entries(
-        since=store.day_bounds(day)[0], limit=200)]
-
-    full_day = day - dt.timedelta(days=1)  # the store ends early in its last day
-    results["stats (kiosk stats --date, last full day)"] = summary(timed(
-        lambda: store.stats(CHECKPOINT, full_day, now=end), repeat))
-    results["officer refresh (counts + 20 recent)"] = summary(timed(
-        lambda: read_screen(store, CHECKPOINT, None, now=end), repeat))
-    for term in ("zzqx", "nguyen", "Nguyễn Thị", "bich yen", "an"):
-        results[f"officer search {term!r} (7 days)"] = summary(timed(
-            lambda t=term: read_screen(store, CHECKPOINT, t, now=end), repeat))
-    results["--subject (all days)"] = summary(timed(
-        lambda: store.entries(subject=rng.choice(subjects)), repeat))
+    store, migration = timed_migration(path)
+    if migration:
+        results["open + migrate (once)"] = migration
+    if "screens" in parts:
+        full_day = day - dt.timedelta(days=1)  # the store ends early in its last day
+        results["stats (kiosk stats --date, last full day)"] = summary(timed(
+            lambda: store.stats(CHECKPOINT, full_day, now=end), repeat))
+        results["officer refresh (counts + 20 recent)"] = summary(timed(
+            lambda: read_screen(store, CHECKPOINT, None, now=end), repeat))
+        for term in ("zzqx", "nguyen", "Nguyễn Thị", "bich yen", "an"):
+            results[f"officer search {term!r} (7 days)"] = summary(timed(
+                lambda t=term: read_screen(store, CHECKPOINT, t, now=end), repeat))
+    if "subject" in parts:
+        for key, value in subject_listing(store, day, repeat).items():
+            results[key] = value
     store.close()
 
     with tempfile.TemporaryDirectory(prefix="bench-scale-", dir="/tmp") as tmp:
         config = write_config(Path(tmp), path)
         since = (day - dt.timedelta(days=29)).isoformat()
-        for form in forms:
+        for form in forms if "export" in parts else ():
             seconds, rss, err, cpu = run_measured(
                 [sys.executable, "-m", "kiosk.cli", "export", "--config", str(config),
                  "--from", since, "--to", day.isoformat(), "--format", form,
@@ -290,7 +318,34 @@ def measure(path: Path, label: str, quick: bool, forms: tuple[str, ...]) -> dict
             results[f"export 30 days ({form.upper()})"] = (
                 f"{rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
                 f"({rows / cpu:,.0f} rows per CPU second), peak RSS {rss:.0f} MiB")
-        results["purge during scans"] = purge_during_scans(path, Path(tmp), end, quick)
+        if "purge" in parts:
+            results["purge during scans"] = purge_during_scans(path, Path(tmp), end, quick)
+    return results
+
+
+def subject_listing(store: Store, day: dt.date, repeat: int) -> dict[str, str]:
+    """``kiosk entries --subject`` over the whole store, reading what that command reads in
+    the tree measured: people drawn from the last day's visitors (as an officer would look
+    up someone just seen: frequent visitors weigh more), then the busiest person alone."""
+    columns = getattr(store_module, "LISTING_COLUMNS", None)  # before: every column
+    with store.lock:
+        subjects = [r[0] for r in store.conn.execute(
+            "SELECT subject_key FROM entries WHERE scanned_at >= ? ORDER BY scanned_at "
+            "LIMIT 200", (store.day_bounds(day)[0],))]
+        busiest, most = store.conn.execute(
+            "SELECT subject_key, count(*) FROM entries GROUP BY subject_key "
+            "ORDER BY 2 DESC LIMIT 1").fetchone()
+    rng = random.Random(7)
+    sizes: list[int] = []
+
+    def listing(subject: str) -> None:
+        sizes.append(len(store.entries(subject=subject, columns=columns)))
+
+    drawn = summary(timed(lambda: listing(rng.choice(subjects)), repeat))
+    results = {"--subject (all days)": f"{drawn}, median {statistics.median(sizes):.0f} rows, "
+                                       f"at most {max(sizes):,}"}
+    results["--subject, the busiest person"] = (
+        f"{summary(timed(lambda: listing(busiest), max(10, repeat // 10)))}, {most:,} rows")
     return results
 
 
@@ -357,20 +412,41 @@ def main() -> None:
     parser.add_argument("--cache", default="/tmp", help="folder for the built stores")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--formats", default="csv,xlsx", help="export formats to time")
+    parser.add_argument("--only", default=",".join(PARTS),
+                        help=f"parts to measure, of {', '.join(PARTS)}")
+    parser.add_argument("--no-small", action="store_true",
+                        help="measure the large store alone")
+    parser.add_argument("--copy", action="store_true",
+                        help="measure a copy of each store (the cached one stays as built: "
+                             "its schema version included, for another tree to measure)")
     args = parser.parse_args()
     cache = Path(args.cache)
     large = cached_store(cache, args.entries, args.days, args.people, args.seed)
-    small = cached_store(cache, args.small, 1, args.people, args.seed)
+    small = None if args.no_small else cached_store(cache, args.small, 1, args.people,
+                                                        args.seed)
     print(f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"SQLite {sqlite3.sqlite_version}, load avg {os.getloadavg()[0]:.2f}")
-    print(f"cold `kiosk --help`: {cold_help()}")
-    figures = {name: measure(p, name, args.quick, tuple(args.formats.split(","))) for name, p in
-               ((f"{args.small:,}", small), (f"{args.entries:,}", large))}
+          f"SQLite {sqlite3.sqlite_version}, load avg {os.getloadavg()[0]:.2f}, kiosk from "
+          f"{Path(store_module.__file__).parent.parent}")
+    if "screens" in args.only:
+        print(f"cold `kiosk --help`: {cold_help()}")
+    parts = tuple(args.only.split(","))
+    stores = [(f"{args.entries:,}", large)] if args.no_small else \
+        [(f"{args.small:,}", small), (f"{args.entries:,}", large)]
+    figures = {}
+    with tempfile.TemporaryDirectory(prefix="bench-scale-copy-", dir=cache) as copies:
+        for name, path in stores:
+            if args.copy:
+                path = Path(shutil.copy(path, Path(copies) / path.name))
+            figures[name] = measure(path, name, args.quick, tuple(args.formats.split(",")),
+                                    parts)
+            if args.copy:
+                path.unlink()
     print(f"\n| operation | {' | '.join(figures)} |\n|---|{'---|' * len(figures)}")
     for key in dict.fromkeys(k for f in figures.values() for k in f):
         print(f"| {key} | {' | '.join(f.get(key, '—') for f in figures.values())} |")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process {rss:.0f} MiB", file=sys.stderr)
+    print(f"peak RSS of this process {rss:.0f} MiB; load avg at the end "
+          f"{os.getloadavg()[0]:.2f}", file=sys.stderr)
 
 
 if __name__ == "__main__":

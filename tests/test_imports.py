@@ -213,3 +213,25 @@ def test_with_every_package_the_commands_that_need_them_get_past_the_imports(
     assert results["sync"][0] == 0 and "unreachable" in results["sync"][1]  # port 9
     assert results["central_serve"][0] == 3  # storage error: no such kind of database
     assert results["central_pg"][0] == 3  # storage error: nothing listens on port 1
+
+
+def test_a_scan_from_the_command_line_loads_only_what_a_scan_needs(tmp_path: Path) -> None:
+    """``kiosk scan`` of a CCCD runs in a fresh interpreter (as a technician's command does)
+    without loading the certificate CBOR reader, the device supervisor, or the modules of
+    the command groups it is not (their parsers are not even built): what it does not load,
+    it does not pay for at every start."""
+    config = tmp_path / "config.toml"
+    config.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
+                      '[store]\npath = "kiosk.db"\n', encoding="utf-8")
+    script = ("import json, sys\nfrom kiosk import cli\ncode = cli.main(sys.argv[1:])\n"
+              "print(json.dumps([code, sorted(sys.modules)]))")
+    proc = subprocess.run([sys.executable, "-c", script, "scan", CCCD_AN, "--config",
+                           str(config)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    code, loaded = json.loads(proc.stdout.splitlines()[-1])
+    assert code == 0 and "ACCEPTED" in proc.stdout
+    unneeded = {"cbor2", "kiosk.devices.supervisor", "kiosk.doctor", "kiosk.devices.commands",
+                "kiosk.sync.commands", "kiosk.sync.enrol_commands",
+                "kiosk.certificates.commands", "kiosk.certificates.signature"}
+    assert unneeded & set(loaded) == set()
+    assert {"kiosk.pipeline", "kiosk.store", "kiosk.sync.protocol"} <= set(loaded)
