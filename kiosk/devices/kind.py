@@ -49,9 +49,12 @@ class DeviceOptions(Section):
 
     @classmethod
     def own_schema(cls) -> dict[str, Opt]:
-        """The kind's own options (without the common ones), in declaration order."""
-        common = DeviceOptions.schema()
-        return {k: o for k, o in cls.schema().items() if k not in common}
+        """The kind's own options (without the common ones): those its class declares, in
+        order, then those of the option groups it extends (``evdev.KeyTyping``)."""
+        common, schema = DeviceOptions.schema(), cls.schema()
+        names = dict.fromkeys(name for klass in cls.__mro__
+                              for name in vars(klass).get("__annotations__", {}))
+        return {k: schema[k] for k in names if k in schema and k not in common}
 
 
 def check_location(options: DeviceOptions, path: str, keys: tuple[str, ...]) -> None:

@@ -6,6 +6,7 @@ one."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -115,28 +116,27 @@ def _api_user(site: Site, request: Request) -> Any:
 @api.get("/api/v1/reports/daily", summary="The daily report (signed-in dashboard user)")
 @not_personal(COUNTS)
 async def daily_json(request: Request, date: str = "") -> Response:
-    site = _site(request)
-    user = _api_user(site, request)
-    if user is None:
-        return JSONResponse({"error": "sign in to the dashboard first"}, status_code=401)
-    day = _day(site.storage, date)
-    if day is None:
-        return JSONResponse({"error": f"date: expected YYYY-MM-DD, got {date!r}"},
-                            status_code=422)
-    report = await run_in_threadpool(daily_report, site.storage, day, district_of(user))
-    return JSONResponse(report, headers={"Cache-Control": "no-store"})
+    return await _report_json(request, date, _day, daily_report, "date", "YYYY-MM-DD")
 
 
 @api.get("/api/v1/reports/monthly", summary="The monthly report (signed-in dashboard user)")
 @not_personal(COUNTS)
 async def monthly_json(request: Request, month: str = "") -> Response:
+    return await _report_json(request, month, _month, monthly_report, "month", "YYYY-MM")
+
+
+async def _report_json(request: Request, value: str, choose: Callable[[Any, str], Any],
+                       build: Callable[..., dict[str, Any]], name: str, shape: str
+                       ) -> Response:
+    """A report as JSON for a signed-in user (their district's only): 401 signed out, 422
+    naming the parameter when ``choose`` cannot read ``value``."""
     site = _site(request)
     user = _api_user(site, request)
     if user is None:
         return JSONResponse({"error": "sign in to the dashboard first"}, status_code=401)
-    chosen = _month(site.storage, month)
+    chosen = choose(site.storage, value)
     if chosen is None:
-        return JSONResponse({"error": f"month: expected YYYY-MM, got {month!r}"},
+        return JSONResponse({"error": f"{name}: expected {shape}, got {value!r}"},
                             status_code=422)
-    report = await run_in_threadpool(monthly_report, site.storage, chosen, district_of(user))
+    report = await run_in_threadpool(build, site.storage, chosen, district_of(user))
     return JSONResponse(report, headers={"Cache-Control": "no-store"})

@@ -3,43 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from kiosk.devices.kind import (
-    KEY_LAYOUTS,
-    KEY_TERMINATORS,
-    USB_EXPECTED,
-    CaptureFormat,
-    DeviceKind,
-    DeviceOptions,
-    Discovery,
-    check_location,
-    waiting_hint,
-)
+from kiosk.devices import kind
 from kiosk.messages import both
 from kiosk.schema import opt
 
-if TYPE_CHECKING:
-    from kiosk.devices.kinds.hidraw import HidrawOptions
-
 
 @dataclass(frozen=True, kw_only=True)
-class EvdevOptions(DeviceOptions):
-    path: str = opt("", expected="an event node or /dev/input/by-id path")
-    usb: str = opt("", expected=USB_EXPECTED)
-    name: str = opt("", expected="a device name pattern (shell glob)")
-    layout: str = opt("us", choices=KEY_LAYOUTS)
-    grab: bool = opt(True)
-    terminator: str = opt("enter", choices=KEY_TERMINATORS)
+class KeyTyping(kind.DeviceOptions):
+    """How a scanner in keyboard mode types: what the key decoder (:func:`decoder`) reads,
+    for evdev key events and hidraw boot-keyboard reports alike, so declared once."""
+
+    layout: str = opt("us", choices=kind.KEY_LAYOUTS)
+    terminator: str = opt("enter", choices=kind.KEY_TERMINATORS)
     idle_gap_ms: int = opt(100, minimum=0, maximum=10_000)
     ansi_codepage: str = opt("cp1252", choices=("cp1252", "cp1258"))
     hex_mode: bool = opt(False)
 
+
+KEY_TYPING = ("layout", "terminator", "idle_gap_ms", "ansi_codepage", "hex_mode")
+"""KeyTyping's options: what a capture of key input keeps to be replayed."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvdevOptions(KeyTyping):
+    path: str = opt("", expected="an event node or /dev/input/by-id path")
+    usb: str = opt("", expected=kind.USB_EXPECTED)
+    name: str = opt("", expected="a device name pattern (shell glob)")
+    grab: bool = opt(True)
+
     def check(self, path: str) -> None:
-        check_location(self, path, ("path", "usb", "name"))
+        kind.check_location(self, path, ("path", "usb", "name"))
 
 
-def decoder(options: EvdevOptions | HidrawOptions) -> Any:
+def decoder(options: KeyTyping) -> Any:
     """Key events → scans, with the scanner's layout, terminator key, gap and code page."""
     from kiosk.devices.keydecoder import KeyDecoder
 
@@ -48,18 +46,17 @@ def decoder(options: EvdevOptions | HidrawOptions) -> Any:
 
 
 def advice(options: EvdevOptions, status: Any) -> list[str]:
-    return [*waiting_hint(status), both("device.keyboard_no_vietnamese")]
+    return [*kind.waiting_hint(status), both("device.keyboard_no_vietnamese")]
 
 
-KIND = DeviceKind(
+KIND = kind.DeviceKind(
     name="evdev",
     options=EvdevOptions,
     device="kiosk.devices.evdev_input:EvdevDevice",
     decoder=decoder,
-    capture=CaptureFormat("events", ("layout", "terminator", "idle_gap_ms", "ansi_codepage",
-                                     "hex_mode")),
+    capture=kind.CaptureFormat("events", KEY_TYPING),
     watch="kiosk.devices.diagnostics:KeyDiagnostics",
-    discovery=Discovery("kiosk.devices.discovery:input_devices",
+    discovery=kind.Discovery("kiosk.devices.discovery:input_devices",
                         "Keyboard-mode scanners / Máy quét chế độ bàn phím (evdev)", "input",
                         ("/dev/input/*",), "path"),
     advice=advice,

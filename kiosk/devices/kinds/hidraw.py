@@ -5,34 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.devices.kind import (
-    KEY_LAYOUTS,
-    KEY_TERMINATORS,
-    USB_EXPECTED,
-    CaptureFormat,
-    DeviceKind,
-    DeviceOptions,
-    Discovery,
-    check_location,
-    waiting_hint,
-)
+from kiosk.devices import kind
 from kiosk.devices.kinds import evdev
 from kiosk.schema import opt
 
 
 @dataclass(frozen=True, kw_only=True)
-class HidrawOptions(DeviceOptions):
+class HidrawOptions(evdev.KeyTyping):
+    """``idle_gap_ms`` ends a scan in both modes; the other key options apply to
+    ``mode = "keyboard"``."""
+
     path: str = opt("", expected="a /dev/hidrawN node")
-    usb: str = opt("", expected=USB_EXPECTED)
+    usb: str = opt("", expected=kind.USB_EXPECTED)
     mode: str = opt("pos", choices=("pos", "keyboard"))
-    layout: str = opt("us", choices=KEY_LAYOUTS)
-    terminator: str = opt("enter", choices=KEY_TERMINATORS)
-    hex_mode: bool = opt(False)
-    idle_gap_ms: int = opt(100, minimum=0, maximum=10_000)
-    ansi_codepage: str = opt("cp1252", choices=("cp1252", "cp1258"))
 
     def check(self, path: str) -> None:
-        check_location(self, path, ("path", "usb"))
+        kind.check_location(self, path, ("path", "usb"))
 
 
 def decoder(options: HidrawOptions) -> Any:
@@ -45,18 +33,17 @@ def decoder(options: HidrawOptions) -> Any:
 
 
 def advice(options: HidrawOptions, status: Any) -> list[str]:
-    return waiting_hint(status)
+    return kind.waiting_hint(status)
 
 
-KIND = DeviceKind(
+KIND = kind.DeviceKind(
     name="hidraw",
     options=HidrawOptions,
     device="kiosk.devices.hidraw:HidrawDevice",
     decoder=decoder,
-    capture=CaptureFormat("chunks", ("mode", "layout", "terminator", "idle_gap_ms",
-                                     "ansi_codepage", "hex_mode")),
+    capture=kind.CaptureFormat("chunks", ("mode", *evdev.KEY_TYPING)),
     watch="kiosk.devices.diagnostics:HidrawDiagnostics",
-    discovery=Discovery("kiosk.devices.discovery:hidraw_nodes",
+    discovery=kind.Discovery("kiosk.devices.discovery:hidraw_nodes",
                         "HID nodes / Thiết bị HID (hidraw, HID POS)", "hidraw",
                         ("/dev/hidraw*",), "path"),
     advice=advice,

@@ -5,15 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.devices.kind import (
-    USB_EXPECTED,
-    CaptureFormat,
-    DeviceKind,
-    DeviceOptions,
-    Discovery,
-    check_location,
-    waiting_hint,
-)
+from kiosk.devices import kind
 from kiosk.messages import both
 from kiosk.schema import opt
 
@@ -22,9 +14,9 @@ BAUDRATES = (1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200, 230400,
 
 
 @dataclass(frozen=True, kw_only=True)
-class SerialOptions(DeviceOptions):
+class SerialOptions(kind.DeviceOptions):
     port: str = opt("", expected="a port path such as \"/dev/ttyACM0\" or a by-id path")
-    usb: str = opt("", expected=USB_EXPECTED)
+    usb: str = opt("", expected=kind.USB_EXPECTED)
     baudrate: int = opt(9600, choices=BAUDRATES)
     bytesize: int = opt(8, choices=(5, 6, 7, 8))
     parity: str = opt("N", choices=("N", "E", "O", "M", "S"))
@@ -38,7 +30,7 @@ class SerialOptions(DeviceOptions):
     strip_aim: bool = opt(True)
 
     def check(self, path: str) -> None:
-        check_location(self, path, ("port", "usb"))
+        kind.check_location(self, path, ("port", "usb"))
 
 
 def decoder(options: SerialOptions) -> Any:
@@ -50,21 +42,21 @@ def decoder(options: SerialOptions) -> Any:
 
 
 def advice(options: SerialOptions, status: Any) -> list[str]:
-    out = waiting_hint(status)
+    out = kind.waiting_hint(status)
     if options.port.startswith("/dev/tty") and not options.usb:
         out.append(both("device.ttyacm_renumbered"))
     return out
 
 
-KIND = DeviceKind(
+KIND = kind.DeviceKind(
     name="serial",
     options=SerialOptions,
     device="kiosk.devices.serial_port:SerialDevice",
     decoder=decoder,
-    capture=CaptureFormat("chunks", ("terminator", "idle_gap_ms", "prefix", "suffix",
+    capture=kind.CaptureFormat("chunks", ("terminator", "idle_gap_ms", "prefix", "suffix",
                                      "strip_aim", "encoding_fallback")),
     watch="kiosk.devices.diagnostics:SerialDiagnostics",
-    discovery=Discovery("kiosk.devices.discovery:serial_ports",
+    discovery=kind.Discovery("kiosk.devices.discovery:serial_ports",
                         "Serial ports / Cổng nối tiếp (USB-COM, RS-232)", "tty",
                         ("/dev/tty*", "/dev/serial/*", "/dev/rfcomm*", "/dev/pts/*"), "port",
                         write=True),
