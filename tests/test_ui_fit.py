@@ -27,7 +27,8 @@ from kiosk.certificates import trustlist
 from kiosk.scan import Scan, ScanResult, Status
 from tests.certificate_support import make_issuer, trust_list_of, vaccination
 
-SIZES = [(800, 480), (1024, 600), (1280, 800), (1366, 768), (1920, 1080), (1080, 1920)]
+SIZES = [(800, 480), (480, 800), (1024, 600), (1280, 800), (1366, 768), (1920, 1080),
+         (1080, 1920)]
 PANELS = {0: "the screen's own figure (96 offscreen)", 133: '7" 800×480', 170: '7" 1024×600'}
 """``[kiosk] screen_dpi`` values: touch targets of 9 mm on these panels are 34→44, 48 and
 61 px."""

@@ -20,6 +20,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -44,11 +45,11 @@ from kiosk.ui.officer import OfficerScreen
 from kiosk.ui.pin import PinGate
 from kiosk.ui.status_strip import StatusStrip
 from kiosk.ui.wedge_input import FocusGuard, WedgeInput, wedge_devices
-from kiosk.ui.widgets import TouchTargets, pixel_font
+from kiosk.ui.widgets import TouchTargets, pixel_font, stack_when_narrow
 
 log = logging.getLogger(__name__)
 
-MINIMUM_SIZE = QSize(640, 400)
+MINIMUM_SIZE = QSize(480, 400)
 """Smaller than any kiosk display: a window never refuses the screen it is given."""
 EXIT_STORE = 3
 EXIT_BINDING = 4
@@ -92,16 +93,21 @@ class MainWindow(QMainWindow):
         self.technician_button = self._top_button("technician", self.open_technician)
         self.sync_button = self._top_button("sync", self.open_sync)
         self.exit_button = self._top_button("exit", self.request_exit)
-        top = QHBoxLayout()
-        top.setContentsMargins(12, 6, 12, 0)
-        top.addWidget(self.title)
-        top.addStretch(1)
-        top.addSpacing(12)  # the checkpoint's name never touches the clock
-        top.addWidget(self.clock)
-        top.addSpacing(16)
+        heading = QHBoxLayout()
+        heading.addWidget(self.title)
+        heading.addStretch(1)
+        heading.addSpacing(12)  # the checkpoint's name never touches the clock
+        heading.addWidget(self.clock)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
         for button in (self.language_button, self.technician_button, self.sync_button,
                        self.exit_button):
-            top.addWidget(button)
+            buttons.addWidget(button)
+        top = self.top = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        top.setContentsMargins(12, 6, 12, 0)
+        top.addLayout(heading, 1)
+        top.addSpacing(16)
+        top.addLayout(buttons)
 
         self.strip = StatusStrip(kiosk.config.timezone)
         central = QWidget()
@@ -199,11 +205,16 @@ class MainWindow(QMainWindow):
     def fit_to(self, size: QSize) -> None:
         """Arrange the screens for ``size`` first (portrait or not, chart or not), then take
         it: the layout's minimum must already fit when the window shrinks."""
-        self.officer.arrange(size)
+        self.arrange(size)
         self.resize(size)
 
+    def arrange(self, size: QSize) -> None:
+        """The top bar's buttons go under the name and clock on a narrow (portrait) screen."""
+        stack_when_narrow(self.top, size.width())
+        self.officer.arrange(size)
+
     def resizeEvent(self, event: QResizeEvent) -> None:
-        self.officer.arrange(event.size())  # a window manager or a rotated screen resized us
+        self.arrange(event.size())  # a window manager or a rotated screen resized us
         super().resizeEvent(event)
 
     def show_for_mode(self) -> None:

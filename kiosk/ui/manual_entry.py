@@ -26,7 +26,7 @@ from kiosk.payloads import Rejection
 from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import ScanResult, Status
 from kiosk.ui.bridge import KioskBridge
-from kiosk.ui.widgets import pixel_font, scrolling
+from kiosk.ui.widgets import NARROW_WIDTH, pixel_font, scrolling
 
 FIELDS = ("name", "document_number", "phone", "address", "reason")
 CHECKED = ("name", "document_number", "phone")
@@ -47,12 +47,13 @@ class ManualEntryDialog(QDialog):
         layout = QVBoxLayout(self)
         self.title = QLabel()
         self.title.setFont(pixel_font(self, 24, bold=True))
+        self.title.setWordWrap(True)
         layout.addWidget(self.title)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
         fields = QWidget()
-        form = QFormLayout(fields)
+        form = self.form = QFormLayout(fields)
         form.setContentsMargins(0, 0, 0, 0)
         self.fields: dict[str, QLineEdit] = {}
         self.labels: dict[str, QLabel] = {}
@@ -61,6 +62,9 @@ class ManualEntryDialog(QDialog):
             if name == "reason":
                 combo = QComboBox()
                 combo.setEditable(True)
+                combo.setSizeAdjustPolicy(  # the longest reason must not widen the form
+                    QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                combo.setMinimumContentsLength(12)
                 edit = combo.lineEdit()
                 self.reason_box = combo
                 widget: QWidget = combo
@@ -78,6 +82,7 @@ class ManualEntryDialog(QDialog):
                 error.setObjectName(f"manual_{name}_error")
                 error.setStyleSheet("color: #c62828;")
                 error.setMinimumHeight(error.fontMetrics().height())  # room kept: no jumping
+                error.setWordWrap(True)
                 self.errors[name] = error
                 column.addWidget(error)
             form.addRow(self.labels[name], column)
@@ -109,6 +114,9 @@ class ManualEntryDialog(QDialog):
         parent = self.parentWidget()
         if parent is not None:
             room = parent.window().size()
+            self.form.setRowWrapPolicy(  # portrait 7": each label above its field
+                QFormLayout.RowWrapPolicy.WrapAllRows if room.width() < NARROW_WIDTH
+                else QFormLayout.RowWrapPolicy.DontWrapRows)
             self.resize(min(WIDTH, room.width()),
                         min(self.sizeHint().height(), room.height()))
             self.setMaximumSize(room)

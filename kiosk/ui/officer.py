@@ -177,12 +177,13 @@ class OfficerScreen(Retranslating):
         portrait = screen.height() > screen.width()
         self.columns.setDirection(QBoxLayout.Direction.TopToBottom if portrait
                                   else QBoxLayout.Direction.LeftToRight)
-        roomy = screen.height() >= CHART_MIN_SCREEN_HEIGHT
+        roomy = screen.height() >= CHART_MIN_SCREEN_HEIGHT * (2 if portrait else 1)
         self.chart.setVisible(roomy)
         self.chart_title.setVisible(roomy)
         self.left.setStretchFactor(self.table, 4 if roomy else 2)  # the card's words first
         self.recent_title.setVisible(roomy)  # the search box's hint says it on a short screen
         narrow = min(screen.width(), screen.height()) < NARROW_SCREEN  # 7": time, way, name
+        self.direction_title.setVisible(not (narrow and portrait))  # IN/OUT/AUTO say it
         for column in (3, 4):
             self.table.setColumnHidden(column, narrow)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff if narrow

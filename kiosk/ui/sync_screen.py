@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -37,7 +38,13 @@ from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import KioskBridge, SyncView
 from kiosk.ui.i18n import screen_language
 from kiosk.ui.status_strip import age_text, local_time
-from kiosk.ui.widgets import CountTile, Retranslating, pixel_font, scrolling
+from kiosk.ui.widgets import (
+    CountTile,
+    Retranslating,
+    pixel_font,
+    scrolling,
+    stack_when_narrow,
+)
 
 REJECTED_ROWS = 200
 MEDIA_ROOTS = ("/media", "/run/media", "/mnt")
@@ -88,7 +95,7 @@ class SyncScreen(Retranslating):
         self.push_button = self._button("sync_now", self.push_now)
         self.export_button = self._button("sync_export", self.choose_export_file)
         self.retry_button = self._button("sync_retry", self.retry_rejected)
-        actions = QHBoxLayout()
+        actions = self.actions = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         for button in (self.push_button, self.export_button, self.retry_button):
             actions.addWidget(button)
         self.progress = QProgressBar()
@@ -143,6 +150,10 @@ class SyncScreen(Retranslating):
         self.bridge.refresh_sync(totals=True)
         self.bridge.read(lambda store: store.rejected_entries(REJECTED_ROWS),
                          done=self._show_rejected, key="sync-rejected")
+
+    def resizeEvent(self, event: Any) -> None:
+        stack_when_narrow(self.actions, event.size().width())  # portrait 7": one per line
+        super().resizeEvent(event)
 
     def showEvent(self, event: Any) -> None:
         self.refresh()

@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -45,6 +46,7 @@ from kiosk.ui.widgets import (
     keep_rows_visible,
     pixel_font,
     scrolling,
+    stack_when_narrow,
     state_text,
 )
 
@@ -88,6 +90,7 @@ class TechnicianScreen(Retranslating):
 
         self.title = QLabel()
         self.title.setFont(pixel_font(self, 24, bold=True))
+        self.title.setWordWrap(True)
         self.back = QPushButton()
         self.back.setObjectName("technician_back")
         self.back.clicked.connect(self.closed)
@@ -125,6 +128,7 @@ class TechnicianScreen(Retranslating):
         buttons.addStretch(1)
 
         self.discovered_title = QLabel()
+        self.discovered_title.setWordWrap(True)
         self.discovered = QListWidget()
         self.discovered.setObjectName("technician_discovered")
         self.discovered.itemActivated.connect(self._use_candidate)
@@ -160,7 +164,7 @@ class TechnicianScreen(Retranslating):
         self.enrol.enrolled.connect(self._enrolled)
         self.tabs.addTab(scrolling(self.enrol), "")
 
-        body = QHBoxLayout()
+        body = self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         body.addLayout(left, 3)
         body.addWidget(self.tabs, 2)
         layout = QVBoxLayout(self)
@@ -309,6 +313,10 @@ class TechnicianScreen(Retranslating):
         device = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         if isinstance(device, dict):
             self.add_device(device)
+
+    def resizeEvent(self, event: Any) -> None:
+        stack_when_narrow(self.body, event.size().width())  # portrait 7": list above tabs
+        super().resizeEvent(event)
 
     def showEvent(self, event: Any) -> None:
         keep_rows_visible(self.table, 3)  # measured once styled: row and title heights

@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QRectF, Q
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QBoxLayout,
     QButtonGroup,
     QComboBox,
     QFrame,
@@ -48,6 +49,16 @@ def scrolling(widget: QWidget) -> QScrollArea:
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return area
+
+
+NARROW_WIDTH = 600
+"""Below this width (a portrait 7" panel: 480 px) rows of buttons and side-by-side panes
+stack instead of squeezing their words."""
+
+
+def stack_when_narrow(layout: QBoxLayout, width: int) -> None:
+    layout.setDirection(QBoxLayout.Direction.TopToBottom if width < NARROW_WIDTH
+                        else QBoxLayout.Direction.LeftToRight)
 
 
 def keep_rows_visible(table: QTableView, rows: int) -> None:
