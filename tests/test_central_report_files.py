@@ -37,7 +37,7 @@ def _report(tmp_path: Path) -> dict:
 
 def test_xlsx_has_vietnamese_headers_typed_cells_and_no_formulas(tmp_path: Path) -> None:
     report = _report(tmp_path)
-    book = load_workbook(io.BytesIO(report_formats.to_xlsx(report)))
+    book = load_workbook(io.BytesIO(report_formats.render(report, "xlsx")))
     assert book.sheetnames == ["Tổng hợp", "Theo huyện", "Theo loại địa điểm", "Theo giờ",
                                "Theo điểm", "Nơi không quét", "Nơi quét sai",
                                "Máy chưa gửi đủ", "Bản ghi đến muộn"]
@@ -73,7 +73,7 @@ def test_dates_are_dates_and_times_local(tmp_path: Path) -> None:
     report["completeness"]["kiosks_not_heard_since_day_end"] = [{
         "checkpoint_id": "P1", "name": "x", "district": "d", "kind": "market",
         "kiosk_id": "k1", "last_seen_at": "2026-11-15T16:30:00.000000Z"}]
-    book = load_workbook(io.BytesIO(report_formats.to_xlsx(report)))
+    book = load_workbook(io.BytesIO(report_formats.render(report, "xlsx")))
     late = book["Bản ghi đến muộn"]["A2"]
     assert late.is_date and late.value == dt.datetime(2026, 11, 14)
     assert late.number_format == "dd/mm/yyyy"
@@ -82,7 +82,7 @@ def test_dates_are_dates_and_times_local(tmp_path: Path) -> None:
 
 
 def test_csv_is_excel_friendly_and_neutralised(tmp_path: Path) -> None:
-    text = report_formats.to_csv(_report(tmp_path)).decode("utf-8")
+    text = report_formats.render(_report(tmp_path), "csv").decode("utf-8")
     assert text.startswith("\ufeff# Tổng hợp\r\nChỉ tiêu,Giá trị\r\n")
     assert "\r\n# Theo điểm\r\nMã điểm,Tên điểm," in text
     assert f"P1,\"'{HOSTILE.replace(chr(34), chr(34) * 2)}\",'+Đồng Xoài,Chợ / siêu thị,có,2,2,0" \

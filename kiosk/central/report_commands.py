@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from kiosk.central import report_formats, reports
+from kiosk.central import report_formats, reports, sheets
 from kiosk.commandline import EXIT_USAGE, examples, open_central
 
 
@@ -39,10 +39,10 @@ def _month(text: str) -> str:
 
 def _formats(text: str) -> list[str]:
     chosen = [f.strip() for f in text.split(",") if f.strip()]
-    bad = [f for f in chosen if f not in report_formats.FORMATS]
+    bad = [f for f in chosen if f not in sheets.FORMATS]
     if bad or not chosen:
         raise argparse.ArgumentTypeError(
-            f"{text!r}: expected one or more of {', '.join(report_formats.FORMATS)}")
+            f"{text!r}: expected one or more of {', '.join(sheets.FORMATS)}")
     return chosen
 
 
@@ -67,15 +67,15 @@ def _emit(report: dict[str, Any], args: argparse.Namespace) -> int:
     if args.out_dir:
         folder = Path(args.out_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        for fmt in args.format or list(report_formats.FORMATS):
+        for fmt in args.format or list(sheets.FORMATS):
             path = folder / report_formats.file_name(report, fmt)
             _write(path, report_formats.render(report, fmt))
             print(f"Đã ghi / Wrote {path}")
         return 0
     if args.output:
         fmt = (args.format or [Path(args.output).suffix.lstrip(".").lower()])[0]
-        if fmt not in report_formats.FORMATS:
-            print(f"-o {args.output}: say --format {'|'.join(report_formats.FORMATS)}",
+        if fmt not in sheets.FORMATS:
+            print(f"-o {args.output}: say --format {'|'.join(sheets.FORMATS)}",
                   file=sys.stderr)
             return EXIT_USAGE
         _write(Path(args.output), report_formats.render(report, fmt))

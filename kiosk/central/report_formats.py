@@ -10,18 +10,16 @@ province office. CSV carries the same tables one after another, each under its t
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk.central import sheets
 from kiosk.central.localdays import parse_utc
 from kiosk.central.registry import KIND_LABELS
+from kiosk.exports import neutralise
 
-FORMATS = ("json", "csv", "xlsx")
 LABELS = {
     "checkpoint_id": "Mã điểm", "name": "Tên điểm", "district": "Huyện",
     "kind": "Loại địa điểm", "set_up": "Đã triển khai", "points_set_up": "Số điểm triển khai",
@@ -46,7 +44,6 @@ TIMES = {"last_seen_at"}
 _PLACE = ("checkpoint_id", "name", "district", "kind")
 _GROUP = ("points_set_up", "points_scanned", "points_active_7d", "adoption_ratio", "scans",
           "ins", "outs")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -97,18 +94,16 @@ def file_name(report: dict[str, Any], fmt: str) -> str:
 
 
 def render(report: dict[str, Any], fmt: str) -> bytes:
-    if fmt == "json":
-        return json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8")
-    if fmt == "csv":
-        return to_csv(report)
-    if fmt == "xlsx":
-        return to_xlsx(report)
-    raise ValueError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    return sheets.render(report, fmt, _sheets)
 
 
-def neutralise(text: str) -> str:
-    """Text a spreadsheet will show as text, never run as a formula."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def _sheets(report: dict[str, Any]) -> list[sheets.Sheet]:
+    zone = ZoneInfo(report["timezone"])
+    return [sheets.Sheet(
+        table.title, [LABELS[c] for c in table.columns],
+        [[_cell(c, row.get(c), zone) for c in table.columns] for row in table.rows],
+        frozenset(i for i, c in enumerate(table.columns) if c in RATIOS or c == "value"))
+        for table in tables(report)]
 
 
 def _cell(key: str, value: Any, zone: ZoneInfo) -> Any:
@@ -129,64 +124,3 @@ def _cell(key: str, value: Any, zone: ZoneInfo) -> Any:
     if isinstance(value, bool | str):
         return neutralise(str(value))
     return value
-
-
-def to_csv(report: dict[str, Any]) -> bytes:
-    zone = ZoneInfo(report["timezone"])
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for number, table in enumerate(tables(report)):
-        if number:
-            writer.writerow([])
-        writer.writerow([f"# {table.title}"])
-        writer.writerow([LABELS[c] for c in table.columns])
-        for row in table.rows:
-            cells = [_cell(c, row.get(c), zone) for c in table.columns]
-            writer.writerow([_csv_text(v) for v in cells])
-    return out.getvalue().encode("utf-8-sig")  # with BOM: Excel then reads it as UTF-8
-
-
-def _csv_text(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def to_xlsx(report: dict[str, Any]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    zone = ZoneInfo(report["timezone"])
-    book = Workbook()
-    book.remove(book.active)
-    for table in tables(report):
-        sheet = book.create_sheet(table.title[:31])
-        sheet.append([LABELS[c] for c in table.columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        widths = [len(LABELS[c]) for c in table.columns]
-        for row in table.rows:
-            values = [_cell(c, row.get(c), zone) for c in table.columns]
-            sheet.append(values)
-            for index, (column, value) in enumerate(zip(table.columns, values, strict=True)):
-                cell = sheet.cell(row=sheet.max_row, column=index + 1)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text
-                elif column in RATIOS or (column == "value" and isinstance(value, float)):
-                    cell.number_format = "0.0%"
-                elif isinstance(value, dt.datetime):
-                    cell.number_format = "dd/mm/yyyy hh:mm"
-                elif isinstance(value, dt.date):
-                    cell.number_format = "dd/mm/yyyy"
-                widths[index] = max(widths[index], len(str(value)) if value is not None else 0)
-        for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, 60)
-        sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kiosk.central.sheets import FORMATS
 from kiosk.commandline import EXIT_USAGE, day_argument, examples, open_central, payload_argument
 
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
@@ -120,7 +121,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                             "the kiosk's duplicate window)")
     trace.add_argument("--second-degree", type=int, default=0, metavar="N",
                        help="also trace the top N contacts (at most 20; default 0)")
-    trace.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    trace.add_argument("--format", choices=FORMATS, default="json")
     trace.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
     trace.add_argument("--reason", required=True,
                        help="lý do / reason, e.g. the case number (recorded in the audit log)")

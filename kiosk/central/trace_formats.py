@@ -8,15 +8,13 @@ and every text cell that a spreadsheet could run as a formula neutralised.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.central import tracing
-from kiosk.central.report_formats import FORMATS, neutralise
+from kiosk.central import sheets, tracing
+from kiosk.exports import neutralise
 
 CONTACT_COLUMNS = {
     "rank": "Thứ tự", "name": "Họ tên", "birth_year": "Năm sinh",
@@ -141,58 +139,10 @@ def _cell(key: str, value: Any) -> Any:
 
 
 def render(report: dict[str, Any], fmt: str) -> bytes:
-    if fmt == "json":
-        return json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8")
-    if fmt == "csv":
-        return to_csv(report)
-    if fmt == "xlsx":
-        return to_xlsx(report)
-    raise ValueError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    return sheets.render(report, fmt, _sheets)
 
 
-def to_csv(report: dict[str, Any]) -> bytes:
-    """The tables one after another, each under ``# title``; UTF-8 with BOM for Excel."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for number, (title, columns, rows) in enumerate(tables(report)):
-        if number:
-            writer.writerow([])
-        writer.writerow([f"# {title}"])
-        writer.writerow(columns.values())
-        for row in rows:
-            cells = (_cell(key, row.get(key)) for key in columns)
-            writer.writerow("" if c is None else c.strftime("%Y-%m-%d %H:%M:%S")
-                            if isinstance(c, dt.datetime) else c for c in cells)
-    return out.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx(report: dict[str, Any]) -> bytes:
-    """One sheet per table: bold frozen header, fitted widths, never a formula cell."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    book.remove(book.active)
-    for title, columns, rows in tables(report):
-        sheet = book.create_sheet(title)
-        sheet.append(list(columns.values()))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        widths = [len(h) for h in columns.values()]
-        for row in rows:
-            values = [_cell(key, row.get(key)) for key in columns]
-            sheet.append(values)
-            for index, value in enumerate(values):
-                cell = sheet.cell(row=sheet.max_row, column=index + 1)
-                if isinstance(value, str):
-                    cell.data_type = "s"
-                elif isinstance(value, dt.datetime):
-                    cell.number_format = "dd/mm/yyyy hh:mm"
-                widths[index] = max(widths[index], len(str(value or "")))
-        for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, 60)
-        sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def _sheets(report: dict[str, Any]) -> list[sheets.Sheet]:
+    return [sheets.Sheet(title, list(columns.values()),
+                         [[_cell(key, row.get(key)) for key in columns] for row in rows])
+            for title, columns, rows in tables(report)]

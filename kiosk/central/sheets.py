@@ -1,0 +1,102 @@
+"""Tables as CSV and XLSX for people with a spreadsheet: the one writer behind the centre's
+reports (:mod:`kiosk.central.report_formats`) and traces (:mod:`kiosk.central.trace_formats`).
+
+A document is a list of :class:`Sheet` whose cells are already what a spreadsheet should
+show: text (neutralised by the caller: :func:`kiosk.exports.neutralise`), numbers, dates,
+local date-times or None. CSV carries the sheets one after another, each under
+``# title``, UTF-8 with a BOM so Excel reads it as such. XLSX gives each its own sheet with
+a bold frozen header and fitted column widths; numbers stay numbers, dates and times get
+Vietnamese formats, and every text cell is stored as text — never a formula, whatever it
+says.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+FORMATS = ("json", "csv", "xlsx")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    """Sheet name (cut to Excel's 31 characters)."""
+    headers: list[str]
+    rows: list[list[Any]]
+    percent: frozenset[int] = frozenset()
+    """Columns whose fractions (floats) show as percentages."""
+
+
+def render(document: dict[str, Any], fmt: str,
+           sheets: Callable[[dict[str, Any]], list[Sheet]]) -> bytes:
+    """The document as JSON, or its ``sheets`` as CSV or XLSX."""
+    if fmt == "json":
+        return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    if fmt == "csv":
+        return to_csv(sheets(document))
+    if fmt == "xlsx":
+        return to_xlsx(sheets(document))
+    raise ValueError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
+
+
+def to_csv(sheets: list[Sheet]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for number, sheet in enumerate(sheets):
+        if number:
+            writer.writerow([])
+        writer.writerow([f"# {sheet.title}"])
+        writer.writerow(sheet.headers)
+        for row in sheet.rows:
+            writer.writerow([_csv_text(value) for value in row])
+    return out.getvalue().encode("utf-8-sig")  # with BOM: Excel then reads it as UTF-8
+
+
+def _csv_text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def to_xlsx(sheets: list[Sheet]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in sheets:
+        sheet = book.create_sheet(table.title[:31])
+        sheet.append(table.headers)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        widths = [len(header) for header in table.headers]
+        for row in table.rows:
+            sheet.append(row)
+            for index, value in enumerate(row):
+                cell = sheet.cell(row=sheet.max_row, column=index + 1)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # never a formula, whatever the text
+                elif index in table.percent and isinstance(value, float):
+                    cell.number_format = "0.0%"
+                elif isinstance(value, dt.datetime):
+                    cell.number_format = "dd/mm/yyyy hh:mm"
+                elif isinstance(value, dt.date):
+                    cell.number_format = "dd/mm/yyyy"
+                widths[index] = max(widths[index], len(str(value)) if value is not None else 0)
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, 60)
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
