@@ -87,7 +87,8 @@ def test_search_folds_diacritics_and_is_bounded_to_today_unless_asked(config_fil
 def test_a_person_seen_on_many_days_is_listed_from_one_index_range(tmp_path, monkeypatch):
     """--subject over the whole store: a person seen today, last week and two months ago
     comes in time order, page after page, read from the covering index ``entries_person``
-    alone (no table row, no sort), the same on a store migrated from v4 as on a new one."""
+    (no sort), with each entry's sync state as the outbox holds it (acknowledged, rejected,
+    sent, pending), the same on a store migrated from v4 as on a new one."""
     monkeypatch.setattr(store_module, "PAGE_ROWS", 3)
     with monkeypatch.context() as old_program:
         old_program.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:4])
@@ -95,6 +96,9 @@ def test_a_person_seen_on_many_days_is_listed_from_one_index_range(tmp_path, mon
         visits = [(CCCD_BINH if i % 3 else CCCD_AN, now - i * 5 * 3600) for i in range(30)]
         recorded(tmp_path, visits)
     store = Store(tmp_path / "kiosk.db")  # migrates v4 → current
+    ids = [i for (i,) in store.conn.execute("SELECT id FROM entries ORDER BY scanned_at")]
+    store.mark_synced(ids[:20], {ids[20]: "checkpoint unknown", ids[21]: "no"})
+    store.mark_sent(ids[22:25])
     statements: list[str] = []
     store.conn.set_trace_callback(statements.append)
     rows = store.entries(subject="079301004567", columns=store_module.LISTING_COLUMNS)
@@ -103,11 +107,16 @@ def test_a_person_seen_on_many_days_is_listed_from_one_index_range(tmp_path, mon
     assert [r["scanned_at"] for r in rows] == expected  # 20 entries over six days
     assert {r["name"] for r in rows} == {"Trần Thị Bình"}
     assert set(rows[0]) == set(store_module.LISTING_COLUMNS)
+    held = dict(store.conn.execute("SELECT scanned_at, sync_state FROM entries "
+                                   "WHERE subject_key = 'doc:079301004567'"))
+    assert {r["scanned_at"]: r["sync_state"] for r in rows} == held
+    assert set(held.values()) == {"acknowledged", "rejected", "sent", "pending"}
     pages = [s for s in statements if s.startswith("SELECT")]
     assert len(pages) == 7
     for sql in pages:
-        plan = " ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
-        assert "COVERING INDEX entries_person" in plan and "TEMP B-TREE" not in plan, plan
+        plan = [r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql)]
+        assert "TEMP B-TREE" not in " ".join(plan), plan
+        assert plan[0].startswith("SEARCH e USING COVERING INDEX entries_person"), plan
     store.close()
 
 
