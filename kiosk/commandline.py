@@ -79,22 +79,30 @@ def load_config(path: str) -> Config:
         raise fail(f"config error: {exc}", EXIT_USAGE) from None
 
 
-def open_store(config: Config, *, check: bool = False) -> Store:
+def open_store(config: Config, *, check: bool = False, reading: bool = False) -> Store:
     """The kiosk's store, or exit 3 with the path and the reason. ``check``: also read the
     whole file once (``quick_check``) and refuse a damaged one, for commands that record:
-    a scan must never be shown as accepted into a damaged database."""
+    a scan must never be shown as accepted into a damaged database. ``reading``: the
+    command only reads, so a store that cannot be written (read-only mount, file or folder
+    without write permission) is opened read-only, saying so on stderr, instead of
+    refused."""
     import sqlite3
 
-    from kiosk.store import Store, StoreError
+    from kiosk.store import Store, StoreError, writable
 
+    path = config.store_path
+    read_only = reading and path.is_file() and not writable(path)
     try:
-        store = Store(config.store_path, timezone=config.timezone)
+        store = Store(path, timezone=config.timezone, read_only=read_only)
     except (StoreError, OSError, sqlite3.Error) as exc:
-        raise fail(store_failure(config.store_path, exc), EXIT_STORE) from None
+        raise fail(store_failure(path, exc), EXIT_STORE) from None
+    if read_only:
+        print(messages.text("cli.store_read_only", config.kiosk.language, path=path),
+              file=sys.stderr)
     damage = store.damage() if check else None
     if damage:
         store.close()
-        raise fail(store_failure(config.store_path, damage), EXIT_STORE)
+        raise fail(store_failure(path, damage), EXIT_STORE)
     return store
 
 

@@ -455,6 +455,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The store file is damaged. Stop the kiosk, then run: kiosk store recover (the damaged "
         "file is kept)",
     ),
+    "cli.store_read_only": (
+        "Kho {path} chỉ đọc được (không có quyền ghi hoặc ổ chỉ đọc): hiển thị dữ liệu đã có, "
+        "không ghi gì",
+        "The store {path} is read-only (no write permission or a read-only disk): showing "
+        "what it holds, writing nothing",
+    ),
     "cli.recovered": (
         "Đã cứu {saved} lượt ({pending} chưa gửi, vẫn sẽ gửi); mất {lost}. Tệp hỏng giữ tại "
         "{damaged}",

@@ -22,10 +22,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import re
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -240,6 +242,25 @@ class Stats:
     per_hour: dict[int, int]
 
 
+def writable(path: Path) -> bool:
+    """Whether SQLite can write this existing store: the file, and its folder (where the
+    write-ahead log and the shared-memory file are created). False on a read-only mount,
+    for a file or folder without write permission, or made immutable (even for root)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def read_only_uri(path: Path) -> str:
+    """The URI that opens ``path`` without writing: ``mode=ro``, and ``immutable=1`` when no
+    write-ahead log is waiting beside it and its folder is read-only. SQLite cannot then
+    create the shared-memory file a WAL reader needs, and nothing can change the file
+    (a writer would have to create that log first)."""
+    uri = f"file:{urllib.parse.quote(str(path.absolute()))}?mode=ro"
+    wal = path.with_name(path.name + "-wal")
+    if not os.access(path.parent, os.W_OK) and not (wal.exists() and wal.stat().st_size):
+        uri += "&immutable=1"
+    return uri
+
+
 def backup_before_migrating(conn: sqlite3.Connection, path: Path, version: int) -> Path:
     """Copy the database as it is at schema ``version`` to ``NAME.vVERSION.bak`` beside it
     (0600) before a newer program migrates it: an upgrade gone wrong is undone by putting
@@ -265,24 +286,40 @@ def backup_before_migrating(conn: sqlite3.Connection, path: Path, version: int) 
 class Store:
     """One connection; every public method holds ``lock`` while it uses it (module doc)."""
 
-    def __init__(self, path: str | Path, *, timezone: ZoneInfo | None = None) -> None:
+    def __init__(self, path: str | Path, *, timezone: ZoneInfo | None = None,
+                 read_only: bool = False) -> None:
+        """``read_only``: open an existing store without writing a byte (:func:`read_only_uri`);
+        it must already be at this program's schema, since it cannot be migrated. Writes
+        then fail with a StoreError."""
         self.path = Path(path)
         self.timezone = timezone or ZoneInfo("UTC")
+        self.read_only = read_only
         self.lock = threading.RLock()
         self.last_scan = 0.0
         """``time.monotonic()`` of the last insert through this Store: the purge steps aside."""
-        if str(path) != ":memory:":
-            create_private(self.path)  # 0600: identities; SQLite gives -wal/-shm its mode
-        self.conn = sqlite3.connect(
-            str(path), check_same_thread=False, isolation_level=None, timeout=30
-        )
         try:
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=FULL")
-            self.conn.execute("PRAGMA busy_timeout=30000")
-            self.migrate()
+            if read_only:
+                self.conn = sqlite3.connect(read_only_uri(self.path), uri=True,
+                                            check_same_thread=False, isolation_level=None)
+            else:
+                if str(path) != ":memory:":
+                    create_private(self.path)  # 0600: identities; SQLite gives -wal/-shm its mode
+                self.conn = sqlite3.connect(
+                    str(path), check_same_thread=False, isolation_level=None, timeout=30)
         except sqlite3.Error as exc:
+            raise StoreError(f"{path}: {exc}") from exc
+        try:
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            if read_only:
+                self._check_readable_schema()
+            else:
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                self.conn.execute("PRAGMA synchronous=FULL")
+                self.migrate()
+        except (sqlite3.Error, StoreError) as exc:
             self.conn.close()
+            if isinstance(exc, StoreError):
+                raise
             raise StoreError(f"{path}: {exc}") from exc
 
     # -- schema ---------------------------------------------------------------------------
@@ -290,6 +327,14 @@ class Store:
     def schema_version(self) -> int:
         with self.lock:
             return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _check_readable_schema(self) -> None:
+        version = self.schema_version
+        if version != len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: read-only, and its schema v{version} is not this program's "
+                f"v{len(MIGRATIONS)}; it can only be read after the kiosk has opened it once "
+                f"with write access")
 
     def migrate(self) -> None:
         with self.lock:

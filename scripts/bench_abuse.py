@@ -4,9 +4,10 @@ Starts a real `kiosk-central serve` (SQLite), enrols 21 kiosks with the real CLI
 ``--seconds`` lets 20 kiosks upload a 100-entry batch each about once a second (bodies
 encoded beforehand, so the figure is the server's) while, in the second run, the 21st kiosk
 sends the worst bodies it can, back to back from 4 connections: a 120 KB gzip body of 120 MiB
-of ``[],`` inside a valid batch, 32 MiB of one string, just under a million JSON values, and
-10,000 minimal entries. Reports the honest batches' p50/p99 latency and the server's peak
-memory (VmHWM) for the run without and with the hostile kiosk.
+of ``[],`` inside a valid batch, one string as long as the decoded-size limit allows (16 MiB),
+just under a million JSON values, and 10,000 minimal entries. Reports the honest batches'
+p50/p99 latency and the server's peak memory (VmHWM) for the run without and with the hostile
+kiosk.
 
     .venv/bin/python scripts/bench_abuse.py --seconds 30
 """
@@ -57,12 +58,13 @@ def hostile_bodies(kiosk_id: str) -> list[tuple[str, bytes, str]]:
         return b"".join([*out, packer.compress(end + tail), packer.flush()])
 
     mib = 1 << 20
+    limit = protocol.MAX_DECODED_BYTES // mib
     arrays = around(b"[", 120, b"[]," * (mib // 3), b"[]]")
-    string = around(b'"', 31, b"A" * mib, b'"')
+    string = around(b'"', limit - 1, b"A" * mib, b'"')
     values = around(b"[", 1, b"[]," * 330_000, b"[]]")
     stubs, _ = protocol.encode_body(protocol.make_batch(kiosk_id, uuid7(), [
         {"id": uuid7()} for _ in range(protocol.MAX_BATCH_ENTRIES)]), "gzip")
-    return [("120 MiB of [], (gzip)", arrays, "gzip"), ("32 MiB string", string, "gzip"),
+    return [("120 MiB of [], (gzip)", arrays, "gzip"), (f"{limit} MiB string", string, "gzip"),
             ("990,000 values", values, "gzip"), ("10,000 stub entries", stubs, "gzip")]
 
 

@@ -209,3 +209,51 @@ def test_a_body_that_is_not_declared_json_gets_415(
     with_charset = httpx.post(server.url + protocol.BATCHES_PATH, content=data, headers={
         **headers, "Content-Type": "application/json; charset=utf-8"})
     assert with_charset.status_code == 200
+
+
+def long_string_batch(kiosk: Enrolled, tmp_path: Path) -> bytes:
+    """A valid batch whose one entry's ``extra`` holds one string just under the decoded-size
+    limit: the costliest body to parse that the centre does not refuse outright."""
+    entry = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, checkpoint=kiosk.checkpoint_id)[0]
+    entry["extra"] = {"x": "HOLE"}
+    head, tail = orjson.dumps(batch(kiosk.kiosk_id, [entry])).split(b'"HOLE"')
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [packer.compress(head + b'"')]
+    block = b"A" * (1 << 20)
+    for _ in range(protocol.MAX_DECODED_BYTES // len(block) - 1):
+        parts.append(packer.compress(block))
+    return b"".join([*parts, packer.compress(b'"' + tail), packer.flush()])
+
+
+def test_a_kiosk_sending_costly_bodies_back_to_back_is_held_to_its_share(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """Four connections posting the costliest accepted body without pause: past its burst
+    of processor time the kiosk's batches wait and then get 429 with Retry-After, while
+    another kiosk's batches are all accepted meanwhile."""
+    body = long_string_batch(kiosk, tmp_path)
+    other = enrol(server.db, f"kiosk-{uuid.uuid4().hex[:8]}")
+    stop = time.perf_counter() + 8
+    hostile: list[httpx.Response] = []
+    honest: list[tuple[int, float]] = []
+
+    def attacker() -> None:
+        while time.perf_counter() < stop:
+            hostile.append(server.post(body, token=kiosk.token, encoding="gzip"))
+
+    threads = [threading.Thread(target=attacker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    while time.perf_counter() < stop:
+        entries = kiosk_entries(tmp_path, other.kiosk_id, 20, checkpoint=other.checkpoint_id)
+        started = time.perf_counter()
+        status = server.post(batch(other.kiosk_id, entries), token=other.token).status_code
+        honest.append((status, time.perf_counter() - started))
+        time.sleep(0.2)
+    for thread in threads:
+        thread.join()
+    refused = [r for r in hostile if r.status_code == 429]
+    assert refused, [r.status_code for r in hostile]
+    assert "share of the centre's processor time" in refused[0].json()["error"]
+    assert int(refused[0].headers["Retry-After"]) >= 1
+    assert {status for status, _ in honest} == {200}
+    assert len(honest) >= 10

@@ -239,7 +239,8 @@ def test_identity_bodies_are_limited_too() -> None:
 
 @pytest.mark.parametrize(("data", "encoding", "status", "reason"), [
     (b"{", None, 400, "body: malformed JSON"),
-    (b'{"n": Infinity}', None, 400, "body: malformed JSON (unexpected character"),
+    (b'{"n": Infinity}', None, 400, "body: malformed JSON (invalid character (byte 6))"),
+    (b"[1e999]", None, 400, "body: malformed JSON (Number out of range"),
     (b"[" * 100_000 + b"]" * 100_000, None, 400, "body: JSON nested too deeply"),
     (b'"\xc3\x28"', None, 400, "body: not UTF-8 text"),
     (zlib.compress(b"{}"), "gzip", 400, "body: not valid gzip data"),
@@ -292,3 +293,23 @@ def test_the_documented_entry_table_names_exactly_the_described_fields() -> None
     documented = {name for line in section.splitlines() if line.startswith("| `")
                   for name in re.findall(r"`(\w+)`", line.split("|")[1])}
     assert documented == set(protocol.ENTRY_FIELDS)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=30)
+
+
+@given(json_values, st.integers(0, 300))
+def test_an_extra_is_called_too_long_without_writing_it_out_only_when_it_is(
+        value: object, limit: int) -> None:
+    """The early count is a lower bound of the JSON text's length: it never refuses an
+    ``extra`` the canonical text would accept."""
+    if protocol._longer_than(value, limit):
+        assert len(protocol._canonical_json(value)) > limit
+
+
+def test_a_huge_extra_is_refused_after_a_bounded_count(entry: dict[str, Any]) -> None:
+    row, reason = protocol.entry_row({**entry, "extra": {"x": [[]] * 2_000_000}})
+    assert row is None and reason == f"extra: larger than {protocol.MAX_EXTRA_CHARS} characters"

@@ -14,8 +14,9 @@ import datetime as dt
 import gzip
 import json
 import logging
+import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -24,6 +25,7 @@ from fastapi.responses import JSONResponse
 
 from kiosk.central import enrol, heartbeat, trust_lists
 from kiosk.central.disclosure import not_personal
+from kiosk.central.shares import CpuShares, FairSlots
 from kiosk.central.storage import EnrolmentRefused, Kiosk, Storage, StorageBusy, StorageError
 from kiosk.central.trace_api import TracerOf, add_trace_route
 from kiosk.enrolment import ENROL_PATH
@@ -32,7 +34,8 @@ from kiosk.sync import protocol
 log = logging.getLogger("kiosk.central")
 
 MAX_INFLIGHT = 4
-"""Batches decoded and written at once; more wait up to INFLIGHT_WAIT, then get 503."""
+"""Batches decoded and written at once; more wait up to INFLIGHT_WAIT (the kiosks that used
+the least processor time lately first), then get 503."""
 MAX_INFLIGHT_PER_KIOSK = 2
 """Batches one kiosk may have in progress (its sync worker keeps up to two on the wire);
 up to as many more wait (body unread) for INFLIGHT_WAIT, then get 429; beyond that 429 at
@@ -50,17 +53,20 @@ class _Refusal(Exception):
 
 def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                max_decoded: int = protocol.MAX_DECODED_BYTES,
-               max_inflight: int = MAX_INFLIGHT, tracer_of: TracerOf | None = None) -> FastAPI:
+               max_inflight: int = MAX_INFLIGHT, tracer_of: TracerOf | None = None,
+               shares: CpuShares | None = None) -> FastAPI:
     """``tracer_of``: who may trace over the API (see :mod:`kiosk.central.trace_api`); by
-    default a dashboard user signed in with the tracer (or admin) role."""
+    default a dashboard user signed in with the tracer (or admin) role. ``shares``: each
+    kiosk's share of processor time (:mod:`kiosk.central.shares`)."""
     app = FastAPI(
         title="checkpoint-kiosk central server",
         version=f"protocol {protocol.PROTOCOL_VERSION}",
         description="Collects entries uploaded by checkpoint kiosks. See docs/protocol.md.",
     )
     app.state.storage = storage
-    inflight = asyncio.Semaphore(max_inflight)
     per_kiosk = _KioskSlots(MAX_INFLIGHT_PER_KIOSK)
+    shares = shares or CpuShares()
+    inflight = FairSlots(max_inflight, shares)
 
     @app.get(protocol.HEALTH_PATH, summary="Liveness and server clock",
              responses={200: {"content": {"application/json": {"schema": _HEALTH_SCHEMA}}}})
@@ -79,17 +85,17 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
             kiosk = await run_in_threadpool(_authenticate, storage,
                                             request.headers.get("authorization"))
             _require_json(request)
+            await _wait_for_share(shares, kiosk.id)
             async with per_kiosk.slot(kiosk.id):
                 body = await _read_body(request, max_body)
-                try:
-                    await asyncio.wait_for(inflight.acquire(), INFLIGHT_WAIT)
-                except TimeoutError:
+                if not await inflight.acquire(kiosk.id, INFLIGHT_WAIT):
                     raise _Refusal(503, f"server busy: {max_inflight} batches in progress",
-                                   {"Retry-After": "5"}) from None
+                                   {"Retry-After": "5"})
                 try:  # decoding and parsing run in a worker thread, bounded by the limits
                     answer = await run_in_threadpool(
-                        _ingest, storage, kiosk, body, request.headers.get("content-encoding"),
-                        received_at, max_decoded)
+                        _charged, shares, kiosk.id, lambda: _ingest(
+                            storage, kiosk, body, request.headers.get("content-encoding"),
+                            received_at, max_decoded))
                 finally:
                     inflight.release()
         except (_Refusal, protocol.ProtocolError, StorageError) as exc:
@@ -190,6 +196,31 @@ class _KioskSlots:
                 del self.held[kiosk_id]
             else:
                 self.held[kiosk_id] = (gate, users - 1)
+
+
+async def _wait_for_share(shares: CpuShares, kiosk_id: str) -> None:
+    """A kiosk over its share of processor time waits (its body unread) until it is back
+    under, at most INFLIGHT_WAIT, then gets 429: one that ignores Retry-After and asks
+    again at once is slowed down all the same, without costing the centre anything."""
+    wait = shares.wait_seconds(kiosk_id)
+    if wait:
+        await asyncio.sleep(min(wait, INFLIGHT_WAIT))
+        wait = shares.wait_seconds(kiosk_id)
+    if wait:
+        raise _Refusal(429, f"kiosk {kiosk_id}: its batches used more than its share of the "
+                            f"centre's processor time lately; retry in {math.ceil(wait)} s",
+                       {"Retry-After": str(math.ceil(wait))})
+
+
+def _charged(shares: CpuShares, kiosk_id: str, work: Callable[[], dict[str, Any]]
+             ) -> dict[str, Any]:
+    """``work()`` in this worker thread, its processor time charged to the kiosk (refused
+    bodies too: refusing them costs the same)."""
+    started = time.thread_time()
+    try:
+        return work()
+    finally:
+        shares.charge(kiosk_id, time.thread_time() - started)
 
 
 def _heartbeat(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,

@@ -9,6 +9,7 @@ server's packages (FastAPI, uvicorn, psycopg) are imported by the commands that 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -43,14 +44,40 @@ def default_db() -> str:
 
 
 # -- serve --------------------------------------------------------------------------------
+LARGE_BLOCK_BYTES = 1 << 20
+
+
+def return_large_blocks() -> None:
+    """Have glibc give every block of 1 MiB or more back to the system when it is freed.
+
+    By default glibc raises that threshold to the largest block freed so far (up to
+    32 MiB), after which such blocks are carved from per-thread arenas that keep up to
+    64 MiB each once freed: a few large bodies parsed on the request threads left the
+    server holding hundreds of MiB (docs/benchmarks.md, the abuse benchmark). A fixed
+    threshold turns that adjustment off. Elsewhere than glibc, nothing to do."""
+    import ctypes
+    import ctypes.util
+
+    m_trim_threshold, m_mmap_threshold = -1, -3  # malloc.h
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(m_mmap_threshold, LARGE_BLOCK_BYTES)
+    mallopt(m_trim_threshold, 2 * LARGE_BLOCK_BYTES)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from kiosk.central.app import create_app
 
     logging.getLogger("kiosk.central").setLevel(args.log_level.upper())
+    return_large_blocks()
     storage = open_central(args.db, busy_timeout=args.busy_timeout)
     app = create_app(storage, max_body=args.max_body, max_decoded=args.max_decoded)
+    gc.freeze()  # what start-up built lives for good: full collections skip it
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
     # without it every answer waits ~40 ms for a delayed ACK (Nagle).

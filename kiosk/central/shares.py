@@ -1,0 +1,97 @@
+"""Each kiosk's share of the centre's processor time, so one kiosk cannot slow the others.
+
+A kiosk holding a valid token may legally send bodies that take the centre a second of
+processor time each (a 32 MiB string, a million JSON values, 10,000 entries to refuse one
+by one). Limits on a single body cannot stop it sending them back to back; what it costs
+the other kiosks is the share of the (one) interpreter it takes. So the centre counts the
+processor time each kiosk's batches used, decaying by half every ``half_life`` seconds, and
+a kiosk whose recent use passes ``burst`` seconds is answered 429 with the ``Retry-After``
+that brings it back under: on average no kiosk uses more than ``burst·ln 2 / half_life``
+of a processor (≈ 0.17 by default). An honest kiosk uploading a 100-entry batch a second
+uses ~0.004 (2 % of its share); one catching up after days offline in 10,000-entry batches
+(~0.35 s each) is held to ~5,000 entries a second, faster than a kiosk sends them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import math
+import threading
+import time
+
+CPU_BURST_SECONDS = 1.0
+"""Processor seconds a kiosk may have used recently before its batches wait."""
+CPU_HALF_LIFE_SECONDS = 4.0
+"""How fast that use is forgotten."""
+
+
+class CpuShares:
+    def __init__(self, burst: float = CPU_BURST_SECONDS,
+                 half_life: float = CPU_HALF_LIFE_SECONDS) -> None:
+        self.burst, self.half_life = burst, half_life
+        self._used: dict[str, tuple[float, float]] = {}
+        """kiosk id → (processor seconds used, as of this monotonic time)."""
+        self._lock = threading.Lock()  # charged from worker threads, read on the event loop
+
+    def used(self, kiosk_id: str, now: float | None = None) -> float:
+        """The kiosk's recent processor time, decayed to ``now``."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            seconds, at = self._used.get(kiosk_id, (0.0, now))
+        return seconds * 0.5 ** (max(0.0, now - at) / self.half_life)
+
+    def wait_seconds(self, kiosk_id: str, now: float | None = None) -> float:
+        """0 when the kiosk may be served now, else how long until it may."""
+        used = self.used(kiosk_id, now)
+        if used <= self.burst:
+            return 0.0
+        return self.half_life * math.log2(used / self.burst)
+
+    def charge(self, kiosk_id: str, seconds: float, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        total = self.used(kiosk_id, now) + seconds
+        with self._lock:
+            if total < 1e-3:
+                self._used.pop(kiosk_id, None)  # forgotten: the table holds active kiosks
+            else:
+                self._used[kiosk_id] = (total, now)
+
+
+class FairSlots:
+    """At most ``size`` batches decoded and written at once. When one ends, the waiting
+    batch whose kiosk used the least processor time lately (:class:`CpuShares`) goes next,
+    not the one that came first: a kiosk sending costly bodies waits behind the others.
+    Event-loop only (no locks)."""
+
+    def __init__(self, size: int, shares: CpuShares) -> None:
+        self.free, self.shares = size, shares
+        self._waiting: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
+
+    async def acquire(self, kiosk_id: str, timeout: float) -> bool:
+        """True once a slot is held (give it back with :meth:`release`); False after
+        ``timeout`` seconds without one."""
+        if self.free > 0 and not self._waiting:
+            self.free -= 1
+            return True
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (self.shares.used(kiosk_id), next(self._arrivals), turn))
+        try:
+            await asyncio.wait_for(turn, timeout)
+        except TimeoutError:
+            return False  # wait_for cancelled ``turn``: release() skips it
+        except BaseException:
+            if turn.done() and not turn.cancelled():  # handed a slot just as it was cancelled
+                self.release()
+            raise
+        return True
+
+    def release(self) -> None:
+        while self._waiting:
+            turn = heapq.heappop(self._waiting)[2]
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.free += 1
