@@ -436,7 +436,7 @@ def _text_problem(value: str) -> str | None:
 def _json_text(value: dict[str, Any]) -> tuple[str, Problem | None]:
     """``extra`` as the canonical JSON text both sides store, and what is wrong with it."""
     if _longer_than(value, MAX_EXTRA_CHARS):  # refused without writing out a huge object
-        return "", f"larger than {MAX_EXTRA_CHARS} characters"
+        return "", ("json_too_long", {"limit": MAX_EXTRA_CHARS})
     try:
         text = _canonical_json(value)
     except (TypeError, ValueError) as exc:
