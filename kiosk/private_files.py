@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,6 +42,26 @@ def open_private(path: str | Path, mode: str = "w", **kwargs: Any) -> IO[Any]:
     path = Path(path)
     private_dir(path.parent)
     return open(path, mode, opener=lambda p, flags: os.open(p, flags, FILE_MODE), **kwargs)
+
+
+def replace_file(path: str | Path, data: bytes, *, mode: int = FILE_MODE) -> None:
+    """Write ``path`` whole through a temporary file in its folder: readers see the old file
+    or the new one, never a part, and the file has ``mode`` (0600 unless said otherwise)
+    whatever it had before and whatever the umask."""
+    path = Path(path)
+    if not path.parent.exists():
+        private_dir(path.parent)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # made 0600
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def exposure(path: str | Path) -> str | None:

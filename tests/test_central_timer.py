@@ -43,7 +43,7 @@ def test_the_service_commands_write_todays_files_and_can_run_again(tmp_path: Pat
             "--db", db)
     out = tmp_path / "reports"
     env = {**os.environ, "KIOSK_CENTRAL_DB": db, "KIOSK_CENTRAL_REPORTS": str(out)}
-    daily, monthly = _exec_lines((UNITS / "kiosk-central-report.service").read_text())
+    daily, monthly, purge = _exec_lines((UNITS / "kiosk-central-report.service").read_text())
     command = [*CENTRAL, *shlex.split(daily.replace("${KIOSK_CENTRAL_REPORTS}", str(out)))[1:]]
     assert shlex.split(daily)[0] == INSTALLED
     for _ in range(2):
@@ -55,3 +55,11 @@ def test_the_service_commands_write_todays_files_and_can_run_again(tmp_path: Pat
     result = subprocess.run(shell, env={**env, "PATH": os.environ["PATH"]},
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+    # then the retention periods: nothing while unset, the configured ones once set
+    retention = [*CENTRAL, *shlex.split(purge)[1:]]
+    assert shlex.split(purge)[0] == INSTALLED
+    kept = subprocess.run(retention, env=env, capture_output=True, text=True, timeout=60)
+    assert kept.returncode == 0 and "identities kept" in kept.stdout
+    central("retention", "--personal-days", "30", "--db", db)
+    applied = subprocess.run(retention, env=env, capture_output=True, text=True, timeout=60)
+    assert applied.returncode == 0 and "Erased names, document numbers" in applied.stdout

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import socket
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -102,6 +103,7 @@ def test_xlsx_for_the_health_authority_keeps_numbers_as_text_and_runs_no_formula
     done = trace(db, "--document", number(1), "--reason", "F0-1234", "--format", "xlsx",
                  "-o", str(out))
     assert "3 người tiếp xúc / contacts" in done.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # names, numbers, phones: owner only
     book = load_workbook(out)
     assert book.sheetnames == ["Người tiếp xúc", "Lượt có mặt", "Chi tiết tiếp xúc", "Tóm tắt"]
     contacts = list(book["Người tiếp xúc"].iter_rows(values_only=True))
@@ -115,6 +117,17 @@ def test_xlsx_for_the_health_authority_keeps_numbers_as_text_and_runs_no_formula
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
         assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_an_export_replacing_a_readable_file_is_made_private(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "exports" / "F0-1234.csv"
+    out.parent.mkdir()
+    out.write_text("an older export")
+    out.chmod(0o644)
+    trace(db, "--document", number(1), "--reason", "F0-1234", "--format", "csv", "-o", str(out))
+    assert "Phạm Thị Dung" in out.read_text(encoding="utf-8-sig")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert [p.name for p in out.parent.iterdir()] == ["F0-1234.csv"]  # no temporary left
 
 
 def test_csv_is_the_same_tables_one_after_another(db: str) -> None:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from kiosk.central import report_formats, reports, sheets
 from kiosk.commandline import EXIT_USAGE, examples, open_central
+from kiosk.private_files import replace_file
 
 
 def _day(text: str) -> dt.date:
@@ -92,18 +91,9 @@ def _emit(report: dict[str, Any], args: argparse.Namespace) -> int:
 
 
 def _write(path: Path, data: bytes) -> None:
-    """Replace ``path`` whole: readers see the old file or the new one, never a part."""
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` whole. Reports hold counts only (no person), and are read by the
+    province's staff from the reports folder: 0644."""
+    replace_file(path, data, mode=0o644)
 
 
 def _outputs(parser: argparse.ArgumentParser) -> None:

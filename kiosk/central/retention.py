@@ -1,10 +1,12 @@
-"""``kiosk-central purge`` and ``kiosk-central timezone``: how long raw entries stay, and
-the one zone whose local days every report and trace uses.
+"""``kiosk-central purge``, ``kiosk-central retention`` and ``kiosk-central timezone``: how
+long raw entries and the identities in them stay, and the one zone whose local days every
+report and trace uses.
 
-Purge: raw entries older than the retention period leave the centre.
-
-Reports keep working (they read the per-checkpoint per-day aggregates). PostgreSQL drops
-whole day partitions; SQLite deletes in small batches so uploads keep flowing.
+Purge: raw entries older than ``retention_days`` leave the centre, and entries older than
+``personal_retention_days`` lose every column that says who (:mod:`kiosk.central.erasure`).
+Reports keep working (they read the per-checkpoint per-day aggregates and the distinct people
+counted per day). PostgreSQL drops whole day partitions; SQLite deletes in small batches so
+uploads keep flowing; erasure walks in small batches on both.
 """
 
 from __future__ import annotations
@@ -14,25 +16,76 @@ import datetime as dt
 import sys
 from typing import Any
 
+from kiosk.central import erasure
 from kiosk.commandline import EXIT_USAGE, examples, open_central
+
+RAW_SETTING = "retention_days"
+
+
+def _days(value: int | None, storage: Any, setting: str) -> int:
+    return value if value is not None else int(storage.optional_setting(setting) or 0)
+
+
+def _too_short(option: str, days: int) -> int | None:
+    if 0 < days < erasure.MIN_DAYS:
+        print(f"{option} {days}: keep at least {erasure.MIN_DAYS} days (late uploads, "
+              f"tracing) / giữ ít nhất {erasure.MIN_DAYS} ngày", file=sys.stderr)
+        return EXIT_USAGE
+    if days < 0:
+        print(f"{option} {days}: expected 0 (keep everything) or a number of days",
+              file=sys.stderr)
+        return EXIT_USAGE
+    return None
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
-        days = args.days if args.days is not None else int(storage.setting("retention_days"))
+        days = _days(args.days, storage, RAW_SETTING)
+        personal = _days(args.personal_days, storage, erasure.SETTING)
+        refused = _too_short("--days", days) or _too_short("--personal-days", personal)
+        if refused:
+            return refused
+        today = dt.datetime.now(dt.UTC).date()
         if days <= 0:
-            print("Không xoá gì: chưa đặt thời hạn lưu / nothing purged: no retention period "
-                  "(use --days N)")
-            return 0
-        if days < 14:
-            print(f"--days {days}: keep at least 14 days (late uploads, tracing)",
-                  file=sys.stderr)
-            return EXIT_USAGE
-        cutoff = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days)
-        removed = storage.purge_entries(cutoff)
-    print(f"Đã xoá dữ liệu trước / Purged raw entries before {cutoff} ({removed:,} "
-          f"{'partitions' if args.db.startswith('postgres') else 'entries'}); reports keep "
-          f"their counts")
+            print("Không xoá dữ liệu thô: chưa đặt thời hạn lưu / raw entries kept: no "
+                  "retention period (kiosk-central retention --days N)")
+        else:
+            cutoff = today - dt.timedelta(days=days)
+            removed = storage.purge_entries(cutoff)
+            unit = "partitions" if args.db.startswith("postgres") else "entries"
+            print(f"Đã xoá dữ liệu trước / Purged raw entries before {cutoff} ({removed:,} "
+                  f"{unit}); reports keep their counts")
+        if personal <= 0:
+            print("Không xoá thông tin cá nhân: chưa đặt thời hạn / identities kept: no "
+                  "personal retention period (kiosk-central retention --personal-days N)")
+        else:
+            cutoff = today - dt.timedelta(days=personal)
+            erased = erasure.erase_personal(storage, cutoff)
+            print(f"Đã xoá thông tin cá nhân trước / Erased names, document numbers, phones "
+                  f"and birth dates of entries before {cutoff} ({erased:,} entries); counts "
+                  f"and reports unchanged")
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    with open_central(args.db) as storage:
+        for option, value in (("--days", args.days), ("--personal-days", args.personal_days)):
+            if value is not None and (refused := _too_short(option, value)):
+                return refused
+        for setting, value in ((RAW_SETTING, args.days), (erasure.SETTING, args.personal_days)):
+            if value is not None:
+                storage.set_setting(setting, str(value))
+        days = _days(None, storage, RAW_SETTING)
+        personal = _days(None, storage, erasure.SETTING)
+
+    def said(n: int) -> str:
+        return f"{n} ngày / days" if n else "mãi mãi / forever"
+
+    print(f"Dữ liệu thô / Raw entries: {said(days)}")
+    print(f"Thông tin cá nhân / Identities (names, document numbers, phones, birth dates): "
+          f"{said(personal)}")
+    print("Áp dụng khi chạy / Applied by: kiosk-central purge (daily by "
+          "kiosk-central-report.timer)")
     return 0
 
 
@@ -55,12 +108,26 @@ def cmd_timezone(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     purge = subparsers.add_parser(
-        "purge", parents=[common], help="remove raw entries older than the retention period",
-        **examples("kiosk-central purge --days 30"))
+        "purge", parents=[common],
+        help="remove raw entries, and erase identities, older than the retention periods",
+        **examples("kiosk-central purge",
+                   "kiosk-central purge --days 90 --personal-days 30"))
     purge.add_argument("--days", type=int,
-                       help="keep this many days (default: the database's retention_days "
+                       help="keep raw entries this many days (default: the retention "
                             "setting; 0 keeps everything)")
+    purge.add_argument("--personal-days", type=int,
+                       help="keep names, document numbers, phones and birth dates this many "
+                            "days (default: the retention setting; 0 keeps them)")
     purge.set_defaults(func=cmd_purge)
+    retention = subparsers.add_parser(
+        "retention", parents=[common], help="show or set how long entries and identities stay",
+        **examples("kiosk-central retention",
+                   "kiosk-central retention --days 90 --personal-days 30",
+                   "kiosk-central retention --personal-days 0   # keep identities"))
+    retention.add_argument("--days", type=int, help="raw entries (0: forever; at least 14)")
+    retention.add_argument("--personal-days", type=int,
+                           help="identities in entries (0: forever; at least 14)")
+    retention.set_defaults(func=cmd_retention)
     zone = subparsers.add_parser(
         "timezone", parents=[common], help="show or set the centre's time zone",
         **examples("kiosk-central timezone", "kiosk-central timezone Asia/Ho_Chi_Minh"))

@@ -31,6 +31,12 @@ RECEIPT_COLUMNS = ("received_at", "clock_offset_seconds", "batch_id", "local_day
 and the local day the scan is filed under (see :mod:`kiosk.central.localdays`)."""
 STORED_COLUMNS = (*ENTRY_COLUMNS, *RECEIPT_COLUMNS)
 _JSON_COLUMNS = ("extra", "certificate")
+ERASED = "erased"
+"""The ``subject_key`` of an entry whose identity was erased (:mod:`kiosk.central.erasure`)."""
+PERSONAL_NULLED = ("document_number", "name", "birth_date", "gender", "address", "issue_date",
+                   "match_key", "certificate")
+PERSONAL_COLUMNS = (*PERSONAL_NULLED, "payload", "extra", "subject_key")
+"""Every column that says who an entry is about."""
 BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset_seconds",
                  "entries", "accepted", "duplicate", "rejected")
 """A batch log record: who sent it when, the clock offset then, and what became of it."""
@@ -435,7 +441,11 @@ def _compare(candidate: Candidate, stored: dict[str, Any] | None) -> dict[str, A
 
 
 def _same(row: tuple[Any, ...], stored: dict[str, Any]) -> bool:
+    """Whether ``row`` is the entry stored (all but the identity, once that is erased)."""
+    erased = stored["subject_key"] == ERASED
     for name, value in zip(ENTRY_COLUMNS, row, strict=False):
+        if erased and name in PERSONAL_COLUMNS:
+            continue
         held = stored[name]
         if name in _JSON_COLUMNS:
             value = json.loads(value) if value is not None else None

@@ -11,11 +11,11 @@ import argparse
 import datetime as dt
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
 from kiosk.central.sheets import FORMATS
 from kiosk.commandline import EXIT_USAGE, day_argument, examples, open_central, payload_argument
+from kiosk.private_files import replace_file
 
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
@@ -65,7 +65,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     body = trace_formats.render(report, args.format)
     if args.output:
-        Path(args.output).write_bytes(body)
+        replace_file(args.output, body)  # 0600: names, document numbers, phones
         print(f"{args.output}: {len(report['visits'])} lượt có mặt / visits, "
               f"{len(report['contacts'])} người tiếp xúc / contacts (audit #{report['audit']})",
               file=sys.stderr)

@@ -20,9 +20,10 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from kiosk.central.erasure import identities_begin
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
 from kiosk.central.partitions import id_prefix
-from kiosk.central.storage import Storage
+from kiosk.central.storage import ERASED, Storage
 from kiosk.central.tracing import DETAIL_COLUMNS, ROW_COLUMNS, instant
 from kiosk.sync.protocol import format_time
 
@@ -51,6 +52,7 @@ _UNMATCHED = (  # the partial index entries_unmatched (schema v5)
     f"AND match_key IS NULL AND {{span}} AND {_ON_TIME} "
     f"UNION ALL {_SELECT} WHERE checkpoint_id = ? AND {{span}} AND {_SKEWED}")
 ID_SLACK = dt.timedelta(days=1)
+_SUBJECT = ROW_COLUMNS.index("subject_key")
 _BATCH = 500
 """Keys per ``IN (…)`` list: well under SQLite's 32,766 bound parameters."""
 
@@ -115,9 +117,9 @@ class StorageSource:
         span, bounds = self._span(lo, hi)
         only = "" if direction is None else " AND direction = ?"
         extra = () if direction is None else (direction,)
-        return self.storage._query(_AT_CHECKPOINT.format(only=only, span=span), (
+        return _identified(self.storage._query(_AT_CHECKPOINT.format(only=only, span=span), (
             checkpoint_id, format_time(lo), format_time(hi), *bounds, *extra,
-            checkpoint_id, *bounds, *extra))
+            checkpoint_id, *bounds, *extra)))
 
     def context_rows(self, checkpoint_id: str, people: Iterable[str], lo: dt.datetime,
                      hi: dt.datetime) -> list[Sequence[Any]]:
@@ -129,7 +131,7 @@ class StorageSource:
             marks = ", ".join("?" for _ in chunk)
             rows += self.storage._query(_OF_PEOPLE.format(marks=marks, span=span),
                                         (*chunk, checkpoint_id, *times, *bounds))
-        return rows
+        return _identified(rows)
 
     def details(self, ids: Iterable[str]) -> dict[str, Sequence[Any]]:
         out: dict[str, Sequence[Any]] = {}
@@ -174,8 +176,11 @@ class StorageSource:
             f"OR match_key IS NULL)", (*bounds, f"%|{folded_name}|{birth_year}"))
 
     def data_begins(self) -> str | None:
-        """The first local day of the raw scans held (older ones are purged)."""
-        return self.storage._query("SELECT min(local_day) FROM entries")[0][0]
+        """The first local day of the scans held that still say who (older ones are purged,
+        or their identities erased)."""
+        first = self.storage._query("SELECT min(local_day) FROM entries")[0][0]
+        erased_before = identities_begin(self.storage)
+        return max(first, erased_before) if first and erased_before else first
 
     def checkpoint_names(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
         """{id: (name, district, address)} of the registry's checkpoints."""
@@ -191,3 +196,8 @@ class StorageSource:
 def _chunks(items: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(items), _BATCH):
         yield items[start:start + _BATCH]
+
+
+def _identified(rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
+    """The rows that still say who (an erased entry is nobody's scan to a trace)."""
+    return [row for row in rows if row[_SUBJECT] != ERASED]

@@ -1,0 +1,70 @@
+"""Erasing the personal columns of old entries, keeping the movement without the identity.
+
+After ``personal_retention_days`` an entry keeps when, where, which kiosk and device, in or
+out, the kind of code and its status — what reports, the Checkpoints pages and the counts
+need — and loses everything that says who: document number, name, birth date, gender,
+address, issue date, the raw payload, the extra fields (a manual entry's phone), the
+certificate verdict (it names the holder), and both keys derived from the identity
+(``subject_key`` becomes ``erased``, ``match_key`` NULL). Distinct people per day are
+counted (and kept in ``day_people``, never lowered) before a day's identities go, so the
+reports' numbers do not change. A trace can no longer find anyone in an erased period:
+its answer's ``data_begins`` moves to the first day still holding identities.
+
+Entries are chosen like :meth:`Storage.purge_entries` chooses them, by the UTC day of their
+UUIDv7 id (the kiosk's clock at the scan), and the whole range before the cutoff is walked in
+id order on every run, in short transactions, so an entry that arrives late (a backlog file
+weeks later) is erased at the next run and uploads keep flowing meanwhile. A kiosk sending
+an erased entry again is told ``duplicate``, as for any entry already held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from kiosk.central import partitions, reports
+from kiosk.central.storage import ERASED, PERSONAL_NULLED
+
+if TYPE_CHECKING:
+    from kiosk.central.storage import Storage
+
+SETTING = "personal_retention_days"
+ERASED_BEFORE = "personal_erased_before"
+"""The cutoff day of the last erasure (the first local day that may still hold identities)."""
+BATCH = 5000
+MIN_DAYS = 14
+"""Tracing looks back 14 days by default, and late uploads arrive within days."""
+
+_ERASE = (f"UPDATE entries SET {', '.join(f'{c} = NULL' for c in PERSONAL_NULLED)}, payload = ?, "
+          f"extra = '{{}}', subject_key = '{ERASED}' "
+          f"WHERE id >= ? AND id <= ? AND subject_key <> '{ERASED}'")
+
+
+def erase_personal(storage: Storage, before: dt.date) -> int:
+    """Erase the identities of entries of UTC days before ``before``; how many were erased
+    by this run (entries erased earlier are skipped)."""
+    cutoff = partitions.bounds(before)[0]
+    first = storage._query("SELECT min(local_day) FROM entries WHERE id < ?", (cutoff,))[0][0]
+    if first is None:
+        return 0
+    # an entry's local day can be the day after its UTC day: count through ``before``
+    reports.people(storage, first, before.isoformat())
+    erased, after = 0, ""
+    while True:
+        ids = [row[0] for row in storage._query(
+            "SELECT id FROM entries WHERE id > ? AND id < ? ORDER BY id LIMIT ?",
+            (after, cutoff, BATCH))]
+        if not ids:
+            break
+        with storage._transaction() as tx:
+            erased += storage._execute(tx, _ERASE, (b"", ids[0], ids[-1])).rowcount
+        after = ids[-1]
+    held = storage.optional_setting(ERASED_BEFORE)
+    if held is None or held < before.isoformat():
+        storage.set_setting(ERASED_BEFORE, before.isoformat())
+    return erased
+
+
+def identities_begin(storage: Storage) -> str | None:
+    """The first local day whose entries may still name people (None: never erased)."""
+    return storage.optional_setting(ERASED_BEFORE)

@@ -1,0 +1,150 @@
+"""The centre forgets who after `personal_retention_days` and keeps the counts — run with the
+real `kiosk-central purge` and `retention` commands on SQLite and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from central_support import central, shared_postgres
+from trace_support import number, payload_identity, wire_entry
+
+from kiosk.central import reports, trace_service
+from kiosk.central.backends import open_storage
+from kiosk.central.storage import PERSONAL_COLUMNS, STORED_COLUMNS
+from kiosk.ids import uuid7
+from kiosk.sync import protocol
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+OLD = NOW - dt.timedelta(days=40)
+KEPT = ("id", "checkpoint_id", "kiosk_id", "direction", "status", "scanned_at", "kind",
+        "local_day", "received_at")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/central.db"
+        return
+    postgres = shared_postgres()
+    if postgres is None:
+        pytest.skip("PostgreSQL binaries not installed")
+    yield postgres.create_database()
+
+
+def send(storage, scans: list[tuple[int, str, str, dt.datetime]], received: dt.datetime
+         ) -> list[dict]:
+    """(person, form, direction, when) scans from kiosk k1 at CP-CHO, as it sends them."""
+    entries = [wire_entry(payload_identity(person, form), checkpoint="CP-CHO", kiosk="k1",
+                          direction=direction, scanned_at=at)
+               for person, form, direction, at in scans]
+    results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(received),
+                                   received_at=received, batch_id=uuid7())
+    assert {r["status"] for r in results} == {protocol.ACCEPTED}, results
+    return entries
+
+
+def trace(storage) -> dict:
+    return trace_service.run(storage, trace_service.Request(
+        document=number(1), start=OLD.date() - dt.timedelta(days=1), end=NOW.date()),
+        actor="test@centre", reason="ca bệnh F0-1", channel="cli", address=None)
+
+
+def report(storage, day: dt.date) -> dict:
+    made = reports.daily(storage, day, now=NOW)
+    return {key: value for key, value in made.items() if key != "made_at"}
+
+
+def rows(storage, where: str = "1 = 1", params: tuple = ()) -> list[dict]:
+    return [dict(zip(STORED_COLUMNS, row, strict=True)) for row in storage._query(
+        f"SELECT {', '.join(STORED_COLUMNS)} FROM entries WHERE {where} ORDER BY id", params)]
+
+
+def personal_values(entries: list[dict]) -> set[str]:
+    return {str(v) for e in entries for k in ("name", "document_number", "birth_date",
+                                              "address") if (v := e.get(k))} | {
+        (e["extra"] or {}).get("phone") for e in entries} - {None}
+
+
+def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str) -> None:
+    with open_storage(db) as storage:
+        old = send(storage, [(1, "cccd", "in", OLD), (2, "cccd", "in", OLD + dt.timedelta(
+            minutes=5)), (2, "cccd", "out", OLD + dt.timedelta(hours=1)),
+            (3, "manual_phone", "in", OLD + dt.timedelta(minutes=10))], OLD)
+        recent = send(storage, [(1, "cccd", "in", NOW - dt.timedelta(hours=2))], NOW)
+        old_day = storage.calendar.day_of(OLD)
+        before = report(storage, old_day)
+        assert before["summary"]["people"] == 3
+        traced = trace(storage)  # before: the old visit, with persons 2 and 3 near it
+        assert len(traced["visits"]) == 2 and len(traced["contacts"]) == 2
+    secret = personal_values(old)
+    assert number(1) in secret and "0900000003" in secret  # a CCCD and a manual phone
+
+    out = central("purge", "--personal-days", "30", "--db", db).stdout
+    assert "(4 entries)" in out and "identities kept" not in out
+
+    with open_storage(db) as storage:
+        erased, kept = rows(storage, "id < ?", (recent[0]["id"],)), rows(
+            storage, "id = ?", (recent[0]["id"],))
+        assert len(erased) == 4
+        for row, sent in zip(erased, sorted(old, key=lambda e: e["id"]), strict=True):
+            assert all(row[k] in (None, b"", "{}", {}, "erased") for k in PERSONAL_COLUMNS)
+            assert bytes(row["payload"]) == b"" and row["subject_key"] == "erased"
+            assert {k: row[k] for k in KEPT if k in sent} == {k: sent[k] for k in KEPT
+                                                              if k in sent}
+        dump = json.dumps(erased, default=str, ensure_ascii=False)
+        assert not {value for value in secret if value in dump}
+        assert kept[0]["name"] == recent[0]["name"] and kept[0]["subject_key"] != "erased"
+        assert report(storage, old_day) == before  # the same report, people included
+
+        # a kiosk sending an erased entry again is told it is held
+        again = storage.ingest_batch("k1", old[:1], sent_at=protocol.format_time(NOW),
+                                     received_at=NOW, batch_id=uuid7())
+        assert [r["status"] for r in again] == [protocol.DUPLICATE]
+
+        # nobody is found where identities are gone, and the answer says where data begins
+        answer = trace(storage)
+        assert [v["entered_at"][:10] for v in answer["visits"]] == [
+            storage.calendar.day_of(NOW - dt.timedelta(hours=2)).isoformat()]
+        assert answer["contacts"] == []
+        assert answer["data_begins"] == (NOW.date() - dt.timedelta(days=30)).isoformat()
+
+        # a late arrival from the erased period is erased at the next run
+        late = send(storage, [(4, "cccd", "in", OLD + dt.timedelta(minutes=20))], NOW)
+    again = central("purge", "--personal-days", "30", "--db", db).stdout
+    assert "(1 entries)" in again
+    with open_storage(db) as storage:
+        (row,) = rows(storage, "id = ?", (late[0]["id"],))
+        assert row["name"] is None and row["subject_key"] == "erased"
+    assert "(0 entries)" in central("purge", "--personal-days", "30", "--db", db).stdout
+
+
+def test_the_retention_setting_is_checked_kept_and_applied_by_purge(db: str) -> None:
+    shown = central("retention", "--db", db).stdout
+    assert "mãi mãi / forever" in shown and "Identities" in shown
+    refused = central("retention", "--personal-days", "5", "--db", db, check=False)
+    assert refused.returncode == 2 and "at least 14 days" in refused.stderr
+    assert central("purge", "--personal-days", "-1", "--db", db, check=False).returncode == 2
+    set_ = central("retention", "--days", "90", "--personal-days", "30", "--db", db).stdout
+    assert "90 ngày / days" in set_ and "30 ngày / days" in set_
+    with open_storage(db) as storage:
+        send(storage, [(1, "cccd", "in", OLD)], OLD)
+    out = central("purge", "--db", db).stdout
+    assert "before" in out and "(1 entries)" in out  # identities: the setting's 30 days
+    assert "Purged raw entries before" in out  # raw: the setting's 90 days (nothing that old)
+
+
+def test_an_erased_scan_is_nobodys_contact_at_the_edge_of_the_period(db: str) -> None:
+    edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+    with open_storage(db) as storage:
+        send(storage, [(2, "cccd", "in", edge - dt.timedelta(minutes=10)),
+                       (5, "cccd", "in", edge - dt.timedelta(minutes=5)),
+                       (1, "cccd", "in", edge + dt.timedelta(minutes=5))], edge)
+        assert len(trace(storage)["contacts"]) == 2
+    central("purge", "--personal-days", "30", "--db", db)
+    with open_storage(db) as storage:
+        answer = trace(storage)
+    assert len(answer["visits"]) == 1 and answer["contacts"] == []
