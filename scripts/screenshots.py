@@ -38,7 +38,7 @@ from kiosk.ui.app import MainWindow, create_application  # noqa: E402
 from kiosk.ui.i18n import Translations, catalog  # noqa: E402
 
 SIZE = (1280, 800)
-DISPLAYS = [(800, 480), (1024, 600), (1366, 768), (1920, 1080), (1080, 1920)]
+DISPLAYS = [(800, 480), (480, 800), (1024, 600), (1366, 768), (1920, 1080), (1080, 1920)]
 """The other sizes kiosks come in: 7" touch panel … full HD, and a portrait totem."""
 SMALL = DISPLAYS[0]
 PEOPLE = [

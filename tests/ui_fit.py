@@ -5,8 +5,9 @@ text and its actual rectangle (the word-wrapped height for wrapping labels); a t
 than its rectangle is cut off on screen. So is an empty text field's placeholder (the hint
 saying what to type), and a table's column titles. A table shows at least
 ``MIN_TABLE_ROWS`` whole rows (one row peeking out of a list is no list). Visible labels and
-buttons must not overlap one another, and everything pressed must be at least a touch target
-(kiosk.ui.metrics).
+buttons (and lists and tables: a layout squeezed below its minimum draws its rows of buttons
+over them) must not overlap one another, and everything pressed must be at least a touch
+target (kiosk.ui.metrics).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFontMetrics, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QLabel,
     QLineEdit,
     QScrollArea,
@@ -151,12 +153,13 @@ def fit_problems(window: QWidget) -> list[str]:
             problems += [p for p in [placeholder_problem(widget)] if p]
         elif isinstance(widget, QTableView) and _scroll_view(widget, window) is None:
             problems += table_problems(widget)
-        if not isinstance(widget, QLabel | QAbstractButton):
-            continue
+        if not isinstance(widget, QLabel | QAbstractButton | QAbstractItemView):
+            continue  # lists and tables take part in the overlap check below
         if widget.parent() is not None and type(widget.parent()).__name__ == "QTabBar":
             continue  # the tab bar's scroll arrows
         problem = (label_problem(widget) if isinstance(widget, QLabel)
-                   else button_problem(widget, touch))
+                   else button_problem(widget, touch) if isinstance(widget, QAbstractButton)
+                   else None)
         if problem:
             problems.append(problem)
         place = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())

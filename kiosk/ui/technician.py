@@ -127,8 +127,8 @@ class TechnicianScreen(Retranslating):
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
 
-        self.discovered_title = QLabel()
-        self.discovered_title.setWordWrap(True)
+        self.discovered_title = QLabel()  # no word wrap: it would make the pane's scroll
+        # area lay it out at its preferred height rather than its minimum
         self.discovered = QListWidget()
         self.discovered.setObjectName("technician_discovered")
         self.discovered.itemActivated.connect(self._use_candidate)
@@ -143,7 +143,9 @@ class TechnicianScreen(Retranslating):
         discovered_buttons.addStretch(1)
         self.has_discovery = discovery_module() is not None
 
-        left = QVBoxLayout()
+        devices = QWidget()  # scrolls on a 7" screen rather than squeezing the list
+        left = QVBoxLayout(devices)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.table, 3)
         left.addLayout(buttons)
         left.addWidget(self.discovered_title)
@@ -165,7 +167,7 @@ class TechnicianScreen(Retranslating):
         self.tabs.addTab(scrolling(self.enrol), "")
 
         body = self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        body.addLayout(left, 3)
+        body.addWidget(scrolling(devices), 3)
         body.addWidget(self.tabs, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
