@@ -17,6 +17,7 @@ APT_PACKAGES=(
   fonts-dejavu-core chromium chromium-driver
   xvfb  # tests/test_ui_fullscreen.py: a real X server with no window manager
   systemd cage xinit  # tests/test_install_kiosk.py: systemd-analyze verify of the units
+  xwayland  # Debian 12's cage 0.1.4 will not start without it (tests/test_ui_fullscreen.py)
   faketime  # tests/test_doctor.py: a kiosk whose clock is 10 minutes ahead of the centre
 )
 

@@ -39,8 +39,20 @@ while (($#)); do
     *) echo "install-kiosk: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+XWAYLAND="${XWAYLAND:-/usr/bin/Xwayland}"
+# Debian 12's cage (0.1.4) refuses to start without Xwayland, and its package does not pull
+# it in: a kiosk unit would fail at every boot. Chosen by default, cage needs both.
 if [ -z "$DISPLAY_KIND" ]; then
-  if command -v cage >/dev/null; then DISPLAY_KIND=cage; else DISPLAY_KIND=x11; fi
+  if command -v cage >/dev/null && [ -x "$XWAYLAND" ]; then DISPLAY_KIND=cage
+  else
+    command -v cage >/dev/null && echo "install-kiosk: cage is installed but $XWAYLAND is not" \
+      "(apt install xwayland): using Xorg / cage có nhưng thiếu Xwayland: dùng Xorg" >&2
+    DISPLAY_KIND=x11
+  fi
+elif [ "$DISPLAY_KIND" = cage ] && [ ! -x "$XWAYLAND" ]; then
+  echo "install-kiosk: cage needs $XWAYLAND: apt install xwayland / cage cần Xwayland:" \
+    "cài gói xwayland" >&2
+  exit 1
 fi
 case "$DISPLAY_KIND" in
   cage) UNIT=checkpoint-kiosk.service; OTHER=checkpoint-kiosk-x11.service ;;

@@ -99,3 +99,23 @@ def test_a_wrong_option_is_refused_before_anything_is_written(tmp_path):
     assert done.returncode == 2
     assert "--display must be cage or x11" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cage_without_xwayland_is_not_chosen_and_not_accepted(tmp_path):
+    """Debian 12's cage 0.1.4 exits at once without Xwayland ("Cannot create XWayland
+    server") and its package does not depend on it: a kiosk unit would fail at every boot."""
+    if shutil.which("cage") is None:
+        pytest.skip("cage is not installed (scripts/bootstrap.sh installs it)")
+    env = {**os.environ, "DESTDIR": str(tmp_path / "auto"), "XWAYLAND": str(tmp_path / "none")}
+    chosen = subprocess.run([str(ROOT / "scripts" / "install-kiosk.sh")], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert chosen.returncode == 0, chosen.stderr
+    assert "(apt install xwayland): using Xorg" in chosen.stderr
+    assert "done (x11). Logs: journalctl -u checkpoint-kiosk-x11.service" in chosen.stdout
+
+    env["DESTDIR"] = str(tmp_path / "asked")
+    asked = subprocess.run([str(ROOT / "scripts" / "install-kiosk.sh"), "--display", "cage"],
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert asked.returncode == 1
+    assert "cage needs" in asked.stderr and "apt install xwayland" in asked.stderr
+    assert not (tmp_path / "asked").exists()

@@ -99,3 +99,49 @@ def test_kiosk_mode_fills_an_x_screen_without_a_window_manager(x_server, tmp_pat
     assert shown["card"] == "rejected"
     assert shown["problems"] == []
     assert QImage(str(picture)).size() == QSize(width, height)
+
+
+def cage_command() -> list[str] | None:
+    """How this process starts cage (which refuses to run as root): as root, inside a user
+    namespace where the test's account is uid 1000 (files stay root's outside); None when
+    cage, Xwayland or user namespaces are missing."""
+    if shutil.which("cage") is None or not os.path.exists("/usr/bin/Xwayland"):
+        return None
+    if os.geteuid() != 0:
+        return ["cage", "-s", "--"]
+    wrapper = ["unshare", "--user", "--map-user=1000", "--map-group=1000"]
+    if shutil.which("unshare") is None or subprocess.run(
+            [*wrapper, "true"], capture_output=True).returncode != 0:
+        return None
+    return [*wrapper, "cage", "-s", "--"]
+
+
+@pytest.mark.slow
+def test_under_cage_the_kiosk_window_fills_the_output_as_the_boot_unit_runs_it(tmp_path):
+    """What scripts/systemd/checkpoint-kiosk.service starts (`cage -s -- kiosk run`, Qt on
+    Wayland), on wlroots' headless backend: 1280×720, no GPU, no input devices."""
+    command = cage_command()
+    if command is None:
+        pytest.skip("cage, Xwayland or user namespaces unavailable (scripts/bootstrap.sh)")
+    compile_translations()
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    report = tmp_path / "report.txt"
+    script = tmp_path / "child.py"
+    script.write_text(CHILD, encoding="utf-8")
+    inner = (f"{sys.executable} {script} {write_config(tmp_path)} {tmp_path / 'unused.png'} "
+             f"{ROOT / 'tests'} '{CCCD_BAD_DATE}' > {report} 2>&1")
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "WLR_BACKENDS": "headless",
+           "WLR_RENDERER": "pixman", "WLR_LIBINPUT_NO_DEVICES": "1",
+           "QT_QPA_PLATFORM": "wayland", "PYTHONPATH": str(ROOT)}
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        env.pop(name, None)
+    cage = subprocess.run([*command, "/bin/sh", "-c", inner], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=90)
+    assert cage.returncode == 0, cage.stderr[-2000:]
+    lines = report.read_text(encoding="utf-8").strip().splitlines()
+    shown = json.loads(lines[-1])
+    assert shown["screen"] == [0, 0, 1280, 720]
+    assert shown["window"] == shown["screen"]  # frameless: no client-side title bar either
+    assert shown["card"] == "rejected"
+    assert shown["problems"] == []
