@@ -24,6 +24,7 @@ from ui_support import (  # noqa: F401
     write_config,
 )
 
+from kiosk.enrolment import parse
 from kiosk.scan import Scan
 from tests.central_support import CentralServer, central, free_port
 
@@ -87,6 +88,9 @@ def test_a_qr_scanned_on_a_serial_scanner_enrols_the_kiosk_and_its_next_scan_rea
         assert stat.S_IMODE(token.stat().st_mode) == 0o600
         assert "# technician PIN" in config_path.read_text(encoding="utf-8")  # comments kept
         assert window.kiosk.sync is not None  # syncing started, no restart
+        watched = screen.watch.output.toPlainText()  # the Watch tab follows lane1
+        assert "ckenrol:1?…" in watched
+        assert parse(code).secret not in watched  # the secret is never shown
 
         pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
         qtbot.waitUntil(lambda: centre_entries(centre.db) != [], timeout=30000)
@@ -170,7 +174,8 @@ def test_a_pasted_code_that_is_not_whole_is_named_and_nothing_is_sent(make_windo
                                                                       tmp_path):
     window = make_window(write_config(tmp_path), language="en")
     screen = open_technician(window, qtbot)
-    screen.tabs.setCurrentWidget(screen.enrol.parentWidget().parentWidget())
+    screen.tabs.setCurrentIndex(screen.tabs.count() - 1)
+    assert window.focusWidget() is screen.enrol.code_box  # where a wedge scanner types
     qtbot.keyClicks(screen.enrol.code_box, "ckenrol:1?u=http%3A%2F%2Fx&k=a&c=b&s=short&e=1")
 
     screen.enrol.enrol_button.click()

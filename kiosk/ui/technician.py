@@ -165,6 +165,7 @@ class TechnicianScreen(Retranslating):
         self.enrol = EnrolPanel(bridge)
         self.enrol.enrolled.connect(self._enrolled)
         self.tabs.addTab(scrolling(self.enrol), "")
+        self.tabs.currentChanged.connect(self._tab_shown)
 
         body = self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         body.addWidget(scrolling(devices), 3)
@@ -336,6 +337,10 @@ class TechnicianScreen(Retranslating):
             return
         self.tabs.setCurrentIndex(self.tabs.count() - 1)
         self.enrol.take(result.scan.payload.decode("utf-8", "replace"))
+
+    def _tab_shown(self, index: int) -> None:
+        if index == self.tabs.count() - 1:  # a keyboard-wedge scanner types into the code box
+            self.enrol.code_box.setFocus()
 
     def _enrolled(self, config: config_mod.Config) -> None:
         self.reload()

@@ -234,8 +234,11 @@ class WatchPanel(Retranslating):
         if self.device is None or result.scan.device_id != self.device.id:
             return
         payload = result.scan.payload
-        self.log(self.tr("payload %n bytes: ", "", len(payload)) + hex_preview(payload))
-        self.log("  " + repr(payload.decode("utf-8", "backslashreplace"))[:200])
+        if result.reason_code == "enrolment_code":  # its one-time secret stays off the screen
+            self.log(self.tr("payload %n bytes: ", "", len(payload)) + "ckenrol:1?…")
+        else:
+            self.log(self.tr("payload %n bytes: ", "", len(payload)) + hex_preview(payload))
+            self.log("  " + repr(payload.decode("utf-8", "backslashreplace"))[:200])
         identity = result.identity
         decoded = messages.kind_name(identity.kind, self.language) if identity else "-"
         if identity and identity.name:
