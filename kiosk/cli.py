@@ -186,7 +186,7 @@ def cmd_entries(args: argparse.Namespace) -> int:
     from kiosk.store import LISTING_COLUMNS
 
     config = load_config(args.config)
-    store = open_store(config)
+    store = open_store(config, reading=True)
     since, until = time_bounds(args, store)
     query = {"since": since, "until": until, "direction": args.direction,
              "subject": args.subject, "search": args.search, "limit": args.limit,
@@ -217,7 +217,7 @@ def cmd_entries(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    store = open_store(config)
+    store = open_store(config, reading=True)
     stats = store.stats(config.kiosk.checkpoint_id, args.date)
     language = config.kiosk.language
     for code, value in (("in", stats.entries_in), ("out", stats.entries_out),
@@ -241,7 +241,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.format == "xlsx" and not args.output:
         raise SystemExit("export --format xlsx needs -o FILE.xlsx")
-    store = open_store(config)
+    store = open_store(config, reading=True)
     since, until = time_bounds(args, store)
     bar = None
     if sys.stderr.isatty():

@@ -78,7 +78,9 @@ def store_checks(path: Path) -> list[Check]:
                 f"Cannot write in {path.parent}: {problem}; fix the folder's owner "
                 f"or mode")]
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        from kiosk.store import read_only_uri
+
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
             entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
@@ -172,7 +174,9 @@ def last_input(store_path: Path, device_id: str) -> tuple[str, Any] | None:
 
     since = (dt.datetime.now(dt.UTC) - DEVICE_QUIET).strftime("%Y-%m-%dT%H:%M:%S")
     try:
-        conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
+        from kiosk.store import read_only_uri
+
+        conn = sqlite3.connect(read_only_uri(store_path), uri=True)
         try:
             entry = conn.execute(
                 "SELECT scanned_at, kind, status FROM entries WHERE device_id = ? AND "

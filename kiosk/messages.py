@@ -457,9 +457,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "cli.store_read_only": (
         "Kho {path} chỉ đọc được (không có quyền ghi hoặc ổ chỉ đọc): hiển thị dữ liệu đã có, "
-        "không ghi gì",
+        "không ghi gì, kể cả nhật ký kiểm tra",
         "The store {path} is read-only (no write permission or a read-only disk): showing "
-        "what it holds, writing nothing",
+        "what it holds, writing nothing, not even the audit log",
     ),
     "cli.recovered": (
         "Đã cứu {saved} lượt ({pending} chưa gửi, vẫn sẽ gửi); mất {lost}. Tệp hỏng giữ tại "

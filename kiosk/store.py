@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -39,6 +40,8 @@ from kiosk.messages import Words
 from kiosk.payloads.identity import fold_name
 from kiosk.private_files import create_private
 from kiosk.timestamps import day_bounds, epoch_ms, local_hours, parse_utc, today, utc_iso
+
+log = logging.getLogger(__name__)
 
 PENDING, SENT, ACKNOWLEDGED, REJECTED = "pending", "sent", "acknowledged", "rejected"
 INSIDE_WINDOW = dt.timedelta(hours=24)
@@ -250,13 +253,14 @@ def writable(path: Path) -> bool:
 
 
 def read_only_uri(path: Path) -> str:
-    """The URI that opens ``path`` without writing: ``mode=ro``, and ``immutable=1`` when no
-    write-ahead log is waiting beside it and its folder is read-only. SQLite cannot then
-    create the shared-memory file a WAL reader needs, and nothing can change the file
-    (a writer would have to create that log first)."""
+    """The URI that opens ``path`` without writing: ``mode=ro``, and ``immutable=1`` when the
+    store cannot be written and no write-ahead log is waiting beside it. A WAL reader would
+    otherwise create the log and the shared-memory file beside it (or fail to, in a
+    read-only folder), and nothing can change such a file: a writer would have to open it
+    for writing and create that log first."""
     uri = f"file:{urllib.parse.quote(str(path.absolute()))}?mode=ro"
     wal = path.with_name(path.name + "-wal")
-    if not os.access(path.parent, os.W_OK) and not (wal.exists() and wal.stat().st_size):
+    if not writable(path) and not (wal.exists() and wal.stat().st_size):
         uri += "&immutable=1"
     return uri
 
@@ -303,6 +307,10 @@ class Store:
                                             check_same_thread=False, isolation_level=None)
             else:
                 if str(path) != ":memory:":
+                    if self.path.is_file() and not writable(self.path):  # before SQLite
+                        raise StoreError(  # leaves an empty log beside it
+                            f"{path}: cannot be written (a read-only disk, or no write "
+                            f"permission on the file or its folder); nothing recorded")
                     create_private(self.path)  # 0600: identities; SQLite gives -wal/-shm its mode
                 self.conn = sqlite3.connect(
                     str(path), check_same_thread=False, isolation_level=None, timeout=30)
@@ -847,6 +855,12 @@ class Store:
             else (0, after)
 
     def audit(self, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
+        """Append to the audit log; on a read-only store nothing can be (the command that
+        opened it said so): whoever can read the file can read it all without this program,
+        so a log the file cannot hold protects nothing."""
+        if self.read_only:
+            log.warning("read-only store: not in the audit log: %s %s %s", actor, action, detail)
+            return
         with self.transaction() as conn:
             self._audit(conn, actor, action, detail or {})
 

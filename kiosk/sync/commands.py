@@ -78,7 +78,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from kiosk.timestamps import parse_utc
 
     config = load_config(args.config)
-    store = open_store(config)
+    store = open_store(config, reading=True)
     lang = config.kiosk.language
     try:
         summary = store.outbox_summary()
