@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.commandline import EXIT_FAILED, examples
+from kiosk.messages import CATALOGUE, Words, both, text
 
 CLOCK_TOLERANCE_SECONDS = 60.0
 PENDING_TOO_OLD = dt.timedelta(days=1)
@@ -44,8 +45,11 @@ class Check:
     """Passes, but worth a look; never changes the exit code."""
 
 
-def _check(name: str, ok: bool, vi: str, en: str, *, warning: bool = False) -> Check:
-    return Check(name, ok, vi, en, warning and ok)
+def _check(name: str, ok: bool, code: str, *, warning: bool = False, **params: object
+           ) -> Check:
+    """A check worded from the catalogue's ``code`` (kiosk/messages.py) in both languages."""
+    return Check(name, ok, text(code, "vi", **params), text(code, "en", **params),
+                 warning and ok)
 
 
 def run_checks(config_path: Path) -> list[Check]:
@@ -54,9 +58,8 @@ def run_checks(config_path: Path) -> list[Check]:
     try:
         config = config_mod.load(config_path)
     except (config_mod.ConfigError, OSError) as exc:
-        return [_check("config", False, f"Cấu hình sai: {exc}", f"Config invalid: {exc}")]
-    checks = [_check("config", True, f"Cấu hình hợp lệ ({config_path})",
-                     f"Config valid ({config_path})")]
+        return [_check("config", False, "doctor.config_bad", detail=exc)]
+    checks = [_check("config", True, "doctor.config_ok", path=config_path)]
     checks += store_checks(config.store_path)
     checks += device_checks(config)
     checks.append(clock_sync_check())
@@ -68,15 +71,11 @@ def run_checks(config_path: Path) -> list[Check]:
 
 def store_checks(path: Path) -> list[Check]:
     if not path.is_file():
-        return [_check("store", False, f"Chưa có kho dữ liệu {path}: chạy `kiosk run` một lần",
-                       f"No store at {path}: run `kiosk run` once")]
+        return [_check("store", False, "doctor.no_store", path=path)]
     problem = _unwritable(path.parent)
     checks = [_check("store_writable", problem is None,
-                f"Thư mục kho ghi được ({path.parent})" if problem is None else
-                f"Không ghi được vào {path.parent}: {problem}; sửa quyền thư mục",
-                f"Store folder writable ({path.parent})" if problem is None else
-                f"Cannot write in {path.parent}: {problem}; fix the folder's owner "
-                f"or mode")]
+                     "doctor.writable" if problem is None else "doctor.unwritable",
+                     folder=path.parent, problem=problem)]
     try:
         from kiosk.store import read_only_uri
 
@@ -92,33 +91,24 @@ def store_checks(path: Path) -> list[Check]:
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        return [*checks, _check("store", False, f"Không mở được kho {path}: {exc}",
-                       f"Cannot open the store {path}: {exc}")]
-    checks.append(_check("store", verdict == "ok",
-                         f"Kho {path}: kiểm tra toàn vẹn {verdict}",
-                         f"Store {path}: integrity check {verdict}"))
+        return [*checks, _check("store", False, "doctor.store_unreadable", path=path,
+                                detail=exc)]
+    checks.append(_check("store", verdict == "ok", "doctor.integrity", path=path,
+                         verdict=verdict))
     free = shutil.disk_usage(path.parent).free
     per_entry = path.stat().st_size / entries if entries else 0
     if last_day and per_entry:
         days = free / (last_day * per_entry)
-        checks.append(_check("disk", days >= 30,
-                             f"Còn trống {free / 1e9:.1f} GB: đủ {days:,.0f} ngày quét với "
-                             f"{last_day:,} lượt/ngày",
-                             f"{free / 1e9:.1f} GB free: {days:,.0f} days of scanning at "
-                             f"{last_day:,} scans a day"))
+        checks.append(_check("disk", days >= 30, "doctor.disk_days", gb=f"{free / 1e9:.1f}",
+                             days=f"{days:,.0f}", per_day=f"{last_day:,}"))
     else:
-        checks.append(_check("disk", free > 100e6, f"Còn trống {free / 1e9:.1f} GB "
-                             f"(chưa có lượt quét trong 24 giờ qua)",
-                             f"{free / 1e9:.1f} GB free (no scans in the last 24 hours)"))
+        checks.append(_check("disk", free > 100e6, "doctor.disk_idle", gb=f"{free / 1e9:.1f}"))
     if oldest is None:
-        checks.append(_check("pending", True, "Không còn lượt nào chờ gửi",
-                             "No entry waiting for the centre"))
+        checks.append(_check("pending", True, "doctor.nothing_pending"))
     else:
         age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(oldest)
-        checks.append(_check("pending", age < PENDING_TOO_OLD,
-                             f"Lượt chờ gửi cũ nhất: {oldest} ({_hours(age)} giờ)",
-                             f"Oldest entry waiting for the centre: {oldest} "
-                             f"({_hours(age)} h)"))
+        checks.append(_check("pending", age < PENDING_TOO_OLD, "doctor.oldest_pending",
+                             oldest=oldest, hours=_hours(age)))
     return checks
 
 
@@ -151,27 +141,21 @@ def device_checks(config: Any) -> list[Check]:
         where = f"{device.id} ({path})" if path else device.id
         last = last_input(config.store_path, device.id)
         if last is None:
-            heard_vi = f"chưa nhận gì trong {DEVICE_QUIET.days} ngày qua: quét thử một mã"
-            heard_en = f"nothing received in the last {DEVICE_QUIET.days} days: scan a test code"
+            heard = Words("doctor.heard_nothing", {"days": DEVICE_QUIET.days})
         else:
-            when = _local(last[0], config.timezone)
-            ago = _ago(dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(last[0]))
-            heard_vi = f"lần cuối gửi {last[1]('vi')} lúc {when} ({ago[0]} trước)"
-            heard_en = f"last sent {last[1]('en')} at {when} ({ago[1]} ago)"
-        state_vi, state_en = ("", "") if path is None else (
-            ("sẵn sàng; ", "ready; ") if problem is None else (f"{problem}; ", f"{problem}; "))
+            heard = Words("doctor.heard", {
+                "what": last[1], "when": _local(last[0], config.timezone),
+                "ago": _ago(dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(last[0]))})
+        state = Words("doctor.ready") if problem is None else problem
         checks.append(_check(f"device:{device.id}", problem is None,
-                             f"Thiết bị {where}: {state_vi}{heard_vi}",
-                             f"Device {where}: {state_en}{heard_en}",
-                             warning=last is None))
+                             "doctor.device" if path is None else "doctor.device_node",
+                             warning=last is None, where=where, state=state, heard=heard))
     return checks
 
 
-def last_input(store_path: Path, device_id: str) -> tuple[str, Any] | None:
-    """(UTC time, words in a language) of the newest scan from ``device_id`` in the last
+def last_input(store_path: Path, device_id: str) -> tuple[str, Words] | None:
+    """(UTC time, what it was) of the newest scan from ``device_id`` in the last
     :data:`DEVICE_QUIET`, recorded or refused; None if none (or no readable store)."""
-    from kiosk import messages
-
     since = (dt.datetime.now(dt.UTC) - DEVICE_QUIET).strftime("%Y-%m-%dT%H:%M:%S")
     try:
         from kiosk.store import read_only_uri
@@ -191,13 +175,11 @@ def last_input(store_path: Path, device_id: str) -> tuple[str, Any] | None:
     except sqlite3.Error:
         return None
     if refused is not None and (entry is None or refused[0] > entry[0]):
-        return refused[0], lambda language: (
-            ("một mã bị từ chối" if language == "vi" else "a refused code") + f" ({refused[1]})")
+        return refused[0], Words("doctor.sent_refused", {"reason": refused[1]})
     if entry is not None:
-        status = {"accepted": ("ghi nhận", "accepted"), "duplicate": ("trùng", "duplicate")}
-        return entry[0], lambda language: (
-            f"{messages.kind_name(entry[1], language)}, "
-            f"{status[entry[2]][0 if language == 'vi' else 1]}")
+        kind = f"kind.{entry[1]}" if f"kind.{entry[1]}" in CATALOGUE else "kind.other"
+        return entry[0], Words("doctor.sent_entry", {"kind": Words(kind),
+                                                     "status": Words(f"doctor.{entry[2]}")})
     return None
 
 
@@ -205,11 +187,11 @@ def _local(utc: str, timezone: Any) -> str:
     return dt.datetime.fromisoformat(utc).astimezone(timezone).strftime("%Y-%m-%d %H:%M")
 
 
-def _ago(age: dt.timedelta) -> tuple[str, str]:
+def _ago(age: dt.timedelta) -> Words:
     minutes = max(0, round(age.total_seconds() / 60))
     if minutes < 120:
-        return f"{minutes} phút", f"{minutes} min"
-    return f"{minutes / 60:.0f} giờ", f"{minutes / 60:.0f} h"
+        return Words("doctor.minutes", {"n": minutes})
+    return Words("doctor.hours", {"n": f"{minutes / 60:.0f}"})
 
 
 def clock_sync_check() -> Check:
@@ -224,21 +206,13 @@ def clock_sync_check() -> Check:
                      if line.startswith("Leap status")), None)
         if leap is not None:
             return _clock_sync("chronyc", leap != "Not synchronised")
-    return _check("clock_sync", True,
-                  "Không biết đồng hồ hệ thống có đồng bộ không (không có timedatectl hay "
-                  "chronyc trả lời): xem độ lệch với trung tâm",
-                  "Cannot tell whether the system clock is synchronised (neither timedatectl "
-                  "nor chronyc answers): see the offset to the centre", warning=True)
+    return _check("clock_sync", True, "doctor.clock_unknown", warning=True)
 
 
 def _clock_sync(tool: str, synchronised: bool) -> Check:
     return _check("clock_sync", synchronised,
-                  f"Đồng hồ hệ thống đã đồng bộ ({tool})" if synchronised else
-                  f"Đồng hồ hệ thống chưa đồng bộ ({tool}): kiểm tra mạng và NTP "
-                  f"(`timedatectl set-ntp true`)",
-                  f"System clock synchronised ({tool})" if synchronised else
-                  f"System clock not synchronised ({tool}): check the network and NTP "
-                  f"(`timedatectl set-ntp true`)")
+                  "doctor.clock_synced" if synchronised else "doctor.clock_not_synced",
+                  tool=tool)
 
 
 def _ask(command: list[str], timeout: float = 10.0) -> str | None:
@@ -264,16 +238,11 @@ def audio_check(proc: Path = PROC_ASOUND, dev: Path = DEV_SND) -> Check:
         cards = []
     outputs = sorted(dev.glob("pcmC*D*p")) if dev.is_dir() else []
     if not cards or not outputs:
-        return _check("audio", True, "Không thấy thiết bị âm thanh: trạm sẽ không kêu bíp "
-                      "(màn hình vẫn báo màu); cắm loa hoặc bật âm thanh HDMI",
-                      "No sound device: the kiosk will not beep (the screen still shows "
-                      "colours); plug in a speaker or enable HDMI audio", warning=True)
+        return _check("audio", True, "doctor.no_sound", warning=True)
     problem = access_problem(str(outputs[0]), write=True)
     return _check("audio", problem is None,
-                  f"Âm thanh: {cards[0]} ({outputs[0]})" if problem is None else
-                  f"Âm thanh {cards[0]}: {problem}",
-                  f"Sound: {cards[0]} ({outputs[0]})" if problem is None else
-                  f"Sound {cards[0]}: {problem}")
+                  "doctor.sound_ok" if problem is None else "doctor.sound_denied",
+                  card=cards[0], device=outputs[0], problem=problem)
 
 
 def centre_checks(config: Any) -> list[Check]:
@@ -290,15 +259,13 @@ def centre_checks(config: Any) -> list[Check]:
         try:
             health = client.health()
         except SyncError as exc:
-            return [_check("centre", False, f"Không kết nối được trung tâm {url}: {exc}",
-                           f"Cannot reach the centre {url}: {exc}")]
-        checks = [_check("centre", True, f"Trung tâm {url} trả lời", f"Centre {url} answers")]
+            return [_check("centre", False, "doctor.centre_unreachable", url=url, detail=exc)]
+        checks = [_check("centre", True, "doctor.centre_ok", url=url)]
         centre_time = parse_time(str(health.get("time", "")))
         if centre_time is not None:
             offset = (dt.datetime.now(dt.UTC) - centre_time).total_seconds()
             checks.append(_check("clock", abs(offset) <= CLOCK_TOLERANCE_SECONDS,
-                                 f"Đồng hồ lệch trung tâm {offset:+.0f} giây",
-                                 f"Clock differs from the centre by {offset:+.0f} s"))
+                                 "doctor.clock_offset", offset=f"{offset:+.0f}"))
         try:
             client.trust_list(None)
             accepted, detail = True, ""
@@ -307,12 +274,8 @@ def centre_checks(config: Any) -> list[Check]:
         except SyncError as exc:
             accepted, detail = False, str(exc)
         checks.append(_check("token", accepted,
-                             "Mã đồng bộ được chấp nhận" if accepted else
-                             f"Trung tâm từ chối mã đồng bộ ({detail}): đăng ký lại bằng "
-                             f"`kiosk enrol`",
-                             "Token accepted" if accepted else
-                             f"The centre refuses the token ({detail}): enrol again with "
-                             f"`kiosk enrol`"))
+                             "doctor.token_ok" if accepted else "doctor.token_refused",
+                             detail=detail))
         return checks
     finally:
         client.close()
@@ -324,21 +287,16 @@ def display_checks() -> list[Check]:
         qt_problem = None
     except ImportError as exc:
         qt_problem = str(exc)
-    checks = [_check("qt", qt_problem is None, "Có PySide6 (giao diện Qt)" if qt_problem is None
-                     else f"Không dùng được PySide6 ({qt_problem}): cài gói phụ [ui]",
-                     "PySide6 (Qt) installed" if qt_problem is None else
-                     f"PySide6 unusable ({qt_problem}): install the [ui] extra")]
+    checks = [_check("qt", qt_problem is None,
+                     "doctor.qt_ok" if qt_problem is None else "doctor.qt_unusable",
+                     detail=qt_problem)]
     fonts = _vietnamese_fonts()
     if fonts is None:
-        checks.append(_check("fonts", False,
-                             "Không liệt kê được phông chữ (thiếu fc-list): cài fontconfig",
-                             "Cannot list the fonts (no fc-list): install fontconfig"))
+        checks.append(_check("fonts", False, "doctor.no_fc_list"))
     else:
         checks.append(_check("fonts", bool(fonts),
-                             f"Phông chữ tiếng Việt: {fonts[0]}" if fonts else
-                             "Không có phông chữ tiếng Việt: cài fonts-noto-core",
-                             f"Font with Vietnamese glyphs: {fonts[0]}" if fonts else
-                             "No font with Vietnamese glyphs: install fonts-noto-core"))
+                             "doctor.font_ok" if fonts else "doctor.no_font",
+                             family=fonts[0] if fonts else ""))
     return checks
 
 
@@ -361,8 +319,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             mark = "LỖI/FAIL" if not c.ok else "XEM/WARN" if c.warning else "OK"
             print(f"{mark:<10}{c.vi}\n{'':<10}{c.en}")
         warned = sum(c.warning for c in checks)
-        print(f"{len(checks) - len(failed)}/{len(checks)} đạt / passed"
-              + (f" ({warned} cần xem / to look at)" if warned else ""))
+        print(both("doctor.tally_warned" if warned else "doctor.tally",
+                   passed=len(checks) - len(failed), total=len(checks), warned=warned))
     sys.stdout.flush()
     return EXIT_FAILED if failed else 0
 
