@@ -218,6 +218,15 @@ def run_command(parser: argparse.ArgumentParser, argv: Sequence[str] | None, *,
 
 
 # -- output -------------------------------------------------------------------------------
+def print_table(columns: str, layout: str, rows: Iterable[Sequence[object]]) -> None:
+    """Rows laid out by ``layout`` (a format string) under their header, one header line per
+    language (``columns``: a catalogue code, see :func:`messages.table_header`)."""
+    for line in messages.table_header(columns, layout):
+        print(line)
+    for row in rows:
+        print(layout.format(*row).rstrip())
+
+
 def format_duration(seconds: float | None) -> str:
     """``0:42``, ``3:28:21``, ``4 d 2 h``; ``?`` when unknown."""
     if seconds is None:

@@ -9,7 +9,8 @@ translation files (``kiosk/ui/i18n``).
 Codes are grouped by prefix: none for a scan's outcome, ``field.``/``detail.`` for why a
 payload was refused, ``refusal.`` for why the centre refused an uploaded entry (the codes
 of docs/protocol.md, worded by :func:`refusal`), ``kind.`` for kinds of code, ``sync.`` for
-uploads, ``cli.`` and ``central.`` for the two commands.
+uploads, ``cli.`` and ``central.`` for the two commands (a table's header:
+``central.columns.*``, its column names joined by ``|``, worded by :func:`table_header`).
 """
 
 from __future__ import annotations
@@ -572,7 +573,140 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "kiosk clock off by more than {seconds} s: its scanned_at times are suspect",
     ),
     "central.revoked": ("Đã thu hồi", "Revoked"),
-    "central.refused_file": ("TỪ CHỐI", "REFUSED"),
+    "central.token_refused_from_now": ("mã truy cập của máy bị từ chối từ nay",
+                                       "its token is refused from now on"),
+    "central.refused": ("TỪ CHỐI", "REFUSED"),
+    "central.cannot_listen": ("không mở được {address}: {error}",
+                              "cannot listen on {address}: {error}"),
+    "central.listening": ("kiosk-central đang chạy tại {url} (cơ sở dữ liệu {db})",
+                          "kiosk-central listening on {url} (database {db})"),
+    "central.cannot_enrol": ("không đăng ký được máy: {error}", "cannot enrol: {error}"),
+    "central.at_checkpoint": ("tại điểm", "at checkpoint"),
+    "central.qr_written": ("Mã QR đăng ký, dùng một lần, hết hạn {expires}",
+                           "One-time enrolment QR, expires {expires}"),
+    "central.or_type": ("Hoặc gõ trên máy kiosk", "Or type on the kiosk"),
+    "central.unknown_kiosk": ("không có máy '{kiosk}'", "unknown kiosk '{kiosk}'"),
+    "central.already_revoked": ("máy {kiosk} đã bị thu hồi từ trước",
+                                "kiosk {kiosk} was already revoked"),
+    "central.columns.kiosks": (
+        "máy|điểm|trạng thái|số lượt|liên lạc lần cuối|lệch đồng hồ|tên",
+        "kiosk|checkpoint|state|entries|last seen|clock offset|name"),
+    "central.state.active": ("hoạt động", "active"),
+    "central.state.revoked": ("đã thu hồi", "revoked"),
+    "central.state.disabled": ("đã khoá", "disabled"),
+    "central.state.locked": ("tạm khoá", "locked"),
+    "central.more": ("còn {count} nữa", "{count} more"),
+    "central.added": ("Đã thêm", "Added"),
+    "central.updated": ("Đã sửa", "Updated"),
+    "central.wrote": ("Đã ghi", "Wrote"),
+    "central.n_added": ("thêm mới", "added"),
+    "central.n_updated": ("cập nhật", "updated"),
+    "central.n_unchanged": ("không đổi", "unchanged"),
+    "central.checkpoints.valid": ("{file}: {count} điểm hợp lệ; chưa lưu gì (--dry-run)",
+                                  "{file}: {count} valid points; nothing stored (--dry-run)"),
+    "central.checkpoints.closed": (
+        "Đã đóng {checkpoint} từ {day}: không còn tính là đã triển khai từ ngày đó",
+        "Closed {checkpoint} from {day}: no longer counted as set up from that day"),
+    "central.checkpoints.none": ("Chưa có điểm nào", "No checkpoints"),
+    "central.columns.checkpoints": (
+        "mã điểm|loại|triển khai → đóng|số máy|tên (xã / huyện / tỉnh)",
+        "checkpoint|kind|set up → closed|kiosks|name (commune / district / province)"),
+    "central.users.added": ("Đã thêm người dùng", "User added"),
+    "central.users.none": ("Chưa có người dùng: kiosk-central users add TÊN --role admin",
+                           "No users yet: kiosk-central users add NAME --role admin"),
+    "central.columns.users": ("tên|vai trò|huyện|trạng thái|tạo lúc",
+                              "name|role|district|state|created"),
+    "central.users.already_disabled": ("{name} đã bị khoá từ trước",
+                                       "{name} was already disabled"),
+    "central.users.disabled": ("Đã khoá {name}: không đăng nhập được, các phiên đã kết thúc",
+                               "Disabled {name}: logins refused, sessions ended"),
+    "central.users.password_reset": (
+        "Đã đặt lại mật khẩu của {name}: hết tạm khoá, các phiên đã kết thúc",
+        "Password reset for {name}: lock lifted, sessions ended"),
+    "central.users.password": ("Mật khẩu", "Password"),
+    "central.users.again": ("Nhập lại", "Again"),
+    "central.visits": ("lượt có mặt", "visits"),
+    "central.contacts": ("người tiếp xúc", "contacts"),
+    "central.reason": ("lý do", "reason"),
+    "central.from": ("từ", "from"),
+    "central.audit": ("nhật ký", "audit"),
+    "central.audit_empty": ("Nhật ký trống", "Nothing recorded"),
+    "central.import.storage_error": (
+        "lỗi lưu trữ khi nhập {name}: {error}; các lượt đã lưu được giữ, nhập lại tệp để "
+        "hoàn tất",
+        "storage error while importing {name}: {error}; entries stored so far are kept, "
+        "import the file again to finish"),
+    "central.import.nothing_stored": ("không lượt nào của tệp này được lưu",
+                                      "nothing from this file was stored"),
+    "central.import.changed": (
+        "tệp đã thay đổi khi đang đọc; {stored} lượt trước chỗ đó đã được lưu, nhập lại một "
+        "bản tốt để hoàn tất",
+        "the file changed while it was read; {stored} entries before that point are stored, "
+        "import a good copy again to finish"),
+    "central.import.done": (
+        "{name}: máy {kiosk}, {entries} lượt — {accepted} mới, {duplicate} đã có, "
+        "{rejected} bị từ chối",
+        "{name}: kiosk {kiosk}, {entries} entries — {accepted} accepted, {duplicate} "
+        "duplicate, {rejected} rejected"),
+    "central.import.rejected": ("bị từ chối", "rejected"),
+    "central.purge.raw_kept": (
+        "Không xoá dữ liệu thô: chưa đặt thời hạn lưu (kiosk-central retention --days N)",
+        "raw entries kept: no retention period (kiosk-central retention --days N)"),
+    "central.purge.identities_kept": (
+        "Không xoá thông tin cá nhân: chưa đặt thời hạn (kiosk-central retention "
+        "--personal-days N)",
+        "identities kept: no personal retention period (kiosk-central retention "
+        "--personal-days N)"),
+    "central.purge.too_short": (
+        "{option} {days}: phải giữ ít nhất {least} ngày (lượt gửi muộn, truy vết)",
+        "{option} {days}: keep at least {least} days (late uploads, tracing)"),
+    "central.purge.negative": ("{option} {days}: cần 0 (giữ tất cả) hoặc một số ngày",
+                               "{option} {days}: expected 0 (keep everything) or a number of "
+                               "days"),
+    "central.purge.erased": (
+        "Đã xoá tên, số giấy tờ, điện thoại và ngày sinh của các lượt trước {cutoff} ({count} "
+        "lượt); số liệu và báo cáo không đổi",
+        "Erased names, document numbers, phones and birth dates of entries before {cutoff} "
+        "({count} entries); counts and reports unchanged"),
+    "central.retention.raw": ("Dữ liệu thô", "Raw entries"),
+    "central.retention.identities": (
+        "Thông tin cá nhân (tên, số giấy tờ, điện thoại, ngày sinh)",
+        "Identities (names, document numbers, phones, birth dates)"),
+    "central.retention.days": ("{days} ngày", "{days} days"),
+    "central.retention.forever": ("mãi mãi", "forever"),
+    "central.retention.applied": (
+        "Áp dụng khi chạy kiosk-central purge (hằng ngày, kiosk-central-report.timer)",
+        "Applied by kiosk-central purge (daily, kiosk-central-report.timer)"),
+    "central.purge.entries": (
+        "Đã xoá dữ liệu gốc trước {cutoff} ({count} lượt); báo cáo vẫn giữ số liệu",
+        "Purged raw entries before {cutoff} ({count} entries); reports keep their counts"),
+    "central.purge.partitions": (
+        "Đã xoá dữ liệu gốc trước {cutoff} ({count} phân vùng); báo cáo vẫn giữ số liệu",
+        "Purged raw entries before {cutoff} ({count} partitions); reports keep their counts"),
+    "central.timezone.set": (
+        "Múi giờ {zone}: {count} lượt được xếp lại theo ngày địa phương (khởi động lại các "
+        "tiến trình `kiosk-central serve`)",
+        "Time zone {zone}: {count} entries refiled under their local days (restart "
+        "`kiosk-central serve` processes)"),
+    "central.report.say_format": ("-o {path}: cần --format {formats}",
+                                  "-o {path}: say --format {formats}"),
+    "central.report.xlsx_binary": ("XLSX là tệp nhị phân: dùng -o TỆP hoặc --out-dir THƯ_MỤC",
+                                   "XLSX is binary: use -o FILE or --out-dir DIR"),
+    # -- trust lists: `kiosk certificates` and `kiosk-central certificates`
+    "certificates.not_imported": ("Chưa nhập: {error}", "not imported: {error}"),
+    "certificates.skipped": ("bỏ qua {reason}", "skipped {reason}"),
+    "certificates.imported": ("Đã nhập {signers} khoá ký ({countries}) vào {path}",
+                              "imported {signers} signers ({countries}) into {path}"),
+    "certificates.imported_centre": (
+        "Đã nhập {signers} khoá ký của {countries} nước; các máy lấy về ở lần làm mới tới",
+        "imported {signers} signers from {countries} countries; kiosks fetch it at their "
+        "next refresh"),
+    "certificates.none_at_centre": (
+        "Chưa có danh sách khoá: kiosk-central certificates import TỆP",
+        "no trust list: kiosk-central certificates import FILE"),
+    "certificates.centre_status": (
+        "nhập lúc {at} ({days} ngày trước), {signers} khoá ký, ETag {etag}",
+        "imported {at} ({days} days ago), {signers} signers, ETag {etag}"),
 }
 CATALOGUE.update({f"detail.certificate_{code.rpartition('.')[2]}": words
                   for code, words in list(CATALOGUE.items())
@@ -665,6 +799,13 @@ def _blanks(template: str) -> set[str]:
 def both(code: str, **params: object) -> str:
     """``"Vietnamese / English"``: for readers whose language is not known."""
     return f"{text(code, 'vi', **params)} / {text(code, 'en', **params)}"
+
+
+def table_header(code: str, layout: str) -> list[str]:
+    """A table's header in each language, one line each, laid out by ``layout`` (a format
+    string placing the ``|``-separated column names of ``code``)."""
+    return [layout.format(*text(code, language).split("|")).rstrip()
+            for language in LANGUAGES]
 
 
 def detail_words(problem: str, *, field: str = "", value: str = "") -> Words | str:

@@ -129,7 +129,7 @@ def test_the_retention_setting_is_checked_kept_and_applied_by_purge(db: str) -> 
     assert refused.returncode == 2 and "at least 14 days" in refused.stderr
     assert central("purge", "--personal-days", "-1", "--db", db, check=False).returncode == 2
     set_ = central("retention", "--days", "90", "--personal-days", "30", "--db", db).stdout
-    assert "90 ngày / days" in set_ and "30 ngày / days" in set_
+    assert "90 ngày / 90 days" in set_ and "30 ngày / 30 days" in set_
     with open_storage(db) as storage:
         send(storage, [(1, "cccd", "in", OLD)], OLD)
     out = central("purge", "--db", db).stdout

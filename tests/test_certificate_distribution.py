@@ -186,7 +186,7 @@ class TestKioskCommands:
         pem.mkdir()
         (pem / "vn.pem").write_bytes(issuer.pem)
         code, out, _ = self.run(capsys, path, "import", str(pem))
-        assert code == 0 and "imported 1 signers (VN 1)" in out
+        assert code == 0 and "Đã nhập 1 khoá ký (VN 1)" in out  # [kiosk] language = "vi"
         assert (tmp_path / "keys" / "trust.json").exists()
         code, out, _ = self.run(capsys, path, "status")
         assert code == 0 and "0.0 days ago; at most 7: current" in out
@@ -204,7 +204,7 @@ class TestKioskCommands:
         bad = tmp_path / "bad.json"
         bad.write_text('{"certificates": [{"rawData": "bm90IGEgY2VydA=="}]}')
         code, _, err = self.run(capsys, path, "import", str(bad))
-        assert code == 1 and "not imported" in err and "no usable certificate" in err
+        assert code == 1 and "Chưa nhập" in err and "no usable certificate" in err
         assert (tmp_path / "keys" / "trust.json").read_bytes() == held
 
     def test_kiosk_scan_prints_the_verdict_and_refuses_under_require_valid(self, tmp_path,

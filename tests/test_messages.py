@@ -73,3 +73,51 @@ def test_a_technicians_line_carries_both_languages() -> None:
     assert both("device.went_away", path="/dev/ttyACM0") == \
         "/dev/ttyACM0 vừa bị rút ra / /dev/ttyACM0 went away"
     assert text("no.such.code", "vi") == "no.such.code"
+
+
+CENTRE_COMMANDS = (
+    *sorted((ROOT / "kiosk/central").glob("*commands.py")),
+    ROOT / "kiosk/central/cli.py", ROOT / "kiosk/central/importer.py",
+    ROOT / "kiosk/central/retention.py", ROOT / "kiosk/central/audit.py",
+    ROOT / "kiosk/central/web/commands.py", ROOT / "kiosk/certificates/centre_commands.py",
+)
+
+
+def printed_literals(node: ast.AST) -> list[str]:
+    """The literal text a print() argument shows as it is: string constants and the fixed
+    parts of f-strings (format specs aside), not what a call (``both``, ``json.dumps``…)
+    makes of its own arguments."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return [text for part in node.values for text in printed_literals(part)]
+    if isinstance(node, ast.FormattedValue):
+        return printed_literals(node.value)
+    if isinstance(node, ast.BinOp):
+        return printed_literals(node.left) + printed_literals(node.right)
+    if isinstance(node, ast.IfExp):
+        return printed_literals(node.body) + printed_literals(node.orelse)
+    return []
+
+
+def test_the_centres_commands_print_words_only_from_the_catalogue() -> None:
+    """Every sentence a `kiosk-central` command prints comes from the catalogue (in both
+    languages, as the centre's reader's language is not known): a literal with letters in
+    a print() is a sentence that bypassed it."""
+    assert len(CENTRE_COMMANDS) >= 9 and all(path.exists() for path in CENTRE_COMMANDS)
+    caught = ast.parse('print(f"Đã thêm / Added: {line:20}", both("central.added"))').body[0]
+    assert printed_literals(caught.value.args[0]) == ["Đã thêm / Added: "]  # type: ignore
+    assert printed_literals(caught.value.args[1]) == []  # type: ignore
+    bypassed = []
+    for path in CENTRE_COMMANDS:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "print":
+                bypassed += [(path.name, node.lineno, literal)
+                             for arg in node.args for literal in printed_literals(arg)
+                             if any(character.isalpha() for character in literal)]
+    assert bypassed == []
+
+
+def test_a_table_header_is_one_line_per_language_laid_out_like_its_rows() -> None:
+    assert messages.table_header("central.columns.users", "{:6}|{:9}|{}|{}|{}") == [
+        "tên   |vai trò  |huyện|trạng thái|tạo lúc", "name  |role     |district|state|created"]

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from kiosk.commandline import examples, open_central
+from kiosk.messages import both
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
@@ -138,14 +139,15 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps([asdict(r) for r in found], ensure_ascii=False, indent=1))
         return 0
     if not found:
-        print("Nhật ký trống / Nothing recorded")
+        print(both("central.audit_empty"))
         return 0
     for r in found:
-        where = f" từ / from {r.address}" if r.address else ""
+        where = f" {both('central.from')} {r.address}" if r.address else ""
         line = f"#{r.seq} {r.at} {r.actor} ({r.channel}{where}) {r.kind}: {r.subject}"
         if r.kind == TRACE:
-            line += (f" — {r.period_from} … {r.period_to}: {r.visits} lượt / visits, "
-                     f"{r.contacts} người tiếp xúc / contacts — lý do / reason: {r.reason}")
+            line += (f" — {r.period_from} … {r.period_to}: {r.visits} {both('central.visits')}"
+                     f", {r.contacts} {both('central.contacts')} — "
+                     f"{both('central.reason')}: {r.reason}")
         print(line)
     return 0
 

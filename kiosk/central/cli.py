@@ -13,6 +13,7 @@ import gc
 import json
 import logging
 import os
+import shlex
 import socket
 import sys
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ from kiosk.commandline import (
     command_parser,
     examples,
     open_central,
+    print_table,
     run_command,
 )
 from kiosk.messages import both
@@ -87,12 +89,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sock.bind((args.host, args.port))
         sock.listen(2048)  # connections queue from now on, before uvicorn is up
     except OSError as exc:
-        print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(both("central.cannot_listen", address=f"{args.host}:{args.port}", error=exc),
+              file=sys.stderr)
         return EXIT_USAGE
     port = sock.getsockname()[1]
     # The one line scripts and tests wait for (--port 0 picks a free port).
-    print(f"kiosk-central listening on http://{args.host}:{port} (database {args.db})",
-          flush=True)
+    print(both("central.listening", url=f"http://{args.host}:{port}", db=args.db), flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=False))
     try:
         server.run(sockets=[sock])
@@ -119,7 +121,7 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
                                        kiosk_id=args.kiosk_id,
                                        checkpoint_name=args.checkpoint_name)
         except EnrolmentError as exc:
-            print(f"cannot enrol: {exc}", file=sys.stderr)
+            print(both("central.cannot_enrol", error=exc), file=sys.stderr)
             return EXIT_USAGE
         if args.qr:
             return _enrolment_code(args, storage, kiosk)
@@ -127,14 +129,22 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
         print(json.dumps({"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id,
                           "name": kiosk.name, "token": token}))
         return 0
-    print(f"{both('central.enrolled')}: {kiosk.id} ({kiosk.name}) "
-          f"at checkpoint {kiosk.checkpoint_id}")
+    _enrolled(kiosk)
     print(f"{both('central.token_once')}:")
     print(f"  {token}")
     print(f"{both('central.on_the_kiosk')}:")
-    print(f'  [kiosk]  id = "{kiosk.id}"   checkpoint_id = "{kiosk.checkpoint_id}"')
-    print('  [sync]   enabled = true   token = "<token above>"  (or token_file = "…")')
+    print(KIOSK_CONFIG.format(kiosk=kiosk.id, checkpoint=kiosk.checkpoint_id))
     return 0
+
+
+KIOSK_CONFIG = ('  [kiosk]  id = "{kiosk}"   checkpoint_id = "{checkpoint}"\n'
+                '  [sync]   enabled = true   token = "…"')
+"""What goes into the kiosk's config.toml (TOML: the same in every language)."""
+
+
+def _enrolled(kiosk: Kiosk) -> None:
+    print(f"{both('central.enrolled')}: {kiosk.id} ({kiosk.name}) "
+          f"{both('central.at_checkpoint')} {kiosk.checkpoint_id}")
 
 
 def _server_url_problem(url: str | None) -> str | None:
@@ -179,12 +189,11 @@ def _enrolment_code(args: argparse.Namespace, storage: Storage, kiosk: Kiosk) ->
                           "name": kiosk.name, "qr": args.qr, "expires_at": code.expires_at,
                           "code": code.text()}))
         return 0
-    print(f"{both('central.enrolled')}: {kiosk.id} ({kiosk.name}) "
-          f"at checkpoint {kiosk.checkpoint_id}")
-    print(f"Mã QR đăng ký (dùng một lần, hết hạn {code.expires_at}) / one-time enrolment QR "
-          f"(expires {code.expires_at}): {args.qr}")
+    _enrolled(kiosk)
+    print(f"{both('central.qr_written', expires=code.expires_at)}: {args.qr}")
     qr.terminal(compact=True)
-    print(f"  kiosk enrol --code '{code.text()}'")
+    print(f"{both('central.or_type')}:")
+    print("  " + shlex.join(["kiosk", "enrol", "--code", code.text()]))
     return 0
 
 
@@ -197,30 +206,33 @@ def cmd_kiosks_list(args: argparse.Namespace) -> int:
     if not kiosks:
         print(both("central.no_kiosks"))
         return 0
-    print(f"{'kiosk':20} {'checkpoint':16} {'state':8} {'entries':>9}  {'last seen':27} "
-          f"{'clock offset':>12}  name")
-    for k in kiosks:
-        offset = "-" if k.last_clock_offset is None else f"{k.last_clock_offset:+.1f} s"
-        flag = (" !" if k.last_clock_offset is not None
-                and abs(k.last_clock_offset) > CLOCK_WARNING_SECONDS else "")
-        state = "active" if k.active else "revoked"
-        print(f"{k.id:20} {k.checkpoint_id:16} {state:8} {k.entries:>9}  "
-              f"{k.last_seen_at or '-':27} {offset:>12}{flag}  {k.name}")
+    print_table("central.columns.kiosks", "{:20} {:16} {:24} {:>9}  {:27} {:>14}  {}", (
+        (k.id, k.checkpoint_id, both(f"central.state.{'active' if k.active else 'revoked'}"),
+         k.entries, k.last_seen_at or "-", _offset(k.last_clock_offset), k.name)
+        for k in kiosks))
     if any(k.last_clock_offset is not None and abs(k.last_clock_offset) > CLOCK_WARNING_SECONDS
            for k in kiosks):
         print(f"! {both('central.clock_warning', seconds=CLOCK_WARNING_SECONDS)}")
     return 0
 
 
+def _offset(seconds: float | None) -> str:
+    """A kiosk's last clock offset, flagged with ``!`` beyond the warning."""
+    if seconds is None:
+        return "-"
+    return f"{seconds:+.1f} s" + (" !" if abs(seconds) > CLOCK_WARNING_SECONDS else "")
+
+
 def cmd_kiosks_revoke(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         if storage.kiosk(args.kiosk_id) is None:
-            print(f"unknown kiosk {args.kiosk_id!r}", file=sys.stderr)
+            print(both("central.unknown_kiosk", kiosk=args.kiosk_id), file=sys.stderr)
             return EXIT_USAGE
         if not storage.revoke_kiosk(args.kiosk_id):
-            print(f"kiosk {args.kiosk_id} was already revoked")
+            print(both("central.already_revoked", kiosk=args.kiosk_id))
             return 0
-    print(f"{both('central.revoked')}: {args.kiosk_id} — its token is refused from now on")
+    print(f"{both('central.revoked')}: {args.kiosk_id} — "
+          f"{both('central.token_refused_from_now')}")
     return 0
 
 

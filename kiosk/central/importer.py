@@ -118,24 +118,24 @@ def cmd_import(args: argparse.Namespace) -> int:
                 result = import_file(storage, name, batch_size=args.batch_size,
                                      progress=bar.update)
             except StorageError as exc:
-                print(f"\nstorage error while importing {name}: {exc}; entries stored so far "
-                      f"are kept, import the file again to finish", file=sys.stderr)
+                print(file=sys.stderr)  # below the progress bar
+                print(both("central.import.storage_error", name=name, error=exc),
+                      file=sys.stderr)
                 return EXIT_STORE
             if result.error:
                 refused += 1
                 stored = result.accepted + result.duplicate + result.rejected
-                outcome = ("nothing from this file was stored" if not stored else
-                           f"the file changed while it was read; {stored:,} entries before "
-                           f"that point are stored, import a good copy again to finish")
-                print(f"{both('central.refused_file')} {result.error} — {outcome}",
+                outcome = (both("central.import.nothing_stored") if not stored else
+                           both("central.import.changed", stored=f"{stored:,}"))
+                print(f"{both('central.refused')} {result.error} — {outcome}",
                       file=sys.stderr)
                 continue
             bar.finish()
-            print(f"{name}: kiosk {result.kiosk_id}, {result.entries:,} entries — "
-                  f"{result.accepted:,} accepted (mới / new), {result.duplicate:,} duplicate "
-                  f"(đã có / already held), {result.rejected:,} rejected (bị từ chối)")
+            print(both("central.import.done", name=name, kiosk=result.kiosk_id,
+                       entries=f"{result.entries:,}", accepted=f"{result.accepted:,}",
+                       duplicate=f"{result.duplicate:,}", rejected=f"{result.rejected:,}"))
             for reason, count in result.reasons.most_common(REASONS_SHOWN):
-                print(f"  rejected ×{count}: {reason}")
+                print(f"  {both('central.import.rejected')} ×{count}: {reason}")
     return EXIT_REFUSED if refused else 0
 
 

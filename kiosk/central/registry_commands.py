@@ -6,12 +6,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.central import registry
 from kiosk.central.registry import Checkpoint, RegistryError
-from kiosk.commandline import examples, open_central
+from kiosk.commandline import examples, open_central, print_table
+from kiosk.messages import both
+
+if TYPE_CHECKING:
+    from kiosk.central.storage import Storage
 
 EXIT_REFUSED = 1
 PROBLEMS_SHOWN = 200
@@ -22,24 +27,26 @@ def cmd_import(args: argparse.Namespace) -> int:
         try:
             points = registry.parse_rows(registry.read_table(args.file))
             if args.dry_run:
-                print(f"{args.file}: {len(points):,} điểm hợp lệ / valid points; nothing "
-                      f"stored (--dry-run)")
+                print(both("central.checkpoints.valid", file=args.file,
+                           count=f"{len(points):,}"))
                 return 0
             outcome = registry.upsert(storage, points, today=storage.today().isoformat())
         except (RegistryError, OSError) as exc:
             return _refused(args.file, exc)
-    print(f"{args.file}: {outcome.added:,} thêm mới / added, {outcome.changed:,} cập nhật / "
-          f"updated, {outcome.unchanged:,} không đổi / unchanged")
+    print(f"{args.file}: {outcome.added:,} {both('central.n_added')}, "
+          f"{outcome.changed:,} {both('central.n_updated')}, "
+          f"{outcome.unchanged:,} {both('central.n_unchanged')}")
     return 0
 
 
 def _refused(what: str, exc: Exception) -> int:
-    print(f"TỪ CHỐI / REFUSED {what}: {exc}", file=sys.stderr)
+    print(f"{both('central.refused')} {what}: {exc}", file=sys.stderr)
     problems = getattr(exc, "problems", [])
     for problem in [p for p in problems if p.row][:PROBLEMS_SHOWN]:
         print(f"  {problem}", file=sys.stderr)
     if len(problems) > PROBLEMS_SHOWN:
-        print(f"  … {len(problems) - PROBLEMS_SHOWN} more / còn nữa", file=sys.stderr)
+        print(f"  … {both('central.more', count=len(problems) - PROBLEMS_SHOWN)}",
+              file=sys.stderr)
     return EXIT_REFUSED
 
 
@@ -65,41 +72,50 @@ def cmd_add(args: argparse.Namespace) -> int:
         except (RegistryError, ValueError) as exc:
             return _refused(args.id, exc)
         stored = registry.checkpoint(storage, args.id)
-    print(f"Đã thêm / Added: {_line(stored)}")
+    print(f"{both('central.added')}: {_line(stored)}")
     return 0
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    with open_central(args.db) as storage:
-        try:
-            held = registry.checkpoint(storage, args.id)
-            if held is None:
-                raise RegistryError(f"checkpoint {args.id!r} does not exist")
-            point = replace(held, **_given(args))
-            if args.reopen:
-                point = replace(point, closed_on=None)
-            registry.check(point)
-            registry.upsert(storage, [point], today=storage.today().isoformat())
-        except (RegistryError, ValueError) as exc:
-            return _refused(args.id, exc)
-    print(f"Đã sửa / Updated: {_line(point)}")
+    def edited(held: Checkpoint, storage: Storage) -> Checkpoint:
+        point = replace(held, **_given(args))
+        return replace(point, closed_on=None) if args.reopen else point
+
+    point = _change(args, edited)
+    if point is None:
+        return EXIT_REFUSED
+    print(f"{both('central.updated')}: {_line(point)}")
     return 0
 
 
 def cmd_close(args: argparse.Namespace) -> int:
+    def closed(held: Checkpoint, storage: Storage) -> Checkpoint:
+        return replace(held, closed_on=registry.parse_date(args.on)
+                       or storage.today().isoformat())
+
+    point = _change(args, closed)
+    if point is None:
+        return EXIT_REFUSED
+    print(both("central.checkpoints.closed", checkpoint=point.id, day=point.closed_on))
+    return 0
+
+
+def _change(args: argparse.Namespace, change: Callable[[Checkpoint, Storage], Checkpoint]
+            ) -> Checkpoint | None:
+    """Apply ``change`` to the point ``args.id`` and store it, checked like an imported
+    row; None after saying why it was refused (no such point, or a bad value)."""
     with open_central(args.db) as storage:
         try:
             held = registry.checkpoint(storage, args.id)
             if held is None:
                 raise RegistryError(f"checkpoint {args.id!r} does not exist")
-            on = registry.parse_date(args.on) or storage.today().isoformat()
-            point = replace(held, closed_on=on)
+            point = change(held, storage)
             registry.check(point)
             registry.upsert(storage, [point], today=storage.today().isoformat())
         except (RegistryError, ValueError) as exc:
-            return _refused(args.id, exc)
-    print(f"Đã đóng / Closed: {args.id} from {on} — no longer counted as set up from that day")
-    return 0
+            _refused(args.id, exc)
+            return None
+    return point
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -117,18 +133,26 @@ def cmd_list(args: argparse.Namespace) -> int:
                          ensure_ascii=False, indent=1))
         return 0
     if not points:
-        print("Chưa có điểm nào / No checkpoints")
-    for point in points:
-        print(f"{_line(point)}  {kiosks.get(point.id, 0)} kiosk(s)")
+        print(both("central.checkpoints.none"))
+        return 0
+    print_table("central.columns.checkpoints", _LAYOUT,
+                (_cells(point, kiosks.get(point.id, 0)) for point in points))
     return 0
 
 
+_LAYOUT = "{:20} {:14} {:25} {:>6}  {}"
+
+
 def _line(point: Checkpoint | None) -> str:
-    if point is None:
-        return "-"
-    state = f"closed {point.closed_on}" if point.closed_on else f"since {point.set_up_on}"
+    return "-" if point is None else _LAYOUT.format(*_cells(point, "")).rstrip()
+
+
+def _cells(point: Checkpoint, kiosks: int | str) -> tuple[object, ...]:
+    """A point as a row of ``checkpoints list``: set up → closed (dates only), and the
+    name with its commune / district / province."""
+    dates = f"{point.set_up_on} → {point.closed_on or ''}"
     place = " / ".join(x for x in (point.commune, point.district, point.province) if x)
-    return f"{point.id:20} {point.kind:12} {state:18} {point.name}  ({place})"
+    return point.id, point.kind, dates, kiosks, f"{point.name}  ({place})"
 
 
 def _point_options(parser: argparse.ArgumentParser) -> None:

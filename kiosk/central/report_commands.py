@@ -15,6 +15,7 @@ from typing import Any
 
 from kiosk.central import report_formats, reports, sheets
 from kiosk.commandline import EXIT_USAGE, examples, open_central
+from kiosk.messages import both
 from kiosk.private_files import replace_file
 
 
@@ -69,20 +70,20 @@ def _emit(report: dict[str, Any], args: argparse.Namespace) -> int:
         for fmt in args.format or list(sheets.FORMATS):
             path = folder / report_formats.file_name(report, fmt)
             _write(path, report_formats.render(report, fmt))
-            print(f"Đã ghi / Wrote {path}")
+            print(f"{both('central.wrote')} {path}")
         return 0
     if args.output:
         fmt = (args.format or [Path(args.output).suffix.lstrip(".").lower()])[0]
         if fmt not in sheets.FORMATS:
-            print(f"-o {args.output}: say --format {'|'.join(sheets.FORMATS)}",
-                  file=sys.stderr)
+            print(both("central.report.say_format", path=args.output,
+                       formats="|".join(sheets.FORMATS)), file=sys.stderr)
             return EXIT_USAGE
         _write(Path(args.output), report_formats.render(report, fmt))
-        print(f"Đã ghi / Wrote {args.output}")
+        print(f"{both('central.wrote')} {args.output}")
         return 0
     fmt = (args.format or ["json"])[0]
     if fmt == "xlsx" and sys.stdout.isatty():
-        print("XLSX is binary: use -o FILE or --out-dir DIR", file=sys.stderr)
+        print(both("central.report.xlsx_binary"), file=sys.stderr)
         return EXIT_USAGE
     sys.stdout.buffer.write(report_formats.render(report, fmt))
     if fmt == "json":

@@ -18,6 +18,7 @@ from typing import Any
 
 from kiosk.central import erasure
 from kiosk.commandline import EXIT_USAGE, examples, open_central
+from kiosk.messages import both
 
 RAW_SETTING = "retention_days"
 
@@ -28,12 +29,11 @@ def _days(value: int | None, storage: Any, setting: str) -> int:
 
 def _too_short(option: str, days: int) -> int | None:
     if 0 < days < erasure.MIN_DAYS:
-        print(f"{option} {days}: keep at least {erasure.MIN_DAYS} days (late uploads, "
-              f"tracing) / giữ ít nhất {erasure.MIN_DAYS} ngày", file=sys.stderr)
+        print(both("central.purge.too_short", option=option, days=days, least=erasure.MIN_DAYS),
+              file=sys.stderr)
         return EXIT_USAGE
     if days < 0:
-        print(f"{option} {days}: expected 0 (keep everything) or a number of days",
-              file=sys.stderr)
+        print(both("central.purge.negative", option=option, days=days), file=sys.stderr)
         return EXIT_USAGE
     return None
 
@@ -47,23 +47,18 @@ def cmd_purge(args: argparse.Namespace) -> int:
             return refused
         today = dt.datetime.now(dt.UTC).date()
         if days <= 0:
-            print("Không xoá dữ liệu thô: chưa đặt thời hạn lưu / raw entries kept: no "
-                  "retention period (kiosk-central retention --days N)")
+            print(both("central.purge.raw_kept"))
         else:
             cutoff = today - dt.timedelta(days=days)
             removed = storage.purge_entries(cutoff)
             unit = "partitions" if args.db.startswith("postgres") else "entries"
-            print(f"Đã xoá dữ liệu trước / Purged raw entries before {cutoff} ({removed:,} "
-                  f"{unit}); reports keep their counts")
+            print(both(f"central.purge.{unit}", cutoff=cutoff, count=f"{removed:,}"))
         if personal <= 0:
-            print("Không xoá thông tin cá nhân: chưa đặt thời hạn / identities kept: no "
-                  "personal retention period (kiosk-central retention --personal-days N)")
+            print(both("central.purge.identities_kept"))
         else:
             cutoff = today - dt.timedelta(days=personal)
             erased = erasure.erase_personal(storage, cutoff)
-            print(f"Đã xoá thông tin cá nhân trước / Erased names, document numbers, phones "
-                  f"and birth dates of entries before {cutoff} ({erased:,} entries); counts "
-                  f"and reports unchanged")
+            print(both("central.purge.erased", cutoff=cutoff, count=f"{erased:,}"))
     return 0
 
 
@@ -79,13 +74,11 @@ def cmd_retention(args: argparse.Namespace) -> int:
         personal = _days(None, storage, erasure.SETTING)
 
     def said(n: int) -> str:
-        return f"{n} ngày / days" if n else "mãi mãi / forever"
+        return both("central.retention.days", days=n) if n else both("central.retention.forever")
 
-    print(f"Dữ liệu thô / Raw entries: {said(days)}")
-    print(f"Thông tin cá nhân / Identities (names, document numbers, phones, birth dates): "
-          f"{said(personal)}")
-    print("Áp dụng khi chạy / Applied by: kiosk-central purge (daily by "
-          "kiosk-central-report.timer)")
+    print(f"{both('central.retention.raw')}: {said(days)}")
+    print(f"{both('central.retention.identities')}: {said(personal)}")
+    print(both("central.retention.applied"))
     return 0
 
 
@@ -101,8 +94,7 @@ def cmd_timezone(args: argparse.Namespace) -> int:
         except CalendarError as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_USAGE
-    print(f"Múi giờ / Time zone: {args.zone}; {refiled:,} entries refiled under their local "
-          f"days (restart `kiosk-central serve` processes)")
+    print(both("central.timezone.set", zone=args.zone, count=f"{refiled:,}"))
     return 0
 
 

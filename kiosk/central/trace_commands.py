@@ -15,6 +15,7 @@ from typing import Any
 
 from kiosk.central.sheets import FORMATS
 from kiosk.commandline import EXIT_USAGE, day_argument, examples, open_central, payload_argument
+from kiosk.messages import both
 from kiosk.private_files import replace_file
 
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
@@ -61,14 +62,14 @@ def cmd_trace(args: argparse.Namespace) -> int:
             report = trace_service.run(storage, request, actor=audit.command_actor(),
                                        reason=args.reason, channel="cli", address=None)
     except (tracing.TraceError, audit.AuditError) as exc:
-        print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
+        print(f"{both('central.refused')}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     body = trace_formats.render(report, args.format)
     if args.output:
         replace_file(args.output, body)  # 0600: names, document numbers, phones
-        print(f"{args.output}: {len(report['visits'])} lượt có mặt / visits, "
-              f"{len(report['contacts'])} người tiếp xúc / contacts (audit #{report['audit']})",
-              file=sys.stderr)
+        print(f"{args.output}: {len(report['visits'])} {both('central.visits')}, "
+              f"{len(report['contacts'])} {both('central.contacts')} "
+              f"({both('central.audit')} #{report['audit']})", file=sys.stderr)
     else:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()

@@ -9,7 +9,9 @@ import datetime as dt
 import sys
 from typing import Any
 
+from kiosk.certificates.commands import add_import, read_source
 from kiosk.commandline import examples, open_central
+from kiosk.messages import both
 
 EXIT_FAILED = 1
 
@@ -20,12 +22,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         **examples("kiosk-central certificates import dsc-trust-list.json",
                    "kiosk-central certificates status"))
     sub = group.add_subparsers(dest="certificates_command", required=True)
-    imp = sub.add_parser(
-        "import", parents=[common],
-        help="load a trust list (gateway JSON, DSC list, PEM file or folder)",
-        **examples("kiosk-central certificates import dsc-trust-list.json"))
-    imp.add_argument("source", help="trust list file, or a folder of .pem/.crt/.cer files")
-    imp.set_defaults(func=cmd_import)
+    add_import(sub, common, cmd_import, "kiosk-central certificates import dsc-trust-list.json")
     status = sub.add_parser("status", parents=[common], help="age and size of the served list",
                             **examples("kiosk-central certificates status"))
     status.set_defaults(func=cmd_status)
@@ -33,19 +30,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from kiosk.central import trust_lists
-    from kiosk.certificates import trustlist  # cryptography: loaded by the commands using it
 
-    try:
-        loaded = trustlist.load(args.source)
-    except trustlist.TrustListError as exc:
-        print(f"not imported: {exc}", file=sys.stderr)
+    loaded = read_source(args.source, both)
+    if loaded is None:
         return EXIT_FAILED
     with open_central(args.db) as storage:
         trust_lists.store(storage, loaded.to_json())
-    print(f"imported {len(loaded)} signers from {len(loaded.countries())} countries; "
-          f"kiosks fetch it at their next refresh")
-    for reason in loaded.skipped:
-        print(f"skipped {reason}", file=sys.stderr)
+    print(both("certificates.imported_centre", signers=len(loaded),
+               countries=len(loaded.countries())))
     return 0
 
 
@@ -56,10 +48,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         data = trust_lists.held(storage)
     if data is None:
-        print("no trust list: kiosk-central certificates import FILE", file=sys.stderr)
+        print(both("certificates.none_at_centre"), file=sys.stderr)
         return EXIT_FAILED
     held = trustlist.parse(data, source="centre")
     age = held.age(dt.datetime.now(dt.UTC))
-    print(f"imported {held.imported_at.isoformat()} ({age.days} days ago), {len(held)} "
-          f"signers, ETag {trustlist.etag(data)}")
+    print(both("certificates.centre_status", at=held.imported_at.isoformat(), days=age.days,
+               signers=len(held), etag=trustlist.etag(data)))
     return 0

@@ -13,13 +13,18 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kiosk.commandline import examples, load_config
+from kiosk.messages import text
 
 if TYPE_CHECKING:
     from kiosk.certificates.trustlist import TrustList
     from kiosk.config import Config
+
+Say = Callable[..., str]
+"""How a command words a catalogue code: ``messages.both`` or ``text`` in one language."""
 
 EXIT_FAILED = 1
 # kiosk.certificates.trustlist (cryptography, asn1crypto) is imported by the commands that
@@ -32,13 +37,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         **examples("kiosk certificates import dsc-trust-list.json",
                    "kiosk certificates status"))
     sub = group.add_subparsers(dest="certificates_command", required=True)
-    imp = sub.add_parser(
-        "import", parents=[common],
-        help="load a trust list (gateway JSON, DSC list, PEM file or folder)",
-        **examples("kiosk certificates import dsc-trust-list.json",
-                   "kiosk certificates import /media/usb/dsc-pem/"))
-    imp.add_argument("source", help="trust list file, or a folder of .pem/.crt/.cer files")
-    imp.set_defaults(func=cmd_import)
+    add_import(sub, common, cmd_import, "kiosk certificates import dsc-trust-list.json",
+               "kiosk certificates import /media/usb/dsc-pem/")
     status = sub.add_parser("status", parents=[common],
                             help="age of the trust list, signers per country",
                             **examples("kiosk certificates status",
@@ -55,24 +55,52 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     refresh.set_defaults(func=cmd_refresh)
 
 
+def add_import(sub: Any, common: argparse.ArgumentParser, command: Callable[..., int],
+               *example_lines: str) -> None:
+    """The ``import`` subcommand, the same for the kiosk's and the centre's trust list."""
+    imp = sub.add_parser(
+        "import", parents=[common],
+        help="load a trust list (gateway JSON, DSC list, PEM file or folder)",
+        **examples(*example_lines))
+    imp.add_argument("source", help="trust list file, or a folder of .pem/.crt/.cer files")
+    imp.set_defaults(func=command)
+
+
+def read_source(source: str, say: Say) -> TrustList | None:
+    """The trust list in ``source`` (any format trustlist reads), its skipped items named;
+    None after saying why nothing can be imported from it."""
+    from kiosk.certificates import trustlist
+
+    try:
+        loaded = trustlist.load(source)
+    except trustlist.TrustListError as exc:
+        print(say("certificates.not_imported", error=exc), file=sys.stderr)
+        return None
+    for reason in loaded.skipped:
+        print(say("certificates.skipped", reason=reason), file=sys.stderr)
+    return loaded
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from kiosk.certificates import trustlist
 
     config = load_config(args.config)
-    try:
-        loaded = trustlist.load(args.source)
-    except trustlist.TrustListError as exc:
-        print(f"not imported: {exc}", file=sys.stderr)
+
+    def say(code: str, **params: object) -> str:
+        return text(code, config.kiosk.language, **params)
+
+    loaded = read_source(args.source, say)
+    if loaded is None:
         return EXIT_FAILED
     try:
         trustlist.save(loaded, config.trust_list_path)
     except OSError as exc:
-        print(f"not imported: {config.trust_list_path}: {exc.strerror or exc}", file=sys.stderr)
+        print(say("certificates.not_imported",
+                  error=f"{config.trust_list_path}: {exc.strerror or exc}"), file=sys.stderr)
         return EXIT_FAILED
     countries = ", ".join(f"{c or '?'} {n}" for c, n in loaded.countries().items())
-    print(f"imported {len(loaded)} signers ({countries}) into {config.trust_list_path}")
-    for reason in loaded.skipped:
-        print(f"skipped {reason}", file=sys.stderr)
+    print(say("certificates.imported", signers=len(loaded), countries=countries,
+              path=config.trust_list_path))
     return 0
 
 

@@ -15,7 +15,8 @@ from dataclasses import asdict
 
 from kiosk.central.web import users
 from kiosk.central.web.users import UserError
-from kiosk.commandline import examples, open_central
+from kiosk.commandline import examples, open_central, print_table
+from kiosk.messages import both
 
 EXIT_REFUSED = 1
 
@@ -39,8 +40,8 @@ def read_password(args: argparse.Namespace) -> str:
     if not sys.stdin.isatty():
         raise UserError("no terminal to ask for the password: use --password-file FILE "
                         "(or - for standard input)")
-    first = getpass.getpass("Mật khẩu / Password: ")
-    if getpass.getpass("Nhập lại / Again: ") != first:
+    first = getpass.getpass(f"{both('central.users.password')}: ")
+    if getpass.getpass(f"{both('central.users.again')}: ") != first:
         raise UserError("the two passwords differ / hai mật khẩu không khớp")
     return first
 
@@ -52,8 +53,8 @@ def cmd_add(args: argparse.Namespace) -> int:
                              district=args.district)
         except (UserError, OSError) as exc:
             return _refused(exc)
-    where = f", district {user.district}" if user.district else ""
-    print(f"Đã thêm người dùng / User added: {user.name} ({user.role}{where})")
+    where = f", {user.district}" if user.district else ""
+    print(f"{both('central.users.added')}: {user.name} ({user.role}{where})")
     return 0
 
 
@@ -64,13 +65,16 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps([asdict(u) for u in people], ensure_ascii=False, indent=1))
         return 0
     if not people:
-        print("Chưa có người dùng / No users yet: kiosk-central users add NAME --role admin")
+        print(both("central.users.none"))
         return 0
-    print(f"{'name':24} {'role':9} {'district':20} {'state':9} created")
-    for u in people:
-        state = "disabled" if not u.active else "locked" if u.locked_until else "active"
-        print(f"{u.name:24} {u.role:9} {u.district or '-':20} {state:9} {u.created_at}")
+    print_table("central.columns.users", "{:24} {:9} {:20} {:22} {}", (
+        (u.name, u.role, u.district or "-", both(f"central.state.{_state(u)}"), u.created_at)
+        for u in people))
     return 0
+
+
+def _state(user: users.User) -> str:
+    return "disabled" if not user.active else "locked" if user.locked_until else "active"
 
 
 def cmd_disable(args: argparse.Namespace) -> int:
@@ -78,9 +82,9 @@ def cmd_disable(args: argparse.Namespace) -> int:
         if users.get(storage, args.name) is None:
             return _refused(UserError(f"unknown user {args.name!r}"))
         if not users.disable(storage, args.name):
-            print(f"{args.name} was already disabled")
+            print(both("central.users.already_disabled", name=args.name))
             return 0
-    print(f"Đã khoá / Disabled: {args.name} — logins refused, sessions ended")
+    print(both("central.users.disabled", name=args.name))
     return 0
 
 
@@ -92,12 +96,12 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
             users.reset_password(storage, args.name, read_password(args))
         except (UserError, OSError) as exc:
             return _refused(exc)
-    print(f"Đã đặt lại mật khẩu / Password reset: {args.name} — lock lifted, sessions ended")
+    print(both("central.users.password_reset", name=args.name))
     return 0
 
 
 def _refused(exc: Exception) -> int:
-    print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
+    print(f"{both('central.refused')}: {exc}", file=sys.stderr)
     return EXIT_REFUSED
 
 
