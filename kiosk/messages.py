@@ -310,6 +310,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "enrol.linked": ("Trạm {kiosk} · điểm {checkpoint} · trung tâm {server}",
                      "Kiosk {kiosk} · checkpoint {checkpoint} · centre {server}"),
     "enrol.not_linked": ("Chưa kết nối với trung tâm nào", "Not linked to a centre"),
+    "enrol.other_centre": (
+        "Mã này trỏ tới trung tâm khác ({server}); trạm đang gửi về {current}. Chỉ chuyển "
+        "nếu trung tâm cấp mã cho đúng trạm này: các lượt chưa gửi sẽ gửi về trung tâm mới",
+        "This code points at another centre ({server}); the kiosk sends to {current}. Switch "
+        "only if the centre made it for this kiosk: unsent entries will go to the new centre"),
     "enrol.refused": ("Trung tâm từ chối mã đăng ký: {detail}",
                       "The centre refused the enrolment code: {detail}"),
     "enrol.bad_code": ("Mã đăng ký không hợp lệ: {detail}", "Not a valid enrolment code: {detail}"),

@@ -184,3 +184,36 @@ def test_a_pasted_code_that_is_not_whole_is_named_and_nothing_is_sent(make_windo
         "Not a valid enrolment code: the enrolment secret is malformed")
     assert screen.enrol.code_box.text() == ""  # nothing of the code stays on screen
     assert screen.enrol.code is None
+
+
+def test_a_code_for_another_centre_waits_for_the_technician_to_confirm(make_window, qtbot,
+                                                                       tmp_path, centre):
+    """A kiosk already sending to a centre does not follow a QR anyone holds up to another
+    one: its unsent entries would go to whoever made the code."""
+    first = add_kiosk(centre.db, "lane-11", centre.url, tmp_path)
+    elsewhere = centre.url.replace("127.0.0.1", "localhost")  # another address, same server
+    second = add_kiosk(centre.db, "lane-12", elsewhere, tmp_path)
+    config_path = write_config(tmp_path)
+    window = make_window(config_path, language="en")
+    screen = open_technician(window, qtbot)
+    screen.enrol.take(first)
+    qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
+    linked = config_path.read_bytes()
+
+    window.submit_scan(Scan(payload=second.encode(), device_id="lane1"))
+
+    qtbot.waitUntil(lambda: "another centre" in screen.enrol.status.text(), timeout=10000)
+    assert screen.enrol.status.text() == (
+        f"This code points at another centre ({elsewhere}); the kiosk sends to {centre.url}. "
+        "Switch only if the centre made it for this kiosk: unsent entries will go to the new "
+        "centre")
+    assert screen.enrol.switch_button.isVisible()
+    assert config_path.read_bytes() == linked  # nothing exchanged, nothing written
+
+    screen.enrol.switch_button.click()
+
+    qtbot.waitUntil(lambda: "Kiosk lane-12 enrolled" in screen.enrol.status.text(),
+                    timeout=20000)
+    qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
+    assert load(config_path).sync.server_url == elsewhere
+    assert not screen.enrol.switch_button.isVisible()

@@ -6,6 +6,9 @@ while it is open. A keyboard-wedge scanner types into the code box (or a technic
 the text). The steps are :mod:`kiosk.sync.enrolling`'s, run in the io lane; while the centre
 cannot be reached the panel says so and tries again on a timer, so the screen stays usable.
 The words are the catalogue's ``enrol.*`` sentences, shared with ``kiosk enrol``.
+
+A kiosk already sending to a centre asks before following a code to another one: a QR
+held up by anyone would otherwise hand its unsent entries to whoever made it.
 """
 
 from __future__ import annotations
@@ -59,6 +62,12 @@ class EnrolPanel(Retranslating):
         self.status = QLabel()
         self.status.setObjectName("enrol_status")
         self.status.setWordWrap(True)
+        self.switch_button = QPushButton()
+        self.switch_button.setObjectName("enrol_switch")
+        self.switch_button.clicked.connect(self._switch)
+        self.switch_button.hide()
+        self.waiting: EnrolmentCode | None = None
+        """A code for another centre than the one the kiosk sends to, until confirmed."""
         row = QHBoxLayout()
         row.addWidget(self.code_box, 1)
         row.addWidget(self.enrol_button)
@@ -67,6 +76,7 @@ class EnrolPanel(Retranslating):
         layout.addWidget(self.link)
         layout.addLayout(row)
         layout.addWidget(self.status)
+        layout.addWidget(self.switch_button)
         layout.addStretch(1)
 
         self._retry = QTimer(self)
@@ -85,6 +95,25 @@ class EnrolPanel(Retranslating):
             return
         if self.code is not None and code.secret == self.code.secret:
             return
+        linked = self.bridge.config.sync
+        if linked.enabled and linked.server_url.rstrip("/") != code.server_url.rstrip("/"):
+            # A code held up by anyone must not send this kiosk's unsent entries elsewhere.
+            self.waiting = code
+            self.switch_button.show()
+            self._say("error", ("enrol.other_centre", {"server": code.server_url,
+                                                       "current": linked.server_url}))
+            return
+        self._start(code)
+
+    def _switch(self) -> None:
+        code, self.waiting = self.waiting, None
+        self.switch_button.hide()
+        if code is not None:
+            self._start(code)
+
+    def _start(self, code: EnrolmentCode) -> None:
+        self.waiting = None
+        self.switch_button.hide()
         self.code = code
         self.tries = 0
         self._retry.stop()
@@ -199,4 +228,5 @@ class EnrolPanel(Retranslating):
             "while this screen is open, or type or paste it here (tap the box first for a "
             "keyboard scanner)."))
         self.enrol_button.setText(self.tr("Enrol"))
+        self.switch_button.setText(self.tr("Switch to that centre"))
         self._show_status()

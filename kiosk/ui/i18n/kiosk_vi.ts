@@ -80,6 +80,11 @@
         <source>Enrol</source>
         <translation>Đăng ký</translation>
     </message>
+    <message>
+        <location filename="../enrol_panel.py" line="230" />
+        <source>Switch to that centre</source>
+        <translation>Chuyển sang trung tâm đó</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
