@@ -287,6 +287,9 @@ def cmd_store_recover(args: argparse.Namespace) -> int:
     print(messages.text("cli.recovered", config.kiosk.language, saved=f"{done.entries_saved:,}",
                         pending=f"{done.pending_saved:,}", lost=lost,
                         damaged=done.damaged_copy))
+    if done.lost_list is not None:
+        print(messages.text("cli.recovered_lost", config.kiosk.language,
+                            unsent=f"{done.lost_unsent:,}", listing=done.lost_list))
     return 0
 
 

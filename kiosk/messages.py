@@ -539,6 +539,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The store {path} is read-only (no write permission or a read-only disk): showing "
         "what it holds, writing nothing, not even the audit log",
     ),
+    "cli.recovered_lost": (
+        "{unsent} lượt bị mất chưa đến trung tâm (mất hẳn); danh sách mã lượt bị mất: {listing}",
+        "{unsent} of the lost entries had not reached the centre (gone for good); the lost "
+        "entries' ids are listed in {listing}",
+    ),
     "cli.recovered": (
         "Đã cứu {saved} lượt ({pending} chưa gửi, vẫn sẽ gửi); mất {lost}. Tệp hỏng giữ tại "
         "{damaged}",

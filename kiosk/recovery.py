@@ -4,8 +4,11 @@ A fresh store is made beside the damaged one and every row that can still be rea
 over: each table's keys are gathered from the table itself (from both ends) and from each
 of its indexes, then each row is read by its key, so a damaged page loses only the rows
 stored on it. ``iterdump`` stops at the first bad page, and the ``sqlite3`` program's
-``.recover`` (3.40, Debian 12) fails outright on a store with a full-text index. The search
-index is rebuilt from the saved rows. The damaged file is renamed, never deleted.
+``.recover`` (3.40, Debian 12) fails outright on a store with a full-text index. What is
+derived from the entries (who is inside, the name search) is rebuilt from the saved rows,
+never copied. An entry whose id an index still holds but whose row is gone is listed, with
+whether it had reached the centre, in ``<name>.lost-<UTC time>.txt``. The damaged file is
+renamed, never deleted.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.store import Store
+from kiosk.ids import uuid7_time_ms
+from kiosk.private_files import open_private
+from kiosk.store import Store, fill_presence, fill_search, fill_search_words
 
 CHUNK = 1000
 
@@ -35,11 +40,26 @@ class Recovery:
     entries_saved: int
     pending_saved: int
     """Of those, not yet acknowledged by the centre: they will still be sent."""
+    lost_ids: tuple[str, ...] = ()
+    """Entries whose id the damaged file still knows but whose row could not be read."""
+    lost_unsent: int = 0
+    """Of those, the ones known not to have reached the centre: gone for good."""
+    lost_list: Path | None = None
+    """The file listing them (None when none is known lost)."""
 
     @property
     def entries_lost(self) -> int | None:
-        return None if self.entries_before is None else \
+        """Entries lost: those known by id, or the count the damaged file gave, whichever is
+        larger; None when neither is known."""
+        counted = None if self.entries_before is None else \
             max(0, self.entries_before - self.entries_saved)
+        if counted is None and not self.lost_ids:
+            return None
+        return max(counted or 0, len(self.lost_ids))
+
+
+DERIVED_TABLES = ("presence", "entries_search", "search_words")
+"""Rebuilt from the saved entries, never copied (a copy would count the lost entries)."""
 
 
 def recover(path: Path) -> Recovery:
@@ -55,17 +75,38 @@ def recover(path: Path) -> Recovery:
         raise RecoveryError(f"{path}: {exc}") from None
     with contextlib.closing(damaged):
         before = _one(damaged, "SELECT count(*) FROM entries")
+        unsent_ids, unsent_complete = _unsent(damaged)
         fresh = Store(fresh_path)
         try:
             with fresh.transaction() as conn:
+                known: set[tuple[object, ...]] = set()
                 for table in _tables(conn):
-                    _copy(damaged, conn, table)
-            saved = _one(fresh.conn, "SELECT count(*) FROM entries") or 0
+                    found = _copy(damaged, conn, table)
+                    if table == "entries":
+                        known = found
+                for table in DERIVED_TABLES:
+                    conn.execute(f'DELETE FROM "{table}"')
+                fill_presence(conn)
+                fill_search(conn)
+                fill_search_words(conn)
+            saved_ids = _keys(fresh.conn, "SELECT id FROM entries")
             pending = _one(fresh.conn, "SELECT count(*) FROM entries "
                                        "WHERE sync_state != 'acknowledged'") or 0
         finally:
             fresh.close()
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    lost = sorted(str(k[0]) for k in known - saved_ids)
+    lost_unsent = sum(1 for i in lost if (i,) in unsent_ids)
+    listing = path.with_name(f"{path.name}.lost-{stamp}.txt") if lost else None
+    if listing is not None:
+        with open_private(listing, "w", encoding="utf-8") as out:
+            out.write("# entries lost from the damaged store: id, created (UTC), state\n")
+            for entry_id in lost:
+                created = dt.datetime.fromtimestamp(uuid7_time_ms(entry_id) / 1000, dt.UTC)
+                state = "NOT SENT" if (entry_id,) in unsent_ids else \
+                    "held by the centre" if unsent_complete else \
+                    "unknown (the outbox index is damaged too)"
+                out.write(f"{entry_id}\t{created:%Y-%m-%dT%H:%M:%SZ}\t{state}\n")
     kept = path.with_name(f"{path.name}.damaged-{stamp}")
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
@@ -73,41 +114,50 @@ def recover(path: Path) -> Recovery:
             os.replace(side, kept.with_name(kept.name + suffix))
     os.replace(path, kept)
     os.replace(fresh_path, path)
-    return Recovery(kept, before, saved, pending)
+    return Recovery(kept, before, len(saved_ids), pending, tuple(lost), lost_unsent, listing)
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:
-    """The store's own tables (not the search index, which its triggers refill)."""
+    """The store's own tables, not those derived from the entries, nor FTS5's shadows."""
     return [name for (name,) in conn.execute(
         "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql NOT LIKE 'CREATE "
-        "VIRTUAL%' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%search%'")]
+        "VIRTUAL%' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'entries_search%'")
+        if name not in DERIVED_TABLES]
 
 
-def _copy(damaged: sqlite3.Connection, fresh: sqlite3.Connection, table: str) -> None:
+def _copy(damaged: sqlite3.Connection, fresh: sqlite3.Connection, table: str
+          ) -> set[tuple[object, ...]]:
     """Every row of ``table`` that can still be read: its keys gathered from the table and
     each of its indexes (ascending and descending, so rows on both sides of a damaged page
-    are found), then each row read by its key."""
+    are found), then each row read by its key. Returns every key found."""
     try:
         info = damaged.execute(f'PRAGMA table_info("{table}")').fetchall()
         indexes = [r[1] for r in damaged.execute(f'PRAGMA index_list("{table}")')]
         (schema,) = damaged.execute("SELECT sql FROM sqlite_schema WHERE name = ?",
                                     (table,)).fetchone()
     except sqlite3.DatabaseError:
-        return
+        return set()
     mine = {r[1] for r in fresh.execute(f'PRAGMA table_info("{table}")')}
     columns = [r[1] for r in info if r[1] in mine]
     pk = [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]]
     key = pk if "WITHOUT ROWID" in schema.upper() else ["rowid"]
     keys_sql = ", ".join(f'"{k}"' if k != "rowid" else k for k in key)
-    sources = [f'SELECT {keys_sql} FROM "{table}" NOT INDEXED ORDER BY {keys_sql} {order}'
-               for order in ("ASC", "DESC")]
-    sources += [f'SELECT {keys_sql} FROM "{table}" INDEXED BY "{index}"' for index in indexes]
     keys: set[tuple[object, ...]] = set()
-    for sql in sources:
+    for order in ("ASC", "DESC"):
+        keys |= _keys(damaged, f'SELECT {keys_sql} FROM "{table}" NOT INDEXED '
+                               f'ORDER BY {keys_sql} {order}')
+    for index in indexes:
         with contextlib.suppress(sqlite3.DatabaseError):
-            cursor = damaged.execute(sql)
-            while batch := cursor.fetchmany(CHUNK):
-                keys.update(batch)
+            order = ", ".join(f'"{r[2]}"' for r in damaged.execute(
+                f'PRAGMA index_info("{index}")') if r[2] is not None)
+            (partial,) = damaged.execute("SELECT sql FROM sqlite_schema WHERE name = ?",
+                                         (index,)).fetchone() or ("",)
+            partial = partial or ""  # automatic indexes have no SQL
+            where = partial[partial.upper().rindex(" WHERE "):] \
+                if " WHERE " in partial.upper() else ""
+            for direction in ("ASC", "DESC"):  # both ends: around a damaged page
+                keys |= _keys(damaged, f'SELECT {keys_sql} FROM "{table}" INDEXED BY '
+                                       f'"{index}"{where} ORDER BY {order} {direction}')
     names = ", ".join(f'"{c}"' for c in columns)
     match = " AND ".join(f"{k} = ?" if k == "rowid" else f'"{k}" = ?' for k in key)
     read = f'SELECT {names} FROM "{table}" WHERE {match}'
@@ -118,6 +168,30 @@ def _copy(damaged: sqlite3.Connection, fresh: sqlite3.Connection, table: str) ->
             row = damaged.execute(read, k).fetchone()
             if row is not None:
                 fresh.execute(write, row)
+    return keys
+
+
+def _keys(conn: sqlite3.Connection, sql: str) -> set[tuple[object, ...]]:
+    """The rows ``sql`` gives before it meets a damaged page (none if it cannot start)."""
+    keys: set[tuple[object, ...]] = set()
+    with contextlib.suppress(sqlite3.DatabaseError):
+        cursor = conn.execute(sql)
+        while batch := cursor.fetchmany(CHUNK):
+            keys.update(batch)
+    return keys
+
+
+def _unsent(conn: sqlite3.Connection) -> tuple[set[tuple[object, ...]], bool]:
+    """The ids the outbox index (pending and sent entries) still holds, read from both
+    ends, and whether it was read whole (else an id missing from it may still be unsent)."""
+    sql = ("SELECT id FROM entries INDEXED BY entries_pending WHERE sync_state IN "
+           "('pending', 'sent') ORDER BY id ")
+    ids = _keys(conn, sql + "DESC")
+    try:
+        ids |= set(conn.execute(sql + "ASC").fetchall())
+    except sqlite3.DatabaseError:
+        return ids | _keys(conn, sql + "ASC"), False
+    return ids, True
 
 
 def _one(conn: sqlite3.Connection, sql: str) -> int | None:

@@ -158,13 +158,23 @@ def _v3(conn: sqlite3.Connection) -> None:
         ) WITHOUT ROWID""")
     conn.execute("CREATE INDEX presence_inside ON presence (checkpoint_id, direction, "
                  "scanned_at)")
+    fill_presence(conn)
+    # Names folded to ASCII (Nguyễn → nguyen, Đ → d), one row per named entry.
+    conn.execute("CREATE VIRTUAL TABLE entries_search USING fts5(name, entry_id UNINDEXED, "
+                 "tokenize = 'unicode61 remove_diacritics 2')")
+    fill_search(conn)
+
+
+def fill_presence(conn: sqlite3.Connection) -> None:
+    """``presence`` from the entries table (a migration, a recovered store)."""
     conn.execute(  # the bare columns come from the row holding max(scanned_at)
         "INSERT INTO presence (checkpoint_id, subject_key, entry_id, scanned_at, direction) "
         "SELECT checkpoint_id, subject_key, id, max(scanned_at), direction FROM entries "
         "GROUP BY subject_key, checkpoint_id")
-    # Names folded to ASCII (Nguyễn → nguyen, Đ → d), one row per named entry.
-    conn.execute("CREATE VIRTUAL TABLE entries_search USING fts5(name, entry_id UNINDEXED, "
-                 "tokenize = 'unicode61 remove_diacritics 2')")
+
+
+def fill_search(conn: sqlite3.Connection) -> None:
+    """``entries_search`` from the entries table (a migration, a recovered store)."""
     slots = _SearchSlots()
     cursor = conn.execute("SELECT id, scanned_at, name FROM entries WHERE name IS NOT NULL "
                           "ORDER BY scanned_at, id")
@@ -188,6 +198,11 @@ def _v4(conn: sqlite3.Connection) -> None:
     """The words that names hold, so a typed beginning becomes a few exact words (FTS5 reads
     a prefix query's whole doclist; exact words are read newest first and stop early)."""
     conn.execute("CREATE TABLE search_words (word TEXT PRIMARY KEY) WITHOUT ROWID")
+    fill_search_words(conn)
+
+
+def fill_search_words(conn: sqlite3.Connection) -> None:
+    """``search_words`` from ``entries_search`` (a migration, a recovered store)."""
     cursor = conn.execute("SELECT DISTINCT name FROM entries_search")
     while rows := cursor.fetchmany(PAGE_ROWS):
         conn.executemany("INSERT OR IGNORE INTO search_words (word) VALUES (?)",

@@ -84,9 +84,30 @@ def test_recover_saves_what_can_be_read_keeps_the_damaged_file_and_reports(
     with sqlite3.connect(tmp_path / "kiosk.db") as conn:
         assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
         saved = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
-    assert 0 < saved <= ENTRIES
-    assert f"Saved {saved:,} entries ({saved:,} not yet sent, still to be sent)" in proc.stdout
+    assert 0 < saved < ENTRIES
+    lost = ENTRIES - saved
+    assert (f"Saved {saved:,} entries ({saved:,} not yet sent, still to be sent); "
+            f"lost {lost:,}.") in proc.stdout
     assert f"Damaged file kept at {kept}" in proc.stdout
+    # Every lost entry is listed by id; all were unsent, so none may be called "held by the
+    # centre" (an id the damaged outbox index no longer holds is "unknown").
+    (listing,) = tmp_path.glob("kiosk.db.lost-*Z.txt")
+    lines = listing.read_text(encoding="utf-8").splitlines()[1:]
+    states = [line.split("\t")[2] for line in lines]
+    assert len(lines) == lost
+    assert set(states) <= {"NOT SENT", "unknown (the outbox index is damaged too)"}
+    assert (f"{states.count('NOT SENT'):,} of the lost entries had not reached the centre"
+            in proc.stdout)
+    with sqlite3.connect(tmp_path / "kiosk.db") as conn:
+        saved_ids = {r[0] for r in conn.execute("SELECT id FROM entries")}
+    assert not saved_ids & {line.split("\t")[0] for line in lines}
+    # What derives from the entries is rebuilt from those saved: the name search finds them
+    # all, "inside now" counts them (each entry is another person), nothing lost counted.
+    found = kiosk(damaged, "entries", "--search", "nguyen van an", "--all")
+    assert found.returncode == 0 and found.stderr == f"{saved} entries\n"
+    stats = kiosk(damaged, "stats").stdout.splitlines()
+    assert stats[0].split() == ["In", str(saved)]
+    assert stats[2].split() == ["Inside", "now", str(saved)]
     after = kiosk(damaged, "scan", CCCD_BINH)
     assert after.returncode == 0 and "ACCEPTED" in after.stdout
 
