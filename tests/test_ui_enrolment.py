@@ -75,7 +75,7 @@ def test_a_qr_scanned_on_a_serial_scanner_enrols_the_kiosk_and_its_next_scan_rea
         pty.send(code.encode() + b"\r\n")
 
         qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
-        assert screen.tabs.currentWidget().widget() is screen.enrol  # shown where it happens
+        assert screen.tabs.currentWidget() is screen.enrol_tab  # shown where it happens
         assert screen.enrol.status.text() == (
             f"Kiosk lane-7 enrolled at checkpoint CP-QR; config: {config_path}\n"
             "Link to the centre works, token accepted")
@@ -174,7 +174,7 @@ def test_a_pasted_code_that_is_not_whole_is_named_and_nothing_is_sent(make_windo
                                                                       tmp_path):
     window = make_window(write_config(tmp_path), language="en")
     screen = open_technician(window, qtbot)
-    screen.tabs.setCurrentIndex(screen.tabs.count() - 1)
+    screen.tabs.setCurrentWidget(screen.enrol_tab)
     assert window.focusWidget() is screen.enrol.code_box  # where a wedge scanner types
     qtbot.keyClicks(screen.enrol.code_box, "ckenrol:1?u=http%3A%2F%2Fx&k=a&c=b&s=short&e=1")
 

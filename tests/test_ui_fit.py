@@ -165,11 +165,15 @@ def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window,
     window.technician.table.selectRow(1)  # the form filled in, with its kind's options
     failures += [f"{size} technician: {p}" for size in SIZES for p in lay_out(window, size)]
     technician = window.technician
-    technician.tabs.setCurrentIndex(technician.tabs.count() - 1)  # enrolment, mid-way
+    technician.tabs.setCurrentWidget(technician.enrol_tab)  # enrolment, mid-way
     technician.enrol._say("busy", ("enrol.offline", {
         "detail": "connection failed: ConnectionRefusedError: [Errno 111] Connection refused",
         "seconds": "15"}))
     failures += [f"{size} technician, centre tab: {p}" for size in SIZES
+                 for p in lay_out(window, size)]
+    technician.tabs.setCurrentWidget(technician.checks)  # runs `kiosk doctor`
+    qtbot.waitUntil(lambda: technician.checks.lines.count() > 0, timeout=30000)
+    failures += [f"{size} technician, check tab: {p}" for size in SIZES
                  for p in lay_out(window, size)]
     window._show_sync()
     qtbot.waitUntil(lambda: window.sync_screen.facts.text() != "", timeout=5000)

@@ -218,3 +218,26 @@ def test_watch_raw_input_lists_key_events_the_decoded_scan_and_the_summary(make_
     assert "cccd: Nguyễn Văn An" in text
     assert "1 scan(s)" in text
     qtbot.waitUntil(lambda: panel.raw_button.text() == "Xem dữ liệu thô")
+
+
+def test_the_check_tab_runs_kiosk_doctor_and_shows_each_verdict_in_the_screens_language(
+        make_window, qtbot, tmp_path):
+    path = write_config(tmp_path, '\n[[devices]]\nid = "lane9"\ntype = "serial"\n'
+                                  'port = "/dev/ttyACM95"\n')
+    window = make_window(path)
+    screen = open_technician(window, qtbot)
+
+    screen.tabs.setCurrentWidget(screen.checks)  # the first look runs the checks
+
+    qtbot.waitUntil(lambda: screen.checks.lines.count() > 0, timeout=30000)
+    lines = [screen.checks.lines.item(i) for i in range(screen.checks.lines.count())]
+    texts = [item.text() for item in lines]
+    assert f"✓  Cấu hình hợp lệ ({path})" in texts
+    device = next(item for item in lines if "lane9" in item.text())
+    assert device.text().startswith("✗  Thiết bị lane9 (/dev/ttyACM95): ")
+    assert device.foreground().color().name() == "#c62828"
+    failed = sum(text.startswith("✗") for text in texts)
+    assert screen.checks.summary.text().startswith(f"{len(texts) - failed}/{len(texts)} đạt")
+
+    window.set_language("en", remember=False)
+    qtbot.waitUntil(lambda: screen.checks.lines.item(0).text() == f"✓  Config valid ({path})")

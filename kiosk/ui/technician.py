@@ -1,6 +1,7 @@
 """The technician's screen (behind the PIN): devices with live status, a generated editor,
 discovered candidates, the watch panel, the camera preview, enrolment with the centre's QR
-code (scanned with any device while the screen is open); save and apply.
+code (scanned with any device while the screen is open), `kiosk doctor`'s checks; save and
+apply.
 
 Edits change a working list (``drafts``); "Save and apply" validates the whole file,
 writes config.toml atomically (config_writer) in the io lane and then swaps the running
@@ -37,6 +38,7 @@ from kiosk.devices.supervisor import DeviceStatus
 from kiosk.scan import ScanResult
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.camera_preview import CameraPreview
+from kiosk.ui.checks_panel import ChecksPanel
 from kiosk.ui.config_writer import DeviceDraft, save_devices
 from kiosk.ui.device_form import DeviceForm
 from kiosk.ui.enrol_panel import EnrolPanel
@@ -164,7 +166,10 @@ class TechnicianScreen(Retranslating):
         self.tabs.addTab(self.camera, "")
         self.enrol = EnrolPanel(bridge)
         self.enrol.enrolled.connect(self._enrolled)
-        self.tabs.addTab(scrolling(self.enrol), "")
+        self.enrol_tab = scrolling(self.enrol)
+        self.tabs.addTab(self.enrol_tab, "")
+        self.checks = ChecksPanel(bridge)
+        self.tabs.addTab(self.checks, "")
         self.tabs.currentChanged.connect(self._tab_shown)
 
         body = self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
@@ -335,12 +340,14 @@ class TechnicianScreen(Retranslating):
         kiosk (the pipeline refused it as an entry: nothing was recorded)."""
         if result.reason_code != "enrolment_code" or not self.isVisible():
             return
-        self.tabs.setCurrentIndex(self.tabs.count() - 1)
+        self.tabs.setCurrentWidget(self.enrol_tab)
         self.enrol.take(result.scan.payload.decode("utf-8", "replace"))
 
     def _tab_shown(self, index: int) -> None:
-        if index == self.tabs.count() - 1:  # a keyboard-wedge scanner types into the code box
+        if self.tabs.widget(index) is self.enrol_tab:  # a wedge scanner types into the box
             self.enrol.code_box.setFocus()
+        elif self.tabs.widget(index) is self.checks and not self.checks.checks:
+            self.checks.run()  # the first look runs them
 
     def _enrolled(self, config: config_mod.Config) -> None:
         self.reload()
@@ -401,5 +408,6 @@ class TechnicianScreen(Retranslating):
         self.tabs.setTabText(1, self.tr("Watch"))
         self.tabs.setTabText(2, self.tr("Camera"))
         self.tabs.setTabText(3, self.tr("Centre"))
+        self.tabs.setTabText(4, self.tr("Check"))
         self._fill_table()
         self._show_dirty()

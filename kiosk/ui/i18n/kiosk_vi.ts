@@ -10,6 +10,29 @@
     </message>
 </context>
 <context>
+    <name>ChecksPanel</name>
+    <message>
+        <location filename="../checks_panel.py" line="50" />
+        <source>Checking…</source>
+        <translation>Đang kiểm tra…</translation>
+    </message>
+    <message>
+        <location filename="../checks_panel.py" line="60" />
+        <source>The checks could not run: %1</source>
+        <translation>Không chạy được việc kiểm tra: %1</translation>
+    </message>
+    <message>
+        <location filename="../checks_panel.py" line="79" />
+        <source>Check everything (kiosk doctor)</source>
+        <translation>Kiểm tra toàn bộ (kiosk doctor)</translation>
+    </message>
+    <message>
+        <location filename="../checks_panel.py" line="83" />
+        <source>Config, store, disk, devices, clock, centre, fonts and sound, as `kiosk doctor` checks them.</source>
+        <translation>Cấu hình, kho dữ liệu, ổ đĩa, thiết bị, đồng hồ, trung tâm, phông chữ và âm thanh, như `kiosk doctor` kiểm tra.</translation>
+    </message>
+</context>
+<context>
     <name>DeviceForm</name>
     <message>
         <location filename="../device_form.py" line="177" />
@@ -840,6 +863,11 @@
         <location filename="../technician.py" line="378" />
         <source>Centre</source>
         <translation>Trung tâm</translation>
+    </message>
+    <message>
+        <location filename="../technician.py" line="379" />
+        <source>Check</source>
+        <translation>Kiểm tra</translation>
     </message>
 </context>
 <context>
