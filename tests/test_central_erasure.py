@@ -148,3 +148,16 @@ def test_an_erased_scan_is_nobodys_contact_at_the_edge_of_the_period(db: str) ->
     with open_storage(db) as storage:
         answer = trace(storage)
     assert len(answer["visits"]) == 1 and answer["contacts"] == []
+
+
+def test_the_erasure_walks_in_batches_to_the_last_old_entry(
+        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiosk.central import erasure
+
+    monkeypatch.setattr(erasure, "BATCH", 2)
+    with open_storage(db) as storage:
+        send(storage, [(p, "cccd", "in", OLD + dt.timedelta(minutes=p)) for p in range(1, 6)],
+             OLD)
+        send(storage, [(6, "cccd", "in", NOW - dt.timedelta(hours=1))], NOW)
+        assert erasure.erase_personal(storage, NOW.date() - dt.timedelta(days=30)) == 5
+        assert [r["subject_key"] == "erased" for r in rows(storage)] == [True] * 5 + [False]

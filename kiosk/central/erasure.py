@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 SETTING = "personal_retention_days"
 ERASED_BEFORE = "personal_erased_before"
 """The cutoff day of the last erasure (the first local day that may still hold identities)."""
-BATCH = 5000
+BATCH = 1000
+"""Entries erased per transaction: an upload waits for one batch at most (see
+docs/benchmarks.md, retention)."""
 MIN_DAYS = 14
 """Tracing looks back 14 days by default, and late uploads arrive within days."""
 
