@@ -328,6 +328,13 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE INDEX login_attempts_address ON login_attempts (address, at)",
         "CREATE INDEX login_attempts_at ON login_attempts (at)",
     ],
+    [
+        # v11: tracing reads the scans of the people found near a visit at that checkpoint
+        # only: by person and checkpoint, instead of every scan of each person (v4's index)
+        # filtered afterwards. The new index serves v4's lookups by person too.
+        "DROP INDEX entries_match_time",
+        "CREATE INDEX entries_match_place ON entries (match_key, checkpoint_id, scanned_at)",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 

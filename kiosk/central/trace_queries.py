@@ -1,22 +1,29 @@
 """Where tracing reads stored scans: the SQL behind :class:`kiosk.central.tracing.Source`.
 
 One set of statements serves both engines (``?`` placeholders, turned into ``%s`` for
-PostgreSQL by the storage). Every read is an index range (schema v1 and v3):
+PostgreSQL by the storage); only a list of values is passed the engine's way (a PostgreSQL
+array, SQLite JSON). A trace makes a handful of reads whatever the number of places visited:
+the windows of every checkpoint travel in one ``VALUES`` list joined to ``entries``. Every
+read is an index range (schema v1 and v3):
 
 - a person: ``subject_key`` / ``match_key`` + time;
-- a checkpoint: ``(checkpoint_id, scanned_at)`` for scans whose time needs no correction,
-  and the partial index of scans from kiosks whose clock was off, by their corrected local
-  day (:mod:`kiosk.central.localdays` files every scan under its corrected day, so a
-  corrected time in [lo, hi] is always on a day between those of lo and hi);
-- the people near a visit at a checkpoint: ``match_key`` + time, and the partial index of
-  scans without a match key (manual entries, other codes) by checkpoint and time (v5).
+- a checkpoint window: ``(checkpoint_id, scanned_at)`` for scans whose time needs no
+  correction, and the partial index of scans from kiosks whose clock was off, by their
+  corrected local day (:mod:`kiosk.central.localdays` files every scan under its corrected
+  day, so a corrected time in [lo, hi] is always on a day between those of lo and hi);
+- the people near a visit at a checkpoint: ``(match_key, checkpoint_id, scanned_at)`` (v9:
+  only their scans at that checkpoint are read, not their whole fortnight), and the partial
+  index of scans without a match key (manual entries, other codes) by checkpoint and time
+  (v6).
 
-The redundant ``local_day`` bounds let PostgreSQL skip whole day partitions.
+The redundant ``local_day`` bounds, and on PostgreSQL the id bounds (of the whole read, and
+of each window for run-time pruning), let PostgreSQL skip whole day partitions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -24,7 +31,7 @@ from kiosk.central.erasure import identities_begin
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
 from kiosk.central.partitions import id_prefix
 from kiosk.central.storage import ERASED, Storage
-from kiosk.central.tracing import DETAIL_COLUMNS, ROW_COLUMNS, instant
+from kiosk.central.tracing import DETAIL_COLUMNS, ROW_COLUMNS, Window, instant
 from kiosk.sync.protocol import format_time
 
 _SKEWED = "(clock_offset_seconds > 120 OR clock_offset_seconds < -120)"
@@ -33,28 +40,30 @@ engines use that index; the figure is the centre's clock tolerance."""
 assert CLOCK_TOLERANCE_SECONDS == 120, "entries_skewed's predicate must follow the tolerance"
 _ON_TIME = "(clock_offset_seconds IS NULL OR clock_offset_seconds BETWEEN -120 AND 120)"
 
-_SELECT = f"SELECT {', '.join(ROW_COLUMNS)} FROM entries"
-_DETAILS = ("SELECT id, kind, name, birth_date, document_number, "
-            "CASE WHEN kind = 'manual' THEN extra END FROM entries")
-assert _DETAILS.count(",") == len(DETAIL_COLUMNS)
-
-_AT_CHECKPOINT = (
-    f"{_SELECT} WHERE checkpoint_id = ? AND scanned_at BETWEEN ? AND ? "
-    f"AND {{span}} AND {_ON_TIME}{{only}} "
-    f"UNION ALL {_SELECT} WHERE checkpoint_id = ? AND {{span}} AND {_SKEWED}{{only}}")
+_DETAILS = ("e.kind, e.name, e.birth_date, e.document_number, "
+            "CASE WHEN e.kind = 'manual' THEN e.extra END")
+assert _DETAILS.count(",") + 1 == len(DETAIL_COLUMNS)
+_COLUMNS = ", ".join([*(f"e.{name}" for name in ROW_COLUMNS), _DETAILS])
+"""A scan's row and what it says about the person, read together: a trace names the people
+it finds from the rows it read anyway, instead of looking thousands of them up again."""
+# ``CROSS JOIN`` makes SQLite read the (few) windows first and look each up in the index;
+# PostgreSQL plans it as any inner join.
+_IN_WINDOWS = (
+    "SELECT {columns} FROM w CROSS JOIN entries e WHERE e.checkpoint_id = w.cp "
+    "AND (w.dir IS NULL OR e.direction = w.dir) AND e.local_day BETWEEN w.day_lo AND w.day_hi"
+    "{ids} AND {span} AND ")
+_WINDOW_ROWS = (  # on time by scanned_at, then skewed clocks by corrected day
+    f"WITH {{windows}} {_IN_WINDOWS}e.scanned_at BETWEEN w.lo AND w.hi {{unmatched}}"
+    f"AND {_ON_TIME} UNION ALL {_IN_WINDOWS}{_SKEWED}")
 _OF_PEOPLE = (
-    # ``checkpoint_id || ''`` keeps the planner on the match_key index: each person has a
-    # few scans in the range, the checkpoint may have thousands.
-    f"{_SELECT} WHERE match_key IN ({{marks}}) AND checkpoint_id || '' = ? "
-    f"AND scanned_at BETWEEN ? AND ? AND {{span}} AND {_ON_TIME}")
-_UNMATCHED = (  # the partial index entries_unmatched (schema v5)
-    f"{_SELECT} WHERE checkpoint_id = ? AND scanned_at BETWEEN ? AND ? "
-    f"AND match_key IS NULL AND {{span}} AND {_ON_TIME} "
-    f"UNION ALL {_SELECT} WHERE checkpoint_id = ? AND {{span}} AND {_SKEWED}")
+    # by the index entries_match_place (schema v9): person and checkpoint. No bound on
+    # scanned_at here (the day and id bounds remain): each person has a few scans at a
+    # checkpoint, while a bound on its time would tempt the planner into the checkpoint's
+    # index and the thousands of scans a busy checkpoint has.
+    " UNION ALL SELECT {columns} FROM entries e WHERE {people} AND {places} "
+    f"AND {{span}} AND {_ON_TIME}")
 ID_SLACK = dt.timedelta(days=1)
 _SUBJECT = ROW_COLUMNS.index("subject_key")
-_BATCH = 500
-"""Keys per ``IN (…)`` list: well under SQLite's 32,766 bound parameters."""
 
 
 class StorageSource:
@@ -67,12 +76,19 @@ class StorageSource:
         self.around = around
         self.calendar = storage.calendar
         self._aliases: dict[str, str | None] = {}
+        self._details: dict[str, Sequence[Any]] = {}
         self._id_slack: dt.timedelta | None = None
-        self.partitioned = storage.url.startswith(("postgresql:", "postgres:"))
+        self.postgresql = storage.url.startswith(("postgresql:", "postgres:"))
 
-    def _span(self, lo: dt.datetime, hi: dt.datetime) -> tuple[str, tuple[str, ...]]:
-        """SQL and parameters bounding a corrected-time range [lo, hi] on indexed columns:
-        its local days and, where entries are partitioned by id (PostgreSQL), its ids.
+    def _in(self, column: str, values: Iterable[str]) -> tuple[str, Any]:
+        """``column`` is one of ``values``: SQL and its one parameter, the engine's way."""
+        if self.postgresql:
+            return f"{column} = ANY(?)", list(values)
+        return f"{column} IN (SELECT value FROM json_each(?))", json.dumps(list(values))
+
+    def _bounds(self, lo: dt.datetime, hi: dt.datetime) -> tuple[str, ...]:
+        """The local days of a corrected-time range [lo, hi] and, where entries are
+        partitioned by id (PostgreSQL), the ids its scans may have.
 
         An id is a UUIDv7 the kiosk made when it recorded the scan, by the same clock as
         ``scanned_at``; so its time is within a day of ``scanned_at`` and within the largest
@@ -80,11 +96,15 @@ class StorageSource:
         largest offset), which lets PostgreSQL read only those days' partitions.
         """
         days = (self.calendar.day_of(lo).isoformat(), self.calendar.day_of(hi).isoformat())
-        if not self.partitioned:
-            return "local_day BETWEEN ? AND ?", days
+        if not self.postgresql:
+            return days
         slack = self.id_slack()
-        return ("local_day BETWEEN ? AND ? AND id >= ? AND id < ?",
-                (*days, id_prefix(lo - slack), id_prefix(hi + slack)))
+        return (*days, id_prefix(lo - slack), id_prefix(hi + slack))
+
+    def _span(self, lo: dt.datetime, hi: dt.datetime) -> tuple[str, tuple[str, ...]]:
+        """SQL and parameters bounding a corrected-time range [lo, hi] on indexed columns."""
+        ids = " AND e.id >= ? AND e.id < ?" if self.postgresql else ""
+        return f"e.local_day BETWEEN ? AND ?{ids}", self._bounds(lo, hi)
 
     def _around(self) -> tuple[str, tuple[str, ...]]:
         if self.around is None:
@@ -102,67 +122,92 @@ class StorageSource:
     def person_rows(self, keys: Iterable[str], lo: dt.datetime, hi: dt.datetime
                     ) -> list[Sequence[Any]]:
         span, bounds = self._span(lo, hi)
-        rows: dict[str, Sequence[Any]] = {}
-        for chunk in _chunks(sorted(keys)):
-            marks = ", ".join("?" for _ in chunk)
-            for column in ("subject_key", "match_key"):
-                for row in self.storage._query(
-                        f"{_SELECT} WHERE {column} IN ({marks}) AND {span}",
-                        (*chunk, *bounds)):
-                    rows[row[0]] = row
-        return list(rows.values())
+        keys = sorted(keys)
+        subject, these = self._in("e.subject_key", keys)
+        match, _ = self._in("e.match_key", keys)
+        return self._rows(self.storage._query(
+            f"SELECT {_COLUMNS} FROM entries e WHERE ({subject} OR {match}) AND {span}",
+            (these, these, *bounds)))
 
-    def checkpoint_rows(self, checkpoint_id: str, lo: dt.datetime, hi: dt.datetime,
-                        direction: str | None = None) -> list[Sequence[Any]]:
-        span, bounds = self._span(lo, hi)
-        only = "" if direction is None else " AND direction = ?"
-        extra = () if direction is None else (direction,)
-        return _identified(self.storage._query(_AT_CHECKPOINT.format(only=only, span=span), (
-            checkpoint_id, format_time(lo), format_time(hi), *bounds, *extra,
-            checkpoint_id, *bounds, *extra)))
+    def _windows(self, windows: Sequence[Window], unmatched: bool = False
+                 ) -> tuple[str, list[Any]]:
+        """The windows read: SQL and its parameters."""
+        names = "cp, lo, hi, dir, day_lo, day_hi" + (", id_lo, id_hi" if self.postgresql
+                                                      else "")
+        values, params = [], []
+        for window in windows:
+            lo, hi = instant(window.lo), instant(window.hi)
+            bounds = self._bounds(lo, hi)
+            values.append(f"({', '.join('?' for _ in range(4 + len(bounds)))})")
+            params += [window.checkpoint_id, format_time(lo), format_time(hi),
+                       window.direction, *bounds]
+        span, bounds = self._span(instant(min(w.lo for w in windows)),
+                                  instant(max(w.hi for w in windows)))
+        ids = " AND e.id >= w.id_lo AND e.id < w.id_hi" if self.postgresql else ""
+        sql = _WINDOW_ROWS.format(
+            windows=f"w ({names}) AS (VALUES {', '.join(values)})", columns=_COLUMNS,
+            ids=ids, span=span, unmatched="AND e.match_key IS NULL " if unmatched else "")
+        return sql, [*params, *bounds, *bounds]
 
-    def context_rows(self, checkpoint_id: str, people: Iterable[str], lo: dt.datetime,
-                     hi: dt.datetime) -> list[Sequence[Any]]:
-        span, bounds = self._span(lo, hi)
-        times = (format_time(lo), format_time(hi))
-        rows = self.storage._query(_UNMATCHED.format(span=span), (
-            checkpoint_id, *times, *bounds, checkpoint_id, *bounds))
-        for chunk in _chunks(sorted(set(people))):
-            marks = ", ".join("?" for _ in chunk)
-            rows += self.storage._query(_OF_PEOPLE.format(marks=marks, span=span),
-                                        (*chunk, checkpoint_id, *times, *bounds))
-        return _identified(rows)
+    def window_rows(self, windows: Sequence[Window]) -> list[Sequence[Any]]:
+        if not windows:
+            return []
+        sql, params = self._windows(windows)
+        return self._rows(self.storage._query(sql, params))
+
+    def people_rows(self, windows: Sequence[Window], people: Iterable[str]
+                    ) -> list[Sequence[Any]]:
+        if not windows:
+            return []
+        sql, params = self._windows(windows, unmatched=True)
+        span, bounds = self._span(instant(min(w.lo for w in windows)),
+                                  instant(max(w.hi for w in windows)))
+        keys, these = self._in("e.match_key", sorted(set(people)))
+        places, here = self._in("e.checkpoint_id", sorted({w.checkpoint_id
+                                                                  for w in windows}))
+        sql += _OF_PEOPLE.format(columns=_COLUMNS, people=keys, places=places, span=span)
+        return self._rows(self.storage._query(sql, (*params, these, here, *bounds)))
+
+    def _rows(self, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
+        """Rows as read (ROW_COLUMNS, then DETAIL_COLUMNS), each once (a scan in two windows
+        is read twice), as ROW_COLUMNS, without those that no longer say who (an erased entry
+        is nobody's scan to a trace); their details are kept for :meth:`details`."""
+        out: dict[str, Sequence[Any]] = {}
+        split = len(ROW_COLUMNS)
+        for row in rows:
+            if row[_SUBJECT] == ERASED:
+                continue
+            out[row[0]] = row[:split]
+            self._details[row[0]] = row[split:]
+        return list(out.values())
 
     def details(self, ids: Iterable[str]) -> dict[str, Sequence[Any]]:
-        out: dict[str, Sequence[Any]] = {}
-        for chunk in _chunks(sorted(set(ids))):
-            marks = ", ".join("?" for _ in chunk)
-            out.update((r[0], r[1:]) for r in self.storage._query(
-                f"{_DETAILS} WHERE id IN ({marks})", chunk))
-        return out
+        """(Of scans this source returned: kept when they were read.)"""
+        return {i: self._details[i] for i in ids}
 
     def aliases(self, document_keys: Iterable[str]) -> dict[str, str]:
         """(Remembered for the life of this source: one trace.)"""
         wanted = set(document_keys)
-        span, bounds = self._around()
-        for chunk in _chunks(sorted(wanted - self._aliases.keys())):
-            marks = ", ".join("?" for _ in chunk)
-            self._aliases.update(dict.fromkeys(chunk))
+        unknown = sorted(wanted - self._aliases.keys())
+        if unknown:
+            span, bounds = self._around()
+            condition, these = self._in("e.subject_key", unknown)
+            self._aliases.update(dict.fromkeys(unknown))
             self._aliases.update(self.storage._query(
-                f"SELECT subject_key, min(match_key) FROM entries WHERE subject_key IN "
-                f"({marks}) AND match_key IS NOT NULL AND {span} GROUP BY subject_key",
-                (*chunk, *bounds)))
+                f"SELECT e.subject_key, min(e.match_key) FROM entries e WHERE {condition} "
+                f"AND e.match_key IS NOT NULL AND {span} GROUP BY e.subject_key",
+                (these, *bounds)))
         return {k: v for k in wanted if (v := self._aliases[k]) is not None}
 
     def documents_for(self, match_keys: Iterable[str]) -> set[str]:
-        out: set[str] = set()
+        keys = sorted(set(match_keys))
+        if not keys:
+            return set()
         span, bounds = self._around()
-        for chunk in _chunks(sorted(set(match_keys))):
-            marks = ", ".join("?" for _ in chunk)
-            out.update(r[0] for r in self.storage._query(
-                f"SELECT DISTINCT subject_key FROM entries WHERE match_key IN ({marks}) "
-                f"AND subject_key LIKE 'doc:%' AND {span}", (*chunk, *bounds)))
-        return out
+        condition, these = self._in("e.match_key", keys)
+        return {r[0] for r in self.storage._query(
+            f"SELECT DISTINCT e.subject_key FROM entries e WHERE {condition} "
+            f"AND e.subject_key LIKE 'doc:%' AND {span}", (these, *bounds))}
 
     def rows_named(self, folded_name: str, birth_year: str, lo: dt.datetime,
                    hi: dt.datetime) -> list[Sequence[Any]]:
@@ -171,9 +216,10 @@ class StorageSource:
         carry no birth date, so they are compared in Python). A scan of the period."""
         span, bounds = self._span(lo, hi)
         return self.storage._query(
-            f"SELECT subject_key, match_key, name, birth_date FROM entries WHERE {span} "
-            f"AND name IS NOT NULL AND (match_key LIKE ? OR kind = 'manual' "
-            f"OR match_key IS NULL)", (*bounds, f"%|{folded_name}|{birth_year}"))
+            f"SELECT e.subject_key, e.match_key, e.name, e.birth_date FROM entries e "
+            f"WHERE {span} AND e.name IS NOT NULL AND (e.match_key LIKE ? "
+            f"OR e.kind = 'manual' OR e.match_key IS NULL)",
+            (*bounds, f"%|{folded_name}|{birth_year}"))
 
     def data_begins(self) -> str | None:
         """The first local day of the scans held that still say who (older ones are purged,
@@ -184,20 +230,7 @@ class StorageSource:
 
     def checkpoint_names(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
         """{id: (name, district, address)} of the registry's checkpoints."""
-        out: dict[str, tuple[str, str, str]] = {}
-        for chunk in _chunks(sorted(set(ids))):
-            marks = ", ".join("?" for _ in chunk)
-            out.update((r[0], tuple(r[1:])) for r in self.storage._query(
-                f"SELECT id, name, district, address FROM checkpoints WHERE id IN ({marks})",
-                chunk))
-        return out
-
-
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(items), _BATCH):
-        yield items[start:start + _BATCH]
-
-
-def _identified(rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
-    """The rows that still say who (an erased entry is nobody's scan to a trace)."""
-    return [row for row in rows if row[_SUBJECT] != ERASED]
+        condition, these = self._in("id", sorted(set(ids)))
+        return {r[0]: tuple(r[1:]) for r in self.storage._query(
+            f"SELECT id, name, district, address FROM checkpoints WHERE {condition}",
+            (these,))}

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -106,27 +107,38 @@ class Stay:
     """None, ``"exit"`` (no exit scanned) or ``"entry"`` (no entry scanned)."""
 
 
+class Window(NamedTuple):
+    """Corrected times [lo, hi] at one checkpoint: its scans in one direction, or (None) both."""
+
+    checkpoint_id: str
+    lo: float
+    hi: float
+    direction: str | None = None
+
+
 class Source(Protocol):
-    """Stored scans, by person keys or by checkpoint, in a corrected-time range."""
+    """Stored scans, by person keys or by checkpoint windows, in corrected-time ranges.
+
+    A trace asks for all its checkpoints' windows at once, so a source can answer each
+    question with one set-based read however many places the person visited."""
 
     def person_rows(self, keys: Iterable[str], lo: dt.datetime, hi: dt.datetime
                     ) -> list[Sequence[Any]]:
         """Rows (ROW_COLUMNS) whose subject_key or match_key is one of ``keys`` and whose
         corrected time may be within [lo, hi] (more is fine: the range is applied here)."""
 
-    def checkpoint_rows(self, checkpoint_id: str, lo: dt.datetime, hi: dt.datetime,
-                        direction: str | None = None) -> list[Sequence[Any]]:
-        """Rows at ``checkpoint_id`` (in that direction only, if given) whose corrected time
-        may be within [lo, hi]."""
+    def window_rows(self, windows: Sequence[Window]) -> list[Sequence[Any]]:
+        """Rows at each window's checkpoint (in its direction, if it has one) whose corrected
+        time may be within it, each row once (more is fine: windows are applied here)."""
 
-    def context_rows(self, checkpoint_id: str, people: Iterable[str], lo: dt.datetime,
-                     hi: dt.datetime) -> list[Sequence[Any]]:
-        """Rows at ``checkpoint_id`` that may be of these people (canonical keys) and whose
-        corrected time may be within [lo, hi]: those whose match key is one of them, and
-        all without a match key."""
+    def people_rows(self, windows: Sequence[Window], people: Iterable[str]
+                    ) -> list[Sequence[Any]]:
+        """Rows at each window's checkpoint, whose corrected time may be within it, that may
+        be of these people (canonical keys): those whose match key is one of them, and all
+        without a match key; each row once."""
 
     def details(self, ids: Iterable[str]) -> dict[str, Sequence[Any]]:
-        """{entry id: DETAIL_COLUMNS} of these scans."""
+        """{entry id: DETAIL_COLUMNS} of these scans, all of them returned by this source."""
 
     def aliases(self, document_keys: Iterable[str]) -> dict[str, str]:
         """{``doc:`` subject key: the smallest match key stored with it in the source's
@@ -393,12 +405,13 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     by_checkpoint: dict[str, list[int]] = defaultdict(list)
     for index, visit in enumerate(visits):
         by_checkpoint[visit.checkpoint_id].append(index)
+    near = _scans_near(source, {checkpoint: [visits[i] for i in indexes]
+                                for checkpoint, indexes in by_checkpoint.items()}, policy)
     exposures = []
     seen: list[Scan] = []
     skip = target.keys | exclude
     for checkpoint, indexes in sorted(by_checkpoint.items()):
-        here = [visits[i] for i in indexes]
-        scans = [s for s in _scans_near(source, checkpoint, here, policy) if s.person not in skip]
+        scans = [s for s in near.get(checkpoint, ()) if s.person not in skip]
         exposures.extend(_exposures(visits, indexes, stays_of(scans, policy), policy))
         seen.extend(scans)
     contacts = {e["person"] for e in exposures}
@@ -414,10 +427,23 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     return result
 
 
-def _scans_near(source: Source, checkpoint: str, visits: Sequence[Stay], policy: Policy
-                ) -> list[Scan]:
-    """Every scan at ``checkpoint`` that decides a stay overlapping one of ``visits`` (widened
-    by the margin), found without reading everything within ``max_stay`` of them.
+class _Ranges:
+    """Time ranges, merged, and whether an instant is in one of them."""
+
+    def __init__(self, ranges: Iterable[tuple[float, float]]) -> None:
+        self.ranges = merge_ranges(ranges)
+        self.starts = [lo for lo, _ in self.ranges]
+
+    def __contains__(self, at: object) -> bool:
+        i = bisect_right(self.starts, at) - 1  # type: ignore[arg-type]
+        return i >= 0 and at <= self.ranges[i][1]  # type: ignore[operator]
+
+
+def _scans_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], policy: Policy
+                ) -> dict[str, list[Scan]]:
+    """{checkpoint: every scan there that decides a stay overlapping one of its ``visits_at``
+    (widened by the margin)}, found without reading everything within ``max_stay`` of them,
+    for all the checkpoints at once (two reads of windows, whatever their number).
 
     A stay overlapping window W is (i) an entry or exit within ``default_stay`` of W, or
     (ii) an entry before and an exit after that near range. So the people concerned are those
@@ -426,35 +452,52 @@ def _scans_near(source: Source, checkpoint: str, visits: Sequence[Stay], policy:
     :func:`fetch_range` are then read by their keys — which is what makes each stay exact.
     """
     margin, stay = policy.margin, policy.default_stay
-    windows = [(v.start - margin, v.end + margin) for v in visits]
-    near = merge_ranges((lo - stay, hi + stay) for lo, hi in windows)
-    rows = [r for lo, hi in near for r in source.checkpoint_rows(checkpoint, instant(lo),
-                                                                 instant(hi))]
-    before, after = [], []
-    for lo, hi in windows:
-        first, last = lo - stay, hi + stay
-        if policy.max_stay > last - first:
-            before.append((last - policy.max_stay, first))
-            after.append((last, first + policy.max_stay))
-    entries = [r for lo, hi in merge_ranges(before)
-               for r in source.checkpoint_rows(checkpoint, instant(lo), instant(hi), "in")]
-    exits = [r for lo, hi in merge_ranges(after)
-             for r in source.checkpoint_rows(checkpoint, instant(lo), instant(hi), "out")]
-    aliases = source.aliases(unaliased(rows + entries + exits))
-
-    def people(found: list[Sequence[Any]], ranges: list[tuple[float, float]]) -> set[str]:
-        return {s.person for lo, hi in ranges for s in to_scans(found, aliases, lo, hi)}
-
-    wanted = people(rows, near) | (people(entries, merge_ranges(before))
-                                   & people(exits, merge_ranges(after)))
-    if not wanted:
-        return []
-    scans = []
-    for lo, hi in merge_ranges(fetch_range(v.start, v.end, policy, margin=margin)
-                               for v in visits):
-        found = source.context_rows(checkpoint, wanted, instant(lo), instant(hi))
-        context = source.aliases(unaliased(found))
-        scans.extend(s for s in to_scans(found, context, lo, hi) if s.person in wanted)
+    plans: dict[str, tuple[_Ranges, _Ranges, _Ranges]] = {}
+    windows: list[Window] = []
+    for checkpoint, visits in sorted(visits_at.items()):
+        spans = [(v.start - margin, v.end + margin) for v in visits]
+        before, after = [], []
+        for lo, hi in spans:
+            first, last = lo - stay, hi + stay
+            if policy.max_stay > last - first:
+                before.append((last - policy.max_stay, first))
+                after.append((last, first + policy.max_stay))
+        plan = (_Ranges((lo - stay, hi + stay) for lo, hi in spans), _Ranges(before),
+                _Ranges(after))
+        plans[checkpoint] = plan
+        for ranges, direction in zip(plan, (None, "in", "out"), strict=True):
+            windows += [Window(checkpoint, lo, hi, direction) for lo, hi in ranges.ranges]
+    rows = source.window_rows(windows)
+    aliases = source.aliases(unaliased(rows))
+    found: dict[str, tuple[set[str], set[str], set[str]]] = {
+        checkpoint: (set(), set(), set()) for checkpoint in plans}
+    for scan in to_scans(rows, aliases, -math.inf, math.inf):
+        near, before, after = plans[scan.checkpoint_id]
+        here, entries, exits = found[scan.checkpoint_id]
+        if scan.at in near:
+            here.add(scan.person)
+        if scan.direction == "in" and scan.at in before:
+            entries.add(scan.person)
+        elif scan.direction == "out" and scan.at in after:
+            exits.add(scan.person)
+    wanted = {checkpoint: here | (entries & exits)
+              for checkpoint, (here, entries, exits) in found.items()}
+    reach = {checkpoint: _Ranges(fetch_range(v.start, v.end, policy, margin=margin)
+                                 for v in visits_at[checkpoint])
+             for checkpoint, people in wanted.items() if people}
+    if not reach:
+        return {}
+    rows = source.people_rows(
+        [Window(checkpoint, lo, hi) for checkpoint, ranges in sorted(reach.items())
+         for lo, hi in ranges.ranges],
+        set().union(*(wanted[checkpoint] for checkpoint in reach)))
+    context = source.aliases(unaliased(rows))
+    scans: dict[str, list[Scan]] = defaultdict(list)
+    for scan in to_scans(rows, context, -math.inf, math.inf):
+        ranges = reach.get(scan.checkpoint_id)
+        if ranges is not None and scan.person in wanted[scan.checkpoint_id] \
+                and scan.at in ranges:
+            scans[scan.checkpoint_id].append(scan)
     return scans
 
 
