@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.central import registry
@@ -58,6 +58,7 @@ class Snapshot:
     points: dict[str, Checkpoint]
     kiosks: list[Kiosk]
     health: dict[str, dict[str, Any]]
+    _described: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, storage: Storage) -> Snapshot:
@@ -68,12 +69,17 @@ class Snapshot:
         return cls({p.id: p for p in registry.checkpoints(storage)}, storage.kiosks(), health)
 
     def describe(self, checkpoint_id: str) -> dict[str, Any]:
-        point = self.points.get(checkpoint_id)
-        if point is None:
-            return {"checkpoint_id": checkpoint_id, "name": UNKNOWN, "district": UNKNOWN,
-                    "kind": "other"}
-        return {"checkpoint_id": point.id, "name": point.name,
-                "district": point.district or UNKNOWN, "kind": point.kind}
+        """Id, name, district and kind of a point (the same dict each time: copy it to add
+        to it; a report asks tens of thousands of times)."""
+        described = self._described.get(checkpoint_id)
+        if described is None:
+            point = self.points.get(checkpoint_id)
+            described = self._described[checkpoint_id] = (
+                {"checkpoint_id": checkpoint_id, "name": UNKNOWN, "district": UNKNOWN,
+                 "kind": "other"} if point is None else
+                {"checkpoint_id": point.id, "name": point.name,
+                 "district": point.district or UNKNOWN, "kind": point.kind})
+        return described
 
     def set_up(self, day: str) -> list[Checkpoint]:
         """The points set up on ``day`` (Checkpoint.set_up, inlined: called per day of a
@@ -96,6 +102,13 @@ def day_counts(storage: Storage, first: str, last: str) -> dict[str, dict[str, C
             "WHERE day >= ? AND day <= ?", (first, last)):
         out[day][checkpoint] = {"scans": scans, "ins": ins, "outs": outs, "manual": manual}
     return out
+
+
+def scanning(storage: Storage, first: str, last: str) -> set[str]:
+    """The checkpoints with at least one scan on a day first..last."""
+    return {c for (c,) in storage._query(
+        "SELECT DISTINCT checkpoint_id FROM checkpoint_days WHERE day >= ? AND day <= ? "
+        "AND scans > 0", (first, last))}
 
 
 def total(rows: Iterable[Counts]) -> Counts:
@@ -181,13 +194,12 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     d = day.isoformat()
     week = (day - dt.timedelta(days=6)).isoformat()
     snap = Snapshot.read(storage)
-    counts = day_counts(storage, week, d)
-    today = counts.get(d, {})
+    today = day_counts(storage, d, d).get(d, {})
     refused = refused_counts(storage, snap.kiosks, day, day).get(d, Counter())  # by point
     set_up = snap.set_up(d)
     set_up_ids = {p.id for p in set_up}
     scanned = {c for c, v in today.items() if v["scans"] > 0}
-    active = {c for day_rows in counts.values() for c, v in day_rows.items() if v["scans"] > 0}
+    active = scanning(storage, week, d)
     totals = total(today.values())
     total_refused = sum(refused.values())
     manual_share = ratio(totals["manual"], totals["scans"])
@@ -200,6 +212,7 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     people_today = people(storage, d, d).get(d, 0)
 
     def group(key: str) -> list[dict[str, Any]]:
+        # tens of thousands of points: plain counters, each point's group looked up once
         rows: dict[str, Counter[str]] = defaultdict(Counter)
         for point in set_up:
             g = rows[getattr(point, key) or UNKNOWN]
@@ -208,7 +221,9 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
             g["points_active_7d"] += point.id in active
         for checkpoint, values in today.items():
             g = rows[snap.describe(checkpoint)[key]]
-            g.update({m: values[m] for m in ("scans", "ins", "outs")})
+            g["scans"] += values["scans"]
+            g["ins"] += values["ins"]
+            g["outs"] += values["outs"]
         return [{key: name, **{f: g[f] for f in ("points_set_up", "points_scanned",
                                                  "points_active_7d")},
                  "adoption_ratio": ratio(g["points_active_7d"], g["points_set_up"]),
