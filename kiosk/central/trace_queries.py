@@ -47,7 +47,9 @@ _COLUMNS = ", ".join([*(f"e.{name}" for name in ROW_COLUMNS), _DETAILS])
 """A scan's row and what it says about the person, read together: a trace names the people
 it finds from the rows it read anyway, instead of looking thousands of them up again."""
 # ``CROSS JOIN`` makes SQLite read the (few) windows first and look each up in the index;
-# PostgreSQL plans it as any inner join.
+# PostgreSQL plans it as any inner join. The windows are ``NOT MATERIALIZED``: a
+# materialized list made SQLite build a Bloom filter over all of entries for the second
+# part (0.4 s on a million entries instead of 0.2 ms).
 _IN_WINDOWS = (
     "SELECT {columns} FROM w CROSS JOIN entries e WHERE e.checkpoint_id = w.cp "
     "AND (w.dir IS NULL OR e.direction = w.dir) AND e.local_day BETWEEN w.day_lo AND w.day_hi"
@@ -145,7 +147,8 @@ class StorageSource:
                                   instant(max(w.hi for w in windows)))
         ids = " AND e.id >= w.id_lo AND e.id < w.id_hi" if self.postgresql else ""
         sql = _WINDOW_ROWS.format(
-            windows=f"w ({names}) AS (VALUES {', '.join(values)})", columns=_COLUMNS,
+            windows=f"w ({names}) AS NOT MATERIALIZED (VALUES {', '.join(values)})",
+            columns=_COLUMNS,
             ids=ids, span=span, unmatched="AND e.match_key IS NULL " if unmatched else "")
         return sql, [*params, *bounds, *bounds]
 
