@@ -342,6 +342,46 @@ def test_a_database_from_before_the_reports_is_migrated_and_counted(tmp_path: Pa
         assert reports.daily(storage, DAY + dt.timedelta(days=1))["summary"]["outs"] == 1
 
 
+def test_a_recount_that_fails_leaves_the_old_database_as_it_was(tmp_path: Path) -> None:
+    """The v1 → v2 recount runs in the migration's own transaction: an entry it cannot place
+    stops the opening with the entry named, and the database is still v1 (not a new schema
+    with its counts missing, which no later opening would recount)."""
+    import sqlite3
+
+    from kiosk.central.schema import MIGRATIONS, statements
+    from kiosk.central.sqlite_storage import _TYPES
+
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path)
+    for statement in statements(MIGRATIONS[0], _TYPES):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version=1")
+    conn.execute("INSERT INTO checkpoints VALUES ('CP', 'Chốt', '2026-11-01T00:00:00.000000Z')")
+    kiosk = GenKiosk("k0", "CP", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
+    entry = protocol.wire_to_row(wire_entry(kiosk, "CP", dt.datetime(
+        2026, 11, 15, 3, tzinfo=dt.UTC), "in", False, 0))
+    entry.pop("certificate", None)
+    values = {**entry, "extra": "{}", "scanned_at": "15/11/2026 10:00",
+              "received_at": "2026-11-16T01:00:00.000000Z", "clock_offset_seconds": 0.5,
+              "batch_id": "b"}
+    conn.execute(f"INSERT INTO entries ({', '.join(values)}) VALUES "
+                 f"({', '.join('?' for _ in values)})", list(values.values()))
+    conn.commit()
+
+    with pytest.raises(ValueError, match=f"entry {entry['id']}: scanned_at '15/11/2026"):
+        open_storage(f"sqlite:///{path}")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'checkpoint_days'"
+                            ).fetchall()
+
+    conn.execute("UPDATE entries SET scanned_at = '2026-11-15T03:00:00.000000Z'")
+    conn.commit()
+    conn.close()
+    with open_storage(f"sqlite:///{path}") as storage:
+        assert reports.daily(storage, DAY, now=dt.datetime(2026, 11, 16, tzinfo=dt.UTC)
+                             )["summary"]["scans"] == 1
+
+
 def test_each_scanning_wrongly_rule_at_its_threshold(engines: list[Storage]) -> None:
     """Hand-built day: P1 records 10 entries and no exit (flagged), P2 9 (too few to judge),
     P3 types 15 of 20 by hand while the province types 15 of 69 (far above), P4's kiosk

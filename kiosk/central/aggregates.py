@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from kiosk.central.localdays import Calendar
     from kiosk.central.storage import Storage
 
 MANUAL_SOURCE = "manual"
@@ -68,10 +69,9 @@ def write(storage: Storage, tx: Any, tally: Tally) -> None:
         storage._execute(tx, _UPSERT_LATE, (received_on, day, checkpoint, count))
 
 
-def tally_rows(storage: Storage, rows: Iterable[Sequence[Any]]) -> Tally:
+def tally_rows(calendar: Calendar, rows: Iterable[Sequence[Any]]) -> Tally:
     """Tally stored rows of (checkpoint_id, direction, source, scanned_at,
-    clock_offset_seconds, received_at), placing each on its local day."""
-    calendar = storage.calendar
+    clock_offset_seconds, received_at), placing each on its local day in ``calendar``."""
     tally = Tally()
     for checkpoint, direction, source, scanned_at, offset, received_at in rows:
         day, hour = calendar.place(scanned_at, offset)
@@ -80,25 +80,31 @@ def tally_rows(storage: Storage, rows: Iterable[Sequence[Any]]) -> Tally:
     return tally
 
 
-def rebuild(storage: Storage) -> int:
-    """Recount every aggregate (and each entry's local day) from the raw entries held.
+def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
+    """Recount every aggregate (and each entry's local day in ``calendar``) from the raw
+    entries held, read and written in the caller's transaction ``tx``.
 
     For a database migrated from before aggregates existed, or after the zone changed.
     Days whose raw entries were already purged keep their old counts. Returns entries seen.
     """
-    rows = storage._query("SELECT id, checkpoint_id, direction, source, scanned_at, "
-                          "clock_offset_seconds, received_at, local_day FROM entries")
-    calendar = storage.calendar
-    placed = [calendar.place(r[4], r[5])[0] for r in rows]
+    rows = storage._execute(tx, "SELECT id, checkpoint_id, direction, source, scanned_at, "
+                                "clock_offset_seconds, received_at, local_day FROM entries"
+                            ).fetchall()
+    placed = []
+    for row in rows:
+        try:
+            placed.append(calendar.place(row[4], row[5])[0])
+        except ValueError as exc:
+            raise ValueError(f"entry {row[0]}: scanned_at {row[4]!r} is not a stored UTC time "
+                             f"(YYYY-MM-DDTHH:MM:SS.ffffffZ); nothing was changed") from exc
     days = sorted(set(placed) | {r[7] for r in rows if r[7] is not None})
-    with storage._transaction() as tx:
-        for table in ("checkpoint_days", "checkpoint_hours", "day_people"):
-            for day in days:
-                storage._execute(tx, f"DELETE FROM {table} WHERE day = ?", (day,))
-        storage._execute(tx, "DELETE FROM late_arrivals")
-        for row, day in zip(rows, placed, strict=True):
-            if row[7] != day:
-                storage._execute(tx, "UPDATE entries SET local_day = ? WHERE id = ?",
-                                 (day, row[0]))
-        write(storage, tx, tally_rows(storage, (r[1:7] for r in rows)))
+    for table in ("checkpoint_days", "checkpoint_hours", "day_people"):
+        for day in days:
+            storage._execute(tx, f"DELETE FROM {table} WHERE day = ?", (day,))
+    storage._execute(tx, "DELETE FROM late_arrivals")
+    for row, day in zip(rows, placed, strict=True):
+        if row[7] != day:
+            storage._execute(tx, "UPDATE entries SET local_day = ? WHERE id = ?",
+                             (day, row[0]))
+    write(storage, tx, tally_rows(calendar, (r[1:7] for r in rows)))
     return len(rows)

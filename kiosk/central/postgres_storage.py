@@ -69,9 +69,9 @@ class PostgresStorage(Storage):
                     conn.execute(statement)
             conn.execute("INSERT INTO central_meta VALUES ('schema_version', %s) ON CONFLICT "
                          "(key) DO UPDATE SET value = excluded.value", (str(len(MIGRATIONS)),))
+            self._migrated(conn, version)
         with self._connection() as conn:
             self.partitions.ahead(conn, dt.datetime.now(dt.UTC).date())
-        self._opened(version)
 
     # -- connections ----------------------------------------------------------------------
     def _configure(self, conn: psycopg.Connection) -> None:

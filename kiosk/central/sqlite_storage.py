@@ -49,7 +49,7 @@ class SqliteStorage(Storage):
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         create_private(self.path)  # 0600: identities; SQLite gives -wal/-shm its mode
-        self._opened(self._migrate())
+        self._migrate()
 
     # -- connections ----------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -91,8 +91,8 @@ class SqliteStorage(Storage):
         finally:
             self._write_lock.release()
 
-    def _migrate(self) -> int:
-        """Bring the schema up to date; the version found."""
+    def _migrate(self) -> None:
+        """Bring the schema up to date, in one transaction with what follows a migration."""
         with self._transaction() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > len(MIGRATIONS):
@@ -102,7 +102,7 @@ class SqliteStorage(Storage):
                 for statement in statements(migration, _TYPES):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version={target}")
-        return version
+            self._migrated(conn, version)
 
     def _execute(self, tx: sqlite3.Connection, sql: str, params: Sequence[Any] = ()
                  ) -> sqlite3.Cursor:

@@ -118,11 +118,14 @@ class Storage(ABC):
     url: str
     calendar: Calendar
 
-    def _opened(self, previous_version: int) -> None:
-        """After migrating: load the configured zone; count what an older schema held."""
-        self.calendar = Calendar(self.setting("timezone"))
+    def _migrated(self, tx: Any, previous_version: int) -> None:
+        """Inside the migration's transaction: load the configured zone and count what an
+        older schema held (v1 had no aggregates), so that a database is never left at the
+        new schema with its counts missing — a failed recount undoes the migration too."""
+        self.calendar = Calendar(self._execute(
+            tx, "SELECT value FROM settings WHERE key = 'timezone'").fetchone()[0])
         if 0 < previous_version < 2:
-            aggregates.rebuild(self)
+            aggregates.rebuild(self, tx, self.calendar)
 
     def today(self) -> dt.date:
         """The local date now, in the centre's zone."""
@@ -134,8 +137,9 @@ class Storage(ABC):
         calendar = Calendar(name)
         with self._transaction() as tx:
             self._execute(tx, "UPDATE settings SET value = ? WHERE key = 'timezone'", (name,))
+            refiled = aggregates.rebuild(self, tx, calendar)
         self.calendar = calendar
-        return aggregates.rebuild(self)
+        return refiled
 
     def setting(self, key: str) -> str:
         value = self.optional_setting(key)
