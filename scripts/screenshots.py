@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QWidget  # noqa: E402
 from kiosk import config as config_mod  # noqa: E402
 from kiosk.app import Kiosk  # noqa: E402
 from kiosk.certificates import trustlist  # noqa: E402
+from kiosk.enrolment import EnrolmentCode  # noqa: E402
 from kiosk.scan import Scan  # noqa: E402
 from kiosk.store import Store  # noqa: E402
 from kiosk.ui.app import MainWindow, create_application  # noqa: E402
@@ -281,6 +282,21 @@ def render(language: str, out: Path, translations: Translations) -> list[Path]:
         technician.table.selectRow(1)
         technician.tabs.setCurrentIndex(1)
         shots.append(save(window, out, "technician-watch", language))
+        technician.tabs.setCurrentWidget(technician.checks)  # runs `kiosk doctor`
+        for _ in range(100):
+            if technician.checks.lines.count():
+                break
+            settle(100)
+        shots.append(save(window, out, "technician-checks", language))
+        # an enrolment QR scanned while the centre is unreachable (the demo's closed port)
+        code = EnrolmentCode(config.sync.server_url, "ql1a-02", config.kiosk.checkpoint_id,
+                             "A" * 43, "2026-12-01T00:00:00Z")
+        kiosk.pipeline.submit(Scan(code.text().encode(), device_id="lan-vao"))
+        for _ in range(100):
+            if technician.enrol.tries and not technician.enrol.status.text().endswith("…"):
+                break
+            settle(100)
+        shots.append(save(window, out, "technician-enrol", language))
         technician.tabs.setCurrentIndex(0)
         window.fit_to(QSize(*SMALL))
         shots.append(save(window, out, "technician-{}x{}".format(*SMALL), language))
@@ -309,7 +325,7 @@ def main() -> int:
     languages = args.lang or ["vi", "en"]
     translations = Translations(create_application())  # one translator, switched per language
     shots = [shot for language in languages for shot in render(language, args.out, translations)]
-    per_language = 13 + len(DISPLAYS) + 2
+    per_language = 15 + len(DISPLAYS) + 2
     return 0 if len(shots) == per_language * len(languages) else 1
 
 
