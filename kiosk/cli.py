@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from kiosk import messages
 from kiosk.commandline import (
+    EXIT_FAILED,
     EXIT_STORE,
     EXIT_USAGE,
     add_command_groups,
@@ -32,9 +33,12 @@ from kiosk.commandline import (
 )
 
 if TYPE_CHECKING:
+    import threading
+
     from kiosk.config import Config
     from kiosk.scan import ScanResult
     from kiosk.store import Store
+    from kiosk.sync.worker import PushSummary, SyncWorker
 
 EXIT_CONFIG = EXIT_USAGE
 CCCD_EXAMPLE = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
@@ -117,14 +121,41 @@ def run_headless(config: Config, *, until_done: bool = False,
     names = ", ".join(f"{d.id} ({d.type}, {d.lane})" for d in config.devices) or "none"
     print(f"kiosk {config.kiosk.id} at {config.kiosk.checkpoint_id} running headless; "
           f"devices: {names}; store: {config.store_path}", file=sys.stderr, flush=True)
+    code = 0
     try:
         while not stop.wait(0.2):
             if until_done and kiosk.supervisor.wait_finished(0):
+                if kiosk.sync is not None:
+                    code = send_the_rest(kiosk.sync, stop, language)
                 break
     finally:
         kiosk.stop()
         print("kiosk stopped", file=sys.stderr, flush=True)
-    return 0
+    return code
+
+
+def send_the_rest(sync: SyncWorker, stop: threading.Event, language: str) -> int:
+    """``run --until-done`` with sync on: the devices are done, so push what is pending
+    (retrying as ``kiosk sync push`` does) before stopping. 0 only when nothing is left to
+    send; else 1, saying how many entries are left and why. Ctrl-C stops waiting."""
+    import threading
+
+    outcome: list[PushSummary] = []
+    pusher = threading.Thread(target=lambda: outcome.append(sync.push_now()), daemon=True,
+                              name="push-before-stop")
+    pusher.start()
+    while pusher.is_alive() and not stop.wait(0.2):
+        pass
+    pending = sync.state().pending
+    if outcome and not outcome[0].error and pending == 0:
+        print(messages.text("sync.until_done_sent", language, count=outcome[0].done),
+              file=sys.stderr, flush=True)
+        return 0
+    error = outcome[0].error if outcome and outcome[0].error else \
+        messages.text("sync.stopped", language)
+    print(messages.text("sync.until_done_unsent", language, count=pending, error=error),
+          file=sys.stderr, flush=True)
+    return EXIT_FAILED
 
 
 # -- kiosk scan -----------------------------------------------------------------------------

@@ -385,6 +385,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "centre, {rejected} rejected; {remaining} still pending",
     ),
     "sync.push_failed": ("Chưa gửi hết: {error}", "Not everything was sent: {error}"),
+    "sync.until_done_sent": (
+        "Thiết bị đã xong; đã gửi hết lên trung tâm ({count} lượt)",
+        "Devices done; everything sent to the centre ({count} entries)",
+    ),
+    "sync.until_done_unsent": (
+        "Thiết bị đã xong nhưng còn {count} lượt chưa gửi được: {error}. Chúng vẫn được giữ "
+        "trong kho và sẽ gửi lần chạy sau (hoặc: kiosk sync push)",
+        "Devices done, but {count} entries could not be sent: {error}. They stay in the "
+        "store and will be sent by the next run (or: kiosk sync push)",
+    ),
     "sync.nothing_pending": ("Không có bản ghi nào chờ gửi", "Nothing pending"),
     "sync.retried": (
         "{count} bản ghi bị từ chối đã được đưa lại vào hàng chờ gửi",
