@@ -71,6 +71,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field.id": ("số CCCD", "ID"),
     "field.old_id": ("số CMND cũ", "old ID"),
     "field.name": ("họ tên", "name"),
+    "field.address": ("địa chỉ", "address"),
     "field.birth_date": ("ngày sinh", "birth date"),
     "field.issue_date": ("ngày cấp", "issue date"),
     "field.gender": ("giới tính", "gender"),
@@ -115,6 +116,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "detail.document_or_phone": (
         "cần số giấy tờ hoặc số điện thoại",
         "a document number or a phone number is needed",
+    ),
+    "detail.not_utf8": (
+        "{field} có byte {value} không phải văn bản UTF-8: kiểm tra máy quét đặt bảng mã "
+        "UTF-8, rồi quét lại hoặc nhập tay",
+        "{field} holds byte {value}, which is not UTF-8 text: check that the scanner is set "
+        "to UTF-8, then scan again or enter it by hand",
     ),
     "detail.size_bytes": ("{value} byte", "{value} bytes"),
     "detail.size_chars": ("{value} ký tự", "{value} characters"),

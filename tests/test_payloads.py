@@ -175,3 +175,27 @@ def test_huge_binary_is_refused_not_raised(raw):
 @given(st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=200))
 def test_control_characters_never_raise(text):
     assert isinstance(decode(text.encode()), Identity | Rejection)
+
+
+@pytest.mark.parametrize(("raw", "field", "byte"), [
+    ("001099012345|123456789|Nguy\udcffn Văn An|01021990|Nam|Số 1 Phố Huế|10102021", "name",
+     "0xFF"),
+    ("001099012345|Nguyễn Văn An|01021990|Nam|S\udcc3 1 Phố Huế|10102021", "address", "0xC3"),
+])
+def test_a_cccd_with_a_byte_that_is_not_utf8_is_refused_naming_the_field_and_the_byte(
+        raw: str, field: str, byte: str) -> None:
+    """A misread byte or a scanner set to another code page: the person's name would be lost
+    as an ``other`` code without a word, so the officer is told what is wrong instead."""
+    result = decode(raw.encode("utf-8", "surrogateescape"))
+    assert isinstance(result, Rejection)
+    assert (result.code, result.problem, result.field, result.value) == (
+        "cccd_bad_field", "not_utf8", field, byte)
+    assert result.describe("en") == (
+        f"{field} holds byte {byte}, which is not UTF-8 text: check that the scanner is set "
+        f"to UTF-8, then scan again or enter it by hand")
+    assert "không phải văn bản UTF-8" in result.describe("vi")
+
+
+def test_binary_that_is_not_laid_out_as_a_cccd_is_still_kept_as_other() -> None:
+    result = decode(b"\x89PNG\r\n\x1a\n\x00\xff|binary")
+    assert isinstance(result, Identity) and result.kind == "other"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kiosk.enrolment import is_enrolment_code
-from kiosk.payloads.cccd import decode_cccd, looks_like_cccd
+from kiosk.payloads.cccd import decode_cccd, looks_like_cccd, not_text
 from kiosk.payloads.hc1 import PREFIX as HC1_PREFIX
 from kiosk.payloads.hc1 import decode_hc1
 from kiosk.payloads.identity import Identity, Rejection, payload_key
@@ -42,6 +42,9 @@ def decode(raw: bytes, *, today: dt.date | None = None) -> Identity | Rejection:
     except UnicodeDecodeError:
         if len(data) > QR_MAX_BYTES:
             return Rejection("too_large", "size_bytes", str(len(data)))
+        damaged = not_text(data)
+        if damaged is not None:
+            return damaged
         return Identity(kind="other", subject_key=payload_key(data), raw=data,
                         extra={"encoding": "binary"})
     text = text.lstrip(_BOM)

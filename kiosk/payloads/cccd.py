@@ -49,6 +49,30 @@ def parse_date(text: str, field_name: str, *, today: dt.date) -> dt.date | Rejec
     return value
 
 
+def field_names(count: int) -> tuple[str, ...]:
+    """The CCCD fields in the order a code of ``count`` fields holds them."""
+    names = ("id", "old_id", "name", "birth_date", "gender", "address", "issue_date")
+    return names[:1] + names[2:] if count == 6 else names + _EXTRA_NAMES[:count - 7]
+
+
+def not_text(raw: bytes) -> Rejection | None:
+    """A payload laid out as a CCCD whose bytes are not UTF-8 text (a scanner set to another
+    code page, a misread byte): refused naming the field and the byte, since recording it
+    as ``other`` would lose the person's name without saying why. None: not such a code."""
+    parts = raw.split(b"|")
+    if not looks_like_cccd([p.decode("utf-8", "replace") for p in parts]):
+        return None
+    names = field_names(len(parts))
+    for index, part in enumerate(parts):
+        try:
+            part.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            name = names[index] if index < len(names) else f"field {index + 1}"
+            return Rejection("cccd_bad_field", "not_utf8",
+                             f"0x{part[exc.start]:02X}", name)
+    return None
+
+
 def decode_cccd(fields: list[str], raw: bytes, *, today: dt.date) -> Identity | Rejection:
     if len(fields) == 6:
         number, old_id, name, dob, gender, address, issued = (
