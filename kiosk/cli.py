@@ -25,6 +25,7 @@ from kiosk.commandline import (
     command_parser,
     day_argument,
     examples,
+    fail,
     load_config,
     open_store,
     payload_argument,
@@ -286,14 +287,22 @@ def cmd_export(args: argparse.Namespace) -> int:
                                progress=(lambda done: bar.update(done, total)) if bar else None)
     from kiosk.private_files import open_private
 
-    if args.format == "xlsx":
-        count = exports.write_xlsx(rows, args.output)
-    else:
-        with contextlib.ExitStack() as stack:
-            out = stack.enter_context(open_private(args.output, "w", newline="",
-                                                   encoding="utf-8-sig")) \
-                if args.output else sys.stdout
-            count = exports.write_csv(rows, out)
+    try:
+        if args.format == "xlsx":
+            count = exports.write_xlsx(rows, args.output)
+        else:
+            with contextlib.ExitStack() as stack:
+                out = stack.enter_context(open_private(args.output, "w", newline="",
+                                                       encoding="utf-8-sig")) \
+                    if args.output else sys.stdout
+                count = exports.write_csv(rows, out)
+    except OSError as exc:
+        if exc.filename is None:  # the terminal or pipe, not the file asked for
+            raise
+        store.close()
+        raise fail(messages.text("cli.export_unwritable", config.kiosk.language,
+                                 path=exc.filename, reason=messages.os_reason(exc)),
+                   EXIT_FAILED) from None
     if bar is not None:
         bar.finish()
     store.audit(audit_actor(args, config),

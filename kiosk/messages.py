@@ -16,6 +16,7 @@ uploads, ``cli.`` and ``central.`` for the two commands (a table's header:
 from __future__ import annotations
 
 import json
+import os
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -550,6 +551,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The store file is damaged. Stop the kiosk, then run: kiosk store recover (the damaged "
         "file is kept)",
     ),
+    "cli.export_unwritable": (
+        "Không ghi được tệp xuất {path}: {reason}; không xuất gì",
+        "Cannot write the export file {path}: {reason}; nothing exported",
+    ),
     "cli.store_read_only": (
         "Kho {path} chỉ đọc được (không có quyền ghi hoặc ổ chỉ đọc): hiển thị dữ liệu đã có, "
         "không ghi gì, kể cả nhật ký kiểm tra",
@@ -821,6 +826,15 @@ def refusal(code: str, params: Mapping[str, object]) -> Words | None:
 
 def _blanks(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def os_reason(exc: BaseException) -> str:
+    """What went wrong, without the file name an OSError repeats ("No such file or
+    directory", not "[Errno 2] No such file or directory: 'kiosk.db'"): for messages that
+    name the file themselves."""
+    if isinstance(exc, OSError) and exc.errno:
+        return os.strerror(exc.errno)
+    return str(exc)
 
 
 def both(code: str, **params: object) -> str:

@@ -155,3 +155,24 @@ def test_bad_arguments_are_refused_before_any_file_is_created(config_file, tmp_p
     assert proc.returncode == 2 and message in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "kiosk.db").exists()
+
+
+def test_an_export_file_that_cannot_be_written_is_named_once_with_the_reason(
+        config_file: Path, tmp_path: Path) -> None:
+    kiosk(config_file, "scan", CCCD_AN)
+    proc = kiosk(config_file, "export", "-o", str(tmp_path), ok=False)  # a folder
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr == (f"Cannot write the export file {tmp_path}: Is a directory; "
+                           f"nothing exported\n")
+
+
+def test_a_missing_token_file_is_named_once(tmp_path: Path) -> None:
+    """The OS error's own text repeats the file name; the message names it once."""
+    config = tmp_path / "config.toml"
+    config.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
+                      '[sync]\nenabled = true\ntoken_file = "missing-token"\n', encoding="utf-8")
+    kiosk(config, "scan", CCCD_AN)
+    proc = kiosk(config, "sync", "push", ok=False)
+    token = tmp_path / "missing-token"
+    assert f"sync token file {token} unreadable: No such file or directory" in proc.stderr
+    assert proc.stderr.count(str(token)) == 1

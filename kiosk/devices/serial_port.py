@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -48,7 +49,7 @@ class SerialDevice(StreamDevice):
                 raise self.went_away(path) from None
             if code in (errno.EWOULDBLOCK, errno.EBUSY):
                 raise DeviceError(both("device.in_use", path=path)) from None
-            raise DeviceError(f"{path}: {exc}") from None
+            raise DeviceError(f"{path}: {os.strerror(code) if code else exc}") from None
         self.path = path
         self.is_open = True
 

@@ -148,7 +148,7 @@ def resolve_token(sync: SyncSettings, base: Path | None) -> str:
         try:
             return path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            log.error("sync token file %s unreadable: %s", path, exc)
+            log.error("sync token file %s unreadable: %s", path, messages.os_reason(exc))
     return ""
 
 

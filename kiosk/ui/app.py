@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.app import Kiosk
+from kiosk.commandline import store_failure
 from kiosk.config import Config
 from kiosk.store import StoreError
 from kiosk.ui.binding import reference_leak
@@ -368,7 +369,7 @@ def run_ui(config: Config) -> int:
     try:
         kiosk = Kiosk(config)
     except (StoreError, OSError) as exc:
-        QMessageBox.critical(None, "checkpoint-kiosk", f"{config.store_path}: {exc}")
+        QMessageBox.critical(None, "checkpoint-kiosk", store_failure(config.store_path, exc))
         return EXIT_STORE
     window = MainWindow(kiosk, translations)
     kiosk.start()
