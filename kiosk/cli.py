@@ -253,7 +253,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     stats = store.stats(config.kiosk.checkpoint_id, args.date)
     language = config.kiosk.language
     for code, value in (("in", stats.entries_in), ("out", stats.entries_out),
-                        ("inside", stats.inside), ("duplicates", stats.duplicates),
+                        ("inside_at_end" if stats.day_over else "inside", stats.inside),
+                        ("duplicates", stats.duplicates),
                         ("refused", stats.refused)):
         print(f"{messages.text(f'cli.stats.{code}', language):14} {value}")
     peak = max(stats.per_hour.values(), default=0)
@@ -458,7 +459,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     stats = sub.add_parser(
         "stats", parents=[common], help="today's counts and scans per hour",
-        description="In, out, inside now, duplicates, refused codes, and scans per hour.",
+        description="In, out, inside now (for a past day: inside at its end), duplicates, "
+                    "refused codes, and scans per hour.",
         **examples("kiosk stats", "kiosk stats --date 2026-11-21"))
     stats.add_argument("--date", type=day_argument, help="another local day, YYYY-MM-DD")
     stats.set_defaults(func=cmd_stats)

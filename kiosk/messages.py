@@ -581,6 +581,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.stats.in": ("Vào", "In"),
     "cli.stats.out": ("Ra", "Out"),
     "cli.stats.inside": ("Đang ở trong", "Inside now"),
+    "cli.stats.inside_at_end": ("Ở trong lúc hết ngày", "Inside at day end"),
     "cli.stats.duplicates": ("Quét trùng", "Duplicates"),
     "cli.stats.refused": ("Mã bị từ chối", "Refused codes"),
     "cli.no_display": (

@@ -255,9 +255,12 @@ class Stats:
     entries_in: int
     entries_out: int
     inside: int
+    """Inside now, or at the end of the day when the day is over (:meth:`Store.stats`)."""
     duplicates: int
     refused: int
     per_hour: dict[int, int]
+    day_over: bool = False
+    """The day ended before ``now``: ``inside`` is as of its end."""
 
 
 def writable(path: Path) -> bool:
@@ -626,7 +629,9 @@ class Store:
     def stats(self, checkpoint_id: str, day: dt.date | None = None,
               now: float | None = None) -> Stats:
         """A day's counts from that day's range of ``entries_time`` (covering: no row is read)
-        and "inside" from ``presence``: the cost follows the day's volume, not the history."""
+        and "inside": now (from ``presence``) while the day lasts, and at the end of the day
+        once it is over (a past day's last 24 hours of entries), so a past day shows what it
+        ended with, not what is true today. The cost follows the day's volume."""
         day = day or today(self.timezone, now)
         since, until = day_bounds(day, self.timezone)
         per_hour: dict[int, int] = {}
@@ -644,9 +649,25 @@ class Store:
             refused = self.conn.execute(
                 "SELECT count(*) FROM refused_scans WHERE scanned_at >= ? AND scanned_at < ?",
                 (since, until)).fetchone()[0]
-            inside = self.inside_count(checkpoint_id, now)
+            day_over = parse_utc(until).timestamp() <= (time.time() if now is None else now)
+            inside = self.inside_before(checkpoint_id, until) if day_over else \
+                self.inside_count(checkpoint_id, now)
         return Stats(entries_in=int(entries_in), entries_out=int(entries_out), inside=inside,
-                     duplicates=int(duplicates), refused=refused, per_hour=per_hour)
+                     duplicates=int(duplicates), refused=refused, per_hour=per_hour,
+                     day_over=day_over)
+
+    def inside_before(self, checkpoint_id: str, until: str) -> int:
+        """People inside just before ``until`` (store time text): whose last movement here
+        in the 24 hours before it was "in" (the later entry on equal times) — ``presence``
+        only knows each person's latest movement, so a moment past reads those hours."""
+        since = utc_iso(parse_utc(until).timestamp() - INSIDE_WINDOW.total_seconds())
+        with self.lock:
+            return self.conn.execute(
+                "SELECT count(*) FROM (SELECT direction, row_number() OVER (PARTITION BY "
+                "subject_key ORDER BY scanned_at DESC, id DESC) AS latest FROM entries "
+                "WHERE checkpoint_id = ? AND scanned_at >= ? AND scanned_at < ?) "
+                "WHERE latest = 1 AND direction = 'in'", (checkpoint_id, since, until)
+            ).fetchone()[0]
 
     def refused_by_hour(self, since: str) -> dict[str, int]:
         """Refused scans per UTC hour (``YYYY-MM-DDTHH``) from ``since`` (store time text)

@@ -3,7 +3,9 @@ scan of history — and they always equal the plain definition computed row by r
 
 The brute force here is the definition itself: a day is a local calendar day at the
 checkpoint; a person is inside when their last movement here (latest ``scanned_at``, the
-later entry on a tie) within the last 24 hours was "in".
+later entry on a tie) within the last 24 hours was "in" — "inside now" while the day lasts,
+and for a day that is over, inside at its end (its last movements before the next local
+midnight, within the 24 hours before it): a past day shows what it ended with.
 """
 
 from __future__ import annotations
@@ -37,11 +39,15 @@ def brute_force(store: Store, checkpoint: str, day: dt.date, now: float) -> dict
         "ORDER BY id").fetchall()
     local = [(r, parse_utc(r[5]).astimezone(ZONE)) for r in rows if r[1] == checkpoint]
     today = [(r, when) for r, when in local if when.date() == day]
+    # Inside now while the day lasts; once it is over, inside just before its end.
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZONE).timestamp()
+    moment = end if end <= now else now
+    before = [(r, when) for r, when in local if end > now or when.timestamp() < end]
     last: dict[str, tuple] = {}
-    for r, _ in local:  # by id = insertion order: on equal times the later entry wins
+    for r, _ in before:  # by id = insertion order: on equal times the later entry wins
         if r[2] not in last or r[5] >= last[r[2]][5]:
             last[r[2]] = r
-    horizon = utc_iso(now - INSIDE_WINDOW.total_seconds())
+    horizon = utc_iso(moment - INSIDE_WINDOW.total_seconds())
     refused = [t for (t,) in store.conn.execute("SELECT scanned_at FROM refused_scans")
                if parse_utc(t).astimezone(ZONE).date() == day]
     return {
@@ -102,7 +108,8 @@ def test_a_day_crossing_midnight_counts_each_scan_on_its_own_local_day(tmp_path)
     first, second = (store.stats("CP", dt.date(2026, 11, d), now=leave + 1) for d in (19, 20))
     assert (first.entries_in, first.entries_out, first.per_hour) == (1, 0, {23: 1})
     assert (second.entries_in, second.entries_out, second.per_hour) == (0, 1, {0: 1})
-    assert second.inside == 0
+    assert (first.day_over, first.inside) == (True, 1)  # the 19th ended with them inside
+    assert (second.day_over, second.inside) == (False, 0)  # and now they have left
     store.close()
 
 
