@@ -371,18 +371,21 @@ def audit_actor(args: argparse.Namespace, config: Config) -> str:
 
 
 def exposure_warnings(config: Config) -> list[str]:
-    """The store and the token file, when group or others may read them (kiosk.db holds
-    identities, the token file the kiosk's credential)."""
+    """The store, the token file and the backlog signing key, when group or others may read
+    them (kiosk.db holds identities, the others the kiosk's credentials)."""
     from pathlib import Path
 
     from kiosk.private_files import exposure
+    from kiosk.sync.kiosk_keys import KioskKeys
 
     paths = [config.store_path]
+    base = config.source.parent if config.source else None
     if config.sync.token_file:
         token_file = Path(config.sync.token_file).expanduser()
-        if not token_file.is_absolute() and config.source:
-            token_file = config.source.parent / token_file
+        if not token_file.is_absolute() and base:
+            token_file = base / token_file
         paths.append(token_file)
+    paths.append(KioskKeys.for_settings(config.sync, base).signing_key_path)
     return [messages.text("cli.readable_by_others", config.kiosk.language, path=str(path),
                           mode=mode)
             for path in paths if (mode := exposure(path))]

@@ -298,6 +298,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doctor.tally_warned": ("{passed}/{total} đạt ({warned} cần xem)",
                             "{passed}/{total} passed ({warned} to look at)"),
     # -- `kiosk enrol`
+    "enrol.bad_signing_key": ("Không dùng được khoá ký tệp tồn đọng: {detail}",
+                              "The backlog signing key cannot be used: {detail}"),
     "enrol.done": ("Đã đăng ký trạm {kiosk} tại điểm {checkpoint}; cấu hình: {config}",
                    "Kiosk {kiosk} enrolled at checkpoint {checkpoint}; config: {config}"),
     "enrol.link_ok": ("Kết nối trung tâm tốt, mã đồng bộ được chấp nhận",
@@ -415,6 +417,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "imports the file or receives them over the network",
     ),
     "sync.export_failed": ("Không xuất được tệp: {error}", "Export failed: {error}"),
+    "sync.export_key_unconfirmed": (
+        "Chú ý: trung tâm chưa xác nhận khoá ký của trạm này, nên sẽ từ chối tệp cho tới khi "
+        "trạm kết nối một lần, hoặc quản trị viên chạy `kiosk-central kiosks signing-key "
+        "{kiosk} --set {public} --reason …` (khoá ở {key})",
+        "Note: the centre has not confirmed this kiosk's signing key, so it will refuse the "
+        "file until the kiosk connects once, or an administrator runs `kiosk-central kiosks "
+        "signing-key {kiosk} --set {public} --reason …` (key in {key})"),
     # -- devices: states, errors and advice for the technician (worded in both languages)
     "device.not_found": (
         "chưa thấy {what} — đã cắm máy quét chưa?",
@@ -740,6 +749,100 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "certificates.centre_status": (
         "nhập lúc {at} ({days} ngày trước), {signers} khoá ký, ETag {etag}",
         "imported {at} ({days} days ago), {signers} signers, ETag {etag}"),
+    "central.refused_file": ("TỪ CHỐI", "REFUSED"),
+    "central.no_signing_key": ("{kiosk}: chưa đăng ký khoá ký tệp tồn đọng",
+                               "{kiosk}: no backlog signing key registered"),
+    "central.signing_key": ("{kiosk}: khoá ký {fingerprint} (đăng ký {at}) {key}",
+                            "{kiosk}: signing key {fingerprint} (registered {at}) {key}"),
+    "central.signing_key_refused": ("không đổi được khoá ký: {detail}",
+                                    "signing key not changed: {detail}"),
+    "central.signing_key_changed": (
+        "Đã đổi khoá ký tệp tồn đọng của {kiosk}: {change} (đã ghi nhật ký kiểm tra)",
+        "Backlog signing key of {kiosk} changed: {change} (written to the audit log)"),
+    "central.import.reason_alone": ("--reason chỉ dùng cùng --allow-revoked",
+                                    "--reason goes with --allow-revoked"),
+    "central.import.bad_reason": ("--allow-revoked cần lý do: {detail}",
+                                  "--allow-revoked needs a reason: {detail}"),
+    "central.backlog_key_unset": (
+        "Chưa chỉ định khoá tệp tồn đọng (--backlog-key): trạm không được cấp khoá, không nhập "
+        "được tệp tồn đọng",
+        "No backlog key given (--backlog-key): kiosks are given none, and no backlog file "
+        "can be imported"),
+    "central.no_backlog_key": ("Không dùng được khoá tệp tồn đọng của trung tâm",
+                               "The centre's backlog key cannot be used"),
+    # -- backlog files (kiosk.sync.backlog): writing, opening and checking them
+    "backlog.cannot_open": ("không mở được tệp: {detail}",
+                            "cannot open: {detail}"),
+    "backlog.old_format": (
+        "tệp tồn đọng định dạng cũ (v1, ký bằng khoá mà trung tâm không còn giữ): bị "
+        "từ chối. Trên trạm, cập nhật phần mềm rồi xuất lại bằng `kiosk sync export --to …`: "
+        "các bản ghi vẫn chờ gửi trên trạm cho tới khi trung tâm có chúng",
+        "an old-format backlog file (v1, signed with a key the centre no longer "
+        "keeps): refused. On the kiosk, update the software and export again with `kiosk "
+        "sync export --to …`: the entries stay pending on the kiosk until the centre has "
+        "them"),
+    "backlog.not_backlog": ("không phải tệp tồn đọng của trạm",
+                            "not a kiosk backlog file"),
+    "backlog.unsupported": (
+        "định dạng «{found}» không được chương trình này hỗ trợ; hãy cập nhật",
+        "format '{found}' is not supported by this program; upgrade it"),
+    "backlog.other_centre": (
+        "tệp được mã hoá cho khoá trung tâm {theirs}, không phải khoá của trung tâm "
+        "này ({ours}): bị từ chối. Trạm đã nhận khoá của trung tâm khác?",
+        "the file is encrypted to centre key {theirs}, not this centre's ({ours}): "
+        "refused. Did the kiosk get another centre's key?"),
+    "backlog.truncated": (
+        "tệp bị cắt cụt (thiếu phần cuối): bị từ chối; chép lại tệp từ trạm",
+        "the file is cut off (its last part is missing): refused; copy it from the "
+        "kiosk again"),
+    "backlog.damaged": (
+        "phần {part} không giải mã được — tệp bị sửa hoặc hỏng: bị từ chối",
+        "part {part} cannot be decrypted — the file was altered or damaged: refused"),
+    "backlog.bad_manifest": ("không đọc được bản kê của tệp: bị từ chối",
+                             "unreadable manifest: refused"),
+    "backlog.bad_signature": (
+        "chữ ký không khớp khoá ký đã đăng ký của trạm {kiosk} ({registered}; tệp "
+        "ghi {claimed}): tệp bị sửa, hoặc không do trạm đó viết: bị từ chối",
+        "the signature does not match kiosk {kiosk}'s registered signing key "
+        "({registered}; the file names {claimed}): the file was altered, or it was not "
+        "written by that kiosk: refused"),
+    "backlog.changed": (
+        "dữ liệu bản ghi khác với phần đã ký (bị sửa hoặc cắt): bị từ chối",
+        "the entry data differs from what was signed (altered or cut): refused"),
+    "backlog.wrong_count": ("có {found} bản ghi, bản kê ghi {expected}: bị từ chối",
+                            "{found} entries, the manifest says {expected}: refused"),
+    "backlog.out_of_order": ("bản ghi {id} sai thứ tự: bị từ chối",
+                             "entry {id} out of order: refused"),
+    "backlog.foreign_line": ("bản ghi {id} không phải của trạm {kiosk}: bị từ chối",
+                             "entry {id} is not kiosk {kiosk}'s: refused"),
+    "backlog.foreign_entry": (
+        "bản ghi {id} thuộc trạm {owner}, không phải {kiosk} (kiosk.id đã bị đổi?); chưa xuất "
+        "gì",
+        "entry {id} belongs to kiosk {owner}, not {kiosk} (was kiosk.id changed?); nothing "
+        "was exported"),
+    "backlog.not_as_written": (
+        "đọc lại từ đĩa thấy khác với dữ liệu đã ghi (USB hỏng?); không đánh dấu gì, hãy xuất "
+        "lại ra thiết bị khác",
+        "reading it back from the disk gave something else than was written (a failing USB "
+        "stick?); nothing was marked, export again to another device"),
+    "backlog.no_centre_key": (
+        "Chưa biết khoá mã hoá của trung tâm: kết nối trung tâm một lần (`kiosk sync push`) "
+        "hoặc đăng ký lại trạm (`kiosk enrol`); không xuất tệp không mã hoá",
+        "The centre's encryption key is not known yet: connect to the centre once (`kiosk "
+        "sync push`) or enrol again (`kiosk enrol`); no unencrypted file is written"),
+    "backlog.unknown_kiosk": ("trạm {kiosk} chưa đăng ký với trung tâm này: bị từ chối",
+                              "kiosk {kiosk} is not enrolled at this centre: refused"),
+    "backlog.no_signing_key": (
+        "trạm {kiosk} chưa đăng ký khoá ký với trung tâm này: cho trạm kết nối một "
+        "lần, hoặc đăng ký khoá bằng `kiosk-central kiosks signing-key {kiosk} --set …`",
+        "kiosk {kiosk} has not registered a signing key with this centre: let it "
+        "connect once, or register its key with `kiosk-central kiosks signing-key {kiosk} "
+        "--set …`"),
+    "backlog.revoked": (
+        "trạm {kiosk} đã bị thu hồi lúc {at}; tệp của nó bị từ chối như dữ liệu gửi "
+        "qua mạng (quản trị viên có thể dùng --allow-revoked --reason \"…\")",
+        "kiosk {kiosk} was revoked at {at}; its files are refused like its uploads "
+        "(an administrator may use --allow-revoked --reason \"…\")"),
 }
 CATALOGUE.update({f"detail.certificate_{code.rpartition('.')[2]}": words
                   for code, words in list(CATALOGUE.items())

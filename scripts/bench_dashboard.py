@@ -70,10 +70,10 @@ def fill_centre(storage: Storage, checkpoints: int, engine: str, now: dt.datetim
         for i in range(checkpoints):
             seen = now - dt.timedelta(minutes=(i * 37) % (3 * 24 * 60))
             storage._execute(
-                tx, "INSERT INTO kiosks (id, checkpoint_id, name, token_hash, file_key, "
+                tx, "INSERT INTO kiosks (id, checkpoint_id, name, token_hash, "
                     "created_at, last_seen_at, last_clock_offset, entries) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                (f"K{i:05d}", f"CP{i:05d}", f"Máy {i}", f"hash-{i}", b"key", stamp,
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+                (f"K{i:05d}", f"CP{i:05d}", f"Máy {i}", f"hash-{i}", stamp,
                  seen.strftime("%Y-%m-%dT%H:%M:%S.000000Z"), 300.0 if i % 97 == 0 else 0.4))
         storage._execute(
             tx, "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, outs, manual) "

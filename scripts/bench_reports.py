@@ -76,12 +76,12 @@ def registry_rows(checkpoints: int, first_day: dt.date) -> list[tuple[Any, ...]]
 
 def load_registry(conn: Any, checkpoints: int, first_day: dt.date, pg: bool) -> None:
     rows = registry_rows(checkpoints, first_day)
-    kiosks = [(f"K-{i:05d}", f"CP-{i:05d}", f"Máy {i}", uuid.uuid4().hex, b"k",
+    kiosks = [(f"K-{i:05d}", f"CP-{i:05d}", f"Máy {i}", uuid.uuid4().hex,
                "2026-01-01T00:00:00.000000Z", "2026-11-29T00:00:00.000000Z", 0.5)
               for i in range(int(checkpoints * ACTIVE_SHARE))]
     cp_cols = ("id, name, province, district, commune, kind, address, latitude, longitude, "
                "set_up_on, closed_on, created_at")
-    k_cols = "id, checkpoint_id, name, token_hash, file_key, created_at, last_seen_at, " \
+    k_cols = "id, checkpoint_id, name, token_hash, created_at, last_seen_at, " \
              "last_clock_offset"
     if pg:
         with conn.cursor() as cur:
@@ -275,9 +275,9 @@ def ingest(url: str, kiosks: int, total: int, size: int) -> tuple[float, float]:
     tokens = [uuid.uuid4().hex for _ in range(kiosks)]
     with psycopg.connect(url, autocommit=True) as conn:
         for i, token in enumerate(tokens):
-            conn.execute("INSERT INTO kiosks (id, checkpoint_id, name, token_hash, file_key, "
-                         "created_at) VALUES (%s, %s, %s, %s, %s, %s)",
-                         (f"KI-{i:03d}", f"CP-{i:05d}", "bench", token_hash(token), b"k",
+            conn.execute("INSERT INTO kiosks (id, checkpoint_id, name, token_hash, "
+                         "created_at) VALUES (%s, %s, %s, %s, %s)",
+                         (f"KI-{i:03d}", f"CP-{i:05d}", "bench", token_hash(token),
                           "2026-01-01T00:00:00.000000Z"))
     log(f"  encoding {per_kiosk * kiosks:,} entries for {kiosks} kiosks")
     bodies = [kiosk_batches(f"KI-{i:03d}", f"CP-{i:05d}", per_kiosk, size)

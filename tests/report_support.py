@@ -92,7 +92,7 @@ def load(storage: Storage, world: World) -> None:
     storage.set_timezone(world.zone)
     registry.upsert(storage, world.points, today=DAY.isoformat())
     for kiosk in world.kiosks:
-        storage.add_kiosk(kiosk.id, kiosk.checkpoint_id, kiosk.id, uuid.uuid4().hex, b"k")
+        storage.add_kiosk(kiosk.id, kiosk.checkpoint_id, kiosk.id, uuid.uuid4().hex)
         with storage._transaction() as tx:
             storage._execute(tx, "UPDATE kiosks SET created_at = ? WHERE id = ?",
                              (protocol.format_time(kiosk.created_at), kiosk.id))

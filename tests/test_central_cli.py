@@ -45,7 +45,8 @@ def _everything_stored(db: str) -> bytes:
 
 
 def test_enrolment_prints_the_token_once_and_stores_only_its_derivations(db: str) -> None:
-    """The centre keeps sha256(token) and the backlog-file key, never the token itself."""
+    """The centre keeps sha256(token), never the token itself, nor anything derived from it
+    that could sign a backlog file (the kiosk's signing key never leaves the kiosk)."""
     out = central("kiosks", "add", "--db", db, "--checkpoint", "CP-QL1A", "--name",
                   "Chốt QL1A làn 1", "--kiosk-id", "ql1a-01").stdout
     token = out.split("ONCE:\n", 1)[1].split()[0]
@@ -55,8 +56,7 @@ def test_enrolment_prints_the_token_once_and_stores_only_its_derivations(db: str
     with open_storage(db) as storage:
         kiosk = storage.kiosk_for_token(hashlib.sha256(token.encode()).hexdigest())
         assert kiosk is not None and kiosk.id == "ql1a-01" and kiosk.checkpoint_id == "CP-QL1A"
-        assert storage.file_key("ql1a-01") == protocol.backlog_file_key(token)
-        assert storage.file_key("nobody") is None
+        assert storage.signing_key("ql1a-01") is None  # until the kiosk registers its own
     assert token.encode() not in _everything_stored(db)
     assert protocol.token_hash(token).encode() in _everything_stored(db)
 

@@ -132,7 +132,7 @@ def test_a_revoked_kiosk_still_trying_shows_in_the_daily_report(
 def test_history_keeps_thirty_days_and_old_backlogs_are_reported(tmp_path: Path) -> None:
     with open_storage(f"sqlite:///{tmp_path}/central.db") as storage:
         storage.add_checkpoint("CP", "Chợ")
-        storage.add_kiosk("k1", "CP", "k1", "hash", b"key")
+        storage.add_kiosk("k1", "CP", "k1", "hash")
         now = dt.datetime.now(dt.UTC)
         health = protocol.validate_health({
             "software_version": "0.1.0", "pending": 5000, "oldest_pending_seconds": 90000.0,

@@ -57,7 +57,7 @@ def test_entries_go_to_their_days_partition_or_the_default(pg_url: str) -> None:
     noon = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)
     with open_storage(pg_url) as storage:
         storage.add_checkpoint("CP", "Chợ")
-        storage.add_kiosk("k1", "CP", "k1", "hash", b"key")
+        storage.add_kiosk("k1", "CP", "k1", "hash")
         made_ahead = {partitions.name(TODAY + dt.timedelta(days=n)) for n in range(4)}
         assert made_ahead <= {partitions.name(d) for d in storage.partitions.known}
         sent = _store(storage, kiosk, [noon, noon - dt.timedelta(days=10),
@@ -81,7 +81,7 @@ def test_retention_drops_whole_partitions_and_reports_keep_their_counts(pg_url: 
     old = dt.datetime.combine(TODAY - dt.timedelta(days=40), dt.time(5), dt.UTC)
     with open_storage(pg_url) as storage:
         storage.add_checkpoint("CP", "Chợ")
-        storage.add_kiosk("k1", "CP", "k1", "hash", b"key")
+        storage.add_kiosk("k1", "CP", "k1", "hash")
         _store(storage, kiosk, [old, old + dt.timedelta(minutes=1),
                                 dt.datetime.combine(TODAY, dt.time(5), dt.UTC)])
         day = storage.calendar.day_of(old)

@@ -23,7 +23,7 @@ import pytest
 
 from kiosk import config as config_mod
 from kiosk.enrolment import EnrolmentCodeError, parse
-from tests.camera_support import CCCD, Shot, write_video
+from tests.camera_support import CCCD, CCCD_2024, Shot, write_video
 from tests.central_support import CentralServer, central, free_port
 
 SHIPPED_CONFIG = Path(__file__).resolve().parents[1] / "config.toml"
@@ -86,6 +86,28 @@ def test_a_qr_filmed_by_the_camera_enrols_the_kiosk_once_and_its_scans_reach_the
         held = db.execute("SELECT kiosk_id, checkpoint_id, name FROM entries").fetchall()
     assert held == [("lane-1", "CP-QR", "Nguyễn Văn An")]
 
+    # the backlog keys came with the enrolment: the kiosk's signing key, made beside its
+    # token, is the one the centre registered; the centre's key is kept beside it too
+    signing, centre_said = (token_file.parent / "backlog-signing.key",
+                            token_file.parent / "centre-backlog.json")
+    for path in (signing, centre_said):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    from kiosk.sync.kiosk_keys import KioskKeys
+
+    keys = KioskKeys(token_file.parent)
+    from kiosk.sync.backlog_keys import fingerprint
+
+    assert keys.centre().registered_signing_key == fingerprint(keys.signing_key().public_key())
+    shown = central("kiosks", "signing-key", "lane-1", "--db", centre.db).stdout
+    assert keys.public_signing_key() in shown
+    assert kiosk("scan", CCCD_2024, "--config", str(config)).returncode == 0
+    stick = tmp_path / "usb" / "lane-1.backlog"
+    exported = kiosk("sync", "export", "--to", str(stick), "--config", str(config))
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    assert "has not confirmed" not in exported.stderr
+    imported = central("import", str(stick), "--db", centre.db)
+    assert "1 accepted" in imported.stdout
+
     again = kiosk("enrol", "--camera", str(video), "--config", str(tmp_path / "other.toml"))
     assert again.returncode == 1
     assert "already used" in again.stderr and "HTTP 409" in again.stderr
@@ -133,8 +155,9 @@ def test_a_kiosk_offline_at_first_says_so_and_enrols_once_the_centre_answers(tmp
     assert waiting.returncode == 0, out + err
     assert config_mod.load(config).kiosk.id == "lane-3"
     if os.geteuid() == 0:  # `sudo kiosk enrol`: the files go to the kiosk account
-        assert {(p.stat().st_uid, p.stat().st_gid) for p in (config, tmp_path / "sync-token")
-                } == {(65534, 65534)}
+        assert {(p.stat().st_uid, p.stat().st_gid) for p in (
+            config, tmp_path / "sync-token", tmp_path / "backlog-signing.key",
+            tmp_path / "centre-backlog.json")} == {(65534, 65534)}
 
 
 def test_an_enrolment_code_held_up_to_the_scanner_is_not_recorded_as_a_person(
@@ -199,9 +222,10 @@ def test_each_engine_exchanges_a_code_once_for_a_new_token_and_refuses_the_rest(
                            valid_for=dt.timedelta(milliseconds=1))
     spare = enrolment_code(storage, kiosk, "http://centre.example")
 
-    enrolled, token = redeem(storage, code.secret)
+    enrolled, token, replaced = redeem(storage, code.secret, b"K" * 32)
 
     assert enrolled.id == "e1" and token != first_token
+    assert storage.signing_key("e1")[0] == b"K" * 32 and replaced is None
     assert storage.kiosk_for_token(token_hash(token)).id == "e1"
     assert storage.kiosk_for_token(token_hash(first_token)) is None  # replaced, not added
     refusals = {}
@@ -209,12 +233,13 @@ def test_each_engine_exchanges_a_code_once_for_a_new_token_and_refuses_the_rest(
     for name, secret in (("used", code.secret), ("expired", short.secret),
                          ("unknown", "x" * 43), ("revoked", spare.secret)):
         with pytest.raises(EnrolmentRefused) as caught:
-            redeem(storage, secret)
+            redeem(storage, secret, b"X" * 32)
         refusals[name] = (caught.value.status, str(caught.value).split(" at ")[0])
     assert refusals == {"used": (409, "enrolment code already used"),
                         "expired": (410, "enrolment code expired"),
                         "unknown": (403, "unknown enrolment code"),
                         "revoked": (403, "kiosk e1 is revoked")}
+    assert storage.signing_key("e1")[0] == b"K" * 32  # a refused code registers nothing
 
 
 CODE = "ckenrol:1?u=http%3A%2F%2F127.0.0.1%3A8765&k=lane&c=CP&s=" + "A" * 43 + "&e=2026"

@@ -89,27 +89,36 @@ def test_csv_and_xlsx_exports_are_created_for_the_owner_only(config_file: Path,
 
 
 def test_a_backlog_file_is_created_for_the_owner_only(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
     from kiosk.sync import backlog
     from tests.sync_support import backlog_rows
 
-    path = tmp_path / "usb" / "backlog.zip"
-    backlog.write_backlog(path, backlog_rows(3, kiosk_id="kiosk-t"), key=b"k" * 32,
+    path = tmp_path / "usb" / "ql1a.backlog"
+    backlog.write_backlog(path, backlog_rows(3, kiosk_id="kiosk-t"),
+                          signing_key=Ed25519PrivateKey.generate(),
+                          centre_key=X25519PrivateKey.generate().public_key(),
                           kiosk_id="kiosk-t", checkpoint_id="CP-SYNC")
     assert mode(path.parent) == 0o700
     assert mode(path) == 0o600
 
 
-def test_config_check_warns_when_the_store_or_token_file_is_readable_by_others(
+def test_config_check_warns_when_the_store_token_or_signing_key_is_readable_by_others(
         config_file: Path, tmp_path: Path) -> None:
+    from kiosk.sync.kiosk_keys import KioskKeys
+
     kiosk(config_file, "scan", CCCD_AN)
+    KioskKeys(tmp_path).signing_key()  # beside the token file
     quiet = kiosk(config_file, "config", "check")
     assert "can read" not in quiet.stderr
-    os.chmod(tmp_path / "data" / "kiosk.db", 0o644)
-    os.chmod(tmp_path / "token", 0o644)
+    for name in ("data/kiosk.db", "token", "backlog-signing.key"):
+        os.chmod(tmp_path / name, 0o644)
     loud = kiosk(config_file, "config", "check")
     assert (f"WARNING: other users can read {tmp_path / 'data' / 'kiosk.db'} (mode 0644); "
             f"run: chmod 600 {tmp_path / 'data' / 'kiosk.db'}") in loud.stderr
     assert f"other users can read {tmp_path / 'token'} (mode 0644)" in loud.stderr
+    assert f"other users can read {tmp_path / 'backlog-signing.key'} (mode 0644)" in loud.stderr
 
 
 def test_config_check_json_prints_only_json_and_never_the_token(config_file: Path) -> None:

@@ -1,71 +1,126 @@
 """Backlog files: a site with no network exports its pending entries, the centre imports them.
 
-The file is signed with a key derived from the kiosk's token, which the centre holds for
-every enrolled kiosk: an altered, cut-off or foreign file is refused with a clear reason and
-nothing from it is stored. Importing twice, or receiving the same entries over the network
-later, stores each entry once.
+The kiosk signs the file with its own Ed25519 key (the centre holds only the public half,
+registered over the sync link) and seals it to the centre's X25519 key (whose private half
+is a file beside the centre's database, not in it). So a lost stick reveals nothing, a copy
+of the centre's database signs nothing, and an altered, cut-off, foreign or forged file is
+refused with its reason and nothing from it stored. Importing twice, or receiving the same
+entries over the network later, stores each entry once.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import struct
 import zipfile
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from kiosk import config as config_mod
 from kiosk.central.backends import open_storage
+from kiosk.central.backlog_key import FILE_NAME, load_centre_key
 from kiosk.central.importer import import_file
-from kiosk.store import Store
 from kiosk.sync import backlog
 from kiosk.sync.backlog import BacklogError, BacklogReader
-from kiosk.sync.protocol import backlog_file_key
+from kiosk.sync.backlog_keys import encode
+from kiosk.sync.kiosk_keys import KioskKeys
 from kiosk.sync.worker import SyncWorker
 from tests import central_support
-from tests.sync_support import fill_backlog, sync_states, write_config
+from tests.sync_support import backlog_rows, fill_backlog, sync_states, write_config
 
 OFFLINE = "http://127.0.0.1:9"
 
 
-def offline_worker(tmp_path: Path, kiosk_id: str, token: str, url: str = OFFLINE,
-                   **kiosk) -> SyncWorker:
-    config = config_mod.load(write_config(tmp_path / "config.toml", kiosk_id=kiosk_id,
-                                          server_url=url, token=token, **kiosk))
+def kiosk_worker(folder: Path, kiosk_id: str, token: str, url: str = OFFLINE) -> SyncWorker:
+    """The kiosk of ``folder`` (config, store and key files there)."""
+    folder.mkdir(exist_ok=True)
+    config = config_mod.load(write_config(folder / "config.toml", kiosk_id=kiosk_id,
+                                          server_url=url, token=token))
     return SyncWorker.from_config(config, base_backoff_seconds=0.02)
+
+
+def connected_once(folder: Path, central, kiosk_id: str) -> SyncWorker:
+    """An enrolled kiosk that reached the centre once (registering its signing key and
+    learning the centre's key), then lost the network: its worker, offline."""
+    token = central.enrol(kiosk_id)
+    online = kiosk_worker(folder, kiosk_id, token, central.url)
+    assert online.push_now().error is None
+    online.stop()
+    return kiosk_worker(folder, kiosk_id, token)
+
+
+def centre_key(central) -> X25519PrivateKey:
+    return load_centre_key(Path(central.db_path).parent / FILE_NAME)
+
+
+def importing(central, path: Path, **options):
+    with open_storage(central.db) as storage:
+        return import_file(storage, path, centre_key(central), **options)
 
 
 @pytest.fixture
 def exported(central, kiosk_id, tmp_path):
-    """A kiosk with 700 pending entries exported to usb/backlog.zip; (worker, ids, file)."""
-    worker = offline_worker(tmp_path, kiosk_id, central.enrol(kiosk_id))
+    """A kiosk with 700 pending entries exported to usb/ql1a.backlog; (worker, ids, file)."""
+    worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
     ids = fill_backlog(worker.store.path, 700, kiosk_id=kiosk_id)
-    (tmp_path / "usb").mkdir()
-    path = tmp_path / "usb" / "backlog.zip"
+    path = tmp_path / "usb" / "ql1a.backlog"
     summary = worker.export(path)
     assert (summary.entries, summary.marked_sent) == (700, 700)
     assert (summary.first_id, summary.last_id) == (ids[0], ids[-1])
+    assert summary.signing_key_registered
     yield worker, ids, path
     worker.stop()
 
 
 def test_exporting_labels_entries_sent_but_keeps_them_pending(exported):
-    worker, ids, path = exported
+    worker, _, path = exported
     assert sync_states(worker.store.path) == {"sent": 700}
     assert worker.state().pending == 700
-    assert not path.with_name("backlog.zip.part").exists()
+    assert not path.with_name("ql1a.backlog.part").exists()
     assert worker.store.audit_log()[-1]["action"] == "sync.export"
-    with zipfile.ZipFile(path) as archive:  # any archive tool can look inside
-        assert set(archive.namelist()) == {"entries.jsonl", "manifest.json", "manifest.hmac"}
-        manifest = json.loads(archive.read("manifest.json"))
-        first = json.loads(archive.open("entries.jsonl").readline())
-    assert manifest["kiosk_id"] == worker.kiosk_id and manifest["entries"] == 700
-    assert first["id"] == ids[0] and "payload_b64" in first
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_lost_stick_reveals_no_name_number_or_kiosk(exported):
+    """Only the header is in clear: what the file is and the keys it is sealed with."""
+    worker, ids, path = exported
+    data = path.read_bytes()
+    assert data.startswith(b"checkpoint-kiosk-backlog 2\n")
+    for secret in ("Nguyễn Văn An", "Trần Thị Bình", "Phố Huế", ids[0], ids[-1],
+                   worker.kiosk_id, "001099000"):
+        assert secret.encode() not in data
+        assert secret.encode() not in _inflate_anything(data)
+
+
+def _inflate_anything(data: bytes) -> bytes:
+    """Whatever zlib would make of the file from any offset (sealed data is not zlib)."""
+    import zlib
+
+    out = []
+    for start in range(0, min(len(data), 4096)):
+        try:
+            out.append(zlib.decompressobj().decompress(data[start:], 1 << 16))
+        except zlib.error:
+            continue
+    return b"".join(out)
+
+
+def test_the_kiosks_keys_sit_beside_its_token_for_its_owner_only(exported):
+    worker, _, _ = exported
+    keys: KioskKeys = worker.keys
+    for path in (keys.signing_key_path, keys.centre_path):
+        assert path.parent == worker.store.path.parent  # the config's folder here
+        assert path.stat().st_mode & 0o777 == 0o600
+    assert b"PRIVATE KEY" in keys.signing_key_path.read_bytes()
 
 
 def test_a_file_imports_once_and_a_later_push_of_the_same_entries_is_duplicate(
-        central, exported, tmp_path):
+        central, exported):
     worker, ids, path = exported
     first = central_support.central("import", str(path), "--db", central.db)
     assert "700 entries — 700 accepted" in first.stdout
@@ -73,39 +128,34 @@ def test_a_file_imports_once_and_a_later_push_of_the_same_entries_is_duplicate(
     again = central_support.central("import", str(path), "--db", central.db)
     assert "0 mới, 700 đã có" in again.stdout and "0 accepted, 700 duplicate" in again.stdout
     assert len(central.stored_ids(worker.kiosk_id)) == 700
-    storage = open_storage(central.db)
-    try:  # a file's age says nothing about the kiosk's clock: the offset stays unknown
+    with open_storage(central.db) as storage:  # a file's age says nothing of the kiosk clock
         assert {e["clock_offset_seconds"] for e in storage.entries(kiosk_id=worker.kiosk_id)} \
             == {None}
-        kiosk = storage.kiosk(worker.kiosk_id)
-        assert (kiosk.last_seen_at, kiosk.last_clock_offset, kiosk.entries) == (None, None, 700)
-    finally:
-        storage.close()
+        assert storage.kiosk(worker.kiosk_id).entries == 700
 
-    online = offline_worker(tmp_path, worker.kiosk_id, worker.token, url=central.url)
+    online = kiosk_worker(worker.store.path.parent, worker.kiosk_id, worker.token, central.url)
     summary = online.push_now()
     online.stop()
     assert (summary.accepted, summary.duplicate, summary.remaining) == (0, 700, 0)
     assert sync_states(worker.store.path) == {"acknowledged": 700}
 
 
-def _rewrite(path: Path, change) -> None:
-    """Rebuild the zip with ``change(name, data) -> data`` applied to each member."""
-    with zipfile.ZipFile(path) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, change(name, data))
-    path.write_bytes(buffer.getvalue())
+# -- spoiled and forged files -------------------------------------------------------------
+def _parts(path: Path) -> tuple[bytes, list[bytes]]:
+    """The file's clear header and its sealed parts, each with its length prefix."""
+    data = path.read_bytes()
+    header, rest = data[:backlog.HEADER_BYTES], data[backlog.HEADER_BYTES:]
+    parts = []
+    while rest:
+        (length,) = struct.unpack(">I", rest[:4])
+        parts.append(rest[:4 + length])
+        rest = rest[4 + length:]
+    return header, parts
 
 
-def flip_a_compressed_byte(path: Path) -> None:
-    with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo("entries.jsonl")
+def flip_a_byte_in_the_middle(path: Path) -> None:
     data = bytearray(path.read_bytes())
-    spot = info.header_offset + 30 + len(info.filename) + 20 + info.compress_size // 2
-    data[spot] ^= 0x01
+    data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
 
 
@@ -113,55 +163,110 @@ def cut_off(path: Path) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size * 2 // 3])
 
 
-def change_a_name(path: Path) -> None:
-    _rewrite(path, lambda name, data: data.replace("Nguyễn".encode(), b"Nguyen")
-             if name == "entries.jsonl" else data)
+def drop_the_last_part(path: Path) -> None:
+    """Cut exactly at a part boundary: every part left is whole and genuine."""
+    header, parts = _parts(path)
+    path.write_bytes(header + b"".join(parts[:-1]))
 
 
-def drop_the_last_entry_and_fix_the_manifest(path: Path) -> None:
-    """What someone without the token could do: a self-consistent file, not re-signable."""
-    import hashlib
-
-    with zipfile.ZipFile(path) as archive:
-        lines = archive.read("entries.jsonl").splitlines(keepends=True)[:-1]
-        manifest = json.loads(archive.read("manifest.json"))
-    body = b"".join(lines)
-    manifest.update(entries=len(lines), entries_sha256=hashlib.sha256(body).hexdigest(),
-                    entries_bytes=len(body), last_id=json.loads(lines[-1])["id"])
-    _rewrite(path, lambda name, data: body if name == "entries.jsonl" else
-             json.dumps(manifest).encode() if name == "manifest.json" else data)
+def swap_two_parts(path: Path) -> None:
+    header, parts = _parts(path)
+    parts[0], parts[1] = parts[1], parts[0]
+    path.write_bytes(header + b"".join(parts))
 
 
-def sign_with_a_guessed_token(path: Path) -> None:
-    drop_the_last_entry_and_fix_the_manifest(path)
-    with zipfile.ZipFile(path) as archive:
-        manifest = archive.read("manifest.json")
-    forged = backlog.sign(backlog_file_key("guessed-token"), manifest) + "\n"
-    _rewrite(path, lambda name, data: forged.encode() if name == "manifest.hmac" else data)
-
-
-def garble_the_signature(path: Path) -> None:
-    """A flipped high bit: the signature is no longer even ASCII."""
-    _rewrite(path, lambda name, data: b"\xff" + data[1:] if name == "manifest.hmac" else data)
+def add_bytes_at_the_end(path: Path) -> None:
+    path.write_bytes(path.read_bytes() + b"\x00\x00\x00\x20" + os.urandom(32))
 
 
 @pytest.mark.parametrize(("spoil", "reason"), [
-    (garble_the_signature, "signature does not match"),
-    (flip_a_compressed_byte, "damaged entry data"),
-    (cut_off, "truncated or damaged file"),
-    (change_a_name, "entry data differs from what was signed"),
-    (drop_the_last_entry_and_fix_the_manifest, "signature does not match"),
-    (sign_with_a_guessed_token, "signature does not match"),
+    (flip_a_byte_in_the_middle, "cannot be decrypted — the file was altered or damaged"),
+    (cut_off, "the file is cut off"),
+    (drop_the_last_part, "the file is cut off"),
+    (swap_two_parts, "part 1 cannot be decrypted"),
+    (add_bytes_at_the_end, "cannot be decrypted"),
 ])
 def test_an_altered_or_cut_off_file_is_refused_and_nothing_from_it_is_stored(
-        central, exported, spoil, reason):
-    worker, _, path = exported
+        central, kiosk_id, tmp_path, monkeypatch, spoil, reason):
+    worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
+    fill_backlog(worker.store.path, 700, kiosk_id=kiosk_id)
+    monkeypatch.setattr(backlog, "PART_BYTES", 16 * 1024)  # several parts from 700 entries
+    path = tmp_path / "b.backlog"
+    worker.export(path)
+    worker.stop()
+    assert len(_parts(path)[1]) > 3
     spoil(path)
-    with open_storage(central.db) as storage:
-        result = import_file(storage, path)
-    assert result.error is not None and reason in result.error
+    result = importing(central, path)
+    assert result.error is not None and reason in result.error, result.error
     assert result.accepted == result.duplicate == 0
+    assert central.stored_ids(kiosk_id) == []
+
+
+def _forge(path: Path, central, *, kiosk_id: str, signing_key: Ed25519PrivateKey,
+           rows_of: str | None = None, sealed_to: X25519PrivateKey | None = None) -> None:
+    backlog.write_backlog(path, backlog_rows(50, kiosk_id=rows_of or kiosk_id),
+                          signing_key=signing_key,
+                          centre_key=(sealed_to or centre_key(central)).public_key(),
+                          kiosk_id=kiosk_id, checkpoint_id="CP-SYNC")
+
+
+def test_a_file_signed_with_another_key_is_refused(central, exported, tmp_path):
+    """What someone holding the centre's database and key file could write: well sealed,
+    well formed, but not signed by the kiosk."""
+    worker, _, _ = exported
+    forged = tmp_path / "forged.backlog"
+    _forge(forged, central, kiosk_id=worker.kiosk_id, signing_key=Ed25519PrivateKey.generate())
+    result = importing(central, forged)
+    assert f"does not match kiosk {worker.kiosk_id}'s registered signing key" in result.error
+    assert "chữ ký không khớp" in result.error
     assert central.stored_ids(worker.kiosk_id) == []
+
+
+def test_a_file_claiming_another_kiosk_is_refused(central, exported, kiosk_id, tmp_path):
+    """Kiosk A, with its own genuine key, writes a file in kiosk B's name."""
+    worker_a, _, _ = exported
+    other = f"{kiosk_id}-b"
+    connected_once(tmp_path / "kiosk-b", central, other).stop()
+    forged = tmp_path / "swapped.backlog"
+    _forge(forged, central, kiosk_id=other, signing_key=worker_a.keys.signing_key())
+    result = importing(central, forged)
+    assert f"does not match kiosk {other}'s registered signing key" in result.error
+    assert central.stored_ids(other) == []
+
+
+def test_a_file_sealed_to_another_centre_is_refused_by_name(central, exported, tmp_path):
+    worker, _, _ = exported
+    foreign = tmp_path / "foreign.backlog"
+    _forge(foreign, central, kiosk_id=worker.kiosk_id, signing_key=worker.keys.signing_key(),
+           sealed_to=X25519PrivateKey.generate())
+    result = importing(central, foreign)
+    assert "the file is encrypted to centre key" in result.error
+    assert "not this centre's" in result.error
+
+
+def test_an_old_format_file_is_refused_with_how_to_export_it_again(central, tmp_path):
+    old = tmp_path / "old-backlog.zip"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in ("entries.jsonl", "manifest.json", "manifest.hmac"):
+            archive.writestr(name, b"{}")
+    old.write_bytes(buffer.getvalue())
+    result = importing(central, old)
+    assert "old-format backlog file (v1" in result.error
+    assert "kiosk sync export --to" in result.error and "định dạng cũ" in result.error
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"", "not a kiosk backlog file"),
+    (b"id,name\n1,An\n", "not a kiosk backlog file"),
+    (b"checkpoint-kiosk-backlog 3\n" + bytes(64), "format 'checkpoint-kiosk-backlog 3'"),
+    (b"checkpoint-kiosk-backlog 2\n" + bytes(10), "the file is cut off"),
+])
+def test_what_is_not_a_backlog_file_is_named(central, tmp_path, content, reason):
+    path = tmp_path / "x.backlog"
+    path.write_bytes(content)
+    result = importing(central, path)
+    assert reason in result.error
 
 
 def test_the_import_command_names_the_refused_file_and_exits_non_zero(central, exported):
@@ -169,53 +274,195 @@ def test_the_import_command_names_the_refused_file_and_exits_non_zero(central, e
     cut_off(path)
     proc = central_support.central("import", str(path), "--db", central.db, check=False)
     assert proc.returncode == 1
-    assert f"REFUSED {path}: truncated or damaged file" in proc.stderr
+    assert f"TỪ CHỐI / REFUSED {path}: tệp bị cắt cụt" in proc.stderr
+    assert "the file is cut off" in proc.stderr
     assert "nothing from this file was stored" in proc.stderr
 
 
 def test_a_file_from_a_kiosk_the_centre_does_not_know_is_refused(central, tmp_path):
-    worker = offline_worker(tmp_path, "never-enrolled", "token-of-nobody")
-    fill_backlog(worker.store.path, 3, kiosk_id="never-enrolled")
-    worker.export(tmp_path / "b.zip")
-    worker.stop()
-    with open_storage(central.db) as storage:
-        result = import_file(storage, tmp_path / "b.zip")
-    assert "kiosk 'never-enrolled' is not enrolled at this centre" in result.error
+    path = tmp_path / "b.backlog"
+    _forge(path, central, kiosk_id="never-enrolled", signing_key=Ed25519PrivateKey.generate())
+    result = importing(central, path)
+    assert "kiosk never-enrolled is not enrolled at this centre" in result.error
 
 
-def test_a_revoked_kiosks_file_is_refused_like_its_uploads(central, exported, kiosk_id):
-    """A stolen or retired kiosk cannot bring its entries in on a USB stick instead."""
-    _, _, path = exported
-    central_support.central("kiosks", "revoke", kiosk_id, "--db", central.db)
-    with open_storage(central.db) as storage:
-        result = import_file(storage, path)
-        assert f"kiosk {kiosk_id!r} was revoked at " in result.error
-        assert storage.entries(kiosk_id=kiosk_id) == []
+# -- revoked kiosks -----------------------------------------------------------------------
+def test_a_revoked_kiosks_file_is_refused_unless_an_administrator_gives_a_reason(
+        central, exported, kiosk_id):
+    """A stolen kiosk cannot bring its entries in on a USB stick instead; entries it took
+    before it was stolen can be, on an administrator's audited word."""
+    _, ids, path = exported
+    central.revoke(kiosk_id)
+    refused = central_support.central("import", str(path), "--db", central.db, check=False)
+    assert refused.returncode == 1
+    assert f"kiosk {kiosk_id} was revoked at " in refused.stderr
+    assert "--allow-revoked" in refused.stderr
+    assert central.stored_ids(kiosk_id) == []
+
+    no_reason = central_support.central("import", "--allow-revoked", str(path), "--db",
+                                        central.db, check=False)
+    assert no_reason.returncode == 2 and "reason: required" in no_reason.stderr
+    assert central.stored_ids(kiosk_id) == []
+
+    allowed = central_support.central(
+        "import", "--allow-revoked", "--reason", "máy bị mất 12/3, dữ liệu trước đó",
+        str(path), "--db", central.db)
+    assert "700 accepted" in allowed.stdout
+    assert sorted(central.stored_ids(kiosk_id)) == ids
+    audit = json.loads(central_support.central("audit", "list", "--db", central.db,
+                                               "--kind", "revoked-import", "--json").stdout)
+    assert len(audit) == 1
+    assert audit[0]["reason"] == "máy bị mất 12/3, dữ liệu trước đó"
+    assert kiosk_id in audit[0]["subject"] and "700 entries" in audit[0]["subject"]
+    assert audit[0]["actor"]
 
 
-def test_export_refuses_entries_recorded_under_another_kiosk_id(tmp_path):
+def test_a_forged_file_of_a_revoked_kiosk_is_refused_even_when_allowed(
+        central, exported, kiosk_id, tmp_path):
+    """--allow-revoked lifts the revocation, not the signature check; nothing is audited."""
+    central.revoke(kiosk_id)
+    forged = tmp_path / "forged.backlog"
+    _forge(forged, central, kiosk_id=kiosk_id, signing_key=Ed25519PrivateKey.generate())
+    result = importing(central, forged, allow_revoked="a reason", actor="tester@host")
+    assert "does not match" in result.error
+    assert central.stored_ids(kiosk_id) == []
+
+
+# -- the kiosk's side ---------------------------------------------------------------------
+def test_export_refuses_entries_recorded_under_another_kiosk_id(central, kiosk_id, tmp_path):
     """After kiosk.id was changed, old entries would be refused by the centre anyway."""
-    worker = offline_worker(tmp_path, "kiosk-new", "t")
+    worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
     fill_backlog(worker.store.path, 3, kiosk_id="kiosk-old")
-    with pytest.raises(BacklogError, match="belongs to kiosk 'kiosk-old', not 'kiosk-new'"):
-        worker.export(tmp_path / "b.zip")
+    with pytest.raises(BacklogError, match=f"belongs to kiosk kiosk-old, not {kiosk_id}"):
+        worker.export(tmp_path / "b.backlog")
     worker.stop()
-    assert not (tmp_path / "b.zip").exists() and not (tmp_path / "b.zip.part").exists()
+    assert not (tmp_path / "b.backlog").exists()
+    assert not (tmp_path / "b.backlog.part").exists()
+    assert sync_states(worker.store.path) == {"pending": 3}
+
+
+def test_a_kiosk_that_never_reached_the_centre_writes_no_unencrypted_file(tmp_path):
+    worker = kiosk_worker(tmp_path, "k-offline", "some-token")
+    fill_backlog(worker.store.path, 3, kiosk_id="k-offline")
+    with pytest.raises(BacklogError, match="encryption key is not known yet"):
+        worker.export(tmp_path / "b.backlog")
+    worker.stop()
+    assert not (tmp_path / "b.backlog").exists()
     assert sync_states(tmp_path / "kiosk.db") == {"pending": 3}
 
 
-def test_entries_are_handed_out_only_after_the_whole_file_was_verified(exported):
-    _, ids, path = exported
-    with BacklogReader(path) as reader:
-        with pytest.raises(BacklogError, match="before the file was verified"):
+def test_entries_are_handed_out_only_after_the_whole_file_was_verified(central, exported):
+    worker, ids, path = exported
+    with BacklogReader(path, centre_key(central)) as reader:
+        with pytest.raises(RuntimeError, match="before the file was verified"):
             next(reader.batches())
-        reader.verify(backlog_file_key(exported[0].token))
+        reader.verify(worker.keys.signing_key().public_key())
         assert [e["id"] for batch in reader.batches(300) for e in batch] == ids
 
 
-def test_a_kiosk_without_a_token_cannot_sign_a_file(tmp_path):
-    worker = offline_worker(tmp_path, "k", "")
-    with pytest.raises(BacklogError, match="No sync token"):
-        worker.export(tmp_path / "b.zip")
+# -- signing keys at the centre -----------------------------------------------------------
+def test_a_registered_key_is_never_replaced_on_a_kiosks_word(central, exported, tmp_path):
+    """A kiosk (or whoever holds its token) offering another key gets 409, and its files
+    stay refused, until an administrator resets the key with an audited reason."""
+    import httpx
+
+    from kiosk.sync import protocol
+
+    worker, _, path = exported
+    usurper = encode(Ed25519PrivateKey.generate().public_key())
+    answer = httpx.post(central.url + protocol.BACKLOG_KEYS_PATH,
+                        json={"signing_key": usurper}, headers=protocol.bearer(worker.token))
+    assert answer.status_code == 409
+    assert "does not replace it on a kiosk's word" in answer.json()["error"]
+    assert importing(central, path).accepted == 700  # the genuine key still counts
+
+    no_reason = central_support.central("kiosks", "signing-key", worker.kiosk_id, "--reset",
+                                        "--db", central.db, check=False)
+    assert no_reason.returncode == 2
+    central_support.central("kiosks", "signing-key", worker.kiosk_id, "--reset", "--reason",
+                            "máy cài lại / reinstalled, ticket 42", "--db", central.db)
+    audit = json.loads(central_support.central("audit", "list", "--db", central.db,
+                                               "--kind", "signing-key", "--json").stdout)
+    assert audit[0]["reason"] == "máy cài lại / reinstalled, ticket 42"
+    assert worker.kiosk_id in audit[0]["subject"]
+    assert "no backlog signing key registered" in central_support.central(
+        "kiosks", "signing-key", worker.kiosk_id, "--db", central.db).stdout
+    again = httpx.post(central.url + protocol.BACKLOG_KEYS_PATH,
+                       json={"signing_key": usurper}, headers=protocol.bearer(worker.token))
+    assert again.status_code == 200 and again.json()["signing_key"] == usurper
+
+
+def test_a_site_that_never_had_network_registers_its_key_by_hand(central, kiosk_id, tmp_path):
+    """The kiosk prints its public key on export; the administrator sets it at the centre."""
+    token = central.enrol(kiosk_id)
+    worker = kiosk_worker(tmp_path, kiosk_id, token)
+    KioskKeys(tmp_path).remember(
+        {"centre_key": encode(centre_key(central).public_key())})  # as a technician would
+    fill_backlog(worker.store.path, 20, kiosk_id=kiosk_id)
+    summary = worker.export(tmp_path / "b.backlog")
     worker.stop()
-    assert Store(tmp_path / "kiosk.db").sync_counts()["pending"] == 0
+    assert not summary.signing_key_registered
+    assert "has not registered a signing key" in importing(central, tmp_path / "b.backlog").error
+    central_support.central("kiosks", "signing-key", kiosk_id, "--set",
+                            worker.keys.public_signing_key(), "--reason", "site offline",
+                            "--db", central.db)
+    assert importing(central, tmp_path / "b.backlog").accepted == 20
+
+
+# -- the same on both engines -------------------------------------------------------------
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/centre/central.db"
+    postgres = central_support.shared_postgres()
+    if postgres is None:
+        pytest.skip("PostgreSQL binaries not installed")
+    return postgres.create_database()
+
+
+def test_each_engine_imports_a_genuine_file_once_and_refuses_forgeries_and_revoked_kiosks(
+        database, tmp_path):
+    """A real `serve` hands the kiosk the centre's key over the link; `import` on the same
+    database (and key file, outside it) takes the file once, refuses a forgery, and a
+    revoked kiosk's file only with a reason."""
+    key_file = tmp_path / "keys" / "central-backlog.key"
+    enrolled = central_support.enrol(database, "ql1a-01", "CP-SYNC")
+    server = central_support.CentralServer(database, "--backlog-key", str(key_file))
+    try:
+        online = kiosk_worker(tmp_path / "kiosk", "ql1a-01", enrolled.token, server.url)
+        assert online.push_now().error is None  # nothing pending: keys exchanged
+        online.stop()
+    finally:
+        server.stop()
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    worker = kiosk_worker(tmp_path / "kiosk", "ql1a-01", enrolled.token)
+    ids = fill_backlog(worker.store.path, 500, kiosk_id="ql1a-01")
+    stick = tmp_path / "usb" / "ql1a-01.backlog"
+    assert worker.export(stick).signing_key_registered
+    worker.stop()
+
+    def run(*args: str, check: bool = True):
+        return central_support.central("import", *args, "--db", database, "--backlog-key",
+                                       str(key_file), check=check)
+
+    assert "500 accepted" in run(str(stick)).stdout
+    assert "0 accepted (mới / new), 500 duplicate" in run(str(stick)).stdout
+    forged = tmp_path / "usb" / "forged.backlog"
+    backlog.write_backlog(forged, backlog_rows(5, kiosk_id="ql1a-01"),
+                          signing_key=Ed25519PrivateKey.generate(),
+                          centre_key=load_centre_key(key_file).public_key(),
+                          kiosk_id="ql1a-01", checkpoint_id="CP-SYNC")
+    refused = run(str(forged), check=False)
+    assert refused.returncode == 1 and "registered signing key" in refused.stderr
+    central_support.central("kiosks", "revoke", "ql1a-01", "--db", database)
+    assert "was revoked at" in run(str(stick), check=False).stderr
+    allowed = run("--allow-revoked", "--reason", "dữ liệu trước khi mất máy", str(stick))
+    assert "500 duplicate" in allowed.stdout
+    with open_storage(database) as storage:
+        assert sorted(e["id"] for e in storage.entries(kiosk_id="ql1a-01")) == ids
+    without_key = central_support.central("import", str(stick), "--db", database,
+                                          "--backlog-key", str(tmp_path / "nowhere.key"),
+                                          check=False)
+    assert without_key.returncode == 2
+    assert "the centre's backlog key file is missing" in without_key.stderr
+    assert "this database's kiosks were given key" in without_key.stderr

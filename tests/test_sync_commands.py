@@ -122,12 +122,18 @@ def test_status_lists_rejected_entries_and_retry_rejected_queues_them_again(site
 
 
 def test_export_writes_the_backlog_once_and_refuses_to_overwrite_it(site, tmp_path):
+    """A kiosk enrolled before backlog keys existed (token in its config, never told the
+    centre's key) registers its signing key and learns the centre's over the link."""
     config, _, _ = site
-    target = tmp_path / "stick" / "cp-sync.zip"
+    target = tmp_path / "stick" / "cp-sync.backlog"
     target.parent.mkdir()
-    out = sync(config, "export", "--to", str(target)).stdout
-    assert f"Exported 1,000 entries to {target}" in out
-    assert "they stay pending until the centre imports the file" in out
+    assert not (config.parent / "backlog-signing.key").exists()
+    exported = sync(config, "export", "--to", str(target))
+    assert f"Exported 1,000 entries to {target}" in exported.stdout
+    assert "they stay pending until the centre imports the file" in exported.stdout
+    assert "has not confirmed this kiosk's signing key" not in exported.stderr
+    assert (config.parent / "backlog-signing.key").stat().st_mode & 0o777 == 0o600
+    assert json.loads((config.parent / "centre-backlog.json").read_text())["centre_key"]
     assert sync_states(config.parent / "kiosk.db") == {"sent": 1000}
     status = sync(config, "status", "--offline").stdout
     assert "Pending                  1,000" in status

@@ -3,8 +3,6 @@ kiosk's SQLite outbox, backlog files written to disk."""
 
 from __future__ import annotations
 
-import zipfile
-
 from PySide6.QtCore import Qt
 from ui_support import (  # noqa: F401
     load,
@@ -59,24 +57,34 @@ def test_sync_now_sends_the_backlog_with_progress_until_the_centre_acknowledges_
     assert "chưa lần nào" not in screen.facts.text()
 
 
-def test_export_writes_a_signed_backlog_file_and_keeps_the_entries_pending(make_window, qtbot,
+def test_export_writes_a_sealed_backlog_file_and_keeps_the_entries_pending(make_window, qtbot,
                                                                            tmp_path):
     """With sync off (a site with no network) the backlog still goes to a file, signed with
-    the kiosk's token; nothing leaves the pending set until the centre acknowledges it."""
+    the kiosk's own key and sealed to the centre's key it learnt earlier; nothing leaves
+    the pending set until the centre acknowledges it."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from kiosk.sync.backlog import BacklogReader
+    from kiosk.sync.backlog_keys import encode
+    from kiosk.sync.kiosk_keys import KioskKeys
+
     path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-for-signing",
                                                       enabled=False))
+    centre = X25519PrivateKey.generate()
+    keys = KioskKeys(path.parent)
+    keys.remember({"centre_key": encode(centre.public_key())})  # said at enrolment
     window = make_window(path, start=False)
     record(window, 12)
     screen = open_sync(window, qtbot)
     assert not screen.push_button.isEnabled()
-    target = tmp_path / "usb" / "backlog.zip"
+    target = tmp_path / "usb" / "kiosk.backlog"
     target.parent.mkdir()
     screen.export_to(str(target))
     qtbot.waitUntil(lambda: not screen.busy, timeout=15000)
     assert screen.message.text().startswith("Đã ghi 12 lượt vào"), screen.message.text()
-    with zipfile.ZipFile(target) as archive:
-        assert sorted(archive.namelist()) == ["entries.jsonl", "manifest.hmac", "manifest.json"]
-        assert len(archive.read("entries.jsonl").splitlines()) == 12
+    with BacklogReader(target, centre) as reader:
+        reader.verify(keys.signing_key().public_key())
+        assert sum(len(batch) for batch in reader.batches()) == 12
     qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "12", timeout=10000)
 
 

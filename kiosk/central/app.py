@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -26,10 +27,17 @@ from fastapi.responses import JSONResponse
 from kiosk.central import enrol, heartbeat, trust_lists
 from kiosk.central.disclosure import not_personal
 from kiosk.central.shares import CpuShares, FairSlots
-from kiosk.central.storage import EnrolmentRefused, Kiosk, Storage, StorageBusy, StorageError
+from kiosk.central.storage import (
+    EnrolmentRefused,
+    Kiosk,
+    SigningKeyConflict,
+    Storage,
+    StorageBusy,
+    StorageError,
+)
 from kiosk.central.trace_api import TracerOf, add_trace_route
 from kiosk.enrolment import ENROL_PATH
-from kiosk.sync import protocol
+from kiosk.sync import backlog_keys, protocol
 
 log = logging.getLogger("kiosk.central")
 
@@ -54,10 +62,13 @@ class _Refusal(Exception):
 def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                max_decoded: int = protocol.MAX_DECODED_BYTES,
                max_inflight: int = MAX_INFLIGHT, tracer_of: TracerOf | None = None,
-               shares: CpuShares | None = None) -> FastAPI:
+               shares: CpuShares | None = None,
+               backlog_key: X25519PrivateKey | None = None) -> FastAPI:
     """``tracer_of``: who may trace over the API (see :mod:`kiosk.central.trace_api`); by
     default a dashboard user signed in with the tracer (or admin) role. ``shares``: each
-    kiosk's share of processor time (:mod:`kiosk.central.shares`)."""
+    kiosk's share of processor time (:mod:`kiosk.central.shares`). ``backlog_key``: the
+    centre's backlog encryption key (:mod:`kiosk.central.backlog_key`), whose public half
+    kiosks are given; without it the centre offers no backlog keys."""
     app = FastAPI(
         title="checkpoint-kiosk central server",
         version=f"protocol {protocol.PROTOCOL_VERSION}",
@@ -67,6 +78,8 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     per_kiosk = _KioskSlots(MAX_INFLIGHT_PER_KIOSK)
     shares = shares or CpuShares()
     inflight = FairSlots(max_inflight, shares)
+    centre_key = backlog_keys.encode(backlog_key.public_key()) if backlog_key else None
+    features = [f for f in protocol.FEATURES if centre_key or f != "backlog-keys"]
 
     @app.get(protocol.HEALTH_PATH, summary="Liveness and server clock",
              responses={200: {"content": {"application/json": {"schema": _HEALTH_SCHEMA}}}})
@@ -74,7 +87,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     async def health() -> dict[str, Any]:
         return {"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
                 "time": protocol.format_time(dt.datetime.now(dt.UTC)),
-                "features": list(protocol.FEATURES)}
+                "features": features}
 
     @app.post(protocol.BATCHES_PATH, summary="Upload a batch of entries",
               openapi_extra={"requestBody": _REQUEST_BODY}, responses=_BATCH_RESPONSES)
@@ -111,21 +124,78 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     async def post_enrol(request: Request) -> Response:
         body = await request.body()
         try:
-            secret = json.loads(body)["secret"] if len(body) <= 4096 else None
+            asked = json.loads(body) if len(body) <= 4096 else None
+            secret = asked["secret"]
         except (ValueError, TypeError, KeyError):
             secret = None
         if not isinstance(secret, str) or not 0 < len(secret) <= 256:
             return _error(400, "expected a JSON object {\"secret\": \"…\"}")
         try:
-            kiosk, token = await run_in_threadpool(enrol.redeem, storage, secret)
+            signing_key = (backlog_keys.raw(backlog_keys.signing_public(asked["signing_key"]))
+                           if asked.get("signing_key") is not None else None)
+        except backlog_keys.BadKey as exc:
+            return _error(400, str(exc))
+        try:
+            kiosk, token, replaced = await run_in_threadpool(enrol.redeem, storage, secret,
+                                                             signing_key)
         except EnrolmentRefused as exc:
             log.warning("enrolment refused: %s", exc)
             return _error(exc.status, str(exc))
         except StorageError as exc:
             return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
         log.info("kiosk %s enrolled by code", kiosk.id)
-        return JSONResponse({"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id,
-                             "token": token}, headers={"Cache-Control": "no-store"})
+        if replaced is not None:
+            log.warning("kiosk %s: backlog signing key %s replaced by %s (enrolment code)",
+                        kiosk.id, backlog_keys.fingerprint(replaced),
+                        backlog_keys.fingerprint(signing_key or b""))
+        answer = {"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id, "token": token}
+        if centre_key:
+            answer["backlog_key"] = centre_key
+        return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+
+    @app.post(protocol.BACKLOG_KEYS_PATH,
+              summary="Register the kiosk's backlog signing key; the centre's encryption key",
+              responses={400: {"description": "signing_key is not a base64 Ed25519 key"},
+                         401: {"description": "missing, unknown or revoked token"},
+                         404: {"description": "this centre offers no backlog keys"},
+                         409: {"description": "another signing key is registered for this "
+                                              "kiosk; the centre never replaces it on a "
+                                              "kiosk's word"}})
+    @not_personal("public keys: the kiosk's signing key and the centre's encryption key")
+    async def post_backlog_keys(request: Request) -> Response:
+        try:
+            kiosk = await run_in_threadpool(_authenticate, storage,
+                                            request.headers.get("authorization"))
+            _require_json(request)
+            body = await _read_body(request, 4096)
+        except (_Refusal, StorageError) as exc:
+            return _failure(exc)
+        if centre_key is None:
+            return _error(404, "this centre offers no backlog keys")
+        try:
+            asked = json.loads(body) if body else {}
+            offered = asked.get("signing_key") if isinstance(asked, dict) else None
+            key = backlog_keys.signing_public(offered) if offered is not None else None
+        except ValueError as exc:  # JSON and BadKey
+            return _error(400, f"expected {{\"signing_key\": base64}}: {exc}")
+        try:
+            if key is not None:
+                registered = await run_in_threadpool(storage.register_signing_key, kiosk.id,
+                                                     backlog_keys.raw(key))
+                if registered:
+                    log.info("kiosk %s registered backlog signing key %s", kiosk.id,
+                             backlog_keys.fingerprint(key))
+            held = await run_in_threadpool(storage.signing_key, kiosk.id)
+        except SigningKeyConflict as exc:
+            log.warning("%s", exc)
+            return _error(409, str(exc))
+        except StorageError as exc:
+            return _failure(exc)
+        return JSONResponse({
+            "centre_key": centre_key,
+            "signing_key": backlog_keys.encode(held[0]) if held else None,
+            "signing_key_registered_at": held[1] if held else None,
+        }, headers={"Cache-Control": "no-store"})
 
     @app.get(protocol.TRUST_LIST_PATH, summary="The certificate trust list kiosks verify with",
              responses={304: {"description": "unchanged since the ETag in If-None-Match"},

@@ -1,13 +1,15 @@
 """The audit log: every disclosure of personal data at the centre — who, when, from where,
 what, and for a trace why and how many people it revealed.
 
-Two kinds of record share one numbered log (the ``audit_log`` table, schema v9):
+Three kinds of record share one numbered log (the ``audit_log`` table, schema v9):
 
 - ``trace``: a contact trace (CLI, dashboard, API, or its export), written by
   :func:`kiosk.central.trace_service.run` with its reason and counts;
 - a view (:data:`VIEW_KINDS`): a page, download or listing that shows names or document
   numbers, written by the dashboard's :func:`kiosk.central.web.disclosure.shows_personal_data`
-  marker and by ``kiosk-central audit list`` itself.
+  marker and by ``kiosk-central audit list`` itself;
+- an administrator's act that lifts a safeguard (:data:`ACTION_KINDS`), with its reason:
+  importing a revoked kiosk's backlog file, replacing a kiosk's backlog signing key.
 
 A record is written before the answer leaves (no record, no answer), and cannot be changed
 afterwards: triggers refuse UPDATE and DELETE on both engines, and TRUNCATE on PostgreSQL.
@@ -37,7 +39,12 @@ TRACE = "trace"
 VIEW_KINDS = {
     "audit-log": "the audit log itself (it names whom each trace was about)",
 }
-KINDS = (TRACE, *VIEW_KINDS)
+ACTION_KINDS = {
+    "revoked-import": "a revoked kiosk's backlog file imported (kiosk-central import "
+                      "--allow-revoked)",
+    "signing-key": "a kiosk's backlog signing key set or cleared by an administrator",
+}
+KINDS = (TRACE, *VIEW_KINDS, *ACTION_KINDS)
 MAX_REASON = 500
 MAX_SUBJECT = 1000
 
@@ -101,6 +108,16 @@ def append_view(storage: Storage, kind: str, *, actor: str, channel: str,
                    None, None, None)
 
 
+def append_action(storage: Storage, kind: str, *, actor: str, channel: str,
+                  address: str | None, subject: str, reason: str) -> int:
+    """Record an administrator's act (``kind`` of :data:`ACTION_KINDS`) and why, before it
+    takes effect; its number."""
+    if kind not in ACTION_KINDS:
+        raise AuditError(f"kind {kind!r}: expected one of {', '.join(ACTION_KINDS)}")
+    return _append(storage, kind, actor, channel, address, subject[:MAX_SUBJECT],
+                   check_reason(reason), None, None, None, None)
+
+
 def _append(storage: Storage, *values: Any) -> int:
     from kiosk.sync import protocol
 
@@ -148,6 +165,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             line += (f" — {r.period_from} … {r.period_to}: {r.visits} {both('central.visits')}"
                      f", {r.contacts} {both('central.contacts')} — "
                      f"{both('central.reason')}: {r.reason}")
+        elif r.reason:
+            line += f" — {both('central.reason')}: {r.reason}"
         print(line)
     return 0
 
@@ -176,6 +195,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                                      "user@host for a command)")
     lst.add_argument("--kind", choices=KINDS,
                      help="only this kind: trace (a contact trace or its export), "
-                          + ", ".join(f"{k} ({v})" for k, v in VIEW_KINDS.items()))
+                          + ", ".join(f"{k} ({v})" for k, v in
+                                      {**VIEW_KINDS, **ACTION_KINDS}.items()))
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_list)

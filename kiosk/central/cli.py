@@ -18,6 +18,7 @@ import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.commandline import (
@@ -74,11 +75,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from kiosk.central.app import create_app
+    from kiosk.central.backlog_key import CentreKeyError, default_path, open_key
 
     logging.getLogger("kiosk.central").setLevel(args.log_level.upper())
     return_large_blocks()
     storage = open_central(args.db, busy_timeout=args.busy_timeout)
-    app = create_app(storage, max_body=args.max_body, max_decoded=args.max_decoded)
+    path = Path(args.backlog_key) if args.backlog_key else default_path(args.db)
+    backlog_key = None
+    try:
+        if path is not None:
+            backlog_key = open_key(storage, path, create=True)
+    except CentreKeyError as exc:
+        storage.close()
+        print(f"{both('central.no_backlog_key')}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if backlog_key is None:
+        print(both("central.backlog_key_unset"), file=sys.stderr, flush=True)
+    app = create_app(storage, max_body=args.max_body, max_decoded=args.max_decoded,
+                     backlog_key=backlog_key)
     gc.freeze()  # what start-up built lives for good: full collections skip it
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
@@ -236,6 +250,41 @@ def cmd_kiosks_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kiosks_signing_key(args: argparse.Namespace) -> int:
+    """Show a kiosk's backlog signing key, or (an audited administrator's act) set or clear
+    it: the centre never replaces a registered key on a kiosk's own word."""
+    from kiosk.central import audit
+    from kiosk.sync import backlog_keys
+
+    with open_central(args.db) as storage:
+        if storage.kiosk(args.kiosk_id) is None:
+            print(both("central.unknown_kiosk", kiosk=args.kiosk_id), file=sys.stderr)
+            return EXIT_USAGE
+        if args.set is None and not args.reset:
+            held = storage.signing_key(args.kiosk_id)
+            print(both("central.signing_key", kiosk=args.kiosk_id,
+                       fingerprint=backlog_keys.fingerprint(held[0]), at=held[1],
+                       key=backlog_keys.encode(held[0])) if held else
+                  both("central.no_signing_key", kiosk=args.kiosk_id))
+            return 0
+        try:
+            reason = audit.check_reason(args.reason)
+            key = backlog_keys.signing_public(args.set) if args.set is not None else None
+        except (audit.AuditError, backlog_keys.BadKey) as exc:
+            print(both("central.signing_key_refused", detail=exc), file=sys.stderr)
+            return EXIT_USAGE
+        new = backlog_keys.raw(key) if key is not None else None
+        previous = storage.signing_key(args.kiosk_id)
+        change = (f"{backlog_keys.fingerprint(previous[0]) if previous else '—'} → "
+                  f"{backlog_keys.fingerprint(new) if new else '—'}")
+        audit.append_action(storage, "signing-key", actor=audit.command_actor(),
+                            channel="cli", address=None, reason=reason,
+                            subject=f"kiosk {args.kiosk_id} backlog signing key {change}")
+        storage.replace_signing_key(args.kiosk_id, new)
+    print(both("central.signing_key_changed", kiosk=args.kiosk_id, change=change))
+    return 0
+
+
 # -- parser -------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser, common, sub = command_parser(
@@ -264,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--busy-timeout", type=float, default=10.0,
                        help="seconds a batch waits for a database lock before the kiosk is "
                             "told 503 + Retry-After (default: %(default)s)")
+    serve.add_argument("--backlog-key", metavar="FILE",
+                       help="the centre's backlog encryption key, made there (0600) the "
+                            "first time (default: $KIOSK_CENTRAL_BACKLOG_KEY, else "
+                            "central-backlog.key beside the SQLite file; with PostgreSQL "
+                            "none unless given)")
     serve.add_argument("--log-level", default="info",
                        choices=("critical", "error", "warning", "info", "debug"))
     serve.set_defaults(func=cmd_serve)
@@ -303,6 +357,29 @@ def build_parser() -> argparse.ArgumentParser:
         **examples("kiosk-central kiosks revoke ql1a-01"))
     revoke.add_argument("kiosk_id")
     revoke.set_defaults(func=cmd_kiosks_revoke)
+
+    signing = ksub.add_parser(
+        "signing-key", parents=[common],
+        help="show, set or clear a kiosk's backlog signing key (audited)",
+        description="A kiosk registers its backlog signing key itself, at enrolment or its "
+                    "first contact; the centre then refuses any other key on the kiosk's "
+                    "word. When a kiosk really lost its key (reinstalled), clear it "
+                    "(--reset: the kiosk registers its new one at its next contact) or set "
+                    "the new one read off the kiosk (--set); both need --reason and are "
+                    "written to the audit log.",
+        **examples("kiosk-central kiosks signing-key ql1a-01",
+                   "kiosk-central kiosks signing-key ql1a-01 --reset --reason 'cài lại máy / "
+                   "reinstalled, ticket 42'",
+                   "kiosk-central kiosks signing-key ql1a-01 --set 'Jq3…=' --reason "
+                   "'site without network, key read off the kiosk'"))
+    signing.add_argument("kiosk_id")
+    change = signing.add_mutually_exclusive_group()
+    change.add_argument("--set", metavar="PUBLIC_KEY",
+                        help="the kiosk's public signing key (as `kiosk sync export` prints)")
+    change.add_argument("--reset", action="store_true",
+                        help="forget the key: the kiosk registers its key at next contact")
+    signing.add_argument("--reason", help="why (required to set or reset)")
+    signing.set_defaults(func=cmd_kiosks_signing_key)
 
     add_command_groups(sub, common, ("kiosk.central.importer", "kiosk.central.registry_commands",
                                      "kiosk.central.report_commands", "kiosk.central.retention",

@@ -3,8 +3,9 @@
 Either the token is shown once, or (``kiosks add --qr``) an enrolment code is: a one-time
 secret, kept hashed, that expires, and that the kiosk exchanges for a token made at that
 moment (:func:`redeem`) — the long-lived token then exists only on the kiosk. The centre
-stores the token's SHA-256 (to recognise it) and the backlog-file key derived from it (to
-check exported files), so a copy of the central database is not enough to upload as a kiosk.
+stores the token's SHA-256 (to recognise it) and the public half of the kiosk's backlog
+signing key (to check exported files; the kiosk sends it with the code, or later over the
+sync link), so a copy of the central database can neither upload nor sign as a kiosk.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import secrets
 
 from kiosk.central.storage import ID_RE, EnrolmentError, Kiosk, Storage
 from kiosk.enrolment import EnrolmentCode
-from kiosk.sync.protocol import backlog_file_key, format_time, token_hash
+from kiosk.sync.protocol import format_time, token_hash
 
 DEFAULT_CODE_HOURS = 24.0
 
@@ -36,8 +37,7 @@ def enrol_kiosk(storage: Storage, *, checkpoint_id: str, name: str,
         raise EnrolmentError("name: must not be empty")
     storage.add_checkpoint(checkpoint_id, checkpoint_name or checkpoint_id)
     token = new_token()
-    kiosk = storage.add_kiosk(kiosk_id, checkpoint_id, name.strip(), token_hash(token),
-                              backlog_file_key(token))
+    kiosk = storage.add_kiosk(kiosk_id, checkpoint_id, name.strip(), token_hash(token))
     return kiosk, token
 
 
@@ -54,9 +54,11 @@ def enrolment_code(storage: Storage, kiosk: Kiosk, server_url: str, *,
                          expires_at)
 
 
-def redeem(storage: Storage, secret: str) -> tuple[Kiosk, str]:
-    """Exchange a code's secret, once, for a new token; EnrolmentRefused otherwise."""
+def redeem(storage: Storage, secret: str, signing_key: bytes | None = None
+           ) -> tuple[Kiosk, str, bytes | None]:
+    """Exchange a code's secret, once, for a new token (and register the kiosk's signing
+    key if given); (kiosk, token, the signing key replaced). EnrolmentRefused otherwise."""
     token = new_token()
-    kiosk = storage.redeem_enrolment_code(token_hash(secret), format_time(dt.datetime.now(dt.UTC)),
-                                          token_hash(token), backlog_file_key(token))
-    return kiosk, token
+    kiosk, replaced = storage.redeem_enrolment_code(
+        token_hash(secret), format_time(dt.datetime.now(dt.UTC)), token_hash(token), signing_key)
+    return kiosk, token, replaced

@@ -1,9 +1,15 @@
 """``kiosk-central import FILE...``: load backlog files that kiosks exported for sneakernet.
 
-Each file is checked whole against its kiosk's key before anything is stored (see
-:mod:`kiosk.sync.backlog`), then fed through the same ``Storage.ingest_batch`` as network
-uploads: idempotent on entry id, so importing a file twice, or a file whose entries also
-arrived over the network, stores each entry once (the rest come back ``duplicate``).
+Each file is opened with the centre's backlog key and checked whole against its kiosk's
+registered signing key before anything is stored (see :mod:`kiosk.sync.backlog`), then fed
+through the same ``Storage.ingest_batch`` as network uploads: idempotent on entry id, so
+importing a file twice, or a file whose entries also arrived over the network, stores each
+entry once (the rest come back ``duplicate``).
+
+A revoked kiosk's file is refused like its uploads, unless an administrator says
+``--allow-revoked --reason "…"`` (entries a kiosk wrote before it was stolen may still be
+needed); that import is written to the audit log, with its reason, before anything is
+stored.
 """
 
 from __future__ import annotations
@@ -19,10 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.commandline import EXIT_STORE, ProgressBar, examples, open_central
+from kiosk.commandline import EXIT_STORE, EXIT_USAGE, ProgressBar, examples, open_central
 from kiosk.messages import both
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
     from kiosk.central.storage import Storage
 
 EXIT_REFUSED = 1
@@ -43,33 +51,47 @@ class ImportResult:
     error: str | None = None
 
 
-def import_file(storage: Storage, path: str | Path, *, batch_size: int = BATCH_SIZE,
-                progress: Callable[[int, int], None] | None = None) -> ImportResult:
-    """Verify one backlog file against its kiosk's key, then store its entries.
+def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey, *,
+                batch_size: int = BATCH_SIZE, allow_revoked: str | None = None,
+                actor: str = "", progress: Callable[[int, int], None] | None = None
+                ) -> ImportResult:
+    """Verify one backlog file against its kiosk's registered key, then store its entries.
 
-    A refused file (unknown kiosk, bad signature, truncated, altered) stores nothing and
-    comes back with ``error`` set; a storage failure midway is raised (what was stored is
-    kept and a re-import completes it).
+    A refused file (not sealed to ``centre_key``, unknown or revoked kiosk, bad signature,
+    truncated, altered) stores nothing and comes back with ``error`` set; a storage failure
+    midway is raised (what was stored is kept and a re-import completes it).
+    ``allow_revoked``: the reason for importing a revoked kiosk's file anyway, recorded in
+    the audit log under ``actor`` once the file proved genuine, before anything is stored.
     """
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from kiosk.sync import protocol
     from kiosk.sync.backlog import BacklogError, BacklogReader
 
     result = ImportResult(Path(path))
     try:
-        with BacklogReader(path) as reader:
+        with BacklogReader(path, centre_key) as reader:
             manifest = reader.manifest
             result.kiosk_id = manifest.kiosk_id
-            key = storage.file_key(manifest.kiosk_id)
             kiosk = storage.kiosk(manifest.kiosk_id)
-            if key is None or kiosk is None:
-                raise BacklogError(f"{path}: kiosk {manifest.kiosk_id!r} is not enrolled at "
-                                   f"this centre; refused")
-            if kiosk.revoked_at is not None:
-                raise BacklogError(f"{path}: kiosk {kiosk.id!r} was revoked at "
-                                   f"{kiosk.revoked_at}; its files are refused like its "
-                                   f"uploads")
-            reader.verify(key)
+            if kiosk is None:
+                raise BacklogError("unknown_kiosk", reader.path, kiosk=manifest.kiosk_id)
+            if kiosk.revoked_at is not None and allow_revoked is None:
+                raise BacklogError("revoked", reader.path, kiosk=kiosk.id, at=kiosk.revoked_at)
+            held = storage.signing_key(kiosk.id)
+            if held is None:
+                raise BacklogError("no_signing_key", reader.path, kiosk=kiosk.id)
+            reader.verify(Ed25519PublicKey.from_public_bytes(held[0]))
             result.entries = manifest.entries
+            if kiosk.revoked_at is not None:
+                from kiosk.central import audit
+
+                audit.append_action(
+                    storage, "revoked-import", actor=actor, channel="cli", address=None,
+                    reason=allow_revoked or "",
+                    subject=f"{Path(path).name}: kiosk {kiosk.id} (revoked {kiosk.revoked_at}), "
+                            f"{manifest.entries} entries {manifest.first_id} … "
+                            f"{manifest.last_id}, sha256 {manifest.entries_sha256}")
             for batch in reader.batches(batch_size):
                 answers = _ingest(storage, kiosk.id, kiosk.checkpoint_id, batch)
                 for answer in answers:
@@ -108,14 +130,34 @@ def _ingest(storage: Storage, kiosk_id: str, checkpoint_id: str,
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from kiosk.central.audit import AuditError, check_reason
+    from kiosk.central.backlog_key import CentreKeyError, key_path, open_key
     from kiosk.central.storage import StorageError
 
+    allowed, actor = None, ""
+    if args.allow_revoked or args.reason:
+        from kiosk.central.audit import command_actor
+
+        if not args.allow_revoked:
+            print(both("central.import.reason_alone"), file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            allowed, actor = check_reason(args.reason), command_actor()
+        except AuditError as exc:
+            print(both("central.import.bad_reason", detail=exc), file=sys.stderr)
+            return EXIT_USAGE
     refused = 0
     with open_central(args.db) as storage:
+        try:
+            centre_key = open_key(storage, key_path(args.backlog_key, args.db), create=False)
+        except CentreKeyError as exc:
+            print(f"{both('central.no_backlog_key')}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         for name in args.files:
             bar = ProgressBar(f"import {Path(name).name}")
             try:
-                result = import_file(storage, name, batch_size=args.batch_size,
+                result = import_file(storage, name, centre_key, batch_size=args.batch_size,
+                                     allow_revoked=allowed, actor=actor,
                                      progress=bar.update)
             except StorageError as exc:
                 print(file=sys.stderr)  # below the progress bar
@@ -143,11 +185,21 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "import", parents=[common],
         help="load backlog files written by `kiosk sync export` (idempotent)",
-        description="Check each backlog file whole against its kiosk's key, then store its "
-                    "entries; a refused file stores nothing. Exit code 1 if any was refused.",
-        **examples("kiosk-central import /media/usb/ql1a-01-backlog.zip",
-                   "kiosk-central import --db sqlite:///data/central.db /media/usb/*.zip"))
+        description="Open each backlog file with the centre's key and check it whole against "
+                    "its kiosk's registered signing key, then store its entries; a refused "
+                    "file stores nothing, and importing again is harmless. Exit code 1 if "
+                    "any was refused.",
+        **examples("kiosk-central import /media/usb/ql1a-01-backlog.ckb",
+                   "kiosk-central import --db sqlite:///data/central.db /media/usb/*.ckb",
+                   "kiosk-central import --allow-revoked --reason 'máy bị mất 12/3, dữ liệu "
+                   "trước đó / stolen 12/3, entries before' old-kiosk.ckb"))
     parser.add_argument("files", nargs="+", metavar="FILE", help="backlog file(s)")
+    parser.add_argument("--backlog-key", metavar="FILE",
+                        help="the centre's backlog key (default: as for `serve`)")
+    parser.add_argument("--allow-revoked", action="store_true",
+                        help="import files of revoked kiosks too (needs --reason; written "
+                             "to the audit log)")
+    parser.add_argument("--reason", help="why a revoked kiosk's file is imported")
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
                         help="entries per transaction (default: %(default)s)")
     parser.set_defaults(func=cmd_import)

@@ -335,6 +335,14 @@ MIGRATIONS: list[list[Statement]] = [
         "DROP INDEX entries_match_time",
         "CREATE INDEX entries_match_place ON entries (match_key, checkpoint_id, scanned_at)",
     ],
+    [
+        # v12: backlog files are signed with each kiosk's Ed25519 key, of which the centre keeps
+        # only the public half (registered at enrolment or over the sync link); the HMAC key
+        # that signed format-1 files, which let anyone reading this database forge one, goes.
+        "ALTER TABLE kiosks ADD COLUMN signing_key {bytes}",
+        "ALTER TABLE kiosks ADD COLUMN signing_key_at TEXT",
+        "ALTER TABLE kiosks DROP COLUMN file_key",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 

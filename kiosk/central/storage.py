@@ -77,6 +77,20 @@ class EnrolmentError(ValueError):
     """An enrolment request that cannot be carried out (unknown or duplicate id…)."""
 
 
+class SigningKeyConflict(Exception):
+    """A kiosk offered a signing key while another one is registered for it (HTTP 409)."""
+
+    def __init__(self, kiosk_id: str, held: bytes, registered_at: str) -> None:
+        from kiosk.sync.backlog_keys import fingerprint
+
+        super().__init__(
+            f"kiosk {kiosk_id} already has backlog signing key {fingerprint(held)} "
+            f"(registered {registered_at}); the centre does not replace it on a kiosk's word: "
+            f"an administrator runs `kiosk-central kiosks signing-key {kiosk_id} --reset "
+            f"--reason …` if this kiosk really lost its key")
+        self.kiosk_id, self.held = kiosk_id, held
+
+
 @dataclass(frozen=True)
 class Kiosk:
     id: str
@@ -313,8 +327,8 @@ class Storage(ABC):
                     "(?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                 (checkpoint_id, name, _now(), self.today().isoformat())).rowcount == 1
 
-    def add_kiosk(self, kiosk_id: str, checkpoint_id: str, name: str, token_hash: str,
-                  file_key: bytes) -> Kiosk:
+    def add_kiosk(self, kiosk_id: str, checkpoint_id: str, name: str, token_hash: str
+                  ) -> Kiosk:
         """Raises EnrolmentError if the id is taken (even by a revoked kiosk)."""
         with self._transaction() as tx:
             if self._execute(tx, "SELECT 1 FROM kiosks WHERE id = ?", (kiosk_id,)).fetchone():
@@ -323,8 +337,8 @@ class Storage(ABC):
                                  (checkpoint_id,)).fetchone():
                 raise EnrolmentError(f"checkpoint {checkpoint_id!r} does not exist")
             self._execute(tx, "INSERT INTO kiosks (id, checkpoint_id, name, token_hash, "
-                              "file_key, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                          (kiosk_id, checkpoint_id, name, token_hash, file_key, _now()))
+                              "created_at) VALUES (?, ?, ?, ?, ?)",
+                          (kiosk_id, checkpoint_id, name, token_hash, _now()))
         kiosk = self.kiosk(kiosk_id)
         assert kiosk is not None
         return kiosk
@@ -361,9 +375,12 @@ class Storage(ABC):
                           (secret_hash, kiosk_id, _now(), expires_at))
 
     def redeem_enrolment_code(self, secret_hash: str, now: str, token_hash: str,
-                              file_key: bytes) -> Kiosk:
+                              signing_key: bytes | None = None) -> tuple[Kiosk, bytes | None]:
         """Use the code once: its kiosk's token becomes ``token_hash`` (the old one is refused
-        from now on). EnrolmentRefused (unknown, used, expired, kiosk revoked) otherwise."""
+        from now on) and, when given, its backlog signing key ``signing_key`` — the code is
+        the administrator's word that this machine is that kiosk. Returns the kiosk and the
+        signing key it replaced (None if none or the same). EnrolmentRefused (unknown, used,
+        expired, kiosk revoked) otherwise."""
         with self._transaction() as tx:
             row = self._execute(tx, "SELECT c.kiosk_id, c.expires_at, c.used_at, k.revoked_at "
                                     "FROM enrolment_codes c JOIN kiosks k ON k.id = c.kiosk_id "
@@ -381,16 +398,55 @@ class Storage(ABC):
             if self._execute(tx, "UPDATE enrolment_codes SET used_at = ? WHERE secret_hash = ? "
                                  "AND used_at IS NULL", (now, secret_hash)).rowcount != 1:
                 raise EnrolmentRefused(409, "enrolment code already used")
-            self._execute(tx, "UPDATE kiosks SET token_hash = ?, file_key = ? WHERE id = ?",
-                          (token_hash, file_key, kiosk_id))
+            self._execute(tx, "UPDATE kiosks SET token_hash = ? WHERE id = ?",
+                          (token_hash, kiosk_id))
+            replaced = None
+            if signing_key is not None:
+                held = self._execute(tx, "SELECT signing_key FROM kiosks WHERE id = ?",
+                                     (kiosk_id,)).fetchone()[0]
+                replaced = bytes(held) if held is not None and bytes(held) != signing_key \
+                    else None
+                self._execute(tx, "UPDATE kiosks SET signing_key = ?, signing_key_at = ? "
+                                  "WHERE id = ?", (signing_key, now, kiosk_id))
         kiosk = self.kiosk(kiosk_id)
         assert kiosk is not None
-        return kiosk
+        return kiosk, replaced
 
-    def file_key(self, kiosk_id: str) -> bytes | None:
-        """The kiosk's backlog-file key (see protocol.backlog_file_key), None if unknown."""
-        rows = self._query("SELECT file_key FROM kiosks WHERE id = ?", (kiosk_id,))
-        return bytes(rows[0][0]) if rows else None
+    # -- backlog signing keys (kiosk.sync.backlog_keys) -----------------------------------
+    def signing_key(self, kiosk_id: str) -> tuple[bytes, str] | None:
+        """The kiosk's registered public signing key (raw) and when it was registered."""
+        rows = self._query("SELECT signing_key, signing_key_at FROM kiosks WHERE id = ? "
+                           "AND signing_key IS NOT NULL", (kiosk_id,))
+        return (bytes(rows[0][0]), rows[0][1]) if rows else None
+
+    def register_signing_key(self, kiosk_id: str, key: bytes) -> bool:
+        """Register the kiosk's first signing key: True if registered now, False if this
+        very key already was. SigningKeyConflict if another key is registered: a key is
+        never replaced silently (see :meth:`replace_signing_key`)."""
+        with self._transaction() as tx:
+            held = self._execute(tx, "SELECT signing_key, signing_key_at FROM kiosks "
+                                     "WHERE id = ?", (kiosk_id,)).fetchone()
+            if held is None:
+                raise EnrolmentError(f"unknown kiosk {kiosk_id!r}")
+            if held[0] is not None:
+                if bytes(held[0]) == key:
+                    return False
+                raise SigningKeyConflict(kiosk_id, bytes(held[0]), held[1])
+            self._execute(tx, "UPDATE kiosks SET signing_key = ?, signing_key_at = ? "
+                              "WHERE id = ? AND signing_key IS NULL", (key, _now(), kiosk_id))
+            return True
+
+    def replace_signing_key(self, kiosk_id: str, key: bytes | None) -> bytes | None:
+        """An administrator's act: set (or with None, clear, so that the kiosk registers
+        its key at its next contact) the kiosk's signing key; the key it replaced."""
+        with self._transaction() as tx:
+            held = self._execute(tx, "SELECT signing_key FROM kiosks WHERE id = ?",
+                                 (kiosk_id,)).fetchone()
+            if held is None:
+                raise EnrolmentError(f"unknown kiosk {kiosk_id!r}")
+            self._execute(tx, "UPDATE kiosks SET signing_key = ?, signing_key_at = ? "
+                              "WHERE id = ?", (key, _now() if key else None, kiosk_id))
+        return bytes(held[0]) if held[0] is not None else None
 
     # -- reading back ---------------------------------------------------------------------
     def entries(self, *, kiosk_id: str | None = None, limit: int | None = None

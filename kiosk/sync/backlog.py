@@ -1,52 +1,85 @@
 """Backlog files: a kiosk's pending entries on a USB stick, for a site with no network.
 
-One ZIP file (any archive tool can list it) holding three members:
+Format 2 (``docs/protocol.md``, "Backlog files") — signed by the kiosk, sealed to the centre::
 
-``entries.jsonl``
-    one wire entry (:func:`kiosk.sync.protocol.entry_to_wire`) per line, oldest first,
-    deflate-compressed; written and read as a stream, so a million entries never sit in memory.
-``manifest.json``
-    format and version, kiosk and checkpoint, creation time, entry count, first and last
-    id, and the SHA-256 and size of ``entries.jsonl``.
-``manifest.hmac``
-    HMAC-SHA256 of ``manifest.json`` keyed with ``protocol.backlog_file_key(token)``.
+    "checkpoint-kiosk-backlog 2\\n"       the header: what the file is, in clear,
+    ephemeral X25519 public key (32)       then the key this file was sealed with
+    centre's X25519 public key (32)        and the centre key it was sealed to;
+    parts: u32 big-endian length + ChaCha20-Poly1305 ciphertext, each ≤ 1 MiB of
+        zlib-compressed JSON lines (one wire entry, :func:`protocol.entry_to_wire`,
+        per line, oldest first), and a last part holding the kiosk's Ed25519 signature
+        (64 bytes) and the manifest (JSON: kiosk, checkpoint, count, first and last id,
+        SHA-256 and size of the JSON lines, the signing key's fingerprint).
 
-The centre holds that key for every enrolled kiosk (never the token), so it can tell a file
-really came from that kiosk and arrived whole: a flipped byte breaks the SHA-256 (or the
-ZIP CRC), a cut-off file has no central directory or a short member, an edited manifest
-breaks the HMAC. :meth:`BacklogReader.verify` reads everything once before a single entry
-is handed out, so a bad file is refused with nothing from it stored.
+The part key is HKDF-SHA256 of the X25519 agreement, salted with the header; each part's
+nonce is its number and a "last part" flag, and the header is the associated data of every
+part (the STREAM construction, as age and Tink use it). So:
 
-Writing a file changes nothing on the kiosk but the label ``sent``: the entries stay in the
-pending set until the centre acknowledges them (a later upload then gets ``duplicate``).
+* without the centre's private key nothing but the header and the sizes can be read;
+* a flipped byte fails that part's tag, a cut-off file has no last part, reordered or
+  dropped parts fail their nonces: each is refused with the reason;
+* the signature covers the header and the manifest, the manifest the SHA-256 of every
+  entry line: only the holder of the kiosk's private key (on the kiosk, never at the
+  centre) can write a file the centre accepts as that kiosk's.
+
+Files of format 1 (a ZIP signed with an HMAC key the centre kept in its database) are
+refused with how to re-export them: their entries are still pending on the kiosk.
+
+:meth:`BacklogReader.verify` reads everything once before a single entry is handed out, so
+a bad file is refused with nothing from it stored. Writing a file changes nothing on the
+kiosk but the label ``sent``: entries stay pending until the centre acknowledges them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import json
 import os
-import time
-import zipfile
+import struct
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from kiosk.messages import Words, both
 from kiosk.private_files import open_private
 from kiosk.sync import protocol
+from kiosk.sync.backlog_keys import fingerprint, raw
 
 FORMAT = "checkpoint-kiosk-backlog"
-VERSION = 1
-ENTRIES, MANIFEST, SIGNATURE = "entries.jsonl", "manifest.json", "manifest.hmac"
-_CHUNK = 1 << 20
+VERSION = 2
+MAGIC = f"{FORMAT} {VERSION}\n".encode("ascii")
+HEADER_BYTES = len(MAGIC) + 64
+PART_BYTES = 1 << 20
+"""Compressed entry data per part; a part on disk is 4 + PART_BYTES + 16 bytes at most."""
+SIGNATURE_BYTES = 64
+MAX_MANIFEST_BYTES = 64 * 1024
+MAX_LINE_BYTES = 4 << 20
+_SIGNED_LABEL = b"checkpoint-kiosk-backlog 2 manifest\n"
+_KDF_INFO = b"checkpoint-kiosk-backlog 2 parts"
+_LENGTH = struct.Struct(">I")
+_TAG = 16
+_OLD_ZIP = b"PK\x03\x04"
+_LINES_PER_WRITE = 512
 
 
 class BacklogError(ValueError):
-    """The file cannot be trusted or read; the message says what is wrong with it."""
+    """The file cannot be written, trusted or read; ``words`` say why (str(): both
+    languages)."""
+
+    def __init__(self, code: str, path: Path | None = None, **params: object) -> None:
+        self.path = path
+        self.words = Words(f"backlog.{code}", params)
+        super().__init__((f"{path}: " if path else "") + both(self.words.code, **params))
 
 
 @dataclass(frozen=True)
@@ -62,19 +95,36 @@ class Manifest:
     last_id: str | None
     entries_sha256: str
     entries_bytes: int
+    signing_key: str
+    """Fingerprint of the kiosk's signing key (:func:`backlog_keys.fingerprint`)."""
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def sign(key: bytes, manifest_bytes: bytes) -> str:
-    return hmac.new(key, manifest_bytes, hashlib.sha256).hexdigest()
+def _aead(shared: bytes, header: bytes) -> ChaCha20Poly1305:
+    key = HKDF(hashes.SHA256(), 32, salt=header, info=_KDF_INFO).derive(shared)
+    return ChaCha20Poly1305(key)
 
 
-def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *, key: bytes,
+def _nonce(number: int, last: bool) -> bytes:
+    return number.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
+
+
+@dataclass(frozen=True)
+class Written:
+    manifest: Manifest
+    sha256: str
+    """Of the whole file as written: :func:`check_written` compares the disk's copy."""
+    size: int
+
+
+def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
+                  signing_key: Ed25519PrivateKey, centre_key: X25519PublicKey,
                   kiosk_id: str, checkpoint_id: str,
-                  progress: Callable[[int], None] | None = None) -> Manifest:
-    """Write store rows (oldest first) to ``path`` atomically; returns the manifest.
+                  progress: Callable[[int], None] | None = None) -> Written:
+    """Write store rows (oldest first) to ``path`` atomically, signed with the kiosk's
+    ``signing_key`` and sealed to the centre's ``centre_key``.
 
     The file appears under its name only once complete and flushed to disk (written as
     ``path.part``, fsynced, renamed). Rows of another kiosk are refused: the centre would
@@ -82,38 +132,67 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *, key: b
     """
     path = Path(path)
     partial = path.with_name(path.name + ".part")
+    ephemeral = X25519PrivateKey.generate()
+    header = MAGIC + raw(ephemeral.public_key()) + raw(centre_key)
+    aead = _aead(ephemeral.exchange(centre_key), header)
     digest, size, count, first, last = hashlib.sha256(), 0, 0, None, None
+    compressor = zlib.compressobj(6)
+    pending = bytearray()
+    number = 0
+    whole = hashlib.sha256(header)
+
+    def seal(out: BinaryIO, data: bytes, *, final: bool = False) -> None:
+        nonlocal number
+        sealed = aead.encrypt(_nonce(number, final), data, header)
+        record = _LENGTH.pack(len(sealed)) + sealed
+        out.write(record)
+        whole.update(record)
+        number += 1
+
     try:
-        with open_private(partial, "wb") as raw, zipfile.ZipFile(
-                raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-            info = zipfile.ZipInfo(ENTRIES, time.localtime()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with archive.open(info, "w", force_zip64=True) as member:
-                for row in rows:
-                    if row["kiosk_id"] != kiosk_id:
-                        raise BacklogError(
-                            f"entry {row['id']} belongs to kiosk {row['kiosk_id']!r}, not "
-                            f"{kiosk_id!r} (was kiosk.id changed?); nothing was exported")
-                    line = json.dumps(protocol.entry_to_wire(row), ensure_ascii=False,
-                                      separators=(",", ":")).encode("utf-8") + b"\n"
-                    member.write(line)
-                    digest.update(line)
-                    size += len(line)
-                    count += 1
-                    first = first or row["id"]
-                    last = row["id"]
-                    if progress and count % 1000 == 0:
-                        progress(count)
+        with open_private(partial, "wb") as out:
+            out.write(header)
+            lines: list[bytes] = []
+
+            def flush_lines() -> None:
+                pending.extend(compressor.compress(b"".join(lines)))
+                lines.clear()
+                while len(pending) >= PART_BYTES:
+                    seal(out, bytes(pending[:PART_BYTES]))
+                    del pending[:PART_BYTES]
+
+            for row in rows:
+                if row["kiosk_id"] != kiosk_id:
+                    raise BacklogError("foreign_entry", id=row["id"], owner=row["kiosk_id"],
+                                       kiosk=kiosk_id)
+                line = json.dumps(protocol.entry_to_wire(row), ensure_ascii=False,
+                                  separators=(",", ":")).encode("utf-8") + b"\n"
+                lines.append(line)
+                digest.update(line)
+                size += len(line)
+                count += 1
+                first = first or row["id"]
+                last = row["id"]
+                if len(lines) >= _LINES_PER_WRITE:
+                    flush_lines()
+                if progress and count % 1000 == 0:
+                    progress(count)
+            flush_lines()
+            pending.extend(compressor.flush())
+            for start in range(0, len(pending), PART_BYTES):
+                seal(out, bytes(pending[start:start + PART_BYTES]))
             manifest = Manifest(
                 format=FORMAT, version=VERSION, protocol=protocol.PROTOCOL_VERSION,
                 kiosk_id=kiosk_id, checkpoint_id=checkpoint_id,
                 created_at=protocol.format_time(dt.datetime.now(dt.UTC)), entries=count,
                 first_id=first, last_id=last, entries_sha256=digest.hexdigest(),
-                entries_bytes=size)
+                entries_bytes=size, signing_key=fingerprint(signing_key.public_key()))
             manifest_bytes = manifest.to_json()
-            archive.writestr(MANIFEST, manifest_bytes)
-            archive.writestr(SIGNATURE, sign(key, manifest_bytes) + "\n")
-        _fsync_file(partial)
+            signature = signing_key.sign(_SIGNED_LABEL + header + manifest_bytes)
+            seal(out, signature + manifest_bytes, final=True)
+            out.flush()
+            os.fsync(out.fileno())
+            size = out.tell()
         os.replace(partial, path)
         _fsync_dir(path.parent)
     except BaseException:
@@ -121,40 +200,109 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *, key: b
         raise
     if progress:
         progress(count)
-    return manifest
+    return Written(manifest, whole.hexdigest(), size)
+
+
+def check_written(path: str | Path, written: Written) -> None:
+    """Read the file back from the disk (not the page cache, where the kernel allows) and
+    compare it with what was written; BacklogError if the stick kept something else."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+        while chunk := f.read(PART_BYTES):
+            digest.update(chunk)
+        size = f.tell()
+    if (digest.hexdigest(), size) != (written.sha256, written.size):
+        raise BacklogError("not_as_written", Path(path))
 
 
 class BacklogReader:
-    """Open a backlog file, check it against a kiosk's key, then stream its entries.
+    """Open a backlog file with the centre's key, check it, then stream its entries.
 
-    Use as a context manager. ``manifest`` is readable before verification (to find which
-    kiosk's key to use) but is not to be trusted until :meth:`verify` returned.
+    Use as a context manager. Opening reads the header and the last part: ``manifest``
+    then names the kiosk whose key to check with, but is not to be trusted until
+    :meth:`verify` returned.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, centre_key: X25519PrivateKey) -> None:
         self.path = Path(path)
         self._verified = False
         try:
             self._file: BinaryIO = open(self.path, "rb")  # noqa: SIM115 — closed by close()
         except OSError as exc:
-            raise BacklogError(f"{self.path}: cannot open: {exc.strerror or exc}") from None
+            raise BacklogError("cannot_open", path=self.path,
+                               detail=exc.strerror or str(exc)) from None
         try:
-            self._zip = zipfile.ZipFile(self._file)
-            names = set(self._zip.namelist())
-            missing = sorted({ENTRIES, MANIFEST, SIGNATURE} - names)
-            if missing:
-                raise BacklogError(f"{self.path}: not a kiosk backlog file ({missing[0]} "
-                                   f"missing)")
-            self._manifest_bytes = self._zip.read(MANIFEST)
-            self._signature = self._zip.read(SIGNATURE).strip()
-            self.manifest = _parse_manifest(self.path, self._manifest_bytes)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as exc:
-            self.close()
-            raise BacklogError(f"{self.path}: truncated or damaged file ({exc}); refused") \
-                from None
+            self._open(centre_key)
         except BaseException:
             self.close()
             raise
+
+    def _open(self, centre_key: X25519PrivateKey) -> None:
+        header = self._file.read(HEADER_BYTES)
+        if header.startswith(_OLD_ZIP):
+            raise BacklogError("old_format", path=self.path)
+        if not header.startswith(FORMAT.encode()):
+            raise BacklogError("not_backlog", path=self.path)
+        if not header.startswith(MAGIC):
+            raise BacklogError("unsupported", path=self.path,
+                               found=header.split(b"\n", 1)[0].decode("ascii", "replace"))
+        if len(header) < HEADER_BYTES:
+            raise BacklogError("truncated", path=self.path)
+        ours = raw(centre_key.public_key())
+        sealed_to = header[len(MAGIC) + 32:]
+        if sealed_to != ours:
+            raise BacklogError("other_centre", path=self.path, theirs=fingerprint(sealed_to),
+                               ours=fingerprint(ours))
+        ephemeral = X25519PublicKey.from_public_bytes(header[len(MAGIC):len(MAGIC) + 32])
+        self._header = header
+        self._aead = _aead(centre_key.exchange(ephemeral), header)
+        self._parts = self._find_parts()
+        trailer = self._part(len(self._parts) - 1)
+        self._signature = trailer[:SIGNATURE_BYTES]
+        self._manifest_bytes = trailer[SIGNATURE_BYTES:]
+        self.manifest = _parse_manifest(self.path, self._manifest_bytes)
+
+    def _find_parts(self) -> list[tuple[int, int]]:
+        """(offset, length) of every part, read from their length prefixes alone."""
+        parts = []
+        offset = HEADER_BYTES
+        end = os.fstat(self._file.fileno()).st_size
+        while offset < end:
+            self._file.seek(offset)
+            prefix = self._file.read(_LENGTH.size)
+            if len(prefix) < _LENGTH.size:
+                raise BacklogError("truncated", path=self.path)
+            (length,) = _LENGTH.unpack(prefix)
+            if not _TAG < length <= PART_BYTES + _TAG:
+                raise BacklogError("damaged", path=self.path, part=len(parts) + 1)
+            if offset + _LENGTH.size + length > end:
+                raise BacklogError("truncated", path=self.path)
+            parts.append((offset + _LENGTH.size, length))
+            offset += _LENGTH.size + length
+        if not parts:
+            raise BacklogError("truncated", path=self.path)
+        return parts
+
+    def _part(self, number: int) -> bytes:
+        offset, length = self._parts[number]
+        self._file.seek(offset)
+        sealed = self._file.read(length)
+        last = number == len(self._parts) - 1
+        try:
+            return self._aead.decrypt(_nonce(number, last), sealed, self._header)
+        except InvalidTag:
+            if last and self._opens_as_middle(number, sealed):
+                raise BacklogError("truncated", path=self.path) from None
+            raise BacklogError("damaged", path=self.path, part=number + 1) from None
+
+    def _opens_as_middle(self, number: int, sealed: bytes) -> bool:
+        """Whether the file's last part is a whole part that was not meant to be last."""
+        try:
+            self._aead.decrypt(_nonce(number, False), sealed, self._header)
+        except InvalidTag:
+            return False
+        return True
 
     def __enter__(self) -> BacklogReader:
         return self
@@ -163,33 +311,36 @@ class BacklogReader:
         self.close()
 
     def close(self) -> None:
-        if getattr(self, "_zip", None) is not None:
-            self._zip.close()
         self._file.close()
 
-    def verify(self, key: bytes) -> Manifest:
-        """Check signature, size, digest, count, ids and kiosk of every entry; raise if any fail."""
-        if not hmac.compare_digest(sign(key, self._manifest_bytes).encode(), self._signature):
-            raise BacklogError(
-                f"{self.path}: signature does not match kiosk {self.manifest.kiosk_id!r}'s "
-                f"key: the file was altered, or it was not written by that kiosk; refused")
+    def verify(self, kiosk_key: Ed25519PublicKey) -> Manifest:
+        """Check the signature against the kiosk's registered key, then size, digest,
+        count, order and kiosk of every entry; BacklogError naming the first problem."""
+        manifest = self.manifest
+        try:
+            kiosk_key.verify(self._signature, _SIGNED_LABEL + self._header +
+                             self._manifest_bytes)
+        except InvalidSignature:
+            raise BacklogError("bad_signature", path=self.path, kiosk=manifest.kiosk_id,
+                               registered=fingerprint(kiosk_key),
+                               claimed=manifest.signing_key) from None
         count = 0
         for _ in self._lines(check=True):
             count += 1
-        if count != self.manifest.entries:
-            raise BacklogError(f"{self.path}: {count} entries, the manifest says "
-                               f"{self.manifest.entries}; refused")
+        if count != manifest.entries:
+            raise BacklogError("wrong_count", path=self.path, found=count,
+                               expected=manifest.entries)
         self._verified = True
-        return self.manifest
+        return manifest
 
     def batches(self, size: int = 1000) -> Iterator[list[dict[str, Any]]]:
         """Wire entries in batches of ``size``, oldest first; only after :meth:`verify`.
 
-        The data is hashed again on this pass: if the file changed on disk since
-        :meth:`verify`, BacklogError is raised at the end.
+        The file is decrypted and hashed again on this pass: if it changed on disk since
+        :meth:`verify`, BacklogError is raised at the end (or at the changed part).
         """
         if not self._verified:
-            raise BacklogError(f"{self.path}: entries read before the file was verified")
+            raise RuntimeError(f"{self.path}: entries read before the file was verified")
         batch: list[dict[str, Any]] = []
         for entry in self._lines(check=False):
             batch.append(entry)
@@ -199,64 +350,83 @@ class BacklogReader:
         if batch:
             yield batch
 
+    def _data(self) -> Iterator[bytes]:
+        """The entry lines' bytes, decrypted and decompressed, in bounded pieces."""
+        decompressor = zlib.decompressobj()
+        data = b""
+        try:
+            for number in range(len(self._parts) - 1):
+                data = self._part(number)
+                while data:
+                    piece = decompressor.decompress(data, PART_BYTES)
+                    data = decompressor.unconsumed_tail
+                    if piece:
+                        yield piece
+                    if decompressor.eof:
+                        break
+            if not decompressor.eof or decompressor.unused_data or data:
+                raise BacklogError("changed", path=self.path)
+        except zlib.error:
+            raise BacklogError("changed", path=self.path) from None
+
     def _lines(self, *, check: bool) -> Iterator[dict[str, Any]]:
         manifest = self.manifest
         digest, size, previous = hashlib.sha256(), 0, ""
-        try:
-            with self._zip.open(ENTRIES) as member:
-                pending = b""
-                while chunk := member.read(_CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    if size > manifest.entries_bytes:
-                        raise BacklogError(f"{self.path}: more entry data than the manifest "
-                                           f"says; refused")
-                    *lines, pending = (pending + chunk).split(b"\n")
-                    for line in lines:
-                        entry = self._entry(line, previous) if check else json.loads(line)
-                        previous = entry["id"]
-                        yield entry
-        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-            raise BacklogError(f"{self.path}: damaged entry data ({exc}); refused") from None
+        pending = b""
+        for chunk in self._data():
+            digest.update(chunk)
+            size += len(chunk)
+            if size > manifest.entries_bytes:
+                raise BacklogError("changed", path=self.path)
+            *lines, pending = (pending + chunk).split(b"\n")
+            if len(pending) > MAX_LINE_BYTES:
+                raise BacklogError("changed", path=self.path)
+            for line in lines:
+                entry = self._entry(line, previous) if check else json.loads(line)
+                previous = entry["id"]
+                yield entry
         if pending or size != manifest.entries_bytes or \
                 digest.hexdigest() != manifest.entries_sha256:
-            raise BacklogError(f"{self.path}: entry data differs from what was signed "
-                               f"(altered or truncated); refused")
+            raise BacklogError("changed", path=self.path)
 
     def _entry(self, line: bytes, previous: str) -> dict[str, Any]:
         """Parse one line during verification: JSON object, ascending id, this kiosk's."""
         try:
             entry = json.loads(line)
         except ValueError:
-            raise BacklogError(f"{self.path}: an entry line is not JSON; refused") from None
+            raise BacklogError("changed", path=self.path) from None
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-            raise BacklogError(f"{self.path}: an entry line has no id; refused")
+            raise BacklogError("changed", path=self.path)
         if entry["id"] <= previous:
-            raise BacklogError(f"{self.path}: entry {entry['id']} out of order; refused")
+            raise BacklogError("out_of_order", path=self.path, id=entry["id"])
         if entry.get("kiosk_id") != self.manifest.kiosk_id:
-            raise BacklogError(f"{self.path}: entry {entry['id']} is not kiosk "
-                               f"{self.manifest.kiosk_id!r}'s; refused")
+            raise BacklogError("foreign_line", path=self.path, id=entry["id"],
+                               kiosk=self.manifest.kiosk_id)
         return entry
+
+
+_MANIFEST_TYPES: dict[str, type | tuple[type, ...]] = {
+    "format": str, "version": int, "protocol": int, "kiosk_id": str, "checkpoint_id": str,
+    "created_at": str, "entries": int, "first_id": (str, type(None)),
+    "last_id": (str, type(None)), "entries_sha256": str, "entries_bytes": int,
+    "signing_key": str}
 
 
 def _parse_manifest(path: Path, data: bytes) -> Manifest:
     try:
-        obj = json.loads(data)
-        manifest = Manifest(**obj)
+        if len(data) > MAX_MANIFEST_BYTES:
+            raise ValueError("too large")
+        manifest = Manifest(**json.loads(data))
+        for name, kind in _MANIFEST_TYPES.items():
+            if not isinstance(getattr(manifest, name), kind):
+                raise TypeError(name)
     except (ValueError, TypeError):
-        raise BacklogError(f"{path}: unreadable manifest; refused") from None
-    if manifest.format != FORMAT:
-        raise BacklogError(f"{path}: not a kiosk backlog file (format {manifest.format!r})")
-    if manifest.version != VERSION or manifest.protocol != protocol.PROTOCOL_VERSION:
-        raise BacklogError(f"{path}: backlog format v{manifest.version} / protocol "
-                           f"{manifest.protocol} is not supported by this program (v{VERSION}"
-                           f" / {protocol.PROTOCOL_VERSION}); upgrade it")
+        raise BacklogError("bad_manifest", path=path) from None
+    if manifest.format != FORMAT or manifest.version != VERSION or \
+            manifest.protocol != protocol.PROTOCOL_VERSION:
+        raise BacklogError("unsupported", path=path,
+                           found=f"{manifest.format} {manifest.version}")
     return manifest
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())
 
 
 def _fsync_dir(path: Path) -> None:

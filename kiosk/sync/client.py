@@ -124,13 +124,30 @@ class SyncClient:
                                  headers={"If-None-Match": etag} if etag else {})
         return None if response.status_code == 304 else response.content
 
-    def enrol(self, secret: str) -> dict:
-        """POST a one-time enrolment secret (no token needed); the centre's answer
-        ``{kiosk_id, checkpoint_id, token}``. Raises like :meth:`post_batch` (a used code is
-        :class:`Refused` 409, an expired one 410, an unknown one :class:`AuthRefused`)."""
+    def backlog_keys(self, signing_key: str) -> dict:
+        """POST this kiosk's public backlog signing key (base64); the centre's answer
+        ``{centre_key, signing_key, signing_key_registered_at}``. Raises like
+        :meth:`post_batch` (another key registered: :class:`Refused` 409)."""
+        response = self._request("POST", protocol.BACKLOG_KEYS_PATH,
+                                 json={"signing_key": signing_key})
+        try:
+            answer = json.loads(response.content)
+            if not isinstance(answer.get("centre_key"), str):
+                raise ValueError("centre_key missing")
+        except (ValueError, AttributeError) as exc:
+            raise Unreachable(f"unusable answer about the backlog keys: {exc}") from None
+        return answer
+
+    def enrol(self, secret: str, signing_key: str | None = None) -> dict:
+        """POST a one-time enrolment secret (no token needed) with the kiosk's public
+        backlog signing key; the centre's answer ``{kiosk_id, checkpoint_id, token}`` (and
+        ``backlog_key``, its encryption key, from a centre that has one). Raises like
+        :meth:`post_batch` (a used code is :class:`Refused` 409, an expired one 410, an
+        unknown one :class:`AuthRefused`)."""
         from kiosk.enrolment import ENROL_PATH
 
-        response = self._request("POST", ENROL_PATH, json={"secret": secret})
+        response = self._request("POST", ENROL_PATH, json={"secret": secret,
+                                                           "signing_key": signing_key})
         try:
             answer = json.loads(response.content)
             if not all(isinstance(answer.get(k), str) and answer[k]

@@ -36,7 +36,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "sync", help="upload to the centre, export, rejected entries",
         description="The sync operator's tools; they work whether or not `kiosk run` runs.",
         **examples("kiosk sync status", "kiosk sync push",
-                   "kiosk sync export --to /media/usb/backlog.zip"))
+                   "kiosk sync export --to /media/usb/ql1a-01.backlog"))
     sub = sync.add_subparsers(dest="sync_command", required=True)
 
     status = sub.add_parser(
@@ -64,11 +64,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     export = sub.add_parser(
         "export", parents=[common],
         help="write the pending backlog to a file for the centre to import",
-        description="Write every pending entry to a signed backlog file (a USB stick for a "
-                    "site with no network); they stay pending until the centre has them.",
-        **examples("kiosk sync export --to /media/usb/ql1a-01-backlog.zip",
-                   "kiosk sync export --to backlog.zip --force   # replace an older file"))
-    export.add_argument("--to", required=True, metavar="FILE", help="file to write (.zip)")
+        description="Write every pending entry to a backlog file signed with this kiosk's key "
+                    "and encrypted to the centre's (a USB stick for a site with no network); "
+                    "they stay pending until the centre has them.",
+        **examples("kiosk sync export --to /media/usb/ql1a-01.backlog",
+                   "kiosk sync export --to ql1a-01.backlog --force   # replace an older file"))
+    export.add_argument("--to", required=True, metavar="FILE", help="file to write")
     export.add_argument("--force", action="store_true", help="replace an existing file")
     export.set_defaults(func=cmd_export)
 
@@ -200,6 +201,7 @@ def cmd_retry_rejected(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from kiosk.sync.backlog import BacklogError
+    from kiosk.sync.backlog_keys import BadKey
 
     config = load_config(args.config)
     lang = config.kiosk.language
@@ -217,12 +219,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         bar = ProgressBar("export", total)
         summary = worker.export(target, progress=lambda done: bar.update(done, total))
         bar.finish()
-    except (BacklogError, OSError) as exc:
+    except BacklogError as exc:
+        where = f"{exc.path}: " if exc.path else ""
+        print(text("sync.export_failed", lang, error=where + exc.words(lang)), file=sys.stderr)
+        return EXIT_FAILED
+    except (BadKey, OSError) as exc:
         print(text("sync.export_failed", lang, error=exc), file=sys.stderr)
         return EXIT_FAILED
     finally:
         worker.stop()
     print(text("sync.export_done", lang, entries=f"{summary.entries:,}", path=summary.path,
                      size=f"{summary.bytes:,}"))
+    if not summary.signing_key_registered:
+        print(text("sync.export_key_unconfirmed", lang,
+                   key=worker.keys.signing_key_path, kiosk=worker.kiosk_id,
+                   public=worker.keys.public_signing_key()), file=sys.stderr)
     return 0
 

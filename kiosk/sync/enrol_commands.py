@@ -14,11 +14,14 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.commandline import EXIT_FAILED, EXIT_USAGE, examples
 from kiosk.enrolment import EnrolmentCode, EnrolmentCodeError, is_enrolment_code, parse
 from kiosk.messages import both
+
+if TYPE_CHECKING:
+    from kiosk.sync.kiosk_keys import KioskKeys
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -48,22 +51,26 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_enrol(args: argparse.Namespace) -> int:
     from kiosk.sync import enrolling
+    from kiosk.sync.backlog_keys import BadKey
 
     try:
         code = parse(_code_text(args))
     except (EnrolmentCodeError, OSError, RuntimeError) as exc:
         print(both("enrol.bad_code", detail=exc), file=sys.stderr)
         return EXIT_USAGE
+    token_path = Path(args.token_file) if args.token_file else None
     try:
-        answer = _exchange(code, args)
+        answer = _exchange(code, args, enrolling.keys_for(Path(args.config), token_path))
+    except (BadKey, OSError) as exc:
+        print(both("enrol.bad_signing_key", detail=exc), file=sys.stderr)
+        return EXIT_FAILED
     except enrolling.TRY_AGAIN:
         print(both("enrol.gave_up", tries=args.tries), file=sys.stderr)
         return EXIT_FAILED
     except enrolling.FINAL as exc:
         print(both("enrol.refused", detail=exc), file=sys.stderr)
         return EXIT_FAILED
-    enrolling.install(code, answer, Path(args.config),
-                      Path(args.token_file) if args.token_file else None)
+    enrolling.install(code, answer, Path(args.config), token_path)
     print(both("enrol.done", kiosk=answer["kiosk_id"], checkpoint=answer["checkpoint_id"],
                config=args.config))
     problem = enrolling.link_problem(code.server_url, answer["token"])
@@ -74,13 +81,13 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     return 0
 
 
-def _exchange(code: EnrolmentCode, args: argparse.Namespace) -> dict:
+def _exchange(code: EnrolmentCode, args: argparse.Namespace, keys: KioskKeys) -> dict:
     """The centre's answer; an unreachable or busy centre is tried ``--tries`` times."""
     from kiosk.sync import enrolling
 
     for attempt in range(1, args.tries + 1):
         try:
-            return enrolling.exchange(code)
+            return enrolling.exchange(code, keys)
         except enrolling.TRY_AGAIN as exc:
             if attempt == args.tries:
                 raise

@@ -1,6 +1,10 @@
 """Joining the centre with an enrolment code: the one-time secret exchanged for the kiosk's
 token, the token and the config written, the link tested.
 
+The kiosk's backlog signing key is made beside the token before the exchange and its public
+half goes with the code, so the centre registers it with the enrolment; the centre's answer
+carries its backlog encryption key, kept beside the token too (:mod:`kiosk.sync.kiosk_keys`).
+
 Shared by ``kiosk enrol`` and the technician screen (where the code is scanned). Each step
 is one call and the caller decides how to wait between attempts while the centre cannot be
 reached: a terminal sleeps, the screen uses a timer and stays responsive.
@@ -8,14 +12,14 @@ reached: a terminal sleeps, the screen uses a timer and stays responsive.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk import config as config_mod
 from kiosk.enrolment import EnrolmentCode
-from kiosk.private_files import hand_over, private_dir
+from kiosk.private_files import hand_over, replace_file
 from kiosk.sync.client import Refused, ServerBusy, SyncClient, SyncError, Unreachable
+from kiosk.sync.kiosk_keys import KioskKeys
 
 TOKEN_FILE = "sync-token"
 """Where the token goes, beside config.toml, unless told otherwise."""
@@ -34,12 +38,20 @@ class Enrolled:
     token_path: Path
 
 
-def exchange(code: EnrolmentCode) -> dict:
-    """One attempt: the centre's ``{kiosk_id, checkpoint_id, token}`` for the code's secret.
-    Raises one of :data:`TRY_AGAIN` (try later) or else :data:`FINAL`."""
+def keys_for(config_path: Path, token_path: Path | None = None) -> KioskKeys:
+    """The backlog key files of the kiosk that :func:`install` will write there."""
+    return KioskKeys((token_path or Path(config_path).parent / TOKEN_FILE).parent)
+
+
+def exchange(code: EnrolmentCode, keys: KioskKeys | None) -> dict:
+    """One attempt: the centre's ``{kiosk_id, checkpoint_id, token, backlog_key}`` for the
+    code's secret, registering the public half of the kiosk's signing key in ``keys`` (made
+    now if it has none; BadKey/OSError if that fails). Raises one of :data:`TRY_AGAIN` (try
+    later) or else :data:`FINAL`."""
+    signing_key = keys.public_signing_key() if keys is not None else None
     client = SyncClient(code.server_url, "")
     try:
-        return client.enrol(code.secret)
+        return client.enrol(code.secret, signing_key)
     finally:
         client.close()
 
@@ -52,6 +64,10 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
     config_path = Path(config_path)
     token_path = token_path or config_path.parent / TOKEN_FILE
     write_token(token_path, answer["token"])
+    if answer.get("backlog_key"):
+        keys = keys_for(config_path, token_path)
+        keys.remember({"centre_key": answer["backlog_key"],
+                       "signing_key": keys.public_signing_key()})
     from kiosk.ui.config_writer import save_settings  # tomlkit only: no Qt
 
     config = save_settings(config_path, {
@@ -81,15 +97,5 @@ def link_problem(server_url: str, token: str) -> str | None:
 
 def write_token(path: Path, token: str) -> None:
     """Atomically, 0600 from the first byte (a token must never be readable by others)."""
-    private_dir(path.parent)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(token + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        hand_over(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    replace_file(path, token.encode("utf-8") + b"\n")
+    hand_over(path)

@@ -24,7 +24,6 @@ import binascii
 import datetime as dt
 import gzip
 import hashlib
-import hmac
 import io
 import json
 import operator
@@ -46,6 +45,10 @@ HEALTH_PATH = "/api/v1/health"
 HEARTBEAT_PATH = "/api/v1/heartbeat"
 """POST, token-authenticated: a kiosk's health (:class:`Heartbeat`) when it has nothing to
 upload; a batch may carry the same report in its optional ``health`` member."""
+BACKLOG_KEYS_PATH = "/api/v1/backlog-keys"
+"""POST, token-authenticated: ``{"signing_key": base64}`` registers the kiosk's backlog
+signing key (409 if another one is registered) and answers the centre's encryption key
+(see kiosk.sync.backlog_keys); an empty object only asks for the centre's key."""
 TRUST_LIST_PATH = "/api/v1/trust-list"
 """GET, token-authenticated: the certificate trust list the centre holds (see
 kiosk.certificates.trustlist), with a strong ETag; If-None-Match gives 304 when unchanged."""
@@ -81,7 +84,7 @@ _UUID7_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-
 
 ENCODINGS = ("zstd", "gzip", "identity")
 """Content-Encoding values the server accepts, preferred first."""
-BACKLOG_FILE_KEY_LABEL = b"kiosk-backlog-file-v1"
+
 
 class ProtocolError(ValueError):
     """A request or answer that breaks the protocol; ``status`` is the HTTP status it maps to."""
@@ -540,9 +543,10 @@ class Heartbeat(msgspec.Struct, forbid_unknown_fields=True):
     health: Health
 
 
-FEATURES = ("health",)
+FEATURES = ("health", "backlog-keys")
 """What this centre understands beyond the first release of protocol 1 (in the health
-answer): ``health`` — the heartbeat endpoint and a batch's ``health`` member."""
+answer): ``health`` — the heartbeat endpoint and a batch's ``health`` member;
+``backlog-keys`` — the backlog-keys endpoint (backlog file format 2)."""
 
 
 def validate_health(obj: object) -> Health:
@@ -831,16 +835,6 @@ def _zstd() -> Any:
 def token_hash(token: str) -> str:
     """What the centre stores instead of a kiosk's token (SHA-256, hex)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def backlog_file_key(token: str) -> bytes:
-    """The key that signs a kiosk's backlog files: HMAC-SHA256(key=token, "kiosk-backlog-file-v1").
-
-    Derived from the token, so a kiosk needs no second secret, and the centre (which keeps
-    this key, never the token) can check a file's integrity without being able to submit
-    batches as the kiosk.
-    """
-    return hmac.new(token.encode("utf-8"), BACKLOG_FILE_KEY_LABEL, hashlib.sha256).digest()
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -53,9 +53,11 @@ API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
     auth alert (the operator is retrying on purpose) and returns a summary (with ``error``
     set if it had to give up).
 ``worker.export(path, progress=None) -> ExportSummary``
-    Blocking: writes the pending backlog to a signed backlog file (:mod:`kiosk.sync.backlog`,
-    raises ``BacklogError``/``OSError``), reads it back to check it, and labels those
-    entries ``sent``; they stay pending until the centre acknowledges them.
+    Blocking: writes the pending backlog to a backlog file signed with the kiosk's key and
+    sealed to the centre's (:mod:`kiosk.sync.backlog`; raises ``BacklogError``/``OSError``,
+    and ``BacklogError`` ``no_centre_key`` when the centre's key was never learnt), reads
+    it back from the disk to check it, and labels those entries ``sent``; they stay
+    pending until the centre acknowledges them.
     ``progress(entries_written)`` is called every 1,000 entries.
 ``worker.retry_rejected(actor="operator") -> int``
     Puts quarantined entries back in the queue (audited under ``actor``), wakes the worker.
@@ -71,6 +73,7 @@ import logging
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -80,8 +83,9 @@ from kiosk import messages
 from kiosk.config import Config, SyncSettings
 from kiosk.scan import ScanResult
 from kiosk.store import OutboxSummary, Store, utc_iso
-from kiosk.sync import backlog, heartbeat, protocol
+from kiosk.sync import backlog, backlog_keys, heartbeat, protocol
 from kiosk.sync.client import AuthRefused, Refused, SyncClient, SyncError
+from kiosk.sync.kiosk_keys import KioskKeys
 from kiosk.sync.scheduler import Scheduler
 from kiosk.sync.status import FAILURE_KEYS, StatusBoard, SyncState
 from kiosk.sync.uploader import SEND_WINDOW, Tally, Uploader, Yield, pending_rows
@@ -135,6 +139,9 @@ class ExportSummary:
     first_id: str | None
     last_id: str | None
     marked_sent: int
+    signing_key_registered: bool
+    """Whether the centre said it holds this kiosk's signing key (else its import of the
+    file will be refused until the kiosk connects once or the key is registered by hand)."""
 
 
 def resolve_token(sync: SyncSettings, base: Path | None) -> str:
@@ -160,11 +167,13 @@ class SyncWorker:
                  base_backoff_seconds: float = BASE_BACKOFF_SECONDS,
                  language: str = "vi", encoding: str | None = None,
                  rng: random.Random | None = None,
-                 devices: Callable[[], Iterable[DeviceStatus]] = tuple) -> None:
+                 devices: Callable[[], Iterable[DeviceStatus]] = tuple,
+                 keys: KioskKeys | None = None) -> None:
         """``store`` should be this worker's own Store (connection); it is closed by stop().
         ``devices()`` gives the device statuses reported to the centre (``Kiosk`` passes its
-        supervisor's)."""
+        supervisor's). ``keys``: the backlog key files (by default beside the store)."""
         self.store = store
+        self.keys = keys or KioskKeys(Path(store.path).parent)
         self.token = token
         self.kiosk_id = kiosk_id
         self.checkpoint_id = checkpoint_id
@@ -182,6 +191,7 @@ class SyncWorker:
             paused=lambda: self.scheduler.paused) if self.client else None
         self.devices = devices
         self._features_known = False
+        self._keys_exchanged = False
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -189,9 +199,11 @@ class SyncWorker:
                     **overrides: Any) -> SyncWorker:
         """The worker ``[sync]`` describes; ``overrides`` replace constructor arguments."""
         sync = config.sync
+        base = config.source.parent if config.source else None
         arguments: dict[str, Any] = dict(
+            keys=KioskKeys.for_settings(sync, base),
             server_url=sync.server_url,
-            token=resolve_token(sync, config.source.parent if config.source else None),
+            token=resolve_token(sync, base),
             kiosk_id=config.kiosk.id, checkpoint_id=config.kiosk.checkpoint_id,
             batch_size=sync.batch_size, batch_max_bytes=sync.batch_max_bytes,
             interval_seconds=sync.interval_seconds, timeout_seconds=sync.timeout_seconds,
@@ -297,7 +309,27 @@ class SyncWorker:
             online, self._features_known = True, True
             self.uploader.health = (self._health_report if heartbeat.centre_takes_health(answer)
                                     else None)
+            if not self._keys_exchanged and "backlog-keys" in (answer.get("features") or ()):
+                self._exchange_keys()
         self.board.update(lambda state: replace(state, online=online))
+
+    def _exchange_keys(self) -> None:
+        """Register this kiosk's backlog signing key (made now if it has none) and learn the
+        centre's encryption key; a refusal is logged, uploads go on regardless."""
+        assert self.client is not None
+        try:
+            answer = self.client.backlog_keys(self.keys.public_signing_key())
+            self.keys.remember(answer)
+        except Refused as exc:
+            if exc.status != 409:  # not an answer about the key itself: ask again later
+                log.warning("sync: backlog keys not exchanged (%s)", exc)
+                return
+            log.error("sync: the centre holds another backlog signing key for this kiosk; "
+                      "its backlog files will be refused (%s)", exc)
+        except (SyncError, backlog_keys.BadKey, OSError) as exc:
+            log.warning("sync: backlog keys not exchanged (%s)", exc)
+            return
+        self._keys_exchanged = True
 
     def _check_in(self) -> None:
         """An idle cycle: a heartbeat to a centre that takes it, else a health check."""
@@ -386,24 +418,42 @@ class SyncWorker:
 
     def export(self, path: str | Path,
                progress: Callable[[int], None] | None = None) -> ExportSummary:
-        """Write every pending entry to a signed backlog file, then label them ``sent``."""
-        if not self.token:
-            raise backlog.BacklogError(messages.text("sync.no_token", self.language))
-        key = protocol.backlog_file_key(self.token)
-        manifest = backlog.write_backlog(path, pending_rows(self.store), key=key,
-                                         kiosk_id=self.kiosk_id,
-                                         checkpoint_id=self.checkpoint_id, progress=progress)
+        """Write every pending entry to a backlog file signed by this kiosk and sealed to
+        the centre, check the disk's copy, then label them ``sent``."""
+        centre = self.keys.centre()
+        if centre is None and self.client is not None:
+            self._exchange_keys()  # a kiosk enrolled before format 2, online now
+            centre = self.keys.centre()
+        if centre is None:
+            raise backlog.BacklogError("no_centre_key")
+        signing_key = self.keys.signing_key()
+        written_ids = bytearray()  # 16 bytes an entry: a million ids take 16 MB
+
+        def rows() -> Iterable[dict[str, Any]]:
+            for row in pending_rows(self.store):
+                written_ids.extend(uuid.UUID(row["id"]).bytes)
+                yield row
+
+        written = backlog.write_backlog(path, rows(), signing_key=signing_key,
+                                        centre_key=centre.centre_key, kiosk_id=self.kiosk_id,
+                                        checkpoint_id=self.checkpoint_id, progress=progress)
+        backlog.check_written(path, written)  # what is really on the stick
         marked = 0
-        with backlog.BacklogReader(path) as reader:  # read back what is really on the stick
-            reader.verify(key)
-            for batch in reader.batches(5000):
-                marked += self.store.mark_sent([e["id"] for e in batch])
+        step = 16 * 5000
+        for start in range(0, len(written_ids), step):
+            chunk = written_ids[start:start + step]
+            marked += self.store.mark_sent([str(uuid.UUID(bytes=bytes(chunk[i:i + 16])))
+                                            for i in range(0, len(chunk), 16)])
+        manifest = written.manifest
         self.store.audit("operator", "sync.export", {
             "file": str(path), "entries": manifest.entries, "first_id": manifest.first_id,
-            "last_id": manifest.last_id, "sha256": manifest.entries_sha256})
+            "last_id": manifest.last_id, "sha256": manifest.entries_sha256,
+            "signing_key": manifest.signing_key,
+            "centre_key": backlog_keys.fingerprint(centre.centre_key)})
         self._recount()
-        return ExportSummary(Path(path), manifest.entries, Path(path).stat().st_size,
-                             manifest.first_id, manifest.last_id, marked)
+        return ExportSummary(Path(path), manifest.entries, written.size, manifest.first_id,
+                             manifest.last_id, marked,
+                             centre.registered_signing_key == manifest.signing_key)
 
 
 def _progress_reporter(progress: Callable[[Progress], None] | None, tally: Tally,

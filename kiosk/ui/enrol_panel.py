@@ -135,7 +135,9 @@ class EnrolPanel(Retranslating):
         self.busy = True
         self.tries += 1
         self._say("busy", ("enrol.contacting", {"server": code.server_url}))
-        self.bridge.run(lambda: enrolling.exchange(code),
+        source = self.bridge.config.source
+        keys = enrolling.keys_for(Path(source)) if source is not None else None
+        self.bridge.run(lambda: enrolling.exchange(code, keys),
                         done=lambda answer: self._exchanged(code, answer),
                         failed=lambda error: self._not_exchanged(code, error))
 

@@ -272,10 +272,10 @@ class SyncScreen(Retranslating):
     # -- export ---------------------------------------------------------------------------
     def choose_export_file(self) -> QFileDialog:
         stamp = dt.datetime.now(self.bridge.config.timezone).strftime("%Y%m%d-%H%M")
-        name = f"backlog-{self.bridge.config.kiosk.id}-{stamp}.zip"
+        name = f"{self.bridge.config.kiosk.id}-{stamp}.backlog"
         dialog = QFileDialog(self, self.tr("Export the backlog to a file"),
                              str(Path(removable_media_dir()) / name),
-                             self.tr("Backlog files (*.zip)"))
+                             self.tr("Backlog files (*.backlog)"))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog)  # stays above kiosk mode
         dialog.fileSelected.connect(self.export_to)

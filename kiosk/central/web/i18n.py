@@ -210,6 +210,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit.kind.all": ("Tất cả", "All"),
     "audit.kind.trace": ("Truy vết", "Trace"),
     "audit.kind.audit-log": ("Xem nhật ký", "Audit log viewed"),
+    "audit.kind.revoked-import": ("Nhập tệp của trạm đã thu hồi", "Revoked kiosk's file imported"),
+    "audit.kind.signing-key": ("Đổi khoá ký của trạm", "Kiosk signing key changed"),
     "audit.where": ("Từ địa chỉ", "From address"),
     "audit.note": ("Mỗi lần truy vết và mỗi lần xem trang có họ tên hoặc số giấy tờ đều được "
                    "ghi lại, kể cả lần xem trang này; không ai sửa hay xoá được.",

@@ -641,8 +641,8 @@
     </message>
     <message>
         <location filename="../sync_screen.py" line="259" />
-        <source>Backlog files (*.zip)</source>
-        <translation>Tệp dữ liệu chờ gửi (*.zip)</translation>
+        <source>Backlog files (*.backlog)</source>
+        <translation>Tệp dữ liệu chờ gửi (*.backlog)</translation>
     </message>
     <message>
         <location filename="../sync_screen.py" line="269" />

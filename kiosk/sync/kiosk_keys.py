@@ -1,0 +1,113 @@
+"""The kiosk's side of the backlog keys: its signing key and what it knows of the centre's.
+
+Both files live in one folder beside the kiosk's token (the token file's folder, or the
+config file's when the token is written in the config):
+
+``backlog-signing.key``
+    the kiosk's Ed25519 private key, PEM, 0600; made the first time it is needed
+    (``kiosk enrol``, the first contact with a centre that takes it, or an export).
+``centre-backlog.json``
+    what the centre said over the authenticated link: its public encryption key, and the
+    signing key it has registered for this kiosk (so ``kiosk sync export`` can warn when
+    the centre does not know this kiosk's key yet).
+
+A centre that answers with another encryption key than the one kept (its key was rebuilt)
+is believed: the link is authenticated, and a file sealed to a key the centre no longer
+holds would be unreadable there anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from kiosk.config import SyncSettings
+from kiosk.private_files import hand_over, replace_file
+from kiosk.sync import backlog_keys
+
+log = logging.getLogger(__name__)
+
+SIGNING_KEY_FILE = "backlog-signing.key"
+CENTRE_FILE = "centre-backlog.json"
+
+
+@dataclass(frozen=True)
+class CentreKnowledge:
+    centre_key: X25519PublicKey
+    registered_signing_key: str | None
+    """Fingerprint of the signing key the centre holds for this kiosk, None if none."""
+    checked_at: str
+
+
+class KioskKeys:
+    """The key files of one kiosk, in ``folder``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @classmethod
+    def for_settings(cls, sync: SyncSettings, base: Path | None) -> KioskKeys:
+        """Beside the token file, else beside the config file (``base``)."""
+        if sync.token_file:
+            token = Path(sync.token_file).expanduser()
+            if not token.is_absolute() and base is not None:
+                token = base / token
+            return cls(token.parent)
+        return cls(base or Path.cwd())
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.folder / SIGNING_KEY_FILE
+
+    @property
+    def centre_path(self) -> Path:
+        return self.folder / CENTRE_FILE
+
+    def signing_key(self) -> Ed25519PrivateKey:
+        """This kiosk's signing key, made now if it has none (BadKey if the file is bad)."""
+        return backlog_keys.load_or_create_signing_key(self.signing_key_path)
+
+    def public_signing_key(self) -> str:
+        return backlog_keys.encode(self.signing_key().public_key())
+
+    def centre(self) -> CentreKnowledge | None:
+        """What the centre last said, None if it never did (or the file is unreadable)."""
+        try:
+            saved = json.loads(self.centre_path.read_text(encoding="utf-8"))
+            return CentreKnowledge(backlog_keys.encryption_public(saved["centre_key"]),
+                                   saved.get("registered_signing_key"), saved["checked_at"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.error("%s unreadable (%s): the centre's key will be asked for again",
+                      self.centre_path, exc)
+            return None
+
+    def remember(self, answer: dict[str, object]) -> CentreKnowledge:
+        """Keep the centre's answer (enrolment's ``backlog_key``, or the backlog-keys
+        endpoint's); BadKey if it holds no usable key."""
+        centre_key = backlog_keys.encryption_public(
+            answer.get("centre_key", answer.get("backlog_key")))
+        held = answer.get("signing_key")
+        registered = (backlog_keys.fingerprint(backlog_keys.signing_public(held))
+                      if isinstance(held, str) else None)
+        previous = self.centre()
+        if previous and backlog_keys.raw(previous.centre_key) != backlog_keys.raw(centre_key):
+            log.warning("the centre's backlog key changed from %s to %s",
+                        backlog_keys.fingerprint(previous.centre_key),
+                        backlog_keys.fingerprint(centre_key))
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        knowledge = CentreKnowledge(centre_key, registered, now)
+        replace_file(self.centre_path, json.dumps({
+            "centre_key": backlog_keys.encode(centre_key),
+            "centre_key_fingerprint": backlog_keys.fingerprint(centre_key),
+            "registered_signing_key": registered, "checked_at": now}, indent=1).encode() + b"\n")
+        hand_over(self.centre_path)
+        return knowledge
+
