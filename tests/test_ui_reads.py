@@ -70,9 +70,8 @@ def test_refreshes_requested_during_a_slow_read_collapse_into_one(make_window, q
     # The window's own first read must be over before counting: on a busy machine it can
     # still be running here, and its queries are not the ones this test is about.
     qtbot.waitUntil(lambda: officer.stats is not None, timeout=10000)
-    idle = threading.Event()
-    window.bridge.db.submit(idle.set)
-    assert idle.wait(10)
+    officer._clock.stop()  # its once-a-minute refresh would be one more read, at any moment
+    drained(window)
     stats_reads: list[str] = []
     reader.conn.set_trace_callback(
         lambda sql: stats_reads.append(sql) if "FROM presence" in sql else None)
@@ -83,12 +82,22 @@ def test_refreshes_requested_during_a_slow_read_collapse_into_one(make_window, q
         for i in range(10):
             pipeline.submit(Scan(payload=cccd_line(10 * wave + i).encode(), device_id="cli",
                                  lane="in"))
-        qtbot.wait(400)  # longer than the screen's refresh delay: each wave asks once
+        # the wave's refresh timer has fired: its request is in (not a guess at how long
+        # a busy machine takes to get there)
+        qtbot.waitUntil(lambda: not officer._refresh_timer.isActive(), timeout=10000)
     assert stats_reads == []
     release.set()
     qtbot.waitUntil(lambda: officer.tiles["in"].value.text() == "40", timeout=10000)
-    qtbot.wait(400)
+    drained(window)  # anything still queued behind that read has run too
     assert len(stats_reads) == 1
+
+
+def drained(window) -> None:
+    """Wait until the window's read lane has run everything queued so far (one thread: a
+    marker submitted now runs after them)."""
+    idle = threading.Event()
+    window.bridge.db.submit(idle.set)
+    assert idle.wait(10)
 
 
 def test_closing_interrupts_a_running_read_instead_of_waiting(make_window, qtbot):
