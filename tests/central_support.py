@@ -234,3 +234,21 @@ def shared_postgres() -> PostgresServer | None:
         import atexit
         atexit.register(_POSTGRES.stop)
     return _POSTGRES
+
+
+ENGINES = ("sqlite", "postgresql")
+
+
+def database_url(engine: str, folder: Path) -> str:
+    """A fresh, empty centre database on ``engine``: a SQLite file in ``folder``, or a new
+    database on the session's PostgreSQL (the test is skipped when PostgreSQL is not
+    installed)."""
+    if engine == "sqlite":
+        return f"sqlite:///{folder}/central.db"
+    postgres = shared_postgres()
+    if postgres is None:
+        import pytest
+
+        pytest.skip("PostgreSQL binaries not installed (looked in /usr/lib/postgresql/*/bin "
+                    "and PATH)")
+    return postgres.create_database()

@@ -21,13 +21,14 @@ from typing import Any
 import httpx
 import pytest
 from central_support import (
+    ENGINES,
     CentralServer,
     Enrolled,
     batch,
     central,
+    database_url,
     enrol,
     kiosk_entries,
-    shared_postgres,
     write_lock_held,
 )
 from hypothesis import HealthCheck, given, settings
@@ -40,17 +41,10 @@ MAX_BODY = 2_000_000
 MAX_DECODED = 8_000_000
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[CentralServer]:
-    if request.param == "sqlite":
-        db = f"sqlite:///{tmp_path_factory.mktemp('central')}/central.db"
-    else:
-        postgres = shared_postgres()
-        if postgres is None:
-            pytest.skip("PostgreSQL binaries not installed (looked in /usr/lib/postgresql/*/bin "
-                        "and PATH)")
-        db = postgres.create_database()
+    db = database_url(request.param, tmp_path_factory.mktemp('central'))
     srv = CentralServer(db, "--max-body", str(MAX_BODY), "--max-decoded", str(MAX_DECODED),
                         "--busy-timeout", "1")
     yield srv

@@ -10,26 +10,18 @@ import json
 import os
 import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from central_support import CENTRAL, central, enrol, shared_postgres
+from central_support import CENTRAL, ENGINES, central, database_url, enrol
 
 from kiosk.central.backends import open_storage
 from kiosk.sync import protocol
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/central.db"
-        return
-    postgres = shared_postgres()
-    if postgres is None:
-        pytest.skip("PostgreSQL binaries not installed (looked in /usr/lib/postgresql/*/bin "
-                    "and PATH)")
-    yield postgres.create_database()
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url(request.param, tmp_path)
 
 
 def _everything_stored(db: str) -> bytes:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from central_support import central, shared_postgres
+from central_support import ENGINES, central, database_url
 from trace_support import number, payload_identity, wire_entry
 
 from kiosk.central import reports, trace_service
@@ -24,15 +23,9 @@ KEPT = ("id", "checkpoint_id", "kiosk_id", "direction", "status", "scanned_at", 
         "local_day", "received_at")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/central.db"
-        return
-    postgres = shared_postgres()
-    if postgres is None:
-        pytest.skip("PostgreSQL binaries not installed")
-    yield postgres.create_database()
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url(request.param, tmp_path)
 
 
 def send(storage, scans: list[tuple[int, str, str, dt.datetime]], received: dt.datetime

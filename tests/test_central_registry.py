@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from central_support import central, shared_postgres
+from central_support import ENGINES, central, database_url
 from openpyxl import Workbook
 
 from kiosk.central import registry
@@ -18,15 +17,9 @@ from kiosk.central import registry
 SAMPLE = Path(__file__).resolve().parents[1] / "docs" / "checkpoints-sample.csv"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/central.db"
-        return
-    postgres = shared_postgres()
-    if postgres is None:
-        pytest.skip("PostgreSQL binaries not installed")
-    yield postgres.create_database()
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url(request.param, tmp_path)
 
 
 def _listed(db: str, *extra: str) -> dict[str, dict]:

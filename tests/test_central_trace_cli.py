@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from central_support import CentralServer, central, shared_postgres
+from central_support import ENGINES, CentralServer, central, database_url
 from openpyxl import load_workbook
 from trace_support import Visit, number, store_scans
 
@@ -28,16 +28,10 @@ NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 HOUR = dt.timedelta(hours=1)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=ENGINES)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A centre holding: person 1 at a market 3 days ago with persons 2 and 3."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/central.db"
-    else:
-        postgres = shared_postgres()
-        if postgres is None:
-            pytest.skip("PostgreSQL binaries not installed")
-        url = postgres.create_database()
+    url = database_url(request.param, tmp_path)
     seen = NOW - dt.timedelta(days=3)
     with open_storage(url) as storage:
         store_scans(storage, [

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from central_support import shared_postgres
+from central_support import ENGINES, database_url, shared_postgres
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from trace_support import FORMS, Visit, brute_force, brute_target, number, store_scans
@@ -33,15 +33,9 @@ def local(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return DAY + dt.timedelta(days=day, hours=hour, minutes=minute)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=ENGINES)
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/central.db"
-    else:
-        postgres = shared_postgres()
-        if postgres is None:
-            pytest.skip("PostgreSQL binaries not installed")
-        url = postgres.create_database()
+    url = database_url(request.param, tmp_path)
     with open_storage(url) as opened:
         yield opened
 

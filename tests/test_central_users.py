@@ -6,27 +6,20 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from central_support import CENTRAL, CentralServer, central, shared_postgres
+from central_support import CENTRAL, ENGINES, CentralServer, central, database_url
 
 from kiosk.central.backends import open_storage
 
 PASSWORD = "a long enough secret"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/central.db"
-        return
-    postgres = shared_postgres()
-    if postgres is None:
-        pytest.skip("PostgreSQL binaries not installed")
-    yield postgres.create_database()
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url(request.param, tmp_path)
 
 
 def users(*args: str, password: str | None = PASSWORD, db: str) -> subprocess.CompletedProcess:

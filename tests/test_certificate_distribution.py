@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from central_support import CentralServer, central, enrol, shared_postgres
+from central_support import ENGINES, CentralServer, central, database_url, enrol
 
 from kiosk import cli
 from kiosk.app import Kiosk
@@ -30,15 +30,9 @@ from tests.conftest import make_config
 NOW = time.time()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def server(request, tmp_path_factory) -> Iterator[CentralServer]:
-    if request.param == "sqlite":
-        db = f"sqlite:///{tmp_path_factory.mktemp('central')}/central.db"
-    else:
-        postgres = shared_postgres()
-        if postgres is None:
-            pytest.skip("PostgreSQL binaries not installed")
-        db = postgres.create_database()
+    db = database_url(request.param, tmp_path_factory.mktemp('central'))
     srv = CentralServer(db)
     yield srv
     assert "Traceback" not in srv.stop()

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import cv2
 import pytest
+from central_support import ENGINES, CentralServer, central, database_url, free_port
 
 from kiosk import config as config_mod
 from kiosk.enrolment import EnrolmentCodeError, parse
 from tests.camera_support import CCCD, CCCD_2024, Shot, write_video
-from tests.central_support import CentralServer, central, free_port
 
 SHIPPED_CONFIG = Path(__file__).resolve().parents[1] / "config.toml"
 
@@ -192,18 +192,11 @@ def test_copying_the_shipped_config_keeps_a_valid_file(tmp_path):
     assert config_mod.load(kiosk_config(tmp_path)).kiosk.id == "kiosk-01"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=ENGINES)
 def storage(request, tmp_path):
     from kiosk.central.backends import open_storage
-    from tests.central_support import shared_postgres
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/central.db"
-    else:
-        postgres = shared_postgres()
-        if postgres is None:
-            pytest.skip("PostgreSQL binaries not installed")
-        url = postgres.create_database()
+    url = database_url(request.param, tmp_path)
     held = open_storage(url)
     yield held
     held.close()
