@@ -263,6 +263,32 @@ class Stats:
     """The day ended before ``now``: ``inside`` is as of its end."""
 
 
+CLOCK_BEHIND_KEY = "clock_behind"
+"""The ``extra`` member flagging an entry written while the wall clock was behind."""
+CLOCK_TOLERANCE_SECONDS = 2.0
+"""Scans from two devices may be written a little out of their time order: not a clock."""
+
+
+def clock_behind(conn: sqlite3.Connection, row: dict[str, Any]) -> dict[str, Any] | None:
+    """``{"seconds": s, "not_before": t}`` when ``row`` (about to be written) carries a wall
+    time more than the tolerance before the newest entry's: the clock was stepped back
+    (NTP, a technician, a dead RTC battery). ``not_before`` is the earliest the scan can
+    really have happened: the newest entry's time, plus the monotonic time elapsed since
+    when that entry was written in this boot. It travels to the centre in ``extra``, which
+    can correct the time; the kiosk counts the entry at that time for "inside now"."""
+    newest = conn.execute("SELECT scanned_at, monotonic_ns, boot_id FROM entries "
+                          "INDEXED BY entries_time ORDER BY scanned_at DESC LIMIT 1").fetchone()
+    if newest is None:
+        return None
+    at = parse_utc(newest[0]).timestamp()
+    if newest[2] == row["boot_id"]:
+        at += max(0, row["monotonic_ns"] - newest[1]) / 1e9
+    seconds = at - parse_utc(row["scanned_at"]).timestamp()
+    if seconds <= CLOCK_TOLERANCE_SECONDS:
+        return None
+    return {"seconds": round(seconds, 3), "not_before": utc_iso(at)}
+
+
 def writable(path: Path) -> bool:
     """Whether SQLite can write this existing store: the file, and its folder (where the
     write-ahead log and the shared-memory file are created). False on a read-only mount,
@@ -463,10 +489,18 @@ class Store:
 
     def insert_entry(self, conn: sqlite3.Connection, row: dict[str, Any]) -> None:
         """Insert inside the caller's transaction, with the presence row and search row that
-        must never disagree with it."""
+        must never disagree with it. An entry written while the wall clock is behind the
+        newest entry is flagged (:func:`clock_behind`) and counts, for "inside now", as
+        happening when it really did (estimated), not at the time the clock showed."""
+        behind = clock_behind(conn, row)
+        if behind is not None:
+            extra = json.loads(row["extra"] or "{}")
+            extra[CLOCK_BEHIND_KEY] = behind
+            row = {**row, "extra": json.dumps(extra, ensure_ascii=False, sort_keys=True)}
         conn.execute(_INSERT_ENTRY, [row[c] for c in ENTRY_COLUMNS])
         conn.execute(_UPSERT_PRESENCE, (row["checkpoint_id"], row["subject_key"], row["id"],
-                                        row["scanned_at"], row["direction"]))
+                                        behind["not_before"] if behind else row["scanned_at"],
+                                        row["direction"]))
         if row["name"]:
             base = _slot(row["scanned_at"])
             taken = conn.execute("SELECT max(rowid) FROM entries_search WHERE rowid BETWEEN ? "

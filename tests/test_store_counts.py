@@ -35,18 +35,22 @@ PEOPLE = [CCCD_AN, CCCD_BINH,
 
 def brute_force(store: Store, checkpoint: str, day: dt.date, now: float) -> dict:
     rows = store.conn.execute(
-        "SELECT id, checkpoint_id, subject_key, direction, status, scanned_at FROM entries "
-        "ORDER BY id").fetchall()
+        "SELECT id, checkpoint_id, subject_key, direction, status, scanned_at, "
+        "json_extract(extra, '$.clock_behind.not_before') FROM entries ORDER BY id").fetchall()
     local = [(r, parse_utc(r[5]).astimezone(ZONE)) for r in rows if r[1] == checkpoint]
     today = [(r, when) for r, when in local if when.date() == day]
-    # Inside now while the day lasts; once it is over, inside just before its end.
+    # Inside now while the day lasts, an entry written while the clock was behind counting
+    # at the time it really happened (``not_before``); once the day is over, inside just
+    # before its end, by the times as recorded.
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZONE).timestamp()
-    moment = end if end <= now else now
-    before = [(r, when) for r, when in local if end > now or when.timestamp() < end]
+    day_over = end <= now
+    moment = end if day_over else now
+    before = [(r, when) for r, when in local if not day_over or when.timestamp() < end]
     last: dict[str, tuple] = {}
     for r, _ in before:  # by id = insertion order: on equal times the later entry wins
-        if r[2] not in last or r[5] >= last[r[2]][5]:
-            last[r[2]] = r
+        at = r[5] if day_over else r[6] or r[5]
+        if r[2] not in last or at >= last[r[2]][0]:
+            last[r[2]] = (at, r)
     horizon = utc_iso(moment - INSIDE_WINDOW.total_seconds())
     refused = [t for (t,) in store.conn.execute("SELECT scanned_at FROM refused_scans")
                if parse_utc(t).astimezone(ZONE).date() == day]
@@ -55,7 +59,7 @@ def brute_force(store: Store, checkpoint: str, day: dt.date, now: float) -> dict
         "out": sum(r[4] == "accepted" and r[3] == "out" for r, _ in today),
         "dup": sum(r[4] == "duplicate" for r, _ in today),
         "per_hour": dict(Counter(when.hour for _, when in today)),
-        "inside": sum(r[3] == "in" and r[5] >= horizon for r in last.values()),
+        "inside": sum(r[3] == "in" and at >= horizon for at, r in last.values()),
         "refused": len(refused),
     }
 
