@@ -320,6 +320,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "enrol.linked": ("Trạm {kiosk} · điểm {checkpoint} · trung tâm {server}",
                      "Kiosk {kiosk} · checkpoint {checkpoint} · centre {server}"),
     "enrol.not_linked": ("Chưa kết nối với trung tâm nào", "Not linked to a centre"),
+    "enrol.switch_hint": ("Nếu đúng, chạy lại với --switch-centre",
+                          "If so, run again with --switch-centre"),
     "enrol.other_centre": (
         "Mã này trỏ tới trung tâm khác ({server}); trạm đang gửi về {current}. Chỉ chuyển "
         "nếu trung tâm cấp mã cho đúng trạm này: các lượt chưa gửi sẽ gửi về trung tâm mới",

@@ -288,3 +288,22 @@ def test_a_qr_pointing_at_this_machine_is_made_with_a_warning(tmp_path):
     assert "only a kiosk on this very machine reaches it" in added.stderr
     assert parse(added.stdout.split("--code '")[1].split("'")[0]).server_url == \
         "http://127.0.0.1:8765"
+
+
+def test_a_code_for_another_centre_is_followed_only_with_switch_centre(centre, tmp_path):
+    first = add_with_qr(centre.db, "lane-5", tmp_path / "a.png", centre.url)["code"]
+    elsewhere = centre.url.replace("127.0.0.1", "localhost")  # another address, same server
+    second = add_with_qr(centre.db, "lane-6", tmp_path / "b.png", elsewhere)["code"]
+    config = kiosk_config(tmp_path)
+    assert kiosk("enrol", "--code", first, "--config", str(config)).returncode == 0
+    linked = config.read_bytes()
+
+    refused = kiosk("enrol", "--code", second, "--config", str(config))
+
+    assert refused.returncode == 1
+    assert f"This code points at another centre ({elsewhere})" in refused.stderr
+    assert "If so, run again with --switch-centre" in refused.stderr
+    assert config.read_bytes() == linked  # nothing exchanged: the code is still unused
+    switched = kiosk("enrol", "--code", second, "--config", str(config), "--switch-centre")
+    assert switched.returncode == 0, switched.stderr
+    assert config_mod.load(config).sync.server_url == elsewhere

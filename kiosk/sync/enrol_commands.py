@@ -46,6 +46,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                        help="attempts while the centre is unreachable (default: %(default)s)")
     enrol.add_argument("--retry-seconds", type=float, default=15.0,
                        help="wait between attempts (default: %(default)s)")
+    enrol.add_argument("--switch-centre", action="store_true",
+                       help="follow a code for another centre than the one in the config "
+                            "(its unsent entries then go to the new centre)")
     enrol.set_defaults(func=cmd_enrol)
 
 
@@ -58,6 +61,11 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     except (EnrolmentCodeError, OSError, RuntimeError) as exc:
         print(both("enrol.bad_code", detail=exc), file=sys.stderr)
         return EXIT_USAGE
+    current = _linked_elsewhere(Path(args.config), code)
+    if current is not None and not args.switch_centre:
+        print(both("enrol.other_centre", server=code.server_url, current=current), file=sys.stderr)
+        print(both("enrol.switch_hint"), file=sys.stderr)
+        return EXIT_FAILED
     token_path = Path(args.token_file) if args.token_file else None
     try:
         answer = _exchange(code, args, enrolling.keys_for(Path(args.config), token_path))
@@ -79,6 +87,18 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(both("enrol.link_ok"))
     return 0
+
+
+def _linked_elsewhere(config_path: Path, code: EnrolmentCode) -> str | None:
+    """The centre the config sends to, when the code points at another one."""
+    from kiosk import config as config_mod
+    from kiosk.sync.enrolling import linked_elsewhere
+
+    try:
+        settings = config_mod.load(config_path)
+    except (config_mod.ConfigError, OSError):
+        return None  # a new or broken file: the enrolment's own write says what is wrong
+    return linked_elsewhere(settings.sync, code)
 
 
 def _exchange(code: EnrolmentCode, args: argparse.Namespace, keys: KioskKeys) -> dict:

@@ -38,6 +38,14 @@ class Enrolled:
     token_path: Path
 
 
+def linked_elsewhere(sync: config_mod.SyncSettings, code: EnrolmentCode) -> str | None:
+    """The centre the kiosk sends to when ``code`` points at another one, else None. Such a
+    code is followed only when the technician confirms: a QR held up by anyone would
+    otherwise hand the kiosk's unsent entries to whoever made it."""
+    current = sync.server_url.rstrip("/")
+    return current if sync.enabled and current != code.server_url.rstrip("/") else None
+
+
 def keys_for(config_path: Path, token_path: Path | None = None) -> KioskKeys:
     """The backlog key files of the kiosk that :func:`install` will write there."""
     return KioskKeys((token_path or Path(config_path).parent / TOKEN_FILE).parent)

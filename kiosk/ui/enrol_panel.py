@@ -95,13 +95,14 @@ class EnrolPanel(Retranslating):
             return
         if self.code is not None and code.secret == self.code.secret:
             return
-        linked = self.bridge.config.sync
-        if linked.enabled and linked.server_url.rstrip("/") != code.server_url.rstrip("/"):
-            # A code held up by anyone must not send this kiosk's unsent entries elsewhere.
+        from kiosk.sync.enrolling import linked_elsewhere
+
+        current = linked_elsewhere(self.bridge.config.sync, code)
+        if current is not None:
             self.waiting = code
             self.switch_button.show()
             self._say("error", ("enrol.other_centre", {"server": code.server_url,
-                                                       "current": linked.server_url}))
+                                                       "current": current}))
             return
         self._start(code)
 
