@@ -111,6 +111,7 @@ def test_an_offline_kiosk_says_so_in_both_languages_and_enrols_once_the_centre_a
     window = make_window(write_config(tmp_path), language="vi")
     screen = open_technician(window, qtbot)
     screen.enrol.retry_seconds = 0.5
+    screen.add_device()  # an edit not saved yet, made while waiting
 
     window.submit_scan(Scan(payload=code.encode(), device_id="cam1", source="camera"))
 
@@ -130,6 +131,7 @@ def test_an_offline_kiosk_says_so_in_both_languages_and_enrols_once_the_centre_a
         server.stop()
     assert load(window.kiosk.config.source).kiosk.id == "lane-8"
     assert stored_entries(window.kiosk.config) == []
+    assert screen.dirty and [d.values.id for d in screen.drafts] == ["serial-1"]  # kept
 
 
 def test_a_used_code_is_refused_on_screen_and_changes_nothing(make_window, qtbot, tmp_path,

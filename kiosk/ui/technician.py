@@ -350,7 +350,8 @@ class TechnicianScreen(Retranslating):
             self.checks.run()  # the first look runs them
 
     def _enrolled(self, config: config_mod.Config) -> None:
-        self.reload()
+        if not self.dirty:  # unsaved device edits stay: enrolment changed no device
+            self.reload()
         self.saved.emit(config)
 
     # -- status ---------------------------------------------------------------------------
