@@ -11,7 +11,9 @@ stays instant); the config and the store are imported by the helpers that need t
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import json
 import logging
 import sys
 import time
@@ -218,6 +220,19 @@ def run_command(parser: argparse.ArgumentParser, argv: Sequence[str] | None, *,
 
 
 # -- output -------------------------------------------------------------------------------
+def listed(items: Sequence[Any], *, as_json: bool, none: str) -> bool:
+    """The start of every ``list`` command: with ``as_json``, print the items' fields as
+    JSON for scripts; with no items, the catalogue's ``none`` sentence. True when the
+    caller still has to show the items to a person."""
+    if as_json:
+        print(json.dumps([dataclasses.asdict(i) for i in items], ensure_ascii=False, indent=1))
+        return False
+    if not items:
+        print(messages.both(none))
+        return False
+    return True
+
+
 def print_table(columns: str, layout: str, rows: Iterable[Sequence[object]]) -> None:
     """Rows laid out by ``layout`` (a format string) under their header, one header line per
     language (``columns``: a catalogue code, see :func:`messages.table_header`)."""

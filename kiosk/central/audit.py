@@ -22,12 +22,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
-import json
 import socket
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kiosk.commandline import examples, open_central
+from kiosk.commandline import examples, listed, open_central
 from kiosk.messages import both
 
 if TYPE_CHECKING:
@@ -152,11 +151,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         append_view(storage, "audit-log", actor=command_actor(), channel="cli",
                     address=None, subject=_listing(args))
         found = records(storage, limit=args.limit, actor=args.actor, kind=args.kind)
-    if args.json:
-        print(json.dumps([asdict(r) for r in found], ensure_ascii=False, indent=1))
-        return 0
-    if not found:
-        print(both("central.audit_empty"))
+    if not listed(found, as_json=args.json, none="central.audit_empty"):
         return 0
     for r in found:
         where = f" {both('central.from')} {r.address}" if r.address else ""

@@ -17,7 +17,6 @@ import shlex
 import socket
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,7 @@ from kiosk.commandline import (
     add_command_groups,
     command_parser,
     examples,
+    listed,
     open_central,
     print_table,
     run_command,
@@ -214,11 +214,7 @@ def _enrolment_code(args: argparse.Namespace, storage: Storage, kiosk: Kiosk) ->
 def cmd_kiosks_list(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         kiosks = storage.kiosks()
-    if args.json:
-        print(json.dumps([asdict(k) for k in kiosks], ensure_ascii=False, indent=1))
-        return 0
-    if not kiosks:
-        print(both("central.no_kiosks"))
+    if not listed(kiosks, as_json=args.json, none="central.no_kiosks"):
         return 0
     print_table("central.columns.kiosks", "{:20} {:16} {:24} {:>9}  {:27} {:>14}  {}", (
         (k.id, k.checkpoint_id, both(f"central.state.{'active' if k.active else 'revoked'}"),

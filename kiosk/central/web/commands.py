@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
-from dataclasses import asdict
 
 from kiosk.central.web import users
 from kiosk.central.web.users import UserError
-from kiosk.commandline import examples, open_central, print_table
+from kiosk.commandline import examples, listed, open_central, print_table
 from kiosk.messages import both
 
 EXIT_REFUSED = 1
@@ -61,11 +59,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         people = users.all_users(storage)
-    if args.json:
-        print(json.dumps([asdict(u) for u in people], ensure_ascii=False, indent=1))
-        return 0
-    if not people:
-        print(both("central.users.none"))
+    if not listed(people, as_json=args.json, none="central.users.none"):
         return 0
     print_table("central.columns.users", "{:24} {:9} {:20} {:22} {}", (
         (u.name, u.role, u.district or "-", both(f"central.state.{_state(u)}"), u.created_at)
