@@ -293,9 +293,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             count = exports.write_xlsx(rows, args.output)
         else:
             with contextlib.ExitStack() as stack:
-                out = stack.enter_context(open_private(args.output, "w", newline="",
-                                                       encoding="utf-8-sig")) \
-                    if args.output else sys.stdout
+                out = sys.stdout
+                if args.output:  # UTF-8 with a BOM (Excel then reads it as UTF-8), the BOM
+                    # by hand: "utf-8-sig" has no fast path, it encodes each row in Python
+                    out = stack.enter_context(open_private(args.output, "w", newline="",
+                                                           encoding="utf-8"))
+                    out.write("\ufeff")
                 count = exports.write_csv(rows, out)
     except OSError as exc:
         if exc.filename is None:  # the terminal or pipe, not the file asked for

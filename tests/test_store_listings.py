@@ -171,6 +171,7 @@ def test_every_cell_that_could_start_a_formula_is_defused(config_file, tmp_path)
     store.close()
     target = tmp_path / "out.csv"
     kiosk(config_file, "export", "-o", str(target))
+    assert target.read_bytes().startswith(b"\xef\xbb\xbfid,")  # the BOM Excel needs
     with target.open(newline="", encoding="utf-8-sig") as written:
         header, cells = csv.reader(written)
     exported = dict(zip(header, cells, strict=True))
