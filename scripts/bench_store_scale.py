@@ -280,7 +280,7 @@ def timed_migration(path: Path) -> tuple[Store, str | None]:
 
 
 def measure(path: Path, label: str, quick: bool, forms: tuple[str, ...],
-            parts: tuple[str, ...] = PARTS) -> dict[str, str]:
+            parts: tuple[str, ...] = PARTS, purge_window: float = 180.0) -> dict[str, str]:
     facts = store_facts(path)
     end = dt.datetime.fromisoformat(facts["last"]).timestamp()
     day = dt.datetime.fromtimestamp(end, TIMEZONE).date()
@@ -319,7 +319,8 @@ def measure(path: Path, label: str, quick: bool, forms: tuple[str, ...],
                 f"{rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
                 f"({rows / cpu:,.0f} rows per CPU second), peak RSS {rss:.0f} MiB")
         if "purge" in parts:
-            results["purge during scans"] = purge_during_scans(path, Path(tmp), end, quick)
+            results["purge during scans"] = purge_during_scans(path, Path(tmp), end, quick,
+                                                               purge_window)
     return results
 
 
@@ -414,6 +415,8 @@ def main() -> None:
     parser.add_argument("--formats", default="csv,xlsx", help="export formats to time")
     parser.add_argument("--only", default=",".join(PARTS),
                         help=f"parts to measure, of {', '.join(PARTS)}")
+    parser.add_argument("--purge-window", type=float, default=180.0,
+                        help="seconds of scanning measured while the purge runs")
     parser.add_argument("--no-small", action="store_true",
                         help="measure the large store alone")
     parser.add_argument("--copy", action="store_true",
@@ -438,7 +441,7 @@ def main() -> None:
             if args.copy:
                 path = Path(shutil.copy(path, Path(copies) / path.name))
             figures[name] = measure(path, name, args.quick, tuple(args.formats.split(",")),
-                                    parts)
+                                    parts, args.purge_window)
             if args.copy:
                 path.unlink()
     print(f"\n| operation | {' | '.join(figures)} |\n|---|{'---|' * len(figures)}")
