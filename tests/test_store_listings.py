@@ -215,6 +215,10 @@ def test_the_purge_deletes_in_small_transactions_that_grow_with_measured_speed(t
     store.conn.set_trace_callback(None)
     steps = [s for s in statements if s == "BEGIN IMMEDIATE"]
     assert len(steps) > 3  # never one long transaction
+    # the purge's own connection checkpoints its pages; a scan's commit never starts one
+    # while it runs, and afterwards the connection checkpoints as before
+    assert "PRAGMA wal_autocheckpoint=0" in statements
+    assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
     assert store.count_entries() == 0
     assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone()[0] == 0
     assert store.audit_log()[-1]["action"] == "retention.purge"
