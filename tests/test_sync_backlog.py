@@ -466,3 +466,15 @@ def test_each_engine_imports_a_genuine_file_once_and_refuses_forgeries_and_revok
     assert without_key.returncode == 2
     assert "the centre's backlog key file is missing" in without_key.stderr
     assert "this database's kiosks were given key" in without_key.stderr
+
+
+def test_after_a_reset_the_kiosk_registers_its_key_again_when_it_next_exports(
+        central, exported, tmp_path):
+    worker, _, _ = exported
+    central_support.central("kiosks", "signing-key", worker.kiosk_id, "--reset", "--reason",
+                            "disk replaced, ticket 43", "--db", central.db)
+    online = kiosk_worker(worker.store.path.parent, worker.kiosk_id, worker.token, central.url)
+    summary = online.export(tmp_path / "again.backlog")
+    online.stop()
+    assert summary.signing_key_registered and summary.entries == 700  # still pending
+    assert importing(central, tmp_path / "again.backlog").accepted == 700

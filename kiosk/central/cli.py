@@ -360,8 +360,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="A kiosk registers its backlog signing key itself, at enrolment or its "
                     "first contact; the centre then refuses any other key on the kiosk's "
                     "word. When a kiosk really lost its key (reinstalled), clear it "
-                    "(--reset: the kiosk registers its new one at its next contact) or set "
-                    "the new one read off the kiosk (--set); both need --reason and are "
+                    "(--reset: the kiosk registers its new one when it next starts or "
+                    "exports) or set the new one read off the kiosk (--set); both need "
+                    "--reason and are "
                     "written to the audit log.",
         **examples("kiosk-central kiosks signing-key ql1a-01",
                    "kiosk-central kiosks signing-key ql1a-01 --reset --reason 'cài lại máy / "

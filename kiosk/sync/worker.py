@@ -420,13 +420,12 @@ class SyncWorker:
                progress: Callable[[int], None] | None = None) -> ExportSummary:
         """Write every pending entry to a backlog file signed by this kiosk and sealed to
         the centre, check the disk's copy, then label them ``sent``."""
+        signing_key = self.keys.signing_key()
+        if self.client is not None:  # if the centre can be asked, the keys are checked now
+            self._exchange_keys()    # (enrolled before format 2, or a key reset since)
         centre = self.keys.centre()
-        if centre is None and self.client is not None:
-            self._exchange_keys()  # a kiosk enrolled before format 2, online now
-            centre = self.keys.centre()
         if centre is None:
             raise backlog.BacklogError("no_centre_key")
-        signing_key = self.keys.signing_key()
         written_ids = bytearray()  # 16 bytes an entry: a million ids take 16 MB
 
         def rows() -> Iterable[dict[str, Any]]:
