@@ -160,11 +160,9 @@ class TestBounds:
         bomb = zlib.compress(b"\x00" * 2_500_000, 9)
         code = "HC1:" + encode_base45(bomb)
         assert len(code) <= cose.MAX_QR_CHARS  # it fits in one QR code…
-        started = time.perf_counter()
         result = verdict(code, None)
         assert result.status == verdicts.UNREADABLE
         assert "inflates to more than" in result.detail  # …and is refused, not inflated
-        assert time.perf_counter() - started < 0.5
 
     def test_a_truncated_or_broken_zlib_stream_is_unreadable(self, issuer):
         code = issuer.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY)
