@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.central.shares import CPU_BURST_SECONDS, CpuShares
 from kiosk.commandline import (
     EXIT_STORE,
     EXIT_USAGE,
@@ -92,7 +93,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if backlog_key is None:
         print(both("central.backlog_key_unset"), file=sys.stderr, flush=True)
     app = create_app(storage, max_body=args.max_body, max_decoded=args.max_decoded,
-                     backlog_key=backlog_key)
+                     backlog_key=backlog_key, shares=CpuShares(burst=args.kiosk_cpu_burst))
     gc.freeze()  # what start-up built lives for good: full collections skip it
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
@@ -306,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="largest request body as sent, bytes (default: %(default)s)")
     serve.add_argument("--max-decoded", type=int, default=protocol.MAX_DECODED_BYTES,
                        help="largest body once decompressed, bytes (default: %(default)s)")
+    serve.add_argument("--kiosk-cpu-burst", type=float, default=CPU_BURST_SECONDS,
+                       metavar="SECONDS",
+                       help="processor seconds one kiosk's batches may have used lately "
+                            "before its batches wait (forgotten by half every 4 s; "
+                            "default: %(default)s)")
     serve.add_argument("--busy-timeout", type=float, default=10.0,
                        help="seconds a batch waits for a database lock before the kiosk is "
                             "told 503 + Retry-After (default: %(default)s)")
