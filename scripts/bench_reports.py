@@ -41,6 +41,7 @@ from central_support import CentralServer, shared_postgres  # noqa: E402
 
 from kiosk.central import reports  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
+from kiosk.central.reports import month_days  # noqa: E402
 from kiosk.central.storage import STORED_COLUMNS, Storage  # noqa: E402
 from kiosk.ids import uuid7  # noqa: E402
 from kiosk.sync import protocol  # noqa: E402
@@ -377,8 +378,20 @@ def main() -> int:
     parser.add_argument("--ingest-entries", type=int, default=500_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--postgres", help="an empty database URL (default: a private cluster)")
+    parser.add_argument("--loaded", metavar="YYYY-MM",
+                        help="--postgres already holds a province whose days are this month "
+                             "(scripts/bench_province.py): only time its reports")
     args = parser.parse_args()
     start = dt.datetime(2026, 11, 1, tzinfo=dt.UTC) - dt.timedelta(hours=7)  # 00:00 Hà Nội
+    if args.loaded:
+        days = month_days(args.loaded)
+        start = dt.datetime.combine(days[0], dt.time(), dt.UTC) - dt.timedelta(hours=7)
+        with open_storage(args.postgres) as storage:
+            times = {"entries": storage.entry_count(),
+                     **report_times(storage, start, len(days))}
+        json.dump(times, sys.stdout, indent=1, ensure_ascii=False)
+        print()
+        return 0
     results: dict[str, Any] = {"checkpoints": args.checkpoints, "days": args.days}
     if args.postgres:
         pg_url = args.postgres
