@@ -57,13 +57,9 @@ _IN_WINDOWS = (
 _WINDOW_ROWS = (  # on time by scanned_at, then skewed clocks by corrected day
     f"WITH {{windows}} {_IN_WINDOWS}e.scanned_at BETWEEN w.lo AND w.hi {{unmatched}}"
     f"AND {_ON_TIME} UNION ALL {_IN_WINDOWS}{_SKEWED}")
-_OF_PEOPLE = (
-    # by the index entries_match_place (schema v9): person and checkpoint. No bound on
-    # scanned_at here (the day and id bounds remain): each person has a few scans at a
-    # checkpoint, while a bound on its time would tempt the planner into the checkpoint's
-    # index and the thousands of scans a busy checkpoint has.
-    " UNION ALL SELECT {columns} FROM entries e WHERE {people} AND {places} "
-    f"AND {{span}} AND {_ON_TIME}")
+_OF_PEOPLE = (  # by the index entries_match_place (schema v11): person, checkpoint, time
+    f" UNION ALL {_IN_WINDOWS}{{people}} AND e.scanned_at BETWEEN w.lo AND w.hi "
+    f"AND {_ON_TIME}")
 ID_SLACK = dt.timedelta(days=1)
 _SUBJECT = ROW_COLUMNS.index("subject_key")
 
@@ -87,6 +83,11 @@ class StorageSource:
         if self.postgresql:
             return f"{column} = ANY(?)", list(values)
         return f"{column} IN (SELECT value FROM json_each(?))", json.dumps(list(values))
+
+    @property
+    def _window_ids(self) -> str:
+        """Each window's id bounds, where entries are partitioned by id (PostgreSQL)."""
+        return " AND e.id >= w.id_lo AND e.id < w.id_hi" if self.postgresql else ""
 
     def _bounds(self, lo: dt.datetime, hi: dt.datetime) -> tuple[str, ...]:
         """The local days of a corrected-time range [lo, hi] and, where entries are
@@ -145,7 +146,7 @@ class StorageSource:
                        window.direction, *bounds]
         span, bounds = self._span(instant(min(w.lo for w in windows)),
                                   instant(max(w.hi for w in windows)))
-        ids = " AND e.id >= w.id_lo AND e.id < w.id_hi" if self.postgresql else ""
+        ids = self._window_ids
         sql = _WINDOW_ROWS.format(
             windows=f"w ({names}) AS NOT MATERIALIZED (VALUES {', '.join(values)})",
             columns=_COLUMNS,
@@ -166,10 +167,9 @@ class StorageSource:
         span, bounds = self._span(instant(min(w.lo for w in windows)),
                                   instant(max(w.hi for w in windows)))
         keys, these = self._in("e.match_key", sorted(set(people)))
-        places, here = self._in("e.checkpoint_id", sorted({w.checkpoint_id
-                                                                  for w in windows}))
-        sql += _OF_PEOPLE.format(columns=_COLUMNS, people=keys, places=places, span=span)
-        return self._rows(self.storage._query(sql, (*params, these, here, *bounds)))
+        sql += _OF_PEOPLE.format(columns=_COLUMNS, people=keys, span=span,
+                                 ids=self._window_ids)
+        return self._rows(self.storage._query(sql, (*params, *bounds, these)))
 
     def _rows(self, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
         """Rows as read (ROW_COLUMNS, then DETAIL_COLUMNS), each once (a scan in two windows
