@@ -233,10 +233,11 @@ def listed(items: Sequence[Any], *, as_json: bool, none: str) -> bool:
     return True
 
 
-def print_table(columns: str, layout: str, rows: Iterable[Sequence[object]]) -> None:
+def print_table(columns: str, layout: str, rows: Iterable[Sequence[object]],
+                languages: Sequence[str] = messages.LANGUAGES) -> None:
     """Rows laid out by ``layout`` (a format string) under their header, one header line per
     language (``columns``: a catalogue code, see :func:`messages.table_header`)."""
-    for line in messages.table_header(columns, layout):
+    for line in messages.table_header(columns, layout, languages):
         print(line)
     for row in rows:
         print(layout.format(*row).rstrip())

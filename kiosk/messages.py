@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 LANGUAGES = ("vi", "en")
@@ -745,6 +745,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Đã nhập {signers} khoá ký của {countries} nước; các máy lấy về ở lần làm mới tới",
         "imported {signers} signers from {countries} countries; kiosks fetch it at their "
         "next refresh"),
+    "certificates.none_here": (
+        "Chưa có danh sách khoá dùng được: {error}\nNạp bằng: kiosk certificates import TỆP",
+        "no usable trust list: {error}\nload one with: kiosk certificates import FILE"),
+    "certificates.status": (
+        "danh sách khoá  {path}\nnhập lúc        {at} ({days} ngày trước; tối đa {most}: "
+        "{state})\nkhoá ký         {signers} của {countries} nước: {per_country}\n"
+        "chính sách      {policy}",
+        "trust list  {path}\nimported    {at} ({days} days ago; at most {most}: {state})\n"
+        "signers     {signers} from {countries} countries: {per_country}\npolicy      {policy}"),
+    "certificates.current": ("còn hạn", "current"),
+    "certificates.too_old": ("QUÁ CŨ: kết quả kiểm tra sẽ báo 'danh sách khoá quá cũ'",
+                             "TOO OLD: verdicts say 'trust list too old'"),
+    "certificates.columns": ("mã khoá|nước|hạn đến|được ký|chủ thể",
+                             "key id|country|valid until|may sign|subject"),
+    "certificates.unusable": ("KHÔNG DÙNG ĐƯỢC: {error}", "UNUSABLE: {error}"),
+    "certificates.every_kind": ("mọi loại", "every kind"),
+    "certificates.not_refreshed": ("Chưa làm mới: {error}", "not refreshed: {error}"),
+    "certificates.refreshed": ("Đã cập nhật: {signers} khoá ký", "updated: {signers} signers"),
+    "certificates.already_current": ("Đã là bản mới nhất", "already current"),
     "certificates.none_at_centre": (
         "Chưa có danh sách khoá: kiosk-central certificates import TỆP",
         "no trust list: kiosk-central certificates import FILE"),
@@ -948,11 +967,11 @@ def both(code: str, **params: object) -> str:
     return f"{text(code, 'vi', **params)} / {text(code, 'en', **params)}"
 
 
-def table_header(code: str, layout: str) -> list[str]:
-    """A table's header in each language, one line each, laid out by ``layout`` (a format
-    string placing the ``|``-separated column names of ``code``)."""
+def table_header(code: str, layout: str, languages: Sequence[str] = LANGUAGES) -> list[str]:
+    """A table's header, one line per language (each of ``languages``), laid out by
+    ``layout`` (a format string placing the ``|``-separated column names of ``code``)."""
     return [layout.format(*text(code, language).split("|")).rstrip()
-            for language in LANGUAGES]
+            for language in languages]
 
 
 def detail_words(problem: str, *, field: str = "", value: str = "") -> Words | str:

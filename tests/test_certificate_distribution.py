@@ -183,10 +183,10 @@ class TestKioskCommands:
         assert code == 0 and "Đã nhập 1 khoá ký (VN 1)" in out  # [kiosk] language = "vi"
         assert (tmp_path / "keys" / "trust.json").exists()
         code, out, _ = self.run(capsys, path, "status")
-        assert code == 0 and "0.0 days ago; at most 7: current" in out
+        assert code == 0 and "0.0 ngày trước; tối đa 7: còn hạn" in out
         code, out, _ = self.run(capsys, path, "list")
         assert code == 0 and base64.b64encode(issuer.kid).decode() in out
-        assert "every kind" in out and "DSC test VN" in out
+        assert "mọi loại" in out and "DSC test VN" in out
         code, out, _ = self.run(capsys, path, "status", "--json")
         report = json.loads(out)
         assert report["signers"] == 1 and report["too_old"] is False
@@ -217,4 +217,4 @@ class TestKioskCommands:
 
     def test_status_without_a_list_says_how_to_load_one(self, tmp_path, capsys):
         code, _, err = self.run(capsys, self.config_file(tmp_path), "status")
-        assert code == 1 and "kiosk certificates import FILE" in err
+        assert code == 1 and "kiosk certificates import TỆP" in err

@@ -80,6 +80,7 @@ CENTRE_COMMANDS = (
     ROOT / "kiosk/central/cli.py", ROOT / "kiosk/central/importer.py",
     ROOT / "kiosk/central/retention.py", ROOT / "kiosk/central/audit.py",
     ROOT / "kiosk/central/web/commands.py", ROOT / "kiosk/certificates/centre_commands.py",
+    ROOT / "kiosk/certificates/commands.py",
 )
 
 

@@ -16,8 +16,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kiosk.commandline import examples, load_config
-from kiosk.messages import text
+from kiosk.commandline import examples, load_config, print_table
+from kiosk.messages import Words, text
 
 if TYPE_CHECKING:
     from kiosk.certificates.trustlist import TrustList
@@ -111,8 +111,8 @@ def _held(config: Config) -> TrustList | None:
     try:
         return trustlist.load(config.trust_list_path)
     except trustlist.TrustListError as exc:
-        print(f"no usable trust list: {exc}\n"
-              f"load one with: kiosk certificates import FILE", file=sys.stderr)
+        print(text("certificates.none_here", config.kiosk.language, error=exc),
+              file=sys.stderr)
         return None
 
 
@@ -134,32 +134,38 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
-    state = "TOO OLD: verdicts say 'trust list too old'" if report["too_old"] else "current"
-    print(f"trust list  {path}\nimported    {report['imported_at']} "
-          f"({report['age_days']} days ago; at most {max_age.days}: {state})\n"
-          f"signers     {len(held)} from {len(report['countries'])} countries: "
-          + ", ".join(f"{c or '?'} {n}" for c, n in report["countries"].items())
-          + f"\npolicy      {report['policy']}")
+    print(text("certificates.status", config.kiosk.language, path=path,
+               at=report["imported_at"], days=report["age_days"], most=max_age.days,
+               state=Words("certificates.too_old" if report["too_old"] else
+                           "certificates.current"),
+               signers=len(held), countries=len(report["countries"]),
+               per_country=", ".join(f"{c or '?'} {n}" for c, n in report["countries"].items()),
+               policy=report["policy"]))
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    held = _held(load_config(args.config))
+    config = load_config(args.config)
+    held = _held(config)
     if held is None:
         return EXIT_FAILED
-    print("key id        country  valid until  may sign     subject")
     from kiosk.certificates.trustlist import TrustListError
 
-    for signers in held.signers.values():
-        for s in signers:
-            try:
-                cert = s.certificate
-            except TrustListError as exc:
-                print(f"{s.kid_b64:13} {s.country or '?':8} UNUSABLE: {exc}")
-                continue
-            until = cert.not_after.date().isoformat() if cert.not_after else "?"
-            kinds = ",".join(sorted(cert.usages)) if cert.usages else "every kind"
-            print(f"{s.kid_b64:13} {s.country or '?':8} {until:12} {kinds:12} {cert.subject}")
+    language = config.kiosk.language
+
+    def row(signer: Any) -> tuple[object, ...]:
+        try:
+            cert = signer.certificate
+        except TrustListError as exc:
+            return (signer.kid_b64, signer.country or "?",
+                    text("certificates.unusable", language, error=exc), "", "")
+        until = cert.not_after.date().isoformat() if cert.not_after else "?"
+        kinds = (",".join(sorted(cert.usages)) if cert.usages
+                 else text("certificates.every_kind", language))
+        return signer.kid_b64, signer.country or "?", until, kinds, cert.subject
+
+    print_table("certificates.columns", "{:13} {:8} {:12} {:12} {}",
+                (row(s) for signers in held.signers.values() for s in signers), [language])
     return 0
 
 
@@ -176,9 +182,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     try:
         result = refresh(client, config.trust_list_path)
     except (SyncError, trustlist.TrustListError) as exc:
-        print(f"not refreshed: {exc}", file=sys.stderr)
+        print(text("certificates.not_refreshed", config.kiosk.language, error=exc),
+              file=sys.stderr)
         return EXIT_FAILED
     finally:
         client.close()
-    print(f"updated: {result.signers} signers" if result.changed else "already current")
+    print(text("certificates.refreshed", config.kiosk.language, signers=result.signers)
+          if result.changed else text("certificates.already_current", config.kiosk.language))
     return 0
