@@ -12,14 +12,18 @@ reached: a terminal sleeps, the screen uses a timer and stays responsive.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk import config as config_mod
 from kiosk.enrolment import EnrolmentCode
 from kiosk.private_files import hand_over, replace_file
+from kiosk.sync.backlog_keys import BadKey
 from kiosk.sync.client import Refused, ServerBusy, SyncClient, SyncError, Unreachable
 from kiosk.sync.kiosk_keys import KioskKeys
+
+log = logging.getLogger(__name__)
 
 TOKEN_FILE = "sync-token"
 """Where the token goes, beside config.toml, unless told otherwise."""
@@ -72,10 +76,6 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
     config_path = Path(config_path)
     token_path = token_path or config_path.parent / TOKEN_FILE
     write_token(token_path, answer["token"])
-    if answer.get("backlog_key"):
-        keys = keys_for(config_path, token_path)
-        keys.remember({"centre_key": answer["backlog_key"],
-                       "signing_key": keys.public_signing_key()})
     from kiosk.ui.config_writer import save_settings  # tomlkit only: no Qt
 
     config = save_settings(config_path, {
@@ -83,6 +83,13 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
         "sync": {"enabled": True, "server_url": code.server_url, "token": "",
                  "token_file": str(token_path.resolve())},
     })
+    if answer.get("backlog_key"):
+        keys = keys_for(config_path, token_path)
+        try:
+            keys.remember({"centre_key": answer["backlog_key"],
+                           "signing_key": keys.public_signing_key()})
+        except (BadKey, OSError) as exc:  # asked again at the kiosk's first contact
+            log.warning("the centre's backlog key was not kept: %s", exc)
     return Enrolled(config, token_path)
 
 

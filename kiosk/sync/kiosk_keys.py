@@ -23,13 +23,14 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from typing import TYPE_CHECKING
 
 from kiosk.config import SyncSettings
 from kiosk.private_files import hand_over, replace_file
-from kiosk.sync import backlog_keys
+
+if TYPE_CHECKING:  # the cryptography is loaded when a key is used, not for a path
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +72,19 @@ class KioskKeys:
 
     def signing_key(self) -> Ed25519PrivateKey:
         """This kiosk's signing key, made now if it has none (BadKey if the file is bad)."""
+        from kiosk.sync import backlog_keys
+
         return backlog_keys.load_or_create_signing_key(self.signing_key_path)
 
     def public_signing_key(self) -> str:
+        from kiosk.sync import backlog_keys
+
         return backlog_keys.encode(self.signing_key().public_key())
 
     def centre(self) -> CentreKnowledge | None:
         """What the centre last said, None if it never did (or the file is unreadable)."""
+        from kiosk.sync import backlog_keys
+
         try:
             saved = json.loads(self.centre_path.read_text(encoding="utf-8"))
             return CentreKnowledge(backlog_keys.encryption_public(saved["centre_key"]),
@@ -92,6 +99,8 @@ class KioskKeys:
     def remember(self, answer: dict[str, object]) -> CentreKnowledge:
         """Keep the centre's answer (enrolment's ``backlog_key``, or the backlog-keys
         endpoint's); BadKey if it holds no usable key."""
+        from kiosk.sync import backlog_keys
+
         centre_key = backlog_keys.encryption_public(
             answer.get("centre_key", answer.get("backlog_key")))
         held = answer.get("signing_key")
