@@ -11,7 +11,7 @@ read is an index range (schema v1 and v3):
   correction, and the partial index of scans from kiosks whose clock was off, by their
   corrected local day (:mod:`kiosk.central.localdays` files every scan under its corrected
   day, so a corrected time in [lo, hi] is always on a day between those of lo and hi);
-- the people near a visit at a checkpoint: ``(match_key, checkpoint_id, scanned_at)`` (v9:
+- the people near a visit at a checkpoint: ``(match_key, checkpoint_id, scanned_at)`` (v11:
   only their scans at that checkpoint are read, not their whole fortnight), and the partial
   index of scans without a match key (manual entries, other codes) by checkpoint and time
   (v6).
