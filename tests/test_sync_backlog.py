@@ -478,3 +478,27 @@ def test_after_a_reset_the_kiosk_registers_its_key_again_when_it_next_exports(
     online.stop()
     assert summary.signing_key_registered and summary.entries == 700  # still pending
     assert importing(central, tmp_path / "again.backlog").accepted == 700
+
+
+def test_a_new_enrolment_code_may_replace_the_key_and_the_audit_log_says_so(
+        central, exported):
+    """An enrolment code is the administrator's word that this machine is that kiosk: a
+    re-installed kiosk enrolling again brings its new key, and the change is recorded."""
+    import httpx
+
+    from kiosk.central.enrol import enrolment_code
+    from kiosk.enrolment import ENROL_PATH
+
+    worker, _, _ = exported
+    with open_storage(central.db) as storage:
+        code = enrolment_code(storage, storage.kiosk(worker.kiosk_id), central.url)
+    new_key = encode(Ed25519PrivateKey.generate().public_key())
+    answer = httpx.post(central.url + ENROL_PATH,
+                        json={"secret": code.secret, "signing_key": new_key})
+    assert answer.status_code == 200 and answer.json()["backlog_key"]
+    assert new_key in central_support.central("kiosks", "signing-key", worker.kiosk_id,
+                                              "--db", central.db).stdout
+    audit = json.loads(central_support.central("audit", "list", "--db", central.db,
+                                               "--kind", "signing-key", "--json").stdout)
+    mine = [r for r in audit if worker.kiosk_id in r["subject"]]
+    assert mine[0]["channel"] == "api" and mine[0]["reason"] == "enrolment code redeemed"

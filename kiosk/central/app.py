@@ -24,7 +24,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from kiosk.central import enrol, heartbeat, trust_lists
+from kiosk.central import audit, enrol, heartbeat, trust_lists
 from kiosk.central.disclosure import not_personal
 from kiosk.central.shares import CpuShares, FairSlots
 from kiosk.central.storage import (
@@ -144,10 +144,17 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         except StorageError as exc:
             return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
         log.info("kiosk %s enrolled by code", kiosk.id)
-        if replaced is not None:
-            log.warning("kiosk %s: backlog signing key %s replaced by %s (enrolment code)",
-                        kiosk.id, backlog_keys.fingerprint(replaced),
-                        backlog_keys.fingerprint(signing_key or b""))
+        if replaced is not None:  # the code is an administrator's word: recorded as such
+            change = (f"kiosk {kiosk.id} backlog signing key {backlog_keys.fingerprint(replaced)}"
+                      f" → {backlog_keys.fingerprint(signing_key or b'')}")
+            log.warning("%s (enrolment code)", change)
+            try:
+                await run_in_threadpool(
+                    audit.append_action, storage, "signing-key", actor=f"kiosk {kiosk.id}",
+                    channel="api", address=request.client.host if request.client else None,
+                    subject=change, reason="enrolment code redeemed")
+            except StorageError as exc:  # the code is used: the kiosk must get its token
+                log.error("%s not written to the audit log: %s", change, exc)
         answer = {"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id, "token": token}
         if centre_key:
             answer["backlog_key"] = centre_key
