@@ -502,3 +502,16 @@ def test_a_new_enrolment_code_may_replace_the_key_and_the_audit_log_says_so(
                                                "--kind", "signing-key", "--json").stdout)
     mine = [r for r in audit if worker.kiosk_id in r["subject"]]
     assert mine[0]["channel"] == "api" and mine[0]["reason"] == "enrolment code redeemed"
+
+
+def test_a_spoiled_copy_after_a_good_import_harms_nothing_already_imported(
+        central, exported, tmp_path):
+    worker, ids, path = exported
+    assert importing(central, path).accepted == 700
+    spoiled = tmp_path / "spoiled.backlog"
+    spoiled.write_bytes(path.read_bytes())
+    flip_a_byte_in_the_middle(spoiled)
+    assert "cannot be decrypted" in importing(central, spoiled).error
+    with open_storage(central.db) as storage:
+        assert sorted(e["id"] for e in storage.entries(kiosk_id=worker.kiosk_id)) == ids
+        assert storage.kiosk(worker.kiosk_id).entries == 700
