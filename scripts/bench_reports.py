@@ -381,6 +381,9 @@ def main() -> int:
     parser.add_argument("--loaded", metavar="YYYY-MM",
                         help="--postgres already holds a province whose days are this month "
                              "(scripts/bench_province.py): only time its reports")
+    parser.add_argument("--ingest-only", action="store_true",
+                        help="--postgres is an empty database: give it the registry and "
+                             "only measure ingest beside the bare COPY")
     args = parser.parse_args()
     start = dt.datetime(2026, 11, 1, tzinfo=dt.UTC) - dt.timedelta(hours=7)  # 00:00 Hà Nội
     if args.loaded:
@@ -391,6 +394,14 @@ def main() -> int:
                      **report_times(storage, start, len(days))}
         json.dump(times, sys.stdout, indent=1, ensure_ascii=False)
         print()
+        return 0
+    if args.ingest_only:
+        with open_storage(args.postgres) as storage, storage._connection() as conn:
+            load_registry(conn, args.checkpoints, start.date(), pg=True)
+        http_rate, copy_rate = ingest(args.postgres, args.kiosks, args.ingest_entries,
+                                      args.batch)
+        print(json.dumps({"http_entries_per_s": round(http_rate),
+                          "bare_copy_entries_per_s": round(copy_rate)}))
         return 0
     results: dict[str, Any] = {"checkpoints": args.checkpoints, "days": args.days}
     if args.postgres:
