@@ -129,7 +129,7 @@ def _unwritable(folder: Path) -> str | None:
 def device_checks(config: Any) -> list[Check]:
     """Each enabled device: its node present and permitted (when it has one), and what it
     last sent and when, from the store (entries and refused scans; no personal data)."""
-    from kiosk.devices.access import access_problem
+    from kiosk.devices.access import access_words
 
     checks = []
     for device in config.devices:
@@ -137,7 +137,7 @@ def device_checks(config: Any) -> list[Check]:
             continue
         path = next((str(getattr(device, key)) for key in DEVICE_PATH_KEYS
                      if str(getattr(device, key, "")).startswith("/dev/")), None)
-        problem = access_problem(path) if path is not None else None
+        problem = access_words(path) if path is not None else None
         where = f"{device.id} ({path})" if path else device.id
         last = last_input(config.store_path, device.id)
         if last is None:
@@ -229,7 +229,7 @@ def _ask(command: list[str], timeout: float = 10.0) -> str | None:
 def audio_check(proc: Path = PROC_ASOUND, dev: Path = DEV_SND) -> Check:
     """A sound card with a playback device this account may open (for the beeps). None at
     all is a warning: the kiosk works, the officer only sees the answer."""
-    from kiosk.devices.access import access_problem
+    from kiosk.devices.access import access_words
 
     try:
         cards = [line.split("]:", 1)[1].strip() for line in
@@ -239,7 +239,7 @@ def audio_check(proc: Path = PROC_ASOUND, dev: Path = DEV_SND) -> Check:
     outputs = sorted(dev.glob("pcmC*D*p")) if dev.is_dir() else []
     if not cards or not outputs:
         return _check("audio", True, "doctor.no_sound", warning=True)
-    problem = access_problem(str(outputs[0]), write=True)
+    problem = access_words(str(outputs[0]), write=True)
     return _check("audio", problem is None,
                   "doctor.sound_ok" if problem is None else "doctor.sound_denied",
                   card=cards[0], device=outputs[0], problem=problem)

@@ -144,7 +144,10 @@ def test_an_unplugged_scanner_is_named_with_its_missing_node(centre, tmp_path):
 
     assert code == 1
     assert not found["device:lane1"]["ok"]
-    assert "/dev/ttyACM97" in found["device:lane1"]["en"]
+    assert found["device:lane1"]["en"].startswith(
+        "Device lane1 (/dev/ttyACM97): /dev/ttyACM97 does not exist; ")
+    assert found["device:lane1"]["vi"].startswith(  # each line in its own language
+        "Thiết bị lane1 (/dev/ttyACM97): /dev/ttyACM97 không tồn tại; ")
     assert all(c["ok"] for name, c in found.items() if name != "device:lane1")
 
 

@@ -13,7 +13,7 @@ import pwd
 import stat
 from collections.abc import Iterable
 
-from kiosk.messages import both
+from kiosk.messages import Words, both
 
 RULES_FILE = "scripts/udev/70-checkpoint-kiosk.rules"
 INSTALL_RULES = (
@@ -40,15 +40,30 @@ def _user_name(uid: int) -> str:
 def access_problem(path: str, *, write: bool = False, uid: int | None = None,
                    gids: Iterable[int] | None = None, vid: str = "", pid: str = "",
                    subsystem: str = "") -> str | None:
-    """None if the account may open ``path`` (read, and write if asked); else what to do.
+    """None if the account may open ``path`` (read, and write if asked); else what to do,
+    in Vietnamese and English.
 
     Without ``uid`` the current process is asked. ``vid``/``pid``/``subsystem`` let the
     advice include the udev line for a scanner the shipped rule does not list.
     """
+    words = access_words(path, write=write, uid=uid, gids=gids)
+    if words is None:
+        return None
+    extra = ""
+    if vid and pid and subsystem and words.code == "device.permission_udev":
+        extra = (f' (máy quét chưa có trong luật: thêm dòng / scanner not in the rule: add '
+                 f'SUBSYSTEM=="{subsystem}", ATTRS{{idVendor}}=="{vid}", '
+                 f'ATTRS{{idProduct}}=="{pid}", GROUP="kiosk", MODE="0660", TAG+="uaccess")')
+    return both(words.code, **words.params) + extra
+
+
+def access_words(path: str, *, write: bool = False, uid: int | None = None,
+                 gids: Iterable[int] | None = None) -> Words | None:
+    """:func:`access_problem` not worded yet (for a reader whose language is known)."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        return both("device.no_such_path", path=path)
+        return Words("device.no_such_path", {"path": path})
     need = stat.S_IROTH | (stat.S_IWOTH if write else 0)
     if uid is None:
         if os.access(path, os.R_OK | (os.W_OK if write else 0)):
@@ -71,11 +86,6 @@ def access_problem(path: str, *, write: bool = False, uid: int | None = None,
     group_would_do = st.st_gid != 0 and (st.st_mode >> 3 & 7) & need == need
     if group_would_do and group != "input":
         fix = f"sudo usermod -aG {group} {user}"
-        return both("device.permission_group", shown=shown, user=user, group=group, fix=fix)
-    fix = INSTALL_RULES.format(user=user)
-    extra = ""
-    if vid and pid and subsystem:
-        extra = (f' (máy quét chưa có trong luật: thêm dòng / scanner not in the rule: add '
-                 f'SUBSYSTEM=="{subsystem}", ATTRS{{idVendor}}=="{vid}", '
-                 f'ATTRS{{idProduct}}=="{pid}", GROUP="kiosk", MODE="0660", TAG+="uaccess")')
-    return both("device.permission_udev", shown=shown, fix=fix) + extra
+        return Words("device.permission_group",
+                     {"shown": shown, "user": user, "group": group, "fix": fix})
+    return Words("device.permission_udev", {"shown": shown, "fix": INSTALL_RULES.format(user=user)})
