@@ -77,32 +77,24 @@ def encryption_public(text: object) -> X25519PublicKey:
 
 def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
     """The kiosk's signing key from ``path``, made there (0600, atomically) if absent."""
-    if path.exists():
-        return _load(path, Ed25519PrivateKey)
-    key = Ed25519PrivateKey.generate()
-    _write_private(path, key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return _load(path, Ed25519PrivateKey)  # another process may have won the race: use its
-
-
-def load_signing_key(path: Path) -> Ed25519PrivateKey:
-    return _load(path, Ed25519PrivateKey)
+    return _load_or_create(path, Ed25519PrivateKey)
 
 
 def load_or_create_centre_key(path: Path) -> X25519PrivateKey:
     """The centre's encryption key from ``path``, made there (0600) if absent."""
-    if path.exists():
-        return _load(path, X25519PrivateKey)
-    key = X25519PrivateKey.generate()
-    _write_private(path, key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return _load(path, X25519PrivateKey)
+    return _load_or_create(path, X25519PrivateKey)
 
 
 def load_centre_key(path: Path) -> X25519PrivateKey:
     return _load(path, X25519PrivateKey)
+
+
+def _load_or_create(path: Path, kind: type[_K]) -> _K:
+    if not path.exists():
+        _write_private(path, kind.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+    return _load(path, kind)  # another process may have won the race: its key counts
 
 
 def _load(path: Path, kind: type[_K]) -> _K:
