@@ -326,7 +326,10 @@ class SyncWorker:
                 return
             log.error("sync: the centre holds another backlog signing key for this kiosk; "
                       "its backlog files will be refused (%s)", exc)
-        except (SyncError, backlog_keys.BadKey, OSError) as exc:
+        except SyncError as exc:  # offline, as a site exporting a file often is
+            log.info("sync: backlog keys not exchanged (%s)", exc)
+            return
+        except (backlog_keys.BadKey, OSError) as exc:
             log.warning("sync: backlog keys not exchanged (%s)", exc)
             return
         self._keys_exchanged = True
