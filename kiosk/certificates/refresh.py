@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.certificates import trustlist
+from kiosk.private_files import replace_file
 
 if TYPE_CHECKING:
     from kiosk.config import Config
@@ -45,7 +46,7 @@ def refresh(client: SyncClient, path: Path) -> Refreshed:
                                        f"trust list")
     fetched = trustlist.parse(body, source="centre")
     fetched.check_all()  # the centre's file is in the kiosk's own format: check it here
-    trustlist.write_atomically(path, body)
+    replace_file(path, body)
     log.info("trust list from the centre: %d signers, imported %s", len(fetched),
              fetched.imported_at.isoformat())
     return Refreshed(True, len(fetched))

@@ -23,8 +23,6 @@ import binascii
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -36,6 +34,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from kiosk.certificates.signature import PublicKey
+from kiosk.private_files import replace_file
 
 FILE_FORMAT = "checkpoint-kiosk-trust-list/1"
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -246,22 +245,8 @@ def save(trust_list: TrustList, path: str | Path) -> bytes:
     """Write atomically (temp file, fsync, rename): a power cut leaves the old list or the new
     one, never half a list. Returns the bytes written."""
     data = trust_list.to_json()
-    write_atomically(Path(path), data)
+    replace_file(path, data)
     return data
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _item_signer(item: Any, *, check: bool) -> Signer:
