@@ -275,3 +275,10 @@ def test_a_v8_trace_log_is_carried_into_the_audit_log(engine: str, tmp_path: Pat
             with pytest.raises(Exception, match="append-only"), storage._transaction() as tx:
                 storage._execute(tx, statement)
         assert len(audit.records(storage)) == 3
+
+
+def test_every_kind_of_record_has_its_words_on_the_audit_page() -> None:
+    from kiosk.central.web import i18n
+
+    missing = [kind for kind in audit.KINDS if f"audit.kind.{kind}" not in i18n.TEXT]
+    assert missing == [], "add audit.kind.<kind> to kiosk/central/web/i18n.py"
