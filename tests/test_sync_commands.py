@@ -44,6 +44,7 @@ def test_status_shows_the_backlog_and_that_the_server_answers(site, central):
     assert "Last success             never" in out
     assert f"Server                   {central.url} — reachable" in out
     assert "background sync is off" in out
+    assert "Backlog file keys        this kiosk – (not confirmed by the centre), centre –" in out
 
 
 def test_push_prints_plain_progress_lines_in_a_log_then_a_summary(site, central):
@@ -62,6 +63,9 @@ def test_push_prints_plain_progress_lines_in_a_log_then_a_summary(site, central)
     status = sync(config, "status").stdout
     assert "Pending                  0" in status and "Oldest pending           none" in status
     assert "Last success             20" in status and " ago)" in status
+    keys = json.loads(sync(config, "status", "--json").stdout)["backlog_keys"]
+    assert keys["registered"] and len(keys["signing_key"]) == len(keys["centre_key"]) == 16
+    assert f"this kiosk {keys['signing_key']} (held by the centre)" in status
 
 
 def test_push_on_a_terminal_redraws_one_line_with_a_bar(site):

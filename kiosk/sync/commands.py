@@ -75,6 +75,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from kiosk.sync.kiosk_keys import KioskKeys
     from kiosk.sync.status import META_PREFIX, MetaKey
     from kiosk.timestamps import parse_utc
 
@@ -114,6 +115,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         "clock_offset_seconds": float(offset) if offset else None,
         "server_url": config.sync.server_url, "server_reachable": reachable,
         "background_sync": config.sync.enabled,
+        "backlog_keys": KioskKeys.for_settings(
+            config.sync, config.source.parent if config.source else None).summary(),
         "rejected_entries": rejected,
     }
     if args.json:
@@ -144,6 +147,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     state = ("?" if reachable is None else text("sync.reachable", lang) if reachable else
              f"{text('sync.unreachable', lang)} ({server_error})")
     print(line(text("sync.server", lang), f"{config.sync.server_url} — {state}"))
+    keys = report["backlog_keys"]
+    print(line(text("sync.backlog_keys", lang), text(
+        "sync.backlog_keys_state", lang, own=keys["signing_key"] or "–",
+        registered=text("sync.key_registered" if keys["registered"] else
+                        "sync.key_unconfirmed", lang),
+        centre=keys["centre_key"] or "–")))
     if not config.sync.enabled:
         print(text("sync.sync_disabled", lang))
     if report["alert"]:

@@ -96,6 +96,23 @@ class KioskKeys:
                       self.centre_path, exc)
             return None
 
+    def summary(self) -> dict[str, object]:
+        """Fingerprints of the kiosk's signing key and of the centre's key, and whether the
+        centre said it holds the former; None where there is none yet (nothing is made)."""
+        from kiosk.sync import backlog_keys
+
+        own = None
+        if self.signing_key_path.exists():
+            try:
+                own = backlog_keys.fingerprint(self.signing_key().public_key())
+            except backlog_keys.BadKey as exc:
+                log.error("%s", exc)
+        centre = self.centre()
+        return {"signing_key": own,
+                "registered": centre is not None and own is not None
+                and centre.registered_signing_key == own,
+                "centre_key": backlog_keys.fingerprint(centre.centre_key) if centre else None}
+
     def remember(self, answer: dict[str, object]) -> CentreKnowledge:
         """Keep the centre's answer (enrolment's ``backlog_key``, or the backlog-keys
         endpoint's); BadKey if it holds no usable key."""
