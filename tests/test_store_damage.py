@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,20 @@ def write_config(tmp_path: Path, store: str) -> Path:
 @pytest.fixture
 def damaged(tmp_path: Path) -> Path:
     """A store of 3,000 entries with 8 pages in the middle overwritten; the config path."""
+    return store_with_damage(tmp_path, lambda pages: (pages // 2, 8))
+
+
+@pytest.fixture
+def wrecked(tmp_path: Path) -> Path:
+    """The same store with every page but the first (the header and schema) overwritten, so
+    whatever a command reads is damaged: which pages 8 damaged ones are depends on how the
+    b-trees happened to be laid out, and a command that never reads them rightly succeeds."""
+    return store_with_damage(tmp_path, lambda pages: (1, pages - 1))
+
+
+def store_with_damage(tmp_path: Path, where: Callable[[int], tuple[int, int]]) -> Path:
+    """A store of 3,000 entries with ``where(pages)`` = (first page, count) overwritten (page
+    0 is the header); the config path."""
     db = tmp_path / "kiosk.db"
     store = Store(db)
     pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1",
@@ -50,17 +65,17 @@ def damaged(tmp_path: Path) -> Path:
     page = 4096
     with sqlite3.connect(db) as conn:
         page = conn.execute("PRAGMA page_size").fetchone()[0]
-    pages = db.stat().st_size // page
+    first, count = where(db.stat().st_size // page)
     with open(db, "r+b") as f:
-        f.seek(page * (pages // 2))
-        f.write(b"\xde\xad\xbe\xef" * (page * 8 // 4))
+        f.seek(page * first)
+        f.write(b"\xde\xad\xbe\xef" * (page * count // 4))
     return write_config(tmp_path, "kiosk.db")
 
 
 def test_reading_commands_on_a_damaged_store_exit_3_with_the_reason_not_a_traceback(
-        damaged: Path) -> None:
+        wrecked: Path) -> None:
     for command in (["entries"], ["stats"], ["export", "-o", "/dev/null"], ["sync", "status"]):
-        proc = kiosk(damaged, *command)
+        proc = kiosk(wrecked, *command)
         assert proc.returncode == 3, (command, proc.stderr)
         assert "Traceback" not in proc.stderr
         assert "store error: " in proc.stderr
