@@ -388,7 +388,7 @@ def exposure_warnings(config: Config) -> list[str]:
         if not token_file.is_absolute() and base:
             token_file = base / token_file
         paths.append(token_file)
-    paths.append(KioskKeys.for_settings(config.sync, base).signing_key_path)
+    paths.append(KioskKeys.for_config(config).signing_key_path)
     return [messages.text("cli.readable_by_others", config.kiosk.language, path=str(path),
                           mode=mode)
             for path in paths if (mode := exposure(path))]

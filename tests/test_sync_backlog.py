@@ -515,3 +515,20 @@ def test_a_spoiled_copy_after_a_good_import_harms_nothing_already_imported(
     with open_storage(central.db) as storage:
         assert sorted(e["id"] for e in storage.entries(kiosk_id=worker.kiosk_id)) == ids
         assert storage.kiosk(worker.kiosk_id).entries == 700
+
+
+def test_a_config_made_in_memory_keeps_the_keys_beside_its_store_not_in_the_working_folder(
+        central, kiosk_id, tmp_path, monkeypatch):
+    from tests.conftest import make_config
+
+    elsewhere = tmp_path / "where-the-process-runs"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = make_config(tmp_path / "kiosk", kiosk={"id": kiosk_id, "checkpoint_id": "CP-SYNC"},
+                         sync={"server_url": central.url, "token": central.enrol(kiosk_id)})
+    worker = SyncWorker.from_config(config)
+    assert worker.push_now().error is None  # nothing pending: the keys are exchanged
+    worker.stop()
+    assert (tmp_path / "kiosk" / "backlog-signing.key").exists()
+    assert (tmp_path / "kiosk" / "centre-backlog.json").exists()
+    assert list(elsewhere.iterdir()) == []

@@ -115,8 +115,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "clock_offset_seconds": float(offset) if offset else None,
         "server_url": config.sync.server_url, "server_reachable": reachable,
         "background_sync": config.sync.enabled,
-        "backlog_keys": KioskKeys.for_settings(
-            config.sync, config.source.parent if config.source else None).summary(),
+        "backlog_keys": KioskKeys.for_config(config).summary(),
         "rejected_entries": rejected,
     }
     if args.json:

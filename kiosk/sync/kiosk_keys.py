@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.config import SyncSettings
+from kiosk.config import Config
 from kiosk.private_files import hand_over, replace_file
 
 if TYPE_CHECKING:  # the cryptography is loaded when a key is used, not for a path
@@ -53,14 +53,16 @@ class KioskKeys:
         self.folder = folder
 
     @classmethod
-    def for_settings(cls, sync: SyncSettings, base: Path | None) -> KioskKeys:
-        """Beside the token file, else beside the config file (``base``)."""
-        if sync.token_file:
-            token = Path(sync.token_file).expanduser()
+    def for_config(cls, config: Config) -> KioskKeys:
+        """Beside the token file, else beside the config file, else (a config made in
+        memory) beside the store: never in whatever folder the process happens to run in."""
+        base = config.source.parent if config.source else None
+        if config.sync.token_file:
+            token = Path(config.sync.token_file).expanduser()
             if not token.is_absolute() and base is not None:
                 token = base / token
             return cls(token.parent)
-        return cls(base or Path.cwd())
+        return cls(base or config.store_path.parent)
 
     @property
     def signing_key_path(self) -> Path:

@@ -201,7 +201,7 @@ class SyncWorker:
         sync = config.sync
         base = config.source.parent if config.source else None
         arguments: dict[str, Any] = dict(
-            keys=KioskKeys.for_settings(sync, base),
+            keys=KioskKeys.for_config(config),
             server_url=sync.server_url,
             token=resolve_token(sync, base),
             kiosk_id=config.kiosk.id, checkpoint_id=config.kiosk.checkpoint_id,
