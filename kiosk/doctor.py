@@ -33,6 +33,8 @@ DEVICE_QUIET = dt.timedelta(days=7)
 """How far back a device's last input is looked for (a bounded read of the time index)."""
 PROC_ASOUND = Path("/proc/asound")
 DEV_SND = Path("/dev/snd")
+SYS_DRM = Path("/sys/class/drm")
+EDID_HEADER = bytes.fromhex("00ffffffffffff00")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ def run_checks(config_path: Path) -> list[Check]:
     checks.append(clock_sync_check())
     checks += centre_checks(config)
     checks += display_checks()
+    screen = screen_size_check(config.kiosk.screen_dpi)
+    if screen is not None:
+        checks.append(screen)
     checks.append(audio_check())
     return checks
 
@@ -243,6 +248,46 @@ def audio_check(proc: Path = PROC_ASOUND, dev: Path = DEV_SND) -> Check:
     return _check("audio", problem is None,
                   "doctor.sound_ok" if problem is None else "doctor.sound_denied",
                   card=cards[0], device=outputs[0], problem=problem)
+
+
+def screen_size_check(configured_dpi: int, drm: Path = SYS_DRM) -> Check | None:
+    """Touch targets are 9 mm only where the kiosk knows the panel's size: ``[kiosk]
+    screen_dpi``, else what each connected display reports in its EDID. A panel that
+    reports none (many 7" HDMI touch panels) makes the screen assume 96 DPI, too small a
+    target there: a warning naming the setting. No display connected (a headless kiosk):
+    nothing to say."""
+    if configured_dpi:
+        return _check("screen", True, "doctor.screen_dpi_set", dpi=configured_dpi)
+    connected = [port for port in sorted(drm.glob("card*-*"))
+                 if _read_text(port / "status") == "connected"]
+    if not connected:
+        return None
+    sizes = {port.name.partition("-")[2]: _edid_size_cm(port / "edid") for port in connected}
+    unknown = [name for name, size in sizes.items() if size is None]
+    if unknown:
+        return _check("screen", True, "doctor.screen_size_unknown", warning=True,
+                      outputs=", ".join(unknown))
+    return _check("screen", True, "doctor.screen_size_ok",
+                  sizes=", ".join(f"{name} {w}×{h} cm" for name, (w, h) in sizes.items()))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def _edid_size_cm(path: Path) -> tuple[int, int] | None:
+    """The image size an EDID base block declares (bytes 21-22, whole centimetres); None
+    when there is no EDID or it declares none (0 means "unknown or variable")."""
+    try:
+        block = path.read_bytes()[:128]
+    except OSError:
+        return None
+    if len(block) < 128 or not block.startswith(EDID_HEADER) or not (block[21] and block[22]):
+        return None
+    return block[21], block[22]
 
 
 def centre_checks(config: Any) -> list[Check]:

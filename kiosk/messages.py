@@ -292,6 +292,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "hoặc bật âm thanh HDMI",
         "No sound device: the kiosk will not beep (the screen still shows colours); plug in a "
         "speaker or enable HDMI audio"),
+    "doctor.screen_dpi_set": ("Màn hình: {dpi} điểm/inch theo [kiosk] screen_dpi",
+                              "Screen: {dpi} dots per inch from [kiosk] screen_dpi"),
+    "doctor.screen_size_ok": ("Màn hình báo kích thước: {sizes}",
+                              "Screen reports its size: {sizes}"),
+    "doctor.screen_size_unknown": (
+        "Màn hình {outputs} không báo kích thước: nút bấm tính theo 96 điểm/inch, có thể nhỏ "
+        "hơn 9 mm; đặt [kiosk] screen_dpi (màn 7 inch 800×480: 133)",
+        "Screen {outputs} does not report its size: buttons assume 96 dots per inch and may "
+        "be under 9 mm; set [kiosk] screen_dpi (a 7-inch 800×480 panel: 133)"),
     "doctor.sound_ok": ("Âm thanh: {card} ({device})", "Sound: {card} ({device})"),
     "doctor.sound_denied": ("Âm thanh {card}: {problem}", "Sound {card}: {problem}"),
     "doctor.tally": ("{passed}/{total} đạt", "{passed}/{total} passed"),

@@ -313,6 +313,52 @@ def test_a_sound_card_with_a_playback_device_passes_and_none_is_a_warning(tmp_pa
     assert audio_check(tmp_path / "absent", tmp_path / "absent").warning  # no /proc/asound
 
 
+def edid_block(width_cm: int, height_cm: int) -> bytes:
+    """An EDID 1.3 base block as a display sends it: the fixed header, the image size in
+    bytes 21-22, and the checksum that makes the block sum to 0 modulo 256."""
+    block = bytearray(128)
+    block[:8] = bytes.fromhex("00ffffffffffff00")
+    block[18:20] = b"\x01\x03"  # EDID version 1.3
+    block[21], block[22] = width_cm, height_cm
+    block[127] = -sum(block[:127]) % 256
+    return bytes(block)
+
+
+def drm_tree(root, ports: dict[str, tuple[str, bytes]]):
+    """/sys/class/drm as the kernel lays it out: one folder per connector, with its
+    ``status`` and ``edid`` (empty when the display sent none)."""
+    for name, (status, edid) in ports.items():
+        (root / name).mkdir(parents=True)
+        (root / name / "status").write_text(status + "\n", encoding="ascii")
+        (root / name / "edid").write_bytes(edid)
+    return root
+
+
+def test_a_panel_that_does_not_report_its_size_is_a_warning_naming_screen_dpi(tmp_path):
+    """A 7-inch HDMI panel without EDID: the buttons would assume 96 dpi (8.4 mm on it), so
+    the doctor says to set screen_dpi; a panel reporting its size, or the setting, passes."""
+    from kiosk.doctor import screen_size_check
+
+    reporting = drm_tree(tmp_path / "reporting", {
+        "card0-HDMI-A-1": ("connected", edid_block(15, 9)),
+        "card0-DP-1": ("disconnected", b"")})
+    silent = drm_tree(tmp_path / "silent", {
+        "card0-HDMI-A-1": ("connected", b""),
+        "card0-DP-1": ("connected", edid_block(0, 0))})  # 0: "size unknown" in EDID
+    headless = drm_tree(tmp_path / "headless", {"card0-HDMI-A-1": ("disconnected", b"")})
+
+    ok = screen_size_check(0, reporting)
+    warned = screen_size_check(0, silent)
+
+    assert (ok.ok, ok.warning, ok.en) == (True, False, "Screen reports its size: HDMI-A-1 15×9 cm")
+    assert (warned.ok, warned.warning) == (True, True)
+    assert warned.en.startswith("Screen DP-1, HDMI-A-1 does not report its size")
+    assert "screen_dpi" in warned.en and "screen_dpi" in warned.vi
+    assert screen_size_check(133, silent).en == "Screen: 133 dots per inch from [kiosk] screen_dpi"
+    assert screen_size_check(0, headless) is None
+    assert screen_size_check(0, tmp_path / "no-drm") is None
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may open any node")
 def test_a_sound_device_the_kiosk_account_may_not_open_fails(tmp_path):
     from kiosk.doctor import audio_check
