@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.config import SYNC  # noqa: E402
+from kiosk.config import SyncSettings  # noqa: E402
 from kiosk.ids import uuid7  # noqa: E402
 from kiosk.store import Store  # noqa: E402
 from kiosk.sync import protocol  # noqa: E402
@@ -126,9 +126,9 @@ def main() -> int:
     parser.add_argument("--naive-sample", type=int, default=5000)
     parser.add_argument("--storage", nargs="+", default=["sqlite"],
                         choices=("sqlite", "postgresql"))
-    parser.add_argument("--batch-size", type=int, default=SYNC["batch_size"].default,
+    parser.add_argument("--batch-size", type=int, default=SyncSettings().batch_size,
                         help="entries per upload (default: the config default)")
-    parser.add_argument("--batch-max-bytes", type=int, default=SYNC["batch_max_bytes"].default)
+    parser.add_argument("--batch-max-bytes", type=int, default=SyncSettings().batch_max_bytes)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
