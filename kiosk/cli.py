@@ -119,9 +119,11 @@ def run_headless(config: Config, *, until_done: bool = False,
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     kiosk.start()
-    names = ", ".join(f"{d.id} ({d.type}, {d.lane})" for d in config.devices) or "none"
-    print(f"kiosk {config.kiosk.id} at {config.kiosk.checkpoint_id} running headless; "
-          f"devices: {names}; store: {config.store_path}", file=sys.stderr, flush=True)
+    names = ", ".join(f"{d.id} ({d.type}, {d.lane})" for d in config.devices) or \
+        messages.text("cli.no_devices", language)
+    print(messages.text("cli.running_headless", language, kiosk=config.kiosk.id,
+                        checkpoint=config.kiosk.checkpoint_id, devices=names,
+                        store=config.store_path), file=sys.stderr, flush=True)
     code = 0
     try:
         while not stop.wait(0.2):
@@ -131,7 +133,7 @@ def run_headless(config: Config, *, until_done: bool = False,
                 break
     finally:
         kiosk.stop()
-        print("kiosk stopped", file=sys.stderr, flush=True)
+        print(messages.text("cli.stopped", language), file=sys.stderr, flush=True)
     return code
 
 
@@ -325,7 +327,7 @@ def cmd_store_recover(args: argparse.Namespace) -> int:
     try:
         done = recover(config.store_path)
     except RecoveryError as exc:
-        print(f"store error: {exc}", file=sys.stderr)
+        print(store_failure(config.store_path, exc), file=sys.stderr)
         return EXIT_STORE
     lost = "?" if done.entries_lost is None else f"{done.entries_lost:,}"
     print(messages.text("cli.recovered", config.kiosk.language, saved=f"{done.entries_saved:,}",

@@ -440,7 +440,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Note: the centre has not confirmed this kiosk's signing key, so it will refuse the "
         "file until the kiosk connects once, or an administrator runs `kiosk-central kiosks "
         "signing-key {kiosk} --set {public} --reason …` (key in {key})"),
-    # -- devices: states, errors and advice for the technician (worded in both languages)
+    # -- devices: states, errors and advice for the technician (worded in both languages;
+    # a label such as "device.error" goes before a detail already worded or technical)
     "device.not_found": (
         "chưa thấy {what} — đã cắm máy quét chưa?",
         "{what} not found — is the scanner plugged in?",
@@ -504,6 +505,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "device.no_suggestions": ("Không có gợi ý: cấu hình có vẻ đúng",
                               "No suggestions: the settings look right"),
+    "device.none_found": ("không tìm thấy", "none found"),
+    "device.class_absent": ("không có", "not present"),
+    "device.configured_as": ("đã cấu hình: {id}", "configured as: {id}"),
+    "device.paste_snippet": (
+        "Dán đoạn cấu hình vào config.toml, rồi thử: kiosk devices watch <id>",
+        "Paste a snippet into config.toml, then test it: kiosk devices watch <id>",
+    ),
+    "device.watching": ("đang xem {id} ({type}) {where} — Ctrl-C để dừng",
+                        "watching {id} ({type}) {where} — Ctrl-C to stop"),
+    "device.scans_seen": ("{count} lượt quét", "{count} scan(s)"),
+    "device.capture_saved": ("đã lưu bản ghi: {path}", "capture saved: {path}"),
+    "device.error": ("lỗi thiết bị", "device error"),
+    "camera.scan": ("quét", "scan"),
+    "camera.stats": (
+        "{state}: {size}, thu {capture} hình/s, giải mã {decode} hình/s, {ms} ms/hình, "
+        "{frames} hình",
+        "{state}: {size}, capture {capture} fps, decode {decode} fps, {ms} ms/frame, "
+        "{frames} frames",
+    ),
+    "camera.no_frame": ("chưa có hình", "no frame"),
+    "camera.preview_saved": ("đã lưu ảnh xem trước vào {path}", "preview saved to {path}"),
+    "camera.error": ("lỗi camera", "camera error"),
     "advice.alt_codes": (
         "Máy quét gõ ký tự bằng Alt+số: chữ tiếng Việt không đi qua được chế độ bàn phím — "
         "chuyển máy quét sang USB-COM (serial) hoặc HID POS",
@@ -609,6 +632,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.stats.inside_at_end": ("Ở trong lúc hết ngày", "Inside at day end"),
     "cli.stats.duplicates": ("Quét trùng", "Duplicates"),
     "cli.stats.refused": ("Mã bị từ chối", "Refused codes"),
+    "cli.running_headless": (
+        "trạm {kiosk} tại chốt {checkpoint} chạy không giao diện; thiết bị: {devices}; "
+        "kho: {store}",
+        "kiosk {kiosk} at {checkpoint} running headless; devices: {devices}; store: {store}",
+    ),
+    "cli.no_devices": ("không có", "none"),
+    "cli.stopped": ("trạm đã dừng", "kiosk stopped"),
+    "cli.config_error": ("lỗi cấu hình", "config error"),
+    "cli.qt_refused": ("Không dùng giao diện Qt: {problem}", "Qt interface refused: {problem}"),
     "cli.no_display": (
         "Không mở được giao diện Qt ({error}); chạy không giao diện",
         "Qt interface unavailable ({error}); running headless",

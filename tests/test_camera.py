@@ -227,7 +227,7 @@ def test_the_technicians_check_command_prints_scans_and_saves_an_outlined_previe
     snapshot = tmp_path / "check.jpg"
     assert main([str(path), "--seconds", "30", "--snapshot", str(snapshot)]) == 0
     out = capsys.readouterr().out
-    assert "scan ]Q2 '079203004567||Lê Văn Tú|" in out
+    assert "quét / scan ]Q2 '079203004567||Lê Văn Tú|" in out
     assert "ended: 1280×720, capture" in out
     picture = cv2.imread(str(snapshot))
     assert picture is not None and picture.shape == (720, 1280, 3)

@@ -41,6 +41,7 @@ from kiosk.devices.base import DeviceError, Emit
 from kiosk.devices.frames import FrameDecoder, SightingFilter
 from kiosk.devices.kinds.camera import CameraOptions
 from kiosk.devices.qr_decoders import Outline, ZbarUnavailable
+from kiosk.messages import Words, both
 from kiosk.scan import Scan
 from kiosk.schema import ConfigError
 
@@ -339,8 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     failure: list[BaseException] = []
 
     def show(scan: Scan) -> None:
-        print(f"scan {scan.symbology or '-'} {scan.payload.decode('utf-8', 'replace')!r}",
-              flush=True)
+        print(f"{both('camera.scan')} {scan.symbology or '-'} "
+              f"{scan.payload.decode('utf-8', 'replace')!r}", flush=True)
 
     def work() -> None:
         try:
@@ -354,17 +355,18 @@ def main(argv: list[str] | None = None) -> int:
     while thread.is_alive() and time.monotonic() < deadline:
         thread.join(1.0)
         s = device.stats()
-        size = "×".join(map(str, s.frame_size)) if s.frame_size else "no frame"
-        print(f"{s.state}: {size}, capture {s.capture_fps:.1f} fps, decode {s.decode_fps:.1f} "
-              f"fps, {s.ms_per_frame_p50:.1f} ms/frame, {s.frames_seen} frames", flush=True)
+        size = "×".join(map(str, s.frame_size)) if s.frame_size else Words("camera.no_frame")
+        print(both("camera.stats", state=s.state, size=size, capture=f"{s.capture_fps:.1f}",
+                   decode=f"{s.decode_fps:.1f}", ms=f"{s.ms_per_frame_p50:.1f}",
+                   frames=s.frames_seen), flush=True)
     stop.set()
     thread.join(5.0)
     preview = device.preview()
     if args.snapshot and preview is not None:
         cv2.imwrite(args.snapshot, draw_preview(preview))
-        print(f"preview saved to {args.snapshot}")
+        print(both("camera.preview_saved", path=args.snapshot))
     if failure:
-        print(f"camera error: {failure[0]}", file=sys.stderr)
+        print(f"{both('camera.error')}: {failure[0]}", file=sys.stderr)
         return 1
     return 0
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from kiosk.commandline import EXIT_USAGE, examples, missing_extra
 from kiosk.devices.base import DeviceError
+from kiosk.messages import both
 
 EXIT_DEVICE = 1
 
@@ -49,10 +50,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
     except ImportError as exc:  # e.g. pyserial missing for a serial device
         return _missing_library(exc)
     except config_mod.ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
+        print(f"{both('cli.config_error')}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (DeviceError, OSError) as exc:
-        print(f"device error: {exc}", file=sys.stderr)
+        print(f"{both('device.error')}: {exc}", file=sys.stderr)
         return EXIT_DEVICE
     return 0
 

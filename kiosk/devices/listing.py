@@ -12,12 +12,13 @@ from kiosk.devices.access import access_problem
 from kiosk.devices.discovery import Candidate, discoveries, snippet
 from kiosk.devices.registry import load
 from kiosk.devices.sysfs import Roots
+from kiosk.messages import both
 
 
 def _why_empty(roots: Roots, subsystem: str) -> str:
     """Say so when the kernel has no such class at all (e.g. a container with no /dev/input)."""
     where = roots.dev / "input" if subsystem == "input" else roots.sys / "class" / subsystem
-    return "" if where.exists() else f" ({where}: not present / không có)"
+    return "" if where.exists() else f" ({where}: {both('device.class_absent')})"
 
 
 def configured_ids(config: config_mod.Config | None) -> dict[str, str]:
@@ -40,7 +41,7 @@ def list_candidates(roots: Roots, out: TextIO, config: config_mod.Config | None 
         print(section.title, file=out)
         found: list[Candidate] = load(section.listing)(roots)
         if not found:
-            print("  none found / không tìm thấy" + _why_empty(roots, section.subsystem),
+            print(f"  {both('device.none_found')}{_why_empty(roots, section.subsystem)}",
                   file=out)
         for candidate in found:
             total += 1
@@ -49,7 +50,7 @@ def list_candidates(roots: Roots, out: TextIO, config: config_mod.Config | None 
             where = next(device[k] for k in ("port", "path", "usb", "source") if k in device)
             if where in known or candidate.path in known:
                 name = known.get(where) or known[candidate.path]
-                print(f"    configured as / đã cấu hình: {name}", file=out)
+                print(f"    {both('device.configured_as', id=name)}", file=out)
             usb = getattr(candidate, "usb", None)
             vid, pid = (usb.vid, usb.pid) if usb else (getattr(candidate, "vid", ""),
                                                        getattr(candidate, "pid", ""))
@@ -61,6 +62,5 @@ def list_candidates(roots: Roots, out: TextIO, config: config_mod.Config | None 
                 print(f"    {line}", file=out)
         print(file=out)
     if total:
-        print("Paste a snippet into config.toml, then test it: kiosk devices watch <id>\n"
-              "Dán đoạn cấu hình vào config.toml, rồi thử: kiosk devices watch <id>", file=out)
+        print(both("device.paste_snippet"), file=out)
     return total

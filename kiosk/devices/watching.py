@@ -116,8 +116,8 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
     diagnostics = diagnostics_for(options)
     items, device = _live_items(target, stop)
     where = target.capture or getattr(device, "path", "")
-    print(f"watching / đang xem {options.id} ({options.type}) {where} — "
-          "Ctrl-C to stop / Ctrl-C để dừng", file=out, flush=True)
+    print(both("device.watching", id=options.id, type=options.type, where=where), file=out,
+          flush=True)
     deadline = time.monotonic() + seconds if seconds else None
     with contextlib.ExitStack() as stack:
         writer = None
@@ -144,9 +144,9 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
         for line in diagnostics.finish():
             print(line, file=out, flush=True)
     advice = diagnostics.suggestions()
-    print(f"{len(diagnostics.scans)} scan(s) / lượt quét", file=out)
+    print(both("device.scans_seen", count=len(diagnostics.scans)), file=out)
     for line in advice or [both("device.no_suggestions")]:
         print(f"* {line}", file=out)
     if save:
-        print(f"capture saved / đã lưu: {save}", file=out)
+        print(both("device.capture_saved", path=save), file=out)
     return diagnostics

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from kiosk.app import Kiosk
 from kiosk.commandline import store_failure
 from kiosk.config import Config
+from kiosk.messages import text
 from kiosk.store import StoreError
 from kiosk.ui.binding import reference_leak
 from kiosk.ui.bridge import KioskBridge
@@ -358,7 +359,7 @@ def run_ui(config: Config) -> int:
     """Start the kiosk with its window; returns the exit code when the window closes."""
     problem = reference_leak()
     if problem:
-        print(f"Qt interface refused: {problem}", file=sys.stderr)
+        print(text("cli.qt_refused", config.kiosk.language, problem=problem), file=sys.stderr)
         return EXIT_BINDING
     app = create_application()
     translations = Translations(app)
