@@ -78,7 +78,7 @@ def load_config(path: str) -> Config:
     try:
         return config_mod.load(path)
     except config_mod.ConfigError as exc:
-        raise fail(f"config error: {exc}", EXIT_USAGE) from None
+        raise fail(f"{messages.both('cli.config_error')}: {exc}", EXIT_USAGE) from None
 
 
 def open_store(config: Config, *, check: bool = False, reading: bool = False) -> Store:

@@ -26,8 +26,9 @@ def test_a_kiosk_id_the_centre_would_never_enrol_is_refused_by_config_check(
     proc = check(tmp_path, kiosk_id)
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
-        "config error: config.toml: kiosk.id: expected 1-64 letters, digits, '.', '_' or "
-        f"'-' starting with a letter or digit (as the centre enrols it), got {shown}")
+        "lỗi cấu hình / config error: config.toml: kiosk.id: expected 1-64 letters, digits, "
+        "'.', '_' or '-' starting with a letter or digit (as the centre enrols it), "
+        f"got {shown}")
 
 
 def test_the_reserved_device_id_manual_is_refused(tmp_path: Path) -> None:
@@ -41,8 +42,8 @@ def test_a_server_url_without_a_scheme_is_refused_at_once_not_at_the_first_push(
         tmp_path: Path) -> None:
     proc = check(tmp_path, extra='[sync]\nserver_url = "central.example.org:8765"\n')
     assert proc.returncode == 2
-    assert proc.stderr.strip() == ('config error: config.toml: sync.server_url: expected '
-                                   'http://HOST:PORT or https://HOST:PORT, got '
+    assert proc.stderr.strip() == ('lỗi cấu hình / config error: config.toml: sync.server_url: '
+                                   'expected http://HOST:PORT or https://HOST:PORT, got '
                                    '"central.example.org:8765"')
     fine = check(tmp_path, extra='[sync]\nserver_url = "https://central.example.org"\n')
     assert fine.returncode == 0, fine.stderr
