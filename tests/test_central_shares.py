@@ -22,6 +22,7 @@ def test_use_is_forgotten_by_half_every_half_life() -> None:
 
 def test_a_kiosk_over_its_burst_waits_until_its_use_decays_under_it() -> None:
     shares = CpuShares(burst=1.0, half_life=4.0)
+    shares.charge("others", 2.0, now=0.0)  # the centre has other kiosks to serve
     shares.charge("k1", 0.9, now=0.0)
     assert shares.wait_seconds("k1", now=0.0) == 0.0  # under the burst: served at once
     shares.charge("k1", 3.1, now=0.0)  # 4 s used: two half-lives to get back to 1 s
@@ -31,6 +32,22 @@ def test_a_kiosk_over_its_burst_waits_until_its_use_decays_under_it() -> None:
     assert shares.wait_seconds("k2", now=0.0) == 0.0  # another kiosk is not held up
 
 
+def test_a_kiosk_alone_on_a_quiet_centre_is_not_held_to_its_share() -> None:
+    """Work-conserving: the share protects the other kiosks, so a kiosk catching up on a
+    backlog while the others use (almost) nothing goes at full speed; once the others use
+    more than a hundredth of the burst lately, it waits as before."""
+    shares = CpuShares(burst=1.0, half_life=4.0)
+    shares.charge("catching-up", 4.0, now=0.0)
+    shares.charge("heartbeats", 0.005, now=0.0)  # others' use under busy (0.01 s)
+    assert shares.others_used("catching-up", now=0.0) == pytest.approx(0.005)
+    assert shares.wait_seconds("catching-up", now=0.0) == 0.0
+    shares.charge("uploader", 0.5, now=1.0)
+    assert shares.others_used("catching-up", now=1.0) == pytest.approx(
+        0.005 * 0.5 ** 0.25 + 0.5)
+    assert shares.wait_seconds("catching-up", now=1.0) == pytest.approx(
+        4.0 * math.log2(4.0 * 0.5 ** 0.25))
+
+
 def test_the_average_share_is_burst_ln2_over_half_life() -> None:
     """Charging whenever allowed, a greedy kiosk's long-run use converges to the share the
     module documents (≈0.17 of a processor with the defaults; a little more with costly
@@ -38,6 +55,7 @@ def test_the_average_share_is_burst_ln2_over_half_life() -> None:
     shares = CpuShares(burst=1.0, half_life=4.0)
     now, spent, cost = 0.0, 0.0, 0.05
     while now < 2000:
+        shares.charge("others", 1.0, now)  # a busy centre throughout
         now += shares.wait_seconds("greedy", now)
         shares.charge("greedy", cost, now)
         spent += cost

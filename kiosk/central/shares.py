@@ -9,7 +9,12 @@ a kiosk whose recent use passes ``burst`` seconds is answered 429 with the ``Ret
 that brings it back under: on average no kiosk uses more than ``burst·ln 2 / half_life``
 of a processor (≈ 0.17 by default). An honest kiosk uploading a 100-entry batch a second
 uses ~0.004 (2 % of its share); one catching up after days offline in 10,000-entry batches
-(~0.35 s each) is held to ~5,000 entries a second, faster than a kiosk sends them.
+(~0.35 s each) is held to ~5,000 entries a second while others need the processor.
+
+The hold is work-conserving: it applies only while the other kiosks together have used more
+than ``busy`` processor seconds lately (decayed the same way: a hundredth of the burst,
+i.e. the others using more than ~0.2 % of a processor). A kiosk catching up on a quiet centre is
+served at full speed (a lone 1M-entry backlog: ~5 min held to its share, ~1 min free).
 """
 
 from __future__ import annotations
@@ -31,8 +36,11 @@ class CpuShares:
     def __init__(self, burst: float = CPU_BURST_SECONDS,
                  half_life: float = CPU_HALF_LIFE_SECONDS) -> None:
         self.burst, self.half_life = burst, half_life
+        self.busy = burst / 100
         self._used: dict[str, tuple[float, float]] = {}
         """kiosk id → (processor seconds used, as of this monotonic time)."""
+        self._total: tuple[float, float] = (0.0, 0.0)
+        """Every kiosk's use together, decayed alike: (seconds, as of this monotonic time)."""
         self._lock = threading.Lock()  # charged from worker threads, read on the event loop
 
     def used(self, kiosk_id: str, now: float | None = None) -> float:
@@ -42,10 +50,19 @@ class CpuShares:
             seconds, at = self._used.get(kiosk_id, (0.0, now))
         return seconds * 0.5 ** (max(0.0, now - at) / self.half_life)
 
+    def others_used(self, kiosk_id: str, now: float | None = None) -> float:
+        """What every other kiosk used lately, together (decayed as :meth:`used`)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            seconds, at = self._total
+        total = seconds * 0.5 ** (max(0.0, now - at) / self.half_life)
+        return max(0.0, total - self.used(kiosk_id, now))
+
     def wait_seconds(self, kiosk_id: str, now: float | None = None) -> float:
         """0 when the kiosk may be served now, else how long until it may."""
+        now = time.monotonic() if now is None else now
         used = self.used(kiosk_id, now)
-        if used <= self.burst:
+        if used <= self.burst or self.others_used(kiosk_id, now) <= self.busy:
             return 0.0
         return self.half_life * math.log2(used / self.burst)
 
@@ -53,6 +70,9 @@ class CpuShares:
         now = time.monotonic() if now is None else now
         total = self.used(kiosk_id, now) + seconds
         with self._lock:
+            everyone, at = self._total
+            self._total = (everyone * 0.5 ** (max(0.0, now - at) / self.half_life) + seconds,
+                           now)
             if total < 1e-3:
                 self._used.pop(kiosk_id, None)  # forgotten: the table holds active kiosks
             else:
