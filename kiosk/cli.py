@@ -101,12 +101,12 @@ def run_headless(config: Config, *, until_done: bool = False,
     try:
         kiosk = Kiosk(config)
     except (StoreError, OSError) as exc:
-        print(store_failure(config.store_path, exc), file=sys.stderr)
+        print(store_failure(config.store_path, exc, config.kiosk.language), file=sys.stderr)
         return EXIT_STORE
     damage = kiosk.store.damage()  # a damaged file must never take scans as "accepted"
     if damage:
         kiosk.store.close()
-        print(store_failure(config.store_path, damage), file=sys.stderr)
+        print(store_failure(config.store_path, damage, config.kiosk.language), file=sys.stderr)
         return EXIT_STORE
     print_lock = threading.Lock()
 
@@ -192,8 +192,7 @@ def time_bounds(args: argparse.Namespace, store: Store) -> tuple[str | None, str
                 return store.day_bounds(day)[1 if end else 0]
             moment = dt.datetime.fromisoformat(text)
         except ValueError:
-            raise SystemExit(
-                f"bad date {text!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+            raise fail(messages.both("cli.bad_moment", value=repr(text)), EXIT_USAGE) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=store.timezone)
         return utc_iso(moment.timestamp())
@@ -275,7 +274,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     if args.format == "xlsx" and not args.output:
-        raise SystemExit("export --format xlsx needs -o FILE.xlsx")
+        raise fail(messages.text("cli.xlsx_needs_output", config.kiosk.language), EXIT_USAGE)
     store = open_store(config, reading=True)
     since, until = time_bounds(args, store)
     bar = None
@@ -327,7 +326,7 @@ def cmd_store_recover(args: argparse.Namespace) -> int:
     try:
         done = recover(config.store_path)
     except RecoveryError as exc:
-        print(store_failure(config.store_path, exc), file=sys.stderr)
+        print(store_failure(config.store_path, exc, config.kiosk.language), file=sys.stderr)
         return EXIT_STORE
     lost = "?" if done.entries_lost is None else f"{done.entries_lost:,}"
     print(messages.text("cli.recovered", config.kiosk.language, saved=f"{done.entries_saved:,}",
@@ -521,7 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = next((w for w in words if not w.startswith("-")), None)
     return run_command(build_parser(command), words,
                        failure="kiosk.store:StoreError,sqlite3:DatabaseError",
-                       label="store error", exit_code=EXIT_STORE)
+                       label="cli.store_error", exit_code=EXIT_STORE)
 
 
 if __name__ == "__main__":

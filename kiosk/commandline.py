@@ -94,27 +94,29 @@ def open_store(config: Config, *, check: bool = False, reading: bool = False) ->
 
     path = config.store_path
     read_only = reading and path.is_file() and not writable(path)
+    language = config.kiosk.language
     try:
         store = Store(path, timezone=config.timezone, read_only=read_only)
     except (StoreError, OSError, sqlite3.Error) as exc:
-        raise fail(store_failure(path, exc), EXIT_STORE) from None
+        raise fail(store_failure(path, exc, language), EXIT_STORE) from None
     if read_only:
-        print(messages.text("cli.store_read_only", config.kiosk.language, path=path),
-              file=sys.stderr)
+        print(messages.text("cli.store_read_only", language, path=path), file=sys.stderr)
     damage = store.damage() if check else None
     if damage:
         store.close()
-        raise fail(store_failure(path, damage), EXIT_STORE)
+        raise fail(store_failure(path, damage, language), EXIT_STORE)
     return store
 
 
-def store_failure(path: object, problem: object) -> str:
-    """``store error: PATH: reason``, with the way out when the file is damaged."""
-    text = f"store error: {problem}" if str(problem).startswith(f"{path}:") else \
-        f"store error: {path}: {problem}"
+def store_failure(path: object, problem: object, language: str) -> str:
+    """``store error: PATH: reason`` in ``language``, with the way out when the file is
+    damaged."""
+    label = messages.text("cli.store_error", language)
+    text = f"{label}: {problem}" if str(problem).startswith(f"{path}:") else \
+        f"{label}: {path}: {problem}"
     if any(sign in str(problem) for sign in ("malformed", "not a database", "corrupt",
                                              "database disk image", "*** in database")):
-        text += "\n" + messages.both("cli.store_damaged", path=path)
+        text += "\n" + messages.text("cli.store_damaged", language, path=path)
     return text
 
 
@@ -126,7 +128,7 @@ def open_central(url: str, *, busy_timeout: float = 10.0) -> Storage:
     try:
         return open_storage(url, busy_timeout=busy_timeout)
     except (StorageError, OSError) as exc:
-        raise fail(f"storage error: {exc}", EXIT_STORE) from None
+        raise fail(f"{messages.both('cli.storage_error')}: {exc}", EXIT_STORE) from None
 
 
 # -- parsers ------------------------------------------------------------------------------
@@ -138,14 +140,15 @@ def payload_argument(text: str) -> bytes:
     try:
         return bytes.fromhex(text[4:])
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r}: not hex bytes ({exc})") from None
+        raise argparse.ArgumentTypeError(messages.both(
+            "cli.bad_hex", value=repr(text[:40]), reason=exc)) from None
 
 
 def day_argument(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a date, YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(messages.both("cli.bad_day", value=repr(text))) from None
 
 
 def examples(*lines: str) -> dict[str, Any]:
@@ -190,7 +193,8 @@ def run_command(parser: argparse.ArgumentParser, argv: Sequence[str] | None, *,
 
     A closed pipe (``| head``) ends quietly with 0; the exception named by ``failure``
     (``"module:Class"``, not imported for this: a command that never loaded the module
-    cannot raise it) becomes one line ``label: reason`` on stderr and ``exit_code``; an
+    cannot raise it) becomes one line ``label: reason`` on stderr (``label``: a catalogue
+    code, worded in both languages: no config is read yet) and ``exit_code``; an
     optional package the command needs and does not find is named, with how to install
     it, and exits 2.
     """
@@ -215,7 +219,7 @@ def run_command(parser: argparse.ArgumentParser, argv: Sequence[str] | None, *,
                 break
         else:
             raise
-        print(f"{label}: {exc}", file=sys.stderr)
+        print(f"{messages.both(label)}: {exc}", file=sys.stderr)
         return exit_code
 
 

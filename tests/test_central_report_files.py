@@ -107,7 +107,12 @@ def test_the_timer_command_writes_dated_files_and_can_run_again(tmp_path: Path) 
     month = load_workbook(out / "bao-cao-thang-2026-11.xlsx")
     assert month["Theo ngày"]["A31"].value == dt.datetime(2026, 11, 30)
     bad = central("report", "monthly", "--month", "2026-13", "--db", db, check=False)
-    assert bad.returncode == 2 and "expected YYYY-MM" in bad.stderr
+    assert bad.returncode == 2 and "'2026-13': cần YYYY-MM / '2026-13': expected YYYY-MM" \
+        in bad.stderr
+    yesterday, default = (json.loads(central("report", "daily", *day, "--format", "json",
+                                             "--db", db).stdout)["day"]
+                          for day in (["--date", "yesterday"], []))
+    assert yesterday == default and dt.date.fromisoformat(yesterday)
     stdout = central("report", "daily", "--date", "2026-11-28", "--format", "csv", "--db", db)
     assert "# Theo điểm" in stdout.stdout
 

@@ -134,7 +134,7 @@ def test_config_check_reports_ok_or_the_problem(config_file, tmp_path):
     assert 'kiosk.language: expected one of "vi", "en", got "fr"' in proc.stderr
 
 
-def test_an_unwritable_store_is_reported_not_crashed(tmp_path):
+def test_an_unwritable_store_is_reported_not_crashed_in_the_kiosks_language(tmp_path):
     locked = tmp_path / "ro"
     locked.mkdir()
     (locked / "kiosk.db").write_bytes(b"this is not a database" * 100)
@@ -143,7 +143,8 @@ def test_an_unwritable_store_is_reported_not_crashed(tmp_path):
                     f'"{locked / "kiosk.db"}"\n')
     proc = kiosk(path, "scan", CCCD_AN, ok=False)
     assert proc.returncode == 3
-    assert "store error" in proc.stderr and "kiosk.db" in proc.stderr
+    assert proc.stderr.startswith(f"lỗi kho dữ liệu: {locked / 'kiosk.db'}: ")
+    assert "kiosk store recover" in proc.stderr and "store error" not in proc.stderr
     assert (locked / "kiosk.db").read_bytes() == b"this is not a database" * 100
 
 

@@ -94,24 +94,52 @@ def printed_literals(node: ast.AST) -> list[str]:
     return []
 
 
-def test_every_printed_sentence_comes_from_the_catalogue() -> None:
-    """Every sentence a `kiosk` or `kiosk-central` command prints, in any module (the Qt
+SHOWING_CALLS = {"print": None, "fail": 1, "SystemExit": 1, "ArgumentTypeError": 1}
+"""Calls whose arguments end up on a console as they are, and how many of their arguments
+(None: all): ``fail()`` and ``SystemExit()`` print their message on stderr, argparse prints
+an ``ArgumentTypeError``'s."""
+
+
+def shown_literals(node: ast.Call) -> list[str]:
+    """The literal text with letters a call shows without the catalogue: in the arguments of
+    :data:`SHOWING_CALLS`, and in a ``label=`` that is not a catalogue code (the label
+    ``run_command`` puts before an error's reason)."""
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else \
+        getattr(node.func, "id", "")
+    shown = node.args[:SHOWING_CALLS[name]] if name in SHOWING_CALLS else []
+    shown += [keyword.value for keyword in node.keywords if keyword.arg == "label" and not (
+        isinstance(keyword.value, ast.Constant) and keyword.value.value in CATALOGUE)]
+    return [literal for arg in shown for literal in printed_literals(arg)
+            if any(character.isalpha() for character in literal)]
+
+
+def test_every_sentence_a_command_shows_comes_from_the_catalogue() -> None:
+    """Every sentence a `kiosk` or `kiosk-central` command shows, in any module (the Qt
     screens included: what they print goes to a console, not into a widget), comes from the
-    catalogue, in the configured language or in both: a literal with letters in a print()
-    is a sentence that bypassed it."""
+    catalogue, in the configured language or in both: a literal with letters printed,
+    raised as a command's exit message or an argument's refusal, or given as an error's
+    label is a sentence that bypassed it."""
     modules = sorted((ROOT / "kiosk").rglob("*.py"))
     assert {ROOT / "kiosk/cli.py", ROOT / "kiosk/central/cli.py", ROOT / "kiosk/ui/app.py",
             ROOT / "kiosk/devices/camera.py"} <= set(modules)
-    caught = ast.parse('print(f"Đã thêm / Added: {line:20}", both("central.added"))').body[0]
-    assert printed_literals(caught.value.args[0]) == ["Đã thêm / Added: "]  # type: ignore
-    assert printed_literals(caught.value.args[1]) == []  # type: ignore
+    caught = ast.parse('print(f"Đã thêm / Added: {line:20}", both("central.added"))\n'
+                       'raise fail(f"store error: {exc}", 3)\n'
+                       'raise SystemExit("export needs -o FILE")\n'
+                       'raise argparse.ArgumentTypeError(f"{text!r}: expected YYYY-MM")\n'
+                       'run_command(parser, argv, label="storage error", exit_code=3)\n'
+                       'run_command(parser, argv, label="cli.storage_error", exit_code=3)\n'
+                       'print(both("cli.bad_day", value=repr(text)), 42, file=sys.stderr)')
+    assert [shown_literals(node) for node in ast.walk(caught) if isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", "")) in
+            ("print", "fail", "SystemExit", "ArgumentTypeError", "run_command")] == [
+        ["Đã thêm / Added: "], ["store error: "], ["export needs -o FILE"],
+        [": expected YYYY-MM"], ["storage error"], [], []]
     bypassed = []
     for path in modules:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "print":
+            if isinstance(node, ast.Call):
                 bypassed += [(str(path.relative_to(ROOT)), node.lineno, literal)
-                             for arg in node.args for literal in printed_literals(arg)
-                             if any(character.isalpha() for character in literal)]
+                             for literal in shown_literals(node)]
     assert bypassed == []
 
 

@@ -394,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     return run_command(build_parser(), argv, failure="kiosk.central.storage:StorageError",
-                       label="storage error", exit_code=EXIT_STORAGE)
+                       label="cli.storage_error", exit_code=EXIT_STORAGE)
 
 
 if __name__ == "__main__":

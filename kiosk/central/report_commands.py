@@ -19,21 +19,22 @@ from kiosk.messages import both
 from kiosk.private_files import replace_file
 
 
-def _day(text: str) -> dt.date:
+def _day(text: str) -> dt.date | None:
     if text in ("today", "hôm-nay"):
         return dt.date.min  # resolved against the centre's zone once storage is open
+    if text in ("yesterday", "hôm-qua"):
+        return None  # the report's own default
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected YYYY-MM-DD, 'today' or "
-                                         f"'yesterday'") from None
+        raise argparse.ArgumentTypeError(both("cli.bad_report_day", value=repr(text))) from None
 
 
 def _month(text: str) -> str:
     try:
         reports.month_days(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected YYYY-MM") from None
+        raise argparse.ArgumentTypeError(both("cli.bad_month", value=repr(text))) from None
     return text
 
 
@@ -41,8 +42,8 @@ def _formats(text: str) -> list[str]:
     chosen = [f.strip() for f in text.split(",") if f.strip()]
     bad = [f for f in chosen if f not in sheets.FORMATS]
     if bad or not chosen:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected one or more of {', '.join(sheets.FORMATS)}")
+        raise argparse.ArgumentTypeError(both("cli.bad_formats", value=repr(text),
+                                              formats=", ".join(sheets.FORMATS)))
     return chosen
 
 

@@ -28,7 +28,7 @@ def duration_argument(text: str) -> float:
         return int(text) * 60.0
     match = _DURATION.fullmatch(text)
     if not text or match is None:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a duration like 15m, 2h, 1h30m")
+        raise argparse.ArgumentTypeError(both("cli.bad_duration", value=repr(text)))
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
     return hours * 3600.0 + minutes * 60.0 + seconds
 
@@ -40,8 +40,7 @@ def moment_argument(text: str) -> dt.date | dt.datetime:
     try:
         return dt.datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+        raise argparse.ArgumentTypeError(both("cli.bad_moment", value=repr(text))) from None
 
 
 def cmd_trace(args: argparse.Namespace) -> int:

@@ -370,7 +370,8 @@ def run_ui(config: Config) -> int:
     try:
         kiosk = Kiosk(config)
     except (StoreError, OSError) as exc:
-        QMessageBox.critical(None, "checkpoint-kiosk", store_failure(config.store_path, exc))
+        QMessageBox.critical(None, "checkpoint-kiosk",
+                             store_failure(config.store_path, exc, config.kiosk.language))
         return EXIT_STORE
     window = MainWindow(kiosk, translations)
     kiosk.start()
