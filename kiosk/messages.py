@@ -945,10 +945,11 @@ class Words:
 
     def saved(self) -> str:
         """As kept in a text column, for another process to word (:func:`saved_text`)."""
-        return json.dumps(self._plain(), ensure_ascii=False)
+        return json.dumps(self.plain(), ensure_ascii=False)
 
-    def _plain(self) -> dict[str, object]:
-        return {"code": self.code, "params": {k: v._plain() if isinstance(v, Words) else v
+    def plain(self) -> dict[str, object]:
+        """``{"code": …, "params": …}``, nested Words alike: for JSON."""
+        return {"code": self.code, "params": {k: v.plain() if isinstance(v, Words) else v
                                               for k, v in self.params.items()}}
 
     @classmethod
@@ -961,13 +962,19 @@ class Words:
             else v for k, v in params.items()})
 
 
-def saved_text(saved: str, language: str) -> str:
-    """Word what :meth:`Words.saved` kept; text saved as such (older versions, or a reason
-    the centre sent without a code this kiosk knows) stays as is."""
+def saved_words(saved: str) -> Words | None:
+    """What :meth:`Words.saved` kept, not worded yet; None for text saved as such (older
+    versions, or a reason the centre sent without a code this kiosk knows)."""
     try:
-        return Words._restored(json.loads(saved))(language)
+        return Words._restored(json.loads(saved))
     except (ValueError, TypeError, KeyError, AttributeError):
-        return saved
+        return None
+
+
+def saved_text(saved: str, language: str) -> str:
+    """Word what :meth:`Words.saved` kept; text saved as such stays as is."""
+    words = saved_words(saved)
+    return saved if words is None else words(language)
 
 
 def text(code: str, language: str = "vi", **params: object) -> str:

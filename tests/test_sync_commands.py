@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 
+from kiosk import messages
 from kiosk.store import Store
 from tests.sync_support import fill_backlog, sync_states, write_config
 
@@ -114,8 +115,13 @@ def test_status_lists_rejected_entries_and_retry_rejected_queues_them_again(site
     report = json.loads(sync(config, "status", "--json").stdout)
     assert report["rejected"] == 1 and report["pending"] == 0
     (rejected,) = report["rejected_entries"]
-    assert rejected["id"] == ids[7] and rejected["sync_error"].startswith("scanned_at:")
+    assert rejected["id"] == ids[7] and rejected["sync_error"].startswith(
+        "scanned_at: expected UTC time like ")
+    assert rejected["sync_error_code"] == "refusal.not_utc_time"  # the centre's code, for scripts
+    assert rejected["sync_error_params"]["field"] == "scanned_at"
+    assert rejected["sync_error_params"]["got"] == '"yesterday"'
     assert report["server_reachable"] is True and report["last_success"]
+    assert report["alert"] is report["alert_code"] is report["alert_params"] is None
     text = sync(config, "status").stdout
     assert f"✗ {ids[7]}" in text and "scanned_at: expected UTC time" in text
 
@@ -123,6 +129,22 @@ def test_status_lists_rejected_entries_and_retry_rejected_queues_them_again(site
     assert out.strip() == "1 rejected entries are pending again"
     assert sync_states(config.parent / "kiosk.db") == {"pending": 1, "acknowledged": 999}
     assert Store(config.parent / "kiosk.db").audit_log()[-1]["actor"] == "sync-op"
+
+
+def test_status_json_gives_a_refused_tokens_alert_as_words_and_as_its_code(
+        site, central, tmp_path):
+    """The centre refuses a token it never issued: the alert a person reads is worded in the
+    kiosk's language, and a script gets the code and parameters it was worded from."""
+    _, _, kiosk_id = site
+    wrong = write_config(tmp_path / "wrong.toml", kiosk_id=kiosk_id, language="vi",
+                         server_url=central.url, token="not-a-token-it-issued")
+    assert sync(wrong, "push", ok=False).returncode == 1
+    report = json.loads(sync(wrong, "status", "--json").stdout)
+    assert report["alert_code"] == "sync.auth_401"
+    assert report["alert_params"]["detail"].startswith("HTTP 401")
+    assert report["alert"] == messages.text("sync.auth_401", "vi", **report["alert_params"])
+    assert report["alert"].startswith("Máy chủ trung tâm từ chối mã đồng bộ của trạm (HTTP 401")
+    assert report["pending"] == 1000 and report["rejected_entries"] == []
 
 
 def test_export_writes_the_backlog_once_and_refuses_to_overwrite_it(site, tmp_path):

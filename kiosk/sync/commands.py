@@ -22,7 +22,7 @@ from kiosk.commandline import (
     load_config,
     open_store,
 )
-from kiosk.messages import saved_text, text
+from kiosk.messages import saved_text, saved_words, text
 
 if TYPE_CHECKING:
     from kiosk.sync.worker import SyncWorker
@@ -86,7 +86,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         summary = store.outbox_summary()
         sent = store.sync_counts()["sent"]
         meta = store.meta(META_PREFIX)
-        rejected = [{**row, "sync_error": saved_text(row["sync_error"] or "", lang)}
+        rejected = [{**row, **coded("sync_error", row["sync_error"], lang)}
                     for row in store.rejected_entries(REJECTED_SHOWN)]
     finally:
         store.close()
@@ -111,7 +111,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "last_success": meta.get(MetaKey.LAST_SUCCESS),
         "last_error": meta.get(MetaKey.LAST_ERROR),
         "last_error_at": meta.get(MetaKey.LAST_ERROR_AT),
-        "alert": saved_text(meta[MetaKey.ALERT], lang) if meta.get(MetaKey.ALERT) else None,
+        **coded("alert", meta.get(MetaKey.ALERT), lang),
         "clock_offset_seconds": float(offset) if offset else None,
         "server_url": config.sync.server_url, "server_reachable": reachable,
         "background_sync": config.sync.enabled,
@@ -161,6 +161,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     if summary.rejected > len(rejected):
         print(f"  … +{summary.rejected - len(rejected):,}")
     return 0
+
+
+def coded(name: str, saved: str | None, language: str) -> dict[str, Any]:
+    """``name``: the saved sentence worded in ``language``, for people; ``name_code`` and
+    ``name_params``: its catalogue code and parameters, for scripts (null for text saved as
+    such: an older kiosk's, or a centre's reason without a code this kiosk knows)."""
+    words = saved_words(saved) if saved else None
+    plain = words.plain() if words is not None else {"code": None, "params": None}
+    return {name: saved_text(saved, language) if saved else None,
+            f"{name}_code": plain["code"], f"{name}_params": plain["params"]}
 
 
 def _worker(args: argparse.Namespace) -> tuple[SyncWorker, str]:
