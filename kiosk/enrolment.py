@@ -47,6 +47,14 @@ def is_enrolment_code(payload: bytes | str) -> bool:
     return marker in payload.lower()
 
 
+def masked(payload: bytes) -> bytes:
+    """``payload`` as a screen, a terminal or a capture file may show it: from an enrolment
+    code, only what comes before and with its prefix, then ``…`` (the one-time secret
+    and the rest stay hidden); anything else as it is."""
+    start = payload.lower().find(PREFIX.encode())
+    return payload if start < 0 else payload[:start + len(PREFIX)] + "…".encode()
+
+
 def parse(text: str) -> EnrolmentCode:
     """The code in ``text`` (what a scanner adds before it and whitespace around it
     ignored); EnrolmentCodeError if not one."""

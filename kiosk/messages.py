@@ -442,6 +442,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "signing-key {kiosk} --set {public} --reason …` (key in {key})"),
     # -- devices: states, errors and advice for the technician (worded in both languages;
     # a label such as "device.error" goes before a detail already worded or technical)
+    "device.enrolment_hidden": (
+        "({count} lần đọc của một mã đăng ký trạm bị ẩn: mã bí mật dùng một lần không hiển thị, "
+        "không lưu)",
+        "({count} reads of a kiosk enrolment code hidden: its one-time secret is neither shown "
+        "nor saved)"),
     "device.not_found": (
         "chưa thấy {what} — đã cắm máy quét chưa?",
         "{what} not found — is the scanner plugged in?",

@@ -15,6 +15,10 @@ import tty
 from collections.abc import Callable
 from pathlib import Path
 
+from kiosk.devices import keycodes
+from kiosk.devices.keymaps import LAYOUTS, ROWS
+from kiosk.devices.stream import InputEvent
+
 
 class Pty:
     def __init__(self) -> None:
@@ -118,3 +122,53 @@ def _link(link: Path, target: Path) -> None:
     if link.is_symlink():
         link.unlink()
     link.symlink_to(os.path.relpath(target, link.parent))
+
+
+# -- key streams -------------------------------------------------------------------------
+class Keys:
+    """Builds an event stream key by key, 3 ms apart, like a scanner types."""
+
+    def __init__(self, t: float = 100.0) -> None:
+        self.t = t
+        self.events: list[InputEvent] = []
+
+    def ev(self, code: int, value: int, type_: int = keycodes.EV_KEY) -> Keys:
+        self.events.append(InputEvent.at(self.t, type_, code, value))
+        self.t += 0.003
+        return self
+
+    def tap(self, code: int, *mods: int) -> Keys:
+        for mod in mods:
+            self.ev(mod, 1)
+        self.ev(code, 1).ev(code, 0)
+        for mod in reversed(mods):
+            self.ev(mod, 0)
+        return self
+
+    def pause(self, seconds: float) -> Keys:
+        self.t += seconds
+        return self
+
+
+def typing_table(name: str) -> dict[str, tuple[int, bool, bool]]:
+    """Character → (key, shift, altgr) for the non-dead keys of one layout."""
+    lay = LAYOUTS[name]
+    table: dict[str, tuple[int, bool, bool]] = {}
+    for code in (c for row in ROWS for c in row):
+        for shift, altgr in ((False, False), (True, False), (False, True)):
+            char, dead = lay.char(code, shift, altgr)
+            if char and not dead:
+                table.setdefault(char, (code, shift, altgr))
+    return table
+
+
+def typed(text: str, keys: Keys | None = None, layout_name: str = "us") -> Keys:
+    """``keys`` (a new stream by default) typing ``text`` on ``layout_name``, then Enter."""
+    keys = keys or Keys()
+    table = typing_table(layout_name)
+    for char in text:
+        code, shift, altgr = table[char]
+        mods = ((keycodes.KEY_LEFTSHIFT,) if shift else ()) + (
+            (keycodes.KEY_RIGHTALT,) if altgr else ())
+        keys.tap(code, *mods)
+    return keys.tap(keycodes.KEY_ENTER)

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import io
+import json
 import threading
 import tomllib
 from pathlib import Path
 
 import pytest
-from devices_support import FakeTree, Pty, wait_until
+from devices_support import FakeTree, Pty, typed, wait_until
 
 from kiosk import cli
 from kiosk.config import from_dict, validate_device
 from kiosk.devices.base import DeviceError
-from kiosk.devices.captures import load_capture
+from kiosk.devices.captures import HIDDEN, CaptureWriter, load_capture
 from kiosk.devices.listing import list_candidates
 from kiosk.devices.sysfs import Roots
 from kiosk.devices.watching import WatchTarget, kind_of_path, watch
+from kiosk.enrolment import parse
+from tests.central_support import central
 
 CCCD = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
 CAPTURES = Path(__file__).parent / "data" / "captures"
@@ -102,6 +105,87 @@ def test_watch_a_serial_port_saves_a_capture_that_replays_the_same(tmp_path: Pat
     assert saved.format == "serial" and saved.settings["terminator"] == "CR"
     again = watch(WatchTarget(options, capture=str(capture)), io.StringIO())
     assert [s.payload for s in again.scans] == [s.payload for s in diagnostics.scans]
+
+
+@pytest.fixture
+def enrolment_code(tmp_path: Path) -> str:
+    """A real enrolment code's text, as `kiosk-central kiosks add --qr` makes it."""
+    out = central("kiosks", "add", "--db", f"sqlite:///{tmp_path / 'central.db'}",
+                  "--checkpoint", "CP-QR", "--name", "Máy 7", "--kiosk-id", "lane-7", "--qr",
+                  str(tmp_path / "qr.png"), "--server-url", "http://127.0.0.1:8765", "--json")
+    return json.loads(out.stdout)["code"]
+
+
+def shows_no_secret(text: str, code: str) -> bool:
+    """Neither the code's one-time secret nor its bytes in hex appear in ``text``."""
+    secret = parse(code).secret
+    return secret not in text and secret[:6].encode().hex(" ") not in text
+
+
+def test_watch_hides_an_enrolment_codes_secret_live_and_in_the_saved_capture(
+        tmp_path: Path, enrolment_code: str) -> None:
+    """A technician holds the kiosk's enrolment QR to a serial scanner while watching it:
+    the scan is shown as a masked enrolment code, its raw reads are counted, not shown, and
+    the capture keeps a comment in their place; the next person's scan is shown whole."""
+    capture = tmp_path / "lane1.capture"
+    out = Lines()
+    with Pty() as pty:
+        options = validate_device(0, {"id": "lane1", "type": "serial", "port": pty.path,
+                                      "terminator": "CRLF"})
+
+        def scanner() -> None:
+            out.opened.wait(10)
+            pty.send(b"]Q1" + enrolment_code.encode() + b"\r\n")
+            wait_until(lambda: "== scan/quét 1:" in out.getvalue(), what="the code's scan")
+            pty.send(CCCD.encode() + b"\r\n")
+
+        threading.Thread(target=scanner, daemon=True).start()
+        diagnostics = watch(WatchTarget(options), out, count=2, save=str(capture))
+    text = out.getvalue()
+    assert shows_no_secret(text, enrolment_code)
+    assert "   ckenrol:1?…\n   → refused/từ chối: enrolment_code" in text
+    assert "reads of a kiosk enrolment code hidden: its one-time secret is neither shown" in text
+    assert "30 30 31 30 39 39 30 31 32 33 34 35" in text and "cccd: Nguyễn Văn An" in text
+    assert diagnostics.scans[1].payload == CCCD.encode()
+    saved = capture.read_text(encoding="utf-8")
+    assert shows_no_secret(saved, enrolment_code) and HIDDEN in saved
+    again = watch(WatchTarget(options, capture=str(capture)), io.StringIO())
+    assert [s.payload for s in again.scans] == [CCCD.encode()]
+
+
+def test_devices_watch_on_a_keyboard_capture_hides_the_code_key_by_key(
+        tmp_path: Path, capsys, enrolment_code: str) -> None:
+    """`kiosk devices watch FILE --save OTHER` on a keyboard scanner's capture: the keys that
+    type the code's secret are neither printed nor saved again; the barcodes around it are."""
+    options = validate_device(0, {"id": "kbd", "type": "evdev", "path": "/dev/input/event7"})
+    keys = typed("8938505974194")
+    typed(enrolment_code, keys.pause(1))
+    typed("8938505974194", keys.pause(1))
+    source, again = tmp_path / "field.capture", tmp_path / "again.capture"
+    with open(source, "w", encoding="utf-8") as stream:
+        writer = CaptureWriter(stream, options)
+        for event in keys.events:
+            writer.write(event)
+    assert enrolment_code.encode() in decoded(source)  # the field capture does type it
+
+    assert cli.main(["devices", "watch", str(source), "--save", str(again)]) == 0
+    out = capsys.readouterr().out
+    assert shows_no_secret(out, enrolment_code) and "   ckenrol:1?…" in out
+    hidden = int(out.split(" reads of a kiosk enrolment code hidden")[0].rsplit("(", 1)[1])
+    assert hidden >= 2 * len(parse(enrolment_code).secret)  # each key: pressed and released
+    assert out.count("   8938505974194\n") == 2 and "KEY_8 ↓" in out
+    payloads = decoded(again)
+    assert payloads[0] == payloads[-1] == b"8938505974194"
+    assert not any(parse(enrolment_code).secret[:6].encode() in p for p in payloads)
+    assert HIDDEN in again.read_text(encoding="utf-8")
+
+
+def decoded(path: Path) -> list[bytes]:
+    """The payloads a capture decodes to, read as the device did in the field."""
+    capture = load_capture(path)
+    decoder = capture.decoder()
+    scans = [scan for item in capture.items for scan in decoder.feed(item)]
+    return [scan.payload for scan in scans + decoder.finish()]
 
 
 def test_watch_a_configured_device_by_id_from_the_command_line(tmp_path: Path, capsys) -> None:

@@ -19,37 +19,13 @@ from hypothesis import strategies as st
 
 from kiosk.devices.captures import load_capture
 from kiosk.devices.keydecoder import KeyDecoder
-from kiosk.devices.keymaps import LAYOUTS, ROWS, layout
+from kiosk.devices.keymaps import LAYOUTS, layout
 from kiosk.devices.stream import Decoded, InputEvent, pump
 from kiosk.payloads import Identity, decode
+from tests.devices_support import Keys, typing_table
 
 CAPTURES = Path(__file__).parent / "data" / "captures"
 EXPECTED = json.loads((CAPTURES / "expected.json").read_text(encoding="utf-8"))
-
-
-class Keys:
-    """Builds an event stream key by key, 3 ms apart, like a scanner types."""
-
-    def __init__(self, t: float = 100.0) -> None:
-        self.t = t
-        self.events: list[InputEvent] = []
-
-    def ev(self, code: int, value: int, type_: int = e.EV_KEY) -> Keys:
-        self.events.append(InputEvent.at(self.t, type_, code, value))
-        self.t += 0.003
-        return self
-
-    def tap(self, code: int, *mods: int) -> Keys:
-        for mod in mods:
-            self.ev(mod, 1)
-        self.ev(code, 1).ev(code, 0)
-        for mod in reversed(mods):
-            self.ev(mod, 0)
-        return self
-
-    def pause(self, seconds: float) -> Keys:
-        self.t += seconds
-        return self
 
 
 def texts(decoder: KeyDecoder, events: list[InputEvent]) -> list[str]:
@@ -244,24 +220,12 @@ def test_german_keypad_decimal_is_a_comma() -> None:
     assert texts(KeyDecoder("de"), keys.events) == ["1,5"]
 
 
-def _typing_table(name: str) -> dict[str, tuple[int, bool, bool]]:
-    """Character → (key, shift, altgr) for the non-dead keys of one layout."""
-    lay = LAYOUTS[name]
-    table: dict[str, tuple[int, bool, bool]] = {}
-    for code in (c for row in ROWS for c in row):
-        for shift, altgr in ((False, False), (True, False), (False, True)):
-            char, dead = lay.char(code, shift, altgr)
-            if char and not dead:
-                table.setdefault(char, (code, shift, altgr))
-    return table
-
-
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 @given(data=st.data())
 def test_any_text_typed_on_a_layout_reads_back_with_that_layout(name: str, data: st.DataObject
                                                                 ) -> None:
     """Property: whatever a layout can type (every level, every key) decodes back to itself."""
-    table = _typing_table(name)
+    table = typing_table(name)
     text = data.draw(st.text(alphabet=sorted(table), min_size=1, max_size=40))
     keys = Keys()
     for char in text:

@@ -35,6 +35,7 @@ from kiosk.schema import ConfigError
 
 MAGIC = "# kiosk-capture v1"
 SETTINGS = "# settings:"
+HIDDEN = "# an enrolment code's input was here, not kept (its one-time secret)"
 
 
 def capture_kinds() -> dict[str, DeviceKind]:
@@ -98,12 +99,40 @@ class CaptureWriter:
         if comment:
             out.write(f"# {comment}\n")
         out.flush()
+        self._hiding = False
+        self._held: set[int] = set()
+        """Keys down on the device; ``_kept``: keys down in what was written."""
+        self._kept: set[int] = set()
 
-    def write(self, item: InputEvent | Chunk) -> None:
-        line = format_item(item)
+    def write(self, item: InputEvent | Chunk, *, hidden: bool = False) -> None:
+        """Keep ``item``; a ``hidden`` one (an enrolment code's input: its one-time secret)
+        is not kept, a comment marks where it was. After hidden key events, the keys whose
+        state they changed (a Shift pressed before, released during) are set right first,
+        so the capture replays the rest as the device sent it."""
+        if hidden:
+            if not self._hiding:
+                self._line(HIDDEN)
+            self._hiding = True
+            _track(self._held, item)
+            return
+        if self._hiding:
+            self._hiding = False
+            for code in sorted(self._kept ^ self._held):
+                self.write(InputEvent.at(item.t, keycodes.EV_KEY, code, int(code in self._held)))
+        _track(self._held, item)
+        _track(self._kept, item)
+        self._line(format_item(item))
+
+    def _line(self, line: str | None) -> None:
         if line is not None:
             self.out.write(line + "\n")
             self.out.flush()  # a technician may pull the plug at any time
+
+
+def _track(held: set[int], item: InputEvent | Chunk) -> None:
+    """Keep ``held`` (the keys down) up to date with ``item``."""
+    if isinstance(item, InputEvent) and item.type == keycodes.EV_KEY and item.value in (0, 1):
+        (held.add if item.value else held.discard)(item.code)
 
 
 def _number(token: str, names: str) -> int:

@@ -34,6 +34,7 @@ from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import device_kind, load
 from kiosk.devices.serial_framer import AIM, parse_bytes
 from kiosk.devices.stream import Chunk, Decoded, InputEvent
+from kiosk.enrolment import is_enrolment_code, masked
 from kiosk.messages import Words, both
 from kiosk.payloads import Identity, decode
 from kiosk.scan import mask_document
@@ -73,6 +74,9 @@ class Diagnostics:
         self._advice: dict[str, Words] = {}
         self._last_t: float | None = None
         self._events: list[InputEvent] = []
+        self._hidden = 0
+        self.hid_last = False
+        """Whether the last item observed was left out: part of an enrolment code."""
 
     # -- observations --------------------------------------------------------------------
     def observe(self, item: InputEvent | Chunk) -> list[str]:
@@ -86,13 +90,12 @@ class Diagnostics:
         gap = "" if self._last_t is None else f"+{(t - self._last_t) * 1000:7.1f} ms"
         self._last_t = t
         self._note_bytes(data)
-        lines = [f"{gap:>11}  {data.hex(' ')}  |{_printable(data)}|"]
-        return lines + self._scans(self.decoder.feed(Chunk(t, data)))
+        return self._fed(Chunk(t, data), f"{gap:>11}  {data.hex(' ')}  |{_printable(data)}|")
 
     def observe_key(self, event: InputEvent) -> list[str]:
         if event.type != e.EV_KEY and not (event.type == e.EV_SYN
                                            and event.code == e.SYN_DROPPED):
-            return self._scans(self.decoder.feed(event))  # LEDs, MSC_SCAN: not shown
+            return self._fed(event, None)  # LEDs, MSC_SCAN: not shown
         gap = "" if self._last_t is None else f"+{(event.t - self._last_t) * 1000:7.1f} ms"
         self._last_t = event.t
         self._events.append(event)
@@ -100,8 +103,7 @@ class Diagnostics:
         if event.type == e.EV_SYN:
             name = "SYN_DROPPED"
         arrow = {0: "↑", 1: "↓", 2: "(repeat)"}.get(event.value, str(event.value))
-        lines = [f"{gap:>11}  {name} {arrow}"]
-        return lines + self._scans(self.decoder.feed(event))
+        return self._fed(event, f"{gap:>11}  {name} {arrow}")
 
     def idle(self, t: float) -> list[str]:
         self._quiet(t)
@@ -109,7 +111,26 @@ class Diagnostics:
 
     def finish(self) -> list[str]:
         self._quiet(None)
-        return self._scans(self.decoder.finish())
+        return self._scans(self.decoder.finish()) + self._hidden_lines()
+
+    def _fed(self, item: InputEvent | Chunk, line: str | None) -> list[str]:
+        """Feed ``item`` to the decoder: its raw ``line`` (if any), then the scans it ended.
+
+        While an enrolment code's input arrives (``hid_last``) the line is left out: its
+        one-time secret must reach no terminal, screen or capture file. Once the code's scan
+        ends, one line says how many reads were hidden."""
+        before = self.decoder.pending()
+        decoded = self.decoder.feed(item)
+        self.hid_last = any(is_enrolment_code(payload) for payload in (
+            before, self.decoder.pending(), *(scan.payload for scan in decoded)))
+        if line is not None and self.hid_last:
+            self._hidden += 1
+        shown = [line] if line is not None and not self.hid_last else []
+        return shown + self._scans(decoded)
+
+    def _hidden_lines(self) -> list[str]:
+        hidden, self._hidden = self._hidden, 0
+        return [f"{'':>11}  {both('device.enrolment_hidden', count=hidden)}"] if hidden else []
 
     # -- the kind's own part ---------------------------------------------------------------
     def _note_bytes(self, data: bytes) -> None:
@@ -135,9 +156,10 @@ class Diagnostics:
             self._learn(scan, events)
             number = len(self.scans)
             symbology = f", symbology {scan.symbology}" if scan.symbology else ""
+            lines += self._hidden_lines()
             lines.append(f"== scan/quét {number}: {len(scan.payload)} bytes, ended by "
                          f"{scan.ended_by}{symbology}")
-            lines.append(f"   {_printable(scan.payload)[:200]}")
+            lines.append(f"   {_printable(masked(scan.payload))[:200]}")
             lines.append(f"   → {describe_payload(scan.payload)}")
         return lines
 

@@ -70,6 +70,9 @@ class PosDecoder:
             return self._end("gap")
         return []
 
+    def pending(self) -> bytes:
+        return b"".join(self.parts)
+
     def finish(self) -> list[Decoded]:
         if not self.parts:
             return []
@@ -167,3 +170,6 @@ class BootKeyboardDecoder:
 
     def finish(self) -> list[Decoded]:
         return self.keys.finish()
+
+    def pending(self) -> bytes:
+        return self.keys.pending()

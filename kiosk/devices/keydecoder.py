@@ -99,6 +99,9 @@ class KeyDecoder:
     def finish(self) -> list[Decoded]:
         return self._end("end") if self._pending() else []
 
+    def pending(self) -> bytes:
+        return "".join(self.chars).encode("utf-8", "replace")
+
     # -- keys ------------------------------------------------------------------------------
     def _pending(self) -> bool:
         return bool(self.chars or self.alt_digits or self.dead_key)

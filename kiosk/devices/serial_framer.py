@@ -90,6 +90,9 @@ class SerialFramer:
             return self.finish("gap")
         return []
 
+    def pending(self) -> bytes:
+        return bytes(self.buffer)
+
     def finish(self, ended_by: str = "end") -> list[Decoded]:
         frame = bytes(self.buffer)
         self.buffer.clear()

@@ -80,6 +80,11 @@ class Decoder(Protocol):
 
     def finish(self) -> list[Decoded]: ...
 
+    def pending(self) -> bytes:
+        """What the scan not ended yet holds so far (the watch hides an enrolment code's
+        input as soon as it shows)."""
+        ...
+
 
 def pump(items: Iterable[Item], decoder: Decoder, deliver: Callable[[Decoded], object],
          stop: threading.Event) -> None:

@@ -131,9 +131,9 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
                 if isinstance(item, Idle):
                     lines = diagnostics.idle(item.t)
                 else:
-                    if writer:
-                        writer.write(item)
                     lines = diagnostics.observe(item)
+                    if writer:
+                        writer.write(item, hidden=diagnostics.hid_last)
                 for line in lines:
                     print(line, file=out, flush=True)
                 if (count and len(diagnostics.scans) >= count) or stop.is_set() or (

@@ -67,6 +67,10 @@ class WedgeDetector:
         self._typed.extend(burst)
         return []
 
+    def pending(self) -> bytes:
+        """What the burst not ended yet holds so far."""
+        return self._text().encode("utf-8")
+
     def take_typed(self) -> list[str]:
         """Keys judged to be a person typing, in order, since the last call."""
         typed, self._typed = self._typed, []

@@ -32,6 +32,7 @@ from kiosk import messages
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.kinds.wedge import WedgeOptions
 from kiosk.devices.registry import device_kind
+from kiosk.enrolment import is_enrolment_code, masked
 from kiosk.scan import ScanResult
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.wedge_input import key_token, new_detector
@@ -106,10 +107,16 @@ class WedgeCapture(QObject):
         stamp = event.timestamp() / 1000 if event.timestamp() else time.monotonic()
         gap = "" if self.last is None else f"+{(stamp - self.last) * 1000:.0f} ms"
         self.last = stamp
-        self.panel.log(f"key {token!r} {gap}")
-        if self.detector is not None:
-            for payload in self.detector.feed(token, stamp):
-                self.panel.log_scanner_input(payload)
+        if self.detector is None:
+            self.panel.log(f"key {token!r} {gap}")
+            return False
+        before = self.detector.pending()
+        payloads = self.detector.feed(token, stamp)
+        if not any(is_enrolment_code(typed) for typed in (  # its secret, key by key
+                before, self.detector.pending(), *payloads)):
+            self.panel.log(f"key {token!r} {gap}")
+        for payload in payloads:
+            self.panel.log_scanner_input(payload)
         return False
 
 
@@ -208,7 +215,8 @@ class WatchPanel(Retranslating):
         self.output.appendPlainText(f"{time.strftime('%H:%M:%S')}  {line}")
 
     def log_scanner_input(self, payload: bytes) -> None:
-        self.log(self.tr("scanner input: %1").replace("%1", payload.decode("utf-8", "replace")))
+        self.log(self.tr("scanner input: %1").replace(
+            "%1", masked(payload).decode("utf-8", "replace")))
 
     def show_status(self, status: Any) -> None:
         if self.device is None or status.device_id != self.device.id:
@@ -234,11 +242,9 @@ class WatchPanel(Retranslating):
         if self.device is None or result.scan.device_id != self.device.id:
             return
         payload = result.scan.payload
-        if result.reason_code == "enrolment_code":  # its one-time secret stays off the screen
-            self.log(self.tr("payload %n bytes: ", "", len(payload)) + "ckenrol:1?…")
-        else:
-            self.log(self.tr("payload %n bytes: ", "", len(payload)) + hex_preview(payload))
-            self.log("  " + repr(payload.decode("utf-8", "backslashreplace"))[:200])
+        shown = masked(payload)  # an enrolment code's one-time secret stays off the screen
+        self.log(self.tr("payload %n bytes: ", "", len(payload)) + hex_preview(shown))
+        self.log("  " + repr(shown.decode("utf-8", "backslashreplace"))[:200])
         identity = result.identity
         decoded = messages.kind_name(identity.kind, self.language) if identity else "-"
         if identity and identity.name:
