@@ -328,13 +328,17 @@ def cmd_store_recover(args: argparse.Namespace) -> int:
     except RecoveryError as exc:
         print(store_failure(config.store_path, exc, config.kiosk.language), file=sys.stderr)
         return EXIT_STORE
-    lost = "?" if done.entries_lost is None else f"{done.entries_lost:,}"
+    lost = messages.text("cli.recovered_uncounted", config.kiosk.language) \
+        if done.entries_lost is None else f"{done.entries_lost:,}"
     print(messages.text("cli.recovered", config.kiosk.language, saved=f"{done.entries_saved:,}",
                         pending=f"{done.pending_saved:,}", lost=lost,
                         damaged=done.damaged_copy))
     if done.lost_list is not None:
         print(messages.text("cli.recovered_lost", config.kiosk.language,
                             unsent=f"{done.lost_unsent:,}", listing=done.lost_list))
+    if done.lost_unknown:
+        print(messages.text("cli.recovered_lost_unknown", config.kiosk.language,
+                            unknown=f"{done.lost_unknown:,}"))
     return 0
 
 

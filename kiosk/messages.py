@@ -619,6 +619,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{unsent} of the lost entries had not reached the centre (gone for good); the lost "
         "entries' ids are listed in {listing}",
     ),
+    "cli.recovered_lost_unknown": (
+        "{unknown} lượt bị mất có thể chưa đến trung tâm: bản ghi hàng đợi gửi của chúng "
+        "cũng hỏng (ghi 'unknown' trong danh sách); hãy hỏi trung tâm xem đã nhận chưa",
+        "{unknown} of the lost entries may not have reached the centre: their outbox record "
+        "is damaged too (marked 'unknown' in the list); ask the centre whether it holds "
+        "them",
+    ),
+    "cli.recovered_uncounted": (
+        "một số không rõ (tệp hỏng không còn đếm được lượt của nó)",
+        "an unknown number (the damaged file can no longer count its entries)",
+    ),
     "cli.recovered": (
         "Đã cứu {saved} lượt ({pending} chưa gửi, vẫn sẽ gửi); mất {lost}. Tệp hỏng giữ tại "
         "{damaged}",

@@ -44,6 +44,9 @@ class Recovery:
     """Entries whose id the damaged file still knows but whose row could not be read."""
     lost_unsent: int = 0
     """Of those, the ones known not to have reached the centre: gone for good."""
+    lost_unknown: int = 0
+    """Of those, the ones whose outbox record is damaged too: they may not have reached the
+    centre either, and only the centre can tell."""
     lost_list: Path | None = None
     """The file listing them (None when none is known lost)."""
 
@@ -74,7 +77,7 @@ def recover(path: Path) -> Recovery:
     except sqlite3.Error as exc:
         raise RecoveryError(f"{path}: {exc}") from None
     with contextlib.closing(damaged):
-        before = _one(damaged, "SELECT count(*) FROM entries")
+        before = _count(damaged, "entries")
         unsent_ids, unsent_complete = _unsent(damaged)
         fresh = Store(fresh_path)
         try:
@@ -97,6 +100,7 @@ def recover(path: Path) -> Recovery:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     lost = sorted(str(k[0]) for k in known - saved_ids)
     lost_unsent = sum(1 for i in lost if (i,) in unsent_ids)
+    lost_unknown = 0 if unsent_complete else len(lost) - lost_unsent
     listing = path.with_name(f"{path.name}.lost-{stamp}.txt") if lost else None
     if listing is not None:
         with open_private(listing, "w", encoding="utf-8") as out:
@@ -114,7 +118,8 @@ def recover(path: Path) -> Recovery:
             os.replace(side, kept.with_name(kept.name + suffix))
     os.replace(path, kept)
     os.replace(fresh_path, path)
-    return Recovery(kept, before, len(saved_ids), pending, tuple(lost), lost_unsent, listing)
+    return Recovery(kept, before, len(saved_ids), pending, tuple(lost), lost_unsent,
+                    lost_unknown, listing)
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:
@@ -192,6 +197,19 @@ def _unsent(conn: sqlite3.Connection) -> tuple[set[tuple[object, ...]], bool]:
     except sqlite3.DatabaseError:
         return ids | _keys(conn, sql + "ASC"), False
     return ids, True
+
+
+def _count(conn: sqlite3.Connection, table: str) -> int | None:
+    """The rows ``table`` holds by whichever b-tree can still count them whole: the table's
+    own or any full (not partial) index; the largest count wins, since a damaged b-tree
+    can only undercount. None when none can."""
+    counts = [_one(conn, f'SELECT count(*) FROM "{table}" NOT INDEXED')]
+    with contextlib.suppress(sqlite3.DatabaseError):
+        for _, index, _, _, partial in conn.execute(f'PRAGMA index_list("{table}")'):
+            if not partial:
+                counts.append(_one(conn, f'SELECT count(*) FROM "{table}" INDEXED BY "{index}"'))
+    known = [c for c in counts if c is not None]
+    return max(known) if known else None
 
 
 def _one(conn: sqlite3.Connection, sql: str) -> int | None:

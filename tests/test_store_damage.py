@@ -37,8 +37,20 @@ def write_config(tmp_path: Path, store: str) -> Path:
 
 @pytest.fixture
 def damaged(tmp_path: Path) -> Path:
-    """A store of 3,000 entries with 8 pages in the middle overwritten; the config path."""
-    return store_with_damage(tmp_path, lambda pages: (pages // 2, 8))
+    """A store of 3,000 entries with 8 of the entries table's leaf pages (rows, not the
+    b-tree's inner pages or the indexes) overwritten in the middle; the config path. Which
+    pages hold what depends on the random entry ids, so the pages are looked up, not guessed:
+    the indexes stay whole, so every lost entry is still known by its id and counted."""
+    return store_with_damage(tmp_path, middle_leaves_of_entries)
+
+
+def middle_leaves_of_entries(db: Path) -> list[int]:
+    with sqlite3.connect(db) as conn:
+        leaves = [n for (n,) in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'entries' AND pagetype = 'leaf' "
+            "ORDER BY pageno")]
+    middle = len(leaves) // 2
+    return leaves[middle - 4:middle + 4]
 
 
 @pytest.fixture
@@ -46,12 +58,21 @@ def wrecked(tmp_path: Path) -> Path:
     """The same store with every page but the first (the header and schema) overwritten, so
     whatever a command reads is damaged: which pages 8 damaged ones are depends on how the
     b-trees happened to be laid out, and a command that never reads them rightly succeeds."""
-    return store_with_damage(tmp_path, lambda pages: (1, pages - 1))
+    return store_with_damage(tmp_path, every_page_but_the_first)
 
 
-def store_with_damage(tmp_path: Path, where: Callable[[int], tuple[int, int]]) -> Path:
-    """A store of 3,000 entries with ``where(pages)`` = (first page, count) overwritten (page
-    0 is the header); the config path."""
+def every_page_but_the_first(db: Path) -> list[int]:
+    return list(range(2, db.stat().st_size // page_size(db) + 1))
+
+
+def page_size(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("PRAGMA page_size").fetchone()[0]
+
+
+def store_with_damage(tmp_path: Path, where: Callable[[Path], list[int]]) -> Path:
+    """A store of 3,000 entries whose pages ``where(file)`` (numbered from 1, SQLite's way)
+    are overwritten as a failing disk does; the config path."""
     db = tmp_path / "kiosk.db"
     store = Store(db)
     pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1",
@@ -62,13 +83,11 @@ def store_with_damage(tmp_path: Path, where: Callable[[int], tuple[int, int]]) -
                              device_id="d1", lane="in"))
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
-    page = 4096
-    with sqlite3.connect(db) as conn:
-        page = conn.execute("PRAGMA page_size").fetchone()[0]
-    first, count = where(db.stat().st_size // page)
+    size = page_size(db)
     with open(db, "r+b") as f:
-        f.seek(page * first)
-        f.write(b"\xde\xad\xbe\xef" * (page * count // 4))
+        for number in where(db):
+            f.seek(size * (number - 1))
+            f.write(b"\xde\xad\xbe\xef" * (size // 4))
     return write_config(tmp_path, "kiosk.db")
 
 
@@ -110,9 +129,15 @@ def test_recover_saves_what_can_be_read_keeps_the_damaged_file_and_reports(
     lines = listing.read_text(encoding="utf-8").splitlines()[1:]
     states = [line.split("\t")[2] for line in lines]
     assert len(lines) == lost
-    assert set(states) <= {"NOT SENT", "unknown (the outbox index is damaged too)"}
+    # None was ever sent, so none may be called "held by the centre". The outbox index is
+    # whole, but reading it checks each entry's state in its row, and the lost rows are the
+    # damaged ones: their state is unknown, and the officer is told to ask the centre.
+    unknown = "unknown (the outbox index is damaged too)"
+    assert set(states) <= {"NOT SENT", unknown}
     assert (f"{states.count('NOT SENT'):,} of the lost entries had not reached the centre"
             in proc.stdout)
+    assert (f"{states.count(unknown):,} of the lost entries may not have reached the centre: "
+            "their outbox record is damaged too" in proc.stdout) == (unknown in states)
     with sqlite3.connect(tmp_path / "kiosk.db") as conn:
         saved_ids = {r[0] for r in conn.execute("SELECT id FROM entries")}
     assert not saved_ids & {line.split("\t")[0] for line in lines}
@@ -124,6 +149,19 @@ def test_recover_saves_what_can_be_read_keeps_the_damaged_file_and_reports(
     assert stats[0].split() == ["In", str(saved)]
     assert stats[2].split() == ["Inside", "now", str(saved)]
     after = kiosk(damaged, "scan", CCCD_BINH)
+    assert after.returncode == 0 and "ACCEPTED" in after.stdout
+
+
+def test_recover_of_a_store_too_damaged_to_count_says_so_instead_of_a_number(
+        wrecked: Path, tmp_path: Path) -> None:
+    proc = kiosk(wrecked, "store", "recover")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("Saved 0 entries (0 not yet sent, still to be sent); lost an "
+                                  "unknown number (the damaged file can no longer count its "
+                                  "entries).")
+    (kept,) = tmp_path.glob("kiosk.db.damaged-*Z")
+    assert kept.stat().st_size > 0  # nothing thrown away: the wreck is kept for a specialist
+    after = kiosk(wrecked, "scan", CCCD_BINH)
     assert after.returncode == 0 and "ACCEPTED" in after.stdout
 
 
