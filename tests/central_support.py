@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -61,6 +62,26 @@ def enrol(db: str, kiosk_id: str, checkpoint: str = "CP-T") -> Enrolled:
                   "--name", f"Máy {kiosk_id}", "--kiosk-id", kiosk_id, "--json")
     data = json.loads(out.stdout)
     return Enrolled(data["kiosk_id"], data["checkpoint_id"], data["token"])
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on 127.0.0.1 in this process (for a test that waits on the
+    app's own state); its URL, until the block ends."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 class CentralServer:

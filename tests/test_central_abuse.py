@@ -19,8 +19,11 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from central_support import CentralServer, Enrolled, batch, enrol, kiosk_entries
+from central_support import CentralServer, Enrolled, batch, enrol, kiosk_entries, serving
+from devices_support import wait_until
 
+from kiosk.central.app import create_app
+from kiosk.central.backends import open_storage
 from kiosk.sync import protocol
 
 
@@ -110,10 +113,17 @@ def test_a_small_gzip_body_expanding_to_120_mib_of_arrays_is_refused_fast_and_sm
 
 
 def test_one_kiosk_gets_429_beyond_two_batches_in_progress_and_two_waiting(
-        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+        tmp_path: Path) -> None:
     """Four uploads whose bodies trickle in: two hold the kiosk's two slots, two wait for
     them. Its fifth is refused at once with Retry-After, before its body is read, and another
-    kiosk is still served; once the slots are free the kiosk is served again."""
+    kiosk is still served; once the slots are free the kiosk is served again.
+
+    The server runs in this process so that the test can wait until the centre itself counts
+    the four uploads (its ``kiosk_slots``), not for a time that is long enough on most days."""
+    db = f"sqlite:///{tmp_path}/central.db"
+    kiosk, other = (enrol(db, f"kiosk-{uuid.uuid4().hex[:8]}") for _ in range(2))
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, checkpoint=kiosk.checkpoint_id)
+    others = kiosk_entries(tmp_path, other.kiosk_id, 1, checkpoint=other.checkpoint_id)
     release = threading.Event()
 
     def trickle() -> Iterator[bytes]:
@@ -121,32 +131,34 @@ def test_one_kiosk_gets_429_beyond_two_batches_in_progress_and_two_waiting(
         release.wait(30)
         yield b'"kiosk_id": 1}'
 
-    def slow_upload(results: list[int]) -> None:
-        headers = {"Content-Type": "application/json", **protocol.bearer(kiosk.token)}
-        results.append(httpx.post(server.url + protocol.BATCHES_PATH, content=trickle(),
-                                  headers=headers, timeout=60).status_code)
+    def post(url: str, who: Enrolled, body: bytes | Iterator[bytes]) -> httpx.Response:
+        headers = {"Content-Type": "application/json", **protocol.bearer(who.token)}
+        return httpx.post(url + protocol.BATCHES_PATH, content=body, headers=headers,
+                          timeout=60)
 
-    slow: list[int] = []
-    uploads = [threading.Thread(target=slow_upload, args=(slow,)) for _ in range(4)]
-    for upload in uploads:
-        upload.start()
-    try:
-        time.sleep(0.5)  # two are reading their bodies, two wait
-        entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, checkpoint=kiosk.checkpoint_id)
-        fifth = server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token)
-        assert fifth.status_code == 429
-        assert fifth.headers["Retry-After"] == "1"
-        assert fifth.json()["error"] == f"kiosk {kiosk.kiosk_id}: 2 batches already in progress"
-        other = enrol(server.db, f"kiosk-{uuid.uuid4().hex[:8]}")
-        served = server.post(batch(other.kiosk_id, kiosk_entries(
-            tmp_path, other.kiosk_id, 1, checkpoint=other.checkpoint_id)), token=other.token)
-        assert served.status_code == 200
-    finally:
-        release.set()
-        for upload in uploads:
-            upload.join()
+    with open_storage(db) as storage:
+        app = create_app(storage)
+        with serving(app) as url:
+            slow: list[int] = []
+            uploads = [threading.Thread(target=lambda: slow.append(
+                post(url, kiosk, trickle()).status_code)) for _ in range(4)]
+            for upload in uploads:
+                upload.start()
+            try:
+                wait_until(lambda: app.state.kiosk_slots.users(kiosk.kiosk_id) == 4,
+                           what="two uploads in the kiosk's slots and two waiting")
+                fifth = post(url, kiosk, orjson.dumps(batch(kiosk.kiosk_id, entries)))
+                served = post(url, other, orjson.dumps(batch(other.kiosk_id, others)))
+            finally:
+                release.set()
+                for upload in uploads:
+                    upload.join()
+            again = post(url, kiosk, orjson.dumps(batch(kiosk.kiosk_id, entries)))
+    assert fifth.status_code == 429
+    assert fifth.headers["Retry-After"] == "1"
+    assert fifth.json()["error"] == f"kiosk {kiosk.kiosk_id}: 2 batches already in progress"
+    assert served.status_code == 200
     assert slow == [422] * 4
-    again = server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token)
     assert again.status_code == 200
 
 

@@ -7,16 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import socket
 import stat
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from central_support import ENGINES, CentralServer, central, database_url
+from central_support import ENGINES, CentralServer, central, database_url, serving
 from openpyxl import load_workbook
 from trace_support import Visit, number, store_scans
 
@@ -157,8 +154,6 @@ def test_the_api_endpoint_refuses_anyone_not_signed_in_as_a_tracer(tmp_path: Pat
 
 
 def test_with_a_tracer_the_api_traces_and_audits_under_that_user(tmp_path: Path) -> None:
-    import uvicorn
-
     from kiosk.central.app import create_app
 
     db = f"sqlite:///{tmp_path}/central.db"
@@ -167,24 +162,14 @@ def test_with_a_tracer_the_api_traces_and_audits_under_that_user(tmp_path: Path)
                               Visit(2, "cccd", "CP-A", "in", NOW - HOUR * 4)], {})
         app = create_app(storage, tracer_of=lambda request: (
             "bs.lan" if request.headers.get("x-test-user") == "lan" else None))
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}{TRACE_PATH}"
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.02)
-        try:
+        with serving(app) as base:
+            url = base + TRACE_PATH
             stranger = httpx.post(url, json={"document": number(1), "reason": "F0-1"})
             bad = httpx.post(url, headers={"x-test-user": "lan"},
                              json={"document": number(1), "reason": "F0-1", "from": "yesterday"})
             good = httpx.post(url, headers={"x-test-user": "lan"},
                               json={"document": number(1), "reason": "F0-1",
                                     "margin_minutes": 60})
-        finally:
-            server.should_exit = True
-            thread.join(10)
         from kiosk.central import audit
         log = audit.records(storage)
     assert stranger.status_code == 403

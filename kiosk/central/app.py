@@ -75,7 +75,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         description="Collects entries uploaded by checkpoint kiosks. See docs/protocol.md.",
     )
     app.state.storage = storage
-    per_kiosk = _KioskSlots(MAX_INFLIGHT_PER_KIOSK)
+    per_kiosk = app.state.kiosk_slots = _KioskSlots(MAX_INFLIGHT_PER_KIOSK)
     shares = shares or CpuShares()
     inflight = FairSlots(max_inflight, shares)
     centre_key = backlog_keys.encode(backlog_key.public_key()) if backlog_key else None
@@ -249,6 +249,10 @@ class _KioskSlots:
     def __init__(self, running: int) -> None:
         self.running = running
         self.held: dict[str, tuple[asyncio.Semaphore, int]] = {}
+
+    def users(self, kiosk_id: str) -> int:
+        """The kiosk's requests in progress or waiting for a slot."""
+        return self.held.get(kiosk_id, (None, 0))[1]
 
     @contextlib.asynccontextmanager
     async def slot(self, kiosk_id: str) -> AsyncIterator[None]:
