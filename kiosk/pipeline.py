@@ -24,6 +24,8 @@ from kiosk.store import INSIDE_WINDOW, LastMovement, Store, StoreError
 from kiosk.timestamps import utc_iso
 
 log = logging.getLogger(__name__)
+_PLACEHOLDER_ID = "00000000-0000-7000-8000-000000000000"
+"""A valid UUIDv7 standing for the id while the centre's rules are checked."""
 Listener = Callable[[ScanResult], None]
 
 
@@ -83,13 +85,15 @@ class Pipeline:
     # -- the decision ---------------------------------------------------------------------
     def _finish(self, scan: Scan, decoded: Identity | Rejection,
                 verdict: Verdict | None = None) -> ScanResult:
+        row: dict[str, object] = {}
         if isinstance(decoded, Identity):
-            decoded = self._centre_refusal(scan, decoded, verdict) or decoded
+            row = self._row(scan, decoded, verdict)
+            decoded = self._centre_refusal(row, decoded, verdict) or decoded
         if isinstance(decoded, Rejection):
             result = self._refuse(scan, decoded)
         else:
             try:
-                result = self._record(scan, decoded, verdict)
+                result = self._record(scan, decoded, row)
             except StoreError as exc:
                 log.error("scan from %s NOT recorded: %s", scan.device_id, exc)
                 result = self._result(Status.REJECTED, scan, decoded, code="storage_error",
@@ -113,45 +117,47 @@ class Pipeline:
         return self._result(Status.REJECTED, scan, None, code=rejection.code,
                             detail=rejection.words)
 
-    def _centre_refusal(self, scan: Scan, identity: Identity, verdict: Verdict | None
-                        ) -> Rejection | None:
-        """The centre's own entry rules (:func:`protocol.validate_entry`), applied before
-        the write: an entry the centre would always reject (a NUL in a name, a 4,097-character
-        address, a payload over 64 KiB) is refused here with the reason, never shown as
-        accepted and then stuck in the kiosk's quarantine. Direction, status and the
-        duplicate link are filled with valid values: they are chosen by the pipeline."""
+    def _centre_refusal(self, row: dict[str, object], identity: Identity,
+                        verdict: Verdict | None) -> Rejection | None:
+        """The centre's own entry rules (:func:`protocol.validate_entry`), applied to the row
+        before the write: an entry the centre would always reject (a NUL in a name, a
+        4,097-character address, a payload over 64 KiB) is refused here with the reason,
+        never shown as accepted and then stuck in the kiosk's quarantine. The id, direction,
+        status and duplicate link it holds are placeholders of valid values: the pipeline
+        chooses them inside the write's transaction."""
         from kiosk.sync import protocol  # msgspec; imported at the first scan, not at start
 
-        row = self._row(scan, identity, verdict, entry_id=uuid7(), direction="in",
-                        duplicate_of=None, subject=identity.subject_key)
-        row.update(extra=identity.extra, certificate=verdict.to_record() if verdict else None)
-        refusal = protocol.validate_entry(protocol.entry_to_wire(row))
+        refusal = protocol.validate_entry(protocol.entry_to_wire(
+            {**row, "extra": identity.extra,
+             "certificate": verdict.to_record() if verdict else None}))
         if refusal is None:
             return None
         words = refusal.words()
         assert isinstance(words, messages.Words)  # the kiosk's own catalogue knows its own codes
         return Rejection("centre_rules", reason=words)
 
-    def _row(self, scan: Scan, identity: Identity, verdict: Verdict | None, *, entry_id: str,
-             direction: str, duplicate_of: str | None, subject: str) -> dict[str, object]:
-        """The entry as the store holds it (``extra`` and ``certificate`` as JSON text)."""
+    def _row(self, scan: Scan, identity: Identity, verdict: Verdict | None
+             ) -> dict[str, object]:
+        """The entry as the store holds it (``extra`` and ``certificate`` as JSON text), built
+        once per scan; ``_record`` fills in what it decides under the write lock (the id,
+        created there so ids follow commit order, the direction, the duplicate link)."""
         policy = self.policy
         return {
-            "id": entry_id,
+            "id": _PLACEHOLDER_ID,
             "checkpoint_id": policy.checkpoint_id,
             "kiosk_id": policy.kiosk_id,
             "device_id": scan.device_id,
             "lane": scan.lane,
-            "direction": direction,
-            "status": "duplicate" if duplicate_of else "accepted",
-            "duplicate_of": duplicate_of,
+            "direction": "in",
+            "status": "accepted",
+            "duplicate_of": None,
             "source": scan.source,
             "symbology": scan.symbology,
             "scanned_at": utc_iso(scan.wall_time),
             "monotonic_ns": scan.monotonic_ns,
             "boot_id": self.boot_id,
             "kind": identity.kind,
-            "subject_key": subject,
+            "subject_key": identity.subject_key,
             "match_key": identity.match_key,
             "document_number": identity.document_number,
             "name": identity.name,
@@ -170,7 +176,7 @@ class Pipeline:
         lane = scan.lane if scan.lane in ("in", "out", "auto") else self.operator_direction
         return lane
 
-    def _record(self, scan: Scan, identity: Identity, verdict: Verdict | None) -> ScanResult:
+    def _record(self, scan: Scan, identity: Identity, row: dict[str, object]) -> ScanResult:
         policy = self.policy
         with self.store.transaction() as conn:
             subject = identity.subject_key
@@ -194,9 +200,10 @@ class Pipeline:
                 assert last is not None
                 direction = last.direction
             entry_id = uuid7()
-            self.store.insert_entry(conn, self._row(
-                scan, identity, verdict, entry_id=entry_id, direction=direction,
-                duplicate_of=last.entry_id if duplicate and last else None, subject=subject))
+            self.store.insert_entry(conn, {
+                **row, "id": entry_id, "direction": direction, "subject_key": subject,
+                "status": "duplicate" if duplicate else "accepted",
+                "duplicate_of": last.entry_id if duplicate and last else None})
         # COMMIT has returned: only now may anyone be told "accepted".
         status = Status.DUPLICATE if duplicate else Status.ACCEPTED
         return self._result(status, scan, identity, code=status.value, direction=direction,

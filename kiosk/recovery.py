@@ -20,9 +20,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.ids import uuid7_time_ms
+from kiosk.ids import boot_id, uuid7_time_ms
 from kiosk.private_files import open_private
-from kiosk.store import Store, fill_presence, fill_search, fill_search_words
+from kiosk.store import Store, fill_movements, fill_presence, fill_search, fill_search_words
 
 CHUNK = 1000
 
@@ -90,6 +90,7 @@ def recover(path: Path) -> Recovery:
                 for table in DERIVED_TABLES:
                     conn.execute(f'DELETE FROM "{table}"')
                 fill_presence(conn)
+                fill_movements(conn, boot_id())
                 fill_search(conn)
                 fill_search_words(conn)
             saved_ids = _keys(fresh.conn, "SELECT id FROM entries")

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk import ids
 from kiosk.messages import Words
 from kiosk.payloads.identity import fold_name
 from kiosk.private_files import create_private
@@ -230,7 +231,32 @@ def _v5(conn: sqlite3.Connection) -> None:
                  "checkpoint_id, direction, status, kind, device_id, name, document_number)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(conn: sqlite3.Connection) -> None:
+    """The pipeline's "last movement here" from ``presence`` in one row read (each scan asks
+    it): within a boot the movements are ordered by the monotonic clock, so the row also
+    keeps the running boot's latest movement by that clock (the time columns keep serving
+    "inside now"). A boot of ``''`` means the person has no entry of the running boot, and
+    the answer is their latest entry by the wall clock (:meth:`Store.last_movement`)."""
+    for column in ("last_id TEXT", "last_at TEXT", "last_direction TEXT",
+                   "boot_id TEXT NOT NULL DEFAULT ''", "monotonic_ns INTEGER"):
+        conn.execute(f"ALTER TABLE presence ADD COLUMN {column}")
+    fill_movements(conn, ids.boot_id())
+
+
+def fill_movements(conn: sqlite3.Connection, boot: str) -> None:
+    """Each person's latest movement of the running boot ``boot`` in ``presence`` (a
+    migration, a recovered store): one pass over the entries."""
+    conn.execute(  # the bare columns come from the row holding max(monotonic_ns)
+        "UPDATE presence SET last_id = m.id, last_at = m.scanned_at, "
+        "last_direction = m.direction, boot_id = m.boot_id, monotonic_ns = m.monotonic_ns "
+        "FROM (SELECT checkpoint_id, subject_key, id, scanned_at, direction, boot_id, "
+        "max(monotonic_ns) AS monotonic_ns FROM entries WHERE boot_id = ? "
+        "GROUP BY checkpoint_id, subject_key) AS m "
+        "WHERE presence.checkpoint_id = m.checkpoint_id "
+        "AND presence.subject_key = m.subject_key", (boot,))
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 
@@ -345,6 +371,10 @@ class Store:
         self.lock = threading.RLock()
         self.last_scan = 0.0
         """``time.monotonic()`` of the last insert through this Store: the purge steps aside."""
+        self._known_words: set[str] = set()
+        """Words ``search_words`` is known to hold (it only grows): not written again."""
+        self._new_words: set[str] = set()
+        """Words written by the open transaction: known once it commits."""
         try:
             if read_only:
                 self.conn = sqlite3.connect(read_only_uri(self.path), uri=True,
@@ -419,12 +449,15 @@ class Store:
             try:
                 yield self.conn
                 self.conn.execute("COMMIT")
+                self._known_words |= self._new_words
             except BaseException as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
                     raise StoreError(str(exc)) from exc
                 raise
+            finally:
+                self._new_words.clear()
 
     def close(self) -> None:
         with self.lock:
@@ -462,15 +495,19 @@ class Store:
                       ) -> LastMovement | None:
         """The person's latest movement here. Within the running boot (``boot_id``) the
         monotonic clock orders, so a wall clock stepped back cannot make an older entry look
-        like the latest; entries of earlier boots are ordered by the wall clock."""
+        like the latest; entries of earlier boots are ordered by the wall clock.
+
+        One row of ``presence`` answers for a person already seen in this boot; otherwise
+        their newest entry here by the wall clock, the first of their ``entries_person``
+        range read backwards. A boot's entries are written while it runs, so once a boot
+        has written for someone ``presence`` holds it until the next boot writes."""
         with self.lock:
-            row = None
             if boot_id is not None:
-                row = self.conn.execute(
-                    "SELECT id, scanned_at, direction FROM entries WHERE subject_key = ? AND "
-                    "checkpoint_id = ? AND boot_id = ? ORDER BY monotonic_ns DESC LIMIT 1",
-                    (subject_key, checkpoint_id, boot_id)).fetchone()
-            row = row or self.conn.execute(
+                row = self.conn.execute(_LAST_IN_BOOT, (checkpoint_id, subject_key, boot_id)
+                                        ).fetchone()
+                if row is not None:
+                    return LastMovement(row[0], parse_utc(row[1]), row[2])
+            row = self.conn.execute(
                 "SELECT id, scanned_at, direction FROM entries "
                 "WHERE subject_key = ? AND checkpoint_id = ? ORDER BY scanned_at DESC LIMIT 1",
                 (subject_key, checkpoint_id),
@@ -500,7 +537,8 @@ class Store:
         conn.execute(_INSERT_ENTRY, [row[c] for c in ENTRY_COLUMNS])
         conn.execute(_UPSERT_PRESENCE, (row["checkpoint_id"], row["subject_key"], row["id"],
                                         behind["not_before"] if behind else row["scanned_at"],
-                                        row["direction"]))
+                                        row["direction"], row["id"], row["scanned_at"],
+                                        row["direction"], row["boot_id"], row["monotonic_ns"]))
         if row["name"]:
             base = _slot(row["scanned_at"])
             taken = conn.execute("SELECT max(rowid) FROM entries_search WHERE rowid BETWEEN ? "
@@ -508,8 +546,11 @@ class Store:
             folded = fold_name(row["name"])
             conn.execute(_INSERT_SEARCH, (base if taken is None else taken + 1, folded,
                                           row["id"]))
-            conn.executemany("INSERT OR IGNORE INTO search_words (word) VALUES (?)",
-                             [(w,) for w in _words(folded)])
+            new = set(_words(folded)) - self._known_words
+            if new:
+                conn.executemany("INSERT OR IGNORE INTO search_words (word) VALUES (?)",
+                                 [(w,) for w in new])
+                self._new_words |= new
         self.last_scan = time.monotonic()
 
     def insert_refused(self, row: dict[str, Any]) -> None:
@@ -883,7 +924,8 @@ class Store:
             forgotten = (cutoff, utc_iso(time.time() - INSIDE_WINDOW.total_seconds()))
             while not (stop and stop.is_set()):
                 with self.transaction() as conn:
-                    if conn.execute(_FORGET_PRESENCE, (*forgotten, PAGE_ROWS)).rowcount \
+                    running = ids.boot_id()
+                    if conn.execute(_FORGET_PRESENCE, (*forgotten, running, PAGE_ROWS)).rowcount \
                             < PAGE_ROWS:
                         break
         finally:
@@ -988,16 +1030,32 @@ _INSERT_ENTRY = (
     f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})"
 )
+_LATER = "(excluded.boot_id != boot_id OR excluded.monotonic_ns >= monotonic_ns)"
+"""A new entry replaces ``presence``'s last movement (SET expressions read the old row)."""
 _UPSERT_PRESENCE = (
-    "INSERT INTO presence (checkpoint_id, subject_key, entry_id, scanned_at, direction) "
-    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (checkpoint_id, subject_key) DO UPDATE SET "
-    "entry_id = excluded.entry_id, scanned_at = excluded.scanned_at, "
-    "direction = excluded.direction WHERE excluded.scanned_at >= presence.scanned_at"
+    "INSERT INTO presence (checkpoint_id, subject_key, entry_id, scanned_at, direction, "
+    "last_id, last_at, last_direction, boot_id, monotonic_ns) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (checkpoint_id, subject_key) DO UPDATE SET "
+    # "inside now": the latest by (clock-corrected) time, the later written on a tie
+    "entry_id = iif(excluded.scanned_at >= scanned_at, excluded.entry_id, entry_id), "
+    "direction = iif(excluded.scanned_at >= scanned_at, excluded.direction, direction), "
+    "scanned_at = max(excluded.scanned_at, scanned_at), "
+    # the pipeline's last movement: a new boot's first, then the highest monotonic time
+    f"last_id = iif({_LATER}, excluded.last_id, last_id), "
+    f"last_at = iif({_LATER}, excluded.last_at, last_at), "
+    f"last_direction = iif({_LATER}, excluded.last_direction, last_direction), "
+    f"monotonic_ns = iif({_LATER}, excluded.monotonic_ns, monotonic_ns), "
+    "boot_id = excluded.boot_id"
 )
+_LAST_IN_BOOT = ("SELECT last_id, last_at, last_direction FROM presence "
+                 "WHERE checkpoint_id = ? AND subject_key = ? AND boot_id = ?")
 _INSERT_SEARCH = "INSERT INTO entries_search (rowid, name, entry_id) VALUES (?, ?, ?)"
 _FORGET_PRESENCE = (
     "DELETE FROM presence WHERE (checkpoint_id, subject_key) IN (SELECT checkpoint_id, "
-    "subject_key FROM presence WHERE scanned_at < ? AND scanned_at < ? LIMIT ?)")
+    "subject_key FROM presence WHERE scanned_at < ? AND scanned_at < ? AND boot_id != ? "
+    "LIMIT ?)")
+"""Presence older than the retention and the inside window, but never a movement of the
+running boot (which :meth:`Store.last_movement` reads from it)."""
 
 
 class _Checkpointer:

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kiosk.scan import Scan
 from kiosk.timestamps import utc_iso
@@ -93,3 +95,100 @@ def test_a_kiosk_scan_after_the_system_clock_steps_back_is_flagged(tmp_path):
     stats = subprocess.run([sys.executable, "-m", "kiosk.cli", "stats", "--config", str(config)],
                            capture_output=True, text=True, timeout=60).stdout.splitlines()
     assert stats[2].split() == ["Inside", "now", "0"]
+
+
+# -- the last movement, against its definition --------------------------------------------
+PEOPLE = [CCCD.format(name="Nguyễn Văn An", address="Huế"),
+          "079301004567||Trần Thị Bình|15071985|Nữ|Quận 1|20052021"]
+
+
+def definition(store, subject: str, checkpoint: str, boot: str) -> tuple | None:
+    """The person's last movement here, row by row: their entry of the running boot with the
+    highest monotonic time, else their entry with the latest wall time (the later written
+    on a tie: ids grow in the order entries are written)."""
+    rows = store.conn.execute(
+        "SELECT id, scanned_at, direction, boot_id, monotonic_ns FROM entries "
+        "WHERE subject_key = ? AND checkpoint_id = ?", (subject, checkpoint)).fetchall()
+    in_boot = [r for r in rows if r[3] == boot]
+    if in_boot:
+        return max(in_boot, key=lambda r: (r[4], r[0]))[:3]
+    return max(rows, key=lambda r: (r[1], r[0]))[:3] if rows else None
+
+
+def fast(store, subject: str, checkpoint: str, boot: str) -> tuple | None:
+    last = store.last_movement(subject, checkpoint, boot)
+    return (last.entry_id, utc_iso(last.scanned_at.timestamp()), last.direction) if last else None
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                HealthCheck.function_scoped_fixture])
+@given(scans=st.lists(st.tuples(
+    st.integers(0, len(PEOPLE) - 1),             # who
+    st.sampled_from(["CP-A", "CP-B"]),           # which checkpoint's kiosk
+    st.booleans(),                               # the machine restarts before this scan
+    st.floats(-7200, 7200),                      # the wall clock jumps (or not)
+    st.integers(-2_000, 60_000),                 # ms since the last scan: devices race a little
+    st.sampled_from(["in", "out", "auto"]),
+), max_size=25))
+def test_the_last_movement_read_from_presence_is_its_definition(tmp_path_factory, scans):
+    """Reboots (a boot's entries are written while it runs), wall clocks stepped back and
+    forth, two devices' scans written a little out of monotonic order, two checkpoints:
+    after every scan, the one-row answer equals the definition for every person."""
+    from kiosk.pipeline import Pipeline, Policy
+    from kiosk.store import Store
+
+    store = Store(tmp_path_factory.mktemp("last") / "kiosk.db")
+    pipelines = {cp: Pipeline(store, Policy(checkpoint_id=cp, kiosk_id=f"k-{cp}",
+                                            duplicate_window_seconds=0)) for cp in ("CP-A",
+                                                                                    "CP-B")}
+    boot, wall, monotonic = 0, 1_790_000_000.0, 10**12
+    for who, cp, restart, jump, elapsed_ms, lane in scans:
+        if restart:
+            boot, monotonic = boot + 1, 10**9
+        wall += jump + elapsed_ms / 1000
+        monotonic = max(0, monotonic + elapsed_ms * 10**6)
+        for pipeline in pipelines.values():
+            pipeline.boot_id = f"boot-{boot}"
+        pipelines[cp].submit(Scan(payload=PEOPLE[who].encode(), lane=lane, wall_time=wall,
+                                  monotonic_ns=monotonic))
+        for subject in {s for (s,) in store.conn.execute("SELECT subject_key FROM entries")}:
+            for checkpoint in ("CP-A", "CP-B"):
+                assert fast(store, subject, checkpoint, f"boot-{boot}") == \
+                    definition(store, subject, checkpoint, f"boot-{boot}")
+    store.close()
+
+
+def test_a_store_upgraded_within_the_boot_knows_each_persons_last_movement(tmp_path):
+    """Schema v6 keeps the last movement in ``presence``: a store the previous program wrote
+    during this same boot (and an earlier one) answers by the definition right after the
+    upgrade, before anyone scans again."""
+    from kiosk.ids import boot_id
+    from kiosk.pipeline import Pipeline, Policy
+    from kiosk.store import ENTRY_COLUMNS, MIGRATIONS, Store
+
+    older = Store(tmp_path / "new.db")
+    pipeline = Pipeline(older, Policy(checkpoint_id="CP", kiosk_id="k",
+                                      duplicate_window_seconds=0))
+    now = 1_790_000_000.0
+    for i, (boot, at) in enumerate([("earlier", now), (boot_id(), now - 3600),
+                                    (boot_id(), now - 7200), ("earlier", now + 60)]):
+        pipeline.boot_id = boot
+        pipeline.submit(Scan(payload=PEOPLE[i % 2].encode(), lane="auto", wall_time=at,
+                             monotonic_ns=10**12 + i * 10**9))
+    rows = older.conn.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries").fetchall()
+    older.close()
+    conn = sqlite3.connect(tmp_path / "kiosk.db", isolation_level=None)
+    for number, step in enumerate(MIGRATIONS[:5], start=1):
+        step(conn)
+        if number == 2:  # the entries as the v5 program wrote them; v3 rebuilds presence
+            conn.executemany(f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
+                             f"VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})", rows)
+    conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    store = Store(tmp_path / "kiosk.db")
+    assert store.schema_version == len(MIGRATIONS)
+    subjects = [s for (s,) in store.conn.execute("SELECT DISTINCT subject_key FROM entries")]
+    for subject in subjects:
+        for boot in (boot_id(), "earlier", "a later one"):
+            assert fast(store, subject, "CP", boot) == definition(store, subject, "CP", boot)
+    store.close()

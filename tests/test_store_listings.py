@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import os
 import pty
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -46,12 +47,31 @@ def kiosk(config: Path, *args: str, **run: object) -> subprocess.CompletedProces
 
 def recorded(tmp_path: Path, scans: list[tuple[str, float]]) -> None:
     """Scans recorded by the real pipeline at the given wall times (days ago, say)."""
+    tmp_path.mkdir(exist_ok=True)
     store = Store(tmp_path / "kiosk.db")
     pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1",
                                       duplicate_policy="allow"))
     for payload, at in scans:
         pipeline.submit(Scan(payload=payload.encode(), lane="in", wall_time=at))
     store.close()
+
+
+def as_version(version: int, source: Path, target: Path) -> None:
+    """``source``'s entries in a store as a program of schema ``version`` left it: the
+    tables of the first two migrations, the entries, then the later migrations' own
+    backfills up to ``version``."""
+    with sqlite3.connect(source) as conn:
+        rows = conn.execute(f"SELECT {', '.join(store_module.ENTRY_COLUMNS)} FROM entries"
+                            ).fetchall()
+    conn = sqlite3.connect(target, isolation_level=None)
+    for number, step in enumerate(store_module.MIGRATIONS[:version], start=1):
+        step(conn)
+        if number == 2:
+            conn.executemany(f"INSERT INTO entries ({', '.join(store_module.ENTRY_COLUMNS)}) "
+                             f"VALUES ({', '.join('?' * len(store_module.ENTRY_COLUMNS))})",
+                             rows)
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.close()
 
 
 def test_pages_never_lose_or_repeat_rows_that_share_a_time(tmp_path, monkeypatch):
@@ -90,11 +110,10 @@ def test_a_person_seen_on_many_days_is_listed_from_one_index_range(tmp_path, mon
     (no sort), with each entry's sync state as the outbox holds it (acknowledged, rejected,
     sent, pending), the same on a store migrated from v4 as on a new one."""
     monkeypatch.setattr(store_module, "PAGE_ROWS", 3)
-    with monkeypatch.context() as old_program:
-        old_program.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:4])
-        now = time.time()
-        visits = [(CCCD_BINH if i % 3 else CCCD_AN, now - i * 5 * 3600) for i in range(30)]
-        recorded(tmp_path, visits)
+    now = time.time()
+    visits = [(CCCD_BINH if i % 3 else CCCD_AN, now - i * 5 * 3600) for i in range(30)]
+    recorded(tmp_path / "new", visits)
+    as_version(4, tmp_path / "new" / "kiosk.db", tmp_path / "kiosk.db")
     store = Store(tmp_path / "kiosk.db")  # migrates v4 → current
     ids = [i for (i,) in store.conn.execute("SELECT id FROM entries ORDER BY scanned_at")]
     store.mark_synced(ids[:20], {ids[20]: "checkpoint unknown", ids[21]: "no"})
