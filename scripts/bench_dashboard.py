@@ -51,8 +51,8 @@ HOUR_SQL = {"sqlite": "CAST(strftime('%H', scanned_at, '+7 hours') AS INTEGER)",
             "postgresql": "CAST(extract(hour FROM CAST(left(scanned_at, 19) AS timestamp) "
                           "+ interval '7 hours') AS INTEGER)"}
 RAW_TODAY = (  # the Today numbers straight from raw entries
-    "SELECT count(*), count(DISTINCT checkpoint_id) FROM entries WHERE local_day = ?",
-    "SELECT count(DISTINCT checkpoint_id) FROM entries WHERE local_day >= ?",
+    "SELECT count(*), count(DISTINCT checkpoint_id) FROM entries WHERE local_day = $1",
+    "SELECT count(DISTINCT checkpoint_id) FROM entries WHERE local_day >= $1",
 )
 
 
@@ -64,7 +64,7 @@ def fill_centre(storage: Storage, checkpoints: int, engine: str, now: dt.datetim
         for i in range(checkpoints):
             storage._execute(
                 tx, "INSERT INTO checkpoints (id, name, created_at, province, district, kind, "
-                    "set_up_on) VALUES (?, ?, ?, 'Bình Phước', ?, ?, ?)",
+                    "set_up_on) VALUES ($1, $2, $3, 'Bình Phước', $4, $5, $6)",
                 (f"CP{i:05d}", f"Điểm {i}", stamp, DISTRICTS[i % len(DISTRICTS)],
                  KINDS[i % len(KINDS)], set_up))
         for i in range(checkpoints):
@@ -72,7 +72,7 @@ def fill_centre(storage: Storage, checkpoints: int, engine: str, now: dt.datetim
             storage._execute(
                 tx, "INSERT INTO kiosks (id, checkpoint_id, name, token_hash, "
                     "created_at, last_seen_at, last_clock_offset, entries) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, 0)",
                 (f"K{i:05d}", f"CP{i:05d}", f"Máy {i}", f"hash-{i}", stamp,
                  seen.strftime("%Y-%m-%dT%H:%M:%S.000000Z"), 300.0 if i % 97 == 0 else 0.4))
         storage._execute(

@@ -9,9 +9,9 @@ rows. Then, in the same run:
 - the daily report (a middle day) and the monthly report, on PostgreSQL and on SQLite;
 - ingest: ``--kiosks`` simulated kiosks POSTing pre-encoded batches to a real
   ``kiosk-central serve`` on the partitioned PostgreSQL, beside a bare ``COPY`` of the same
-  rows into the same table (the floor: no HTTP, no JSON, no idempotency, no aggregates);
-- the SQL layer: the shared SQL through psycopg (``?`` turned into ``%s``) against
-  SQLAlchemy Core ``text()`` on the same queries (when SQLAlchemy is installed).
+  rows into the same table (the floor: no HTTP, no JSON, no idempotency, no aggregates).
+
+The SQL layer's own cost (placeholders, SQLAlchemy) is measured by scripts/bench_sql_layer.py.
 
     .venv/bin/python scripts/bench_reports.py                      # the full province
     .venv/bin/python scripts/bench_reports.py --entries 300000 --sqlite-entries 100000 \\
@@ -154,9 +154,9 @@ def load_pg_entries(storage: Storage, total: int, start: dt.datetime, days: int,
 
 
 _SQLITE_ENTRIES = """
-WITH RECURSIVE seq(g) AS (SELECT ? UNION ALL SELECT g + 1 FROM seq WHERE g < ?),
-t AS (SELECT g, (g * 7919) % ? AS cp,
-             ? + (CAST(g AS REAL) / ?) * ? AS epoch FROM seq)
+WITH RECURSIVE seq(g) AS (SELECT $1 UNION ALL SELECT g + 1 FROM seq WHERE g < $2),
+t AS (SELECT g, (g * 7919) % $3 AS cp,
+             $4 + (CAST(g AS REAL) / $5) * $6 AS epoch FROM seq)
 INSERT INTO entries (id, checkpoint_id, kiosk_id, device_id, lane, direction, status,
     duplicate_of, source, symbology, scanned_at, monotonic_ns, boot_id, kind, subject_key,
     match_key, document_number, name, birth_date, gender, address, issue_date, operator,
@@ -167,7 +167,7 @@ SELECT printf('%08x-%04x-7%03x-8%03x-%012x', CAST(epoch * 1000 AS INTEGER) >> 16
        CASE WHEN g % 5 < 3 THEN 'in' ELSE 'out' END, 'accepted', NULL,
        CASE WHEN g % 23 = 0 THEN 'manual' ELSE 'serial' END, ']Q1',
        strftime('%Y-%m-%dT%H:%M:%f000Z', epoch, 'unixepoch'), g, 'boot', 'cccd',
-       printf('doc:%012d', g * 7 % ?), NULL, NULL, NULL, NULL, NULL, NULL, NULL, '', '{}',
+       printf('doc:%012d', g * 7 % $7), NULL, NULL, NULL, NULL, NULL, NULL, NULL, '', '{}',
        X'00', strftime('%Y-%m-%dT%H:%M:%f000Z', epoch + 300, 'unixepoch'), 0.5, 'bench',
        strftime('%Y-%m-%d', epoch + 7 * 3600, 'unixepoch')
 FROM t
@@ -179,8 +179,8 @@ def load_sqlite_entries(storage: Storage, total: int, start: dt.datetime, days: 
     for first in range(0, total, chunk):
         last = min(first + chunk, total) - 1
         with storage._transaction() as conn:
-            conn.execute(_SQLITE_ENTRIES, (first, last, active, start.timestamp(), total,
-                                           days * 86400, max(total // 3, 1)))
+            storage._execute(conn, _SQLITE_ENTRIES, (first, last, active, start.timestamp(),
+                                                     total, days * 86400, max(total // 3, 1)))
         log(f"  SQLite entries {last + 1:,} / {total:,}")
     with storage._transaction() as conn:
         count_aggregates(conn, pg=False)
@@ -339,35 +339,6 @@ def ingest(url: str, kiosks: int, total: int, size: int) -> tuple[float, float]:
     return sent / http_s, sent / copy_s
 
 
-# -- the SQL layer -------------------------------------------------------------------------------
-def sql_layer(url: str, day: str, repeat: int = 300) -> list[tuple[str, float]]:
-    """Per-query time of the reports' day query: the shared SQL through the engine (psycopg,
-    ``?`` → ``%s``) against SQLAlchemy Core ``text()``; and the rewrite alone."""
-    out = []
-    with open_storage(url) as storage:
-        sql = ("SELECT day, checkpoint_id, scans, ins, outs, manual FROM checkpoint_days "
-               "WHERE day >= ? AND day <= ?")
-        seconds, _ = timed(lambda: [storage._query(sql, (day, day)) for _ in range(repeat)], 1)
-        out.append(("shared SQL, psycopg (pool, ? → %s)", seconds / repeat))
-    from kiosk.central.postgres_storage import _pyformat
-    seconds, _ = timed(lambda: [_pyformat(sql) for _ in range(100_000)], 1)
-    out.append(("the ? → %s rewrite alone", seconds / 100_000))
-    try:
-        import sqlalchemy
-    except ImportError:
-        return out
-    engine = sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://"),
-                                      pool_size=2)
-    query = sqlalchemy.text("SELECT day, checkpoint_id, scans, ins, outs, manual FROM "
-                            "checkpoint_days WHERE day >= :lo AND day <= :hi")
-    with engine.connect() as conn:
-        seconds, _ = timed(lambda: [conn.execute(query, {"lo": day, "hi": day}).fetchall()
-                                    for _ in range(repeat)], 1)
-    out.append((f"SQLAlchemy {sqlalchemy.__version__} Core text()", seconds / repeat))
-    engine.dispose()
-    return out
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--checkpoints", type=int, default=20_000)
@@ -417,9 +388,6 @@ def main() -> int:
                              **report_times(storage, start, args.days)}
     storage.close()
     log(f"  {results['postgresql']}")
-    results["sql_layer"] = [(name, round(s * 1e6, 1)) for name, s in
-                            sql_layer(pg_url, (start.date() + dt.timedelta(days=15)
-                                               ).isoformat())]
     with tempfile.TemporaryDirectory() as folder:
         log(f"SQLite: {args.sqlite_entries:,} entries")
         storage = province(f"sqlite:///{folder}/central.db", args, args.sqlite_entries, start)

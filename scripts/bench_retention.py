@@ -58,7 +58,7 @@ def timed_transactions(storage: Storage) -> list[float]:
 
 def one_statement(storage: Storage, cutoff: str) -> tuple[float, int]:
     """The single UPDATE, timed inside its transaction, then rolled back."""
-    sql = erasure._ERASE.replace("id >= ? AND id <= ?", "id < ?")
+    sql = erasure._ERASE.replace("id >= $2 AND id <= $3", "id < $2")
     began = time.perf_counter()
     try:
         with storage._transaction() as tx:
@@ -116,7 +116,7 @@ def main() -> int:
         try:
             with open_storage(url) as storage:
                 total, seconds = load(storage, province, args.engine)
-                older = storage._query("SELECT count(*) FROM entries WHERE id < ?",
+                older = storage._query("SELECT count(*) FROM entries WHERE id < $1",
                                        (cutoff,))[0][0]
                 figures.update(entries=total, load_seconds=round(seconds), to_erase=older)
                 print(f"loaded {total:,} entries ({older:,} to erase)", file=sys.stderr)

@@ -284,7 +284,7 @@ def naive_sql(engine: str) -> str:
                 "AND julianday(a.scanned_at) + 135 / 1440.0")
     return ("SELECT b.subject_key, count(*) FROM entries a JOIN entries b "
             f"ON b.checkpoint_id = a.checkpoint_id AND {near} "
-            "WHERE a.subject_key = ? AND a.scanned_at BETWEEN ? AND ? "
+            "WHERE a.subject_key = $1 AND a.scanned_at BETWEEN $2 AND $3 "
             "AND b.subject_key <> a.subject_key GROUP BY b.subject_key")
 
 

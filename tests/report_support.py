@@ -94,7 +94,7 @@ def load(storage: Storage, world: World) -> None:
     for kiosk in world.kiosks:
         storage.add_kiosk(kiosk.id, kiosk.checkpoint_id, kiosk.id, uuid.uuid4().hex)
         with storage._transaction() as tx:
-            storage._execute(tx, "UPDATE kiosks SET created_at = ? WHERE id = ?",
+            storage._execute(tx, "UPDATE kiosks SET created_at = $1 WHERE id = $2",
                              (protocol.format_time(kiosk.created_at), kiosk.id))
     for batch in world.batches:
         storage.ingest_batch(batch.kiosk.id, batch.entries,

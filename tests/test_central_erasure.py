@@ -80,8 +80,8 @@ def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str) -> 
     assert "(4 entries)" in out and "identities kept" not in out
 
     with open_storage(db) as storage:
-        erased, kept = rows(storage, "id < ?", (recent[0]["id"],)), rows(
-            storage, "id = ?", (recent[0]["id"],))
+        erased, kept = rows(storage, "id < $1", (recent[0]["id"],)), rows(
+            storage, "id = $1", (recent[0]["id"],))
         assert len(erased) == 4
         for row, sent in zip(erased, sorted(old, key=lambda e: e["id"]), strict=True):
             assert all(row[k] in (None, b"", "{}", {}, "erased") for k in PERSONAL_COLUMNS)
@@ -110,7 +110,7 @@ def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str) -> 
     again = central("purge", "--personal-days", "30", "--db", db).stdout
     assert "(1 entries)" in again
     with open_storage(db) as storage:
-        (row,) = rows(storage, "id = ?", (late[0]["id"],))
+        (row,) = rows(storage, "id = $1", (late[0]["id"],))
         assert row["name"] is None and row["subject_key"] == "erased"
     assert "(0 entries)" in central("purge", "--personal-days", "30", "--db", db).stdout
 

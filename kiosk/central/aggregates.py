@@ -43,16 +43,16 @@ class Tally:
 
 _UPSERT_DAY = (
     "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, outs, manual) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, checkpoint_id) DO UPDATE SET "
+    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (day, checkpoint_id) DO UPDATE SET "
     "scans = checkpoint_days.scans + excluded.scans, ins = checkpoint_days.ins + excluded.ins, "
     "outs = checkpoint_days.outs + excluded.outs, "
     "manual = checkpoint_days.manual + excluded.manual")
 _UPSERT_HOUR = (
-    "INSERT INTO checkpoint_hours (day, checkpoint_id, hour, scans) VALUES (?, ?, ?, ?) "
+    "INSERT INTO checkpoint_hours (day, checkpoint_id, hour, scans) VALUES ($1, $2, $3, $4) "
     "ON CONFLICT (day, checkpoint_id, hour) DO UPDATE SET "
     "scans = checkpoint_hours.scans + excluded.scans")
 _UPSERT_LATE = (
-    "INSERT INTO late_arrivals (received_on, day, checkpoint_id, entries) VALUES (?, ?, ?, ?) "
+    "INSERT INTO late_arrivals (received_on, day, checkpoint_id, entries) VALUES ($1, $2, $3, $4) "
     "ON CONFLICT (received_on, day, checkpoint_id) DO UPDATE SET "
     "entries = late_arrivals.entries + excluded.entries")
 
@@ -100,11 +100,11 @@ def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
     days = sorted(set(placed) | {r[7] for r in rows if r[7] is not None})
     for table in ("checkpoint_days", "checkpoint_hours", "day_people"):
         for day in days:
-            storage._execute(tx, f"DELETE FROM {table} WHERE day = ?", (day,))
+            storage._execute(tx, f"DELETE FROM {table} WHERE day = $1", (day,))
     storage._execute(tx, "DELETE FROM late_arrivals")
     for row, day in zip(rows, placed, strict=True):
         if row[7] != day:
-            storage._execute(tx, "UPDATE entries SET local_day = ? WHERE id = ?",
+            storage._execute(tx, "UPDATE entries SET local_day = $1 WHERE id = $2",
                              (day, row[0]))
     write(storage, tx, tally_rows(calendar, (r[1:7] for r in rows)))
     return len(rows)

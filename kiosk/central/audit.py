@@ -26,6 +26,7 @@ import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kiosk.central.storage import Params, slots
 from kiosk.commandline import examples, listed, open_central
 from kiosk.messages import both
 
@@ -125,23 +126,21 @@ def _append(storage: Storage, *values: Any) -> int:
     with storage._transaction() as tx:
         return storage._execute(
             tx, f"INSERT INTO audit_log ({', '.join(COLUMNS[1:])}) "
-                f"VALUES ({', '.join('?' for _ in COLUMNS[1:])}) RETURNING seq",
+                f"VALUES ({slots(len(COLUMNS) - 1)}) RETURNING seq",
             (protocol.format_time(dt.datetime.now(dt.UTC)), *values)).fetchone()[0]
 
 
 def records(storage: Storage, *, limit: int = 100, actor: str | None = None,
             kind: str | None = None) -> list[Record]:
     """The latest records first, of one actor and/or one kind if given."""
-    where, params = [], []
-    for column, value in (("actor", actor), ("kind", kind)):
-        if value:
-            where.append(f"{column} = ?")
-            params.append(value)
+    params = Params()
+    where = [f"{column} = {params.add(value)}"
+             for column, value in (("actor", actor), ("kind", kind)) if value]
     sql = f"SELECT {', '.join(COLUMNS)} FROM audit_log"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    params.append(limit)
-    return [Record(*row) for row in storage._query(sql + " ORDER BY seq DESC LIMIT ?", params)]
+    sql += f" ORDER BY seq DESC LIMIT {params.add(limit)}"
+    return [Record(*row) for row in storage._query(sql, params)]
 
 
 # -- kiosk-central audit list -------------------------------------------------------------

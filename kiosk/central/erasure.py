@@ -37,16 +37,16 @@ docs/benchmarks.md, retention)."""
 MIN_DAYS = 14
 """Tracing looks back 14 days by default, and late uploads arrive within days."""
 
-_ERASE = (f"UPDATE entries SET {', '.join(f'{c} = NULL' for c in PERSONAL_NULLED)}, payload = ?, "
+_ERASE = (f"UPDATE entries SET {', '.join(f'{c} = NULL' for c in PERSONAL_NULLED)}, payload = $1, "
           f"extra = '{{}}', subject_key = '{ERASED}' "
-          f"WHERE id >= ? AND id <= ? AND subject_key <> '{ERASED}'")
+          f"WHERE id >= $2 AND id <= $3 AND subject_key <> '{ERASED}'")
 
 
 def erase_personal(storage: Storage, before: dt.date) -> int:
     """Erase the identities of entries of UTC days before ``before``; how many were erased
     by this run (entries erased earlier are skipped)."""
     cutoff = partitions.bounds(before)[0]
-    first = storage._query("SELECT min(local_day) FROM entries WHERE id < ?", (cutoff,))[0][0]
+    first = storage._query("SELECT min(local_day) FROM entries WHERE id < $1", (cutoff,))[0][0]
     if first is None:
         return 0
     # an entry's local day can be the day after its UTC day: count through ``before``
@@ -54,7 +54,7 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
     erased, after = 0, ""
     while True:
         ids = [row[0] for row in storage._query(
-            "SELECT id FROM entries WHERE id > ? AND id < ? ORDER BY id LIMIT ?",
+            "SELECT id FROM entries WHERE id > $1 AND id < $2 ORDER BY id LIMIT $3",
             (after, cutoff, BATCH))]
         if not ids:
             break

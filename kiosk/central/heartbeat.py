@@ -39,7 +39,7 @@ def record(storage: Storage, kiosk_id: str, health: protocol.Health,
         storage._execute(
             tx, "INSERT INTO kiosk_health (kiosk_id, received_at, clock_offset_seconds, "
                 "software_version, pending, oldest_pending_seconds, rejected, "
-                "free_disk_bytes, devices) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "free_disk_bytes, devices) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
                 "ON CONFLICT (kiosk_id) DO UPDATE SET received_at = excluded.received_at, "
                 "clock_offset_seconds = excluded.clock_offset_seconds, "
                 "software_version = excluded.software_version, pending = excluded.pending, "
@@ -49,15 +49,15 @@ def record(storage: Storage, kiosk_id: str, health: protocol.Health,
             (kiosk_id, at, clock_offset, health.software_version, health.pending,
              health.oldest_pending_seconds, health.rejected, health.free_disk_bytes, devices))
         storage._execute(tx, "INSERT INTO kiosk_health_history (kiosk_id, received_at, report) "
-                             "VALUES (?, ?, ?)", (kiosk_id, at, history))
-        storage._execute(tx, "DELETE FROM kiosk_health_history WHERE kiosk_id = ? AND "
-                             "received_at < ?", (kiosk_id, cutoff))
+                             "VALUES ($1, $2, $3)", (kiosk_id, at, history))
+        storage._execute(tx, "DELETE FROM kiosk_health_history WHERE kiosk_id = $1 AND "
+                             "received_at < $2", (kiosk_id, cutoff))
         for hour, count in refused:
             storage._execute(tx, "INSERT INTO refused_hours (kiosk_id, hour, refused) "
-                                 "VALUES (?, ?, ?) ON CONFLICT (kiosk_id, hour) DO UPDATE "
+                                 "VALUES ($1, $2, $3) ON CONFLICT (kiosk_id, hour) DO UPDATE "
                                  "SET refused = excluded.refused", (kiosk_id, hour, count))
-        storage._execute(tx, "UPDATE kiosks SET last_seen_at = ?, last_clock_offset = ? "
-                             "WHERE id = ?", (at, clock_offset, kiosk_id))
+        storage._execute(tx, "UPDATE kiosks SET last_seen_at = $1, last_clock_offset = $2 "
+                             "WHERE id = $3", (at, clock_offset, kiosk_id))
 
 
 def latest(storage: Storage, kiosk_id: str) -> dict | None:
@@ -65,7 +65,7 @@ def latest(storage: Storage, kiosk_id: str) -> dict | None:
     rows = storage._query(
         "SELECT received_at, clock_offset_seconds, software_version, pending, "
         "oldest_pending_seconds, rejected, free_disk_bytes, devices FROM kiosk_health "
-        "WHERE kiosk_id = ?", (kiosk_id,))
+        "WHERE kiosk_id = $1", (kiosk_id,))
     if not rows:
         return None
     names = ("received_at", "clock_offset_seconds", "software_version", "pending",
@@ -79,6 +79,6 @@ def latest(storage: Storage, kiosk_id: str) -> dict | None:
 def history(storage: Storage, kiosk_id: str) -> list[dict]:
     """The kiosk's reports of the last 30 days, oldest first."""
     rows = storage._query("SELECT received_at, report FROM kiosk_health_history WHERE "
-                          "kiosk_id = ? ORDER BY received_at", (kiosk_id,))
+                          "kiosk_id = $1 ORDER BY received_at", (kiosk_id,))
     return [{"received_at": at, **(json.loads(r) if isinstance(r, str) else r)}
             for at, r in rows]

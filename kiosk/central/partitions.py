@@ -72,14 +72,14 @@ class Partitions:
         each, so a busy ingest waits on the parent's lock for a moment only)."""
         for day in days:
             with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-                if conn.execute("SELECT to_regclass(%s)", (name(day),)).fetchone()[0]:
+                conn.execute("SELECT pg_advisory_xact_lock($1)", (LOCK_KEY,))
+                if conn.execute("SELECT to_regclass($1)", (name(day),)).fetchone()[0]:
                     self.known.add(day)
                     continue
                 low, high = bounds(day)
                 table = name(day)
                 conn.execute(f"CREATE TABLE {table} (LIKE entries INCLUDING DEFAULTS)")
-                conn.execute(f"WITH moved AS (DELETE FROM {DEFAULT} WHERE id >= %s AND id < %s "
+                conn.execute(f"WITH moved AS (DELETE FROM {DEFAULT} WHERE id >= $1 AND id < $2 "
                              f"RETURNING *) INSERT INTO {table} SELECT * FROM moved",
                              (low, high))
                 conn.execute(f"ALTER TABLE entries ATTACH PARTITION {table} "
@@ -104,11 +104,11 @@ class Partitions:
         dropped = []
         for day in sorted(d for d in self.known if d < cutoff):
             with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+                conn.execute("SELECT pg_advisory_xact_lock($1)", (LOCK_KEY,))
                 conn.execute(f"DROP TABLE IF EXISTS {name(day)}")
             dropped.append(name(day))
             self.known.discard(day)
         with conn.transaction():
-            conn.execute(f"DELETE FROM {DEFAULT} WHERE received_at < %s",
+            conn.execute(f"DELETE FROM {DEFAULT} WHERE received_at < $1",
                          (f"{cutoff.isoformat()}T00:00:00.000000Z",))
         return dropped

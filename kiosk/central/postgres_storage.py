@@ -45,7 +45,8 @@ class PostgresStorage(Storage):
         self.partitions = Partitions()
         self._pool = ConnectionPool(
             url, min_size=1, max_size=pool_size, open=False, timeout=busy_timeout,
-            kwargs={"autocommit": True, "connect_timeout": connect_timeout},
+            kwargs={"autocommit": True, "connect_timeout": connect_timeout,
+                    "cursor_factory": psycopg.RawCursor},
             configure=self._configure, name="kiosk-central")
         self._pool.open()
         try:
@@ -55,7 +56,7 @@ class PostgresStorage(Storage):
             raise StorageBusy(f"database unavailable: cannot connect to {_safe(url)} "
                               f"within {connect_timeout} s", retry_after=10) from exc
         with self._connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+            conn.execute("SELECT pg_advisory_xact_lock($1)", (_LOCK_KEY,))
             conn.execute("CREATE TABLE IF NOT EXISTS central_meta "
                          "(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             row = conn.execute("SELECT value FROM central_meta WHERE key = 'schema_version'"
@@ -67,7 +68,7 @@ class PostgresStorage(Storage):
             for migration in MIGRATIONS[version:]:
                 for statement in statements(migration, _TYPES):
                     conn.execute(statement)
-            conn.execute("INSERT INTO central_meta VALUES ('schema_version', %s) ON CONFLICT "
+            conn.execute("INSERT INTO central_meta VALUES ('schema_version', $1) ON CONFLICT "
                          "(key) DO UPDATE SET value = excluded.value", (str(len(MIGRATIONS)),))
             self._migrated(conn, version)
         with self._connection() as conn:
@@ -117,11 +118,11 @@ class PostgresStorage(Storage):
 
     def _execute(self, tx: psycopg.Connection, sql: str, params: Sequence[Any] = ()
                  ) -> psycopg.Cursor[Any]:
-        return tx.execute(_pyformat(sql), params)
+        return tx.execute(sql, params)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._connection() as conn:
-            return conn.execute(_pyformat(sql), params).fetchall()
+            return conn.execute(sql, params).fetchall()
 
     def purge_entries(self, cutoff: dt.date) -> int:
         """Whole day partitions are dropped: no row-by-row delete, no table bloat."""
@@ -149,13 +150,8 @@ class PostgresStorage(Storage):
         if not ids:
             return {}
         cursor = tx.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries "
-                            f"WHERE id = ANY(%s)", (ids,))
+                            f"WHERE id = ANY($1)", (ids,))
         return {row[0]: dict(zip(ENTRY_COLUMNS, row, strict=True)) for row in cursor}
-
-
-def _pyformat(sql: str) -> str:
-    """The shared SQL's ``?`` placeholders in psycopg's style (``%s``, a literal % doubled)."""
-    return sql.replace("%", "%%").replace("?", "%s")
 
 
 def _safe(url: str) -> str:

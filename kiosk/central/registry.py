@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.central.storage import ID_RE, Storage
+from kiosk.central.storage import ID_RE, Storage, slots
 
 KINDS: dict[str, tuple[str, ...]] = {
     # kind: names it goes by in the province's lists (folded: no accents, lower case)
@@ -306,7 +306,7 @@ def check(point: Checkpoint) -> None:
 # -- the registry in storage -----------------------------------------------------------------
 _COLUMNS = ", ".join(FIELDS)
 _UPSERT = (f"INSERT INTO checkpoints ({_COLUMNS}, created_at) VALUES "
-           f"({', '.join('?' for _ in FIELDS)}, ?) ON CONFLICT (id) DO UPDATE SET "
+           f"({slots(len(FIELDS) + 1)}) ON CONFLICT (id) DO UPDATE SET "
            + ", ".join(f"{name} = excluded.{name}" for name in FIELDS
                        if name not in ("id", "set_up_on"))
            + ", set_up_on = COALESCE(excluded.set_up_on, checkpoints.set_up_on)")
@@ -318,7 +318,7 @@ def checkpoints(storage: Storage) -> list[Checkpoint]:
 
 
 def checkpoint(storage: Storage, checkpoint_id: str) -> Checkpoint | None:
-    rows = storage._query(f"SELECT {_COLUMNS} FROM checkpoints WHERE id = ?", (checkpoint_id,))
+    rows = storage._query(f"SELECT {_COLUMNS} FROM checkpoints WHERE id = $1", (checkpoint_id,))
     return Checkpoint(*rows[0]) if rows else None
 
 

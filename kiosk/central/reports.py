@@ -99,7 +99,7 @@ def day_counts(storage: Storage, first: str, last: str) -> dict[str, dict[str, C
     out: dict[str, dict[str, Counts]] = defaultdict(dict)
     for day, checkpoint, scans, ins, outs, manual in storage._query(
             "SELECT day, checkpoint_id, scans, ins, outs, manual FROM checkpoint_days "
-            "WHERE day >= ? AND day <= ?", (first, last)):
+            "WHERE day >= $1 AND day <= $2", (first, last)):
         out[day][checkpoint] = {"scans": scans, "ins": ins, "outs": outs, "manual": manual}
     return out
 
@@ -107,7 +107,7 @@ def day_counts(storage: Storage, first: str, last: str) -> dict[str, dict[str, C
 def scanning(storage: Storage, first: str, last: str) -> set[str]:
     """The checkpoints with at least one scan on a day first..last."""
     return {c for (c,) in storage._query(
-        "SELECT DISTINCT checkpoint_id FROM checkpoint_days WHERE day >= ? AND day <= ? "
+        "SELECT DISTINCT checkpoint_id FROM checkpoint_days WHERE day >= $1 AND day <= $2 "
         "AND scans > 0", (first, last))}
 
 
@@ -129,7 +129,7 @@ def refused_counts(storage: Storage, kiosks: Iterable[Kiosk], first: dt.date, la
     start = calendar.start(first).strftime("%Y-%m-%dT%H")
     end = calendar.end(last).strftime("%Y-%m-%dT%H")
     for kiosk_id, hour, refused in storage._query(
-            "SELECT kiosk_id, hour, refused FROM refused_hours WHERE hour >= ? AND hour < ?",
+            "SELECT kiosk_id, hour, refused FROM refused_hours WHERE hour >= $1 AND hour < $2",
             (start, end)):
         day = calendar.local(dt.datetime.strptime(hour, "%Y-%m-%dT%H").replace(
             tzinfo=dt.UTC))[0]
@@ -147,10 +147,10 @@ def people(storage: Storage, first: str, last: str) -> dict[str, int]:
     """
     calendar = storage.calendar
     kept = {day: (n, at) for day, n, at in storage._query(
-        "SELECT day, people, counted_at FROM day_people WHERE day >= ? AND day <= ?",
+        "SELECT day, people, counted_at FROM day_people WHERE day >= $1 AND day <= $2",
         (first, last))}
     arrived = dict(storage._query(
-        "SELECT day, max(received_on) FROM late_arrivals WHERE day >= ? AND day <= ? "
+        "SELECT day, max(received_on) FROM late_arrivals WHERE day >= $1 AND day <= $2 "
         "GROUP BY day", (first, last)))
     start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
     days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
@@ -167,18 +167,18 @@ def people(storage: Storage, first: str, last: str) -> dict[str, int]:
     counted: dict[str, int] = dict.fromkeys(stale, 0)
     if stale:
         counted.update(storage._query(
-            "SELECT local_day, count(DISTINCT subject_key) FROM entries WHERE local_day >= ? "
-            "AND local_day <= ? GROUP BY local_day", (stale[0], stale[-1])) if len(stale) > 3
+            "SELECT local_day, count(DISTINCT subject_key) FROM entries WHERE local_day >= $1 "
+            "AND local_day <= $2 GROUP BY local_day", (stale[0], stale[-1])) if len(stale) > 3
             else [row for day in stale for row in storage._query(
                 "SELECT local_day, count(DISTINCT subject_key) FROM entries "
-                "WHERE local_day = ? GROUP BY local_day", (day,))])
+                "WHERE local_day = $1 GROUP BY local_day", (day,))])
         counted = {day: max(n, kept.get(day, (0, ""))[0]) for day, n in counted.items()
                    if day in stale}
         now = protocol.format_time(dt.datetime.now(dt.UTC))
         with storage._transaction() as tx:
             for day, n in sorted(counted.items()):
                 storage._execute(
-                    tx, "INSERT INTO day_people (day, people, counted_at) VALUES (?, ?, ?) "
+                    tx, "INSERT INTO day_people (day, people, counted_at) VALUES ($1, $2, $3) "
                         "ON CONFLICT (day) DO UPDATE SET people = excluded.people, "
                         "counted_at = excluded.counted_at", (day, n, now))
     return {**{day: n for day, (n, _) in kept.items()}, **counted}
@@ -205,10 +205,10 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     manual_share = ratio(totals["manual"], totals["scans"])
     refused_share = ratio(total_refused, totals["scans"] + total_refused)
     hours = Counter(dict(storage._query(
-        "SELECT hour, CAST(sum(scans) AS BIGINT) FROM checkpoint_hours WHERE day = ? "
+        "SELECT hour, CAST(sum(scans) AS BIGINT) FROM checkpoint_hours WHERE day = $1 "
         "GROUP BY hour", (d,))))
     late = dict(storage._query("SELECT day, CAST(sum(entries) AS BIGINT) FROM late_arrivals "
-                               "WHERE received_on = ? GROUP BY day", (d,)))
+                               "WHERE received_on = $1 GROUP BY day", (d,)))
     people_today = people(storage, d, d).get(d, 0)
 
     def group(key: str) -> list[dict[str, Any]]:
@@ -359,12 +359,12 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None
     # a month of a province is ~10⁵-10⁶ checkpoint-days: sums in SQL, sets in Python
     scanned_on: dict[str, list[str]] = defaultdict(list)
     for d, checkpoint in storage._query(
-            "SELECT day, checkpoint_id FROM checkpoint_days WHERE day >= ? AND day <= ? "
+            "SELECT day, checkpoint_id FROM checkpoint_days WHERE day >= $1 AND day <= $2 "
             "AND scans > 0", ((days[0] - dt.timedelta(days=6)).isoformat(), last)):
         scanned_on[d].append(checkpoint)
     sums = ", ".join(f"CAST(sum({m}) AS BIGINT)" for m in MEASURES)
     day_totals = {d: dict(zip(MEASURES, values, strict=True)) for d, *values in storage._query(
-        f"SELECT day, {sums} FROM checkpoint_days WHERE day >= ? AND day <= ? GROUP BY day",
+        f"SELECT day, {sums} FROM checkpoint_days WHERE day >= $1 AND day <= $2 GROUP BY day",
         (first, last))}
     window: dict[str, int] = {}  # checkpoint → days with scans among the last 7
     for i in range(6, 0, -1):
@@ -388,7 +388,7 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None
                               "days_scanned": scanned}
                  for checkpoint, *values, scanned in storage._query(
                      f"SELECT checkpoint_id, {sums}, CAST(sum(CASE WHEN scans > 0 THEN 1 "
-                     f"ELSE 0 END) AS BIGINT) FROM checkpoint_days WHERE day >= ? AND day <= ? "
+                     f"ELSE 0 END) AS BIGINT) FROM checkpoint_days WHERE day >= $1 AND day <= $2 "
                      f"GROUP BY checkpoint_id", (first, last))}
     for by_checkpoint in refused.values():
         for checkpoint, n in by_checkpoint.items():

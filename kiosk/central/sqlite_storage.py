@@ -34,6 +34,9 @@ _TYPES = {"engine": "sqlite", "bigint": "INTEGER", "float": "REAL", "bytes": "BL
 
 _INSERT = (f"INSERT INTO entries ({', '.join(STORED_COLUMNS)}) "
            f"VALUES ({', '.join('?' for _ in STORED_COLUMNS)})")
+"""SQLite's bulk insert, its counterpart of PostgreSQL's COPY: the one statement bound by
+position (``?``), because binding a batch's rows by name cost twice as much per row
+(docs/architecture.md). It is never given to PostgreSQL."""
 
 
 PURGE_BATCH = 5000
@@ -106,12 +109,12 @@ class SqliteStorage(Storage):
 
     def _execute(self, tx: sqlite3.Connection, sql: str, params: Sequence[Any] = ()
                  ) -> sqlite3.Cursor:
-        return tx.execute(sql, params)
+        return tx.execute(sql, _numbered(params))
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         conn = self._conn()
         try:
-            return conn.execute(sql, params).fetchall()
+            return conn.execute(sql, _numbered(params)).fetchall()
         except sqlite3.OperationalError as exc:
             raise StorageBusy(f"storage busy: {exc}") from exc
 
@@ -132,9 +135,10 @@ class SqliteStorage(Storage):
         removed = 0
         while True:
             with self._transaction() as conn:
-                count = conn.execute(
-                    "DELETE FROM entries WHERE id IN (SELECT id FROM entries WHERE id < ? AND "
-                    "received_at < ? LIMIT ?)", (before, received, PURGE_BATCH)).rowcount
+                count = self._execute(
+                    conn, "DELETE FROM entries WHERE id IN (SELECT id FROM entries WHERE "
+                          "id < $1 AND received_at < $2 LIMIT $3)",
+                    (before, received, PURGE_BATCH)).rowcount
             removed += count
             if count < PURGE_BATCH:
                 return removed
@@ -142,8 +146,8 @@ class SqliteStorage(Storage):
     # -- ingest primitives ----------------------------------------------------------------
     def _insert(self, tx: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> set[str]:
         ids = [row[0] for row in rows]
-        held = {r[0] for r in tx.execute(
-            "SELECT id FROM entries WHERE id IN (SELECT value FROM json_each(?))",
+        held = {r[0] for r in self._execute(
+            tx, "SELECT id FROM entries WHERE id IN (SELECT value FROM json_each($1))",
             (json.dumps(ids),))}
         new = [row for row in rows if row[0] not in held] if held else rows
         tx.executemany(_INSERT, new)
@@ -152,7 +156,14 @@ class SqliteStorage(Storage):
     def _fetch(self, tx: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
         if not ids:
             return {}
-        cursor = tx.execute(
-            f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries "
-            f"WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))
+        cursor = self._execute(
+            tx, f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries "
+                f"WHERE id IN (SELECT value FROM json_each($1))", (json.dumps(ids),))
         return {row[0]: dict(zip(ENTRY_COLUMNS, row, strict=True)) for row in cursor}
+
+
+def _numbered(params: Sequence[Any]) -> dict[str, Any]:
+    """Values for placeholders ``$1, $2, …``, which SQLite reads as parameters named "1",
+    "2"…: bound by name, so a placeholder used twice or out of order gets its own value (a
+    sequence would be bound in order of first appearance, and Python 3.14 refuses one)."""
+    return {str(n): value for n, value in enumerate(params, 1)}

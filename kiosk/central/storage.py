@@ -24,6 +24,21 @@ from kiosk.central.localdays import Calendar
 from kiosk.ids import ENROLMENT_ID_RE
 from kiosk.sync import protocol
 
+
+def slots(count: int) -> str:
+    """``$1, $2, …``: the placeholders of ``count`` values in a row (a ``VALUES`` list)."""
+    return ", ".join(f"${n}" for n in range(1, count + 1))
+
+
+class Params(list[Any]):
+    """The parameters of a statement assembled from parts: :meth:`add` keeps a value and
+    gives its placeholder, so no part needs to know how many came before it."""
+
+    def add(self, value: Any) -> str:
+        self.append(value)
+        return f"${len(self)}"
+
+
 ENTRY_COLUMNS = protocol.ROW_COLUMNS
 """An entry as stored: the wire fields, with ``extra`` as JSON and ``payload`` as bytes."""
 RECEIPT_COLUMNS = ("received_at", "clock_offset_seconds", "batch_id", "local_day")
@@ -45,7 +60,7 @@ _CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY = (
     STORED_COLUMNS.index(name) for name in ("checkpoint_id", "direction", "source", "scanned_at",
                                             "local_day"))
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
-                 f"VALUES ({', '.join('?' for _ in BATCH_COLUMNS)})")
+                 f"VALUES ({slots(len(BATCH_COLUMNS))})")
 _KIOSK_SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
     "k.last_clock_offset, k.entries, k.refused_attempts, k.last_refused_at FROM kiosks k")
@@ -150,7 +165,7 @@ class Storage(ABC):
         day there; the number of entries refiled. CalendarError for an unknown zone."""
         calendar = Calendar(name)
         with self._transaction() as tx:
-            self._execute(tx, "UPDATE settings SET value = ? WHERE key = 'timezone'", (name,))
+            self._execute(tx, "UPDATE settings SET value = $1 WHERE key = 'timezone'", (name,))
             refiled = aggregates.rebuild(self, tx, calendar)
         self.calendar = calendar
         return refiled
@@ -162,12 +177,12 @@ class Storage(ABC):
         return value
 
     def optional_setting(self, key: str) -> str | None:
-        rows = self._query("SELECT value FROM settings WHERE key = ?", (key,))
+        rows = self._query("SELECT value FROM settings WHERE key = $1", (key,))
         return rows[0][0] if rows else None
 
     def set_setting(self, key: str, value: str) -> None:
         with self._transaction() as tx:
-            self._execute(tx, "INSERT INTO settings (key, value) VALUES (?, ?) "
+            self._execute(tx, "INSERT INTO settings (key, value) VALUES ($1, $2) "
                               "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                           (key, value))
 
@@ -270,8 +285,9 @@ class Storage(ABC):
         return results  # type: ignore[return-value]
 
     # -- what an engine provides ----------------------------------------------------------
-    # The SQL written here uses ``?`` placeholders (and no literal ``?``): SQLite's own
-    # style, which the PostgreSQL engine turns into psycopg's ``%s``.
+    # Statements are written once for both engines with numbered placeholders ``$1, $2, …``
+    # (see :func:`slots`, :class:`Params`) and given to each driver as they are: PostgreSQL
+    # takes them natively, SQLite as parameters named "1", "2"… (docs/architecture.md).
     @abstractmethod
     def _transaction(self) -> AbstractContextManager[Any]:
         """One write transaction; raises StorageBusy when storage is locked or unreachable."""
@@ -310,11 +326,11 @@ class Storage(ABC):
         """Append to the batch log; note the kiosk's last contact and clock offset."""
         self._execute(tx, _INSERT_BATCH, [record[name] for name in BATCH_COLUMNS])
         if record["sent_at"] is None:  # from a file: the kiosk itself was not heard from
-            self._execute(tx, "UPDATE kiosks SET entries = entries + ? WHERE id = ?",
+            self._execute(tx, "UPDATE kiosks SET entries = entries + $1 WHERE id = $2",
                           (record["accepted"], record["kiosk_id"]))
             return
-        self._execute(tx, "UPDATE kiosks SET last_seen_at = ?, last_clock_offset = ?, "
-                          "entries = entries + ? WHERE id = ?",
+        self._execute(tx, "UPDATE kiosks SET last_seen_at = $1, last_clock_offset = $2, "
+                          "entries = entries + $3 WHERE id = $4",
                       (record["received_at"], record["clock_offset_seconds"],
                        record["accepted"], record["kiosk_id"]))
 
@@ -324,20 +340,20 @@ class Storage(ABC):
         with self._transaction() as tx:
             return self._execute(
                 tx, "INSERT INTO checkpoints (id, name, created_at, set_up_on) VALUES "
-                    "(?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    "($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
                 (checkpoint_id, name, _now(), self.today().isoformat())).rowcount == 1
 
     def add_kiosk(self, kiosk_id: str, checkpoint_id: str, name: str, token_hash: str
                   ) -> Kiosk:
         """Raises EnrolmentError if the id is taken (even by a revoked kiosk)."""
         with self._transaction() as tx:
-            if self._execute(tx, "SELECT 1 FROM kiosks WHERE id = ?", (kiosk_id,)).fetchone():
+            if self._execute(tx, "SELECT 1 FROM kiosks WHERE id = $1", (kiosk_id,)).fetchone():
                 raise EnrolmentError(f"kiosk {kiosk_id!r} already exists")
-            if not self._execute(tx, "SELECT 1 FROM checkpoints WHERE id = ?",
+            if not self._execute(tx, "SELECT 1 FROM checkpoints WHERE id = $1",
                                  (checkpoint_id,)).fetchone():
                 raise EnrolmentError(f"checkpoint {checkpoint_id!r} does not exist")
             self._execute(tx, "INSERT INTO kiosks (id, checkpoint_id, name, token_hash, "
-                              "created_at) VALUES (?, ?, ?, ?, ?)",
+                              "created_at) VALUES ($1, $2, $3, $4, $5)",
                           (kiosk_id, checkpoint_id, name, token_hash, _now()))
         kiosk = self.kiosk(kiosk_id)
         assert kiosk is not None
@@ -347,31 +363,31 @@ class Storage(ABC):
         return [Kiosk(*row) for row in self._query(_KIOSK_SELECT + " ORDER BY k.id")]
 
     def kiosk(self, kiosk_id: str) -> Kiosk | None:
-        rows = self._query(_KIOSK_SELECT + " WHERE k.id = ?", (kiosk_id,))
+        rows = self._query(_KIOSK_SELECT + " WHERE k.id = $1", (kiosk_id,))
         return Kiosk(*rows[0]) if rows else None
 
     def kiosk_for_token(self, token_hash: str) -> Kiosk | None:
         """The kiosk holding this token hash, revoked or not (the caller decides)."""
-        rows = self._query(_KIOSK_SELECT + " WHERE k.token_hash = ?", (token_hash,))
+        rows = self._query(_KIOSK_SELECT + " WHERE k.token_hash = $1", (token_hash,))
         return Kiosk(*rows[0]) if rows else None
 
     def note_refused_attempt(self, kiosk_id: str, at: dt.datetime) -> None:
         """A revoked kiosk tried to upload: counted for the daily report."""
         with self._transaction() as tx:
             self._execute(tx, "UPDATE kiosks SET refused_attempts = refused_attempts + 1, "
-                              "last_refused_at = ? WHERE id = ?",
+                              "last_refused_at = $1 WHERE id = $2",
                           (protocol.format_time(at), kiosk_id))
 
     def revoke_kiosk(self, kiosk_id: str) -> bool:
         """Refuse this kiosk's token from now on; False if unknown or already revoked."""
         with self._transaction() as tx:
-            return self._execute(tx, "UPDATE kiosks SET revoked_at = ? WHERE id = ? "
+            return self._execute(tx, "UPDATE kiosks SET revoked_at = $1 WHERE id = $2 "
                                      "AND revoked_at IS NULL", (_now(), kiosk_id)).rowcount == 1
 
     def add_enrolment_code(self, kiosk_id: str, secret_hash: str, expires_at: str) -> None:
         with self._transaction() as tx:
             self._execute(tx, "INSERT INTO enrolment_codes (secret_hash, kiosk_id, created_at, "
-                              "expires_at) VALUES (?, ?, ?, ?)",
+                              "expires_at) VALUES ($1, $2, $3, $4)",
                           (secret_hash, kiosk_id, _now(), expires_at))
 
     def redeem_enrolment_code(self, secret_hash: str, now: str, token_hash: str,
@@ -384,7 +400,7 @@ class Storage(ABC):
         with self._transaction() as tx:
             row = self._execute(tx, "SELECT c.kiosk_id, c.expires_at, c.used_at, k.revoked_at "
                                     "FROM enrolment_codes c JOIN kiosks k ON k.id = c.kiosk_id "
-                                    "WHERE c.secret_hash = ?", (secret_hash,)).fetchone()
+                                    "WHERE c.secret_hash = $1", (secret_hash,)).fetchone()
             if row is None:
                 raise EnrolmentRefused(403, "unknown enrolment code")
             kiosk_id, expires_at, used_at, revoked_at = row
@@ -395,19 +411,19 @@ class Storage(ABC):
             if revoked_at is not None:
                 raise EnrolmentRefused(403, f"kiosk {kiosk_id} is revoked")
             # the guard on used_at makes two racing exchanges give one token, not two
-            if self._execute(tx, "UPDATE enrolment_codes SET used_at = ? WHERE secret_hash = ? "
+            if self._execute(tx, "UPDATE enrolment_codes SET used_at = $1 WHERE secret_hash = $2 "
                                  "AND used_at IS NULL", (now, secret_hash)).rowcount != 1:
                 raise EnrolmentRefused(409, "enrolment code already used")
-            self._execute(tx, "UPDATE kiosks SET token_hash = ? WHERE id = ?",
+            self._execute(tx, "UPDATE kiosks SET token_hash = $1 WHERE id = $2",
                           (token_hash, kiosk_id))
             replaced = None
             if signing_key is not None:
-                held = self._execute(tx, "SELECT signing_key FROM kiosks WHERE id = ?",
+                held = self._execute(tx, "SELECT signing_key FROM kiosks WHERE id = $1",
                                      (kiosk_id,)).fetchone()[0]
                 replaced = bytes(held) if held is not None and bytes(held) != signing_key \
                     else None
-                self._execute(tx, "UPDATE kiosks SET signing_key = ?, signing_key_at = ? "
-                                  "WHERE id = ?", (signing_key, now, kiosk_id))
+                self._execute(tx, "UPDATE kiosks SET signing_key = $1, signing_key_at = $2 "
+                                  "WHERE id = $3", (signing_key, now, kiosk_id))
         kiosk = self.kiosk(kiosk_id)
         assert kiosk is not None
         return kiosk, replaced
@@ -415,7 +431,7 @@ class Storage(ABC):
     # -- backlog signing keys (kiosk.sync.backlog_keys) -----------------------------------
     def signing_key(self, kiosk_id: str) -> tuple[bytes, str] | None:
         """The kiosk's registered public signing key (raw) and when it was registered."""
-        rows = self._query("SELECT signing_key, signing_key_at FROM kiosks WHERE id = ? "
+        rows = self._query("SELECT signing_key, signing_key_at FROM kiosks WHERE id = $1 "
                            "AND signing_key IS NOT NULL", (kiosk_id,))
         return (bytes(rows[0][0]), rows[0][1]) if rows else None
 
@@ -425,27 +441,27 @@ class Storage(ABC):
         never replaced silently (see :meth:`replace_signing_key`)."""
         with self._transaction() as tx:
             held = self._execute(tx, "SELECT signing_key, signing_key_at FROM kiosks "
-                                     "WHERE id = ?", (kiosk_id,)).fetchone()
+                                     "WHERE id = $1", (kiosk_id,)).fetchone()
             if held is None:
                 raise EnrolmentError(f"unknown kiosk {kiosk_id!r}")
             if held[0] is not None:
                 if bytes(held[0]) == key:
                     return False
                 raise SigningKeyConflict(kiosk_id, bytes(held[0]), held[1])
-            self._execute(tx, "UPDATE kiosks SET signing_key = ?, signing_key_at = ? "
-                              "WHERE id = ? AND signing_key IS NULL", (key, _now(), kiosk_id))
+            self._execute(tx, "UPDATE kiosks SET signing_key = $1, signing_key_at = $2 "
+                              "WHERE id = $3 AND signing_key IS NULL", (key, _now(), kiosk_id))
             return True
 
     def replace_signing_key(self, kiosk_id: str, key: bytes | None) -> bytes | None:
         """An administrator's act: set (or with None, clear, so that the kiosk registers
         its key at its next contact) the kiosk's signing key; the key it replaced."""
         with self._transaction() as tx:
-            held = self._execute(tx, "SELECT signing_key FROM kiosks WHERE id = ?",
+            held = self._execute(tx, "SELECT signing_key FROM kiosks WHERE id = $1",
                                  (kiosk_id,)).fetchone()
             if held is None:
                 raise EnrolmentError(f"unknown kiosk {kiosk_id!r}")
-            self._execute(tx, "UPDATE kiosks SET signing_key = ?, signing_key_at = ? "
-                              "WHERE id = ?", (key, _now() if key else None, kiosk_id))
+            self._execute(tx, "UPDATE kiosks SET signing_key = $1, signing_key_at = $2 "
+                              "WHERE id = $3", (key, _now() if key else None, kiosk_id))
         return bytes(held[0]) if held[0] is not None else None
 
     # -- reading back ---------------------------------------------------------------------
@@ -453,14 +469,12 @@ class Storage(ABC):
                 ) -> list[dict[str, Any]]:
         """Stored entries (STORED_COLUMNS, ``extra`` as dict, ``payload`` bytes) by id."""
         sql = f"SELECT {', '.join(STORED_COLUMNS)} FROM entries"
-        params: list[Any] = []
+        params = Params()
         if kiosk_id is not None:
-            sql += " WHERE kiosk_id = ?"
-            params.append(kiosk_id)
+            sql += f" WHERE kiosk_id = {params.add(kiosk_id)}"
         sql += " ORDER BY id"
         if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
+            sql += f" LIMIT {params.add(limit)}"
         out = []
         for row in self._query(sql, params):
             entry = dict(zip(STORED_COLUMNS, row, strict=True))
@@ -473,14 +487,14 @@ class Storage(ABC):
     def entry_count(self, kiosk_id: str | None = None) -> int:
         if kiosk_id is None:
             return self._query("SELECT count(*) FROM entries")[0][0]
-        return self._query("SELECT count(*) FROM entries WHERE kiosk_id = ?", (kiosk_id,))[0][0]
+        return self._query("SELECT count(*) FROM entries WHERE kiosk_id = $1", (kiosk_id,))[0][0]
 
     def batches(self, kiosk_id: str | None = None) -> list[dict[str, Any]]:
         """The batch log, oldest first: who sent what when, with the clock offset and counts."""
         sql = f"SELECT {', '.join(BATCH_COLUMNS)} FROM batches"
         params: tuple[Any, ...] = ()
         if kiosk_id is not None:
-            sql += " WHERE kiosk_id = ?"
+            sql += " WHERE kiosk_id = $1"
             params = (kiosk_id,)
         return [dict(zip(BATCH_COLUMNS, r, strict=True))
                 for r in self._query(sql + " ORDER BY seq", params)]

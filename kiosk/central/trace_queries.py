@@ -1,10 +1,10 @@
 """Where tracing reads stored scans: the SQL behind :class:`kiosk.central.tracing.Source`.
 
-One set of statements serves both engines (``?`` placeholders, turned into ``%s`` for
-PostgreSQL by the storage); only a list of values is passed the engine's way (a PostgreSQL
-array, SQLite JSON). A trace makes a handful of reads whatever the number of places visited:
-the windows of every checkpoint travel in one ``VALUES`` list joined to ``entries``. Every
-read is an index range (schema v1 and v3):
+One set of statements serves both engines (numbered placeholders, given to both drivers as
+they are: :class:`~kiosk.central.storage.Params`); only a list of values is passed the
+engine's way (a PostgreSQL array, SQLite JSON). A trace makes a handful of reads whatever
+the number of places visited: the windows of every checkpoint travel in one ``VALUES`` list
+joined to ``entries``. Every read is an index range (schema v1 and v3):
 
 - a person: ``subject_key`` / ``match_key`` + time;
 - a checkpoint window: ``(checkpoint_id, scanned_at)`` for scans whose time needs no
@@ -30,7 +30,7 @@ from typing import Any
 from kiosk.central.erasure import identities_begin
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
 from kiosk.central.partitions import id_prefix
-from kiosk.central.storage import ERASED, Storage
+from kiosk.central.storage import ERASED, Params, Storage
 from kiosk.central.tracing import DETAIL_COLUMNS, ROW_COLUMNS, Window, instant
 from kiosk.sync.protocol import format_time
 
@@ -78,11 +78,15 @@ class StorageSource:
         self._id_slack: dt.timedelta | None = None
         self.postgresql = storage.url.startswith(("postgresql:", "postgres:"))
 
-    def _in(self, column: str, values: Iterable[str]) -> tuple[str, Any]:
-        """``column`` is one of ``values``: SQL and its one parameter, the engine's way."""
+    def _list(self, values: Iterable[str]) -> Any:
+        """A list of values as one parameter, the engine's way (an array, JSON text)."""
+        return list(values) if self.postgresql else json.dumps(list(values))
+
+    def _in(self, column: str, placeholder: str) -> str:
+        """``column`` is one of the list (:meth:`_list`) bound to ``placeholder``."""
         if self.postgresql:
-            return f"{column} = ANY(?)", list(values)
-        return f"{column} IN (SELECT value FROM json_each(?))", json.dumps(list(values))
+            return f"{column} = ANY({placeholder})"
+        return f"{column} IN (SELECT value FROM json_each({placeholder}))"
 
     @property
     def _window_ids(self) -> str:
@@ -104,16 +108,18 @@ class StorageSource:
         slack = self.id_slack()
         return (*days, id_prefix(lo - slack), id_prefix(hi + slack))
 
-    def _span(self, lo: dt.datetime, hi: dt.datetime) -> tuple[str, tuple[str, ...]]:
-        """SQL and parameters bounding a corrected-time range [lo, hi] on indexed columns."""
-        ids = " AND e.id >= ? AND e.id < ?" if self.postgresql else ""
-        return f"e.local_day BETWEEN ? AND ?{ids}", self._bounds(lo, hi)
+    def _span(self, lo: dt.datetime, hi: dt.datetime, params: Params) -> str:
+        """SQL bounding a corrected-time range [lo, hi] on indexed columns; its values go
+        to ``params``."""
+        bounds = [params.add(value) for value in self._bounds(lo, hi)]
+        ids = f" AND e.id >= {bounds[2]} AND e.id < {bounds[3]}" if self.postgresql else ""
+        return f"e.local_day BETWEEN {bounds[0]} AND {bounds[1]}{ids}"
 
-    def _around(self) -> tuple[str, tuple[str, ...]]:
+    def _around(self, params: Params) -> str:
         if self.around is None:
-            return "1 = 1", ()
+            return "1 = 1"
         lo, hi = self.around
-        return self._span(instant(lo), instant(hi))
+        return self._span(instant(lo), instant(hi), params)
 
     def id_slack(self) -> dt.timedelta:
         if self._id_slack is None:
@@ -124,52 +130,50 @@ class StorageSource:
 
     def person_rows(self, keys: Iterable[str], lo: dt.datetime, hi: dt.datetime
                     ) -> list[Sequence[Any]]:
-        span, bounds = self._span(lo, hi)
-        keys = sorted(keys)
-        subject, these = self._in("e.subject_key", keys)
-        match, _ = self._in("e.match_key", keys)
+        params = Params()
+        span = self._span(lo, hi, params)
+        keys = params.add(self._list(sorted(keys)))
         return self._rows(self.storage._query(
-            f"SELECT {_COLUMNS} FROM entries e WHERE ({subject} OR {match}) AND {span}",
-            (these, these, *bounds)))
+            f"SELECT {_COLUMNS} FROM entries e WHERE ({self._in('e.subject_key', keys)} "
+            f"OR {self._in('e.match_key', keys)}) AND {span}", params))
 
-    def _windows(self, windows: Sequence[Window], unmatched: bool = False
-                 ) -> tuple[str, list[Any]]:
-        """The windows read: SQL and its parameters."""
+    def _windows(self, windows: Sequence[Window], params: Params, unmatched: bool = False
+                 ) -> tuple[str, str]:
+        """The windows read (its values go to ``params``), and the SQL bounding all of
+        them (:meth:`_span`) that it uses."""
         names = "cp, lo, hi, dir, day_lo, day_hi" + (", id_lo, id_hi" if self.postgresql
                                                       else "")
-        values, params = [], []
+        values = []
         for window in windows:
             lo, hi = instant(window.lo), instant(window.hi)
-            bounds = self._bounds(lo, hi)
-            values.append(f"({', '.join('?' for _ in range(4 + len(bounds)))})")
-            params += [window.checkpoint_id, format_time(lo), format_time(hi),
-                       window.direction, *bounds]
-        span, bounds = self._span(instant(min(w.lo for w in windows)),
-                                  instant(max(w.hi for w in windows)))
-        ids = self._window_ids
+            row = (window.checkpoint_id, format_time(lo), format_time(hi), window.direction,
+                   *self._bounds(lo, hi))
+            values.append(f"({', '.join(params.add(value) for value in row)})")
+        span = self._span(instant(min(w.lo for w in windows)),
+                          instant(max(w.hi for w in windows)), params)
         sql = _WINDOW_ROWS.format(
             windows=f"w ({names}) AS NOT MATERIALIZED (VALUES {', '.join(values)})",
-            columns=_COLUMNS,
-            ids=ids, span=span, unmatched="AND e.match_key IS NULL " if unmatched else "")
-        return sql, [*params, *bounds, *bounds]
+            columns=_COLUMNS, ids=self._window_ids, span=span,
+            unmatched="AND e.match_key IS NULL " if unmatched else "")
+        return sql, span
 
     def window_rows(self, windows: Sequence[Window]) -> list[Sequence[Any]]:
         if not windows:
             return []
-        sql, params = self._windows(windows)
+        params = Params()
+        sql, _ = self._windows(windows, params)
         return self._rows(self.storage._query(sql, params))
 
     def people_rows(self, windows: Sequence[Window], people: Iterable[str]
                     ) -> list[Sequence[Any]]:
         if not windows:
             return []
-        sql, params = self._windows(windows, unmatched=True)
-        span, bounds = self._span(instant(min(w.lo for w in windows)),
-                                  instant(max(w.hi for w in windows)))
-        keys, these = self._in("e.match_key", sorted(set(people)))
+        params = Params()
+        sql, span = self._windows(windows, params, unmatched=True)
+        keys = self._in("e.match_key", params.add(self._list(sorted(set(people)))))
         sql += _OF_PEOPLE.format(columns=_COLUMNS, people=keys, span=span,
                                  ids=self._window_ids)
-        return self._rows(self.storage._query(sql, (*params, *bounds, these)))
+        return self._rows(self.storage._query(sql, params))
 
     def _rows(self, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
         """Rows as read (ROW_COLUMNS, then DETAIL_COLUMNS), each once (a scan in two windows
@@ -193,36 +197,38 @@ class StorageSource:
         wanted = set(document_keys)
         unknown = sorted(wanted - self._aliases.keys())
         if unknown:
-            span, bounds = self._around()
-            condition, these = self._in("e.subject_key", unknown)
+            params = Params()
+            condition = self._in("e.subject_key", params.add(self._list(unknown)))
+            span = self._around(params)
             self._aliases.update(dict.fromkeys(unknown))
             self._aliases.update(self.storage._query(
                 f"SELECT e.subject_key, min(e.match_key) FROM entries e WHERE {condition} "
-                f"AND e.match_key IS NOT NULL AND {span} GROUP BY e.subject_key",
-                (these, *bounds)))
+                f"AND e.match_key IS NOT NULL AND {span} GROUP BY e.subject_key", params))
         return {k: v for k in wanted if (v := self._aliases[k]) is not None}
 
     def documents_for(self, match_keys: Iterable[str]) -> set[str]:
         keys = sorted(set(match_keys))
         if not keys:
             return set()
-        span, bounds = self._around()
-        condition, these = self._in("e.match_key", keys)
+        params = Params()
+        condition = self._in("e.match_key", params.add(self._list(keys)))
+        span = self._around(params)
         return {r[0] for r in self.storage._query(
             f"SELECT DISTINCT e.subject_key FROM entries e WHERE {condition} "
-            f"AND e.subject_key LIKE 'doc:%' AND {span}", (these, *bounds))}
+            f"AND e.subject_key LIKE 'doc:%' AND {span}", params)}
 
     def rows_named(self, folded_name: str, birth_year: str, lo: dt.datetime,
                    hi: dt.datetime) -> list[Sequence[Any]]:
         """Scans of the period that may carry this name: codes whose match key ends with
         the folded name and year, and every manual entry (typed names keep diacritics and
         carry no birth date, so they are compared in Python). A scan of the period."""
-        span, bounds = self._span(lo, hi)
+        params = Params()
+        span = self._span(lo, hi, params)
+        named = params.add(f"%|{folded_name}|{birth_year}")
         return self.storage._query(
             f"SELECT e.subject_key, e.match_key, e.name, e.birth_date FROM entries e "
-            f"WHERE {span} AND e.name IS NOT NULL AND (e.match_key LIKE ? "
-            f"OR e.kind = 'manual' OR e.match_key IS NULL)",
-            (*bounds, f"%|{folded_name}|{birth_year}"))
+            f"WHERE {span} AND e.name IS NOT NULL AND (e.match_key LIKE {named} "
+            f"OR e.kind = 'manual' OR e.match_key IS NULL)", params)
 
     def data_begins(self) -> str | None:
         """The first local day of the scans held that still say who (older ones are purged,
@@ -233,7 +239,7 @@ class StorageSource:
 
     def checkpoint_names(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
         """{id: (name, district, address)} of the registry's checkpoints."""
-        condition, these = self._in("id", sorted(set(ids)))
+        params = Params()
+        condition = self._in("id", params.add(self._list(sorted(set(ids)))))
         return {r[0]: tuple(r[1:]) for r in self.storage._query(
-            f"SELECT id, name, district, address FROM checkpoints WHERE {condition}",
-            (these,))}
+            f"SELECT id, name, district, address FROM checkpoints WHERE {condition}", params)}

@@ -31,10 +31,10 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
     ``problem.*`` texts) and ``devices`` as a list of (name, state)."""
     sql, params = _SELECT, []
     if checkpoint_id is not None:
-        sql += " WHERE k.checkpoint_id = ?"
+        sql += " WHERE k.checkpoint_id = $1"
         params.append(checkpoint_id)
     elif district is not None:
-        sql += " WHERE c.district = ?"
+        sql += " WHERE c.district = $1"
         params.append(district)
     now = now or dt.datetime.now(dt.UTC)
     rows = []

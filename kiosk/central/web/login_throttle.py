@@ -31,13 +31,13 @@ class LoginThrottle:
         now = time.time() if now is None else now
         since = now - self.window
         with self.storage._transaction() as tx:
-            self.storage._execute(tx, "DELETE FROM login_attempts WHERE at < ? OR at > ?",
+            self.storage._execute(tx, "DELETE FROM login_attempts WHERE at < $1 OR at > $2",
                                   (since, now))
             made = self.storage._execute(
-                tx, "SELECT count(*) FROM login_attempts WHERE address = ? AND at >= ?",
+                tx, "SELECT count(*) FROM login_attempts WHERE address = $1 AND at >= $2",
                 (client, since)).fetchone()[0]
             if made >= self.limit:
                 return False
-            self.storage._execute(tx, "INSERT INTO login_attempts (address, at) VALUES (?, ?)",
+            self.storage._execute(tx, "INSERT INTO login_attempts (address, at) VALUES ($1, $2)",
                                   (client, now))
         return True

@@ -52,10 +52,10 @@ def _list(storage: Storage, district: str, kind: str, state: str, q: str, page: 
     today = storage.today()
     week = (today - dt.timedelta(days=6)).isoformat()
     scans_7d = Counter(dict(storage._query(
-        "SELECT checkpoint_id, CAST(sum(scans) AS BIGINT) FROM checkpoint_days WHERE day >= ? "
+        "SELECT checkpoint_id, CAST(sum(scans) AS BIGINT) FROM checkpoint_days WHERE day >= $1 "
         "GROUP BY checkpoint_id", (week,))))
     scans_today = Counter(dict(storage._query(
-        "SELECT checkpoint_id, scans FROM checkpoint_days WHERE day = ?", (today.isoformat(),))))
+        "SELECT checkpoint_id, scans FROM checkpoint_days WHERE day = $1", (today.isoformat(),))))
     kiosks = Counter(dict(storage._query(
         "SELECT checkpoint_id, count(*) FROM kiosks WHERE revoked_at IS NULL "
         "GROUP BY checkpoint_id")))
@@ -110,13 +110,13 @@ async def checkpoint_page(request: Request, checkpoint_id: str, day: str = "") -
 
 
 def _detail(storage: Storage, checkpoint_id: str, day: dt.date) -> dict[str, Any]:
-    hours = dict(storage._query("SELECT hour, scans FROM checkpoint_hours WHERE day = ? AND "
-                                "checkpoint_id = ?", (day.isoformat(), checkpoint_id)))
+    hours = dict(storage._query("SELECT hour, scans FROM checkpoint_hours WHERE day = $1 AND "
+                                "checkpoint_id = $2", (day.isoformat(), checkpoint_id)))
     # The latest scans show that the kiosks work, not who came: no names, no documents, so
     # this page is the same for every role and needs no audit record.
     columns = ("scanned_at", "direction", "kind", "kiosk_id")
     recent = [dict(zip(columns, row, strict=True)) for row in storage._query(
-        f"SELECT {', '.join(columns)} FROM entries WHERE checkpoint_id = ? "
+        f"SELECT {', '.join(columns)} FROM entries WHERE checkpoint_id = $1 "
         f"ORDER BY scanned_at DESC LIMIT {RECENT}", (checkpoint_id,))]
     return {"hours": [hours.get(h, 0) for h in range(24)],
             "kiosks": kiosk_rows(storage, checkpoint_id=checkpoint_id), "recent": recent}

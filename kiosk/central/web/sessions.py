@@ -39,7 +39,7 @@ def secret(storage: Storage) -> bytes:
     rows = storage._query("SELECT value FROM settings WHERE key = 'web_secret'")
     if not rows:
         with storage._transaction() as tx:
-            storage._execute(tx, "INSERT INTO settings (key, value) VALUES ('web_secret', ?) "
+            storage._execute(tx, "INSERT INTO settings (key, value) VALUES ('web_secret', $1) "
                                  "ON CONFLICT (key) DO NOTHING", (secrets.token_hex(32),))
         rows = storage._query("SELECT value FROM settings WHERE key = 'web_secret'")
     return bytes.fromhex(rows[0][0])
@@ -64,7 +64,7 @@ class Sessions:
         now = _now()
         with self.storage._transaction() as tx:
             self.storage._execute(tx, "INSERT INTO web_sessions (id_hash, user_name, "
-                                      "created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+                                      "created_at, last_seen_at) VALUES ($1, $2, $3, $4)",
                                   (_hash(session_id), user.name, now, now))
         return self._signer.sign(session_id).decode()
 
@@ -79,7 +79,7 @@ class Sessions:
             return None
         id_hash = _hash(session_id)
         rows = self.storage._query("SELECT user_name, created_at, last_seen_at FROM "
-                                   "web_sessions WHERE id_hash = ?", (id_hash,))
+                                   "web_sessions WHERE id_hash = $1", (id_hash,))
         if not rows:
             return None
         name, created, seen = rows[0]
@@ -93,14 +93,14 @@ class Sessions:
             return None
         if (now - seen_at).total_seconds() > TOUCH_SECONDS:
             with self.storage._transaction() as tx:
-                self.storage._execute(tx, "UPDATE web_sessions SET last_seen_at = ? "
-                                          "WHERE id_hash = ?", (protocol.format_time(now),
+                self.storage._execute(tx, "UPDATE web_sessions SET last_seen_at = $1 "
+                                          "WHERE id_hash = $2", (protocol.format_time(now),
                                                                 id_hash))
         return Session(id_hash, user)
 
     def end_hash(self, id_hash: str) -> None:
         with self.storage._transaction() as tx:
-            self.storage._execute(tx, "DELETE FROM web_sessions WHERE id_hash = ?", (id_hash,))
+            self.storage._execute(tx, "DELETE FROM web_sessions WHERE id_hash = $1", (id_hash,))
 
     # -- CSRF -----------------------------------------------------------------------------
     def csrf_token(self, csrf_cookie: str) -> str:

@@ -84,10 +84,10 @@ def add(storage: Storage, name: str, role: str, password: str, *,
         raise UserError("--district is required for the district role, and only for it")
     check_password(password)
     with storage._transaction() as tx:
-        if storage._execute(tx, "SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+        if storage._execute(tx, "SELECT 1 FROM users WHERE name = $1", (name,)).fetchone():
             raise UserError(f"user {name!r} already exists")
         storage._execute(tx, "INSERT INTO users (name, role, district, password_hash, "
-                             "created_at) VALUES (?, ?, ?, ?, ?)",
+                             "created_at) VALUES ($1, $2, $3, $4, $5)",
                          (name, role, district, _argon2()[0].hash(password), _now()))
     user = get(storage, name)
     assert user is not None
@@ -95,7 +95,7 @@ def add(storage: Storage, name: str, role: str, password: str, *,
 
 
 def get(storage: Storage, name: str) -> User | None:
-    rows = storage._query(f"SELECT {_COLUMNS} FROM users WHERE name = ?", (name,))
+    rows = storage._query(f"SELECT {_COLUMNS} FROM users WHERE name = $1", (name,))
     return User(*rows[0]) if rows else None
 
 
@@ -106,9 +106,9 @@ def all_users(storage: Storage) -> list[User]:
 def disable(storage: Storage, name: str) -> bool:
     """Refuse the user's logins and end their sessions; False if unknown or already disabled."""
     with storage._transaction() as tx:
-        done = storage._execute(tx, "UPDATE users SET disabled_at = ? WHERE name = ? AND "
+        done = storage._execute(tx, "UPDATE users SET disabled_at = $1 WHERE name = $2 AND "
                                     "disabled_at IS NULL", (_now(), name)).rowcount == 1
-        storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = ?", (name,))
+        storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = $1", (name,))
     return done
 
 
@@ -116,11 +116,11 @@ def reset_password(storage: Storage, name: str, password: str) -> None:
     """New password, lock lifted, every session of the user ended."""
     check_password(password)
     with storage._transaction() as tx:
-        if storage._execute(tx, "UPDATE users SET password_hash = ?, failed_logins = 0, "
-                                "locked_until = NULL WHERE name = ?",
+        if storage._execute(tx, "UPDATE users SET password_hash = $1, failed_logins = 0, "
+                                "locked_until = NULL WHERE name = $2",
                             (_argon2()[0].hash(password), name)).rowcount != 1:
             raise UserError(f"unknown user {name!r}")
-        storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = ?", (name,))
+        storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = $1", (name,))
 
 
 def authenticate(storage: Storage, name: str, password: str, *,
@@ -130,7 +130,7 @@ def authenticate(storage: Storage, name: str, password: str, *,
     The message never says whether the name exists, except for a lock (which only a
     right name can reach)."""
     now = now or dt.datetime.now(dt.UTC)
-    rows = storage._query(f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = ?",
+    rows = storage._query(f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = $1",
                           (name,))
     refused = UserError("wrong name or password / sai tên hoặc mật khẩu")
     if not rows or len(password) > MAX_PASSWORD:
@@ -146,8 +146,8 @@ def authenticate(storage: Storage, name: str, password: str, *,
         locked = (protocol.format_time(now + dt.timedelta(minutes=LOCK_MINUTES))
                   if failures >= MAX_FAILURES else None)
         with storage._transaction() as tx:
-            storage._execute(tx, "UPDATE users SET failed_logins = ?, locked_until = ? "
-                                 "WHERE name = ?",
+            storage._execute(tx, "UPDATE users SET failed_logins = $1, locked_until = $2 "
+                                 "WHERE name = $3",
                              (0 if locked else failures, locked, name))
         raise refused
     if not user.active:
@@ -155,7 +155,7 @@ def authenticate(storage: Storage, name: str, password: str, *,
     if user.failed_logins or user.locked_until:
         with storage._transaction() as tx:
             storage._execute(tx, "UPDATE users SET failed_logins = 0, locked_until = NULL "
-                                 "WHERE name = ?", (name,))
+                                 "WHERE name = $1", (name,))
     return user
 
 
