@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING
 from kiosk.certificates.verdicts import Checker
 from kiosk.config import Config
 from kiosk.pipeline import Pipeline, Policy
-from kiosk.store import Store
+from kiosk.store import Store, StoreError
 
 if TYPE_CHECKING:
     from kiosk.devices.supervisor import Supervisor
     from kiosk.sync.worker import SyncWorker
 
 log = logging.getLogger(__name__)
-RETENTION_PERIOD_SECONDS = 3600.0
+MAINTENANCE_PERIOD_SECONDS = 3600.0
+"""The retention purge runs this often, and the whole-file check when its day is over."""
 
 
 def policy_from(config: Config) -> Policy:
@@ -72,13 +73,17 @@ class Kiosk:
 
         self.config = config
         self.store = Store(config.store_path, timezone=config.timezone)
+        damage = self.store.verify()  # before the first scan: a damaged file takes none
+        if damage:
+            self.store.close()
+            raise StoreError(f"{config.store_path}: {damage}")
         self.pipeline = Pipeline(self.store, policy_from(config), certificate_checker(config))
         self.supervisor = Supervisor(config.devices, self.pipeline.submit)
         self.sync: SyncWorker | None = None
         """Background upload to the centre when ``[sync] enabled`` (API: kiosk/sync/worker.py)."""
         self._stopping = threading.Event()
-        self._maintenance = threading.Thread(target=self._retention_loop, name="retention",
-                                             daemon=True)
+        self._maintenance = threading.Thread(target=self._maintenance_loop,
+                                             name="maintenance", daemon=True)
         self._link = _Link()
         self._started = False
         self._build_link(config)
@@ -152,8 +157,10 @@ class Kiosk:
             self._maintenance.join(timeout=5)
         self.store.close()
 
-    def _retention_loop(self) -> None:
-        """Purge acknowledged entries past retention now and every hour; a kiosk runs for weeks."""
+    def _maintenance_loop(self) -> None:
+        """A kiosk runs for weeks: purge acknowledged entries past retention now and every
+        hour, and check the whole file again once a day (scans go on meanwhile); damage
+        found stops the store taking scans (each shows "cannot save")."""
         while True:
             try:
                 removed = self.store.purge(self.config.store.retention_days)
@@ -161,5 +168,12 @@ class Kiosk:
                     log.info("retention: removed %d acknowledged entries", removed)
             except Exception:  # a failed purge must never stop scanning
                 log.exception("retention purge failed")
-            if self._stopping.wait(RETENTION_PERIOD_SECONDS):
+            try:
+                damage = None if self.store.verified_recently() else self.store.verify()
+            except Exception:  # e.g. the store closed under it while the kiosk stops
+                log.exception("store check failed")
+            else:
+                if damage:
+                    log.error("store damaged, no scan is recorded any more: %s", damage)
+            if self._stopping.wait(MAINTENANCE_PERIOD_SECONDS):
                 return

@@ -103,11 +103,6 @@ def run_headless(config: Config, *, until_done: bool = False,
     except (StoreError, OSError) as exc:
         print(store_failure(config.store_path, exc, config.kiosk.language), file=sys.stderr)
         return EXIT_STORE
-    damage = kiosk.store.damage()  # a damaged file must never take scans as "accepted"
-    if damage:
-        kiosk.store.close()
-        print(store_failure(config.store_path, damage, config.kiosk.language), file=sys.stderr)
-        return EXIT_STORE
     print_lock = threading.Lock()
 
     def show(result: ScanResult) -> None:
@@ -319,6 +314,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_store(args: argparse.Namespace) -> int:
+    return cmd_store_check(args) if args.action == "check" else cmd_store_recover(args)
+
+
+def cmd_store_check(args: argparse.Namespace) -> int:
+    """Read the whole file now (the check the kiosk runs at start and daily); a sound file
+    is stamped, so ``kiosk scan`` trusts it for a day. Exit 3 on damage, with the way out."""
+    import time
+
+    config = load_config(args.config)
+    store = open_store(config, reading=True)
+    started = time.perf_counter()
+    damage = store.verify()
+    store.close()
+    if damage:
+        print(store_failure(config.store_path, damage, config.kiosk.language), file=sys.stderr)
+        return EXIT_STORE
+    size = config.store_path.stat().st_size
+    print(messages.text("cli.store_sound", config.kiosk.language, path=config.store_path,
+                        size=f"{size / 2**20:,.0f} MiB",
+                        seconds=f"{time.perf_counter() - started:.1f}"))
+    return 0
+
+
 def cmd_store_recover(args: argparse.Namespace) -> int:
     from kiosk.recovery import RecoveryError, recover
 
@@ -502,15 +521,17 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_config_check)
 
     store = sub.add_parser(
-        "store", parents=[common], help="recover a damaged store",
-        description="Rebuild a damaged store from the rows SQLite can still read, table by "
-                    "table. The damaged file is kept beside it; the report says how many "
-                    "entries were saved and lost. Stop the kiosk first. "
-                    "Exit code 3 when recovery cannot run.",
-        **examples("kiosk store recover",
+        "store", parents=[common], help="check the store file, or recover a damaged one",
+        description="check: read the whole file now and say whether it is sound (the kiosk "
+                    "does this when it starts and daily; `kiosk scan` trusts a check of the "
+                    "last day); exit code 3 when it is damaged. recover: rebuild a damaged "
+                    "store from the rows SQLite can still read, table by table. The damaged "
+                    "file is kept beside it; the report says how many entries were saved "
+                    "and lost. Stop the kiosk first. Exit code 3 when recovery cannot run.",
+        **examples("kiosk store check",
                    "kiosk store recover --config /etc/kiosk/config.toml"))
-    store.add_argument("action", choices=("recover",))
-    store.set_defaults(func=cmd_store_recover)
+    store.add_argument("action", choices=("check", "recover"))
+    store.set_defaults(func=cmd_store)
 
     if command not in OWN_COMMANDS:
         add_command_groups(sub, common, ("kiosk.devices.commands", "kiosk.sync.commands",

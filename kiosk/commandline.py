@@ -82,9 +82,11 @@ def load_config(path: str) -> Config:
 
 
 def open_store(config: Config, *, check: bool = False, reading: bool = False) -> Store:
-    """The kiosk's store, or exit 3 with the path and the reason. ``check``: also read the
-    whole file once (``quick_check``) and refuse a damaged one, for commands that record:
-    a scan must never be shown as accepted into a damaged database. ``reading``: the
+    """The kiosk's store, or exit 3 with the path and the reason. ``check``: refuse a
+    damaged file, for commands that record (a scan must never be shown as accepted into a
+    damaged database): the whole file is read once (``quick_check``) unless a check found
+    it sound within the last day (``Store.verified_recently``: the running kiosk checks
+    daily), so the command stays instant on a big store. ``reading``: the
     command only reads, so a store that cannot be written (read-only mount, file or folder
     without write permission) is opened read-only, saying so on stderr, instead of
     refused."""
@@ -101,7 +103,7 @@ def open_store(config: Config, *, check: bool = False, reading: bool = False) ->
         raise fail(store_failure(path, exc, language), EXIT_STORE) from None
     if read_only:
         print(messages.text("cli.store_read_only", language, path=path), file=sys.stderr)
-    damage = store.damage() if check else None
+    damage = store.verify() if check and not store.verified_recently() else None
     if damage:
         store.close()
         raise fail(store_failure(path, damage, language), EXIT_STORE)

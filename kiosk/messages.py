@@ -614,6 +614,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The store {path} is read-only (no write permission or a read-only disk): showing "
         "what it holds, writing nothing, not even the audit log",
     ),
+    "cli.store_sound": (
+        "Kho {path} nguyên vẹn: đã đọc hết {size} trong {seconds} giây",
+        "The store {path} is sound: all {size} read in {seconds} s",
+    ),
     "cli.recovered_lost": (
         "{unsent} lượt bị mất chưa đến trung tâm (mất hẳn); danh sách mã lượt bị mất: {listing}",
         "{unsent} of the lost entries had not reached the centre (gone for good); the lost "

@@ -58,6 +58,12 @@ PURGE_QUIET_SECONDS = 0.25
 """The purge steps aside while scans arrive closer together than this…"""
 PURGE_MAX_PAUSE_SECONDS = 10.0
 """…but takes one step after pausing this long, so a flood of scans cannot stop it forever."""
+CHECK_VOUCHES_FOR = dt.timedelta(hours=24)
+"""How long a whole-file check that found nothing vouches for the file: a one-shot command
+that records (``kiosk scan``) trusts a check this recent instead of reading the whole file
+again; the running kiosk checks at start and then this often (:meth:`Store.verify`)."""
+CHECKED_AT = "store.checked_at"
+"""Meta key: UTC time of the last whole-file check that found the file sound."""
 
 ENTRY_COLUMNS = (
     "id", "checkpoint_id", "kiosk_id", "device_id", "lane", "direction", "status",
@@ -375,6 +381,8 @@ class Store:
         """Words ``search_words`` is known to hold (it only grows): not written again."""
         self._new_words: set[str] = set()
         """Words written by the open transaction: known once it commits."""
+        self.refusing: str | None = None
+        """Why every write is refused (damage :meth:`verify` found); None: writes go on."""
         try:
             if read_only:
                 self.conn = sqlite3.connect(read_only_uri(self.path), uri=True,
@@ -442,6 +450,8 @@ class Store:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE … COMMIT; any SQLite failure rolls back and becomes a StoreError."""
         with self.lock:
+            if self.refusing:
+                raise StoreError(f"{self.path}: {self.refusing}")
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
@@ -465,14 +475,43 @@ class Store:
 
     def damage(self) -> str | None:
         """What ``PRAGMA quick_check`` finds wrong with the file (its first findings), None
-        when it is sound. Reads every page once: for start-up and after an error, not per
-        scan."""
-        with self.lock:
-            try:
-                rows = self.conn.execute("PRAGMA quick_check(3)").fetchall()
-            except sqlite3.DatabaseError as exc:
-                return str(exc)
-        return "; ".join(str(r[0]) for r in rows if r[0] != "ok") or None
+        when it is sound. Reads every page once (3 s for a million entries), on a read-only
+        connection of its own so that scans go on meanwhile (WAL): for start-up, the daily
+        check and ``kiosk store check``, never per scan."""
+        if str(self.path) == ":memory:":
+            with self.lock:
+                return quick_check(self.conn)
+        try:
+            conn = sqlite3.connect(read_only_uri(self.path), uri=True, timeout=30)
+        except sqlite3.Error as exc:
+            return str(exc)
+        try:
+            return quick_check(conn)
+        finally:
+            conn.close()
+
+    def verify(self, now: float | None = None) -> str | None:
+        """:meth:`damage`, remembered: a sound file is stamped (:data:`CHECKED_AT`), a damaged
+        one loses its stamp and this Store refuses every write from then on (a scan shows
+        "cannot save", never "accepted"). The damage found, or None."""
+        found = self.damage()
+        if not self.read_only:
+            with contextlib.suppress(StoreError):  # a damaged file may not take even this
+                self.set_meta({CHECKED_AT: None if found else utc_iso(now or time.time())})
+        if found:
+            self.refusing = found
+        return found
+
+    def verified_recently(self, now: float | None = None) -> bool:
+        """Whether a whole-file check found the file sound less than
+        :data:`CHECK_VOUCHES_FOR` ago (a stamp in the future — the clock went back — does
+        not count)."""
+        try:
+            stamp = self.meta(CHECKED_AT).get(CHECKED_AT)
+            age = dt.datetime.fromtimestamp(now or time.time(), dt.UTC) - parse_utc(stamp or "")
+        except (sqlite3.DatabaseError, ValueError):  # none, garbled, or the page is damaged
+            return False
+        return dt.timedelta(0) <= age < CHECK_VOUCHES_FOR
 
     def interrupt_and_close(self) -> None:
         """Close without waiting for a long read to finish: interrupt whatever runs on the
@@ -821,10 +860,7 @@ class Store:
         """``scanned_at`` of the oldest unacknowledged entry: the first in id (creation) order,
         read from the pending index in one step even with a million entries waiting."""
         with self.lock:
-            row = self.conn.execute(
-                "SELECT scanned_at FROM entries INDEXED BY entries_pending "
-                "WHERE sync_state IN ('pending', 'sent') ORDER BY id LIMIT 1").fetchone()
-        return row[0] if row else None
+            return oldest_pending(self.conn)
 
     def outbox_summary(self) -> OutboxSummary:
         """Pending/rejected counts and the oldest pending entry, from indexes only.
@@ -985,6 +1021,23 @@ class Store:
 
     def audit_log(self) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM audit_log ORDER BY id")
+
+
+def oldest_pending(conn: sqlite3.Connection) -> str | None:
+    """:meth:`Store.oldest_pending` on any connection to a store (``kiosk doctor``'s own)."""
+    row = conn.execute(
+        "SELECT scanned_at FROM entries INDEXED BY entries_pending "
+        "WHERE sync_state IN ('pending', 'sent') ORDER BY id LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def quick_check(conn: sqlite3.Connection) -> str | None:
+    """``PRAGMA quick_check``'s first findings on ``conn``'s file, None when it is sound."""
+    try:
+        rows = conn.execute("PRAGMA quick_check(3)").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return "; ".join(str(r[0]) for r in rows if r[0] != "ok") or None
 
 
 def _search_rowid(bound: str | None) -> int | None:

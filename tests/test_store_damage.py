@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.app import Kiosk
 from kiosk.pipeline import Pipeline, Policy
-from kiosk.scan import Scan
-from kiosk.store import Store
-from tests.conftest import CCCD_BINH
+from kiosk.scan import Scan, Status
+from kiosk.store import CHECKED_AT, Store
+from tests.conftest import CCCD_BINH, make_config
+from tests.devices_support import wait_until
 
 ENTRIES = 3000
 
@@ -73,6 +75,12 @@ def page_size(db: Path) -> int:
 def store_with_damage(tmp_path: Path, where: Callable[[Path], list[int]]) -> Path:
     """A store of 3,000 entries whose pages ``where(file)`` (numbered from 1, SQLite's way)
     are overwritten as a failing disk does; the config path."""
+    overwrite_pages(store_with_entries(tmp_path), where)
+    return write_config(tmp_path, "kiosk.db")
+
+
+def store_with_entries(tmp_path: Path) -> Path:
+    """``kiosk.db`` in ``tmp_path`` with 3,000 entries, all in the main file (no log)."""
     db = tmp_path / "kiosk.db"
     store = Store(db)
     pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1",
@@ -83,12 +91,16 @@ def store_with_damage(tmp_path: Path, where: Callable[[Path], list[int]]) -> Pat
                              device_id="d1", lane="in"))
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
+    return db
+
+
+def overwrite_pages(db: Path, where: Callable[[Path], list[int]]) -> None:
+    """What a failing disk does: the pages ``where(db)`` (numbered from 1) overwritten."""
     size = page_size(db)
     with open(db, "r+b") as f:
         for number in where(db):
             f.seek(size * (number - 1))
             f.write(b"\xde\xad\xbe\xef" * (size // 4))
-    return write_config(tmp_path, "kiosk.db")
 
 
 def test_reading_commands_on_a_damaged_store_exit_3_with_the_reason_not_a_traceback(
@@ -107,6 +119,63 @@ def test_a_scan_into_a_damaged_store_is_not_shown_accepted(damaged: Path) -> Non
     assert "kiosk store recover" in proc.stderr
     headless = kiosk(damaged, "run", "--headless", "--until-done")
     assert headless.returncode == 3 and "kiosk store recover" in headless.stderr
+
+
+def test_store_check_reads_the_whole_file_and_names_the_damage(damaged: Path,
+                                                                 tmp_path: Path) -> None:
+    proc = kiosk(damaged, "store", "check")
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"store error: {tmp_path / 'kiosk.db'}: ")
+    assert "kiosk store recover" in proc.stderr
+    sound = write_config(tmp_path, "sound.db")
+    assert kiosk(sound, "scan", CCCD_BINH).returncode == 0
+    proc = kiosk(sound, "store", "check")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"The store {tmp_path / 'sound.db'} is sound: all ")
+
+
+def test_a_check_of_the_last_day_vouches_for_the_file_and_damage_found_withdraws_it(
+        tmp_path: Path) -> None:
+    """``kiosk scan`` reads the whole file only when no check found it sound within the
+    last day (the running kiosk checks daily): a stamp in the future (the clock went
+    back) or a day old vouches for nothing, and a check that finds damage removes it."""
+    db = store_with_entries(tmp_path)
+    store = Store(db)
+    now = 1_800_000_000.0
+    assert not store.verified_recently(now)  # never checked
+    assert store.verify(now) is None
+    assert store.verified_recently(now + 3600)
+    assert not store.verified_recently(now + 24 * 3600)
+    assert not store.verified_recently(now - 60)
+    assert store.verify() is None  # sound now: `kiosk scan` would trust it for a day
+    store.close()
+    overwrite_pages(db, middle_leaves_of_entries)
+    config = write_config(tmp_path, "kiosk.db")
+    assert kiosk(config, "store", "check").returncode == 3
+    reopened = Store(db, read_only=True)
+    assert reopened.meta(CHECKED_AT) == {}
+    reopened.close()
+    proc = kiosk(config, "scan", CCCD_BINH)
+    assert proc.returncode == 3 and "ACCEPTED" not in proc.stdout
+
+
+def test_the_running_kiosk_checks_daily_and_damage_found_stops_it_recording(
+        tmp_path: Path) -> None:
+    """The kiosk found the file sound at start; when that check is a day old its maintenance
+    reads the file again, finds the pages a failing disk overwrote meanwhile, and from then
+    on every scan is "not recorded" (storage_error), none "accepted"."""
+    db = store_with_entries(tmp_path)
+    running = Kiosk(make_config(tmp_path))  # sound: checked at start
+    running.store.set_meta({CHECKED_AT: "2026-01-01T00:00:00.000000Z"})  # long ago
+    overwrite_pages(db, middle_leaves_of_entries)
+    running.start()
+    try:
+        wait_until(lambda: running.store.refusing is not None, what="the daily check")
+        result = running.pipeline.submit(Scan(payload=CCCD_BINH.encode(), device_id="d1",
+                                              lane="in"))
+        assert result.status is Status.REJECTED and result.reason_code == "storage_error"
+    finally:
+        running.stop()
 
 
 def test_recover_saves_what_can_be_read_keeps_the_damaged_file_and_reports(
