@@ -101,6 +101,42 @@ KIND = DeviceKind(
 )
 
 
+def walk_through_blocks() -> list[str]:
+    """The code blocks of "Adding a device kind" in docs/architecture.md, in order."""
+    doc = (Path(__file__).parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = doc.split("\n## Adding a device kind\n", 1)[1].split("\n## ", 1)[0]
+    blocks: list[list[str]] = []
+    previous = ""
+    for line in section.splitlines():
+        if line.startswith(" " * 7) and line.strip():
+            if not previous.startswith(" " * 7):
+                blocks.append([])
+            blocks[-1].append(line)
+        previous = line if line.strip() else previous
+    return [textwrap.dedent("\n".join(block)) for block in blocks]
+
+
+def test_the_walk_through_in_the_architecture_doc_is_this_tests_code() -> None:
+    """What a reader copies from the walk-through is what the tests below register: its
+    blocks, run, give the same options and the same kind (its discovery function lives in
+    the module the walk-through names, here in this test)."""
+    blocks = walk_through_blocks()
+    assert len(blocks) == 2
+    names: dict[str, Any] = {"dataclass": dataclass, "opt": opt, "serial": serial,
+                             "DeviceKind": DeviceKind, "CaptureFormat": CaptureFormat,
+                             "Discovery": Discovery, "advice": advice}
+    for block in blocks:
+        exec(block, names)  # the documentation's own code, checked
+    options = names["BluetoothOptions"]
+    assert [(f.name, f.default, f.metadata) for f in dataclasses.fields(options)] == [
+        (f.name, f.default, f.metadata) for f in dataclasses.fields(BluetoothOptions)]
+    documented = names["KIND"]
+    assert documented.discovery.listing == "kiosk.devices.kinds.bluetooth:rfcomm_nodes"
+    assert dataclasses.replace(documented, options=BluetoothOptions, discovery=dataclasses.replace(
+        documented.discovery, listing=KIND.discovery.listing)) == KIND  # type: ignore[union-attr]
+    assert missing_parts(documented) == []
+
+
 # -- step 2: one registration ------------------------------------------------------------
 @pytest.fixture
 def bluetooth() -> Iterator[DeviceKind]:
@@ -233,7 +269,7 @@ def test_every_kind_has_every_part_and_each_one_loads(name: str) -> None:
     if kind.decoder is not None:
         options = kind.options(id="x", type=name)
         decoder = kind.decoder(options)
-        assert decoder.finish() == []
+        assert decoder.finish() == [] and decoder.pending() == b""
         assert set(kind.capture.settings) <= set(options.as_dict())  # type: ignore[union-attr]
 
 
