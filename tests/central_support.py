@@ -260,6 +260,24 @@ def shared_postgres() -> PostgresServer | None:
 ENGINES = ("sqlite", "postgresql")
 
 
+@contextlib.contextmanager
+def engine_storages(folder: Path) -> Iterator[list[Any]]:
+    """The centre's storage on SQLite (a file in ``folder``) and, when PostgreSQL is
+    installed, on a fresh database of the session's server: for the tests that hold both
+    engines to the same answers. Closed when the block ends."""
+    from kiosk.central.backends import open_storage
+
+    opened = [open_storage(f"sqlite:///{folder}/central.db")]
+    postgres = shared_postgres()
+    if postgres is not None:
+        opened.append(open_storage(postgres.create_database()))
+    try:
+        yield opened
+    finally:
+        for storage in opened:
+            storage.close()
+
+
 def database_url(engine: str, folder: Path) -> str:
     """A fresh, empty centre database on ``engine``: a SQLite file in ``folder``, or a new
     database on the session's PostgreSQL (the test is skipped when PostgreSQL is not

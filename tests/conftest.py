@@ -66,6 +66,16 @@ def central(tmp_path_factory):
 
 
 @pytest.fixture
+def libfaketime() -> Path:
+    """libfaketime's preload library, for the tests that move a process's wall clock;
+    skipped where it is not installed."""
+    path = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+    if not path.exists():
+        pytest.skip("libfaketime not installed (scripts/bootstrap.sh installs it)")
+    return path
+
+
+@pytest.fixture
 def kiosk_id() -> str:
     """A fresh kiosk id, so tests sharing one centre never see each other's entries."""
     return f"k-{uuid.uuid4().hex[:10]}"

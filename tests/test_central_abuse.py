@@ -54,20 +54,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def gzip_bomb_batch(kiosk: Enrolled, tmp_path: Path, mebibytes: int) -> bytes:
-    """A valid batch whose one entry's ``extra`` holds ``mebibytes`` MiB of ``[],``: about
-    120 KB as sent for 120 MiB, compressed piece by piece so the test itself stays small."""
+def padded_batch(kiosk: Enrolled, tmp_path: Path, value: tuple[bytes, bytes, bytes],
+                 repeats: int) -> bytes:
+    """A valid gzip batch whose one entry's ``extra`` holds ``value``'s opening, its middle
+    ``repeats`` times and its closing, compressed piece by piece so the test stays small."""
+    opening, middle, closing = value
     entry = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, checkpoint=kiosk.checkpoint_id)[0]
     entry["extra"] = {"x": "HOLE"}
     head, tail = orjson.dumps(batch(kiosk.kiosk_id, [entry])).split(b'"HOLE"')
     packer = zlib.compressobj(9, zlib.DEFLATED, 31)
-    parts = [packer.compress(head + b"[")]
+    parts = [packer.compress(head + opening)]
+    parts += [packer.compress(middle) for _ in range(repeats)]
+    return b"".join([*parts, packer.compress(closing + tail), packer.flush()])
+
+
+def gzip_bomb_batch(kiosk: Enrolled, tmp_path: Path, mebibytes: int) -> bytes:
+    """``mebibytes`` MiB of ``[],`` in ``extra``: about 120 KB as sent for 120 MiB."""
     block = b"[]," * (1 << 18)
-    for _ in range(mebibytes * (1 << 20) // len(block)):
-        parts.append(packer.compress(block))
-    parts.append(packer.compress(b"[]]" + tail))
-    parts.append(packer.flush())
-    return b"".join(parts)
+    return padded_batch(kiosk, tmp_path, (b"[", block, b"[]]"),
+                        mebibytes * (1 << 20) // len(block))
 
 
 def test_a_small_gzip_body_expanding_to_120_mib_of_arrays_is_refused_fast_and_small(
@@ -234,17 +239,11 @@ def test_a_body_that_is_not_declared_json_gets_415(
 
 
 def long_string_batch(kiosk: Enrolled, tmp_path: Path) -> bytes:
-    """A valid batch whose one entry's ``extra`` holds one string just under the decoded-size
-    limit: the costliest body to parse that the centre does not refuse outright."""
-    entry = kiosk_entries(tmp_path, kiosk.kiosk_id, 1, checkpoint=kiosk.checkpoint_id)[0]
-    entry["extra"] = {"x": "HOLE"}
-    head, tail = orjson.dumps(batch(kiosk.kiosk_id, [entry])).split(b'"HOLE"')
-    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
-    parts = [packer.compress(head + b'"')]
+    """One string just under the decoded-size limit in ``extra``: the costliest body to
+    parse that the centre does not refuse outright."""
     block = b"A" * (1 << 20)
-    for _ in range(protocol.MAX_DECODED_BYTES // len(block) - 1):
-        parts.append(packer.compress(block))
-    return b"".join([*parts, packer.compress(b'"' + tail), packer.flush()])
+    return padded_batch(kiosk, tmp_path, (b'"', block, b'"'),
+                        protocol.MAX_DECODED_BYTES // len(block) - 1)
 
 
 def test_a_kiosk_sending_costly_bodies_back_to_back_is_held_to_its_share(

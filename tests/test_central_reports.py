@@ -11,6 +11,7 @@ from the generated entries with plain Python, by the rules written in
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from central_support import shared_postgres
+from central_support import engine_storages
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from report_support import DAY, GenBatch, GenKiosk, World, load, wire_entry
@@ -224,13 +225,8 @@ def as_brute(report: dict[str, Any]) -> dict[str, Any]:
 # -- the engines ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Storage]]:
-    opened = [open_storage(f"sqlite:///{tmp_path_factory.mktemp('reports')}/central.db")]
-    postgres = shared_postgres()
-    if postgres is not None:
-        opened.append(open_storage(postgres.create_database()))
-    yield opened
-    for storage in opened:
-        storage.close()
+    with engine_storages(tmp_path_factory.mktemp("reports")) as opened:
+        yield opened
 
 
 def _engines_present(engines: list[Storage]) -> None:
@@ -307,20 +303,25 @@ def test_reports_survive_the_purge_of_raw_entries(engines: list[Storage]) -> Non
         assert after["summary"]["scans"] == 30 and after["summary"]["people"] == 11
 
 
-def test_a_database_from_before_the_reports_is_migrated_and_counted(tmp_path: Path) -> None:
-    """Schema v1 (the centre before this release) with entries in it opens as v2, and its
-    entries are filed under their local days."""
-    import sqlite3
-
+def v1_database(path: Path) -> sqlite3.Connection:
+    """A centre database at schema v1 (before the day counts) with one checkpoint, CP; the
+    caller adds entries, commits and closes."""
     from kiosk.central.schema import MIGRATIONS, statements
     from kiosk.central.sqlite_storage import _TYPES
 
-    path = tmp_path / "v1.db"
     conn = sqlite3.connect(path)
     for statement in statements(MIGRATIONS[0], _TYPES):
         conn.execute(statement)
     conn.execute("PRAGMA user_version=1")
     conn.execute("INSERT INTO checkpoints VALUES ('CP', 'Chốt', '2026-11-01T00:00:00.000000Z')")
+    return conn
+
+
+def test_a_database_from_before_the_reports_is_migrated_and_counted(tmp_path: Path) -> None:
+    """Schema v1 (the centre before this release) with entries in it opens as v2, and its
+    entries are filed under their local days."""
+    path = tmp_path / "v1.db"
+    conn = v1_database(path)
     kiosk = GenKiosk("k0", "CP", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
     late_evening = dt.datetime(2026, 11, 15, 16, 59, tzinfo=dt.UTC)  # 23:59 in Hà Nội
     for minute, direction in ((0, "in"), (2, "out")):  # the second is on the 16th locally
@@ -346,17 +347,8 @@ def test_a_recount_that_fails_leaves_the_old_database_as_it_was(tmp_path: Path) 
     """The v1 → v2 recount runs in the migration's own transaction: an entry it cannot place
     stops the opening with the entry named, and the database is still v1 (not a new schema
     with its counts missing, which no later opening would recount)."""
-    import sqlite3
-
-    from kiosk.central.schema import MIGRATIONS, statements
-    from kiosk.central.sqlite_storage import _TYPES
-
     path = tmp_path / "v1.db"
-    conn = sqlite3.connect(path)
-    for statement in statements(MIGRATIONS[0], _TYPES):
-        conn.execute(statement)
-    conn.execute("PRAGMA user_version=1")
-    conn.execute("INSERT INTO checkpoints VALUES ('CP', 'Chốt', '2026-11-01T00:00:00.000000Z')")
+    conn = v1_database(path)
     kiosk = GenKiosk("k0", "CP", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
     entry = protocol.wire_to_row(wire_entry(kiosk, "CP", dt.datetime(
         2026, 11, 15, 3, tzinfo=dt.UTC), "in", False, 0))

@@ -5,12 +5,11 @@ brute force over every stored row on generated scans."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from central_support import ENGINES, database_url, shared_postgres
+from central_support import ENGINES, database_url, engine_storages
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from trace_support import FORMS, Visit, brute_force, brute_target, number, store_scans
@@ -161,15 +160,9 @@ def _shape(result: tracing.Trace) -> dict:
 
 
 @pytest.fixture(scope="module")
-def both_engines() -> Iterator[list[Storage]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        opened = [open_storage(f"sqlite:///{tmp}/central.db")]
-        postgres = shared_postgres()
-        if postgres is not None:
-            opened.append(open_storage(postgres.create_database()))
+def both_engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Storage]]:
+    with engine_storages(tmp_path_factory.mktemp("tracing")) as opened:
         yield opened
-        for storage in opened:
-            storage.close()
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -181,18 +181,16 @@ def test_a_missing_token_file_is_named_once(tmp_path: Path) -> None:
     assert proc.stderr.count(str(token)) == 1
 
 
-def test_stats_of_a_past_day_shows_who_was_inside_at_its_end_not_today(tmp_path: Path) -> None:
+def test_stats_of_a_past_day_shows_who_was_inside_at_its_end_not_today(
+        tmp_path: Path, libfaketime: Path) -> None:
     """Someone came in 40 hours ago (the kiosk's clock moved back by libfaketime) and never
     left: that day ended with one person inside; today, past the 24-hour horizon, none."""
-    faketime = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
-    if not faketime.exists():
-        pytest.skip("libfaketime not installed (scripts/bootstrap.sh installs it)")
     config = tmp_path / "config.toml"
     config.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
                       'timezone = "UTC"\n[store]\npath = "kiosk.db"\n', encoding="utf-8")
     scan = subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", CCCD_AN, "--config",
                            str(config)], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "LD_PRELOAD": str(faketime), "FAKETIME": "-40h"})
+                          env={**os.environ, "LD_PRELOAD": str(libfaketime), "FAKETIME": "-40h"})
     assert scan.returncode == 0, scan.stderr
     day = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=40)).date().isoformat()
     past = kiosk(config, "stats", "--date", day).stdout.splitlines()

@@ -15,6 +15,8 @@ from kiosk import cli
 from kiosk.config import from_dict, validate_device
 from kiosk.devices.base import DeviceError
 from kiosk.devices.captures import HIDDEN, CaptureWriter, load_capture
+from kiosk.devices.diagnostics import Diagnostics
+from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.listing import list_candidates
 from kiosk.devices.sysfs import Roots
 from kiosk.devices.watching import WatchTarget, kind_of_path, watch
@@ -80,23 +82,35 @@ class Lines(io.StringIO):
         return super().write(text)
 
 
+def watch_serial(terminator: str, sends: list[bytes], capture: Path
+                 ) -> tuple[DeviceOptions, Diagnostics, str]:
+    """`kiosk devices watch` of a serial scanner on a real pty, set to ``terminator``, saving
+    to ``capture``, while the scanner sends each of ``sends`` once the scan before it is
+    shown: its options, the diagnostics and what the watch printed."""
+    out = Lines()
+    with Pty() as pty:
+        options = validate_device(0, {"id": "lane1", "type": "serial", "port": pty.path,
+                                      "terminator": terminator})
+
+        def scanner() -> None:
+            out.opened.wait(10)
+            for number, data in enumerate(sends):
+                shown = f"== scan/quét {number}:"
+                if number:
+                    wait_until(lambda shown=shown: shown in out.getvalue(), what=shown)
+                pty.send(data)
+
+        threading.Thread(target=scanner, daemon=True).start()
+        diagnostics = watch(WatchTarget(options), out, count=len(sends), save=str(capture))
+    return options, diagnostics, out.getvalue()
+
+
 def test_watch_a_serial_port_saves_a_capture_that_replays_the_same(tmp_path: Path) -> None:
     """Live view: hex + text, the decoded CCCD, the terminator advice; the saved capture
     watched again gives the same scans."""
     capture = tmp_path / "lane1.capture"
-    out = Lines()
-    with Pty() as pty:
-        options = validate_device(0, {"id": "lane1", "type": "serial", "port": pty.path,
-                                      "terminator": "CR"})
-
-        def scanner() -> None:
-            out.opened.wait(10)
-            pty.send(b"]Q1" + CCCD.encode() + b"\r\n")
-            pty.send(b"8938505974194\r\n")
-
-        threading.Thread(target=scanner, daemon=True).start()
-        diagnostics = watch(WatchTarget(options), out, count=2, save=str(capture))
-    text = out.getvalue()
+    options, diagnostics, text = watch_serial(
+        "CR", [b"]Q1" + CCCD.encode() + b"\r\n", b"8938505974194\r\n"], capture)
     assert "5d 51 31 30 30 31" in text
     assert "cccd: Nguyễn Văn An" in text
     assert 'Terminator looks like CRLF: set terminator = "CRLF"' in text
@@ -128,20 +142,8 @@ def test_watch_hides_an_enrolment_codes_secret_live_and_in_the_saved_capture(
     the scan is shown as a masked enrolment code, its raw reads are counted, not shown, and
     the capture keeps a comment in their place; the next person's scan is shown whole."""
     capture = tmp_path / "lane1.capture"
-    out = Lines()
-    with Pty() as pty:
-        options = validate_device(0, {"id": "lane1", "type": "serial", "port": pty.path,
-                                      "terminator": "CRLF"})
-
-        def scanner() -> None:
-            out.opened.wait(10)
-            pty.send(b"]Q1" + enrolment_code.encode() + b"\r\n")
-            wait_until(lambda: "== scan/quét 1:" in out.getvalue(), what="the code's scan")
-            pty.send(CCCD.encode() + b"\r\n")
-
-        threading.Thread(target=scanner, daemon=True).start()
-        diagnostics = watch(WatchTarget(options), out, count=2, save=str(capture))
-    text = out.getvalue()
+    options, diagnostics, text = watch_serial(
+        "CRLF", [b"]Q1" + enrolment_code.encode() + b"\r\n", CCCD.encode() + b"\r\n"], capture)
     assert shows_no_secret(text, enrolment_code)
     assert "   ckenrol:1?…\n   → refused/từ chối: enrolment_code" in text
     assert "reads of a kiosk enrolment code hidden: its one-time secret is neither shown" in text

@@ -22,9 +22,6 @@ from tests.camera_support import CCCD
 from tests.central_support import CentralServer, central, enrol
 from tests.sync_support import write_config
 
-FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
-
-
 TIMEDATECTL_SYNCHRONISED = "yes\n"
 """What `timedatectl show -p NTPSynchronized --value` prints on a synchronised machine."""
 TIMEDATECTL_WITHOUT_SYSTEMD = (
@@ -196,12 +193,10 @@ def test_a_revoked_token_fails_the_token_check_and_points_to_enrolment(
 
 
 def test_a_kiosk_clock_ten_minutes_ahead_of_the_centre_fails_the_clock_check(
-        centre, scanner, tmp_path):
-    if not FAKETIME.exists():
-        pytest.skip("libfaketime not installed (scripts/bootstrap.sh installs it)")
+        centre, scanner, tmp_path, libfaketime):
     config = enrolled_kiosk(tmp_path, centre, scanner)
 
-    code, found = checks(config, {"LD_PRELOAD": str(FAKETIME), "FAKETIME": "+10m"})
+    code, found = checks(config, {"LD_PRELOAD": str(libfaketime), "FAKETIME": "+10m"})
 
     assert code == 1
     assert not found["clock"]["ok"]

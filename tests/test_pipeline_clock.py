@@ -8,9 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -67,12 +65,9 @@ def test_scans_a_second_out_of_order_across_devices_are_not_a_clock_step(make_pi
                for r in pipeline.store.entries(since="2000", until="2100"))
 
 
-def test_a_kiosk_scan_after_the_system_clock_steps_back_is_flagged(tmp_path):
+def test_a_kiosk_scan_after_the_system_clock_steps_back_is_flagged(tmp_path, libfaketime):
     """Real processes, the second under libfaketime an hour behind (its monotonic clock
     left alone, as a clock step leaves it): flagged, and the person is not inside."""
-    faketime = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
-    if not faketime.exists():
-        pytest.skip("libfaketime not installed (scripts/bootstrap.sh installs it)")
     config = tmp_path / "config.toml"
     config.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
                       '[store]\npath = "kiosk.db"\n', encoding="utf-8")
@@ -86,7 +81,7 @@ def test_a_kiosk_scan_after_the_system_clock_steps_back_is_flagged(tmp_path):
         assert proc.returncode == 0, proc.stderr
 
     scan("in")
-    scan("out", LD_PRELOAD=str(faketime), FAKETIME="-1h", DONT_FAKE_MONOTONIC="1")
+    scan("out", LD_PRELOAD=str(libfaketime), FAKETIME="-1h", DONT_FAKE_MONOTONIC="1")
     with sqlite3.connect(tmp_path / "kiosk.db") as conn:
         extras = [json.loads(e) for (e,) in conn.execute(
             "SELECT extra FROM entries ORDER BY monotonic_ns")]
