@@ -278,24 +278,26 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         total = store.count_entries(since, until)
         bar = ProgressBar("export", total, stream=sys.stderr)
-    pages = store.entry_pages(since=since, until=until, columns=exports.STORED_COLUMNS,
-                              page_rows=exports.PAGE_ROWS)
-    rows = exports.export_rows(pages, store.timezone,
-                               progress=(lambda done: bar.update(done, total)) if bar else None)
+    progress = (lambda done: bar.update(done, total)) if bar else None
     from kiosk.private_files import open_private
 
     try:
         if args.format == "xlsx":
-            count = exports.write_xlsx(rows, args.output)
+            pages = store.entry_pages(since=since, until=until,
+                                      columns=exports.STORED_COLUMNS,
+                                      page_rows=exports.PAGE_ROWS)
+            count = exports.write_xlsx(exports.export_rows(pages, store.timezone, progress),
+                                       args.output)
         else:
             with contextlib.ExitStack() as stack:
-                out = sys.stdout
-                if args.output:  # UTF-8 with a BOM (Excel then reads it as UTF-8), the BOM
-                    # by hand: "utf-8-sig" has no fast path, it encodes each row in Python
-                    out = stack.enter_context(open_private(args.output, "w", newline="",
-                                                           encoding="utf-8"))
-                    out.write("\ufeff")
-                count = exports.write_csv(rows, out)
+                out, encoding = sys.stdout.buffer, sys.stdout.encoding
+                if args.output:  # UTF-8 with a BOM: Excel then reads it as UTF-8
+                    out = stack.enter_context(open_private(args.output, "wb"))
+                    out.write("\ufeff".encode())
+                    encoding = "utf-8"
+                else:
+                    sys.stdout.flush()
+                count = exports.write_csv(store, since, until, out, encoding, progress)
     except OSError as exc:
         if exc.filename is None:  # the terminal or pipe, not the file asked for
             raise

@@ -740,6 +740,22 @@ class Store:
                 "SELECT count(*) FROM entries WHERE scanned_at >= ? AND scanned_at < ?",
                 (since or "", until or "\uffff")).fetchone()[0]
 
+    def time_after(self, since: str | None, until: str | None, rows: int) -> str | None:
+        """The first ``scanned_at`` after at least ``rows`` entries of ``[since, until)``,
+        from the time index: where an export's next chunk begins. None: fewer are left.
+        Entries of one instant are never split (a time held by more than ``rows`` entries
+        gives the next time instead)."""
+        low, high = since or "", until or "\uffff"
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT scanned_at FROM entries WHERE scanned_at >= ? AND scanned_at < ? "
+                "ORDER BY scanned_at LIMIT 1 OFFSET ?", (low, high, rows)).fetchone()
+            if row is not None and row[0] == since:
+                row = self.conn.execute(
+                    "SELECT min(scanned_at) FROM entries WHERE scanned_at > ? AND "
+                    "scanned_at < ?", (low, high)).fetchone()
+        return row[0] if row else None
+
     def stats(self, checkpoint_id: str, day: dt.date | None = None,
               now: float | None = None) -> Stats:
         """A day's counts from that day's range of ``entries_time`` (covering: no row is read)

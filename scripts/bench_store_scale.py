@@ -53,10 +53,12 @@ from zoneinfo import ZoneInfo
 
 import kiosk.pipeline as pipeline_module
 import kiosk.store as store_module
+from kiosk.exports import EXPORT_COLUMNS
 from kiosk.ids import uuid7
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
+from kiosk.timestamps import day_bounds
 from kiosk.ui.officer import read_screen
 
 GENERATOR_VERSION = 1
@@ -315,12 +317,53 @@ def measure(path: Path, label: str, quick: bool, forms: tuple[str, ...],
                  "--from", since, "--to", day.isoformat(), "--format", form,
                  "-o", str(Path(tmp) / f"out.{form}")])
             rows = int(re.findall(r"\d[\d,]*", err.strip().splitlines()[-1])[0].replace(",", ""))
-            results[f"export 30 days ({form.upper()})"] = (
-                f"{rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
-                f"({rows / cpu:,.0f} rows per CPU second), peak RSS {rss:.0f} MiB")
+            results[f"export 30 days ({form.upper()})"] = rate(rows, seconds, rss, cpu)
+            if form == "csv":
+                results.update(export_alternatives(path, Path(tmp), since, day, rows))
         if "purge" in parts:
             results["purge during scans"] = purge_during_scans(path, Path(tmp), end, quick,
                                                                purge_window)
+    return results
+
+
+def rate(rows: int, seconds: float, rss: float, cpu: float) -> str:
+    return (f"{rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
+            f"({rows / cpu:,.0f} rows per CPU second, every process), peak RSS {rss:.0f} MiB")
+
+
+ONE_PROCESS = """
+import sys
+from zoneinfo import ZoneInfo
+from kiosk import exports
+from kiosk.store import Store
+store = Store(sys.argv[1], timezone=ZoneInfo(sys.argv[2]), read_only=True)
+with open(sys.argv[5], "wb") as out:
+    count = exports.write_csv(store, sys.argv[3], sys.argv[4], out, workers=1)
+print(f"exported {count}", file=sys.stderr)
+"""
+
+
+def export_alternatives(path: Path, tmp: Path, since: str, day: dt.date,
+                        rows: int) -> dict[str, str]:
+    """Beside ``kiosk export``, the same CSV formatted in one process (what the export was
+    before it used every processor), and the same rows and columns written by the
+    ``sqlite3`` program (what a technician would type: no local time, no formula defusing,
+    no BOM)."""
+    low = day_bounds(dt.date.fromisoformat(since), TIMEZONE)[0]
+    high = day_bounds(day, TIMEZONE)[1]
+    results = {}
+    if hasattr(Store, "time_after"):  # a tree that formats in processes
+        seconds, rss, _, cpu = run_measured(
+            [sys.executable, "-c", ONE_PROCESS, str(path), TIMEZONE.key, low, high,
+             str(tmp / "one.csv")])
+        results["export 30 days (CSV, one process)"] = rate(rows, seconds, rss, cpu)
+    columns = ", ".join(c for c in EXPORT_COLUMNS if c != "local_time")
+    seconds, rss, _, cpu = run_measured(
+        ["sqlite3", "-csv", "-header", "-cmd", f".output {tmp / 'sqlite3.csv'}",
+         f"file:{path}?mode=ro",
+         f"SELECT {columns} FROM entries WHERE scanned_at >= '{low}' AND scanned_at < "
+         f"'{high}' ORDER BY scanned_at, id"])
+    results["export 30 days (sqlite3 -csv, same rows)"] = rate(rows, seconds, rss, cpu)
     return results
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import os
 import pty
 import sqlite3
@@ -280,4 +281,46 @@ def test_a_clock_far_off_still_records_finds_and_purges_the_scan(tmp_path):
     store.mark_synced([r.entry_id for r in results], {})
     assert store.purge(retention_days=21, now=future + 30 * 86400) == 2
     assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone()[0] == 0
+    store.close()
+
+
+def test_a_long_csv_export_is_cut_into_chunks_for_processes_and_writes_the_same_bytes(
+        tmp_path, monkeypatch):
+    """An export longer than a chunk is formatted by worker processes in chunks of
+    consecutive times and written in order: byte for byte the file the plain rule gives —
+    rows in time order, every cell but the computed local time and the schema-bound words
+    defused, quoted where a comma, quote or line break needs it, empty for a missing value,
+    local times across a daylight-saving change in a zone 3½ hours off UTC. Entries share
+    instants across the chunk boundaries (7 per instant, chunks of 50)."""
+    from kiosk import exports
+
+    zone = ZoneInfo("America/St_Johns")  # NDT −2:30 → NST −3:30 at 04:30 UTC on 1 Nov 2026
+    start = dt.datetime(2026, 11, 1, 4, 0, tzinfo=dt.UTC).timestamp()
+    hostile = ["=cmd|' /C calc'!A0", 'Lê "Tý", Hà Nội', "line\nbreak", "\rCR", "\ttab",
+               "+1", "-1", "@SUM(A1)", "Nguyễn Thị Ánh 😀", "", "a,b"]
+    store = Store(tmp_path / "kiosk.db", timezone=zone)
+    with store.transaction() as conn:
+        for i, row in enumerate(backlog_rows(700, kiosk_id="k1", checkpoint_id="CP1")):
+            if i % 5 == 0:
+                row.update(name=hostile[i % len(hostile)],
+                           address=hostile[(i + 3) % len(hostile)],
+                           device_id=hostile[(i + 5) % len(hostile)])
+            store.insert_entry(conn, {**row, "scanned_at": utc_iso(start + (i // 7) * 37.5)})
+    bound = {"direction", "status", "sync_state"}
+    expected = [",".join(exports.EXPORT_COLUMNS) + "\r\n"]
+    for row in store.iter_entries(columns=exports.STORED_COLUMNS, since=utc_iso(start)):
+        local = dt.datetime.fromisoformat(row["scanned_at"]).astimezone(zone)
+        cells = {**{c: v if c in bound else exports.neutralise(v) for c, v in row.items()},
+                 "local_time": local.strftime("%Y-%m-%d %H:%M:%S")}
+        line = io.StringIO(newline="")
+        csv.writer(line).writerow([cells[c] for c in exports.EXPORT_COLUMNS])
+        expected.append(line.getvalue())
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 50)
+    for workers in (1, 2):
+        done: list[int] = []
+        out = io.BytesIO()
+        assert exports.write_csv(store, utc_iso(start), None, out, progress=done.append,
+                                 workers=workers) == 700
+        assert out.getvalue().decode() == "".join(expected)
+        assert done[-1] == 700 and len(done) > 700 // 50 - 1  # a chunk at a time
     store.close()
