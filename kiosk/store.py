@@ -7,7 +7,8 @@ state, so the entries table *is* the outbox: nothing is copied, nothing can drif
 What the screens show is read from what the question needs, never from a scan of history:
 today's counts from a range of the covering time index, "inside now" from the ``presence``
 table (each person's last movement per checkpoint, kept in the insert's own transaction),
-names from the ``entries_search`` full-text index. Listings and exports stream in pages.
+names from the ``entries_search`` full-text index (the latest scans' names wait beside it in
+``search_recent`` and join it a batch at a time). Listings and exports stream in pages.
 
 **The locking rule.** A ``Store`` is one connection. Every public method takes ``lock``
 (re-entrant) for as long as it uses the connection, reads included: a read on a connection
@@ -52,6 +53,10 @@ PAGE_ROWS = 1000
 SEARCH_SLOT_BITS = 20
 """``entries_search`` rowid = scanned_at in ms << 20 | n: time-ordered, so a time range is
 a rowid range and "newest first" stops after the rows asked for."""
+SEARCH_BATCH_ROWS = 256
+"""Names a scan writes to ``search_recent``; once this many wait, a scan moves them into
+``entries_search`` in one go. Each FTS5 write transaction writes a segment of its own: a
+name per transaction cost a scan ~60 µs of CPU, a batch of them costs it ~0.3 µs."""
 PURGE_STEP_SECONDS = 0.004
 """How long one purge transaction may hold the write lock (a scan may wait this long)."""
 PURGE_QUIET_SECONDS = 0.25
@@ -262,7 +267,16 @@ def fill_movements(conn: sqlite3.Connection, boot: str) -> None:
         "AND presence.subject_key = m.subject_key", (boot,))
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(conn: sqlite3.Connection) -> None:
+    """Names of the latest scans, searched beside ``entries_search`` and moved into it
+    ``SEARCH_BATCH_ROWS`` at a time (the same rows: the search rowid, the folded name, the
+    entry)."""
+    conn.execute("CREATE TABLE search_recent (slot INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                 "entry_id TEXT NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 
@@ -383,6 +397,8 @@ class Store:
         """Words written by the open transaction: known once it commits."""
         self.refusing: str | None = None
         """Why every write is refused (damage :meth:`verify` found); None: writes go on."""
+        self._recent: int | None = None
+        """Rows in ``search_recent`` (counted at the first insert, then kept)."""
         try:
             if read_only:
                 self.conn = sqlite3.connect(read_only_uri(self.path), uri=True,
@@ -580,17 +596,30 @@ class Store:
                                         row["direction"], row["boot_id"], row["monotonic_ns"]))
         if row["name"]:
             base = _slot(row["scanned_at"])
-            taken = conn.execute("SELECT max(rowid) FROM entries_search WHERE rowid BETWEEN ? "
-                                 "AND ?", (base, base + _SLOT_MASK)).fetchone()[0]
+            taken = conn.execute(_TAKEN_SLOT, (base, base + _SLOT_MASK)).fetchone()[0]
             folded = fold_name(row["name"])
-            conn.execute(_INSERT_SEARCH, (base if taken is None else taken + 1, folded,
+            conn.execute(_INSERT_RECENT, (base if taken is None else taken + 1, folded,
                                           row["id"]))
+            self._batch_search(conn)
             new = set(_words(folded)) - self._known_words
             if new:
                 conn.executemany("INSERT OR IGNORE INTO search_words (word) VALUES (?)",
                                  [(w,) for w in new])
                 self._new_words |= new
         self.last_scan = time.monotonic()
+
+    def _batch_search(self, conn: sqlite3.Connection) -> None:
+        """Count the name just written to ``search_recent``; at ``SEARCH_BATCH_ROWS`` move
+        them all into the full-text index (inside the caller's transaction)."""
+        if self._recent is None:
+            self._recent = conn.execute("SELECT count(*) FROM search_recent").fetchone()[0]
+        else:
+            self._recent += 1
+        if self._recent >= SEARCH_BATCH_ROWS:
+            conn.execute("INSERT INTO entries_search (rowid, name, entry_id) "
+                         "SELECT slot, name, entry_id FROM search_recent")
+            conn.execute("DELETE FROM search_recent")
+            self._recent = None  # counted again: this transaction may yet roll back
 
     def insert_refused(self, row: dict[str, Any]) -> None:
         with self.transaction() as conn:
@@ -652,32 +681,39 @@ class Store:
         if subject:
             where.append("e.subject_key = ?")
             params.append(subject if ":" in subject else f"doc:{subject}")
+        arms: list[tuple[str, str | None, list[Any]]]
         if search:
-            match = self._match(search)
-            if match is None:
+            terms = self._terms(search)
+            if terms is None:
                 return
-            where.append("s.entries_search MATCH ?")
-            params.append(match)
             for bound, operator in ((since, ">="), (until, "<")):
                 if bound:
                     where.append(f"e.scanned_at {operator} ?")
                     params.append(bound)
-            # CROSS JOIN: the search index drives, in its time order, each hit one key lookup.
-            source, key = "entries_search s CROSS JOIN entries e ON e.id = s.entry_id", \
-                ("s.rowid",)
+            # CROSS JOIN: the search index drives, in its time order, each hit one key lookup;
+            # the latest scans' names, not in it yet, are matched here and read by rowid.
+            arms = [("entries_search s CROSS JOIN entries e ON e.id = s.entry_id",
+                     "s.entries_search MATCH ?", [_fts_query(terms)])]
+            recent = self._recent_matches(terms)
+            if recent:
+                arms.append(("search_recent s CROSS JOIN entries e ON e.id = s.entry_id",
+                             "s.rowid IN (SELECT value FROM json_each(?))",
+                             [json.dumps(recent)]))
+            key: tuple[str, ...] = ("s.rowid",)
             low, high = _search_rowid(since), _search_rowid(until)
         else:
-            source, key = "entries e", ("e.scanned_at", "e.id")
+            arms, key = [("entries e", None, [])], ("e.scanned_at", "e.id")
             low, high = since or None, until or None
         picked = [_SYNC_STATE if c == "sync_state" and subject else f"e.{c}" for c in columns]
-        yield from self._pages(picked, source, where, params, key, newest_first, limit,
+        yield from self._pages(picked, arms, where, params, key, newest_first, limit,
                                page_rows or PAGE_ROWS, low, high)
 
-    def _match(self, search: str) -> str | None:
-        """The FTS5 query for typed words: each is the beginning of a word of the name, spelt
-        out as the (few) stored words it begins — exact words stream newest first, where a
-        prefix query would read every match first. None: some word begins no name at all."""
-        terms = []
+    def _terms(self, search: str) -> list[tuple[str, list[str] | None]] | None:
+        """Typed words as search terms: each is the beginning of a word of the name, spelt
+        out as the (few) stored words it begins (None: too many, kept a beginning) — exact
+        words stream newest first, where a prefix query would read every match first.
+        None: some word begins no name at all."""
+        terms: list[tuple[str, list[str] | None]] = []
         for typed in _words(fold_name(search)):
             with self.lock:
                 words = [w for (w,) in self.conn.execute(
@@ -685,24 +721,39 @@ class Store:
                     (typed, typed + "\uffff", _MAX_SPELLED + 1))]
             if not words:
                 return None
-            terms.append(f'"{typed}"*' if len(words) > _MAX_SPELLED
-                         else "(" + " OR ".join(f'"{w}"' for w in words) + ")")
-        return " AND ".join(terms) or None
+            terms.append((typed, None if len(words) > _MAX_SPELLED else words))
+        return terms or None
 
-    def _pages(self, picked: list[str], source: str, where: list[str], params: list[Any],
-               key: tuple[str, ...], descending: bool, limit: int | None, page_rows: int,
-               low: Any = None, high: Any = None) -> Iterator[list[tuple[Any, ...]]]:
+    def _recent_matches(self, terms: list[tuple[str, list[str] | None]]) -> list[int]:
+        """Rowids of the names in ``search_recent`` (a few hundred at most) the terms match,
+        word for word as the full-text index would."""
+        with self.lock:
+            rows = self.conn.execute("SELECT slot, name FROM search_recent").fetchall()
+        found = []
+        for slot, name in rows:
+            words = _words(name)
+            if all(any(w.startswith(typed) for w in words) if spelt is None
+                   else not set(spelt).isdisjoint(words) for typed, spelt in terms):
+                found.append(slot)
+        return found
+
+    def _pages(self, picked: list[str], arms: list[tuple[str, str | None, list[Any]]],
+               where: list[str], params: list[Any], key: tuple[str, ...], descending: bool,
+               limit: int | None, page_rows: int, low: Any = None, high: Any = None
+               ) -> Iterator[list[tuple[Any, ...]]]:
         """Keyset pagination on ``key``, its first column in ``[low, high)``: each page is one
         short lock hold, and starts its index range where the last one ended. Key columns
-        not among ``picked`` are read after them and cut off."""
+        not among ``picked`` are read after them and cut off. Each arm (a source, its own
+        condition and parameters) gives its page in key order; two arms are merged."""
         after: tuple[Any, ...] | None = None
         left = limit if limit is not None else -1
         extra = [k for k in key if k not in picked]
         width = len(picked)
         at = [picked.index(k) if k in picked else width + extra.index(k) for k in key]
         order = "DESC" if descending else "ASC"
-        select = f"SELECT {', '.join(picked + extra)} FROM {source}"
+        columns = ", ".join(picked + extra)
         ordering = ", ".join(f"{k} {order}" for k in key)
+        merged = ", ".join(f"{i + 1} {order}" for i in at)
         while left != 0:
             page_where, page_params = list(where), list(params)
             # One lower and one upper bound on the first key: with two lower bounds SQLite
@@ -720,10 +771,18 @@ class Store:
                                   f"({', '.join('?' * len(key))})")
                 page_params += after
             size = page_rows if left < 0 else min(left, page_rows)
+            queries, arguments = [], []
+            for source, condition, own in arms:
+                conditions = page_where + ([condition] if condition else [])
+                queries.append(f"SELECT {columns} FROM {source} WHERE "
+                               f"{' AND '.join(conditions) or '1'} ORDER BY {ordering} "
+                               f"LIMIT {size}")
+                arguments += page_params + own
+            sql = queries[0] if len(queries) == 1 else (
+                " UNION ALL ".join(f"SELECT * FROM ({q})" for q in queries)
+                + f" ORDER BY {merged} LIMIT {size}")
             with self.lock:
-                rows = self.conn.execute(
-                    f"{select} WHERE {' AND '.join(page_where) or '1'} ORDER BY {ordering} "
-                    f"LIMIT {size}", page_params).fetchall()
+                rows = self.conn.execute(sql, arguments).fetchall()
             if not rows:
                 return
             last = rows[-1]
@@ -1009,8 +1068,9 @@ class Store:
         for entry_id, scanned_at, named in doomed:
             if named:
                 base = _slot(scanned_at)
-                conn.execute("DELETE FROM entries_search WHERE rowid BETWEEN ? AND ? AND "
-                             "entry_id = ?", (base, base + _SLOT_MASK, entry_id))
+                for table in ("entries_search", "search_recent"):
+                    conn.execute(f"DELETE FROM {table} WHERE rowid BETWEEN ? AND ? AND "
+                                 "entry_id = ?", (base, base + _SLOT_MASK, entry_id))
         refused = conn.execute(
             "DELETE FROM refused_scans WHERE id IN (SELECT id FROM refused_scans "
             "WHERE scanned_at < ? ORDER BY scanned_at LIMIT ?)", (cutoff, rows)).rowcount
@@ -1095,6 +1155,13 @@ _MAX_SPELLED = 16
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
+
+
+def _fts_query(terms: list[tuple[str, list[str] | None]]) -> str:
+    """The FTS5 query of :meth:`Store._terms`: all terms, each any of its words."""
+    return " AND ".join(f'"{typed}"*' if spelt is None
+                        else "(" + " OR ".join(f'"{w}"' for w in spelt) + ")"
+                        for typed, spelt in terms)
 _INSERT_ENTRY = (
     f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})"
@@ -1119,6 +1186,11 @@ _UPSERT_PRESENCE = (
 _LAST_IN_BOOT = ("SELECT last_id, last_at, last_direction FROM presence "
                  "WHERE checkpoint_id = ? AND subject_key = ? AND boot_id = ?")
 _INSERT_SEARCH = "INSERT INTO entries_search (rowid, name, entry_id) VALUES (?, ?, ?)"
+_INSERT_RECENT = "INSERT INTO search_recent (slot, name, entry_id) VALUES (?, ?, ?)"
+_TAKEN_SLOT = ("SELECT max(taken) FROM (SELECT max(rowid) AS taken FROM entries_search "
+               "WHERE rowid BETWEEN ?1 AND ?2 UNION ALL SELECT max(slot) FROM search_recent "
+               "WHERE slot BETWEEN ?1 AND ?2)")
+"""The last search rowid given in a millisecond's slot, in either table."""
 _FORGET_PRESENCE = (
     "DELETE FROM presence WHERE (checkpoint_id, subject_key) IN (SELECT checkpoint_id, "
     "subject_key FROM presence WHERE scanned_at < ? AND scanned_at < ? AND boot_id != ? "
