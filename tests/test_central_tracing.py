@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from central_support import ENGINES, database_url, engine_storages
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from trace_support import FORMS, Visit, brute_force, brute_target, number, store_scans
 
-from kiosk.central import tracing
+from kiosk.central import stays, tracing
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
@@ -150,6 +151,7 @@ policy_strategy = st.builds(
 def _clear(storage: Storage) -> None:
     with storage._transaction() as tx:
         storage._execute(tx, "DELETE FROM entries")
+        storage._execute(tx, "DELETE FROM stays")
 
 
 def _shape(result: tracing.Trace) -> dict:
@@ -201,6 +203,85 @@ def test_traces_equal_the_brute_force_on_sqlite_and_postgresql(
               f"contacts, estimated: {any(v.estimated for v in result.visits)}")
         answers.append((_shape(result), [c["person"] for c in result.contacts()]))
     assert all(answer == answers[0] for answer in answers)
+
+
+class _Counting(StorageSource):
+    """Counts the stays a trace read from those kept at ingest."""
+
+    read = 0
+
+    def kept_stays(self, windows: list[tracing.Window], default_stay: float
+                   ) -> list[tracing.Stay]:
+        found = super().kept_stays(windows, default_stay)
+        self.read += len(found)
+        return found
+
+
+def _kept(storage: Storage) -> list[tuple]:
+    return sorted(storage._query(f"SELECT {', '.join(stays.COLUMNS)} FROM stays"), key=repr)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scans=scans_strategy, order=st.randoms(use_true_random=False), parts=st.integers(1, 4),
+       margin=st.sampled_from((0, 15, 45)), stay=st.sampled_from((30, 120, 720)),
+       period=st.tuples(st.integers(0, 2 * 24), st.integers(1, 2 * 24)),
+       offsets=st.lists(st.sampled_from(OFFSETS), min_size=4, max_size=4))
+def test_stays_kept_at_ingest_whatever_the_arrival_order_equal_every_scan_and_brute_force(
+        both_engines: list[Storage], scans: list[tuple], order: Any, parts: int, margin: int,
+        stay: int, period: tuple[int, int], offsets: list[float | None]) -> None:
+    """Scans reach the centre in up to four batches per kiosk in any order (an exit before
+    its entry, a repeat before the scan it repeats, a kiosk's clock hours off): the stays
+    kept are those built from every scan at once, and a trace reading them (any default
+    stay and margin) equals the brute force."""
+    visits = [Visit(p, form, f"CP-{c}", direction,
+                    local(0, 0) + dt.timedelta(minutes=minute, seconds=second),
+                    kiosk=f"k{c}{k}", repeat=repeat)
+              for p, form, c, k, direction, minute, second, repeat in scans]
+    order.shuffle(visits)
+    kiosk_offsets = {"k1": 0.0, **{f"k{c}{k}": offsets[c * 2 + k]
+                                   for c in range(2) for k in range(2)}}
+    start = local(0, 0) + dt.timedelta(hours=period[0])
+    end = start + dt.timedelta(hours=period[1])
+    visits.append(Visit(1, "cccd", "CP-0", "in", start + dt.timedelta(minutes=20)))
+    policy = tracing.Policy(margin=margin * MIN, default_stay=stay * MIN)
+    for storage in both_engines:
+        _clear(storage)
+        store_scans(storage, visits, kiosk_offsets, parts=parts)
+        kept = _kept(storage)
+        with storage._transaction() as tx:
+            stays.rebuild_all(storage, tx)
+        assert kept == _kept(storage)
+        source = _Counting(storage, tracing.alias_window(start.timestamp(), end.timestamp(),
+                                                         policy))
+        result = tracing.trace(source, tracing.target_for_document(source, number(1)),
+                               start.timestamp(), end.timestamp(), policy)
+        window = tracing.alias_window(start.timestamp(), end.timestamp(), policy)
+        entries = storage.entries()
+        linking = [e for e in entries
+                   if local_day(window[0]) <= e["local_day"] <= local_day(window[1])]
+        assert _shape(result) == brute_force(
+            entries, {brute_target(linking, number(1))}, start.timestamp(), end.timestamp(),
+            margin=policy.margin, default_stay=policy.default_stay, max_stay=policy.max_stay,
+            window=policy.repeat_window, linking=linking)
+        event(f"kept stays read: {min(source.read, 2)}+, batches per kiosk: {parts}")
+
+
+def test_a_database_reaching_v13_keeps_the_stays_of_the_entries_it_holds(
+        storage: Storage) -> None:
+    store_scans(storage, [Visit(1, "cccd", "CP-A", "in", local(0, 8)),
+                          Visit(1, "pccovid_masked", "CP-A", "out", local(0, 9)),
+                          Visit(2, "cccd", "CP-A", "in", local(0, 8, 30)),
+                          Visit(3, "manual_phone", "CP-A", "in", local(0, 8, 40))], {})
+    kept = _kept(storage)
+    assert [(row[0][:9], row[4]) for row in kept] == [("m:000001|", None),
+                                                      ("m:000002|", "exit")]
+    postgresql = storage.url.startswith("postgresql")
+    with storage._transaction() as tx:  # the database as v12 left it
+        storage._execute(tx, "DROP TABLE stays")
+        storage._execute(tx, "UPDATE central_meta SET value = '12' WHERE key = "
+                             "'schema_version'" if postgresql else "PRAGMA user_version = 12")
+    with open_storage(storage.url) as reopened:
+        assert _kept(reopened) == kept
 
 
 def test_second_degree_traces_the_top_contacts_without_coming_back(storage: Storage) -> None:

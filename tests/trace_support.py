@@ -94,14 +94,17 @@ class Visit:
     repeat: bool = False
 
 
-def store_scans(storage: Storage, scans: list[Visit], offsets: dict[str, float | None]) -> None:
-    """Send each kiosk's scans in one batch; a kiosk's clock is ``offsets[kiosk]`` seconds
-    behind the centre (None: the batch came in a backlog file, offset unknown)."""
-    by_kiosk: dict[str, list[Visit]] = defaultdict(list)
-    for scan in scans:
-        by_kiosk[scan.kiosk].append(scan)
+def store_scans(storage: Storage, scans: list[Visit], offsets: dict[str, float | None],
+                parts: int = 1) -> None:
+    """Send each kiosk's scans in ``parts`` batches (every ``parts``-th scan of the list in
+    each, in list order: a scan may arrive before an earlier one); a kiosk's clock is
+    ``offsets[kiosk]`` seconds behind the centre (None: the batch came in a backlog file,
+    offset unknown)."""
+    by_kiosk: dict[tuple[int, str], list[Visit]] = defaultdict(list)
+    for n, scan in enumerate(scans):
+        by_kiosk[n % parts, scan.kiosk].append(scan)
     received = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-    for kiosk, mine in sorted(by_kiosk.items()):
+    for (_, kiosk), mine in sorted(by_kiosk.items()):
         offset = offsets.get(kiosk, 0.0)
         skew = dt.timedelta(seconds=offset or 0.0)
         entries = [wire_entry(payload_identity(s.person, s.form), checkpoint=s.checkpoint,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from kiosk.central import partitions, reports
+from kiosk.central import partitions, reports, stays
 from kiosk.central.storage import ERASED, PERSONAL_NULLED
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
         return 0
     # an entry's local day can be the day after its UTC day: count through ``before``
     reports.people(storage, first, before.isoformat())
+    stays.forget_before(storage, before)  # traces read those days raw from now on
     erased, after = 0, ""
     while True:
         ids = [row[0] for row in storage._query(

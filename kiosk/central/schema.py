@@ -343,6 +343,32 @@ MIGRATIONS: list[list[Statement]] = [
         "ALTER TABLE kiosks ADD COLUMN signing_key_at TEXT",
         "ALTER TABLE kiosks DROP COLUMN file_key",
     ],
+    [
+        # v13: contact tracing's stays kept at ingest (kiosk.central.stays): a visit reads the
+        # stays overlapping it, one index range, instead of every scan near it. The rows are
+        # built from the entries held when the database opens at v13 (Storage._migrated).
+        """
+        CREATE TABLE stays (
+            seq {serial},
+            person TEXT NOT NULL,
+            checkpoint_id TEXT NOT NULL,
+            first_at {float} NOT NULL,
+            last_at {float} NOT NULL,
+            estimated TEXT,
+            first_id TEXT NOT NULL,
+            last_id TEXT,
+            oldest_id TEXT NOT NULL
+        )""",
+        {"sqlite": None, "postgresql": 'ALTER TABLE stays ALTER COLUMN oldest_id TYPE TEXT '
+                                       'COLLATE "C"'},
+        # what a trace reads, from the index alone (PostgreSQL: INCLUDE; SQLite: every column)
+        {"sqlite": "CREATE INDEX stays_place ON stays (checkpoint_id, first_at, last_at, "
+                   "estimated, person, first_id, last_id)",
+         "postgresql": "CREATE INDEX stays_place ON stays (checkpoint_id, first_at) "
+                       "INCLUDE (last_at, estimated, person, first_id, last_id)"},
+        "CREATE INDEX stays_person ON stays (person, checkpoint_id, first_at)",
+        "CREATE INDEX stays_oldest ON stays (oldest_id)",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 

@@ -19,8 +19,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.central import aggregates
+from kiosk.central import aggregates, stays
 from kiosk.central.localdays import Calendar
+from kiosk.central.tracing import corrected
 from kiosk.ids import ENROLMENT_ID_RE
 from kiosk.sync import protocol
 
@@ -56,9 +57,9 @@ BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset
                  "entries", "accepted", "duplicate", "rejected")
 """A batch log record: who sent it when, the clock offset then, and what became of it."""
 
-_CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY = (
+_CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _MATCH, _OFFSET = (
     STORED_COLUMNS.index(name) for name in ("checkpoint_id", "direction", "source", "scanned_at",
-                                            "local_day"))
+                                            "local_day", "match_key", "clock_offset_seconds"))
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
                  f"VALUES ({slots(len(BATCH_COLUMNS))})")
 _KIOSK_SELECT = (
@@ -155,6 +156,8 @@ class Storage(ABC):
             tx, "SELECT value FROM settings WHERE key = 'timezone'").fetchone()[0])
         if 0 < previous_version < 2:
             aggregates.rebuild(self, tx, self.calendar)
+        if 0 < previous_version < 13:
+            stays.rebuild_all(self, tx)
 
     def today(self) -> dt.date:
         """The local date now, in the centre's zone."""
@@ -282,6 +285,9 @@ class Storage(ABC):
                 "entries": len(entries), "accepted": counts[protocol.ACCEPTED],
                 "duplicate": counts[protocol.DUPLICATE], "rejected": counts[protocol.REJECTED],
             })
+            stays.keep(self, tx, (
+                (row[_MATCH], row[_CHECKPOINT], corrected(row[_SCANNED_AT], row[_OFFSET]))
+                for c in fresh.values() if c.id in inserted and (row := c.row)[_MATCH]))
         return results  # type: ignore[return-value]
 
     # -- what an engine provides ----------------------------------------------------------

@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from kiosk.central import stays
 from kiosk.central.erasure import identities_begin
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
-from kiosk.central.partitions import id_prefix
+from kiosk.central.partitions import bounds, day_of_id, id_prefix
 from kiosk.central.storage import ERASED, Params, Storage
-from kiosk.central.tracing import DETAIL_COLUMNS, ROW_COLUMNS, Window, instant
+from kiosk.central.tracing import DETAIL_COLUMNS, KEPT, ROW_COLUMNS, Stay, Window, instant
 from kiosk.sync.protocol import format_time
 
 _SKEWED = "(clock_offset_seconds > 120 OR clock_offset_seconds < -120)"
@@ -60,7 +62,8 @@ _WINDOW_ROWS = (  # on time by scanned_at, then skewed clocks by corrected day
 _OF_PEOPLE = (  # by the index entries_match_place (schema v11): person, checkpoint, time
     f" UNION ALL {_IN_WINDOWS}{{people}} AND e.scanned_at BETWEEN w.lo AND w.hi "
     f"AND {_ON_TIME}")
-ID_SLACK = dt.timedelta(days=1)
+ID_SLACK = stays.ID_SLACK
+_STAY = ", ".join(f"s.{name}" for name in stays.COLUMNS[:7])
 _SUBJECT = ROW_COLUMNS.index("subject_key")
 
 
@@ -189,8 +192,52 @@ class StorageSource:
         return list(out.values())
 
     def details(self, ids: Iterable[str]) -> dict[str, Sequence[Any]]:
-        """(Of scans this source returned: kept when they were read.)"""
-        return {i: self._details[i] for i in ids}
+        """(Kept when the scans were read; those of kept stays are read by id, on PostgreSQL
+        one day partition per part of the statement.)"""
+        wanted = set(ids)
+        missing = sorted(wanted - self._details.keys())
+        if missing:
+            days: dict[dt.date, list[str]] = defaultdict(list)
+            for entry_id in missing:  # by the UTC day of the id: its partition
+                days[day_of_id(entry_id) if self.postgresql else dt.date.min].append(entry_id)
+            parts, params = [], Params()
+            for day, theirs in sorted(days.items()):
+                these = params.add(self._list(theirs))
+                if self.postgresql:  # not = ANY (the planner weighs every item: 20 ms),
+                    # nor a join (thousands of ids: a hash join over the whole day)
+                    lo, hi = (params.add(bound) for bound in bounds(day))
+                    parts.append(f"SELECT e.* FROM unnest({these}::text[]) AS i (id) CROSS "
+                                 f"JOIN LATERAL (SELECT e.id, {_DETAILS} FROM entries e "
+                                 f"WHERE e.id = i.id AND e.id >= {lo} AND e.id < {hi} "
+                                 f"LIMIT 1) e")
+                else:
+                    parts.append(f"SELECT e.id, {_DETAILS} FROM entries e "
+                                 f"WHERE {self._in('e.id', these)}")
+            for row in self.storage._query(" UNION ALL ".join(parts), params):
+                self._details[row[0]] = row[1:]
+        return {i: self._details[i] for i in wanted}
+
+    def kept_from(self) -> float | None:
+        return stays.kept_from(self.storage, self.id_slack())
+
+    def kept_stays(self, windows: Sequence[Window], default_stay: float) -> list[Stay]:
+        """(Each window's range of ``first_at`` holds every stay that may overlap it: a
+        stay lasts at most the longest stay, and a lone exit's time is its end.)"""
+        if not windows:
+            return []
+        params = Params()
+        values = [f"({', '.join(params.add(v) for v in row)})" for row in (
+            (w.checkpoint_id, w.lo - 1, w.hi + 1, w.lo - KEPT.max_stay, w.hi + default_stay)
+            for w in windows)]
+        stay = params.add(default_stay)
+        rows = self.storage._query(
+            f"WITH w (cp, lo, hi, first_lo, first_hi) AS NOT MATERIALIZED (VALUES "
+            f"{', '.join(values)}) SELECT DISTINCT {_STAY} FROM w CROSS JOIN stays s "
+            f"WHERE s.checkpoint_id = w.cp AND s.first_at BETWEEN w.first_lo AND w.first_hi "
+            f"AND CASE WHEN s.estimated = 'exit' THEN s.first_at + {stay} ELSE s.last_at END "
+            f">= w.lo AND CASE WHEN s.estimated = 'entry' THEN s.last_at - {stay} "
+            f"ELSE s.first_at END <= w.hi", params)
+        return [stays.stay_of(row, default_stay) for row in rows]
 
     def aliases(self, document_keys: Iterable[str]) -> dict[str, str]:
         """(Remembered for the life of this source: one trace.)"""

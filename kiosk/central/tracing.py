@@ -81,6 +81,15 @@ class Policy:
 
 MAX_SECOND_DEGREE = 20
 """Second degree is bounded: each traced contact costs as much as the first trace."""
+KEPT = Policy()
+"""The pairing the centre keeps stays under at ingest (:mod:`kiosk.central.stays`): a trace
+with another longest stay or repeat window builds every stay from the scans."""
+
+
+def kept_for(policy: Policy) -> bool:
+    """Whether the stays kept at ingest are this policy's (the default stay is applied when
+    reading, so it may differ)."""
+    return (policy.max_stay, policy.repeat_window) == (KEPT.max_stay, KEPT.repeat_window)
 
 
 class Scan(NamedTuple):
@@ -105,6 +114,8 @@ class Stay:
     end: float
     estimated: str | None = None
     """None, ``"exit"`` (no exit scanned) or ``"entry"`` (no entry scanned)."""
+    ids: tuple[str, ...] = field(default=(), compare=False)
+    """The scans it was built from (entry first): what it says about the person."""
 
 
 class Window(NamedTuple):
@@ -151,6 +162,15 @@ class Source(Protocol):
                    hi: dt.datetime) -> list[Sequence[Any]]:
         """(subject_key, match_key, name, birth_date) of scans that may carry this name and
         birth year in [lo, hi] (a superset; filtered here)."""
+
+    def kept_from(self) -> float | None:
+        """From when (corrected UTC seconds) the stays kept at ingest are whole: a window
+        whose scans reach before it is read raw (purged or erased scans); None: no stays
+        are kept."""
+
+    def kept_stays(self, windows: Sequence[Window], default_stay: float) -> list[Stay]:
+        """The kept stays (:data:`KEPT`'s pairing, ``default_stay`` applied) at each window's
+        checkpoint that may overlap it (more is fine), each once."""
 
 
 # -- times and people ---------------------------------------------------------------------
@@ -235,14 +255,15 @@ def build_stays(scans: Sequence[Scan], policy: Policy) -> list[Stay]:
             nxt = kept[i + 1] if i + 1 < len(kept) else None
             if (nxt is not None and nxt.direction == "out"
                     and nxt.at - scan.at <= policy.max_stay):
-                stays.append(Stay(scan.person, scan.checkpoint_id, scan.at, nxt.at))
+                stays.append(Stay(scan.person, scan.checkpoint_id, scan.at, nxt.at,
+                                  ids=(scan.id, nxt.id)))
                 i += 2
                 continue
             stays.append(Stay(scan.person, scan.checkpoint_id, scan.at,
-                              scan.at + policy.default_stay, "exit"))
+                              scan.at + policy.default_stay, "exit", (scan.id,)))
         else:
             stays.append(Stay(scan.person, scan.checkpoint_id, scan.at - policy.default_stay,
-                              scan.at, "entry"))
+                              scan.at, "entry", (scan.id,)))
         i += 1
     return stays
 
@@ -405,17 +426,22 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     by_checkpoint: dict[str, list[int]] = defaultdict(list)
     for index, visit in enumerate(visits):
         by_checkpoint[visit.checkpoint_id].append(index)
-    near = _scans_near(source, {checkpoint: [visits[i] for i in indexes]
-                                for checkpoint, indexes in by_checkpoint.items()}, policy)
-    exposures = []
-    seen: list[Scan] = []
+    visits_at = {checkpoint: [visits[i] for i in indexes]
+                 for checkpoint, indexes in by_checkpoint.items()}
     skip = target.keys | exclude
+    kept_from = source.kept_from() if kept_for(policy) else None
+    kept = {checkpoint for checkpoint, theirs in visits_at.items() if kept_from is not None
+            and all(fetch_range(v.start, v.end, policy, margin=policy.margin)[0] >= kept_from
+                    for v in theirs)}
+    stays = _kept_stays_near(source, {c: visits_at[c] for c in kept}, policy, skip)
+    near = _scans_near(source, {c: v for c, v in visits_at.items() if c not in kept}, policy)
+    for checkpoint, scans in near.items():
+        stays[checkpoint] = stays_of((s for s in scans if s.person not in skip), policy)
+    exposures: list[dict[str, Any]] = []
+    shared: dict[str, list[Stay]] = defaultdict(list)
     for checkpoint, indexes in sorted(by_checkpoint.items()):
-        scans = [s for s in near.get(checkpoint, ()) if s.person not in skip]
-        exposures.extend(_exposures(visits, indexes, stays_of(scans, policy), policy))
-        seen.extend(scans)
-    contacts = {e["person"] for e in exposures}
-    people.update(describe(source, (s for s in seen if s.person in contacts)))
+        exposures.extend(_exposures(visits, indexes, stays.get(checkpoint, ()), policy, shared))
+    people.update(describe_stays(source, shared))
     result = Trace(target, start, end, policy, visits, exposures, people)
     if policy.second_degree:
         for row in result.contacts()[:policy.second_degree]:
@@ -425,6 +451,66 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
                 Policy(policy.margin, policy.default_stay, policy.max_stay,
                        policy.repeat_window), exclude=target.keys)
     return result
+
+
+def describe_stays(source: Source, shared: Mapping[str, Iterable[Stay]]) -> dict[str, Person]:
+    """What each contact's last scan of each stay they shared says about them, oldest first
+    so the latest wins (a stay's scans are normally of one card: one is read per stay)."""
+    ordered = {person: sorted({s.ids[-1]: s.start for s in theirs}.items(),
+                              key=lambda item: (item[1], item[0]))
+               for person, theirs in shared.items()}
+    details = source.details({i for theirs in ordered.values() for i, _ in theirs})
+    people: dict[str, Person] = {}
+    for person, theirs in sorted(ordered.items()):
+        found = people[person] = Person(person)
+        noted = None
+        for scan_id, _ in theirs:
+            if (said := tuple(details[scan_id])) != noted:  # noting it again changes nothing
+                found.note(said)
+                noted = said
+    return people
+
+
+def _kept_stays_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], policy: Policy,
+                     skip: frozenset[str]) -> dict[str, list[Stay]]:
+    """{checkpoint: the stays there that may overlap one of its ``visits_at``}, from the
+    stays kept at ingest (one index range per visit) — except whose scans lack a match key.
+
+    Those scans (manual entries, other codes) are read raw over each visit's
+    :func:`fetch_range`: whose they are depends on this trace's aliases. A person found
+    among them under an alias (a manual entry with the number of a card scanned elsewhere)
+    may also have kept stays there, built without those scans: that person's scans at the
+    checkpoint are read too and their stays built here instead."""
+    if not visits_at:
+        return {}
+    margin = policy.margin
+    reach = {checkpoint: _Ranges(fetch_range(v.start, v.end, policy, margin=margin)
+                                 for v in visits)
+             for checkpoint, visits in sorted(visits_at.items())}
+    windows = [Window(checkpoint, lo, hi) for checkpoint, ranges in reach.items()
+               for lo, hi in ranges.ranges]
+    rows = [r for r in source.people_rows(windows, ()) if not r[7]]
+    aliases = source.aliases(unaliased(rows))
+    unmatched = [s for s in to_scans(rows, aliases, -math.inf, math.inf)
+                 if s.person not in skip and s.at in reach[s.checkpoint_id]]
+    mixed = {(s.person, s.checkpoint_id) for s in unmatched if s.person != s.subject}
+    if mixed:
+        places = {checkpoint for _, checkpoint in mixed}
+        rows = source.people_rows([w for w in windows if w.checkpoint_id in places],
+                                  {person for person, _ in mixed})
+        context = source.aliases(unaliased(rows))
+        unmatched = [s for s in unmatched if (s.person, s.checkpoint_id) not in mixed] + [
+            s for s in to_scans(rows, context, -math.inf, math.inf)
+            if (s.person, s.checkpoint_id) in mixed and s.at in reach[s.checkpoint_id]]
+    stays: dict[str, list[Stay]] = defaultdict(list)
+    for stay in stays_of(unmatched, policy):
+        stays[stay.checkpoint_id].append(stay)
+    for stay in source.kept_stays([Window(c, v.start - margin, v.end + margin)
+                                   for c, visits in sorted(visits_at.items()) for v in visits],
+                                  policy.default_stay):
+        if stay.person not in skip and (stay.person, stay.checkpoint_id) not in mixed:
+            stays[stay.checkpoint_id].append(stay)
+    return stays
 
 
 class _Ranges:
@@ -501,9 +587,10 @@ def _scans_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], policy:
     return scans
 
 
-def _exposures(visits: Sequence[Stay], indexes: Iterable[int], stays: Sequence[Stay],
-               policy: Policy) -> list[dict[str, Any]]:
-    """(visit, contact) pairs at one checkpoint with the time they shared."""
+def _exposures(visits: Sequence[Stay], indexes: Iterable[int], stays: Iterable[Stay],
+               policy: Policy, shared: dict[str, list[Stay]]) -> list[dict[str, Any]]:
+    """(visit, contact) pairs at one checkpoint with the time they shared; each contact's
+    stays that overlapped are added to ``shared``."""
     ordered = sorted(stays, key=lambda s: s.start)
     starts = [s.start for s in ordered]
     out = []
@@ -517,8 +604,13 @@ def _exposures(visits: Sequence[Stay], indexes: Iterable[int], stays: Sequence[S
             if stay.end >= lo:
                 near[stay.person].append(stay)
         for person, theirs in sorted(near.items()):
-            out.append({"visit": index, "person": person,
-                        "seconds": shared_seconds(visit.start, visit.end, theirs),
+            shared[person].extend(theirs)
+            if len(theirs) == 1:  # most contacts: shared_seconds' one step, inline
+                lo, hi = max(theirs[0].start, visit.start), min(theirs[0].end, visit.end)
+                seconds = hi - lo if hi > lo else 0.0
+            else:
+                seconds = shared_seconds(visit.start, visit.end, theirs)
+            out.append({"visit": index, "person": person, "seconds": seconds,
                         "start": min(s.start for s in theirs),
                         "end": max(s.end for s in theirs),
                         "estimated": any(s.estimated for s in theirs)})
