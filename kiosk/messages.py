@@ -442,6 +442,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "signing-key {kiosk} --set {public} --reason …` (key in {key})"),
     # -- devices: states, errors and advice for the technician (worded in both languages;
     # a label such as "device.error" goes before a detail already worded or technical)
+    "device.missing_library": (
+        "Hỗ trợ máy quét cần {name}: cài bằng `make install` (phần mở rộng pip: devices)",
+        "Scanner support needs {name}: install it with `make install` (pip extra: devices)"),
     "device.enrolment_hidden": (
         "({count} lần đọc của một mã đăng ký trạm bị ẩn: mã bí mật dùng một lần không hiển thị, "
         "không lưu)",

@@ -60,8 +60,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def _missing_library(exc: ImportError) -> int:
     """The devices extra is optional: say what to install, keep the rest of `kiosk` working."""
-    print(missing_extra(exc) or f"scanner support needs {exc.name}: install it with "
-          "`make install` (pip extra: devices)", file=sys.stderr)
+    print(missing_extra(exc) or both("device.missing_library", name=exc.name or exc),
+          file=sys.stderr)
     return EXIT_USAGE
 
 
