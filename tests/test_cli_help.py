@@ -15,9 +15,11 @@ import pytest
 
 from kiosk import cli
 from kiosk.central import cli as central_cli
+from kiosk.devices import camera
 
 ROOT = Path(__file__).resolve().parent.parent
-PARSERS = {"kiosk": cli.build_parser, "kiosk-central": central_cli.build_parser}
+PARSERS = {"kiosk": cli.build_parser, "kiosk-central": central_cli.build_parser,
+           camera.PROG: camera.build_parser}
 HEADING = "Examples / Ví dụ:"
 
 
@@ -44,12 +46,13 @@ def words_of(line: str) -> list[str]:
 def parses(prog: str, line: str) -> None:
     """Parse an example as its command would (``--help`` only prints, so is not parsed)."""
     words = words_of(line)
-    assert words[0] == prog, line
+    length = len(prog.split())
+    assert words[:length] == prog.split(), line
     if "--help" in words:
         return
     with contextlib.redirect_stderr(io.StringIO()) as err:
         try:
-            PARSERS[prog]().parse_args(words[1:])
+            PARSERS[prog]().parse_args(words[length:])
         except SystemExit:
             pytest.fail(f"{line!r} is refused: {err.getvalue()}")
 
@@ -70,17 +73,20 @@ def test_every_command_help_ends_with_examples_that_parse(prog: str, path: tuple
     for line in lines:
         parses(prog, line)
         # the examples of `kiosk sync push` run `kiosk sync push`, not another command
-        assert words_of(line)[1:1 + len(path)] == list(path), line
+        start = len(prog.split())
+        assert words_of(line)[start:start + len(path)] == list(path), line
 
 
 def test_the_command_list_covers_both_commands_and_their_groups() -> None:
     names = {" ".join((p, *c)) for p, c in ALL_COMMANDS}
     assert {"kiosk scan", "kiosk sync push", "kiosk devices watch", "kiosk config",
-            "kiosk-central serve", "kiosk-central import", "kiosk-central kiosks add"} <= names
+            "kiosk-central serve", "kiosk-central import", "kiosk-central kiosks add",
+            camera.PROG} <= names
 
 
 GUIDES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-COMMAND_LINE = re.compile(r"^\s*(?:\$ )?(?:\.venv/bin/)?(kiosk(?:-central)?) (.*)$")
+COMMAND_LINE = re.compile(r"^\s*(?:\$ )?(?:\.venv/bin/)?"
+                          r"(kiosk(?:-central)?|python -m kiosk\.devices\.camera) (.*)$")
 
 
 def guide_examples() -> list[tuple[str, str, str]]:

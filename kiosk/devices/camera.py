@@ -24,6 +24,7 @@ the supervisor shows it and retries with backoff.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import statistics
@@ -37,6 +38,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from kiosk.commandline import examples
 from kiosk.devices.base import DeviceError, Emit
 from kiosk.devices.frames import FrameDecoder, SightingFilter
 from kiosk.devices.kinds.camera import CameraOptions
@@ -311,14 +313,19 @@ def draw_preview(preview: Preview) -> np.ndarray:
     return image
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m kiosk.devices.camera SOURCE``: check a camera without the kiosk running."""
-    import argparse
+PROG = "python -m kiosk.devices.camera"
 
+
+def build_parser() -> argparse.ArgumentParser:
+    """The camera check's command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m kiosk.devices.camera",
+        prog=PROG,
         description="Open a camera (index, /dev/videoN, file or URL), print what it reads and "
-                    "its speed every second; optionally save a preview picture.")
+                    "its speed every second; optionally save a preview picture.",
+        **examples(f"{PROG} /dev/video0 --seconds 15 --snapshot /tmp/cam.jpg",
+                   f"{PROG} /dev/v4l/by-id/usb-046d_C920-video-index0 --width 1920 "
+                   "--height 1080",
+                   f"{PROG} recording.mp4   # a video file, or rtsp://… a stream"))
     parser.add_argument("source", help="0, /dev/video0, /dev/v4l/by-id/..., a file or a URL")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long (default 10)")
     schema = CameraOptions.schema()
@@ -328,6 +335,12 @@ def main(argv: list[str] | None = None) -> int:
                         default=schema["backend"].default)
     parser.add_argument("--snapshot", default="", help="save the last preview (with outlines) "
                                                        "to this .jpg/.png")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m kiosk.devices.camera SOURCE``: check a camera without the kiosk running."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
         options = CameraOptions.validate("camera", {
