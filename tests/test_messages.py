@@ -4,6 +4,7 @@ code asks for present, and words handed over as codes worded in whichever langua
 from __future__ import annotations
 
 import ast
+import re
 import string
 from pathlib import Path
 
@@ -52,6 +53,21 @@ def test_every_code_the_program_asks_for_is_in_the_catalogue() -> None:
             assert any(known.startswith(code[:-1]) for known in CATALOGUE), (where, code)
         else:
             assert code in CATALOGUE, (where, code)
+
+
+def test_every_word_the_dashboard_asks_for_is_in_the_catalogue() -> None:
+    """The dashboard's templates and pages ask ``t("key")`` (or ``t("kind." + kind)``) for
+    ``web.<key>``: each one is there (an unknown code would show as itself)."""
+    asked = re.compile(r"""\bt\(\s*["']([a-z_.0-9-]+)["']\s*([+)])""")
+    web = ROOT / "kiosk" / "central" / "web"
+    found = [(path.name, key, end) for path in [*web.rglob("*.html"), *web.rglob("*.py")]
+             for key, end in asked.findall(path.read_text(encoding="utf-8"))]
+    assert len(found) > 100
+    for where, key, end in found:
+        if end == "+":
+            assert any(code.startswith(f"web.{key}") for code in CATALOGUE), (where, key)
+        else:
+            assert f"web.{key}" in CATALOGUE, (where, key)
 
 
 def test_words_are_worded_by_the_reader_nested_words_too() -> None:
