@@ -556,17 +556,9 @@ class Store:
         their newest entry here by the wall clock, the first of their ``entries_person``
         range read backwards. A boot's entries are written while it runs, so once a boot
         has written for someone ``presence`` holds it until the next boot writes."""
-        with self.lock:
-            if boot_id is not None:
-                row = self.conn.execute(_LAST_IN_BOOT, (checkpoint_id, subject_key, boot_id)
-                                        ).fetchone()
-                if row is not None:
-                    return LastMovement(row[0], parse_utc(row[1]), row[2])
-            row = self.conn.execute(
-                "SELECT id, scanned_at, direction FROM entries "
-                "WHERE subject_key = ? AND checkpoint_id = ? ORDER BY scanned_at DESC LIMIT 1",
-                (subject_key, checkpoint_id),
-            ).fetchone()
+        with self.lock:  # one statement: its second part runs only if the first finds nothing
+            row = self.conn.execute(_LAST_MOVEMENT, (checkpoint_id, subject_key, boot_id)
+                                    ).fetchone()
         return LastMovement(row[0], parse_utc(row[1]), row[2]) if row else None
 
     def subject_for_match(self, match_key: str) -> str | None:
@@ -1183,8 +1175,12 @@ _UPSERT_PRESENCE = (
     f"monotonic_ns = iif({_LATER}, excluded.monotonic_ns, monotonic_ns), "
     "boot_id = excluded.boot_id"
 )
-_LAST_IN_BOOT = ("SELECT last_id, last_at, last_direction FROM presence "
-                 "WHERE checkpoint_id = ? AND subject_key = ? AND boot_id = ?")
+_LAST_MOVEMENT = (
+    "SELECT last_id, last_at, last_direction FROM presence "
+    "WHERE checkpoint_id = ?1 AND subject_key = ?2 AND boot_id = ?3 UNION ALL "
+    "SELECT * FROM (SELECT id, scanned_at, direction FROM entries WHERE subject_key = ?2 "
+    "AND checkpoint_id = ?1 ORDER BY scanned_at DESC LIMIT 1)")
+"""The running boot's last movement from ``presence``, else the newest entry by time."""
 _INSERT_SEARCH = "INSERT INTO entries_search (rowid, name, entry_id) VALUES (?, ?, ?)"
 _INSERT_RECENT = "INSERT INTO search_recent (slot, name, entry_id) VALUES (?, ?, ?)"
 _TAKEN_SLOT = ("SELECT max(taken) FROM (SELECT max(rowid) AS taken FROM entries_search "

@@ -74,11 +74,30 @@ def payload_key(raw: bytes) -> str:
 
 
 def fold_name(name: str) -> str:
-    """Upper-case ASCII without diacritics: how PC-Covid writes names (Đ has no decomposition)."""
-    name = name.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFKD", name)
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(ascii_only.upper().split())
+    """Upper-case ASCII without diacritics: how PC-Covid writes names (Đ has no decomposition).
+
+    Each character is folded on its own (its compatibility decomposition without combining
+    marks: what decomposing the whole name and dropping them gives), once, then looked up
+    by ``str.translate``: a scan folds its name twice, in ~1 µs instead of ~6."""
+    return " ".join(name.translate(_FOLDED).upper().split())
+
+
+class _Folded(dict[int, str]):
+    """Character code → the character without diacritics; filled as characters are met."""
+
+    LIMIT = 10_000
+    """Characters remembered at most: a hostile payload cannot grow it without bound."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = "d" if char == "đ" else "D" if char == "Đ" else "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        if len(self) < self.LIMIT:
+            self[code] = folded
+        return folded
+
+
+_FOLDED = _Folded()
 
 
 def make_match_key(document: str, name: str, birth_year: str) -> str | None:
