@@ -163,12 +163,12 @@ def test_devices_watch_on_a_keyboard_capture_hides_the_code_key_by_key(
     keys = typed("8938505974194")
     typed(enrolment_code, keys.pause(1))
     typed("8938505974194", keys.pause(1))
-    source, again = tmp_path / "field.capture", tmp_path / "again.capture"
+    source, again = tmp_path / "kbd.capture", tmp_path / "again.capture"
     with open(source, "w", encoding="utf-8") as stream:
         writer = CaptureWriter(stream, options)
         for event in keys.events:
             writer.write(event)
-    assert enrolment_code.encode() in decoded(source)  # the field capture does type it
+    assert enrolment_code.encode() in decoded(source)  # the capture does type it
 
     assert cli.main(["devices", "watch", str(source), "--save", str(again)]) == 0
     out = capsys.readouterr().out
@@ -216,7 +216,7 @@ def test_watch_a_configured_device_by_id_from_the_command_line(tmp_path: Path, c
     assert "No suggestions: the settings look right" in seen
 
 
-def test_watch_a_field_capture_file(capsys) -> None:
+def test_watch_a_synthesized_capture_file_of_an_alt_code_scanner(capsys) -> None:
     code = cli.main(["devices", "watch", str(CAPTURES / "datalogic-cp1252-lossy-cccd.evdev.log")])
     out = capsys.readouterr().out
     assert code == 0
