@@ -95,7 +95,7 @@ def load_registry(conn: Any, checkpoints: int, first_day: dt.date, pg: bool) -> 
     else:
         conn.executemany(f"INSERT INTO checkpoints ({cp_cols}) VALUES "
                          f"({', '.join('?' * 12)})", rows)
-        conn.executemany(f"INSERT INTO kiosks ({k_cols}) VALUES ({', '.join('?' * 8)})",
+        conn.executemany(f"INSERT INTO kiosks ({k_cols}) VALUES ({', '.join('?' * 7)})",
                          kiosks)
 
 

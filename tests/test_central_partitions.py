@@ -18,6 +18,7 @@ from report_support import GenKiosk, wire_entry
 
 from kiosk.central import partitions, reports
 from kiosk.central.backends import open_storage
+from kiosk.central.schema import MIGRATIONS
 from kiosk.central.storage import Storage
 from kiosk.sync import protocol
 
@@ -151,3 +152,22 @@ def test_two_serve_processes_on_one_database_store_each_entry_once(pg_url: str,
     with open_storage(pg_url) as storage:
         assert storage.entry_count() == 1200
         assert reports.daily(storage, storage.today())["summary"]["scans"] == 1200
+
+
+def test_two_serve_processes_started_together_on_an_empty_database_both_come_up(
+        pg_url: str) -> None:
+    """Both migrate the same empty database at the same moment: the migrations and the day
+    partitions made ahead are taken under an advisory lock, so one waits for the other
+    instead of failing on the tables the other is creating."""
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        starting = [pool.submit(CentralServer, pg_url) for _ in range(2)]
+        concurrent.futures.wait(starting)
+    servers = [s.result() for s in starting if s.exception() is None]
+    errors = [server.stop() for server in servers]
+    assert [s.exception() for s in starting] == [None, None]
+    assert not any("Traceback" in e for e in errors), errors
+    with open_storage(pg_url) as storage, storage._connection() as conn:
+        assert conn.execute("SELECT value FROM central_meta WHERE key = 'schema_version'"
+                            ).fetchone()[0] == str(len(MIGRATIONS))
+        storage.partitions.refresh(conn)
+        assert TODAY in storage.partitions.known
