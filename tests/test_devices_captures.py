@@ -62,13 +62,15 @@ def test_report_captures_round_trip_bytes_and_times() -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("hello\n", "line 1: not a kiosk capture"),
+    ("hello\n", "c.log:1: not a kiosk capture"),
     ("# kiosk-capture v1 format=midi\n", "format must be one of serial, evdev, hidraw"),
-    ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY KEY_NOPE 1\n", "line 2: unknown event code"),
-    ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY 30\n", "line 2: expected: time type code"),
-    ("# kiosk-capture v1 format=hidraw\n1.0 zz\n", "line 2: non-hexadecimal"),
+    ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY KEY_NOPE 1\n",
+     "c.log:2: .* / unknown event code name 'KEY_NOPE'"),
+    ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY 30\n",
+     "c.log:2: .* / expected: time type code value"),
+    ("# kiosk-capture v1 format=hidraw\n1.0 zz\n", "c.log:2: non-hexadecimal"),
     ('# kiosk-capture v1 format=evdev\n# settings: {"layout": "dvorak"}\n',
-     'line 2: layout: expected one of'),
+     'c.log:2: layout: expected one of'),
     ('# kiosk-capture v1 format=evdev\n# settings: {"baudrate": 9600}\n',
      "unknown setting 'baudrate'"),
 ])

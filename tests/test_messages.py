@@ -112,10 +112,12 @@ def printed_literals(node: ast.AST) -> list[str]:
     return []
 
 
-SHOWING_CALLS = {"print": None, "fail": 1, "SystemExit": 1, "ArgumentTypeError": 1}
-"""Calls whose arguments end up on a console as they are, and how many of their arguments
-(None: all): ``fail()`` and ``SystemExit()`` print their message on stderr, argparse prints
-an ``ArgumentTypeError``'s."""
+SHOWING_CALLS = {"print": None, "fail": 1, "SystemExit": 1, "ArgumentTypeError": 1,
+                 "DeviceError": 1}
+"""Calls whose arguments end up on a console or a screen as they are, and how many of their
+arguments (None: all): ``fail()`` and ``SystemExit()`` print their message on stderr,
+argparse prints an ``ArgumentTypeError``'s, a ``DeviceError`` is a device's status line and
+the devices commands' error."""
 
 
 def shown_literals(node: ast.Call) -> list[str]:
@@ -136,7 +138,7 @@ def test_every_sentence_a_command_shows_comes_from_the_catalogue() -> None:
     screens included: what they print goes to a console, not into a widget), comes from the
     catalogue, in the configured language or in both: a literal with letters printed,
     raised as a command's exit message or an argument's refusal, or given as an error's
-    label is a sentence that bypassed it."""
+    label, or as a device's error, is a sentence that bypassed it."""
     modules = sorted((ROOT / "kiosk").rglob("*.py"))
     assert {ROOT / "kiosk/cli.py", ROOT / "kiosk/central/cli.py", ROOT / "kiosk/ui/app.py",
             ROOT / "kiosk/devices/camera.py"} <= set(modules)
@@ -147,12 +149,14 @@ def test_every_sentence_a_command_shows_comes_from_the_catalogue() -> None:
                        'run_command(parser, argv, label="storage error", exit_code=3)\n'
                        'run_command(parser, argv, label="cli.storage_error", exit_code=3)\n'
                        'print(both("cli.bad_day", value=repr(text)), 42, file=sys.stderr)\n'
-                       'print(missing_extra(exc) or f"needs {exc.name}", file=sys.stderr)')
+                       'print(missing_extra(exc) or f"needs {exc.name}", file=sys.stderr)\n'
+                       'raise DeviceError(f"no camera at {node}")')
     assert [shown_literals(node) for node in ast.walk(caught) if isinstance(node, ast.Call)
             and getattr(node.func, "id", getattr(node.func, "attr", "")) in
-            ("print", "fail", "SystemExit", "ArgumentTypeError", "run_command")] == [
+            ("print", "fail", "SystemExit", "ArgumentTypeError", "run_command",
+             "DeviceError")] == [
         ["Đã thêm / Added: "], ["store error: "], ["export needs -o FILE"],
-        [": expected YYYY-MM"], ["storage error"], [], [], ["needs "]]
+        [": expected YYYY-MM"], ["storage error"], [], [], ["needs "], ["no camera at "]]
     bypassed = []
     for path in modules:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kiosk.devices.base import Device, DeviceError
+from kiosk.messages import both
 
 if TYPE_CHECKING:
     from kiosk.devices.kind import DeviceOptions
@@ -31,14 +32,13 @@ def build_device(options: DeviceOptions) -> Device:
 
     kind = device_kind(options.type)
     if kind is None or not kind.device:
-        raise DeviceError(f"device {options.id}: type {options.type!r} is not available")
+        raise DeviceError(f"{options.id}: " + both("device.type_unavailable",
+                                                   type=repr(options.type)))
     try:
         factory = load(kind.device)
     except ImportError as exc:
-        raise DeviceError(
-            f"device {options.id}: {options.type} support needs {exc.name}; "
-            "install it with: make install"
-        ) from exc
+        raise DeviceError(f"{options.id}: " + both("device.needs_library", type=options.type,
+                                                   name=exc.name)) from exc
     return factory(options)
 
 

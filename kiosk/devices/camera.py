@@ -93,22 +93,21 @@ def open_capture(source: int | str) -> tuple[cv2.VideoCapture, bool]:
     if isinstance(source, int):
         node = f"/dev/video{source}"
         if not os.path.exists(node):
-            raise DeviceError(f"no camera at {node} / không tìm thấy camera tại {node}")
+            raise DeviceError(both("camera.not_found", source=node))
         capture, is_file = cv2.VideoCapture(source, cv2.CAP_V4L2), False
     elif source.startswith("/dev/"):
         if not os.path.exists(source):
-            raise DeviceError(f"no camera at {source} / không tìm thấy camera tại {source}")
+            raise DeviceError(both("camera.not_found", source=source))
         capture, is_file = cv2.VideoCapture(source, cv2.CAP_V4L2), False
     elif "://" in source:
         capture, is_file = cv2.VideoCapture(source), False
     else:
         if not Path(source).is_file():
-            raise DeviceError(f"no video file at {source} / không có tệp video {source}")
+            raise DeviceError(both("camera.no_file", source=source))
         capture, is_file = cv2.VideoCapture(source), True
     if not capture.isOpened():
         capture.release()
-        raise DeviceError(f"cannot open camera {source} (in use, or no permission: is the user "
-                          f"in group 'video'?) / không mở được camera {source}")
+        raise DeviceError(both("camera.cannot_open", source=source))
     return capture, is_file
 
 
@@ -133,7 +132,7 @@ class _Capture(threading.Thread):
         try:
             self._read_loop()
         except Exception as exc:  # OpenCV raising inside read(): report it, do not vanish
-            self.error = DeviceError(f"camera read failed: {exc} / lỗi đọc camera")
+            self.error = DeviceError(both("camera.read_failed", detail=exc))
         finally:
             with self.cond:
                 self.done = True
@@ -156,9 +155,7 @@ class _Capture(threading.Thread):
                     continue
                 limit = OPEN_SECONDS if not self.times else STALL_SECONDS
                 if now - (last_ok if self.times else started) > limit:
-                    self.error = DeviceError(
-                        "camera stopped sending frames (unplugged?) / camera ngừng gửi hình "
-                        "(bị rút ra?)")
+                    self.error = DeviceError(both("camera.stopped"))
                     return
                 time.sleep(0.02)
                 continue

@@ -31,6 +31,7 @@ from kiosk.devices.base import DeviceError
 from kiosk.devices.kind import CaptureFormat, DeviceKind, DeviceOptions
 from kiosk.devices.registry import device_kind, kinds
 from kiosk.devices.stream import Chunk, Decoder, InputEvent
+from kiosk.messages import both
 from kiosk.schema import ConfigError
 
 MAGIC = "# kiosk-capture v1"
@@ -46,8 +47,8 @@ def capture_kinds() -> dict[str, DeviceKind]:
 def _format(kind_name: str) -> tuple[DeviceKind, CaptureFormat]:
     kind = device_kind(kind_name)
     if kind is None or kind.capture is None or kind.decoder is None:
-        raise ValueError(f"cannot capture a {kind_name} device "
-                         f"(captures: {', '.join(capture_kinds())})")
+        raise ValueError(both("capture.cannot_capture", kind=kind_name,
+                              kinds=", ".join(capture_kinds())))
     return kind, kind.capture
 
 
@@ -135,12 +136,12 @@ def _track(held: set[int], item: InputEvent | Chunk) -> None:
         (held.add if item.value else held.discard)(item.code)
 
 
-def _number(token: str, names: str) -> int:
+def _number(token: str, unknown: str) -> int:
     if token.lstrip("-").isdigit():
         return int(token)
     value = keycodes.CODES.get(token)
     if value is None:
-        raise ValueError(f"unknown {names} name {token!r}")
+        raise ValueError(both(unknown, token=repr(token)))
     return value
 
 
@@ -148,13 +149,13 @@ def parse_item(capture: CaptureFormat, line: str) -> InputEvent | Chunk:
     fields = line.split()
     if capture.items == "events":
         if len(fields) != 4:
-            raise ValueError("expected: time type code value")
+            raise ValueError(both("capture.expected_event"))
         sec, _, frac = fields[0].partition(".")
         usec = int((frac + "000000")[:6]) if frac else 0
-        return InputEvent(int(sec), usec, _number(fields[1], "event type"),
-                          _number(fields[2], "event code"), int(fields[3]))
+        return InputEvent(int(sec), usec, _number(fields[1], "capture.unknown_type"),
+                          _number(fields[2], "capture.unknown_code"), int(fields[3]))
     if len(fields) < 2:
-        raise ValueError("expected: time and hex bytes")
+        raise ValueError(both("capture.expected_chunk"))
     return Chunk(float(fields[0]), bytes.fromhex("".join(fields[1:])))
 
 
@@ -163,14 +164,16 @@ def _settings(kind: DeviceKind, capture: CaptureFormat, text: str,
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DeviceError(f"{where}: settings are not JSON ({exc.msg})") from None
+        raise DeviceError(both("capture.settings_not_json", where=where, detail=exc.msg)
+                          ) from None
     if not isinstance(data, dict):
-        raise DeviceError(f"{where}: settings must be a JSON object")
+        raise DeviceError(both("capture.settings_not_object", where=where))
     schema = kind.options.schema()
     out = {}
     for key, value in data.items():
         if key not in capture.settings:
-            raise DeviceError(f"{where}: unknown setting {key!r} for {kind.name} captures")
+            raise DeviceError(both("capture.unknown_setting", where=where, key=repr(key),
+                                   kind=kind.name))
         try:
             out[key] = schema[key].check(f"{where}: {key}", value)
         except ConfigError as exc:
@@ -183,18 +186,19 @@ def read_capture(lines: Iterable[str], name: str = "capture") -> Capture:
     numbered = enumerate(lines, 1)
     first = next(numbered, None)
     if first is None:
-        raise DeviceError(f"{name}: empty file, not a kiosk capture")
+        raise DeviceError(both("capture.empty", name=name))
     header = first[1].strip()
     if not header.startswith(MAGIC):
-        raise DeviceError(f"{name} line 1: not a kiosk capture (expected '{MAGIC} format=…')")
+        raise DeviceError(both("capture.not_capture", where=f"{name}:1", magic=MAGIC))
     fmt = header.partition("format=")[2].split()[0] if "format=" in header else ""
     kind = capture_kinds().get(fmt)
     if kind is None or kind.capture is None:
-        raise DeviceError(f"{name} line 1: format must be one of {', '.join(capture_kinds())}")
+        raise DeviceError(both("capture.bad_format", where=f"{name}:1",
+                               kinds=", ".join(capture_kinds())))
     capture = Capture(fmt)
     for number, raw in numbered:
         line = raw.strip()
-        where = f"{name} line {number}"
+        where = f"{name}:{number}"
         if line.startswith(SETTINGS):
             capture.settings = _settings(kind, kind.capture, line[len(SETTINGS):], where)
         elif line and not line.startswith("#"):
@@ -210,6 +214,6 @@ def load_capture(path: str | Path) -> Capture:
         with open(path, encoding="utf-8") as stream:
             return read_capture(stream, str(path))
     except OSError as exc:
-        raise DeviceError(f"cannot read capture {path}: {exc.strerror}") from None
+        raise DeviceError(both("capture.unreadable", path=path, reason=exc.strerror)) from None
     except UnicodeDecodeError:
-        raise DeviceError(f"{path}: not UTF-8 text, not a kiosk capture") from None
+        raise DeviceError(both("capture.not_utf8", path=path)) from None

@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 from kiosk.devices.base import DeviceError, Emit
 from kiosk.devices.kinds.replay import ReplayOptions
+from kiosk.messages import both
 from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,8 @@ class ReplayDevice:
         try:
             return Path(self.path).open("rb")
         except OSError as exc:
-            raise DeviceError(f"replay {self.id}: cannot open {self.path}: {exc.strerror}") from exc
+            raise DeviceError(f"{self.id}: " + both("replay.cannot_open", path=self.path,
+                                                    reason=exc.strerror)) from exc
 
     def payloads(self, stream: BinaryIO, stop: threading.Event) -> Iterator[bytes]:
         """Lines as they arrive; polls so that a quiet pipe never keeps ``stop`` waiting."""
@@ -106,8 +108,8 @@ class ReplayDevice:
         capture = (read_capture(sys.stdin, "standard input") if self.path == "-"
                    else load_capture(self.path))
         if capture.format != self.format:
-            raise DeviceError(f"replay {self.id}: {self.path} is a {capture.format} capture, "
-                              f'but the device says format = "{self.format}"')
+            raise DeviceError(f"{self.id}: " + both("capture.wrong_format", path=self.path,
+                                                    got=capture.format, format=self.format))
 
         def deliver(decoded: Decoded) -> None:
             if not stop.is_set():
@@ -119,7 +121,7 @@ class ReplayDevice:
             try:
                 decoder = capture.decoder()
             except ValueError as exc:
-                raise DeviceError(f"replay {self.id}: {exc}") from None
+                raise DeviceError(f"{self.id}: {exc}") from None
             pump(capture.items, decoder, deliver, stop)
             if not self.loop or self.path == "-":
                 return

@@ -38,7 +38,7 @@ class StreamDevice:
         try:
             build_decoder(options)
         except ValueError as exc:
-            raise DeviceError(f"device {self.id}: {exc}") from None
+            raise DeviceError(f"{self.id}: {exc}") from None
 
     def locate(self, resolve: Callable[[Any, Roots], str], *, write: bool = False) -> str:
         """The node to open today, once this account may open it."""
@@ -55,7 +55,7 @@ class StreamDevice:
         return DeviceMissing(both("device.unplugged", path=self.path))
 
     def not_open(self) -> DeviceError:
-        return DeviceError(f"device {self.id}: read before open")
+        return DeviceError(f"{self.id}: " + both("device.read_before_open"))
 
     def open(self) -> None:
         raise NotImplementedError
