@@ -16,8 +16,6 @@ import argparse
 import datetime as dt
 import importlib.util
 import json
-import shutil
-import sqlite3
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -75,6 +73,9 @@ def run_checks(config_path: Path) -> list[Check]:
 
 
 def store_checks(path: Path) -> list[Check]:
+    import shutil
+    import sqlite3  # here, not at the top: `kiosk --help` imports this module
+
     if not path.is_file():
         return [_check("store", False, "doctor.no_store", path=path)]
     problem = _unwritable(path.parent)
@@ -160,6 +161,8 @@ def device_checks(config: Any) -> list[Check]:
 def last_input(store_path: Path, device_id: str) -> tuple[str, Words] | None:
     """(UTC time, what it was) of the newest scan from ``device_id`` in the last
     :data:`DEVICE_QUIET`, recorded or refused; None if none (or no readable store)."""
+    import sqlite3
+
     since = (dt.datetime.now(dt.UTC) - DEVICE_QUIET).strftime("%Y-%m-%dT%H:%M:%S")
     try:
         from kiosk.store import read_only_uri

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -51,6 +50,8 @@ def replace_file(path: str | Path, data: bytes, *, mode: int = FILE_MODE) -> Non
     path = Path(path)
     if not path.parent.exists():
         private_dir(path.parent)
+    import tempfile  # only this writer needs it (a cold `kiosk scan` does not)
+
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # made 0600
     try:
         with os.fdopen(handle, "wb") as out:

@@ -218,9 +218,10 @@ def test_with_every_package_the_commands_that_need_them_get_past_the_imports(
 
 def test_a_scan_from_the_command_line_loads_only_what_a_scan_needs(tmp_path: Path) -> None:
     """``kiosk scan`` of a CCCD runs in a fresh interpreter (as a technician's command does)
-    without loading the certificate CBOR reader, the device supervisor, or the modules of
-    the command groups it is not (their parsers are not even built): what it does not load,
-    it does not pay for at every start."""
+    without loading the certificate CBOR reader, the device supervisor, the device kinds
+    its config does not name (it names none), or the modules of the command groups it is
+    not (their parsers are not even built): what it does not load, it does not pay for at
+    every start."""
     config = tmp_path / "config.toml"
     config.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
                       '[store]\npath = "kiosk.db"\n', encoding="utf-8")
@@ -233,6 +234,8 @@ def test_a_scan_from_the_command_line_loads_only_what_a_scan_needs(tmp_path: Pat
     assert code == 0 and "ACCEPTED" in proc.stdout
     unneeded = {"cbor2", "kiosk.devices.supervisor", "kiosk.doctor", "kiosk.devices.commands",
                 "kiosk.sync.commands", "kiosk.sync.enrol_commands",
-                "kiosk.certificates.commands", "kiosk.certificates.signature"}
+                "kiosk.certificates.commands", "kiosk.certificates.signature", "tempfile",
+                *(f"kiosk.devices.kinds.{kind}" for kind in
+                  ("replay", "serial", "evdev", "hidraw", "camera", "wedge"))}
     assert unneeded & set(loaded) == set()
     assert {"kiosk.pipeline", "kiosk.store", "kiosk.sync.protocol"} <= set(loaded)

@@ -128,16 +128,24 @@ class DeviceKind:
     """Fed by the Qt window's key events rather than run by the supervisor (wedge)."""
 
 
-_KINDS: dict[str, DeviceKind] = {}
-"""The table ``kiosk.devices.registry`` fills with the built-in kinds (and ``register``
-with any other); read it through ``kinds()`` / ``device_kind()``."""
+_KINDS: dict[str, DeviceKind | str] = {}
+"""The table ``kiosk.devices.registry`` fills with the built-in kinds, each as the module
+that defines it until first asked for (a command whose config names no device imports
+none), and ``register`` with any other; read it through ``kinds()`` / ``device_kind()``."""
+
+
+def register_module(name: str, module: str) -> None:
+    """Make the kind ``name``, defined as ``KIND`` in ``module``, known; it is imported
+    (and checked by :func:`register`) when first asked for."""
+    _KINDS[name] = module
 
 
 def register(kind: DeviceKind) -> DeviceKind:
     """Make a kind known (replacing one of the same name); returns it.
 
-    A kind whose parts do not fit together is refused here, at import, with every problem
-    named — not at the first scan in the field."""
+    A kind whose parts do not fit together is refused here, when it is registered or first
+    asked for (loading the config that names it), with every problem named — not at the
+    first scan in the field."""
     problems = missing_parts(kind)
     if problems:
         raise ValueError(f"device kind {kind.name!r}: " + "; ".join(problems))
@@ -175,11 +183,18 @@ def unregister(name: str) -> None:
 
 def kinds() -> dict[str, DeviceKind]:
     """Every known kind by name, in registration order."""
-    return dict(_KINDS)
+    return {name: _loaded(name) for name in list(_KINDS)}
 
 
 def device_kind(name: Any) -> DeviceKind | None:
-    return _KINDS.get(name) if isinstance(name, str) else None
+    return _loaded(name) if isinstance(name, str) and name in _KINDS else None
+
+
+def _loaded(name: str) -> DeviceKind:
+    kind = _KINDS[name]
+    if isinstance(kind, str):
+        kind = register(importlib.import_module(kind).KIND)
+    return kind
 
 
 def load(reference: str) -> Any:
