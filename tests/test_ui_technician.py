@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import secrets
 import shutil
 
 import pytest
+from devices_support import typed
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
 from ui_support import (  # noqa: F401
     CCCD_AN,
@@ -21,7 +23,10 @@ from ui_support import (  # noqa: F401
 )
 
 from kiosk import config as config_mod
+from kiosk.config import validate_device
+from kiosk.devices.captures import CaptureWriter
 from kiosk.devices.registry import kinds
+from kiosk.enrolment import EnrolmentCode
 from kiosk.ui.config_writer import DeviceDraft, save_devices, save_setting
 from kiosk.ui.device_form import DeviceForm
 
@@ -218,6 +223,31 @@ def test_watch_raw_input_lists_key_events_the_decoded_scan_and_the_summary(make_
     assert "cccd: Nguyễn Văn An" in text
     assert "1 scan(s)" in text
     qtbot.waitUntil(lambda: panel.raw_button.text() == "Xem dữ liệu thô")
+
+
+def test_watch_raw_input_hides_an_enrolment_codes_secret_like_the_command(make_window, qtbot,
+                                                                          tmp_path):
+    """A keyboard scanner's capture typing a kiosk enrolment code, watched from the screen:
+    the code shows as ``ckenrol:1?…``, its keys are counted, not listed, and no part of its
+    one-time secret reaches the screen (the rule of `kiosk devices watch`)."""
+    code = EnrolmentCode("http://127.0.0.1:8765", "lane-7", "CP-QR", secrets.token_urlsafe(32),
+                         "2026-12-01T00:00:00.000000Z")
+    capture = tmp_path / "enrol.capture"
+    with open(capture, "w", encoding="utf-8") as stream:
+        writer = CaptureWriter(stream, validate_device(0, {"id": "k", "type": "evdev",
+                                                           "path": "/dev/input/event7"}))
+        for event in typed(code.text()).events:
+            writer.write(event)
+    device = (f'\n[[devices]]\nid = "capture"\ntype = "replay"\nformat = "evdev"\n'
+              f'path = "{capture}"\nenabled = false\n')
+    window = make_window(write_config(tmp_path, device))
+    screen = open_technician(window, qtbot)
+    screen.tabs.setCurrentWidget(screen.watch)
+    screen.watch.raw_button.click()
+    qtbot.waitUntil(lambda: "scan(s)" in screen.watch.output.toPlainText(), timeout=15000)
+    text = screen.watch.output.toPlainText()
+    assert "   ckenrol:1?…" in text and "enrolment code hidden" in text
+    assert code.secret not in text and "KEY_ENTER ↓" not in text
 
 
 def test_the_check_tab_runs_kiosk_doctor_and_shows_each_verdict_in_the_screens_language(
