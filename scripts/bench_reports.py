@@ -39,7 +39,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from central_support import CentralServer, shared_postgres  # noqa: E402
 
-from kiosk.central import reports  # noqa: E402
+from kiosk.central import people, reports  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.central.reports import month_days  # noqa: E402
 from kiosk.central.storage import STORED_COLUMNS, Storage  # noqa: E402
@@ -145,6 +145,7 @@ def load_pg_entries(storage: Storage, total: int, start: dt.datetime, days: int,
             log(f"  PostgreSQL entries {last + 1:,} / {total:,}")
         log("  counting the aggregates")
         count_aggregates(conn, pg=True)
+        people.recount(storage, conn)
         log("  VACUUM ANALYZE")
         conn.execute("VACUUM ANALYZE")
         size = conn.execute("SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
@@ -184,12 +185,13 @@ def load_sqlite_entries(storage: Storage, total: int, start: dt.datetime, days: 
         log(f"  SQLite entries {last + 1:,} / {total:,}")
     with storage._transaction() as conn:
         count_aggregates(conn, pg=False)
+        people.recount(storage, conn)
     storage._conn().execute("ANALYZE")
 
 
 def count_aggregates(conn: Any, pg: bool) -> None:
     """The aggregates ingest would have written, counted in one pass (zero clock offsets,
-    so a scan's local hour is its UTC hour + 7 in Hà Nội)."""
+    so a scan's local hour is its UTC hour + 7 in Hà Nội); the day sets come after."""
     hour = ("(CAST(substr(scanned_at, 12, 2) AS INTEGER) + 7) % 24")
     conn.execute("INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, outs, manual) "
                  "SELECT local_day, checkpoint_id, count(*), "

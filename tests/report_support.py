@@ -16,7 +16,7 @@ from kiosk.sync import protocol
 
 DAY = dt.date(2026, 11, 15)
 TABLES = ("entries", "batches", "kiosks", "checkpoints", "checkpoint_days", "checkpoint_hours",
-          "late_arrivals", "refused_hours", "day_people", "kiosk_health",
+          "late_arrivals", "refused_hours", "day_people", "day_subjects", "kiosk_health",
           "kiosk_health_history")
 
 
@@ -84,12 +84,13 @@ def wire_entry(kiosk: GenKiosk, checkpoint: str, scanned_at: dt.datetime, direct
         "payload_b64": "MDAx"}
 
 
-def load(storage: Storage, world: World) -> None:
-    """Wipe ``storage`` and store ``world`` through the same calls the API and CLI use."""
+def load(storage: Storage, world: World, *, zone_first: str | None = None) -> None:
+    """Wipe ``storage`` and store ``world`` through the same calls the API and CLI use;
+    with ``zone_first``, under that zone, and then change the centre's to the world's."""
     with storage._transaction() as tx:
         for table in TABLES:
             storage._execute(tx, f"DELETE FROM {table}")
-    storage.set_timezone(world.zone)
+    storage.set_timezone(zone_first or world.zone)
     registry.upsert(storage, world.points, today=DAY.isoformat())
     for kiosk in world.kiosks:
         storage.add_kiosk(kiosk.id, kiosk.checkpoint_id, kiosk.id, uuid.uuid4().hex)
@@ -100,6 +101,8 @@ def load(storage: Storage, world: World) -> None:
         storage.ingest_batch(batch.kiosk.id, batch.entries,
                              sent_at=protocol.format_time(batch.sent_at),
                              received_at=batch.arrival, batch_id=str(uuid.uuid4()))
+    if zone_first:
+        storage.set_timezone(world.zone)
     for kiosk in world.kiosks:
         if kiosk.revoked_tried_at:
             storage.revoke_kiosk(kiosk.id)

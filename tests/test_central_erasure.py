@@ -92,6 +92,9 @@ def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str) -> 
         assert not {value for value in secret if value in dump}
         assert kept[0]["name"] == recent[0]["name"] and kept[0]["subject_key"] != "erased"
         assert report(storage, old_day) == before  # the same report, people included
+        # the day's set of people went with the identities: only the recent scan's person
+        assert {k for (k,) in storage._query("SELECT subject_key FROM day_subjects")} == {
+            recent[0]["subject_key"]}
 
         # a kiosk sending an erased entry again is told it is held
         again = storage.ingest_batch("k1", old[:1], sent_at=protocol.format_time(NOW),
@@ -105,8 +108,11 @@ def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str) -> 
         assert answer["contacts"] == []
         assert answer["data_begins"] == (NOW.date() - dt.timedelta(days=30)).isoformat()
 
-        # a late arrival from the erased period is erased at the next run
+        # a late arrival from the erased period is erased at the next run; its day's
+        # people stay as frozen when the identities went (a scan more, nobody more)
         late = send(storage, [(4, "cccd", "in", OLD + dt.timedelta(minutes=20))], NOW)
+        summary = report(storage, old_day)["summary"]
+        assert (summary["scans"], summary["people"]) == (before["summary"]["scans"] + 1, 3)
     again = central("purge", "--personal-days", "30", "--db", db).stdout
     assert "(1 entries)" in again
     with open_storage(db) as storage:

@@ -10,7 +10,9 @@ from the generated entries with plain Python, by the rules written in
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
+import random
 import sqlite3
 import uuid
 from collections import Counter, defaultdict
@@ -29,6 +31,7 @@ from report_support import DAY, GenBatch, GenKiosk, World, load, wire_entry
 from kiosk.central import registry, reports
 from kiosk.central.backends import open_storage
 from kiosk.central.registry import Checkpoint
+from kiosk.central.schema import DAY_SUBJECTS_VERSION
 from kiosk.central.storage import Storage
 from kiosk.sync import protocol
 
@@ -236,9 +239,12 @@ def _engines_present(engines: list[Storage]) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(world=worlds(), shift=st.sampled_from([0, -1, 1, -2]))
+@given(world=worlds(), shift=st.sampled_from([0, -1, 1, -2]),
+       zone_first=st.sampled_from([None, *ZONES]))
 def test_daily_report_matches_brute_force_on_both_engines(
-        engines: list[Storage], world: World, shift: int) -> None:
+        engines: list[Storage], world: World, shift: int, zone_first: str | None) -> None:
+    """``zone_first``: the entries were stored under another zone, then the centre's zone
+    changed to the world's (every aggregate and day set counted again)."""
     _engines_present(engines)
     day = DAY + dt.timedelta(days=shift)
     expected = brute_daily(world, day)
@@ -246,7 +252,7 @@ def test_daily_report_matches_brute_force_on_both_engines(
         event(problem)  # --hypothesis-show-statistics: which rules the examples exercised
     made = []
     for storage in engines:
-        load(storage, world)
+        load(storage, world, zone_first=zone_first)
         report = reports.daily(storage, day, now=world.now)
         assert as_brute(report) == expected, storage.url
         made.append(report)
@@ -284,7 +290,10 @@ def test_monthly_series_is_the_daily_figures_of_each_day(engines: list[Storage],
 
 
 def test_reports_survive_the_purge_of_raw_entries(engines: list[Storage]) -> None:
-    """Counts come from the aggregates; distinct people from the count kept earlier."""
+    """Counts come from the aggregates; distinct people from the count frozen by the purge,
+    which takes the day's set of people with the entries: a scan of that day arriving
+    afterwards counts as a scan, not as a person (nobody can tell any more whether that
+    person was counted already)."""
     kiosk = GenKiosk("k0", "P0", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
     world = World("Asia/Ho_Chi_Minh", [Checkpoint("P0", "Chợ", set_up_on="2026-11-01")],
                   [kiosk])
@@ -293,14 +302,27 @@ def test_reports_survive_the_purge_of_raw_entries(engines: list[Storage]) -> Non
         entry = wire_entry(kiosk, "P0", noon + dt.timedelta(minutes=i), "in" if i % 3 else "out",
                        i % 5 == 0, i % 11)
         world.batches.append(GenBatch(kiosk, [entry], noon + dt.timedelta(minutes=i, seconds=5)))
+    later = noon + dt.timedelta(days=3)
     for storage in engines:
         load(storage, world)
-        before = reports.daily(storage, DAY, now=noon + dt.timedelta(days=1))
-        with storage._transaction() as tx:
-            storage._execute(tx, "DELETE FROM entries")
-        after = reports.daily(storage, DAY, now=noon + dt.timedelta(days=1))
+        before = reports.daily(storage, DAY, now=later)
+        storage.purge_entries(DAY + dt.timedelta(days=2))
+        assert storage.entry_count() == 0 and day_set(storage) == set()
+        after = reports.daily(storage, DAY, now=later)
         assert after == before
         assert after["summary"]["scans"] == 30 and after["summary"]["people"] == 11
+        newcomer = wire_entry(kiosk, "P0", noon + dt.timedelta(hours=1), "in", False, 50)
+        storage.ingest_batch("k0", [newcomer], sent_at=protocol.format_time(later),
+                             received_at=later, batch_id=str(uuid.uuid4()))
+        summary = reports.daily(storage, DAY, now=later)["summary"]
+        assert (summary["scans"], summary["people"]) == (31, 11)
+        assert day_set(storage) == set()
+
+
+def day_set(storage: Storage, day: dt.date = DAY) -> set[str]:
+    """The subject keys in ``day``'s set of people."""
+    return {s for (s,) in storage._query("SELECT subject_key FROM day_subjects WHERE day = $1",
+                                         (day.isoformat(),))}
 
 
 def v1_database(path: Path) -> sqlite3.Connection:
@@ -408,25 +430,103 @@ def test_each_scanning_wrongly_rule_at_its_threshold(engines: list[Storage]) -> 
         assert report["summary"]["manual"] == 15 and report["summary"]["scans"] == 69
 
 
-def test_distinct_people_are_counted_again_only_when_entries_of_the_day_arrive_late(
-        engines: list[Storage]) -> None:
-    """A finished day's count is kept; a late entry of that day makes it count again."""
+def test_distinct_people_are_counted_at_ingest_once_per_day(engines: list[Storage]) -> None:
+    """Each day's set of people grows with the entries stored: a person seen again or a batch
+    sent again counts nobody twice, a late entry of someone new counts one more, and the
+    reports read the counts, never the raw entries."""
     kiosk = GenKiosk("k0", "P0", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
     world = World("Asia/Ho_Chi_Minh", [Checkpoint("P0", "Chợ", set_up_on="2026-11-01")],
                   [kiosk])
     noon = world.local_midnight(DAY) + dt.timedelta(hours=12)
     world.batches = [GenBatch(kiosk, [wire_entry(kiosk, "P0", noon, "in", False, i)],
-                              noon + dt.timedelta(minutes=1)) for i in range(3)]
+                              noon + dt.timedelta(minutes=1)) for i in (0, 1, 2, 0)]
     for storage in engines:
         load(storage, world)
         assert reports.daily(storage, DAY)["summary"]["people"] == 3
-        with storage._transaction() as tx:  # were it counted again, this would show
+        with storage._transaction() as tx:  # were raw entries read, this would show
             storage._execute(tx, "UPDATE entries SET subject_key = 'doc:same'")
         assert reports.monthly(storage, "2026-11")["by_day"][DAY.day - 1]["people"] == 3
-        late = wire_entry(kiosk, "P0", noon, "out", False, 99)
-        storage.ingest_batch("k0", [late], sent_at=protocol.format_time(dt.datetime.now(
-            dt.UTC)), received_at=dt.datetime.now(dt.UTC), batch_id=str(uuid.uuid4()))
-        assert reports.daily(storage, DAY)["summary"]["people"] == 3  # max(2 now, 3 before)
-        with storage._transaction() as tx:
-            storage._execute(tx, "UPDATE entries SET subject_key = id")
+        late = [wire_entry(kiosk, "P0", noon, "out", False, 99),
+                wire_entry(kiosk, "P0", noon + dt.timedelta(hours=2), "out", False, 1)]
+        for _ in range(2):  # the second time: both held already
+            storage.ingest_batch("k0", late, sent_at=protocol.format_time(dt.datetime.now(
+                dt.UTC)), received_at=dt.datetime.now(dt.UTC), batch_id=str(uuid.uuid4()))
         assert reports.daily(storage, DAY)["summary"]["people"] == 4
+        assert day_set(storage) == {f"doc:00109900{i:04d}" for i in (0, 1, 2, 99)}
+
+
+def test_batches_racing_on_the_same_people_count_each_of_them_once(
+        engines: list[Storage]) -> None:
+    """Kiosks at four points upload at once, their batches sharing their people in a
+    different order each: every person is counted once (the set decides, not the order),
+    and the batches never wait on each other in a cycle (pairs are added in key order)."""
+    kiosks = [GenKiosk(f"k{i}", f"P{i}", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
+              for i in range(4)]
+    world = World("Asia/Ho_Chi_Minh", [Checkpoint(f"P{i}", f"Điểm {i}", set_up_on="2026-11-01")
+                                       for i in range(4)], kiosks)
+    noon = world.local_midnight(DAY) + dt.timedelta(hours=12)
+    rounds = [[[wire_entry(k, k.checkpoint_id, noon + dt.timedelta(minutes=r), "in", False,
+                           p) for p in random.Random(f"{r}{k.id}").sample(range(200), 150)]
+               for k in kiosks] for r in range(3)]
+    for storage in engines:
+        load(storage, world)
+        with concurrent.futures.ThreadPoolExecutor(len(kiosks)) as pool:
+            for batches in rounds:
+                for sent in [pool.submit(storage.ingest_batch, k.id, b,
+                                         sent_at=protocol.format_time(noon), received_at=noon,
+                                         batch_id=str(uuid.uuid4()))
+                             for k, b in zip(kiosks, batches, strict=True)]:
+                    sent.result()
+        expected = {e["subject_key"] for batches in rounds for b in batches for e in b}
+        assert day_set(storage) == expected
+        assert reports.daily(storage, DAY, now=noon)["summary"]["people"] == len(expected)
+
+
+def as_before_day_sets(storage: Storage) -> None:
+    """Make ``storage`` the schema before the day sets, holding the same entries, as an
+    older centre left it (its reports counted people from raw entries)."""
+    version = DAY_SUBJECTS_VERSION - 1
+    with storage._transaction() as tx:
+        storage._execute(tx, "DROP TABLE day_subjects")
+        storage._execute(tx, "ALTER TABLE checkpoint_days DROP COLUMN people")
+        if storage.url.startswith("sqlite"):
+            storage._execute(tx, f"PRAGMA user_version = {version}")
+        else:
+            storage._execute(tx, "UPDATE central_meta SET value = $1 WHERE key = "
+                                 "'schema_version'", (str(version),))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(world=worlds())
+def test_a_database_from_before_the_day_sets_is_counted_into_them(
+        engines: list[Storage], world: World) -> None:
+    """Migrated, every day has the people the brute force counts from its entries. Of the
+    counts the old reports cached, one made before the day ended is recounted (and a new
+    person arriving later counts), and one of a day whose raw entries are gone (higher than
+    what is left) is kept, frozen (a new person arriving later does not count)."""
+    _engines_present(engines)
+    purged = dt.date(2026, 11, 1)  # no generated entry is that early
+    made = []
+    for storage in engines:
+        load(storage, world)
+        with storage._transaction() as tx:
+            for day, cached in ((purged, 7), (DAY, 0)):
+                storage._execute(tx, "INSERT INTO day_people (day, people, counted_at) "
+                                     "VALUES ($1, $2, $3)", (day.isoformat(), cached,
+                                                          "2026-11-15T12:00:00.000000Z"))
+        as_before_day_sets(storage)
+        with open_storage(storage.url) as migrated:
+            kiosk = world.kiosks[0]
+            for day in (DAY, purged):
+                noon = world.local_midnight(day) + dt.timedelta(hours=12)
+                migrated.ingest_batch(kiosk.id, [wire_entry(
+                    kiosk, kiosk.checkpoint_id, noon, "in", False, 9999)], sent_at=None,
+                    received_at=world.now, batch_id=str(uuid.uuid4()))
+            month = reports.monthly(migrated, "2026-11", now=world.now)
+        for row in month["by_day"]:
+            day = dt.date.fromisoformat(row["day"])
+            expected = 7 if day == purged else brute_daily(world, day)["summary"]["people"]
+            assert row["people"] == expected + (day == DAY), (storage.url, row["day"])
+        made.append(month["by_day"])
+    assert made[0] == made[1]

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kiosk.central import people
+
 if TYPE_CHECKING:
     from kiosk.central.localdays import Calendar
     from kiosk.central.storage import Storage
@@ -25,7 +27,8 @@ class Tally:
     """What a set of newly stored entries adds to the aggregate tables."""
 
     days: Counter[tuple[str, str, str]] = field(default_factory=Counter)
-    """(day, checkpoint, measure) → count; measure is scans, ins, outs or manual."""
+    """(day, checkpoint, measure) → count; measure is scans, ins, outs, manual or people
+    (:mod:`kiosk.central.people`)."""
     hours: Counter[tuple[str, str, int]] = field(default_factory=Counter)
     late: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     """(received_on, day, checkpoint) → entries of an earlier day that arrived on received_on."""
@@ -41,12 +44,14 @@ class Tally:
             self.late[received_on, day, checkpoint] += 1
 
 
+DAY_MEASURES = ("scans", "ins", "outs", "manual", "people")
 _UPSERT_DAY = (
-    "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, outs, manual) "
-    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (day, checkpoint_id) DO UPDATE SET "
+    "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, outs, manual, people) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (day, checkpoint_id) DO UPDATE SET "
     "scans = checkpoint_days.scans + excluded.scans, ins = checkpoint_days.ins + excluded.ins, "
     "outs = checkpoint_days.outs + excluded.outs, "
-    "manual = checkpoint_days.manual + excluded.manual")
+    "manual = checkpoint_days.manual + excluded.manual, "
+    "people = checkpoint_days.people + excluded.people")
 _UPSERT_HOUR = (
     "INSERT INTO checkpoint_hours (day, checkpoint_id, hour, scans) VALUES ($1, $2, $3, $4) "
     "ON CONFLICT (day, checkpoint_id, hour) DO UPDATE SET "
@@ -62,7 +67,7 @@ def write(storage: Storage, tx: Any, tally: Tally) -> None:
     keys = sorted({(day, checkpoint) for day, checkpoint, _ in tally.days})
     for day, checkpoint in keys:
         storage._execute(tx, _UPSERT_DAY, (day, checkpoint, *(
-            tally.days[day, checkpoint, m] for m in ("scans", "ins", "outs", "manual"))))
+            tally.days[day, checkpoint, m] for m in DAY_MEASURES)))
     for (day, checkpoint, hour), count in sorted(tally.hours.items()):
         storage._execute(tx, _UPSERT_HOUR, (day, checkpoint, hour, count))
     for (received_on, day, checkpoint), count in sorted(tally.late.items()):
@@ -85,7 +90,8 @@ def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
     entries held, read and written in the caller's transaction ``tx``.
 
     For a database migrated from before aggregates existed, or after the zone changed.
-    Days whose raw entries were already purged keep their old counts. Returns entries seen.
+    Days whose raw entries were already purged keep their old counts, and frozen days their
+    people (:func:`people.recount`). Returns entries seen.
     """
     rows = storage._execute(tx, "SELECT id, checkpoint_id, direction, source, scanned_at, "
                                 "clock_offset_seconds, received_at, local_day FROM entries"
@@ -98,7 +104,7 @@ def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
             raise ValueError(f"entry {row[0]}: scanned_at {row[4]!r} is not a stored UTC time "
                              f"(YYYY-MM-DDTHH:MM:SS.ffffffZ); nothing was changed") from exc
     days = sorted(set(placed) | {r[7] for r in rows if r[7] is not None})
-    for table in ("checkpoint_days", "checkpoint_hours", "day_people"):
+    for table in ("checkpoint_days", "checkpoint_hours"):
         for day in days:
             storage._execute(tx, f"DELETE FROM {table} WHERE day = $1", (day,))
     storage._execute(tx, "DELETE FROM late_arrivals")
@@ -107,4 +113,5 @@ def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
             storage._execute(tx, "UPDATE entries SET local_day = $1 WHERE id = $2",
                              (day, row[0]))
     write(storage, tx, tally_rows(calendar, (r[1:7] for r in rows)))
+    people.recount(storage, tx)
     return len(rows)

@@ -5,10 +5,11 @@ out, the kind of code and its status — what reports, the Checkpoints pages and
 need — and loses everything that says who: document number, name, birth date, gender,
 address, issue date, the raw payload, the extra fields (a manual entry's phone), the
 certificate verdict (it names the holder), and both keys derived from the identity
-(``subject_key`` becomes ``erased``, ``match_key`` NULL). Distinct people per day are
-counted (and kept in ``day_people``, never lowered) before a day's identities go, so the
-reports' numbers do not change. A trace can no longer find anyone in an erased period:
-its answer's ``data_begins`` moves to the first day still holding identities.
+(``subject_key`` becomes ``erased``, ``match_key`` NULL) — and the entry's pair in the day
+sets of :mod:`kiosk.central.people`, in the same transaction. The days the erased entries
+fall on are frozen first, so the reports' distinct people do not change. A trace can no
+longer find anyone in an erased period: its answer's ``data_begins`` moves to the first
+day still holding identities.
 
 Entries are chosen like :meth:`Storage.purge_entries` chooses them, by the UTC day of their
 UUIDv7 id (the kiosk's clock at the scan), and the whole range before the cutoff is walked in
@@ -22,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from kiosk.central import partitions, reports, stays
+from kiosk.central import partitions, people, stays
 from kiosk.central.storage import ERASED, PERSONAL_NULLED
 
 if TYPE_CHECKING:
@@ -40,17 +41,18 @@ MIN_DAYS = 14
 _ERASE = (f"UPDATE entries SET {', '.join(f'{c} = NULL' for c in PERSONAL_NULLED)}, payload = $1, "
           f"extra = '{{}}', subject_key = '{ERASED}' "
           f"WHERE id >= $2 AND id <= $3 AND subject_key <> '{ERASED}'")
+_FORGET = people.FORGET.format(entries="entries", where="id >= $1 AND id <= $2")
 
 
 def erase_personal(storage: Storage, before: dt.date) -> int:
     """Erase the identities of entries of UTC days before ``before``; how many were erased
     by this run (entries erased earlier are skipped)."""
     cutoff = partitions.bounds(before)[0]
-    first = storage._query("SELECT min(local_day) FROM entries WHERE id < $1", (cutoff,))[0][0]
-    if first is None:
+    if not storage._query("SELECT 1 FROM entries WHERE id < $1 LIMIT 1", (cutoff,)):
         return 0
-    # an entry's local day can be the day after its UTC day: count through ``before``
-    reports.people(storage, first, before.isoformat())
+    with storage._transaction() as tx:
+        # an entry's local day can be the day after its UTC day: frozen through ``before``
+        people.freeze(storage, tx, before + dt.timedelta(days=1))
     stays.forget_before(storage, before)  # traces read those days raw from now on
     erased, after = 0, ""
     while True:
@@ -60,6 +62,7 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
         if not ids:
             break
         with storage._transaction() as tx:
+            storage._execute(tx, _FORGET, (ids[0], ids[-1]))
             erased += storage._execute(tx, _ERASE, (b"", ids[0], ids[-1])).rowcount
         after = ids[-1]
     held = storage.optional_setting(ERASED_BEFORE)

@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from kiosk.central import people
+
 if TYPE_CHECKING:  # the id arithmetic is used by the SQLite engine too, without psycopg
     import psycopg
 
@@ -96,19 +98,27 @@ class Partitions:
         days = {today + dt.timedelta(days=n) for n in range(-1, AHEAD_DAYS + 1)} | held
         self.ensure(conn, self.wanted(days, today))
 
-    def drop_before(self, conn: psycopg.Connection, cutoff: dt.date) -> list[str]:
+    def drop_before(self, conn: psycopg.Connection, cutoff: dt.date, unfrozen: str
+                    ) -> list[str]:
         """Drop every partition of a day before ``cutoff`` (UTC days of the ids), and delete
         rows received before it from the default partition (far-off clocks: their ids say
-        nothing about their age); the partitions dropped."""
+        nothing about their age); the partitions dropped. The rows' pairs in the day sets
+        of days ``unfrozen`` or later go in the same transaction (:data:`people.FORGET`)."""
         self.refresh(conn)
         dropped = []
         for day in sorted(d for d in self.known if d < cutoff):
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock($1)", (LOCK_KEY,))
-                conn.execute(f"DROP TABLE IF EXISTS {name(day)}")
+                if conn.execute("SELECT to_regclass($1)", (name(day),)).fetchone()[0]:
+                    conn.execute(people.FORGET.format(entries=name(day),
+                                                      where="local_day >= $1"), (unfrozen,))
+                    conn.execute(f"DROP TABLE {name(day)}")
             dropped.append(name(day))
             self.known.discard(day)
         with conn.transaction():
-            conn.execute(f"DELETE FROM {DEFAULT} WHERE received_at < $1",
-                         (f"{cutoff.isoformat()}T00:00:00.000000Z",))
+            received = f"{cutoff.isoformat()}T00:00:00.000000Z"
+            conn.execute(people.FORGET.format(
+                entries=DEFAULT, where="received_at < $1 AND local_day >= $2"),
+                (received, unfrozen))
+            conn.execute(f"DELETE FROM {DEFAULT} WHERE received_at < $1", (received,))
         return dropped

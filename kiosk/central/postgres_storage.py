@@ -65,6 +65,9 @@ class PostgresStorage(Storage):
             if version > len(MIGRATIONS):
                 raise StorageError(f"database schema v{version} is newer than this program "
                                    f"(v{len(MIGRATIONS)}); upgrade kiosk-central")
+            if version < len(MIGRATIONS):  # a migration may rewrite or count every entry
+                conn.execute("SET LOCAL statement_timeout = 0")
+                conn.execute("SET LOCAL work_mem = '256MB'")
             for migration in MIGRATIONS[version:]:
                 for statement in statements(migration, _TYPES):
                     conn.execute(statement)
@@ -124,10 +127,10 @@ class PostgresStorage(Storage):
         with self._connection() as conn:
             return conn.execute(sql, params).fetchall()
 
-    def purge_entries(self, cutoff: dt.date) -> int:
+    def _purge(self, cutoff: dt.date, unfrozen: str) -> int:
         """Whole day partitions are dropped: no row-by-row delete, no table bloat."""
         with self._connection() as conn:
-            return len(self.partitions.drop_before(conn, cutoff))
+            return len(self.partitions.drop_before(conn, cutoff, unfrozen))
 
     def close(self) -> None:
         self._pool.close()
@@ -145,6 +148,17 @@ class PostgresStorage(Storage):
             cur.execute(f"INSERT INTO entries ({_COLUMNS}) SELECT {_COLUMNS} FROM incoming "
                         f"ON CONFLICT (id) DO NOTHING RETURNING id")
             return {r[0] for r in cur.fetchall()}
+
+    def _add_subjects(self, tx: psycopg.Connection, pairs: list[tuple[str, str]]
+                      ) -> list[tuple[str, str]]:
+        if not pairs:
+            return []
+        return tx.execute(
+            "INSERT INTO day_subjects (day, subject_key) SELECT p.day, p.subject_key "
+            "FROM unnest($1::text[], $2::text[]) AS p (day, subject_key) "
+            "WHERE NOT EXISTS (SELECT 1 FROM day_people f WHERE f.day = p.day) "
+            "ORDER BY p.day, p.subject_key ON CONFLICT DO NOTHING RETURNING day, subject_key",
+            ([p[0] for p in pairs], [p[1] for p in pairs])).fetchall()
 
     def _fetch(self, tx: psycopg.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
         if not ids:

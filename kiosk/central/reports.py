@@ -2,9 +2,9 @@
 
 Both are plain dicts (the JSON the API serves; :mod:`kiosk.central.report_formats` turns
 them into CSV and XLSX), computed from the registry, the kiosks' last contact and health, and
-the per-checkpoint per-day aggregates — so they keep working after raw entries are purged.
-Only "distinct people" reads raw entries; the highest count seen for a day is kept, so a
-report made after the purge still has it.
+the per-checkpoint per-day aggregates — so they keep working after raw entries are purged,
+and never read raw entries. Distinct people are counted at ingest (:mod:`kiosk.central.people`);
+a day whose raw entries or identities are gone shows the count frozen when they went.
 
 Rules (the same on every engine, and checked in tests against a brute-force computation):
 
@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.central import registry
+from kiosk.central import people, registry
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
 from kiosk.central.registry import Checkpoint
 from kiosk.central.storage import Kiosk, Storage
@@ -137,53 +137,6 @@ def refused_counts(storage: Storage, kiosks: Iterable[Kiosk], first: dt.date, la
     return out
 
 
-def people(storage: Storage, first: str, last: str) -> dict[str, int]:
-    """Distinct people (subject keys) per day first..last, never less than a count made
-    earlier (raw entries may have been purged since).
-
-    A month of a province is ~10⁷ entries, so a day is counted again only when its count is
-    not known to be final: not yet counted, counted before the day ended, or an entry of the
-    day arrived (``late_arrivals``) on or after the day it was counted.
-    """
-    calendar = storage.calendar
-    kept = {day: (n, at) for day, n, at in storage._query(
-        "SELECT day, people, counted_at FROM day_people WHERE day >= $1 AND day <= $2",
-        (first, last))}
-    arrived = dict(storage._query(
-        "SELECT day, max(received_on) FROM late_arrivals WHERE day >= $1 AND day <= $2 "
-        "GROUP BY day", (first, last)))
-    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
-    days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
-
-    def final(day: str) -> bool:
-        if day not in kept:
-            return False
-        at = parse_utc(kept[day][1])
-        latest = arrived.get(day)
-        return at >= calendar.end(dt.date.fromisoformat(day)) and (
-            latest is None or latest < calendar.day_of(at).isoformat())
-
-    stale = [day for day in days if not final(day)]
-    counted: dict[str, int] = dict.fromkeys(stale, 0)
-    if stale:
-        counted.update(storage._query(
-            "SELECT local_day, count(DISTINCT subject_key) FROM entries WHERE local_day >= $1 "
-            "AND local_day <= $2 GROUP BY local_day", (stale[0], stale[-1])) if len(stale) > 3
-            else [row for day in stale for row in storage._query(
-                "SELECT local_day, count(DISTINCT subject_key) FROM entries "
-                "WHERE local_day = $1 GROUP BY local_day", (day,))])
-        counted = {day: max(n, kept.get(day, (0, ""))[0]) for day, n in counted.items()
-                   if day in stale}
-        now = protocol.format_time(dt.datetime.now(dt.UTC))
-        with storage._transaction() as tx:
-            for day, n in sorted(counted.items()):
-                storage._execute(
-                    tx, "INSERT INTO day_people (day, people, counted_at) VALUES ($1, $2, $3) "
-                        "ON CONFLICT (day) DO UPDATE SET people = excluded.people, "
-                        "counted_at = excluded.counted_at", (day, n, now))
-    return {**{day: n for day, (n, _) in kept.items()}, **counted}
-
-
 # -- daily --------------------------------------------------------------------------------------
 def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | None = None
           ) -> dict[str, Any]:
@@ -209,7 +162,7 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
         "GROUP BY hour", (d,))))
     late = dict(storage._query("SELECT day, CAST(sum(entries) AS BIGINT) FROM late_arrivals "
                                "WHERE received_on = $1 GROUP BY day", (d,)))
-    people_today = people(storage, d, d).get(d, 0)
+    people_today = people.per_day(storage, d, d).get(d, 0)
 
     def group(key: str) -> list[dict[str, Any]]:
         # tens of thousands of points: plain counters, each point's group looked up once
@@ -355,7 +308,7 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None
     first, last = days[0].isoformat(), days[-1].isoformat()
     snap = Snapshot.read(storage)
     refused = refused_counts(storage, snap.kiosks, days[0], days[-1])
-    people_by_day = people(storage, first, last)
+    people_by_day = people.per_day(storage, first, last)
     # a month of a province is ~10⁵-10⁶ checkpoint-days: sums in SQL, sets in Python
     scanned_on: dict[str, list[str]] = defaultdict(list)
     for d, checkpoint in storage._query(

@@ -369,8 +369,26 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE INDEX stays_person ON stays (person, checkpoint_id, first_at)",
         "CREATE INDEX stays_oldest ON stays (oldest_id)",
     ],
+    [
+        # v14: distinct people per day counted at ingest (kiosk.central.people), so that no
+        # report counts them from raw entries: each day's set of subject keys (personal data:
+        # it follows the entries' retention and erasure), and per checkpoint-day how many of
+        # the day's people were first counted there (a count: it outlives the entries).
+        # day_people now holds only the frozen counts of days whose set is gone. The server
+        # fills both from the entries held in the migration's transaction (people.recount).
+        """
+        CREATE TABLE day_subjects (
+            day TEXT NOT NULL,
+            subject_key TEXT NOT NULL,
+            PRIMARY KEY (day, subject_key)
+        )""",
+        "ALTER TABLE checkpoint_days ADD COLUMN people {bigint} NOT NULL DEFAULT 0",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
+DAY_SUBJECTS_VERSION = 14
+"""The schema version that added the day sets: a database from before it is counted into them
+when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""
 
 
 def statements(migration: list[Statement], types: dict[str, str]) -> list[str]:

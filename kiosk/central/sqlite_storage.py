@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from kiosk.central import partitions
+from kiosk.central import partitions, people
 from kiosk.central.schema import MIGRATIONS, statements
 from kiosk.central.storage import (
     ENTRY_COLUMNS,
@@ -128,17 +128,19 @@ class SqliteStorage(Storage):
     def _prepare(self, rows: list[tuple[Any, ...]]) -> None:
         """Nothing: SQLite keeps one entries table."""
 
-    def purge_entries(self, cutoff: dt.date) -> int:
+    def _purge(self, cutoff: dt.date, unfrozen: str) -> int:
         """Batched deletes, so kiosks' uploads wait for one short batch at most."""
         before = partitions.bounds(cutoff)[0]
         received = f"{cutoff.isoformat()}T00:00:00.000000Z"
+        batch = "SELECT id FROM entries WHERE id < $1 AND received_at < $2 ORDER BY id LIMIT $3"
         removed = 0
         while True:
             with self._transaction() as conn:
-                count = self._execute(
-                    conn, "DELETE FROM entries WHERE id IN (SELECT id FROM entries WHERE "
-                          "id < $1 AND received_at < $2 LIMIT $3)",
-                    (before, received, PURGE_BATCH)).rowcount
+                self._execute(conn, people.FORGET.format(
+                    entries="entries", where=f"id IN ({batch}) AND local_day >= $4"),
+                    (before, received, PURGE_BATCH, unfrozen))
+                count = self._execute(conn, f"DELETE FROM entries WHERE id IN ({batch})",
+                                      (before, received, PURGE_BATCH)).rowcount
             removed += count
             if count < PURGE_BATCH:
                 return removed
@@ -152,6 +154,16 @@ class SqliteStorage(Storage):
         new = [row for row in rows if row[0] not in held] if held else rows
         tx.executemany(_INSERT, new)
         return {row[0] for row in new}
+
+    def _add_subjects(self, tx: sqlite3.Connection, pairs: list[tuple[str, str]]
+                      ) -> list[tuple[str, str]]:
+        if not pairs:
+            return []
+        return self._execute(
+            tx, "INSERT INTO day_subjects (day, subject_key) SELECT value ->> 0, value ->> 1 "
+                "FROM json_each($1) WHERE value ->> 0 NOT IN (SELECT day FROM day_people) "
+                "ON CONFLICT DO NOTHING RETURNING day, subject_key", (json.dumps(pairs),)
+        ).fetchall()
 
     def _fetch(self, tx: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
         if not ids:

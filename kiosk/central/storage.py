@@ -19,8 +19,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.central import aggregates, stays
+from kiosk.central import aggregates, people, stays
 from kiosk.central.localdays import Calendar
+from kiosk.central.people import ERASED
+from kiosk.central.schema import DAY_SUBJECTS_VERSION
 from kiosk.central.tracing import corrected
 from kiosk.ids import ENROLMENT_ID_RE
 from kiosk.sync import protocol
@@ -47,8 +49,6 @@ RECEIPT_COLUMNS = ("received_at", "clock_offset_seconds", "batch_id", "local_day
 and the local day the scan is filed under (see :mod:`kiosk.central.localdays`)."""
 STORED_COLUMNS = (*ENTRY_COLUMNS, *RECEIPT_COLUMNS)
 _JSON_COLUMNS = ("extra", "certificate")
-ERASED = "erased"
-"""The ``subject_key`` of an entry whose identity was erased (:mod:`kiosk.central.erasure`)."""
 PERSONAL_NULLED = ("document_number", "name", "birth_date", "gender", "address", "issue_date",
                    "match_key", "certificate")
 PERSONAL_COLUMNS = (*PERSONAL_NULLED, "payload", "extra", "subject_key")
@@ -57,9 +57,10 @@ BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset
                  "entries", "accepted", "duplicate", "rejected")
 """A batch log record: who sent it when, the clock offset then, and what became of it."""
 
-_CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _MATCH, _OFFSET = (
+_CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _MATCH, _OFFSET, _SUBJECT = (
     STORED_COLUMNS.index(name) for name in ("checkpoint_id", "direction", "source", "scanned_at",
-                                            "local_day", "match_key", "clock_offset_seconds"))
+                                            "local_day", "match_key", "clock_offset_seconds",
+                                            "subject_key"))
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
                  f"VALUES ({slots(len(BATCH_COLUMNS))})")
 _KIOSK_SELECT = (
@@ -150,12 +151,15 @@ class Storage(ABC):
 
     def _migrated(self, tx: Any, previous_version: int) -> None:
         """Inside the migration's transaction: load the configured zone and count what an
-        older schema held (v1 had no aggregates), so that a database is never left at the
-        new schema with its counts missing — a failed recount undoes the migration too."""
+        older schema held (v1 had no aggregates, before v13 no day sets), so that a database
+        is never left at the new schema with its counts missing — a failed recount undoes the
+        migration too."""
         self.calendar = Calendar(self._execute(
             tx, "SELECT value FROM settings WHERE key = 'timezone'").fetchone()[0])
         if 0 < previous_version < 2:
             aggregates.rebuild(self, tx, self.calendar)
+        elif 0 < previous_version < DAY_SUBJECTS_VERSION:
+            people.recount(self, tx, adopt_kept=True)
         if 0 < previous_version < 13:
             stays.rebuild_all(self, tx)
 
@@ -261,11 +265,13 @@ class Storage(ABC):
         with self._transaction() as tx:
             inserted = self._insert(tx, rows)
             tally = aggregates.Tally()
-            for candidate in fresh.values():
-                if candidate.id in inserted:
-                    row = candidate.row
-                    tally.add(row[_CHECKPOINT], row[_DAY], candidate.hour, row[_DIRECTION],
-                              row[_SOURCE], received_on)
+            new = [c for c in fresh.values() if c.id in inserted]
+            for candidate in new:
+                row = candidate.row
+                tally.add(row[_CHECKPOINT], row[_DAY], candidate.hour, row[_DIRECTION],
+                          row[_SOURCE], received_on)
+            people.count_new(self, tx, tally, ((c.row[_DAY], c.row[_SUBJECT], c.row[_CHECKPOINT])
+                                               for c in new))
             aggregates.write(self, tx, tally)
             held = self._fetch(tx, [i for i in fresh if i not in inserted])
             for candidate in fresh.values():
@@ -311,15 +317,31 @@ class Storage(ABC):
         """Anything the engine must do before a batch's transaction (PostgreSQL: create the
         day partitions it needs)."""
 
-    @abstractmethod
     def purge_entries(self, cutoff: dt.date) -> int:
         """Remove raw entries of UTC days (by their UUIDv7 ids: the kiosk's clock at the
-        scan) before ``cutoff`` that were also received before it; aggregates stay. The
-        number of entries removed, or of partitions dropped on PostgreSQL."""
+        scan) before ``cutoff`` that were also received before it; aggregates stay. The days
+        such entries fall on (through ``cutoff``: a local day can end after its UTC day)
+        are frozen first (:func:`people.freeze`). The number of entries removed, or of
+        partitions dropped on PostgreSQL."""
+        unfrozen = cutoff + dt.timedelta(days=1)
+        with self._transaction() as tx:
+            people.freeze(self, tx, unfrozen)
+        return self._purge(cutoff, unfrozen.isoformat())
+
+    @abstractmethod
+    def _purge(self, cutoff: dt.date, unfrozen: str) -> int:
+        """:meth:`purge_entries` once the days are frozen: each entry removed takes its pair
+        out of the day set of its day, if that is ``unfrozen`` or later (a kiosk clock
+        days off), in the same transaction."""
 
     @abstractmethod
     def _insert(self, tx: Any, rows: list[tuple[Any, ...]]) -> set[str]:
         """Insert rows (STORED_COLUMNS order, unique ids) whose id is new; the ids inserted."""
+
+    @abstractmethod
+    def _add_subjects(self, tx: Any, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Add the (day, subject_key) ``pairs`` (sorted, unique) to the day sets, except for
+        frozen days, in one statement; the pairs that were new to their set."""
 
     @abstractmethod
     def _fetch(self, tx: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
