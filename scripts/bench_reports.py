@@ -25,6 +25,7 @@ import base64
 import datetime as dt
 import http.client
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -225,20 +226,42 @@ def province(url: str, args: argparse.Namespace, entries: int, start: dt.datetim
     return storage
 
 
-def report_times(storage: Storage, start: dt.datetime, days: int) -> dict[str, Any]:
+def report_times(storage: Storage, start: dt.datetime, days: int,
+                 chill: Any = lambda: None) -> dict[str, Any]:
     """Seconds for the daily report of a middle day and the month's report: the first run
-    (cold: every day's distinct people counted from raw entries) and the median of two more
-    (warm: finished days' counts kept, as after the daily 06:00 runs)."""
+    (cold: ``chill()`` just before it) and the median of two more (warm)."""
     day = start.date() + dt.timedelta(days=days // 2)
     now = dt.datetime.combine(start.date() + dt.timedelta(days=days), dt.time(), dt.UTC)
     month = day.strftime("%Y-%m")
+    chill()
     daily_cold, report = timed(lambda: reports.daily(storage, day, now=now), 1)
     daily_warm, _ = timed(lambda: reports.daily(storage, day, now=now), 2)
+    chill()
     monthly_cold, _ = timed(lambda: reports.monthly(storage, month, now=now), 1)
     monthly_warm, _ = timed(lambda: reports.monthly(storage, month, now=now), 2)
     return {"daily_cold_s": round(daily_cold, 3), "daily_warm_s": round(daily_warm, 3),
             "monthly_cold_s": round(monthly_cold, 3), "monthly_warm_s": round(monthly_warm, 3),
             "summary": report["summary"]}
+
+
+def drop_from_os_cache(url: str) -> None:
+    """Drop the files of this one PostgreSQL database from the OS page cache
+    (``posix_fadvise(DONTNEED)`` on each file of ``base/<its oid>``, other databases
+    untouched), so that a report reads from disk what PostgreSQL's own shared buffers do
+    not hold; those cannot be emptied without restarting the server. Needs the server's
+    data directory on this machine, readable by this user."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        home, oid = conn.execute("SELECT current_setting('data_directory'), oid FROM "
+                                 "pg_database WHERE datname = current_database()").fetchone()
+    folder = Path(home) / "base" / str(oid)
+    size = 0
+    for path in folder.iterdir():
+        with path.open("rb") as file:
+            os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+        size += path.stat().st_size
+    log(f"  {folder}: {size / 2**30:.2f} GiB advised out of the page cache")
 
 
 # -- ingest ------------------------------------------------------------------------------------
@@ -354,6 +377,9 @@ def main() -> int:
     parser.add_argument("--loaded", metavar="YYYY-MM",
                         help="--postgres already holds a province whose days are this month "
                              "(scripts/bench_province.py): only time its reports")
+    parser.add_argument("--cold", action="store_true",
+                        help="with --loaded: drop the database's files from the OS page "
+                             "cache before each first run (drop_from_os_cache)")
     parser.add_argument("--ingest-only", action="store_true",
                         help="--postgres is an empty database: give it the registry and "
                              "only measure ingest beside the bare COPY")
@@ -363,8 +389,9 @@ def main() -> int:
         days = month_days(args.loaded)
         start = dt.datetime.combine(days[0], dt.time(), dt.UTC) - dt.timedelta(hours=7)
         with open_storage(args.postgres) as storage:
-            times = {"entries": storage.entry_count(),
-                     **report_times(storage, start, len(days))}
+            times = {"entries": storage.entry_count(), **report_times(
+                storage, start, len(days),
+                (lambda: drop_from_os_cache(args.postgres)) if args.cold else lambda: None)}
         json.dump(times, sys.stdout, indent=1, ensure_ascii=False)
         print()
         return 0
