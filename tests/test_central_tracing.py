@@ -276,8 +276,10 @@ def test_a_database_reaching_v13_keeps_the_stays_of_the_entries_it_holds(
     assert [(row[0][:9], row[4]) for row in kept] == [("m:000001|", None),
                                                       ("m:000002|", "exit")]
     postgresql = storage.url.startswith("postgresql")
-    with storage._transaction() as tx:  # the database as v12 left it
+    with storage._transaction() as tx:  # the database as v12 left it (v13 and v14 undone)
         storage._execute(tx, "DROP TABLE stays")
+        storage._execute(tx, "DROP TABLE day_subjects")
+        storage._execute(tx, "ALTER TABLE checkpoint_days DROP COLUMN people")
         storage._execute(tx, "UPDATE central_meta SET value = '12' WHERE key = "
                              "'schema_version'" if postgresql else "PRAGMA user_version = 12")
     with open_storage(storage.url) as reopened:
