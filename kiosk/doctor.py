@@ -83,11 +83,11 @@ def store_checks(path: Path) -> list[Check]:
                      "doctor.writable" if problem is None else "doctor.unwritable",
                      folder=path.parent, problem=problem)]
     try:
-        from kiosk.store import oldest_pending, quick_check, read_only_uri
+        from kiosk.store import StoreError, oldest_pending, quick_check, read_only_uri
 
         conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:  # the check the kiosk runs at start (integrity_check: 10 times as long)
-            verdict = quick_check(conn) or "ok"
+            verdict = quick_check(conn, path) or "ok"
             entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
             since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H")
             last_day = conn.execute("SELECT count(*) FROM entries WHERE scanned_at >= ?",
@@ -95,7 +95,7 @@ def store_checks(path: Path) -> list[Check]:
             oldest = oldest_pending(conn)
         finally:
             conn.close()
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, StoreError) as exc:
         return [*checks, _check("store", False, "doctor.store_unreadable", path=path,
                                 detail=exc)]
     checks.append(_check("store", verdict == "ok", "doctor.integrity", path=path,

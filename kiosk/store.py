@@ -67,6 +67,8 @@ CHECK_VOUCHES_FOR = dt.timedelta(hours=24)
 """How long a whole-file check that found nothing vouches for the file: a one-shot command
 that records (``kiosk scan``) trusts a check this recent instead of reading the whole file
 again; the running kiosk checks at start and then this often (:meth:`Store.verify`)."""
+CHECK_BUSY_SECONDS = 30.0
+"""How long the whole-file check waits for a file another program holds."""
 CHECKED_AT = "store.checked_at"
 """Meta key: UTC time of the last whole-file check that found the file sound."""
 
@@ -498,11 +500,12 @@ class Store:
             with self.lock:
                 return quick_check(self.conn)
         try:
-            conn = sqlite3.connect(read_only_uri(self.path), uri=True, timeout=30)
+            conn = sqlite3.connect(read_only_uri(self.path), uri=True,
+                                   timeout=CHECK_BUSY_SECONDS)
         except sqlite3.Error as exc:
-            return str(exc)
+            return _verdict(exc, self.path)
         try:
-            return quick_check(conn)
+            return quick_check(conn, self.path)
         finally:
             conn.close()
 
@@ -1099,13 +1102,28 @@ def oldest_pending(conn: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
-def quick_check(conn: sqlite3.Connection) -> str | None:
-    """``PRAGMA quick_check``'s first findings on ``conn``'s file, None when it is sound."""
+def quick_check(conn: sqlite3.Connection, path: object = "the store") -> str | None:
+    """``PRAGMA quick_check``'s first findings on ``conn``'s file, None when it is sound;
+    StoreError when it could not run to the end (:func:`_verdict`)."""
     try:
         rows = conn.execute("PRAGMA quick_check(3)").fetchall()
     except sqlite3.DatabaseError as exc:
-        return str(exc)
+        return _verdict(exc, path)
     return "; ".join(str(r[0]) for r in rows if r[0] != "ok") or None
+
+
+_NO_VERDICT = {5, 6, 9}
+"""SQLITE_BUSY, SQLITE_LOCKED, SQLITE_INTERRUPT: another program held the file, or the
+check was stopped — nothing is known about the pages."""
+
+
+def _verdict(exc: sqlite3.Error, path: object) -> str:
+    """The damage an error while checking says, or StoreError when it says nothing about
+    the file (a busy file must not make the kiosk refuse every scan as if damaged)."""
+    if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _NO_VERDICT:
+        raise StoreError(f"{path}: the whole-file check could not run ({exc}); "
+                         f"nothing is known about the file yet") from exc
+    return str(exc)
 
 
 def _search_rowid(bound: str | None) -> int | None:

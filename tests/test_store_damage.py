@@ -271,3 +271,28 @@ def test_a_full_disk_exits_3_cannot_be_written_not_1_refused(tmp_path: Path) -> 
     assert proc.returncode == 3, (proc.stdout, proc.stderr)
     assert "ACCEPTED" not in proc.stdout
     assert "Storage error, scan NOT recorded" in proc.stdout
+
+
+def test_a_check_that_cannot_run_to_the_end_is_no_verdict_and_stops_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check SQLite stops half-way (interrupted, or the file busy: another program holds
+    it) says so, and neither calls the file damaged nor stops the kiosk recording; the
+    last sound check still vouches for the file."""
+    from kiosk import store as store_module
+
+    real = store_module.quick_check
+
+    def interrupted(conn: sqlite3.Connection, path: object = "") -> str | None:
+        conn.set_progress_handler(lambda: 1, 100)  # SQLite stops the statement: SQLITE_INTERRUPT
+        return real(conn, path)
+
+    store = Store(tmp_path / "kiosk.db")
+    assert store.verify() is None
+    monkeypatch.setattr(store_module, "quick_check", interrupted)
+    with pytest.raises(store_module.StoreError, match="could not run"):
+        store.verify()
+    assert store.refusing is None and store.verified_recently()
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    result = pipeline.submit(Scan(payload=CCCD_BINH.encode(), device_id="d1", lane="in"))
+    assert result.status is Status.ACCEPTED
+    store.close()
