@@ -270,17 +270,18 @@ def kiosk_batches(kiosk_id: str, checkpoint: str, count: int, size: int) -> list
     out = []
     for first in range(0, count, size):
         entries = []
-        for i in range(first, min(first + size, count)):
-            number = f"0010990{i % 100000:05d}"
+        for i in range(first, min(first + size, count)):  # each person in, then out
+            number = f"0010990{i // 2 % 100000:05d}"
             raw = f"{number}|123456789|Nguyễn Văn An|01021990|Nam|Số {i} Phố Huế|10102021"
             entries.append({
                 "id": uuid7(), "checkpoint_id": checkpoint, "kiosk_id": kiosk_id,
-                "device_id": "serial-1", "lane": "in", "direction": "in",
+                "device_id": "serial-1", "lane": "in", "direction": ("in", "out")[i % 2],
                 "status": "accepted", "duplicate_of": None, "source": "serial",
                 "symbology": "]Q1", "scanned_at": protocol.format_time(
                     now - dt.timedelta(seconds=count - i)),
                 "monotonic_ns": i, "boot_id": "boot", "kind": "cccd",
-                "subject_key": f"doc:{number}", "match_key": None,
+                "subject_key": f"doc:{number}",  # the keys the kiosk gives a CCCD
+                "match_key": f"m:{number[-6:]}|NGUYEN VAN AN|1990",
                 "document_number": number, "name": "Nguyễn Văn An", "birth_date": "1990-02-01",
                 "gender": "Nam", "address": f"Số {i} Phố Huế", "issue_date": "2021-10-10",
                 "extra": {}, "operator": "", "payload_b64": base64.b64encode(raw.encode()
@@ -347,7 +348,7 @@ def ingest(url: str, kiosks: int, total: int, size: int) -> tuple[float, float]:
     now = protocol.format_time(dt.datetime.now(dt.UTC))
     template = {name: None for name in STORED_COLUMNS}
     template.update({"checkpoint_id": "CP-00000", "kiosk_id": "KI-000",
-                     "device_id": "serial-1", "lane": "in", "direction": "in",
+                     "device_id": "serial-1", "lane": "in", "direction": ("in", "out")[i % 2],
                      "status": "accepted", "source": "serial", "symbology": "]Q1",
                      "scanned_at": now, "monotonic_ns": 1, "boot_id": "boot", "kind": "cccd",
                      "name": "Nguyễn Văn An", "operator": "", "extra": "{}", "payload": b"x",

@@ -454,9 +454,10 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
 
 
 def describe_stays(source: Source, shared: Mapping[str, Iterable[Stay]]) -> dict[str, Person]:
-    """What each contact's last scan of each stay they shared says about them, oldest first
-    so the latest wins (a stay's scans are normally of one card: one is read per stay)."""
-    ordered = {person: sorted({s.ids[-1]: s.start for s in theirs}.items(),
+    """What each contact's scans of the stays they shared say about them, oldest first so
+    the latest wins (both scans of a stay: one may be a CCCD, the other a masked PC-Covid)."""
+    ordered = {person: sorted({i: (s.start, n) for s in theirs
+                               for n, i in enumerate(s.ids)}.items(),
                               key=lambda item: (item[1], item[0]))
                for person, theirs in shared.items()}
     details = source.details({i for theirs in ordered.values() for i, _ in theirs})
