@@ -12,11 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import logging
 import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -26,6 +28,8 @@ from kiosk.timestamps import LocalTimes
 
 if TYPE_CHECKING:
     from kiosk.store import Store
+
+log = logging.getLogger(__name__)
 
 EXPORT_COLUMNS = ("id", "scanned_at", "local_time", "checkpoint_id", "kiosk_id", "device_id",
                   "direction", "status", "kind", "document_number", "name", "birth_date",
@@ -137,19 +141,36 @@ def format_chunk(store: Store, since: str | None, until: str | None,
     return count, text.getvalue().encode(encoding)
 
 
-def _in_processes(store: Store, bounds: Iterable[tuple[str | None, str | None]],
+def _in_processes(store: Store, bounds: Iterator[tuple[str | None, str | None]],
                   encoding: str, workers: int) -> Iterator[tuple[int, bytes]]:
     """Chunks formatted by ``workers`` processes, yielded in order; at most two per worker
-    are in flight, so memory stays bounded however long the export."""
-    with ProcessPoolExecutor(workers, initializer=_open_worker_store,
-                             initargs=(str(store.path), store.timezone)) as pool:
-        waiting: deque[Future[tuple[int, bytes]]] = deque()
-        for low, high in bounds:
-            waiting.append(pool.submit(_format_in_worker, low, high, encoding))
-            if len(waiting) >= 2 * workers:
-                yield waiting.popleft().result()
-        while waiting:
-            yield waiting.popleft().result()
+    are in flight, so memory stays bounded however long the export. When the workers fail
+    (one killed for memory, none could start), the chunks not written yet are formatted
+    here: the file is whole all the same."""
+    unwritten: deque[tuple[str | None, str | None]] = deque()
+    """Chunks taken from ``bounds`` and not yet yielded, in order (a chunk is in it before
+    it is handed to a worker, so a failing hand-over loses none)."""
+    results: deque[Future[tuple[int, bytes]]] = deque()
+    try:
+        with ProcessPoolExecutor(workers, initializer=_open_worker_store,
+                                 initargs=(str(store.path), store.timezone)) as pool:
+            for chunk in bounds:
+                unwritten.append(chunk)
+                results.append(pool.submit(_format_in_worker, *chunk, encoding))
+                while len(results) >= 2 * workers or (results and results[0].done()):
+                    done = results[0].result()
+                    results.popleft()
+                    unwritten.popleft()
+                    yield done
+            while results:
+                done = results[0].result()
+                results.popleft()
+                unwritten.popleft()
+                yield done
+    except (BrokenProcessPool, OSError) as exc:
+        log.warning("export: worker processes failed (%s); formatting the rest here", exc)
+    for low, high in itertools.chain(unwritten, bounds):
+        yield format_chunk(store, low, high, encoding)
 
 
 _WORKER: dict[str, Store] = {}

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -363,4 +364,25 @@ def test_a_long_csv_export_is_cut_into_chunks_for_processes_and_writes_the_same_
                                  workers=workers) == 700
         assert out.getvalue().decode() == "".join(expected)
         assert done[-1] == 700 and len(done) > 700 // 50 - 1  # a chunk at a time
+    # A worker killed half-way (as the kernel does one that runs out of memory): the chunks
+    # not written yet are formatted by the command itself, and the file is the same.
+    DYING.update(at=list(exports.chunk_bounds(store, utc_iso(start), None))[3][0],
+                 real=exports._format_in_worker)
+    monkeypatch.setattr(exports, "_format_in_worker", dies_at_the_fourth_chunk)
+    out = io.BytesIO()
+    assert exports.write_csv(store, utc_iso(start), None, out, workers=2) == 700
+    assert out.getvalue().decode() == "".join(expected)
     store.close()
+
+
+DYING: dict[str, Any] = {}
+"""Where :func:`dies_at_the_fourth_chunk` dies, and the worker function it stands for."""
+
+
+def dies_at_the_fourth_chunk(since: str | None, until: str | None,
+                             encoding: str) -> tuple[int, bytes]:
+    """An export worker that exits (as one killed for memory) at one chunk (module level:
+    a worker's function travels by name)."""
+    if since == DYING["at"]:
+        os._exit(9)
+    return DYING["real"](since, until, encoding)
