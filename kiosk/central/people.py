@@ -114,7 +114,8 @@ def recount(storage: Storage, tx: Any, *, adopt_kept: bool = False) -> None:
     storage._execute(tx, "DELETE FROM day_subjects")
     storage._execute(tx, "UPDATE checkpoint_days SET people = 0 WHERE people <> 0")
     storage._execute(tx, "INSERT INTO day_subjects (day, subject_key) SELECT day, subject_key "
-                         "FROM first_seen WHERE day NOT IN (SELECT day FROM day_people)")
+                         "FROM first_seen WHERE day NOT IN (SELECT day FROM day_people) "
+                         "ORDER BY day, subject_key")  # the key's order: an append, not 10⁷ seeks
     storage._execute(
         tx, "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, outs, manual, people) "
             "SELECT day, checkpoint_id, 0, 0, 0, 0, count(*) FROM first_seen "

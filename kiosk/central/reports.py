@@ -280,16 +280,6 @@ def _kiosk_problems(snap: Snapshot, active: list[Kiosk], day_start: dt.datetime
 
 
 # -- monthly ------------------------------------------------------------------------------------
-def _slide(window: dict[str, int], checkpoints: Iterable[str], step: int) -> None:
-    """Add (1) or take away (-1) one day's scanning checkpoints from a 7-day window."""
-    for checkpoint in checkpoints:
-        left = window.get(checkpoint, 0) + step
-        if left:
-            window[checkpoint] = left
-        else:
-            del window[checkpoint]
-
-
 def month_days(month: str) -> list[dt.date]:
     """The days of ``YYYY-MM``; ValueError if it is not a month."""
     first = dt.date.fromisoformat(f"{month}-01")
@@ -319,24 +309,27 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None
     day_totals = {d: dict(zip(MEASURES, values, strict=True)) for d, *values in storage._query(
         f"SELECT day, {sums} FROM checkpoint_days WHERE day >= $1 AND day <= $2 GROUP BY day",
         (first, last))}
-    window: dict[str, int] = {}  # checkpoint → days with scans among the last 7
+    # checkpoint → its latest day with scans so far (dict updates run in C: a province
+    # month is ~10⁶ checkpoint-days, a window counted per checkpoint took seconds)
+    last_scan: dict[str, str] = {}
     for i in range(6, 0, -1):
-        _slide(window, scanned_on.get((days[0] - dt.timedelta(days=i)).isoformat(), ()), 1)
+        earlier = (days[0] - dt.timedelta(days=i)).isoformat()
+        last_scan.update(dict.fromkeys(scanned_on.get(earlier, ()), earlier))
     series = []
     ever_set_up: set[str] = set()
     for day in days:
         d = day.isoformat()
         set_up = {p.id for p in snap.set_up(d)}
         ever_set_up |= set_up
-        _slide(window, scanned_on.get(d, ()), 1)
-        week = len(window.keys() & set_up)
+        last_scan.update(dict.fromkeys(scanned_on.get(d, ()), d))
+        week_start = (day - dt.timedelta(days=6)).isoformat()
+        week = sum(last_scan.get(c, "") >= week_start for c in set_up)
         series.append({"day": d, "points_set_up": len(set_up),
                        "points_scanned": len(set_up.intersection(scanned_on.get(d, ()))),
                        "points_active_7d": week, "adoption_ratio": ratio(week, len(set_up)),
                        **day_totals.get(d, ZERO),
                        "refused": sum(refused.get(d, Counter()).values()),
                        "people": people_by_day.get(d, 0)})
-        _slide(window, scanned_on.get((day - dt.timedelta(days=6)).isoformat(), ()), -1)
     per_point = {checkpoint: {**dict(zip(MEASURES, values, strict=True)), "refused": 0,
                               "days_scanned": scanned}
                  for checkpoint, *values, scanned in storage._query(
