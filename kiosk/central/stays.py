@@ -16,7 +16,7 @@ Kept exact (the hypothesis tests compare with the brute force):
 
 - **Late and out-of-order scans.** A stay depends only on the scans within
   :data:`REACH` of it, so the batch that stores a scan rebuilds, in its own transaction, that
-  person's stays at that checkpoint within 2 × REACH of it from their scans within 5 × REACH
+  person's stays at that checkpoint within REACH of it (:func:`_regions`) from their scans
   (whatever order they arrived in); on PostgreSQL under a transaction lock per person and
   checkpoint, so two batches racing on one person rebuild one after the other, the second
   seeing the first's scans.
@@ -111,8 +111,8 @@ def keep(storage: Storage, tx: Any, scans: Iterable[tuple[str, str, float]]) -> 
     scans_read = []
     for chunk in _chunks(groups):
         params = central.Params()
-        sql = _values(storage, [(k, c, lo - 5 * REACH, hi + 4 * REACH)
-                                for k, c, lo, hi in chunk], slack, postgresql, params)
+        sql = _values(storage, [(k, c, *_regions(lo, hi)[1]) for k, c, lo, hi in chunk],
+                      slack, postgresql, params)
         scans_read += _execute(storage, tx, (
             f"WITH w (k, c, day_lo, day_hi{', id_lo, id_hi' if postgresql else ''}) "
             f"AS NOT MATERIALIZED (VALUES {sql}) SELECT {_SCAN} FROM w CROSS JOIN entries e "
@@ -120,8 +120,8 @@ def keep(storage: Storage, tx: Any, scans: Iterable[tuple[str, str, float]]) -> 
             f"AND e.local_day BETWEEN w.day_lo AND w.day_hi"
             f"{' AND e.id >= w.id_lo AND e.id < w.id_hi' if postgresql else ''}"), params
         ).fetchall()
-    inner = {(k, c): (lo - 2 * REACH, hi + 2 * REACH) for k, c, lo, hi in groups}
-    outer = {(k, c): (lo - 5 * REACH, hi + 4 * REACH) for k, c, lo, hi in groups}
+    inner = {(k, c): _regions(lo, hi)[0] for k, c, lo, hi in groups}
+    outer = {(k, c): _regions(lo, hi)[1] for k, c, lo, hi in groups}
     fresh = set()
     for row in build(s for s in scans_of(scans_read)
                      if outer[s.person, s.checkpoint_id][0] <= s.at
@@ -133,8 +133,8 @@ def keep(storage: Storage, tx: Any, scans: Iterable[tuple[str, str, float]]) -> 
     for chunk in _chunks(groups):
         params = central.Params()
         values = [f"({', '.join(params.add(v) for v in row)})" for row in (
-            (k, c, lo - 2 * REACH, hi + 2 * REACH, lo - 2 * REACH - tracing.KEPT.max_stay)
-            for k, c, lo, hi in chunk)]
+            (k, c, *inner[k, c], inner[k, c][0] - tracing.KEPT.max_stay)
+            for k, c, _, _ in chunk)]
         for seq, *row in _execute(storage, tx, (
                 f"WITH w (k, c, lo, hi, first_lo) AS NOT MATERIALIZED (VALUES "
                 f"{', '.join(values)}) "
@@ -226,6 +226,17 @@ def _postgresql(storage: Storage) -> bool:
 
 def _execute(storage: Storage, tx: Any, sql: str, params: Sequence[Any] = ()) -> Any:
     return storage._execute(tx, sql, params)
+
+
+def _regions(lo: float, hi: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """For new scans of one person at one checkpoint at [lo, hi]: the stays they may change
+    (any with a scan within REACH of them: the previous kept scan may pair with a new exit, the
+    next scan may stop being a repeat and its neighbours pair anew), and the scans that decide
+    every stay overlapping that range (a stay's first scan is at most the longest stay before
+    its last, and is decided by the scans from the longest stay + repeat window before it to
+    the longest stay after it)."""
+    inner = (lo - REACH, hi + REACH)
+    return inner, (inner[0] - tracing.KEPT.max_stay - REACH, inner[1] + tracing.KEPT.max_stay)
 
 
 def _lock(key: str, checkpoint: str) -> int:
