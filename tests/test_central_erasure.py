@@ -181,3 +181,30 @@ def test_the_erasure_walks_in_batches_to_the_last_old_entry(
         send(storage, [(6, "cccd", "in", NOW - dt.timedelta(hours=1))], NOW)
         assert erasure.erase_personal(storage, NOW.date() - dt.timedelta(days=30)) == 5
         assert [r["subject_key"] == "erased" for r in rows(storage)] == [True] * 5 + [False]
+
+
+def test_an_entry_erased_early_takes_its_person_out_of_its_days_set(db: str) -> None:
+    """A kiosk whose clock is 40 days behind: its scan of a minute ago bears an id of 40 days
+    ago, so erasure takes its identity at once — and its person out of today's set of
+    people, a day that is not frozen; today's count and its other person stay."""
+    from kiosk.central import erasure
+
+    behind = dt.timedelta(days=40)
+    minute_ago = NOW - dt.timedelta(minutes=1)
+    with open_storage(db) as storage:
+        (ontime,) = send(storage, [(1, "cccd", "in", minute_ago)], NOW)
+        skewed = [wire_entry(payload_identity(2, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                             direction="in", scanned_at=minute_ago - behind)]
+        results = storage.ingest_batch("k1", skewed, sent_at=protocol.format_time(NOW - behind),
+                                       received_at=NOW, batch_id=uuid7())
+        assert [r["status"] for r in results] == [protocol.ACCEPTED]
+        day = storage.calendar.day_of(minute_ago)
+        held = "SELECT subject_key FROM day_subjects WHERE day = $1"
+        assert {k for (k,) in storage._query(held, (day.isoformat(),))} == {
+            ontime["subject_key"], skewed[0]["subject_key"]}
+        assert report(storage, day)["summary"]["people"] == 2
+
+        assert erasure.erase_personal(storage, NOW.date() - dt.timedelta(days=30)) == 1
+        assert {k for (k,) in storage._query(held, (day.isoformat(),))} == {
+            ontime["subject_key"]}
+        assert report(storage, day)["summary"]["people"] == 2

@@ -63,7 +63,9 @@ def per_day(storage: Storage, first: str, last: str) -> dict[str, int]:
 
 def freeze(storage: Storage, tx: Any, before: dt.date) -> None:
     """Keep the count of every day before ``before`` as it is now and drop its set: for
-    retention and erasure, which take away the raw entries or identities of those days."""
+    retention and erasure, which take away the raw entries or identities of those days.
+    An upload committing while this runs may still add a pair to such a day (and a person
+    outside its frozen count); the next run drops it."""
     low = storage._execute(tx, "SELECT min(day) FROM day_subjects").fetchone()[0]
     if low is None or low >= before.isoformat():
         return  # the days before are frozen already (or counted nobody)
