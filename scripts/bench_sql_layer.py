@@ -212,8 +212,9 @@ def bulk_insert(source: sqlite3.Connection, folder: str, count: int, batch: int 
     indexes included) bound by position and by name: time per row (µs), median of
     ``count`` interleaved rounds."""
     from kiosk.central.backends import open_storage
+    from kiosk.central.placeholders import slots
     from kiosk.central.sqlite_storage import _INSERT
-    from kiosk.central.storage import STORED_COLUMNS, slots
+    from kiosk.central.storage import STORED_COLUMNS
 
     rows = source.execute(f"SELECT {', '.join(STORED_COLUMNS)} FROM entries LIMIT ?",
                           (2 * count * batch,)).fetchall()

@@ -20,7 +20,8 @@ import pytest
 from central_support import ENGINES, database_url
 
 from kiosk.central.backends import open_storage
-from kiosk.central.storage import Params, StorageError, slots
+from kiosk.central.placeholders import Params, slots
+from kiosk.central.storage import StorageError
 
 CENTRAL = Path(__file__).resolve().parent.parent / "kiosk" / "central"
 SQL = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WHERE|VALUES|LIMIT)\b")

@@ -26,7 +26,7 @@ import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kiosk.central.storage import Params, slots
+from kiosk.central.placeholders import Params, slots
 from kiosk.commandline import examples, listed, open_central
 from kiosk.messages import both
 

@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.central.storage import ID_RE, Storage, slots
+from kiosk.central.placeholders import slots
+from kiosk.central.storage import ID_RE, Storage
 
 KINDS: dict[str, tuple[str, ...]] = {
     # kind: names it goes by in the province's lists (folded: no accents, lower case)

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kiosk.central import partitions, tracing
-from kiosk.central import storage as central  # Params, slots; storage keeps stays at ingest
+from kiosk.central.placeholders import Params, slots
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
@@ -110,7 +110,7 @@ def keep(storage: Storage, tx: Any, scans: Iterable[tuple[str, str, float]]) -> 
     groups = sorted((key, checkpoint, lo, hi) for (key, checkpoint), (lo, hi) in spans.items())
     scans_read = []
     for chunk in _chunks(groups):
-        params = central.Params()
+        params = Params()
         sql = _values(storage, [(k, c, *_regions(lo, hi)[1]) for k, c, lo, hi in chunk],
                       slack, postgresql, params)
         scans_read += _execute(storage, tx, (
@@ -131,7 +131,7 @@ def keep(storage: Storage, tx: Any, scans: Iterable[tuple[str, str, float]]) -> 
             fresh.add(row)
     held: dict[tuple[Any, ...], Any] = {}
     for chunk in _chunks(groups):
-        params = central.Params()
+        params = Params()
         values = [f"({', '.join(params.add(v) for v in row)})" for row in (
             (k, c, *inner[k, c], inner[k, c][0] - tracing.KEPT.max_stay)
             for k, c, _, _ in chunk)]
@@ -144,7 +144,7 @@ def keep(storage: Storage, tx: Any, scans: Iterable[tuple[str, str, float]]) -> 
             held[tuple(row)] = seq
     gone = [seq for row, seq in held.items() if row not in fresh]
     for chunk in _chunks(gone):
-        _execute(storage, tx, f"DELETE FROM stays WHERE seq IN ({central.slots(len(chunk))})",
+        _execute(storage, tx, f"DELETE FROM stays WHERE seq IN ({slots(len(chunk))})",
                  chunk)
     write(storage, tx, [row for row in fresh if row not in held])
 
@@ -158,7 +158,7 @@ def write(storage: Storage, tx: Any, rows: Sequence[tuple[Any, ...]]) -> None:
                 copy.write_row(row)
         return
     for chunk in _chunks(rows):
-        params = central.Params()
+        params = Params()
         values = ", ".join(f"({', '.join(params.add(v) for v in row)})" for row in chunk)
         _execute(storage, tx, f"INSERT INTO stays ({', '.join(COLUMNS)}) VALUES {values}",
                  params)
@@ -251,7 +251,7 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 
 def _values(storage: Storage, groups: Sequence[tuple[str, str, float, float]],
-            slack: dt.timedelta, postgresql: bool, params: central.Params) -> str:
+            slack: dt.timedelta, postgresql: bool, params: Params) -> str:
     """VALUES rows (key, checkpoint, first local day, last local day[, id bounds]) of
     corrected-time ranges; their values go to ``params``."""
     day = storage.calendar.day_of

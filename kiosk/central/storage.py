@@ -22,25 +22,11 @@ from typing import Any
 from kiosk.central import aggregates, people, stays
 from kiosk.central.localdays import Calendar
 from kiosk.central.people import ERASED
+from kiosk.central.placeholders import Params, slots
 from kiosk.central.schema import DAY_SUBJECTS_VERSION
 from kiosk.central.tracing import corrected
 from kiosk.ids import ENROLMENT_ID_RE
 from kiosk.sync import protocol
-
-
-def slots(count: int) -> str:
-    """``$1, $2, …``: the placeholders of ``count`` values in a row (a ``VALUES`` list)."""
-    return ", ".join(f"${n}" for n in range(1, count + 1))
-
-
-class Params(list[Any]):
-    """The parameters of a statement assembled from parts: :meth:`add` keeps a value and
-    gives its placeholder, so no part needs to know how many came before it."""
-
-    def add(self, value: Any) -> str:
-        self.append(value)
-        return f"${len(self)}"
-
 
 ENTRY_COLUMNS = protocol.ROW_COLUMNS
 """An entry as stored: the wire fields, with ``extra`` as JSON and ``payload`` as bytes."""

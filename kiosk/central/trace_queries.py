@@ -1,7 +1,7 @@
 """Where tracing reads stored scans: the SQL behind :class:`kiosk.central.tracing.Source`.
 
 One set of statements serves both engines (numbered placeholders, given to both drivers as
-they are: :class:`~kiosk.central.storage.Params`); only a list of values is passed the
+they are: :class:`~kiosk.central.placeholders.Params`); only a list of values is passed the
 engine's way (a PostgreSQL array, SQLite JSON). A trace makes a handful of reads whatever
 the number of places visited: the windows of every checkpoint travel in one ``VALUES`` list
 joined to ``entries``. Every read is an index range (schema v1 and v3):
@@ -32,7 +32,8 @@ from kiosk.central import stays
 from kiosk.central.erasure import identities_begin
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
 from kiosk.central.partitions import bounds, day_of_id, id_prefix
-from kiosk.central.storage import ERASED, Params, Storage
+from kiosk.central.placeholders import Params
+from kiosk.central.storage import ERASED, Storage
 from kiosk.central.tracing import DETAIL_COLUMNS, KEPT, ROW_COLUMNS, Stay, Window, instant
 from kiosk.sync.protocol import format_time
 
