@@ -122,13 +122,13 @@ def store_failure(path: object, problem: object, language: str) -> str:
     return text
 
 
-def open_central(url: str, *, busy_timeout: float = 10.0) -> Storage:
+def open_central(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8) -> Storage:
     """The centre's storage at ``url``, or exit 3 with the reason."""
     from kiosk.central.backends import open_storage
     from kiosk.central.storage import StorageError
 
     try:
-        return open_storage(url, busy_timeout=busy_timeout)
+        return open_storage(url, busy_timeout=busy_timeout, pool_size=pool_size)
     except (StorageError, OSError) as exc:
         raise fail(f"{messages.both('cli.storage_error')}: {exc}", EXIT_STORE) from None
 

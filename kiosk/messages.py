@@ -721,6 +721,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.bad_report_day": ("{value}: cần YYYY-MM-DD, 'today' hoặc 'yesterday'",
                            "{value}: expected YYYY-MM-DD, 'today' or 'yesterday'"),
     "cli.bad_month": ("{value}: cần YYYY-MM", "{value}: expected YYYY-MM"),
+    "cli.bad_pool": ("{value}: cần số kết nối từ 1 đến {most}",
+                     "{value}: expected a number of connections from 1 to {most}"),
     "cli.bad_formats": ("{value}: cần một hay nhiều định dạng trong {formats}",
                         "{value}: expected one or more of {formats}"),
     "cli.bad_duration": ("{value}: cần một khoảng thời gian như 15m, 2h, 1h30m",

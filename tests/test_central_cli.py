@@ -114,6 +114,16 @@ def test_serve_refuses_a_bad_database_url_and_a_busy_port(tmp_path: Path) -> Non
     assert f"cannot listen on 127.0.0.1:{port}" in busy.stderr
 
 
+def test_serve_refuses_a_pool_of_no_connections_in_both_languages(tmp_path: Path) -> None:
+    for value in ("0", "-3", "many", "101"):
+        bad = central("serve", "--db", f"sqlite:///{tmp_path}/c.db", "--port", "0",
+                      "--db-pool", value, check=False)
+        assert bad.returncode == 2
+        assert "expected a number of connections from 1 to 100" in bad.stderr
+        assert "cần số kết nối từ 1 đến 100" in bad.stderr
+    assert not (tmp_path / "c.db").exists()  # refused before anything was opened
+
+
 def test_an_unreachable_postgresql_is_reported_not_crashed(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

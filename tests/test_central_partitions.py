@@ -171,3 +171,30 @@ def test_two_serve_processes_started_together_on_an_empty_database_both_come_up(
                             ).fetchone()[0] == str(len(MIGRATIONS))
         storage.partitions.refresh(conn)
         assert TODAY in storage.partitions.known
+
+
+def test_serve_holds_no_more_database_connections_than_its_pool(pg_url: str,
+                                                               tmp_path: Path) -> None:
+    """`serve --db-pool 2`: six kiosks uploading at once are all stored, through at most two
+    PostgreSQL connections (psycopg_pool makes the others wait for one)."""
+    from central_support import kiosk_entries
+
+    kiosks = [enrol(pg_url, f"k{i}", "CP-P") for i in range(6)]
+    bodies = {k.kiosk_id: batch(k.kiosk_id, kiosk_entries(tmp_path, k.kiosk_id, 300, "CP-P"))
+              for k in kiosks}
+    server = CentralServer(pg_url, "--db-pool", "2")
+    try:
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda k: server.post(bodies[k.kiosk_id], token=k.token),
+                                    kiosks))
+        with psycopg.connect(pg_url) as conn:
+            held = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                "current_database() AND application_name = 'kiosk-central'"
+                                ).fetchone()[0]
+    finally:
+        errors = server.stop()
+    assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
+    assert "Traceback" not in errors
+    assert 1 <= held <= 2
+    with open_storage(pg_url) as storage:
+        assert storage.entry_count() == 6 * 300

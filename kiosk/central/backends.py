@@ -10,17 +10,19 @@ from __future__ import annotations
 from kiosk.central.storage import Storage, StorageError
 
 
-def open_storage(url: str, *, busy_timeout: float = 10.0) -> Storage:
+def open_storage(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8) -> Storage:
     """``sqlite:///relative.db``, ``sqlite:////absolute.db`` or ``postgresql://…``.
 
     ``busy_timeout``: how long a write waits for a lock held elsewhere (another batch, an
     import) before giving up with StorageBusy, which the API answers with 503.
+    ``pool_size``: PostgreSQL connections this process may hold at most (SQLite keeps one
+    per thread).
     """
     if url.startswith("sqlite:///"):
         from kiosk.central.sqlite_storage import SqliteStorage
         return SqliteStorage(url, busy_timeout=busy_timeout)
     if url.startswith(("postgresql://", "postgres://")):
         from kiosk.central.postgres_storage import PostgresStorage
-        return PostgresStorage(url, busy_timeout=busy_timeout)
+        return PostgresStorage(url, busy_timeout=busy_timeout, pool_size=pool_size)
     raise StorageError(
         f"database URL {url!r}: expected sqlite:///path/central.db or postgresql://…")

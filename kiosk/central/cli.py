@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 EXIT_STORAGE = EXIT_STORE
 CLOCK_WARNING_SECONDS = 120
 """A kiosk whose last batch arrived with a larger clock offset is flagged in ``kiosks list``."""
+MAX_POOL = 100
+"""The most PostgreSQL connections one ``serve`` may hold (the server's default
+max_connections)."""
 
 
 def default_db() -> str:
@@ -72,6 +75,14 @@ def return_large_blocks() -> None:
     mallopt(m_trim_threshold, 2 * LARGE_BLOCK_BYTES)
 
 
+def _pool_size(text: str) -> int:
+    """A number of database connections (more than PostgreSQL's usual max_connections
+    makes no sense)."""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_POOL:
+        raise argparse.ArgumentTypeError(both("cli.bad_pool", value=repr(text), most=MAX_POOL))
+    return int(text)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -80,7 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     logging.getLogger("kiosk.central").setLevel(args.log_level.upper())
     return_large_blocks()
-    storage = open_central(args.db, busy_timeout=args.busy_timeout)
+    storage = open_central(args.db, busy_timeout=args.busy_timeout, pool_size=args.db_pool)
     path = Path(args.backlog_key) if args.backlog_key else default_path(args.db)
     backlog_key = None
     try:
@@ -315,6 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--busy-timeout", type=float, default=10.0,
                        help="seconds a batch waits for a database lock before the kiosk is "
                             "told 503 + Retry-After (default: %(default)s)")
+    serve.add_argument("--db-pool", type=_pool_size, default=8, metavar="N",
+                       help="PostgreSQL connections this process holds at most: N × the "
+                            "serve processes must stay below the server's max_connections "
+                            "(default: %(default)s; SQLite: one per thread)")
     serve.add_argument("--backlog-key", metavar="FILE",
                        help="the centre's backlog encryption key, made there (0600) the "
                             "first time (default: $KIOSK_CENTRAL_BACKLOG_KEY, else "

@@ -46,7 +46,7 @@ class PostgresStorage(Storage):
         self._pool = ConnectionPool(
             url, min_size=1, max_size=pool_size, open=False, timeout=busy_timeout,
             kwargs={"autocommit": True, "connect_timeout": connect_timeout,
-                    "cursor_factory": psycopg.RawCursor},
+                    "cursor_factory": psycopg.RawCursor, "application_name": "kiosk-central"},
             configure=self._configure, name="kiosk-central")
         self._pool.open()
         try:
