@@ -296,6 +296,13 @@ def measure(path: Path, label: str, quick: bool, forms: tuple[str, ...],
         results["open + migrate (once)"] = migration
     if "screens" in parts:
         full_day = day - dt.timedelta(days=1)  # the store ends early in its last day
+        # The officer's `kiosk stats` is today's: the last full day asked a second before it
+        # ends gives today's cost at a full day's volume ("inside" from presence); asked
+        # afterwards (`--date`), "inside at the day's end" reads that day's last 24 hours.
+        full_day_ends = dt.datetime.combine(full_day + dt.timedelta(days=1), dt.time(),
+                                            TIMEZONE).timestamp()
+        results["stats (kiosk stats, today: the last full day before it ends)"] = summary(
+            timed(lambda: store.stats(CHECKPOINT, full_day, now=full_day_ends - 1), repeat))
         results["stats (kiosk stats --date, last full day)"] = summary(timed(
             lambda: store.stats(CHECKPOINT, full_day, now=end), repeat))
         results["officer refresh (counts + 20 recent)"] = summary(timed(
