@@ -86,21 +86,28 @@ def test_a_small_gzip_body_expanding_to_120_mib_of_arrays_is_refused_fast_and_sm
     assert len(body) < 200_000
     rss_before = memory_kib(server.process.pid, "VmRSS")
     health_latencies: list[float] = []
-    done = threading.Event()
+    probing, done = threading.Event(), threading.Event()
 
     def poll_health() -> None:
+        """Probes until the upload is answered, and once more after it: a refusal faster
+        than one probe still leaves probes from before and after it to judge."""
         with httpx.Client(base_url=server.url, timeout=30) as client:
-            while not done.is_set():
+            while True:
+                finished = done.is_set()
                 started = time.perf_counter()
                 try:
                     ok = client.get(protocol.HEALTH_PATH).status_code == 200
                 except httpx.TransportError:
                     ok = False
                 health_latencies.append(time.perf_counter() - started if ok else float("inf"))
+                probing.set()
+                if finished:
+                    return
                 time.sleep(0.02)
 
     poller = threading.Thread(target=poll_health)
     poller.start()
+    assert probing.wait(30)
     try:
         cpu_before = cpu_seconds(server.process.pid)
         response = server.post(body, token=kiosk.token, encoding="gzip")
