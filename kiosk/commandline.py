@@ -72,13 +72,17 @@ def fail(message: str, code: int) -> SystemExit:
 
 
 def load_config(path: str) -> Config:
-    """The validated config, or exit 2 naming the key, the value and what was expected."""
+    """The validated config, or exit 2 naming the key, the value and what was expected: in
+    the language the file states, else in both."""
     from kiosk import config as config_mod
 
     try:
         return config_mod.load(path)
     except config_mod.ConfigError as exc:
-        raise fail(f"{messages.both('cli.config_error')}: {exc}", EXIT_USAGE) from None
+        language = config_mod.stated_language(path)
+        raise fail(f"{messages.both('cli.config_error')}: {exc}" if language is None else
+                   f"{messages.text('cli.config_error', language)}: {exc.text(language)}",
+                   EXIT_USAGE) from None
 
 
 def open_store(config: Config, *, check: bool = False, reading: bool = False) -> Store:

@@ -24,16 +24,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import device_kind, kinds
 from kiosk.ids import ENROLMENT_ID_RE, RESERVED_DEVICE_IDS
+from kiosk.messages import Words
 from kiosk.schema import REQUIRED, ConfigError, Opt, Section, opt, show
 
 __all__ = ["REQUIRED", "CertificateSettings", "Config", "ConfigError", "DeviceOptions",
            "KioskSettings", "Opt", "PolicySettings", "Section", "StoreSettings", "SyncSettings",
-           "from_dict", "load", "sections", "validate_device"]
+           "from_dict", "load", "sections", "stated_language", "validate_device"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class KioskSettings(Section):
-    id: str = opt(expected="a kiosk id such as \"kiosk-01\"")
+    id: str = opt(expected="config.expect.kiosk_id")
     checkpoint_id: str = opt()
     checkpoint_name: str = opt("")
     language: str = opt("vi", choices=("vi", "en"))
@@ -46,21 +47,19 @@ class KioskSettings(Section):
 
     def check(self, path: str) -> None:
         if 0 < self.screen_dpi < 60:
-            raise ConfigError(f"{path}.screen_dpi: expected 0 (ask the screen) or the panel's "
-                              f"dots per inch, 60…600, got {self.screen_dpi}")
+            raise ConfigError("config.screen_dpi", key=f"{path}.screen_dpi",
+                              got=self.screen_dpi)
         for key in ("id", "checkpoint_id"):
             value = getattr(self, key)
             if not ENROLMENT_ID_RE.fullmatch(value):
-                raise ConfigError(
-                    f"{path}.{key}: expected 1-64 letters, digits, '.', '_' or '-' starting "
-                    f"with a letter or digit (as the centre enrols it), got {value[:40]!r}"
-                    f"{f'… ({len(value)} characters)' if len(value) > 40 else ''}")
+                got = repr(value[:40]) if len(value) <= 40 else Words(
+                    "config.value_cut", {"value": repr(value[:40]), "length": len(value)})
+                raise ConfigError("config.bad_id", key=f"{path}.{key}", got=got)
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(
-                f'{path}.timezone: expected an IANA time zone such as "Asia/Ho_Chi_Minh", '
-                f'got "{self.timezone}"') from None
+            raise ConfigError("config.bad_timezone", key=f"{path}.timezone",
+                              got=show(self.timezone)) from None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,8 +90,8 @@ class SyncSettings(Section):
     def check(self, path: str) -> None:
         parts = urlsplit(self.server_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"{path}.server_url: expected http://HOST:PORT or "
-                              f"https://HOST:PORT, got {show(self.server_url)}")
+            raise ConfigError("config.bad_server_url", key=f"{path}.server_url",
+                              got=show(self.server_url))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,11 +148,12 @@ def validate_device(index: int, data: Any) -> DeviceOptions:
     """One ``[[devices]]`` table, typed by the options of its kind."""
     path = f"devices[{index}]"
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a table, got {show(data)}")
+        raise ConfigError("config.expected", key=path, expected=Words("config.expect.dict"),
+                          got=show(data))
     kind = device_kind(data.get("type"))
     if kind is None:
-        raise ConfigError(
-            f"{path}.type: expected one of {', '.join(kinds())}, got {show(data.get('type'))}")
+        raise ConfigError("config.expected", key=f"{path}.type", expected=Words(
+            "config.expect.one_of", {"values": ", ".join(kinds())}), got=show(data.get("type")))
     return kind.options.validate(path, data)
 
 
@@ -162,22 +162,32 @@ def from_dict(data: dict[str, Any], source: Path | None = None) -> Config:
     top = {*tables, "devices"}
     unknown = sorted(set(data) - top)
     if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown section (known: {', '.join(sorted(top))})")
+        raise ConfigError("config.unknown_section", key=unknown[0], known=", ".join(sorted(top)))
     values = {name: cls.validate(name, data.get(name, {})) for name, cls in tables.items()}
     devices_data = data.get("devices", [])
     if not isinstance(devices_data, list):
-        raise ConfigError(
-            f"devices: expected a list of [[devices]] tables, got {show(devices_data)}")
+        raise ConfigError("config.expected", key="devices",
+                          expected=Words("config.expect.device_list"), got=show(devices_data))
     devices = tuple(validate_device(i, d) for i, d in enumerate(devices_data))
     seen: set[str] = set()
     for i, device in enumerate(devices):
         if device.id in seen:
-            raise ConfigError(f'devices[{i}].id: "{device.id}" is used twice')
+            raise ConfigError("config.device_id_twice", key=f"devices[{i}].id", id=device.id)
         if device.id in RESERVED_DEVICE_IDS:
-            raise ConfigError(f'devices[{i}].id: "{device.id}" is reserved (the officer\'s '
-                              f'typed entries are recorded under it)')
+            raise ConfigError("config.device_id_reserved", key=f"devices[{i}].id", id=device.id)
         seen.add(device.id)
     return Config(**values, devices=devices, source=source)
+
+
+def stated_language(path: str | Path) -> str | None:
+    """The ``kiosk.language`` a file states even when it is refused for something else:
+    the language to word its refusal in; None when it states none that can be read."""
+    try:
+        kiosk = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("kiosk")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    language = kiosk.get("language", "vi") if isinstance(kiosk, dict) else None
+    return language if language in KioskSettings.schema()["language"].choices else None
 
 
 def load(path: str | Path) -> Config:
@@ -186,12 +196,13 @@ def load(path: str | Path) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
+        raise ConfigError("config.file_not_found", path=path) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise ConfigError("config.not_utf8", path=path, reason=exc.reason,
+                          byte=exc.start) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError("config.not_toml", path=path, detail=exc) from None
     try:
         return from_dict(data, source=path.resolve())
     except ConfigError as exc:
-        raise ConfigError(f"{path.name}: {exc}") from None
+        raise ConfigError("config.in_file", file=path.name, problem=exc.words) from None

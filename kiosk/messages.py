@@ -997,6 +997,69 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "qua mạng (quản trị viên có thể dùng --allow-revoked --reason \"…\")",
         "kiosk {kiosk} was revoked at {at}; its files are refused like its uploads "
         "(an administrator may use --allow-revoked --reason \"…\")"),
+    # -- config.toml's checks (kiosk.schema, kiosk.config, the device kinds): {key} is the
+    #    key's path in the file, {expected} a ``config.expect.*`` description
+    "config.expected": ("{key}: cần {expected}, nhận được {got}",
+                        "{key}: expected {expected}, got {got}"),
+    "config.missing": ("{key}: còn thiếu, cần {expected}", "{key}: missing, expected {expected}"),
+    "config.unknown_option": ("{key}: không có tuỳ chọn này (các tuỳ chọn: {known})",
+                              "{key}: unknown option (known: {known})"),
+    "config.unknown_section": ("{key}: không có mục này (các mục: {known})",
+                               "{key}: unknown section (known: {known})"),
+    "config.expect.str": ("một chuỗi", "a string"),
+    "config.expect.int": ("một số nguyên", "an integer"),
+    "config.expect.float": ("một số", "a number"),
+    "config.expect.bool": ("true hoặc false", "true or false"),
+    "config.expect.list": ("một danh sách", "a list"),
+    "config.expect.dict": ("một bảng", "a table"),
+    "config.expect.either": ("{first} hoặc {second}", "{first} or {second}"),
+    "config.expect.one_of": ("một trong {values}", "one of {values}"),
+    "config.expect.one_of_range": ("một trong {first}…{last}", "one of {first}…{last}"),
+    "config.expect.from_to": ("{what} từ {minimum} đến {maximum}",
+                              "{what} from {minimum} to {maximum}"),
+    "config.expect.at_least": ("{what} ≥ {minimum}", "{what} ≥ {minimum}"),
+    "config.expect.device_list": ("một danh sách các bảng [[devices]]",
+                                  "a list of [[devices]] tables"),
+    "config.expect.kiosk_id": ('mã trạm, ví dụ "kiosk-01"', 'a kiosk id such as "kiosk-01"'),
+    "config.expect.camera_source": ("số thứ tự camera, /dev/videoN, một tệp hoặc một URL",
+                                    "a camera index, /dev/videoN, a file or a URL"),
+    "config.expect.evdev_path": ("một nút sự kiện hoặc đường dẫn /dev/input/by-id",
+                                 "an event node or /dev/input/by-id path"),
+    "config.expect.evdev_name": ("mẫu tên thiết bị (kiểu glob của shell)",
+                                 "a device name pattern (shell glob)"),
+    "config.expect.hidraw_path": ("một nút /dev/hidrawN", "a /dev/hidrawN node"),
+    "config.expect.serial_port": ('đường dẫn cổng, ví dụ "/dev/ttyACM0", hoặc đường dẫn by-id',
+                                  'a port path such as "/dev/ttyACM0" or a by-id path'),
+    "config.screen_dpi": (
+        "{key}: cần 0 (để màn hình tự báo) hoặc số điểm ảnh mỗi inch của màn hình, 60…600, "
+        "nhận được {got}",
+        "{key}: expected 0 (ask the screen) or the panel's dots per inch, 60…600, got {got}"),
+    "config.bad_id": (
+        "{key}: cần 1-64 chữ cái, chữ số, '.', '_' hoặc '-', bắt đầu bằng chữ cái hoặc chữ số "
+        "(như trung tâm đăng ký), nhận được {got}",
+        "{key}: expected 1-64 letters, digits, '.', '_' or '-' starting with a letter or "
+        "digit (as the centre enrols it), got {got}"),
+    "config.value_cut": ("{value}… ({length} ký tự)", "{value}… ({length} characters)"),
+    "config.bad_timezone": (
+        '{key}: cần tên múi giờ IANA, ví dụ "Asia/Ho_Chi_Minh", nhận được {got}',
+        '{key}: expected an IANA time zone such as "Asia/Ho_Chi_Minh", got {got}'),
+    "config.bad_server_url": (
+        "{key}: cần http://MÁY:CỔNG hoặc https://MÁY:CỔNG, nhận được {got}",
+        "{key}: expected http://HOST:PORT or https://HOST:PORT, got {got}"),
+    "config.device_id_twice": ('{key}: "{id}" được dùng hai lần', '{key}: "{id}" is used twice'),
+    "config.device_id_reserved": (
+        '{key}: "{id}" là tên dành riêng (các lượt cán bộ nhập tay được ghi dưới tên này)',
+        '{key}: "{id}" is reserved (the officer\'s typed entries are recorded under it)'),
+    "config.needs_location": ("{key}: thiết bị {type} cần một trong port/path, usb hoặc name",
+                              "{key}: a {type} device needs one of port/path, usb or name"),
+    "config.bad_usb": ('{key}: cần "VID:PID[:SERIAL]" dạng hex, nhận được "{got}"',
+                       '{key}: expected "VID:PID[:SERIAL]" in hex, got "{got}"'),
+    "config.file_not_found": ("{path}: không tìm thấy tệp", "{path}: file not found"),
+    "config.not_utf8": ("{path}: không phải văn bản UTF-8 ({reason} ở byte {byte})",
+                        "{path}: not UTF-8 text ({reason} at byte {byte})"),
+    "config.not_toml": ("{path}: không phải TOML hợp lệ: {detail}",
+                        "{path}: not valid TOML: {detail}"),
+    "config.in_file": ("{file}: {problem}", "{file}: {problem}"),
 }
 CATALOGUE.update({f"detail.certificate_{code.rpartition('.')[2]}": words
                   for code, words in list(CATALOGUE.items())
@@ -1275,6 +1338,22 @@ class Words:
             else v for k, v in params.items()})
 
 
+class WordedError(Exception):
+    """A refusal or failure a person reads (a technician, centre staff, an officer): a
+    catalogue code and its parameters (:attr:`words`), worded where it is shown, in the
+    reader's language (:meth:`text`); ``str()`` gives both languages, for a log line or a
+    command whose reader's language is not known. A project exception a person may read
+    derives from it (``class ConfigError(WordedError, ValueError)``); ``raise``-ing one with
+    an English sentence fails tests/test_messages.py."""
+
+    def __init__(self, code: str, /, **params: object) -> None:
+        self.words = Words(code, params)
+        super().__init__(both(code, **params))
+
+    def text(self, language: str) -> str:
+        return self.words(language)
+
+
 def saved_words(saved: str) -> Words | None:
     """What :meth:`Words.saved` kept, not worded yet; None for text saved as such (older
     versions, or a reason the centre sent without a code this kiosk knows)."""
@@ -1342,6 +1421,12 @@ def os_reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.errno:
         return os.strerror(exc.errno)
     return str(exc)
+
+
+def reason(exc: BaseException) -> Words | str:
+    """What ``exc`` says, not worded yet: its Words when it is a :class:`WordedError`, else
+    its text (an OSError's, a library's): for a parameter of a sentence worded later."""
+    return exc.words if isinstance(exc, WordedError) else str(exc)
 
 
 def both(code: str, **params: object) -> str:

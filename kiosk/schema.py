@@ -12,9 +12,12 @@ and the typed value the rest of the code reads (``settings.baudrate``, never
         retention_days: int = opt(21, minimum=1, maximum=3650)
 
     StoreSettings.validate("store", {"retention_days": 0})
-    # ConfigError: store.retention_days: expected an integer from 1 to 3650, got 0
+    # ConfigError: store.retention_days: cần một số nguyên từ 1 đến 3650, nhận được 0 /
+    #              store.retention_days: expected an integer from 1 to 3650, got 0
 
-Stdlib only: the core, the device kinds and the tools all import it.
+The messages are catalogue codes (``config.*`` in kiosk/messages.py), worded where they are
+shown: the technician's screens in the screen's language, the commands in both. Stdlib and
+kiosk.messages only: the core, the device kinds and the tools all import it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Self
 
+from kiosk.messages import WordedError, Words
+
 
 class _Required:
     def __repr__(self) -> str:
@@ -37,8 +42,9 @@ REQUIRED: Any = _Required()
 """The default of an option the file must give."""
 
 
-class ConfigError(ValueError):
-    """A config problem, already phrased for the person who edits the file."""
+class ConfigError(WordedError, ValueError):
+    """A config problem for the person who edits the file: a ``config.*`` code naming the
+    key, the value and what was expected."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class Opt:
     minimum: float | None = None
     maximum: float | None = None
     expected: str = ""
+    """A ``config.expect.*`` code describing the values allowed, when the type does not."""
 
     def check(self, path: str, value: Any) -> Any:
         kinds = self.kinds
@@ -58,11 +65,13 @@ class Opt:
         if float in kinds and isinstance(value, int) and not isinstance(value, bool):
             ok_type, value = True, float(value)
         if not ok_type or (self.choices is not None and value not in self.choices):
-            raise ConfigError(f"{path}: expected {self.describe()}, got {show(value)}")
+            raise ConfigError("config.expected", key=path, expected=self.describe(),
+                              got=show(value))
         if (self.minimum is not None and value < self.minimum) or (
             self.maximum is not None and value > self.maximum
         ):
-            raise ConfigError(f"{path}: expected {self.describe()}, got {show(value)}")
+            raise ConfigError("config.expected", key=path, expected=self.describe(),
+                              got=show(value))
         return value
 
     @property
@@ -73,22 +82,27 @@ class Opt:
     def required(self) -> bool:
         return self.default is REQUIRED
 
-    def describe(self) -> str:
+    def describe(self) -> Words:
+        """The values allowed, to be worded in the reader's language."""
         if self.expected:
-            return self.expected
+            return Words(self.expected)
         if self.choices is not None:
             shown = [show(c) for c in self.choices]
             if len(shown) > 6:
-                return f"one of {shown[0]}…{shown[-1]}"
-            return "one of " + ", ".join(shown)
-        names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
-                 list: "a list", dict: "a table"}
-        text = " or ".join(names.get(k, k.__name__) for k in self.kinds)
+                return Words("config.expect.one_of_range", {"first": shown[0],
+                                                            "last": shown[-1]})
+            return Words("config.expect.one_of", {"values": ", ".join(shown)})
+        names = [Words(f"config.expect.{k.__name__}") for k in self.kinds]
+        what = names[0]
+        for name in names[1:]:
+            what = Words("config.expect.either", {"first": what, "second": name})
         if self.minimum is not None and self.maximum is not None:
-            text += f" from {self.minimum:g} to {self.maximum:g}"
-        elif self.minimum is not None:
-            text += f" ≥ {self.minimum:g}"
-        return text
+            return Words("config.expect.from_to", {"what": what, "minimum": f"{self.minimum:g}",
+                                                   "maximum": f"{self.maximum:g}"})
+        if self.minimum is not None:
+            return Words("config.expect.at_least", {"what": what,
+                                                    "minimum": f"{self.minimum:g}"})
+        return what
 
 
 def show(value: Any) -> str:
@@ -120,19 +134,20 @@ class Section:
     def validate(cls, path: str, data: Any) -> Self:
         """The table at ``path`` checked and typed; ConfigError names key, value and need."""
         if not isinstance(data, dict):
-            raise ConfigError(f"{path}: expected a table, got {show(data)}")
+            raise ConfigError("config.expected", key=path, expected=Words("config.expect.dict"),
+                              got=show(data))
         schema = cls.schema()
         unknown = sorted(set(data) - set(schema))
         if unknown:
-            raise ConfigError(
-                f"{path}.{unknown[0]}: unknown option (known: {', '.join(sorted(schema))})")
+            raise ConfigError("config.unknown_option", key=f"{path}.{unknown[0]}",
+                              known=", ".join(sorted(schema)))
         values = {}
         for key, rules in schema.items():
             where = f"{path}.{key}"
             if key in data:
                 values[key] = rules.check(where, data[key])
             elif rules.required:
-                raise ConfigError(f"{where}: missing, expected {rules.describe()}")
+                raise ConfigError("config.missing", key=where, expected=rules.describe())
         section = cls(**values)
         section.check(path)
         return section

@@ -61,8 +61,11 @@ baudrate = "fast"
 """)
     with pytest.raises(ConfigError) as err:
         config_mod.load(path)
-    assert str(err.value) == (
+    assert err.value.text("en") == (
         'config.toml: devices[1].baudrate: expected one of 1200…921600, got "fast"')
+    assert err.value.text("vi") == (
+        'config.toml: devices[1].baudrate: cần một trong 1200…921600, nhận được "fast"')
+    assert str(err.value) == f"{err.value.text('vi')} / {err.value.text('en')}"
 
 
 @pytest.mark.parametrize(("snippet", "message"), [
@@ -110,7 +113,8 @@ def test_kiosk_refuses_to_start_on_a_bad_config_and_touches_nothing(tmp_path):
         capture_output=True, text=True, timeout=60, cwd=tmp_path, stdin=subprocess.DEVNULL,
     )
     assert proc.returncode == 2
-    assert "store.retention_days: expected an integer from 1 to 3650, got -3" in proc.stderr
+    # the file states no language: the kiosk's own, Vietnamese
+    assert "store.retention_days: cần một số nguyên từ 1 đến 3650, nhận được -3" in proc.stderr
     assert not (tmp_path / "db").exists()
 
 

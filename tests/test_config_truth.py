@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 
-def check(tmp_path: Path, kiosk_id: str = "k1", extra: str = "") -> subprocess.CompletedProcess:
+def check(tmp_path: Path, kiosk_id: str = "k1", extra: str = "",
+          language: str = "en") -> subprocess.CompletedProcess:
     path = tmp_path / "config.toml"
-    path.write_text(f'[kiosk]\nid = """{kiosk_id}"""\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
-                    f"{extra}", encoding="utf-8")
+    path.write_text(f'[kiosk]\nid = """{kiosk_id}"""\ncheckpoint_id = "CP1"\n'
+                    f'language = "{language}"\n{extra}', encoding="utf-8")
     return subprocess.run([sys.executable, "-m", "kiosk.cli", "config", "check", "--config",
                            str(path)], capture_output=True, text=True, timeout=60)
 
@@ -26,7 +27,7 @@ def test_a_kiosk_id_the_centre_would_never_enrol_is_refused_by_config_check(
     proc = check(tmp_path, kiosk_id)
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
-        "lỗi cấu hình / config error: config.toml: kiosk.id: expected 1-64 letters, digits, "
+        "config error: config.toml: kiosk.id: expected 1-64 letters, digits, "
         "'.', '_' or '-' starting with a letter or digit (as the centre enrols it), "
         f"got {shown}")
 
@@ -42,8 +43,27 @@ def test_a_server_url_without_a_scheme_is_refused_at_once_not_at_the_first_push(
         tmp_path: Path) -> None:
     proc = check(tmp_path, extra='[sync]\nserver_url = "central.example.org:8765"\n')
     assert proc.returncode == 2
-    assert proc.stderr.strip() == ('lỗi cấu hình / config error: config.toml: sync.server_url: '
+    assert proc.stderr.strip() == ('config error: config.toml: sync.server_url: '
                                    'expected http://HOST:PORT or https://HOST:PORT, got '
                                    '"central.example.org:8765"')
     fine = check(tmp_path, extra='[sync]\nserver_url = "https://central.example.org"\n')
     assert fine.returncode == 0, fine.stderr
+
+
+def test_the_refusal_is_worded_in_the_language_the_file_states_else_in_both(
+        tmp_path: Path) -> None:
+    """The technician who set ``language = "vi"`` reads Vietnamese; a file whose language
+    cannot be read (not TOML) gets both languages."""
+    vietnamese = check(tmp_path, extra='[sync]\nserver_url = "central.example.org:8765"\n',
+                       language="vi")
+    assert vietnamese.returncode == 2
+    assert vietnamese.stderr.strip() == (
+        'lỗi cấu hình: config.toml: sync.server_url: cần http://MÁY:CỔNG hoặc '
+        'https://MÁY:CỔNG, nhận được "central.example.org:8765"')
+    (tmp_path / "config.toml").write_text("[kiosk\n", encoding="utf-8")
+    broken = subprocess.run([sys.executable, "-m", "kiosk.cli", "config", "check", "--config",
+                             str(tmp_path / "config.toml")], capture_output=True, text=True,
+                            timeout=60)
+    assert broken.returncode == 2
+    assert broken.stderr.startswith("lỗi cấu hình / config error: ")
+    assert "không phải TOML hợp lệ" in broken.stderr and "not valid TOML" in broken.stderr

@@ -61,10 +61,10 @@ def check_location(options: DeviceOptions, path: str, keys: tuple[str, ...]) -> 
     """A scanner found by port/path, usb or name must say at least one, and a usb spec
     must be VID:PID[:SERIAL] in hex."""
     if not any(getattr(options, k) for k in keys):
-        raise ConfigError(f"{path}: a {options.type} device needs one of port/path, usb or name")
+        raise ConfigError("config.needs_location", key=path, type=options.type)
     usb = getattr(options, "usb", "")
     if usb and not usb_spec_ok(usb):
-        raise ConfigError(f'{path}.usb: expected "VID:PID[:SERIAL]" in hex, got "{usb}"')
+        raise ConfigError("config.bad_usb", key=f"{path}.usb", got=usb)
 
 
 def usb_spec_ok(text: str) -> bool:

@@ -131,7 +131,7 @@ def check(text: str, source: Path) -> config_mod.Config:
     try:
         data = tomlkit.parse(text).unwrap()
     except tomlkit.exceptions.ParseError as exc:
-        raise config_mod.ConfigError(f"{source.name}: not valid TOML: {exc}") from None
+        raise config_mod.ConfigError("config.not_toml", path=source.name, detail=exc) from None
     return config_mod.from_dict(data, source=source.resolve())
 
 

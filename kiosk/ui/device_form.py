@@ -30,6 +30,7 @@ from kiosk import config as config_mod
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import kinds
 from kiosk.schema import Opt
+from kiosk.ui.i18n import screen_language
 from kiosk.ui.widgets import Retranslating
 
 INT_LIMIT = 2**31 - 1
@@ -70,8 +71,8 @@ def editor_for(opt: Opt) -> Field:
         return Field(double, double.value, lambda v: double.setValue(float(v)),
                      double.valueChanged)
     line = QLineEdit()
-    line.setPlaceholderText(opt.describe())
-    line.setToolTip(opt.describe())
+    line.setPlaceholderText(opt.describe()(screen_language()))
+    line.setToolTip(opt.describe()(screen_language()))
     if int in types:  # e.g. a camera: an index or a path
         return Field(line, lambda: _int_or_text(line.text()), lambda v: line.setText(str(v)),
                      line.textChanged)
@@ -141,7 +142,7 @@ class DeviceForm(Retranslating):
             field = editor_for(opt)
             field.widget.setObjectName(f"device_{key}")
             field.put(opt.default)
-            field.widget.setToolTip(opt.describe())
+            field.widget.setToolTip(opt.describe()(screen_language()))
             self.fields[key] = field
             self.options.addRow(key, field.widget)
             field.changed.connect(self._changed)
@@ -179,7 +180,8 @@ class DeviceForm(Retranslating):
         try:
             device = config_mod.validate_device(index, self.raw_values())
         except config_mod.ConfigError as exc:
-            self.error.setText(self.tr("Not valid: %1").replace("%1", str(exc)))
+            self.error.setText(self.tr("Not valid: %1").replace(
+                "%1", exc.text(screen_language())))
             return None
         self.error.clear()
         return device

@@ -42,6 +42,7 @@ from kiosk.ui.checks_panel import ChecksPanel
 from kiosk.ui.config_writer import DeviceDraft, save_devices
 from kiosk.ui.device_form import DeviceForm
 from kiosk.ui.enrol_panel import EnrolPanel
+from kiosk.ui.i18n import screen_language
 from kiosk.ui.watch import WatchPanel
 from kiosk.ui.widgets import (
     Retranslating,
@@ -269,7 +270,8 @@ class TechnicianScreen(Retranslating):
         try:
             options = config_mod.validate_device(len(self.drafts), values)
         except config_mod.ConfigError as exc:
-            self.message.setText(self.tr("Not valid: %1").replace("%1", str(exc)))
+            self.message.setText(self.tr("Not valid: %1").replace(
+                "%1", exc.text(screen_language())))
             return
         self.drafts.append(DeviceDraft(None, options))
         self.dirty = True

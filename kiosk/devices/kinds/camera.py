@@ -10,7 +10,7 @@ from kiosk.schema import opt
 
 @dataclass(frozen=True, kw_only=True)
 class CameraOptions(DeviceOptions):
-    source: str | int = opt(0, expected="a camera index, /dev/videoN, a file or a URL")
+    source: str | int = opt(0, expected="config.expect.camera_source")
     width: int = opt(1280, minimum=160, maximum=7680)
     height: int = opt(720, minimum=120, maximum=4320)
     fps: int = opt(30, minimum=1, maximum=240)

@@ -28,9 +28,9 @@ KEY_TYPING = ("layout", "terminator", "idle_gap_ms", "ansi_codepage", "hex_mode"
 
 @dataclass(frozen=True, kw_only=True)
 class EvdevOptions(KeyTyping):
-    path: str = opt("", expected="an event node or /dev/input/by-id path")
+    path: str = opt("", expected="config.expect.evdev_path")
     usb: str = opt("", expected=kind.USB_EXPECTED)
-    name: str = opt("", expected="a device name pattern (shell glob)")
+    name: str = opt("", expected="config.expect.evdev_name")
     grab: bool = opt(True)
 
     def check(self, path: str) -> None:

@@ -15,7 +15,7 @@ class HidrawOptions(evdev.KeyTyping):
     """``idle_gap_ms`` ends a scan in both modes; the other key options apply to
     ``mode = "keyboard"``."""
 
-    path: str = opt("", expected="a /dev/hidrawN node")
+    path: str = opt("", expected="config.expect.hidraw_path")
     usb: str = opt("", expected=kind.USB_EXPECTED)
     mode: str = opt("pos", choices=("pos", "keyboard"))
 

@@ -15,7 +15,7 @@ BAUDRATES = (1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200, 230400,
 
 @dataclass(frozen=True, kw_only=True)
 class SerialOptions(kind.DeviceOptions):
-    port: str = opt("", expected="a port path such as \"/dev/ttyACM0\" or a by-id path")
+    port: str = opt("", expected="config.expect.serial_port")
     usb: str = opt("", expected=kind.USB_EXPECTED)
     baudrate: int = opt(9600, choices=BAUDRATES)
     bytesize: int = opt(8, choices=(5, 6, 7, 8))
