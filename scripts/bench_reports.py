@@ -7,9 +7,12 @@ entries, the aggregates counted with one ``GROUP BY``) — minutes, not hours, f
 rows. Then, in the same run:
 
 - the daily report (a middle day) and the monthly report, on PostgreSQL and on SQLite;
-- ingest: ``--kiosks`` simulated kiosks POSTing pre-encoded batches to a real
-  ``kiosk-central serve`` on the partitioned PostgreSQL, beside a bare ``COPY`` of the same
-  rows into the same table (the floor: no HTTP, no JSON, no idempotency, no aggregates).
+- ingest: ``--kiosks`` simulated kiosks POSTing pre-encoded batches to ``--servers`` real
+  ``kiosk-central serve`` processes on the partitioned PostgreSQL, retrying as a kiosk does
+  until every entry is acknowledged, then checked in the database (each entry stored and
+  counted once), beside a bare ``COPY`` of the same rows into the same table (the floor: no
+  HTTP, no JSON, no idempotency, no aggregates, no stays), with the processor time per
+  entry on each side and the load average.
 
 The SQL layer's own cost (placeholders, SQLAlchemy) is measured by scripts/bench_sql_layer.py.
 
@@ -42,10 +45,12 @@ from central_support import CentralServer, shared_postgres  # noqa: E402
 
 from kiosk.central import people, reports  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
+from kiosk.central.localdays import Calendar  # noqa: E402
 from kiosk.central.reports import month_days  # noqa: E402
 from kiosk.central.storage import STORED_COLUMNS, Storage  # noqa: E402
 from kiosk.ids import uuid7  # noqa: E402
 from kiosk.sync import protocol  # noqa: E402
+from kiosk.sync.client import ServerBusy, Unreachable, parse_retry_after  # noqa: E402
 
 ZONE = "Asia/Ho_Chi_Minh"
 KINDS = ("control_post", "office", "factory", "market", "school", "hospital", "station")
@@ -265,40 +270,166 @@ def drop_from_os_cache(url: str) -> None:
 
 
 # -- ingest ------------------------------------------------------------------------------------
-def kiosk_batches(kiosk_id: str, checkpoint: str, count: int, size: int) -> list[bytes]:
+def kiosk_entries(kiosk_id: str, checkpoint: str, count: int) -> list[dict[str, Any]]:
+    """A kiosk's backlog of ``count`` CCCD scans over the last ``count`` seconds: each person
+    in, then out (so the centre keeps their stays), with the keys a kiosk gives a CCCD."""
     now = dt.datetime.now(dt.UTC)
-    out = []
-    for first in range(0, count, size):
-        entries = []
-        for i in range(first, min(first + size, count)):  # each person in, then out
-            number = f"0010990{i // 2 % 100000:05d}"
-            raw = f"{number}|123456789|Nguyễn Văn An|01021990|Nam|Số {i} Phố Huế|10102021"
-            entries.append({
-                "id": uuid7(), "checkpoint_id": checkpoint, "kiosk_id": kiosk_id,
-                "device_id": "serial-1", "lane": "in", "direction": ("in", "out")[i % 2],
-                "status": "accepted", "duplicate_of": None, "source": "serial",
-                "symbology": "]Q1", "scanned_at": protocol.format_time(
-                    now - dt.timedelta(seconds=count - i)),
-                "monotonic_ns": i, "boot_id": "boot", "kind": "cccd",
-                "subject_key": f"doc:{number}",  # the keys the kiosk gives a CCCD
-                "match_key": f"m:{number[-6:]}|NGUYEN VAN AN|1990",
-                "document_number": number, "name": "Nguyễn Văn An", "birth_date": "1990-02-01",
-                "gender": "Nam", "address": f"Số {i} Phố Huế", "issue_date": "2021-10-10",
-                "extra": {}, "operator": "", "payload_b64": base64.b64encode(raw.encode()
-                                                                            ).decode()})
-        out.append(protocol.encode_body(protocol.make_batch(kiosk_id, str(uuid.uuid4()),
-                                                            entries))[0])
-    return out
+    entries = []
+    for i in range(count):
+        number = f"0010990{i // 2 % 100000:05d}"
+        raw = f"{number}|123456789|Nguyễn Văn An|01021990|Nam|Số {i} Phố Huế|10102021"
+        entries.append({
+            "id": uuid7(), "checkpoint_id": checkpoint, "kiosk_id": kiosk_id,
+            "device_id": "serial-1", "lane": "in", "direction": ("in", "out")[i % 2],
+            "status": "accepted", "duplicate_of": None, "source": "serial",
+            "symbology": "]Q1", "scanned_at": protocol.format_time(
+                now - dt.timedelta(seconds=count - i)),
+            "monotonic_ns": i, "boot_id": "boot", "kind": "cccd",
+            "subject_key": f"doc:{number}", "match_key": f"m:{number[-6:]}|NGUYEN VAN AN|1990",
+            "document_number": number, "name": "Nguyễn Văn An", "birth_date": "1990-02-01",
+            "gender": "Nam", "address": f"Số {i} Phố Huế", "issue_date": "2021-10-10",
+            "extra": {}, "operator": "",
+            "payload_b64": base64.b64encode(raw.encode()).decode()})
+    return entries
 
 
-def ingest(url: str, kiosks: int, total: int, size: int) -> tuple[float, float]:
-    """(entries/s through 2 `serve` processes from ``kiosks`` concurrent senders, entries/s of
-    a bare COPY of as many rows into the same partitioned table)."""
+def cpu_seconds(pid: int) -> float | None:
+    """User + system processor seconds of a process (all its threads) so far, from /proc;
+    None when it cannot be read (another machine's PostgreSQL, a process gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """Processor seconds spent by some processes between ``start()`` and ``stop()``: the
+    `serve` processes, and the PostgreSQL backends serving one database (those alive at the
+    end; the WAL writer and checkpointer, shared with every database, are not counted)."""
+
+    def __init__(self, pids: Any) -> None:
+        self.pids = pids
+        self.before: dict[int, float] = {}
+
+    def _now(self) -> dict[int, float]:
+        return {pid: cpu for pid in self.pids() if (cpu := cpu_seconds(pid)) is not None}
+
+    def start(self) -> None:
+        self.before = self._now()
+
+    def stop(self) -> float:
+        return sum(cpu - self.before.get(pid, 0.0) for pid, cpu in self._now().items())
+
+
+def backends(url: str) -> Any:
+    """A callable listing the server processes serving ``url``'s database."""
+    import psycopg
+
+    def pids() -> list[int]:
+        with psycopg.connect(url, autocommit=True) as conn:
+            return [row[0] for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()")]
+    return pids
+
+
+class Kiosk:
+    """One simulated kiosk: posts its pre-encoded batches in order, one at a time, and does
+    what a kiosk's sync worker does when a batch gets no answer — keeps it and sends it again
+    later, with the worker's own backoff (:meth:`Scheduler.backoff_delay`: the centre's
+    Retry-After on 429/503, else 1 s doubling, randomised). A batch is done only when the
+    centre answered 200 with a result per entry, each accepted or duplicate."""
+
+    def __init__(self, url: str, token: str, bodies: list[tuple[bytes, int]],
+                 encoding: str) -> None:
+        from kiosk.sync.scheduler import Scheduler
+
+        self.host, port = url.removeprefix("http://").rsplit(":", 1)
+        self.port = int(port)
+        self.headers = {"Authorization": f"Bearer {token}",
+                        "Content-Type": "application/json", "Content-Encoding": encoding}
+        self.bodies = bodies
+        self.schedule = Scheduler(interval=60, linger=1, base_backoff=1, max_backoff=60)
+        self.answers = {protocol.ACCEPTED: 0, protocol.DUPLICATE: 0}
+        self.retries: dict[str, int] = {}
+        self.failure: str | None = None
+
+    def run(self) -> None:
+        try:
+            conn = None
+            for number, (body, size) in enumerate(self.bodies):
+                failures = 0
+                while True:
+                    if conn is None:
+                        conn = http.client.HTTPConnection(self.host, self.port, timeout=300)
+                    delay = None
+                    try:
+                        conn.request("POST", protocol.BATCHES_PATH, body=body,
+                                     headers=self.headers)
+                        response = conn.getresponse()
+                        answer = response.read()
+                    except (OSError, http.client.HTTPException) as exc:
+                        conn.close()  # a reset or a keep-alive the centre closed: reconnect
+                        conn, cause = None, type(exc).__name__
+                        delay = (failures + 1, Unreachable(cause))
+                    else:
+                        cause = str(response.status)
+                        if response.status == 429 or response.status >= 500:
+                            delay = (failures + 1, ServerBusy(cause, parse_retry_after(
+                                response.getheader("Retry-After"))))
+                        elif response.status != 200:
+                            raise RuntimeError(f"batch {number}: {response.status} "
+                                               f"{answer[:300]!r}")
+                    if delay is None:
+                        break
+                    failures += 1
+                    self.retries[cause] = self.retries.get(cause, 0) + 1
+                    time.sleep(self.schedule.backoff_delay(*delay))
+                results = json.loads(answer)["results"]
+                statuses = [r["status"] for r in results]
+                if len(statuses) != size or not set(statuses) <= set(self.answers):
+                    raise RuntimeError(f"batch {number}: {len(statuses)} results for {size} "
+                                       f"entries, {sorted(set(statuses))}: {results[:2]}")
+                for status in statuses:
+                    self.answers[status] += 1
+            if conn is not None:
+                conn.close()
+        except Exception as exc:  # reported with the run, never lost
+            self.failure = f"{exc!r}"
+
+
+def copy_text(url: str, rows: list[tuple[Any, ...]]) -> list[bytes]:
+    """``rows`` (STORED_COLUMNS) as the lines of COPY's text format, made by PostgreSQL itself
+    (through a temporary table), so that the timed COPY streams bytes as `psql \\copy` of a
+    file would: the floor is the server's work, not this script's Python formatting rows."""
+    import psycopg
+
+    columns = ", ".join(STORED_COLUMNS)
+    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE floor_rows (LIKE entries)")
+        with cur.copy(f"COPY floor_rows ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        with cur.copy(f"COPY floor_rows ({columns}) TO STDOUT") as copy:
+            text = b"".join(bytes(chunk) for chunk in copy)
+    return text.splitlines(keepends=True)  # a newline inside a value is written as \\n
+
+
+def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
+           copy_streams: int = 2) -> dict[str, Any]:
+    """``kiosks`` simulated kiosks (:class:`Kiosk`) post ``total`` entries in batches of
+    ``size`` to ``servers`` `kiosk-central serve` processes on ``url`` (a database holding
+    the registry and nothing else); then the database is checked — every entry stored once,
+    counted once in the aggregates — and the same rows (new ids) are COPYed bare into the
+    same table over ``copy_streams`` connections at once: the floor. Rates, the ratio,
+    processor time per entry on each side, the load average before and after."""
     import psycopg
 
     from kiosk.sync.protocol import token_hash
 
     per_kiosk = total // kiosks
+    sent = per_kiosk * kiosks
     tokens = [uuid.uuid4().hex for _ in range(kiosks)]
     with psycopg.connect(url, autocommit=True) as conn:
         for i, token in enumerate(tokens):
@@ -306,63 +437,102 @@ def ingest(url: str, kiosks: int, total: int, size: int) -> tuple[float, float]:
                          "created_at) VALUES (%s, %s, %s, %s, %s)",
                          (f"KI-{i:03d}", f"CP-{i:05d}", "bench", token_hash(token),
                           "2026-01-01T00:00:00.000000Z"))
-    log(f"  encoding {per_kiosk * kiosks:,} entries for {kiosks} kiosks")
-    bodies = [kiosk_batches(f"KI-{i:03d}", f"CP-{i:05d}", per_kiosk, size)
-              for i in range(kiosks)]
-    servers = [CentralServer(url, "--log-level", "warning") for _ in range(2)]
-    errors: list[str] = []
-
-    def send(i: int) -> None:
-        server = servers[i % len(servers)]
-        host, port = server.url.removeprefix("http://").rsplit(":", 1)
-        conn = http.client.HTTPConnection(host, int(port), timeout=600)
-        for body in bodies[i]:
-            while True:
-                conn.request("POST", protocol.BATCHES_PATH, body=body, headers={
-                    "Authorization": f"Bearer {tokens[i]}", "Content-Type": "application/json",
-                    "Content-Encoding": protocol.encode_body({})[1]})
-                response = conn.getresponse()
-                answer = response.read()
-                if response.status == 503:
-                    time.sleep(float(response.getheader("Retry-After", "1")))
-                    continue
-                if response.status != 200:
-                    errors.append(f"{response.status} {answer[:200]!r}")
-                break
-        conn.close()
-
+    log(f"  encoding {sent:,} entries for {kiosks} kiosks")
+    backlogs = [kiosk_entries(f"KI-{i:03d}", f"CP-{i:05d}", per_kiosk) for i in range(kiosks)]
+    encoding = protocol.encode_body({})[1]
+    bodies = [[(protocol.encode_body(protocol.make_batch(
+        f"KI-{i:03d}", str(uuid.uuid4()), backlog[n:n + size]), encoding)[0],
+        len(backlog[n:n + size])) for n in range(0, len(backlog), size)]
+        for i, backlog in enumerate(backlogs)]
+    centres = [CentralServer(url, "--log-level", "warning") for _ in range(servers)]
+    senders = [Kiosk(centres[i % servers].url, tokens[i], bodies[i], encoding)
+               for i in range(kiosks)]
+    serve_cpu = CpuMeter(lambda: [c.process.pid for c in centres])
+    database_cpu = CpuMeter(backends(url))
     try:
+        load_before = os.getloadavg()[0]
+        serve_cpu.start()
+        database_cpu.start()
+        client_cpu = time.process_time()
         started = time.perf_counter()
-        threads = [threading.Thread(target=send, args=(i,)) for i in range(kiosks)]
+        threads = [threading.Thread(target=s.run) for s in senders]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         http_s = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu
+        serve_s, database_s = serve_cpu.stop(), database_cpu.stop()
+        load_after = os.getloadavg()[0]
     finally:
-        for server in servers:
-            server.stop()
-    if errors:
-        raise SystemExit(f"ingest failed: {errors[:3]}")
-    sent = per_kiosk * kiosks
-    now = protocol.format_time(dt.datetime.now(dt.UTC))
-    template = {name: None for name in STORED_COLUMNS}
-    template.update({"checkpoint_id": "CP-00000", "kiosk_id": "KI-000",
-                     "device_id": "serial-1", "lane": "in", "direction": ("in", "out")[i % 2],
-                     "status": "accepted", "source": "serial", "symbology": "]Q1",
-                     "scanned_at": now, "monotonic_ns": 1, "boot_id": "boot", "kind": "cccd",
-                     "name": "Nguyễn Văn An", "operator": "", "extra": "{}", "payload": b"x",
-                     "received_at": now, "clock_offset_seconds": 0.5, "batch_id": "bench",
-                     "local_day": "2026-11-29"})
-    rows = [tuple({**template, "id": uuid7(), "subject_key": f"doc:{i}"}.values())
-            for i in range(sent)]
-    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        for centre in centres:
+            centre.stop()
+    failures = [f"kiosk {i}: {s.failure}" for i, s in enumerate(senders) if s.failure]
+    if failures:
+        raise SystemExit(f"ingest failed: {len(failures)} kiosks stopped: {failures[:3]}")
+    answers = {status: sum(s.answers[status] for s in senders)
+               for status in (protocol.ACCEPTED, protocol.DUPLICATE)}
+    retries: dict[str, int] = {}
+    for s in senders:
+        for cause, count in s.retries.items():
+            retries[cause] = retries.get(cause, 0) + count
+    with psycopg.connect(url, autocommit=True) as conn:
+        stored = conn.execute("SELECT count(*) FROM entries WHERE kiosk_id LIKE 'KI-%'"
+                              ).fetchone()[0]
+        counted = conn.execute("SELECT coalesce(sum(scans), 0) FROM checkpoint_days"
+                               ).fetchone()[0]
+    if not stored == counted == sum(answers.values()) == sent:
+        raise SystemExit(f"ingest lost or doubled entries: sent {sent:,}, acknowledged "
+                         f"{answers}, stored {stored:,}, counted {counted:,}")
+    log(f"  {sent:,} entries acknowledged ({answers}), stored and counted once; "
+        f"retries {retries or 'none'}")
+
+    place = Calendar(ZONE).place
+    receipt = (protocol.format_time(dt.datetime.now(dt.UTC)), 0.5, "bench")
+    rows = []
+    for backlog in backlogs:
+        for entry in backlog:
+            row = protocol.entry_row({**entry, "id": uuid7()})[0]
+            assert row is not None
+            rows.append((*row, *receipt, place(row[STORED_COLUMNS.index("scanned_at")],
+                                               0.5)[0]))
+    data = copy_text(url, rows)
+    copy_sql = f"COPY entries ({', '.join(STORED_COLUMNS)}) FROM STDIN"
+
+    def copy(lines: list[bytes], conn: Any) -> None:
+        with conn.cursor() as cur, cur.copy(copy_sql) as stream:
+            for n in range(0, len(lines), 2000):
+                stream.write(b"".join(lines[n:n + 2000]))
+
+    connections = [psycopg.connect(url, autocommit=True) for _ in range(copy_streams)]
+    try:
+        copy_cpu = CpuMeter(lambda: [c.info.backend_pid for c in connections])
+        copy_cpu.start()
         started = time.perf_counter()
-        with cur.copy(f"COPY entries ({', '.join(STORED_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        workers = [threading.Thread(target=copy, args=(data[n::copy_streams], conn))
+                   for n, conn in enumerate(connections)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
         copy_s = time.perf_counter() - started
-    return sent / http_s, sent / copy_s
+        copy_database_s = copy_cpu.stop()
+    finally:
+        for conn in connections:
+            conn.close()
+    http_rate, copy_rate = sent / http_s, sent / copy_s
+    return {
+        "kiosks": kiosks, "entries": sent, "batch": size, "servers": servers,
+        "http_entries_per_s": round(http_rate),
+        "bare_copy_entries_per_s": round(copy_rate), "copy_streams": copy_streams,
+        "ratio": round(http_rate / copy_rate, 3),
+        "load_average": [round(load_before, 1), round(load_after, 1)],
+        "cpu_us_per_entry": {"serve": round(serve_s / sent * 1e6, 1),
+                             "postgres_for_serve": round(database_s / sent * 1e6, 1),
+                             "kiosks": round(client_cpu / sent * 1e6, 1),
+                             "postgres_for_copy": round(copy_database_s / sent * 1e6, 1)},
+        "answers": answers, "retries": retries,
+    }
 
 
 def main() -> int:
@@ -374,6 +544,10 @@ def main() -> int:
     parser.add_argument("--kiosks", type=int, default=50)
     parser.add_argument("--ingest-entries", type=int, default=500_000)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--servers", type=int, default=2,
+                        help="`kiosk-central serve` processes the kiosks are spread over")
+    parser.add_argument("--copy-streams", type=int, default=2,
+                        help="connections the bare COPY (the floor) writes over at once")
     parser.add_argument("--postgres", help="an empty database URL (default: a private cluster)")
     parser.add_argument("--loaded", metavar="YYYY-MM",
                         help="--postgres already holds a province whose days are this month "
@@ -399,10 +573,9 @@ def main() -> int:
     if args.ingest_only:
         with open_storage(args.postgres) as storage, storage._connection() as conn:
             load_registry(conn, args.checkpoints, start.date(), pg=True)
-        http_rate, copy_rate = ingest(args.postgres, args.kiosks, args.ingest_entries,
-                                      args.batch)
-        print(json.dumps({"http_entries_per_s": round(http_rate),
-                          "bare_copy_entries_per_s": round(copy_rate)}))
+        json.dump(ingest(args.postgres, args.kiosks, args.ingest_entries, args.batch,
+                         args.servers, args.copy_streams), sys.stdout, indent=1)
+        print()
         return 0
     results: dict[str, Any] = {"checkpoints": args.checkpoints, "days": args.days}
     if args.postgres:
@@ -427,11 +600,10 @@ def main() -> int:
     log(f"  {results['sqlite']}")
     if args.ingest_entries:
         log(f"ingest: {args.kiosks} kiosks, {args.ingest_entries:,} entries")
-        http_rate, copy_rate = ingest(pg_url, args.kiosks, args.ingest_entries, args.batch)
-        results["ingest"] = {"kiosks": args.kiosks, "entries": args.ingest_entries,
-                             "batch": args.batch, "http_entries_per_s": round(http_rate),
-                             "bare_copy_entries_per_s": round(copy_rate)}
-        log(f"  {http_rate:,.0f} entries/s through serve, bare COPY {copy_rate:,.0f}/s")
+        results["ingest"] = ingest(pg_url, args.kiosks, args.ingest_entries, args.batch,
+                                   args.servers, args.copy_streams)
+        log(f"  {results['ingest']['http_entries_per_s']:,} entries/s through serve, bare "
+            f"COPY {results['ingest']['bare_copy_entries_per_s']:,}/s")
     json.dump(results, sys.stdout, indent=1, ensure_ascii=False)
     print()
     return 0
