@@ -334,6 +334,10 @@ def backends(url: str) -> Any:
     return pids
 
 
+GIVE_UP = 30
+"""Tries of one batch before a simulated kiosk reports its failure (~20 min of backoff)."""
+
+
 class Kiosk:
     """One simulated kiosk: posts its pre-encoded batches in order, one at a time, and does
     what a kiosk's sync worker does when a batch gets no answer — keeps it and sends it again
@@ -384,6 +388,9 @@ class Kiosk:
                     if delay is None:
                         break
                     failures += 1
+                    if failures > GIVE_UP:  # a kiosk never gives up; a benchmark must end
+                        raise RuntimeError(f"batch {number}: no answer after {GIVE_UP} "
+                                           f"tries, the last {cause}")
                     self.retries[cause] = self.retries.get(cause, 0) + 1
                     time.sleep(self.schedule.backoff_delay(*delay))
                 results = json.loads(answer)["results"]
