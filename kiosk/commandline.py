@@ -118,6 +118,8 @@ def store_failure(path: object, problem: object, language: str) -> str:
     """``store error: PATH: reason`` in ``language``, with the way out when the file is
     damaged."""
     label = messages.text("cli.store_error", language)
+    if isinstance(problem, messages.WordedError):
+        problem = problem.text(language)
     text = f"{label}: {problem}" if str(problem).startswith(f"{path}:") else \
         f"{label}: {path}: {problem}"
     if any(sign in str(problem) for sign in ("malformed", "not a database", "corrupt",

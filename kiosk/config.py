@@ -196,7 +196,7 @@ def load(path: str | Path) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError("config.file_not_found", path=path) from None
+        raise ConfigError("file.not_found", path=path) from None
     except UnicodeDecodeError as exc:
         raise ConfigError("config.not_utf8", path=path, reason=exc.reason,
                           byte=exc.start) from None

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.commandline import EXIT_FAILED, examples
-from kiosk.messages import CATALOGUE, Words, both, reason, text
+from kiosk.messages import CATALOGUE, Words, both, text
 
 CLOCK_TOLERANCE_SECONDS = 60.0
 PENDING_TOO_OLD = dt.timedelta(days=1)
@@ -58,7 +58,7 @@ def run_checks(config_path: Path) -> list[Check]:
     try:
         config = config_mod.load(config_path)
     except (config_mod.ConfigError, OSError) as exc:
-        return [_check("config", False, "doctor.config_bad", detail=reason(exc))]
+        return [_check("config", False, "doctor.config_bad", detail=exc)]
     checks = [_check("config", True, "doctor.config_ok", path=config_path)]
     checks += store_checks(config.store_path)
     checks += device_checks(config)

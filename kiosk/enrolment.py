@@ -14,14 +14,16 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from kiosk.messages import WordedError, Words
+
 PREFIX = "ckenrol:1?"
 ENROL_PATH = "/api/v1/enrol"
 MAX_CODE_CHARS = 1024
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{32,128}")
 
 
-class EnrolmentCodeError(ValueError):
-    """Text that is not a well-formed enrolment code; the message names what is wrong."""
+class EnrolmentCodeError(WordedError, ValueError):
+    """Text that is not a well-formed enrolment code; ``enrolment.*`` names what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -60,22 +62,21 @@ def parse(text: str) -> EnrolmentCode:
     ignored); EnrolmentCodeError if not one."""
     text = text.strip()
     if len(text) > MAX_CODE_CHARS:
-        raise EnrolmentCodeError(f"too long for an enrolment code ({len(text)} characters)")
+        raise EnrolmentCodeError("enrolment.too_long", length=len(text))
     start = text.find(PREFIX)
     if start < 0:
-        raise EnrolmentCodeError(f"not an enrolment code (it must start with {PREFIX!r})")
+        raise EnrolmentCodeError("enrolment.not_code", prefix=repr(PREFIX))
     text = text[start:]
     fields = parse_qs(text[len(PREFIX):], keep_blank_values=True)
     values = {}
-    for key, name in (("u", "server address"), ("k", "kiosk id"), ("c", "checkpoint"),
-                      ("s", "secret"), ("e", "expiry")):
+    for key in ("u", "k", "c", "s", "e"):
         got = fields.get(key, [])
         if len(got) != 1 or not got[0]:
-            raise EnrolmentCodeError(f"enrolment code without its {name}")
+            raise EnrolmentCodeError("enrolment.missing", part=Words(f"enrolment.part.{key}"))
         values[key] = got[0]
     url = urlsplit(values["u"])
     if url.scheme not in ("http", "https") or not url.netloc:
-        raise EnrolmentCodeError(f"server address {values['u']!r} is not an http(s) URL")
+        raise EnrolmentCodeError("enrolment.bad_url", url=repr(values["u"]))
     if not _SECRET_RE.fullmatch(values["s"]):
-        raise EnrolmentCodeError("the enrolment secret is malformed")
+        raise EnrolmentCodeError("enrolment.bad_secret")
     return EnrolmentCode(values["u"], values["k"], values["c"], values["s"], values["e"])

@@ -1054,12 +1054,109 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "{key}: a {type} device needs one of port/path, usb or name"),
     "config.bad_usb": ('{key}: cần "VID:PID[:SERIAL]" dạng hex, nhận được "{got}"',
                        '{key}: expected "VID:PID[:SERIAL]" in hex, got "{got}"'),
-    "config.file_not_found": ("{path}: không tìm thấy tệp", "{path}: file not found"),
     "config.not_utf8": ("{path}: không phải văn bản UTF-8 ({reason} ở byte {byte})",
                         "{path}: not UTF-8 text ({reason} at byte {byte})"),
     "config.not_toml": ("{path}: không phải TOML hợp lệ: {detail}",
                         "{path}: not valid TOML: {detail}"),
     "config.in_file": ("{file}: {problem}", "{file}: {problem}"),
+    # -- files in general, and trust lists (kiosk.certificates.trustlist: what a technician
+    #    or centre staff imports, and what the kiosk fetches from the centre)
+    "file.not_found": ("{path}: không tìm thấy tệp", "{path}: file not found"),
+    "file.unreadable": ("{path}: không đọc được tệp: {reason}",
+                        "{path}: cannot read the file: {reason}"),
+    "trust.in_source_key": ("{source}: mã khoá {kid}: {problem}",
+                            "{source}: key id {kid}: {problem}"),
+    "trust.not_x509": ("không phải chứng thư X.509 ({detail})",
+                       "not an X.509 certificate ({detail})"),
+    "trust.key_type": ("khoá {type} không thể ký chứng nhận EU DCC",
+                       "{type} keys cannot sign EU DCCs"),
+    "trust.no_pem_files": ("{path}: thư mục không có tệp {suffixes} nào",
+                           "{path}: no {suffixes} files in this folder"),
+    "trust.not_a_list": (
+        "{source}: cần một danh sách mục DSC (danh sách khoá của gateway, "
+        '{{"certificates": […]}} hoặc PEM)',
+        '{source}: expected a list of DSC items (gateway trust list, {{"certificates": […]}} '
+        "or PEM)"),
+    "trust.none_usable": ("{source}: không có chứng thư nào dùng được ({first})",
+                          "{source}: no usable certificate ({first})"),
+    "trust.skipped_item": ("mục {index}: {problem}", "item {index}: {problem}"),
+    "trust.skipped_block": ("{source} khối {index}: {problem}",
+                            "{source} block {index}: {problem}"),
+    "trust.not_certificate_block": ("{kind}, không phải CERTIFICATE",
+                                    "{kind}, not a CERTIFICATE"),
+    "trust.item_not_object": ("mục này phải là một đối tượng JSON", "expected an object"),
+    "trust.not_dsc": ("certificateType {kind} không phải khoá ký tài liệu (DSC)",
+                      "certificateType {kind} is not a document signer (DSC)"),
+    "trust.no_raw_data": ("thiếu rawData (chứng thư DER mã hoá base64)",
+                          "no rawData (base64 DER certificate)"),
+    "trust.not_pem": ("{source}: không phải PEM ({detail})", "{source}: not PEM ({detail})"),
+    "trust.too_large": ("{path}: {size} byte, lớn hơn mọi danh sách khoá",
+                        "{path}: {size} bytes, larger than any trust list"),
+    "trust.not_json_or_pem": ("{source}: không phải JSON, cũng không phải PEM ({detail})",
+                              "{source}: neither JSON nor PEM ({detail})"),
+    "trust.not_base64": ("{name}: không phải base64", "{name}: not base64"),
+    "trust.bad_imported_at": ("{source}: imported_at {value} không phải một thời điểm",
+                              "{source}: imported_at {value} is not a time"),
+    # -- keys: the kiosk's signing key, the centre's backlog key (kiosk.sync.backlog_keys,
+    #    kiosk.central.backlog_key)
+    "key.signing": ("khoá ký", "signing key"),
+    "key.centre": ("khoá của trung tâm", "centre key"),
+    "key.not_text": ("{what}: cần văn bản base64", "{what}: expected base64 text"),
+    "key.not_base64": ("{what}: không phải base64", "{what}: not base64"),
+    "key.wrong_length": ("{what}: {got} byte, cần {expected}",
+                         "{what}: {got} bytes, expected {expected}"),
+    "key.unreadable": ("{path}: không đọc được tệp khoá: {reason}",
+                       "{path}: cannot read the key file: {reason}"),
+    "key.not_pem": ("{path}: không phải khoá riêng dạng PEM", "{path}: not a PEM private key"),
+    "key.wrong_kind": ("{path}: chứa khoá {found}, không phải {expected}",
+                       "{path}: holds a {found}, not an {expected}"),
+    "centre_key.where": (
+        "với PostgreSQL, hãy chỉ rõ tệp khoá tệp tồn đọng của trung tâm nằm ở đâu: "
+        "--backlog-key TỆP hoặc ${variable}",
+        "with PostgreSQL, say where the centre's backlog key file is: --backlog-key FILE or "
+        "${variable}"),
+    "centre_key.missing_given": (
+        "{path}: thiếu tệp khoá tệp tồn đọng của trung tâm; các trạm của cơ sở dữ liệu này đã "
+        "được cấp khoá {given}: hãy chép tệp đó vào đây (khoá mới không mở được các tệp "
+        "chúng ghi)",
+        "{path}: the centre's backlog key file is missing; this database's kiosks were given "
+        "key {given}: copy that file here (a new key could not open the files they write)"),
+    "centre_key.missing_first": (
+        "{path}: thiếu tệp khoá tệp tồn đọng của trung tâm; `kiosk-central serve` tạo tệp "
+        "này ở lần chạy đầu tiên",
+        "{path}: the centre's backlog key file is missing; `kiosk-central serve` makes it the "
+        "first time it runs"),
+    "centre_key.other": (
+        "{path}: chứa khoá tệp tồn đọng {held}, nhưng các trạm của cơ sở dữ liệu này được cấp "
+        "khoá {given}: hãy dùng tệp chứa khoá đó",
+        "{path}: holds backlog key {held}, but this database's kiosks were given {given}: use "
+        "the file that holds that key"),
+    # -- an enrolment code (kiosk.enrolment), the store's recovery, zbar, the screens' files
+    "enrolment.too_long": ("quá dài để là mã đăng ký ({length} ký tự)",
+                           "too long for an enrolment code ({length} characters)"),
+    "enrolment.not_code": ("không phải mã đăng ký (mã phải bắt đầu bằng {prefix})",
+                           "not an enrolment code (it must start with {prefix})"),
+    "enrolment.missing": ("mã đăng ký thiếu {part}", "enrolment code without its {part}"),
+    "enrolment.part.u": ("địa chỉ máy chủ", "server address"),
+    "enrolment.part.k": ("mã trạm", "kiosk id"),
+    "enrolment.part.c": ("điểm quét", "checkpoint"),
+    "enrolment.part.s": ("mã bí mật", "secret"),
+    "enrolment.part.e": ("hạn dùng", "expiry"),
+    "enrolment.bad_url": ("địa chỉ máy chủ {url} không phải URL http(s)",
+                          "server address {url} is not an http(s) URL"),
+    "enrolment.bad_secret": ("mã bí mật trong mã đăng ký sai dạng",
+                             "the enrolment secret is malformed"),
+    "recovery.no_store": ("{path}: không có tệp kho dữ liệu này", "{path}: no such store file"),
+    "camera.no_zbar": ("không có zbar ({detail}); hãy cài libzbar0",
+                       "zbar is not available ({detail}); install libzbar0"),
+    "camera.old_zbar": ("bản libzbar này không trả được byte gốc (cần zbar ≥ 0.23)",
+                        "this libzbar cannot return raw bytes (needs zbar ≥ 0.23)"),
+    "ui.missing_translation": (
+        "{path} bị thiếu hoặc không đọc được; tạo lại bằng scripts/build_translations.sh",
+        "{path} is missing or unreadable; build it with scripts/build_translations.sh"),
+    "trust.centre_sent_too_much": (
+        "trung tâm gửi {size} byte, lớn hơn mọi danh sách khoá",
+        "the centre sent {size} bytes, larger than any trust list"),
 }
 CATALOGUE.update({f"detail.certificate_{code.rpartition('.')[2]}": words
                   for code, words in list(CATALOGUE.items())
@@ -1325,8 +1422,9 @@ class Words:
 
     def plain(self) -> dict[str, object]:
         """``{"code": …, "params": …}``, nested Words alike: for JSON."""
-        return {"code": self.code, "params": {k: v.plain() if isinstance(v, Words) else v
-                                              for k, v in self.params.items()}}
+        return {"code": self.code, "params": {
+            k: v.plain() if isinstance(v, Words) else v.words.plain()
+            if isinstance(v, WordedError) else v for k, v in self.params.items()}}
 
     @classmethod
     def _restored(cls, obj: dict[str, object]) -> Words:
@@ -1372,7 +1470,8 @@ def saved_text(saved: str, language: str) -> str:
 def text(code: str, language: str = "vi", **params: object) -> str:
     """The sentence for ``code`` in ``language``; an unknown code is shown as itself.
 
-    Parameters that are :class:`Words` are worded in the same language. A parameter left
+    Parameters that are :class:`Words` or a :class:`WordedError` are worded in the same
+    language. A parameter left
     empty drops its parentheses and a trailing colon (``"Refused ()"`` → ``"Refused"``).
     """
     pair = CATALOGUE.get(code)
@@ -1381,7 +1480,8 @@ def text(code: str, language: str = "vi", **params: object) -> str:
     template = pair[LANGUAGES.index(language)] if language in LANGUAGES else pair[1]
     if not params:
         return template
-    worded = {k: v(language) if isinstance(v, Words) else v for k, v in params.items()}
+    worded = {k: v(language) if isinstance(v, Words) else v.text(language)
+              if isinstance(v, WordedError) else v for k, v in params.items()}
     try:
         return template.format(**worded).replace(" ()", "").rstrip(": ")
     except (KeyError, IndexError):
@@ -1421,12 +1521,6 @@ def os_reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.errno:
         return os.strerror(exc.errno)
     return str(exc)
-
-
-def reason(exc: BaseException) -> Words | str:
-    """What ``exc`` says, not worded yet: its Words when it is a :class:`WordedError`, else
-    its text (an OSError's, a library's): for a parameter of a sentence worded later."""
-    return exc.words if isinstance(exc, WordedError) else str(exc)
 
 
 def both(code: str, **params: object) -> str:

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.ids import boot_id, uuid7_time_ms
+from kiosk.messages import WordedError
 from kiosk.private_files import open_private
 from kiosk.store import Store, fill_movements, fill_presence, fill_search, fill_search_words
 
 CHUNK = 1000
 
 
-class RecoveryError(RuntimeError):
+class RecoveryError(WordedError, RuntimeError):
     """Recovery could not run; the store is left exactly as it was."""
 
 
@@ -69,7 +70,7 @@ def recover(path: Path) -> Recovery:
     """Rebuild ``path`` from the rows that can still be read; the damaged file is kept beside
     it as ``<name>.damaged-<UTC time>`` (with its -wal/-shm). Stop the kiosk first."""
     if not path.is_file():
-        raise RecoveryError(f"{path}: no such store file")
+        raise RecoveryError("recovery.no_store", path=path)
     fresh_path = path.with_name(path.name + ".recovering")
     fresh_path.unlink(missing_ok=True)
     try:

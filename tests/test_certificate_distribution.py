@@ -198,7 +198,7 @@ class TestKioskCommands:
         bad = tmp_path / "bad.json"
         bad.write_text('{"certificates": [{"rawData": "bm90IGEgY2VydA=="}]}')
         code, _, err = self.run(capsys, path, "import", str(bad))
-        assert code == 1 and "Chưa nhập" in err and "no usable certificate" in err
+        assert code == 1 and "Chưa nhập" in err and "không có chứng thư nào dùng được" in err
         assert (tmp_path / "keys" / "trust.json").read_bytes() == held
 
     def test_kiosk_scan_prints_the_verdict_and_refuses_under_require_valid(self, tmp_path,

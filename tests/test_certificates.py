@@ -253,7 +253,9 @@ class TestTrustListFiles:
         path.write_text(json.dumps(items))
         loaded = trustlist.load(path)
         assert len(loaded) == 1
-        assert "CSCA" in loaded.skipped[0] and "kid: not base64" in loaded.skipped[1]
+        assert loaded.skipped[0]("en") == "item 0: certificateType 'CSCA' is not a document " \
+            "signer (DSC)"
+        assert loaded.skipped[1]("vi") == "mục 1: kid: không phải base64"
 
     @pytest.mark.parametrize(("content", "why"), [
         (b"", "neither JSON nor PEM"), (b"{}", "expected a list"),

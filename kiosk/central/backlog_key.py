@@ -17,6 +17,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from kiosk.central.storage import Storage
+from kiosk.messages import WordedError
 from kiosk.sync.backlog_keys import (
     BadKey,
     encode,
@@ -30,7 +31,7 @@ ENVIRONMENT = "KIOSK_CENTRAL_BACKLOG_KEY"
 SETTING = "backlog_public_key"
 
 
-class CentreKeyError(RuntimeError):
+class CentreKeyError(WordedError, RuntimeError):
     """The key file is missing, unreadable or not the one this database's kiosks were given."""
 
 
@@ -49,8 +50,7 @@ def key_path(option: str | None, db_url: str) -> Path:
     says where the key is."""
     path = Path(option) if option else default_path(db_url)
     if path is None:
-        raise CentreKeyError(f"with PostgreSQL, say where the centre's backlog key file is: "
-                             f"--backlog-key FILE or ${ENVIRONMENT}")
+        raise CentreKeyError("centre_key.where", variable=ENVIRONMENT)
     return path
 
 
@@ -61,22 +61,19 @@ def open_key(storage: Storage, path: Path, *, create: bool) -> X25519PrivateKey:
     """
     recorded = storage.optional_setting(SETTING)
     if not path.exists() and (recorded is not None or not create):
-        raise CentreKeyError(
-            f"{path}: the centre's backlog key file is missing"
-            + (f"; this database's kiosks were given key {_fp(recorded)}: copy that file "
-               f"here (a new key could not open the files they write)" if recorded else
-               "; `kiosk-central serve` makes it the first time it runs"))
+        raise CentreKeyError("centre_key.missing_given", path=path, given=_fp(recorded)
+                             ) if recorded else CentreKeyError("centre_key.missing_first",
+                                                               path=path)
     try:
         key = load_or_create_centre_key(path) if create else load_centre_key(path)
     except BadKey as exc:
-        raise CentreKeyError(str(exc)) from None
+        raise CentreKeyError(exc.words.code, **exc.words.params) from None
     public = encode(key.public_key())
     if recorded is None:
         storage.set_setting(SETTING, public)
     elif recorded != public:
-        raise CentreKeyError(
-            f"{path}: holds backlog key {fingerprint(key.public_key())}, but this database's "
-            f"kiosks were given {_fp(recorded)}: use the file that holds that key")
+        raise CentreKeyError("centre_key.other", path=path,
+                             held=fingerprint(key.public_key()), given=_fp(recorded))
     return key
 
 

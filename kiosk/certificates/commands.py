@@ -76,8 +76,8 @@ def read_source(source: str, say: Say) -> TrustList | None:
     except trustlist.TrustListError as exc:
         print(say("certificates.not_imported", error=exc), file=sys.stderr)
         return None
-    for reason in loaded.skipped:
-        print(say("certificates.skipped", reason=reason), file=sys.stderr)
+    for skipped in loaded.skipped:
+        print(say("certificates.skipped", reason=skipped), file=sys.stderr)
     return loaded
 
 

@@ -42,8 +42,7 @@ def refresh(client: SyncClient, path: Path) -> Refreshed:
     if body is None:
         return Refreshed(False, None)
     if len(body) > trustlist.MAX_FILE_BYTES:
-        raise trustlist.TrustListError(f"the centre sent {len(body)} bytes, larger than any "
-                                       f"trust list")
+        raise trustlist.TrustListError("trust.centre_sent_too_much", size=len(body))
     fetched = trustlist.parse(body, source="centre")
     fetched.check_all()  # the centre's file is in the kiosk's own format: check it here
     replace_file(path, body)

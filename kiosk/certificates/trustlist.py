@@ -34,6 +34,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from kiosk.certificates.signature import PublicKey
+from kiosk.messages import WordedError, Words
 from kiosk.private_files import replace_file
 
 FILE_FORMAT = "checkpoint-kiosk-trust-list/1"
@@ -50,8 +51,8 @@ _USAGE_OIDS = {
 }
 
 
-class TrustListError(ValueError):
-    """A file that is not a trust list, phrased for the technician who gave it."""
+class TrustListError(WordedError, ValueError):
+    """A file that is not a trust list, for the technician who gave it (``trust.*``)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class TrustList:
     imported_at: dt.datetime
     """When this list was taken from its source: what its age is counted from."""
     source: str = ""
-    skipped: tuple[str, ...] = field(default=())
+    skipped: tuple[Words, ...] = field(default=())
     """Items that could not be used, each with the reason (shown by ``status``)."""
 
     def __len__(self) -> int:
@@ -125,8 +126,8 @@ class TrustList:
                 try:
                     signer.certificate  # noqa: B018 — parsed and cached
                 except TrustListError as exc:
-                    raise TrustListError(f"{self.source}: key id {signer.kid_b64}: {exc}"
-                                         ) from None
+                    raise TrustListError("trust.in_source_key", source=self.source,
+                                         kid=signer.kid_b64, problem=exc.words) from None
 
     def countries(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -172,9 +173,9 @@ def parse_certificate(der: bytes) -> Certificate:
         eku = cert.extended_key_usage_value
         country = str(cert.subject.native.get("country_name", "") or "")
     except (ValueError, TypeError, KeyError) as exc:
-        raise TrustListError(f"not an X.509 certificate ({exc})") from None
+        raise TrustListError("trust.not_x509", detail=exc) from None
     if not isinstance(public_key, PublicKey):
-        raise TrustListError(f"{type(public_key).__name__} keys cannot sign EU DCCs")
+        raise TrustListError("trust.key_type", type=type(public_key).__name__)
     usages = None
     if eku is not None:
         listed = {_USAGE_OIDS[o] for o in eku.native if o in _USAGE_OIDS}
@@ -184,7 +185,7 @@ def parse_certificate(der: bytes) -> Certificate:
 
 
 def build(signers: Iterable[Signer], *, imported_at: dt.datetime, source: str = "",
-          skipped: Iterable[str] = ()) -> TrustList:
+          skipped: Iterable[Words] = ()) -> TrustList:
     table: dict[bytes, tuple[Signer, ...]] = {}
     for signer in signers:
         same = table.get(signer.kid, ())
@@ -200,7 +201,8 @@ def load(path: str | Path, *, now: dt.datetime | None = None) -> TrustList:
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in PEM_SUFFIXES)
         if not files:
-            raise TrustListError(f"{path}: no {', '.join(PEM_SUFFIXES)} files in this folder")
+            raise TrustListError("trust.no_pem_files", path=path,
+                                 suffixes=", ".join(PEM_SUFFIXES))
         signers, skipped = [], []
         for file in files:
             found, bad = _pem_signers(_read(file), file.name)
@@ -228,16 +230,15 @@ def parse(data: bytes, *, source: str = "", now: dt.datetime | None = None) -> T
     else:
         items = document
     if not isinstance(items, list):
-        raise TrustListError(f"{source}: expected a list of DSC items "
-                             '(gateway trust list, {"certificates": […]} or PEM)')
+        raise TrustListError("trust.not_a_list", source=source)
     signers, skipped = [], []
     for index, item in enumerate(items):
         try:
             signers.append(_item_signer(item, check=checked))
         except TrustListError as exc:
-            skipped.append(f"item {index}: {exc}")
+            skipped.append(Words("trust.skipped_item", {"index": index, "problem": exc.words}))
     if not signers and items:
-        raise TrustListError(f"{source}: no usable certificate ({skipped[0]})")
+        raise TrustListError("trust.none_usable", source=source, first=skipped[0])
     return build(signers, imported_at=imported_at, source=source, skipped=skipped)
 
 
@@ -251,13 +252,13 @@ def save(trust_list: TrustList, path: str | Path) -> bytes:
 
 def _item_signer(item: Any, *, check: bool) -> Signer:
     if not isinstance(item, dict):
-        raise TrustListError("expected an object")
+        raise TrustListError("trust.item_not_object")
     kind = item.get("certificateType", "DSC")
     if kind != "DSC":
-        raise TrustListError(f"certificateType {kind!r} is not a document signer (DSC)")
+        raise TrustListError("trust.not_dsc", kind=repr(kind))
     raw = item.get("rawData", item.get("certificate"))
     if not isinstance(raw, str):
-        raise TrustListError("no rawData (base64 DER certificate)")
+        raise TrustListError("trust.no_raw_data")
     der = _b64(raw, "rawData")
     kid = _b64(item["kid"], "kid") if isinstance(item.get("kid"), str) else None
     country = item.get("country") if isinstance(item.get("country"), str) else ""
@@ -266,20 +267,23 @@ def _item_signer(item: Any, *, check: bool) -> Signer:
     return signer_from_der(der, kid, country)
 
 
-def _pem_signers(data: bytes, source: str) -> tuple[list[Signer], list[str]]:
+def _pem_signers(data: bytes, source: str) -> tuple[list[Signer], list[Words]]:
     signers, skipped = [], []
     try:
         blocks = list(pem.unarmor(data, multiple=True))
     except ValueError as exc:
-        raise TrustListError(f"{source}: not PEM ({exc})") from None
+        raise TrustListError("trust.not_pem", source=source, detail=exc) from None
     for index, (kind, _headers, der) in enumerate(blocks):
         if kind != "CERTIFICATE":
-            skipped.append(f"{source} block {index}: {kind}, not a CERTIFICATE")
+            skipped.append(Words("trust.skipped_block", {
+                "source": source, "index": index,
+                "problem": Words("trust.not_certificate_block", {"kind": kind})}))
             continue
         try:
             signers.append(signer_from_der(der))
         except TrustListError as exc:
-            skipped.append(f"{source} block {index}: {exc}")
+            skipped.append(Words("trust.skipped_block", {"source": source, "index": index,
+                                                         "problem": exc.words}))
     return signers, skipped
 
 
@@ -287,12 +291,12 @@ def _read(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise TrustListError(f"{path}: {size} bytes, larger than any trust list")
+            raise TrustListError("trust.too_large", path=path, size=size)
         return path.read_bytes()
     except FileNotFoundError:
-        raise TrustListError(f"{path}: file not found") from None
+        raise TrustListError("file.not_found", path=path) from None
     except OSError as exc:
-        raise TrustListError(f"{path}: {exc.strerror or exc}") from None
+        raise TrustListError("file.unreadable", path=path, reason=exc.strerror or exc) from None
 
 
 def _json(data: bytes, source: str) -> Any:
@@ -302,14 +306,14 @@ def _json(data: bytes, source: str) -> Any:
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise TrustListError(f"{source}: neither JSON nor PEM ({exc})") from None
+        raise TrustListError("trust.not_json_or_pem", source=source, detail=exc) from None
 
 
 def _b64(text: str, name: str) -> bytes:
     try:
         return base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise TrustListError(f"{name}: not base64") from None
+        raise TrustListError("trust.not_base64", name=name) from None
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -320,5 +324,5 @@ def _parse_iso(text: Any, source: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(str(text))
     except ValueError:
-        raise TrustListError(f"{source}: imported_at {text!r} is not a time") from None
+        raise TrustListError("trust.bad_imported_at", source=source, value=repr(text)) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

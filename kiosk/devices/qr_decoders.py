@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import zxingcpp
 
+from kiosk.messages import WordedError
+
 log = logging.getLogger(__name__)
 
 Point = tuple[int, int]
@@ -173,7 +175,7 @@ def read_zxing(gray: np.ndarray, binarizer: str = "local") -> ZxingPass:
     return ZxingPass(readings, candidates)
 
 
-class ZbarUnavailable(RuntimeError):
+class ZbarUnavailable(WordedError, RuntimeError):
     """libzbar is missing, or too old to hand out raw bytes (ZBAR_CFG_BINARY)."""
 
 
@@ -185,7 +187,7 @@ def _zbar() -> object:
     try:
         from pyzbar import wrapper
     except ImportError as exc:  # pyzbar raises ImportError when libzbar0 is not installed
-        raise ZbarUnavailable(f"zbar is not available ({exc}); install libzbar0") from exc
+        raise ZbarUnavailable("camera.no_zbar", detail=exc) from exc
     return wrapper
 
 
@@ -208,7 +210,7 @@ def read_zbar(gray: np.ndarray) -> list[Reading]:
         z.zbar_image_scanner_set_config(scanner, z.ZBarSymbol.NONE, _ZBAR_CFG_ENABLE, 0)
         z.zbar_image_scanner_set_config(scanner, z.ZBarSymbol.QRCODE, _ZBAR_CFG_ENABLE, 1)
         if z.zbar_image_scanner_set_config(scanner, z.ZBarSymbol.QRCODE, _ZBAR_CFG_BINARY, 1):
-            raise ZbarUnavailable("this libzbar cannot return raw bytes (needs zbar ≥ 0.23)")
+            raise ZbarUnavailable("camera.old_zbar")
         zimage = z.zbar_image_create()
         try:
             z.zbar_image_set_format(zimage, int.from_bytes(b"Y800", "little"))

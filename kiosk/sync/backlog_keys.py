@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
+from kiosk.messages import WordedError, Words
 from kiosk.private_files import FILE_MODE, hand_over, private_dir
 
 KEY_BYTES = 32
@@ -35,8 +36,8 @@ _K = TypeVar("_K", Ed25519PrivateKey, X25519PrivateKey)
 _RAW = {"encoding": serialization.Encoding.Raw, "format": serialization.PublicFormat.Raw}
 
 
-class BadKey(ValueError):
-    """A key file or encoded key that cannot be used; the message says which and why."""
+class BadKey(WordedError, ValueError):
+    """A key file or encoded key that cannot be used; ``key.*`` says which and why."""
 
 
 def raw(key: Ed25519PublicKey | X25519PublicKey) -> bytes:
@@ -54,25 +55,27 @@ def fingerprint(key: Ed25519PublicKey | X25519PublicKey | bytes) -> str:
 
 
 def _decode(text: object, what: str) -> bytes:
+    """``what``: ``signing`` or ``centre``, the key's name in the catalogue (``key.*``)."""
+    name = Words(f"key.{what}")
     if not isinstance(text, str):
-        raise BadKey(f"{what}: expected base64 text")
+        raise BadKey("key.not_text", what=name)
     try:
         data = base64.urlsafe_b64decode(text.strip().encode("ascii"))
     except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise BadKey(f"{what}: not base64") from None
+        raise BadKey("key.not_base64", what=name) from None
     if len(data) != KEY_BYTES:
-        raise BadKey(f"{what}: {len(data)} bytes, expected {KEY_BYTES}")
+        raise BadKey("key.wrong_length", what=name, got=len(data), expected=KEY_BYTES)
     return data
 
 
 def signing_public(text: object) -> Ed25519PublicKey:
     """A kiosk's public signing key from its base64 text; BadKey if malformed."""
-    return Ed25519PublicKey.from_public_bytes(_decode(text, "signing key"))
+    return Ed25519PublicKey.from_public_bytes(_decode(text, "signing"))
 
 
 def encryption_public(text: object) -> X25519PublicKey:
     """The centre's public encryption key from its base64 text; BadKey if malformed."""
-    return X25519PublicKey.from_public_bytes(_decode(text, "centre key"))
+    return X25519PublicKey.from_public_bytes(_decode(text, "centre"))
 
 
 def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
@@ -101,11 +104,12 @@ def _load(path: Path, kind: type[_K]) -> _K:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except OSError as exc:
-        raise BadKey(f"{path}: cannot read the key file: {exc.strerror or exc}") from None
+        raise BadKey("key.unreadable", path=path, reason=exc.strerror or exc) from None
     except (ValueError, TypeError, UnsupportedAlgorithm):
-        raise BadKey(f"{path}: not a PEM private key") from None
+        raise BadKey("key.not_pem", path=path) from None
     if not isinstance(key, kind):
-        raise BadKey(f"{path}: holds a {type(key).__name__}, not an {kind.__name__}")
+        raise BadKey("key.wrong_kind", path=path, found=type(key).__name__,
+                     expected=kind.__name__)
     return key
 
 

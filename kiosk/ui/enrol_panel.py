@@ -91,7 +91,7 @@ class EnrolPanel(Retranslating):
         try:
             code = parse(text)
         except EnrolmentCodeError as exc:
-            self._say("error", ("enrol.bad_code", {"detail": str(exc)}))
+            self._say("error", ("enrol.bad_code", {"detail": exc.words}))
             return
         if self.code is not None and code.secret == self.code.secret:
             return

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QTranslator, Signal
 
+from kiosk.messages import WordedError
+
 log = logging.getLogger(__name__)
 
 I18N_DIR = Path(__file__).with_name("i18n")
@@ -35,7 +37,7 @@ def catalog(language: str, suffix: str = ".qm") -> Path:
     return I18N_DIR / f"kiosk_{language}{suffix}"
 
 
-class MissingCatalog(RuntimeError):
+class MissingCatalog(WordedError, RuntimeError):
     """The compiled translation is not there: the screen would silently fall back to English."""
 
 
@@ -58,8 +60,7 @@ class Translations(QObject):
             translator = QTranslator(self)
             path = catalog(language)
             if not translator.load(str(path)):
-                raise MissingCatalog(
-                    f"{path} is missing or unreadable; build it with scripts/build_translations.sh")
+                raise MissingCatalog("ui.missing_translation", path=path)
         if self._translator is not None:
             self._app.removeTranslator(self._translator)
         if translator is not None:
