@@ -14,6 +14,7 @@ from trace_support import number, payload_identity, wire_entry
 from kiosk.central import reports, trace_service
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import PERSONAL_COLUMNS, STORED_COLUMNS
+from kiosk.central.trace_queries import StorageSource
 from kiosk.ids import uuid7
 from kiosk.sync import protocol
 
@@ -208,3 +209,36 @@ def test_an_entry_erased_early_takes_its_person_out_of_its_days_set(db: str) -> 
         assert {k for (k,) in storage._query(held, (day.isoformat(),))} == {
             ontime["subject_key"]}
         assert report(storage, day)["summary"]["people"] == 2
+
+
+@pytest.mark.parametrize("option", ["--personal-days", "--days"])
+def test_a_document_is_joined_to_a_card_only_while_an_entry_held_says_so(
+        db: str, option: str) -> None:
+    """Tracing joins a manual entry's document number to the card scanned with it that day
+    (``document_matches``, kept at ingest). Erasing identities or purging entries takes the
+    join away with the last entry that made it, and not before: person 1's card was scanned
+    on both sides of the cutoff on one local day, person 2's only before it."""
+    edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+    stored = ("SELECT subject_key, day, match_key FROM document_matches "
+              "ORDER BY subject_key, day, match_key")
+    held = ("SELECT DISTINCT subject_key, local_day, match_key FROM entries WHERE subject_key "
+            "LIKE 'doc:%' AND match_key IS NOT NULL ORDER BY subject_key, local_day, match_key")
+    with open_storage(db) as storage:
+        before = send(storage, [(1, "cccd", "in", edge - dt.timedelta(minutes=10)),
+                                (2, "cccd", "in", edge - dt.timedelta(minutes=20))],
+                      edge - dt.timedelta(minutes=1))
+        send(storage, [(1, "cccd", "out", edge + dt.timedelta(minutes=30)),
+                       (2, "manual_doc", "in", edge + dt.timedelta(minutes=10))],
+             edge + dt.timedelta(hours=1))
+        day = storage.calendar.day_of(edge).isoformat()
+        assert [tuple(r) for r in storage._query(stored)] == [
+            (e["subject_key"], day, e["match_key"]) for e in before]
+        source = StorageSource(storage)
+        assert source.aliases(["doc:" + number(2)]) == {"doc:" + number(2):
+                                                        before[1]["match_key"]}
+    central("purge", option, "30", "--db", db)
+    with open_storage(db) as storage:
+        kept = [tuple(r) for r in storage._query(stored)]
+        assert kept == [("doc:" + number(1), day, before[0]["match_key"])]
+        assert kept == [tuple(r) for r in storage._query(held)]
+        assert StorageSource(storage).aliases(["doc:" + number(2)]) == {}

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from trace_support import FORMS, Visit, brute_force, brute_target, number, store_scans
 
-from kiosk.central import stays, tracing
+from kiosk.central import document_matches, stays, tracing
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
@@ -152,6 +152,7 @@ def _clear(storage: Storage) -> None:
     with storage._transaction() as tx:
         storage._execute(tx, "DELETE FROM entries")
         storage._execute(tx, "DELETE FROM stays")
+        storage._execute(tx, "DELETE FROM document_matches")
 
 
 def _shape(result: tracing.Trace) -> dict:
@@ -221,6 +222,11 @@ def _kept(storage: Storage) -> list[tuple]:
     return sorted(storage._query(f"SELECT {', '.join(stays.COLUMNS)} FROM stays"), key=repr)
 
 
+def _matches(storage: Storage) -> list[tuple]:
+    return sorted(tuple(r) for r in storage._query(
+        "SELECT subject_key, day, match_key FROM document_matches"))
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scans=scans_strategy, order=st.randoms(use_true_random=False), parts=st.integers(1, 4),
        margin=st.sampled_from((0, 15, 45)), stay=st.sampled_from((30, 120, 720)),
@@ -231,8 +237,8 @@ def test_stays_kept_at_ingest_whatever_the_arrival_order_equal_every_scan_and_br
         stay: int, period: tuple[int, int], offsets: list[float | None]) -> None:
     """Scans reach the centre in up to four batches per kiosk in any order (an exit before
     its entry, a repeat before the scan it repeats, a kiosk's clock hours off): the stays
-    kept are those built from every scan at once, and a trace reading them (any default
-    stay and margin) equals the brute force."""
+    and document matches kept are those built from every scan at once, and a trace reading
+    them (any default stay and margin) equals the brute force."""
     visits = [Visit(p, form, f"CP-{c}", direction,
                     local(0, 0) + dt.timedelta(minutes=minute, seconds=second),
                     kiosk=f"k{c}{k}", repeat=repeat)
@@ -247,10 +253,11 @@ def test_stays_kept_at_ingest_whatever_the_arrival_order_equal_every_scan_and_br
     for storage in both_engines:
         _clear(storage)
         store_scans(storage, visits, kiosk_offsets, parts=parts)
-        kept = _kept(storage)
+        kept, matches = _kept(storage), _matches(storage)
         with storage._transaction() as tx:
             stays.rebuild_all(storage, tx)
-        assert kept == _kept(storage)
+            document_matches.rebuild(storage, tx)
+        assert (kept, matches) == (_kept(storage), _matches(storage))
         source = _Counting(storage, tracing.alias_window(start.timestamp(), end.timestamp(),
                                                          policy))
         result = tracing.trace(source, tracing.target_for_document(source, number(1)),
@@ -266,24 +273,27 @@ def test_stays_kept_at_ingest_whatever_the_arrival_order_equal_every_scan_and_br
         event(f"kept stays read: {min(source.read, 2)}+, batches per kiosk: {parts}")
 
 
-def test_a_database_reaching_v13_keeps_the_stays_of_the_entries_it_holds(
+def test_a_database_from_v12_keeps_the_stays_and_document_matches_of_the_entries_it_holds(
         storage: Storage) -> None:
     store_scans(storage, [Visit(1, "cccd", "CP-A", "in", local(0, 8)),
                           Visit(1, "pccovid_masked", "CP-A", "out", local(0, 9)),
                           Visit(2, "cccd", "CP-A", "in", local(0, 8, 30)),
                           Visit(3, "manual_phone", "CP-A", "in", local(0, 8, 40))], {})
-    kept = _kept(storage)
+    kept, matches = _kept(storage), _matches(storage)
     assert [(row[0][:9], row[4]) for row in kept] == [("m:000001|", None),
                                                       ("m:000002|", "exit")]
+    assert [(row[0], row[2][:9]) for row in matches] == [  # the CCCDs; no masked number
+        ("doc:" + number(1), "m:000001|"), ("doc:" + number(2), "m:000002|")]
     postgresql = storage.url.startswith("postgresql")
-    with storage._transaction() as tx:  # the database as v12 left it (v13 and v14 undone)
+    with storage._transaction() as tx:  # the database as v12 left it (v13 to v15 undone)
+        storage._execute(tx, "DROP TABLE document_matches")
         storage._execute(tx, "DROP TABLE stays")
         storage._execute(tx, "DROP TABLE day_subjects")
         storage._execute(tx, "ALTER TABLE checkpoint_days DROP COLUMN people")
         storage._execute(tx, "UPDATE central_meta SET value = '12' WHERE key = "
                              "'schema_version'" if postgresql else "PRAGMA user_version = 12")
     with open_storage(storage.url) as reopened:
-        assert _kept(reopened) == kept
+        assert (_kept(reopened), _matches(reopened)) == (kept, matches)
 
 
 def test_second_degree_traces_the_top_contacts_without_coming_back(storage: Storage) -> None:

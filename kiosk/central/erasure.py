@@ -6,7 +6,8 @@ need — and loses everything that says who: document number, name, birth date, 
 address, issue date, the raw payload, the extra fields (a manual entry's phone), the
 certificate verdict (it names the holder), and both keys derived from the identity
 (``subject_key`` becomes ``erased``, ``match_key`` NULL) — and the entry's pair in the day
-sets of :mod:`kiosk.central.people`, in the same transaction. The days the erased entries
+sets of :mod:`kiosk.central.people` and its row in :mod:`kiosk.central.document_matches`, in
+the same transaction. The days the erased entries
 fall on are frozen first, so the reports' distinct people do not change. A trace can no
 longer find anyone in an erased period: its answer's ``data_begins`` moves to the first
 day still holding identities.
@@ -23,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from kiosk.central import partitions, people, stays
+from kiosk.central import document_matches, partitions, people, stays
 from kiosk.central.storage import ERASED, PERSONAL_NULLED
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ _ERASE = (f"UPDATE entries SET {', '.join(f'{c} = NULL' for c in PERSONAL_NULLED
           f"extra = '{{}}', subject_key = '{ERASED}' "
           f"WHERE id >= $2 AND id <= $3 AND subject_key <> '{ERASED}'")
 _FORGET = people.FORGET.format(entries="entries", where="id >= $1 AND id <= $2")
+_FORGET_MATCHES = document_matches.FORGET.format(entries="entries", where="id >= $1 AND id <= $2",
+                                                 kept="NOT (e.id >= $1 AND e.id <= $2)")
 
 
 def erase_personal(storage: Storage, before: dt.date) -> int:
@@ -63,6 +66,7 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
             break
         with storage._transaction() as tx:
             storage._execute(tx, _FORGET, (ids[0], ids[-1]))
+            storage._execute(tx, _FORGET_MATCHES, (ids[0], ids[-1]))
             erased += storage._execute(tx, _ERASE, (b"", ids[0], ids[-1])).rowcount
         after = ids[-1]
     held = storage.optional_setting(ERASED_BEFORE)

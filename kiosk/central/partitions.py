@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from kiosk.central import people
+from kiosk.central import document_matches, people
 
 if TYPE_CHECKING:  # the id arithmetic is used by the SQLite engine too, without psycopg
     import psycopg
@@ -103,7 +103,8 @@ class Partitions:
         """Drop every partition of a day before ``cutoff`` (UTC days of the ids), and delete
         rows received before it from the default partition (far-off clocks: their ids say
         nothing about their age); the partitions dropped. The rows' pairs in the day sets
-        of days ``unfrozen`` or later go in the same transaction (:data:`people.FORGET`)."""
+        of days ``unfrozen`` or later go in the same transaction (:data:`people.FORGET`), and
+        their document numbers' match keys (:data:`document_matches.FORGET`)."""
         self.refresh(conn)
         dropped = []
         for day in sorted(d for d in self.known if d < cutoff):
@@ -112,6 +113,9 @@ class Partitions:
                 if conn.execute("SELECT to_regclass($1)", (name(day),)).fetchone()[0]:
                     conn.execute(people.FORGET.format(entries=name(day),
                                                       where="local_day >= $1"), (unfrozen,))
+                    conn.execute(document_matches.FORGET.format(
+                        entries=name(day), where="true",
+                        kept=f"e.tableoid <> '{name(day)}'::regclass"))
                     conn.execute(f"DROP TABLE {name(day)}")
             dropped.append(name(day))
             self.known.discard(day)
@@ -120,5 +124,9 @@ class Partitions:
             conn.execute(people.FORGET.format(
                 entries=DEFAULT, where="received_at < $1 AND local_day >= $2"),
                 (received, unfrozen))
+            conn.execute(document_matches.FORGET.format(
+                entries=DEFAULT, where="received_at < $1",
+                kept=f"NOT (e.tableoid = '{DEFAULT}'::regclass AND e.received_at < $1)"),
+                (received,))
             conn.execute(f"DELETE FROM {DEFAULT} WHERE received_at < $1", (received,))
         return dropped

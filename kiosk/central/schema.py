@@ -384,11 +384,28 @@ MIGRATIONS: list[list[Statement]] = [
         )""",
         "ALTER TABLE checkpoint_days ADD COLUMN people {bigint} NOT NULL DEFAULT 0",
     ],
+    [
+        # v15: which document numbers went with which match keys, per local day, kept at
+        # ingest (kiosk.central.document_matches): tracing joins a manual entry's typed
+        # number to a card's match key with one index range per number, instead of a probe
+        # of every day partition. Personal data: it follows the entries' retention and
+        # erasure. The server fills it from the entries held in the migration's transaction.
+        """
+        CREATE TABLE document_matches (
+            subject_key TEXT NOT NULL,
+            day TEXT NOT NULL,
+            match_key TEXT NOT NULL,
+            PRIMARY KEY (subject_key, day, match_key)
+        )""",
+        "CREATE INDEX document_matches_match ON document_matches (match_key, day)",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14
 """The schema version that added the day sets: a database from before it is counted into them
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""
+DOCUMENT_MATCHES_VERSION = 15
+"""The schema version that added ``document_matches``: filled when a database reaches it."""
 
 
 def statements(migration: list[Statement], types: dict[str, str]) -> list[str]:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from kiosk.central import partitions, people
+from kiosk.central import document_matches, partitions, people
 from kiosk.central.schema import MIGRATIONS, statements
 from kiosk.central.storage import (
     ENTRY_COLUMNS,
@@ -139,6 +139,9 @@ class SqliteStorage(Storage):
                 self._execute(conn, people.FORGET.format(
                     entries="entries", where=f"id IN ({batch}) AND local_day >= $4"),
                     (before, received, PURGE_BATCH, unfrozen))
+                self._execute(conn, document_matches.FORGET.format(
+                    entries="entries", where=f"id IN ({batch})", kept=f"e.id NOT IN ({batch})"),
+                    (before, received, PURGE_BATCH))
                 count = self._execute(conn, f"DELETE FROM entries WHERE id IN ({batch})",
                                       (before, received, PURGE_BATCH)).rowcount
             removed += count

@@ -19,11 +19,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.central import aggregates, people, stays
+from kiosk.central import aggregates, document_matches, people, stays
 from kiosk.central.localdays import Calendar
 from kiosk.central.people import ERASED
 from kiosk.central.placeholders import Params, slots
-from kiosk.central.schema import DAY_SUBJECTS_VERSION
+from kiosk.central.schema import DAY_SUBJECTS_VERSION, DOCUMENT_MATCHES_VERSION
 from kiosk.central.tracing import corrected
 from kiosk.ids import ENROLMENT_ID_RE
 from kiosk.sync import protocol
@@ -137,7 +137,8 @@ class Storage(ABC):
 
     def _migrated(self, tx: Any, previous_version: int) -> None:
         """Inside the migration's transaction: load the configured zone and count what an
-        older schema held (v1 had no aggregates, before v13 no day sets), so that a database
+        older schema held (v1 had no aggregates, before v14 no day sets, before v15 no
+        document matches), so that a database
         is never left at the new schema with its counts missing — a failed recount undoes the
         migration too."""
         self.calendar = Calendar(self._execute(
@@ -148,6 +149,8 @@ class Storage(ABC):
             people.recount(self, tx, adopt_kept=True)
         if 0 < previous_version < 13:
             stays.rebuild_all(self, tx)
+        if 0 < previous_version < DOCUMENT_MATCHES_VERSION:
+            document_matches.rebuild(self, tx)
 
     def today(self) -> dt.date:
         """The local date now, in the centre's zone."""
@@ -160,6 +163,7 @@ class Storage(ABC):
         with self._transaction() as tx:
             self._execute(tx, "UPDATE settings SET value = $1 WHERE key = 'timezone'", (name,))
             refiled = aggregates.rebuild(self, tx, calendar)
+            document_matches.rebuild(self, tx)
         self.calendar = calendar
         return refiled
 
@@ -277,6 +281,8 @@ class Storage(ABC):
                 "entries": len(entries), "accepted": counts[protocol.ACCEPTED],
                 "duplicate": counts[protocol.DUPLICATE], "rejected": counts[protocol.REJECTED],
             })
+            document_matches.keep(self, tx, ((c.row[_SUBJECT], c.row[_DAY], c.row[_MATCH])
+                                             for c in new))
             stays.keep(self, tx, (
                 (row[_MATCH], row[_CHECKPOINT], corrected(row[_SCANNED_AT], row[_OFFSET]))
                 for c in fresh.values() if c.id in inserted and (row := c.row)[_MATCH]))

@@ -14,7 +14,9 @@ joined to ``entries``. Every read is an index range (schema v1 and v3):
 - the people near a visit at a checkpoint: ``(match_key, checkpoint_id, scanned_at)`` (v11:
   only their scans at that checkpoint are read, not their whole fortnight), and the partial
   index of scans without a match key (manual entries, other codes) by checkpoint and time
-  (v6).
+  (v6);
+- a document number's match keys: ``document_matches`` (v15), kept at ingest, by number and
+  local day (asked of ``entries``, every number was probed in every day partition).
 
 The redundant ``local_day`` bounds, and on PostgreSQL the id bounds (of the whole read, and
 of each window for run-time pruning), let PostgreSQL skip whole day partitions.
@@ -118,12 +120,6 @@ class StorageSource:
         bounds = [params.add(value) for value in self._bounds(lo, hi)]
         ids = f" AND e.id >= {bounds[2]} AND e.id < {bounds[3]}" if self.postgresql else ""
         return f"e.local_day BETWEEN {bounds[0]} AND {bounds[1]}{ids}"
-
-    def _around(self, params: Params) -> str:
-        if self.around is None:
-            return "1 = 1"
-        lo, hi = self.around
-        return self._span(instant(lo), instant(hi), params)
 
     def id_slack(self) -> dt.timedelta:
         if self._id_slack is None:
@@ -240,18 +236,25 @@ class StorageSource:
             f"ELSE s.first_at END <= w.hi", params)
         return [stays.stay_of(row, default_stay) for row in rows]
 
+    def _days_around(self, params: Params) -> str:
+        """SQL bounding ``document_matches.day`` to the days of :attr:`around`."""
+        if self.around is None:
+            return "true"
+        lo, hi = (params.add(self.calendar.day_of(instant(t)).isoformat()) for t in self.around)
+        return f"day BETWEEN {lo} AND {hi}"
+
     def aliases(self, document_keys: Iterable[str]) -> dict[str, str]:
-        """(Remembered for the life of this source: one trace.)"""
+        """(Remembered for the life of this source: one trace. Read from the table kept at
+        ingest, :mod:`kiosk.central.document_matches`: one index range per key.)"""
         wanted = set(document_keys)
         unknown = sorted(wanted - self._aliases.keys())
         if unknown:
             params = Params()
-            condition = self._in("e.subject_key", params.add(self._list(unknown)))
-            span = self._around(params)
+            condition = self._in("subject_key", params.add(self._list(unknown)))
             self._aliases.update(dict.fromkeys(unknown))
             self._aliases.update(self.storage._query(
-                f"SELECT e.subject_key, min(e.match_key) FROM entries e WHERE {condition} "
-                f"AND e.match_key IS NOT NULL AND {span} GROUP BY e.subject_key", params))
+                f"SELECT subject_key, min(match_key) FROM document_matches WHERE {condition} "
+                f"AND {self._days_around(params)} GROUP BY subject_key", params))
         return {k: v for k in wanted if (v := self._aliases[k]) is not None}
 
     def documents_for(self, match_keys: Iterable[str]) -> set[str]:
@@ -259,11 +262,10 @@ class StorageSource:
         if not keys:
             return set()
         params = Params()
-        condition = self._in("e.match_key", params.add(self._list(keys)))
-        span = self._around(params)
+        condition = self._in("match_key", params.add(self._list(keys)))
         return {r[0] for r in self.storage._query(
-            f"SELECT DISTINCT e.subject_key FROM entries e WHERE {condition} "
-            f"AND e.subject_key LIKE 'doc:%' AND {span}", params)}
+            f"SELECT DISTINCT subject_key FROM document_matches WHERE {condition} "
+            f"AND {self._days_around(params)}", params)}
 
     def rows_named(self, folded_name: str, birth_year: str, lo: dt.datetime,
                    hi: dt.datetime) -> list[Sequence[Any]]:

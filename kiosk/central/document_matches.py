@@ -1,0 +1,73 @@
+"""Which document numbers went with which match keys, per local day, kept at ingest.
+
+Why: a manual entry carries a typed document number (``doc:`` subject key) and no match
+key; tracing joins it to the person whose card (CCCD) or unmasked PC-Covid code was scanned
+with that number — the smallest match key stored with it in the days around the trace
+(:func:`kiosk.central.tracing.alias_window`). Asked of ``entries``, that question probes
+every day partition for every number (50 ms to 2 s for the manual entries near one visit at
+10 M entries); asked here it is one index range per number.
+
+``document_matches`` holds one row per (``doc:`` subject key, local day, match key) seen
+together in an entry held. Exact, as the hypothesis tests check against the entries:
+
+- **Ingest** adds the rows of each batch's new entries in its transaction (``ON CONFLICT DO
+  NOTHING``: two batches racing add a row once).
+- **Retention and erasure** take entries (or their keys) away: before they do, the rows
+  that no other entry held stands for go (:data:`FORGET`), in the same transaction.
+- **A zone change** refiles entries under other local days: every row is rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.central.storage import Storage
+
+_PAIRED = "subject_key LIKE 'doc:%' AND match_key IS NOT NULL AND local_day IS NOT NULL"
+"""The entries that say which match key goes with a document number."""
+
+
+def keep(storage: Storage, tx: Any, rows: Iterable[tuple[str, str, str | None]]) -> None:
+    """Inside the transaction that stored them: add the (subject key, local day, match key)
+    of new entries (those that are not a document with a match key are skipped)."""
+    triples = sorted({(subject, day, match) for subject, day, match in rows
+                      if match and subject.startswith("doc:")})
+    if not triples:  # sorted: two batches never wait on each other in a cycle
+        return
+    if _postgresql(storage):
+        storage._execute(
+            tx, "INSERT INTO document_matches (subject_key, day, match_key) "
+                "SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) "
+                "ON CONFLICT DO NOTHING", [list(column) for column in zip(*triples, strict=True)])
+    else:
+        storage._execute(
+            tx, "INSERT INTO document_matches (subject_key, day, match_key) "
+                "SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1) WHERE true "
+                "ON CONFLICT DO NOTHING", (json.dumps(triples),))
+
+
+def rebuild(storage: Storage, tx: Any) -> int:
+    """Make every row that of the entries held, in ``tx`` (a migration, a zone change);
+    how many rows there are."""
+    storage._execute(tx, "DELETE FROM document_matches")
+    return storage._execute(
+        tx, "INSERT INTO document_matches (subject_key, day, match_key) SELECT DISTINCT "
+            f"subject_key, local_day, match_key FROM entries WHERE {_PAIRED} ORDER BY 1, 2, 3"
+    ).rowcount
+
+
+FORGET = ("DELETE FROM document_matches WHERE (subject_key, day, match_key) IN (SELECT "
+          f"subject_key, local_day, match_key FROM {{entries}} WHERE {{where}} AND {_PAIRED}) "
+          "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.local_day = document_matches.day "
+          "AND e.subject_key = document_matches.subject_key "
+          "AND e.match_key = document_matches.match_key AND {kept})")
+"""Delete the rows of the entries of ``{entries}`` chosen by ``{where}`` that no other entry
+stands for, before those entries are deleted or their keys erased; ``{kept}`` says, of an
+entry ``e``, that it is not one of them."""
+
+
+def _postgresql(storage: Storage) -> bool:
+    return storage.url.startswith(("postgresql:", "postgres:"))
