@@ -63,10 +63,13 @@ FORGET = ("DELETE FROM document_matches WHERE (subject_key, day, match_key) IN (
           f"subject_key, local_day, match_key FROM {{entries}} WHERE {{where}} AND {_PAIRED}) "
           "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.local_day = document_matches.day "
           "AND e.subject_key = document_matches.subject_key "
-          "AND e.match_key = document_matches.match_key AND {kept})")
+          "AND e.match_key = document_matches.match_key AND {kept} "
+          "AND e.local_day IN (SELECT local_day FROM {entries} WHERE {where}))")
 """Delete the rows of the entries of ``{entries}`` chosen by ``{where}`` that no other entry
 stands for, before those entries are deleted or their keys erased; ``{kept}`` says, of an
-entry ``e``, that it is not one of them."""
+entry ``e``, that it is not one of them. (The last condition says nothing new: it lets
+PostgreSQL read only the other entries of those entries' days, by ``entries_day_subject``,
+not all of them — 5.5 s instead of 18.5 s for one day's partition at 10 M entries.)"""
 
 
 def _postgresql(storage: Storage) -> bool:
