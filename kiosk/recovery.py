@@ -62,7 +62,7 @@ class Recovery:
         return max(counted or 0, len(self.lost_ids))
 
 
-DERIVED_TABLES = ("presence", "entries_search", "search_recent", "search_words")
+DERIVED_TABLES = ("presence", "entries_search", "search_words")
 """Rebuilt from the saved entries, never copied (a copy would count the lost entries)."""
 
 

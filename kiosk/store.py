@@ -7,8 +7,9 @@ state, so the entries table *is* the outbox: nothing is copied, nothing can drif
 What the screens show is read from what the question needs, never from a scan of history:
 today's counts from a range of the covering time index, "inside now" from the ``presence``
 table (each person's last movement per checkpoint, kept in the insert's own transaction),
-names from the ``entries_search`` full-text index (the latest scans' names wait beside it in
-``search_recent`` and join it a batch at a time). Listings and exports stream in pages.
+names from the ``entries_search`` full-text index (the latest scans' names are read from the
+entries themselves until the store's upkeep thread moves them into it a batch at a time,
+:meth:`Store.index_names`). Listings and exports stream in pages.
 
 **The locking rule.** A ``Store`` is one connection. Every public method takes ``lock``
 (re-entrant) for as long as it uses the connection, reads included: a read on a connection
@@ -42,6 +43,7 @@ from kiosk.messages import Words
 from kiosk.payloads.identity import fold_name
 from kiosk.private_files import create_private
 from kiosk.timestamps import day_bounds, epoch_ms, local_hours, parse_utc, today, utc_iso
+from kiosk.upkeep import WAL_LIMIT_PAGES, Checkpointer, Upkeep
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +56,13 @@ SEARCH_SLOT_BITS = 20
 """``entries_search`` rowid = scanned_at in ms << 20 | n: time-ordered, so a time range is
 a rowid range and "newest first" stops after the rows asked for."""
 SEARCH_BATCH_ROWS = 256
-"""Names a scan writes to ``search_recent``; once this many wait, a scan moves them into
-``entries_search`` in one go. Each FTS5 write transaction writes a segment of its own: a
-name per transaction cost a scan ~60 µs of CPU, a batch of them costs it ~0.3 µs."""
+"""Named entries not yet in ``entries_search`` at which the upkeep thread moves them there in
+one go (also whenever writes pause). Each FTS5 write transaction writes a segment of its
+own: a name per transaction cost a scan ~60 µs of CPU; moved in batches, off the scan's
+path, they cost it nothing but the search words it brings."""
+INDEXED_THROUGH = "search.indexed_through"
+"""Meta key: every named entry with an id up to this one is in ``entries_search``; the
+later ones are searched in the entries table (a few hundred at most)."""
 PURGE_STEP_SECONDS = 0.004
 """How long one purge transaction may hold the write lock (a scan may wait this long)."""
 PURGE_QUIET_SECONDS = 0.25
@@ -188,13 +194,55 @@ def fill_presence(conn: sqlite3.Connection) -> None:
 
 
 def fill_search(conn: sqlite3.Connection) -> None:
-    """``entries_search`` from the entries table (a migration, a recovered store)."""
+    """``entries_search`` from the entries table, every entry indexed (a migration, a
+    recovered store)."""
     slots = _SearchSlots()
     cursor = conn.execute("SELECT id, scanned_at, name FROM entries WHERE name IS NOT NULL "
                           "ORDER BY scanned_at, id")
     while rows := cursor.fetchmany(PAGE_ROWS):
         conn.executemany(_INSERT_SEARCH, [(slots.next(at), fold_name(name), entry_id)
                                           for entry_id, at, name in rows])
+    _mark_indexed(conn)
+
+
+def _mark_indexed(conn: sqlite3.Connection) -> None:
+    """Every entry there is now is in ``entries_search`` (:data:`INDEXED_THROUGH`)."""
+    conn.execute("INSERT INTO meta (key, value) SELECT ?, max(id) FROM entries "
+                 "HAVING max(id) IS NOT NULL "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (INDEXED_THROUGH,))
+
+
+def _indexed_through(conn: sqlite3.Connection) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (INDEXED_THROUGH,)).fetchone()
+    return row[0] if row else ""
+
+
+def unindexed_names(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
+    """(search rowid, folded name, entry id) of the named entries after
+    :data:`INDEXED_THROUGH`, in id order, each with the rowid :meth:`Store.index_names`
+    will give it: a search pages through them and the index alike, in one time order."""
+    rows = conn.execute("SELECT id, scanned_at, name FROM entries WHERE id > ? "
+                        "AND name IS NOT NULL ORDER BY id", (_indexed_through(conn),))
+    return _slotted(conn, rows.fetchall())
+
+
+def _slotted(conn: sqlite3.Connection, rows: list[tuple[str, str, str]]
+             ) -> list[tuple[int, str, str]]:
+    """Each (id, scanned_at, name) with its search rowid: the first free one of its
+    millisecond's slot, after those the index holds and those given before it here."""
+    top = conn.execute("SELECT rowid FROM entries_search ORDER BY rowid DESC LIMIT 1"
+                       ).fetchone()
+    given: dict[int, int] = {}
+    slotted = []
+    for entry_id, at, name in rows:
+        base = _slot(at)
+        last = given.get(base)
+        if last is None and top is not None and base <= top[0]:  # a time the index reached
+            last = conn.execute("SELECT max(rowid) FROM entries_search WHERE rowid BETWEEN "
+                                "? AND ?", (base, base + _SLOT_MASK)).fetchone()[0]
+        given[base] = base if last is None else last + 1
+        slotted.append((given[base], fold_name(name), entry_id))
+    return slotted
 
 
 class _SearchSlots:
@@ -277,8 +325,18 @@ def _v7(conn: sqlite3.Connection) -> None:
                  "entry_id TEXT NOT NULL)")
 
 
+def _v8(conn: sqlite3.Connection) -> None:
+    """No table written per scan for the search: the latest names are read from the entries
+    after :data:`INDEXED_THROUGH` until the upkeep thread indexes them (``search_recent``
+    cost each scan two statements and a page)."""
+    conn.execute("INSERT INTO entries_search (rowid, name, entry_id) "
+                 "SELECT slot, name, entry_id FROM search_recent")
+    conn.execute("DROP TABLE search_recent")
+    _mark_indexed(conn)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7]
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 
@@ -399,8 +457,11 @@ class Store:
         """Words written by the open transaction: known once it commits."""
         self.refusing: str | None = None
         """Why every write is refused (damage :meth:`verify` found); None: writes go on."""
-        self._recent: int | None = None
-        """Rows in ``search_recent`` (counted at the first insert, then kept)."""
+        self._unindexed = 0
+        """Entries written through this Store since the last :meth:`index_names` (kept under
+        ``lock``; the upkeep thread reads it to decide when to move them)."""
+        self._upkeep = None if read_only else Upkeep(self.path, self._chore)
+        """Checkpoints and the names' move into the index, off the scan path."""
         try:
             if read_only:
                 self.conn = sqlite3.connect(read_only_uri(self.path), uri=True,
@@ -423,8 +484,11 @@ class Store:
             else:
                 self.conn.execute("PRAGMA journal_mode=WAL")
                 self.conn.execute("PRAGMA synchronous=FULL")
+                self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT_PAGES}")
                 self.migrate()
+                self.index_names()  # what a kiosk stopped before the move had left
         except (sqlite3.Error, StoreError) as exc:
+            self._stop_upkeep()
             self.conn.close()
             if isinstance(exc, StoreError):
                 raise
@@ -478,6 +542,8 @@ class Store:
                 yield self.conn
                 self.conn.execute("COMMIT")
                 self._known_words |= self._new_words
+                if self._upkeep is not None:
+                    self._upkeep.wrote()
             except BaseException as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
@@ -488,8 +554,13 @@ class Store:
                 self._new_words.clear()
 
     def close(self) -> None:
+        self._stop_upkeep()
         with self.lock:
             self.conn.close()
+
+    def _stop_upkeep(self) -> None:
+        if self._upkeep is not None:
+            self._upkeep.close()
 
     def damage(self) -> str | None:
         """What ``PRAGMA quick_check`` finds wrong with the file (its first findings), None
@@ -535,6 +606,7 @@ class Store:
     def interrupt_and_close(self) -> None:
         """Close without waiting for a long read to finish: interrupt whatever runs on the
         connection (again, until it lets go of the lock), then close."""
+        self._stop_upkeep()
         while not self.lock.acquire(timeout=0.05):
             self.conn.interrupt()
         try:
@@ -590,31 +662,45 @@ class Store:
                                         row["direction"], row["id"], row["scanned_at"],
                                         row["direction"], row["boot_id"], row["monotonic_ns"]))
         if row["name"]:
-            base = _slot(row["scanned_at"])
-            taken = conn.execute(_TAKEN_SLOT, (base, base + _SLOT_MASK)).fetchone()[0]
             folded = fold_name(row["name"])
-            conn.execute(_INSERT_RECENT, (base if taken is None else taken + 1, folded,
-                                          row["id"]))
-            self._batch_search(conn)
+            if row["id"] <= _indexed_through(conn):  # an id behind the index's mark (a clock
+                # set back across a restart): searched from the index at once
+                conn.executemany(_INSERT_SEARCH, _slotted(
+                    conn, [(row["id"], row["scanned_at"], row["name"])]))
             new = set(_words(folded)) - self._known_words
             if new:
                 conn.executemany("INSERT OR IGNORE INTO search_words (word) VALUES (?)",
                                  [(w,) for w in new])
                 self._new_words |= new
+        self._unindexed += 1
         self.last_scan = time.monotonic()
 
-    def _batch_search(self, conn: sqlite3.Connection) -> None:
-        """Count the name just written to ``search_recent``; at ``SEARCH_BATCH_ROWS`` move
-        them all into the full-text index (inside the caller's transaction)."""
-        if self._recent is None:
-            self._recent = conn.execute("SELECT count(*) FROM search_recent").fetchone()[0]
-        else:
-            self._recent += 1
-        if self._recent >= SEARCH_BATCH_ROWS:
-            conn.execute("INSERT INTO entries_search (rowid, name, entry_id) "
-                         "SELECT slot, name, entry_id FROM search_recent")
-            conn.execute("DELETE FROM search_recent")
-            self._recent = None  # counted again: this transaction may yet roll back
+    def index_names(self) -> int:
+        """Move the names of the entries written since the last move into ``entries_search``
+        (one FTS5 segment for them all) and advance :data:`INDEXED_THROUGH`; how many names.
+        Its commit is not fsync'd: lost in a power cut, the move is simply made again."""
+        with self.lock:
+            if self.conn.execute("SELECT 1 FROM entries WHERE id > ? LIMIT 1",
+                                 (_indexed_through(self.conn),)).fetchone() is None:
+                self._unindexed = 0
+                return 0  # nothing to write (a store opened only to be read, say)
+            synchronous = self.conn.execute("PRAGMA synchronous").fetchone()[0]
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with self.transaction() as conn:
+                    names = unindexed_names(conn)
+                    conn.executemany(_INSERT_SEARCH, names)
+                    _mark_indexed(conn)
+            finally:
+                self.conn.execute(f"PRAGMA synchronous={int(synchronous)}")
+            self._unindexed = 0
+        return len(names)
+
+    def _chore(self, quiet: bool) -> None:
+        """The upkeep thread's: the latest names into the index once a batch of them waits,
+        or whenever writes pause."""
+        if self._unindexed >= SEARCH_BATCH_ROWS or (quiet and self._unindexed):
+            self.index_names()
 
     def insert_refused(self, row: dict[str, Any]) -> None:
         with self.transaction() as conn:
@@ -687,17 +773,15 @@ class Store:
                     params.append(bound)
             # CROSS JOIN: the search index drives, in its time order, each hit one key lookup;
             # the latest scans' names, not in it yet, are matched here and read by rowid.
-            arms = [("entries_search s CROSS JOIN entries e ON e.id = s.entry_id",
+            arms = [("entries_search s CROSS JOIN entries e ON e.id = s.entry_id", [],
                      "s.entries_search MATCH ?", [_fts_query(terms)])]
-            recent = self._recent_matches(terms)
+            recent = self._unindexed_matches(terms)
             if recent:
-                arms.append(("search_recent s CROSS JOIN entries e ON e.id = s.entry_id",
-                             "s.rowid IN (SELECT value FROM json_each(?))",
-                             [json.dumps(recent)]))
+                arms.append((_UNINDEXED, [json.dumps(recent)], None, []))
             key: tuple[str, ...] = ("s.rowid",)
             low, high = _search_rowid(since), _search_rowid(until)
         else:
-            arms, key = [("entries e", None, [])], ("e.scanned_at", "e.id")
+            arms, key = [("entries e", [], None, [])], ("e.scanned_at", "e.id")
             low, high = since or None, until or None
         picked = [_SYNC_STATE if c == "sync_state" and subject else f"e.{c}" for c in columns]
         yield from self._pages(picked, arms, where, params, key, newest_first, limit,
@@ -719,27 +803,29 @@ class Store:
             terms.append((typed, None if len(words) > _MAX_SPELLED else words))
         return terms or None
 
-    def _recent_matches(self, terms: list[tuple[str, list[str] | None]]) -> list[int]:
-        """Rowids of the names in ``search_recent`` (a few hundred at most) the terms match,
-        word for word as the full-text index would."""
+    def _unindexed_matches(self, terms: list[tuple[str, list[str] | None]]
+                           ) -> list[tuple[int, str]]:
+        """(search rowid, entry id) of the names not in the index yet (a few hundred at most)
+        that the terms match, word for word as the full-text index would."""
         with self.lock:
-            rows = self.conn.execute("SELECT slot, name FROM search_recent").fetchall()
+            rows = unindexed_names(self.conn)
         found = []
-        for slot, name in rows:
+        for slot, name, entry_id in rows:
             words = _words(name)
             if all(any(w.startswith(typed) for w in words) if spelt is None
                    else not set(spelt).isdisjoint(words) for typed, spelt in terms):
-                found.append(slot)
+                found.append((slot, entry_id))
         return found
 
-    def _pages(self, picked: list[str], arms: list[tuple[str, str | None, list[Any]]],
+    def _pages(self, picked: list[str], arms: list[tuple[str, list[Any], str | None, list[Any]]],
                where: list[str], params: list[Any], key: tuple[str, ...], descending: bool,
                limit: int | None, page_rows: int, low: Any = None, high: Any = None
                ) -> Iterator[list[tuple[Any, ...]]]:
         """Keyset pagination on ``key``, its first column in ``[low, high)``: each page is one
         short lock hold, and starts its index range where the last one ended. Key columns
         not among ``picked`` are read after them and cut off. Each arm (a source, its own
-        condition and parameters) gives its page in key order; two arms are merged."""
+        parameters, its own condition and its parameters) gives its page in key order; two
+        arms are merged."""
         after: tuple[Any, ...] | None = None
         left = limit if limit is not None else -1
         extra = [k for k in key if k not in picked]
@@ -767,12 +853,12 @@ class Store:
                 page_params += after
             size = page_rows if left < 0 else min(left, page_rows)
             queries, arguments = [], []
-            for source, condition, own in arms:
+            for source, source_params, condition, own in arms:
                 conditions = page_where + ([condition] if condition else [])
                 queries.append(f"SELECT {columns} FROM {source} WHERE "
                                f"{' AND '.join(conditions) or '1'} ORDER BY {ordering} "
                                f"LIMIT {size}")
-                arguments += page_params + own
+                arguments += source_params + page_params + own
             sql = queries[0] if len(queries) == 1 else (
                 " UNION ALL ".join(f"SELECT * FROM ({q})" for q in queries)
                 + f" ORDER BY {merged} LIMIT {size}")
@@ -1007,7 +1093,7 @@ class Store:
         with self.lock:
             automatic = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
             self.conn.execute("PRAGMA wal_autocheckpoint=0")
-        checkpointer = _Checkpointer(self.path)
+        checkpointer = Checkpointer(self.path)
         try:
             while not (stop and stop.is_set()):
                 self._wait_for_quiet(stop)
@@ -1063,9 +1149,8 @@ class Store:
         for entry_id, scanned_at, named in doomed:
             if named:
                 base = _slot(scanned_at)
-                for table in ("entries_search", "search_recent"):
-                    conn.execute(f"DELETE FROM {table} WHERE rowid BETWEEN ? AND ? AND "
-                                 "entry_id = ?", (base, base + _SLOT_MASK, entry_id))
+                conn.execute("DELETE FROM entries_search WHERE rowid BETWEEN ? AND ? AND "
+                             "entry_id = ?", (base, base + _SLOT_MASK, entry_id))
         refused = conn.execute(
             "DELETE FROM refused_scans WHERE id IN (SELECT id FROM refused_scans "
             "WHERE scanned_at < ? ORDER BY scanned_at LIMIT ?)", (cutoff, rows)).rowcount
@@ -1200,31 +1285,13 @@ _LAST_MOVEMENT = (
     "AND checkpoint_id = ?1 ORDER BY scanned_at DESC LIMIT 1)")
 """The running boot's last movement from ``presence``, else the newest entry by time."""
 _INSERT_SEARCH = "INSERT INTO entries_search (rowid, name, entry_id) VALUES (?, ?, ?)"
-_INSERT_RECENT = "INSERT INTO search_recent (slot, name, entry_id) VALUES (?, ?, ?)"
-_TAKEN_SLOT = ("SELECT max(taken) FROM (SELECT max(rowid) AS taken FROM entries_search "
-               "WHERE rowid BETWEEN ?1 AND ?2 UNION ALL SELECT max(slot) FROM search_recent "
-               "WHERE slot BETWEEN ?1 AND ?2)")
-"""The last search rowid given in a millisecond's slot, in either table."""
+_UNINDEXED = ("(SELECT json_extract(value, '$[0]') AS rowid, json_extract(value, '$[1]') "
+              "AS entry_id FROM json_each(?)) s CROSS JOIN entries e ON e.id = s.entry_id")
+"""The names not in the index yet that a search matched (:meth:`Store._unindexed_matches`),
+as a source with the index's columns."""
 _FORGET_PRESENCE = (
     "DELETE FROM presence WHERE (checkpoint_id, subject_key) IN (SELECT checkpoint_id, "
     "subject_key FROM presence WHERE scanned_at < ? AND scanned_at < ? AND boot_id != ? "
     "LIMIT ?)")
 """Presence older than the retention and the inside window, but never a movement of the
 running boot (which :meth:`Store.last_movement` reads from it)."""
-
-
-class _Checkpointer:
-    """A connection of its own that checkpoints the WAL (PASSIVE: it never waits for, nor
-    blocks, the kiosk's writes and reads); nothing for a database in memory."""
-
-    def __init__(self, path: Path) -> None:
-        self._conn = None if str(path) == ":memory:" else sqlite3.connect(
-            str(path), isolation_level=None, check_same_thread=False, timeout=30)
-
-    def run(self) -> None:
-        if self._conn is not None:
-            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()

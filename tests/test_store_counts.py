@@ -180,6 +180,5 @@ def test_an_existing_store_upgrades_and_its_history_is_counted_and_found(tmp_pat
     store.mark_synced([r["id"] for r in rows], {})
     assert store.purge(retention_days=1, now=MIDNIGHT + 3 * 86400) == 3
     assert store.entries(search="nguyen") == []
-    assert store.conn.execute("SELECT (SELECT count(*) FROM entries_search) + "
-                              "(SELECT count(*) FROM search_recent)").fetchone()[0] == 0
+    assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone()[0] == 0
     store.close()

@@ -23,11 +23,13 @@ import pytest
 from openpyxl import load_workbook
 
 from kiosk import store as store_module
+from kiosk import upkeep
 from kiosk.payloads.identity import fold_name
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
-from kiosk.store import Store
+from kiosk.store import Store, unindexed_names
 from kiosk.timestamps import utc_iso
+from kiosk.upkeep import WAL_LIMIT_PAGES
 from tests.conftest import CCCD_AN, CCCD_BINH
 from tests.sync_support import backlog_rows
 
@@ -241,10 +243,9 @@ def test_the_purge_deletes_in_small_transactions_that_grow_with_measured_speed(t
     # the purge's own connection checkpoints its pages; a scan's commit never starts one
     # while it runs, and afterwards the connection checkpoints as before
     assert "PRAGMA wal_autocheckpoint=0" in statements
-    assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
+    assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (WAL_LIMIT_PAGES,)
     assert store.count_entries() == 0
-    assert store.conn.execute("SELECT (SELECT count(*) FROM entries_search) + "
-                              "(SELECT count(*) FROM search_recent)").fetchone()[0] == 0
+    assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone()[0] == 0
     assert store.audit_log()[-1]["action"] == "retention.purge"
     store.close()
 
@@ -284,18 +285,19 @@ def test_a_clock_far_off_still_records_finds_and_purges_the_scan(tmp_path):
     assert [r["name"] for r in store.entries(search="binh")] == ["Trần Thị Bình"]
     store.mark_synced([r.entry_id for r in results], {})
     assert store.purge(retention_days=21, now=future + 30 * 86400) == 2
-    assert store.conn.execute("SELECT (SELECT count(*) FROM entries_search) + "
-                              "(SELECT count(*) FROM search_recent)").fetchone()[0] == 0
+    assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone()[0] == 0
     store.close()
 
 
 def test_names_are_found_whether_still_among_the_latest_or_already_in_the_index(
         tmp_path, monkeypatch):
-    """The latest scans' names wait in ``search_recent`` and join the full-text index a batch
-    at a time: a search finds the same entries either way, in time order both ways, paged
-    and limited, with the names on both sides of the move (against the plain definition:
-    every typed word begins a word of the name, diacritics aside)."""
-    monkeypatch.setattr(store_module, "SEARCH_BATCH_ROWS", 5)
+    """The latest scans' names are read from the entries until the upkeep moves them into
+    the full-text index a batch at a time: a search finds the same entries either way, in
+    time order both ways, paged and limited, with the names on both sides of the move
+    (against the plain definition: every typed word begins a word of the name, diacritics
+    aside)."""
+    monkeypatch.setattr(store_module, "SEARCH_BATCH_ROWS", 10**6)  # moved here, not in the
+    monkeypatch.setattr(upkeep, "CHECKPOINT_QUIET_SECONDS", 3600)  # background meanwhile
     monkeypatch.setattr(store_module, "PAGE_ROWS", 3)
     names = ["Nguyễn Văn An", "Nguyễn Thị Bình", "Trần Văn Nguyên", "Lê Ngọc Ánh",
              "Đặng An Khang", "O'Neil Trần"]
@@ -307,9 +309,10 @@ def test_names_are_found_whether_still_among_the_latest_or_already_in_the_index(
         payload = f"{i:012d}||{names[i % len(names)]}|01021990|Nam|Huế|10102021"
         at = start + (i * 7919 % 23) * 60  # written out of time order
         assert pipeline.submit(Scan(payload=payload.encode(), lane="in", wall_time=at)).recorded
-    held = {table: store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("entries_search", "search_recent")}
-    assert held == {"entries_search": 20, "search_recent": 3}
+        if i == 19:
+            assert store.index_names() == 20
+    assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (20,)
+    assert len(unindexed_names(store.conn)) == 3
     every = store.entries(columns=("id", "name", "scanned_at"))
     for typed in ("nguyen", "ngu", "an", "tran van", "dang", "o neil", "neil", "x"):
         words = re.findall(r"[^\W_]+", fold_name(typed).lower())

@@ -1,0 +1,122 @@
+"""What the store does off the scan path: keeping the write-ahead log short, and the
+store's own chores (moving the latest names into the full-text index).
+
+SQLite copies the WAL back into the database (a checkpoint) from the commit that takes the
+log past ``wal_autocheckpoint`` pages: that scan waits for a thousand page writes and an
+fsync of the database file. Here a thread of the store's own checkpoints the log with a
+connection of its own, PASSIVE (it never waits for, nor blocks, the scans' writes and
+reads), every ``CHECKPOINT_EVERY`` write transactions or once writes pause. The writer's own
+automatic checkpoint stays as the bound (``WAL_LIMIT_PAGES``): if this thread falls behind
+(a slow disk, a long reader), the log still cannot grow past it, and the writer's checkpoint
+then finds most pages already copied. Before each checkpoint the thread runs the store's
+chore, told whether writes have paused.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_EVERY = 32
+"""Write transactions between two background checkpoints (~400 WAL pages of scans)."""
+CHECKPOINT_QUIET_SECONDS = 0.05
+"""Writes paused this long: the log is checkpointed whatever its length, so the next write
+starts it again from the beginning."""
+WAL_LIMIT_PAGES = 4000
+"""The writer connection's ``wal_autocheckpoint``: the longest the log gets (16 MiB of
+4 KiB pages) when the background checkpoints cannot keep up."""
+
+
+class Checkpointer:
+    """A connection of its own that checkpoints the WAL (PASSIVE); nothing for a database
+    in memory."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = None if str(path) == ":memory:" else sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False, timeout=30)
+
+    def run(self) -> tuple[int, int]:
+        """Pages in the log, and how many of them are now in the database."""
+        if self._conn is None:
+            return 0, 0
+        _, logged, copied = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return logged, copied
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
+class Upkeep:
+    """Checkpoints (and ``chore(quiet)`` before each) on a thread started at the first
+    write. ``wrote`` is called after each committed write transaction; ``close`` stops the
+    thread.
+
+    State shared with the thread (``_pending``, ``_last_write``, ``_closing``) is guarded by
+    ``_changed``; the thread alone uses its connection."""
+
+    def __init__(self, path: Path, chore: Callable[[bool], None]) -> None:
+        self._path = path
+        self._chore = chore
+        self._changed = threading.Condition()
+        self._pending = 0
+        """Write transactions since the thread's last checkpoint began."""
+        self._last_write = 0.0
+        self._closing = False
+        self._thread: threading.Thread | None = None
+
+    def wrote(self) -> None:
+        with self._changed:
+            self._pending += 1
+            self._last_write = time.monotonic()
+            if self._thread is None and not self._closing:
+                self._thread = threading.Thread(target=self._run, name="store-upkeep",
+                                                daemon=True)
+                self._thread.start()
+            # woken at the first write and at a full batch only: never once per scan
+            if self._pending == 1 or self._pending >= CHECKPOINT_EVERY:
+                self._changed.notify()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closing = True
+            self._changed.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
+    def _due(self) -> bool | None:
+        """Whether writes have paused (True) or a batch has been written (False); None:
+        neither yet, having waited a little (called holding ``_changed``)."""
+        quiet = time.monotonic() - self._last_write
+        if quiet >= CHECKPOINT_QUIET_SECONDS:
+            return True
+        if self._closing or self._pending >= CHECKPOINT_EVERY:
+            return False
+        self._changed.wait(CHECKPOINT_QUIET_SECONDS - quiet)
+        return None
+
+    def _run(self) -> None:
+        checkpointer = Checkpointer(self._path)
+        try:
+            while True:
+                with self._changed:
+                    self._changed.wait_for(lambda: self._pending or self._closing)
+                    while (quiet := self._due()) is None:
+                        pass
+                    if self._closing:
+                        return
+                    self._pending = 0
+                try:
+                    self._chore(quiet)
+                    checkpointer.run()
+                except Exception:  # the writer's own checkpoint remains the bound
+                    log.exception("store upkeep of %s failed", self._path)
+        finally:
+            checkpointer.close()

@@ -1,0 +1,145 @@
+"""The store's upkeep off the scan path (:mod:`kiosk.upkeep`): the write-ahead log is copied
+into the database by a thread of its own, never by a scan's commit, yet cannot grow without
+bound; the latest names are searchable the moment their scan is accepted, join the
+full-text index in the background, and a crash before they do loses nothing."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kiosk import store as store_module
+from kiosk import upkeep
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import Store, unindexed_names
+
+NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Đặng Ngọc Ánh"]
+
+
+def scan(pipeline: Pipeline, i: int) -> str:
+    payload = f"{i:012d}||{NAMES[i % len(NAMES)]}|01021990|Nam|Huế|10102021"
+    result = pipeline.submit(Scan(payload=payload.encode(), lane="in"))
+    assert result.recorded and result.entry_id
+    return result.entry_id
+
+
+def wal_index(path: Path) -> tuple[int, int]:
+    """(frames in the log, frames already copied into the database), read from the
+    wal-index header in the -shm file (https://sqlite.org/walformat.html) without touching
+    the log: ``mxFrame`` at byte 16, ``nBackfill`` at byte 96, native byte order."""
+    header = path.with_name(path.name + "-shm").read_bytes()[:100]
+    return struct.unpack_from("=I", header, 16)[0], struct.unpack_from("=I", header, 96)[0]
+
+
+def wait_for(condition, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the upkeep thread did not get there"
+        time.sleep(0.01)
+
+
+def without_background_moves(monkeypatch) -> None:
+    """The upkeep thread neither checkpoints nor moves names during the test."""
+    monkeypatch.setattr(upkeep, "CHECKPOINT_EVERY", 10**9)
+    monkeypatch.setattr(upkeep, "CHECKPOINT_QUIET_SECONDS", 3600)
+
+
+def test_the_log_is_copied_into_the_database_once_scans_pause(tmp_path, monkeypatch):
+    """The writer's own automatic checkpoint is out of reach here, so only the upkeep thread
+    can copy the log: once the scans pause it has copied every frame, with the latest names
+    moved into the index, and the next scan starts the log again from its beginning."""
+    monkeypatch.setattr(store_module, "WAL_LIMIT_PAGES", 10**6)
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    for i in range(100):
+        scan(pipeline, i)
+    logged, _ = wal_index(path)
+    assert logged > 500  # a hundred scans' pages
+    wait_for(lambda: wal_index(path)[1] == wal_index(path)[0] and not unindexed_names(store.conn))
+    assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (100,)
+    scan(pipeline, 100)
+    assert wal_index(path)[0] < 50  # one scan's pages, written from the log's beginning
+    store.close()
+
+
+def test_the_log_cannot_grow_past_its_bound_when_the_upkeep_falls_behind(tmp_path,
+                                                                         monkeypatch):
+    """With the thread stopped (a slow disk, a long reader), the writer's own checkpoint at
+    ``WAL_LIMIT_PAGES`` still bounds the log: it never holds much more than that."""
+    without_background_moves(monkeypatch)
+    monkeypatch.setattr(store_module, "WAL_LIMIT_PAGES", 200)
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (200,)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    lengths = []
+    for i in range(300):
+        scan(pipeline, i)
+        lengths.append(wal_index(path)[0])
+    assert max(lengths) < 200 + 50  # the bound and one scan's pages
+    assert min(lengths[100:]) < 50  # and it started again from its beginning
+    assert store.conn.execute("SELECT count(*) FROM entries").fetchone() == (300,)
+    store.close()
+
+
+def test_a_name_is_found_the_moment_its_scan_is_accepted_and_once_after_the_move(
+        tmp_path, monkeypatch):
+    without_background_moves(monkeypatch)
+    store = Store(tmp_path / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    entry = scan(pipeline, 0)
+    assert [e["id"] for e in store.entries(search="nguyen an")] == [entry]  # not indexed yet
+    assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (0,)
+    assert store.index_names() == 1
+    assert [e["id"] for e in store.entries(search="nguyen an")] == [entry]
+    assert unindexed_names(store.conn) == []
+    store.close()
+
+
+def test_names_a_crash_left_unindexed_are_indexed_when_the_store_opens(tmp_path):
+    """The kiosk is killed right after three accepted scans, before any move: the scans are
+    on disk, their names searchable, and opening the store indexes them."""
+    path = tmp_path / "kiosk.db"
+    child = f"""
+import os
+from kiosk import upkeep
+upkeep.CHECKPOINT_EVERY, upkeep.CHECKPOINT_QUIET_SECONDS = 10**9, 3600
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.store import Store
+from tests.test_store_upkeep import scan
+pipeline = Pipeline(Store({str(path)!r}), Policy(checkpoint_id="CP1", kiosk_id="k1"))
+for i in range(3):
+    scan(pipeline, i)
+os._exit(0)
+"""
+    subprocess.run([sys.executable, "-c", child], check=True, timeout=60)
+    store = Store(path)
+    assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (3,)
+    assert unindexed_names(store.conn) == []
+    assert [e["name"] for e in store.entries(search="binh")] == ["Trần Thị Bình"]
+    store.close()
+
+
+def test_an_entry_written_behind_the_indexed_mark_is_indexed_at_once(tmp_path, monkeypatch):
+    """An id older than the mark (the clock set back across a restart) would be neither in
+    the index nor after the mark: its scan writes it into the index itself."""
+    without_background_moves(monkeypatch)
+    store = Store(tmp_path / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    scan(pipeline, 0)
+    assert store.index_names() == 1
+    row = store.entries()[0]
+    older = "01800000-0000-7000-8000-000000000000"  # 2022: before every id of this process
+    assert older < row["id"]
+    with store.transaction() as conn:
+        store.insert_entry(conn, {**row, "id": older, "subject_key": "doc:1",
+                                  "name": "Lê Văn Tú"})
+    assert [e["id"] for e in store.entries(search="tu")] == [older]
+    assert unindexed_names(store.conn) == []
+    assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (2,)
+    store.close()
