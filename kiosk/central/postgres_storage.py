@@ -108,7 +108,9 @@ class PostgresStorage(Storage):
 
     def _prepare(self, rows: list[tuple[Any, ...]]) -> None:
         """Create the day partitions a batch needs, before its transaction."""
-        wanted = self.partitions.wanted({day_of_id(row[0]) for row in rows},
+        spans = {row[0][:8] for row in rows}  # an id's time to 65.536 s: both ends' days
+        wanted = self.partitions.wanted({day_of_id(f"{span}-{end}") for span in spans
+                                         for end in ("0000", "ffff")},
                                         dt.datetime.now(dt.UTC).date())
         if wanted:
             with self._connection() as conn:

@@ -199,7 +199,7 @@ class Storage(ABC):
         so a kiosk cannot put entries at a place it does not stand. None skips that check
         (only for callers that hold no enrolment, such as test fixtures).
         ``time_window``: refuse a ``sent_at`` or ``scanned_at`` outside the window around
-        ``received_at`` (:func:`protocol.sent_at_problem`, :func:`protocol.scanned_at_problem`);
+        ``received_at`` (:func:`protocol.sent_at_problem`, :func:`protocol.scanned_at_window`);
         the API and the importer set it, fixtures loading history at odd dates do not.
 
         ``accepted``: stored now. ``duplicate``: the id was already held (same content).
@@ -220,6 +220,7 @@ class Storage(ABC):
             offset = protocol.clock_offset_seconds(received_at, sent)
         receipt = (protocol.format_time(received_at), offset, batch_id)
         received_on = self.calendar.local(received_at)[0]
+        window = protocol.scanned_at_window(received_at, offset)
         place = self.calendar.place
         results: list[dict[str, Any] | None] = [None] * len(entries)
         fresh: dict[str, Candidate] = {}
@@ -236,7 +237,7 @@ class Storage(ABC):
                     "other_checkpoint", field="checkpoint_id", kiosk=kiosk_id,
                     enrolled=checkpoint_id, checkpoint=entry["checkpoint_id"])
             elif row is not None and time_window:
-                refusal = protocol.scanned_at_problem(row[_SCANNED_AT], received_at, offset)
+                refusal = protocol.scanned_at_problem(row[_SCANNED_AT], window)
                 row = None if refusal else row
             if row is None:
                 assert refusal is not None

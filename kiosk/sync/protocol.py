@@ -229,6 +229,9 @@ ROW_COLUMNS = (*_PLAIN_FIELDS, "extra", "payload", "certificate")
 canonical JSON text (``json.dumps(sort_keys=True, ensure_ascii=False)``, as the kiosk store
 writes them; ``certificate`` may be None) and ``payload`` as the raw bytes."""
 _canonical_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False).encode
+_json_string = json.encoder.encode_basestring  # how that encoder writes each text (C)
+_FLAT_MEMBERS = 16
+"""Extras of at most this many members, all texts, are written without the encoder."""
 
 
 def _fields(struct: type[msgspec.Struct]) -> dict[str, tuple[Any, mi.Type, bool]]:
@@ -438,12 +441,18 @@ def _text_problem(value: str) -> str | None:
 
 def _json_text(value: dict[str, Any]) -> tuple[str, Problem | None]:
     """``extra`` as the canonical JSON text both sides store, and what is wrong with it."""
-    if _longer_than(value, MAX_EXTRA_CHARS):  # refused without writing out a huge object
+    if len(value) <= _FLAT_MEMBERS and all(
+            type(k) is str and type(v) is str for k, v in value.items()):
+        # the usual extras (a few short texts): the encoder's own output, written 5× faster
+        text = "{" + ", ".join(f"{_json_string(k)}: {_json_string(v)}"
+                               for k, v in sorted(value.items())) + "}"
+    elif _longer_than(value, MAX_EXTRA_CHARS):  # refused without writing out a huge object
         return "", ("json_too_long", {"limit": MAX_EXTRA_CHARS})
-    try:
-        text = _canonical_json(value)
-    except (TypeError, ValueError) as exc:
-        return "", ("not_json", {"detail": str(exc)})
+    else:
+        try:
+            text = _canonical_json(value)
+        except (TypeError, ValueError) as exc:
+            return "", ("not_json", {"detail": str(exc)})
     if len(text) > MAX_EXTRA_CHARS:
         return text, ("json_too_long", {"limit": MAX_EXTRA_CHARS})
     if not text.isascii() or "\\u0000" in text:  # cheap checks first: almost always ASCII
@@ -687,16 +696,21 @@ def sent_at_problem(sent_at: dt.datetime, received_at: dt.datetime) -> str | Non
     return None
 
 
-def scanned_at_problem(scanned_at: str, received_at: dt.datetime,
-                       offset_seconds: float | None) -> Refusal | None:
-    """Why an entry's (valid) ``scanned_at`` is outside the window around receive time."""
-    moment = parse_time(scanned_at)
-    assert moment is not None  # checked with the entry
+def scanned_at_window(received_at: dt.datetime, offset_seconds: float | None
+                      ) -> tuple[str, str]:
+    """The earliest and latest ``scanned_at`` a batch received at ``received_at`` from a
+    kiosk whose clock is ``offset_seconds`` behind may carry, as wire times: these compare
+    as text (fixed width, UTC), so a batch's entries are checked against two strings."""
     kiosk_now = received_at - dt.timedelta(seconds=offset_seconds or 0.0)  # its clock
-    if moment < kiosk_now - ENTRY_MAX_AGE:
+    return format_time(kiosk_now - ENTRY_MAX_AGE), format_time(kiosk_now + ENTRY_MAX_AHEAD)
+
+
+def scanned_at_problem(scanned_at: str, window: tuple[str, str]) -> Refusal | None:
+    """Why an entry's (valid) ``scanned_at`` is outside the :func:`scanned_at_window`."""
+    if scanned_at < window[0]:
         return Refusal("too_old", field="scanned_at", time=scanned_at,
                        days=ENTRY_MAX_AGE.days)
-    if moment > kiosk_now + ENTRY_MAX_AHEAD:
+    if scanned_at > window[1]:
         return Refusal("too_new", field="scanned_at", time=scanned_at)
     return None
 
