@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.central import stays, tracing
+from kiosk.central import document_matches, stays, tracing
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
@@ -265,11 +265,13 @@ def load(storage: Storage, province: Province, engine: str) -> tuple[int, float]
             conn.execute(definition)
         conn.execute("ANALYZE")
     built = time.perf_counter()
-    with storage._transaction() as tx:  # what ingest keeps, built as the v13 migration does
+    with storage._transaction() as tx:  # what ingest keeps, built as the migrations do
         if engine == "postgresql":
             tx.execute("SET LOCAL statement_timeout = 0")
         kept = stays.rebuild_all(storage, tx)
-    print(f"  {kept:,} stays kept: {time.perf_counter() - built:.0f} s", file=sys.stderr)
+        matched = document_matches.rebuild(storage, tx)
+    print(f"  {kept:,} stays and {matched:,} document matches kept: "
+          f"{time.perf_counter() - built:.0f} s", file=sys.stderr)
     return total, time.perf_counter() - started
 
 
