@@ -79,12 +79,13 @@ def test_a_file_with_bad_rows_is_refused_whole_naming_row_column_and_reason(
     result = central("checkpoints", "import", str(bad), "--db", db, check=False)
     assert result.returncode == 1
     err = result.stderr
-    assert "nothing was imported" in err
-    assert "row 3, cột / column 'Mã điểm': id ''" in err
-    assert "row 4, cột / column 'Loại địa điểm': kind 'sân bóng' unknown" in err
-    assert "row 5, cột / column 'Ngày triển khai': date '31/02/2021'" in err
-    assert "row 6, cột / column 'Vĩ độ': 91.0 is outside -90…90" in err
-    assert "row 7, cột / column 'Mã điểm': id 'X-3' already on row 5" in err
+    assert "5 dòng bị từ chối; chưa nhập gì / 5 row(s) refused; nothing was imported" in err
+    assert "row 3, column 'Mã điểm': id ''" in err
+    assert "row 4, column 'Loại địa điểm': kind 'sân bóng' unknown" in err
+    assert "row 5, column 'Ngày triển khai': date '31/02/2021'" in err
+    assert "dòng 6, cột 'Vĩ độ': 91.0 nằm ngoài khoảng -90…90 / " \
+        "row 6, column 'Vĩ độ': 91.0 is outside -90…90" in err
+    assert "row 7, column 'Mã điểm': id 'X-3' already on row 5" in err
     assert _listed(db, "--all") == before  # the good first row was not stored either
 
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.central.placeholders import Params, slots
 from kiosk.commandline import examples, listed, open_central
-from kiosk.messages import both
+from kiosk.messages import WordedError, both
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
@@ -49,8 +49,8 @@ MAX_REASON = 500
 MAX_SUBJECT = 1000
 
 
-class AuditError(ValueError):
-    """A disclosure that may not happen: no usable reason or actor."""
+class AuditError(WordedError, ValueError):
+    """A disclosure that may not happen: no usable reason or actor (``audit.*``)."""
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,9 @@ def check_reason(reason: str | None) -> str:
     """The reason as recorded; a case number or similar is required."""
     text = " ".join((reason or "").split())
     if len(text) < 3:
-        raise AuditError("reason: required, e.g. the case number 'ca bệnh F0-1234' / "
-                         "a case number is required")
+        raise AuditError("audit.reason_required")
     if len(text) > MAX_REASON:
-        raise AuditError(f"reason: at most {MAX_REASON} characters")
+        raise AuditError("audit.reason_long", max=MAX_REASON)
     return text
 
 
@@ -103,7 +102,7 @@ def append_view(storage: Storage, kind: str, *, actor: str, channel: str,
                 address: str | None, subject: str) -> int:
     """Record that ``actor`` was shown personal data (``kind``, ``subject``); its number."""
     if kind not in VIEW_KINDS:
-        raise AuditError(f"kind {kind!r}: expected one of {', '.join(VIEW_KINDS)}")
+        raise AuditError("audit.bad_kind", kind=repr(kind), known=", ".join(VIEW_KINDS))
     return _append(storage, kind, actor, channel, address, subject[:MAX_SUBJECT], None, None,
                    None, None, None)
 
@@ -113,7 +112,7 @@ def append_action(storage: Storage, kind: str, *, actor: str, channel: str,
     """Record an administrator's act (``kind`` of :data:`ACTION_KINDS`) and why, before it
     takes effect; its number."""
     if kind not in ACTION_KINDS:
-        raise AuditError(f"kind {kind!r}: expected one of {', '.join(ACTION_KINDS)}")
+        raise AuditError("audit.bad_kind", kind=repr(kind), known=", ".join(ACTION_KINDS))
     return _append(storage, kind, actor, channel, address, subject[:MAX_SUBJECT],
                    check_reason(reason), None, None, None, None)
 
@@ -122,7 +121,7 @@ def _append(storage: Storage, *values: Any) -> int:
     from kiosk.sync import protocol
 
     if not str(values[1]).strip():
-        raise AuditError("actor: who is shown the data must be known")
+        raise AuditError("audit.no_actor")
     with storage._transaction() as tx:
         return storage._execute(
             tx, f"INSERT INTO audit_log ({', '.join(COLUMNS[1:])}) "

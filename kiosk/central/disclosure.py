@@ -94,7 +94,7 @@ def record_view(request: Request, kind: str) -> int:
     showing personal data to an anonymous visitor is a bug, and is not shown)."""
     session = getattr(request.state, "session", None)
     if session is None:
-        raise audit.AuditError(f"{request.url.path}: personal data for nobody signed in")
+        raise audit.AuditError("audit.nobody_signed_in", path=request.url.path)
     subject = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return audit.append_view(request.app.state.storage, kind, actor=session.user.name,
                              channel="web", address=client_address(request), subject=subject)

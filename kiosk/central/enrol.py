@@ -15,6 +15,7 @@ import secrets
 
 from kiosk.central.storage import ID_RE, EnrolmentError, Kiosk, Storage
 from kiosk.enrolment import EnrolmentCode
+from kiosk.messages import Words
 from kiosk.sync.protocol import format_time, token_hash
 
 DEFAULT_CODE_HOURS = 24.0
@@ -29,12 +30,12 @@ def enrol_kiosk(storage: Storage, *, checkpoint_id: str, name: str,
                 ) -> tuple[Kiosk, str]:
     """Create the checkpoint if needed and the kiosk; returns (kiosk, token to hand over)."""
     kiosk_id = kiosk_id or f"kiosk-{secrets.token_hex(4)}"
-    for label, value in (("checkpoint id", checkpoint_id), ("kiosk id", kiosk_id)):
+    for label, value in (("checkpoint", checkpoint_id), ("kiosk", kiosk_id)):
         if not ID_RE.fullmatch(value):
-            raise EnrolmentError(f"{label} {value!r}: use 1-64 letters, digits, '.', '_' or "
-                                 f"'-', starting with a letter or digit")
+            raise EnrolmentError("enrolment.bad_id", label=Words(f"enrolment.id.{label}"),
+                                 value=repr(value))
     if not name.strip():
-        raise EnrolmentError("name: must not be empty")
+        raise EnrolmentError("enrolment.no_name")
     storage.add_checkpoint(checkpoint_id, checkpoint_name or checkpoint_id)
     token = new_token()
     kiosk = storage.add_kiosk(kiosk_id, checkpoint_id, name.strip(), token_hash(token))
@@ -46,7 +47,7 @@ def enrolment_code(storage: Storage, kiosk: Kiosk, server_url: str, *,
                    ) -> EnrolmentCode:
     """A new one-time code for ``kiosk``; the centre keeps only its secret's hash."""
     if valid_for <= dt.timedelta(0):
-        raise EnrolmentError("an enrolment code must be valid for some time")
+        raise EnrolmentError("enrolment.no_time")
     secret = secrets.token_urlsafe(32)
     expires_at = format_time(dt.datetime.now(dt.UTC) + valid_for)
     storage.add_enrolment_code(kiosk.id, token_hash(secret), expires_at)

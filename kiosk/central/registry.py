@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import unicodedata
@@ -21,6 +22,7 @@ from typing import Any
 
 from kiosk.central.placeholders import slots
 from kiosk.central.storage import ID_RE, Storage
+from kiosk.messages import WordedError, Words, both
 
 KINDS: dict[str, tuple[str, ...]] = {
     # kind: names it goes by in the province's lists (folded: no accents, lower case)
@@ -85,11 +87,13 @@ HEADER_LABELS = {"id": "Mã điểm", "name": "Tên điểm", "province": "Tỉn
 MAX_TEXT = 500
 
 
-class RegistryError(ValueError):
-    """A registry file or command that cannot be applied; ``problems`` lists every reason."""
+class RegistryError(WordedError, ValueError):
+    """A registry file, cell or command that cannot be applied (``registry.*``);
+    ``problems`` lists every reason."""
 
-    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, problems: Sequence[Problem] = (), /,
+                 **params: object) -> None:
+        super().__init__(code, **params)
         self.problems = list(problems)
 
 
@@ -98,10 +102,11 @@ class Problem:
     row: int
     """Row number as the spreadsheet shows it (the header is row 1)."""
     column: str
-    reason: str
+    reason: Words
 
     def __str__(self) -> str:
-        return f"dòng / row {self.row}, cột / column {self.column!r}: {self.reason}"
+        return both("registry.problem_at", row=self.row, column=repr(self.column),
+                    reason=self.reason)
 
 
 def fold(text: str) -> str:
@@ -132,10 +137,9 @@ def read_table(path: str | Path) -> list[list[Any]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise RegistryError(f"{path}: not UTF-8 or UTF-16 text, nor an XLSX workbook; save "
-                            f"it as 'CSV UTF-8' or .xlsx")
+        raise RegistryError("registry.not_text", path=path)
     if encoding == "utf-16" and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
-        raise RegistryError(f"{path}: not UTF-8 text; save it as 'CSV UTF-8' or .xlsx")
+        raise RegistryError("registry.not_utf8", path=path)
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
     return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
@@ -147,7 +151,7 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise RegistryError(f"not a readable XLSX workbook: {exc}") from exc
+        raise RegistryError("registry.bad_xlsx", detail=exc) from exc
     try:
         return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
     finally:
@@ -158,7 +162,7 @@ def parse_rows(table: Sequence[Sequence[Any]]) -> list[Checkpoint]:
     """Checkpoints from a table whose first row is the header; RegistryError listing every
     problem (unknown/missing headers, bad cells, ids repeated) if there is any."""
     if not table:
-        raise RegistryError("the file is empty: expected a header row and one row per point")
+        raise RegistryError("registry.empty")
     columns: dict[int, str] = {}
     problems: list[Problem] = []
     for index, header in enumerate(table[0]):
@@ -167,18 +171,18 @@ def parse_rows(table: Sequence[Sequence[Any]]) -> list[Checkpoint]:
             continue
         name = _HEADER_FIELD.get(fold(label))
         if name is None:
-            problems.append(Problem(1, label, "unknown column / cột không rõ; expected one of "
-                                    + ", ".join(HEADER_LABELS.values())))
+            problems.append(Problem(1, label, Words("registry.unknown_column", {
+                "known": ", ".join(HEADER_LABELS.values())})))
         elif name in columns.values():
-            problems.append(Problem(1, label, "column given twice / cột bị lặp"))
+            problems.append(Problem(1, label, Words("registry.column_twice")))
         else:
             columns[index] = name
     for required in ("id", "name"):
         if required not in columns.values():
             problems.append(Problem(1, HEADER_LABELS[required],
-                                    "required column missing / thiếu cột bắt buộc"))
+                                    Words("registry.column_missing")))
     if problems:
-        raise RegistryError("the header row is not usable", problems)
+        raise RegistryError("registry.bad_header", problems)
     headers = {name: str(table[0][index]) for index, name in columns.items()}
     seen: dict[str, int] = {}
     points = []
@@ -189,14 +193,14 @@ def parse_rows(table: Sequence[Sequence[Any]]) -> list[Checkpoint]:
             continue
         point, row_problems = _checkpoint(number, cells, headers)
         if point.id and point.id in seen:
-            row_problems.append(Problem(number, headers["id"],
-                                        f"id {point.id!r} already on row {seen[point.id]}"))
+            row_problems.append(Problem(number, headers["id"], Words(
+                "registry.id_repeated", {"id": repr(point.id), "row": seen[point.id]})))
         seen.setdefault(point.id, number)
         problems.extend(row_problems)
         points.append(point)
     if problems:
-        raise RegistryError(f"{len({p.row for p in problems})} row(s) refused; nothing was "
-                            f"imported", problems)
+        raise RegistryError("registry.rows_refused", problems,
+                            count=len({p.row for p in problems}))
     return points
 
 
@@ -211,8 +215,8 @@ def _checkpoint(row: int, cells: dict[str, Any], headers: dict[str, str]
     for name, raw in cells.items():
         try:
             values[name] = CONVERT[name](raw)
-        except ValueError as exc:
-            problems.append(Problem(row, headers[name], str(exc)))
+        except RegistryError as exc:
+            problems.append(Problem(row, headers[name], exc.words))
     point = Checkpoint(**{"id": "", "name": "", **values})
     try:
         check(point)
@@ -231,7 +235,7 @@ def _text(raw: Any) -> str:
         raw = int(raw)  # a spreadsheet's number-typed id
     text = " ".join(str(raw).split())
     if len(text) > MAX_TEXT:
-        raise ValueError(f"longer than {MAX_TEXT} characters")
+        raise RegistryError("registry.too_long", max=MAX_TEXT)
     return text
 
 
@@ -239,8 +243,8 @@ def _kind(raw: Any) -> str:
     text = fold(_text(raw))
     kind = _KIND_OF.get(text)
     if kind is None:
-        raise ValueError(f"kind {_text(raw)!r} unknown; expected one of "
-                         + ", ".join(f"{k} ({KIND_LABELS[k]})" for k in KINDS))
+        raise RegistryError("registry.unknown_kind", kind=repr(_text(raw)), known=", ".join(
+            f"{k} ({KIND_LABELS[k]})" for k in KINDS))
     return kind
 
 
@@ -255,7 +259,7 @@ def _coordinate(raw: Any) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+        raise RegistryError("registry.not_number", value=repr(text)) from None
 
 
 def parse_date(raw: Any) -> str | None:
@@ -272,7 +276,7 @@ def parse_date(raw: Any) -> str | None:
             return dt.datetime.strptime(text, pattern).date().isoformat()
         except ValueError:
             continue
-    raise ValueError(f"date {text!r}: expected YYYY-MM-DD or DD/MM/YYYY")
+    raise RegistryError("registry.bad_date", value=repr(text))
 
 
 CONVERT = {"id": _text, "name": _text, "province": _text, "district": _text,
@@ -284,24 +288,27 @@ def check(point: Checkpoint) -> None:
     """RegistryError (problems on row 0) unless ``point`` may be stored as it is."""
     problems = []
     if not ID_RE.fullmatch(point.id):
-        problems.append(Problem(0, "id", f"id {point.id!r}: use 1-64 letters, digits, '.', "
-                                         f"'_' or '-', starting with a letter or digit"))
+        problems.append(Problem(0, "id", Words("registry.bad_id", {"id": repr(point.id)})))
     if not point.name:
-        problems.append(Problem(0, "name", "name must not be empty / tên không được trống"))
+        problems.append(Problem(0, "name", Words("registry.no_name")))
     if point.kind not in KINDS:
-        problems.append(Problem(0, "kind", f"kind {point.kind!r} unknown"))
+        problems.append(Problem(0, "kind", Words("registry.bad_kind", {"kind": repr(point.kind)})))
     if (point.latitude is None) != (point.longitude is None):
         problems.append(Problem(0, "latitude" if point.latitude is None else "longitude",
-                                "give both coordinates or neither"))
-    if point.latitude is not None and not -90 <= point.latitude <= 90:
-        problems.append(Problem(0, "latitude", f"{point.latitude} is outside -90…90"))
-    if point.longitude is not None and not -180 <= point.longitude <= 180:
-        problems.append(Problem(0, "longitude", f"{point.longitude} is outside -180…180"))
+                                Words("registry.both_coordinates")))
+    for name, most in (("latitude", 90), ("longitude", 180)):
+        value = getattr(point, name)
+        if value is not None and not -most <= value <= most:
+            problems.append(Problem(0, name, Words("registry.outside", {
+                "value": value, "low": -most, "high": most})))
     if point.closed_on and point.set_up_on and point.closed_on < point.set_up_on:
-        problems.append(Problem(0, "closed_on", f"closed on {point.closed_on}, before it was "
-                                                f"set up on {point.set_up_on}"))
+        problems.append(Problem(0, "closed_on", Words("registry.closed_before", {
+            "closed": point.closed_on, "set_up": point.set_up_on})))
     if problems:
-        raise RegistryError("; ".join(f"{p.column}: {p.reason}" for p in problems), problems)
+        listed = functools.reduce(lambda first, second: Words("registry.and", {
+            "first": first, "second": second}), [Words("registry.column_problem", {
+                "column": p.column, "reason": p.reason}) for p in problems])
+        raise RegistryError("registry.point_refused", problems, listed=listed)
 
 
 # -- the registry in storage -----------------------------------------------------------------

@@ -64,8 +64,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         try:
             if registry.checkpoint(storage, args.id) is not None:
-                raise RegistryError(f"checkpoint {args.id!r} already exists; use "
-                                    f"`checkpoints edit`")
+                raise RegistryError("registry.exists", id=repr(args.id))
             point = Checkpoint(id=args.id, **_given(args))
             registry.check(point)
             registry.upsert(storage, [point], today=storage.today().isoformat())
@@ -108,7 +107,7 @@ def _change(args: argparse.Namespace, change: Callable[[Checkpoint, Storage], Ch
         try:
             held = registry.checkpoint(storage, args.id)
             if held is None:
-                raise RegistryError(f"checkpoint {args.id!r} does not exist")
+                raise RegistryError("registry.no_such", id=repr(args.id))
             point = change(held, storage)
             registry.check(point)
             registry.upsert(storage, [point], today=storage.today().isoformat())

@@ -26,6 +26,7 @@ from kiosk.central.placeholders import Params, slots
 from kiosk.central.schema import DAY_SUBJECTS_VERSION, DOCUMENT_MATCHES_VERSION
 from kiosk.central.tracing import corrected
 from kiosk.ids import ENROLMENT_ID_RE
+from kiosk.messages import WordedError
 from kiosk.sync import protocol
 
 ENTRY_COLUMNS = protocol.ROW_COLUMNS
@@ -76,7 +77,7 @@ class EnrolmentRefused(Exception):
         self.status = status
 
 
-class EnrolmentError(ValueError):
+class EnrolmentError(WordedError, ValueError):
     """An enrolment request that cannot be carried out (unknown or duplicate id…)."""
 
 
@@ -369,10 +370,10 @@ class Storage(ABC):
         """Raises EnrolmentError if the id is taken (even by a revoked kiosk)."""
         with self._transaction() as tx:
             if self._execute(tx, "SELECT 1 FROM kiosks WHERE id = $1", (kiosk_id,)).fetchone():
-                raise EnrolmentError(f"kiosk {kiosk_id!r} already exists")
+                raise EnrolmentError("enrolment.kiosk_exists", kiosk=repr(kiosk_id))
             if not self._execute(tx, "SELECT 1 FROM checkpoints WHERE id = $1",
                                  (checkpoint_id,)).fetchone():
-                raise EnrolmentError(f"checkpoint {checkpoint_id!r} does not exist")
+                raise EnrolmentError("enrolment.no_checkpoint", checkpoint=repr(checkpoint_id))
             self._execute(tx, "INSERT INTO kiosks (id, checkpoint_id, name, token_hash, "
                               "created_at) VALUES ($1, $2, $3, $4, $5)",
                           (kiosk_id, checkpoint_id, name, token_hash, _now()))
@@ -464,7 +465,7 @@ class Storage(ABC):
             held = self._execute(tx, "SELECT signing_key, signing_key_at FROM kiosks "
                                      "WHERE id = $1", (kiosk_id,)).fetchone()
             if held is None:
-                raise EnrolmentError(f"unknown kiosk {kiosk_id!r}")
+                raise EnrolmentError("enrolment.unknown_kiosk", kiosk=repr(kiosk_id))
             if held[0] is not None:
                 if bytes(held[0]) == key:
                     return False
@@ -480,7 +481,7 @@ class Storage(ABC):
             held = self._execute(tx, "SELECT signing_key FROM kiosks WHERE id = $1",
                                  (kiosk_id,)).fetchone()
             if held is None:
-                raise EnrolmentError(f"unknown kiosk {kiosk_id!r}")
+                raise EnrolmentError("enrolment.unknown_kiosk", kiosk=repr(kiosk_id))
             self._execute(tx, "UPDATE kiosks SET signing_key = $1, signing_key_at = $2 "
                               "WHERE id = $3", (key, _now() if key else None, kiosk_id))
         return bytes(held[0]) if held[0] is not None else None

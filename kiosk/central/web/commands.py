@@ -36,11 +36,10 @@ def read_password(args: argparse.Namespace) -> str:
                 line = file.readline()
         return line.rstrip("\r\n")
     if not sys.stdin.isatty():
-        raise UserError("no terminal to ask for the password: use --password-file FILE "
-                        "(or - for standard input)")
+        raise UserError("account.no_terminal")
     first = getpass.getpass(f"{both('central.users.password')}: ")
     if getpass.getpass(f"{both('central.users.again')}: ") != first:
-        raise UserError("the two passwords differ / hai mật khẩu không khớp")
+        raise UserError("account.passwords_differ")
     return first
 
 
@@ -74,7 +73,7 @@ def _state(user: users.User) -> str:
 def cmd_disable(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         if users.get(storage, args.name) is None:
-            return _refused(UserError(f"unknown user {args.name!r}"))
+            return _refused(UserError("account.unknown", name=repr(args.name)))
         if not users.disable(storage, args.name):
             print(both("central.users.already_disabled", name=args.name))
             return 0
@@ -86,7 +85,7 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         try:
             if users.get(storage, args.name) is None:
-                raise UserError(f"unknown user {args.name!r}")
+                raise UserError("account.unknown", name=repr(args.name))
             users.reset_password(storage, args.name, read_password(args))
         except (UserError, OSError) as exc:
             return _refused(exc)

@@ -41,9 +41,8 @@ async def login(request: Request) -> Response:
         user = await run_in_threadpool(users.authenticate, site.storage, name,
                                        str(form.get("password", "")))
     except UserError as exc:
-        locked = "locked" in str(exc)
-        error = (t("login.locked", minutes=users.LOCK_MINUTES) if locked
-                 else t("login.wrong"))
+        error = (t("login.locked", minutes=users.LOCK_MINUTES)
+                 if exc.words.code == "account.locked" else t("login.wrong"))
         return site.render(request, "login.html", status=401, next=target, error=error)
     cookie = await run_in_threadpool(site.sessions.start, user)
     response = RedirectResponse(target, status_code=303)

@@ -62,7 +62,7 @@ async def enrol(request: Request) -> Response:
                                 kiosk_id=str(form.get("kiosk_id", "")).strip() or None))
     except EnrolmentError as exc:
         return await _page(request, site, status=422,
-                           error=t("kiosks.refused", reason=str(exc)))
+                           error=t("kiosks.refused", reason=exc))
     return await _page(request, site, enrolled=kiosk, token=token)
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.central.storage import Storage
+from kiosk.messages import WordedError
 from kiosk.sync import protocol
 
 ROLES = ("admin", "district", "tracer", "viewer")
@@ -46,8 +47,8 @@ def _argon2() -> tuple[Any, str]:
 _COLUMNS = "name, role, district, created_at, disabled_at, failed_logins, locked_until"
 
 
-class UserError(ValueError):
-    """A user command or login that cannot be carried out; the message says why."""
+class UserError(WordedError, ValueError):
+    """A user command or login that cannot be carried out; ``account.*`` says why."""
 
 
 @dataclass(frozen=True)
@@ -67,25 +68,24 @@ class User:
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"password: at least {MIN_PASSWORD} characters / mật khẩu tối thiểu "
-                        f"{MIN_PASSWORD} ký tự")
+        raise UserError("account.password_short", min=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        raise UserError(f"password: at most {MAX_PASSWORD} characters")
+        raise UserError("account.password_long", max=MAX_PASSWORD)
 
 
 def add(storage: Storage, name: str, role: str, password: str, *,
         district: str | None = None) -> User:
     if not NAME_RE.fullmatch(name):
-        raise UserError(f"name {name!r}: use 2-40 lower-case letters, digits, '.', '_' or '-'")
+        raise UserError("account.bad_name", name=repr(name))
     if role not in ROLES:
-        raise UserError(f"role {role!r}: expected one of {', '.join(ROLES)}")
+        raise UserError("account.bad_role", role=repr(role), known=", ".join(ROLES))
     district = (district or "").strip() or None
     if (role == "district") != (district is not None):
-        raise UserError("--district is required for the district role, and only for it")
+        raise UserError("account.district_role")
     check_password(password)
     with storage._transaction() as tx:
         if storage._execute(tx, "SELECT 1 FROM users WHERE name = $1", (name,)).fetchone():
-            raise UserError(f"user {name!r} already exists")
+            raise UserError("account.exists", name=repr(name))
         storage._execute(tx, "INSERT INTO users (name, role, district, password_hash, "
                              "created_at) VALUES ($1, $2, $3, $4, $5)",
                          (name, role, district, _argon2()[0].hash(password), _now()))
@@ -119,7 +119,7 @@ def reset_password(storage: Storage, name: str, password: str) -> None:
         if storage._execute(tx, "UPDATE users SET password_hash = $1, failed_logins = 0, "
                                 "locked_until = NULL WHERE name = $2",
                             (_argon2()[0].hash(password), name)).rowcount != 1:
-            raise UserError(f"unknown user {name!r}")
+            raise UserError("account.unknown", name=repr(name))
         storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = $1", (name,))
 
 
@@ -132,15 +132,14 @@ def authenticate(storage: Storage, name: str, password: str, *,
     now = now or dt.datetime.now(dt.UTC)
     rows = storage._query(f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = $1",
                           (name,))
-    refused = UserError("wrong name or password / sai tên hoặc mật khẩu")
+    refused = UserError("account.wrong")
     if not rows or len(password) > MAX_PASSWORD:
         _verify(_argon2()[1], password[:MAX_PASSWORD])
         raise refused
     *fields, stored_hash = rows[0]
     user = User(*fields)
     if user.locked_until and protocol.parse_time(user.locked_until) > now:
-        raise UserError(f"account locked after {MAX_FAILURES} wrong passwords, until "
-                        f"{user.locked_until} / tài khoản tạm khoá")
+        raise UserError("account.locked", failures=MAX_FAILURES, until=user.locked_until)
     if not _verify(stored_hash, password):
         failures = user.failed_logins + 1
         locked = (protocol.format_time(now + dt.timedelta(minutes=LOCK_MINUTES))
