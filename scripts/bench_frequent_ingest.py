@@ -5,8 +5,9 @@ PostgreSQL) database: ``--people`` people at one checkpoint, each entering and l
 turn, a scan every ``--every`` seconds in all (the shape of a busy kiosk's store, whose
 regulars come back many times a day), in batches sent in time order. Prints this process's
 CPU and the wall clock per entry (on SQLite both include the database's work).
+``--without-stays``: the same ingest with the stays not kept, what it costs without them.
 
-    .venv/bin/python scripts/bench_frequent_ingest.py
+    .venv/bin/python scripts/bench_frequent_ingest.py [--without-stays]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from trace_support import payload_identity, wire_entry  # noqa: E402
 
+from kiosk.central import stays  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.ids import uuid7  # noqa: E402
 from kiosk.sync import protocol  # noqa: E402
@@ -37,7 +39,11 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--every", type=float, default=13.0, help="seconds between scans")
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--without-stays", action="store_true",
+                        help="skip keeping the stays (the cost without them)")
     args = parser.parse_args()
+    if args.without_stays:
+        stays.keep = lambda *_: None
     people = [payload_identity(p, "cccd") for p in range(1, args.people + 1)]
     start = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
     entries = [wire_entry(people[n % args.people], checkpoint="CP-A", kiosk="k1",
@@ -54,7 +60,8 @@ def main() -> int:
                                  batch_id=uuid7())
         cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu
         wall = time.perf_counter() - began
-    print(json.dumps({"entries": len(entries), "us_per_entry_cpu": round(cpu / len(entries) * 1e6),
+    print(json.dumps({"entries": len(entries), "stays": not args.without_stays,
+                      "us_per_entry_cpu": round(cpu / len(entries) * 1e6),
                       "us_per_entry_wall": round(wall / len(entries) * 1e6)}))
     return 0
 

@@ -153,22 +153,28 @@ def test_an_erased_scan_is_nobodys_contact_at_the_edge_of_the_period(db: str) ->
 def test_a_stay_whose_entry_was_erased_is_a_lone_exit_to_a_trace_and_is_no_longer_kept(
         db: str) -> None:
     """The stays kept at ingest go with the scans erased, and a trace near the cutoff reads
-    the scans left: the exit after it, alone, is an estimated stay."""
+    the scans left: the exit after it, alone, is an estimated stay. Where a person's scans
+    end (their tail) goes too when its scans are erased."""
     edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
     with open_storage(db) as storage:
         send(storage, [(2, "cccd", "in", edge - dt.timedelta(minutes=10)),
                        (2, "cccd", "out", edge + dt.timedelta(minutes=30)),
+                       (3, "cccd", "in", edge - dt.timedelta(hours=20)),
                        (1, "cccd", "in", edge + dt.timedelta(minutes=5))], edge)
         (contact,) = trace(storage)["contacts"]
         assert (contact["overlap_minutes"], contact["estimated"]) == (25, False)
-        assert storage._query("SELECT count(*) FROM stays")[0][0] == 2
+        assert storage._query("SELECT count(*) FROM stays")[0][0] == 3
+        assert storage._query("SELECT count(*) FROM stay_tails")[0][0] == 3
     central("purge", "--personal-days", "30", "--db", db)
     with open_storage(db) as storage:
         (contact,) = trace(storage)["contacts"]
         assert (contact["overlap_minutes"], contact["estimated"]) == (25, True)
         held = storage._query("SELECT person, estimated FROM stays ORDER BY first_at")
+        tails = storage._query("SELECT person FROM stay_tails")
     assert [estimated for _, estimated in held] == ["exit"]  # person 1's; the pair is gone
     assert not any(number(2)[-6:] in person for person, _ in held)
+    # person 3's only scan was erased; person 2's exit was not, and is where theirs ends
+    assert sorted(person[:9] for (person,) in tails) == ["m:000001|", "m:000002|"]
 
 
 def test_the_erasure_walks_in_batches_to_the_last_old_entry(

@@ -153,6 +153,7 @@ def _clear(storage: Storage) -> None:
         storage._execute(tx, "DELETE FROM entries")
         storage._execute(tx, "DELETE FROM stays")
         storage._execute(tx, "DELETE FROM document_matches")
+        storage._execute(tx, f"DELETE FROM {stays.TAILS}")
 
 
 def _shape(result: tracing.Trace) -> dict:
@@ -218,8 +219,11 @@ class _Counting(StorageSource):
         return found
 
 
-def _kept(storage: Storage) -> list[tuple]:
-    return sorted(storage._query(f"SELECT {', '.join(stays.COLUMNS)} FROM stays"), key=repr)
+def _kept(storage: Storage) -> tuple[list[tuple], list[tuple]]:
+    """The stays kept, and where each person's scans at each checkpoint end."""
+    return (sorted(storage._query(f"SELECT {', '.join(stays.COLUMNS)} FROM stays"), key=repr),
+            sorted(storage._query(f"SELECT {', '.join(stays.TAIL_COLUMNS)} FROM {stays.TAILS}"),
+                   key=repr))
 
 
 def _matches(storage: Storage) -> list[tuple]:
@@ -229,21 +233,27 @@ def _matches(storage: Storage) -> list[tuple]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scans=scans_strategy, order=st.randoms(use_true_random=False), parts=st.integers(1, 4),
+       in_time=st.booleans(),
        margin=st.sampled_from((0, 15, 45)), stay=st.sampled_from((30, 120, 720)),
        period=st.tuples(st.integers(0, 2 * 24), st.integers(1, 2 * 24)),
        offsets=st.lists(st.sampled_from(OFFSETS), min_size=4, max_size=4))
 def test_stays_kept_at_ingest_whatever_the_arrival_order_equal_every_scan_and_brute_force(
-        both_engines: list[Storage], scans: list[tuple], order: Any, parts: int, margin: int,
-        stay: int, period: tuple[int, int], offsets: list[float | None]) -> None:
+        both_engines: list[Storage], scans: list[tuple], order: Any, parts: int, in_time: bool,
+        margin: int, stay: int, period: tuple[int, int], offsets: list[float | None]) -> None:
     """Scans reach the centre in up to four batches per kiosk in any order (an exit before
-    its entry, a repeat before the scan it repeats, a kiosk's clock hours off): the stays
-    and document matches kept are those built from every scan at once, and a trace reading
-    them (any default stay and margin) equals the brute force."""
+    its entry, a repeat before the scan it repeats, a kiosk's clock hours off), or each
+    kiosk's in the order scanned (the batch mostly extends what its people's stays end
+    with; another kiosk at the checkpoint may have sent later scans already): the stays,
+    their tails and the document matches kept are those built from every scan at once, and
+    a trace reading them (any default stay and margin) equals the brute force."""
     visits = [Visit(p, form, f"CP-{c}", direction,
                     local(0, 0) + dt.timedelta(minutes=minute, seconds=second),
                     kiosk=f"k{c}{k}", repeat=repeat)
               for p, form, c, k, direction, minute, second, repeat in scans]
-    order.shuffle(visits)
+    if in_time:
+        visits.sort(key=lambda v: v.at)
+    else:
+        order.shuffle(visits)
     kiosk_offsets = {"k1": 0.0, **{f"k{c}{k}": offsets[c * 2 + k]
                                    for c in range(2) for k in range(2)}}
     start = local(0, 0) + dt.timedelta(hours=period[0])
@@ -252,7 +262,7 @@ def test_stays_kept_at_ingest_whatever_the_arrival_order_equal_every_scan_and_br
     policy = tracing.Policy(margin=margin * MIN, default_stay=stay * MIN)
     for storage in both_engines:
         _clear(storage)
-        store_scans(storage, visits, kiosk_offsets, parts=parts)
+        store_scans(storage, visits, kiosk_offsets, parts=parts, runs=in_time)
         kept, matches = _kept(storage), _matches(storage)
         with storage._transaction() as tx:
             stays.rebuild_all(storage, tx)
@@ -270,28 +280,43 @@ def test_stays_kept_at_ingest_whatever_the_arrival_order_equal_every_scan_and_br
             entries, {brute_target(linking, number(1))}, start.timestamp(), end.timestamp(),
             margin=policy.margin, default_stay=policy.default_stay, max_stay=policy.max_stay,
             window=policy.repeat_window, linking=linking)
-        event(f"kept stays read: {min(source.read, 2)}+, batches per kiosk: {parts}")
+        event(f"kept stays read: {min(source.read, 2)}+, batches per kiosk: {parts}, "
+              f"in time: {in_time}")
 
 
-def test_a_database_from_v12_keeps_the_stays_and_document_matches_of_the_entries_it_holds(
+def test_a_database_from_v12_or_v15_keeps_the_stays_tails_and_document_matches_it_holds(
         storage: Storage) -> None:
     store_scans(storage, [Visit(1, "cccd", "CP-A", "in", local(0, 8)),
                           Visit(1, "pccovid_masked", "CP-A", "out", local(0, 9)),
                           Visit(2, "cccd", "CP-A", "in", local(0, 8, 30)),
                           Visit(3, "manual_phone", "CP-A", "in", local(0, 8, 40))], {})
     kept, matches = _kept(storage), _matches(storage)
-    assert [(row[0][:9], row[4]) for row in kept] == [("m:000001|", None),
-                                                      ("m:000002|", "exit")]
+    assert [(row[0][:9], row[4]) for row in kept[0]] == [("m:000001|", None),
+                                                         ("m:000002|", "exit")]
+    assert [(row[0][:9], row[4], row[7]) for row in kept[1]] == [("m:000001|", "out", "out"),
+                                                                 ("m:000002|", "in", "in")]
     assert [(row[0], row[2][:9]) for row in matches] == [  # the CCCDs; no masked number
         ("doc:" + number(1), "m:000001|"), ("doc:" + number(2), "m:000002|")]
-    postgresql = storage.url.startswith("postgresql")
-    with storage._transaction() as tx:  # the database as v12 left it (v13 to v15 undone)
+
+    def at_version(tx: Any, version: int) -> None:
+        if storage.url.startswith("postgresql"):
+            storage._execute(tx, "UPDATE central_meta SET value = $1 WHERE key = "
+                                 "'schema_version'", (str(version),))
+        else:
+            storage._execute(tx, f"PRAGMA user_version = {version}")
+
+    with storage._transaction() as tx:  # the database as v12 left it (v13 to v16 undone)
         storage._execute(tx, "DROP TABLE document_matches")
         storage._execute(tx, "DROP TABLE stays")
+        storage._execute(tx, "DROP TABLE stay_tails")
         storage._execute(tx, "DROP TABLE day_subjects")
         storage._execute(tx, "ALTER TABLE checkpoint_days DROP COLUMN people")
-        storage._execute(tx, "UPDATE central_meta SET value = '12' WHERE key = "
-                             "'schema_version'" if postgresql else "PRAGMA user_version = 12")
+        at_version(tx, 12)
+    with open_storage(storage.url) as reopened:
+        assert (_kept(reopened), _matches(reopened)) == (kept, matches)
+    with storage._transaction() as tx:  # as v15 left it: stays, no tails
+        storage._execute(tx, "DROP TABLE stay_tails")
+        at_version(tx, 15)
     with open_storage(storage.url) as reopened:
         assert (_kept(reopened), _matches(reopened)) == (kept, matches)
 

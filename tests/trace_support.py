@@ -95,14 +95,15 @@ class Visit:
 
 
 def store_scans(storage: Storage, scans: list[Visit], offsets: dict[str, float | None],
-                parts: int = 1) -> None:
+                parts: int = 1, *, runs: bool = False) -> None:
     """Send each kiosk's scans in ``parts`` batches (every ``parts``-th scan of the list in
-    each, in list order: a scan may arrive before an earlier one); a kiosk's clock is
+    each, in list order: a scan may arrive before an earlier one; ``runs``: consecutive runs
+    of the list instead, as a kiosk sends what it scanned); a kiosk's clock is
     ``offsets[kiosk]`` seconds behind the centre (None: the batch came in a backlog file,
     offset unknown)."""
     by_kiosk: dict[tuple[int, str], list[Visit]] = defaultdict(list)
     for n, scan in enumerate(scans):
-        by_kiosk[n % parts, scan.kiosk].append(scan)
+        by_kiosk[n * parts // len(scans) if runs else n % parts, scan.kiosk].append(scan)
     received = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     for (_, kiosk), mine in sorted(by_kiosk.items()):
         offset = offsets.get(kiosk, 0.0)

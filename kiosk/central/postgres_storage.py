@@ -18,6 +18,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from kiosk.central.partitions import Partitions, day_of_id
+from kiosk.central.placeholders import Params
 from kiosk.central.schema import MIGRATIONS, statements
 from kiosk.central.storage import (
     ENTRY_COLUMNS,
@@ -30,6 +31,8 @@ from kiosk.central.storage import (
 _TYPES = {"engine": "postgresql", "bigint": "BIGINT", "float": "DOUBLE PRECISION",
           "bytes": "BYTEA", "json": "JSONB", "serial": "BIGSERIAL PRIMARY KEY"}
 """schema.MIGRATIONS' column types in PostgreSQL."""
+_ROWS = 500
+"""Rows per multi-row statement, or at most without COPY."""
 _LOCK_KEY = 0x6B696F736B  # advisory lock serialising migrations across server processes
 
 _COLUMNS = ", ".join(STORED_COLUMNS)
@@ -124,6 +127,21 @@ class PostgresStorage(Storage):
     def _execute(self, tx: psycopg.Connection, sql: str, params: Sequence[Any] = ()
                  ) -> psycopg.Cursor[Any]:
         return tx.execute(sql, params)
+
+    def _insert_rows(self, tx: psycopg.Connection, table: str, columns: Sequence[str],
+                     rows: Sequence[Sequence[Any]], conflict: str = "") -> None:
+        """COPY when there are many and no conflict to settle, else VALUES of many rows."""
+        names = ", ".join(columns)
+        if not conflict and len(rows) > _ROWS:
+            with tx.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        for i in range(0, len(rows), _ROWS):
+            params = Params()
+            values = ", ".join(f"({', '.join(params.add(v) for v in row)})"
+                               for row in rows[i:i + _ROWS])
+            tx.execute(f"INSERT INTO {table} ({names}) VALUES {values}{conflict}", params)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._connection() as conn:

@@ -399,6 +399,26 @@ MIGRATIONS: list[list[Statement]] = [
         )""",
         "CREATE INDEX document_matches_match ON document_matches (match_key, day)",
     ],
+    [
+        # v16: where each person's scans at each checkpoint end (kiosk.central.stays.Tail), so
+        # that a batch whose scans come after them extends the stays from this one row instead
+        # of rebuilding them from the scans around. Filled from the entries held when the
+        # database opens at v16 (Storage._migrated). Ids compared bytewise, as purge cuts them.
+        """
+        CREATE TABLE stay_tails (
+            person TEXT NOT NULL,
+            checkpoint_id TEXT NOT NULL,
+            last_at {float} NOT NULL,
+            last_id TEXT NOT NULL,
+            last_direction TEXT NOT NULL,
+            kept_at {float},
+            kept_id TEXT,
+            kept_direction TEXT,
+            PRIMARY KEY (person, checkpoint_id)
+        )""",
+        {"sqlite": None, "postgresql": 'ALTER TABLE stay_tails ALTER COLUMN last_id TYPE TEXT '
+                                       'COLLATE "C", ALTER COLUMN kept_id TYPE TEXT COLLATE "C"'},
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14
@@ -406,6 +426,8 @@ DAY_SUBJECTS_VERSION = 14
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""
 DOCUMENT_MATCHES_VERSION = 15
 """The schema version that added ``document_matches``: filled when a database reaches it."""
+TAILS_VERSION = 16
+"""The schema version that added the stays' tails (filled when a database reaches it)."""
 
 
 def statements(migration: list[Statement], types: dict[str, str]) -> list[str]:

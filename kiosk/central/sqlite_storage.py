@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.central import document_matches, partitions, people
+from kiosk.central.placeholders import slots
 from kiosk.central.schema import MIGRATIONS, statements
 from kiosk.central.storage import (
     ENTRY_COLUMNS,
@@ -110,6 +111,13 @@ class SqliteStorage(Storage):
     def _execute(self, tx: sqlite3.Connection, sql: str, params: Sequence[Any] = ()
                  ) -> sqlite3.Cursor:
         return tx.execute(sql, _numbered(params))
+
+    def _insert_rows(self, tx: sqlite3.Connection, table: str, columns: Sequence[str],
+                     rows: Sequence[Sequence[Any]], conflict: str = "") -> None:
+        """One row a statement, prepared once: a multi-row VALUES is compiled afresh each time
+        (its placeholders' names looked up one by one), 2-3× the time a row."""
+        tx.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                       f"({slots(len(columns))}){conflict}", map(_numbered, rows))
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         conn = self._conn()

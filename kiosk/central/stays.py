@@ -14,17 +14,25 @@ reads them raw (:func:`kiosk.central.tracing._kept_stays_near`).
 
 Kept exact (the hypothesis tests compare with the brute force):
 
+- **Scans in the order scanned** (most batches: a kiosk sends what it has just scanned).
+  Whether a scan repeats depends only on the scan before it, and an exit closes the stay of
+  the kept scan just before it, so scans that come after every scan held for that person at
+  that checkpoint only extend their stays: the batch reads where those end (one
+  ``stay_tails`` row, :class:`Tail`: the latest scan and the latest kept one), closes the
+  lone entry an exit pairs with, adds the new stays and moves the tail (:func:`_append`).
 - **Late and out-of-order scans.** A stay depends only on the scans within
-  :data:`REACH` of it, so the batch that stores a scan rebuilds, in its own transaction, that
-  person's stays at that checkpoint within REACH of it (:func:`_regions`) from their scans
-  (whatever order they arrived in); on PostgreSQL under a transaction lock per person and
-  checkpoint, so two batches racing on one person rebuild one after the other, the second
-  seeing the first's scans.
+  :data:`REACH` of it, so a batch with a scan before its person's tail (or the first of a
+  person at a checkpoint) rebuilds, in its own transaction, that person's stays at that
+  checkpoint within REACH of it (:func:`_regions`) from their scans (whatever order they
+  arrived in), and their tail (:func:`_rebuild`). On PostgreSQL both run under a
+  transaction lock per person and checkpoint, so two batches racing on one person extend or
+  rebuild one after the other, the second seeing the first's scans and tail.
 - **Clock offsets** are the ones stored with each entry (measured on its batch), so a stay's
   times are the corrected times a trace computes.
-- **Purge and erasure** delete the stays of the scans they remove and move
+- **Purge and erasure** delete the stays and tails of the scans they remove and move
   :data:`SETTING` forward: a trace reads raw scans for any visit whose scans reach back to
-  within the id slack of it (a stay there may have lost a scan it paired with).
+  within the id slack of it (a stay there may have lost a scan it paired with). A person
+  without a tail is rebuilt from their scans around the new ones.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kiosk.central import partitions, tracing
 from kiosk.central.placeholders import Params, slots
@@ -48,6 +56,10 @@ ID_SLACK = dt.timedelta(days=1)
 """An id's time is within a day of its scan's ``scanned_at`` (trace_queries.ID_SLACK)."""
 COLUMNS = ("person", "checkpoint_id", "first_at", "last_at", "estimated", "first_id",
            "last_id", "oldest_id")
+TAILS = "stay_tails"
+"""Per person and checkpoint, where their scans end (schema v15): see :class:`Tail`."""
+TAIL_COLUMNS = ("person", "checkpoint_id", "last_at", "last_id", "last_direction", "kept_at",
+                "kept_id", "kept_direction")
 CHUNK = 500
 """Rows per multi-row statement (SQLite's parameter limit)."""
 _BATCH = 5000
@@ -76,11 +88,6 @@ def stay_of(row: Sequence[Any], default_stay: float) -> tracing.Stay:
     return tracing.Stay(person, checkpoint, first_at, last_at, None, (first_id, last_id))
 
 
-def build(scans: Iterable[tracing.Scan]) -> list[tuple[Any, ...]]:
-    """Stored rows of the stays of these scans (one person and checkpoint or many)."""
-    return [row_of(s) for s in tracing.stays_of(scans, tracing.KEPT)]
-
-
 def scans_of(rows: Iterable[Sequence[Any]]) -> list[tracing.Scan]:
     """Rows read with ``_SCAN`` as scans of their match key."""
     return [tracing.Scan(key, checkpoint, direction, status == "duplicate",
@@ -89,25 +96,105 @@ def scans_of(rows: Iterable[Sequence[Any]]) -> list[tracing.Scan]:
 
 
 # -- ingest -------------------------------------------------------------------------------
-def keep(storage: Storage, tx: Any, scans: Iterable[tuple[str, str, float]]) -> None:
-    """Inside the transaction that stored them: rebuild the stays around these new scans
-    ((match key, checkpoint, corrected time); scans without a match key are not given)."""
-    spans: dict[tuple[str, str], list[float]] = {}
-    for key, checkpoint, at in scans:
-        span = spans.get((key, checkpoint))
-        if span is None:
-            spans[key, checkpoint] = [at, at]
-        else:
-            span[0], span[1] = min(span[0], at), max(span[1], at)
-    if not spans:
+class Tail(NamedTuple):
+    """Where a person's scans at a checkpoint end (one ``stay_tails`` row): what the next
+    scan needs to know to be added after them."""
+
+    last: tracing.Scan
+    """The latest scan: whether the next one repeats it."""
+    kept: tracing.Scan | None
+    """The latest scan that is not a repeat (the last stay's last scan; None: every scan so
+    far was a repeat): whether the next exit closes its stay."""
+
+
+def keep(storage: Storage, tx: Any, rows: Iterable[Sequence[Any]]) -> None:
+    """Inside the transaction that stored them: add these new scans (rows read as ``_SCAN``
+    reads them; none without a match key) to the stays and tails of their person and
+    checkpoint."""
+    new: dict[tuple[str, str], list[tracing.Scan]] = {}
+    for scan in scans_of(rows):
+        new.setdefault((scan.person, scan.checkpoint_id), []).append(scan)
+    if not new:
         return
-    postgresql = _postgresql(storage)
-    if postgresql:  # a racing batch about the same person and place waits for this one
+    if _postgresql(storage):  # a racing batch about the same person and place waits for this one
         _execute(storage, tx, "SELECT pg_advisory_xact_lock(h) FROM unnest($1::bigint[]) h "
-                              "ORDER BY h", (sorted({_lock(*g) for g in spans}),))
+                              "ORDER BY h", (sorted({_lock(*g) for g in new}),))
+    for scans in new.values():
+        scans.sort(key=_order)
+    tails = _tails(storage, tx, sorted(new))
+    later = {g: tails[g] for g, scans in new.items()
+             if g in tails and _order(scans[0]) > _order(tails[g].last)}
+    closed: list[tuple[Any, ...]] = []
+    fresh: list[tuple[Any, ...]] = []
+    ends: dict[tuple[str, str], Tail] = {}
+    for group, tail in later.items():
+        stay, added, ends[group] = _append(tail, new[group])
+        closed += [(*group, *stay)] if stay else []
+        fresh += added
+    gone: list[Any] = []
+    rebuilt = {g: scans for g, scans in new.items() if g not in later}
+    if rebuilt:
+        gone, rows_built, rebuilt_ends = _rebuild(storage, tx, rebuilt, tails)
+        fresh += rows_built
+        ends.update(rebuilt_ends)
+    for chunk in _chunks(gone):
+        _execute(storage, tx, f"DELETE FROM stays WHERE seq IN ({slots(len(chunk))})",
+                 chunk)
+    for chunk in _chunks(closed):
+        params = Params()
+        values = ", ".join(f"({', '.join(params.add(v) for v in row)})" for row in chunk)
+        _execute(storage, tx, (
+            f"WITH w (k, c, a, i) AS (VALUES {values}) DELETE FROM stays WHERE seq IN "
+            f"(SELECT s.seq FROM w CROSS JOIN stays s WHERE s.person = w.k "
+            f"AND s.checkpoint_id = w.c AND s.first_at = w.a AND s.first_id = w.i)"), params)
+    write(storage, tx, fresh)
+    write(storage, tx, [_tail_row(g, t) for g, t in sorted(ends.items())], TAILS,
+          TAIL_COLUMNS, replace=True)
+
+
+def _order(scan: tracing.Scan) -> tuple[float, str]:
+    """Scans in the order stays are built from them (:func:`tracing.stays_of`)."""
+    return scan.at, scan.id
+
+
+def _append(tail: Tail, scans: Sequence[tracing.Scan]
+            ) -> tuple[tuple[float, str] | None, list[tuple[Any, ...]], Tail]:
+    """New scans (in order) all after ``tail``: the held stay they change (a lone entry
+    whose exit came: its (first_at, first_id)), the stays to write, and the new tail. Only
+    the latest scan (a repeat?) and the latest kept one (its stay closed?) decide them."""
+    before = [tail.kept] if tail.kept else []
+    if tail.kept is None or tail.last.id != tail.kept.id:
+        before.append(tail.last._replace(repeat_marked=True))  # only the next scan's previous
+    built = tracing.build_stays(before + list(scans), tracing.KEPT)
+    closed = None
+    if tail.kept:
+        if built[0].ids == (tail.kept.id,):  # its stay as held
+            built = built[1:]
+        else:
+            closed = (tail.kept.at, tail.kept.id)
+    kept = _end(built[-1]) if built else tail.kept
+    return closed, [row_of(s) for s in built], Tail(scans[-1], kept)
+
+
+def _end(stay: tracing.Stay) -> tracing.Scan:
+    """The last scan of a stay (the scan that ends it, or its lone scan)."""
+    if stay.estimated == "exit":
+        return tracing.Scan(stay.person, stay.checkpoint_id, "in", False, stay.start,
+                            stay.ids[0], stay.person)
+    return tracing.Scan(stay.person, stay.checkpoint_id, "out", False, stay.end,
+                        stay.ids[-1], stay.person)
+
+
+def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.Scan]],
+             tails: dict[tuple[str, str], Tail]
+             ) -> tuple[list[Any], list[tuple[Any, ...]], dict[tuple[str, str], Tail]]:
+    """New scans that do not all come after their tail (late, out of order, or the first of
+    a person at a checkpoint): rebuild the stays within REACH of them from every scan that
+    decides them. The seqs of held stays that change, the stays to write, the new tails."""
+    postgresql = _postgresql(storage)
     slack = ID_SLACK + dt.timedelta(seconds=_execute(
         storage, tx, "SELECT max(abs(clock_offset_seconds)) FROM batches").fetchone()[0] or 0)
-    groups = sorted((key, checkpoint, lo, hi) for (key, checkpoint), (lo, hi) in spans.items())
+    groups = [(k, c, scans[0].at, scans[-1].at) for (k, c), scans in sorted(new.items())]
     scans_read = []
     for chunk in _chunks(groups):
         params = Params()
@@ -122,13 +209,31 @@ def keep(storage: Storage, tx: Any, scans: Iterable[tuple[str, str, float]]) -> 
         ).fetchall()
     inner = {(k, c): _regions(lo, hi)[0] for k, c, lo, hi in groups}
     outer = {(k, c): _regions(lo, hi)[1] for k, c, lo, hi in groups}
-    fresh = set()
-    for row in build(s for s in scans_of(scans_read)
-                     if outer[s.person, s.checkpoint_id][0] <= s.at
-                     <= outer[s.person, s.checkpoint_id][1]):
-        lo, hi = inner[row[0], row[1]]
+    region = [s for s in scans_of(scans_read)
+              if outer[s.person, s.checkpoint_id][0] <= s.at <= outer[s.person, s.checkpoint_id][1]]
+    fresh, ends = set(), {}
+    for stay in tracing.stays_of(region, tracing.KEPT):
+        lo, hi = inner[stay.person, stay.checkpoint_id]
+        row = row_of(stay)
         if row[2] <= hi and row[3] >= lo:
             fresh.add(row)
+            ends.setdefault((stay.person, stay.checkpoint_id), []).append(_end(stay))
+    latest: dict[tuple[str, str], tracing.Scan] = {}
+    for scan in region:  # a group without a tail has no scans outside its region
+        held = latest.get((scan.person, scan.checkpoint_id))
+        if held is None or _order(scan) > _order(held):
+            latest[scan.person, scan.checkpoint_id] = scan
+    tails_now = {}
+    for group, (lo, hi) in inner.items():
+        tail = tails.get(group)
+        kept = ends.get(group, [])
+        if tail is None:
+            last = latest[group]
+        else:  # the tail's kept scan keeps its place unless a new scan is within REACH of it
+            last = max(tail.last, new[group][-1], key=_order)
+            if tail.kept and not lo <= tail.kept.at <= hi:
+                kept.append(tail.kept)
+        tails_now[group] = Tail(last, max(kept, key=_order) if kept else None)
     held: dict[tuple[Any, ...], Any] = {}
     for chunk in _chunks(groups):
         params = Params()
@@ -143,31 +248,54 @@ def keep(storage: Storage, tx: Any, scans: Iterable[tuple[str, str, float]]) -> 
                 f"AND s.first_at BETWEEN w.first_lo AND w.hi AND s.last_at >= w.lo"), params):
             held[tuple(row)] = seq
     gone = [seq for row, seq in held.items() if row not in fresh]
-    for chunk in _chunks(gone):
-        _execute(storage, tx, f"DELETE FROM stays WHERE seq IN ({slots(len(chunk))})",
-                 chunk)
-    write(storage, tx, [row for row in fresh if row not in held])
+    return gone, [row for row in fresh if row not in held], tails_now
 
 
-def write(storage: Storage, tx: Any, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert stored stays (COLUMNS order)."""
-    if _postgresql(storage) and len(rows) > CHUNK:
-        with tx.cursor() as cursor, cursor.copy(
-                f"COPY stays ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    for chunk in _chunks(rows):
+def write(storage: Storage, tx: Any, rows: Sequence[tuple[Any, ...]], table: str = "stays",
+          columns: Sequence[str] = COLUMNS, *, replace: bool = False) -> None:
+    """Insert stored stays (COLUMNS order) or tails (TAILS, TAIL_COLUMNS; ``replace``: a
+    person's tail at a checkpoint replaces the one held)."""
+    conflict = (" ON CONFLICT (person, checkpoint_id) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in columns[2:])) if replace else ""
+    if rows:
+        storage._insert_rows(tx, table, columns, rows, conflict)
+
+
+def _tails(storage: Storage, tx: Any, groups: Sequence[tuple[str, str]]
+           ) -> dict[tuple[str, str], Tail]:
+    """The held tails of these (person, checkpoint) groups."""
+    found = {}
+    for chunk in _chunks(groups):
         params = Params()
-        values = ", ".join(f"({', '.join(params.add(v) for v in row)})" for row in chunk)
-        _execute(storage, tx, f"INSERT INTO stays ({', '.join(COLUMNS)}) VALUES {values}",
-                 params)
+        values = ", ".join(f"({params.add(k)}, {params.add(c)})" for k, c in chunk)
+        for row in _execute(storage, tx, (
+                f"WITH w (k, c) AS NOT MATERIALIZED (VALUES {values}) SELECT "
+                f"{', '.join('t.' + c for c in TAIL_COLUMNS)} FROM w CROSS JOIN {TAILS} t "
+                f"WHERE t.person = w.k AND t.checkpoint_id = w.c"), params):
+            found[row[0], row[1]] = _tail_of(row)
+    return found
 
 
-def rebuild_all(storage: Storage, tx: Any) -> int:
-    """Every stay from every stored scan with a match key (a migration, a bulk load), in
-    ``tx``; the number of stays kept."""
-    _execute(storage, tx, "DELETE FROM stays")
+def _tail_of(row: Sequence[Any]) -> Tail:
+    person, checkpoint, last_at, last_id, last_direction, kept_at, kept_id, kept_direction = row
+    last = tracing.Scan(person, checkpoint, last_direction, False, last_at, last_id, person)
+    kept = None if kept_id is None else tracing.Scan(person, checkpoint, kept_direction, False,
+                                                    kept_at, kept_id, person)
+    return Tail(last, kept)
+
+
+def _tail_row(group: tuple[str, str], tail: Tail) -> tuple[Any, ...]:
+    kept = tail.kept
+    return (*group, tail.last.at, tail.last.id, tail.last.direction,
+            *((kept.at, kept.id, kept.direction) if kept else (None, None, None)))
+
+
+def rebuild_all(storage: Storage, tx: Any, *, stays: bool = True) -> int:
+    """Every stay (unless not ``stays``) and every tail from every stored scan with a match
+    key (a migration, a bulk load), in ``tx``; the number of stays kept."""
+    if stays:
+        _execute(storage, tx, "DELETE FROM stays")
+    _execute(storage, tx, f"DELETE FROM {TAILS}")
     sql = (f"SELECT {_SCAN} FROM entries e WHERE e.match_key IS NOT NULL "
            f"ORDER BY e.match_key, e.checkpoint_id")
     if _postgresql(storage):  # a server-side cursor: the rows do not all fit in memory
@@ -175,17 +303,32 @@ def rebuild_all(storage: Storage, tx: Any) -> int:
         cursor.execute(sql)
     else:
         cursor = _execute(storage, tx, sql)
-    kept, group, built = 0, [], []
+    kept, group, built, tails = 0, [], [], []
+
+    def add(group: list[Sequence[Any]]) -> None:
+        scans = sorted(scans_of(group), key=_order)
+        found = tracing.build_stays(scans, tracing.KEPT)
+        built.extend(row_of(s) for s in found)
+        tails.append(_tail_row((scans[0].person, scans[0].checkpoint_id),
+                               Tail(scans[-1], _end(found[-1]) if found else None)))
+
     while rows := cursor.fetchmany(50_000):
         for row in rows:
             if group and (row[0], row[1]) != (group[0][0], group[0][1]):
-                built += build(scans_of(group))
+                add(group)
                 group = []
             group.append(row)
+        kept += len(built)
+        if stays:
+            write(storage, tx, built)
+        write(storage, tx, tails, TAILS, TAIL_COLUMNS)
+        built.clear()
+        tails.clear()
+    if group:
+        add(group)
+    if stays:
         write(storage, tx, built)
-        kept, built = kept + len(built), []
-    built = build(scans_of(group))
-    write(storage, tx, built)
+    write(storage, tx, tails, TAILS, TAIL_COLUMNS)
     cursor.close()
     return kept + len(built)
 
@@ -199,6 +342,9 @@ def forget_before(storage: Storage, before: dt.date) -> int:
     if held is None or held < before.isoformat():
         storage.set_setting(SETTING, before.isoformat())
     cutoff, deleted = partitions.bounds(before)[0], 0
+    with storage._transaction() as tx:  # the next scan of these is rebuilt from the scans
+        storage._execute(tx, f"DELETE FROM {TAILS} WHERE last_id < $1 OR kept_id < $1",
+                         (cutoff,))
     while True:
         with storage._transaction() as tx:
             done = storage._execute(tx, "DELETE FROM stays WHERE seq IN (SELECT seq FROM stays "

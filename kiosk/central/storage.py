@@ -23,8 +23,7 @@ from kiosk.central import aggregates, document_matches, people, stays
 from kiosk.central.localdays import Calendar
 from kiosk.central.people import ERASED
 from kiosk.central.placeholders import Params, slots
-from kiosk.central.schema import DAY_SUBJECTS_VERSION, DOCUMENT_MATCHES_VERSION
-from kiosk.central.tracing import corrected
+from kiosk.central.schema import DAY_SUBJECTS_VERSION, DOCUMENT_MATCHES_VERSION, TAILS_VERSION
 from kiosk.ids import ENROLMENT_ID_RE
 from kiosk.messages import WordedError
 from kiosk.sync import protocol
@@ -44,10 +43,10 @@ BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset
                  "entries", "accepted", "duplicate", "rejected")
 """A batch log record: who sent it when, the clock offset then, and what became of it."""
 
-_CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _MATCH, _OFFSET, _SUBJECT = (
+_CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _MATCH, _OFFSET, _SUBJECT, _STATUS = (
     STORED_COLUMNS.index(name) for name in ("checkpoint_id", "direction", "source", "scanned_at",
                                             "local_day", "match_key", "clock_offset_seconds",
-                                            "subject_key"))
+                                            "subject_key", "status"))
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
                  f"VALUES ({slots(len(BATCH_COLUMNS))})")
 _KIOSK_SELECT = (
@@ -148,8 +147,8 @@ class Storage(ABC):
             aggregates.rebuild(self, tx, self.calendar)
         elif 0 < previous_version < DAY_SUBJECTS_VERSION:
             people.recount(self, tx, adopt_kept=True)
-        if 0 < previous_version < 13:
-            stays.rebuild_all(self, tx)
+        if 0 < previous_version < TAILS_VERSION:
+            stays.rebuild_all(self, tx, stays=previous_version < 13)
         if 0 < previous_version < DOCUMENT_MATCHES_VERSION:
             document_matches.rebuild(self, tx)
 
@@ -286,7 +285,8 @@ class Storage(ABC):
             document_matches.keep(self, tx, ((c.row[_SUBJECT], c.row[_DAY], c.row[_MATCH])
                                              for c in new))
             stays.keep(self, tx, (
-                (row[_MATCH], row[_CHECKPOINT], corrected(row[_SCANNED_AT], row[_OFFSET]))
+                (row[_MATCH], row[_CHECKPOINT], c.id, row[_DIRECTION], row[_STATUS],
+                 row[_SCANNED_AT], row[_OFFSET])
                 for c in fresh.values() if c.id in inserted and (row := c.row)[_MATCH]))
         return results  # type: ignore[return-value]
 
@@ -301,6 +301,12 @@ class Storage(ABC):
     @abstractmethod
     def _execute(self, tx: Any, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run one statement in ``tx``; the cursor (``rowcount``, ``fetchone``)."""
+
+    @abstractmethod
+    def _insert_rows(self, tx: Any, table: str, columns: Sequence[str],
+                     rows: Sequence[Sequence[Any]], conflict: str = "") -> None:
+        """Insert ``rows`` (``columns`` order) into ``table``, then ``conflict`` (an ``ON
+        CONFLICT`` clause) for each, the engine's fastest way (docs/benchmarks.md, stays)."""
 
     @abstractmethod
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
