@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 _PLACEHOLDER_ID = "00000000-0000-7000-8000-000000000000"
 """A valid UUIDv7 standing for the id while the centre's rules are checked."""
 Listener = Callable[[ScanResult], None]
+_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+"""``json.dumps(…, ensure_ascii=False, sort_keys=True)`` without building an encoder each scan."""
 
 
 @dataclass(frozen=True)
@@ -165,11 +167,10 @@ class Pipeline:
             "gender": identity.gender,
             "address": identity.address,
             "issue_date": identity.issue_date,
-            "extra": json.dumps(identity.extra, ensure_ascii=False, sort_keys=True),
+            "extra": _json(identity.extra),
             "payload": identity.raw,
             "operator": policy.operator,
-            "certificate": (json.dumps(verdict.to_record(), ensure_ascii=False,
-                                       sort_keys=True) if verdict else None),
+            "certificate": _json(verdict.to_record()) if verdict else None,
         }
 
     def _intended_direction(self, scan: Scan) -> str:

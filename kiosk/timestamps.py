@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 
 def utc_iso(ts: float) -> str:
-    """Sortable UTC text with microseconds; the one time format stored."""
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Sortable UTC text with microseconds; the one time format stored
+    (``YYYY-MM-DDTHH:MM:SS.ffffffZ``: isoformat, twice as fast as strftime, every scan)."""
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_utc(text: str) -> dt.datetime:
