@@ -202,11 +202,13 @@ def fill_search(conn: sqlite3.Connection) -> None:
     while rows := cursor.fetchmany(PAGE_ROWS):
         conn.executemany(_INSERT_SEARCH, [(slots.next(at), fold_name(name), entry_id)
                                           for entry_id, at, name in rows])
-    _mark_indexed(conn)
+    mark_indexed(conn)
 
 
-def _mark_indexed(conn: sqlite3.Connection) -> None:
-    """Every entry there is now is in ``entries_search`` (:data:`INDEXED_THROUGH`)."""
+def mark_indexed(conn: sqlite3.Connection) -> None:
+    """Every entry there is now is in ``entries_search`` (:data:`INDEXED_THROUGH`); also
+    said by a writer of test data that bypasses :meth:`Store.insert_entry` (and so the
+    derived tables) for entries no search is meant to find."""
     conn.execute("INSERT INTO meta (key, value) SELECT ?, max(id) FROM entries "
                  "HAVING max(id) IS NOT NULL "
                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (INDEXED_THROUGH,))
@@ -332,7 +334,7 @@ def _v8(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO entries_search (rowid, name, entry_id) "
                  "SELECT slot, name, entry_id FROM search_recent")
     conn.execute("DROP TABLE search_recent")
-    _mark_indexed(conn)
+    mark_indexed(conn)
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -690,7 +692,7 @@ class Store:
                 with self.transaction() as conn:
                     names = unindexed_names(conn)
                     conn.executemany(_INSERT_SEARCH, names)
-                    _mark_indexed(conn)
+                    mark_indexed(conn)
             finally:
                 self.conn.execute(f"PRAGMA synchronous={int(synchronous)}")
             self._unindexed = 0

@@ -28,7 +28,7 @@ from typing import Any
 
 from kiosk.ids import boot_id, uuid7
 from kiosk.payloads import decode
-from kiosk.store import ENTRY_COLUMNS, Store
+from kiosk.store import ENTRY_COLUMNS, Store, mark_indexed
 from kiosk.sync import protocol
 from kiosk.timestamps import utc_iso
 from tests import central_support
@@ -373,6 +373,7 @@ def fill_backlog(store_path: Path, n: int, **kwargs: Any) -> list[str]:
                 break
             with store.transaction() as conn:
                 conn.executemany(sql, [[r[c] for c in ENTRY_COLUMNS] for r in chunk])
+                mark_indexed(conn)  # no search is meant to find them: not moved at next open
             ids += [r["id"] for r in chunk]
     finally:
         store.close()
