@@ -173,7 +173,9 @@ def test_with_a_tracer_the_api_traces_and_audits_under_that_user(tmp_path: Path)
         from kiosk.central import audit
         log = audit.records(storage)
     assert stranger.status_code == 403
-    assert bad.status_code == 422 and bad.json()["error"].startswith("from:")
+    assert bad.status_code == 422 and bad.json() == {  # English, and a code to word
+        "error": "from: expected YYYY-MM-DD or an ISO time with its offset",
+        "code": "trace.bad_time", "params": {"name": "from"}}
     assert good.status_code == 200
     assert [c["name"] for c in good.json()["contacts"]] == ["Lê Văn Cường"]
     assert [(r.actor, r.channel, r.address, r.contacts) for r in log] == [

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from kiosk.central import audit, trace_service, tracing
 from kiosk.central.disclosure import audited_as_trace, client_address
 from kiosk.central.storage import Storage, StorageBusy, StorageError
+from kiosk.sync.protocol import refusal_body
 
 TRACE_PATH = "/api/v1/trace"
 TracerOf = Callable[[Request], str | None]
@@ -30,17 +31,17 @@ _MINUTES = {"margin_minutes": "margin", "default_stay_minutes": "default_stay",
 def request_from(body: Any) -> trace_service.Request:
     """The JSON body as a trace request; TraceError naming the field otherwise."""
     if not isinstance(body, dict):
-        raise tracing.TraceError("body: expected a JSON object")
+        raise tracing.TraceError("trace.not_object")
     unknown = set(body) - {"document", "payload_b64", "name", "birth_year", "from", "to",
                            "reason", "second_degree", "repeat_window_seconds", *_MINUTES}
     if unknown:
-        raise tracing.TraceError(f"{sorted(unknown)[0]}: unknown field")
+        raise tracing.TraceError("trace.unknown_field", field=sorted(unknown)[0])
     payload = None
     if body.get("payload_b64") is not None:
         try:
             payload = base64.b64decode(str(body["payload_b64"]), validate=True)
         except (binascii.Error, ValueError):
-            raise tracing.TraceError("payload_b64: not base64") from None
+            raise tracing.TraceError("trace.not_base64", name="payload_b64") from None
     times = {}
     for name in ("from", "to"):
         value = body.get(name)
@@ -49,10 +50,9 @@ def request_from(body: Any) -> trace_service.Request:
                 times[name] = (dt.date.fromisoformat(value) if len(str(value)) == 10
                                else dt.datetime.fromisoformat(value))
             except (TypeError, ValueError):
-                raise tracing.TraceError(f"{name}: expected YYYY-MM-DD or an ISO time with "
-                                         f"its offset") from None
+                raise tracing.TraceError("trace.bad_time", name=name) from None
             if isinstance(times[name], dt.datetime) and times[name].tzinfo is None:
-                raise tracing.TraceError(f"{name}: a time needs its offset (e.g. +07:00)")
+                raise tracing.TraceError("trace.time_offset", name=name)
     settings: dict[str, Any] = {}
     try:
         for key, field in _MINUTES.items():
@@ -63,10 +63,10 @@ def request_from(body: Any) -> trace_service.Request:
         if body.get("second_degree") is not None:
             settings["second_degree"] = int(body["second_degree"])
     except (TypeError, ValueError):
-        raise tracing.TraceError("settings: expected numbers") from None
+        raise tracing.TraceError("trace.settings_numbers") from None
     texts = {k: body.get(k) for k in ("document", "name", "birth_year")}
     if any(v is not None and not isinstance(v, str) for v in texts.values()):
-        raise tracing.TraceError("document, name, birth_year: expected strings")
+        raise tracing.TraceError("trace.strings")
     return trace_service.Request(payload=payload, start=times.get("from"),
                                  end=times.get("to"), policy=tracing.Policy(**settings),
                                  **texts)
@@ -78,12 +78,13 @@ def add_trace_route(app: FastAPI, storage: Storage, tracer_of: TracerOf) -> None
     async def trace(request: Request) -> JSONResponse:
         tracer = tracer_of(request)
         if tracer is None:
-            return JSONResponse({"error": "a signed-in user with the tracer role is needed"},
+            return JSONResponse(refusal_body(tracing.TraceError("trace.tracer_needed")),
                                 status_code=403)
         try:
             body = await request.json()
         except ValueError:
-            return JSONResponse({"error": "body: not JSON"}, status_code=400)
+            return JSONResponse(refusal_body(tracing.TraceError("trace.not_json")),
+                                status_code=400)
         try:
             asked = request_from(body)
             answer = await run_in_threadpool(
@@ -91,7 +92,7 @@ def add_trace_route(app: FastAPI, storage: Storage, tracer_of: TracerOf) -> None
                 reason=body.get("reason") or "", channel="api",
                 address=client_address(request))
         except (tracing.TraceError, audit.AuditError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=422)
+            return JSONResponse(refusal_body(exc), status_code=422)
         except StorageBusy as exc:
             return JSONResponse({"error": str(exc)}, status_code=503,
                                 headers={"Retry-After": str(exc.retry_after)})

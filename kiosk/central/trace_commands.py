@@ -51,7 +51,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
                                 max_stay=args.max_stay, repeat_window=args.repeat_window,
                                 second_degree=args.second_degree)
         if args.format == "xlsx" and not args.output:
-            raise tracing.TraceError("--format xlsx needs -o FILE")
+            raise tracing.TraceError("trace.xlsx_needs_file")
         with open_central(args.db) as storage:
             calendar = storage.calendar
             request = trace_service.Request(

@@ -59,10 +59,9 @@ def period(storage: Storage, request: Request) -> tuple[dt.datetime, dt.datetime
     else:
         start_at = calendar.start(start)
     if end_at <= start_at:
-        raise tracing.TraceError("period: the end must be after the start (and not in the "
-                                 "future)")
+        raise tracing.TraceError("trace.period_future")
     if end_at - start_at > dt.timedelta(days=MAX_DAYS):
-        raise tracing.TraceError(f"period: at most {MAX_DAYS} days")
+        raise tracing.TraceError("trace.period_long", max=MAX_DAYS)
     return start_at, end_at
 
 
@@ -71,8 +70,7 @@ def target(source: StorageSource, request: Request, start: dt.datetime, end: dt.
     given = [request.document is not None, request.payload is not None,
              request.name is not None or request.birth_year is not None]
     if sum(given) != 1:
-        raise tracing.TraceError("whom: give exactly one of a document number, a payload, "
-                                 "or a name with a birth year")
+        raise tracing.TraceError("trace.whom")
     if request.document is not None:
         return tracing.target_for_document(source, request.document)
     if request.payload is not None:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
+from kiosk.messages import WordedError
 from kiosk.payloads.identity import document_key, fold_name
 
 MINUTE = 60.0
@@ -51,7 +52,7 @@ DETAIL_COLUMNS = ("kind", "name", "birth_date", "document_number", "extra")
 only for manual entries, where the phone number is)."""
 
 
-class TraceError(ValueError):
+class TraceError(WordedError, ValueError):
     """A trace request that cannot be answered as asked (bad period, unknown person…)."""
 
 
@@ -69,14 +70,13 @@ class Policy:
 
     def __post_init__(self) -> None:
         if not 0 <= self.margin <= 24 * 3600:
-            raise TraceError("margin: expected 0 to 24 hours")
+            raise TraceError("trace.margin_range")
         if not 0 < self.default_stay <= self.max_stay <= 7 * 24 * 3600:
-            raise TraceError("default stay: expected more than 0 and at most the longest "
-                             "stay (at most 7 days)")
+            raise TraceError("trace.default_stay_range")
         if not 0 <= self.repeat_window <= 24 * 3600:
-            raise TraceError("repeat window: expected 0 to 24 hours")
+            raise TraceError("trace.repeat_window_range")
         if not 0 <= self.second_degree <= MAX_SECOND_DEGREE:
-            raise TraceError(f"second degree: expected 0 to {MAX_SECOND_DEGREE} contacts")
+            raise TraceError("trace.second_degree_range", max=MAX_SECOND_DEGREE)
 
 
 MAX_SECOND_DEGREE = 20
@@ -421,7 +421,7 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
           *, exclude: frozenset[str] = frozenset()) -> Trace:
     """Visits of ``target`` in [start, end] and everyone who shared them (see module doc)."""
     if end <= start:
-        raise TraceError("period: the end must be after the start")
+        raise TraceError("trace.end_before_start")
     visits, people = find_visits(source, target, start, end, policy)
     by_checkpoint: dict[str, list[int]] = defaultdict(list)
     for index, visit in enumerate(visits):
@@ -623,7 +623,7 @@ def target_for_document(source: Source, number: str) -> Target:
     """A document number (CCCD, old ID, passport) as typed; rows under its match key too."""
     cleaned = number.replace(" ", "").upper()
     if not cleaned.isalnum() or not 6 <= len(cleaned) <= 20:
-        raise TraceError(f"document number {number!r}: expected 6 to 20 letters or digits")
+        raise TraceError("trace.bad_document", number=repr(number))
     key = document_key(cleaned)
     return Target(frozenset([canonical(key, None, source.aliases([key]))]),
                   {"document": cleaned})
@@ -635,7 +635,7 @@ def target_for_payload(source: Source, raw: bytes, today: dt.date) -> Target:
 
     identity = decode(raw, today=today)
     if isinstance(identity, Rejection):
-        raise TraceError(f"payload refused as a kiosk would refuse it: {identity.detail}")
+        raise TraceError("trace.payload_refused", detail=identity.detail)
     subject = identity.subject_key
     key = canonical(subject, identity.match_key, source.aliases([subject]))
     return Target(frozenset([key]), {"payload_kind": identity.kind, "key": key})
@@ -647,7 +647,7 @@ def target_for_name(source: Source, name: str, birth_year: str, lo: dt.datetime,
     (manual entries carry none): a weaker match, possibly several people."""
     folded = fold_name(name)
     if len(folded) < 2 or not (birth_year.isdigit() and len(birth_year) == 4):
-        raise TraceError("name and birth year: expected a name and a four-digit year")
+        raise TraceError("trace.bad_name_year")
     found = [(subject, match) for subject, match, row_name, birth
              in source.rows_named(folded, birth_year, lo, hi)
              if row_name and fold_name(row_name) == folded

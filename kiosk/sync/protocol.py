@@ -95,6 +95,13 @@ class ProtocolError(ValueError):
         self.reason = reason
 
 
+def refusal_body(error: messages.WordedError) -> dict[str, Any]:
+    """An error answer's body: ``error``, the English reason protocol 1 has always sent
+    (what older clients show), beside its stable ``code`` and ``params`` for a client to
+    word in its reader's language (:func:`kiosk.messages.answered_words`)."""
+    return {"error": error.words("en"), **error.words.plain()}
+
+
 class Refusal(str):
     """Why one entry is refused. It reads as the English reason protocol 1 has always sent
     (``reason`` in the answer: what older kiosks show), and carries a stable ``code`` and its

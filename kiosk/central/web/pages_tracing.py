@@ -36,11 +36,11 @@ def asked(form: FormData) -> trace_service.Request:
             try:
                 days[name] = dt.date.fromisoformat(values[name])
             except ValueError:
-                raise tracing.TraceError(f"{name}: expected a date YYYY-MM-DD") from None
+                raise tracing.TraceError("trace.bad_date", name=name) from None
     try:
         margin = float(values["margin"] or 15) * 60
     except ValueError:
-        raise tracing.TraceError("margin: expected minutes") from None
+        raise tracing.TraceError("trace.margin_minutes") from None
     return trace_service.Request(
         document=values["document"] or None,
         payload=values["payload"].encode() if values["payload"] else None,
@@ -66,7 +66,7 @@ async def _run(site: Site, request: Request, channel: str
                                          actor=user.name, reason=values["reason"],
                                          channel=channel, address=client_address(request))
     except (tracing.TraceError, audit.AuditError) as exc:
-        return values, None, str(exc)
+        return values, None, exc.text(site.lang(request))
     return values, result, None
 
 
