@@ -5,7 +5,10 @@ brute force over every stored row on generated scans."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +16,23 @@ import pytest
 from central_support import ENGINES, database_url, engine_storages
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from trace_support import FORMS, Visit, brute_force, brute_target, number, store_scans
+from trace_support import (
+    FORMS,
+    Visit,
+    brute_force,
+    brute_target,
+    number,
+    payload_identity,
+    store_scans,
+    wire_entry,
+)
 
 from kiosk.central import document_matches, stays, tracing
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
+from kiosk.ids import uuid7
+from kiosk.sync import protocol
 
 ZONE = dt.timezone(dt.timedelta(hours=7))  # Asia/Ho_Chi_Minh, the centre's default zone
 DAY = dt.datetime(2026, 11, 20, tzinfo=ZONE)
@@ -282,6 +296,62 @@ def test_stays_kept_at_ingest_whatever_the_arrival_order_equal_every_scan_and_br
             window=policy.repeat_window, linking=linking)
         event(f"kept stays read: {min(source.read, 2)}+, batches per kiosk: {parts}, "
               f"in time: {in_time}")
+
+
+def test_a_batch_about_a_person_waits_for_the_one_keeping_their_stays_on_postgresql(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two kiosks at one checkpoint send a batch at the same moment about the same people,
+    the second with a scan before the first's latest (a rebuild), an exit closing the
+    first's entry, and a first scan: the second waits on the lock of those people and that
+    checkpoint until the first commits, then sees its scans and tails, so the stays and
+    tails kept are those a rebuild from every scan keeps. (Without the lock both would
+    start from no tail, and the second's stays would miss the first's scans.)"""
+    holding, release = threading.Event(), threading.Event()
+    keep = stays.keep
+
+    def keep_and_hold(storage: Storage, tx: Any, rows: Any) -> None:
+        keep(storage, tx, rows)
+        if threading.current_thread().name == "first":
+            holding.set()
+            release.wait(30)
+
+    monkeypatch.setattr(stays, "keep", keep_and_hold)
+    received = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+
+    def send(kiosk: str, scans: list[tuple[int, str, dt.datetime]]) -> None:
+        entries = [wire_entry(payload_identity(person, "cccd"), checkpoint="CP-A", kiosk=kiosk,
+                              direction=direction, scanned_at=at)
+                   for person, direction, at in scans]
+        results = storage.ingest_batch(kiosk, entries, sent_at=protocol.format_time(received),
+                                       received_at=received, batch_id=uuid7())
+        assert all(r["status"] == protocol.ACCEPTED for r in results), results
+
+    with open_storage(database_url("postgresql", tmp_path)) as storage, \
+            ThreadPoolExecutor(2, thread_name_prefix="kiosk") as pool:
+        # days apart, so that no count of a day (kept in the same transactions) holds the
+        # second batch before it reaches the stays
+        first = pool.submit(lambda: (threading.current_thread().__setattr__("name", "first"),
+                                     send("k1", [(1, "in", local(0, 8)), (1, "out", local(2, 9)),
+                                                 (2, "in", local(0, 23))])))
+        assert holding.wait(30)
+        second = pool.submit(send, "k2", [(1, "out", local(1, 7)), (1, "in", local(1, 8)),
+                                          (2, "out", local(1, 1)), (3, "in", local(1, 10))])
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        deadline = time.monotonic() + 30
+        while storage._query(waiting)[0][0] == 0:
+            assert time.monotonic() < deadline, "the second batch never waited on the lock"
+            time.sleep(0.02)
+        assert not second.done()
+        release.set()
+        first.result()
+        second.result()
+        kept = _kept(storage)
+        assert sorted((row[0][:9], row[4] or "") for row in kept[0]) == [
+            ("m:000001|", "entry"), ("m:000001|", "entry"), ("m:000001|", "exit"),
+            ("m:000001|", "exit"), ("m:000002|", ""), ("m:000003|", "exit")]
+        with storage._transaction() as tx:
+            stays.rebuild_all(storage, tx)
+        assert kept == _kept(storage)
 
 
 def test_a_database_from_v12_or_v15_keeps_the_stays_tails_and_document_matches_it_holds(

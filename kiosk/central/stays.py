@@ -20,19 +20,23 @@ Kept exact (the hypothesis tests compare with the brute force):
   that checkpoint only extend their stays: the batch reads where those end (one
   ``stay_tails`` row, :class:`Tail`: the latest scan and the latest kept one), closes the
   lone entry an exit pairs with, adds the new stays and moves the tail (:func:`_append`).
-- **Late and out-of-order scans.** A stay depends only on the scans within
-  :data:`REACH` of it, so a batch with a scan before its person's tail (or the first of a
-  person at a checkpoint) rebuilds, in its own transaction, that person's stays at that
-  checkpoint within REACH of it (:func:`_regions`) from their scans (whatever order they
-  arrived in), and their tail (:func:`_rebuild`). On PostgreSQL both run under a
-  transaction lock per person and checkpoint, so two batches racing on one person extend or
-  rebuild one after the other, the second seeing the first's scans and tail.
+  A person's first scans at a checkpoint (no tail: no scan held) likewise make their stays
+  and tail alone.
+- **Late and out-of-order scans.** A stay depends only on the scans within :data:`REACH`
+  of it, so a batch with a scan before its person's tail rebuilds, in its own transaction,
+  that person's stays at that checkpoint within REACH of it (:func:`_regions`) from their
+  scans (whatever order they arrived in), and their tail (:func:`_rebuild`). On PostgreSQL
+  both run under a transaction lock per person and checkpoint, so two batches racing on one
+  person extend or rebuild one after the other, the second seeing the first's scans and
+  tail.
 - **Clock offsets** are the ones stored with each entry (measured on its batch), so a stay's
   times are the corrected times a trace computes.
 - **Purge and erasure** delete the stays and tails of the scans they remove and move
   :data:`SETTING` forward: a trace reads raw scans for any visit whose scans reach back to
-  within the id slack of it (a stay there may have lost a scan it paired with). A person
-  without a tail is rebuilt from their scans around the new ones.
+  within the id slack of it (a stay there may have lost a scan it paired with). A tail
+  goes when its latest or latest kept scan goes, and the person's next scans there start
+  anew: scans of theirs left beside the removed ones lie within the cutoff's slack, where
+  traces read raw scans anyway.
 """
 
 from __future__ import annotations
@@ -122,8 +126,8 @@ def keep(storage: Storage, tx: Any, rows: Iterable[Sequence[Any]]) -> None:
     for scans in new.values():
         scans.sort(key=_order)
     tails = _tails(storage, tx, sorted(new))
-    later = {g: tails[g] for g, scans in new.items()
-             if g in tails and _order(scans[0]) > _order(tails[g].last)}
+    later = {g: tails.get(g) for g, scans in new.items()
+             if g not in tails or _order(scans[0]) > _order(tails[g].last)}
     closed: list[tuple[Any, ...]] = []
     fresh: list[tuple[Any, ...]] = []
     ends: dict[tuple[str, str], Tail] = {}
@@ -157,22 +161,23 @@ def _order(scan: tracing.Scan) -> tuple[float, str]:
     return scan.at, scan.id
 
 
-def _append(tail: Tail, scans: Sequence[tracing.Scan]
+def _append(tail: Tail | None, scans: Sequence[tracing.Scan]
             ) -> tuple[tuple[float, str] | None, list[tuple[Any, ...]], Tail]:
-    """New scans (in order) all after ``tail``: the held stay they change (a lone entry
-    whose exit came: its (first_at, first_id)), the stays to write, and the new tail. Only
-    the latest scan (a repeat?) and the latest kept one (its stay closed?) decide them."""
-    before = [tail.kept] if tail.kept else []
-    if tail.kept is None or tail.last.id != tail.kept.id:
+    """New scans (in order) all after ``tail`` (None: the first of this person here): the
+    held stay they change (a lone entry whose exit came: its (first_at, first_id)), the
+    stays to write, and the new tail. Only the latest scan (a repeat?) and the latest kept
+    one (its stay closed?) decide them."""
+    before = [tail.kept] if tail and tail.kept else []
+    if tail and (tail.kept is None or tail.last.id != tail.kept.id):
         before.append(tail.last._replace(repeat_marked=True))  # only the next scan's previous
     built = tracing.build_stays(before + list(scans), tracing.KEPT)
     closed = None
-    if tail.kept:
+    if tail and tail.kept:
         if built[0].ids == (tail.kept.id,):  # its stay as held
             built = built[1:]
         else:
             closed = (tail.kept.at, tail.kept.id)
-    kept = _end(built[-1]) if built else tail.kept
+    kept = _end(built[-1]) if built else tail and tail.kept
     return closed, [row_of(s) for s in built], Tail(scans[-1], kept)
 
 
@@ -188,9 +193,9 @@ def _end(stay: tracing.Stay) -> tracing.Scan:
 def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.Scan]],
              tails: dict[tuple[str, str], Tail]
              ) -> tuple[list[Any], list[tuple[Any, ...]], dict[tuple[str, str], Tail]]:
-    """New scans that do not all come after their tail (late, out of order, or the first of
-    a person at a checkpoint): rebuild the stays within REACH of them from every scan that
-    decides them. The seqs of held stays that change, the stays to write, the new tails."""
+    """New scans that do not all come after their ``tails`` (late or out of order): rebuild
+    the stays within REACH of them from every scan that decides them. The seqs of held
+    stays that change, the stays to write, the new tails."""
     postgresql = _postgresql(storage)
     slack = ID_SLACK + dt.timedelta(seconds=_execute(
         storage, tx, "SELECT max(abs(clock_offset_seconds)) FROM batches").fetchone()[0] or 0)
@@ -218,22 +223,13 @@ def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.
         if row[2] <= hi and row[3] >= lo:
             fresh.add(row)
             ends.setdefault((stay.person, stay.checkpoint_id), []).append(_end(stay))
-    latest: dict[tuple[str, str], tracing.Scan] = {}
-    for scan in region:  # a group without a tail has no scans outside its region
-        held = latest.get((scan.person, scan.checkpoint_id))
-        if held is None or _order(scan) > _order(held):
-            latest[scan.person, scan.checkpoint_id] = scan
     tails_now = {}
     for group, (lo, hi) in inner.items():
-        tail = tails.get(group)
-        kept = ends.get(group, [])
-        if tail is None:
-            last = latest[group]
-        else:  # the tail's kept scan keeps its place unless a new scan is within REACH of it
-            last = max(tail.last, new[group][-1], key=_order)
-            if tail.kept and not lo <= tail.kept.at <= hi:
-                kept.append(tail.kept)
-        tails_now[group] = Tail(last, max(kept, key=_order) if kept else None)
+        tail, kept = tails[group], ends.get(group, [])
+        if tail.kept and not lo <= tail.kept.at <= hi:  # no new scan is within REACH of it:
+            kept.append(tail.kept)                         # still kept, and the latest outside
+        tails_now[group] = Tail(max(tail.last, new[group][-1], key=_order),
+                                max(kept, key=_order) if kept else None)
     held: dict[tuple[Any, ...], Any] = {}
     for chunk in _chunks(groups):
         params = Params()
