@@ -723,6 +723,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.bad_month": ("{value}: cần YYYY-MM", "{value}: expected YYYY-MM"),
     "cli.bad_pool": ("{value}: cần số kết nối từ 1 đến {most}",
                      "{value}: expected a number of connections from 1 to {most}"),
+    "cli.bad_workers": ("{value}: cần số tiến trình từ 1 đến {most}",
+                        "{value}: expected a number of processes from 1 to {most}"),
     "cli.bad_formats": ("{value}: cần một hay nhiều định dạng trong {formats}",
                         "{value}: expected one or more of {formats}"),
     "cli.bad_duration": ("{value}: cần một khoảng thời gian như 15m, 2h, 1h30m",
@@ -755,6 +757,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.refused": ("TỪ CHỐI", "REFUSED"),
     "central.cannot_listen": ("không mở được {address}: {error}",
                               "cannot listen on {address}: {error}"),
+    "central.worker_ended": (
+        "tiến trình phục vụ {pid} đã dừng (mã {status}): dừng cả máy chủ để được khởi động lại",
+        "serving process {pid} ended (code {status}): stopping the whole server so that it is "
+        "restarted"),
     "central.listening": ("kiosk-central đang chạy tại {url} (cơ sở dữ liệu {db})",
                           "kiosk-central listening on {url} (database {db})"),
     "central.cannot_enrol": ("không đăng ký được máy: {error}", "cannot enrol: {error}"),

@@ -198,3 +198,54 @@ def test_serve_holds_no_more_database_connections_than_its_pool(pg_url: str,
     assert 1 <= held <= 2
     with open_storage(pg_url) as storage:
         assert storage.entry_count() == 6 * 300
+
+
+def _workers(server: CentralServer) -> list[int]:
+    pid = server.process.pid
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_serve_with_two_workers_answers_from_both_and_stops_them_all(pg_url: str,
+                                                                    tmp_path: Path) -> None:
+    """`serve --workers 2`: two processes on the one port, each with its own connections;
+    six kiosks uploading at once are all stored once; SIGTERM stops both."""
+    from central_support import kiosk_entries
+
+    kiosks = [enrol(pg_url, f"k{i}", "CP-W") for i in range(6)]
+    bodies = {k.kiosk_id: batch(k.kiosk_id, kiosk_entries(tmp_path, k.kiosk_id, 300, "CP-W"))
+              for k in kiosks}
+    server = CentralServer(pg_url, "--workers", "2", "--db-pool", "2")
+    try:
+        workers = _workers(server)
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda k: server.post(bodies[k.kiosk_id], token=k.token),
+                                    kiosks))
+        with psycopg.connect(pg_url) as conn:
+            held = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                "current_database() AND application_name = 'kiosk-central'"
+                                ).fetchone()[0]
+    finally:
+        errors = server.stop()
+    assert len(workers) == 2
+    assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
+    assert 2 <= held <= 4  # each worker holds its own pool of at most 2
+    assert server.process.returncode == 0 and "Traceback" not in errors
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    with open_storage(pg_url) as storage:
+        assert storage.entry_count() == 6 * 300
+
+
+def test_a_worker_that_dies_takes_the_whole_server_down(pg_url: str) -> None:
+    """Half a server is not left running: the init system restarts a whole one."""
+    import os
+    import signal
+
+    server = CentralServer(pg_url, "--workers", "2")
+    try:
+        first, second = _workers(server)
+        os.kill(first, signal.SIGKILL)
+        assert server.process.wait(timeout=30) != 0
+    finally:
+        errors = server.stop()
+    assert f"serving process {first} ended" in errors
+    assert not Path(f"/proc/{second}").exists()

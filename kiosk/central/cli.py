@@ -9,16 +9,19 @@ server's packages (FastAPI, uvicorn, psycopg) are imported by the commands that 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import logging
 import os
 import shlex
+import signal
 import socket
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk.central.shares import CPU_BURST_SECONDS, CpuShares
 from kiosk.commandline import (
@@ -44,6 +47,8 @@ CLOCK_WARNING_SECONDS = 120
 MAX_POOL = 100
 """The most PostgreSQL connections one ``serve`` may hold (the server's default
 max_connections)."""
+MAX_WORKERS = 64
+"""The most processes one ``serve --workers`` starts."""
 
 
 def default_db() -> str:
@@ -83,29 +88,23 @@ def _pool_size(text: str) -> int:
     return int(text)
 
 
+def _workers(text: str) -> int:
+    """A number of serving processes (1 to MAX_WORKERS)."""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(both("cli.bad_workers", value=repr(text),
+                                              most=MAX_WORKERS))
+    return int(text)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from kiosk.central.app import create_app
-    from kiosk.central.backlog_key import CentreKeyError, default_path, open_key
-
     logging.getLogger("kiosk.central").setLevel(args.log_level.upper())
     return_large_blocks()
-    storage = open_central(args.db, busy_timeout=args.busy_timeout, pool_size=args.db_pool)
-    path = Path(args.backlog_key) if args.backlog_key else default_path(args.db)
-    backlog_key = None
-    try:
-        if path is not None:
-            backlog_key = open_key(storage, path, create=True)
-    except CentreKeyError as exc:
-        storage.close()
-        print(f"{both('central.no_backlog_key')}: {exc}", file=sys.stderr)
+    opened = _open_for_serving(args)  # migrates the database and makes the key, once
+    if opened is None:
         return EXIT_USAGE
+    storage, backlog_key = opened
     if backlog_key is None:
         print(both("central.backlog_key_unset"), file=sys.stderr, flush=True)
-    app = create_app(storage, max_body=args.max_body, max_decoded=args.max_decoded,
-                     backlog_key=backlog_key, shares=CpuShares(burst=args.kiosk_cpu_burst))
-    gc.freeze()  # what start-up built lives for good: full collections skip it
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
     # without it every answer waits ~40 ms for a delayed ACK (Nagle).
@@ -115,18 +114,101 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sock.bind((args.host, args.port))
         sock.listen(2048)  # connections queue from now on, before uvicorn is up
     except OSError as exc:
+        storage.close()
         print(both("central.cannot_listen", address=f"{args.host}:{args.port}", error=exc),
               file=sys.stderr)
         return EXIT_USAGE
     port = sock.getsockname()[1]
     # The one line scripts and tests wait for (--port 0 picks a free port).
     print(both("central.listening", url=f"http://{args.host}:{port}", db=args.db), flush=True)
+    if args.workers == 1:
+        return _serve(args, sock, storage, backlog_key)
+    storage.close()  # database connections and the pool's threads do not survive a fork
+    return _supervise(args, sock)
+
+
+def _open_for_serving(args: argparse.Namespace) -> tuple[Storage, Any] | None:
+    """The storage (migrated) and the centre's backlog key (None if unset); None after
+    saying why the key cannot be opened."""
+    from kiosk.central.backlog_key import CentreKeyError, default_path, open_key
+
+    storage = open_central(args.db, busy_timeout=args.busy_timeout, pool_size=args.db_pool)
+    path = Path(args.backlog_key) if args.backlog_key else default_path(args.db)
+    try:
+        return storage, open_key(storage, path, create=True) if path is not None else None
+    except CentreKeyError as exc:
+        storage.close()
+        print(f"{both('central.no_backlog_key')}: {exc}", file=sys.stderr)
+        return None
+
+
+def _serve(args: argparse.Namespace, sock: socket.socket, storage: Storage,
+           backlog_key: Any) -> int:
+    """Answer on ``sock`` until told to stop (SIGTERM, SIGINT)."""
+    import uvicorn
+
+    from kiosk.central.app import create_app
+
+    app = create_app(storage, max_body=args.max_body, max_decoded=args.max_decoded,
+                     backlog_key=backlog_key, shares=CpuShares(burst=args.kiosk_cpu_burst))
+    gc.freeze()  # what start-up built lives for good: full collections skip it
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=False))
     try:
         server.run(sockets=[sock])
     finally:
         storage.close()
     return 0
+
+
+def _supervise(args: argparse.Namespace, sock: socket.socket) -> int:
+    """``--workers`` processes answering on the one listening ``sock`` (the kernel hands
+    each connection to one of them), each with its own database connections: Python runs
+    one request's work at a time per process, so one process uses one core at most.
+
+    SIGTERM or SIGINT stops them all. A worker that ends by itself takes the others down
+    with it and the command fails, so that the init system restarts a whole server rather
+    than leaving one serving at a fraction of its capacity."""
+    workers: set[int] = set()
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(args.workers):
+        pid = os.fork()
+        if pid == 0:  # the worker: its own storage, app and event loop
+            code = 1
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                opened = _open_for_serving(args)
+                code = _serve(args, sock, *opened) if opened else EXIT_USAGE
+            except BaseException:  # said here: os._exit below leaves no traceback
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        workers.add(pid)
+    code = 0
+    try:
+        while workers:
+            pid, status = os.wait()
+            workers.discard(pid)
+            if not stopping:
+                code = os.waitstatus_to_exitcode(status) or 1
+                print(both("central.worker_ended", pid=pid, status=code), file=sys.stderr,
+                      flush=True)
+                stop(signal.SIGTERM, None)
+    finally:  # whatever happens here, no worker is left behind
+        stop(signal.SIGTERM, None)
+    return code
 
 
 # -- kiosks -------------------------------------------------------------------------------
@@ -335,6 +417,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "first time (default: $KIOSK_CENTRAL_BACKLOG_KEY, else "
                             "central-backlog.key beside the SQLite file; with PostgreSQL "
                             "none unless given)")
+    serve.add_argument("--workers", type=_workers, default=1, metavar="N",
+                       help="processes answering on the one port, each holding its own "
+                            "--db-pool connections: one uses one processor core at most "
+                            "(default: %(default)s)")
     serve.add_argument("--log-level", default="info",
                        choices=("critical", "error", "warning", "info", "debug"))
     serve.set_defaults(func=cmd_serve)
