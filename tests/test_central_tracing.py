@@ -226,9 +226,9 @@ class _Counting(StorageSource):
 
     read = 0
 
-    def kept_stays(self, windows: list[tracing.Window], default_stay: float
-                   ) -> list[tracing.Stay]:
-        found = super().kept_stays(windows, default_stay)
+    def kept_stays(self, visits: list[tuple[int, tracing.Window]], default_stay: float
+                   ) -> list[Any]:
+        found = super().kept_stays(visits, default_stay)
         self.read += len(found)
         return found
 

@@ -36,7 +36,7 @@ from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
 from kiosk.central.partitions import bounds, day_of_id, id_prefix
 from kiosk.central.placeholders import Params
 from kiosk.central.storage import ERASED, Storage
-from kiosk.central.tracing import DETAIL_COLUMNS, KEPT, ROW_COLUMNS, Stay, Window, instant
+from kiosk.central.tracing import DETAIL_COLUMNS, KEPT, ROW_COLUMNS, Window, instant
 from kiosk.sync.protocol import format_time
 
 _SKEWED = "(clock_offset_seconds > 120 OR clock_offset_seconds < -120)"
@@ -66,7 +66,6 @@ _OF_PEOPLE = (  # by the index entries_match_place (schema v11): person, checkpo
     f" UNION ALL {_IN_WINDOWS}{{people}} AND e.scanned_at BETWEEN w.lo AND w.hi "
     f"AND {_ON_TIME}")
 ID_SLACK = stays.ID_SLACK
-_STAY = ", ".join(f"s.{name}" for name in stays.COLUMNS[:7])
 _SUBJECT = ROW_COLUMNS.index("subject_key")
 
 
@@ -217,24 +216,29 @@ class StorageSource:
     def kept_from(self) -> float | None:
         return stays.kept_from(self.storage, self.id_slack())
 
-    def kept_stays(self, windows: Sequence[Window], default_stay: float) -> list[Stay]:
+    def kept_stays(self, visits: Sequence[tuple[int, Window]], default_stay: float
+                   ) -> list[Sequence[Any]]:
         """(Each window's range of ``first_at`` holds every stay that may overlap it: a
-        stay lasts at most the longest stay, and a lone exit's time is its end.)"""
-        if not windows:
+        stay lasts at most the longest stay, and a lone exit's time is its end; the range is
+        read index-only, then each stay's times are compared with the window.)"""
+        if not visits:
             return []
         params = Params()
         values = [f"({', '.join(params.add(v) for v in row)})" for row in (
-            (w.checkpoint_id, w.lo - 1, w.hi + 1, w.lo - KEPT.max_stay, w.hi + default_stay)
-            for w in windows)]
+            (index, w.checkpoint_id, w.lo, w.hi, w.lo - KEPT.max_stay - 1,
+             w.hi + default_stay + 1) for index, w in visits)]
         stay = params.add(default_stay)
-        rows = self.storage._query(
-            f"WITH w (cp, lo, hi, first_lo, first_hi) AS NOT MATERIALIZED (VALUES "
-            f"{', '.join(values)}) SELECT DISTINCT {_STAY} FROM w CROSS JOIN stays s "
-            f"WHERE s.checkpoint_id = w.cp AND s.first_at BETWEEN w.first_lo AND w.first_hi "
-            f"AND CASE WHEN s.estimated = 'exit' THEN s.first_at + {stay} ELSE s.last_at END "
-            f">= w.lo AND CASE WHEN s.estimated = 'entry' THEN s.last_at - {stay} "
-            f"ELSE s.first_at END <= w.hi", params)
-        return [stays.stay_of(row, default_stay) for row in rows]
+        return self.storage._query(
+            f"WITH w (visit, cp, lo, hi, first_lo, first_hi) AS NOT MATERIALIZED (VALUES "
+            f"{', '.join(values)}), near AS (SELECT w.visit, w.lo, w.hi, s.person, "
+            f"CASE WHEN s.estimated = 'entry' THEN s.last_at - {stay} ELSE s.first_at END "
+            f"AS start_at, CASE WHEN s.estimated = 'exit' THEN s.first_at + {stay} "
+            f"ELSE s.last_at END AS end_at, s.estimated, s.first_id, s.last_id "
+            f"FROM w CROSS JOIN stays s WHERE s.checkpoint_id = w.cp "
+            f"AND s.first_at BETWEEN w.first_lo AND w.first_hi) "
+            f"SELECT visit, person, start_at, end_at, estimated, first_id, last_id FROM near "
+            f"WHERE end_at >= lo AND start_at <= hi "
+            f"ORDER BY visit, person, start_at, end_at, first_id", params)
 
     def _days_around(self, params: Params) -> str:
         """SQL bounding ``document_matches.day`` to the days of :attr:`around`."""

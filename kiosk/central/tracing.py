@@ -168,9 +168,11 @@ class Source(Protocol):
         whose scans reach before it is read raw (purged or erased scans); None: no stays
         are kept."""
 
-    def kept_stays(self, windows: Sequence[Window], default_stay: float) -> list[Stay]:
-        """The kept stays (:data:`KEPT`'s pairing, ``default_stay`` applied) at each window's
-        checkpoint that may overlap it (more is fine), each once."""
+    def kept_stays(self, visits: Sequence[tuple[int, Window]], default_stay: float
+                   ) -> list[Sequence[Any]]:
+        """The kept stays (:data:`KEPT`'s pairing, ``default_stay`` applied) at each visit's
+        checkpoint that overlap its window, as rows (visit, person, start, end, estimated,
+        first scan id, last scan id), ordered by visit, person, start, end and first id."""
 
 
 # -- times and people ---------------------------------------------------------------------
@@ -433,14 +435,17 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     kept = {checkpoint for checkpoint, theirs in visits_at.items() if kept_from is not None
             and all(fetch_range(v.start, v.end, policy, margin=policy.margin)[0] >= kept_from
                     for v in theirs)}
-    stays = _kept_stays_near(source, {c: visits_at[c] for c in kept}, policy, skip)
+    stays, mixed = _kept_stays_near(source, {c: visits_at[c] for c in kept}, policy, skip)
     near = _scans_near(source, {c: v for c, v in visits_at.items() if c not in kept}, policy)
     for checkpoint, scans in near.items():
         stays[checkpoint] = stays_of((s for s in scans if s.person not in skip), policy)
-    exposures: list[dict[str, Any]] = []
-    shared: dict[str, list[Stay]] = defaultdict(list)
+    shared: dict[str, dict[str, tuple[float, int]]] = defaultdict(dict)
+    exposures = _kept_exposures(source, visits, [i for c in sorted(kept)
+                                                 for i in by_checkpoint[c]],
+                                policy, skip, mixed, shared)
     for checkpoint, indexes in sorted(by_checkpoint.items()):
         exposures.extend(_exposures(visits, indexes, stays.get(checkpoint, ()), policy, shared))
+    exposures.sort(key=lambda e: (visits[e["visit"]].checkpoint_id, e["visit"], e["person"]))
     people.update(describe_stays(source, shared))
     result = Trace(target, start, end, policy, visits, exposures, people)
     if policy.second_degree:
@@ -453,12 +458,12 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
     return result
 
 
-def describe_stays(source: Source, shared: Mapping[str, Iterable[Stay]]) -> dict[str, Person]:
-    """What each contact's scans of the stays they shared say about them, oldest first so
+def describe_stays(source: Source, shared: Mapping[str, Mapping[str, tuple[float, int]]]
+                   ) -> dict[str, Person]:
+    """What each contact's scans of the stays they shared say about them: ``shared`` is
+    {person: {scan id: (its stay's start, 0 for its first scan or 1)}}, read oldest first so
     the latest wins (both scans of a stay: one may be a CCCD, the other a masked PC-Covid)."""
-    ordered = {person: sorted({i: (s.start, n) for s in theirs
-                               for n, i in enumerate(s.ids)}.items(),
-                              key=lambda item: (item[1], item[0]))
+    ordered = {person: sorted(theirs.items(), key=lambda item: (item[1], item[0]))
                for person, theirs in shared.items()}
     details = source.details({i for theirs in ordered.values() for i, _ in theirs})
     people: dict[str, Person] = {}
@@ -473,17 +478,19 @@ def describe_stays(source: Source, shared: Mapping[str, Iterable[Stay]]) -> dict
 
 
 def _kept_stays_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], policy: Policy,
-                     skip: frozenset[str]) -> dict[str, list[Stay]]:
-    """{checkpoint: the stays there that may overlap one of its ``visits_at``}, from the
-    stays kept at ingest (one index range per visit) — except whose scans lack a match key.
+                     skip: frozenset[str]
+                     ) -> tuple[dict[str, list[Stay]], set[tuple[str, str]]]:
+    """What the stays kept at ingest cannot say near ``visits_at`` (checkpoint: its visits):
+    {checkpoint: the stays there, built from raw scans, that may overlap one of its visits},
+    and the (person, checkpoint) pairs whose kept stays there must not be read.
 
-    Those scans (manual entries, other codes) are read raw over each visit's
+    Scans without a match key (manual entries, other codes) are read raw over each visit's
     :func:`fetch_range`: whose they are depends on this trace's aliases. A person found
     among them under an alias (a manual entry with the number of a card scanned elsewhere)
     may also have kept stays there, built without those scans: that person's scans at the
     checkpoint are read too and their stays built here instead."""
     if not visits_at:
-        return {}
+        return {}, set()
     margin = policy.margin
     reach = {checkpoint: _Ranges(fetch_range(v.start, v.end, policy, margin=margin)
                                  for v in visits)
@@ -506,12 +513,45 @@ def _kept_stays_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], po
     stays: dict[str, list[Stay]] = defaultdict(list)
     for stay in stays_of(unmatched, policy):
         stays[stay.checkpoint_id].append(stay)
-    for stay in source.kept_stays([Window(c, v.start - margin, v.end + margin)
-                                   for c, visits in sorted(visits_at.items()) for v in visits],
-                                  policy.default_stay):
-        if stay.person not in skip and (stay.person, stay.checkpoint_id) not in mixed:
-            stays[stay.checkpoint_id].append(stay)
-    return stays
+    return stays, mixed
+
+
+def _kept_exposures(source: Source, visits: Sequence[Stay], indexes: Sequence[int],
+                    policy: Policy, skip: frozenset[str], mixed: set[tuple[str, str]],
+                    shared: dict[str, dict[str, tuple[float, int]]]) -> list[dict[str, Any]]:
+    """The exposures of the visits at ``indexes`` from the stays kept at ingest, in one pass
+    over the source's rows (as :func:`_exposures` sums them, without a Stay per row): the
+    union of each contact's stays, in order of start, intersected with the visit."""
+    if not indexes:
+        return []
+    margin = policy.margin
+    out: list[dict[str, Any]] = []
+    held: dict[str, Any] = {}
+    reach = 0.0
+    for index, person, start, end, estimated, first_id, last_id in source.kept_stays(
+            [(i, Window(visits[i].checkpoint_id, visits[i].start - margin,
+                        visits[i].end + margin)) for i in indexes], policy.default_stay):
+        visit = visits[index]
+        if person in skip or (person, visit.checkpoint_id) in mixed:
+            continue
+        if held.get("visit") != index or held["person"] != person:
+            held = {"visit": index, "person": person, "seconds": 0.0, "start": start,
+                    "end": end, "estimated": False}
+            out.append(held)
+            reach = visit.start
+        lo = start if start > reach else reach
+        hi = end if end < visit.end else visit.end
+        if hi > lo:
+            held["seconds"] += hi - lo
+            reach = hi
+        if end > held["end"]:
+            held["end"] = end
+        held["estimated"] = held["estimated"] or estimated is not None
+        scans = shared[person]
+        scans[first_id] = (start, 0)
+        if estimated is None:
+            scans[last_id] = (start, 1)
+    return out
 
 
 class _Ranges:
@@ -589,9 +629,10 @@ def _scans_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], policy:
 
 
 def _exposures(visits: Sequence[Stay], indexes: Iterable[int], stays: Iterable[Stay],
-               policy: Policy, shared: dict[str, list[Stay]]) -> list[dict[str, Any]]:
-    """(visit, contact) pairs at one checkpoint with the time they shared; each contact's
-    stays that overlapped are added to ``shared``."""
+               policy: Policy, shared: dict[str, dict[str, tuple[float, int]]]
+               ) -> list[dict[str, Any]]:
+    """(visit, contact) pairs at one checkpoint with the time they shared; the scans of each
+    contact's stays that overlapped are added to ``shared`` (see :func:`describe_stays`)."""
     ordered = sorted(stays, key=lambda s: s.start)
     starts = [s.start for s in ordered]
     out = []
@@ -605,7 +646,10 @@ def _exposures(visits: Sequence[Stay], indexes: Iterable[int], stays: Iterable[S
             if stay.end >= lo:
                 near[stay.person].append(stay)
         for person, theirs in sorted(near.items()):
-            shared[person].extend(theirs)
+            scans = shared[person]
+            for stay in theirs:
+                for n, scan_id in enumerate(stay.ids):
+                    scans[scan_id] = (stay.start, n)
             if len(theirs) == 1:  # most contacts: shared_seconds' one step, inline
                 lo, hi = max(theirs[0].start, visit.start), min(theirs[0].end, visit.end)
                 seconds = hi - lo if hi > lo else 0.0
