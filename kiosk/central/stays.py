@@ -80,18 +80,6 @@ def row_of(stay: tracing.Stay) -> tuple[Any, ...]:
             stay.ids[0], stay.ids[1] if len(stay.ids) > 1 else None, min(stay.ids))
 
 
-def stay_of(row: Sequence[Any], default_stay: float) -> tracing.Stay:
-    """A stored stay (the first seven COLUMNS) with ``default_stay`` applied."""
-    person, checkpoint, first_at, last_at, estimated, first_id, last_id = row[:7]
-    if estimated == "exit":
-        return tracing.Stay(person, checkpoint, first_at, first_at + default_stay, "exit",
-                            (first_id,))
-    if estimated == "entry":
-        return tracing.Stay(person, checkpoint, last_at - default_stay, last_at, "entry",
-                            (first_id,))
-    return tracing.Stay(person, checkpoint, first_at, last_at, None, (first_id, last_id))
-
-
 def scans_of(rows: Iterable[Sequence[Any]]) -> list[tracing.Scan]:
     """Rows read with ``_SCAN`` as scans of their match key."""
     return [tracing.Scan(key, checkpoint, direction, status == "duplicate",
