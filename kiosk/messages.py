@@ -1235,6 +1235,101 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "trace.xlsx_needs_file": ("--format xlsx cần -o TỆP", "--format xlsx needs -o FILE"),
     "trace.bad_date": ("{name}: cần ngày dạng NNNN-TT-NN", "{name}: expected a date YYYY-MM-DD"),
     "trace.margin_minutes": ("khoảng đệm: cần số phút", "margin: expected minutes"),
+    # -- a request or an answer that breaks the sync protocol (kiosk.sync.protocol): the
+    #    HTTP answer's ``error`` is the English, its ``code`` and ``params`` these
+    "wire.invalid": ("{detail}", "{detail}"),
+    "wire.health": ("health: {detail}", "health: {detail}"),
+    "wire.heartbeat": ("heartbeat: {detail}", "heartbeat: {detail}"),
+    "wire.not_object": ("nội dung: cần một đối tượng JSON, nhận được {got}",
+                        "body: expected a JSON object, got {got}"),
+    "wire.entries_not_array": ("entries: cần một mảng, nhận được {got}",
+                               "entries: expected an array, got {got}"),
+    "wire.too_many_entries": ("entries: {count} bản ghi, tối đa {max} bản ghi mỗi lô",
+                              "entries: {count} entries, at most {max} per batch"),
+    "wire.entry_not_object": ("entries[{index}]: cần một đối tượng, nhận được {got}",
+                              "entries[{index}]: expected an object, got {got}"),
+    "wire.entry_id": ("entries[{index}].id: cần một chuỗi, nhận được {got}",
+                      "entries[{index}].id: expected a string, got {got}"),
+    "wire.no_results": ("câu trả lời: không có mảng results", "answer: no results array"),
+    "wire.result_count": ("câu trả lời: {results} kết quả cho {entries} bản ghi",
+                          "answer: {results} results for {entries} entries"),
+    "wire.result_order": ("câu trả lời: kết quả cho {id} bị thiếu hoặc sai thứ tự",
+                          "answer: result for {id} missing or out of order"),
+    "wire.unknown_status": ("câu trả lời: trạng thái {status} không rõ cho {id}",
+                            "answer: unknown status {status} for {id}"),
+    "wire.bad_sent_at": ("sent_at: cần thời điểm UTC theo giao thức, nhận được {got}",
+                         "sent_at: expected UTC wire time, got {got}"),
+    "wire.clock_off": (
+        "sent_at: lệch {days} ngày so với đồng hồ trung tâm (tối đa {max}); hãy chỉnh đồng "
+        "hồ của trạm",
+        "sent_at: {days} days from the centre's clock (at most {max}); set the kiosk's clock"),
+    "wire.no_zstandard": ("zstd: chưa cài gói zstandard",
+                          "zstd: the zstandard package is not installed"),
+    "wire.unsupported_encoding": ("Content-Encoding: không hỗ trợ {encoding} (hỗ trợ: "
+                                  "{supported})",
+                                  "Content-Encoding: unsupported {encoding} (supported: "
+                                  "{supported})"),
+    "wire.too_many_values": ("nội dung: nhiều hơn {max} giá trị JSON; hãy gửi lô nhỏ hơn",
+                             "body: more than {max} JSON values; send smaller batches"),
+    "wire.too_deep": ("nội dung: JSON lồng nhau quá sâu", "body: JSON nested too deeply"),
+    "wire.not_utf8": ("nội dung: không phải văn bản UTF-8 ({detail})",
+                      "body: not UTF-8 text ({detail})"),
+    "wire.malformed": ("nội dung: JSON sai cú pháp ({detail})", "body: malformed JSON ({detail})"),
+    "wire.truncated_gzip": ("nội dung: dữ liệu gzip bị cắt cụt", "body: truncated gzip data"),
+    "wire.bad_gzip": ("nội dung: dữ liệu gzip không hợp lệ ({detail})",
+                      "body: not valid gzip data ({detail})"),
+    "wire.no_zstd_here": ("Content-Encoding: máy chủ này không có zstd",
+                          "Content-Encoding: zstd is not available on this server"),
+    "wire.bad_zstd": ("nội dung: dữ liệu zstd không hợp lệ ({detail})",
+                      "body: not valid zstd data ({detail})"),
+    "wire.too_large_decoded": ("nội dung: lớn hơn {limit} byte sau khi giải nén",
+                               "body: larger than {limit} bytes once decompressed"),
+    # -- the centre's answers to a kiosk's requests (kiosk.central.app): the HTTP answer's
+    #    ``error`` is the English, its ``code`` and ``params`` these
+    "api.server_busy": ("máy chủ đang bận: {batches} lô đang xử lý",
+                        "server busy: {batches} batches in progress"),
+    "api.kiosk_busy": ("trạm {kiosk}: đã có {batches} lô đang xử lý",
+                       "kiosk {kiosk}: {batches} batches already in progress"),
+    "api.over_share": (
+        "trạm {kiosk}: các lô gần đây dùng quá phần thời gian xử lý của trung tâm dành cho "
+        "trạm; thử lại sau {seconds} giây",
+        "kiosk {kiosk}: its batches used more than its share of the centre's processor time "
+        "lately; retry in {seconds} s"),
+    "api.other_kiosk": ("kiosk_id: mã đồng bộ thuộc trạm {token}, không phải {sent}",
+                        "kiosk_id: the token belongs to kiosk {token}, not {sent}"),
+    "api.other_kiosk_entry": (
+        "entries[{index}].kiosk_id: {owner} không phải trạm của mã đồng bộ này ({token})",
+        "entries[{index}].kiosk_id: {owner} is not this token's kiosk {token}"),
+    "api.no_authorization": ("Authorization: còn thiếu (cần 'Bearer <mã>')",
+                             "Authorization: missing (expected 'Bearer <token>')"),
+    "api.not_bearer": ("Authorization: cần 'Bearer <mã>'",
+                       "Authorization: expected 'Bearer <token>'"),
+    "api.unknown_token": ("Authorization: mã đồng bộ không rõ", "Authorization: unknown token"),
+    "api.revoked": ("Authorization: trạm {kiosk} đã bị thu hồi lúc {at}",
+                    "Authorization: kiosk {kiosk} was revoked at {at}"),
+    "api.not_json": ("Content-Type: cần application/json, nhận được {got}",
+                     "Content-Type: expected application/json, got {got}"),
+    "api.too_large": ("nội dung: lớn hơn {limit} byte khi gửi; hãy gửi lô nhỏ hơn",
+                      "body: larger than {limit} bytes as sent; send smaller batches"),
+    "api.enrol_body": ('cần một đối tượng JSON {{"secret": "…"}}',
+                       'expected a JSON object {{"secret": "…"}}'),
+    "api.no_backlog_keys": ("trung tâm này không cấp khoá tệp tồn đọng",
+                            "this centre offers no backlog keys"),
+    "api.keys_body": ('cần {{"signing_key": base64}}: {detail}',
+                      'expected {{"signing_key": base64}}: {detail}'),
+    "enrolment.unknown_code": ("mã đăng ký không rõ", "unknown enrolment code"),
+    "enrolment.used_at": ("mã đăng ký đã được dùng lúc {at}",
+                          "enrolment code already used at {at}"),
+    "enrolment.used": ("mã đăng ký đã được dùng", "enrolment code already used"),
+    "enrolment.expired": ("mã đăng ký đã hết hạn lúc {at}", "enrolment code expired at {at}"),
+    "enrolment.revoked": ("trạm {kiosk} đã bị thu hồi", "kiosk {kiosk} is revoked"),
+    "enrolment.signing_key_held": (
+        "trạm {kiosk} đã có khoá ký tệp tồn đọng {fingerprint} (đăng ký {at}); trung tâm "
+        "không thay khoá theo lời của trạm: quản trị viên chạy `kiosk-central kiosks "
+        "signing-key {kiosk} --reset --reason …` nếu trạm này thật sự mất khoá",
+        "kiosk {kiosk} already has backlog signing key {fingerprint} (registered {at}); the "
+        "centre does not replace it on a kiosk's word: an administrator runs `kiosk-central "
+        "kiosks signing-key {kiosk} --reset --reason …` if this kiosk really lost its key"),
     # -- keys: the kiosk's signing key, the centre's backlog key (kiosk.sync.backlog_keys,
     #    kiosk.central.backlog_key)
     "key.signing": ("khoá ký", "signing key"),
@@ -1559,10 +1654,9 @@ class Words:
         return json.dumps(self.plain(), ensure_ascii=False)
 
     def plain(self) -> dict[str, object]:
-        """``{"code": …, "params": …}``, nested Words alike: for JSON."""
-        return {"code": self.code, "params": {
-            k: v.plain() if isinstance(v, Words) else v.words.plain()
-            if isinstance(v, WordedError) else v for k, v in self.params.items()}}
+        """``{"code": …, "params": …}``, nested Words alike, any other value that JSON does
+        not hold (a path, a library's exception) as its text: for JSON."""
+        return {"code": self.code, "params": {k: _plain(v) for k, v in self.params.items()}}
 
     @classmethod
     def _restored(cls, obj: dict[str, object]) -> Words:
@@ -1588,6 +1682,16 @@ class WordedError(Exception):
 
     def text(self, language: str) -> str:
         return self.words(language)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Words):
+        return value.plain()
+    if isinstance(value, WordedError):
+        return value.words.plain()
+    if value is None or isinstance(value, str | int | float | bool | list | dict):
+        return value
+    return str(value)
 
 
 def saved_words(saved: str) -> Words | None:

@@ -38,6 +38,7 @@ from kiosk.central.storage import (
 )
 from kiosk.central.trace_api import TracerOf, add_trace_route
 from kiosk.enrolment import ENROL_PATH
+from kiosk.messages import WordedError
 from kiosk.sync import backlog_keys, protocol
 
 log = logging.getLogger("kiosk.central")
@@ -54,10 +55,13 @@ HEARTBEAT_MAX_BYTES = 64 * 1024
 KIOSK_CALL = "a kiosk's own call: answers carry ids, counts and reasons, never an entry's fields"
 
 
-class _Refusal(Exception):
-    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(reason)
-        self.status, self.reason, self.headers = status, reason, headers or {}
+class _Refusal(WordedError):
+    """A kiosk request refused (``api.*``), with its HTTP status and headers."""
+
+    def __init__(self, status: int, code: str, headers: dict[str, str] | None = None,
+                 /, **params: object) -> None:
+        super().__init__(code, **params)
+        self.status, self.headers = status, headers or {}
 
 
 def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
@@ -103,8 +107,8 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
             async with per_kiosk.slot(kiosk.id):
                 body = await _read_body(request, max_body)
                 if not await inflight.acquire(kiosk.id, INFLIGHT_WAIT):
-                    raise _Refusal(503, f"server busy: {max_inflight} batches in progress",
-                                   {"Retry-After": "5"})
+                    raise _Refusal(503, "api.server_busy", {"Retry-After": "5"},
+                                   batches=max_inflight)
                 try:  # decoding and parsing run in a worker thread, bounded by the limits
                     answer = await run_in_threadpool(
                         _charged, shares, kiosk.id, lambda: _ingest(
@@ -130,18 +134,18 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         except (ValueError, TypeError, KeyError):
             secret = None
         if not isinstance(secret, str) or not 0 < len(secret) <= 256:
-            return _error(400, "expected a JSON object {\"secret\": \"…\"}")
+            return _failure(_Refusal(400, "api.enrol_body"))
         try:
             signing_key = (backlog_keys.raw(backlog_keys.signing_public(asked["signing_key"]))
                            if asked.get("signing_key") is not None else None)
         except backlog_keys.BadKey as exc:
-            return _error(400, str(exc))
+            return _error(400, exc)
         try:
             kiosk, token, replaced = await run_in_threadpool(enrol.redeem, storage, secret,
                                                              signing_key)
         except EnrolmentRefused as exc:
             log.warning("enrolment refused: %s", exc)
-            return _error(exc.status, str(exc))
+            return _error(exc.status, exc)
         except StorageError as exc:
             return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
         log.info("kiosk %s enrolled by code", kiosk.id)
@@ -179,13 +183,13 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         except (_Refusal, StorageError) as exc:
             return _failure(exc)
         if centre_key is None:
-            return _error(404, "this centre offers no backlog keys")
+            return _failure(_Refusal(404, "api.no_backlog_keys"))
         try:
             asked = json.loads(body) if body else {}
             offered = asked.get("signing_key") if isinstance(asked, dict) else None
             key = backlog_keys.signing_public(offered) if offered is not None else None
         except ValueError as exc:  # JSON and BadKey
-            return _error(400, f"expected {{\"signing_key\": base64}}: {exc}")
+            return _failure(_Refusal(400, "api.keys_body", detail=exc))
         try:
             if key is not None:
                 registered = await run_in_threadpool(storage.register_signing_key, kiosk.id,
@@ -196,7 +200,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
             held = await run_in_threadpool(storage.signing_key, kiosk.id)
         except SigningKeyConflict as exc:
             log.warning("%s", exc)
-            return _error(409, str(exc))
+            return _error(409, exc)
         except StorageError as exc:
             return _failure(exc)
         return JSONResponse({
@@ -257,8 +261,8 @@ class _KioskSlots:
 
     @contextlib.asynccontextmanager
     async def slot(self, kiosk_id: str) -> AsyncIterator[None]:
-        busy = _Refusal(429, f"kiosk {kiosk_id}: {self.running} batches already in "
-                             f"progress", {"Retry-After": "1"})
+        busy = _Refusal(429, "api.kiosk_busy", {"Retry-After": "1"}, kiosk=kiosk_id,
+                        batches=self.running)
         gate, users = self.held.get(kiosk_id) or (asyncio.Semaphore(self.running), 0)
         if users >= 2 * self.running:
             raise busy
@@ -289,9 +293,8 @@ async def _wait_for_share(shares: CpuShares, kiosk_id: str) -> None:
         await asyncio.sleep(min(wait, INFLIGHT_WAIT))
         wait = shares.wait_seconds(kiosk_id)
     if wait:
-        raise _Refusal(429, f"kiosk {kiosk_id}: its batches used more than its share of the "
-                            f"centre's processor time lately; retry in {math.ceil(wait)} s",
-                       {"Retry-After": str(math.ceil(wait))})
+        raise _Refusal(429, "api.over_share", {"Retry-After": str(math.ceil(wait))},
+                       kiosk=kiosk_id, seconds=math.ceil(wait))
 
 
 def _charged(shares: CpuShares, kiosk_id: str, work: Callable[[], dict[str, Any]]
@@ -310,13 +313,12 @@ def _heartbeat(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None
     beat = protocol.validate_heartbeat(
         protocol.decode_body(body, encoding, max_decoded=HEARTBEAT_MAX_BYTES * 8))
     if beat.kiosk_id != kiosk.id:
-        raise _Refusal(403, f"kiosk_id: the token belongs to kiosk {kiosk.id!r}, "
-                            f"not {beat.kiosk_id!r}")
+        raise _Refusal(403, "api.other_kiosk", token=repr(kiosk.id), sent=repr(beat.kiosk_id))
     sent_at = protocol.parse_time(beat.sent_at)
     assert sent_at is not None  # checked with the heartbeat
     problem = protocol.sent_at_problem(sent_at, received_at)
     if problem:
-        raise protocol.ProtocolError(422, problem)
+        raise problem
     offset = protocol.clock_offset_seconds(received_at, sent_at)
     heartbeat.record(storage, kiosk.id, beat.health, received_at, offset)
     return {"received_at": protocol.format_time(received_at), "clock_offset_seconds": offset}
@@ -325,18 +327,17 @@ def _heartbeat(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None
 def _authenticate(storage: Storage, header: str | None) -> Kiosk:
     challenge = {"WWW-Authenticate": "Bearer"}
     if not header:
-        raise _Refusal(401, "Authorization: missing (expected 'Bearer <token>')", challenge)
+        raise _Refusal(401, "api.no_authorization", challenge)
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise _Refusal(401, "Authorization: expected 'Bearer <token>'", challenge)
+        raise _Refusal(401, "api.not_bearer", challenge)
     kiosk = storage.kiosk_for_token(protocol.token_hash(token))
     if kiosk is None:
-        raise _Refusal(401, "Authorization: unknown token", challenge)
+        raise _Refusal(401, "api.unknown_token", challenge)
     if not kiosk.active:
         storage.note_refused_attempt(kiosk.id, dt.datetime.now(dt.UTC))
-        raise _Refusal(401, f"Authorization: kiosk {kiosk.id} was revoked at "
-                            f"{kiosk.revoked_at}", challenge)
+        raise _Refusal(401, "api.revoked", challenge, kiosk=kiosk.id, at=kiosk.revoked_at)
     return kiosk
 
 
@@ -344,13 +345,12 @@ def _require_json(request: Request) -> None:
     """Bodies are JSON: a form or text body is refused before it is read (415)."""
     declared = request.headers.get("content-type", "")
     if declared.partition(";")[0].strip().lower() != "application/json":
-        raise _Refusal(415, f"Content-Type: expected application/json, got "
-                            f"{declared or 'none'!r}")
+        raise _Refusal(415, "api.not_json", got=repr(declared or "none"))
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    too_large = _Refusal(413, f"body: larger than {limit} bytes as sent; send smaller batches")
+    too_large = _Refusal(413, "api.too_large", limit=limit)
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks, size = [], 0
@@ -368,13 +368,13 @@ def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
     batch = protocol.decode_body(body, encoding, max_decoded=max_decoded)
     protocol.validate_batch(batch)
     if batch["kiosk_id"] != kiosk.id:
-        raise _Refusal(403, f"kiosk_id: the token belongs to kiosk {kiosk.id!r}, "
-                            f"not {batch['kiosk_id']!r}")
+        raise _Refusal(403, "api.other_kiosk", token=repr(kiosk.id),
+                       sent=repr(batch["kiosk_id"]))
     for index, entry in enumerate(batch["entries"]):
         owner = entry.get("kiosk_id")
         if isinstance(owner, str) and owner != kiosk.id:
-            raise _Refusal(403, f"entries[{index}].kiosk_id: {owner!r} is not this token's "
-                                f"kiosk {kiosk.id!r}")
+            raise _Refusal(403, "api.other_kiosk_entry", index=index, owner=repr(owner),
+                           token=repr(kiosk.id))
     results = storage.ingest_batch(kiosk.id, batch["entries"], sent_at=batch["sent_at"],
                                    received_at=received_at, batch_id=batch["batch_id"],
                                    checkpoint_id=kiosk.checkpoint_id, time_window=True)
@@ -399,16 +399,20 @@ def _json(answer: dict[str, Any], accept_encoding: str) -> Response:
     return Response(body, media_type="application/json", headers=headers)
 
 
-def _error(status: int, reason: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": reason}, status_code=status, headers=headers)
+def _error(status: int, error: WordedError | str,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    """An error answer: the English ``error`` with its ``code`` and ``params`` (see
+    :func:`protocol.refusal_body`); a storage failure's own text has no code."""
+    body = protocol.refusal_body(error) if isinstance(error, WordedError) else {"error": error}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _failure(exc: Exception) -> JSONResponse:
     """The answer to a kiosk request that failed: one mapping for every kiosk route."""
     if isinstance(exc, _Refusal):
-        return _error(exc.status, exc.reason, exc.headers)
+        return _error(exc.status, exc, exc.headers)
     if isinstance(exc, protocol.ProtocolError):
-        return _error(exc.status, exc.reason)
+        return _error(exc.status, exc)
     if isinstance(exc, StorageBusy):
         return _error(503, str(exc), {"Retry-After": str(exc.retry_after)})
     log.error("storage failure: %s", exc)

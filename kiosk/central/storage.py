@@ -68,11 +68,12 @@ class StorageBusy(StorageError):
         self.retry_after = retry_after
 
 
-class EnrolmentRefused(Exception):
-    """An enrolment code the centre will not exchange; ``status`` is the HTTP answer."""
+class EnrolmentRefused(WordedError):
+    """An enrolment code the centre will not exchange (``enrolment.*``); ``status`` is the
+    HTTP answer."""
 
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, status: int, code: str, /, **params: object) -> None:
+        super().__init__(code, **params)
         self.status = status
 
 
@@ -80,17 +81,14 @@ class EnrolmentError(WordedError, ValueError):
     """An enrolment request that cannot be carried out (unknown or duplicate id…)."""
 
 
-class SigningKeyConflict(Exception):
+class SigningKeyConflict(WordedError):
     """A kiosk offered a signing key while another one is registered for it (HTTP 409)."""
 
     def __init__(self, kiosk_id: str, held: bytes, registered_at: str) -> None:
         from kiosk.sync.backlog_keys import fingerprint
 
-        super().__init__(
-            f"kiosk {kiosk_id} already has backlog signing key {fingerprint(held)} "
-            f"(registered {registered_at}); the centre does not replace it on a kiosk's word: "
-            f"an administrator runs `kiosk-central kiosks signing-key {kiosk_id} --reset "
-            f"--reason …` if this kiosk really lost its key")
+        super().__init__("enrolment.signing_key_held", kiosk=kiosk_id,
+                         fingerprint=fingerprint(held), at=registered_at)
         self.kiosk_id, self.held = kiosk_id, held
 
 
@@ -212,11 +210,10 @@ class Storage(ABC):
         if sent_at is not None:
             sent = protocol.parse_time(sent_at)
             if sent is None:
-                raise protocol.ProtocolError(
-                    422, f"sent_at: expected UTC wire time, got {sent_at!r}")
+                raise protocol.ProtocolError(422, "wire.bad_sent_at", got=repr(sent_at))
             problem = protocol.sent_at_problem(sent, received_at) if time_window else None
             if problem:
-                raise protocol.ProtocolError(422, problem)
+                raise problem
             offset = protocol.clock_offset_seconds(received_at, sent)
         receipt = (protocol.format_time(received_at), offset, batch_id)
         received_on = self.calendar.local(received_at)[0]
@@ -430,18 +427,18 @@ class Storage(ABC):
                                     "FROM enrolment_codes c JOIN kiosks k ON k.id = c.kiosk_id "
                                     "WHERE c.secret_hash = $1", (secret_hash,)).fetchone()
             if row is None:
-                raise EnrolmentRefused(403, "unknown enrolment code")
+                raise EnrolmentRefused(403, "enrolment.unknown_code")
             kiosk_id, expires_at, used_at, revoked_at = row
             if used_at is not None:
-                raise EnrolmentRefused(409, f"enrolment code already used at {used_at}")
+                raise EnrolmentRefused(409, "enrolment.used_at", at=used_at)
             if expires_at <= now:
-                raise EnrolmentRefused(410, f"enrolment code expired at {expires_at}")
+                raise EnrolmentRefused(410, "enrolment.expired", at=expires_at)
             if revoked_at is not None:
-                raise EnrolmentRefused(403, f"kiosk {kiosk_id} is revoked")
+                raise EnrolmentRefused(403, "enrolment.revoked", kiosk=kiosk_id)
             # the guard on used_at makes two racing exchanges give one token, not two
             if self._execute(tx, "UPDATE enrolment_codes SET used_at = $1 WHERE secret_hash = $2 "
                                  "AND used_at IS NULL", (now, secret_hash)).rowcount != 1:
-                raise EnrolmentRefused(409, "enrolment code already used")
+                raise EnrolmentRefused(409, "enrolment.used")
             self._execute(tx, "UPDATE kiosks SET token_hash = $1 WHERE id = $2",
                           (token_hash, kiosk_id))
             replaced = None

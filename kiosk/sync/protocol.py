@@ -86,13 +86,26 @@ ENCODINGS = ("zstd", "gzip", "identity")
 """Content-Encoding values the server accepts, preferred first."""
 
 
-class ProtocolError(ValueError):
-    """A request or answer that breaks the protocol; ``status`` is the HTTP status it maps to."""
+class ProtocolError(messages.WordedError, ValueError):
+    """A request or answer that breaks the protocol (``wire.*``, or a ``refusal.*`` naming
+    the field); ``status`` is the HTTP status it maps to, ``reason`` the English the answer's
+    ``error`` has always said (:func:`refusal_body`)."""
 
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, status: int, code: str, /, **params: object) -> None:
+        super().__init__(code, **params)
         self.status = status
-        self.reason = reason
+
+    @property
+    def reason(self) -> str:
+        return self.words("en")
+
+    @classmethod
+    def refusing(cls, status: int, refusal: Refusal) -> ProtocolError:
+        """The error for a refused field, worded like an entry's refusal."""
+        words = refusal.words()
+        if isinstance(words, messages.Words):
+            return cls(status, words.code, **words.params)
+        return cls(status, "wire.invalid", detail=words)
 
 
 def refusal_body(error: messages.WordedError) -> dict[str, Any]:
@@ -297,7 +310,8 @@ def wire_to_row(entry: Mapping[str, Any]) -> dict[str, Any]:
     """A wire entry → {ROW_COLUMNS: value}; raises ProtocolError(422) if it is not valid."""
     row, refusal = entry_row(entry)
     if row is None:
-        raise ProtocolError(422, refusal or "entry: invalid")
+        raise ProtocolError.refusing(422, refusal or Refusal("invalid", field="entry",
+                                                             detail=""))
     return dict(zip(ROW_COLUMNS, row, strict=True))
 
 
@@ -570,7 +584,7 @@ def validate_health(obj: object) -> Health:
     try:
         return msgspec.convert(obj, Health)
     except (msgspec.ValidationError, ValueError) as exc:
-        raise ProtocolError(422, f"health: {exc}") from None
+        raise ProtocolError(422, "wire.health", detail=exc) from None
 
 
 def validate_heartbeat(obj: object) -> Heartbeat:
@@ -578,7 +592,7 @@ def validate_heartbeat(obj: object) -> Heartbeat:
     try:
         return msgspec.convert(obj, Heartbeat)
     except (msgspec.ValidationError, ValueError) as exc:
-        raise ProtocolError(422, f"heartbeat: {exc}") from None
+        raise ProtocolError(422, "wire.heartbeat", detail=exc) from None
 
 
 def make_heartbeat(kiosk_id: str, health: dict[str, Any],
@@ -634,23 +648,21 @@ def validate_batch(obj: object, *, max_entries: int = MAX_BATCH_ENTRIES) -> dt.d
     :func:`validate_entry`, so one bad record never blocks a whole backlog.
     """
     if not isinstance(obj, dict):
-        raise ProtocolError(422, f"body: expected a JSON object, got {_type_name(obj)}")
+        raise ProtocolError(422, "wire.not_object", got=_type_words(obj))
     problem = _first_problem(obj, _BATCH, skip=("entries",))
     if problem:
-        raise ProtocolError(422, problem)
+        raise ProtocolError.refusing(422, problem)
     entries = obj["entries"]
     if not isinstance(entries, list):
-        raise ProtocolError(422, f"entries: expected an array, got {_type_name(entries)}")
+        raise ProtocolError(422, "wire.entries_not_array", got=_type_words(entries))
     if len(entries) > max_entries:
-        raise ProtocolError(413, f"entries: {len(entries)} entries, at most {max_entries} "
-                                 f"per batch")
+        raise ProtocolError(413, "wire.too_many_entries", count=len(entries), max=max_entries)
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
-            raise ProtocolError(
-                422, f"entries[{index}]: expected an object, got {_type_name(entry)}")
+            raise ProtocolError(422, "wire.entry_not_object", index=index,
+                                got=_type_words(entry))
         if not isinstance(entry.get("id"), str):
-            raise ProtocolError(
-                422, f"entries[{index}].id: expected a string, got {_show(entry.get('id'))}")
+            raise ProtocolError(422, "wire.entry_id", index=index, got=_show(entry.get("id")))
     sent_at = parse_time(obj["sent_at"])
     assert sent_at is not None  # checked with the envelope
     return sent_at
@@ -664,22 +676,23 @@ def validate_response(obj: object, sent_ids: list[str]
     order, so a confused answer can never acknowledge an entry the centre does not hold.
     """
     if not isinstance(obj, dict) or not isinstance(obj.get("results"), list):
-        raise ProtocolError(502, "answer: no results array")
+        raise ProtocolError(502, "wire.no_results")
     results = obj["results"]
     if len(results) != len(sent_ids):
-        raise ProtocolError(502, f"answer: {len(results)} results for {len(sent_ids)} entries")
+        raise ProtocolError(502, "wire.result_count", results=len(results),
+                            entries=len(sent_ids))
     held: list[str] = []
     rejected: dict[str, Refusal] = {}
     for sent, result in zip(sent_ids, results, strict=True):
         if not isinstance(result, dict) or result.get("id") != sent:
-            raise ProtocolError(502, f"answer: result for {sent} missing or out of order")
+            raise ProtocolError(502, "wire.result_order", id=sent)
         status = result.get("status")
         if status in (ACCEPTED, DUPLICATE):
             held.append(sent)
         elif status == REJECTED:
             rejected[sent] = Refusal.from_answer(result)
         else:
-            raise ProtocolError(502, f"answer: unknown status {_show(status)} for {sent}")
+            raise ProtocolError(502, "wire.unknown_status", status=_show(status), id=sent)
     return held, rejected
 
 
@@ -694,12 +707,12 @@ when it is known) must lie within [receive time − ENTRY_MAX_AGE, receive time 
 ENTRY_MAX_AHEAD]: year 1 or 9999 is a broken clock or a forgery, never a scan."""
 
 
-def sent_at_problem(sent_at: dt.datetime, received_at: dt.datetime) -> str | None:
-    """Why a batch's ``sent_at`` is not a clock the centre can correct by; None if sane."""
+def sent_at_problem(sent_at: dt.datetime, received_at: dt.datetime) -> ProtocolError | None:
+    """Why a batch's ``sent_at`` is not a clock the centre can correct by (the error to
+    raise); None if sane."""
     off = abs(received_at - sent_at)
     if off > MAX_CLOCK_ERROR:
-        return (f"sent_at: {off.days} days from the centre's clock (at most "
-                f"{MAX_CLOCK_ERROR.days}); set the kiosk's clock")
+        return ProtocolError(422, "wire.clock_off", days=off.days, max=MAX_CLOCK_ERROR.days)
     return None
 
 
@@ -741,14 +754,14 @@ def encode_body(obj: Any, encoding: str | None = None, *, level: int | None = No
     if encoding == "zstd":
         zstd = _zstd()
         if zstd is None:
-            raise ProtocolError(415, "zstd: the zstandard package is not installed")
+            raise ProtocolError(415, "wire.no_zstandard")
         return zstd.ZstdCompressor(level=3 if level is None else level).compress(raw), "zstd"
     if encoding == "gzip":
         return gzip.compress(raw, compresslevel=1 if level is None else level, mtime=0), "gzip"
     if encoding == "identity":
         return raw, "identity"
-    raise ProtocolError(415, f"Content-Encoding: unsupported {encoding!r} "
-                             f"(supported: {', '.join(ENCODINGS)})")
+    raise ProtocolError(415, "wire.unsupported_encoding", encoding=repr(encoding),
+                        supported=", ".join(ENCODINGS))
 
 
 def decode_body(data: bytes, content_encoding: str | None = None, *,
@@ -769,8 +782,8 @@ def decode_body(data: bytes, content_encoding: str | None = None, *,
     elif encoding == "zstd":
         chunks = _unzstd(data)
     else:
-        raise ProtocolError(415, f"Content-Encoding: unsupported {content_encoding!r} "
-                                 f"(supported: {', '.join(ENCODINGS)})")
+        raise ProtocolError(415, "wire.unsupported_encoding", encoding=repr(content_encoding),
+                            supported=", ".join(ENCODINGS))
     raw, values = bytearray(), 0
     for chunk in chunks:
         raw += chunk
@@ -778,22 +791,21 @@ def decode_body(data: bytes, content_encoding: str | None = None, *,
         if len(raw) > max_decoded:
             raise _too_large(max_decoded)
         if values > max_values:
-            raise ProtocolError(413, f"body: more than {max_values} JSON values; send "
-                                     f"smaller batches")
+            raise ProtocolError(413, "wire.too_many_values", max=max_values)
     # msgspec, not orjson: the same speed on a full batch, but it holds about 3× the body
     # while parsing where orjson holds about 13× (a 16 MiB body: 16 MiB, not 208 MiB).
     try:
         return msgspec.json.decode(raw)  # refuses NaN/Infinity and invalid UTF-8 itself
     except RecursionError:
-        raise ProtocolError(400, "body: JSON nested too deeply") from None
+        raise ProtocolError(400, "wire.too_deep") from None
     except msgspec.DecodeError as exc:
         problem = str(exc)
         if "UTF-8" in problem:
-            raise ProtocolError(400, f"body: not UTF-8 text ({problem})") from None
-        raise ProtocolError(400, f"body: malformed JSON "
-                                 f"({problem.removeprefix('JSON is malformed: ')})") from None
+            raise ProtocolError(400, "wire.not_utf8", detail=problem) from None
+        raise ProtocolError(400, "wire.malformed", detail=problem.removeprefix(
+            "JSON is malformed: ")) from None
     except msgspec.ValidationError as exc:  # a number no float can hold (1e999)
-        raise ProtocolError(400, f"body: malformed JSON ({exc})") from None
+        raise ProtocolError(400, "wire.malformed", detail=exc) from None
 
 
 def json_values_at_most(text: bytes) -> int:
@@ -814,28 +826,28 @@ def _gunzip(data: bytes) -> Iterator[bytes]:
                 chunk = inflater.decompress(data, _CHUNK)
                 data = inflater.unconsumed_tail
                 if not chunk and not data:
-                    raise ProtocolError(400, "body: truncated gzip data")
+                    raise ProtocolError(400, "wire.truncated_gzip")
                 yield chunk
         except zlib.error as exc:
-            raise ProtocolError(400, f"body: not valid gzip data ({exc})") from None
+            raise ProtocolError(400, "wire.bad_gzip", detail=exc) from None
         data = inflater.unused_data  # another gzip member may follow
 
 
 def _unzstd(data: bytes) -> Iterator[bytes]:
     zstd = _zstd()
     if zstd is None:
-        raise ProtocolError(415, "Content-Encoding: zstd is not available on this server")
+        raise ProtocolError(415, "wire.no_zstd_here")
     try:
         with zstd.ZstdDecompressor().stream_reader(io.BytesIO(data),
                                                    read_across_frames=True) as reader:
             while chunk := reader.read(_CHUNK):
                 yield chunk
     except zstd.ZstdError as exc:
-        raise ProtocolError(400, f"body: not valid zstd data ({exc})") from None
+        raise ProtocolError(400, "wire.bad_zstd", detail=exc) from None
 
 
 def _too_large(limit: int) -> ProtocolError:
-    return ProtocolError(413, f"body: larger than {limit} bytes once decompressed")
+    return ProtocolError(413, "wire.too_large_decoded", limit=limit)
 
 
 def _orjson() -> Any:
@@ -898,6 +910,11 @@ def _type_name(value: object) -> str:
     return {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
             int: "a number", float: "a number", type(None): "null"}.get(type(value),
                                                                           type(value).__name__)
+
+
+def _type_words(value: object) -> messages.Words:
+    """A JSON value's type, to be worded ("an object" / "một đối tượng")."""
+    return messages.Words(f"json.{_json_type(value)}")
 
 
 def _json_type(value: object) -> str:
