@@ -303,6 +303,15 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def processes(pid: int) -> list[int]:
+    """A process and its children (`serve --workers`)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid, *map(int, children)]
+
+
 class CpuMeter:
     """Processor seconds spent by some processes between ``start()`` and ``stop()``: the
     `serve` processes, and the PostgreSQL backends serving one database (those alive at the
@@ -388,6 +397,9 @@ class Kiosk:
                     if delay is None:
                         break
                     failures += 1
+                    if conn is not None:  # as a kiosk's HTTP client does after a wait: the
+                        conn.close()      # centre closes keep-alive connections idle for 5 s
+                        conn = None
                     if failures > GIVE_UP:  # a kiosk never gives up; a benchmark must end
                         raise RuntimeError(f"batch {number}: no answer after {GIVE_UP} "
                                            f"tries, the last {cause}")
@@ -424,10 +436,10 @@ def copy_text(url: str, rows: list[tuple[Any, ...]]) -> list[bytes]:
 
 
 def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
-           copy_streams: int = 2) -> dict[str, Any]:
+           copy_streams: int = 2, workers: int = 1) -> dict[str, Any]:
     """``kiosks`` simulated kiosks (:class:`Kiosk`) post ``total`` entries in batches of
-    ``size`` to ``servers`` `kiosk-central serve` processes on ``url`` (a database holding
-    the registry and nothing else); then the database is checked — every entry stored once,
+    ``size`` to ``servers`` `kiosk-central serve --workers WORKERS` on ``url`` (a database
+    holding the registry and nothing else); then the database is checked — every entry stored once,
     counted once in the aggregates — and the same rows (new ids) are COPYed bare into the
     same table over ``copy_streams`` connections at once: the floor. Rates, the ratio,
     processor time per entry on each side, the load average before and after."""
@@ -451,10 +463,11 @@ def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
         f"KI-{i:03d}", str(uuid.uuid4()), backlog[n:n + size]), encoding)[0],
         len(backlog[n:n + size])) for n in range(0, len(backlog), size)]
         for i, backlog in enumerate(backlogs)]
-    centres = [CentralServer(url, "--log-level", "warning") for _ in range(servers)]
+    centres = [CentralServer(url, "--log-level", "warning", "--workers", str(workers))
+               for _ in range(servers)]
     senders = [Kiosk(centres[i % servers].url, tokens[i], bodies[i], encoding)
                for i in range(kiosks)]
-    serve_cpu = CpuMeter(lambda: [c.process.pid for c in centres])
+    serve_cpu = CpuMeter(lambda: [pid for c in centres for pid in processes(c.process.pid)])
     database_cpu = CpuMeter(backends(url))
     try:
         load_before = os.getloadavg()[0]
@@ -516,12 +529,12 @@ def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
         copy_cpu = CpuMeter(lambda: [c.info.backend_pid for c in connections])
         copy_cpu.start()
         started = time.perf_counter()
-        workers = [threading.Thread(target=copy, args=(data[n::copy_streams], conn))
+        streams = [threading.Thread(target=copy, args=(data[n::copy_streams], conn))
                    for n, conn in enumerate(connections)]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
+        for stream in streams:
+            stream.start()
+        for stream in streams:
+            stream.join()
         copy_s = time.perf_counter() - started
         copy_database_s = copy_cpu.stop()
     finally:
@@ -530,6 +543,7 @@ def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
     http_rate, copy_rate = sent / http_s, sent / copy_s
     return {
         "kiosks": kiosks, "entries": sent, "batch": size, "servers": servers,
+        "workers": workers,
         "http_entries_per_s": round(http_rate),
         "bare_copy_entries_per_s": round(copy_rate), "copy_streams": copy_streams,
         "ratio": round(http_rate / copy_rate, 3),
@@ -553,6 +567,8 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--servers", type=int, default=2,
                         help="`kiosk-central serve` processes the kiosks are spread over")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="`serve --workers` of each of the --servers")
     parser.add_argument("--copy-streams", type=int, default=2,
                         help="connections the bare COPY (the floor) writes over at once")
     parser.add_argument("--postgres", help="an empty database URL (default: a private cluster)")
@@ -581,7 +597,7 @@ def main() -> int:
         with open_storage(args.postgres) as storage, storage._connection() as conn:
             load_registry(conn, args.checkpoints, start.date(), pg=True)
         json.dump(ingest(args.postgres, args.kiosks, args.ingest_entries, args.batch,
-                         args.servers, args.copy_streams), sys.stdout, indent=1)
+                         args.servers, args.copy_streams, args.workers), sys.stdout, indent=1)
         print()
         return 0
     results: dict[str, Any] = {"checkpoints": args.checkpoints, "days": args.days}
@@ -608,7 +624,7 @@ def main() -> int:
     if args.ingest_entries:
         log(f"ingest: {args.kiosks} kiosks, {args.ingest_entries:,} entries")
         results["ingest"] = ingest(pg_url, args.kiosks, args.ingest_entries, args.batch,
-                                   args.servers, args.copy_streams)
+                                   args.servers, args.copy_streams, args.workers)
         log(f"  {results['ingest']['http_entries_per_s']:,} entries/s through serve, bare "
             f"COPY {results['ingest']['bare_copy_entries_per_s']:,}/s")
     json.dump(results, sys.stdout, indent=1, ensure_ascii=False)
