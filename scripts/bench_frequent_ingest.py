@@ -5,9 +5,11 @@ PostgreSQL) database: ``--people`` people at one checkpoint, each entering and l
 turn, a scan every ``--every`` seconds in all (the shape of a busy kiosk's store, whose
 regulars come back many times a day), in batches sent in time order. Prints this process's
 CPU and the wall clock per entry (on SQLite both include the database's work).
-``--without-stays``: the same ingest with the stays not kept, what it costs without them.
+``--without-stays``: the same ingest with the stays not kept, what it costs without them;
+``--newest-first``: the batches sent newest first, every one before the scans held (the
+rebuild of late scans, not the extension of stays).
 
-    .venv/bin/python scripts/bench_frequent_ingest.py [--without-stays]
+    .venv/bin/python scripts/bench_frequent_ingest.py [--without-stays | --newest-first]
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--without-stays", action="store_true",
                         help="skip keeping the stays (the cost without them)")
+    parser.add_argument("--newest-first", action="store_true",
+                        help="send the batches newest first (every scan late)")
     args = parser.parse_args()
     if args.without_stays:
         stays.keep = lambda *_: None
@@ -54,13 +58,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, \
             open_storage(args.db or f"sqlite:///{tmp}/central.db") as storage:
         began, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_utime
-        for i in range(0, len(entries), args.batch):
+        starts = range(0, len(entries), args.batch)
+        for i in reversed(starts) if args.newest_first else starts:
             storage.ingest_batch("k1", entries[i:i + args.batch],
                                  sent_at=protocol.format_time(received), received_at=received,
                                  batch_id=uuid7())
         cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime - cpu
         wall = time.perf_counter() - began
     print(json.dumps({"entries": len(entries), "stays": not args.without_stays,
+                      "newest_first": args.newest_first,
                       "us_per_entry_cpu": round(cpu / len(entries) * 1e6),
                       "us_per_entry_wall": round(wall / len(entries) * 1e6)}))
     return 0

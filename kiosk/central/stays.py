@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kiosk.central import partitions, tracing
 from kiosk.central.placeholders import Params, slots
+from kiosk.sync.protocol import format_time
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
@@ -185,18 +186,20 @@ def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.
     the stays within REACH of them from every scan that decides them. The seqs of held
     stays that change, the stays to write, the new tails."""
     postgresql = _postgresql(storage)
-    slack = ID_SLACK + dt.timedelta(seconds=_execute(
+    offset = dt.timedelta(seconds=_execute(
         storage, tx, "SELECT max(abs(clock_offset_seconds)) FROM batches").fetchone()[0] or 0)
     groups = [(k, c, scans[0].at, scans[-1].at) for (k, c), scans in sorted(new.items())]
     scans_read = []
     for chunk in _chunks(groups):
         params = Params()
         sql = _values(storage, [(k, c, *_regions(lo, hi)[1]) for k, c, lo, hi in chunk],
-                      slack, postgresql, params)
+                      offset, postgresql, params)
         scans_read += _execute(storage, tx, (
-            f"WITH w (k, c, day_lo, day_hi{', id_lo, id_hi' if postgresql else ''}) "
-            f"AS NOT MATERIALIZED (VALUES {sql}) SELECT {_SCAN} FROM w CROSS JOIN entries e "
+            f"WITH w (k, c, day_lo, day_hi, at_lo, at_hi"
+            f"{', id_lo, id_hi' if postgresql else ''}) AS NOT MATERIALIZED (VALUES {sql}) "
+            f"SELECT {_SCAN} FROM w CROSS JOIN entries e "
             f"WHERE e.match_key = w.k AND e.checkpoint_id = w.c "
+            f"AND e.scanned_at BETWEEN w.at_lo AND w.at_hi "
             f"AND e.local_day BETWEEN w.day_lo AND w.day_hi"
             f"{' AND e.id >= w.id_lo AND e.id < w.id_hi' if postgresql else ''}"), params
         ).fetchall()
@@ -381,14 +384,18 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 
 def _values(storage: Storage, groups: Sequence[tuple[str, str, float, float]],
-            slack: dt.timedelta, postgresql: bool, params: Params) -> str:
-    """VALUES rows (key, checkpoint, first local day, last local day[, id bounds]) of
-    corrected-time ranges; their values go to ``params``."""
+            offset: dt.timedelta, postgresql: bool, params: Params) -> str:
+    """VALUES rows (key, checkpoint, first and last local day, first and last kiosk time
+    [, id bounds]) of corrected-time ranges, ``offset`` the largest clock offset corrected
+    (the kiosk times bound the index range entries_match_place reads); their values go to
+    ``params``."""
     day = storage.calendar.day_of
+    slack, second = ID_SLACK + offset, dt.timedelta(seconds=1)
     rows = []
     for key, checkpoint, lo, hi in groups:
         low, high = tracing.instant(lo), tracing.instant(hi)
-        values = [key, checkpoint, day(low).isoformat(), day(high).isoformat()]
+        values = [key, checkpoint, day(low).isoformat(), day(high).isoformat(),
+                  format_time(low - offset - second), format_time(high + offset + second)]
         if postgresql:
             values += [partitions.id_prefix(low - slack), partitions.id_prefix(high + slack)]
         rows.append(f"({', '.join(params.add(v) for v in values)})")
