@@ -317,9 +317,9 @@ def centre_checks(config: Any) -> list[Check]:
             client.trust_list(None)
             accepted, detail = True, ""
         except Refused as exc:  # 404: the centre holds no trust list, the token was accepted
-            accepted, detail = exc.status == 404, str(exc)
+            accepted, detail = exc.status == 404, exc.words
         except SyncError as exc:
-            accepted, detail = False, str(exc)
+            accepted, detail = False, exc.words
         checks.append(_check("token", accepted,
                              "doctor.token_ok" if accepted else "doctor.token_refused",
                              detail=detail))

@@ -1330,6 +1330,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "kiosk {kiosk} already has backlog signing key {fingerprint} (registered {at}); the "
         "centre does not replace it on a kiosk's word: an administrator runs `kiosk-central "
         "kiosks signing-key {kiosk} --reset --reason …` if this kiosk really lost its key"),
+    # -- what a kiosk makes of the centre's answers (kiosk.sync.client)
+    "sync.http": ("HTTP {status}: {error}", "HTTP {status}: {error}"),
+    "sync.transport": ("{what}: {cause}", "{what}: {cause}"),
+    "sync.net.connect_timeout": ("hết thời gian chờ kết nối", "connection timed out"),
+    "sync.net.read_timeout": ("không có trả lời kịp lúc", "no answer in time"),
+    "sync.net.connection": ("không kết nối được", "connection failed"),
+    "sync.net.cut_off": ("câu trả lời bị cắt giữa chừng", "answer cut off"),
+    "sync.net.failed": ("yêu cầu không thành", "request failed"),
+    "sync.unusable_answer": ("câu trả lời của trung tâm không dùng được: {detail}",
+                             "unusable answer from the centre: {detail}"),
+    "sync.unusable_keys": ("câu trả lời về khoá tệp tồn đọng không dùng được: {detail}",
+                           "unusable answer about the backlog keys: {detail}"),
+    "sync.unusable_enrolment": ("câu trả lời cho việc đăng ký không dùng được: {detail}",
+                                "unusable answer to the enrolment: {detail}"),
+    "sync.unusable_health": ("câu trả lời kiểm tra tình trạng của trung tâm không dùng được",
+                             "unusable answer from the centre's health check"),
+    "sync.missing": ("thiếu {fields}", "{fields} missing"),
+    "sync.size_reason": ("{size} byte: {reason}", "{size} bytes: {reason}"),
     # -- keys: the kiosk's signing key, the centre's backlog key (kiosk.sync.backlog_keys,
     #    kiosk.central.backlog_key)
     "key.signing": ("khoá ký", "signing key"),
@@ -1701,6 +1719,27 @@ def saved_words(saved: str) -> Words | None:
         return Words._restored(json.loads(saved))
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
+
+
+def answered_words(answer: Mapping[str, object]) -> Words | None:
+    """An answer's ``code`` and ``params`` (nested ones alike) as Words, when this program
+    knows every code and the parameters fill every blank (an error body of the protocol,
+    :func:`kiosk.sync.protocol.refusal_body`); None otherwise: the answer's own text is
+    shown then."""
+    code, params = answer.get("code"), answer.get("params")
+    if not isinstance(code, str) or not isinstance(params, dict):
+        return None
+    try:
+        words = Words._restored({"code": code, "params": params})
+    except (TypeError, KeyError):
+        return None
+    return words if _known(words) else None
+
+
+def _known(words: Words) -> bool:
+    pair = CATALOGUE.get(words.code)
+    return pair is not None and _blanks(pair[1]) <= words.params.keys() and all(
+        _known(value) for value in words.params.values() if isinstance(value, Words))
 
 
 def saved_text(saved: str, language: str) -> str:

@@ -141,9 +141,15 @@ def test_status_json_gives_a_refused_tokens_alert_as_words_and_as_its_code(
     assert sync(wrong, "push", ok=False).returncode == 1
     report = json.loads(sync(wrong, "status", "--json").stdout)
     assert report["alert_code"] == "sync.auth_401"
-    assert report["alert_params"]["detail"].startswith("HTTP 401")
-    assert report["alert"] == messages.text("sync.auth_401", "vi", **report["alert_params"])
-    assert report["alert"].startswith("Máy chủ trung tâm từ chối mã đồng bộ của trạm (HTTP 401")
+    # the centre's reason came as a code too: worded here, not shown in the centre's English
+    assert report["alert_params"]["detail"] == {"code": "sync.http", "params": {
+        "status": 401, "error": {"code": "api.unknown_token", "params": {}}}}
+    assert report["alert"] == messages.saved_text(json.dumps(
+        {"code": report["alert_code"], "params": report["alert_params"]}), "vi")
+    assert report["alert"].startswith("Máy chủ trung tâm từ chối mã đồng bộ của trạm (HTTP 401: "
+                                      "Authorization: mã đồng bộ không rõ)")
+    assert report["last_error"] == "HTTP 401: Authorization: mã đồng bộ không rõ"
+    assert report["last_error_code"] == "sync.http"
     assert report["pending"] == 1000 and report["rejected_entries"] == []
 
 

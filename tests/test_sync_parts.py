@@ -79,9 +79,10 @@ def test_a_push_takes_the_upload_over_from_the_background_between_batches():
 
 def test_a_refused_token_parks_the_background_until_the_operator_pushes():
     scheduler = Scheduler(interval=30, linger=0.01, base_backoff=1, max_backoff=60)
-    scheduler.failed(AuthRefused("HTTP 401: unknown token", 401), progressed=False)
+    refused = AuthRefused("sync.http", 401, status=401, error="Authorization: unknown token")
+    scheduler.failed(refused, progressed=False)
     assert scheduler.paused
-    assert scheduler.back_off(AuthRefused("HTTP 401: unknown token", 401)) == float("inf")
+    assert scheduler.back_off(refused) == float("inf")
     scheduler.resume()
     assert not scheduler.paused
     scheduler.recorded()  # a scan wakes it again after the linger

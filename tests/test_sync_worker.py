@@ -225,13 +225,15 @@ def test_a_revoked_token_stops_uploads_and_alerts_the_operator(central, kiosk_id
         kiosk.pipeline.submit(Scan(payload=b"VENUE-2"))  # recorded: wakes nothing either
         assert kiosk.sync.scheduler.parked and len(proxy.batch_events()) == posts
         summary = kiosk.sync.push_now()  # the operator insists: tried once more, refused
-        assert "HTTP 401" in summary.error and summary.remaining == 2
+        assert "HTTP 401" in summary.error("en") and summary.remaining == 2
         assert len(proxy.batch_events()) == posts + 1
     finally:
         kiosk.stop()
         proxy.close()
     meta = Store(config.store_path).meta(META_PREFIX)  # what `kiosk sync status` shows
-    assert "HTTP 401" in meta[MetaKey.LAST_ERROR]
+    assert saved_text(meta[MetaKey.LAST_ERROR], "vi").startswith(
+        "HTTP 401: Authorization: trạm")  # the centre's reason, worded from its code
+    assert "was revoked at" in saved_text(meta[MetaKey.LAST_ERROR], "en")
     for language, start in (("en", "The centre refused this kiosk's token (HTTP 401"),
                             ("vi", "Máy chủ trung tâm từ chối mã đồng bộ của trạm (HTTP 401")):
         assert saved_text(meta[MetaKey.ALERT], language).startswith(start)  # any reader's
@@ -244,7 +246,7 @@ def test_entries_sent_under_another_kiosks_token_get_403_and_an_alert(
     fill_backlog(config.store_path, 5, kiosk_id=kiosk_id)
     worker = make_worker(config)
     summary = worker.push_now()
-    assert "HTTP 403" in summary.error and summary.remaining == 5
+    assert "HTTP 403" in summary.error("en") and summary.remaining == 5
     assert "[kiosk] id" in worker.state().alert("en")
     assert central.stored_ids(kiosk_id) == []
 
@@ -257,8 +259,9 @@ def test_an_unreachable_centre_shows_offline_and_keeps_everything_pending(
     assert worker.state().online is None  # nothing tried yet
     summary = worker.push_now()
     state = worker.state()
-    assert summary.error.startswith("connection failed") and summary.remaining == 5
-    assert state.online is False and state.last_error == summary.error
+    assert summary.error("en").startswith("connection failed") and summary.remaining == 5
+    assert summary.error("vi").startswith("không kết nối được")
+    assert state.online is False and state.last_error == summary.error.saved()
     assert state.alert is None and state.last_success is None
     assert sync_states(config.store_path) == {"pending": 5}
 
@@ -271,7 +274,7 @@ def test_backoff_doubles_up_to_the_cap_with_jitter_and_retry_after_wins():
         delays = [scheduler.backoff_delay(failures, None) for _ in range(50)]
         assert all(ceiling / 2 <= d <= ceiling for d in delays)
         assert max(delays) - min(delays) > ceiling / 10  # really randomised
-    busy = ServerBusy("HTTP 503", retry_after=120)
+    busy = ServerBusy("sync.http", retry_after=120, status=503, error="busy")
     assert all(120 <= scheduler.backoff_delay(1, busy) <= 132 for _ in range(20))
 
 
@@ -329,7 +332,7 @@ def test_stopping_the_kiosk_ends_a_push_at_the_next_batch_and_keeps_the_rest_pen
     kiosk.stop()
     pushing.join(10)
     (summary,) = results
-    assert summary.error == "The kiosk is shutting down; the rest stays pending"
+    assert summary.error("en") == "The kiosk is shutting down; the rest stays pending"
     stored = len(central.stored_ids(kiosk_id))
     states = sync_states(config.store_path)
     assert 0 < states["acknowledged"] <= stored < 20_000

@@ -18,13 +18,15 @@ from dataclasses import dataclass
 import requests
 from requests.adapters import HTTPAdapter
 
+from kiosk.messages import WordedError, Words, answered_words
 from kiosk.sync import protocol
 
 USER_AGENT = f"checkpoint-kiosk-sync (protocol {protocol.PROTOCOL_VERSION})"
 
 
-class SyncError(Exception):
-    """An upload that did not get a usable answer; the entries stay pending."""
+class SyncError(WordedError):
+    """An upload that did not get a usable answer; the entries stay pending (``sync.*``; the
+    centre's own refusal, worded from its code when this kiosk knows it)."""
 
     reached_server = False
     """True when the centre itself answered (the network works), False for transport faults."""
@@ -37,8 +39,9 @@ class Unreachable(SyncError):
 class ServerBusy(SyncError):
     """5xx, or 429/503 with an optional ``Retry-After`` (seconds)."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, /, retry_after: float | None = None,
+                 **params: object) -> None:
+        super().__init__(code, **params)
         self.retry_after = retry_after
 
 
@@ -53,8 +56,8 @@ class AuthRefused(SyncError):
 
     reached_server = True
 
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, status: int, /, **params: object) -> None:
+        super().__init__(code, **params)
         self.status = status
 
 
@@ -63,8 +66,8 @@ class Refused(SyncError):
 
     reached_server = True
 
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, status: int, /, **params: object) -> None:
+        super().__init__(code, **params)
         self.status = status
 
 
@@ -105,7 +108,7 @@ class SyncClient:
             answer = json.loads(response.content)
             held, rejected = protocol.validate_response(answer, sent_ids)
         except (ValueError, protocol.ProtocolError) as exc:  # JSONDecodeError is a ValueError
-            raise Unreachable(f"unusable answer from the centre: {exc}") from None
+            raise Unreachable("sync.unusable_answer", detail=exc) from None
         duplicate = sum(1 for r in answer["results"] if r["status"] == protocol.DUPLICATE)
         offset = answer.get("clock_offset_seconds")
         return BatchAnswer(held, rejected, len(held) - duplicate, duplicate,
@@ -130,12 +133,10 @@ class SyncClient:
         :meth:`post_batch` (another key registered: :class:`Refused` 409)."""
         response = self._request("POST", protocol.BACKLOG_KEYS_PATH,
                                  json={"signing_key": signing_key})
-        try:
-            answer = json.loads(response.content)
-            if not isinstance(answer.get("centre_key"), str):
-                raise ValueError("centre_key missing")
-        except (ValueError, AttributeError) as exc:
-            raise Unreachable(f"unusable answer about the backlog keys: {exc}") from None
+        answer = _json_object(response, "sync.unusable_keys")
+        if not isinstance(answer.get("centre_key"), str):
+            raise Unreachable("sync.unusable_keys", detail=Words("sync.missing",
+                                                                {"fields": "centre_key"}))
         return answer
 
     def enrol(self, secret: str, signing_key: str | None = None) -> dict:
@@ -148,13 +149,11 @@ class SyncClient:
 
         response = self._request("POST", ENROL_PATH, json={"secret": secret,
                                                            "signing_key": signing_key})
-        try:
-            answer = json.loads(response.content)
-            if not all(isinstance(answer.get(k), str) and answer[k]
-                       for k in ("kiosk_id", "checkpoint_id", "token")):
-                raise ValueError("fields missing")
-        except (ValueError, AttributeError) as exc:
-            raise Unreachable(f"unusable answer to the enrolment: {exc}") from None
+        answer = _json_object(response, "sync.unusable_enrolment")
+        fields = ("kiosk_id", "checkpoint_id", "token")
+        if not all(isinstance(answer.get(k), str) and answer[k] for k in fields):
+            raise Unreachable("sync.unusable_enrolment", detail=Words(
+                "sync.missing", {"fields": ", ".join(fields)}))
         return answer
 
     def health(self) -> dict:
@@ -163,7 +162,7 @@ class SyncClient:
         try:
             return json.loads(response.content)
         except ValueError:
-            raise Unreachable("unusable answer from the centre's health check") from None
+            raise Unreachable("sync.unusable_health") from None
 
     def _request(self, method: str, path: str, *, ok: tuple[int, ...] = (200,),
                  **kwargs: object) -> requests.Response:
@@ -172,21 +171,22 @@ class SyncClient:
                                             allow_redirects=False, **kwargs)
             response.content  # noqa: B018 — read the whole body inside the try
         except requests.RequestException as exc:
-            raise Unreachable(_describe(exc)) from None
+            raise Unreachable("sync.transport", what=Words(_failure_kind(exc)),
+                              cause=_root(exc)) from None
         status = response.status_code
         if status in ok:
             return response
-        error = _error_text(response)
+        error = _answered(response)
         if status in (401, 403):
-            raise AuthRefused(f"HTTP {status}: {error}", status)
+            raise AuthRefused("sync.http", status, status=status, error=error)
         if status == 413:
-            raise TooLarge(f"HTTP 413: {error}")
+            raise TooLarge("sync.http", status=status, error=error)
         if status in (429, 503) or status >= 500:
-            busy = ServerBusy(f"HTTP {status}: {error}",
-                              parse_retry_after(response.headers.get("Retry-After")))
+            busy = ServerBusy("sync.http", parse_retry_after(response.headers.get("Retry-After")),
+                              status=status, error=error)
             busy.reached_server = status in (429, 503)
             raise busy
-        raise Refused(f"HTTP {status}: {error}", status)
+        raise Refused("sync.http", status, status=status, error=error)
 
 
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
@@ -205,28 +205,47 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
-def _error_text(response: requests.Response) -> str:
+def _json_object(response: requests.Response, code: str) -> dict:
+    """The answer's JSON object, or Unreachable(``code``) saying why it is not one."""
     try:
-        error = json.loads(response.content).get("error")
-    except (ValueError, AttributeError):
-        error = None
-    if isinstance(error, str) and error:
-        return error
+        answer = json.loads(response.content)
+    except ValueError as exc:
+        raise Unreachable(code, detail=exc) from None
+    if not isinstance(answer, dict):
+        raise Unreachable(code, detail=protocol.json_type_words(answer))
+    return answer
+
+
+def _answered(response: requests.Response) -> Words | str:
+    """Why the centre refused: its code and parameters, to word in the reader's language,
+    when this kiosk knows the code (:func:`kiosk.messages.answered_words`); else its
+    ``error`` text as sent (an older or newer centre), else the body's start."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        words = answered_words(body)
+        if words is not None:
+            return words
+        if isinstance(body.get("error"), str) and body["error"]:
+            return body["error"]
     text = response.content[:200].decode("utf-8", "replace").strip()
-    return text or response.reason or "no details"
+    return text or response.reason or "-"
 
 
-def _describe(exc: requests.RequestException) -> str:
+def _failure_kind(exc: requests.RequestException) -> str:
+    """The catalogue code of what went wrong on the way (``sync.net.*``)."""
     kind = {
-        requests.ConnectTimeout: "connection timed out",
-        requests.ReadTimeout: "no answer in time",
-        requests.ConnectionError: "connection failed",
-        requests.exceptions.ChunkedEncodingError: "answer cut off",
+        requests.ConnectTimeout: "connect_timeout",
+        requests.ReadTimeout: "read_timeout",
+        requests.ConnectionError: "connection",
+        requests.exceptions.ChunkedEncodingError: "cut_off",
     }
-    for cls, label in kind.items():
+    for cls, code in kind.items():
         if isinstance(exc, cls):
-            return f"{label}: {_root(exc)}"
-    return f"request failed: {_root(exc)}"
+            return f"sync.net.{code}"
+    return "sync.net.failed"
 
 
 def _root(exc: BaseException) -> str:

@@ -101,7 +101,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             client.health()
             reachable = True
         except SyncError as exc:
-            reachable, server_error = False, str(exc)
+            reachable, server_error = False, exc.text(lang)
         finally:
             client.close()
     offset = meta.get(MetaKey.CLOCK_OFFSET)
@@ -109,7 +109,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "pending": summary.pending, "sent": sent, "rejected": summary.rejected,
         "oldest_pending": summary.oldest_pending,
         "last_success": meta.get(MetaKey.LAST_SUCCESS),
-        "last_error": meta.get(MetaKey.LAST_ERROR),
+        **coded("last_error", meta.get(MetaKey.LAST_ERROR), lang),
         "last_error_at": meta.get(MetaKey.LAST_ERROR_AT),
         **coded("alert", meta.get(MetaKey.ALERT), lang),
         "clock_offset_seconds": float(offset) if offset else None,

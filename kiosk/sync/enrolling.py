@@ -18,6 +18,7 @@ from pathlib import Path
 
 from kiosk import config as config_mod
 from kiosk.enrolment import EnrolmentCode
+from kiosk.messages import Words
 from kiosk.private_files import hand_over, replace_file
 from kiosk.sync.backlog_keys import BadKey
 from kiosk.sync.client import Refused, ServerBusy, SyncClient, SyncError, Unreachable
@@ -93,7 +94,7 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
     return Enrolled(config, token_path)
 
 
-def link_problem(server_url: str, token: str) -> str | None:
+def link_problem(server_url: str, token: str) -> Words | None:
     """With the new token, ask for something only an enrolled kiosk may read (the trust
     list: 200, or 404 when the centre holds none, both mean the token is accepted); None
     when the link works, else what went wrong."""
@@ -102,9 +103,9 @@ def link_problem(server_url: str, token: str) -> str | None:
         client.trust_list(None)
     except Refused as exc:
         if exc.status != 404:
-            return str(exc)
+            return exc.words
     except SyncError as exc:
-        return str(exc)
+        return exc.words
     finally:
         client.close()
     return None

@@ -648,19 +648,19 @@ def validate_batch(obj: object, *, max_entries: int = MAX_BATCH_ENTRIES) -> dt.d
     :func:`validate_entry`, so one bad record never blocks a whole backlog.
     """
     if not isinstance(obj, dict):
-        raise ProtocolError(422, "wire.not_object", got=_type_words(obj))
+        raise ProtocolError(422, "wire.not_object", got=json_type_words(obj))
     problem = _first_problem(obj, _BATCH, skip=("entries",))
     if problem:
         raise ProtocolError.refusing(422, problem)
     entries = obj["entries"]
     if not isinstance(entries, list):
-        raise ProtocolError(422, "wire.entries_not_array", got=_type_words(entries))
+        raise ProtocolError(422, "wire.entries_not_array", got=json_type_words(entries))
     if len(entries) > max_entries:
         raise ProtocolError(413, "wire.too_many_entries", count=len(entries), max=max_entries)
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
             raise ProtocolError(422, "wire.entry_not_object", index=index,
-                                got=_type_words(entry))
+                                got=json_type_words(entry))
         if not isinstance(entry.get("id"), str):
             raise ProtocolError(422, "wire.entry_id", index=index, got=_show(entry.get("id")))
     sent_at = parse_time(obj["sent_at"])
@@ -912,7 +912,7 @@ def _type_name(value: object) -> str:
                                                                           type(value).__name__)
 
 
-def _type_words(value: object) -> messages.Words:
+def json_type_words(value: object) -> messages.Words:
     """A JSON value's type, to be worded ("an object" / "một đối tượng")."""
     return messages.Words(f"json.{_json_type(value)}")
 

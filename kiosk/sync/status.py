@@ -66,6 +66,7 @@ class SyncState:
     last_success: float | None = None
     """Epoch seconds of the last acknowledged answer."""
     last_error: str | None = None
+    """Saved Words (:meth:`kiosk.messages.Words.saved`): worded by whoever shows it."""
     last_error_at: float | None = None
     alert: Words | None = None
     """For the operator (token refused, another kiosk's entries, no token, the centre

@@ -227,8 +227,8 @@ class Uploader:
     def _shrink(self, batch: Batch, exc: TooLarge, tally: Tally) -> None:
         """413: halve the limits; a lone entry the centre will not take is quarantined."""
         if len(batch.ids) == 1:
-            reason = messages.Words("sync.too_large",
-                                    {"detail": f"{len(batch.body)} bytes: {exc}"})
+            reason = messages.Words("sync.too_large", {"detail": messages.Words(
+                "sync.size_reason", {"size": len(batch.body), "reason": exc.words})})
             self.store.mark_synced([], {batch.ids[0]: reason})
             tally.rejected += 1
             return

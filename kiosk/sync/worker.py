@@ -124,7 +124,7 @@ class PushSummary:
     seconds: float
     remaining: int
     """Entries still pending afterwards."""
-    error: str | None = None
+    error: messages.Words | None = None
 
     @property
     def done(self) -> int:
@@ -363,12 +363,12 @@ class SyncWorker:
         alert = None
         if isinstance(exc, AuthRefused):
             code = "auth_401" if exc.status == 401 else "auth_403"
-            alert = messages.Words(f"sync.{code}", {"detail": str(exc)})
+            alert = messages.Words(f"sync.{code}", {"detail": exc.words})
         elif isinstance(exc, Refused):
-            alert = messages.Words("sync.refused", {"detail": str(exc)})
+            alert = messages.Words("sync.refused", {"detail": exc.words})
         log.warning("sync: upload failed (%s)", exc)
         state = self.board.update(lambda state: state.failed(
-            str(exc), at=time.time(), reached_server=exc.reached_server, alert=alert))
+            exc.words.saved(), at=time.time(), reached_server=exc.reached_server, alert=alert))
         self.store.set_meta(state.meta(FAILURE_KEYS))
 
     # -- operator actions -----------------------------------------------------------------
@@ -382,14 +382,14 @@ class SyncWorker:
                 self.scheduler.back_off(failure)
         return PushSummary(tally.accepted, tally.duplicate, tally.rejected, tally.batches,
                            time.monotonic() - tally.started, self.board.state.pending,
-                           str(failure) if failure else None)
+                           failure.words if failure else None)
 
     def _push(self, tally: Tally, progress: Callable[[Progress], None] | None
               ) -> SyncError | None:
         """Drain everything, retrying transient failures; the failure that ended it, if any."""
         total = self._recount().pending
         if self.uploader is None:
-            return SyncError(messages.text("sync.no_token", self.language))
+            return SyncError("sync.no_token")
         self.scheduler.resume()  # the operator retries on purpose, e.g. after a new token
         if not self._features_known:
             self._ask_centre()
@@ -402,7 +402,7 @@ class SyncWorker:
                                     lambda: self.scheduler.must_yield(background=False))
                 return None
             except Yield:  # the kiosk is shutting down
-                return SyncError(messages.text("sync.stopped", self.language))
+                return SyncError("sync.stopped")
             except SyncError as exc:
                 progressed = tally.done > before
                 self._failed(exc, progressed=progressed)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.supervisor import DeviceStatus
+from kiosk.messages import saved_text
 from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import SyncView
 from kiosk.ui.i18n import screen_language
@@ -127,8 +128,9 @@ class StatusStrip(Retranslating):
             colour = "#c62828" if colour != "#455a64" else "#b26a00"
         self.sync.setText(text)
         self.sync.setStyleSheet(f"color: {colour};")
-        self.sync.setToolTip(view.last_error or (view.alert(screen_language()) if view.alert
-                                                 else ""))
+        language = screen_language()
+        self.sync.setToolTip(saved_text(view.last_error, language) if view.last_error else
+                             view.alert(language) if view.alert else "")
 
     def retranslate(self) -> None:
         self.no_devices.setText(self.tr("No scanner configured"))

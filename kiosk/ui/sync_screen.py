@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.messages import saved_text
+from kiosk.messages import WordedError, saved_text
 from kiosk.scan import mask_document
 from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import KioskBridge, SyncView
@@ -190,7 +190,8 @@ class SyncScreen(Retranslating):
                 "%1", age_text(view.oldest_pending_age_seconds) or "—"),
             self.tr("Last success: %1").replace(
                 "%1", local_time(view.last_success, timezone) or none),
-            self.tr("Last error: %1").replace("%1", view.last_error or "—"),
+            self.tr("Last error: %1").replace(
+                "%1", saved_text(view.last_error, screen_language()) if view.last_error else "—"),
         ]
         if view.alert:
             lines.insert(0, self.tr("ALERT: %1").replace("%1", view.alert(screen_language())))
@@ -238,7 +239,8 @@ class SyncScreen(Retranslating):
         self._update_buttons()
 
     def _failed(self, exc: BaseException) -> None:
-        self._finish(self.tr("Failed: %1").replace("%1", str(exc)), error=True)
+        reason = exc.text(screen_language()) if isinstance(exc, WordedError) else str(exc)
+        self._finish(self.tr("Failed: %1").replace("%1", reason), error=True)
 
     # -- sync now -------------------------------------------------------------------------
     def push_now(self) -> None:
@@ -264,7 +266,8 @@ class SyncScreen(Retranslating):
                            ("%3", summary.rejected), ("%4", summary.remaining)):
             counts = counts.replace(key, str(value))
         if summary.error:
-            self._finish(self.tr("Stopped: %1").replace("%1", summary.error) + " " + counts,
+            self._finish(self.tr("Stopped: %1").replace("%1", summary.error(screen_language()))
+                         + " " + counts,
                          error=True)
         else:
             self._finish(self.tr("Done: ") + counts)
