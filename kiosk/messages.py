@@ -1348,6 +1348,37 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                              "unusable answer from the centre's health check"),
     "sync.missing": ("thiếu {fields}", "{fields} missing"),
     "sync.size_reason": ("{size} byte: {reason}", "{size} bytes: {reason}"),
+    # -- the centre's storage (kiosk.central.storage and its engines) and calendar
+    "storage.cannot_connect": (
+        "cơ sở dữ liệu không sẵn sàng: không kết nối được tới {url} trong {seconds} giây",
+        "database unavailable: cannot connect to {url} within {seconds} s"),
+    "storage.schema_newer": (
+        "lược đồ cơ sở dữ liệu v{version} mới hơn chương trình này (v{ours}); hãy nâng cấp "
+        "kiosk-central",
+        "database schema v{version} is newer than this program (v{ours}); upgrade "
+        "kiosk-central"),
+    "storage.file_schema_newer": (
+        "{path}: lược đồ v{version} mới hơn chương trình này (v{ours}); hãy nâng cấp "
+        "kiosk-central",
+        "{path}: schema v{version} is newer than this program (v{ours}); upgrade kiosk-central"),
+    "storage.pool_full": ("bộ lưu trữ đang bận: mọi kết nối cơ sở dữ liệu đều đang được dùng",
+                          "storage busy: all database connections in use"),
+    "storage.writing": ("bộ lưu trữ đang bận: đang ghi một lô khác",
+                        "storage busy: another batch is being written"),
+    "storage.busy": ("bộ lưu trữ đang bận: {detail}", "storage busy: {detail}"),
+    "storage.unavailable": ("cơ sở dữ liệu không sẵn sàng: {detail}",
+                            "database unavailable: {detail}"),
+    "storage.error": ("lỗi cơ sở dữ liệu: {detail}", "database error: {detail}"),
+    "storage.file_error": ("{path}: {detail}", "{path}: {detail}"),
+    "storage.no_setting": ("cơ sở dữ liệu thiếu thiết lập {key}",
+                           "setting {key} missing from the database"),
+    "storage.bad_url": (
+        "địa chỉ cơ sở dữ liệu {url}: cần sqlite:///đường/dẫn/central.db hoặc postgresql://…",
+        "database URL {url}: expected sqlite:///path/central.db or postgresql://…"),
+    "api.storage_unavailable": ("bộ lưu trữ không sẵn sàng: {detail}",
+                                "storage unavailable: {detail}"),
+    "calendar.unknown_zone": ("múi giờ {name}: không rõ (ví dụ đúng: {example})",
+                              "time zone {name}: unknown (expected e.g. {example})"),
     # -- keys: the kiosk's signing key, the centre's backlog key (kiosk.sync.backlog_keys,
     #    kiosk.central.backlog_key)
     "key.signing": ("khoá ký", "signing key"),

@@ -147,7 +147,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
             log.warning("enrolment refused: %s", exc)
             return _error(exc.status, exc)
         except StorageError as exc:
-            return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
+            return _failure(exc)
         log.info("kiosk %s enrolled by code", kiosk.id)
         if replaced is not None:  # the code is an administrator's word: recorded as such
             change = (f"kiosk {kiosk.id} backlog signing key {backlog_keys.fingerprint(replaced)}"
@@ -414,9 +414,10 @@ def _failure(exc: Exception) -> JSONResponse:
     if isinstance(exc, protocol.ProtocolError):
         return _error(exc.status, exc)
     if isinstance(exc, StorageBusy):
-        return _error(503, str(exc), {"Retry-After": str(exc.retry_after)})
+        return _error(503, exc, {"Retry-After": str(exc.retry_after)})
     log.error("storage failure: %s", exc)
-    return _error(503, f"storage unavailable: {exc}", {"Retry-After": "30"})
+    return _error(503, _Refusal(503, "api.storage_unavailable", detail=exc),
+                  {"Retry-After": "30"})
 
 
 # -- OpenAPI description (the batch body is parsed by the protocol module, not by FastAPI) -

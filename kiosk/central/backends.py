@@ -24,5 +24,4 @@ def open_storage(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8) ->
     if url.startswith(("postgresql://", "postgres://")):
         from kiosk.central.postgres_storage import PostgresStorage
         return PostgresStorage(url, busy_timeout=busy_timeout, pool_size=pool_size)
-    raise StorageError(
-        f"database URL {url!r}: expected sqlite:///path/central.db or postgresql://…")
+    raise StorageError("storage.bad_url", url=repr(url))

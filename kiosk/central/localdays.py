@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.messages import WordedError
+
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 CLOCK_TOLERANCE_SECONDS = 120.0
 """A kiosk clock further off than this is corrected, and flagged in the daily report."""
 
 
-class CalendarError(ValueError):
+class CalendarError(WordedError, ValueError):
     """An unknown time zone name."""
 
 
@@ -26,8 +28,8 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise CalendarError(f"time zone {name!r}: unknown (expected e.g. "
-                            f"{DEFAULT_ZONE})") from exc
+        raise CalendarError("calendar.unknown_zone", name=repr(name),
+                            example=DEFAULT_ZONE) from exc
 
 
 def parse_utc(text: str) -> dt.datetime:

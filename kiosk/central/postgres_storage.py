@@ -56,8 +56,8 @@ class PostgresStorage(Storage):
             self._pool.wait(timeout=connect_timeout)
         except PoolTimeout as exc:
             self._pool.close()
-            raise StorageBusy(f"database unavailable: cannot connect to {_safe(url)} "
-                              f"within {connect_timeout} s", retry_after=10) from exc
+            raise StorageBusy("storage.cannot_connect", retry_after=10, url=_safe(url),
+                              seconds=connect_timeout) from exc
         with self._connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock($1)", (_LOCK_KEY,))
             conn.execute("CREATE TABLE IF NOT EXISTS central_meta "
@@ -66,8 +66,8 @@ class PostgresStorage(Storage):
                                ).fetchone()
             version = int(row[0]) if row else 0
             if version > len(MIGRATIONS):
-                raise StorageError(f"database schema v{version} is newer than this program "
-                                   f"(v{len(MIGRATIONS)}); upgrade kiosk-central")
+                raise StorageError("storage.schema_newer", version=version,
+                                   ours=len(MIGRATIONS))
             if version < len(MIGRATIONS):  # a migration may rewrite or count every entry
                 conn.execute("SET LOCAL statement_timeout = 0")
                 conn.execute("SET LOCAL work_mem = '256MB'")
@@ -100,14 +100,13 @@ class PostgresStorage(Storage):
             with self._pool.connection() as conn:
                 yield conn
         except PoolTimeout as exc:
-            raise StorageBusy("storage busy: all database connections in use",
-                              retry_after=2) from exc
+            raise StorageBusy("storage.pool_full", retry_after=2) from exc
         except psycopg.Error as exc:
             if isinstance(exc, _BUSY):
-                raise StorageBusy(f"storage busy: {exc}", retry_after=2) from exc
+                raise StorageBusy("storage.busy", retry_after=2, detail=exc) from exc
             if isinstance(exc, psycopg.OperationalError):
-                raise StorageBusy(f"database unavailable: {exc}", retry_after=10) from exc
-            raise StorageError(f"database error: {exc}") from exc
+                raise StorageBusy("storage.unavailable", retry_after=10, detail=exc) from exc
+            raise StorageError("storage.error", detail=exc) from exc
 
     def _prepare(self, rows: list[tuple[Any, ...]]) -> None:
         """Create the day partitions a batch needs, before its transaction."""

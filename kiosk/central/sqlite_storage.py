@@ -67,7 +67,7 @@ class SqliteStorage(Storage):
                 conn.execute("PRAGMA foreign_keys=ON")
                 conn.execute("PRAGMA cache_size=-65536")
             except sqlite3.Error as exc:
-                raise StorageError(f"{self.path}: {exc}") from exc
+                raise StorageError("storage.file_error", path=self.path, detail=exc) from exc
             self._local.conn = conn
             with self._all_lock:
                 self._all.append(conn)
@@ -76,13 +76,13 @@ class SqliteStorage(Storage):
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         if not self._write_lock.acquire(timeout=self.busy_timeout):
-            raise StorageBusy("storage busy: another batch is being written", retry_after=2)
+            raise StorageBusy("storage.writing", retry_after=2)
         try:
             conn = self._conn()
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise StorageBusy(f"storage busy: {exc}", retry_after=5) from exc
+                raise StorageBusy("storage.busy", retry_after=5, detail=exc) from exc
             try:
                 yield conn
                 conn.execute("COMMIT")
@@ -90,7 +90,7 @@ class SqliteStorage(Storage):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
-                    raise StorageError(f"{self.path}: {exc}") from exc
+                    raise StorageError("storage.file_error", path=self.path, detail=exc) from exc
                 raise
         finally:
             self._write_lock.release()
@@ -100,8 +100,8 @@ class SqliteStorage(Storage):
         with self._transaction() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > len(MIGRATIONS):
-                raise StorageError(f"{self.path}: schema v{version} is newer than this program "
-                                   f"(v{len(MIGRATIONS)}); upgrade kiosk-central")
+                raise StorageError("storage.file_schema_newer", path=self.path, version=version,
+                                   ours=len(MIGRATIONS))
             for target, migration in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in statements(migration, _TYPES):
                     conn.execute(statement)
@@ -124,7 +124,7 @@ class SqliteStorage(Storage):
         try:
             return conn.execute(sql, _numbered(params)).fetchall()
         except sqlite3.OperationalError as exc:
-            raise StorageBusy(f"storage busy: {exc}") from exc
+            raise StorageBusy("storage.busy", detail=exc) from exc
 
     def close(self) -> None:
         with self._all_lock:

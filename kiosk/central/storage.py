@@ -56,15 +56,15 @@ _KIOSK_SELECT = (
 ID_RE = ENROLMENT_ID_RE
 
 
-class StorageError(RuntimeError):
-    """A storage failure that is not the client's fault."""
+class StorageError(WordedError, RuntimeError):
+    """A storage failure that is not the client's fault (``storage.*``)."""
 
 
 class StorageBusy(StorageError):
     """Storage is locked or overloaded right now; the request may be retried (HTTP 503)."""
 
-    def __init__(self, message: str, retry_after: int = 2) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, /, retry_after: int = 2, **params: object) -> None:
+        super().__init__(code, **params)
         self.retry_after = retry_after
 
 
@@ -168,7 +168,7 @@ class Storage(ABC):
     def setting(self, key: str) -> str:
         value = self.optional_setting(key)
         if value is None:
-            raise StorageError(f"setting {key!r} missing from the database")
+            raise StorageError("storage.no_setting", key=repr(key))
         return value
 
     def optional_setting(self, key: str) -> str | None:

@@ -94,8 +94,9 @@ def add_trace_route(app: FastAPI, storage: Storage, tracer_of: TracerOf) -> None
         except (tracing.TraceError, audit.AuditError) as exc:
             return JSONResponse(refusal_body(exc), status_code=422)
         except StorageBusy as exc:
-            return JSONResponse({"error": str(exc)}, status_code=503,
+            return JSONResponse(refusal_body(exc), status_code=503,
                                 headers={"Retry-After": str(exc.retry_after)})
         except StorageError as exc:
-            return JSONResponse({"error": f"storage unavailable: {exc}"}, status_code=503)
+            return JSONResponse(refusal_body(tracing.TraceError(
+                "api.storage_unavailable", detail=exc)), status_code=503)
         return JSONResponse(answer)
