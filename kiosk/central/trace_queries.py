@@ -169,9 +169,11 @@ class StorageSource:
             return []
         params = Params()
         sql, span = self._windows(windows, params, unmatched=True)
-        keys = self._in("e.match_key", params.add(self._list(sorted(set(people)))))
-        sql += _OF_PEOPLE.format(columns=_COLUMNS, people=keys, span=span,
-                                 ids=self._window_ids)
+        people = sorted(set(people))
+        if people:  # (an empty list still costs the planning of every partition it spans)
+            keys = self._in("e.match_key", params.add(self._list(people)))
+            sql += _OF_PEOPLE.format(columns=_COLUMNS, people=keys, span=span,
+                                     ids=self._window_ids)
         return self._rows(self.storage._query(sql, params))
 
     def _rows(self, rows: list[Sequence[Any]]) -> list[Sequence[Any]]:
