@@ -1,0 +1,83 @@
+"""What one scan costs the kiosk without the disk: processor time and pages written to the WAL.
+
+``bench_pipeline.py`` measures latency with the fsync; this isolates what a change of schema
+or code adds to each scan: the same scans through the real pipeline and store with
+``synchronous=OFF``, and the WAL's frames counted with every checkpoint held off (the
+store's upkeep thread, where the tree has one, and SQLite's automatic one). The names' move
+into the full-text index is counted in, amortised: it is made once at the end. It imports
+only ``Pipeline``, ``Store`` and ``Scan``, so it measures an older tree too:
+
+    PYTHONPATH=<tree> .venv/bin/python scripts/bench_scan_cost.py [--scans 5000] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import Store
+
+NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Tú", "Phạm Thị Dung", "Hoàng Đức Hải"]
+WARM_UP = 500
+
+
+def cccd(i: int) -> bytes:
+    """The payloads of ``bench_pipeline.py``: a new person each scan."""
+    return (f"{i:012d}|{100000000 + i}|{NAMES[i % len(NAMES)]}|01021990|Nam|"
+            f"Số {i} Phố Huế, Hà Nội|10102021").encode()
+
+
+def hold_off_upkeep() -> None:
+    """No background checkpoint or move during the run (a tree without them: nothing)."""
+    try:
+        from kiosk import upkeep
+    except ImportError:
+        return
+    upkeep.CHECKPOINT_EVERY = 10**9
+    upkeep.CHECKPOINT_QUIET_SECONDS = 10**6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scans", type=int, default=5000)
+    parser.add_argument("--dir", default=".", help="folder for the store (default: .)")
+    args = parser.parse_args()
+    hold_off_upkeep()
+    with tempfile.TemporaryDirectory(dir=args.dir, prefix="bench-scan-cost-") as tmp:
+        store = Store(Path(tmp) / "kiosk.db")
+        store.conn.execute("PRAGMA synchronous=OFF")
+        store.conn.execute("PRAGMA wal_autocheckpoint=0")
+        pipeline = Pipeline(store, Policy(checkpoint_id="CP-BENCH", kiosk_id="k-bench"))
+        for i in range(WARM_UP):
+            pipeline.submit(Scan(payload=cccd(i), device_id="bench", lane="in"))
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        scans = [Scan(payload=cccd(i), device_id="bench", lane="in")
+                 for i in range(WARM_UP, WARM_UP + args.scans)]
+        samples = []
+        cpu = time.process_time()
+        for scan in scans:
+            started = time.perf_counter()
+            pipeline.submit(scan)
+            samples.append(time.perf_counter() - started)
+        cpu = time.process_time() - cpu
+        if hasattr(store, "index_names"):
+            store.index_names()
+        frames = store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+        store.close()
+    samples.sort()
+    print(f"{args.scans} scans, synchronous=OFF, load avg {os.getloadavg()[0]:.2f}: "
+          f"processor {cpu / args.scans * 1000:.3f} ms a scan, "
+          f"p50 {samples[len(samples) // 2] * 1000:.3f} ms, "
+          f"p99 {samples[int(len(samples) * .99)] * 1000:.3f} ms, "
+          f"mean {statistics.fmean(samples) * 1000:.3f} ms, "
+          f"WAL {frames / args.scans:.2f} pages a scan")
+
+
+if __name__ == "__main__":
+    main()
