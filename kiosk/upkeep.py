@@ -113,10 +113,13 @@ class Upkeep:
                     if self._closing:
                         return
                     self._pending = 0
-                try:
+                try:  # a chore that failed is tried again after the next write
                     self._chore(quiet)
-                    checkpointer.run()
-                except Exception:  # the writer's own checkpoint remains the bound
+                except Exception:
                     log.exception("store upkeep of %s failed", self._path)
+                try:
+                    checkpointer.run()
+                except sqlite3.Error as exc:  # the writer's own checkpoint remains the bound
+                    log.warning("background checkpoint of %s failed: %s", self._path, exc)
         finally:
             checkpointer.close()

@@ -35,6 +35,11 @@ def wal_index(path: Path) -> tuple[int, int]:
     return struct.unpack_from("=I", header, 16)[0], struct.unpack_from("=I", header, 96)[0]
 
 
+def unindexed(store: Store) -> list[tuple[int, str, str]]:
+    with store.lock:  # the connection is shared with the upkeep thread: the locking rule
+        return unindexed_names(store.conn)
+
+
 def wait_for(condition, seconds: float = 30.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -60,8 +65,9 @@ def test_the_log_is_copied_into_the_database_once_scans_pause(tmp_path, monkeypa
         scan(pipeline, i)
     logged, _ = wal_index(path)
     assert logged > 500  # a hundred scans' pages
-    wait_for(lambda: wal_index(path)[1] == wal_index(path)[0] and not unindexed_names(store.conn))
-    assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (100,)
+    wait_for(lambda: wal_index(path)[1] == wal_index(path)[0] and not unindexed(store))
+    with store.lock:
+        assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (100,)
     scan(pipeline, 100)
     assert wal_index(path)[0] < 50  # one scan's pages, written from the log's beginning
     store.close()
@@ -97,7 +103,7 @@ def test_a_name_is_found_the_moment_its_scan_is_accepted_and_once_after_the_move
     assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (0,)
     assert store.index_names() == 1
     assert [e["id"] for e in store.entries(search="nguyen an")] == [entry]
-    assert unindexed_names(store.conn) == []
+    assert unindexed(store) == []
     store.close()
 
 
@@ -120,7 +126,7 @@ os._exit(0)
     subprocess.run([sys.executable, "-c", child], check=True, timeout=60)
     store = Store(path)
     assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (3,)
-    assert unindexed_names(store.conn) == []
+    assert unindexed(store) == []
     assert [e["name"] for e in store.entries(search="binh")] == ["Trần Thị Bình"]
     store.close()
 
@@ -140,6 +146,6 @@ def test_an_entry_written_behind_the_indexed_mark_is_indexed_at_once(tmp_path, m
         store.insert_entry(conn, {**row, "id": older, "subject_key": "doc:1",
                                   "name": "Lê Văn Tú"})
     assert [e["id"] for e in store.entries(search="tu")] == [older]
-    assert unindexed_names(store.conn) == []
+    assert unindexed(store) == []
     assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (2,)
     store.close()
