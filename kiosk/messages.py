@@ -1379,6 +1379,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                 "storage unavailable: {detail}"),
     "calendar.unknown_zone": ("múi giờ {name}: không rõ (ví dụ đúng: {example})",
                               "time zone {name}: unknown (expected e.g. {example})"),
+    # -- the kiosk's store (kiosk.store): why a file cannot be opened or written
+    "store.no_backup": (
+        "{path}: không tạo được bản sao lưu trước khi nâng cấp từ lược đồ v{version} "
+        "({detail}); chưa thay đổi gì",
+        "{path}: no backup before migrating from schema v{version} ({detail}); nothing was "
+        "changed"),
+    "store.not_writable": (
+        "{path}: không ghi được (ổ đĩa chỉ đọc, hoặc không có quyền ghi tệp hay thư mục chứa "
+        "nó); chưa ghi gì",
+        "{path}: cannot be written (a read-only disk, or no write permission on the file or "
+        "its folder); nothing recorded"),
+    "store.read_only_schema": (
+        "{path}: chỉ đọc, và lược đồ v{version} của tệp không phải v{ours} của chương trình "
+        "này; chỉ đọc được sau khi trạm đã mở tệp một lần với quyền ghi",
+        "{path}: read-only, and its schema v{version} is not this program's v{ours}; it can "
+        "only be read after the kiosk has opened it once with write access"),
+    "store.schema_newer": (
+        "{path}: lược đồ cơ sở dữ liệu v{version} mới hơn chương trình này (v{ours}); hãy "
+        "cập nhật phần mềm trạm",
+        "{path}: database schema v{version} is newer than this program (v{ours}); upgrade "
+        "the kiosk software"),
+    "store.check_failed": (
+        "{path}: không chạy được việc kiểm tra toàn bộ tệp ({detail}); chưa biết gì về tệp",
+        "{path}: the whole-file check could not run ({detail}); nothing is known about the "
+        "file yet"),
+    "store.failed": ("{path}: {detail}", "{path}: {detail}"),
+    "store.sqlite": ("{detail}", "{detail}"),
     # -- keys: the kiosk's signing key, the centre's backlog key (kiosk.sync.backlog_keys,
     #    kiosk.central.backlog_key)
     "key.signing": ("khoá ký", "signing key"),

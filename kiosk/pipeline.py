@@ -99,7 +99,7 @@ class Pipeline:
             except StoreError as exc:
                 log.error("scan from %s NOT recorded: %s", scan.device_id, exc)
                 result = self._result(Status.REJECTED, scan, decoded, code="storage_error",
-                                      detail=str(exc))
+                                      detail=exc.words)
         if verdict is not None:
             result = dataclasses.replace(result, certificate=verdict)
         self._listeners.notify(result)

@@ -39,7 +39,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kiosk import ids
-from kiosk.messages import Words
+from kiosk.messages import WordedError, Words
 from kiosk.payloads.identity import fold_name
 from kiosk.private_files import create_private
 from kiosk.timestamps import day_bounds, epoch_ms, local_hours, parse_utc, today, utc_iso
@@ -89,7 +89,7 @@ READABLE_COLUMNS = (*ENTRY_COLUMNS, "sync_state", "sync_error", "synced_at")
 """An entry as listings read it: what it holds and where it is in the outbox."""
 
 
-class StoreError(RuntimeError):
+class StoreError(WordedError, RuntimeError):
     """The database refused a write (disk full, read-only, corrupt): the scan is NOT recorded."""
 
 
@@ -434,8 +434,7 @@ def backup_before_migrating(conn: sqlite3.Connection, path: Path, version: int) 
     except (OSError, sqlite3.Error) as exc:
         with contextlib.suppress(OSError):
             target.unlink(missing_ok=True)
-        raise StoreError(f"{path}: no backup before migrating from schema v{version} "
-                         f"({exc}); nothing was changed") from exc
+        raise StoreError("store.no_backup", path=path, version=version, detail=exc) from exc
     return target
 
 
@@ -471,14 +470,12 @@ class Store:
             else:
                 if str(path) != ":memory:":
                     if self.path.is_file() and not writable(self.path):  # before SQLite
-                        raise StoreError(  # leaves an empty log beside it
-                            f"{path}: cannot be written (a read-only disk, or no write "
-                            f"permission on the file or its folder); nothing recorded")
+                        raise StoreError("store.not_writable", path=path)  # an empty log stays
                     create_private(self.path)  # 0600: identities; SQLite gives -wal/-shm its mode
                 self.conn = sqlite3.connect(
                     str(path), check_same_thread=False, isolation_level=None, timeout=30)
         except sqlite3.Error as exc:
-            raise StoreError(f"{path}: {exc}") from exc
+            raise StoreError("store.failed", path=path, detail=exc) from exc
         try:
             self.conn.execute("PRAGMA busy_timeout=30000")
             if read_only:
@@ -494,7 +491,7 @@ class Store:
             self.conn.close()
             if isinstance(exc, StoreError):
                 raise
-            raise StoreError(f"{path}: {exc}") from exc
+            raise StoreError("store.failed", path=path, detail=exc) from exc
 
     # -- schema ---------------------------------------------------------------------------
     @property
@@ -505,19 +502,15 @@ class Store:
     def _check_readable_schema(self) -> None:
         version = self.schema_version
         if version != len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path}: read-only, and its schema v{version} is not this program's "
-                f"v{len(MIGRATIONS)}; it can only be read after the kiosk has opened it once "
-                f"with write access")
+            raise StoreError("store.read_only_schema", path=self.path, version=version,
+                             ours=len(MIGRATIONS))
 
     def migrate(self) -> None:
         with self.lock:
             version = self.schema_version
             if version > len(MIGRATIONS):
-                raise StoreError(
-                    f"{self.path}: database schema v{version} is newer than this program "
-                    f"(v{len(MIGRATIONS)}); upgrade the kiosk software"
-                )
+                raise StoreError("store.schema_newer", path=self.path, version=version,
+                                 ours=len(MIGRATIONS))
             if 0 < version < len(MIGRATIONS) and str(self.path) != ":memory:":
                 backup_before_migrating(self.conn, self.path, version)
             for target, step in enumerate(MIGRATIONS[version:], start=version + 1):
@@ -535,11 +528,11 @@ class Store:
         """BEGIN IMMEDIATE … COMMIT; any SQLite failure rolls back and becomes a StoreError."""
         with self.lock:
             if self.refusing:
-                raise StoreError(f"{self.path}: {self.refusing}")
+                raise StoreError("store.failed", path=self.path, detail=self.refusing)
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise StoreError(str(exc)) from exc
+                raise StoreError("store.sqlite", detail=exc) from exc
             try:
                 yield self.conn
                 self.conn.execute("COMMIT")
@@ -550,7 +543,7 @@ class Store:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
-                    raise StoreError(str(exc)) from exc
+                    raise StoreError("store.sqlite", detail=exc) from exc
                 raise
             finally:
                 self._new_words.clear()
@@ -1208,8 +1201,7 @@ def _verdict(exc: sqlite3.Error, path: object) -> str:
     """The damage an error while checking says, or StoreError when it says nothing about
     the file (a busy file must not make the kiosk refuse every scan as if damaged)."""
     if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _NO_VERDICT:
-        raise StoreError(f"{path}: the whole-file check could not run ({exc}); "
-                         f"nothing is known about the file yet") from exc
+        raise StoreError("store.check_failed", path=path, detail=exc) from exc
     return str(exc)
 
 
