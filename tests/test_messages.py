@@ -7,7 +7,6 @@ import ast
 import builtins
 import re
 import string
-from collections import Counter
 from pathlib import Path
 
 from kiosk import messages
@@ -227,14 +226,6 @@ def english_exceptions() -> list[tuple[str, int, str]]:
             if isinstance(node, ast.Call) for literal in exception_literals(node, exceptions)]
 
 
-NOT_WORDED_YET = {
-    "kiosk/certificates/base45.py": 5,
-    "kiosk/certificates/cose.py": 13,
-}
-"""Exceptions still built with English, per module (197 on 2026-11-30): being moved to the
-catalogue; the count must fall with each one moved, and a new one fails the test."""
-
-
 def test_an_exception_a_person_reads_carries_a_catalogue_code() -> None:
     """A refusal the project raises reaches a technician, centre staff or an officer (the
     config check, a backlog file, a trust list, the registry's import, an account…): it is
@@ -250,5 +241,4 @@ def test_an_exception_a_person_reads_carries_a_catalogue_code() -> None:
     assert {"ConfigError", "TrustListError"} <= exceptions and "ValueError" not in exceptions
     assert [exception_literals(node, exceptions) for node in ast.walk(caught)
             if isinstance(node, ast.Call)] == [[": file not found"], [], ["no usable key"], []]
-    sites = {(where, line) for where, line, _ in english_exceptions()}
-    assert dict(Counter(where for where, _ in sites)) == NOT_WORDED_YET
+    assert english_exceptions() == []  # 197 places built one with English on 2026-11-30

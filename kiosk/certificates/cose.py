@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.certificates import base45
+from kiosk.messages import WordedError, Words
 
 PREFIX = "HC1:"
 MAX_QR_CHARS = 4296
@@ -28,11 +29,12 @@ _ALG, _KID = 1, 4
 _ISS, _EXP, _NBF, _IAT, _HCERT = 1, 4, 5, 6, -260
 
 
-class UnpackError(ValueError):
-    """A certificate that does not unpack; ``stage`` names the layer (for logs and tests)."""
+class UnpackError(WordedError, ValueError):
+    """A certificate that does not unpack; ``stage`` names the layer (for logs and tests),
+    ``code`` (``hc1.*``) and ``params`` what is wrong with it."""
 
-    def __init__(self, stage: str, reason: str) -> None:
-        super().__init__(f"{stage}: {reason}")
+    def __init__(self, code: str, /, *, stage: str, **params: object) -> None:
+        super().__init__("hc1.at_stage", stage=stage, problem=Words(code, params))
         self.stage = stage
 
 
@@ -80,11 +82,11 @@ class Claims:
 def unpack(text: str) -> Sign1:
     """``HC1:…`` → Sign1; raises UnpackError naming the layer that failed."""
     if not text.startswith(PREFIX):
-        raise UnpackError("prefix", f"expected {PREFIX!r}")
+        raise UnpackError("hc1.prefix", stage="prefix", prefix=repr(PREFIX))
     try:
         compressed = base45.decode(text[len(PREFIX):], max_chars=MAX_QR_CHARS - len(PREFIX))
     except base45.Base45Error as exc:
-        raise UnpackError("base45", str(exc)) from None
+        raise UnpackError(exc.words.code, stage="base45", **exc.words.params) from None
     message = inflate(compressed) if compressed[:1] == b"\x78" else compressed
     return parse_sign1(message)
 
@@ -95,17 +97,17 @@ def inflate(data: bytes, limit: int = MAX_SIGNED_BYTES) -> bytes:
     try:
         out = inflater.decompress(data, limit + 1)
     except zlib.error as exc:
-        raise UnpackError("zlib", str(exc)) from None
+        raise UnpackError("hc1.library", stage="zlib", detail=exc) from None
     if len(out) > limit:
-        raise UnpackError("zlib", f"inflates to more than {limit} bytes")
+        raise UnpackError("hc1.inflates_over", stage="zlib", limit=limit)
     if not inflater.eof:
-        raise UnpackError("zlib", "truncated stream")
+        raise UnpackError("hc1.truncated", stage="zlib")
     return out
 
 
 def parse_sign1(message: bytes) -> Sign1:
     if len(message) > MAX_SIGNED_BYTES:
-        raise UnpackError("cose", f"larger than {MAX_SIGNED_BYTES} bytes")
+        raise UnpackError("hc1.too_large", stage="cose", limit=MAX_SIGNED_BYTES)
     import cbor2
 
     obj = _cbor(message, "cose")
@@ -113,26 +115,26 @@ def parse_sign1(message: bytes) -> Sign1:
         if isinstance(obj, cbor2.CBORTag) and obj.tag in (_COSE_SIGN1_TAG, _CWT_TAG):
             obj = obj.value
     if not (isinstance(obj, list | tuple) and len(obj) == 4):
-        raise UnpackError("cose", "not a COSE_Sign1 array of 4")
+        raise UnpackError("hc1.not_sign1", stage="cose")
     protected, unprotected, payload, signature = obj
     if not (isinstance(protected, bytes) and isinstance(unprotected, Mapping)
             and isinstance(payload, bytes) and isinstance(signature, bytes)):
-        raise UnpackError("cose", "COSE_Sign1 members of the wrong types")
+        raise UnpackError("hc1.wrong_types", stage="cose")
     header = _cbor(protected, "cose") if protected else {}
     if not isinstance(header, Mapping):
-        raise UnpackError("cose", "protected header is not a map")
+        raise UnpackError("hc1.header_not_map", stage="cose")
     return Sign1(protected, dict(header), dict(unprotected), payload, signature)
 
 
 def claims(message: Sign1) -> Claims:
-    """The CWT claims of a message's payload; raises UnpackError("cwt", …)."""
+    """The CWT claims of a message's payload; raises UnpackError (stage "cwt")."""
     cwt = _cbor(message.payload, "cwt")
     if not isinstance(cwt, Mapping):
-        raise UnpackError("cwt", "payload is not a map of claims")
+        raise UnpackError("hc1.claims_not_map", stage="cwt")
     hcert = cwt.get(_HCERT)
     certificate = hcert.get(1) if isinstance(hcert, Mapping) else None
     if not isinstance(certificate, Mapping):
-        raise UnpackError("cwt", "no EU DCC payload (claim -260, key 1)")
+        raise UnpackError("hc1.no_dcc", stage="cwt")
     issuer = cwt.get(_ISS)
     return Claims(
         issuer=issuer if isinstance(issuer, str) else None,
@@ -148,7 +150,7 @@ def _time(cwt: Mapping[Any, Any], key: int, name: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-        raise UnpackError("cwt", f"{name} is not a number of seconds")
+        raise UnpackError("hc1.bad_time", stage="cwt", name=name)
     return float(value)
 
 
@@ -158,4 +160,4 @@ def _cbor(data: bytes, stage: str) -> Any:
     try:
         return cbor2.loads(data)
     except (cbor2.CBORDecodeError, RecursionError, ValueError, TypeError, OverflowError) as exc:
-        raise UnpackError(stage, f"not valid CBOR ({exc})") from None
+        raise UnpackError("hc1.not_cbor", stage=stage, detail=exc) from None

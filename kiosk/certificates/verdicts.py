@@ -130,7 +130,7 @@ def check(text: str, trust_list: TrustList | None, *, now: float,
     try:
         message = cose.unpack(text)
     except cose.UnpackError as exc:
-        return Verdict(UNREADABLE, str(exc), checked_at=_iso(now) or "")
+        return Verdict(UNREADABLE, exc.words("en"), checked_at=_iso(now) or "")
     return judge(message, trust_list, now=now, max_age=max_age)
 
 
@@ -141,7 +141,7 @@ def judge(message: cose.Sign1, trust_list: TrustList | None, *, now: float,
     try:
         claims = cose.claims(message)
     except cose.UnpackError as exc:
-        return Verdict(UNREADABLE, str(exc), checked_at=checked_at)
+        return Verdict(UNREADABLE, exc.words("en"), checked_at=checked_at)
     read = facts.read(claims.certificate)
     kid = base64.b64encode(message.kid).decode("ascii") if message.kid else None
     common = {
