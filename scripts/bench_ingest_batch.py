@@ -3,11 +3,19 @@ from one process, no HTTP and no JSON decoding, into an empty PostgreSQL (or SQL
 
 The entries are a day at ``--kiosks`` points: each person scans in and out at one point, so
 half of a batch's (day, person) pairs are new to the day's set of people and half are not
-(the ingest path of kiosk.central.people). The first ``--warmup`` batches are not timed.
-Prints entries per second and microseconds per entry, wall clock (the database's work
-included) and this process's CPU.
+(the ingest path of kiosk.central.people). With ``--match-keys`` each entry carries the match
+key a CCCD gives, so the stays (kiosk.central.stays) and the document → match key table
+(kiosk.central.document_matches) are kept too. The first ``--warmup`` batches are not timed.
+Prints entries per second and microseconds per entry: wall clock, this process's CPU and,
+on a PostgreSQL on this machine, the CPU of the one database connection the storage holds.
+
+``--without PART`` (repeatable) leaves a part of the ingest transaction out, to show what it
+costs: ``stays``, ``document_matches``, ``day_sets`` (the distinct people), ``aggregates``.
+A database stored without a part is not a valid centre: use a fresh one for each run.
 
     .venv/bin/python scripts/bench_ingest_batch.py --db postgresql://…/EMPTY_DATABASE
+    .venv/bin/python scripts/bench_ingest_batch.py --db postgresql://…/EMPTY_DATABASE \\
+        --match-keys --without stays
 """
 
 from __future__ import annotations
@@ -19,14 +27,22 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "tests")]
 
+from bench_reports import cpu_seconds  # noqa: E402
 from report_support import GenKiosk, wire_entry  # noqa: E402
 
+from kiosk.central import aggregates, document_matches, people, stays  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.sync import protocol  # noqa: E402
+
+PARTS: dict[str, tuple[Any, str]] = {
+    "stays": (stays, "keep"), "document_matches": (document_matches, "keep"),
+    "day_sets": (people, "count_new"), "aggregates": (aggregates, "write")}
+"""What ``--without`` can leave out: the module and the function the transaction calls."""
 
 
 def main() -> int:
@@ -36,7 +52,14 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=200)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--match-keys", action="store_true",
+                        help="entries carry a CCCD's match key (stays and document matches kept)")
+    parser.add_argument("--without", action="append", choices=sorted(PARTS), default=[],
+                        help="leave this part of the transaction out (to see its cost)")
     args = parser.parse_args()
+    for part in args.without:
+        module, function = PARTS[part]
+        setattr(module, function, lambda *_, **__: None)
     start = dt.datetime(2026, 11, 15, 1, tzinfo=dt.UTC)
     kiosks = [GenKiosk(f"K{i:03d}", f"CP{i:03d}", 0.0, start, None) for i in range(args.kiosks)]
     batches = []
@@ -48,28 +71,44 @@ def main() -> int:
             entry = wire_entry(kiosk, kiosk.checkpoint_id, at + dt.timedelta(milliseconds=i),
                                "in" if i % 2 == 0 else "out", False, 0)
             # in: someone new; out: someone who came in during the batch before
-            entry["subject_key"] = f"doc:{(n - i % 2) * args.batch + i // 2:012d}"
+            person = (n - i % 2) * args.batch + i // 2
+            entry["subject_key"] = f"doc:{person:012d}"
+            if args.match_keys:
+                entry.update(document_number=f"{person:012d}", name="Nguyễn Văn An",
+                             birth_date="1990-02-01",
+                             match_key=f"m:{person % 1_000_000:06d}|NGUYEN VAN AN|1990")
             entries.append(entry)
         batches.append((kiosk, entries, at))
-    with open_storage(args.db) as storage:
+    postgresql = args.db.startswith(("postgresql:", "postgres:"))
+    with open_storage(args.db, pool_size=1) as storage:
         for kiosk in kiosks:
             storage.add_checkpoint(kiosk.checkpoint_id, kiosk.checkpoint_id)
             storage.add_kiosk(kiosk.id, kiosk.checkpoint_id, kiosk.id, uuid.uuid4().hex)
-        wall = cpu = 0.0
+        backend = None
+        if postgresql:
+            with storage._connection() as conn:  # the pool's one connection
+                backend = conn.info.backend_pid
+        wall = cpu = database = 0.0
         for n, (kiosk, entries, at) in enumerate(batches):
             received = at + dt.timedelta(seconds=1)
             started, started_cpu = time.perf_counter(), time.process_time()
+            started_database = cpu_seconds(backend) if backend else None
             results = storage.ingest_batch(kiosk.id, entries, sent_at=protocol.format_time(at),
                                            received_at=received, batch_id=str(uuid.uuid4()),
                                            checkpoint_id=kiosk.checkpoint_id)
             if n >= args.warmup:
                 wall += time.perf_counter() - started
                 cpu += time.process_time() - started_cpu
+                if started_database is not None:
+                    database += (cpu_seconds(backend) or 0.0) - started_database
             assert all(r["status"] == protocol.ACCEPTED for r in results), results[:3]
     timed = args.batches * args.batch
-    print(json.dumps({"entries": timed, "entries_per_s": round(timed / wall),
+    print(json.dumps({"entries": timed, "match_keys": args.match_keys,
+                      "without": sorted(args.without), "entries_per_s": round(timed / wall),
                       "us_per_entry_wall": round(wall / timed * 1e6, 1),
-                      "us_per_entry_cpu": round(cpu / timed * 1e6, 1)}))
+                      "us_per_entry_cpu": round(cpu / timed * 1e6, 1),
+                      "us_per_entry_database_cpu": round(database / timed * 1e6, 1)
+                      if backend else None}))
     return 0
 
 
