@@ -418,6 +418,20 @@ class Kiosk:
             self.failure = f"{exc!r}"
 
 
+def floor_rows(backlogs: list[list[dict[str, Any]]]) -> list[tuple[Any, ...]]:
+    """The kiosks' entries as stored rows (STORED_COLUMNS) under new ids, for the floor."""
+    place = Calendar(ZONE).place
+    receipt = (protocol.format_time(dt.datetime.now(dt.UTC)), 0.5, "bench")
+    rows = []
+    for backlog in backlogs:
+        for entry in backlog:
+            row = protocol.entry_row({**entry, "id": uuid7()})[0]
+            assert row is not None
+            rows.append((*row, *receipt, place(row[STORED_COLUMNS.index("scanned_at")],
+                                               0.5)[0]))
+    return rows
+
+
 def copy_text(url: str, rows: list[tuple[Any, ...]]) -> list[bytes]:
     """``rows`` (STORED_COLUMNS) as the lines of COPY's text format, made by PostgreSQL itself
     (through a temporary table), so that the timed COPY streams bytes as `psql \\copy` of a
@@ -507,16 +521,7 @@ def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
     log(f"  {sent:,} entries acknowledged ({answers}), stored and counted once; "
         f"retries {retries or 'none'}")
 
-    place = Calendar(ZONE).place
-    receipt = (protocol.format_time(dt.datetime.now(dt.UTC)), 0.5, "bench")
-    rows = []
-    for backlog in backlogs:
-        for entry in backlog:
-            row = protocol.entry_row({**entry, "id": uuid7()})[0]
-            assert row is not None
-            rows.append((*row, *receipt, place(row[STORED_COLUMNS.index("scanned_at")],
-                                               0.5)[0]))
-    data = copy_text(url, rows)
+    data = copy_text(url, floor_rows(backlogs))
     copy_sql = f"COPY entries ({', '.join(STORED_COLUMNS)}) FROM STDIN"
 
     def copy(lines: list[bytes], conn: Any) -> None:
