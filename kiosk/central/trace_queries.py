@@ -48,6 +48,9 @@ _ON_TIME = "(clock_offset_seconds IS NULL OR clock_offset_seconds BETWEEN -120 A
 _DETAILS = ("e.kind, e.name, e.birth_date, e.document_number, "
             "CASE WHEN e.kind = 'manual' THEN e.extra END")
 assert _DETAILS.count(",") + 1 == len(DETAIL_COLUMNS)
+_SAID = ("kind", "name", "birth_date", "document_number", "manual_extra")
+"""DETAIL_COLUMNS as :meth:`StorageSource.details` names them (``extra`` of manual entries)."""
+assert len(_SAID) == len(DETAIL_COLUMNS)
 _COLUMNS = ", ".join([*(f"e.{name}" for name in ROW_COLUMNS), _DETAILS])
 """A scan's row and what it says about the person, read together: a trace names the people
 it finds from the rows it read anyway, instead of looking thousands of them up again."""
@@ -191,7 +194,9 @@ class StorageSource:
 
     def details(self, ids: Iterable[str]) -> dict[str, Sequence[Any]]:
         """(Kept when the scans were read; those of kept stays are read by id, on PostgreSQL
-        one day partition per part of the statement.)"""
+        one day partition per part of the statement, and come back once per distinct
+        details with the ids that say them: a contact's scans mostly say the same, so a
+        fraction of the rows crosses, and the ids that say the same share one tuple.)"""
         wanted = set(ids)
         missing = sorted(wanted - self._details.keys())
         if missing:
@@ -211,8 +216,14 @@ class StorageSource:
                 else:
                     parts.append(f"SELECT e.id, {_DETAILS} FROM entries e "
                                  f"WHERE {self._in('e.id', these)}")
-            for row in self.storage._query(" UNION ALL ".join(parts), params):
-                self._details[row[0]] = row[1:]
+            together = "string_agg" if self.postgresql else "group_concat"
+            said = ", ".join(_SAID)
+            for row in self.storage._query(
+                    f"WITH d (id, {said}) AS ({' UNION ALL '.join(parts)}) "
+                    f"SELECT {together}(id, ','), {said} FROM d GROUP BY {said}", params):
+                details = tuple(row[1:])
+                for entry_id in row[0].split(","):
+                    self._details[entry_id] = details
         return {i: self._details[i] for i in wanted}
 
     def kept_from(self) -> float | None:
