@@ -242,3 +242,10 @@ def test_an_exception_a_person_reads_carries_a_catalogue_code() -> None:
     assert [exception_literals(node, exceptions) for node in ast.walk(caught)
             if isinstance(node, ast.Call)] == [[": file not found"], [], ["no usable key"], []]
     assert english_exceptions() == []  # 197 places built one with English on 2026-11-30
+    described = [(path.name, keyword.value.value) for path in (ROOT / "kiosk").rglob("*.py")
+                 for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                 if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "opt"
+                 for keyword in node.keywords if keyword.arg == "expected"
+                 and isinstance(keyword.value, ast.Constant)]
+    assert len(described) > 5  # a config option's allowed values, in a refusal and a form
+    assert [(where, code) for where, code in described if code not in CATALOGUE] == []

@@ -58,7 +58,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
     try:
         code = parse(_code_text(args))
-    except (EnrolmentCodeError, OSError, RuntimeError) as exc:
+    except (EnrolmentCodeError, OSError, RuntimeError) as exc:  # RuntimeError: the camera
         print(both("enrol.bad_code", detail=exc), file=sys.stderr)
         return EXIT_USAGE
     current = _linked_elsewhere(Path(args.config), code)
@@ -127,7 +127,7 @@ def _code_text(args: argparse.Namespace) -> str:
 
 def read_code_from_camera(source: str, seconds: float) -> str:
     """The first enrolment code the camera decoder reads from ``source`` (a still image,
-    a video file to its end, or a camera for ``seconds``); RuntimeError if none."""
+    a video file to its end, or a camera for ``seconds``); EnrolmentCodeError if none."""
     import cv2
 
     from kiosk.devices.camera import open_capture
@@ -156,4 +156,4 @@ def read_code_from_camera(source: str, seconds: float) -> str:
     finally:
         if capture is not None:
             capture.release()
-    raise RuntimeError(f"no enrolment QR code seen in {source}")
+    raise EnrolmentCodeError("enrolment.none_seen", source=source)

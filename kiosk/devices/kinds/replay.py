@@ -36,7 +36,7 @@ class ReplayFormats(Sequence[str]):
 
 @dataclass(frozen=True, kw_only=True)
 class ReplayOptions(DeviceOptions):
-    path: str = opt("-", expected='a file path, or "-" for standard input')
+    path: str = opt("-", expected="config.expect.replay_path")
     delay_ms: int = opt(0, minimum=0, maximum=3_600_000)
     format: str = opt("lines", choices=ReplayFormats())
     loop: bool = opt(False)
