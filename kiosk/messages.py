@@ -1381,6 +1381,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "storage.bad_url": (
         "địa chỉ cơ sở dữ liệu {url}: cần sqlite:///đường/dẫn/central.db hoặc postgresql://…",
         "database URL {url}: expected sqlite:///path/central.db or postgresql://…"),
+    "api.sign_in": ("hãy đăng nhập bảng điều khiển trước", "sign in to the dashboard first"),
+    "api.bad_parameter": ("{name}: cần dạng {shape}, nhận được {got}",
+                          "{name}: expected {shape}, got {got}"),
+    "api.no_trust_list": (
+        "trung tâm này chưa có danh sách khoá: nhập bằng `kiosk-central certificates import "
+        "TỆP`",
+        "this centre holds no trust list: import one with `kiosk-central certificates "
+        "import FILE`"),
     "api.storage_unavailable": ("bộ lưu trữ không sẵn sàng: {detail}",
                                 "storage unavailable: {detail}"),
     "calendar.unknown_zone": ("múi giờ {name}: không rõ (ví dụ đúng: {example})",

@@ -82,7 +82,9 @@ def test_the_today_page_shows_the_numbers_of_the_report_api(centre: Centre, chro
                      "adoption": f"{100 * api['adoption_ratio']:.1f} %".replace(".", ","),
                      "refused": str(api["refused"])}
     assert (api["points_scanned"], api["points_set_up"]) == (2, 6)
-    assert httpx.get(centre.url + "/api/v1/reports/daily").status_code == 401
+    signed_out = httpx.get(centre.url + "/api/v1/reports/daily")
+    assert signed_out.status_code == 401 and signed_out.json() == {
+        "error": "sign in to the dashboard first", "code": "api.sign_in", "params": {}}
 
 
 def test_a_report_downloaded_from_the_page_is_the_clis_report(centre: Centre, chrome,

@@ -12,6 +12,8 @@ import json
 
 from kiosk.central.storage import Storage
 from kiosk.certificates.trustlist import etag
+from kiosk.messages import WordedError
+from kiosk.sync.protocol import refusal_body
 
 SETTING = "trust_list"
 
@@ -29,8 +31,7 @@ def answer(data: bytes | None, if_none_match: str | None
            ) -> tuple[int, bytes, dict[str, str]]:
     """(HTTP status, body, headers) for a GET with this If-None-Match."""
     if data is None:
-        return 404, json.dumps({"error": "this centre holds no trust list: import one with "
-                                         "`kiosk-central certificates import FILE`"}).encode(), {}
+        return 404, json.dumps(refusal_body(WordedError("api.no_trust_list"))).encode(), {}
     tag = etag(data)
     asked = {t.strip().removeprefix("W/") for t in (if_none_match or "").split(",")}
     headers = {"ETag": tag, "Cache-Control": "no-cache"}

@@ -19,6 +19,8 @@ from kiosk.central.storage import Storage
 from kiosk.central.web import i18n
 from kiosk.central.web.scoping import for_district
 from kiosk.central.web.site import ROLES_OF, LoginRequired, Site, district_of
+from kiosk.messages import WordedError
+from kiosk.sync.protocol import refusal_body
 
 router = APIRouter()
 api = APIRouter()
@@ -133,10 +135,10 @@ async def _report_json(request: Request, value: str, choose: Callable[[Any, str]
     site = _site(request)
     user = _api_user(site, request)
     if user is None:
-        return JSONResponse({"error": "sign in to the dashboard first"}, status_code=401)
+        return JSONResponse(refusal_body(WordedError("api.sign_in")), status_code=401)
     chosen = choose(site.storage, value)
     if chosen is None:
-        return JSONResponse({"error": f"{name}: expected {shape}, got {value!r}"},
-                            status_code=422)
+        return JSONResponse(refusal_body(WordedError(
+            "api.bad_parameter", name=name, shape=shape, got=repr(value))), status_code=422)
     report = await run_in_threadpool(build, site.storage, chosen, district_of(user))
     return JSONResponse(report, headers={"Cache-Control": "no-store"})
