@@ -485,7 +485,7 @@ class Store:
                 self.conn.execute("PRAGMA synchronous=FULL")
                 self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT_PAGES}")
                 self.migrate()
-                self.index_names()  # what a kiosk stopped before the move had left
+                self._index_left_names()
         except (sqlite3.Error, StoreError) as exc:
             self._stop_upkeep()
             self.conn.close()
@@ -690,6 +690,15 @@ class Store:
                 self.conn.execute(f"PRAGMA synchronous={int(synchronous)}")
             self._unindexed = 0
         return len(names)
+
+    def _index_left_names(self) -> None:
+        """At open: the names a kiosk stopped before their move had left. A file too damaged
+        to read them still opens (to be checked, recovered, refused scans): the upkeep
+        thread tries again after the next write."""
+        try:
+            self.index_names()
+        except (sqlite3.DatabaseError, StoreError) as exc:
+            log.warning("%s: the latest names are not indexed yet: %s", self.path, exc)
 
     def _chore(self, quiet: bool) -> None:
         """The upkeep thread's: the latest names into the index once a batch of them waits,
