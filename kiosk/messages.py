@@ -1071,6 +1071,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "config.not_toml": ("{path}: không phải TOML hợp lệ: {detail}",
                         "{path}: not valid TOML: {detail}"),
     "config.in_file": ("{file}: {problem}", "{file}: {problem}"),
+    "config.in_key": ("{key}: {problem}", "{key}: {problem}"),
+    "config.bad_bytes": ("không đọc được {value} thành byte: {detail}",
+                         "cannot read {value} as bytes: {detail}"),
+    "config.bad_encoding": ("bảng mã {value} không rõ (ví dụ: cp1258, cp1252, none)",
+                            "unknown encoding {value} (e.g. cp1258, cp1252, none)"),
     # -- files in general, and trust lists (kiosk.certificates.trustlist: what a technician
     #    or centre staff imports, and what the kiosk fetches from the centre)
     "file.not_found": ("{path}: không tìm thấy tệp", "{path}: file not found"),

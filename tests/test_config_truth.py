@@ -1,5 +1,6 @@
 """`kiosk config check` refuses what would only fail later: ids the centre would never enrol,
-a device id the kiosk reserves for itself, a server URL without a scheme."""
+a device id the kiosk reserves for itself, a server URL without a scheme, bytes or an
+encoding a serial scanner's framer cannot use."""
 
 from __future__ import annotations
 
@@ -67,3 +68,15 @@ def test_the_refusal_is_worded_in_the_language_the_file_states_else_in_both(
     assert broken.returncode == 2
     assert broken.stderr.startswith("lỗi cấu hình / config error: ")
     assert "không phải TOML hợp lệ" in broken.stderr and "not valid TOML" in broken.stderr
+
+
+@pytest.mark.parametrize("option, shown", [
+    ('terminator = "\\\\x"', "devices[0].terminator: cannot read '\\\\x' as bytes"),
+    ('encoding_fallback = "klingon"',
+     "devices[0].encoding_fallback: unknown encoding 'klingon' (e.g. cp1258, cp1252, none)")])
+def test_a_serial_scanners_bytes_and_encoding_are_checked_before_it_starts(
+        tmp_path: Path, option: str, shown: str) -> None:
+    proc = check(tmp_path, extra=f'[[devices]]\nid = "s1"\ntype = "serial"\n'
+                                 f'port = "/dev/ttyACM0"\n{option}\n')
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"config error: config.toml: {shown}")

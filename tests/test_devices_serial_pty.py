@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from devices_support import FakeTree, Pty, symlink, wait_until
 
-from kiosk.config import validate_device
+from kiosk.config import ConfigError, validate_device
 from kiosk.devices.base import DeviceError, DeviceMissing
 from kiosk.devices.serial_port import SerialDevice
 from kiosk.devices.supervisor import CONNECTED, WAITING, Supervisor
@@ -137,9 +137,10 @@ def test_a_port_in_use_is_refused_with_the_reason() -> None:
             first.close()
 
 
-def test_bad_framing_settings_fail_when_the_device_is_built() -> None:
-    with pytest.raises(DeviceError, match="unknown encoding"):
-        SerialDevice(serial(port="/dev/null", encoding_fallback="klingon"))
+def test_bad_framing_settings_are_refused_with_the_config_not_when_the_device_starts(
+        ) -> None:
+    with pytest.raises(ConfigError, match="unknown encoding 'klingon'"):
+        serial(port="/dev/null", encoding_fallback="klingon")
 
 
 def collect_results(pipeline) -> list[ScanResult]:

@@ -20,6 +20,7 @@ import re
 import unicodedata
 
 from kiosk.devices.stream import Chunk, Decoded, InputEvent
+from kiosk.schema import ConfigError
 
 TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n", "none": b""}
 AIM = re.compile(rb"\][A-Za-z][0-9A-Za-z]")
@@ -37,7 +38,7 @@ def parse_bytes(text: str) -> bytes:
     try:
         return codecs.escape_decode(text.encode("utf-8"))[0]
     except ValueError as exc:
-        raise ValueError(f"cannot read {text!r} as bytes: {exc}") from None
+        raise ConfigError("config.bad_bytes", value=repr(text), detail=exc) from None
 
 
 def check_encoding(name: str) -> str:
@@ -45,7 +46,7 @@ def check_encoding(name: str) -> str:
         try:
             codecs.lookup(name)
         except LookupError:
-            raise ValueError(f"unknown encoding {name!r} (e.g. cp1258, cp1252, none)") from None
+            raise ConfigError("config.bad_encoding", value=repr(name)) from None
     return name
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from kiosk.devices import kind
 from kiosk.messages import both
-from kiosk.schema import opt
+from kiosk.schema import ConfigError, opt
 
 BAUDRATES = (1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200, 230400, 460800,
              921600)
@@ -30,7 +30,18 @@ class SerialOptions(kind.DeviceOptions):
     strip_aim: bool = opt(True)
 
     def check(self, path: str) -> None:
+        """Where the scanner is, and bytes and an encoding the framer can use: refused by
+        `kiosk config check`, not when the device starts."""
+        from kiosk.devices.serial_framer import check_encoding, parse_bytes
+
         kind.check_location(self, path, ("port", "usb"))
+        for key, check in (("terminator", parse_bytes), ("prefix", parse_bytes),
+                           ("suffix", parse_bytes), ("encoding_fallback", check_encoding)):
+            try:
+                check(getattr(self, key))
+            except ConfigError as exc:
+                raise ConfigError("config.in_key", key=f"{path}.{key}",
+                                  problem=exc.words) from None
 
 
 def decoder(options: SerialOptions) -> Any:
