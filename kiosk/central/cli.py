@@ -180,13 +180,20 @@ def _supervise(args: argparse.Namespace, sock: socket.socket) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    stops = {signal.SIGTERM, signal.SIGINT}
     for _ in range(args.workers):
+        if stopping:  # told to stop while starting: start no more
+            break
+        # held back over the fork: a stop arriving then reaches the parent's handler once
+        # the worker is known, never the copy of that handler in the new worker
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
         pid = os.fork()
         if pid == 0:  # the worker: its own storage, app and event loop
             code = 1
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
                 opened = _open_for_serving(args)
                 code = _serve(args, sock, *opened) if opened else EXIT_USAGE
             except BaseException:  # said here: os._exit below leaves no traceback
@@ -196,6 +203,7 @@ def _supervise(args: argparse.Namespace, sock: socket.socket) -> int:
                 sys.stderr.flush()
                 os._exit(code)
         workers.add(pid)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
     code = 0
     try:
         while workers:
