@@ -1835,9 +1835,9 @@ def answered_words(answer: Mapping[str, object]) -> Words | None:
         return None
     try:
         words = Words._restored({"code": code, "params": params})
-    except (TypeError, KeyError):
+        return words if _known(words) else None
+    except (TypeError, KeyError, RecursionError):
         return None
-    return words if _known(words) else None
 
 
 def _known(words: Words) -> bool:

@@ -86,6 +86,24 @@ def test_saved_words_are_worded_in_another_process_and_old_plain_text_stays() ->
         "The centre refused this kiosk's token"
 
 
+def test_a_centres_answer_is_worded_only_when_every_code_and_blank_is_known() -> None:
+    """An error body's code and parameters become Words for the kiosk's reader; a code this
+    kiosk does not know (a newer centre), a missing parameter, or an answer nested without
+    end gives None: the centre's own text is shown then."""
+    revoked = {"code": "api.revoked", "params": {"kiosk": "k1", "at": "2026-11-30T08:00:00Z"}}
+    words = messages.answered_words({"error": "…", **revoked})
+    assert words is not None
+    assert words("vi") == "Authorization: trạm k1 đã bị thu hồi lúc 2026-11-30T08:00:00Z"
+    assert messages.answered_words({"code": "api.revoked", "params": {"kiosk": "k1"}}) is None
+    assert messages.answered_words({"code": "api.newer", "params": {}}) is None
+    assert messages.answered_words({"code": "sync.http", "params": {
+        "status": 401, "error": {"code": "api.newer", "params": {}}}}) is None
+    deep: dict = {"code": "sync.http", "params": {"status": 1, "error": "x"}}
+    for _ in range(5000):
+        deep = {"code": "sync.http", "params": {"status": 1, "error": deep}}
+    assert messages.answered_words(deep) is None
+
+
 def test_a_technicians_line_carries_both_languages() -> None:
     assert both("device.went_away", path="/dev/ttyACM0") == \
         "/dev/ttyACM0 vừa bị rút ra / /dev/ttyACM0 went away"

@@ -222,7 +222,7 @@ def _answered(response: requests.Response) -> Words | str:
     ``error`` text as sent (an older or newer centre), else the body's start."""
     try:
         body = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # a hostile or broken answer says nothing usable
         body = None
     if isinstance(body, dict):
         words = answered_words(body)
