@@ -97,6 +97,12 @@ def _workers(text: str) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # The server's packages first: a missing one is told before the database is opened or
+    # migrated, and the forked workers inherit them.
+    import uvicorn  # noqa: F401
+
+    import kiosk.central.app  # noqa: F401
+
     logging.getLogger("kiosk.central").setLevel(args.log_level.upper())
     return_large_blocks()
     opened = _open_for_serving(args)  # migrates the database and makes the key, once
