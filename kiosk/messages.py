@@ -436,10 +436,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.export_key_unconfirmed": (
         "Chú ý: trung tâm chưa xác nhận khoá ký của trạm này, nên sẽ từ chối tệp cho tới khi "
         "trạm kết nối một lần, hoặc quản trị viên chạy `kiosk-central kiosks signing-key "
-        "{kiosk} --set {public} --reason …` (khoá ở {key})",
+        "{kiosk} --set={public} --reason …` (khoá ở {key})",
         "Note: the centre has not confirmed this kiosk's signing key, so it will refuse the "
         "file until the kiosk connects once, or an administrator runs `kiosk-central kiosks "
-        "signing-key {kiosk} --set {public} --reason …` (key in {key})"),
+        "signing-key {kiosk} --set={public} --reason …` (key in {key})"),
     # -- devices: states, errors and advice for the technician (worded in both languages;
     # a label such as "device.error" goes before a detail already worded or technical)
     "device.missing_library": (

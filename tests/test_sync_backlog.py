@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
@@ -392,9 +393,22 @@ def test_a_registered_key_is_never_replaced_on_a_kiosks_word(central, exported, 
     assert again.status_code == 200 and again.json()["signing_key"] == usurper
 
 
+def signing_key_starting_with_a_dash(path: Path) -> None:
+    """A kiosk signing key (PEM, 0600, at ``path``) whose printed public key begins with
+    "-": one kiosk in 64 has one (URL-safe base64), and a command line must still take it."""
+    while encode((key := Ed25519PrivateKey.generate()).public_key())[0] != "-":
+        pass
+    path.touch(mode=0o600)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                       serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+
+
 def test_a_site_that_never_had_network_registers_its_key_by_hand(central, kiosk_id, tmp_path):
-    """The kiosk prints its public key on export; the administrator sets it at the centre."""
+    """The kiosk prints its public key on export; the administrator sets it at the centre
+    with the command the export prints (``--set=KEY``), even for a key beginning with "-"."""
     token = central.enrol(kiosk_id)
+    signing_key_starting_with_a_dash(KioskKeys(tmp_path).signing_key_path)
     worker = kiosk_worker(tmp_path, kiosk_id, token)
     KioskKeys(tmp_path).remember(
         {"centre_key": encode(centre_key(central).public_key())})  # as a technician would
@@ -403,9 +417,9 @@ def test_a_site_that_never_had_network_registers_its_key_by_hand(central, kiosk_
     worker.stop()
     assert not summary.signing_key_registered
     assert "has not registered a signing key" in importing(central, tmp_path / "b.backlog").error
-    central_support.central("kiosks", "signing-key", kiosk_id, "--set",
-                            worker.keys.public_signing_key(), "--reason", "site offline",
-                            "--db", central.db)
+    central_support.central("kiosks", "signing-key", kiosk_id,
+                            f"--set={worker.keys.public_signing_key()}", "--reason",
+                            "site offline", "--db", central.db)
     assert importing(central, tmp_path / "b.backlog").accepted == 20
 
 

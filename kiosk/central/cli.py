@@ -488,7 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
         **examples("kiosk-central kiosks signing-key ql1a-01",
                    "kiosk-central kiosks signing-key ql1a-01 --reset --reason 'cài lại máy / "
                    "reinstalled, ticket 42'",
-                   "kiosk-central kiosks signing-key ql1a-01 --set 'Jq3…=' --reason "
+                   "kiosk-central kiosks signing-key ql1a-01 --set='-Jq3…=' --reason "
                    "'site without network, key read off the kiosk'"))
     signing.add_argument("kiosk_id")
     change = signing.add_mutually_exclusive_group()
