@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kiosk.central import partitions, tracing
 from kiosk.central.placeholders import Params, slots
+from kiosk.central.schema import LARGEST_CLOCK_OFFSET
 from kiosk.sync.protocol import format_time
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.
     stays that change, the stays to write, the new tails."""
     postgresql = _postgresql(storage)
     offset = dt.timedelta(seconds=_execute(
-        storage, tx, "SELECT max(abs(clock_offset_seconds)) FROM batches").fetchone()[0] or 0)
+        storage, tx, LARGEST_CLOCK_OFFSET).fetchone()[0] or 0)
     groups = [(k, c, scans[0].at, scans[-1].at) for (k, c), scans in sorted(new.items())]
     scans_read = []
     for chunk in _chunks(groups):

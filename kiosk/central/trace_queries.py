@@ -35,6 +35,7 @@ from kiosk.central.erasure import identities_begin
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
 from kiosk.central.partitions import bounds, day_of_id, id_prefix
 from kiosk.central.placeholders import Params
+from kiosk.central.schema import LARGEST_CLOCK_OFFSET
 from kiosk.central.storage import ERASED, Storage
 from kiosk.central.tracing import DETAIL_COLUMNS, KEPT, ROW_COLUMNS, Window, instant
 from kiosk.sync.protocol import format_time
@@ -125,8 +126,7 @@ class StorageSource:
 
     def id_slack(self) -> dt.timedelta:
         if self._id_slack is None:
-            largest = self.storage._query(
-                "SELECT max(abs(clock_offset_seconds)) FROM batches")[0][0] or 0.0
+            largest = self.storage._query(LARGEST_CLOCK_OFFSET)[0][0] or 0.0
             self._id_slack = ID_SLACK + dt.timedelta(seconds=largest)
         return self._id_slack
 

@@ -1,0 +1,61 @@
+"""The largest clock offset of any batch, which tracing and the stays' rebuild read on every
+trace and every late batch, comes from the end of one index (schema v17's batches_offset) on
+both engines, never a read of the whole batch log, and is the answer a full read gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.central.backends import open_storage
+from kiosk.central.schema import LARGEST_CLOCK_OFFSET
+from kiosk.central.storage import BATCH_COLUMNS
+from tests.central_support import ENGINES, database_url
+
+
+@pytest.fixture(params=ENGINES)
+def storage(request, tmp_path: Path):
+    with open_storage(database_url(request.param, tmp_path)) as opened:
+        yield opened
+
+
+def _log(storage, offsets: list[float | None]) -> None:
+    rows = [(f"b-{n}", f"k-{n % 7}", None, "2026-11-30T08:00:00Z", offset, 1, 1, 0, 0)
+            for n, offset in enumerate(offsets)]
+    with storage._transaction() as tx:
+        storage._insert_rows(tx, "batches", BATCH_COLUMNS, rows)
+
+
+def _plan(storage) -> str:
+    explain = "EXPLAIN " if storage.url.startswith("postgresql") else "EXPLAIN QUERY PLAN "
+    return "\n".join(str(row[-1]) for row in storage._query(explain + LARGEST_CLOCK_OFFSET))
+
+
+def _full_read(storage) -> float | None:
+    offsets = [abs(row[0]) for row in storage._query("SELECT clock_offset_seconds FROM batches")
+               if row[0] is not None]
+    return max(offsets, default=None)
+
+
+def test_an_empty_log_and_one_without_offsets_have_no_largest_offset(storage) -> None:
+    assert storage._query(LARGEST_CLOCK_OFFSET)[0][0] is None
+    _log(storage, [None, None])  # batches from kiosks that sent no clock
+    assert storage._query(LARGEST_CLOCK_OFFSET)[0][0] is None
+
+
+def test_the_largest_offset_either_way_is_read_from_the_index(storage) -> None:
+    # a province's log: mostly small offsets, some kiosks without a clock, one far behind
+    offsets: list[float | None] = [None if n % 9 == 0 else (n % 240) - 120.5
+                                   for n in range(3000)]
+    offsets[1234] = -7200.25  # a kiosk two hours behind: larger than any ahead
+    offsets[2345] = 3600.0
+    _log(storage, offsets)
+
+    assert storage._query(LARGEST_CLOCK_OFFSET)[0][0] == 7200.25 == _full_read(storage)
+    plan = _plan(storage)
+    assert "batches_offset" in plan, plan
+    assert "Seq Scan" not in plan and "SCAN batches" not in plan, plan
+
+    _log(storage, [9000.5, None])  # a later batch further off still is seen at once
+    assert storage._query(LARGEST_CLOCK_OFFSET)[0][0] == 9000.5 == _full_read(storage)
