@@ -487,6 +487,7 @@ def as_before_day_sets(storage: Storage) -> None:
     older centre left it (its reports counted people from raw entries)."""
     version = DAY_SUBJECTS_VERSION - 1
     with storage._transaction() as tx:
+        storage._execute(tx, "DROP INDEX batches_offset")  # v17, after the day sets
         storage._execute(tx, "DROP TABLE stay_tails")  # v16, after the day sets
         storage._execute(tx, "DROP TABLE document_matches")  # v15, after the day sets
         storage._execute(tx, "DROP TABLE day_subjects")

@@ -375,7 +375,8 @@ def test_a_database_from_v12_or_v15_keeps_the_stays_tails_and_document_matches_i
         else:
             storage._execute(tx, f"PRAGMA user_version = {version}")
 
-    with storage._transaction() as tx:  # the database as v12 left it (v13 to v16 undone)
+    with storage._transaction() as tx:  # the database as v12 left it (v13 to v17 undone)
+        storage._execute(tx, "DROP INDEX batches_offset")
         storage._execute(tx, "DROP TABLE document_matches")
         storage._execute(tx, "DROP TABLE stays")
         storage._execute(tx, "DROP TABLE stay_tails")
@@ -385,6 +386,7 @@ def test_a_database_from_v12_or_v15_keeps_the_stays_tails_and_document_matches_i
     with open_storage(storage.url) as reopened:
         assert (_kept(reopened), _matches(reopened)) == (kept, matches)
     with storage._transaction() as tx:  # as v15 left it: stays, no tails
+        storage._execute(tx, "DROP INDEX batches_offset")
         storage._execute(tx, "DROP TABLE stay_tails")
         at_version(tx, 15)
     with open_storage(storage.url) as reopened:
