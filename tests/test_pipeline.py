@@ -193,8 +193,9 @@ def test_concurrent_devices_lose_nothing_and_share_one_truth(make_pipeline):
 def test_a_full_disk_refuses_the_scan_loudly_and_keeps_what_was_recorded(make_pipeline):
     pipeline = make_pipeline()
     kept = pipeline.submit(scan(CCCD_AN))
-    pages = pipeline.store.conn.execute("PRAGMA page_count").fetchone()[0]
-    pipeline.store.conn.execute(f"PRAGMA max_page_count = {pages}")
+    with pipeline.store.lock:  # not inside the upkeep thread's move of the name, if any
+        pages = pipeline.store.conn.execute("PRAGMA page_count").fetchone()[0]
+        pipeline.store.conn.execute(f"PRAGMA max_page_count = {pages}")
     big = "x" * 2000
     results = [pipeline.submit(scan(f"{big}{i}")) for i in range(50)]
     failed = [r for r in results if not r.recorded]

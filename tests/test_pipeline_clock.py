@@ -216,9 +216,10 @@ def test_the_last_movement_of_a_frequent_visitor_costs_what_a_newcomers_does(tmp
         def count() -> int:
             counted[0] += 1
             return 0
-        store.conn.set_progress_handler(count, 1)
-        assert store.last_movement(subject, "CP", boot) is not None
-        store.conn.set_progress_handler(None, 0)
+        with store.lock:  # the steps of this read only, not the upkeep thread's move of
+            store.conn.set_progress_handler(count, 1)  # the 402 names on the same connection
+            assert store.last_movement(subject, "CP", boot) is not None
+            store.conn.set_progress_handler(None, 0)
         return counted[0]
 
     for boot in (pipeline.boot_id, "the next boot"):
