@@ -13,6 +13,7 @@ from trace_support import number, payload_identity, wire_entry
 
 from kiosk.central import reports, trace_service
 from kiosk.central.backends import open_storage
+from kiosk.central.schema import LARGEST_CLOCK_OFFSET
 from kiosk.central.storage import PERSONAL_COLUMNS, STORED_COLUMNS
 from kiosk.central.trace_queries import StorageSource
 from kiosk.ids import uuid7
@@ -248,3 +249,30 @@ def test_a_document_is_joined_to_a_card_only_while_an_entry_held_says_so(
         assert kept == [("doc:" + number(1), day, before[0]["match_key"])]
         assert kept == [tuple(r) for r in storage._query(held)]
         assert StorageSource(storage).aliases(["doc:" + number(2)]) == {}
+
+
+def test_purge_takes_the_batch_log_of_purged_entries_and_keeps_every_held_entrys_offset(
+        db: str) -> None:
+    """The batch log (who sent what when, the clock offset then) grows with every upload;
+    purge removes the records of batches whose entries it removed. A batch received before
+    the cutoff from a kiosk whose clock ran 20 days ahead keeps its record: its entry is
+    filed by that clock and still held, and tracing and the stays widen their windows by
+    its offset (the batch log's largest)."""
+    ahead = dt.timedelta(days=20)
+    recent = NOW - dt.timedelta(days=10)
+    with open_storage(db) as storage:
+        send(storage, [(1, "cccd", "in", OLD - dt.timedelta(hours=1))], OLD)
+        fast = [wire_entry(payload_identity(2, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                           direction="in", scanned_at=OLD + ahead - dt.timedelta(hours=1))]
+        storage.ingest_batch("k1", fast, sent_at=protocol.format_time(OLD + ahead),
+                             received_at=OLD, batch_id=uuid7())
+        send(storage, [(3, "cccd", "in", recent - dt.timedelta(hours=1))], recent)
+        assert len(storage.batches()) == 3
+    central("purge", "--days", "30", "--db", db)
+    with open_storage(db) as storage:
+        assert [(b["sent_at"], b["received_at"]) for b in storage.batches()] == [
+            (protocol.format_time(OLD + ahead), protocol.format_time(OLD)),
+            (protocol.format_time(recent), protocol.format_time(recent))]
+        assert storage._query(LARGEST_CLOCK_OFFSET)[0][0] == ahead.total_seconds()
+        assert [e["id"] for e in rows(storage, "received_at < $1", (
+            protocol.format_time(NOW - dt.timedelta(days=30)),))] == [fast[0]["id"]]

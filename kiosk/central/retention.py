@@ -6,7 +6,8 @@ Purge: raw entries older than ``retention_days`` leave the centre, and entries o
 ``personal_retention_days`` lose every column that says who (:mod:`kiosk.central.erasure`).
 Reports keep working (they read the per-checkpoint per-day aggregates and the distinct people
 counted per day). PostgreSQL drops whole day partitions; SQLite deletes in small batches so
-uploads keep flowing; erasure walks in small batches on both.
+uploads keep flowing; erasure walks in small batches on both. The batch log's records of
+batches whose entries are gone go too (:meth:`Storage.purge_batches`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
             cutoff = today - dt.timedelta(days=days)
             stays.forget_before(storage, cutoff)
             removed = storage.purge_entries(cutoff)
+            storage.purge_batches(cutoff)
             unit = "partitions" if args.db.startswith("postgres") else "entries"
             print(both(f"central.purge.{unit}", cutoff=cutoff, count=f"{removed:,}"))
         if personal <= 0:

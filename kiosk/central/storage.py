@@ -49,6 +49,14 @@ _CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _MATCH, _OFFSET, _SUBJECT, 
                                             "subject_key", "status"))
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
                  f"VALUES ({slots(len(BATCH_COLUMNS))})")
+BATCH_LOG_MARGIN = protocol.ENTRY_MAX_AHEAD + stays.ID_SLACK + dt.timedelta(days=1)
+"""How long before a purge's cutoff a batch must have been sent (by its kiosk's clock) for
+its log record to go: its entries' ids are at most ENTRY_MAX_AHEAD + ID_SLACK after its
+``sent_at``; a day more for rounding."""
+_PURGE_BATCHES_AT_ONCE = 5000
+_PURGE_BATCHES = (
+    "DELETE FROM batches WHERE seq IN (SELECT seq FROM batches WHERE received_at < $1 "
+    "AND (sent_at IS NULL OR sent_at < $2) ORDER BY seq LIMIT $3)")
 _KIOSK_SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
     "k.last_clock_offset, k.entries, k.refused_attempts, k.last_refused_at FROM kiosks k")
@@ -324,6 +332,24 @@ class Storage(ABC):
         with self._transaction() as tx:
             people.freeze(self, tx, unfrozen)
         return self._purge(cutoff, unfrozen.isoformat())
+
+    def purge_batches(self, cutoff: dt.date) -> int:
+        """Remove the batch log's records of batches whose entries :meth:`purge_entries`
+        has removed: received before ``cutoff`` and sent by a kiosk clock more than
+        :data:`BATCH_LOG_MARGIN` before it (an entry's id, made by that clock, is within a
+        day of its ``scanned_at``, at most a day ahead of sending). The largest clock offset
+        (:data:`schema.LARGEST_CLOCK_OFFSET`) still covers every entry held. Small batches,
+        so that uploads writing the log keep flowing. The number of records removed."""
+        start = dt.datetime.combine(cutoff, dt.time(), dt.UTC)
+        params = (protocol.format_time(start), protocol.format_time(start - BATCH_LOG_MARGIN),
+                  _PURGE_BATCHES_AT_ONCE)
+        removed = 0
+        while True:
+            with self._transaction() as tx:
+                count = self._execute(tx, _PURGE_BATCHES, params).rowcount
+            removed += count
+            if count < _PURGE_BATCHES_AT_ONCE:
+                return removed
 
     @abstractmethod
     def _purge(self, cutoff: dt.date, unfrozen: str) -> int:
