@@ -781,7 +781,7 @@ class Store:
                      "s.entries_search MATCH ?", [_fts_query(terms)])]
             recent = self._unindexed_matches(terms)
             if recent:
-                arms.append((_UNINDEXED, [json.dumps(recent)], None, []))
+                arms.append((_UNINDEXED, [json.dumps(recent)], _AFTER_MARK, [INDEXED_THROUGH]))
             key: tuple[str, ...] = ("s.rowid",)
             low, high = _search_rowid(since), _search_rowid(until)
         else:
@@ -1292,6 +1292,10 @@ _UNINDEXED = ("(SELECT json_extract(value, '$[0]') AS rowid, json_extract(value,
               "AS entry_id FROM json_each(?)) s CROSS JOIN entries e ON e.id = s.entry_id")
 """The names not in the index yet that a search matched (:meth:`Store._unindexed_matches`),
 as a source with the index's columns."""
+_AFTER_MARK = "e.id > coalesce((SELECT value FROM meta WHERE key = ?), '')"
+"""Those of them still after :data:`INDEXED_THROUGH`, read in the page's own statement: the
+upkeep thread may move them into the index between the match and a page (an entry comes
+from the index or from here, never from both)."""
 _FORGET_PRESENCE = (
     "DELETE FROM presence WHERE (checkpoint_id, subject_key) IN (SELECT checkpoint_id, "
     "subject_key FROM presence WHERE scanned_at < ? AND scanned_at < ? AND boot_id != ? "

@@ -149,3 +149,20 @@ def test_an_entry_written_behind_the_indexed_mark_is_indexed_at_once(tmp_path, m
     assert unindexed(store) == []
     assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (2,)
     store.close()
+
+
+def test_a_search_running_while_the_names_move_shows_each_entry_once(tmp_path, monkeypatch):
+    """The names a search found after the mark are moved into the index between two of its
+    pages (the upkeep thread takes the lock between them): each page reads the index and
+    the entries after the mark in one statement, so an entry comes from one or the other,
+    never from both."""
+    without_background_moves(monkeypatch)
+    store = Store(tmp_path / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    ids = [scan(pipeline, i) for i in (0, 3, 6, 9)]  # four Nguyễn Văn An
+    pages = store.entry_pages(search="nguyen", columns=("id",), page_rows=2)
+    found = [row[0] for row in next(pages)]
+    assert store.index_names() == 4
+    found += [row[0] for page in pages for row in page]
+    assert found == ids
+    store.close()
