@@ -103,7 +103,7 @@ class Upkeep:
         return None
 
     def _run(self) -> None:
-        checkpointer = Checkpointer(self._path)
+        checkpointer: Checkpointer | None = None  # opened at the first checkpoint, until it can
         try:
             while True:
                 with self._changed:
@@ -118,8 +118,10 @@ class Upkeep:
                 except Exception:
                     log.exception("store upkeep of %s failed", self._path)
                 try:
+                    checkpointer = checkpointer or Checkpointer(self._path)
                     checkpointer.run()
                 except sqlite3.Error as exc:  # the writer's own checkpoint remains the bound
                     log.warning("background checkpoint of %s failed: %s", self._path, exc)
         finally:
-            checkpointer.close()
+            if checkpointer is not None:
+                checkpointer.close()

@@ -5,6 +5,7 @@ full-text index in the background, and a crash before they do loses nothing."""
 
 from __future__ import annotations
 
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -165,4 +166,30 @@ def test_a_search_running_while_the_names_move_shows_each_entry_once(tmp_path, m
     assert store.index_names() == 4
     found += [row[0] for page in pages for row in page]
     assert found == ids
+    store.close()
+
+
+def test_the_upkeep_outlives_a_checkpoint_connection_that_cannot_be_opened(tmp_path,
+                                                                           monkeypatch):
+    """Its own connection failing to open (no file descriptor left, say) costs one
+    checkpoint, not the thread: the names still move, and the next checkpoint opens it."""
+    opened = []
+
+    class FailsFirst(upkeep.Checkpointer):
+        def __init__(self, path: Path) -> None:
+            opened.append(path)
+            if len(opened) == 1:
+                raise sqlite3.OperationalError("unable to open database file")
+            super().__init__(path)
+
+    monkeypatch.setattr(upkeep, "Checkpointer", FailsFirst)
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    scan(pipeline, 0)
+    wait_for(lambda: not unindexed(store), seconds=5)
+    scan(pipeline, 1)
+    wait_for(lambda: not unindexed(store) and wal_index(path)[1] == wal_index(path)[0],
+             seconds=5)
+    assert len(opened) == 2
     store.close()
