@@ -5,6 +5,7 @@ partitions, a v6 database migrated in place, and two `serve` processes on one da
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Iterator
@@ -249,3 +250,39 @@ def test_a_worker_that_dies_takes_the_whole_server_down(pg_url: str) -> None:
         errors = server.stop()
     assert f"serving process {first} ended" in errors
     assert not Path(f"/proc/{second}").exists()
+
+
+def test_workers_end_with_their_server_when_it_is_killed(pg_url: str) -> None:
+    """A server killed outright (SIGKILL, the OOM killer) takes its workers with it: none is
+    left answering on the port, which a restarted server could then not listen on."""
+    import os
+    import signal
+    import time
+
+    import httpx
+
+    server = CentralServer(pg_url, "--workers", "2")
+    try:
+        workers = _workers(server)
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while [pid for pid in workers if _running(pid)] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [pid for pid in workers if _running(pid)]
+    finally:
+        for pid in workers:  # what the fix is for, should it fail
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        server.stop()
+    assert len(workers) == 2 and left == []
+    with pytest.raises(httpx.TransportError):
+        httpx.get(server.url + protocol.HEALTH_PATH, timeout=2)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is alive (not gone, nor a zombie waiting for whoever reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import gc
 import json
 import logging
@@ -49,6 +50,8 @@ MAX_POOL = 100
 max_connections)."""
 MAX_WORKERS = 64
 """The most processes one ``serve --workers`` starts."""
+_PR_SET_PDEATHSIG = 1
+"""prctl option: a signal the kernel sends when the parent process ends."""
 
 
 def default_db() -> str:
@@ -187,6 +190,7 @@ def _supervise(args: argparse.Namespace, sock: socket.socket) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     stops = {signal.SIGTERM, signal.SIGINT}
+    parent = os.getpid()
     for _ in range(args.workers):
         if stopping:  # told to stop while starting: start no more
             break
@@ -199,6 +203,7 @@ def _supervise(args: argparse.Namespace, sock: socket.socket) -> int:
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
+                _end_with(parent)
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
                 opened = _open_for_serving(args)
                 code = _serve(args, sock, *opened) if opened else EXIT_USAGE
@@ -223,6 +228,17 @@ def _supervise(args: argparse.Namespace, sock: socket.socket) -> int:
     finally:  # whatever happens here, no worker is left behind
         stop(signal.SIGTERM, None)
     return code
+
+
+def _end_with(parent: int) -> None:
+    """In a worker: be sent SIGTERM when the server process ends, however it ends (SIGKILL,
+    the OOM killer), so that no worker is left answering on the port a restarted server must
+    listen on (Linux's PR_SET_PDEATHSIG); if it already ended, end now."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 # -- kiosks -------------------------------------------------------------------------------
