@@ -1345,10 +1345,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.http": ("HTTP {status}: {error}", "HTTP {status}: {error}"),
     "sync.transport": ("{what}: {cause}", "{what}: {cause}"),
     "sync.net.connect_timeout": ("hết thời gian chờ kết nối", "connection timed out"),
-    "sync.net.read_timeout": ("không có trả lời kịp lúc", "no answer in time"),
+    "sync.net.read_timeout": ("không nhận được câu trả lời kịp thời", "no answer in time"),
     "sync.net.connection": ("không kết nối được", "connection failed"),
     "sync.net.cut_off": ("câu trả lời bị cắt giữa chừng", "answer cut off"),
-    "sync.net.failed": ("yêu cầu không thành", "request failed"),
+    "sync.net.failed": ("yêu cầu không thành công", "request failed"),
     "sync.unusable_answer": ("câu trả lời của trung tâm không dùng được: {detail}",
                              "unusable answer from the centre: {detail}"),
     "sync.unusable_keys": ("câu trả lời về khoá tệp tồn đọng không dùng được: {detail}",
@@ -1869,8 +1869,8 @@ def text(code: str, language: str = "vi", **params: object) -> str:
               if isinstance(v, WordedError) else v for k, v in params.items()}
     try:
         return template.format(**worded).replace(" ()", "").rstrip(": ")
-    except (KeyError, IndexError):
-        return template
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        return template  # a parameter missing or unfit (a centre's answer): never raised
 
 
 JSON_TYPES = frozenset({"object", "array", "string", "number", "boolean", "null"})

@@ -154,6 +154,19 @@ def test_a_centres_answer_is_worded_only_when_every_code_and_blank_is_known() ->
     assert messages.answered_words(deep) is None
 
 
+def test_a_parameter_that_does_not_fit_its_blank_leaves_the_sentence_unfilled() -> None:
+    """A hostile or broken centre answers with a known code whose parameter does not fit
+    its blank (text where ``{seconds:.1f}`` wants a number): the error built from it is
+    still shown, its sentence unfilled, instead of a ValueError out of the error path."""
+    words = messages.answered_words({"code": "sync.push_done", "params": {
+        "done": 1, "seconds": "x", "accepted": 1, "duplicate": 0, "rejected": 0,
+        "remaining": 0}})
+    assert words is not None
+    assert words("en") == CATALOGUE["sync.push_done"][1]
+    error = messages.WordedError("sync.http", status=500, error=words)
+    assert str(error).endswith(f"HTTP 500: {CATALOGUE['sync.push_done'][1]}")
+
+
 def test_a_technicians_line_carries_both_languages() -> None:
     assert both("device.went_away", path="/dev/ttyACM0") == \
         "/dev/ttyACM0 vừa bị rút ra / /dev/ttyACM0 went away"
