@@ -76,7 +76,7 @@ class Kiosk:
         damage = self.store.verify()  # before the first scan: a damaged file takes none
         if damage:
             self.store.close()
-            raise StoreError(f"{config.store_path}: {damage}")
+            raise StoreError("store.failed", path=config.store_path, detail=damage)
         self.pipeline = Pipeline(self.store, policy_from(config), certificate_checker(config))
         self.supervisor = Supervisor(config.devices, self.pipeline.submit)
         self.sync: SyncWorker | None = None

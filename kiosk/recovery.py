@@ -76,7 +76,7 @@ def recover(path: Path) -> Recovery:
     try:
         damaged = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise RecoveryError(f"{path}: {exc}") from None
+        raise RecoveryError("store.failed", path=path, detail=exc) from None
     with contextlib.closing(damaged):
         before = _count(damaged, "entries")
         unsent_ids, unsent_complete = _unsent(damaged)
