@@ -193,3 +193,28 @@ def test_the_upkeep_outlives_a_checkpoint_connection_that_cannot_be_opened(tmp_p
              seconds=5)
     assert len(opened) == 2
     store.close()
+
+
+def test_a_failed_move_leaves_the_scans_connection_syncing_in_full(tmp_path, monkeypatch):
+    """The move commits without an fsync (synchronous=NORMAL, on the connection the scans
+    share): a move that fails puts FULL back, so the next scan's "accepted" still means on
+    disk."""
+    without_background_moves(monkeypatch)
+    store = Store(tmp_path / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    scan(pipeline, 0)
+    with store.lock:
+        for event in ("INSERT", "UPDATE"):  # the mark cannot be written
+            store.conn.execute(f"CREATE TRIGGER no_{event} BEFORE {event} ON meta "
+                               "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    try:
+        store.index_names()
+    except store_module.StoreError as exc:
+        assert "disk full" in str(exc)
+    else:
+        raise AssertionError("the move did not fail")
+    with store.lock:
+        assert store.conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+        assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (0,)
+    assert len(unindexed(store)) == 1
+    store.close()
