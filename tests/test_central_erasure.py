@@ -276,3 +276,45 @@ def test_purge_takes_the_batch_log_of_purged_entries_and_keeps_every_held_entrys
         assert storage._query(LARGEST_CLOCK_OFFSET)[0][0] == ahead.total_seconds()
         assert [e["id"] for e in rows(storage, "received_at < $1", (
             protocol.format_time(NOW - dt.timedelta(days=30)),))] == [fast[0]["id"]]
+
+
+def test_a_batch_storing_a_documents_scan_during_erasure_keeps_its_join(
+        tmp_path: Path) -> None:
+    """PostgreSQL, where batches are stored while erasure runs: a batch stores a scan of
+    person 1's card the same local day as one being erased, and is still open (waiting on
+    its person's stays lock, held here) when erasure comes to that day. Erasure waits for
+    it, so the document's join to the card stays while the batch's entry says so."""
+    import concurrent.futures
+    import time
+
+    import psycopg
+
+    from kiosk.central import erasure, stays
+
+    db = database_url("postgresql", tmp_path)
+    edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+    with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other:
+        (erased,) = send(storage, [(1, "cccd", "in", edge - dt.timedelta(minutes=10))],
+                         edge - dt.timedelta(minutes=1))
+        other.execute("SELECT pg_advisory_lock(%s)",
+                      (stays._lock(erased["match_key"], "CP-CHO"),))
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            batch = pool.submit(send, storage,
+                                [(1, "cccd", "out", edge + dt.timedelta(minutes=30))],
+                                edge + dt.timedelta(hours=1))
+            while not other.execute("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+                                    "AND NOT granted").fetchone():
+                time.sleep(0.05)  # the batch's entry is stored, its transaction open
+            erasing = pool.submit(erasure.erase_personal, storage, edge.date())
+            deadline = time.monotonic() + 10
+            while not erasing.done() and time.monotonic() < deadline and not other.execute(
+                    "SELECT 1 FROM pg_locks WHERE relation = 'document_matches'::regclass "
+                    "AND NOT granted").fetchone():
+                time.sleep(0.05)
+            other.execute("SELECT pg_advisory_unlock_all()")
+            (kept,) = batch.result(timeout=30)
+            assert erasing.result(timeout=30) == 1
+        assert [tuple(r) for r in storage._query(
+            "SELECT subject_key, match_key FROM document_matches")] == [
+            (kept["subject_key"], kept["match_key"])]
+        assert [e["id"] for e in rows(storage, "match_key IS NOT NULL")] == [kept["id"]]

@@ -14,6 +14,7 @@ together in an entry held. Exact, as the hypothesis tests check against the entr
   NOTHING``: two batches racing add a row once).
 - **Retention and erasure** take entries (or their keys) away: before they do, the rows
   that no other entry held stands for go (:data:`FORGET`), in the same transaction.
+  Erasure holds back batches adding rows meanwhile (:func:`hold`).
 - **A zone change** refiles entries under other local days: every row is rebuilt.
 """
 
@@ -57,6 +58,16 @@ def rebuild(storage: Storage, tx: Any) -> int:
         tx, "INSERT INTO document_matches (subject_key, day, match_key) SELECT DISTINCT "
             f"subject_key, local_day, match_key FROM entries WHERE {_PAIRED} ORDER BY 1, 2, 3"
     ).rowcount
+
+
+def hold(storage: Storage, tx: Any) -> None:
+    """In ``tx``, before :data:`FORGET` while batches flow (erasure): on PostgreSQL, wait
+    for the batches adding rows to end and hold new ones back until ``tx`` ends. A batch
+    whose entry stands for a row, still open when FORGET looks, would otherwise see that
+    row deleted after it (its ``ON CONFLICT DO NOTHING`` neither adds nor locks the row
+    held, and FORGET cannot see its entry). SQLite writes one transaction at a time."""
+    if _postgresql(storage):
+        storage._execute(tx, "LOCK TABLE document_matches IN SHARE ROW EXCLUSIVE MODE")
 
 
 FORGET = ("DELETE FROM document_matches WHERE (subject_key, day, match_key) IN (SELECT "

@@ -66,6 +66,7 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
             break
         with storage._transaction() as tx:
             storage._execute(tx, _FORGET, (ids[0], ids[-1]))
+            document_matches.hold(storage, tx)
             storage._execute(tx, _FORGET_MATCHES, (ids[0], ids[-1]))
             erased += storage._execute(tx, _ERASE, (b"", ids[0], ids[-1])).rowcount
         after = ids[-1]
