@@ -1805,6 +1805,19 @@ class WordedError(Exception):
     def text(self, language: str) -> str:
         return self.words(language)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as its Words and attributes, not as ``cls(str(self))`` (a failure in a
+        worker process, an export's or a centre's): a subclass taking other arguments
+        would not unpickle, and this one would word its sentence again around itself."""
+        return _unpickled, (type(self), self.words, self.__dict__)
+
+
+def _unpickled(cls: type[WordedError], words: Words, state: dict[str, object]) -> WordedError:
+    error = cls.__new__(cls)
+    WordedError.__init__(error, words.code, **words.params)
+    error.__dict__.update(state)
+    return error
+
 
 def _plain(value: object) -> object:
     if isinstance(value, Words):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import pickle
 import re
 import string
 from pathlib import Path
@@ -171,6 +172,21 @@ def test_a_parameter_that_does_not_fit_its_blank_leaves_the_sentence_unfilled() 
     assert words("en") == CATALOGUE["sync.push_done"][1]
     error = messages.WordedError("sync.http", status=500, error=words)
     assert str(error).endswith(f"HTTP 500: {CATALOGUE['sync.push_done'][1]}")
+
+
+def test_a_worded_error_crosses_a_process_boundary_as_it_was() -> None:
+    """Pickled (an export worker's failure, a centre worker's), a WordedError comes back
+    with its code, parameters, sentence and own attributes, whatever its constructor."""
+    from kiosk.store import StoreError
+    from kiosk.sync.protocol import ProtocolError
+
+    for error in (StoreError("store.failed", path=Path("/x/kiosk.db"), detail="disk I/O"),
+                  ProtocolError(422, "wire.health", detail=messages.WordedError(
+                      "store.sqlite", detail="nested"))):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and back.words.plain() == error.words.plain()
+        assert str(back) == str(error) and back.__dict__.keys() == error.__dict__.keys()
+    assert back.status == 422 and str(back).startswith("health: nested / ")
 
 
 def test_a_technicians_line_carries_both_languages() -> None:
