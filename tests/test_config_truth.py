@@ -73,7 +73,9 @@ def test_the_refusal_is_worded_in_the_language_the_file_states_else_in_both(
 @pytest.mark.parametrize("option, shown", [
     ('terminator = "\\\\x"', "devices[0].terminator: cannot read '\\\\x' as bytes"),
     ('encoding_fallback = "klingon"',
-     "devices[0].encoding_fallback: unknown encoding 'klingon' (e.g. cp1258, cp1252, none)")])
+     "devices[0].encoding_fallback: unknown encoding 'klingon' (e.g. cp1258, cp1252, none)"),
+    ('encoding_fallback = "base64"',  # a codec, but not one that turns bytes into text
+     "devices[0].encoding_fallback: unknown encoding 'base64' (e.g. cp1258, cp1252, none)")])
 def test_a_serial_scanners_bytes_and_encoding_are_checked_before_it_starts(
         tmp_path: Path, option: str, shown: str) -> None:
     proc = check(tmp_path, extra=f'[[devices]]\nid = "s1"\ntype = "serial"\n'

@@ -42,10 +42,12 @@ def parse_bytes(text: str) -> bytes:
 
 
 def check_encoding(name: str) -> str:
+    """A text encoding the framer can decode any bytes with (``base64`` or ``rot13`` are
+    codecs too, but would fail the first scan that is not UTF-8)."""
     if name != "none":
         try:
-            codecs.lookup(name)
-        except LookupError:
+            bytes(range(256)).decode(name, errors="replace")
+        except (LookupError, UnicodeError):
             raise ConfigError("config.bad_encoding", value=repr(name)) from None
     return name
 
