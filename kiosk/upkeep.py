@@ -78,7 +78,11 @@ class Upkeep:
             if self._thread is None and not self._closing:
                 self._thread = threading.Thread(target=self._run, name="store-upkeep",
                                                 daemon=True)
-                self._thread.start()
+                try:  # called after a scan's COMMIT: its failure must not look like the scan's
+                    self._thread.start()
+                except RuntimeError as exc:  # no thread to be had: the next write tries again
+                    log.warning("store upkeep of %s not started: %s", self._path, exc)
+                    self._thread = None
             # woken at the first write and at a full batch only: never once per scan
             if self._pending == 1 or self._pending >= CHECKPOINT_EVERY:
                 self._changed.notify()

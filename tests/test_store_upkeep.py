@@ -9,6 +9,7 @@ import sqlite3
 import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -217,4 +218,30 @@ def test_a_failed_move_leaves_the_scans_connection_syncing_in_full(tmp_path, mon
         assert store.conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
         assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (0,)
     assert len(unindexed(store)) == 1
+    store.close()
+
+
+def test_a_scan_is_accepted_when_no_thread_can_be_started_for_the_upkeep(tmp_path,
+                                                                         monkeypatch):
+    """The upkeep thread starts after the first write's COMMIT: a process at its thread
+    limit ("can't start new thread") still has that scan accepted, not an error for a scan
+    that is on disk; the next write starts the thread."""
+    starts = []
+
+    class FailsFirst(threading.Thread):
+        def start(self) -> None:
+            starts.append(self)
+            if len(starts) == 1:
+                raise RuntimeError("can't start new thread")
+            super().start()
+
+    Store(tmp_path / "kiosk.db").close()  # made: opened again, it writes nothing
+    monkeypatch.setattr(upkeep.threading, "Thread", FailsFirst)
+    store = Store(tmp_path / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    entry = scan(pipeline, 0)  # the thread fails to start after its COMMIT
+    assert len(starts) == 1
+    assert scan(pipeline, 1) and len(starts) == 2 and starts[1].is_alive()
+    assert entry in [e["id"] for e in store.entries()]
+    wait_for(lambda: not unindexed(store), seconds=5)
     store.close()
