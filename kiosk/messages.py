@@ -1853,10 +1853,16 @@ def answered_words(answer: Mapping[str, object]) -> Words | None:
         return None
 
 
-def _known(words: Words) -> bool:
+ANSWER_NESTING = 8
+"""How deep an answer's Words may nest (a refusal within a refusal…): a deeper one, worded
+later at a deeper stack, would raise RecursionError out of the sync cycle."""
+
+
+def _known(words: Words, depth: int = 0) -> bool:
     pair = CATALOGUE.get(words.code)
-    return pair is not None and _blanks(pair[1]) <= words.params.keys() and all(
-        _known(value) for value in words.params.values() if isinstance(value, Words))
+    return depth < ANSWER_NESTING and pair is not None and _blanks(pair[1]) <= \
+        words.params.keys() and all(_known(value, depth + 1) for value in
+                                    words.params.values() if isinstance(value, Words))
 
 
 def saved_text(saved: str, language: str) -> str:

@@ -146,7 +146,8 @@ def test_saved_words_are_worded_in_another_process_and_old_plain_text_stays() ->
 def test_a_centres_answer_is_worded_only_when_every_code_and_blank_is_known() -> None:
     """An error body's code and parameters become Words for the kiosk's reader; a code this
     kiosk does not know (a newer centre), a missing parameter, or an answer nested without
-    end gives None: the centre's own text is shown then."""
+    end (or only deeper than a refusal in a refusal needs) gives None: the centre's own
+    text is shown then."""
     revoked = {"code": "api.revoked", "params": {"kiosk": "k1", "at": "2026-11-30T08:00:00Z"}}
     words = messages.answered_words({"error": "…", **revoked})
     assert words is not None
@@ -159,6 +160,13 @@ def test_a_centres_answer_is_worded_only_when_every_code_and_blank_is_known() ->
     for _ in range(5000):
         deep = {"code": "sync.http", "params": {"status": 1, "error": deep}}
     assert messages.answered_words(deep) is None
+    nested: list[dict] = [{"code": "sync.http", "params": {"status": 1, "error": "x"}}]
+    for _ in range(300):  # each can be read, the deeper ones not worded in the sync cycle
+        nested.append({"code": "sync.http", "params": {"status": 1, "error": nested[-1]}})
+    answers = [messages.answered_words(answer) for answer in nested]
+    assert answers[2] is not None and answers[-1] is None
+    assert [len(str(messages.WordedError("sync.http", status=500, error=words)))
+            for words in answers if words is not None]  # none raises RecursionError
 
 
 def test_a_parameter_that_does_not_fit_its_blank_leaves_the_sentence_unfilled() -> None:
