@@ -174,48 +174,17 @@ def test_two_serve_processes_started_together_on_an_empty_database_both_come_up(
         assert TODAY in storage.partitions.known
 
 
-def test_serve_holds_no_more_database_connections_than_its_pool(pg_url: str,
-                                                               tmp_path: Path) -> None:
-    """`serve --db-pool 2`: six kiosks uploading at once are all stored, through at most two
-    PostgreSQL connections (psycopg_pool makes the others wait for one)."""
+def _six_kiosks_at_once(pg_url: str, tmp_path: Path, checkpoint: str, *serve_args: str
+                        ) -> tuple[CentralServer, list[int], list[Any], int, str]:
+    """Six kiosks post 300 entries each at once to one ``serve *serve_args``, which is then
+    stopped: the server, its worker processes, the answers, the kiosk-central connections
+    held while they were answered, and what the server wrote to stderr."""
     from central_support import kiosk_entries
 
-    kiosks = [enrol(pg_url, f"k{i}", "CP-P") for i in range(6)]
-    bodies = {k.kiosk_id: batch(k.kiosk_id, kiosk_entries(tmp_path, k.kiosk_id, 300, "CP-P"))
+    kiosks = [enrol(pg_url, f"k{i}", checkpoint) for i in range(6)]
+    bodies = {k.kiosk_id: batch(k.kiosk_id, kiosk_entries(tmp_path, k.kiosk_id, 300, checkpoint))
               for k in kiosks}
-    server = CentralServer(pg_url, "--db-pool", "2")
-    try:
-        with concurrent.futures.ThreadPoolExecutor(6) as pool:
-            answers = list(pool.map(lambda k: server.post(bodies[k.kiosk_id], token=k.token),
-                                    kiosks))
-        with psycopg.connect(pg_url) as conn:
-            held = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                                "current_database() AND application_name = 'kiosk-central'"
-                                ).fetchone()[0]
-    finally:
-        errors = server.stop()
-    assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
-    assert "Traceback" not in errors
-    assert 1 <= held <= 2
-    with open_storage(pg_url) as storage:
-        assert storage.entry_count() == 6 * 300
-
-
-def _workers(server: CentralServer) -> list[int]:
-    pid = server.process.pid
-    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
-def test_serve_with_two_workers_answers_from_both_and_stops_them_all(pg_url: str,
-                                                                    tmp_path: Path) -> None:
-    """`serve --workers 2`: two processes on the one port, each with its own connections;
-    six kiosks uploading at once are all stored once; SIGTERM stops both."""
-    from central_support import kiosk_entries
-
-    kiosks = [enrol(pg_url, f"k{i}", "CP-W") for i in range(6)]
-    bodies = {k.kiosk_id: batch(k.kiosk_id, kiosk_entries(tmp_path, k.kiosk_id, 300, "CP-W"))
-              for k in kiosks}
-    server = CentralServer(pg_url, "--workers", "2", "--db-pool", "2")
+    server = CentralServer(pg_url, *serve_args)
     try:
         workers = _workers(server)
         with concurrent.futures.ThreadPoolExecutor(6) as pool:
@@ -227,6 +196,32 @@ def test_serve_with_two_workers_answers_from_both_and_stops_them_all(pg_url: str
                                 ).fetchone()[0]
     finally:
         errors = server.stop()
+    return server, workers, answers, held, errors
+
+
+def _workers(server: CentralServer) -> list[int]:
+    pid = server.process.pid
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_serve_holds_no_more_database_connections_than_its_pool(pg_url: str,
+                                                               tmp_path: Path) -> None:
+    """`serve --db-pool 2`: six kiosks uploading at once are all stored, through at most two
+    PostgreSQL connections (psycopg_pool makes the others wait for one)."""
+    _, _, answers, held, errors = _six_kiosks_at_once(pg_url, tmp_path, "CP-P", "--db-pool", "2")
+    assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
+    assert "Traceback" not in errors
+    assert 1 <= held <= 2
+    with open_storage(pg_url) as storage:
+        assert storage.entry_count() == 6 * 300
+
+
+def test_serve_with_two_workers_answers_from_both_and_stops_them_all(pg_url: str,
+                                                                    tmp_path: Path) -> None:
+    """`serve --workers 2`: two processes on the one port, each with its own connections;
+    six kiosks uploading at once are all stored once; SIGTERM stops both."""
+    server, workers, answers, held, errors = _six_kiosks_at_once(
+        pg_url, tmp_path, "CP-W", "--workers", "2", "--db-pool", "2")
     assert len(workers) == 2
     assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
     assert 2 <= held <= 4  # each worker holds its own pool of at most 2
