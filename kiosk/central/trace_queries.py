@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -200,11 +200,8 @@ class StorageSource:
         wanted = set(ids)
         missing = sorted(wanted - self._details.keys())
         if missing:
-            days: dict[dt.date, list[str]] = defaultdict(list)
-            for entry_id in missing:  # by the UTC day of the id: its partition
-                days[day_of_id(entry_id) if self.postgresql else dt.date.min].append(entry_id)
             parts, params = [], Params()
-            for day, theirs in sorted(days.items()):
+            for day, theirs in self._by_day(missing):
                 these = params.add(self._list(theirs))
                 if self.postgresql:  # one index scan of the day's sorted ids; the list
                     # comes from a sub-select so the planner does not weigh each id (20 ms
@@ -225,6 +222,20 @@ class StorageSource:
                 for entry_id in row[0].split(","):
                     self._details[entry_id] = details
         return {i: self._details[i] for i in wanted}
+
+    def _by_day(self, ids: list[str]) -> list[tuple[dt.date, list[str]]]:
+        """Sorted ids by the UTC day of each (its partition) on PostgreSQL, all in one
+        group on SQLite. A day's ids are one run of the sorted list, up to its partition's
+        upper bound: one bisection a day, not a date computed per id (~1 µs each)."""
+        if not self.postgresql:
+            return [(dt.date.min, ids)]
+        days, i = [], 0
+        while i < len(ids):
+            day = day_of_id(ids[i])
+            j = bisect_left(ids, bounds(day)[1], i)
+            days.append((day, ids[i:j]))
+            i = j
+        return days
 
     def kept_from(self) -> float | None:
         return stays.kept_from(self.storage, self.id_slack())
