@@ -8,6 +8,12 @@ offline state an officer actually meets. Run:
 
     .venv/bin/python scripts/screenshots.py            # both languages
     .venv/bin/python scripts/screenshots.py --lang en  # one
+
+``--size WxH`` (repeatable) renders every screen at that size instead, named
+``NAME-WxH-LANG.png``; on a real X server rather than offscreen, one server per size:
+
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 800x480x24" \
+        .venv/bin/python scripts/screenshots.py --size 800x480 --out /tmp/shots
 """
 
 from __future__ import annotations
@@ -30,11 +36,13 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, QTimer  # noqa: 
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from kiosk import config as config_mod  # noqa: E402
+from kiosk import messages  # noqa: E402
 from kiosk.app import Kiosk  # noqa: E402
 from kiosk.certificates import trustlist  # noqa: E402
 from kiosk.enrolment import EnrolmentCode  # noqa: E402
 from kiosk.scan import Scan  # noqa: E402
 from kiosk.store import Store  # noqa: E402
+from kiosk.sync.worker import Progress  # noqa: E402
 from kiosk.ui.app import MainWindow, create_application  # noqa: E402
 from kiosk.ui.i18n import Translations, catalog  # noqa: E402
 
@@ -78,6 +86,19 @@ pin = "1234"
 [store]
 path = "kiosk.db"
 """
+
+
+def display_size(text: str) -> tuple[int, int]:
+    """``WxH`` (e.g. 800x480, 1080x1920) as (width, height)."""
+    width, _, height = text.lower().partition("x")
+    try:
+        size = int(width), int(height)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected WIDTHxHEIGHT, e.g. 800x480") \
+            from None
+    if min(size) < 320 or max(size) > 7680:
+        raise argparse.ArgumentTypeError(f"{text!r}: a kiosk screen is 320 to 7680 px a side")
+    return size
 
 
 def write_config(directory: Path, language: str) -> Path:
@@ -131,7 +152,8 @@ def camera_video(path: Path) -> Path:
     return path
 
 
-def render_camera(language: str, out: Path, translations: Translations) -> list[Path]:
+def render_camera(language: str, out: Path, translations: Translations, size: tuple[int, int],
+                  tag: str) -> list[Path]:
     """The officer screen with a webcam lane, and the technician's camera tab."""
     with tempfile.TemporaryDirectory() as temporary:
         directory = Path(temporary)
@@ -147,17 +169,17 @@ loop = true
 """, encoding="utf-8")
         kiosk = Kiosk(config_mod.load(path))
         window = MainWindow(kiosk, translations, kiosk_mode=False)
-        window.resize(*SIZE)
+        window.fit_to(QSize(*size))
         window.show()
         kiosk.start()
         settle(2500)
-        shots = [save(window, out, "officer-camera", language)]
+        shots = [save(window, out, f"officer-camera{tag}", language)]
         window._show_technician()
         technician = window.technician
         assert technician is not None
         technician.tabs.setCurrentWidget(technician.camera)
         settle(1500)
-        shots.append(save(window, out, "technician-camera", language))
+        shots.append(save(window, out, f"technician-camera{tag}", language))
         window.exit_now()
         kiosk.stop()
         window.deleteLater()
@@ -180,8 +202,13 @@ def fill_morning(kiosk: Kiosk) -> None:
                              device_id="lan-vao", lane=lane, wall_time=when))
     store = Store(kiosk.config.store_path, timezone=kiosk.config.timezone)
     refused = store.pending(3)
-    store.mark_synced([], {refused[0]["id"]: "document_number: expected 12 digits",
-                           refused[1]["id"]: "scanned_at: more than 30 days in the future"})
+    too_old = messages.refusal("too_old", {"field": "scanned_at", "days": 30,
+                                           "time": "2026-10-01T07:12:09Z"})
+    other = messages.refusal("other_checkpoint", {
+        "field": "checkpoint_id", "kiosk": "kiosk-07", "enrolled": "CP-HN-CG-05",
+        "checkpoint": "CP-HN-CG-07"})
+    assert too_old is not None and other is not None
+    store.mark_synced([], {refused[0]["id"]: too_old, refused[1]["id"]: other})
     store.close()
 
 
@@ -220,8 +247,14 @@ def save(widget: QWidget, out: Path, name: str, language: str) -> Path:
     return path
 
 
-def render(language: str, out: Path, translations: Translations) -> list[Path]:
+def render(language: str, out: Path, translations: Translations,
+           size: tuple[int, int] | None = None) -> list[Path]:
+    """Every screen at ``size`` (named NAME-WxH-LANG); without one, the documentation's
+    set: every screen at SIZE, the refused card at each of DISPLAYS and the technician and
+    sync screens at SMALL too."""
     translations.set_language(language)
+    tag = "-{}x{}".format(*size) if size else ""
+    size = size or SIZE
     shots: list[Path] = []
     with tempfile.TemporaryDirectory() as temporary:
         fifo = Path(temporary) / "queue.fifo"
@@ -231,7 +264,7 @@ def render(language: str, out: Path, translations: Translations) -> list[Path]:
         kiosk = Kiosk(config)
         fill_morning(kiosk)
         window = MainWindow(kiosk, translations, kiosk_mode=False)
-        window.resize(*SIZE)
+        window.fit_to(QSize(*size))
         window.show()
         kiosk.start()
         settle(2500)  # the sync worker has tried the centre and failed: offline
@@ -239,10 +272,12 @@ def render(language: str, out: Path, translations: Translations) -> list[Path]:
         def officer(payload: bytes, name: str, **scan: object) -> None:
             window.show_screen(window.officer)
             kiosk.pipeline.submit(Scan(payload, device_id="lan-vao", **scan))  # type: ignore[arg-type]
-            shots.append(save(window, out, name, language))
+            shots.append(save(window, out, name + tag, language))
 
         _, name, born, gender = PEOPLE[3]
         officer(cccd("001188999321", name, born, gender), "officer-accepted", lane="in")
+        _, name, born, gender = PEOPLE[6]
+        officer(cccd("031090999468", name, born, gender), "officer-exit", lane="out")
         _, name, born, gender = PEOPLE[1]
         earlier = cccd("079301999567", name, born, gender)
         kiosk.pipeline.submit(Scan(earlier, device_id="lan-vao", lane="in",
@@ -251,11 +286,12 @@ def render(language: str, out: Path, translations: Translations) -> list[Path]:
         officer(BAD_CODE.encode(), "officer-refused", lane="in")
         for code, name in certificates(config):
             officer(code.encode(), name, lane="in")
-        kiosk.pipeline.submit(Scan(BAD_CODE.encode(), device_id="lan-vao", lane="in"))
-        for width, height in DISPLAYS:
-            window.fit_to(QSize(width, height))
-            shots.append(save(window, out, f"officer-refused-{width}x{height}", language))
-        window.fit_to(QSize(*SIZE))
+        if not tag:
+            kiosk.pipeline.submit(Scan(BAD_CODE.encode(), device_id="lan-vao", lane="in"))
+            for width, height in DISPLAYS:
+                window.fit_to(QSize(width, height))
+                shots.append(save(window, out, f"officer-refused-{width}x{height}", language))
+            window.fit_to(QSize(*size))
 
         dialog = window.open_manual_entry()
         dialog.fields["name"].setText("Ngô Thị Lan")
@@ -265,29 +301,29 @@ def render(language: str, out: Path, translations: Translations) -> list[Path]:
         dialog.reason_box.setEditText(QCoreApplication.translate(
             "ManualEntryDialog", "No phone with them"))
         dialog.record()
-        shots.append(save(dialog, out, "manual-entry", language))
+        shots.append(save(dialog, out, "manual-entry" + tag, language))
         dialog.reject()
 
         pin = window.gate.request(QCoreApplication.translate(
             "MainWindow", "Enter the PIN to open the technician screen"), lambda: None)
         assert pin is not None
         pin.field.setText("12")
-        shots.append(save(pin, out, "pin", language))
+        shots.append(save(pin, out, "pin" + tag, language))
         pin.reject()
 
         window._show_technician()
-        shots.append(save(window, out, "technician", language))
+        shots.append(save(window, out, "technician" + tag, language))
         technician = window.technician
         assert technician is not None
         technician.table.selectRow(1)
         technician.tabs.setCurrentIndex(1)
-        shots.append(save(window, out, "technician-watch", language))
+        shots.append(save(window, out, "technician-watch" + tag, language))
         technician.tabs.setCurrentWidget(technician.checks)  # runs `kiosk doctor`
         for _ in range(100):
             if technician.checks.lines.count():
                 break
             settle(100)
-        shots.append(save(window, out, "technician-checks", language))
+        shots.append(save(window, out, "technician-checks" + tag, language))
         # an enrolment QR scanned while the centre is unreachable (the demo's closed port)
         code = EnrolmentCode(config.sync.server_url, "ql1a-02", config.kiosk.checkpoint_id,
                              "A" * 43, "2026-12-01T00:00:00Z")
@@ -296,27 +332,41 @@ def render(language: str, out: Path, translations: Translations) -> list[Path]:
             if technician.enrol.tries and not technician.enrol.status.text().endswith("…"):
                 break
             settle(100)
-        shots.append(save(window, out, "technician-enrol", language))
+        shots.append(save(window, out, "technician-enrol" + tag, language))
         technician.tabs.setCurrentIndex(0)
-        window.fit_to(QSize(*SMALL))
-        shots.append(save(window, out, "technician-{}x{}".format(*SMALL), language))
+        if not tag:
+            window.fit_to(QSize(*SMALL))
+            shots.append(save(window, out, "technician-{}x{}".format(*SMALL), language))
 
         window._show_sync()
-        shots.append(save(window, out, "sync-{}x{}".format(*SMALL), language))
-        window.fit_to(QSize(*SIZE))
-        shots.append(save(window, out, "sync", language))
+        sync_screen = window.sync_screen
+        assert sync_screen is not None
+        if not tag:
+            shots.append(save(window, out, "sync-{}x{}".format(*SMALL), language))
+            window.fit_to(QSize(*size))
+        shots.append(save(window, out, "sync" + tag, language))
+        # a push under way: the frame the worker's progress callback draws mid-push
+        sync_screen._start(QCoreApplication.translate("SyncScreen", "Sending to the centre…"))
+        sync_screen.progress.show()
+        sync_screen._show_progress(Progress(done=1500, total=4200, accepted=1498, duplicate=0,
+                                            rejected=2, elapsed_seconds=3.2, rate=469.0,
+                                            eta_seconds=5.8))
+        shots.append(save(window, out, "sync-progress" + tag, language))
         window.exit_now()
         os.close(writer)  # end of the queue: the replay device finishes
         kiosk.stop()
         window.deleteLater()
         settle(100)
-    return shots + render_camera(language, out, translations)
+    return shots + render_camera(language, out, translations, size, tag)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", choices=("vi", "en"), action="append")
     parser.add_argument("--out", type=Path, default=ROOT / "docs/screenshots")
+    parser.add_argument("--size", type=display_size, action="append", metavar="WxH",
+                        help="render every screen at this size (repeatable), e.g. 800x480 "
+                             "or portrait 480x800; default: the documentation's set")
     args = parser.parse_args()
     if not catalog("vi").exists():
         print("build the translations first: scripts/build_translations.sh", file=sys.stderr)
@@ -324,9 +374,11 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     languages = args.lang or ["vi", "en"]
     translations = Translations(create_application())  # one translator, switched per language
-    shots = [shot for language in languages for shot in render(language, args.out, translations)]
-    per_language = 15 + len(DISPLAYS) + 2
-    return 0 if len(shots) == per_language * len(languages) else 1
+    sizes = args.size or [None]
+    shots = [shot for language in languages for size in sizes
+             for shot in render(language, args.out, translations, size)]
+    per_size = 17 if args.size else 17 + len(DISPLAYS) + 2
+    return 0 if len(shots) == per_size * len(sizes) * len(languages) else 1
 
 
 if __name__ == "__main__":

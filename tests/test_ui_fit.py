@@ -24,6 +24,7 @@ from ui_support import (  # noqa: F401
 
 from kiosk import messages
 from kiosk.certificates import trustlist
+from kiosk.devices.registry import kinds
 from kiosk.scan import Scan, ScanResult, Status
 from tests.certificate_support import make_issuer, trust_list_of, vaccination
 
@@ -178,4 +179,27 @@ def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window,
     window._show_sync()
     qtbot.waitUntil(lambda: window.sync_screen.facts.text() != "", timeout=5000)
     failures += [f"{size} sync: {p}" for size in SIZES for p in lay_out(window, size)]
+    assert not failures, "\n".join(failures[:40])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_device_form_of_every_kind_fits_every_display(make_window, tmp_path, language):
+    """Each device kind's own options (numbers in spin boxes, choices, switches, paths) in
+    the technician's form, at each size: a number box as tall as its digits, every key
+    readable, every switch a touch target."""
+    devices = replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
+    window = make_window(with_dpi(write_config(tmp_path, devices), 133), language=language,
+                         start=False)
+    window.set_language(language)
+    window._show_technician()
+    technician = window.technician
+    technician.table.selectRow(0)
+    form = technician.form
+    failures = []
+    for kind in kinds():
+        form.type_box.setCurrentIndex(form.type_box.findData(kind))
+        assert sorted(form.fields) == sorted(["id", "lane", "enabled",
+                                              *kinds()[kind].options.own_schema()])
+        failures += [f"{size} {kind}: {p}" for size in SIZES for p in lay_out(window, size)]
     assert not failures, "\n".join(failures[:40])

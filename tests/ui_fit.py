@@ -17,6 +17,8 @@ from PySide6.QtGui import QFontMetrics, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
     QLabel,
     QLineEdit,
     QScrollArea,
@@ -96,6 +98,20 @@ def placeholder_problem(edit: QLineEdit) -> str | None:
     return None
 
 
+def edit_problem(edit: QLineEdit) -> str | None:
+    """A text field shorter than its own text needs, or taller than the box it sits in (a
+    spin box or combo box squeezed below its field: the digits are cut in half)."""
+    if edit.height() < edit.minimumSizeHint().height():
+        return f"text field {_name(edit)}: {edit.height()} px high, its text needs " \
+               f"{edit.minimumSizeHint().height()}"
+    box = edit.parentWidget()
+    if isinstance(box, QAbstractSpinBox | QComboBox) and not box.rect().contains(
+            edit.geometry()):
+        return f"text field of {_name(box)} {edit.text()!r} is cut off: {edit.geometry()} " \
+               f"does not fit in {box.rect()}"
+    return None
+
+
 def table_problems(table: QTableView) -> list[str]:
     problems = []
     rows = table.viewport().height() // max(1, table.verticalHeader().defaultSectionSize())
@@ -150,7 +166,7 @@ def fit_problems(window: QWidget) -> list[str]:
         if not widget.isVisibleTo(window):
             continue
         if isinstance(widget, QLineEdit):
-            problems += [p for p in [placeholder_problem(widget)] if p]
+            problems += [p for p in [placeholder_problem(widget), edit_problem(widget)] if p]
         elif isinstance(widget, QTableView) and _scroll_view(widget, window) is None:
             problems += table_problems(widget)
         if not isinstance(widget, QLabel | QAbstractButton | QAbstractItemView):

@@ -3,7 +3,8 @@ the same options, types, ranges and choices as config.toml, so the form can neve
 from the file's schema.
 
 Keys are shown as they are written in config.toml (the technician reads both); what each
-expects is in the placeholder and tooltip. ``device()`` validates with
+expects is written under its field, wrapped (a touch screen shows no tooltips, and a hint
+inside the field is cut off on a 7" screen). ``device()`` validates with
 ``kiosk.config.validate_device``, so a refused value is named exactly as the file check
 would name it.
 """
@@ -71,12 +72,24 @@ def editor_for(opt: Opt) -> Field:
         return Field(double, double.value, lambda v: double.setValue(float(v)),
                      double.valueChanged)
     line = QLineEdit()
-    line.setPlaceholderText(opt.describe()(screen_language()))
-    line.setToolTip(opt.describe()(screen_language()))
     if int in types:  # e.g. a camera: an index or a path
         return Field(line, lambda: _int_or_text(line.text()), lambda v: line.setText(str(v)),
                      line.textChanged)
     return Field(line, line.text, lambda v: line.setText(str(v)), line.textChanged)
+
+
+def described(editor: QWidget, hint: QLabel) -> QWidget:
+    """``editor`` with ``hint`` (what it expects) under it in grey words."""
+    hint.setObjectName(f"{editor.objectName()}_hint")
+    hint.setWordWrap(True)
+    hint.setStyleSheet("color: #546e7a;")
+    box = QWidget()
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(2)
+    column.addWidget(editor)
+    column.addWidget(hint)
+    return box
 
 
 def _text(value: Any) -> str:
@@ -106,6 +119,8 @@ class DeviceForm(Retranslating):
             self.type_box.addItem(kind, kind)
         self.common.addRow("type", self.type_box)
         self.fields: dict[str, Field] = {}
+        self.hints: dict[str, tuple[QLabel, Opt]] = {}
+        """Each type option's description under its field, with the option it describes."""
         for key in ("id", "lane", "enabled"):
             field = editor_for(DeviceOptions.schema()[key])
             field.widget.setObjectName(f"device_{key}")
@@ -138,14 +153,16 @@ class DeviceForm(Retranslating):
             self.options.removeRow(0)
         for key in [k for k in self.fields if k not in ("id", "lane", "enabled")]:
             del self.fields[key]
+        self.hints.clear()
         for key, opt in kinds()[kind].options.own_schema().items():
             field = editor_for(opt)
             field.widget.setObjectName(f"device_{key}")
             field.put(opt.default)
-            field.widget.setToolTip(opt.describe()(screen_language()))
             self.fields[key] = field
-            self.options.addRow(key, field.widget)
+            self.hints[key] = (QLabel(), opt)
+            self.options.addRow(key, described(field.widget, self.hints[key][0]))
             field.changed.connect(self._changed)
+        self._word_hints()
         loading, self._loading = self._loading, True
         for key, value in (values or {}).items():
             if key in self.fields:
@@ -186,5 +203,12 @@ class DeviceForm(Retranslating):
         self.error.clear()
         return device
 
+    def _word_hints(self) -> None:
+        language = screen_language()
+        for key, (hint, opt) in self.hints.items():
+            hint.setText(opt.describe()(language))
+            self.fields[key].widget.setToolTip(hint.text())
+
     def retranslate(self) -> None:
         self.options_title.setText(self.tr("Options for this type (as in config.toml)"))
+        self._word_hints()

@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QRectF, Q
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractSpinBox,
     QBoxLayout,
     QButtonGroup,
     QComboBox,
@@ -74,11 +75,15 @@ def keep_rows_visible(table: QTableView, rows: int) -> None:
 
 
 class TouchTargets(QObject):
-    """Installed on the application: every button, check box, combo box and text field is
-    made at least ``pixels`` tall (and buttons as wide) when first polished, whichever screen
-    or dialog creates it; larger minimums set by a screen are kept."""
+    """Installed on the application: every button, check box, combo box, number box and
+    text field is made at least ``pixels`` tall (and buttons as wide) when first polished,
+    whichever screen or dialog creates it; larger minimums set by a screen are kept.
 
-    KINDS = (QAbstractButton, QComboBox, QLineEdit)
+    The text field inside a number or combo box is left to its box: made touch-tall on its
+    own, it would stand taller than the box and show its digits cut in half."""
+
+    KINDS = (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit)
+    BOXES = (QAbstractSpinBox, QComboBox)
     PROPERTY = "touch_pixels"
     """Set on each widget it sized: a screen that later changes a minimum keeps this floor."""
 
@@ -87,7 +92,9 @@ class TouchTargets(QObject):
         self.pixels = pixels
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Polish and isinstance(watched, self.KINDS):
+        if event.type() == QEvent.Type.Polish and isinstance(watched, self.KINDS) and not (
+                isinstance(watched, QLineEdit)
+                and isinstance(watched.parentWidget(), self.BOXES)):
             watched.setProperty(self.PROPERTY, self.pixels)
             watched.setMinimumHeight(max(watched.minimumHeight(), self.pixels))
             if isinstance(watched, QPushButton):
