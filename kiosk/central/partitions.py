@@ -103,30 +103,77 @@ class Partitions:
         """Drop every partition of a day before ``cutoff`` (UTC days of the ids), and delete
         rows received before it from the default partition (far-off clocks: their ids say
         nothing about their age); the partitions dropped. The rows' pairs in the day sets
-        of days ``unfrozen`` or later go in the same transaction (:data:`people.FORGET`), and
-        their document numbers' match keys (:data:`document_matches.FORGET`)."""
+        of days ``unfrozen`` or later go too (:data:`people.FORGET`), and their document
+        numbers' match keys (:data:`document_matches.FORGET`), while uploads go on:
+
+        1. Each partition is detached first (a moment's lock on ``entries``, as dropping
+           takes; it waits for the batches storing rows, and holds new ones back until it
+           commits). From then on no batch adds a row to it: a scan of its day arriving
+           later is filed in the default partition, received after the cutoff, and kept
+           until the next purge. So nothing a batch derives from a scan dropped is missed.
+        2. Its pairs and matches are forgotten and it is dropped (nobody else reads it).
+           A detached partition left by an interrupted purge is finished the same way.
+        3. A batch storing a scan kept that stands for a match forgotten meanwhile (the same
+           person, the same local day) may have committed after the deletion looked: once
+           the batches writing matches or pairs then have ended (:func:`_settle`), the
+           matches an entry held still stands for are added back."""
         self.refresh(conn)
-        dropped = []
         for day in sorted(d for d in self.known if d < cutoff):
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock($1)", (LOCK_KEY,))
-                if conn.execute("SELECT to_regclass($1)", (name(day),)).fetchone()[0]:
-                    conn.execute(people.FORGET.format(entries=name(day),
-                                                      where="local_day >= $1"), (unfrozen,))
-                    conn.execute(document_matches.FORGET.format(
-                        entries=name(day), where="true",
-                        kept=f"e.tableoid <> '{name(day)}'::regclass"))
-                    conn.execute(f"DROP TABLE {name(day)}")
-            dropped.append(name(day))
+                oid = conn.execute("SELECT to_regclass($1)::oid", (name(day),)).fetchone()[0]
+                if oid:
+                    conn.execute(f"ALTER TABLE entries DETACH PARTITION {name(day)}")
+                    conn.execute(f"ALTER TABLE {name(day)} RENAME TO {_GONE}{oid}")
             self.known.discard(day)
+        forgotten: list[tuple[str, str, str]] = []
+        dropped = []
+        for (table,) in conn.execute(
+                "SELECT relname FROM pg_class WHERE relname ~ $1 AND relkind = 'r' "
+                "AND pg_table_is_visible(oid) ORDER BY relname", (f"^{_GONE}[0-9]+$",)
+        ).fetchall():
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock($1)", (_PURGE_KEY,))
+                if not conn.execute("SELECT to_regclass($1)", (table,)).fetchone()[0]:
+                    continue  # another purge dropped it
+                conn.execute(people.FORGET.format(entries=table, where="local_day >= $1"),
+                             (unfrozen,))
+                forgotten += conn.execute(document_matches.FORGET.format(
+                    entries=table, where="true", kept="true") + _FORGOTTEN).fetchall()
+                conn.execute(f"DROP TABLE {table}")
+            dropped.append(table)
         with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock($1)", (LOCK_KEY,))  # ensure moves rows
             received = f"{cutoff.isoformat()}T00:00:00.000000Z"
             conn.execute(people.FORGET.format(
                 entries=DEFAULT, where="received_at < $1 AND local_day >= $2"),
                 (received, unfrozen))
-            conn.execute(document_matches.FORGET.format(
+            forgotten += conn.execute(document_matches.FORGET.format(
                 entries=DEFAULT, where="received_at < $1",
-                kept=f"NOT (e.tableoid = '{DEFAULT}'::regclass AND e.received_at < $1)"),
-                (received,))
+                kept=f"NOT (e.tableoid = '{DEFAULT}'::regclass AND e.received_at < $1)")
+                + _FORGOTTEN, (received,)).fetchall()
             conn.execute(f"DELETE FROM {DEFAULT} WHERE received_at < $1", (received,))
+        _settle(conn, forgotten)
         return dropped
+
+
+_PURGE_KEY = LOCK_KEY + 1
+"""Advisory lock: one purge at a time finishes a detached partition."""
+_GONE = "entries_gone_"
+"""A partition detached by a purge, to be dropped (named by its table's oid: a day's
+partition made again after an interrupted purge is detached under another name)."""
+_FORGOTTEN = " RETURNING subject_key, day, match_key"
+
+
+def _settle(conn: psycopg.Connection, forgotten: list[tuple[str, str, str]]) -> None:
+    """Wait for the batches writing document matches or day sets to end (a moment's lock:
+    new ones wait only as long), then add back the matches ``forgotten`` that an entry held
+    stands for: a batch that was storing such an entry had kept the match as it was, and
+    committed after its deletion. (Pairs of the days just frozen that such a batch added
+    are dropped by the caller, by freezing again.)"""
+    for table in ("day_subjects", "document_matches"):  # one at a time: no lock order
+        with conn.transaction():
+            conn.execute(f"LOCK TABLE {table} IN SHARE MODE")
+    if forgotten:
+        conn.execute(document_matches.RESTORE,
+                     [list(column) for column in zip(*sorted(set(forgotten)), strict=True)])

@@ -17,7 +17,7 @@ import datetime as dt
 import sys
 from typing import Any
 
-from kiosk.central import erasure, stays
+from kiosk.central import erasure
 from kiosk.commandline import EXIT_USAGE, examples, open_central
 from kiosk.messages import both
 
@@ -51,7 +51,6 @@ def cmd_purge(args: argparse.Namespace) -> int:
             print(both("central.purge.raw_kept"))
         else:
             cutoff = today - dt.timedelta(days=days)
-            stays.forget_before(storage, cutoff)
             removed = storage.purge_entries(cutoff)
             storage.purge_batches(cutoff)
             unit = "partitions" if args.db.startswith("postgres") else "entries"

@@ -322,13 +322,20 @@ def rebuild_all(storage: Storage, tx: Any, *, stays: bool = True) -> int:
 
 
 # -- purge and erasure --------------------------------------------------------------------
-def forget_before(storage: Storage, before: dt.date) -> int:
-    """Delete the stays of scans of UTC days before ``before`` (by their ids, as purge and
-    erasure choose entries) and note that traces read raw scans near that day; how many
-    stays were deleted."""
+def read_raw_before(storage: Storage, before: dt.date) -> None:
+    """Note that traces read raw scans near and before UTC day ``before`` (:func:`kept_from`):
+    before its scans are purged or erased, so that no trace reads a stay of a scan gone."""
     held = storage.optional_setting(SETTING)
     if held is None or held < before.isoformat():
         storage.set_setting(SETTING, before.isoformat())
+
+
+def forget_before(storage: Storage, before: dt.date) -> int:
+    """Delete the stays of scans of UTC days before ``before`` (by their ids, as purge and
+    erasure choose entries), once those scans are gone: a batch storing one meanwhile has
+    ended, so its stays go too (a scan of those days arriving later is kept, and so are its
+    stays, until the next run). How many stays were deleted."""
+    read_raw_before(storage, before)
     cutoff, deleted = partitions.bounds(before)[0], 0
     with storage._transaction() as tx:  # the next scan of these is rebuilt from the scans
         storage._execute(tx, f"DELETE FROM {TAILS} WHERE last_id < $1 OR kept_id < $1",

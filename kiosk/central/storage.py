@@ -326,12 +326,19 @@ class Storage(ABC):
         """Remove raw entries of UTC days (by their UUIDv7 ids: the kiosk's clock at the
         scan) before ``cutoff`` that were also received before it; aggregates stay. The days
         such entries fall on (through ``cutoff``: a local day can end after its UTC day)
-        are frozen first (:func:`people.freeze`). The number of entries removed, or of
-        partitions dropped on PostgreSQL."""
+        are frozen first (:func:`people.freeze`), and again after: a batch adding a pair to
+        one of them as it froze has ended by then (the engine's purge waits for it). The
+        stays of the scans removed go last (:func:`stays.forget_before`). The number of
+        entries removed, or of partitions dropped on PostgreSQL."""
         unfrozen = cutoff + dt.timedelta(days=1)
+        stays.read_raw_before(self, cutoff)
         with self._transaction() as tx:
             people.freeze(self, tx, unfrozen)
-        return self._purge(cutoff, unfrozen.isoformat())
+        removed = self._purge(cutoff, unfrozen.isoformat())
+        with self._transaction() as tx:
+            people.freeze(self, tx, unfrozen)
+        stays.forget_before(self, cutoff)
+        return removed
 
     def purge_batches(self, cutoff: dt.date) -> int:
         """Remove the batch log's records of batches whose entries :meth:`purge_entries`
@@ -355,7 +362,8 @@ class Storage(ABC):
     def _purge(self, cutoff: dt.date, unfrozen: str) -> int:
         """:meth:`purge_entries` once the days are frozen: each entry removed takes its pair
         out of the day set of its day, if that is ``unfrozen`` or later (a kiosk clock
-        days off), in the same transaction."""
+        days off), and its document match if no entry held stands for it. Returns once the
+        batches that were writing day sets then have ended."""
 
     @abstractmethod
     def _insert(self, tx: Any, rows: list[tuple[Any, ...]]) -> set[str]:

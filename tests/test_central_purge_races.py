@@ -1,0 +1,197 @@
+"""A purge while kiosks upload (PostgreSQL, where batches are stored while it runs): a batch
+open during the purge keeps everything its entries stand for, and nothing derived from the
+scans dropped outlives them — document matches, day sets, stays and tails. Each test holds a
+real batch open at the moment that matters (on its person's stays lock, as the erasure race
+test does) and runs the real `kiosk-central purge`."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import datetime as dt
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from central_support import central, database_url
+from trace_support import payload_identity, wire_entry
+
+from kiosk.central import stays
+from kiosk.central.backends import open_storage
+from kiosk.central.storage import Storage
+from kiosk.ids import uuid7
+from kiosk.sync import protocol
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+EDGE = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+"""The purge's cutoff with ``--days 30``: scans before it (by their ids) are dropped."""
+CHECKPOINT = "CP-CHO"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return database_url("postgresql", tmp_path)
+
+
+def send(storage: Storage, person: int, at: dt.datetime, *, direction: str = "in",
+         clock_behind: dt.timedelta = dt.timedelta()) -> dict:
+    """Person ``person``'s card scanned at ``at`` by kiosk k1's clock, sent at once by a
+    kiosk whose clock runs ``clock_behind`` late (so the scan's day is filed that much later
+    than its id says); the stored entry."""
+    (entry,) = [wire_entry(payload_identity(person, "cccd"), checkpoint=CHECKPOINT, kiosk="k1",
+                           direction=direction, scanned_at=at)]
+    results = storage.ingest_batch("k1", [entry], sent_at=protocol.format_time(at),
+                                   received_at=at + clock_behind, batch_id=uuid7())
+    assert [r["status"] for r in results] == [protocol.ACCEPTED], results
+    return entry
+
+
+def assert_nothing_astray(storage: Storage) -> None:
+    """Nothing is kept about scans that no entry held stands for, and no document match
+    that an entry held stands for is missing."""
+    held = ("SELECT DISTINCT subject_key, local_day, match_key FROM entries WHERE subject_key "
+            "LIKE 'doc:%' AND match_key IS NOT NULL")
+    astray = {
+        "matches without entry": storage._query(
+            f"SELECT subject_key, day, match_key FROM document_matches EXCEPT {held}"),
+        "entries without match": storage._query(
+            f"{held} EXCEPT SELECT subject_key, day, match_key FROM document_matches"),
+        "day set pairs without entry": storage._query(
+            "SELECT day, subject_key FROM day_subjects EXCEPT "
+            "SELECT local_day, subject_key FROM entries"),
+        "stays of scans gone": storage._query(
+            "SELECT first_id FROM stays WHERE first_id NOT IN (SELECT id FROM entries) "
+            "OR last_id NOT IN (SELECT id FROM entries)"),
+        "tails of scans gone": storage._query(
+            f"SELECT last_id FROM {stays.TAILS} WHERE last_id NOT IN (SELECT id FROM entries) "
+            "OR kept_id NOT IN (SELECT id FROM entries)"),
+    }
+    assert {what: rows for what, rows in astray.items() if rows} == {}
+
+
+def waiting(other: psycopg.Connection, locktype: str) -> bool:
+    return bool(other.execute("SELECT 1 FROM pg_locks WHERE locktype = %s AND NOT granted",
+                              (locktype,)).fetchone())
+
+
+def wait_until(other: psycopg.Connection, locktype: str, what: str,
+               purge: concurrent.futures.Future | None = None) -> None:
+    deadline = time.monotonic() + 30
+    while not waiting(other, locktype):
+        if purge is not None and purge.done():
+            purge.result()
+            raise AssertionError(f"the purge ended before {what}")
+        assert time.monotonic() < deadline, f"never: {what}"
+        time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def held_batches(other: psycopg.Connection, entries: list[dict]) -> Iterator[None]:
+    """Batches about these people stop, their entries stored and their transactions open,
+    at their stays' lock (taken here) until the block ends."""
+    locks = [stays._lock(e["match_key"], CHECKPOINT) for e in entries]
+    for lock in locks:
+        other.execute("SELECT pg_advisory_lock(%s)", (lock,))
+    try:
+        yield
+    finally:
+        other.execute("SELECT pg_advisory_unlock_all()")
+
+
+def first_scan(storage: Storage) -> dict:
+    """Person 1's card scanned just before the cutoff (dropped by the purge); the partition
+    of the day after is made now, so that no batch below waits for the purge to make it."""
+    with storage._connection() as conn:
+        storage.partitions.ensure(conn, [EDGE.date()])
+    return send(storage, 1, EDGE - dt.timedelta(minutes=10))
+
+
+def purge(db: str) -> str:
+    return central("purge", "--days", "30", "--db", db).stdout
+
+
+def test_batches_open_when_the_purge_starts_keep_their_joins_and_leave_nothing_dropped(
+        db: str) -> None:
+    """Two batches are open when the purge starts. One stores person 1's card scanned just
+    after the cutoff, the same local day as their scan just before it (dropped): the
+    document's join to the card stays, since an entry held says so. The other stores
+    person 2's card scanned just before the cutoff by a kiosk whose clock runs two days
+    late (filed two local days later, past the days the purge freezes): its entry is
+    dropped with its day, and so are its document match, its pair in that day's set of
+    people, its stay and its tail."""
+    with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
+            concurrent.futures.ThreadPoolExecutor(3) as pool:
+        first = first_scan(storage)
+        later = wire_entry(payload_identity(2, "cccd"), checkpoint=CHECKPOINT, kiosk="k1",
+                           direction="in", scanned_at=EDGE - dt.timedelta(minutes=5))
+        with held_batches(other, [first, later]):
+            kept = pool.submit(send, storage, 1, EDGE + dt.timedelta(minutes=30),
+                               direction="out")
+            late = pool.submit(send, storage, 2, EDGE - dt.timedelta(minutes=5),
+                               clock_behind=dt.timedelta(days=2))
+            deadline = time.monotonic() + 30
+            while other.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                "AND NOT granted").fetchone()[0] < 2:
+                assert time.monotonic() < deadline, "the batches never reached their stays"
+                time.sleep(0.02)
+            purging = pool.submit(purge, db)
+            wait_until(other, "relation", "the purge waited for the open batches", purging)
+        held = kept.result(timeout=30)
+        late.result(timeout=30)
+        assert "(1 partitions)" in purging.result(timeout=60)
+        assert [e["id"] for e in storage.entries()] == [held["id"]]
+        assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
+            (held["subject_key"], storage.calendar.day_of(EDGE).isoformat(), held["match_key"])]
+        assert_nothing_astray(storage)
+
+
+def test_a_batch_storing_a_documents_scan_while_the_purge_forgets_keeps_its_join(
+        db: str) -> None:
+    """The purge is forgetting the document matches of the day it drops (held here at
+    person 1's, locked by another transaction) when a batch stores person 1's card scanned
+    after the cutoff the same local day, and stays open past the purge's deletion: the
+    join is there when both are done, because an entry held says so."""
+    with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
+            concurrent.futures.ThreadPoolExecutor(2) as pool:
+        first = first_scan(storage)
+        with held_batches(other, [first]):
+            with other.transaction():
+                other.execute("SELECT 1 FROM document_matches WHERE subject_key = %s "
+                              "FOR UPDATE", (first["subject_key"],))
+                purging = pool.submit(purge, db)
+                wait_until(other, "transactionid", "the purge reached person 1's match",
+                           purging)
+                kept = pool.submit(send, storage, 1, EDGE + dt.timedelta(minutes=30),
+                                   direction="out")
+                wait_until(other, "advisory", "the batch reached its stays")
+            wait_until(other, "relation", "the purge waited for the open batch", purging)
+        held = kept.result(timeout=30)
+        assert "(1 partitions)" in purging.result(timeout=60)
+        assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
+            (held["subject_key"], storage.calendar.day_of(EDGE).isoformat(), held["match_key"])]
+        assert_nothing_astray(storage)
+
+
+def test_a_purge_interrupted_after_detaching_a_day_is_finished_by_the_next(db: str) -> None:
+    """A purge stopped after it detached a day's partition (the machine went down) leaves
+    that table outside ``entries``, with its scans' document matches: the next purge
+    forgets them and drops it, and a partition for that day made meanwhile for a late scan
+    is dropped as well."""
+    with open_storage(db) as storage:
+        first_scan(storage)
+    day = EDGE.date() - dt.timedelta(days=1)
+    with psycopg.connect(db, autocommit=True) as conn, conn.transaction():
+        conn.execute(f"ALTER TABLE entries DETACH PARTITION entries_p{day:%Y%m%d}")
+        conn.execute(f"ALTER TABLE entries_p{day:%Y%m%d} RENAME TO entries_gone_1")
+    with open_storage(db) as storage:
+        assert storage.entry_count() == 0
+        send(storage, 2, EDGE - dt.timedelta(minutes=5))  # late: its day's partition anew
+        assert len(storage._query("SELECT 1 FROM document_matches")) == 2
+    assert "(2 partitions)" in purge(db)
+    with open_storage(db) as storage:
+        assert storage._query("SELECT relname FROM pg_class WHERE relname IN ($1, $2)",
+                              ("entries_gone_1", f"entries_p{day:%Y%m%d}")) == []
+        assert storage._query("SELECT 1 FROM document_matches") == []
+        assert_nothing_astray(storage)
