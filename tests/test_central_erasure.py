@@ -318,3 +318,46 @@ def test_a_batch_storing_a_documents_scan_during_erasure_keeps_its_join(
             "SELECT subject_key, match_key FROM document_matches")] == [
             (kept["subject_key"], kept["match_key"])]
         assert [e["id"] for e in rows(storage, "match_key IS NOT NULL")] == [kept["id"]]
+
+
+def test_a_late_scan_erased_while_it_was_being_stored_leaves_no_stay_or_pair(
+        tmp_path: Path) -> None:
+    """PostgreSQL: a batch stores person 2's card scanned before the cutoff (late) while
+    erasure starts, and is still open (at its person's stays lock, held here) when the walk
+    comes to it; the walk waits for it and erases it. Its stay, its tail and its pair in
+    its day's set of people, written as it ended, go too: nothing names it afterwards."""
+    import concurrent.futures
+    import time
+
+    import psycopg
+
+    from kiosk.central import erasure, stays
+
+    db = database_url("postgresql", tmp_path)
+    edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+    with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other:
+        send(storage, [(1, "cccd", "in", edge - dt.timedelta(minutes=20)),
+                       (3, "cccd", "in", edge - dt.timedelta(minutes=5))],
+             edge - dt.timedelta(minutes=1))
+        late = wire_entry(payload_identity(2, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                          direction="in", scanned_at=edge - dt.timedelta(minutes=10))
+        other.execute("SELECT pg_advisory_lock(%s)", (stays._lock(late["match_key"], "CP-CHO"),))
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            batch = pool.submit(send, storage, [(2, "cccd", "in", edge - dt.timedelta(
+                minutes=10))], NOW)
+            while not other.execute("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+                                    "AND NOT granted").fetchone():
+                time.sleep(0.05)  # the batch's entry is stored, its transaction open
+            erasing = pool.submit(erasure.erase_personal, storage, edge.date())
+            deadline = time.monotonic() + 10
+            while not erasing.done() and time.monotonic() < deadline and not other.execute(
+                    "SELECT 1 FROM pg_locks WHERE relation = 'document_matches'::regclass "
+                    "AND NOT granted").fetchone():
+                time.sleep(0.05)
+            other.execute("SELECT pg_advisory_unlock_all()")
+            batch.result(timeout=30)
+            assert erasing.result(timeout=30) == 3
+        assert {e["subject_key"] for e in rows(storage)} == {"erased"}
+        assert storage._query("SELECT person FROM stays UNION ALL "
+                              f"SELECT person FROM {stays.TAILS}") == []
+        assert storage._query("SELECT day, subject_key FROM day_subjects") == []

@@ -53,10 +53,10 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
     cutoff = partitions.bounds(before)[0]
     if not storage._query("SELECT 1 FROM entries WHERE id < $1 LIMIT 1", (cutoff,)):
         return 0
+    stays.read_raw_before(storage, before)  # traces read those days raw from now on
+    frozen = before + dt.timedelta(days=1)  # a local day can end after its UTC day
     with storage._transaction() as tx:
-        # an entry's local day can be the day after its UTC day: frozen through ``before``
-        people.freeze(storage, tx, before + dt.timedelta(days=1))
-    stays.forget_before(storage, before)  # traces read those days raw from now on
+        people.freeze(storage, tx, frozen)
     erased, after = 0, ""
     while True:
         ids = [row[0] for row in storage._query(
@@ -70,6 +70,12 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
             storage._execute(tx, _FORGET_MATCHES, (ids[0], ids[-1]))
             erased += storage._execute(tx, _ERASE, (b"", ids[0], ids[-1])).rowcount
         after = ids[-1]
+    # after the walk: a batch that was adding a pair to a day as it froze, or storing the
+    # stays of a scan the walk erased, has ended, and what it added goes too
+    storage._wait_for_writers("day_subjects")
+    with storage._transaction() as tx:
+        people.freeze(storage, tx, frozen)
+    stays.forget_before(storage, before)
     held = storage.optional_setting(ERASED_BEFORE)
     if held is None or held < before.isoformat():
         storage.set_setting(ERASED_BEFORE, before.isoformat())

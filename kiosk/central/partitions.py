@@ -99,12 +99,13 @@ class Partitions:
         self.ensure(conn, self.wanted(days, today))
 
     def drop_before(self, conn: psycopg.Connection, cutoff: dt.date, unfrozen: str
-                    ) -> list[str]:
+                    ) -> tuple[list[str], list[tuple[str, str, str]]]:
         """Drop every partition of a day before ``cutoff`` (UTC days of the ids), and delete
         rows received before it from the default partition (far-off clocks: their ids say
-        nothing about their age); the partitions dropped. The rows' pairs in the day sets
-        of days ``unfrozen`` or later go too (:data:`people.FORGET`), and their document
-        numbers' match keys (:data:`document_matches.FORGET`), while uploads go on:
+        nothing about their age); the tables dropped and the document matches forgotten.
+        The rows' pairs in the day sets of days ``unfrozen`` or later go too
+        (:data:`people.FORGET`), and their document numbers' match keys
+        (:data:`document_matches.FORGET`), while uploads go on:
 
         1. Each partition is detached first (a moment's lock on ``entries``, as dropping
            takes; it waits for the batches storing rows, and holds new ones back until it
@@ -114,9 +115,9 @@ class Partitions:
         2. Its pairs and matches are forgotten and it is dropped (nobody else reads it).
            A detached partition left by an interrupted purge is finished the same way.
         3. A batch storing a scan kept that stands for a match forgotten meanwhile (the same
-           person, the same local day) may have committed after the deletion looked: once
-           the batches writing matches or pairs then have ended (:func:`_settle`), the
-           matches an entry held still stands for are added back."""
+           person, the same local day) may have committed after the deletion looked: the
+           caller adds back, once such batches have ended, the matches forgotten that an
+           entry held stands for (:data:`document_matches.RESTORE`)."""
         self.refresh(conn)
         for day in sorted(d for d in self.known if d < cutoff):
             with conn.transaction():
@@ -153,8 +154,7 @@ class Partitions:
                 kept=f"NOT (e.tableoid = '{DEFAULT}'::regclass AND e.received_at < $1)")
                 + _FORGOTTEN, (received,)).fetchall()
             conn.execute(f"DELETE FROM {DEFAULT} WHERE received_at < $1", (received,))
-        _settle(conn, forgotten)
-        return dropped
+        return dropped, forgotten
 
 
 _PURGE_KEY = LOCK_KEY + 1
@@ -163,17 +163,3 @@ _GONE = "entries_gone_"
 """A partition detached by a purge, to be dropped (named by its table's oid: a day's
 partition made again after an interrupted purge is detached under another name)."""
 _FORGOTTEN = " RETURNING subject_key, day, match_key"
-
-
-def _settle(conn: psycopg.Connection, forgotten: list[tuple[str, str, str]]) -> None:
-    """Wait for the batches writing document matches or day sets to end (a moment's lock:
-    new ones wait only as long), then add back the matches ``forgotten`` that an entry held
-    stands for: a batch that was storing such an entry had kept the match as it was, and
-    committed after its deletion. (Pairs of the days just frozen that such a batch added
-    are dropped by the caller, by freezing again.)"""
-    for table in ("day_subjects", "document_matches"):  # one at a time: no lock order
-        with conn.transaction():
-            conn.execute(f"LOCK TABLE {table} IN SHARE MODE")
-    if forgotten:
-        conn.execute(document_matches.RESTORE,
-                     [list(column) for column in zip(*sorted(set(forgotten)), strict=True)])

@@ -17,6 +17,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from kiosk.central import document_matches
 from kiosk.central.partitions import Partitions, day_of_id
 from kiosk.central.placeholders import Params
 from kiosk.central.schema import MIGRATIONS, statements
@@ -149,7 +150,21 @@ class PostgresStorage(Storage):
     def _purge(self, cutoff: dt.date, unfrozen: str) -> int:
         """Whole day partitions are dropped: no row-by-row delete, no table bloat."""
         with self._connection() as conn:
-            return len(self.partitions.drop_before(conn, cutoff, unfrozen))
+            dropped, forgotten = self.partitions.drop_before(conn, cutoff, unfrozen)
+        self._wait_for_writers("day_subjects", "document_matches")
+        if forgotten:
+            with self._transaction() as tx:
+                tx.execute(document_matches.RESTORE, [
+                    list(column) for column in zip(*sorted(set(forgotten)), strict=True)])
+        return len(dropped)
+
+    def _wait_for_writers(self, *tables: str) -> None:
+        """A moment's lock on each table in turn (never two at once: no lock order to
+        keep): it waits for the transactions writing it, and new writers wait only that
+        long."""
+        for table in tables:
+            with self._transaction() as tx:
+                tx.execute(f"LOCK TABLE {table} IN SHARE MODE")
 
     def close(self) -> None:
         self._pool.close()

@@ -156,6 +156,9 @@ class SqliteStorage(Storage):
             if count < PURGE_BATCH:
                 return removed
 
+    def _wait_for_writers(self, *tables: str) -> None:
+        """Nothing: one transaction writes at a time, and each has ended."""
+
     # -- ingest primitives ----------------------------------------------------------------
     def _insert(self, tx: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> set[str]:
         ids = [row[0] for row in rows]

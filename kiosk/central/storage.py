@@ -363,7 +363,11 @@ class Storage(ABC):
         """:meth:`purge_entries` once the days are frozen: each entry removed takes its pair
         out of the day set of its day, if that is ``unfrozen`` or later (a kiosk clock
         days off), and its document match if no entry held stands for it. Returns once the
-        batches that were writing day sets then have ended."""
+        batches that were writing day sets then have ended (:meth:`_wait_for_writers`)."""
+
+    @abstractmethod
+    def _wait_for_writers(self, *tables: str) -> None:
+        """Return once every transaction writing ``tables`` when called has ended."""
 
     @abstractmethod
     def _insert(self, tx: Any, rows: list[tuple[Any, ...]]) -> set[str]:
