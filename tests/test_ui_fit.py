@@ -26,10 +26,11 @@ from kiosk import messages
 from kiosk.certificates import trustlist
 from kiosk.devices.registry import kinds
 from kiosk.scan import Scan, ScanResult, Status
+from kiosk.ui.bridge import SyncView
 from tests.certificate_support import make_issuer, trust_list_of, vaccination
 
-SIZES = [(800, 480), (480, 800), (1024, 600), (1280, 800), (1366, 768), (1920, 1080),
-         (1080, 1920)]
+SIZES = [(800, 480), (480, 800), (1024, 600), (600, 1024), (1280, 800), (1366, 768),
+         (1920, 1080), (1080, 1920)]
 PANELS = {0: "the screen's own figure (96 offscreen)", 133: '7" 800×480', 170: '7" 1024×600'}
 """``[kiosk] screen_dpi`` values: touch targets of 9 mm on these panels are 34→44, 48 and
 61 px."""
@@ -202,4 +203,43 @@ def test_the_device_form_of_every_kind_fits_every_display(make_window, tmp_path,
         assert sorted(form.fields) == sorted(["id", "lane", "enabled",
                                               *kinds()[kind].options.own_schema()])
         failures += [f"{size} {kind}: {p}" for size in SIZES for p in lay_out(window, size)]
+    assert not failures, "\n".join(failures[:40])
+
+
+LONG_CHECKPOINT = "Chốt kiểm soát liên ngành Quốc lộ 1A — cửa ngõ phía Nam Hà Nội, làn 2"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dpi", sorted(PANELS))
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_long_checkpoint_name_and_an_offline_backlog_fit_every_display(make_window, tmp_path,
+                                                                         language, dpi):
+    """The title (the checkpoint's name, as long as a province writes it) and the status
+    strip at its longest (the centre unreachable for days, a backlog, entries refused), over
+    a refused card: on a portrait 7" panel neither may push the screen off its glass."""
+    devices = (replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
+               + '\n[[devices]]\nid = "quay-ban"\ntype = "wedge"\nlane = "toggle"\n')
+    path = write_config(tmp_path, devices)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'checkpoint_name = "Chốt Cầu Giấy"', f'checkpoint_name = "{LONG_CHECKPOINT}"'),
+        encoding="utf-8")
+    window = make_window(with_dpi(path, dpi), language=language, start=False)
+    window.set_language(language)
+    assert window.title.full_text == LONG_CHECKPOINT
+    window.bridge.sync_changed.disconnect(window.strip.set_sync)  # this view, not the store's
+    window.strip.set_sync(SyncView(enabled=True, pending=123456, rejected=2718,
+                                   acknowledged=None, oldest_pending_age_seconds=3.5 * DAY,
+                                   online=False, last_success=NOW - 4 * DAY))
+    assert window.strip.sync.text().count("·") >= 3
+    code, reason = longest_reason(language)
+    window.officer.card.show_result(ScanResult(Status.REJECTED, Scan(b"x", device_id="t"),
+                                               reason_code=code, reason=reason))
+    failures = []
+    for size in SIZES:
+        failures += [f"{size}: {p}" for p in lay_out(window, size)]
+        shown = window.title.text()
+        if shown != LONG_CHECKPOINT and not (
+                shown.endswith("…") and LONG_CHECKPOINT.startswith(shown[:-1])):
+            failures.append(f"{size}: the name shows as {shown!r}")
+    assert window.title.toolTip() == LONG_CHECKPOINT
     assert not failures, "\n".join(failures[:40])

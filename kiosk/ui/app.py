@@ -47,7 +47,7 @@ from kiosk.ui.officer import OfficerScreen
 from kiosk.ui.pin import PinGate
 from kiosk.ui.status_strip import StatusStrip
 from kiosk.ui.wedge_input import FocusGuard, WedgeInput, wedge_devices
-from kiosk.ui.widgets import TouchTargets, pixel_font, stack_when_narrow
+from kiosk.ui.widgets import ElidedLabel, TouchTargets, pixel_font, stack_when_narrow
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.officer)
 
-        self.title = QLabel()
+        self.title = ElidedLabel()
+        self.title.setObjectName("checkpoint_name")
         self.title.setFont(pixel_font(self, 22, bold=True))
         self.clock = QLabel()
         self.clock.setFont(pixel_font(self, 22, bold=True))
@@ -95,12 +96,12 @@ class MainWindow(QMainWindow):
         self.technician_button = self._top_button("technician", self.open_technician)
         self.sync_button = self._top_button("sync", self.open_sync)
         self.exit_button = self._top_button("exit", self.request_exit)
-        heading = QHBoxLayout()
+        heading = self.heading = QHBoxLayout()
         heading.addWidget(self.title)
         heading.addStretch(1)
         heading.addSpacing(12)  # the checkpoint's name never touches the clock
         heading.addWidget(self.clock)
-        buttons = QHBoxLayout()
+        buttons = self.buttons = QHBoxLayout()
         buttons.addStretch(1)
         for button in (self.language_button, self.technician_button, self.sync_button,
                        self.exit_button):
@@ -211,8 +212,18 @@ class MainWindow(QMainWindow):
         self.resize(size)
 
     def arrange(self, size: QSize) -> None:
-        """The top bar's buttons go under the name and clock on a narrow (portrait) screen."""
+        """On a narrow (portrait) screen the checkpoint's name takes the top line alone, the
+        clock and the buttons the next, and the status strip's sync line goes under its
+        devices."""
         stack_when_narrow(self.top, size.width())
+        narrow = self.top.direction() == QBoxLayout.Direction.TopToBottom
+        if (self.buttons.indexOf(self.clock) >= 0) != narrow:
+            (self.heading if narrow else self.buttons).removeWidget(self.clock)
+            if narrow:
+                self.buttons.insertWidget(0, self.clock)
+            else:
+                self.heading.addWidget(self.clock)
+        self.strip.arrange(size.width())
         self.officer.arrange(size)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -325,7 +336,7 @@ class MainWindow(QMainWindow):
         config = self.kiosk.config.kiosk
         self.setWindowTitle(self.tr("Checkpoint kiosk — %1").replace(
             "%1", config.checkpoint_name or config.checkpoint_id))
-        self.title.setText(config.checkpoint_name or config.checkpoint_id)
+        self.title.set_full_text(config.checkpoint_name or config.checkpoint_id)
         other = "en" if self.translations.language == "vi" else "vi"
         self.language_button.setText(LANGUAGES[other])
         self.technician_button.setText(self.tr("Technician"))

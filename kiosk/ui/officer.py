@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,6 +45,7 @@ from kiosk.ui.widgets import (
     DirectionToggle,
     HourChart,
     Retranslating,
+    TouchTargets,
     WrappingButton,
     keep_rows_visible,
     pixel_font,
@@ -58,10 +59,11 @@ CHART_MIN_SCREEN_HEIGHT = 700
 RECENT_ROWS_SHOWN = 3
 """The recent list never shrinks below this many whole rows (the card scales instead)."""
 NARROW_SCREEN = 600
-"""A screen this small on its short side (a 7" panel) lists time, direction and name only,
-without a sideways scroll bar; the document and the kind of code show on larger screens and
-in `kiosk entries`."""
-"""Below this the per-hour chart gives its room to the result card (a 7" 800×480 panel)."""
+"""A screen this small on its short side (a 7" panel) packs the officer's screen tighter
+for the card's words."""
+NAME_ROOM = 180
+"""The recent list shows the document and the kind of code only while the name keeps this
+many pixels (else time, direction and name: `kiosk entries` lists the rest)."""
 SEARCH_DAYS = 7
 """How far back the search box looks (the CLI's ``kiosk entries --all`` looks further)."""
 
@@ -85,6 +87,8 @@ class OfficerScreen(Retranslating):
         self.sounds = sounds
         self.language = "vi"
         self.rows: list[dict[str, Any]] = []
+        self.narrow = False
+        """Laid out for a 7" panel (see ``arrange``)."""
         self.stats: Stats | None = None
         timezone = bridge.config.timezone
 
@@ -105,6 +109,8 @@ class OfficerScreen(Retranslating):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.installEventFilter(self)  # its width decides which columns it shows
 
         left = self.left = QVBoxLayout()
         left.addWidget(self.card, 5)
@@ -183,15 +189,35 @@ class OfficerScreen(Retranslating):
         self.left.setStretchFactor(self.table, 4 if roomy else 2)  # the card's words first
         self.recent_title.setVisible(roomy)  # the search box's hint says it on a short screen
         narrow = min(screen.width(), screen.height()) < NARROW_SCREEN  # 7": time, way, name
-        self.direction_title.setVisible(not (narrow and portrait))  # IN/OUT/AUTO say it
-        for column in (3, 4):
-            self.table.setColumnHidden(column, narrow)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff if narrow
-                                                else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        # On a 7" panel the card's words come before what explains the buttons: IN / OUT /
+        # AUTO say what they do, and each scan's card and row say which way it went.
+        self.direction_title.setVisible(not narrow)
+        self.lanes.setVisible(bool(self.fixed_lanes) and not narrow)
+        self.narrow = narrow
         keep_rows_visible(self.table, RECENT_ROWS_SHOWN)
         self.toggle.set_compact(not roomy)
         for tile in self.tiles.values():
             tile.set_compact(not roomy)
+        margin = 6 if narrow else 12
+        self.columns.setContentsMargins(margin, margin, margin, margin)
+        self.columns.setSpacing(8 if narrow else 16)
+        floor = int(self.manual_button.property(TouchTargets.PROPERTY) or 0)  # never below 9 mm
+        one_line = narrow and portrait  # the whole width: its words need one line only
+        self.manual_button.setMinimumHeight(max(48 if one_line else 64, floor))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return False
+
+    def _fit_columns(self) -> None:
+        """Document and kind of code only where the name keeps NAME_ROOM pixels."""
+        header = self.table.horizontalHeader()
+        others = sum(max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
+                     for column in (0, 1, 3, 4))
+        crowded = self.table.viewport().width() - others < NAME_ROOM
+        for column in (3, 4):
+            self.table.setColumnHidden(column, crowded)
 
     # -- results --------------------------------------------------------------------------
     def show_result(self, result: ScanResult) -> None:
@@ -261,6 +287,7 @@ class OfficerScreen(Retranslating):
                     item.setBackground(QColor("#fff3c4"))
                     item.setToolTip(self.tr("Scanned again within the duplicate window"))
                 self.table.setItem(row_number, column, item)
+        self._fit_columns()
 
     def _lane_word(self, lane: str) -> str:
         return {"in": self.tr("IN"), "out": self.tr("OUT")}.get(lane, self.tr("AUTO"))
@@ -276,7 +303,7 @@ class OfficerScreen(Retranslating):
             if self.has_toggle_lane else self.tr("Direction for manual entries"))
         self.lanes.setText("  ".join(f"{device} → {self._lane_word(lane)}"
                                      for device, lane in self.fixed_lanes))
-        self.lanes.setVisible(bool(self.fixed_lanes))
+        self.lanes.setVisible(bool(self.fixed_lanes) and not self.narrow)
         self.tiles["in"].caption.setText(self.tr("In today"))
         self.tiles["out"].caption.setText(self.tr("Out today"))
         self.tiles["inside"].caption.setText(self.tr("Inside now"))

@@ -28,7 +28,12 @@ CERTIFICATE_STATES = {verdicts.GOOD: "certificate_valid", verdicts.WARN: "certif
 
 TYPE_SIZES = (48, 38, 26, 24)
 """Pixel sizes of headline, name, details and reason when the card has room for them."""
+READABLE_SIZES = (26, 20, 14, 14)
+"""The sizes each line keeps while the card shrinks its type to fit (an officer an arm's
+length away reads 20 px on a 7" panel): the lines below the headline and the officer's
+words give way first."""
 SMALLEST_SCALE = 0.3
+"""Of READABLE_SIZES, as a last resort: a word is never cut off."""
 MARGINS, SPACING = (32, 24), 10
 """Horizontal and vertical padding inside the card (scaled with the type), and between lines."""
 
@@ -92,42 +97,59 @@ class ResultCard(QFrame):
         super().resizeEvent(event)
         self._fit()
 
-    def _lines(self) -> list[tuple[QLabel, int]]:
+    def _lines(self) -> list[tuple[QLabel, int, int]]:
+        """(label, full size, readable size) of each line with words."""
         sizes = zip((self.headline, self.name, self.details, self.reason), TYPE_SIZES,
-                    strict=True)
-        return [(label, pixels) for label, pixels in sizes if label.text()]
+                    READABLE_SIZES, strict=True)
+        return [(label, full, readable) for label, full, readable in sizes if label.text()]
 
-    def _needed(self, scale: float, width: int) -> tuple[int, list[int]]:
-        """Total height of the wrapped lines at ``scale``, and each line's own height."""
+    @staticmethod
+    def sizes_at(scale: float, lines: list[tuple[QLabel, int, int]]) -> list[int]:
+        """Each line's pixel size at ``scale``: the full sizes scaled, but no line below
+        its readable size until scale drops under the one that brings them all there;
+        then the readable sizes shrink together (the last resort)."""
+        floor = max(readable / full for _, full, readable in lines)
+        if scale >= floor:
+            return [max(readable, round(full * scale)) for _, full, readable in lines]
+        return [max(9, round(readable * scale / floor)) for _, _, readable in lines]
+
+    def _needed(self, sizes: list[int], width: int, spacing: int) -> tuple[int, list[int]]:
+        """Total height of the wrapped lines at ``sizes``, and each line's own height."""
         heights = []
-        for label, pixels in self._lines():
+        for (label, _, _), pixels in zip(self._lines(), sizes, strict=True):
             font = label.font()
-            font.setPixelSize(max(9, round(pixels * scale)))
+            font.setPixelSize(pixels)
             flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap)
             rect = QFontMetrics(font).boundingRect(QRect(0, 0, width, 100_000), flags,
                                                    label.text())
             if rect.width() > width:
                 return 1 << 30, []  # a single word wider than the card
             heights.append(rect.height())
-        return sum(heights) + round(SPACING * scale) * max(0, len(heights) - 1), heights
+        return sum(heights) + spacing * max(0, len(heights) - 1), heights
 
     def _fit(self) -> None:
+        lines = self._lines()
+        if not lines:
+            return
+        last = SMALLEST_SCALE * max(readable / full for _, full, readable in lines)
         scale = 1.0
         while True:
             across, down = (round(m * max(scale, 0.5)) for m in MARGINS)
             width, height = self.width() - 2 * across, self.height() - 2 * down
-            needed, heights = self._needed(scale, width)
-            if needed <= height or scale <= SMALLEST_SCALE:
+            spacing = round(SPACING * max(scale, 0.5))
+            sizes = self.sizes_at(scale, lines)
+            needed, heights = self._needed(sizes, width, spacing)
+            if needed <= height or scale <= last:
                 break
-            scale = max(SMALLEST_SCALE, scale * 0.92)
+            scale = max(last, scale * 0.92)
         self.scale = scale
         top = down
-        for (label, pixels), line_height in zip(self._lines(), heights, strict=False):
+        for (label, _, _), pixels, line_height in zip(lines, sizes, heights, strict=False):
             font = label.font()
-            font.setPixelSize(max(9, round(pixels * scale)))
+            font.setPixelSize(pixels)
             label.setFont(font)
             label.setGeometry(across, top, width, line_height)
-            top += line_height + round(SPACING * scale)
+            top += line_height + spacing
 
     # -- what to show ---------------------------------------------------------------------
     def show_result(self, result: ScanResult) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QWidget
 
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.supervisor import DeviceStatus
@@ -20,7 +20,13 @@ from kiosk.messages import saved_text
 from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import SyncView
 from kiosk.ui.i18n import screen_language
-from kiosk.ui.widgets import DeviceBadge, Retranslating, pixel_font
+from kiosk.ui.widgets import (
+    NARROW_WIDTH,
+    DeviceBadge,
+    Retranslating,
+    pixel_font,
+    stack_when_narrow,
+)
 
 
 def local_time(value: Any, timezone: ZoneInfo) -> str:
@@ -60,13 +66,13 @@ class StatusStrip(Retranslating):
         self.badges: dict[str, DeviceBadge] = {}
         self.view: SyncView | None = None
         self.setAutoFillBackground(True)
-        layout = QHBoxLayout(self)
+        layout = self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         layout.setContentsMargins(12, 4, 12, 4)
         self.devices = QHBoxLayout()
         self.devices.setSpacing(18)
         layout.addLayout(self.devices)
         layout.addStretch(0)
-        separator = QFrame()
+        separator = self.separator = QFrame()
         separator.setFrameShape(QFrame.Shape.VLine)
         layout.addWidget(separator)
         self.sync = QLabel()
@@ -78,6 +84,17 @@ class StatusStrip(Retranslating):
         self.no_devices = QLabel()
         self.devices.addWidget(self.no_devices)
         self.retranslate()
+
+    def arrange(self, width: int) -> None:
+        """Devices and sync side by side; on a narrow (portrait) screen the sync line goes
+        under the devices and takes the whole width, rather than wrapping word by word in
+        the half left to it."""
+        narrow = width < NARROW_WIDTH
+        stack_when_narrow(self.columns, width)
+        self.sync.setFont(pixel_font(self, 15 if narrow else 16, bold=True))
+        self.separator.setVisible(not narrow)
+        self.sync.setAlignment((Qt.AlignmentFlag.AlignLeft if narrow else
+                                Qt.AlignmentFlag.AlignRight) | Qt.AlignmentFlag.AlignVCenter)
 
     def set_devices(self, devices: Sequence[DeviceOptions]) -> None:
         for badge in self.badges.values():

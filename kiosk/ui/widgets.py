@@ -7,8 +7,28 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -52,9 +72,9 @@ def scrolling(widget: QWidget) -> QScrollArea:
     return area
 
 
-NARROW_WIDTH = 600
-"""Below this width (a portrait 7" panel: 480 px) rows of buttons and side-by-side panes
-stack instead of squeezing their words."""
+NARROW_WIDTH = 640
+"""Below this width (a portrait 7" panel: 480 px, a portrait 1024×600 one: 600 px) rows of
+buttons and side-by-side panes stack instead of squeezing their words."""
 
 
 def stack_when_narrow(layout: QBoxLayout, width: int) -> None:
@@ -100,6 +120,48 @@ class TouchTargets(QObject):
             if isinstance(watched, QPushButton):
                 watched.setMinimumWidth(max(watched.minimumWidth(), self.pixels))
         return False
+
+
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when its room is too narrow, the whole text in its tooltip:
+    a long checkpoint name shortens itself rather than squeeze the buttons beside it or
+    push the screen down a line."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self.setAccessibleName(text)
+        self.updateGeometry()
+        self._elide()
+
+    def _width(self, text: str) -> int:
+        """The room ``text`` needs: its advance, or its ink where a glyph overhangs."""
+        metrics = QFontMetrics(self.font())
+        return max(metrics.horizontalAdvance(text),
+                   metrics.boundingRect(QRect(0, 0, 100_000, 100), 0, text).width())
+
+    def sizeHint(self) -> QSize:
+        margins = self.contentsMargins()
+        return QSize(self._width(self.full_text) + margins.left() + margins.right(),
+                     super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(QFontMetrics(self.font()).horizontalAdvance("M…"),
+                     super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        room = self.contentsRect().width()
+        self.setText(self.full_text if self._width(self.full_text) <= room else
+                     QFontMetrics(self.font()).elidedText(self.full_text,
+                                                         Qt.TextElideMode.ElideRight, room))
 
 
 class WrappingButton(QPushButton):
