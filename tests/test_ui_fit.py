@@ -34,6 +34,8 @@ SIZES = [(800, 480), (480, 800), (1024, 600), (600, 1024), (1280, 800), (1366, 7
 PANELS = {0: "the screen's own figure (96 offscreen)", 133: '7" 800×480', 170: '7" 1024×600'}
 """``[kiosk] screen_dpi`` values: touch targets of 9 mm on these panels are 34→44, 48 and
 61 px."""
+PANEL_SIZES = {133: [(800, 480), (480, 800)], 170: [(1024, 600), (600, 1024)]}
+"""The screens each of PANELS' DPI figures belongs to, either way up."""
 LONG_NAME = "Tôn Nữ Hoàng Thị Phương Thảo Nguyễn Ngọc Bảo Khánh Linh"
 REFUSAL_CODES = ("empty", "too_large", "cccd_bad_field", "pccovid_bad_field",
                  "manual_bad_field", "certificate_not_valid")
@@ -243,3 +245,35 @@ def test_a_long_checkpoint_name_and_an_offline_backlog_fit_every_display(make_wi
             failures.append(f"{size}: the name shows as {shown!r}")
     assert window.title.toolTip() == LONG_CHECKPOINT
     assert not failures, "\n".join(failures[:40])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dpi", sorted(PANELS))
+def test_the_cards_headline_and_the_officers_words_stay_readable_on_every_display(
+        make_window, tmp_path, dpi):
+    """What the officer reads from arm's length keeps its size while the card makes room:
+    the headline at least 26 px and the name or plain-words line at least 20 px, in every
+    state a real scan produces (a long name, a damaged citizen ID code, the certificates),
+    at every size the panel's DPI comes with (96: any, the fallback); the time and the
+    technical reason under them give way first."""
+    lanes = replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
+    path = write_config(tmp_path, lanes, extra='\n[certificates]\ntrust_list = "trust.json"\n')
+    issuer = make_issuer()
+    trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
+    window = make_window(with_dpi(path, dpi), start=False)
+    shown = results(window, issuer)
+    del shown["refused (vi)"], shown["refused (en)"]  # the catalogue's longest: no scan says it
+    bad_date = "001099012345|123456789|Nguyễn Văn An|31021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
+    shown["refused"] = window.kiosk.pipeline.submit(Scan(bad_date.encode(), device_id="t"))
+    assert shown["refused"].reason_code == "cccd_bad_field"
+    card = window.officer.card
+    failures = []
+    for state, result in shown.items():
+        card.show_result(result)
+        for size in PANEL_SIZES.get(dpi, SIZES):
+            lay_out(window, size)
+            sizes = {"headline": card.headline.font().pixelSize(),
+                     "words": card.name.font().pixelSize()}
+            if sizes["headline"] < 26 or sizes["words"] < 20:
+                failures.append(f"{size} {state}: {sizes} px on a {card.size()} card")
+    assert not failures, "\n".join(failures)

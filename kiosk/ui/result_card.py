@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
@@ -29,11 +30,13 @@ CERTIFICATE_STATES = {verdicts.GOOD: "certificate_valid", verdicts.WARN: "certif
 TYPE_SIZES = (48, 38, 26, 24)
 """Pixel sizes of headline, name, details and reason when the card has room for them."""
 READABLE_SIZES = (26, 20, 14, 14)
-"""The sizes each line keeps while the card shrinks its type to fit (an officer an arm's
-length away reads 20 px on a 7" panel): the lines below the headline and the officer's
-words give way first."""
+"""The sizes the lines keep while the card shrinks its type to fit: an officer an arm's
+length away reads 20 px on a 7" panel."""
+SMALL_SIZES = (26, 20, 11, 11)
+"""Then the time and the technical reason (read up close, by whoever is called) give way,
+before the headline and the officer's words do."""
 SMALLEST_SCALE = 0.3
-"""Of READABLE_SIZES, as a last resort: a word is never cut off."""
+"""Of SMALL_SIZES, as a last resort: a word is never cut off."""
 MARGINS, SPACING = (32, 24), 10
 """Horizontal and vertical padding inside the card (scaled with the type), and between lines."""
 
@@ -69,8 +72,8 @@ class ResultCard(QFrame):
         self.name = self._label(bold=True)
         self.details = self._label()
         self.reason = self._label()
-        self.scale = 1.0
-        """The type's size relative to TYPE_SIZES after the last fit (1.0: full size)."""
+        self.sizes = TYPE_SIZES
+        """The lines' pixel sizes after the last fit (TYPE_SIZES: full size)."""
         self._render()
 
     def _label(self, *, bold: bool = False) -> QLabel:
@@ -97,28 +100,37 @@ class ResultCard(QFrame):
         super().resizeEvent(event)
         self._fit()
 
-    def _lines(self) -> list[tuple[QLabel, int, int]]:
-        """(label, full size, readable size) of each line with words."""
-        sizes = zip((self.headline, self.name, self.details, self.reason), TYPE_SIZES,
-                    READABLE_SIZES, strict=True)
-        return [(label, full, readable) for label, full, readable in sizes if label.text()]
+    def _lines(self) -> list[tuple[QLabel, int]]:
+        """(label, index into the size tuples) of each line with words."""
+        lines = (self.headline, self.name, self.details, self.reason)
+        return [(label, index) for index, label in enumerate(lines) if label.text()]
 
     @staticmethod
-    def sizes_at(scale: float, lines: list[tuple[QLabel, int, int]]) -> list[int]:
-        """Each line's pixel size at ``scale``: the full sizes scaled, but no line below
-        its readable size until scale drops under the one that brings them all there;
-        then the readable sizes shrink together (the last resort)."""
-        floor = max(readable / full for _, full, readable in lines)
-        if scale >= floor:
-            return [max(readable, round(full * scale)) for _, full, readable in lines]
-        return [max(9, round(readable * scale / floor)) for _, _, readable in lines]
+    def candidate_sizes() -> Iterator[tuple[int, ...]]:
+        """Line sizes from the largest to the smallest the card tries, in steps of 8 %:
+        all lines from TYPE_SIZES down to READABLE_SIZES, then the lower two down to
+        SMALL_SIZES, then everything together (the last resort)."""
+        for start, floor in ((TYPE_SIZES, READABLE_SIZES), (READABLE_SIZES, SMALL_SIZES)):
+            scale = 1.0
+            while True:
+                sizes = tuple(max(low, round(high * scale)) for high, low in zip(
+                    start, floor, strict=True))
+                yield sizes
+                if sizes == floor:
+                    break
+                scale *= 0.92
+        scale = 0.92
+        while scale > SMALLEST_SCALE:
+            yield tuple(max(9, round(size * scale)) for size in SMALL_SIZES)
+            scale *= 0.92
 
-    def _needed(self, sizes: list[int], width: int, spacing: int) -> tuple[int, list[int]]:
+    def _needed(self, sizes: tuple[int, ...], width: int,
+                spacing: int) -> tuple[int, list[int]]:
         """Total height of the wrapped lines at ``sizes``, and each line's own height."""
         heights = []
-        for (label, _, _), pixels in zip(self._lines(), sizes, strict=True):
+        for label, index in self._lines():
             font = label.font()
-            font.setPixelSize(pixels)
+            font.setPixelSize(sizes[index])
             flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap)
             rect = QFontMetrics(font).boundingRect(QRect(0, 0, width, 100_000), flags,
                                                    label.text())
@@ -128,25 +140,21 @@ class ResultCard(QFrame):
         return sum(heights) + spacing * max(0, len(heights) - 1), heights
 
     def _fit(self) -> None:
-        lines = self._lines()
-        if not lines:
-            return
-        last = SMALLEST_SCALE * max(readable / full for _, full, readable in lines)
-        scale = 1.0
-        while True:
+        """The largest candidate sizes whose wrapped lines fit the card (the smallest if
+        none does); margins and spacing shrink with the headline, to half."""
+        for sizes in self.candidate_sizes():
+            scale = sizes[0] / TYPE_SIZES[0]
             across, down = (round(m * max(scale, 0.5)) for m in MARGINS)
             width, height = self.width() - 2 * across, self.height() - 2 * down
             spacing = round(SPACING * max(scale, 0.5))
-            sizes = self.sizes_at(scale, lines)
             needed, heights = self._needed(sizes, width, spacing)
-            if needed <= height or scale <= last:
+            if needed <= height:
                 break
-            scale = max(last, scale * 0.92)
-        self.scale = scale
+        self.sizes = sizes
         top = down
-        for (label, _, _), pixels, line_height in zip(lines, sizes, heights, strict=False):
+        for (label, index), line_height in zip(self._lines(), heights, strict=False):
             font = label.font()
-            font.setPixelSize(pixels)
+            font.setPixelSize(sizes[index])
             label.setFont(font)
             label.setGeometry(across, top, width, line_height)
             top += line_height + spacing
