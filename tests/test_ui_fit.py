@@ -27,6 +27,7 @@ from kiosk.certificates import trustlist
 from kiosk.devices.registry import kinds
 from kiosk.scan import Scan, ScanResult, Status
 from kiosk.ui.bridge import SyncView
+from kiosk.ui.result_card import Mark
 from tests.certificate_support import make_issuer, trust_list_of, vaccination
 
 SIZES = [(800, 480), (480, 800), (1024, 600), (600, 1024), (1280, 800), (1366, 768),
@@ -277,3 +278,75 @@ def test_the_cards_headline_and_the_officers_words_stay_readable_on_every_displa
             if sizes["headline"] < 26 or sizes["words"] < 20:
                 failures.append(f"{size} {state}: {sizes} px on a {card.size()} card")
     assert not failures, "\n".join(failures)
+
+
+MARKS = {"accepted": "tick", "duplicate": "alert", "certificate valid": "tick",
+         "certificate expired": "alert", "certificate forged": "cross", "refused (vi)": "cross",
+         "refused (en)": "cross", "cannot save": "cross"}
+
+
+def ink(shape: str, side: int = 64) -> set[tuple[int, int]]:
+    """The pixels a symbol inks (the default text colour, dark) at ``side`` px."""
+    mark = Mark()
+    mark.resize(side, side)
+    mark.set_shape(shape)
+    image = mark.grab().toImage()
+    return {(x, y) for x in range(side) for y in range(side)
+            if image.pixelColor(x, y).lightness() < 100}
+
+
+def test_the_three_symbols_are_drawn_and_differ(qtbot):
+    """A tick, an exclamation mark and a cross in a ring, drawn by the card itself (no font
+    needs to have them): each inks the ring and a shape of its own."""
+    drawn = {shape: ink(shape) for shape in ("tick", "alert", "cross")}
+    assert all(len(pixels) > 0.1 * 64 * 64 for pixels in drawn.values()), \
+        {shape: len(pixels) for shape, pixels in drawn.items()}
+    for first, second in (("tick", "alert"), ("tick", "cross"), ("alert", "cross")):
+        differing = drawn[first] ^ drawn[second]
+        assert len(differing) > 0.2 * len(drawn[first]), (first, second, len(differing))
+    assert ink("") == set()
+
+
+@pytest.mark.parametrize("size", [(800, 480), (480, 800), (1920, 1080)])
+def test_every_answer_is_a_colour_a_word_and_a_symbol(make_window, tmp_path, size):
+    """Green with a tick, amber with "!", red with a cross — an officer who cannot tell red
+    from green still reads the answer: the symbol is as tall as the headline's letters,
+    beside it, never over it, and drawn in the card's text colour."""
+    lanes = replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
+    path = write_config(tmp_path, lanes, extra='\n[certificates]\ntrust_list = "trust.json"\n')
+    issuer = make_issuer()
+    trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
+    window = make_window(path, start=False)
+    card = window.officer.card
+    assert card.result is None and not card.mark.isVisibleTo(card)  # ready: nothing to say
+    for state, result in results(window, issuer).items():
+        card.show_result(result)
+        lay_out(window, size)
+        mark, headline = card.mark, card.headline
+        assert mark.isVisibleTo(card) and mark.shape == MARKS[state], state
+        assert mark.height() >= headline.font().pixelSize(), (state, mark.size())
+        assert not mark.geometry().intersects(headline.geometry()), state
+        colour = card.palette().color(card.foregroundRole())
+        image = mark.grab().toImage()
+        inked = sum(image.pixelColor(x, y) == colour for x in range(image.width())
+                    for y in range(image.height()))
+        assert inked > 0.05 * image.width() * image.height(), (state, inked)
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1024, 600)])
+def test_without_the_chart_the_spare_room_goes_above_manual_entry_not_into_the_tiles(
+        make_window, tmp_path, size):
+    """On a short screen the hour chart is hidden; the direction buttons and today's counts
+    stay together under one another, and manual entry sits at the bottom, rather than the
+    spare height pulling the numbers away from their captions."""
+    window = make_window(write_config(tmp_path, replay_device("lan-vao", tmp_path / "q.txt",
+                                                              lane="in")), start=False)
+    assert lay_out(window, size) == []
+    officer = window.officer
+    assert not officer.chart.isVisible()
+    for name, tile in officer.tiles.items():  # its caption may wrap onto a second line
+        needed = max(tile.sizeHint().height(), tile.heightForWidth(tile.width()))
+        assert tile.height() <= needed + 2, (name, tile.height(), needed)
+    bottom = officer.table.mapTo(officer, officer.table.rect().bottomLeft()).y()
+    manual = officer.manual_button.mapTo(officer, officer.manual_button.rect().bottomLeft())
+    assert abs(manual.y() - bottom) <= 2, (manual.y(), bottom)

@@ -97,8 +97,7 @@ class MainWindow(QMainWindow):
         self.sync_button = self._top_button("sync", self.open_sync)
         self.exit_button = self._top_button("exit", self.request_exit)
         heading = self.heading = QHBoxLayout()
-        heading.addWidget(self.title)
-        heading.addStretch(1)
+        heading.addWidget(self.title, 1)  # all the room there is, before it shortens itself
         heading.addSpacing(12)  # the checkpoint's name never touches the clock
         heading.addWidget(self.clock)
         buttons = self.buttons = QHBoxLayout()
@@ -109,7 +108,7 @@ class MainWindow(QMainWindow):
         top = self.top = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         top.setContentsMargins(12, 6, 12, 0)
         top.addLayout(heading, 1)
-        top.addSpacing(16)
+        top.addSpacing(8)
         top.addLayout(buttons)
 
         self.strip = StatusStrip(kiosk.config.timezone)

@@ -154,6 +154,7 @@ class OfficerScreen(Retranslating):
         right.addWidget(self.chart_title)
         right.addWidget(self.chart, 1)
         right.addWidget(self.camera, 1)
+        right.addStretch(0)  # without chart or camera: the room goes here, not between tiles
         right.addWidget(self.manual_button)
 
         layout = self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)

@@ -1,11 +1,13 @@
 """The big coloured card with the last result, readable from two metres.
 
-Green: accepted (direction first, then name, masked document, kind, time). Amber: already
-scanned N minutes ago. Red: refused or not recorded, with the reason in plain words and what
-to do next. A vaccination certificate (HC1) is coloured by its verdict instead: green valid,
-amber expired / not yet valid / not confirmed, red forged or unknown issuer, with the name and
-birth date to compare with an ID card, and whether the entry was recorded. The card only
-ever shows a ScanResult the pipeline produced after its COMMIT.
+Green with a tick: accepted (direction first, then name, masked document, kind, time).
+Amber with "!": already scanned N minutes ago. Red with a cross: refused or not recorded,
+with the reason in plain words and what to do next. Colour, word and symbol each say it
+alone (an officer who cannot tell red from green reads the symbol). A vaccination
+certificate (HC1) is coloured by its verdict instead: green valid, amber expired / not yet
+valid / not confirmed, red forged or unknown issuer, with the name and birth date to compare
+with an ID card, and whether the entry was recorded. The card only ever shows a ScanResult
+the pipeline produced after its COMMIT.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import time
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QPalette, QResizeEvent
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette, QPen, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 
 from kiosk import messages
@@ -52,6 +54,56 @@ COLOURS.update({CERTIFICATE_STATES[verdicts.GOOD]: COLOURS[ACCEPTED],
                 CERTIFICATE_STATES[verdicts.BAD]: COLOURS[REJECTED]})
 
 
+MARKS = {ACCEPTED: "tick", DUPLICATE: "alert", REJECTED: "cross"}
+MARKS.update({CERTIFICATE_STATES[verdicts.GOOD]: "tick",
+              CERTIFICATE_STATES[verdicts.WARN]: "alert",
+              CERTIFICATE_STATES[verdicts.BAD]: "cross"})
+MARK_GAP = 0.4
+"""Room between the symbol and the headline, in headline heights."""
+
+
+class Mark(QWidget):
+    """The answer's symbol, drawn (not a font's glyph, which a kiosk may lack) in the card's
+    text colour inside a ring: a tick, an exclamation mark, or a cross."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("result_mark")
+        self.shape = ""
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+    def set_shape(self, shape: str) -> None:
+        self.shape = shape
+        self.setVisible(bool(shape))
+        self.update()
+
+    def paintEvent(self, event: object) -> None:
+        side = min(self.width(), self.height())
+        if not self.shape or side <= 0:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(self.palette().color(QPalette.ColorRole.WindowText), max(2.0, side / 9))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        inset = pen.widthF() / 2 + 1
+
+        def at(x: float, y: float) -> QPointF:
+            return QPointF(inset + x * (side - 2 * inset), inset + y * (side - 2 * inset))
+
+        painter.drawEllipse(QRectF(at(0, 0), at(1, 1)))
+        if self.shape == "tick":
+            painter.drawPolyline([at(0.27, 0.52), at(0.44, 0.69), at(0.74, 0.34)])
+        elif self.shape == "cross":
+            painter.drawLine(at(0.32, 0.32), at(0.68, 0.68))
+            painter.drawLine(at(0.68, 0.32), at(0.32, 0.68))
+        else:  # alert
+            painter.drawLine(at(0.5, 0.24), at(0.5, 0.56))
+            painter.drawPoint(at(0.5, 0.75))
+        painter.end()
+
+
 class ResultCard(QFrame):
     painted = Signal(object)
     """The result just painted (after a real paint event): for latency measurements."""
@@ -68,6 +120,7 @@ class ResultCard(QFrame):
         """time.monotonic_ns() of the first paint of the current result."""
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAutoFillBackground(True)
+        self.mark = Mark(self)
         self.headline = self._label(bold=True)
         self.name = self._label(bold=True)
         self.details = self._label()
@@ -131,13 +184,27 @@ class ResultCard(QFrame):
         for label, index in self._lines():
             font = label.font()
             font.setPixelSize(sizes[index])
+            room = width - (self._mark_room(sizes) if label is self.headline else 0)
             flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap)
-            rect = QFontMetrics(font).boundingRect(QRect(0, 0, width, 100_000), flags,
+            rect = QFontMetrics(font).boundingRect(QRect(0, 0, room, 100_000), flags,
                                                    label.text())
-            if rect.width() > width:
+            if rect.width() > room:
                 return 1 << 30, []  # a single word wider than the card
-            heights.append(rect.height())
+            heights.append(max(rect.height(), self._mark_side(sizes))
+                           if label is self.headline else rect.height())
         return sum(heights) + spacing * max(0, len(heights) - 1), heights
+
+    def _mark_side(self, sizes: tuple[int, ...]) -> int:
+        """The symbol is as tall as one line of the headline."""
+        if not self.mark.shape:
+            return 0
+        font = self.headline.font()
+        font.setPixelSize(sizes[0])
+        return QFontMetrics(font).height()
+
+    def _mark_room(self, sizes: tuple[int, ...]) -> int:
+        side = self._mark_side(sizes)
+        return side + round(side * MARK_GAP) if side else 0
 
     def _fit(self) -> None:
         """The largest candidate sizes whose wrapped lines fit the card (the smallest if
@@ -152,11 +219,14 @@ class ResultCard(QFrame):
                 break
         self.sizes = sizes
         top = down
+        side, room = self._mark_side(sizes), self._mark_room(sizes)
+        self.mark.setGeometry(across, top, side, side)
         for (label, index), line_height in zip(self._lines(), heights, strict=False):
             font = label.font()
             font.setPixelSize(sizes[index])
             label.setFont(font)
-            label.setGeometry(across, top, width, line_height)
+            indent = room if label is self.headline else 0
+            label.setGeometry(across + indent, top, width - indent, line_height)
             top += line_height + spacing
 
     # -- what to show ---------------------------------------------------------------------
@@ -264,6 +334,7 @@ class ResultCard(QFrame):
         self.name.setText(name)
         self.details.setText(details)
         self.reason.setText(reason)
+        self.mark.set_shape(MARKS.get(state, ""))
         for label in (self.headline, self.name, self.details, self.reason):
             label.setVisible(bool(label.text()))
         self._fit()
