@@ -3,7 +3,11 @@ kiosk's SQLite outbox, backlog files written to disk."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import socket
+
+import pytest
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtWidgets import QScrollArea
 from ui_support import (  # noqa: F401
     load,
     make_window_fixture,
@@ -149,3 +153,38 @@ def test_the_centres_refusal_is_shown_in_the_screens_language_not_the_centres_en
     window.set_language("en")
     english = "checkpoint_id: kiosk 'kiosk-ui-2' is enrolled at checkpoint 'CP-KHAC', not 'CP-UI'"
     qtbot.waitUntil(lambda: screen.table.item(0, 3).text() == english, timeout=10000)
+
+
+def in_view(widget) -> bool:
+    """Whether all of ``widget`` shows in its scroll area without scrolling."""
+    area = widget.parentWidget()
+    while not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+    view = area.viewport()
+    place = QRect(widget.mapTo(view, widget.rect().topLeft()), widget.size())
+    return widget.isVisible() and view.rect().contains(place)
+
+
+@pytest.mark.parametrize("size", [(800, 480), (480, 800)])
+def test_on_a_7_inch_panel_the_push_shows_its_progress_and_outcome_without_scrolling(
+        make_window, qtbot, tmp_path, size):
+    """The operator taps Sync now on a 7" panel while the centre cannot be reached (when the
+    screen's facts are longest: offline, the last error): the progress bar shows at once and
+    the outcome after, both under the buttons where the operator is looking, not below the
+    facts where the screen would have to be scrolled to."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = write_config(tmp_path, extra=sync_section(f"http://127.0.0.1:{port}", "t" * 32,
+                                                     enabled=True))
+    window = make_window(path, start=False)
+    record(window, 3)
+    window.fit_to(QSize(*size))
+    screen = open_sync(window, qtbot)
+    qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
+    assert in_view(screen.progress) and in_view(screen.message)
+    qtbot.waitUntil(lambda: screen.message.text().startswith("Đã dừng:"), timeout=30000)
+    qtbot.waitUntil(lambda: "MẤT KẾT NỐI" in screen.facts.text(), timeout=10000)
+    assert "còn 3 lượt chờ gửi" in screen.message.text()
+    assert in_view(screen.message), (screen.message.text(), screen.message.geometry())
+    assert in_view(screen.push_button)

@@ -120,15 +120,16 @@ class SyncScreen(Retranslating):
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(tiles)
-        column.addWidget(self.facts)
         column.addLayout(actions)
-        column.addWidget(self.progress)
+        column.addWidget(self.progress)  # under the buttons: in view on a 7" screen too
         column.addWidget(self.message)
+        column.addWidget(self.facts)
         column.addWidget(self.rejected_title)
         column.addWidget(self.table, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
-        layout.addWidget(scrolling(body), 1)  # a 7" screen scrolls to the refused list
+        self.scroll = scrolling(body)  # a 7" screen scrolls to the refused list
+        layout.addWidget(self.scroll, 1)
 
         self._progress.connect(self._show_progress)
         bridge.sync_changed.connect(self.show_view)
@@ -228,6 +229,7 @@ class SyncScreen(Retranslating):
         self.busy = True
         self.message.setStyleSheet("")
         self.message.setText(text)
+        self.scroll.ensureWidgetVisible(self.message)  # scrolled down to the refused list
         self._update_buttons()
 
     def _finish(self, text: str, *, error: bool = False) -> None:
