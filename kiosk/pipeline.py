@@ -7,8 +7,8 @@ after COMMIT returned.
 
 from __future__ import annotations
 
+import binascii
 import dataclasses
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 _PLACEHOLDER_ID = "00000000-0000-7000-8000-000000000000"
 """A valid UUIDv7 standing for the id while the centre's rules are checked."""
 Listener = Callable[[ScanResult], None]
-_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-"""``json.dumps(…, ensure_ascii=False, sort_keys=True)`` without building an encoder each scan."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +87,11 @@ class Pipeline:
                 verdict: Verdict | None = None) -> ScanResult:
         row: dict[str, object] = {}
         if isinstance(decoded, Identity):
-            row = self._row(scan, decoded, verdict)
-            decoded = self._centre_refusal(row, decoded, verdict) or decoded
+            checked = self._checked_row(scan, decoded, verdict)
+            if isinstance(checked, Rejection):
+                decoded = checked
+            else:
+                row = checked
         if isinstance(decoded, Rejection):
             result = self._refuse(scan, decoded)
         else:
@@ -119,32 +120,20 @@ class Pipeline:
         return self._result(Status.REJECTED, scan, None, code=rejection.code,
                             detail=rejection.words)
 
-    def _centre_refusal(self, row: dict[str, object], identity: Identity,
-                        verdict: Verdict | None) -> Rejection | None:
-        """The centre's own entry rules (:func:`protocol.validate_entry`), applied to the row
-        before the write: an entry the centre would always reject (a NUL in a name, a
-        4,097-character address, a payload over 64 KiB) is refused here with the reason,
-        never shown as accepted and then stuck in the kiosk's quarantine. The id, direction,
-        status and duplicate link it holds are placeholders of valid values: the pipeline
-        chooses them inside the write's transaction."""
+    def _checked_row(self, scan: Scan, identity: Identity, verdict: Verdict | None
+                     ) -> dict[str, object] | Rejection:
+        """The entry as the store holds it (``extra`` and ``certificate`` as JSON text), or
+        why the centre would refuse it. The centre's own entry rules
+        (:func:`protocol.entry_row`) check the entry and give the row that is written, in
+        one pass: an entry the centre would always reject (a NUL in a name, a 4,097-character
+        address, a payload over 64 KiB) is refused here with the reason, never shown as
+        accepted and then stuck in the kiosk's quarantine. The id, direction, status and
+        duplicate link are placeholders of valid values: ``_record`` chooses them under the
+        write lock (the id created there so ids follow commit order)."""
         from kiosk.sync import protocol  # msgspec; imported at the first scan, not at start
 
-        refusal = protocol.validate_entry(protocol.entry_to_wire(
-            {**row, "extra": identity.extra,
-             "certificate": verdict.to_record() if verdict else None}))
-        if refusal is None:
-            return None
-        words = refusal.words()
-        assert isinstance(words, messages.Words)  # the kiosk's own catalogue knows its own codes
-        return Rejection("centre_rules", reason=words)
-
-    def _row(self, scan: Scan, identity: Identity, verdict: Verdict | None
-             ) -> dict[str, object]:
-        """The entry as the store holds it (``extra`` and ``certificate`` as JSON text), built
-        once per scan; ``_record`` fills in what it decides under the write lock (the id,
-        created there so ids follow commit order, the direction, the duplicate link)."""
         policy = self.policy
-        return {
+        values, refusal = protocol.entry_row({
             "id": _PLACEHOLDER_ID,
             "checkpoint_id": policy.checkpoint_id,
             "kiosk_id": policy.kiosk_id,
@@ -167,11 +156,17 @@ class Pipeline:
             "gender": identity.gender,
             "address": identity.address,
             "issue_date": identity.issue_date,
-            "extra": _json(identity.extra),
-            "payload": identity.raw,
+            "extra": identity.extra,
             "operator": policy.operator,
-            "certificate": _json(verdict.to_record()) if verdict else None,
-        }
+            "payload_b64": binascii.b2a_base64(identity.raw, newline=False).decode("ascii"),
+            "certificate": verdict.to_record() if verdict else None,
+        })
+        if values is None:
+            assert refusal is not None
+            words = refusal.words()
+            assert isinstance(words, messages.Words)  # the kiosk's catalogue knows its codes
+            return Rejection("centre_rules", reason=words)
+        return dict(zip(protocol.ROW_COLUMNS, values, strict=True))
 
     def _intended_direction(self, scan: Scan) -> str:
         lane = scan.lane if scan.lane in ("in", "out", "auto") else self.operator_direction

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
+import operator
 import os
 import re
 import sqlite3
@@ -42,7 +44,15 @@ from kiosk import ids
 from kiosk.messages import WordedError, Words
 from kiosk.payloads.identity import fold_name
 from kiosk.private_files import create_private
-from kiosk.timestamps import day_bounds, epoch_ms, local_hours, parse_utc, today, utc_iso
+from kiosk.timestamps import (
+    day_bounds,
+    epoch_ms,
+    epoch_seconds,
+    local_hours,
+    parse_utc,
+    today,
+    utc_iso,
+)
 from kiosk.upkeep import WAL_LIMIT_PAGES, Checkpointer, Upkeep
 
 log = logging.getLogger(__name__)
@@ -377,21 +387,21 @@ CLOCK_TOLERANCE_SECONDS = 2.0
 """Scans from two devices may be written a little out of their time order: not a clock."""
 
 
-def clock_behind(conn: sqlite3.Connection, row: dict[str, Any]) -> dict[str, Any] | None:
+def clock_behind(newest: tuple[str, int, str, Any] | None, row: dict[str, Any]
+                 ) -> dict[str, Any] | None:
     """``{"seconds": s, "not_before": t}`` when ``row`` (about to be written) carries a wall
-    time more than the tolerance before the newest entry's: the clock was stepped back
-    (NTP, a technician, a dead RTC battery). ``not_before`` is the earliest the scan can
-    really have happened: the newest entry's time, plus the monotonic time elapsed since
-    when that entry was written in this boot. It travels to the centre in ``extra``, which
-    can correct the time; the kiosk counts the entry at that time for "inside now"."""
-    newest = conn.execute("SELECT scanned_at, monotonic_ns, boot_id FROM entries "
-                          "INDEXED BY entries_time ORDER BY scanned_at DESC LIMIT 1").fetchone()
+    time more than the tolerance before ``newest``'s, the newest entry's (scanned_at,
+    monotonic_ns, boot_id, …) (:data:`_NEWEST`): the clock was stepped back (NTP, a
+    technician, a dead RTC battery). ``not_before`` is the earliest the scan can really
+    have happened: the newest entry's time, plus the monotonic time elapsed since when that
+    entry was written in this boot. It travels to the centre in ``extra``, which can
+    correct the time; the kiosk counts the entry at that time for "inside now"."""
     if newest is None:
         return None
-    at = parse_utc(newest[0]).timestamp()
+    at = epoch_seconds(newest[0])
     if newest[2] == row["boot_id"]:
         at += max(0, row["monotonic_ns"] - newest[1]) / 1e9
-    seconds = at - parse_utc(row["scanned_at"]).timestamp()
+    seconds = at - epoch_seconds(row["scanned_at"])
     if seconds <= CLOCK_TOLERANCE_SECONDS:
         return None
     return {"seconds": round(seconds, 3), "not_before": utc_iso(at)}
@@ -626,7 +636,7 @@ class Store:
         their newest entry here by the wall clock, the first of their ``entries_person``
         range read backwards. A boot's entries are written while it runs, so once a boot
         has written for someone ``presence`` holds it until the next boot writes."""
-        with self.lock:  # one statement: its second part runs only if the first finds nothing
+        with self.lock:
             row = self.conn.execute(_LAST_MOVEMENT, (checkpoint_id, subject_key, boot_id)
                                     ).fetchone()
         return LastMovement(row[0], parse_utc(row[1]), row[2]) if row else None
@@ -646,23 +656,25 @@ class Store:
         must never disagree with it. An entry written while the wall clock is behind the
         newest entry is flagged (:func:`clock_behind`) and counts, for "inside now", as
         happening when it really did (estimated), not at the time the clock showed."""
-        behind = clock_behind(conn, row)
+        newest = conn.execute(_NEWEST, (INDEXED_THROUGH,)).fetchone()
+        # no entry at all (a new store, or every entry purged): the mark may still be there
+        indexed_through = newest[3] if newest else _indexed_through(conn)
+        behind = clock_behind(newest, row)
         if behind is not None:
             extra = json.loads(row["extra"] or "{}")
             extra[CLOCK_BEHIND_KEY] = behind
             row = {**row, "extra": json.dumps(extra, ensure_ascii=False, sort_keys=True)}
-        conn.execute(_INSERT_ENTRY, [row[c] for c in ENTRY_COLUMNS])
+        conn.execute(_INSERT_ENTRY, _entry_values(row))
         conn.execute(_UPSERT_PRESENCE, (row["checkpoint_id"], row["subject_key"], row["id"],
                                         behind["not_before"] if behind else row["scanned_at"],
                                         row["direction"], row["id"], row["scanned_at"],
                                         row["direction"], row["boot_id"], row["monotonic_ns"]))
         if row["name"]:
-            folded = fold_name(row["name"])
-            if row["id"] <= _indexed_through(conn):  # an id behind the index's mark (a clock
+            if row["id"] <= indexed_through:  # an id behind the index's mark (a clock
                 # set back across a restart): searched from the index at once
                 conn.executemany(_INSERT_SEARCH, _slotted(
                     conn, [(row["id"], row["scanned_at"], row["name"])]))
-            new = set(_words(folded)) - self._known_words
+            new = _name_words(row["name"]) - self._known_words
             if new:
                 conn.executemany("INSERT OR IGNORE INTO search_words (word) VALUES (?)",
                                  [(w,) for w in new])
@@ -1255,11 +1267,20 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+@functools.lru_cache(maxsize=4096)
+def _name_words(name: str) -> frozenset[str]:
+    """The search words of a name (folded): a person's name is scanned at each movement."""
+    return frozenset(_words(fold_name(name)))
+
+
 def _fts_query(terms: list[tuple[str, list[str] | None]]) -> str:
     """The FTS5 query of :meth:`Store._terms`: all terms, each any of its words."""
     return " AND ".join(f'"{typed}"*' if spelt is None
                         else "(" + " OR ".join(f'"{w}"' for w in spelt) + ")"
                         for typed, spelt in terms)
+
+
+_entry_values = operator.itemgetter(*ENTRY_COLUMNS)
 _INSERT_ENTRY = (
     f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})"
@@ -1282,11 +1303,19 @@ _UPSERT_PRESENCE = (
     "boot_id = excluded.boot_id"
 )
 _LAST_MOVEMENT = (
-    "SELECT last_id, last_at, last_direction FROM presence "
+    "SELECT * FROM (SELECT last_id, last_at, last_direction FROM presence "
     "WHERE checkpoint_id = ?1 AND subject_key = ?2 AND boot_id = ?3 UNION ALL "
     "SELECT * FROM (SELECT id, scanned_at, direction FROM entries WHERE subject_key = ?2 "
-    "AND checkpoint_id = ?1 ORDER BY scanned_at DESC LIMIT 1)")
-"""The running boot's last movement from ``presence``, else the newest entry by time."""
+    "AND checkpoint_id = ?1 ORDER BY scanned_at DESC LIMIT 1)) LIMIT 1")
+"""The running boot's last movement from ``presence``, else the newest entry by time. The
+LIMIT stops the statement at the first row: without it, fetching that row would step into
+the second part (the sqlite3 module reads one row ahead)."""
+_NEWEST = (
+    "SELECT scanned_at, monotonic_ns, boot_id, coalesce((SELECT value FROM meta WHERE key = ?), "
+    "'') "
+    "FROM entries INDEXED BY entries_time ORDER BY scanned_at DESC LIMIT 1")
+"""The newest entry (the clock check's reference) and :data:`INDEXED_THROUGH`: one
+statement of each scan's write, not two."""
 _INSERT_SEARCH = "INSERT INTO entries_search (rowid, name, entry_id) VALUES (?, ?, ?)"
 _UNINDEXED = ("(SELECT json_extract(value, '$[0]') AS rowid, json_extract(value, '$[1]') "
               "AS entry_id FROM json_each(?)) s CROSS JOIN entries e ON e.id = s.entry_id")

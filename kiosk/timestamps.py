@@ -9,6 +9,7 @@ changes, for any offset), so queries never convert a row's time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,13 @@ def utc_iso(ts: float) -> str:
 
 def parse_utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
+
+
+@functools.lru_cache(maxsize=64)
+def epoch_seconds(text: str) -> float:
+    """Seconds since the epoch of a stored time; remembered, since each scan compares its
+    own time with the newest entry's: the previous scan's, parsed then."""
+    return parse_utc(text).timestamp()
 
 
 def epoch_ms(text: str) -> int:
