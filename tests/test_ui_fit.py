@@ -350,3 +350,20 @@ def test_without_the_chart_the_spare_room_goes_above_manual_entry_not_into_the_t
     bottom = officer.table.mapTo(officer, officer.table.rect().bottomLeft()).y()
     manual = officer.manual_button.mapTo(officer, officer.manual_button.rect().bottomLeft())
     assert abs(manual.y() - bottom) <= 2, (manual.y(), bottom)
+
+
+def test_on_a_large_screen_the_answer_grows_to_fill_its_card(make_window, tmp_path):
+    """On full HD the card is twice as big as on 1280×800: its words grow with it (read from
+    further away), up to 1.6 times, and still fit."""
+    window = make_window(write_config(tmp_path), start=False)
+    person = "079301004567|123456789|Trần Thị Bình|15071985|Nữ|Hà Nội|20052021"
+    window.officer.card.show_result(window.kiosk.pipeline.submit(
+        Scan(person.encode(), device_id="t", lane="in")))
+    headline = window.officer.card.headline
+    sizes = {}
+    for size in [(1280, 800), (1920, 1080), (1080, 1920)]:
+        assert lay_out(window, size) == []
+        sizes[size] = headline.font().pixelSize()
+    assert sizes[(1280, 800)] >= 48
+    assert sizes[(1920, 1080)] > 1.3 * 48 and sizes[(1080, 1920)] > 1.3 * 48, sizes
+    assert max(sizes.values()) <= round(1.6 * 48)

@@ -30,7 +30,10 @@ CERTIFICATE_STATES = {verdicts.GOOD: "certificate_valid", verdicts.WARN: "certif
                       verdicts.BAD: "certificate_invalid"}
 
 TYPE_SIZES = (48, 38, 26, 24)
-"""Pixel sizes of headline, name, details and reason when the card has room for them."""
+"""Pixel sizes of headline, name, details and reason on a card of a 1280×800 screen."""
+GROWTH = 1.6
+"""How much larger than TYPE_SIZES the lines grow on a card with room to spare (full HD,
+a portrait totem): the answer is read from further away there."""
 READABLE_SIZES = (26, 20, 14, 14)
 """The sizes the lines keep while the card shrinks its type to fit: an officer an arm's
 length away reads 20 px on a 7" panel."""
@@ -126,7 +129,7 @@ class ResultCard(QFrame):
         self.details = self._label()
         self.reason = self._label()
         self.sizes = TYPE_SIZES
-        """The lines' pixel sizes after the last fit (TYPE_SIZES: full size)."""
+        """The lines' pixel sizes after the last fit."""
         self._render()
 
     def _label(self, *, bold: bool = False) -> QLabel:
@@ -161,9 +164,10 @@ class ResultCard(QFrame):
     @staticmethod
     def candidate_sizes() -> Iterator[tuple[int, ...]]:
         """Line sizes from the largest to the smallest the card tries, in steps of 8 %:
-        all lines from TYPE_SIZES down to READABLE_SIZES, then the lower two down to
-        SMALL_SIZES, then everything together (the last resort)."""
-        for start, floor in ((TYPE_SIZES, READABLE_SIZES), (READABLE_SIZES, SMALL_SIZES)):
+        all lines from GROWTH × TYPE_SIZES down to READABLE_SIZES, then the lower two down
+        to SMALL_SIZES, then everything together (the last resort)."""
+        largest = tuple(round(size * GROWTH) for size in TYPE_SIZES)
+        for start, floor in ((largest, READABLE_SIZES), (READABLE_SIZES, SMALL_SIZES)):
             scale = 1.0
             while True:
                 sizes = tuple(max(low, round(high * scale)) for high, low in zip(
@@ -210,7 +214,7 @@ class ResultCard(QFrame):
         """The largest candidate sizes whose wrapped lines fit the card (the smallest if
         none does); margins and spacing shrink with the headline, to half."""
         for sizes in self.candidate_sizes():
-            scale = sizes[0] / TYPE_SIZES[0]
+            scale = min(1.0, sizes[0] / TYPE_SIZES[0])
             across, down = (round(m * max(scale, 0.5)) for m in MARGINS)
             width, height = self.width() - 2 * across, self.height() - 2 * down
             spacing = round(SPACING * max(scale, 0.5))
