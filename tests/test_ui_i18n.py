@@ -22,6 +22,7 @@ from ui_support import (  # noqa: F401
 )
 
 from kiosk.scan import Scan
+from kiosk.ui.bridge import SyncView
 
 CATALOG = ROOT / "kiosk/ui/i18n/kiosk_vi.ts"
 VIETNAMESE_LETTERS = set("ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
@@ -140,3 +141,19 @@ def test_no_screen_string_is_missing_from_the_catalog(tmp_path):
     unfinished = [s for _, s, m in messages(copy)
                   if m.find("translation").get("type") == "unfinished"]
     assert unfinished == []
+
+
+def test_how_long_entries_have_waited_is_worded_in_the_screens_language(make_window):
+    """The strip's "oldest waiting" says phút / giờ / ngày on a Vietnamese screen (it said
+    "min", "h" and "d" in both languages), and min / h / d in English."""
+    window = make_window(start=False)
+    window.bridge.sync_changed.disconnect(window.strip.set_sync)  # these views, not the store's
+    strip = window.strip
+    ages = {12 * 60: ("12 phút", "12 min"), 5 * 3600 + 7 * 60: ("5 giờ 07", "5 h 07"),
+            3.5 * 86400: ("3 ngày", "3 d")}
+    for language, index in (("vi", 0), ("en", 1)):
+        window.set_language(language, remember=False)
+        for seconds, words in ages.items():
+            strip.set_sync(SyncView(enabled=True, pending=4, rejected=0, acknowledged=None,
+                                    oldest_pending_age_seconds=seconds, online=False))
+            assert strip.sync.text().endswith(words[index]), (language, strip.sync.text())

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QWidget
 
 from kiosk.devices.kind import DeviceOptions
@@ -50,13 +50,18 @@ def local_time(value: Any, timezone: ZoneInfo) -> str:
 
 
 def age_text(seconds: float | None) -> str:
+    """How old, in the screen's language: "12 min", "5 h 07", "3 d" (Vietnamese: "12 phút",
+    "5 giờ 07", "3 ngày")."""
     if seconds is None:
         return ""
     minutes = int(seconds // 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return QCoreApplication.translate("Age", "%1 min").replace("%1", str(minutes))
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d}" if hours < 48 else f"{hours // 24} d"
+    if hours < 48:
+        return QCoreApplication.translate("Age", "%1 h %2").replace("%1", str(hours)).replace(
+            "%2", f"{minutes:02d}")
+    return QCoreApplication.translate("Age", "%1 d").replace("%1", str(hours // 24))
 
 
 class StatusStrip(Retranslating):

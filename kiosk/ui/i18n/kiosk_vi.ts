@@ -2,6 +2,24 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="vi_VN">
 <context>
+    <name>Age</name>
+    <message>
+        <location filename="../status_strip.py" line="59" />
+        <source>%1 min</source>
+        <translation>%1 phút</translation>
+    </message>
+    <message>
+        <location filename="../status_strip.py" line="62" />
+        <source>%1 h %2</source>
+        <translation>%1 giờ %2</translation>
+    </message>
+    <message>
+        <location filename="../status_strip.py" line="64" />
+        <source>%1 d</source>
+        <translation>%1 ngày</translation>
+    </message>
+</context>
+<context>
     <name>CameraPreview</name>
     <message>
         <location filename="../camera_preview.py" line="75" />
