@@ -155,7 +155,8 @@ def test_a_stay_whose_entry_was_erased_is_a_lone_exit_to_a_trace_and_is_no_longe
         db: str) -> None:
     """The stays kept at ingest go with the scans erased, and a trace near the cutoff reads
     the scans left: the exit after it, alone, is an estimated stay. Where a person's scans
-    end (their tail) goes too when its scans are erased."""
+    end (their tail) goes too when its scans are erased, and what their stays' scans said
+    (their identities) when no scan left says it."""
     edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
     with open_storage(db) as storage:
         send(storage, [(2, "cccd", "in", edge - dt.timedelta(minutes=10)),
@@ -166,12 +167,19 @@ def test_a_stay_whose_entry_was_erased_is_a_lone_exit_to_a_trace_and_is_no_longe
         assert (contact["overlap_minutes"], contact["estimated"]) == (25, False)
         assert storage._query("SELECT count(*) FROM stays")[0][0] == 3
         assert storage._query("SELECT count(*) FROM stay_tails")[0][0] == 3
+        said = storage._query("SELECT document_number FROM identities ORDER BY 1")
+        assert said == [(number(p),) for p in (1, 2, 3)]
     central("purge", "--personal-days", "30", "--db", db)
     with open_storage(db) as storage:
         (contact,) = trace(storage)["contacts"]
         assert (contact["overlap_minutes"], contact["estimated"]) == (25, True)
         held = storage._query("SELECT person, estimated FROM stays ORDER BY first_at")
         tails = storage._query("SELECT person FROM stay_tails")
+        said = storage._query("SELECT document_number, last_id FROM identities ORDER BY 1")
+        after = rows(storage, "subject_key <> 'erased'")
+    # person 3's only scan was erased: what it said is gone; person 2's exit still says theirs
+    assert [(document, last_id in {e["id"] for e in after}) for document, last_id in said] == [
+        (number(1), True), (number(2), True)]
     assert [estimated for _, estimated in held] == ["exit"]  # person 1's; the pair is gone
     assert not any(number(2)[-6:] in person for person, _ in held)
     # person 3's only scan was erased; person 2's exit was not, and is where theirs ends

@@ -27,7 +27,7 @@ from trace_support import (
     wire_entry,
 )
 
-from kiosk.central import document_matches, stays, tracing
+from kiosk.central import document_matches, identities, stays, tracing
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
@@ -168,6 +168,7 @@ def _clear(storage: Storage) -> None:
         storage._execute(tx, "DELETE FROM stays")
         storage._execute(tx, "DELETE FROM document_matches")
         storage._execute(tx, f"DELETE FROM {stays.TAILS}")
+        storage._execute(tx, "DELETE FROM identities")
 
 
 def _shape(result: tracing.Trace) -> dict:
@@ -240,6 +241,21 @@ def _kept(storage: Storage) -> tuple[list[tuple], list[tuple]]:
                    key=repr))
 
 
+def _identities_say_what_the_stays_scans_say(storage: Storage) -> None:
+    """Each kept stay's identities are held, say what its first and last scan say, and
+    last as long as a scan saying them (their ``last_id``, no older than either scan)."""
+    held = {row[0]: (tuple(row[1:-1]), row[-1]) for row in storage._query(
+        f"SELECT {', '.join(identities.COLUMNS)} FROM identities")}
+    scans = stays.said(storage._query(f"SELECT {stays._SCAN} FROM entries e "
+                                      "WHERE e.match_key IS NOT NULL"))
+    for first_id, last_id, first_identity, last_identity in storage._query(
+            "SELECT first_id, last_id, first_identity, last_identity FROM stays"):
+        for scan_id, key in ((first_id, first_identity), (last_id, last_identity)):
+            if scan_id is not None:
+                assert scans[scan_id] == (key, held[key][0])
+                assert held[key][1] >= scan_id
+
+
 def _matches(storage: Storage) -> list[tuple]:
     return sorted(tuple(r) for r in storage._query(
         "SELECT subject_key, day, match_key FROM document_matches"))
@@ -278,6 +294,7 @@ def test_stays_kept_at_ingest_whatever_the_arrival_order_equal_every_scan_and_br
         _clear(storage)
         store_scans(storage, visits, kiosk_offsets, parts=parts, runs=in_time)
         kept, matches = _kept(storage), _matches(storage)
+        _identities_say_what_the_stays_scans_say(storage)
         with storage._transaction() as tx:
             stays.rebuild_all(storage, tx)
             document_matches.rebuild(storage, tx)
@@ -354,7 +371,7 @@ def test_a_batch_about_a_person_waits_for_the_one_keeping_their_stays_on_postgre
         assert kept == _kept(storage)
 
 
-def test_a_database_from_v12_or_v15_keeps_the_stays_tails_and_document_matches_it_holds(
+def test_a_database_from_v12_or_v15_keeps_the_stays_tails_identities_and_document_matches(
         storage: Storage) -> None:
     store_scans(storage, [Visit(1, "cccd", "CP-A", "in", local(0, 8)),
                           Visit(1, "pccovid_masked", "CP-A", "out", local(0, 9)),
@@ -375,7 +392,8 @@ def test_a_database_from_v12_or_v15_keeps_the_stays_tails_and_document_matches_i
         else:
             storage._execute(tx, f"PRAGMA user_version = {version}")
 
-    with storage._transaction() as tx:  # the database as v12 left it (v13 to v17 undone)
+    with storage._transaction() as tx:  # the database as v12 left it (v13 to v18 undone)
+        storage._execute(tx, "DROP TABLE identities")
         storage._execute(tx, "DROP INDEX batches_offset")
         storage._execute(tx, "DROP TABLE document_matches")
         storage._execute(tx, "DROP TABLE stays")
@@ -385,12 +403,19 @@ def test_a_database_from_v12_or_v15_keeps_the_stays_tails_and_document_matches_i
         at_version(tx, 12)
     with open_storage(storage.url) as reopened:
         assert (_kept(reopened), _matches(reopened)) == (kept, matches)
-    with storage._transaction() as tx:  # as v15 left it: stays, no tails
+        _identities_say_what_the_stays_scans_say(reopened)
+    with storage._transaction() as tx:  # as v15 left it: stays without identities, no tails
+        storage._execute(tx, "DROP TABLE identities")
+        storage._execute(tx, "DROP INDEX stays_place")
+        storage._execute(tx, "ALTER TABLE stays DROP COLUMN first_identity")
+        storage._execute(tx, "ALTER TABLE stays DROP COLUMN last_identity")
+        storage._execute(tx, "CREATE INDEX stays_place ON stays (checkpoint_id, first_at)")
         storage._execute(tx, "DROP INDEX batches_offset")
         storage._execute(tx, "DROP TABLE stay_tails")
         at_version(tx, 15)
     with open_storage(storage.url) as reopened:
         assert (_kept(reopened), _matches(reopened)) == (kept, matches)
+        _identities_say_what_the_stays_scans_say(reopened)
 
 
 def test_second_degree_traces_the_top_contacts_without_coming_back(storage: Storage) -> None:

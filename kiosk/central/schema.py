@@ -426,6 +426,35 @@ MIGRATIONS: list[list[Statement]] = [
         # a day for a province).
         "CREATE INDEX batches_offset ON batches ((abs(clock_offset_seconds)))",
     ],
+    [
+        # v18: what the scans of each stay say, stored once per distinct saying
+        # (kiosk.central.identities): a trace names its contacts from the few thousand
+        # identities of the stays it shared instead of tens of thousands of scans read from
+        # every day partition. Personal data: an identity goes with the last scan saying it
+        # (``last_id``, compared bytewise as purge cuts ids). Every stay, tail and identity
+        # is rebuilt from the entries held when the database opens at v18 (Storage._migrated).
+        """
+        CREATE TABLE identities (
+            id {bigint} PRIMARY KEY,
+            kind TEXT,
+            name TEXT,
+            birth_date TEXT,
+            document_number TEXT,
+            phone TEXT,
+            last_id TEXT NOT NULL
+        )""",
+        {"sqlite": None, "postgresql": 'ALTER TABLE identities ALTER COLUMN last_id TYPE TEXT '
+                                       'COLLATE "C"'},
+        {"sqlite": "DELETE FROM stays", "postgresql": "TRUNCATE stays"},  # rebuilt below
+        "ALTER TABLE stays ADD COLUMN first_identity {bigint}",
+        "ALTER TABLE stays ADD COLUMN last_identity {bigint}",
+        "DROP INDEX stays_place",
+        {"sqlite": "CREATE INDEX stays_place ON stays (checkpoint_id, first_at, last_at, "
+                   "estimated, person, first_id, last_id, first_identity, last_identity)",
+         "postgresql": "CREATE INDEX stays_place ON stays (checkpoint_id, first_at) "
+                       "INCLUDE (last_at, estimated, person, first_id, last_id, "
+                       "first_identity, last_identity)"},
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14
@@ -433,8 +462,9 @@ DAY_SUBJECTS_VERSION = 14
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""
 DOCUMENT_MATCHES_VERSION = 15
 """The schema version that added ``document_matches``: filled when a database reaches it."""
-TAILS_VERSION = 16
-"""The schema version that added the stays' tails (filled when a database reaches it)."""
+IDENTITIES_VERSION = 18
+"""The schema version that added the stays' identities: every stay, tail and identity is
+rebuilt when a database reaches it (v13 added the stays, v16 their tails)."""
 LARGEST_CLOCK_OFFSET = "SELECT max(abs(clock_offset_seconds)) FROM batches"
 """The largest clock offset, either way, of any batch (NULL when none has one). Written as
 v17's index ``batches_offset`` spells it, so that both planners read it from that index's end

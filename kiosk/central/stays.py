@@ -31,7 +31,10 @@ Kept exact (the hypothesis tests compare with the brute force):
   tail.
 - **Clock offsets** are the ones stored with each entry (measured on its batch), so a stay's
   times are the corrected times a trace computes.
-- **Purge and erasure** delete the stays and tails of the scans they remove and move
+- **What the scans say**: each stay holds the identity of its first and last scan
+  (:mod:`kiosk.central.identities`), written with it, so a trace names its contacts without
+  reading their scans.
+- **Purge and erasure** delete the stays, tails and identities of the scans they remove and move
   :data:`SETTING` forward: a trace reads raw scans for any visit whose scans reach back to
   within the id slack of it (a stay there may have lost a scan it paired with). A tail
   goes when its latest or latest kept scan goes, and the person's next scans there start
@@ -46,7 +49,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from kiosk.central import partitions, tracing
+from kiosk.central import identities, partitions, tracing
 from kiosk.central.placeholders import Params, slots
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET
 from kiosk.sync.protocol import format_time
@@ -61,7 +64,8 @@ SETTING = "stays_begin"
 ID_SLACK = dt.timedelta(days=1)
 """An id's time is within a day of its scan's ``scanned_at`` (trace_queries.ID_SLACK)."""
 COLUMNS = ("person", "checkpoint_id", "first_at", "last_at", "estimated", "first_id",
-           "last_id", "oldest_id")
+           "last_id", "oldest_id", "first_identity", "last_identity")
+"""A stay as stored; the identities are what its scans say (:mod:`kiosk.central.identities`)."""
 TAILS = "stay_tails"
 """Per person and checkpoint, where their scans end (schema v15): see :class:`Tail`."""
 TAIL_COLUMNS = ("person", "checkpoint_id", "last_at", "last_id", "last_direction", "kept_at",
@@ -71,23 +75,46 @@ CHUNK = 500
 _BATCH = 5000
 """Stays deleted per transaction by a purge: an upload waits for one batch at most."""
 _SCAN = ("e.match_key, e.checkpoint_id, e.id, e.direction, e.status, e.scanned_at, "
-         "e.clock_offset_seconds")
+         f"e.clock_offset_seconds, {identities.SCANNED}")
+"""A scan as stays are built from it (:func:`scans_of`), then what it says (:func:`said`)."""
+_SAYS = len(_SCAN.split(",")) - len(identities.SCANNED.split(","))
 
 
-def row_of(stay: tracing.Stay) -> tuple[Any, ...]:
-    """A stay as stored: a lone scan's time in both ``first_at`` and ``last_at``."""
+def row_of(stay: tracing.Stay, identity: dict[str, int]) -> tuple[Any, ...]:
+    """A stay as stored (COLUMNS): a lone scan's time in both ``first_at`` and ``last_at``;
+    ``identity``: {scan id: its identity key}."""
     first_at = stay.end if stay.estimated == "entry" else stay.start
     last_at = stay.start if stay.estimated == "exit" else stay.end
+    last = stay.ids[1] if len(stay.ids) > 1 else None
     return (stay.person, stay.checkpoint_id, first_at, last_at, stay.estimated,
-            stay.ids[0], stay.ids[1] if len(stay.ids) > 1 else None, min(stay.ids))
+            stay.ids[0], last, min(stay.ids), identity[stay.ids[0]],
+            None if last is None else identity[last])
 
 
 def scans_of(rows: Iterable[Sequence[Any]]) -> list[tracing.Scan]:
     """Rows read with ``_SCAN`` as scans of their match key."""
     return [tracing.Scan(key, checkpoint, direction, status == "duplicate",
                          tracing.corrected(scanned_at, offset), entry_id, key)
-            for key, checkpoint, entry_id, direction, status, scanned_at, offset in rows]
+            for key, checkpoint, entry_id, direction, status, scanned_at, offset, *_ in rows]
 
+
+def said(rows: Iterable[Sequence[Any]]) -> dict[str, tuple[int, tuple[Any, ...]]]:
+    """{scan id: (identity key, details)} of rows read with ``_SCAN``."""
+    found = {}
+    for row in rows:
+        details = identities.of_scan(*row[_SAYS:])
+        found[row[2]] = (identities.key_of(details), details)
+    return found
+
+
+
+def _with_identities(storage: Storage, tx: Any, rows: list[tuple[Any, ...]],
+                     saying: dict[str, tuple[int, tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    """Stored stays (COLUMNS), after writing what their scans say (``saying``: see
+    :func:`said`; a scan not in it says what its stay held already says)."""
+    identities.keep(storage, tx, ((*saying[i], i) for row in rows for i in (row[5], row[6])
+                                  if i in saying))
+    return rows
 
 # -- ingest -------------------------------------------------------------------------------
 class Tail(NamedTuple):
@@ -105,6 +132,8 @@ def keep(storage: Storage, tx: Any, rows: Iterable[Sequence[Any]]) -> None:
     """Inside the transaction that stored them: add these new scans (rows read as ``_SCAN``
     reads them; none without a match key) to the stays and tails of their person and
     checkpoint."""
+    rows = list(rows)
+    saying = said(rows)
     new: dict[tuple[str, str], list[tracing.Scan]] = {}
     for scan in scans_of(rows):
         new.setdefault((scan.person, scan.checkpoint_id), []).append(scan)
@@ -119,29 +148,36 @@ def keep(storage: Storage, tx: Any, rows: Iterable[Sequence[Any]]) -> None:
     later = {g: tails.get(g) for g, scans in new.items()
              if g not in tails or _order(scans[0]) > _order(tails[g].last)}
     closed: list[tuple[Any, ...]] = []
-    fresh: list[tuple[Any, ...]] = []
+    appended: list[tracing.Stay] = []
     ends: dict[tuple[str, str], Tail] = {}
     for group, tail in later.items():
         stay, added, ends[group] = _append(tail, new[group])
         closed += [(*group, *stay)] if stay else []
-        fresh += added
+        appended += added
     gone: list[Any] = []
+    fresh: list[tuple[Any, ...]] = []
     rebuilt = {g: scans for g, scans in new.items() if g not in later}
     if rebuilt:
-        gone, rows_built, rebuilt_ends = _rebuild(storage, tx, rebuilt, tails)
-        fresh += rows_built
+        gone, fresh, rebuilt_ends = _rebuild(storage, tx, rebuilt, tails, saying)
         ends.update(rebuilt_ends)
     for chunk in _chunks(gone):
         _execute(storage, tx, f"DELETE FROM stays WHERE seq IN ({slots(len(chunk))})",
                  chunk)
+    held: dict[str, int] = {}  # the identity of each closed stay's entry, as it held it
     for chunk in _chunks(closed):
         params = Params()
         values = ", ".join(f"({', '.join(params.add(v) for v in row)})" for row in chunk)
-        _execute(storage, tx, (
+        held.update(_execute(storage, tx, (
             f"WITH w (k, c, a, i) AS (VALUES {values}) DELETE FROM stays WHERE seq IN "
             f"(SELECT s.seq FROM w CROSS JOIN stays s WHERE s.person = w.k "
-            f"AND s.checkpoint_id = w.c AND s.first_at = w.a AND s.first_id = w.i)"), params)
-    write(storage, tx, fresh)
+            f"AND s.checkpoint_id = w.c AND s.first_at = w.a AND s.first_id = w.i) "
+            f"RETURNING first_id, first_identity"), params).fetchall())
+    if unheld := sorted({row[3] for row in closed} - held.keys()):  # (not expected)
+        saying.update(said(_execute(storage, tx, (
+            f"SELECT {_SCAN} FROM entries e WHERE e.id IN ({slots(len(unheld))})"), unheld)))
+    identity = {**held, **{i: key for i, (key, _) in saying.items()}}
+    fresh += [row_of(stay, identity) for stay in appended]
+    write(storage, tx, _with_identities(storage, tx, fresh, saying))
     write(storage, tx, [_tail_row(g, t) for g, t in sorted(ends.items())], TAILS,
           TAIL_COLUMNS, replace=True)
 
@@ -152,7 +188,7 @@ def _order(scan: tracing.Scan) -> tuple[float, str]:
 
 
 def _append(tail: Tail | None, scans: Sequence[tracing.Scan]
-            ) -> tuple[tuple[float, str] | None, list[tuple[Any, ...]], Tail]:
+            ) -> tuple[tuple[float, str] | None, list[tracing.Stay], Tail]:
     """New scans (in order) all after ``tail`` (None: the first of this person here): the
     held stay they change (a lone entry whose exit came: its (first_at, first_id)), the
     stays to write, and the new tail. Only the latest scan (a repeat?) and the latest kept
@@ -168,7 +204,7 @@ def _append(tail: Tail | None, scans: Sequence[tracing.Scan]
         else:
             closed = (tail.kept.at, tail.kept.id)
     kept = _end(built[-1]) if built else tail and tail.kept
-    return closed, [row_of(s) for s in built], Tail(scans[-1], kept)
+    return closed, built, Tail(scans[-1], kept)
 
 
 def _end(stay: tracing.Stay) -> tracing.Scan:
@@ -181,11 +217,12 @@ def _end(stay: tracing.Stay) -> tracing.Scan:
 
 
 def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.Scan]],
-             tails: dict[tuple[str, str], Tail]
+             tails: dict[tuple[str, str], Tail], saying: dict[str, tuple[int, tuple[Any, ...]]]
              ) -> tuple[list[Any], list[tuple[Any, ...]], dict[tuple[str, str], Tail]]:
     """New scans that do not all come after their ``tails`` (late or out of order): rebuild
-    the stays within REACH of them from every scan that decides them. The seqs of held
-    stays that change, the stays to write, the new tails."""
+    the stays within REACH of them from every scan that decides them (what the scans read
+    say goes to ``saying``). The seqs of held stays that change, the stays to write, the
+    new tails."""
     postgresql = _postgresql(storage)
     offset = dt.timedelta(seconds=_execute(
         storage, tx, LARGEST_CLOCK_OFFSET).fetchone()[0] or 0)
@@ -204,6 +241,8 @@ def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.
             f"AND e.local_day BETWEEN w.day_lo AND w.day_hi"
             f"{' AND e.id >= w.id_lo AND e.id < w.id_hi' if postgresql else ''}"), params
         ).fetchall()
+    saying.update(said(scans_read))
+    identity = {i: key for i, (key, _) in saying.items()}
     inner = {(k, c): _regions(lo, hi)[0] for k, c, lo, hi in groups}
     outer = {(k, c): _regions(lo, hi)[1] for k, c, lo, hi in groups}
     region = [s for s in scans_of(scans_read)
@@ -211,7 +250,7 @@ def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.
     fresh, ends = set(), {}
     for stay in tracing.stays_of(region, tracing.KEPT):
         lo, hi = inner[stay.person, stay.checkpoint_id]
-        row = row_of(stay)
+        row = row_of(stay, identity)
         if row[2] <= hi and row[3] >= lo:
             fresh.add(row)
             ends.setdefault((stay.person, stay.checkpoint_id), []).append(_end(stay))
@@ -278,12 +317,15 @@ def _tail_row(group: tuple[str, str], tail: Tail) -> tuple[Any, ...]:
             *((kept.at, kept.id, kept.direction) if kept else (None, None, None)))
 
 
-def rebuild_all(storage: Storage, tx: Any, *, stays: bool = True) -> int:
-    """Every stay (unless not ``stays``) and every tail from every stored scan with a match
-    key (a migration, a bulk load), in ``tx``; the number of stays kept."""
-    if stays:
-        _execute(storage, tx, "DELETE FROM stays")
-    _execute(storage, tx, f"DELETE FROM {TAILS}")
+def rebuild_all(storage: Storage, tx: Any) -> int:
+    """Every stay, tail and identity from every stored scan with a match key (a migration, a
+    bulk load), in ``tx``; the number of stays kept."""
+    tables = ("stays", TAILS, identities.TABLE)
+    if _postgresql(storage):  # no dead rows left behind (millions, at a migration)
+        _execute(storage, tx, f"TRUNCATE {', '.join(tables)}")
+    else:
+        for table in tables:
+            _execute(storage, tx, f"DELETE FROM {table}")
     sql = (f"SELECT {_SCAN} FROM entries e WHERE e.match_key IS NOT NULL "
            f"ORDER BY e.match_key, e.checkpoint_id")
     if _postgresql(storage):  # a server-side cursor: the rows do not all fit in memory
@@ -292,13 +334,24 @@ def rebuild_all(storage: Storage, tx: Any, *, stays: bool = True) -> int:
     else:
         cursor = _execute(storage, tx, sql)
     kept, group, built, tails = 0, [], [], []
+    saying: dict[str, tuple[int, tuple[Any, ...]]] = {}
 
     def add(group: list[Sequence[Any]]) -> None:
         scans = sorted(scans_of(group), key=_order)
         found = tracing.build_stays(scans, tracing.KEPT)
-        built.extend(row_of(s) for s in found)
+        theirs = said(group)
+        saying.update(theirs)
+        identity = {i: key for i, (key, _) in theirs.items()}
+        built.extend(row_of(s, identity) for s in found)
         tails.append(_tail_row((scans[0].person, scans[0].checkpoint_id),
                                Tail(scans[-1], _end(found[-1]) if found else None)))
+
+    def flush() -> None:
+        write(storage, tx, _with_identities(storage, tx, built, saying))
+        write(storage, tx, tails, TAILS, TAIL_COLUMNS)
+        built.clear()
+        tails.clear()
+        saying.clear()
 
     while rows := cursor.fetchmany(50_000):
         for row in rows:
@@ -307,18 +360,13 @@ def rebuild_all(storage: Storage, tx: Any, *, stays: bool = True) -> int:
                 group = []
             group.append(row)
         kept += len(built)
-        if stays:
-            write(storage, tx, built)
-        write(storage, tx, tails, TAILS, TAIL_COLUMNS)
-        built.clear()
-        tails.clear()
+        flush()
     if group:
         add(group)
-    if stays:
-        write(storage, tx, built)
-    write(storage, tx, tails, TAILS, TAIL_COLUMNS)
+    kept += len(built)
+    flush()
     cursor.close()
-    return kept + len(built)
+    return kept
 
 
 # -- purge and erasure --------------------------------------------------------------------
@@ -332,9 +380,10 @@ def read_raw_before(storage: Storage, before: dt.date) -> None:
 
 def forget_before(storage: Storage, before: dt.date) -> int:
     """Delete the stays of scans of UTC days before ``before`` (by their ids, as purge and
-    erasure choose entries), once those scans are gone: a batch storing one meanwhile has
-    ended, so its stays go too (a scan of those days arriving later is kept, and so are its
-    stays, until the next run). How many stays were deleted."""
+    erasure choose entries), then the identities only such scans said, once those scans are
+    gone: a batch storing one meanwhile has ended, so its stays go too (a scan of those days
+    arriving later is kept, and so are its stays and identities, until the next run). How
+    many stays were deleted."""
     read_raw_before(storage, before)
     cutoff, deleted = partitions.bounds(before)[0], 0
     with storage._transaction() as tx:  # the next scan of these is rebuilt from the scans
@@ -347,7 +396,10 @@ def forget_before(storage: Storage, before: dt.date) -> int:
                                     ).rowcount
         deleted += done
         if done < _BATCH:
-            return deleted
+            break
+    with storage._transaction() as tx:  # what those stays' scans said, said by none after
+        identities.forget_before(storage, tx, cutoff)
+    return deleted
 
 
 def kept_from(storage: Storage, id_slack: dt.timedelta) -> float:

@@ -23,7 +23,11 @@ from kiosk.central import aggregates, document_matches, people, stays
 from kiosk.central.localdays import Calendar
 from kiosk.central.people import ERASED
 from kiosk.central.placeholders import Params, slots
-from kiosk.central.schema import DAY_SUBJECTS_VERSION, DOCUMENT_MATCHES_VERSION, TAILS_VERSION
+from kiosk.central.schema import (
+    DAY_SUBJECTS_VERSION,
+    DOCUMENT_MATCHES_VERSION,
+    IDENTITIES_VERSION,
+)
 from kiosk.ids import ENROLMENT_ID_RE
 from kiosk.messages import WordedError
 from kiosk.sync import protocol
@@ -47,6 +51,8 @@ _CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _MATCH, _OFFSET, _SUBJECT, 
     STORED_COLUMNS.index(name) for name in ("checkpoint_id", "direction", "source", "scanned_at",
                                             "local_day", "match_key", "clock_offset_seconds",
                                             "subject_key", "status"))
+_SAYS = tuple(STORED_COLUMNS.index(name)  # what a scan says (identities.SCANNED)
+              for name in ("kind", "name", "birth_date", "document_number", "extra"))
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
                  f"VALUES ({slots(len(BATCH_COLUMNS))})")
 BATCH_LOG_MARGIN = protocol.ENTRY_MAX_AHEAD + stays.ID_SLACK + dt.timedelta(days=1)
@@ -153,8 +159,8 @@ class Storage(ABC):
             aggregates.rebuild(self, tx, self.calendar)
         elif 0 < previous_version < DAY_SUBJECTS_VERSION:
             people.recount(self, tx, adopt_kept=True)
-        if 0 < previous_version < TAILS_VERSION:
-            stays.rebuild_all(self, tx, stays=previous_version < 13)
+        if 0 < previous_version < IDENTITIES_VERSION:
+            stays.rebuild_all(self, tx)
         if 0 < previous_version < DOCUMENT_MATCHES_VERSION:
             document_matches.rebuild(self, tx)
 
@@ -291,7 +297,7 @@ class Storage(ABC):
                                              for c in new))
             stays.keep(self, tx, (
                 (row[_MATCH], row[_CHECKPOINT], c.id, row[_DIRECTION], row[_STATUS],
-                 row[_SCANNED_AT], row[_OFFSET])
+                 row[_SCANNED_AT], row[_OFFSET], *(row[i] for i in _SAYS))
                 for c in fresh.values() if c.id in inserted and (row := c.row)[_MATCH]))
         return results  # type: ignore[return-value]
 

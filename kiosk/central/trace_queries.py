@@ -16,7 +16,8 @@ joined to ``entries``. Every read is an index range (schema v1 and v3):
   index of scans without a match key (manual entries, other codes) by checkpoint and time
   (v6);
 - a document number's match keys: ``document_matches`` (v15), kept at ingest, by number and
-  local day (asked of ``entries``, every number was probed in every day partition).
+  local day (asked of ``entries``, every number was probed in every day partition);
+- what the scans of kept stays say: their identities (v18), by key.
 
 The redundant ``local_day`` bounds, and on PostgreSQL the id bounds (of the whole read, and
 of each window for run-time pruning), let PostgreSQL skip whole day partitions.
@@ -26,14 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from kiosk.central import stays
+from kiosk.central import identities, stays
 from kiosk.central.erasure import identities_begin
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
-from kiosk.central.partitions import bounds, day_of_id, id_prefix
+from kiosk.central.partitions import id_prefix
 from kiosk.central.placeholders import Params
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET
 from kiosk.central.storage import ERASED, Storage
@@ -46,13 +46,8 @@ engines use that index; the figure is the centre's clock tolerance."""
 assert CLOCK_TOLERANCE_SECONDS == 120, "entries_skewed's predicate must follow the tolerance"
 _ON_TIME = "(clock_offset_seconds IS NULL OR clock_offset_seconds BETWEEN -120 AND 120)"
 
-_DETAILS = ("e.kind, e.name, e.birth_date, e.document_number, "
-            "CASE WHEN e.kind = 'manual' THEN e.extra END")
-assert _DETAILS.count(",") + 1 == len(DETAIL_COLUMNS)
-_SAID = ("kind", "name", "birth_date", "document_number", "manual_extra")
-"""DETAIL_COLUMNS as :meth:`StorageSource.details` names them (``extra`` of manual entries)."""
-assert len(_SAID) == len(DETAIL_COLUMNS)
-_COLUMNS = ", ".join([*(f"e.{name}" for name in ROW_COLUMNS), _DETAILS])
+assert identities.SCANNED.count(",") + 1 == len(DETAIL_COLUMNS)
+_COLUMNS = ", ".join([*(f"e.{name}" for name in ROW_COLUMNS), identities.SCANNED])
 """A scan's row and what it says about the person, read together: a trace names the people
 it finds from the rows it read anyway, instead of looking thousands of them up again."""
 # ``CROSS JOIN`` makes SQLite read the (few) windows first and look each up in the index;
@@ -84,6 +79,8 @@ class StorageSource:
         self.calendar = storage.calendar
         self._aliases: dict[str, str | None] = {}
         self._details: dict[str, Sequence[Any]] = {}
+        self._identity: dict[str, int] = {}
+        """{scan id: its identity key} of the scans of the kept stays read."""
         self._id_slack: dt.timedelta | None = None
         self.postgresql = storage.url.startswith(("postgresql:", "postgres:"))
 
@@ -193,49 +190,14 @@ class StorageSource:
         return list(out.values())
 
     def details(self, ids: Iterable[str]) -> dict[str, Sequence[Any]]:
-        """(Kept when the scans were read; those of kept stays are read by id, on PostgreSQL
-        one day partition per part of the statement, and come back once per distinct
-        details with the ids that say them: a contact's scans mostly say the same, so a
-        fraction of the rows crosses, and the ids that say the same share one tuple.)"""
+        """(Kept when the scans were read; those of kept stays come from the identities
+        their stays hold, each read once: :mod:`kiosk.central.identities`.)"""
         wanted = set(ids)
-        missing = sorted(wanted - self._details.keys())
-        if missing:
-            parts, params = [], Params()
-            for day, theirs in self._by_day(missing):
-                these = params.add(self._list(theirs))
-                if self.postgresql:  # one index scan of the day's sorted ids; the list
-                    # comes from a sub-select so the planner does not weigh each id (20 ms
-                    # for thousands), and a join would hash the whole day
-                    lo, hi = (params.add(bound) for bound in bounds(day))
-                    parts.append(f"SELECT e.id, {_DETAILS} FROM entries e WHERE e.id = ANY("
-                                 f"ARRAY(SELECT unnest({these}::text[]))) AND e.id >= {lo} "
-                                 f"AND e.id < {hi}")
-                else:
-                    parts.append(f"SELECT e.id, {_DETAILS} FROM entries e "
-                                 f"WHERE {self._in('e.id', these)}")
-            together = "string_agg" if self.postgresql else "group_concat"
-            said = ", ".join(_SAID)
-            for row in self.storage._query(
-                    f"WITH d (id, {said}) AS ({' UNION ALL '.join(parts)}) "
-                    f"SELECT {together}(id, ','), {said} FROM d GROUP BY {said}", params):
-                details = tuple(row[1:])
-                for entry_id in row[0].split(","):
-                    self._details[entry_id] = details
+        missing = {i: self._identity[i] for i in wanted - self._details.keys()}
+        said = identities.details(self.storage, missing.values())
+        for entry_id, key in missing.items():
+            self._details[entry_id] = said[key]
         return {i: self._details[i] for i in wanted}
-
-    def _by_day(self, ids: list[str]) -> list[tuple[dt.date, list[str]]]:
-        """Sorted ids by the UTC day of each (its partition) on PostgreSQL, all in one
-        group on SQLite. A day's ids are one run of the sorted list, up to its partition's
-        upper bound: one bisection a day, not a date computed per id (~1 µs each)."""
-        if not self.postgresql:
-            return [(dt.date.min, ids)]
-        days, i = [], 0
-        while i < len(ids):
-            day = day_of_id(ids[i])
-            j = bisect_left(ids, bounds(day)[1], i)
-            days.append((day, ids[i:j]))
-            i = j
-        return days
 
     def kept_from(self) -> float | None:
         return stays.kept_from(self.storage, self.id_slack())
@@ -252,17 +214,23 @@ class StorageSource:
             (index, w.checkpoint_id, w.lo, w.hi, w.lo - KEPT.max_stay - 1,
              w.hi + default_stay + 1) for index, w in visits)]
         stay = params.add(default_stay)
-        return self.storage._query(
+        rows = self.storage._query(
             f"WITH w (visit, cp, lo, hi, first_lo, first_hi) AS NOT MATERIALIZED (VALUES "
             f"{', '.join(values)}), near AS (SELECT w.visit, w.lo, w.hi, s.person, "
             f"CASE WHEN s.estimated = 'entry' THEN s.last_at - {stay} ELSE s.first_at END "
             f"AS start_at, CASE WHEN s.estimated = 'exit' THEN s.first_at + {stay} "
-            f"ELSE s.last_at END AS end_at, s.estimated, s.first_id, s.last_id "
+            f"ELSE s.last_at END AS end_at, s.estimated, s.first_id, s.last_id, "
+            f"s.first_identity, s.last_identity "
             f"FROM w CROSS JOIN stays s WHERE s.checkpoint_id = w.cp "
             f"AND s.first_at BETWEEN w.first_lo AND w.first_hi) "
-            f"SELECT visit, person, start_at, end_at, estimated, first_id, last_id FROM near "
-            f"WHERE end_at >= lo AND start_at <= hi "
+            f"SELECT visit, person, start_at, end_at, estimated, first_id, last_id, "
+            f"first_identity, last_identity FROM near WHERE end_at >= lo AND start_at <= hi "
             f"ORDER BY visit, person, start_at, end_at, first_id", params)
+        for row in rows:
+            self._identity[row[5]] = row[7]
+            if row[6] is not None:
+                self._identity[row[6]] = row[8]
+        return [row[:7] for row in rows]
 
     def _days_around(self, params: Params) -> str:
         """SQL bounding ``document_matches.day`` to the days of :attr:`around`."""

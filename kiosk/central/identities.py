@@ -1,0 +1,92 @@
+"""What the scans of the stays kept say about their people, each distinct saying stored once.
+
+Why: a trace names every contact from both scans of each stay it shared (the latest wins:
+:func:`kiosk.central.tracing.describe_stays`). Read from ``entries`` that is one row per scan,
+tens of thousands for a trace at busy places, scattered over every day partition; a person's
+scans mostly say the same thing, so each stay keeps the identity of its first and last scan
+(schema v18) and a trace reads the few thousand distinct identities instead, from one small
+table.
+
+An identity is the details a trace shows (:data:`DETAILS`: kind of code, name, birth date,
+document number, a manual entry's phone), keyed by a 64-bit hash of them computed where the
+scan is read (:func:`key_of`): the ingest writes it without asking the database for an id.
+Two different details sharing a key would take about 4·10⁹ distinct identities for an even
+chance (birthday bound): a province holds a few million.
+
+Personal data follows the entries' retention: each identity holds the id of the newest scan
+that says it (``last_id``, moved forward at ingest), and purge and erasure delete those whose
+newest scan is before their cutoff (:func:`forget_before`), with the stays of those scans.
+A stay's identities are written in the transaction that writes it, so an identity a stay
+needs exists as long as the stay (its scans are at least as old as the identity's newest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from kiosk.central.placeholders import Params
+from kiosk.central.tracing import phone_of
+
+if TYPE_CHECKING:
+    from kiosk.central.storage import Storage
+
+TABLE = "identities"
+DETAILS = ("kind", "name", "birth_date", "document_number", "phone")
+COLUMNS = ("id", *DETAILS, "last_id")
+SCANNED = ("e.kind, e.name, e.birth_date, e.document_number, "
+           "CASE WHEN e.kind = 'manual' THEN e.extra END")
+"""A scan's columns that its identity is made of (``extra`` only of manual entries, where
+the phone is), as :func:`of_scan` takes them."""
+_UPSERT = (" ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id "
+           "WHERE identities.last_id < excluded.last_id")
+
+
+def key_of(details: Sequence[Any]) -> int:
+    """The identity key of these details (:data:`DETAILS` order): a signed 64-bit hash."""
+    digest = hashlib.blake2b(json.dumps(details, ensure_ascii=False).encode(),
+                             digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def of_scan(kind: str, name: str | None, birth_date: str | None,
+            document_number: str | None, extra: Any) -> tuple[Any, ...]:
+    """The details of a scan's columns (:data:`SCANNED`) as an identity holds them."""
+    return (kind, name, birth_date, document_number, phone_of(kind, extra))
+
+
+def keep(storage: Storage, tx: Any, said: Iterable[tuple[int, tuple[Any, ...], str]]) -> None:
+    """Store identities (key, details, id of a scan saying them) not held yet, and move the
+    newest scan of those held forward."""
+    newest: dict[int, tuple[tuple[Any, ...], str]] = {}
+    for key, details, entry_id in said:
+        held = newest.get(key)
+        if held is None or held[1] < entry_id:
+            newest[key] = (details, entry_id)
+    if newest:
+        storage._insert_rows(tx, TABLE, COLUMNS, [
+            (key, *details, entry_id) for key, (details, entry_id) in sorted(newest.items())],
+            _UPSERT)
+
+
+def details(storage: Storage, keys: Iterable[int]) -> dict[int, tuple[Any, ...]]:
+    """{key: what a trace shows (tracing.DETAIL_COLUMNS: ``extra`` holds the phone)}."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    params = Params()
+    if storage.url.startswith(("postgresql:", "postgres:")):
+        condition = f"id = ANY({params.add(wanted)}::bigint[])"
+    else:
+        condition = f"id IN (SELECT value FROM json_each({params.add(json.dumps(wanted))}))"
+    return {key: (kind, name, birth, document, {"phone": phone} if phone else None)
+            for key, kind, name, birth, document, phone in storage._query(
+                f"SELECT {', '.join(COLUMNS[:-1])} FROM {TABLE} WHERE {condition}", params)}
+
+
+def forget_before(storage: Storage, tx: Any, cutoff: str) -> None:
+    """Delete the identities no scan from entry id ``cutoff`` on says."""
+    storage._execute(tx, f"DELETE FROM {TABLE} WHERE last_id < $1", (cutoff,))
+
