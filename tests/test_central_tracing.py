@@ -27,7 +27,7 @@ from trace_support import (
     wire_entry,
 )
 
-from kiosk.central import document_matches, identities, stays, tracing
+from kiosk.central import document_matches, identities, partitions, stays, tracing
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
@@ -243,7 +243,7 @@ def _kept(storage: Storage) -> tuple[list[tuple], list[tuple]]:
 
 def _identities_say_what_the_stays_scans_say(storage: Storage) -> None:
     """Each kept stay's identities are held, say what its first and last scan say, and
-    last as long as a scan saying them (their ``last_id``, no older than either scan)."""
+    last as long as a scan saying them (their ``last_day``, no older than either scan's)."""
     held = {row[0]: (tuple(row[1:-1]), row[-1]) for row in storage._query(
         f"SELECT {', '.join(identities.COLUMNS)} FROM identities")}
     scans = stays.said(storage._query(f"SELECT {stays._SCAN} FROM entries e "
@@ -253,7 +253,7 @@ def _identities_say_what_the_stays_scans_say(storage: Storage) -> None:
         for scan_id, key in ((first_id, first_identity), (last_id, last_identity)):
             if scan_id is not None:
                 assert scans[scan_id] == (key, held[key][0])
-                assert held[key][1] >= scan_id
+                assert held[key][1] >= partitions.day_of_id(scan_id).isoformat()
 
 
 def _matches(storage: Storage) -> list[tuple]:

@@ -13,20 +13,24 @@ scan is read (:func:`key_of`): the ingest writes it without asking the database 
 Two different details sharing a key would take about 4·10⁹ distinct identities for an even
 chance (birthday bound): a province holds a few million.
 
-Personal data follows the entries' retention: each identity holds the id of the newest scan
-that says it (``last_id``, moved forward at ingest), and purge and erasure delete those whose
-newest scan is before their cutoff (:func:`forget_before`), with the stays of those scans.
+Personal data follows the entries' retention: each identity holds the UTC day (of the id) of
+the newest scan that says it (``last_day``, moved forward at ingest: once a day for someone
+scanned daily, the row is rewritten no more often), and purge and erasure, which cut entries
+by that day, delete those whose newest scan is before their cutoff (:func:`forget_before`),
+with the stays of those scans.
 A stay's identities are written in the transaction that writes it, so an identity a stay
 needs exists as long as the stay (its scans are at least as old as the identity's newest).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from kiosk.central.partitions import day_of_id
 from kiosk.central.placeholders import Params
 from kiosk.central.tracing import phone_of
 
@@ -35,19 +39,19 @@ if TYPE_CHECKING:
 
 TABLE = "identities"
 DETAILS = ("kind", "name", "birth_date", "document_number", "phone")
-COLUMNS = ("id", *DETAILS, "last_id")
+COLUMNS = ("id", *DETAILS, "last_day")
 SCANNED = ("e.kind, e.name, e.birth_date, e.document_number, "
            "CASE WHEN e.kind = 'manual' THEN e.extra END")
 """A scan's columns that its identity is made of (``extra`` only of manual entries, where
 the phone is), as :func:`of_scan` takes them."""
-_UPSERT = (" ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id "
-           "WHERE identities.last_id < excluded.last_id")
+_UPSERT = (" ON CONFLICT (id) DO UPDATE SET last_day = excluded.last_day "
+           "WHERE identities.last_day < excluded.last_day")
 
 
-def key_of(details: Sequence[Any]) -> int:
-    """The identity key of these details (:data:`DETAILS` order): a signed 64-bit hash."""
-    digest = hashlib.blake2b(json.dumps(details, ensure_ascii=False).encode(),
-                             digest_size=8).digest()
+def key_of(details: tuple[Any, ...]) -> int:
+    """The identity key of these details (:data:`DETAILS` order, texts or None): a signed
+    64-bit hash of their ``repr``, which tells every text and None apart."""
+    digest = hashlib.blake2b(repr(details).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
@@ -65,10 +69,17 @@ def keep(storage: Storage, tx: Any, said: Iterable[tuple[int, tuple[Any, ...], s
         held = newest.get(key)
         if held is None or held[1] < entry_id:
             newest[key] = (details, entry_id)
-    if newest:
-        storage._insert_rows(tx, TABLE, COLUMNS, [
-            (key, *details, entry_id) for key, (details, entry_id) in sorted(newest.items())],
-            _UPSERT)
+    if not newest:
+        return
+    rows = [(key, *details, day_of_id(entry_id).isoformat())
+            for key, (details, entry_id) in sorted(newest.items())]
+    if storage.url.startswith(("postgresql:", "postgres:")):  # one parameter, not 7 a row
+        storage._execute(tx, (
+            f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT (r->>0)::bigint, "
+            f"{', '.join(f'r->>{i}' for i in range(1, len(COLUMNS)))} "
+            f"FROM json_array_elements($1::json) r{_UPSERT}"), (json.dumps(rows),))
+    else:
+        storage._insert_rows(tx, TABLE, COLUMNS, rows, _UPSERT)
 
 
 def details(storage: Storage, keys: Iterable[int]) -> dict[int, tuple[Any, ...]]:
@@ -86,7 +97,7 @@ def details(storage: Storage, keys: Iterable[int]) -> dict[int, tuple[Any, ...]]
                 f"SELECT {', '.join(COLUMNS[:-1])} FROM {TABLE} WHERE {condition}", params)}
 
 
-def forget_before(storage: Storage, tx: Any, cutoff: str) -> None:
-    """Delete the identities no scan from entry id ``cutoff`` on says."""
-    storage._execute(tx, f"DELETE FROM {TABLE} WHERE last_id < $1", (cutoff,))
+def forget_before(storage: Storage, tx: Any, before: dt.date) -> None:
+    """Delete the identities no scan of a UTC day (of its id) from ``before`` on says."""
+    storage._execute(tx, f"DELETE FROM {TABLE} WHERE last_day < $1", (before.isoformat(),))
 

@@ -431,7 +431,7 @@ MIGRATIONS: list[list[Statement]] = [
         # (kiosk.central.identities): a trace names its contacts from the few thousand
         # identities of the stays it shared instead of tens of thousands of scans read from
         # every day partition. Personal data: an identity goes with the last scan saying it
-        # (``last_id``, compared bytewise as purge cuts ids). Every stay, tail and identity
+        # (``last_day``: the UTC day of its id, as purge cuts ids). Every stay, tail and identity
         # is rebuilt from the entries held when the database opens at v18 (Storage._migrated).
         """
         CREATE TABLE identities (
@@ -441,9 +441,9 @@ MIGRATIONS: list[list[Statement]] = [
             birth_date TEXT,
             document_number TEXT,
             phone TEXT,
-            last_id TEXT NOT NULL
+            last_day TEXT NOT NULL
         )""",
-        {"sqlite": None, "postgresql": 'ALTER TABLE identities ALTER COLUMN last_id TYPE TEXT '
+        {"sqlite": None, "postgresql": 'ALTER TABLE identities ALTER COLUMN last_day TYPE TEXT '
                                        'COLLATE "C"'},
         {"sqlite": "DELETE FROM stays", "postgresql": "TRUNCATE stays"},  # rebuilt below
         "ALTER TABLE stays ADD COLUMN first_identity {bigint}",

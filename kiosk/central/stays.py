@@ -398,7 +398,7 @@ def forget_before(storage: Storage, before: dt.date) -> int:
         if done < _BATCH:
             break
     with storage._transaction() as tx:  # what those stays' scans said, said by none after
-        identities.forget_before(storage, tx, cutoff)
+        identities.forget_before(storage, tx, before)
     return deleted
 
 
