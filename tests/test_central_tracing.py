@@ -371,6 +371,22 @@ def test_a_batch_about_a_person_waits_for_the_one_keeping_their_stays_on_postgre
         assert kept == _kept(storage)
 
 
+def test_an_exit_closing_a_stay_no_longer_held_reads_what_its_entry_said(
+        storage: Storage) -> None:
+    """A person's entry is where their scans end, but its stay is not held (deleted by hand,
+    say): the exit that closes it still keeps the stay a rebuild keeps, with the entry's
+    identity read from the entry itself, instead of failing the kiosk's batch."""
+    store_scans(storage, [Visit(1, "cccd", "CP-A", "in", local(0, 8))], {})
+    with storage._transaction() as tx:
+        storage._execute(tx, "DELETE FROM stays")
+    store_scans(storage, [Visit(1, "pccovid_masked", "CP-A", "out", local(0, 9))], {})
+    kept = _kept(storage)
+    _identities_say_what_the_stays_scans_say(storage)
+    with storage._transaction() as tx:
+        stays.rebuild_all(storage, tx)
+    assert kept == _kept(storage) and [row[4] for row in kept[0]] == [None]
+
+
 def test_a_database_from_v12_or_v15_keeps_the_stays_tails_identities_and_document_matches(
         storage: Storage) -> None:
     store_scans(storage, [Visit(1, "cccd", "CP-A", "in", local(0, 8)),
