@@ -172,7 +172,7 @@ def keep(storage: Storage, tx: Any, rows: Iterable[Sequence[Any]]) -> None:
             f"(SELECT s.seq FROM w CROSS JOIN stays s WHERE s.person = w.k "
             f"AND s.checkpoint_id = w.c AND s.first_at = w.a AND s.first_id = w.i) "
             f"RETURNING first_id, first_identity"), params).fetchall())
-    if unheld := sorted({row[3] for row in closed} - held.keys()):  # (not held: see the test)
+    if unheld := sorted({row[3] for row in closed} - held.keys()):  # stays lost: their entries say
         saying.update(said(_execute(storage, tx, (
             f"SELECT {_SCAN} FROM entries e WHERE e.id IN ({slots(len(unheld))})"), unheld)))
     identity = {**held, **{i: key for i, (key, _) in saying.items()}}
