@@ -367,3 +367,28 @@ def test_on_a_large_screen_the_answer_grows_to_fill_its_card(make_window, tmp_pa
     assert sizes[(1280, 800)] >= 48
     assert sizes[(1920, 1080)] > 1.3 * 48 and sizes[(1080, 1920)] > 1.3 * 48, sizes
     assert max(sizes.values()) <= round(1.6 * 48)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_recent_list_never_cuts_a_name_to_show_the_document_column(make_window, tmp_path,
+                                                                        language):
+    """The recent list gives up the document and code columns before it shortens a name to
+    "Phạm Thị Hồng …": at every size each name shows whole (up to 320 px: longer ones are
+    cut on any screen)."""
+    window = make_window(write_config(tmp_path), language=language, start=False)
+    window.set_language(language)
+    for number, name in enumerate(["Phạm Thị Hồng Nhung", "Nguyễn Văn An", "Vũ Thị Thuỷ"]):
+        payload = f"0011889993{number:02d}|123456789|{name}|12081988|Nữ|Hà Nội|10102021"
+        window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="t", lane="in"))
+    table = window.officer.table
+    window.officer.refresh()
+    settle(300)
+    assert table.rowCount() == 3
+    failures = []
+    for size in SIZES:
+        assert lay_out(window, size) == []
+        needed = min(table.sizeHintForColumn(2), 320)
+        if table.horizontalHeader().sectionSize(2) < needed:
+            failures.append(f"{size}: names get {table.horizontalHeader().sectionSize(2)} px, "
+                            f"need {needed}")
+    assert not failures, "\n".join(failures)

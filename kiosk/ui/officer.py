@@ -61,9 +61,10 @@ RECENT_ROWS_SHOWN = 3
 NARROW_SCREEN = 600
 """A screen this small on its short side (a 7" panel) packs the officer's screen tighter
 for the card's words."""
-NAME_ROOM = 180
-"""The recent list shows the document and the kind of code only while the name keeps this
-many pixels (else time, direction and name: `kiosk entries` lists the rest)."""
+NAME_ROOM = (180, 320)
+"""The recent list shows the document and the kind of code only while the name column keeps
+its longest name whole, within these pixels (else time, direction and name: `kiosk entries`
+lists the rest)."""
 SEARCH_DAYS = 7
 """How far back the search box looks (the CLI's ``kiosk entries --all`` looks further)."""
 
@@ -110,7 +111,7 @@ class OfficerScreen(Retranslating):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.installEventFilter(self)  # its width decides which columns it shows
+        self.table.viewport().installEventFilter(self)  # its width decides the columns
 
         left = self.left = QVBoxLayout()
         left.addWidget(self.card, 5)
@@ -207,16 +208,18 @@ class OfficerScreen(Retranslating):
         self.manual_button.setMinimumHeight(max(48 if one_line else 64, floor))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.table and event.type() == QEvent.Type.Resize:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_columns()
         return False
 
     def _fit_columns(self) -> None:
-        """Document and kind of code only where the name keeps NAME_ROOM pixels."""
+        """Document and kind of code only where the names keep their room (NAME_ROOM)."""
         header = self.table.horizontalHeader()
-        others = sum(max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
-                     for column in (0, 1, 3, 4))
-        crowded = self.table.viewport().width() - others < NAME_ROOM
+        widths = [max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
+                  for column in range(5)]
+        least, most = NAME_ROOM
+        needed = min(max(widths[2], least), most)
+        crowded = self.table.viewport().width() - sum(widths) + widths[2] < needed
         for column in (3, 4):
             self.table.setColumnHidden(column, crowded)
 
