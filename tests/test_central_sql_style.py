@@ -4,9 +4,9 @@ parameters named "1", "2"…. Nothing rewrites a statement's placeholders on the
 
 The source check reads every string of ``kiosk/central`` that holds SQL: a ``?`` or ``%s``
 placeholder there would be a statement PostgreSQL refuses (or one that needed rewriting), and
-a ``.replace("?", …)`` would be the rewriting coming back. One statement is bound by
-position: SQLite's bulk insert of a batch, its counterpart of COPY, which never reaches
-PostgreSQL (docs/architecture.md has the figures)."""
+a ``.replace("?", …)`` would be the rewriting coming back. One kind of statement is bound
+by position: SQLite's bulk insert of a batch's rows (entries, stays, tails), its counterpart
+of COPY, which never reaches PostgreSQL (docs/architecture.md has the figures)."""
 
 from __future__ import annotations
 
@@ -46,8 +46,8 @@ def placeholder_problems(root: Path) -> list[str]:
     problems = []
     for path in sorted(root.rglob("*.py")):
         for line, text in sql_strings(path):
-            if path.name == "sqlite_storage.py" and "INSERT INTO entries (" in text:
-                continue  # SQLite's bulk insert of a batch, its COPY: bound by position
+            if path.name == "sqlite_storage.py" and "INSERT INTO {table} (" in text:
+                continue  # SQLite's bulk insert of a batch's rows, its COPY: by position
             if "?" in text or "%s" in text:
                 problems.append(f"{path.relative_to(root)}:{line}: {text[:90]}")
         for node in ast.walk(ast.parse(path.read_text())):

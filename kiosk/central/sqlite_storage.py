@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.central import document_matches, partitions, people
-from kiosk.central.placeholders import slots
 from kiosk.central.schema import MIGRATIONS, statements
 from kiosk.central.storage import (
     ENTRY_COLUMNS,
@@ -33,11 +32,16 @@ _TYPES = {"engine": "sqlite", "bigint": "INTEGER", "float": "REAL", "bytes": "BL
           "json": "TEXT", "serial": "INTEGER PRIMARY KEY"}
 """schema.MIGRATIONS' column types in SQLite (``extra`` is canonical JSON text)."""
 
-_INSERT = (f"INSERT INTO entries ({', '.join(STORED_COLUMNS)}) "
-           f"VALUES ({', '.join('?' for _ in STORED_COLUMNS)})")
-"""SQLite's bulk insert, its counterpart of PostgreSQL's COPY: the one statement bound by
-position (``?``), because binding a batch's rows by name cost twice as much per row
-(docs/architecture.md). It is never given to PostgreSQL."""
+def _bulk_insert(table: str, columns: Sequence[str], conflict: str = "") -> str:
+    """SQLite's bulk insert of a batch's rows, its counterpart of PostgreSQL's COPY (never
+    given to PostgreSQL): one row a statement prepared once by ``executemany`` and bound by
+    position (``?``, each value once and in order), because binding a batch's rows by name
+    cost twice as much per row (docs/architecture.md)."""
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))}){conflict}")
+
+
+_INSERT = _bulk_insert("entries", STORED_COLUMNS)
 
 
 PURGE_BATCH = 5000
@@ -114,10 +118,10 @@ class SqliteStorage(Storage):
 
     def _insert_rows(self, tx: sqlite3.Connection, table: str, columns: Sequence[str],
                      rows: Sequence[Sequence[Any]], conflict: str = "") -> None:
-        """One row a statement, prepared once: a multi-row VALUES is compiled afresh each time
-        (its placeholders' names looked up one by one), 2-3× the time a row."""
-        tx.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                       f"({slots(len(columns))}){conflict}", map(_numbered, rows))
+        """One row a statement, prepared once (:func:`_bulk_insert`): a multi-row VALUES is
+        compiled afresh each time (its placeholders' names looked up one by one), 2-3× the
+        time a row."""
+        tx.executemany(_bulk_insert(table, columns, conflict), rows)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         conn = self._conn()
