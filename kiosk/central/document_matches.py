@@ -22,9 +22,10 @@ together in an entry held. Exact, as the hypothesis tests check against the entr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+
+from kiosk.central.placeholders import json_rows
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
@@ -40,16 +41,10 @@ def keep(storage: Storage, tx: Any, rows: Iterable[tuple[str, str, str | None]])
                       if match and subject.startswith("doc:")})
     if not triples:  # sorted: two batches never wait on each other in a cycle
         return
-    if _postgresql(storage):
-        storage._execute(
-            tx, "INSERT INTO document_matches (subject_key, day, match_key) "
-                "SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) "
-                "ON CONFLICT DO NOTHING", [list(column) for column in zip(*triples, strict=True)])
-    else:
-        storage._execute(
-            tx, "INSERT INTO document_matches (subject_key, day, match_key) "
-                "SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1) WHERE true "
-                "ON CONFLICT DO NOTHING", (json.dumps(triples),))
+    storage._execute(
+        tx, "INSERT INTO document_matches (subject_key, day, match_key) SELECT p.value ->> 0, "
+            f"p.value ->> 1, p.value ->> 2 FROM {storage._json_rows('$1', 'p')} WHERE true "
+            "ON CONFLICT DO NOTHING", (json_rows(triples),))
 
 
 def rebuild(storage: Storage, tx: Any) -> int:

@@ -48,6 +48,8 @@ PURGE_BATCH = 5000
 
 
 class SqliteStorage(Storage):
+    _JSON_ROWS = "json_each({slot}) AS {alias}"
+
     def __init__(self, url: str, *, busy_timeout: float = 10.0) -> None:
         self.url = url
         self.path = Path(url.removeprefix("sqlite:///"))
@@ -172,16 +174,6 @@ class SqliteStorage(Storage):
         new = [row for row in rows if row[0] not in held] if held else rows
         tx.executemany(_INSERT, new)
         return {row[0] for row in new}
-
-    def _add_subjects(self, tx: sqlite3.Connection, pairs: list[tuple[str, str]]
-                      ) -> list[tuple[str, str]]:
-        if not pairs:
-            return []
-        return self._execute(
-            tx, "INSERT INTO day_subjects (day, subject_key) SELECT value ->> 0, value ->> 1 "
-                "FROM json_each($1) WHERE value ->> 0 NOT IN (SELECT day FROM day_people) "
-                "ON CONFLICT DO NOTHING RETURNING day, subject_key", (json.dumps(pairs),)
-        ).fetchall()
 
     def _fetch(self, tx: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
         if not ids:

@@ -50,7 +50,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kiosk.central import identities, partitions, tracing
-from kiosk.central.placeholders import Params, slots
+from kiosk.central.placeholders import Params, json_rows, slots
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET
 from kiosk.sync.protocol import format_time
 
@@ -140,8 +140,9 @@ def keep(storage: Storage, tx: Any, rows: Iterable[Sequence[Any]]) -> None:
     if not new:
         return
     if _postgresql(storage):  # a racing batch about the same person and place waits for this one
-        _execute(storage, tx, "SELECT pg_advisory_xact_lock(h) FROM unnest($1::bigint[]) h "
-                              "ORDER BY h", (sorted({_lock(*g) for g in new}),))
+        _execute(storage, tx, "SELECT pg_advisory_xact_lock(l.h) FROM (SELECT p.value::bigint "
+                              f"AS h FROM {storage._json_rows('$1', 'p')}) l ORDER BY l.h",
+                 (json_rows(sorted({_lock(*g) for g in new})),))
     for scans in new.values():
         scans.sort(key=_order)
     tails = _tails(storage, tx, sorted(new))

@@ -17,12 +17,12 @@ from collections import Counter
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from kiosk.central import aggregates, document_matches, people, stays
 from kiosk.central.localdays import Calendar
 from kiosk.central.people import ERASED
-from kiosk.central.placeholders import Params, slots
+from kiosk.central.placeholders import Params, json_rows, slots
 from kiosk.central.schema import (
     DAY_SUBJECTS_VERSION,
     DOCUMENT_MATCHES_VERSION,
@@ -127,9 +127,9 @@ class Kiosk:
         return self.revoked_at is None
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A valid entry about to be written: its position in the batch and its stored values."""
+class Candidate(NamedTuple):
+    """A valid entry about to be written: its position in the batch and its stored values
+    (a tuple: made once an entry, 3× faster than a frozen dataclass)."""
 
     index: int
     row: tuple[Any, ...]
@@ -146,6 +146,9 @@ class Storage(ABC):
 
     url: str
     calendar: Calendar
+    _JSON_ROWS: str
+    """The engine's FROM item of one JSON array parameter (:func:`placeholders.json_rows`):
+    ``{slot}`` the parameter, ``{alias}`` the name whose ``value`` is each element."""
 
     def _migrated(self, tx: Any, previous_version: int) -> None:
         """Inside the migration's transaction: load the configured zone and count what an
@@ -379,10 +382,21 @@ class Storage(ABC):
     def _insert(self, tx: Any, rows: list[tuple[Any, ...]]) -> set[str]:
         """Insert rows (STORED_COLUMNS order, unique ids) whose id is new; the ids inserted."""
 
-    @abstractmethod
+    def _json_rows(self, slot: str, alias: str) -> str:
+        """A FROM item with one row per element of the JSON array parameter ``slot``
+        (:func:`placeholders.json_rows`), the element as ``{alias}.value``."""
+        return self._JSON_ROWS.format(slot=slot, alias=alias)
+
     def _add_subjects(self, tx: Any, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Add the (day, subject_key) ``pairs`` (sorted, unique) to the day sets, except for
         frozen days, in one statement; the pairs that were new to their set."""
+        if not pairs:
+            return []
+        return [tuple(row) for row in self._execute(
+            tx, "INSERT INTO day_subjects (day, subject_key) SELECT p.value ->> 0, "
+                f"p.value ->> 1 FROM {self._json_rows('$1', 'p')} WHERE NOT EXISTS (SELECT 1 "
+                "FROM day_people f WHERE f.day = p.value ->> 0) ORDER BY 1, 2 "
+                "ON CONFLICT DO NOTHING RETURNING day, subject_key", (json_rows(pairs),))]
 
     @abstractmethod
     def _fetch(self, tx: Any, ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -178,7 +178,13 @@ def is_uuid7(text: object) -> bool:
 
 # -- entries -----------------------------------------------------------------------------
 def _real_time(text: str) -> bool:
-    return parse_time(text) is not None
+    """Whether text the time pattern matched is a real time (not month 13): the pattern is
+    checked first (by msgspec, or :func:`_problem`), so it is not matched again here."""
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 Text = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
