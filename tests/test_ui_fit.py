@@ -170,6 +170,9 @@ def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window,
     window.technician.table.selectRow(1)  # the form filled in, with its kind's options
     failures += [f"{size} technician: {p}" for size in SIZES for p in lay_out(window, size)]
     technician = window.technician
+    technician.tabs.setCurrentWidget(technician.watch_tab)  # the wedge's capture box and its hint
+    failures += [f"{size} technician, watch tab: {p}" for size in SIZES
+                 for p in lay_out(window, size)]
     technician.tabs.setCurrentWidget(technician.enrol_tab)  # enrolment, mid-way
     technician.enrol._say("busy", ("enrol.offline", {
         "detail": "connection failed: ConnectionRefusedError: [Errno 111] Connection refused",

@@ -212,7 +212,7 @@ def test_watch_raw_input_lists_key_events_the_decoded_scan_and_the_summary(make_
               f'path = "{capture}"\nenabled = false\n')
     window = make_window(write_config(tmp_path, device))
     screen = open_technician(window, qtbot)
-    screen.tabs.setCurrentWidget(screen.watch)
+    screen.tabs.setCurrentWidget(screen.watch_tab)
     panel = screen.watch
     assert panel.raw_button.isVisible() and panel.raw_button.text() == "Xem dữ liệu thô"
     panel.raw_button.click()
@@ -242,7 +242,7 @@ def test_watch_raw_input_hides_an_enrolment_codes_secret_like_the_command(make_w
               f'path = "{capture}"\nenabled = false\n')
     window = make_window(write_config(tmp_path, device))
     screen = open_technician(window, qtbot)
-    screen.tabs.setCurrentWidget(screen.watch)
+    screen.tabs.setCurrentWidget(screen.watch_tab)
     screen.watch.raw_button.click()
     qtbot.waitUntil(lambda: "scan(s)" in screen.watch.output.toPlainText(), timeout=15000)
     text = screen.watch.output.toPlainText()

@@ -163,7 +163,8 @@ class TechnicianScreen(Retranslating):
         self.camera = CameraPreview(bridge, with_stats=True)
         self.tabs = QTabWidget()
         self.tabs.addTab(scrolling(self.form), "")
-        self.tabs.addTab(self.watch, "")
+        self.watch_tab = scrolling(self.watch)  # a 7" screen scrolls to the key log
+        self.tabs.addTab(self.watch_tab, "")
         self.tabs.addTab(self.camera, "")
         self.enrol = EnrolPanel(bridge)
         self.enrol.enrolled.connect(self._enrolled)

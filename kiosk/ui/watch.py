@@ -134,6 +134,10 @@ class WatchPanel(Retranslating):
         self.state = QLabel()
         self.state.setWordWrap(True)
         layout.addWidget(self.state)
+        self.capture_hint = QLabel()  # above the box, wrapped: inside it, it was cut off
+        self.capture_hint.setObjectName("watch_capture_hint")
+        self.capture_hint.setWordWrap(True)
+        layout.addWidget(self.capture_hint)
         self.capture = QLineEdit()
         self.capture.setObjectName("watch_capture")
         layout.addWidget(self.capture)
@@ -172,6 +176,7 @@ class WatchPanel(Retranslating):
             self._capture.deleteLater()
             self._capture = None
         self.capture.setVisible(isinstance(device, WedgeOptions))
+        self.capture_hint.setVisible(isinstance(device, WedgeOptions))
         if isinstance(device, WedgeOptions):
             self._capture = WedgeCapture(self, device)
             self.capture.installEventFilter(self._capture)
@@ -259,7 +264,7 @@ class WatchPanel(Retranslating):
         else:
             self.title.setText(self.tr("Watching %1: every scan's raw bytes and what they "
                                        "decode to.").replace("%1", self.device.id))
-        self.capture.setPlaceholderText(self.tr("Click here and scan: each key is listed with "
-                                                "the time since the previous one"))
+        self.capture_hint.setText(self.tr("Click here and scan: each key is listed with "
+                                          "the time since the previous one"))
         self.raw_button.setText(self.tr("Stop watching") if self._raw_stop is not None
                                 else self.tr("Watch raw input"))
