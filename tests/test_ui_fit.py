@@ -14,6 +14,7 @@ import time
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, QTimer
+from PySide6.QtWidgets import QScrollArea
 from ui_fit import fit_problems
 from ui_support import (  # noqa: F401
     make_window_fixture,
@@ -395,3 +396,20 @@ def test_the_recent_list_never_cuts_a_name_to_show_the_document_column(make_wind
             failures.append(f"{size}: names get {table.horizontalHeader().sectionSize(2)} px, "
                             f"need {needed}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("size", [(600, 1024), (1080, 1920), (1920, 1080)])
+def test_on_a_tall_screen_manual_entry_shows_every_field_without_scrolling(make_window,
+                                                                          tmp_path, size):
+    """The form grows to its fields' height where the screen has it (a portrait 600×1024
+    panel showed four of its five fields in a 553 px dialog and scrolled the reason away)."""
+    window = make_window(write_config(tmp_path), start=False)
+    window.fit_to(QSize(*size))
+    dialog = window.open_manual_entry()
+    dialog.record()  # every field's error shown: the tallest the form gets
+    settle()
+    bar = dialog.findChild(QScrollArea).verticalScrollBar()
+    assert bar.maximum() == 0, (dialog.size(), bar.maximum())
+    assert fit_problems(dialog) == []
+    assert dialog.height() <= size[1]
+    dialog.reject()

@@ -86,7 +86,8 @@ class ManualEntryDialog(QDialog):
                 self.errors[name] = error
                 column.addWidget(error)
             form.addRow(self.labels[name], column)
-        layout.addWidget(scrolling(fields), 1)
+        self.scroll = scrolling(fields)
+        layout.addWidget(self.scroll, 1)
         self.status = QLabel()
         self.status.setObjectName("manual_status")
         self.status.setWordWrap(True)
@@ -109,16 +110,25 @@ class ManualEntryDialog(QDialog):
         self.fields["name"].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def showEvent(self, event: QShowEvent) -> None:
-        """As wide as a form is comfortable (860 px), never wider or taller than the window
-        it covers: on a 7" screen the fields scroll instead."""
+        """As wide as a form is comfortable (860 px) and as tall as all its fields, never
+        wider or taller than the window it covers: on a 7" screen the fields scroll
+        instead."""
         parent = self.parentWidget()
         if parent is not None:
             room = parent.window().size()
             self.form.setRowWrapPolicy(  # portrait 7": each label above its field
                 QFormLayout.RowWrapPolicy.WrapAllRows if room.width() < NARROW_WIDTH
                 else QFormLayout.RowWrapPolicy.DontWrapRows)
-            self.resize(min(WIDTH, room.width()),
-                        min(self.sizeHint().height(), room.height()))
+            width = min(WIDTH, room.width())
+            self.layout().activate()
+            fields = self.scroll.widget()
+            inner = width - self.layout().contentsMargins().left() \
+                - self.layout().contentsMargins().right()
+            tall = fields.heightForWidth(inner) if fields.hasHeightForWidth() else \
+                fields.sizeHint().height()
+            # a scroll area hints at most 24 lines: ask for the fields' whole height
+            hidden = max(0, tall - self.scroll.sizeHint().height() + 2 * self.scroll.frameWidth())
+            self.resize(width, min(self.sizeHint().height() + hidden, room.height()))
             self.setMaximumSize(room)
         super().showEvent(event)
 
