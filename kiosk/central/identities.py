@@ -88,8 +88,10 @@ def details(storage: Storage, keys: Iterable[int]) -> dict[int, tuple[Any, ...]]
     if not wanted:
         return {}
     params = Params()
-    if storage.url.startswith(("postgresql:", "postgres:")):
-        condition = f"id = ANY({params.add(wanted)}::bigint[])"
+    if storage.url.startswith(("postgresql:", "postgres:")):  # one index probe a key: the
+        # list comes from a sub-select, or the planner weighs its thousands of keys and
+        # scans the whole table instead (113 ms against 24 ms for 4,054 keys of 823,286)
+        condition = f"id = ANY(ARRAY(SELECT unnest({params.add(wanted)}::bigint[])))"
     else:
         condition = f"id IN (SELECT value FROM json_each({params.add(json.dumps(wanted))}))"
     return {key: (kind, name, birth, document, {"phone": phone} if phone else None)
