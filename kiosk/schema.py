@@ -97,12 +97,17 @@ class Opt:
         for name in names[1:]:
             what = Words("config.expect.either", {"first": what, "second": name})
         if self.minimum is not None and self.maximum is not None:
-            return Words("config.expect.from_to", {"what": what, "minimum": f"{self.minimum:g}",
-                                                   "maximum": f"{self.maximum:g}"})
+            return Words("config.expect.from_to", {"what": what, "minimum": bound(self.minimum),
+                                                   "maximum": bound(self.maximum)})
         if self.minimum is not None:
             return Words("config.expect.at_least", {"what": what,
-                                                    "minimum": f"{self.minimum:g}"})
+                                                    "minimum": bound(self.minimum)})
         return what
+
+
+def bound(value: float) -> str:
+    """A limit as a person types it: 3600000 (not 3.6e+06), 0.5."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def show(value: Any) -> str:

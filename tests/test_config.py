@@ -89,6 +89,8 @@ baudrate = "fast"
      'devices[1].id: "x" is used twice'),
     (BASE.replace('"k1"', '"k1"\ntimezone = "Mars/Base"'),
      'kiosk.timezone: expected an IANA time zone such as "Asia/Ho_Chi_Minh", got "Mars/Base"'),
+    (BASE + '[[devices]]\nid = "x"\ntype = "replay"\npath = "a"\ndelay_ms = -1\n',
+     "devices[0].delay_ms: expected an integer from 0 to 3600000, got -1"),  # not 3.6e+06
     ("[kiosk\n", "not valid TOML"),
     (BASE + "[printer]\n", "printer: unknown section"),
 ])
