@@ -231,6 +231,21 @@ def test_multi_member_gzip_and_multi_frame_zstd_are_read_whole() -> None:
     assert protocol.decode_body(z.compress(first) + z.compress(second), "zstd") == {"a": [1, 2]}
 
 
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_the_values_are_refused_one_past_the_limit_however_the_body_is_cut(encoding: str) -> None:
+    """A body is only counted once its bytes could hold too many values, yet the limit is
+    the same: a body whose separators count n values passes a limit of n, not one of n - 1,
+    decompressed in one piece or 1 MiB at a time (here 3 MiB of text before the values)."""
+    body = b'{"pad": "' + b"x" * (3 << 20) + b'", "v": [' + b"1," * 2_999 + b"1]}"
+    data = gzip.compress(body) if encoding == "gzip" else body
+    counted = protocol.json_values_at_most(body)
+    assert counted == 3_002  # the object, its second member, the array, 2,999 commas
+    assert protocol.decode_body(data, encoding, max_values=counted)["v"] == [1] * 3_000
+    with pytest.raises(protocol.ProtocolError) as caught:
+        protocol.decode_body(data, encoding, max_values=counted - 1)
+    assert (caught.value.status, caught.value.words.code) == (413, "wire.too_many_values")
+
+
 def test_identity_bodies_are_limited_too() -> None:
     with pytest.raises(protocol.ProtocolError) as caught:
         protocol.decode_body(b"[" + b"1," * 1000 + b"1]", "identity", max_decoded=100)
