@@ -14,7 +14,7 @@ import time
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, QTimer
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtWidgets import QCheckBox, QScrollArea, QStyle, QStyleOptionButton
 from ui_fit import fit_problems
 from ui_support import (  # noqa: F401
     make_window_fixture,
@@ -210,6 +210,14 @@ def test_the_device_form_of_every_kind_fits_every_display(make_window, tmp_path,
         assert sorted(form.fields) == sorted(["id", "lane", "enabled",
                                               *kinds()[kind].options.own_schema()])
         failures += [f"{size} {kind}: {p}" for size in SIZES for p in lay_out(window, size)]
+        for key, field in form.fields.items():  # switches: a square a finger can aim at
+            if isinstance(field.widget, QCheckBox):
+                option = QStyleOptionButton()
+                field.widget.initStyleOption(option)
+                square = field.widget.style().subElementRect(
+                    QStyle.SubElement.SE_CheckBoxIndicator, option, field.widget)
+                if min(square.width(), square.height()) < 0.6 * window.touch.pixels - 1:
+                    failures.append(f"{kind}.{key}: a {square.size()} check box")
     assert not failures, "\n".join(failures[:40])
 
 

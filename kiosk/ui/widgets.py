@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QBoxLayout,
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -96,8 +97,9 @@ def keep_rows_visible(table: QTableView, rows: int) -> None:
 
 class TouchTargets(QObject):
     """Installed on the application: every button, check box, combo box, number box and
-    text field is made at least ``pixels`` tall (and buttons as wide) when first polished,
-    whichever screen or dialog creates it; larger minimums set by a screen are kept.
+    text field is made at least ``pixels`` tall (and buttons as wide, and a check box's
+    square 60 % of it) when first polished, whichever screen or dialog creates it; larger
+    minimums set by a screen are kept.
 
     The text field inside a number or combo box is left to its box: made touch-tall on its
     own, it would stand taller than the box and show its digits cut in half."""
@@ -119,7 +121,16 @@ class TouchTargets(QObject):
             watched.setMinimumHeight(max(watched.minimumHeight(), self.pixels))
             if isinstance(watched, QPushButton):
                 watched.setMinimumWidth(max(watched.minimumWidth(), self.pixels))
+            if isinstance(watched, QCheckBox) and not watched.styleSheet():
+                side = self.indicator_pixels  # the box the finger aims at, not 13 px
+                watched.setStyleSheet(
+                    f"QCheckBox::indicator {{ width: {side}px; height: {side}px; }}")
         return False
+
+    @property
+    def indicator_pixels(self) -> int:
+        """A check box's square: 60 % of a touch target (26 px of 44, 37 of 61)."""
+        return round(self.pixels * 0.6)
 
 
 class ElidedLabel(QLabel):
