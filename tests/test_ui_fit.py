@@ -13,7 +13,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QScrollArea, QStyle, QStyleOptionButton
 from ui_fit import fit_problems
 from ui_support import (  # noqa: F401
@@ -421,3 +422,31 @@ def test_on_a_tall_screen_manual_entry_shows_every_field_without_scrolling(make_
     assert fit_problems(dialog) == []
     assert dialog.height() <= size[1]
     dialog.reject()
+
+
+@pytest.mark.parametrize("size", [(800, 480), (480, 800), (1280, 800)])
+def test_the_centres_reasons_for_refusing_show_whole_on_the_sync_screen(make_window, qtbot,
+                                                                       tmp_path, size):
+    """The refused list wraps a long reason onto more lines (a 7" panel cut it to
+    "scanned_at: 2026-10-01T07:12:09Z sớm hơn 3…", and a touch screen shows no tooltip)."""
+    window = make_window(write_config(tmp_path), start=False)
+    person = "079301004567|123456789|Trần Thị Bình|15071985|Nữ|Hà Nội|20052021"
+    window.kiosk.pipeline.submit(Scan(person.encode(), device_id="t", lane="in"))
+    store = window.kiosk.store
+    with store.lock:
+        entry = store.pending(1)[0]
+    reason = messages.refusal("too_old", {"field": "scanned_at", "days": 30,
+                                          "time": "2026-10-01T07:12:09Z"})
+    store.mark_synced([], {entry["id"]: reason})
+    window.fit_to(QSize(*size))
+    window._show_sync()
+    table = window.sync_screen.table
+    qtbot.waitUntil(lambda: table.rowCount() == 1, timeout=10000)
+    settle(100)
+    text = table.item(0, 3).text()
+    assert text == reason("vi")
+    room = table.horizontalHeader().sectionSize(3) - 6  # the cell's own margins
+    needed = QFontMetrics(table.font()).boundingRect(
+        QRect(0, 0, room, 10_000), int(Qt.TextFlag.TextWordWrap), text).height()
+    assert table.rowHeight(0) >= needed, (table.rowHeight(0), needed, room)
+    assert room >= 200, room  # a few words a line, not one

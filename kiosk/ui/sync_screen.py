@@ -15,7 +15,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Signal
+from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
@@ -47,6 +47,8 @@ from kiosk.ui.widgets import (
 )
 
 REJECTED_ROWS = 200
+REASON_ROOM = 240
+"""Pixels the centre's reason keeps before the document column makes way for it."""
 MEDIA_ROOTS = ("/media", "/run/media", "/mnt")
 
 
@@ -115,6 +117,12 @@ class SyncScreen(Retranslating):
         self.table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        # the centre's reason wraps onto more lines rather than end in "…": a touch screen
+        # shows no tooltip with the rest
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.viewport().installEventFilter(self)  # its width decides the columns
 
         body = QWidget()
         column = QVBoxLayout(body)
@@ -217,6 +225,21 @@ class SyncScreen(Retranslating):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(number, column, item)
+        self._fit_columns()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return False
+
+    def _fit_columns(self) -> None:
+        """The masked document gives its column to the reason on a narrow screen (a reason
+        wrapped into a 100 px column is a word a line)."""
+        widths = [max(self.table.sizeHintForColumn(column),
+                      self.table.horizontalHeader().sectionSizeHint(column))
+                  for column in range(3)]
+        self.table.setColumnHidden(
+            2, self.table.viewport().width() - sum(widths) < REASON_ROOM)
 
     def _update_buttons(self) -> None:
         enabled = self.view.enabled if self.view else self.bridge.sync is not None
