@@ -366,15 +366,23 @@ class Trace:
         """One summary per contact, ranked: longest total overlap, most visits, earliest."""
         summary: dict[str, dict[str, Any]] = {}
         for exposure in self.exposures:
-            row = summary.setdefault(exposure["person"], {
-                "person": exposure["person"], "visits": set(), "seconds": 0.0,
-                "first": exposure["start"], "last": exposure["end"], "checkpoints": set(),
-                "estimated": False})
-            row["visits"].add(exposure["visit"])
+            visit = exposure["visit"]
+            row = summary.get(exposure["person"])
+            if row is None:  # (most contacts share one visit: nothing more to fold in)
+                summary[exposure["person"]] = {
+                    "person": exposure["person"], "visits": {visit},
+                    "seconds": exposure["seconds"], "first": exposure["start"],
+                    "last": exposure["end"],
+                    "checkpoints": {self.visits[visit].checkpoint_id},
+                    "estimated": exposure["estimated"]}
+                continue
+            row["visits"].add(visit)
             row["seconds"] += exposure["seconds"]
-            row["first"] = min(row["first"], exposure["start"])
-            row["last"] = max(row["last"], exposure["end"])
-            row["checkpoints"].add(self.visits[exposure["visit"]].checkpoint_id)
+            if exposure["start"] < row["first"]:
+                row["first"] = exposure["start"]
+            if exposure["end"] > row["last"]:
+                row["last"] = exposure["end"]
+            row["checkpoints"].add(self.visits[visit].checkpoint_id)
             row["estimated"] = row["estimated"] or exposure["estimated"]
         return sorted(summary.values(),
                       key=lambda r: (-round(r["seconds"], 3), -len(r["visits"]), r["first"],
@@ -463,8 +471,8 @@ def describe_stays(source: Source, shared: Mapping[str, Mapping[str, tuple[float
     """What each contact's scans of the stays they shared say about them: ``shared`` is
     {person: {scan id: (its stay's start, 0 for its first scan or 1)}}, read oldest first so
     the latest wins (both scans of a stay: one may be a CCCD, the other a masked PC-Covid)."""
-    ordered = {person: sorted(theirs.items(), key=lambda item: (item[1], item[0]))
-               for person, theirs in shared.items()}
+    ordered = {person: sorted(theirs.items(), key=_oldest_first) if len(theirs) > 1
+               else list(theirs.items()) for person, theirs in shared.items()}
     details = source.details({i for theirs in ordered.values() for i, _ in theirs})
     people: dict[str, Person] = {}
     for person, theirs in sorted(ordered.items()):
@@ -475,6 +483,11 @@ def describe_stays(source: Source, shared: Mapping[str, Mapping[str, tuple[float
                 found.note(said)
                 noted = said
     return people
+
+
+def _oldest_first(item: tuple[str, tuple[float, int]]) -> tuple[tuple[float, int], str]:
+    """A scan of ``shared`` (id, (its stay's start, place in its stay)) in reading order."""
+    return item[1], item[0]
 
 
 def _kept_stays_near(source: Source, visits_at: Mapping[str, Sequence[Stay]], policy: Policy,
