@@ -1,8 +1,9 @@
 """The central collection API (FastAPI): kiosks post batches, the centre stores them.
 
-The batch body is parsed by the protocol module (``protocol.decode_body`` +
-``protocol.validate_*``), not through FastAPI's request models: one bad entry must be refused
-on its own, and the protocol module is the one definition both sides share. The OpenAPI
+The batch body is parsed by the protocol module (``protocol.decode_batch``,
+``protocol.decode_body`` + ``protocol.validate_*``), not through FastAPI's request models: one
+bad entry must be refused on its own, and the protocol module is the one definition both sides
+share. The OpenAPI
 document is still complete — its request schema is generated from the same description.
 """
 
@@ -365,13 +366,12 @@ async def _read_body(request: Request, limit: int) -> bytes:
 def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
             received_at: dt.datetime, max_decoded: int) -> dict[str, Any]:
     started = time.perf_counter()
-    batch = protocol.decode_body(body, encoding, max_decoded=max_decoded)
-    protocol.validate_batch(batch)
+    batch = protocol.decode_batch(body, encoding, max_decoded=max_decoded)
     if batch["kiosk_id"] != kiosk.id:
         raise _Refusal(403, "api.other_kiosk", token=repr(kiosk.id),
                        sent=repr(batch["kiosk_id"]))
     for index, entry in enumerate(batch["entries"]):
-        owner = entry.get("kiosk_id")
+        owner = entry.kiosk_id if isinstance(entry, protocol.Entry) else entry.get("kiosk_id")
         if isinstance(owner, str) and owner != kiosk.id:
             raise _Refusal(403, "api.other_kiosk_entry", index=index, owner=repr(owner),
                            token=repr(kiosk.id))

@@ -47,10 +47,10 @@ BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset
                  "entries", "accepted", "duplicate", "rejected")
 """A batch log record: who sent it when, the clock offset then, and what became of it."""
 
-_CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _MATCH, _OFFSET, _SUBJECT, _STATUS = (
-    STORED_COLUMNS.index(name) for name in ("checkpoint_id", "direction", "source", "scanned_at",
-                                            "local_day", "match_key", "clock_offset_seconds",
-                                            "subject_key", "status"))
+(_KIOSK, _CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _MATCH, _OFFSET, _SUBJECT,
+ _STATUS) = (STORED_COLUMNS.index(name) for name in (
+     "kiosk_id", "checkpoint_id", "direction", "source", "scanned_at", "local_day", "match_key",
+     "clock_offset_seconds", "subject_key", "status"))
 _SAYS = tuple(STORED_COLUMNS.index(name)  # what a scan says (identities.SCANNED)
               for name in ("kind", "name", "birth_date", "document_number", "extra"))
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
@@ -242,20 +242,20 @@ class Storage(ABC):
         entry_row = protocol.entry_row
         for index, entry in enumerate(entries):
             row, refusal = entry_row(entry)
-            if row is not None and entry["kiosk_id"] != kiosk_id:
+            if row is not None and row[_KIOSK] != kiosk_id:
                 row, refusal = None, protocol.Refusal(
-                    "other_kiosk", field="kiosk_id", entry_kiosk=entry["kiosk_id"],
-                    kiosk=kiosk_id)
-            elif row is not None and checkpoint_id not in (None, entry["checkpoint_id"]):
+                    "other_kiosk", field="kiosk_id", entry_kiosk=row[_KIOSK], kiosk=kiosk_id)
+            elif row is not None and checkpoint_id not in (None, row[_CHECKPOINT]):
                 row, refusal = None, protocol.Refusal(
                     "other_checkpoint", field="checkpoint_id", kiosk=kiosk_id,
-                    enrolled=checkpoint_id, checkpoint=entry["checkpoint_id"])
+                    enrolled=checkpoint_id, checkpoint=row[_CHECKPOINT])
             elif row is not None and time_window:
                 refusal = protocol.scanned_at_problem(row[_SCANNED_AT], window)
                 row = None if refusal else row
             if row is None:
                 assert refusal is not None
-                entry_id = entry.get("id") if isinstance(entry, dict) else None
+                entry_id = (entry.get("id") if isinstance(entry, dict)
+                            else entry.id if isinstance(entry, protocol.Entry) else None)
                 results[index] = {"id": entry_id, "status": protocol.REJECTED,
                                   **refusal.answer()}
                 continue

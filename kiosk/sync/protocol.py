@@ -323,6 +323,7 @@ def wire_to_row(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 def entry_row(obj: object) -> tuple[tuple[Any, ...] | None, Refusal | None]:
     """Validate and convert in one pass: (values in ROW_COLUMNS order, None) or (None, why).
+    ``obj`` is a decoded JSON value, or an :class:`Entry` parsed as one (:func:`decode_batch`).
 
     The server's hot path: msgspec checks every typed rule at once; the rules a type cannot
     say follow; only a failing entry pays for the detailed reason (:func:`validate_entry`
@@ -350,7 +351,10 @@ def validate_entry(obj: object) -> Refusal | None:
 
 
 def _explain(obj: object) -> Refusal:
-    """The detailed reason for an entry the fast check refused."""
+    """The detailed reason for an entry the fast check refused (one parsed as an
+    :class:`Entry` is worded from its JSON members)."""
+    if isinstance(obj, Entry):
+        obj = msgspec.to_builtins(obj)
     if not isinstance(obj, dict):
         return Refusal("not_object", field="entry", got=_json_type(obj))
     return _first_problem(obj, _ENTRY) or Refusal("invalid", field="entry", detail="")
@@ -780,6 +784,37 @@ def decode_body(data: bytes, content_encoding: str | None = None, *,
     separators, see :func:`json_values_at_most`), so neither a zip bomb nor a body of tiny
     values costs more than those limits before it is refused; only then is it parsed.
     """
+    return _parse(_inflated(data, content_encoding, max_decoded, max_values))
+
+
+def decode_batch(data: bytes, content_encoding: str | None = None, *,
+                 max_decoded: int = MAX_DECODED_BYTES) -> dict[str, Any]:
+    """A batch body decoded (:func:`decode_body`, its limits and errors) and its envelope
+    checked (:func:`validate_batch`, its errors): the envelope's members by name.
+
+    A valid batch of valid entries (the centre's hot path) is parsed straight into
+    :class:`Entry` and :class:`Health` (one typed pass: 3 µs an entry less than parsing
+    then converting); anything wrong anywhere and the body is parsed again as plain JSON,
+    so that the envelope is refused and each entry judged and worded (:func:`entry_row`)
+    exactly as before. :func:`entry_row` and :func:`validate_health` take either form.
+    """
+    raw = _inflated(data, content_encoding, max_decoded, MAX_JSON_VALUES)
+    try:
+        typed = msgspec.json.decode(raw, type=Batch)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError):
+        typed = None
+    # the rules a type cannot say: validate_batch's (a real time, text a database holds)
+    if (typed is not None and parse_time(typed.sent_at) is not None
+            and _text_problem(typed.kiosk_id) is None):
+        return {name: getattr(typed, name) for name in BATCH_FIELDS}
+    batch = _parse(raw)
+    validate_batch(batch)
+    return batch
+
+
+def _inflated(data: bytes, content_encoding: str | None, max_decoded: int,
+              max_values: int) -> bytearray:
+    """The body decompressed, within the limits of :func:`decode_body`."""
     encoding = (content_encoding or "identity").strip().lower()
     if encoding == "identity":
         chunks: Iterator[bytes] = iter((data,))
@@ -803,6 +838,11 @@ def decode_body(data: bytes, content_encoding: str | None = None, *,
             uncounted = 0
         if values > max_values:
             raise ProtocolError(413, "wire.too_many_values", max=max_values)
+    return raw
+
+
+def _parse(raw: bytearray) -> Any:
+    """JSON text → Python objects; ProtocolError 400 for what is not JSON."""
     # msgspec, not orjson: the same speed on a full batch, but it holds about 3× the body
     # while parsing where orjson holds about 13× (a 16 MiB body: 16 MiB, not 208 MiB).
     try:
