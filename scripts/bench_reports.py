@@ -19,6 +19,19 @@ The SQL layer's own cost (placeholders, SQLAlchemy) is measured by scripts/bench
     .venv/bin/python scripts/bench_reports.py                      # the full province
     .venv/bin/python scripts/bench_reports.py --entries 300000 --sqlite-entries 100000 \\
         --checkpoints 2000 --ingest-entries 20000                  # a quick look
+
+A province kept (``--postgres URL --loaded 2026-11``, or ``--sqlite-db FILE --loaded
+2026-11``) has its reports timed warm (each made once, then the median of three) and, with
+``--cold``, **fully cold** ``--cold-runs`` times each: before each report the server is
+restarted (``--restart``: PostgreSQL's shared buffers emptied), the OS page cache is
+written back and dropped, and the storage is opened anew — the 06:00 report of a server
+that did nothing else since it started. Dropping the OS cache needs root; on a shared
+server run it under the lock the others' figures take, e.g.::
+
+    flock /work/coord/pg10m.lock .venv/bin/python scripts/bench_reports.py \\
+        --postgres postgresql://postgres@127.0.0.1:55432/province_c10 --loaded 2026-11 \\
+        --cold --restart 'runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl \\
+        -D /work/pg10m/data -l /work/pg10m/log restart -m fast -w'
 """
 
 from __future__ import annotations
@@ -30,6 +43,7 @@ import http.client
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -47,7 +61,7 @@ from kiosk.central import people, reports  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.central.localdays import Calendar  # noqa: E402
 from kiosk.central.reports import month_days  # noqa: E402
-from kiosk.central.storage import STORED_COLUMNS, Storage  # noqa: E402
+from kiosk.central.storage import STORED_COLUMNS, Storage, StorageBusy  # noqa: E402
 from kiosk.ids import uuid7  # noqa: E402
 from kiosk.sync import protocol  # noqa: E402
 from kiosk.sync.client import ServerBusy, Unreachable, parse_retry_after  # noqa: E402
@@ -231,42 +245,89 @@ def province(url: str, args: argparse.Namespace, entries: int, start: dt.datetim
     return storage
 
 
-def report_times(storage: Storage, start: dt.datetime, days: int,
-                 chill: Any = lambda: None) -> dict[str, Any]:
-    """Seconds for the daily report of a middle day and the month's report: the first run
-    (cold: ``chill()`` just before it) and the median of two more (warm)."""
+def report_day(start: dt.datetime, days: int) -> tuple[dt.date, str, dt.datetime]:
+    """The reports timed: the daily report of a middle day and its month's, made as of the
+    end of the period."""
     day = start.date() + dt.timedelta(days=days // 2)
     now = dt.datetime.combine(start.date() + dt.timedelta(days=days), dt.time(), dt.UTC)
-    month = day.strftime("%Y-%m")
-    chill()
-    daily_cold, report = timed(lambda: reports.daily(storage, day, now=now), 1)
-    daily_warm, _ = timed(lambda: reports.daily(storage, day, now=now), 2)
-    chill()
-    monthly_cold, _ = timed(lambda: reports.monthly(storage, month, now=now), 1)
-    monthly_warm, _ = timed(lambda: reports.monthly(storage, month, now=now), 2)
-    return {"daily_cold_s": round(daily_cold, 3), "daily_warm_s": round(daily_warm, 3),
-            "monthly_cold_s": round(monthly_cold, 3), "monthly_warm_s": round(monthly_warm, 3),
+    return day, day.strftime("%Y-%m"), now
+
+
+def run_report(storage: Storage, kind: str, start: dt.datetime, days: int) -> dict[str, Any]:
+    """One report made as `kiosk-central report` makes it: wall seconds, this process's
+    processor seconds, the load average just before, and its summary."""
+    day, month, now = report_day(start, days)
+    load = os.getloadavg()[0]
+    cpu, started = time.process_time(), time.perf_counter()
+    report = (reports.daily(storage, day, now=now) if kind == "daily"
+              else reports.monthly(storage, month, now=now))
+    return {"s": round(time.perf_counter() - started, 3),
+            "cpu_s": round(time.process_time() - cpu, 3), "load": round(load, 2),
             "summary": report["summary"]}
 
 
-def drop_from_os_cache(url: str) -> None:
-    """Drop the files of this one PostgreSQL database from the OS page cache
-    (``posix_fadvise(DONTNEED)`` on each file of ``base/<its oid>``, other databases
-    untouched), so that a report reads from disk what PostgreSQL's own shared buffers do
-    not hold; those cannot be emptied without restarting the server. Needs the server's
-    data directory on this machine, readable by this user."""
-    import psycopg
+def warm_times(storage: Storage, start: dt.datetime, days: int, runs: int = 3
+               ) -> dict[str, Any]:
+    """Each report made once to bring its pages into memory, then ``runs`` more: the
+    median seconds (wall and processor) and the load average around them."""
+    out: dict[str, Any] = {}
+    for kind in ("daily", "monthly"):
+        first = run_report(storage, kind, start, days)
+        timed = [run_report(storage, kind, start, days) for _ in range(runs)]
+        out[kind] = {"first_s": first["s"],
+                     "warm_s": statistics.median(t["s"] for t in timed),
+                     "warm_cpu_s": statistics.median(t["cpu_s"] for t in timed),
+                     "load": [timed[0]["load"], round(os.getloadavg()[0], 2)]}
+        out[f"{kind}_summary"] = first["summary"]
+    return out
 
-    with psycopg.connect(url) as conn:
-        home, oid = conn.execute("SELECT current_setting('data_directory'), oid FROM "
-                                 "pg_database WHERE datname = current_database()").fetchone()
-    folder = Path(home) / "base" / str(oid)
-    size = 0
-    for path in folder.iterdir():
-        with path.open("rb") as file:
-            os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
-        size += path.stat().st_size
-    log(f"  {folder}: {size / 2**30:.2f} GiB advised out of the page cache")
+
+def make_cold(restart: str | None) -> None:
+    """Fully cold: the database server restarted by the shell command ``restart`` (its
+    shared buffers emptied; None for SQLite, whose page cache dies with its connection),
+    then the operating system's page cache written back and dropped (needs root)."""
+    if restart:
+        # close_fds (the default): the restarted server must not inherit this process's
+        # files, such as a lock held by `flock` around the benchmark
+        subprocess.run(restart, shell=True, check=True, stdout=subprocess.DEVNULL)
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError as exc:
+        raise SystemExit(f"--cold drops the OS page cache, which needs root: {exc}") from exc
+
+
+def open_when_up(url: str, wait: float = 60.0) -> Storage:
+    """The storage at ``url``, retried while a restarted server is still starting."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return open_storage(url)
+        except StorageBusy:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def cold_times(url: str, start: dt.datetime, days: int, runs: int, restart: str | None
+               ) -> list[dict[str, Any]]:
+    """``runs`` fully cold runs of each report (:func:`make_cold` before each, then a new
+    process's first connection): the seconds to open the storage, and the report's."""
+    out = []
+    for n in range(runs):
+        for kind in ("daily", "monthly"):
+            make_cold(restart)
+            started = time.perf_counter()
+            storage = open_when_up(url)
+            opened = time.perf_counter() - started
+            try:
+                result = run_report(storage, kind, start, days)
+            finally:
+                storage.close()
+            log(f"  cold run {n + 1} {kind}: {result['s']} s (open {opened:.3f} s, "
+                f"load {result['load']})")
+            out.append({"run": n + 1, "report": kind, "open_s": round(opened, 3), **result})
+    return out
 
 
 # -- ingest ------------------------------------------------------------------------------------
@@ -577,24 +638,43 @@ def main() -> int:
     parser.add_argument("--copy-streams", type=int, default=2,
                         help="connections the bare COPY (the floor) writes over at once")
     parser.add_argument("--postgres", help="an empty database URL (default: a private cluster)")
+    parser.add_argument("--sqlite-db", metavar="FILE",
+                        help="generate the SQLite province into this new file and keep it "
+                             "(default: a temporary file); with --loaded, time its reports")
     parser.add_argument("--loaded", metavar="YYYY-MM",
-                        help="--postgres already holds a province whose days are this month "
-                             "(scripts/bench_province.py): only time its reports")
+                        help="--postgres (or --sqlite-db) already holds a province whose days "
+                             "are this month (scripts/bench_province.py, or an earlier "
+                             "--sqlite-db run): only time its reports, warm and with --cold")
     parser.add_argument("--cold", action="store_true",
-                        help="with --loaded: drop the database's files from the OS page "
-                             "cache before each first run (drop_from_os_cache)")
+                        help="with --loaded: also time --cold-runs fully cold runs of each "
+                             "report: the server restarted (--restart), the OS page cache "
+                             "dropped (root), a new connection")
+    parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--restart", metavar="COMMAND",
+                        help="with --cold on PostgreSQL: the shell command restarting the "
+                             "server, e.g. 'runuser -u postgres -- pg_ctl -D DATA -l LOG "
+                             "restart -m fast -w'")
     parser.add_argument("--ingest-only", action="store_true",
                         help="--postgres is an empty database: give it the registry and "
                              "only measure ingest beside the bare COPY")
     args = parser.parse_args()
     start = dt.datetime(2026, 11, 1, tzinfo=dt.UTC) - dt.timedelta(hours=7)  # 00:00 Hà Nội
     if args.loaded:
+        url = args.postgres or f"sqlite:///{args.sqlite_db}"
+        if args.cold and args.postgres and not args.restart:
+            parser.error("--cold on PostgreSQL needs --restart: its shared buffers are "
+                         "emptied only by restarting the server")
         days = month_days(args.loaded)
         start = dt.datetime.combine(days[0], dt.time(), dt.UTC) - dt.timedelta(hours=7)
-        with open_storage(args.postgres) as storage:
-            times = {"entries": storage.entry_count(), **report_times(
-                storage, start, len(days),
-                (lambda: drop_from_os_cache(args.postgres)) if args.cold else lambda: None)}
+        times: dict[str, Any] = {}
+        if args.cold:
+            times["cold"] = cold_times(url, start, len(days), args.cold_runs, args.restart)
+        with open_storage(url) as storage:
+            times = {"entries": storage.entry_count(), **times,
+                     "warm": warm_times(storage, start, len(days))}
+        for run in times.get("cold", []):  # the same answers cold and warm
+            if run.pop("summary") != times["warm"][f"{run['report']}_summary"]:
+                raise SystemExit(f"cold run {run} answered differently from the warm runs")
         json.dump(times, sys.stdout, indent=1, ensure_ascii=False)
         print()
         return 0
@@ -606,24 +686,27 @@ def main() -> int:
         print()
         return 0
     results: dict[str, Any] = {"checkpoints": args.checkpoints, "days": args.days}
-    if args.postgres:
-        pg_url = args.postgres
-    else:
+    pg_url = args.postgres
+    if not pg_url and (args.entries or args.ingest_entries):
         server = shared_postgres()
         if server is None:
             raise SystemExit("PostgreSQL binaries not installed")
         pg_url = server.create_database()
-    log(f"PostgreSQL: {args.entries:,} entries, {args.checkpoints:,} checkpoints")
-    storage = province(pg_url, args, args.entries, start)
-    results["postgresql"] = {"entries": args.entries,
-                             **report_times(storage, start, args.days)}
-    storage.close()
-    log(f"  {results['postgresql']}")
+    if args.entries:
+        log(f"PostgreSQL: {args.entries:,} entries, {args.checkpoints:,} checkpoints")
+        storage = province(pg_url, args, args.entries, start)
+        results["postgresql"] = {"entries": args.entries,
+                                 **warm_times(storage, start, args.days)}
+        storage.close()
+        log(f"  {results['postgresql']}")
     with tempfile.TemporaryDirectory() as folder:
         log(f"SQLite: {args.sqlite_entries:,} entries")
-        storage = province(f"sqlite:///{folder}/central.db", args, args.sqlite_entries, start)
+        if args.sqlite_db and Path(args.sqlite_db).exists():
+            raise SystemExit(f"{args.sqlite_db} exists: --sqlite-db takes a new file")
+        storage = province(f"sqlite:///{args.sqlite_db or f'{folder}/central.db'}", args,
+                           args.sqlite_entries, start)
         results["sqlite"] = {"entries": args.sqlite_entries,
-                             **report_times(storage, start, args.days)}
+                             **warm_times(storage, start, args.days)}
         storage.close()
     log(f"  {results['sqlite']}")
     if args.ingest_entries:

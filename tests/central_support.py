@@ -291,3 +291,15 @@ def database_url(engine: str, folder: Path) -> str:
         pytest.skip("PostgreSQL binaries not installed (looked in /usr/lib/postgresql/*/bin "
                     "and PATH)")
     return postgres.create_database()
+
+
+def undo_covering_keys(storage: Any, tx: Any) -> None:
+    """Undo schema v19 in ``tx``, for a test that takes a database back to an older version:
+    PostgreSQL's aggregate keys without their INCLUDEd counts (a column they include could
+    not be dropped); SQLite's WITHOUT ROWID tables hold the same columns and are rebuilt
+    again as they are."""
+    if storage.url.startswith("postgresql"):
+        for table, key in (("checkpoint_days", "day, checkpoint_id"),
+                           ("checkpoint_hours", "day, checkpoint_id, hour")):
+            storage._execute(tx, f"ALTER TABLE {table} DROP CONSTRAINT {table}_pkey, "
+                                 f"ADD PRIMARY KEY ({key})")

@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from central_support import engine_storages
+from central_support import engine_storages, undo_covering_keys
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from report_support import DAY, GenBatch, GenKiosk, World, load, wire_entry
@@ -487,7 +487,13 @@ def as_before_day_sets(storage: Storage) -> None:
     older centre left it (its reports counted people from raw entries)."""
     version = DAY_SUBJECTS_VERSION - 1
     with storage._transaction() as tx:
-        storage._execute(tx, "DROP INDEX batches_offset")  # v17, after the day sets
+        undo_covering_keys(storage, tx)  # v19, after the day sets
+        storage._execute(tx, "DROP TABLE identities")  # v18
+        storage._execute(tx, "DROP INDEX stays_place")
+        storage._execute(tx, "ALTER TABLE stays DROP COLUMN first_identity")
+        storage._execute(tx, "ALTER TABLE stays DROP COLUMN last_identity")
+        storage._execute(tx, "CREATE INDEX stays_place ON stays (checkpoint_id, first_at)")
+        storage._execute(tx, "DROP INDEX batches_offset")  # v17
         storage._execute(tx, "DROP TABLE stay_tails")  # v16, after the day sets
         storage._execute(tx, "DROP TABLE document_matches")  # v15, after the day sets
         storage._execute(tx, "DROP TABLE day_subjects")

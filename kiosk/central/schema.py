@@ -455,6 +455,58 @@ MIGRATIONS: list[list[Statement]] = [
                        "INCLUDE (last_at, estimated, person, first_id, last_id, "
                        "first_identity, last_identity)"},
     ],
+    [
+        # v19: a report reads a day's aggregates from the primary key's B-tree alone, where
+        # they lie together in day order, instead of fetching each row from the table, where
+        # updates and reused space scatter a day's rows: fully cold at 10 M entries the daily
+        # report read 6,396 of checkpoint_days' 12,349 pages and 18,273 of checkpoint_hours'
+        # 24,292 for one day (2.6 s). PostgreSQL: the keys INCLUDE the counts (index-only
+        # scans; autovacuum follows the tables' writes, not their size, so a finished day's
+        # pages are marked all-visible soon after its last update). SQLite: the tables are
+        # rebuilt WITHOUT ROWID, stored in their keys' order.
+        *({"sqlite": None, "postgresql": statement} for statement in (
+            "CREATE UNIQUE INDEX checkpoint_days_covering ON checkpoint_days (day, checkpoint_id) "
+            "INCLUDE (scans, ins, outs, manual, people)",
+            "ALTER TABLE checkpoint_days DROP CONSTRAINT checkpoint_days_pkey, ADD CONSTRAINT "
+            "checkpoint_days_pkey PRIMARY KEY USING INDEX checkpoint_days_covering",
+            "CREATE UNIQUE INDEX checkpoint_hours_covering ON checkpoint_hours "
+            "(day, checkpoint_id, hour) INCLUDE (scans)",
+            "ALTER TABLE checkpoint_hours DROP CONSTRAINT checkpoint_hours_pkey, ADD CONSTRAINT "
+            "checkpoint_hours_pkey PRIMARY KEY USING INDEX checkpoint_hours_covering",
+            *(f"ALTER TABLE {table} SET (autovacuum_vacuum_scale_factor = 0, "
+              f"autovacuum_vacuum_threshold = 20000, autovacuum_vacuum_insert_scale_factor = 0, "
+              f"autovacuum_vacuum_insert_threshold = 20000)"
+              for table in ("checkpoint_days", "checkpoint_hours")))),
+        *({"sqlite": statement, "postgresql": None} for statement in (
+            """
+            CREATE TABLE checkpoint_days_v19 (
+                day TEXT NOT NULL,
+                checkpoint_id TEXT NOT NULL,
+                scans INTEGER NOT NULL,
+                ins INTEGER NOT NULL,
+                outs INTEGER NOT NULL,
+                manual INTEGER NOT NULL,
+                people INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (day, checkpoint_id)
+            ) WITHOUT ROWID""",
+            "INSERT INTO checkpoint_days_v19 (day, checkpoint_id, scans, ins, outs, manual, "
+            "people) SELECT day, checkpoint_id, scans, ins, outs, manual, people "
+            "FROM checkpoint_days",
+            "DROP TABLE checkpoint_days",
+            "ALTER TABLE checkpoint_days_v19 RENAME TO checkpoint_days",
+            """
+            CREATE TABLE checkpoint_hours_v19 (
+                day TEXT NOT NULL,
+                checkpoint_id TEXT NOT NULL,
+                hour INTEGER NOT NULL,
+                scans INTEGER NOT NULL,
+                PRIMARY KEY (day, checkpoint_id, hour)
+            ) WITHOUT ROWID""",
+            "INSERT INTO checkpoint_hours_v19 (day, checkpoint_id, hour, scans) "
+            "SELECT day, checkpoint_id, hour, scans FROM checkpoint_hours",
+            "DROP TABLE checkpoint_hours",
+            "ALTER TABLE checkpoint_hours_v19 RENAME TO checkpoint_hours")),
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14
