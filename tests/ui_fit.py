@@ -7,7 +7,7 @@ saying what to type), and a table's column titles. A table shows at least
 ``MIN_TABLE_ROWS`` whole rows (one row peeking out of a list is no list). Visible labels and
 buttons (and lists and tables: a layout squeezed below its minimum draws its rows of buttons
 over them) must not overlap one another, and everything pressed must be at least a touch
-target (kiosk.ui.metrics).
+target (kiosk.ui.metrics): tabs and a tab bar's scroll arrows too.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QScrollArea,
     QStyle,
+    QTabBar,
     QTableView,
     QWidget,
 )
@@ -112,6 +113,13 @@ def edit_problem(edit: QLineEdit) -> str | None:
     return None
 
 
+def tab_problems(bar: QTabBar, touch: int) -> list[str]:
+    """Tabs are pressed like buttons: each at least a touch target high."""
+    return [f"tab {bar.tabText(index)!r}: {bar.tabRect(index).height()} px high, smaller "
+            f"than a {touch} px touch target" for index in range(bar.count())
+            if bar.isTabVisible(index) and bar.tabRect(index).height() < touch]
+
+
 def table_problems(table: QTableView) -> list[str]:
     problems = []
     rows = table.viewport().height() // max(1, table.verticalHeader().defaultSectionSize())
@@ -169,10 +177,10 @@ def fit_problems(window: QWidget) -> list[str]:
             problems += [p for p in [placeholder_problem(widget), edit_problem(widget)] if p]
         elif isinstance(widget, QTableView) and _scroll_view(widget, window) is None:
             problems += table_problems(widget)
+        if isinstance(widget, QTabBar):
+            problems += tab_problems(widget, touch)
         if not isinstance(widget, QLabel | QAbstractButton | QAbstractItemView):
             continue  # lists and tables take part in the overlap check below
-        if widget.parent() is not None and type(widget.parent()).__name__ == "QTabBar":
-            continue  # the tab bar's scroll arrows
         problem = (label_problem(widget) if isinstance(widget, QLabel)
                    else button_problem(widget, touch) if isinstance(widget, QAbstractButton)
                    else None)
@@ -196,6 +204,9 @@ def fit_problems(window: QWidget) -> list[str]:
     for index, (first, place) in enumerate(shown):
         for second, other in shown[index + 1:]:
             related = first.isAncestorOf(second) or second.isAncestorOf(first)
+            arrows = isinstance(first.parent(), QTabBar) and first.parent() is second.parent()
+            if arrows and place.intersected(other).width() <= 1:
+                continue  # a tab bar's scroll arrows share their border
             if not related and place.intersects(other):
                 problems.append(f"{_name(first)} overlaps {_name(second)}")
     return problems

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QTabBar,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -97,9 +98,9 @@ def keep_rows_visible(table: QTableView, rows: int) -> None:
 
 class TouchTargets(QObject):
     """Installed on the application: every button, check box, combo box, number box and
-    text field is made at least ``pixels`` tall (and buttons as wide, and a check box's
-    square 60 % of it) when first polished, whichever screen or dialog creates it; larger
-    minimums set by a screen are kept.
+    text field is made at least ``pixels`` tall (and buttons as wide, a check box's square
+    60 % of it; tabs too, and a tab bar's scroll arrows as wide) when first polished,
+    whichever screen or dialog creates it; larger minimums set by a screen are kept.
 
     The text field inside a number or combo box is left to its box: made touch-tall on its
     own, it would stand taller than the box and show its digits cut in half."""
@@ -125,6 +126,13 @@ class TouchTargets(QObject):
                 side = self.indicator_pixels  # the box the finger aims at, not 13 px
                 watched.setStyleSheet(
                     f"QCheckBox::indicator {{ width: {side}px; height: {side}px; }}")
+        elif event.type() == QEvent.Type.Polish and isinstance(watched, QTabBar) and \
+                not watched.styleSheet():  # tabs and their scroll arrows are pressed too
+            side = self.pixels
+            watched.setStyleSheet(
+                f"QTabBar::tab {{ min-height: {side}px; padding: 0 12px; }}"
+                f" QTabBar::scroller {{ width: {2 * side}px; }}"
+                f" QTabBar QToolButton {{ width: {side}px; }}")
         return False
 
     @property
