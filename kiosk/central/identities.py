@@ -71,7 +71,7 @@ def keep(storage: Storage, tx: Any, said: Iterable[tuple[int, tuple[Any, ...], s
             newest[key] = (details, entry_id)
     if not newest:
         return
-    rows = [(key, *details, day_of_id(entry_id).isoformat())
+    rows = [(key, *details, _utc_day(entry_id))
             for key, (details, entry_id) in sorted(newest.items())]
     if storage.url.startswith(("postgresql:", "postgres:")):  # one parameter, not 7 a row
         storage._execute(tx, (
@@ -80,6 +80,21 @@ def keep(storage: Storage, tx: Any, said: Iterable[tuple[int, tuple[Any, ...], s
             f"FROM json_array_elements($1::json) r{_UPSERT}"), (json.dumps(rows),))
     else:
         storage._insert_rows(tx, TABLE, COLUMNS, rows, _UPSERT)
+
+
+_DAYS: dict[int, str] = {}
+
+
+def _utc_day(entry_id: str) -> str:
+    """The UTC day of a UUIDv7's time as ISO text (:func:`partitions.day_of_id`), each day
+    computed once: ~0.3 µs instead of ~3."""
+    number = int(entry_id[:8] + entry_id[9:13], 16) // 86_400_000
+    day = _DAYS.get(number)
+    if day is None:
+        if len(_DAYS) > 10_000:  # (ids of any time a kiosk may send: kept bounded)
+            _DAYS.clear()
+        day = _DAYS[number] = day_of_id(entry_id).isoformat()
+    return day
 
 
 def details(storage: Storage, keys: Iterable[int]) -> dict[int, tuple[Any, ...]]:
