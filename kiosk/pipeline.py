@@ -173,6 +173,7 @@ class Pipeline:
         return lane
 
     def _record(self, scan: Scan, identity: Identity, row: dict[str, object]) -> ScanResult:
+        """Decide under the write lock and write ``row`` (this scan's own: filled in here)."""
         policy = self.policy
         with self.store.transaction() as conn:
             subject = identity.subject_key
@@ -196,10 +197,10 @@ class Pipeline:
                 assert last is not None
                 direction = last.direction
             entry_id = uuid7()
-            self.store.insert_entry(conn, {
-                **row, "id": entry_id, "direction": direction, "subject_key": subject,
-                "status": "duplicate" if duplicate else "accepted",
-                "duplicate_of": last.entry_id if duplicate and last else None})
+            row.update(id=entry_id, direction=direction, subject_key=subject,
+                       status="duplicate" if duplicate else "accepted",
+                       duplicate_of=last.entry_id if duplicate and last else None)
+            self.store.insert_entry(conn, row)
         # COMMIT has returned: only now may anyone be told "accepted".
         status = Status.DUPLICATE if duplicate else Status.ACCEPTED
         return self._result(status, scan, identity, code=status.value, direction=direction,
