@@ -7,6 +7,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime as dt
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -281,3 +282,47 @@ def _running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_batch_whose_ids_another_stores_meanwhile_stores_the_rest_once(pg_url: str) -> None:
+    """Entries are COPYed straight into ``entries`` once the ids held are left out; another
+    request storing one of them between that look and the COPY (held here in its
+    transaction by a lock on its kiosk's row) makes the COPY fail on the primary key, and the
+    batch is stored the way that settles each id: that entry is a duplicate, the others are
+    stored, each entry once and counted once."""
+    kiosk = GenKiosk("K1", "CP1", 0.0, dt.datetime.now(dt.UTC), None)
+    with open_storage(pg_url) as first, open_storage(pg_url) as second:
+        first.add_checkpoint("CP1", "CP1")
+        first.add_kiosk("K1", "CP1", "K1", uuid.uuid4().hex)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        entries = [wire_entry(kiosk, "CP1", now - dt.timedelta(minutes=i), "in", False, i)
+                   for i in range(3)]
+        with psycopg.connect(pg_url) as holder, concurrent.futures.ThreadPoolExecutor(2) as pool:
+            holder.execute("SELECT 1 FROM kiosks WHERE id = 'K1' FOR UPDATE")
+
+            def waiting() -> int:
+                return holder.execute("SELECT count(*) FROM pg_stat_activity WHERE "
+                                      "wait_event_type = 'Lock' AND datname = "
+                                      "current_database()").fetchone()[0]
+
+            def send(storage: Storage, part: list[dict[str, Any]]) -> list[str]:
+                return [r["status"] for r in storage.ingest_batch(
+                    "K1", part, sent_at=protocol.format_time(now), received_at=now,
+                    batch_id=str(uuid.uuid4()))]
+            earlier = pool.submit(send, second, entries[:1])  # stored, waits for the kiosk row
+            _wait_for(lambda: waiting() == 1)
+            later = pool.submit(send, first, entries)  # its COPY waits for entries[0]
+            _wait_for(lambda: waiting() == 2)
+            holder.commit()
+            assert earlier.result(timeout=30) == ["accepted"]
+            assert later.result(timeout=30) == ["duplicate", "accepted", "accepted"]
+        assert sorted(e["id"] for e in first.entries()) == sorted(e["id"] for e in entries)
+        day = reports.daily(first, first.calendar.day_of(now), now=now)
+        assert day["summary"]["scans"] == 3
+
+
+def _wait_for(condition: Any, timeout: float = 30.0) -> None:
+    deadline = dt.datetime.now() + dt.timedelta(seconds=timeout)
+    while not condition():
+        assert dt.datetime.now() < deadline, "timed out"
+        time.sleep(0.05)
