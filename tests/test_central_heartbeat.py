@@ -10,7 +10,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from central_support import CentralServer, Enrolled, batch, central, enrol, kiosk_entries
+from central_support import (
+    CentralServer,
+    Enrolled,
+    batch,
+    central,
+    database_url,
+    enrol,
+    kiosk_entries,
+)
 
 from kiosk.central import heartbeat, reports
 from kiosk.central.backends import open_storage
@@ -144,3 +152,42 @@ def test_history_keeps_thirty_days_and_old_backlogs_are_reported(tmp_path: Path)
         wrong = reports.daily(storage, storage.today(), now=now)["scanning_wrongly"]
         assert [(r["problem"], r["detail"]) for r in wrong] == [
             ("old_backlog", "oldest pending entry 25 h old")]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_health_text_no_database_holds_is_refused_naming_it_before_anything_is_kept(
+        engine: str, tmp_path: Path) -> None:
+    """A NUL character in a health report's text (a device's error detail read from
+    hardware, say; PostgreSQL's text and JSON refuse it) is refused with 422 naming the
+    field, as in an entry, before the batch carrying it stores anything, on both engines
+    alike. On PostgreSQL it was a 503 after the batch's entries were stored, so the kiosk
+    sent them again forever; SQLite kept it. (A lone surrogate is malformed JSON already.)"""
+    db = database_url(engine, tmp_path)
+    kiosk = enrol(db, "k-hb", "CP-HB")
+    store = _kiosk_store(tmp_path, pending=1, refused=0)
+    good = health_report(store, [DeviceStatus("serial-1", "serial", "in", state="connected")])
+    store.close()
+    server = CentralServer(db)
+    try:
+        device = {**good["devices"][0], "detail": "read \x00"}
+        for field, odd in (("devices[0].detail", {**good, "devices": [device]}),
+                           ("software_version", {**good, "software_version": "1.0\x00"})):
+            # as the JSON escape \u0000, as a client sends it
+            beat = httpx.post(server.url + protocol.HEARTBEAT_PATH, timeout=30,
+                              content=json.dumps(protocol.make_heartbeat("k-hb", odd)),
+                              headers={**kiosk.auth, "Content-Type": "application/json"})
+            assert beat.status_code == 422, beat.text
+            assert beat.json()["error"] == f"health.{field}: contains a NUL character"
+            assert beat.json()["code"] == "refusal.nul_character"
+            entries = kiosk_entries(tmp_path / field, "k-hb", 2, "CP-HB")
+            carried = server.post(json.dumps({**batch("k-hb", entries), "health": odd}).encode(),
+                                  token=kiosk.token, encoding=None)
+            assert carried.status_code == 422, carried.text
+            assert carried.json()["error"] == beat.json()["error"]
+        fine = server.post({**batch("k-hb", entries), "health": good}, token=kiosk.token)
+        assert fine.status_code == 200, fine.text
+    finally:
+        server.stop()
+    with open_storage(db) as storage:
+        assert storage.entry_count() == 2  # only the batch sent last, with its good report
+        assert len(heartbeat.history(storage, "k-hb")) == 1

@@ -592,17 +592,44 @@ answer): ``health`` — the heartbeat endpoint and a batch's ``health`` member;
 def validate_health(obj: object) -> Health:
     """A heartbeat's or batch's ``health`` member; ProtocolError 422 naming the field."""
     try:
-        return msgspec.convert(obj, Health)
+        health = msgspec.convert(obj, Health)
     except (msgspec.ValidationError, ValueError) as exc:
         raise ProtocolError(422, "wire.health", detail=exc) from None
+    refusal = _health_text_problem(health)
+    if refusal:
+        raise ProtocolError.refusing(422, refusal)
+    return health
 
 
 def validate_heartbeat(obj: object) -> Heartbeat:
     """A heartbeat body; ProtocolError 422 naming the field."""
     try:
-        return msgspec.convert(obj, Heartbeat)
+        beat = msgspec.convert(obj, Heartbeat)
     except (msgspec.ValidationError, ValueError) as exc:
         raise ProtocolError(422, "wire.heartbeat", detail=exc) from None
+    refusal = _health_text_problem(beat.health)
+    if refusal:
+        raise ProtocolError.refusing(422, refusal)
+    return beat
+
+
+def _health_text_problem(health: Health) -> Refusal | None:
+    """The first text of a health report that no database can hold (:func:`_text_problem`:
+    a device's error detail read from hardware may carry a NUL), named by its path; its
+    type cannot say so, and the report is stored as text and JSON."""
+    def walk(value: object, path: str) -> Refusal | None:
+        if isinstance(value, str):
+            code = _text_problem(value)
+            return Refusal(code, field=path) if code else None
+        items = (value.items() if isinstance(value, dict)
+                 else enumerate(value) if isinstance(value, list) else ())
+        for key, item in items:
+            found = (walk(key, f"{path} key") if isinstance(key, str) else None) or walk(
+                item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}")
+            if found:
+                return found
+        return None
+    return walk(msgspec.to_builtins(health), "health")
 
 
 def make_heartbeat(kiosk_id: str, health: dict[str, Any],
@@ -662,6 +689,8 @@ def validate_batch(obj: object, *, max_entries: int = MAX_BATCH_ENTRIES) -> dt.d
     problem = _first_problem(obj, _BATCH, skip=("entries",))
     if problem:
         raise ProtocolError.refusing(422, problem)
+    if obj.get("health") is not None:
+        validate_health(obj["health"])  # the texts its type cannot judge
     entries = obj["entries"]
     if not isinstance(entries, list):
         raise ProtocolError(422, "wire.entries_not_array", got=json_type_words(entries))
@@ -805,7 +834,8 @@ def decode_batch(data: bytes, content_encoding: str | None = None, *,
         typed = None
     # the rules a type cannot say: validate_batch's (a real time, text a database holds)
     if (typed is not None and parse_time(typed.sent_at) is not None
-            and _text_problem(typed.kiosk_id) is None):
+            and _text_problem(typed.kiosk_id) is None
+            and (typed.health is None or _health_text_problem(typed.health) is None)):
         return {name: getattr(typed, name) for name in BATCH_FIELDS}
     batch = _parse(raw)
     validate_batch(batch)
