@@ -195,3 +195,23 @@ def test_a_purge_interrupted_after_detaching_a_day_is_finished_by_the_next(db: s
                               ("entries_gone_1", f"entries_p{day:%Y%m%d}")) == []
         assert storage._query("SELECT 1 FROM document_matches") == []
         assert_nothing_astray(storage)
+
+
+def test_uploads_are_not_queued_behind_a_purge_waiting_for_a_long_report(db: str) -> None:
+    """A long report is reading ``entries`` when the purge comes to detach the oldest day,
+    which needs ``entries`` to itself: the purge waits for a moment only, steps aside and
+    tries again, so a batch arriving meanwhile is stored at once instead of queueing behind
+    it until the report ends. When the report ends, the purge finishes."""
+    with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
+            concurrent.futures.ThreadPoolExecutor(2) as pool:
+        first_scan(storage)
+        with other.transaction():
+            other.execute("SELECT count(*) FROM entries")  # the report, still reading
+            purging = pool.submit(purge, db)
+            wait_until(other, "relation", "the purge waited for the report", purging)
+            began = time.monotonic()
+            send(storage, 2, NOW)
+            assert time.monotonic() - began < 3, "the batch queued behind the purge"
+            assert not purging.done()
+        assert "(1 partitions)" in purging.result(timeout=60)
+        assert_nothing_astray(storage)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from kiosk.central import document_matches, people
@@ -109,9 +110,10 @@ class Partitions:
 
         1. Each partition is detached first (a moment's lock on ``entries``, as dropping
            takes; it waits for the batches storing rows, and holds new ones back until it
-           commits). From then on no batch adds a row to it: a scan of its day arriving
-           later is filed in the default partition, received after the cutoff, and kept
-           until the next purge. So nothing a batch derives from a scan dropped is missed.
+           commits; :func:`briefly`, so that they never queue behind it for long). From
+           then on no batch adds a row to it: a scan of its day arriving later goes to the
+           default partition or a new partition of that day, kept until the next purge. So
+           nothing a batch derives from a scan dropped is missed.
         2. Its pairs and matches are forgotten and it is dropped (nobody else reads it).
            A detached partition left by an interrupted purge is finished the same way.
         3. A batch storing a scan kept that stands for a match forgotten meanwhile (the same
@@ -120,12 +122,7 @@ class Partitions:
            entry held stands for (:data:`document_matches.RESTORE`)."""
         self.refresh(conn)
         for day in sorted(d for d in self.known if d < cutoff):
-            with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock($1)", (LOCK_KEY,))
-                oid = conn.execute("SELECT to_regclass($1)::oid", (name(day),)).fetchone()[0]
-                if oid:
-                    conn.execute(f"ALTER TABLE entries DETACH PARTITION {name(day)}")
-                    conn.execute(f"ALTER TABLE {name(day)} RENAME TO {_GONE}{oid}")
+            briefly(conn, lambda day=day: self._detach(conn, day))
             self.known.discard(day)
         forgotten: list[tuple[str, str, str]] = []
         dropped = []
@@ -155,6 +152,42 @@ class Partitions:
                 + _FORGOTTEN, (received,)).fetchall()
             conn.execute(f"DELETE FROM {DEFAULT} WHERE received_at < $1", (received,))
         return dropped, forgotten
+
+
+    @staticmethod
+    def _detach(conn: psycopg.Connection, day: dt.date) -> None:
+        """Take ``day``'s partition out of ``entries``, under a name no partition has."""
+        conn.execute("SELECT pg_advisory_xact_lock($1)", (LOCK_KEY,))
+        oid = conn.execute("SELECT to_regclass($1)::oid", (name(day),)).fetchone()[0]
+        if oid:
+            conn.execute(f"ALTER TABLE entries DETACH PARTITION {name(day)}")
+            conn.execute(f"ALTER TABLE {name(day)} RENAME TO {_GONE}{oid}")
+
+
+BRIEF_WAIT = "500ms"
+"""How long :func:`briefly` waits for a lock before it steps aside."""
+BRIEF_PAUSE = 1.0
+BRIEF_TRIES = 60
+
+
+def briefly(conn: psycopg.Connection, work: Callable[[], object]) -> None:
+    """Run ``work`` in a transaction of its own (autocommit ``conn``) whose lock waits give
+    up after :data:`BRIEF_WAIT`, again after a pause until it gets its locks; the last try
+    waits as long as the connection allows. A strong lock waited for (behind a long report
+    reading ``entries``, or a long batch) holds back every upload queued behind it: this way
+    for a moment each time, not for as long as that report."""
+    from psycopg.errors import LockNotAvailable
+
+    for _ in range(BRIEF_TRIES - 1):
+        try:
+            with conn.transaction():
+                conn.execute(f"SET LOCAL lock_timeout = '{BRIEF_WAIT}'")
+                work()
+            return
+        except LockNotAvailable:
+            time.sleep(BRIEF_PAUSE)
+    with conn.transaction():
+        work()
 
 
 _PURGE_KEY = LOCK_KEY + 1

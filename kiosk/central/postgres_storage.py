@@ -19,7 +19,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from kiosk.central import document_matches
-from kiosk.central.partitions import Partitions, day_of_id
+from kiosk.central.partitions import Partitions, briefly, day_of_id
 from kiosk.central.schema import MIGRATIONS, statements
 from kiosk.central.storage import (
     ENTRY_COLUMNS,
@@ -164,10 +164,11 @@ class PostgresStorage(Storage):
     def _wait_for_writers(self, *tables: str) -> None:
         """A moment's lock on each table in turn (never two at once: no lock order to
         keep): it waits for the transactions writing it, and new writers wait only that
-        long."""
-        for table in tables:
-            with self._transaction() as tx:
-                tx.execute(f"LOCK TABLE {table} IN SHARE MODE")
+        long (:func:`briefly`)."""
+        with self._connection() as conn:
+            for table in tables:
+                briefly(conn, lambda table=table: conn.execute(
+                    f"LOCK TABLE {table} IN SHARE MODE"))
 
     def close(self) -> None:
         self._pool.close()
