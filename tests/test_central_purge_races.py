@@ -215,3 +215,34 @@ def test_uploads_are_not_queued_behind_a_purge_waiting_for_a_long_report(db: str
             assert not purging.done()
         assert "(1 partitions)" in purging.result(timeout=60)
         assert_nothing_astray(storage)
+
+
+def test_the_scans_of_a_kiosk_clock_far_ahead_leave_nothing_behind_when_purged(
+        db: str) -> None:
+    """A kiosk whose clock ran 50 days ahead scanned person 2 forty days ago: the scan's id
+    lies past the partitions made ahead, so it is held in the default partition, which the
+    purge empties by when rows were received. Its stay and tail go with it, and its
+    identity (name, document number) unless a stay kept still holds it: they stayed behind,
+    keyed by an id 50 days ahead, until that day passed the cutoff."""
+    ahead = dt.timedelta(days=50)
+    with open_storage(db) as storage:
+        scan = send(storage, 2, NOW - dt.timedelta(days=40) + ahead, clock_behind=-ahead)
+        assert storage._query("SELECT tableoid::regclass::text FROM entries") == [
+            ("entries_default",)]
+        assert storage._query("SELECT first_id FROM stays") == [(scan["id"],)]
+        assert storage._query("SELECT document_number FROM identities") == [
+            (scan["document_number"],)]
+    purge(db)
+    with open_storage(db) as storage:
+        assert storage.entry_count() == 0
+        assert_nothing_astray(storage)
+        assert storage._query("SELECT document_number FROM identities") == []
+        # person 3's identity is held by the stay of a scan kept: it stays
+        send(storage, 3, NOW - dt.timedelta(days=40) + ahead, clock_behind=-ahead)
+        kept = send(storage, 3, NOW - dt.timedelta(days=1))
+    purge(db)
+    with open_storage(db) as storage:
+        assert [e["id"] for e in storage.entries()] == [kept["id"]]
+        assert_nothing_astray(storage)
+        assert storage._query("SELECT document_number FROM identities") == [
+            (kept["document_number"],)]

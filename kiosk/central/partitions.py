@@ -23,6 +23,8 @@ from kiosk.central import document_matches, people
 if TYPE_CHECKING:  # the id arithmetic is used by the SQLite engine too, without psycopg
     import psycopg
 
+    from kiosk.central.postgres_storage import PostgresStorage
+
 AHEAD_DAYS = 3
 BACKLOG_DAYS = 400
 """Ingest creates partitions this far back (a kiosk offline for a year still gets its own)."""
@@ -99,8 +101,8 @@ class Partitions:
         days = {today + dt.timedelta(days=n) for n in range(-1, AHEAD_DAYS + 1)} | held
         self.ensure(conn, self.wanted(days, today))
 
-    def drop_before(self, conn: psycopg.Connection, cutoff: dt.date, unfrozen: str
-                    ) -> tuple[list[str], list[tuple[str, str, str]]]:
+    def drop_before(self, storage: PostgresStorage, conn: psycopg.Connection, cutoff: dt.date,
+                    unfrozen: str) -> tuple[list[str], list[tuple[str, str, str]]]:
         """Drop every partition of a day before ``cutoff`` (UTC days of the ids), and delete
         rows received before it from the default partition (far-off clocks: their ids say
         nothing about their age); the tables dropped and the document matches forgotten.
@@ -119,7 +121,13 @@ class Partitions:
         3. A batch storing a scan kept that stands for a match forgotten meanwhile (the same
            person, the same local day) may have committed after the deletion looked: the
            caller adds back, once such batches have ended, the matches forgotten that an
-           entry held stands for (:data:`document_matches.RESTORE`)."""
+           entry held stands for (:data:`document_matches.RESTORE`).
+
+        The default partition's rows go with their stays, tails and identities
+        (:func:`stays.forget_scans`): the ids of those from a clock far ahead are past the
+        cutoff by which the stays go (:func:`stays.forget_before`)."""
+        from kiosk.central import stays  # stays builds on this module's id arithmetic
+
         self.refresh(conn)
         for day in sorted(d for d in self.known if d < cutoff):
             briefly(conn, lambda day=day: self._detach(conn, day))
@@ -150,7 +158,12 @@ class Partitions:
                 entries=DEFAULT, where="received_at < $1",
                 kept=f"NOT (e.tableoid = '{DEFAULT}'::regclass AND e.received_at < $1)")
                 + _FORGOTTEN, (received,)).fetchall()
-            conn.execute(f"DELETE FROM {DEFAULT} WHERE received_at < $1", (received,))
+            gone = conn.execute(  # scans past the partitions' days: no later purge sees them
+                f"WITH gone AS (DELETE FROM {DEFAULT} WHERE received_at < $1 RETURNING id, "
+                f"match_key, checkpoint_id) SELECT id, match_key, checkpoint_id FROM gone "
+                f"WHERE id >= $2 AND match_key IS NOT NULL", (received, bounds(cutoff)[0])
+            ).fetchall()
+            stays.forget_scans(storage, conn, gone)
         return dropped, forgotten
 
 

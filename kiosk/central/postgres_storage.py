@@ -153,7 +153,7 @@ class PostgresStorage(Storage):
     def _purge(self, cutoff: dt.date, unfrozen: str) -> int:
         """Whole day partitions are dropped: no row-by-row delete, no table bloat."""
         with self._connection() as conn:
-            dropped, forgotten = self.partitions.drop_before(conn, cutoff, unfrozen)
+            dropped, forgotten = self.partitions.drop_before(self, conn, cutoff, unfrozen)
         self._wait_for_writers("day_subjects", "document_matches")
         if forgotten:
             with self._transaction() as tx:

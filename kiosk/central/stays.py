@@ -403,6 +403,34 @@ def forget_before(storage: Storage, before: dt.date) -> int:
     return deleted
 
 
+def forget_scans(storage: Storage, tx: Any, scans: Sequence[Sequence[str]]) -> None:
+    """In ``tx``, which has deleted these scans (id, match key, checkpoint) whatever their
+    ids say (PostgreSQL's default partition empties by when rows were received: a clock far
+    ahead gives ids past any cutoff): delete the stays and tails holding them, and the
+    identities of those stays that no stay left holds. Under the stays' locks of their
+    people, taken as a batch takes them (after its rows), so that none is extending them."""
+    if not scans:
+        return
+    _execute(storage, tx, "SELECT pg_advisory_xact_lock(l.h) FROM (SELECT p.value::bigint "
+                          f"AS h FROM {storage._json_rows('$1', 'p')}) l ORDER BY l.h",
+             (json_rows(sorted({_lock(key, checkpoint) for _, key, checkpoint in scans})),))
+    gone = (f"(SELECT p.value ->> 0 AS i, p.value ->> 1 AS k, p.value ->> 2 AS c "
+            f"FROM {storage._json_rows('$1', 'p')}) g")
+    rows = (json_rows(sorted(map(list, scans))),)
+    held = _execute(storage, tx, (
+        f"DELETE FROM stays s USING {gone} WHERE s.person = g.k AND s.checkpoint_id = g.c "
+        f"AND g.i IN (s.first_id, s.last_id) RETURNING s.first_identity, s.last_identity"),
+        rows).fetchall()
+    _execute(storage, tx, f"DELETE FROM {TAILS} t USING {gone} WHERE t.person = g.k AND "
+                          f"t.checkpoint_id = g.c AND g.i IN (t.last_id, t.kept_id)", rows)
+    keys = sorted({key for row in held for key in row if key is not None})
+    if keys:  # (a scan of the stays: only after a clock far ahead)
+        _execute(storage, tx, (
+            f"DELETE FROM {identities.TABLE} i WHERE i.id IN (SELECT p.value::bigint FROM "
+            f"{storage._json_rows('$1', 'p')}) AND NOT EXISTS (SELECT 1 FROM stays s "
+            f"WHERE s.first_identity = i.id OR s.last_identity = i.id)"), (json_rows(keys),))
+
+
 def kept_from(storage: Storage, id_slack: dt.timedelta) -> float:
     """From when (corrected UTC seconds) no scan has been purged or erased, as far as the
     stays are concerned: -inf if never."""
