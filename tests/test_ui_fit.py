@@ -450,3 +450,20 @@ def test_the_centres_reasons_for_refusing_show_whole_on_the_sync_screen(make_win
         QRect(0, 0, room, 10_000), int(Qt.TextFlag.TextWordWrap), text).height()
     assert table.rowHeight(0) >= needed, (table.rowHeight(0), needed, room)
     assert room >= 200, room  # a few words a line, not one
+
+
+@pytest.mark.parametrize("size", [(480, 800), (600, 1024)])
+def test_in_portrait_without_the_chart_the_spare_height_goes_to_the_card(make_window,
+                                                                          tmp_path, size):
+    """On a portrait 7" or 8" panel the buttons and counts sit together under the recent
+    list and the card takes what height is left (it had 60 px less, left empty above
+    manual entry)."""
+    window = make_window(write_config(tmp_path, replay_device("lan-vao", tmp_path / "q.txt",
+                                                              lane="in")), start=False)
+    assert lay_out(window, size) == []
+    officer = window.officer
+    assert not officer.chart.isVisible()
+    tiles = officer.tiles["in"]
+    below_tiles = tiles.mapTo(officer, tiles.rect().bottomLeft()).y()
+    manual = officer.manual_button.mapTo(officer, officer.manual_button.rect().topLeft()).y()
+    assert manual - below_tiles <= 2 * officer.columns.spacing(), (below_tiles, manual)

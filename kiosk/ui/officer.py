@@ -189,6 +189,9 @@ class OfficerScreen(Retranslating):
         self.chart.setVisible(roomy)
         self.chart_title.setVisible(roomy)
         self.left.setStretchFactor(self.table, 4 if roomy else 2)  # the card's words first
+        # one above the other without the chart: the spare height goes to the card, not
+        # between today's counts and manual entry
+        self.columns.setStretch(1, 0 if portrait and not roomy else 2)
         self.recent_title.setVisible(roomy)  # the search box's hint says it on a short screen
         narrow = min(screen.width(), screen.height()) < NARROW_SCREEN  # 7": time, way, name
         # On a 7" panel the card's words come before what explains the buttons: IN / OUT /
