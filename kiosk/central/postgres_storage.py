@@ -1,8 +1,7 @@
 """Central storage in PostgreSQL (psycopg 3), for a centre that outgrows one SQLite file.
 
-A batch's new entries are COPYed straight into ``entries``; when a racing request stored
-one of them first, they are COPYed into a per-connection temporary table and moved with one
-``INSERT … SELECT … ON CONFLICT (id) DO NOTHING RETURNING id``: the ids stored are exactly
+A batch is COPYed into a per-connection temporary table and moved with one
+``INSERT … SELECT … ON CONFLICT (id) DO NOTHING RETURNING id``: the returned ids are exactly
 the entries stored now, even when two requests race on the same ids. Connections come from a
 small pool; a failed one is dropped and the request answered 503, never 500.
 """
@@ -175,32 +174,8 @@ class PostgresStorage(Storage):
 
     # -- ingest primitives ----------------------------------------------------------------
     def _insert(self, tx: psycopg.Connection, rows: list[tuple[Any, ...]]) -> set[str]:
-        """The rows whose ids are not held are COPYed straight into ``entries``, in a
-        savepoint: a racing request that stores one of them first makes the COPY fail on the
-        primary key, and then the rows go through :meth:`_insert_settling`. 2-3 µs of the
-        database's processor a row less than always settling (docs/benchmarks.md)."""
         if not rows:
             return set()
-        # ids are checked UUIDv7 text (protocol.entry_row): an array literal needs no quoting
-        held = {r[0] for r in tx.execute("SELECT id FROM entries WHERE id = ANY($1::text[])",
-                                         ("{" + ",".join(row[0] for row in rows) + "}",))}
-        new = [row for row in rows if row[0] not in held]
-        if not new:
-            return set()
-        try:
-            with tx.transaction(), tx.cursor() as cur, \
-                    cur.copy(f"COPY entries ({_COLUMNS}) FROM STDIN") as copy:
-                for row in new:
-                    copy.write_row(row)
-        except pg_errors.UniqueViolation:
-            return self._insert_settling(tx, new)
-        return {row[0] for row in new}
-
-    def _insert_settling(self, tx: psycopg.Connection, rows: list[tuple[Any, ...]]
-                         ) -> set[str]:
-        """COPY into a per-connection temporary table, moved with ``INSERT … ON CONFLICT
-        (id) DO NOTHING RETURNING id``: the ids returned are exactly the rows stored now,
-        whatever another request stores at the same time."""
         with tx.cursor() as cur:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS incoming "
                         "(LIKE entries INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
