@@ -191,3 +191,27 @@ def test_health_text_no_database_holds_is_refused_naming_it_before_anything_is_k
     with open_storage(db) as storage:
         assert storage.entry_count() == 2  # only the batch sent last, with its good report
         assert len(heartbeat.history(storage, "k-hb")) == 1
+
+
+def test_refused_hours_that_are_no_real_hour_are_refused_before_anything_is_kept(
+        centre: tuple[CentralServer, Enrolled], tmp_path: Path) -> None:
+    """An hour of ``refused_by_hour`` that matches the pattern but is no hour a clock shows
+    (month 13, hour 99), or that a clock offset would move past year 9999, is refused with
+    422 naming the field, in a heartbeat and in a batch before its entries are stored: the
+    centre failed with 500 reading it, a batch's entries already stored."""
+    server, kiosk = centre
+    store = _kiosk_store(tmp_path, pending=1, refused=0)
+    good = health_report(store)
+    store.close()
+    entries = kiosk_entries(tmp_path, "k-hb", 2, "CP-HB")
+    for hour in ("2026-13-45T99", "9999-12-31T23", "0001-01-01T00"):
+        odd = {**good, "refused_by_hour": {hour: 1}}
+        beat = _post(server, kiosk, protocol.make_heartbeat("k-hb", odd))
+        assert beat.status_code == 422, beat.text
+        assert beat.json()["error"] == f'health.refused_by_hour: invalid ("{hour}")'
+        carried = server.post({**batch("k-hb", entries), "health": odd}, token=kiosk.token)
+        assert carried.status_code == 422, carried.text
+        assert carried.json()["error"] == beat.json()["error"]
+    with open_storage(server.db) as storage:
+        assert storage.entry_count() == 0
+        assert heartbeat.latest(storage, "k-hb") is None

@@ -595,7 +595,7 @@ def validate_health(obj: object) -> Health:
         health = msgspec.convert(obj, Health)
     except (msgspec.ValidationError, ValueError) as exc:
         raise ProtocolError(422, "wire.health", detail=exc) from None
-    refusal = _health_text_problem(health)
+    refusal = _health_problem(health)
     if refusal:
         raise ProtocolError.refusing(422, refusal)
     return health
@@ -607,16 +607,25 @@ def validate_heartbeat(obj: object) -> Heartbeat:
         beat = msgspec.convert(obj, Heartbeat)
     except (msgspec.ValidationError, ValueError) as exc:
         raise ProtocolError(422, "wire.heartbeat", detail=exc) from None
-    refusal = _health_text_problem(beat.health)
+    refusal = _health_problem(beat.health)
     if refusal:
         raise ProtocolError.refusing(422, refusal)
     return beat
 
 
-def _health_text_problem(health: Health) -> Refusal | None:
-    """The first text of a health report that no database can hold (:func:`_text_problem`:
-    a device's error detail read from hardware may carry a NUL), named by its path; its
-    type cannot say so, and the report is stored as text and JSON."""
+def _health_problem(health: Health) -> Refusal | None:
+    """What a health report's types cannot say is wrong, named by its path: a text that no
+    database can hold (:func:`_text_problem`: a device's error detail read from hardware
+    may carry a NUL; the report is stored as text and JSON), an hour of ``refused_by_hour``
+    that is no real hour, or one a clock offset would move out of the calendar."""
+    for hour in health.refused_by_hour:
+        try:
+            at = dt.datetime.strptime(hour, "%Y-%m-%dT%H")
+        except ValueError:
+            at = dt.datetime.min
+        if not dt.datetime.min + MAX_CLOCK_ERROR <= at <= dt.datetime.max - MAX_CLOCK_ERROR:
+            return Refusal("invalid", field="health.refused_by_hour", detail=_got(hour))
+
     def walk(value: object, path: str) -> Refusal | None:
         if isinstance(value, str):
             code = _text_problem(value)
@@ -835,7 +844,7 @@ def decode_batch(data: bytes, content_encoding: str | None = None, *,
     # the rules a type cannot say: validate_batch's (a real time, text a database holds)
     if (typed is not None and parse_time(typed.sent_at) is not None
             and _text_problem(typed.kiosk_id) is None
-            and (typed.health is None or _health_text_problem(typed.health) is None)):
+            and (typed.health is None or _health_problem(typed.health) is None)):
         return {name: getattr(typed, name) for name in BATCH_FIELDS}
     batch = _parse(raw)
     validate_batch(batch)
