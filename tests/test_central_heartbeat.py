@@ -215,3 +215,19 @@ def test_refused_hours_that_are_no_real_hour_are_refused_before_anything_is_kept
     with open_storage(server.db) as storage:
         assert storage.entry_count() == 0
         assert heartbeat.latest(storage, "k-hb") is None
+
+
+def test_a_device_error_read_from_hardware_goes_as_text_every_centre_holds(
+        tmp_path: Path) -> None:
+    """A device's error detail may carry bytes read from the hardware: a NUL, or a lone
+    surrogate from a file name decoded with surrogateescape. The kiosk's report writes each
+    as U+FFFD, so the centre takes it (it refuses a NUL) and the report can be encoded at
+    all (a lone surrogate failed the kiosk's own JSON encoder)."""
+    store = _kiosk_store(tmp_path, pending=0, refused=0)
+    broken = DeviceStatus("serial-1", "serial", "in", state="error",
+                          reason="read b'\x00' from /dev/serial/by-id/usb-\udcff")
+    report = health_report(store, [broken])
+    store.close()
+    assert report["devices"][0]["detail"] == "read b'\ufffd' from /dev/serial/by-id/usb-\ufffd"
+    assert protocol.validate_health(report).devices[0].state == "error"
+    protocol.encode_body(protocol.make_heartbeat("k-hb", report))

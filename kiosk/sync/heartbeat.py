@@ -59,7 +59,7 @@ def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
                                    else max(0.0, (now - oldest).total_seconds())),
         "rejected": outbox.rejected,
         "devices": [{"id": d.device_id, "kind": d.kind, "state": d.state,
-                     "detail": d.reason[:protocol.MAX_TEXT_CHARS]}
+                     "detail": protocol.storable_text(d.reason)[:protocol.MAX_TEXT_CHARS]}
                     for d in list(devices)[:protocol.MAX_DEVICES]],
         "free_disk_bytes": free_disk_bytes(Path(store.path).parent),
         "refused_by_hour": dict(sorted(refused.items())[-protocol.MAX_REFUSED_HOURS:]),

@@ -470,6 +470,16 @@ def _text_problem(value: str) -> str | None:
     return None
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(value: str) -> str:
+    """``value`` with each character no database holds (:func:`_text_problem`: NUL, a lone
+    surrogate — in a Python text every surrogate is lone) written as U+FFFD: for text read
+    from hardware or file names that goes into a report."""
+    return _UNSTORABLE.sub("\ufffd", value)
+
+
 def _json_text(value: dict[str, Any]) -> tuple[str, Problem | None]:
     """``extra`` as the canonical JSON text both sides store, and what is wrong with it."""
     if len(value) <= _FLAT_MEMBERS and all(
