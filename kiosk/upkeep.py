@@ -23,8 +23,12 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_EVERY = 32
-"""Write transactions between two background checkpoints (~400 WAL pages of scans)."""
+CHECKPOINT_EVERY = 128
+"""Write transactions between two background checkpoints (~1,400 WAL pages of scans, a
+third of ``WAL_LIMIT_PAGES``). A checkpoint copies each page once however many scans
+rewrote it and costs two fsyncs: every 128 rather than 32 write transactions, it writes
+0.56 rather than 1.27 database pages a scan, and a quarter of the fsyncs, beside the
+scans' own (``scripts/bench_scan_cost.py``)."""
 CHECKPOINT_QUIET_SECONDS = 0.05
 """Writes paused this long: the log is checkpointed whatever its length, so the next write
 starts it again from the beginning."""

@@ -4,7 +4,9 @@
 or code adds to each scan: the same scans through the real pipeline and store with
 ``synchronous=OFF``, and the WAL's frames counted with every checkpoint held off (the
 store's upkeep thread, where the tree has one, and SQLite's automatic one). The names' move
-into the full-text index is counted in, amortised: it is made once at the end. It imports
+into the full-text index is counted in, amortised: it is made once at the end. From the
+log's frame headers it also gives what a checkpoint every N write transactions would copy
+into the database per scan (each page once, however many scans rewrote it). It imports
 only ``Pipeline``, ``Store`` and ``Scan``, so it measures an older tree too:
 
     PYTHONPATH=<tree> .venv/bin/python scripts/bench_scan_cost.py [--scans 5000] [--dir DIR]
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import struct
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +28,8 @@ from kiosk.store import Store
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Tú", "Phạm Thị Dung", "Hoàng Đức Hải"]
 WARM_UP = 500
+CHECKPOINT_EVERY = (32, 128, 256)
+"""Write transactions between checkpoints whose copying is shown."""
 
 
 def cccd(i: int) -> bytes:
@@ -66,6 +71,7 @@ def main() -> None:
             pipeline.submit(scan)
             samples.append(time.perf_counter() - started)
         cpu = time.process_time() - cpu
+        transactions = logged_transactions(Path(tmp) / "kiosk.db-wal")
         if hasattr(store, "index_names"):
             store.index_names()
         frames = store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
@@ -77,6 +83,31 @@ def main() -> None:
           f"p99 {samples[int(len(samples) * .99)] * 1000:.3f} ms, "
           f"mean {statistics.fmean(samples) * 1000:.3f} ms, "
           f"WAL {frames / args.scans:.2f} pages a scan")
+    print("database pages a checkpoint copies, a scan: " + ", ".join(
+        f"every {every} write transactions {copied_per_scan(transactions, every):.2f}"
+        for every in CHECKPOINT_EVERY))
+
+
+def logged_transactions(wal: Path) -> list[set[int]]:
+    """The pages each committed write transaction put in the log, from its frame headers
+    (page number, then the database size on a transaction's last frame)."""
+    data = wal.read_bytes()
+    page_size = struct.unpack(">I", data[8:12])[0]
+    transactions, pages = [], set()
+    for at in range(32, len(data) - 24 - page_size + 1, 24 + page_size):
+        page, committed = struct.unpack(">II", data[at:at + 8])
+        pages.add(page)
+        if committed:
+            transactions.append(pages)
+            pages = set()
+    return transactions
+
+
+def copied_per_scan(transactions: list[set[int]], every: int) -> float:
+    """Database pages a checkpoint every ``every`` transactions writes, per transaction."""
+    windows = [set().union(*transactions[at:at + every])
+               for at in range(0, len(transactions) - every + 1, every)]
+    return sum(map(len, windows)) / max(1, len(windows) * every)
 
 
 if __name__ == "__main__":
