@@ -46,3 +46,27 @@ def test_an_idle_kiosk_sends_a_heartbeat_every_interval_with_its_devices(
     assert all(r["pending"] == 0 and r["oldest_pending_seconds"] is None for r in reports)
     assert [d["id"] for d in reports[-1]["devices"]] == ["lane-1"]
     assert reports[-1]["free_disk_bytes"] > 0
+
+
+def test_a_device_detail_no_database_can_hold_does_not_hold_back_the_entries(
+        central, kiosk_id, tmp_path):
+    """A device's error detail read from hardware may carry a NUL (a NUL-padded name) or a
+    lone surrogate (bytes decoded with ``surrogateescape``); the centre refuses a report
+    holding one, with the whole batch. The kiosk sends such characters as U+FFFD, so its
+    entries still reach the centre and the report still says what the device said."""
+    from kiosk.devices.supervisor import DeviceStatus
+
+    config = config_mod.load(write_config(
+        tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+        token=central.enrol(kiosk_id), batch_size=100))
+    fill_backlog(config.store_path, 20, kiosk_id=kiosk_id)
+    worker = SyncWorker.from_config(config)
+    worker.devices = lambda: [DeviceStatus("cam-1", "camera", "in", state="error",
+                                           reason="USB Camera\x00\x00 \udcff not found")]
+    try:
+        summary = worker.push_now()
+    finally:
+        worker.stop()
+    assert summary.error is None and (summary.accepted, summary.remaining) == (20, 0)
+    (report,) = central.health_reports(kiosk_id)
+    assert report["devices"][0]["detail"] == "USB Camera\ufffd\ufffd \ufffd not found"
