@@ -186,6 +186,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{field}: {time} muộn hơn lúc tới trung tâm — kiểm tra đồng hồ trạm",
         "{field}: {time} is later than it reached the centre",
     ),
+    "refusal.reserved": (
+        "{field}: {got} là khoá của lượt đã bị trung tâm xoá danh tính, trạm không được gửi",
+        "{field}: {got} is the key of an entry whose identity the centre erased, not one a "
+        "kiosk sends",
+    ),
     "refusal.id_conflict": (
         "{field}: trung tâm đã lưu một lượt khác cùng mã này",
         "{field}: already stored with different content",

@@ -367,3 +367,27 @@ def test_a_late_scan_erased_while_it_was_being_stored_leaves_no_stay_or_pair(
         assert storage._query("SELECT person FROM stays UNION ALL "
                               f"SELECT person FROM {stays.TAILS}") == []
         assert storage._query("SELECT day, subject_key FROM day_subjects") == []
+
+
+def test_an_entry_claiming_to_be_erased_already_is_refused(db: str) -> None:
+    """``erased`` is the subject key the centre gives an entry whose identity it erased: an
+    entry sent with it (a kiosk token in the wrong hands, or a broken kiosk) is refused
+    naming the field, alone in its batch. Stored, it carried a name and a document number
+    that erasure never erased (it skips what is erased already) and that its stay still
+    named to traces."""
+    with open_storage(db) as storage:
+        entries = [wire_entry(payload_identity(person, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                              direction="in", scanned_at=OLD) for person in (1, 2)]
+        entries[0] = {**entries[0], "subject_key": "erased"}
+        results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(OLD),
+                                       received_at=OLD, batch_id=uuid7())
+        assert [r["status"] for r in results] == [protocol.REJECTED, protocol.ACCEPTED]
+        assert (results[0]["code"], results[0]["reason"]) == (
+            "reserved", 'subject_key: "erased" is the key of an entry whose identity the '
+                        'centre erased, not one a kiosk sends')
+        assert [e["id"] for e in storage.entries()] == [entries[1]["id"]]
+    central("purge", "--personal-days", "30", "--db", db)
+    with open_storage(db) as storage:
+        assert storage._query("SELECT name, document_number FROM entries WHERE name IS NOT "
+                              "NULL OR document_number IS NOT NULL") == []
+        assert storage._query("SELECT count(*) FROM identities") == [(0,)]

@@ -249,6 +249,9 @@ class Storage(ABC):
                 row, refusal = None, protocol.Refusal(
                     "other_checkpoint", field="checkpoint_id", kiosk=kiosk_id,
                     enrolled=checkpoint_id, checkpoint=row[_CHECKPOINT])
+            elif row is not None and row[_SUBJECT] == ERASED:  # erasure would skip it
+                row, refusal = None, protocol.Refusal("reserved", field="subject_key",
+                                                      got=json.dumps(ERASED))
             elif row is not None and time_window:
                 refusal = protocol.scanned_at_problem(row[_SCANNED_AT], window)
                 row = None if refusal else row
