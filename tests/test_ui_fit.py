@@ -29,7 +29,7 @@ from kiosk.certificates import trustlist
 from kiosk.devices.registry import kinds
 from kiosk.scan import Scan, ScanResult, Status
 from kiosk.ui.bridge import SyncView
-from kiosk.ui.result_card import Mark
+from kiosk.ui.result_card import READABLE_SIZES, Mark
 from tests.certificate_support import make_issuer, trust_list_of, vaccination
 
 SIZES = [(800, 480), (480, 800), (1024, 600), (600, 1024), (1280, 800), (1366, 768),
@@ -467,3 +467,25 @@ def test_in_portrait_without_the_chart_the_spare_height_goes_to_the_card(make_wi
     below_tiles = tiles.mapTo(officer, tiles.rect().bottomLeft()).y()
     manual = officer.manual_button.mapTo(officer, officer.manual_button.rect().topLeft()).y()
     assert manual - below_tiles <= 2 * officer.columns.spacing(), (below_tiles, manual)
+
+
+@pytest.mark.parametrize("size", [(800, 480), (480, 800)])
+def test_a_word_wider_than_the_card_wraps_between_its_letters(make_window, tmp_path, size):
+    """No name has a word 120 letters long; a forged code can. Shown after another answer,
+    the card lays out its own lines still: the word wraps between its letters (it kept the
+    previous answer's line heights and sizes, the name cut off at the card's edge and the
+    line under it squeezed), the headline and the officer's words keep their sizes, and
+    the next card shows its words whole again."""
+    window = make_window(write_config(tmp_path), start=False)
+    pipeline, card = window.kiosk.pipeline, window.officer.card
+    card.show_result(pipeline.submit(Scan(b"hello", device_id="t", lane="in")))
+    assert lay_out(window, size) == []
+    word = "NGUYỄNVĂNTHÀNHTRUNGKIÊNPHƯƠNGTHẢONGỌCBẢOKHÁNHLINHHOÀNGTHỊ" * 2
+    forged = f"001099012345|123456789|{word}|01021990|Nữ|Số 1 Phố Huế, Hà Nội|10102021"
+    card.show_result(pipeline.submit(Scan(forged.encode(), device_id="t", lane="in")))
+    assert lay_out(window, size) == []
+    assert card.name.text().replace("\u200b", "") == word
+    assert card.sizes[:2] >= READABLE_SIZES[:2]
+    person = f"001099012346|123456789|{LONG_NAME}|01021990|Nữ|Hà Nội|10102021"
+    card.show_result(pipeline.submit(Scan(person.encode(), device_id="t", lane="in")))
+    assert lay_out(window, size) == [] and card.name.text() == LONG_NAME

@@ -13,7 +13,9 @@ the pipeline produced after its COMMIT.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
+import unicodedata
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -63,6 +65,17 @@ MARKS.update({CERTIFICATE_STATES[verdicts.GOOD]: "tick",
               CERTIFICATE_STATES[verdicts.BAD]: "cross"})
 MARK_GAP = 0.4
 """Room between the symbol and the headline, in headline heights."""
+
+
+_WORD = re.compile("([^\\s\u200b]{2,})")
+"""A word: what lies between spaces and the zero-width spaces :func:`_breakable` puts in."""
+
+
+def _breakable(word: str) -> str:
+    """``word`` with a zero-width space (a place a line may break) before each letter but
+    the first, a combining mark kept with its letter (a name may come decomposed)."""
+    return "".join(("\u200b" + c) if i and not unicodedata.combining(c) else c
+                   for i, c in enumerate(word))
 
 
 class Mark(QWidget):
@@ -128,6 +141,8 @@ class ResultCard(QFrame):
         self.name = self._label(bold=True)
         self.details = self._label()
         self.reason = self._label()
+        self.texts: dict[QLabel, str] = {}
+        """Each line's words as the answer gives them (:meth:`_fit` may let one wrap)."""
         self.sizes = TYPE_SIZES
         """The lines' pixel sizes after the last fit."""
         self._render()
@@ -212,15 +227,13 @@ class ResultCard(QFrame):
 
     def _fit(self) -> None:
         """The largest candidate sizes whose wrapped lines fit the card (the smallest if
-        none does); margins and spacing shrink with the headline, to half."""
-        for sizes in self.candidate_sizes():
-            scale = min(1.0, sizes[0] / TYPE_SIZES[0])
-            across, down = (round(m * max(scale, 0.5)) for m in MARGINS)
-            width, height = self.width() - 2 * across, self.height() - 2 * down
-            spacing = round(SPACING * max(scale, 0.5))
-            needed, heights = self._needed(sizes, width, spacing)
-            if needed <= height:
-                break
+        none does); margins and spacing shrink with the headline, to half. A word wider
+        than the card even in the smallest type wraps between its letters."""
+        for label, text in self.texts.items():  # a word broken for a smaller card is whole
+            label.setText(text)
+        sizes, across, down, width, spacing, heights = self._choose()
+        if not heights and self._break_long_words(sizes, width):
+            sizes, across, down, width, spacing, heights = self._choose()
         self.sizes = sizes
         top = down
         side, room = self._mark_side(sizes), self._mark_room(sizes)
@@ -232,6 +245,37 @@ class ResultCard(QFrame):
             indent = room if label is self.headline else 0
             label.setGeometry(across + indent, top, width - indent, line_height)
             top += line_height + spacing
+
+    def _choose(self) -> tuple[tuple[int, ...], int, int, int, int, list[int]]:
+        """(sizes, margin across, margin down, text width, spacing, each line's height) of
+        the first candidate that fits, else of the last; no heights: a word is too wide."""
+        for sizes in self.candidate_sizes():
+            scale = min(1.0, sizes[0] / TYPE_SIZES[0])
+            across, down = (round(m * max(scale, 0.5)) for m in MARGINS)
+            width, height = self.width() - 2 * across, self.height() - 2 * down
+            spacing = round(SPACING * max(scale, 0.5))
+            needed, heights = self._needed(sizes, width, spacing)
+            if needed <= height:
+                break
+        return sizes, across, down, width, spacing, heights
+
+    def _break_long_words(self, sizes: tuple[int, ...], width: int) -> bool:
+        """Let each word wider than the card at ``sizes`` (no name has one; a forged code
+        can) wrap between any two letters, rather than be cut off at the card's edge with
+        the lines under it left where the previous answer had them; whether any did."""
+        changed = False
+        for label, index in self._lines():
+            font = label.font()
+            font.setPixelSize(sizes[index])
+            metrics = QFontMetrics(font)
+            room = width - (self._mark_room(sizes) if label is self.headline else 0)
+            text = "".join(_breakable(part) if n % 2 and metrics.horizontalAdvance(part)
+                           > room else part for n, part in enumerate(
+                               _WORD.split(label.text())))  # odd parts: the words
+            if text != label.text():
+                label.setText(text)
+                changed = True
+        return changed
 
     # -- what to show ---------------------------------------------------------------------
     def show_result(self, result: ScanResult) -> None:
@@ -334,13 +378,11 @@ class ResultCard(QFrame):
         palette.setColor(QPalette.ColorRole.Window, QColor(background))
         palette.setColor(QPalette.ColorRole.WindowText, QColor(foreground))
         self.setPalette(palette)  # a palette, not a style sheet: no re-polish on every scan
-        self.headline.setText(headline)
-        self.name.setText(name)
-        self.details.setText(details)
-        self.reason.setText(reason)
+        self.texts = {self.headline: headline, self.name: name, self.details: details,
+                      self.reason: reason}
         self.mark.set_shape(MARKS.get(state, ""))
-        for label in (self.headline, self.name, self.details, self.reason):
-            label.setVisible(bool(label.text()))
+        for label, text in self.texts.items():
+            label.setVisible(bool(text))
         self._fit()
 
     # -- latency probe --------------------------------------------------------------------
