@@ -284,42 +284,53 @@ def test_purge_takes_the_batch_log_of_purged_entries_and_keeps_every_held_entrys
             protocol.format_time(NOW - dt.timedelta(days=30)),))] == [fast[0]["id"]]
 
 
+def erase_with_a_batch_open(storage, other, scan: tuple[int, str, str, dt.datetime],
+                            received: dt.datetime, before: dt.date) -> tuple[dict, int]:
+    """Erase identities before ``before`` while a batch storing ``scan`` (received at
+    ``received``) is open — its entry stored, at its person's stays lock, held by ``other``
+    until erasure waits for the batch; the batch's entry and how many erasure erased."""
+    import concurrent.futures
+    import time
+
+    from kiosk.central import erasure, stays
+
+    person, form, direction, at = scan
+    match_key = wire_entry(payload_identity(person, form), checkpoint="CP-CHO", kiosk="k1",
+                           direction=direction, scanned_at=at)["match_key"]
+    other.execute("SELECT pg_advisory_lock(%s)", (stays._lock(match_key, "CP-CHO"),))
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        batch = pool.submit(send, storage, [scan], received)
+        while not other.execute("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+                                "AND NOT granted").fetchone():
+            time.sleep(0.05)  # the batch's entry is stored, its transaction open
+        erasing = pool.submit(erasure.erase_personal, storage, before)
+        deadline = time.monotonic() + 10
+        while not erasing.done() and time.monotonic() < deadline and not other.execute(
+                "SELECT 1 FROM pg_locks WHERE relation = 'document_matches'::regclass "
+                "AND NOT granted").fetchone():
+            time.sleep(0.05)
+        other.execute("SELECT pg_advisory_unlock_all()")
+        (entry,) = batch.result(timeout=30)
+        return entry, erasing.result(timeout=30)
+
+
 def test_a_batch_storing_a_documents_scan_during_erasure_keeps_its_join(
         tmp_path: Path) -> None:
     """PostgreSQL, where batches are stored while erasure runs: a batch stores a scan of
     person 1's card the same local day as one being erased, and is still open (waiting on
     its person's stays lock, held here) when erasure comes to that day. Erasure waits for
     it, so the document's join to the card stays while the batch's entry says so."""
-    import concurrent.futures
-    import time
-
     import psycopg
-
-    from kiosk.central import erasure, stays
 
     db = database_url("postgresql", tmp_path)
     edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
     with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other:
-        (erased,) = send(storage, [(1, "cccd", "in", edge - dt.timedelta(minutes=10))],
-                         edge - dt.timedelta(minutes=1))
-        other.execute("SELECT pg_advisory_lock(%s)",
-                      (stays._lock(erased["match_key"], "CP-CHO"),))
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            batch = pool.submit(send, storage,
-                                [(1, "cccd", "out", edge + dt.timedelta(minutes=30))],
-                                edge + dt.timedelta(hours=1))
-            while not other.execute("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
-                                    "AND NOT granted").fetchone():
-                time.sleep(0.05)  # the batch's entry is stored, its transaction open
-            erasing = pool.submit(erasure.erase_personal, storage, edge.date())
-            deadline = time.monotonic() + 10
-            while not erasing.done() and time.monotonic() < deadline and not other.execute(
-                    "SELECT 1 FROM pg_locks WHERE relation = 'document_matches'::regclass "
-                    "AND NOT granted").fetchone():
-                time.sleep(0.05)
-            other.execute("SELECT pg_advisory_unlock_all()")
-            (kept,) = batch.result(timeout=30)
-            assert erasing.result(timeout=30) == 1
+        send(storage, [(1, "cccd", "in", edge - dt.timedelta(minutes=10))],
+             edge - dt.timedelta(minutes=1))
+        kept, erased = erase_with_a_batch_open(
+            storage, other, (1, "cccd", "out", edge + dt.timedelta(minutes=30)),
+            edge + dt.timedelta(hours=1), edge.date())
+        assert erased == 1
         assert [tuple(r) for r in storage._query(
             "SELECT subject_key, match_key FROM document_matches")] == [
             (kept["subject_key"], kept["match_key"])]
@@ -332,12 +343,9 @@ def test_a_late_scan_erased_while_it_was_being_stored_leaves_no_stay_or_pair(
     erasure starts, and is still open (at its person's stays lock, held here) when the walk
     comes to it; the walk waits for it and erases it. Its stay, its tail and its pair in
     its day's set of people, written as it ended, go too: nothing names it afterwards."""
-    import concurrent.futures
-    import time
-
     import psycopg
 
-    from kiosk.central import erasure, stays
+    from kiosk.central import stays
 
     db = database_url("postgresql", tmp_path)
     edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
@@ -345,24 +353,10 @@ def test_a_late_scan_erased_while_it_was_being_stored_leaves_no_stay_or_pair(
         send(storage, [(1, "cccd", "in", edge - dt.timedelta(minutes=20)),
                        (3, "cccd", "in", edge - dt.timedelta(minutes=5))],
              edge - dt.timedelta(minutes=1))
-        late = wire_entry(payload_identity(2, "cccd"), checkpoint="CP-CHO", kiosk="k1",
-                          direction="in", scanned_at=edge - dt.timedelta(minutes=10))
-        other.execute("SELECT pg_advisory_lock(%s)", (stays._lock(late["match_key"], "CP-CHO"),))
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            batch = pool.submit(send, storage, [(2, "cccd", "in", edge - dt.timedelta(
-                minutes=10))], NOW)
-            while not other.execute("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
-                                    "AND NOT granted").fetchone():
-                time.sleep(0.05)  # the batch's entry is stored, its transaction open
-            erasing = pool.submit(erasure.erase_personal, storage, edge.date())
-            deadline = time.monotonic() + 10
-            while not erasing.done() and time.monotonic() < deadline and not other.execute(
-                    "SELECT 1 FROM pg_locks WHERE relation = 'document_matches'::regclass "
-                    "AND NOT granted").fetchone():
-                time.sleep(0.05)
-            other.execute("SELECT pg_advisory_unlock_all()")
-            batch.result(timeout=30)
-            assert erasing.result(timeout=30) == 3
+        _, erased = erase_with_a_batch_open(
+            storage, other, (2, "cccd", "in", edge - dt.timedelta(minutes=10)), NOW,
+            edge.date())
+        assert erased == 3
         assert {e["subject_key"] for e in rows(storage)} == {"erased"}
         assert storage._query("SELECT person FROM stays UNION ALL "
                               f"SELECT person FROM {stays.TAILS}") == []

@@ -102,13 +102,12 @@ class Partitions:
         self.ensure(conn, self.wanted(days, today))
 
     def drop_before(self, storage: PostgresStorage, conn: psycopg.Connection, cutoff: dt.date,
-                    unfrozen: str) -> tuple[list[str], list[tuple[str, str, str]]]:
+                    unfrozen: str) -> list[str]:
         """Drop every partition of a day before ``cutoff`` (UTC days of the ids), and delete
         rows received before it from the default partition (far-off clocks: their ids say
-        nothing about their age); the tables dropped and the document matches forgotten.
-        The rows' pairs in the day sets of days ``unfrozen`` or later go too
-        (:data:`people.FORGET`), and their document numbers' match keys
-        (:data:`document_matches.FORGET`), while uploads go on:
+        nothing about their age); the tables dropped. The rows' pairs in the day sets of
+        days ``unfrozen`` or later go too (:data:`people.FORGET`), and their document
+        numbers' match keys (:data:`document_matches.FORGET`), while uploads go on:
 
         1. Each partition is detached first (a moment's lock on ``entries``, as dropping
            takes; it waits for the batches storing rows, and holds new ones back until it
@@ -120,8 +119,9 @@ class Partitions:
            A detached partition left by an interrupted purge is finished the same way.
         3. A batch storing a scan kept that stands for a match forgotten meanwhile (the same
            person, the same local day) may have committed after the deletion looked: the
-           caller adds back, once such batches have ended, the matches forgotten that an
-           entry held stands for (:data:`document_matches.RESTORE`).
+           matches forgotten are given, a day's at a time, to ``storage._settle``, which
+           adds back, once such batches have ended, those an entry held stands for
+           (:data:`document_matches.RESTORE`).
 
         The default partition's rows go with their stays, tails and identities
         (:func:`stays.forget_scans`): the ids of those from a clock far ahead are past the
@@ -132,7 +132,6 @@ class Partitions:
         for day in sorted(d for d in self.known if d < cutoff):
             briefly(conn, lambda day=day: self._detach(conn, day))
             self.known.discard(day)
-        forgotten: list[tuple[str, str, str]] = []
         dropped = []
         for (table,) in conn.execute(
                 "SELECT relname FROM pg_class WHERE relname ~ $1 AND relkind = 'r' "
@@ -144,17 +143,18 @@ class Partitions:
                     continue  # another purge dropped it
                 conn.execute(people.FORGET.format(entries=table, where="local_day >= $1"),
                              (unfrozen,))
-                forgotten += conn.execute(document_matches.FORGET.format(
+                forgotten = conn.execute(document_matches.FORGET.format(
                     entries=table, where="true", kept="true") + _FORGOTTEN).fetchall()
                 conn.execute(f"DROP TABLE {table}")
             dropped.append(table)
+            storage._settle(forgotten)
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock($1)", (LOCK_KEY,))  # ensure moves rows
             received = f"{cutoff.isoformat()}T00:00:00.000000Z"
             conn.execute(people.FORGET.format(
                 entries=DEFAULT, where="received_at < $1 AND local_day >= $2"),
                 (received, unfrozen))
-            forgotten += conn.execute(document_matches.FORGET.format(
+            forgotten = conn.execute(document_matches.FORGET.format(
                 entries=DEFAULT, where="received_at < $1",
                 kept=f"NOT (e.tableoid = '{DEFAULT}'::regclass AND e.received_at < $1)")
                 + _FORGOTTEN, (received,)).fetchall()
@@ -164,8 +164,8 @@ class Partitions:
                 f"WHERE id >= $2 AND match_key IS NOT NULL", (received, bounds(cutoff)[0])
             ).fetchall()
             stays.forget_scans(storage, conn, gone)
-        return dropped, forgotten
-
+        storage._settle(forgotten)
+        return dropped
 
     @staticmethod
     def _detach(conn: psycopg.Connection, day: dt.date) -> None:

@@ -31,6 +31,8 @@ from kiosk.central.storage import (
 _TYPES = {"engine": "postgresql", "bigint": "BIGINT", "float": "DOUBLE PRECISION",
           "bytes": "BYTEA", "json": "JSONB", "serial": "BIGSERIAL PRIMARY KEY"}
 """schema.MIGRATIONS' column types in PostgreSQL."""
+_RESTORE_ROWS = 10_000
+"""Document matches added back per statement after a purge (a day at 10 M: ~95,000)."""
 _LOCK_KEY = 0x6B696F736B  # advisory lock serialising migrations across server processes
 
 _COLUMNS = ", ".join(STORED_COLUMNS)
@@ -152,13 +154,18 @@ class PostgresStorage(Storage):
     def _purge(self, cutoff: dt.date, unfrozen: str) -> int:
         """Whole day partitions are dropped: no row-by-row delete, no table bloat."""
         with self._connection() as conn:
-            dropped, forgotten = self.partitions.drop_before(self, conn, cutoff, unfrozen)
+            return len(self.partitions.drop_before(self, conn, cutoff, unfrozen))
+
+    def _settle(self, forgotten: list[tuple[str, str, str]]) -> None:
+        """Once the batches writing day sets and matches have ended, add back the matches
+        ``forgotten`` that an entry held stands for (:meth:`Partitions.drop_before`)."""
         self._wait_for_writers("day_subjects", "document_matches")
-        if forgotten:
+        rows = sorted(set(forgotten))
+        for start in range(0, len(rows), _RESTORE_ROWS):
             with self._transaction() as tx:
                 tx.execute(document_matches.RESTORE, [
-                    list(column) for column in zip(*sorted(set(forgotten)), strict=True)])
-        return len(dropped)
+                    list(column) for column in zip(*rows[start:start + _RESTORE_ROWS],
+                                                   strict=True)])
 
     def _wait_for_writers(self, *tables: str) -> None:
         """A moment's lock on each table in turn (never two at once: no lock order to
