@@ -1409,6 +1409,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "({detail}); chưa thay đổi gì",
         "{path}: no backup before migrating from schema v{version} ({detail}); nothing was "
         "changed"),
+    "store.migration_failed": (
+        "{path}: không nâng cấp được từ lược đồ v{version} lên v{target} ({detail}); tệp vẫn "
+        "ở v{version} như trước, không mất gì đã ghi (bản sao lưu: {backup}); khắc phục "
+        "nguyên nhân (ổ đĩa đầy: giải phóng chỗ trống) rồi khởi động lại",
+        "{path}: could not migrate from schema v{version} to v{target} ({detail}); the file "
+        "stays at v{version} as it was, nothing recorded is lost (backup: {backup}); fix the "
+        "cause (a full disk: free some space) and start again"),
     "store.not_writable": (
         "{path}: không ghi được (ổ đĩa chỉ đọc, hoặc không có quyền ghi tệp hay thư mục chứa "
         "nó); chưa ghi gì",

@@ -530,12 +530,20 @@ class Store:
             if version > len(MIGRATIONS):
                 raise StoreError("store.schema_newer", path=self.path, version=version,
                                  ours=len(MIGRATIONS))
+            backup = None
             if 0 < version < len(MIGRATIONS) and str(self.path) != ":memory:":
-                backup_before_migrating(self.conn, self.path, version)
+                backup = backup_before_migrating(self.conn, self.path, version)
             for target, step in enumerate(MIGRATIONS[version:], start=version + 1):
-                with self.transaction() as conn:
-                    step(conn)
-                    conn.execute(f"PRAGMA user_version={target}")
+                try:
+                    with self.transaction() as conn:
+                        step(conn)
+                        conn.execute(f"PRAGMA user_version={target}")
+                except StoreError as exc:  # a full disk: the step rolled back whole
+                    if backup is None:
+                        raise
+                    raise StoreError("store.migration_failed", path=self.path,
+                                     version=target - 1, target=target, backup=backup,
+                                     detail=exc.words) from exc
 
     def table_names(self) -> list[str]:
         with self.lock:
