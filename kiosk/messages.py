@@ -1411,10 +1411,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "changed"),
     "store.migration_failed": (
         "{path}: không nâng cấp được từ lược đồ v{version} lên v{target} ({detail}); tệp vẫn "
-        "ở v{version} như trước, không mất gì đã ghi (bản sao lưu: {backup}); khắc phục "
-        "nguyên nhân (ổ đĩa đầy: giải phóng chỗ trống) rồi khởi động lại",
+        "ở v{version}, việc nâng cấp không thay đổi gì trong tệp (bản sao lưu: {backup}); "
+        "khắc phục nguyên nhân (ổ đĩa đầy: giải phóng chỗ trống) rồi khởi động lại",
         "{path}: could not migrate from schema v{version} to v{target} ({detail}); the file "
-        "stays at v{version} as it was, nothing recorded is lost (backup: {backup}); fix the "
+        "stays at v{version}: the migration changed nothing in it (backup: {backup}); fix the "
         "cause (a full disk: free some space) and start again"),
     "store.not_writable": (
         "{path}: không ghi được (ổ đĩa chỉ đọc, hoặc không có quyền ghi tệp hay thư mục chứa "

@@ -91,7 +91,7 @@ def test_a_disk_that_fills_during_the_migration_leaves_the_store_as_it_was_and_s
                           text=True, timeout=120)
     assert proc.stdout.startswith(
         f"{path}: could not migrate from schema v8 to v9 ("), (proc.stdout, proc.stderr)
-    assert f"the file stays at v8 as it was, nothing recorded is lost (backup: {path}.v8.bak)" \
+    assert f"the file stays at v8: the migration changed nothing in it (backup: {path}.v8.bak)" \
         in proc.stdout
     assert user_version(path) == 8
     with sqlite3.connect(path) as conn:
