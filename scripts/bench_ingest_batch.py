@@ -10,7 +10,8 @@ Prints entries per second and microseconds per entry: wall clock, this process's
 on a PostgreSQL on this machine, the CPU of the one database connection the storage holds.
 
 ``--without PART`` (repeatable) leaves a part of the ingest transaction out, to show what it
-costs: ``stays``, ``document_matches``, ``day_sets`` (the distinct people), ``aggregates``.
+costs: ``stays``, ``document_matches``, ``day_sets`` (the distinct people), ``aggregates``,
+``identities`` (what the stays' scans say, stored once each).
 A database stored without a part is not a valid centre: use a fresh one for each run.
 
     .venv/bin/python scripts/bench_ingest_batch.py --db postgresql://…/EMPTY_DATABASE
@@ -35,13 +36,14 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "tests")]
 from bench_reports import cpu_seconds  # noqa: E402
 from report_support import GenKiosk, wire_entry  # noqa: E402
 
-from kiosk.central import aggregates, document_matches, people, stays  # noqa: E402
+from kiosk.central import aggregates, document_matches, identities, people, stays  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.sync import protocol  # noqa: E402
 
 PARTS: dict[str, tuple[Any, str]] = {
     "stays": (stays, "keep"), "document_matches": (document_matches, "keep"),
-    "day_sets": (people, "count_new"), "aggregates": (aggregates, "write")}
+    "day_sets": (people, "count_new"), "aggregates": (aggregates, "write"),
+    "identities": (identities, "keep")}
 """What ``--without`` can leave out: the module and the function the transaction calls."""
 
 
