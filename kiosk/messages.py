@@ -848,6 +848,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.purge.too_short": (
         "{option} {days}: phải giữ ít nhất {least} ngày (lượt gửi muộn, truy vết)",
         "{option} {days}: keep at least {least} days (late uploads, tracing)"),
+    "central.purge.too_long": ("{option} {days}: tối đa {most} ngày (0 để giữ tất cả)",
+                               "{option} {days}: at most {most} days (0 keeps everything)"),
     "central.purge.negative": ("{option} {days}: cần 0 (giữ tất cả) hoặc một số ngày",
                                "{option} {days}: expected 0 (keep everything) or a number of "
                                "days"),

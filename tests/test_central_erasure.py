@@ -385,3 +385,19 @@ def test_an_entry_claiming_to_be_erased_already_is_refused(db: str) -> None:
         assert storage._query("SELECT name, document_number FROM entries WHERE name IS NOT "
                               "NULL OR document_number IS NOT NULL") == []
         assert storage._query("SELECT count(*) FROM identities") == [(0,)]
+
+
+def test_a_retention_longer_than_the_calendar_is_refused_not_kept_to_fail_every_purge(
+        db: str) -> None:
+    """A period with a few digits too many (99999999 days reaches back past year 1) is
+    refused naming the option, as a too short one is: kept, it made every daily purge fail
+    with a traceback, and nothing was purged or erased again until someone noticed."""
+    for command in ("retention", "purge"):
+        for option in ("--days", "--personal-days"):
+            refused = central(command, option, "99999999", "--db", db, check=False)
+            assert refused.returncode == 2, refused.stderr
+            assert refused.stderr.strip().endswith(
+                f"{option} 99999999: at most 36525 days (0 keeps everything)")
+    assert "mãi mãi / forever" in central("retention", "--db", db).stdout
+    assert central("retention", "--days", "36525", "--db", db).returncode == 0
+    assert central("purge", "--db", db).returncode == 0

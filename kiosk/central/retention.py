@@ -22,19 +22,25 @@ from kiosk.commandline import EXIT_USAGE, examples, open_central
 from kiosk.messages import both
 
 RAW_SETTING = "retention_days"
+MAX_DAYS = 36_525
+"""A century: longer reaches back past the calendar's first day (and 0 keeps everything)."""
 
 
 def _days(value: int | None, storage: Any, setting: str) -> int:
     return value if value is not None else int(storage.optional_setting(setting) or 0)
 
 
-def _too_short(option: str, days: int) -> int | None:
+def _out_of_range(option: str, days: int) -> int | None:
     if 0 < days < erasure.MIN_DAYS:
         print(both("central.purge.too_short", option=option, days=days, least=erasure.MIN_DAYS),
               file=sys.stderr)
         return EXIT_USAGE
     if days < 0:
         print(both("central.purge.negative", option=option, days=days), file=sys.stderr)
+        return EXIT_USAGE
+    if days > MAX_DAYS:
+        print(both("central.purge.too_long", option=option, days=days, most=MAX_DAYS),
+              file=sys.stderr)
         return EXIT_USAGE
     return None
 
@@ -43,7 +49,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         days = _days(args.days, storage, RAW_SETTING)
         personal = _days(args.personal_days, storage, erasure.SETTING)
-        refused = _too_short("--days", days) or _too_short("--personal-days", personal)
+        refused = _out_of_range("--days", days) or _out_of_range("--personal-days", personal)
         if refused:
             return refused
         today = dt.datetime.now(dt.UTC).date()
@@ -67,7 +73,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 def cmd_retention(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         for option, value in (("--days", args.days), ("--personal-days", args.personal_days)):
-            if value is not None and (refused := _too_short(option, value)):
+            if value is not None and (refused := _out_of_range(option, value)):
                 return refused
         for setting, value in ((RAW_SETTING, args.days), (erasure.SETTING, args.personal_days)):
             if value is not None:
@@ -118,9 +124,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         **examples("kiosk-central retention",
                    "kiosk-central retention --days 90 --personal-days 30",
                    "kiosk-central retention --personal-days 0   # keep identities"))
-    retention.add_argument("--days", type=int, help="raw entries (0: forever; at least 14)")
+    retention.add_argument("--days", type=int, help="raw entries (0: forever; 14 to 36525)")
     retention.add_argument("--personal-days", type=int,
-                           help="identities in entries (0: forever; at least 14)")
+                           help="identities in entries (0: forever; 14 to 36525)")
     retention.set_defaults(func=cmd_retention)
     zone = subparsers.add_parser(
         "timezone", parents=[common], help="show or set the centre's time zone",
