@@ -1227,6 +1227,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "trace.period_future": (
         "khoảng thời gian: lúc kết thúc phải sau lúc bắt đầu (và không ở tương lai)",
         "period: the end must be after the start (and not in the future)"),
+    "trace.period_calendar": ("khoảng thời gian: phải nằm trong lịch (năm 1 đến năm 9999)",
+                              "period: must lie within the calendar (years 1 to 9999)"),
     "trace.period_long": ("khoảng thời gian: tối đa {max} ngày", "period: at most {max} days"),
     "trace.bad_document": ("số giấy tờ {number}: cần 6 đến 20 chữ cái hoặc chữ số",
                            "document number {number}: expected 6 to 20 letters or digits"),

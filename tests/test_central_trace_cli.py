@@ -187,3 +187,29 @@ def test_help_shows_runnable_examples() -> None:
     assert "Examples / Ví dụ:" in text and "--reason" in text
     assert io.StringIO(central("audit", "list", "--help").stdout).read().count(
         "kiosk-central audit list") >= 1
+
+
+def test_a_period_past_the_calendar_is_refused_naming_it_and_nothing_is_traced(
+        tmp_path: Path) -> None:
+    """A day at the calendar's edge (0001-01-01 begins before year 1 in UTC, the day after
+    9999-12-31 does not exist) is refused with the period's words, by the CLI and the API:
+    it was an OverflowError (a traceback; 500)."""
+    from kiosk.central.app import create_app
+
+    db = f"sqlite:///{tmp_path}/central.db"
+    words = "period: must lie within the calendar (years 1 to 9999)"
+    for option, day in (("--from", "0001-01-01"), ("--to", "9999-12-31")):
+        refused = trace(db, "--document", number(1), option, day, "--reason", "F0-1",
+                        check=False)
+        assert refused.returncode != 0 and words in refused.stderr
+        assert "Traceback" not in refused.stderr
+    with open_storage(db) as storage:
+        app = create_app(storage, tracer_of=lambda request: "bs.lan")
+        with serving(app) as base:
+            answers = [httpx.post(base + TRACE_PATH, json={
+                "document": number(1), "reason": "F0-1", name: value})
+                for name, value in (("from", "0001-01-01"), ("to", "9999-12-31"),
+                                    ("from", "0001-01-01T00:00:00+14:00"))]
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [
+        (422, "trace.period_calendar")] * 3
+    assert traces(db) == []

@@ -45,19 +45,23 @@ def period(storage: Storage, request: Request) -> tuple[dt.datetime, dt.datetime
     calendar = storage.calendar
     now = dt.datetime.now(dt.UTC)
     end = request.end
-    if end is None:
-        end_at = now
-    elif isinstance(end, dt.datetime):
-        end_at = end.astimezone(dt.UTC)
-    else:
-        end_at = min(calendar.end(end), now)
-    start = request.start
-    if start is None:
-        start_at = calendar.start(calendar.day_of(end_at) - dt.timedelta(days=DEFAULT_DAYS - 1))
-    elif isinstance(start, dt.datetime):
-        start_at = start.astimezone(dt.UTC)
-    else:
-        start_at = calendar.start(start)
+    try:  # a day at the calendar's edge may begin or end outside it in UTC
+        if end is None:
+            end_at = now
+        elif isinstance(end, dt.datetime):
+            end_at = end.astimezone(dt.UTC)
+        else:
+            end_at = min(calendar.end(end), now)
+        start = request.start
+        if start is None:
+            start_at = calendar.start(calendar.day_of(end_at)
+                                      - dt.timedelta(days=DEFAULT_DAYS - 1))
+        elif isinstance(start, dt.datetime):
+            start_at = start.astimezone(dt.UTC)
+        else:
+            start_at = calendar.start(start)
+    except OverflowError:
+        raise tracing.TraceError("trace.period_calendar") from None
     if end_at <= start_at:
         raise tracing.TraceError("trace.period_future")
     if end_at - start_at > dt.timedelta(days=MAX_DAYS):
