@@ -109,6 +109,10 @@ def test_the_timer_command_writes_dated_files_and_can_run_again(tmp_path: Path) 
     bad = central("report", "monthly", "--month", "2026-13", "--db", db, check=False)
     assert bad.returncode == 2 and "'2026-13': cần YYYY-MM / '2026-13': expected YYYY-MM" \
         in bad.stderr
+    for args in (["daily", "--date", "9999-12-31"], ["daily", "--date", "0001-01-01"],
+                 ["monthly", "--month", "9999-12"], ["monthly", "--month", "0001-01"]):
+        past = central("report", *args, "--db", db, check=False)  # the calendar's edge
+        assert past.returncode == 2 and f"'{args[2]}': " in past.stderr, past.stderr
     yesterday, default = (json.loads(central("report", "daily", *day, "--format", "json",
                                              "--db", db).stdout)["day"]
                           for day in (["--date", "yesterday"], []))

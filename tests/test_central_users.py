@@ -138,6 +138,12 @@ def test_every_page_answers_on_both_engines(db: str, tmp_path: Path) -> None:
                 assert answer.status_code == 200, (path, answer.text[:300])
             assert "CP-1" in admin.get("/checkpoints?state=inactive7&kind=other&q=chot").text
             assert admin.get("/reports?date=2026-13-01").status_code == 422
+            # days whose report would reach outside the calendar: refused, not a 500
+            for path in ("/reports?date=9999-12-31", "/reports?monthly=true&month=9999-12",
+                         "/api/v1/reports/daily?date=0001-01-01",
+                         "/api/v1/reports/monthly?month=0001-01"):
+                assert admin.get(path).status_code == 422, path
+            assert admin.get("/checkpoints/CP-1?day=9999-12-31").status_code == 200
             paths = admin.get("/openapi.json").json()["paths"]
             assert {"/api/v1/reports/daily", "/api/v1/reports/monthly"} <= set(paths)
             assert "/today" not in paths and "/login" not in paths

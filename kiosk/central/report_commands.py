@@ -25,7 +25,7 @@ def _day(text: str) -> dt.date | None:
     if text in ("yesterday", "hôm-qua"):
         return None  # the report's own default
     try:
-        return dt.date.fromisoformat(text)
+        return reports.report_day(text)
     except ValueError:
         raise argparse.ArgumentTypeError(both("cli.bad_report_day", value=repr(text))) from None
 

@@ -280,9 +280,22 @@ def _kiosk_problems(snap: Snapshot, active: list[Kiosk], day_start: dt.datetime
 
 
 # -- monthly ------------------------------------------------------------------------------------
+FIRST_DAY, LAST_DAY = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
+"""The days a report is made for: no scan is dated before 1970 (a UUIDv7 id counts from
+it), and a day at the calendar's edge (or the week before it) reaches outside it in UTC."""
+
+
+def report_day(text: str) -> dt.date:
+    """``YYYY-MM-DD`` as a day a report is made for; ValueError if it is not one."""
+    day = dt.date.fromisoformat(text)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{text}: not between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
 def month_days(month: str) -> list[dt.date]:
-    """The days of ``YYYY-MM``; ValueError if it is not a month."""
-    first = dt.date.fromisoformat(f"{month}-01")
+    """The days of ``YYYY-MM``; ValueError if it is not a month a report is made for."""
+    first = report_day(f"{month}-01")
     days = []
     while first.month == (first + dt.timedelta(days=len(days))).month:
         days.append(first + dt.timedelta(days=len(days)))

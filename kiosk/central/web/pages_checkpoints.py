@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from kiosk.central import registry
+from kiosk.central import registry, reports
 from kiosk.central.disclosure import not_personal
 from kiosk.central.storage import Storage
 from kiosk.central.web import charts, i18n
@@ -97,7 +97,7 @@ async def checkpoint_page(request: Request, checkpoint_id: str, day: str = "") -
         return site.render(request, "notfound.html", status=404)
     check_district(user, point.district)
     try:
-        chosen = dt.date.fromisoformat(day) if day else site.storage.today()
+        chosen = reports.report_day(day) if day else site.storage.today()
     except ValueError:
         chosen = site.storage.today()
     data = await run_in_threadpool(_detail, site.storage, point.id, chosen)

@@ -48,7 +48,7 @@ def _day(storage: Storage, text: str) -> dt.date | None:
     if not text:
         return storage.today() - dt.timedelta(days=1)
     try:
-        return dt.date.fromisoformat(text)
+        return reports.report_day(text)
     except ValueError:
         return None
 
