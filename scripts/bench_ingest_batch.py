@@ -9,6 +9,10 @@ key a CCCD gives, so the stays (kiosk.central.stays) and the document → match 
 Prints entries per second and microseconds per entry: wall clock, this process's CPU and,
 on a PostgreSQL on this machine, the CPU of the one database connection the storage holds.
 
+``--api``: each batch goes the API's way instead (``kiosk.central.app._ingest``, still in this
+process, no HTTP): its body zstd-encoded as a kiosk sends it, then decoded, checked and
+stored, so the client CPU is what ``serve`` spends on it.
+
 ``--without PART`` (repeatable) leaves a part of the ingest transaction out, to show what it
 costs: ``stays``, ``document_matches``, ``day_sets`` (the distinct people), ``aggregates``,
 ``identities`` (what the stays' scans say, stored once each).
@@ -37,6 +41,7 @@ from bench_reports import cpu_seconds  # noqa: E402
 from report_support import GenKiosk, wire_entry  # noqa: E402
 
 from kiosk.central import aggregates, document_matches, identities, people, stays  # noqa: E402
+from kiosk.central.app import _ingest  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.sync import protocol  # noqa: E402
 
@@ -56,6 +61,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--match-keys", action="store_true",
                         help="entries carry a CCCD's match key (stays and document matches kept)")
+    parser.add_argument("--api", action="store_true",
+                        help="through the API's _ingest: a zstd body decoded and checked too")
     parser.add_argument("--without", action="append", choices=sorted(PARTS), default=[],
                         help="leave this part of the transaction out (to see its cost)")
     args = parser.parse_args()
@@ -86,6 +93,10 @@ def main() -> int:
         for kiosk in kiosks:
             storage.add_checkpoint(kiosk.checkpoint_id, kiosk.checkpoint_id)
             storage.add_kiosk(kiosk.id, kiosk.checkpoint_id, kiosk.id, uuid.uuid4().hex)
+        enrolled = {k.id: storage.kiosk(k.id) for k in kiosks}
+        bodies = [protocol.encode_body(protocol.make_batch(
+            kiosk.id, str(uuid.uuid4()), entries, at), "zstd")[0]
+            for kiosk, entries, at in batches] if args.api else []
         backend = None
         if postgresql:
             with storage._connection() as conn:  # the pool's one connection
@@ -95,9 +106,13 @@ def main() -> int:
             received = at + dt.timedelta(seconds=1)
             started, started_cpu = time.perf_counter(), time.process_time()
             started_database = cpu_seconds(backend) if backend else None
-            results = storage.ingest_batch(kiosk.id, entries, sent_at=protocol.format_time(at),
-                                           received_at=received, batch_id=str(uuid.uuid4()),
-                                           checkpoint_id=kiosk.checkpoint_id)
+            if args.api:
+                results = _ingest(storage, enrolled[kiosk.id], bodies[n], "zstd", received,
+                                  protocol.MAX_DECODED_BYTES)["results"]
+            else:
+                results = storage.ingest_batch(
+                    kiosk.id, entries, sent_at=protocol.format_time(at), received_at=received,
+                    batch_id=str(uuid.uuid4()), checkpoint_id=kiosk.checkpoint_id)
             if n >= args.warmup:
                 wall += time.perf_counter() - started
                 cpu += time.process_time() - started_cpu
@@ -105,7 +120,7 @@ def main() -> int:
                     database += (cpu_seconds(backend) or 0.0) - started_database
             assert all(r["status"] == protocol.ACCEPTED for r in results), results[:3]
     timed = args.batches * args.batch
-    print(json.dumps({"entries": timed, "match_keys": args.match_keys,
+    print(json.dumps({"entries": timed, "match_keys": args.match_keys, "api": args.api,
                       "without": sorted(args.without), "entries_per_s": round(timed / wall),
                       "us_per_entry_wall": round(wall / timed * 1e6, 1),
                       "us_per_entry_cpu": round(cpu / timed * 1e6, 1),
