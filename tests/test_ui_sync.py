@@ -188,3 +188,23 @@ def test_on_a_7_inch_panel_the_push_shows_its_progress_and_outcome_without_scrol
     assert "còn 3 lượt chờ gửi" in screen.message.text()
     assert in_view(screen.message), (screen.message.text(), screen.message.geometry())
     assert in_view(screen.push_button)
+
+
+def test_entries_scanned_while_the_clock_ran_ahead_have_waited_no_negative_time(
+        make_window, qtbot, tmp_path):
+    """The clock ran three hours ahead when an entry was scanned, then was put right: the
+    oldest waiting entry is "0 phút" old on the sync screen, as the sync worker's own figure
+    is (it read "-180 phút": a negative age is "under an hour" in minutes)."""
+    import time
+
+    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-for-age",
+                                                      enabled=False))
+    window = make_window(path, start=False)
+    payload = "001099012345|123456789|Người Thử|01021990|Nam|Hà Nội|10102021"
+    ahead = window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="lane1",
+                                              wall_time=time.time() + 3 * 3600))
+    assert ahead.recorded
+    screen = open_sync(window, qtbot)
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "1", timeout=10000)
+    qtbot.waitUntil(lambda: "Lượt chờ lâu nhất: 0 phút" in screen.facts.text(),
+                    timeout=10000)

@@ -134,7 +134,8 @@ class KioskBridge(QObject):
     def _sync_view(self, store: Store, totals: bool) -> SyncView:
         outbox = store.outbox_summary()
         oldest = outbox.oldest_pending
-        age = time.time() - parse_utc(oldest).timestamp() if oldest else None
+        # an entry scanned while the clock ran ahead has waited no time, not a negative one
+        age = max(0.0, time.time() - parse_utc(oldest).timestamp()) if oldest else None
         view = SyncView(
             enabled=self.sync is not None,
             pending=outbox.pending,
