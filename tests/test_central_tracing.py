@@ -315,6 +315,31 @@ def test_stays_kept_at_ingest_whatever_the_arrival_order_equal_every_scan_and_br
               f"in time: {in_time}")
 
 
+def test_a_late_repeat_that_unkeeps_the_latest_kept_scan_leaves_the_one_before_in_the_tail(
+        storage: Storage) -> None:
+    """The example hypothesis shrank to: a person enters at 00:00 (kiosk k00 sends 26 scans
+    of that second), at 12:26, and leaves the next day at 22:12; then kiosk k01's exit at
+    22:11, marked a repeat by that kiosk, arrives late and makes the 22:12 exit a repeat of
+    it; then kiosk k1's entry at 00:20. The latest scan kept is now the 12:26 entry, more
+    than the stays' reach before the late scan: the tail names it, as a rebuild from every
+    scan does (the tail named no kept scan, then the 00:20 entry)."""
+    scans = [Visit(1, "cccd", "CP-0", "in", local(0, 0), kiosk="k00")] * 26 + [
+        Visit(1, "cccd", "CP-0", "in", local(0, 12, 26), kiosk="k00"),
+        Visit(1, "cccd", "CP-0", "out", local(1, 22, 12), kiosk="k00"),
+        Visit(1, "cccd", "CP-0", "out", local(1, 22, 11), kiosk="k01", repeat=True),
+        Visit(1, "cccd", "CP-0", "in", local(0, 0, 20), kiosk="k1")]
+    store_scans(storage, scans, {"k00": 0.0, "k01": 0.0})
+    kept = _kept(storage)
+    assert [(row[2], row[4]) for row in kept[0]] == [
+        (local(0, 0).timestamp(), "exit"), (local(0, 0, 20).timestamp(), "exit"),
+        (local(0, 12, 26).timestamp(), "exit")]
+    assert [(row[2], row[4], row[5], row[7]) for row in kept[1]] == [
+        (local(1, 22, 12).timestamp(), "out", local(0, 12, 26).timestamp(), "in")]
+    with storage._transaction() as tx:
+        stays.rebuild_all(storage, tx)
+    assert kept == _kept(storage)
+
+
 def test_a_batch_about_a_person_waits_for_the_one_keeping_their_stays_on_postgresql(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two kiosks at one checkpoint send a batch at the same moment about the same people,

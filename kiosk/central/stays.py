@@ -260,6 +260,8 @@ def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.
         tail, kept = tails[group], ends.get(group, [])
         if tail.kept and not lo <= tail.kept.at <= hi:  # no new scan is within REACH of it:
             kept.append(tail.kept)                         # still kept, and the latest outside
+        elif not kept:  # none kept near the new scans (its own now a repeat): the latest before
+            kept = _kept_before(storage, tx, group, lo)
         tails_now[group] = Tail(max(tail.last, new[group][-1], key=_order),
                                 max(kept, key=_order) if kept else None)
     held: dict[tuple[Any, ...], Any] = {}
@@ -277,6 +279,22 @@ def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.
             held[tuple(row)] = seq
     gone = [seq for row, seq in held.items() if row not in fresh]
     return gone, [row for row in fresh if row not in held], tails_now
+
+
+def _kept_before(storage: Storage, tx: Any, group: tuple[str, str], before: float
+                 ) -> list[tracing.Scan]:
+    """The last scan of the latest held stay of ``group`` ending before ``before`` (none, or
+    several of one time: the caller takes the latest by :func:`_order`). Stays of one person
+    at one checkpoint follow each other, so it is also one with the latest ``first_at``:
+    the end of the index range ``stays_person`` reads."""
+    rows = _execute(storage, tx, (
+        "SELECT s.last_at, s.estimated, s.first_id, s.last_id FROM stays s "
+        "WHERE s.person = $1 AND s.checkpoint_id = $2 AND s.last_at < $3 AND s.first_at >= "
+        "(SELECT max(l.first_at) FROM stays l WHERE l.person = $1 AND l.checkpoint_id = $2 "
+        "AND l.first_at < $3 AND l.last_at < $3)"), (*group, before)).fetchall()
+    return [tracing.Scan(*group, "in" if estimated == "exit" else "out", False, last_at,
+                         last_id or first_id, group[0])
+            for last_at, estimated, first_id, last_id in rows]
 
 
 def write(storage: Storage, tx: Any, rows: Sequence[tuple[Any, ...]], table: str = "stays",
