@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from bench_trace import Province, load  # noqa: E402
 
-from kiosk.central import audit, erasure, partitions  # noqa: E402
+from kiosk.central import audit, erasure, id_days  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.central.storage import Storage  # noqa: E402
 
@@ -102,7 +102,7 @@ def main() -> int:
     end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     province = Province(province_args, end)
     cutoff_day = end.date() - dt.timedelta(days=args.personal_days)
-    cutoff = partitions.bounds(cutoff_day)[0]
+    cutoff = id_days.bounds(cutoff_day)[0]
     server = None
     figures: dict[str, object] = {"engine": args.engine}
     with tempfile.TemporaryDirectory(dir=args.keep) as tmp:

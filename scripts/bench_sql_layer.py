@@ -52,7 +52,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_reports import province
 
-from kiosk.central.partitions import id_prefix
+from kiosk.central.id_days import id_prefix
 from kiosk.central.trace_queries import _COLUMNS
 
 KIOSK = ("SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "

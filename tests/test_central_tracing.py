@@ -27,7 +27,7 @@ from trace_support import (
     wire_entry,
 )
 
-from kiosk.central import document_matches, identities, partitions, stays, tracing
+from kiosk.central import document_matches, id_days, identities, stays, tracing
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
@@ -253,7 +253,7 @@ def _identities_say_what_the_stays_scans_say(storage: Storage) -> None:
         for scan_id, key in ((first_id, first_identity), (last_id, last_identity)):
             if scan_id is not None:
                 assert scans[scan_id] == (key, held[key][0])
-                assert held[key][1] >= partitions.day_of_id(scan_id).isoformat()
+                assert held[key][1] >= id_days.day_of_id(scan_id).isoformat()
 
 
 def _matches(storage: Storage) -> list[tuple]:

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.central.partitions import id_prefix
+from kiosk.central.id_days import id_prefix
 from kiosk.central.storage import Storage
 from kiosk.ids import uuid7
 from kiosk.payloads import Identity, decode

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from kiosk.central import document_matches, partitions, people, stays
+from kiosk.central import document_matches, id_days, people, stays
 from kiosk.central.storage import ERASED, PERSONAL_NULLED
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ _FORGET_MATCHES = document_matches.FORGET.format(entries="entries", where="id >=
 def erase_personal(storage: Storage, before: dt.date) -> int:
     """Erase the identities of entries of UTC days before ``before``; how many were erased
     by this run (entries erased earlier are skipped)."""
-    cutoff = partitions.bounds(before)[0]
+    cutoff = id_days.bounds(before)[0]
     if not storage._query("SELECT 1 FROM entries WHERE id < $1 LIMIT 1", (cutoff,)):
         return 0
     stays.read_raw_before(storage, before)  # traces read those days raw from now on

@@ -30,7 +30,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from kiosk.central.partitions import day_of_id
+from kiosk.central.id_days import day_of_id
 from kiosk.central.placeholders import Params
 from kiosk.central.tracing import phone_of
 
@@ -86,7 +86,7 @@ _DAYS: dict[int, str] = {}
 
 
 def _utc_day(entry_id: str) -> str:
-    """The UTC day of a UUIDv7's time as ISO text (:func:`partitions.day_of_id`), each day
+    """The UTC day of a UUIDv7's time as ISO text (:func:`id_days.day_of_id`), each day
     computed once: ~0.3 µs instead of ~3."""
     number = int(entry_id[:8] + entry_id[9:13], 16) // 86_400_000
     day = _DAYS.get(number)

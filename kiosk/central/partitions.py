@@ -18,7 +18,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from kiosk.central import document_matches, people
+from kiosk.central import document_matches, people, stays
+from kiosk.central.id_days import bounds, day_of_id
 
 if TYPE_CHECKING:  # the id arithmetic is used by the SQLite engine too, without psycopg
     import psycopg
@@ -32,22 +33,6 @@ LOCK_KEY = 0x6B696F736B + 1
 """Advisory lock serialising partition changes across server processes."""
 DEFAULT = "entries_default"
 _NAME_RE = re.compile(r"entries_p(\d{8})")
-
-
-def id_prefix(moment: dt.datetime) -> str:
-    """The first 13 characters of a UUIDv7 made at ``moment`` (``xxxxxxxx-xxxx``)."""
-    hex_ms = f"{int(moment.timestamp() * 1000):012x}"
-    return f"{hex_ms[:8]}-{hex_ms[8:]}"
-
-
-def day_of_id(entry_id: str) -> dt.date:
-    ms = int(entry_id[:8] + entry_id[9:13], 16)
-    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).date()
-
-
-def bounds(day: dt.date) -> tuple[str, str]:
-    start = dt.datetime.combine(day, dt.time(), dt.UTC)
-    return id_prefix(start), id_prefix(start + dt.timedelta(days=1))
 
 
 def name(day: dt.date) -> str:
@@ -126,8 +111,6 @@ class Partitions:
         The default partition's rows go with their stays, tails and identities
         (:func:`stays.forget_scans`): the ids of those from a clock far ahead are past the
         cutoff by which the stays go (:func:`stays.forget_before`)."""
-        from kiosk.central import stays  # stays builds on this module's id arithmetic
-
         self.refresh(conn)
         for day in sorted(d for d in self.known if d < cutoff):
             briefly(conn, lambda day=day: self._detach(conn, day))

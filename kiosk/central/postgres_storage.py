@@ -18,7 +18,8 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from kiosk.central import document_matches
-from kiosk.central.partitions import Partitions, briefly, day_of_id
+from kiosk.central.id_days import day_of_id
+from kiosk.central.partitions import Partitions, briefly
 from kiosk.central.schema import MIGRATIONS, statements
 from kiosk.central.storage import (
     ENTRY_COLUMNS,

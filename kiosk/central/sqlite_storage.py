@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from kiosk.central import document_matches, partitions, people
+from kiosk.central import document_matches, id_days, people
 from kiosk.central.schema import MIGRATIONS, statements
 from kiosk.central.storage import (
     ENTRY_COLUMNS,
@@ -144,7 +144,7 @@ class SqliteStorage(Storage):
 
     def _purge(self, cutoff: dt.date, unfrozen: str) -> int:
         """Batched deletes, so kiosks' uploads wait for one short batch at most."""
-        before = partitions.bounds(cutoff)[0]
+        before = id_days.bounds(cutoff)[0]
         received = f"{cutoff.isoformat()}T00:00:00.000000Z"
         batch = "SELECT id FROM entries WHERE id < $1 AND received_at < $2 ORDER BY id LIMIT $3"
         removed = 0

@@ -49,7 +49,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from kiosk.central import identities, partitions, tracing
+from kiosk.central import id_days, identities, tracing
 from kiosk.central.placeholders import Params, json_rows, slots
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET
 from kiosk.sync.protocol import format_time
@@ -404,7 +404,7 @@ def forget_before(storage: Storage, before: dt.date) -> int:
     arriving later is kept, and so are its stays and identities, until the next run). How
     many stays were deleted."""
     read_raw_before(storage, before)
-    cutoff, deleted = partitions.bounds(before)[0], 0
+    cutoff, deleted = id_days.bounds(before)[0], 0
     with storage._transaction() as tx:  # the next scan of these is rebuilt from the scans
         storage._execute(tx, f"DELETE FROM {TAILS} WHERE last_id < $1 OR kept_id < $1",
                          (cutoff,))
@@ -504,7 +504,7 @@ def _values(storage: Storage, groups: Sequence[tuple[str, str, float, float]],
         values = [key, checkpoint, day(low).isoformat(), day(high).isoformat(),
                   format_time(low - offset - second), format_time(high + offset + second)]
         if postgresql:
-            values += [partitions.id_prefix(low - slack), partitions.id_prefix(high + slack)]
+            values += [id_days.id_prefix(low - slack), id_days.id_prefix(high + slack)]
         rows.append(f"({', '.join(params.add(v) for v in values)})")
     return ", ".join(rows)
 

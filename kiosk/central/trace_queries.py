@@ -32,8 +32,8 @@ from typing import Any
 
 from kiosk.central import identities, stays
 from kiosk.central.erasure import identities_begin
+from kiosk.central.id_days import id_prefix
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
-from kiosk.central.partitions import id_prefix
 from kiosk.central.placeholders import Params
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET
 from kiosk.central.storage import ERASED, Storage
