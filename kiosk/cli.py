@@ -61,14 +61,22 @@ def format_result(result: ScanResult, language: str, timezone: Any) -> str:
         messages.kind_name(identity.kind, language) if identity else "-",
         (identity.name or "") if identity else "",
         result.display_document,
-        messages.certificate_line(result.certificate.status, result.certificate.kind,
-                                  result.certificate.facts, language)
-        if result.certificate else "",
+        certificate_words(result, language),
         result.reason_in(language) if result.status.value != "accepted" else "",
         f"device={result.scan.device_id}",
         f"id={result.entry_id or '-'}",
     ]
     return "  ".join(p for p in parts if p)
+
+
+def certificate_words(result: ScanResult, language: str) -> str:
+    """The certificate's answer as the officer's card words it: "CHỨNG NHẬN KHÔNG HỢP LỆ —
+    KIỂM TRA GIẤY TỜ (CHỮ KÝ KHÔNG HỢP LỆ)" for a forged one that was recorded."""
+    if result.certificate is None:
+        return ""
+    headline, underneath = messages.certificate_answer(
+        result.certificate, language, recorded=result.status.value != "rejected")
+    return f"{headline} ({underneath})" if underneath else headline
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -20,6 +20,10 @@ import os
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.certificates.verdicts import Verdict
 
 LANGUAGES = ("vi", "en")
 
@@ -60,6 +64,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Certificate not valid, not recorded: {detail}",
     ),
     "certificate_recorded": ("Đã ghi {direction}", "Recorded {direction}"),
+    "certificate_check": (
+        "CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA GIẤY TỜ",
+        "CERTIFICATE NOT VALID — CHECK DOCUMENTS",
+    ),
     "certificate_refused": (
         "KHÔNG GHI — trạm chỉ nhận chứng nhận hợp lệ",
         "NOT RECORDED — only valid certificates are accepted here",
@@ -1983,6 +1991,18 @@ def certificate_line(status: str, kind: str | None, facts: dict[str, object],
     verdict = certificate_verdict(status, language)
     fact = (certificate_key_fact(kind, facts, language) if status in _FACT_SHOWN else "")
     return f"{verdict} — {fact}" if fact else verdict
+
+
+def certificate_answer(verdict: Verdict, language: str = "vi", *,
+                       recorded: bool) -> tuple[str, str]:
+    """(What the officer must know first, the verdict under it or ""). A recorded certificate
+    that proves nothing (forged, unknown signer…) is headed by what to do — "CHỨNG NHẬN KHÔNG
+    HỢP LỆ — KIỂM TRA GIẤY TỜ" — with its verdict under it, so that the entry being recorded
+    never reads as the person being cleared; any other by its verdict line."""
+    if recorded and verdict.proves_nothing:
+        return text("certificate_check", language), certificate_verdict(verdict.status,
+                                                                        language)
+    return certificate_line(verdict.status, verdict.kind, verdict.facts, language), ""
 
 
 def certificate_key_fact(kind: str | None, facts: dict[str, object], language: str = "vi"

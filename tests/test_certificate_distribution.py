@@ -215,6 +215,18 @@ class TestKioskCommands:
         assert cli.main(["scan", expired, "--config", str(path)]) == 1
         assert "HẾT HẠN" in capsys.readouterr().out
 
+    def test_kiosk_scan_words_a_recorded_forgery_as_the_card_does(self, tmp_path, capsys):
+        """Recorded (exit 0, ACCEPTED: the entry's status), and what the officer must do."""
+        path = self.config_file(tmp_path)
+        issuer, forger = make_issuer(), make_issuer()
+        self.run(capsys, path, "import", str(gateway_file(tmp_path, issuer)))
+        fake = forger.sign(vaccination(), issued=NOW - 60, expires=NOW + 86400, kid=issuer.kid)
+        assert cli.main(["scan", fake, "--config", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert "ACCEPTED" in out
+        assert "CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA GIẤY TỜ (CHỮ KÝ KHÔNG HỢP LỆ)" in out
+        assert "2/2" not in out
+
     def test_status_without_a_list_says_how_to_load_one(self, tmp_path, capsys):
         code, _, err = self.run(capsys, self.config_file(tmp_path), "status")
         assert code == 1 and "kiosk certificates import TỆP" in err

@@ -1,11 +1,18 @@
 """Vaccination certificates on the officer's card, through a real replay device, pipeline,
 store and trust-list file: the verdict in words and colour, the name and birth date, and
-whether the entry was recorded."""
+whether the entry was recorded.
+
+Under the default policy ("record") a forged certificate is recorded — the directives ask
+for everyone who enters — but the card must not read as the person being cleared: it is
+headed by what the officer must do, in red with a warning triangle, with the verdict and
+"recorded" under it. Under "require-valid" it is refused: red with a cross, "NOT RECORDED".
+"""
 
 from __future__ import annotations
 
 import time
 
+import pytest
 from PySide6.QtGui import QColor, QPalette
 from ui_support import (  # noqa: F401
     load,
@@ -17,9 +24,9 @@ from ui_support import (  # noqa: F401
     write_config,
 )
 
-from kiosk.certificates import trustlist
+from kiosk.certificates import trustlist, verdicts
 from kiosk.ui.result_card import COLOURS
-from tests.certificate_support import make_issuer, trust_list_of, vaccination
+from tests.certificate_support import DGC, make_issuer, trust_list_of, vaccination, vectors
 
 NOW = time.time()
 DAY = 86400
@@ -37,6 +44,26 @@ def kiosk_with(tmp_path, codes, *, policy="record", signers=()):
 
 def colour(window) -> str:
     return window.officer.card.palette().color(QPalette.ColorRole.Window).name()
+
+
+def played(window) -> list[str]:
+    cues: list[str] = []
+    window.sounds.played.connect(cues.append)
+    return cues
+
+
+def forged() -> tuple[str, object]:
+    """A certificate signed by a forger under a genuine signer's key id, and that signer."""
+    issuer, forger = make_issuer(), make_issuer()
+    return forger.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY,
+                       kid=issuer.kid), issuer
+
+
+def eu_vaccination() -> str:
+    """Austria's genuine test vaccination certificate (shared test data), to a kiosk whose
+    trust list does not hold its signer: what an officer meets when an issuer the kiosk
+    does not know (or a made-up one) signed it."""
+    return next(v.data["PREFIX"] for v in vectors() if v.name == "AT/2DCode/raw/1.json")
 
 
 def test_a_valid_certificate_is_green_with_doses_name_and_birth_date(make_window, qtbot,
@@ -74,7 +101,7 @@ def test_a_forged_signature_is_red_and_under_require_valid_not_recorded(make_win
     code = forger.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY, kid=issuer.kid)
     path = kiosk_with(tmp_path, [code], policy="require-valid", signers=[issuer])
     window = make_window(path)
-    scan_from_file(window, qtbot, "certificate_invalid")
+    scan_from_file(window, qtbot, "certificate_refused")
     card = window.officer.card
     assert card.headline.text() == "CHỮ KÝ KHÔNG HỢP LỆ"  # the forger's "2/2" is not repeated
     assert card.name.text() == "Văn An Nguyễn"
@@ -82,4 +109,89 @@ def test_a_forged_signature_is_red_and_under_require_valid_not_recorded(make_win
     assert "2022-03-01" not in card.details.text()
     assert card.reason.text() == "KHÔNG GHI — trạm chỉ nhận chứng nhận hợp lệ"
     assert colour(window) == QColor(COLOURS["rejected"][0]).name()
+    assert card.mark.shape == "cross"
     assert stored_entries(load(path)) == []
+
+
+def test_a_forged_certificate_recorded_under_record_says_check_documents_not_cleared(
+        make_window, qtbot, tmp_path):
+    """Red says stop, the warning triangle and the headline say what to do; that the entry
+    was recorded comes under the verdict, and the buzz is the one that makes an officer
+    look. The entry is on disk with its verdict."""
+    code, issuer = forged()
+    path = kiosk_with(tmp_path, [code], signers=[issuer])
+    window = make_window(path, start=False)
+    cues = played(window)
+    window.kiosk.start()
+    scan_from_file(window, qtbot, "certificate_invalid")
+    card = window.officer.card
+    assert card.headline.text() == "CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA GIẤY TỜ"
+    assert card.name.text() == "Văn An Nguyễn"
+    assert "Ngày sinh 1990-02-01" in card.details.text()
+    assert card.reason.text() == "CHỮ KÝ KHÔNG HỢP LỆ · Đã ghi VÀO"
+    assert "2/2" not in card.headline.text() + card.reason.text()
+    assert colour(window) == QColor(COLOURS["rejected"][0]).name()
+    assert card.mark.shape == "caution"
+    qtbot.waitUntil(lambda: cues == ["error"])
+    [entry] = stored_entries(load(path))
+    assert entry["status"] == "accepted" and '"bad_signature"' in entry["certificate"]
+
+
+@pytest.mark.skipif(not DGC.exists(), reason="EU DCC test data not present")
+def test_a_genuine_certificate_from_an_unknown_signer_reads_the_same_in_english(
+        make_window, qtbot, tmp_path):
+    path = kiosk_with(tmp_path, [eu_vaccination()], signers=[make_issuer()])
+    window = make_window(path, language="en")
+    window.officer.card.set_language("en")
+    scan_from_file(window, qtbot, "certificate_invalid")
+    card = window.officer.card
+    assert card.headline.text() == "CERTIFICATE NOT VALID — CHECK DOCUMENTS"
+    assert card.name.text() == "Gabriele Musterfrau-Gößinger"
+    assert card.reason.text() == "ISSUER UNKNOWN · Recorded IN"
+    assert card.mark.shape == "caution"
+    assert [r["status"] for r in stored_entries(load(path))] == ["accepted"]
+
+
+def test_a_forged_certificate_scanned_again_stays_red_with_already_scanned_under_it(
+        make_window, qtbot, tmp_path):
+    """Showing it twice must not turn the warning into an amber "already scanned"."""
+    code, issuer = forged()
+    path = kiosk_with(tmp_path, [code, code], signers=[issuer])
+    window = make_window(path, start=False)
+    cues = played(window)
+    window.kiosk.start()
+    card = window.officer.card
+    qtbot.waitUntil(lambda: "ĐÃ QUÉT" in card.reason.text(), timeout=10000)
+    assert card.state == "certificate_invalid" and card.mark.shape == "caution"
+    assert card.headline.text() == "CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA GIẤY TỜ"
+    assert card.reason.text().startswith("CHỮ KÝ KHÔNG HỢP LỆ · ĐÃ QUÉT DƯỚI 1 PHÚT TRƯỚC")
+    qtbot.waitUntil(lambda: cues == ["error", "error"])
+
+
+def test_the_recent_list_marks_a_certificate_that_is_not_valid(make_window, qtbot, tmp_path):
+    """Looking back, the officer sees which entries came with a forged certificate: the
+    verdict beside the kind of code, the row in the card's red (pale)."""
+    issuer = make_issuer()
+    forger = make_issuer()
+    valid = issuer.sign(vaccination(name=("Trần", "Thị Mai")), issued=NOW - DAY,
+                        expires=NOW + DAY)
+    fake = forger.sign(vaccination(name=("Phạm", "Văn Long")), issued=NOW - DAY,
+                       expires=NOW + DAY, kid=issuer.kid)
+    window = make_window(kiosk_with(tmp_path, [valid, fake], signers=[issuer]))
+    table = window.officer.table
+    qtbot.waitUntil(lambda: table.rowCount() == 2, timeout=10000)
+    rows = {table.item(r, 2).text(): r for r in range(2)}
+    forged_row, valid_row = rows["Văn Long Phạm"], rows["Thị Mai Trần"]
+    assert table.item(forged_row, 4).text() == "Chứng nhận tiêm chủng: CHỮ KÝ KHÔNG HỢP LỆ"
+    assert table.item(valid_row, 4).text() == "Chứng nhận tiêm chủng"
+    pale = QColor("#ffd9d6")
+    assert all(table.item(forged_row, c).background().color() == pale for c in range(5))
+    assert table.item(valid_row, 2).background().color() != pale
+    assert table.item(forged_row, 2).toolTip() == "CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA GIẤY TỜ"
+
+
+def test_every_verdict_that_proves_nothing_is_bad():
+    """Those headed "check documents" are a subset of the red ones."""
+    red = {status for status, severity in verdicts.SEVERITY.items()
+           if severity == verdicts.BAD}
+    assert verdicts.PROVES_NOTHING.issubset(red)

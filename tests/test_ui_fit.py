@@ -10,6 +10,7 @@ fails the test with what did not fit.
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -294,7 +295,7 @@ def test_the_cards_headline_and_the_officers_words_stay_readable_on_every_displa
 
 
 MARKS = {"accepted": "tick", "duplicate": "alert", "certificate valid": "tick",
-         "certificate expired": "alert", "certificate forged": "cross", "refused (vi)": "cross",
+         "certificate expired": "alert", "certificate forged": "caution", "refused (vi)": "cross",
          "refused (en)": "cross", "cannot save": "cross"}
 
 
@@ -308,13 +309,15 @@ def ink(shape: str, side: int = 64) -> set[tuple[int, int]]:
             if image.pixelColor(x, y).lightness() < 100}
 
 
-def test_the_three_symbols_are_drawn_and_differ(qtbot):
-    """A tick, an exclamation mark and a cross in a ring, drawn by the card itself (no font
-    needs to have them): each inks the ring and a shape of its own."""
-    drawn = {shape: ink(shape) for shape in ("tick", "alert", "cross")}
+def test_the_four_symbols_are_drawn_and_differ(qtbot):
+    """A tick, an exclamation mark and a cross in a ring, and an exclamation mark in a warning
+    triangle, drawn by the card itself (no font needs to have them): each inks an outline
+    and a shape of its own."""
+    shapes = ("tick", "alert", "cross", "caution")
+    drawn = {shape: ink(shape) for shape in shapes}
     assert all(len(pixels) > 0.1 * 64 * 64 for pixels in drawn.values()), \
         {shape: len(pixels) for shape, pixels in drawn.items()}
-    for first, second in (("tick", "alert"), ("tick", "cross"), ("alert", "cross")):
+    for first, second in itertools.combinations(shapes, 2):
         differing = drawn[first] ^ drawn[second]
         assert len(differing) > 0.2 * len(drawn[first]), (first, second, len(differing))
     assert ink("") == set()
@@ -322,8 +325,9 @@ def test_the_three_symbols_are_drawn_and_differ(qtbot):
 
 @pytest.mark.parametrize("size", [(800, 480), (480, 800), (1920, 1080)])
 def test_every_answer_is_a_colour_a_word_and_a_symbol(make_window, tmp_path, size):
-    """Green with a tick, amber with "!", red with a cross — an officer who cannot tell red
-    from green still reads the answer: the symbol is as tall as the headline's letters,
+    """Green with a tick, amber with "!", red with a cross (a forged certificate recorded all
+    the same: a warning triangle) — an officer who cannot tell red from green still reads
+    the answer: the symbol is as tall as the headline's letters,
     beside it, never over it, and drawn in the card's text colour."""
     lanes = replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
     path = write_config(tmp_path, lanes, extra='\n[certificates]\ntrust_list = "trust.json"\n')

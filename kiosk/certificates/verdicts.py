@@ -46,6 +46,10 @@ SEVERITY = {
     UNREADABLE: BAD,
 }
 """good: green card; warn: the signature holds or could not be checked, amber; bad: red."""
+PROVES_NOTHING = frozenset({UNKNOWN_ISSUER, BAD_SIGNATURE, WRONG_KIND, UNREADABLE})
+"""Bad because the certificate is forged, altered, damaged or from a signer that may not issue
+it: it says nothing about its holder, so the officer checks the person's other documents. (The
+other bad verdict, a positive test, is genuine: what it says is the news.)"""
 SIGNATURE_VERIFIED = frozenset({VALID, EXPIRED, NOT_YET_VALID, TRUST_LIST_STALE, WRONG_KIND,
                                 POSITIVE_TEST})
 
@@ -73,6 +77,11 @@ class Verdict:
     @property
     def valid(self) -> bool:
         return self.status == VALID
+
+    @property
+    def proves_nothing(self) -> bool:
+        """Forged, altered, damaged or unfit: the officer checks other documents."""
+        return self.status in PROVES_NOTHING
 
     @property
     def signature_verified(self) -> bool:

@@ -11,6 +11,7 @@ waits behind a running one).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import messages
+from kiosk.certificates import verdicts
 from kiosk.devices.kind import DeviceOptions
 from kiosk.scan import ScanResult, mask_document
 from kiosk.store import Stats, Store
@@ -67,6 +69,19 @@ its longest name whole, within these pixels (else time, direction and name: `kio
 lists the rest)."""
 SEARCH_DAYS = 7
 """How far back the search box looks (the CLI's ``kiosk entries --all`` looks further)."""
+
+
+CERTIFICATE_ROW = "#ffd9d6"
+"""A recent row whose certificate proves nothing or tested positive: the card's red, pale."""
+
+
+def certificate_status(row: dict[str, Any]) -> str | None:
+    """The verdict's status stored with an entry (None: no certificate, or one unreadable)."""
+    try:
+        status = json.loads(row["certificate"] or "null")["status"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return status if isinstance(status, str) else None
 
 
 def read_screen(store: Store, checkpoint_id: str, search: str | None,
@@ -280,17 +295,25 @@ class OfficerScreen(Retranslating):
         self.table.setRowCount(len(self.rows))
         for row_number, row in enumerate(self.rows):
             when = parse_utc(row["scanned_at"]).astimezone(timezone)
+            verdict = certificate_status(row)
             cells = [
                 when.strftime("%H:%M:%S") if when.date() == dt.datetime.now(timezone).date()
                 else when.strftime("%d/%m %H:%M"),
                 self._lane_word(row["direction"]),
                 row["name"] or "",
                 mask_document(row["document_number"]),
-                messages.kind_name(row["kind"], self.language),
+                messages.kind_name(row["kind"], self.language) + (
+                    f": {messages.certificate_verdict(verdict, self.language)}"
+                    if verdict not in (None, verdicts.VALID) else ""),
             ]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if row["status"] == "duplicate":
+                if verdicts.SEVERITY.get(verdict or "") == verdicts.BAD:
+                    item.setBackground(QColor(CERTIFICATE_ROW))
+                    item.setToolTip(messages.text("certificate_check", self.language)
+                                    if verdict in verdicts.PROVES_NOTHING else
+                                    messages.certificate_verdict(verdict, self.language))
+                elif row["status"] == "duplicate":
                     item.setBackground(QColor("#fff3c4"))
                     item.setToolTip(self.tr("Scanned again within the duplicate window"))
                 self.table.setItem(row_number, column, item)

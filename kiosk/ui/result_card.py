@@ -5,9 +5,12 @@ Amber with "!": already scanned N minutes ago. Red with a cross: refused or not 
 with the reason in plain words and what to do next. Colour, word and symbol each say it
 alone (an officer who cannot tell red from green reads the symbol). A vaccination
 certificate (HC1) is coloured by its verdict instead: green valid, amber expired / not yet
-valid / not confirmed, red forged or unknown issuer, with the name and birth date to compare
-with an ID card, and whether the entry was recorded. The card only ever shows a ScanResult
-the pipeline produced after its COMMIT.
+valid / not confirmed, with the name and birth date to compare with an ID card, and whether
+the entry was recorded. A forged or unfit one that was recorded (policy "record") is red with
+a warning triangle, headed by what the officer must do — "CERTIFICATE NOT VALID — CHECK
+DOCUMENTS" — with the verdict and "Recorded IN" under it: stop the person, though the entry
+stands. Refused under "require-valid", it is red with a cross and "NOT RECORDED". The card
+only ever shows a ScanResult the pipeline produced after its COMMIT.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from kiosk.scan import Direction, ScanResult, Status
 IDLE, ACCEPTED, DUPLICATE, REJECTED = "idle", "accepted", "duplicate", "rejected"
 CERTIFICATE_STATES = {verdicts.GOOD: "certificate_valid", verdicts.WARN: "certificate_warning",
                       verdicts.BAD: "certificate_invalid"}
+"""A recorded certificate's card, by the verdict's severity."""
+CERTIFICATE_REFUSED = "certificate_refused"
+"""Not recorded: under "require-valid", a certificate that is not valid."""
 
 TYPE_SIZES = (48, 38, 26, 24)
 """Pixel sizes of headline, name, details and reason on a card of a 1280×800 screen."""
@@ -56,13 +62,16 @@ COLOURS = {
 }
 COLOURS.update({CERTIFICATE_STATES[verdicts.GOOD]: COLOURS[ACCEPTED],
                 CERTIFICATE_STATES[verdicts.WARN]: COLOURS[DUPLICATE],
-                CERTIFICATE_STATES[verdicts.BAD]: COLOURS[REJECTED]})
+                CERTIFICATE_STATES[verdicts.BAD]: COLOURS[REJECTED],
+                CERTIFICATE_REFUSED: COLOURS[REJECTED]})
 
 
 MARKS = {ACCEPTED: "tick", DUPLICATE: "alert", REJECTED: "cross"}
 MARKS.update({CERTIFICATE_STATES[verdicts.GOOD]: "tick",
               CERTIFICATE_STATES[verdicts.WARN]: "alert",
-              CERTIFICATE_STATES[verdicts.BAD]: "cross"})
+              CERTIFICATE_STATES[verdicts.BAD]: "caution",
+              CERTIFICATE_REFUSED: "cross"})
+"""Red says stop; the cross says not recorded, the warning triangle recorded but not cleared."""
 MARK_GAP = 0.4
 """Room between the symbol and the headline, in headline heights."""
 
@@ -80,7 +89,8 @@ def _breakable(word: str) -> str:
 
 class Mark(QWidget):
     """The answer's symbol, drawn (not a font's glyph, which a kiosk may lack) in the card's
-    text colour inside a ring: a tick, an exclamation mark, or a cross."""
+    text colour: a tick, an exclamation mark or a cross inside a ring, or an exclamation mark
+    inside a warning triangle (caution)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -108,6 +118,12 @@ class Mark(QWidget):
         def at(x: float, y: float) -> QPointF:
             return QPointF(inset + x * (side - 2 * inset), inset + y * (side - 2 * inset))
 
+        if self.shape == "caution":
+            painter.drawPolygon([at(0.5, 0.04), at(0.98, 0.92), at(0.02, 0.92)])
+            painter.drawLine(at(0.5, 0.36), at(0.5, 0.62))
+            painter.drawPoint(at(0.5, 0.78))
+            painter.end()
+            return
         painter.drawEllipse(QRectF(at(0, 0), at(1, 1)))
         if self.shape == "tick":
             painter.drawPolyline([at(0.27, 0.52), at(0.44, 0.69), at(0.74, 0.34)])
@@ -306,7 +322,9 @@ class ResultCard(QFrame):
         when = dt.datetime.fromtimestamp(result.scan.wall_time, self.timezone).strftime("%H:%M:%S")
         details = " · ".join(p for p in (result.display_document, kind, direction, when) if p)
         verdict = result.certificate
-        if verdict is not None and result.reason_code in ("accepted", "certificate_not_valid"):
+        if verdict is not None and (
+                result.reason_code in ("accepted", "certificate_not_valid")
+                or (result.status is Status.DUPLICATE and verdict.severity == verdicts.BAD)):
             self._certificate(result, verdict, direction, when)
         elif result.status is Status.ACCEPTED:
             headline = (self.tr("OUT — ACCEPTED") if result.direction is Direction.OUT
@@ -325,22 +343,29 @@ class ResultCard(QFrame):
 
     def _certificate(self, result: ScanResult, verdict: verdicts.Verdict, direction: str,
                      when: str) -> None:
-        """Verdict first (its colour), then the name and birth date to compare with an ID
-        card, then whether the entry was recorded."""
+        """What the officer must know first (its colour), then the name and birth date to
+        compare with an ID card, then what was recorded. A bad certificate scanned again
+        keeps its red card: "already scanned" goes under it, never over it."""
         language = self.language
         identity = result.identity
         name = verdict.facts.get("name") or (identity.name if identity else "") or ""
         details = " · ".join([*messages.certificate_details(
             verdict.status, verdict.kind, verdict.facts, language), direction, when])
-        if result.recorded:
-            outcome = messages.text("certificate_recorded", language, direction=direction)
+        refused = result.reason_code == "certificate_not_valid"
+        headline, underneath = messages.certificate_answer(verdict, language,
+                                                           recorded=not refused)
+        outcome = [underneath] if underneath else []
+        if refused:
+            outcome.append(messages.text("certificate_refused", language))
+        elif result.status is Status.DUPLICATE:
+            outcome += [self._already_scanned(result), self.tr("Recorded again.")
+                        if result.recorded else self.tr("Not recorded again.")]
         else:
-            outcome = messages.text("certificate_refused", language)
-        severity = verdict.severity if result.recorded else verdicts.BAD
-        self._fill(CERTIFICATE_STATES[severity],
-                   messages.certificate_line(verdict.status, verdict.kind, verdict.facts,
-                                             language),
-                   name or self.tr("(no name in this code)"), details, outcome)
+            outcome.append(messages.text("certificate_recorded", language,
+                                         direction=direction))
+        state = CERTIFICATE_REFUSED if refused else CERTIFICATE_STATES[verdict.severity]
+        self._fill(state, headline, name or self.tr("(no name in this code)"), details,
+                   " · ".join(outcome))
 
     def _direction_word(self, direction: Direction | None) -> str:
         if direction is None:
