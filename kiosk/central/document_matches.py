@@ -63,7 +63,7 @@ def hold(storage: Storage, tx: Any) -> None:
     whose entry stands for a row, still open when FORGET looks, would otherwise see that
     row deleted after it (its ``ON CONFLICT DO NOTHING`` neither adds nor locks the row
     held, and FORGET cannot see its entry). SQLite writes one transaction at a time."""
-    if _postgresql(storage):
+    if storage.postgresql:
         storage._execute(tx, "LOCK TABLE document_matches IN SHARE ROW EXCLUSIVE MODE")
 
 
@@ -89,5 +89,3 @@ that an entry held stands for — rows :data:`FORGET` deleted while a batch stor
 entry was still open (:meth:`kiosk.central.partitions.Partitions.drop_before`)."""
 
 
-def _postgresql(storage: Storage) -> bool:
-    return storage.url.startswith(("postgresql:", "postgres:"))

@@ -43,6 +43,7 @@ _BUSY = (pg_errors.LockNotAvailable, pg_errors.QueryCanceled, pg_errors.TooManyC
 
 class PostgresStorage(Storage):
     _JSON_ROWS = "jsonb_array_elements({slot}::jsonb) AS {alias} (value)"
+    postgresql = True
 
     def __init__(self, url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,
                  connect_timeout: int = 10) -> None:

@@ -49,6 +49,7 @@ PURGE_BATCH = 5000
 
 class SqliteStorage(Storage):
     _JSON_ROWS = "json_each({slot}) AS {alias}"
+    postgresql = False
 
     def __init__(self, url: str, *, busy_timeout: float = 10.0) -> None:
         self.url = url

@@ -139,7 +139,7 @@ def keep(storage: Storage, tx: Any, rows: Iterable[Sequence[Any]]) -> None:
         new.setdefault((scan.person, scan.checkpoint_id), []).append(scan)
     if not new:
         return
-    if _postgresql(storage):  # a racing batch about the same person and place waits for this one
+    if storage.postgresql:  # a racing batch about the same person and place waits for this one
         _execute(storage, tx, "SELECT pg_advisory_xact_lock(l.h) FROM (SELECT p.value::bigint "
                               f"AS h FROM {storage._json_rows('$1', 'p')}) l ORDER BY l.h",
                  (json_rows(sorted({_lock(*g) for g in new})),))
@@ -224,7 +224,7 @@ def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.
     the stays within REACH of them from every scan that decides them (what the scans read
     say goes to ``saying``). The seqs of held stays that change, the stays to write, the
     new tails."""
-    postgresql = _postgresql(storage)
+    postgresql = storage.postgresql
     offset = dt.timedelta(seconds=_execute(
         storage, tx, LARGEST_CLOCK_OFFSET).fetchone()[0] or 0)
     groups = [(k, c, scans[0].at, scans[-1].at) for (k, c), scans in sorted(new.items())]
@@ -340,14 +340,14 @@ def rebuild_all(storage: Storage, tx: Any) -> int:
     """Every stay, tail and identity from every stored scan with a match key (a migration, a
     bulk load), in ``tx``; the number of stays kept."""
     tables = ("stays", TAILS, identities.TABLE)
-    if _postgresql(storage):  # no dead rows left behind (millions, at a migration)
+    if storage.postgresql:  # no dead rows left behind (millions, at a migration)
         _execute(storage, tx, f"TRUNCATE {', '.join(tables)}")
     else:
         for table in tables:
             _execute(storage, tx, f"DELETE FROM {table}")
     sql = (f"SELECT {_SCAN} FROM entries e WHERE e.match_key IS NOT NULL "
            f"ORDER BY e.match_key, e.checkpoint_id")
-    if _postgresql(storage):  # a server-side cursor: the rows do not all fit in memory
+    if storage.postgresql:  # a server-side cursor: the rows do not all fit in memory
         cursor = tx.cursor(name="stays_rebuild")
         cursor.execute(sql)
     else:
@@ -460,9 +460,6 @@ def kept_from(storage: Storage, id_slack: dt.timedelta) -> float:
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _postgresql(storage: Storage) -> bool:
-    return storage.url.startswith(("postgresql:", "postgres:"))
-
 
 def _execute(storage: Storage, tx: Any, sql: str, params: Sequence[Any] = ()) -> Any:
     return storage._execute(tx, sql, params)

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from kiosk.central import aggregates, document_matches, people, stays
 from kiosk.central.localdays import Calendar
@@ -146,6 +146,8 @@ class Storage(ABC):
 
     url: str
     calendar: Calendar
+    postgresql: ClassVar[bool]
+    """Whether the engine is PostgreSQL: the few statements written differently ask this."""
     _JSON_ROWS: str
     """The engine's FROM item of one JSON array parameter (:func:`placeholders.json_rows`):
     ``{slot}`` the parameter, ``{alias}`` the name whose ``value`` is each element."""

@@ -82,7 +82,7 @@ class StorageSource:
         self._identity: dict[str, int] = {}
         """{scan id: its identity key} of the scans of the kept stays read."""
         self._id_slack: dt.timedelta | None = None
-        self.postgresql = storage.url.startswith(("postgresql:", "postgres:"))
+        self.postgresql = storage.postgresql
 
     def _list(self, values: Iterable[str]) -> Any:
         """A list of values as one parameter, the engine's way (an array, JSON text)."""
