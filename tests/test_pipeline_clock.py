@@ -65,6 +65,38 @@ def test_scans_a_second_out_of_order_across_devices_are_not_a_clock_step(make_pi
                for r in pipeline.store.entries(since="2000", until="2100"))
 
 
+def test_the_clock_check_sees_entries_another_writer_recorded_between_two_scans(
+        make_pipeline):
+    """The pipeline's Store remembers the newest entry its own scans wrote; an entry another
+    program records meanwhile (``kiosk scan`` on a Store of its own), or a row written on
+    the pipeline's own connection outside a scan, is newer than what it remembers: the
+    next scan's clock check is made against it all the same."""
+    from kiosk.pipeline import Pipeline
+    from kiosk.store import Store
+
+    pipeline = make_pipeline(duplicate_window_seconds=0)
+    store = pipeline.store
+    ten = 1_790_000_000.0
+
+    def scan(on: Pipeline, i: int, at: float) -> dict:
+        result = on.submit(Scan(payload=CCCD.format(name=f"Người {i}", address="Huế").encode(),
+                                lane="in", wall_time=at, monotonic_ns=10**12 + i))
+        rows = {r["id"]: r for r in store.entries(since="2000", until="2100")}
+        return json.loads(rows[result.entry_id]["extra"])
+
+    assert "clock_behind" not in scan(pipeline, 1, ten)
+    other = Store(store.path)
+    try:  # another program's pipeline
+        assert "clock_behind" not in scan(Pipeline(other, pipeline.policy), 2, ten + 3600)
+    finally:
+        other.close()
+    assert scan(pipeline, 3, ten + 60)["clock_behind"]["seconds"] == 3540.0
+    store.conn.execute(  # the same connection, outside a scan (a repair, a test's data)
+        "UPDATE entries SET scanned_at = ? WHERE scanned_at = ?",
+        (utc_iso(ten + 7200), utc_iso(ten + 3600)))
+    assert scan(pipeline, 4, ten + 120)["clock_behind"]["seconds"] == 7080.0
+
+
 def test_a_kiosk_scan_after_the_system_clock_steps_back_is_flagged(tmp_path, libfaketime):
     """Real processes, the second under libfaketime an hour behind (its monotonic clock
     left alone, as a clock step leaves it): flagged, and the person is not inside."""
