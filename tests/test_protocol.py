@@ -186,10 +186,37 @@ def test_a_batch_parsed_straight_into_entries_is_judged_as_one_parsed_as_json(
     assert typed == plain
 
 
+@pytest.mark.parametrize(("field", "value"), [
+    ("id", "01a200b3-6972-7184-a3c6-0b3ee4f5d2b0\n01a200b3-6972-7184-a3c6-0b3ee4f5d2b1"),
+    ("id", "01a200b3-6972-7184-a3c6-0b3ee4f5d2b0\n"),
+    ("id", "01A200B3-6972-7184-A3C6-0B3EE4F5D2B0"),
+    ("scanned_at", "2023-02-29T08:30:00.000000Z"), ("scanned_at", "2024-02-29T08:30:00.000000Z"),
+    ("scanned_at", "2024-13-01T08:30:00.000000Z"), ("scanned_at", "2024-05-01T24:00:00.000000Z"),
+    ("scanned_at", "2024-05-01T08:60:00.000000Z"), ("scanned_at", "2024-05-01T08:30:60.000000Z"),
+    ("scanned_at", "0000-05-01T08:30:00.000000Z"),
+    ("scanned_at", "2024-05-01T0\u0668:30:00.000000Z"),
+    ("scanned_at", "2024-05-01T08:30:00.000000Z\n"),
+    ("name", "An\x00"), ("name", "An\\u0000"), ("address", "Phố 😀"),
+    ("extra", {"k": "\x00"}), ("extra", {"\x00": "v"}), ("extra", {"b": "1", "a": "Huế"}),
+])
+def test_what_the_typed_parse_judges_for_a_whole_batch_is_judged_as_each_entry_alone(
+        field: str, value: Any) -> None:
+    """The typed parse checks the ids' and times' patterns, real dates and storable texts
+    once for the whole batch; a batch where any of them fails is judged entry by entry, so
+    every entry still gets exactly the verdict it gets alone."""
+    odd = {**_SAMPLE, "id": "01a200b3-6972-7184-a3c6-0b3ee4f5d2c0", field: value}
+    body = protocol.make_batch("k1", "01a200b3-6972-7184-a3c6-0b3ee4f5d2af", [_SAMPLE, odd],
+                               dt.datetime(2024, 5, 1, 8, 31, tzinfo=dt.UTC))
+    typed, plain = _both_ways(body)
+    assert typed == plain
+    assert typed[0][0] == protocol.entry_row(_SAMPLE)
+    assert typed[0][1] == protocol.entry_row(odd)
+
+
 def test_a_valid_batch_is_parsed_straight_into_entries(entry: dict[str, Any]) -> None:
     body = protocol.make_batch("kiosk-p", "01a200b3-6972-7184-a3c6-0b3ee4f5d2af", [entry])
     batch = protocol.decode_batch(json.dumps(body).encode())
-    assert [type(e) for e in batch["entries"]] == [protocol.Entry]
+    assert all(isinstance(e, protocol.Entry) for e in batch["entries"])
     assert protocol.entry_row(batch["entries"][0]) == protocol.entry_row(entry)
 
 
