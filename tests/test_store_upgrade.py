@@ -101,3 +101,59 @@ def test_a_disk_that_fills_during_the_migration_leaves_the_store_as_it_was_and_s
     assert user_version(path) == len(MIGRATIONS)
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM presence").fetchone() == (3000,)
+
+
+def test_a_v9_store_counts_the_same_people_inside_once_its_index_holds_only_them(
+        tmp_path, monkeypatch):
+    """Schema v10 keeps only the people inside (last movement "in") in ``presence_inside``.
+    A store the v9 program recorded — twenty people in at two checkpoints, a third of them
+    out again — counts the same people inside after the upgrade, now and a day later, its
+    index holds exactly their rows, the count still reads the index alone, and scans after
+    the upgrade move people in and out of it."""
+    from kiosk.pipeline import Pipeline, Policy
+    from kiosk.scan import Scan
+
+    path, start = tmp_path / "kiosk.db", 1_790_000_000.0
+    people = [f"0010990123{i:02d}|123456789|Người {i}|01021990|Nam|Huế|10102021".encode()
+              for i in range(20)]
+
+    def scan(store: Store, checkpoint: str, person: int, lane: str, at: float) -> None:
+        result = Pipeline(store, Policy(checkpoint_id=checkpoint, kiosk_id="k")).submit(
+            Scan(payload=people[person], lane=lane, wall_time=at))
+        assert result.recorded
+
+    def counts(store: Store) -> list[int]:
+        return [store.inside_count(checkpoint, now=now) for checkpoint in ("CP", "CP2")
+                for now in (start + 7200, start + 86400 + 600)]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store_mod, "MIGRATIONS", MIGRATIONS[:9])
+        v9 = Store(path)
+        for i in range(20):
+            scan(v9, "CP" if i < 14 else "CP2", i, "in", start + 60 * i)
+        for i in range(0, 20, 3):
+            scan(v9, "CP" if i < 14 else "CP2", i, "out", start + 3600 + i)
+        before = counts(v9)
+        assert v9.schema_version == 9
+        v9.close()
+    assert before == [9, 3, 4, 4]  # a day on, the ins of the first ten minutes are over
+
+    store = Store(path)
+    assert store.schema_version == len(MIGRATIONS) == 10
+    assert (tmp_path / "kiosk.db.v9.bak").exists()
+    assert counts(store) == before
+    indexed = ("SELECT checkpoint_id, count(*) FROM presence INDEXED BY presence_inside "
+               "WHERE direction = 'in' GROUP BY 1 ORDER BY 1")
+    assert store.conn.execute(indexed).fetchall() == store.conn.execute(
+        indexed.replace("INDEXED BY presence_inside", "NOT INDEXED")).fetchall() == [
+        ("CP", 9), ("CP2", 4)]
+    plan = store.conn.execute("EXPLAIN QUERY PLAN SELECT count(*) FROM presence WHERE "
+                              "checkpoint_id = 'CP' AND direction = 'in' AND scanned_at >= ''"
+                              ).fetchall()
+    assert "USING COVERING INDEX presence_inside" in plan[0][3], plan
+    scan(store, "CP", 1, "out", start + 5000)  # one inside leaves
+    scan(store, "CP", 3, "in", start + 5001)  # one who had left comes back
+    scan(store, "CP", 5, "out", start + 5002)
+    assert store.inside_count("CP", now=start + 7200) == 8
+    assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    store.close()
