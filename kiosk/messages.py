@@ -68,6 +68,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA GIẤY TỜ",
         "CERTIFICATE NOT VALID — CHECK DOCUMENTS",
     ),
+    "certificate_row": ("Chứng nhận KHÔNG HỢP LỆ", "Certificate NOT VALID"),
     "certificate_refused": (
         "KHÔNG GHI — trạm chỉ nhận chứng nhận hợp lệ",
         "NOT RECORDED — only valid certificates are accepted here",

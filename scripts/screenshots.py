@@ -19,6 +19,7 @@ offline state an officer actually meets. Run:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -212,9 +213,10 @@ def fill_morning(kiosk: Kiosk) -> None:
     store.close()
 
 
-def certificates(config: config_mod.Config) -> list[tuple[str, str]]:
-    """Vaccination certificates signed by a document signer made here (its certificate put
-    in the kiosk's trust list), one expired, and one signed by a forger under its key id."""
+def certificates(config: config_mod.Config) -> list[tuple[str, str, str]]:
+    """(code, shot, certificate policy): vaccination certificates signed by a document signer
+    made here (its certificate put in the kiosk's trust list), one expired, and two signed by
+    a forger under its key id: recorded (the default policy), and refused ("require-valid")."""
     from tests.certificate_support import make_issuer, trust_list_of, vaccination
 
     issuer, forger = make_issuer(), make_issuer()
@@ -223,13 +225,16 @@ def certificates(config: config_mod.Config) -> list[tuple[str, str]]:
     return [
         (issuer.sign(vaccination(2, 2, name=("Trần", "Thị Mai"), birth="1987-04-12"),
                      issued=now - 40 * day, expires=now + 320 * day),
-         "officer-certificate-valid"),
+         "officer-certificate-valid", "record"),
         (issuer.sign(vaccination(1, 2, name=("Lê", "Quang Minh"), birth="1979-11-03"),
                      issued=now - 400 * day, expires=now - 35 * day),
-         "officer-certificate-expired"),
+         "officer-certificate-expired", "record"),
         (forger.sign(vaccination(2, 2, name=("Phạm", "Văn Long"), birth="1992-08-30"),
                      issued=now - day, expires=now + 300 * day, kid=issuer.kid),
-         "officer-certificate-forged"),
+         "officer-certificate-forged", "record"),
+        (forger.sign(vaccination(2, 2, name=("Đặng", "Thu Hà"), birth="1995-05-21"),
+                     issued=now - day, expires=now + 300 * day, kid=issuer.kid),
+         "officer-certificate-refused", "require-valid"),
     ]
 
 
@@ -284,8 +289,11 @@ def render(language: str, out: Path, translations: Translations,
                                    wall_time=time.time() - 180))
         officer(earlier, "officer-duplicate", lane="in")
         officer(BAD_CODE.encode(), "officer-refused", lane="in")
-        for code, name in certificates(config):
+        recording = kiosk.pipeline.policy
+        for code, name, policy in certificates(config):
+            kiosk.pipeline.policy = dataclasses.replace(recording, certificate_policy=policy)
             officer(code.encode(), name, lane="in")
+        kiosk.pipeline.policy = recording
         if not tag:
             kiosk.pipeline.submit(Scan(BAD_CODE.encode(), device_id="lan-vao", lane="in"))
             for width, height in DISPLAYS:
@@ -377,7 +385,7 @@ def main() -> int:
     sizes = args.size or [None]
     shots = [shot for language in languages for size in sizes
              for shot in render(language, args.out, translations, size)]
-    per_size = 17 if args.size else 17 + len(DISPLAYS) + 2
+    per_size = 18 if args.size else 18 + len(DISPLAYS) + 2
     return 0 if len(shots) == per_size * len(sizes) * len(languages) else 1
 
 

@@ -75,13 +75,13 @@ CERTIFICATE_ROW = "#ffd9d6"
 """A recent row whose certificate proves nothing or tested positive: the card's red, pale."""
 
 
-def certificate_status(row: dict[str, Any]) -> str | None:
-    """The verdict's status stored with an entry (None: no certificate, or one unreadable)."""
+def certificate_status(row: dict[str, Any]) -> str:
+    """The verdict's status stored with an entry ("": no certificate, or one unreadable)."""
     try:
         status = json.loads(row["certificate"] or "null")["status"]
     except (ValueError, TypeError, KeyError):
-        return None
-    return status if isinstance(status, str) else None
+        return ""
+    return status if isinstance(status, str) else ""
 
 
 def read_screen(store: Store, checkpoint_id: str, search: str | None,
@@ -296,28 +296,35 @@ class OfficerScreen(Retranslating):
         for row_number, row in enumerate(self.rows):
             when = parse_utc(row["scanned_at"]).astimezone(timezone)
             verdict = certificate_status(row)
+            red = verdicts.SEVERITY.get(verdict) == verdicts.BAD
             cells = [
                 when.strftime("%H:%M:%S") if when.date() == dt.datetime.now(timezone).date()
                 else when.strftime("%d/%m %H:%M"),
                 self._lane_word(row["direction"]),
                 row["name"] or "",
                 mask_document(row["document_number"]),
-                messages.kind_name(row["kind"], self.language) + (
-                    f": {messages.certificate_verdict(verdict, self.language)}"
-                    if verdict not in (None, verdicts.VALID) else ""),
+                self._code_word(row["kind"], verdict),
             ]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if verdicts.SEVERITY.get(verdict or "") == verdicts.BAD:
+                if red:
                     item.setBackground(QColor(CERTIFICATE_ROW))
-                    item.setToolTip(messages.text("certificate_check", self.language)
-                                    if verdict in verdicts.PROVES_NOTHING else
-                                    messages.certificate_verdict(verdict, self.language))
+                    item.setToolTip(messages.certificate_verdict(verdict, self.language))
                 elif row["status"] == "duplicate":
                     item.setBackground(QColor("#fff3c4"))
                     item.setToolTip(self.tr("Scanned again within the duplicate window"))
                 self.table.setItem(row_number, column, item)
         self._fit_columns()
+
+    def _code_word(self, kind: str, verdict: str) -> str:
+        """The kind of code; for a certificate whose card was red, what the card said instead
+        ("Chứng nhận KHÔNG HỢP LỆ", "XÉT NGHIỆM DƯƠNG TÍNH"), no wider than a kind's name so
+        the list keeps its columns."""
+        if verdict in verdicts.PROVES_NOTHING:
+            return messages.text("certificate_row", self.language)
+        if verdicts.SEVERITY.get(verdict) == verdicts.BAD:
+            return messages.certificate_verdict(verdict, self.language)
+        return messages.kind_name(kind, self.language)
 
     def _lane_word(self, lane: str) -> str:
         return {"in": self.tr("IN"), "out": self.tr("OUT")}.get(lane, self.tr("AUTO"))

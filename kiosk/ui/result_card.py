@@ -349,8 +349,8 @@ class ResultCard(QFrame):
         language = self.language
         identity = result.identity
         name = verdict.facts.get("name") or (identity.name if identity else "") or ""
-        details = " · ".join([*messages.certificate_details(
-            verdict.status, verdict.kind, verdict.facts, language), direction, when])
+        details = " · ".join(part for part in [*messages.certificate_details(
+            verdict.status, verdict.kind, verdict.facts, language), direction, when] if part)
         refused = result.reason_code == "certificate_not_valid"
         headline, underneath = messages.certificate_answer(verdict, language,
                                                            recorded=not refused)
