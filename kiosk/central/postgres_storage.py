@@ -1,6 +1,7 @@
 """Central storage in PostgreSQL (psycopg 3), for a centre that outgrows one SQLite file.
 
-A batch is COPYed into a per-connection temporary table and moved with one
+A batch is COPYed straight into ``entries`` inside a savepoint; when one of its ids is
+already held it is COPYed into a per-connection temporary table instead and moved with one
 ``INSERT … SELECT … ON CONFLICT (id) DO NOTHING RETURNING id``: the returned ids are exactly
 the entries stored now, even when two requests race on the same ids. Connections come from a
 small pool; a failed one is dropped and the request answered 503, never 500.
@@ -183,8 +184,21 @@ class PostgresStorage(Storage):
 
     # -- ingest primitives ----------------------------------------------------------------
     def _insert(self, tx: psycopg.Connection, rows: list[tuple[Any, ...]]) -> set[str]:
+        """COPY straight into ``entries`` (a batch's entries are almost always new); if an
+        id is already held (a batch sent again, or racing another request carrying it: the
+        COPY waits for that one to end), the savepoint is rolled back and the rows go
+        through a temporary table and ``INSERT … ON CONFLICT (id) DO NOTHING RETURNING id``.
+        The straight COPY costs the server 5 µs an entry less (docs/benchmarks.md)."""
         if not rows:
             return set()
+        try:
+            with (tx.transaction(), tx.cursor() as cur,  # a savepoint
+                  cur.copy(f"COPY entries ({_COLUMNS}) FROM STDIN") as copy):
+                for row in rows:
+                    copy.write_row(row)
+            return {row[0] for row in rows}
+        except pg_errors.UniqueViolation:
+            pass
         with tx.cursor() as cur:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS incoming "
                         "(LIKE entries INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
