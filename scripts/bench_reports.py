@@ -511,13 +511,20 @@ def copy_text(url: str, rows: list[tuple[Any, ...]]) -> list[bytes]:
 
 
 def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
-           copy_streams: int = 2, workers: int = 1) -> dict[str, Any]:
+           copy_streams: int = 2, workers: int = 1, derive: bool = True) -> dict[str, Any]:
     """``kiosks`` simulated kiosks (:class:`Kiosk`) post ``total`` entries in batches of
     ``size`` to ``servers`` `kiosk-central serve --workers WORKERS` on ``url`` (a database
     holding the registry and nothing else); then the database is checked — every entry stored once,
     counted once in the aggregates — and the same rows (new ids) are COPYed bare into the
     same table over ``copy_streams`` connections at once: the floor. Rates, the ratio,
-    processor time per entry on each side, the load average before and after."""
+    processor time per entry on each side, the load average before and after.
+
+    What is derived from the entries (:mod:`kiosk.central.derivation`): with ``derive`` the
+    servers derive in the background as they do in service, and the run also waits until
+    nothing is left to derive (the sustained rate: entries acknowledged and derived per
+    second, and the processor time per entry until then). Without it (``serve
+    --no-derive``) the servers only acknowledge, and one catch-up after the run derives
+    every entry, timed on its own (its rate and processor time per entry)."""
     import psycopg
 
     from kiosk.sync.protocol import token_hash
@@ -538,8 +545,8 @@ def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
         f"KI-{i:03d}", str(uuid.uuid4()), backlog[n:n + size]), encoding)[0],
         len(backlog[n:n + size])) for n in range(0, len(backlog), size)]
         for i, backlog in enumerate(backlogs)]
-    centres = [CentralServer(url, "--log-level", "warning", "--workers", str(workers))
-               for _ in range(servers)]
+    centres = [CentralServer(url, "--log-level", "warning", "--workers", str(workers),
+                             *(() if derive else ("--no-derive",))) for _ in range(servers)]
     senders = [Kiosk(centres[i % servers].url, tokens[i], bodies[i], encoding)
                for i in range(kiosks)]
     serve_cpu = CpuMeter(lambda: [pid for c in centres for pid in processes(c.process.pid)])
@@ -559,6 +566,11 @@ def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
         client_cpu = time.process_time() - client_cpu
         serve_s, database_s = serve_cpu.stop(), database_cpu.stop()
         load_after = os.getloadavg()[0]
+        if derive:
+            while pending(url):
+                time.sleep(0.05)
+            derived_s = time.perf_counter() - started
+            derived_cpu = (serve_cpu.stop(), database_cpu.stop())
     finally:
         for centre in centres:
             centre.stop()
@@ -581,6 +593,14 @@ def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
                          f"{answers}, stored {stored:,}, counted {counted:,}")
     log(f"  {sent:,} entries acknowledged ({answers}), stored and counted once; "
         f"retries {retries or 'none'}")
+    if derive:
+        derived = {"sustained_entries_per_s": round(sent / derived_s),
+                   "cpu_us_per_entry": {"serve": round(derived_cpu[0] / sent * 1e6, 1),
+                                        "postgres": round(derived_cpu[1] / sent * 1e6, 1)}}
+    else:
+        derived = catch_up(url, sent)
+    check_derived(url)
+    log(f"  derived: {derived}")
 
     data = copy_text(url, floor_rows(backlogs))
     copy_sql = f"COPY entries ({', '.join(STORED_COLUMNS)}) FROM STDIN"
@@ -619,7 +639,57 @@ def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
                              "kiosks": round(client_cpu / sent * 1e6, 1),
                              "postgres_for_copy": round(copy_database_s / sent * 1e6, 1)},
         "answers": answers, "retries": retries,
+        ("derived_in_background" if derive else "catch_up_after"): derived,
     }
+
+
+def pending(url: str) -> int:
+    """Entries acknowledged and not derived yet."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT coalesce(sum(entries), 0) FROM derive_queue").fetchone()[0]
+
+
+def catch_up(url: str, sent: int) -> dict[str, Any]:
+    """Derive everything pending in one :func:`derivation.catch_up` (as a reader does): its
+    rate, and processor time per entry in this process and in its PostgreSQL backends."""
+    from kiosk.central import derivation
+
+    left = pending(url)
+    with open_storage(url) as storage:
+        database_cpu = CpuMeter(backends(url))
+        database_cpu.start()
+        client_cpu = time.process_time()
+        started = time.perf_counter()
+        derived = derivation.catch_up(storage)
+        took = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu
+        database_s = database_cpu.stop()
+    if not derived == left == sent:
+        raise SystemExit(f"catch-up derived {derived:,} entries, {left:,} were pending, "
+                         f"{sent:,} sent")
+    return {"entries_per_s": round(derived / took), "seconds": round(took, 2),
+            "cpu_us_per_entry": {"client": round(client_cpu / derived * 1e6, 1),
+                                 "postgres": round(database_s / derived * 1e6, 1)},
+            "load_average": round(os.getloadavg()[0], 1)}
+
+
+def check_derived(url: str) -> None:
+    """Every entry of the run is derived: each day's set holds its people, every scan with a
+    match key is in a stay (or the lone scan of one)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        people, held = conn.execute(
+            "SELECT (SELECT count(*) FROM day_subjects), (SELECT count(*) FROM (SELECT DISTINCT "
+            "local_day, subject_key FROM entries) p)").fetchone()
+        tails, persons = conn.execute(
+            "SELECT (SELECT count(*) FROM stay_tails), (SELECT count(*) FROM (SELECT DISTINCT "
+            "match_key, checkpoint_id FROM entries WHERE match_key IS NOT NULL) p)").fetchone()
+    if (people, tails) != (held, persons) or pending(url):
+        raise SystemExit(f"not everything derived: {people:,} day-set pairs for {held:,}, "
+                         f"{tails:,} tails for {persons:,} people and places")
 
 
 def main() -> int:
@@ -654,6 +724,9 @@ def main() -> int:
                         help="with --cold on PostgreSQL: the shell command restarting the "
                              "server, e.g. 'runuser -u postgres -- pg_ctl -D DATA -l LOG "
                              "restart -m fast -w'")
+    parser.add_argument("--no-derive", dest="derive", action="store_false",
+                        help="ingest: serve only acknowledges (serve --no-derive); one "
+                             "catch-up after the run derives everything, timed alone")
     parser.add_argument("--ingest-only", action="store_true",
                         help="--postgres is an empty database: give it the registry and "
                              "only measure ingest beside the bare COPY")
@@ -682,7 +755,8 @@ def main() -> int:
         with open_storage(args.postgres) as storage, storage._connection() as conn:
             load_registry(conn, args.checkpoints, start.date(), pg=True)
         json.dump(ingest(args.postgres, args.kiosks, args.ingest_entries, args.batch,
-                         args.servers, args.copy_streams, args.workers), sys.stdout, indent=1)
+                         args.servers, args.copy_streams, args.workers, args.derive),
+                  sys.stdout, indent=1)
         print()
         return 0
     results: dict[str, Any] = {"checkpoints": args.checkpoints, "days": args.days}
@@ -712,7 +786,7 @@ def main() -> int:
     if args.ingest_entries:
         log(f"ingest: {args.kiosks} kiosks, {args.ingest_entries:,} entries")
         results["ingest"] = ingest(pg_url, args.kiosks, args.ingest_entries, args.batch,
-                                   args.servers, args.copy_streams, args.workers)
+                                   args.servers, args.copy_streams, args.workers, args.derive)
         log(f"  {results['ingest']['http_entries_per_s']:,} entries/s through serve, bare "
             f"COPY {results['ingest']['bare_copy_entries_per_s']:,}/s")
     json.dump(results, sys.stdout, indent=1, ensure_ascii=False)

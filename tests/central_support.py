@@ -294,12 +294,42 @@ def database_url(engine: str, folder: Path) -> str:
 
 
 def undo_covering_keys(storage: Any, tx: Any) -> None:
-    """Undo schema v19 in ``tx``, for a test that takes a database back to an older version:
-    PostgreSQL's aggregate keys without their INCLUDEd counts (a column they include could
-    not be dropped); SQLite's WITHOUT ROWID tables hold the same columns and are rebuilt
-    again as they are."""
+    """Undo schema v20 and v19 in ``tx``, for a test that takes a database back to an older
+    version: first what the derivation steps have left to derive (an older centre derived
+    each batch as it stored it: its entries are all derived, as the migration rebuilds
+    them), then PostgreSQL's aggregate keys without their INCLUDEd counts (a column they
+    include could not be dropped); SQLite's WITHOUT ROWID tables hold the same columns and
+    are rebuilt again as they are."""
+    storage._execute(tx, "DROP TABLE derive_queue")
     if storage.url.startswith("postgresql"):
         for table, key in (("checkpoint_days", "day, checkpoint_id"),
                            ("checkpoint_hours", "day, checkpoint_id, hour")):
             storage._execute(tx, f"ALTER TABLE {table} DROP CONSTRAINT {table}_pkey, "
                                  f"ADD PRIMARY KEY ({key})")
+
+
+HOLD_KEY = 0x686F6C64
+"""The advisory lock :func:`steps_held_at_stays` holds a derivation step at."""
+
+
+@contextlib.contextmanager
+def steps_held_at_stays(other: Any) -> Iterator[None]:
+    """A derivation step (PostgreSQL) stops where it keeps stays, its transaction open, until
+    the block ends: it waits there for an advisory lock that the connection ``other`` holds."""
+    import pytest
+
+    from kiosk.central import stays
+
+    keep = stays.keep
+
+    def held_keep(storage: Any, tx: Any, rows: Any) -> None:
+        storage._execute(tx, "SELECT pg_advisory_xact_lock($1)", (HOLD_KEY,))
+        keep(storage, tx, rows)
+
+    other.execute("SELECT pg_advisory_lock(%s)", (HOLD_KEY,))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stays, "keep", held_keep)
+        try:
+            yield
+        finally:
+            other.execute("SELECT pg_advisory_unlock_all()")

@@ -17,7 +17,7 @@ from kiosk.sync import protocol
 DAY = dt.date(2026, 11, 15)
 TABLES = ("entries", "batches", "kiosks", "checkpoints", "checkpoint_days", "checkpoint_hours",
           "late_arrivals", "refused_hours", "day_people", "day_subjects", "kiosk_health",
-          "kiosk_health_history")
+          "kiosk_health_history", "derive_queue")
 
 
 @dataclass

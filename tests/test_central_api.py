@@ -468,3 +468,37 @@ def test_no_request_makes_the_server_fail(
         assert all(r["status"] != "rejected" or r["reason"] for r in answer["results"])
     else:
         assert answer["error"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_what_serve_acknowledged_is_derived_in_the_background_or_by_the_first_reader(
+        engine: str, tmp_path: Path) -> None:
+    """A batch is acknowledged once its entries are stored; the day sets and stays derived
+    from them follow, made by ``serve`` in the background with nobody reading. Told
+    ``--no-derive``, serve leaves them queued, and the first reader (here a report) derives
+    them before it reads: its people are all there."""
+    from kiosk.central import reports
+
+    for derive in (True, False):
+        db = database_url(engine, tmp_path / f"derive-{derive}")
+        kiosk = enrol(db, "k1", "CP-1")
+        server = CentralServer(db, *(() if derive else ("--no-derive",)))
+        try:
+            entries = kiosk_entries(tmp_path, "k1", 20, "CP-1")
+            answer = server.post(batch("k1", entries), token=kiosk.token)
+            assert statuses(answer) == ["accepted"] * 20
+            with open_storage(db) as storage:
+                queued = "SELECT count(*) FROM derive_queue"
+                deadline = time.monotonic() + (30 if derive else 3)
+                while storage._query(queued)[0][0] and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                people = storage._query("SELECT count(*) FROM day_subjects")[0][0]
+                tails = storage._query("SELECT count(*) FROM stay_tails")[0][0]
+                assert (storage._query(queued)[0][0], people > 0, tails > 0) == (
+                    (0, True, True) if derive else (1, False, False))
+                report = reports.daily(storage, storage.today())
+                assert report["summary"]["people"] == 20 == len(
+                    {e["subject_key"] for e in entries})
+                assert storage._query(queued)[0][0] == 0
+        finally:
+            assert "Traceback" not in server.stop()

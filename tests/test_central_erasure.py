@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from central_support import ENGINES, central, database_url
+from central_support import ENGINES, central, database_url, steps_held_at_stays
 from trace_support import number, payload_identity, wire_entry
 
-from kiosk.central import reports, trace_service
+from kiosk.central import derivation, reports, trace_service
 from kiosk.central.backends import open_storage
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET
 from kiosk.central.storage import PERSONAL_COLUMNS, STORED_COLUMNS
@@ -39,6 +39,7 @@ def send(storage, scans: list[tuple[int, str, str, dt.datetime]], received: dt.d
     results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(received),
                                    received_at=received, batch_id=uuid7())
     assert {r["status"] for r in results} == {protocol.ACCEPTED}, results
+    derivation.catch_up(storage)  # as serve does in the background
     return entries
 
 
@@ -212,6 +213,7 @@ def test_an_entry_erased_early_takes_its_person_out_of_its_days_set(db: str) -> 
         results = storage.ingest_batch("k1", skewed, sent_at=protocol.format_time(NOW - behind),
                                        received_at=NOW, batch_id=uuid7())
         assert [r["status"] for r in results] == [protocol.ACCEPTED]
+        derivation.catch_up(storage)  # as serve does in the background
         day = storage.calendar.day_of(minute_ago)
         held = "SELECT subject_key FROM day_subjects WHERE day = $1"
         assert {k for (k,) in storage._query(held, (day.isoformat(),))} == {
@@ -286,28 +288,25 @@ def test_purge_takes_the_batch_log_of_purged_entries_and_keeps_every_held_entrys
 
 def erase_with_a_batch_open(storage, other, scan: tuple[int, str, str, dt.datetime],
                             received: dt.datetime, before: dt.date) -> tuple[dict, int]:
-    """Erase identities before ``before`` while a batch storing ``scan`` (received at
-    ``received``) is open — its entry stored, at its person's stays lock, held by ``other``
-    until erasure waits for the batch; the batch's entry and how many erasure erased."""
+    """Erase identities before ``before`` while the step deriving a batch storing ``scan``
+    (received at ``received``; the batch acknowledged) is open — at its person's stays
+    lock, held by ``other`` until erasure waits for the step; the batch's entry and how many
+    erasure erased."""
     import concurrent.futures
     import time
 
-    from kiosk.central import erasure, stays
+    from kiosk.central import erasure
 
-    person, form, direction, at = scan
-    match_key = wire_entry(payload_identity(person, form), checkpoint="CP-CHO", kiosk="k1",
-                           direction=direction, scanned_at=at)["match_key"]
-    other.execute("SELECT pg_advisory_lock(%s)", (stays._lock(match_key, "CP-CHO"),))
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+    with steps_held_at_stays(other), concurrent.futures.ThreadPoolExecutor(2) as pool:
         batch = pool.submit(send, storage, [scan], received)
         while not other.execute("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
                                 "AND NOT granted").fetchone():
-            time.sleep(0.05)  # the batch's entry is stored, its transaction open
+            time.sleep(0.05)  # the batch's entry is stored, its step open
         erasing = pool.submit(erasure.erase_personal, storage, before)
         deadline = time.monotonic() + 10
-        while not erasing.done() and time.monotonic() < deadline and not other.execute(
-                "SELECT 1 FROM pg_locks WHERE relation = 'document_matches'::regclass "
-                "AND NOT granted").fetchone():
+        while other.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0] < 2:
+            assert not erasing.done(), "erasure did not wait for the open step"
+            assert time.monotonic() < deadline, "erasure never waited for the step"
             time.sleep(0.05)
         other.execute("SELECT pg_advisory_unlock_all()")
         (entry,) = batch.result(timeout=30)
@@ -317,9 +316,10 @@ def erase_with_a_batch_open(storage, other, scan: tuple[int, str, str, dt.dateti
 def test_a_batch_storing_a_documents_scan_during_erasure_keeps_its_join(
         tmp_path: Path) -> None:
     """PostgreSQL, where batches are stored while erasure runs: a batch stores a scan of
-    person 1's card the same local day as one being erased, and is still open (waiting on
-    its person's stays lock, held here) when erasure comes to that day. Erasure waits for
-    it, so the document's join to the card stays while the batch's entry says so."""
+    person 1's card the same local day as one being erased, and the step deriving it is
+    still open (held where it keeps stays) when erasure starts. Erasure
+    waits for it, so the document's join to the card stays while the batch's entry says
+    so."""
     import psycopg
 
     db = database_url("postgresql", tmp_path)
@@ -339,10 +339,11 @@ def test_a_batch_storing_a_documents_scan_during_erasure_keeps_its_join(
 
 def test_a_late_scan_erased_while_it_was_being_stored_leaves_no_stay_or_pair(
         tmp_path: Path) -> None:
-    """PostgreSQL: a batch stores person 2's card scanned before the cutoff (late) while
-    erasure starts, and is still open (at its person's stays lock, held here) when the walk
-    comes to it; the walk waits for it and erases it. Its stay, its tail and its pair in
-    its day's set of people, written as it ended, go too: nothing names it afterwards."""
+    """PostgreSQL: a batch stores person 2's card scanned before the cutoff (late) as
+    erasure starts, and the step deriving it is still open (held where it keeps
+    stays); erasure waits for it and erases the scan. Its stay, its tail and its pair
+    in its day's set of people, written as the step ended, go too: nothing names it
+    afterwards."""
     import psycopg
 
     from kiosk.central import stays

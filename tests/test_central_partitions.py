@@ -129,6 +129,8 @@ def test_an_unpartitioned_v6_database_is_partitioned_in_place(pg_url: str) -> No
 
 def test_two_serve_processes_on_one_database_store_each_entry_once(pg_url: str,
                                                                    tmp_path: Path) -> None:
+    """Both store each entry once, and derive in the background what they acknowledged
+    (day sets, stays), one step at a time, without any reader asking."""
     kiosks = [enrol(pg_url, f"k{i}", f"CP-{i % 2}") for i in range(4)]
     servers = [CentralServer(pg_url), CentralServer(pg_url)]
     try:
@@ -145,8 +147,19 @@ def test_two_serve_processes_on_one_database_store_each_entry_once(pg_url: str,
                         jobs.append(pool.submit(server.post, batch(k.kiosk_id, part),
                                                 token=k.token))
             answers = [job.result() for job in jobs]
+        deadline = time.monotonic() + 60
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            while conn.execute("SELECT count(*) FROM derive_queue").fetchone()[0]:
+                assert time.monotonic() < deadline, "the servers never derived the batches"
+                time.sleep(0.1)
+            derived = conn.execute(
+                "SELECT (SELECT count(*) FROM day_subjects), (SELECT count(*) FROM (SELECT "
+                "DISTINCT local_day, subject_key FROM entries) p), (SELECT count(*) FROM "
+                "stay_tails), (SELECT count(*) FROM (SELECT DISTINCT match_key, checkpoint_id "
+                "FROM entries WHERE match_key IS NOT NULL) p)").fetchone()
     finally:
         errors = [server.stop() for server in servers]
+    assert derived[0] == derived[1] > 0 and derived[2] == derived[3] > 0
     assert all(a.status_code == 200 for a in answers), [a.text for a in answers][:2]
     statuses = [r["status"] for a in answers for r in a.json()["results"]]
     assert statuses.count("accepted") == 4 * 300 and "rejected" not in statuses

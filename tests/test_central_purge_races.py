@@ -1,24 +1,23 @@
-"""A purge while kiosks upload (PostgreSQL, where batches are stored while it runs): a batch
-open during the purge keeps everything its entries stand for, and nothing derived from the
-scans dropped outlives them — document matches, day sets, stays and tails. Each test holds a
-real batch open at the moment that matters (on its person's stays lock, as the erasure race
-test does) and runs the real `kiosk-central purge`."""
+"""A purge while kiosks upload (PostgreSQL, where batches are stored while it runs): what a
+step derives (:mod:`kiosk.central.derivation`) from batches stored during the purge keeps
+everything their entries stand for, and nothing derived from the scans dropped outlives
+them — document matches, day sets, stays and tails. Each test holds a real step open at the
+moment that matters (where it keeps stays, as the erasure race test does) and runs the
+real `kiosk-central purge`."""
 
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import datetime as dt
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from central_support import central, database_url
+from central_support import central, database_url, steps_held_at_stays
 from trace_support import payload_identity, wire_entry
 
-from kiosk.central import stays
+from kiosk.central import derivation, stays
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.ids import uuid7
@@ -36,21 +35,25 @@ def db(tmp_path: Path) -> str:
 
 
 def send(storage: Storage, person: int, at: dt.datetime, *, direction: str = "in",
-         clock_behind: dt.timedelta = dt.timedelta()) -> dict:
+         clock_behind: dt.timedelta = dt.timedelta(), derive: bool = True) -> dict:
     """Person ``person``'s card scanned at ``at`` by kiosk k1's clock, sent at once by a
     kiosk whose clock runs ``clock_behind`` late (so the scan's day is filed that much later
-    than its id says); the stored entry."""
+    than its id says), then derived as ``serve`` does in the background (``derive``); the
+    stored entry."""
     (entry,) = [wire_entry(payload_identity(person, "cccd"), checkpoint=CHECKPOINT, kiosk="k1",
                            direction=direction, scanned_at=at)]
     results = storage.ingest_batch("k1", [entry], sent_at=protocol.format_time(at),
                                    received_at=at + clock_behind, batch_id=uuid7())
     assert [r["status"] for r in results] == [protocol.ACCEPTED], results
+    if derive:
+        derivation.catch_up(storage)
     return entry
 
 
 def assert_nothing_astray(storage: Storage) -> None:
     """Nothing is kept about scans that no entry held stands for, and no document match
     that an entry held stands for is missing."""
+    derivation.catch_up(storage)
     held = ("SELECT DISTINCT subject_key, local_day, match_key FROM entries WHERE subject_key "
             "LIKE 'doc:%' AND match_key IS NOT NULL")
     astray = {
@@ -87,19 +90,6 @@ def wait_until(other: psycopg.Connection, locktype: str, what: str,
         time.sleep(0.02)
 
 
-@contextlib.contextmanager
-def held_batches(other: psycopg.Connection, entries: list[dict]) -> Iterator[None]:
-    """Batches about these people stop, their entries stored and their transactions open,
-    at their stays' lock (taken here) until the block ends."""
-    locks = [stays._lock(e["match_key"], CHECKPOINT) for e in entries]
-    for lock in locks:
-        other.execute("SELECT pg_advisory_lock(%s)", (lock,))
-    try:
-        yield
-    finally:
-        other.execute("SELECT pg_advisory_unlock_all()")
-
-
 def first_scan(storage: Storage) -> dict:
     """Person 1's card scanned just before the cutoff (dropped by the purge); the partition
     of the day after is made now, so that no batch below waits for the purge to make it."""
@@ -112,34 +102,33 @@ def purge(db: str) -> str:
     return central("purge", "--days", "30", "--db", db).stdout
 
 
-def test_batches_open_when_the_purge_starts_keep_their_joins_and_leave_nothing_dropped(
+def test_a_step_open_when_the_purge_starts_keeps_its_joins_and_leaves_nothing_dropped(
         db: str) -> None:
-    """Two batches are open when the purge starts. One stores person 1's card scanned just
-    after the cutoff, the same local day as their scan just before it (dropped): the
-    document's join to the card stays, since an entry held says so. The other stores
-    person 2's card scanned just before the cutoff by a kiosk whose clock runs two days
-    late (filed two local days later, past the days the purge freezes): its entry is
-    dropped with its day, and so are its document match, its pair in that day's set of
+    """A step deriving two batches is open when the purge starts. One batch stored person
+    1's card scanned just after the cutoff, the same local day as their scan just before it
+    (dropped): the document's join to the card stays, since an entry held says so. The
+    other stored person 2's card scanned just before the cutoff by a kiosk whose clock runs
+    two days late (filed two local days later, past the days the purge freezes): its entry
+    is dropped with its day, and so are its document match, its pair in that day's set of
     people, its stay and its tail."""
     with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
             concurrent.futures.ThreadPoolExecutor(3) as pool:
-        first = first_scan(storage)
-        later = wire_entry(payload_identity(2, "cccd"), checkpoint=CHECKPOINT, kiosk="k1",
-                           direction="in", scanned_at=EDGE - dt.timedelta(minutes=5))
-        with held_batches(other, [first, later]):
-            kept = pool.submit(send, storage, 1, EDGE + dt.timedelta(minutes=30),
-                               direction="out")
-            late = pool.submit(send, storage, 2, EDGE - dt.timedelta(minutes=5),
-                               clock_behind=dt.timedelta(days=2))
-            deadline = time.monotonic() + 30
-            while other.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                                "AND NOT granted").fetchone()[0] < 2:
-                assert time.monotonic() < deadline, "the batches never reached their stays"
-                time.sleep(0.02)
+        first_scan(storage)
+        held = send(storage, 1, EDGE + dt.timedelta(minutes=30), direction="out",
+                    derive=False)
+        send(storage, 2, EDGE - dt.timedelta(minutes=5), clock_behind=dt.timedelta(days=2),
+             derive=False)
+        with steps_held_at_stays(other):
+            step = pool.submit(derivation.catch_up, storage)
+            wait_until(other, "advisory", "the step reached their stays")
             purging = pool.submit(purge, db)
-            wait_until(other, "relation", "the purge waited for the open batches", purging)
-        held = kept.result(timeout=30)
-        late.result(timeout=30)
+            deadline = time.monotonic() + 30
+            while other.execute("SELECT count(*) FROM pg_locks WHERE NOT granted"
+                                ).fetchone()[0] < 2:
+                assert not purging.done(), "the purge did not wait for the open step"
+                assert time.monotonic() < deadline, "the purge never waited for the step"
+                time.sleep(0.02)
+        assert step.result(timeout=30) == 2
         assert "(1 partitions)" in purging.result(timeout=60)
         assert [e["id"] for e in storage.entries()] == [held["id"]]
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
@@ -151,12 +140,13 @@ def test_a_batch_storing_a_documents_scan_while_the_purge_forgets_keeps_its_join
         db: str) -> None:
     """The purge is forgetting the document matches of the day it drops (held here at
     person 1's, locked by another transaction) when a batch stores person 1's card scanned
-    after the cutoff the same local day, and stays open past the purge's deletion: the
-    join is there when both are done, because an entry held says so."""
+    after the cutoff the same local day, and the step deriving it stays open past the
+    purge's deletion: the join is there when both are done, because an entry held says
+    so."""
     with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
             concurrent.futures.ThreadPoolExecutor(2) as pool:
         first = first_scan(storage)
-        with held_batches(other, [first]):
+        with steps_held_at_stays(other):
             with other.transaction():
                 other.execute("SELECT 1 FROM document_matches WHERE subject_key = %s "
                               "FOR UPDATE", (first["subject_key"],))
@@ -165,8 +155,8 @@ def test_a_batch_storing_a_documents_scan_while_the_purge_forgets_keeps_its_join
                            purging)
                 kept = pool.submit(send, storage, 1, EDGE + dt.timedelta(minutes=30),
                                    direction="out")
-                wait_until(other, "advisory", "the batch reached its stays")
-            wait_until(other, "relation", "the purge waited for the open batch", purging)
+                wait_until(other, "advisory", "the step reached its stays")
+            wait_until(other, "relation", "the purge waited for the open step", purging)
         held = kept.result(timeout=30)
         assert "(1 partitions)" in purging.result(timeout=60)
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [

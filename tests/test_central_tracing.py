@@ -27,7 +27,7 @@ from trace_support import (
     wire_entry,
 )
 
-from kiosk.central import document_matches, id_days, identities, stays, tracing
+from kiosk.central import derivation, document_matches, id_days, identities, stays, tracing
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
@@ -236,6 +236,7 @@ class _Counting(StorageSource):
 
 def _kept(storage: Storage) -> tuple[list[tuple], list[tuple]]:
     """The stays kept, and where each person's scans at each checkpoint end."""
+    derivation.catch_up(storage)
     return (sorted(storage._query(f"SELECT {', '.join(stays.COLUMNS)} FROM stays"), key=repr),
             sorted(storage._query(f"SELECT {', '.join(stays.TAIL_COLUMNS)} FROM {stays.TAILS}"),
                    key=repr))
@@ -244,9 +245,10 @@ def _kept(storage: Storage) -> tuple[list[tuple], list[tuple]]:
 def _identities_say_what_the_stays_scans_say(storage: Storage) -> None:
     """Each kept stay's identities are held, say what its first and last scan say, and
     last as long as a scan saying them (their ``last_day``, no older than either scan's)."""
+    derivation.catch_up(storage)
     held = {row[0]: (tuple(row[1:-1]), row[-1]) for row in storage._query(
         f"SELECT {', '.join(identities.COLUMNS)} FROM identities")}
-    scans = stays.said(storage._query(f"SELECT {stays._SCAN} FROM entries e "
+    scans = stays.said(storage._query(f"SELECT {stays.SCAN} FROM entries e "
                                       "WHERE e.match_key IS NOT NULL"))
     for first_id, last_id, first_identity, last_identity in storage._query(
             "SELECT first_id, last_id, first_identity, last_identity FROM stays"):
@@ -257,23 +259,26 @@ def _identities_say_what_the_stays_scans_say(storage: Storage) -> None:
 
 
 def _matches(storage: Storage) -> list[tuple]:
+    derivation.catch_up(storage)
     return sorted(tuple(r) for r in storage._query(
         "SELECT subject_key, day, match_key FROM document_matches"))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scans=scans_strategy, order=st.randoms(use_true_random=False), parts=st.integers(1, 4),
-       in_time=st.booleans(),
+       in_time=st.booleans(), derive_every=st.integers(0, 3),
        margin=st.sampled_from((0, 15, 45)), stay=st.sampled_from((30, 120, 720)),
        period=st.tuples(st.integers(0, 2 * 24), st.integers(1, 2 * 24)),
        offsets=st.lists(st.sampled_from(OFFSETS), min_size=4, max_size=4))
 def test_stays_kept_at_ingest_whatever_the_arrival_order_equal_every_scan_and_brute_force(
         both_engines: list[Storage], scans: list[tuple], order: Any, parts: int, in_time: bool,
-        margin: int, stay: int, period: tuple[int, int], offsets: list[float | None]) -> None:
+        derive_every: int, margin: int, stay: int, period: tuple[int, int],
+        offsets: list[float | None]) -> None:
     """Scans reach the centre in up to four batches per kiosk in any order (an exit before
     its entry, a repeat before the scan it repeats, a kiosk's clock hours off), or each
     kiosk's in the order scanned (the batch mostly extends what its people's stays end
-    with; another kiosk at the checkpoint may have sent later scans already): the stays,
+    with; another kiosk at the checkpoint may have sent later scans already), derived after
+    each batch, after every few together, or only when read: the stays,
     their tails and the document matches kept are those built from every scan at once, and
     a trace reading them (any default stay and margin) equals the brute force."""
     visits = [Visit(p, form, f"CP-{c}", direction,
@@ -292,7 +297,8 @@ def test_stays_kept_at_ingest_whatever_the_arrival_order_equal_every_scan_and_br
     policy = tracing.Policy(margin=margin * MIN, default_stay=stay * MIN)
     for storage in both_engines:
         _clear(storage)
-        store_scans(storage, visits, kiosk_offsets, parts=parts, runs=in_time)
+        store_scans(storage, visits, kiosk_offsets, parts=parts, runs=in_time,
+                    derive_every=derive_every)
         kept, matches = _kept(storage), _matches(storage)
         _identities_say_what_the_stays_scans_say(storage)
         with storage._transaction() as tx:
@@ -340,14 +346,15 @@ def test_a_late_repeat_that_unkeeps_the_latest_kept_scan_leaves_the_one_before_i
     assert kept == _kept(storage)
 
 
-def test_a_batch_about_a_person_waits_for_the_one_keeping_their_stays_on_postgresql(
+def test_a_step_deriving_stays_waits_for_the_one_running_and_uploads_wait_for_neither(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two kiosks at one checkpoint send a batch at the same moment about the same people,
-    the second with a scan before the first's latest (a rebuild), an exit closing the
-    first's entry, and a first scan: the second waits on the lock of those people and that
-    checkpoint until the first commits, then sees its scans and tails, so the stays and
-    tails kept are those a rebuild from every scan keeps. (Without the lock both would
-    start from no tail, and the second's stays would miss the first's scans.)"""
+    """Two kiosks at one checkpoint send a batch about the same people, the second with a
+    scan before the first's latest (a rebuild), an exit closing the first's entry, and a
+    first scan. While a step (``serve`` in the background) derives the first batch, the
+    second is acknowledged at once, and a reader's step waits on the derivation lock until
+    the first commits, then sees its scans and tails, so the stays and tails kept are those
+    a rebuild from every scan keeps. (Two steps at once would both start from no tail, and
+    the second's stays would miss the first's scans.)"""
     holding, release = threading.Event(), threading.Event()
     keep = stays.keep
 
@@ -369,19 +376,18 @@ def test_a_batch_about_a_person_waits_for_the_one_keeping_their_stays_on_postgre
         assert all(r["status"] == protocol.ACCEPTED for r in results), results
 
     with open_storage(database_url("postgresql", tmp_path)) as storage, \
-            ThreadPoolExecutor(2, thread_name_prefix="kiosk") as pool:
-        # days apart, so that no count of a day (kept in the same transactions) holds the
-        # second batch before it reaches the stays
+            ThreadPoolExecutor(2, thread_name_prefix="step") as pool:
+        send("k1", [(1, "in", local(0, 8)), (1, "out", local(2, 9)), (2, "in", local(0, 23))])
         first = pool.submit(lambda: (threading.current_thread().__setattr__("name", "first"),
-                                     send("k1", [(1, "in", local(0, 8)), (1, "out", local(2, 9)),
-                                                 (2, "in", local(0, 23))])))
+                                     derivation.catch_up(storage)))
         assert holding.wait(30)
-        second = pool.submit(send, "k2", [(1, "out", local(1, 7)), (1, "in", local(1, 8)),
-                                          (2, "out", local(1, 1)), (3, "in", local(1, 10))])
+        send("k2", [(1, "out", local(1, 7)), (1, "in", local(1, 8)), (2, "out", local(1, 1)),
+                    (3, "in", local(1, 10))])  # acknowledged while the step holds its lock
+        second = pool.submit(derivation.catch_up, storage)
         waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
         deadline = time.monotonic() + 30
         while storage._query(waiting)[0][0] == 0:
-            assert time.monotonic() < deadline, "the second batch never waited on the lock"
+            assert time.monotonic() < deadline, "the second step never waited on the lock"
             time.sleep(0.02)
         assert not second.done()
         release.set()
@@ -433,7 +439,7 @@ def test_a_database_from_v12_or_v15_keeps_the_stays_tails_identities_and_documen
         else:
             storage._execute(tx, f"PRAGMA user_version = {version}")
 
-    with storage._transaction() as tx:  # the database as v12 left it (v13 to v19 undone)
+    with storage._transaction() as tx:  # the database as v12 left it (v13 to v20 undone)
         undo_covering_keys(storage, tx)
         storage._execute(tx, "DROP TABLE identities")
         storage._execute(tx, "DROP INDEX batches_offset")
@@ -447,7 +453,7 @@ def test_a_database_from_v12_or_v15_keeps_the_stays_tails_identities_and_documen
         assert (_kept(reopened), _matches(reopened)) == (kept, matches)
         _identities_say_what_the_stays_scans_say(reopened)
     with storage._transaction() as tx:  # as v15 left it: stays without identities, no tails
-        undo_covering_keys(storage, tx)
+        undo_covering_keys(storage, tx)  # (v20's queue is empty: the reads above derived all)
         storage._execute(tx, "DROP TABLE identities")
         storage._execute(tx, "DROP INDEX stays_place")
         storage._execute(tx, "ALTER TABLE stays DROP COLUMN first_identity")

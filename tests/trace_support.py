@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.central import derivation
 from kiosk.central.id_days import id_prefix
 from kiosk.central.storage import Storage
 from kiosk.ids import uuid7
@@ -95,17 +96,19 @@ class Visit:
 
 
 def store_scans(storage: Storage, scans: list[Visit], offsets: dict[str, float | None],
-                parts: int = 1, *, runs: bool = False) -> None:
+                parts: int = 1, *, runs: bool = False, derive_every: int = 1) -> None:
     """Send each kiosk's scans in ``parts`` batches (every ``parts``-th scan of the list in
     each, in list order: a scan may arrive before an earlier one; ``runs``: consecutive runs
     of the list instead, as a kiosk sends what it scanned); a kiosk's clock is
     ``offsets[kiosk]`` seconds behind the centre (None: the batch came in a backlog file,
-    offset unknown)."""
+    offset unknown). What is derived from them (stays, document matches) is derived after
+    every ``derive_every``-th batch, several batches in one step (0: only by a reader,
+    :func:`kiosk.central.derivation.catch_up`)."""
     by_kiosk: dict[tuple[int, str], list[Visit]] = defaultdict(list)
     for n, scan in enumerate(scans):
         by_kiosk[n * parts // len(scans) if runs else n % parts, scan.kiosk].append(scan)
     received = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-    for (_, kiosk), mine in sorted(by_kiosk.items()):
+    for n, ((_, kiosk), mine) in enumerate(sorted(by_kiosk.items()), start=1):
         offset = offsets.get(kiosk, 0.0)
         skew = dt.timedelta(seconds=offset or 0.0)
         entries = [wire_entry(payload_identity(s.person, s.form), checkpoint=s.checkpoint,
@@ -115,6 +118,8 @@ def store_scans(storage: Storage, scans: list[Visit], offsets: dict[str, float |
         results = storage.ingest_batch(kiosk, entries, sent_at=sent, received_at=received,
                                        batch_id=uuid7())
         assert all(r["status"] == protocol.ACCEPTED for r in results), results
+        if derive_every and n % derive_every == 0:
+            derivation.catch_up(storage)
 
 
 # -- the brute force ----------------------------------------------------------------------

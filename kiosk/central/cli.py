@@ -157,14 +157,20 @@ def _serve(args: argparse.Namespace, sock: socket.socket, storage: Storage,
     import uvicorn
 
     from kiosk.central.app import create_app
+    from kiosk.central.derivation import Background
 
     app = create_app(storage, max_body=args.max_body, max_decoded=args.max_decoded,
                      backlog_key=backlog_key, shares=CpuShares(burst=args.kiosk_cpu_burst))
     gc.freeze()  # what start-up built lives for good: full collections skip it
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=False))
+    derive = Background(storage) if args.derive else None
     try:
+        if derive:
+            derive.start()
         server.run(sockets=[sock])
     finally:
+        if derive:
+            derive.stop()
         storage.close()
     return 0
 
@@ -451,6 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="processes answering on the one port, each holding its own "
                             "--db-pool connections: one uses one processor core at most "
                             "(default: %(default)s)")
+    serve.add_argument("--no-derive", dest="derive", action="store_false",
+                       help="do not derive stays, day sets and document matches in the "
+                            "background: readers (reports, traces, purge) still do it first, "
+                            "and so does any serve process without this option")
     serve.add_argument("--log-level", default="info",
                        choices=("critical", "error", "warning", "info", "debug"))
     serve.set_defaults(func=cmd_serve)

@@ -10,13 +10,13 @@ every day partition for every number (50 ms to 2 s for the manual entries near o
 ``document_matches`` holds one row per (``doc:`` subject key, local day, match key) seen
 together in an entry held. Exact, as the hypothesis tests check against the entries:
 
-- **Ingest** adds the rows of each batch's new entries in its transaction (``ON CONFLICT DO
-  NOTHING``: two batches racing add a row once).
+- **A derivation step** (:mod:`kiosk.central.derivation`) adds the rows of its batches'
+  new entries in its transaction (``ON CONFLICT DO NOTHING``).
 - **Retention and erasure** take entries (or their keys) away: before they do, the rows
   that no other entry held stands for go (:data:`FORGET`), in the same transaction.
-  Erasure holds back batches adding rows meanwhile (:func:`hold`); PostgreSQL's purge,
-  whose deletions take seconds a day, instead adds back afterwards the rows that a batch
-  open meanwhile stands for (:data:`RESTORE`).
+  Erasure holds steps back meanwhile (:func:`kiosk.central.derivation.exclude`);
+  PostgreSQL's purge, whose deletions take seconds a day, instead adds back afterwards the
+  rows that a step open meanwhile stands for (:data:`RESTORE`).
 - **A zone change** refiles entries under other local days: every row is rebuilt.
 """
 
@@ -35,11 +35,11 @@ _PAIRED = "subject_key LIKE 'doc:%' AND match_key IS NOT NULL AND local_day IS N
 
 
 def keep(storage: Storage, tx: Any, rows: Iterable[tuple[str, str, str | None]]) -> None:
-    """Inside the transaction that stored them: add the (subject key, local day, match key)
-    of new entries (those that are not a document with a match key are skipped)."""
+    """In a derivation step: add the (subject key, local day, match key) of new entries
+    (those that are not a document with a match key are skipped)."""
     triples = sorted({(subject, day, match) for subject, day, match in rows
                       if match and subject.startswith("doc:")})
-    if not triples:  # sorted: two batches never wait on each other in a cycle
+    if not triples:  # sorted: the index is written in its order
         return
     storage._execute(
         tx, "INSERT INTO document_matches (subject_key, day, match_key) SELECT p.value ->> 0, "
@@ -55,16 +55,6 @@ def rebuild(storage: Storage, tx: Any) -> int:
         tx, "INSERT INTO document_matches (subject_key, day, match_key) SELECT DISTINCT "
             f"subject_key, local_day, match_key FROM entries WHERE {_PAIRED} ORDER BY 1, 2, 3"
     ).rowcount
-
-
-def hold(storage: Storage, tx: Any) -> None:
-    """In ``tx``, before :data:`FORGET` while batches flow (erasure): on PostgreSQL, wait
-    for the batches adding rows to end and hold new ones back until ``tx`` ends. A batch
-    whose entry stands for a row, still open when FORGET looks, would otherwise see that
-    row deleted after it (its ``ON CONFLICT DO NOTHING`` neither adds nor locks the row
-    held, and FORGET cannot see its entry). SQLite writes one transaction at a time."""
-    if storage.postgresql:
-        storage._execute(tx, "LOCK TABLE document_matches IN SHARE ROW EXCLUSIVE MODE")
 
 
 FORGET = ("DELETE FROM document_matches WHERE (subject_key, day, match_key) IN (SELECT "
@@ -85,7 +75,6 @@ RESTORE = ("INSERT INTO document_matches (subject_key, day, match_key) SELECT f.
            "WHERE e.local_day = f.day AND e.subject_key = f.subject_key "
            "AND e.match_key = f.match_key) ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING")
 """PostgreSQL: add back those of the rows given (as three arrays of their columns, sorted)
-that an entry held stands for — rows :data:`FORGET` deleted while a batch storing such an
+that an entry held stands for — rows :data:`FORGET` deleted while a step deriving such an
 entry was still open (:meth:`kiosk.central.partitions.Partitions.drop_before`)."""
-
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from kiosk.central import document_matches, id_days, people, stays
+from kiosk.central import derivation, document_matches, id_days, people, stays
 from kiosk.central.storage import ERASED, PERSONAL_NULLED
 
 if TYPE_CHECKING:
@@ -53,9 +53,11 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
     cutoff = id_days.bounds(before)[0]
     if not storage._query("SELECT 1 FROM entries WHERE id < $1 LIMIT 1", (cutoff,)):
         return 0
+    derivation.catch_up(storage)  # every day counted as it stands before it freezes
     stays.read_raw_before(storage, before)  # traces read those days raw from now on
     frozen = before + dt.timedelta(days=1)  # a local day can end after its UTC day
     with storage._transaction() as tx:
+        derivation.exclude(storage, tx)
         people.freeze(storage, tx, frozen)
     erased, after = 0, ""
     while True:
@@ -64,9 +66,9 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
             (after, cutoff, BATCH))]
         if not ids:
             break
-        with storage._transaction() as tx:
+        with storage._transaction() as tx:  # no step derives from an entry it erases
+            derivation.exclude(storage, tx)
             storage._execute(tx, _FORGET, (ids[0], ids[-1]))
-            document_matches.hold(storage, tx)
             storage._execute(tx, _FORGET_MATCHES, (ids[0], ids[-1]))
             erased += storage._execute(tx, _ERASE, (b"", ids[0], ids[-1])).rowcount
         after = ids[-1]
@@ -74,6 +76,7 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
     # stays of a scan the walk erased, has ended, and what it added goes too
     storage._wait_for_writers("day_subjects")
     with storage._transaction() as tx:
+        derivation.exclude(storage, tx)
         people.freeze(storage, tx, frozen)
     stays.forget_before(storage, before)
     held = storage.optional_setting(ERASED_BEFORE)

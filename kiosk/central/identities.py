@@ -9,15 +9,16 @@ table.
 
 An identity is the details a trace shows (:data:`DETAILS`: kind of code, name, birth date,
 document number, a manual entry's phone), keyed by a 64-bit hash of them computed where the
-scan is read (:func:`key_of`): the ingest writes it without asking the database for an id.
+scan is read (:func:`key_of`): a derivation step writes it without asking the database for
+an id.
 Two different details sharing a key would take about 4·10⁹ distinct identities for an even
 chance (birthday bound): a province holds a few million.
 
 Personal data follows the entries' retention: each identity holds the UTC day (of the id) of
-the newest scan that says it (``last_day``, moved forward at ingest: once a day for someone
-scanned daily, the row is rewritten no more often), and purge and erasure, which cut entries
-by that day, delete those whose newest scan is before their cutoff (:func:`forget_before`),
-with the stays of those scans.
+the newest scan that says it (``last_day``, moved forward as scans are derived: once a day
+for someone scanned daily, the row is rewritten no more often), and purge and erasure, which
+cut entries by that day, delete those whose newest scan is before their cutoff
+(:func:`forget_before`), with the stays of those scans.
 A stay's identities are written in the transaction that writes it, so an identity a stay
 needs exists as long as the stay (its scans are at least as old as the identity's newest).
 """

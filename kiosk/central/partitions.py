@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from kiosk.central import document_matches, people, stays
+from kiosk.central import derivation, document_matches, people, stays
 from kiosk.central.id_days import bounds, day_of_id
 
 if TYPE_CHECKING:  # the id arithmetic is used by the SQLite engine too, without psycopg
@@ -133,6 +133,7 @@ class Partitions:
             storage._settle(forgotten)
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock($1)", (LOCK_KEY,))  # ensure moves rows
+            derivation.exclude(storage, conn)  # no step derives from a row deleted here
             received = f"{cutoff.isoformat()}T00:00:00.000000Z"
             conn.execute(people.FORGET.format(
                 entries=DEFAULT, where="received_at < $1 AND local_day >= $2"),

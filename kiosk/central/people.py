@@ -1,13 +1,14 @@
-"""Distinct people per local day, counted at ingest so that no report reads raw entries.
+"""Distinct people per local day, counted as entries are derived so that no report reads
+raw entries.
 
 Three tables hold it:
 
-- ``day_subjects`` (day, subject_key): the set of people seen each local day. Written in the
-  ingest transaction with one statement per batch (``INSERT … ON CONFLICT DO NOTHING
-  RETURNING``: the pairs returned are exactly those new to the set, even when two batches
-  race). Subject keys are personal data, so the set follows the raw entries: erasure and
-  retention delete a pair together with the entry that brought it, and :func:`freeze`
-  drops whole days.
+- ``day_subjects`` (day, subject_key): the set of people seen each local day. Written by
+  each derivation step (:mod:`kiosk.central.derivation`) with one statement for all its
+  batches (``INSERT … ON CONFLICT DO NOTHING RETURNING``: the pairs returned are exactly
+  those new to the set). Subject keys are personal data, so the set follows the raw
+  entries: erasure and retention delete a pair together with the entry that brought it,
+  and :func:`freeze` drops whole days.
 - ``checkpoint_days.people``: how many of a day's people were first counted from an entry
   of that checkpoint. Only the sum over a day means something (a day's distinct people);
   it is a count without personal data, kept when raw entries are purged.
@@ -38,14 +39,14 @@ CHUNK = 10_000
 
 def count_new(storage: Storage, tx: Any, tally: Tally,
               stored: Iterable[tuple[str, str, str]]) -> None:
-    """Add the (day, subject_key, checkpoint_id) of entries stored now in ``tx`` to the
-    days' sets, and count in ``tally`` one person for each pair new to its set (under the
-    checkpoint of its first entry in the batch). Frozen days take no pairs."""
+    """Add the (day, subject_key, checkpoint_id) of entries a derivation step reads in
+    ``tx`` to the days' sets, and count in ``tally`` one person for each pair new to its set
+    (under the checkpoint of its first entry in the step). Frozen days take no pairs."""
     firsts: dict[tuple[str, str], str] = {}
     for day, subject, checkpoint in stored:
         if subject != ERASED:
             firsts.setdefault((day, subject), checkpoint)
-    pairs = sorted(firsts)  # key order: two batches never wait on each other in a cycle
+    pairs = sorted(firsts)  # key order: the index is written in its order
     for start in range(0, len(pairs), CHUNK):
         for day, subject in storage._add_subjects(tx, pairs[start:start + CHUNK]):
             tally.days[day, firsts[day, subject], "people"] += 1

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.central import people, registry
+from kiosk.central import derivation, people, registry
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
 from kiosk.central.registry import Checkpoint
 from kiosk.central.storage import Kiosk, Storage
@@ -141,6 +141,7 @@ def refused_counts(storage: Storage, kiosks: Iterable[Kiosk], first: dt.date, la
 def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | None = None
           ) -> dict[str, Any]:
     """The daily report for local ``day`` (default: yesterday) as of ``now``."""
+    derivation.catch_up(storage)  # its people: every entry acknowledged until now
     calendar = storage.calendar
     now = now or dt.datetime.now(dt.UTC)
     day = day or calendar.day_of(now) - dt.timedelta(days=1)
@@ -305,6 +306,7 @@ def month_days(month: str) -> list[dt.date]:
 def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None
             ) -> dict[str, Any]:
     """The month ``YYYY-MM``: a series per day and the month's totals, by district and point."""
+    derivation.catch_up(storage)  # its people: every entry acknowledged until now
     calendar = storage.calendar
     now = now or dt.datetime.now(dt.UTC)
     days = month_days(month)

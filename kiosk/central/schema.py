@@ -507,6 +507,26 @@ MIGRATIONS: list[list[Statement]] = [
             "DROP TABLE checkpoint_hours",
             "ALTER TABLE checkpoint_hours_v19 RENAME TO checkpoint_hours")),
     ],
+    [
+        # v20: the tables derived from entries (day sets and people, document matches, stays,
+        # tails, identities) are computed after the acknowledgement, many batches at a time
+        # (kiosk.central.derivation): each ingest transaction queues the ids of the entries
+        # it stored, one row, removed by the step that derives them. Ids only: nothing
+        # personal. SQLite's AUTOINCREMENT never numbers a row below one removed, so a
+        # reader's "up to the last row queued before me" stays meaningful.
+        {"sqlite": """
+            CREATE TABLE derive_queue (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                entries INTEGER NOT NULL,
+                entry_ids TEXT NOT NULL
+            )""",
+         "postgresql": """
+            CREATE TABLE derive_queue (
+                seq BIGSERIAL PRIMARY KEY,
+                entries INTEGER NOT NULL,
+                entry_ids TEXT NOT NULL
+            )"""},
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14

@@ -1,4 +1,4 @@
-"""Stays kept at ingest: each person's stays at each checkpoint, built as a trace builds them.
+"""Stays kept: each person's stays at each checkpoint, built as a trace builds them.
 
 Why: a trace at a busy place used to read every scan near each visit, then every scan of
 the people found there, and build their stays (15,000–100,000 scans for a commuter at one of
@@ -14,21 +14,22 @@ reads them raw (:func:`kiosk.central.tracing._kept_stays_near`).
 
 Kept exact (the hypothesis tests compare with the brute force):
 
+Built by the derivation steps (:mod:`kiosk.central.derivation`), after the acknowledgement,
+from the scans of many batches at once, one step at a time; "new scans" below are a step's.
+
 - **Scans in the order scanned** (most batches: a kiosk sends what it has just scanned).
   Whether a scan repeats depends only on the scan before it, and an exit closes the stay of
   the kept scan just before it, so scans that come after every scan held for that person at
-  that checkpoint only extend their stays: the batch reads where those end (one
+  that checkpoint only extend their stays: the step reads where those end (one
   ``stay_tails`` row, :class:`Tail`: the latest scan and the latest kept one), closes the
   lone entry an exit pairs with, adds the new stays and moves the tail (:func:`_append`).
   A person's first scans at a checkpoint (no tail: no scan held) likewise make their stays
   and tail alone.
 - **Late and out-of-order scans.** A stay depends only on the scans within :data:`REACH`
-  of it, so a batch with a scan before its person's tail rebuilds, in its own transaction,
+  of it, so a step with a scan before its person's tail rebuilds, in its own transaction,
   that person's stays at that checkpoint within REACH of it (:func:`_regions`) from their
-  scans (whatever order they arrived in), and their tail (:func:`_rebuild`). On PostgreSQL
-  both run under a transaction lock per person and checkpoint, so two batches racing on one
-  person extend or rebuild one after the other, the second seeing the first's scans and
-  tail.
+  scans (whatever order they arrived in), and their tail (:func:`_rebuild`). Steps run one
+  at a time (the derivation lock), so each sees the scans and tails of the one before.
 - **Clock offsets** are the ones stored with each entry (measured on its batch), so a stay's
   times are the corrected times a trace computes.
 - **What the scans say**: each stay holds the identity of its first and last scan
@@ -45,7 +46,6 @@ Kept exact (the hypothesis tests compare with the brute force):
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -74,10 +74,10 @@ CHUNK = 500
 """Rows per multi-row statement (SQLite's parameter limit)."""
 _BATCH = 5000
 """Stays deleted per transaction by a purge: an upload waits for one batch at most."""
-_SCAN = ("e.match_key, e.checkpoint_id, e.id, e.direction, e.status, e.scanned_at, "
+SCAN = ("e.match_key, e.checkpoint_id, e.id, e.direction, e.status, e.scanned_at, "
          f"e.clock_offset_seconds, {identities.SCANNED}")
 """A scan as stays are built from it (:func:`scans_of`), then what it says (:func:`said`)."""
-_SAYS = len(_SCAN.split(",")) - len(identities.SCANNED.split(","))
+_SAYS = len(SCAN.split(",")) - len(identities.SCANNED.split(","))
 
 
 def row_of(stay: tracing.Stay, identity: dict[str, int]) -> tuple[Any, ...]:
@@ -92,14 +92,14 @@ def row_of(stay: tracing.Stay, identity: dict[str, int]) -> tuple[Any, ...]:
 
 
 def scans_of(rows: Iterable[Sequence[Any]]) -> list[tracing.Scan]:
-    """Rows read with ``_SCAN`` as scans of their match key."""
+    """Rows read with ``SCAN`` as scans of their match key."""
     return [tracing.Scan(key, checkpoint, direction, status == "duplicate",
                          tracing.corrected(scanned_at, offset), entry_id, key)
             for key, checkpoint, entry_id, direction, status, scanned_at, offset, *_ in rows]
 
 
 def said(rows: Iterable[Sequence[Any]]) -> dict[str, tuple[int, tuple[Any, ...]]]:
-    """{scan id: (identity key, details)} of rows read with ``_SCAN``."""
+    """{scan id: (identity key, details)} of rows read with ``SCAN``."""
     found = {}
     for row in rows:
         details = identities.of_scan(*row[_SAYS:])
@@ -116,7 +116,7 @@ def _with_identities(storage: Storage, tx: Any, rows: list[tuple[Any, ...]],
                                   if i in saying))
     return rows
 
-# -- ingest -------------------------------------------------------------------------------
+# -- derivation ---------------------------------------------------------------------------
 class Tail(NamedTuple):
     """Where a person's scans at a checkpoint end (one ``stay_tails`` row): what the next
     scan needs to know to be added after them."""
@@ -129,7 +129,7 @@ class Tail(NamedTuple):
 
 
 def keep(storage: Storage, tx: Any, rows: Iterable[Sequence[Any]]) -> None:
-    """Inside the transaction that stored them: add these new scans (rows read as ``_SCAN``
+    """In a derivation step: add these new scans (rows read as ``SCAN``
     reads them; none without a match key) to the stays and tails of their person and
     checkpoint."""
     rows = list(rows)
@@ -139,10 +139,6 @@ def keep(storage: Storage, tx: Any, rows: Iterable[Sequence[Any]]) -> None:
         new.setdefault((scan.person, scan.checkpoint_id), []).append(scan)
     if not new:
         return
-    if storage.postgresql:  # a racing batch about the same person and place waits for this one
-        _execute(storage, tx, "SELECT pg_advisory_xact_lock(l.h) FROM (SELECT p.value::bigint "
-                              f"AS h FROM {storage._json_rows('$1', 'p')}) l ORDER BY l.h",
-                 (json_rows(sorted({_lock(*g) for g in new})),))
     for scans in new.values():
         scans.sort(key=_order)
     tails = _tails(storage, tx, sorted(new))
@@ -175,7 +171,7 @@ def keep(storage: Storage, tx: Any, rows: Iterable[Sequence[Any]]) -> None:
             f"RETURNING first_id, first_identity"), params).fetchall())
     if unheld := sorted({row[3] for row in closed} - held.keys()):  # stays lost: their entries say
         saying.update(said(_execute(storage, tx, (
-            f"SELECT {_SCAN} FROM entries e WHERE e.id IN ({slots(len(unheld))})"), unheld)))
+            f"SELECT {SCAN} FROM entries e WHERE e.id IN ({slots(len(unheld))})"), unheld)))
     identity = {**held, **{i: key for i, (key, _) in saying.items()}}
     fresh += [row_of(stay, identity) for stay in appended]
     write(storage, tx, _with_identities(storage, tx, fresh, saying))
@@ -236,7 +232,7 @@ def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.
         scans_read += _execute(storage, tx, (
             f"WITH w (k, c, day_lo, day_hi, at_lo, at_hi"
             f"{', id_lo, id_hi' if postgresql else ''}) AS NOT MATERIALIZED (VALUES {sql}) "
-            f"SELECT {_SCAN} FROM w CROSS JOIN entries e "
+            f"SELECT {SCAN} FROM w CROSS JOIN entries e "
             f"WHERE e.match_key = w.k AND e.checkpoint_id = w.c "
             f"AND e.scanned_at BETWEEN w.at_lo AND w.at_hi "
             f"AND e.local_day BETWEEN w.day_lo AND w.day_hi"
@@ -345,7 +341,7 @@ def rebuild_all(storage: Storage, tx: Any) -> int:
     else:
         for table in tables:
             _execute(storage, tx, f"DELETE FROM {table}")
-    sql = (f"SELECT {_SCAN} FROM entries e WHERE e.match_key IS NOT NULL "
+    sql = (f"SELECT {SCAN} FROM entries e WHERE e.match_key IS NOT NULL "
            f"ORDER BY e.match_key, e.checkpoint_id")
     if storage.postgresql:  # a server-side cursor: the rows do not all fit in memory
         cursor = tx.cursor(name="stays_rebuild")
@@ -425,13 +421,10 @@ def forget_scans(storage: Storage, tx: Any, scans: Sequence[Sequence[str]]) -> N
     """In ``tx``, which has deleted these scans (id, match key, checkpoint) whatever their
     ids say (PostgreSQL's default partition empties by when rows were received: a clock far
     ahead gives ids past any cutoff): delete the stays and tails holding them, and the
-    identities of those stays that no stay left holds. Under the stays' locks of their
-    people, taken as a batch takes them (after its rows), so that none is extending them."""
+    identities of those stays that no stay left holds. The caller holds the derivation
+    lock (:func:`kiosk.central.derivation.exclude`), so that no step is extending them."""
     if not scans:
         return
-    _execute(storage, tx, "SELECT pg_advisory_xact_lock(l.h) FROM (SELECT p.value::bigint "
-                          f"AS h FROM {storage._json_rows('$1', 'p')}) l ORDER BY l.h",
-             (json_rows(sorted({_lock(key, checkpoint) for _, key, checkpoint in scans})),))
     gone = (f"(SELECT p.value ->> 0 AS i, p.value ->> 1 AS k, p.value ->> 2 AS c "
             f"FROM {storage._json_rows('$1', 'p')}) g")
     rows = (json_rows(sorted(map(list, scans))),)
@@ -474,12 +467,6 @@ def _regions(lo: float, hi: float) -> tuple[tuple[float, float], tuple[float, fl
     the longest stay after it)."""
     inner = (lo - REACH, hi + REACH)
     return inner, (inner[0] - tracing.KEPT.max_stay - REACH, inner[1] + tracing.KEPT.max_stay)
-
-
-def _lock(key: str, checkpoint: str) -> int:
-    """A 64-bit transaction lock key for one person at one checkpoint."""
-    digest = hashlib.blake2b(f"stays|{key}|{checkpoint}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:

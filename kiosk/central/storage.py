@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
-from kiosk.central import aggregates, document_matches, people, stays
+from kiosk.central import aggregates, derivation, document_matches, people, stays
 from kiosk.central.localdays import Calendar
 from kiosk.central.people import ERASED
 from kiosk.central.placeholders import Params, json_rows, slots
@@ -47,12 +47,10 @@ BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset
                  "entries", "accepted", "duplicate", "rejected")
 """A batch log record: who sent it when, the clock offset then, and what became of it."""
 
-(_KIOSK, _CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _MATCH, _OFFSET, _SUBJECT,
- _STATUS) = (STORED_COLUMNS.index(name) for name in (
-     "kiosk_id", "checkpoint_id", "direction", "source", "scanned_at", "local_day", "match_key",
-     "clock_offset_seconds", "subject_key", "status"))
-_SAYS = tuple(STORED_COLUMNS.index(name)  # what a scan says (identities.SCANNED)
-              for name in ("kind", "name", "birth_date", "document_number", "extra"))
+(_KIOSK, _CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _SUBJECT) = (
+    STORED_COLUMNS.index(name) for name in (
+        "kiosk_id", "checkpoint_id", "direction", "source", "scanned_at", "local_day",
+        "subject_key"))
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
                  f"VALUES ({slots(len(BATCH_COLUMNS))})")
 BATCH_LOG_MARGIN = protocol.ENTRY_MAX_AHEAD + stays.ID_SLACK + dt.timedelta(days=1)
@@ -177,7 +175,9 @@ class Storage(ABC):
         """Make ``name`` the centre's zone and refile every raw entry held under its local
         day there; the number of entries refiled. CalendarError for an unknown zone."""
         calendar = Calendar(name)
+        derivation.catch_up(self)  # derived under the zone they were filed in
         with self._transaction() as tx:
+            derivation.exclude(self, tx)
             self._execute(tx, "UPDATE settings SET value = $1 WHERE key = 'timezone'", (name,))
             refiled = aggregates.rebuild(self, tx, calendar)
             document_matches.rebuild(self, tx)
@@ -224,6 +224,10 @@ class Storage(ABC):
         stored — invalid, another kiosk's entry, another checkpoint's, or an id already held
         with different content. All or nothing: on StorageError nothing of the batch is
         stored. Safe to call again with the same entries any number of times.
+
+        In the batch's transaction: the entries, their scan counts (:mod:`aggregates`), the
+        batch log record, and the ids of the entries stored, queued for what is derived from
+        them (:func:`derivation.queue`): nothing else is waited for.
         """
         offset = None
         if sent_at is not None:
@@ -280,8 +284,6 @@ class Storage(ABC):
                 row = candidate.row
                 tally.add(row[_CHECKPOINT], row[_DAY], candidate.hour, row[_DIRECTION],
                           row[_SOURCE], received_on)
-            people.count_new(self, tx, tally, ((c.row[_DAY], c.row[_SUBJECT], c.row[_CHECKPOINT])
-                                               for c in new))
             aggregates.write(self, tx, tally)
             held = self._fetch(tx, [i for i in fresh if i not in inserted])
             for candidate in fresh.values():
@@ -301,12 +303,7 @@ class Storage(ABC):
                 "entries": len(entries), "accepted": counts[protocol.ACCEPTED],
                 "duplicate": counts[protocol.DUPLICATE], "rejected": counts[protocol.REJECTED],
             })
-            document_matches.keep(self, tx, ((c.row[_SUBJECT], c.row[_DAY], c.row[_MATCH])
-                                             for c in new))
-            stays.keep(self, tx, (
-                (row[_MATCH], row[_CHECKPOINT], c.id, row[_DIRECTION], row[_STATUS],
-                 row[_SCANNED_AT], row[_OFFSET], *(row[i] for i in _SAYS))
-                for c in fresh.values() if c.id in inserted and (row := c.row)[_MATCH]))
+            derivation.queue(self, tx, [c.id for c in new])
         return results  # type: ignore[return-value]
 
     # -- what an engine provides ----------------------------------------------------------
@@ -345,11 +342,14 @@ class Storage(ABC):
         stays of the scans removed go last (:func:`stays.forget_before`). The number of
         entries removed, or of partitions dropped on PostgreSQL."""
         unfrozen = cutoff + dt.timedelta(days=1)
+        derivation.catch_up(self)  # every day counted as it stands before it freezes
         stays.read_raw_before(self, cutoff)
         with self._transaction() as tx:
+            derivation.exclude(self, tx)
             people.freeze(self, tx, unfrozen)
         removed = self._purge(cutoff, unfrozen.isoformat())
         with self._transaction() as tx:
+            derivation.exclude(self, tx)
             people.freeze(self, tx, unfrozen)
         stays.forget_before(self, cutoff)
         return removed

@@ -30,7 +30,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from kiosk.central import identities, stays
+from kiosk.central import derivation, identities, stays
 from kiosk.central.erasure import identities_begin
 from kiosk.central.id_days import id_prefix
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
@@ -73,7 +73,10 @@ class StorageSource:
 
     def __init__(self, storage: Storage, around: tuple[float, float] | None = None) -> None:
         """``around``: the time range whose scans say which document goes with which match
-        key (:func:`kiosk.central.tracing.alias_window`); None: all scans held."""
+        key (:func:`kiosk.central.tracing.alias_window`); None: all scans held. The stays,
+        identities and document matches of every entry acknowledged until now are derived
+        first (:func:`kiosk.central.derivation.catch_up`)."""
+        derivation.catch_up(storage)
         self.storage = storage
         self.around = around
         self.calendar = storage.calendar

@@ -1,0 +1,165 @@
+"""What the centre derives from entries, computed after the acknowledgement in set-based steps.
+
+Why: a batch is acknowledged once its entries, its counts and its batch log record are
+committed. The tables derived from the entries' identities — the day sets and each day's
+distinct people (:mod:`kiosk.central.people`), the document matches
+(:mod:`kiosk.central.document_matches`), the stays, their tails and identities
+(:mod:`kiosk.central.stays`) — cost as much again as the entries themselves when written one
+batch at a time (docs/benchmarks.md, ingest). Here they are computed by :func:`catch_up`
+for many batches at once: one statement for all their day-set pairs, tails read once for
+people seen in several batches.
+
+Which entries are still to derive: the ingest transaction adds one row to
+``derive_queue`` holding the ids of the entries it stored (ids only: no personal data, and
+nothing that outlives an entry — a queued id whose entry was purged or erased derives
+nothing). A step removes rows with ``DELETE … RETURNING`` in the transaction that writes
+what they derive, so a row is derived once, exactly when its step commits, whatever order
+batches committed in (a sequence number or time watermark would skip a batch that took its
+number first and committed last).
+
+Who runs it: every reader of derived tables first (:func:`catch_up`: reports, tracing,
+purge, erasure, a zone change), and ``kiosk-central serve`` in the background
+(:class:`Background`), so that they stay fresh when nobody reads. One step at a time: an
+advisory lock on PostgreSQL (several ``serve`` processes), the write lock on SQLite. The
+steps that forget derived rows of entries going away (erasure's walk, the purge of the
+default partition, freezing days) take the same lock (:func:`exclude`), so no step derives
+from an entry read just before it went.
+
+What stays on the acknowledgement path: the per-checkpoint scan counts (``checkpoint_days``
+but its ``people``, ``checkpoint_hours``, ``late_arrivals``). They are counts over entries
+stored now, not idempotent, and must count a scan even when its entry is purged before a
+step runs; a few rows a batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from kiosk.central import aggregates, document_matches, people, stays
+from kiosk.central.placeholders import json_rows
+
+if TYPE_CHECKING:
+    from kiosk.central.storage import Storage
+
+log = logging.getLogger("kiosk.central")
+TABLE = "derive_queue"
+STEP_ENTRIES = 20_000
+"""Entries one step derives at most (but always one whole batch): a reader waits for a few
+steps, each a short transaction, never one unbounded transaction."""
+LOCK_KEY = 0x6B696F736B + 3
+"""PostgreSQL advisory lock: one step at a time (and none while :func:`exclude` holds it)."""
+BACKGROUND_SECONDS = 1.0
+"""How often ``serve`` runs a step when it found nothing to do."""
+_READ = (f"SELECT e.local_day, e.subject_key, {stays.SCAN} FROM entries e "
+         "WHERE e.id {among} ORDER BY e.id")
+"""The entries of a step, as :func:`derive` takes them: local day, subject key, then the
+scan as :mod:`kiosk.central.stays` reads it (match key, checkpoint, id, …)."""
+_DAY, _SUBJECT, _MATCH, _CHECKPOINT = 0, 1, 2, 3
+_NO_LIMIT = 2 ** 62
+
+
+def queue(storage: Storage, tx: Any, ids: Sequence[str]) -> None:
+    """In the ingest transaction ``tx``: note that the entries ``ids`` (stored now) are to
+    derive."""
+    if ids:
+        storage._execute(tx, f"INSERT INTO {TABLE} (entries, entry_ids) VALUES ($1, $2)",
+                         (len(ids), json_rows(ids)))
+
+
+def exclude(storage: Storage, tx: Any) -> None:
+    """In ``tx``, which forgets derived rows of entries going away: wait for a step running
+    now and hold the next back until ``tx`` ends (SQLite: its write lock does)."""
+    if storage.postgresql:
+        storage._execute(tx, "SELECT pg_advisory_xact_lock($1)", (LOCK_KEY,))
+
+
+def catch_up(storage: Storage) -> int:
+    """Derive every entry acknowledged before this call (and perhaps some after), in steps
+    of at most :data:`STEP_ENTRIES`; the number of entries read."""
+    target = storage._query(f"SELECT max(seq) FROM {TABLE}")[0][0]
+    done = 0
+    while target is not None:
+        read = step(storage, target)
+        if read is None:
+            break
+        done += read
+    return done
+
+
+def step(storage: Storage, through: int | None = None, *, wait: bool = True) -> int | None:
+    """One step: derive the oldest queued batches (those numbered ``through`` or less),
+    together about :data:`STEP_ENTRIES` entries, at least one batch; the number of entries
+    read, None if there was nothing to do (or, without ``wait``, another step was running)."""
+    postgresql = storage.postgresql
+    with storage._transaction() as tx:
+        if postgresql and not wait:
+            if not storage._execute(tx, "SELECT pg_try_advisory_xact_lock($1)",
+                                    (LOCK_KEY,)).fetchone()[0]:
+                return None
+        else:
+            exclude(storage, tx)
+        last, total = None, 0
+        for seq, entries in storage._execute(
+                tx, f"SELECT seq, entries FROM {TABLE} WHERE seq <= $1 ORDER BY seq LIMIT 1000",
+                (through if through is not None else _NO_LIMIT,)):
+            if last is not None and total + entries > STEP_ENTRIES:
+                break
+            last, total = seq, total + entries
+        if last is None:
+            return None
+        # every row numbered up to the last one taken: one that took its number earlier and
+        # committed since is visible now, and so are its entries
+        ids = [i for (held,) in storage._execute(
+            tx, f"DELETE FROM {TABLE} WHERE seq <= $1 RETURNING entry_ids", (last,))
+            for i in msgspec.json.decode(held)]
+        if postgresql:  # the partitions of the ids' days only (pruned by the array's ids)
+            rows = storage._execute(tx, _READ.format(among="= ANY($1::text[])"),
+                                    ("{" + ",".join(ids) + "}",)).fetchall()
+        else:
+            rows = storage._execute(tx, _READ.format(among="IN (SELECT value FROM json_each($1))"),
+                                    (msgspec.json.encode(ids).decode(),)).fetchall()
+        derive(storage, tx, rows)
+        return len(ids)
+
+
+def derive(storage: Storage, tx: Any, rows: Sequence[Sequence[Any]]) -> None:
+    """In ``tx``: add entries held (read as :data:`_READ` reads them, in id order) to every
+    derived table. The aggregates' people go last: their rows are the ones uploads also
+    write, so the step holds them only for its commit."""
+    document_matches.keep(storage, tx, ((r[_SUBJECT], r[_DAY], r[_MATCH]) for r in rows))
+    stays.keep(storage, tx, (r[2:] for r in rows if r[_MATCH]))
+    tally = aggregates.Tally()
+    people.count_new(storage, tx, tally, ((r[_DAY], r[_SUBJECT], r[_CHECKPOINT]) for r in rows))
+    aggregates.write(storage, tx, tally)
+
+
+class Background(threading.Thread):
+    """``serve``'s own steps, so that derived tables stay fresh when nobody reads them: a
+    step whenever the last one found work, else one a :data:`BACKGROUND_SECONDS`. A step
+    another process is running is skipped, not waited for."""
+
+    def __init__(self, storage: Storage) -> None:
+        super().__init__(name="derivation", daemon=True)
+        self.storage = storage
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                found = step(self.storage, wait=False)
+            except Exception:  # storage busy or away, say: said, and tried again later
+                log.exception("derivation step failed; trying again in %s s",
+                              BACKGROUND_SECONDS)
+                found = None
+            if found is None:
+                self.stopping.wait(BACKGROUND_SECONDS)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join()
+
