@@ -34,14 +34,15 @@ class Tally:
     """(received_on, day, checkpoint) → entries of an earlier day that arrived on received_on."""
 
     def add(self, checkpoint: str, day: str, hour: int, direction: str, source: str,
-            received_on: str) -> None:
-        self.days[day, checkpoint, "scans"] += 1
-        self.days[day, checkpoint, "ins" if direction == "in" else "outs"] += 1
+            received_on: str, count: int = 1) -> None:
+        """``count`` scans alike, received on ``received_on``."""
+        self.days[day, checkpoint, "scans"] += count
+        self.days[day, checkpoint, "ins" if direction == "in" else "outs"] += count
         if source == MANUAL_SOURCE:
-            self.days[day, checkpoint, "manual"] += 1
-        self.hours[day, checkpoint, hour] += 1
+            self.days[day, checkpoint, "manual"] += count
+        self.hours[day, checkpoint, hour] += count
         if day < received_on:
-            self.late[received_on, day, checkpoint] += 1
+            self.late[received_on, day, checkpoint] += count
 
 
 DAY_MEASURES = ("scans", "ins", "outs", "manual", "people")
