@@ -25,6 +25,7 @@ from ui_support import (  # noqa: F401
 )
 
 from kiosk.certificates import trustlist, verdicts
+from kiosk.ui.officer import certificate_status
 from kiosk.ui.result_card import COLOURS
 from tests.certificate_support import DGC, make_issuer, trust_list_of, vaccination, vectors
 
@@ -198,3 +199,11 @@ def test_every_verdict_that_proves_nothing_is_bad():
     red = {status for status, severity in verdicts.SEVERITY.items()
            if severity == verdicts.BAD}
     assert verdicts.PROVES_NOTHING.issubset(red)
+
+
+def test_the_list_reads_a_damaged_verdict_as_no_verdict():
+    """An entry's stored verdict that is not what the kiosk writes leaves the row plain
+    rather than stopping the list from being drawn."""
+    assert certificate_status({"certificate": '{"status": "bad_signature"}'}) == "bad_signature"
+    for stored in (None, "", "{", "[]", '{"status": 3}', '"bad_signature"'):
+        assert certificate_status({"certificate": stored}) == "", stored
