@@ -13,9 +13,14 @@ on a PostgreSQL on this machine, the CPU of the one database connection the stor
 process, no HTTP): its body zstd-encoded as a kiosk sends it, then decoded, checked and
 stored, so the client CPU is what ``serve`` spends on it.
 
-``--without PART`` (repeatable) leaves a part of the ingest transaction out, to show what it
-costs: ``stays``, ``document_matches``, ``day_sets`` (the distinct people), ``aggregates``,
-``identities`` (what the stays' scans say, stored once each).
+``--derive-every N``: what is derived from the entries (:mod:`kiosk.central.derivation`:
+day sets, document matches, stays and identities) is derived after every N batches, timed
+with them, as a reader or ``serve`` in the background would (1: each batch alone, as the
+ingest transaction did before derivation left it; 0: never, the acknowledgement alone).
+
+``--without PART`` (repeatable) leaves a part out, to show what it costs: ``stays``,
+``document_matches``, ``day_sets`` (the distinct people), ``aggregates``, ``identities``
+(what the stays' scans say, stored once each).
 A database stored without a part is not a valid centre: use a fresh one for each run.
 
     .venv/bin/python scripts/bench_ingest_batch.py --db postgresql://…/EMPTY_DATABASE
@@ -40,7 +45,14 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "tests")]
 from bench_reports import cpu_seconds  # noqa: E402
 from report_support import GenKiosk, wire_entry  # noqa: E402
 
-from kiosk.central import aggregates, document_matches, identities, people, stays  # noqa: E402
+from kiosk.central import (  # noqa: E402
+    aggregates,
+    derivation,
+    document_matches,
+    identities,
+    people,
+    stays,
+)
 from kiosk.central.app import _ingest  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.sync import protocol  # noqa: E402
@@ -63,6 +75,8 @@ def main() -> int:
                         help="entries carry a CCCD's match key (stays and document matches kept)")
     parser.add_argument("--api", action="store_true",
                         help="through the API's _ingest: a zstd body decoded and checked too")
+    parser.add_argument("--derive-every", type=int, default=1, metavar="N",
+                        help="derive after every N batches, timed with them (0: never)")
     parser.add_argument("--without", action="append", choices=sorted(PARTS), default=[],
                         help="leave this part of the transaction out (to see its cost)")
     args = parser.parse_args()
@@ -113,6 +127,10 @@ def main() -> int:
                 results = storage.ingest_batch(
                     kiosk.id, entries, sent_at=protocol.format_time(at), received_at=received,
                     batch_id=str(uuid.uuid4()), checkpoint_id=kiosk.checkpoint_id)
+            step_ends = (n + 1 - args.warmup) % args.derive_every == 0 or n in (
+                args.warmup - 1, len(batches) - 1) if args.derive_every else False
+            if step_ends:
+                derivation.catch_up(storage)
             if n >= args.warmup:
                 wall += time.perf_counter() - started
                 cpu += time.process_time() - started_cpu
@@ -121,6 +139,7 @@ def main() -> int:
             assert all(r["status"] == protocol.ACCEPTED for r in results), results[:3]
     timed = args.batches * args.batch
     print(json.dumps({"entries": timed, "match_keys": args.match_keys, "api": args.api,
+                      "derive_every": args.derive_every,
                       "without": sorted(args.without), "entries_per_s": round(timed / wall),
                       "us_per_entry_wall": round(wall / timed * 1e6, 1),
                       "us_per_entry_cpu": round(cpu / timed * 1e6, 1),

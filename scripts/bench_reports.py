@@ -567,6 +567,7 @@ def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
         serve_s, database_s = serve_cpu.stop(), database_cpu.stop()
         load_after = os.getloadavg()[0]
         if derive:
+            backlog = pending(url)  # what a reader asking now would derive first
             while pending(url):
                 time.sleep(0.05)
             derived_s = time.perf_counter() - started
@@ -595,6 +596,7 @@ def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
         f"retries {retries or 'none'}")
     if derive:
         derived = {"sustained_entries_per_s": round(sent / derived_s),
+                   "pending_when_acknowledged": backlog,
                    "cpu_us_per_entry": {"serve": round(derived_cpu[0] / sent * 1e6, 1),
                                         "postgres": round(derived_cpu[1] / sent * 1e6, 1)}}
     else:
@@ -652,26 +654,40 @@ def pending(url: str) -> int:
 
 
 def catch_up(url: str, sent: int) -> dict[str, Any]:
-    """Derive everything pending in one :func:`derivation.catch_up` (as a reader does): its
-    rate, and processor time per entry in this process and in its PostgreSQL backends."""
-    from kiosk.central import derivation
+    """Everything pending is derived by the first reader: today's daily report, timed with
+    the backlog (its own work and the catch-up: :func:`derivation.catch_up`) and again with
+    nothing pending; the catch-up's rate and processor time per entry, in this process and
+    in its PostgreSQL backends, are the first report's less the second's. Then a trace of
+    one of the run's people, nothing pending."""
+    from kiosk.central import trace_service
+
+    def measured(work: Any) -> tuple[float, float, float]:
+        database_cpu = CpuMeter(backends(url))
+        database_cpu.start()
+        client_cpu, started = time.process_time(), time.perf_counter()
+        work()
+        return (time.perf_counter() - started, time.process_time() - client_cpu,
+                database_cpu.stop())
 
     left = pending(url)
     with open_storage(url) as storage:
-        database_cpu = CpuMeter(backends(url))
-        database_cpu.start()
-        client_cpu = time.process_time()
-        started = time.perf_counter()
-        derived = derivation.catch_up(storage)
-        took = time.perf_counter() - started
-        client_cpu = time.process_time() - client_cpu
-        database_s = database_cpu.stop()
+        today = storage.today()
+        first = measured(lambda: reports.daily(storage, today))
+        derived = left - pending(url)
+        second = measured(lambda: reports.daily(storage, today))
+        trace = measured(lambda: trace_service.run(
+            storage, trace_service.Request(document="001099000123"), actor="bench",
+            reason="bench", channel="cli", address=None))
     if not derived == left == sent:
-        raise SystemExit(f"catch-up derived {derived:,} entries, {left:,} were pending, "
+        raise SystemExit(f"the report derived {derived:,} entries, {left:,} were pending, "
                          f"{sent:,} sent")
+    took, client, database = (a - b for a, b in zip(first, second, strict=True))
     return {"entries_per_s": round(derived / took), "seconds": round(took, 2),
-            "cpu_us_per_entry": {"client": round(client_cpu / derived * 1e6, 1),
-                                 "postgres": round(database_s / derived * 1e6, 1)},
+            "cpu_us_per_entry": {"client": round(client / derived * 1e6, 1),
+                                 "postgres": round(database / derived * 1e6, 1)},
+            "daily_report_s": {"with_backlog": round(first[0], 2),
+                               "nothing_pending": round(second[0], 3)},
+            "trace_s_nothing_pending": round(trace[0], 3),
             "load_average": round(os.getloadavg()[0], 1)}
 
 
