@@ -10,6 +10,10 @@ into the database per scan (each page once, however many scans rewrote it). It i
 only ``Pipeline``, ``Store`` and ``Scan``, so it measures an older tree too:
 
     PYTHONPATH=<tree> .venv/bin/python scripts/bench_scan_cost.py [--scans 5000] [--dir DIR]
+        [--leaving]
+
+``--leaving``: every other scan is someone going out who came in 100 scans before (a
+checkpoint's day: people in, and out again later), not a new person coming in.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scans", type=int, default=5000)
     parser.add_argument("--dir", default=".", help="folder for the store (default: .)")
+    parser.add_argument("--leaving", action="store_true",
+                        help="every other scan someone going out (default: all new, in)")
     args = parser.parse_args()
     hold_off_upkeep()
     with tempfile.TemporaryDirectory(dir=args.dir, prefix="bench-scan-cost-") as tmp:
@@ -62,8 +68,8 @@ def main() -> None:
         for i in range(WARM_UP):
             pipeline.submit(Scan(payload=cccd(i), device_id="bench", lane="in"))
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        scans = [Scan(payload=cccd(i), device_id="bench", lane="in")
-                 for i in range(WARM_UP, WARM_UP + args.scans)]
+        scans = day_of_scans(args.scans, args.leaving)
+        count = len(scans)
         samples = []
         cpu = time.process_time()
         for scan in scans:
@@ -77,15 +83,29 @@ def main() -> None:
         frames = store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
         store.close()
     samples.sort()
-    print(f"{args.scans} scans, synchronous=OFF, load avg {os.getloadavg()[0]:.2f}: "
-          f"processor {cpu / args.scans * 1000:.3f} ms a scan, "
+    print(f"{count} scans{' (every other one leaving)' if args.leaving else ''}, "
+          f"synchronous=OFF, load avg {os.getloadavg()[0]:.2f}: "
+          f"processor {cpu / count * 1000:.3f} ms a scan, "
           f"p50 {samples[len(samples) // 2] * 1000:.3f} ms, "
           f"p99 {samples[int(len(samples) * .99)] * 1000:.3f} ms, "
           f"mean {statistics.fmean(samples) * 1000:.3f} ms, "
-          f"WAL {frames / args.scans:.2f} pages a scan")
+          f"WAL {frames / count:.2f} pages a scan")
     print("database pages a checkpoint copies, a scan: " + ", ".join(
         f"every {every} write transactions {copied_per_scan(transactions, every):.2f}"
         for every in CHECKPOINT_EVERY))
+
+
+def day_of_scans(count: int, leaving: bool) -> list[Scan]:
+    """``count`` scans after the warm-up's: each a new person coming in, or (``leaving``)
+    in turn a new person coming in and one who came in 100 scans before going out."""
+    if not leaving:
+        return [Scan(payload=cccd(i), device_id="bench", lane="in")
+                for i in range(WARM_UP, WARM_UP + count)]
+    scans = []
+    for i in range(WARM_UP, WARM_UP + count // 2):
+        scans.append(Scan(payload=cccd(i), device_id="bench", lane="in"))
+        scans.append(Scan(payload=cccd(i - 100), device_id="bench", lane="out"))
+    return scans
 
 
 def logged_transactions(wal: Path) -> list[set[int]]:
