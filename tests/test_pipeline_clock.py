@@ -97,6 +97,50 @@ def test_the_clock_check_sees_entries_another_writer_recorded_between_two_scans(
     assert scan(pipeline, 4, ten + 120)["clock_behind"]["seconds"] == 7080.0
 
 
+_AHEAD_THEN_FULL = """
+import json, resource, signal, sys
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import Store
+
+store = Store(sys.argv[1])
+pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k", duplicate_window_seconds=0))
+ten = 1_790_000_000.0
+
+def scan(i, at):
+    payload = f"0010990123{i:02d}|123456789|Người {i}|01021990|Nam|Huế|10102021".encode()
+    return pipeline.submit(Scan(payload=payload, lane="in", wall_time=at,
+                                monotonic_ns=10**12 + i))
+
+assert scan(1, ten).recorded
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))  # no room for a page of the log
+ahead = scan(2, ten + 3600)
+resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))
+later = scan(3, ten + 60)
+rows = {r["id"]: r for r in store.entries(since="2000", until="2100")}
+print(json.dumps([ahead.reason_code, later.recorded, json.loads(rows[later.entry_id]["extra"]),
+                  len(rows)]))
+store.close()
+"""
+
+
+def test_a_scan_whose_commit_failed_is_not_the_newest_the_clock_check_remembers(tmp_path):
+    """The Store remembers the newest entry its own scans left, but only once their COMMIT
+    returned. A real process, a file-size limit on it: a scan an hour ahead is written
+    (its statements run) and its COMMIT cannot write the log (a full disk as SQLite meets
+    it): refused, rolled back. Room again, the next scan a minute after the first is
+    compared with the entry on disk, not with the one never saved: not flagged."""
+    proc = subprocess.run([sys.executable, "-c", _AHEAD_THEN_FULL, str(tmp_path / "k.db")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    reason, recorded, extra, stored = json.loads(proc.stdout.splitlines()[-1])
+    assert reason == "storage_error"
+    assert recorded and "clock_behind" not in extra
+    assert stored == 2
+
+
 def test_a_kiosk_scan_after_the_system_clock_steps_back_is_flagged(tmp_path, libfaketime):
     """Real processes, the second under libfaketime an hour behind (its monotonic clock
     left alone, as a clock step leaves it): flagged, and the person is not inside."""
