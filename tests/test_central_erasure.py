@@ -291,18 +291,20 @@ def erase_with_a_batch_open(storage, other, scan: tuple[int, str, str, dt.dateti
     """Erase identities before ``before`` while the step deriving a batch storing ``scan``
     (received at ``received``; the batch acknowledged) is open — at its person's stays
     lock, held by ``other`` until erasure waits for the step; the batch's entry and how many
-    erasure erased."""
+    erasure erased. Erasure runs as ``kiosk-central purge`` does, in a process of its own
+    (its own storage: a process's threads take turns before the lock)."""
     import concurrent.futures
     import time
 
     from kiosk.central import erasure
 
-    with steps_held_at_stays(other), concurrent.futures.ThreadPoolExecutor(2) as pool:
+    with steps_held_at_stays(other), open_storage(storage.url) as command, \
+            concurrent.futures.ThreadPoolExecutor(2) as pool:
         batch = pool.submit(send, storage, [scan], received)
         while not other.execute("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
                                 "AND NOT granted").fetchone():
             time.sleep(0.05)  # the batch's entry is stored, its step open
-        erasing = pool.submit(erasure.erase_personal, storage, before)
+        erasing = pool.submit(erasure.erase_personal, command, before)
         deadline = time.monotonic() + 10
         while other.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0] < 2:
             assert not erasing.done(), "erasure did not wait for the open step"
@@ -402,3 +404,4 @@ def test_a_retention_longer_than_the_calendar_is_refused_not_kept_to_fail_every_
     assert "mãi mãi / forever" in central("retention", "--db", db).stdout
     assert central("retention", "--days", "36525", "--db", db).returncode == 0
     assert central("purge", "--db", db).returncode == 0
+

@@ -351,10 +351,10 @@ def test_a_step_deriving_stays_waits_for_the_one_running_and_uploads_wait_for_ne
     """Two kiosks at one checkpoint send a batch about the same people, the second with a
     scan before the first's latest (a rebuild), an exit closing the first's entry, and a
     first scan. While a step (``serve`` in the background) derives the first batch, the
-    second is acknowledged at once, and a reader's step waits on the derivation lock until
-    the first commits, then sees its scans and tails, so the stays and tails kept are those
-    a rebuild from every scan keeps. (Two steps at once would both start from no tail, and
-    the second's stays would miss the first's scans.)"""
+    second is acknowledged at once, and a reader's step (another process: its own storage)
+    waits on the derivation lock until the first commits, then sees its scans and tails, so
+    the stays and tails kept are those a rebuild from every scan keeps. (Two steps at once
+    would both start from no tail, and the second's stays would miss the first's scans.)"""
     holding, release = threading.Event(), threading.Event()
     keep = stays.keep
 
@@ -375,7 +375,8 @@ def test_a_step_deriving_stays_waits_for_the_one_running_and_uploads_wait_for_ne
                                        received_at=received, batch_id=uuid7())
         assert all(r["status"] == protocol.ACCEPTED for r in results), results
 
-    with open_storage(database_url("postgresql", tmp_path)) as storage, \
+    db = database_url("postgresql", tmp_path)
+    with open_storage(db) as storage, open_storage(db) as reader, \
             ThreadPoolExecutor(2, thread_name_prefix="step") as pool:
         send("k1", [(1, "in", local(0, 8)), (1, "out", local(2, 9)), (2, "in", local(0, 23))])
         first = pool.submit(lambda: (threading.current_thread().__setattr__("name", "first"),
@@ -383,7 +384,7 @@ def test_a_step_deriving_stays_waits_for_the_one_running_and_uploads_wait_for_ne
         assert holding.wait(30)
         send("k2", [(1, "out", local(1, 7)), (1, "in", local(1, 8)), (2, "out", local(1, 1)),
                     (3, "in", local(1, 10))])  # acknowledged while the step holds its lock
-        second = pool.submit(derivation.catch_up, storage)
+        second = pool.submit(derivation.catch_up, reader)  # another process's
         waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
         deadline = time.monotonic() + 30
         while storage._query(waiting)[0][0] == 0:

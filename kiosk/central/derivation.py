@@ -20,10 +20,11 @@ number first and committed last).
 Who runs it: every reader of derived tables first (:func:`catch_up`: reports, tracing,
 purge, erasure, a zone change), and ``kiosk-central serve`` in the background
 (:class:`Background`), so that they stay fresh when nobody reads. One step at a time: an
-advisory lock on PostgreSQL (several ``serve`` processes), the write lock on SQLite. The
-steps that forget derived rows of entries going away (erasure's walk, the purge of the
-default partition, freezing days) take the same lock (:func:`exclude`), so no step derives
-from an entry read just before it went.
+advisory lock on PostgreSQL (several ``serve`` processes), the write lock on SQLite, and a
+process's threads take turns before either (:func:`_turn`: waiting, they hold no connection
+an upload needs). The steps that forget derived rows of entries going away (erasure's walk,
+the purge of the default partition, freezing days) take the same lock (:func:`exclude`), so
+no step derives from an entry read just before it went.
 
 What stays on the acknowledgement path: the per-checkpoint scan counts (``checkpoint_days``
 but its ``people``, ``checkpoint_hours``, ``late_arrivals``). They are counts over entries
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +63,8 @@ _READ = (f"SELECT e.local_day, e.subject_key, {stays.SCAN} FROM entries e "
 scan as :mod:`kiosk.central.stays` reads it (match key, checkpoint, id, …)."""
 _DAY, _SUBJECT, _MATCH, _CHECKPOINT = 0, 1, 2, 3
 _NO_LIMIT = 2 ** 62
+_TURNS: weakref.WeakKeyDictionary[Storage, threading.Lock] = weakref.WeakKeyDictionary()
+_TURNS_GUARD = threading.Lock()
 
 
 def queue(storage: Storage, tx: Any, ids: Sequence[str]) -> None:
@@ -91,10 +95,32 @@ def catch_up(storage: Storage) -> int:
     return done
 
 
+def _turn(storage: Storage) -> threading.Lock:
+    """This process's turn to step on ``storage``. Its threads wait for a step here, holding
+    no connection: readers waiting on the advisory lock each held one of the pool's, so a
+    few readers behind a backlog left uploads none (503) until they were all done."""
+    with _TURNS_GUARD:
+        turn = _TURNS.get(storage)
+        if turn is None:
+            turn = _TURNS[storage] = threading.Lock()
+        return turn
+
+
 def step(storage: Storage, through: int | None = None, *, wait: bool = True) -> int | None:
     """One step: derive the oldest queued batches (those numbered ``through`` or less),
     together about :data:`STEP_ENTRIES` entries, at least one batch; the number of entries
     read, None if there was nothing to do (or, without ``wait``, another step was running)."""
+    turn = _turn(storage)
+    if not turn.acquire(blocking=wait):
+        return None
+    try:
+        return _step(storage, through, wait=wait)
+    finally:
+        turn.release()
+
+
+def _step(storage: Storage, through: int | None, *, wait: bool) -> int | None:
+    """:func:`step`, this process's turn taken."""
     postgresql = storage.postgresql
     with storage._transaction() as tx:
         if postgresql and not wait:

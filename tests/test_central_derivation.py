@@ -1,0 +1,71 @@
+"""Derivation steps and the uploads beside them, on a real PostgreSQL: readers that wait
+for a step (a report, a trace, several at once from the dashboard) must not take from
+uploads what uploads need."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from central_support import database_url
+from trace_support import payload_identity, wire_entry
+
+from kiosk.central import derivation, reports, stays
+from kiosk.central.backends import open_storage
+from kiosk.ids import uuid7
+from kiosk.sync import protocol
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+SCANNED = NOW - dt.timedelta(minutes=1)
+
+
+def upload(storage: Any, person: int) -> list[dict[str, Any]]:
+    """Person ``person``'s card scanned at CP-A a minute ago, sent by k1 now: acknowledged,
+    not derived."""
+    entries = [wire_entry(payload_identity(person, "cccd"), checkpoint="CP-A", kiosk="k1",
+                          direction="in", scanned_at=SCANNED)]
+    return storage.ingest_batch("k1", entries, sent_at=protocol.format_time(NOW),
+                                received_at=NOW, batch_id=uuid7())
+
+
+def test_readers_waiting_for_a_step_leave_the_pool_to_uploads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A serve process with three connections: one runs a step (held open where it keeps
+    stays, as a long step over a backlog is), and two dashboard readers ask for the day's
+    report meanwhile. An upload arriving then is stored, and the readers keep waiting for
+    their turn: they wait without a connection. (Each used to wait on the advisory lock
+    holding one: the upload found the pool empty, and the readers gave up at the lock
+    timeout, 503 both.) Once the step ends, the readers count the person acknowledged
+    before they asked, and the next report both."""
+    reached, release = threading.Event(), threading.Event()
+    keep = stays.keep
+
+    def held_keep(storage: Any, tx: Any, rows: Any) -> None:
+        reached.set()
+        assert release.wait(30)
+        keep(storage, tx, rows)
+
+    monkeypatch.setattr(stays, "keep", held_keep)
+    with open_storage(database_url("postgresql", tmp_path), busy_timeout=2.0,
+                      pool_size=3) as storage, \
+            concurrent.futures.ThreadPoolExecutor(3) as pool:
+        day = storage.calendar.day_of(SCANNED)
+        upload(storage, 1)
+        held = pool.submit(derivation.catch_up, storage)
+        assert reached.wait(30), "the step never reached its stays"
+        readers = [pool.submit(reports.daily, storage, day, now=NOW) for _ in range(2)]
+        try:
+            time.sleep(0.5)  # the readers are waiting for the step
+            assert [r["status"] for r in upload(storage, 2)] == [protocol.ACCEPTED]
+            assert not any(reader.done() for reader in readers), "a reader gave up waiting"
+        finally:
+            release.set()
+        assert held.result(timeout=30) == 1
+        for reader in readers:
+            assert reader.result(timeout=30)["summary"]["people"] == 1
+        assert reports.daily(storage, day, now=NOW)["summary"]["people"] == 2
