@@ -8,11 +8,13 @@ import os
 import sqlite3
 import subprocess
 import sys
+from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kiosk.scan import Scan
+from kiosk.store import Store
 from kiosk.timestamps import utc_iso
 
 CCCD = "001099012345|123456789|{name}|01021990|Nam|{address}|10102021"
@@ -301,3 +303,79 @@ def test_the_last_movement_of_a_frequent_visitor_costs_what_a_newcomers_does(tmp
     for boot in (pipeline.boot_id, "the next boot"):
         assert steps(subjects[400], boot) == steps(subjects[2], boot), boot
     store.close()
+
+
+class _ReadingStore(Store):
+    """A Store that reads the newest entry back on every scan: what the clock check did
+    before the Store remembered what its own scans left (the oracle of the test below)."""
+
+    def _newest_now(self, conn: sqlite3.Connection, version: int) -> Any:
+        self._newest = None
+        return super()._newest_now(conn, version)
+
+
+WRITES = st.lists(st.tuples(
+    st.sampled_from(["scan", "scan", "scan", "other kiosk", "repair", "delete newest",
+                     "index names", "restart", "acknowledge"]),
+    st.sampled_from([0, 1, 60, -60, 3600, -3600, 7200]),  # the wall clock's jump
+    st.sampled_from([0, 1, 10**9, 60 * 10**9])),           # the monotonic clock's step
+    min_size=1, max_size=40)
+
+
+def _flags(tmp_path, make_store: type[Store], writes) -> list[str]:
+    """Apply ``writes`` to a new store through two Stores (the scanning one, and another
+    program's); each entry's clock flag, in the order written."""
+    from kiosk.pipeline import Pipeline, Policy
+
+    path = tmp_path / f"{make_store.__name__}-{os.urandom(4).hex()}.db"
+    ours, theirs = make_store(path), Store(path)
+    policy = Policy(checkpoint_id="CP", kiosk_id="k", duplicate_window_seconds=0)
+    pipeline, other = Pipeline(ours, policy), Pipeline(theirs, policy)
+    at, mono = 1_790_000_000.0, 10**12
+    try:
+        for step, (write, jump, tick) in enumerate(writes):
+            at, mono = at + jump + 1, mono + tick
+            payload = CCCD.format(name=f"Người {step}", address="Huế").encode()
+            if write in ("scan", "other kiosk"):
+                (pipeline if write == "scan" else other).submit(
+                    Scan(payload=payload, lane="in", wall_time=at, monotonic_ns=mono))
+            elif write == "repair":  # on the scanning connection, outside a scan
+                with ours.lock:
+                    ours.conn.execute("UPDATE entries SET scanned_at = ? WHERE id = "
+                                      "(SELECT max(id) FROM entries)", (utc_iso(at + 5000),))
+            elif write == "delete newest":
+                with theirs.transaction() as conn:
+                    conn.execute("DELETE FROM entries WHERE id = (SELECT id FROM entries "
+                                 "ORDER BY scanned_at DESC LIMIT 1)")
+            elif write == "index names":
+                ours.index_names()
+            elif write == "restart":
+                pipeline.boot_id = f"boot-{step}"
+            else:
+                theirs.mark_synced([r["id"] for r in theirs.pending(3)], {})
+        return [json.dumps(json.loads(r["extra"]).get("clock_behind"))
+                for r in sorted(ours.entries(since="2000", until="2100"),
+                                key=lambda r: r["id"])]
+    finally:
+        ours.close()
+        theirs.close()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(writes=WRITES)
+@example(writes=[("scan", 0, 0), ("other kiosk", 3600, 0), ("scan", -3600, 0)])
+@example(writes=[("scan", 0, 0), ("repair", 0, 0), ("scan", 0, 0)])
+def test_the_remembered_newest_entry_flags_exactly_what_reading_it_back_flags(
+        tmp_path, monkeypatch, writes):
+    """Whatever else writes between two scans — another program's kiosk, a repair on the
+    scanning connection, the newest entry deleted, the names moved into the index, an
+    acknowledgement — and however the clocks jump, every entry is flagged exactly as when
+    the newest entry is read back for each scan. (The upkeep thread moves names only when
+    told here: its move after a pause would, at the machine's pace, make the Store read the
+    newest entry back anyway and hide a write it failed to notice.)"""
+    from kiosk import upkeep
+
+    monkeypatch.setattr(upkeep, "CHECKPOINT_QUIET_SECONDS", 3600.0)
+
+    assert _flags(tmp_path, Store, writes) == _flags(tmp_path, _ReadingStore, writes)
