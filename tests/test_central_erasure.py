@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -405,3 +406,54 @@ def test_a_retention_longer_than_the_calendar_is_refused_not_kept_to_fail_every_
     assert central("retention", "--days", "36525", "--db", db).returncode == 0
     assert central("purge", "--db", db).returncode == 0
 
+
+def test_a_step_reading_a_tail_as_erasure_forgets_it_leaves_no_stay_of_an_erased_scan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: person 1 came in 10 minutes before the erasure's cutoff and went out 20
+    minutes after it; the exit arrives after erasure's walk, and serve's step deriving it
+    has read person 1's tail (the erased entry) when erasure forgets the stays and tails of
+    the erased days. Erasure waits for that step, so the stay it made of the erased entry
+    and the exit goes too: no stay names person 1 before the cutoff. (Not waiting, the step
+    committed after and the stay stayed, tying the person to the erased visit.)"""
+    import concurrent.futures
+
+    from kiosk.central import erasure, id_days, stays
+
+    db = database_url("postgresql", tmp_path)
+    edge = dt.datetime.combine(NOW.date() - dt.timedelta(days=30), dt.time(), dt.UTC)
+    tails, forget = stays._tails, stays.forget_before
+    read, release = threading.Event(), threading.Event()
+
+    def tails_then_hold(storage, tx, groups):
+        found = tails(storage, tx, groups)
+        if not read.is_set():
+            read.set()
+            assert release.wait(30)
+        return found
+
+    with open_storage(db) as storage, open_storage(db) as serve, \
+            concurrent.futures.ThreadPoolExecutor(2) as pool:
+
+        def exit_arrives_as_erasure_forgets(storage, before: dt.date, exclude) -> int:
+            exit_ = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                               direction="out", scanned_at=edge + dt.timedelta(minutes=20))
+            serve.ingest_batch("k1", [exit_], sent_at=protocol.format_time(NOW),
+                               received_at=NOW, batch_id=uuid7())
+            step = pool.submit(derivation.catch_up, serve)
+            assert read.wait(30), "the step never read the tail"
+            forgetting = pool.submit(forget, storage, before, exclude)
+            concurrent.futures.wait([forgetting], timeout=1)  # it waits for the step
+            release.set()
+            assert step.result(timeout=30) == 1
+            return forgetting.result(timeout=30)
+
+        send(storage, [(1, "cccd", "in", edge - dt.timedelta(minutes=10))],
+             edge - dt.timedelta(minutes=1))
+        monkeypatch.setattr(stays, "_tails", tails_then_hold)
+        monkeypatch.setattr(stays, "forget_before", exit_arrives_as_erasure_forgets)
+        assert erasure.erase_personal(storage, edge.date()) == 1
+        cutoff = id_days.bounds(edge.date())[0]
+        assert storage._query("SELECT person, first_id FROM stays WHERE oldest_id < $1",
+                              (cutoff,)) == []
+        assert storage._query(f"SELECT person FROM {stays.TAILS} WHERE last_id < $1 "
+                              "OR kept_id < $1", (cutoff,)) == []

@@ -78,7 +78,7 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
     with storage._transaction() as tx:
         derivation.exclude(storage, tx)
         people.freeze(storage, tx, frozen)
-    stays.forget_before(storage, before)
+    stays.forget_before(storage, before, derivation.exclude)
     held = storage.optional_setting(ERASED_BEFORE)
     if held is None or held < before.isoformat():
         storage.set_setting(ERASED_BEFORE, before.isoformat())

@@ -46,7 +46,7 @@ from the scans of many batches at once, one step at a time; "new scans" below ar
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kiosk.central import id_days, identities, tracing
@@ -393,19 +393,25 @@ def read_raw_before(storage: Storage, before: dt.date) -> None:
         storage.set_setting(SETTING, before.isoformat())
 
 
-def forget_before(storage: Storage, before: dt.date) -> int:
+def forget_before(storage: Storage, before: dt.date,
+                  exclude: Callable[[Storage, Any], None]) -> int:
     """Delete the stays of scans of UTC days before ``before`` (by their ids, as purge and
     erasure choose entries), then the identities only such scans said, once those scans are
     gone: a batch storing one meanwhile has ended, so its stays go too (a scan of those days
     arriving later is kept, and so are its stays and identities, until the next run). How
-    many stays were deleted."""
+    many stays were deleted. Each transaction first holds derivation steps back
+    (``exclude``: :func:`kiosk.central.derivation.exclude`, which imports this module): a
+    step that read a tail going now would otherwise commit after, pairing a new exit with
+    a scan gone in a stay of those days that nothing deletes."""
     read_raw_before(storage, before)
     cutoff, deleted = id_days.bounds(before)[0], 0
     with storage._transaction() as tx:  # the next scan of these is rebuilt from the scans
+        exclude(storage, tx)
         storage._execute(tx, f"DELETE FROM {TAILS} WHERE last_id < $1 OR kept_id < $1",
                          (cutoff,))
     while True:
         with storage._transaction() as tx:
+            exclude(storage, tx)
             done = storage._execute(tx, "DELETE FROM stays WHERE seq IN (SELECT seq FROM stays "
                                         "WHERE oldest_id < $1 LIMIT $2)", (cutoff, _BATCH)
                                     ).rowcount
@@ -413,6 +419,7 @@ def forget_before(storage: Storage, before: dt.date) -> int:
         if done < _BATCH:
             break
     with storage._transaction() as tx:  # what those stays' scans said, said by none after
+        exclude(storage, tx)
         identities.forget_before(storage, tx, before)
     return deleted
 

@@ -355,7 +355,7 @@ class Storage(ABC):
         with self._transaction() as tx:
             derivation.exclude(self, tx)
             people.freeze(self, tx, unfrozen)
-        stays.forget_before(self, cutoff)
+        stays.forget_before(self, cutoff, derivation.exclude)
         return removed
 
     def purge_batches(self, cutoff: dt.date) -> int:
