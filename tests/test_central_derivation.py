@@ -1,6 +1,6 @@
-"""Derivation steps and the uploads beside them, on a real PostgreSQL: readers that wait
-for a step (a report, a trace, several at once from the dashboard) must not take from
-uploads what uploads need."""
+"""Derivation steps beside uploads and readers, on a SQLite file and a real PostgreSQL:
+each step is a short transaction whatever size a batch had, and readers that wait for a
+step (a report, a trace, several at once from the dashboard) take nothing from uploads."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from central_support import database_url
+from central_support import ENGINES, database_url
 from trace_support import payload_identity, wire_entry
 
-from kiosk.central import derivation, reports, stays
+from kiosk.central import derivation, people, reports, stays
 from kiosk.central.backends import open_storage
 from kiosk.ids import uuid7
 from kiosk.sync import protocol
@@ -69,3 +69,23 @@ def test_readers_waiting_for_a_step_leave_the_pool_to_uploads(
         for reader in readers:
             assert reader.result(timeout=30)["summary"]["people"] == 1
         assert reports.daily(storage, day, now=NOW)["summary"]["people"] == 2
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_batch_larger_than_a_step_is_derived_in_steps(engine: str, tmp_path: Path) -> None:
+    """A backlog file imported with a large ``--batch-size`` stores one batch of more
+    entries than a step takes: it is derived in steps of at most STEP_ENTRIES (one step
+    of all of it kept the derivation lock, and every reader, for as long as it took), and
+    counts every person once."""
+    persons = derivation.STEP_ENTRIES + 1
+    entries = [wire_entry(payload_identity(person, "cccd"), checkpoint="CP-A", kiosk="k1",
+                          direction="in", scanned_at=SCANNED) for person in range(persons)]
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        results = storage.ingest_batch("k1", entries, sent_at=None, received_at=NOW,
+                                       batch_id=uuid7())  # as the importer stores a file
+        assert {r["status"] for r in results} == {protocol.ACCEPTED}
+        assert derivation.step(storage) == derivation.STEP_ENTRIES
+        assert derivation.step(storage) == 1
+        assert derivation.step(storage) is None
+        day = storage.calendar.day_of(SCANNED).isoformat()
+        assert people.per_day(storage, day, day) == {day: persons}

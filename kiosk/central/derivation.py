@@ -51,8 +51,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("kiosk.central")
 TABLE = "derive_queue"
 STEP_ENTRIES = 20_000
-"""Entries one step derives at most (but always one whole batch): a reader waits for a few
-steps, each a short transaction, never one unbounded transaction."""
+"""Entries one step derives at most (a batch larger is queued in parts, :func:`queue`): a
+reader waits for a few steps, each a short transaction, never one unbounded transaction."""
 LOCK_KEY = 0x6B696F736B + 3
 """PostgreSQL advisory lock: one step at a time (and none while :func:`exclude` holds it)."""
 BACKGROUND_SECONDS = 1.0
@@ -69,10 +69,13 @@ _TURNS_GUARD = threading.Lock()
 
 def queue(storage: Storage, tx: Any, ids: Sequence[str]) -> None:
     """In the ingest transaction ``tx``: note that the entries ``ids`` (stored now) are to
-    derive."""
-    if ids:
+    derive, a row per :data:`STEP_ENTRIES` of them, so that no step takes more (a backlog
+    file imported with a large ``--batch-size`` is one batch: 200,000 entries were one
+    23-second step, every reader waiting behind it)."""
+    for start in range(0, len(ids), STEP_ENTRIES):
+        chunk = ids[start:start + STEP_ENTRIES]
         storage._execute(tx, f"INSERT INTO {TABLE} (entries, entry_ids) VALUES ($1, $2)",
-                         (len(ids), json_rows(ids)))
+                         (len(chunk), json_rows(chunk)))
 
 
 def exclude(storage: Storage, tx: Any) -> None:
@@ -108,7 +111,7 @@ def _turn(storage: Storage) -> threading.Lock:
 
 def step(storage: Storage, through: int | None = None, *, wait: bool = True) -> int | None:
     """One step: derive the oldest queued batches (those numbered ``through`` or less),
-    together about :data:`STEP_ENTRIES` entries, at least one batch; the number of entries
+    together at most :data:`STEP_ENTRIES` entries, at least one queued row; the number of entries
     read, None if there was nothing to do (or, without ``wait``, another step was running)."""
     turn = _turn(storage)
     if not turn.acquire(blocking=wait):
