@@ -7,7 +7,6 @@ after COMMIT returned.
 
 from __future__ import annotations
 
-import binascii
 import dataclasses
 import logging
 from collections.abc import Callable
@@ -133,7 +132,7 @@ class Pipeline:
         from kiosk.sync import protocol  # msgspec; imported at the first scan, not at start
 
         policy = self.policy
-        values, refusal = protocol.entry_row({
+        entry = {
             "id": _PLACEHOLDER_ID,
             "checkpoint_id": policy.checkpoint_id,
             "kiosk_id": policy.kiosk_id,
@@ -158,15 +157,19 @@ class Pipeline:
             "issue_date": identity.issue_date,
             "extra": identity.extra,
             "operator": policy.operator,
-            "payload_b64": binascii.b2a_base64(identity.raw, newline=False).decode("ascii"),
+            "payload_b64": identity.raw,  # the bytes themselves: no base64 there and back
             "certificate": verdict.to_record() if verdict else None,
-        })
+        }
+        values, refusal = protocol.entry_row(entry)
         if values is None:
             assert refusal is not None
             words = refusal.words()
             assert isinstance(words, messages.Words)  # the kiosk's catalogue knows its codes
             return Rejection("centre_rules", reason=words)
-        return dict(zip(protocol.ROW_COLUMNS, values, strict=True))
+        # The rules check the plain fields without changing them: the entry becomes the row.
+        del entry["payload_b64"]
+        entry["extra"], entry["payload"], entry["certificate"] = values[-3:]
+        return entry
 
     def _intended_direction(self, scan: Scan) -> str:
         lane = scan.lane if scan.lane in ("in", "out", "auto") else self.operator_direction

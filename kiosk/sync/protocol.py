@@ -323,7 +323,8 @@ def wire_to_row(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 def entry_row(obj: object) -> tuple[tuple[Any, ...] | None, Refusal | None]:
     """Validate and convert in one pass: (values in ROW_COLUMNS order, None) or (None, why).
-    ``obj`` is a decoded JSON value, or an :class:`Entry` parsed as one (:func:`decode_batch`).
+    ``obj`` is a decoded JSON value (the kiosk's own entries carry the payload as raw bytes,
+    which msgspec takes as they are), or an :class:`Entry` parsed as one (:func:`decode_batch`).
 
     The server's hot path: msgspec checks every typed rule at once; the rules a type cannot
     say follow; only a failing entry pays for the detailed reason (:func:`validate_entry`
@@ -340,10 +341,14 @@ def entry_row(obj: object) -> tuple[tuple[Any, ...] | None, Refusal | None]:
     extra, problem = _json_text(entry.extra)
     certificate, unfit = (None, None) if entry.certificate is None else \
         _json_text(entry.certificate)
-    if problem or unfit or (not judged and (
-            _text_problem("".join(filter(None, _get_strings(entry))))
-            or not all(check(getattr(entry, name)) for name, check in _ENTRY_CHECKS))):
+    if problem or unfit:
         return None, _explain(obj)
+    if not judged:
+        if _text_problem("".join(filter(None, _get_strings(entry)))):
+            return None, _explain(obj)
+        for name, check in _ENTRY_CHECKS:
+            if not check(getattr(entry, name)):
+                return None, _explain(obj)
     return (*_get_plain(entry), extra, entry.payload_b64, certificate), None
 
 
@@ -443,6 +448,8 @@ def _in_range(value: int, t: mi.IntType) -> bool:
 
 
 def _payload_problem(t: mi.BytesType, value: object, annotation: Any) -> Problem | None:
+    if isinstance(value, bytes):  # raw bytes, taken as they are (the kiosk's own entries)
+        value = binascii.b2a_base64(value, newline=False).decode("ascii")
     if not isinstance(value, str):
         return "not_base64_text", {"got": _json_type(value)}
     limit = t.max_length or MAX_PAYLOAD_BYTES
@@ -489,14 +496,10 @@ def _json_text(value: dict[str, Any]) -> tuple[str, Problem | None]:
     """``extra`` as the canonical JSON text both sides store, and what is wrong with it."""
     if not value:  # most scans have no extras
         return "{}", None
-    if len(value) <= _FLAT_MEMBERS and all(
-            type(k) is str and type(v) is str for k, v in value.items()):
-        # the usual extras (a few short texts): the encoder's own output, written 5× faster
-        text = "{" + ", ".join(f"{_json_string(k)}: {_json_string(v)}"
-                               for k, v in sorted(value.items())) + "}"
-    elif _longer_than(value, MAX_EXTRA_CHARS):  # refused without writing out a huge object
-        return "", ("json_too_long", {"limit": MAX_EXTRA_CHARS})
-    else:
+    text = _flat_json(value) if len(value) <= _FLAT_MEMBERS else None
+    if text is None:
+        if _longer_than(value, MAX_EXTRA_CHARS):  # refused without writing out a huge object
+            return "", ("json_too_long", {"limit": MAX_EXTRA_CHARS})
         try:
             text = _canonical_json(value)
         except (TypeError, ValueError) as exc:
@@ -507,6 +510,16 @@ def _json_text(value: dict[str, Any]) -> tuple[str, Problem | None]:
         problem = _json_strings_problem(value)
         return text, (problem, {}) if problem else None
     return text, None
+
+
+def _flat_json(value: dict[Any, Any]) -> str | None:
+    """The usual extras (a few short texts) as the encoder writes them, 5× faster; None when
+    a member is not text (or the keys do not sort), for the encoder."""
+    try:
+        return "{" + ", ".join([f"{_json_string(k)}: {_json_string(v)}"
+                                for k, v in sorted(value.items())]) + "}"
+    except TypeError:
+        return None
 
 
 def _longer_than(value: object, limit: int) -> bool:
