@@ -139,6 +139,29 @@ def test_a_forged_certificate_recorded_under_record_says_check_documents_not_cle
     assert entry["status"] == "accepted" and '"bad_signature"' in entry["certificate"]
 
 
+def test_line_breaks_in_a_forged_certificates_name_cannot_shrink_the_warning(make_window, qtbot,
+                                                                            tmp_path):
+    """The name and birth date on the card come from the certificate, which whoever forged
+    it wrote: one whose name holds a hundred line breaks (or Unicode line separators) and a
+    birth date with more must not push "check documents" down to a few pixels to make room
+    for them. The card's lines are paragraphs that only wrap: the breaks read as spaces."""
+    issuer, forger = make_issuer(), make_issuer()
+    certificate = vaccination(name=("Nguyễn" + "\n" * 60, "Văn\u2028\r\n" * 12 + "An"))
+    certificate["dob"] = "1990-02-01" + "\n" * 40
+    code = forger.sign(certificate, issued=NOW - DAY, expires=NOW + DAY, kid=issuer.kid)
+    path = kiosk_with(tmp_path, [code], signers=[issuer])
+    window = make_window(path)
+    scan_from_file(window, qtbot, "certificate_invalid")
+    card = window.officer.card
+    assert card.headline.text() == "CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA GIẤY TỜ"
+    assert card.headline.font().pixelSize() >= 26, card.sizes
+    assert card.name.text() == "Văn " * 12 + "An Nguyễn"
+    assert "Ngày sinh 1990-02-01 · VÀO" in card.details.text()
+    assert card.geometry().contains(card.reason.geometry())  # nothing pushed off the card
+    [entry] = stored_entries(load(path))
+    assert entry["status"] == "accepted"
+
+
 @pytest.mark.skipif(not DGC.exists(), reason="EU DCC test data not present")
 def test_a_genuine_certificate_from_an_unknown_signer_reads_the_same_in_english(
         make_window, qtbot, tmp_path):

@@ -87,6 +87,14 @@ def _breakable(word: str) -> str:
                    for i, c in enumerate(word))
 
 
+def _paragraph(text: str) -> str:
+    """A line of the card as one paragraph that only wraps: its line breaks and runs of white
+    space read as one space. A certificate's name and birth date are whatever its signer (a
+    forger, say) wrote: a hundred line breaks would otherwise take the card's height, and
+    :meth:`ResultCard._fit` would shrink "check documents" to a few pixels to make room."""
+    return " ".join(text.split())
+
+
 class Mark(QWidget):
     """The answer's symbol, drawn (not a font's glyph, which a kiosk may lack) in the card's
     text colour: a tick, an exclamation mark or a cross inside a ring, or an exclamation mark
@@ -403,8 +411,9 @@ class ResultCard(QFrame):
         palette.setColor(QPalette.ColorRole.Window, QColor(background))
         palette.setColor(QPalette.ColorRole.WindowText, QColor(foreground))
         self.setPalette(palette)  # a palette, not a style sheet: no re-polish on every scan
-        self.texts = {self.headline: headline, self.name: name, self.details: details,
-                      self.reason: reason}
+        self.texts = {label: _paragraph(text) for label, text in (
+            (self.headline, headline), (self.name, name), (self.details, details),
+            (self.reason, reason))}
         self.mark.set_shape(MARKS.get(state, ""))
         for label, text in self.texts.items():
             label.setVisible(bool(text))
