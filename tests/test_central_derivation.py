@@ -89,3 +89,40 @@ def test_a_batch_larger_than_a_step_is_derived_in_steps(engine: str, tmp_path: P
         assert derivation.step(storage) is None
         day = storage.calendar.day_of(SCANNED).isoformat()
         assert people.per_day(storage, day, day) == {day: persons}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_step_rebuilding_a_persons_stays_leaves_their_later_scans_to_their_own_step(
+        engine: str, tmp_path: Path) -> None:
+    """A backlog larger than a step: person 1 came in at 08:00 (derived), then a backlog
+    brings their late 07:00 entry among STEP_ENTRIES scans, and after it their 08:30 exit
+    (queued behind: the next step's). The first step rebuilds person 1's stays around
+    07:00 from the entries held — the 08:30 exit is held, not derived yet — and the next
+    derives the exit: the stays kept are those a rebuild from every scan keeps, each once.
+    (The first step built the exit into a stay and left the tail before it; the next found
+    the exit after the tail and added its stay again.)"""
+    morning = dt.datetime.combine(SCANNED.date() - dt.timedelta(days=1), dt.time(8), dt.UTC)
+
+    def scan(person: int, direction: str, at: dt.datetime) -> dict[str, Any]:
+        return wire_entry(payload_identity(person, "cccd"), checkpoint="CP-A", kiosk="k1",
+                          direction=direction, scanned_at=at)
+
+    def store(entries: list[dict[str, Any]]) -> None:
+        results = storage.ingest_batch("k1", entries, sent_at=None, received_at=NOW,
+                                       batch_id=uuid7())
+        assert {r["status"] for r in results} == {protocol.ACCEPTED}
+
+    def kept() -> list[tuple[Any, ...]]:
+        return sorted(storage._query(f"SELECT {', '.join(stays.COLUMNS)} FROM stays"), key=repr)
+
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        store([scan(1, "in", morning)])
+        derivation.catch_up(storage)
+        store([scan(1, "in", morning - dt.timedelta(hours=1))] + [
+            scan(person, "in", morning) for person in range(2, derivation.STEP_ENTRIES + 1)])
+        store([scan(1, "out", morning + dt.timedelta(minutes=30))])
+        assert derivation.catch_up(storage) == derivation.STEP_ENTRIES + 1
+        derived = kept()
+        with storage._transaction() as tx:
+            stays.rebuild_all(storage, tx)
+        assert derived == kept()

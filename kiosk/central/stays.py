@@ -242,8 +242,14 @@ def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.
     identity = {i: key for i, (key, _) in saying.items()}
     inner = {(k, c): _regions(lo, hi)[0] for k, c, lo, hi in groups}
     outer = {(k, c): _regions(lo, hi)[1] for k, c, lo, hi in groups}
+    # a scan after the tail that is not this step's is stored but not derived yet (queued for
+    # a later step): left out, or that step, finding it after the tail, would add its stay
+    # again; one before the tail may be in too (the rebuild its step makes is the same)
+    stepping = {s.id for scans in new.values() for s in scans}
     region = [s for s in scans_of(scans_read)
-              if outer[s.person, s.checkpoint_id][0] <= s.at <= outer[s.person, s.checkpoint_id][1]]
+              if outer[s.person, s.checkpoint_id][0] <= s.at <= outer[s.person, s.checkpoint_id][1]
+              and (s.id in stepping
+                   or _order(s) <= _order(tails[s.person, s.checkpoint_id].last))]
     fresh, ends = set(), {}
     for stay in tracing.stays_of(region, tracing.KEPT):
         lo, hi = inner[stay.person, stay.checkpoint_id]
