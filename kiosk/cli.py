@@ -31,6 +31,7 @@ from kiosk.commandline import (
     payload_argument,
     run_command,
     store_failure,
+    terminal_text,
 )
 
 if TYPE_CHECKING:
@@ -59,8 +60,8 @@ def format_result(result: ScanResult, language: str, timezone: Any) -> str:
         f"{result.status.value.upper():9}",
         f"{messages.text(result.direction.value, language) if result.direction else '-':4}",
         messages.kind_name(identity.kind, language) if identity else "-",
-        (identity.name or "") if identity else "",
-        result.display_document,
+        terminal_text(identity.name or "") if identity else "",
+        terminal_text(result.display_document),
         certificate_words(result, language),
         result.reason_in(language) if result.status.value != "accepted" else "",
         f"device={result.scan.device_id}",
@@ -244,8 +245,9 @@ def cmd_entries(args: argparse.Namespace) -> int:
         status = "" if row["status"] == "accepted" else f" [{row['status']}]"
         print(f"{local_time(row['scanned_at'], store)}  "
               f"{messages.text(row['direction'], language):4} "
-              f"{messages.kind_name(row['kind'], language):12} {row['name'] or '-'}  "
-              f"{document or '-'}  {row['device_id']}{status}  {row['sync_state']}")
+              f"{messages.kind_name(row['kind'], language):12} "
+              f"{terminal_text(row['name'] or '-')}  {terminal_text(document or '-')}  "
+              f"{row['device_id']}{status}  {row['sync_state']}")
     print(messages.text("cli.entries", language, count=shown), file=sys.stderr)
     store.close()
     return 0

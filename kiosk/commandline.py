@@ -140,6 +140,17 @@ def open_central(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8) ->
 
 
 # -- parsers ------------------------------------------------------------------------------
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROLS |= {0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def terminal_text(text: str) -> str:
+    """Text a scanned code carried (a name, a document number), as a terminal line shows
+    it: its control characters — an escape sequence that retitles or clears the terminal,
+    a line break — written out as escapes, never obeyed. Whoever made the code chose them."""
+    return text.translate(_CONTROLS)
+
+
 def payload_argument(text: str) -> bytes:
     """A payload as typed, or ``hex:…`` for raw bytes; checked by argparse, so a bad argument
     is refused before any file is touched."""

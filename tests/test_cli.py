@@ -48,6 +48,21 @@ def test_scan_records_into_a_stopped_kiosk_and_entries_masks_documents(config_fi
     assert "001099012345" not in listing
 
 
+def test_a_name_holding_terminal_controls_prints_as_escapes_on_one_line(config_file):
+    """A code's name is whatever its maker wrote (a printed CCCD layout, a forged
+    certificate): an escape sequence in it (here one that retitles the terminal, one that
+    clears it) or a line break must not reach the technician's terminal from ``kiosk scan``
+    or ``kiosk entries``; each result stays one line, the controls shown as escapes."""
+    name = "Nguyễn \x1b]0;pwned\x07Văn\x1b[2J\nAn"
+    payload = f"001099012345|123456789|{name}|01021990|Nam|Huế|10102021"
+    scanned = kiosk(config_file, "scan", payload, "--direction", "in").stdout
+    listing = kiosk(config_file, "entries").stdout
+    for out in (scanned, listing):
+        assert "\x1b" not in out and "\x07" not in out
+        [line] = out.splitlines()
+        assert r"Nguyễn \x1b]0;pwned\x07Văn\x1b[2J\x0aAn" in line
+
+
 def test_a_refused_payload_exits_non_zero_with_the_reason(config_file):
     proc = kiosk(config_file, "scan", "001099012345||An|31021990|Nam|HN|10102021", ok=False)
     assert proc.returncode == 1
