@@ -67,6 +67,7 @@ def _set(field: str, value: Any):
     (_set("colour", "red"), "colour: unknown field"),
     (_set("id", "01a200b3-6972-4184-a3c6-0b3ee4f5d2af"), "id: expected a lowercase UUIDv7"),
     (_set("id", "01A200B3-6972-7184-A3C6-0B3EE4F5D2AF"), "id: expected a lowercase UUIDv7"),
+    (_set("id", "01a200b3-6972-7184-a3c6-0b3ee4f5d2af\n"), "id: expected a lowercase UUIDv7"),
     (_set("checkpoint_id", ""), "checkpoint_id: must not be empty"),
     (_set("kiosk_id", None), "kiosk_id: expected a string, got null"),
     (_set("lane", 1), "lane: expected a string or null, got a number"),
@@ -74,6 +75,7 @@ def _set(field: str, value: Any):
     (_set("status", "rejected"), 'status: expected "accepted" or "duplicate", got "rejected"'),
     (_set("scanned_at", "2024-05-01T08:30:00Z"), "scanned_at: expected UTC time like"),
     (_set("scanned_at", "2024-13-01T08:30:00.000000Z"), "scanned_at: expected UTC time like"),
+    (_set("scanned_at", "2024-05-01T08:30:00.000000Z\n"), "scanned_at: expected UTC time like"),
     (_set("monotonic_ns", -1), "monotonic_ns: expected an integer from 0 to 2^63-1"),
     (_set("monotonic_ns", 2**63), "monotonic_ns: expected an integer from 0 to 2^63-1"),
     (_set("monotonic_ns", True), "monotonic_ns: expected an integer"),
@@ -211,6 +213,43 @@ def test_what_the_typed_parse_judges_for_a_whole_batch_is_judged_as_each_entry_a
     assert typed == plain
     assert typed[0][0] == protocol.entry_row(_SAMPLE)
     assert typed[0][1] == protocol.entry_row(odd)
+
+
+@pytest.mark.parametrize(("field", "value", "code"), [
+    ("id", "01a200b3-6972-7184-a3c6-0b3ee4f5d2b0\n", "not_uuid7"),
+    ("scanned_at", "2024-05-01T08:30:00.000000Z\n", "not_utc_time"),
+])
+def test_a_value_with_a_newline_after_it_is_refused_both_ways(
+        field: str, value: str, code: str) -> None:
+    """Python's ``$`` also matches before a final newline: an id sent as ``uuid + "\\n"`` was
+    stored, a second copy of an entry under an id no kiosk made. Both the typed parse and the
+    plain one refuse it now, with the words of any other malformed value."""
+    odd = {**_SAMPLE, "id": "01a200b3-6972-7184-a3c6-0b3ee4f5d2c0", field: value}
+    body = protocol.make_batch("k1", "01a200b3-6972-7184-a3c6-0b3ee4f5d2af", [_SAMPLE, odd],
+                               dt.datetime(2024, 5, 1, 8, 31, tzinfo=dt.UTC))
+    typed, plain = _both_ways(body)
+    assert typed == plain
+    refusal = protocol.validate_entry(odd)
+    assert refusal is not None and refusal.code == code
+    assert typed[0][1] == protocol.entry_row(odd) == (None, refusal)
+    with pytest.raises(protocol.ProtocolError):
+        protocol.wire_to_row(odd)
+
+
+@pytest.mark.parametrize("field", ["batch_id", "sent_at"])
+def test_an_envelope_value_with_a_newline_after_it_refuses_the_batch(field: str) -> None:
+    body = protocol.make_batch("k1", "01a200b3-6972-7184-a3c6-0b3ee4f5d2af", [_SAMPLE],
+                               dt.datetime(2024, 5, 1, 8, 31, tzinfo=dt.UTC))
+    body[field] += "\n"
+    typed, plain = _both_ways(body)
+    assert typed == plain
+    assert typed[0] == 422 and typed[2]["field"] == field
+
+
+def test_a_refused_hour_with_a_newline_after_it_is_refused() -> None:
+    with pytest.raises(protocol.ProtocolError) as caught:
+        protocol.validate_health({"refused_by_hour": {"2026-11-28T13\n": 1}})
+    assert caught.value.status == 422
 
 
 def test_a_valid_batch_is_parsed_straight_into_entries(entry: dict[str, Any]) -> None:

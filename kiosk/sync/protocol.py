@@ -81,6 +81,14 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _UUID7_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+_HOUR_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}")
+
+
+def _whole(regex: re.Pattern[str]) -> str:
+    """The pattern a field's whole text must match. msgspec searches it with Python's ``re``,
+    whose ``$`` also matches before a final newline (an id sent as ``uuid + "\\n"`` passed):
+    ``(?!\\n)`` refuses that, and means nothing more to JSON Schema's ``$``."""
+    return f"^{regex.pattern}$(?!\\n)"
 
 ENCODINGS = ("zstd", "gzip", "identity")
 """Content-Encoding values the server accepts, preferred first."""
@@ -191,10 +199,10 @@ Text = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
 """Non-empty text."""
 Str = Annotated[str, Meta(max_length=MAX_TEXT_CHARS)]
 """Text, may be empty."""
-Uuid7 = Annotated[str, Meta(pattern=f"^{_UUID7_RE.pattern}$", description="a lowercase UUIDv7",
+Uuid7 = Annotated[str, Meta(pattern=_whole(_UUID7_RE), description="a lowercase UUIDv7",
                             extra={"code": "not_uuid7"})]
 UtcTime = Annotated[str, Meta(
-    pattern=f"^{_TIME_RE.pattern}$", examples=["2024-05-01T08:30:00.000000Z"],
+    pattern=_whole(_TIME_RE), examples=["2024-05-01T08:30:00.000000Z"],
     description="UTC time like 2024-05-01T08:30:00.000000Z",
     extra={"check": _real_time, "code": "not_utc_time"})]
 """``extra["check"]``: a rule the pattern cannot say (month 13 matches it); ``extra["code"]``:
@@ -565,7 +573,7 @@ def _json_strings_problem(value: object) -> str | None:
 
 
 # -- kiosk health --------------------------------------------------------------------------
-UtcHour = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}$",
+UtcHour = Annotated[str, Meta(pattern=_whole(_HOUR_RE),
                               description="a UTC hour like 2026-11-28T13")]
 MAX_DEVICES = 64
 MAX_REFUSED_HOURS = 72
@@ -687,7 +695,7 @@ class Batch(msgspec.Struct, forbid_unknown_fields=True):
         description="the protocol version; a newer protocol gets a new number",
         extra={"code": "protocol_version"})]
     kiosk_id: Text
-    batch_id: Annotated[str, Meta(pattern=f"^{_UUID_RE.pattern}$",
+    batch_id: Annotated[str, Meta(pattern=_whole(_UUID_RE),
                                   description="a lowercase UUID", extra={"code": "not_uuid"})]
     sent_at: UtcTime
     entries: Annotated[list[Entry], Meta(max_length=MAX_BATCH_ENTRIES)]
