@@ -18,7 +18,7 @@ from kiosk import messages
 from kiosk.certificates.verdicts import Checker, Verdict
 from kiosk.ids import boot_id, uuid7
 from kiosk.listeners import Listeners
-from kiosk.payloads import Identity, Rejection, decode
+from kiosk.payloads import Identity, Rejection, decode, payload_key
 from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import Direction, Scan, ScanResult, Status
 from kiosk.store import INSIDE_WINDOW, LastMovement, Store, StoreError
@@ -79,6 +79,9 @@ class Pipeline:
             if self.policy.certificate_policy == "require-valid" and not verdict.valid:
                 return self._finish(scan, Rejection(
                     "certificate_not_valid", f"certificate_{verdict.status}"), verdict)
+            if verdict.proves_nothing:  # anyone can write a real person's names into one:
+                # keyed by the code itself, it moves no one else in or out, nor traces them
+                decoded = dataclasses.replace(decoded, subject_key=payload_key(decoded.raw))
             return self._finish(scan, decoded, verdict)
         return self._finish(scan, decoded)
 

@@ -73,6 +73,33 @@ def test_under_record_a_forged_certificate_is_recorded_and_flagged(kiosk_parts):
     assert stored_certificate(store, result.entry_id)["status"] == "unknown_issuer"
 
 
+def test_a_forged_certificate_in_a_real_holders_name_moves_only_itself(kiosk_parts, issuer):
+    """Anyone can sign a certificate carrying a real person's names and birth date. Inside
+    on their genuine one, that person must not be recorded going out when someone shows the
+    forgery at an automatic lane, nor be its duplicate: a certificate that proves nothing
+    about its holder is keyed by the code itself (as one that does not unpack is), not by
+    the names written in it."""
+    pipeline, store, _ = kiosk_parts()
+    genuine = issuer.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY)
+    forged = make_issuer().sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY)
+
+    def auto(code: str, at: float):
+        return pipeline.submit(Scan(payload=code.encode(), device_id="cam", lane="auto",
+                                    wall_time=at))
+
+    holder = auto(genuine, NOW - 1800)
+    forgery = auto(forged, NOW)
+    assert forgery.certificate.status == verdicts.UNKNOWN_ISSUER
+    assert (holder.direction.value, forgery.direction.value) == ("in", "in")
+    assert forgery.status is Status.ACCEPTED
+    assert store.inside_count(pipeline.policy.checkpoint_id) == 2
+    again = auto(forged, NOW + 60)  # the same forgery shown again is still its duplicate
+    assert again.status is Status.DUPLICATE
+    subjects = dict(store.conn.execute("SELECT id, subject_key FROM entries").fetchall())
+    assert subjects[holder.entry_id].startswith("hc1:")
+    assert subjects[forgery.entry_id] == subjects[again.entry_id] != subjects[holder.entry_id]
+
+
 def test_under_require_valid_an_expired_certificate_is_refused_and_not_recorded(kiosk_parts,
                                                                                 issuer):
     pipeline, store, _ = kiosk_parts("require-valid")
