@@ -126,3 +126,30 @@ def test_a_step_rebuilding_a_persons_stays_leaves_their_later_scans_to_their_own
         with storage._transaction() as tx:
             stays.rebuild_all(storage, tx)
         assert derived == kept()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_serve_gives_way_to_a_burst_of_uploads_for_a_while_then_derives(
+        engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve``'s background steps wait while uploads keep arriving and the oldest queued
+    batch is young: a burst is acknowledged at the rate of the entries alone. Once uploads
+    pause, or the oldest batch has waited YIELD_SECONDS, steps run again; a reader never
+    waits for this (it derives first)."""
+    monkeypatch.setattr(derivation, "YIELD_SECONDS", 0.5)
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        background = derivation.Background(storage)  # looked at, not started
+        assert not background.giving_way()  # nothing queued
+        upload(storage, 1)
+        assert background.giving_way()  # the queue grew since the last look: a burst
+        upload(storage, 2)
+        assert background.giving_way()
+        assert not background.giving_way()  # nothing new since: uploads paused
+        upload(storage, 3)
+        time.sleep(0.6)
+        assert not background.giving_way()  # still growing, but its oldest waited enough
+        assert derivation.step(storage, wait=False) == 3
+        upload(storage, 4)
+        assert background.giving_way()  # a new burst, its oldest batch young again
+        day = storage.calendar.day_of(SCANNED)
+        assert reports.daily(storage, day)["summary"]["people"] == 4  # the reader derived
+        assert not background.giving_way()

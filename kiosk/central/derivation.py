@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
+from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +59,11 @@ LOCK_KEY = 0x6B696F736B + 3
 """PostgreSQL advisory lock: one step at a time (and none while :func:`exclude` holds it)."""
 BACKGROUND_SECONDS = 1.0
 """How often ``serve`` runs a step when it found nothing to do."""
+YIELD_SECONDS = 30.0
+"""How long ``serve``'s background steps give way to uploads still arriving: while the
+queue grows, a step waits until its oldest batch is this old. A burst of backlogs (the
+network back at many kiosks) is then acknowledged at the rate of the entries alone and
+derived after it (docs/benchmarks.md); a reader never waits for this, it derives first."""
 _READ = (f"SELECT e.local_day, e.subject_key, {stays.SCAN} FROM entries e "
          "WHERE e.id {among} ORDER BY e.id")
 """The entries of a step, as :func:`derive` takes them: local day, subject key, then the
@@ -169,18 +176,37 @@ def derive(storage: Storage, tx: Any, rows: Sequence[Sequence[Any]]) -> None:
 
 class Background(threading.Thread):
     """``serve``'s own steps, so that derived tables stay fresh when nobody reads them: a
-    step whenever the last one found work, else one a :data:`BACKGROUND_SECONDS`. A step
-    another process is running is skipped, not waited for."""
+    step whenever the last one found work, else one a :data:`BACKGROUND_SECONDS`, except
+    while uploads arrive and the oldest queued batch is younger than :data:`YIELD_SECONDS`.
+    A step another process is running is skipped, not waited for."""
 
     def __init__(self, storage: Storage) -> None:
         super().__init__(name="derivation", daemon=True)
         self.storage = storage
         self.stopping = threading.Event()
+        self._seen: deque[tuple[int, float]] = deque()
+        """(the queue's newest row, when it was first seen) at each look that found it
+        grown: when the oldest row still queued was first seen, without a clock column."""
+
+    def giving_way(self) -> bool:
+        """Whether uploads are arriving (the queue grew since the last look) while its
+        oldest row has been queued for less than :data:`YIELD_SECONDS`."""
+        oldest, newest = self.storage._query(f"SELECT min(seq), max(seq) FROM {TABLE}")[0]
+        now, seen = time.monotonic(), self._seen
+        if newest is None:
+            seen.clear()
+            return False
+        grew = not seen or newest > seen[-1][0]
+        if grew:
+            seen.append((newest, now))
+        while seen[0][0] < oldest:
+            seen.popleft()
+        return grew and now - seen[0][1] < YIELD_SECONDS
 
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
-                found = step(self.storage, wait=False)
+                found = None if self.giving_way() else step(self.storage, wait=False)
             except Exception:  # storage busy or away, say: said, and tried again later
                 log.exception("derivation step failed; trying again in %s s",
                               BACKGROUND_SECONDS)
@@ -191,4 +217,3 @@ class Background(threading.Thread):
     def stop(self) -> None:
         self.stopping.set()
         self.join()
-
