@@ -158,7 +158,7 @@ def _step(storage: Storage, through: int | None, *, wait: bool) -> int | None:
                                     ("{" + ",".join(ids) + "}",)).fetchall()
         else:
             rows = storage._execute(tx, _READ.format(among="IN (SELECT value FROM json_each($1))"),
-                                    (msgspec.json.encode(ids).decode(),)).fetchall()
+                                    (json_rows(ids),)).fetchall()
         derive(storage, tx, rows)
         return len(ids)
 
