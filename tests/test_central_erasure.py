@@ -21,7 +21,9 @@ from kiosk.ids import uuid7
 from kiosk.sync import protocol
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
-OLD = NOW - dt.timedelta(days=40)
+OLD = (NOW - dt.timedelta(days=40)).replace(hour=5, minute=0, second=0)
+"""Noon in the centre's zone (UTC+7) 40 days ago: the old scans, an hour apart, fall on one
+local day whenever the test runs (from OLD at 16:50 UTC they crossed local midnight)."""
 KEPT = ("id", "checkpoint_id", "kiosk_id", "direction", "status", "scanned_at", "kind",
         "local_day", "received_at")
 
