@@ -7,19 +7,24 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
+import pty
 import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from central_support import ENGINES, CentralServer, central, database_url, serving
+from central_support import CENTRAL, ENGINES, CentralServer, central, database_url, serving
 from openpyxl import load_workbook
-from trace_support import Visit, number, store_scans
+from trace_support import Visit, number, store_scans, wire_entry
 
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import StorageError
 from kiosk.central.trace_api import TRACE_PATH
+from kiosk.ids import uuid7
+from kiosk.payloads import decode
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 HOUR = dt.timedelta(hours=1)
@@ -127,6 +132,49 @@ def test_csv_is_the_same_tables_one_after_another(db: str) -> None:
     assert text.startswith("\ufeff# Người tiếp xúc")
     assert text.count("\n# ") == 3
     assert "Phạm Thị Dung" in text and "0900000003" in text
+
+
+def test_a_trace_to_a_terminal_shows_a_names_control_characters_as_escapes(
+        db: str, tmp_path: Path) -> None:
+    """A contact's name is whatever the maker of their code wrote: one carrying an escape
+    sequence that retitles the terminal, one that clears it, and a line break. Printed to a
+    terminal (a real pty), each shows as escapes, never obeyed, in CSV and JSON; written to
+    a file the name is the data as stored."""
+    name = "Nguyễn \x1b]0;pwned\x07Văn\x1b[2J\nAn\x9b"
+    code = f"079099999999|123456789|{name}|01021990|Nam|Huế|10102021"
+    seen = NOW - dt.timedelta(days=3) + HOUR / 4
+    with open_storage(db) as storage:
+        identity = decode(code.encode(), today=dt.date(2026, 11, 30))
+        storage.ingest_batch("k1", [wire_entry(identity, checkpoint="CP-CHO", kiosk="k1",
+                                               direction="in", scanned_at=seen)],
+                             sent_at=None, received_at=NOW, batch_id=uuid7())
+    asked = ("--document", number(1), "--reason", "F0-1234")
+    for fmt in ("csv", "json"):
+        leader, follower = pty.openpty()
+        proc = subprocess.run([*CENTRAL, "trace", "--db", db, *asked, "--format", fmt],
+                              stdout=follower, stderr=subprocess.PIPE, timeout=60)
+        os.close(follower)
+        shown = b""
+        while chunk := _read(leader):
+            shown += chunk
+        os.close(leader)
+        assert proc.returncode == 0, proc.stderr
+        text = shown.decode()
+        assert not {"\x1b", "\x07", "\x9b"} & set(text)
+        names = ([c["name"] for c in json.loads(text)["contacts"]] if fmt == "json"
+                 else text.splitlines())
+        assert any(r"Nguyễn \x1b]0;pwned\x07Văn\x1b[2J\x0aAn\x9b" in n for n in names)
+    out = tmp_path / "trace.csv"
+    trace(db, *asked, "--format", "csv", "-o", str(out))
+    assert name in out.read_text(encoding="utf-8-sig")
+
+
+def _read(fd: int) -> bytes:
+    """What a pty's other end has written (b"" once it is closed and drained)."""
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # Linux: EIO once the writer has gone
+        return b""
 
 
 def test_the_audit_log_cannot_be_changed_or_emptied(db: str) -> None:

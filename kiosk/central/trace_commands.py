@@ -14,7 +14,14 @@ import sys
 from typing import Any
 
 from kiosk.central.sheets import FORMATS
-from kiosk.commandline import EXIT_USAGE, day_argument, examples, open_central, payload_argument
+from kiosk.commandline import (
+    EXIT_USAGE,
+    day_argument,
+    examples,
+    open_central,
+    payload_argument,
+    terminal_text,
+)
 from kiosk.messages import both
 from kiosk.private_files import replace_file
 
@@ -63,7 +70,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
     except (tracing.TraceError, audit.AuditError) as exc:
         print(f"{both('central.refused')}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    body = trace_formats.render(report, args.format)
+    on_terminal = not args.output and sys.stdout.isatty()
+    body = trace_formats.render(_shown(report) if on_terminal else report, args.format)
     if args.output:
         replace_file(args.output, body)  # 0600: names, document numbers, phones
         print(f"{args.output}: {len(report['visits'])} {both('central.visits')}, "
@@ -73,6 +81,19 @@ def cmd_trace(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
     return 0
+
+
+def _shown(value: Any) -> Any:
+    """The trace as a terminal shows it: every text in it (names, addresses from scanned
+    codes, whose makers chose them) with its control characters as escapes, never obeyed.
+    Files and pipes get the data as stored."""
+    if isinstance(value, str):
+        return terminal_text(value)
+    if isinstance(value, dict):
+        return {key: _shown(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    return value
 
 
 def _local(value: dt.date | dt.datetime | None, zone: Any) -> dt.date | dt.datetime | None:
