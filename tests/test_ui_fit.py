@@ -493,3 +493,44 @@ def test_a_word_wider_than_the_card_wraps_between_its_letters(make_window, tmp_p
     person = f"001099012346|123456789|{LONG_NAME}|01021990|Nữ|Hà Nội|10102021"
     card.show_result(pipeline.submit(Scan(person.encode(), device_id="t", lane="in")))
     assert lay_out(window, size) == [] and card.name.text() == LONG_NAME
+
+
+CAPITAL_NAME = "TÔN NỮ HOÀNG THỊ PHƯƠNG THẢO NGUYỄN NGỌC BẢO KHÁNH LINH ANH THƯ"
+"""63 characters in capitals, as PC-Covid codes and some certificates write names: three
+lines at 20 px on a 7" panel's card."""
+
+
+@pytest.mark.parametrize("dpi", [0, 133])
+@pytest.mark.parametrize("name", [CAPITAL_NAME, " ".join([CAPITAL_NAME] * 5)])
+def test_a_name_too_long_for_a_7_inch_card_ends_in_an_ellipsis_not_a_smaller_verdict(
+        make_window, tmp_path, dpi, name):
+    """A 63-character name in capitals took the card's headline to 24 px and the name to
+    18 px at 800×480 (a forged certificate's verdict too: "CHECK DOCUMENTS" shrank to make
+    room for whatever name the forger wrote). The verdict and the name keep their 26 / 20 px
+    floors: once the time and technical lines are down to theirs, the name ends in "…"
+    after as many whole words as fit, its whole text in the tooltip."""
+    path = write_config(tmp_path, extra='\n[certificates]\ntrust_list = "trust.json"\n')
+    issuer, forger = make_issuer(), make_issuer()
+    trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
+    window = make_window(with_dpi(path, dpi), start=False)
+    pipeline, card = window.kiosk.pipeline, window.officer.card
+    family, given = name.split(" ", 4)[:4], name.split(" ", 4)[4]
+    forged = forger.sign(vaccination(name=(" ".join(family), given), birth="1983-03-03"),
+                         issued=NOW - DAY, expires=NOW + DAY, kid=issuer.kid)
+    codes = {"citizen ID": f"001099012345|123456789|{name}|01021990|Nữ|Hà Nội|10102021",
+             "PC-Covid": f"******012345|{name}|1990-**-**|0|162979388586171100|",
+             "forged certificate": forged}
+    failures = []
+    for kind, code in codes.items():
+        for again in ("", " again"):  # the amber card's words under the name are longer
+            card.show_result(pipeline.submit(Scan(code.encode(), device_id="t", lane="in")))
+            for size in [(800, 480), (480, 800)]:
+                failures += [f"{size} {kind}{again}: {p}" for p in lay_out(window, size)]
+                shown = card.name.text()
+                whole = shown == name or (shown == f"{given} {' '.join(family)}")
+                if card.headline.font().pixelSize() < 26 or card.name.font().pixelSize() < 20:
+                    failures.append(f"{size} {kind}{again}: {card.sizes} on {card.size()}")
+                if not whole and not (shown.endswith("…") and len(shown) > 10
+                                      and card.name.toolTip().startswith(shown[:-1])):
+                    failures.append(f"{size} {kind}{again}: the name shows as {shown!r}")
+    assert not failures, "\n".join(failures)

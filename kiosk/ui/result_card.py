@@ -10,7 +10,9 @@ the entry was recorded. A forged or unfit one that was recorded (policy "record"
 a warning triangle, headed by what the officer must do — "CERTIFICATE NOT VALID — CHECK
 DOCUMENTS" — with the verdict and "Recorded IN" under it: stop the person, though the entry
 stands. Refused under "require-valid", it is red with a cross and "NOT RECORDED". The card
-only ever shows a ScanResult the pipeline produced after its COMMIT.
+only ever shows a ScanResult the pipeline produced after its COMMIT. The type shrinks to fit
+the card down to floors read from arm's length; past them a person's name ends in "…", the
+headline never gets smaller for it.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ SMALL_SIZES = (26, 20, 11, 11)
 before the headline and the officer's words do."""
 SMALLEST_SCALE = 0.3
 """Of SMALL_SIZES, as a last resort: a word is never cut off."""
+ELLIPSIS = "…"
+"""Ends a person's name cut short to keep the card's type at SMALL_SIZES (see ``_elide_name``)."""
 MARGINS, SPACING = (32, 24), 10
 """Horizontal and vertical padding inside the card (scaled with the type), and between lines."""
 
@@ -166,7 +170,11 @@ class ResultCard(QFrame):
         self.details = self._label()
         self.reason = self._label()
         self.texts: dict[QLabel, str] = {}
-        """Each line's words as the answer gives them (:meth:`_fit` may let one wrap)."""
+        """Each line's words as the answer gives them (:meth:`_fit` may let one wrap, or cut
+        a person's name short)."""
+        self.name_elides = False
+        """The name line holds a person's name (not a refusal's plain words), which may end in
+        "…" rather than shrink the verdict above it."""
         self.sizes = TYPE_SIZES
         """The lines' pixel sizes after the last fit."""
         self._render()
@@ -251,10 +259,13 @@ class ResultCard(QFrame):
 
     def _fit(self) -> None:
         """The largest candidate sizes whose wrapped lines fit the card (the smallest if
-        none does); margins and spacing shrink with the headline, to half. A word wider
-        than the card even in the smallest type wraps between its letters."""
-        for label, text in self.texts.items():  # a word broken for a smaller card is whole
-            label.setText(text)
+        none does); margins and spacing shrink with the headline, to half. A person's name
+        too long for the room left at SMALL_SIZES ends in "…" there, rather than take the
+        verdict below its floor. A word wider than the card even in the smallest type wraps
+        between its letters."""
+        for label, text in self.texts.items():  # a word broken or a name cut short for a
+            label.setText(text)                 # smaller card is whole again
+        self.name.setToolTip("")
         sizes, across, down, width, spacing, heights = self._choose()
         if not heights and self._break_long_words(sizes, width):
             sizes, across, down, width, spacing, heights = self._choose()
@@ -279,9 +290,43 @@ class ResultCard(QFrame):
             width, height = self.width() - 2 * across, self.height() - 2 * down
             spacing = round(SPACING * max(scale, 0.5))
             needed, heights = self._needed(sizes, width, spacing)
+            if needed > height and heights and sizes == SMALL_SIZES and self._elide_name(
+                    sizes, width, height, spacing):
+                needed, heights = self._needed(sizes, width, spacing)
             if needed <= height:
                 break
         return sizes, across, down, width, spacing, heights
+
+    def _elide_name(self, sizes: tuple[int, ...], width: int, height: int,
+                    spacing: int) -> bool:
+        """Cut a person's name to the most whole words (else letters) that, ending in "…",
+        let every line fit at ``sizes``; whether it did (not when even "…" alone does not
+        fit, nor for a refusal's plain words, which the officer needs whole). A name is
+        whatever a code says (a forger's too): it must never push the verdict below the
+        size it is read at from arm's length."""
+        full = self.name.text()
+        if not self.name_elides or not full:
+            return False
+        words = full.split(" ")
+        shorter = [" ".join(words[:count]) for count in range(1, len(words))]
+        if not shorter or not self._fits(shorter[0] + ELLIPSIS, sizes, width, height, spacing):
+            shorter = [full[:count].rstrip() for count in range(1, len(full))]
+        low, high, best = 0, len(shorter) - 1, ""
+        while low <= high:  # longer prefixes wrap onto as many lines or more
+            middle = (low + high) // 2
+            text = shorter[middle] + ELLIPSIS
+            if self._fits(text, sizes, width, height, spacing):
+                best, low = text, middle + 1
+            else:
+                high = middle - 1
+        self.name.setText(best or full)
+        self.name.setToolTip(full if best else "")
+        return bool(best)
+
+    def _fits(self, name: str, sizes: tuple[int, ...], width: int, height: int,
+              spacing: int) -> bool:
+        self.name.setText(name)
+        return self._needed(sizes, width, spacing)[0] <= height
 
     def _break_long_words(self, sizes: tuple[int, ...], width: int) -> bool:
         """Let each word wider than the card at ``sizes`` (no name has one; a forged code
@@ -411,6 +456,7 @@ class ResultCard(QFrame):
         palette.setColor(QPalette.ColorRole.Window, QColor(background))
         palette.setColor(QPalette.ColorRole.WindowText, QColor(foreground))
         self.setPalette(palette)  # a palette, not a style sheet: no re-polish on every scan
+        self.name_elides = state not in (IDLE, REJECTED)  # else the refusal's plain words
         self.texts = {label: _paragraph(text) for label, text in (
             (self.headline, headline), (self.name, name), (self.details, details),
             (self.reason, reason))}
