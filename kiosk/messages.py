@@ -59,9 +59,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Lỗi lưu trữ, lượt quét CHƯA được ghi: {detail}",
         "Storage error, scan NOT recorded: {detail}",
     ),
-    "certificate_not_valid": (
-        "Chứng nhận không hợp lệ, không ghi: {detail}",
-        "Certificate not valid, not recorded: {detail}",
+    "certificate_not_valid": (  # under "require-valid": going out is recorded all the same
+        "Chứng nhận không hợp lệ, không ghi VÀO: {detail}",
+        "Certificate not valid, not recorded going IN: {detail}",
     ),
     "certificate_recorded": ("Đã ghi {direction}", "Recorded {direction}"),
     "certificate_check": (
@@ -70,8 +70,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "certificate_row": ("Chứng nhận KHÔNG HỢP LỆ", "Certificate NOT VALID"),
     "certificate_refused": (
-        "KHÔNG GHI — trạm chỉ nhận chứng nhận hợp lệ",
-        "NOT RECORDED — only valid certificates are accepted here",
+        "KHÔNG GHI VÀO — chỉ chứng nhận hợp lệ được vào (lượt RA vẫn được ghi)",
+        "NOT RECORDED IN — only valid certificates may enter (leaving is always recorded)",
     ),
     "blocked_duplicate": (
         "Đã quét {minutes} phút trước, không ghi lại",

@@ -48,7 +48,8 @@ class Policy:
     language: str = "vi"
     operator: str = ""
     certificate_policy: str = "record"
-    """"record": every HC1 entry is recorded with its verdict; "require-valid": only valid."""
+    """"record": every HC1 entry is recorded with its verdict; "require-valid": only a valid
+    one is recorded going in, while going out is recorded whatever its verdict."""
 
 
 class Pipeline:
@@ -76,13 +77,13 @@ class Pipeline:
             # Before the write lock: the signature check costs CPU, not the database.
             verdict = self.certificates.check(decoded.raw.decode("ascii", "replace"),
                                               scan.wall_time)
-            if self.policy.certificate_policy == "require-valid" and not verdict.valid:
-                return self._finish(scan, Rejection(
-                    "certificate_not_valid", f"certificate_{verdict.status}"), verdict)
             if verdict.proves_nothing:  # anyone can write a real person's names into one:
                 # keyed by the code itself, it moves no one else in or out, nor traces them
                 decoded = dataclasses.replace(decoded, subject_key=payload_key(decoded.raw))
-            return self._finish(scan, decoded, verdict)
+            entering = None
+            if self.policy.certificate_policy == "require-valid" and not verdict.valid:
+                entering = Rejection("certificate_not_valid", f"certificate_{verdict.status}")
+            return self._finish(scan, decoded, verdict, entering)
         return self._finish(scan, decoded)
 
     def submit_manual(self, entry: ManualEntry, device_id: str = "manual") -> ScanResult:
@@ -96,7 +97,11 @@ class Pipeline:
 
     # -- the decision ---------------------------------------------------------------------
     def _finish(self, scan: Scan, decoded: Identity | Rejection,
-                verdict: Verdict | None = None) -> ScanResult:
+                verdict: Verdict | None = None, entering: Rejection | None = None
+                ) -> ScanResult:
+        """``entering``: why this scan may not be recorded going in (a certificate that is
+        not valid under "require-valid"); going out it is recorded all the same, or the
+        person would stay "inside" for ever."""
         row: dict[str, object] = {}
         if isinstance(decoded, Identity):
             checked = self._checked_row(scan, decoded, verdict)
@@ -108,11 +113,14 @@ class Pipeline:
             result = self._refuse(scan, decoded)
         else:
             try:
-                result = self._record(scan, decoded, row)
+                recorded = self._record(scan, decoded, row, entering)
             except StoreError as exc:
                 log.error("scan from %s NOT recorded: %s", scan.device_id, exc)
                 result = self._result(Status.REJECTED, scan, decoded, code="storage_error",
                                       detail=exc.words)
+            else:
+                result = recorded if isinstance(recorded, ScanResult) else \
+                    self._refuse(scan, recorded)
         if verdict is not None:
             result = dataclasses.replace(result, certificate=verdict)
         self._listeners.notify(result)
@@ -187,8 +195,10 @@ class Pipeline:
         lane = scan.lane if scan.lane in ("in", "out", "auto") else self.operator_direction
         return lane
 
-    def _record(self, scan: Scan, identity: Identity, row: dict[str, object]) -> ScanResult:
-        """Decide under the write lock and write ``row`` (this scan's own: filled in here)."""
+    def _record(self, scan: Scan, identity: Identity, row: dict[str, object],
+                entering: Rejection | None = None) -> ScanResult | Rejection:
+        """Decide under the write lock and write ``row`` (this scan's own: filled in here);
+        ``entering`` is returned, nothing written, when the scan would be recorded going in."""
         policy = self.policy
         with self.store.transaction() as conn:
             subject = identity.subject_key
@@ -204,13 +214,14 @@ class Pipeline:
                 < policy.duplicate_window_seconds
                 and (intended == "auto" or direction == last.direction)
             )
-            if duplicate and policy.duplicate_policy == "block":
-                assert last is not None
-                return self._result(Status.DUPLICATE, scan, identity, code="blocked_duplicate",
-                                    direction=last.direction, previous=last)
             if duplicate:
                 assert last is not None
                 direction = last.direction
+            if entering is not None and direction == "in":
+                return entering  # nothing written: the transaction ends empty
+            if duplicate and policy.duplicate_policy == "block":
+                return self._result(Status.DUPLICATE, scan, identity, code="blocked_duplicate",
+                                    direction=direction, previous=last)
             entry_id = uuid7()
             row.update(id=entry_id, direction=direction, subject_key=subject,
                        status="duplicate" if duplicate else "accepted",

@@ -116,6 +116,41 @@ def test_under_require_valid_an_expired_certificate_is_refused_and_not_recorded(
     assert fresh.status is Status.ACCEPTED
 
 
+def test_under_require_valid_going_out_is_recorded_whatever_the_certificate(kiosk_parts,
+                                                                           issuer):
+    """Refusing a certificate keeps its holder out; it must not keep them "inside": a person
+    whose certificate expired while inside is recorded leaving (at an automatic lane and at
+    an exit), never recorded entering on it, and "inside now" comes back to 0."""
+    pipeline, store, _ = kiosk_parts("require-valid")
+    checkpoint = pipeline.policy.checkpoint_id
+    code = issuer.sign(vaccination(), issued=NOW - 9 * DAY, expires=NOW - 600).encode()
+
+    def at(lane: str, when: float):
+        return pipeline.submit(Scan(payload=code, device_id="cam", lane=lane, wall_time=when))
+
+    came_in = at("auto", NOW - 1200)  # valid still
+    assert came_in.status is Status.ACCEPTED and came_in.direction.value == "in"
+    assert store.inside_count(checkpoint) == 1
+    went_out = at("auto", NOW)  # expired 10 minutes ago
+    assert went_out.status is Status.ACCEPTED and went_out.recorded
+    assert went_out.direction.value == "out"
+    assert went_out.certificate.status == verdicts.EXPIRED
+    assert stored_certificate(store, went_out.entry_id)["status"] == "expired"
+    assert store.inside_count(checkpoint) == 0
+
+    back_in = at("auto", NOW + 400)  # out last, 400 s ago: this one would go in
+    assert back_in.status is Status.REJECTED and not back_in.recorded
+    assert back_in.reason_in("vi").startswith("Chứng nhận không hợp lệ, không ghi VÀO")
+    assert back_in.reason_in("en").startswith("Certificate not valid, not recorded going IN")
+    assert at("in", NOW + 460).status is Status.REJECTED
+    exit_lane = at("out", NOW + 520)
+    assert exit_lane.recorded and exit_lane.direction.value == "out"
+    assert store.conn.execute("SELECT direction FROM entries ORDER BY id").fetchall() == [
+        ("in",), ("out",), ("out",)]
+    assert store.conn.execute("SELECT count(*) FROM refused_scans").fetchone()[0] == 2
+    assert store.inside_count(checkpoint) == 0
+
+
 def test_a_trust_list_written_while_running_applies_from_the_next_scan(kiosk_parts):
     pipeline, _, config = kiosk_parts()
     newcomer = make_issuer(country="LA")

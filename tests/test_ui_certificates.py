@@ -109,7 +109,8 @@ def test_a_forged_signature_is_red_and_under_require_valid_not_recorded(make_win
     assert "Ngày sinh 1990-02-01" in card.details.text()
     assert "2022-03-01" not in card.details.text()
     assert "·  ·" not in card.details.text()  # refused: no direction between birth and time
-    assert card.reason.text() == "KHÔNG GHI — trạm chỉ nhận chứng nhận hợp lệ"
+    assert card.reason.text() == ("KHÔNG GHI VÀO — chỉ chứng nhận hợp lệ được vào "
+                                  "(lượt RA vẫn được ghi)")
     assert colour(window) == QColor(COLOURS["rejected"][0]).name()
     assert card.mark.shape == "cross"
     assert stored_entries(load(path)) == []
