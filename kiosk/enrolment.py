@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from kiosk.messages import WordedError, Words
 
 PREFIX = "ckenrol:1?"
+_PREFIX_BYTES = PREFIX.encode()
 ENROL_PATH = "/api/v1/enrol"
 MAX_CODE_CHARS = 1024
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{32,128}")
@@ -45,15 +46,14 @@ def is_enrolment_code(payload: bytes | str) -> bool:
     """Whether ``payload`` holds an enrolment code anywhere, in any case: a scanner set to add
     a prefix (an AIM id, a lane tag), to type in capitals or to lead with a newline must
     not turn the code into a person's entry carrying the secret."""
-    marker = PREFIX.encode() if isinstance(payload, bytes) else PREFIX
-    return marker in payload.lower()
+    return (_PREFIX_BYTES if isinstance(payload, bytes) else PREFIX) in payload.lower()
 
 
 def masked(payload: bytes) -> bytes:
     """``payload`` as a screen, a terminal or a capture file may show it: from an enrolment
     code, only what comes before and with its prefix, then ``…`` (the one-time secret
     and the rest stay hidden); anything else as it is."""
-    start = payload.lower().find(PREFIX.encode())
+    start = payload.lower().find(_PREFIX_BYTES)
     return payload if start < 0 else payload[:start + len(PREFIX)] + "…".encode()
 
 

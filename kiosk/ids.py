@@ -32,6 +32,7 @@ def uuid7(now_ms: int | None = None) -> str:
     global _last_ms, _counter
     with _lock:
         ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+        random = int.from_bytes(os.urandom(10), "big")  # one system call for both fields
         if ms <= _last_ms:
             _counter += 1
             if _counter > 0xFFF:
@@ -39,9 +40,9 @@ def uuid7(now_ms: int | None = None) -> str:
                 _counter = 0
             ms = _last_ms
         else:
-            _counter = int.from_bytes(os.urandom(2), "big") & 0x7FF
+            _counter = random >> 64 & 0x7FF
         _last_ms = ms
-        rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+        rand_b = random & ((1 << 62) - 1)
         value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | _counter << 64 | 0b10 << 62 | rand_b
     text = f"{value:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 _PLACEHOLDER_ID = "00000000-0000-7000-8000-000000000000"
 """A valid UUIDv7 standing for the id while the centre's rules are checked."""
 Listener = Callable[[ScanResult], None]
+_DIRECTIONS = {direction.value: direction for direction in Direction}
+"""``Direction(text)`` as a dictionary look-up: the enum's call costs each scan ~0.5 µs."""
 
 
 @functools.cache
@@ -243,7 +245,7 @@ class Pipeline:
             scan=scan,
             identity=identity,
             entry_id=entry_id,
-            direction=Direction(direction) if direction else None,
+            direction=_DIRECTIONS[direction] if direction else None,
             reason_code=code,
             reason=words(self.policy.language),
             words=words,

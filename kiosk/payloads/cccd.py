@@ -18,6 +18,8 @@ GENDERS = {"Nam": "male", "Nữ": "female"}
 _ID12 = re.compile(r"\d{12}")
 _OLD_ID = re.compile(r"(\d{9}|\d{12})?")
 _EXTRA_NAMES = ("extra_1", "extra_2", "extra_3", "extra_4")
+_DIGITS_DATE = re.compile(r"\d{8}")
+_SLASHED_DATE = re.compile(r"\d{2}/\d{2}/\d{4}")
 
 
 def looks_like_cccd(fields: list[str]) -> bool:
@@ -36,10 +38,10 @@ def looks_like_cccd(fields: list[str]) -> bool:
 def parse_date(text: str, field_name: str, *, today: dt.date) -> dt.date | Rejection:
     text = text.strip()
     try:
-        if re.fullmatch(r"\d{8}", text):
+        if _DIGITS_DATE.fullmatch(text):  # DDMMYYYY
             value = dt.date(int(text[4:]), int(text[2:4]), int(text[:2]))
-        elif re.fullmatch(r"\d{2}/\d{2}/\d{4}", text):
-            value = dt.datetime.strptime(text, "%d/%m/%Y").date()
+        elif _SLASHED_DATE.fullmatch(text):  # DD/MM/YYYY
+            value = dt.date(int(text[6:]), int(text[3:5]), int(text[:2]))
         else:
             return Rejection("cccd_bad_field", "date_format", text, field_name)
     except ValueError:
@@ -82,14 +84,15 @@ def decode_cccd(fields: list[str], raw: bytes, *, today: dt.date) -> Identity | 
     else:
         number, old_id, name, dob, gender, address, issued = fields[:7]
         rest = fields[7:]
-    number = number.strip()
+    number, old_number, full_name, sex = number.strip(), old_id.strip(), name.strip(), \
+        gender.strip()
     if not _ID12.fullmatch(number):
         return Rejection("cccd_bad_field", "id_digits", number, "id")
-    if not _OLD_ID.fullmatch(old_id.strip()):
+    if not _OLD_ID.fullmatch(old_number):
         return Rejection("cccd_bad_field", "old_id_digits", old_id, "old_id")
-    if not name.strip():
+    if not full_name:
         return Rejection("cccd_bad_field", "missing", field="name")
-    if gender.strip() not in GENDERS:
+    if sex not in GENDERS:
         return Rejection("cccd_bad_field", "gender", gender, "gender")
     birth = parse_date(dob, "birth_date", today=today)
     if isinstance(birth, Rejection):
@@ -100,17 +103,18 @@ def decode_cccd(fields: list[str], raw: bytes, *, today: dt.date) -> Identity | 
     if issue is not None and issue < birth:
         return Rejection("cccd_bad_field", "issued_before_birth")
     extra = {"layout": f"{len(fields)}-field"}
-    if old_id.strip():
-        extra["old_id"] = old_id.strip()
-    extra.update(zip(_EXTRA_NAMES, rest, strict=False))
+    if old_number:
+        extra["old_id"] = old_number
+    if rest:
+        extra.update(zip(_EXTRA_NAMES, rest, strict=False))
     return Identity(
         kind="cccd",
         subject_key=document_key(number),
         raw=raw,
         document_number=number,
-        name=name.strip(),
+        name=full_name,
         birth_date=birth.isoformat(),
-        gender=gender.strip(),
+        gender=sex,
         address=address.strip(),
         issue_date=issue.isoformat() if issue else None,
         match_key=make_match_key(number, name, str(birth.year)),
