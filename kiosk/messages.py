@@ -68,7 +68,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA GIẤY TỜ",
         "CERTIFICATE NOT VALID — CHECK DOCUMENTS",
     ),
-    "certificate_row": ("Chứng nhận KHÔNG HỢP LỆ", "Certificate NOT VALID"),
     "certificate_refused": (
         "KHÔNG GHI VÀO — chỉ chứng nhận hợp lệ được vào (lượt RA vẫn được ghi)",
         "NOT RECORDED IN — only valid certificates may enter (leaving is always recorded)",

@@ -25,7 +25,7 @@ from ui_support import (  # noqa: F401
 )
 
 from kiosk.certificates import trustlist, verdicts
-from kiosk.ui.officer import certificate_status
+from kiosk.ui.officer import CODE, DOCUMENT, NAME, NOTE, certificate_status
 from kiosk.ui.result_card import COLOURS
 from tests.certificate_support import DGC, make_issuer, trust_list_of, vaccination, vectors
 
@@ -194,10 +194,10 @@ def test_a_forged_certificate_scanned_again_stays_red_with_already_scanned_under
     qtbot.waitUntil(lambda: cues == ["error", "error"])
 
 
-def test_the_recent_list_marks_a_certificate_that_is_not_valid(make_window, qtbot, tmp_path):
+def test_the_recent_list_notes_a_certificate_that_is_not_valid(make_window, qtbot, tmp_path):
     """Looking back, the officer sees which entries came with a forged certificate: the row
-    in the card's red (pale), "not valid" for the kind of code — a word no wider than the
-    kind's name, so a 1280×800 list keeps its document and code columns."""
+    in the card's red (pale) and noted "KIỂM TRA" (check) in a column of its own, with the
+    kind of code as for any row; a 1280×800 list keeps its document and code columns."""
     issuer = make_issuer()
     forger = make_issuer()
     valid = issuer.sign(vaccination(name=("Trần", "Thị Mai")), issued=NOW - DAY,
@@ -207,15 +207,19 @@ def test_the_recent_list_marks_a_certificate_that_is_not_valid(make_window, qtbo
     window = make_window(kiosk_with(tmp_path, [valid, fake], signers=[issuer]))
     table = window.officer.table
     qtbot.waitUntil(lambda: table.rowCount() == 2, timeout=10000)
-    rows = {table.item(r, 2).text(): r for r in range(2)}
+    rows = {table.item(r, NAME).text(): r for r in range(2)}
     forged_row, valid_row = rows["Văn Long Phạm"], rows["Thị Mai Trần"]
-    assert table.item(forged_row, 4).text() == "Chứng nhận KHÔNG HỢP LỆ"
-    assert table.item(valid_row, 4).text() == "Chứng nhận tiêm chủng"
+    assert table.item(forged_row, NOTE).text() == "KIỂM TRA"
+    assert table.item(valid_row, NOTE).text() == ""
+    assert table.item(forged_row, CODE).text() == table.item(valid_row, CODE).text() \
+        == "Chứng nhận tiêm chủng"
     pale = QColor("#ffd9d6")
-    assert all(table.item(forged_row, c).background().color() == pale for c in range(5))
-    assert table.item(valid_row, 2).background().color() != pale
-    assert table.item(forged_row, 2).toolTip() == "CHỮ KÝ KHÔNG HỢP LỆ"
-    assert not table.isColumnHidden(3) and not table.isColumnHidden(4)
+    assert all(table.item(forged_row, c).background().color() == pale
+               for c in range(table.columnCount()))
+    assert table.item(valid_row, NAME).background().color() != pale
+    assert table.item(forged_row, NAME).toolTip() == \
+        "Cần kiểm tra: thẻ kết quả đã nói lý do lúc quét"
+    assert not table.isColumnHidden(DOCUMENT) and not table.isColumnHidden(CODE)
 
 
 def test_every_verdict_that_proves_nothing_is_bad():

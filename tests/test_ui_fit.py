@@ -14,14 +14,16 @@ import itertools
 import time
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEventLoop, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QScrollArea, QStyle, QStyleOptionButton
-from ui_fit import fit_problems
+from ui_fit import fit_problems, lay_out
 from ui_support import (  # noqa: F401
     make_window_fixture,
     replay_device,
+    settle,
     translations_built_fixture,
+    with_dpi,
     write_config,
 )
 
@@ -44,15 +46,6 @@ LONG_NAME = "Tôn Nữ Hoàng Thị Phương Thảo Nguyễn Ngọc Bảo Khánh
 REFUSAL_CODES = ("empty", "too_large", "cccd_bad_field", "pccovid_bad_field",
                  "manual_bad_field", "certificate_not_valid")
 NOW, DAY = time.time(), 86400
-
-
-def settle(milliseconds: int = 30) -> None:
-    """Let pending reads land, then run the layouts their new texts asked for."""
-    loop = QEventLoop()
-    QTimer.singleShot(milliseconds, loop.quit)
-    loop.exec()
-    QCoreApplication.sendPostedEvents()
-    QCoreApplication.processEvents()
 
 
 def longest_reason(language: str) -> tuple[str, str]:
@@ -101,24 +94,6 @@ def results(window, issuer) -> dict[str, ScanResult]:
         reason=messages.text("storage_error", "vi", detail="database or disk is full "
                                                           "(SQLITE_FULL) /var/lib/kiosk.db"))
     return shown
-
-
-def with_dpi(path, dpi: int):
-    """The config at ``path`` with ``[kiosk] screen_dpi`` set (0: left to the screen)."""
-    if dpi:
-        text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("[store]", f"screen_dpi = {dpi}\n\n[store]", 1),
-                        encoding="utf-8")
-    return path
-
-
-def lay_out(window, size: tuple[int, int]) -> list[str]:
-    window.fit_to(QSize(*size))
-    settle()
-    problems = fit_problems(window)
-    if window.size() != QSize(*size):
-        problems.insert(0, f"the window cannot shrink to {size}: it is {window.size()}")
-    return problems
 
 
 @pytest.mark.slow

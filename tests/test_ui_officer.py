@@ -24,6 +24,7 @@ from ui_support import (  # noqa: F401
 )
 
 from kiosk.scan import Scan
+from kiosk.ui.officer import DOCUMENT
 from kiosk.ui.result_card import COLOURS
 
 
@@ -170,7 +171,7 @@ def test_counts_chart_and_recent_list_follow_the_database_and_search_filters(
     qtbot.waitUntil(lambda: names() == [])
     officer.search.setText("001099012345")
     qtbot.waitUntil(lambda: names() == ["Nguyễn Văn An"])
-    assert officer.table.item(0, 3).text() == "••••••••2345"
+    assert officer.table.item(0, DOCUMENT).text() == "••••••••2345"
 
 
 def test_status_strip_shows_each_device_state(make_window, qtbot, tmp_path):

@@ -12,7 +12,7 @@ target (kiosk.ui.metrics): tabs and a tab bar's scroll arrows too.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QWidget,
 )
+from ui_support import settle
 
 from kiosk.ui.metrics import touch_pixels
 
@@ -209,4 +210,14 @@ def fit_problems(window: QWidget) -> list[str]:
                 continue  # a tab bar's scroll arrows share their border
             if not related and place.intersects(other):
                 problems.append(f"{_name(first)} overlaps {_name(second)}")
+    return problems
+
+
+def lay_out(window: QWidget, size: tuple[int, int]) -> list[str]:
+    """The kiosk's main window fitted to a ``size`` screen: what does not fit there."""
+    window.fit_to(QSize(*size))
+    settle()
+    problems = fit_problems(window)
+    if window.size() != QSize(*size):
+        problems.insert(0, f"the window cannot shrink to {size}: it is {window.size()}")
     return problems

@@ -144,3 +144,23 @@ def stored_entries(config: config_mod.Config) -> list[dict[str, Any]]:
 def scan_from_file(window: Any, qtbot: Any, state: str, timeout: int = 10000) -> None:
     """Wait until the officer's card shows ``state`` (the replay device runs by itself)."""
     qtbot.waitUntil(lambda: window.officer.card.state == state, timeout=timeout)
+
+
+def settle(milliseconds: int = 30) -> None:
+    """Let pending reads land, then run the layouts their new texts asked for."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(milliseconds, loop.quit)
+    loop.exec()
+    QCoreApplication.sendPostedEvents()
+    QCoreApplication.processEvents()
+
+
+def with_dpi(path: Path, dpi: int) -> Path:
+    """The config at ``path`` with ``[kiosk] screen_dpi`` set (0: left to the screen)."""
+    if dpi:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("[store]", f"screen_dpi = {dpi}\n\n[store]", 1),
+                        encoding="utf-8")
+    return path

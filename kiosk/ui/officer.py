@@ -65,14 +65,18 @@ NARROW_SCREEN = 600
 for the card's words."""
 NAME_ROOM = (180, 320)
 """The recent list shows the document and the kind of code only while the name column keeps
-its longest name whole, within these pixels (else time, direction and name: `kiosk entries`
-lists the rest)."""
+its longest name whole, within these pixels (else time, direction, name and note: `kiosk
+entries` lists the rest)."""
+TIME, DIRECTION, NAME, NOTE, DOCUMENT, CODE = range(6)
+"""The recent list's columns, in order: DOCUMENT and CODE give way on a narrow list."""
 SEARCH_DAYS = 7
 """How far back the search box looks (the CLI's ``kiosk entries --all`` looks further)."""
 
 
-CERTIFICATE_ROW = "#ffd9d6"
-"""A recent row whose certificate proves nothing or tested positive: the card's red, pale."""
+CHECK, AGAIN = "check", "again"
+"""A recent row's note: the card was red for its certificate; recorded again as a duplicate."""
+NOTE_COLOURS = {CHECK: "#ffd9d6", AGAIN: "#fff3c4"}
+"""The card's red and amber, pale: a row's note said in colour as well as in words."""
 
 
 def certificate_status(row: dict[str, Any]) -> str:
@@ -82,6 +86,17 @@ def certificate_status(row: dict[str, Any]) -> str:
     except (ValueError, TypeError, KeyError):
         return ""
     return status if isinstance(status, str) else ""
+
+
+def row_note(row: dict[str, Any]) -> str:
+    """What the recent list notes on a row. CHECK where the card was red for a certificate:
+    forged, unreadable, from an unknown issuer, or a positive test. The list is in the
+    queue's sight, so it does not say which: health data is for the card, which the officer
+    reads for the person in front of them. AGAIN: recorded again within the duplicate
+    window. "": nothing to note."""
+    if verdicts.SEVERITY.get(certificate_status(row)) == verdicts.BAD:
+        return CHECK
+    return AGAIN if row["status"] == "duplicate" else ""
 
 
 def read_screen(store: Store, checkpoint_id: str, search: str | None,
@@ -116,7 +131,7 @@ class OfficerScreen(Retranslating):
         self.search = QLineEdit()
         self.search.setClearButtonEnabled(True)
         self.search.setFont(pixel_font(self, 18))
-        self.table = QTableWidget(0, 5)
+        self.table = QTableWidget(0, CODE + 1)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -124,7 +139,7 @@ class OfficerScreen(Retranslating):
         self.table.setFont(pixel_font(self, 17))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.viewport().installEventFilter(self)  # its width decides the columns
 
@@ -233,12 +248,14 @@ class OfficerScreen(Retranslating):
     def _fit_columns(self) -> None:
         """Document and kind of code only where the names keep their room (NAME_ROOM)."""
         header = self.table.horizontalHeader()
+        for column in (DOCUMENT, CODE):  # a hidden column's title is measured as 0 px wide
+            self.table.setColumnHidden(column, False)
         widths = [max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
-                  for column in range(5)]
+                  for column in range(self.table.columnCount())]
         least, most = NAME_ROOM
-        needed = min(max(widths[2], least), most)
-        crowded = self.table.viewport().width() - sum(widths) + widths[2] < needed
-        for column in (3, 4):
+        needed = min(max(widths[NAME], least), most)
+        crowded = self.table.viewport().width() - sum(widths) + widths[NAME] < needed
+        for column in (DOCUMENT, CODE):
             self.table.setColumnHidden(column, crowded)
 
     # -- results --------------------------------------------------------------------------
@@ -295,36 +312,32 @@ class OfficerScreen(Retranslating):
         self.table.setRowCount(len(self.rows))
         for row_number, row in enumerate(self.rows):
             when = parse_utc(row["scanned_at"]).astimezone(timezone)
-            verdict = certificate_status(row)
-            red = verdicts.SEVERITY.get(verdict) == verdicts.BAD
-            cells = [
-                when.strftime("%H:%M:%S") if when.date() == dt.datetime.now(timezone).date()
+            note = row_note(row)
+            cells = {
+                TIME: when.strftime("%H:%M:%S")
+                if when.date() == dt.datetime.now(timezone).date()
                 else when.strftime("%d/%m %H:%M"),
-                self._lane_word(row["direction"]),
-                row["name"] or "",
-                mask_document(row["document_number"]),
-                self._code_word(row["kind"], verdict),
-            ]
-            for column, text in enumerate(cells):
+                DIRECTION: self._lane_word(row["direction"]),
+                NAME: row["name"] or "",
+                NOTE: self._note_word(note),
+                DOCUMENT: mask_document(row["document_number"]),
+                CODE: messages.kind_name(row["kind"], self.language),
+            }
+            for column, text in cells.items():
                 item = QTableWidgetItem(text)
-                if red:
-                    item.setBackground(QColor(CERTIFICATE_ROW))
-                    item.setToolTip(messages.certificate_verdict(verdict, self.language))
-                elif row["status"] == "duplicate":
-                    item.setBackground(QColor("#fff3c4"))
-                    item.setToolTip(self.tr("Scanned again within the duplicate window"))
+                if note:
+                    item.setBackground(QColor(NOTE_COLOURS[note]))
+                    item.setToolTip(self._note_tip(note))
                 self.table.setItem(row_number, column, item)
         self._fit_columns()
 
-    def _code_word(self, kind: str, verdict: str) -> str:
-        """The kind of code; for a certificate whose card was red, what the card said instead
-        ("Chứng nhận KHÔNG HỢP LỆ", "XÉT NGHIỆM DƯƠNG TÍNH"), no wider than a kind's name so
-        the list keeps its columns."""
-        if verdict in verdicts.PROVES_NOTHING:
-            return messages.text("certificate_row", self.language)
-        if verdicts.SEVERITY.get(verdict) == verdicts.BAD:
-            return messages.certificate_verdict(verdict, self.language)
-        return messages.kind_name(kind, self.language)
+    def _note_word(self, note: str) -> str:
+        return {CHECK: self.tr("CHECK"), AGAIN: self.tr("AGAIN")}.get(note, "")
+
+    def _note_tip(self, note: str) -> str:
+        if note == CHECK:
+            return self.tr("Needs a check: the result card said why when it was scanned")
+        return self.tr("Scanned again within the duplicate window")
 
     def _lane_word(self, lane: str) -> str:
         return {"in": self.tr("IN"), "out": self.tr("OUT")}.get(lane, self.tr("AUTO"))
@@ -333,8 +346,8 @@ class OfficerScreen(Retranslating):
         self.recent_title.setText(self.tr("Recent scans"))
         self.search.setPlaceholderText(self.tr("Search name or document number"))
         self.table.setHorizontalHeaderLabels(
-            [self.tr("Time"), self.tr("Direction"), self.tr("Name"), self.tr("Document"),
-             self.tr("Code")])
+            [self.tr("Time"), self.tr("Direction"), self.tr("Name"), self.tr("Note"),
+             self.tr("Document"), self.tr("Code")])
         self.direction_title.setText(
             self.tr("Direction for toggle-lane scanners and manual entries")
             if self.has_toggle_lane else self.tr("Direction for manual entries"))

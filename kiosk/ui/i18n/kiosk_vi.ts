@@ -4,17 +4,17 @@
 <context>
     <name>Age</name>
     <message>
-        <location filename="../status_strip.py" line="59" />
+        <location filename="../status_strip.py" line="59"/>
         <source>%1 min</source>
         <translation>%1 phút</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="62" />
+        <location filename="../status_strip.py" line="62"/>
         <source>%1 h %2</source>
         <translation>%1 giờ %2</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="64" />
+        <location filename="../status_strip.py" line="64"/>
         <source>%1 d</source>
         <translation>%1 ngày</translation>
     </message>
@@ -22,7 +22,7 @@
 <context>
     <name>CameraPreview</name>
     <message>
-        <location filename="../camera_preview.py" line="75" />
+        <location filename="../camera_preview.py" line="58"/>
         <source>No picture yet</source>
         <translation>Chưa có hình</translation>
     </message>
@@ -30,22 +30,22 @@
 <context>
     <name>ChecksPanel</name>
     <message>
-        <location filename="../checks_panel.py" line="50" />
+        <location filename="../checks_panel.py" line="51"/>
         <source>Checking…</source>
         <translation>Đang kiểm tra…</translation>
     </message>
     <message>
-        <location filename="../checks_panel.py" line="60" />
+        <location filename="../checks_panel.py" line="62"/>
         <source>The checks could not run: %1</source>
         <translation>Không chạy được việc kiểm tra: %1</translation>
     </message>
     <message>
-        <location filename="../checks_panel.py" line="79" />
+        <location filename="../checks_panel.py" line="80"/>
         <source>Check everything (kiosk doctor)</source>
         <translation>Kiểm tra toàn bộ (kiosk doctor)</translation>
     </message>
     <message>
-        <location filename="../checks_panel.py" line="83" />
+        <location filename="../checks_panel.py" line="84"/>
         <source>Config, store, disk, devices, clock, centre, fonts and sound, as `kiosk doctor` checks them.</source>
         <translation>Cấu hình, kho dữ liệu, ổ đĩa, thiết bị, đồng hồ, trung tâm, phông chữ và âm thanh, như `kiosk doctor` kiểm tra.</translation>
     </message>
@@ -53,12 +53,12 @@
 <context>
     <name>DeviceForm</name>
     <message>
-        <location filename="../device_form.py" line="177" />
+        <location filename="../device_form.py" line="200"/>
         <source>Not valid: %1</source>
         <translation>Không hợp lệ: %1</translation>
     </message>
     <message>
-        <location filename="../device_form.py" line="183" />
+        <location filename="../device_form.py" line="213"/>
         <source>Options for this type (as in config.toml)</source>
         <translation>Tuỳ chọn của loại thiết bị này (như trong config.toml)</translation>
     </message>
@@ -66,27 +66,27 @@
 <context>
     <name>DeviceState</name>
     <message>
-        <location filename="../widgets.py" line="156" />
+        <location filename="../widgets.py" line="340"/>
         <source>connected</source>
         <translation>đã kết nối</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="157" />
+        <location filename="../widgets.py" line="341"/>
         <source>waiting</source>
         <translation>đang chờ</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="158" />
+        <location filename="../widgets.py" line="342"/>
         <source>error</source>
         <translation>lỗi</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="159" />
+        <location filename="../widgets.py" line="343"/>
         <source>finished</source>
         <translation>đã xong</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="160" />
+        <location filename="../widgets.py" line="344"/>
         <source>stopped</source>
         <translation>đã dừng</translation>
     </message>
@@ -94,17 +94,17 @@
 <context>
     <name>DirectionToggle</name>
     <message>
-        <location filename="../widgets.py" line="148" />
+        <location filename="../widgets.py" line="332"/>
         <source>IN</source>
         <translation>VÀO</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="149" />
+        <location filename="../widgets.py" line="333"/>
         <source>OUT</source>
         <translation>RA</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="150" />
+        <location filename="../widgets.py" line="334"/>
         <source>AUTO</source>
         <translation>TỰ ĐỘNG</translation>
     </message>
@@ -112,17 +112,17 @@
 <context>
     <name>EnrolPanel</name>
     <message>
-        <location filename="../enrol_panel.py" line="198" />
+        <location filename="../enrol_panel.py" line="230"/>
         <source>Scan the enrolment QR code made at the centre with any scanner or the camera while this screen is open, or type or paste it here (tap the box first for a keyboard scanner).</source>
         <translation>Quét mã QR đăng ký do trung tâm cấp bằng bất kỳ máy quét nào hoặc camera khi màn hình này đang mở, hoặc gõ hay dán mã vào đây (với máy quét kiểu bàn phím, chạm vào ô trước).</translation>
     </message>
     <message>
-        <location filename="../enrol_panel.py" line="201" />
+        <location filename="../enrol_panel.py" line="233"/>
         <source>Enrol</source>
         <translation>Đăng ký</translation>
     </message>
     <message>
-        <location filename="../enrol_panel.py" line="230" />
+        <location filename="../enrol_panel.py" line="234"/>
         <source>Switch to that centre</source>
         <translation>Chuyển sang trung tâm đó</translation>
     </message>
@@ -130,47 +130,47 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../app.py" line="153" />
+        <location filename="../app.py" line="170"/>
         <source>keyboard-wedge support is not installed</source>
         <translation>chưa cài hỗ trợ máy quét kiểu bàn phím</translation>
     </message>
     <message>
-        <location filename="../app.py" line="168" />
+        <location filename="../app.py" line="185"/>
         <source>the kiosk window does not have the keyboard focus</source>
         <translation>cửa sổ trạm quét đang không nhận bàn phím</translation>
     </message>
     <message>
-        <location filename="../app.py" line="198" />
+        <location filename="../app.py" line="247"/>
         <source>Enter the PIN to close the kiosk</source>
         <translation>Nhập mã PIN để đóng trạm quét</translation>
     </message>
     <message>
-        <location filename="../app.py" line="229" />
+        <location filename="../app.py" line="279"/>
         <source>Enter the PIN to open the technician screen</source>
         <translation>Nhập mã PIN để mở màn hình kỹ thuật</translation>
     </message>
     <message>
-        <location filename="../app.py" line="242" />
+        <location filename="../app.py" line="293"/>
         <source>Enter the PIN to open the sync screen</source>
         <translation>Nhập mã PIN để mở màn hình đồng bộ</translation>
     </message>
     <message>
-        <location filename="../app.py" line="278" />
+        <location filename="../app.py" line="336"/>
         <source>Checkpoint kiosk — %1</source>
         <translation>Trạm quét mã — %1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="283" />
+        <location filename="../app.py" line="341"/>
         <source>Technician</source>
         <translation>Kỹ thuật</translation>
     </message>
     <message>
-        <location filename="../app.py" line="284" />
+        <location filename="../app.py" line="342"/>
         <source>Sync</source>
         <translation>Đồng bộ</translation>
     </message>
     <message>
-        <location filename="../app.py" line="285" />
+        <location filename="../app.py" line="343"/>
         <source>Close</source>
         <translation>Đóng</translation>
     </message>
@@ -178,107 +178,107 @@
 <context>
     <name>ManualEntryDialog</name>
     <message>
-        <location filename="../manual_entry.py" line="107" />
+        <location filename="../manual_entry.py" line="140"/>
         <source>Enter the full name (at least 2 letters).</source>
         <translation>Nhập họ và tên đầy đủ (ít nhất 2 chữ cái).</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="108" />
+        <location filename="../manual_entry.py" line="141"/>
         <source>9 or 12 digits, or a passport number: a letter and 7–8 digits.</source>
         <translation>Số giấy tờ gồm 9 hoặc 12 chữ số, hoặc hộ chiếu: 1 chữ cái và 7–8 số.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="110" />
+        <location filename="../manual_entry.py" line="143"/>
         <source>A phone number starts with 0 or +84 and has 10–11 digits.</source>
         <translation>Số điện thoại bắt đầu bằng 0 hoặc +84, có 10–11 chữ số.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="133" />
+        <location filename="../manual_entry.py" line="166"/>
         <source>Enter a document number or a phone number.</source>
         <translation>Nhập số giấy tờ hoặc số điện thoại.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="141" />
+        <location filename="../manual_entry.py" line="174"/>
         <source>Please correct the fields marked in red.</source>
         <translation>Vui lòng sửa các ô báo đỏ.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="145" />
+        <location filename="../manual_entry.py" line="178"/>
         <source>Recording…</source>
         <translation>Đang ghi…</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="159" />
+        <location filename="../manual_entry.py" line="192"/>
         <source>Not recorded: %1</source>
         <translation>Chưa ghi được: %1</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="162" />
+        <location filename="../manual_entry.py" line="195"/>
         <source>Manual entry</source>
         <translation>Khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="163" />
+        <location filename="../manual_entry.py" line="196"/>
         <source>Manual entry — person without a code</source>
         <translation>Khai báo thủ công — người không có mã</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="164" />
+        <location filename="../manual_entry.py" line="197"/>
         <source>Name, and a document number or a phone number, are required. The direction is the one selected on the main screen.</source>
         <translation>Bắt buộc: họ tên, và số giấy tờ hoặc số điện thoại. Chiều vào/ra theo lựa chọn trên màn hình chính.</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="168" />
+        <location filename="../manual_entry.py" line="201"/>
         <source>Full name</source>
         <translation>Họ và tên</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="169" />
+        <location filename="../manual_entry.py" line="202"/>
         <source>ID / passport number</source>
         <translation>Số CCCD / hộ chiếu</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="170" />
+        <location filename="../manual_entry.py" line="203"/>
         <source>Phone</source>
         <translation>Số điện thoại</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="171" />
+        <location filename="../manual_entry.py" line="204"/>
         <source>Address</source>
         <translation>Địa chỉ</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="172" />
+        <location filename="../manual_entry.py" line="205"/>
         <source>Reason</source>
         <translation>Lý do</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="178" />
+        <location filename="../manual_entry.py" line="211"/>
         <source>No phone with them</source>
         <translation>Không mang điện thoại</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="178" />
+        <location filename="../manual_entry.py" line="211"/>
         <source>Phone out of battery</source>
         <translation>Điện thoại hết pin</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="179" />
+        <location filename="../manual_entry.py" line="212"/>
         <source>Child</source>
         <translation>Trẻ em</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="179" />
+        <location filename="../manual_entry.py" line="212"/>
         <source>Code does not scan</source>
         <translation>Mã không quét được</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="181" />
+        <location filename="../manual_entry.py" line="214"/>
         <source>Cancel</source>
         <translation>Huỷ</translation>
     </message>
     <message>
-        <location filename="../manual_entry.py" line="182" />
+        <location filename="../manual_entry.py" line="215"/>
         <source>Record</source>
         <translation>Ghi nhận</translation>
     </message>
@@ -286,92 +286,112 @@
 <context>
     <name>OfficerScreen</name>
     <message>
-        <location filename="../officer.py" line="208" />
+        <location filename="../officer.py" line="333"/>
+        <source>CHECK</source>
+        <translation>KIỂM TRA</translation>
+    </message>
+    <message>
+        <location filename="../officer.py" line="333"/>
+        <source>AGAIN</source>
+        <translation>QUÉT LẠI</translation>
+    </message>
+    <message>
+        <location filename="../officer.py" line="337"/>
+        <source>Needs a check: the result card said why when it was scanned</source>
+        <translation>Cần kiểm tra: thẻ kết quả đã nói lý do lúc quét</translation>
+    </message>
+    <message>
+        <location filename="../officer.py" line="338"/>
         <source>Scanned again within the duplicate window</source>
         <translation>Quét lại trong khoảng thời gian tính trùng</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="212" />
+        <location filename="../officer.py" line="341"/>
         <source>IN</source>
         <translation>VÀO</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="212" />
+        <location filename="../officer.py" line="341"/>
         <source>OUT</source>
         <translation>RA</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="212" />
+        <location filename="../officer.py" line="341"/>
         <source>AUTO</source>
         <translation>TỰ ĐỘNG</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="215" />
+        <location filename="../officer.py" line="344"/>
         <source>Recent scans</source>
         <translation>Lượt quét gần đây</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="216" />
+        <location filename="../officer.py" line="345"/>
         <source>Search name or document number</source>
         <translation>Tìm theo tên hoặc số giấy tờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="218" />
+        <location filename="../officer.py" line="347"/>
         <source>Time</source>
         <translation>Giờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="218" />
+        <location filename="../officer.py" line="347"/>
         <source>Direction</source>
         <translation>Chiều</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="218" />
+        <location filename="../officer.py" line="347"/>
         <source>Name</source>
         <translation>Họ tên</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="218" />
+        <location filename="../officer.py" line="347"/>
+        <source>Note</source>
+        <translation>Lưu ý</translation>
+    </message>
+    <message>
+        <location filename="../officer.py" line="348"/>
         <source>Document</source>
         <translation>Giấy tờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="219" />
+        <location filename="../officer.py" line="348"/>
         <source>Code</source>
         <translation>Loại mã</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="221" />
+        <location filename="../officer.py" line="350"/>
         <source>Direction for toggle-lane scanners and manual entries</source>
         <translation>Chiều cho máy quét dùng chung và khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="222" />
+        <location filename="../officer.py" line="351"/>
         <source>Direction for manual entries</source>
         <translation>Chiều cho khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="226" />
+        <location filename="../officer.py" line="355"/>
         <source>In today</source>
         <translation>Vào hôm nay</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="227" />
+        <location filename="../officer.py" line="356"/>
         <source>Out today</source>
         <translation>Ra hôm nay</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="228" />
+        <location filename="../officer.py" line="357"/>
         <source>Inside now</source>
         <translation>Đang ở trong</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="229" />
+        <location filename="../officer.py" line="358"/>
         <source>Scans per hour</source>
         <translation>Lượt quét theo giờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="230" />
+        <location filename="../officer.py" line="359"/>
         <source>Manual entry (no code)</source>
         <translation>Khai báo thủ công (không có mã)</translation>
     </message>
@@ -379,17 +399,17 @@
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../pin.py" line="42" />
+        <location filename="../pin.py" line="42"/>
         <source>PIN required</source>
         <translation>Cần mã PIN</translation>
     </message>
     <message>
-        <location filename="../pin.py" line="67" />
+        <location filename="../pin.py" line="67"/>
         <source>OK</source>
         <translation>Xác nhận</translation>
     </message>
     <message>
-        <location filename="../pin.py" line="73" />
+        <location filename="../pin.py" line="73"/>
         <source>Cancel</source>
         <translation>Huỷ</translation>
     </message>
@@ -397,14 +417,14 @@
 <context>
     <name>PinGate</name>
     <message numerus="yes">
-        <location filename="../pin.py" line="132" />
+        <location filename="../pin.py" line="132"/>
         <source>Too many wrong PINs. Try again in %n s.</source>
         <translation>
             <numerusform>Nhập sai mã PIN quá nhiều lần. Thử lại sau %n giây.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../pin.py" line="149" />
+        <location filename="../pin.py" line="149"/>
         <source>Wrong PIN.</source>
         <translation>Sai mã PIN.</translation>
     </message>
@@ -412,109 +432,112 @@
 <context>
     <name>ResultCard</name>
     <message>
-        <location filename="../result_card.py" line="89" />
+        <location filename="../result_card.py" line="368"/>
         <source>READY</source>
         <translation>SẴN SÀNG</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="89" />
+        <location filename="../result_card.py" line="368"/>
         <source>Scan a QR code, or use manual entry</source>
         <translation>Mời quét mã QR, hoặc khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="99" />
+        <location filename="../result_card.py" line="383"/>
         <source>OUT — ACCEPTED</source>
         <translation>RA — HỢP LỆ</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="100" />
+        <location filename="../result_card.py" line="384"/>
         <source>IN — ACCEPTED</source>
         <translation>VÀO — HỢP LỆ</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="101" />
+        <location filename="../result_card.py" line="385"/>
+        <location filename="../result_card.py" line="420"/>
         <source>(no name in this code)</source>
         <translation>(mã này không có tên)</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="104" />
+        <location filename="../result_card.py" line="387"/>
+        <location filename="../result_card.py" line="414"/>
         <source>Recorded again.</source>
         <translation>Đã ghi thêm một lượt.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="105" />
+        <location filename="../result_card.py" line="388"/>
+        <location filename="../result_card.py" line="415"/>
         <source>Not recorded again.</source>
         <translation>Không ghi thêm lượt nữa.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="113" />
+        <location filename="../result_card.py" line="426"/>
         <source>OUT</source>
         <translation>RA</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="113" />
+        <location filename="../result_card.py" line="426"/>
         <source>IN</source>
         <translation>VÀO</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="119" />
+        <location filename="../result_card.py" line="432"/>
         <source>ALREADY SCANNED UNDER A MINUTE AGO</source>
         <translation>ĐÃ QUÉT DƯỚI 1 PHÚT TRƯỚC</translation>
     </message>
     <message numerus="yes">
-        <location filename="../result_card.py" line="120" />
+        <location filename="../result_card.py" line="433"/>
         <source>ALREADY SCANNED %n MIN AGO</source>
         <translation>
             <numerusform>ĐÃ QUÉT %n PHÚT TRƯỚC</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="126" />
+        <location filename="../result_card.py" line="439"/>
         <source>NOT RECORDED</source>
         <translation>CHƯA GHI ĐƯỢC</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="127" />
+        <location filename="../result_card.py" line="440"/>
         <source>The kiosk could not save this scan. Call the technician; use the paper list meanwhile.</source>
         <translation>Trạm không lưu được lượt quét này. Gọi kỹ thuật viên; trong lúc chờ hãy ghi vào sổ giấy.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="130" />
+        <location filename="../result_card.py" line="443"/>
         <source>The code is empty. Ask the person to show it again.</source>
         <translation>Mã trống. Đề nghị người dân đưa lại mã.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="131" />
+        <location filename="../result_card.py" line="444"/>
         <source>This is not a QR code the kiosk can read.</source>
         <translation>Đây không phải mã QR mà trạm đọc được.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="132" />
+        <location filename="../result_card.py" line="445"/>
         <source>This citizen ID code is damaged or not genuine.</source>
         <translation>Mã CCCD này bị hỏng hoặc không phải mã thật.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="133" />
+        <location filename="../result_card.py" line="446"/>
         <source>This PC-Covid code is damaged or not genuine.</source>
         <translation>Mã PC-Covid này bị hỏng hoặc không phải mã thật.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="134" />
+        <location filename="../result_card.py" line="447"/>
         <source>The manual entry is incomplete.</source>
         <translation>Khai báo thủ công còn thiếu thông tin.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="135" />
+        <location filename="../result_card.py" line="448"/>
         <source>This code cannot be accepted.</source>
         <translation>Mã này không được chấp nhận.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="136" />
+        <location filename="../result_card.py" line="449"/>
         <source>Ask for another code, or use manual entry.</source>
         <translation>Đề nghị đưa mã khác, hoặc khai báo thủ công.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="137" />
+        <location filename="../result_card.py" line="450"/>
         <source>REFUSED</source>
         <translation>KHÔNG HỢP LỆ</translation>
     </message>
@@ -522,55 +545,55 @@
 <context>
     <name>StatusStrip</name>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="106" />
+        <location filename="../status_strip.py" line="132"/>
         <source>Sync off · %n not sent</source>
         <translation>
             <numerusform>Đồng bộ tắt · %n lượt chưa gửi</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="107" />
+        <location filename="../status_strip.py" line="133"/>
         <source>Sync off</source>
         <translation>Đồng bộ tắt</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="110" />
+        <location filename="../status_strip.py" line="136"/>
         <source>OFFLINE · %n waiting, safe on this kiosk</source>
         <translation>
             <numerusform>MẤT KẾT NỐI · %n lượt chờ gửi, đã lưu trên trạm</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="112" />
+        <location filename="../status_strip.py" line="138"/>
         <source> · oldest %1</source>
         <translation> · cũ nhất %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="116" />
+        <location filename="../status_strip.py" line="142"/>
         <source>Sync online · %n pending</source>
         <translation>
             <numerusform>Đồng bộ trực tuyến · %n lượt chờ gửi</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="118" />
+        <location filename="../status_strip.py" line="144"/>
         <source> · sending…</source>
         <translation> · đang gửi…</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="121" />
+        <location filename="../status_strip.py" line="147"/>
         <source> · last sent %1</source>
         <translation> · gửi lần cuối %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="123" />
+        <location filename="../status_strip.py" line="149"/>
         <source> · %n refused by the centre</source>
         <translation>
             <numerusform> · %n lượt bị từ chối</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="130" />
+        <location filename="../status_strip.py" line="158"/>
         <source>No scanner configured</source>
         <translation>Chưa cấu hình máy quét</translation>
     </message>
@@ -578,174 +601,174 @@
 <context>
     <name>SyncScreen</name>
     <message>
-        <location filename="../sync_screen.py" line="163" />
+        <location filename="../sync_screen.py" line="185"/>
         <source>never</source>
         <translation>chưa lần nào</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="165" />
+        <location filename="../sync_screen.py" line="187"/>
         <source>Sync is off in config.toml ([sync] enabled = false).</source>
         <translation>Đồng bộ đang tắt trong config.toml ([sync] enabled = false).</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="167" />
+        <location filename="../sync_screen.py" line="189"/>
         <source>Not tried yet.</source>
         <translation>Chưa thử kết nối.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="169" />
+        <location filename="../sync_screen.py" line="191"/>
         <source>Online: the centre answers.</source>
         <translation>Trực tuyến: máy chủ trung tâm đang trả lời.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="171" />
+        <location filename="../sync_screen.py" line="193"/>
         <source>OFFLINE: the centre cannot be reached. Entries stay safe on this kiosk and are sent when it answers again.</source>
         <translation>MẤT KẾT NỐI: không liên lạc được với trung tâm. Dữ liệu vẫn được lưu an toàn trên trạm và sẽ được gửi khi có kết nối trở lại.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="175" />
+        <location filename="../sync_screen.py" line="197"/>
         <source>Centre: %1</source>
         <translation>Trung tâm: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="176" />
+        <location filename="../sync_screen.py" line="198"/>
         <source>Oldest entry waiting: %1</source>
         <translation>Lượt chờ lâu nhất: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="178" />
+        <location filename="../sync_screen.py" line="200"/>
         <source>Last success: %1</source>
         <translation>Gửi thành công lần cuối: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="180" />
+        <location filename="../sync_screen.py" line="202"/>
         <source>Last error: %1</source>
         <translation>Lỗi gần nhất: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="183" />
+        <location filename="../sync_screen.py" line="206"/>
         <source>ALERT: %1</source>
         <translation>CẢNH BÁO: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="222" />
+        <location filename="../sync_screen.py" line="268"/>
         <source>Failed: %1</source>
         <translation>Thất bại: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="229" />
+        <location filename="../sync_screen.py" line="275"/>
         <source>Sending to the centre…</source>
         <translation>Đang gửi về trung tâm…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="243" />
+        <location filename="../sync_screen.py" line="289"/>
         <source>%1 accepted, %2 already there, %3 refused; %4 still waiting.</source>
         <translation>%1 lượt được nhận, %2 lượt đã có sẵn, %3 lượt bị từ chối; còn %4 lượt chờ gửi.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="248" />
+        <location filename="../sync_screen.py" line="294"/>
         <source>Stopped: %1</source>
         <translation>Đã dừng: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="251" />
+        <location filename="../sync_screen.py" line="298"/>
         <source>Done: </source>
         <translation>Xong: </translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="257" />
+        <location filename="../sync_screen.py" line="304"/>
         <source>Export the backlog to a file</source>
         <translation>Xuất dữ liệu chờ gửi ra tệp</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="259" />
+        <location filename="../sync_screen.py" line="306"/>
         <source>Backlog files (*.backlog)</source>
         <translation>Tệp dữ liệu chờ gửi (*.backlog)</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="269" />
+        <location filename="../sync_screen.py" line="316"/>
         <source>Writing %1…</source>
         <translation>Đang ghi %1…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="286" />
+        <location filename="../sync_screen.py" line="333"/>
         <source>%1 entries written to %2. They stay pending until the centre confirms it has imported them.</source>
         <translation>Đã ghi %1 lượt vào %2. Các lượt này vẫn chờ cho đến khi trung tâm xác nhận đã nhập.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="294" />
+        <location filename="../sync_screen.py" line="341"/>
         <source>Queuing the refused entries again…</source>
         <translation>Đang đưa các lượt bị từ chối vào hàng chờ gửi lại…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../sync_screen.py" line="303" />
+        <location filename="../sync_screen.py" line="350"/>
         <source>%n entries queued again.</source>
         <translation>
             <numerusform>Đã đưa %n lượt vào hàng chờ gửi lại.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="306" />
+        <location filename="../sync_screen.py" line="353"/>
         <source>Sync with the centre</source>
         <translation>Đồng bộ với trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="307" />
+        <location filename="../sync_screen.py" line="354"/>
         <source>Back</source>
         <translation>Quay lại</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="308" />
+        <location filename="../sync_screen.py" line="355"/>
         <source>Waiting to be sent</source>
         <translation>Chờ gửi</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="309" />
+        <location filename="../sync_screen.py" line="356"/>
         <source>Refused by the centre</source>
         <translation>Bị trung tâm từ chối</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="310" />
+        <location filename="../sync_screen.py" line="357"/>
         <source>Confirmed by the centre</source>
         <translation>Trung tâm đã xác nhận</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="311" />
+        <location filename="../sync_screen.py" line="358"/>
         <source>Sync now</source>
         <translation>Đồng bộ ngay</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="312" />
+        <location filename="../sync_screen.py" line="359"/>
         <source>Export backlog to file…</source>
         <translation>Xuất dữ liệu ra tệp…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="313" />
+        <location filename="../sync_screen.py" line="360"/>
         <source>Retry refused entries</source>
         <translation>Gửi lại lượt bị từ chối</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="314" />
-        <source>Refused entries and the centre's reasons</source>
+        <location filename="../sync_screen.py" line="361"/>
+        <source>Refused entries and the centre&apos;s reasons</source>
         <translation>Các lượt bị từ chối và lý do của trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="316" />
+        <location filename="../sync_screen.py" line="363"/>
         <source>Time</source>
         <translation>Giờ</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="316" />
+        <location filename="../sync_screen.py" line="363"/>
         <source>Name</source>
         <translation>Họ tên</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="316" />
+        <location filename="../sync_screen.py" line="363"/>
         <source>Document</source>
         <translation>Giấy tờ</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="316" />
+        <location filename="../sync_screen.py" line="363"/>
         <source>Reason</source>
         <translation>Lý do</translation>
     </message>
@@ -753,137 +776,137 @@
 <context>
     <name>TechnicianScreen</name>
     <message>
-        <location filename="../technician.py" line="184" />
+        <location filename="../technician.py" line="212"/>
         <source>not running</source>
         <translation>không chạy</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="186" />
+        <location filename="../technician.py" line="215"/>
         <source>typed into the window</source>
         <translation>gõ vào cửa sổ</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="246" />
+        <location filename="../technician.py" line="274"/>
         <source>Not valid: %1</source>
         <translation>Không hợp lệ: %1</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="269" />
+        <location filename="../technician.py" line="298"/>
         <source>Unsaved changes: the kiosk still runs the previous list until you save.</source>
         <translation>Có thay đổi chưa lưu: trạm vẫn chạy danh sách cũ cho đến khi bạn lưu.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="278" />
+        <location filename="../technician.py" line="307"/>
         <source>Looking for devices…</source>
         <translation>Đang tìm thiết bị…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="290" />
+        <location filename="../technician.py" line="319"/>
         <source>Discovery failed: %1</source>
         <translation>Không dò được thiết bị: %1</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="292" />
+        <location filename="../technician.py" line="321"/>
         <source>No scanner or camera found.</source>
         <translation>Không tìm thấy máy quét hay camera nào.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="320" />
+        <location filename="../technician.py" line="377"/>
         <source>Saving…</source>
         <translation>Đang lưu…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="327" />
+        <location filename="../technician.py" line="384"/>
         <source>Saved. Restarting the devices…</source>
         <translation>Đã lưu. Đang khởi động lại các thiết bị…</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="335" />
+        <location filename="../technician.py" line="391"/>
         <source>Saved to %1 and applied.</source>
         <translation>Đã lưu vào %1 và áp dụng.</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="341" />
+        <location filename="../technician.py" line="397"/>
         <source>Not saved: %1</source>
         <translation>Chưa lưu: %1</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="344" />
+        <location filename="../technician.py" line="400"/>
         <source>Technician — devices</source>
         <translation>Kỹ thuật — thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="345" />
+        <location filename="../technician.py" line="401"/>
         <source>Back</source>
         <translation>Quay lại</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="346" />
+        <location filename="../technician.py" line="402"/>
         <source>Save and apply</source>
         <translation>Lưu và áp dụng</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="347" />
+        <location filename="../technician.py" line="403"/>
         <source>Add device</source>
         <translation>Thêm thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="348" />
+        <location filename="../technician.py" line="404"/>
         <source>Remove device</source>
         <translation>Xoá thiết bị</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="349" />
+        <location filename="../technician.py" line="405"/>
         <source>Found on this machine (`kiosk devices`)</source>
         <translation>Tìm thấy trên máy này (`kiosk devices`)</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="350" />
+        <location filename="../technician.py" line="406"/>
         <source>Look again</source>
         <translation>Tìm lại</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="351" />
+        <location filename="../technician.py" line="407"/>
         <source>Add the selected one</source>
         <translation>Thêm thiết bị đã chọn</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="353" />
+        <location filename="../technician.py" line="409"/>
         <source>State</source>
         <translation>Trạng thái</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="353" />
+        <location filename="../technician.py" line="409"/>
         <source>Scans</source>
         <translation>Lượt quét</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="354" />
+        <location filename="../technician.py" line="410"/>
         <source>Detail</source>
         <translation>Chi tiết</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="355" />
+        <location filename="../technician.py" line="411"/>
         <source>Settings</source>
         <translation>Cài đặt</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="356" />
+        <location filename="../technician.py" line="412"/>
         <source>Watch</source>
         <translation>Theo dõi</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="357" />
+        <location filename="../technician.py" line="413"/>
         <source>Camera</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="378" />
+        <location filename="../technician.py" line="414"/>
         <source>Centre</source>
         <translation>Trung tâm</translation>
     </message>
     <message>
-        <location filename="../technician.py" line="379" />
+        <location filename="../technician.py" line="415"/>
         <source>Check</source>
         <translation>Kiểm tra</translation>
     </message>
@@ -891,49 +914,49 @@
 <context>
     <name>WatchPanel</name>
     <message>
-        <location filename="../watch.py" line="206" />
+        <location filename="../watch.py" line="212"/>
         <source>cannot read the device: %1</source>
         <translation>không đọc được thiết bị: %1</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="207" />
-        <source>If the kiosk is using it, untick "enabled", save, and watch again.</source>
-        <translation>Nếu trạm đang dùng thiết bị này, bỏ chọn "enabled", lưu lại rồi xem lại.</translation>
+        <location filename="../watch.py" line="213"/>
+        <source>If the kiosk is using it, untick &quot;enabled&quot;, save, and watch again.</source>
+        <translation>Nếu trạm đang dùng thiết bị này, bỏ chọn &quot;enabled&quot;, lưu lại rồi xem lại.</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="217" />
+        <location filename="../watch.py" line="223"/>
         <source>scanner input: %1</source>
         <translation>máy quét gửi: %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../watch.py" line="243" />
+        <location filename="../watch.py" line="251"/>
         <source>payload %n bytes: </source>
         <translation>
             <numerusform>dữ liệu %n byte: </numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../watch.py" line="254" />
+        <location filename="../watch.py" line="263"/>
         <source>Select a device to watch what it sends.</source>
         <translation>Chọn một thiết bị để xem nó gửi gì.</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="256" />
-        <source>Watching %1: every scan's raw bytes and what they decode to.</source>
+        <location filename="../watch.py" line="265"/>
+        <source>Watching %1: every scan&apos;s raw bytes and what they decode to.</source>
         <translation>Đang theo dõi %1: byte thô của từng lượt quét và kết quả giải mã.</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="258" />
+        <location filename="../watch.py" line="267"/>
         <source>Click here and scan: each key is listed with the time since the previous one</source>
         <translation>Bấm vào đây rồi quét: mỗi phím hiện kèm thời gian kể từ phím trước</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="260" />
+        <location filename="../watch.py" line="269"/>
         <source>Stop watching</source>
         <translation>Dừng theo dõi</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="261" />
+        <location filename="../watch.py" line="270"/>
         <source>Watch raw input</source>
         <translation>Xem dữ liệu thô</translation>
     </message>
