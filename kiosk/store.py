@@ -5,8 +5,9 @@ survives a power cut. Every entry is keyed by a UUIDv7 created here and carries 
 state, so the entries table *is* the outbox: nothing is copied, nothing can drift apart.
 
 What the screens show is read from what the question needs, never from a scan of history:
-today's counts from a range of the covering time index, "inside now" from the ``presence``
-table (each person's last movement per checkpoint, kept in the insert's own transaction),
+today's counts from a range of the covering time index, "inside now" from the range of the
+``presence`` table that holds the people inside (each person's last movement per checkpoint,
+kept in the insert's own transaction),
 names from the ``entries_search`` full-text index (the latest scans' names are read from the
 entries themselves until the store's upkeep thread moves them into it a batch at a time,
 :meth:`Store.index_names`). Listings and exports stream in pages.
@@ -85,6 +86,10 @@ that records (``kiosk scan``) trusts a check this recent instead of reading the 
 again; the running kiosk checks at start and then this often (:meth:`Store.verify`)."""
 CHECK_BUSY_SECONDS = 30.0
 """How long the whole-file check waits for a file another program holds."""
+EXPIRED_BEFORE = "presence.expired_before"
+"""Meta key: the purge has moved people whose "in" was before this time out of
+``presence``'s inside range (:meth:`Store.inside_count` reads every row for an earlier
+window)."""
 CHECKED_AT = "store.checked_at"
 """Meta key: UTC time of the last whole-file check that found the file sound."""
 
@@ -201,9 +206,9 @@ def _v3(conn: sqlite3.Connection) -> None:
 def fill_presence(conn: sqlite3.Connection) -> None:
     """``presence`` from the entries table (a recovered store; then :func:`fill_movements`)."""
     conn.execute(  # the bare columns come from the row holding max(scanned_at)
-        "INSERT INTO presence (checkpoint_id, subject_key, scanned_at, direction) "
-        "SELECT checkpoint_id, subject_key, max(scanned_at), direction FROM entries "
-        "GROUP BY subject_key, checkpoint_id")
+        "INSERT INTO presence (checkpoint_id, inside, subject_key, scanned_at, direction) "
+        "SELECT checkpoint_id, direction = 'in', subject_key, max(scanned_at), direction "
+        "FROM entries GROUP BY subject_key, checkpoint_id")
 
 
 def fill_search(conn: sqlite3.Connection) -> None:
@@ -316,20 +321,25 @@ def _v6(conn: sqlite3.Connection) -> None:
     for column in ("last_id TEXT", "last_at TEXT", "last_direction TEXT",
                    "boot_id TEXT NOT NULL DEFAULT ''", "monotonic_ns INTEGER"):
         conn.execute(f"ALTER TABLE presence ADD COLUMN {column}")
-    fill_movements(conn, ids.boot_id())
+    conn.execute(_FILL_MOVEMENTS.format(inside=""), (ids.boot_id(),))
 
 
 def fill_movements(conn: sqlite3.Connection, boot: str) -> None:
     """Each person's latest movement of the running boot ``boot`` in ``presence`` (a
-    migration, a recovered store): one pass over the entries."""
-    conn.execute(  # the bare columns come from the row holding max(monotonic_ns)
-        "UPDATE presence SET last_id = m.id, last_at = m.scanned_at, "
-        "last_direction = m.direction, boot_id = m.boot_id, monotonic_ns = m.monotonic_ns "
-        "FROM (SELECT checkpoint_id, subject_key, id, scanned_at, direction, boot_id, "
-        "max(monotonic_ns) AS monotonic_ns FROM entries WHERE boot_id = ? "
-        "GROUP BY checkpoint_id, subject_key) AS m "
-        "WHERE presence.checkpoint_id = m.checkpoint_id "
-        "AND presence.subject_key = m.subject_key", (boot,))
+    recovered store): one pass over the entries."""
+    conn.execute(_FILL_MOVEMENTS.format(inside="AND presence.inside IN (1, 0) "), (boot,))
+
+
+_FILL_MOVEMENTS = (  # the bare columns come from the row holding max(monotonic_ns)
+    "UPDATE presence SET last_id = m.id, last_at = m.scanned_at, "
+    "last_direction = m.direction, boot_id = m.boot_id, monotonic_ns = m.monotonic_ns "
+    "FROM (SELECT checkpoint_id, subject_key, id, scanned_at, direction, boot_id, "
+    "max(monotonic_ns) AS monotonic_ns FROM entries WHERE boot_id = ? "
+    "GROUP BY checkpoint_id, subject_key) AS m "
+    "WHERE presence.checkpoint_id = m.checkpoint_id {inside}"
+    "AND presence.subject_key = m.subject_key")
+"""Each row found by its whole key: v6's table is keyed (checkpoint, person), v11's
+(checkpoint, inside, person)."""
 
 
 def _v7(conn: sqlite3.Connection) -> None:
@@ -366,8 +376,37 @@ def _v10(conn: sqlite3.Connection) -> None:
                  "scanned_at) WHERE direction = 'in'")  # the direction: no visit to the row
 
 
+def _v11(conn: sqlite3.Connection) -> None:
+    """``presence`` keyed by (checkpoint, inside, person): the people inside are a range of
+    the table itself, so a scan writes one b-tree for presence where v10 wrote the table and
+    its index ``presence_inside`` (``bench_scan_cost.py``). ``inside`` is 1 while the row's
+    latest movement is "in" and the purge has not set it aside as older than the inside
+    window (:data:`EXPIRED_BEFORE`); a person going out, or in again, moves their row from
+    one range to the other. The columns are v10's: the latest movement by (clock-corrected)
+    time for "inside now", the running boot's latest by the monotonic clock (v6)."""
+    conn.execute("""
+        CREATE TABLE presence_v11 (
+            checkpoint_id TEXT NOT NULL,
+            inside INTEGER NOT NULL,
+            subject_key TEXT NOT NULL,
+            scanned_at TEXT NOT NULL,
+            direction TEXT NOT NULL,
+            last_id TEXT,
+            last_at TEXT,
+            last_direction TEXT,
+            boot_id TEXT NOT NULL DEFAULT '',
+            monotonic_ns INTEGER,
+            PRIMARY KEY (checkpoint_id, inside, subject_key)
+        ) WITHOUT ROWID""")
+    conn.execute("INSERT INTO presence_v11 SELECT checkpoint_id, direction = 'in', "
+                 "subject_key, scanned_at, direction, last_id, last_at, last_direction, "
+                 "boot_id, monotonic_ns FROM presence")
+    conn.execute("DROP TABLE presence")  # and its index presence_inside
+    conn.execute("ALTER TABLE presence_v11 RENAME TO presence")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 
@@ -707,10 +746,7 @@ class Store:
             extra[CLOCK_BEHIND_KEY] = behind
             row = {**row, "extra": json.dumps(extra, ensure_ascii=False, sort_keys=True)}
         conn.execute(_INSERT_ENTRY, _entry_values(row))
-        conn.execute(_UPSERT_PRESENCE, (row["checkpoint_id"], row["subject_key"],
-                                        behind["not_before"] if behind else row["scanned_at"],
-                                        row["direction"], row["id"], row["scanned_at"],
-                                        row["direction"], row["boot_id"], row["monotonic_ns"]))
+        _move(conn, row, behind["not_before"] if behind else row["scanned_at"])
         if row["name"]:
             if row["id"] <= indexed_through:  # an id behind the index's mark (a clock
                 # set back across a restart): searched from the index at once
@@ -1027,11 +1063,17 @@ class Store:
                 "WHERE scanned_at >= ? GROUP BY 1", (since,)).fetchall())
 
     def inside_count(self, checkpoint_id: str, now: float | None = None) -> int:
-        """People whose last movement here, within ``INSIDE_WINDOW``, was "in"."""
+        """People whose last movement here, within ``INSIDE_WINDOW``, was "in": a count of
+        the range of ``presence`` that holds the people inside, unless the purge set aside
+        rows of that window (a clock put back more than a day since): then of every row."""
         since = utc_iso((time.time() if now is None else now) - INSIDE_WINDOW.total_seconds())
         with self.lock:
+            expired = self.conn.execute("SELECT value FROM meta WHERE key = ?",
+                                        (EXPIRED_BEFORE,)).fetchone()
+            counted = "inside = 1" if expired is None or since >= expired[0] else \
+                "inside IN (1, 0) AND direction = 'in'"
             return self.conn.execute(
-                "SELECT count(*) FROM presence WHERE checkpoint_id = ? AND direction = 'in' "
+                f"SELECT count(*) FROM presence WHERE checkpoint_id = ? AND {counted} "
                 "AND scanned_at >= ?", (checkpoint_id, since)).fetchone()[0]
 
     # -- sync outbox ----------------------------------------------------------------------
@@ -1193,6 +1235,7 @@ class Store:
                 time.sleep(time.perf_counter() - started)
             # presence older than the retention is never asked for
             forgotten = (cutoff, utc_iso(time.time() - INSIDE_WINDOW.total_seconds()))
+            self._set_aside(forgotten[1], stop)
             while not (stop and stop.is_set()):
                 with self.transaction() as conn:
                     running = ids.boot_id()
@@ -1206,6 +1249,27 @@ class Store:
         if removed:
             self.audit("system", "retention.purge", {"removed": removed, "before": cutoff})
         return removed
+
+    def _set_aside(self, before: str, stop: threading.Event | None) -> None:
+        """Move the people inside whose "in" is older than ``before`` (the inside window)
+        out of ``presence``'s inside range, in steps, and remember the furthest such time
+        (:data:`EXPIRED_BEFORE`): "inside now" counts that range only, which so holds a
+        day of people, not everyone who came in and never scanned out."""
+        checkpoint: str | None = None
+        while not (stop and stop.is_set()):
+            with self.transaction() as conn:
+                row = conn.execute("SELECT min(checkpoint_id) FROM presence WHERE "
+                                   f"checkpoint_id {'>=' if checkpoint is None else '>'} ?",
+                                   (checkpoint or "",)).fetchone()
+                if row[0] is None:
+                    return
+                moved = conn.execute(_SET_ASIDE, (row[0], before, PAGE_ROWS)).rowcount
+                if moved:
+                    conn.execute(
+                        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) "
+                        "DO UPDATE SET value = max(value, ?2)", (EXPIRED_BEFORE, before))
+            if moved < PAGE_ROWS:
+                checkpoint = row[0]
 
     def _wait_for_quiet(self, stop: threading.Event | None) -> None:
         paused = time.monotonic()
@@ -1348,30 +1412,48 @@ _INSERT_ENTRY = (
     f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})"
 )
-_LATER = "(excluded.boot_id != boot_id OR excluded.monotonic_ns >= monotonic_ns)"
-"""A new entry replaces ``presence``'s last movement (SET expressions read the old row)."""
-_UPSERT_PRESENCE = (
-    "INSERT INTO presence (checkpoint_id, subject_key, scanned_at, direction, "
-    "last_id, last_at, last_direction, boot_id, monotonic_ns) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (checkpoint_id, subject_key) DO UPDATE SET "
-    # "inside now": the latest by (clock-corrected) time, the later written on a tie
-    "direction = iif(excluded.scanned_at >= scanned_at, excluded.direction, direction), "
-    "scanned_at = max(excluded.scanned_at, scanned_at), "
-    # the pipeline's last movement: a new boot's first, then the highest monotonic time
-    f"last_id = iif({_LATER}, excluded.last_id, last_id), "
-    f"last_at = iif({_LATER}, excluded.last_at, last_at), "
-    f"last_direction = iif({_LATER}, excluded.last_direction, last_direction), "
-    f"monotonic_ns = iif({_LATER}, excluded.monotonic_ns, monotonic_ns), "
-    "boot_id = excluded.boot_id"
-)
+_PRESENCE_ROW = (
+    "SELECT inside, scanned_at, direction, last_id, last_at, last_direction, boot_id, "
+    "monotonic_ns FROM presence WHERE checkpoint_id = ?1 AND inside = 1 AND subject_key = ?2 "
+    "UNION ALL SELECT 0, scanned_at, direction, last_id, last_at, last_direction, boot_id, "
+    "monotonic_ns FROM presence WHERE checkpoint_id = ?1 AND inside = 0 AND subject_key = ?2")
+_PUT_PRESENCE = "INSERT OR REPLACE INTO presence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_DROP_PRESENCE = "DELETE FROM presence WHERE checkpoint_id = ? AND inside = ? AND subject_key = ?"
+
+
+def _move(conn: sqlite3.Connection, row: dict[str, Any], at: str) -> None:
+    """A new entry (``row``, counted at ``at``: its time, or when it can really have happened
+    if the clock was behind) into the person's ``presence`` row. "Inside now" follows the
+    latest movement by that time, the later written on a tie; the pipeline's last movement,
+    a new boot's first, then the highest monotonic time."""
+    checkpoint, subject, direction = row["checkpoint_id"], row["subject_key"], row["direction"]
+    movement = (row["id"], row["scanned_at"], direction, row["boot_id"], row["monotonic_ns"])
+    old = conn.execute(_PRESENCE_ROW, (checkpoint, subject)).fetchone()
+    if old is None:
+        conn.execute(_PUT_PRESENCE, (checkpoint, direction == "in", subject, at, direction,
+                                     *movement))
+        return
+    inside, latest, latest_direction, *last = old
+    if at >= latest:
+        inside, latest, latest_direction = direction == "in", at, direction
+    if last[3] != row["boot_id"] or (last[4] is not None and row["monotonic_ns"] >= last[4]):
+        last = movement
+    if inside != old[0]:
+        conn.execute(_DROP_PRESENCE, (checkpoint, old[0], subject))
+    conn.execute(_PUT_PRESENCE, (checkpoint, inside, subject, latest, latest_direction, *last))
+
+
 _LAST_MOVEMENT = (
     "SELECT * FROM (SELECT last_id, last_at, last_direction FROM presence "
-    "WHERE checkpoint_id = ?1 AND subject_key = ?2 AND boot_id = ?3 UNION ALL "
+    "WHERE checkpoint_id = ?1 AND inside = 1 AND subject_key = ?2 AND boot_id = ?3 UNION ALL "
+    "SELECT last_id, last_at, last_direction FROM presence "
+    "WHERE checkpoint_id = ?1 AND inside = 0 AND subject_key = ?2 AND boot_id = ?3 UNION ALL "
     "SELECT * FROM (SELECT id, scanned_at, direction FROM entries WHERE subject_key = ?2 "
     "AND checkpoint_id = ?1 ORDER BY scanned_at DESC LIMIT 1)) LIMIT 1")
-"""The running boot's last movement from ``presence``, else the newest entry by time. The
-LIMIT stops the statement at the first row: without it, fetching that row would step into
-the second part (the sqlite3 module reads one row ahead)."""
+"""The running boot's last movement from ``presence`` (the person's row is in one of its two
+ranges: a lookup of each), else the newest entry by time. The LIMIT stops the statement at
+the first row: without it, fetching that row would step into the next part (the sqlite3
+module reads one row ahead)."""
 _NEWEST = (
     "SELECT scanned_at, monotonic_ns, boot_id, coalesce((SELECT value FROM meta WHERE key = ?), "
     "'') "
@@ -1388,8 +1470,13 @@ _AFTER_MARK = "e.id > coalesce((SELECT value FROM meta WHERE key = ?), '')"
 upkeep thread may move them into the index between the match and a page (an entry comes
 from the index or from here, never from both)."""
 _FORGET_PRESENCE = (
-    "DELETE FROM presence WHERE (checkpoint_id, subject_key) IN (SELECT checkpoint_id, "
-    "subject_key FROM presence WHERE scanned_at < ? AND scanned_at < ? AND boot_id != ? "
-    "LIMIT ?)")
+    "DELETE FROM presence WHERE (checkpoint_id, inside, subject_key) IN (SELECT "
+    "checkpoint_id, inside, subject_key FROM presence WHERE scanned_at < ? AND scanned_at < ? "
+    "AND boot_id != ? LIMIT ?)")
 """Presence older than the retention and the inside window, but never a movement of the
 running boot (which :meth:`Store.last_movement` reads from it)."""
+_SET_ASIDE = (
+    "UPDATE presence SET inside = 0 WHERE checkpoint_id = ?1 AND inside = 1 AND subject_key IN "
+    "(SELECT subject_key FROM presence WHERE checkpoint_id = ?1 AND inside = 1 "
+    "AND scanned_at < ?2 LIMIT ?3)")
+"""People inside whose "in" is older than the inside window, out of the inside range."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -80,10 +81,13 @@ scans = st.lists(st.tuples(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scans=scans, policy=st.sampled_from(["warn", "allow", "block"]),
-       day_offset=st.integers(-2, 3), now_offset=st.floats(-3600, 100 * 3600))
-def test_fast_counts_equal_the_definition(scans, policy, day_offset, now_offset):
+       day_offset=st.integers(-2, 3), now_offset=st.floats(-3600, 100 * 3600),
+       purged=st.booleans())
+def test_fast_counts_equal_the_definition(scans, policy, day_offset, now_offset, purged):
     """Scans in any order (clocks jump), on two checkpoints, around midnights and the 24-hour
-    horizon: every count the screen and ``kiosk stats`` show equals the brute force."""
+    horizon, before or after the purge (which sets aside the ins older than a day before the
+    real time, so here all of them): every count the screen and ``kiosk stats`` show equals
+    the brute force."""
     with tempfile.TemporaryDirectory() as folder:
         store = Store(Path(folder) / "k.db", timezone=ZONE)
         pipelines = {cp: Pipeline(store, Policy(checkpoint_id=cp, kiosk_id=f"k-{cp}",
@@ -93,6 +97,8 @@ def test_fast_counts_equal_the_definition(scans, policy, day_offset, now_offset)
         for who, offset, lane, cp in scans:
             payload = PEOPLE[who].encode() if who < len(PEOPLE) else b""  # "" is refused
             pipelines[cp].submit(Scan(payload=payload, lane=lane, wall_time=MIDNIGHT + offset))
+        if purged:
+            store.purge(retention_days=3650)
         day = dt.date(2026, 11, 20) + dt.timedelta(days=day_offset)
         now = MIDNIGHT + now_offset
         for cp in ("CP-A", "CP-B"):
@@ -133,17 +139,42 @@ def test_inside_ends_at_the_auto_direction_horizon(tmp_path):
 
 def test_counts_read_only_the_days_index_range_and_the_presence_table(tmp_path):
     """The query plans: today's counts search a range of the covering time index, "inside"
-    a range of the presence index — neither visits the entries table's rows."""
+    the range of ``presence`` that holds the people inside (its primary key begins with the
+    checkpoint and whether they are inside) — neither visits the entries table's rows."""
     store = Store(tmp_path / "k.db")
-    plans = {
-        "entries_time": f"SELECT count(*) {_DAY_RANGE}",
-        "presence_inside": "SELECT count(*) FROM presence WHERE checkpoint_id = ? "
-                           "AND direction = 'in' AND scanned_at >= ?",
-    }
-    for index, sql in plans.items():
-        params = ("1", "2", "C")[:sql.count("?")]
-        plan = " ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
-        assert f"USING COVERING INDEX {index} (" in plan, plan
+    day = " ".join(r[3] for r in store.conn.execute(
+        f"EXPLAIN QUERY PLAN SELECT count(*) {_DAY_RANGE}", ("1", "2", "C")))
+    assert "USING COVERING INDEX entries_time (" in day, day
+    traced: list[str] = []
+    store.conn.set_trace_callback(traced.append)
+    store.inside_count("C")
+    store.conn.set_trace_callback(None)
+    inside = " ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + traced[-1]))
+    assert inside == "SEARCH presence USING PRIMARY KEY (checkpoint_id=? AND inside=?)", inside
+    store.close()
+
+
+def test_the_purge_sets_aside_the_people_whose_in_is_over_and_inside_now_stays_the_same(
+        tmp_path):
+    """Someone who came in and never scanned out stops counting 24 hours later; the hourly
+    purge then moves their row out of the inside range, so that range — what "inside now"
+    reads — holds a day of people, not everyone who ever came in. Every count stays what it
+    was, for any time asked: also for a clock put back past what the purge set aside, when
+    the count reads every row instead."""
+    store = Store(tmp_path / "k.db", timezone=ZONE)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k"))
+    now = time.time()
+    for i, hours in enumerate((50, 30, 26, 20, 2)):  # people in that many hours ago
+        payload = f"0010990123{i:02d}|123456789|Người {i}|01021990|Nam|Huế|10102021"
+        assert pipeline.submit(Scan(payload=payload.encode(), lane="in",
+                                    wall_time=now - hours * 3600)).recorded
+    asked = [now, now - 5 * 3600, now - 24 * 3600, now - 40 * 3600]
+    before = [store.inside_count("CP", now=at) for at in asked]
+    assert before == [2, 3, 4, 5]
+    store.purge(retention_days=30)
+    ranges = store.conn.execute("SELECT inside, count(*) FROM presence GROUP BY 1").fetchall()
+    assert ranges == [(0, 3), (1, 2)]  # the ins of 50, 30 and 26 hours ago set aside
+    assert [store.inside_count("CP", now=at) for at in asked] == before
     store.close()
 
 

@@ -4,12 +4,16 @@ a copy that cannot be written stops the start before anything is changed."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 from kiosk import store as store_mod
 from kiosk.store import MIGRATIONS, Store, StoreError
+
+DATA = Path(__file__).parent / "data"
 
 
 def old_database(path, monkeypatch, version: int = 2) -> None:
@@ -103,57 +107,157 @@ def test_a_disk_that_fills_during_the_migration_leaves_the_store_as_it_was_and_s
         assert conn.execute("SELECT count(*) FROM presence").fetchone() == (3000,)
 
 
-def test_a_v9_store_counts_the_same_people_inside_once_its_index_holds_only_them(
-        tmp_path, monkeypatch):
-    """Schema v10 keeps only the people inside (last movement "in") in ``presence_inside``.
-    A store the v9 program recorded — twenty people in at two checkpoints, a third of them
-    out again — counts the same people inside after the upgrade, now and a day later, its
-    index holds exactly their rows, the count still reads the index alone, and scans after
-    the upgrade move people in and out of it."""
+# -- stores recorded by earlier programs --------------------------------------------------
+START = 1_790_000_000.0
+PEOPLE = [f"0010990123{i:02d}|123456789|Người {i}|01021990|Nam|Huế|10102021".encode()
+          for i in range(20)]
+CHECKPOINTS = ("CP", "CP2")
+BOOTS = ("boot-a", "boot-b")
+TIMES = (START + 7200, START + 86400 + 600, START + 86400 + 7200)
+"""When "inside now" is asked: the day of the scans, then a day on, when their first ins
+are over and the others still count."""
+TABLES = ("entries", "presence", "meta", "search_words", "refused_scans", "audit_log")
+
+
+def scan_sequence() -> list[tuple[str, int, str, float, int, str]]:
+    """(checkpoint, person, lane, wall time, monotonic ns, boot): twenty people in at two
+    checkpoints, a third of them out again an hour later, a restart between, one out
+    recorded while the clock was two hours behind, a duplicate and automatic lanes."""
+    steps = []
+    for i in range(20):
+        steps.append(("CP" if i < 14 else "CP2", i, "in", START + 60 * i, 10**12 + i * 60 * 10**9,
+                      "boot-a"))
+    for i in range(0, 20, 3):
+        steps.append(("CP" if i < 14 else "CP2", i, "out", START + 3600 + i,
+                      10**9 * (1 + i), "boot-b"))
+    steps += [("CP", 1, "out", START + 4000 - 7200, 10**9 * 40, "boot-b"),  # clock behind
+              ("CP", 2, "auto", START + 86400 + 60, 10**9 * 50, "boot-b"),
+              ("CP", 4, "auto", START + 86400 + 120, 10**9 * 60, "boot-b"),
+              ("CP", 4, "auto", START + 86400 + 130, 10**9 * 70, "boot-b")]  # a duplicate
+    return steps
+
+
+def record(version: int) -> dict:
+    """The program on PYTHONPATH, its store cut to schema v``version``, scanning
+    :func:`scan_sequence`: every row it wrote, and what it answered."""
+    import base64
+
     from kiosk.pipeline import Pipeline, Policy
     from kiosk.scan import Scan
 
-    path, start = tmp_path / "kiosk.db", 1_790_000_000.0
-    people = [f"0010990123{i:02d}|123456789|Người {i}|01021990|Nam|Huế|10102021".encode()
-              for i in range(20)]
+    folder = __import__("tempfile").mkdtemp()
+    store_mod.MIGRATIONS = MIGRATIONS[:version]
+    store = Store(f"{folder}/kiosk.db")
+    pipelines = {cp: Pipeline(store, Policy(checkpoint_id=cp, kiosk_id="k")) for cp in CHECKPOINTS}
+    for checkpoint, person, lane, at, monotonic, boot in scan_sequence():
+        pipelines[checkpoint].boot_id = boot
+        assert pipelines[checkpoint].submit(Scan(payload=PEOPLE[person], lane=lane, wall_time=at,
+                                                 monotonic_ns=monotonic)).recorded
+    store.index_names()
+    subjects = sorted({s for (s,) in store.conn.execute("SELECT subject_key FROM entries")})
+    last = {f"{cp} {s} {boot}": store.last_movement(s, cp, boot) for cp in CHECKPOINTS
+            for s in subjects for boot in (*BOOTS, "boot-c")}
+    recorded = {
+        "version": store.schema_version,
+        "inside": [store.inside_count(cp, now=at) for cp in CHECKPOINTS for at in TIMES],
+        "last": {k: v and [v.entry_id, v.scanned_at.isoformat(), v.direction]
+                 for k, v in last.items()},
+        "search": sorted(store.conn.execute("SELECT rowid, name, entry_id FROM entries_search")),
+        "tables": {}}
+    for table in TABLES:
+        cursor = store.conn.execute(f"SELECT * FROM {table}")
+        recorded["tables"][table] = {
+            "columns": [d[0] for d in cursor.description],
+            "rows": [[base64.b64encode(v).decode() if isinstance(v, bytes) else v for v in row]
+                     for row in cursor]}
+    store.close()
+    return recorded
 
-    def scan(store: Store, checkpoint: str, person: int, lane: str, at: float) -> None:
-        result = Pipeline(store, Policy(checkpoint_id=checkpoint, kiosk_id="k")).submit(
-            Scan(payload=people[person], lane=lane, wall_time=at))
-        assert result.recorded
 
-    def counts(store: Store) -> list[int]:
-        return [store.inside_count(checkpoint, now=now) for checkpoint in ("CP", "CP2")
-                for now in (start + 7200, start + 86400 + 600)]
+def recorded_store(path, version: int) -> dict:
+    """The store the v``version`` program wrote (``tests/data/store_vN.json``: its rows, and
+    what it answered), laid down row for row under that version's schema."""
+    import base64
 
-    with monkeypatch.context() as patch:
-        patch.setattr(store_mod, "MIGRATIONS", MIGRATIONS[:9])
-        v9 = Store(path)
-        for i in range(20):
-            scan(v9, "CP" if i < 14 else "CP2", i, "in", start + 60 * i)
-        for i in range(0, 20, 3):
-            scan(v9, "CP" if i < 14 else "CP2", i, "out", start + 3600 + i)
-        before = counts(v9)
-        assert v9.schema_version == 9
-        v9.close()
-    assert before == [9, 3, 4, 4]  # a day on, the ins of the first ten minutes are over
+    recorded = json.loads((DATA / f"store_v{version}.json").read_text(encoding="utf-8"))
+    conn = sqlite3.connect(path, isolation_level=None)
+    for step in MIGRATIONS[:version]:
+        step(conn)
+    conn.execute(f"PRAGMA user_version = {version}")
+    for table, held in recorded["tables"].items():
+        blobs = {"payload"} if table in ("entries", "refused_scans") else set()
+        conn.executemany(
+            f"INSERT INTO {table} ({', '.join(held['columns'])}) "
+            f"VALUES ({', '.join('?' * len(held['columns']))})",
+            [[base64.b64decode(v) if c in blobs else v for c, v in zip(held["columns"], row,
+                                                                      strict=True)]
+             for row in held["rows"]])
+    conn.executemany("INSERT INTO entries_search (rowid, name, entry_id) VALUES (?, ?, ?)",
+                     recorded["search"])
+    conn.close()
+    return recorded
 
+
+def answers(store: Store) -> dict:
+    """What :func:`record` kept of the program's answers, asked of ``store``."""
+    subjects = sorted({s for (s,) in store.conn.execute("SELECT subject_key FROM entries")})
+    last = {f"{cp} {s} {boot}": store.last_movement(s, cp, boot) for cp in CHECKPOINTS
+            for s in subjects for boot in (*BOOTS, "boot-c")}
+    return {"inside": [store.inside_count(cp, now=at) for cp in CHECKPOINTS for at in TIMES],
+            "last": {k: v and [v.entry_id, v.scanned_at.isoformat(), v.direction]
+                     for k, v in last.items()}}
+
+
+@pytest.mark.parametrize("version", [9, 10])
+def test_a_store_an_earlier_program_recorded_answers_the_same_once_upgraded(tmp_path, version):
+    """Stores the v9 and v10 programs wrote (twenty people in at two checkpoints, a third out
+    again, a restart, a clock two hours behind, a duplicate) open under this program: backed
+    up, migrated, and every answer the old program gave — "inside now" on the day and a day
+    on, each person's last movement for each boot — is the same; ``presence`` holds the same
+    movements, each person inside in the inside range."""
+    path = tmp_path / "kiosk.db"
+    recorded = recorded_store(path, version)
+    assert recorded["version"] == version
+    with sqlite3.connect(path) as conn:
+        before = sorted(conn.execute("SELECT checkpoint_id, subject_key, scanned_at, direction, "
+                                     "last_id, last_at, last_direction, boot_id, monotonic_ns "
+                                     "FROM presence"))
     store = Store(path)
-    assert store.schema_version == len(MIGRATIONS) == 10
-    assert (tmp_path / "kiosk.db.v9.bak").exists()
-    assert counts(store) == before
-    indexed = ("SELECT checkpoint_id, count(*) FROM presence INDEXED BY presence_inside "
-               "WHERE direction = 'in' GROUP BY 1 ORDER BY 1")
-    assert store.conn.execute(indexed).fetchall() == store.conn.execute(
-        indexed.replace("INDEXED BY presence_inside", "NOT INDEXED")).fetchall() == [
-        ("CP", 9), ("CP2", 4)]
-    plan = store.conn.execute("EXPLAIN QUERY PLAN SELECT count(*) FROM presence WHERE "
-                              "checkpoint_id = 'CP' AND direction = 'in' AND scanned_at >= ''"
-                              ).fetchall()
-    assert "USING COVERING INDEX presence_inside" in plan[0][3], plan
-    scan(store, "CP", 1, "out", start + 5000)  # one inside leaves
-    scan(store, "CP", 3, "in", start + 5001)  # one who had left comes back
-    scan(store, "CP", 5, "out", start + 5002)
-    assert store.inside_count("CP", now=start + 7200) == 8
+    assert store.schema_version == len(MIGRATIONS)
+    assert (tmp_path / f"kiosk.db.v{version}.bak").exists()
+    assert answers(store) == {"inside": recorded["inside"], "last": recorded["last"]}
+    assert recorded["inside"] == [6, 3, 0, 4, 4, 0]  # CP, then CP2, at each of TIMES
+    after = store.conn.execute("SELECT checkpoint_id, subject_key, scanned_at, direction, "
+                               "last_id, last_at, last_direction, boot_id, monotonic_ns, inside "
+                               "FROM presence").fetchall()
+    assert sorted(r[:-1] for r in after) == before
+    assert all(r[-1] == (r[3] == "in") for r in after)
     assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     store.close()
+
+
+def test_scans_after_the_upgrade_move_people_between_the_inside_and_outside_ranges(tmp_path):
+    """On the upgraded v10 store (six people inside at CP): one inside leaves, one who had
+    left comes back, one leaves while the clock is a day behind (counted at when it can
+    really have happened, the newest entry's time): "inside now" follows, and the inside
+    range holds exactly the people whose latest movement is "in"."""
+    from kiosk.pipeline import Pipeline, Policy
+    from kiosk.scan import Scan
+
+    path = tmp_path / "kiosk.db"
+    recorded_store(path, 10)
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k"))
+    for person, lane, at in ((5, "out", START + 5000), (3, "in", START + 5001),
+                             (7, "out", START + 5002 - 86400)):
+        assert pipeline.submit(Scan(payload=PEOPLE[person], lane=lane, wall_time=at)).recorded
+    assert store.inside_count("CP", now=START + 7200) == 6 - 1 + 1 - 1
+    ranges = store.conn.execute("SELECT inside, direction, count(*) FROM presence "
+                                "WHERE checkpoint_id = 'CP' GROUP BY 1, 2").fetchall()
+    assert ranges == [(0, "out", 14 - 5), (1, "in", 5)]
+    store.close()
+
+
+if __name__ == "__main__":  # recording: python tests/test_store_upgrade.py 10 > ….json
+    import sys
+    print(json.dumps(record(int(sys.argv[1])), ensure_ascii=False, indent=0))
