@@ -5,7 +5,9 @@ hint (910×563 on a 1366×768 screen), and everything on it fits there too.
 The test starts Xvfb itself at each kiosk display size, runs the kiosk's window in a child
 process on it (this process's Qt is bound to the offscreen platform), shows a refused scan,
 compares the window's frame with the screen's geometry as the X server reports it, runs the
-fit checker (tests/ui_fit.py) on the window as X laid it out, and grabs the X screen.
+fit checker (tests/ui_fit.py) on the window as X laid it out, and grabs the X screen. At a
+7" panel's sizes it also measures, as X laid them out, the card's type under a long name and
+the recent list's columns and notes.
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 from ui_support import CCCD_BAD_DATE, ROOT, compile_translations, write_config
+
+from kiosk import messages
+from kiosk.certificates import trustlist, verdicts
+from tests.certificate_support import lab_test, make_issuer, trust_list_of, vaccination
 
 pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None,
                                 reason="Xvfb is not installed (scripts/bootstrap.sh installs it)")
@@ -99,6 +106,85 @@ def test_kiosk_mode_fills_an_x_screen_without_a_window_manager(x_server, tmp_pat
     assert shown["card"] == "rejected"
     assert shown["problems"] == []
     assert QImage(str(picture)).size() == QSize(width, height)
+
+
+QUEUE_CHILD = """
+import json, sys
+from PySide6.QtCore import QTimer
+from kiosk import config
+from kiosk.app import Kiosk
+from kiosk.scan import Scan
+from kiosk.ui.app import MainWindow, create_application
+from kiosk.ui.i18n import Translations
+from kiosk.ui.officer import DIRECTION, NAME, NOTE, TIME
+
+app = create_application()
+translations = Translations(app)
+translations.set_language("vi")
+kiosk = Kiosk(config.load(sys.argv[1]))
+window = MainWindow(kiosk, translations, kiosk_mode=True)
+window.show_for_mode()
+for code in json.loads(sys.argv[2]):
+    window.submit_scan(Scan(code.encode(), device_id="lane1", lane="in"))
+
+def report():
+    card, table = window.officer.card, window.officer.table
+    header, room = table.horizontalHeader(), table.viewport().width()
+    print(json.dumps({
+        "card": card.state, "sizes": [card.headline.font().pixelSize(),
+                                      card.name.font().pixelSize()],
+        "name": card.name.text(), "name_tip": card.name.toolTip(),
+        "seen": {table.horizontalHeaderItem(c).text(): not table.isColumnHidden(c)
+                 and 0 <= header.sectionViewportPosition(c)
+                 and header.sectionViewportPosition(c) + header.sectionSize(c) <= room
+                 for c in (TIME, DIRECTION, NAME, NOTE)},
+        "notes": [table.item(r, NOTE).text() for r in range(table.rowCount())],
+        "cells": [[table.item(r, c).text(), table.item(r, c).toolTip()]
+                  for r in range(table.rowCount()) for c in range(table.columnCount())]}))
+    window.exit_now()
+    app.quit()
+
+QTimer.singleShot(2000, report)
+app.exec()
+kiosk.stop()
+"""
+CAPITAL_FAMILY, CAPITAL_GIVEN = "TÔN NỮ HOÀNG THỊ PHƯƠNG THẢO", "NGUYỄN NGỌC BẢO KHÁNH LINH ANH THƯ"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("x_server", [(800, 480), (480, 800)], indirect=True)
+def test_on_a_7_inch_x_screen_the_verdict_keeps_its_size_and_the_list_its_notes(x_server,
+                                                                               tmp_path):
+    """On a real X server at a 7" panel's size, kiosk mode: a positive test, then a forged
+    certificate carrying a 63-character name in capitals. The card's headline and name keep
+    26 / 20 px (the name ends in "…"); the list shows time, direction, name and note, both
+    rows noted "KIỂM TRA", and no cell or tooltip words a verdict."""
+    display, _size = x_server
+    compile_translations()
+    issuer, forger = make_issuer(), make_issuer()
+    trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
+    now, day = time.time(), 86400
+    codes = [issuer.sign(lab_test(detected=True), issued=now - day, expires=now + day),
+             forger.sign(vaccination(name=(CAPITAL_FAMILY, CAPITAL_GIVEN)), issued=now - day,
+                         expires=now + day, kid=issuer.kid)]
+    path = write_config(tmp_path, extra='\n[certificates]\ntrust_list = "trust.json"\n')
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT)}
+    env.pop("WAYLAND_DISPLAY", None)
+    child = subprocess.run([sys.executable, "-c", QUEUE_CHILD, str(path), json.dumps(codes)],
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0, child.stderr[-2000:]
+    shown = json.loads(child.stdout.strip().splitlines()[-1])
+    assert shown["card"] == "certificate_invalid"
+    assert shown["sizes"][0] >= 26 and shown["sizes"][1] >= 20, shown["sizes"]
+    whole = f"{CAPITAL_GIVEN} {CAPITAL_FAMILY}"
+    assert shown["name"] == whole or (shown["name"].endswith("…")
+                                      and shown["name_tip"] == whole), shown["name"]
+    assert shown["seen"] == {"Giờ": True, "Chiều": True, "Họ tên": True, "Lưu ý": True}
+    assert shown["notes"] == ["KIỂM TRA", "KIỂM TRA"]
+    words = {messages.certificate_verdict(status, language) for status in verdicts.STATUSES
+             for language in messages.LANGUAGES}
+    assert [cell for cell in shown["cells"] for text in cell for word in words
+            if word in text] == []
 
 
 def cage_command() -> list[str] | None:
