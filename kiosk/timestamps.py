@@ -11,13 +11,33 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import math
 from zoneinfo import ZoneInfo
 
 
 def utc_iso(ts: float) -> str:
     """Sortable UTC text with microseconds; the one time format stored
-    (``YYYY-MM-DDTHH:MM:SS.ffffffZ``: isoformat, twice as fast as strftime, every scan)."""
-    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+    (``YYYY-MM-DDTHH:MM:SS.ffffffZ``). Every scan formats its time: the whole second's text
+    is made once and kept while times fall in that second (scans come many a second), and
+    the microseconds are rounded as ``datetime.fromtimestamp`` rounds them (half to even,
+    carried into the second), so the text is the one ``isoformat`` gives, at half the cost."""
+    global _second
+    fraction, whole = math.modf(ts)
+    micro = round(fraction * 1e6)
+    if micro >= 1_000_000:
+        whole, micro = whole + 1, micro - 1_000_000
+    elif micro < 0:
+        whole, micro = whole - 1, micro + 1_000_000
+    second, text = _second
+    if whole != second:
+        text = dt.datetime.fromtimestamp(whole, dt.UTC).isoformat()[:19]
+        _second = (whole, text)
+    return f"{text}.{micro:06d}Z"
+
+
+_second: tuple[float, str] = (0.0, "1970-01-01T00:00:00")
+"""The whole second :func:`utc_iso` formatted last, and its text (one tuple: a thread reads
+a matching pair)."""
 
 
 def parse_utc(text: str) -> dt.datetime:
