@@ -282,7 +282,9 @@ class StorageSource:
     def data_begins(self) -> str | None:
         """The first local day of the scans held that still say who (older ones are purged,
         or their identities erased)."""
-        first = self.storage._query("SELECT min(local_day) FROM entries")[0][0]
+        # SQLite reads it from the end of entries_first_day, indexed as this expression (v21)
+        day = "local_day" if self.postgresql else "local_day || ''"
+        first = self.storage._query(f"SELECT min({day}) FROM entries")[0][0]
         erased_before = identities_begin(self.storage)
         return max(first, erased_before) if first and erased_before else first
 
