@@ -64,11 +64,13 @@ NARROW_SCREEN = 600
 """A screen this small on its short side (a 7" panel) packs the officer's screen tighter
 for the card's words."""
 NAME_ROOM = (180, 320)
-"""The recent list shows the document and the kind of code only while the name column keeps
-its longest name whole, within these pixels (else time, direction, name and note: `kiosk
-entries` lists the rest)."""
+"""The recent list shows the kind of code, then the document, only while the name column
+keeps its longest name whole, within these pixels (else time, direction, name and note:
+`kiosk entries` lists the rest)."""
 TIME, DIRECTION, NAME, NOTE, DOCUMENT, CODE = range(6)
-"""The recent list's columns, in order: DOCUMENT and CODE give way on a narrow list."""
+"""The recent list's columns, in order."""
+GIVING_WAY = (CODE, DOCUMENT)
+"""The columns a narrow list hides, first to last: what an officer reads least."""
 SEARCH_DAYS = 7
 """How far back the search box looks (the CLI's ``kiosk entries --all`` looks further)."""
 
@@ -246,17 +248,20 @@ class OfficerScreen(Retranslating):
         return False
 
     def _fit_columns(self) -> None:
-        """Document and kind of code only where the names keep their room (NAME_ROOM)."""
+        """The kind of code, then the document, only where the names keep their room
+        (NAME_ROOM)."""
         header = self.table.horizontalHeader()
-        for column in (DOCUMENT, CODE):  # a hidden column's title is measured as 0 px wide
+        for column in GIVING_WAY:  # a hidden column's title is measured as 0 px wide
             self.table.setColumnHidden(column, False)
         widths = [max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
                   for column in range(self.table.columnCount())]
         least, most = NAME_ROOM
         needed = min(max(widths[NAME], least), most)
-        crowded = self.table.viewport().width() - sum(widths) + widths[NAME] < needed
-        for column in (DOCUMENT, CODE):
+        room = self.table.viewport().width() - sum(widths) + widths[NAME]
+        for column in GIVING_WAY:
+            crowded = room < needed
             self.table.setColumnHidden(column, crowded)
+            room += widths[column] if crowded else 0
 
     # -- results --------------------------------------------------------------------------
     def show_result(self, result: ScanResult) -> None:
