@@ -538,6 +538,9 @@ class Store:
         (:meth:`_newest_now`)."""
         self._next_newest: _Newest | None = None
         """The same after the open transaction's scan: kept once it commits."""
+        self._presence_read: tuple[str, str, int, tuple[Any, ...] | None] | None = None
+        """The ``presence`` row :meth:`last_movement` read in the open write transaction
+        (checkpoint, person, ``total_changes`` then, the row or None)."""
         self.refusing: str | None = None
         """Why every write is refused (damage :meth:`verify` found); None: writes go on."""
         self._unindexed = 0
@@ -639,6 +642,7 @@ class Store:
             finally:
                 self._new_words.clear()
                 self._next_newest = None
+                self._presence_read = None
 
     def close(self) -> None:
         self._stop_upkeep()
@@ -714,14 +718,20 @@ class Store:
         monotonic clock orders, so a wall clock stepped back cannot make an older entry look
         like the latest; entries of earlier boots are ordered by the wall clock.
 
-        One row of ``presence`` answers for a person already seen in this boot; otherwise
-        their newest entry here by the wall clock, the first of their ``entries_person``
-        range read backwards. A boot's entries are written while it runs, so once a boot
-        has written for someone ``presence`` holds it until the next boot writes."""
+        The person's ``presence`` row answers for a person already seen in this boot;
+        otherwise their newest entry here by the wall clock, the first of their
+        ``entries_person`` range read backwards. A boot's entries are written while it runs,
+        so once a boot has written for someone ``presence`` holds it until the next boot
+        writes. Read inside a write transaction, the row is kept for the scan's own write
+        of it (:func:`_move`), which so reads nothing again."""
         with self.lock:
-            row = self.conn.execute(_LAST_MOVEMENT, (checkpoint_id, subject_key, boot_id)
-                                    ).fetchone()
-        return LastMovement(row[0], parse_utc(row[1]), row[2]) if row else None
+            row = self.conn.execute(_PRESENCE_ROW, (checkpoint_id, subject_key)).fetchone()
+            if self.conn.in_transaction:
+                self._presence_read = (checkpoint_id, subject_key, self.conn.total_changes, row)
+            if row is not None and row[6] == boot_id:
+                return LastMovement(row[3], parse_utc(row[4]), row[5])
+            newest = self.conn.execute(_NEWEST_HERE, (subject_key, checkpoint_id)).fetchone()
+        return LastMovement(newest[0], parse_utc(newest[1]), newest[2]) if newest else None
 
     def subject_for_match(self, match_key: str) -> str | None:
         """The full-document subject key last seen with this match key, if any."""
@@ -746,7 +756,10 @@ class Store:
             extra[CLOCK_BEHIND_KEY] = behind
             row = {**row, "extra": json.dumps(extra, ensure_ascii=False, sort_keys=True)}
         conn.execute(_INSERT_ENTRY, _entry_values(row))
-        _move(conn, row, behind["not_before"] if behind else row["scanned_at"])
+        read, self._presence_read = self._presence_read, None
+        known = read[3:] if read is not None and read[:3] == (
+            row["checkpoint_id"], row["subject_key"], conn.total_changes - 1) else None
+        _move(conn, row, behind["not_before"] if behind else row["scanned_at"], known)
         if row["name"]:
             if row["id"] <= indexed_through:  # an id behind the index's mark (a clock
                 # set back across a restart): searched from the index at once
@@ -1421,14 +1434,17 @@ _PUT_PRESENCE = "INSERT OR REPLACE INTO presence VALUES (?, ?, ?, ?, ?, ?, ?, ?,
 _DROP_PRESENCE = "DELETE FROM presence WHERE checkpoint_id = ? AND inside = ? AND subject_key = ?"
 
 
-def _move(conn: sqlite3.Connection, row: dict[str, Any], at: str) -> None:
+def _move(conn: sqlite3.Connection, row: dict[str, Any], at: str,
+          known: tuple[tuple[Any, ...] | None] | None) -> None:
     """A new entry (``row``, counted at ``at``: its time, or when it can really have happened
-    if the clock was behind) into the person's ``presence`` row. "Inside now" follows the
-    latest movement by that time, the later written on a tie; the pipeline's last movement,
-    a new boot's first, then the highest monotonic time."""
+    if the clock was behind) into the person's ``presence`` row — ``known[0]`` when the
+    scan's transaction read it already and wrote nothing since but the entry. "Inside now"
+    follows the latest movement by that time, the later written on a tie; the pipeline's
+    last movement, a new boot's first, then the highest monotonic time."""
     checkpoint, subject, direction = row["checkpoint_id"], row["subject_key"], row["direction"]
     movement = (row["id"], row["scanned_at"], direction, row["boot_id"], row["monotonic_ns"])
-    old = conn.execute(_PRESENCE_ROW, (checkpoint, subject)).fetchone()
+    old = known[0] if known is not None else \
+        conn.execute(_PRESENCE_ROW, (checkpoint, subject)).fetchone()
     if old is None:
         conn.execute(_PUT_PRESENCE, (checkpoint, direction == "in", subject, at, direction,
                                      *movement))
@@ -1443,17 +1459,10 @@ def _move(conn: sqlite3.Connection, row: dict[str, Any], at: str) -> None:
     conn.execute(_PUT_PRESENCE, (checkpoint, inside, subject, latest, latest_direction, *last))
 
 
-_LAST_MOVEMENT = (
-    "SELECT * FROM (SELECT last_id, last_at, last_direction FROM presence "
-    "WHERE checkpoint_id = ?1 AND inside = 1 AND subject_key = ?2 AND boot_id = ?3 UNION ALL "
-    "SELECT last_id, last_at, last_direction FROM presence "
-    "WHERE checkpoint_id = ?1 AND inside = 0 AND subject_key = ?2 AND boot_id = ?3 UNION ALL "
-    "SELECT * FROM (SELECT id, scanned_at, direction FROM entries WHERE subject_key = ?2 "
-    "AND checkpoint_id = ?1 ORDER BY scanned_at DESC LIMIT 1)) LIMIT 1")
-"""The running boot's last movement from ``presence`` (the person's row is in one of its two
-ranges: a lookup of each), else the newest entry by time. The LIMIT stops the statement at
-the first row: without it, fetching that row would step into the next part (the sqlite3
-module reads one row ahead)."""
+_NEWEST_HERE = ("SELECT id, scanned_at, direction FROM entries WHERE subject_key = ? "
+                "AND checkpoint_id = ? ORDER BY scanned_at DESC LIMIT 1")
+"""A person's newest entry here by the wall clock: the first of their ``entries_person``
+range read backwards."""
 _NEWEST = (
     "SELECT scanned_at, monotonic_ns, boot_id, coalesce((SELECT value FROM meta WHERE key = ?), "
     "'') "

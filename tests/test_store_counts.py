@@ -213,3 +213,29 @@ def test_an_existing_store_upgrades_and_its_history_is_counted_and_found(tmp_pat
     assert store.entries(search="nguyen") == []
     assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone()[0] == 0
     store.close()
+
+
+def test_the_presence_row_read_for_a_scan_is_read_again_after_any_other_write(tmp_path):
+    """A scan's write of ``presence`` reuses the row its last-movement read fetched only if
+    nothing but the entry was written on the connection in between: a row removed meanwhile
+    (a repair on the same connection, inside the scan's transaction) is not written back
+    from the stale copy. Here the stale copy (in, a second later) would have kept the
+    person inside."""
+    store = Store(tmp_path / "k.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k",
+                                      duplicate_window_seconds=0))
+    at = MIDNIGHT + 3600
+    assert pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in", wall_time=at)).recorded
+    read = store.last_movement
+
+    def then_repair(*args: object) -> object:
+        found = read(*args)
+        store.conn.execute("DELETE FROM presence")
+        return found
+
+    store.last_movement = then_repair  # type: ignore[method-assign]
+    assert pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="out", wall_time=at - 1)
+                           ).recorded  # a second before: two devices, not a clock step
+    assert store.conn.execute("SELECT inside, direction, scanned_at FROM presence"
+                              ).fetchall() == [(0, "out", utc_iso(at - 1))]
+    store.close()
