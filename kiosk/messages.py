@@ -888,6 +888,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "`kiosk-central serve` processes)"),
     "central.report.say_format": ("-o {path}: cần --format {formats}",
                                   "-o {path}: say --format {formats}"),
+    "central.not_derived": (
+        "Chưa tính hết: {pending} bản ghi đang chờ xử lý, {set_aside} bản ghi bị để riêng vì "
+        "lỗi (xem `kiosk-central derivation`); số người, lượt có mặt và người tiếp xúc có "
+        "thể thiếu",
+        "Not complete: {pending} entries still to process, {set_aside} set aside after an "
+        "error (see `kiosk-central derivation`); people, visits and contacts may be short"),
+    "central.derivation.status": (
+        "{pending} bản ghi đang chờ xử lý, {set_aside} bản ghi bị để riêng vì lỗi",
+        "{pending} entries still to process, {set_aside} set aside after an error"),
+    "central.derivation.part": (
+        "#{seq} máy {kiosk_id}: {entries} bản ghi (đầu tiên {first_entry}), để riêng lúc "
+        "{set_aside_at}: {error}",
+        "#{seq} kiosk {kiosk_id}: {entries} entries (first {first_entry}), set aside at "
+        "{set_aside_at}: {error}"),
     "central.report.xlsx_binary": ("XLSX là tệp nhị phân: dùng -o TỆP hoặc --out-dir THƯ_MỤC",
                                    "XLSX is binary: use -o FILE or --out-dir DIR"),
     # -- trust lists: `kiosk certificates` and `kiosk-central certificates`
@@ -1709,6 +1723,7 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "reports.download": ("Tải về", "Download"),
     "reports.summary": ("Tổng hợp", "Summary"),
     "reports.by_day": ("Theo ngày", "By day"),
+    "not_derived": CATALOGUE["central.not_derived"],
     "reports.bad_date": ("Ngày không hợp lệ: {value}", "Not a valid date: {value}"),
     "reports.unavailable": ("Chức năng báo cáo chưa có trên máy chủ này.",
                             "Reports are not available on this server yet."),

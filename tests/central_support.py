@@ -294,12 +294,13 @@ def database_url(engine: str, folder: Path) -> str:
 
 
 def undo_covering_keys(storage: Any, tx: Any) -> None:
-    """Undo schema v20 and v19 in ``tx``, for a test that takes a database back to an older
+    """Undo schema v22, v20 and v19 in ``tx``, for a test that takes a database back to an older
     version: first what the derivation steps have left to derive (an older centre derived
     each batch as it stored it: its entries are all derived, as the migration rebuilds
     them), then PostgreSQL's aggregate keys without their INCLUDEd counts (a column they
     include could not be dropped); SQLite's WITHOUT ROWID tables hold the same columns and
     are rebuilt again as they are."""
+    storage._execute(tx, "DROP TABLE derive_set_aside")
     storage._execute(tx, "DROP TABLE derive_queue")
     if storage.url.startswith("postgresql"):
         for table, key in (("checkpoint_days", "day, checkpoint_id"),

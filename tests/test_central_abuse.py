@@ -19,11 +19,22 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from central_support import CentralServer, Enrolled, batch, enrol, kiosk_entries, serving
+from central_support import (
+    ENGINES,
+    CentralServer,
+    Enrolled,
+    batch,
+    database_url,
+    enrol,
+    kiosk_entries,
+    serving,
+)
 from devices_support import wait_until
 
+from kiosk.central import derivation
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
+from kiosk.central.shares import CpuShares
 from kiosk.sync import protocol
 
 
@@ -289,3 +300,29 @@ def test_a_kiosk_sending_costly_bodies_back_to_back_is_held_to_its_share(
     assert {r.status_code for r in refused} == {429}
     assert int(refused[0].headers["Retry-After"]) >= 1
     assert set(honest) == {200} and len(honest) >= 10
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_deriving_a_kiosks_entries_is_charged_to_its_share(engine: str, tmp_path: Path) -> None:
+    """What the centre derives from a kiosk's entries after acknowledging them (day sets,
+    stays, matches: about half an entry's cost) is charged to that kiosk's share, in
+    proportion to its entries in each step: a kiosk sending 10 times the entries of
+    another is charged 10 times its derivation time, the step's processor time in all; past
+    its burst its next batches wait, then get 429 (test_central_shares.py). Uncharged, a
+    kiosk used about twice its share."""
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        shares = CpuShares()
+        create_app(storage, shares=shares)  # as serve runs: its steps charge this process's
+        received = dt.datetime.now(dt.UTC)
+        for kiosk_id, count in (("hostile", 2000), ("honest", 200)):
+            entries = kiosk_entries(tmp_path, kiosk_id, count, checkpoint="CP-1")
+            storage.ingest_batch(kiosk_id, entries, sent_at=None, received_at=received,
+                                 batch_id=str(uuid.uuid4()))
+        assert shares.used("hostile") == shares.used("honest") == 0.0  # not via HTTP here
+        started = time.thread_time()
+        assert derivation.catch_up(storage) == 2200
+        spent = time.thread_time() - started
+        now = time.monotonic()
+        hostile, honest = shares.used("hostile", now), shares.used("honest", now)
+    assert hostile / honest == pytest.approx(10, rel=1e-3)  # charged microseconds apart
+    assert 0.5 * spent < hostile + honest <= spent

@@ -502,3 +502,29 @@ def test_what_serve_acknowledged_is_derived_in_the_background_or_by_the_first_re
                 assert storage._query(queued)[0][0] == 0
         finally:
             assert "Traceback" not in server.stop()
+
+
+def test_a_batch_sent_again_leaves_no_error_in_postgresqls_log(tmp_path: Path) -> None:
+    """A kiosk whose answer was lost sends its pending entries again, oldest first, under
+    a new batch id, with newer ones after them: those held are answered duplicate and the
+    new ones stored, and PostgreSQL's own log holds no ERROR for it. (The straight COPY
+    into ``entries`` failed on the held ids before the fallback ran: a ``duplicate key``
+    ERROR line at every resend, for an operator or a log alert to chase.)"""
+    from central_support import shared_postgres
+
+    from kiosk.ids import uuid7
+
+    url = database_url("postgresql", tmp_path)
+    server_log = shared_postgres().dir / "log"
+    received = dt.datetime.now(dt.UTC)
+    entries = kiosk_entries(tmp_path, "k1", 15, "CP-T")
+    with open_storage(url) as storage:
+        first = storage.ingest_batch("k1", entries[:10], sent_at=None, received_at=received,
+                                     batch_id=uuid7())
+        logged = server_log.stat().st_size
+        again = storage.ingest_batch("k1", entries, sent_at=None, received_at=received,
+                                     batch_id=uuid7())
+        written = server_log.read_bytes()[logged:].decode()
+    assert [r["status"] for r in first] == ["accepted"] * 10
+    assert [r["status"] for r in again] == ["duplicate"] * 10 + ["accepted"] * 5
+    assert "ERROR" not in written, written

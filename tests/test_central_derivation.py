@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import json
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from central_support import ENGINES, database_url
+from central_support import ENGINES, central, database_url
 from trace_support import payload_identity, wire_entry
 
-from kiosk.central import derivation, people, reports, stays
+from kiosk.central import derivation, people, report_formats, reports, stays
 from kiosk.central.backends import open_storage
+from kiosk.central.storage import StorageBusy
 from kiosk.ids import uuid7
 from kiosk.sync import protocol
 
@@ -153,3 +155,100 @@ def test_serve_gives_way_to_a_burst_of_uploads_for_a_while_then_derives(
         day = storage.calendar.day_of(SCANNED)
         assert reports.daily(storage, day)["summary"]["people"] == 4  # the reader derived
         assert not background.giving_way()
+
+
+def refuse_stays_of(storage: Any, entry_id: str, errcode: str = "check_violation") -> None:
+    """A trigger refusing the stay that begins with ``entry_id``: a constraint every step
+    deriving that entry meets (on PostgreSQL with SQLSTATE ``errcode``)."""
+    with storage._transaction() as tx:
+        if storage.postgresql:
+            storage._execute(tx, f"""
+                CREATE FUNCTION refuse_stay() RETURNS trigger AS $$ BEGIN
+                    IF NEW.first_id = '{entry_id}' THEN
+                        RAISE EXCEPTION 'stay refused' USING ERRCODE = '{errcode}';
+                    END IF;
+                    RETURN NEW;
+                END $$ LANGUAGE plpgsql""")
+            storage._execute(tx, "CREATE TRIGGER refuse_stay BEFORE INSERT ON stays "
+                                 "FOR EACH ROW EXECUTE FUNCTION refuse_stay()")
+        else:
+            storage._execute(tx, f"CREATE TRIGGER refuse_stay BEFORE INSERT ON stays "
+                                 f"WHEN NEW.first_id = '{entry_id}' "
+                                 f"BEGIN SELECT RAISE(ABORT, 'stay refused'); END")
+
+
+def mend(storage: Any) -> None:
+    with storage._transaction() as tx:
+        storage._execute(tx, "DROP TRIGGER refuse_stay" + " ON stays" * storage.postgresql)
+
+
+def stays_kept(storage: Any) -> list[tuple[Any, ...]]:
+    return sorted(storage._query(f"SELECT {', '.join(stays.COLUMNS)} FROM stays"), key=repr)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_entries_a_step_cannot_derive_are_set_aside_and_every_reader_says_so(
+        engine: str, tmp_path: Path) -> None:
+    """Ten people's scans are acknowledged; deriving two of them fails every time (a
+    constraint refuses one's stay, the other's row is damaged: its scan time unreadable).
+    Every reader derives first, so such a step used to fail every report, trace and purge.
+    Now the step derives the eight others and sets the two aside with their errors; the
+    report counts 8 people and says 2 entries are not counted (JSON, CSV, the CLI's
+    stderr); `kiosk-central derivation` lists them and exits 1. Mended, a retry derives
+    them: 10 people, nothing left, the stays those a rebuild from every entry makes."""
+    url = database_url(engine, tmp_path)
+    with open_storage(url) as storage:
+        ids = [upload(storage, person)[0]["id"] for person in range(1, 11)]
+        refuse_stays_of(storage, ids[2])
+        with storage._transaction() as tx:
+            storage._execute(tx, "UPDATE entries SET scanned_at = 'in the morning' "
+                                 "WHERE id = $1", (ids[6],))
+        day = storage.calendar.day_of(SCANNED)
+        report = reports.daily(storage, day, now=NOW)
+        assert report["summary"]["people"] == 8
+        assert report["not_derived"] == {"pending_entries": 0, "set_aside_entries": 2}
+        parts = derivation.set_aside(storage)
+        assert [(p["kiosk_id"], p["entries"], p["first_entry"]) for p in parts] == [
+            ("k1", 1, ids[2]), ("k1", 1, ids[6])]
+        assert "stay refused" in parts[0]["error"]
+        assert "in the morning" in parts[1]["error"]
+        assert storage.purge_entries(day - dt.timedelta(days=60)) == 0  # answers, keeps all
+        assert derivation.backlog(storage) == derivation.Backlog(pending=0, set_aside=2)
+    csv = report_formats.render(report, "csv").decode("utf-8-sig")
+    assert f"{report_formats.NOT_DERIVED['set_aside_entries']},2" in csv
+    cli = central("report", "daily", "--db", url, "--date", day.isoformat())
+    assert json.loads(cli.stdout)["summary"]["people"] == 8
+    assert "2 set aside after an error" in cli.stderr
+    listed = central("derivation", "--db", url, check=False)
+    assert listed.returncode == 1 and ids[2] in listed.stdout and ids[6] in listed.stdout
+    with open_storage(url) as storage:
+        mend(storage)
+        with storage._transaction() as tx:
+            storage._execute(tx, "UPDATE entries SET scanned_at = $1 WHERE id = $2",
+                             (protocol.format_time(SCANNED), ids[6]))
+    retried = central("derivation", "--db", url, "--retry", "--json")
+    assert json.loads(retried.stdout) == {"pending_entries": 0, "set_aside_entries": 0,
+                                          "set_aside": []}
+    with open_storage(url) as storage:
+        report = reports.daily(storage, day, now=NOW)
+        assert report["summary"]["people"] == 10
+        assert report["not_derived"] == {"pending_entries": 0, "set_aside_entries": 0}
+        derived = stays_kept(storage)
+        with storage._transaction() as tx:
+            stays.rebuild_all(storage, tx)
+        assert stays_kept(storage) == derived
+
+
+def test_busy_storage_is_not_taken_for_entries_that_cannot_be_derived(tmp_path: Path) -> None:
+    """A step failing because storage is busy (here a lock not available, as a lock timeout
+    raises it) is left queued whole, to be tried again: nothing is set aside, the reader is
+    answered 503-style (StorageBusy), and the next step once the lock is free derives it."""
+    with open_storage(database_url("postgresql", tmp_path)) as storage:
+        ids = [upload(storage, person)[0]["id"] for person in range(1, 4)]
+        refuse_stays_of(storage, ids[1], errcode="lock_not_available")
+        with pytest.raises(StorageBusy):
+            derivation.catch_up(storage)
+        assert derivation.backlog(storage) == derivation.Backlog(pending=3, set_aside=0)
+        mend(storage)
+        assert derivation.catch_up(storage) == 3
+        assert derivation.backlog(storage) == derivation.Backlog(pending=0, set_aside=0)

@@ -26,7 +26,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from kiosk.central import audit, enrol, heartbeat, trust_lists
+from kiosk.central import audit, derivation, enrol, heartbeat, trust_lists
 from kiosk.central.disclosure import not_personal
 from kiosk.central.shares import CpuShares, FairSlots
 from kiosk.central.storage import (
@@ -83,6 +83,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     app.state.storage = storage
     per_kiosk = app.state.kiosk_slots = _KioskSlots(MAX_INFLIGHT_PER_KIOSK)
     shares = shares or CpuShares()
+    derivation.charge_to(storage, shares.charge)  # derivation is half an entry's cost
     inflight = FairSlots(max_inflight, shares)
     centre_key = backlog_keys.encode(backlog_key.public_key()) if backlog_key else None
     features = [f for f in protocol.FEATURES if centre_key or f != "backlog-keys"]

@@ -526,6 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
     signing.set_defaults(func=cmd_kiosks_signing_key)
 
     add_command_groups(sub, common, ("kiosk.central.importer", "kiosk.central.registry_commands",
+                                     "kiosk.central.derivation_commands",
                                      "kiosk.central.report_commands", "kiosk.central.retention",
                                      "kiosk.certificates.centre_commands",
                                      "kiosk.central.trace_commands", "kiosk.central.audit",

@@ -26,6 +26,15 @@ an upload needs). The steps that forget derived rows of entries going away (eras
 the purge of the default partition, freezing days) take the same lock (:func:`exclude`), so
 no step derives from an entry read just before it went.
 
+When a step fails: a failure that says the storage is busy or away
+(:meth:`Storage._transient`) leaves the step to be tried again whole. Any other (a damaged
+row, a constraint, a bug) would fail every time, and every reader derives first: the step
+tries smaller parts, each in a savepoint, down to the entries that fail, derives the rest,
+and moves those to ``derive_set_aside`` with the error (:func:`_derive_parts`). They stay
+stored; ``kiosk-central derivation`` lists them and retries them (:func:`retry`), and every
+report and trace says how many entries it could not count (:func:`for_reader`, which also
+bounds a reader's wait behind a backlog to :data:`READER_SECONDS`).
+
 What stays on the acknowledgement path: the per-checkpoint scan counts (``checkpoint_days``
 but its ``people``, ``checkpoint_hours``, ``late_arrivals``). They are counts over entries
 stored now, not idempotent, and must count a scan even when its entry is purged before a
@@ -34,12 +43,14 @@ step runs; a few rows a batch.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
 import weakref
-from collections import deque
-from collections.abc import Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -52,6 +63,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kiosk.central")
 TABLE = "derive_queue"
+SET_ASIDE = "derive_set_aside"
 STEP_ENTRIES = 20_000
 """Entries one step derives at most (a batch larger is queued in parts, :func:`queue`): a
 reader waits for a few steps, each a short transaction, never one unbounded transaction."""
@@ -64,6 +76,14 @@ YIELD_SECONDS = 30.0
 queue grows, a step waits until its oldest batch is this old. A burst of backlogs (the
 network back at many kiosks) is then acknowledged at the rate of the entries alone and
 derived after it (docs/benchmarks.md); a reader never waits for this, it derives first."""
+READER_SECONDS = 3.0
+"""How long a reader (a report, a trace) derives before it answers with what is derived,
+saying how many entries it could not count yet: a daily report behind 300,000 pending
+entries took 13.9 s (docs/benchmarks.md)."""
+ISOLATE_SECONDS = 10.0
+"""How long one step may spend retrying smaller parts of a failing step: parts still failing
+then are set aside whole (a bug failing every entry would otherwise take two tries an entry,
+the derivation lock held throughout); :func:`retry` splits them further another time."""
 _READ = (f"SELECT e.local_day, e.subject_key, {stays.SCAN} FROM entries e "
          "WHERE e.id {among} ORDER BY e.id")
 """The entries of a step, as :func:`derive` takes them: local day, subject key, then the
@@ -72,17 +92,33 @@ _DAY, _SUBJECT, _MATCH, _CHECKPOINT = 0, 1, 2, 3
 _NO_LIMIT = 2 ** 62
 _TURNS: weakref.WeakKeyDictionary[Storage, threading.Lock] = weakref.WeakKeyDictionary()
 _TURNS_GUARD = threading.Lock()
+_CHARGES: weakref.WeakKeyDictionary[Storage, Callable[[str, float], None]] = (
+    weakref.WeakKeyDictionary())
 
 
-def queue(storage: Storage, tx: Any, ids: Sequence[str]) -> None:
-    """In the ingest transaction ``tx``: note that the entries ``ids`` (stored now) are to
-    derive, a row per :data:`STEP_ENTRIES` of them, so that no step takes more (a backlog
-    file imported with a large ``--batch-size`` is one batch: 200,000 entries were one
-    23-second step, every reader waiting behind it)."""
+@dataclass(frozen=True)
+class Backlog:
+    """What a reader's answer does not count yet: entries acknowledged but not derived."""
+
+    pending: int
+    """Queued, still to derive (the reader stopped waiting after :data:`READER_SECONDS`)."""
+    set_aside: int
+    """Whose derivation failed: kept, listed and retried by ``kiosk-central derivation``."""
+
+    def answer(self) -> dict[str, int]:
+        """As reports and traces carry it (``not_derived``)."""
+        return {"pending_entries": self.pending, "set_aside_entries": self.set_aside}
+
+
+def queue(storage: Storage, tx: Any, ids: Sequence[str], kiosk_id: str | None) -> None:
+    """In the ingest transaction ``tx``: note that the entries ``ids`` (stored now, from
+    ``kiosk_id``) are to derive, a row per :data:`STEP_ENTRIES` of them, so that no step
+    takes more (a backlog file imported with a large ``--batch-size`` is one batch: 200,000
+    entries were one 23-second step, every reader waiting behind it)."""
     for start in range(0, len(ids), STEP_ENTRIES):
         chunk = ids[start:start + STEP_ENTRIES]
-        storage._execute(tx, f"INSERT INTO {TABLE} (entries, entry_ids) VALUES ($1, $2)",
-                         (len(chunk), json_rows(chunk)))
+        storage._execute(tx, f"INSERT INTO {TABLE} (entries, entry_ids, kiosk_id) "
+                             "VALUES ($1, $2, $3)", (len(chunk), json_rows(chunk), kiosk_id))
 
 
 def exclude(storage: Storage, tx: Any) -> None:
@@ -92,17 +128,56 @@ def exclude(storage: Storage, tx: Any) -> None:
         storage._execute(tx, "SELECT pg_advisory_xact_lock($1)", (LOCK_KEY,))
 
 
-def catch_up(storage: Storage) -> int:
+def catch_up(storage: Storage, seconds: float | None = None) -> int:
     """Derive every entry acknowledged before this call (and perhaps some after), in steps
-    of at most :data:`STEP_ENTRIES`; the number of entries read."""
+    of at most :data:`STEP_ENTRIES`, but none that failed (:func:`_derive_parts`); the
+    number of entries read. ``seconds``: start no step after that long."""
     target = storage._query(f"SELECT max(seq) FROM {TABLE}")[0][0]
+    deadline = None if seconds is None else time.monotonic() + seconds
     done = 0
     while target is not None:
         read = step(storage, target)
         if read is None:
             break
         done += read
+        if deadline is not None and time.monotonic() >= deadline:
+            break
     return done
+
+
+def for_reader(storage: Storage, seconds: float = READER_SECONDS) -> Backlog:
+    """Derive first, as a reader of derived tables must, for at most about ``seconds`` (a
+    step started then ends); what is left, for the answer to say."""
+    catch_up(storage, seconds)
+    return backlog(storage)
+
+
+def backlog(storage: Storage) -> Backlog:
+    """Entries acknowledged and not derived: still queued, and set aside."""
+    return Backlog(*(storage._query(f"SELECT coalesce(sum(entries), 0) FROM {table}")[0][0]
+                     for table in (TABLE, SET_ASIDE)))
+
+
+def set_aside(storage: Storage) -> list[dict[str, Any]]:
+    """The parts set aside, oldest first: their kiosk, entries, first entry, error, when."""
+    return [{"seq": seq, "kiosk_id": kiosk, "entries": entries,
+             "first_entry": msgspec.json.decode(ids)[0], "error": error, "set_aside_at": at}
+            for seq, kiosk, entries, ids, error, at in storage._query(
+                f"SELECT seq, kiosk_id, entries, entry_ids, error, set_aside_at "
+                f"FROM {SET_ASIDE} ORDER BY seq")]
+
+
+def retry(storage: Storage) -> Backlog:
+    """Queue every part set aside again (once the cause is mended: a bug fixed, a row
+    repaired), derive, and say what is left (parts failing again are set aside again)."""
+    with storage._transaction() as tx:
+        exclude(storage, tx)
+        storage._execute(tx, f"INSERT INTO {TABLE} (entries, entry_ids, kiosk_id) "
+                             f"SELECT entries, entry_ids, kiosk_id FROM {SET_ASIDE} "
+                             f"ORDER BY seq")
+        storage._execute(tx, f"DELETE FROM {SET_ASIDE}")
+    catch_up(storage)
+    return backlog(storage)
 
 
 def _turn(storage: Storage) -> threading.Lock:
@@ -116,6 +191,16 @@ def _turn(storage: Storage) -> threading.Lock:
         return turn
 
 
+def charge_to(storage: Storage, charge: Callable[[str, float], None]) -> None:
+    """Charge the processor time of each step this process runs on ``storage`` to the
+    kiosks whose entries it derived, in proportion to their entries (``charge``:
+    :meth:`kiosk.central.shares.CpuShares.charge`). Derivation is about half the work an
+    entry costs; uncharged, a kiosk's batches cost the centre twice what its share counted.
+    Within a step, entries are charged alike: one kiosk's costlier entries (old scans that
+    rebuild stays) are shared with the others' in that step."""
+    _CHARGES[storage] = charge
+
+
 def step(storage: Storage, through: int | None = None, *, wait: bool = True) -> int | None:
     """One step: derive the oldest queued batches (those numbered ``through`` or less),
     together at most :data:`STEP_ENTRIES` entries, at least one queued row; the number of entries
@@ -123,17 +208,27 @@ def step(storage: Storage, through: int | None = None, *, wait: bool = True) -> 
     turn = _turn(storage)
     if not turn.acquire(blocking=wait):
         return None
+    started = time.thread_time()
     try:
-        return _step(storage, through, wait=wait)
+        kiosks = _step(storage, through, wait=wait)
     finally:
         turn.release()
+    if kiosks is None:
+        return None
+    read = sum(kiosks.values())
+    charge = _CHARGES.get(storage)
+    if charge is not None and read:
+        seconds = time.thread_time() - started
+        for kiosk, entries in kiosks.items():
+            if kiosk is not None:  # queued before schema v22 named kiosks
+                charge(kiosk, seconds * entries / read)
+    return read
 
 
-def _step(storage: Storage, through: int | None, *, wait: bool) -> int | None:
-    """:func:`step`, this process's turn taken."""
-    postgresql = storage.postgresql
+def _step(storage: Storage, through: int | None, *, wait: bool) -> Counter[str | None] | None:
+    """:func:`step`, this process's turn taken; the entries read of each kiosk."""
     with storage._transaction() as tx:
-        if postgresql and not wait:
+        if storage.postgresql and not wait:
             if not storage._execute(tx, "SELECT pg_try_advisory_xact_lock($1)",
                                     (LOCK_KEY,)).fetchone()[0]:
                 return None
@@ -150,17 +245,53 @@ def _step(storage: Storage, through: int | None, *, wait: bool) -> int | None:
             return None
         # every row numbered up to the last one taken: one that took its number earlier and
         # committed since is visible now, and so are its entries
-        ids = [i for (held,) in storage._execute(
-            tx, f"DELETE FROM {TABLE} WHERE seq <= $1 RETURNING entry_ids", (last,))
+        ids = [(i, kiosk) for held, kiosk in storage._execute(
+            tx, f"DELETE FROM {TABLE} WHERE seq <= $1 RETURNING entry_ids, kiosk_id", (last,))
             for i in msgspec.json.decode(held)]
-        if postgresql:  # the partitions of the ids' days only (pruned by the array's ids)
-            rows = storage._execute(tx, _READ.format(among="= ANY($1::text[])"),
-                                    ("{" + ",".join(ids) + "}",)).fetchall()
-        else:
-            rows = storage._execute(tx, _READ.format(among="IN (SELECT value FROM json_each($1))"),
-                                    (json_rows(ids),)).fetchall()
-        derive(storage, tx, rows)
-        return len(ids)
+        failed = _derive_parts(storage, tx, ids, time.monotonic() + ISOLATE_SECONDS)
+        at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        for part, error in failed:
+            for kiosk in dict.fromkeys(k for _, k in part):
+                mine = [i for i, k in part if k == kiosk]
+                log.error("derivation: %d entries of kiosk %s set aside (first %s): %s",
+                          len(mine), kiosk, mine[0], error)
+                storage._execute(tx, f"INSERT INTO {SET_ASIDE} (kiosk_id, entries, entry_ids, "
+                                     "error, set_aside_at) VALUES ($1, $2, $3, $4, $5)",
+                                 (kiosk, len(mine), json_rows(mine), error, at))
+        return Counter(kiosk for _, kiosk in ids)
+
+
+def _derive_parts(storage: Storage, tx: Any, ids: list[tuple[str, str | None]],
+                  deadline: float) -> list[tuple[list[tuple[str, str | None]], str]]:
+    """Derive the entries ``ids`` ((id, kiosk) in id order) in a savepoint; if that fails
+    for a reason other than busy or absent storage, each half the same way, down to single
+    entries (until ``deadline``: then the part whole). The parts that failed, each with its
+    error; everything else is derived."""
+    storage._execute(tx, "SAVEPOINT derive_part")
+    try:
+        derive(storage, tx, _read(storage, tx, [i for i, _ in ids]))
+    except Exception as exc:
+        if storage._transient(exc):
+            raise
+        storage._execute(tx, "ROLLBACK TO SAVEPOINT derive_part")
+        storage._execute(tx, "RELEASE SAVEPOINT derive_part")
+        if len(ids) == 1 or time.monotonic() >= deadline:
+            return [(ids, f"{type(exc).__name__}: {exc}"[:1000])]
+        half = len(ids) // 2
+        return (_derive_parts(storage, tx, ids[:half], deadline)
+                + _derive_parts(storage, tx, ids[half:], deadline))
+    storage._execute(tx, "RELEASE SAVEPOINT derive_part")
+    return []
+
+
+def _read(storage: Storage, tx: Any, ids: list[str]) -> list[Sequence[Any]]:
+    """The entries held of ``ids``, as :func:`derive` takes them (purged or erased ones are
+    no longer there: they derive nothing)."""
+    if storage.postgresql:  # the partitions of the ids' days only (pruned by the array's ids)
+        return storage._execute(tx, _READ.format(among="= ANY($1::text[])"),
+                                ("{" + ",".join(ids) + "}",)).fetchall()
+    return storage._execute(tx, _READ.format(among="IN (SELECT value FROM json_each($1))"),
+                            (json_rows(ids),)).fetchall()
 
 
 def derive(storage: Storage, tx: Any, rows: Sequence[Sequence[Any]]) -> None:

@@ -1,10 +1,11 @@
 """Central storage in PostgreSQL (psycopg 3), for a centre that outgrows one SQLite file.
 
 A batch is COPYed straight into ``entries`` inside a savepoint; when one of its ids is
-already held it is COPYed into a per-connection temporary table instead and moved with one
-``INSERT … SELECT … ON CONFLICT (id) DO NOTHING RETURNING id``: the returned ids are exactly
-the entries stored now, even when two requests race on the same ids. Connections come from a
-small pool; a failed one is dropped and the request answered 503, never 500.
+already held (its first or last, looked at first: a resend) it is COPYed into a
+per-connection temporary table instead and moved with one ``INSERT … SELECT … ON CONFLICT
+(id) DO NOTHING RETURNING id``: the returned ids are exactly the entries stored now, even
+when two requests race on the same ids. Connections come from a small pool; a failed one is
+dropped and the request answered 503, never 500.
 """
 
 from __future__ import annotations
@@ -150,6 +151,11 @@ class PostgresStorage(Storage):
                 cursor.execute(f"WITH moved AS (DELETE FROM {target} RETURNING {names}) "
                                f"INSERT INTO {table} ({names}) SELECT {names} FROM moved{conflict}")
 
+    def _transient(self, exc: Exception) -> bool:
+        """Connection lost, deadlock, lock or statement timeout, disk full, shutdown: all
+        of SQLSTATE's classes psycopg raises as OperationalError."""
+        return isinstance(exc, psycopg.OperationalError | MemoryError)
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._connection() as conn:
             return conn.execute(sql, params).fetchall()
@@ -188,17 +194,24 @@ class PostgresStorage(Storage):
         id is already held (a batch sent again, or racing another request carrying it: the
         COPY waits for that one to end), the savepoint is rolled back and the rows go
         through a temporary table and ``INSERT … ON CONFLICT (id) DO NOTHING RETURNING id``.
-        The straight COPY costs the server 5 µs an entry less (docs/benchmarks.md)."""
+        The straight COPY costs the server 5 µs an entry less (docs/benchmarks.md).
+
+        A batch sent again (its answer lost: the kiosk resends its pending entries, oldest
+        first, under a new batch id) starts or ends with an entry held: one look at those
+        two ids sends it the second way at once. Its failed COPY wrote a ``duplicate key``
+        ERROR into the server's log at every resend, for an operator or an alert to chase."""
         if not rows:
             return set()
-        try:
-            with (tx.transaction(), tx.cursor() as cur,  # a savepoint
-                  cur.copy(f"COPY entries ({_COLUMNS}) FROM STDIN") as copy):
-                for row in rows:
-                    copy.write_row(row)
-            return {row[0] for row in rows}
-        except pg_errors.UniqueViolation:
-            pass
+        if tx.execute("SELECT 1 FROM entries WHERE id IN ($1, $2) LIMIT 1",
+                      (rows[0][0], rows[-1][0])).fetchone() is None:
+            try:
+                with (tx.transaction(), tx.cursor() as cur,  # a savepoint
+                      cur.copy(f"COPY entries ({_COLUMNS}) FROM STDIN") as copy):
+                    for row in rows:
+                        copy.write_row(row)
+                return {row[0] for row in rows}
+            except pg_errors.UniqueViolation:  # an id within, or a race on the same ids
+                pass
         with tx.cursor() as cur:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS incoming "
                         "(LIKE entries INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")

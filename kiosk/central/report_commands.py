@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.central import report_formats, reports, sheets
+from kiosk.central.derivation_commands import not_derived
 from kiosk.commandline import EXIT_USAGE, examples, open_central
 from kiosk.messages import both
 from kiosk.private_files import replace_file
@@ -52,7 +53,7 @@ def cmd_daily(args: argparse.Namespace) -> int:
         day = args.date
         if day == dt.date.min:
             day = storage.today()
-        report = reports.daily(storage, day)
+        report = reports.daily(storage, day, wait=None)  # a file: every entry it can count
     return _emit(report, args)
 
 
@@ -60,11 +61,12 @@ def cmd_monthly(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         month = args.month or (storage.today().replace(day=1)
                                - dt.timedelta(days=1)).strftime("%Y-%m")
-        report = reports.monthly(storage, month)
+        report = reports.monthly(storage, month, wait=None)
     return _emit(report, args)
 
 
 def _emit(report: dict[str, Any], args: argparse.Namespace) -> int:
+    not_derived(report)
     if args.out_dir:
         folder = Path(args.out_dir)
         folder.mkdir(parents=True, exist_ok=True)

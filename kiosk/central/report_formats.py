@@ -32,6 +32,12 @@ LABELS = {
     "day": "Ngày", "entries": "Số bản ghi", "days_scanned": "Số ngày có quét",
     "metric": "Chỉ tiêu", "value": "Giá trị",
 }
+NOT_DERIVED = {
+    "pending_entries": "Bản ghi chưa tính vào số người (đang xử lý)",
+    "set_aside_entries": "Bản ghi chưa tính vào số người (lỗi: xem kiosk-central derivation)",
+}
+"""The report's ``not_derived``, shown under its summary when not nought: the people it
+counts are short by those entries' people."""
 PROBLEMS = {
     "no_scan_7_days": "Không quét trong 7 ngày", "kiosk_silent_24h": "Máy mất liên lạc 24 giờ",
     "one_direction": "Chỉ ghi một chiều", "refused_share": "Tỷ lệ quét lỗi cao",
@@ -57,6 +63,8 @@ class Table:
 def tables(report: dict[str, Any]) -> list[Table]:
     """The report's sections as tables, in reading order."""
     summary = [{"metric": LABELS.get(k, k), "value": v} for k, v in report["summary"].items()]
+    summary += [{"metric": NOT_DERIVED[k], "value": v}
+                for k, v in report.get("not_derived", {}).items() if v]
     if report["report"] == "daily":
         done = report["completeness"]
         return [

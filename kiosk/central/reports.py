@@ -138,10 +138,12 @@ def refused_counts(storage: Storage, kiosks: Iterable[Kiosk], first: dt.date, la
 
 
 # -- daily --------------------------------------------------------------------------------------
-def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | None = None
-          ) -> dict[str, Any]:
-    """The daily report for local ``day`` (default: yesterday) as of ``now``."""
-    derivation.catch_up(storage)  # its people: every entry acknowledged until now
+def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | None = None,
+          wait: float | None = derivation.READER_SECONDS) -> dict[str, Any]:
+    """The daily report for local ``day`` (default: yesterday) as of ``now``. Its people
+    count every entry acknowledged until now that is derived after ``wait`` seconds at most
+    (None: all but those set aside); ``not_derived`` says how many are not."""
+    left = _derived(storage, wait)
     calendar = storage.calendar
     now = now or dt.datetime.now(dt.UTC)
     day = day or calendar.day_of(now) - dt.timedelta(days=1)
@@ -212,6 +214,7 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
             "refused": total_refused, "refused_share": refused_share, "people": people_today,
             "late_entries": sum(late.values()),
         },
+        "not_derived": left.answer(),
         "by_district": group("district"),
         "by_kind": group("kind"),
         "by_hour": [{"hour": h, "scans": hours[h]} for h in range(24)],
@@ -228,6 +231,14 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
             "late_entries": [{"day": x, "entries": n} for x, n in sorted(late.items())],
         },
     }
+
+
+def _derived(storage: Storage, wait: float | None) -> derivation.Backlog:
+    """Derive first (the people of a day), for at most ``wait`` seconds; what is left."""
+    if wait is None:
+        derivation.catch_up(storage)
+        return derivation.backlog(storage)
+    return derivation.for_reader(storage, wait)
 
 
 def _silent(kiosk: Kiosk, since: dt.datetime) -> bool:
@@ -303,10 +314,11 @@ def month_days(month: str) -> list[dt.date]:
     return days
 
 
-def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None
-            ) -> dict[str, Any]:
-    """The month ``YYYY-MM``: a series per day and the month's totals, by district and point."""
-    derivation.catch_up(storage)  # its people: every entry acknowledged until now
+def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None,
+            wait: float | None = derivation.READER_SECONDS) -> dict[str, Any]:
+    """The month ``YYYY-MM``: a series per day and the month's totals, by district and
+    point; ``wait`` and ``not_derived`` as for :func:`daily`."""
+    left = _derived(storage, wait)
     calendar = storage.calendar
     now = now or dt.datetime.now(dt.UTC)
     days = month_days(month)
@@ -371,6 +383,7 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None
         "summary": {"points_set_up": len(end_set_up), "points_scanned": len(month_scanned),
                     "adoption_ratio": ratio(len(month_scanned & end_set_up), len(end_set_up)),
                     **{m: sum(row[m] for row in series) for m in measures}},
+        "not_derived": left.answer(),
         "by_day": series,
         "by_district": [{"district": name, "points_set_up": g["points_set_up"],
                          "points_scanned": g["points_scanned"],

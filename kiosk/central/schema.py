@@ -542,6 +542,25 @@ MIGRATIONS: list[list[Statement]] = [
         {"sqlite": "CREATE INDEX IF NOT EXISTS entries_first_day ON entries ((local_day || ''))",
          "postgresql": None},
     ],
+    [
+        # v22: a derivation step that fails (a damaged row, a constraint, a bug) no longer
+        # blocks every reader behind it: the step retries smaller parts down to the entries
+        # that fail and sets those aside here, with the error, for the operator to see and
+        # retry (``kiosk-central derivation``); readers say how many entries they could not
+        # count. Each queued row also names the kiosk whose batch it is, so that the
+        # derivation time is charged to that kiosk's share (kiosk.central.shares). Ids
+        # only, as in derive_queue: nothing personal.
+        "ALTER TABLE derive_queue ADD COLUMN kiosk_id TEXT",
+        """
+        CREATE TABLE derive_set_aside (
+            seq {serial},
+            kiosk_id TEXT,
+            entries INTEGER NOT NULL,
+            entry_ids TEXT NOT NULL,
+            error TEXT NOT NULL,
+            set_aside_at TEXT NOT NULL
+        )""",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14

@@ -15,6 +15,10 @@ The hold is work-conserving: it applies only while the other kiosks together hav
 than ``busy`` processor seconds lately (decayed the same way: a hundredth of the burst,
 i.e. the others using more than ~0.2 % of a processor). A kiosk catching up on a quiet centre is
 served at full speed (a lone 1M-entry backlog: ~5 min held to its share, ~1 min free).
+
+What is derived from a kiosk's entries after their acknowledgement (about half an entry's
+work) is charged too, when a step of this process derives them
+(:func:`kiosk.central.derivation.charge_to`): a kiosk is held to its share of both.
 """
 
 from __future__ import annotations

@@ -45,6 +45,11 @@ _INSERT = _bulk_insert("entries", STORED_COLUMNS)
 
 
 PURGE_BATCH = 5000
+_TRANSIENT = frozenset(getattr(sqlite3, name) for name in (
+    "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_NOMEM", "SQLITE_READONLY", "SQLITE_INTERRUPT",
+    "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN"))
+"""SQLite's primary result codes that say the file is busy or unwritable now, not that a
+statement cannot succeed (its OperationalError also covers SQL it cannot run)."""
 
 
 class SqliteStorage(Storage):
@@ -101,6 +106,12 @@ class SqliteStorage(Storage):
                 raise
         finally:
             self._write_lock.release()
+
+    def _transient(self, exc: Exception) -> bool:
+        if isinstance(exc, MemoryError):
+            return True
+        return (isinstance(exc, sqlite3.OperationalError)
+                and (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF in _TRANSIENT)
 
     def _migrate(self) -> None:
         """Bring the schema up to date, in one transaction with what follows a migration."""

@@ -307,7 +307,7 @@ class Storage(ABC):
                 "entries": len(entries), "accepted": counts[protocol.ACCEPTED],
                 "duplicate": counts[protocol.DUPLICATE], "rejected": counts[protocol.REJECTED],
             })
-            derivation.queue(self, tx, [c.id for c in new])
+            derivation.queue(self, tx, [c.id for c in new], kiosk_id)
         return results  # type: ignore[return-value]
 
     # -- what an engine provides ----------------------------------------------------------
@@ -331,6 +331,12 @@ class Storage(ABC):
     @abstractmethod
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
         """The rows of one read outside any write transaction."""
+
+    @abstractmethod
+    def _transient(self, exc: Exception) -> bool:
+        """Whether ``exc``, raised in a transaction, says storage is busy or away (try the
+        same again later) rather than that the statement cannot succeed (a constraint, a
+        damaged row): :func:`derivation._derive_parts` sets aside only the latter."""
 
     @abstractmethod
     def _prepare(self, rows: list[tuple[Any, ...]]) -> None:

@@ -13,6 +13,7 @@ import re
 import sys
 from typing import Any
 
+from kiosk.central.derivation_commands import not_derived
 from kiosk.central.sheets import FORMATS
 from kiosk.commandline import (
     EXIT_USAGE,
@@ -70,6 +71,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     except (tracing.TraceError, audit.AuditError) as exc:
         print(f"{both('central.refused')}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    not_derived(report)
     on_terminal = not args.output and sys.stdout.isatty()
     body = trace_formats.render(_shown(report) if on_terminal else report, args.format)
     if args.output:

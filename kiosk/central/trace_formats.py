@@ -30,6 +30,12 @@ EXPOSURE_COLUMNS = {
     "overlap_minutes": "Số phút chung", "their_entry": "Họ vào", "their_exit": "Họ ra",
     "estimated": "Ước tính"}
 ESTIMATED = {None: "", "exit": "giờ ra ước tính", "entry": "giờ vào ước tính"}
+NOT_DERIVED = {
+    "pending_entries": "Bản ghi chưa xử lý: lượt có mặt, người tiếp xúc có thể thiếu / "
+                       "entries not processed yet: visits and contacts may be missing",
+    "set_aside_entries": "Bản ghi lỗi chưa xử lý (kiosk-central derivation): lượt có mặt, "
+                         "người tiếp xúc có thể thiếu / entries set aside after an error: "
+                         "visits and contacts may be missing"}
 TIMES = {"entered_at", "left_at", "first_seen", "last_seen", "their_entry", "their_exit"}
 TEXTS = {"document_number", "phone", "birth_year"}
 
@@ -113,6 +119,8 @@ def tables(report: dict[str, Any]) -> list[tuple[str, dict[str, str], list[dict[
         {"item": "Người tiếp xúc / contacts", "value": len(report["contacts"])},
         *({"item": f"{key} / settings", "value": value}
           for key, value in report["settings"].items()),
+        *({"item": NOT_DERIVED[key], "value": count}
+          for key, count in report.get("not_derived", {}).items() if count),
     ]
     contacts = [{**c, "checkpoints": ", ".join(c["checkpoints"]),
                  "estimated": "có" if c["estimated"] else ""} for c in report["contacts"]]

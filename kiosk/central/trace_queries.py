@@ -75,8 +75,9 @@ class StorageSource:
         """``around``: the time range whose scans say which document goes with which match
         key (:func:`kiosk.central.tracing.alias_window`); None: all scans held. The stays,
         identities and document matches of every entry acknowledged until now are derived
-        first (:func:`kiosk.central.derivation.catch_up`)."""
-        derivation.catch_up(storage)
+        first, for a few seconds at most (:func:`kiosk.central.derivation.for_reader`);
+        ``not_derived`` says how many were not, for the trace to say."""
+        self.not_derived = derivation.for_reader(storage)
         self.storage = storage
         self.around = around
         self.calendar = storage.calendar

@@ -103,4 +103,5 @@ def run(storage: Storage, request: Request, *, actor: str, reason: str, channel:
         period_to=report["period"]["to"], visits=len(report["visits"]),
         contacts=len(report["contacts"]))
     report["reason"] = reason
+    report["not_derived"] = source.not_derived.answer()  # stays it may be missing
     return report

@@ -1,0 +1,59 @@
+"""``kiosk-central derivation``: what the centre has not derived yet from the entries it
+acknowledged, the parts set aside after an error, and a retry once the cause is mended.
+
+A part is set aside when deriving it fails for another reason than busy or absent storage
+(:mod:`kiosk.central.derivation`): its entries stay stored, and every report and trace says
+how many it could not count (:func:`not_derived`) until a retry derives them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from kiosk.commandline import examples, open_central, terminal_text
+from kiosk.messages import both
+
+
+def not_derived(answer: dict[str, Any]) -> None:
+    """Say on stderr what a report or trace could not count (its ``not_derived``), if any."""
+    left = answer.get("not_derived", {})
+    if any(left.values()):
+        print(both("central.not_derived", pending=left["pending_entries"],
+                   set_aside=left["set_aside_entries"]), file=sys.stderr)
+
+
+def cmd_derivation(args: argparse.Namespace) -> int:
+    from kiosk.central import derivation
+
+    with open_central(args.db) as storage:
+        left = derivation.retry(storage) if args.retry else derivation.backlog(storage)
+        parts = derivation.set_aside(storage)
+    if args.json:
+        print(json.dumps({**left.answer(), "set_aside": parts}, ensure_ascii=False, indent=1))
+    else:
+        print(both("central.derivation.status", pending=left.pending,
+                   set_aside=left.set_aside))
+        for part in parts:  # an error may quote a row's text: shown, never obeyed
+            print(terminal_text(both("central.derivation.part", **part)))
+    return 1 if left.set_aside else 0
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "derivation", parents=[common],
+        help="entries not derived yet (people, stays, matches); retry those set aside",
+        description="Entries are acknowledged first and derived after (day sets and people, "
+                    "stays, document matches). A part whose derivation fails for another "
+                    "reason than busy storage is set aside with its error; reports and "
+                    "traces say how many entries they could not count. This lists them; "
+                    "--retry derives them again once the cause is mended. Exit status 1 "
+                    "while any are set aside.",
+        **examples("kiosk-central derivation", "kiosk-central derivation --retry",
+                   "kiosk-central derivation --json"))
+    parser.add_argument("--retry", action="store_true",
+                        help="queue every part set aside again and derive it")
+    parser.add_argument("--json", action="store_true", help="machine-readable")
+    parser.set_defaults(func=cmd_derivation)
