@@ -13,7 +13,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QFontMetrics
 from ui_fit import lay_out
 from ui_support import (  # noqa: F401
     CCCD_AN,
@@ -157,3 +158,22 @@ def test_time_direction_name_and_note_show_whole_at_every_size(make_window, tmp_
             failures.append(f"{size}: the code column is hidden")
     window.fit_to(QSize(1280, 800))
     assert not failures, "\n".join(failures)
+
+
+def test_a_name_with_line_breaks_is_one_line_in_the_list(make_window, tmp_path):
+    """A certificate's name is whatever its signer wrote, line breaks included: in the list's
+    one-line row it showed its first line only ("Văn" of "Văn⏎⏎…An Nguyễn"). The breaks read
+    as spaces there, as on the card, and the name fits its row's height."""
+    window, issuer = kiosk_window(make_window, tmp_path, "vi")
+    forger = make_issuer()
+    certificate = vaccination(name=("Nguyễn" + "\n" * 30, "Văn\u2028\r\n" * 3 + "An"))
+    code = forger.sign(certificate, issued=NOW - DAY, expires=NOW + DAY, kid=issuer.kid)
+    window.kiosk.pipeline.submit(Scan(code.encode(), device_id="t", lane="in"))
+    window.officer.refresh()
+    settle(300)
+    table = window.officer.table
+    shown = table.item(0, NAME).text()
+    assert shown == "Văn Văn Văn An Nguyễn"
+    lines = QFontMetrics(table.font()).boundingRect(
+        QRect(0, 0, 100_000, 100_000), int(Qt.AlignmentFlag.AlignLeft), shown)
+    assert lines.height() <= table.rowHeight(0), (lines.height(), table.rowHeight(0))

@@ -50,6 +50,7 @@ from kiosk.ui.widgets import (
     TouchTargets,
     WrappingButton,
     keep_rows_visible,
+    one_paragraph,
     pixel_font,
 )
 
@@ -323,7 +324,7 @@ class OfficerScreen(Retranslating):
                 if when.date() == dt.datetime.now(timezone).date()
                 else when.strftime("%d/%m %H:%M"),
                 DIRECTION: self._lane_word(row["direction"]),
-                NAME: row["name"] or "",
+                NAME: one_paragraph(row["name"] or ""),
                 NOTE: self._note_word(note),
                 DOCUMENT: mask_document(row["document_number"]),
                 CODE: messages.kind_name(row["kind"], self.language),

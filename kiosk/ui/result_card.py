@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 from kiosk import messages
 from kiosk.certificates import verdicts
 from kiosk.scan import Direction, ScanResult, Status
+from kiosk.ui.widgets import one_paragraph
 
 IDLE, ACCEPTED, DUPLICATE, REJECTED = "idle", "accepted", "duplicate", "rejected"
 CERTIFICATE_STATES = {verdicts.GOOD: "certificate_valid", verdicts.WARN: "certificate_warning",
@@ -89,14 +90,6 @@ def _breakable(word: str) -> str:
     the first, a combining mark kept with its letter (a name may come decomposed)."""
     return "".join(("\u200b" + c) if i and not unicodedata.combining(c) else c
                    for i, c in enumerate(word))
-
-
-def _paragraph(text: str) -> str:
-    """A line of the card as one paragraph that only wraps: its line breaks and runs of white
-    space read as one space. A certificate's name and birth date are whatever its signer (a
-    forger, say) wrote: a hundred line breaks would otherwise take the card's height, and
-    :meth:`ResultCard._fit` would shrink "check documents" to a few pixels to make room."""
-    return " ".join(text.split())
 
 
 class Mark(QWidget):
@@ -457,7 +450,7 @@ class ResultCard(QFrame):
         palette.setColor(QPalette.ColorRole.WindowText, QColor(foreground))
         self.setPalette(palette)  # a palette, not a style sheet: no re-polish on every scan
         self.name_elides = state not in (IDLE, REJECTED)  # else the refusal's plain words
-        self.texts = {label: _paragraph(text) for label, text in (
+        self.texts = {label: one_paragraph(text) for label, text in (
             (self.headline, headline), (self.name, name), (self.details, details),
             (self.reason, reason))}
         self.mark.set_shape(MARKS.get(state, ""))

@@ -56,6 +56,14 @@ STATE_COLOURS = {
 }
 
 
+def one_paragraph(text: str) -> str:
+    """``text`` as one paragraph that only wraps: its line breaks and runs of white space read
+    as one space. A name is whatever a code's maker (a forger, say) wrote: a hundred line
+    breaks would take the card's height (its fit would shrink "check documents" to a few
+    pixels to make room) or leave a list's cell showing one line of them."""
+    return " ".join(text.split())
+
+
 def pixel_font(widget: QWidget, pixels: int, *, bold: bool = False) -> QFont:
     font = QFont(widget.font())
     font.setPixelSize(pixels)
