@@ -14,9 +14,17 @@ from typing import Any
 
 import pytest
 from central_support import ENGINES, central, database_url
-from trace_support import payload_identity, wire_entry
+from trace_support import number, payload_identity, wire_entry
 
-from kiosk.central import derivation, people, report_formats, reports, stays
+from kiosk.central import (
+    derivation,
+    people,
+    report_formats,
+    reports,
+    stays,
+    trace_formats,
+    trace_service,
+)
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import StorageBusy
 from kiosk.ids import uuid7
@@ -194,8 +202,9 @@ def test_entries_a_step_cannot_derive_are_set_aside_and_every_reader_says_so(
     Every reader derives first, so such a step used to fail every report, trace and purge.
     Now the step derives the eight others and sets the two aside with their errors; the
     report counts 8 people and says 2 entries are not counted (JSON, CSV, the CLI's
-    stderr); `kiosk-central derivation` lists them and exits 1. Mended, a retry derives
-    them: 10 people, nothing left, the stays those a rebuild from every entry makes."""
+    stderr), a trace says so too, the purge runs; `kiosk-central derivation` lists them
+    and exits 1. Mended, a retry derives them: 10 people, nothing left, the stays those a
+    rebuild from every entry makes."""
     url = database_url(engine, tmp_path)
     with open_storage(url) as storage:
         ids = [upload(storage, person)[0]["id"] for person in range(1, 11)]
@@ -212,6 +221,11 @@ def test_entries_a_step_cannot_derive_are_set_aside_and_every_reader_says_so(
             ("k1", 1, ids[2]), ("k1", 1, ids[6])]
         assert "stay refused" in parts[0]["error"]
         assert "in the morning" in parts[1]["error"]
+        traced = trace_service.run(storage, trace_service.Request(document=number(1)),
+                                   actor="bs.lan", reason="F0-1", channel="cli", address=None)
+        assert traced["not_derived"] == {"pending_entries": 0, "set_aside_entries": 2}
+        assert trace_formats.NOT_DERIVED["set_aside_entries"] in trace_formats.render(
+            traced, "csv").decode("utf-8-sig")
         assert storage.purge_entries(day - dt.timedelta(days=60)) == 0  # answers, keeps all
         assert derivation.backlog(storage) == derivation.Backlog(pending=0, set_aside=2)
     csv = report_formats.render(report, "csv").decode("utf-8-sig")

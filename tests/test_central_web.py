@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from central_support import central
+from central_support import batch, central, enrol, kiosk_entries
 from selenium.webdriver.common.by import By
 from web_support import (
     PASSWORD,
@@ -286,3 +287,39 @@ def test_repeated_wrong_passwords_lock_the_account_until_reset(centre: Centre,
         central("users", "reset-password", "lock.me", "--password-file", str(password_file),
                 "--db", centre.db)
         assert attempt(PASSWORD).status_code == 303
+
+
+def test_entries_set_aside_are_stated_on_the_report_and_tracing_pages(
+        tmp_path: Path, shared_browser) -> None:
+    """Deriving one of a new kiosk's entries fails every time (a constraint refuses its
+    stay): the daily report page and a trace say, in Vietnamese and in English, that an
+    entry is not counted, rather than showing a short count as whole; the report's JSON
+    says it too."""
+    running = start_centre(tmp_path)
+    chrome = shared_browser
+    try:
+        token = enrol(running.db, "kiosk-dx9", "BP-DX-001").token
+        entries = kiosk_entries(tmp_path, "kiosk-dx9", 3, "BP-DX-001", start=900)
+        with sqlite3.connect(running.db.removeprefix("sqlite:///")) as conn:
+            conn.execute(f"CREATE TRIGGER refuse_stay BEFORE INSERT ON stays WHEN "
+                         f"NEW.first_id = '{entries[1]['id']}' "
+                         f"BEGIN SELECT RAISE(ABORT, 'stay refused'); END")
+        answer = running.server.post(batch("kiosk-dx9", entries), token=token)
+        assert answer.status_code == 200, answer.text
+        chrome.get(running.url + "/login")
+        chrome.delete_all_cookies()
+        log_in(chrome, running.url, "admin1")
+        today = chrome.find_element(By.TAG_NAME, "h1").text.split()[-1]
+        chrome.get(f"{running.url}/reports?date={today}")
+        said = chrome.find_element(By.ID, "not-derived").text
+        assert "Chưa tính hết" in said and "1 bản ghi bị để riêng vì lỗi" in said
+        chrome.get(f"{running.url}/lang/en?next=/reports?date={today}")
+        assert "1 set aside after an error" in chrome.find_element(By.ID, "not-derived").text
+        cookies = {c["name"]: c["value"] for c in chrome.get_cookies()}
+        api = httpx.get(running.url + "/api/v1/reports/daily", params={"date": today},
+                        cookies=cookies).json()
+        assert api["not_derived"] == {"pending_entries": 0, "set_aside_entries": 1}
+        trace(chrome, running.url, "001099000900", "ca bệnh F0-0009")
+        assert "1 set aside after an error" in chrome.find_element(By.ID, "not-derived").text
+    finally:
+        running.server.stop()
