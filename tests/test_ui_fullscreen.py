@@ -31,6 +31,16 @@ from tests.certificate_support import lab_test, make_issuer, trust_list_of, vacc
 pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None,
                                 reason="Xvfb is not installed (scripts/bootstrap.sh installs it)")
 
+KIOSK_WINDOW = """
+app = create_application()
+translations = Translations(app)
+translations.set_language("vi")
+kiosk = Kiosk(config.load(sys.argv[1]))
+window = MainWindow(kiosk, translations, kiosk_mode=True)
+window.show_for_mode()
+"""
+"""The child's kiosk in kiosk mode on the X server, its screen in Vietnamese (argv[1]: config)."""
+
 CHILD = """
 import json, sys
 sys.path.insert(0, sys.argv[3])
@@ -41,14 +51,7 @@ from kiosk.scan import Scan
 from kiosk.ui.app import MainWindow, create_application
 from kiosk.ui.i18n import Translations
 from ui_fit import fit_problems
-
-app = create_application()
-translations = Translations(app)
-translations.set_language("vi")
-kiosk = Kiosk(config.load(sys.argv[1]))
-window = MainWindow(kiosk, translations, kiosk_mode=True)
-window.show_for_mode()
-window.submit_scan(Scan(sys.argv[4].encode(), device_id="lane1"))
+""" + KIOSK_WINDOW + """window.submit_scan(Scan(sys.argv[4].encode(), device_id="lane1"))
 
 def report():
     frame = window.frameGeometry()
@@ -117,14 +120,7 @@ from kiosk.scan import Scan
 from kiosk.ui.app import MainWindow, create_application
 from kiosk.ui.i18n import Translations
 from kiosk.ui.officer import DIRECTION, NAME, NOTE, TIME
-
-app = create_application()
-translations = Translations(app)
-translations.set_language("vi")
-kiosk = Kiosk(config.load(sys.argv[1]))
-window = MainWindow(kiosk, translations, kiosk_mode=True)
-window.show_for_mode()
-for code in json.loads(sys.argv[2]):
+""" + KIOSK_WINDOW + """for code in json.loads(sys.argv[2]):
     window.submit_scan(Scan(code.encode(), device_id="lane1", lane="in"))
 
 def report():
