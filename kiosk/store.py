@@ -1430,8 +1430,12 @@ _PRESENCE_ROW = (
     "monotonic_ns FROM presence WHERE checkpoint_id = ?1 AND inside = 1 AND subject_key = ?2 "
     "UNION ALL SELECT 0, scanned_at, direction, last_id, last_at, last_direction, boot_id, "
     "monotonic_ns FROM presence WHERE checkpoint_id = ?1 AND inside = 0 AND subject_key = ?2")
-_PUT_PRESENCE = "INSERT OR REPLACE INTO presence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_DROP_PRESENCE = "DELETE FROM presence WHERE checkpoint_id = ? AND inside = ? AND subject_key = ?"
+_ADD_PRESENCE = "INSERT INTO presence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_SET_PRESENCE = (
+    "UPDATE presence SET inside = ?, scanned_at = ?, direction = ?, last_id = ?, last_at = ?, "
+    "last_direction = ?, boot_id = ?, monotonic_ns = ? "
+    "WHERE checkpoint_id = ? AND inside = ? AND subject_key = ?")
+"""One statement whether or not the row changes range (SQLite moves it within the b-tree)."""
 
 
 def _move(conn: sqlite3.Connection, row: dict[str, Any], at: str,
@@ -1446,7 +1450,7 @@ def _move(conn: sqlite3.Connection, row: dict[str, Any], at: str,
     old = known[0] if known is not None else \
         conn.execute(_PRESENCE_ROW, (checkpoint, subject)).fetchone()
     if old is None:
-        conn.execute(_PUT_PRESENCE, (checkpoint, direction == "in", subject, at, direction,
+        conn.execute(_ADD_PRESENCE, (checkpoint, direction == "in", subject, at, direction,
                                      *movement))
         return
     inside, latest, latest_direction, *last = old
@@ -1454,9 +1458,8 @@ def _move(conn: sqlite3.Connection, row: dict[str, Any], at: str,
         inside, latest, latest_direction = direction == "in", at, direction
     if last[3] != row["boot_id"] or (last[4] is not None and row["monotonic_ns"] >= last[4]):
         last = movement
-    if inside != old[0]:
-        conn.execute(_DROP_PRESENCE, (checkpoint, old[0], subject))
-    conn.execute(_PUT_PRESENCE, (checkpoint, inside, subject, latest, latest_direction, *last))
+    conn.execute(_SET_PRESENCE, (inside, latest, latest_direction, *last, checkpoint, old[0],
+                                 subject))
 
 
 _NEWEST_HERE = ("SELECT id, scanned_at, direction FROM entries WHERE subject_key = ? "
