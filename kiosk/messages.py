@@ -894,6 +894,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "thể thiếu",
         "Not complete: {pending} entries still to process, {set_aside} set aside after an "
         "error (see `kiosk-central derivation`); people, visits and contacts may be short"),
+    "central.deriving_first": (
+        "Đang xử lý trước {pending} bản ghi chưa được tính (khoảng 1 giây cho mỗi 20.000)…",
+        "Processing {pending} entries not derived yet first (about 1 s per 20,000)…"),
     "central.derivation.status": (
         "{pending} bản ghi đang chờ xử lý, {set_aside} bản ghi bị để riêng vì lỗi",
         "{pending} entries still to process, {set_aside} set aside after an error"),

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 import weakref
@@ -89,6 +90,8 @@ _READ = (f"SELECT e.local_day, e.subject_key, {stays.SCAN} FROM entries e "
 """The entries of a step, as :func:`derive` takes them: local day, subject key, then the
 scan as :mod:`kiosk.central.stays` reads it (match key, checkpoint, id, …)."""
 _DAY, _SUBJECT, _MATCH, _CHECKPOINT = 0, 1, 2, 3
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'")
+"""A single-quoted value in an error's text (Python's repr, PostgreSQL's literals)."""
 _NO_LIMIT = 2 ** 62
 _TURNS: weakref.WeakKeyDictionary[Storage, threading.Lock] = weakref.WeakKeyDictionary()
 _TURNS_GUARD = threading.Lock()
@@ -253,16 +256,16 @@ def _step(storage: Storage, through: int | None, *, wait: bool) -> Counter[str |
         for part, error in failed:
             for kiosk in dict.fromkeys(k for _, k in part):
                 mine = [i for i, k in part if k == kiosk]
-                log.error("derivation: %d entries of kiosk %s set aside (first %s): %s",
+                log.error("derivation: %d entries of kiosk %s set aside (first %s): %r",
                           len(mine), kiosk, mine[0], error)
                 storage._execute(tx, f"INSERT INTO {SET_ASIDE} (kiosk_id, entries, entry_ids, "
                                      "error, set_aside_at) VALUES ($1, $2, $3, $4, $5)",
-                                 (kiosk, len(mine), json_rows(mine), error, at))
+                                 (kiosk, len(mine), json_rows(mine), _described(error), at))
         return Counter(kiosk for _, kiosk in ids)
 
 
 def _derive_parts(storage: Storage, tx: Any, ids: list[tuple[str, str | None]],
-                  deadline: float) -> list[tuple[list[tuple[str, str | None]], str]]:
+                  deadline: float) -> list[tuple[list[tuple[str, str | None]], Exception]]:
     """Derive the entries ``ids`` ((id, kiosk) in id order) in a savepoint; if that fails
     for a reason other than busy or absent storage, each half the same way, down to single
     entries (until ``deadline``: then the part whole). The parts that failed, each with its
@@ -276,12 +279,20 @@ def _derive_parts(storage: Storage, tx: Any, ids: list[tuple[str, str | None]],
         storage._execute(tx, "ROLLBACK TO SAVEPOINT derive_part")
         storage._execute(tx, "RELEASE SAVEPOINT derive_part")
         if len(ids) == 1 or time.monotonic() >= deadline:
-            return [(ids, f"{type(exc).__name__}: {exc}"[:1000])]
+            return [(ids, exc)]
         half = len(ids) // 2
         return (_derive_parts(storage, tx, ids[:half], deadline)
                 + _derive_parts(storage, tx, ids[half:], deadline))
     storage._execute(tx, "RELEASE SAVEPOINT derive_part")
     return []
+
+
+def _described(exc: Exception) -> str:
+    """The error as kept with a part set aside: its kind and first line, every quoted value
+    in it replaced by ``'…'``. The row's text it may quote (a name, an address) would
+    outlive the erasure of that entry's identity there; the log has the whole error."""
+    line = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {_QUOTED.sub(chr(39) + '…' + chr(39), line)}"[:500]
 
 
 def _read(storage: Storage, tx: Any, ids: list[str]) -> list[Sequence[Any]]:

@@ -25,6 +25,16 @@ def not_derived(answer: dict[str, Any]) -> None:
                    set_aside=left["set_aside_entries"]), file=sys.stderr)
 
 
+def deriving_first(storage: Any) -> None:
+    """Say on stderr how many entries a command derives before it answers, when any are
+    waiting: it then waits for all of them (300,000 took 14 s, docs/benchmarks.md)."""
+    from kiosk.central import derivation
+
+    pending = derivation.backlog(storage).pending
+    if pending:
+        print(both("central.deriving_first", pending=pending), file=sys.stderr)
+
+
 def cmd_derivation(args: argparse.Namespace) -> int:
     from kiosk.central import derivation
 

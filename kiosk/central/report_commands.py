@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.central import report_formats, reports, sheets
-from kiosk.central.derivation_commands import not_derived
+from kiosk.central.derivation_commands import deriving_first, not_derived
 from kiosk.commandline import EXIT_USAGE, examples, open_central
 from kiosk.messages import both
 from kiosk.private_files import replace_file
@@ -50,6 +50,7 @@ def _formats(text: str) -> list[str]:
 
 def cmd_daily(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
+        deriving_first(storage)
         day = args.date
         if day == dt.date.min:
             day = storage.today()
@@ -59,6 +60,7 @@ def cmd_daily(args: argparse.Namespace) -> int:
 
 def cmd_monthly(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
+        deriving_first(storage)
         month = args.month or (storage.today().replace(day=1)
                                - dt.timedelta(days=1)).strftime("%Y-%m")
         report = reports.monthly(storage, month, wait=None)
