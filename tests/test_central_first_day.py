@@ -14,6 +14,7 @@ import pytest
 
 from kiosk.central import document_matches
 from kiosk.central.backends import open_storage
+from kiosk.central.schema import MIGRATIONS
 from kiosk.central.trace_queries import StorageSource
 from kiosk.sync import protocol
 from tests.central_support import ENGINES, database_url, kiosk_entries
@@ -71,7 +72,9 @@ def test_a_v20_sqlite_database_loses_the_day_and_person_index(tmp_path: Path) ->
         _store(storage, tmp_path, [5, 1])
         stored = storage.entries()
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:  # as v20 left it
-        conn.execute("DROP INDEX entries_first_day")
+        conn.execute("DROP TABLE derive_set_aside")  # v22 undone
+        conn.execute("ALTER TABLE derive_queue DROP COLUMN kiosk_id")
+        conn.execute("DROP INDEX entries_first_day")  # v21 undone
         conn.execute("CREATE INDEX entries_day_subject ON entries (local_day, subject_key)")
         conn.execute("PRAGMA user_version = 20")
     conn.close()
@@ -80,6 +83,6 @@ def test_a_v20_sqlite_database_loses_the_day_and_person_index(tmp_path: Path) ->
         indexes = {row[0] for row in storage._query(
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries'")}
         assert "entries_day_subject" not in indexes and "entries_first_day" in indexes
-        assert storage._query("PRAGMA user_version")[0][0] == 21
+        assert storage._query("PRAGMA user_version")[0][0] == len(MIGRATIONS)
         assert storage.entries() == stored
         assert StorageSource(storage).data_begins() == "2026-11-15"
