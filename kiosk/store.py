@@ -1267,7 +1267,17 @@ class Store:
         """Move the people inside whose "in" is older than ``before`` (the inside window)
         out of ``presence``'s inside range, in steps, and remember the furthest such time
         (:data:`EXPIRED_BEFORE`): "inside now" counts that range only, which so holds a
-        day of people, not everyone who came in and never scanned out."""
+        day of people, not everyone who came in and never scanned out. A mark past
+        ``before`` (set while the clock was ahead) is brought back to it, the rows set aside
+        since put back in the inside range: else every count would read every row until the
+        clock caught up with the mark."""
+        with self.transaction() as conn:
+            mark = conn.execute("SELECT value FROM meta WHERE key = ?",
+                                (EXPIRED_BEFORE,)).fetchone()
+            if mark is not None and before < mark[0]:
+                conn.execute("UPDATE presence SET inside = 1 WHERE inside = 0 "
+                             "AND direction = 'in' AND scanned_at >= ?", (before,))
+                self._set_meta(conn, {EXPIRED_BEFORE: before})
         checkpoint: str | None = None
         while not (stop and stop.is_set()):
             with self.transaction() as conn:

@@ -215,6 +215,40 @@ def test_an_existing_store_upgrades_and_its_history_is_counted_and_found(tmp_pat
     store.close()
 
 
+def test_a_purge_run_while_the_clock_was_ahead_is_undone_by_the_next_one(tmp_path, monkeypatch):
+    """The purge ran while the clock was two days ahead: everyone's "in" looked over and
+    was set aside, and "inside now" read every row (right, but slow). The next purge, the
+    clock right again, puts back those still inside the window: the count reads the inside
+    range alone again, and gives the same numbers throughout."""
+    from kiosk import store as store_mod
+
+    store = Store(tmp_path / "k.db", timezone=ZONE)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k"))
+    now = time.time()
+    for i, hours in enumerate((30, 20, 2)):
+        payload = f"0010990123{i:02d}|123456789|Người {i}|01021990|Nam|Huế|10102021"
+        assert pipeline.submit(Scan(payload=payload.encode(), lane="in",
+                                    wall_time=now - hours * 3600)).recorded
+    traced: list[str] = []
+    store.conn.set_trace_callback(traced.append)
+
+    def counted() -> tuple[int, bool]:  # inside now, and whether it read every row
+        return store.inside_count("CP"), "inside IN (1, 0)" in traced[-1]
+
+    assert counted() == (2, False)
+    with monkeypatch.context() as patch:
+        patch.setattr(store_mod.time, "time", lambda: now + 2 * 86400)
+        store.purge(retention_days=30)
+    assert store.conn.execute("SELECT inside, count(*) FROM presence GROUP BY 1").fetchall() \
+        == [(0, 3)]
+    assert counted() == (2, True)
+    store.purge(retention_days=30)
+    assert store.conn.execute("SELECT inside, count(*) FROM presence GROUP BY 1").fetchall() \
+        == [(0, 1), (1, 2)]
+    assert counted() == (2, False)
+    store.close()
+
+
 def test_the_presence_row_read_for_a_scan_is_read_again_after_any_other_write(tmp_path):
     """A scan's write of ``presence`` reuses the row its last-movement read fetched only if
     nothing but the entry was written on the connection in between: a row removed meanwhile
