@@ -292,9 +292,9 @@ def test_repeated_wrong_passwords_lock_the_account_until_reset(centre: Centre,
 def test_entries_set_aside_are_stated_on_the_report_and_tracing_pages(
         tmp_path: Path, shared_browser) -> None:
     """Deriving one of a new kiosk's entries fails every time (a constraint refuses its
-    stay): the daily report page and a trace say, in Vietnamese and in English, that an
-    entry is not counted, rather than showing a short count as whole; the report's JSON
-    says it too."""
+    stay): the Today page, the daily report page and a trace say, in Vietnamese and in
+    English, that an entry is not counted, rather than showing a short count as whole; the
+    report's JSON says it too."""
     running = start_centre(tmp_path)
     chrome = shared_browser
     try:
@@ -309,6 +309,7 @@ def test_entries_set_aside_are_stated_on_the_report_and_tracing_pages(
         chrome.get(running.url + "/login")
         chrome.delete_all_cookies()
         log_in(chrome, running.url, "admin1")
+        assert "1 bản ghi bị để riêng" in chrome.find_element(By.ID, "not-derived").text
         today = chrome.find_element(By.TAG_NAME, "h1").text.split()[-1]
         chrome.get(f"{running.url}/reports?date={today}")
         said = chrome.find_element(By.ID, "not-derived").text
