@@ -1078,16 +1078,21 @@ class Store:
     def inside_count(self, checkpoint_id: str, now: float | None = None) -> int:
         """People whose last movement here, within ``INSIDE_WINDOW``, was "in": a count of
         the range of ``presence`` that holds the people inside, unless the purge set aside
-        rows of that window (a clock put back more than a day since): then of every row."""
+        rows of that window (a clock put back more than a day since): then of every row. The
+        mark and the rows are read in one snapshot (a purge may commit between them)."""
         since = utc_iso((time.time() if now is None else now) - INSIDE_WINDOW.total_seconds())
         with self.lock:
-            expired = self.conn.execute("SELECT value FROM meta WHERE key = ?",
-                                        (EXPIRED_BEFORE,)).fetchone()
-            counted = "inside = 1" if expired is None or since >= expired[0] else \
-                "inside IN (1, 0) AND direction = 'in'"
-            return self.conn.execute(
-                f"SELECT count(*) FROM presence WHERE checkpoint_id = ? AND {counted} "
-                "AND scanned_at >= ?", (checkpoint_id, since)).fetchone()[0]
+            self.conn.execute("SAVEPOINT inside_count")
+            try:
+                expired = self.conn.execute("SELECT value FROM meta WHERE key = ?",
+                                            (EXPIRED_BEFORE,)).fetchone()
+                counted = "inside = 1" if expired is None or since >= expired[0] else \
+                    "inside IN (1, 0) AND direction = 'in'"
+                return self.conn.execute(
+                    f"SELECT count(*) FROM presence WHERE checkpoint_id = ? AND {counted} "
+                    "AND scanned_at >= ?", (checkpoint_id, since)).fetchone()[0]
+            finally:
+                self.conn.execute("RELEASE inside_count")
 
     # -- sync outbox ----------------------------------------------------------------------
     def pending(self, limit: int, after_id: str = "") -> list[dict[str, Any]]:
