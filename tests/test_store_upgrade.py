@@ -154,14 +154,9 @@ def record(version: int) -> dict:
         assert pipelines[checkpoint].submit(Scan(payload=PEOPLE[person], lane=lane, wall_time=at,
                                                  monotonic_ns=monotonic)).recorded
     store.index_names()
-    subjects = sorted({s for (s,) in store.conn.execute("SELECT subject_key FROM entries")})
-    last = {f"{cp} {s} {boot}": store.last_movement(s, cp, boot) for cp in CHECKPOINTS
-            for s in subjects for boot in (*BOOTS, "boot-c")}
     recorded = {
         "version": store.schema_version,
-        "inside": [store.inside_count(cp, now=at) for cp in CHECKPOINTS for at in TIMES],
-        "last": {k: v and [v.entry_id, v.scanned_at.isoformat(), v.direction]
-                 for k, v in last.items()},
+        **answers(store),
         "search": sorted(store.conn.execute("SELECT rowid, name, entry_id FROM entries_search")),
         "tables": {}}
     for table in TABLES:
