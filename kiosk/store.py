@@ -204,11 +204,19 @@ def _v3(conn: sqlite3.Connection) -> None:
 
 
 def fill_presence(conn: sqlite3.Connection) -> None:
-    """``presence`` from the entries table (a recovered store; then :func:`fill_movements`)."""
-    conn.execute(  # the bare columns come from the row holding max(scanned_at)
+    """``presence`` from the entries table (a recovered store; then :func:`fill_movements`),
+    by the rule :meth:`Store.insert_entry` keeps it by: each person's latest movement by the
+    time it counts at (``not_before`` for an entry written while the clock was behind), the
+    later written on a tie. An ``extra`` that is not JSON (a damaged row) counts at its
+    ``scanned_at``, never stops the recovery."""
+    counted_at = ("coalesce(CASE WHEN json_valid(extra) THEN json_extract(extra, "
+                  f"'$.{CLOCK_BEHIND_KEY}.not_before') END, scanned_at)")
+    conn.execute(
         "INSERT INTO presence (checkpoint_id, inside, subject_key, scanned_at, direction) "
-        "SELECT checkpoint_id, direction = 'in', subject_key, max(scanned_at), direction "
-        "FROM entries GROUP BY subject_key, checkpoint_id")
+        "SELECT checkpoint_id, direction = 'in', subject_key, at, direction FROM ("
+        f"SELECT checkpoint_id, subject_key, direction, {counted_at} AS at, row_number() "
+        "OVER (PARTITION BY checkpoint_id, subject_key "
+        f"ORDER BY {counted_at} DESC, id DESC) AS latest FROM entries) WHERE latest = 1")
 
 
 def fill_search(conn: sqlite3.Connection) -> None:
