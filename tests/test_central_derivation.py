@@ -270,29 +270,40 @@ def test_busy_storage_is_not_taken_for_entries_that_cannot_be_derived(tmp_path: 
         assert derivation.backlog(storage) == derivation.Backlog(pending=0, set_aside=0)
 
 
+@pytest.mark.parametrize("way", ["erasure", "purge"])
 @pytest.mark.parametrize("engine", ENGINES)
-def test_a_part_set_aside_then_erased_derives_nobody_when_retried(
-        engine: str, tmp_path: Path) -> None:
+def test_a_day_frozen_with_a_part_set_aside_counts_its_people(
+        engine: str, way: str, tmp_path: Path) -> None:
     """Two people scanned 40 days ago; deriving one of them failed and was set aside. The
-    erasure of identities past the personal retention reaches that day first. Retried
-    after, the erased entry names nobody and derives nothing: the day counts the one person
-    derived before, no pair of an 'erased' subject is added, nothing is left set aside."""
+    erasure of identities (or the purge of entries) past retention reaches that day first
+    and freezes its count: a frozen day takes no pair, so a retry after could never count
+    that person, and once retried (or its entry purged) nothing would say the day is one
+    short. The freeze counts the people of the entries set aside on the days it freezes
+    first: the day counts both, for good; retried after, the erased or purged entry derives
+    nothing more, no pair of an 'erased' subject is added, nothing is left set aside."""
     old = (NOW - dt.timedelta(days=40)).replace(hour=5, minute=0, second=0)  # noon UTC+7
+    cutoff = NOW.date() - dt.timedelta(days=30)
     with open_storage(database_url(engine, tmp_path)) as storage:
         ids = []
         for person in (1, 2):
             entries = [wire_entry(payload_identity(person, "cccd"), checkpoint="CP-A",
                                   kiosk="k1", direction="in", scanned_at=old)]
             ids += [r["id"] for r in storage.ingest_batch(
-                "k1", entries, sent_at=None, received_at=NOW, batch_id=uuid7())]
+                "k1", entries, sent_at=None, received_at=old + dt.timedelta(hours=1),
+                batch_id=uuid7())]
         refuse_stays_of(storage, ids[1])
         assert derivation.catch_up(storage) == 2
         assert derivation.backlog(storage) == derivation.Backlog(pending=0, set_aside=1)
-        assert erasure.erase_personal(storage, NOW.date() - dt.timedelta(days=30)) == 2
+        if way == "erasure":
+            assert erasure.erase_personal(storage, cutoff) == 2
+        else:
+            assert storage.purge_entries(cutoff) > 0
+            assert storage._query("SELECT count(*) FROM entries") == [(0,)]
+        day = storage.calendar.day_of(old).isoformat()
+        assert people.per_day(storage, day, day) == {day: 2}
         mend(storage)
         assert derivation.retry(storage) == derivation.Backlog(pending=0, set_aside=0)
-        day = storage.calendar.day_of(old).isoformat()
-        assert people.per_day(storage, day, day) == {day: 1}
+        assert people.per_day(storage, day, day) == {day: 2}
         assert storage._query("SELECT count(*) FROM day_subjects WHERE subject_key = $1",
                               (people.ERASED,)) == [(0,)]
 

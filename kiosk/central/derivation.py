@@ -183,6 +183,33 @@ def retry(storage: Storage) -> Backlog:
     return backlog(storage)
 
 
+def count_set_aside_people(storage: Storage, tx: Any, before: dt.date) -> None:
+    """In ``tx``, just before :func:`people.freeze` freezes the days before ``before``:
+    add the people of the entries set aside on those days to their day sets. A frozen day
+    takes no pair, so a retry after could never count them, and once they were retried (or
+    purged) nothing would say the day is short by them. Their stays and matches still wait
+    for the retry. If counting them fails too, the day freezes without them (logged)."""
+    ids = [i for (held,) in storage._execute(tx, f"SELECT entry_ids FROM {SET_ASIDE}")
+           for i in msgspec.json.decode(held)]
+    if not ids:
+        return
+    last = before.isoformat()
+    rows = [r for r in _read(storage, tx, ids) if r[_DAY] is not None and r[_DAY] < last]
+    storage._execute(tx, "SAVEPOINT set_aside_people")
+    try:
+        tally = aggregates.Tally()
+        people.count_new(storage, tx, tally,
+                         ((r[_DAY], r[_SUBJECT], r[_CHECKPOINT]) for r in rows))
+        aggregates.write(storage, tx, tally)
+    except Exception as exc:
+        if storage._transient(exc):
+            raise
+        storage._execute(tx, "ROLLBACK TO SAVEPOINT set_aside_people")
+        log.error("derivation: the people of %d entries set aside could not be counted "
+                  "before their days froze: %r", len(rows), exc)
+    storage._execute(tx, "RELEASE SAVEPOINT set_aside_people")
+
+
 def _turn(storage: Storage) -> threading.Lock:
     """This process's turn to step on ``storage``. Its threads wait for a step here, holding
     no connection: readers waiting on the advisory lock each held one of the pool's, so a

@@ -58,6 +58,7 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
     frozen = before + dt.timedelta(days=1)  # a local day can end after its UTC day
     with storage._transaction() as tx:
         derivation.exclude(storage, tx)
+        derivation.count_set_aside_people(storage, tx, frozen)
         people.freeze(storage, tx, frozen)
     erased, after = 0, ""
     while True:

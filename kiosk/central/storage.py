@@ -356,6 +356,7 @@ class Storage(ABC):
         stays.read_raw_before(self, cutoff)
         with self._transaction() as tx:
             derivation.exclude(self, tx)
+            derivation.count_set_aside_people(self, tx, unfrozen)
             people.freeze(self, tx, unfrozen)
         removed = self._purge(cutoff, unfrozen.isoformat())
         with self._transaction() as tx:
