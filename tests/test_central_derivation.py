@@ -7,6 +7,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 import json
+import random
 import threading
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from trace_support import number, payload_identity, wire_entry
 
 from kiosk.central import (
     derivation,
+    document_matches,
     erasure,
     people,
     report_formats,
@@ -327,3 +329,151 @@ def test_the_report_command_says_what_it_derives_first_and_waits_for_all(
     assert json.loads(first.stdout)["summary"]["people"] == 3
     assert json.loads(first.stdout)["not_derived"]["pending_entries"] == 0
     assert central("report", "daily", "--db", url, "--date", day).stderr == ""
+
+
+def poison_stays(storage: Any) -> None:
+    """A table of entry ids whose stays every step refuses (a constraint met mid-step,
+    after the step wrote its document matches), until the ids are taken out of it."""
+    with storage._transaction() as tx:
+        storage._execute(tx, "CREATE TABLE poison (id TEXT PRIMARY KEY)")
+        refused = ("NEW.first_id IN (SELECT id FROM poison) OR NEW.last_id IN "
+                   "(SELECT id FROM poison) OR NEW.oldest_id IN (SELECT id FROM poison)")
+        if storage.postgresql:
+            storage._execute(tx, f"""
+                CREATE FUNCTION poisoned() RETURNS trigger AS $$ BEGIN
+                    IF {refused} THEN RAISE EXCEPTION 'poisoned' USING ERRCODE = '23514';
+                    END IF;
+                    RETURN NEW;
+                END $$ LANGUAGE plpgsql""")
+            storage._execute(tx, "CREATE TRIGGER poisoned BEFORE INSERT OR UPDATE ON stays "
+                                 "FOR EACH ROW EXECUTE FUNCTION poisoned()")
+        else:
+            for event in ("INSERT", "UPDATE"):
+                storage._execute(tx, f"CREATE TRIGGER poisoned_{event} BEFORE {event} ON stays "
+                                     f"WHEN {refused} BEGIN SELECT RAISE(ABORT, 'poisoned'); END")
+
+
+def derived_tables(storage: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table derived from the entries, in a comparable order."""
+    return {table: sorted((tuple(r) for r in storage._query(f"SELECT {columns} FROM {table}")),
+                          key=repr)
+            for table, columns in (("stays", ", ".join(stays.COLUMNS)), (stays.TAILS, "*"),
+                                   ("identities", "*"), ("document_matches", "*"),
+                                   ("day_subjects", "*"))}
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("engine", ENGINES)
+def test_random_failures_and_retries_derive_what_a_rebuild_derives(
+        engine: str, seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of eight people's scans over two days arrive in any order; some entries
+    fail every step that derives them (their stays refused) until mended; readers step,
+    parts are set aside and retried, some while still failing. Once every cause is mended
+    and the parts retried, every derived table is exactly what a rebuild from the entries
+    makes, and each day counts its distinct people once: nothing was derived twice,
+    nothing left out."""
+    rng = random.Random(seed)
+    monkeypatch.setattr(derivation, "STEP_ENTRIES", 5)  # steps split and join batches
+    base = (NOW - dt.timedelta(days=3)).replace(hour=5, minute=0, second=0)  # noon UTC+7
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        poison_stays(storage)
+        for _ in range(40):
+            action = rng.random()
+            if action < 0.55:
+                entries = [wire_entry(
+                    payload_identity(rng.randint(1, 8), rng.choice(
+                        ["cccd", "cccd", "manual_doc", "pccovid"])),
+                    checkpoint=rng.choice(["CP-A", "CP-B"]), kiosk=rng.choice(["k1", "k2"]),
+                    direction=rng.choice(["in", "out"]),
+                    scanned_at=base + dt.timedelta(minutes=rng.randint(0, 2880)))
+                    for _ in range(rng.randint(1, 4))]
+                ids = [r["id"] for r in storage.ingest_batch(
+                    "k1", entries, sent_at=None, received_at=NOW, batch_id=uuid7())]
+                if rng.random() < 0.3:
+                    with storage._transaction() as tx:
+                        storage._execute(tx, "INSERT INTO poison (id) VALUES ($1) "
+                                             "ON CONFLICT DO NOTHING", (rng.choice(ids),))
+            elif action < 0.75:
+                derivation.step(storage)
+            elif action < 0.85:
+                derivation.retry(storage)
+            else:
+                with storage._transaction() as tx:
+                    storage._execute(tx, "DELETE FROM poison WHERE id IN (SELECT id FROM "
+                                         "poison ORDER BY id LIMIT 1)")
+        derivation.catch_up(storage)
+        with storage._transaction() as tx:
+            storage._execute(tx, "DELETE FROM poison")
+        assert derivation.retry(storage) == derivation.Backlog(pending=0, set_aside=0)
+        derived = derived_tables(storage)
+        counted = storage._query("SELECT day, CAST(sum(people) AS BIGINT) FROM checkpoint_days "
+                                 "GROUP BY day HAVING sum(people) > 0 ORDER BY day")
+        with storage._transaction() as tx:
+            stays.rebuild_all(storage, tx)
+            document_matches.rebuild(storage, tx)
+            people.recount(storage, tx)
+        assert derived_tables(storage) == derived
+        assert storage._query(
+            "SELECT local_day, count(DISTINCT subject_key) FROM entries "
+            "GROUP BY local_day ORDER BY local_day") == counted
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("engine", ENGINES)
+def test_days_frozen_amid_failures_count_everyone_stored_when_they_froze(
+        engine: str, seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As above, with the erasure of identities and the purge of entries of the first day
+    run at any point: each day they freeze counts every person whose entry was stored when
+    it froze, derived, queued or set aside; every other day counts the distinct people of
+    its entries, once every cause is mended and the parts retried."""
+    rng = random.Random(seed)
+    monkeypatch.setattr(derivation, "STEP_ENTRIES", 5)
+    base = (NOW - dt.timedelta(days=60)).replace(hour=5, minute=0, second=0)  # noon UTC+7
+    cutoff = (base + dt.timedelta(days=1)).date()
+    frozen: dict[str, int] = {}
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        poison_stays(storage)
+        for _ in range(40):
+            action = rng.random()
+            if action < 0.5:
+                at = base + dt.timedelta(minutes=rng.randint(0, 2880))
+                entries = [wire_entry(
+                    payload_identity(rng.randint(1, 8), rng.choice(["cccd", "manual_doc"])),
+                    checkpoint=rng.choice(["CP-A", "CP-B"]), kiosk="k1",
+                    direction=rng.choice(["in", "out"]),
+                    scanned_at=at + dt.timedelta(minutes=rng.randint(0, 30)))
+                    for _ in range(rng.randint(1, 4))]
+                ids = [r["id"] for r in storage.ingest_batch(
+                    "k1", entries, sent_at=None, received_at=at + dt.timedelta(hours=1),
+                    batch_id=uuid7()) if r["status"] == protocol.ACCEPTED]
+                if ids and rng.random() < 0.4:
+                    with storage._transaction() as tx:
+                        storage._execute(tx, "INSERT INTO poison (id) VALUES ($1) "
+                                             "ON CONFLICT DO NOTHING", (rng.choice(ids),))
+            elif action < 0.65:
+                derivation.step(storage)
+            elif action < 0.75:
+                derivation.retry(storage)
+            else:
+                held: dict[str, set[str]] = {}
+                for day, subject in storage._query(
+                        "SELECT local_day, subject_key FROM entries WHERE subject_key <> $1",
+                        (people.ERASED,)):
+                    held.setdefault(day, set()).add(subject)
+                if action < 0.85:
+                    erasure.erase_personal(storage, cutoff)
+                else:
+                    storage.purge_entries(cutoff)
+                for day, count in storage._query("SELECT day, people FROM day_people"):
+                    frozen.setdefault(day, len(held.get(day, ())))
+                    assert count == frozen[day], day
+        with storage._transaction() as tx:
+            storage._execute(tx, "DELETE FROM poison")
+        assert derivation.retry(storage) == derivation.Backlog(pending=0, set_aside=0)
+        expected = dict(storage._query(
+            "SELECT local_day, count(DISTINCT subject_key) FROM entries WHERE subject_key <> $1 "
+            "GROUP BY local_day", (people.ERASED,)))
+        expected.update(frozen)
+        first, last = base.date().isoformat(), NOW.date().isoformat()
+        assert people.per_day(storage, first, last) == {
+            day: n for day, n in expected.items() if n}
