@@ -257,6 +257,22 @@ def test_entries_a_step_cannot_derive_are_set_aside_and_every_reader_says_so(
         assert stays_kept(storage) == derived
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_part_set_aside_keeps_no_text_of_its_row_whatever_its_quotes(
+        engine: str, tmp_path: Path) -> None:
+    """A damaged row's scan time holds a name with an apostrophe: Python quotes such a text
+    with double quotes in the error, which the part set aside kept whole (the name would
+    outlive the entry's erasure there). Any quoted value is replaced, the kind stays."""
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        entry = upload(storage, 1)[0]["id"]
+        with storage._transaction() as tx:
+            storage._execute(tx, "UPDATE entries SET scanned_at = $1 WHERE id = $2",
+                             ("Lê Thị O'Hara", entry))
+        derivation.catch_up(storage)
+        [part] = derivation.set_aside(storage)
+        assert part["error"] == 'ValueError: Invalid isoformat string: "…"'
+
+
 def test_busy_storage_is_not_taken_for_entries_that_cannot_be_derived(tmp_path: Path) -> None:
     """A step failing because storage is busy (here a lock not available, as a lock timeout
     raises it) is left queued whole, to be tried again: nothing is set aside, the reader is

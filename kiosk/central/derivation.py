@@ -90,8 +90,9 @@ _READ = (f"SELECT e.local_day, e.subject_key, {stays.SCAN} FROM entries e "
 """The entries of a step, as :func:`derive` takes them: local day, subject key, then the
 scan as :mod:`kiosk.central.stays` reads it (match key, checkpoint, id, …)."""
 _DAY, _SUBJECT, _MATCH, _CHECKPOINT = 0, 1, 2, 3
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'")
-"""A single-quoted value in an error's text (Python's repr, PostgreSQL's literals)."""
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" r'|"(?:[^"\\]|\\.)*"')
+"""A quoted value in an error's text: Python's repr (double quotes when the text holds an
+apostrophe), PostgreSQL's literals and the values its messages quote."""
 _NO_LIMIT = 2 ** 62
 _TURNS: weakref.WeakKeyDictionary[Storage, threading.Lock] = weakref.WeakKeyDictionary()
 _TURNS_GUARD = threading.Lock()
@@ -319,7 +320,7 @@ def _described(exc: Exception) -> str:
     in it replaced by ``'…'``. The row's text it may quote (a name, an address) would
     outlive the erasure of that entry's identity there; the log has the whole error."""
     line = (str(exc).strip().splitlines() or [""])[0]
-    return f"{type(exc).__name__}: {_QUOTED.sub(chr(39) + '…' + chr(39), line)}"[:500]
+    return f"{type(exc).__name__}: {_QUOTED.sub(lambda m: m[0][0] + '…' + m[0][0], line)}"[:500]
 
 
 def _read(storage: Storage, tx: Any, ids: list[str]) -> list[Sequence[Any]]:
