@@ -257,6 +257,29 @@ def test_entries_a_step_cannot_derive_are_set_aside_and_every_reader_says_so(
         assert stays_kept(storage) == derived
 
 
+def test_keys_too_large_for_an_index_of_a_derived_table_are_set_aside(tmp_path: Path) -> None:
+    """A kiosk sends a manual entry whose document key and match key (4,096 characters
+    each at most, as the protocol allows) fit the entries' indexes one by one, but not
+    together in a document match's key: PostgreSQL refuses that index row every time
+    (SQLSTATE 54000, an OperationalError like a lost connection). Taken for busy storage,
+    the step was retried by every reader, each answered 503, and the purge never ran; now
+    the entry is set aside and the person scanned before it is counted."""
+    letters = random.Random(1).choices("abcdefghijklmnopqrstuvwxyz0123456789", k=2800)
+    with open_storage(database_url("postgresql", tmp_path)) as storage:
+        upload(storage, 1)
+        entry = wire_entry(payload_identity(2, "manual_doc"), checkpoint="CP-A", kiosk="k2",
+                           direction="in", scanned_at=SCANNED)
+        entry.update(subject_key="doc:" + "".join(letters[:1400]),
+                     match_key="".join(letters[1400:]))
+        assert storage.ingest_batch("k2", [entry], sent_at=protocol.format_time(NOW),
+                                    received_at=NOW, batch_id=uuid7())[0]["status"] == "accepted"
+        report = reports.daily(storage, storage.calendar.day_of(SCANNED), now=NOW)
+        assert report["not_derived"] == {"pending_entries": 0, "set_aside_entries": 1}
+        assert report["summary"]["people"] == 1
+        [part] = derivation.set_aside(storage)
+        assert part["kiosk_id"] == "k2" and "exceeds btree" in part["error"]
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_part_set_aside_keeps_no_text_of_its_row_whatever_its_quotes(
         engine: str, tmp_path: Path) -> None:

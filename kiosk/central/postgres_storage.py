@@ -152,9 +152,13 @@ class PostgresStorage(Storage):
                                f"INSERT INTO {table} ({names}) SELECT {names} FROM moved{conflict}")
 
     def _transient(self, exc: Exception) -> bool:
-        """Connection lost, deadlock, lock or statement timeout, disk full, shutdown: all
-        of SQLSTATE's classes psycopg raises as OperationalError."""
-        return isinstance(exc, psycopg.OperationalError | MemoryError)
+        """Connection lost, deadlock, lock or statement timeout, disk full, shutdown: the
+        OperationalErrors but class 54, a program limit (an index row too large for a key a
+        kiosk sent: it fails every time, and kept every reader failing behind it)."""
+        if isinstance(exc, MemoryError):
+            return True
+        return (isinstance(exc, psycopg.OperationalError)
+                and not (exc.sqlstate or "").startswith("54"))
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._connection() as conn:
