@@ -516,3 +516,23 @@ def test_days_frozen_amid_failures_count_everyone_stored_when_they_froze(
         first, last = base.date().isoformat(), NOW.date().isoformat()
         assert people.per_day(storage, first, last) == {
             day: n for day, n in expected.items() if n}
+
+
+def test_a_step_out_of_time_to_split_sets_the_failing_part_aside_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Splitting a failing step costs two tries an entry when every entry fails (a bug),
+    the derivation lock held throughout: after ISOLATE_SECONDS the parts still failing are
+    set aside whole (here at once: all ten, one part), and a retry splits them again, down
+    to the one that still fails."""
+    monkeypatch.setattr(derivation, "ISOLATE_SECONDS", 0.0)
+    with open_storage(database_url("sqlite", tmp_path)) as storage:
+        ids = [upload(storage, person)[0]["id"] for person in range(1, 11)]
+        refuse_stays_of(storage, ids[4])
+        assert derivation.catch_up(storage) == 10
+        assert [(p["entries"], p["first_entry"]) for p in derivation.set_aside(storage)] == [
+            (10, ids[0])]
+        monkeypatch.setattr(derivation, "ISOLATE_SECONDS", 10.0)
+        assert derivation.retry(storage) == derivation.Backlog(pending=0, set_aside=1)
+        assert [p["first_entry"] for p in derivation.set_aside(storage)] == [ids[4]]
+        day = storage.calendar.day_of(SCANNED).isoformat()
+        assert people.per_day(storage, day, day) == {day: 9}
