@@ -324,8 +324,8 @@ def _described(exc: Exception) -> str:
 
 
 def _read(storage: Storage, tx: Any, ids: list[str]) -> list[Sequence[Any]]:
-    """The entries held of ``ids``, as :func:`derive` takes them (purged or erased ones are
-    no longer there: they derive nothing)."""
+    """The entries held of ``ids``, as :func:`derive` takes them (purged ones are no longer
+    there: they derive nothing)."""
     if storage.postgresql:  # the partitions of the ids' days only (pruned by the array's ids)
         return storage._execute(tx, _READ.format(among="= ANY($1::text[])"),
                                 ("{" + ",".join(ids) + "}",)).fetchall()
