@@ -295,9 +295,11 @@ def _step(storage: Storage, through: int | None, *, wait: bool) -> Counter[str |
 def _derive_parts(storage: Storage, tx: Any, ids: list[tuple[str, str | None]],
                   deadline: float) -> list[tuple[list[tuple[str, str | None]], Exception]]:
     """Derive the entries ``ids`` ((id, kiosk) in id order) in a savepoint; if that fails
-    for a reason other than busy or absent storage, each half the same way, down to single
-    entries (until ``deadline``: then the part whole). The parts that failed, each with its
-    error; everything else is derived."""
+    for a reason other than busy or absent storage, the entries of each half of its kiosks
+    the same way, down to one kiosk's, then each half, down to single entries (until
+    ``deadline``: then the part whole, never with another kiosk's entries: a kiosk sending
+    many failing entries runs it out). The parts that failed, each with its error;
+    everything else is derived."""
     storage._execute(tx, "SAVEPOINT derive_part")
     try:
         derive(storage, tx, _read(storage, tx, [i for i, _ in ids]))
@@ -306,11 +308,15 @@ def _derive_parts(storage: Storage, tx: Any, ids: list[tuple[str, str | None]],
             raise
         storage._execute(tx, "ROLLBACK TO SAVEPOINT derive_part")
         storage._execute(tx, "RELEASE SAVEPOINT derive_part")
-        if len(ids) == 1 or time.monotonic() >= deadline:
+        kiosks = list(dict.fromkeys(kiosk for _, kiosk in ids))
+        if len(kiosks) > 1:  # whatever the time: one kiosk's entries never set another's aside
+            first = set(kiosks[:len(kiosks) // 2])
+            parts = [[x for x in ids if x[1] in first], [x for x in ids if x[1] not in first]]
+        elif len(ids) == 1 or time.monotonic() >= deadline:
             return [(ids, exc)]
-        half = len(ids) // 2
-        return (_derive_parts(storage, tx, ids[:half], deadline)
-                + _derive_parts(storage, tx, ids[half:], deadline))
+        else:
+            parts = [ids[:len(ids) // 2], ids[len(ids) // 2:]]
+        return [failed for part in parts for failed in _derive_parts(storage, tx, part, deadline)]
     storage._execute(tx, "RELEASE SAVEPOINT derive_part")
     return []
 
