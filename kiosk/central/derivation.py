@@ -207,7 +207,7 @@ def count_set_aside_people(storage: Storage, tx: Any, before: dt.date) -> None:
             raise
         storage._execute(tx, "ROLLBACK TO SAVEPOINT set_aside_people")
         log.error("derivation: the people of %d entries set aside could not be counted "
-                  "before their days froze: %r", len(rows), exc)
+                  "before their days froze: %s", len(rows), _described(exc))
     storage._execute(tx, "RELEASE SAVEPOINT set_aside_people")
 
 
@@ -283,12 +283,12 @@ def _step(storage: Storage, through: int | None, *, wait: bool) -> Counter[str |
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         for part, error in failed:
             for kiosk in dict.fromkeys(k for _, k in part):
-                mine = [i for i, k in part if k == kiosk]
-                log.error("derivation: %d entries of kiosk %s set aside (first %s): %r",
-                          len(mine), kiosk, mine[0], error)
+                mine, described = [i for i, k in part if k == kiosk], _described(error)
+                log.error("derivation: %d entries of kiosk %s set aside (first %s): %s",
+                          len(mine), kiosk, mine[0], described)
                 storage._execute(tx, f"INSERT INTO {SET_ASIDE} (kiosk_id, entries, entry_ids, "
                                      "error, set_aside_at) VALUES ($1, $2, $3, $4, $5)",
-                                 (kiosk, len(mine), json_rows(mine), _described(error), at))
+                                 (kiosk, len(mine), json_rows(mine), described, at))
         return Counter(kiosk for _, kiosk in ids)
 
 
@@ -322,9 +322,10 @@ def _derive_parts(storage: Storage, tx: Any, ids: list[tuple[str, str | None]],
 
 
 def _described(exc: Exception) -> str:
-    """The error as kept with a part set aside: its kind and first line, every quoted value
-    in it replaced by ``'…'``. The row's text it may quote (a name, an address) would
-    outlive the erasure of that entry's identity there; the log has the whole error."""
+    """The error as kept with a part set aside and logged: its kind and first line, every
+    quoted value in it replaced by ``'…'``. The row's text it may quote (a name, an
+    address; PostgreSQL's next lines quote the row a COPY was writing) would outlive the
+    erasure of that entry's identity there, and reach whoever reads the server's log."""
     line = (str(exc).strip().splitlines() or [""])[0]
     return f"{type(exc).__name__}: {_QUOTED.sub(lambda m: m[0][0] + '…' + m[0][0], line)}"[:500]
 
