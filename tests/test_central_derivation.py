@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from central_support import ENGINES, central, database_url
-from trace_support import number, payload_identity, wire_entry
+from trace_support import Visit, number, payload_identity, store_scans, wire_entry
 
 from kiosk.central import (
     derivation,
@@ -584,3 +584,34 @@ def test_a_step_out_of_time_to_split_sets_the_failing_part_aside_whole(
         assert [p["first_entry"] for p in derivation.set_aside(storage)] == [ids[4]]
         day = storage.calendar.day_of(SCANNED).isoformat()
         assert people.per_day(storage, day, day) == {day: 9}
+
+
+def test_the_trace_command_derives_every_entry_before_it_traces(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``kiosk-central trace`` answers a health officer who hands its file on: like the
+    report command it waits until every entry acknowledged is derived, however long, and
+    says so first. (It stopped after READER_SECONDS, as a dashboard page does: behind five
+    batches of a second each it named two contacts of four, saying so on stderr only.)"""
+    from kiosk.central import cli
+
+    keep = stays.keep
+
+    def slow_keep(storage: Any, tx: Any, rows: Any) -> None:
+        time.sleep(1.0)  # a step over a backlog
+        keep(storage, tx, rows)
+
+    seen = NOW - dt.timedelta(days=2)
+    url = database_url("sqlite", tmp_path)
+    with open_storage(url) as storage:
+        store_scans(storage, [Visit(person, "cccd", "CP-CHO", way, seen + dt.timedelta(
+            minutes=minutes), kiosk=f"k{person}") for person in range(1, 6)
+            for way, minutes in (("in", person), ("out", 60 + person))], {}, derive_every=0)
+    monkeypatch.setattr(derivation, "STEP_ENTRIES", 2)  # a kiosk's batch a step
+    monkeypatch.setattr(stays, "keep", slow_keep)
+    assert cli.main(["trace", "--db", url, "--document", number(1), "--reason", "F0-7"]) == 0
+    out, err = capsys.readouterr()
+    answer = json.loads(out)
+    assert len(answer["contacts"]) == 4
+    assert answer["not_derived"] == {"pending_entries": 0, "set_aside_entries": 0}
+    assert "Processing 10 entries not derived yet first" in err

@@ -149,9 +149,10 @@ def catch_up(storage: Storage, seconds: float | None = None) -> int:
     return done
 
 
-def for_reader(storage: Storage, seconds: float = READER_SECONDS) -> Backlog:
+def for_reader(storage: Storage, seconds: float | None = READER_SECONDS) -> Backlog:
     """Derive first, as a reader of derived tables must, for at most about ``seconds`` (a
-    step started then ends); what is left, for the answer to say."""
+    step started then ends; None: until all is derived); what is left, for the answer to
+    say."""
     catch_up(storage, seconds)
     return backlog(storage)
 

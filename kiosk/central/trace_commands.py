@@ -13,7 +13,7 @@ import re
 import sys
 from typing import Any
 
-from kiosk.central.derivation_commands import not_derived
+from kiosk.central.derivation_commands import deriving_first, not_derived
 from kiosk.central.sheets import FORMATS
 from kiosk.commandline import (
     EXIT_USAGE,
@@ -66,8 +66,10 @@ def cmd_trace(args: argparse.Namespace) -> int:
                 document=args.document, payload=args.payload, name=args.name,
                 birth_year=args.birth_year, start=_local(args.start, calendar.zone),
                 end=_local(args.end, calendar.zone), policy=policy)
+            deriving_first(storage)  # a file handed on: every entry it can count
             report = trace_service.run(storage, request, actor=audit.command_actor(),
-                                       reason=args.reason, channel="cli", address=None)
+                                       reason=args.reason, channel="cli", address=None,
+                                       wait=None)
     except (tracing.TraceError, audit.AuditError) as exc:
         print(f"{both('central.refused')}: {exc}", file=sys.stderr)
         return EXIT_USAGE

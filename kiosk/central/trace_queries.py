@@ -71,13 +71,14 @@ _SUBJECT = ROW_COLUMNS.index("subject_key")
 class StorageSource:
     """Tracing's reads on a central :class:`~kiosk.central.storage.Storage` (either engine)."""
 
-    def __init__(self, storage: Storage, around: tuple[float, float] | None = None) -> None:
+    def __init__(self, storage: Storage, around: tuple[float, float] | None = None, *,
+                 wait: float | None = derivation.READER_SECONDS) -> None:
         """``around``: the time range whose scans say which document goes with which match
         key (:func:`kiosk.central.tracing.alias_window`); None: all scans held. The stays,
         identities and document matches of every entry acknowledged until now are derived
-        first, for a few seconds at most (:func:`kiosk.central.derivation.for_reader`);
-        ``not_derived`` says how many were not, for the trace to say."""
-        self.not_derived = derivation.for_reader(storage)
+        first, for ``wait`` seconds at most (None: all; :func:`kiosk.central.derivation.
+        for_reader`); ``not_derived`` says how many were not, for the trace to say."""
+        self.not_derived = derivation.for_reader(storage, wait)
         self.storage = storage
         self.around = around
         self.calendar = storage.calendar

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.central import audit, trace_formats, tracing
+from kiosk.central import audit, derivation, trace_formats, tracing
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
 
@@ -85,12 +85,14 @@ def target(source: StorageSource, request: Request, start: dt.datetime, end: dt.
 
 
 def run(storage: Storage, request: Request, *, actor: str, reason: str, channel: str,
-        address: str | None) -> dict[str, Any]:
-    """The trace as JSON-ready data, once it is in the audit log (no record, no answer)."""
+        address: str | None, wait: float | None = derivation.READER_SECONDS
+        ) -> dict[str, Any]:
+    """The trace as JSON-ready data, once it is in the audit log (no record, no answer);
+    what is not derived yet is derived first for ``wait`` seconds at most (None: all)."""
     reason = audit.check_reason(reason)
     start, end = period(storage, request)
     source = StorageSource(storage, tracing.alias_window(start.timestamp(), end.timestamp(),
-                                                         request.policy))
+                                                         request.policy), wait=wait)
     who = target(source, request, start, end)
     result = tracing.trace(source, who, start.timestamp(), end.timestamp(), request.policy)
     visited = {v.checkpoint_id for v in result.visits}
