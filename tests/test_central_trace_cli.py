@@ -169,6 +169,28 @@ def test_a_trace_to_a_terminal_shows_a_names_control_characters_as_escapes(
     assert name in out.read_text(encoding="utf-8-sig")
 
 
+def test_the_audit_list_shows_a_traced_codes_control_characters_as_escapes(
+        db: str) -> None:
+    """A trace by a scanned code records the code's text as whom it was about, and its
+    reason as typed (by a tracer on the dashboard too): `kiosk-central audit list` printed
+    both as they are, so a code carrying an escape sequence retitled and cleared the
+    terminal of the admin reading the log. On a real pty each shows as escapes."""
+    code = "079099999999|123456789|Nguyễn \x1b]0;pwned\x07Văn\x1b[2J|01021990|Nam|Huế|10102021"
+    trace(db, "--payload", "hex:" + code.encode().hex(), "--reason", "F0 \x1b[31m\x9b2J")
+    leader, follower = pty.openpty()
+    proc = subprocess.run([*CENTRAL, "audit", "list", "--db", db], stdout=follower,
+                          stderr=subprocess.PIPE, timeout=60)
+    os.close(follower)
+    shown = b""
+    while chunk := _read(leader):
+        shown += chunk
+    os.close(leader)
+    assert proc.returncode == 0, proc.stderr
+    text = shown.decode()
+    assert not {"\x1b", "\x07", "\x9b"} & set(text)
+    assert r"Nguyễn \x1b]0;pwned\x07Văn\x1b[2J" in text and r"F0 \x1b[31m\x9b2J" in text
+
+
 def _read(fd: int) -> bytes:
     """What a pty's other end has written (b"" once it is closed and drained)."""
     try:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kiosk.central.placeholders import Params, slots
-from kiosk.commandline import examples, listed, open_central
+from kiosk.commandline import examples, listed, open_central, terminal_text
 from kiosk.messages import WordedError, both
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                      f"{both('central.reason')}: {r.reason}")
         elif r.reason:
             line += f" — {both('central.reason')}: {r.reason}"
-        print(line)
+        print(terminal_text(line))  # a traced code's text, a reason typed: shown, never obeyed
     return 0
 
 
