@@ -10,6 +10,7 @@ import json
 import random
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -301,6 +302,41 @@ def test_the_log_of_a_part_set_aside_names_nobody(
     assert entry in caplog.text and part["error"] in caplog.text
     assert name.split()[-1] not in caplog.text and person not in caplog.text
     assert "DUNG" not in caplog.text.upper()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_kiosk_whose_entries_fail_pays_for_finding_them(
+        engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Derivation is charged to the kiosks' processor shares. Kiosk k2's one entry fails
+    after a third of a second of work each time it is tried, in a step with nine of k1's:
+    the step tries them all, then each kiosk's apart. The tries that failed are k2's to
+    pay, the work that derived k1's is k1's. (Shared by entries, k1 paid nine tenths of
+    k2's failures: a kiosk sending entries that fail had the others held back for it.)"""
+    keep = stays.keep
+    hostile = wire_entry(payload_identity(10, "cccd"), checkpoint="CP-A", kiosk="k2",
+                         direction="in", scanned_at=SCANNED)
+
+    def failing_keep(storage: Any, tx: Any, rows: Any) -> None:
+        rows = list(rows)
+        if any(row[2] == hostile["id"] for row in rows):  # SCAN: match key, checkpoint, id
+            until = time.thread_time() + 0.3
+            while time.thread_time() < until:
+                pass
+            raise ValueError("a bug this entry meets")
+        keep(storage, tx, rows)
+
+    monkeypatch.setattr(stays, "keep", failing_keep)
+    charged: Counter[str] = Counter()
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        for person in range(1, 10):
+            upload(storage, person)
+        storage.ingest_batch("k2", [hostile], sent_at=protocol.format_time(NOW),
+                             received_at=NOW, batch_id=uuid7())
+        derivation.charge_to(storage, lambda kiosk, seconds: charged.update({kiosk: seconds}))
+        assert derivation.catch_up(storage) == 10
+        assert derivation.backlog(storage) == derivation.Backlog(pending=0, set_aside=1)
+    assert charged["k2"] >= 0.6  # two tries: the whole step, then its own entry
+    assert charged["k1"] < 0.3
 
 
 def test_keys_too_large_for_an_index_of_a_derived_table_are_set_aside(tmp_path: Path) -> None:

@@ -242,23 +242,26 @@ def step(storage: Storage, through: int | None = None, *, wait: bool = True) -> 
         return None
     started = time.thread_time()
     try:
-        kiosks = _step(storage, through, wait=wait)
+        done = _step(storage, through, wait=wait)
     finally:
         turn.release()
-    if kiosks is None:
+    if done is None:
         return None
+    kiosks, spent = done
     read = sum(kiosks.values())
     charge = _CHARGES.get(storage)
     if charge is not None and read:
-        seconds = time.thread_time() - started
+        rest = max(0.0, time.thread_time() - started - sum(spent.values()))
         for kiosk, entries in kiosks.items():
             if kiosk is not None:  # queued before schema v22 named kiosks
-                charge(kiosk, seconds * entries / read)
+                charge(kiosk, spent[kiosk] + rest * entries / read)
     return read
 
 
-def _step(storage: Storage, through: int | None, *, wait: bool) -> Counter[str | None] | None:
-    """:func:`step`, this process's turn taken; the entries read of each kiosk."""
+def _step(storage: Storage, through: int | None, *, wait: bool
+          ) -> tuple[Counter[str | None], Counter[str | None]] | None:
+    """:func:`step`, this process's turn taken; the entries read of each kiosk, and the
+    processor time its parts took (:func:`_derive_parts`)."""
     with storage._transaction() as tx:
         if storage.postgresql and not wait:
             if not storage._execute(tx, "SELECT pg_try_advisory_xact_lock($1)",
@@ -280,7 +283,8 @@ def _step(storage: Storage, through: int | None, *, wait: bool) -> Counter[str |
         ids = [(i, kiosk) for held, kiosk in storage._execute(
             tx, f"DELETE FROM {TABLE} WHERE seq <= $1 RETURNING entry_ids, kiosk_id", (last,))
             for i in msgspec.json.decode(held)]
-        failed = _derive_parts(storage, tx, ids, time.monotonic() + ISOLATE_SECONDS)
+        spent: Counter[str | None] = Counter()
+        failed = _derive_parts(storage, tx, ids, time.monotonic() + ISOLATE_SECONDS, spent)
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         for part, error in failed:
             for kiosk in dict.fromkeys(k for _, k in part):
@@ -290,17 +294,21 @@ def _step(storage: Storage, through: int | None, *, wait: bool) -> Counter[str |
                 storage._execute(tx, f"INSERT INTO {SET_ASIDE} (kiosk_id, entries, entry_ids, "
                                      "error, set_aside_at) VALUES ($1, $2, $3, $4, $5)",
                                  (kiosk, len(mine), json_rows(mine), described, at))
-        return Counter(kiosk for _, kiosk in ids)
+        return Counter(kiosk for _, kiosk in ids), spent
 
 
 def _derive_parts(storage: Storage, tx: Any, ids: list[tuple[str, str | None]],
-                  deadline: float) -> list[tuple[list[tuple[str, str | None]], Exception]]:
+                  deadline: float, spent: Counter[str | None]
+                  ) -> list[tuple[list[tuple[str, str | None]], Exception]]:
     """Derive the entries ``ids`` ((id, kiosk) in id order) in a savepoint; if that fails
     for a reason other than busy or absent storage, the entries of each half of its kiosks
     the same way, down to one kiosk's, then each half, down to single entries (until
     ``deadline``: then the part whole, never with another kiosk's entries: a kiosk sending
     many failing entries runs it out). The parts that failed, each with its error;
-    everything else is derived."""
+    everything else is derived. ``spent``: each kiosk's processor time, the time of a
+    failed try going to the kiosks whose entries failed in it (a kiosk sending entries that
+    fail pays for finding them, not the kiosks that shared its step)."""
+    started = time.thread_time()
     storage._execute(tx, "SAVEPOINT derive_part")
     try:
         derive(storage, tx, _read(storage, tx, [i for i, _ in ids]))
@@ -309,17 +317,29 @@ def _derive_parts(storage: Storage, tx: Any, ids: list[tuple[str, str | None]],
             raise
         storage._execute(tx, "ROLLBACK TO SAVEPOINT derive_part")
         storage._execute(tx, "RELEASE SAVEPOINT derive_part")
+        tried = time.thread_time() - started
         kiosks = list(dict.fromkeys(kiosk for _, kiosk in ids))
         if len(kiosks) > 1:  # whatever the time: one kiosk's entries never set another's aside
             first = set(kiosks[:len(kiosks) // 2])
             parts = [[x for x in ids if x[1] in first], [x for x in ids if x[1] not in first]]
         elif len(ids) == 1 or time.monotonic() >= deadline:
-            return [(ids, exc)]
+            parts = []
         else:
             parts = [ids[:len(ids) // 2], ids[len(ids) // 2:]]
-        return [failed for part in parts for failed in _derive_parts(storage, tx, part, deadline)]
+        failed = [f for part in parts for f in _derive_parts(storage, tx, part, deadline, spent)]
+        failed = failed if parts else [(ids, exc)]
+        _share(spent, tried, [x for part, _ in failed for x in part] or ids)
+        return failed
     storage._execute(tx, "RELEASE SAVEPOINT derive_part")
+    _share(spent, time.thread_time() - started, ids)
     return []
+
+
+def _share(spent: Counter[str | None], seconds: float, ids: list[tuple[str, str | None]]
+           ) -> None:
+    """Add ``seconds`` to ``spent``, shared among the kiosks of ``ids`` by their entries."""
+    for kiosk, entries in Counter(kiosk for _, kiosk in ids).items():
+        spent[kiosk] += seconds * entries / len(ids)
 
 
 def _described(exc: Exception) -> str:
