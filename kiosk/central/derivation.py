@@ -225,7 +225,8 @@ def _turn(storage: Storage) -> threading.Lock:
 
 def charge_to(storage: Storage, charge: Callable[[str, float], None]) -> None:
     """Charge the processor time of each step this process runs on ``storage`` to the
-    kiosks whose entries it derived, in proportion to their entries (``charge``:
+    kiosks whose entries it derived, in proportion to their entries, but the tries that
+    failed, which go to the kiosks whose entries failed (``charge``:
     :meth:`kiosk.central.shares.CpuShares.charge`). Derivation is about half the work an
     entry costs; uncharged, a kiosk's batches cost the centre twice what its share counted.
     Within a step, entries are charged alike: one kiosk's costlier entries (old scans that
