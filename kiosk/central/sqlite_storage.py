@@ -1,7 +1,8 @@
 """Central storage in one SQLite file (WAL, synchronous=FULL): the no-setup default.
 
 Readers get a connection per thread and never wait for the writer (WAL); writers take one
-process-wide lock and ``BEGIN IMMEDIATE``, so each batch is one transaction and one fsync.
+process-wide lock and ``BEGIN IMMEDIATE`` on one connection, so each batch is one transaction
+and one fsync, and the pages it writes stay in that connection's cache for the next.
 Another process writing the same file (``kiosk-central import``) is waited for up to
 ``busy_timeout`` seconds, after which the request is answered 503 and the kiosk retries.
 """
@@ -64,33 +65,45 @@ class SqliteStorage(Storage):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
+        self._writer: sqlite3.Connection | None = None
         create_private(self.path)  # 0600: identities; SQLite gives -wal/-shm its mode
         self._migrate()
 
     # -- connections ----------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+        """This thread's connection: the writer while this thread holds the write lock (so a
+        read inside a transaction sees what it wrote), else a reading one of its own."""
+        conn = getattr(self._local, "writing", None) or getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                conn = sqlite3.connect(self.path, isolation_level=None,
-                                       timeout=self.busy_timeout, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=FULL")
-                conn.execute("PRAGMA foreign_keys=ON")
-                conn.execute("PRAGMA cache_size=-65536")
-            except sqlite3.Error as exc:
-                raise StorageError("storage.file_error", path=self.path, detail=exc) from exc
-            self._local.conn = conn
-            with self._all_lock:
-                self._all.append(conn)
+            conn = self._local.conn = self._open()
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None,
+                                   timeout=self.busy_timeout, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA cache_size=-65536")
+        except sqlite3.Error as exc:
+            raise StorageError("storage.file_error", path=self.path, detail=exc) from exc
+        with self._all_lock:
+            self._all.append(conn)
         return conn
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction on the one writing connection, whichever thread asks: SQLite
+        drops a connection's whole page cache when another connection has written, so with a
+        connection a thread, each batch began by reading the index pages it writes back from
+        the file (docs/benchmarks.md, sync)."""
         if not self._write_lock.acquire(timeout=self.busy_timeout):
             raise StorageBusy("storage.writing", retry_after=2)
         try:
-            conn = self._conn()
+            if self._writer is None:
+                self._writer = self._open()
+            conn = self._local.writing = self._writer
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -105,6 +118,7 @@ class SqliteStorage(Storage):
                     raise StorageError("storage.file_error", path=self.path, detail=exc) from exc
                 raise
         finally:
+            self._local.writing = None
             self._write_lock.release()
 
     def _transient(self, exc: Exception) -> bool:
@@ -149,6 +163,7 @@ class SqliteStorage(Storage):
             for conn in self._all:
                 conn.close()
             self._all.clear()
+        self._writer = None
         self._local = threading.local()
 
     def _prepare(self, rows: list[tuple[Any, ...]]) -> None:
