@@ -87,6 +87,44 @@ def test_readers_waiting_for_a_step_leave_the_pool_to_uploads(
         assert reports.daily(storage, day, now=NOW)["summary"]["people"] == 2
 
 
+@pytest.mark.parametrize("other", ["thread", "process"])
+def test_a_reader_waits_for_a_step_running_elsewhere_its_seconds_only(
+        other: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step is running, long (as one isolating failing entries for ISOLATE_SECONDS is),
+    in another thread of the serve process or in another process (a second serve, the
+    06:00 report). A dashboard reader waits READER_SECONDS for it at most (here 1 s), then
+    answers with what is derived, saying one entry is not counted yet. It waited for the
+    other thread's step however long it took, and for the other process's until the
+    PostgreSQL lock's timeout (here 5 s), then failed: a 503 instead of a page."""
+    reached, release = threading.Event(), threading.Event()
+    keep = stays.keep
+
+    def held_keep(storage: Any, tx: Any, rows: Any) -> None:
+        reached.set()
+        assert release.wait(30)
+        keep(storage, tx, rows)
+
+    monkeypatch.setattr(stays, "keep", held_keep)
+    url = database_url("postgresql", tmp_path)
+    with open_storage(url, busy_timeout=5.0) as storage, \
+            open_storage(url, busy_timeout=5.0) as elsewhere, \
+            concurrent.futures.ThreadPoolExecutor(1) as pool:
+        upload(storage, 1)
+        held = pool.submit(derivation.catch_up, storage if other == "thread" else elsewhere)
+        try:
+            assert reached.wait(30), "the step never reached its stays"
+            started = time.monotonic()
+            report = reports.daily(storage, storage.calendar.day_of(SCANNED), now=NOW,
+                                   wait=1.0)
+            waited = time.monotonic() - started
+        finally:
+            release.set()
+        assert held.result(timeout=30) == 1
+    assert report["not_derived"] == {"pending_entries": 1, "set_aside_entries": 0}
+    assert report["summary"]["people"] == 0
+    assert 1.0 <= waited < 3.0
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_batch_larger_than_a_step_is_derived_in_steps(engine: str, tmp_path: Path) -> None:
     """A backlog file imported with a large ``--batch-size`` stores one batch of more

@@ -140,7 +140,7 @@ def catch_up(storage: Storage, seconds: float | None = None) -> int:
     deadline = None if seconds is None else time.monotonic() + seconds
     done = 0
     while target is not None:
-        read = step(storage, target)
+        read = step(storage, target, deadline=deadline)
         if read is None:
             break
         done += read
@@ -234,16 +234,19 @@ def charge_to(storage: Storage, charge: Callable[[str, float], None]) -> None:
     _CHARGES[storage] = charge
 
 
-def step(storage: Storage, through: int | None = None, *, wait: bool = True) -> int | None:
+def step(storage: Storage, through: int | None = None, *, wait: bool = True,
+         deadline: float | None = None) -> int | None:
     """One step: derive the oldest queued batches (those numbered ``through`` or less),
     together at most :data:`STEP_ENTRIES` entries, at least one queued row; the number of entries
-    read, None if there was nothing to do (or, without ``wait``, another step was running)."""
+    read, None if there was nothing to do (or, without ``wait``, another step was running;
+    or, until ``deadline`` on the monotonic clock, another step still was)."""
     turn = _turn(storage)
-    if not turn.acquire(blocking=wait):
+    if not turn.acquire(blocking=wait, timeout=-1 if deadline is None or not wait
+                        else max(0.0, deadline - time.monotonic())):
         return None
     started = time.thread_time()
     try:
-        done = _step(storage, through, wait=wait)
+        done = _step(storage, through, wait=wait, deadline=deadline)
     finally:
         turn.release()
     if done is None:
@@ -259,15 +262,19 @@ def step(storage: Storage, through: int | None = None, *, wait: bool = True) -> 
     return read
 
 
-def _step(storage: Storage, through: int | None, *, wait: bool
+def _step(storage: Storage, through: int | None, *, wait: bool, deadline: float | None
           ) -> tuple[Counter[str | None], Counter[str | None]] | None:
     """:func:`step`, this process's turn taken; the entries read of each kiosk, and the
     processor time its parts took (:func:`_derive_parts`)."""
     with storage._transaction() as tx:
-        if storage.postgresql and not wait:
-            if not storage._execute(tx, "SELECT pg_try_advisory_xact_lock($1)",
-                                    (LOCK_KEY,)).fetchone()[0]:
-                return None
+        if storage.postgresql and (not wait or deadline is not None):
+            # a reader with a deadline waits for another process's step until then only
+            # (the lock's wait ended at lock_timeout, 10 s, in an error: a 503 for a page)
+            while not storage._execute(tx, "SELECT pg_try_advisory_xact_lock($1)",
+                                       (LOCK_KEY,)).fetchone()[0]:
+                if not wait or deadline is None or time.monotonic() >= deadline:
+                    return None
+                time.sleep(0.05)
         else:
             exclude(storage, tx)
         last, total = None, 0
