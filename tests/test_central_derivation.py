@@ -125,6 +125,34 @@ def test_a_reader_waits_for_a_step_running_elsewhere_its_seconds_only(
     assert 1.0 <= waited < 3.0
 
 
+def test_the_report_command_waits_for_a_step_of_another_process_however_long(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 06:00 report (another process than serve) derives all before it counts: behind
+    serve's step, longer than PostgreSQL's lock timeout (as one isolating failing entries
+    for ISOLATE_SECONDS is), it waits, then counts the person. It failed at the lock
+    timeout ('database unavailable'): no report that day, and no purge after it."""
+    reached, release = threading.Event(), threading.Event()
+    keep = stays.keep
+
+    def held_keep(storage: Any, tx: Any, rows: Any) -> None:
+        reached.set()
+        assert release.wait(30)
+        keep(storage, tx, rows)
+
+    monkeypatch.setattr(stays, "keep", held_keep)
+    url = database_url("postgresql", tmp_path)
+    with open_storage(url) as serve, open_storage(url, busy_timeout=1.0) as command, \
+            concurrent.futures.ThreadPoolExecutor(2) as pool:
+        upload(serve, 1)
+        held = pool.submit(derivation.catch_up, serve)
+        assert reached.wait(30), "the step never reached its stays"
+        threading.Timer(2.5, release.set).start()
+        report = reports.daily(command, command.calendar.day_of(SCANNED), now=NOW, wait=None)
+        assert held.result(timeout=30) == 1
+    assert report["not_derived"] == {"pending_entries": 0, "set_aside_entries": 0}
+    assert report["summary"]["people"] == 1
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_batch_larger_than_a_step_is_derived_in_steps(engine: str, tmp_path: Path) -> None:
     """A backlog file imported with a large ``--batch-size`` stores one batch of more

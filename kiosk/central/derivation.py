@@ -267,12 +267,13 @@ def _step(storage: Storage, through: int | None, *, wait: bool, deadline: float 
     """:func:`step`, this process's turn taken; the entries read of each kiosk, and the
     processor time its parts took (:func:`_derive_parts`)."""
     with storage._transaction() as tx:
-        if storage.postgresql and (not wait or deadline is not None):
-            # a reader with a deadline waits for another process's step until then only
-            # (the lock's wait ended at lock_timeout, 10 s, in an error: a 503 for a page)
+        if storage.postgresql:
+            # another process's step is waited for until the deadline, or for as long as it
+            # takes without one (the lock's wait ended at lock_timeout, 10 s, in an error: a
+            # 503 for a page, no 06:00 report behind a step isolating failing entries)
             while not storage._execute(tx, "SELECT pg_try_advisory_xact_lock($1)",
                                        (LOCK_KEY,)).fetchone()[0]:
-                if not wait or deadline is None or time.monotonic() >= deadline:
+                if not wait or (deadline is not None and time.monotonic() >= deadline):
                     return None
                 time.sleep(0.05)
         else:
