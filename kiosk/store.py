@@ -605,11 +605,19 @@ class Store:
                 raise StoreError("store.schema_newer", path=self.path, version=version,
                                  ours=len(MIGRATIONS))
             backup = None
-            if 0 < version < len(MIGRATIONS) and str(self.path) != ":memory:":
-                backup = backup_before_migrating(self.conn, self.path, version)
             for target, step in enumerate(MIGRATIONS[version:], start=version + 1):
                 try:
-                    with self.transaction() as conn:
+                    with self.transaction() as conn:  # another program starting at once
+                        # may have migrated since the version was read: each step checks
+                        # under the write lock, and the copy is made under it (read on a
+                        # connection of its own: WAL lets it read beside the lock)
+                        now_at = conn.execute("PRAGMA user_version").fetchone()[0]
+                        if now_at >= target:
+                            continue
+                        if backup is None and version > 0 and str(self.path) != ":memory:":
+                            with contextlib.closing(sqlite3.connect(
+                                    read_only_uri(self.path), uri=True)) as source:
+                                backup = backup_before_migrating(source, self.path, now_at)
                         step(conn)
                         conn.execute(f"PRAGMA user_version={target}")
                 except StoreError as exc:  # a full disk: the step rolled back whole

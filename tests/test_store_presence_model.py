@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import tempfile
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -160,3 +161,39 @@ def test_a_recovered_store_counts_inside_as_the_store_did(tmp_path, out_at):
     store = Store(path, timezone=ZONE)
     assert [store.inside_count("CP", now=at) for at in asked] == counted
     store.close()
+
+
+def test_programs_starting_together_on_an_old_store_all_open_it(tmp_path):
+    """The kiosk, its sync worker and a technician's ``kiosk status`` start at once on a
+    store an earlier program wrote (v9): one migrates it, the others wait for it and open
+    the upgraded store. Before, each read the version before taking the write lock, then
+    ran the steps already done ("no such index: presence_inside", a backup written by two
+    at once: "disk I/O error") and said, wrongly, the file was left at v9."""
+    import subprocess
+    import sys
+
+    from tests.test_store_upgrade import recorded_store
+
+    failures = []
+    for attempt in range(3):
+        path = tmp_path / f"{attempt}" / "kiosk.db"
+        path.parent.mkdir()
+        recorded_store(path, 9)
+        go = tmp_path / f"go-{attempt}"
+        opening = ("import pathlib, time\n"
+                   f"go = pathlib.Path({str(go)!r})\n"
+                   "while not go.exists(): time.sleep(0.001)\n"
+                   "from kiosk.store import Store\n"
+                   f"Store(pathlib.Path({str(path)!r})).close()\n")
+        programs = [subprocess.Popen([sys.executable, "-c", opening], stderr=subprocess.PIPE,
+                                     text=True) for _ in range(4)]
+        time.sleep(1.0)  # all four imported and waiting
+        go.touch()
+        failures += [p.communicate()[1].strip().splitlines()[-1] for p in programs
+                     if p.wait() != 0]
+        store = Store(path)
+        assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert store.schema_version == len(store_module.MIGRATIONS)
+        assert path.with_name("kiosk.db.v9.bak").exists()
+        store.close()
+    assert failures == []
