@@ -267,15 +267,21 @@ def _step(storage: Storage, through: int | None, *, wait: bool, deadline: float 
     """:func:`step`, this process's turn taken; the entries read of each kiosk, and the
     processor time its parts took (:func:`_derive_parts`)."""
     with storage._transaction() as tx:
-        if storage.postgresql:
-            # another process's step is waited for until the deadline, or for as long as it
-            # takes without one (the lock's wait ended at lock_timeout, 10 s, in an error: a
-            # 503 for a page, no 06:00 report behind a step isolating failing entries)
+        if storage.postgresql and (not wait or deadline is not None):
+            # a reader with a deadline waits for another process's step until then only
+            # (the lock's wait ended at lock_timeout, 10 s, in an error: a 503 for a page)
             while not storage._execute(tx, "SELECT pg_try_advisory_xact_lock($1)",
                                        (LOCK_KEY,)).fetchone()[0]:
-                if not wait or (deadline is not None and time.monotonic() >= deadline):
+                if deadline is None or time.monotonic() >= deadline:
                     return None
                 time.sleep(0.05)
+        elif storage.postgresql:
+            # without a deadline, for as long as it takes: the lock_timeout error left no
+            # 06:00 report behind a step isolating failing entries for ISOLATE_SECONDS
+            storage._execute(tx, "SET LOCAL lock_timeout = 0")
+            exclude(storage, tx)
+            storage._execute(tx, "SELECT set_config('lock_timeout', $1, true)",
+                             (f"{int(storage.busy_timeout * 1000)}ms",))
         else:
             exclude(storage, tx)
         last, total = None, 0
