@@ -49,15 +49,10 @@ def upload(storage: Any, person: int) -> list[dict[str, Any]]:
                                 received_at=NOW, batch_id=uuid7())
 
 
-def test_readers_waiting_for_a_step_leave_the_pool_to_uploads(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A serve process with three connections: one runs a step (held open where it keeps
-    stays, as a long step over a backlog is), and two dashboard readers ask for the day's
-    report meanwhile. An upload arriving then is stored, and the readers keep waiting for
-    their turn: they wait without a connection. (Each used to wait on the advisory lock
-    holding one: the upload found the pool empty, and the readers gave up at the lock
-    timeout, 503 both.) Once the step ends, the readers count the person acknowledged
-    before they asked, and the next report both."""
+def hold_steps_at_stays(monkeypatch: pytest.MonkeyPatch
+                        ) -> tuple[threading.Event, threading.Event]:
+    """Every step stops where it keeps stays, its transaction open (as a long step over a
+    backlog is there), until ``release`` is set; ``reached`` once one has."""
     reached, release = threading.Event(), threading.Event()
     keep = stays.keep
 
@@ -67,6 +62,19 @@ def test_readers_waiting_for_a_step_leave_the_pool_to_uploads(
         keep(storage, tx, rows)
 
     monkeypatch.setattr(stays, "keep", held_keep)
+    return reached, release
+
+
+def test_readers_waiting_for_a_step_leave_the_pool_to_uploads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A serve process with three connections: one runs a step (held open where it keeps
+    stays, as a long step over a backlog is), and two dashboard readers ask for the day's
+    report meanwhile. An upload arriving then is stored, and the readers keep waiting for
+    their turn: they wait without a connection. (Each used to wait on the advisory lock
+    holding one: the upload found the pool empty, and the readers gave up at the lock
+    timeout, 503 both.) Once the step ends, the readers count the person acknowledged
+    before they asked, and the next report both."""
+    reached, release = hold_steps_at_stays(monkeypatch)
     with open_storage(database_url("postgresql", tmp_path), busy_timeout=2.0,
                       pool_size=3) as storage, \
             concurrent.futures.ThreadPoolExecutor(3) as pool:
@@ -96,15 +104,7 @@ def test_a_reader_waits_for_a_step_running_elsewhere_its_seconds_only(
     answers with what is derived, saying one entry is not counted yet. It waited for the
     other thread's step however long it took, and for the other process's until the
     PostgreSQL lock's timeout (here 5 s), then failed: a 503 instead of a page."""
-    reached, release = threading.Event(), threading.Event()
-    keep = stays.keep
-
-    def held_keep(storage: Any, tx: Any, rows: Any) -> None:
-        reached.set()
-        assert release.wait(30)
-        keep(storage, tx, rows)
-
-    monkeypatch.setattr(stays, "keep", held_keep)
+    reached, release = hold_steps_at_stays(monkeypatch)
     url = database_url("postgresql", tmp_path)
     with open_storage(url, busy_timeout=5.0) as storage, \
             open_storage(url, busy_timeout=5.0) as elsewhere, \
@@ -131,15 +131,7 @@ def test_the_report_command_waits_for_a_step_of_another_process_however_long(
     serve's step, longer than PostgreSQL's lock timeout (as one isolating failing entries
     for ISOLATE_SECONDS is), it waits, then counts the person. It failed at the lock
     timeout ('database unavailable'): no report that day, and no purge after it."""
-    reached, release = threading.Event(), threading.Event()
-    keep = stays.keep
-
-    def held_keep(storage: Any, tx: Any, rows: Any) -> None:
-        reached.set()
-        assert release.wait(30)
-        keep(storage, tx, rows)
-
-    monkeypatch.setattr(stays, "keep", held_keep)
+    reached, release = hold_steps_at_stays(monkeypatch)
     url = database_url("postgresql", tmp_path)
     with open_storage(url) as serve, open_storage(url, busy_timeout=1.0) as command, \
             concurrent.futures.ThreadPoolExecutor(2) as pool:
@@ -540,6 +532,13 @@ def poison_stays(storage: Any) -> None:
                                      f"WHEN {refused} BEGIN SELECT RAISE(ABORT, 'poisoned'); END")
 
 
+def poison(storage: Any, entry_id: str) -> None:
+    """Make every step deriving ``entry_id`` fail (see :func:`poison_stays`)."""
+    with storage._transaction() as tx:
+        storage._execute(tx, "INSERT INTO poison (id) VALUES ($1) ON CONFLICT DO NOTHING",
+                         (entry_id,))
+
+
 def derived_tables(storage: Any) -> dict[str, list[tuple[Any, ...]]]:
     """Every table derived from the entries, in a comparable order."""
     return {table: sorted((tuple(r) for r in storage._query(f"SELECT {columns} FROM {table}")),
@@ -579,9 +578,7 @@ def test_random_failures_and_retries_derive_what_a_rebuild_derives(
                 ids = [r["id"] for r in storage.ingest_batch(
                     kiosk, entries, sent_at=None, received_at=NOW, batch_id=uuid7())]
                 if rng.random() < 0.3:
-                    with storage._transaction() as tx:
-                        storage._execute(tx, "INSERT INTO poison (id) VALUES ($1) "
-                                             "ON CONFLICT DO NOTHING", (rng.choice(ids),))
+                    poison(storage, rng.choice(ids))
             elif action < 0.75:
                 derivation.step(storage)
             elif action < 0.85:
@@ -636,9 +633,7 @@ def test_days_frozen_amid_failures_count_everyone_stored_when_they_froze(
                     "k1", entries, sent_at=None, received_at=at + dt.timedelta(hours=1),
                     batch_id=uuid7()) if r["status"] == protocol.ACCEPTED]
                 if ids and rng.random() < 0.4:
-                    with storage._transaction() as tx:
-                        storage._execute(tx, "INSERT INTO poison (id) VALUES ($1) "
-                                             "ON CONFLICT DO NOTHING", (rng.choice(ids),))
+                    poison(storage, rng.choice(ids))
             elif action < 0.65:
                 derivation.step(storage)
             elif action < 0.75:

@@ -150,16 +150,7 @@ def test_a_trace_to_a_terminal_shows_a_names_control_characters_as_escapes(
                              sent_at=None, received_at=NOW, batch_id=uuid7())
     asked = ("--document", number(1), "--reason", "F0-1234")
     for fmt in ("csv", "json"):
-        leader, follower = pty.openpty()
-        proc = subprocess.run([*CENTRAL, "trace", "--db", db, *asked, "--format", fmt],
-                              stdout=follower, stderr=subprocess.PIPE, timeout=60)
-        os.close(follower)
-        shown = b""
-        while chunk := _read(leader):
-            shown += chunk
-        os.close(leader)
-        assert proc.returncode == 0, proc.stderr
-        text = shown.decode()
+        text = on_terminal("trace", "--db", db, *asked, "--format", fmt)
         assert not {"\x1b", "\x07", "\x9b"} & set(text)
         names = ([c["name"] for c in json.loads(text)["contacts"]] if fmt == "json"
                  else text.splitlines())
@@ -177,18 +168,23 @@ def test_the_audit_list_shows_a_traced_codes_control_characters_as_escapes(
     terminal of the admin reading the log. On a real pty each shows as escapes."""
     code = "079099999999|123456789|Nguyễn \x1b]0;pwned\x07Văn\x1b[2J|01021990|Nam|Huế|10102021"
     trace(db, "--payload", "hex:" + code.encode().hex(), "--reason", "F0 \x1b[31m\x9b2J")
+    text = on_terminal("audit", "list", "--db", db)
+    assert not {"\x1b", "\x07", "\x9b"} & set(text)
+    assert r"Nguyễn \x1b]0;pwned\x07Văn\x1b[2J" in text and r"F0 \x1b[31m\x9b2J" in text
+
+
+def on_terminal(*args: str) -> str:
+    """What ``kiosk-central *args`` shows on a terminal (a real pty as its stdout)."""
     leader, follower = pty.openpty()
-    proc = subprocess.run([*CENTRAL, "audit", "list", "--db", db], stdout=follower,
-                          stderr=subprocess.PIPE, timeout=60)
+    proc = subprocess.run([*CENTRAL, *args], stdout=follower, stderr=subprocess.PIPE,
+                          timeout=60)
     os.close(follower)
     shown = b""
     while chunk := _read(leader):
         shown += chunk
     os.close(leader)
     assert proc.returncode == 0, proc.stderr
-    text = shown.decode()
-    assert not {"\x1b", "\x07", "\x9b"} & set(text)
-    assert r"Nguyễn \x1b]0;pwned\x07Văn\x1b[2J" in text and r"F0 \x1b[31m\x9b2J" in text
+    return shown.decode()
 
 
 def _read(fd: int) -> bytes:
