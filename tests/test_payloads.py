@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.payloads import Identity, Rejection, decode
+from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import QR_MAX_BYTES, QR_MAX_CHARS
 from tests.conftest import CCCD_AN
 
@@ -79,6 +80,61 @@ class TestCCCD:
         rejection = refused(payload)
         assert rejection.code == "cccd_bad_field"
         assert why in rejection.detail
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+NUMBER_AND_DATE_DIGITS = [i for i, c in enumerate(CCCD_AN) if c.isdigit()
+                          and CCCD_AN.count("|", 0, i) not in (2, 5)]  # not name, address
+
+
+class TestDigitsOfOtherScripts:
+    """Python's ``\\d``, ``str.isdigit`` and ``int`` take any script's digits (``int('١٢')`` is
+    12). No card or code prints them: a field so written is a forgery or garbage, refused with
+    the same words as any other malformed field, and never recorded."""
+
+    @pytest.mark.parametrize("digits", [ARABIC_INDIC, FULL_WIDTH], ids=["arabic", "fullwidth"])
+    @pytest.mark.parametrize(("fields", "words"), [
+        ("001099012345|123456789|An|{01021990}|Nam|HN|10102021",
+         "birth date '{}': expected DDMMYYYY"),
+        ("001099012345|123456789|An|01021990|Nam|HN|{10102021}",
+         "issue date '{}': expected DDMMYYYY"),
+        ("001099012345|An|{01/02/1990}|Nam|HN|10/10/2021", "birth date '{}': expected DDMMYYYY"),
+        ("001099012345|An|01/02/1990|Nam|HN|{10/10/2021}", "issue date '{}': expected DDMMYYYY"),
+        ("{001099012345}|123456789|An|01021990|Nam|HN|10102021", "ID '{}': expected 12 digits"),
+        ("001099012345|{123456789}|An|01021990|Nam|HN|10102021",
+         "old ID '{}': expected 9 or 12 digits or empty"),
+    ])
+    def test_a_cccd_field_in_other_digits_is_refused_as_malformed(self, digits, fields, words):
+        before, written, after = fields.replace("}", "{").split("{")
+        shown = written.translate(digits)
+        rejection = refused(before + shown + after)
+        assert rejection.code == "cccd_bad_field"
+        assert rejection.describe("en") == words.format(shown)
+
+    @settings(max_examples=200, deadline=None)
+    @given(position=st.sampled_from(NUMBER_AND_DATE_DIGITS),
+           digit=st.characters(categories=["Nd"]).filter(lambda c: not c.isascii()))
+    def test_one_such_digit_anywhere_in_a_number_or_date_is_refused(self, position, digit):
+        rejection = refused(CCCD_AN[:position] + digit + CCCD_AN[position + 1:])
+        assert rejection.code == "cccd_bad_field"
+
+    def test_a_pccovid_birth_year_or_qid_in_other_digits_is_refused(self):
+        year = refused("******012345|AN|" + "1990".translate(ARABIC_INDIC) + "-**-**|0|1|")
+        assert (year.code, year.field, year.problem) == ("pccovid_bad_field", "birth_date",
+                                                         "digits")
+        qid = refused("******012345|AN|1990-**-**|0|16297938858617110" + "²|")
+        assert (qid.code, qid.field) == ("pccovid_bad_field", "qid")
+
+    @pytest.mark.parametrize(("entry", "field"), [
+        (ManualEntry("Nguyễn Văn An", document_number="001099012345".translate(FULL_WIDTH)),
+         "document_number"),
+        (ManualEntry("Nguyễn Văn An", phone="0" + "912345678".translate(ARABIC_INDIC)), "phone"),
+    ])
+    def test_a_typed_number_in_other_digits_is_refused(self, entry, field):
+        rejection = decode_manual(entry)
+        assert isinstance(rejection, Rejection)
+        assert (rejection.code, rejection.field) == ("manual_bad_field", field)
 
 
 class TestPCCovid:

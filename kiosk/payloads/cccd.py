@@ -15,18 +15,21 @@ import re
 from kiosk.payloads.identity import Identity, Rejection, document_key, make_match_key
 
 GENDERS = {"Nam": "male", "Nữ": "female"}
-_ID12 = re.compile(r"\d{12}")
-_OLD_ID = re.compile(r"(\d{9}|\d{12})?")
+# [0-9], never \d: \d (and int()) take any script's digits, e.g. Arabic-Indic or full-width,
+# which no card prints: such a code is a forgery or garbage, refused like any bad field.
+_ID12 = re.compile(r"[0-9]{12}")
+_OLD_ID = re.compile(r"([0-9]{9}|[0-9]{12})?")
 _EXTRA_NAMES = ("extra_1", "extra_2", "extra_3", "extra_4")
-_DIGITS_DATE = re.compile(r"\d{8}")
-_SLASHED_DATE = re.compile(r"\d{2}/\d{2}/\d{4}")
+_DIGITS_DATE = re.compile(r"[0-9]{8}")
+_SLASHED_DATE = re.compile(r"[0-9]{2}/[0-9]{2}/[0-9]{4}")
 
 
 def looks_like_cccd(fields: list[str]) -> bool:
     """A payload that claims to be a CCCD: right field count and a plausible id or gender.
 
     Such a payload is then validated strictly and refused with a reason when a field is
-    wrong, rather than silently recorded as ``other``.
+    wrong, rather than silently recorded as ``other``; so the id is any script's digits
+    here (``isdigit``), and only ASCII ones pass the validation.
     """
     if len(fields) not in (6, 7, 11):
         return False

@@ -100,8 +100,14 @@ class _Folded(dict[int, str]):
 _FOLDED = _Folded()
 
 
+def digits(text: str) -> bool:
+    """Whether text is ASCII digits only: ``str.isdigit`` (and ``int``) also take other
+    scripts' digits (Arabic-Indic, full-width…), which no document prints."""
+    return text.isascii() and text.isdigit()
+
+
 def make_match_key(document: str, name: str, birth_year: str) -> str | None:
     suffix = document[-6:]
-    if len(suffix) < 6 or not suffix.isdigit() or not birth_year.isdigit():
+    if len(suffix) < 6 or not digits(suffix) or not digits(birth_year):
         return None
     return f"m:{suffix}|{fold_name(name)}|{birth_year}"

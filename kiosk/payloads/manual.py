@@ -19,8 +19,9 @@ from kiosk.payloads.identity import (
     payload_key,
 )
 
-_DOCUMENT = re.compile(r"\d{9}|\d{12}|[A-Z]\d{7,8}")
-_PHONE = re.compile(r"(\+84|0)\d{9,10}")
+_DOCUMENT = re.compile(r"[0-9]{9}|[0-9]{12}|[A-Z][0-9]{7,8}")
+_PHONE = re.compile(r"(\+84|0)[0-9]{9,10}")
+"""[0-9], never \\d (any script's digits): a number is recorded as the centre matches it."""
 
 
 @dataclass(frozen=True)

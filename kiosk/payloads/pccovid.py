@@ -12,12 +12,16 @@ import re
 from kiosk.payloads.identity import (
     Identity,
     Rejection,
+    digits,
     document_key,
     make_match_key,
     payload_key,
 )
 
-_DOB = re.compile(r"(\d{4})-([\d*]{2})-([\d*]{2})")
+_DOB = re.compile(r"\d{4}-[\d*]{2}-[\d*]{2}")
+"""A birth date's shape in any script's digits: a code so laid out is a PC-Covid code, and one
+not in ASCII digits (``_ASCII_DOB``) is refused rather than recorded as ``other``."""
+_ASCII_DOB = re.compile(r"[0-9]{4}-[0-9*]{2}-[0-9*]{2}")
 _DOC = re.compile(r"[0-9A-Z*]{6,20}")
 
 
@@ -36,9 +40,11 @@ def decode_pccovid(fields: list[str], raw: bytes) -> Identity | Rejection:
         return Rejection("pccovid_bad_field", "document_format", doc, "document_number")
     if not name:
         return Rejection("pccovid_bad_field", "missing", field="name")
-    if qid and not qid.isdigit():
+    if not _ASCII_DOB.fullmatch(dob):
+        return Rejection("pccovid_bad_field", "digits", dob, "birth_date")
+    if qid and not digits(qid):
         return Rejection("pccovid_bad_field", "digits", qid, "qid")
-    year = _DOB.fullmatch(dob).group(1)  # type: ignore[union-attr]
+    year = dob[:4]
     masked = "*" in doc
     match_key = make_match_key(doc, name, year)
     if masked:
