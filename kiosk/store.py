@@ -1228,8 +1228,11 @@ class Store:
     # -- retention and audit --------------------------------------------------------------
     def purge(self, retention_days: int, now: float | None = None,
               step_seconds: float = PURGE_STEP_SECONDS,
-              stop: threading.Event | None = None) -> int:
+              stop: threading.Event | None = None, now_monotonic_ns: int | None = None) -> int:
         """Delete acknowledged entries older than the retention; pending ones are never purged.
+        An entry of the running boot must be as old by the monotonic clock (``now`` and
+        ``now_monotonic_ns`` default to the clocks'): a wall clock behind when it was written,
+        or ahead now, cannot make a fresh scan look old.
 
         Gentle, because scans wait for the same lock: each step is one transaction sized to
         last about ``step_seconds`` (its row count adapts to the measured speed), committed
@@ -1244,6 +1247,8 @@ class Store:
         shutting down).
         """
         cutoff = utc_iso((time.time() if now is None else now) - retention_days * 86400)
+        young = (ids.boot_id(), (time.monotonic_ns() if now_monotonic_ns is None
+                                 else now_monotonic_ns) - retention_days * 86400 * 10**9)
         removed, rows, after = 0, 16, ""
         with self.lock:
             automatic = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
@@ -1257,7 +1262,8 @@ class Store:
                     self.conn.execute("PRAGMA synchronous=NORMAL")
                     try:
                         with self.transaction() as conn:
-                            done, after = self._purge_step(conn, cutoff, after, rows)
+                            done, after = self._purge_step(conn, cutoff, young, after,
+                                                           rows)
                     finally:
                         self.conn.execute("PRAGMA synchronous=FULL")
                 took = time.perf_counter() - started
@@ -1323,14 +1329,16 @@ class Store:
             time.sleep(0.05)
 
     @staticmethod
-    def _purge_step(conn: sqlite3.Connection, cutoff: str, after: str,
+    def _purge_step(conn: sqlite3.Connection, cutoff: str, young: tuple[str, int], after: str,
                     rows: int) -> tuple[int, str]:
         """Delete up to ``rows`` expired entries (or refused scans), walking the time index
-        from ``after`` so pending entries already passed are not read again."""
+        from ``after`` so pending entries already passed are not read again; ``young``: the
+        running boot, and the monotonic time its entries must be older than."""
         doomed = conn.execute(
             "SELECT id, scanned_at, name IS NOT NULL FROM entries "
             "WHERE scanned_at < ? AND scanned_at >= ? AND sync_state = 'acknowledged' "
-            "ORDER BY scanned_at LIMIT ?", (cutoff, after, rows)).fetchall()
+            "AND (boot_id != ? OR monotonic_ns < ?) "
+            "ORDER BY scanned_at LIMIT ?", (cutoff, after, *young, rows)).fetchall()
         conn.execute("DELETE FROM entries WHERE id IN (SELECT value FROM json_each(?))",
                      (json.dumps([d[0] for d in doomed]),))
         for entry_id, scanned_at, named in doomed:

@@ -452,8 +452,8 @@ def purge_during_scans(path: Path, tmp: Path, end: float, quick: bool,
     removed: list[int] = []
     stop = threading.Event()
     started = time.perf_counter()
-    thread = threading.Thread(target=lambda: removed.append(store.purge(21, now=end,
-                                                                        stop=stop)))
+    thread = threading.Thread(target=lambda: removed.append(store.purge(  # build_store's clocks
+        21, now=end, stop=stop, now_monotonic_ns=int(end * 1e9))))
     thread.start()
 
     def scans(limit: int | None) -> list[float]:

@@ -8,11 +8,13 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from kiosk.ids import uuid7
 from kiosk.scan import Scan
 from kiosk.store import Store
 from kiosk.timestamps import utc_iso
@@ -102,6 +104,7 @@ def test_the_clock_check_sees_entries_another_writer_recorded_between_two_scans(
 _AHEAD_THEN_FULL = """
 import json, resource, signal, sys
 from kiosk.pipeline import Pipeline, Policy
+from kiosk.ids import uuid7
 from kiosk.scan import Scan
 from kiosk.store import Store
 
@@ -379,3 +382,46 @@ def test_the_remembered_newest_entry_flags_exactly_what_reading_it_back_flags(
     monkeypatch.setattr(upkeep, "CHECKPOINT_QUIET_SECONDS", 3600.0)
 
     assert _flags(tmp_path, Store, writes) == _flags(tmp_path, _ReadingStore, writes)
+
+
+# -- the retention purge, with a clock far off ----------------------------------------------
+def test_a_scan_of_this_boot_is_not_purged_because_the_clock_was_far_behind(tmp_path,
+                                                                             libfaketime):
+    """A flat RTC battery: `kiosk scan` runs with the wall clock 60 days behind (its monotonic
+    clock left alone), and the centre acknowledges the scan. The clock is put right: by the
+    wall clock the scan is past the 21-day retention, but the running boot's monotonic clock
+    says it is minutes old, so the purge keeps it — also with the clock 60 days ahead. The
+    same entry from an earlier boot, where only the wall clock can tell, is purged; this
+    one goes once the monotonic clock too says 21 days have passed. An entry the centre has
+    not acknowledged stays whatever both clocks say."""
+    config = tmp_path / "config.toml"
+    config.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
+                      '[store]\npath = "kiosk.db"\n', encoding="utf-8")
+    for payload in PEOPLE:
+        proc = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "scan", payload,
+             "--direction", "in", "--config", str(config)], capture_output=True, text=True,
+            timeout=60, env={**os.environ, "LD_PRELOAD": str(libfaketime), "FAKETIME": "-60d",
+                             "DONT_FAKE_MONOTONIC": "1"})
+        assert proc.returncode == 0, proc.stderr
+    store = Store(tmp_path / "kiosk.db")
+    try:
+        fresh, unsent = (store.entries(search=name)[0] for name in ("an", "binh"))
+        assert fresh["scanned_at"] < utc_iso(time.time() - 59 * 86400)
+        earlier_boot = {**fresh, "id": uuid7(), "boot_id": "an-earlier-boot"}
+        with store.transaction() as conn:
+            store.insert_entry(conn, earlier_boot)
+        store.mark_synced([fresh["id"], earlier_boot["id"]], {})
+
+        assert store.purge(retention_days=21) == 1
+        assert store.purge(retention_days=21, now=time.time() + 60 * 86400) == 0
+        assert {r["id"] for r in store.entries()} == {fresh["id"], unsent["id"]}
+
+        weeks_later = time.monotonic_ns() + 22 * 86400 * 10**9
+        assert store.purge(retention_days=21, now_monotonic_ns=weeks_later) == 1
+        assert [r["id"] for r in store.entries()] == [unsent["id"]]
+        assert store.purge(retention_days=21, now=time.time() + 400 * 86400,
+                           now_monotonic_ns=weeks_later * 20) == 0
+        assert store.sync_counts()["pending"] == 1
+    finally:
+        store.close()

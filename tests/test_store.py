@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
+from typing import Any
 
 import pytest
 
@@ -64,16 +65,26 @@ def test_uuid7_ids_are_unique_time_ordered_and_carry_their_time():
     assert before <= uuid7_time_ms(ids[0]) <= int(time.time() * 1000) + 5
 
 
+BOOTED = time.time() - 60 * 86400
+
+
+def clocks(at: float | None = None) -> dict[str, Any]:
+    """A scan's two clocks at wall time ``at`` (now by default) on a kiosk that has run since
+    it booted 60 days ago: the purge needs an entry of the running boot old by both."""
+    at = time.time() if at is None else at
+    return {"wall_time": at, "monotonic_ns": int((at - BOOTED) * 1e9)}
+
+
 def test_retention_purges_only_acknowledged_entries(make_pipeline):
     pipeline = make_pipeline(duplicate_policy="allow")
     old = time.time() - 30 * 86400
     for payload, at in ((CCCD_AN, old), (CCCD_BINH, old), ("recent", time.time())):
-        pipeline.submit(Scan(payload=payload.encode(), wall_time=at))
+        pipeline.submit(Scan(payload=payload.encode(), **clocks(at)))
     store = pipeline.store
     rows = store.entries()
     acknowledged = [r["id"] for r in rows if r["name"] == "Nguyễn Văn An"]
     store.mark_synced(acknowledged, {})
-    assert store.purge(retention_days=21) == 1
+    assert store.purge(retention_days=21, now_monotonic_ns=clocks()["monotonic_ns"]) == 1
     left = {r["name"] or r["kind"] for r in store.entries()}
     assert left == {"Trần Thị Bình", "other"}  # pending old entry kept, recent kept
     assert store.audit_log()[-1]["action"] == "retention.purge"
@@ -108,11 +119,11 @@ def test_a_large_purge_runs_in_small_transactions_and_removes_every_expired_row(
     pipeline = make_pipeline(duplicate_policy="allow")
     old = time.time() - 40 * 86400
     for i in range(7):
-        pipeline.submit(Scan(payload=f"old-{i}".encode(), wall_time=old))
-        pipeline.submit(Scan(payload=b"", wall_time=old))  # refused: logged, also expires
+        pipeline.submit(Scan(payload=f"old-{i}".encode(), **clocks(old)))
+        pipeline.submit(Scan(payload=b"", **clocks(old)))  # refused: logged, also expires
     store = pipeline.store
     store.mark_synced([r["id"] for r in store.entries()], {})
-    assert store.purge(retention_days=21) == 7
+    assert store.purge(retention_days=21, now_monotonic_ns=clocks()["monotonic_ns"]) == 7
     assert store.entries() == []
     assert store.conn.execute("SELECT count(*) FROM refused_scans").fetchone()[0] == 0
 

@@ -210,7 +210,8 @@ def test_an_existing_store_upgrades_and_its_history_is_counted_and_found(tmp_pat
     assert store.stats("CP", day, now=now).inside == 1  # Bình is still inside
     assert [r["name"] for r in store.entries(search="tran binh")] == ["Trần Thị Bình"]
     store.mark_synced([r["id"] for r in rows], {})
-    assert store.purge(retention_days=1, now=MIDNIGHT + 3 * 86400) == 3
+    assert store.purge(retention_days=1, now=MIDNIGHT + 3 * 86400,  # by both clocks
+                       now_monotonic_ns=time.monotonic_ns() + 3 * 86400 * 10**9) == 3
     assert store.entries(search="nguyen") == []
     assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone()[0] == 0
     store.close()

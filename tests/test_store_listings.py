@@ -221,12 +221,13 @@ def test_export_draws_a_progress_bar_only_on_a_terminal(config_file, tmp_path):
 
 
 def expired_store(tmp_path: Path, count: int) -> Store:
-    """``count`` acknowledged entries from 40 days ago, ready to purge."""
+    """``count`` acknowledged entries from 40 days ago (an earlier boot), ready to purge."""
     store = Store(tmp_path / "kiosk.db")
     start = time.time() - 40 * 86400
     with store.transaction() as conn:
         for i, row in enumerate(backlog_rows(count, kiosk_id="k1", checkpoint_id="CP1")):
-            store.insert_entry(conn, {**row, "scanned_at": utc_iso(start + i)})
+            store.insert_entry(conn, {**row, "scanned_at": utc_iso(start + i),
+                                      "boot_id": "an-earlier-boot"})
     store.mark_synced([r["id"] for r in store.iter_entries()], {})
     store.index_names()  # their names in the index already: no move left for the upkeep
     store.last_scan = 0.0  # thread to make on the connection while a test traces it
@@ -274,7 +275,8 @@ def test_the_purge_steps_aside_while_scans_arrive(tmp_path, monkeypatch):
 
 def test_a_clock_far_off_still_records_finds_and_purges_the_scan(tmp_path):
     """A kiosk clock set to 1960 or 2300 (a flat battery, a typo) must not lose a scan: it is
-    recorded, found by name, and purged like any other once acknowledged."""
+    recorded, found by name, kept while the running boot's monotonic clock says it is fresh
+    (whatever the wall clock says), and purged like any other once acknowledged and old."""
     store = Store(tmp_path / "kiosk.db")
     pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
     past = dt.datetime(1960, 1, 1, tzinfo=dt.UTC).timestamp()
@@ -285,7 +287,9 @@ def test_a_clock_far_off_still_records_finds_and_purges_the_scan(tmp_path):
     assert [r["name"] for r in store.entries(search="an")] == ["Nguyễn Văn An"]
     assert [r["name"] for r in store.entries(search="binh")] == ["Trần Thị Bình"]
     store.mark_synced([r.entry_id for r in results], {})
-    assert store.purge(retention_days=21, now=future + 30 * 86400) == 2
+    assert store.purge(retention_days=21, now=future + 30 * 86400) == 0
+    assert store.purge(retention_days=21, now=future + 30 * 86400,
+                       now_monotonic_ns=time.monotonic_ns() + 30 * 86400 * 10**9) == 2
     assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone()[0] == 0
     store.close()
 
