@@ -98,6 +98,10 @@ class CentralServer:
             _, err = self.process.communicate(timeout=10)
             raise RuntimeError(f"kiosk-central serve did not start: {line}{err}")
         self.url = line.split("listening on ", 1)[1].split()[0]
+        self._stderr: list[str] = []
+        self._stderr_grew = threading.Condition()
+        self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._stderr_reader.start()
         deadline = time.monotonic() + 20
         while True:
             try:
@@ -125,6 +129,29 @@ class CentralServer:
         return httpx.post(self.url + protocol.BATCHES_PATH, content=data, headers=all_headers,
                           timeout=60)
 
+    def _read_stderr(self) -> None:
+        """Read the server's stderr as it comes (a pipe nobody reads fills, and the server
+        then blocks on its next log line), for :meth:`wait_for_stderr` and :meth:`stop`."""
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            with self._stderr_grew:
+                self._stderr.append(line)
+                self._stderr_grew.notify_all()
+
+    def stderr(self) -> str:
+        """What the server has written to stderr so far."""
+        with self._stderr_grew:
+            return "".join(self._stderr)
+
+    def wait_for_stderr(self, text: str, since: int = 0, timeout: float = 60) -> str:
+        """Wait until the server has written ``text`` to stderr after its first ``since``
+        characters; what it wrote after them so far."""
+        with self._stderr_grew:
+            if not self._stderr_grew.wait_for(
+                    lambda: text in "".join(self._stderr)[since:], timeout):
+                raise AssertionError(f"serve never said {text!r}:\n{''.join(self._stderr)}")
+            return "".join(self._stderr)[since:]
+
     def stop(self) -> str:
         """Stop the server (SIGTERM, as an init system would) and return its stderr."""
         if self.process.poll() is None:
@@ -133,8 +160,9 @@ class CentralServer:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        _, err = self.process.communicate()
-        return err
+        self.process.wait()
+        self._stderr_reader.join(timeout=15)
+        return self.stderr()
 
 
 # -- entries made by a real kiosk ----------------------------------------------------------
@@ -236,6 +264,23 @@ def write_lock_held(db: str) -> Iterator[None]:
 
         with psycopg.connect(db) as conn:
             conn.execute("LOCK TABLE entries IN EXCLUSIVE MODE")
+            yield
+            conn.rollback()
+
+
+@contextlib.contextmanager
+def derivation_held(db: str) -> Iterator[None]:
+    """Hold, from another connection, what every derivation step needs: SQLite's write lock
+    (as a long import would), PostgreSQL's queue of entries to derive (as a schema change
+    would: even reading it waits)."""
+    if db.startswith("sqlite:///"):
+        with write_lock_held(db):
+            yield
+    else:
+        import psycopg
+
+        with psycopg.connect(db) as conn:
+            conn.execute("LOCK TABLE derive_queue IN ACCESS EXCLUSIVE MODE")
             yield
             conn.rollback()
 

@@ -27,6 +27,7 @@ from central_support import (
     batch,
     central,
     database_url,
+    derivation_held,
     enrol,
     kiosk_entries,
     write_lock_held,
@@ -412,6 +413,21 @@ def test_a_locked_database_gets_503_with_retry_after_then_the_retry_succeeds(
     assert stored(server, kiosk.kiosk_id) == []
     retry = server.post(body, token=kiosk.token)
     assert statuses(retry) == ["accepted"] * 5
+
+
+def test_a_background_step_finding_storage_busy_says_so_in_one_line_and_goes_on_after(
+        server: CentralServer) -> None:
+    """Another writer holds what a derivation step needs past --busy-timeout: serve's
+    background step finds storage busy, an expected condition. It says so in one line
+    without a traceback (it logged a traceback, which this module's fixture caught once
+    when a step met the lock another test held), tries again, and says when it goes on."""
+    before = len(server.stderr())  # other tests' writers may have met a step already
+    with derivation_held(server.db):
+        server.wait_for_stderr("derivation put off", since=before)
+    said = server.wait_for_stderr("derivation going on again", since=before)
+    assert "Traceback" not in said
+    put_off = [line for line in said.splitlines() if "derivation put off" in line]
+    assert len(put_off) == 1 and "busy" in put_off[0], said
 
 
 def test_response_results_pass_the_clients_own_check(

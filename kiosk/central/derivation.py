@@ -58,6 +58,7 @@ import msgspec
 
 from kiosk.central import aggregates, document_matches, people, stays
 from kiosk.central.placeholders import json_rows
+from kiosk.central.storage_errors import StorageBusy
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
@@ -391,7 +392,8 @@ class Background(threading.Thread):
     """``serve``'s own steps, so that derived tables stay fresh when nobody reads them: a
     step whenever the last one found work, else one a :data:`BACKGROUND_SECONDS`, except
     while uploads arrive and the oldest queued batch is younger than :data:`YIELD_SECONDS`.
-    A step another process is running is skipped, not waited for."""
+    A step another process is running is skipped, not waited for; one that finds storage
+    busy (a writer holding it past ``busy_timeout``) is put off, said in one log line."""
 
     def __init__(self, storage: Storage) -> None:
         super().__init__(name="derivation", daemon=True)
@@ -417,13 +419,28 @@ class Background(threading.Thread):
         return grew and now - seen[0][1] < YIELD_SECONDS
 
     def run(self) -> None:
+        busy_since: float | None = None
         while not self.stopping.is_set():
             try:
                 found = None if self.giving_way() else step(self.storage, wait=False)
-            except Exception:  # storage busy or away, say: said, and tried again later
+            except StorageBusy as exc:
+                # expected (an import, a purge or a long report writing past busy_timeout):
+                # one line when it starts, none while it lasts, no traceback
+                if busy_since is None:
+                    busy_since = time.monotonic()
+                    cause = (str(exc.__cause__ or exc).strip().splitlines() or [""])[0]
+                    log.warning("derivation put off, storage busy (%s: %s); trying again "
+                                "every %s s", exc.words.code, cause, BACKGROUND_SECONDS)
+                found = None
+            except Exception:  # a bug, a damaged file: with its traceback, tried again later
                 log.exception("derivation step failed; trying again in %s s",
                               BACKGROUND_SECONDS)
                 found = None
+            else:
+                if busy_since is not None:
+                    log.warning("derivation going on again, after %.0f s put off",
+                                time.monotonic() - busy_since)
+                    busy_since = None
             if found is None:
                 self.stopping.wait(BACKGROUND_SECONDS)
 

@@ -29,6 +29,10 @@ from kiosk.central.schema import (
     DOCUMENT_MATCHES_VERSION,
     IDENTITIES_VERSION,
 )
+
+# re-exported (``as``): callers name them from here; derivation, below storage, from there
+from kiosk.central.storage_errors import StorageBusy as StorageBusy
+from kiosk.central.storage_errors import StorageError as StorageError
 from kiosk.ids import ENROLMENT_ID_RE
 from kiosk.messages import WordedError
 from kiosk.sync import protocol
@@ -69,18 +73,6 @@ _KIOSK_SELECT = (
     "k.last_clock_offset, k.entries, k.refused_attempts, k.last_refused_at FROM kiosks k")
 
 ID_RE = ENROLMENT_ID_RE
-
-
-class StorageError(WordedError, RuntimeError):
-    """A storage failure that is not the client's fault (``storage.*``)."""
-
-
-class StorageBusy(StorageError):
-    """Storage is locked or overloaded right now; the request may be retried (HTTP 503)."""
-
-    def __init__(self, code: str, /, retry_after: int = 2, **params: object) -> None:
-        super().__init__(code, **params)
-        self.retry_after = retry_after
 
 
 class EnrolmentRefused(WordedError):
