@@ -231,29 +231,39 @@ def test_serve_gives_way_to_a_burst_of_uploads_for_a_while_then_derives(
         assert not background.giving_way()
 
 
+def refuse_stays_where(storage: Any, tx: Any, name: str, condition: str, message: str, *,
+                       errcode: str = "check_violation", events: tuple[str, ...] = ("INSERT",)
+                       ) -> None:
+    """In ``tx``, triggers ``name`` refusing with ``message`` every stay written (on
+    ``events``) where ``condition`` (on ``NEW``) holds: a constraint every step deriving such
+    a stay meets (on PostgreSQL with SQLSTATE ``errcode``)."""
+    if storage.postgresql:
+        storage._execute(tx, f"""
+            CREATE FUNCTION {name}() RETURNS trigger AS $$ BEGIN
+                IF {condition} THEN RAISE EXCEPTION '{message}' USING ERRCODE = '{errcode}';
+                END IF;
+                RETURN NEW;
+            END $$ LANGUAGE plpgsql""")
+        storage._execute(tx, f"CREATE TRIGGER {name} BEFORE {' OR '.join(events)} ON stays "
+                             f"FOR EACH ROW EXECUTE FUNCTION {name}()")
+    else:
+        for event in events:
+            storage._execute(tx, f"CREATE TRIGGER {name}_{event} BEFORE {event} ON stays "
+                                 f"WHEN {condition} BEGIN SELECT RAISE(ABORT, '{message}'); END")
+
+
 def refuse_stays_of(storage: Any, entry_id: str, errcode: str = "check_violation") -> None:
     """A trigger refusing the stay that begins with ``entry_id``: a constraint every step
     deriving that entry meets (on PostgreSQL with SQLSTATE ``errcode``)."""
     with storage._transaction() as tx:
-        if storage.postgresql:
-            storage._execute(tx, f"""
-                CREATE FUNCTION refuse_stay() RETURNS trigger AS $$ BEGIN
-                    IF NEW.first_id = '{entry_id}' THEN
-                        RAISE EXCEPTION 'stay refused' USING ERRCODE = '{errcode}';
-                    END IF;
-                    RETURN NEW;
-                END $$ LANGUAGE plpgsql""")
-            storage._execute(tx, "CREATE TRIGGER refuse_stay BEFORE INSERT ON stays "
-                                 "FOR EACH ROW EXECUTE FUNCTION refuse_stay()")
-        else:
-            storage._execute(tx, f"CREATE TRIGGER refuse_stay BEFORE INSERT ON stays "
-                                 f"WHEN NEW.first_id = '{entry_id}' "
-                                 f"BEGIN SELECT RAISE(ABORT, 'stay refused'); END")
+        refuse_stays_where(storage, tx, "refuse_stay", f"NEW.first_id = '{entry_id}'",
+                           "stay refused", errcode=errcode)
 
 
 def mend(storage: Any) -> None:
     with storage._transaction() as tx:
-        storage._execute(tx, "DROP TRIGGER refuse_stay" + " ON stays" * storage.postgresql)
+        storage._execute(tx, "DROP TRIGGER refuse_stay ON stays" if storage.postgresql
+                         else "DROP TRIGGER refuse_stay_INSERT")
 
 
 def stays_kept(storage: Any) -> list[tuple[Any, ...]]:
@@ -519,19 +529,8 @@ def poison_stays(storage: Any) -> None:
         storage._execute(tx, "CREATE TABLE poison (id TEXT PRIMARY KEY)")
         refused = ("NEW.first_id IN (SELECT id FROM poison) OR NEW.last_id IN "
                    "(SELECT id FROM poison) OR NEW.oldest_id IN (SELECT id FROM poison)")
-        if storage.postgresql:
-            storage._execute(tx, f"""
-                CREATE FUNCTION poisoned() RETURNS trigger AS $$ BEGIN
-                    IF {refused} THEN RAISE EXCEPTION 'poisoned' USING ERRCODE = '23514';
-                    END IF;
-                    RETURN NEW;
-                END $$ LANGUAGE plpgsql""")
-            storage._execute(tx, "CREATE TRIGGER poisoned BEFORE INSERT OR UPDATE ON stays "
-                                 "FOR EACH ROW EXECUTE FUNCTION poisoned()")
-        else:
-            for event in ("INSERT", "UPDATE"):
-                storage._execute(tx, f"CREATE TRIGGER poisoned_{event} BEFORE {event} ON stays "
-                                     f"WHEN {refused} BEGIN SELECT RAISE(ABORT, 'poisoned'); END")
+        refuse_stays_where(storage, tx, "poisoned", refused, "poisoned",
+                           events=("INSERT", "UPDATE"))
 
 
 def poison(storage: Any, entry_id: str) -> None:
