@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import itertools
 import math
+import time
 from zoneinfo import ZoneInfo
 
 
@@ -67,6 +68,27 @@ def day_bounds(day: dt.date, timezone: ZoneInfo) -> tuple[str, str]:
 def today(timezone: ZoneInfo, now: float | None = None) -> dt.date:
     return (dt.datetime.now(timezone) if now is None
             else dt.datetime.fromtimestamp(now, timezone)).date()
+
+
+def local_today(now: float | None = None) -> dt.date:
+    """The system's local date (``date.today()``), worked out once a minute: each CCCD scan
+    checks its dates are not in the future, and ``date.today()`` asks the C library for the
+    local time, which reads the zone file's status each call (~3 µs a scan in the scan
+    loop). Local midnight falls on a whole minute in every zone in use (offsets are whole
+    minutes), so no minute holds two dates; a clock that jumps lands in another minute and
+    is worked out again, and a change of the system's zone shows within a minute."""
+    global _today
+    minute = (time.time() if now is None else now) // 60
+    kept = _today
+    if kept[0] != minute:
+        kept = (minute, dt.date.fromtimestamp(minute * 60))
+        _today = kept
+    return kept[1]
+
+
+_today: tuple[float, dt.date] = (math.nan, dt.date.min)
+"""The minute :func:`local_today` worked out last (since the epoch) and its local date (one
+tuple: a thread reads a matching pair; NaN equals no minute)."""
 
 
 def local_hours(day: dt.date, timezone: ZoneInfo) -> list[tuple[int, str, str]]:

@@ -15,6 +15,7 @@ from kiosk.payloads.hc1 import decode_hc1
 from kiosk.payloads.identity import Identity, Rejection, payload_key
 from kiosk.payloads.pccovid import decode_pccovid, looks_like_pccovid
 from kiosk.scan import QR_MAX_BYTES, QR_MAX_CHARS
+from kiosk.timestamps import local_today
 
 __all__ = ["Identity", "Rejection", "clean", "decode"]
 
@@ -56,5 +57,5 @@ def decode(raw: bytes, *, today: dt.date | None = None) -> Identity | Rejection:
     if looks_like_pccovid(fields):
         return decode_pccovid(fields, data)
     if looks_like_cccd(fields):
-        return decode_cccd(fields, data, today=today or dt.date.today())
+        return decode_cccd(fields, data, today=today or local_today())
     return Identity(kind="other", subject_key=payload_key(data), raw=data)
