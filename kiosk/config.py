@@ -44,6 +44,9 @@ class KioskSettings(Section):
     fullscreen: bool = opt(False)
     screen_dpi: int = opt(0, minimum=0, maximum=600)
     """0: the screen's own figure (EDID); set it for a panel that reports none or a wrong one."""
+    result_seconds: int = opt(15, minimum=1, maximum=600)
+    """How long a scan's answer stays on the card before it reads READY again: a red or
+    green card left up is read as the answer for whoever stands there next."""
 
     def check(self, path: str) -> None:
         if 0 < self.screen_dpi < 60:

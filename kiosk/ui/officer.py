@@ -267,7 +267,7 @@ class OfficerScreen(Retranslating):
     # -- results --------------------------------------------------------------------------
     def show_result(self, result: ScanResult) -> None:
         """Colour first, sound second, numbers after: the officer is waiting for the colour."""
-        self.card.show_result(result)
+        self.card.show_result(result, self.bridge.config.kiosk.result_seconds)
         self.sounds.play(cue_for(result))
         if not self._refresh_timer.isActive():  # a steady stream still refreshes
             self._refresh_timer.start()

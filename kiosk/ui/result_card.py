@@ -10,9 +10,11 @@ the entry was recorded. A forged or unfit one that was recorded (policy "record"
 a warning triangle, headed by what the officer must do — "CERTIFICATE NOT VALID — CHECK
 DOCUMENTS" — with the verdict and "Recorded IN" under it: stop the person, though the entry
 stands. Refused under "require-valid", it is red with a cross and "NOT RECORDED". The card
-only ever shows a ScanResult the pipeline produced after its COMMIT. The type shrinks to fit
-the card down to floors read from arm's length; past them a person's name ends in "…", the
-headline never gets smaller for it.
+only ever shows a ScanResult the pipeline produced after its COMMIT, and only for
+``[kiosk] result_seconds``: then it reads READY again, grey, with the previous answer's time
+and headline in small type (never whose), so nobody reads it as the next person's answer.
+The type shrinks to fit the card down to floors read from arm's length; past them a
+person's name ends in "…", the headline never gets smaller for it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import unicodedata
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette, QPen, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 
@@ -151,6 +153,11 @@ class ResultCard(QFrame):
         self.timezone = timezone
         self.language = "vi"
         self.result: ScanResult | None = None
+        self.previous: ScanResult | None = None
+        """The last result shown, once its hold ran out (see ``show_result``)."""
+        self._hold = QTimer(self)
+        self._hold.setSingleShot(True)
+        self._hold.timeout.connect(self._held)
         self.state = IDLE
         self._painted_result: ScanResult | None = None
         self.painted_at = 0
@@ -340,11 +347,22 @@ class ResultCard(QFrame):
         return changed
 
     # -- what to show ---------------------------------------------------------------------
-    def show_result(self, result: ScanResult) -> None:
-        """Show now, and paint now: the officer is waiting for this colour."""
+    def show_result(self, result: ScanResult, hold_seconds: float | None = None) -> None:
+        """Show now, and paint now: the officer is waiting for this colour. After
+        ``hold_seconds`` (None: until the next result) the card is READY again, saying only
+        when the previous scan was and its headline, never whose it was: an answer left up
+        would be read as the answer for whoever stands there next."""
         self.result = result
         self._render()
         self.repaint()
+        if hold_seconds is None:
+            self._hold.stop()
+        else:
+            self._hold.start(round(hold_seconds * 1000))
+
+    def _held(self) -> None:
+        self.previous, self.result = self.result, None
+        self._render()
 
     def set_language(self, language: str) -> None:
         self.language = language
@@ -357,10 +375,19 @@ class ResultCard(QFrame):
 
     def _render(self) -> None:
         result = self.result
-        if result is None:
-            self._fill(IDLE, self.tr("READY"), self.tr("Scan a QR code, or use manual entry"),
-                       "", "")
+        if result is not None:
+            self._fill(*self._answer(result))
             return
+        previous = ""
+        if self.previous is not None:
+            at = dt.datetime.fromtimestamp(self.previous.scan.wall_time, self.timezone)
+            previous = self.tr("Previous scan, at %1: %2").replace(
+                "%1", at.strftime("%H:%M:%S")).replace("%2", self._answer(self.previous)[1])
+        self._fill(IDLE, self.tr("READY"), self.tr("Scan a QR code, or use manual entry"), "",
+                   previous)
+
+    def _answer(self, result: ScanResult) -> tuple[str, str, str, str, str]:
+        """(state, headline, name, details, reason): the card that answers ``result``."""
         identity = result.identity
         name = (identity.name or "") if identity else ""
         direction = self._direction_word(result.direction)
@@ -371,24 +398,23 @@ class ResultCard(QFrame):
         if verdict is not None and (
                 result.reason_code in ("accepted", "certificate_not_valid")
                 or (result.status is Status.DUPLICATE and verdict.severity == verdicts.BAD)):
-            self._certificate(result, verdict, direction, when)
-        elif result.status is Status.ACCEPTED:
+            return self._certificate(result, verdict, direction, when)
+        if result.status is Status.ACCEPTED:
             headline = (self.tr("OUT — ACCEPTED") if result.direction is Direction.OUT
                         else self.tr("IN — ACCEPTED"))
-            self._fill(ACCEPTED, headline, name or self.tr("(no name in this code)"), details, "")
-        elif result.status is Status.DUPLICATE:
+            return ACCEPTED, headline, name or self.tr("(no name in this code)"), details, ""
+        if result.status is Status.DUPLICATE:
             again = (self.tr("Recorded again.") if result.recorded
                      else self.tr("Not recorded again."))
             if verdict is not None:
                 again += " " + messages.certificate_line(verdict.status, verdict.kind,
                                                          verdict.facts, self.language)
-            self._fill(DUPLICATE, self._already_scanned(result), name, details, again)
-        else:
-            headline, plain, technical = self._refusal(result)
-            self._fill(REJECTED, headline, plain, details if identity else when, technical)
+            return DUPLICATE, self._already_scanned(result), name, details, again
+        headline, plain, technical = self._refusal(result)
+        return REJECTED, headline, plain, details if identity else when, technical
 
     def _certificate(self, result: ScanResult, verdict: verdicts.Verdict, direction: str,
-                     when: str) -> None:
+                     when: str) -> tuple[str, str, str, str, str]:
         """What the officer must know first (its colour), then the name and birth date to
         compare with an ID card, then what was recorded. A bad certificate scanned again
         keeps its red card: "already scanned" goes under it, never over it."""
@@ -410,8 +436,8 @@ class ResultCard(QFrame):
             outcome.append(messages.text("certificate_recorded", language,
                                          direction=direction))
         state = CERTIFICATE_REFUSED if refused else CERTIFICATE_STATES[verdict.severity]
-        self._fill(state, headline, name or self.tr("(no name in this code)"), details,
-                   " · ".join(outcome))
+        return (state, headline, name or self.tr("(no name in this code)"), details,
+                " · ".join(outcome))
 
     def _direction_word(self, direction: Direction | None) -> str:
         if direction is None:

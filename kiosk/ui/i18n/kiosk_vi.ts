@@ -66,27 +66,27 @@
 <context>
     <name>DeviceState</name>
     <message>
-        <location filename="../widgets.py" line="340"/>
+        <location filename="../widgets.py" line="348"/>
         <source>connected</source>
         <translation>đã kết nối</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="341"/>
+        <location filename="../widgets.py" line="349"/>
         <source>waiting</source>
         <translation>đang chờ</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="342"/>
+        <location filename="../widgets.py" line="350"/>
         <source>error</source>
         <translation>lỗi</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="343"/>
+        <location filename="../widgets.py" line="351"/>
         <source>finished</source>
         <translation>đã xong</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="344"/>
+        <location filename="../widgets.py" line="352"/>
         <source>stopped</source>
         <translation>đã dừng</translation>
     </message>
@@ -94,17 +94,17 @@
 <context>
     <name>DirectionToggle</name>
     <message>
-        <location filename="../widgets.py" line="332"/>
+        <location filename="../widgets.py" line="340"/>
         <source>IN</source>
         <translation>VÀO</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="333"/>
+        <location filename="../widgets.py" line="341"/>
         <source>OUT</source>
         <translation>RA</translation>
     </message>
     <message>
-        <location filename="../widgets.py" line="334"/>
+        <location filename="../widgets.py" line="342"/>
         <source>AUTO</source>
         <translation>TỰ ĐỘNG</translation>
     </message>
@@ -286,112 +286,112 @@
 <context>
     <name>OfficerScreen</name>
     <message>
-        <location filename="../officer.py" line="333"/>
+        <location filename="../officer.py" line="341"/>
         <source>CHECK</source>
         <translation>KIỂM TRA</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="333"/>
+        <location filename="../officer.py" line="341"/>
         <source>AGAIN</source>
         <translation>QUÉT LẠI</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="337"/>
+        <location filename="../officer.py" line="345"/>
         <source>Needs a check: the result card said why when it was scanned</source>
         <translation>Cần kiểm tra: thẻ kết quả đã nói lý do lúc quét</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="338"/>
+        <location filename="../officer.py" line="346"/>
         <source>Scanned again within the duplicate window</source>
         <translation>Quét lại trong khoảng thời gian tính trùng</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="341"/>
+        <location filename="../officer.py" line="349"/>
         <source>IN</source>
         <translation>VÀO</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="341"/>
+        <location filename="../officer.py" line="349"/>
         <source>OUT</source>
         <translation>RA</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="341"/>
+        <location filename="../officer.py" line="349"/>
         <source>AUTO</source>
         <translation>TỰ ĐỘNG</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="344"/>
+        <location filename="../officer.py" line="352"/>
         <source>Recent scans</source>
         <translation>Lượt quét gần đây</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="345"/>
+        <location filename="../officer.py" line="353"/>
         <source>Search name or document number</source>
         <translation>Tìm theo tên hoặc số giấy tờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="347"/>
+        <location filename="../officer.py" line="355"/>
         <source>Time</source>
         <translation>Giờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="347"/>
+        <location filename="../officer.py" line="355"/>
         <source>Direction</source>
         <translation>Chiều</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="347"/>
+        <location filename="../officer.py" line="355"/>
         <source>Name</source>
         <translation>Họ tên</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="347"/>
+        <location filename="../officer.py" line="355"/>
         <source>Note</source>
         <translation>Lưu ý</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="348"/>
+        <location filename="../officer.py" line="356"/>
         <source>Document</source>
         <translation>Giấy tờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="348"/>
+        <location filename="../officer.py" line="356"/>
         <source>Code</source>
         <translation>Loại mã</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="350"/>
+        <location filename="../officer.py" line="358"/>
         <source>Direction for toggle-lane scanners and manual entries</source>
         <translation>Chiều cho máy quét dùng chung và khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="351"/>
+        <location filename="../officer.py" line="359"/>
         <source>Direction for manual entries</source>
         <translation>Chiều cho khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="355"/>
+        <location filename="../officer.py" line="363"/>
         <source>In today</source>
         <translation>Vào hôm nay</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="356"/>
+        <location filename="../officer.py" line="364"/>
         <source>Out today</source>
         <translation>Ra hôm nay</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="357"/>
+        <location filename="../officer.py" line="365"/>
         <source>Inside now</source>
         <translation>Đang ở trong</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="358"/>
+        <location filename="../officer.py" line="366"/>
         <source>Scans per hour</source>
         <translation>Lượt quét theo giờ</translation>
     </message>
     <message>
-        <location filename="../officer.py" line="359"/>
+        <location filename="../officer.py" line="367"/>
         <source>Manual entry (no code)</source>
         <translation>Khai báo thủ công (không có mã)</translation>
     </message>
@@ -432,112 +432,117 @@
 <context>
     <name>ResultCard</name>
     <message>
-        <location filename="../result_card.py" line="368"/>
+        <location filename="../result_card.py" line="384"/>
+        <source>Previous scan, at %1: %2</source>
+        <translation>Lượt quét trước, lúc %1: %2</translation>
+    </message>
+    <message>
+        <location filename="../result_card.py" line="386"/>
         <source>READY</source>
         <translation>SẴN SÀNG</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="368"/>
+        <location filename="../result_card.py" line="386"/>
         <source>Scan a QR code, or use manual entry</source>
         <translation>Mời quét mã QR, hoặc khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="383"/>
+        <location filename="../result_card.py" line="403"/>
         <source>OUT — ACCEPTED</source>
         <translation>RA — HỢP LỆ</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="384"/>
+        <location filename="../result_card.py" line="404"/>
         <source>IN — ACCEPTED</source>
         <translation>VÀO — HỢP LỆ</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="385"/>
-        <location filename="../result_card.py" line="420"/>
+        <location filename="../result_card.py" line="405"/>
+        <location filename="../result_card.py" line="439"/>
         <source>(no name in this code)</source>
         <translation>(mã này không có tên)</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="387"/>
-        <location filename="../result_card.py" line="414"/>
+        <location filename="../result_card.py" line="407"/>
+        <location filename="../result_card.py" line="433"/>
         <source>Recorded again.</source>
         <translation>Đã ghi thêm một lượt.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="388"/>
-        <location filename="../result_card.py" line="415"/>
+        <location filename="../result_card.py" line="408"/>
+        <location filename="../result_card.py" line="434"/>
         <source>Not recorded again.</source>
         <translation>Không ghi thêm lượt nữa.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="426"/>
+        <location filename="../result_card.py" line="445"/>
         <source>OUT</source>
         <translation>RA</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="426"/>
+        <location filename="../result_card.py" line="445"/>
         <source>IN</source>
         <translation>VÀO</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="432"/>
+        <location filename="../result_card.py" line="451"/>
         <source>ALREADY SCANNED UNDER A MINUTE AGO</source>
         <translation>ĐÃ QUÉT DƯỚI 1 PHÚT TRƯỚC</translation>
     </message>
     <message numerus="yes">
-        <location filename="../result_card.py" line="433"/>
+        <location filename="../result_card.py" line="452"/>
         <source>ALREADY SCANNED %n MIN AGO</source>
         <translation>
             <numerusform>ĐÃ QUÉT %n PHÚT TRƯỚC</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="439"/>
+        <location filename="../result_card.py" line="458"/>
         <source>NOT RECORDED</source>
         <translation>CHƯA GHI ĐƯỢC</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="440"/>
+        <location filename="../result_card.py" line="459"/>
         <source>The kiosk could not save this scan. Call the technician; use the paper list meanwhile.</source>
         <translation>Trạm không lưu được lượt quét này. Gọi kỹ thuật viên; trong lúc chờ hãy ghi vào sổ giấy.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="443"/>
+        <location filename="../result_card.py" line="462"/>
         <source>The code is empty. Ask the person to show it again.</source>
         <translation>Mã trống. Đề nghị người dân đưa lại mã.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="444"/>
+        <location filename="../result_card.py" line="463"/>
         <source>This is not a QR code the kiosk can read.</source>
         <translation>Đây không phải mã QR mà trạm đọc được.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="445"/>
+        <location filename="../result_card.py" line="464"/>
         <source>This citizen ID code is damaged or not genuine.</source>
         <translation>Mã CCCD này bị hỏng hoặc không phải mã thật.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="446"/>
+        <location filename="../result_card.py" line="465"/>
         <source>This PC-Covid code is damaged or not genuine.</source>
         <translation>Mã PC-Covid này bị hỏng hoặc không phải mã thật.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="447"/>
+        <location filename="../result_card.py" line="466"/>
         <source>The manual entry is incomplete.</source>
         <translation>Khai báo thủ công còn thiếu thông tin.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="448"/>
+        <location filename="../result_card.py" line="467"/>
         <source>This code cannot be accepted.</source>
         <translation>Mã này không được chấp nhận.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="449"/>
+        <location filename="../result_card.py" line="468"/>
         <source>Ask for another code, or use manual entry.</source>
         <translation>Đề nghị đưa mã khác, hoặc khai báo thủ công.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="450"/>
+        <location filename="../result_card.py" line="469"/>
         <source>REFUSED</source>
         <translation>KHÔNG HỢP LỆ</translation>
     </message>

@@ -1,0 +1,130 @@
+"""A scan's answer stays on the card for ``[kiosk] result_seconds``, then the card reads
+READY again. An officer glancing at the screen minutes later, or the next person in the
+queue, must never read the previous person's red (or green) card as the current one; the
+READY card keeps only when the previous scan was and its headline, never whose.
+
+A real kiosk behind a real main window (offscreen), a real replay device, pipeline and store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QColor, QPalette
+from ui_fit import lay_out
+from ui_support import (  # noqa: F401
+    CCCD_AN,
+    CCCD_BAD_DATE,
+    make_window_fixture,
+    replay_device,
+    scan_from_file,
+    settle,
+    translations_built_fixture,
+    write_config,
+)
+
+from kiosk.certificates import trustlist
+from kiosk.scan import Scan
+from kiosk.ui.result_card import COLOURS, READABLE_SIZES
+from tests.certificate_support import make_issuer, trust_list_of, vaccination
+
+ZONE = dt.timezone(dt.timedelta(hours=7))  # the test config's Asia/Ho_Chi_Minh
+
+
+def held_for(tmp_path: Path, seconds: int, payloads: list[str] = (), extra: str = "") -> Path:
+    """A config whose cards stay ``seconds``, with a replay lane reading ``payloads``."""
+    (tmp_path / "scans.txt").write_text("".join(p + "\n" for p in payloads), encoding="utf-8")
+    path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt", lane="in"),
+                        extra=extra)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("[store]", f"result_seconds = {seconds}\n\n[store]", 1),
+                    encoding="utf-8")
+    return path
+
+
+def shown_at(window) -> list[int]:
+    """time.monotonic_ns() as each result reaches the screen (the officer's card is told
+    first: it subscribed when the window was built)."""
+    times: list[int] = []
+    window.bridge.result.connect(lambda _result: times.append(time.monotonic_ns()))
+    return times
+
+
+HELD_NS = 950_000_000
+"""One second, less the 5 % a coarse Qt timer may fire early."""
+
+
+def colour(card) -> str:
+    return card.palette().color(QPalette.ColorRole.Window).name()
+
+
+def card_text(card) -> str:
+    return " ".join(label.text() for label in (card.headline, card.name, card.details,
+                                                card.reason))
+
+
+@pytest.mark.parametrize(("payload", "state", "headline", "english"), [
+    (CCCD_BAD_DATE, "rejected", "KHÔNG HỢP LỆ", "REFUSED"),
+    (CCCD_AN, "accepted", "VÀO — HỢP LỆ", "IN — ACCEPTED"),
+])
+def test_the_answer_stays_its_time_then_the_card_is_ready_naming_only_when(
+        make_window, qtbot, tmp_path, payload, state, headline, english):
+    """Red for a refusal, green for an entry: both go back to grey READY once their second
+    has passed (not before: measured from the card's own first paint), with the previous
+    answer's time and headline underneath, in the screen's language, and no name."""
+    window = make_window(held_for(tmp_path, 1, [payload]), start=False)
+    card, shown = window.officer.card, shown_at(window)
+    window.kiosk.start()
+    scan_from_file(window, qtbot, state)
+    assert card.headline.text() == headline
+    scanned = dt.datetime.fromtimestamp(card.result.scan.wall_time, ZONE).strftime("%H:%M:%S")
+    qtbot.waitUntil(lambda: card.state == "idle", timeout=10_000)
+    assert time.monotonic_ns() - shown[0] >= HELD_NS
+    assert card.headline.text() == "SẴN SÀNG"
+    assert card.reason.text() == f"Lượt quét trước, lúc {scanned}: {headline}"
+    assert colour(card) == QColor(COLOURS["idle"][0]).name()
+    assert not card.mark.isVisibleTo(card)
+    assert "Nguyễn" not in card_text(card) and "An" not in card_text(card).split()
+    window.set_language("en", remember=False)
+    assert card.headline.text() == "READY"
+    assert card.reason.text() == f"Previous scan, at {scanned}: {english}"
+
+
+def test_a_new_answer_gets_its_own_full_time(make_window, qtbot, tmp_path):
+    """A scan while the previous card is up replaces it and starts the time again: the new
+    card is never cut short by the old one's clock."""
+    window = make_window(held_for(tmp_path, 1), start=False)
+    card, shown = window.officer.card, shown_at(window)
+    window.kiosk.start()
+    window.kiosk.pipeline.submit(Scan(CCCD_BAD_DATE.encode(), device_id="lane1"))
+    qtbot.waitUntil(lambda: card.state == "rejected", timeout=10_000)
+    settle(600)
+    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1", lane="in"))
+    qtbot.waitUntil(lambda: card.state == "accepted", timeout=10_000)
+    qtbot.waitUntil(lambda: card.state == "idle", timeout=10_000)
+    assert time.monotonic_ns() - shown[1] >= HELD_NS
+    assert card.reason.text().endswith(": VÀO — HỢP LỆ")
+
+
+@pytest.mark.parametrize("size", [(800, 480), (480, 800)])
+def test_the_ready_card_with_the_longest_previous_headline_fits_a_7_inch_panel(
+        make_window, qtbot, tmp_path, size):
+    """After a forged certificate (the longest headline: CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA
+    GIẤY TỜ), READY keeps its headline's floor and every word of the window fits."""
+    issuer, forger = make_issuer(), make_issuer()
+    trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
+    now = time.time()
+    forged = forger.sign(vaccination(2, 2), issued=now - 86400, expires=now + 86400,
+                         kid=issuer.kid)
+    window = make_window(held_for(tmp_path, 1, [forged], extra=(
+        '\n[certificates]\ntrust_list = "trust.json"\n')))
+    card = window.officer.card
+    scan_from_file(window, qtbot, "certificate_invalid")
+    qtbot.waitUntil(lambda: card.state == "idle", timeout=10_000)
+    assert "KIỂM TRA GIẤY TỜ" in card.reason.text()
+    assert lay_out(window, size) == []
+    assert card.headline.font().pixelSize() >= READABLE_SIZES[0]
+    assert card.reason.isVisibleTo(card)
