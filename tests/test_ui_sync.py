@@ -208,3 +208,21 @@ def test_entries_scanned_while_the_clock_ran_ahead_have_waited_no_negative_time(
     qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "1", timeout=10000)
     qtbot.waitUntil(lambda: "Lượt chờ lâu nhất: 0 phút" in screen.facts.text(),
                     timeout=10000)
+
+
+def test_a_refused_entry_whose_name_has_line_breaks_is_one_line_in_the_list(
+        make_window, qtbot, tmp_path):
+    """A name is whatever a code's maker wrote: its line breaks read as spaces in the list's
+    one-line row (as on the card and in the recent list), where it showed its first line."""
+    path = write_config(tmp_path)
+    window = make_window(path, start=False)
+    payload = "001099012345|123456789|Nguyễn\n\nVăn\u2028An\r\n|01021990|Nam|Huế|10102021"
+    result = window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="lane1"))
+    assert result.recorded
+    config = load(path)
+    store = Store(config.store_path, timezone=config.timezone)
+    store.mark_synced([], {result.entry_id: "checkpoint unknown"})
+    store.close()
+    screen = open_sync(window, qtbot)
+    qtbot.waitUntil(lambda: screen.table.rowCount() == 1, timeout=10000)
+    assert screen.table.item(0, 1).text() == "Nguyễn Văn An"

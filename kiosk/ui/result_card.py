@@ -455,9 +455,13 @@ class ResultCard(QFrame):
         """(headline, what happened in plain words, the technical reason to pass on)."""
         code = result.reason_code
         if code == "storage_error":
-            return (self.tr("NOT RECORDED"),
-                    self.tr("The kiosk could not save this scan. Call the technician; "
-                            "use the paper list meanwhile."), result.reason_in(self.language))
+            plain = self.tr("The kiosk could not save this scan. Call the technician; "
+                            "use the paper list meanwhile.")
+            verdict = result.certificate
+            if verdict is not None:  # a forged or positive certificate is still to be acted on
+                plain = messages.certificate_line(verdict.status, verdict.kind, verdict.facts,
+                                                  self.language) + " — " + plain
+            return self.tr("NOT RECORDED"), plain, result.reason_in(self.language)
         plain = {
             "empty": self.tr("The code is empty. Ask the person to show it again."),
             "too_large": self.tr("This is not a QR code the kiosk can read."),

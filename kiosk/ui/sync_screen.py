@@ -41,6 +41,7 @@ from kiosk.ui.status_strip import age_text, local_time
 from kiosk.ui.widgets import (
     CountTile,
     Retranslating,
+    one_paragraph,
     pixel_font,
     scrolling,
     stack_when_narrow,
@@ -219,7 +220,7 @@ class SyncScreen(Retranslating):
         self.table.setRowCount(len(self.rejected))
         for number, row in enumerate(self.rejected):
             when = parse_utc(row["scanned_at"]).astimezone(timezone).strftime("%d/%m %H:%M")
-            cells = (when, row["name"] or "", mask_document(row["document_number"]),
+            cells = (when, one_paragraph(row["name"] or ""), mask_document(row["document_number"]),
                      saved_text(row["sync_error"] or "", language))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

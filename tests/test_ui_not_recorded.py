@@ -1,0 +1,107 @@
+"""A scan the store could not save is answered unmistakably: red, a cross, CHƯA GHI ĐƯỢC /
+NOT RECORDED, what to do, the error buzz — and a certificate's verdict still on the card,
+since the officer now decides with the paper list alone.
+
+The store really fails: its files are made immutable (chattr +i), which refuses every write
+(to root too) as a read-only or broken disk would, under the running kiosk. A real replay
+device, pipeline, store and main window (offscreen).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QColor, QPalette
+from ui_support import (  # noqa: F401
+    CCCD_AN,
+    CCCD_BINH,
+    load,
+    make_window_fixture,
+    stored_entries,
+    translations_built_fixture,
+    write_config,
+)
+
+from kiosk.certificates import trustlist
+from kiosk.scan import Scan
+from kiosk.ui.result_card import COLOURS
+from tests.certificate_support import make_issuer, trust_list_of, vaccination
+
+
+@contextlib.contextmanager
+def writes_refused(store: Path) -> Iterator[None]:
+    """The store and its write-ahead log refuse every write until the block ends (the
+    shared-memory index stays: SQLite maps it, and a mapping cannot be refused)."""
+    files = [store, store.with_name(store.name + "-wal")]
+    if os.geteuid() != 0:
+        pytest.skip("making a file immutable needs root")
+    if subprocess.run(["chattr", "+i", *map(str, files)], capture_output=True).returncode:
+        subprocess.run(["chattr", "-i", *map(str, files)], capture_output=True)
+        pytest.skip("this file system cannot make a file immutable")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, files)], check=True)
+
+
+def kiosk_with_a_store(make_window, tmp_path: Path, extra: str = ""):
+    """A started kiosk whose store already holds one entry (so its files all exist)."""
+    path = write_config(tmp_path, extra=extra)
+    window = make_window(path)
+    assert window.kiosk.pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1")).recorded
+    return window, load(path)
+
+
+def cues(window) -> list[str]:
+    played: list[str] = []
+    window.sounds.played.connect(played.append)
+    return played
+
+
+def test_a_scan_the_store_cannot_save_is_a_red_not_recorded_card(make_window, qtbot,
+                                                                  tmp_path):
+    window, config = kiosk_with_a_store(make_window, tmp_path)
+    card, played = window.officer.card, cues(window)
+    with writes_refused(config.store_path):
+        window.submit_scan(Scan(CCCD_AN.encode(), device_id="wedge", lane="in"))
+        qtbot.waitUntil(lambda: card.result is not None
+                        and card.result.reason_code == "storage_error", timeout=10_000)
+    assert card.state == "rejected" and card.mark.shape == "cross"
+    assert card.headline.text() == "CHƯA GHI ĐƯỢC"
+    assert card.name.text().startswith("Trạm không lưu được lượt quét này.")
+    assert "sổ giấy" in card.name.text()
+    assert card.palette().color(QPalette.ColorRole.Window).name() == \
+        QColor(COLOURS["rejected"][0]).name()
+    qtbot.waitUntil(lambda: played == ["error"])
+    assert [r["name"] for r in stored_entries(config)] == ["Trần Thị Bình"]
+
+
+def test_a_certificate_the_store_cannot_save_keeps_its_verdict_on_the_card(
+        make_window, qtbot, tmp_path):
+    """A forged certificate while the disk refuses writes: the card said only "could not
+    save, use the paper list", and the officer wrote down a person whose certificate was
+    forged as if it were fine. The verdict now comes first in the card's words."""
+    issuer, forger = make_issuer(), make_issuer()
+    trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
+    now = time.time()
+    forged = forger.sign(vaccination(2, 2), issued=now - 86400, expires=now + 86400,
+                         kid=issuer.kid)
+    window, config = kiosk_with_a_store(
+        make_window, tmp_path, extra='\n[certificates]\ntrust_list = "trust.json"\n')
+    card = window.officer.card
+    with writes_refused(config.store_path):
+        window.submit_scan(Scan(forged.encode(), device_id="wedge", lane="in"))
+        qtbot.waitUntil(lambda: card.result is not None
+                        and card.result.reason_code == "storage_error", timeout=10_000)
+    assert card.state == "rejected" and card.headline.text() == "CHƯA GHI ĐƯỢC"
+    assert card.name.text().startswith("CHỮ KÝ KHÔNG HỢP LỆ — Trạm không lưu được")
+    window.set_language("en", remember=False)
+    assert card.headline.text() == "NOT RECORDED"
+    assert card.name.text().startswith("SIGNATURE NOT VALID — The kiosk could not save")
+    assert [r["name"] for r in stored_entries(config)] == ["Trần Thị Bình"]
