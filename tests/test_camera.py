@@ -194,6 +194,7 @@ def test_no_camera_is_a_clear_bilingual_error_the_supervisor_reports():
 @pytest.mark.parametrize("source, words", [
     (97, "no camera at /dev/video97"),
     ("/tmp/does-not-exist.avi", "no video file at /tmp/does-not-exist.avi"),
+    ("²", "no video file at ²"),  # a digit to str.isdigit, no number to int: a path
 ])
 def test_missing_sources_raise_device_errors(source, words):
     device = CameraDevice(camera_options(source=source))

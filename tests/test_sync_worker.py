@@ -285,6 +285,8 @@ def test_retry_after_is_read_as_seconds_or_as_an_http_date():
     assert parse_retry_after("Wed, 01 May 2024 08:00:30 GMT", now) == 30.0
     assert parse_retry_after("Wed, 01 May 2024 07:00:00 GMT", now) == 0.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+    # a header is Latin-1 text: "²" is a digit to str.isdigit, not a number to float()
+    assert parse_retry_after("²") is None and parse_retry_after("1" + "٢") is None
 
 
 def test_push_now_takes_over_from_a_background_upload_without_double_sending(

@@ -140,6 +140,18 @@ def test_a_wrong_value_is_named_under_the_form(qtbot):
                                  "port/path, usb or name")
 
 
+def test_a_camera_source_in_other_digits_is_a_path_not_an_index(qtbot):
+    """ "²" is a digit to ``str.isdigit`` but no number to ``int``: the form raised in the
+    middle of the technician's typing. Only ASCII digits make an index."""
+    form = DeviceForm()
+    qtbot.addWidget(form)
+    form.set_device({"type": "camera", "id": "cam", "source": 0})
+    form.fields["source"].put("²")
+    assert form.device().source == "²"
+    form.fields["source"].put("2")
+    assert form.device().source == 2
+
+
 # -- the screen -----------------------------------------------------------------------------
 def open_technician(window, qtbot):
     window.open_technician()

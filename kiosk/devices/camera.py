@@ -88,7 +88,7 @@ class _Frame:
 def open_capture(source: int | str) -> tuple[cv2.VideoCapture, bool]:
     """Open ``source`` (index, /dev/videoN, file, URL) → (capture, is_file). Raises
     DeviceError with a bilingual message when there is nothing to open."""
-    if isinstance(source, str) and source.strip().isdigit():
+    if isinstance(source, str) and source.strip().isascii() and source.strip().isdigit():
         source = int(source)
     if isinstance(source, int):
         node = f"/dev/video{source}"

@@ -98,7 +98,7 @@ def _text(value: Any) -> str:
 
 def _int_or_text(text: str) -> int | str:
     text = text.strip()
-    return int(text) if text.isdigit() else text
+    return int(text) if text.isascii() and text.isdigit() else text  # "²" is a digit to isdigit
 
 
 class DeviceForm(Retranslating):
