@@ -105,3 +105,21 @@ def test_a_certificate_the_store_cannot_save_keeps_its_verdict_on_the_card(
     assert card.headline.text() == "NOT RECORDED"
     assert card.name.text().startswith("SIGNATURE NOT VALID — The kiosk could not save")
     assert [r["name"] for r in stored_entries(config)] == ["Trần Thị Bình"]
+
+
+def test_a_manual_entry_the_store_cannot_save_keeps_the_form_and_says_not_recorded(
+        make_window, qtbot, tmp_path):
+    """The form stays open with what was typed (to copy onto the paper list, or record once
+    the technician has mended the disk), saying it was NOT recorded; the card behind says
+    the same."""
+    window, config = kiosk_with_a_store(make_window, tmp_path)
+    dialog = window.open_manual_entry()
+    dialog.fields["name"].setText("Lê Thị Hoa")
+    dialog.fields["document_number"].setText("079301004568")
+    with writes_refused(config.store_path):
+        dialog.record()
+        qtbot.waitUntil(lambda: dialog.submit.isEnabled(), timeout=10_000)
+    assert dialog.isVisible() and dialog.fields["name"].text() == "Lê Thị Hoa"
+    assert dialog.status.text().startswith("Lỗi lưu trữ, lượt quét CHƯA được ghi")
+    assert window.officer.card.headline.text() == "CHƯA GHI ĐƯỢC"
+    assert [r["name"] for r in stored_entries(config)] == ["Trần Thị Bình"]
