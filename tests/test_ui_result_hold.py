@@ -26,10 +26,11 @@ from ui_support import (  # noqa: F401
     write_config,
 )
 
-from kiosk.certificates import trustlist
-from kiosk.scan import Scan
+from kiosk import messages
+from kiosk.certificates import trustlist, verdicts
+from kiosk.scan import Scan, ScanResult, Status
 from kiosk.ui.result_card import COLOURS, READABLE_SIZES
-from tests.certificate_support import make_issuer, trust_list_of, vaccination
+from tests.certificate_support import lab_test, make_issuer, trust_list_of, vaccination
 
 ZONE = dt.timezone(dt.timedelta(hours=7))  # the test config's Asia/Ho_Chi_Minh
 
@@ -109,22 +110,55 @@ def test_a_new_answer_gets_its_own_full_time(make_window, qtbot, tmp_path):
     assert card.reason.text().endswith(": VÀO — HỢP LỆ")
 
 
-@pytest.mark.parametrize("size", [(800, 480), (480, 800)])
-def test_the_ready_card_with_the_longest_previous_headline_fits_a_7_inch_panel(
-        make_window, qtbot, tmp_path, size):
-    """After a forged certificate (the longest headline: CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA
-    GIẤY TỜ), READY keeps its headline's floor and every word of the window fits."""
-    issuer, forger = make_issuer(), make_issuer()
+def health_words() -> set[str]:
+    """Every verdict a certificate can get, and its facts' words, in both languages."""
+    return {messages.certificate_verdict(status, language)
+            for status in verdicts.STATUSES for language in messages.LANGUAGES} | {
+        messages.text(f"certificate.fact.{fact}", language, dose=2, doses=2, until="")
+        for fact in ("detected", "not_detected", "doses", "recovered")
+        for language in messages.LANGUAGES}
+
+
+@pytest.mark.parametrize(("certificate", "recalled"), [
+    (lab_test(detected=True), "KIỂM TRA"),  # red: a positive test
+    (vaccination(2, 2), "Đã ghi VÀO"),      # green: a valid vaccination
+])
+def test_the_ready_card_recalls_a_certificate_without_its_verdict(
+        make_window, qtbot, tmp_path, certificate, recalled):
+    """The queue sees the READY card: the previous person's "XÉT NGHIỆM DƯƠNG TÍNH" (or
+    "2/2 mũi") would be told to whoever stands behind them. It recalls a certificate as the
+    recent list notes it: KIỂM TRA where the card was red, else what was recorded."""
+    issuer = make_issuer()
     trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
     now = time.time()
-    forged = forger.sign(vaccination(2, 2), issued=now - 86400, expires=now + 86400,
-                         kid=issuer.kid)
-    window = make_window(held_for(tmp_path, 1, [forged], extra=(
+    code = issuer.sign(certificate, issued=now - 86400, expires=now + 86400)
+    window = make_window(held_for(tmp_path, 1, [code], extra=(
         '\n[certificates]\ntrust_list = "trust.json"\n')))
     card = window.officer.card
-    scan_from_file(window, qtbot, "certificate_invalid")
+    qtbot.waitUntil(lambda: card.result is not None, timeout=10_000)
+    assert any(word in card_text(card) for word in health_words())  # the person's own card
     qtbot.waitUntil(lambda: card.state == "idle", timeout=10_000)
-    assert "KIỂM TRA GIẤY TỜ" in card.reason.text()
+    assert card.reason.text().endswith(": " + recalled)
+    assert not any(word in card_text(card) for word in health_words())
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("size", [(800, 480), (480, 800)])
+def test_the_ready_card_with_the_longest_previous_headline_fits_a_7_inch_panel(
+        make_window, qtbot, tmp_path, size, language):
+    """After the longest headline a READY card recalls (ĐÃ QUÉT DƯỚI 1 PHÚT TRƯỚC / ALREADY
+    SCANNED UNDER A MINUTE AGO), READY keeps its headline's floor and every word of the
+    window fits."""
+    window = make_window(held_for(tmp_path, 1), language=language, start=False)
+    window.set_language(language, remember=False)
+    card = window.officer.card
+    now = time.time()
+    again = ScanResult(status=Status.DUPLICATE, scan=Scan(b"x", wall_time=now),
+                       reason_code="duplicate", recorded=True, previous_wall_time=now - 30)
+    card.show_result(again, hold_seconds=0.01)
+    qtbot.waitUntil(lambda: card.state == "idle", timeout=10_000)
+    assert card.reason.text().endswith({"vi": ": ĐÃ QUÉT DƯỚI 1 PHÚT TRƯỚC",
+                                        "en": ": ALREADY SCANNED UNDER A MINUTE AGO"}[language])
     assert lay_out(window, size) == []
     assert card.headline.font().pixelSize() >= READABLE_SIZES[0]
     assert card.reason.isVisibleTo(card)

@@ -12,7 +12,8 @@ DOCUMENTS" — with the verdict and "Recorded IN" under it: stop the person, tho
 stands. Refused under "require-valid", it is red with a cross and "NOT RECORDED". The card
 only ever shows a ScanResult the pipeline produced after its COMMIT, and only for
 ``[kiosk] result_seconds``: then it reads READY again, grey, with the previous answer's time
-and headline in small type (never whose), so nobody reads it as the next person's answer.
+and headline in small type (never whose, nor a certificate's verdict), so nobody reads it as
+the next person's answer.
 The type shrinks to fit the card down to floors read from arm's length; past them a
 person's name ends in "…", the headline never gets smaller for it.
 """
@@ -382,9 +383,21 @@ class ResultCard(QFrame):
         if self.previous is not None:
             at = dt.datetime.fromtimestamp(self.previous.scan.wall_time, self.timezone)
             previous = self.tr("Previous scan, at %1: %2").replace(
-                "%1", at.strftime("%H:%M:%S")).replace("%2", self._answer(self.previous)[1])
+                "%1", at.strftime("%H:%M:%S")).replace("%2", self._in_short(self.previous))
         self._fill(IDLE, self.tr("READY"), self.tr("Scan a QR code, or use manual entry"), "",
                    previous)
+
+    def _in_short(self, result: ScanResult) -> str:
+        """A previous answer as the READY card recalls it: its headline, but a certificate's
+        only as the recent list notes it (CHECK when its card was red, else what was
+        recorded). The queue sees this card: health data is for the person's own answer."""
+        state, headline = self._answer(result)[:2]
+        if state in (CERTIFICATE_STATES[verdicts.BAD], CERTIFICATE_REFUSED):
+            return self.tr("CHECK")
+        if state in CERTIFICATE_STATES.values():
+            return messages.text("certificate_recorded", self.language,
+                                 direction=self._direction_word(result.direction))
+        return headline
 
     def _answer(self, result: ScanResult) -> tuple[str, str, str, str, str]:
         """(state, headline, name, details, reason): the card that answers ``result``."""

@@ -432,117 +432,122 @@
 <context>
     <name>ResultCard</name>
     <message>
-        <location filename="../result_card.py" line="384"/>
+        <location filename="../result_card.py" line="385"/>
         <source>Previous scan, at %1: %2</source>
         <translation>Lượt quét trước, lúc %1: %2</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="386"/>
+        <location filename="../result_card.py" line="387"/>
         <source>READY</source>
         <translation>SẴN SÀNG</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="386"/>
+        <location filename="../result_card.py" line="387"/>
         <source>Scan a QR code, or use manual entry</source>
         <translation>Mời quét mã QR, hoặc khai báo thủ công</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="403"/>
+        <location filename="../result_card.py" line="396"/>
+        <source>CHECK</source>
+        <translation>KIỂM TRA</translation>
+    </message>
+    <message>
+        <location filename="../result_card.py" line="416"/>
         <source>OUT — ACCEPTED</source>
         <translation>RA — HỢP LỆ</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="404"/>
+        <location filename="../result_card.py" line="417"/>
         <source>IN — ACCEPTED</source>
         <translation>VÀO — HỢP LỆ</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="405"/>
-        <location filename="../result_card.py" line="439"/>
+        <location filename="../result_card.py" line="418"/>
+        <location filename="../result_card.py" line="452"/>
         <source>(no name in this code)</source>
         <translation>(mã này không có tên)</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="407"/>
-        <location filename="../result_card.py" line="433"/>
+        <location filename="../result_card.py" line="420"/>
+        <location filename="../result_card.py" line="446"/>
         <source>Recorded again.</source>
         <translation>Đã ghi thêm một lượt.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="408"/>
-        <location filename="../result_card.py" line="434"/>
+        <location filename="../result_card.py" line="421"/>
+        <location filename="../result_card.py" line="447"/>
         <source>Not recorded again.</source>
         <translation>Không ghi thêm lượt nữa.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="445"/>
+        <location filename="../result_card.py" line="458"/>
         <source>OUT</source>
         <translation>RA</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="445"/>
+        <location filename="../result_card.py" line="458"/>
         <source>IN</source>
         <translation>VÀO</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="451"/>
+        <location filename="../result_card.py" line="464"/>
         <source>ALREADY SCANNED UNDER A MINUTE AGO</source>
         <translation>ĐÃ QUÉT DƯỚI 1 PHÚT TRƯỚC</translation>
     </message>
     <message numerus="yes">
-        <location filename="../result_card.py" line="452"/>
+        <location filename="../result_card.py" line="465"/>
         <source>ALREADY SCANNED %n MIN AGO</source>
         <translation>
             <numerusform>ĐÃ QUÉT %n PHÚT TRƯỚC</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="458"/>
+        <location filename="../result_card.py" line="477"/>
         <source>NOT RECORDED</source>
         <translation>CHƯA GHI ĐƯỢC</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="459"/>
+        <location filename="../result_card.py" line="471"/>
         <source>The kiosk could not save this scan. Call the technician; use the paper list meanwhile.</source>
         <translation>Trạm không lưu được lượt quét này. Gọi kỹ thuật viên; trong lúc chờ hãy ghi vào sổ giấy.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="462"/>
+        <location filename="../result_card.py" line="479"/>
         <source>The code is empty. Ask the person to show it again.</source>
         <translation>Mã trống. Đề nghị người dân đưa lại mã.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="463"/>
+        <location filename="../result_card.py" line="480"/>
         <source>This is not a QR code the kiosk can read.</source>
         <translation>Đây không phải mã QR mà trạm đọc được.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="464"/>
+        <location filename="../result_card.py" line="481"/>
         <source>This citizen ID code is damaged or not genuine.</source>
         <translation>Mã CCCD này bị hỏng hoặc không phải mã thật.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="465"/>
+        <location filename="../result_card.py" line="482"/>
         <source>This PC-Covid code is damaged or not genuine.</source>
         <translation>Mã PC-Covid này bị hỏng hoặc không phải mã thật.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="466"/>
+        <location filename="../result_card.py" line="483"/>
         <source>The manual entry is incomplete.</source>
         <translation>Khai báo thủ công còn thiếu thông tin.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="467"/>
+        <location filename="../result_card.py" line="484"/>
         <source>This code cannot be accepted.</source>
         <translation>Mã này không được chấp nhận.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="468"/>
+        <location filename="../result_card.py" line="485"/>
         <source>Ask for another code, or use manual entry.</source>
         <translation>Đề nghị đưa mã khác, hoặc khai báo thủ công.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="469"/>
+        <location filename="../result_card.py" line="486"/>
         <source>REFUSED</source>
         <translation>KHÔNG HỢP LỆ</translation>
     </message>
@@ -606,174 +611,174 @@
 <context>
     <name>SyncScreen</name>
     <message>
-        <location filename="../sync_screen.py" line="185"/>
+        <location filename="../sync_screen.py" line="186"/>
         <source>never</source>
         <translation>chưa lần nào</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="187"/>
+        <location filename="../sync_screen.py" line="188"/>
         <source>Sync is off in config.toml ([sync] enabled = false).</source>
         <translation>Đồng bộ đang tắt trong config.toml ([sync] enabled = false).</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="189"/>
+        <location filename="../sync_screen.py" line="190"/>
         <source>Not tried yet.</source>
         <translation>Chưa thử kết nối.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="191"/>
+        <location filename="../sync_screen.py" line="192"/>
         <source>Online: the centre answers.</source>
         <translation>Trực tuyến: máy chủ trung tâm đang trả lời.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="193"/>
+        <location filename="../sync_screen.py" line="194"/>
         <source>OFFLINE: the centre cannot be reached. Entries stay safe on this kiosk and are sent when it answers again.</source>
         <translation>MẤT KẾT NỐI: không liên lạc được với trung tâm. Dữ liệu vẫn được lưu an toàn trên trạm và sẽ được gửi khi có kết nối trở lại.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="197"/>
+        <location filename="../sync_screen.py" line="198"/>
         <source>Centre: %1</source>
         <translation>Trung tâm: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="198"/>
+        <location filename="../sync_screen.py" line="199"/>
         <source>Oldest entry waiting: %1</source>
         <translation>Lượt chờ lâu nhất: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="200"/>
+        <location filename="../sync_screen.py" line="201"/>
         <source>Last success: %1</source>
         <translation>Gửi thành công lần cuối: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="202"/>
+        <location filename="../sync_screen.py" line="203"/>
         <source>Last error: %1</source>
         <translation>Lỗi gần nhất: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="206"/>
+        <location filename="../sync_screen.py" line="207"/>
         <source>ALERT: %1</source>
         <translation>CẢNH BÁO: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="268"/>
+        <location filename="../sync_screen.py" line="269"/>
         <source>Failed: %1</source>
         <translation>Thất bại: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="275"/>
+        <location filename="../sync_screen.py" line="276"/>
         <source>Sending to the centre…</source>
         <translation>Đang gửi về trung tâm…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="289"/>
+        <location filename="../sync_screen.py" line="290"/>
         <source>%1 accepted, %2 already there, %3 refused; %4 still waiting.</source>
         <translation>%1 lượt được nhận, %2 lượt đã có sẵn, %3 lượt bị từ chối; còn %4 lượt chờ gửi.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="294"/>
+        <location filename="../sync_screen.py" line="295"/>
         <source>Stopped: %1</source>
         <translation>Đã dừng: %1</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="298"/>
+        <location filename="../sync_screen.py" line="299"/>
         <source>Done: </source>
         <translation>Xong: </translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="304"/>
+        <location filename="../sync_screen.py" line="305"/>
         <source>Export the backlog to a file</source>
         <translation>Xuất dữ liệu chờ gửi ra tệp</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="306"/>
+        <location filename="../sync_screen.py" line="307"/>
         <source>Backlog files (*.backlog)</source>
         <translation>Tệp dữ liệu chờ gửi (*.backlog)</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="316"/>
+        <location filename="../sync_screen.py" line="317"/>
         <source>Writing %1…</source>
         <translation>Đang ghi %1…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="333"/>
+        <location filename="../sync_screen.py" line="334"/>
         <source>%1 entries written to %2. They stay pending until the centre confirms it has imported them.</source>
         <translation>Đã ghi %1 lượt vào %2. Các lượt này vẫn chờ cho đến khi trung tâm xác nhận đã nhập.</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="341"/>
+        <location filename="../sync_screen.py" line="342"/>
         <source>Queuing the refused entries again…</source>
         <translation>Đang đưa các lượt bị từ chối vào hàng chờ gửi lại…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../sync_screen.py" line="350"/>
+        <location filename="../sync_screen.py" line="351"/>
         <source>%n entries queued again.</source>
         <translation>
             <numerusform>Đã đưa %n lượt vào hàng chờ gửi lại.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="353"/>
+        <location filename="../sync_screen.py" line="354"/>
         <source>Sync with the centre</source>
         <translation>Đồng bộ với trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="354"/>
+        <location filename="../sync_screen.py" line="355"/>
         <source>Back</source>
         <translation>Quay lại</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="355"/>
+        <location filename="../sync_screen.py" line="356"/>
         <source>Waiting to be sent</source>
         <translation>Chờ gửi</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="356"/>
+        <location filename="../sync_screen.py" line="357"/>
         <source>Refused by the centre</source>
         <translation>Bị trung tâm từ chối</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="357"/>
+        <location filename="../sync_screen.py" line="358"/>
         <source>Confirmed by the centre</source>
         <translation>Trung tâm đã xác nhận</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="358"/>
+        <location filename="../sync_screen.py" line="359"/>
         <source>Sync now</source>
         <translation>Đồng bộ ngay</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="359"/>
+        <location filename="../sync_screen.py" line="360"/>
         <source>Export backlog to file…</source>
         <translation>Xuất dữ liệu ra tệp…</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="360"/>
+        <location filename="../sync_screen.py" line="361"/>
         <source>Retry refused entries</source>
         <translation>Gửi lại lượt bị từ chối</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="361"/>
+        <location filename="../sync_screen.py" line="362"/>
         <source>Refused entries and the centre&apos;s reasons</source>
         <translation>Các lượt bị từ chối và lý do của trung tâm</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="363"/>
+        <location filename="../sync_screen.py" line="364"/>
         <source>Time</source>
         <translation>Giờ</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="363"/>
+        <location filename="../sync_screen.py" line="364"/>
         <source>Name</source>
         <translation>Họ tên</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="363"/>
+        <location filename="../sync_screen.py" line="364"/>
         <source>Document</source>
         <translation>Giấy tờ</translation>
     </message>
     <message>
-        <location filename="../sync_screen.py" line="363"/>
+        <location filename="../sync_screen.py" line="364"/>
         <source>Reason</source>
         <translation>Lý do</translation>
     </message>
