@@ -231,6 +231,27 @@ def test_serve_gives_way_to_a_burst_of_uploads_for_a_while_then_derives(
         assert not background.giving_way()
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_serve_gives_way_to_uploads_only_while_few_entries_wait(
+        engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deferral is bounded by what waits as well as by its age: once more than
+    YIELD_ENTRIES entries are queued, steps run beside the uploads (a report, a purge or an
+    erasure derives everything first: what it waits for stays bounded), and give way again
+    when the queue is back under it."""
+    monkeypatch.setattr(derivation, "YIELD_ENTRIES", 2)
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        background = derivation.Background(storage)  # looked at, not started
+        upload(storage, 1)
+        assert background.giving_way()  # a young burst of one entry
+        upload(storage, 2)
+        assert background.giving_way()  # two wait: not more than the bound
+        upload(storage, 3)
+        assert not background.giving_way()  # still growing, but three wait
+        assert derivation.step(storage, wait=False) == 3
+        upload(storage, 4)
+        assert background.giving_way()  # one waits again
+
+
 def refuse_stays_where(storage: Any, tx: Any, name: str, condition: str, message: str, *,
                        errcode: str = "check_violation", events: tuple[str, ...] = ("INSERT",)
                        ) -> None:

@@ -73,11 +73,18 @@ LOCK_KEY = 0x6B696F736B + 3
 """PostgreSQL advisory lock: one step at a time (and none while :func:`exclude` holds it)."""
 BACKGROUND_SECONDS = 1.0
 """How often ``serve`` runs a step when it found nothing to do."""
-YIELD_SECONDS = 30.0
+YIELD_SECONDS = 120.0
 """How long ``serve``'s background steps give way to uploads still arriving: while the
 queue grows, a step waits until its oldest batch is this old. A burst of backlogs (the
-network back at many kiosks) is then acknowledged at the rate of the entries alone and
-derived after it (docs/benchmarks.md); a reader never waits for this, it derives first."""
+network back at many kiosks, one kiosk's week offline) is then acknowledged at the rate of
+the entries alone and derived after it; a reader never waits for this, it derives first.
+Twice the 60 s a 1,000,000-entry backlog may take to push: with 30 s, the steps took the
+SQLite centre's one writer from such a push after its 30th second and it took 1.4-1.7x as
+long (docs/benchmarks.md, sync, fifth pass)."""
+YIELD_ENTRIES = 2_000_000
+"""Nor while more than this many entries wait: what a report, a purge or an erasure must
+derive before it answers is bounded too (about 30 s of 50 kiosks on PostgreSQL at
+60,000 entries/s, the bound that :data:`YIELD_SECONDS` set before; 25-30 s of catch-up)."""
 READER_SECONDS = 3.0
 """How long a reader (a report, a trace) derives before it answers with what is derived,
 saying how many entries it could not count yet: a daily report behind 300,000 pending
@@ -391,9 +398,11 @@ def derive(storage: Storage, tx: Any, rows: Sequence[Sequence[Any]]) -> None:
 class Background(threading.Thread):
     """``serve``'s own steps, so that derived tables stay fresh when nobody reads them: a
     step whenever the last one found work, else one a :data:`BACKGROUND_SECONDS`, except
-    while uploads arrive and the oldest queued batch is younger than :data:`YIELD_SECONDS`.
-    A step another process is running is skipped, not waited for; one that finds storage
-    busy (a writer holding it past ``busy_timeout``) is put off, said in one log line."""
+    while uploads arrive, the oldest queued batch is younger than :data:`YIELD_SECONDS` and
+    no more than :data:`YIELD_ENTRIES` wait (a bounded deferral: a steady stream of uploads
+    is derived at most that far behind). A step another process is running is skipped, not
+    waited for; one that finds storage busy (a writer holding it past ``busy_timeout``) is
+    put off, said in one log line."""
 
     def __init__(self, storage: Storage) -> None:
         super().__init__(name="derivation", daemon=True)
@@ -405,8 +414,10 @@ class Background(threading.Thread):
 
     def giving_way(self) -> bool:
         """Whether uploads are arriving (the queue grew since the last look) while its
-        oldest row has been queued for less than :data:`YIELD_SECONDS`."""
-        oldest, newest = self.storage._query(f"SELECT min(seq), max(seq) FROM {TABLE}")[0]
+        oldest row has been queued for less than :data:`YIELD_SECONDS` and it holds no more
+        than :data:`YIELD_ENTRIES` entries."""
+        oldest, newest, entries = self.storage._query(
+            f"SELECT min(seq), max(seq), sum(entries) FROM {TABLE}")[0]
         now, seen = time.monotonic(), self._seen
         if newest is None:
             seen.clear()
@@ -416,7 +427,7 @@ class Background(threading.Thread):
             seen.append((newest, now))
         while seen[0][0] < oldest:
             seen.popleft()
-        return grew and now - seen[0][1] < YIELD_SECONDS
+        return grew and now - seen[0][1] < YIELD_SECONDS and entries <= YIELD_ENTRIES
 
     def run(self) -> None:
         busy_since: float | None = None
