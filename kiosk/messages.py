@@ -905,6 +905,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{set_aside_at}: {error}",
         "#{seq} kiosk {kiosk_id}: {entries} entries (first {first_entry}), set aside at "
         "{set_aside_at}: {error}"),
+    "central.derivation.reports_to_remake": (
+        "Báo cáo đã lập cho {days} chưa tính các bản ghi vừa thử lại: lập lại bằng "
+        "`kiosk-central report daily --date NGÀY --out-dir THƯ_MỤC` cho từng ngày (và "
+        "`report monthly`), hoặc lần sau thử lại bằng "
+        "`kiosk-central derivation --retry --out-dir THƯ_MỤC`",
+        "Reports made for {days} do not count the entries just retried: make them again "
+        "with `kiosk-central report daily --date DAY --out-dir DIR` for each day (and "
+        "`report monthly`), or retry with `kiosk-central derivation --retry --out-dir DIR` "
+        "next time"),
+    "central.derivation.out_dir_with_retry": (
+        "--out-dir đi cùng --retry: thư mục có các tệp báo cáo cần lập lại",
+        "--out-dir goes with --retry: the folder whose report files to make again"),
     "central.report.xlsx_binary": ("XLSX là tệp nhị phân: dùng -o TỆP hoặc --out-dir THƯ_MỤC",
                                    "XLSX is binary: use -o FILE or --out-dir DIR"),
     # -- trust lists: `kiosk certificates` and `kiosk-central certificates`

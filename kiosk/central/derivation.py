@@ -157,18 +157,38 @@ def catch_up(storage: Storage, seconds: float | None = None) -> int:
     return done
 
 
-def for_reader(storage: Storage, seconds: float | None = READER_SECONDS) -> Backlog:
+def for_reader(storage: Storage, seconds: float | None = READER_SECONDS,
+               days: tuple[str, str] | None = None) -> Backlog:
     """Derive first, as a reader of derived tables must, for at most about ``seconds`` (a
     step started then ends; None: until all is derived); what is left, for the answer to
-    say."""
+    say (``days``: as :func:`backlog`)."""
     catch_up(storage, seconds)
-    return backlog(storage)
+    return backlog(storage, days)
 
 
-def backlog(storage: Storage) -> Backlog:
-    """Entries acknowledged and not derived: still queued, and set aside."""
-    return Backlog(*(storage._query(f"SELECT coalesce(sum(entries), 0) FROM {table}")[0][0]
-                     for table in (TABLE, SET_ASIDE)))
+def backlog(storage: Storage, days: tuple[str, str] | None = None) -> Backlog:
+    """Entries acknowledged and not derived: still queued (of any day: finding their days
+    would cost a reader a look-up an entry), and set aside — filed under the local days
+    ``days`` (first, last) only, if given: a report's own, which another day's entries do
+    not make short."""
+    pending, held = (storage._query(f"SELECT coalesce(sum(entries), 0) FROM {table}")[0][0]
+                     for table in (TABLE, SET_ASIDE))
+    if days is not None and held:
+        held = sum(n for day, n in set_aside_days(storage).items() if days[0] <= day <= days[1])
+    return Backlog(pending, held)
+
+
+def set_aside_days(storage: Storage) -> Counter[str]:
+    """The entries set aside that are still held, by the local day they are filed under:
+    the days whose reports count fewer people than they will once they are retried."""
+    ids = [i for (held,) in storage._query(f"SELECT entry_ids FROM {SET_ASIDE}")
+           for i in msgspec.json.decode(held)]
+    if not ids:
+        return Counter()
+    among, param = _among(storage, ids)
+    return Counter(dict(storage._query(
+        f"SELECT local_day, count(*) FROM entries WHERE id {among} GROUP BY local_day",
+        (param,))))
 
 
 def set_aside(storage: Storage) -> list[dict[str, Any]]:
@@ -377,11 +397,16 @@ def _described(exc: Exception) -> str:
 def _read(storage: Storage, tx: Any, ids: list[str]) -> list[Sequence[Any]]:
     """The entries held of ``ids``, as :func:`derive` takes them (purged ones are no longer
     there: they derive nothing)."""
-    if storage.postgresql:  # the partitions of the ids' days only (pruned by the array's ids)
-        return storage._execute(tx, _READ.format(among="= ANY($1::text[])"),
-                                ("{" + ",".join(ids) + "}",)).fetchall()
-    return storage._execute(tx, _READ.format(among="IN (SELECT value FROM json_each($1))"),
-                            (json_rows(ids),)).fetchall()
+    among, param = _among(storage, ids)
+    return storage._execute(tx, _READ.format(among=among), (param,)).fetchall()
+
+
+def _among(storage: Storage, ids: list[str]) -> tuple[str, str]:
+    """``id {among}`` over the entries ``ids``, and its parameter ``$1``: on PostgreSQL the
+    partitions of the ids' days only (pruned by the array's ids)."""
+    if storage.postgresql:
+        return "= ANY($1::text[])", "{" + ",".join(ids) + "}"
+    return "IN (SELECT value FROM json_each($1))", json_rows(ids)
 
 
 def derive(storage: Storage, tx: Any, rows: Sequence[Sequence[Any]]) -> None:

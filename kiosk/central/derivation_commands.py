@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
-from kiosk.commandline import examples, open_central, terminal_text
+from kiosk.commandline import EXIT_USAGE, examples, open_central, terminal_text
 from kiosk.messages import both
 
 
@@ -36,18 +37,36 @@ def deriving_first(storage: Any) -> None:
 
 
 def cmd_derivation(args: argparse.Namespace) -> int:
-    from kiosk.central import derivation
+    from kiosk.central import derivation, report_files
 
+    if args.out_dir and not args.retry:
+        print(both("central.derivation.out_dir_with_retry"), file=sys.stderr)
+        return EXIT_USAGE
+    days: list[str] = []
+    rewritten: list[Path] = []
     with open_central(args.db) as storage:
-        left = derivation.retry(storage) if args.retry else derivation.backlog(storage)
+        if args.retry:
+            days = sorted(derivation.set_aside_days(storage))  # their reports count them now
+            left = derivation.retry(storage)
+            if args.out_dir:
+                rewritten = report_files.rewrite(storage, Path(args.out_dir), days)
+        else:
+            left = derivation.backlog(storage)
         parts = derivation.set_aside(storage)
     if args.json:
-        print(json.dumps({**left.answer(), "set_aside": parts}, ensure_ascii=False, indent=1))
+        print(json.dumps({**left.answer(), "set_aside": parts, "retried_days": days,
+                          "reports_rewritten": [str(p) for p in rewritten]},
+                         ensure_ascii=False, indent=1))
     else:
         print(both("central.derivation.status", pending=left.pending,
                    set_aside=left.set_aside))
         for part in parts:  # an error may quote a row's text: shown, never obeyed
             print(terminal_text(both("central.derivation.part", **part)))
+        for path in rewritten:
+            print(f"{both('central.wrote')} {path}")
+    if days and not args.out_dir:
+        print(both("central.derivation.reports_to_remake", days=", ".join(days)),
+              file=sys.stderr)
     return 1 if left.set_aside else 0
 
 
@@ -59,11 +78,17 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                     "stays, document matches). A part whose derivation fails for another "
                     "reason than busy storage is set aside with its error; reports and "
                     "traces say how many entries they could not count. This lists them; "
-                    "--retry derives them again once the cause is mended. Exit status 1 "
+                    "--retry derives them again once the cause is mended, and with "
+                    "--out-dir makes again the report files of their days. Exit status 1 "
                     "while any are set aside.",
-        **examples("kiosk-central derivation", "kiosk-central derivation --retry",
+        **examples("kiosk-central derivation",
+                   "kiosk-central derivation --retry --out-dir /var/lib/kiosk-central/reports",
                    "kiosk-central derivation --json"))
     parser.add_argument("--retry", action="store_true",
                         help="queue every part set aside again and derive it")
+    parser.add_argument("--out-dir", metavar="DIR",
+                        help="with --retry: make again the report files in DIR (as "
+                             "`report … --out-dir` wrote them) of the days and months the "
+                             "retried entries are filed under")
     parser.add_argument("--json", action="store_true", help="machine-readable")
     parser.set_defaults(func=cmd_derivation)

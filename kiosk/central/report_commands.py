@@ -1,8 +1,8 @@
 """``kiosk-central report daily|monthly``: print a report or write its files.
 
-``--out-dir`` writes one file per format named by the day or month (see
-:func:`kiosk.central.report_formats.file_name`), replacing the file atomically, so the
-06:00 timer can run again after a failure and the folder always holds whole files.
+``--out-dir`` writes one file per format named by the day or month
+(:mod:`kiosk.central.report_files`), replacing the file atomically, so the 06:00 timer can
+run again after a failure and the folder always holds whole files.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.central import report_formats, reports, sheets
+from kiosk.central import report_files, report_formats, reports, sheets
 from kiosk.central.derivation_commands import deriving_first, not_derived
 from kiosk.commandline import EXIT_USAGE, examples, open_central
 from kiosk.messages import both
-from kiosk.private_files import replace_file
 
 
 def _day(text: str) -> dt.date | None:
@@ -70,11 +69,8 @@ def cmd_monthly(args: argparse.Namespace) -> int:
 def _emit(report: dict[str, Any], args: argparse.Namespace) -> int:
     not_derived(report)
     if args.out_dir:
-        folder = Path(args.out_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        for fmt in args.format or list(sheets.FORMATS):
-            path = folder / report_formats.file_name(report, fmt)
-            _write(path, report_formats.render(report, fmt))
+        for path in report_files.write(report, Path(args.out_dir),
+                                       args.format or list(sheets.FORMATS)):
             print(f"{both('central.wrote')} {path}")
         return 0
     if args.output:
@@ -83,7 +79,7 @@ def _emit(report: dict[str, Any], args: argparse.Namespace) -> int:
             print(both("central.report.say_format", path=args.output,
                        formats="|".join(sheets.FORMATS)), file=sys.stderr)
             return EXIT_USAGE
-        _write(Path(args.output), report_formats.render(report, fmt))
+        report_files.write_file(Path(args.output), report_formats.render(report, fmt))
         print(f"{both('central.wrote')} {args.output}")
         return 0
     fmt = (args.format or ["json"])[0]
@@ -94,12 +90,6 @@ def _emit(report: dict[str, Any], args: argparse.Namespace) -> int:
     if fmt == "json":
         sys.stdout.buffer.write(b"\n")
     return 0
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Replace ``path`` whole. Reports hold counts only (no person), and are read by the
-    province's staff from the reports folder: 0644."""
-    replace_file(path, data, mode=0o644)
 
 
 def _outputs(parser: argparse.ArgumentParser) -> None:

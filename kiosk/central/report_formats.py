@@ -34,7 +34,9 @@ LABELS = {
 }
 NOT_DERIVED = {
     "pending_entries": "Bản ghi chưa tính vào số người (đang xử lý)",
-    "set_aside_entries": "Bản ghi chưa tính vào số người (lỗi: xem kiosk-central derivation)",
+    "set_aside_entries": "Bản ghi của ngày/tháng này chưa tính vào số người do lỗi (số liệu "
+                         "tạm: sửa xong thì kiosk-central derivation --retry --out-dir <thư mục "
+                         "báo cáo> lập lại tệp này)",
 }
 """The report's ``not_derived``, shown under its summary when not nought: the people it
 counts are short by those entries' people."""

@@ -142,12 +142,13 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
           wait: float | None = derivation.READER_SECONDS) -> dict[str, Any]:
     """The daily report for local ``day`` (default: yesterday) as of ``now``. Its people
     count every entry acknowledged until now that is derived after ``wait`` seconds at most
-    (None: all but those set aside); ``not_derived`` says how many are not."""
-    left = _derived(storage, wait)
+    (None: all but those set aside); ``not_derived`` says how many are not (of those set
+    aside, the day's own)."""
     calendar = storage.calendar
     now = now or dt.datetime.now(dt.UTC)
     day = day or calendar.day_of(now) - dt.timedelta(days=1)
     d = day.isoformat()
+    left = _derived(storage, wait, (d, d))
     week = (day - dt.timedelta(days=6)).isoformat()
     snap = Snapshot.read(storage)
     today = day_counts(storage, d, d).get(d, {})
@@ -233,12 +234,14 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     }
 
 
-def _derived(storage: Storage, wait: float | None) -> derivation.Backlog:
-    """Derive first (the people of a day), for at most ``wait`` seconds; what is left."""
+def _derived(storage: Storage, wait: float | None, days: tuple[str, str]
+             ) -> derivation.Backlog:
+    """Derive first (the people of a day), for at most ``wait`` seconds; what is left (set
+    aside: of the local ``days`` (first, last) only)."""
     if wait is None:
         derivation.catch_up(storage)
-        return derivation.backlog(storage)
-    return derivation.for_reader(storage, wait)
+        return derivation.backlog(storage, days)
+    return derivation.for_reader(storage, wait, days)
 
 
 def _silent(kiosk: Kiosk, since: dt.datetime) -> bool:
@@ -317,12 +320,12 @@ def month_days(month: str) -> list[dt.date]:
 def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None,
             wait: float | None = derivation.READER_SECONDS) -> dict[str, Any]:
     """The month ``YYYY-MM``: a series per day and the month's totals, by district and
-    point; ``wait`` and ``not_derived`` as for :func:`daily`."""
-    left = _derived(storage, wait)
+    point; ``wait`` and ``not_derived`` as for :func:`daily` (the month's own)."""
     calendar = storage.calendar
     now = now or dt.datetime.now(dt.UTC)
     days = month_days(month)
     first, last = days[0].isoformat(), days[-1].isoformat()
+    left = _derived(storage, wait, (first, last))
     snap = Snapshot.read(storage)
     refused = refused_counts(storage, snap.kiosks, days[0], days[-1])
     people_by_day = people.per_day(storage, first, last)
