@@ -6,6 +6,7 @@ second, times before 1970), and a time that has no text fails as before."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.resources
 import math
 import time
 from zoneinfo import ZoneInfo
@@ -63,12 +64,20 @@ ZONES = ["Asia/Ho_Chi_Minh", "UTC", "America/St_Johns", "Asia/Kathmandu", "Austr
 or moves with daylight saving by 30 minutes (Lord Howe) or an hour."""
 
 
+def set_system_zone(monkeypatch, name: str) -> ZoneInfo:
+    """The process's local zone (what ``date.today()`` reads) set to ``name``, from the zone
+    file of the ``tzdata`` package (a fresh machine may have no /usr/share/zoneinfo, and the
+    C library takes an unknown zone for UTC without a word); the same file read by Python."""
+    path = importlib.resources.files("tzdata.zoneinfo").joinpath(name)
+    monkeypatch.setenv("TZ", f":{path}")
+    time.tzset()
+    with path.open("rb") as data:
+        return ZoneInfo.from_file(data, key=name)
+
+
 @pytest.fixture(params=ZONES)
 def system_zone(request, monkeypatch):
-    """The process's local zone (what ``date.today()`` reads) set to ``request.param``."""
-    monkeypatch.setenv("TZ", request.param)
-    time.tzset()
-    yield ZoneInfo(request.param)
+    yield set_system_zone(monkeypatch, request.param)
     monkeypatch.undo()
     time.tzset()
 
@@ -99,12 +108,10 @@ def test_the_local_date_follows_a_change_of_the_systems_zone_within_a_minute(mon
     """At 20:00 UTC it is already tomorrow in Hồ Chí Minh City: a zone set (and tzset) while
     the kiosk runs gives the new date from the next minute on."""
     moment = dt.datetime(2026, 11, 30, 20, 0, 10, tzinfo=dt.UTC).timestamp()
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
     try:
+        set_system_zone(monkeypatch, "UTC")
         assert local_today(moment) == dt.date(2026, 11, 30)
-        monkeypatch.setenv("TZ", "Asia/Ho_Chi_Minh")
-        time.tzset()
+        set_system_zone(monkeypatch, "Asia/Ho_Chi_Minh")
         assert local_today(moment + 60) == dt.date(2026, 12, 1)
     finally:
         monkeypatch.undo()
