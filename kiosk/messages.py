@@ -1426,6 +1426,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "storage.unavailable": ("cơ sở dữ liệu không sẵn sàng: {detail}",
                             "database unavailable: {detail}"),
     "storage.error": ("lỗi cơ sở dữ liệu: {detail}", "database error: {detail}"),
+    "storage.canceled": (
+        "cơ sở dữ liệu đã huỷ một câu lệnh (chạy quá {limit}, hoặc bị quản trị viên huỷ); sẽ "
+        "thử lại sau: {detail}",
+        "the database canceled a statement (it ran past {limit}, or an administrator "
+        "canceled it); to be tried again later: {detail}"),
     "storage.file_error": ("{path}: {detail}", "{path}: {detail}"),
     "storage.no_setting": ("cơ sở dữ liệu thiếu thiết lập {key}",
                            "setting {key} missing from the database"),

@@ -505,26 +505,61 @@ def test_a_kiosk_whose_entries_fail_pays_for_finding_them(
 
 
 def test_keys_too_large_for_an_index_of_a_derived_table_are_set_aside(tmp_path: Path) -> None:
-    """A kiosk sends a manual entry whose document key and match key (4,096 characters
-    each at most, as the protocol allows) fit the entries' indexes one by one, but not
+    """An entry stored before keys were bounded (MAX_KEY_CHARS) holds a document key and a
+    match key of 1,400 characters each: they fit the entries' indexes one by one, but not
     together in a document match's key: PostgreSQL refuses that index row every time
     (SQLSTATE 54000, an OperationalError like a lost connection). Taken for busy storage,
     the step was retried by every reader, each answered 503, and the purge never ran; now
     the entry is set aside and the person scanned before it is counted."""
     letters = random.Random(1).choices("abcdefghijklmnopqrstuvwxyz0123456789", k=2800)
-    with open_storage(database_url("postgresql", tmp_path)) as storage:
+    with open_storage(database_url("postgresql", tmp_path), busy_timeout=2.0) as storage:
         upload(storage, 1)
         entry = wire_entry(payload_identity(2, "manual_doc"), checkpoint="CP-A", kiosk="k2",
                            direction="in", scanned_at=SCANNED)
-        entry.update(subject_key="doc:" + "".join(letters[:1400]),
-                     match_key="".join(letters[1400:]))
         assert storage.ingest_batch("k2", [entry], sent_at=protocol.format_time(NOW),
                                     received_at=NOW, batch_id=uuid7())[0]["status"] == "accepted"
+        with storage._transaction() as tx:  # as an older centre stored it
+            storage._execute(tx, "UPDATE entries SET subject_key = $1, match_key = $2 "
+                                 "WHERE id = $3", ("doc:" + "".join(letters[:1400]),
+                                                   "".join(letters[1400:]), entry["id"]))
         report = reports.daily(storage, storage.calendar.day_of(SCANNED), now=NOW)
         assert report["not_derived"] == {"pending_entries": 0, "set_aside_entries": 1}
         assert report["summary"]["people"] == 1
         [part] = derivation.set_aside(storage)
         assert part["kiosk_id"] == "k2" and "exceeds btree" in part["error"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_keys_of_the_longest_text_the_wire_allows_are_refused_alone_and_the_queue_moves(
+        engine: str, tmp_path: Path) -> None:
+    """A kiosk sends, among two good entries, one whose subject key has 4,096 characters
+    (the protocol's longest text) and one whose match key has: PostgreSQL refused such a
+    key's index row at ingest every time, the whole batch answered 503 and that kiosk's
+    queue never moved. Now, on both engines alike, each such entry is refused alone naming
+    its field and the limit (the kiosk shows it and keeps the entry), the others are
+    stored and counted, and a key of MAX_KEY_CHARS in multi-byte letters (the largest
+    index row a key makes) is stored and derived."""
+    longest = "doc:" + "9" * (protocol.MAX_TEXT_CHARS - 4)
+    widest = "m:" + "Ữ" * (protocol.MAX_KEY_CHARS - 2)  # 3 bytes a letter in UTF-8
+    entries = [wire_entry(payload_identity(person, "cccd"), checkpoint="CP-A", kiosk="k1",
+                          direction="in", scanned_at=SCANNED) for person in range(1, 6)]
+    entries[1]["subject_key"] = longest
+    entries[2]["match_key"] = "m:" + "Ữ" * (protocol.MAX_TEXT_CHARS - 2)
+    entries[3].update(subject_key="doc:" + "Ữ" * (protocol.MAX_KEY_CHARS - 4),
+                      match_key=widest)
+    with open_storage(database_url(engine, tmp_path), busy_timeout=2.0) as storage:
+        results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(NOW),
+                                       received_at=NOW, batch_id=uuid7())
+        assert [r["status"] for r in results] == [
+            "accepted", "rejected", "rejected", "accepted", "accepted"]
+        limit = f"longer than {protocol.MAX_KEY_CHARS} characters"
+        assert results[1]["reason"].startswith("subject_key: ") and limit in results[1]["reason"]
+        assert results[2]["reason"].startswith("match_key: ") and limit in results[2]["reason"]
+        report = reports.daily(storage, storage.calendar.day_of(SCANNED), now=NOW)
+        assert report["not_derived"] == {"pending_entries": 0, "set_aside_entries": 0}
+        assert report["summary"]["people"] == 3
+        assert len(storage._query("SELECT 1 FROM document_matches WHERE match_key = $1",
+                                  (widest,))) == 1
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -340,3 +340,31 @@ def _wait_for(condition: Any, timeout: float = 30.0) -> None:
     while not condition():
         assert dt.datetime.now() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_a_statement_past_its_timeout_or_a_program_limit_is_said_as_such_not_as_busy(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A statement canceled at the statement timeout was answered 'storage busy', and a
+    program limit (an index row too large) 'database unavailable': both retried for ever
+    as if the next try could differ, and neither said what went wrong. The timeout is
+    still tried again later (load passes), but named, with the limit; the program limit
+    is a database error naming the row."""
+    import random
+
+    from kiosk.central import postgres_storage
+    from kiosk.central.storage import StorageBusy, StorageError
+
+    monkeypatch.setattr(postgres_storage, "STATEMENT_TIMEOUT", "200ms")
+    with open_storage(pg_url) as storage:
+        with pytest.raises(StorageBusy) as canceled:
+            storage._query("SELECT pg_sleep(5)")
+        assert canceled.value.words.code == "storage.canceled"
+        assert canceled.value.retry_after == 30
+        assert "ran past 200ms" in str(canceled.value)
+        assert "statement timeout" in str(canceled.value)
+        wide = "".join(random.Random(2).choices("abcdefghijklmnopqrstuvwxyz", k=3000))
+        with pytest.raises(StorageError) as limit, storage._transaction() as tx:
+            storage._execute(tx, "CREATE TEMPORARY TABLE wide (key TEXT PRIMARY KEY)")
+            storage._execute(tx, "INSERT INTO wide VALUES ($1)", (wide,))
+        assert not isinstance(limit.value, StorageBusy)
+        assert "index row size" in str(limit.value)

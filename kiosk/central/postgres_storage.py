@@ -39,8 +39,12 @@ _RESTORE_ROWS = 10_000
 _LOCK_KEY = 0x6B696F736B  # advisory lock serialising migrations across server processes
 
 _COLUMNS = ", ".join(STORED_COLUMNS)
-_BUSY = (pg_errors.LockNotAvailable, pg_errors.QueryCanceled, pg_errors.TooManyConnections,
+_BUSY = (pg_errors.LockNotAvailable, pg_errors.TooManyConnections,
          pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
+STATEMENT_TIMEOUT = "120s"
+"""How long one statement may run. One that runs past it is canceled: tried again later
+like busy storage (a 503), but said as what it is (``storage.canceled``), since "busy"
+retried for ever hid a statement that always takes longer."""
 
 
 class PostgresStorage(Storage):
@@ -88,7 +92,7 @@ class PostgresStorage(Storage):
 
     # -- connections ----------------------------------------------------------------------
     def _configure(self, conn: psycopg.Connection) -> None:
-        conn.execute("SET statement_timeout = '120s'")
+        conn.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
         conn.execute(f"SET lock_timeout = '{int(self.busy_timeout * 1000)}ms'")
         # psycopg prepares a statement run five times; a generic plan would then ignore the
         # values that choose the day partitions and the index (a trace's reads took 0.5 s
@@ -110,7 +114,10 @@ class PostgresStorage(Storage):
         except psycopg.Error as exc:
             if isinstance(exc, _BUSY):
                 raise StorageBusy("storage.busy", retry_after=2, detail=exc) from exc
-            if isinstance(exc, psycopg.OperationalError):
+            if isinstance(exc, pg_errors.QueryCanceled):
+                raise StorageBusy("storage.canceled", retry_after=30, limit=STATEMENT_TIMEOUT,
+                                  detail=exc) from exc
+            if isinstance(exc, psycopg.OperationalError) and not self._limit(exc):
                 raise StorageBusy("storage.unavailable", retry_after=10, detail=exc) from exc
             raise StorageError("storage.error", detail=exc) from exc
 
@@ -157,8 +164,14 @@ class PostgresStorage(Storage):
         kiosk sent: it fails every time, and kept every reader failing behind it)."""
         if isinstance(exc, MemoryError):
             return True
-        return (isinstance(exc, psycopg.OperationalError)
-                and not (exc.sqlstate or "").startswith("54"))
+        return isinstance(exc, psycopg.OperationalError) and not self._limit(exc)
+
+    @staticmethod
+    def _limit(exc: psycopg.Error) -> bool:
+        """Whether ``exc`` is a program limit (class 54: an index row too large, too many
+        columns…): an OperationalError to psycopg, but the same statement fails every time;
+        said as a database error, not as storage away."""
+        return (exc.sqlstate or "").startswith("54")
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._connection() as conn:

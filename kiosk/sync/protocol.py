@@ -71,7 +71,14 @@ A full batch of 10,000 entries holds ~350,000."""
 MAX_PAYLOAD_BYTES = 64 * 1024
 """Largest raw payload accepted; a QR code holds at most ~3 KB, a manual entry less."""
 MAX_TEXT_CHARS = 4096
-"""Largest text field (names, addresses, keys…)."""
+"""Largest text field (names, addresses…)."""
+MAX_KEY_CHARS = 256
+"""Largest ``subject_key`` and ``match_key`` (``doc:<number>``, ``raw:<hash>``,
+``m:<digits>|<name>|<year>``: a few dozen characters). The centre indexes them, a document
+match by both together: 4 bytes a character at most, both fit PostgreSQL's b-tree row limit
+(2,704 bytes), which refused a key of MAX_TEXT_CHARS at ingest every time (the kiosk's
+queue stuck at 503); on either engine such an entry is now refused alone, naming the
+field."""
 MAX_EXTRA_CHARS = 64 * 1024
 """Largest ``extra`` object, measured as JSON text."""
 MAX_INT = 2**63 - 1
@@ -199,6 +206,10 @@ Text = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
 """Non-empty text."""
 Str = Annotated[str, Meta(max_length=MAX_TEXT_CHARS)]
 """Text, may be empty."""
+SubjectKey = Annotated[str, Meta(min_length=1, max_length=MAX_KEY_CHARS)]
+MatchKey = Annotated[str, Meta(max_length=MAX_KEY_CHARS)]
+"""Keys the centre indexes (see :data:`MAX_KEY_CHARS`); the match key may be empty, as
+any text field may."""
 Uuid7 = Annotated[str, Meta(pattern=_whole(_UUID7_RE), description="a lowercase UUIDv7",
                             extra={"code": "not_uuid7"})]
 UtcTime = Annotated[str, Meta(
@@ -236,8 +247,8 @@ class Entry(msgspec.Struct, forbid_unknown_fields=True):
     monotonic_ns: Count
     boot_id: Text
     kind: Text
-    subject_key: Text
-    match_key: Str | None
+    subject_key: SubjectKey
+    match_key: MatchKey | None
     document_number: Str | None
     name: Str | None
     birth_date: Str | None
