@@ -360,6 +360,39 @@ def test_a_report_counts_its_own_days_entries_set_aside_and_a_retry_makes_its_fi
     assert said not in (out / f"bao-cao-ngay-{day_a}.csv").read_text(encoding="utf-8-sig")
 
 
+def test_a_dashboard_reader_out_of_time_leaves_a_failing_step_whole_to_one_with_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deriving one of 16 entries fails every time, and each try takes a while (0.3 s
+    here): isolating it takes nine tries. A dashboard reader (here given 0.5 s) used to
+    spend up to ISOLATE_SECONDS on them before it answered. It now stops trying once its
+    time is up, leaves the step queued whole (cutting the isolation short would set good
+    entries aside with the failing one) and answers that 16 entries are not counted yet;
+    a reader with time (serve's background, the report command, a purge) isolates it."""
+    tries = []
+    keep = derivation.derive
+
+    def slow_derive(storage: Any, tx: Any, rows: Any) -> None:
+        tries.append(len(rows))
+        time.sleep(0.3)
+        keep(storage, tx, rows)
+
+    with open_storage(database_url("sqlite", tmp_path)) as storage:
+        ids = [upload(storage, person)[0]["id"] for person in range(1, 17)]
+        refuse_stays_of(storage, ids[5])
+        monkeypatch.setattr(derivation, "derive", slow_derive)
+        monkeypatch.setattr(derivation, "ISOLATE_SECONDS", 600.0)  # all nine, however loaded
+        day = storage.calendar.day_of(SCANNED)
+        page = reports.daily(storage, day, now=NOW, wait=0.5)
+        assert page["not_derived"] == {"pending_entries": 16, "set_aside_entries": 0}
+        assert page["summary"]["people"] == 0
+        assert 1 <= len(tries) <= 3  # the whole step, perhaps a half or two: then out of time
+        tried = len(tries)
+        assert derivation.catch_up(storage) == 16  # no deadline: isolated
+        assert len(tries) - tried == 9  # the whole, then two halves a level down to one
+        assert derivation.backlog(storage) == derivation.Backlog(pending=0, set_aside=1)
+        assert reports.daily(storage, day, now=NOW)["summary"]["people"] == 15
+
+
 def stays_kept(storage: Any) -> list[tuple[Any, ...]]:
     return sorted(storage._query(f"SELECT {', '.join(stays.COLUMNS)} FROM stays"), key=repr)
 
@@ -383,7 +416,7 @@ def test_entries_a_step_cannot_derive_are_set_aside_and_every_reader_says_so(
             storage._execute(tx, "UPDATE entries SET scanned_at = 'in the morning' "
                                  "WHERE id = $1", (ids[6],))
         day = storage.calendar.day_of(SCANNED)
-        report = reports.daily(storage, day, now=NOW)
+        report = reports.daily(storage, day, now=NOW, wait=None)  # as the report command
         assert report["summary"]["people"] == 8
         assert report["not_derived"] == {"pending_entries": 0, "set_aside_entries": 2}
         parts = derivation.set_aside(storage)
@@ -443,7 +476,7 @@ def test_one_kiosks_failing_entries_never_set_aside_another_kiosks(
                              received_at=NOW, batch_id=uuid7())
         upload(storage, 4)
         refuse_stays_of(storage, hostile["id"])
-        report = reports.daily(storage, storage.calendar.day_of(SCANNED), now=NOW)
+        report = reports.daily(storage, storage.calendar.day_of(SCANNED), now=NOW, wait=None)
         assert report["not_derived"] == {"pending_entries": 0, "set_aside_entries": 1}
         assert report["summary"]["people"] == 3
         assert [(p["kiosk_id"], p["first_entry"]) for p in derivation.set_aside(storage)] == [
@@ -522,7 +555,7 @@ def test_keys_too_large_for_an_index_of_a_derived_table_are_set_aside(tmp_path: 
             storage._execute(tx, "UPDATE entries SET subject_key = $1, match_key = $2 "
                                  "WHERE id = $3", ("doc:" + "".join(letters[:1400]),
                                                    "".join(letters[1400:]), entry["id"]))
-        report = reports.daily(storage, storage.calendar.day_of(SCANNED), now=NOW)
+        report = reports.daily(storage, storage.calendar.day_of(SCANNED), now=NOW, wait=None)
         assert report["not_derived"] == {"pending_entries": 0, "set_aside_entries": 1}
         assert report["summary"]["people"] == 1
         [part] = derivation.set_aside(storage)

@@ -33,7 +33,8 @@ tries smaller parts, each in a savepoint, down to the entries that fail, derives
 and moves those to ``derive_set_aside`` with the error (:func:`_derive_parts`). They stay
 stored; ``kiosk-central derivation`` lists them and retries them (:func:`retry`), and every
 report and trace says how many entries it could not count (:func:`for_reader`, which also
-bounds a reader's wait behind a backlog to :data:`READER_SECONDS`).
+bounds a reader's wait behind a backlog to :data:`READER_SECONDS`, and leaves a failing step
+it has no time left to isolate queued whole, for serve's background or a command).
 
 What stays on the acknowledgement path: the per-checkpoint scan counts (``checkpoint_days``
 but its ``people``, ``checkpoint_hours``, ``late_arrivals``). They are counts over entries
@@ -275,6 +276,8 @@ def step(storage: Storage, through: int | None = None, *, wait: bool = True,
     started = time.thread_time()
     try:
         done = _step(storage, through, wait=wait, deadline=deadline)
+    except _OutOfTime:  # rolled back: the step stays queued, whole, for one with time
+        done = None
     finally:
         turn.release()
     if done is None:
@@ -327,7 +330,8 @@ def _step(storage: Storage, through: int | None, *, wait: bool, deadline: float 
             tx, f"DELETE FROM {TABLE} WHERE seq <= $1 RETURNING entry_ids, kiosk_id", (last,))
             for i in msgspec.json.decode(held)]
         spent: Counter[str | None] = Counter()
-        failed = _derive_parts(storage, tx, ids, time.monotonic() + ISOLATE_SECONDS, spent)
+        failed = _derive_parts(storage, tx, ids, time.monotonic() + ISOLATE_SECONDS, spent,
+                               deadline)
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         for part, error in failed:
             for kiosk in dict.fromkeys(k for _, k in part):
@@ -340,8 +344,12 @@ def _step(storage: Storage, through: int | None, *, wait: bool, deadline: float 
         return Counter(kiosk for _, kiosk in ids), spent
 
 
+class _OutOfTime(Exception):
+    """A reader's deadline passed while its step was isolating failing entries."""
+
+
 def _derive_parts(storage: Storage, tx: Any, ids: list[tuple[str, str | None]],
-                  deadline: float, spent: Counter[str | None]
+                  deadline: float, spent: Counter[str | None], answer_by: float | None = None
                   ) -> list[tuple[list[tuple[str, str | None]], Exception]]:
     """Derive the entries ``ids`` ((id, kiosk) in id order) in a savepoint; if that fails
     for a reason other than busy or absent storage, the entries of each half of its kiosks
@@ -350,7 +358,11 @@ def _derive_parts(storage: Storage, tx: Any, ids: list[tuple[str, str | None]],
     many failing entries runs it out). The parts that failed, each with its error;
     everything else is derived. ``spent``: each kiosk's processor time, the time of a
     failed try going to the kiosks whose entries failed in it (a kiosk sending entries that
-    fail pays for finding them, not the kiosks that shared its step)."""
+    fail pays for finding them, not the kiosks that shared its step). ``answer_by``: a
+    reader's deadline, past which isolating stops with :class:`_OutOfTime` (the step rolled
+    back and left queued for serve's background or a command, which wait): a dashboard
+    page waited ISOLATE_SECONDS behind it, and cutting the isolation short instead would
+    set good entries aside with the failing ones."""
     started = time.thread_time()
     storage._execute(tx, "SAVEPOINT derive_part")
     try:
@@ -360,6 +372,8 @@ def _derive_parts(storage: Storage, tx: Any, ids: list[tuple[str, str | None]],
             raise
         storage._execute(tx, "ROLLBACK TO SAVEPOINT derive_part")
         storage._execute(tx, "RELEASE SAVEPOINT derive_part")
+        if answer_by is not None and time.monotonic() >= answer_by:
+            raise _OutOfTime from exc
         tried = time.thread_time() - started
         kiosks = list(dict.fromkeys(kiosk for _, kiosk in ids))
         if len(kiosks) > 1:  # whatever the time: one kiosk's entries never set another's aside
@@ -369,7 +383,8 @@ def _derive_parts(storage: Storage, tx: Any, ids: list[tuple[str, str | None]],
             parts = []
         else:
             parts = [ids[:len(ids) // 2], ids[len(ids) // 2:]]
-        failed = [f for part in parts for f in _derive_parts(storage, tx, part, deadline, spent)]
+        failed = [f for part in parts
+                  for f in _derive_parts(storage, tx, part, deadline, spent, answer_by)]
         failed = failed if parts else [(ids, exc)]
         _share(spent, tried, [x for part, _ in failed for x in part] or ids)
         return failed
