@@ -914,6 +914,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "with `kiosk-central report daily --date DAY --out-dir DIR` for each day (and "
         "`report monthly`), or retry with `kiosk-central derivation --retry --out-dir DIR` "
         "next time"),
+    "central.derivation.no_out_dir": (
+        "--out-dir {path}: không có thư mục này; chưa thử lại gì (thư mục có các tệp báo cáo "
+        "cần lập lại)",
+        "--out-dir {path}: no such folder; nothing retried (the folder whose report files to "
+        "make again)"),
     "central.derivation.out_dir_with_retry": (
         "--out-dir đi cùng --retry: thư mục có các tệp báo cáo cần lập lại",
         "--out-dir goes with --retry: the folder whose report files to make again"),

@@ -393,6 +393,29 @@ def test_a_dashboard_reader_out_of_time_leaves_a_failing_step_whole_to_one_with_
         assert reports.daily(storage, day, now=NOW)["summary"]["people"] == 15
 
 
+def test_a_retry_into_a_folder_that_is_not_there_retries_nothing_and_says_so(
+        tmp_path: Path) -> None:
+    """``derivation --retry --out-dir`` with a mistyped folder retried the entries set
+    aside, found no report file to make again and said nothing: the days whose reports
+    stay short were named nowhere, and nothing was left set aside to name them on a second
+    run. The folder is checked first: a usage error naming it, nothing retried."""
+    url = database_url("sqlite", tmp_path)
+    with open_storage(url) as storage:
+        entry_id = upload(storage, 1)[0]["id"]
+        refuse_stays_of(storage, entry_id)
+        derivation.catch_up(storage)
+        mend(storage)
+        assert derivation.backlog(storage).set_aside == 1
+    missing = tmp_path / "reprots"
+    answer = central("derivation", "--retry", "--out-dir", str(missing), "--db", url,
+                     check=False)
+    assert answer.returncode == 2
+    assert str(missing) in answer.stderr and "--out-dir" in answer.stderr
+    assert not missing.exists()
+    with open_storage(url) as storage:
+        assert derivation.backlog(storage).set_aside == 1  # still there to retry
+
+
 def stays_kept(storage: Any) -> list[tuple[Any, ...]]:
     return sorted(storage._query(f"SELECT {', '.join(stays.COLUMNS)} FROM stays"), key=repr)
 

@@ -42,6 +42,11 @@ def cmd_derivation(args: argparse.Namespace) -> int:
     if args.out_dir and not args.retry:
         print(both("central.derivation.out_dir_with_retry"), file=sys.stderr)
         return EXIT_USAGE
+    if args.out_dir and not Path(args.out_dir).is_dir():
+        # checked before the retry: a mistyped folder made no file again and named no day
+        # to remake, and the retried entries no longer said which days those were
+        print(both("central.derivation.no_out_dir", path=args.out_dir), file=sys.stderr)
+        return EXIT_USAGE
     days: list[str] = []
     rewritten: list[Path] = []
     with open_central(args.db) as storage:
