@@ -209,14 +209,12 @@ def fill_presence(conn: sqlite3.Connection) -> None:
     time it counts at (``not_before`` for an entry written while the clock was behind), the
     later written on a tie. An ``extra`` that is not JSON (a damaged row) counts at its
     ``scanned_at``, never stops the recovery."""
-    counted_at = ("coalesce(CASE WHEN json_valid(extra) THEN json_extract(extra, "
-                  f"'$.{CLOCK_BEHIND_KEY}.not_before') END, scanned_at)")
     conn.execute(
         "INSERT INTO presence (checkpoint_id, inside, subject_key, scanned_at, direction) "
         "SELECT checkpoint_id, direction = 'in', subject_key, at, direction FROM ("
-        f"SELECT checkpoint_id, subject_key, direction, {counted_at} AS at, row_number() "
+        f"SELECT checkpoint_id, subject_key, direction, {_COUNTED_AT} AS at, row_number() "
         "OVER (PARTITION BY checkpoint_id, subject_key "
-        f"ORDER BY {counted_at} DESC, id DESC) AS latest FROM entries) WHERE latest = 1")
+        f"ORDER BY {_COUNTED_AT} DESC, id DESC) AS latest FROM entries) WHERE latest = 1")
 
 
 def fill_search(conn: sqlite3.Connection) -> None:
@@ -460,6 +458,12 @@ CLOCK_BEHIND_KEY = "clock_behind"
 """The ``extra`` member flagging an entry written while the wall clock was behind."""
 CLOCK_TOLERANCE_SECONDS = 2.0
 """Scans from two devices may be written a little out of their time order: not a clock."""
+
+_COUNTED_AT = ("coalesce(CASE WHEN json_valid(extra) THEN json_extract(extra, "
+               f"'$.{CLOCK_BEHIND_KEY}.not_before') END, scanned_at)")
+"""When an entry happened as far as the kiosk can tell: ``not_before`` for one written while
+the clock was behind (:func:`clock_behind`), else its ``scanned_at``; an ``extra`` that is not
+JSON (a damaged row) at its ``scanned_at``."""
 
 
 def clock_behind(newest: tuple[str, int, str] | None, row: dict[str, Any]
@@ -1232,7 +1236,8 @@ class Store:
         """Delete acknowledged entries older than the retention; pending ones are never purged.
         An entry of the running boot must be as old by the monotonic clock (``now`` and
         ``now_monotonic_ns`` default to the clocks'): a wall clock behind when it was written,
-        or ahead now, cannot make a fresh scan look old.
+        or ahead now, cannot make a fresh scan look old; one an earlier boot flagged as
+        written with the clock behind goes by its ``not_before`` (:data:`_COUNTED_AT`).
 
         Gentle, because scans wait for the same lock: each step is one transaction sized to
         last about ``step_seconds`` (its row count adapts to the measured speed), committed
@@ -1337,8 +1342,8 @@ class Store:
         doomed = conn.execute(
             "SELECT id, scanned_at, name IS NOT NULL FROM entries "
             "WHERE scanned_at < ? AND scanned_at >= ? AND sync_state = 'acknowledged' "
-            "AND (boot_id != ? OR monotonic_ns < ?) "
-            "ORDER BY scanned_at LIMIT ?", (cutoff, after, *young, rows)).fetchall()
+            f"AND (boot_id != ? OR monotonic_ns < ?) AND {_COUNTED_AT} < ? "
+            "ORDER BY scanned_at LIMIT ?", (cutoff, after, *young, cutoff, rows)).fetchall()
         conn.execute("DELETE FROM entries WHERE id IN (SELECT value FROM json_each(?))",
                      (json.dumps([d[0] for d in doomed]),))
         for entry_id, scanned_at, named in doomed:

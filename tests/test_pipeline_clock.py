@@ -425,3 +425,27 @@ def test_a_scan_of_this_boot_is_not_purged_because_the_clock_was_far_behind(tmp_
         assert store.sync_counts()["pending"] == 1
     finally:
         store.close()
+
+
+def test_a_scan_flagged_as_written_with_the_clock_behind_is_kept_across_a_reboot(make_pipeline):
+    """A flat RTC battery, the next morning: the kiosk boots 60 days in the past and records a
+    scan before NTP puts the clock right. The store flags it (written behind yesterday's
+    newest entry: it happened after that). After another reboot only the wall clock can tell
+    its age, and its wall time says 60 days: it is kept until the time it really happened
+    (``not_before``) is past retention, as "inside now" already counts it."""
+    pipeline = make_pipeline(duplicate_policy="allow")
+    store = pipeline.store
+    yesterday = time.time() - 86400
+    pipeline.boot_id = "yesterday"
+    pipeline.submit(Scan(payload=b"yesterday's scan", wall_time=yesterday, monotonic_ns=10**12))
+    pipeline.boot_id = "this morning, battery flat"
+    flat = pipeline.submit(Scan(payload=b"before NTP", wall_time=time.time() - 60 * 86400,
+                                monotonic_ns=10**9))
+    flagged = store.entries(subject=flat.identity.subject_key)[0]
+    assert json.loads(flagged["extra"])["clock_behind"]["not_before"] == utc_iso(yesterday)
+    store.mark_synced([r["id"] for r in store.entries()], {})
+
+    assert store.purge(retention_days=21) == 0  # a later boot: this process's
+    assert len(store.entries()) == 2
+    assert store.purge(retention_days=21, now=yesterday + 22 * 86400) == 2
+    assert store.entries() == []
