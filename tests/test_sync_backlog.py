@@ -26,6 +26,7 @@ from kiosk import config as config_mod
 from kiosk.central.backends import open_storage
 from kiosk.central.backlog_key import FILE_NAME, load_centre_key
 from kiosk.central.importer import import_file
+from kiosk.store import Store
 from kiosk.sync import backlog
 from kiosk.sync.backlog import BacklogError, BacklogReader
 from kiosk.sync.backlog_keys import encode
@@ -546,3 +547,42 @@ def test_a_config_made_in_memory_keeps_the_keys_beside_its_store_not_in_the_work
     assert (tmp_path / "kiosk" / "backlog-signing.key").exists()
     assert (tmp_path / "kiosk" / "centre-backlog.json").exists()
     assert list(elsewhere.iterdir()) == []
+
+
+def test_keys_an_older_kiosk_recorded_over_the_bound_are_refused_alone_by_file_and_by_push(
+        central, kiosk_id, tmp_path):
+    """A kiosk program older than the key bound (protocol.MAX_KEY_CHARS) recorded a match
+    key and a subject key longer than it. Imported from its backlog file, those two are
+    refused naming the field and the bound, the rest stored; pushed later, the same two come
+    back rejected (quarantined with the reason on the kiosk), the rest duplicate and
+    acknowledged: nothing is left pending, nothing else is held back."""
+    from kiosk.sync import protocol
+
+    worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
+    ids = fill_backlog(worker.store.path, 5, kiosk_id=kiosk_id)
+    too_long = protocol.MAX_KEY_CHARS + 1
+    store = Store(worker.store.path)
+    try:
+        with store.transaction() as conn:
+            conn.execute("UPDATE entries SET match_key = ? WHERE id = ?",
+                         ("m:123456|" + "Ữ" * too_long + "|1990", ids[1]))
+            conn.execute("UPDATE entries SET subject_key = ? WHERE id = ?",
+                         ("doc:" + "9" * too_long, ids[3]))
+    finally:
+        store.close()
+    path = tmp_path / "usb" / "old.backlog"
+    assert worker.export(path).entries == 5
+    imported = central_support.central("import", str(path), "--db", central.db)
+    assert "5 entries — 3 accepted" in imported.stdout
+    limit = f"longer than {protocol.MAX_KEY_CHARS} characters"
+    assert f"match_key: {limit}" in imported.stdout
+    assert f"subject_key: {limit}" in imported.stdout
+    assert sorted(central.stored_ids(kiosk_id)) == [ids[0], ids[2], ids[4]]
+
+    online = kiosk_worker(worker.store.path.parent, kiosk_id, worker.token, central.url)
+    summary = online.push_now()
+    online.stop()
+    worker.stop()
+    assert (summary.accepted, summary.duplicate, summary.rejected, summary.remaining) == (
+        0, 3, 2, 0)
+    assert sync_states(worker.store.path) == {"acknowledged": 3, "rejected": 2}
