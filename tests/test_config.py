@@ -85,6 +85,10 @@ baudrate = "fast"
      "devices[0]: a serial device needs one of port/path, usb or name"),
     (BASE + '[[devices]]\nid = "x"\ntype = "serial"\nusb = "zebra"\n',
      'devices[0].usb: expected "VID:PID[:SERIAL]" in hex, got "zebra"'),
+    # int(text, 16) takes these, and no device's id reads so: the scanner is never found
+    *((BASE + f'[[devices]]\nid = "x"\ntype = "serial"\nusb = "{usb}"\n',
+       f'devices[0].usb: expected "VID:PID[:SERIAL]" in hex, got "{usb}"')
+      for usb in ("+c2e:0b61", " c2e:0b61", "0_2e:0b61", "\u0660c2e:0b61", "0c2e:\uff10b61")),
     (BASE + '[[devices]]\nid = "x"\ntype = "replay"\n[[devices]]\nid = "x"\ntype = "replay"\n',
      'devices[1].id: "x" is used twice'),
     (BASE.replace('"k1"', '"k1"\ntimezone = "Mars/Base"'),

@@ -25,6 +25,7 @@ This module and the kind modules import no hardware library.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -68,11 +69,13 @@ def check_location(options: DeviceOptions, path: str, keys: tuple[str, ...]) -> 
 
 
 def usb_spec_ok(text: str) -> bool:
+    """Four ASCII hex digits each, as sysfs writes them: ``int(p, 16)`` also takes "+c2e",
+    " c2e", "0_2e" and other scripts' digits, which no device's id matches."""
     parts = text.split(":")
-    try:
-        return len(parts) in (2, 3) and all(len(p) == 4 and int(p, 16) >= 0 for p in parts[:2])
-    except ValueError:
-        return False
+    return len(parts) in (2, 3) and all(_HEX4.fullmatch(p) for p in parts[:2])
+
+
+_HEX4 = re.compile("[0-9a-fA-F]{4}")
 
 
 def waiting_hint(status: Any) -> list[str]:
