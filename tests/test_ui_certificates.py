@@ -116,6 +116,25 @@ def test_a_forged_signature_is_red_and_under_require_valid_not_recorded(make_win
     assert stored_entries(load(path)) == []
 
 
+def test_a_forged_certificate_refused_for_another_reason_keeps_its_verdict(make_window, qtbot,
+                                                                          tmp_path):
+    """A forger's certificate the kiosk cannot record at all — a NUL in the name, which the
+    centre always refuses — is refused, and the card must still say it is forged: "ask for
+    another code, or use manual entry" alone sends the person through by hand as if the
+    certificate were merely unreadable."""
+    issuer, forger = make_issuer(), make_issuer()
+    code = forger.sign(vaccination(name=("Nguyễn\x00", "Văn An")), issued=NOW - DAY,
+                       expires=NOW + DAY, kid=issuer.kid)
+    window = make_window(kiosk_with(tmp_path, [code], signers=[issuer]))
+    scan_from_file(window, qtbot, "rejected")
+    card = window.officer.card
+    assert card.result.reason_code == "centre_rules" and card.mark.shape == "cross"
+    assert card.headline.text() == "KHÔNG HỢP LỆ"
+    assert card.name.text().startswith("CHỮ KÝ KHÔNG HỢP LỆ — ")
+    window.set_language("en", remember=False)
+    assert card.name.text().startswith("SIGNATURE NOT VALID — ")
+
+
 def test_a_forged_certificate_recorded_under_record_says_check_documents_not_cleared(
         make_window, qtbot, tmp_path):
     """Red says stop, the warning triangle and the headline say what to do; that the entry

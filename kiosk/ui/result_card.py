@@ -465,25 +465,29 @@ class ResultCard(QFrame):
         return self.tr("ALREADY SCANNED %n MIN AGO", "", minutes)
 
     def _refusal(self, result: ScanResult) -> tuple[str, str, str]:
-        """(headline, what happened in plain words, the technical reason to pass on)."""
+        """(headline, what happened in plain words, the technical reason to pass on); a
+        certificate's verdict leads the words, whatever the refusal: a forged or positive
+        one is still to be acted on (on the paper list, or before a manual entry)."""
         code = result.reason_code
         if code == "storage_error":
+            headline = self.tr("NOT RECORDED")
             plain = self.tr("The kiosk could not save this scan. Call the technician; "
                             "use the paper list meanwhile.")
-            verdict = result.certificate
-            if verdict is not None:  # a forged or positive certificate is still to be acted on
-                plain = messages.certificate_line(verdict.status, verdict.kind, verdict.facts,
-                                                  self.language) + " — " + plain
-            return self.tr("NOT RECORDED"), plain, result.reason_in(self.language)
-        plain = {
-            "empty": self.tr("The code is empty. Ask the person to show it again."),
-            "too_large": self.tr("This is not a QR code the kiosk can read."),
-            "cccd_bad_field": self.tr("This citizen ID code is damaged or not genuine."),
-            "pccovid_bad_field": self.tr("This PC-Covid code is damaged or not genuine."),
-            "manual_bad_field": self.tr("The manual entry is incomplete."),
-        }.get(code, self.tr("This code cannot be accepted."))
-        advice = self.tr("Ask for another code, or use manual entry.")
-        return self.tr("REFUSED"), f"{plain} {advice}", result.reason_in(self.language)
+        else:
+            headline = self.tr("REFUSED")
+            plain = {
+                "empty": self.tr("The code is empty. Ask the person to show it again."),
+                "too_large": self.tr("This is not a QR code the kiosk can read."),
+                "cccd_bad_field": self.tr("This citizen ID code is damaged or not genuine."),
+                "pccovid_bad_field": self.tr("This PC-Covid code is damaged or not genuine."),
+                "manual_bad_field": self.tr("The manual entry is incomplete."),
+            }.get(code, self.tr("This code cannot be accepted.")) + " " + self.tr(
+                "Ask for another code, or use manual entry.")
+        verdict = result.certificate
+        if verdict is not None:
+            plain = messages.certificate_line(verdict.status, verdict.kind, verdict.facts,
+                                              self.language) + " — " + plain
+        return headline, plain, result.reason_in(self.language)
 
     def _fill(self, state: str, headline: str, name: str, details: str, reason: str) -> None:
         self.state = state
