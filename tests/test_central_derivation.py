@@ -416,6 +416,48 @@ def test_a_retry_into_a_folder_that_is_not_there_retries_nothing_and_says_so(
         assert derivation.backlog(storage).set_aside == 1  # still there to retry
 
 
+def test_serve_isolates_a_failing_step_while_dashboard_readers_keep_running_out_of_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader out of time leaves a failing step queued whole for serve's background. The
+    background asked for its turn without waiting: with readers one after another (pages,
+    API clients), each holding the turn for its few seconds and giving the step back rolled
+    back, the turn was never free when it looked, nothing isolated the step, and every
+    reader after it answered "not counted yet" for ever. It now waits for its turn (a
+    second at most, holding no connection) and isolates the step beside the readers."""
+    keep = derivation.derive
+
+    def slow_derive(storage: Any, tx: Any, rows: Any) -> None:
+        time.sleep(0.1)
+        keep(storage, tx, rows)
+
+    with open_storage(database_url("sqlite", tmp_path)) as storage:
+        ids = [upload(storage, person)[0]["id"] for person in range(1, 17)]
+        refuse_stays_of(storage, ids[5])
+        monkeypatch.setattr(derivation, "derive", slow_derive)
+        monkeypatch.setattr(derivation, "ISOLATE_SECONDS", 600.0)
+        stopping = threading.Event()
+
+        def reader() -> None:
+            while not stopping.is_set():
+                derivation.for_reader(storage, 0.25)
+
+        readers = [threading.Thread(target=reader) for _ in range(2)]
+        for thread in readers:
+            thread.start()
+        background = derivation.Background(storage)
+        background.start()
+        try:
+            deadline = time.monotonic() + 30
+            while derivation.backlog(storage).set_aside == 0 and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            stopping.set()
+            for thread in readers:
+                thread.join()
+            background.stop()
+        assert derivation.backlog(storage) == derivation.Backlog(pending=0, set_aside=1)
+
+
 def stays_kept(storage: Any) -> list[tuple[Any, ...]]:
     return sorted(storage._query(f"SELECT {', '.join(stays.COLUMNS)} FROM stays"), key=repr)
 

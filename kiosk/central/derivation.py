@@ -267,11 +267,19 @@ def step(storage: Storage, through: int | None = None, *, wait: bool = True,
          deadline: float | None = None) -> int | None:
     """One step: derive the oldest queued batches (those numbered ``through`` or less),
     together at most :data:`STEP_ENTRIES` entries, at least one queued row; the number of entries
-    read, None if there was nothing to do (or, without ``wait``, another step was running;
-    or, until ``deadline`` on the monotonic clock, another step still was)."""
+    read, None if there was nothing to do (or, without ``wait``, another process's step was
+    running, or this process's still was after :data:`BACKGROUND_SECONDS`; or, until
+    ``deadline`` on the monotonic clock, another step still was)."""
     turn = _turn(storage)
-    if not turn.acquire(blocking=wait, timeout=-1 if deadline is None or not wait
-                        else max(0.0, deadline - time.monotonic())):
+    if wait:
+        timeout = -1.0 if deadline is None else max(0.0, deadline - time.monotonic())
+    else:
+        # serve's background takes its turn among this process's readers (waiting, it holds
+        # no connection): asked without waiting, the turn was never free behind readers
+        # one after another, each leaving a failing step queued whole once out of time, so
+        # nothing isolated that step and every reader answered "not counted yet" for ever
+        timeout = BACKGROUND_SECONDS
+    if not turn.acquire(timeout=timeout):
         return None
     started = time.thread_time()
     try:
