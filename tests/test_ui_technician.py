@@ -27,6 +27,7 @@ from kiosk.config import validate_device
 from kiosk.devices.captures import CaptureWriter
 from kiosk.devices.registry import kinds
 from kiosk.enrolment import EnrolmentCode
+from kiosk.scan import Scan
 from kiosk.ui.config_writer import DeviceDraft, save_devices, save_setting
 from kiosk.ui.device_form import DeviceForm
 
@@ -283,3 +284,20 @@ def test_the_check_tab_runs_kiosk_doctor_and_shows_each_verdict_in_the_screens_l
 
     window.set_language("en", remember=False)
     qtbot.waitUntil(lambda: screen.checks.lines.item(0).text() == f"✓  Config valid ({path})")
+
+
+def test_the_watch_log_shows_a_name_with_line_breaks_as_one_line(make_window, qtbot, tmp_path):
+    """A code's name is whatever its maker wrote: line breaks in it must not write lines of
+    their own into the technician's log (a made-up "→ accepted" under a refusal, say)."""
+    (tmp_path / "scans.txt").write_text("", encoding="utf-8")
+    window = make_window(write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt")))
+    screen = open_technician(window, qtbot)
+    panel = screen.watch
+    panel.watch(window.bridge.config.devices[0])
+    name = "Nguyễn Văn An\n12:00:00    → accepted: CCCD · Trần Thị Bình"
+    window.submit_scan(Scan(CCCD_AN.replace("Nguyễn Văn An", name).encode(), device_id="lane1"))
+    qtbot.waitUntil(lambda: "→" in panel.output.toPlainText(), timeout=10000)
+    decoded = [line for line in panel.output.toPlainText().splitlines()
+               if line.split(maxsplit=1)[-1].startswith("→")]
+    assert len(decoded) == 1 and decoded[0].endswith(
+        "→ accepted: CCCD · Nguyễn Văn An 12:00:00 → accepted: CCCD · Trần Thị Bình")

@@ -36,7 +36,7 @@ from kiosk.enrolment import is_enrolment_code, masked
 from kiosk.scan import ScanResult
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.wedge_input import key_token, new_detector
-from kiosk.ui.widgets import Retranslating, state_text
+from kiosk.ui.widgets import Retranslating, one_paragraph, state_text
 
 MAX_LINES = 400
 
@@ -253,7 +253,7 @@ class WatchPanel(Retranslating):
         identity = result.identity
         decoded = messages.kind_name(identity.kind, self.language) if identity else "-"
         if identity and identity.name:
-            decoded += f" · {identity.name}"
+            decoded += f" · {one_paragraph(identity.name)}"  # a line of its own, never more
         self.log(f"  → {result.status.value}: {decoded}"
                  + (f" ({result.reason_in(self.language)})"
                     if result.status.value != "accepted" else ""))
