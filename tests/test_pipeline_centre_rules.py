@@ -14,6 +14,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kiosk.payloads import identity
 from kiosk.payloads.manual import ManualEntry
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
@@ -64,6 +65,22 @@ def test_well_formed_scans_are_recorded_as_before(make_pipeline):
     pipeline = make_pipeline()
     payload = CCCD.format(name="Nguyễn Văn An", address="A" * 4096).encode()
     assert pipeline.submit(Scan(payload=payload, device_id="d1")).status is Status.ACCEPTED
+
+
+def test_a_name_too_long_for_a_match_key_is_recorded_without_one(make_pipeline):
+    """The match key holds the name, and the centre indexes at most MAX_KEY_CHARS of it: a
+    319-character name (five times a long one in capitals) would have had the whole scan
+    refused. The key is only an aid to matching: the entry is recorded without one, and the
+    centre's rules take it."""
+    pipeline = make_pipeline()
+    name = " ".join(["TÔN NỮ HOÀNG THỊ PHƯƠNG THẢO NGUYỄN NGỌC BẢO KHÁNH LINH ANH THƯ"] * 5)
+    result = pipeline.submit(Scan(payload=CCCD.format(name=name, address="Hà Nội").encode(),
+                                  device_id="d1"))
+    assert result.status is Status.ACCEPTED and result.recorded
+    row = recorded_row(pipeline.store, result.entry_id)
+    assert row["name"] == name and row["match_key"] is None
+    assert protocol.validate_entry(protocol.entry_to_wire(row)) is None
+    assert identity.MATCH_KEY_CHARS == protocol.MAX_KEY_CHARS
 
 
 _field = st.text(st.characters(codec="utf-8"), max_size=20) | st.sampled_from(

@@ -106,8 +106,16 @@ def digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+MATCH_KEY_CHARS = 256
+"""The longest match key: the wire's ``MAX_KEY_CHARS`` (``kiosk.sync.protocol``, which the scan
+path loads only at the first scan; a test ties the two). A longer key would have the whole
+scan refused by the centre's rules, and the key is only an aid to matching: a name that long
+(no real one is) gets none, and the entry is recorded."""
+
+
 def make_match_key(document: str, name: str, birth_year: str) -> str | None:
     suffix = document[-6:]
     if len(suffix) < 6 or not digits(suffix) or not digits(birth_year):
         return None
-    return f"m:{suffix}|{fold_name(name)}|{birth_year}"
+    key = f"m:{suffix}|{fold_name(name)}|{birth_year}"
+    return key if len(key) <= MATCH_KEY_CHARS else None
