@@ -458,6 +458,39 @@ def test_serve_isolates_a_failing_step_while_dashboard_readers_keep_running_out_
         assert derivation.backlog(storage) == derivation.Backlog(pending=0, set_aside=1)
 
 
+def test_serve_logs_busy_storage_in_one_line_and_a_real_error_with_its_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+        ) -> None:
+    """Busy storage is expected in serve's background steps: one line while it lasts, no
+    traceback. Anything else (a bug, a damaged file) is not, and keeps its traceback."""
+    busy = OSError("database is locked")
+    errors = iter([StorageBusy("storage.busy", detail=busy),
+                   StorageBusy("storage.busy", detail=busy), RuntimeError("a bug in a step")])
+
+    def failing_step(storage: Any, *args: Any, **kwargs: Any) -> int | None:
+        error = next(errors, None)
+        if error is None:
+            background.stopping.set()
+            return None
+        raise error
+
+    monkeypatch.setattr(derivation, "step", failing_step)
+    monkeypatch.setattr(derivation, "BACKGROUND_SECONDS", 0.01)
+    with open_storage(database_url("sqlite", tmp_path)) as storage:
+        background = derivation.Background(storage)
+        monkeypatch.setattr(background, "giving_way", lambda: False)
+        with caplog.at_level("WARNING", logger="kiosk.central"):
+            background.start()
+            background.join(10)
+    records = [r for r in caplog.records if r.name == "kiosk.central"]
+    assert [(r.levelname, r.exc_info is not None) for r in records] == [
+        ("WARNING", False), ("ERROR", True), ("WARNING", False)]
+    assert "storage busy" in records[0].getMessage()
+    assert "database is locked" in records[0].getMessage()
+    assert records[1].exc_info[1].args == ("a bug in a step",)
+    assert "going on again" in records[2].getMessage()  # a step ran without error
+
+
 def stays_kept(storage: Any) -> list[tuple[Any, ...]]:
     return sorted(storage._query(f"SELECT {', '.join(stays.COLUMNS)} FROM stays"), key=repr)
 
