@@ -360,6 +360,26 @@ def test_a_report_counts_its_own_days_entries_set_aside_and_a_retry_makes_its_fi
     assert said not in (out / f"bao-cao-ngay-{day_a}.csv").read_text(encoding="utf-8-sig")
 
 
+def one_in_sixteen_failing_slowly(storage: Any, monkeypatch: pytest.MonkeyPatch,
+                                  seconds: float) -> list[int]:
+    """Sixteen people's scans acknowledged; deriving the sixth fails every time and each
+    try takes ``seconds``: isolating it takes nine tries, all of them however loaded the
+    machine (ISOLATE_SECONDS lifted). The entries of each try, as they are made."""
+    tries: list[int] = []
+    keep = derivation.derive
+
+    def slow_derive(storage: Any, tx: Any, rows: Any) -> None:
+        tries.append(len(rows))
+        time.sleep(seconds)
+        keep(storage, tx, rows)
+
+    ids = [upload(storage, person)[0]["id"] for person in range(1, 17)]
+    refuse_stays_of(storage, ids[5])
+    monkeypatch.setattr(derivation, "derive", slow_derive)
+    monkeypatch.setattr(derivation, "ISOLATE_SECONDS", 600.0)
+    return tries
+
+
 def test_a_dashboard_reader_out_of_time_leaves_a_failing_step_whole_to_one_with_time(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Deriving one of 16 entries fails every time, and each try takes a while (0.3 s
@@ -368,19 +388,8 @@ def test_a_dashboard_reader_out_of_time_leaves_a_failing_step_whole_to_one_with_
     time is up, leaves the step queued whole (cutting the isolation short would set good
     entries aside with the failing one) and answers that 16 entries are not counted yet;
     a reader with time (serve's background, the report command, a purge) isolates it."""
-    tries = []
-    keep = derivation.derive
-
-    def slow_derive(storage: Any, tx: Any, rows: Any) -> None:
-        tries.append(len(rows))
-        time.sleep(0.3)
-        keep(storage, tx, rows)
-
     with open_storage(database_url("sqlite", tmp_path)) as storage:
-        ids = [upload(storage, person)[0]["id"] for person in range(1, 17)]
-        refuse_stays_of(storage, ids[5])
-        monkeypatch.setattr(derivation, "derive", slow_derive)
-        monkeypatch.setattr(derivation, "ISOLATE_SECONDS", 600.0)  # all nine, however loaded
+        tries = one_in_sixteen_failing_slowly(storage, monkeypatch, 0.3)
         day = storage.calendar.day_of(SCANNED)
         page = reports.daily(storage, day, now=NOW, wait=0.5)
         assert page["not_derived"] == {"pending_entries": 16, "set_aside_entries": 0}
@@ -424,17 +433,8 @@ def test_serve_isolates_a_failing_step_while_dashboard_readers_keep_running_out_
     back, the turn was never free when it looked, nothing isolated the step, and every
     reader after it answered "not counted yet" for ever. It now waits for its turn (a
     second at most, holding no connection) and isolates the step beside the readers."""
-    keep = derivation.derive
-
-    def slow_derive(storage: Any, tx: Any, rows: Any) -> None:
-        time.sleep(0.1)
-        keep(storage, tx, rows)
-
     with open_storage(database_url("sqlite", tmp_path)) as storage:
-        ids = [upload(storage, person)[0]["id"] for person in range(1, 17)]
-        refuse_stays_of(storage, ids[5])
-        monkeypatch.setattr(derivation, "derive", slow_derive)
-        monkeypatch.setattr(derivation, "ISOLATE_SECONDS", 600.0)
+        one_in_sixteen_failing_slowly(storage, monkeypatch, 0.1)
         stopping = threading.Event()
 
         def reader() -> None:
