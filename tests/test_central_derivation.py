@@ -663,28 +663,33 @@ def test_keys_too_large_for_an_index_of_a_derived_table_are_set_aside(tmp_path: 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_keys_of_the_longest_text_the_wire_allows_are_refused_alone_and_the_queue_moves(
         engine: str, tmp_path: Path) -> None:
-    """A kiosk sends, among good entries, one whose subject key has 4,096 characters (the
-    protocol's longest text): PostgreSQL refused its index row at ingest every time, the
-    whole batch answered 503 and that kiosk's queue never moved. Now, on both engines
-    alike, it is refused alone naming its field and the limit (the kiosk shows it and
-    keeps the entry), the others are stored and counted, and a subject key of
-    MAX_KEY_CHARS in 3-byte letters is stored and derived."""
+    """A kiosk sends, among two good entries, one whose subject key has 4,096 characters
+    (the protocol's longest text) and one whose match key has: PostgreSQL refused such a
+    key's index row at ingest every time, the whole batch answered 503 and that kiosk's
+    queue never moved. Now, on both engines alike, each such entry is refused alone naming
+    its field and the limit (the kiosk shows it and keeps the entry), the others are
+    stored and counted, and a key of MAX_KEY_CHARS in multi-byte letters (the largest
+    index row a key makes) is stored and derived."""
+    longest = "doc:" + "9" * (protocol.MAX_TEXT_CHARS - 4)
+    widest = "m:" + "Ữ" * (protocol.MAX_KEY_CHARS - 2)  # 3 bytes a letter in UTF-8
     entries = [wire_entry(payload_identity(person, "cccd"), checkpoint="CP-A", kiosk="k1",
-                          direction="in", scanned_at=SCANNED) for person in range(1, 5)]
-    entries[1]["subject_key"] = "doc:" + "9" * (protocol.MAX_TEXT_CHARS - 4)
-    widest = "doc:" + "Ữ" * (protocol.MAX_KEY_CHARS - 4)
-    entries[2]["subject_key"] = widest
+                          direction="in", scanned_at=SCANNED) for person in range(1, 6)]
+    entries[1]["subject_key"] = longest
+    entries[2]["match_key"] = "m:" + "Ữ" * (protocol.MAX_TEXT_CHARS - 2)
+    entries[3].update(subject_key="doc:" + "Ữ" * (protocol.MAX_KEY_CHARS - 4),
+                      match_key=widest)
     with open_storage(database_url(engine, tmp_path), busy_timeout=2.0) as storage:
         results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(NOW),
                                        received_at=NOW, batch_id=uuid7())
         assert [r["status"] for r in results] == [
-            "accepted", "rejected", "accepted", "accepted"]
-        assert results[1]["reason"].startswith("subject_key: ")
-        assert f"longer than {protocol.MAX_KEY_CHARS} characters" in results[1]["reason"]
+            "accepted", "rejected", "rejected", "accepted", "accepted"]
+        limit = f"longer than {protocol.MAX_KEY_CHARS} characters"
+        assert results[1]["reason"].startswith("subject_key: ") and limit in results[1]["reason"]
+        assert results[2]["reason"].startswith("match_key: ") and limit in results[2]["reason"]
         report = reports.daily(storage, storage.calendar.day_of(SCANNED), now=NOW)
         assert report["not_derived"] == {"pending_entries": 0, "set_aside_entries": 0}
         assert report["summary"]["people"] == 3
-        assert len(storage._query("SELECT 1 FROM document_matches WHERE subject_key = $1",
+        assert len(storage._query("SELECT 1 FROM document_matches WHERE match_key = $1",
                                   (widest,))) == 1
 
 

@@ -73,11 +73,12 @@ MAX_PAYLOAD_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 4096
 """Largest text field (names, addresses…)."""
 MAX_KEY_CHARS = 256
-"""Largest ``subject_key`` (``doc:<number>``, ``raw:<hash>``: a few dozen characters). The
-centre indexes it, with the match key in a document match: PostgreSQL refused the index row
-of a key of MAX_TEXT_CHARS at ingest every time (the kiosk's queue stuck at 503); on either
-engine such an entry is now refused alone, naming the field. (``match_key`` holds a name,
-which may be as long as any text: not bounded here.)"""
+"""Largest ``subject_key`` and ``match_key`` (``doc:<number>``, ``raw:<hash>``,
+``m:<digits>|<name>|<year>``: a few dozen characters). The centre indexes them, a document
+match by both together: 4 bytes a character at most, both fit PostgreSQL's b-tree row limit
+(2,704 bytes), which refused a key of MAX_TEXT_CHARS at ingest every time (the kiosk's
+queue stuck at 503); on either engine such an entry is now refused alone, naming the
+field."""
 MAX_EXTRA_CHARS = 64 * 1024
 """Largest ``extra`` object, measured as JSON text."""
 MAX_INT = 2**63 - 1
@@ -206,7 +207,9 @@ Text = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
 Str = Annotated[str, Meta(max_length=MAX_TEXT_CHARS)]
 """Text, may be empty."""
 SubjectKey = Annotated[str, Meta(min_length=1, max_length=MAX_KEY_CHARS)]
-"""The key the centre files a person under (see :data:`MAX_KEY_CHARS`)."""
+MatchKey = Annotated[str, Meta(max_length=MAX_KEY_CHARS)]
+"""Keys the centre indexes (see :data:`MAX_KEY_CHARS`); the match key may be empty, as
+any text field may."""
 Uuid7 = Annotated[str, Meta(pattern=_whole(_UUID7_RE), description="a lowercase UUIDv7",
                             extra={"code": "not_uuid7"})]
 UtcTime = Annotated[str, Meta(
@@ -245,7 +248,7 @@ class Entry(msgspec.Struct, forbid_unknown_fields=True):
     boot_id: Text
     kind: Text
     subject_key: SubjectKey
-    match_key: Str | None
+    match_key: MatchKey | None
     document_number: Str | None
     name: Str | None
     birth_date: Str | None
