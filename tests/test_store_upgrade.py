@@ -176,6 +176,11 @@ def recorded_store(path, version: int) -> dict:
 
     recorded = json.loads((DATA / f"store_v{version}.json").read_text(encoding="utf-8"))
     conn = sqlite3.connect(path, isolation_level=None)
+    # in WAL mode, as every version's program left its store: a file in rollback mode had
+    # programs starting at once each switch it to WAL, and two holding a shared lock while
+    # asking for the exclusive one get "database is locked" at once (SQLite's deadlock
+    # rule, no busy wait) — a race no kiosk's store can meet
+    conn.execute("PRAGMA journal_mode=WAL")
     for step in MIGRATIONS[:version]:
         step(conn)
     conn.execute(f"PRAGMA user_version = {version}")
