@@ -273,6 +273,37 @@ def test_an_id_already_stored_with_different_content_is_rejected_not_merged(
     assert stored(server, kiosk.kiosk_id)[0]["name"] == "Nguyễn Văn An"
 
 
+def test_an_entry_an_older_centre_stored_with_a_key_over_todays_bound_is_a_duplicate_when_resent(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """A centre older than the key bound (protocol.MAX_KEY_CHARS) stored entries with a
+    longer match or subject key; their acknowledgement was lost, so the kiosk sends them
+    again after the upgrade. They are held, unchanged: duplicate, acknowledged — refused,
+    they would sit in the kiosk's refused list although the centre holds them. A key over
+    the bound is still refused on an entry not held, and on one held with other content."""
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 4, kiosk.checkpoint_id)
+    too_long = protocol.MAX_KEY_CHARS + 1
+    long_match = "m:123456|" + "Ữ" * too_long + "|1990"
+    long_subject = "doc:" + "9" * too_long
+    server.post(batch(kiosk.kiosk_id, entries[:3]), token=kiosk.token)
+    with open_storage(server.db) as storage, storage._transaction() as tx:  # the older centre
+        for key, value, entry in (("match_key", long_match, entries[0]),
+                                  ("subject_key", long_subject, entries[1]),
+                                  ("match_key", long_match, entries[2])):
+            storage._execute(tx, f"UPDATE entries SET {key} = $1 WHERE id = $2",
+                             (value, entry["id"]))
+            entry[key] = value
+    entries[3]["match_key"] = long_match
+    changed = {**entries[2], "name": "Someone Else"}
+    results = server.post(batch(kiosk.kiosk_id, [entries[0], entries[1], changed, entries[3]]),
+                          token=kiosk.token).json()["results"]
+    assert [r["status"] for r in results] == ["duplicate", "duplicate", "rejected", "rejected"]
+    limit = f"longer than {protocol.MAX_KEY_CHARS} characters"
+    assert results[2]["reason"] == results[3]["reason"] == f"match_key: {limit}"
+    held = {e["id"]: e for e in stored(server, kiosk.kiosk_id)}
+    assert sorted(held) == sorted(e["id"] for e in entries[:3])
+    assert held[entries[2]["id"]]["name"] == entries[2]["name"]
+
+
 # -- authentication and authorisation ---------------------------------------------------------
 def test_missing_wrong_and_unknown_tokens_get_401_with_a_reason(
         server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:

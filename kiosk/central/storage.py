@@ -214,7 +214,8 @@ class Storage(ABC):
         ``received_at`` (:func:`protocol.sent_at_problem`, :func:`protocol.scanned_at_window`);
         the API and the importer set it, fixtures loading history at odd dates do not.
 
-        ``accepted``: stored now. ``duplicate``: the id was already held (same content).
+        ``accepted``: stored now. ``duplicate``: the id was already held (same content;
+        also an entry whose key is over today's bound, as a centre older than it stored it).
         ``rejected`` + ``reason``, ``code``, ``params`` (:class:`protocol.Refusal`): not
         stored — invalid, another kiosk's entry, another checkpoint's, or an id already held
         with different content. All or nothing: on StorageError nothing of the batch is
@@ -240,9 +241,14 @@ class Storage(ABC):
         results: list[dict[str, Any] | None] = [None] * len(entries)
         fresh: dict[str, Candidate] = {}
         repeats: list[Candidate] = []
+        if_held: list[tuple[Candidate, protocol.Refusal]] = []
         entry_row = protocol.entry_row
         for index, entry in enumerate(entries):
             row, refusal = entry_row(entry)
+            over_bound = None  # a key over today's bound: a duplicate if held, else refused
+            if row is None and refusal is not None:
+                row = protocol.row_over_key_bound(entry, refusal)
+                over_bound = refusal if row is not None else None
             if row is not None and row[_KIOSK] != kiosk_id:
                 row, refusal = None, protocol.Refusal(
                     "other_kiosk", field="kiosk_id", entry_kiosk=row[_KIOSK], kiosk=kiosk_id)
@@ -257,6 +263,7 @@ class Storage(ABC):
                 refusal = protocol.scanned_at_problem(row[_SCANNED_AT], window)
                 row = None if refusal else row
             if row is None:
+                refusal = over_bound or refusal
                 assert refusal is not None
                 entry_id = (entry.get("id") if isinstance(entry, dict)
                             else entry.id if isinstance(entry, protocol.Entry) else None)
@@ -265,7 +272,9 @@ class Storage(ABC):
                 continue
             day, hour = place(row[_SCANNED_AT], offset)
             candidate, entry_id = Candidate(index, (*row, *receipt, day), hour), row[0]
-            if entry_id in fresh:
+            if over_bound is not None:
+                if_held.append((candidate, over_bound))
+            elif entry_id in fresh:
                 repeats.append(candidate)
             else:
                 fresh[entry_id] = candidate
@@ -281,7 +290,8 @@ class Storage(ABC):
                     (_COUNTED(c.row), c.hour) for c in new).items():
                 tally.add(checkpoint, day, hour, direction, source, received_on, count)
             aggregates.write(self, tx, tally)
-            held = self._fetch(tx, [i for i in fresh if i not in inserted])
+            held = self._fetch(tx, [i for i in fresh if i not in inserted]
+                               + [c.id for c, _ in if_held])
             for entry_id, candidate in fresh.items():
                 if entry_id in inserted:
                     results[candidate.index] = {"id": entry_id, "status": protocol.ACCEPTED}
@@ -292,6 +302,12 @@ class Storage(ABC):
                 stored = (dict(zip(ENTRY_COLUMNS, first.row, strict=False))
                           if candidate.id in inserted else held.get(candidate.id))
                 results[candidate.index] = _compare(candidate, stored)
+            for candidate, refusal in if_held:  # stored by a centre older than the bound
+                stored = held.get(candidate.id)
+                results[candidate.index] = (
+                    {"id": candidate.id, "status": protocol.DUPLICATE}
+                    if stored is not None and _same(candidate.row, stored)
+                    else {"id": candidate.id, "status": protocol.REJECTED, **refusal.answer()})
             counts = Counter(r["status"] for r in results)  # type: ignore[index]
             self._log_batch(tx, {
                 "batch_id": batch_id, "kiosk_id": kiosk_id, "sent_at": sent_at,

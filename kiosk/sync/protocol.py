@@ -371,6 +371,33 @@ def entry_row(obj: object) -> tuple[tuple[Any, ...] | None, Refusal | None]:
     return (*_get_plain(entry), extra, entry.payload_b64, certificate), None
 
 
+_KEYS = ("subject_key", "match_key")
+
+
+def row_over_key_bound(obj: object, refusal: Refusal) -> tuple[Any, ...] | None:
+    """The row of an entry refused only for a key over :data:`MAX_KEY_CHARS`, as a centre
+    older than that bound stored it (keys of up to MAX_TEXT_CHARS); None for any other.
+
+    Not to store (the bound holds for what is new), only to compare with what is held
+    under its id: a kiosk resends what an older centre stored when the acknowledgement was
+    lost, and that must be a duplicate, not a refusal the kiosk holds for ever.
+    """
+    if not (type(obj) is dict and refusal.code == "too_long"
+            and refusal.params.get("field") in _KEYS):
+        return None
+    keys = {name: obj.get(name) for name in _KEYS}
+    if not all(value is None or (type(value) is str and len(value) <= MAX_TEXT_CHARS
+                                 and _text_problem(value) is None) for value in keys.values()):
+        return None
+    row, _ = entry_row({**obj, **{name: "k" for name, v in keys.items() if v is not None}})
+    if row is None:
+        return None
+    values = list(row)
+    for name, value in keys.items():
+        values[ROW_COLUMNS.index(name)] = value
+    return tuple(values)
+
+
 def validate_entry(obj: object) -> Refusal | None:
     """Why this wire entry cannot be stored, naming the field; None when it is valid.
 
