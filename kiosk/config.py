@@ -26,6 +26,7 @@ from kiosk.devices.registry import device_kind, kinds
 from kiosk.ids import ENROLMENT_ID_RE, RESERVED_DEVICE_IDS
 from kiosk.messages import Words
 from kiosk.schema import REQUIRED, ConfigError, Opt, Section, opt, show
+from kiosk.timestamps import DEFAULT_TIMEZONE
 
 __all__ = ["REQUIRED", "CertificateSettings", "Config", "ConfigError", "DeviceOptions",
            "KioskSettings", "Opt", "PolicySettings", "Section", "StoreSettings", "SyncSettings",
@@ -38,7 +39,7 @@ class KioskSettings(Section):
     checkpoint_id: str = opt()
     checkpoint_name: str = opt("")
     language: str = opt("vi", choices=("vi", "en"))
-    timezone: str = opt("Asia/Ho_Chi_Minh")
+    timezone: str = opt(DEFAULT_TIMEZONE)
     operator: str = opt("")
     pin: str = opt("1234")
     fullscreen: bool = opt(False)

@@ -22,7 +22,7 @@ from kiosk.payloads import Identity, Rejection, decode, payload_key
 from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import Direction, Scan, ScanResult, Status
 from kiosk.store import INSIDE_WINDOW, LastMovement, Store, StoreError
-from kiosk.timestamps import utc_iso
+from kiosk.timestamps import local_today, utc_iso
 
 log = logging.getLogger(__name__)
 _PLACEHOLDER_ID = "00000000-0000-7000-8000-000000000000"
@@ -74,7 +74,8 @@ class Pipeline:
     # -- entry points ---------------------------------------------------------------------
     def submit(self, scan: Scan) -> ScanResult:
         """Thread-safe; called by every device thread."""
-        decoded = decode(scan.payload)
+        # the scan's own date where the kiosk stands (the store's zone is the configured one)
+        decoded = decode(scan.payload, today=local_today(self.store.timezone, scan.wall_time))
         if isinstance(decoded, Identity) and decoded.kind == "hc1":
             # Before the write lock: the signature check costs CPU, not the database.
             verdict = self.certificates.check(decoded.raw.decode("ascii", "replace"),

@@ -15,6 +15,9 @@ import math
 import time
 from zoneinfo import ZoneInfo
 
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+"""A kiosk's zone unless ``[kiosk] timezone`` says otherwise."""
+
 
 def utc_iso(ts: float) -> str:
     """Sortable UTC text with microseconds; the one time format stored
@@ -70,25 +73,25 @@ def today(timezone: ZoneInfo, now: float | None = None) -> dt.date:
             else dt.datetime.fromtimestamp(now, timezone)).date()
 
 
-def local_today(now: float | None = None) -> dt.date:
-    """The system's local date (``date.today()``), worked out once a minute: each CCCD scan
-    checks its dates are not in the future, and ``date.today()`` asks the C library for the
-    local time, which reads the zone file's status each call (~3 µs a scan in the scan
-    loop). Local midnight falls on a whole minute in every zone in use (offsets are whole
-    minutes), so no minute holds two dates; a clock that jumps lands in another minute and
-    is worked out again, and a change of the system's zone shows within a minute."""
+def local_today(timezone: ZoneInfo, now: float | None = None) -> dt.date:
+    """The date in ``timezone`` (the kiosk's configured zone, never the process's own: a
+    kiosk whose system zone is UTC is still on yesterday until 07:00 in Vietnam), worked out
+    once a minute: each CCCD scan checks its dates are not in the future, and a zone
+    conversion costs ~3 µs a scan in the scan loop. Local midnight falls on a whole minute
+    in every zone in use (offsets are whole minutes), so no minute holds two dates; a clock
+    that jumps lands in another minute and is worked out again, and so does another zone."""
     global _today
     minute = (time.time() if now is None else now) // 60
     kept = _today
-    if kept[0] != minute:
-        kept = (minute, dt.date.fromtimestamp(minute * 60))
+    if kept[0] != minute or kept[1] is not timezone:
+        kept = (minute, timezone, dt.datetime.fromtimestamp(minute * 60, timezone).date())
         _today = kept
-    return kept[1]
+    return kept[2]
 
 
-_today: tuple[float, dt.date] = (math.nan, dt.date.min)
-"""The minute :func:`local_today` worked out last (since the epoch) and its local date (one
-tuple: a thread reads a matching pair; NaN equals no minute)."""
+_today: tuple[float, ZoneInfo | None, dt.date] = (math.nan, None, dt.date.min)
+"""The minute :func:`local_today` worked out last (since the epoch), its zone and the date
+there (one tuple: a thread reads a matching set; NaN equals no minute)."""
 
 
 def local_hours(day: dt.date, timezone: ZoneInfo) -> list[tuple[int, str, str]]:

@@ -3,6 +3,7 @@ within a boot, never from wall times alone. Real pipeline over a real store file
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -10,14 +11,19 @@ import subprocess
 import sys
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from kiosk.app import policy_from
 from kiosk.ids import uuid7
-from kiosk.scan import Scan
+from kiosk.pipeline import Pipeline
+from kiosk.scan import Scan, Status
 from kiosk.store import Store
 from kiosk.timestamps import utc_iso
+from tests.conftest import make_config
 
 CCCD = "001099012345|123456789|{name}|01021990|Nam|{address}|10102021"
 
@@ -449,3 +455,55 @@ def test_a_scan_flagged_as_written_with_the_clock_behind_is_kept_across_a_reboot
     assert len(store.entries()) == 2
     assert store.purge(retention_days=21, now=yesterday + 22 * 86400) == 2
     assert store.entries() == []
+
+
+@pytest.fixture
+def system_zone_utc(monkeypatch):
+    """The process's own zone is UTC, as on many Linux images (restored afterwards)."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def issued_on(day: dt.date) -> bytes:
+    return f"001099012345||Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế|{day:%d%m%Y}".encode()
+
+
+def zoned_pipeline(tmp_path, zone: str) -> Pipeline:
+    config = make_config(tmp_path, kiosk={"timezone": zone})
+    return Pipeline(Store(config.store_path, timezone=config.timezone), policy_from(config))
+
+
+def test_a_card_issued_today_in_the_configured_zone_is_taken_whatever_the_systems_zone(
+        tmp_path, system_zone_utc):
+    """01:00 on 15 June in Hồ Chí Minh City is still 14 June in UTC, the process's zone: a
+    CCCD issued on the 15th is issued today at this checkpoint, and taken; one issued on the
+    16th is still in the future, and refused. The date is the scan's own, in the configured
+    zone (not the system's, nor the moment the check happens to run)."""
+    pipeline = zoned_pipeline(tmp_path, "Asia/Ho_Chi_Minh")
+    at = dt.datetime(2031, 6, 15, 1, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).timestamp()
+    try:
+        taken = pipeline.submit(Scan(payload=issued_on(dt.date(2031, 6, 15)), wall_time=at))
+        refused = pipeline.submit(Scan(payload=issued_on(dt.date(2031, 6, 16)), wall_time=at))
+    finally:
+        pipeline.store.close()
+    assert taken.status == Status.ACCEPTED
+    assert (refused.status, refused.reason_code) == (Status.REJECTED, "cccd_bad_field")
+    assert refused.reason_in("en") == "Invalid CCCD code: issue date '16062031': in the future"
+
+
+def test_a_card_issued_tomorrow_in_a_zone_west_of_utc_is_refused_though_utc_is_there(
+        tmp_path, system_zone_utc):
+    """The other way round: 20:00 on 14 June 2024 in Los Angeles is already 15 June in
+    UTC; a card issued on the 15th is in the future at that checkpoint, and refused."""
+    pipeline = zoned_pipeline(tmp_path, "America/Los_Angeles")
+    at = dt.datetime(2024, 6, 14, 20, 0, tzinfo=ZoneInfo("America/Los_Angeles")).timestamp()
+    try:
+        refused = pipeline.submit(Scan(payload=issued_on(dt.date(2024, 6, 15)), wall_time=at))
+        taken = pipeline.submit(Scan(payload=issued_on(dt.date(2024, 6, 14)), wall_time=at))
+    finally:
+        pipeline.store.close()
+    assert (refused.status, refused.reason_code) == (Status.REJECTED, "cccd_bad_field")
+    assert taken.status == Status.ACCEPTED

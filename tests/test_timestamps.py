@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.payloads import Rejection, decode
-from kiosk.timestamps import local_today, utc_iso
+from kiosk.timestamps import DEFAULT_TIMEZONE, local_today, utc_iso
 
 FIRST, LAST = -62135596800.0, 253402300799.0
 """0001-01-01 and 9999-12-31T23:59:59 UTC: the times a datetime can hold."""
@@ -75,8 +75,9 @@ def set_system_zone(monkeypatch, name: str) -> ZoneInfo:
         return ZoneInfo.from_file(data, key=name)
 
 
-@pytest.fixture(params=ZONES)
+@pytest.fixture(params=["UTC", "America/St_Johns"])
 def system_zone(request, monkeypatch):
+    """The process's own zone: never the one a date is asked for."""
     yield set_system_zone(monkeypatch, request.param)
     monkeypatch.undo()
     time.tzset()
@@ -88,39 +89,48 @@ def local_midnights(zone: ZoneInfo) -> list[float]:
     return [dt.datetime.combine(day, dt.time(), zone).timestamp() for day in days]
 
 
+CONFIGURED = [ZoneInfo(name) for name in ZONES]
+MIDNIGHTS = [local_midnights(zone) for zone in CONFIGURED]
+
+
 @settings(max_examples=300, deadline=None,  # the zone is set once for all examples
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(0, 133), st.sampled_from(
+@given(st.lists(st.tuples(st.integers(0, len(ZONES) - 1), st.integers(0, 133), st.sampled_from(
     [-86400, -3600, -61, -60, -1, -0.000001, 0, 0.000001, 1, 59.999999, 60, 3600, 43200])),
-    min_size=1, max_size=20))
-def test_the_local_date_is_date_todays_across_midnights_and_clock_jumps(system_zone, instants):
-    """Times just before, at and after local midnights, in any order (a clock stepped back
-    or forward between scans): the kept minute never gives another date than the C
-    library's local time at that moment."""
-    midnights = local_midnights(system_zone)
-    for index, offset in instants:
-        moment = midnights[index] + offset
-        assert local_today(moment) == dt.date.fromtimestamp(moment), (system_zone, moment)
-        assert local_today(moment) == dt.datetime.fromtimestamp(moment, system_zone).date()
+    min_size=1, max_size=20), st.permutations(range(len(ZONES))))
+def test_the_local_date_is_the_configured_zones_across_midnights_and_clock_jumps(
+        system_zone, instants, asked):
+    """Times just before, at and after local midnights of each zone, in any order (a clock
+    stepped back or forward between scans), each asked in every zone in turn (the same
+    minute, another date): the kept minute never gives another date than the zone's at
+    that moment, whatever the process's own zone."""
+    for which, index, offset in instants:
+        moment = MIDNIGHTS[which][index] + offset
+        for zone in (CONFIGURED[z] for z in asked):
+            assert local_today(zone, moment) == dt.datetime.fromtimestamp(moment, zone).date(
+                ), (zone, moment)
 
 
-def test_the_local_date_follows_a_change_of_the_systems_zone_within_a_minute(monkeypatch):
-    """At 20:00 UTC it is already tomorrow in Hồ Chí Minh City: a zone set (and tzset) while
-    the kiosk runs gives the new date from the next minute on."""
+def test_the_date_is_the_configured_zones_not_the_systems(monkeypatch):
+    """At 20:00 UTC it is already tomorrow in Hồ Chí Minh City: a kiosk whose system zone is
+    UTC (many Linux images) is on the configured zone's date all the same; and in the same
+    minute, another zone has its own date, not the one kept."""
     moment = dt.datetime(2026, 11, 30, 20, 0, 10, tzinfo=dt.UTC).timestamp()
     try:
         set_system_zone(monkeypatch, "UTC")
-        assert local_today(moment) == dt.date(2026, 11, 30)
-        set_system_zone(monkeypatch, "Asia/Ho_Chi_Minh")
-        assert local_today(moment + 60) == dt.date(2026, 12, 1)
+        assert dt.date.fromtimestamp(moment) == dt.date(2026, 11, 30)
+        assert local_today(ZoneInfo("Asia/Ho_Chi_Minh"), moment) == dt.date(2026, 12, 1)
+        assert local_today(ZoneInfo("America/Los_Angeles"), moment) == dt.date(2026, 11, 30)
+        assert local_today(ZoneInfo("Asia/Ho_Chi_Minh"), moment + 1) == dt.date(2026, 12, 1)
     finally:
         monkeypatch.undo()
         time.tzset()
 
 
 def test_the_decoder_refuses_a_date_after_the_local_today():
-    """What the kept date is for: a CCCD issued tomorrow is refused, one issued today taken."""
-    today = local_today()
+    """What the kept date is for: a CCCD issued tomorrow is refused, one issued today taken;
+    without a date given, today is the default zone's (Hồ Chí Minh City)."""
+    today = local_today(ZoneInfo(DEFAULT_TIMEZONE))
     tomorrow = today + dt.timedelta(days=1)
 
     def code(issued: dt.date) -> bytes:
@@ -130,3 +140,4 @@ def test_the_decoder_refuses_a_date_after_the_local_today():
     assert isinstance(refused, Rejection)
     assert (refused.problem, refused.field) == ("in_future", "issue_date")
     assert not isinstance(decode(code(today)), Rejection)
+    assert isinstance(decode(code(today), today=today - dt.timedelta(days=1)), Rejection)

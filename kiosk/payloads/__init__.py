@@ -7,6 +7,7 @@ raw as ``other`` when nothing better fits) or a Rejection with a reason.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from kiosk.enrolment import is_enrolment_code
 from kiosk.payloads.cccd import decode_cccd, looks_like_cccd, not_text
@@ -15,7 +16,7 @@ from kiosk.payloads.hc1 import decode_hc1
 from kiosk.payloads.identity import Identity, Rejection, payload_key
 from kiosk.payloads.pccovid import decode_pccovid, looks_like_pccovid
 from kiosk.scan import QR_MAX_BYTES, QR_MAX_CHARS
-from kiosk.timestamps import local_today
+from kiosk.timestamps import DEFAULT_TIMEZONE, local_today
 
 __all__ = ["Identity", "Rejection", "clean", "decode"]
 
@@ -31,6 +32,9 @@ def clean(raw: bytes) -> bytes:
 
 
 def decode(raw: bytes, *, today: dt.date | None = None) -> Identity | Rejection:
+    """``today``: the local date the scan was made on, in the kiosk's configured zone, which
+    a CCCD's dates must not be after (the pipeline gives it); without it, the date now in
+    the default zone (a device's diagnostics, which know no configuration)."""
     data = clean(raw)
     if not data.strip():
         return Rejection("empty")
@@ -57,5 +61,5 @@ def decode(raw: bytes, *, today: dt.date | None = None) -> Identity | Rejection:
     if looks_like_pccovid(fields):
         return decode_pccovid(fields, data)
     if looks_like_cccd(fields):
-        return decode_cccd(fields, data, today=today or local_today())
+        return decode_cccd(fields, data, today=today or local_today(ZoneInfo(DEFAULT_TIMEZONE)))
     return Identity(kind="other", subject_key=payload_key(data), raw=data)
