@@ -128,13 +128,15 @@ def store_failure(path: object, problem: object, language: str) -> str:
     return text
 
 
-def open_central(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8) -> Storage:
+def open_central(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,
+                 statement_timeout: float | None = None) -> Storage:
     """The centre's storage at ``url``, or exit 3 with the reason."""
     from kiosk.central.backends import open_storage
     from kiosk.central.storage import StorageError
 
     try:
-        return open_storage(url, busy_timeout=busy_timeout, pool_size=pool_size)
+        return open_storage(url, busy_timeout=busy_timeout, pool_size=pool_size,
+                            statement_timeout=statement_timeout)
     except (StorageError, OSError) as exc:
         raise fail(f"{messages.both('cli.storage_error')}: {exc}", EXIT_STORE) from None
 

@@ -10,18 +10,21 @@ from __future__ import annotations
 from kiosk.central.storage import Storage, StorageError
 
 
-def open_storage(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8) -> Storage:
+def open_storage(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,
+                 statement_timeout: float | None = None) -> Storage:
     """``sqlite:///relative.db``, ``sqlite:////absolute.db`` or ``postgresql://…``.
 
     ``busy_timeout``: how long a write waits for a lock held elsewhere (another batch, an
     import) before giving up with StorageBusy, which the API answers with 503.
     ``pool_size``: PostgreSQL connections this process may hold at most (SQLite keeps one
-    per thread).
+    per thread). ``statement_timeout``: seconds one PostgreSQL statement may run (None:
+    ``postgres_storage.STATEMENT_TIMEOUT``); SQLite has none.
     """
     if url.startswith("sqlite:///"):
         from kiosk.central.sqlite_storage import SqliteStorage
         return SqliteStorage(url, busy_timeout=busy_timeout)
     if url.startswith(("postgresql://", "postgres://")):
         from kiosk.central.postgres_storage import PostgresStorage
-        return PostgresStorage(url, busy_timeout=busy_timeout, pool_size=pool_size)
+        return PostgresStorage(url, busy_timeout=busy_timeout, pool_size=pool_size,
+                               statement_timeout=statement_timeout)
     raise StorageError("storage.bad_url", url=repr(url))

@@ -141,7 +141,8 @@ def _open_for_serving(args: argparse.Namespace) -> tuple[Storage, Any] | None:
     saying why the key cannot be opened."""
     from kiosk.central.backlog_key import CentreKeyError, default_path, open_key
 
-    storage = open_central(args.db, busy_timeout=args.busy_timeout, pool_size=args.db_pool)
+    storage = open_central(args.db, busy_timeout=args.busy_timeout, pool_size=args.db_pool,
+                           statement_timeout=args.statement_timeout)
     path = Path(args.backlog_key) if args.backlog_key else default_path(args.db)
     try:
         return storage, open_key(storage, path, create=True) if path is not None else None
@@ -444,6 +445,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--busy-timeout", type=float, default=10.0,
                        help="seconds a batch waits for a database lock before the kiosk is "
                             "told 503 + Retry-After (default: %(default)s)")
+    serve.add_argument("--statement-timeout", type=float, metavar="SECONDS",
+                       help="PostgreSQL: seconds one statement may run before it is canceled "
+                            "and the kiosk told 503 + Retry-After, naming the limit (it then "
+                            "sends smaller batches; default: 120)")
     serve.add_argument("--db-pool", type=_pool_size, default=8, metavar="N",
                        help="PostgreSQL connections this process holds at most: N × the "
                             "serve processes must stay below the server's max_connections "

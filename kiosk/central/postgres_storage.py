@@ -42,9 +42,10 @@ _COLUMNS = ", ".join(STORED_COLUMNS)
 _BUSY = (pg_errors.LockNotAvailable, pg_errors.TooManyConnections,
          pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
 STATEMENT_TIMEOUT = "120s"
-"""How long one statement may run. One that runs past it is canceled: tried again later
-like busy storage (a 503), but said as what it is (``storage.canceled``), since "busy"
-retried for ever hid a statement that always takes longer."""
+"""How long one statement may run unless ``serve --statement-timeout`` says otherwise. One
+that runs past it is canceled: tried again later like busy storage (a 503), but said as
+what it is (``storage.canceled``), since "busy" retried for ever hid a statement that
+always takes longer (a kiosk halves its batches on it: :mod:`kiosk.sync.uploader`)."""
 
 
 class PostgresStorage(Storage):
@@ -52,9 +53,11 @@ class PostgresStorage(Storage):
     postgresql = True
 
     def __init__(self, url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,
-                 connect_timeout: int = 10) -> None:
+                 connect_timeout: int = 10, statement_timeout: float | None = None) -> None:
         self.url = url
         self.busy_timeout = busy_timeout
+        self.statement_timeout = (STATEMENT_TIMEOUT if statement_timeout is None
+                                  else f"{round(statement_timeout * 1000)}ms")
         self.partitions = Partitions()
         self._pool = ConnectionPool(
             url, min_size=1, max_size=pool_size, open=False, timeout=busy_timeout,
@@ -92,7 +95,7 @@ class PostgresStorage(Storage):
 
     # -- connections ----------------------------------------------------------------------
     def _configure(self, conn: psycopg.Connection) -> None:
-        conn.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
+        conn.execute(f"SET statement_timeout = '{self.statement_timeout}'")
         conn.execute(f"SET lock_timeout = '{int(self.busy_timeout * 1000)}ms'")
         # psycopg prepares a statement run five times; a generic plan would then ignore the
         # values that choose the day partitions and the index (a trace's reads took 0.5 s
@@ -115,8 +118,8 @@ class PostgresStorage(Storage):
             if isinstance(exc, _BUSY):
                 raise StorageBusy("storage.busy", retry_after=2, detail=exc) from exc
             if isinstance(exc, pg_errors.QueryCanceled):
-                raise StorageBusy("storage.canceled", retry_after=30, limit=STATEMENT_TIMEOUT,
-                                  detail=exc) from exc
+                raise StorageBusy("storage.canceled", retry_after=30,
+                                  limit=self.statement_timeout, detail=exc) from exc
             if isinstance(exc, psycopg.OperationalError) and not self._limit(exc):
                 raise StorageBusy("storage.unavailable", retry_after=10, detail=exc) from exc
             raise StorageError("storage.error", detail=exc) from exc
