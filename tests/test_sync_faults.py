@@ -15,6 +15,7 @@ import sys
 import pytest
 
 from kiosk import config as config_mod
+from kiosk.central.backends import open_storage
 from kiosk.messages import saved_text
 from kiosk.store import Store
 from kiosk.sync.worker import SyncWorker
@@ -141,3 +142,43 @@ def test_a_kiosk_killed_while_its_batch_is_in_flight_loses_and_duplicates_nothin
     stored = central.stored_ids(kiosk_id)
     assert len(stored) == 500 and sorted(stored) == ids
     assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 500}
+
+
+def test_a_batch_past_the_centres_statement_timeout_is_said_so_and_sent_again_smaller(
+        kiosk_id, tmp_path):
+    """PostgreSQL cancels a batch's storing past the centre's statement timeout (here 0.5 s,
+    and a real lock held by another connection, as a long import holds it, keeps every
+    batch waiting past it). The kiosk is told 503 naming the timeout, not "storage busy",
+    and sends smaller batches from then on — halved on each such answer, since the same
+    batch would run past it again — which go through once the database keeps up."""
+    from kiosk.sync.client import ServerBusy, SyncClient
+    from kiosk.sync.status import StatusBoard, SyncState
+    from kiosk.sync.uploader import Tally, Uploader
+    from tests.central_support import CentralServer, database_url, enrol, write_lock_held
+
+    db = database_url("postgresql", tmp_path / "centre")
+    server = CentralServer(db, "--statement-timeout", "0.5")
+    store = Store(tmp_path / "kiosk.db")
+    uploader = Uploader(store, SyncClient(server.url, enrol(db, kiosk_id, "CP-SYNC").token),
+                        StatusBoard(SyncState()), kiosk_id=kiosk_id, batch_size=100,
+                        batch_max_bytes=10_000_000, encoding=None, paused=lambda: False)
+    try:
+        ids = fill_backlog(store.path, 200, kiosk_id=kiosk_id)
+        with write_lock_held(db):
+            for halved in (50, 25):
+                with pytest.raises(ServerBusy) as canceled:
+                    uploader.drain(Tally(), None, lambda: False)
+                assert uploader.limits.entries == halved
+        reason = canceled.value.text("en")
+        assert "HTTP 503" in reason and "ran past 500ms" in reason, reason
+        assert "statement timeout" in reason and "busy" not in reason, reason
+        tally = Tally()
+        uploader.drain(tally, None, lambda: False)
+        assert (tally.accepted, tally.batches) == (200, 8)
+        assert sync_states(store.path) == {"acknowledged": 200}
+        with open_storage(db) as storage:
+            assert sorted(e["id"] for e in storage.entries(kiosk_id=kiosk_id)) == ids
+    finally:
+        uploader.close()
+        store.close()
+        assert "Traceback" not in server.stop()

@@ -39,6 +39,10 @@ class Unreachable(SyncError):
 class ServerBusy(SyncError):
     """5xx, or 429/503 with an optional ``Retry-After`` (seconds)."""
 
+    canceled = False
+    """The centre's database canceled storing the batch past its statement timeout
+    (``storage.canceled``): the same batch would most likely run past it again."""
+
     def __init__(self, code: str, /, retry_after: float | None = None,
                  **params: object) -> None:
         super().__init__(code, **params)
@@ -185,6 +189,7 @@ class SyncClient:
             busy = ServerBusy("sync.http", parse_retry_after(response.headers.get("Retry-After")),
                               status=status, error=error)
             busy.reached_server = status in (429, 503)
+            busy.canceled = isinstance(error, Words) and error.code == "storage.canceled"
             raise busy
         raise Refused("sync.http", status, status=status, error=error)
 

@@ -29,7 +29,7 @@ from kiosk import messages
 from kiosk.ids import uuid7
 from kiosk.store import Store
 from kiosk.sync import protocol
-from kiosk.sync.client import BatchAnswer, Refused, SyncClient, SyncError, TooLarge
+from kiosk.sync.client import BatchAnswer, Refused, ServerBusy, SyncClient, SyncError, TooLarge
 from kiosk.sync.status import ANSWER_KEYS, StatusBoard, SyncState
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,8 @@ class Yield(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    """How big a batch may be; halved on each 413, kept for the life of the worker."""
+    """How big a batch may be; halved on each 413 (and the entries on each statement
+    timeout at the centre), kept for the life of the worker."""
 
     entries: int
     bytes: int
@@ -191,6 +192,8 @@ class Uploader:
             self._flush_acknowledgements()
             self.encoding = "gzip"  # an older centre without zstd
             return failed.after
+        if isinstance(failure, ServerBusy) and failure.canceled and failed is not None:
+            self._slower(failed)
         raise failure
 
     def _build(self, after: str, limits: Limits, encoding: str | None,
@@ -235,6 +238,15 @@ class Uploader:
         self.limits = Limits(max(1, len(batch.ids) // 2), max(1, len(batch.body) // 2))
         log.warning("sync: centre said 413; batches now ≤ %d entries, ≤ %d bytes",
                     self.limits.entries, self.limits.bytes)
+
+    def _slower(self, batch: Batch) -> None:
+        """503, the centre's database ran past its statement timeout storing ``batch``:
+        halve the entries a batch may hold, or the same batch is sent for ever. Retried
+        after the backoff as any 503 (the load may also pass); a lone entry just waits."""
+        if len(batch.ids) > 1:
+            self.limits = Limits(max(1, len(batch.ids) // 2), self.limits.bytes)
+            log.warning("sync: the centre ran past its statement timeout storing %d entries; "
+                        "batches now ≤ %d entries", len(batch.ids), self.limits.entries)
 
     # -- acknowledgements -----------------------------------------------------------------
     def _queue_acknowledgement(self, answer: BatchAnswer) -> None:
