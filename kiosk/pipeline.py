@@ -137,6 +137,7 @@ class Pipeline:
                 "detail": rejection.detail,
                 # an enrolment code's one-time secret is not kept anywhere on the kiosk
                 "payload": b"" if rejection.code == "enrolment_code" else scan.payload,
+                "boot_id": self.boot_id, "monotonic_ns": scan.monotonic_ns,
             })
         except StoreError as exc:  # the refusal is still shown; only its log line is lost
             log.error("could not log refused scan: %s", exc)

@@ -411,8 +411,18 @@ def _v11(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE presence_v11 RENAME TO presence")
 
 
+def _v12(conn: sqlite3.Connection) -> None:
+    """Refused scans keep their boot and monotonic time, as entries do (v4): the purge
+    keeps the running boot's until the monotonic clock too says they are past retention,
+    so a wall clock that jumps ahead cannot purge the evidence of a refusal early. Added
+    columns, no rewrite of the table (fast whatever it holds); older rows (boot ``''``) go
+    by the wall clock, as every refusal did."""
+    conn.execute("ALTER TABLE refused_scans ADD COLUMN boot_id TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE refused_scans ADD COLUMN monotonic_ns INTEGER")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11]
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 
 
@@ -854,7 +864,8 @@ class Store:
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO refused_scans (id, scanned_at, device_id, reason_code, detail, "
-                "payload) VALUES (:id, :scanned_at, :device_id, :reason_code, :detail, :payload)",
+                "payload, boot_id, monotonic_ns) VALUES (:id, :scanned_at, :device_id, "
+                ":reason_code, :detail, :payload, :boot_id, :monotonic_ns)",
                 row,
             )
         self.last_scan = time.monotonic()
@@ -1238,6 +1249,7 @@ class Store:
         ``now_monotonic_ns`` default to the clocks'): a wall clock behind when it was written,
         or ahead now, cannot make a fresh scan look old; one an earlier boot flagged as
         written with the clock behind goes by its ``not_before`` (:data:`_COUNTED_AT`).
+        Refused scans go the same way (by both clocks within the running boot, v12).
 
         Gentle, because scans wait for the same lock: each step is one transaction sized to
         last about ``step_seconds`` (its row count adapts to the measured speed), committed
@@ -1254,7 +1266,7 @@ class Store:
         cutoff = utc_iso((time.time() if now is None else now) - retention_days * 86400)
         young = (ids.boot_id(), (time.monotonic_ns() if now_monotonic_ns is None
                                  else now_monotonic_ns) - retention_days * 86400 * 10**9)
-        removed, rows, after = 0, 16, ""
+        removed, rows, after = 0, 16, ("", "")
         with self.lock:
             automatic = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
             self.conn.execute("PRAGMA wal_autocheckpoint=0")
@@ -1334,16 +1346,17 @@ class Store:
             time.sleep(0.05)
 
     @staticmethod
-    def _purge_step(conn: sqlite3.Connection, cutoff: str, young: tuple[str, int], after: str,
-                    rows: int) -> tuple[int, str]:
-        """Delete up to ``rows`` expired entries (or refused scans), walking the time index
-        from ``after`` so pending entries already passed are not read again; ``young``: the
-        running boot, and the monotonic time its entries must be older than."""
+    def _purge_step(conn: sqlite3.Connection, cutoff: str, young: tuple[str, int],
+                    after: tuple[str, str], rows: int) -> tuple[int, tuple[str, str]]:
+        """Delete up to ``rows`` expired entries and as many refused scans, walking each time
+        index from ``after`` (entries, refused scans) so rows kept and already passed
+        (pending entries, the running boot's young ones) are not read again; ``young``: the
+        running boot, and the monotonic time its rows must be older than."""
         doomed = conn.execute(
             "SELECT id, scanned_at, name IS NOT NULL FROM entries "
             "WHERE scanned_at < ? AND scanned_at >= ? AND sync_state = 'acknowledged' "
             f"AND (boot_id != ? OR monotonic_ns < ?) AND {_COUNTED_AT} < ? "
-            "ORDER BY scanned_at LIMIT ?", (cutoff, after, *young, cutoff, rows)).fetchall()
+            "ORDER BY scanned_at LIMIT ?", (cutoff, after[0], *young, cutoff, rows)).fetchall()
         conn.execute("DELETE FROM entries WHERE id IN (SELECT value FROM json_each(?))",
                      (json.dumps([d[0] for d in doomed]),))
         for entry_id, scanned_at, named in doomed:
@@ -1352,11 +1365,13 @@ class Store:
                 conn.execute("DELETE FROM entries_search WHERE rowid BETWEEN ? AND ? AND "
                              "entry_id = ?", (base, base + _SLOT_MASK, entry_id))
         refused = conn.execute(
-            "DELETE FROM refused_scans WHERE id IN (SELECT id FROM refused_scans "
-            "WHERE scanned_at < ? ORDER BY scanned_at LIMIT ?)", (cutoff, rows)).rowcount
-        count = len(doomed)
-        return (max(count, refused), doomed[-1][1] if doomed else after) if count or refused \
-            else (0, after)
+            "SELECT id, scanned_at FROM refused_scans WHERE scanned_at < ? AND scanned_at >= ? "
+            "AND (boot_id != ? OR monotonic_ns < ?) ORDER BY scanned_at LIMIT ?",
+            (cutoff, after[1], *young, rows)).fetchall()
+        conn.execute("DELETE FROM refused_scans WHERE id IN (SELECT value FROM json_each(?))",
+                     (json.dumps([r[0] for r in refused]),))
+        return max(len(doomed), len(refused)), (doomed[-1][1] if doomed else after[0],
+                                                refused[-1][1] if refused else after[1])
 
     def audit(self, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
         """Append to the audit log; on a read-only store nothing can be (the command that

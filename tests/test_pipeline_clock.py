@@ -507,3 +507,30 @@ def test_a_card_issued_tomorrow_in_a_zone_west_of_utc_is_refused_though_utc_is_t
         pipeline.store.close()
     assert (refused.status, refused.reason_code) == (Status.REJECTED, "cccd_bad_field")
     assert taken.status == Status.ACCEPTED
+
+
+def test_a_refused_scan_of_this_boot_outlives_a_clock_a_year_ahead(make_pipeline):
+    """Refused scans are the evidence of "why was this card refused" for the technician and
+    the officer: the kiosk's clock jumping a year ahead must not purge this boot's at once.
+    The running boot's monotonic clock says they are a minute old, so they stay until it
+    too says the retention has passed; the same refusal from an earlier boot, where only
+    the wall clock can tell, goes."""
+    pipeline = make_pipeline()
+    store = pipeline.store
+    now, monotonic = time.time(), time.monotonic_ns()
+    pipeline.submit(Scan(payload=b"", device_id="this-boot", wall_time=now,
+                         monotonic_ns=monotonic))
+    pipeline.boot_id = "an-earlier-boot"
+    pipeline.submit(Scan(payload=b"", device_id="earlier-boot", wall_time=now,
+                         monotonic_ns=monotonic))
+
+    def kept() -> list[str]:
+        return [d for (d,) in store.conn.execute("SELECT device_id FROM refused_scans")]
+
+    a_year_ahead = now + 366 * 86400
+    assert store.purge(retention_days=21, now=a_year_ahead, now_monotonic_ns=monotonic + 60 * 10**9
+                       ) == 1
+    assert kept() == ["this-boot"]
+    assert store.purge(retention_days=21, now=a_year_ahead,
+                       now_monotonic_ns=monotonic + 22 * 86400 * 10**9) == 1
+    assert kept() == []

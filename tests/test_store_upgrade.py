@@ -116,6 +116,9 @@ BOOTS = ("boot-a", "boot-b")
 TIMES = (START + 7200, START + 86400 + 600, START + 86400 + 7200)
 """When "inside now" is asked: the day of the scans, then a day on, when their first ins
 are over and the others still count."""
+REFUSALS = (("d1", START + 30, 10**12 + 30 * 10**9, "boot-a"),
+            ("d2", START + 3700, 10**9 * 100, "boot-b"))
+"""(device, wall time, monotonic ns, boot): refused scans (empty codes), from v11 on."""
 TABLES = ("entries", "presence", "meta", "search_words", "refused_scans", "audit_log")
 
 
@@ -153,6 +156,10 @@ def record(version: int) -> dict:
         pipelines[checkpoint].boot_id = boot
         assert pipelines[checkpoint].submit(Scan(payload=PEOPLE[person], lane=lane, wall_time=at,
                                                  monotonic_ns=monotonic)).recorded
+    for device, at, monotonic, boot in REFUSALS:
+        pipelines["CP"].boot_id = boot
+        assert not pipelines["CP"].submit(Scan(payload=b"", device_id=device, wall_time=at,
+                                               monotonic_ns=monotonic)).recorded
     store.index_names()
     recorded = {
         "version": store.schema_version,
@@ -208,9 +215,9 @@ def answers(store: Store) -> dict:
                      for k, v in last.items()}}
 
 
-@pytest.mark.parametrize("version", [9, 10])
+@pytest.mark.parametrize("version", [9, 10, 11])
 def test_a_store_an_earlier_program_recorded_answers_the_same_once_upgraded(tmp_path, version):
-    """Stores the v9 and v10 programs wrote (twenty people in at two checkpoints, a third out
+    """Stores the v9, v10 and v11 programs wrote (twenty people in at two checkpoints, a third out
     again, a restart, a clock two hours behind, a duplicate) open under this program: backed
     up, migrated, and every answer the old program gave — "inside now" on the day and a day
     on, each person's last movement for each boot — is the same; ``presence`` holds the same
@@ -256,6 +263,57 @@ def test_scans_after_the_upgrade_move_people_between_the_inside_and_outside_rang
                                 "WHERE checkpoint_id = 'CP' GROUP BY 1, 2").fetchall()
     assert ranges == [(0, "out", 14 - 5), (1, "in", 5)]
     store.close()
+
+
+def test_refused_scans_of_a_v11_store_are_kept_and_go_by_the_wall_clock(tmp_path):
+    """The v11 program's refused scans keep every column once upgraded; they knew no boot
+    (``''``), so the purge goes by their wall time, as v11's did — the running boot's own
+    refusals, recorded from v12 on, are kept by the monotonic clock as well."""
+    import base64
+    import time
+
+    from kiosk.pipeline import Pipeline, Policy
+    from kiosk.scan import Scan
+
+    path = tmp_path / "kiosk.db"
+    recorded = recorded_store(path, 11)["tables"]["refused_scans"]
+    store = Store(path)
+    held = store.conn.execute("SELECT * FROM refused_scans ORDER BY id")
+    assert [d[0] for d in held.description] == [*recorded["columns"], "boot_id", "monotonic_ns"]
+    payload = recorded["columns"].index("payload")
+    assert [list(r) for r in held] == [
+        [*row[:payload], base64.b64decode(row[payload]), *row[payload + 1:], "", None]
+        for row in recorded["rows"]]
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k"))
+    at = START + 5 * 86400
+    monotonic = time.monotonic_ns()
+    pipeline.submit(Scan(payload=b"", device_id="d3", wall_time=at, monotonic_ns=monotonic))
+    assert store.purge(retention_days=1, now=at + 2 * 86400, now_monotonic_ns=monotonic) == 2
+    assert [d for (d,) in store.conn.execute("SELECT device_id FROM refused_scans")] == ["d3"]
+    store.close()
+
+
+def test_the_v12_migration_writes_a_few_pages_however_many_refused_scans(tmp_path):
+    """v12 adds refused scans' boot columns without rewriting the table: on a store holding
+    50 000 refused scans (over a thousand pages) the migration commits a handful of pages."""
+    conn = sqlite3.connect(tmp_path / "kiosk.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    for step in MIGRATIONS[:11]:
+        step(conn)
+    conn.executemany("INSERT INTO refused_scans VALUES (?, ?, 'd1', 'empty', '', x'00')",
+                     ((f"{i:08d}", f"2026-11-{1 + i % 30:02d}T00:00:00.000000Z")
+                      for i in range(50_000)))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("BEGIN IMMEDIATE")
+    MIGRATIONS[11](conn)
+    conn.execute("COMMIT")
+    written = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    assert pages > 1000 and written <= 4, (pages, written)
+    assert conn.execute("SELECT count(*) FROM refused_scans WHERE boot_id = '' "
+                        "AND monotonic_ns IS NULL").fetchone() == (50_000,)
+    conn.close()
 
 
 if __name__ == "__main__":  # recording: python tests/test_store_upgrade.py 10 > ….json
