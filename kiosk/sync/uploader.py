@@ -42,10 +42,18 @@ class Yield(Exception):
     """The drain steps aside (for an operator's push, or because the kiosk stops)."""
 
 
+REGROW_AFTER = 4
+"""Batches accepted in a row after which entries halved by a statement timeout double
+again, up to what they were: the lock or load that caused it passes, and a backlog sent a
+few entries at a time would take a request per entry; a centre still too slow costs one
+more timeout per that many batches."""
+
+
 @dataclass(frozen=True)
 class Limits:
-    """How big a batch may be; halved on each 413 (and the entries on each statement
-    timeout at the centre), kept for the life of the worker."""
+    """How big a batch may be; halved on each 413, kept for the life of the worker. A
+    statement timeout at the centre halves the entries too, until batches go through again
+    (:data:`REGROW_AFTER`)."""
 
     entries: int
     bytes: int
@@ -112,6 +120,8 @@ class Uploader:
         self._pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor,
                            ThreadPoolExecutor] | None = None
         self._acknowledging: Future[None] | None = None
+        self._regrow: tuple[int, int] | None = None
+        """(entries before a statement timeout halved them, batches accepted since)."""
 
     def close(self) -> None:
         for pool in self._pools or ():
@@ -142,9 +152,9 @@ class Uploader:
         (the batch was refused as too large, or in an encoding the centre lacks)."""
         assert self._pools is not None
         prepare, send, _ = self._pools
-        limits, encoding, health = self.limits, self.encoding, self.health
-        upcoming: Future[Batch | None] = prepare.submit(self._build, after, limits, encoding,
-                                                        health)
+        encoding, health = self.encoding, self.health
+        upcoming: Future[Batch | None] = prepare.submit(self._build, after, self.limits,
+                                                        encoding, health)
         flying: deque[tuple[Batch, Future[BatchAnswer]]] = deque()
         failure: BaseException | None = None
         failed: Batch | None = None
@@ -157,8 +167,8 @@ class Uploader:
                     if must_yield():
                         failure = Yield()
                         break
-                    upcoming = prepare.submit(self._build, batch.ids[-1], limits, encoding,
-                                              health)
+                    upcoming = prepare.submit(self._build, batch.ids[-1], self.limits,
+                                              encoding, health)
                     self.board.update(methodcaller("sending", len(batch.ids)))
                     flying.append((batch, send.submit(
                         self.client.post_batch, batch.body, batch.encoding, batch.ids)))
@@ -177,6 +187,7 @@ class Uploader:
                     log.warning("sync: centre rejected %d entries, e.g. %s",
                                 len(answer.rejected), next(iter(answer.rejected.values())))
                 self._queue_acknowledgement(answer)
+                self._regrown()
                 if progress:
                     progress()
         finally:
@@ -236,6 +247,7 @@ class Uploader:
             tally.rejected += 1
             return
         self.limits = Limits(max(1, len(batch.ids) // 2), max(1, len(batch.body) // 2))
+        self._regrow = None  # what the centre refused as too large stays the limit
         log.warning("sync: centre said 413; batches now ≤ %d entries, ≤ %d bytes",
                     self.limits.entries, self.limits.bytes)
 
@@ -244,9 +256,24 @@ class Uploader:
         halve the entries a batch may hold, or the same batch is sent for ever. Retried
         after the backoff as any 503 (the load may also pass); a lone entry just waits."""
         if len(batch.ids) > 1:
+            before = self._regrow[0] if self._regrow else self.limits.entries
             self.limits = Limits(max(1, len(batch.ids) // 2), self.limits.bytes)
+            self._regrow = (before, 0)
             log.warning("sync: the centre ran past its statement timeout storing %d entries; "
                         "batches now ≤ %d entries", len(batch.ids), self.limits.entries)
+
+    def _regrown(self) -> None:
+        """A batch went through: after :data:`REGROW_AFTER` in a row, double the entries a
+        statement timeout halved, up to what they were before it."""
+        if self._regrow is None:
+            return
+        before, accepted = self._regrow[0], self._regrow[1] + 1
+        if accepted < REGROW_AFTER:
+            self._regrow = (before, accepted)
+            return
+        self.limits = Limits(min(before, 2 * self.limits.entries), self.limits.bytes)
+        self._regrow = (before, 0) if self.limits.entries < before else None
+        log.info("sync: batches now ≤ %d entries again", self.limits.entries)
 
     # -- acknowledgements -----------------------------------------------------------------
     def _queue_acknowledgement(self, answer: BatchAnswer) -> None:
