@@ -8,13 +8,14 @@ after COMMIT returned.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from kiosk import messages
+from kiosk import RELEASED, messages
 from kiosk.certificates.verdicts import Checker, Verdict
 from kiosk.ids import boot_id, uuid7
 from kiosk.listeners import Listeners
@@ -65,6 +66,13 @@ class Pipeline:
         self._listeners: Listeners[ScanResult] = Listeners("scan result")
         self.operator_direction = policy.default_direction
         """What a "toggle" lane records: the officer's switch (in / out / auto)."""
+        newest = store.newest_entry_time()
+        self._earliest_day = RELEASED if newest is None else max(
+            RELEASED, dt.datetime.fromtimestamp(newest, store.timezone).date())
+        """The earliest the real local date can be: the release, the newest entry's day, then
+        each recorded scan's; a card's dates are checked against the later of it and the
+        scan's own day, so a clock far behind (1970) does not call every card "in the
+        future". Kept here, not queried per scan; a stale value is only more lenient."""
 
     # -- listeners ------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -74,8 +82,10 @@ class Pipeline:
     # -- entry points ---------------------------------------------------------------------
     def submit(self, scan: Scan) -> ScanResult:
         """Thread-safe; called by every device thread."""
-        # the scan's own date where the kiosk stands (the store's zone is the configured one)
-        decoded = decode(scan.payload, today=local_today(self.store.timezone, scan.wall_time))
+        # the scan's own date where the kiosk stands (the store's zone is the configured one),
+        # or the earliest the real date can be when the clock is behind that
+        decoded = decode(scan.payload, today=max(
+            local_today(self.store.timezone, scan.wall_time), self._earliest_day))
         if isinstance(decoded, Identity) and decoded.kind == "hc1":
             # Before the write lock: the signature check costs CPU, not the database.
             verdict = self.certificates.check(decoded.raw.decode("ascii", "replace"),
@@ -232,6 +242,8 @@ class Pipeline:
                        duplicate_of=last.entry_id if duplicate and last else None)
             self.store.insert_entry(conn, row)
         # COMMIT has returned: only now may anyone be told "accepted".
+        self._earliest_day = max(self._earliest_day,
+                                 local_today(self.store.timezone, scan.wall_time))
         status = Status.DUPLICATE if duplicate else Status.ACCEPTED
         return self._result(status, scan, identity, code=status.value, direction=direction,
                             previous=last if duplicate else None, entry_id=entry_id)

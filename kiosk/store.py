@@ -809,6 +809,14 @@ class Store:
         self._unindexed += 1
         self.last_scan = time.monotonic()
 
+    def newest_entry_time(self) -> float | None:
+        """The newest entry's wall time (epoch seconds), None in an empty store: the real
+        time is at least this however far behind the clock is now."""
+        with self.lock:
+            row = self.conn.execute("SELECT scanned_at FROM entries INDEXED BY entries_time "
+                                    "ORDER BY scanned_at DESC LIMIT 1").fetchone()
+        return epoch_seconds(row[0]) if row else None
+
     def _newest_now(self, conn: sqlite3.Connection, version: int
                     ) -> tuple[tuple[str, int, str] | None, str]:
         """The newest entry (scanned_at, monotonic_ns, boot_id) and :data:`INDEXED_THROUGH`:

@@ -496,13 +496,14 @@ def test_a_card_issued_today_in_the_configured_zone_is_taken_whatever_the_system
 
 def test_a_card_issued_tomorrow_in_a_zone_west_of_utc_is_refused_though_utc_is_there(
         tmp_path, system_zone_utc):
-    """The other way round: 20:00 on 14 June 2024 in Los Angeles is already 15 June in
-    UTC; a card issued on the 15th is in the future at that checkpoint, and refused."""
+    """The other way round: 20:00 on 14 June 2031 in Los Angeles is already 15 June in
+    UTC; a card issued on the 15th is in the future at that checkpoint, and refused (a year
+    after the release: before it, the release floor decides, not the zone)."""
     pipeline = zoned_pipeline(tmp_path, "America/Los_Angeles")
-    at = dt.datetime(2024, 6, 14, 20, 0, tzinfo=ZoneInfo("America/Los_Angeles")).timestamp()
+    at = dt.datetime(2031, 6, 14, 20, 0, tzinfo=ZoneInfo("America/Los_Angeles")).timestamp()
     try:
-        refused = pipeline.submit(Scan(payload=issued_on(dt.date(2024, 6, 15)), wall_time=at))
-        taken = pipeline.submit(Scan(payload=issued_on(dt.date(2024, 6, 14)), wall_time=at))
+        refused = pipeline.submit(Scan(payload=issued_on(dt.date(2031, 6, 15)), wall_time=at))
+        taken = pipeline.submit(Scan(payload=issued_on(dt.date(2031, 6, 14)), wall_time=at))
     finally:
         pipeline.store.close()
     assert (refused.status, refused.reason_code) == (Status.REJECTED, "cccd_bad_field")

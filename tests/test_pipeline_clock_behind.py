@@ -1,0 +1,95 @@
+"""A kiosk whose clock is far behind (a flat RTC battery boots at 1970; a clock set back by
+hand) still takes real cards: a CCCD's dates are checked against the earliest the real date
+can be — the release, the newest entry's day — not only against the clock. Real pipeline over
+a real store file; the scan's wall time is injected, the machine's clock never moved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+from kiosk import RELEASED
+from kiosk.pipeline import Pipeline
+from kiosk.scan import Scan, Status
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+FLAT_BATTERY = 0.0
+"""1970-01-01 00:00 UTC: where an RTC without power starts."""
+
+
+def card(number: str, issued: dt.date) -> bytes:
+    return (f"{number}|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế|"
+            f"{issued:%d%m%Y}").encode()
+
+
+def at(day: dt.date, hour: int = 10) -> float:
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=HANOI).timestamp()
+
+
+def test_released_is_not_later_than_the_real_date() -> None:
+    """The release floor is moved on by hand: one set in the future would accept cards that
+    really are dated in the future."""
+    assert dt.date.today() >= RELEASED
+
+
+def test_a_kiosk_at_1970_accepts_a_card_issued_last_year_and_records_it(make_pipeline
+                                                                       ) -> None:
+    pipeline = make_pipeline()
+    result = pipeline.submit(Scan(payload=card("001099012345", RELEASED - dt.timedelta(365)),
+                                  device_id="d1", lane="in", wall_time=FLAT_BATTERY))
+    assert result.status is Status.ACCEPTED
+    assert [r["id"] for r in pipeline.store.entries(subject="001099012345")] == [
+        result.entry_id]
+
+
+def test_after_a_power_cut_the_newest_entry_dates_the_cards_and_the_entry_is_flagged(
+        make_pipeline) -> None:
+    """Entries up to a real day well after the release; the power goes, the kiosk restarts at
+    1970. A card issued the day before that newest entry is taken, its entry flagged as written
+    while the clock was behind; one issued after the newest entry's day (and the release) is
+    still refused as in the future."""
+    before = make_pipeline(duplicate_window_seconds=0)
+    newest_day = RELEASED + dt.timedelta(days=400)
+    assert before.submit(Scan(payload=card("001099000001", RELEASED), device_id="d1",
+                              lane="in", wall_time=at(newest_day))).status is Status.ACCEPTED
+    restarted = Pipeline(before.store, before.policy)
+
+    taken = restarted.submit(Scan(payload=card("001099012345",
+                                               newest_day - dt.timedelta(days=1)),
+                                  device_id="d1", lane="in", wall_time=FLAT_BATTERY))
+    assert taken.status is Status.ACCEPTED
+    [row] = restarted.store.entries(subject="001099012345")
+    assert "clock_behind" in json.loads(row["extra"])
+
+    future = restarted.submit(Scan(payload=card("001099054321",
+                                                newest_day + dt.timedelta(days=1)),
+                                   device_id="d1", lane="in", wall_time=FLAT_BATTERY))
+    assert (future.status, future.reason_code) == (Status.REJECTED, "cccd_bad_field")
+    assert "in the future" in future.reason_in("en")
+    assert restarted.store.entries(subject="001099054321") == []
+
+
+def test_the_day_a_kiosk_records_on_dates_the_next_cards(make_pipeline) -> None:
+    """A scan recorded at a real time moves the floor at once (kept in memory, no query):
+    the clock then set back by hand still takes a card issued that day."""
+    pipeline = make_pipeline(duplicate_window_seconds=0)
+    day = RELEASED + dt.timedelta(days=30)
+    pipeline.submit(Scan(payload=card("001099000001", RELEASED), device_id="d1", lane="in",
+                         wall_time=at(day)))
+    result = pipeline.submit(Scan(payload=card("001099012345", day), device_id="d1",
+                                  lane="in", wall_time=at(day - dt.timedelta(days=20))))
+    assert result.status is Status.ACCEPTED
+
+
+def test_a_clock_ahead_is_unchanged_the_scan_own_day_counts(make_pipeline) -> None:
+    """A clock ahead of the floor: a card issued by the scan's own day is taken, one issued
+    the day after is refused."""
+    pipeline = make_pipeline()
+    day = RELEASED + dt.timedelta(days=3000)
+    assert pipeline.submit(Scan(payload=card("001099012345", day), device_id="d1",
+                                lane="in", wall_time=at(day))).status is Status.ACCEPTED
+    later = pipeline.submit(Scan(payload=card("001099054321", day + dt.timedelta(days=1)),
+                                 device_id="d1", lane="in", wall_time=at(day)))
+    assert (later.status, later.reason_code) == (Status.REJECTED, "cccd_bad_field")
+    assert "in the future" in later.reason_in("en")
