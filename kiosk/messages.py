@@ -736,6 +736,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.bad_month": ("{value}: cần YYYY-MM", "{value}: expected YYYY-MM"),
     "cli.bad_pool": ("{value}: cần số kết nối từ 1 đến {most}",
                      "{value}: expected a number of connections from 1 to {most}"),
+    "cli.bad_statement_timeout": ("{value}: cần số giây từ 0.001 đến {most}",
+                                  "{value}: expected seconds from 0.001 to {most}"),
     "cli.bad_workers": ("{value}: cần số tiến trình từ 1 đến {most}",
                         "{value}: expected a number of processes from 1 to {most}"),
     "cli.bad_formats": ("{value}: cần một hay nhiều định dạng trong {formats}",

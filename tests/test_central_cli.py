@@ -124,6 +124,19 @@ def test_serve_refuses_a_pool_of_no_connections_in_both_languages(tmp_path: Path
     assert not (tmp_path / "c.db").exists()  # refused before anything was opened
 
 
+def test_serve_refuses_a_statement_timeout_that_would_not_limit_anything(tmp_path: Path) -> None:
+    """PostgreSQL reads a statement_timeout of 0 ms as "no limit" (and 0.0001 s rounds to
+    it), a negative one fails every connection's SET, and nan or inf crashed the rounding:
+    each is refused before anything is opened, in both languages."""
+    for value in ("0", "0.0001", "-1", "nan", "inf", "soon", "86401"):
+        bad = central("serve", "--db", f"sqlite:///{tmp_path}/c.db", "--port", "0",
+                      "--statement-timeout", value, check=False)
+        assert bad.returncode == 2, value
+        assert "expected seconds from 0.001 to 86400" in bad.stderr, bad.stderr
+        assert "cần số giây từ 0.001 đến 86400" in bad.stderr
+    assert not (tmp_path / "c.db").exists()
+
+
 def test_an_unreachable_postgresql_is_reported_not_crashed(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -14,6 +14,7 @@ import ctypes
 import gc
 import json
 import logging
+import math
 import os
 import shlex
 import signal
@@ -89,6 +90,22 @@ def _pool_size(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= MAX_POOL:
         raise argparse.ArgumentTypeError(both("cli.bad_pool", value=repr(text), most=MAX_POOL))
     return int(text)
+
+
+MAX_STATEMENT_SECONDS = 86400
+
+
+def _statement_timeout(text: str) -> float:
+    """Seconds one PostgreSQL statement may run: at least a millisecond (0 ms is "no limit"
+    to PostgreSQL, a negative one fails every connection), finite, at most a day."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0.001 <= seconds <= MAX_STATEMENT_SECONDS:  # false for nan
+        raise argparse.ArgumentTypeError(both("cli.bad_statement_timeout", value=repr(text),
+                                              most=MAX_STATEMENT_SECONDS))
+    return seconds
 
 
 def _workers(text: str) -> int:
@@ -445,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--busy-timeout", type=float, default=10.0,
                        help="seconds a batch waits for a database lock before the kiosk is "
                             "told 503 + Retry-After (default: %(default)s)")
-    serve.add_argument("--statement-timeout", type=float, metavar="SECONDS",
+    serve.add_argument("--statement-timeout", type=_statement_timeout, metavar="SECONDS",
                        help="PostgreSQL: seconds one statement may run before it is canceled "
                             "and the kiosk told 503 + Retry-After, naming the limit (it then "
                             "sends smaller batches; default: 120)")
