@@ -72,7 +72,8 @@ class Pipeline:
         """The earliest the real local date can be: the release, the newest entry's day, then
         each recorded scan's; a card's dates are checked against the later of it and the
         scan's own day, so a clock far behind (1970) does not call every card "in the
-        future". Kept here, not queried per scan; a stale value is only more lenient."""
+        future". Kept here, not queried per scan: one left behind by another writer only
+        refuses as before, it never takes a card dated after the real day."""
 
     # -- listeners ------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
