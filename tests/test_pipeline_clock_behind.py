@@ -1,7 +1,8 @@
 """A kiosk whose clock is far behind (a flat RTC battery boots at 1970; a clock set back by
 hand) still takes real cards: a CCCD's dates are checked against the earliest the real date
-can be — the release, the newest entry's day — not only against the clock. Real pipeline over
-a real store file; the scan's wall time is injected, the machine's clock never moved."""
+can be — the release, the newest entry's day — not only against the clock, and a
+certificate is judged no earlier than that. Real pipeline over a real store file; the scan's
+wall time is injected, the machine's clock never moved."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ import json
 from zoneinfo import ZoneInfo
 
 from kiosk import RELEASED
+from kiosk.app import certificate_checker, policy_from
+from kiosk.certificates import trustlist, verdicts
 from kiosk.pipeline import Pipeline
 from kiosk.scan import Scan, Status
+from kiosk.store import Store
+from tests.certificate_support import make_issuer, trust_list_of, vaccination
+from tests.conftest import make_config
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 FLAT_BATTERY = 0.0
@@ -93,3 +99,29 @@ def test_a_clock_ahead_is_unchanged_the_scan_own_day_counts(make_pipeline) -> No
                                  device_id="d1", lane="in", wall_time=at(day)))
     assert (later.status, later.reason_code) == (Status.REJECTED, "cccd_bad_field")
     assert "in the future" in later.reason_in("en")
+
+
+def test_at_1970_a_certificate_is_judged_no_earlier_than_the_release(tmp_path) -> None:
+    """Under ``require-valid`` a kiosk booting at 1970 judged every certificate "not yet valid"
+    and refused everyone going in, and took an expired one as valid. Judged at the earliest
+    the real time can be (the start of the release day, or of the newest entry's), a
+    certificate valid then is taken and one expired before it is refused."""
+    issuer = make_issuer()
+    config = make_config(tmp_path, certificates={"policy": "require-valid"})
+    trustlist.save(trust_list_of(issuer.der), config.trust_list_path)
+    pipeline = Pipeline(Store(config.store_path), policy_from(config),
+                        certificate_checker(config))
+    released = at(RELEASED, hour=0)
+    day = 86400
+
+    def show(issued: float, expires: float):
+        return pipeline.submit(Scan(payload=issuer.sign(vaccination(), issued=issued,
+                                                        expires=expires).encode(),
+                                    device_id="cam", lane="in", wall_time=FLAT_BATTERY))
+
+    valid = show(released - 30 * day, released + 365 * day)
+    assert valid.status is Status.ACCEPTED and valid.certificate.status == verdicts.VALID
+    expired = show(released - 60 * day, released - 30 * day)
+    assert expired.status is Status.REJECTED
+    assert expired.certificate.status == verdicts.EXPIRED
+    pipeline.store.close()
