@@ -71,11 +71,11 @@ class Pipeline:
             RELEASED, dt.datetime.fromtimestamp(newest, store.timezone).date())
         """The earliest the real local date can be: the release, the newest entry's day, then
         each recorded scan's; a card's dates are checked against the later of it and the
-        scan's own day, and a certificate at the later of its start and the scan's time, so a
+        scan's own day, and a certificate is not "not yet valid" if it started before it, so a
         clock far behind (1970) does not call every card "in the future" nor every
-        certificate "not yet valid" (nor an expired one valid). Kept here, not queried per
-        scan: one left behind by another writer only judges as before, it never takes a card
-        dated after the real day."""
+        certificate not yet valid. Only ever more lenient: a day remembered from a clock once
+        ahead takes cards dated up to it, and never calls a certificate expired. Kept here,
+        not queried per scan: one left behind by another writer only judges as before."""
 
     # -- listeners ------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -91,12 +91,11 @@ class Pipeline:
             local_today(self.store.timezone, scan.wall_time), self._earliest_day))
         if isinstance(decoded, Identity) and decoded.kind == "hc1":
             # Before the write lock: the signature check costs CPU, not the database.
-            # judged no earlier than the real time can be: at 1970 every certificate would
-            # be "not yet valid" and an expired one would pass
+            # at 1970 every certificate would be "not yet valid"
             earliest = dt.datetime.combine(self._earliest_day, dt.time(),
                                            self.store.timezone).timestamp()
             verdict = self.certificates.check(decoded.raw.decode("ascii", "replace"),
-                                              max(scan.wall_time, earliest))
+                                              scan.wall_time, started_by=earliest)
             if verdict.proves_nothing:  # anyone can write a real person's names into one:
                 # keyed by the code itself, it moves no one else in or out, nor traces them
                 decoded = dataclasses.replace(decoded, subject_key=payload_key(decoded.raw))

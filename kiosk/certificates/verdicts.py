@@ -127,24 +127,30 @@ class Checker:
         except trustlist.TrustListError as exc:
             log.error("trust list not reloaded, the previous one stays in use: %s", exc)
 
-    def check(self, text: str, now: float) -> Verdict:
+    def check(self, text: str, now: float, *, started_by: float | None = None) -> Verdict:
         if self.path is not None:
             self.reload_if_changed()
-        return check(text, self.trust_list, now=now, max_age=self.max_age)
+        return check(text, self.trust_list, now=now, started_by=started_by,
+                     max_age=self.max_age)
 
 
 def check(text: str, trust_list: TrustList | None, *, now: float,
-          max_age: dt.timedelta | None = None) -> Verdict:
-    """The verdict on ``HC1:…`` text at Unix time ``now`` (the kiosk's clock)."""
+          started_by: float | None = None, max_age: dt.timedelta | None = None) -> Verdict:
+    """The verdict on ``HC1:…`` text at Unix time ``now`` (the kiosk's clock).
+
+    ``started_by``: a time the real one is known to be past (the release, the kiosk's newest
+    entry): a certificate starting before it is not "not yet valid", however far behind the
+    clock is (a flat RTC battery boots at 1970). Only that side: expiry goes by ``now``, as a
+    time remembered from a clock once ahead would call valid certificates expired."""
     try:
         message = cose.unpack(text)
     except cose.UnpackError as exc:
         return Verdict(UNREADABLE, exc.words("en"), checked_at=_iso(now) or "")
-    return judge(message, trust_list, now=now, max_age=max_age)
+    return judge(message, trust_list, now=now, started_by=started_by, max_age=max_age)
 
 
 def judge(message: cose.Sign1, trust_list: TrustList | None, *, now: float,
-          max_age: dt.timedelta | None = None) -> Verdict:
+          started_by: float | None = None, max_age: dt.timedelta | None = None) -> Verdict:
     """The verdict on an unpacked COSE_Sign1 message (see ``check``)."""
     checked_at = _iso(now) or ""
     try:
@@ -187,7 +193,7 @@ def judge(message: cose.Sign1, trust_list: TrustList | None, *, now: float,
     if read.positive_test:
         return Verdict(POSITIVE_TEST, "test result: detected", **common)
     starts = claims.not_before if claims.not_before is not None else claims.issued_at
-    if starts is not None and now < starts:
+    if starts is not None and max(now, started_by or now) < starts:
         return Verdict(NOT_YET_VALID, f"valid from {_iso(starts)}, kiosk clock {checked_at}",
                        **common)
     if claims.expires_at is not None and now > claims.expires_at:
