@@ -184,4 +184,8 @@ def test_a_batch_past_the_centres_statement_timeout_is_said_so_and_sent_again_sm
     finally:
         uploader.close()
         store.close()
-        assert "Traceback" not in server.stop()
+        log = server.stop()
+    assert "Traceback" not in log
+    # whoever runs the centre sees it too, in serve's log
+    assert "a kiosk's request was not stored" in log, log
+    assert "the database canceled a statement (it ran past 500ms" in log, log
