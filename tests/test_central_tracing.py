@@ -32,7 +32,9 @@ from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
 from kiosk.ids import uuid7
+from kiosk.payloads import Identity, decode
 from kiosk.sync import protocol
+from tests.certificate_support import make_issuer, vaccination
 
 ZONE = dt.timezone(dt.timedelta(hours=7))  # Asia/Ho_Chi_Minh, the centre's default zone
 DAY = dt.datetime(2026, 11, 20, tzinfo=ZONE)
@@ -139,6 +141,23 @@ def test_a_payload_and_a_name_find_the_same_person(storage: Storage) -> None:
     assert len(tracing.trace(source, masked, local(0, 0).timestamp(), local(1, 0).timestamp(),
                              tracing.Policy()).visits) == 2
 
+
+def test_a_vietnamese_certificate_is_found_by_the_name_on_the_holders_cccd(
+        storage: Storage) -> None:
+    """A certificate carries no document number, so tracing finds its holder by name and
+    birth year, compared folded. Vietnam's certificates put "Nguyễn" in fn and "Văn An" in
+    gn: read given name first, "VAN AN NGUYEN" matched no one typed as on the CCCD."""
+    code = make_issuer().sign(vaccination(), issued=local(0, 0).timestamp(),
+                              expires=local(30, 0).timestamp())
+    identity = decode(code.encode())
+    assert isinstance(identity, Identity) and identity.name == "Nguyễn Văn An"
+    entry = wire_entry(identity, checkpoint="CP-A", kiosk="k1", direction="in",
+                       scanned_at=local(0, 8))
+    storage.ingest_batch("k1", [entry], sent_at=None,
+                         received_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), batch_id=uuid7())
+    source = StorageSource(storage)
+    named = tracing.target_for_name(source, "Nguyễn Văn An", "1990", local(0, 0), local(1, 0))
+    assert named.keys == {identity.subject_key}
 
 # -- against the brute force, on both engines ---------------------------------------------
 OFFSETS = (0.0, 30.0, None, 3 * 3600.0, -2 * 3600.0, 200.0)

@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk.certificates import facts
 from kiosk.payloads import Identity, Rejection, decode
 from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import QR_MAX_BYTES, QR_MAX_CHARS
+from tests.certificate_support import make_issuer, vaccination
 from tests.conftest import CCCD_AN
 
 DGC = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "dgc"
@@ -173,6 +175,33 @@ class TestHC1:
                 assert expected.get("fn", "") in (who.name or "")
                 read += 1
         assert read >= len(cases) // 2
+
+    def test_a_vietnamese_certificate_names_its_holder_as_the_cccd_does(self):
+        """fn="Nguyễn", gn="Văn An": the officer compares it with the CCCD's "Nguyễn Văn An"."""
+        code = make_issuer().sign(vaccination(), issued=0, expires=2**31)
+        assert ok(code).name == ok(CCCD_AN).name == "Nguyễn Văn An"
+
+    @pytest.mark.parametrize(("entry", "shown"), [
+        ({"ci": "URN:UVCI:01:VN:ABC123", "co": "VN"}, "Nguyễn Văn An"),
+        ({"ci": "URN:UVCI:01:VN:ABC123", "co": "DE"}, "Nguyễn Văn An"),  # issued by VN
+        ({"co": "VN"}, "Nguyễn Văn An"),           # no UVCI: where the dose was
+        ({"ci": "01JPX7", "co": "JP"}, "Nguyễn Văn An"),
+        ({"ci": "URN:UVCI:01:DE:ABC123", "co": "VN"}, "Văn An Nguyễn"),  # issued by DE
+        ({"ci": "URN:UVCI:01:FR:ABC123", "co": "FR"}, "Văn An Nguyễn"),
+        ({}, "Văn An Nguyễn"),                     # no country: the DCC's own order
+    ])
+    def test_the_name_is_family_first_when_a_family_first_country_issued_it(self, entry,
+                                                                              shown):
+        certificate = {"nam": {"fn": "Nguyễn", "gn": "Văn An"}, "v": [entry]}
+        assert facts.read(certificate).name == shown
+
+    @pytest.mark.skipif(not DGC.exists(), reason="EU DCC test data not present")
+    @pytest.mark.parametrize(("case", "shown"), [
+        ("HU/2DCode/raw/2.json", "Páciens János"),     # Hungary writes family names first
+        ("AT/2DCode/raw/1.json", "Gabriele Musterfrau-Gößinger"),
+    ])
+    def test_real_certificates_keep_their_countrys_order(self, case, shown):
+        assert ok(json.loads((DGC / case).read_text(encoding="utf-8"))["PREFIX"]).name == shown
 
     def test_a_broken_certificate_is_still_kept_as_hc1(self):
         who = ok("HC1:NOT-BASE45-AT-ALL~~")

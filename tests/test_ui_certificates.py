@@ -75,7 +75,7 @@ def test_a_valid_certificate_is_green_with_doses_name_and_birth_date(make_window
     scan_from_file(window, qtbot, "certificate_valid")
     card = window.officer.card
     assert card.headline.text() == "CHỨNG NHẬN HỢP LỆ — 2/2 mũi"
-    assert card.name.text() == "Văn An Nguyễn"
+    assert card.name.text() == "Nguyễn Văn An"
     assert "Ngày sinh 1990-02-01" in card.details.text()
     assert card.reason.text() == "Đã ghi VÀO"
     assert colour(window) == QColor(COLOURS["accepted"][0]).name()
@@ -105,7 +105,7 @@ def test_a_forged_signature_is_red_and_under_require_valid_not_recorded(make_win
     scan_from_file(window, qtbot, "certificate_refused")
     card = window.officer.card
     assert card.headline.text() == "CHỮ KÝ KHÔNG HỢP LỆ"  # the forger's "2/2" is not repeated
-    assert card.name.text() == "Văn An Nguyễn"
+    assert card.name.text() == "Nguyễn Văn An"
     assert "Ngày sinh 1990-02-01" in card.details.text()
     assert "2022-03-01" not in card.details.text()
     assert "·  ·" not in card.details.text()  # refused: no direction between birth and time
@@ -148,7 +148,7 @@ def test_a_forged_certificate_recorded_under_record_says_check_documents_not_cle
     scan_from_file(window, qtbot, "certificate_invalid")
     card = window.officer.card
     assert card.headline.text() == "CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA GIẤY TỜ"
-    assert card.name.text() == "Văn An Nguyễn"
+    assert card.name.text() == "Nguyễn Văn An"
     assert "Ngày sinh 1990-02-01" in card.details.text()
     assert card.reason.text() == "CHỮ KÝ KHÔNG HỢP LỆ · Đã ghi VÀO"
     assert "2/2" not in card.headline.text() + card.reason.text()
@@ -175,7 +175,7 @@ def test_line_breaks_in_a_forged_certificates_name_cannot_shrink_the_warning(mak
     card = window.officer.card
     assert card.headline.text() == "CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA GIẤY TỜ"
     assert card.headline.font().pixelSize() >= 26, card.sizes
-    assert card.name.text() == "Văn " * 12 + "An Nguyễn"
+    assert card.name.text() == "Nguyễn " + "Văn " * 12 + "An"
     assert "Ngày sinh 1990-02-01 · VÀO" in card.details.text()
     assert card.geometry().contains(card.reason.geometry())  # nothing pushed off the card
     [entry] = stored_entries(load(path))
@@ -227,7 +227,7 @@ def test_the_recent_list_notes_a_certificate_that_is_not_valid(make_window, qtbo
     table = window.officer.table
     qtbot.waitUntil(lambda: table.rowCount() == 2, timeout=10000)
     rows = {table.item(r, NAME).text(): r for r in range(2)}
-    forged_row, valid_row = rows["Văn Long Phạm"], rows["Thị Mai Trần"]
+    forged_row, valid_row = rows["Phạm Văn Long"], rows["Trần Thị Mai"]
     assert table.item(forged_row, NOTE).text() == "KIỂM TRA"
     assert table.item(valid_row, NOTE).text() == ""
     assert table.item(forged_row, CODE).text() == table.item(valid_row, CODE).text() \

@@ -172,7 +172,7 @@ def test_on_a_7_inch_x_screen_the_verdict_keeps_its_size_and_the_list_its_notes(
     shown = json.loads(child.stdout.strip().splitlines()[-1])
     assert shown["card"] == "certificate_invalid"
     assert shown["sizes"][0] >= 26 and shown["sizes"][1] >= 20, shown["sizes"]
-    whole = f"{CAPITAL_GIVEN} {CAPITAL_FAMILY}"
+    whole = f"{CAPITAL_FAMILY} {CAPITAL_GIVEN}"  # a Vietnamese certificate: family first
     assert shown["name"] == whole or (shown["name"].endswith("…")
                                       and shown["name_tip"] == whole), shown["name"]
     assert shown["seen"] == {"Giờ": True, "Chiều": True, "Họ tên": True, "Lưu ý": True}

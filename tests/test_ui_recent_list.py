@@ -63,7 +63,7 @@ def queue_of_the_day(window, issuer) -> dict[str, str]:
     window.officer.card.show_result(shown["positive"])
     window.officer.refresh()
     settle(300)
-    return {"positive": "Thị Bình Trần", "forged": "Văn Long Phạm", "again": "Nguyễn Văn An"}
+    return {"positive": "Trần Thị Bình", "forged": "Phạm Văn Long", "again": "Nguyễn Văn An"}
 
 
 def rows_by_name(table) -> dict[str, int]:
@@ -162,7 +162,7 @@ def test_time_direction_name_and_note_show_whole_at_every_size(make_window, tmp_
 
 def test_a_name_with_line_breaks_is_one_line_in_the_list(make_window, tmp_path):
     """A certificate's name is whatever its signer wrote, line breaks included: in the list's
-    one-line row it showed its first line only ("Văn" of "Văn⏎⏎…An Nguyễn"). The breaks read
+    one-line row it showed its first line only ("Nguyễn" of "Nguyễn⏎⏎…Văn An"). The breaks read
     as spaces there, as on the card, and the name fits its row's height."""
     window, issuer = kiosk_window(make_window, tmp_path, "vi")
     forger = make_issuer()
@@ -173,7 +173,7 @@ def test_a_name_with_line_breaks_is_one_line_in_the_list(make_window, tmp_path):
     settle(300)
     table = window.officer.table
     shown = table.item(0, NAME).text()
-    assert shown == "Văn Văn Văn An Nguyễn"
+    assert shown == "Nguyễn Văn Văn Văn An"
     lines = QFontMetrics(table.font()).boundingRect(
         QRect(0, 0, 100_000, 100_000), int(Qt.AlignmentFlag.AlignLeft), shown)
     assert lines.height() <= table.rowHeight(0), (lines.height(), table.rowHeight(0))

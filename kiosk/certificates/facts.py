@@ -8,6 +8,7 @@ of ``sd`` on ``dt``; ``t`` test with result ``tr`` sampled at ``sc``; ``r`` reco
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,11 @@ VACCINATION, TEST, RECOVERY = "vaccination", "test", "recovery"
 KINDS = {"v": VACCINATION, "t": TEST, "r": RECOVERY}
 NOT_DETECTED, DETECTED = "260415000", "260373001"
 """SNOMED CT codes of a test result (value set ``covid-19-lab-result``)."""
+FAMILY_FIRST = frozenset({"VN", "CN", "HK", "MO", "TW", "JP", "KR", "KP", "KH", "HU"})
+"""Issuing countries whose people write the family name first ("Nguyễn Văn An")."""
+_UVCI_COUNTRY = re.compile(r"(?:urn:uvci:|dgci:)?(?:0\d|v\d)[: ]?([a-z]{2})", re.IGNORECASE)
+"""The issuing country in a UVCI as issuers write it: ``URN:UVCI:01:VN:…``, ``01BEVL…``,
+``URN:UVCI:01DE/…``, ``dgci:V1:CY:…``, ``01 IS/…``."""
 
 
 @dataclass(frozen=True)
@@ -37,9 +43,11 @@ class Facts:
 
 
 def read(certificate: Mapping[Any, Any]) -> Facts:
+    """The facts, the name in the order its issuing country writes it (``issuing_country``)."""
     names = certificate.get("nam")
     names = names if isinstance(names, Mapping) else {}
-    name = " ".join(_text(names.get(k)) for k in ("gn", "fn") if names.get(k))
+    order = ("fn", "gn") if issuing_country(certificate) in FAMILY_FIRST else ("gn", "fn")
+    name = " ".join(_text(names.get(k)) for k in order if names.get(k))
     standard = "<".join(_text(names.get(k)) for k in ("fnt", "gnt") if names.get(k))
     kinds = tuple(KINDS[k] for k in ("v", "t", "r")
                   if isinstance(certificate.get(k), list | tuple) and certificate[k])
@@ -53,6 +61,27 @@ def read(certificate: Mapping[Any, Any]) -> Facts:
         details = _recovery(certificate["r"][0])
     return Facts(kind=kind, name=name, name_standard=standard,
                  birth_date=_text(certificate.get("dob")), details=details, kinds=kinds)
+
+
+def issuing_country(certificate: Mapping[Any, Any]) -> str:
+    """The country that issued the certificate: its UVCI's (``ci``), else where the dose,
+    test or recovery was (``co``); "" when neither says.
+
+    It decides the name's order (``read``): a Vietnamese certificate carries fn="Nguyễn",
+    gn="Văn An", and "Văn An Nguyễn" is not the name on the same person's CCCD that the
+    officer compares it with, nor how they read it. Names from ``FAMILY_FIRST`` countries are
+    shown family name first, as written there; others given name first, the DCC's own way."""
+    entries = [e for k in ("v", "t", "r") if isinstance(certificate.get(k), list | tuple)
+               for e in certificate[k] if isinstance(e, Mapping)]
+    for entry in entries:
+        uvci = entry.get("ci")
+        if isinstance(uvci, str) and (match := _UVCI_COUNTRY.match(uvci.strip())):
+            return match.group(1).upper()
+    for entry in entries:
+        country = entry.get("co")
+        if isinstance(country, str) and country.strip():
+            return country.strip().upper()
+    return ""
 
 
 def _vaccination(entries: list[Any]) -> dict[str, Any]:
