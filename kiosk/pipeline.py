@@ -67,15 +67,19 @@ class Pipeline:
         self.operator_direction = policy.default_direction
         """What a "toggle" lane records: the officer's switch (in / out / auto)."""
         newest = store.newest_entry_time()
+        released = dt.datetime.combine(RELEASED, dt.time(), store.timezone).timestamp()
+        self._earliest = released if newest is None else max(released, newest)
+        """The earliest the real time can be: the release's first moment, the newest entry's
+        time, then each recorded scan's; a certificate that started before it is not "not
+        yet valid" (one issued this morning, before the newest scan, is valid at 1970)."""
         self._earliest_day = RELEASED if newest is None else max(
             RELEASED, dt.datetime.fromtimestamp(newest, store.timezone).date())
-        """The earliest the real local date can be: the release, the newest entry's day, then
-        each recorded scan's; a card's dates are checked against the later of it and the
-        scan's own day, and a certificate is not "not yet valid" if it started before it, so a
-        clock far behind (1970) does not call every card "in the future" nor every
-        certificate not yet valid. Only ever more lenient: a day remembered from a clock once
-        ahead takes cards dated up to it, and never calls a certificate expired. Kept here,
-        not queried per scan: one left behind by another writer only judges as before."""
+        """The earliest the real local date can be: that time's day; a card's dates are
+        checked against the later of it and the scan's own day, so a clock far behind (1970)
+        does not call every card "in the future". Only ever more lenient: a time remembered
+        from a clock once ahead takes cards dated up to it, and never calls a certificate
+        expired. Kept here, not queried per scan: one left behind by another writer only
+        judges as before."""
 
     # -- listeners ------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -92,10 +96,8 @@ class Pipeline:
         if isinstance(decoded, Identity) and decoded.kind == "hc1":
             # Before the write lock: the signature check costs CPU, not the database.
             # at 1970 every certificate would be "not yet valid"
-            earliest = dt.datetime.combine(self._earliest_day, dt.time(),
-                                           self.store.timezone).timestamp()
             verdict = self.certificates.check(decoded.raw.decode("ascii", "replace"),
-                                              scan.wall_time, started_by=earliest)
+                                              scan.wall_time, started_by=self._earliest)
             if verdict.proves_nothing:  # anyone can write a real person's names into one:
                 # keyed by the code itself, it moves no one else in or out, nor traces them
                 decoded = dataclasses.replace(decoded, subject_key=payload_key(decoded.raw))
@@ -247,9 +249,11 @@ class Pipeline:
                        status="duplicate" if duplicate else "accepted",
                        duplicate_of=last.entry_id if duplicate and last else None)
             self.store.insert_entry(conn, row)
+            # under the store's lock: two device threads cannot lose each other's update
+            self._earliest = max(self._earliest, scan.wall_time)
+            self._earliest_day = max(self._earliest_day,
+                                     local_today(self.store.timezone, scan.wall_time))
         # COMMIT has returned: only now may anyone be told "accepted".
-        self._earliest_day = max(self._earliest_day,
-                                 local_today(self.store.timezone, scan.wall_time))
         status = Status.DUPLICATE if duplicate else Status.ACCEPTED
         return self._result(status, scan, identity, code=status.value, direction=direction,
                             previous=last if duplicate else None, entry_id=entry_id)

@@ -16,7 +16,7 @@ from kiosk.certificates import trustlist, verdicts
 from kiosk.pipeline import Pipeline
 from kiosk.scan import Scan, Status
 from kiosk.store import Store
-from tests.certificate_support import make_issuer, trust_list_of, vaccination
+from tests.certificate_support import lab_test, make_issuer, trust_list_of, vaccination
 from tests.conftest import make_config
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -128,6 +128,26 @@ def test_a_day_remembered_from_a_clock_once_ahead_never_calls_a_certificate_expi
     today = restarted.submit(certificate(now - 30 * DAY, now + 30 * DAY, wall_time=now))
     pipeline.store.close()
     assert today.status is Status.ACCEPTED and today.certificate.status == verdicts.VALID
+
+
+def test_a_test_certificate_from_this_morning_is_valid_after_a_restart_at_1970(tmp_path
+                                                                               ) -> None:
+    """A negative test taken at 08:00; the kiosk recorded someone at 14:00, then lost power
+    and came back at 1970. The newest entry proves the real time is past 14:00, so the
+    certificate issued at 08:00 has started: judged at that day's midnight it was "not yet
+    valid" and the person refused going in under ``require-valid``."""
+    pipeline = certificate_pipeline(tmp_path)
+    day = RELEASED + dt.timedelta(days=10)
+    assert pipeline.submit(Scan(payload=card("001099000001", RELEASED), device_id="d1",
+                                lane="in", wall_time=at(day, hour=14))).status \
+        is Status.ACCEPTED
+    restarted = Pipeline(pipeline.store, pipeline.policy, pipeline.certificates)
+    tested = restarted.submit(Scan(
+        payload=ISSUER.sign(lab_test(), issued=at(day, hour=8),
+                            expires=at(day, hour=8) + 2 * DAY).encode(),
+        device_id="cam", lane="in", wall_time=FLAT_BATTERY))
+    pipeline.store.close()
+    assert tested.status is Status.ACCEPTED and tested.certificate.status == verdicts.VALID
 
 
 DAY = 86400
