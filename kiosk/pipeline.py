@@ -67,8 +67,10 @@ class Pipeline:
         self.operator_direction = policy.default_direction
         """What a "toggle" lane records: the officer's switch (in / out / auto)."""
         newest = store.newest_entry_time()
-        released = dt.datetime.combine(RELEASED, dt.time(), store.timezone).timestamp()
-        self._earliest = released if newest is None else max(released, newest)
+        self._released = dt.datetime.combine(RELEASED, dt.time(), store.timezone).timestamp()
+        """The release's first moment here: surely past, and remembered from no clock (a
+        certificate that expired before it is expired at 1970 too)."""
+        self._earliest = self._released if newest is None else max(self._released, newest)
         """The earliest the real time can be: the release's first moment, the newest entry's
         time, then each recorded scan's; a certificate that started before it is not "not
         yet valid" (one issued this morning, before the newest scan, is valid at 1970)."""
@@ -95,9 +97,10 @@ class Pipeline:
             local_today(self.store.timezone, scan.wall_time), self._earliest_day))
         if isinstance(decoded, Identity) and decoded.kind == "hc1":
             # Before the write lock: the signature check costs CPU, not the database.
-            # at 1970 every certificate would be "not yet valid"
+            # at 1970 every certificate would be "not yet valid", and every expired one valid
             verdict = self.certificates.check(decoded.raw.decode("ascii", "replace"),
-                                              scan.wall_time, started_by=self._earliest)
+                                              scan.wall_time, started_by=self._earliest,
+                                              surely_past=self._released)
             if verdict.proves_nothing:  # anyone can write a real person's names into one:
                 # keyed by the code itself, it moves no one else in or out, nor traces them
                 decoded = dataclasses.replace(decoded, subject_key=payload_key(decoded.raw))

@@ -114,6 +114,20 @@ def test_at_1970_a_certificate_that_started_before_the_release_is_valid(tmp_path
     assert valid.status is Status.ACCEPTED and valid.certificate.status == verdicts.VALID
 
 
+def test_at_1970_a_certificate_that_expired_before_the_release_is_still_expired(tmp_path
+                                                                               ) -> None:
+    """The release is a time the real one is surely past, remembered from no clock: a
+    certificate that expired before it was judged at 1970 alone and passed as valid, its
+    holder let in under ``require-valid``."""
+    pipeline = certificate_pipeline(tmp_path)
+    released = at(RELEASED, hour=0)
+    lapsed = pipeline.submit(certificate(released - 400 * DAY, released - 30 * DAY,
+                                         wall_time=FLAT_BATTERY))
+    pipeline.store.close()
+    assert lapsed.certificate.status == verdicts.EXPIRED
+    assert (lapsed.status, lapsed.reason_code) == (Status.REJECTED, "certificate_not_valid")
+
+
 def test_a_day_remembered_from_a_clock_once_ahead_never_calls_a_certificate_expired(
         tmp_path) -> None:
     """A clock that jumped a year ahead for one scan, then was set right: the newest entry's

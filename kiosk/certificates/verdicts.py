@@ -127,30 +127,36 @@ class Checker:
         except trustlist.TrustListError as exc:
             log.error("trust list not reloaded, the previous one stays in use: %s", exc)
 
-    def check(self, text: str, now: float, *, started_by: float | None = None) -> Verdict:
+    def check(self, text: str, now: float, *, started_by: float | None = None,
+              surely_past: float | None = None) -> Verdict:
         if self.path is not None:
             self.reload_if_changed()
         return check(text, self.trust_list, now=now, started_by=started_by,
-                     max_age=self.max_age)
+                     surely_past=surely_past, max_age=self.max_age)
 
 
 def check(text: str, trust_list: TrustList | None, *, now: float,
-          started_by: float | None = None, max_age: dt.timedelta | None = None) -> Verdict:
+          started_by: float | None = None, surely_past: float | None = None,
+          max_age: dt.timedelta | None = None) -> Verdict:
     """The verdict on ``HC1:…`` text at Unix time ``now`` (the kiosk's clock).
 
     ``started_by``: a time the real one is known to be past (the release, the kiosk's newest
     entry): a certificate starting before it is not "not yet valid", however far behind the
     clock is (a flat RTC battery boots at 1970). Only that side: expiry goes by ``now``, as a
-    time remembered from a clock once ahead would call valid certificates expired."""
+    time remembered from a clock once ahead would call valid certificates expired — or by
+    ``surely_past``, a time remembered from no clock (the release): a certificate that
+    expired before it is expired at 1970 too."""
     try:
         message = cose.unpack(text)
     except cose.UnpackError as exc:
         return Verdict(UNREADABLE, exc.words("en"), checked_at=_iso(now) or "")
-    return judge(message, trust_list, now=now, started_by=started_by, max_age=max_age)
+    return judge(message, trust_list, now=now, started_by=started_by,
+                 surely_past=surely_past, max_age=max_age)
 
 
 def judge(message: cose.Sign1, trust_list: TrustList | None, *, now: float,
-          started_by: float | None = None, max_age: dt.timedelta | None = None) -> Verdict:
+          started_by: float | None = None, surely_past: float | None = None,
+          max_age: dt.timedelta | None = None) -> Verdict:
     """The verdict on an unpacked COSE_Sign1 message (see ``check``)."""
     checked_at = _iso(now) or ""
     try:
@@ -196,7 +202,7 @@ def judge(message: cose.Sign1, trust_list: TrustList | None, *, now: float,
     if starts is not None and max(now, started_by or now) < starts:
         return Verdict(NOT_YET_VALID, f"valid from {_iso(starts)}, kiosk clock {checked_at}",
                        **common)
-    if claims.expires_at is not None and now > claims.expires_at:
+    if claims.expires_at is not None and max(now, surely_past or now) > claims.expires_at:
         return Verdict(EXPIRED, f"expired {common['expires_at']}, kiosk clock {checked_at}",
                        **common)
     age = trust_list.age(dt.datetime.fromtimestamp(now, dt.UTC))
