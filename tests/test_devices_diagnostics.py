@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from evdev import ecodes as e
 
 from kiosk.config import validate_device
 from kiosk.devices.captures import load_capture
-from kiosk.devices.diagnostics import Diagnostics, diagnostics_for, suggestions
+from kiosk.devices.diagnostics import (
+    Diagnostics,
+    describe_payload,
+    diagnostics_for,
+    suggestions,
+)
 from kiosk.devices.stream import InputEvent
 from kiosk.devices.supervisor import DeviceStatus
-from kiosk.devices.watching import capture_target, watch
+from kiosk.devices.watching import capture_target, watch, watch_options
 
 CAPTURES = Path(__file__).parent / "data" / "captures"
 CCCD = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
@@ -191,3 +199,30 @@ def test_a_key_capture_without_settings_uses_the_default_idle_gap(tmp_path) -> N
     diag = watch_capture_text(tmp_path, "\n".join(lines) + "\n")
     assert [s.payload for s in diag.scans] == [b"abc"]
     assert any("raise idle_gap_ms to 170" in s for s in diag.suggestions("en"))
+
+
+def test_a_cccds_dates_are_checked_in_the_kiosks_configured_zone() -> None:
+    """The view shows what the kiosk would record, and the kiosk checks a CCCD's dates in its
+    ``[kiosk] timezone``: at 06:30 on 1 December in Vietnam (23:30 on 30 November in UTC) a
+    card issued that day is accepted there, and refused by a kiosk set to UTC — not judged
+    in the default zone whatever the configuration says."""
+    now = dt.datetime(2026, 12, 1, 6, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).timestamp()
+    card = CCCD.replace("|10102021", "|01122026").encode()
+    assert describe_payload(card, ZoneInfo("Asia/Ho_Chi_Minh"), now) == \
+        "cccd: Nguyễn Văn An ••••••••2345"
+    assert describe_payload(card, ZoneInfo("UTC"), now) == \
+        "refused/từ chối: cccd_bad_field (issue date '01122026': in the future)"
+
+
+def test_devices_watch_takes_the_zone_from_the_configuration(tmp_path: Path) -> None:
+    """`kiosk devices watch FILE --config …` (or a configured id) watches in the kiosk's zone;
+    without a configuration that loads, in the default one."""
+    config = tmp_path / "config.toml"
+    config.write_text('[kiosk]\nid = "k"\ncheckpoint_id = "CP"\ntimezone = "UTC"\n',
+                      encoding="utf-8")
+    capture = str(CAPTURES / "zebra-serial-cccd.serial.log")
+    target = watch_options(argparse.Namespace(device=capture, config=str(config)))
+    assert target.timezone == ZoneInfo("UTC")
+    assert watch(target, io.StringIO()).timezone == ZoneInfo("UTC")
+    absent = watch_options(argparse.Namespace(device=capture, config=str(tmp_path / "none")))
+    assert absent.timezone is None and watch(absent, io.StringIO()).scans

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kiosk.devices import keycodes as e
 from kiosk.devices.decoders import build_decoder
@@ -36,8 +37,9 @@ from kiosk.devices.serial_framer import AIM, parse_bytes
 from kiosk.devices.stream import Chunk, Decoded, InputEvent
 from kiosk.enrolment import is_enrolment_code, masked
 from kiosk.messages import Words, both
-from kiosk.payloads import Identity, decode
+from kiosk.payloads import Identity, Rejection, decode
 from kiosk.scan import mask_document
+from kiosk.timestamps import local_today
 
 BURST_GAP = 0.03
 """Serial bytes this far apart belong to different bursts (what the scanner sent at once)."""
@@ -50,9 +52,12 @@ def _printable(data: bytes) -> str:
     return "".join(c if c.isprintable() else "·" for c in text)
 
 
-def describe_payload(payload: bytes) -> str:
-    """What the pipeline would make of a payload: its kind and who, or why it is refused."""
-    result = decode(payload)
+def describe_payload(payload: bytes, timezone: ZoneInfo | None = None,
+                     now: float | None = None) -> str:
+    """What the pipeline would make of a payload: its kind and who, or why it is refused.
+    ``timezone``: the kiosk's configured zone, where a CCCD's dates must not be after today
+    (``now``'s date there), as the pipeline checks them; None: the default zone."""
+    result = _decode(payload, timezone, now)
     if isinstance(result, Identity):
         who = " ".join(p for p in (result.name or "", mask_document(result.document_number))
                        if p)
@@ -77,6 +82,8 @@ class Diagnostics:
         self._hidden = 0
         self.hid_last = False
         """Whether the last item observed was left out: part of an enrolment code."""
+        self.timezone: ZoneInfo | None = None
+        """The kiosk's configured zone, for a CCCD's dates (``diagnostics_for`` sets it)."""
 
     # -- observations --------------------------------------------------------------------
     def observe(self, item: InputEvent | Chunk) -> list[str]:
@@ -160,7 +167,7 @@ class Diagnostics:
             lines.append(f"== scan/quét {number}: {len(scan.payload)} bytes, ended by "
                          f"{scan.ended_by}{symbology}")
             lines.append(f"   {_printable(masked(scan.payload))[:200]}")
-            lines.append(f"   → {describe_payload(scan.payload)}")
+            lines.append(f"   → {describe_payload(scan.payload, self.timezone)}")
         return lines
 
     # -- advice --------------------------------------------------------------------------
@@ -277,7 +284,7 @@ class KeyDiagnostics(Diagnostics):
 
     def _advise_layout(self, scan: Decoded, events: list[InputEvent]) -> None:
         """If the configured layout reads the keys as junk but another reads a known code."""
-        if _kind(scan.payload) in KNOWN_KINDS:
+        if _kind(scan.payload, self.timezone) in KNOWN_KINDS:
             return
         current = layout(self.options.layout).name
         for name in LAYOUTS:
@@ -286,7 +293,7 @@ class KeyDiagnostics(Diagnostics):
             decoder = KeyDecoder(name, self.options.terminator, 0, self.options.ansi_codepage,
                                  self.options.hex_mode)
             decoded = [d for ev in events for d in decoder.feed(ev)] + decoder.finish()
-            if any(_kind(d.payload) in KNOWN_KINDS for d in decoded):
+            if any(_kind(d.payload, self.timezone) in KNOWN_KINDS for d in decoded):
                 self._advise("layout", "layout", name=name)
                 return
 
@@ -316,17 +323,25 @@ class HidrawDiagnostics(KeyDiagnostics):
             self._advise("mode", "mode_pos", size=size)
 
 
-def diagnostics_for(options: DeviceOptions) -> Diagnostics:
-    """The live view for a device, as its kind describes it (``DeviceKind.watch``)."""
+def diagnostics_for(options: DeviceOptions, timezone: ZoneInfo | None = None) -> Diagnostics:
+    """The live view for a device, as its kind describes it (``DeviceKind.watch``);
+    ``timezone``: the kiosk's configured zone, when a configuration is at hand (a view's
+    constructor takes the options alone: a plug-in's view keeps working)."""
     kind = device_kind(options.type)
     if kind is None or kind.watch is None:
         raise ValueError(f"no live view for device type {options.type!r}")
-    view: type[Diagnostics] = load(kind.watch)
-    return view(options)
+    view: Diagnostics = load(kind.watch)(options)
+    view.timezone = timezone
+    return view
 
 
-def _kind(payload: bytes) -> str:
-    result = decode(payload)
+def _decode(payload: bytes, timezone: ZoneInfo | None, now: float | None = None
+            ) -> Identity | Rejection:
+    return decode(payload, today=None if timezone is None else local_today(timezone, now))
+
+
+def _kind(payload: bytes, timezone: ZoneInfo | None) -> str:
+    result = _decode(payload, timezone)
     return result.kind if isinstance(result, Identity) else "refused"
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from kiosk import config as config_mod
 from kiosk.devices.base import DeviceError
@@ -39,6 +40,8 @@ class WatchTarget:
 
     options: DeviceOptions
     capture: str = ""
+    timezone: ZoneInfo | None = None
+    """The kiosk's configured zone, where a CCCD's dates are checked (None: the default)."""
 
 
 def kind_of_path(path: str) -> DeviceKind:
@@ -71,24 +74,44 @@ def capture_target(path: str, device_id: str, lane: str = "toggle",
 
 
 def watch_options(args: argparse.Namespace) -> WatchTarget:
-    """What to watch: a configured id, a capture file, or a path with command-line settings."""
+    """What to watch: a configured id, a capture file, or a path with command-line settings;
+    with the configured zone (``--config``; for a file or path, when it loads), so a CCCD's
+    dates are checked as the kiosk checks them."""
+    target: str = args.device
+    if os.path.exists(target) or target.startswith("/"):
+        found = _target_at(args)
+        config = None
+        if os.path.exists(args.config):
+            with contextlib.suppress(config_mod.ConfigError):
+                config = config_mod.load(args.config)
+    else:
+        config = config_mod.load(args.config)
+        found = _configured_target(args, config)
+    return found if config is None else dataclasses.replace(found, timezone=config.timezone)
+
+
+def _target_at(args: argparse.Namespace) -> WatchTarget:
+    """A capture file, or a /dev path with the command line's settings."""
     target: str = args.device
     if os.path.isfile(target):
         return capture_target(target, Path(target).stem, "toggle", args)
-    if os.path.exists(target) or target.startswith("/"):
-        kind = kind_of_path(target)
-        where = kind.discovery.where if kind.discovery else "path"
-        data: dict[str, Any] = {"id": Path(target).name, "type": kind.name, where: target}
-    else:
-        config = config_mod.load(args.config)
-        devices = {d.id: d for d in config.devices}
-        if target not in devices:
-            raise DeviceError(both("device.watch_no_such_device", target=target,
-                                   config=args.config, devices=", ".join(devices)))
-        device = devices[target]
-        if getattr(device, "format", "") in capture_kinds():
-            return capture_target(device.path, target, device.lane, args)
-        data = device.as_dict()
+    kind = kind_of_path(target)
+    where = kind.discovery.where if kind.discovery else "path"
+    return _with_overrides(args, {"id": Path(target).name, "type": kind.name, where: target})
+
+
+def _configured_target(args: argparse.Namespace, config: config_mod.Config) -> WatchTarget:
+    devices = {d.id: d for d in config.devices}
+    if args.device not in devices:
+        raise DeviceError(both("device.watch_no_such_device", target=args.device,
+                               config=args.config, devices=", ".join(devices)))
+    device = devices[args.device]
+    if getattr(device, "format", "") in capture_kinds():
+        return capture_target(device.path, args.device, device.lane, args)
+    return _with_overrides(args, device.as_dict())
+
+
+def _with_overrides(args: argparse.Namespace, data: dict[str, Any]) -> WatchTarget:
     kind = kinds()[data["type"]]
     if kind.capture is None:
         raise DeviceError(both("device.watch_cannot", kind=kind.name,
@@ -113,7 +136,7 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
     """The technician's live view; returns the diagnostics (scans and suggestions)."""
     stop = stop or threading.Event()
     options = target.options
-    diagnostics = diagnostics_for(options)
+    diagnostics = diagnostics_for(options, target.timezone)
     items, device = _live_items(target, stop)
     where = target.capture or getattr(device, "path", "")
     print(both("device.watching", id=options.id, type=options.type, where=where), file=out,

@@ -11,10 +11,12 @@ each key with the gap before it and whether the timing reads as a scanner.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import threading
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
@@ -54,17 +56,19 @@ def devices_module(name: str) -> Any:
         return None
 
 
-def raw_watch_target(device: DeviceOptions) -> Any:
-    """What `kiosk devices watch` needs for this device (a ``WatchTarget``), or None if it
-    has no raw source: only kinds with a capture format, and replays of a capture."""
+def raw_watch_target(device: DeviceOptions, timezone: ZoneInfo | None = None) -> Any:
+    """What `kiosk devices watch` needs for this device (a ``WatchTarget``, with the kiosk's
+    zone for a CCCD's dates), or None if it has no raw source: only kinds with a capture
+    format, and replays of a capture."""
     watching = devices_module("watching")
     if watching is None:
         return None
     kind = device_kind(device.type)
     if kind is not None and kind.capture is not None:
-        return watching.WatchTarget(device)
+        return watching.WatchTarget(device, timezone=timezone)
     if getattr(device, "format", "") in watching.capture_kinds():
-        return watching.capture_target(device.path, device.id, device.lane)
+        return dataclasses.replace(watching.capture_target(device.path, device.id, device.lane),
+                                   timezone=timezone)
     return None
 
 
@@ -191,7 +195,8 @@ class WatchPanel(Retranslating):
             self.start_raw()
 
     def start_raw(self) -> None:
-        target = raw_watch_target(self.device) if self.device else None
+        target = (raw_watch_target(self.device, self.bridge.config.timezone)
+                  if self.device else None)
         watching = devices_module("watching")
         if target is None or watching is None:
             return
