@@ -339,8 +339,9 @@ def database_url(engine: str, folder: Path) -> str:
 
 
 def undo_covering_keys(storage: Any, tx: Any) -> None:
-    """Undo schema v22, v20 and v19 in ``tx``, for a test that takes a database back to an older
-    version: first what the derivation steps have left to derive (an older centre derived
+    """Undo schema v23, v22, v20 and v19 in ``tx``, for a test that takes a database back to an
+    older version: PostgreSQL's matches a purge is to add back, what the derivation steps
+    have left to derive (an older centre derived
     each batch as it stored it: its entries are all derived, as the migration rebuilds
     them), then PostgreSQL's aggregate keys without their INCLUDEd counts (a column they
     include could not be dropped); SQLite's WITHOUT ROWID tables hold the same columns and
@@ -348,6 +349,7 @@ def undo_covering_keys(storage: Any, tx: Any) -> None:
     storage._execute(tx, "DROP TABLE derive_set_aside")
     storage._execute(tx, "DROP TABLE derive_queue")
     if storage.url.startswith("postgresql"):
+        storage._execute(tx, "DROP TABLE forgotten_matches")
         for table, key in (("checkpoint_days", "day, checkpoint_id"),
                            ("checkpoint_hours", "day, checkpoint_id, hour")):
             storage._execute(tx, f"ALTER TABLE {table} DROP CONSTRAINT {table}_pkey, "

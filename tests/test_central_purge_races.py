@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import subprocess
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
-from central_support import central, database_url, steps_held_at_stays
+from central_support import CENTRAL, central, database_url, steps_held_at_stays
 from trace_support import payload_identity, wire_entry
 
 from kiosk.central import derivation, stays
@@ -161,6 +162,55 @@ def test_a_batch_storing_a_documents_scan_while_the_purge_forgets_keeps_its_join
         assert "(1 partitions)" in purging.result(timeout=60)
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
             (held["subject_key"], storage.calendar.day_of(EDGE).isoformat(), held["match_key"])]
+        assert_nothing_astray(storage)
+
+
+def test_a_purge_killed_before_adding_back_the_matches_it_deleted_leaves_them_to_the_next(
+        db: str) -> None:
+    """As above, a batch stores person 1's card scanned after the cutoff while the purge
+    forgets person 1's match, and its step is still open when the deletion commits; this
+    time the purge is killed (the machine goes down) while it waits for that step to end,
+    before it adds the match back. The deletion is committed and the step ends without the
+    match (its row was there when the step looked), but what the purge was to add back was
+    kept with it: the storage opened next (serve started again, the next command) adds it
+    back, since an entry held stands for it. The next purge finishes the rest."""
+    with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
+            concurrent.futures.ThreadPoolExecutor(1) as pool:
+        first = first_scan(storage)
+        with steps_held_at_stays(other):
+            purging = subprocess.Popen([*CENTRAL, "purge", "--days", "30", "--db", db],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                with other.transaction():
+                    other.execute("SELECT 1 FROM document_matches WHERE subject_key = %s "
+                                  "FOR UPDATE", (first["subject_key"],))
+                    wait_until(other, "transactionid", "the purge reached person 1's match")
+                    kept = pool.submit(send, storage, 1, EDGE + dt.timedelta(minutes=30),
+                                       direction="out")
+                    wait_until(other, "advisory", "the step reached its stays")
+                deadline = time.monotonic() + 30
+                while not other.execute(  # its deletion committed, it waits for the step
+                        "SELECT 1 FROM pg_locks WHERE NOT granted AND mode = 'ShareLock' AND "
+                        "relation IN ('day_subjects'::regclass, 'document_matches'::regclass)"
+                ).fetchone():
+                    assert purging.poll() is None, "the purge ended before waiting for the step"
+                    assert time.monotonic() < deadline, "the purge never waited for the step"
+                    time.sleep(0.02)
+            finally:
+                purging.kill()
+                purging.wait()
+        held = kept.result(timeout=30)
+        derivation.catch_up(storage)
+        assert storage._query("SELECT 1 FROM document_matches") == []  # the moment it died
+    match = [(held["subject_key"], storage.calendar.day_of(EDGE).isoformat(),
+              held["match_key"])]
+    with open_storage(db) as storage:
+        assert storage._query("SELECT subject_key, day, match_key FROM document_matches"
+                              ) == match
+    purge(db)  # the next: the stays of the scans dropped go, as the killed one had to do
+    with open_storage(db) as storage:
+        assert storage._query("SELECT subject_key, day, match_key FROM document_matches"
+                              ) == match
         assert_nothing_astray(storage)
 
 

@@ -16,7 +16,8 @@ together in an entry held. Exact, as the hypothesis tests check against the entr
   that no other entry held stands for go (:data:`FORGET`), in the same transaction.
   Erasure holds steps back meanwhile (:func:`kiosk.central.derivation.exclude`);
   PostgreSQL's purge, whose deletions take seconds a day, instead adds back afterwards the
-  rows that a step open meanwhile stands for (:data:`RESTORE`).
+  rows that a step open meanwhile stands for (:data:`RESTORE`), kept until then in
+  :data:`FORGOTTEN` by the transaction that deletes them.
 - **A zone change** refiles entries under other local days: every row is rebuilt.
 """
 
@@ -69,12 +70,27 @@ entry ``e``, that it is not one of them. (The last condition says nothing new: i
 PostgreSQL read only the other entries of those entries' days, by ``entries_day_subject``,
 not all of them — 5.5 s instead of 18.5 s for one day's partition at 10 M entries.)"""
 
-RESTORE = ("INSERT INTO document_matches (subject_key, day, match_key) SELECT f.subject_key, "
-           "f.day, f.match_key FROM unnest($1::text[], $2::text[], $3::text[]) AS f "
-           "(subject_key, day, match_key) WHERE EXISTS (SELECT 1 FROM entries e "
-           "WHERE e.local_day = f.day AND e.subject_key = f.subject_key "
-           "AND e.match_key = f.match_key) ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING")
-"""PostgreSQL: add back those of the rows given (as three arrays of their columns, sorted)
-that an entry held stands for — rows :data:`FORGET` deleted while a step deriving such an
-entry was still open (:meth:`kiosk.central.partitions.Partitions.drop_before`)."""
+FORGOTTEN = "forgotten_matches"
+"""PostgreSQL (v23): the rows a purge deleted, until it has added back those an entry held
+stands for (:data:`RESTORE`)."""
 
+
+def noting(forget: str) -> str:
+    """PostgreSQL: ``forget`` (a :data:`FORGET`) also keeping the rows it deletes in
+    :data:`FORGOTTEN`, in its statement: a purge that dies before :data:`RESTORE` leaves
+    them for the storage opened next, not lost with its memory."""
+    return (f"WITH gone AS ({forget} RETURNING subject_key, day, match_key) INSERT INTO "
+            f"{FORGOTTEN} (subject_key, day, match_key) SELECT subject_key, day, match_key "
+            "FROM gone ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING")
+
+
+RESTORE = (f"WITH settled AS (DELETE FROM {FORGOTTEN} WHERE (subject_key, day, match_key) IN "
+           "(SELECT * FROM unnest($1::text[], $2::text[], $3::text[])) RETURNING subject_key, "
+           "day, match_key) INSERT INTO document_matches (subject_key, day, match_key) SELECT "
+           "f.subject_key, f.day, f.match_key FROM settled f WHERE EXISTS (SELECT 1 FROM "
+           "entries e WHERE e.local_day = f.day AND e.subject_key = f.subject_key "
+           "AND e.match_key = f.match_key) ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING")
+"""PostgreSQL: take the rows given (as three arrays of their columns) out of
+:data:`FORGOTTEN` and add back those an entry held stands for — rows :data:`FORGET` deleted
+while a step deriving such an entry was still open
+(:meth:`kiosk.central.partitions.Partitions.drop_before`)."""

@@ -104,9 +104,11 @@ class Partitions:
            A detached partition left by an interrupted purge is finished the same way.
         3. A batch storing a scan kept that stands for a match forgotten meanwhile (the same
            person, the same local day) may have committed after the deletion looked: the
-           matches forgotten are given, a day's at a time, to ``storage._settle``, which
-           adds back, once such batches have ended, those an entry held stands for
-           (:data:`document_matches.RESTORE`).
+           matches forgotten are kept in ``forgotten_matches`` by the deletion's
+           transaction, and ``storage._settle``, a day's at a time, adds back, once such
+           batches have ended, those an entry held stands for
+           (:data:`document_matches.RESTORE`). What a purge that died left there is added
+           back by the storage opened next.
 
         The default partition's rows go with their stays, tails and identities
         (:func:`stays.forget_scans`): the ids of those from a clock far ahead are past the
@@ -126,11 +128,11 @@ class Partitions:
                     continue  # another purge dropped it
                 conn.execute(people.FORGET.format(entries=table, where="local_day >= $1"),
                              (unfrozen,))
-                forgotten = conn.execute(document_matches.FORGET.format(
-                    entries=table, where="true", kept="true") + _FORGOTTEN).fetchall()
+                conn.execute(document_matches.noting(document_matches.FORGET.format(
+                    entries=table, where="true", kept="true")))
                 conn.execute(f"DROP TABLE {table}")
             dropped.append(table)
-            storage._settle(forgotten)
+            storage._settle()
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock($1)", (LOCK_KEY,))  # ensure moves rows
             derivation.exclude(storage, conn)  # no step derives from a row deleted here
@@ -138,17 +140,17 @@ class Partitions:
             conn.execute(people.FORGET.format(
                 entries=DEFAULT, where="received_at < $1 AND local_day >= $2"),
                 (received, unfrozen))
-            forgotten = conn.execute(document_matches.FORGET.format(
+            conn.execute(document_matches.noting(document_matches.FORGET.format(
                 entries=DEFAULT, where="received_at < $1",
-                kept=f"NOT (e.tableoid = '{DEFAULT}'::regclass AND e.received_at < $1)")
-                + _FORGOTTEN, (received,)).fetchall()
+                kept=f"NOT (e.tableoid = '{DEFAULT}'::regclass AND e.received_at < $1)")),
+                (received,))
             gone = conn.execute(  # scans past the partitions' days: no later purge sees them
                 f"WITH gone AS (DELETE FROM {DEFAULT} WHERE received_at < $1 RETURNING id, "
                 f"match_key, checkpoint_id) SELECT id, match_key, checkpoint_id FROM gone "
                 f"WHERE id >= $2 AND match_key IS NOT NULL", (received, bounds(cutoff)[0])
             ).fetchall()
             stays.forget_scans(storage, conn, gone)
-        storage._settle(forgotten)
+        storage._settle()
         return dropped
 
     @staticmethod
@@ -192,4 +194,3 @@ _PURGE_KEY = LOCK_KEY + 1
 _GONE = "entries_gone_"
 """A partition detached by a purge, to be dropped (named by its table's oid: a day's
 partition made again after an interrupted purge is detached under another name)."""
-_FORGOTTEN = " RETURNING subject_key, day, match_key"

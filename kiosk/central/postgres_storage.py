@@ -37,6 +37,9 @@ _TYPES = {"engine": "postgresql", "bigint": "BIGINT", "float": "DOUBLE PRECISION
 _RESTORE_ROWS = 10_000
 """Document matches added back per statement after a purge (a day at 10 M: ~95,000)."""
 _LOCK_KEY = 0x6B696F736B  # advisory lock serialising migrations across server processes
+_SETTLE_KEY = _LOCK_KEY + 4
+"""Advisory lock: one transaction at a time adds back forgotten matches (two taking the same
+rows out of ``forgotten_matches`` in different orders could deadlock)."""
 
 _COLUMNS = ", ".join(STORED_COLUMNS)
 _BUSY = (pg_errors.LockNotAvailable, pg_errors.TooManyConnections,
@@ -92,6 +95,10 @@ class PostgresStorage(Storage):
             self._migrated(conn, version)
         with self._connection() as conn:
             self.partitions.ahead(conn, dt.datetime.now(dt.UTC).date())
+            left = conn.execute(f"SELECT 1 FROM {document_matches.FORGOTTEN} LIMIT 1"
+                                ).fetchone()
+        if left:  # by a purge that died before adding back what it had to
+            self._settle()
 
     # -- connections ----------------------------------------------------------------------
     def _configure(self, conn: psycopg.Connection) -> None:
@@ -185,13 +192,17 @@ class PostgresStorage(Storage):
         with self._connection() as conn:
             return len(self.partitions.drop_before(self, conn, cutoff, unfrozen))
 
-    def _settle(self, forgotten: list[tuple[str, str, str]]) -> None:
+    def _settle(self) -> None:
         """Once the batches writing day sets and matches have ended, add back the matches
-        ``forgotten`` that an entry held stands for (:meth:`Partitions.drop_before`)."""
+        forgotten by purges that an entry held stands for (:meth:`Partitions.drop_before`).
+        Those forgotten are read before the wait: a deletion committed later may have a
+        step open after it, and is left to its own purge's settling (or the next)."""
+        rows = self._query(f"SELECT subject_key, day, match_key FROM "
+                           f"{document_matches.FORGOTTEN} ORDER BY 1, 2, 3")
         self._wait_for_writers("day_subjects", "document_matches")
-        rows = sorted(set(forgotten))
         for start in range(0, len(rows), _RESTORE_ROWS):
             with self._transaction() as tx:
+                tx.execute("SELECT pg_advisory_xact_lock($1)", (_SETTLE_KEY,))
                 tx.execute(document_matches.RESTORE, [
                     list(column) for column in zip(*rows[start:start + _RESTORE_ROWS],
                                                    strict=True)])

@@ -561,6 +561,21 @@ MIGRATIONS: list[list[Statement]] = [
             set_aside_at TEXT NOT NULL
         )""",
     ],
+    [
+        # v23, PostgreSQL: the document matches a purge deleted, kept in the transaction that
+        # deletes them until it has added back those an entry held stands for
+        # (kiosk.central.document_matches.RESTORE). They were kept in the purge's memory
+        # only: a purge that died between the two lost for good the matches of scans stored
+        # while it ran. Personal data, for seconds: the storage opened next finishes what a
+        # purge left.
+        {"sqlite": None, "postgresql": """
+            CREATE TABLE forgotten_matches (
+                subject_key TEXT NOT NULL,
+                day TEXT NOT NULL,
+                match_key TEXT NOT NULL,
+                PRIMARY KEY (subject_key, day, match_key)
+            )"""},
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14
