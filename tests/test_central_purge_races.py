@@ -20,6 +20,7 @@ from trace_support import payload_identity, wire_entry
 
 from kiosk.central import derivation, stays
 from kiosk.central.backends import open_storage
+from kiosk.central.schema import MIGRATIONS
 from kiosk.central.storage import Storage
 from kiosk.ids import uuid7
 from kiosk.sync import protocol
@@ -211,6 +212,27 @@ def test_a_purge_killed_before_adding_back_the_matches_it_deleted_leaves_them_to
     with open_storage(db) as storage:
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches"
                               ) == match
+        assert_nothing_astray(storage)
+
+
+def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(db: str) -> None:
+    """Before v23 a purge kept what it was to add back in its memory only: a v22 database
+    may hold an entry whose document match such a purge lost. Migrating rebuilds the
+    matches from the entries held, and keeps from then on what a purge is to add back."""
+    with open_storage(db) as storage:
+        scan = send(storage, 1, NOW - dt.timedelta(days=1))
+        with storage._transaction() as tx:
+            storage._execute(tx, "DELETE FROM document_matches")  # lost by a v22 purge
+            storage._execute(tx, "DROP TABLE forgotten_matches")
+            storage._execute(tx, "UPDATE central_meta SET value = '22' "
+                                 "WHERE key = 'schema_version'")
+    with open_storage(db) as storage:
+        assert storage._query("SELECT value FROM central_meta WHERE key = 'schema_version'"
+                              ) == [(str(len(MIGRATIONS)),)] == [("23",)]
+        assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
+            (scan["subject_key"], storage.calendar.day_of(NOW - dt.timedelta(days=1))
+             .isoformat(), scan["match_key"])]
+        assert storage._query("SELECT 1 FROM forgotten_matches") == []
         assert_nothing_astray(storage)
 
 

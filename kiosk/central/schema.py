@@ -567,7 +567,8 @@ MIGRATIONS: list[list[Statement]] = [
         # (kiosk.central.document_matches.RESTORE). They were kept in the purge's memory
         # only: a purge that died between the two lost for good the matches of scans stored
         # while it ran. Personal data, for seconds: the storage opened next finishes what a
-        # purge left.
+        # purge left. The server rebuilds the matches from the entries held in the
+        # migration's transaction, bringing back those a purge lost so before.
         {"sqlite": None, "postgresql": """
             CREATE TABLE forgotten_matches (
                 subject_key TEXT NOT NULL,
@@ -583,6 +584,9 @@ DAY_SUBJECTS_VERSION = 14
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""
 DOCUMENT_MATCHES_VERSION = 15
 """The schema version that added ``document_matches``: filled when a database reaches it."""
+FORGOTTEN_MATCHES_VERSION = 23
+"""The schema version that keeps what a PostgreSQL purge is to add back: a PostgreSQL
+database from before it has its document matches rebuilt when it reaches it."""
 IDENTITIES_VERSION = 18
 """The schema version that added the stays' identities: every stay, tail and identity is
 rebuilt when a database reaches it (v13 added the stays, v16 their tails)."""

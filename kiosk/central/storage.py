@@ -27,6 +27,7 @@ from kiosk.central.placeholders import Params, json_rows, slots
 from kiosk.central.schema import (
     DAY_SUBJECTS_VERSION,
     DOCUMENT_MATCHES_VERSION,
+    FORGOTTEN_MATCHES_VERSION,
     IDENTITIES_VERSION,
 )
 
@@ -148,7 +149,7 @@ class Storage(ABC):
     def _migrated(self, tx: Any, previous_version: int) -> None:
         """Inside the migration's transaction: load the configured zone and count what an
         older schema held (v1 had no aggregates, before v14 no day sets, before v15 no
-        document matches), so that a database
+        document matches; before v23 a PostgreSQL purge could lose some), so that a database
         is never left at the new schema with its counts missing — a failed recount undoes the
         migration too."""
         self.calendar = Calendar(self._execute(
@@ -159,7 +160,8 @@ class Storage(ABC):
             people.recount(self, tx, adopt_kept=True)
         if 0 < previous_version < IDENTITIES_VERSION:
             stays.rebuild_all(self, tx)
-        if 0 < previous_version < DOCUMENT_MATCHES_VERSION:
+        if 0 < previous_version < (FORGOTTEN_MATCHES_VERSION if self.postgresql
+                                   else DOCUMENT_MATCHES_VERSION):
             document_matches.rebuild(self, tx)
 
     def today(self) -> dt.date:
