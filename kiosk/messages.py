@@ -1402,6 +1402,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.net.connection": ("không kết nối được", "connection failed"),
     "sync.net.cut_off": ("câu trả lời bị cắt giữa chừng", "answer cut off"),
     "sync.net.failed": ("yêu cầu không thành công", "request failed"),
+    "sync.too_slow": (
+        "trung tâm trả lời quá chậm: không có câu trả lời trong {seconds} giây cho lô "
+        "{sent} bản ghi (trung tâm có thể vẫn lưu lô đó); các lô được chia nhỏ lại, nay tối "
+        "đa {entries} bản ghi mỗi lô",
+        "the centre answered too slowly: no answer within {seconds} s to a batch of {sent} "
+        "entries (the centre may store it all the same); batches made smaller, now at most "
+        "{entries} entries"),
     "sync.unusable_answer": ("câu trả lời của trung tâm không dùng được: {detail}",
                              "unusable answer from the centre: {detail}"),
     "sync.unusable_keys": ("câu trả lời về khoá tệp tồn đọng không dùng được: {detail}",

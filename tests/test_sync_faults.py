@@ -9,6 +9,7 @@ acknowledged on the kiosk, and nothing may be acknowledged that the centre does 
 from __future__ import annotations
 
 import random
+import socket
 import subprocess
 import sys
 
@@ -72,11 +73,12 @@ def test_every_entry_arrives_exactly_once_whatever_the_network_does(
     assert sync_states(worker.store.path) == {"acknowledged": 1000}
     # Each entry was acknowledged once on the kiosk and inserted once at the centre; the
     # three requests whose answer was lost after the commit were re-sent and the centre
-    # answered those entries "duplicate".
+    # answered those entries "duplicate": 50, 50, then 25 (the slow hop before the last,
+    # no answer within the kiosk's 1 s, halved the batches until 4 are answered in a row).
     assert summary.accepted + summary.duplicate == 1000 and summary.duplicate >= 50
     logged = central.batches(kiosk_id)
     assert sum(b["accepted"] for b in logged) == 1000
-    assert sum(b["duplicate"] for b in logged) >= 150
+    assert sum(b["duplicate"] for b in logged) >= 125
 
 
 def test_retry_after_from_the_centre_is_waited_out(central, proxy, kiosk_id, tmp_path):
@@ -189,3 +191,115 @@ def test_a_batch_past_the_centres_statement_timeout_is_said_so_and_sent_again_sm
     # whoever runs the centre sees it too, in serve's log
     assert "a kiosk's request was not stored" in log, log
     assert "the database canceled a statement (it ran past 500ms" in log, log
+
+
+def test_a_centre_too_slow_to_answer_in_time_gets_smaller_batches(kiosk_id, tmp_path):
+    """The centre's disk stores each entry in 20 ms (a PostgreSQL trigger sleeping per row
+    written, as a busy disk does), its statement timeout the default 120 s: a batch of 200
+    takes 4 s to store, longer than the kiosk waits for an answer (2.8 s here, 15 s by
+    default against minutes on a real busy disk). Each batch times out, the centre stores
+    it all the same, and one sent again as it was would time out again for ever (its
+    entries come back duplicate, but no answer arrives in time to acknowledge them): the
+    kiosk halves the entries instead, as for a statement timeout, until answers come in
+    time — and says so to the operator."""
+    import psycopg
+
+    from kiosk.sync.client import SyncClient, Unreachable
+    from kiosk.sync.status import StatusBoard, SyncState
+    from kiosk.sync.uploader import Tally, Uploader
+    from tests.central_support import CentralServer, database_url, enrol
+
+    db = database_url("postgresql", tmp_path / "centre")
+    server = CentralServer(db)
+    token = enrol(db, kiosk_id, "CP-SYNC").token
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION slow_disk() RETURNS trigger LANGUAGE plpgsql AS "
+                     "$$ BEGIN PERFORM pg_sleep(0.02); RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER slow_disk BEFORE INSERT ON entries FOR EACH ROW "
+                      "EXECUTE FUNCTION slow_disk()")
+    store = Store(tmp_path / "kiosk.db")
+    board = StatusBoard(SyncState())
+    sent: list[int] = []  # the entries of each batch put on the wire, in order
+    in_flight = [0]
+
+    def seen(state: SyncState) -> None:
+        if state.in_flight > in_flight[0]:
+            sent.append(state.in_flight - in_flight[0])
+        in_flight[0] = state.in_flight
+
+    board.subscribe(seen)
+    uploader = Uploader(store, SyncClient(server.url, token, timeout=2.8, connections=2),
+                        board, kiosk_id=kiosk_id, batch_size=200, batch_max_bytes=10_000_000,
+                        encoding=None, paused=lambda: False)
+
+    def stored_batches() -> list[int]:
+        with psycopg.connect(db) as conn:
+            return [n for (n,) in conn.execute("SELECT entries FROM batches ORDER BY seq")]
+
+    try:
+        ids = fill_backlog(store.path, 400, kiosk_id=kiosk_id)
+        tally = Tally()
+        for _attempt in range(3):
+            try:
+                uploader.drain(tally, None, lambda: False)
+                break
+            except Unreachable as exc:
+                timed_out = exc
+            # the centre finishes storing what the kiosk gave up on (a backoff's wait)
+            wait_until(lambda: len(stored_batches()) == len(sent), timeout=60)
+        # 200 + 200 on the wire at once, both too slow: halved; 100s answer in time
+        assert sent == [200, 200, 100, 100, 100, 100], sent
+        assert stored_batches() == sent  # the centre stored every one (the 100s: duplicate)
+        assert (tally.accepted, tally.duplicate) == (0, 400)
+        reason = timed_out.text("en")
+        assert reason.startswith("the centre answered too slowly: no answer within 2.8 s to "
+                                 "a batch of 200 entries"), reason
+        assert reason.endswith("batches made smaller, now at most 100 entries"), reason
+        assert "2.8 giây" in timed_out.text("vi") and "tối đa 100 bản ghi" in timed_out.text("vi")
+        assert sync_states(store.path) == {"acknowledged": 400}
+        assert uploader.limits.entries == 200  # grown back after 4 answers in time
+        with psycopg.connect(db) as conn:
+            stored = [i for (i,) in conn.execute(
+                "SELECT id FROM entries WHERE kiosk_id = %s ORDER BY id", (kiosk_id,))]
+        assert stored == ids
+    finally:
+        uploader.close()
+        store.close()
+        assert "Traceback" not in server.stop()
+
+
+@pytest.mark.parametrize("centre", ["not listening", "not accepting"])
+def test_a_centre_out_of_reach_is_not_taken_for_a_slow_one(centre, kiosk_id, tmp_path):
+    """Only a request sent and not answered in time says the centre is slow: a connection
+    refused (nothing listening: the centre is down) or one that never opens (a connect
+    timeout: here a real listener whose accept queue is full, as a centre's wedged
+    process leaves it) leaves the batches their size, or a centre down for an hour would
+    come back to batches of one entry."""
+    from kiosk.sync.client import SyncClient, Unreachable
+    from kiosk.sync.status import StatusBoard, SyncState
+    from kiosk.sync.uploader import Tally, Uploader
+    from tests.central_support import free_port
+
+    listener = socket.create_server(("127.0.0.1", 0), backlog=0)
+    queued = socket.create_connection(listener.getsockname())  # fills the accept queue
+    port = listener.getsockname()[1] if centre == "not accepting" else free_port()
+    store = Store(tmp_path / "kiosk.db")
+    uploader = Uploader(store, SyncClient(f"http://127.0.0.1:{port}", "token", timeout=1,
+                                          connections=2),
+                        StatusBoard(SyncState()), kiosk_id=kiosk_id, batch_size=100,
+                        batch_max_bytes=10_000_000, encoding=None, paused=lambda: False)
+    try:
+        fill_backlog(store.path, 150, kiosk_id=kiosk_id)
+        for _attempt in range(2):
+            with pytest.raises(Unreachable) as failed:
+                uploader.drain(Tally(), None, lambda: False)
+            assert not failed.value.unanswered
+            assert uploader.limits.entries == 100
+        expected = "connection failed" if centre == "not listening" else "connection timed out"
+        assert failed.value.text("en").startswith(expected), failed.value.text("en")
+        assert sync_states(store.path) == {"pending": 150}
+    finally:
+        uploader.close()
+        store.close()
+        queued.close()
+        listener.close()

@@ -35,6 +35,12 @@ class SyncError(WordedError):
 class Unreachable(SyncError):
     """Connection refused or reset, timeout, DNS failure, truncated or garbled answer."""
 
+    unanswered = False
+    """The request went out and no answer began within the read timeout: the centre is
+    slow with it (it may still store it), not out of reach — a refused connection, a DNS
+    failure or a connect timeout leave this False. (urllib3 reports a TLS handshake that
+    stalls as a read timeout too: rare, and the batches halved then grow back.)"""
+
 
 class ServerBusy(SyncError):
     """5xx, or 429/503 with an optional ``Retry-After`` (seconds)."""
@@ -175,8 +181,10 @@ class SyncClient:
                                             allow_redirects=False, **kwargs)
             response.content  # noqa: B018 — read the whole body inside the try
         except requests.RequestException as exc:
-            raise Unreachable("sync.transport", what=Words(_failure_kind(exc)),
-                              cause=_root(exc)) from None
+            failure = Unreachable("sync.transport", what=Words(_failure_kind(exc)),
+                                  cause=_root(exc))
+            failure.unanswered = isinstance(exc, requests.ReadTimeout)
+            raise failure from None
         status = response.status_code
         if status in ok:
             return response

@@ -29,7 +29,15 @@ from kiosk import messages
 from kiosk.ids import uuid7
 from kiosk.store import Store
 from kiosk.sync import protocol
-from kiosk.sync.client import BatchAnswer, Refused, ServerBusy, SyncClient, SyncError, TooLarge
+from kiosk.sync.client import (
+    BatchAnswer,
+    Refused,
+    ServerBusy,
+    SyncClient,
+    SyncError,
+    TooLarge,
+    Unreachable,
+)
 from kiosk.sync.status import ANSWER_KEYS, StatusBoard, SyncState
 
 log = logging.getLogger(__name__)
@@ -43,7 +51,7 @@ class Yield(Exception):
 
 
 REGROW_AFTER = 4
-"""Batches accepted in a row after which entries halved by a statement timeout double
+"""Batches accepted in a row after which entries halved by a centre too slow double
 again, up to what they were: the lock or load that caused it passes, and a backlog sent a
 few entries at a time would take a request per entry; a centre still too slow costs one
 more timeout per that many batches."""
@@ -52,8 +60,8 @@ more timeout per that many batches."""
 @dataclass(frozen=True)
 class Limits:
     """How big a batch may be; halved on each 413, kept for the life of the worker. A
-    statement timeout at the centre halves the entries too, until batches go through again
-    (:data:`REGROW_AFTER`)."""
+    statement timeout at the centre, or no answer within the read timeout, halves the
+    entries too, until batches go through again (:data:`REGROW_AFTER`)."""
 
     entries: int
     bytes: int
@@ -121,7 +129,7 @@ class Uploader:
                            ThreadPoolExecutor] | None = None
         self._acknowledging: Future[None] | None = None
         self._regrow: tuple[int, int] | None = None
-        """(entries before a statement timeout halved them, batches accepted since)."""
+        """(entries before a centre too slow halved them, batches accepted since)."""
 
     def close(self) -> None:
         for pool in self._pools or ():
@@ -204,7 +212,14 @@ class Uploader:
             self.encoding = "gzip"  # an older centre without zstd
             return failed.after
         if isinstance(failure, ServerBusy) and failure.canceled and failed is not None:
-            self._slower(failed)
+            self._slower(failed, "ran past its statement timeout")
+        if isinstance(failure, Unreachable) and failure.unanswered and failed is not None \
+                and self._slower(failed, "did not answer in time"):
+            slow = Unreachable("sync.too_slow", sent=len(failed.ids),
+                               seconds=f"{self.client.timeout[1]:g}",
+                               entries=self.limits.entries)
+            slow.unanswered = True
+            raise slow from failure
         raise failure
 
     def _build(self, after: str, limits: Limits, encoding: str | None,
@@ -251,20 +266,24 @@ class Uploader:
         log.warning("sync: centre said 413; batches now ≤ %d entries, ≤ %d bytes",
                     self.limits.entries, self.limits.bytes)
 
-    def _slower(self, batch: Batch) -> None:
-        """503, the centre's database ran past its statement timeout storing ``batch``:
-        halve the entries a batch may hold, or the same batch is sent for ever. Retried
-        after the backoff as any 503 (the load may also pass); a lone entry just waits."""
-        if len(batch.ids) > 1:
-            before = self._regrow[0] if self._regrow else self.limits.entries
-            self.limits = Limits(max(1, len(batch.ids) // 2), self.limits.bytes)
-            self._regrow = (before, 0)
-            log.warning("sync: the centre ran past its statement timeout storing %d entries; "
-                        "batches now ≤ %d entries", len(batch.ids), self.limits.entries)
+    def _slower(self, batch: Batch, why: str) -> bool:
+        """The centre was too slow storing ``batch``: a 503 saying its database ran past its
+        statement timeout, or no answer within the kiosk's read timeout (it may store the
+        batch all the same; its entries stay pending until an answer says so). Halve the
+        entries a batch may hold, or the same batch is sent for ever; retried after the
+        backoff as before (the load may also pass). A lone entry just waits: False."""
+        if len(batch.ids) == 1:
+            return False
+        before = self._regrow[0] if self._regrow else self.limits.entries
+        self.limits = Limits(max(1, len(batch.ids) // 2), self.limits.bytes)
+        self._regrow = (before, 0)
+        log.warning("sync: the centre %s storing %d entries; batches now ≤ %d entries",
+                    why, len(batch.ids), self.limits.entries)
+        return True
 
     def _regrown(self) -> None:
         """A batch went through: after :data:`REGROW_AFTER` in a row, double the entries a
-        statement timeout halved, up to what they were before it."""
+        centre too slow halved, up to what they were before it."""
         if self._regrow is None:
             return
         before, accepted = self._regrow[0], self._regrow[1] + 1

@@ -21,8 +21,9 @@ How it behaves
 * Failures: timeouts, resets, truncated answers and 5xx are retried with exponential
   backoff (1 s doubling to ``max_backoff_seconds``, each wait randomised to 50–100 %);
   ``Retry-After`` is waited out as the centre asks. 413 halves the batch (a single entry
-  refused as too large is quarantined), and so does a 503 saying the centre's database ran
-  past its statement timeout storing it. 401/403 stop all uploads and raise ``alert`` until
+  refused as too large is quarantined), and so do a 503 saying the centre's database ran
+  past its statement timeout storing it and no answer within ``timeout_seconds`` to a batch
+  sent (not a connection that fails to open). 401/403 stop all uploads and raise ``alert`` until
   the operator pushes again (after fixing the token) or the kiosk restarts.
 
 Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
