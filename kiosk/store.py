@@ -54,7 +54,7 @@ from kiosk.timestamps import (
     today,
     utc_iso,
 )
-from kiosk.upkeep import WAL_LIMIT_PAGES, Checkpointer, Upkeep
+from kiosk.upkeep import WAL_KEEP_BYTES, WAL_LIMIT_PAGES, Checkpointer, Upkeep
 
 log = logging.getLogger(__name__)
 
@@ -591,6 +591,7 @@ class Store:
                 self.conn.execute("PRAGMA journal_mode=WAL")
                 self.conn.execute("PRAGMA synchronous=FULL")
                 self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT_PAGES}")
+                self.conn.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
                 self.migrate()
                 self._index_left_names()
         except (sqlite3.Error, StoreError) as exc:

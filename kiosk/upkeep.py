@@ -34,7 +34,16 @@ CHECKPOINT_QUIET_SECONDS = 0.05
 starts it again from the beginning."""
 WAL_LIMIT_PAGES = 4000
 """The writer connection's ``wal_autocheckpoint``: the longest the log gets (16 MiB of
-4 KiB pages) when the background checkpoints cannot keep up."""
+4 KiB pages) when the background checkpoints cannot keep up (a reader holding a snapshot
+through a burst lets it grow past that: no checkpoint may reset the log under it)."""
+WAL_KEEP_BYTES = 2 * WAL_LIMIT_PAGES * 4096
+"""The writer connection's ``journal_size_limit``: SQLite reuses the log's file from its
+start once a checkpoint has copied it all and never shrinks it, so a log grown past
+``WAL_LIMIT_PAGES`` under a long read (a 3,000-scan burst: 111 MiB) kept that size on disk
+until the kiosk stopped. The first commit after the log is reset cuts a file longer than
+this back to it. Twice the bound: a burst's log never reaches it, so no scan pays for
+truncating the file and growing it again (a limit under the bound cost the scan that reset
+the log ~7 ms each time in a burst, ``journal_size_limit`` being applied in its commit)."""
 
 
 class Checkpointer:

@@ -95,6 +95,34 @@ def test_the_log_cannot_grow_past_its_bound_when_the_upkeep_falls_behind(tmp_pat
     store.close()
 
 
+def test_a_log_grown_under_a_long_read_is_cut_back_when_it_starts_again(tmp_path,
+                                                                        monkeypatch):
+    """A reader holding its snapshot through a burst keeps every checkpoint from starting the
+    log again, so the log grows past its bound; SQLite then reuses the file from its start
+    and never shrinks it: the -wal stayed that size on disk until the kiosk stopped. Once
+    the log is copied, the scan that starts it again cuts the file to ``WAL_KEEP_BYTES``."""
+    without_background_moves(monkeypatch)
+    keep = 64 * 4096
+    monkeypatch.setattr(store_module, "WAL_KEEP_BYTES", keep)
+    path = tmp_path / "kiosk.db"
+    wal = path.with_name(path.name + "-wal")
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    reader = sqlite3.connect(path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM entries").fetchone()
+    for i in range(100):
+        scan(pipeline, i)
+    reader.rollback()
+    reader.close()
+    grown = wal.stat().st_size
+    assert grown > 4 * keep
+    upkeep.Checkpointer(path).run()  # what the upkeep thread does once scans pause
+    assert wal_index(path)[1] == wal_index(path)[0] and wal.stat().st_size == grown
+    scan(pipeline, 100)
+    assert wal_index(path)[0] < 50 and wal.stat().st_size == keep
+    store.close()
+
 def test_a_name_is_found_the_moment_its_scan_is_accepted_and_once_after_the_move(
         tmp_path, monkeypatch):
     without_background_moves(monkeypatch)
