@@ -18,7 +18,7 @@ import pytest
 from central_support import CENTRAL, central, database_url, steps_held_at_stays
 from trace_support import payload_identity, wire_entry
 
-from kiosk.central import derivation, stays
+from kiosk.central import derivation, erasure, stays
 from kiosk.central.backends import open_storage
 from kiosk.central.schema import MIGRATIONS
 from kiosk.central.storage import Storage
@@ -212,6 +212,41 @@ def test_a_purge_killed_before_adding_back_the_matches_it_deleted_leaves_them_to
     with open_storage(db) as storage:
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches"
                               ) == match
+        assert_nothing_astray(storage)
+
+
+def test_a_match_a_dead_purge_left_is_not_added_back_for_a_scan_erased_meanwhile(
+        db: str) -> None:
+    """A purge died after deleting person 1's match, which their scan kept (20 days old)
+    stands for: the match waits in forgotten_matches. A storage opened now (serve started
+    again) adds it back, but its statement reads the entries as they were when it began;
+    erasure, run meanwhile by another process, takes person 1's identity out of that scan
+    (personal data kept 14 days). The match must not come back afterwards, naming a
+    document number and card erased: the addition waits for erasure, as a step does, or
+    erasure for it."""
+    with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
+            concurrent.futures.ThreadPoolExecutor(2) as pool:
+        scan = send(storage, 1, NOW - dt.timedelta(days=20))
+        with storage._transaction() as tx:  # what a purge dying just after its deletion left
+            storage._execute(tx, "WITH gone AS (DELETE FROM document_matches RETURNING "
+                                 "subject_key, day, match_key) INSERT INTO forgotten_matches "
+                                 "SELECT * FROM gone")
+        with other.transaction():  # the opening's addition stops at the row, having read
+            other.execute("SELECT 1 FROM forgotten_matches FOR UPDATE")
+            opening = pool.submit(lambda: open_storage(db).close())
+            wait_until(other, "transactionid", "the opening reached the match", opening)
+            erasing = pool.submit(erasure.erase_personal, storage,
+                                  NOW.date() - dt.timedelta(days=14))
+            deadline = time.monotonic() + 30
+            while not (erasing.done() or waiting(other, "advisory")):
+                assert time.monotonic() < deadline, "erasure neither ended nor waited"
+                time.sleep(0.02)
+        opening.result(timeout=30)
+        assert erasing.result(timeout=30) == 1
+        assert storage._query("SELECT subject_key FROM entries") == [("erased",)]
+        assert storage._query("SELECT 1 FROM document_matches WHERE subject_key = $1",
+                              (scan["subject_key"],)) == []
+        assert storage._query("SELECT 1 FROM forgotten_matches") == []
         assert_nothing_astray(storage)
 
 

@@ -19,7 +19,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from kiosk.central import document_matches
+from kiosk.central import derivation, document_matches
 from kiosk.central.id_days import day_of_id
 from kiosk.central.partitions import Partitions, briefly
 from kiosk.central.schema import MIGRATIONS, statements
@@ -196,13 +196,21 @@ class PostgresStorage(Storage):
         """Once the batches writing day sets and matches have ended, add back the matches
         forgotten by purges that an entry held stands for (:meth:`Partitions.drop_before`).
         Those forgotten are read before the wait: a deletion committed later may have a
-        step open after it, and is left to its own purge's settling (or the next)."""
+        step open after it, and is left to its own purge's settling (or the next). Each
+        addition holds steps, erasure and the default partition's purge back
+        (:func:`derivation.exclude`): it reads the entries when its statement begins, and a
+        match added for a scan whose identity was erased meanwhile (a storage opened after
+        a purge died, while another process erased) stayed, naming the card erased."""
         rows = self._query(f"SELECT subject_key, day, match_key FROM "
                            f"{document_matches.FORGOTTEN} ORDER BY 1, 2, 3")
         self._wait_for_writers("day_subjects", "document_matches")
         for start in range(0, len(rows), _RESTORE_ROWS):
             with self._transaction() as tx:
                 tx.execute("SELECT pg_advisory_xact_lock($1)", (_SETTLE_KEY,))
+                tx.execute("SET LOCAL lock_timeout = 0")  # a long step: wait, not fail open
+                derivation.exclude(self, tx)
+                tx.execute("SELECT set_config('lock_timeout', $1, true)",
+                           (f"{int(self.busy_timeout * 1000)}ms",))
                 tx.execute(document_matches.RESTORE, [
                     list(column) for column in zip(*rows[start:start + _RESTORE_ROWS],
                                                    strict=True)])
