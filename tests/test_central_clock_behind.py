@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 from central_support import ENGINES, database_url
-from trace_support import payload_identity, wire_entry
+from trace_support import number, payload_identity, wire_entry
 
+from kiosk.central import derivation, tracing
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
+from kiosk.central.trace_queries import StorageSource
 from kiosk.ids import uuid7
 from kiosk.sync import protocol
 
@@ -98,6 +100,31 @@ def test_not_before_is_corrected_by_the_batchs_clock_offset_like_any_time(
     assert send(storage, [scan(1, "in", BOOTED_AT_1970, behind(NOT_BEFORE))],
                 clock_behind_by=3 * 3600.0) == [("accepted", None)]
     assert hours(storage) == [("2026-12-01", 6, 1)]
+
+
+def test_a_trace_finds_the_visit_at_its_not_before_with_its_contacts(storage: Storage
+                                                                     ) -> None:
+    """Person 1 came in and out through a kiosk booted at 1970 (both scans flagged, read
+    off its monotonic clock); person 2 was there meanwhile, scanned by a kiosk with a good
+    clock."""
+    inside = NOT_BEFORE + dt.timedelta(hours=1)
+    assert send(storage, [
+        scan(1, "in", BOOTED_AT_1970, behind(NOT_BEFORE)),
+        scan(1, "out", BOOTED_AT_1970 + dt.timedelta(hours=1), behind(inside)),
+        scan(2, "in", NOT_BEFORE + dt.timedelta(minutes=30)),
+        scan(2, "out", NOT_BEFORE + dt.timedelta(hours=2)),
+    ]) == [("accepted", None)] * 4
+    derivation.catch_up(storage)
+    start, end = NOT_BEFORE - dt.timedelta(hours=3), NOT_BEFORE + dt.timedelta(hours=3)
+    policy = tracing.Policy()
+    source = StorageSource(storage, tracing.alias_window(start.timestamp(), end.timestamp(),
+                                                         policy))
+    result = tracing.trace(source, tracing.target_for_document(source, number(1)),
+                           start.timestamp(), end.timestamp(), policy)
+    assert [(v.start, v.end) for v in result.visits] == [
+        (NOT_BEFORE.timestamp(), inside.timestamp())]
+    assert [(c["person"], c["seconds"]) for c in result.contacts()] == [
+        (payload_identity(2, "cccd").match_key, 1800.0)]
 
 
 RECENT = RECEIVED - dt.timedelta(hours=2)
