@@ -483,9 +483,10 @@ def clock_behind(newest: tuple[str, int, str] | None, row: dict[str, Any]
     monotonic_ns, boot_id) (:data:`_NEWEST`): the clock was stepped back (NTP, a
     technician, a dead RTC battery). ``not_before`` is the earliest the scan can really
     have happened: the newest entry's time, plus the monotonic time elapsed since when that
-    entry was written in this boot. It travels to the centre in ``extra``, which judges and
-    files the entry by it (``kiosk.sync.protocol.not_before``); the kiosk counts the entry
-    at that time for "inside now"."""
+    entry was written in this boot. The kiosk counts the entry at that time for "inside
+    now"; it travels to the centre in ``extra`` as a flag, not a time to file by: across a
+    reboot it is only a lower bound (every scan of a boot at 1970 would share the last
+    time before it), so the centre judges and files the entry by ``scanned_at`` as sent."""
     if newest is None:
         return None
     at = epoch_seconds(newest[0])

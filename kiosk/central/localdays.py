@@ -5,9 +5,7 @@ reports, aggregates, tracing. A scan is placed by the kiosk's wall clock (``scan
 corrected by the clock offset the centre measured on the batch that brought it when that
 offset is larger than :data:`CLOCK_TOLERANCE_SECONDS` — a kiosk whose clock is hours off
 would otherwise file its scans under the wrong day, while within the tolerance the offset is
-mostly transit time and must not move a scan across midnight. A scan its kiosk flagged as
-written with the clock behind is stored with the offset that places it at its
-``not_before`` (:func:`kiosk.central.storage.entry_clock_offset`), so the same rule files it.
+mostly transit time and must not move a scan across midnight.
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
-from kiosk.central import aggregates, derivation, document_matches, localdays, people, stays
-from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, Calendar
+from kiosk.central import aggregates, derivation, document_matches, people, stays
+from kiosk.central.localdays import Calendar
 from kiosk.central.people import ERASED
 from kiosk.central.placeholders import Params, json_rows, slots
 from kiosk.central.schema import (
@@ -53,10 +53,10 @@ BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset
                  "entries", "accepted", "duplicate", "rejected")
 """A batch log record: who sent it when, the clock offset then, and what became of it."""
 
-(_KIOSK, _CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _SUBJECT, _EXTRA) = (
+(_KIOSK, _CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _SUBJECT) = (
     STORED_COLUMNS.index(name) for name in (
         "kiosk_id", "checkpoint_id", "direction", "source", "scanned_at", "local_day",
-        "subject_key", "extra"))
+        "subject_key"))
 _COUNTED = operator.itemgetter(_CHECKPOINT, _DAY, _DIRECTION, _SOURCE)
 """What the per-checkpoint counts take of a stored row (:meth:`aggregates.Tally.add`)."""
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
@@ -119,21 +119,6 @@ class Kiosk:
     @property
     def active(self) -> bool:
         return self.revoked_at is None
-
-
-def entry_clock_offset(scanned_at: str, not_before: str, batch_offset: float | None
-                       ) -> float:
-    """The clock offset stored with an entry judged by its ``not_before``
-    (:func:`protocol.not_before`): how far its kiosk's clock was behind when it wrote
-    ``scanned_at`` (``not_before`` − ``scanned_at``), plus the batch's offset where the
-    centre corrects by it (beyond :data:`CLOCK_TOLERANCE_SECONDS`). Every reader that
-    corrects ``scanned_at`` by the stored offset — the day and hour filed under, a zone
-    change's refiling, tracing, the stays kept — then places the scan at ``not_before``
-    on the centre's clock, and the entry itself is stored as sent."""
-    applied = (batch_offset if batch_offset is not None
-               and abs(batch_offset) > CLOCK_TOLERANCE_SECONDS else 0.0)
-    gap = localdays.parse_utc(not_before) - localdays.parse_utc(scanned_at)
-    return round(applied + gap.total_seconds(), 6)
 
 
 class Candidate(NamedTuple):
@@ -276,13 +261,9 @@ class Storage(ABC):
             elif row is not None and row[_SUBJECT] == ERASED:  # erasure would skip it
                 row, refusal = None, protocol.Refusal("reserved", field="subject_key",
                                                       got=json.dumps(ERASED))
-            elif row is not None:
-                not_before = protocol.not_before(row[_SCANNED_AT], row[_EXTRA])
-                if time_window:
-                    refusal = (protocol.scanned_at_problem(row[_SCANNED_AT], window)
-                               if not_before is None else protocol.scanned_at_problem(
-                                   not_before, window, protocol.NOT_BEFORE_FIELD))
-                    row = None if refusal else row
+            elif row is not None and time_window:
+                refusal = protocol.scanned_at_problem(row[_SCANNED_AT], window)
+                row = None if refusal else row
             if row is None:
                 refusal = over_bound or refusal
                 assert refusal is not None
@@ -291,14 +272,8 @@ class Storage(ABC):
                 results[index] = {"id": entry_id, "status": protocol.REJECTED,
                                   **refusal.answer()}
                 continue
-            if not_before is None:
-                day, hour = place(row[_SCANNED_AT], offset)
-                candidate = Candidate(index, (*row, *receipt, day), hour)
-            else:  # judged by when it really happened, stored as sent
-                corrected = entry_clock_offset(row[_SCANNED_AT], not_before, offset)
-                day, hour = place(row[_SCANNED_AT], corrected)
-                candidate = Candidate(index, (*row, receipt[0], corrected, batch_id, day), hour)
-            entry_id = row[0]
+            day, hour = place(row[_SCANNED_AT], offset)
+            candidate, entry_id = Candidate(index, (*row, *receipt, day), hour), row[0]
             if over_bound is not None:
                 if_held.append((candidate, over_bound))
             elif entry_id in fresh:

@@ -30,7 +30,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from kiosk.central import derivation, identities, partitions, stays
+from kiosk.central import derivation, identities, stays
 from kiosk.central.erasure import identities_begin
 from kiosk.central.id_days import id_prefix
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
@@ -134,20 +134,12 @@ class StorageSource:
 
     def person_rows(self, keys: Iterable[str], lo: dt.datetime, hi: dt.datetime
                     ) -> list[Sequence[Any]]:
-        """A person's scans by their keys and the days of [lo, hi]; on PostgreSQL also those
-        of the default partition by the days alone: a scan the centre files by its
-        ``not_before`` (:func:`kiosk.sync.protocol.not_before`) carries the id its kiosk
-        made with the clock far behind — a flat RTC battery's 1970, in no day partition —
-        which the id bounds (:meth:`_bounds`) do not cover."""
         params = Params()
         span = self._span(lo, hi, params)
         keys = params.add(self._list(sorted(keys)))
-        person = f"({self._in('e.subject_key', keys)} OR {self._in('e.match_key', keys)})"
-        sql = f"SELECT {_COLUMNS} FROM entries e WHERE {person} AND {span}"
-        if self.postgresql:  # the days are the span's first two values
-            sql += (f" UNION ALL SELECT {_COLUMNS} FROM {partitions.DEFAULT} e WHERE {person} "
-                    "AND e.local_day BETWEEN $1 AND $2")
-        return self._rows(self.storage._query(sql, params))
+        return self._rows(self.storage._query(
+            f"SELECT {_COLUMNS} FROM entries e WHERE ({self._in('e.subject_key', keys)} "
+            f"OR {self._in('e.match_key', keys)}) AND {span}", params))
 
     def _windows(self, windows: Sequence[Window], params: Params, unmatched: bool = False
                  ) -> tuple[str, str]:

@@ -8,9 +8,7 @@ The rules, in the order they apply:
 
 - **Time**: a scan's time is its kiosk's ``scanned_at`` corrected by the clock offset measured
   on the batch that brought it, when that offset exceeds the centre's tolerance — the rule
-  that files scans under local days (:mod:`kiosk.central.localdays`); a scan flagged as
-  written with the clock behind is stored with the offset that places it at its
-  ``not_before``.
+  that files scans under local days (:mod:`kiosk.central.localdays`).
 - **Person**: the kiosk's keys name a person. A CCCD and a (masked) PC-Covid code of one
   person share a ``match_key``; a row without one (a manual entry with a document number) is
   joined to the match key seen with its document elsewhere (:func:`canonical`).

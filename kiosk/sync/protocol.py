@@ -892,42 +892,14 @@ def scanned_at_window(received_at: dt.datetime, offset_seconds: float | None
     return format_time(kiosk_now - ENTRY_MAX_AGE), format_time(kiosk_now + ENTRY_MAX_AHEAD)
 
 
-def scanned_at_problem(scanned_at: str, window: tuple[str, str], field: str = "scanned_at"
-                       ) -> Refusal | None:
-    """Why an entry's (valid) ``scanned_at`` — or the time it is judged by, named by
-    ``field`` (:func:`not_before`) — is outside the :func:`scanned_at_window`."""
+def scanned_at_problem(scanned_at: str, window: tuple[str, str]) -> Refusal | None:
+    """Why an entry's (valid) ``scanned_at`` is outside the :func:`scanned_at_window`."""
     if scanned_at < window[0]:
-        return Refusal("too_old", field=field, time=scanned_at, days=ENTRY_MAX_AGE.days)
+        return Refusal("too_old", field="scanned_at", time=scanned_at,
+                       days=ENTRY_MAX_AGE.days)
     if scanned_at > window[1]:
-        return Refusal("too_new", field=field, time=scanned_at)
+        return Refusal("too_new", field="scanned_at", time=scanned_at)
     return None
-
-
-CLOCK_BEHIND = "clock_behind"
-"""The ``extra`` member a kiosk flags an entry written with its clock behind with
-(``kiosk.store.clock_behind``): ``{"seconds": s, "not_before": t}``."""
-NOT_BEFORE_FIELD = f"extra.{CLOCK_BEHIND}.not_before"
-_FLAGGED = f'"{CLOCK_BEHIND}"'
-
-
-def not_before(scanned_at: str, extra: str) -> str | None:
-    """The time the centre judges and files an entry by instead of its ``scanned_at``:
-    ``extra.clock_behind.not_before`` (``extra`` as stored, canonical JSON text), the
-    earliest the scan can really have happened by the kiosk's clock, when the kiosk flagged
-    it as written with that clock behind — a flat RTC battery stamps ``scanned_at`` in 1970,
-    which is no time to refuse, count or trace a real visit by. None (go by ``scanned_at``)
-    unless it is a valid wire time later than ``scanned_at``: a malformed flag changes
-    nothing, and a valid one still has to lie within the window (:func:`scanned_at_problem`,
-    ``field`` :data:`NOT_BEFORE_FIELD`), so a forged one cannot carry a scan into it."""
-    if _FLAGGED not in extra:  # almost every entry: no parsing
-        return None
-    try:
-        held = json.loads(extra)
-    except ValueError:
-        return None
-    flag = held.get(CLOCK_BEHIND) if isinstance(held, dict) else None
-    at = flag.get("not_before") if isinstance(flag, dict) else None
-    return at if parse_time(at) is not None and at > scanned_at else None
 
 
 def clock_offset_seconds(received_at: dt.datetime, sent_at: dt.datetime) -> float:
