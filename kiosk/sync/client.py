@@ -29,8 +29,7 @@ class SyncError(WordedError):
     centre's own refusal, worded from its code when this kiosk knows it)."""
 
     reached_server = False
-    """True when the centre itself answered (the network works), or took a request and did
-    not answer it in time (slow, not out of reach); False for other transport faults."""
+    """True when the centre itself answered (the network works), False for transport faults."""
 
 
 class Unreachable(SyncError):
@@ -184,7 +183,7 @@ class SyncClient:
         except requests.RequestException as exc:
             failure = Unreachable("sync.transport", what=Words(_failure_kind(exc)),
                                   cause=_root(exc))
-            failure.reached_server = failure.unanswered = isinstance(exc, requests.ReadTimeout)
+            failure.unanswered = isinstance(exc, requests.ReadTimeout)
             raise failure from None
         status = response.status_code
         if status in ok:

@@ -218,7 +218,7 @@ class Uploader:
             slow = Unreachable("sync.too_slow", sent=len(failed.ids),
                                seconds=f"{self.client.timeout[1]:g}",
                                entries=self.limits.entries)
-            slow.reached_server = slow.unanswered = True
+            slow.unanswered = True
             raise slow from failure
         raise failure
 
