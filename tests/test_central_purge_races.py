@@ -345,3 +345,50 @@ def test_the_scans_of_a_kiosk_clock_far_ahead_leave_nothing_behind_when_purged(
         assert_nothing_astray(storage)
         assert storage._query("SELECT document_number FROM identities") == [
             (kept["document_number"],)]
+
+
+def test_a_storage_opened_while_another_adds_back_behind_a_long_step_waits_for_it(
+        db: str) -> None:
+    """A purge died leaving person 1's match in forgotten_matches. A storage opening now
+    (serve started again) adds it back and, holding the addition's turn, waits for a step
+    deriving a kiosk's backlog that lasts longer than the busy timeout — an opening waits
+    for a long step rather than failing (b628d8a). A second storage opening meanwhile (a
+    report run by cron, another serve worker) has the same to add back: it must wait its
+    turn, as the first waits for the step, and open once both are done, not fail as storage
+    busy because the first held the turn past its busy timeout."""
+    with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
+            concurrent.futures.ThreadPoolExecutor(3) as pool:
+        scan = send(storage, 1, NOW - dt.timedelta(days=1))
+        with storage._transaction() as tx:  # what a purge dying just after its deletion left
+            storage._execute(tx, "WITH gone AS (DELETE FROM document_matches RETURNING "
+                                 "subject_key, day, match_key) INSERT INTO forgotten_matches "
+                                 "SELECT * FROM gone")
+        (backlog,) = [wire_entry(payload_identity(2, "pccovid_masked"), checkpoint=CHECKPOINT,
+                                 kiosk="k1", direction="in", scanned_at=NOW)]
+        storage.ingest_batch("k1", [backlog], sent_at=protocol.format_time(NOW),
+                             received_at=NOW, batch_id=uuid7())
+
+        def opening() -> None:
+            open_storage(db, busy_timeout=1.0).close()
+
+        def advisory_waiters() -> int:
+            return other.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                 "AND NOT granted").fetchone()[0]
+
+        with steps_held_at_stays(other):
+            stepping = pool.submit(derivation.step, storage)
+            wait_until(other, "advisory", "the step reached its stays")
+            first = pool.submit(opening)
+            deadline = time.monotonic() + 30
+            while advisory_waiters() < 2:  # the first opening waits for the step
+                assert not first.done(), first.exception()
+                assert time.monotonic() < deadline, "the first opening never waited"
+                time.sleep(0.02)
+            second = pool.submit(opening)
+            time.sleep(3)  # the step goes on past the busy timeout (1 s)
+        assert stepping.result(timeout=30) == 1
+        assert first.exception(timeout=30) is None
+        assert second.exception(timeout=30) is None
+        assert storage._query("SELECT subject_key FROM document_matches") == [
+            (scan["subject_key"],)]
+        assert storage._query("SELECT 1 FROM forgotten_matches") == []
