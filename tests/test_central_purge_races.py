@@ -385,7 +385,10 @@ def test_a_storage_opened_while_another_adds_back_behind_a_long_step_waits_for_i
                 assert time.monotonic() < deadline, "the first opening never waited"
                 time.sleep(0.02)
             second = pool.submit(opening)
-            time.sleep(3)  # the step goes on past the busy timeout (1 s)
+            while advisory_waiters() < 3 and not second.done():  # the second waits its turn
+                assert time.monotonic() < deadline, "the second opening never waited"
+                time.sleep(0.02)
+            time.sleep(2)  # the step goes on past the busy timeout (1 s)
         assert stepping.result(timeout=30) == 1
         assert first.exception(timeout=30) is None
         assert second.exception(timeout=30) is None
