@@ -206,8 +206,10 @@ class PostgresStorage(Storage):
         self._wait_for_writers("day_subjects", "document_matches")
         for start in range(0, len(rows), _RESTORE_ROWS):
             with self._transaction() as tx:
+                # a long step: wait, not fail open — for it, and for the turn of another
+                # opening that adds back while it waits for that step
+                tx.execute("SET LOCAL lock_timeout = 0")
                 tx.execute("SELECT pg_advisory_xact_lock($1)", (_SETTLE_KEY,))
-                tx.execute("SET LOCAL lock_timeout = 0")  # a long step: wait, not fail open
                 derivation.exclude(self, tx)
                 tx.execute("SELECT set_config('lock_timeout', $1, true)",
                            (f"{int(self.busy_timeout * 1000)}ms",))
