@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from evdev import ecodes as e
 
+from kiosk import RELEASED
 from kiosk.config import validate_device
 from kiosk.devices.captures import load_capture
 from kiosk.devices.diagnostics import (
@@ -22,6 +29,9 @@ from kiosk.devices.diagnostics import (
 from kiosk.devices.stream import InputEvent
 from kiosk.devices.supervisor import DeviceStatus
 from kiosk.devices.watching import capture_target, watch, watch_options
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan, Status
+from kiosk.store import Store
 
 CAPTURES = Path(__file__).parent / "data" / "captures"
 CCCD = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
@@ -226,3 +236,50 @@ def test_devices_watch_takes_the_zone_from_the_configuration(tmp_path: Path) -> 
     assert watch(target, io.StringIO()).timezone == ZoneInfo("UTC")
     absent = watch_options(argparse.Namespace(device=capture, config=str(tmp_path / "none")))
     assert absent.timezone is None and watch(absent, io.StringIO()).scans
+
+
+def test_the_view_at_1970_takes_a_card_the_kiosk_at_1970_takes(tmp_path: Path) -> None:
+    """A flat RTC battery boots the kiosk at 1970 — exactly when a technician opens the live
+    view to find out what is wrong. The kiosk checks a CCCD's dates against the earliest the
+    real date can be (the release at least), so a card issued before the release is accepted;
+    the view judged it against the clock alone and said "refused: in the future"."""
+    hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
+    card = CCCD.replace("|10102021", f"|{RELEASED - dt.timedelta(days=1):%d%m%Y}").encode()
+    store = Store(tmp_path / "kiosk.db", timezone=hanoi)
+    try:
+        kiosk = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k")).submit(
+            Scan(payload=card, device_id="d1", lane="in", wall_time=0.0))
+    finally:
+        store.close()
+    assert kiosk.status is Status.ACCEPTED
+    assert describe_payload(card, hanoi, 0.0) == "cccd: Nguyễn Văn An ••••••••2345"
+
+
+def test_watching_a_capture_does_not_need_a_readable_configuration() -> None:
+    """`kiosk devices watch FILE` (or /dev/…) needs no configuration; since the zone is taken
+    from --config "when it loads", a config.toml the technician may not read (0600, as the
+    kiosk asks of a file holding its token) ended the watch with "device error: Permission
+    denied" instead of watching in the default zone. Run as another user than the file's
+    owner (nobody, through util-linux's setpriv, when the tests run as root)."""
+    as_another_user: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: root reads any file")
+        as_another_user = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    with tempfile.TemporaryDirectory() as directory:
+        os.chmod(directory, 0o755)
+        config = Path(directory) / "config.toml"
+        config.write_text('[kiosk]\nid = "k"\ncheckpoint_id = "CP"\ntimezone = "UTC"\n',
+                          encoding="utf-8")
+        config.chmod(0o600 if as_another_user else 0o000)
+        capture = CAPTURES / "zebra-serial-cccd.serial.log"
+        code = ("import sys; from kiosk.cli import main; "
+                f"sys.exit(main(['devices', 'watch', {str(capture)!r}, '--config', "
+                f"{str(config)!r}]))")
+        ran = subprocess.run([*as_another_user, sys.executable, "-c", code],
+                             capture_output=True, text=True, timeout=60, cwd=directory,
+                             env={**os.environ, "HOME": directory,
+                                  "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert ran.returncode == 0, ran.stderr
+    assert "cccd: Nguyễn Văn An" in ran.stdout
