@@ -518,6 +518,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "không có thiết bị '{target}' trong {config} (có: {devices})",
         "no device '{target}' in {config} (configured: {devices})",
     ),
+    "device.watch_config_unreadable": (
+        "không đọc được {config} ({reason}): ngày trên CCCD được kiểm tra theo múi giờ {zone}",
+        "cannot read {config} ({reason}): a CCCD's dates are checked in the {zone} zone",
+    ),
     "device.watch_cannot": (
         "không xem trực tiếp được thiết bị loại {kind} (xem được {kinds} và tệp ghi lại; "
         "camera: dùng màn hình kỹ thuật)",

@@ -23,7 +23,7 @@ from kiosk.payloads import Identity, Rejection, decode, payload_key
 from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import Direction, Scan, ScanResult, Status
 from kiosk.store import INSIDE_WINDOW, LastMovement, Store, StoreError
-from kiosk.timestamps import local_today, utc_iso
+from kiosk.timestamps import card_day, local_today, utc_iso
 
 log = logging.getLogger(__name__)
 _PLACEHOLDER_ID = "00000000-0000-7000-8000-000000000000"
@@ -93,8 +93,8 @@ class Pipeline:
         """Thread-safe; called by every device thread."""
         # the scan's own date where the kiosk stands (the store's zone is the configured one),
         # or the earliest the real date can be when the clock is behind that
-        decoded = decode(scan.payload, today=max(
-            local_today(self.store.timezone, scan.wall_time), self._earliest_day))
+        decoded = decode(scan.payload,
+                         today=card_day(self.store.timezone, scan.wall_time, self._earliest_day))
         if isinstance(decoded, Identity) and decoded.kind == "hc1":
             # Before the write lock: the signature check costs CPU, not the database.
             # at 1970 every certificate would be "not yet valid", and every expired one valid

@@ -15,6 +15,8 @@ import math
 import time
 from zoneinfo import ZoneInfo
 
+from kiosk import RELEASED
+
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 """A kiosk's zone unless ``[kiosk] timezone`` says otherwise."""
 
@@ -92,6 +94,16 @@ def local_today(timezone: ZoneInfo, now: float | None = None) -> dt.date:
 _today: tuple[float, ZoneInfo | None, dt.date] = (math.nan, None, dt.date.min)
 """The minute :func:`local_today` worked out last (since the epoch), its zone and the date
 there (one tuple: a thread reads a matching set; NaN equals no minute)."""
+
+
+def card_day(timezone: ZoneInfo, now: float | None = None, earliest: dt.date = RELEASED
+             ) -> dt.date:
+    """The day a CCCD's dates must not be after: the clock's date in ``timezone`` or, when
+    the clock is behind (a flat RTC battery boots at 1970), ``earliest``, the earliest the
+    real date can be (the release at least; the pipeline knows a later one, the newest
+    entry's day). The pipeline and the technician's live view both judge by it, so the view
+    never refuses a card the kiosk takes."""
+    return max(local_today(timezone, now), earliest)
 
 
 def local_hours(day: dt.date, timezone: ZoneInfo) -> list[tuple[int, str, str]]:

@@ -39,7 +39,7 @@ from kiosk.enrolment import is_enrolment_code, masked
 from kiosk.messages import Words, both
 from kiosk.payloads import Identity, Rejection, decode
 from kiosk.scan import mask_document
-from kiosk.timestamps import local_today
+from kiosk.timestamps import DEFAULT_TIMEZONE, card_day
 
 BURST_GAP = 0.03
 """Serial bytes this far apart belong to different bursts (what the scanner sent at once)."""
@@ -55,8 +55,9 @@ def _printable(data: bytes) -> str:
 def describe_payload(payload: bytes, timezone: ZoneInfo | None = None,
                      now: float | None = None) -> str:
     """What the pipeline would make of a payload: its kind and who, or why it is refused.
-    ``timezone``: the kiosk's configured zone, where a CCCD's dates must not be after today
-    (``now``'s date there), as the pipeline checks them; None: the default zone."""
+    ``timezone``: the kiosk's configured zone, where a CCCD's dates must not be after
+    ``now``'s date there — or the release, when the clock is behind it — as the pipeline
+    checks them (``card_day``); None: the default zone."""
     result = _decode(payload, timezone, now)
     if isinstance(result, Identity):
         who = " ".join(p for p in (result.name or "", mask_document(result.document_number))
@@ -337,7 +338,7 @@ def diagnostics_for(options: DeviceOptions, timezone: ZoneInfo | None = None) ->
 
 def _decode(payload: bytes, timezone: ZoneInfo | None, now: float | None = None
             ) -> Identity | Rejection:
-    return decode(payload, today=None if timezone is None else local_today(timezone, now))
+    return decode(payload, today=card_day(timezone or ZoneInfo(DEFAULT_TIMEZONE), now))
 
 
 def _kind(payload: bytes, timezone: ZoneInfo | None) -> str:

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import fnmatch
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from kiosk.devices.kind import DeviceKind, DeviceOptions
 from kiosk.devices.registry import kinds
 from kiosk.devices.stream import Idle, Item
 from kiosk.messages import both
+from kiosk.timestamps import DEFAULT_TIMEZONE
 
 OVERRIDES = {"baudrate": "baud", "terminator": "terminator", "layout": "layout",
              "mode": "mode", "idle_gap_ms": "idle_gap_ms", "hex_mode": "hex"}
@@ -83,11 +85,23 @@ def watch_options(args: argparse.Namespace) -> WatchTarget:
         config = None
         if os.path.exists(args.config):
             with contextlib.suppress(config_mod.ConfigError):
-                config = config_mod.load(args.config)
+                config = _readable_config(args.config)
     else:
         config = config_mod.load(args.config)
         found = _configured_target(args, config)
     return found if config is None else dataclasses.replace(found, timezone=config.timezone)
+
+
+def _readable_config(path: str) -> config_mod.Config | None:
+    """The configuration, for its zone alone: a file or /dev path is watched without one, so
+    a config.toml the technician may not read (0600: it holds the kiosk's token) only means
+    the default zone — said on stderr, since a card's dates may then be judged otherwise."""
+    try:
+        return config_mod.load(path)
+    except OSError as exc:
+        print(both("device.watch_config_unreadable", config=path,
+                   reason=exc.strerror or exc, zone=DEFAULT_TIMEZONE), file=sys.stderr)
+        return None
 
 
 def _target_at(args: argparse.Namespace) -> WatchTarget:
