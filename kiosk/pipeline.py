@@ -83,6 +83,12 @@ class Pipeline:
         expired. Kept here, not queried per scan: one left behind by another writer only
         judges as before."""
 
+    @property
+    def earliest_day(self) -> dt.date:
+        """The earliest the real local date can be: the technician's live view judges a
+        card's dates by it too."""
+        return self._earliest_day
+
     # -- listeners ------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """``listener(result)`` after every scan's result is final; returns unsubscribe."""

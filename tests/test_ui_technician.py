@@ -4,9 +4,11 @@ valid config.toml (comments kept, atomic write) and applied without restarting."
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import secrets
 import shutil
+from zoneinfo import ZoneInfo
 
 import pytest
 from devices_support import typed
@@ -27,7 +29,7 @@ from kiosk.config import validate_device
 from kiosk.devices.captures import CaptureWriter
 from kiosk.devices.registry import kinds
 from kiosk.enrolment import EnrolmentCode
-from kiosk.scan import Scan
+from kiosk.scan import Scan, Status
 from kiosk.ui.config_writer import DeviceDraft, save_devices, save_setting
 from kiosk.ui.device_form import DeviceForm
 
@@ -261,6 +263,34 @@ def test_watch_raw_input_hides_an_enrolment_codes_secret_like_the_command(make_w
     text = screen.watch.output.toPlainText()
     assert "   ckenrol:1?…" in text and "enrolment code hidden" in text
     assert code.secret not in text and "KEY_ENTER ↓" not in text
+
+
+def test_the_raw_view_takes_a_card_dated_up_to_the_kiosks_newest_entry(make_window, qtbot,
+                                                                        tmp_path):
+    """A kiosk whose clock falls behind (a flat RTC battery boots at 1970) takes a card dated
+    up to its newest entry's day, not only up to the release: the real date is at least that.
+    The technician's raw view judges by the same day, the running kiosk's, so it does not call
+    that card "in the future" while the kiosk takes it. Here the newest entry, of July 2027,
+    makes a card issued in June 2027 acceptable now."""
+    hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
+    card = CCCD_AN.replace("001099012345", "079199054321").replace(
+        "Nguyễn Văn An", "Trần Thị Bình").replace("|10102021", "|01062027")
+    capture = tmp_path / "card.capture"
+    capture.write_text('# kiosk-capture v1 format=serial\n# settings: {"terminator": "CRLF"}\n'
+                       f"1.000000 {(card + chr(13) + chr(10)).encode().hex(' ')}\n",
+                       encoding="utf-8")
+    device = (f'\n[[devices]]\nid = "capture"\ntype = "replay"\nformat = "serial"\n'
+              f'path = "{capture}"\nenabled = false\n')
+    window = make_window(write_config(tmp_path, device))
+    pipeline = window.bridge.kiosk.pipeline
+    newest = dt.datetime(2027, 7, 1, 9, tzinfo=hanoi).timestamp()
+    assert pipeline.submit(Scan(CCCD_AN.encode(), wall_time=newest)).status is Status.ACCEPTED
+    assert pipeline.submit(Scan(card.encode())).status is Status.ACCEPTED
+    screen = open_technician(window, qtbot)
+    screen.tabs.setCurrentWidget(screen.watch_tab)
+    screen.watch.raw_button.click()
+    qtbot.waitUntil(lambda: "scan(s)" in screen.watch.output.toPlainText(), timeout=15000)
+    assert "→ cccd: Trần Thị Bình" in screen.watch.output.toPlainText()
 
 
 def test_the_check_tab_runs_kiosk_doctor_and_shows_each_verdict_in_the_screens_language(

@@ -22,11 +22,13 @@ without a raw stream.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk import RELEASED
 from kiosk.devices import keycodes as e
 from kiosk.devices.decoders import build_decoder
 from kiosk.devices.keydecoder import KeyDecoder
@@ -53,12 +55,12 @@ def _printable(data: bytes) -> str:
 
 
 def describe_payload(payload: bytes, timezone: ZoneInfo | None = None,
-                     now: float | None = None) -> str:
+                     now: float | None = None, earliest_day: dt.date = RELEASED) -> str:
     """What the pipeline would make of a payload: its kind and who, or why it is refused.
     ``timezone``: the kiosk's configured zone, where a CCCD's dates must not be after
-    ``now``'s date there — or the release, when the clock is behind it — as the pipeline
-    checks them (``card_day``); None: the default zone."""
-    result = _decode(payload, timezone, now)
+    ``now``'s date there — or ``earliest_day``, when the clock is behind it — as the
+    pipeline checks them (``card_day``); None: the default zone."""
+    result = _decode(payload, timezone, earliest_day, now)
     if isinstance(result, Identity):
         who = " ".join(p for p in (result.name or "", mask_document(result.document_number))
                        if p)
@@ -85,6 +87,9 @@ class Diagnostics:
         """Whether the last item observed was left out: part of an enrolment code."""
         self.timezone: ZoneInfo | None = None
         """The kiosk's configured zone, for a CCCD's dates (``diagnostics_for`` sets it)."""
+        self.earliest_day: dt.date = RELEASED
+        """The earliest the real date can be, for a CCCD's dates when the clock is behind
+        (``diagnostics_for`` sets the running kiosk's)."""
 
     # -- observations --------------------------------------------------------------------
     def observe(self, item: InputEvent | Chunk) -> list[str]:
@@ -168,8 +173,14 @@ class Diagnostics:
             lines.append(f"== scan/quét {number}: {len(scan.payload)} bytes, ended by "
                          f"{scan.ended_by}{symbology}")
             lines.append(f"   {_printable(masked(scan.payload))[:200]}")
-            lines.append(f"   → {describe_payload(scan.payload, self.timezone)}")
+            made = describe_payload(scan.payload, self.timezone, earliest_day=self.earliest_day)
+            lines.append(f"   → {made}")
         return lines
+
+    def _kind(self, payload: bytes) -> str:
+        """The payload's kind as the kiosk would judge it, or "refused"."""
+        result = _decode(payload, self.timezone, self.earliest_day)
+        return result.kind if isinstance(result, Identity) else "refused"
 
     # -- advice --------------------------------------------------------------------------
     def _advise(self, topic: str, code: str, **params: object) -> None:
@@ -285,7 +296,7 @@ class KeyDiagnostics(Diagnostics):
 
     def _advise_layout(self, scan: Decoded, events: list[InputEvent]) -> None:
         """If the configured layout reads the keys as junk but another reads a known code."""
-        if _kind(scan.payload, self.timezone) in KNOWN_KINDS:
+        if self._kind(scan.payload) in KNOWN_KINDS:
             return
         current = layout(self.options.layout).name
         for name in LAYOUTS:
@@ -294,7 +305,7 @@ class KeyDiagnostics(Diagnostics):
             decoder = KeyDecoder(name, self.options.terminator, 0, self.options.ansi_codepage,
                                  self.options.hex_mode)
             decoded = [d for ev in events for d in decoder.feed(ev)] + decoder.finish()
-            if any(_kind(d.payload, self.timezone) in KNOWN_KINDS for d in decoded):
+            if any(self._kind(d.payload) in KNOWN_KINDS for d in decoded):
                 self._advise("layout", "layout", name=name)
                 return
 
@@ -324,26 +335,25 @@ class HidrawDiagnostics(KeyDiagnostics):
             self._advise("mode", "mode_pos", size=size)
 
 
-def diagnostics_for(options: DeviceOptions, timezone: ZoneInfo | None = None) -> Diagnostics:
+def diagnostics_for(options: DeviceOptions, timezone: ZoneInfo | None = None,
+                    earliest_day: dt.date = RELEASED) -> Diagnostics:
     """The live view for a device, as its kind describes it (``DeviceKind.watch``);
-    ``timezone``: the kiosk's configured zone, when a configuration is at hand (a view's
+    ``timezone``: the kiosk's configured zone, when a configuration is at hand;
+    ``earliest_day``: the running kiosk's (``Pipeline.earliest_day``), when one is (a view's
     constructor takes the options alone: a plug-in's view keeps working)."""
     kind = device_kind(options.type)
     if kind is None or kind.watch is None:
         raise ValueError(f"no live view for device type {options.type!r}")
     view: Diagnostics = load(kind.watch)(options)
     view.timezone = timezone
+    view.earliest_day = earliest_day
     return view
 
 
-def _decode(payload: bytes, timezone: ZoneInfo | None, now: float | None = None
-            ) -> Identity | Rejection:
-    return decode(payload, today=card_day(timezone or ZoneInfo(DEFAULT_TIMEZONE), now))
-
-
-def _kind(payload: bytes, timezone: ZoneInfo | None) -> str:
-    result = _decode(payload, timezone)
-    return result.kind if isinstance(result, Identity) else "refused"
+def _decode(payload: bytes, timezone: ZoneInfo | None, earliest_day: dt.date,
+            now: float | None = None) -> Identity | Rejection:
+    return decode(payload, today=card_day(timezone or ZoneInfo(DEFAULT_TIMEZONE), now,
+                                          earliest_day))
 
 
 def suggestions(device: DeviceOptions, status: Any) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import datetime as dt
 import fnmatch
 import os
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from kiosk import RELEASED
 from kiosk import config as config_mod
 from kiosk.devices.base import DeviceError
 from kiosk.devices.captures import CaptureWriter, capture_kinds, load_capture
@@ -44,6 +46,9 @@ class WatchTarget:
     capture: str = ""
     timezone: ZoneInfo | None = None
     """The kiosk's configured zone, where a CCCD's dates are checked (None: the default)."""
+    earliest_day: dt.date = RELEASED
+    """The earliest the real date can be (the running kiosk's, on the technician screen),
+    for a CCCD's dates when the clock is behind."""
 
 
 def kind_of_path(path: str) -> DeviceKind:
@@ -150,7 +155,7 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
     """The technician's live view; returns the diagnostics (scans and suggestions)."""
     stop = stop or threading.Event()
     options = target.options
-    diagnostics = diagnostics_for(options, target.timezone)
+    diagnostics = diagnostics_for(options, target.timezone, target.earliest_day)
     items, device = _live_items(target, stop)
     where = target.capture or getattr(device, "path", "")
     print(both("device.watching", id=options.id, type=options.type, where=where), file=out,

@@ -12,6 +12,7 @@ each key with the gap before it and whether the timing reads as a scanner.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib
 import threading
 import time
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk import messages
+from kiosk import RELEASED, messages
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.kinds.wedge import WedgeOptions
 from kiosk.devices.registry import device_kind
@@ -56,19 +57,20 @@ def devices_module(name: str) -> Any:
         return None
 
 
-def raw_watch_target(device: DeviceOptions, timezone: ZoneInfo | None = None) -> Any:
+def raw_watch_target(device: DeviceOptions, timezone: ZoneInfo | None = None,
+                     earliest_day: dt.date = RELEASED) -> Any:
     """What `kiosk devices watch` needs for this device (a ``WatchTarget``, with the kiosk's
-    zone for a CCCD's dates), or None if it has no raw source: only kinds with a capture
-    format, and replays of a capture."""
+    zone and earliest real date for a CCCD's dates), or None if it has no raw source: only
+    kinds with a capture format, and replays of a capture."""
     watching = devices_module("watching")
     if watching is None:
         return None
     kind = device_kind(device.type)
     if kind is not None and kind.capture is not None:
-        return watching.WatchTarget(device, timezone=timezone)
+        return watching.WatchTarget(device, timezone=timezone, earliest_day=earliest_day)
     if getattr(device, "format", "") in watching.capture_kinds():
         return dataclasses.replace(watching.capture_target(device.path, device.id, device.lane),
-                                   timezone=timezone)
+                                   timezone=timezone, earliest_day=earliest_day)
     return None
 
 
@@ -195,7 +197,8 @@ class WatchPanel(Retranslating):
             self.start_raw()
 
     def start_raw(self) -> None:
-        target = (raw_watch_target(self.device, self.bridge.config.timezone)
+        target = (raw_watch_target(self.device, self.bridge.config.timezone,
+                                   self.bridge.kiosk.pipeline.earliest_day)
                   if self.device else None)
         watching = devices_module("watching")
         if target is None or watching is None:
