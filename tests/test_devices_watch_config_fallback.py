@@ -1,0 +1,64 @@
+"""`kiosk devices watch FILE|/dev/...` falls back to the default zone whenever it cannot use
+the configuration, and says so every time: a card's dates may then be judged otherwise than
+the kiosk judges them. It said so only for a config.toml it could open but not read; not
+when the installed folder hides it (scripts/install-kiosk.sh: /etc/checkpoint-kiosk is 0750,
+kiosk:kiosk, so a technician outside the group cannot even see the file), nor for a file it
+reads but that is invalid. Real CLI in a subprocess; run as nobody (setpriv) under root."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from kiosk import config as config_mod
+
+CAPTURE = Path(__file__).parent / "data" / "captures" / "zebra-serial-cccd.serial.log"
+FALLBACK = "a CCCD's dates are checked in the Asia/Ho_Chi_Minh zone"
+
+
+def watch_as(user: list[str], config: Path, cwd: str) -> subprocess.CompletedProcess[str]:
+    code = ("import sys; from kiosk.cli import main; "
+            f"sys.exit(main(['devices', 'watch', {str(CAPTURE)!r}, '--config', "
+            f"{str(config)!r}]))")
+    return subprocess.run([*user, sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=60, cwd=cwd,
+                          env={**os.environ, "HOME": cwd,
+                               "PYTHONPATH": str(Path(__file__).parents[1])})
+
+
+def test_a_config_in_the_installed_0750_folder_falls_back_with_the_message() -> None:
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv to be a technician outside the kiosk's group")
+    nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    with tempfile.TemporaryDirectory() as home:
+        os.chmod(home, 0o755)
+        folder = Path(home) / "checkpoint-kiosk"
+        folder.mkdir(mode=0o750)
+        folder.chmod(0o750)
+        config = folder / "config.toml"
+        config.write_text('[kiosk]\nid = "k"\ncheckpoint_id = "CP"\ntimezone = "UTC"\n',
+                          encoding="utf-8")
+        config.chmod(0o640)
+        ran = watch_as(nobody, config, home)
+    assert ran.returncode == 0, ran.stderr
+    assert "cccd: Nguyễn Văn An" in ran.stdout
+    assert FALLBACK in ran.stderr, ran.stderr
+
+
+def test_a_readable_but_invalid_config_falls_back_with_the_message(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[kiosk]\nid = "k"\ncheckpoint_id = "CP"\ntimezone = "UTC"\n'
+                      'language = "fr"\n', encoding="utf-8")
+    with pytest.raises(config_mod.ConfigError):  # readable, and not a kiosk's config
+        config_mod.load(config)
+    ran = watch_as([], config, str(tmp_path))
+    assert ran.returncode == 0, ran.stderr
+    assert "cccd: Nguyễn Văn An" in ran.stdout
+    assert FALLBACK in ran.stderr, ran.stderr
