@@ -519,8 +519,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "no device '{target}' in {config} (configured: {devices})",
     ),
     "device.watch_config_unreadable": (
-        "không đọc được {config} ({reason}): ngày trên CCCD được kiểm tra theo múi giờ {zone}",
-        "cannot read {config} ({reason}): a CCCD's dates are checked in the {zone} zone",
+        "không dùng được {config} ({reason}): ngày trên CCCD được kiểm tra theo múi giờ {zone}",
+        "cannot use {config} ({reason}): a CCCD's dates are checked in the {zone} zone",
     ),
     "device.watch_cannot": (
         "không xem trực tiếp được thiết bị loại {kind} (xem được {kinds} và tệp ghi lại; "

@@ -62,3 +62,11 @@ def test_a_readable_but_invalid_config_falls_back_with_the_message(tmp_path: Pat
     assert ran.returncode == 0, ran.stderr
     assert "cccd: Nguyễn Văn An" in ran.stdout
     assert FALLBACK in ran.stderr, ran.stderr
+
+
+def test_an_absent_config_falls_back_silently(tmp_path: Path) -> None:
+    """No config.toml at all (a technician's laptop) is the one case not worth a word."""
+    ran = watch_as([], tmp_path / "config.toml", str(tmp_path))
+    assert ran.returncode == 0, ran.stderr
+    assert "cccd: Nguyễn Văn An" in ran.stdout
+    assert FALLBACK not in ran.stderr, ran.stderr

@@ -87,26 +87,30 @@ def watch_options(args: argparse.Namespace) -> WatchTarget:
     target: str = args.device
     if os.path.exists(target) or target.startswith("/"):
         found = _target_at(args)
-        config = None
-        if os.path.exists(args.config):
-            with contextlib.suppress(config_mod.ConfigError):
-                config = _readable_config(args.config)
+        config = _usable_config(args.config)
     else:
         config = config_mod.load(args.config)
         found = _configured_target(args, config)
     return found if config is None else dataclasses.replace(found, timezone=config.timezone)
 
 
-def _readable_config(path: str) -> config_mod.Config | None:
-    """The configuration, for its zone alone: a file or /dev path is watched without one, so
-    a config.toml the technician may not read (0600: it holds the kiosk's token) only means
-    the default zone — said on stderr, since a card's dates may then be judged otherwise."""
+def _usable_config(path: str) -> config_mod.Config | None:
+    """The configuration, for its zone alone: a file or /dev path is watched without one.
+    Absent, it means the default zone, silently. Any other failure — a config.toml the
+    technician may not read (0600: it holds the kiosk's token), a folder on the way it may
+    not enter (the installed 0750 /etc/checkpoint-kiosk), an invalid file — also means the
+    default zone, but said on stderr, since a card's dates may then be judged otherwise."""
     try:
         return config_mod.load(path)
     except OSError as exc:
-        print(both("device.watch_config_unreadable", config=path,
-                   reason=exc.strerror or exc, zone=DEFAULT_TIMEZONE), file=sys.stderr)
-        return None
+        reason: object = exc.strerror or exc
+    except config_mod.ConfigError as exc:
+        if exc.words.code == "file.not_found":
+            return None
+        reason = exc
+    print(both("device.watch_config_unreadable", config=path, reason=reason,
+               zone=DEFAULT_TIMEZONE), file=sys.stderr)
+    return None
 
 
 def _target_at(args: argparse.Namespace) -> WatchTarget:
