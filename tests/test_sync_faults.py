@@ -303,3 +303,34 @@ def test_a_centre_out_of_reach_is_not_taken_for_a_slow_one(centre, kiosk_id, tmp
         store.close()
         queued.close()
         listener.close()
+
+
+def test_a_hung_centre_is_not_taken_for_a_slow_one(kiosk_id, tmp_path):
+    """A centre whose process hangs (deadlocked, stopped in a debugger, swapped out) still
+    has its connections completed by the kernel until its accept queue fills: each request
+    goes out and no answer ever comes. That is the "unreachable centre" the status strip
+    must call OFFLINE (160c0ba) — and, as for a refused connection or a connect timeout, an
+    hour of it must not bring the kiosk back to batches of one entry. Halving on every read
+    timeout took 100 → 50 → 25 → 12 → 6 → 3 → 1 within seven attempts, before any answer
+    at all had said the centre was merely slow."""
+    from kiosk.sync.client import SyncClient, Unreachable
+    from kiosk.sync.status import StatusBoard, SyncState
+    from kiosk.sync.uploader import Tally, Uploader
+
+    hung = socket.create_server(("127.0.0.1", 0), backlog=64)  # never accepts, never answers
+    store = Store(tmp_path / "kiosk.db")
+    uploader = Uploader(store, SyncClient(f"http://127.0.0.1:{hung.getsockname()[1]}",
+                                          "token", timeout=1, connections=2),
+                        StatusBoard(SyncState()), kiosk_id=kiosk_id, batch_size=100,
+                        batch_max_bytes=10_000_000, encoding=None, paused=lambda: False)
+    try:
+        fill_backlog(store.path, 150, kiosk_id=kiosk_id)
+        for _attempt in range(7):
+            with pytest.raises(Unreachable):
+                uploader.drain(Tally(), None, lambda: False)
+        assert sync_states(store.path) == {"pending": 150}
+        assert uploader.limits.entries == 100
+    finally:
+        uploader.close()
+        store.close()
+        hung.close()
