@@ -334,3 +334,33 @@ def test_a_hung_centre_is_not_taken_for_a_slow_one(kiosk_id, tmp_path):
         uploader.close()
         store.close()
         hung.close()
+
+
+def test_a_small_batch_answered_too_late_halves_the_batches_not_cuts_them_to_its_size(
+        central, proxy, kiosk_id, tmp_path):
+    """The centre has just stored a batch of 200 in time; the next batch is the few entries
+    left (a backlog's last, or one interval's scans) and its answer comes too late. Halving
+    "the batches" made them half of that small batch — 200 → 5 at once, forty times
+    smaller than what the centre had just shown it stores in time, then four answered
+    batches per doubling to grow back — instead of half of what a batch may hold."""
+    from kiosk.sync.client import SyncClient, Unreachable
+    from kiosk.sync.status import StatusBoard, SyncState
+    from kiosk.sync.uploader import Tally, Uploader
+
+    store = Store(tmp_path / "kiosk.db")
+    uploader = Uploader(store, SyncClient(proxy.url, central.enrol(kiosk_id), timeout=1,
+                                          connections=2),
+                        StatusBoard(SyncState()), kiosk_id=kiosk_id, batch_size=200,
+                        batch_max_bytes=10_000_000, encoding=None, paused=lambda: False)
+    try:
+        fill_backlog(store.path, 200, kiosk_id=kiosk_id)
+        uploader.drain(Tally(), None, lambda: False)  # one batch of 200, answered in time
+        fill_backlog(store.path, 10, kiosk_id=kiosk_id, seed=2)
+        proxy.add("hold_response:2")  # the centre stores the 10, its answer comes too late
+        with pytest.raises(Unreachable):
+            uploader.drain(Tally(), None, lambda: False)
+        assert [e.fault for e in proxy.batch_events()] == ["pass", "hold_response:2"]
+        assert uploader.limits.entries == 100
+    finally:
+        uploader.close()
+        store.close()
