@@ -37,9 +37,10 @@ class Unreachable(SyncError):
 
     unanswered = False
     """The request went out and no answer began within the read timeout: the centre is
-    slow with it (it may still store it), not out of reach — a refused connection, a DNS
-    failure or a connect timeout leave this False. (urllib3 reports a TLS handshake that
-    stalls as a read timeout too: rare, and the batches halved then grow back.)"""
+    slow with it (it may still store it) or hung — the uploader asks its health check which
+    — while a refused connection, a DNS failure or a connect timeout leave this False.
+    (urllib3 reports a TLS handshake that stalls as a read timeout too: rare, and the
+    batches halved then grow back.)"""
 
 
 class ServerBusy(SyncError):
@@ -166,18 +167,21 @@ class SyncClient:
                 "sync.missing", {"fields": ", ".join(fields)}))
         return answer
 
-    def health(self) -> dict:
-        """GET the health endpoint (no token needed); raises like :meth:`post_batch`."""
-        response = self._request("GET", protocol.HEALTH_PATH)
+    def health(self, timeout: float | None = None) -> dict:
+        """GET the health endpoint (no token needed); raises like :meth:`post_batch`.
+        ``timeout`` (seconds) bounds the connect and the answer alike, for a quick probe."""
+        response = self._request("GET", protocol.HEALTH_PATH, timeout=timeout)
         try:
             return json.loads(response.content)
         except ValueError:
             raise Unreachable("sync.unusable_health") from None
 
     def _request(self, method: str, path: str, *, ok: tuple[int, ...] = (200,),
+                 timeout: float | None = None,
                  **kwargs: object) -> requests.Response:
         try:
-            response = self.session.request(method, self.base + path, timeout=self.timeout,
+            response = self.session.request(method, self.base + path,
+                                            timeout=timeout or self.timeout,
                                             allow_redirects=False, **kwargs)
             response.content  # noqa: B018 — read the whole body inside the try
         except requests.RequestException as exc:

@@ -60,8 +60,9 @@ more timeout per that many batches."""
 @dataclass(frozen=True)
 class Limits:
     """How big a batch may be; halved on each 413, kept for the life of the worker. A
-    statement timeout at the centre, or no answer within the read timeout, halves the
-    entries too, until batches go through again (:data:`REGROW_AFTER`)."""
+    statement timeout at the centre, or no answer within the read timeout from a centre
+    that still answers its health check, halves the entries too, until batches go through
+    again (:data:`REGROW_AFTER`)."""
 
     entries: int
     bytes: int
@@ -214,7 +215,7 @@ class Uploader:
         if isinstance(failure, ServerBusy) and failure.canceled and failed is not None:
             self._slower(failed, "ran past its statement timeout")
         if isinstance(failure, Unreachable) and failure.unanswered and failed is not None \
-                and self._slower(failed, "did not answer in time"):
+                and self._slower(failed, "did not answer in time", probe=True):
             slow = Unreachable("sync.too_slow", sent=len(failed.ids),
                                seconds=f"{self.client.timeout[1]:g}",
                                entries=self.limits.entries)
@@ -266,19 +267,32 @@ class Uploader:
         log.warning("sync: centre said 413; batches now ≤ %d entries, ≤ %d bytes",
                     self.limits.entries, self.limits.bytes)
 
-    def _slower(self, batch: Batch, why: str) -> bool:
+    def _slower(self, batch: Batch, why: str, *, probe: bool = False) -> bool:
         """The centre was too slow storing ``batch``: a 503 saying its database ran past its
         statement timeout, or no answer within the kiosk's read timeout (it may store the
         batch all the same; its entries stay pending until an answer says so). Halve the
         entries a batch may hold, or the same batch is sent for ever; retried after the
-        backoff as before (the load may also pass). A lone entry just waits: False."""
-        if len(batch.ids) == 1:
+        backoff as before (the load may also pass). Half the limit, not half ``batch``: a
+        batch may be small only because it was the backlog's last. A lone entry just
+        waits, and so do all when ``probe`` finds the centre not answering (False)."""
+        if len(batch.ids) == 1 or (probe and not self._answers()):
             return False
         before = self._regrow[0] if self._regrow else self.limits.entries
-        self.limits = Limits(max(1, len(batch.ids) // 2), self.limits.bytes)
+        self.limits = Limits(max(1, self.limits.entries // 2), self.limits.bytes)
         self._regrow = (before, 0)
         log.warning("sync: the centre %s storing %d entries; batches now ≤ %d entries",
                     why, len(batch.ids), self.limits.entries)
+        return True
+
+    def _answers(self) -> bool:
+        """Whether the centre answers its health check within the connect timeout. Its
+        health endpoint touches no database, so a centre slow only at storing answers it at
+        once; a hung process (its connections still completed by the kernel) or a black
+        hole does not: that is a centre out of reach, whose batches keep their size."""
+        try:
+            self.client.health(timeout=self.client.timeout[0])
+        except SyncError:
+            return False
         return True
 
     def _regrown(self) -> None:

@@ -23,7 +23,8 @@ How it behaves
   ``Retry-After`` is waited out as the centre asks. 413 halves the batch (a single entry
   refused as too large is quarantined), and so do a 503 saying the centre's database ran
   past its statement timeout storing it and no answer within ``timeout_seconds`` to a batch
-  sent (not a connection that fails to open). 401/403 stop all uploads and raise ``alert`` until
+  sent from a centre that answers its health check at once (not a connection that fails to
+  open, nor a hung centre). 401/403 stop all uploads and raise ``alert`` until
   the operator pushes again (after fixing the token) or the kiosk restarts.
 
 Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
