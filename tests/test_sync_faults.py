@@ -364,3 +364,47 @@ def test_a_small_batch_answered_too_late_halves_the_batches_not_cuts_them_to_its
     finally:
         uploader.close()
         store.close()
+
+
+def test_a_batch_cut_by_its_bytes_answered_too_late_is_sent_again_smaller(
+        central, proxy, kiosk_id, tmp_path):
+    """Batches are cut by ``batch_max_bytes`` before ``batch_size`` (a small byte limit set
+    for a slow link, or learnt from a proxy's 413, or large entries): here about a dozen of
+    the 200 entries a batch may hold. Such a batch answered too late by a centre that still
+    answers its health check must be followed by smaller ones. Halving only the entry
+    limit (200 → 100) leaves the batches as they were, cut by their bytes: the same too
+    slow batch is sent again, and again, until the halved limit finally falls below it."""
+    from kiosk.sync.client import SyncClient, Unreachable
+    from kiosk.sync.status import StatusBoard, SyncState
+    from kiosk.sync.uploader import Tally, Uploader
+
+    board = StatusBoard(SyncState())
+    sent: list[int] = []  # the entries of each batch put on the wire, in order
+    in_flight = [0]
+
+    def seen(state: SyncState) -> None:
+        if state.in_flight > in_flight[0]:
+            sent.append(state.in_flight - in_flight[0])
+        in_flight[0] = state.in_flight
+
+    board.subscribe(seen)
+    store = Store(tmp_path / "kiosk.db")
+    uploader = Uploader(store, SyncClient(proxy.url, central.enrol(kiosk_id), timeout=1,
+                                          connections=2),
+                        board, kiosk_id=kiosk_id, batch_size=200, batch_max_bytes=3000,
+                        encoding=None, paused=lambda: False)
+    try:
+        fill_backlog(store.path, 400, kiosk_id=kiosk_id)
+        proxy.add("hold_response:2", "hold_response:2")  # stored, answered too late
+        with pytest.raises(Unreachable) as slow:
+            uploader.drain(Tally(), None, lambda: False)
+        assert "batches made smaller" in slow.value.text("en"), slow.value.text("en")
+        too_slow = sent[0]
+        assert 1 < too_slow < 100, sent  # cut by its bytes, well below the entry limit
+        del sent[:]
+        uploader.drain(Tally(), None, lambda: False)
+        assert sync_states(store.path) == {"acknowledged": 400}
+        assert sent[0] <= too_slow // 2, (too_slow, sent)
+    finally:
+        uploader.close()
+        store.close()
