@@ -61,8 +61,9 @@ more timeout per that many batches."""
 class Limits:
     """How big a batch may be; halved on each 413, kept for the life of the worker. A
     statement timeout at the centre, or no answer within the read timeout from a centre
-    that still answers its health check, halves the entries too, until batches go through
-    again (:data:`REGROW_AFTER`)."""
+    that still answers its health check, sets the entries to half the batch it was too slow
+    for (half the entries allowed, if the backlog ran out before a limit cut that batch),
+    until batches go through again (:data:`REGROW_AFTER`)."""
 
     entries: int
     bytes: int
@@ -75,6 +76,9 @@ class Batch:
     ids: list[str]
     body: bytes
     encoding: str
+    cut: bool
+    """Whether a limit (its entries or its bytes) cut it, rather than the backlog running
+    out: only then does its size say how much the centre can store in time."""
 
 
 @dataclass
@@ -246,13 +250,15 @@ class Uploader:
                 break
             after = rows[-1]["id"]
         report = health() if health is not None else None
+        cut = len(rows) == limits.entries
         while True:
             body, used = protocol.encode_body(
                 protocol.make_batch(self.kiosk_id, uuid7(), wire, health=report), encoding)
             if len(body) <= limits.bytes or len(wire) == 1:
-                return Batch(after, [e["id"] for e in wire], body, used)
+                return Batch(after, [e["id"] for e in wire], body, used, cut)
             keep = max(1, min(len(wire) // 2, int(len(wire) * limits.bytes / len(body))))
             wire = wire[:keep]
+            cut = True
 
     def _shrink(self, batch: Batch, exc: TooLarge, tally: Tally) -> None:
         """413: halve the limits; a lone entry the centre will not take is quarantined."""
@@ -270,15 +276,18 @@ class Uploader:
     def _slower(self, batch: Batch, why: str, *, probe: bool = False) -> bool:
         """The centre was too slow storing ``batch``: a 503 saying its database ran past its
         statement timeout, or no answer within the kiosk's read timeout (it may store the
-        batch all the same; its entries stay pending until an answer says so). Halve the
-        entries a batch may hold, or the same batch is sent for ever; retried after the
-        backoff as before (the load may also pass). Half the limit, not half ``batch``: a
-        batch may be small only because it was the backlog's last. A lone entry just
-        waits, and so do all when ``probe`` finds the centre not answering (False)."""
+        batch all the same; its entries stay pending until an answer says so). Batches may
+        then hold half the entries of ``batch``, or the same batch is sent for ever (halving
+        only the entry limit leaves a batch its bytes cut as it was); retried after the
+        backoff as before (the load may also pass). Half the entry limit instead when the
+        backlog ran out before a limit cut ``batch``: small only because it was the last,
+        it says nothing of what the centre stores in time. A lone entry just waits, and so
+        do all when ``probe`` finds the centre not answering (False)."""
         if len(batch.ids) == 1 or (probe and not self._answers()):
             return False
         before = self._regrow[0] if self._regrow else self.limits.entries
-        self.limits = Limits(max(1, self.limits.entries // 2), self.limits.bytes)
+        half = (len(batch.ids) if batch.cut else self.limits.entries) // 2
+        self.limits = Limits(max(1, half), self.limits.bytes)
         self._regrow = (before, 0)
         log.warning("sync: the centre %s storing %d entries; batches now ≤ %d entries",
                     why, len(batch.ids), self.limits.entries)
