@@ -100,6 +100,15 @@ def first_scan(storage: Storage) -> dict:
     return send(storage, 1, EDGE - dt.timedelta(minutes=10))
 
 
+def left_by_a_dead_purge(storage: Storage) -> None:
+    """What a purge dying just after its deletion left: every document match moved into
+    forgotten_matches, for the next opening or purge to add back."""
+    with storage._transaction() as tx:
+        storage._execute(tx, "WITH gone AS (DELETE FROM document_matches RETURNING "
+                             "subject_key, day, match_key) INSERT INTO forgotten_matches "
+                             "SELECT * FROM gone")
+
+
 def purge(db: str) -> str:
     return central("purge", "--days", "30", "--db", db).stdout
 
@@ -227,10 +236,7 @@ def test_a_match_a_dead_purge_left_is_not_added_back_for_a_scan_erased_meanwhile
     with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
             concurrent.futures.ThreadPoolExecutor(2) as pool:
         scan = send(storage, 1, NOW - dt.timedelta(days=20))
-        with storage._transaction() as tx:  # what a purge dying just after its deletion left
-            storage._execute(tx, "WITH gone AS (DELETE FROM document_matches RETURNING "
-                                 "subject_key, day, match_key) INSERT INTO forgotten_matches "
-                                 "SELECT * FROM gone")
+        left_by_a_dead_purge(storage)
         with other.transaction():  # the opening's addition stops at the row, having read
             other.execute("SELECT 1 FROM forgotten_matches FOR UPDATE")
             opening = pool.submit(lambda: open_storage(db).close())
@@ -359,10 +365,7 @@ def test_a_storage_opened_while_another_adds_back_behind_a_long_step_waits_for_i
     with open_storage(db) as storage, psycopg.connect(db, autocommit=True) as other, \
             concurrent.futures.ThreadPoolExecutor(3) as pool:
         scan = send(storage, 1, NOW - dt.timedelta(days=1))
-        with storage._transaction() as tx:  # what a purge dying just after its deletion left
-            storage._execute(tx, "WITH gone AS (DELETE FROM document_matches RETURNING "
-                                 "subject_key, day, match_key) INSERT INTO forgotten_matches "
-                                 "SELECT * FROM gone")
+        left_by_a_dead_purge(storage)
         (backlog,) = [wire_entry(payload_identity(2, "pccovid_masked"), checkpoint=CHECKPOINT,
                                  kiosk="k1", direction="in", scanned_at=NOW)]
         storage.ingest_batch("k1", [backlog], sent_at=protocol.format_time(NOW),

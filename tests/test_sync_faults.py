@@ -19,6 +19,7 @@ from kiosk import config as config_mod
 from kiosk.central.backends import open_storage
 from kiosk.messages import saved_text
 from kiosk.store import Store
+from kiosk.sync.status import StatusBoard, SyncState
 from kiosk.sync.worker import SyncWorker
 from tests.sync_support import (
     FaultyProxy,
@@ -40,6 +41,21 @@ def worker_for(tmp_path, kiosk_id, url, token, **sync) -> SyncWorker:
     config = config_mod.load(write_config(tmp_path / "config.toml", kiosk_id=kiosk_id,
                                           server_url=url, token=token, **sync))
     return SyncWorker.from_config(config, base_backoff_seconds=0.02)
+
+
+def batch_sizes(board: StatusBoard) -> list[int]:
+    """The entries of each batch put on the wire, in order, as the board sees them go out
+    (its in-flight count rising); filled in as the uploader sends."""
+    sent: list[int] = []
+    in_flight = [0]
+
+    def seen(state: SyncState) -> None:
+        if state.in_flight > in_flight[0]:
+            sent.append(state.in_flight - in_flight[0])
+        in_flight[0] = state.in_flight
+
+    board.subscribe(seen)
+    return sent
 
 
 NETWORK_FAULTS = [
@@ -156,7 +172,6 @@ def test_a_batch_past_the_centres_statement_timeout_is_said_so_and_sent_again_sm
     grow back to the configured size as they do: the lock passed, and a backlog sent a few
     entries at a time for the rest of the worker's life would take thousands of requests."""
     from kiosk.sync.client import ServerBusy, SyncClient
-    from kiosk.sync.status import StatusBoard, SyncState
     from kiosk.sync.uploader import Tally, Uploader
     from tests.central_support import CentralServer, database_url, enrol, write_lock_held
 
@@ -205,7 +220,6 @@ def test_a_centre_too_slow_to_answer_in_time_gets_smaller_batches(kiosk_id, tmp_
     import psycopg
 
     from kiosk.sync.client import SyncClient, Unreachable
-    from kiosk.sync.status import StatusBoard, SyncState
     from kiosk.sync.uploader import Tally, Uploader
     from tests.central_support import CentralServer, database_url, enrol
 
@@ -219,15 +233,7 @@ def test_a_centre_too_slow_to_answer_in_time_gets_smaller_batches(kiosk_id, tmp_
                       "EXECUTE FUNCTION slow_disk()")
     store = Store(tmp_path / "kiosk.db")
     board = StatusBoard(SyncState())
-    sent: list[int] = []  # the entries of each batch put on the wire, in order
-    in_flight = [0]
-
-    def seen(state: SyncState) -> None:
-        if state.in_flight > in_flight[0]:
-            sent.append(state.in_flight - in_flight[0])
-        in_flight[0] = state.in_flight
-
-    board.subscribe(seen)
+    sent = batch_sizes(board)
     uploader = Uploader(store, SyncClient(server.url, token, timeout=2.8, connections=2),
                         board, kiosk_id=kiosk_id, batch_size=200, batch_max_bytes=10_000_000,
                         encoding=None, paused=lambda: False)
@@ -276,7 +282,6 @@ def test_a_centre_out_of_reach_is_not_taken_for_a_slow_one(centre, kiosk_id, tmp
     process leaves it) leaves the batches their size, or a centre down for an hour would
     come back to batches of one entry."""
     from kiosk.sync.client import SyncClient, Unreachable
-    from kiosk.sync.status import StatusBoard, SyncState
     from kiosk.sync.uploader import Tally, Uploader
     from tests.central_support import free_port
 
@@ -314,7 +319,6 @@ def test_a_hung_centre_is_not_taken_for_a_slow_one(kiosk_id, tmp_path):
     timeout took 100 → 50 → 25 → 12 → 6 → 3 → 1 within seven attempts, before any answer
     at all had said the centre was merely slow."""
     from kiosk.sync.client import SyncClient, Unreachable
-    from kiosk.sync.status import StatusBoard, SyncState
     from kiosk.sync.uploader import Tally, Uploader
 
     hung = socket.create_server(("127.0.0.1", 0), backlog=64)  # never accepts, never answers
@@ -344,7 +348,6 @@ def test_a_small_batch_answered_too_late_halves_the_batches_not_cuts_them_to_its
     smaller than what the centre had just shown it stores in time, then four answered
     batches per doubling to grow back — instead of half of what a batch may hold."""
     from kiosk.sync.client import SyncClient, Unreachable
-    from kiosk.sync.status import StatusBoard, SyncState
     from kiosk.sync.uploader import Tally, Uploader
 
     store = Store(tmp_path / "kiosk.db")
@@ -375,19 +378,10 @@ def test_a_batch_cut_by_its_bytes_answered_too_late_is_sent_again_smaller(
     limit (200 → 100) leaves the batches as they were, cut by their bytes: the same too
     slow batch is sent again, and again, until the halved limit finally falls below it."""
     from kiosk.sync.client import SyncClient, Unreachable
-    from kiosk.sync.status import StatusBoard, SyncState
     from kiosk.sync.uploader import Tally, Uploader
 
     board = StatusBoard(SyncState())
-    sent: list[int] = []  # the entries of each batch put on the wire, in order
-    in_flight = [0]
-
-    def seen(state: SyncState) -> None:
-        if state.in_flight > in_flight[0]:
-            sent.append(state.in_flight - in_flight[0])
-        in_flight[0] = state.in_flight
-
-    board.subscribe(seen)
+    sent = batch_sizes(board)
     store = Store(tmp_path / "kiosk.db")
     uploader = Uploader(store, SyncClient(proxy.url, central.enrol(kiosk_id), timeout=1,
                                           connections=2),
