@@ -63,6 +63,7 @@ def run_checks(config_path: Path) -> list[Check]:
     checks += store_checks(config.store_path)
     checks += device_checks(config)
     checks.append(clock_sync_check())
+    checks.append(wall_clock_check(config.store_path, config.timezone))
     checks += centre_checks(config)
     checks += display_checks()
     screen = screen_size_check(config.kiosk.screen_dpi)
@@ -214,6 +215,33 @@ def clock_sync_check() -> Check:
         if leap is not None:
             return _clock_sync("chronyc", leap != "Not synchronised")
     return _check("clock_sync", True, "doctor.clock_unknown", warning=True)
+
+
+def wall_clock_check(store_path: Path, timezone: Any) -> Check:
+    """The clock surely wrong (:mod:`kiosk.clock`): before the release, or behind the newest
+    entry of the store (one that cannot be read: the release alone; the store's own checks
+    say why). Fails: every scan recorded meanwhile is filed on the wrong day, or refused."""
+    import contextlib
+    import sqlite3
+    import time
+
+    from kiosk.clock import earliest_time, local_minute, wrong_clock
+    from kiosk.store import newest_entry_time, read_only_uri
+
+    newest = None
+    if store_path.is_file():
+        with contextlib.suppress(sqlite3.Error, ValueError):  # a damaged time too
+            conn = sqlite3.connect(read_only_uri(store_path), uri=True)
+            try:
+                newest = newest_entry_time(conn)
+            finally:
+                conn.close()
+    now = time.time()
+    wrong = wrong_clock(now, earliest_time(timezone, newest))
+    if wrong is None:
+        return _check("clock_behind", True, "doctor.clock_right",
+                      now=local_minute(now, timezone))
+    return _check("clock_behind", False, "clock.wrong", **wrong.times(timezone))
 
 
 def _clock_sync(tool: str, synchronised: bool) -> Check:
@@ -376,9 +404,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     doctor = subparsers.add_parser(
         "doctor", parents=[common], help="check everything and say what to do",
         description="Config, store (integrity, writable, disk), devices (present, permitted, "
-                    "what each last sent), system clock synchronised, the centre (reachable, "
-                    "token, clock offset), oldest pending entry, Qt, Vietnamese fonts and a "
-                    "sound device. Exit code 1 when any check fails; warnings do not count.",
+                    "what each last sent), system clock synchronised and not behind the "
+                    "newest entry, the centre (reachable, token, clock offset), oldest "
+                    "pending entry, Qt, Vietnamese fonts and a sound device. Exit code 1 when "
+                    "any check fails; warnings do not count.",
         **examples("kiosk doctor", "kiosk doctor --json --config /etc/checkpoint-kiosk/"
                    "config.toml"))
     doctor.add_argument("--json", action="store_true", help="the checks as JSON")

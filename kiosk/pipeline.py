@@ -11,12 +11,14 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
 from kiosk import RELEASED, messages
 from kiosk.certificates.verdicts import Checker, Verdict
+from kiosk.clock import WrongClock, released_moment, wrong_clock
 from kiosk.ids import boot_id, uuid7
 from kiosk.listeners import Listeners
 from kiosk.payloads import Identity, Rejection, decode, payload_key
@@ -67,7 +69,7 @@ class Pipeline:
         self.operator_direction = policy.default_direction
         """What a "toggle" lane records: the officer's switch (in / out / auto)."""
         newest = store.newest_entry_time()
-        self._released = dt.datetime.combine(RELEASED, dt.time(), store.timezone).timestamp()
+        self._released = released_moment(store.timezone)
         """The release's first moment here: surely past, and remembered from no clock (a
         certificate that expired before it is expired at 1970 too)."""
         self._earliest = self._released if newest is None else max(self._released, newest)
@@ -93,6 +95,12 @@ class Pipeline:
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """``listener(result)`` after every scan's result is final; returns unsubscribe."""
         return self._listeners.subscribe(listener)
+
+    def wrong_clock(self, now: float | None = None) -> WrongClock | None:
+        """Whether the wall clock (``now``: the time it reads) is surely wrong: behind the
+        earliest the real time can be (:func:`kiosk.clock.wrong_clock`). From what the
+        pipeline keeps, no query: screens ask it every few seconds."""
+        return wrong_clock(time.time() if now is None else now, self._earliest)
 
     # -- entry points ---------------------------------------------------------------------
     def submit(self, scan: Scan) -> ScanResult:

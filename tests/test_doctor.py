@@ -205,6 +205,40 @@ def test_a_kiosk_clock_ten_minutes_ahead_of_the_centre_fails_the_clock_check(
     assert all(c["ok"] for name, c in found.items() if name not in ("clock", "pending"))
 
 
+def scanned_kiosk(folder: Path) -> Path:
+    """A kiosk without a centre that recorded one scan, now."""
+    config = write_config(folder / "config.toml", kiosk_id="k-clock",
+                          server_url="http://127.0.0.1:9", token="")
+    scanned = subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", CCCD, "--config",
+                              str(config)], capture_output=True, text=True, timeout=60)
+    assert scanned.returncode == 0, scanned.stdout + scanned.stderr
+    return config
+
+
+@pytest.mark.parametrize(("faketime", "reads"), [
+    ("@1970-01-01 00:00:00", "it reads 1970-01-01 "),  # a flat RTC battery
+    ("-2d", "it reads "),  # a Pi without an RTC, booted at the time it saved two days ago
+])
+def test_a_clock_behind_the_newest_entry_fails_and_says_how_to_fix_it(
+        tmp_path, libfaketime, faketime, reads):
+    config = scanned_kiosk(tmp_path)
+    code, found = checks(config)
+    assert code == 0 and found["clock_behind"]["ok"]
+    assert found["clock_behind"]["en"].startswith("The clock reads ")
+
+    code, found = checks(config, {"LD_PRELOAD": str(libfaketime), "FAKETIME": faketime})
+
+    assert code == 1 and not found["clock_behind"]["ok"]
+    clock = found["clock_behind"]
+    assert clock["en"].startswith("CLOCK WRONG: " + reads)
+    assert "yet the real time is at least" in clock["en"]
+    for fix in ("`sudo timedatectl set-ntp true`", "`sudo date -s", "RTC battery"):
+        assert fix in clock["en"]
+    assert clock["vi"].startswith("ĐỒNG HỒ SAI: máy chỉ ")
+    text = doctor(config, env={"LD_PRELOAD": str(libfaketime), "FAKETIME": faketime})
+    assert "LỖI/FAIL  ĐỒNG HỒ SAI" in text.stdout and "\n          CLOCK WRONG" in text.stdout
+
+
 def test_an_unreachable_centre_and_a_broken_config_are_reported_not_crashed_on(
         centre, scanner, tmp_path):
     config = enrolled_kiosk(tmp_path, centre, scanner)

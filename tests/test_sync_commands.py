@@ -10,12 +10,18 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from kiosk import messages
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
 from kiosk.store import Store
+from kiosk.timestamps import parse_utc, utc_iso
+from tests.conftest import CCCD_AN as CCCD
 from tests.sync_support import fill_backlog, sync_states, write_config
 
 
@@ -46,6 +52,30 @@ def test_status_shows_the_backlog_and_that_the_server_answers(site, central):
     assert f"Server                   {central.url} — reachable" in out
     assert "background sync is off" in out
     assert "Backlog file keys        this kiosk – (not confirmed by the centre), centre –" in out
+
+
+def test_status_says_when_the_clock_is_behind_the_newest_entry(tmp_path):
+    """A kiosk that recorded a scan two days ahead of the clock it has now (a Pi without an
+    RTC, booted at the time it saved): the status names the wrong clock and the fix, and
+    gives both times to scripts; with the scan just now, nothing."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-clock",
+                          server_url="http://127.0.0.1:9", token="")
+    store = Store(tmp_path / "kiosk.db", timezone=ZoneInfo("Asia/Ho_Chi_Minh"))
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP-SYNC", kiosk_id="k-clock"))
+    now = time.time()
+    assert pipeline.submit(Scan(CCCD.encode(), device_id="d1", wall_time=now)).recorded
+    assert json.loads(sync(config, "status", "--offline", "--json").stdout)[
+        "clock_wrong"] is None
+
+    ahead = now + 2 * 86400
+    assert pipeline.submit(Scan(CCCD.encode(), device_id="d1", wall_time=ahead)).recorded
+    store.close()
+    report = json.loads(sync(config, "status", "--offline", "--json").stdout)
+    assert report["clock_wrong"]["earliest"] == utc_iso(ahead)
+    assert abs(parse_utc(report["clock_wrong"]["now"]).timestamp() - time.time()) < 60
+    out = sync(config, "status", "--offline").stdout
+    assert "ALERT: CLOCK WRONG: it reads " in out
+    assert "`sudo timedatectl set-ntp true`" in out
 
 
 def test_push_prints_plain_progress_lines_in_a_log_then_a_summary(site, central):

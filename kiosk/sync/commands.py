@@ -75,9 +75,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from kiosk.clock import earliest_time, wrong_clock
     from kiosk.sync.kiosk_keys import KioskKeys
     from kiosk.sync.status import META_PREFIX, MetaKey
-    from kiosk.timestamps import parse_utc
+    from kiosk.timestamps import parse_utc, utc_iso
 
     config = load_config(args.config)
     store = open_store(config, reading=True)
@@ -88,6 +89,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         meta = store.meta(META_PREFIX)
         rejected = [{**row, **coded("sync_error", row["sync_error"], lang)}
                     for row in store.rejected_entries(REJECTED_SHOWN)]
+        try:
+            newest = store.newest_entry_time()
+        except ValueError:  # a damaged time (listed below once the centre refused it)
+            newest = None
+        # a clock behind: what is scanned now is filed on the wrong day, or refused as too old
+        wrong = wrong_clock(time.time(), earliest_time(config.timezone, newest))
     finally:
         store.close()
     reachable: bool | None = None
@@ -113,6 +120,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         "last_error_at": meta.get(MetaKey.LAST_ERROR_AT),
         **coded("alert", meta.get(MetaKey.ALERT), lang),
         "clock_offset_seconds": float(offset) if offset else None,
+        "clock_wrong": None if wrong is None else {
+            "now": utc_iso(wrong.now), "earliest": utc_iso(wrong.earliest)},
         "server_url": config.sync.server_url, "server_reachable": reachable,
         "background_sync": config.sync.enabled,
         "backlog_keys": KioskKeys.for_config(config).summary(),
@@ -143,6 +152,9 @@ def cmd_status(args: argparse.Namespace) -> int:
                    f"{when(report['last_error_at'])}: {report['last_error']}"))
     if report["clock_offset_seconds"] is not None:
         print(line(text("sync.clock", lang), f"{report['clock_offset_seconds']:+.1f} s"))
+    if wrong is not None:
+        print(f"{text('sync.alert', lang)}: "
+              f"{text('clock.wrong', lang, **wrong.times(config.timezone))}")
     state = ("?" if reachable is None else text("sync.reachable", lang) if reachable else
              f"{text('sync.unreachable', lang)} ({server_error})")
     print(line(text("sync.server", lang), f"{config.sync.server_url} — {state}"))

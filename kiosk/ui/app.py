@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -343,7 +344,12 @@ class MainWindow(QMainWindow):
         self.exit_button.setText(self.tr("Close"))
 
     def _tick(self) -> None:
-        self.clock.setText(dt.datetime.now(self.kiosk.config.timezone).strftime("%H:%M"))
+        """The clock, and the strip's alert while it is surely wrong (asked of the pipeline:
+        no query)."""
+        now = time.time()
+        self.clock.setText(dt.datetime.fromtimestamp(now, self.kiosk.config.timezone)
+                           .strftime("%H:%M"))
+        self.strip.set_clock(self.kiosk.pipeline.wrong_clock(now))
 
 
 def choose_font(app: QApplication) -> str:

@@ -4,17 +4,17 @@
 <context>
     <name>Age</name>
     <message>
-        <location filename="../status_strip.py" line="59"/>
+        <location filename="../status_strip.py" line="63"/>
         <source>%1 min</source>
         <translation>%1 phút</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="62"/>
+        <location filename="../status_strip.py" line="66"/>
         <source>%1 h %2</source>
         <translation>%1 giờ %2</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="64"/>
+        <location filename="../status_strip.py" line="68"/>
         <source>%1 d</source>
         <translation>%1 ngày</translation>
     </message>
@@ -130,47 +130,47 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../app.py" line="170"/>
+        <location filename="../app.py" line="171"/>
         <source>keyboard-wedge support is not installed</source>
         <translation>chưa cài hỗ trợ máy quét kiểu bàn phím</translation>
     </message>
     <message>
-        <location filename="../app.py" line="185"/>
+        <location filename="../app.py" line="186"/>
         <source>the kiosk window does not have the keyboard focus</source>
         <translation>cửa sổ trạm quét đang không nhận bàn phím</translation>
     </message>
     <message>
-        <location filename="../app.py" line="247"/>
+        <location filename="../app.py" line="248"/>
         <source>Enter the PIN to close the kiosk</source>
         <translation>Nhập mã PIN để đóng trạm quét</translation>
     </message>
     <message>
-        <location filename="../app.py" line="279"/>
+        <location filename="../app.py" line="280"/>
         <source>Enter the PIN to open the technician screen</source>
         <translation>Nhập mã PIN để mở màn hình kỹ thuật</translation>
     </message>
     <message>
-        <location filename="../app.py" line="293"/>
+        <location filename="../app.py" line="294"/>
         <source>Enter the PIN to open the sync screen</source>
         <translation>Nhập mã PIN để mở màn hình đồng bộ</translation>
     </message>
     <message>
-        <location filename="../app.py" line="336"/>
+        <location filename="../app.py" line="337"/>
         <source>Checkpoint kiosk — %1</source>
         <translation>Trạm quét mã — %1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="341"/>
+        <location filename="../app.py" line="342"/>
         <source>Technician</source>
         <translation>Kỹ thuật</translation>
     </message>
     <message>
-        <location filename="../app.py" line="342"/>
+        <location filename="../app.py" line="343"/>
         <source>Sync</source>
         <translation>Đồng bộ</translation>
     </message>
     <message>
-        <location filename="../app.py" line="343"/>
+        <location filename="../app.py" line="344"/>
         <source>Close</source>
         <translation>Đóng</translation>
     </message>
@@ -502,12 +502,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="477"/>
+        <location filename="../result_card.py" line="473"/>
         <source>NOT RECORDED</source>
         <translation>CHƯA GHI ĐƯỢC</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="471"/>
+        <location filename="../result_card.py" line="474"/>
         <source>The kiosk could not save this scan. Call the technician; use the paper list meanwhile.</source>
         <translation>Trạm không lưu được lượt quét này. Gọi kỹ thuật viên; trong lúc chờ hãy ghi vào sổ giấy.</translation>
     </message>
@@ -547,63 +547,73 @@
         <translation>Đề nghị đưa mã khác, hoặc khai báo thủ công.</translation>
     </message>
     <message>
-        <location filename="../result_card.py" line="486"/>
+        <location filename="../result_card.py" line="477"/>
         <source>REFUSED</source>
         <translation>KHÔNG HỢP LỆ</translation>
     </message>
 </context>
 <context>
     <name>StatusStrip</name>
+    <message>
+        <location filename="../status_strip.py" line="150"/>
+        <source>CLOCK WRONG — ask the technician to set the time · the kiosk reads %1</source>
+        <translation>ĐỒNG HỒ SAI — báo kỹ thuật chỉnh giờ · máy đang chỉ %1</translation>
+    </message>
+    <message>
+        <location filename="../status_strip.py" line="153"/>
+        <source>The real time is at least %1 (the newest scan, or this version&apos;s release). Scans are still recorded, but the centre files them on the wrong day and refuses those more than 400 days old: enable NTP, or set the time by hand, and replace the RTC battery.</source>
+        <translation>Giờ thật ít nhất là %1 (lượt quét mới nhất, hoặc ngày phát hành phiên bản này). Lượt quét vẫn được ghi, nhưng trung tâm xếp sai ngày và từ chối lượt cũ hơn 400 ngày: bật NTP, hoặc chỉnh giờ bằng tay, và thay pin đồng hồ (RTC).</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="132"/>
+        <location filename="../status_strip.py" line="165"/>
         <source>Sync off · %n not sent</source>
         <translation>
             <numerusform>Đồng bộ tắt · %n lượt chưa gửi</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="133"/>
+        <location filename="../status_strip.py" line="166"/>
         <source>Sync off</source>
         <translation>Đồng bộ tắt</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="136"/>
+        <location filename="../status_strip.py" line="169"/>
         <source>OFFLINE · %n waiting, safe on this kiosk</source>
         <translation>
             <numerusform>MẤT KẾT NỐI · %n lượt chờ gửi, đã lưu trên trạm</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="138"/>
+        <location filename="../status_strip.py" line="171"/>
         <source> · oldest %1</source>
         <translation> · cũ nhất %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="142"/>
+        <location filename="../status_strip.py" line="175"/>
         <source>Sync online · %n pending</source>
         <translation>
             <numerusform>Đồng bộ trực tuyến · %n lượt chờ gửi</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="144"/>
+        <location filename="../status_strip.py" line="177"/>
         <source> · sending…</source>
         <translation> · đang gửi…</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="147"/>
+        <location filename="../status_strip.py" line="180"/>
         <source> · last sent %1</source>
         <translation> · gửi lần cuối %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="149"/>
+        <location filename="../status_strip.py" line="182"/>
         <source> · %n refused by the centre</source>
         <translation>
             <numerusform> · %n lượt bị từ chối</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="158"/>
+        <location filename="../status_strip.py" line="191"/>
         <source>No scanner configured</source>
         <translation>Chưa cấu hình máy quét</translation>
     </message>
@@ -924,49 +934,49 @@
 <context>
     <name>WatchPanel</name>
     <message>
-        <location filename="../watch.py" line="212"/>
+        <location filename="../watch.py" line="217"/>
         <source>cannot read the device: %1</source>
         <translation>không đọc được thiết bị: %1</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="213"/>
+        <location filename="../watch.py" line="218"/>
         <source>If the kiosk is using it, untick &quot;enabled&quot;, save, and watch again.</source>
         <translation>Nếu trạm đang dùng thiết bị này, bỏ chọn &quot;enabled&quot;, lưu lại rồi xem lại.</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="223"/>
+        <location filename="../watch.py" line="228"/>
         <source>scanner input: %1</source>
         <translation>máy quét gửi: %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../watch.py" line="251"/>
+        <location filename="../watch.py" line="256"/>
         <source>payload %n bytes: </source>
         <translation>
             <numerusform>dữ liệu %n byte: </numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../watch.py" line="263"/>
+        <location filename="../watch.py" line="268"/>
         <source>Select a device to watch what it sends.</source>
         <translation>Chọn một thiết bị để xem nó gửi gì.</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="265"/>
+        <location filename="../watch.py" line="270"/>
         <source>Watching %1: every scan&apos;s raw bytes and what they decode to.</source>
         <translation>Đang theo dõi %1: byte thô của từng lượt quét và kết quả giải mã.</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="267"/>
+        <location filename="../watch.py" line="272"/>
         <source>Click here and scan: each key is listed with the time since the previous one</source>
         <translation>Bấm vào đây rồi quét: mỗi phím hiện kèm thời gian kể từ phím trước</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="269"/>
+        <location filename="../watch.py" line="274"/>
         <source>Stop watching</source>
         <translation>Dừng theo dõi</translation>
     </message>
     <message>
-        <location filename="../watch.py" line="270"/>
+        <location filename="../watch.py" line="275"/>
         <source>Watch raw input</source>
         <translation>Xem dữ liệu thô</translation>
     </message>
