@@ -5,9 +5,9 @@ time it last saved. It records scans all the same (the store flags each one,
 ``clock_behind``), but the centre refuses an entry more than 400 days old and files a
 younger one on the wrong day, so the officer's screen, ``kiosk doctor`` and ``kiosk sync
 status`` say so at once. Only what is certain counts: the real time is at least the
-release's first moment and the newest recorded entry's time, less the tolerance within
-which two devices write out of order (:data:`kiosk.store.CLOCK_TOLERANCE_SECONDS`). A clock
-ahead is not seen here: only the centre can tell (``kiosk doctor``'s offset).
+release's first moment and the newest recorded entry's time, and the screen speaks only
+past :data:`WRONG_CLOCK_SECONDS`. A clock ahead is not seen here: only the centre can tell
+(``kiosk doctor``'s offset).
 """
 
 from __future__ import annotations
@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from kiosk import RELEASED
-from kiosk.store import CLOCK_TOLERANCE_SECONDS
+
+WRONG_CLOCK_SECONDS = 120.0
+"""How far behind the earliest real time the clock must read to be called wrong: the
+centre's own "clock off" (kiosk.central.localdays), so an officer is not alarmed by NTP
+stepping a drifted clock back a few seconds at boot, nor by two devices writing out of
+order (the store flags an entry from 2 s, :data:`kiosk.store.CLOCK_TOLERANCE_SECONDS`)."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,9 @@ def earliest_time(timezone: ZoneInfo, newest: float | None) -> float:
 
 
 def wrong_clock(now: float, earliest: float) -> WrongClock | None:
-    """A :class:`WrongClock` when ``now`` is more than the tolerance before ``earliest``; None
+    """A :class:`WrongClock` when ``now`` is more than :data:`WRONG_CLOCK_SECONDS` before
+    ``earliest``; None
     on a kiosk whose clock may be right. A clock once ahead that is now right is called
     wrong too until the real time passes the entries it wrote: from the kiosk alone the two
     cannot be told apart, and one of the two times is wrong either way."""
-    return WrongClock(now, earliest) if earliest - now > CLOCK_TOLERANCE_SECONDS else None
+    return WrongClock(now, earliest) if earliest - now > WRONG_CLOCK_SECONDS else None

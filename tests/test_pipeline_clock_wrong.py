@@ -10,10 +10,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from kiosk import RELEASED
-from kiosk.clock import WrongClock
+from kiosk.clock import WRONG_CLOCK_SECONDS, WrongClock
 from kiosk.pipeline import Pipeline
 from kiosk.scan import Scan, Status
-from kiosk.store import CLOCK_TOLERANCE_SECONDS
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 FLAT_BATTERY = 0.0
@@ -68,8 +67,8 @@ def test_a_normal_kiosk_is_never_called_wrong_even_with_devices_out_of_order(mak
                                 wall_time=NEWEST - 1.5))
     assert late.status is Status.ACCEPTED
     assert pipeline.wrong_clock(NEWEST + 0.01) is None
-    assert pipeline.wrong_clock(NEWEST - CLOCK_TOLERANCE_SECONDS) is None
-    assert pipeline.wrong_clock(NEWEST - CLOCK_TOLERANCE_SECONDS - 0.5) is not None
+    assert pipeline.wrong_clock(NEWEST - WRONG_CLOCK_SECONDS) is None
+    assert pipeline.wrong_clock(NEWEST - WRONG_CLOCK_SECONDS - 0.5) is not None
 
 
 def test_scans_at_1970_are_still_recorded_and_leave_the_clock_wrong(make_pipeline) -> None:
