@@ -1,0 +1,55 @@
+"""The red clock band must not cost the officer the answer: with it showing (a kiosk booted
+at 1970), the card's headline stays at least 26 px and the name or plain-words line at least
+20 px on every display the panel's DPI comes with, as without it
+(test_ui_fit.py's readability floor). The band is the real pipeline's, for a flat RTC
+battery; the results are real scans."""
+
+from __future__ import annotations
+
+import pytest
+from ui_fit import lay_out
+from ui_support import (  # noqa: F401
+    make_window_fixture,
+    replay_device,
+    translations_built_fixture,
+    with_dpi,
+    write_config,
+)
+
+from kiosk.certificates import trustlist
+from kiosk.scan import Scan
+from tests.certificate_support import make_issuer, trust_list_of
+from tests.test_ui_fit import PANEL_SIZES, PANELS, SIZES, results
+
+FLAT_BATTERY = 0.0
+"""1970-01-01 00:00 UTC: where an RTC without power starts."""
+
+
+@pytest.mark.parametrize("dpi", sorted(PANELS))
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_clock_band_leaves_the_cards_words_readable_on_every_display(
+        make_window, tmp_path, language, dpi):
+    lanes = replay_device("lan-vao", tmp_path / "queue.txt", lane="in")
+    path = write_config(tmp_path, lanes, extra='\n[certificates]\ntrust_list = "trust.json"\n')
+    issuer = make_issuer()
+    trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
+    window = make_window(with_dpi(path, dpi), language=language, start=False)
+    window.set_language(language)
+    shown = results(window, issuer)
+    del shown["refused (vi)"], shown["refused (en)"]  # the catalogue's longest: no scan says it
+    bad_date = "001099012345|123456789|Nguyễn Văn An|31021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
+    shown["refused"] = window.kiosk.pipeline.submit(Scan(bad_date.encode(), device_id="t"))
+    window.strip.set_clock(window.kiosk.pipeline.wrong_clock(FLAT_BATTERY))
+    assert window.strip.clock_alert.isVisibleTo(window)
+    card = window.officer.card
+    failures = []
+    for state, result in shown.items():
+        card.show_result(result)
+        for size in PANEL_SIZES.get(dpi, SIZES):
+            problems = lay_out(window, size)
+            sizes = {"headline": card.headline.font().pixelSize(),
+                     "words": card.name.font().pixelSize()}
+            if sizes["headline"] < 26 or sizes["words"] < 20 or problems:
+                failures.append(f"{size} {state}: {sizes} px on a {card.size()} card, band "
+                                f"{window.strip.clock_alert.height()} px high {problems[:3]}")
+    assert not failures, "\n".join(failures)
