@@ -63,7 +63,7 @@ def run_checks(config_path: Path) -> list[Check]:
     checks += store_checks(config.store_path)
     checks += device_checks(config)
     checks.append(clock_sync_check())
-    checks.append(wall_clock_check(config.store_path, config.timezone))
+    checks.append(wall_clock_check(config.timezone))
     checks += centre_checks(config)
     checks += display_checks()
     screen = screen_size_check(config.kiosk.screen_dpi)
@@ -217,31 +217,20 @@ def clock_sync_check() -> Check:
     return _check("clock_sync", True, "doctor.clock_unknown", warning=True)
 
 
-def wall_clock_check(store_path: Path, timezone: Any) -> Check:
-    """The clock surely wrong (:mod:`kiosk.clock`): before the release, or behind the newest
-    entry of the store (one that cannot be read: the release alone; the store's own checks
-    say why). Fails: every scan recorded meanwhile is filed on the wrong day, or refused."""
-    import contextlib
-    import sqlite3
+def wall_clock_check(timezone: Any) -> Check:
+    """The clock surely wrong (:mod:`kiosk.clock`): before this version's release (a flat
+    RTC battery). Fails: every scan recorded meanwhile is filed on the wrong day, or refused.
+    Not the newest entry: one written by a clock since set right would fail a right clock."""
     import time
 
-    from kiosk.clock import earliest_time, local_minute, wrong_clock
-    from kiosk.store import newest_entry_time, read_only_uri
+    from kiosk.clock import local_minute, released_moment, wrong_clock
 
-    newest = None
-    if store_path.is_file():
-        with contextlib.suppress(sqlite3.Error, ValueError):  # a damaged time too
-            conn = sqlite3.connect(read_only_uri(store_path), uri=True)
-            try:
-                newest = newest_entry_time(conn)
-            finally:
-                conn.close()
     now = time.time()
-    wrong = wrong_clock(now, earliest_time(timezone, newest))
+    wrong = wrong_clock(now, released_moment(timezone))
     if wrong is None:
-        return _check("clock_behind", True, "doctor.clock_right",
+        return _check("clock_released", True, "doctor.clock_right",
                       now=local_minute(now, timezone))
-    return _check("clock_behind", False, "clock.wrong", **wrong.times(timezone))
+    return _check("clock_released", False, "clock.wrong", **wrong.times(timezone))
 
 
 def _clock_sync(tool: str, synchronised: bool) -> Check:
@@ -404,8 +393,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     doctor = subparsers.add_parser(
         "doctor", parents=[common], help="check everything and say what to do",
         description="Config, store (integrity, writable, disk), devices (present, permitted, "
-                    "what each last sent), system clock synchronised and not behind the "
-                    "newest entry, the centre (reachable, token, clock offset), oldest "
+                    "what each last sent), system clock synchronised and not before this "
+                    "release, the centre (reachable, token, clock offset), oldest "
                     "pending entry, Qt, Vietnamese fonts and a sound device. Exit code 1 when "
                     "any check fails; warnings do not count.",
         **examples("kiosk doctor", "kiosk doctor --json --config /etc/checkpoint-kiosk/"

@@ -241,17 +241,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "certificate.fact.born": ("Ngày sinh {date}", "Born {date}"),
     # -- the wall clock surely wrong (kiosk/clock.py): `kiosk doctor`, `kiosk sync status`
     "clock.wrong": (
-        "ĐỒNG HỒ SAI: máy chỉ {now}, nhưng giờ thật ít nhất là {earliest} (lượt quét mới "
-        "nhất, hoặc ngày phát hành phiên bản này). Lượt quét vẫn được ghi, nhưng trung tâm "
-        "xếp sai ngày và từ chối lượt cũ hơn 400 ngày: bật NTP nếu có mạng (`sudo timedatectl "
-        "set-ntp true`), nếu không thì chỉnh giờ bằng tay (`sudo date -s \"YYYY-MM-DD HH:MM\"`"
-        ", rồi `sudo hwclock -w`); thay pin đồng hồ (RTC)",
-        "CLOCK WRONG: it reads {now}, yet the real time is at least {earliest} (the newest "
-        "entry, or this version's release). Scans are still recorded, but the centre files "
-        "them on the wrong day and refuses those more than 400 days old: enable NTP where "
-        "there is a network (`sudo timedatectl set-ntp true`), else set the time by hand "
-        "(`sudo date -s \"YYYY-MM-DD HH:MM\"`, then `sudo hwclock -w`); replace the RTC "
-        "battery"),
+        "ĐỒNG HỒ SAI: máy chỉ {now}, trước cả ngày phát hành phiên bản này ({released}). "
+        "Lượt quét vẫn được ghi, nhưng trung tâm xếp sai ngày và từ chối lượt cũ hơn 400 "
+        "ngày: bật NTP nếu có mạng (`sudo timedatectl set-ntp true`), nếu không thì chỉnh giờ "
+        "bằng tay (`sudo date -s \"YYYY-MM-DD HH:MM\"`, rồi `sudo hwclock -w`); thay pin "
+        "đồng hồ (RTC)",
+        "CLOCK WRONG: it reads {now}, before this version's release ({released}). Scans are "
+        "still recorded, but the centre files them on the wrong day and refuses those more "
+        "than 400 days old: enable NTP where there is a network (`sudo timedatectl set-ntp "
+        "true`), else set the time by hand (`sudo date -s \"YYYY-MM-DD HH:MM\"`, then `sudo "
+        "hwclock -w`); replace the RTC battery"),
     # -- `kiosk doctor`
     "doctor.config_bad": ("Cấu hình sai: {detail}", "Config invalid: {detail}"),
     "doctor.config_ok": ("Cấu hình hợp lệ ({path})", "Config valid ({path})"),
@@ -298,8 +297,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "System clock not synchronised ({tool}): check the network and NTP "
         "(`timedatectl set-ntp true`)"),
     "doctor.clock_right": (
-        "Đồng hồ chỉ {now}: không chậm hơn lượt quét mới nhất hay ngày phát hành phiên bản",
-        "The clock reads {now}: not behind the newest entry nor this version's release"),
+        "Đồng hồ chỉ {now}: không trước ngày phát hành phiên bản này",
+        "The clock reads {now}: not before this version's release"),
     "doctor.centre_unreachable": ("Không kết nối được trung tâm {url}: {detail}",
                                   "Cannot reach the centre {url}: {detail}"),
     "doctor.centre_ok": ("Trung tâm {url} trả lời", "Centre {url} answers"),

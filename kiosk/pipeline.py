@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -96,11 +95,11 @@ class Pipeline:
         """``listener(result)`` after every scan's result is final; returns unsubscribe."""
         return self._listeners.subscribe(listener)
 
-    def wrong_clock(self, now: float | None = None) -> WrongClock | None:
-        """Whether the wall clock (``now``: the time it reads) is surely wrong: behind the
-        earliest the real time can be (:func:`kiosk.clock.wrong_clock`). From what the
-        pipeline keeps, no query: screens ask it every few seconds."""
-        return wrong_clock(time.time() if now is None else now, self._earliest)
+    def wrong_clock(self, now: float) -> WrongClock | None:
+        """Whether the wall clock (``now``: the time it reads) is surely wrong: before the
+        release (:func:`kiosk.clock.wrong_clock`). Not behind the newest entry: that one may
+        have been written by a clock since set right. No query: screens ask every 5 s."""
+        return wrong_clock(now, self._released)
 
     # -- entry points ---------------------------------------------------------------------
     def submit(self, scan: Scan) -> ScanResult:

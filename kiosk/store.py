@@ -498,13 +498,6 @@ def clock_behind(newest: tuple[str, int, str] | None, row: dict[str, Any]
     return {"seconds": round(seconds, 3), "not_before": utc_iso(at)}
 
 
-def newest_entry_time(conn: sqlite3.Connection) -> float | None:
-    """:meth:`Store.newest_entry_time` on any connection (``kiosk doctor``'s read-only one)."""
-    row = conn.execute("SELECT scanned_at FROM entries INDEXED BY entries_time "
-                       "ORDER BY scanned_at DESC LIMIT 1").fetchone()
-    return epoch_seconds(row[0]) if row else None
-
-
 def writable(path: Path) -> bool:
     """Whether SQLite can write this existing store: the file, and its folder (where the
     write-ahead log and the shared-memory file are created). False on a read-only mount,
@@ -823,7 +816,9 @@ class Store:
         """The newest entry's wall time (epoch seconds), None in an empty store: the real
         time is at least this however far behind the clock is now."""
         with self.lock:
-            return newest_entry_time(self.conn)
+            row = self.conn.execute("SELECT scanned_at FROM entries INDEXED BY entries_time "
+                                    "ORDER BY scanned_at DESC LIMIT 1").fetchone()
+        return epoch_seconds(row[0]) if row else None
 
     def _newest_now(self, conn: sqlite3.Connection, version: int
                     ) -> tuple[tuple[str, int, str] | None, str]:

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk import messages
+from kiosk.clock import released_moment
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
-from kiosk.timestamps import parse_utc, utc_iso
+from kiosk.timestamps import utc_iso
 from tests.conftest import CCCD_AN as CCCD
 from tests.sync_support import fill_backlog, sync_states, write_config
 
@@ -34,10 +35,11 @@ def site(central, tmp_path):
     return config, fill_backlog(tmp_path / "kiosk.db", 1000, kiosk_id=kiosk_id), kiosk_id
 
 
-def sync(config, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+def sync(config, *args: str, ok: bool = True, env: dict[str, str] | None = None
+         ) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run([sys.executable, "-m", "kiosk.cli", "sync", *args, "--config",
                            str(config)], capture_output=True, text=True, timeout=120,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     if ok:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
@@ -54,27 +56,27 @@ def test_status_shows_the_backlog_and_that_the_server_answers(site, central):
     assert "Backlog file keys        this kiosk – (not confirmed by the centre), centre –" in out
 
 
-def test_status_says_when_the_clock_is_behind_the_newest_entry(tmp_path):
-    """A kiosk that recorded a scan two days ahead of the clock it has now (a Pi without an
-    RTC, booted at the time it saved): the status names the wrong clock and the fix, and
-    gives both times to scripts; with the scan just now, nothing."""
+def test_status_says_when_the_clock_reads_before_the_release(tmp_path, libfaketime):
+    """A flat RTC battery (1970): the status names the wrong clock and the fix, and gives
+    both times to scripts. A clock an hour behind a scan it recorded while ahead, then set
+    right, is no alarm: the kiosk cannot tell which time was wrong."""
     config = write_config(tmp_path / "config.toml", kiosk_id="k-clock",
                           server_url="http://127.0.0.1:9", token="")
     store = Store(tmp_path / "kiosk.db", timezone=ZoneInfo("Asia/Ho_Chi_Minh"))
     pipeline = Pipeline(store, Policy(checkpoint_id="CP-SYNC", kiosk_id="k-clock"))
-    now = time.time()
-    assert pipeline.submit(Scan(CCCD.encode(), device_id="d1", wall_time=now)).recorded
+    assert pipeline.submit(Scan(CCCD.encode(), device_id="d1",
+                                wall_time=time.time() + 3600)).recorded
+    store.close()
     assert json.loads(sync(config, "status", "--offline", "--json").stdout)[
         "clock_wrong"] is None
 
-    ahead = now + 2 * 86400
-    assert pipeline.submit(Scan(CCCD.encode(), device_id="d1", wall_time=ahead)).recorded
-    store.close()
-    report = json.loads(sync(config, "status", "--offline", "--json").stdout)
-    assert report["clock_wrong"]["earliest"] == utc_iso(ahead)
-    assert abs(parse_utc(report["clock_wrong"]["now"]).timestamp() - time.time()) < 60
-    out = sync(config, "status", "--offline").stdout
-    assert "ALERT: CLOCK WRONG: it reads " in out
+    at_1970 = {"LD_PRELOAD": str(libfaketime), "FAKETIME": "@1970-01-01 00:00:00"}
+    report = json.loads(sync(config, "status", "--offline", "--json", env=at_1970).stdout)
+    assert report["clock_wrong"]["now"].startswith("1970-01-01T00:0")
+    assert report["clock_wrong"]["released"] == utc_iso(
+        released_moment(ZoneInfo("Asia/Ho_Chi_Minh")))
+    out = sync(config, "status", "--offline", env=at_1970).stdout
+    assert "ALERT: CLOCK WRONG: it reads 1970-01-01 " in out
     assert "`sudo timedatectl set-ntp true`" in out
 
 

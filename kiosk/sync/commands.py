@@ -75,7 +75,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from kiosk.clock import earliest_time, wrong_clock
+    from kiosk.clock import released_moment, wrong_clock
     from kiosk.sync.kiosk_keys import KioskKeys
     from kiosk.sync.status import META_PREFIX, MetaKey
     from kiosk.timestamps import parse_utc, utc_iso
@@ -89,14 +89,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         meta = store.meta(META_PREFIX)
         rejected = [{**row, **coded("sync_error", row["sync_error"], lang)}
                     for row in store.rejected_entries(REJECTED_SHOWN)]
-        try:
-            newest = store.newest_entry_time()
-        except ValueError:  # a damaged time (listed below once the centre refused it)
-            newest = None
-        # a clock behind: what is scanned now is filed on the wrong day, or refused as too old
-        wrong = wrong_clock(time.time(), earliest_time(config.timezone, newest))
     finally:
         store.close()
+    # before the release: what is scanned now is filed on the wrong day, or refused as too old
+    wrong = wrong_clock(time.time(), released_moment(config.timezone))
     reachable: bool | None = None
     server_error = ""
     if not args.offline:
@@ -121,7 +117,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         **coded("alert", meta.get(MetaKey.ALERT), lang),
         "clock_offset_seconds": float(offset) if offset else None,
         "clock_wrong": None if wrong is None else {
-            "now": utc_iso(wrong.now), "earliest": utc_iso(wrong.earliest)},
+            "now": utc_iso(wrong.now), "released": utc_iso(wrong.released)},
         "server_url": config.sync.server_url, "server_reachable": reachable,
         "background_sync": config.sync.enabled,
         "backlog_keys": KioskKeys.for_config(config).summary(),

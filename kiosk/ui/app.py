@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.app import Kiosk
+from kiosk.clock import WrongClock, local_minute
 from kiosk.commandline import store_failure
 from kiosk.config import Config
 from kiosk.messages import text
@@ -92,7 +93,9 @@ class MainWindow(QMainWindow):
         self.title.setObjectName("checkpoint_name")
         self.title.setFont(pixel_font(self, 22, bold=True))
         self.clock = QLabel()
-        self.clock.setFont(pixel_font(self, 22, bold=True))
+        self.clock.setObjectName("clock")
+        self.clock_reads = time.time()
+        self.wrong_clock: WrongClock | None = None
         self.language_button = self._top_button("language", self.toggle_language)
         self.technician_button = self._top_button("technician", self.open_technician)
         self.sync_button = self._top_button("sync", self.open_sync)
@@ -214,17 +217,22 @@ class MainWindow(QMainWindow):
     def arrange(self, size: QSize) -> None:
         """On a narrow (portrait) screen the checkpoint's name takes the top line alone, the
         clock and the buttons the next, and the status strip's sync line goes under its
-        devices."""
+        devices. The clock alert, too wide for the buttons' line, stays by the name, which
+        shortens itself."""
         stack_when_narrow(self.top, size.width())
-        narrow = self.top.direction() == QBoxLayout.Direction.TopToBottom
-        if (self.buttons.indexOf(self.clock) >= 0) != narrow:
-            (self.heading if narrow else self.buttons).removeWidget(self.clock)
-            if narrow:
+        self._place_clock()
+        self.strip.arrange(size.width())
+        self.officer.arrange(size)
+
+    def _place_clock(self) -> None:
+        by_buttons = (self.top.direction() == QBoxLayout.Direction.TopToBottom
+                      and self.wrong_clock is None)
+        if (self.buttons.indexOf(self.clock) >= 0) != by_buttons:
+            (self.heading if by_buttons else self.buttons).removeWidget(self.clock)
+            if by_buttons:
                 self.buttons.insertWidget(0, self.clock)
             else:
                 self.heading.addWidget(self.clock)
-        self.strip.arrange(size.width())
-        self.officer.arrange(size)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.arrange(event.size())  # a window manager or a rotated screen resized us
@@ -342,14 +350,33 @@ class MainWindow(QMainWindow):
         self.technician_button.setText(self.tr("Technician"))
         self.sync_button.setText(self.tr("Sync"))
         self.exit_button.setText(self.tr("Close"))
+        self._render_clock()
 
     def _tick(self) -> None:
-        """The clock, and the strip's alert while it is surely wrong (asked of the pipeline:
-        no query)."""
-        now = time.time()
-        self.clock.setText(dt.datetime.fromtimestamp(now, self.kiosk.config.timezone)
-                           .strftime("%H:%M"))
-        self.strip.set_clock(self.kiosk.pipeline.wrong_clock(now))
+        self.show_time(time.time())
+
+    def show_time(self, now: float) -> None:
+        """The header clock reading ``now``: HH:MM, or, while the clock is surely wrong
+        (before the release: asked of the pipeline, no query), white on red with the date
+        and year it reads, since HH:MM alone looks right at 1970. In the header, not a row
+        of its own: the officer's card keeps all its height."""
+        self.clock_reads = now
+        self.wrong_clock = self.kiosk.pipeline.wrong_clock(now)
+        self._render_clock()
+
+    def _render_clock(self) -> None:
+        timezone = self.kiosk.config.timezone
+        self._place_clock()
+        if self.wrong_clock is None:
+            self.clock.setFont(pixel_font(self, 22, bold=True))
+            self.clock.setText(dt.datetime.fromtimestamp(self.clock_reads, timezone)
+                               .strftime("%H:%M"))
+            self.clock.setStyleSheet("")
+            return
+        self.clock.setFont(pixel_font(self, 17, bold=True))  # the buttons' size: one line
+        self.clock.setText(self.tr("⚠ CLOCK WRONG %1").replace(
+            "%1", local_minute(self.wrong_clock.now, timezone)))
+        self.clock.setStyleSheet("background: #c62828; color: white; padding: 0 6px;")
 
 
 def choose_font(app: QApplication) -> str:

@@ -2,9 +2,6 @@
 
 Offline must be obvious: when the centre cannot be reached the sync text turns red and says
 how many entries wait and since when — the entries are safe on disk, and the strip says so.
-A clock surely wrong (:mod:`kiosk.clock`: a flat RTC battery at 1970) is louder still: a red
-band across the strip with the time the kiosk believes, until the clock is set right, since
-every scan recorded meanwhile reaches the centre on the wrong day or not at all.
 """
 
 from __future__ import annotations
@@ -15,9 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QWidget
 
-from kiosk.clock import WrongClock, local_minute
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.supervisor import DeviceStatus
 from kiosk.messages import saved_text
@@ -74,19 +70,9 @@ class StatusStrip(Retranslating):
         self.timezone = timezone
         self.badges: dict[str, DeviceBadge] = {}
         self.view: SyncView | None = None
-        self.wrong_clock: WrongClock | None = None
         self.setAutoFillBackground(True)
-        rows = QVBoxLayout(self)
-        rows.setContentsMargins(12, 4, 12, 4)
-        self.clock_alert = QLabel()
-        self.clock_alert.setObjectName("clock_alert")
-        self.clock_alert.setWordWrap(True)
-        self.clock_alert.setFont(pixel_font(self, 18, bold=True))
-        self.clock_alert.setStyleSheet("background: #c62828; color: white; padding: 4px 8px;")
-        self.clock_alert.hide()
-        rows.addWidget(self.clock_alert)
-        layout = self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        rows.addLayout(layout)
+        layout = self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        layout.setContentsMargins(12, 4, 12, 4)
         self.devices = QHBoxLayout()
         self.devices.setSpacing(18)
         layout.addLayout(self.devices)
@@ -136,25 +122,6 @@ class StatusStrip(Retranslating):
         self.view = view
         self._render_sync()
 
-    def set_clock(self, wrong: WrongClock | None) -> None:
-        """The alert while the clock is surely wrong; gone once it is right (None)."""
-        self.wrong_clock = wrong
-        self._render_clock()
-
-    def _render_clock(self) -> None:
-        wrong = self.wrong_clock
-        self.clock_alert.setVisible(wrong is not None)
-        if wrong is None:
-            return
-        self.clock_alert.setText(self.tr(
-            "CLOCK WRONG — ask the technician to set the time · the kiosk reads %1").replace(
-            "%1", local_minute(wrong.now, self.timezone)))
-        self.clock_alert.setToolTip(self.tr(
-            "The real time is at least %1 (the newest scan, or this version's release). Scans "
-            "are still recorded, but the centre files them on the wrong day and refuses those "
-            "more than 400 days old: enable NTP, or set the time by hand, and replace the RTC "
-            "battery.").replace("%1", local_minute(wrong.earliest, self.timezone)))
-
     def _render_sync(self) -> None:
         view = self.view
         if view is None:
@@ -189,5 +156,4 @@ class StatusStrip(Retranslating):
 
     def retranslate(self) -> None:
         self.no_devices.setText(self.tr("No scanner configured"))
-        self._render_clock()
         self._render_sync()

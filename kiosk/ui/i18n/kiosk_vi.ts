@@ -4,17 +4,17 @@
 <context>
     <name>Age</name>
     <message>
-        <location filename="../status_strip.py" line="63"/>
+        <location filename="../status_strip.py" line="59"/>
         <source>%1 min</source>
         <translation>%1 phút</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="66"/>
+        <location filename="../status_strip.py" line="62"/>
         <source>%1 h %2</source>
         <translation>%1 giờ %2</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="68"/>
+        <location filename="../status_strip.py" line="64"/>
         <source>%1 d</source>
         <translation>%1 ngày</translation>
     </message>
@@ -130,49 +130,54 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../app.py" line="171"/>
+        <location filename="../app.py" line="174"/>
         <source>keyboard-wedge support is not installed</source>
         <translation>chưa cài hỗ trợ máy quét kiểu bàn phím</translation>
     </message>
     <message>
-        <location filename="../app.py" line="186"/>
+        <location filename="../app.py" line="189"/>
         <source>the kiosk window does not have the keyboard focus</source>
         <translation>cửa sổ trạm quét đang không nhận bàn phím</translation>
     </message>
     <message>
-        <location filename="../app.py" line="248"/>
+        <location filename="../app.py" line="256"/>
         <source>Enter the PIN to close the kiosk</source>
         <translation>Nhập mã PIN để đóng trạm quét</translation>
     </message>
     <message>
-        <location filename="../app.py" line="280"/>
+        <location filename="../app.py" line="288"/>
         <source>Enter the PIN to open the technician screen</source>
         <translation>Nhập mã PIN để mở màn hình kỹ thuật</translation>
     </message>
     <message>
-        <location filename="../app.py" line="294"/>
+        <location filename="../app.py" line="302"/>
         <source>Enter the PIN to open the sync screen</source>
         <translation>Nhập mã PIN để mở màn hình đồng bộ</translation>
     </message>
     <message>
-        <location filename="../app.py" line="337"/>
+        <location filename="../app.py" line="345"/>
         <source>Checkpoint kiosk — %1</source>
         <translation>Trạm quét mã — %1</translation>
     </message>
     <message>
-        <location filename="../app.py" line="342"/>
+        <location filename="../app.py" line="350"/>
         <source>Technician</source>
         <translation>Kỹ thuật</translation>
     </message>
     <message>
-        <location filename="../app.py" line="343"/>
+        <location filename="../app.py" line="351"/>
         <source>Sync</source>
         <translation>Đồng bộ</translation>
     </message>
     <message>
-        <location filename="../app.py" line="344"/>
+        <location filename="../app.py" line="352"/>
         <source>Close</source>
         <translation>Đóng</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="377"/>
+        <source>⚠ CLOCK WRONG %1</source>
+        <translation>⚠ ĐỒNG HỒ SAI %1</translation>
     </message>
 </context>
 <context>
@@ -554,66 +559,56 @@
 </context>
 <context>
     <name>StatusStrip</name>
-    <message>
-        <location filename="../status_strip.py" line="150"/>
-        <source>CLOCK WRONG — ask the technician to set the time · the kiosk reads %1</source>
-        <translation>ĐỒNG HỒ SAI — báo kỹ thuật chỉnh giờ · máy đang chỉ %1</translation>
-    </message>
-    <message>
-        <location filename="../status_strip.py" line="153"/>
-        <source>The real time is at least %1 (the newest scan, or this version&apos;s release). Scans are still recorded, but the centre files them on the wrong day and refuses those more than 400 days old: enable NTP, or set the time by hand, and replace the RTC battery.</source>
-        <translation>Giờ thật ít nhất là %1 (lượt quét mới nhất, hoặc ngày phát hành phiên bản này). Lượt quét vẫn được ghi, nhưng trung tâm xếp sai ngày và từ chối lượt cũ hơn 400 ngày: bật NTP, hoặc chỉnh giờ bằng tay, và thay pin đồng hồ (RTC).</translation>
-    </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="165"/>
+        <location filename="../status_strip.py" line="132"/>
         <source>Sync off · %n not sent</source>
         <translation>
             <numerusform>Đồng bộ tắt · %n lượt chưa gửi</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="166"/>
+        <location filename="../status_strip.py" line="133"/>
         <source>Sync off</source>
         <translation>Đồng bộ tắt</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="169"/>
+        <location filename="../status_strip.py" line="136"/>
         <source>OFFLINE · %n waiting, safe on this kiosk</source>
         <translation>
             <numerusform>MẤT KẾT NỐI · %n lượt chờ gửi, đã lưu trên trạm</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="171"/>
+        <location filename="../status_strip.py" line="138"/>
         <source> · oldest %1</source>
         <translation> · cũ nhất %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="175"/>
+        <location filename="../status_strip.py" line="142"/>
         <source>Sync online · %n pending</source>
         <translation>
             <numerusform>Đồng bộ trực tuyến · %n lượt chờ gửi</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="177"/>
+        <location filename="../status_strip.py" line="144"/>
         <source> · sending…</source>
         <translation> · đang gửi…</translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="180"/>
+        <location filename="../status_strip.py" line="147"/>
         <source> · last sent %1</source>
         <translation> · gửi lần cuối %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_strip.py" line="182"/>
+        <location filename="../status_strip.py" line="149"/>
         <source> · %n refused by the centre</source>
         <translation>
             <numerusform> · %n lượt bị từ chối</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_strip.py" line="191"/>
+        <location filename="../status_strip.py" line="158"/>
         <source>No scanner configured</source>
         <translation>Chưa cấu hình máy quét</translation>
     </message>
