@@ -14,6 +14,7 @@ clock ahead is not seen here either: only the centre can tell (``kiosk doctor``'
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -49,3 +50,10 @@ def wrong_clock(now: float, released: float) -> WrongClock | None:
     """A :class:`WrongClock` when ``now`` reads before ``released``
     (:func:`released_moment`); None on a kiosk whose clock may be right."""
     return WrongClock(now, released) if now < released else None
+
+
+def clock_wrong_now(timezone: ZoneInfo, now: float | None = None) -> WrongClock | None:
+    """:func:`wrong_clock` for the wall clock (``now``, else the time it reads now) against
+    the release in ``timezone``: what a command asks once. The pipeline, asked every 5 s,
+    keeps the release's moment instead."""
+    return wrong_clock(time.time() if now is None else now, released_moment(timezone))

@@ -223,10 +223,10 @@ def wall_clock_check(timezone: Any) -> Check:
     Not the newest entry: one written by a clock since set right would fail a right clock."""
     import time
 
-    from kiosk.clock import local_minute, released_moment, wrong_clock
+    from kiosk.clock import clock_wrong_now, local_minute
 
     now = time.time()
-    wrong = wrong_clock(now, released_moment(timezone))
+    wrong = clock_wrong_now(timezone, now)
     if wrong is None:
         return _check("clock_released", True, "doctor.clock_right",
                       now=local_minute(now, timezone))

@@ -75,7 +75,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from kiosk.clock import released_moment, wrong_clock
+    from kiosk.clock import clock_wrong_now
     from kiosk.sync.kiosk_keys import KioskKeys
     from kiosk.sync.status import META_PREFIX, MetaKey
     from kiosk.timestamps import parse_utc, utc_iso
@@ -92,7 +92,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     finally:
         store.close()
     # before the release: what is scanned now is filed on the wrong day, or refused as too old
-    wrong = wrong_clock(time.time(), released_moment(config.timezone))
+    wrong = clock_wrong_now(config.timezone)
     reachable: bool | None = None
     server_error = ""
     if not args.offline:
