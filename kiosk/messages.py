@@ -427,6 +427,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.key_registered": ("trung tâm đã nhận", "held by the centre"),
     "sync.key_unconfirmed": ("trung tâm chưa xác nhận", "not confirmed by the centre"),
     "sync.ago": ("{ago} trước", "{ago} ago"),
+    "sync.later_than_clock": ("muộn hơn giờ đồng hồ trạm đang chỉ",
+                              "later than the kiosk's clock reads now"),
     "sync.never": ("chưa bao giờ", "never"),
     "sync.none": ("không có", "none"),
     "sync.sync_disabled": (

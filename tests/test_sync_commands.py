@@ -80,6 +80,46 @@ def test_status_says_when_the_clock_reads_before_the_release(tmp_path, libfaketi
     assert "`sudo timedatectl set-ntp true`" in out
 
 
+def test_status_at_1970_gives_the_times_the_clock_has_not_reached_without_an_age(
+        central, tmp_path, libfaketime):
+    """The RTC battery went flat after a push: the last success and the entry scanned since
+    are later than the clock reads. The status gives them as recorded, says so instead of a
+    negative age, and leaves them as recorded UTC times in the JSON (no age: a script that
+    works one out checks ``clock_wrong`` first)."""
+    kiosk_id = f"k-{uuid.uuid4().hex[:10]}"
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+                          token=central.enrol(kiosk_id))
+    in_vietnamese = write_config(tmp_path / "vi.toml", kiosk_id=kiosk_id, language="vi",
+                                 server_url=central.url, token="")
+
+    def scan() -> None:
+        store = Store(tmp_path / "kiosk.db", timezone=ZoneInfo("Asia/Ho_Chi_Minh"))
+        try:
+            assert Pipeline(store, Policy(checkpoint_id="CP-SYNC", kiosk_id=kiosk_id)).submit(
+                Scan(CCCD.encode(), device_id="d1")).recorded
+        finally:
+            store.close()
+
+    scan()
+    sync(config, "push")
+    scan()
+    at_1970 = {"LD_PRELOAD": str(libfaketime), "FAKETIME": "@1970-01-01 00:00:00"}
+
+    out = sync(config, "status", "--offline", env=at_1970).stdout
+    for name in ("Oldest pending          ", "Last success            "):
+        line = next(line for line in out.splitlines() if line.startswith(name))
+        assert line.startswith(f"{name} 20")
+        assert line.endswith("(later than the kiosk's clock reads now)"), line
+    assert " ago)" not in out
+    assert "ALERT: CLOCK WRONG: it reads 1970-01-01 " in out
+    vi = sync(in_vietnamese, "status", "--offline", env=at_1970).stdout
+    assert vi.count("(muộn hơn giờ đồng hồ trạm đang chỉ)") == 2 and " trước)" not in vi
+
+    report = json.loads(sync(config, "status", "--offline", "--json", env=at_1970).stdout)
+    assert report["oldest_pending"] > report["last_success"] > "20"
+    assert report["clock_wrong"]["now"].startswith("1970-01-01T00:0")
+
+
 def test_push_prints_plain_progress_lines_in_a_log_then_a_summary(site, central):
     config, ids, kiosk_id = site
     out = sync(config, "push").stdout

@@ -131,7 +131,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         if not stamp:
             return text("sync.never", lang)
         moment = parse_utc(stamp)
-        ago = text("sync.ago", lang, ago=format_duration(time.time() - moment.timestamp()))
+        age = time.time() - moment.timestamp()
+        # a time the clock has not reached (1970, or NTP stepped it back) has no age to give
+        ago = (text("sync.ago", lang, ago=format_duration(age)) if age >= 0 else
+               text("sync.later_than_clock", lang))
         return f"{moment.astimezone(config.timezone):%Y-%m-%d %H:%M:%S} ({ago})"
 
     line = "{:24} {}".format
