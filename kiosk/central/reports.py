@@ -16,7 +16,9 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
 - *Scans wrongly*: only one direction all day (with at least :data:`ONE_WAY_MIN_SCANS`
   scans); a refusal or manual share far above the province's (:func:`far_above`, with at
   least :data:`SHARE_MIN_ATTEMPTS` attempts); a kiosk clock off by more than 2 minutes; a
-  backlog older than 24 h; a revoked kiosk that tried to upload on or after D.
+  backlog older than 24 h; a revoked kiosk that tried to upload on or after D. A kiosk's
+  own problems (silent, clock off, old backlog) are the dashboard's, by one rule
+  (:mod:`kiosk.central.kiosk_rules`).
 - *Late arrivals*: entries of earlier days that reached the centre during D.
 """
 
@@ -29,15 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.central import derivation, people, registry
-from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
+from kiosk.central.kiosk_rules import kiosk_problems, not_heard_since
+from kiosk.central.localdays import parse_utc
 from kiosk.central.registry import Checkpoint
 from kiosk.central.storage import Kiosk, Storage
 from kiosk.sync import protocol
 
 ONE_WAY_MIN_SCANS = 10
 SHARE_MIN_ATTEMPTS = 20
-SILENT_SECONDS = 24 * 3600
-BACKLOG_MAX_SECONDS = 24 * 3600
 UNKNOWN = "(không rõ / unknown)"
 MEASURES = ("scans", "ins", "outs", "manual")
 
@@ -193,17 +194,15 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
         by_point.append({**snap.describe(checkpoint), "set_up": checkpoint in set_up_ids,
                          **{m: values[m] for m in MEASURES}, "refused": refused[checkpoint]})
 
-    silent_since = now - dt.timedelta(seconds=SILENT_SECONDS)
     day_end = calendar.end(day)
     active_kiosks = [k for k in snap.kiosks if k.active]
+    silent, kiosks_wrong = _kiosk_problems(snap, active_kiosks, now)
     not_scanning = [{**snap.describe(p.id), "problem": "no_scan_7_days",
                      "detail": f"set up {p.set_up_on}"}
                     for p in sorted(set_up, key=lambda p: p.id) if p.id not in active]
-    not_scanning += [{**snap.describe(k.checkpoint_id), "problem": "kiosk_silent_24h",
-                      "kiosk_id": k.id, "detail": f"last seen {k.last_seen_at or 'never'}"}
-                     for k in active_kiosks if _silent(k, silent_since)]
+    not_scanning += silent
     wrong = _scanning_wrongly(snap, today, refused, set_up_ids, manual_share, refused_share)
-    wrong += _kiosk_problems(snap, active_kiosks, calendar.start(day))
+    wrong += kiosks_wrong + _revoked_still_trying(snap, calendar.start(day))
     return {
         "report": "daily", "day": d, "timezone": calendar.name,
         "made_at": protocol.format_time(now),
@@ -228,7 +227,8 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
                 {**snap.describe(k.checkpoint_id), "kiosk_id": k.id,
                  "last_seen_at": k.last_seen_at}
                 for k in active_kiosks
-                if parse_utc(k.created_at) < day_end and _silent(k, day_end)],
+                if parse_utc(k.created_at) < day_end
+                and not_heard_since(k.last_seen_at, day_end)],
             "late_entries": [{"day": x, "entries": n} for x, n in sorted(late.items())],
         },
     }
@@ -242,10 +242,6 @@ def _derived(storage: Storage, wait: float | None, days: tuple[str, str]
         derivation.catch_up(storage)
         return derivation.backlog(storage, days)
     return derivation.for_reader(storage, wait, days)
-
-
-def _silent(kiosk: Kiosk, since: dt.datetime) -> bool:
-    return kiosk.last_seen_at is None or parse_utc(kiosk.last_seen_at) < since
 
 
 def _scanning_wrongly(snap: Snapshot, today: dict[str, Counts], refused: Counter[str],
@@ -272,18 +268,31 @@ def _scanning_wrongly(snap: Snapshot, today: dict[str, Counts], refused: Counter
     return out
 
 
-def _kiosk_problems(snap: Snapshot, active: list[Kiosk], day_start: dt.datetime
-                    ) -> list[dict[str, Any]]:
-    out = []
+def _kiosk_problems(snap: Snapshot, active: list[Kiosk], now: dt.datetime
+                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The active kiosks' problems as of ``now`` (the dashboard's rule), each with a detail:
+    (the silent ones, for "not scanning"; clock off and old backlogs, for "scanning
+    wrongly")."""
+    silent, wrong = [], []
     for kiosk in active:
-        where = {**snap.describe(kiosk.checkpoint_id), "kiosk_id": kiosk.id}
+        where = snap.describe(kiosk.checkpoint_id)
         offset = kiosk.last_clock_offset
-        if offset is not None and abs(offset) > CLOCK_TOLERANCE_SECONDS:
-            out.append({**where, "problem": "clock_off", "detail": f"{offset:+.0f} s"})
         backlog = snap.health.get(kiosk.id, {}).get("oldest_pending_seconds")
-        if backlog is not None and backlog > BACKLOG_MAX_SECONDS:
-            out.append({**where, "problem": "old_backlog",
-                        "detail": f"oldest pending entry {backlog / 3600:.0f} h old"})
+        for problem in kiosk_problems(kiosk.last_seen_at, offset, backlog, now):
+            if problem == "kiosk_silent_24h":
+                silent.append({**where, "problem": problem, "kiosk_id": kiosk.id,
+                               "detail": f"last seen {kiosk.last_seen_at or 'never'}"})
+            else:
+                wrong.append({**where, "kiosk_id": kiosk.id, "problem": problem,
+                              "detail": f"{offset:+.0f} s" if problem == "clock_off" else
+                              f"oldest pending entry {backlog / 3600:.0f} h old"})
+    return silent, wrong
+
+
+def _revoked_still_trying(snap: Snapshot, day_start: dt.datetime) -> list[dict[str, Any]]:
+    """Revoked kiosks that tried to upload on or after the report's day (the report's own:
+    the dashboard shows kiosks as they are now)."""
+    out = []
     for kiosk in snap.kiosks:
         if (not kiosk.active and kiosk.last_refused_at is not None
                 and parse_utc(kiosk.last_refused_at) >= day_start):

@@ -1,6 +1,6 @@
 """Kiosks as the dashboard shows them: enrolment, last contact, clock offset, and the latest
 heartbeat (version, pending backlog, free disk, devices), with what looks wrong flagged by
-the same thresholds as the daily report."""
+the same rule as the daily report (:mod:`kiosk.central.kiosk_rules`)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ import datetime as dt
 import json
 from typing import Any
 
-from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
+from kiosk.central.kiosk_rules import kiosk_problems
 from kiosk.central.storage import Storage
 
-SILENT_SECONDS = 24 * 3600
-BACKLOG_MAX_SECONDS = 24 * 3600
 _SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
     "k.last_clock_offset, k.entries, c.district, c.name, h.software_version, h.pending, "
@@ -28,7 +26,8 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
                district: str | None = None, now: dt.datetime | None = None
                ) -> list[dict[str, Any]]:
     """Kiosks (of one checkpoint, or of one district), each with ``problems`` (keys of
-    ``problem.*`` texts) and ``devices`` as a list of (name, state)."""
+    ``problem.*`` texts; none for a revoked kiosk) and ``devices`` as a list of (name,
+    state)."""
     sql, params = _SELECT, []
     if checkpoint_id is not None:
         sql += " WHERE k.checkpoint_id = $1"
@@ -44,7 +43,8 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
         if isinstance(devices, str | bytes):
             devices = json.loads(devices)
         row["devices"] = _device_states(devices)
-        row["problems"] = _problems(row, now)
+        row["problems"] = [] if row["revoked_at"] is not None else kiosk_problems(
+            row["last_seen_at"], row["clock_offset"], row["oldest_pending_seconds"], now)
         rows.append(row)
     return rows
 
@@ -59,17 +59,3 @@ def _device_states(devices: Any) -> list[tuple[str, str]]:
                 for d in devices if isinstance(d, dict)]
     return []
 
-
-def _problems(row: dict[str, Any], now: dt.datetime) -> list[str]:
-    if row["revoked_at"] is not None:
-        return []
-    problems = []
-    seen = row["last_seen_at"]
-    if seen is None or (now - parse_utc(seen)).total_seconds() > SILENT_SECONDS:
-        problems.append("kiosk_silent_24h")
-    if row["clock_offset"] is not None and abs(row["clock_offset"]) > CLOCK_TOLERANCE_SECONDS:
-        problems.append("clock_off")
-    oldest = row["oldest_pending_seconds"]
-    if oldest is not None and oldest > BACKLOG_MAX_SECONDS:
-        problems.append("old_backlog")
-    return problems

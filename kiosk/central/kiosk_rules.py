@@ -1,0 +1,43 @@
+"""What looks wrong with an active kiosk: one rule for the dashboard's kiosk list
+(:mod:`kiosk.central.web.health`) and the daily report (:mod:`kiosk.central.reports`), so a
+kiosk flagged on one is flagged on the other, by the same thresholds.
+
+What they do with it differs, and legitimately: the dashboard shows each kiosk as it is now
+(a revoked kiosk has none of these problems: nothing is expected of it) with the problems as
+keys of ``problem.*`` texts; the report is about a day D, files a silent kiosk under "not
+scanning" and the others under "scanning wrongly", each with a detail, and adds one problem
+of its own, a revoked kiosk that tried to upload on or after D (``revoked_still_trying``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
+
+SILENT_SECONDS = 24 * 3600
+"""A kiosk not heard from (no batch, no health report) for longer is silent."""
+BACKLOG_MAX_SECONDS = 24 * 3600
+"""A kiosk whose oldest pending entry is older (by its own clock) is not getting through."""
+
+
+def not_heard_since(last_seen_at: str | None, since: dt.datetime) -> bool:
+    """The kiosk last seen at ``last_seen_at`` (UTC text; None: never) was not heard from
+    at or after ``since``."""
+    return last_seen_at is None or parse_utc(last_seen_at) < since
+
+
+def kiosk_problems(last_seen_at: str | None, clock_offset: float | None,
+                   oldest_pending_seconds: float | None, now: dt.datetime) -> list[str]:
+    """An active kiosk's problems as of ``now``, in this order: ``kiosk_silent_24h`` (not
+    heard from in :data:`SILENT_SECONDS`), ``clock_off`` (its latest batch's clock offset
+    beyond the tolerance its scans are corrected from), ``old_backlog`` (its latest health
+    report's oldest pending entry older than :data:`BACKLOG_MAX_SECONDS`)."""
+    problems = []
+    if not_heard_since(last_seen_at, now - dt.timedelta(seconds=SILENT_SECONDS)):
+        problems.append("kiosk_silent_24h")
+    if clock_offset is not None and abs(clock_offset) > CLOCK_TOLERANCE_SECONDS:
+        problems.append("clock_off")
+    if oldest_pending_seconds is not None and oldest_pending_seconds > BACKLOG_MAX_SECONDS:
+        problems.append("old_backlog")
+    return problems
