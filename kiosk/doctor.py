@@ -113,8 +113,10 @@ def store_checks(path: Path) -> list[Check]:
         checks.append(_check("pending", True, "doctor.nothing_pending"))
     else:
         age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(oldest)
+        # a time the clock has not reached (1970: the clock check fails) has no age to give
         checks.append(_check("pending", age < PENDING_TOO_OLD, "doctor.oldest_pending",
-                             oldest=oldest, hours=_hours(age)))
+                             oldest=oldest, hours=_hours(age)) if age >= dt.timedelta() else
+                      _check("pending", True, "doctor.oldest_pending_later", oldest=oldest))
     return checks
 
 
@@ -149,9 +151,11 @@ def device_checks(config: Any) -> list[Check]:
         if last is None:
             heard = Words("doctor.heard_nothing", {"days": DEVICE_QUIET.days})
         else:
-            heard = Words("doctor.heard", {
-                "what": last[1], "when": _local(last[0], config.timezone),
-                "ago": _ago(dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(last[0]))})
+            age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(last[0])
+            sent = {"what": last[1], "when": _local(last[0], config.timezone)}
+            # a time the clock has not reached (1970: the clock check fails) has no age
+            heard = (Words("doctor.heard", {**sent, "ago": _ago(age)}) if age >= dt.timedelta()
+                     else Words("doctor.heard_later", sent))
         state = Words("doctor.ready") if problem is None else problem
         checks.append(_check(f"device:{device.id}", problem is None,
                              "doctor.device" if path is None else "doctor.device_node",
@@ -196,7 +200,7 @@ def _local(utc: str, timezone: Any) -> str:
 
 
 def _ago(age: dt.timedelta) -> Words:
-    minutes = max(0, round(age.total_seconds() / 60))
+    minutes = round(age.total_seconds() / 60)
     if minutes < 120:
         return Words("doctor.minutes", {"n": minutes})
     return Words("doctor.hours", {"n": f"{minutes / 60:.0f}"})

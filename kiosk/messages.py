@@ -270,6 +270,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doctor.nothing_pending": ("Không còn lượt nào chờ gửi", "No entry waiting for the centre"),
     "doctor.oldest_pending": ("Lượt chờ gửi cũ nhất: {oldest} ({hours} giờ)",
                               "Oldest entry waiting for the centre: {oldest} ({hours} h)"),
+    "doctor.oldest_pending_later": (
+        "Lượt chờ gửi cũ nhất: {oldest} (muộn hơn giờ đồng hồ trạm đang chỉ)",
+        "Oldest entry waiting for the centre: {oldest} (later than the kiosk's clock reads "
+        "now)"),
     "doctor.device_node": ("Thiết bị {where}: {state}; {heard}",
                            "Device {where}: {state}; {heard}"),
     "doctor.device": ("Thiết bị {where}: {heard}", "Device {where}: {heard}"),
@@ -278,6 +282,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                              "nothing received in the last {days} days: scan a test code"),
     "doctor.heard": ("lần cuối gửi {what} lúc {when} ({ago} trước)",
                      "last sent {what} at {when} ({ago} ago)"),
+    "doctor.heard_later": ("lần cuối gửi {what} lúc {when} (muộn hơn giờ đồng hồ trạm đang chỉ)",
+                           "last sent {what} at {when} (later than the kiosk's clock reads now)"),
     "doctor.sent_refused": ("một mã bị từ chối ({reason})", "a refused code ({reason})"),
     "doctor.sent_entry": ("{kind}, {status}", "{kind}, {status}"),
     "doctor.accepted": ("ghi nhận", "accepted"),

@@ -236,6 +236,32 @@ def test_a_clock_before_the_release_fails_and_says_how_to_fix_it(tmp_path, libfa
     assert "LỖI/FAIL  ĐỒNG HỒ SAI" in text.stdout and "\n          CLOCK WRONG" in text.stdout
 
 
+def test_at_1970_the_pending_entry_and_a_device_give_their_time_without_an_age(
+        tmp_path, libfaketime):
+    """The RTC battery went flat after a scan: its time is later than the clock reads. The
+    pending and device lines give it as recorded and say so, not a negative age or "0 min
+    ago" (the clock check fails and says why)."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-clock",
+                          server_url="http://127.0.0.1:9", token="")
+    with config.open("a", encoding="utf-8") as out:
+        out.write('\n[[devices]]\nid = "counter"\ntype = "replay"\npath = "scans.txt"\n')
+    scanned = subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", CCCD, "--device",
+                              "counter", "--config", str(config)],
+                             capture_output=True, text=True, timeout=60)
+    assert scanned.returncode == 0, scanned.stdout + scanned.stderr
+
+    code, found = checks(config, {"LD_PRELOAD": str(libfaketime),
+                                  "FAKETIME": "@1970-01-01 00:00:00"})
+
+    assert code == 1 and not found["clock_released"]["ok"]
+    pending, counter = found["pending"], found["device:counter"]
+    assert pending["ok"] and pending["en"].startswith("Oldest entry waiting for the centre: 20")
+    assert counter["en"].startswith("Device counter: last sent Citizen ID, ")
+    for check in (pending, counter):
+        assert check["en"].endswith(" (later than the kiosk's clock reads now)"), check["en"]
+        assert check["vi"].endswith(" (muộn hơn giờ đồng hồ trạm đang chỉ)"), check["vi"]
+
+
 def test_a_clock_set_right_behind_the_newest_entry_passes(tmp_path, libfaketime):
     """No false alarm: the scan was recorded while the clock ran an hour ahead, and the clock
     was then set right (here: the doctor runs an hour behind it). The kiosk cannot tell
