@@ -7,6 +7,9 @@ from __future__ import annotations
 import base64
 import http.server
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -190,6 +193,30 @@ class TestKioskCommands:
         code, out, _ = self.run(capsys, path, "status", "--json")
         report = json.loads(out)
         assert report["signers"] == 1 and report["too_old"] is False
+
+    def test_at_1970_status_gives_the_import_time_without_a_negative_age(
+            self, tmp_path, capsys, libfaketime):
+        """The RTC battery went flat after the list was imported: its import time is later
+        than the clock reads. ``kiosk certificates status`` gives it as recorded and says so,
+        in the kiosk's words (as ``kiosk sync status`` and ``kiosk doctor`` do), not
+        "-20000 ngày trước" (a negative age, which also passes as "còn hạn")."""
+        path = self.config_file(tmp_path)
+        pem = tmp_path / "pem"
+        pem.mkdir()
+        (pem / "vn.pem").write_bytes(make_issuer().pem)
+        assert self.run(capsys, path, "import", str(pem))[0] == 0
+
+        at_1970 = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "certificates", "status", "--config", str(path)],
+            capture_output=True, text=True, timeout=60,
+            env={**os.environ, "LD_PRELOAD": str(libfaketime),
+                 "FAKETIME": "@1970-01-01 00:00:00"})
+
+        assert at_1970.returncode == 0, at_1970.stderr
+        imported = next(line for line in at_1970.stdout.splitlines()
+                        if line.startswith("nhập lúc"))
+        assert "(-" not in imported, imported
+        assert "muộn hơn giờ đồng hồ trạm đang chỉ" in imported, imported
 
     def test_a_bad_file_is_refused_and_the_held_list_is_untouched(self, tmp_path, capsys):
         path = self.config_file(tmp_path)
