@@ -4,6 +4,8 @@ kiosk's SQLite outbox, backlog files written to disk."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 import pytest
 from PySide6.QtCore import QRect, QSize, Qt
@@ -208,6 +210,33 @@ def test_entries_scanned_while_the_clock_ran_ahead_have_waited_no_negative_time(
     qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "1", timeout=10000)
     qtbot.waitUntil(lambda: "Lượt chờ lâu nhất: 0 phút" in screen.facts.text(),
                     timeout=10000)
+
+
+def test_an_entry_later_than_the_clock_is_worded_on_the_screen_as_kiosk_sync_status_words_it(
+        make_window, qtbot, tmp_path):
+    """An entry stamped three days later than the clock now reads: the kiosk cannot tell a
+    clock that ran ahead from one gone back (a flat RTC battery at 1970, NTP stepping it
+    back), so nobody knows how long it has waited. ``kiosk sync status`` says so ("later than
+    the kiosk's clock reads now", docs/technician.md); the technician's sync screen, reading
+    the same store, must not claim it has waited "0 phút" (SyncView clamps its age to 0)."""
+    import time
+
+    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-for-age",
+                                                      enabled=False))
+    window = make_window(path, start=False)
+    payload = "001099012345|123456789|Người Thử|01021990|Nam|Hà Nội|10102021"
+    assert window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="lane1",
+                                             wall_time=time.time() + 3 * 86400)).recorded
+    later = "muộn hơn giờ đồng hồ trạm đang chỉ"
+    status = subprocess.run([sys.executable, "-m", "kiosk.cli", "sync", "status", "--offline",
+                             "--config", str(path)], capture_output=True, text=True, timeout=60)
+    assert f"({later})" in status.stdout, status.stdout + status.stderr
+
+    screen = open_sync(window, qtbot)
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "1", timeout=10000)
+    oldest = next(line for line in screen.facts.text().splitlines()
+                  if line.startswith("Lượt chờ lâu nhất"))
+    assert later in oldest, oldest
 
 
 def test_a_refused_entry_whose_name_has_line_breaks_is_one_line_in_the_list(
