@@ -57,3 +57,13 @@ def clock_wrong_now(timezone: ZoneInfo, now: float | None = None) -> WrongClock 
     the release in ``timezone``: what a command asks once. The pipeline, asked every 5 s,
     keeps the release's moment instead."""
     return wrong_clock(time.time() if now is None else now, released_moment(timezone))
+
+
+def age_of(recorded: dt.datetime, now: dt.datetime | None = None) -> dt.timedelta | None:
+    """How long ago ``recorded`` (aware) was, at ``now`` (else the time the clock reads now);
+    None when it is later than that. The kiosk cannot tell a clock that ran ahead when it was
+    recorded from one gone back since (a flat RTC battery at 1970, NTP stepping it back), so
+    such a time has no age: it is shown as recorded, *later than the kiosk's clock reads now*
+    (``sync.later_than_clock``), never as a negative age or a clamped "0 min"."""
+    age = (dt.datetime.now(dt.UTC) if now is None else now) - recorded
+    return age if age >= dt.timedelta() else None

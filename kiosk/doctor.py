@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.clock import age_of
 from kiosk.commandline import EXIT_FAILED, examples
 from kiosk.messages import CATALOGUE, Words, both, text
 
@@ -112,11 +113,11 @@ def store_checks(path: Path) -> list[Check]:
     if oldest is None:
         checks.append(_check("pending", True, "doctor.nothing_pending"))
     else:
-        age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(oldest)
-        # a time the clock has not reached (1970: the clock check fails) has no age to give
-        checks.append(_check("pending", age < PENDING_TOO_OLD, "doctor.oldest_pending",
-                             oldest=oldest, hours=_hours(age)) if age >= dt.timedelta() else
-                      _check("pending", True, "doctor.oldest_pending_later", oldest=oldest))
+        age = age_of(dt.datetime.fromisoformat(oldest))
+        checks.append(_check("pending", True, "doctor.oldest_pending_later", oldest=oldest)
+                      if age is None else
+                      _check("pending", age < PENDING_TOO_OLD, "doctor.oldest_pending",
+                             oldest=oldest, hours=_hours(age)))
     return checks
 
 
@@ -151,11 +152,10 @@ def device_checks(config: Any) -> list[Check]:
         if last is None:
             heard = Words("doctor.heard_nothing", {"days": DEVICE_QUIET.days})
         else:
-            age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(last[0])
+            age = age_of(dt.datetime.fromisoformat(last[0]))
             sent = {"what": last[1], "when": _local(last[0], config.timezone)}
-            # a time the clock has not reached (1970: the clock check fails) has no age
-            heard = (Words("doctor.heard", {**sent, "ago": _ago(age)}) if age >= dt.timedelta()
-                     else Words("doctor.heard_later", sent))
+            heard = (Words("doctor.heard_later", sent) if age is None else
+                     Words("doctor.heard", {**sent, "ago": _ago(age)}))
         state = Words("doctor.ready") if problem is None else problem
         checks.append(_check(f"device:{device.id}", problem is None,
                              "doctor.device" if path is None else "doctor.device_node",

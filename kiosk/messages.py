@@ -967,12 +967,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Chưa có danh sách khoá dùng được: {error}\nNạp bằng: kiosk certificates import TỆP",
         "no usable trust list: {error}\nload one with: kiosk certificates import FILE"),
     "certificates.status": (
-        "danh sách khoá  {path}\nnhập lúc        {at} ({days} ngày trước; tối đa {most}: "
+        "danh sách khoá  {path}\nnhập lúc        {at} ({age}; tối đa {most}: "
         "{state})\nkhoá ký         {signers} của {countries} nước: {per_country}\n"
         "chính sách      {policy}",
-        "trust list  {path}\nimported    {at} ({days} days ago; at most {most}: {state})\n"
+        "trust list  {path}\nimported    {at} ({age}; at most {most}: {state})\n"
         "signers     {signers} from {countries} countries: {per_country}\npolicy      {policy}"),
+    "certificates.days_ago": ("{days} ngày trước", "{days} days ago"),
     "certificates.current": ("còn hạn", "current"),
+    "certificates.age_unknown": (
+        "không rõ đã bao lâu; các chứng nhận vẫn được kiểm tra với danh sách này",
+        "age unknown; certificates are still checked against it"),
     "certificates.too_old": ("QUÁ CŨ: kết quả kiểm tra sẽ báo 'danh sách khoá quá cũ'",
                              "TOO OLD: verdicts say 'trust list too old'"),
     "certificates.columns": ("mã khoá|nước|hạn đến|được ký|chủ thể",

@@ -193,13 +193,16 @@ class TestKioskCommands:
         code, out, _ = self.run(capsys, path, "status", "--json")
         report = json.loads(out)
         assert report["signers"] == 1 and report["too_old"] is False
+        assert report["age_days"] == 0.0 and report["later_than_clock"] is False
 
     def test_at_1970_status_gives_the_import_time_without_a_negative_age(
             self, tmp_path, capsys, libfaketime):
         """The RTC battery went flat after the list was imported: its import time is later
         than the clock reads. ``kiosk certificates status`` gives it as recorded and says so,
         in the kiosk's words (as ``kiosk sync status`` and ``kiosk doctor`` do), not
-        "-20000 ngày trước" (a negative age, which also passes as "còn hạn")."""
+        "-20000 ngày trước" (a negative age, which also passes as "còn hạn"): its age is
+        unknown, and the certificates are still checked against it. ``--json`` gives no age
+        (``age_days`` and ``too_old`` null) and says why (``later_than_clock``)."""
         path = self.config_file(tmp_path)
         pem = tmp_path / "pem"
         pem.mkdir()
@@ -217,6 +220,16 @@ class TestKioskCommands:
                         if line.startswith("nhập lúc"))
         assert "(-" not in imported, imported
         assert "muộn hơn giờ đồng hồ trạm đang chỉ" in imported, imported
+        assert "không rõ đã bao lâu" in imported and "còn hạn" not in imported, imported
+
+        as_json = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "certificates", "status", "--json", "--config",
+             str(path)], capture_output=True, text=True, timeout=60,
+            env={**os.environ, "LD_PRELOAD": str(libfaketime),
+                 "FAKETIME": "@1970-01-01 00:00:00"})
+        report = json.loads(as_json.stdout)
+        assert report["imported_at"] > "20" and report["later_than_clock"] is True
+        assert report["age_days"] is None and report["too_old"] is None
 
     def test_a_bad_file_is_refused_and_the_held_list_is_untouched(self, tmp_path, capsys):
         path = self.config_file(tmp_path)

@@ -3,6 +3,7 @@ kiosk's SQLite outbox, backlog files written to disk."""
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from ui_support import (  # noqa: F401
 
 from kiosk.scan import Scan
 from kiosk.store import Store
+from kiosk.ui.status_strip import local_time
 
 
 def sync_section(url: str, token: str, *, enabled: bool) -> str:
@@ -192,24 +194,30 @@ def test_on_a_7_inch_panel_the_push_shows_its_progress_and_outcome_without_scrol
     assert in_view(screen.push_button)
 
 
-def test_entries_scanned_while_the_clock_ran_ahead_have_waited_no_negative_time(
+def test_entries_scanned_while_the_clock_ran_ahead_show_their_time_with_no_wait(
         make_window, qtbot, tmp_path):
-    """The clock ran three hours ahead when an entry was scanned, then was put right: the
-    oldest waiting entry is "0 phút" old on the sync screen, as the sync worker's own figure
-    is (it read "-180 phút": a negative age is "under an hour" in minutes)."""
+    """The clock ran three hours ahead when an entry was scanned, then was put right: how
+    long it has waited is unknown. The sync screen shows its time, later than the clock
+    reads now (it read "-180 phút": a negative age is "under an hour" in minutes; then
+    "0 phút"), and the status strip, with no room for that, gives no age at all."""
     import time
 
     path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-for-age",
                                                       enabled=False))
     window = make_window(path, start=False)
     payload = "001099012345|123456789|Người Thử|01021990|Nam|Hà Nội|10102021"
-    ahead = window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="lane1",
-                                              wall_time=time.time() + 3 * 3600))
-    assert ahead.recorded
+    scanned = time.time() + 3 * 3600
+    assert window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="lane1",
+                                             wall_time=scanned)).recorded
     screen = open_sync(window, qtbot)
     qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "1", timeout=10000)
-    qtbot.waitUntil(lambda: "Lượt chờ lâu nhất: 0 phút" in screen.facts.text(),
-                    timeout=10000)
+    shown = local_time(scanned, window.kiosk.config.timezone)
+    qtbot.waitUntil(lambda: f"Lượt chờ lâu nhất: {shown} (muộn hơn giờ đồng hồ trạm đang chỉ)"
+                    in screen.facts.text(), timeout=10000)
+    window.bridge.sync_changed.disconnect(window.strip.set_sync)  # this view, offline
+    window.strip.set_sync(dataclasses.replace(screen.view, enabled=True, online=False))
+    strip = window.strip.sync.text()
+    assert strip.startswith("MẤT KẾT NỐI · 1 lượt chờ gửi") and "cũ nhất" not in strip, strip
 
 
 def test_an_entry_later_than_the_clock_is_worded_on_the_screen_as_kiosk_sync_status_words_it(

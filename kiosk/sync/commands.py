@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,7 +74,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from kiosk.clock import clock_wrong_now
+    from kiosk.clock import age_of, clock_wrong_now
     from kiosk.sync.kiosk_keys import KioskKeys
     from kiosk.sync.status import META_PREFIX, MetaKey
     from kiosk.timestamps import parse_utc, utc_iso
@@ -131,10 +130,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         if not stamp:
             return text("sync.never", lang)
         moment = parse_utc(stamp)
-        age = time.time() - moment.timestamp()
-        # a time the clock has not reached (1970, or NTP stepped it back) has no age to give
-        ago = (text("sync.ago", lang, ago=format_duration(age)) if age >= 0 else
-               text("sync.later_than_clock", lang))
+        age = age_of(moment)
+        ago = (text("sync.later_than_clock", lang) if age is None else
+               text("sync.ago", lang, ago=format_duration(age.total_seconds())))
         return f"{moment.astimezone(config.timezone):%Y-%m-%d %H:%M:%S} ({ago})"
 
     line = "{:24} {}".format

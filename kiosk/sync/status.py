@@ -15,11 +15,11 @@ every snapshot — a carried-forward count below it is stale and is raised to it
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from kiosk.clock import age_of
 from kiosk.listeners import Listeners
 from kiosk.messages import Words
 from kiosk.store import OutboxSummary, Store
@@ -84,9 +84,12 @@ class SyncState:
 
     @property
     def oldest_pending_age_seconds(self) -> float | None:
+        """None when nothing is pending, or when the oldest is later than the clock reads
+        (:func:`kiosk.clock.age_of`: it has no age; show ``oldest_pending`` instead)."""
         if self.oldest_pending is None:
             return None
-        return max(0.0, time.time() - parse_utc(self.oldest_pending).timestamp())
+        age = age_of(parse_utc(self.oldest_pending))
+        return None if age is None else age.total_seconds()
 
     # -- transitions (pure: each returns the next snapshot) ---------------------------------
     def counted(self, outbox: OutboxSummary) -> SyncState:

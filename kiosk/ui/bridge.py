@@ -16,13 +16,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from kiosk.clock import age_of
 from kiosk.devices.supervisor import Supervisor
 from kiosk.messages import Words
 from kiosk.store import Store
@@ -47,6 +47,10 @@ class SyncView:
     acknowledged: int | None
     """Counted only when a screen asks for totals (a full count), else None."""
     oldest_pending_age_seconds: float | None
+    """None when nothing is pending, or when the oldest is later than the clock reads
+    (:func:`kiosk.clock.age_of`): then it has no age, and ``oldest_pending`` is shown."""
+    oldest_pending: str | None = None
+    """``scanned_at`` (store text, UTC) of the oldest pending entry."""
     online: bool | None = None
     last_success: Any = None
     last_error: str = ""
@@ -134,14 +138,14 @@ class KioskBridge(QObject):
     def _sync_view(self, store: Store, totals: bool) -> SyncView:
         outbox = store.outbox_summary()
         oldest = outbox.oldest_pending
-        # an entry scanned while the clock ran ahead has waited no time, not a negative one
-        age = max(0.0, time.time() - parse_utc(oldest).timestamp()) if oldest else None
+        age = age_of(parse_utc(oldest)) if oldest else None
         view = SyncView(
             enabled=self.sync is not None,
             pending=outbox.pending,
             rejected=outbox.rejected,
             acknowledged=store.sync_counts()["acknowledged"] if totals else None,
-            oldest_pending_age_seconds=age,
+            oldest_pending_age_seconds=None if age is None else age.total_seconds(),
+            oldest_pending=oldest,
         )
         sync = self.sync
         if sync is None or not hasattr(sync, "state"):

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.messages import WordedError, saved_text
+from kiosk.messages import WordedError, Words, saved_text
 from kiosk.scan import mask_document
 from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import KioskBridge, SyncView
@@ -196,8 +196,7 @@ class SyncScreen(Retranslating):
         lines = [
             connection,
             self.tr("Centre: %1").replace("%1", self.bridge.config.sync.server_url),
-            self.tr("Oldest entry waiting: %1").replace(
-                "%1", age_text(view.oldest_pending_age_seconds) or "—"),
+            self.tr("Oldest entry waiting: %1").replace("%1", self._oldest(view)),
             self.tr("Last success: %1").replace(
                 "%1", local_time(view.last_success, timezone) or none),
             self.tr("Last error: %1").replace(
@@ -206,6 +205,14 @@ class SyncScreen(Retranslating):
         if view.alert:
             lines.insert(0, self.tr("ALERT: %1").replace("%1", view.alert(screen_language())))
         self.facts.setText("\n".join(lines))
+
+    def _oldest(self, view: SyncView) -> str:
+        """Its age; a time later than the clock reads has none (:func:`kiosk.clock.age_of`):
+        the time as recorded, worded as ``kiosk sync status`` words it."""
+        if view.oldest_pending is not None and view.oldest_pending_age_seconds is None:
+            later = Words("sync.later_than_clock")(screen_language())
+            return f"{local_time(view.oldest_pending, self.bridge.config.timezone)} ({later})"
+        return age_text(view.oldest_pending_age_seconds) or "—"
 
     def _show_rejected(self, rows: list[dict[str, Any]]) -> None:
         self.rejected = rows
