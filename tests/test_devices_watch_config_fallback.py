@@ -22,12 +22,13 @@ CAPTURE = Path(__file__).parent / "data" / "captures" / "zebra-serial-cccd.seria
 FALLBACK = "a CCCD's dates are checked in the Asia/Ho_Chi_Minh zone"
 
 
-def watch_as(user: list[str], config: Path, cwd: str) -> subprocess.CompletedProcess[str]:
+def watch_as(user: list[str], config: Path, cwd: str, timeout: float = 60
+             ) -> subprocess.CompletedProcess[str]:
     code = ("import sys; from kiosk.cli import main; "
             f"sys.exit(main(['devices', 'watch', {str(CAPTURE)!r}, '--config', "
             f"{str(config)!r}]))")
     return subprocess.run([*user, sys.executable, "-c", code], capture_output=True,
-                          text=True, timeout=60, cwd=cwd,
+                          text=True, timeout=timeout, cwd=cwd,
                           env={**os.environ, "HOME": cwd,
                                "PYTHONPATH": str(Path(__file__).parents[1])})
 
@@ -70,3 +71,20 @@ def test_an_absent_config_falls_back_silently(tmp_path: Path) -> None:
     assert ran.returncode == 0, ran.stderr
     assert "cccd: Nguyễn Văn An" in ran.stdout
     assert FALLBACK not in ran.stderr, ran.stderr
+
+
+def test_a_config_that_is_a_fifo_falls_back_with_the_message_instead_of_hanging(
+        tmp_path: Path) -> None:
+    """A config.toml that is a named pipe (a damaged install, a wrong ``--config``, a
+    prank) is no configuration: opening it for reading waits for a writer that never
+    comes, so the live view of a capture file hung before showing anything. It must fall
+    back to the default zone and say why, as for any other config it cannot use."""
+    config = tmp_path / "config.toml"
+    os.mkfifo(config)
+    try:
+        ran = watch_as([], config, str(tmp_path), timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("kiosk devices watch FILE hung opening a config.toml that is a FIFO")
+    assert ran.returncode == 0, ran.stderr
+    assert "cccd: Nguyễn Văn An" in ran.stdout
+    assert FALLBACK in ran.stderr, ran.stderr
