@@ -402,3 +402,50 @@ def test_a_batch_cut_by_its_bytes_answered_too_late_is_sent_again_smaller(
     finally:
         uploader.close()
         store.close()
+
+
+def test_one_entry_the_centre_never_stores_in_time_does_not_hold_back_the_backlog(
+        kiosk_id, tmp_path):
+    """One entry the centre can never store within its statement timeout (here a
+    PostgreSQL trigger that sleeps 1 s for that row alone, past a 0.5 s timeout; in the
+    field a row that trips a slow path) is, once halving has brought batches down to it
+    alone, answered 503 "ran past its statement timeout" on every attempt. That entry may
+    wait — the centre may store it when less busy — but the thousands scanned after it
+    must not: a lone entry too slow to store was retried as the head of every batch, so
+    the backlog behind it crept forward a few entries per attempt (only the batch sent
+    beside it), each attempt after a growing backoff, while every new scan queued behind
+    it: here 40 of 60 still pending after eight attempts. (A lone entry answered too late
+    is retried the same way: ``_slower`` lets any lone entry just wait.)"""
+    import psycopg
+
+    from kiosk.sync.client import ServerBusy, SyncClient
+    from kiosk.sync.uploader import Tally, Uploader
+    from tests.central_support import CentralServer, database_url, enrol
+
+    db = database_url("postgresql", tmp_path / "centre")
+    server = CentralServer(db, "--statement-timeout", "0.5")
+    token = enrol(db, kiosk_id, "CP-SYNC").token
+    store = Store(tmp_path / "kiosk.db")
+    ids = fill_backlog(store.path, 60, kiosk_id=kiosk_id)
+    poison = ids[0]  # the oldest: every batch starts with it
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS "
+                     f"$$ BEGIN IF NEW.id::text = '{poison}' THEN PERFORM pg_sleep(1); "
+                     "END IF; RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER slow_row BEFORE INSERT ON entries FOR EACH ROW "
+                     "EXECUTE FUNCTION slow_row()")
+    uploader = Uploader(store, SyncClient(server.url, token, timeout=5, connections=2),
+                        StatusBoard(SyncState()), kiosk_id=kiosk_id, batch_size=8,
+                        batch_max_bytes=10_000_000, encoding=None, paused=lambda: False)
+    try:
+        for _attempt in range(8):  # 8 → 4 → 2 → 1 takes three; the rest is to spare
+            with pytest.raises(ServerBusy):
+                uploader.drain(Tally(), None, lambda: False)
+        with store.lock:
+            pending = [r["id"] for r in store.pending(100, "")]
+        assert pending == [poison], f"{len(pending)} of 60 entries still pending"
+        assert sync_states(store.path) == {"acknowledged": 59, "pending": 1}
+    finally:
+        uploader.close()
+        store.close()
+        assert "Traceback" not in server.stop()
