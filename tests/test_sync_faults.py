@@ -449,3 +449,31 @@ def test_one_entry_the_centre_never_stores_in_time_does_not_hold_back_the_backlo
         uploader.close()
         store.close()
         assert "Traceback" not in server.stop()
+
+
+def test_a_centre_that_answers_its_health_check_but_stores_too_slowly_is_not_called_offline(
+        central, proxy, kiosk_id, tmp_path):
+    """A batch answered too late by a centre that answers its health check at once is the
+    uploader's "too slow", not "out of reach": it has just asked the centre, which
+    answered. The status the operator sees must not then say OFFLINE (the strip's
+    "MẤT KẾT NỐI / OFFLINE", the sync screen's "the centre cannot be reached"), beside a
+    Last error saying the centre answered too slowly — sending the technician after the
+    network, when the centre's disk or load is the trouble. The failure keeps
+    ``reached_server`` False as for a hung centre (160c0ba), though the probe told them
+    apart."""
+    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
+                        batch_size=20, timeout_seconds=1)
+    fill_backlog(worker.store.path, 40, kiosk_id=kiosk_id)
+    seen: list[tuple[str | None, bool | None]] = []
+    worker.board.subscribe(lambda state: seen.append((state.last_error, state.online)))
+    proxy.add("hold_response:2")  # the centre stores the batch; its answer comes too late
+    try:
+        summary = worker.push_now()
+    finally:
+        worker.stop()
+    assert summary.error is None and summary.remaining == 0
+    told = [(saved_text(error, "en"), online) for error, online in seen
+            if error and saved_text(error, "en").startswith("the centre answered too slowly")]
+    assert told, seen
+    error, online = told[0]  # the moment the operator is told
+    assert online is True, f"shown OFFLINE beside: {error}"
