@@ -88,3 +88,35 @@ def test_a_config_that_is_a_fifo_falls_back_with_the_message_instead_of_hanging(
     assert ran.returncode == 0, ran.stderr
     assert "cccd: Nguyễn Văn An" in ran.stdout
     assert FALLBACK in ran.stderr, ran.stderr
+
+
+@pytest.mark.parametrize("config", ["a character device", "a 4 GB file"])
+def test_a_config_too_big_to_be_one_falls_back_with_the_message(
+        config: str, tmp_path: Path) -> None:
+    """A config.toml is a few kilobytes. One that is a link to a device (``/dev/zero``) or
+    a file gone huge (a damaged file system; here sparse, costing no disk) was read whole
+    into memory before being judged: the live view died of MemoryError on a kiosk's
+    memory (here 1 GB of address space) — or, without a limit, ate it all — instead of
+    falling back to the default zone with the message."""
+    import resource
+
+    path = tmp_path / "config.toml"
+    if config == "a character device":
+        path.symlink_to("/dev/zero")
+    else:
+        with path.open("wb") as huge:
+            huge.truncate(4 << 30)
+
+    def one_gigabyte() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    code = ("import sys; from kiosk.cli import main; "
+            f"sys.exit(main(['devices', 'watch', {str(CAPTURE)!r}, '--config', "
+            f"{str(path)!r}]))")
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, cwd=tmp_path, preexec_fn=one_gigabyte,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert "MemoryError" not in ran.stderr, ran.stderr[-300:]
+    assert ran.returncode == 0, ran.stderr[-300:]
+    assert "cccd: Nguyễn Văn An" in ran.stdout
+    assert FALLBACK in ran.stderr, ran.stderr
