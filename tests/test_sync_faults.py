@@ -8,6 +8,7 @@ acknowledged on the kiosk, and nothing may be acknowledged that the centre does 
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
 import subprocess
@@ -439,7 +440,7 @@ def test_one_entry_the_centre_never_stores_in_time_does_not_hold_back_the_backlo
                         batch_max_bytes=10_000_000, encoding=None, paused=lambda: False)
     try:
         for _attempt in range(8):  # 8 → 4 → 2 → 1 takes three; the rest is to spare
-            with pytest.raises(ServerBusy):
+            with contextlib.suppress(ServerBusy):  # the lone entry may still say so
                 uploader.drain(Tally(), None, lambda: False)
         with store.lock:
             pending = [r["id"] for r in store.pending(100, "")]
