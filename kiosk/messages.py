@@ -1441,6 +1441,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the centre answered too slowly: no answer within {seconds} s to a batch of {sent} "
         "entries (the centre may store it all the same); batches made smaller, now at most "
         "{entries} entries"),
+    "sync.held_back": (
+        "trung tâm không lưu kịp bản ghi {entry} ({why}) trong khi vẫn lưu các bản ghi khác: "
+        "các bản ghi còn lại được gửi trước, bản ghi này được gửi lại sau {seconds} giây; nó "
+        "vẫn chờ gửi cho tới khi trung tâm lưu",
+        "the centre did not store entry {entry} in time ({why}) while it stored the others: "
+        "the rest go first, and it is sent again in {seconds} s; it stays pending until the "
+        "centre stores it"),
     "sync.unusable_answer": ("câu trả lời của trung tâm không dùng được: {detail}",
                              "unusable answer from the centre: {detail}"),
     "sync.unusable_keys": ("câu trả lời về khoá tệp tồn đọng không dùng được: {detail}",

@@ -13,6 +13,7 @@ import random
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -478,3 +479,94 @@ def test_a_centre_that_answers_its_health_check_but_stores_too_slowly_is_not_cal
     assert told, seen
     error, online = told[0]  # the moment the operator is told
     assert online is True, f"shown OFFLINE beside: {error}"
+
+
+def test_an_entry_held_back_is_said_so_and_sent_again_alone_once_its_time_comes(
+        kiosk_id, tmp_path):
+    """The entry the centre did not store in time, while it stored the batch beside it, is
+    held back — neither marked nor dropped: the last error says so (beside "online": the
+    centre answered), drains in the meantime leave it out, and once its time comes it is
+    sent again, alone (in a batch, its slowness would hold the others back again), and
+    acknowledged when the centre stores it."""
+    import psycopg
+
+    from kiosk.sync.client import SyncClient
+    from kiosk.sync.uploader import Tally, Uploader
+    from tests.central_support import CentralServer, database_url, enrol
+
+    db = database_url("postgresql", tmp_path / "centre")
+    server = CentralServer(db, "--statement-timeout", "0.5")
+    token = enrol(db, kiosk_id, "CP-SYNC").token
+    store = Store(tmp_path / "kiosk.db")
+    ids = fill_backlog(store.path, 20, kiosk_id=kiosk_id)
+    slow = ids[0]
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS "
+                     f"$$ BEGIN IF NEW.id::text = '{slow}' THEN PERFORM pg_sleep(1); "
+                     "END IF; RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER slow_row BEFORE INSERT ON entries FOR EACH ROW "
+                     "EXECUTE FUNCTION slow_row()")
+    board = StatusBoard(SyncState())
+    sent = batch_sizes(board)
+    uploader = Uploader(store, SyncClient(server.url, token, timeout=5, connections=2),
+                        board, kiosk_id=kiosk_id, batch_size=1, batch_max_bytes=10_000_000,
+                        encoding=None, paused=lambda: False, hold_back_seconds=2)
+    try:
+        uploader.drain(Tally(), None, lambda: False)  # no error: the rest went through
+        assert sync_states(store.path) == {"acknowledged": 19, "pending": 1}
+        state = board.state
+        told = saved_text(state.last_error, "en")
+        assert told.startswith(f"the centre did not store entry {slow} in time"), told
+        assert "statement timeout" in told and "sent again in 2 s" in told, told
+        assert "gửi lại sau 2 giây" in saved_text(state.last_error, "vi")
+        assert state.online is True
+        assert store.meta("sync.")["sync.last_error"] == state.last_error  # sync status
+        del sent[:]
+        waiting = Tally()
+        uploader.drain(waiting, None, lambda: False)  # its time has not come
+        assert (waiting.batches, sent) == (0, [])
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute("DROP TRIGGER slow_row ON entries")  # the centre stores it now
+        time.sleep(2)  # its hold time
+        again = Tally()
+        uploader.drain(again, None, lambda: False)
+        assert (sent, again.accepted) == ([1], 1)
+        assert sync_states(store.path) == {"acknowledged": 20}
+        with open_storage(db) as storage:
+            assert sorted(e["id"] for e in storage.entries(kiosk_id=kiosk_id)) == ids
+    finally:
+        uploader.close()
+        store.close()
+        assert "Traceback" not in server.stop()
+
+
+def test_a_centre_too_slow_for_every_entry_holds_none_back(kiosk_id, tmp_path):
+    """Only an entry slower than those beside it is held back. A centre whose every batch
+    runs past its statement timeout (a long import holding the entries table's lock) is
+    slow itself: holding back each lone entry in turn would leave the whole backlog waiting
+    out hold times (an hour here) once the lock passes."""
+    from kiosk.sync.client import ServerBusy, SyncClient
+    from kiosk.sync.uploader import Tally, Uploader
+    from tests.central_support import CentralServer, database_url, enrol, write_lock_held
+
+    db = database_url("postgresql", tmp_path / "centre")
+    server = CentralServer(db, "--statement-timeout", "0.5")
+    store = Store(tmp_path / "kiosk.db")
+    uploader = Uploader(store, SyncClient(server.url, enrol(db, kiosk_id, "CP-SYNC").token),
+                        StatusBoard(SyncState()), kiosk_id=kiosk_id, batch_size=1,
+                        batch_max_bytes=10_000_000, encoding=None, paused=lambda: False,
+                        hold_back_seconds=3600)
+    try:
+        fill_backlog(store.path, 10, kiosk_id=kiosk_id)
+        with write_lock_held(db):
+            for _attempt in range(2):
+                with pytest.raises(ServerBusy):
+                    uploader.drain(Tally(), None, lambda: False)
+        tally = Tally()
+        uploader.drain(tally, None, lambda: False)
+        assert tally.accepted == 10
+        assert sync_states(store.path) == {"acknowledged": 10}
+    finally:
+        uploader.close()
+        store.close()
+        assert "Traceback" not in server.stop()

@@ -52,8 +52,9 @@ class SyncState:
     """What the sync worker knows, as of one moment."""
 
     online: bool | None = None
-    """True: the centre answered the last request; False: it could not be reached or failed
-    with 5xx; None: nothing tried yet."""
+    """True: the centre answered the last request (or, for a batch it stored too slowly, its
+    health check); False: it could not be reached or failed with 5xx; None: nothing tried
+    yet."""
     pending: int = 0
     """Entries the centre has not acknowledged (``pending`` and ``sent``): recounted from the
     store at each cycle and when an upload ends, carried forward between (each recorded scan

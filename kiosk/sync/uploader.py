@@ -7,11 +7,12 @@ the centre parses one while it commits another), and each answer is written in o
 transaction (thread ``sync-acknowledge``).
 
 Ownership: the learned limits (:class:`Limits`), the encoding, the health report source, the
-pools and the pending acknowledgement belong to the draining thread; the pool threads get
-what they need as arguments and share nothing else but the store (its own lock), the status
-board (its own lock) and the device statuses (the supervisor's lock). Nothing is marked
-before the answer arrived, and the centre is idempotent on entry ids, so a crash at any
-moment costs at most the batches on the wire sent twice.
+entries held back (:meth:`Uploader._hold_back`), the pools and the pending acknowledgement
+belong to the draining thread; the pool threads get what they need as arguments and share
+nothing else but the store (its own lock), the status board (its own lock) and the device
+statuses (the supervisor's lock). Nothing is marked before the answer arrived, and the
+centre is idempotent on entry ids, so a crash at any moment costs at most the batches on
+the wire sent twice.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from kiosk.sync.client import (
     TooLarge,
     Unreachable,
 )
-from kiosk.sync.status import ANSWER_KEYS, StatusBoard, SyncState
+from kiosk.sync.status import ANSWER_KEYS, FAILURE_KEYS, StatusBoard, SyncState
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,12 @@ REGROW_AFTER = 4
 again, up to what they were: the lock or load that caused it passes, and a backlog sent a
 few entries at a time would take a request per entry; a centre still too slow costs one
 more timeout per that many batches."""
+
+HOLD_BACK_SECONDS = 60.0
+"""How long a lone entry the centre did not store in time (while it stored the batch beside
+it) waits before it is sent again, alone, the rest of the backlog going on meanwhile;
+doubled each time it is too slow again, up to :data:`HOLD_BACK_MAX_SECONDS`."""
+HOLD_BACK_MAX_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,23 @@ def read_pending(store: Store, limit: int, after: str) -> list[dict[str, Any]]:
         return store.pending(limit, after)
 
 
+def _sendable(rows: list[dict[str, Any]], held: dict[str, tuple[float, int]]
+              ) -> list[dict[str, Any]]:
+    """``rows`` without the entries held back whose time has not come; one whose time has
+    come goes alone (the rows before it go first), or its slowness holds back a batch."""
+    if not held:
+        return rows
+    now = time.monotonic()
+    kept: list[dict[str, Any]] = []
+    for row in rows:
+        hold = held.get(row["id"])
+        if hold is None:
+            kept.append(row)
+        elif hold[0] <= now:
+            return kept or [row]
+    return kept
+
+
 def pending_rows(store: Store, chunk: int = 1000) -> Iterator[dict[str, Any]]:
     """Every pending entry, oldest first, read ``chunk`` at a time."""
     after = ""
@@ -118,7 +142,8 @@ def pending_rows(store: Store, chunk: int = 1000) -> Iterator[dict[str, Any]]:
 class Uploader:
     def __init__(self, store: Store, client: SyncClient, board: StatusBoard, *,
                  kiosk_id: str, batch_size: int, batch_max_bytes: int,
-                 encoding: str | None, paused: Callable[[], bool]) -> None:
+                 encoding: str | None, paused: Callable[[], bool],
+                 hold_back_seconds: float = HOLD_BACK_SECONDS) -> None:
         self.store = store
         self.client = client
         self.board = board
@@ -135,6 +160,11 @@ class Uploader:
         self._acknowledging: Future[None] | None = None
         self._regrow: tuple[int, int] | None = None
         """(entries before a centre too slow halved them, batches accepted since)."""
+        self.hold_back_seconds = hold_back_seconds
+        self._held: dict[str, tuple[float, int]] = {}
+        """Entry id → (monotonic time it may be sent again, times held back): entries the
+        centre did not store in time alone. In memory only: after a restart such an entry
+        is sent in its turn once more, and held back again."""
 
     def close(self) -> None:
         for pool in self._pools or ():
@@ -167,10 +197,12 @@ class Uploader:
         prepare, send, _ = self._pools
         encoding, health = self.encoding, self.health
         upcoming: Future[Batch | None] = prepare.submit(self._build, after, self.limits,
-                                                        encoding, health)
+                                                        encoding, health, dict(self._held))
         flying: deque[tuple[Batch, Future[BatchAnswer]]] = deque()
         failure: BaseException | None = None
         failed: Batch | None = None
+        stored = False
+        """Whether the centre answered a batch of this stream: then it is not slow for all."""
         try:
             while True:
                 while failure is None and len(flying) < SEND_WINDOW:
@@ -181,7 +213,7 @@ class Uploader:
                         failure = Yield()
                         break
                     upcoming = prepare.submit(self._build, batch.ids[-1], self.limits,
-                                              encoding, health)
+                                              encoding, health, dict(self._held))
                     self.board.update(methodcaller("sending", len(batch.ids)))
                     flying.append((batch, send.submit(
                         self.client.post_batch, batch.body, batch.encoding, batch.ids)))
@@ -196,6 +228,10 @@ class Uploader:
                         failure, failed = exc, batch
                     continue
                 tally.add(answer)
+                stored = True
+                if self._held:
+                    for entry in batch.ids:
+                        self._held.pop(entry, None)
                 if answer.rejected:
                     log.warning("sync: centre rejected %d entries, e.g. %s",
                                 len(answer.rejected), next(iter(answer.rejected.values())))
@@ -207,6 +243,13 @@ class Uploader:
             upcoming.cancel()
         if failure is None:
             return None
+        too_slow = (isinstance(failure, ServerBusy) and failure.canceled) or \
+            (isinstance(failure, Unreachable) and failure.unanswered)
+        if too_slow and stored and failed is not None and len(failed.ids) == 1 \
+                and (isinstance(failure, ServerBusy) or self._answers()):  # not hung since
+            self._flush_acknowledgements()
+            self._hold_back(failed.ids[0], failure)
+            return failed.after
         if isinstance(failure, TooLarge) and failed is not None:
             self._flush_acknowledgements()
             self._shrink(failed, failure, tally)
@@ -224,17 +267,21 @@ class Uploader:
                                seconds=f"{self.client.timeout[1]:g}",
                                entries=self.limits.entries)
             slow.unanswered = True
+            slow.reached_server = True  # its health check answered: slow, not out of reach
             raise slow from failure
         raise failure
 
     def _build(self, after: str, limits: Limits, encoding: str | None,
-               health: Callable[[], dict[str, Any]] | None) -> Batch | None:
+               health: Callable[[], dict[str, Any]] | None,
+               held: dict[str, tuple[float, int]]) -> Batch | None:
         """Read the next pending rows after ``after`` and encode them within the limits,
-        with the kiosk's health report when the centre takes it."""
+        with the kiosk's health report when the centre takes it; entries ``held`` back are
+        left out until their time, then sent alone."""
         while True:
-            rows = read_pending(self.store, limits.entries, after)
-            if not rows:
+            read = read_pending(self.store, limits.entries, after)
+            if not read:
                 return None
+            rows = _sendable(read, held)
             wire: list[dict[str, Any]] = []
             broken: dict[str, messages.Words | str] = {}
             for row in rows:
@@ -248,7 +295,7 @@ class Uploader:
                 self.store.mark_synced([], broken)
             if wire:
                 break
-            after = rows[-1]["id"]
+            after = (rows or read)[-1]["id"]  # not past an entry held back whose time came
         report = health() if health is not None else None
         cut = len(rows) == limits.entries
         while True:
@@ -281,8 +328,9 @@ class Uploader:
         only the entry limit leaves a batch its bytes cut as it was); retried after the
         backoff as before (the load may also pass). Half the entry limit instead when the
         backlog ran out before a limit cut ``batch``: small only because it was the last,
-        it says nothing of what the centre stores in time. A lone entry just waits, and so
-        do all when ``probe`` finds the centre not answering (False)."""
+        it says nothing of what the centre stores in time. A lone entry just waits (held
+        back, if the centre stored another batch beside it), and so do all when ``probe``
+        finds the centre not answering (False)."""
         if len(batch.ids) == 1 or (probe and not self._answers()):
             return False
         before = self._regrow[0] if self._regrow else self.limits.entries
@@ -292,6 +340,23 @@ class Uploader:
         log.warning("sync: the centre %s storing %d entries; batches now ≤ %d entries",
                     why, len(batch.ids), self.limits.entries)
         return True
+
+    def _hold_back(self, entry: str, why: SyncError) -> None:
+        """The centre did not store ``entry`` in time alone (a statement timeout, or no
+        answer within the read timeout) but stored a batch beside it: the entry, not the
+        centre, is slow. Retried as the head of every batch, it held the backlog behind it
+        back; it is left out for a while (doubling each time) instead, never marked, and
+        said in the last error, the centre being reachable."""
+        times = self._held[entry][1] + 1 if entry in self._held else 1
+        delay = min(HOLD_BACK_MAX_SECONDS, self.hold_back_seconds * 2 ** (times - 1))
+        self._held[entry] = (time.monotonic() + delay, times)
+        log.warning("sync: the centre did not store entry %s in time (%s); the rest go "
+                    "first, it is sent again in %g s", entry, why, delay)
+        words = messages.Words("sync.held_back", {"entry": entry, "why": why.words,
+                                                  "seconds": f"{delay:g}"})
+        state = self.board.update(lambda s: s.failed(words.saved(), at=time.time(),
+                                                     reached_server=True, alert=None))
+        self.store.set_meta(state.meta(FAILURE_KEYS))
 
     def _answers(self) -> bool:
         """Whether the centre answers its health check within the connect timeout. Its

@@ -24,7 +24,9 @@ How it behaves
   refused as too large is quarantined), and so do a 503 saying the centre's database ran
   past its statement timeout storing it and no answer within ``timeout_seconds`` to a batch
   sent from a centre that answers its health check at once (not a connection that fails to
-  open, nor a hung centre). 401/403 stop all uploads and raise ``alert`` until
+  open, nor a hung centre). A lone entry too slow so while the centre stores the batch
+  beside it is held back (``last_error`` says so) and sent again alone later, so it does
+  not hold back the rest. 401/403 stop all uploads and raise ``alert`` until
   the operator pushes again (after fixing the token) or the kiosk restarts.
 
 Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
