@@ -570,3 +570,52 @@ def test_a_centre_too_slow_for_every_entry_holds_none_back(kiosk_id, tmp_path):
         uploader.close()
         store.close()
         assert "Traceback" not in server.stop()
+
+
+def test_an_entry_held_back_and_left_alone_in_the_backlog_does_not_hold_back_new_scans(
+        kiosk_id, tmp_path):
+    """Once the backlog beside it has gone, the entry held back is the only one pending:
+    its hold time over, it goes alone, is too slow again — and, with no batch stored
+    beside it in that drain, is no longer held back (again, for twice as long) but raised
+    as the centre's failure. The worker then backs off as from a failing centre (the 503's
+    Retry-After, 30 s; no answer in time: 1 s doubling to 300 s), retrying the entry alone
+    at each end of it instead of in 1, 2, 4 … minutes, and a scan recorded meanwhile is
+    not sent until the backoff runs out: the lone slow entry holds the rest back again,
+    which the hold was meant to end."""
+    import psycopg
+
+    from tests.central_support import CentralServer, database_url, enrol
+
+    db = database_url("postgresql", tmp_path / "centre")
+    server = CentralServer(db, "--statement-timeout", "0.5")
+    worker = worker_for(tmp_path, kiosk_id, server.url, enrol(db, kiosk_id, "CP-SYNC").token,
+                        batch_size=1, interval_seconds=1)
+    assert worker.uploader is not None
+    worker.uploader.hold_back_seconds = 1
+    slow = fill_backlog(worker.store.path, 4, kiosk_id=kiosk_id)[0]
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS "
+                     f"$$ BEGIN IF NEW.id::text = '{slow}' THEN PERFORM pg_sleep(1); "
+                     "END IF; RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER slow_row BEFORE INSERT ON entries FOR EACH ROW "
+                     "EXECUTE FUNCTION slow_row()")
+    failures: list[float] = []
+    worker.board.subscribe(lambda state: state.last_error_at and (
+        not failures or failures[-1] != state.last_error_at) and failures.append(
+            state.last_error_at))
+    try:
+        assert worker.push_now().error is None  # the three beside it stored, it held back
+        assert sync_states(worker.store.path) == {"acknowledged": 3, "pending": 1}
+        worker.start()  # its hold time (1 s) runs out: it is tried alone in the background
+        wait_until(lambda: len(failures) >= 2, timeout=15)  # held back, then tried alone
+        new = fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id)
+        worker.notify()  # a scan recorded: sent after the linger (1 s)
+        time.sleep(4)
+        with open_storage(db) as storage:
+            stored = {e["id"] for e in storage.entries(kiosk_id=kiosk_id)}
+        assert new[0] in stored, ("a new scan waits out the backoff of the entry held "
+                                  "back, tried alone: "
+                                  f"{saved_text(worker.state().last_error, 'en')[:60]}")
+    finally:
+        worker.stop()
+        assert "Traceback" not in server.stop()
