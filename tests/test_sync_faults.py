@@ -619,3 +619,28 @@ def test_an_entry_held_back_and_left_alone_in_the_backlog_does_not_hold_back_new
     finally:
         worker.stop()
         assert "Traceback" not in server.stop()
+
+
+def test_a_lone_entry_answered_too_late_by_a_centre_that_answers_its_health_check_is_not_offline(
+        central, proxy, kiosk_id, tmp_path):
+    """The usual batch of a kiosk at work is one scan (sent a second after it is recorded).
+    A centre that stores it but answers too late, while its health check answers at once,
+    is the same "too slow" as for a batch of forty — yet a lone entry skips the probe
+    (``_slower`` returns early: there is nothing to halve), so the raw read timeout is
+    raised with ``reached_server`` False and the strip says OFFLINE, sending the
+    technician after the network."""
+    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
+                        batch_size=20, timeout_seconds=1)
+    fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id)
+    seen: list[tuple[str | None, bool | None]] = []
+    worker.board.subscribe(lambda state: seen.append((state.last_error, state.online)))
+    proxy.add("hold_response:2")  # the centre stores it; its answer comes too late
+    try:
+        summary = worker.push_now()
+    finally:
+        worker.stop()
+    assert summary.error is None and summary.remaining == 0  # resent: duplicate
+    told = [(saved_text(error, "en"), online) for error, online in seen if error]
+    assert told, seen
+    error, online = told[0]  # the moment the operator is told
+    assert online is True, f"shown OFFLINE beside: {error}"
