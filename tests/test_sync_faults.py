@@ -676,3 +676,47 @@ def test_a_push_that_leaves_an_entry_held_back_says_it_did_not_send_everything(
     finally:
         worker.stop()
         assert "Traceback" not in server.stop()
+
+
+def test_two_entries_side_by_side_the_centre_never_stores_in_time_do_not_hold_back_the_backlog(
+        kiosk_id, tmp_path):
+    """An entry is held back only when the centre stored a batch beside it in the same
+    stream. With two batches on the wire, two slow entries next to each other (the same
+    slow path tripped twice in a row: one traveller scanned twice) are sent as the two
+    lone batches on the wire together, both run past the statement timeout, nothing is
+    stored "beside" them — so neither is held back, and every drain starts at them again,
+    after the 503's 30 s Retry-After: the backlog behind two slow entries is stuck as it
+    was behind one before the hold (46 of 60 here still pending after eight attempts, and
+    as many after sixteen)."""
+    import psycopg
+
+    from kiosk.sync.client import ServerBusy, SyncClient
+    from kiosk.sync.uploader import Tally, Uploader
+    from tests.central_support import CentralServer, database_url, enrol
+
+    db = database_url("postgresql", tmp_path / "centre")
+    server = CentralServer(db, "--statement-timeout", "0.5")
+    token = enrol(db, kiosk_id, "CP-SYNC").token
+    store = Store(tmp_path / "kiosk.db")
+    ids = fill_backlog(store.path, 60, kiosk_id=kiosk_id)
+    slow = ids[:2]  # the two oldest
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS "
+                     f"$$ BEGIN IF NEW.id::text IN ('{slow[0]}', '{slow[1]}') THEN "
+                     "PERFORM pg_sleep(1); END IF; RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER slow_row BEFORE INSERT ON entries FOR EACH ROW "
+                     "EXECUTE FUNCTION slow_row()")
+    uploader = Uploader(store, SyncClient(server.url, token, timeout=5, connections=2),
+                        StatusBoard(SyncState()), kiosk_id=kiosk_id, batch_size=8,
+                        batch_max_bytes=10_000_000, encoding=None, paused=lambda: False)
+    try:
+        for _attempt in range(8):  # 8 → 4 → 2 → 1 takes three; the rest is to spare
+            with contextlib.suppress(ServerBusy):
+                uploader.drain(Tally(), None, lambda: False)
+        with store.lock:
+            pending = [r["id"] for r in store.pending(100, "")]
+        assert pending == slow, f"{len(pending)} of 60 entries still pending"
+    finally:
+        uploader.close()
+        store.close()
+        assert "Traceback" not in server.stop()
