@@ -720,3 +720,46 @@ def test_two_entries_side_by_side_the_centre_never_stores_in_time_do_not_hold_ba
         uploader.close()
         store.close()
         assert "Traceback" not in server.stop()
+
+
+def test_a_kiosk_whose_only_pending_entry_is_held_back_still_tells_the_centre_how_it_is(
+        kiosk_id, tmp_path):
+    """With nothing to upload, the kiosk sends its health report (pending, devices, disk)
+    every interval: the centre's contact (``last_seen_at``: "kiosk_silent_24h", "kiosks not
+    heard since day end") and its view of the kiosk's devices. An entry held back for up to
+    an hour is not being uploaded — yet it counts as something to upload: no batch goes
+    (the drain leaves it out) and no heartbeat either, so a quiet checkpoint with one held
+    entry falls silent to the centre for as long as the hold lasts."""
+    import psycopg
+
+    from tests.central_support import CentralServer, database_url, enrol
+
+    db = database_url("postgresql", tmp_path / "centre")
+    server = CentralServer(db, "--statement-timeout", "0.5")
+    worker = worker_for(tmp_path, kiosk_id, server.url, enrol(db, kiosk_id, "CP-SYNC").token,
+                        batch_size=1, interval_seconds=1)
+    assert worker.uploader is not None
+    worker.uploader.hold_back_seconds = 3600
+    slow = fill_backlog(worker.store.path, 4, kiosk_id=kiosk_id)[0]
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS "
+                     f"$$ BEGIN IF NEW.id::text = '{slow}' THEN PERFORM pg_sleep(1); "
+                     "END IF; RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER slow_row BEFORE INSERT ON entries FOR EACH ROW "
+                     "EXECUTE FUNCTION slow_row()")
+
+    def last_seen() -> str | None:
+        with open_storage(db) as storage:
+            kiosk = storage.kiosk(kiosk_id)
+            return kiosk.last_seen_at if kiosk else None
+
+    try:
+        assert worker.push_now().remaining == 1  # the others stored, it held back
+        seen = last_seen()
+        assert seen is not None  # the batches carried the health report
+        worker.start()
+        time.sleep(5)  # five intervals with nothing to send but the entry held back
+        assert last_seen() != seen, "no contact with the centre since the hold began"
+    finally:
+        worker.stop()
+        assert "Traceback" not in server.stop()
