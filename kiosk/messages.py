@@ -1441,6 +1441,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the centre answered too slowly: no answer within {seconds} s to a batch of {sent} "
         "entries (the centre may store it all the same); batches made smaller, now at most "
         "{entries} entries"),
+    "sync.too_slow_alone": (
+        "trung tâm trả lời quá chậm: không có câu trả lời trong {seconds} giây cho một bản ghi "
+        "(trung tâm có thể vẫn lưu bản ghi đó)",
+        "the centre answered too slowly: no answer within {seconds} s to a single entry (the "
+        "centre may store it all the same)"),
+    "sync.push_held": (
+        "bản ghi trung tâm không lưu kịp, kể cả khi gửi riêng ({count}): {entries}; chúng "
+        "vẫn chờ gửi và sẽ được gửi lại sau",
+        "entries the centre did not store in time, even sent alone ({count}): {entries}; "
+        "they stay pending and are sent again later"),
     "sync.held_back": (
         "trung tâm không lưu kịp bản ghi {entry} ({why}) trong khi vẫn lưu các bản ghi khác: "
         "các bản ghi còn lại được gửi trước, bản ghi này được gửi lại sau {seconds} giây; nó "

@@ -256,3 +256,34 @@ def test_the_commands_speak_vietnamese_when_the_kiosk_does(central, tmp_path):
     assert "Chờ gửi                  5" in sync(config, "status").stdout
     assert "Đã gửi 5 bản ghi" in sync(config, "push").stdout
     assert "Không có bản ghi nào chờ gửi" in sync(config, "push").stdout
+
+
+def test_push_that_leaves_an_entry_the_centre_never_stores_in_time_exits_1_naming_it(
+        tmp_path):
+    """An entry the centre does not store in time, even alone, is held back (the rest go):
+    the push is not done, and says so — exit 1, the entry named on stderr."""
+    import psycopg
+
+    from tests.central_support import CentralServer, database_url, enrol
+
+    db = database_url("postgresql", tmp_path / "centre")
+    server = CentralServer(db, "--statement-timeout", "0.5")
+    kiosk_id = f"k-{uuid.uuid4().hex[:10]}"
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=server.url,
+                          token=enrol(db, kiosk_id, "CP-SYNC").token, batch_size=1)
+    slow = fill_backlog(tmp_path / "kiosk.db", 4, kiosk_id=kiosk_id)[0]
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS "
+                     f"$$ BEGIN IF NEW.id::text = '{slow}' THEN PERFORM pg_sleep(1); "
+                     "END IF; RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER slow_row BEFORE INSERT ON entries FOR EACH ROW "
+                     "EXECUTE FUNCTION slow_row()")
+    try:
+        proc = sync(config, "push", ok=False)
+        assert proc.returncode == 1
+        assert ("Not everything was sent: entries the centre did not store in time, even "
+                f"sent alone (1): {slow}") in proc.stderr
+        assert "3 new, 0 already at the centre, 0 rejected; 1 still pending" in proc.stdout
+        assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 3, "pending": 1}
+    finally:
+        assert "Traceback" not in server.stop()

@@ -604,7 +604,7 @@ def test_an_entry_held_back_and_left_alone_in_the_backlog_does_not_hold_back_new
         not failures or failures[-1] != state.last_error_at) and failures.append(
             state.last_error_at))
     try:
-        assert worker.push_now().error is None  # the three beside it stored, it held back
+        assert worker.push_now().remaining == 1  # the three beside it stored, it held back
         assert sync_states(worker.store.path) == {"acknowledged": 3, "pending": 1}
         worker.start()  # its hold time (1 s) runs out: it is tried alone in the background
         wait_until(lambda: len(failures) >= 2, timeout=15)  # held back, then tried alone
@@ -760,6 +760,52 @@ def test_a_kiosk_whose_only_pending_entry_is_held_back_still_tells_the_centre_ho
         worker.start()
         time.sleep(5)  # five intervals with nothing to send but the entry held back
         assert last_seen() != seen, "no contact with the centre since the hold began"
+    finally:
+        worker.stop()
+        assert "Traceback" not in server.stop()
+
+
+def test_a_push_sends_an_entry_held_back_alone_names_it_if_still_slow_and_clears_its_error(
+        kiosk_id, tmp_path):
+    """The operator pushes on purpose: an entry held back (its hold time far off) is sent
+    alone once more at the end of the push. Still too slow, it is held again and the push's
+    error names it (``kiosk sync push`` prints it and exits 1), without a backoff: it holds
+    nothing else back. Once the centre stores it, the Last error saying it waits is no
+    longer true, and is cleared (on the board and in the saved status)."""
+    import psycopg
+
+    from kiosk.sync.uploader import Tally
+    from tests.central_support import CentralServer, database_url, enrol
+
+    db = database_url("postgresql", tmp_path / "centre")
+    server = CentralServer(db, "--statement-timeout", "0.5")
+    worker = worker_for(tmp_path, kiosk_id, server.url, enrol(db, kiosk_id, "CP-SYNC").token,
+                        batch_size=1)
+    assert worker.uploader is not None
+    slow = fill_backlog(worker.store.path, 4, kiosk_id=kiosk_id)[0]
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS "
+                     f"$$ BEGIN IF NEW.id::text = '{slow}' THEN PERFORM pg_sleep(1); "
+                     "END IF; RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER slow_row BEFORE INSERT ON entries FOR EACH ROW "
+                     "EXECUTE FUNCTION slow_row()")
+    try:
+        worker.uploader.drain(Tally(), None, lambda: False)  # a background drain holds it
+        assert "sent again in 60 s" in saved_text(worker.state().last_error, "en")
+        summary = worker.push_now()
+        assert (summary.done, summary.remaining) == (0, 1)
+        assert summary.error is not None
+        assert summary.error("en") == (
+            f"entries the centre did not store in time, even sent alone (1): {slow}; they "
+            "stay pending and are sent again later")
+        assert slow in summary.error("vi")
+        assert "sent again in 120 s" in saved_text(worker.state().last_error, "en")  # tried
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute("DROP TRIGGER slow_row ON entries")  # the centre stores it now
+        summary = worker.push_now()
+        assert (summary.accepted, summary.remaining, summary.error) == (1, 0, None)
+        assert worker.state().last_error is None
+        assert "sync.last_error" not in worker.store.meta("sync.")
     finally:
         worker.stop()
         assert "Traceback" not in server.stop()

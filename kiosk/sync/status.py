@@ -128,6 +128,13 @@ class SyncState:
             clock_offset_seconds=self.clock_offset_seconds if clock_offset is None
             else clock_offset)
 
+    def resolved(self, errors: Iterable[str]) -> SyncState:
+        """``errors`` (saved Words) no longer hold (an entry held back was stored): the last
+        error, if one of them, is cleared."""
+        if self.last_error is None or self.last_error not in errors:
+            return self
+        return replace(self, last_error=None, last_error_at=None)
+
     def failed(self, error: str, *, at: float, reached_server: bool,
                alert: Words | None) -> SyncState:
         """A request failed; ``alert`` None keeps the standing one."""

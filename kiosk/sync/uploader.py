@@ -7,8 +7,9 @@ the centre parses one while it commits another), and each answer is written in o
 transaction (thread ``sync-acknowledge``).
 
 Ownership: the learned limits (:class:`Limits`), the encoding, the health report source, the
-entries held back (:meth:`Uploader._hold_back`), the pools and the pending acknowledgement
-belong to the draining thread; the pool threads get what they need as arguments and share
+entries held back (:class:`Hold`) and a drain's tentative holds (:class:`Run`), the pools and
+the pending acknowledgement belong to the draining thread; the pool threads get what they
+need as arguments (a copy of the hold times, the Last errors an answer clears) and share
 nothing else but the store (its own lock), the status board (its own lock) and the device
 statuses (the supervisor's lock). Nothing is marked before the answer arrived, and the
 centre is idempotent on entry ids, so a crash at any moment costs at most the batches on
@@ -18,6 +19,7 @@ the wire sent twice.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -39,7 +41,7 @@ from kiosk.sync.client import (
     TooLarge,
     Unreachable,
 )
-from kiosk.sync.status import ANSWER_KEYS, FAILURE_KEYS, StatusBoard, SyncState
+from kiosk.sync.status import ANSWER_KEYS, FAILURE_KEYS, MetaKey, StatusBoard, SyncState
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,36 @@ HOLD_BACK_SECONDS = 60.0
 it) waits before it is sent again, alone, the rest of the backlog going on meanwhile;
 doubled each time it is too slow again, up to :data:`HOLD_BACK_MAX_SECONDS`."""
 HOLD_BACK_MAX_SECONDS = 3600.0
+SLOW_IN_A_ROW = 3
+"""Lone entries too slow in a row, with no batch stored since, that make the centre the slow
+one: the holds since the last batch stored are released and the drain raises the failure
+(the worker backs off). Fewer (two slow entries side by side: one traveller scanned twice)
+are held back while the backlog behind them goes on."""
+
+
+@dataclass
+class Hold:
+    """An entry held back: left out of batches until ``until`` (monotonic), then sent alone."""
+
+    until: float
+    times: int
+    """How often the centre did not store it in time alone."""
+    said: str | None = None
+    """The Last error published for it (saved Words), to clear once the centre stores it;
+    None while the hold is tentative (nothing stored since it, in its drain)."""
+
+
+@dataclass
+class Run:
+    """One drain's view of the holds (the draining thread's)."""
+
+    stored: bool = False
+    """Whether the centre stored a batch in this drain: then it is not slow for all."""
+    tentative: dict[str, SyncError] = field(default_factory=dict)
+    """Entries too slow alone since the last batch stored (why, in order): held back, said
+    once a batch is stored after them (or before them, when the drain ends)."""
+    held: set[str] = field(default_factory=set)
+    """Entries held (again) in this drain: a push does not try them once more."""
 
 
 @dataclass(frozen=True)
@@ -114,8 +146,7 @@ def read_pending(store: Store, limit: int, after: str) -> list[dict[str, Any]]:
         return store.pending(limit, after)
 
 
-def _sendable(rows: list[dict[str, Any]], held: dict[str, tuple[float, int]]
-              ) -> list[dict[str, Any]]:
+def _sendable(rows: list[dict[str, Any]], held: dict[str, float]) -> list[dict[str, Any]]:
     """``rows`` without the entries held back whose time has not come; one whose time has
     come goes alone (the rows before it go first), or its slowness holds back a batch."""
     if not held:
@@ -123,10 +154,10 @@ def _sendable(rows: list[dict[str, Any]], held: dict[str, tuple[float, int]]
     now = time.monotonic()
     kept: list[dict[str, Any]] = []
     for row in rows:
-        hold = held.get(row["id"])
-        if hold is None:
+        until = held.get(row["id"])
+        if until is None:
             kept.append(row)
-        elif hold[0] <= now:
+        elif until <= now:
             return kept or [row]
     return kept
 
@@ -161,27 +192,41 @@ class Uploader:
         self._regrow: tuple[int, int] | None = None
         """(entries before a centre too slow halved them, batches accepted since)."""
         self.hold_back_seconds = hold_back_seconds
-        self._held: dict[str, tuple[float, int]] = {}
-        """Entry id → (monotonic time it may be sent again, times held back): entries the
-        centre did not store in time alone. In memory only: after a restart such an entry
-        is sent in its turn once more, and held back again."""
+        self._held: dict[str, Hold] = {}
+        """Entries the centre did not store in time alone. In memory only: after a restart
+        such an entry is sent in its turn once more, and held back again."""
 
     def close(self) -> None:
         for pool in self._pools or ():
             pool.shutdown(wait=True)
 
+    def held_back(self) -> list[str]:
+        """The entries held back now, oldest first."""
+        return sorted(self._held)
+
     def drain(self, tally: Tally, progress: Callable[[], None] | None,
-              must_yield: Callable[[], bool]) -> None:
-        """Send batches until nothing is pending; raises the first SyncError, or Yield when
-        ``must_yield()`` turns true before a batch. Ends with the counts recounted."""
+              must_yield: Callable[[], bool], *, held_too: bool = False) -> None:
+        """Send batches until nothing is pending but entries held back; raises the first
+        SyncError, or Yield when ``must_yield()`` turns true before a batch. ``held_too``
+        (a push: the operator retries on purpose): then each entry held back, and not tried
+        in this drain, is sent alone once more. Ends with the counts recounted."""
         if self._pools is None:
             self._pools = (ThreadPoolExecutor(1, thread_name_prefix="sync-prepare"),
                            ThreadPoolExecutor(SEND_WINDOW, thread_name_prefix="sync-send"),
                            ThreadPoolExecutor(1, thread_name_prefix="sync-acknowledge"))
-        after: str | None = ""
+        run = Run()
         try:
-            while after is not None:
-                after = self._pump(after, tally, progress, must_yield)
+            try:
+                self._stream(tally, progress, must_yield, run)
+                if held_too and (due := set(self._held) - run.held):
+                    for entry in due:
+                        self._held[entry].until = -math.inf
+                    self._stream(tally, progress, must_yield, run)
+            except BaseException:
+                self._settle(run)
+                raise
+            if (slow := self._settle(run)) is not None:
+                raise slow
         finally:
             try:
                 self._flush_acknowledgements()
@@ -189,20 +234,24 @@ class Uploader:
                 outbox = self.store.outbox_summary()
                 self.board.update(lambda s: s.settled(outbox))
 
+    def _stream(self, tally: Tally, progress: Callable[[], None] | None,
+                must_yield: Callable[[], bool], run: Run) -> None:
+        after: str | None = ""
+        while after is not None:
+            after = self._pump(after, tally, progress, must_yield, run)
+
     def _pump(self, after: str, tally: Tally, progress: Callable[[], None] | None,
-              must_yield: Callable[[], bool]) -> str | None:
+              must_yield: Callable[[], bool], run: Run) -> str | None:
         """Stream batches from ``after``; None when drained, or the id to restart after
         (the batch was refused as too large, or in an encoding the centre lacks)."""
         assert self._pools is not None
         prepare, send, _ = self._pools
         encoding, health = self.encoding, self.health
         upcoming: Future[Batch | None] = prepare.submit(self._build, after, self.limits,
-                                                        encoding, health, dict(self._held))
+                                                        encoding, health, self._holds())
         flying: deque[tuple[Batch, Future[BatchAnswer]]] = deque()
         failure: BaseException | None = None
         failed: Batch | None = None
-        stored = False
-        """Whether the centre answered a batch of this stream: then it is not slow for all."""
         try:
             while True:
                 while failure is None and len(flying) < SEND_WINDOW:
@@ -213,7 +262,7 @@ class Uploader:
                         failure = Yield()
                         break
                     upcoming = prepare.submit(self._build, batch.ids[-1], self.limits,
-                                              encoding, health, dict(self._held))
+                                              encoding, health, self._holds())
                     self.board.update(methodcaller("sending", len(batch.ids)))
                     flying.append((batch, send.submit(
                         self.client.post_batch, batch.body, batch.encoding, batch.ids)))
@@ -224,18 +273,21 @@ class Uploader:
                     answer = sending.result()
                 except SyncError as exc:  # later batches may still succeed: record them
                     self.board.update(methodcaller("unsent", len(batch.ids)))
-                    if failure is None:
+                    if failure is None and len(batch.ids) == 1 and \
+                            (slow := self._alone_too_slow(exc)) is not None:
+                        failure = self._held_alone(batch.ids[0], slow, run)
+                    elif failure is None:
                         failure, failed = exc, batch
                     continue
                 tally.add(answer)
-                stored = True
-                if self._held:
-                    for entry in batch.ids:
-                        self._held.pop(entry, None)
+                run.stored = True
+                self._confirm(run)
+                cleared = [hold.said for entry in batch.ids
+                           if (hold := self._held.pop(entry, None)) and hold.said]
                 if answer.rejected:
                     log.warning("sync: centre rejected %d entries, e.g. %s",
                                 len(answer.rejected), next(iter(answer.rejected.values())))
-                self._queue_acknowledgement(answer)
+                self._queue_acknowledgement(answer, cleared)
                 self._regrown()
                 if progress:
                     progress()
@@ -243,13 +295,6 @@ class Uploader:
             upcoming.cancel()
         if failure is None:
             return None
-        too_slow = (isinstance(failure, ServerBusy) and failure.canceled) or \
-            (isinstance(failure, Unreachable) and failure.unanswered)
-        if too_slow and stored and failed is not None and len(failed.ids) == 1 \
-                and (isinstance(failure, ServerBusy) or self._answers()):  # not hung since
-            self._flush_acknowledgements()
-            self._hold_back(failed.ids[0], failure)
-            return failed.after
         if isinstance(failure, TooLarge) and failed is not None:
             self._flush_acknowledgements()
             self._shrink(failed, failure, tally)
@@ -273,10 +318,10 @@ class Uploader:
 
     def _build(self, after: str, limits: Limits, encoding: str | None,
                health: Callable[[], dict[str, Any]] | None,
-               held: dict[str, tuple[float, int]]) -> Batch | None:
+               held: dict[str, float]) -> Batch | None:
         """Read the next pending rows after ``after`` and encode them within the limits,
-        with the kiosk's health report when the centre takes it; entries ``held`` back are
-        left out until their time, then sent alone."""
+        with the kiosk's health report when the centre takes it; entries ``held`` back (id →
+        when they may go again) are left out until their time, then sent alone."""
         while True:
             read = read_pending(self.store, limits.entries, after)
             if not read:
@@ -328,9 +373,9 @@ class Uploader:
         only the entry limit leaves a batch its bytes cut as it was); retried after the
         backoff as before (the load may also pass). Half the entry limit instead when the
         backlog ran out before a limit cut ``batch``: small only because it was the last,
-        it says nothing of what the centre stores in time. A lone entry just waits (held
-        back, if the centre stored another batch beside it), and so do all when ``probe``
-        finds the centre not answering (False)."""
+        it says nothing of what the centre stores in time. A lone entry is not halved
+        (:meth:`_held_alone`), and no batch is when ``probe`` finds the centre not
+        answering (False)."""
         if len(batch.ids) == 1 or (probe and not self._answers()):
             return False
         before = self._regrow[0] if self._regrow else self.limits.entries
@@ -341,20 +386,77 @@ class Uploader:
                     why, len(batch.ids), self.limits.entries)
         return True
 
-    def _hold_back(self, entry: str, why: SyncError) -> None:
-        """The centre did not store ``entry`` in time alone (a statement timeout, or no
-        answer within the read timeout) but stored a batch beside it: the entry, not the
-        centre, is slow. Retried as the head of every batch, it held the backlog behind it
-        back; it is left out for a while (doubling each time) instead, never marked, and
-        said in the last error, the centre being reachable."""
-        times = self._held[entry][1] + 1 if entry in self._held else 1
+    def _holds(self) -> dict[str, float]:
+        """What the preparing thread needs of the holds: entry → when it may go again."""
+        return {entry: hold.until for entry, hold in self._held.items()}
+
+    def _alone_too_slow(self, exc: SyncError) -> SyncError | None:
+        """``exc`` as said of a lone entry if the centre was too slow storing it: a 503 for
+        its statement timeout, or no answer in time from a centre that still answers its
+        health check (then "too slow", keeping the board online); None for any other
+        failure, a hung centre's included."""
+        if isinstance(exc, ServerBusy) and exc.canceled:
+            return exc
+        if not (isinstance(exc, Unreachable) and exc.unanswered) or not self._answers():
+            return None
+        slow = Unreachable("sync.too_slow_alone", seconds=f"{self.client.timeout[1]:g}")
+        slow.unanswered = True
+        slow.reached_server = True  # its health check answered: slow, not out of reach
+        slow.__cause__ = exc
+        return slow
+
+    def _held_alone(self, entry: str, why: SyncError, run: Run) -> SyncError | None:
+        """The centre did not store ``entry`` in time alone. Held back before: again, for
+        twice as long. Otherwise held tentatively, the drain going on with the entries
+        after it: the hold stands once a batch is stored (the entry, not the centre, is
+        slow); :data:`SLOW_IN_A_ROW` such entries with none stored since release their
+        holds, and the failure to raise (the centre is slow for all) is returned."""
+        run.held.add(entry)
+        hold = self._held.get(entry)
+        if hold is not None:  # never a tentative one: left out of the rest of the drain
+            self._hold_back(entry, why, hold.times + 1)
+            return None
+        run.tentative[entry] = why
+        self._held[entry] = Hold(math.inf, 1)  # left out of the batches prepared from now
+        if len(run.tentative) < SLOW_IN_A_ROW:
+            return None
+        self._release(run)
+        return why
+
+    def _confirm(self, run: Run) -> None:
+        """A batch was stored after the entries held tentatively: their holds stand."""
+        for entry, why in run.tentative.items():
+            self._hold_back(entry, why, 1)
+        run.tentative.clear()
+
+    def _release(self, run: Run) -> None:
+        for entry in run.tentative:
+            self._held.pop(entry, None)
+        run.tentative.clear()
+
+    def _settle(self, run: Run) -> SyncError | None:
+        """The drain ends: holds left tentative stand if the centre stored a batch in it;
+        else they are released, and the failure of the first is returned (to raise: the
+        centre stored nothing, it is the slow one)."""
+        if run.stored or not run.tentative:
+            self._confirm(run)
+            return None
+        first = next(iter(run.tentative.values()))
+        self._release(run)
+        return first
+
+    def _hold_back(self, entry: str, why: SyncError, times: int) -> None:
+        """Hold ``entry`` back (its ``times``-th time too slow alone while the centre is
+        not): retried as the head of every batch, it held the backlog behind it back; it is
+        left out for a while (doubling each time) instead, never marked, and said in the
+        last error, the centre being reachable."""
         delay = min(HOLD_BACK_MAX_SECONDS, self.hold_back_seconds * 2 ** (times - 1))
-        self._held[entry] = (time.monotonic() + delay, times)
         log.warning("sync: the centre did not store entry %s in time (%s); the rest go "
                     "first, it is sent again in %g s", entry, why, delay)
-        words = messages.Words("sync.held_back", {"entry": entry, "why": why.words,
-                                                  "seconds": f"{delay:g}"})
-        state = self.board.update(lambda s: s.failed(words.saved(), at=time.time(),
+        said = messages.Words("sync.held_back", {"entry": entry, "why": why.words,
+                                                 "seconds": f"{delay:g}"}).saved()
+        self._held[entry] = Hold(time.monotonic() + delay, times, said)
+        state = self.board.update(lambda s: s.failed(said, at=time.time(),
                                                      reached_server=True, alert=None))
         self.store.set_meta(state.meta(FAILURE_KEYS))
 
@@ -383,20 +485,21 @@ class Uploader:
         log.info("sync: batches now ≤ %d entries again", self.limits.entries)
 
     # -- acknowledgements -----------------------------------------------------------------
-    def _queue_acknowledgement(self, answer: BatchAnswer) -> None:
+    def _queue_acknowledgement(self, answer: BatchAnswer, cleared: list[str]) -> None:
         assert self._pools is not None
         if self._acknowledging is not None and self._acknowledging.done():
             self._acknowledging.result()  # a store failure stops the drain here
-        self._acknowledging = self._pools[2].submit(self._acknowledge, answer)
+        self._acknowledging = self._pools[2].submit(self._acknowledge, answer, cleared)
 
     def _flush_acknowledgements(self) -> None:
         if self._acknowledging is not None:
             acknowledging, self._acknowledging = self._acknowledging, None
             acknowledging.result()
 
-    def _acknowledge(self, answer: BatchAnswer) -> None:
+    def _acknowledge(self, answer: BatchAnswer, cleared: list[str]) -> None:
         """One transaction: the answer, and the status other processes read; then the same
-        status (with the counts carried forward) as one new snapshot.
+        status (with the counts carried forward) as one new snapshot. ``cleared``: the
+        last errors said of entries held back in this batch, untrue once it is stored.
 
         Counting a million pending entries takes ~0.1 s: during an upload the counts are
         carried forward from each answer, and recounted when the upload ends.
@@ -405,11 +508,13 @@ class Uploader:
             return state.answered(
                 held=len(answer.held), rejected=len(answer.rejected), at=now,
                 clock_offset=answer.clock_offset_seconds, clear_alert=not self.paused(),
-                oldest_pending=oldest)
+                oldest_pending=oldest).resolved(cleared)
 
         now = time.time()
+        keys = (*ANSWER_KEYS, MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT) if cleared \
+            else ANSWER_KEYS
         self.store.mark_synced(answer.held,
                                {i: why.words() for i, why in answer.rejected.items()},
-                               meta=answered(self.board.state).meta(ANSWER_KEYS))
+                               meta=answered(self.board.state).meta(keys))
         oldest = self.store.oldest_pending()
         self.board.update(lambda state: answered(state, oldest))

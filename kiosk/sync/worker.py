@@ -24,10 +24,12 @@ How it behaves
   refused as too large is quarantined), and so do a 503 saying the centre's database ran
   past its statement timeout storing it and no answer within ``timeout_seconds`` to a batch
   sent from a centre that answers its health check at once (not a connection that fails to
-  open, nor a hung centre). A lone entry too slow so while the centre stores the batch
-  beside it is held back (``last_error`` says so) and sent again alone later, so it does
-  not hold back the rest. 401/403 stop all uploads and raise ``alert`` until
-  the operator pushes again (after fixing the token) or the kiosk restarts.
+  open, nor a hung centre). A lone entry too slow so while the centre stores the batches
+  after it is held back (``last_error`` says so, until it is stored) and sent again alone
+  later, so it does not hold back the rest (no backoff for it; the heartbeat goes on while
+  only held entries are pending); a centre slow for every entry backs off and holds none
+  back (:data:`~kiosk.sync.uploader.SLOW_IN_A_ROW`). 401/403 stop all uploads and raise
+  ``alert`` until the operator pushes again (after fixing the token) or the kiosk restarts.
 
 Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
 :class:`~kiosk.sync.scheduler.Scheduler` decides when (timer, linger, backoff, hand-over),
@@ -55,8 +57,9 @@ API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
     Blocking: uploads everything pending now, retrying transient failures a few times;
     ``progress(Progress)`` is called after each batch. Run it in a worker thread (QThread
     / threading.Thread). It takes over from the background loop while it runs, clears an
-    auth alert (the operator is retrying on purpose) and returns a summary (with ``error``
-    set if it had to give up).
+    auth alert (the operator is retrying on purpose), sends entries held back alone once
+    more, and returns a summary (with ``error`` set if it had to give up, or naming the
+    entries still held back).
 ``worker.export(path, progress=None) -> ExportSummary``
     Blocking: writes the pending backlog to a backlog file signed with the kiosk's key and
     sealed to the centre's (:mod:`kiosk.sync.backlog`; raises ``BacklogError``/``OSError``,
@@ -103,6 +106,8 @@ log = logging.getLogger(__name__)
 BASE_BACKOFF_SECONDS = 1.0
 PUSH_ATTEMPTS = 5
 """push_now gives up after this many consecutive failures without progress."""
+HELD_NAMED = 5
+"""Entries held back a push's error names (then "…")."""
 
 
 @dataclass(frozen=True)
@@ -293,6 +298,8 @@ class SyncWorker:
             self._failed(exc, progressed=tally.batches > 0)
             self.scheduler.back_off(exc)
             return
+        if tally.batches == 0 and self.scheduler.health_due():
+            self._check_in()  # only entries held back pending: the centre still hears from it
         self.scheduler.succeeded()
 
     # -- the centre's health check and the kiosk's heartbeat ------------------------------
@@ -383,11 +390,22 @@ class SyncWorker:
             failure = self._push(tally, progress)
             if failure is None:
                 self.scheduler.succeeded()
+                error = self._held_back()
             else:
                 self.scheduler.back_off(failure)
+                error = failure.words
         return PushSummary(tally.accepted, tally.duplicate, tally.rejected, tally.batches,
-                           time.monotonic() - tally.started, self.board.state.pending,
-                           failure.words if failure else None)
+                           time.monotonic() - tally.started, self.board.state.pending, error)
+
+    def _held_back(self) -> messages.Words | None:
+        """Why a push that ended normally did not send everything: entries held back, that
+        the centre did not store in time even sent alone (no backoff: they do not hold the
+        rest back)."""
+        held = self.uploader.held_back() if self.uploader else []
+        if not held:
+            return None
+        named = ", ".join(held[:HELD_NAMED]) + (" …" if len(held) > HELD_NAMED else "")
+        return messages.Words("sync.push_held", {"count": len(held), "entries": named})
 
     def _push(self, tally: Tally, progress: Callable[[Progress], None] | None
               ) -> SyncError | None:
@@ -404,7 +422,8 @@ class SyncWorker:
             before = tally.done
             try:
                 self.uploader.drain(tally, report,
-                                    lambda: self.scheduler.must_yield(background=False))
+                                    lambda: self.scheduler.must_yield(background=False),
+                                    held_too=True)
                 return None
             except Yield:  # the kiosk is shutting down
                 return SyncError("sync.stopped")
