@@ -13,6 +13,8 @@ Adding a section: declare its dataclass here and add a field of that type to ``C
 from __future__ import annotations
 
 import dataclasses
+import os
+import stat
 import tomllib
 import typing
 from dataclasses import dataclass
@@ -28,9 +30,19 @@ from kiosk.messages import Words
 from kiosk.schema import REQUIRED, ConfigError, Opt, Section, opt, show
 from kiosk.timestamps import DEFAULT_TIMEZONE
 
-__all__ = ["REQUIRED", "CertificateSettings", "Config", "ConfigError", "DeviceOptions",
-           "KioskSettings", "Opt", "PolicySettings", "Section", "StoreSettings", "SyncSettings",
-           "from_dict", "load", "sections", "stated_language", "validate_device"]
+__all__ = ["MAX_CONFIG_BYTES", "REQUIRED", "CertificateSettings", "Config", "ConfigError",
+           "DeviceOptions", "KioskSettings", "Opt", "PolicySettings", "Section",
+           "StoreSettings", "SyncSettings", "from_dict", "load", "read_text", "sections",
+           "stated_language", "validate_device"]
+
+MAX_CONFIG_BYTES = 1 << 20
+"""A config.toml is a few kilobytes, even with every option and many devices: a bigger
+one (a link to /dev/zero, a file gone huge on a damaged file system) is refused after
+reading this much, never read whole into the kiosk's memory."""
+
+NOT_REGULAR = {stat.S_IFIFO: "config.kind.fifo", stat.S_IFDIR: "config.kind.directory",
+               stat.S_IFCHR: "config.kind.device", stat.S_IFBLK: "config.kind.device"}
+"""What a config.toml that opens but is no regular file is, for the refusal's words."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,27 +195,52 @@ def from_dict(data: dict[str, Any], source: Path | None = None) -> Config:
     return Config(**values, devices=devices, source=source)
 
 
+def read_text(path: str | Path) -> str:
+    """The text of a config.toml, read the one way every reader of it uses (``load``, the
+    language its refusal is worded in, the technician's forms): opened without blocking,
+    so a named pipe with no writer cannot hang every command; only a regular file, of at
+    most ``MAX_CONFIG_BYTES``. Any failure but an OSError is a ConfigError naming it."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise ConfigError("file.not_found", path=path) from None
+    try:
+        kind = NOT_REGULAR.get(stat.S_IFMT(os.fstat(fd).st_mode))
+        if kind is not None:
+            raise ConfigError("config.not_regular", path=path, kind=Words(kind))
+        with open(fd, "rb", closefd=False) as file:
+            data = file.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            size = max(os.fstat(fd).st_size, len(data))
+            raise ConfigError("config.too_big", path=path, size=f"{size:,}",
+                              limit=f"{MAX_CONFIG_BYTES:,}")
+    finally:
+        os.close(fd)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError("config.not_utf8", path=path, reason=exc.reason,
+                          byte=exc.start) from None
+
+
 def stated_language(path: str | Path) -> str | None:
     """The ``kiosk.language`` a file states even when it is refused for something else:
     the language to word its refusal in; None when it states none that can be read."""
     try:
-        kiosk = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("kiosk")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        kiosk = tomllib.loads(read_text(path)).get("kiosk")
+    except (OSError, ConfigError, tomllib.TOMLDecodeError):
         return None
     language = kiosk.get("language", "vi") if isinstance(kiosk, dict) else None
     return language if language in KioskSettings.schema()["language"].choices else None
 
 
 def load(path: str | Path) -> Config:
-    """Read and validate; every failure is a ConfigError that starts with the file's name."""
+    """Read and validate; every failure is a ConfigError that starts with the file's name
+    (an OSError, such as a file it may not read, stays one)."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("file.not_found", path=path) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError("config.not_utf8", path=path, reason=exc.reason,
-                          byte=exc.start) from None
+        data = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("config.not_toml", path=path, detail=exc) from None
     try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -111,6 +113,63 @@ def test_missing_and_non_utf8_files_are_named(tmp_path):
     with pytest.raises(ConfigError, match="not UTF-8"):
         config_mod.load(tmp_path / "latin.toml")
 
+
+
+def test_what_is_no_regular_file_or_too_big_for_a_config_is_named(tmp_path):
+    """A folder, or a file bigger than any config (sparse here: no disk), is refused by
+    what it is, not read as TOML; a real config is a few kilobytes, far under the cap."""
+    folder = tmp_path / "folder.toml"
+    folder.mkdir()
+    with pytest.raises(ConfigError, match="not a regular file \\(a directory\\)"):
+        config_mod.load(folder)
+    huge = tmp_path / "huge.toml"
+    with huge.open("wb") as out:
+        out.truncate(config_mod.MAX_CONFIG_BYTES + 1)
+    with pytest.raises(ConfigError, match=f"too big \\({config_mod.MAX_CONFIG_BYTES + 1:,} "
+                                          f"bytes; a config is at most "
+                                          f"{config_mod.MAX_CONFIG_BYTES:,} bytes\\)"):
+        config_mod.load(huge)
+    assert (ROOT / "config.toml").stat().st_size < config_mod.MAX_CONFIG_BYTES // 20
+
+
+@pytest.mark.parametrize(("made", "english", "vietnamese"), [
+    ("a named pipe", "not a regular file (a named pipe, FIFO)",
+     "không phải tệp thông thường (một ống có tên, FIFO)"),
+    ("a link to /dev/zero", "not a regular file (a device)",
+     "không phải tệp thông thường (một thiết bị)"),
+    ("a 4 GB file", "too big (4,294,967,296 bytes; a config is at most 1,048,576 bytes)",
+     "quá lớn (4,294,967,296 byte; tệp cấu hình tối đa 1,048,576 byte)"),
+])
+def test_config_check_refuses_a_config_toml_that_is_no_config_at_once(
+        tmp_path, made, english, vietnamese):
+    """Every command loads config.toml the same way, and it was read whole with no look at
+    what it is: a named pipe (a wrong ``--config``, a damaged install) waited for a writer
+    that never came, so ``kiosk config check``, ``run``, ``doctor`` and ``sync`` hung; a link
+    to a device or a file gone huge was read into memory until the kiosk had none left
+    (here 1 GB of address space). Each is refused at once, named, exit 2; the file states
+    no language, so in both."""
+    path = tmp_path / "config.toml"
+    if made == "a named pipe":
+        os.mkfifo(path)
+    elif made == "a link to /dev/zero":
+        path.symlink_to("/dev/zero")
+    else:
+        with path.open("wb") as huge:
+            huge.truncate(4 << 30)
+
+    def one_gigabyte() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "config", "check", "--config", str(path)],
+            capture_output=True, text=True, timeout=30, cwd=tmp_path,
+            stdin=subprocess.DEVNULL, preexec_fn=one_gigabyte)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"kiosk config check hung on a config.toml that is {made}")
+    assert proc.returncode == 2, proc.stderr[-300:]
+    assert f"lỗi cấu hình / config error: {path}: {vietnamese} / {path}: {english}" \
+        in proc.stderr, proc.stderr[-300:]
 
 def test_kiosk_refuses_to_start_on_a_bad_config_and_touches_nothing(tmp_path):
     path = write(tmp_path, BASE + '[store]\npath = "db/kiosk.db"\nretention_days = -3\n')

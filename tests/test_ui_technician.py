@@ -88,6 +88,20 @@ def test_the_previous_file_is_kept_as_bak_and_no_temporary_file_remains(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "config.toml.bak"]
 
 
+@pytest.mark.parametrize("save", [lambda path: save_devices(path, []),
+                                  lambda path: save_setting(path, "kiosk", "language", "en")],
+                         ids=["devices", "language"])
+def test_a_config_toml_too_big_to_be_one_is_refused_by_the_forms_and_left_alone(tmp_path,
+                                                                                 save):
+    """The forms read config.toml as every command does: a file gone huge (sparse here) is
+    named as too big, not parsed whole, and neither rewritten nor copied to a .bak."""
+    path = tmp_path / "config.toml"
+    with path.open("wb") as huge:
+        huge.truncate(16 << 20)
+    with pytest.raises(config_mod.ConfigError, match="too big \\(16,777,216 bytes"):
+        save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can hand a file to another account")
 def test_written_as_root_the_file_and_its_bak_stay_the_kiosk_accounts(tmp_path):
     """`sudo kiosk …` or a root shell saving the language or the devices must not leave a

@@ -162,7 +162,7 @@ def write_atomically(path: Path, text: str) -> None:
 def save_devices(path: Path, drafts: Sequence[DeviceDraft]) -> config_mod.Config:
     """Validate, then write; returns the config as the kiosk will now read it."""
     path = Path(path)
-    text = render(path.read_text(encoding="utf-8"), drafts)
+    text = render(config_mod.read_text(path), drafts)
     check(text, path)
     write_atomically(path, text)
     return config_mod.load(path)
@@ -178,7 +178,7 @@ def save_settings(path: Path, values: dict[str, dict[str, Any]]) -> config_mod.C
     """Set several ``[section] key``s in one validated, atomic write (a missing file is
     started empty); returns the config as the kiosk will now read it."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = config_mod.read_text(path) if path.exists() else ""
     document = tomlkit.parse(text)
     for section, settings in values.items():
         if section not in document:
