@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import resource
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -170,6 +171,98 @@ def test_config_check_refuses_a_config_toml_that_is_no_config_at_once(
     assert proc.returncode == 2, proc.stderr[-300:]
     assert f"lỗi cấu hình / config error: {path}: {vietnamese} / {path}: {english}" \
         in proc.stderr, proc.stderr[-300:]
+
+@pytest.mark.parametrize("saved", ["with a byte-order mark", "with old Mac line ends"])
+def test_a_config_toml_saved_by_another_editor_is_read(tmp_path, saved):
+    """A technician may edit config.toml on a laptop: Windows Notepad (before 2019) saves
+    UTF-8 with a byte-order mark, which nothing shows, and the kiosk refused the file as
+    "not valid TOML: Invalid statement (at line 1, column 1)"; a file with lone CR line
+    ends was read in text mode (universal newlines) before ``read_text`` and is refused
+    since."""
+    raw = BASE.encode("utf-8")
+    raw = b"\xef\xbb\xbf" + raw if saved == "with a byte-order mark" else \
+        raw.replace(b"\n", b"\r")
+    path = tmp_path / "config.toml"
+    path.write_bytes(raw)
+    assert config_mod.load(path).kiosk.id == "k1"
+
+
+def unreadable_config(tmp_path: Path, made: str) -> Path:
+    """A config.toml the command cannot open: one nobody may read, or a socket where the
+    file should be."""
+    import socket
+
+    path = tmp_path / "config.toml"
+    if made == "a file it may not read":
+        write(tmp_path, BASE).chmod(0)
+    else:
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+    return path
+
+
+@pytest.mark.parametrize("made", ["a file it may not read", "a socket"])
+def test_a_config_toml_that_cannot_be_opened_is_named_not_a_traceback(tmp_path, made):
+    """``sudo nano config.toml`` leaves it root's, 0600: every command of the kiosk's
+    account (``kiosk config check``, ``run``, ``doctor``, ``sync``) then died of a
+    PermissionError traceback (exit 1) — and of ENXIO for a socket — instead of the config
+    error naming the file and why (exit 2) that a missing or non-regular file gets:
+    ``read_text`` lets every OSError but a missing file through."""
+    path = unreadable_config(tmp_path, made)
+
+    import ctypes
+
+    def not_above_permissions() -> None:  # as root: without the power to read any file
+        libc = ctypes.CDLL(None, use_errno=True)
+        for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+            if os.geteuid() == 0 and libc.prctl(24, capability, 0, 0, 0):  # CAPBSET_DROP
+                raise OSError(ctypes.get_errno(), "prctl")
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "config", "check", "--config", str(path)],
+        capture_output=True, text=True, timeout=30, cwd=tmp_path, stdin=subprocess.DEVNULL,
+        preexec_fn=not_above_permissions)
+    assert "Traceback" not in proc.stderr, proc.stderr[-200:]
+    assert proc.returncode == 2, proc.stderr[-300:]
+    assert f"lỗi cấu hình / config error: {path}: " in proc.stderr, proc.stderr[-300:]
+
+
+def test_a_device_given_as_the_config_is_refused_without_being_opened(tmp_path):
+    """``--config /dev/ttyUSB0`` (a slip of the technician's, or a config.toml linked to a
+    device) is refused as "not a regular file (a device)" — but only after opening it, twice
+    (``load``, then ``stated_language`` for the refusal's language). Opening a serial port
+    raises DTR and RTS and the last close drops them: an Arduino-class gate controller or
+    a scanner on it resets; opening ``/dev/watchdog`` arms the watchdog. ``os.stat`` tells
+    a device without opening it. Here a terminal (a pty, like a serial port) is watched
+    for opens with inotify."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    master, slave = os.openpty()
+    device = os.ttyname(slave)
+    os.close(slave)
+    watch = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+    in_open, in_close_nowrite = 0x20, 0x10  # watched both: two opens in a row are one event
+    assert watch >= 0 and libc.inotify_add_watch(
+        watch, device.encode(), in_open | in_close_nowrite) >= 0
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "config", "check", "--config", device],
+            capture_output=True, text=True, timeout=30, cwd=tmp_path,
+            stdin=subprocess.DEVNULL)
+        assert proc.returncode == 2, proc.stderr[-300:]
+        assert "not a regular file (a device)" in proc.stderr, proc.stderr[-300:]
+        try:
+            events = os.read(watch, 4096)  # each 16 bytes (no name): wd, mask, cookie, len
+        except BlockingIOError:
+            events = b""
+        opens = sum(1 for (_, mask, _, _) in struct.iter_unpack("iIII", events)
+                    if mask & in_open)
+        assert opens == 0, f"{device} opened {opens} times to be told it is a device"
+    finally:
+        os.close(watch)
+        os.close(master)
+
 
 def test_kiosk_refuses_to_start_on_a_bad_config_and_touches_nothing(tmp_path):
     path = write(tmp_path, BASE + '[store]\npath = "db/kiosk.db"\nretention_days = -3\n')
