@@ -13,6 +13,7 @@ Adding a section: declare its dataclass here and add a field of that type to ``C
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import os
 import stat
 import tomllib
@@ -26,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import device_kind, kinds
 from kiosk.ids import ENROLMENT_ID_RE, RESERVED_DEVICE_IDS
-from kiosk.messages import Words
+from kiosk.messages import Words, os_reason
 from kiosk.schema import REQUIRED, ConfigError, Opt, Section, opt, show
 from kiosk.timestamps import DEFAULT_TIMEZONE
 
@@ -41,8 +42,9 @@ one (a link to /dev/zero, a file gone huge on a damaged file system) is refused 
 reading this much, never read whole into the kiosk's memory."""
 
 NOT_REGULAR = {stat.S_IFIFO: "config.kind.fifo", stat.S_IFDIR: "config.kind.directory",
-               stat.S_IFCHR: "config.kind.device", stat.S_IFBLK: "config.kind.device"}
-"""What a config.toml that opens but is no regular file is, for the refusal's words."""
+               stat.S_IFCHR: "config.kind.device", stat.S_IFBLK: "config.kind.device",
+               stat.S_IFSOCK: "config.kind.socket"}
+"""What a config.toml that is no regular file is, for the refusal's words."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,31 +199,54 @@ def from_dict(data: dict[str, Any], source: Path | None = None) -> Config:
 
 def read_text(path: str | Path) -> str:
     """The text of a config.toml, read the one way every reader of it uses (``load``, the
-    language its refusal is worded in, the technician's forms): opened without blocking,
-    so a named pipe with no writer cannot hang every command; only a regular file, of at
-    most ``MAX_CONFIG_BYTES``. Any failure but an OSError is a ConfigError naming it."""
+    language its refusal is worded in, the technician's forms): only a regular file, told
+    by ``os.stat`` before any open (opening a serial port resets the controller on it,
+    opening /dev/watchdog arms it) and again by ``fstat`` after (it may have been swapped
+    in between); opened without blocking, so a named pipe with no writer cannot hang every
+    command; at most ``MAX_CONFIG_BYTES``; a byte-order mark dropped and any line ends read
+    as ``\\n``, as text mode read them (Windows Notepad, old Mac editors). Every failure is
+    a ConfigError naming the file and why."""
     path = Path(path)
     try:
+        _refuse_unless_regular(path, os.stat(path).st_mode)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise ConfigError("file.not_found", path=path) from None
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
     try:
-        kind = NOT_REGULAR.get(stat.S_IFMT(os.fstat(fd).st_mode))
-        if kind is not None:
-            raise ConfigError("config.not_regular", path=path, kind=Words(kind))
+        _refuse_unless_regular(path, os.fstat(fd).st_mode)
+        # blocking again: a file system answering EAGAIN must not end the read short
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
         with open(fd, "rb", closefd=False) as file:
             data = file.read(MAX_CONFIG_BYTES + 1)
         if len(data) > MAX_CONFIG_BYTES:
             size = max(os.fstat(fd).st_size, len(data))
             raise ConfigError("config.too_big", path=path, size=f"{size:,}",
                               limit=f"{MAX_CONFIG_BYTES:,}")
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
     finally:
         os.close(fd)
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")  # not utf-8-sig: its error counts bytes after the mark
     except UnicodeDecodeError as exc:
         raise ConfigError("config.not_utf8", path=path, reason=exc.reason,
                           byte=exc.start) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _refuse_unless_regular(path: Path, mode: int) -> None:
+    kind = NOT_REGULAR.get(stat.S_IFMT(mode))
+    if kind is not None:
+        raise ConfigError("config.not_regular", path=path, kind=Words(kind))
+
+
+def _unreadable(path: Path, exc: OSError) -> ConfigError:
+    """The refusal of a config.toml the command cannot open or read: a missing one, one
+    the account may not read (``sudo nano`` leaves it root's), or another OS failure."""
+    if isinstance(exc, FileNotFoundError):
+        return ConfigError("file.not_found", path=path)
+    code = "config.no_permission" if isinstance(exc, PermissionError) else "file.unreadable"
+    return ConfigError(code, path=path, reason=os_reason(exc))
 
 
 def stated_language(path: str | Path) -> str | None:
@@ -229,15 +254,14 @@ def stated_language(path: str | Path) -> str | None:
     the language to word its refusal in; None when it states none that can be read."""
     try:
         kiosk = tomllib.loads(read_text(path)).get("kiosk")
-    except (OSError, ConfigError, tomllib.TOMLDecodeError):
+    except (ConfigError, tomllib.TOMLDecodeError):
         return None
     language = kiosk.get("language", "vi") if isinstance(kiosk, dict) else None
     return language if language in KioskSettings.schema()["language"].choices else None
 
 
 def load(path: str | Path) -> Config:
-    """Read and validate; every failure is a ConfigError that starts with the file's name
-    (an OSError, such as a file it may not read, stays one)."""
+    """Read and validate; every failure is a ConfigError that starts with the file's name."""
     path = Path(path)
     try:
         data = tomllib.loads(read_text(path))

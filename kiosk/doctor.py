@@ -58,7 +58,7 @@ def run_checks(config_path: Path) -> list[Check]:
 
     try:
         config = config_mod.load(config_path)
-    except (config_mod.ConfigError, OSError) as exc:
+    except config_mod.ConfigError as exc:
         return [_check("config", False, "doctor.config_bad", detail=exc)]
     checks = [_check("config", True, "doctor.config_ok", path=config_path)]
     checks += store_checks(config.store_path)

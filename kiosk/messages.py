@@ -1158,6 +1158,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "config.kind.fifo": ("một ống có tên, FIFO", "a named pipe, FIFO"),
     "config.kind.directory": ("một thư mục", "a directory"),
     "config.kind.device": ("một thiết bị", "a device"),
+    "config.kind.socket": ("một socket", "a socket"),
+    "config.no_permission": (
+        "{path}: không đọc được ({reason}) — hãy chạy lệnh bằng tài khoản của kiosk, hoặc sửa "
+        "chủ sở hữu của tệp hay thư mục chứa nó",
+        "{path}: cannot be read ({reason}) — run the command as the kiosk's account, or fix "
+        "the owner of the file or of its folder"),
     "config.too_big": ("{path}: quá lớn ({size} byte; tệp cấu hình tối đa {limit} byte)",
                        "{path}: too big ({size} bytes; a config is at most {limit} bytes)"),
     "config.in_file": ("{file}: {problem}", "{file}: {problem}"),

@@ -102,6 +102,31 @@ def test_a_config_toml_too_big_to_be_one_is_refused_by_the_forms_and_left_alone(
         save(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
 
+
+EDITORS = {"Notepad": lambda raw: b"\xef\xbb\xbf" + raw.replace(b"\n", b"\r\n"),
+           "old Mac": lambda raw: raw.replace(b"\n", b"\r")}
+"""How another editor saves a config.toml: a byte-order mark and CRLF, or lone CR."""
+
+
+@pytest.mark.parametrize("editor", sorted(EDITORS))
+@pytest.mark.parametrize("save", [lambda path: save_devices(path, []),
+                                  lambda path: save_setting(path, "kiosk", "language", "en")],
+                         ids=["devices", "language"])
+def test_a_config_toml_saved_by_another_editor_is_saved_by_the_forms(tmp_path, save, editor):
+    """A config.toml a technician edited on a laptop (Windows Notepad: a byte-order mark
+    and CRLF; an old Mac editor: lone CR) is rewritten by the forms with its comments and
+    plain newlines, and loads as the saved change."""
+    path = shipped_config(tmp_path)
+    shipped = path.read_bytes()
+    path.write_bytes(EDITORS[editor](shipped))
+    config = save(path)
+    after = path.read_bytes()
+    assert not after.startswith(b"\xef\xbb\xbf") and b"\r" not in after
+    assert config == load(path)
+    comments = [line for line in shipped.splitlines() if line.startswith(b"#")]
+    assert comments and all(line in after.splitlines() for line in comments)
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can hand a file to another account")
 def test_written_as_root_the_file_and_its_bak_stay_the_kiosk_accounts(tmp_path):
     """`sudo kiosk …` or a root shell saving the language or the devices must not leave a

@@ -102,8 +102,6 @@ def _usable_config(path: str) -> config_mod.Config | None:
     default zone, but said on stderr, since a card's dates may then be judged otherwise."""
     try:
         return config_mod.load(path)
-    except OSError as exc:
-        reason: object = exc.strerror or exc
     except config_mod.ConfigError as exc:
         if exc.words.code == "file.not_found":
             return None

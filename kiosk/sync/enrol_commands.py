@@ -96,7 +96,7 @@ def _linked_elsewhere(config_path: Path, code: EnrolmentCode) -> str | None:
 
     try:
         settings = config_mod.load(config_path)
-    except (config_mod.ConfigError, OSError):
+    except config_mod.ConfigError:
         return None  # a new or broken file: the enrolment's own write says what is wrong
     return linked_elsewhere(settings.sync, code)
 
