@@ -169,6 +169,39 @@ def test_clock_offset_of_a_kiosk_with_a_wrong_clock_is_recorded_with_each_entry(
     assert re.search(r"\+36\d\d\.\d s !", line), line
 
 
+def test_a_scan_made_before_the_kiosk_clock_jumped_a_year_ahead_is_not_filed_a_year_back(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """Two scans a millisecond apart on one boot, with a right clock. The first is uploaded
+    at once (offset about 0). Then someone sets the kiosk's clock a year ahead, for example
+    by typing the wrong year, and the second scan is uploaded with that ``sent_at``.
+    The centre already knows this boot's clock was right: it holds a scan of the same boot
+    that arrived with offset 0, and the wall and monotonic clocks of the two scans agree.
+    Correcting the second scan by the new batch's offset (−365 days) files a scan made
+    today under a day a year ago, so it is missing from today's report and from traces.
+    The scan may be accepted and filed today, or refused and kept on the kiosk until its
+    clock is set. It must never be counted a year back."""
+    first, second = kiosk_entries(tmp_path, kiosk.kiosk_id, 2, kiosk.checkpoint_id)
+    assert first["boot_id"] == second["boot_id"]
+    assert server.post(batch(kiosk.kiosk_id, [first]), token=kiosk.token).json()[
+        "results"] == [{"id": first["id"], "status": "accepted"}]
+    a_year_ahead = dt.datetime.now(dt.UTC) + dt.timedelta(days=365)
+    response = server.post(batch(kiosk.kiosk_id, [second],
+                                 sent_at=protocol.format_time(a_year_ahead)), token=kiosk.token)
+    assert response.status_code == 200
+    [result] = response.json()["results"]
+    assert result["status"] in ("accepted", "rejected")
+    from kiosk.central import reports
+    with open_storage(server.db) as storage:
+        filed = {e["id"]: e["local_day"] for e in storage.entries(kiosk_id=kiosk.kiosk_id)}
+        scan_day = dt.date.fromisoformat(filed[first["id"]])
+        a_year_back = reports.daily(storage, scan_day - dt.timedelta(days=365))
+        on_the_day = reports.daily(storage, scan_day)
+    assert a_year_back["summary"]["scans"] == 0
+    if result["status"] == "accepted":
+        assert filed[second["id"]] == scan_day.isoformat()
+        assert on_the_day["summary"]["scans"] == 2
+
+
 @pytest.mark.parametrize("encoding", ["zstd", "gzip", "identity"])
 def test_every_supported_content_encoding_is_accepted(
         server: CentralServer, kiosk: Enrolled, tmp_path: Path, encoding: str) -> None:
