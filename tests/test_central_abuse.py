@@ -24,6 +24,7 @@ from central_support import (
     CentralServer,
     Enrolled,
     batch,
+    central,
     database_url,
     enrol,
     kiosk_entries,
@@ -31,7 +32,7 @@ from central_support import (
 )
 from devices_support import wait_until
 
-from kiosk.central import derivation
+from kiosk.central import derivation, reports
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.shares import CpuShares
@@ -326,3 +327,51 @@ def test_deriving_a_kiosks_entries_is_charged_to_its_share(engine: str, tmp_path
         hostile, honest = shares.used("hostile", now), shares.used("honest", now)
     assert hostile / honest == pytest.approx(10, rel=1e-3)  # charged microseconds apart
     assert 0.5 * spent < hostile + honest <= spent
+
+
+def test_one_kiosk_claiming_a_billion_refused_scans_hides_no_other_points_refusals(
+        tmp_path: Path) -> None:
+    """Bình Long's hospital point refuses 15 scans out of 25, while the other points refuse
+    none. The daily report lists it under "Nơi quét sai" (refusal share far above the
+    province's). Then someone holding the token of the Đồng Xoài checkpoint kiosk sends one
+    heartbeat claiming 10⁹ refused scans in this hour, about 280,000 a second, which no
+    kiosk can read. That one number must not become the province's normal. If it did, the
+    province's refused share would be about 100 %, no point could be twice it, and every
+    other district's refusal problem would leave the list."""
+    db = f"sqlite:///{tmp_path}/central.db"
+    central("checkpoints", "import",
+            str(Path(__file__).resolve().parents[1] / "docs" / "checkpoints-sample.csv"),
+            "--db", db)
+    points = {"dx-01": "BP-DX-001", "dx-02": "BP-DX-002", "dx-03": "BP-DX-003",
+              "ct-01": "BP-CT-001", "ct-02": "BP-CT-002", "bl-01": "BP-BL-001"}
+    tokens = {kiosk_id: enrol(db, kiosk_id, point).token for kiosk_id, point in points.items()}
+    hour = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H")
+    server = CentralServer(db)
+    try:
+        def send_health(kiosk_id: str, refused: int) -> None:
+            health = {"software_version": "0.1.0", "pending": 0,
+                      "oldest_pending_seconds": None, "rejected": 0, "devices": [],
+                      "free_disk_bytes": None, "refused_by_hour": {hour: refused}}
+            answer = httpx.post(server.url + protocol.HEARTBEAT_PATH,
+                                json=protocol.make_heartbeat(kiosk_id, health),
+                                headers=protocol.bearer(tokens[kiosk_id]), timeout=30)
+            assert answer.status_code in (200, 422), answer.text  # the lie may be refused
+
+        for number, (kiosk_id, point) in enumerate(points.items()):
+            scans = 10 if kiosk_id == "bl-01" else 30
+            entries = kiosk_entries(tmp_path, kiosk_id, scans, checkpoint=point,
+                                    start=100 * number)
+            answer = server.post(batch(kiosk_id, entries), token=tokens[kiosk_id])
+            assert [r["status"] for r in answer.json()["results"]] == ["accepted"] * scans
+        send_health("bl-01", 15)
+
+        def refusing_points() -> list[str]:
+            with open_storage(db) as storage:
+                wrong = reports.daily(storage, storage.today())["scanning_wrongly"]
+            return [r["checkpoint_id"] for r in wrong if r["problem"] == "refused_share"]
+
+        assert refusing_points() == ["BP-BL-001"]
+        send_health("dx-01", 10**9)  # the stolen token's lie
+        assert "BP-BL-001" in refusing_points()
+    finally:
+        server.stop()
