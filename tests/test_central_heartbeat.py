@@ -231,3 +231,28 @@ def test_a_device_error_read_from_hardware_goes_as_text_every_centre_holds(
     assert report["devices"][0]["detail"] == "read b'\ufffd' from /dev/serial/by-id/usb-\ufffd"
     assert protocol.validate_health(report).devices[0].state == "error"
     protocol.encode_body(protocol.make_heartbeat("k-hb", report))
+
+
+def test_refused_hours_outside_the_last_two_days_change_no_days_report(
+        centre: tuple[CentralServer, Enrolled], tmp_path: Path) -> None:
+    """A kiosk reports the refused scans of the last 48 hours on its clock
+    (``refused_by_hour``, docs/protocol.md). Here its clock is right: ``sent_at`` is now.
+    The report claims 500 refusals in an hour 60 days ago and 700 in an hour 3 days from
+    now. A stolen token can send this, and so can a kiosk with a broken counter. Taking
+    it would rewrite the refused counts of a day whose report was already published, and
+    of a day that has not come yet. Those hours must change no day's report."""
+    server, kiosk = centre
+    store = _kiosk_store(tmp_path, pending=0, refused=0)
+    report = health_report(store)
+    store.close()
+    now = dt.datetime.now(dt.UTC)
+    claimed = {(now - dt.timedelta(days=60)).strftime("%Y-%m-%dT%H"): 500,
+               (now + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H"): 700}
+    answer = _post(server, kiosk, protocol.make_heartbeat(
+        "k-hb", {**report, "refused_by_hour": claimed}))
+    assert answer.status_code in (200, 422), answer.text
+    with open_storage(server.db) as storage:
+        today = storage.today()
+        published = reports.daily(storage, today - dt.timedelta(days=60))["summary"]
+        to_come = reports.daily(storage, today + dt.timedelta(days=3))["summary"]
+    assert (published["refused"], to_come["refused"]) == (0, 0)
