@@ -290,6 +290,31 @@ def test_purge_takes_the_batch_log_of_purged_entries_and_keeps_every_held_entrys
             protocol.format_time(NOW - dt.timedelta(days=30)),))] == [fast[0]["id"]]
 
 
+def test_a_kiosk_clock_a_year_ahead_keeps_no_name_past_the_personal_period(db: str) -> None:
+    """Someone set the kiosk's clock a year ahead (the wrong year typed). Forty days ago it
+    scanned person 1 and uploaded the scan at once. The centre measured the offset (−365
+    days), filed the scan under its true day, 40 days back, and received it then. With a
+    30-day personal period the scan's name and document number must go, as every other
+    scan of that day loses them. Erasure picks entries by id, and the id comes from the
+    kiosk's clock a year ahead. So the identity stays about eleven months past the period,
+    for every person this kiosk scanned while its clock was wrong."""
+    ahead = dt.timedelta(days=365)
+    entry = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                       direction="in", scanned_at=OLD + ahead)
+    with open_storage(db) as storage:
+        results = storage.ingest_batch("k1", [entry], sent_at=protocol.format_time(OLD + ahead),
+                                       received_at=OLD, batch_id=uuid7())
+        assert [r["status"] for r in results] == [protocol.ACCEPTED]
+        derivation.catch_up(storage)
+        [held] = rows(storage)
+        assert held["local_day"] == storage.calendar.day_of(OLD).isoformat()
+    central("purge", "--personal-days", "30", "--db", db)
+    with open_storage(db) as storage:
+        [held] = rows(storage)
+        assert (held["subject_key"], held["name"], held["document_number"]) == (
+            "erased", None, None)
+
+
 def erase_with_a_batch_open(storage, other, scan: tuple[int, str, str, dt.datetime],
                             received: dt.datetime, before: dt.date) -> tuple[dict, int]:
     """Erase identities before ``before`` while the step deriving a batch storing ``scan``
