@@ -324,3 +324,41 @@ def test_entries_set_aside_are_stated_on_the_report_and_tracing_pages(
         assert "1 set aside after an error" in chrome.find_element(By.ID, "not-derived").text
     finally:
         running.server.stop()
+
+
+def test_a_points_latest_scans_are_those_made_last_whatever_a_kiosk_clock_said(
+        centre: Centre, chrome, tmp_path: Path) -> None:
+    """Lane 1 of BP-CT-002 ran with its clock a year ahead (the wrong year typed) and
+    uploaded 20 scans. The centre measured the offset and filed them today. Then lane 2,
+    whose clock is right, scanned one person. The point's page lists "the latest scans" so
+    that staff see the kiosks work. That list must show lane 2's scan, made last, and no
+    time a year from now. Sorted and shown by the raw kiosk time, lane 1's 20 scans stay
+    on top, dated next year, for as long as they are held (up to 400 days). Lane 2's scan
+    never appears."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from kiosk.central.id_days import id_prefix
+    from kiosk.sync import protocol
+
+    ahead = dt.timedelta(days=365)
+    fast = enrol(centre.db, "kiosk-ct2-lane1", "BP-CT-002")
+    right = enrol(centre.db, "kiosk-ct2-lane2", "BP-CT-002")
+    scans = kiosk_entries(tmp_path, fast.kiosk_id, 20, "BP-CT-002", start=700)
+    for entry in scans:  # as that kiosk wrote them: id and scanned_at by its clock
+        at = protocol.parse_time(entry["scanned_at"]) + ahead
+        entry["scanned_at"] = protocol.format_time(at)
+        entry["id"] = id_prefix(at) + entry["id"][13:]
+    sent = protocol.format_time(dt.datetime.now(dt.UTC) + ahead)
+    answer = centre.server.post(batch(fast.kiosk_id, scans, sent_at=sent), token=fast.token)
+    assert [r["status"] for r in answer.json()["results"]] == ["accepted"] * 20
+    last = kiosk_entries(tmp_path, right.kiosk_id, 1, "BP-CT-002", start=800)
+    answer = centre.server.post(batch(right.kiosk_id, last), token=right.token)
+    assert [r["status"] for r in answer.json()["results"]] == ["accepted"]
+
+    log_in(chrome, centre.url, "admin1")
+    chrome.get(centre.url + "/checkpoints/BP-CT-002")
+    recent = chrome.find_element(By.ID, "recent").text
+    today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    assert str(today.year + 1) not in recent
+    assert right.kiosk_id in recent
