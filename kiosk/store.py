@@ -1109,13 +1109,13 @@ class Store:
                 "WHERE latest = 1 AND direction = 'in'", (checkpoint_id, since, until)
             ).fetchone()[0]
 
-    def refused_by_hour(self, since: str) -> dict[str, int]:
-        """Refused scans per UTC hour (``YYYY-MM-DDTHH``) from ``since`` (store time text)
-        on, for the health report the centre's daily report reads."""
+    def refused_by_hour(self, since: str, until: str) -> dict[str, int]:
+        """Refused scans per UTC hour (``YYYY-MM-DDTHH``) from ``since`` to ``until``,
+        excluded (store time text), for the health report the centre's daily report reads."""
         with self.lock:
             return dict(self.conn.execute(
                 "SELECT substr(scanned_at, 1, 13), count(*) FROM refused_scans "
-                "WHERE scanned_at >= ? GROUP BY 1", (since,)).fetchall())
+                "WHERE scanned_at >= ? AND scanned_at < ? GROUP BY 1", (since, until)).fetchall())
 
     def inside_count(self, checkpoint_id: str, now: float | None = None) -> int:
         """People whose last movement here, within ``INSIDE_WINDOW``, was "in": a count of

@@ -373,5 +373,6 @@ def test_one_kiosk_claiming_a_billion_refused_scans_hides_no_other_points_refusa
         assert refusing_points() == ["BP-BL-001"]
         send_health("dx-01", 10**9)  # the stolen token's lie
         assert "BP-BL-001" in refusing_points()
+        assert refusing_points() == ["BP-BL-001", "BP-DX-001"]  # nor is the liar hidden
     finally:
         server.stop()

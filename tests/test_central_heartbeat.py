@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -256,3 +257,245 @@ def test_refused_hours_outside_the_last_two_days_change_no_days_report(
         published = reports.daily(storage, today - dt.timedelta(days=60))["summary"]
         to_come = reports.daily(storage, today + dt.timedelta(days=3))["summary"]
     assert (published["refused"], to_come["refused"]) == (0, 0)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_the_two_days_are_those_of_the_kiosks_clock_and_what_is_ignored_is_logged(
+        engine: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The window is the kiosk's own last 48 hours: a kiosk whose clock runs a year behind
+    (measured offset +365 days) still has the refusals of its last hour counted, moved to
+    the centre's hour. An hour three days back on its clock is ignored, and logged, while
+    the rest of the report is kept."""
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        storage.add_checkpoint("CP", "Chợ")
+        storage.add_kiosk("k1", "CP", "k1", "hash")
+        now = dt.datetime.now(dt.UTC)
+        offset = 365 * 86400.0
+        its_clock = now - dt.timedelta(seconds=offset)
+        health = protocol.validate_health({
+            "software_version": "0.1.0", "pending": 7, "oldest_pending_seconds": 60.0,
+            "rejected": 0, "devices": [], "free_disk_bytes": None,
+            "refused_by_hour": {(its_clock - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H"): 4,
+                                (its_clock - dt.timedelta(days=3)).strftime("%Y-%m-%dT%H"): 9}})
+        with caplog.at_level("WARNING", logger="kiosk.central"):
+            heartbeat.record(storage, "k1", health, now, offset)
+        assert storage._query("SELECT hour, refused FROM refused_hours") == [
+            ((now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H"), 4)]
+        assert heartbeat.latest(storage, "k1")["pending"] == 7
+    assert "kiosk k1: refused scans of 1 hour(s) outside the last 48 h of its clock " \
+           "ignored (9, hours" in caplog.text
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_an_hours_refusals_are_not_cut_to_its_last_minutes_as_it_leaves_the_two_days(
+        engine: str, tmp_path: Path) -> None:
+    """A kiosk refuses 12 empty reads in one hour, one every 5 minutes. Its report an hour
+    later carries the hour's 12, and the centre keeps 12. Each report carries the refusals
+    from exactly 48 h before it (not from the start of that hour), and the centre replaces
+    an hour's count with the one reported. An idle kiosk reports every 30 s, so the last
+    report that still reaches the hour, at most 30 s before 49 h after it began, carries
+    only the refusals of the hour's last 30 s (here 1), the centre keeps that, and no later
+    report carries the hour to set it right. Every hour
+    ends so, and the monthly report, or a daily report made again, loses nearly all of a
+    day's refusals. The day's refusals must stay 12."""
+    hour = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).replace(
+        minute=0, second=0, microsecond=0)
+    store = Store(tmp_path / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k1",
+                                      duplicate_policy="allow"))
+    for minute in range(5, 61, 5):  # an empty read is refused
+        read_at = hour + dt.timedelta(minutes=minute, seconds=-15)
+        pipeline.submit(Scan(payload=b"", device_id="serial-1", lane="in", source="serial",
+                             wall_time=read_at.timestamp(),
+                             monotonic_ns=int(read_at.timestamp() * 1e9)))
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        storage.add_checkpoint("CP", "Chợ")
+        storage.add_kiosk("k1", "CP", "k1", "hash")
+        day = storage.calendar.day_of(hour)
+
+        def heartbeat_at(after: dt.timedelta) -> int:
+            """The kiosk reports at ``hour`` + ``after`` (its clock right); the day's
+            refusals in the daily report then."""
+            now = hour + after
+            health = protocol.validate_health(health_report(store, now=now))
+            heartbeat.record(storage, "k1", health, now, 0.0)
+            return reports.daily(storage, day, now=now)["summary"]["refused"]
+
+        assert heartbeat_at(dt.timedelta(hours=1, minutes=1)) == 12
+        assert heartbeat_at(dt.timedelta(hours=30)) == 12
+        heartbeat_at(dt.timedelta(hours=48, minutes=59, seconds=30))  # the last one to reach it
+        assert heartbeat_at(dt.timedelta(hours=49, minutes=1)) == 12
+    store.close()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_of_two_points_one_refusing_most_reads_is_listed_as_refusing(
+        engine: str, tmp_path: Path) -> None:
+    """Only two points are set up, or only two have 20 reads or more so far today (the
+    Today page in the morning). Bình Long refuses 20 of its 25 reads (80 %), a code format
+    its scanner misreads; Chơn Thành takes all 30. "Nơi quét sai" must list Bình Long, as
+    it did when its share was compared with the province's (20 of 55, 36 %). It is compared
+    with the median point's instead, and the median of two shares is their mean (here
+    40 %): a share is never more than twice the mean of itself and another, so with two
+    points no refusal share, even 100 % against 0 %, is ever listed (nor with one: the
+    median is its own share; nor when exactly half the points refuse alike)."""
+    report = _today(database_url(engine, tmp_path), tmp_path,
+                    {"BP-BL-001": (5, 20), "BP-CT-001": (30, 0)})
+    assert [(p["checkpoint_id"], p["scans"], p["refused"]) for p in report["by_point"]] == [
+        ("BP-BL-001", 5, 20), ("BP-CT-001", 30, 0)]
+    assert _refusing(report) == ["BP-BL-001"]
+
+
+def _today(db: str, tmp_path: Path, points: dict[str, tuple[int, int]]) -> dict:
+    """Today's daily report after each point's kiosk sent its scans and reported its
+    refusals in this hour: ``points`` maps a point to (scans, refused)."""
+    with open_storage(db) as storage:
+        now = dt.datetime.now(dt.UTC)
+        for number, (point, (scans, refused)) in enumerate(points.items()):
+            kiosk_id = f"k-{point}"
+            storage.add_checkpoint(point, point)
+            storage.add_kiosk(kiosk_id, point, kiosk_id, f"hash-{kiosk_id}")
+            entries = kiosk_entries(tmp_path, kiosk_id, scans, point, start=1000 * number)
+            storage.ingest_batch(kiosk_id, entries, sent_at=None, received_at=now,
+                                 batch_id=str(uuid.uuid4()), checkpoint_id=point)
+            heartbeat.record(storage, kiosk_id, protocol.validate_health({
+                "software_version": "0.1.0", "pending": 0, "oldest_pending_seconds": None,
+                "rejected": 0, "devices": [], "free_disk_bytes": None,
+                "refused_by_hour": {now.strftime("%Y-%m-%dT%H"): refused}}), now, 0.0)
+        return reports.daily(storage, storage.today(), now=now)
+
+
+def _refusing(report: dict) -> list[str]:
+    """The points "Nơi quét sai" lists for their refusal share."""
+    return [r["checkpoint_id"] for r in report["scanning_wrongly"]
+            if r["problem"] == "refused_share"]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_refusal_problem_at_most_points_but_few_of_the_reads_is_listed(
+        engine: str, tmp_path: Path) -> None:
+    """Three small rural points, whose scanners misread a new code format, each refuse 20
+    of 25 reads (80 %); the two town points take 100 each and refuse none. The province
+    refuses 60 of 275 reads (22 %), and "Nơi quét sai" listed the three (80 % vs 22 %).
+    Compared with the median point, whose share is theirs (80 %), none is listed: the
+    median is "usual" only while fewer than half of the points have the problem. The
+    docs say this rule "hides no one"; these three must still be listed."""
+    report = _today(database_url(engine, tmp_path), tmp_path, {
+        "BP-BD-001": (5, 20), "BP-BG-001": (5, 20), "BP-LN-001": (5, 20),
+        "BP-DX-001": (100, 0), "BP-DX-002": (100, 0)})
+    assert report["summary"]["refused"] == 60 and report["summary"]["scans"] == 215
+    assert _refusing(report) == ["BP-BD-001", "BP-BG-001", "BP-LN-001"]
+
+
+def test_refusals_dated_by_a_clock_a_year_ahead_crowd_out_none_of_todays(
+        centre: tuple[CentralServer, Enrolled], tmp_path: Path) -> None:
+    """A kiosk's clock ran a year ahead for three days, an empty read refused each hour;
+    then it was set right, and in the last minutes it refused 5 reads. Its report carries
+    at most 72 hours (the latest) and reads every hour from 48 h back on, those a year
+    ahead too: the 72 hours a year ahead fill it, and the centre, which takes no hour more
+    than a day ahead, ignores them all (logging it, every 30 s). Today's 5 must still reach
+    the daily report; they never did, until that clock's year has passed."""
+    server, kiosk = centre
+    store = Store(tmp_path / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP-HB", kiosk_id="k-hb",
+                                      duplicate_policy="allow"))
+    now = dt.datetime.now(dt.UTC)
+    ahead = now + dt.timedelta(days=365)
+    read_at = [ahead + dt.timedelta(hours=h) for h in range(72)]  # while a year ahead
+    read_at += [now - dt.timedelta(seconds=10 * i) for i in range(1, 6)]  # set right
+    for moment in read_at:
+        pipeline.submit(Scan(payload=b"", device_id="serial-1", lane="in", source="serial",
+                             wall_time=moment.timestamp()))
+    report = health_report(store, now=now)
+    store.close()
+    answer = _post(server, kiosk, protocol.make_heartbeat("k-hb", report))
+    assert answer.status_code == 200, answer.text
+    with open_storage(server.db) as storage:
+        refused = reports.daily(storage, storage.calendar.day_of(now))["summary"]["refused"]
+    assert refused == 5
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_billion_refusals_claimed_at_one_of_four_points_hides_no_other(
+        engine: str, tmp_path: Path) -> None:
+    """Four points: two take 30 reads and refuse none, Bình Long refuses 15 of 25 (60 %),
+    and a stolen Đồng Xoài token claims 10⁹ refusals. Against the median, Bình Long must
+    stay listed beside the liar, as it is without the lie (the median then 0 %). But the
+    median of four is the mean of the middle two, Bình Long's and a clean point's (30 %),
+    and 60 % is not more than twice that: the lie hides it, as the median was to prevent."""
+    report = _today(database_url(engine, tmp_path), tmp_path, {
+        "BP-BL-001": (10, 15), "BP-CT-001": (30, 0), "BP-CT-002": (30, 0),
+        "BP-DX-001": (30, 10**9)})
+    assert _refusing(report) == ["BP-BL-001", "BP-DX-001"]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_half_hour_zones_last_refused_hour_of_the_day_is_counted_on_some_day(
+        engine: str, tmp_path: Path) -> None:
+    """Kiosks report refusals per UTC hour, and the report files each under the local day
+    its start falls on. In a zone half an hour off UTC (the centre's zone is a setting:
+    Asia/Kolkata, +05:30), the UTC hour 18:00-19:00 is 23:30-00:30 there: 7 refusals in
+    it belong to the day it starts on. The day's report reads the UTC hours from the one
+    holding its start (the previous evening's 23:30, filed under the day before) to the
+    one holding its end, excluded (its own 23:30): that hour is read by the next day's
+    report, which files it under this day and drops it. So it is counted on no day."""
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        storage.set_timezone("Asia/Kolkata")
+        storage.add_checkpoint("CP", "Chợ")
+        storage.add_kiosk("k1", "CP", "k1", "hash")
+        hour = dt.datetime(2026, 11, 20, 18, tzinfo=dt.UTC)  # 23:30 on the 20th in Kolkata
+        health = protocol.validate_health({
+            "software_version": "0.1.0", "pending": 0, "oldest_pending_seconds": None,
+            "rejected": 0, "devices": [], "free_disk_bytes": None,
+            "refused_by_hour": {hour.strftime("%Y-%m-%dT%H"): 7}})
+        heartbeat.record(storage, "k1", health, hour + dt.timedelta(hours=1, minutes=5), 0.0)
+        counted = [reports.daily(storage, dt.date(2026, 11, day))["summary"]["refused"]
+                   for day in (20, 21)]
+    assert counted == [7, 0]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_claim_above_one_refusal_a_second_is_cut_and_the_worst_points_still_listed(
+        engine: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A kiosk is one lane, which cannot refuse more than one read a second: a stolen
+    Đồng Xoài token's claim of 10⁹ refusals in an hour is kept as 3,600, and logged, so the
+    province's refused count is not the lie. That still makes the province's refused share
+    nearly 100 %, above which no point is twice: Bình Long, refusing 15 of 25 reads (60 %),
+    is listed because it refuses half its reads or more, and the detail says so."""
+    with caplog.at_level("WARNING", logger="kiosk.central"):
+        report = _today(database_url(engine, tmp_path), tmp_path, {
+            "BP-BL-001": (10, 15), "BP-CT-001": (30, 0), "BP-DX-001": (30, 10**9)})
+    assert heartbeat.REFUSED_PER_KIOSK_HOUR == 3600
+    assert report["summary"]["refused"] == 3615
+    assert {r["checkpoint_id"]: r["detail"] for r in report["scanning_wrongly"]
+            if r["problem"] == "refused_share"} == {
+        "BP-BL-001": "60% ≥ 50% (province 98%)", "BP-DX-001": "99% ≥ 50% (province 98%)"}
+    assert "kiosk k-BP-DX-001: refused scans of 1 hour(s) above 3600 an hour cut to it " \
+           "(1000000000 claimed, hours" in caplog.text
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_kiosk_counting_from_mid_hour_does_not_shrink_the_oldest_hour(
+        engine: str, tmp_path: Path) -> None:
+    """Kiosks in the field before the whole-hour rule count refusals from exactly 48 h
+    back: their last report reaching an hour carries only its last seconds (here 1 of 12).
+    The centre keeps the larger count for a report's oldest hour, so the day keeps its 12;
+    an hour inside the window still takes the count reported (its whole count so far)."""
+    hour = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).replace(
+        minute=0, second=0, microsecond=0)
+    later = (hour + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H")
+
+    def health(counts: dict[str, int]) -> protocol.Health:
+        return protocol.validate_health({
+            "software_version": "0.1.0", "pending": 0, "oldest_pending_seconds": None,
+            "rejected": 0, "devices": [], "free_disk_bytes": None, "refused_by_hour": counts})
+
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        storage.add_checkpoint("CP", "Chợ")
+        storage.add_kiosk("k1", "CP", "k1", "hash")
+        heartbeat.record(storage, "k1", health({hour.strftime("%Y-%m-%dT%H"): 12, later: 5}),
+                         hour + dt.timedelta(hours=2), 0.0)
+        heartbeat.record(storage, "k1", health({hour.strftime("%Y-%m-%dT%H"): 1, later: 4}),
+                         hour + dt.timedelta(hours=48, minutes=59, seconds=30), 0.0)
+        assert sorted(storage._query("SELECT hour, refused FROM refused_hours")) == [
+            (hour.strftime("%Y-%m-%dT%H"), 12), (later, 4)]

@@ -3,14 +3,23 @@
 A report arrives alone (``POST /api/v1/heartbeat``, when the kiosk has nothing to upload) or
 with a batch. Either way it counts as contact (``last_seen_at``) and measures the clock.
 The kiosk's refused scans per hour go to ``refused_hours`` for the daily report; each count
-is the hour's whole count so far, so a report sent twice, or late, changes nothing. Hours on
-a kiosk clock further off than the tolerance are moved by the measured offset.
+is the hour's whole count so far, so a report sent twice, or late, changes nothing. Only the
+hours protocol.md gives a report are kept (:func:`protocol.refused_hours`: from the hour
+holding 48 h before it was sent, on the kiosk's clock, to the one holding a day after); any
+other (a stolen token, a broken counter) would rewrite a day whose report was made, or fill
+one not yet come, and is ignored and logged, the rest of the report kept. The oldest hour
+keeps the larger of the stored and reported counts: kiosks before that rule counted it from
+mid-hour, and the last report reaching an hour would cut it to its last seconds. A count
+above :data:`REFUSED_PER_KIOSK_HOUR` is cut to it and logged. Hours on a kiosk clock further
+off than the tolerance are moved by the measured offset.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+from collections import Counter
 
 import msgspec
 
@@ -19,7 +28,16 @@ from kiosk.central.storage import Storage
 from kiosk.sync import protocol
 
 HISTORY_DAYS = 30
+REFUSED_PER_KIOSK_HOUR = 3600
+"""The most refused scans a kiosk can have in an hour: one a second. A kiosk is one lane of a
+checkpoint (enrolled as e.g. "Chốt QL1A - làn 1"), where people present their codes one after
+another and a read takes about a second. A larger count is a broken counter or a lie (a
+stolen token claiming 10⁹), and kept whole it would be the province's refused total and
+share in every report; it is cut to this and logged."""
 _HOUR = "%Y-%m-%dT%H"
+log = logging.getLogger("kiosk.central")
+_LARGER = ("CASE WHEN refused_hours.refused > excluded.refused THEN refused_hours.refused "
+           "ELSE excluded.refused END")  # max() of two is SQLite's, greatest() PostgreSQL's
 
 
 def record(storage: Storage, kiosk_id: str, health: protocol.Health,
@@ -30,10 +48,7 @@ def record(storage: Storage, kiosk_id: str, health: protocol.Health,
     devices = json.dumps(report["devices"], ensure_ascii=False, sort_keys=True)
     history = json.dumps({**report, "clock_offset_seconds": clock_offset},
                          ensure_ascii=False, sort_keys=True)
-    shift = (dt.timedelta(hours=round(clock_offset / 3600))
-             if abs(clock_offset) > CLOCK_TOLERANCE_SECONDS else dt.timedelta())
-    refused = sorted(((dt.datetime.strptime(hour, _HOUR) + shift).strftime(_HOUR), count)
-                     for hour, count in health.refused_by_hour.items())
+    refused = _refused_hours(kiosk_id, health, received_at, clock_offset)
     cutoff = protocol.format_time(received_at - dt.timedelta(days=HISTORY_DAYS))
     with storage._transaction() as tx:
         storage._execute(
@@ -52,12 +67,44 @@ def record(storage: Storage, kiosk_id: str, health: protocol.Health,
                              "VALUES ($1, $2, $3)", (kiosk_id, at, history))
         storage._execute(tx, "DELETE FROM kiosk_health_history WHERE kiosk_id = $1 AND "
                              "received_at < $2", (kiosk_id, cutoff))
-        for hour, count in refused:
+        for hour, count, oldest in refused:
+            kept = _LARGER if oldest else "excluded.refused"
             storage._execute(tx, "INSERT INTO refused_hours (kiosk_id, hour, refused) "
                                  "VALUES ($1, $2, $3) ON CONFLICT (kiosk_id, hour) DO UPDATE "
-                                 "SET refused = excluded.refused", (kiosk_id, hour, count))
+                                 f"SET refused = {kept}", (kiosk_id, hour, count))
         storage._execute(tx, "UPDATE kiosks SET last_seen_at = $1, last_clock_offset = $2 "
                              "WHERE id = $3", (at, clock_offset, kiosk_id))
+
+
+def _refused_hours(kiosk_id: str, health: protocol.Health, received_at: dt.datetime,
+                   clock_offset: float) -> list[tuple[str, int, bool]]:
+    """The report's refused hours to keep, on the centre's clock, each with its count (cut
+    to :data:`REFUSED_PER_KIOSK_HOUR`) and whether it is the window's oldest: those of the
+    window on the kiosk's clock when it sent the report (see the module doc). The others,
+    and the counts cut, are logged."""
+    first, last = protocol.refused_hours(received_at - dt.timedelta(seconds=clock_offset))
+    shift = (dt.timedelta(hours=round(clock_offset / 3600))
+             if abs(clock_offset) > CLOCK_TOLERANCE_SECONDS else dt.timedelta())
+    kept, ignored, cut = [], Counter[str](), Counter[str]()
+    for hour, count in health.refused_by_hour.items():
+        start = dt.datetime.strptime(hour, _HOUR).replace(tzinfo=dt.UTC)
+        if not first <= start <= last:
+            ignored[hour] = count
+            continue
+        if count > REFUSED_PER_KIOSK_HOUR:
+            cut[hour] = count
+        kept.append(((start + shift).strftime(_HOUR), min(count, REFUSED_PER_KIOSK_HOUR),
+                     start == first))
+    if ignored:
+        log.warning("kiosk %s: refused scans of %d hour(s) outside the last %d h of its "
+                    "clock ignored (%d, hours %s to %s)", kiosk_id, len(ignored),
+                    protocol.REFUSED_WINDOW // dt.timedelta(hours=1), ignored.total(),
+                    min(ignored), max(ignored))
+    if cut:
+        log.warning("kiosk %s: refused scans of %d hour(s) above %d an hour cut to it (%d "
+                    "claimed, hours %s to %s)", kiosk_id, len(cut), REFUSED_PER_KIOSK_HOUR,
+                    cut.total(), min(cut), max(cut))
+    return sorted(kept)
 
 
 def latest(storage: Storage, kiosk_id: str) -> dict | None:

@@ -14,10 +14,11 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
   and are listed per point, never as points set up.
 - *Active in 7 days*: at least one scan on D-6..D; the adoption ratio is active / set up.
 - *Scans wrongly*: only one direction all day (with at least :data:`ONE_WAY_MIN_SCANS`
-  scans); a refusal or manual share far above the province's (:func:`far_above`, with at
-  least :data:`SHARE_MIN_ATTEMPTS` attempts); a kiosk clock off by more than 2 minutes; a
-  backlog older than 24 h; a revoked kiosk that tried to upload on or after D. A kiosk's
-  own problems (silent, clock off, old backlog) are the dashboard's, by one rule
+  scans); a refusal or manual share far above the province's (:func:`far_above`), or a
+  refusal share of at least :data:`REFUSED_SHARE_BOUND` (both with at least
+  :data:`SHARE_MIN_ATTEMPTS` attempts); a kiosk clock off by more than 2 minutes; a backlog
+  older than 24 h; a revoked kiosk that tried to upload on or after D. A kiosk's own
+  problems (silent, clock off, old backlog) are the dashboard's, by one rule
   (:mod:`kiosk.central.kiosk_rules`).
 - *Late arrivals*: entries of earlier days that reached the centre during D.
 """
@@ -39,6 +40,11 @@ from kiosk.sync import protocol
 
 ONE_WAY_MIN_SCANS = 10
 SHARE_MIN_ATTEMPTS = 20
+REFUSED_SHARE_BOUND = 0.5
+"""A point refusing at least this share of its reads is listed whatever the province's share:
+refusing half its reads is a problem anywhere. Refusals are counts kiosks report, and one
+kiosk's (a stuck scanner, a stolen token's lie, cut to what a lane can read) can raise the
+province's share so far that no point is twice it; this bound still lists the worst."""
 UNKNOWN = "(không rõ / unknown)"
 MEASURES = ("scans", "ins", "outs", "manual")
 
@@ -127,8 +133,10 @@ def refused_counts(storage: Storage, kiosks: Iterable[Kiosk], first: dt.date, la
     calendar = storage.calendar
     home = {k.id: k.checkpoint_id for k in kiosks}
     out: dict[str, Counter[str]] = defaultdict(Counter)
-    start = calendar.start(first).strftime("%Y-%m-%dT%H")
-    end = calendar.end(last).strftime("%Y-%m-%dT%H")
+    # the hours starting in the days: in a zone not a whole hour off UTC, the hour holding a
+    # day's start began the day before, and is filed there
+    start = _hour_from(calendar.start(first)).strftime("%Y-%m-%dT%H")
+    end = _hour_from(calendar.end(last)).strftime("%Y-%m-%dT%H")
     for kiosk_id, hour, refused in storage._query(
             "SELECT kiosk_id, hour, refused FROM refused_hours WHERE hour >= $1 AND hour < $2",
             (start, end)):
@@ -136,6 +144,12 @@ def refused_counts(storage: Storage, kiosks: Iterable[Kiosk], first: dt.date, la
             tzinfo=dt.UTC))[0]
         out[day][home.get(kiosk_id, UNKNOWN)] += refused
     return out
+
+
+def _hour_from(moment: dt.datetime) -> dt.datetime:
+    """The first UTC hour starting at ``moment`` or after."""
+    hour = moment.replace(minute=0, second=0, microsecond=0)
+    return hour if hour == moment else hour + dt.timedelta(hours=1)
 
 
 # -- daily --------------------------------------------------------------------------------------
@@ -259,6 +273,9 @@ def _scanning_wrongly(snap: Snapshot, today: dict[str, Counts], refused: Counter
             share = refused[checkpoint] / attempts
             if far_above(share, refused_share):
                 problems.append(("refused_share", f"{share:.0%} vs {refused_share:.0%}"))
+            elif share >= REFUSED_SHARE_BOUND:
+                problems.append(("refused_share", f"{share:.0%} ≥ {REFUSED_SHARE_BOUND:.0%} "
+                                                  f"(province {refused_share:.0%})"))
         if scans >= SHARE_MIN_ATTEMPTS and manual_share is not None:
             share = values["manual"] / scans
             if far_above(share, manual_share):

@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from kiosk.devices.supervisor import DeviceStatus
     from kiosk.store import OutboxSummary, Store
 
-REFUSED_HOURS = 48
-
 
 @functools.cache
 def software_version() -> str:
@@ -50,8 +48,9 @@ def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
     now = now or dt.datetime.now(dt.UTC)
     outbox = outbox or store.outbox_summary()
     oldest = protocol.parse_time(outbox.oldest_pending) if outbox.oldest_pending else None
-    since = protocol.format_time(now - dt.timedelta(hours=REFUSED_HOURS))
-    refused = store.refused_by_hour(since)
+    first, last = protocol.refused_hours(now)
+    refused = store.refused_by_hour(protocol.format_time(first),
+                                    protocol.format_time(last + dt.timedelta(hours=1)))
     return {
         "software_version": software_version(),
         "pending": outbox.pending,
@@ -62,7 +61,8 @@ def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
                      "detail": protocol.storable_text(d.reason)[:protocol.MAX_TEXT_CHARS]}
                     for d in list(devices)[:protocol.MAX_DEVICES]],
         "free_disk_bytes": free_disk_bytes(Path(store.path).parent),
-        "refused_by_hour": dict(sorted(refused.items())[-protocol.MAX_REFUSED_HOURS:]),
+        # 73 hours at most: the last one, a day ahead, gives way (the oldest is final)
+        "refused_by_hour": dict(sorted(refused.items())[:protocol.MAX_REFUSED_HOURS]),
     }
 
 

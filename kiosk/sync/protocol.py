@@ -615,6 +615,21 @@ UtcHour = Annotated[str, Meta(pattern=_whole(_HOUR_RE),
                               description="a UTC hour like 2026-11-28T13")]
 MAX_DEVICES = 64
 MAX_REFUSED_HOURS = 72
+REFUSED_WINDOW = dt.timedelta(hours=48)
+"""How far back a health report's refused scans reach on the kiosk's clock; see
+:func:`refused_hours`."""
+
+
+def refused_hours(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The first and last UTC hour (their starts) whose refused scans a report sent at
+    ``now`` (the kiosk's clock) carries: from the hour holding ``now - REFUSED_WINDOW``, whole
+    (a count from mid-hour would replace the hour's full one at the centre, and no later report
+    carries the hour to set it right), to the one holding ``now + ENTRY_MAX_AHEAD``, the
+    tolerance an entry's ``scanned_at`` has (hours a year ahead, from a clock once wrong, would
+    crowd today's out of the report). The kiosk counts these hours and the centre keeps no
+    other: an older one would rewrite the counts of a report already made."""
+    first = (now - REFUSED_WINDOW).replace(minute=0, second=0, microsecond=0)
+    return first, (now + ENTRY_MAX_AHEAD).replace(minute=0, second=0, microsecond=0)
 
 
 class Device(msgspec.Struct, forbid_unknown_fields=True):
@@ -646,7 +661,8 @@ class Health(msgspec.Struct, forbid_unknown_fields=True):
     refused_by_hour: Annotated[dict[UtcHour, Count], Meta(
         max_length=MAX_REFUSED_HOURS,
         description="refused (unreadable or invalid) scans per UTC hour of the kiosk's clock, "
-                    "the last 48 hours; each count is the hour's whole count so far")
+                    "from the hour holding 48 hours ago to the one holding a day ahead; each "
+                    "count is the hour's whole count so far")
     ] = msgspec.field(default_factory=dict)
 
 
