@@ -266,10 +266,12 @@ def test_a_document_is_joined_to_a_card_only_while_an_entry_held_says_so(
 def test_purge_takes_the_batch_log_of_purged_entries_and_keeps_every_held_entrys_offset(
         db: str) -> None:
     """The batch log (who sent what when, the clock offset then) grows with every upload;
-    purge removes the records of batches whose entries it removed. A batch received before
-    the cutoff from a kiosk whose clock ran 20 days ahead keeps its record: its entry is
-    filed by that clock and still held, and tracing and the stays widen their windows by
-    its offset (the batch log's largest)."""
+    purge removes the records of batches whose entries it removed. A kiosk whose clock ran
+    20 days ahead sent a scan 40 days ago: the centre filed it 40 days back, and the raw
+    period counts from then, as the personal one does, so the scan goes with the others of
+    its day although its id (that clock's) is of 20 days ago. Its batch's record stays:
+    sent by that clock within the period, it may still be an entry's, and tracing and the
+    stays widen their windows by its offset (the batch log's largest)."""
     ahead = dt.timedelta(days=20)
     recent = NOW - dt.timedelta(days=10)
     with open_storage(db) as storage:
@@ -286,8 +288,10 @@ def test_purge_takes_the_batch_log_of_purged_entries_and_keeps_every_held_entrys
             (protocol.format_time(OLD + ahead), protocol.format_time(OLD)),
             (protocol.format_time(recent), protocol.format_time(recent))]
         assert storage._query(LARGEST_CLOCK_OFFSET)[0][0] == ahead.total_seconds()
-        assert [e["id"] for e in rows(storage, "received_at < $1", (
-            protocol.format_time(NOW - dt.timedelta(days=30)),))] == [fast[0]["id"]]
+        assert rows(storage, "received_at < $1", (
+            protocol.format_time(NOW - dt.timedelta(days=30)),)) == []
+        assert storage._query("SELECT count(*) FROM stays WHERE first_id = $1 OR last_id = $1",
+                              (fast[0]["id"],)) == [(0,)]
 
 
 def test_a_kiosk_clock_a_year_ahead_keeps_no_name_past_the_personal_period(db: str) -> None:
@@ -313,6 +317,28 @@ def test_a_kiosk_clock_a_year_ahead_keeps_no_name_past_the_personal_period(db: s
         [held] = rows(storage)
         assert (held["subject_key"], held["name"], held["document_number"]) == (
             "erased", None, None)
+
+
+def test_a_kiosk_clock_ahead_leaves_no_stay_or_identity_past_the_personal_period(
+        db: str) -> None:
+    """What tracing keeps of a scan (its stay, and the name and document number the stay's
+    scans said) goes with the scan's identity, by the day the scan is filed, whatever the
+    id made by a clock a year ahead says; a scan of a right clock since stays whole."""
+    ahead = dt.timedelta(days=365)
+    entry = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                       direction="in", scanned_at=OLD + ahead)
+    with open_storage(db) as storage:
+        storage.ingest_batch("k1", [entry], sent_at=protocol.format_time(OLD + ahead),
+                             received_at=OLD, batch_id=uuid7())
+        send(storage, [(2, "cccd", "in", NOW - dt.timedelta(hours=1))], NOW)
+        said = storage._query("SELECT document_number FROM identities ORDER BY 1")
+        assert said == [(number(1),), (number(2),)]
+    central("purge", "--personal-days", "30", "--db", db)
+    with open_storage(db) as storage:
+        assert storage._query("SELECT document_number FROM identities") == [(number(2),)]
+        assert storage._query("SELECT count(*) FROM stays WHERE first_id = $1 OR last_id = $1",
+                              (entry["id"],)) == [(0,)]
+        assert [r["subject_key"] == "erased" for r in rows(storage)] == [False, True]  # by id
 
 
 def erase_with_a_batch_open(storage, other, scan: tuple[int, str, str, dt.datetime],

@@ -192,6 +192,10 @@ class SqliteStorage(Storage):
     def _wait_for_writers(self, *tables: str) -> None:
         """Nothing: one transaction writes at a time, and each has ended."""
 
+    def _settle(self) -> None:
+        """Nothing: each batch of a purge forgets and deletes in one transaction, which no
+        batch storing entries runs beside."""
+
     # -- ingest primitives ----------------------------------------------------------------
     def _insert(self, tx: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> set[str]:
         ids = [row[0] for row in rows]

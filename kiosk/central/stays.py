@@ -431,28 +431,34 @@ def forget_before(storage: Storage, before: dt.date,
 
 
 def forget_scans(storage: Storage, tx: Any, scans: Sequence[Sequence[str]]) -> None:
-    """In ``tx``, which has deleted these scans (id, match key, checkpoint) whatever their
-    ids say (PostgreSQL's default partition empties by when rows were received: a clock far
-    ahead gives ids past any cutoff): delete the stays and tails holding them, and the
-    identities of those stays that no stay left holds. The caller holds the derivation
-    lock (:func:`kiosk.central.derivation.exclude`), so that no step is extending them."""
+    """In ``tx``, which has deleted or erased these scans (id, match key, checkpoint) whatever
+    their ids say (PostgreSQL's default partition empties by when rows were received, and
+    erasure takes scans by the day they are filed: a clock far ahead gives ids past any
+    cutoff): delete the stays and tails holding them, and the identities of those stays
+    that no stay left holds. The caller holds the derivation lock
+    (:func:`kiosk.central.derivation.exclude`), so that no step is extending them. Written
+    for both engines (no ``DELETE … USING`` in SQLite)."""
     if not scans:
         return
     gone = (f"(SELECT p.value ->> 0 AS i, p.value ->> 1 AS k, p.value ->> 2 AS c "
             f"FROM {storage._json_rows('$1', 'p')}) g")
     rows = (json_rows(sorted(map(list, scans))),)
     held = _execute(storage, tx, (
-        f"DELETE FROM stays s USING {gone} WHERE s.person = g.k AND s.checkpoint_id = g.c "
-        f"AND g.i IN (s.first_id, s.last_id) RETURNING s.first_identity, s.last_identity"),
-        rows).fetchall()
-    _execute(storage, tx, f"DELETE FROM {TAILS} t USING {gone} WHERE t.person = g.k AND "
-                          f"t.checkpoint_id = g.c AND g.i IN (t.last_id, t.kept_id)", rows)
+        f"DELETE FROM stays WHERE seq IN (SELECT s.seq FROM {gone} JOIN stays s ON "
+        f"s.person = g.k AND s.checkpoint_id = g.c AND g.i IN (s.first_id, s.last_id)) "
+        f"RETURNING first_identity, last_identity"), rows).fetchall()
+    _execute(storage, tx, f"DELETE FROM {TAILS} WHERE (person, checkpoint_id) IN (SELECT "
+                          f"t.person, t.checkpoint_id FROM {gone} JOIN {TAILS} t ON "
+                          f"t.person = g.k AND t.checkpoint_id = g.c "
+                          f"AND g.i IN (t.last_id, t.kept_id))", rows)
     keys = sorted({key for row in held for key in row if key is not None})
     if keys:  # (a scan of the stays: only after a clock far ahead)
+        table = identities.TABLE
         _execute(storage, tx, (
-            f"DELETE FROM {identities.TABLE} i WHERE i.id IN (SELECT p.value::bigint FROM "
+            f"DELETE FROM {table} WHERE id IN (SELECT CAST(p.value AS BIGINT) FROM "
             f"{storage._json_rows('$1', 'p')}) AND NOT EXISTS (SELECT 1 FROM stays s "
-            f"WHERE s.first_identity = i.id OR s.last_identity = i.id)"), (json_rows(keys),))
+            f"WHERE s.first_identity = {table}.id OR s.last_identity = {table}.id)"),
+            (json_rows(keys),))
 
 
 def kept_from(storage: Storage, id_slack: dt.timedelta) -> float:

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
 from kiosk.central import aggregates, derivation, document_matches, people, stays
-from kiosk.central.localdays import Calendar
+from kiosk.central.id_days import id_prefix
+from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, Calendar
 from kiosk.central.people import ERASED
 from kiosk.central.placeholders import Params, json_rows, slots
 from kiosk.central.schema import (
@@ -29,6 +30,7 @@ from kiosk.central.schema import (
     DOCUMENT_MATCHES_VERSION,
     FORGOTTEN_MATCHES_VERSION,
     IDENTITIES_VERSION,
+    LARGEST_CLOCK_OFFSET,
 )
 
 # re-exported (``as``): callers name them from here; derivation, below storage, from there
@@ -69,6 +71,17 @@ _PURGE_BATCHES_AT_ONCE = 5000
 _PURGE_BATCHES = (
     "DELETE FROM batches WHERE seq IN (SELECT seq FROM batches WHERE received_at < $1 "
     "AND (sent_at IS NULL OR sent_at < $2) ORDER BY seq LIMIT $3)")
+assert CLOCK_TOLERANCE_SECONDS == 120, "entries_skewed's predicate must follow the tolerance"
+_FILED_BEFORE = (
+    "SELECT id, match_key, checkpoint_id FROM entries WHERE (clock_offset_seconds > 120 "
+    "OR clock_offset_seconds < -120) AND local_day >= {first_day} AND local_day < {before} "
+    "AND {id} >= {low} AND {id} < {high}")
+"""The skewed predicate is written as the partial index ``entries_skewed`` says it, so both
+engines read that index (between the days bounded by the largest offset), PostgreSQL in the
+partitions of the ids bounded so only. SQLite is told not to read the ids' index instead
+(``+id``): after a clock a year ahead, their range is every entry since the cutoff."""
+PURGE_FILED_BATCH = 1000
+"""Entries removed per transaction by :meth:`Storage._purge_filed_before`."""
 _KIOSK_SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
     "k.last_clock_offset, k.entries, k.refused_attempts, k.last_refused_at FROM kiosks k")
@@ -355,7 +368,8 @@ class Storage(ABC):
 
     def purge_entries(self, cutoff: dt.date) -> int:
         """Remove raw entries of UTC days (by their UUIDv7 ids: the kiosk's clock at the
-        scan) before ``cutoff`` that were also received before it; aggregates stay. The days
+        scan) before ``cutoff`` that were also received before it, and those of a clock
+        ahead filed before it (:meth:`_purge_filed_before`); aggregates stay. The days
         such entries fall on (through ``cutoff``: a local day can end after its UTC day)
         are frozen first (:func:`people.freeze`), and again after: a batch adding a pair to
         one of them as it froze has ended by then (the engine's purge waits for it). The
@@ -369,11 +383,66 @@ class Storage(ABC):
             derivation.count_set_aside_people(self, tx, unfrozen)
             people.freeze(self, tx, unfrozen)
         removed = self._purge(cutoff, unfrozen.isoformat())
+        filed = self._purge_filed_before(cutoff)
+        if not self.postgresql:  # PostgreSQL counts the partitions dropped
+            removed += filed
         with self._transaction() as tx:
             derivation.exclude(self, tx)
             people.freeze(self, tx, unfrozen)
         stays.forget_before(self, cutoff, derivation.exclude)
         return removed
+
+    def filed_before(self, before: dt.date, *, purge: bool = False) -> list[Sequence[str]]:
+        """(id, match key, checkpoint) of the entries filed on local days before ``before``
+        (the scan's time corrected by its clock offset) whose ids, made by a kiosk clock
+        ahead, are of UTC day ``before`` or later: entries chosen by id day miss them. Those
+        not erased yet; ``purge``: those also received before ``before``, erased or not. An id is
+        within a day of its scan, a local day ends up to a day after its UTC day, and no
+        batch's clock was further ahead than the largest offset
+        (:data:`schema.LARGEST_CLOCK_OFFSET`): that bounds the days and ids read."""
+        largest = self._query(LARGEST_CLOCK_OFFSET)[0][0] or 0.0
+        if largest <= CLOCK_TOLERANCE_SECONDS:
+            return []
+        start = dt.datetime.combine(before, dt.time(), dt.UTC)
+        reach = dt.timedelta(seconds=largest) + 2 * stays.ID_SLACK
+        params = Params()
+        sql = _FILED_BEFORE.format(
+            id="id" if self.postgresql else "+id",
+            first_day=params.add(self.calendar.day_of(start - reach).isoformat()),
+            before=params.add(before.isoformat()), low=params.add(id_prefix(start)),
+            high=params.add(id_prefix(start + reach)))
+        sql += (f" AND received_at < {params.add(protocol.format_time(start))}" if purge
+                else f" AND subject_key <> '{ERASED}'")
+        return self._query(sql, params)
+
+    def _purge_filed_before(self, cutoff: dt.date) -> int:
+        """Remove the entries :meth:`filed_before` ``cutoff`` and received before it, after
+        :meth:`_purge` (the days they are filed on are frozen: their pairs stay counted),
+        with their document matches (PostgreSQL: added back once the batches storing an
+        entry that stands for one have ended, as a partition's) and their stays
+        (:func:`stays.forget_scans`). Small batches; how many entries were removed."""
+        scans, removed = self.filed_before(cutoff, purge=True), 0
+        chosen = f"id IN (SELECT p.value ->> 0 FROM {self._json_rows('$1', 'p')})"
+        forget = document_matches.FORGET.format(entries="entries", where=chosen,
+                                                kept=f"NOT (e.{chosen})")
+        for start in range(0, len(scans), PURGE_FILED_BATCH):
+            part = scans[start:start + PURGE_FILED_BATCH]
+            ids = json_rows([[row[0]] for row in part])
+            with self._transaction() as tx:
+                derivation.exclude(self, tx)  # no step derives from an entry removed here
+                self._execute(tx, document_matches.noting(forget) if self.postgresql
+                              else forget, (ids,))
+                removed += self._execute(tx, f"DELETE FROM entries WHERE {chosen}",
+                                         (ids,)).rowcount
+                stays.forget_scans(self, tx, [row for row in part if row[1] is not None])
+        if scans:
+            self._settle()
+        return removed
+
+    @abstractmethod
+    def _settle(self) -> None:
+        """Add back the document matches a purge forgot that an entry held stands for, once
+        the batches storing such entries have ended (:data:`document_matches.RESTORE`)."""
 
     def purge_batches(self, cutoff: dt.date) -> int:
         """Remove the batch log's records of batches whose entries :meth:`purge_entries`
