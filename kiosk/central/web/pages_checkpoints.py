@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from kiosk.central import registry, reports
 from kiosk.central.disclosure import not_personal
+from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
 from kiosk.central.storage import Storage
 from kiosk.central.web import charts, i18n
 from kiosk.central.web.health import kiosk_rows
@@ -22,6 +23,7 @@ from kiosk.central.web.site import (
     check_district,
     district_of,
 )
+from kiosk.sync import protocol
 
 router = APIRouter()
 PAGE_SIZE = 100
@@ -112,11 +114,50 @@ async def checkpoint_page(request: Request, checkpoint_id: str, day: str = "") -
 def _detail(storage: Storage, checkpoint_id: str, day: dt.date) -> dict[str, Any]:
     hours = dict(storage._query("SELECT hour, scans FROM checkpoint_hours WHERE day = $1 AND "
                                 "checkpoint_id = $2", (day.isoformat(), checkpoint_id)))
-    # The latest scans show that the kiosks work, not who came: no names, no documents, so
-    # this page is the same for every role and needs no audit record.
-    columns = ("scanned_at", "direction", "kind", "kiosk_id")
-    recent = [dict(zip(columns, row, strict=True)) for row in storage._query(
-        f"SELECT {', '.join(columns)} FROM entries WHERE checkpoint_id = $1 "
-        f"ORDER BY scanned_at DESC LIMIT {RECENT}", (checkpoint_id,))]
     return {"hours": [hours.get(h, 0) for h in range(24)],
-            "kiosks": kiosk_rows(storage, checkpoint_id=checkpoint_id), "recent": recent}
+            "kiosks": kiosk_rows(storage, checkpoint_id=checkpoint_id),
+            "recent": latest_scans(storage, checkpoint_id)}
+
+
+# Scans are filed by their kiosk's time when its clock was right (within the tolerance:
+# in time order in entries_checkpoint_time), else by that time corrected by the batch's
+# clock offset (on their corrected local day in the partial index entries_skewed).
+assert CLOCK_TOLERANCE_SECONDS == 120, "entries_skewed's predicate must follow the tolerance"
+_ON_TIME = (f"SELECT scanned_at, direction, kind, kiosk_id FROM entries WHERE checkpoint_id = $1 "
+            f"AND scanned_at <= $2 AND (clock_offset_seconds IS NULL OR clock_offset_seconds "
+            f"BETWEEN -120 AND 120) ORDER BY scanned_at DESC LIMIT {RECENT}")
+_SKEWED = ("FROM entries WHERE checkpoint_id = $1 AND (clock_offset_seconds > 120 "
+           "OR clock_offset_seconds < -120) AND local_day <= $2")
+_FILED = {True: "scanned_at::timestamptz + clock_offset_seconds * interval '1 second'",
+          False: "julianday(scanned_at) + clock_offset_seconds / 86400.0"}
+"""A skewed scan's corrected time, as each engine orders it."""
+
+
+def latest_scans(storage: Storage, checkpoint_id: str) -> list[dict[str, Any]]:
+    """The :data:`RECENT` scans of a point filed last, each at the time it is filed: a lane
+    whose clock ran ahead neither stays on top nor shows a date to come. No names, no
+    documents: they show that the kiosks work, not who came, so this page is the same for
+    every role and needs no audit record. Two index reads of 20 rows, then the skewed
+    scans of the local days from which those could still be among the latest."""
+    now = dt.datetime.now(dt.UTC)
+    # an unmeasured clock (backlog file) may be a day ahead of its receipt, no more
+    on_time = [tuple(row) for row in storage._query(
+        _ON_TIME, (checkpoint_id, protocol.format_time(now + protocol.ENTRY_MAX_AHEAD)))]
+    today = storage.today().isoformat()
+    days = [row[0] for row in storage._query(
+        f"SELECT local_day {_SKEWED} ORDER BY local_day DESC LIMIT 1 OFFSET {RECENT - 1}",
+        (checkpoint_id, today))]
+    if len(on_time) == RECENT:
+        days.append(storage.calendar.day_of(protocol.parse_time(on_time[-1][0])).isoformat())
+    since = max(days, default="")
+    skewed = [(_corrected(at, offset), *rest) for at, offset, *rest in storage._query(
+        f"SELECT scanned_at, clock_offset_seconds, direction, kind, kiosk_id {_SKEWED} "
+        f"AND local_day >= $3 ORDER BY {_FILED[storage.postgresql]} DESC LIMIT {RECENT}",
+        (checkpoint_id, today, since))]
+    columns = ("filed_at", "direction", "kind", "kiosk_id")
+    return [dict(zip(columns, row, strict=True))
+            for row in sorted(on_time + skewed, reverse=True)[:RECENT]]
+
+
+def _corrected(scanned_at: str, offset: float) -> str:
+    return protocol.format_time(protocol.parse_time(scanned_at) + dt.timedelta(seconds=offset))
