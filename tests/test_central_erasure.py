@@ -341,6 +341,51 @@ def test_a_kiosk_clock_ahead_leaves_no_stay_or_identity_past_the_personal_period
         assert [r["subject_key"] == "erased" for r in rows(storage)] == [False, True]  # by id
 
 
+def send_from_a_clock_behind(storage, behind: dt.timedelta) -> dict:
+    """Person 1 scanned an hour ago at a kiosk whose clock runs ``behind`` (its battery-less
+    clock reset), uploaded at once: the centre measures the offset and files the scan today,
+    though its UUIDv7 id, made by that clock, is of a day ``behind`` ago."""
+    entry = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                       direction="in", scanned_at=NOW - behind - dt.timedelta(hours=1))
+    results = storage.ingest_batch("k1", [entry], sent_at=protocol.format_time(NOW - behind),
+                                   received_at=NOW, batch_id=uuid7())
+    assert [r["status"] for r in results] == [protocol.ACCEPTED]
+    derivation.catch_up(storage)
+    [held] = rows(storage)
+    assert held["local_day"] == storage.calendar.day_of(NOW - dt.timedelta(hours=1)).isoformat()
+    return entry
+
+
+def test_a_kiosk_clock_behind_keeps_its_raw_scans_for_the_period_from_filing(db: str) -> None:
+    """central.md: both periods "count from when the scan was made, as the centre files it".
+    A scan made an hour ago by a kiosk whose clock runs 60 days behind is filed today, and
+    `purge --days 30` must leave it: raw entries are what a trace of this week reads.
+    SQLite keeps it (its purge takes only entries received before the cutoff). PostgreSQL
+    drops the whole partition of the id's day, 60 days back, which ingest created for this
+    scan, and with it the scan received an hour ago: a point's scans of today are lost at
+    the next 06:00 run, for as long as that kiosk's clock stays wrong."""
+    with open_storage(db) as storage:
+        entry = send_from_a_clock_behind(storage, dt.timedelta(days=60))
+    central("purge", "--days", "30", "--db", db)
+    with open_storage(db) as storage:
+        assert [e["id"] for e in rows(storage)] == [entry["id"]]
+
+
+def test_a_kiosk_clock_behind_keeps_names_for_the_personal_period_from_filing(db: str) -> None:
+    """The same scan, filed today, under `purge --personal-days 30`: its name must stay for
+    30 days from today (central.md: the period counts from when the centre files it, and
+    tracing looks back 14 days). Erasure still picks entries by id day (architecture.md:
+    "sooner than their period"), so the scan loses its identity at the next run: a contact
+    of today at this point is nobody to a trace started tomorrow, for every person the
+    kiosk scans while its clock is behind."""
+    with open_storage(db) as storage:
+        send_from_a_clock_behind(storage, dt.timedelta(days=60))
+    central("purge", "--personal-days", "30", "--db", db)
+    with open_storage(db) as storage:
+        [held] = rows(storage)
+        assert (held["subject_key"] == "erased", held["document_number"]) == (False, number(1))
+
+
 def erase_with_a_batch_open(storage, other, scan: tuple[int, str, str, dt.datetime],
                             received: dt.datetime, before: dt.date) -> tuple[dict, int]:
     """Erase identities before ``before`` while the step deriving a batch storing ``scan``
