@@ -341,6 +341,37 @@ def test_a_kiosk_clock_ahead_leaves_no_stay_or_identity_past_the_personal_period
         assert [r["subject_key"] == "erased" for r in rows(storage)] == [False, True]  # by id
 
 
+@pytest.mark.parametrize("option", ["--personal-days", "--days"])
+def test_a_name_said_also_by_a_kiosk_clock_ahead_goes_with_the_period(
+        db: str, option: str) -> None:
+    """Forty days ago person 1 was scanned at CP-CHO by k1, whose clock ran a year ahead
+    (offset measured, filed 40 days back), and at CP-B by k2, whose clock was right. Both
+    scans said the same name and number: one row of ``identities``, its ``last_day`` the
+    day of k1's id, a year ahead. After the period both scans lose who they were, and so
+    must that row. The purge forgets k1's scan first (``stays.forget_scans``): the row is
+    kept, CP-B's stay still holds it. Then the stays of ids before the cutoff go
+    (``stays.forget_before``), CP-B's with them, and the identities whose ``last_day`` is
+    before the cutoff: not this one. The name and document number stay in ``identities``,
+    held by no stay, for eleven months."""
+    ahead = dt.timedelta(days=365)
+    fast = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                      direction="in", scanned_at=OLD + ahead)
+    right = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-B", kiosk="k2",
+                       direction="in", scanned_at=OLD)
+    with open_storage(db) as storage:
+        storage.ingest_batch("k1", [fast], sent_at=protocol.format_time(OLD + ahead),
+                             received_at=OLD, batch_id=uuid7())
+        storage.ingest_batch("k2", [right], sent_at=protocol.format_time(OLD),
+                             received_at=OLD, batch_id=uuid7())
+        derivation.catch_up(storage)
+        assert storage._query("SELECT count(*) FROM stays") == [(2,)]
+        assert storage._query("SELECT document_number FROM identities") == [(number(1),)]
+    central("purge", option, "30", "--db", db)
+    with open_storage(db) as storage:
+        assert storage._query("SELECT count(*) FROM stays") == [(0,)]
+        assert storage._query("SELECT document_number FROM identities") == []
+
+
 def send_from_a_clock_behind(storage, behind: dt.timedelta) -> dict:
     """Person 1 scanned an hour ago at a kiosk whose clock runs ``behind`` (its battery-less
     clock reset), uploaded at once: the centre measures the offset and files the scan today,
