@@ -372,17 +372,17 @@ def test_a_name_said_also_by_a_kiosk_clock_ahead_goes_with_the_period(
         assert storage._query("SELECT document_number FROM identities") == []
 
 
-def send_from_a_clock_behind(storage, behind: dt.timedelta) -> dict:
-    """Person 1 scanned an hour ago at a kiosk whose clock runs ``behind`` (its battery-less
-    clock reset), uploaded at once: the centre measures the offset and files the scan today,
-    though its UUIDv7 id, made by that clock, is of a day ``behind`` ago."""
-    entry = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+def send_from_a_clock_behind(storage, person: int, behind: dt.timedelta) -> dict:
+    """``person`` scanned an hour ago at CP-CHO's kiosk k2, whose clock runs ``behind`` (its
+    battery-less clock reset), uploaded at once: the centre measures the offset and files
+    the scan today, though its UUIDv7 id, made by that clock, is of a day ``behind`` ago."""
+    entry = wire_entry(payload_identity(person, "cccd"), checkpoint="CP-CHO", kiosk="k2",
                        direction="in", scanned_at=NOW - behind - dt.timedelta(hours=1))
-    results = storage.ingest_batch("k1", [entry], sent_at=protocol.format_time(NOW - behind),
+    results = storage.ingest_batch("k2", [entry], sent_at=protocol.format_time(NOW - behind),
                                    received_at=NOW, batch_id=uuid7())
     assert [r["status"] for r in results] == [protocol.ACCEPTED]
     derivation.catch_up(storage)
-    [held] = rows(storage)
+    [held] = rows(storage, "id = $1", (entry["id"],))
     assert held["local_day"] == storage.calendar.day_of(NOW - dt.timedelta(hours=1)).isoformat()
     return entry
 
@@ -391,15 +391,21 @@ def test_a_kiosk_clock_behind_keeps_its_raw_scans_for_the_period_from_filing(db:
     """central.md: both periods "count from when the scan was made, as the centre files it".
     A scan made an hour ago by a kiosk whose clock runs 60 days behind is filed today, and
     `purge --days 30` must leave it: raw entries are what a trace of this week reads.
-    SQLite keeps it (its purge takes only entries received before the cutoff). PostgreSQL
+    Person 1, scanned at CP-CHO two hours ago by k1 (clock right), shared the place with
+    person 2, so a trace of person 1 names person 2. SQLite keeps the scan (its purge takes
+    only entries received before the cutoff), and the trace still reads it. PostgreSQL
     drops the whole partition of the id's day, 60 days back, which ingest created for this
-    scan, and with it the scan received an hour ago: a point's scans of today are lost at
-    the next 06:00 run, for as long as that kiosk's clock stays wrong."""
+    scan, and with it the scan received an hour ago: a point's scans of today, and the
+    contacts they make, are lost at the next 06:00 run, for as long as that kiosk's clock
+    stays wrong."""
     with open_storage(db) as storage:
-        entry = send_from_a_clock_behind(storage, dt.timedelta(days=60))
+        entry = send_from_a_clock_behind(storage, 2, dt.timedelta(days=60))
+        send(storage, [(1, "cccd", "in", NOW - dt.timedelta(hours=2))], NOW)
+        assert [c["document_number"] for c in trace(storage)["contacts"]] == [number(2)]
     central("purge", "--days", "30", "--db", db)
     with open_storage(db) as storage:
-        assert [e["id"] for e in rows(storage)] == [entry["id"]]
+        assert [c["document_number"] for c in trace(storage)["contacts"]] == [number(2)]
+        assert entry["id"] in [e["id"] for e in rows(storage)]
 
 
 def test_a_kiosk_clock_behind_keeps_names_for_the_personal_period_from_filing(db: str) -> None:
@@ -410,7 +416,7 @@ def test_a_kiosk_clock_behind_keeps_names_for_the_personal_period_from_filing(db
     of today at this point is nobody to a trace started tomorrow, for every person the
     kiosk scans while its clock is behind."""
     with open_storage(db) as storage:
-        send_from_a_clock_behind(storage, dt.timedelta(days=60))
+        send_from_a_clock_behind(storage, 1, dt.timedelta(days=60))
     central("purge", "--personal-days", "30", "--db", db)
     with open_storage(db) as storage:
         [held] = rows(storage)
