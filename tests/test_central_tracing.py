@@ -27,7 +27,7 @@ from trace_support import (
     wire_entry,
 )
 
-from kiosk.central import derivation, document_matches, id_days, identities, stays, tracing
+from kiosk.central import derivation, document_matches, identities, stays, tracing
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
@@ -263,7 +263,8 @@ def _kept(storage: Storage) -> tuple[list[tuple], list[tuple]]:
 
 def _identities_say_what_the_stays_scans_say(storage: Storage) -> None:
     """Each kept stay's identities are held, say what its first and last scan say, and
-    last as long as a scan saying them (their ``last_day``, no older than either scan's)."""
+    last as long as a scan saying them (their ``last_day``, no older than the day either
+    scan goes by: its id's UTC day or the local day it is filed on, the earlier)."""
     derivation.catch_up(storage)
     held = {row[0]: (tuple(row[1:-1]), row[-1]) for row in storage._query(
         f"SELECT {', '.join(identities.COLUMNS)} FROM identities")}
@@ -273,8 +274,8 @@ def _identities_say_what_the_stays_scans_say(storage: Storage) -> None:
             "SELECT first_id, last_id, first_identity, last_identity FROM stays"):
         for scan_id, key in ((first_id, first_identity), (last_id, last_identity)):
             if scan_id is not None:
-                assert scans[scan_id] == (key, held[key][0])
-                assert held[key][1] >= id_days.day_of_id(scan_id).isoformat()
+                assert scans[scan_id][:2] == (key, held[key][0])
+                assert held[key][1] >= scans[scan_id][2]
 
 
 def _matches(storage: Storage) -> list[tuple]:

@@ -14,11 +14,14 @@ an id.
 Two different details sharing a key would take about 4·10⁹ distinct identities for an even
 chance (birthday bound): a province holds a few million.
 
-Personal data follows the entries' retention: each identity holds the UTC day (of the id) of
-the newest scan that says it (``last_day``, moved forward as scans are derived: once a day
-for someone scanned daily, the row is rewritten no more often), and purge and erasure, which
-cut entries by that day, delete those whose newest scan is before their cutoff
-(:func:`forget_before`), with the stays of those scans.
+Personal data follows the entries' retention: each identity holds the day by which the newest
+scan that says it goes (``last_day``, moved forward as scans are derived: once a day for
+someone scanned daily, the row is rewritten no more often), and purge and erasure delete
+those whose newest scan is before their cutoff (:func:`forget_before`), with the stays of
+those scans. They take a scan when the UTC day of its id or the local day it is filed on is
+before the cutoff (a kiosk clock ahead makes ids past the day it is filed on:
+:meth:`Storage.filed_before`), so that day is the earlier of the two (:func:`day_of`): a name
+said by a fast clock's scan and a right clock's does not outlive both.
 A stay's identities are written in the transaction that writes it, so an identity a stay
 needs exists as long as the stay (its scans are at least as old as the identity's newest).
 """
@@ -62,22 +65,27 @@ def of_scan(kind: str, name: str | None, birth_date: str | None,
 
 
 def keep(storage: Storage, tx: Any, said: Iterable[tuple[int, tuple[Any, ...], str]]) -> None:
-    """Store identities (key, details, id of a scan saying them) not held yet, and move the
-    newest scan of those held forward."""
+    """Store identities (key, details, :func:`day_of` a scan saying them) not held yet, and
+    move the newest day of those held forward."""
     newest: dict[int, tuple[tuple[Any, ...], str]] = {}
-    for key, details, entry_id in said:
+    for key, details, day in said:
         held = newest.get(key)
-        if held is None or held[1] < entry_id:
-            newest[key] = (details, entry_id)
+        if held is None or held[1] < day:
+            newest[key] = (details, day)
     if not newest:
         return
-    rows = [(key, *details, _utc_day(entry_id))
-            for key, (details, entry_id) in sorted(newest.items())]
+    rows = [(key, *details, day) for key, (details, day) in sorted(newest.items())]
     columns = ", ".join(f"r.value ->> {i}" for i in range(1, len(COLUMNS)))
     storage._execute(tx, (  # one parameter, not 7 a row (WHERE: SQLite's upsert after a SELECT)
         f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT CAST(r.value ->> 0 AS BIGINT), "
         f"{columns} FROM {storage._json_rows('$1', 'r')} WHERE true{_UPSERT}"),
         (json_rows(rows),))
+
+
+def day_of(entry_id: str, local_day: str) -> str:
+    """The day by which a scan goes (ISO text): the UTC day of its id or the local day it is
+    filed on, whichever is earlier."""
+    return min(_utc_day(entry_id), local_day)
 
 
 _DAYS: dict[int, str] = {}
@@ -113,6 +121,6 @@ def details(storage: Storage, keys: Iterable[int]) -> dict[int, tuple[Any, ...]]
 
 
 def forget_before(storage: Storage, tx: Any, before: dt.date) -> None:
-    """Delete the identities no scan of a UTC day (of its id) from ``before`` on says."""
+    """Delete the identities no scan kept past ``before`` says (by :func:`day_of`)."""
     storage._execute(tx, f"DELETE FROM {TABLE} WHERE last_day < $1", (before.isoformat(),))
 

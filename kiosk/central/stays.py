@@ -75,8 +75,9 @@ CHUNK = 500
 _BATCH = 5000
 """Stays deleted per transaction by a purge: an upload waits for one batch at most."""
 SCAN = ("e.match_key, e.checkpoint_id, e.id, e.direction, e.status, e.scanned_at, "
-         f"e.clock_offset_seconds, {identities.SCANNED}")
-"""A scan as stays are built from it (:func:`scans_of`), then what it says (:func:`said`)."""
+         f"e.clock_offset_seconds, e.local_day, {identities.SCANNED}")
+"""A scan as stays are built from it (:func:`scans_of`), then the day it is filed on and what
+it says (:func:`said`)."""
 _SAYS = len(SCAN.split(",")) - len(identities.SCANNED.split(","))
 
 
@@ -98,21 +99,23 @@ def scans_of(rows: Iterable[Sequence[Any]]) -> list[tracing.Scan]:
             for key, checkpoint, entry_id, direction, status, scanned_at, offset, *_ in rows]
 
 
-def said(rows: Iterable[Sequence[Any]]) -> dict[str, tuple[int, tuple[Any, ...]]]:
-    """{scan id: (identity key, details)} of rows read with ``SCAN``."""
+def said(rows: Iterable[Sequence[Any]]) -> dict[str, tuple[int, tuple[Any, ...], str]]:
+    """{scan id: (identity key, details, the day the scan goes by: :func:`identities.day_of`)}
+    of rows read with ``SCAN``."""
     found = {}
     for row in rows:
         details = identities.of_scan(*row[_SAYS:])
-        found[row[2]] = (identities.key_of(details), details)
+        found[row[2]] = (identities.key_of(details), details,
+                         identities.day_of(row[2], row[_SAYS - 1]))
     return found
 
 
 
 def _with_identities(storage: Storage, tx: Any, rows: list[tuple[Any, ...]],
-                     saying: dict[str, tuple[int, tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+                     saying: dict[str, tuple[int, tuple[Any, ...], str]]) -> list[tuple[Any, ...]]:
     """Stored stays (COLUMNS), after writing what their scans say (``saying``: see
     :func:`said`; a scan not in it says what its stay held already says)."""
-    identities.keep(storage, tx, ((*saying[i], i) for row in rows for i in (row[5], row[6])
+    identities.keep(storage, tx, (saying[i] for row in rows for i in (row[5], row[6])
                                   if i in saying))
     return rows
 
@@ -172,7 +175,7 @@ def keep(storage: Storage, tx: Any, rows: Iterable[Sequence[Any]]) -> None:
     if unheld := sorted({row[3] for row in closed} - held.keys()):  # stays lost: their entries say
         saying.update(said(_execute(storage, tx, (
             f"SELECT {SCAN} FROM entries e WHERE e.id IN ({slots(len(unheld))})"), unheld)))
-    identity = {**held, **{i: key for i, (key, _) in saying.items()}}
+    identity = {**held, **{i: key for i, (key, *_) in saying.items()}}
     fresh += [row_of(stay, identity) for stay in appended]
     write(storage, tx, _with_identities(storage, tx, fresh, saying))
     write(storage, tx, [_tail_row(g, t) for g, t in sorted(ends.items())], TAILS,
@@ -214,7 +217,7 @@ def _end(stay: tracing.Stay) -> tracing.Scan:
 
 
 def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.Scan]],
-             tails: dict[tuple[str, str], Tail], saying: dict[str, tuple[int, tuple[Any, ...]]]
+             tails: dict[tuple[str, str], Tail], saying: dict[str, tuple[int, tuple[Any, ...], str]]
              ) -> tuple[list[Any], list[tuple[Any, ...]], dict[tuple[str, str], Tail]]:
     """New scans that do not all come after their ``tails`` (late or out of order): rebuild
     the stays within REACH of them from every scan that decides them (what the scans read
@@ -239,7 +242,7 @@ def _rebuild(storage: Storage, tx: Any, new: dict[tuple[str, str], list[tracing.
             f"{' AND e.id >= w.id_lo AND e.id < w.id_hi' if postgresql else ''}"), params
         ).fetchall()
     saying.update(said(scans_read))
-    identity = {i: key for i, (key, _) in saying.items()}
+    identity = {i: key for i, (key, *_) in saying.items()}
     inner = {(k, c): _regions(lo, hi)[0] for k, c, lo, hi in groups}
     outer = {(k, c): _regions(lo, hi)[1] for k, c, lo, hi in groups}
     # a scan after the tail that is not this step's is stored but not derived yet (queued for
@@ -355,14 +358,14 @@ def rebuild_all(storage: Storage, tx: Any) -> int:
     else:
         cursor = _execute(storage, tx, sql)
     kept, group, built, tails = 0, [], [], []
-    saying: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    saying: dict[str, tuple[int, tuple[Any, ...], str]] = {}
 
     def add(group: list[Sequence[Any]]) -> None:
         scans = sorted(scans_of(group), key=_order)
         found = tracing.build_stays(scans, tracing.KEPT)
         theirs = said(group)
         saying.update(theirs)
-        identity = {i: key for i, (key, _) in theirs.items()}
+        identity = {i: key for i, (key, *_) in theirs.items()}
         built.extend(row_of(s, identity) for s in found)
         tails.append(_tail_row((scans[0].person, scans[0].checkpoint_id),
                                Tail(scans[-1], _end(found[-1]) if found else None)))
