@@ -123,9 +123,9 @@ def _detail(storage: Storage, checkpoint_id: str, day: dt.date) -> dict[str, Any
 # in time order in entries_checkpoint_time), else by that time corrected by the batch's
 # clock offset (on their corrected local day in the partial index entries_skewed).
 assert CLOCK_TOLERANCE_SECONDS == 120, "entries_skewed's predicate must follow the tolerance"
-_ON_TIME = (f"SELECT scanned_at, direction, kind, kiosk_id FROM entries WHERE checkpoint_id = $1 "
-            f"AND scanned_at <= $2 AND (clock_offset_seconds IS NULL OR clock_offset_seconds "
-            f"BETWEEN -120 AND 120) ORDER BY scanned_at DESC LIMIT {RECENT}")
+_ON_TIME = ("SELECT scanned_at, direction, kind, kiosk_id FROM entries WHERE checkpoint_id = $1 "
+            "AND scanned_at >= $2 AND scanned_at <= $3 AND (clock_offset_seconds IS NULL OR "
+            f"clock_offset_seconds BETWEEN -120 AND 120) ORDER BY scanned_at DESC LIMIT {RECENT}")
 _SKEWED = ("FROM entries WHERE checkpoint_id = $1 AND (clock_offset_seconds > 120 "
            "OR clock_offset_seconds < -120) AND local_day <= $2")
 _FILED = {True: "scanned_at::timestamptz + clock_offset_seconds * interval '1 second'",
@@ -137,23 +137,30 @@ def latest_scans(storage: Storage, checkpoint_id: str) -> list[dict[str, Any]]:
     """The :data:`RECENT` scans of a point filed last, each at the time it is filed: a lane
     whose clock ran ahead neither stays on top nor shows a date to come. No names, no
     documents: they show that the kiosks work, not who came, so this page is the same for
-    every role and needs no audit record. Two index reads of 20 rows, then the skewed
-    scans of the local days from which those could still be among the latest."""
+    every role and needs no audit record.
+
+    Three index reads, each of a day's scans at most however long the point's history: the
+    local day of the 20th latest skewed scan; the skewed scans from that day, the latest 20
+    by corrected time; then the latest 20 on-time scans, only back to the 20th of those
+    (earlier ones cannot be among the latest). The time index holds skewed scans too, which
+    the on-time read passes over: bounded so, it passes over no more than the 20 skewed
+    scans read and those of a clock ahead by less than a day (further ahead, their time is
+    past the read's upper end), instead of a whole history at a point whose kiosks all run
+    a few minutes off. With fewer than 20 skewed scans it has no lower end, and passes over
+    those few."""
     now = dt.datetime.now(dt.UTC)
-    # an unmeasured clock (backlog file) may be a day ahead of its receipt, no more
-    on_time = [tuple(row) for row in storage._query(
-        _ON_TIME, (checkpoint_id, protocol.format_time(now + protocol.ENTRY_MAX_AHEAD)))]
     today = storage.today().isoformat()
-    days = [row[0] for row in storage._query(
+    days = storage._query(
         f"SELECT local_day {_SKEWED} ORDER BY local_day DESC LIMIT 1 OFFSET {RECENT - 1}",
-        (checkpoint_id, today))]
-    if len(on_time) == RECENT:
-        days.append(storage.calendar.day_of(protocol.parse_time(on_time[-1][0])).isoformat())
-    since = max(days, default="")
+        (checkpoint_id, today))
     skewed = [(_corrected(at, offset), *rest) for at, offset, *rest in storage._query(
         f"SELECT scanned_at, clock_offset_seconds, direction, kind, kiosk_id {_SKEWED} "
         f"AND local_day >= $3 ORDER BY {_FILED[storage.postgresql]} DESC LIMIT {RECENT}",
-        (checkpoint_id, today, since))]
+        (checkpoint_id, today, days[0][0] if days else ""))]
+    since = skewed[-1][0] if len(skewed) == RECENT else ""
+    # an unmeasured clock (backlog file) may be a day ahead of its receipt, no more
+    on_time = [tuple(row) for row in storage._query(_ON_TIME, (
+        checkpoint_id, since, protocol.format_time(now + protocol.ENTRY_MAX_AHEAD)))]
     columns = ("filed_at", "direction", "kind", "kiosk_id")
     return [dict(zip(columns, row, strict=True))
             for row in sorted(on_time + skewed, reverse=True)[:RECENT]]
