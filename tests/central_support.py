@@ -189,8 +189,10 @@ def kiosk_entries(tmp: Path, kiosk_id: str, count: int, checkpoint: str = "CP-T"
 
 
 def batch(kiosk_id: str, entries: list[dict[str, Any]], **overrides: Any) -> dict[str, Any]:
+    """A batch as a kiosk sends it to this centre: with its monotonic clock at sending (the
+    entries of :func:`kiosk_entries` are of this boot)."""
     from kiosk.ids import uuid7
-    return {**protocol.make_batch(kiosk_id, uuid7(), entries), **overrides}
+    return {**protocol.make_batch(kiosk_id, uuid7(), entries, send_clock=True), **overrides}
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------
@@ -339,13 +341,16 @@ def database_url(engine: str, folder: Path) -> str:
 
 
 def undo_covering_keys(storage: Any, tx: Any) -> None:
-    """Undo schema v23, v22, v20 and v19 in ``tx``, for a test that takes a database back to an
-    older version: PostgreSQL's matches a purge is to add back, what the derivation steps
+    """Undo schema v24, v23, v22, v20 and v19 in ``tx``, for a test that takes a database back
+    to an older version: the batch log's entry offsets, PostgreSQL's matches a purge is to
+    add back, what the derivation steps
     have left to derive (an older centre derived
     each batch as it stored it: its entries are all derived, as the migration rebuilds
     them), then PostgreSQL's aggregate keys without their INCLUDEd counts (a column they
     include could not be dropped); SQLite's WITHOUT ROWID tables hold the same columns and
     are rebuilt again as they are."""
+    storage._execute(tx, "DROP INDEX batches_entry_offset")
+    storage._execute(tx, "ALTER TABLE batches DROP COLUMN entry_offset_seconds")
     storage._execute(tx, "DROP TABLE derive_set_aside")
     storage._execute(tx, "DROP TABLE derive_queue")
     if storage.url.startswith("postgresql"):

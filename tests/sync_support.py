@@ -327,10 +327,13 @@ def backlog_rows(n: int, *, kiosk_id: str, checkpoint_id: str = "CP-SYNC", seed:
                  ) -> Iterator[dict[str, Any]]:
     """``n`` realistic store rows, oldest first: CCCD scans of many people (decoded like the
     pipeline does), and every ``long_every``-th a long opaque code the size of a vaccination
-    certificate. Ids are fresh UUIDv7s, so every call makes new entries."""
+    certificate. Ids are fresh UUIDv7s, so every call makes new entries. The monotonic
+    clock agrees with the wall clock, as on a kiosk: the centre times this boot's entries
+    by their age on it; a scan from before this boot began is of an earlier boot."""
     rng = random.Random(seed)
     boot = boot_id()
-    start = time.time() - n * 0.5 if start is None else start
+    now, booted = time.time(), time.monotonic_ns()
+    start = now - n * 0.5 if start is None else start
     templates = []
     for i in range(200):
         payload = (f"0010990{i:05d}|{rng.randrange(10**8, 10**9)}|{_NAMES[i % 10]}|"
@@ -340,6 +343,7 @@ def backlog_rows(n: int, *, kiosk_id: str, checkpoint_id: str = "CP-SYNC", seed:
     certificates = [decode(b"HC1:" + base64.b32encode(rng.randbytes(380))) for _ in range(50)]
     for i in range(n):
         scanned = start + i * 0.5
+        monotonic = booted - round((now - scanned) * 1e9)
         pool = certificates if long_every and i % long_every == long_every - 1 else templates
         identity = pool[rng.randrange(len(pool))]
         yield {
@@ -347,8 +351,9 @@ def backlog_rows(n: int, *, kiosk_id: str, checkpoint_id: str = "CP-SYNC", seed:
             "kiosk_id": kiosk_id, "device_id": f"lane{i % 3}", "lane": "in",
             "direction": "in" if i % 2 else "out", "status": "accepted",
             "duplicate_of": None, "source": "serial", "symbology": "]Q1",
-            "scanned_at": utc_iso(scanned), "monotonic_ns": 10**12 + i * 5 * 10**8,
-            "boot_id": boot, "kind": identity.kind, "subject_key": identity.subject_key,
+            "scanned_at": utc_iso(scanned), "monotonic_ns": max(monotonic, i),
+            "boot_id": boot if monotonic >= 0 else "an-earlier-boot", "kind": identity.kind,
+            "subject_key": identity.subject_key,
             "match_key": identity.match_key, "document_number": identity.document_number,
             "name": identity.name, "birth_date": identity.birth_date,
             "gender": identity.gender, "address": identity.address,

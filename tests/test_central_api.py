@@ -68,7 +68,11 @@ def stored(server: CentralServer, kiosk_id: str) -> list[dict[str, Any]]:
 
 
 def statuses(response: httpx.Response) -> list[str]:
-    return [r["status"] for r in response.json()["results"]]
+    return statuses_of(response.json())
+
+
+def statuses_of(answer: dict[str, Any]) -> list[str]:
+    return [r["status"] for r in answer["results"]]
 
 
 # -- health and contract --------------------------------------------------------------------
@@ -92,6 +96,7 @@ def test_openapi_documents_the_batch_endpoint_from_the_protocol_module(
     assert set(entry["required"]) == set(protocol.ENTRY_FIELDS) - protocol.OPTIONAL_FIELDS
     assert set(entry["properties"]) == set(protocol.ENTRY_FIELDS)
     assert entry["properties"]["direction"]["enum"] == ["in", "out"]
+    assert {"sent_monotonic_ns", "boot_id"} <= set(body["properties"]) - set(body["required"])
     assert {"200", "400", "401", "403", "413", "422", "503"} <= set(post["responses"])
     assert protocol.HEALTH_PATH in spec["paths"]
 
@@ -152,11 +157,15 @@ def test_a_certificate_verdict_travels_with_its_entry(
 
 def test_clock_offset_of_a_kiosk_with_a_wrong_clock_is_recorded_with_each_entry(
         server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
-    """A kiosk whose clock runs an hour behind is recognisable on every entry it sent."""
+    """A kiosk whose clock runs an hour behind is recognisable on every entry it sent. A
+    kiosk that sends no monotonic clock with its batches (older than the ``send-clock``
+    feature) has every entry corrected by the batch's offset, as before."""
     entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 3, kiosk.checkpoint_id)
     sent_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    response = server.post(batch(kiosk.kiosk_id, entries, sent_at=protocol.format_time(sent_at)),
-                           token=kiosk.token)
+    old_kiosk = {name: value for name, value in batch(
+        kiosk.kiosk_id, entries, sent_at=protocol.format_time(sent_at)).items()
+        if name not in ("sent_monotonic_ns", "boot_id")}
+    response = server.post(old_kiosk, token=kiosk.token)
     answer = response.json()
     assert 3600 <= answer["clock_offset_seconds"] < 3600 + 30
     received = protocol.parse_time(answer["received_at"])
@@ -180,8 +189,12 @@ def test_a_scan_made_before_the_kiosk_clock_jumped_a_year_ahead_is_not_filed_a_y
     today under a day a year ago, so it is missing from today's report and from traces.
     The scan may be accepted and filed today, or refused and kept on the kiosk until its
     clock is set. It must never be counted a year back."""
+    from kiosk.central import reports
     first, second = kiosk_entries(tmp_path, kiosk.kiosk_id, 2, kiosk.checkpoint_id)
     assert first["boot_id"] == second["boot_id"]
+    with open_storage(server.db) as storage:  # the module's other tests scanned today too
+        today = storage.calendar.day_of(dt.datetime.now(dt.UTC))
+        counted_before = reports.daily(storage, today)["summary"]["scans"]
     assert server.post(batch(kiosk.kiosk_id, [first]), token=kiosk.token).json()[
         "results"] == [{"id": first["id"], "status": "accepted"}]
     a_year_ahead = dt.datetime.now(dt.UTC) + dt.timedelta(days=365)
@@ -190,7 +203,6 @@ def test_a_scan_made_before_the_kiosk_clock_jumped_a_year_ahead_is_not_filed_a_y
     assert response.status_code == 200
     [result] = response.json()["results"]
     assert result["status"] in ("accepted", "rejected")
-    from kiosk.central import reports
     with open_storage(server.db) as storage:
         filed = {e["id"]: e["local_day"] for e in storage.entries(kiosk_id=kiosk.kiosk_id)}
         scan_day = dt.date.fromisoformat(filed[first["id"]])
@@ -199,7 +211,97 @@ def test_a_scan_made_before_the_kiosk_clock_jumped_a_year_ahead_is_not_filed_a_y
     assert a_year_back["summary"]["scans"] == 0
     if result["status"] == "accepted":
         assert filed[second["id"]] == scan_day.isoformat()
-        assert on_the_day["summary"]["scans"] == 2
+        assert scan_day == today
+        assert on_the_day["summary"]["scans"] == counted_before + 2
+
+
+def test_scans_a_kiosk_recorded_at_1970_and_sent_in_the_same_boot_are_filed_when_made(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """A kiosk without a clock battery starts at 1970 and scans before the network sets its
+    clock; the scans go once it is set, in the same boot. Their ``scanned_at`` and ids say
+    1970, their monotonic times say a moment ago: the centre files them today, by their
+    age, where a trace of the last days finds them. The batch log keeps their offset, so
+    tracing widens its reads that far (on PostgreSQL their ids lie in the default
+    partition, 56 years from the time they are filed at)."""
+    from kiosk.central.id_days import id_prefix
+    from kiosk.central.schema import LARGEST_CLOCK_OFFSET
+    from kiosk.central.trace_queries import StorageSource
+
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 2, kiosk.checkpoint_id, start=300)
+    for n, entry in enumerate(entries):  # as that kiosk wrote them: id and scanned_at by its
+        at = dt.datetime(1970, 1, 1, 0, 0, 40 + n, tzinfo=dt.UTC)  # clock, 40 s after boot
+        entry["scanned_at"], entry["id"] = protocol.format_time(at), id_prefix(at) + entry[
+            "id"][13:]
+    answer = server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token).json()
+    assert statuses_of(answer) == ["accepted"] * 2
+    assert abs(answer["clock_offset_seconds"]) < 60  # the clock is right by now
+    now = dt.datetime.now(dt.UTC)
+    with open_storage(server.db) as storage:
+        rows = {row["id"]: row for row in storage.entries(kiosk_id=kiosk.kiosk_id)}
+        today = storage.calendar.day_of(now).isoformat()
+        largest = storage._query(LARGEST_CLOCK_OFFSET)[0][0]
+        found = StorageSource(storage).person_rows(
+            [entries[0]["subject_key"]], now - dt.timedelta(days=14), now)
+    for entry in entries:
+        row = rows[entry["id"]]
+        filed = (protocol.parse_time(row["scanned_at"])
+                 + dt.timedelta(seconds=row["clock_offset_seconds"]))
+        assert abs((filed - now).total_seconds()) < 60, filed
+        assert row["local_day"] == today
+    assert largest >= max(abs(r["clock_offset_seconds"]) for r in rows.values())
+    assert entries[0]["id"] in {row[0] for row in found}
+
+
+def test_entries_of_another_boot_in_the_same_batch_keep_the_batch_offset(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """A batch sent with the clock a year ahead holds a scan of this boot, made before the
+    clock jumped, and one of an earlier boot made with the clock already a year ahead.
+    Monotonic times say nothing across boots: the earlier boot's scan is corrected by the
+    batch's offset, as every scan was before; this boot's is timed by its age. Both are
+    filed today."""
+    this_boot, earlier = kiosk_entries(tmp_path, kiosk.kiosk_id, 2, kiosk.checkpoint_id,
+                                       start=400)
+    ahead = dt.timedelta(days=365)
+    earlier["boot_id"] = "an-earlier-boot"
+    earlier["scanned_at"] = protocol.format_time(protocol.parse_time(earlier["scanned_at"])
+                                                 + ahead)
+    sent = protocol.format_time(dt.datetime.now(dt.UTC) + ahead)
+    answer = server.post(batch(kiosk.kiosk_id, [this_boot, earlier], sent_at=sent),
+                         token=kiosk.token).json()
+    assert statuses_of(answer) == ["accepted"] * 2
+    rows = {row["id"]: row for row in stored(server, kiosk.kiosk_id)}
+    assert rows[earlier["id"]]["clock_offset_seconds"] == answer["clock_offset_seconds"]
+    assert answer["clock_offset_seconds"] < -364 * 86400
+    assert abs(rows[this_boot["id"]]["clock_offset_seconds"]) < 60
+    assert rows[this_boot["id"]]["local_day"] == rows[earlier["id"]]["local_day"]
+
+
+def test_a_monotonic_time_after_the_send_or_an_age_past_the_window_files_nothing_anywhere(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """A lying (or broken) kiosk's monotonic clock buys nothing the batch's own clock would
+    not: an entry whose ``monotonic_ns`` is after the send's (an age below zero, which no
+    monotonic clock gives within a boot) is corrected by the batch's offset as an older
+    kiosk's is, never filed in the future; an age over 400 days is refused like a
+    ``scanned_at`` that old; and one of the pair without the other refuses the batch."""
+    later, aged = kiosk_entries(tmp_path, kiosk.kiosk_id, 2, kiosk.checkpoint_id, start=500)
+    body = batch(kiosk.kiosk_id, [later, aged])
+    body["sent_monotonic_ns"] = 401 * 86400 * 10**9
+    aged["monotonic_ns"] = 0  # "scanned 401 days ago"
+    later["monotonic_ns"] = body["sent_monotonic_ns"] + 3 * 86400 * 10**9  # "3 days ahead"
+    answer = server.post(body, token=kiosk.token).json()
+    assert statuses_of(answer) == ["accepted", "rejected"]
+    assert answer["results"][1]["code"] == "too_old"
+    assert answer["results"][1]["params"]["field"] == "monotonic_ns"
+    [row] = stored(server, kiosk.kiosk_id)
+    assert row["clock_offset_seconds"] == answer["clock_offset_seconds"]
+    assert row["scanned_at"] == later["scanned_at"]
+
+    for missing in ("sent_monotonic_ns", "boot_id"):
+        half = batch(kiosk.kiosk_id, [aged])
+        del half[missing]
+        response = server.post(half, token=kiosk.token)
+        assert response.status_code == 422
+        assert response.json()["error"] == f"{missing}: missing field"
 
 
 @pytest.mark.parametrize("encoding", ["zstd", "gzip", "identity"])

@@ -20,9 +20,13 @@ def storage(request, tmp_path: Path):
         yield opened
 
 
-def _log(storage, offsets: list[float | None]) -> None:
-    rows = [(f"b-{n}", f"k-{n % 7}", None, "2026-11-30T08:00:00Z", offset, 1, 1, 0, 0)
-            for n, offset in enumerate(offsets)]
+def _log(storage, offsets: list[float | None], entry_offsets: list[float | None] | None = None
+         ) -> None:
+    """Batch log records with these offsets and, for batches whose entries were timed by
+    their age on the kiosk's monotonic clock, the largest of theirs (None: none was)."""
+    rows = [(f"b-{n}", f"k-{n % 7}", None, "2026-11-30T08:00:00Z", offset, 1, 1, 0, 0, by_age)
+            for n, (offset, by_age) in enumerate(zip(
+                offsets, entry_offsets or [None] * len(offsets), strict=True))]
     with storage._transaction() as tx:
         storage._insert_rows(tx, "batches", BATCH_COLUMNS, rows)
 
@@ -33,8 +37,9 @@ def _plan(storage) -> str:
 
 
 def _full_read(storage) -> float | None:
-    offsets = [abs(row[0]) for row in storage._query("SELECT clock_offset_seconds FROM batches")
-               if row[0] is not None]
+    offsets = [abs(value) for row in storage._query(
+        "SELECT clock_offset_seconds, entry_offset_seconds FROM batches")
+        for value in row if value is not None]
     return max(offsets, default=None)
 
 
@@ -59,3 +64,18 @@ def test_the_largest_offset_either_way_is_read_from_the_index(storage) -> None:
 
     _log(storage, [9000.5, None])  # a later batch further off still is seen at once
     assert storage._query(LARGEST_CLOCK_OFFSET)[0][0] == 9000.5 == _full_read(storage)
+
+
+def test_an_entry_timed_by_its_age_widens_the_largest_offset(storage) -> None:
+    """Scans made at 1970 and sent in the same boot once the clock was set: the batch's
+    offset is small, its entries' are 56 years (kiosk.sync.protocol.Timing). Tracing must
+    widen its reads by those too, read from the end of v24's index as fast."""
+    offsets: list[float | None] = [(n % 240) - 120.5 for n in range(3000)]
+    by_age: list[float | None] = [None if n % 2 else 0.25 for n in range(3000)]
+    by_age[777] = 1_764_547_200.5  # 1970 → 2025-12-01
+    _log(storage, offsets, by_age)
+
+    assert storage._query(LARGEST_CLOCK_OFFSET)[0][0] == 1_764_547_200.5 == _full_read(storage)
+    plan = _plan(storage)
+    assert "batches_offset" in plan and "batches_entry_offset" in plan, plan
+    assert "Seq Scan" not in plan and "SCAN batches" not in plan, plan

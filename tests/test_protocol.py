@@ -246,6 +246,31 @@ def test_an_envelope_value_with_a_newline_after_it_refuses_the_batch(field: str)
     assert typed[0] == 422 and typed[2]["field"] == field
 
 
+def test_a_batch_carries_the_boots_monotonic_clock_only_when_asked_and_both_or_neither(
+        ) -> None:
+    """``send_clock`` (for a centre listing ``send-clock``) adds the clock entries are
+    stamped with and this boot's id, read as the batch is made; either member alone
+    refuses the batch, the same way whether it is parsed typed or plain."""
+    import time
+
+    from kiosk.ids import boot_id
+
+    plain = protocol.make_batch("k1", "01a200b3-6972-7184-a3c6-0b3ee4f5d2af", [_SAMPLE])
+    assert {"sent_monotonic_ns", "boot_id"}.isdisjoint(plain)
+    before = time.monotonic_ns()
+    body = protocol.make_batch("k1", "01a200b3-6972-7184-a3c6-0b3ee4f5d2af", [_SAMPLE],
+                               send_clock=True)
+    assert before <= body["sent_monotonic_ns"] <= time.monotonic_ns()
+    assert body["boot_id"] == boot_id()
+    decoded = protocol.decode_batch(json.dumps(body).encode())
+    assert (decoded["sent_monotonic_ns"], decoded["boot_id"]) == (body["sent_monotonic_ns"],
+                                                                  body["boot_id"])
+    for missing in ("sent_monotonic_ns", "boot_id"):
+        half = {k: v for k, v in body.items() if k != missing}
+        typed, plain_way = _both_ways(half)
+        assert typed == plain_way == (422, "refusal.missing_field", {"field": missing})
+
+
 def test_a_refused_hour_with_a_newline_after_it_is_refused() -> None:
     with pytest.raises(protocol.ProtocolError) as caught:
         protocol.validate_health({"refused_by_hour": {"2026-11-28T13\n": 1}})

@@ -78,6 +78,38 @@ def test_push_sends_the_backlog_oldest_first_in_bounded_batches_and_acknowledges
     assert seen[-1].total == 1234 and seen[-1].eta_seconds == 0
 
 
+def test_scans_recorded_while_the_clock_said_1970_go_with_the_boots_clock_and_file_today(
+        central, kiosk_id, tmp_path, make_worker):
+    """The kiosk's clock said 1970 (never set) while it scanned; it is set before they go,
+    in the same boot. The centre lists ``send-clock``, so the kiosk's batches carry its
+    monotonic clock and boot: the centre times the scans by their age and files them
+    today, where without it their 1970 times were refused as more than 400 days old."""
+    import datetime as dt
+
+    from kiosk.sync import protocol
+
+    config = load(tmp_path, kiosk_id, central.url, central.enrol(kiosk_id))
+    ids = fill_backlog(config.store_path, 5, kiosk_id=kiosk_id)
+    store = Store(config.store_path)
+    try:
+        with store.transaction() as conn:
+            conn.execute("UPDATE entries SET scanned_at = '1970-01-01T00:03:00.000000Z'")
+    finally:
+        store.close()
+    summary = make_worker(config).push_now()
+
+    assert (summary.accepted, summary.rejected) == (5, 0)
+    today = dt.datetime.now(dt.UTC)
+    for entry_id in ids:
+        row = central.stored_entry(entry_id)
+        filed = (protocol.parse_time(row["scanned_at"])
+                 + dt.timedelta(seconds=row["clock_offset_seconds"]))
+        assert abs((filed - today).total_seconds()) < 3600, filed
+    assert [tuple(r) for r in central._query(
+        "SELECT entry_offset_seconds IS NOT NULL FROM batches WHERE kiosk_id = ?",
+        (kiosk_id,))] == [(1,)]
+
+
 def test_a_repeated_upload_is_answered_duplicate_and_the_centre_stores_each_entry_once(
         central, kiosk_id, tmp_path, make_worker):
     """A kiosk that lost its acknowledgements (restored backup) simply re-sends: no harm."""

@@ -378,7 +378,9 @@ def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
                            token=repr(kiosk.id))
     results = storage.ingest_batch(kiosk.id, batch["entries"], sent_at=batch["sent_at"],
                                    received_at=received_at, batch_id=batch["batch_id"],
-                                   checkpoint_id=kiosk.checkpoint_id, time_window=True)
+                                   checkpoint_id=kiosk.checkpoint_id, time_window=True,
+                                   sent_monotonic_ns=batch.get("sent_monotonic_ns"),
+                                   boot_id=batch.get("boot_id"))
     offset = protocol.clock_offset_seconds(received_at, protocol.parse_time(batch["sent_at"]))
     if batch.get("health") is not None:
         heartbeat.record(storage, kiosk.id, protocol.validate_health(batch["health"]),

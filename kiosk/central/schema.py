@@ -577,6 +577,15 @@ MIGRATIONS: list[list[Statement]] = [
                 PRIMARY KEY (subject_key, day, match_key)
             )"""},
     ],
+    [
+        # v24: a batch's entries of the boot it was sent in are timed by their age on the
+        # kiosk's monotonic clock (kiosk.sync.protocol.Timing), each by its own offset, which
+        # may be larger than the batch's (scans made at 1970, sent once the clock was set).
+        # The log keeps the largest of them, read like the batch's own from an index's end
+        # (LARGEST_CLOCK_OFFSET), so that tracing still widens its reads far enough.
+        "ALTER TABLE batches ADD COLUMN entry_offset_seconds {float}",
+        "CREATE INDEX batches_entry_offset ON batches ((abs(entry_offset_seconds)))",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14
@@ -590,9 +599,12 @@ database from before it has its document matches rebuilt when it reaches it."""
 IDENTITIES_VERSION = 18
 """The schema version that added the stays' identities: every stay, tail and identity is
 rebuilt when a database reaches it (v13 added the stays, v16 their tails)."""
-LARGEST_CLOCK_OFFSET = "SELECT max(abs(clock_offset_seconds)) FROM batches"
-"""The largest clock offset, either way, of any batch (NULL when none has one). Written as
-v17's index ``batches_offset`` spells it, so that both planners read it from that index's end
+LARGEST_CLOCK_OFFSET = (
+    "SELECT max(o) FROM (SELECT max(abs(clock_offset_seconds)) AS o FROM batches "
+    "UNION ALL SELECT max(abs(entry_offset_seconds)) FROM batches) AS largest")
+"""The largest clock offset, either way, of any batch or of any entry timed by its age (v24;
+NULL when none has one). Each half written as v17's index ``batches_offset`` and v24's
+``batches_entry_offset`` spell it, so that both planners read it from those indexes' ends
 (PostgreSQL's and SQLite's min/max optimisations both match the indexed expression)."""
 
 

@@ -52,13 +52,17 @@ PERSONAL_NULLED = ("document_number", "name", "birth_date", "gender", "address",
 PERSONAL_COLUMNS = (*PERSONAL_NULLED, "payload", "extra", "subject_key")
 """Every column that says who an entry is about."""
 BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset_seconds",
-                 "entries", "accepted", "duplicate", "rejected")
-"""A batch log record: who sent it when, the clock offset then, and what became of it."""
+                 "entries", "accepted", "duplicate", "rejected", "entry_offset_seconds")
+"""A batch log record: who sent it when, the clock offset then, and what became of it;
+``entry_offset_seconds``, the largest either way of the offsets its entries timed by their
+age on the kiosk's monotonic clock were filed by (:class:`protocol.Timing`; None if none
+was), which the largest offset tracing reads (:data:`schema.LARGEST_CLOCK_OFFSET`) covers
+too."""
 
-(_KIOSK, _CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _DAY, _SUBJECT) = (
-    STORED_COLUMNS.index(name) for name in (
-        "kiosk_id", "checkpoint_id", "direction", "source", "scanned_at", "local_day",
-        "subject_key"))
+(_KIOSK, _CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _MONOTONIC, _BOOT, _DAY,
+ _SUBJECT) = (STORED_COLUMNS.index(name) for name in (
+    "kiosk_id", "checkpoint_id", "direction", "source", "scanned_at", "monotonic_ns",
+    "boot_id", "local_day", "subject_key"))
 _COUNTED = operator.itemgetter(_CHECKPOINT, _DAY, _DIRECTION, _SOURCE)
 """What the per-checkpoint counts take of a stored row (:meth:`aggregates.Tally.add`)."""
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
@@ -214,19 +218,23 @@ class Storage(ABC):
     def ingest_batch(self, kiosk_id: str, entries: Sequence[Any], *, sent_at: str | None,
                      received_at: dt.datetime, batch_id: str,
                      checkpoint_id: str | None = None,
-                     time_window: bool = False) -> list[dict[str, Any]]:
+                     time_window: bool = False, sent_monotonic_ns: int | None = None,
+                     boot_id: str | None = None) -> list[dict[str, Any]]:
         """Store a batch of wire entries from ``kiosk_id``; one result per entry, in order.
 
         ``sent_at`` is the kiosk's clock when it sent the batch; None for entries that came
         in a backlog file, whose age says nothing about the kiosk's clock: their clock offset
         stays unknown and the kiosk's last contact and offset are left as they were.
+        ``sent_monotonic_ns`` and ``boot_id``, the kiosk's monotonic clock then (None: a
+        kiosk that does not send it): the entries of that boot are timed by their age on it,
+        the others corrected by the batch's offset (:class:`protocol.Timing`).
 
         ``checkpoint_id`` is the kiosk's checkpoint from its enrolment (the API and the
         file importer always give it): an entry filed under another checkpoint is rejected,
         so a kiosk cannot put entries at a place it does not stand. None skips that check
         (only for callers that hold no enrolment, such as test fixtures).
-        ``time_window``: refuse a ``sent_at`` or ``scanned_at`` outside the window around
-        ``received_at`` (:func:`protocol.sent_at_problem`, :func:`protocol.scanned_at_window`);
+        ``time_window``: refuse a ``sent_at`` or an entry's time outside the window around
+        ``received_at`` (:func:`protocol.sent_at_problem`, :class:`protocol.Timing`);
         the API and the importer set it, fixtures loading history at odd dates do not.
 
         ``accepted``: stored now. ``duplicate``: the id was already held (same content;
@@ -249,9 +257,9 @@ class Storage(ABC):
             if problem:
                 raise problem
             offset = protocol.clock_offset_seconds(received_at, sent)
-        receipt = (protocol.format_time(received_at), offset, batch_id)
+        received = protocol.format_time(received_at)
         received_on = self.calendar.local(received_at)[0]
-        window = protocol.scanned_at_window(received_at, offset)
+        timing = protocol.Timing(received_at, offset, sent_monotonic_ns, boot_id)
         place = self.calendar.place
         results: list[dict[str, Any] | None] = [None] * len(entries)
         fresh: dict[str, Candidate] = {}
@@ -274,9 +282,11 @@ class Storage(ABC):
             elif row is not None and row[_SUBJECT] == ERASED:  # erasure would skip it
                 row, refusal = None, protocol.Refusal("reserved", field="subject_key",
                                                       got=json.dumps(ERASED))
-            elif row is not None and time_window:
-                refusal = protocol.scanned_at_problem(row[_SCANNED_AT], window)
-                row = None if refusal else row
+            elif row is not None:
+                entry_offset, problem = timing.entry(row[_SCANNED_AT], row[_MONOTONIC],
+                                                     row[_BOOT])
+                if problem is not None and time_window:
+                    row, refusal = None, problem
             if row is None:
                 refusal = over_bound or refusal
                 assert refusal is not None
@@ -285,8 +295,9 @@ class Storage(ABC):
                 results[index] = {"id": entry_id, "status": protocol.REJECTED,
                                   **refusal.answer()}
                 continue
-            day, hour = place(row[_SCANNED_AT], offset)
-            candidate, entry_id = Candidate(index, (*row, *receipt, day), hour), row[0]
+            day, hour = place(row[_SCANNED_AT], entry_offset)
+            candidate, entry_id = Candidate(
+                index, (*row, received, entry_offset, batch_id, day), hour), row[0]
             if over_bound is not None:
                 if_held.append((candidate, over_bound))
             elif entry_id in fresh:
@@ -326,7 +337,8 @@ class Storage(ABC):
             counts = Counter(r["status"] for r in results)  # type: ignore[index]
             self._log_batch(tx, {
                 "batch_id": batch_id, "kiosk_id": kiosk_id, "sent_at": sent_at,
-                "received_at": receipt[0], "clock_offset_seconds": offset,
+                "received_at": received, "clock_offset_seconds": offset,
+                "entry_offset_seconds": timing.largest,
                 "entries": len(entries), "accepted": counts[protocol.ACCEPTED],
                 "duplicate": counts[protocol.DUPLICATE], "rejected": counts[protocol.REJECTED],
             })

@@ -28,6 +28,7 @@ import io
 import json
 import operator
 import re
+import time
 import typing
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -37,7 +38,7 @@ import msgspec
 import msgspec.inspect as mi
 from msgspec import Meta
 
-from kiosk import messages
+from kiosk import ids, messages
 
 PROTOCOL_VERSION = 1
 BATCHES_PATH = "/api/v1/batches"
@@ -675,10 +676,11 @@ class Heartbeat(msgspec.Struct, forbid_unknown_fields=True):
     health: Health
 
 
-FEATURES = ("health", "backlog-keys")
+FEATURES = ("health", "backlog-keys", "send-clock")
 """What this centre understands beyond the first release of protocol 1 (in the health
 answer): ``health`` — the heartbeat endpoint and a batch's ``health`` member;
-``backlog-keys`` — the backlog-keys endpoint (backlog file format 2)."""
+``backlog-keys`` — the backlog-keys endpoint (backlog file format 2); ``send-clock`` — a
+batch's ``sent_monotonic_ns`` and ``boot_id`` (:class:`Timing`)."""
 
 
 def validate_health(obj: object) -> Health:
@@ -755,6 +757,14 @@ class Batch(msgspec.Struct, forbid_unknown_fields=True):
     entries: Annotated[list[Entry], Meta(max_length=MAX_BATCH_ENTRIES)]
     health: Health | None = None
     """Optional (see :class:`Health`): the kiosk's health as it sends the batch."""
+    sent_monotonic_ns: Count | None = None
+    """Optional, with ``boot_id`` (feature ``send-clock``): the kiosk's monotonic clock as it
+    sent the batch, the clock of its entries' ``monotonic_ns``. An entry of that boot is
+    timed by its age on it, whatever the wall clock said then or says now
+    (:class:`Timing`); a kiosk sends the pair only to a centre that lists the feature."""
+    boot_id: Text | None = None
+    """The boot ``sent_monotonic_ns`` was read in; one of the two without the other is
+    refused (``missing_field``)."""
 
 
 BATCH_FIELDS: tuple[str, ...] = Batch.__struct_fields__
@@ -806,9 +816,12 @@ def _real_date(text: str) -> bool:
 
 def make_batch(kiosk_id: str, batch_id: str, entries: list[dict[str, Any]],
                sent_at: dt.datetime | None = None, *,
-               health: dict[str, Any] | None = None) -> dict[str, Any]:
+               health: dict[str, Any] | None = None,
+               send_clock: bool = False) -> dict[str, Any]:
     """The envelope the client posts; ``sent_at`` defaults to now on the kiosk's clock;
-    ``health`` (:class:`Health`) only for a centre that lists the feature."""
+    ``health`` (:class:`Health`) only for a centre that lists the feature, and so
+    ``send_clock``: this boot's monotonic clock now (``time.monotonic_ns``, the clock
+    :class:`kiosk.scan.Scan` stamps each entry with) and ``boot_id``."""
     batch = {
         "protocol": PROTOCOL_VERSION,
         "kiosk_id": kiosk_id,
@@ -818,7 +831,18 @@ def make_batch(kiosk_id: str, batch_id: str, entries: list[dict[str, Any]],
     }
     if health is not None:
         batch["health"] = health
+    if send_clock:
+        batch["sent_monotonic_ns"], batch["boot_id"] = time.monotonic_ns(), ids.boot_id()
     return batch
+
+
+def _send_clock_problem(sent_monotonic_ns: object, boot_id: object) -> Refusal | None:
+    """``sent_monotonic_ns`` and ``boot_id`` come together or not at all: one alone times
+    nothing, and is a kiosk's mistake to show rather than to pass over."""
+    if (sent_monotonic_ns is None) != (boot_id is None):
+        return Refusal("missing_field",
+                       field="boot_id" if boot_id is None else "sent_monotonic_ns")
+    return None
 
 
 def validate_batch(obj: object, *, max_entries: int = MAX_BATCH_ENTRIES) -> dt.datetime:
@@ -830,7 +854,8 @@ def validate_batch(obj: object, *, max_entries: int = MAX_BATCH_ENTRIES) -> dt.d
     """
     if not isinstance(obj, dict):
         raise ProtocolError(422, "wire.not_object", got=json_type_words(obj))
-    problem = _first_problem(obj, _BATCH, skip=("entries",))
+    problem = (_first_problem(obj, _BATCH, skip=("entries",))
+               or _send_clock_problem(obj.get("sent_monotonic_ns"), obj.get("boot_id")))
     if problem:
         raise ProtocolError.refusing(422, problem)
     if obj.get("health") is not None:
@@ -918,6 +943,66 @@ def scanned_at_problem(scanned_at: str, window: tuple[str, str]) -> Refusal | No
     return None
 
 
+UNIX_EPOCH = "1970-01-01T00:00:00.000000Z"
+"""The earliest ``scanned_at`` an entry timed by its age may carry (:class:`Timing`)."""
+
+
+class Timing:
+    """How the centre times each entry of one batch: the clock offset it files the entry
+    by (centre time − kiosk ``scanned_at``, see :mod:`kiosk.central.localdays`) and whether
+    that time is one to take.
+
+    An entry of the boot the batch was sent in (its ``boot_id`` is the batch's) is timed
+    by its age on that boot's monotonic clock, ``sent_monotonic_ns − monotonic_ns``: it was
+    scanned at ``received_at`` minus that age. No wall clock is asked, so a scan made
+    before the kiosk's clock jumped (a wrong year typed), or at 1970 before the clock was
+    set, is filed when it happened. The transit time is not subtracted (the centre cannot
+    know it): the scan is filed that much late, as the batch offset files every other
+    entry. Its age is judged by the centre's window: more than ENTRY_MAX_AGE is
+    ``too_old``, as a lying kiosk's age would be. Its ``scanned_at`` may still not be more
+    than ENTRY_MAX_AHEAD past the kiosk's clock at sending (``too_new``), since the centre
+    purges entries, and the batch log, by ids made by that clock
+    (:data:`kiosk.central.storage.BATCH_LOG_MARGIN`), nor before :data:`UNIX_EPOCH`, where
+    an unset clock starts (year 1 is a forgery): the offset it is filed by bounds how far
+    tracing widens its reads, on a calendar that ends at year 1.
+
+    Every other entry is corrected by the batch's clock offset ``offset_seconds`` (None: a
+    backlog file, clock unknown) and judged by :func:`scanned_at_window`: an entry of
+    another boot, a batch without ``sent_monotonic_ns`` (an older kiosk), and an entry whose
+    ``monotonic_ns`` is after the send's — a monotonic clock never goes back within a boot,
+    so that pair is broken or a lie, and buys nothing the batch's offset would not give.
+    """
+
+    __slots__ = ("boot_id", "largest", "offset", "received_at", "sent_ns", "window")
+
+    def __init__(self, received_at: dt.datetime, offset_seconds: float | None,
+                 sent_monotonic_ns: int | None = None, boot_id: str | None = None) -> None:
+        self.received_at, self.offset = received_at, offset_seconds
+        self.sent_ns, self.boot_id = sent_monotonic_ns, boot_id
+        self.window = scanned_at_window(received_at, offset_seconds)
+        self.largest: float | None = None
+        """The entry offset of largest size of the entries timed by their age, for the
+        batch log (the largest offset tracing widens its reads by)."""
+
+    def entry(self, scanned_at: str, monotonic_ns: int, boot_id: str
+              ) -> tuple[float | None, Refusal | None]:
+        """An entry's (valid) time → (its clock offset, why it is refused or None)."""
+        if boot_id != self.boot_id or self.sent_ns is None or monotonic_ns > self.sent_ns:
+            return self.offset, scanned_at_problem(scanned_at, self.window)
+        age = dt.timedelta(microseconds=(self.sent_ns - monotonic_ns) // 1000)
+        if age > ENTRY_MAX_AGE:
+            return self.offset, Refusal("too_old", field="monotonic_ns",
+                                        days=ENTRY_MAX_AGE.days,
+                                        time=format_time(self.received_at - age))
+        if not UNIX_EPOCH <= scanned_at <= self.window[1]:
+            return self.offset, scanned_at_problem(scanned_at, (UNIX_EPOCH, self.window[1]))
+        offset = round((self.received_at - age - dt.datetime.fromisoformat(scanned_at)
+                        ).total_seconds(), 6)
+        if self.largest is None or abs(offset) > abs(self.largest):
+            self.largest = offset
+        return offset, None
+
+
 def clock_offset_seconds(received_at: dt.datetime, sent_at: dt.datetime) -> float:
     """Server receive time minus kiosk send time: ≈ the kiosk clock's error plus transit time."""
     return round((received_at - sent_at).total_seconds(), 6)
@@ -983,6 +1068,8 @@ def decode_batch(data: bytes, content_encoding: str | None = None, *,
     # the rules a type cannot say: validate_batch's (a real time, text a database holds)
     if (typed is not None and parse_time(typed.sent_at) is not None
             and _text_problem(typed.kiosk_id) is None
+            and _send_clock_problem(typed.sent_monotonic_ns, typed.boot_id) is None
+            and (typed.boot_id is None or _text_problem(typed.boot_id) is None)
             and (typed.health is None or _health_problem(typed.health) is None)
             and _judged(typed.entries)):
         return {name: getattr(typed, name) for name in BATCH_FIELDS}

@@ -186,6 +186,10 @@ class Uploader:
         self.health: Callable[[], dict[str, Any]] | None = None
         """Builds the kiosk's health report that goes with every batch; None for a centre
         that does not list the feature (it would refuse the member)."""
+        self.send_clock = False
+        """Whether batches carry this boot's monotonic clock at sending (the centre lists
+        the ``send-clock`` feature; an older one would refuse the members), so that the
+        centre times this boot's entries by their age, not by the wall clock."""
         self._pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor,
                            ThreadPoolExecutor] | None = None
         self._acknowledging: Future[None] | None = None
@@ -246,9 +250,10 @@ class Uploader:
         (the batch was refused as too large, or in an encoding the centre lacks)."""
         assert self._pools is not None
         prepare, send, _ = self._pools
-        encoding, health = self.encoding, self.health
+        encoding, health, clock = self.encoding, self.health, self.send_clock
         upcoming: Future[Batch | None] = prepare.submit(self._build, after, self.limits,
-                                                        encoding, health, self._holds())
+                                                        encoding, health, clock,
+                                                        self._holds())
         flying: deque[tuple[Batch, Future[BatchAnswer]]] = deque()
         failure: BaseException | None = None
         failed: Batch | None = None
@@ -262,7 +267,7 @@ class Uploader:
                         failure = Yield()
                         break
                     upcoming = prepare.submit(self._build, batch.ids[-1], self.limits,
-                                              encoding, health, self._holds())
+                                              encoding, health, clock, self._holds())
                     self.board.update(methodcaller("sending", len(batch.ids)))
                     flying.append((batch, send.submit(
                         self.client.post_batch, batch.body, batch.encoding, batch.ids)))
@@ -317,11 +322,12 @@ class Uploader:
         raise failure
 
     def _build(self, after: str, limits: Limits, encoding: str | None,
-               health: Callable[[], dict[str, Any]] | None,
+               health: Callable[[], dict[str, Any]] | None, clock: bool,
                held: dict[str, float]) -> Batch | None:
         """Read the next pending rows after ``after`` and encode them within the limits,
-        with the kiosk's health report when the centre takes it; entries ``held`` back (id →
-        when they may go again) are left out until their time, then sent alone."""
+        with the kiosk's health report and monotonic clock when the centre takes them;
+        entries ``held`` back (id → when they may go again) are left out until their time,
+        then sent alone."""
         while True:
             read = read_pending(self.store, limits.entries, after)
             if not read:
@@ -345,7 +351,8 @@ class Uploader:
         cut = len(rows) == limits.entries
         while True:
             body, used = protocol.encode_body(
-                protocol.make_batch(self.kiosk_id, uuid7(), wire, health=report), encoding)
+                protocol.make_batch(self.kiosk_id, uuid7(), wire, health=report,
+                                    send_clock=clock), encoding)
             if len(body) <= limits.bytes or len(wire) == 1:
                 return Batch(after, [e["id"] for e in wire], body, used, cut)
             keep = max(1, min(len(wire) // 2, int(len(wire) * limits.bytes / len(body))))

@@ -321,6 +321,7 @@ class SyncWorker:
             online, self._features_known = True, True
             self.uploader.health = (self._health_report if heartbeat.centre_takes_health(answer)
                                     else None)
+            self.uploader.send_clock = "send-clock" in (answer.get("features") or ())
             if not self._keys_exchanged and "backlog-keys" in (answer.get("features") or ()):
                 self._exchange_keys()
         self.board.update(lambda state: replace(state, online=online))
@@ -364,6 +365,7 @@ class SyncWorker:
             log.warning("sync: heartbeat failed (%s)", exc)
             if isinstance(exc, Refused):  # the centre no longer takes it: ask again next time
                 self.uploader.health, self._features_known = None, False
+                self.uploader.send_clock = False
             online = exc.reached_server
         else:
             online = True
