@@ -304,6 +304,38 @@ def test_a_monotonic_time_after_the_send_or_an_age_past_the_window_files_nothing
         assert response.json()["error"] == f"{missing}: missing field"
 
 
+def test_scans_filed_by_their_age_and_resent_after_a_lost_acknowledgement_are_duplicates(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """A kiosk with a flat clock battery scans at 1970, its clock is set, and the batch is
+    filed today by the scans' age. The acknowledgement is lost (the power goes), so the
+    kiosk sends the same scans again: after the reboot (its clock again at 1970, then set:
+    a new boot, whose monotonic clock says nothing of the scans' age), or without its
+    monotonic clock at all (a centre that stopped listing ``send-clock`` in between, a
+    kiosk release rolled back). The centre holds those scans, unchanged: each resend is
+    answered ``duplicate`` (docs/protocol.md: resending is always safe), never ``rejected``
+    as more than 400 days old — the kiosk would set aside, as refused, scans the centre
+    counts."""
+    from kiosk.central.id_days import id_prefix
+
+    entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 2, kiosk.checkpoint_id, start=600)
+    for n, entry in enumerate(entries):
+        at = dt.datetime(1970, 1, 1, 0, 0, 40 + n, tzinfo=dt.UTC)
+        entry["scanned_at"], entry["id"] = protocol.format_time(at), id_prefix(at) + entry[
+            "id"][13:]
+    assert statuses_of(server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token).json()
+                       ) == ["accepted"] * 2
+    held = {row["id"]: row for row in stored(server, kiosk.kiosk_id)}
+
+    after_reboot = batch(kiosk.kiosk_id, entries, boot_id="the-boot-after-the-power-cut",
+                         sent_monotonic_ns=95 * 10**9)
+    without_clock = {name: value for name, value in batch(kiosk.kiosk_id, entries).items()
+                     if name not in ("sent_monotonic_ns", "boot_id")}
+    for resend in (after_reboot, without_clock):
+        answer = server.post(resend, token=kiosk.token).json()
+        assert answer["results"] == [{"id": e["id"], "status": "duplicate"} for e in entries]
+    assert {row["id"]: row for row in stored(server, kiosk.kiosk_id)} == held
+
+
 @pytest.mark.parametrize("encoding", ["zstd", "gzip", "identity"])
 def test_every_supported_content_encoding_is_accepted(
         server: CentralServer, kiosk: Enrolled, tmp_path: Path, encoding: str) -> None:
