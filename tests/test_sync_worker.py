@@ -8,6 +8,7 @@ comes from what the requests really did.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from pathlib import Path
@@ -19,6 +20,7 @@ from kiosk.app import Kiosk
 from kiosk.messages import saved_text
 from kiosk.scan import Scan
 from kiosk.store import Store
+from kiosk.sync import protocol
 from kiosk.sync.client import ServerBusy, parse_retry_after
 from kiosk.sync.scheduler import Scheduler
 from kiosk.sync.status import META_PREFIX, MetaKey, SyncState
@@ -108,6 +110,65 @@ def test_scans_recorded_while_the_clock_said_1970_go_with_the_boots_clock_and_fi
     assert [tuple(r) for r in central._query(
         "SELECT entry_offset_seconds IS NOT NULL FROM batches WHERE kiosk_id = ?",
         (kiosk_id,))] == [(1,)]
+
+
+class RolledBackCentre(FaultyProxy):
+    """The kiosk's centre URL, forwarding to ``central``; once ``rolled_back`` it answers as
+    the release before the ``send-clock`` feature: its health answer does not list the
+    feature, and a batch carrying ``sent_monotonic_ns`` is refused whole with the 422 that
+    release's protocol module gives an unknown member (everything else is forwarded)."""
+
+    rolled_back = False
+
+    def _forward(self, request: bytes) -> bytes:
+        head, _, body = request.partition(b"\r\n\r\n")
+        if not self.rolled_back:
+            return super()._forward(request)
+        if head.startswith(f"POST {protocol.BATCHES_PATH} ".encode()):
+            encoding = next((line.split(b":", 1)[1].strip().decode() for line in
+                             head.split(b"\r\n") if line.lower().startswith(
+                                 b"content-encoding:")), None)
+            if "sent_monotonic_ns" in protocol.decode_body(body, encoding):
+                return _json_answer(422, protocol.refusal_body(protocol.ProtocolError.refusing(
+                    422, protocol.Refusal("unknown_field", field="sent_monotonic_ns"))))
+        answer = super()._forward(request)
+        if head.startswith(f"GET {protocol.HEALTH_PATH} ".encode()):
+            health = json.loads(answer.partition(b"\r\n\r\n")[2])
+            health["features"] = [f for f in health["features"] if f != "send-clock"]
+            return _json_answer(200, health)
+        return answer
+
+
+def _json_answer(status: int, body: dict) -> bytes:
+    data = json.dumps(body).encode()
+    return (f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n").encode() + data
+
+
+def test_a_kiosk_whose_centre_was_rolled_back_past_send_clock_goes_on_uploading(
+        central, kiosk_id, tmp_path, make_worker):
+    """The centre listed ``send-clock`` when the kiosk asked, so its batches carry its
+    monotonic clock; then the centre's upgrade is rolled back to the release before it,
+    which refuses those members (422 ``sent_monotonic_ns: unknown field``, the whole batch).
+    The kiosk must notice and send as that centre takes (docs/protocol.md: it sends the pair
+    only to a centre listing the feature), not post the same refused batch for as long as
+    it runs: the backlog would grow on every lane until someone restarts the kiosk. Here the
+    operator presses "send now" three times after the rollback."""
+    centre = RolledBackCentre(central.port)
+    try:
+        config = load(tmp_path, kiosk_id, centre.url, central.enrol(kiosk_id))
+        worker = make_worker(config)
+        fill_backlog(config.store_path, 3, kiosk_id=kiosk_id)
+        assert worker.push_now().accepted == 3
+        assert worker.uploader.send_clock  # the centre listed the feature
+
+        centre.rolled_back = True
+        later = fill_backlog(config.store_path, 2, kiosk_id=kiosk_id)
+        summaries = [worker.push_now() for _ in range(3)]
+        assert sum(s.accepted for s in summaries) == 2, [s.error for s in summaries]
+        assert set(later) <= set(central.stored_ids(kiosk_id))
+    finally:
+        centre.close()
 
 
 def test_a_repeated_upload_is_answered_duplicate_and_the_centre_stores_each_entry_once(
