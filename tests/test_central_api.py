@@ -335,6 +335,12 @@ def test_scans_filed_by_their_age_and_resent_after_a_lost_acknowledgement_are_du
         assert answer["results"] == [{"id": e["id"], "status": "duplicate"} for e in entries]
     assert {row["id"]: row for row in stored(server, kiosk.kiosk_id)} == held
 
+    changed = {**entries[0], "lane": "another lane"}  # the same id, other content
+    answer = server.post(batch(kiosk.kiosk_id, [changed], boot_id="the-boot-after"),
+                         token=kiosk.token).json()
+    assert [(r["status"], r["code"]) for r in answer["results"]] == [
+        ("rejected", "too_old")]  # refused for its time, as before
+
 
 @pytest.mark.parametrize("encoding", ["zstd", "gzip", "identity"])
 def test_every_supported_content_encoding_is_accepted(

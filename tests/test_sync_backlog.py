@@ -142,6 +142,29 @@ def test_a_file_imports_once_and_a_later_push_of_the_same_entries_is_duplicate(
     assert sync_states(worker.store.path) == {"acknowledged": 700}
 
 
+def test_scans_filed_by_their_age_and_then_imported_from_a_file_are_duplicate(
+        central, kiosk_id, tmp_path):
+    """A kiosk with a flat clock battery scans at 1970, and the site exports its backlog to a
+    stick; the network comes back in the same boot, after the clock was set, and the kiosk
+    uploads the scans, filed today by their age on its monotonic clock. Then the stick
+    arrives. A file says nothing of that clock, so its 1970 scans alone would be refused as
+    more than 400 days old; but the centre holds each, unchanged: ``duplicate``."""
+    worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
+    ids = fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id)
+    with worker.store.transaction() as conn:
+        conn.execute("UPDATE entries SET scanned_at = '1970-01-01T00:03:00.000000Z'")
+    path = tmp_path / "usb" / "ql1a.backlog"
+    assert worker.export(path).entries == 3
+    worker.stop()
+    online = kiosk_worker(worker.store.path.parent, kiosk_id, worker.token, central.url)
+    assert online.push_now().accepted == 3
+    online.stop()
+
+    result = importing(central, path)
+    assert (result.error, result.accepted, result.duplicate, result.reasons) == (
+        None, 0, 3, {})
+    assert sorted(central.stored_ids(kiosk_id)) == ids
+
 # -- spoiled and forged files -------------------------------------------------------------
 def _parts(path: Path) -> tuple[bytes, list[bytes]]:
     """The file's clear header and its sealed parts, each with its length prefix."""

@@ -238,7 +238,9 @@ class Storage(ABC):
         the API and the importer set it, fixtures loading history at odd dates do not.
 
         ``accepted``: stored now. ``duplicate``: the id was already held (same content;
-        also an entry whose key is over today's bound, as a centre older than it stored it).
+        also an entry whose key is over today's bound, as a centre older than it stored it,
+        and one whose time is refused, filed by a time an earlier send gave: a resend in
+        another boot or a file; looked up with the others, in the same query).
         ``rejected`` + ``reason``, ``code``, ``params`` (:class:`protocol.Refusal`): not
         stored — invalid, another kiosk's entry, another checkpoint's, or an id already held
         with different content. All or nothing: on StorageError nothing of the batch is
@@ -272,6 +274,7 @@ class Storage(ABC):
             if row is None and refusal is not None:
                 row = protocol.row_over_key_bound(entry, refusal)
                 over_bound = refusal if row is not None else None
+            late = None  # a time refused; yet a duplicate if the id is held with this content
             if row is not None and row[_KIOSK] != kiosk_id:
                 row, refusal = None, protocol.Refusal(
                     "other_kiosk", field="kiosk_id", entry_kiosk=row[_KIOSK], kiosk=kiosk_id)
@@ -285,8 +288,7 @@ class Storage(ABC):
             elif row is not None:
                 entry_offset, problem = timing.entry(row[_SCANNED_AT], row[_MONOTONIC],
                                                      row[_BOOT])
-                if problem is not None and time_window:
-                    row, refusal = None, problem
+                late = problem if time_window else None
             if row is None:
                 refusal = over_bound or refusal
                 assert refusal is not None
@@ -294,6 +296,9 @@ class Storage(ABC):
                             else entry.id if isinstance(entry, protocol.Entry) else None)
                 results[index] = {"id": entry_id, "status": protocol.REJECTED,
                                   **refusal.answer()}
+                continue
+            if late is not None:  # never stored: its content is all it is compared by
+                if_held.append((Candidate(index, row, 0), over_bound or late))
                 continue
             day, hour = place(row[_SCANNED_AT], entry_offset)
             candidate, entry_id = Candidate(
@@ -328,7 +333,9 @@ class Storage(ABC):
                 stored = (dict(zip(ENTRY_COLUMNS, first.row, strict=False))
                           if candidate.id in inserted else held.get(candidate.id))
                 results[candidate.index] = _compare(candidate, stored)
-            for candidate, refusal in if_held:  # stored by a centre older than the bound
+            # stored by a centre older than the bound, or sent again after it was filed by
+            # a time this send does not give (another boot: a lost acknowledgement)
+            for candidate, refusal in if_held:
                 stored = held.get(candidate.id)
                 results[candidate.index] = (
                     {"id": candidate.id, "status": protocol.DUPLICATE}
