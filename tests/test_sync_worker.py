@@ -167,6 +167,28 @@ def test_a_kiosk_whose_centre_was_rolled_back_past_send_clock_goes_on_uploading(
         summaries = [worker.push_now() for _ in range(3)]
         assert sum(s.accepted for s in summaries) == 2, [s.error for s in summaries]
         assert set(later) <= set(central.stored_ids(kiosk_id))
+        # at once: the refused batch went again without the members in the same push
+        assert (summaries[0].accepted, summaries[0].error) == (2, None)
+    finally:
+        centre.close()
+
+
+def test_after_the_send_clock_was_refused_the_kiosk_asks_the_centre_what_it_takes_again(
+        central, kiosk_id, tmp_path, make_worker):
+    """The refusal says the centre changed (as a refused heartbeat does): the next push asks
+    its features again, so a centre upgraded again gets the kiosk's clock again."""
+    centre = RolledBackCentre(central.port)
+    try:
+        worker = make_worker(load(tmp_path, kiosk_id, centre.url, central.enrol(kiosk_id)))
+        fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id)
+        assert worker.push_now().accepted == 1 and worker.uploader.send_clock
+        centre.rolled_back = True
+        fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id)
+        assert worker.push_now().accepted == 1 and not worker.uploader.send_clock
+
+        centre.rolled_back = False
+        fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id)
+        assert worker.push_now().accepted == 1 and worker.uploader.send_clock
     finally:
         centre.close()
 

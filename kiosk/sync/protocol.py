@@ -768,6 +768,8 @@ class Batch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 BATCH_FIELDS: tuple[str, ...] = Batch.__struct_fields__
+SEND_CLOCK_FIELDS = ("sent_monotonic_ns", "boot_id")
+"""The members of a batch the ``send-clock`` feature adds."""
 _BATCH = _fields(Batch)
 
 

@@ -170,11 +170,24 @@ def pending_rows(store: Store, chunk: int = 1000) -> Iterator[dict[str, Any]]:
         after = rows[-1]["id"]
 
 
+def _refuses_send_clock(failure: BaseException) -> bool:
+    """Whether ``failure`` is a 422 naming a member of the ``send-clock`` feature, as a
+    centre without it refuses them (by code and field, or, from a centre that sends no
+    code, in its text)."""
+    if not isinstance(failure, Refused) or failure.status != 422:
+        return False
+    error = failure.words.params.get("error")
+    if isinstance(error, messages.Words):
+        return error.params.get("field") in protocol.SEND_CLOCK_FIELDS
+    return isinstance(error, str) and any(name in error for name in protocol.SEND_CLOCK_FIELDS)
+
+
 class Uploader:
     def __init__(self, store: Store, client: SyncClient, board: StatusBoard, *,
                  kiosk_id: str, batch_size: int, batch_max_bytes: int,
                  encoding: str | None, paused: Callable[[], bool],
-                 hold_back_seconds: float = HOLD_BACK_SECONDS) -> None:
+                 hold_back_seconds: float = HOLD_BACK_SECONDS,
+                 features_stale: Callable[[], None] | None = None) -> None:
         self.store = store
         self.client = client
         self.board = board
@@ -190,6 +203,9 @@ class Uploader:
         """Whether batches carry this boot's monotonic clock at sending (the centre lists
         the ``send-clock`` feature; an older one would refuse the members), so that the
         centre times this boot's entries by their age, not by the wall clock."""
+        self.features_stale = features_stale
+        """Called when the centre refused a member it had listed (``send-clock``: the
+        centre was rolled back): what it takes is to be asked again."""
         self._pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor,
                            ThreadPoolExecutor] | None = None
         self._acknowledging: Future[None] | None = None
@@ -308,6 +324,15 @@ class Uploader:
                 and failed is not None:
             self._flush_acknowledgements()
             self.encoding = "gzip"  # an older centre without zstd
+            return failed.after
+        if clock and failed is not None and _refuses_send_clock(failure):
+            # a centre rolled back to a release without the feature: the same batch at
+            # once without the members, and the features asked again
+            log.warning("sync: the centre no longer takes the send clock (%s)", failure)
+            self._flush_acknowledgements()
+            self.send_clock = False
+            if self.features_stale is not None:
+                self.features_stale()
             return failed.after
         if isinstance(failure, ServerBusy) and failure.canceled and failed is not None:
             self._slower(failed, "ran past its statement timeout")

@@ -198,7 +198,8 @@ class SyncWorker:
         self.uploader = Uploader(
             store, self.client, self.board, kiosk_id=kiosk_id, batch_size=batch_size,
             batch_max_bytes=batch_max_bytes, encoding=encoding,
-            paused=lambda: self.scheduler.paused) if self.client else None
+            paused=lambda: self.scheduler.paused, features_stale=self._forget_features,
+        ) if self.client else None
         self.devices = devices
         self._features_known = False
         self._keys_exchanged = False
@@ -326,6 +327,10 @@ class SyncWorker:
                 self._exchange_keys()
         self.board.update(lambda state: replace(state, online=online))
 
+    def _forget_features(self) -> None:
+        """The centre refused what it had listed (rolled back): ask it again next cycle."""
+        self._features_known = False
+
     def _exchange_keys(self) -> None:
         """Register this kiosk's backlog signing key (made now if it has none) and learn the
         centre's encryption key; a refusal is logged, uploads go on regardless."""
@@ -364,8 +369,8 @@ class SyncWorker:
         except SyncError as exc:
             log.warning("sync: heartbeat failed (%s)", exc)
             if isinstance(exc, Refused):  # the centre no longer takes it: ask again next time
-                self.uploader.health, self._features_known = None, False
-                self.uploader.send_clock = False
+                self.uploader.health, self.uploader.send_clock = None, False
+                self._forget_features()
             online = exc.reached_server
         else:
             online = True
