@@ -372,6 +372,42 @@ def test_a_name_said_also_by_a_kiosk_clock_ahead_goes_with_the_period(
         assert storage._query("SELECT document_number FROM identities") == []
 
 
+@pytest.mark.parametrize("option", ["--personal-days", "--days"])
+def test_a_v23_database_lets_a_name_said_by_a_kiosk_clock_ahead_go_with_the_period(
+        db: str, option: str) -> None:
+    """The case above, stored by the release before identities went by the earlier of the
+    id's day and the filed day (v23): that release wrote ``last_day`` as the UTC day of the
+    newest scan's id, here k1's, a year ahead. Upgrading (to v24) must not keep that day:
+    after the period the name and document number go, as for rows written since."""
+    ahead = dt.timedelta(days=365)
+    fast = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                      direction="in", scanned_at=OLD + ahead)
+    right = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-B", kiosk="k2",
+                       direction="in", scanned_at=OLD)
+    with open_storage(db) as storage:
+        storage.ingest_batch("k1", [fast], sent_at=protocol.format_time(OLD + ahead),
+                             received_at=OLD, batch_id=uuid7())
+        storage.ingest_batch("k2", [right], sent_at=protocol.format_time(OLD),
+                             received_at=OLD, batch_id=uuid7())
+        derivation.catch_up(storage)
+        with storage._transaction() as tx:  # as v23 left it
+            storage._execute(tx, "UPDATE identities SET last_day = $1",
+                             ((OLD + ahead).date().isoformat(),))  # the fast id's UTC day
+            storage._execute(tx, "DROP INDEX batches_entry_offset")
+            storage._execute(tx, "ALTER TABLE batches DROP COLUMN entry_offset_seconds")
+            if db.startswith("postgresql"):
+                storage._execute(tx, "UPDATE central_meta SET value = '23' "
+                                     "WHERE key = 'schema_version'")
+            else:
+                storage._execute(tx, "PRAGMA user_version = 23")
+    with open_storage(db) as storage:  # migrated to v24
+        assert storage._query("SELECT document_number FROM identities") == [(number(1),)]
+    central("purge", option, "30", "--db", db)
+    with open_storage(db) as storage:
+        assert storage._query("SELECT count(*) FROM stays") == [(0,)]
+        assert storage._query("SELECT document_number FROM identities") == []
+
+
 def erase_with_a_batch_open(storage, other, scan: tuple[int, str, str, dt.datetime],
                             received: dt.datetime, before: dt.date) -> tuple[dict, int]:
     """Erase identities before ``before`` while the step deriving a batch storing ``scan``
