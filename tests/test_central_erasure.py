@@ -439,6 +439,29 @@ def test_scans_made_before_the_kiosk_clock_was_set_keep_their_raw_entries_for_th
         assert [c["document_number"] for c in trace(storage)["contacts"]] == [number(2)]
 
 
+def test_a_scan_made_before_the_kiosk_clock_was_set_keeps_its_name_for_the_personal_period(
+        db: str) -> None:
+    """The case (c) files by age: a kiosk booted with its clock unset (1970) scanned person 2
+    an hour ago, its clock was set, and the batch went out in the same boot (offset 0):
+    the centre files the scan today. ``purge --personal-days 30`` must leave its name for
+    30 days from today (central.md: the period counts from when the centre files it). The
+    id walk erases every id of a UTC day before the cutoff, this 1970 one included, at the
+    very next run; the kiosk is not listed with its clock off, its clock being right."""
+    made = NOW - dt.timedelta(hours=1)
+    early = wire_entry(payload_identity(2, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                       direction="in", scanned_at=dt.datetime(1970, 1, 1, 0, 5, tzinfo=dt.UTC))
+    with open_storage(db) as storage:
+        assert [r["status"] for r in storage.ingest_batch(
+            "k1", [early], sent_at=protocol.format_time(NOW), received_at=NOW,
+            batch_id=uuid7(), checkpoint_id="CP-CHO", time_window=True,
+            sent_monotonic_ns=1 + 3600 * 10**9, boot_id="boot-1")] == [protocol.ACCEPTED]
+        assert [r["local_day"] for r in rows(storage)] == [
+            storage.calendar.day_of(made).isoformat()]  # filed today
+    central("purge", "--personal-days", "30", "--db", db)
+    with open_storage(db) as storage:
+        assert [r["document_number"] for r in rows(storage)] == [number(2)]
+
+
 def erase_with_a_batch_open(storage, other, scan: tuple[int, str, str, dt.datetime],
                             received: dt.datetime, before: dt.date) -> tuple[dict, int]:
     """Erase identities before ``before`` while the step deriving a batch storing ``scan``
