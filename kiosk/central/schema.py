@@ -599,6 +599,11 @@ database from before it has its document matches rebuilt when it reaches it."""
 IDENTITIES_VERSION = 18
 """The schema version that added the stays' identities: every stay, tail and identity is
 rebuilt when a database reaches it (v13 added the stays, v16 their tails)."""
+IDENTITY_DAYS_VERSION = 24
+"""The first schema version whose identities go by the earlier of their scan's id day and
+filed day (:func:`kiosk.central.identities.day_of`); before it, by the id's day alone: a
+database reaching it has those a kiosk clock ahead dated past any right clock's id dated
+again (:func:`kiosk.central.stays.redate_identities_ahead`)."""
 LARGEST_CLOCK_OFFSET = (
     "SELECT max(o) FROM (SELECT max(abs(clock_offset_seconds)) AS o FROM batches "
     "UNION ALL SELECT max(abs(entry_offset_seconds)) FROM batches) AS largest")

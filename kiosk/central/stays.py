@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from kiosk.central import id_days, identities, tracing
 from kiosk.central.placeholders import Params, json_rows, slots
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET
-from kiosk.sync.protocol import format_time
+from kiosk.sync.protocol import ENTRY_MAX_AHEAD, format_time
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
@@ -339,6 +339,43 @@ def _tail_row(group: tuple[str, str], tail: Tail) -> tuple[Any, ...]:
     kept = tail.kept
     return (*group, tail.last.at, tail.last.id, tail.last.direction,
             *((kept.at, kept.id, kept.direction) if kept else (None, None, None)))
+
+
+def redate_identities_ahead(storage: Storage, tx: Any, now: dt.datetime) -> None:
+    """In a migration from before :data:`schema.IDENTITY_DAYS_VERSION`, whose identities
+    went by the UTC day of their newest scan's id: date again by :func:`identities.day_of`
+    those dated after any day a right clock's id can have (now + ENTRY_MAX_AHEAD + the id
+    slack), which only a kiosk clock ahead made — a year ahead, the name outlived both
+    purges by ~11 months. Read from the stays saying them (one pass over ``stays``, only if
+    there are any) and their scans' filed days; one no stay says any more goes, as a
+    rebuild leaves it out."""
+    after = (now + ENTRY_MAX_AHEAD + ID_SLACK).date().isoformat()
+    ahead = {key for (key,) in storage._execute(
+        tx, f"SELECT id FROM {identities.TABLE} WHERE last_day > $1", (after,)).fetchall()}
+    if not ahead:
+        return
+    params = Params()
+    wanted = params.add(sorted(ahead) if storage.postgresql else json_rows(sorted(ahead)))
+    among = (f"= ANY({wanted}::bigint[])" if storage.postgresql
+             else f"IN (SELECT value FROM json_each({wanted}))")
+    saying = [(key, entry_id) for first_key, first_id, last_key, last_id in storage._execute(
+        tx, f"SELECT first_identity, first_id, last_identity, last_id FROM stays "
+            f"WHERE first_identity {among} OR last_identity {among}", params).fetchall()
+        for key, entry_id in ((first_key, first_id), (last_key, last_id)) if key in ahead]
+    filed = dict(storage._execute(
+        tx, f"SELECT id, local_day FROM entries WHERE id IN "
+            f"(SELECT p.value ->> 0 FROM {storage._json_rows('$1', 'p')})",
+        (json_rows([[entry_id] for _, entry_id in saying]),)).fetchall())
+    days: dict[int, str] = {}
+    for key, entry_id in saying:
+        if entry_id in filed:
+            days[key] = max(days.get(key, ""), identities.day_of(entry_id, filed[entry_id]))
+    for key in sorted(ahead):
+        if key in days:
+            storage._execute(tx, f"UPDATE {identities.TABLE} SET last_day = $1 WHERE id = $2",
+                             (days[key], key))
+        else:
+            storage._execute(tx, f"DELETE FROM {identities.TABLE} WHERE id = $1", (key,))
 
 
 def rebuild_all(storage: Storage, tx: Any) -> int:

@@ -30,6 +30,7 @@ from kiosk.central.schema import (
     DOCUMENT_MATCHES_VERSION,
     FORGOTTEN_MATCHES_VERSION,
     IDENTITIES_VERSION,
+    IDENTITY_DAYS_VERSION,
     LARGEST_CLOCK_OFFSET,
 )
 
@@ -166,9 +167,9 @@ class Storage(ABC):
     def _migrated(self, tx: Any, previous_version: int) -> None:
         """Inside the migration's transaction: load the configured zone and count what an
         older schema held (v1 had no aggregates, before v14 no day sets, before v15 no
-        document matches; before v23 a PostgreSQL purge could lose some), so that a database
-        is never left at the new schema with its counts missing — a failed recount undoes the
-        migration too."""
+        document matches; before v23 a PostgreSQL purge could lose some; before v24 a clock
+        ahead dated identities a year on), so that a database is never left at the new
+        schema with its counts missing — a failed recount undoes the migration too."""
         self.calendar = Calendar(self._execute(
             tx, "SELECT value FROM settings WHERE key = 'timezone'").fetchone()[0])
         if 0 < previous_version < 2:
@@ -177,6 +178,8 @@ class Storage(ABC):
             people.recount(self, tx, adopt_kept=True)
         if 0 < previous_version < IDENTITIES_VERSION:
             stays.rebuild_all(self, tx)
+        elif 0 < previous_version < IDENTITY_DAYS_VERSION:
+            stays.redate_identities_ahead(self, tx, dt.datetime.now(dt.UTC))
         if 0 < previous_version < (FORGOTTEN_MATCHES_VERSION if self.postgresql
                                    else DOCUMENT_MATCHES_VERSION):
             document_matches.rebuild(self, tx)
