@@ -18,13 +18,14 @@ import logging
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kiosk import messages
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
-    from kiosk.config import Config
+    from kiosk.config import Config, ConfigError
     from kiosk.store import Store
 
 EXIT_FAILED = 1
@@ -79,10 +80,17 @@ def load_config(path: str) -> Config:
     try:
         return config_mod.load(path)
     except config_mod.ConfigError as exc:
-        language = config_mod.stated_language(path)
-        raise fail(f"{messages.both('cli.config_error')}: {exc}" if language is None else
-                   f"{messages.text('cli.config_error', language)}: {exc.text(language)}",
-                   EXIT_USAGE) from None
+        raise fail(config_refusal(path, exc), EXIT_USAGE) from None
+
+
+def config_refusal(path: str | Path, exc: ConfigError) -> str:
+    """``config error: …`` for ``exc``, in the language the file states, else in both, each
+    a whole sentence (``lỗi cấu hình: … / config error: …``)."""
+    from kiosk import config as config_mod
+
+    language = config_mod.stated_language(path)
+    return " / ".join(f"{messages.text('cli.config_error', language)}: {exc.text(language)}"
+                      for language in ((language,) if language else messages.LANGUAGES))
 
 
 def open_store(config: Config, *, check: bool = False, reading: bool = False) -> Store:

@@ -359,6 +359,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "enrol.contacting": ("Đang liên hệ trung tâm {server}…", "Contacting the centre {server}…"),
     "enrol.no_config": ("Trạm chạy không có tệp cấu hình: không lưu được việc đăng ký",
                         "The kiosk runs without a config file: the enrolment cannot be saved"),
+    "enrol.config_not_saved": (
+        "Đã lưu mã đồng bộ vào {token} (mã đăng ký đã dùng), nhưng không ghi được {config}: "
+        "{detail}. Hãy sửa rồi đặt bằng tay trong {config}: {settings}",
+        "The token is saved in {token} (the enrolment code is used up), but {config} was not "
+        "written: {detail}. Fix that, then set by hand in {config}: {settings}"),
     "enrol.not_saved": ("Đã nhận mã đồng bộ nhưng chưa lưu được cấu hình: {detail}",
                         "Token received but the config was not saved: {detail}"),
     "enrol.linked": ("Trạm {kiosk} · điểm {checkpoint} · trung tâm {server}",
@@ -543,8 +548,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "no device '{target}' in {config} (configured: {devices})",
     ),
     "device.watch_config_unreadable": (
-        "không dùng được {config} ({reason}): ngày trên CCCD được kiểm tra theo múi giờ {zone}",
-        "cannot use {config} ({reason}): a CCCD's dates are checked in the {zone} zone",
+        "không dùng được tệp cấu hình ({reason}): ngày trên CCCD được kiểm tra theo múi giờ "
+        "{zone}",
+        "cannot use the config ({reason}): a CCCD's dates are checked in the {zone} zone",
     ),
     "device.watch_cannot": (
         "không xem trực tiếp được thiết bị loại {kind} (xem được {kinds} và tệp ghi lại; "
@@ -1164,6 +1170,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "chủ sở hữu của tệp hay thư mục chứa nó",
         "{path}: cannot be read ({reason}) — run the command as the kiosk's account, or fix "
         "the owner of the file or of its folder"),
+    "config.not_writable": ("{path}: không ghi được vào thư mục của tệp ({reason})",
+                            "{path}: cannot write in the file's folder ({reason})"),
     "config.too_big": ("{path}: quá lớn ({size} byte; tệp cấu hình tối đa {limit} byte)",
                        "{path}: too big ({size} bytes; a config is at most {limit} bytes)"),
     "config.in_file": ("{file}: {problem}", "{file}: {problem}"),

@@ -169,7 +169,7 @@ def test_config_check_refuses_a_config_toml_that_is_no_config_at_once(
     except subprocess.TimeoutExpired:
         pytest.fail(f"kiosk config check hung on a config.toml that is {made}")
     assert proc.returncode == 2, proc.stderr[-300:]
-    assert f"lỗi cấu hình / config error: {path}: {vietnamese} / {path}: {english}" \
+    assert f"lỗi cấu hình: {path}: {vietnamese} / config error: {path}: {english}" \
         in proc.stderr, proc.stderr[-300:]
 
 @pytest.mark.parametrize("saved", ["with a byte-order mark", "with old Mac line ends"])
@@ -224,7 +224,8 @@ def test_a_config_toml_that_cannot_be_opened_is_named_not_a_traceback(tmp_path, 
         preexec_fn=not_above_permissions)
     assert "Traceback" not in proc.stderr, proc.stderr[-200:]
     assert proc.returncode == 2, proc.stderr[-300:]
-    assert f"lỗi cấu hình / config error: {path}: " in proc.stderr, proc.stderr[-300:]
+    assert f"lỗi cấu hình: {path}: " in proc.stderr, proc.stderr[-300:]
+    assert f"config error: {path}: " in proc.stderr, proc.stderr[-300:]
 
 
 def test_a_device_given_as_the_config_is_refused_without_being_opened(tmp_path):

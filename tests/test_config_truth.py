@@ -66,7 +66,8 @@ def test_the_refusal_is_worded_in_the_language_the_file_states_else_in_both(
                              str(tmp_path / "config.toml")], capture_output=True, text=True,
                             timeout=60)
     assert broken.returncode == 2
-    assert broken.stderr.startswith("lỗi cấu hình / config error: ")
+    assert broken.stderr.startswith("lỗi cấu hình: ")
+    assert " / config error: " in broken.stderr
     assert "không phải TOML hợp lệ" in broken.stderr and "not valid TOML" in broken.stderr
 
 

@@ -307,3 +307,53 @@ def test_a_code_for_another_centre_is_followed_only_with_switch_centre(centre, t
     switched = kiosk("enrol", "--code", second, "--config", str(config), "--switch-centre")
     assert switched.returncode == 0, switched.stderr
     assert config_mod.load(config).sync.server_url == elsewhere
+
+
+def test_a_config_folder_enrol_may_not_write_in_is_refused_before_the_code_is_spent(
+        centre, tmp_path):
+    """The config is written after the centre has spent the one-time code; a folder the
+    account may not write in (root's /etc/checkpoint-kiosk) is refused first, exit 2."""
+    from tests.test_config_read_review import without_read_override
+
+    code = add_with_qr(centre.db, "lane-7", tmp_path / "q.png", centre.url)["code"]
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    config = kiosk_config(folder)
+    folder.chmod(0o555)
+    try:
+        refused = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "enrol", "--code", code, "--config",
+             str(config), "--token-file", str(tmp_path / "sync-token")], capture_output=True,
+            text=True, timeout=120, preexec_fn=without_read_override)
+    finally:
+        folder.chmod(0o755)
+
+    assert refused.returncode == 2, refused.stderr[-400:]
+    assert (f"lỗi cấu hình: {config}: không ghi được vào thư mục của tệp (Permission denied)"
+            in refused.stderr), refused.stderr[-400:]
+    assert not (tmp_path / "sync-token").exists()
+    enrolled = kiosk("enrol", "--code", code, "--config", str(config))
+    assert enrolled.returncode == 0, f"the refused run spent the code: {enrolled.stderr}"
+
+
+def test_a_config_the_enrolment_cannot_save_says_where_the_token_is_and_what_to_set(
+        centre, tmp_path):
+    """A config refused only once written (here a device of no known type: read before the
+    exchange, it is taken for one the enrolment completes) fails after the code is spent:
+    the token is saved, so the technician is told where, and the settings to set by hand."""
+    code = add_with_qr(centre.db, "lane-8", tmp_path / "q.png", centre.url)["code"]
+    config = kiosk_config(tmp_path)
+    with config.open("a", encoding="utf-8") as out:
+        out.write('\n[[devices]]\nid = "x"\ntype = "no-such-kind"\n')
+    before = config.read_bytes()
+
+    ran = kiosk("enrol", "--code", code, "--config", str(config))
+
+    assert "Traceback" not in ran.stderr, ran.stderr[-400:]
+    assert ran.returncode == 2, ran.stderr[-400:]
+    token = tmp_path / "sync-token"
+    assert f"Đã lưu mã đồng bộ vào {token}" in ran.stderr, ran.stderr  # the file's language
+    assert (f'đặt bằng tay trong {config}: [kiosk] id = "lane-8", checkpoint_id = "CP-QR"; '
+            f'[sync] enabled = true, server_url = "{centre.url}"') in ran.stderr, ran.stderr
+    assert token.read_text(encoding="utf-8").strip()
+    assert config.read_bytes() == before

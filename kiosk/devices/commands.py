@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.commandline import EXIT_USAGE, examples, missing_extra
+from kiosk.commandline import EXIT_USAGE, config_refusal, examples, missing_extra
 from kiosk.devices.base import DeviceError
 from kiosk.messages import both
 
@@ -50,7 +50,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     except ImportError as exc:  # e.g. pyserial missing for a serial device
         return _missing_library(exc)
     except config_mod.ConfigError as exc:
-        print(f"{both('cli.config_error')}: {exc}", file=sys.stderr)
+        print(config_refusal(args.config, exc), file=sys.stderr)
         return EXIT_USAGE
     except (DeviceError, OSError) as exc:
         print(f"{both('device.error')}: {exc}", file=sys.stderr)

@@ -105,9 +105,9 @@ def _usable_config(path: str) -> config_mod.Config | None:
     except config_mod.ConfigError as exc:
         if exc.words.code == "file.not_found":
             return None
-        reason = exc
-    print(both("device.watch_config_unreadable", config=path, reason=reason,
-               zone=DEFAULT_TIMEZONE), file=sys.stderr)
+        reason = exc  # it starts with the file's name (``load``)
+    print(both("device.watch_config_unreadable", reason=reason, zone=DEFAULT_TIMEZONE),
+          file=sys.stderr)
     return None
 
 

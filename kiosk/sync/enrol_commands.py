@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.commandline import EXIT_FAILED, EXIT_USAGE, examples
+from kiosk.commandline import EXIT_FAILED, EXIT_USAGE, config_refusal, examples
 from kiosk.enrolment import EnrolmentCode, EnrolmentCodeError, is_enrolment_code, parse
 from kiosk.messages import both
 
@@ -53,6 +53,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    from kiosk.config import ConfigError
     from kiosk.sync import enrolling
     from kiosk.sync.backlog_keys import BadKey
 
@@ -61,7 +62,11 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     except (EnrolmentCodeError, OSError, RuntimeError) as exc:  # RuntimeError: the camera
         print(both("enrol.bad_code", detail=exc), file=sys.stderr)
         return EXIT_USAGE
-    current = _linked_elsewhere(Path(args.config), code)
+    try:
+        current = _linked_elsewhere(Path(args.config), code)
+    except ConfigError as exc:
+        print(config_refusal(args.config, exc), file=sys.stderr)
+        return EXIT_USAGE
     if current is not None and not args.switch_centre:
         print(both("enrol.other_centre", server=code.server_url, current=current), file=sys.stderr)
         print(both("enrol.switch_hint"), file=sys.stderr)
@@ -78,7 +83,11 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     except enrolling.FINAL as exc:
         print(both("enrol.refused", detail=exc), file=sys.stderr)
         return EXIT_FAILED
-    enrolling.install(code, answer, Path(args.config), token_path)
+    try:
+        enrolling.install(code, answer, Path(args.config), token_path)
+    except ConfigError as exc:
+        print(config_refusal(args.config, exc), file=sys.stderr)
+        return EXIT_USAGE
     print(both("enrol.done", kiosk=answer["kiosk_id"], checkpoint=answer["checkpoint_id"],
                config=args.config))
     problem = enrolling.link_problem(code.server_url, answer["token"])
@@ -90,15 +99,22 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 
 def _linked_elsewhere(config_path: Path, code: EnrolmentCode) -> str | None:
-    """The centre the config sends to, when the code points at another one."""
+    """The centre the config sends to, when the code points at another one. ConfigError
+    when the enrolment could not write the config (it cannot be read, is no TOML, or its
+    folder is not writable): found after the exchange, the one-time code would be spent
+    for nothing. A missing file is started by the enrolment, one without the kiosk's ids
+    completed by it."""
     from kiosk import config as config_mod
-    from kiosk.sync.enrolling import linked_elsewhere
+    from kiosk.sync.enrolling import check_writable, linked_elsewhere
 
     try:
         settings = config_mod.load(config_path)
-    except config_mod.ConfigError:
-        return None  # a new or broken file: the enrolment's own write says what is wrong
-    return linked_elsewhere(settings.sync, code)
+    except config_mod.ConfigError as exc:
+        if exc.words.code not in ("file.not_found", "config.in_file"):
+            raise
+        settings = None
+    check_writable(config_path)
+    return None if settings is None else linked_elsewhere(settings.sync, code)
 
 
 def _exchange(code: EnrolmentCode, args: argparse.Namespace, keys: KioskKeys) -> dict:

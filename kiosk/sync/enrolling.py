@@ -13,12 +13,16 @@ reached: a terminal sleeps, the screen uses a timer and stays responsive.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import tomlkit
+
 from kiosk import config as config_mod
 from kiosk.enrolment import EnrolmentCode
-from kiosk.messages import Words
+from kiosk.messages import Words, os_reason
 from kiosk.private_files import hand_over, replace_file
 from kiosk.sync.backlog_keys import BadKey
 from kiosk.sync.client import Refused, ServerBusy, SyncClient, SyncError, Unreachable
@@ -51,6 +55,17 @@ def linked_elsewhere(sync: config_mod.SyncSettings, code: EnrolmentCode) -> str 
     return current if sync.enabled and current != code.server_url.rstrip("/") else None
 
 
+def check_writable(config_path: Path) -> None:
+    """ConfigError unless :func:`install` may write config.toml where it goes (the folder
+    of the file a link names): asked before the exchange, which spends the one-time code."""
+    try:
+        with tempfile.TemporaryFile(dir=Path(os.path.realpath(config_path)).parent):
+            pass
+    except OSError as exc:
+        raise config_mod.ConfigError("config.not_writable", path=config_path,
+                                     reason=os_reason(exc)) from None
+
+
 def keys_for(config_path: Path, token_path: Path | None = None) -> KioskKeys:
     """The backlog key files of the kiosk that :func:`install` will write there."""
     return KioskKeys((token_path or Path(config_path).parent / TOKEN_FILE).parent)
@@ -73,17 +88,28 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
             token_path: Path | None = None) -> Enrolled:
     """Write the token (0600) and set ``[kiosk] id/checkpoint_id`` and ``[sync]`` in
     config.toml in one validated write that keeps its comments. As root, both files go to
-    the kiosk account (the config folder's owner)."""
+    the kiosk account (the config folder's owner). A config not written after the token is
+    a ConfigError saying where the token is and what to set by hand."""
     config_path = Path(config_path)
     token_path = token_path or config_path.parent / TOKEN_FILE
     write_token(token_path, answer["token"])
     from kiosk.ui.config_writer import save_settings  # tomlkit only: no Qt
 
-    config = save_settings(config_path, {
+    settings = {
         "kiosk": {"id": answer["kiosk_id"], "checkpoint_id": answer["checkpoint_id"]},
         "sync": {"enabled": True, "server_url": code.server_url, "token": "",
                  "token_file": str(token_path.resolve())},
-    })
+    }
+    try:
+        config = save_settings(config_path, settings)
+    except (config_mod.ConfigError, OSError) as exc:  # the code is spent: say what to finish
+        detail = exc if isinstance(exc, config_mod.ConfigError) else config_mod.ConfigError(
+            "config.not_writable", path=config_path, reason=os_reason(exc))
+        raise config_mod.ConfigError(
+            "enrol.config_not_saved", token=token_path, config=config_path, detail=detail,
+            settings="; ".join(f"[{section}] " + ", ".join(
+                f"{key} = {tomlkit.item(value).as_string()}" for key, value in pairs.items())
+                for section, pairs in settings.items())) from None
     if answer.get("backlog_key"):
         keys = keys_for(config_path, token_path)
         try:

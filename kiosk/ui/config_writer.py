@@ -8,8 +8,9 @@ config.toml, safely.
   trail a removed device (the commented samples, in the shipped file) move to the device
   before it, or to the end of the file.
 * The write is atomic: a temporary file in the same directory, fsync, rename, fsync of the
-  directory; the previous version is kept as ``config.toml.bak``. A power cut leaves either
-  the old or the new file, never half of one.
+  directory; the previous version is kept as ``config.toml.bak``. A config.toml that is a
+  link is written through: the file it names is replaced, in its own directory. A power
+  cut leaves either the old or the new file, never half of one.
 * Written as root, the file (and its .bak) goes to the owner of its folder: the kiosk
   account must still be able to read and rewrite it.
 """
@@ -136,7 +137,10 @@ def check(text: str, source: Path) -> config_mod.Config:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    path = Path(path)
+    """Replace the file ``path`` names, through a link: the installed config may be a link
+    to a file on a persistent or managed partition, and a rename onto the link would leave
+    that file stale and /etc holding a copy (lost at reboot on an overlay)."""
+    path = Path(os.path.realpath(path))
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "w", encoding="utf-8", newline="") as out:
