@@ -809,3 +809,106 @@ def test_a_push_sends_an_entry_held_back_alone_names_it_if_still_slow_and_clears
     finally:
         worker.stop()
         assert "Traceback" not in server.stop()
+
+
+def test_the_last_error_naming_an_entry_held_back_is_cleared_when_it_is_stored_after_a_restart(
+        kiosk_id, tmp_path):
+    """*Last error* names an entry held back "and is cleared when the centre stores it"
+    (docs/sync-operator.md) — also across a restart, which the same page lists as the one
+    thing that forgets the wait. The Last error is saved in the store (``kiosk sync status``
+    and the next start read it) but the hold is in memory only: after a restart the entry is
+    sent in its turn and stored, yet nothing remembers which Last error it had, so the sync
+    screen and ``kiosk sync status`` keep saying the entry waits and will be "sent again in
+    60 s" for an entry the centre holds — until some other failure happens to overwrite it."""
+    import psycopg
+
+    from kiosk.sync.uploader import Tally
+    from tests.central_support import CentralServer, database_url, enrol
+
+    db = database_url("postgresql", tmp_path / "centre")
+    server = CentralServer(db, "--statement-timeout", "0.5")
+    token = enrol(db, kiosk_id, "CP-SYNC").token
+    worker = worker_for(tmp_path, kiosk_id, server.url, token, batch_size=1)
+    assert worker.uploader is not None
+    slow = fill_backlog(worker.store.path, 4, kiosk_id=kiosk_id)[0]
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS "
+                     f"$$ BEGIN IF NEW.id::text = '{slow}' THEN PERFORM pg_sleep(1); "
+                     "END IF; RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER slow_row BEFORE INSERT ON entries FOR EACH ROW "
+                     "EXECUTE FUNCTION slow_row()")
+    try:
+        worker.uploader.drain(Tally(), None, lambda: False)  # the others stored, it held
+        assert slow in saved_text(worker.state().last_error, "en")
+    finally:
+        worker.stop()
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("DROP TRIGGER slow_row ON entries")  # the centre stores it now
+    restarted = worker_for(tmp_path, kiosk_id, server.url, token, batch_size=1)
+    try:
+        summary = restarted.push_now()
+        assert (summary.accepted, summary.remaining, summary.error) == (1, 0, None)
+        assert sync_states(restarted.store.path) == {"acknowledged": 4}
+        told = restarted.state().last_error
+        assert told is None, f"still said of a stored entry: {saved_text(told, 'en')}"
+        assert "sync.last_error" not in restarted.store.meta("sync.")  # kiosk sync status
+    finally:
+        restarted.stop()
+        assert "Traceback" not in server.stop()
+
+
+def test_an_entry_held_back_is_not_held_longer_for_a_centre_slow_for_every_entry(
+        kiosk_id, tmp_path):
+    """A centre too slow for every entry holds none back (its 3-in-a-row rule): the slowness
+    is the centre's, and once it passes nothing should wait out hold times. An entry held
+    back before it, though, is "held again whatever else happens": each time its hold runs
+    out during the centre's slow spell (a long import holding the entries table's lock), it
+    is tried alone, is too slow like everything else, and its hold is doubled — in the same
+    drain that concludes the centre is the slow one (the new scan beside it is not held, the
+    failure is raised). So the longer the centre's trouble, the longer the entry waits after
+    it: here 1 s → 16 s after four tries in the lock; in the field 1 min → the full hour
+    after a half-hour slow spell, for a centre that has been healthy all that hour."""
+    import psycopg
+
+    from kiosk.sync.client import ServerBusy, SyncClient
+    from kiosk.sync.uploader import Tally, Uploader
+    from tests.central_support import CentralServer, database_url, enrol, write_lock_held
+
+    db = database_url("postgresql", tmp_path / "centre")
+    server = CentralServer(db, "--statement-timeout", "0.5")
+    store = Store(tmp_path / "kiosk.db")
+    uploader = Uploader(store, SyncClient(server.url, enrol(db, kiosk_id, "CP-SYNC").token),
+                        StatusBoard(SyncState()), kiosk_id=kiosk_id, batch_size=1,
+                        batch_max_bytes=10_000_000, encoding=None, paused=lambda: False,
+                        hold_back_seconds=1)
+    slow = fill_backlog(store.path, 3, kiosk_id=kiosk_id)[0]
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS "
+                     f"$$ BEGIN IF NEW.id::text = '{slow}' THEN PERFORM pg_sleep(1); "
+                     "END IF; RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER slow_row BEFORE INSERT ON entries FOR EACH ROW "
+                     "EXECUTE FUNCTION slow_row()")
+    try:
+        uploader.drain(Tally(), None, lambda: False)  # the two beside it stored, it held 1 s
+        assert uploader.held_back() == [slow]
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute("DROP TRIGGER slow_row ON entries")  # the entry itself is fine now
+        with write_lock_held(db):  # the centre is slow for every entry
+            waited = 1.0
+            for _attempt in range(4):
+                time.sleep(waited)  # its hold runs out
+                fill_backlog(store.path, 1, kiosk_id=kiosk_id)  # a scan meanwhile
+                with pytest.raises(ServerBusy):  # the centre is the slow one: raised
+                    uploader.drain(Tally(), None, lambda: False)
+                waited *= 2
+        time.sleep(1.5)  # the centre is healthy again, past the entry's own hold time
+        tally = Tally()
+        uploader.drain(tally, None, lambda: False)
+        assert uploader.held_back() == [], (
+            "the entry still waits out a hold grown during the centre's slow spell")
+        assert tally.accepted == 5  # the four scans of the slow spell, and the entry
+        assert sync_states(store.path) == {"acknowledged": 7}
+    finally:
+        uploader.close()
+        store.close()
+        assert "Traceback" not in server.stop()
