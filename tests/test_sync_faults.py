@@ -912,3 +912,36 @@ def test_an_entry_held_back_is_not_held_longer_for_a_centre_slow_for_every_entry
         uploader.close()
         store.close()
         assert "Traceback" not in server.stop()
+
+
+def test_a_push_to_a_centre_too_slow_for_everything_sends_an_entry_held_back_alone_once(
+        central, proxy, kiosk_id, tmp_path, caplog):
+    """A push "sends every entry held back alone, once, at its end" (docs/sync-operator.md).
+    But the once is per drain, and a push retries a failing drain up to 5 times: with the
+    centre too slow for everything (here every batch answered after the kiosk's 1 s read
+    timeout, its health check at once), each attempt's new scan is too slow alone and
+    raised — and each attempt sends the entry held back alone again, doubling its hold each
+    time. One press of Sync now thus sends it five times and leaves it held 32 minutes
+    instead of 2, on a centre whose slowness was its own."""
+    import re
+
+    from kiosk.sync.uploader import Tally
+
+    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
+                        batch_size=1, timeout_seconds=1)
+    assert worker.uploader is not None
+    fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id)
+    proxy.add("hold_response:2")  # one answered too late, the others in time
+    caplog.set_level("WARNING", logger="kiosk.sync.uploader")
+    try:
+        worker.uploader.drain(Tally(), None, lambda: False)  # a background drain holds it
+        [held] = worker.uploader.held_back()
+        fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id, seed=2)  # a scan meanwhile
+        proxy.add(*["hold_response:2"] * 12)  # now the centre is too slow for every entry
+        summary = worker.push_now()
+        assert summary.error is not None and summary.remaining == 2
+    finally:
+        worker.stop()
+    holds = [int(s) for s in re.findall(rf"entry {held} in time .*?sent again in (\d+) s",
+                                        caplog.text)]
+    assert holds == [60, 120], f"held for {holds} s: sent alone {len(holds) - 1} times by one push"
