@@ -945,3 +945,38 @@ def test_a_push_to_a_centre_too_slow_for_everything_sends_an_entry_held_back_alo
     holds = [int(s) for s in re.findall(rf"entry {held} in time .*?sent again in (\d+) s",
                                         caplog.text)]
     assert holds == [60, 120], f"held for {holds} s: sent alone {len(holds) - 1} times by one push"
+
+
+def test_an_entry_held_back_stays_said_when_another_held_back_is_stored(
+        central, proxy, kiosk_id, tmp_path):
+    """*Last error* names an entry held back and is cleared once the centre stores it. With
+    two held back, it names the later; when that one is stored first (its shorter hold ran
+    out), the Last error is cleared though the other still waits: the sync screen and
+    ``kiosk sync status`` then show no error at all beside an entry the kiosk keeps back
+    for up to an hour — nothing tells the operator why it stays pending."""
+    from kiosk.sync.uploader import Tally
+
+    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
+                        batch_size=1, timeout_seconds=1)
+    uploader = worker.uploader
+    assert uploader is not None
+    try:
+        uploader.hold_back_seconds = 100
+        fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id)
+        proxy.add("hold_response:2")  # one answered too late, the others in time
+        uploader.drain(Tally(), None, lambda: False)
+        [first] = uploader.held_back()  # held 100 s
+        uploader.hold_back_seconds = 1
+        fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id, seed=2)
+        proxy.add("hold_response:2")
+        uploader.drain(Tally(), None, lambda: False)
+        [second] = set(uploader.held_back()) - {first}  # held 1 s
+        assert second in saved_text(worker.state().last_error, "en")
+        time.sleep(1.5)
+        uploader.drain(Tally(), None, lambda: False)  # the second goes alone, is stored
+        assert uploader.held_back() == [first]
+        told = worker.state().last_error
+        assert told is not None and first in saved_text(told, "en"), (
+            f"{first} still held back, the Last error says: {told}")
+    finally:
+        worker.stop()
