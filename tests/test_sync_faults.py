@@ -792,6 +792,7 @@ def test_a_push_sends_an_entry_held_back_alone_names_it_if_still_slow_and_clears
     try:
         worker.uploader.drain(Tally(), None, lambda: False)  # a background drain holds it
         assert "sent again in 60 s" in saved_text(worker.state().last_error, "en")
+        said_at = worker.state().last_error_at
         summary = worker.push_now()
         assert (summary.done, summary.remaining) == (0, 1)
         assert summary.error is not None
@@ -799,7 +800,9 @@ def test_a_push_sends_an_entry_held_back_alone_names_it_if_still_slow_and_clears
             f"entries the centre did not store in time, even sent alone (1): {slow}; they "
             "stay pending and are sent again later")
         assert slow in summary.error("vi")
-        assert "sent again in 120 s" in saved_text(worker.state().last_error, "en")  # tried
+        # tried and held again, as long as before: nothing else was stored in that push
+        assert "sent again in 60 s" in saved_text(worker.state().last_error, "en")
+        assert worker.state().last_error_at > said_at
         with psycopg.connect(db, autocommit=True) as conn:
             conn.execute("DROP TRIGGER slow_row ON entries")  # the centre stores it now
         summary = worker.push_now()
@@ -944,7 +947,38 @@ def test_a_push_to_a_centre_too_slow_for_everything_sends_an_entry_held_back_alo
         worker.stop()
     holds = [int(s) for s in re.findall(rf"entry {held} in time .*?sent again in (\d+) s",
                                         caplog.text)]
-    assert holds == [60, 120], f"held for {holds} s: sent alone {len(holds) - 1} times by one push"
+    # sent alone once by the push, and held as long as before: the push's drain stored
+    # nothing, the centre was the slow one (a re-hold doubles only beside entries stored)
+    assert holds == [60, 60], f"held for {holds} s: sent alone {len(holds) - 1} times by one push"
+
+
+def test_an_entry_held_back_too_slow_again_beside_entries_stored_is_held_twice_as_long(
+        central, proxy, kiosk_id, tmp_path, caplog):
+    """The other side of a centre slow for all: when the drain that sends an entry held back
+    alone again also stores another entry, the entry itself is the slow one, and its hold
+    doubles (60 s → 120 s) — once, however the push retries."""
+    import re
+
+    from kiosk.sync.uploader import Tally
+
+    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
+                        batch_size=1, timeout_seconds=1)
+    assert worker.uploader is not None
+    fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id)
+    proxy.add("hold_response:2")  # one answered too late, the others in time
+    caplog.set_level("WARNING", logger="kiosk.sync.uploader")
+    try:
+        worker.uploader.drain(Tally(), None, lambda: False)
+        [held] = worker.uploader.held_back()
+        fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id, seed=2)  # a scan meanwhile
+        proxy.add("pass", "hold_response:2")  # the scan stored, the held entry slow again
+        summary = worker.push_now()
+        assert (summary.accepted, summary.remaining) == (1, 1)
+    finally:
+        worker.stop()
+    holds = [int(s) for s in re.findall(rf"entry {held} in time .*?sent again in (\d+) s",
+                                        caplog.text)]
+    assert holds == [60, 120]
 
 
 def test_an_entry_held_back_stays_said_when_another_held_back_is_stored(

@@ -15,13 +15,13 @@ every snapshot — a carried-forward count below it is stale and is raised to it
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from kiosk.clock import age_of
 from kiosk.listeners import Listeners
-from kiosk.messages import Words
+from kiosk.messages import Words, saved_words
 from kiosk.store import OutboxSummary, Store
 from kiosk.timestamps import parse_utc, utc_iso
 
@@ -128,12 +128,18 @@ class SyncState:
             clock_offset_seconds=self.clock_offset_seconds if clock_offset is None
             else clock_offset)
 
-    def resolved(self, errors: Iterable[str]) -> SyncState:
-        """``errors`` (saved Words) no longer hold (an entry held back was stored): the last
-        error, if one of them, is cleared."""
-        if self.last_error is None or self.last_error not in errors:
+    def resolved(self, stored: Collection[str], successor: tuple[str, float] | None
+                 ) -> SyncState:
+        """The entries ``stored`` are no longer pending: a last error saying one of them is
+        held back (its parameters name it, so this needs no memory of the hold and holds
+        after a restart) gives way to ``successor`` (saved Words and when it was said: why
+        another entry is still held back), or to none."""
+        words = saved_words(self.last_error) if self.last_error else None
+        if words is None or words.code != "sync.held_back" \
+                or words.params.get("entry") not in stored:
             return self
-        return replace(self, last_error=None, last_error_at=None)
+        error, at = successor or (None, None)
+        return replace(self, last_error=error, last_error_at=at)
 
     def failed(self, error: str, *, at: float, reached_server: bool,
                alert: Words | None) -> SyncState:

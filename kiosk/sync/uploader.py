@@ -9,7 +9,8 @@ transaction (thread ``sync-acknowledge``).
 Ownership: the learned limits (:class:`Limits`), the encoding, the health report source, the
 entries held back (:class:`Hold`) and a drain's tentative holds (:class:`Run`), the pools and
 the pending acknowledgement belong to the draining thread; the pool threads get what they
-need as arguments (a copy of the hold times, the Last errors an answer clears) and share
+need as arguments (a copy of the hold times, the Last error that follows an answer
+clearing one said of a held entry) and share
 nothing else but the store (its own lock), the status board (its own lock) and the device
 statuses (the supervisor's lock). Nothing is marked before the answer arrived, and the
 centre is idempotent on entry ids, so a crash at any moment costs at most the batches on
@@ -77,10 +78,12 @@ class Hold:
 
     until: float
     times: int
-    """How often the centre did not store it in time alone."""
-    said: str | None = None
-    """The Last error published for it (saved Words), to clear once the centre stores it;
-    None while the hold is tentative (nothing stored since it, in its drain)."""
+    """How often it was held for a centre that stored other entries: held
+    ``hold_back_seconds × 2 ** (times − 1)``."""
+    said: tuple[str, float] | None = None
+    """The Last error published for it (saved Words, epoch seconds), said again when the
+    Last error about another held entry is cleared; None while the hold is tentative
+    (nothing stored since it, in its drain)."""
 
 
 @dataclass
@@ -92,8 +95,10 @@ class Run:
     tentative: dict[str, SyncError] = field(default_factory=dict)
     """Entries too slow alone since the last batch stored (why, in order): held back, said
     once a batch is stored after them (or before them, when the drain ends)."""
-    held: set[str] = field(default_factory=set)
-    """Entries held (again) in this drain: a push does not try them once more."""
+    reheld: dict[str, SyncError] = field(default_factory=dict)
+    """Entries held before, too slow alone again in this drain (why): held as long as
+    before; for twice as long once a batch is stored in this drain (the entry, not the
+    centre, is slow), not when the drain ends with the centre slow for all."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,9 @@ class Tally:
     rejected: int = 0
     batches: int = 0
     started: float = field(default_factory=time.monotonic)
+    alone: set[str] = field(default_factory=set)
+    """Entries held back that this push (or drain) sent alone and that were too slow: not
+    sent again before it ends, whichever of its attempts."""
 
     @property
     def done(self) -> int:
@@ -229,7 +237,7 @@ class Uploader:
         """Send batches until nothing is pending but entries held back; raises the first
         SyncError, or Yield when ``must_yield()`` turns true before a batch. ``held_too``
         (a push: the operator retries on purpose): then each entry held back, and not tried
-        in this drain, is sent alone once more. Ends with the counts recounted."""
+        in this push, is sent alone once more. Ends with the counts recounted."""
         if self._pools is None:
             self._pools = (ThreadPoolExecutor(1, thread_name_prefix="sync-prepare"),
                            ThreadPoolExecutor(SEND_WINDOW, thread_name_prefix="sync-send"),
@@ -238,7 +246,7 @@ class Uploader:
         try:
             try:
                 self._stream(tally, progress, must_yield, run)
-                if held_too and (due := set(self._held) - run.held):
+                if held_too and (due := set(self._held) - tally.alone):
                     for entry in due:
                         self._held[entry].until = -math.inf
                     self._stream(tally, progress, must_yield, run)
@@ -269,7 +277,7 @@ class Uploader:
         encoding, health, clock = self.encoding, self.health, self.send_clock
         upcoming: Future[Batch | None] = prepare.submit(self._build, after, self.limits,
                                                         encoding, health, clock,
-                                                        self._holds())
+                                                        self._holds(tally))
         flying: deque[tuple[Batch, Future[BatchAnswer]]] = deque()
         failure: BaseException | None = None
         failed: Batch | None = None
@@ -283,7 +291,7 @@ class Uploader:
                         failure = Yield()
                         break
                     upcoming = prepare.submit(self._build, batch.ids[-1], self.limits,
-                                              encoding, health, clock, self._holds())
+                                              encoding, health, clock, self._holds(tally))
                     self.board.update(methodcaller("sending", len(batch.ids)))
                     flying.append((batch, send.submit(
                         self.client.post_batch, batch.body, batch.encoding, batch.ids)))
@@ -296,19 +304,19 @@ class Uploader:
                     self.board.update(methodcaller("unsent", len(batch.ids)))
                     if failure is None and len(batch.ids) == 1 and \
                             (slow := self._alone_too_slow(exc)) is not None:
-                        failure = self._held_alone(batch.ids[0], slow, run)
+                        failure = self._held_alone(batch.ids[0], slow, run, tally)
                     elif failure is None:
                         failure, failed = exc, batch
                     continue
                 tally.add(answer)
                 run.stored = True
                 self._confirm(run)
-                cleared = [hold.said for entry in batch.ids
-                           if (hold := self._held.pop(entry, None)) and hold.said]
+                for entry in batch.ids:
+                    self._held.pop(entry, None)
                 if answer.rejected:
                     log.warning("sync: centre rejected %d entries, e.g. %s",
                                 len(answer.rejected), next(iter(answer.rejected.values())))
-                self._queue_acknowledgement(answer, cleared)
+                self._queue_acknowledgement(answer, self._next_said())
                 self._regrown()
                 if progress:
                     progress()
@@ -418,9 +426,18 @@ class Uploader:
                     why, len(batch.ids), self.limits.entries)
         return True
 
-    def _holds(self) -> dict[str, float]:
-        """What the preparing thread needs of the holds: entry → when it may go again."""
-        return {entry: hold.until for entry, hold in self._held.items()}
+    def _holds(self, tally: Tally) -> dict[str, float]:
+        """What the preparing thread needs of the holds: entry → when it may go again (not
+        in this push, once it sent the entry alone)."""
+        return {entry: math.inf if entry in tally.alone else hold.until
+                for entry, hold in self._held.items()}
+
+    def _next_said(self) -> tuple[str, float] | None:
+        """The Last error of the held entry due soonest: what the operator is told once the
+        Last error about another held entry is cleared (so a pending entry kept back never
+        stands without a reason)."""
+        said = [hold for hold in self._held.values() if hold.said is not None]
+        return min(said, key=lambda hold: hold.until).said if said else None
 
     def _alone_too_slow(self, exc: SyncError) -> SyncError | None:
         """``exc`` as said of a lone entry if the centre was too slow storing it: a 503 for
@@ -437,16 +454,20 @@ class Uploader:
         slow.__cause__ = exc
         return slow
 
-    def _held_alone(self, entry: str, why: SyncError, run: Run) -> SyncError | None:
-        """The centre did not store ``entry`` in time alone. Held back before: again, for
-        twice as long. Otherwise held tentatively, the drain going on with the entries
-        after it: the hold stands once a batch is stored (the entry, not the centre, is
-        slow); :data:`SLOW_IN_A_ROW` such entries with none stored since release their
-        holds, and the failure to raise (the centre is slow for all) is returned."""
-        run.held.add(entry)
+    def _held_alone(self, entry: str, why: SyncError, run: Run,
+                    tally: Tally) -> SyncError | None:
+        """The centre did not store ``entry`` in time alone. Held back before: again, as
+        long as before, twice as long once a batch is stored in this drain (a centre slow
+        for all does not lengthen it). Otherwise held tentatively, the drain going on with
+        the entries after it: the hold stands once a batch is stored (the entry, not the
+        centre, is slow); :data:`SLOW_IN_A_ROW` such entries with none stored since release
+        their holds, and the failure to raise (the centre is slow for all) is returned."""
+        tally.alone.add(entry)
         hold = self._held.get(entry)
         if hold is not None:  # never a tentative one: left out of the rest of the drain
-            self._hold_back(entry, why, hold.times + 1)
+            self._hold_back(entry, why, hold.times + 1 if run.stored else hold.times)
+            if not run.stored:
+                run.reheld[entry] = why
             return None
         run.tentative[entry] = why
         self._held[entry] = Hold(math.inf, 1)  # left out of the batches prepared from now
@@ -456,39 +477,50 @@ class Uploader:
         return why
 
     def _confirm(self, run: Run) -> None:
-        """A batch was stored after the entries held tentatively: their holds stand."""
+        """A batch was stored after the entries held tentatively: their holds stand, and
+        those held again in this drain are held twice as long."""
         for entry, why in run.tentative.items():
             self._hold_back(entry, why, 1)
+        for entry, why in run.reheld.items():
+            if (hold := self._held.get(entry)) is not None:
+                self._hold_back(entry, why, hold.times + 1)
         run.tentative.clear()
+        run.reheld.clear()
 
     def _release(self, run: Run) -> None:
+        """The centre is slow for all: tentative holds go, entries held again keep the
+        length they had."""
         for entry in run.tentative:
             self._held.pop(entry, None)
         run.tentative.clear()
+        run.reheld.clear()
 
     def _settle(self, run: Run) -> SyncError | None:
-        """The drain ends: holds left tentative stand if the centre stored a batch in it;
-        else they are released, and the failure of the first is returned (to raise: the
-        centre stored nothing, it is the slow one)."""
-        if run.stored or not run.tentative:
+        """The drain ends: holds left tentative stand (and those held again double) if the
+        centre stored a batch in it; else they are released, and the failure of the first
+        is returned (to raise: the centre stored nothing, it is the slow one)."""
+        if run.stored:
             self._confirm(run)
+            return None
+        if not run.tentative:  # nothing but entries held again: their holds stand as they were
+            run.reheld.clear()
             return None
         first = next(iter(run.tentative.values()))
         self._release(run)
         return first
 
     def _hold_back(self, entry: str, why: SyncError, times: int) -> None:
-        """Hold ``entry`` back (its ``times``-th time too slow alone while the centre is
-        not): retried as the head of every batch, it held the backlog behind it back; it is
-        left out for a while (doubling each time) instead, never marked, and said in the
-        last error, the centre being reachable."""
+        """Hold ``entry`` back (``times``: :attr:`Hold.times`): retried as the head of
+        every batch, it held the backlog behind it back; it is left out for a while instead,
+        never marked, and said in the last error, the centre being reachable."""
         delay = min(HOLD_BACK_MAX_SECONDS, self.hold_back_seconds * 2 ** (times - 1))
         log.warning("sync: the centre did not store entry %s in time (%s); the rest go "
                     "first, it is sent again in %g s", entry, why, delay)
         said = messages.Words("sync.held_back", {"entry": entry, "why": why.words,
                                                  "seconds": f"{delay:g}"}).saved()
-        self._held[entry] = Hold(time.monotonic() + delay, times, said)
-        state = self.board.update(lambda s: s.failed(said, at=time.time(),
+        at = time.time()
+        self._held[entry] = Hold(time.monotonic() + delay, times, (said, at))
+        state = self.board.update(lambda s: s.failed(said, at=at,
                                                      reached_server=True, alert=None))
         self.store.set_meta(state.meta(FAILURE_KEYS))
 
@@ -517,21 +549,24 @@ class Uploader:
         log.info("sync: batches now ≤ %d entries again", self.limits.entries)
 
     # -- acknowledgements -----------------------------------------------------------------
-    def _queue_acknowledgement(self, answer: BatchAnswer, cleared: list[str]) -> None:
+    def _queue_acknowledgement(self, answer: BatchAnswer,
+                               successor: tuple[str, float] | None) -> None:
         assert self._pools is not None
         if self._acknowledging is not None and self._acknowledging.done():
             self._acknowledging.result()  # a store failure stops the drain here
-        self._acknowledging = self._pools[2].submit(self._acknowledge, answer, cleared)
+        self._acknowledging = self._pools[2].submit(self._acknowledge, answer, successor)
 
     def _flush_acknowledgements(self) -> None:
         if self._acknowledging is not None:
             acknowledging, self._acknowledging = self._acknowledging, None
             acknowledging.result()
 
-    def _acknowledge(self, answer: BatchAnswer, cleared: list[str]) -> None:
+    def _acknowledge(self, answer: BatchAnswer, successor: tuple[str, float] | None) -> None:
         """One transaction: the answer, and the status other processes read; then the same
-        status (with the counts carried forward) as one new snapshot. ``cleared``: the
-        last errors said of entries held back in this batch, untrue once it is stored.
+        status (with the counts carried forward) as one new snapshot. A Last error saying an
+        entry of this answer is held back is untrue once it is stored (whether this run of
+        the kiosk held it or one before a restart): it gives way to ``successor`` (the Last
+        error of the entry still held that is due soonest, and when it was said), or none.
 
         Counting a million pending entries takes ~0.1 s: during an upload the counts are
         carried forward from each answer, and recounted when the upload ends.
@@ -540,13 +575,16 @@ class Uploader:
             return state.answered(
                 held=len(answer.held), rejected=len(answer.rejected), at=now,
                 clock_offset=answer.clock_offset_seconds, clear_alert=not self.paused(),
-                oldest_pending=oldest).resolved(cleared)
+                oldest_pending=oldest).resolved(stored, successor)
 
         now = time.time()
-        keys = (*ANSWER_KEYS, MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT) if cleared \
-            else ANSWER_KEYS
+        stored = {*answer.held, *answer.rejected}
+        before = self.board.state
+        after = answered(before)
+        keys = (*ANSWER_KEYS, MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT) \
+            if after.last_error != before.last_error else ANSWER_KEYS
         self.store.mark_synced(answer.held,
                                {i: why.words() for i, why in answer.rejected.items()},
-                               meta=answered(self.board.state).meta(keys))
+                               meta=after.meta(keys))
         oldest = self.store.oldest_pending()
         self.board.update(lambda state: answered(state, oldest))

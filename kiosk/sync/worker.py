@@ -25,10 +25,11 @@ How it behaves
   past its statement timeout storing it and no answer within ``timeout_seconds`` to a batch
   sent from a centre that answers its health check at once (not a connection that fails to
   open, nor a hung centre). A lone entry too slow so while the centre stores the batches
-  after it is held back (``last_error`` says so, until it is stored) and sent again alone
-  later, so it does not hold back the rest (no backoff for it; the heartbeat goes on while
-  only held entries are pending); a centre slow for every entry backs off and holds none
-  back (:data:`~kiosk.sync.uploader.SLOW_IN_A_ROW`). 401/403 stop all uploads and raise
+  after it is held back (``last_error`` says so, until it is stored: then it names another
+  still held, if any) and sent again alone later, so it does not hold back the rest (no
+  backoff for it; the heartbeat goes on while only held entries are pending); a centre
+  slow for every entry backs off and holds none back
+  (:data:`~kiosk.sync.uploader.SLOW_IN_A_ROW`). 401/403 stop all uploads and raise
   ``alert`` until the operator pushes again (after fixing the token) or the kiosk restarts.
 
 Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
@@ -58,8 +59,8 @@ API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
     ``progress(Progress)`` is called after each batch. Run it in a worker thread (QThread
     / threading.Thread). It takes over from the background loop while it runs, clears an
     auth alert (the operator is retrying on purpose), sends entries held back alone once
-    more, and returns a summary (with ``error`` set if it had to give up, or naming the
-    entries still held back).
+    more (once per push, whatever its retries), and returns a summary (with ``error`` set
+    if it had to give up, or naming the entries still held back).
 ``worker.export(path, progress=None) -> ExportSummary``
     Blocking: writes the pending backlog to a backlog file signed with the kiosk's key and
     sealed to the centre's (:mod:`kiosk.sync.backlog`; raises ``BacklogError``/``OSError``,
