@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,27 @@ def make_config(tmp_path: Path, **sections: dict[str, Any]) -> config_mod.Config
         else:
             data[name] = {**data.get(name, {}), **values}
     return config_mod.from_dict(data)
+
+
+def make_no_config(path: Path, made: str) -> None:
+    """Leave at ``path`` a config.toml that is no config, as a damaged install or a wrong
+    ``--config`` does: "a named pipe", "a link to /dev/zero" (a device) or "a 4 GB file"
+    (sparse here: no disk)."""
+    if made == "a named pipe":
+        os.mkfifo(path)
+    elif made == "a link to /dev/zero":
+        path.symlink_to("/dev/zero")
+    elif made == "a 4 GB file":
+        with path.open("wb") as huge:
+            huge.truncate(4 << 30)
+    else:
+        raise ValueError(made)
+
+
+def one_gigabyte() -> None:
+    """A child process's ``preexec_fn``: 1 GB of address space, a kiosk's memory, so that
+    reading a huge file whole fails there as on a kiosk, not after eating this machine's."""
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
 
 @pytest.fixture

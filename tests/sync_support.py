@@ -7,6 +7,8 @@
   ways real networks do: connection dropped before the request is forwarded, answer lost
   after the server committed, connection reset, truncated answer, a slow hop, 500, 503 with
   ``Retry-After``, and a body-size limit answering 413 (like nginx's client_max_body_size).
+* :class:`SlowCentre` runs ``kiosk-central serve`` on PostgreSQL, where chosen entries run
+  past its statement timeout.
 * :func:`fill_backlog` writes a large realistic backlog straight into a kiosk store file.
 """
 
@@ -92,6 +94,45 @@ class CentralServer(central_support.CentralServer):
         return [dict(r) for r in self._query(
             "SELECT entries, accepted, duplicate, rejected FROM batches WHERE kiosk_id = ? "
             "ORDER BY seq", (kiosk_id,))]
+
+
+class SlowCentre:
+    """``kiosk-central serve`` on PostgreSQL with a 0.5 s statement timeout, where chosen
+    entries take 1 s each to store (a trigger sleeping for their rows alone; in the field a
+    row that trips a slow path): what makes the uploader hold an entry back. Read what it
+    stored with ``open_storage(centre.db)``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.db = central_support.database_url("postgresql", folder)
+        self.server = central_support.CentralServer(self.db, "--statement-timeout", "0.5")
+        self.url = self.server.url
+
+    def enrol(self, kiosk_id: str) -> str:
+        """Enrol a kiosk at CP-SYNC; returns its one-time token."""
+        return central_support.enrol(self.db, kiosk_id, "CP-SYNC").token
+
+    def slow_down(self, *entry_ids: str) -> None:
+        """From now on, storing any of these entries runs past the statement timeout."""
+        import psycopg
+
+        listed = ", ".join(f"'{entry_id}'" for entry_id in entry_ids)
+        with psycopg.connect(self.db, autocommit=True) as conn:
+            conn.execute("CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS "
+                         f"$$ BEGIN IF NEW.id::text IN ({listed}) THEN PERFORM pg_sleep(1); "
+                         "END IF; RETURN NEW; END $$")
+            conn.execute("CREATE TRIGGER slow_row BEFORE INSERT ON entries FOR EACH ROW "
+                         "EXECUTE FUNCTION slow_row()")
+
+    def speed_up(self) -> None:
+        """The slow entries are stored in time again."""
+        import psycopg
+
+        with psycopg.connect(self.db, autocommit=True) as conn:
+            conn.execute("DROP TRIGGER slow_row ON entries")
+
+    def stop(self) -> None:
+        """Stop the server, which must not have crashed on any of it."""
+        assert "Traceback" not in self.server.stop()
 
 
 def peak_rss(pid: int | str = "self") -> int:

@@ -341,6 +341,25 @@ def test_a_kiosk_clock_ahead_leaves_no_stay_or_identity_past_the_personal_period
         assert [r["subject_key"] == "erased" for r in rows(storage)] == [False, True]  # by id
 
 
+AHEAD = dt.timedelta(days=365)
+"""How far k1's clock ran ahead in :func:`scanned_by_a_clock_ahead_and_by_one_right`."""
+
+
+def scanned_by_a_clock_ahead_and_by_one_right(storage) -> None:
+    """Person 1 scanned forty days ago at CP-CHO by k1, whose clock ran a year ahead (the
+    batch sent by that clock, received at OLD: offset measured, filed 40 days back), and at
+    CP-B by k2, whose clock was right; both stored and derived."""
+    fast = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                      direction="in", scanned_at=OLD + AHEAD)
+    right = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-B", kiosk="k2",
+                       direction="in", scanned_at=OLD)
+    storage.ingest_batch("k1", [fast], sent_at=protocol.format_time(OLD + AHEAD),
+                         received_at=OLD, batch_id=uuid7())
+    storage.ingest_batch("k2", [right], sent_at=protocol.format_time(OLD),
+                         received_at=OLD, batch_id=uuid7())
+    derivation.catch_up(storage)
+
+
 @pytest.mark.parametrize("option", ["--personal-days", "--days"])
 def test_a_name_said_also_by_a_kiosk_clock_ahead_goes_with_the_period(
         db: str, option: str) -> None:
@@ -353,17 +372,8 @@ def test_a_name_said_also_by_a_kiosk_clock_ahead_goes_with_the_period(
     (``stays.forget_before``), CP-B's with them, and the identities whose ``last_day`` is
     before the cutoff: not this one. The name and document number stay in ``identities``,
     held by no stay, for eleven months."""
-    ahead = dt.timedelta(days=365)
-    fast = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
-                      direction="in", scanned_at=OLD + ahead)
-    right = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-B", kiosk="k2",
-                       direction="in", scanned_at=OLD)
     with open_storage(db) as storage:
-        storage.ingest_batch("k1", [fast], sent_at=protocol.format_time(OLD + ahead),
-                             received_at=OLD, batch_id=uuid7())
-        storage.ingest_batch("k2", [right], sent_at=protocol.format_time(OLD),
-                             received_at=OLD, batch_id=uuid7())
-        derivation.catch_up(storage)
+        scanned_by_a_clock_ahead_and_by_one_right(storage)
         assert storage._query("SELECT count(*) FROM stays") == [(2,)]
         assert storage._query("SELECT document_number FROM identities") == [(number(1),)]
     central("purge", option, "30", "--db", db)
@@ -379,20 +389,11 @@ def test_a_v23_database_lets_a_name_said_by_a_kiosk_clock_ahead_go_with_the_peri
     id's day and the filed day (v23): that release wrote ``last_day`` as the UTC day of the
     newest scan's id, here k1's, a year ahead. Upgrading (to v24) must not keep that day:
     after the period the name and document number go, as for rows written since."""
-    ahead = dt.timedelta(days=365)
-    fast = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
-                      direction="in", scanned_at=OLD + ahead)
-    right = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-B", kiosk="k2",
-                       direction="in", scanned_at=OLD)
     with open_storage(db) as storage:
-        storage.ingest_batch("k1", [fast], sent_at=protocol.format_time(OLD + ahead),
-                             received_at=OLD, batch_id=uuid7())
-        storage.ingest_batch("k2", [right], sent_at=protocol.format_time(OLD),
-                             received_at=OLD, batch_id=uuid7())
-        derivation.catch_up(storage)
+        scanned_by_a_clock_ahead_and_by_one_right(storage)
         with storage._transaction() as tx:  # as v23 left it
             storage._execute(tx, "UPDATE identities SET last_day = $1",
-                             ((OLD + ahead).date().isoformat(),))  # the fast id's UTC day
+                             ((OLD + AHEAD).date().isoformat(),))  # the fast id's UTC day
             storage._execute(tx, "DROP INDEX batches_entry_offset")
             storage._execute(tx, "ALTER TABLE batches DROP COLUMN entry_offset_seconds")
             if db.startswith("postgresql"):

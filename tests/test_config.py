@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import resource
 import struct
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 from kiosk import config as config_mod
 from kiosk.config import ConfigError
 from kiosk.devices.registry import kinds
+from tests.conftest import make_no_config, one_gigabyte
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -150,17 +150,7 @@ def test_config_check_refuses_a_config_toml_that_is_no_config_at_once(
     (here 1 GB of address space). Each is refused at once, named, exit 2; the file states
     no language, so in both."""
     path = tmp_path / "config.toml"
-    if made == "a named pipe":
-        os.mkfifo(path)
-    elif made == "a link to /dev/zero":
-        path.symlink_to("/dev/zero")
-    else:
-        with path.open("wb") as huge:
-            huge.truncate(4 << 30)
-
-    def one_gigabyte() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
-
+    make_no_config(path, made)
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "kiosk.cli", "config", "check", "--config", str(path)],

@@ -23,7 +23,7 @@ from kiosk.scan import Scan
 from kiosk.store import Store
 from kiosk.timestamps import utc_iso
 from tests.conftest import CCCD_AN as CCCD
-from tests.sync_support import fill_backlog, sync_states, write_config
+from tests.sync_support import SlowCentre, fill_backlog, sync_states, write_config
 
 
 @pytest.fixture
@@ -262,22 +262,12 @@ def test_push_that_leaves_an_entry_the_centre_never_stores_in_time_exits_1_namin
         tmp_path):
     """An entry the centre does not store in time, even alone, is held back (the rest go):
     the push is not done, and says so — exit 1, the entry named on stderr."""
-    import psycopg
-
-    from tests.central_support import CentralServer, database_url, enrol
-
-    db = database_url("postgresql", tmp_path / "centre")
-    server = CentralServer(db, "--statement-timeout", "0.5")
+    centre = SlowCentre(tmp_path / "centre")
     kiosk_id = f"k-{uuid.uuid4().hex[:10]}"
-    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=server.url,
-                          token=enrol(db, kiosk_id, "CP-SYNC").token, batch_size=1)
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=centre.url,
+                          token=centre.enrol(kiosk_id), batch_size=1)
     slow = fill_backlog(tmp_path / "kiosk.db", 4, kiosk_id=kiosk_id)[0]
-    with psycopg.connect(db, autocommit=True) as conn:
-        conn.execute("CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS "
-                     f"$$ BEGIN IF NEW.id::text = '{slow}' THEN PERFORM pg_sleep(1); "
-                     "END IF; RETURN NEW; END $$")
-        conn.execute("CREATE TRIGGER slow_row BEFORE INSERT ON entries FOR EACH ROW "
-                     "EXECUTE FUNCTION slow_row()")
+    centre.slow_down(slow)
     try:
         proc = sync(config, "push", ok=False)
         assert proc.returncode == 1
@@ -286,4 +276,4 @@ def test_push_that_leaves_an_entry_the_centre_never_stores_in_time_exits_1_namin
         assert "3 new, 0 already at the centre, 0 rejected; 1 still pending" in proc.stdout
         assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 3, "pending": 1}
     finally:
-        assert "Traceback" not in server.stop()
+        centre.stop()
