@@ -282,8 +282,9 @@ def test_the_two_days_are_those_of_the_kiosks_clock_and_what_is_ignored_is_logge
         assert storage._query("SELECT hour, refused FROM refused_hours") == [
             ((now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H"), 4)]
         assert heartbeat.latest(storage, "k1")["pending"] == 7
-    assert "kiosk k1: refused scans of 1 hour(s) outside the last 48 h of its clock " \
-           "ignored (9, hours" in caplog.text
+    first, last = protocol.refused_hours(its_clock)
+    assert f"kiosk k1: refused scans of 1 hour(s) outside the hours {first:%Y-%m-%dT%H} to " \
+           f"{last:%Y-%m-%dT%H} of its clock ignored (9, hours" in caplog.text
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
@@ -499,3 +500,60 @@ def test_a_kiosk_counting_from_mid_hour_does_not_shrink_the_oldest_hour(
                          hour + dt.timedelta(hours=48, minutes=59, seconds=30), 0.0)
         assert sorted(storage._query("SELECT hour, refused FROM refused_hours")) == [
             (hour.strftime("%Y-%m-%dT%H"), 12), (later, 4)]
+
+
+def test_a_backlog_recorded_later_than_the_kiosks_clock_has_no_age_at_the_centre(
+        centre: tuple[CentralServer, Enrolled], tmp_path: Path) -> None:
+    """A kiosk scanned an entry it could not send, then its clock went back a day (a flat
+    RTC battery, NTP stepping it back). Its report said the entry was 0 s old, and the
+    centre read the backlog as fresh, the kiosk that most needs the old-backlog rule. How
+    old it is cannot be told on that clock (:func:`kiosk.clock.age_of`): the report says
+    null, as for no backlog, beside ``pending``, and the centre keeps it, flags the kiosk's
+    clock (the offset it measures) and no backlog, and makes its reports all the same."""
+    server, kiosk = centre
+    store = _kiosk_store(tmp_path, pending=1, refused=0)
+    its_clock = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    report = health_report(store, now=its_clock)
+    store.close()
+    assert (report["pending"], report["oldest_pending_seconds"]) == (1, None)
+    answer = _post(server, kiosk, protocol.make_heartbeat("k-hb", report, its_clock))
+    assert answer.status_code == 200, answer.text
+    with open_storage(server.db) as storage:
+        held = heartbeat.latest(storage, "k-hb")
+        assert held is not None and (held["pending"], held["oldest_pending_seconds"]) == (1, None)
+        flagged = [(r["kiosk_id"], r["problem"])
+                   for r in reports.daily(storage, storage.today())["scanning_wrongly"]]
+    assert flagged == [("k-hb", "clock_off")]
+
+
+@pytest.mark.parametrize("minute", [0, 59])
+def test_a_report_carries_exactly_the_hours_the_centre_keeps(
+        minute: int, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A kiosk refused a read in every hour from three days back to two days ahead (its
+    clock once ahead). Its report carries 72 hours (the protocol's most), from the hour
+    holding 48 h before it is sent, and the centre, taking the window at the report's
+    ``sent_at``, keeps every one and ignores nothing: the window spanned 73 hours, one more
+    than a report may carry, and the kiosk cut the last."""
+    now = dt.datetime.now(dt.UTC).replace(minute=minute, second=30, microsecond=0)
+    first = (now - protocol.REFUSED_WINDOW).replace(minute=0, second=0)
+    assert protocol.refused_hours(now) == (
+        first, first + dt.timedelta(hours=protocol.MAX_REFUSED_HOURS - 1))
+    store = Store(tmp_path / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k1",
+                                      duplicate_policy="allow"))
+    for hour in range(-72, 48):
+        moment = now + dt.timedelta(hours=hour)
+        pipeline.submit(Scan(payload=b"", device_id="serial-1", lane="in", source="serial",
+                             wall_time=moment.timestamp()))
+    health = protocol.validate_health(health_report(store, now=now))
+    store.close()
+    assert sorted(health.refused_by_hour) == [
+        (first + dt.timedelta(hours=h)).strftime("%Y-%m-%dT%H")
+        for h in range(protocol.MAX_REFUSED_HOURS)]
+    with open_storage(f"sqlite:///{tmp_path}/central.db") as storage:
+        storage.add_checkpoint("CP", "Chợ")
+        storage.add_kiosk("k1", "CP", "k1", "hash")
+        with caplog.at_level("WARNING", logger="kiosk.central"):
+            heartbeat.record(storage, "k1", health, now + dt.timedelta(seconds=2), 2.0)
+        kept = storage._query("SELECT count(*) FROM refused_hours")[0][0]
+    assert (kept, caplog.text) == (protocol.MAX_REFUSED_HOURS, "")

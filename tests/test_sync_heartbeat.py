@@ -6,6 +6,9 @@ kept is read from its database.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 from kiosk import config as config_mod
 from kiosk.app import Kiosk
 from kiosk.sync.worker import SyncWorker
@@ -70,3 +73,33 @@ def test_a_device_detail_no_database_can_hold_does_not_hold_back_the_entries(
     assert summary.error is None and (summary.accepted, summary.remaining) == (20, 0)
     (report,) = central.health_reports(kiosk_id)
     assert report["devices"][0]["detail"] == "USB Camera\ufffd\ufffd \ufffd not found"
+
+
+def test_a_batchs_report_is_as_of_its_sent_at(central, kiosk_id, tmp_path):
+    """The centre keeps the refused hours of a report's window taken at the batch's
+    ``sent_at``; the kiosk counted them at the moment it built the report, a moment before it
+    stamped the batch. Across an hour's end the two windows differ by an hour: the kiosk's
+    oldest was ignored at the centre and logged as a lie. The report is built as of the
+    ``sent_at`` itself: its backlog age, on the centre, is ``sent_at`` − the oldest entry to
+    the microsecond."""
+    from kiosk.store import Store
+    from kiosk.sync import protocol
+
+    config = config_mod.load(write_config(
+        tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+        token=central.enrol(kiosk_id), batch_size=100))
+    fill_backlog(config.store_path, 20, kiosk_id=kiosk_id)
+    store = Store(config.store_path)
+    oldest = protocol.parse_time(store.outbox_summary().oldest_pending)
+    store.close()
+    worker = SyncWorker.from_config(config)
+    try:
+        assert worker.push_now().error is None
+    finally:
+        worker.stop()
+    ((received_at, report),) = central._query(
+        "SELECT received_at, report FROM kiosk_health_history WHERE kiosk_id = ?", (kiosk_id,))
+    report = json.loads(report)
+    sent_at = protocol.parse_time(received_at) - dt.timedelta(
+        seconds=report["clock_offset_seconds"])
+    assert abs(report["oldest_pending_seconds"] - (sent_at - oldest).total_seconds()) < 2e-6

@@ -4,8 +4,8 @@ A report arrives alone (``POST /api/v1/heartbeat``, when the kiosk has nothing t
 with a batch. Either way it counts as contact (``last_seen_at``) and measures the clock.
 The kiosk's refused scans per hour go to ``refused_hours`` for the daily report; each count
 is the hour's whole count so far, so a report sent twice, or late, changes nothing. Only the
-hours protocol.md gives a report are kept (:func:`protocol.refused_hours`: from the hour
-holding 48 h before it was sent, on the kiosk's clock, to the one holding a day after); any
+hours protocol.md gives a report are kept (:func:`protocol.refused_hours`: 72 from the hour
+holding 48 h before it was sent, on the kiosk's clock, to the one a day later); any
 other (a stolen token, a broken counter) would rewrite a day whose report was made, or fill
 one not yet come, and is ignored and logged, the rest of the report kept. The oldest hour
 keeps the larger of the stored and reported counts: kiosks before that rule counted it from
@@ -96,9 +96,9 @@ def _refused_hours(kiosk_id: str, health: protocol.Health, received_at: dt.datet
         kept.append(((start + shift).strftime(_HOUR), min(count, REFUSED_PER_KIOSK_HOUR),
                      start == first))
     if ignored:
-        log.warning("kiosk %s: refused scans of %d hour(s) outside the last %d h of its "
-                    "clock ignored (%d, hours %s to %s)", kiosk_id, len(ignored),
-                    protocol.REFUSED_WINDOW // dt.timedelta(hours=1), ignored.total(),
+        log.warning("kiosk %s: refused scans of %d hour(s) outside the hours %s to %s of "
+                    "its clock ignored (%d, hours %s to %s)", kiosk_id, len(ignored),
+                    first.strftime(_HOUR), last.strftime(_HOUR), ignored.total(),
                     min(ignored), max(ignored))
     if cut:
         log.warning("kiosk %s: refused scans of %d hour(s) above %d an hour cut to it (%d "

@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kiosk.clock import age_of
 from kiosk.sync import protocol
 
 if TYPE_CHECKING:
@@ -39,7 +40,14 @@ def centre_takes_health(health_answer: object) -> bool:
 def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
                   now: dt.datetime | None = None,
                   outbox: OutboxSummary | None = None) -> dict[str, Any]:
-    """The report as a wire object (passes :func:`protocol.validate_health`).
+    """The report as a wire object (passes :func:`protocol.validate_health`), as of ``now``
+    (else the time the clock reads now): the ``sent_at`` of the batch or heartbeat that
+    carries it, which the centre takes the refused hours' window at.
+
+    ``oldest_pending_seconds`` is None, as when nothing is pending, for an oldest entry
+    recorded later than ``now`` (:func:`kiosk.clock.age_of`: a clock gone back since, or
+    one ahead then): its age is unknown, and a clamped 0 would tell the centre the backlog
+    is fresh.
 
     ``outbox``: the counts as the caller already knows them (the sync worker's snapshot,
     carried forward during an upload: a report goes with every batch, and counting a
@@ -48,21 +56,20 @@ def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
     now = now or dt.datetime.now(dt.UTC)
     outbox = outbox or store.outbox_summary()
     oldest = protocol.parse_time(outbox.oldest_pending) if outbox.oldest_pending else None
+    age = age_of(oldest, now) if oldest is not None else None
     first, last = protocol.refused_hours(now)
     refused = store.refused_by_hour(protocol.format_time(first),
                                     protocol.format_time(last + dt.timedelta(hours=1)))
     return {
         "software_version": software_version(),
         "pending": outbox.pending,
-        "oldest_pending_seconds": (None if oldest is None
-                                   else max(0.0, (now - oldest).total_seconds())),
+        "oldest_pending_seconds": None if age is None else age.total_seconds(),
         "rejected": outbox.rejected,
         "devices": [{"id": d.device_id, "kind": d.kind, "state": d.state,
                      "detail": protocol.storable_text(d.reason)[:protocol.MAX_TEXT_CHARS]}
                     for d in list(devices)[:protocol.MAX_DEVICES]],
         "free_disk_bytes": free_disk_bytes(Path(store.path).parent),
-        # 73 hours at most: the last one, a day ahead, gives way (the oldest is final)
-        "refused_by_hour": dict(sorted(refused.items())[:protocol.MAX_REFUSED_HOURS]),
+        "refused_by_hour": refused,
     }
 
 

@@ -623,14 +623,17 @@ REFUSED_WINDOW = dt.timedelta(hours=48)
 
 def refused_hours(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """The first and last UTC hour (their starts) whose refused scans a report sent at
-    ``now`` (the kiosk's clock) carries: from the hour holding ``now - REFUSED_WINDOW``, whole
-    (a count from mid-hour would replace the hour's full one at the centre, and no later report
-    carries the hour to set it right), to the one holding ``now + ENTRY_MAX_AHEAD``, the
-    tolerance an entry's ``scanned_at`` has (hours a year ahead, from a clock once wrong, would
-    crowd today's out of the report). The kiosk counts these hours and the centre keeps no
-    other: an older one would rewrite the counts of a report already made."""
+    ``now`` (the kiosk's clock: the report's ``sent_at``, so that both ends take the same
+    window) carries: :data:`MAX_REFUSED_HOURS` hours from the one holding
+    ``now - REFUSED_WINDOW``, whole (a count from mid-hour would replace the hour's full one
+    at the centre, and no later report carries the hour to set it right). The last is the
+    one holding ``now + ENTRY_MAX_AHEAD - 1 h``: an hour a day ahead comes only from a clock
+    once wrong, and hours further ahead (a year, from such a clock) would crowd today's out
+    of the report; the oldest is final and is the one kept. The kiosk counts these hours and
+    the centre keeps no other: an older one would rewrite the counts of a report already
+    made."""
     first = (now - REFUSED_WINDOW).replace(minute=0, second=0, microsecond=0)
-    return first, (now + ENTRY_MAX_AHEAD).replace(minute=0, second=0, microsecond=0)
+    return first, first + dt.timedelta(hours=MAX_REFUSED_HOURS - 1)
 
 
 class Device(msgspec.Struct, forbid_unknown_fields=True):
@@ -653,7 +656,9 @@ class Health(msgspec.Struct, forbid_unknown_fields=True):
     pending: Count
     """Entries the centre has not acknowledged yet."""
     oldest_pending_seconds: Annotated[float, Meta(ge=0)] | None
-    """Age of the oldest of them on the kiosk's clock; null when none is pending."""
+    """Age of the oldest of them on the kiosk's clock; null when none is pending, or when it
+    is later than the kiosk's clock reads (:func:`kiosk.clock.age_of`: its age is unknown,
+    never sent as 0, which would call a backlog stuck since a clock went back fresh)."""
     rejected: Count
     """Entries the centre rejected, held in the kiosk's quarantine."""
     devices: Annotated[list[Device], Meta(max_length=MAX_DEVICES)]
@@ -662,8 +667,8 @@ class Health(msgspec.Struct, forbid_unknown_fields=True):
     refused_by_hour: Annotated[dict[UtcHour, Count], Meta(
         max_length=MAX_REFUSED_HOURS,
         description="refused (unreadable or invalid) scans per UTC hour of the kiosk's clock, "
-                    "from the hour holding 48 hours ago to the one holding a day ahead; each "
-                    "count is the hour's whole count so far")
+                    "72 hours from the one holding 48 hours before sent_at; each count is "
+                    "the hour's whole count so far")
     ] = msgspec.field(default_factory=dict)
 
 

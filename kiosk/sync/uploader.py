@@ -19,6 +19,7 @@ the wire sent twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 import time
@@ -204,9 +205,10 @@ class Uploader:
         self.encoding = encoding
         self.paused = paused
         """Whether an auth alert stands (an answer then does not clear it)."""
-        self.health: Callable[[], dict[str, Any]] | None = None
-        """Builds the kiosk's health report that goes with every batch; None for a centre
-        that does not list the feature (it would refuse the member)."""
+        self.health: Callable[[dt.datetime], dict[str, Any]] | None = None
+        """Builds the kiosk's health report that goes with every batch, as of the batch's
+        ``sent_at`` (the moment the centre takes its refused hours' window at); None for a
+        centre that does not list the feature (it would refuse the member)."""
         self.send_clock = False
         """Whether batches carry this boot's monotonic clock at sending (the centre lists
         the ``send-clock`` feature; an older one would refuse the members), so that the
@@ -355,7 +357,7 @@ class Uploader:
         raise failure
 
     def _build(self, after: str, limits: Limits, encoding: str | None,
-               health: Callable[[], dict[str, Any]] | None, clock: bool,
+               health: Callable[[dt.datetime], dict[str, Any]] | None, clock: bool,
                held: dict[str, float]) -> Batch | None:
         """Read the next pending rows after ``after`` and encode them within the limits,
         with the kiosk's health report and monotonic clock when the centre takes them;
@@ -380,11 +382,12 @@ class Uploader:
             if wire:
                 break
             after = (rows or read)[-1]["id"]  # not past an entry held back whose time came
-        report = health() if health is not None else None
+        sent_at = dt.datetime.now(dt.UTC)
+        report = health(sent_at) if health is not None else None
         cut = len(rows) == limits.entries
         while True:
             body, used = protocol.encode_body(
-                protocol.make_batch(self.kiosk_id, uuid7(), wire, health=report,
+                protocol.make_batch(self.kiosk_id, uuid7(), wire, sent_at, health=report,
                                     send_clock=clock), encoding)
             if len(body) <= limits.bytes or len(wire) == 1:
                 return Batch(after, [e["id"] for e in wire], body, used, cut)

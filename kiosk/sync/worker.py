@@ -78,6 +78,7 @@ API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 import threading
@@ -305,11 +306,12 @@ class SyncWorker:
         self.scheduler.succeeded()
 
     # -- the centre's health check and the kiosk's heartbeat ------------------------------
-    def _health_report(self) -> dict[str, Any]:
-        """This kiosk's health, counts from the current snapshot (no recount per batch)."""
+    def _health_report(self, sent_at: dt.datetime) -> dict[str, Any]:
+        """This kiosk's health as of ``sent_at``, the moment the heartbeat or batch carrying
+        it is stamped with; counts from the current snapshot (no recount per batch)."""
         state = self.board.state
         return heartbeat.health_report(
-            self.store, self.devices(),
+            self.store, self.devices(), now=sent_at,
             outbox=OutboxSummary(state.pending, state.rejected, state.oldest_pending))
 
     def _ask_centre(self) -> None:
@@ -360,8 +362,10 @@ class SyncWorker:
             self._ask_centre()
         if self.uploader.health is None:
             return
+        sent_at = dt.datetime.now(dt.UTC)
         body, encoding = protocol.encode_body(
-            protocol.make_heartbeat(self.kiosk_id, self._health_report()), self.uploader.encoding)
+            protocol.make_heartbeat(self.kiosk_id, self._health_report(sent_at), sent_at),
+            self.uploader.encoding)
         try:
             self.client.post_heartbeat(body, encoding)
         except AuthRefused as exc:  # a revoked token shows while idle too
