@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from kiosk import RELEASED
+from kiosk.messages import Words
 
 
 @dataclass(frozen=True)
@@ -67,3 +69,13 @@ def age_of(recorded: dt.datetime, now: dt.datetime | None = None) -> dt.timedelt
     (``sync.later_than_clock``), never as a negative age or a clamped "0 min"."""
     age = (dt.datetime.now(dt.UTC) if now is None else now) - recorded
     return age if age >= dt.timedelta() else None
+
+
+def age_words(age: dt.timedelta | None, duration: Callable[[dt.timedelta], object]) -> Words:
+    """A recorded time's age (:func:`age_of`) as every front end words it: "{duration} ago"
+    (``sync.ago``), the duration as ``duration`` words it for its place (a command's
+    "3:28:21", the doctor's "5.0 h", a screen's "5 h 07"), or, with no age, *later than the
+    kiosk's clock reads now* (``sync.later_than_clock``), the one phrase for it."""
+    if age is None:
+        return Words("sync.later_than_clock")
+    return Words("sync.ago", {"ago": duration(age)})

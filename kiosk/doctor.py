@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.clock import age_of
+from kiosk.clock import age_of, age_words
 from kiosk.commandline import EXIT_FAILED, examples
 from kiosk.messages import CATALOGUE, Words, both, text
 
@@ -114,15 +114,14 @@ def store_checks(path: Path) -> list[Check]:
         checks.append(_check("pending", True, "doctor.nothing_pending"))
     else:
         age = age_of(dt.datetime.fromisoformat(oldest))
-        checks.append(_check("pending", True, "doctor.oldest_pending_later", oldest=oldest)
-                      if age is None else
-                      _check("pending", age < PENDING_TOO_OLD, "doctor.oldest_pending",
-                             oldest=oldest, hours=_hours(age)))
+        checks.append(_check("pending", age is None or age < PENDING_TOO_OLD,
+                             "doctor.oldest_pending", oldest=oldest,
+                             age=age_words(age, _hours)))
     return checks
 
 
-def _hours(age: dt.timedelta) -> str:
-    return f"{age.total_seconds() / 3600:.1f}"
+def _hours(age: dt.timedelta) -> Words:
+    return Words("doctor.hours", {"n": f"{age.total_seconds() / 3600:.1f}"})
 
 
 def _unwritable(folder: Path) -> str | None:
@@ -154,8 +153,7 @@ def device_checks(config: Any) -> list[Check]:
         else:
             age = age_of(dt.datetime.fromisoformat(last[0]))
             sent = {"what": last[1], "when": _local(last[0], config.timezone)}
-            heard = (Words("doctor.heard_later", sent) if age is None else
-                     Words("doctor.heard", {**sent, "ago": _ago(age)}))
+            heard = Words("doctor.heard", {**sent, "age": age_words(age, _ago)})
         state = Words("doctor.ready") if problem is None else problem
         checks.append(_check(f"device:{device.id}", problem is None,
                              "doctor.device" if path is None else "doctor.device_node",

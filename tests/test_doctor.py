@@ -129,6 +129,9 @@ def test_a_healthy_kiosk_passes_every_check_and_says_so_in_both_languages(
     assert found["clock_sync"]["en"] == "System clock synchronised (timedatectl)"
     assert "days of scanning at 1 scans a day" in found["disk"]["en"]
     assert "Oldest entry waiting for the centre" in found["pending"]["en"]
+    # an age as the device line words its own ("(2 min ago)"), not a bare "(0.0 h)"
+    assert found["pending"]["en"].endswith(" h ago)"), found["pending"]["en"]
+    assert found["pending"]["vi"].endswith(" giờ trước)"), found["pending"]["vi"]
     text = doctor(config)
     assert text.returncode == 0
     assert "OK        Mã đồng bộ được chấp nhận\n          Token accepted" in text.stdout

@@ -376,3 +376,20 @@ def test_an_exception_a_person_reads_carries_a_catalogue_code() -> None:
                  and isinstance(keyword.value, ast.Constant)]
     assert len(described) > 5  # a config option's allowed values, in a refusal and a form
     assert [(where, code) for where, code in described if code not in CATALOGUE] == []
+
+
+def test_a_time_later_than_the_clock_is_worded_by_one_entry_wherever_it_is_shown() -> None:
+    """``kiosk sync status``, ``kiosk doctor`` (twice), ``kiosk certificates status`` and the
+    sync screen each say a recorded time has no age; the sentence is one catalogue entry,
+    reached through :func:`kiosk.clock.age_words`, so a rewording reaches them all."""
+    import datetime as dt
+
+    from kiosk.clock import age_of, age_words
+
+    english = "later than the kiosk's clock reads now"
+    assert [code for code, (_, en) in CATALOGUE.items() if english in en] == [
+        "sync.later_than_clock"]
+    now = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
+    minutes = lambda age: f"{age.total_seconds() / 60:.0f} min"  # noqa: E731
+    assert age_words(age_of(now + dt.timedelta(hours=3), now), minutes)("en") == english
+    assert age_words(age_of(now - dt.timedelta(minutes=7), now), minutes)("vi") == "7 min trước"

@@ -263,3 +263,24 @@ def test_a_refused_entry_whose_name_has_line_breaks_is_one_line_in_the_list(
     screen = open_sync(window, qtbot)
     qtbot.waitUntil(lambda: screen.table.rowCount() == 1, timeout=10000)
     assert screen.table.item(0, 1).text() == "Nguyễn Văn An"
+
+
+def test_the_oldest_entry_waiting_shows_its_time_and_age_as_kiosk_sync_status_does(
+        make_window, qtbot, tmp_path):
+    """An entry scanned three hours ago and not sent: the sync screen gives its time and how
+    long ago, as ``kiosk sync status`` does and as it gives a time the clock has not reached
+    (its time, "later than …"): one line, the same in every case."""
+    import time
+
+    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-for-age",
+                                                      enabled=False))
+    window = make_window(path, start=False)
+    payload = "001099012345|123456789|Người Thử|01021990|Nam|Hà Nội|10102021"
+    scanned = time.time() - 3 * 3600 - 60
+    assert window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="lane1",
+                                             wall_time=scanned)).recorded
+    screen = open_sync(window, qtbot)
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "1", timeout=10000)
+    shown = local_time(scanned, window.kiosk.config.timezone)
+    qtbot.waitUntil(lambda: f"Lượt chờ lâu nhất: {shown} (3 giờ 01 trước)"
+                    in screen.facts.text(), timeout=10000)

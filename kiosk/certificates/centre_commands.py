@@ -5,7 +5,6 @@ gateway's file, or a folder of PEM certificates. Kiosks fetch it within the hour
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from typing import Any
 
@@ -51,7 +50,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(both("certificates.none_at_centre"), file=sys.stderr)
         return EXIT_FAILED
     held = trustlist.parse(data, source="centre")
-    age = held.age(dt.datetime.now(dt.UTC))
-    print(both("certificates.centre_status", at=held.imported_at.isoformat(), days=age.days,
+    age = held.age()
+    print(both("certificates.centre_status", at=held.imported_at.isoformat(),
+               days="?" if age is None else age.days,
                signers=len(held), etag=trustlist.etag(data)))
     return 0

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kiosk.clock import age_of
+from kiosk.clock import age_words
 from kiosk.commandline import examples, load_config, print_table
 from kiosk.messages import Words, text
 
@@ -123,13 +123,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     held = _held(config)
     if held is None:
         return EXIT_FAILED
-    age = age_of(held.imported_at)
+    age = held.age()
     max_age = dt.timedelta(days=config.certificates.max_age_days)
     # imported later than the clock reads (1970, NTP stepped back): how old is unknown, so
     # neither "current" nor "too old"; the checks still use the list
     report = {
         "path": str(path), "imported_at": held.imported_at.isoformat(),
-        "age_days": None if age is None else round(age.total_seconds() / 86400, 1),
+        "age_days": None if age is None else _days(age),
         "later_than_clock": age is None, "max_age_days": max_age.days,
         "too_old": None if age is None else age > max_age, "signers": len(held),
         "countries": held.countries(), "policy": config.certificates.policy,
@@ -140,8 +140,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     print(text("certificates.status", config.kiosk.language, path=path,
                at=report["imported_at"], most=max_age.days,
-               age=Words("sync.later_than_clock") if age is None else
-               Words("certificates.days_ago", {"days": report["age_days"]}),
+               age=age_words(age, lambda age: Words("certificates.days", {"days": _days(age)})),
                state=Words("certificates.age_unknown" if age is None else
                            "certificates.too_old" if report["too_old"] else
                            "certificates.current"),
@@ -149,6 +148,10 @@ def cmd_status(args: argparse.Namespace) -> int:
                per_country=", ".join(f"{c or '?'} {n}" for c, n in report["countries"].items()),
                policy=report["policy"]))
     return 0
+
+
+def _days(age: dt.timedelta) -> float:
+    return round(age.total_seconds() / 86400, 1)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -115,8 +115,13 @@ class TrustList:
     def find(self, kid: bytes | None) -> tuple[Signer, ...]:
         return self.signers.get(kid, ()) if kid else ()
 
-    def age(self, now: dt.datetime) -> dt.timedelta:
-        return now - self.imported_at
+    def age(self, now: dt.datetime | None = None) -> dt.timedelta | None:
+        """How long ago it was imported, at ``now`` (else the clock now); None when that is
+        later (:func:`kiosk.clock.age_of`): how old it is is unknown, so it is not too old,
+        and the checks still use it."""
+        from kiosk.clock import age_of
+
+        return age_of(self.imported_at, now)
 
     def check_all(self) -> None:
         """Parse every signer's certificate now; TrustListError names the first unusable one

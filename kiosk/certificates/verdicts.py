@@ -206,7 +206,7 @@ def judge(message: cose.Sign1, trust_list: TrustList | None, *, now: float,
         return Verdict(EXPIRED, f"expired {common['expires_at']}, kiosk clock {checked_at}",
                        **common)
     age = trust_list.age(dt.datetime.fromtimestamp(now, dt.UTC))
-    if max_age is not None and age > max_age:
+    if max_age is not None and age is not None and age > max_age:
         return Verdict(TRUST_LIST_STALE, f"trust list imported {age.days} days ago "
                        f"(at most {max_age.days} allowed)", **common)
     return Verdict(VALID, **common)

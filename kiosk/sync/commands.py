@@ -74,7 +74,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from kiosk.clock import age_of, clock_wrong_now
+    from kiosk.clock import age_of, age_words, clock_wrong_now
     from kiosk.sync.kiosk_keys import KioskKeys
     from kiosk.sync.status import META_PREFIX, MetaKey
     from kiosk.timestamps import parse_utc, utc_iso
@@ -130,10 +130,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         if not stamp:
             return text("sync.never", lang)
         moment = parse_utc(stamp)
-        age = age_of(moment)
-        ago = (text("sync.later_than_clock", lang) if age is None else
-               text("sync.ago", lang, ago=format_duration(age.total_seconds())))
-        return f"{moment.astimezone(config.timezone):%Y-%m-%d %H:%M:%S} ({ago})"
+        ago = age_words(age_of(moment), lambda age: format_duration(age.total_seconds()))
+        return f"{moment.astimezone(config.timezone):%Y-%m-%d %H:%M:%S} ({ago(lang)})"
 
     line = "{:24} {}".format
     print(line(text("sync.pending", lang), f"{summary.pending:,}"))

@@ -28,6 +28,17 @@ from kiosk.timestamps import parse_utc, utc_iso
 META_PREFIX = "sync."
 
 
+def pending_age_seconds(oldest_pending: str | None) -> float | None:
+    """The age of the oldest pending entry (store text, UTC) on the clock now; None when
+    nothing is pending, or when it is later than the clock reads (:func:`kiosk.clock.age_of`:
+    it has no age; show ``oldest_pending`` instead). One rule for the worker's snapshot and
+    the screens' view read from the store."""
+    if oldest_pending is None:
+        return None
+    age = age_of(parse_utc(oldest_pending))
+    return None if age is None else age.total_seconds()
+
+
 class MetaKey(StrEnum):
     """Where the worker saves its status in the store's ``meta`` table, written in the same
     transaction as the answer (or the failure) it describes, so ``kiosk sync status`` in
@@ -85,12 +96,7 @@ class SyncState:
 
     @property
     def oldest_pending_age_seconds(self) -> float | None:
-        """None when nothing is pending, or when the oldest is later than the clock reads
-        (:func:`kiosk.clock.age_of`: it has no age; show ``oldest_pending`` instead)."""
-        if self.oldest_pending is None:
-            return None
-        age = age_of(parse_utc(self.oldest_pending))
-        return None if age is None else age.total_seconds()
+        return pending_age_seconds(self.oldest_pending)
 
     # -- transitions (pure: each returns the next snapshot) ---------------------------------
     def counted(self, outbox: OutboxSummary) -> SyncState:

@@ -22,11 +22,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from kiosk.clock import age_of
 from kiosk.devices.supervisor import Supervisor
 from kiosk.messages import Words
 from kiosk.store import Store
-from kiosk.timestamps import parse_utc
+from kiosk.sync.status import pending_age_seconds
 from kiosk.ui.background import Background, Done, Failed
 
 log = logging.getLogger(__name__)
@@ -138,13 +137,12 @@ class KioskBridge(QObject):
     def _sync_view(self, store: Store, totals: bool) -> SyncView:
         outbox = store.outbox_summary()
         oldest = outbox.oldest_pending
-        age = age_of(parse_utc(oldest)) if oldest else None
         view = SyncView(
             enabled=self.sync is not None,
             pending=outbox.pending,
             rejected=outbox.rejected,
             acknowledged=store.sync_counts()["acknowledged"] if totals else None,
-            oldest_pending_age_seconds=None if age is None else age.total_seconds(),
+            oldest_pending_age_seconds=pending_age_seconds(oldest),
             oldest_pending=oldest,
         )
         sync = self.sync

@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.messages import WordedError, Words, saved_text
+from kiosk.clock import age_of, age_words
+from kiosk.messages import WordedError, saved_text
 from kiosk.scan import mask_document
 from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import KioskBridge, SyncView
@@ -207,12 +208,14 @@ class SyncScreen(Retranslating):
         self.facts.setText("\n".join(lines))
 
     def _oldest(self, view: SyncView) -> str:
-        """Its age; a time later than the clock reads has none (:func:`kiosk.clock.age_of`):
-        the time as recorded, worded as ``kiosk sync status`` words it."""
-        if view.oldest_pending is not None and view.oldest_pending_age_seconds is None:
-            later = Words("sync.later_than_clock")(screen_language())
-            return f"{local_time(view.oldest_pending, self.bridge.config.timezone)} ({later})"
-        return age_text(view.oldest_pending_age_seconds) or "—"
+        """Its time and age (:func:`kiosk.clock.age_words`), as ``kiosk sync status`` words
+        them: a time later than the clock reads has no age, and says so."""
+        if view.oldest_pending is None:
+            return "—"
+        age = age_words(age_of(parse_utc(view.oldest_pending)),
+                        lambda age: age_text(age.total_seconds()))
+        return (f"{local_time(view.oldest_pending, self.bridge.config.timezone)} "
+                f"({age(screen_language())})")
 
     def _show_rejected(self, rows: list[dict[str, Any]]) -> None:
         self.rejected = rows
