@@ -17,7 +17,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -84,12 +84,20 @@ def load_config(path: str) -> Config:
 
 
 def config_refusal(path: str | Path, exc: ConfigError) -> str:
-    """``config error: …`` for ``exc``, in the language the file states, else in both, each
-    a whole sentence (``lỗi cấu hình: … / config error: …``)."""
+    """``config error: …`` for ``exc`` (:func:`in_config_language`)."""
+    return in_config_language(
+        path, lambda language: f"{messages.text('cli.config_error', language)}: "
+                               f"{exc.text(language)}")
+
+
+def in_config_language(path: str | Path, say: Callable[[str], str]) -> str:
+    """What ``say`` words about the config at ``path``, in the language the file states,
+    else in both, each a whole sentence (``lỗi cấu hình: … / config error: …``): a
+    technician who chose English reads only English, also about a file refused."""
     from kiosk import config as config_mod
 
     language = config_mod.stated_language(path)
-    return " / ".join(f"{messages.text('cli.config_error', language)}: {exc.text(language)}"
+    return " / ".join(say(language)
                       for language in ((language,) if language else messages.LANGUAGES))
 
 

@@ -66,6 +66,30 @@ def test_a_readable_but_invalid_config_falls_back_with_the_message(tmp_path: Pat
     assert FALLBACK in ran.stderr, ran.stderr
 
 
+def test_the_fallback_is_worded_in_the_language_the_refused_config_states(
+        tmp_path: Path) -> None:
+    """The same ``kiosk devices watch`` words a refused config in the language the file
+    states (``config_refusal``, for a configured device id); its fallback, for a file or
+    /dev path, said it in both languages always. A technician who chose English reads
+    English only, in both."""
+    config = tmp_path / "config.toml"
+    config.write_text('[kiosk]\nid = "k"\ncheckpoint_id = "CP"\nlanguage = "en"\n'
+                      'timezone = "Mars/Base"\n', encoding="utf-8")
+
+    by_path = watch_as([], config, str(tmp_path))
+    by_id = subprocess.run([sys.executable, "-m", "kiosk.cli", "devices", "watch", "lane1",
+                            "--config", str(config)], capture_output=True, text=True,
+                           timeout=60, cwd=tmp_path)
+
+    assert by_path.returncode == 0, by_path.stderr
+    assert by_path.stderr == (
+        'cannot use the config (config.toml: kiosk.timezone: expected an IANA time zone such '
+        'as "Asia/Ho_Chi_Minh", got "Mars/Base"): ' + FALLBACK + "\n"), by_path.stderr
+    assert by_id.stderr == (
+        'config error: config.toml: kiosk.timezone: expected an IANA time zone such as '
+        '"Asia/Ho_Chi_Minh", got "Mars/Base"\n'), by_id.stderr
+
+
 def test_an_absent_config_falls_back_silently(tmp_path: Path) -> None:
     """No config.toml at all (a technician's laptop) is the one case not worth a word."""
     ran = watch_as([], tmp_path / "config.toml", str(tmp_path))

@@ -30,7 +30,7 @@ from kiosk.devices.diagnostics import Diagnostics, diagnostics_for
 from kiosk.devices.kind import DeviceKind, DeviceOptions
 from kiosk.devices.registry import kinds
 from kiosk.devices.stream import Idle, Item
-from kiosk.messages import both
+from kiosk.messages import Words, both
 from kiosk.timestamps import DEFAULT_TIMEZONE
 
 OVERRIDES = {"baudrate": "baud", "terminator": "terminator", "layout": "layout",
@@ -100,14 +100,16 @@ def _usable_config(path: str) -> config_mod.Config | None:
     technician may not read (0600: it holds the kiosk's token), a folder on the way it may
     not enter (the installed 0750 /etc/checkpoint-kiosk), an invalid file — also means the
     default zone, but said on stderr, since a card's dates may then be judged otherwise."""
+    from kiosk.commandline import in_config_language
+
     try:
         return config_mod.load(path)
     except config_mod.ConfigError as exc:
         if exc.words.code == "file.not_found":
             return None
-        reason = exc  # it starts with the file's name (``load``)
-    print(both("device.watch_config_unreadable", reason=reason, zone=DEFAULT_TIMEZONE),
-          file=sys.stderr)
+        said = Words("device.watch_config_unreadable",  # the reason starts with the file
+                     {"reason": exc, "zone": DEFAULT_TIMEZONE})
+    print(in_config_language(path, said), file=sys.stderr)
     return None
 
 
