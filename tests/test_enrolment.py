@@ -336,24 +336,92 @@ def test_a_config_folder_enrol_may_not_write_in_is_refused_before_the_code_is_sp
     assert enrolled.returncode == 0, f"the refused run spent the code: {enrolled.stderr}"
 
 
-def test_a_config_the_enrolment_cannot_save_says_where_the_token_is_and_what_to_set(
-        centre, tmp_path):
-    """A config refused only once written (here a device of no known type: read before the
-    exchange, it is taken for one the enrolment completes) fails after the code is spent:
-    the token is saved, so the technician is told where, and the settings to set by hand."""
+@pytest.mark.parametrize("edit, named", [
+    (lambda text: text + '\n[[devices]]\nid = "x"\ntype = "no-such-kind"\n', "devices[0].type"),
+    (lambda text: text.replace('"Asia/Ho_Chi_Minh"', '"Asia/Hanoi City"'), "kiosk.timezone"),
+], ids=["unknown device type", "unknown time zone"])
+def test_a_config_the_enrolment_would_refuse_to_save_is_refused_before_the_code_is_spent(
+        centre, tmp_path, edit, named):
+    """Saving the enrolment validates the whole file it writes: a config refused then (a
+    device of no known type, an unknown key) would fail after the centre has spent the
+    one-time code. The same edit is checked first: the config error, exit 2, nothing
+    written, and the code works once the file is mended."""
     code = add_with_qr(centre.db, "lane-8", tmp_path / "q.png", centre.url)["code"]
     config = kiosk_config(tmp_path)
+    mended = config.read_bytes()
+    config.write_text(edit(mended.decode("utf-8")), encoding="utf-8")
+    before = config.read_bytes()
+    assert before != mended
+
+    refused = kiosk("enrol", "--code", code, "--config", str(config))
+
+    assert "Traceback" not in refused.stderr, refused.stderr[-400:]
+    assert refused.returncode == 2, refused.stderr[-400:]
+    assert refused.stderr.startswith(f"lỗi cấu hình: {config.name}: {named}: "), \
+        refused.stderr  # the file's language
+    assert config.read_bytes() == before
+    assert not (tmp_path / "sync-token").exists()
+    config.write_bytes(mended)
+    enrolled = kiosk("enrol", "--code", code, "--config", str(config))
+    assert enrolled.returncode == 0, f"the refused run spent the code: {enrolled.stderr}"
+    assert config_mod.load(config).kiosk.id == "lane-8"
+
+
+def test_a_token_folder_enrol_may_not_write_in_is_refused_before_the_code_is_spent(
+        centre, tmp_path):
+    """The token is written after the exchange, in its own folder (``--token-file``), where
+    the kiosk's signing key may already be (made by an earlier export): a folder the
+    account may not write in is refused first, exit 2, and the code still works."""
+    from kiosk.sync.kiosk_keys import KioskKeys
+    from tests.test_config_read_review import without_read_override
+
+    code = add_with_qr(centre.db, "lane-10", tmp_path / "q.png", centre.url)["code"]
+    config = kiosk_config(tmp_path)
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    KioskKeys(keys).public_signing_key()
+    token = keys / "sync-token"
+    keys.chmod(0o555)
+    try:
+        refused = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "enrol", "--code", code, "--config",
+             str(config), "--token-file", str(token)], capture_output=True, text=True,
+            timeout=120, preexec_fn=without_read_override)
+    finally:
+        keys.chmod(0o755)
+
+    assert refused.returncode == 2, refused.stderr[-400:]
+    assert (f"lỗi cấu hình: {token}: không ghi được vào thư mục của tệp (Permission denied)"
+            in refused.stderr), refused.stderr[-400:]
+    assert not token.exists()
+    enrolled = kiosk("enrol", "--code", code, "--config", str(config), "--token-file",
+                     str(token))
+    assert enrolled.returncode == 0, f"the refused run spent the code: {enrolled.stderr}"
+
+
+def test_a_config_changed_after_the_check_says_where_the_token_is_and_what_to_set(
+        centre, tmp_path):
+    """What still fails after the exchange (the file edited meanwhile, a full disk) comes
+    when the code is spent and the token saved: the technician is told where the token is
+    and the settings to set by hand, in one sentence."""
+    from kiosk.sync import enrolling
+
+    code = parse(add_with_qr(centre.db, "lane-11", tmp_path / "q.png", centre.url)["code"])
+    config = kiosk_config(tmp_path)
+    enrolling.preflight(config, code)
+    answer = enrolling.exchange(code, enrolling.keys_for(config))
     with config.open("a", encoding="utf-8") as out:
         out.write('\n[[devices]]\nid = "x"\ntype = "no-such-kind"\n')
     before = config.read_bytes()
 
-    ran = kiosk("enrol", "--code", code, "--config", str(config))
+    with pytest.raises(config_mod.ConfigError) as caught:
+        enrolling.install(code, answer, config)
 
-    assert "Traceback" not in ran.stderr, ran.stderr[-400:]
-    assert ran.returncode == 2, ran.stderr[-400:]
     token = tmp_path / "sync-token"
-    assert f"Đã lưu mã đồng bộ vào {token}" in ran.stderr, ran.stderr  # the file's language
-    assert (f'đặt bằng tay trong {config}: [kiosk] id = "lane-8", checkpoint_id = "CP-QR"; '
-            f'[sync] enabled = true, server_url = "{centre.url}"') in ran.stderr, ran.stderr
-    assert token.read_text(encoding="utf-8").strip()
+    said = caught.value.text("vi")
+    assert said.startswith(f"Đã lưu mã đồng bộ vào {token} (mã đăng ký đã dùng), nhưng "
+                           f"không ghi được {config}: devices[0].type: "), said
+    assert (f'đặt bằng tay trong {config}: [kiosk] id = "lane-11", checkpoint_id = "CP-QR"; '
+            f'[sync] enabled = true, server_url = "{centre.url}"') in said, said
+    assert token.read_text(encoding="utf-8").strip() == answer["token"]
     assert config.read_bytes() == before

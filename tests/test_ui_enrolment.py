@@ -219,3 +219,34 @@ def test_a_code_for_another_centre_waits_for_the_technician_to_confirm(make_wind
     qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
     assert load(config_path).sync.server_url == elsewhere
     assert not screen.enrol.switch_button.isVisible()
+
+
+def test_a_config_the_enrolment_would_refuse_is_named_on_screen_and_the_code_still_works(
+        make_window, qtbot, tmp_path, centre):
+    """The file on disk is what the enrolment rewrites and validates, and it may differ from
+    the running config (edited by hand since the start). Found only when saving, its fault
+    would come after the centre has spent the one-time code; it is named first, in the
+    refusal's own sentence, and the same code enrols once the file is mended."""
+    code = add_kiosk(centre.db, "lane-13", centre.url, tmp_path)
+    config_path = write_config(tmp_path)
+    window = make_window(config_path, language="en")
+    screen = open_technician(window, qtbot)
+    mended = config_path.read_bytes()
+    config_path.write_text(mended.decode("utf-8").replace('"Asia/Ho_Chi_Minh"', '"Mars/Base"'),
+                           encoding="utf-8")
+
+    screen.enrol.take(code)
+
+    qtbot.waitUntil(lambda: not screen.enrol.busy, timeout=20000)
+    assert screen.enrol.status.text() == (
+        'config.toml: kiosk.timezone: expected an IANA time zone such as '
+        '"Asia/Ho_Chi_Minh", got "Mars/Base"')
+    assert "color: #c62828" in screen.enrol.status.styleSheet()
+    assert not (tmp_path / "sync-token").exists()
+    assert window.kiosk.sync is None
+
+    config_path.write_bytes(mended)
+    screen.enrol.take(code)
+
+    qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
+    assert load(config_path).kiosk.id == "lane-13"

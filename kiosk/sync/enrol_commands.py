@@ -2,7 +2,9 @@
 
 The code comes pasted (``--code``; ``--code -`` reads a line from standard input, which is
 where a keyboard-wedge scanner types), or from the camera or an image/video file, read by
-the kiosk's own camera decoder. The secret is exchanged for the kiosk's token (retrying
+the kiosk's own camera decoder. Whatever would stop the enrolment being saved (a config the
+write would refuse, a folder it may not write in) is refused first, since the exchange
+spends the code. The secret is exchanged for the kiosk's token (retrying
 while the centre cannot be reached), the token written to a 0600 file, and ``[kiosk]
 id/checkpoint_id`` and ``[sync] enabled/server_url/token_file`` set in config.toml in one
 validated write that keeps its comments; then the link is tested with the new token.
@@ -28,8 +30,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     enrol = subparsers.add_parser(
         "enrol", parents=[common], help="join the centre with an enrolment QR code",
         description="Exchange the one-time enrolment code made by `kiosk-central kiosks add "
-                    "--qr` for this kiosk's token and write the config. Exit code 1 when the "
-                    "centre refuses the code or cannot be reached.",
+                    "--qr` for this kiosk's token and write the config. Exit code 2 when the "
+                    "code or the config is wrong (checked before the code is used: fix it "
+                    "and run again); 1 when the centre refuses the code or cannot be "
+                    "reached, or the enrolment could not be saved once the code was used.",
         **examples("kiosk enrol --camera 0            # hold the QR up to the camera",
                    "kiosk enrol --camera enrol-qr.png  # or a photo / video of it",
                    "kiosk enrol --code -               # scan it with a keyboard scanner",
@@ -62,32 +66,34 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     except (EnrolmentCodeError, OSError, RuntimeError) as exc:  # RuntimeError: the camera
         print(both("enrol.bad_code", detail=exc), file=sys.stderr)
         return EXIT_USAGE
-    try:
-        current = _linked_elsewhere(Path(args.config), code)
-    except ConfigError as exc:
-        print(config_refusal(args.config, exc), file=sys.stderr)
-        return EXIT_USAGE
-    if current is not None and not args.switch_centre:
-        print(both("enrol.other_centre", server=code.server_url, current=current), file=sys.stderr)
-        print(both("enrol.switch_hint"), file=sys.stderr)
-        return EXIT_FAILED
+    config_path = Path(args.config)
     token_path = Path(args.token_file) if args.token_file else None
+    answer: dict | None = None
     try:
-        answer = _exchange(code, args, enrolling.keys_for(Path(args.config), token_path))
-    except (BadKey, OSError) as exc:
-        print(both("enrol.bad_signing_key", detail=exc), file=sys.stderr)
-        return EXIT_FAILED
-    except enrolling.TRY_AGAIN:
-        print(both("enrol.gave_up", tries=args.tries), file=sys.stderr)
-        return EXIT_FAILED
-    except enrolling.FINAL as exc:
-        print(both("enrol.refused", detail=exc), file=sys.stderr)
-        return EXIT_FAILED
-    try:
-        enrolling.install(code, answer, Path(args.config), token_path)
+        current = enrolling.preflight(config_path, code, token_path)
+        elsewhere = None if current is None else enrolling.linked_elsewhere(current.sync, code)
+        if elsewhere is not None and not args.switch_centre:
+            print(both("enrol.other_centre", server=code.server_url, current=elsewhere),
+                  file=sys.stderr)
+            print(both("enrol.switch_hint"), file=sys.stderr)
+            return EXIT_FAILED
+        try:
+            answer = _exchange(code, args, enrolling.keys_for(config_path, token_path))
+        except (BadKey, OSError) as exc:
+            print(both("enrol.bad_signing_key", detail=exc), file=sys.stderr)
+            return EXIT_FAILED
+        except enrolling.TRY_AGAIN:
+            print(both("enrol.gave_up", tries=args.tries), file=sys.stderr)
+            return EXIT_FAILED
+        except enrolling.FINAL as exc:
+            print(both("enrol.refused", detail=exc), file=sys.stderr)
+            return EXIT_FAILED
+        enrolling.install(code, answer, config_path, token_path)
     except ConfigError as exc:
         print(config_refusal(args.config, exc), file=sys.stderr)
-        return EXIT_USAGE
+        # before the exchange: fix the config and run again, the code still works; after
+        # it the code is spent, and running again cannot help
+        return EXIT_USAGE if answer is None else EXIT_FAILED
     print(both("enrol.done", kiosk=answer["kiosk_id"], checkpoint=answer["checkpoint_id"],
                config=args.config))
     problem = enrolling.link_problem(code.server_url, answer["token"])
@@ -96,25 +102,6 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(both("enrol.link_ok"))
     return 0
-
-
-def _linked_elsewhere(config_path: Path, code: EnrolmentCode) -> str | None:
-    """The centre the config sends to, when the code points at another one. ConfigError
-    when the enrolment could not write the config (it cannot be read, is no TOML, or its
-    folder is not writable): found after the exchange, the one-time code would be spent
-    for nothing. A missing file is started by the enrolment, one without the kiosk's ids
-    completed by it."""
-    from kiosk import config as config_mod
-    from kiosk.sync.enrolling import check_writable, linked_elsewhere
-
-    try:
-        settings = config_mod.load(config_path)
-    except config_mod.ConfigError as exc:
-        if exc.words.code not in ("file.not_found", "config.in_file"):
-            raise
-        settings = None
-    check_writable(config_path)
-    return None if settings is None else linked_elsewhere(settings.sync, code)
 
 
 def _exchange(code: EnrolmentCode, args: argparse.Namespace, keys: KioskKeys) -> dict:

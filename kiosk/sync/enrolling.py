@@ -13,8 +13,6 @@ reached: a terminal sleeps, the screen uses a timer and stays responsive.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +20,7 @@ import tomlkit
 
 from kiosk import config as config_mod
 from kiosk.enrolment import EnrolmentCode
-from kiosk.messages import Words, os_reason
+from kiosk.messages import Words
 from kiosk.private_files import hand_over, replace_file
 from kiosk.sync.backlog_keys import BadKey
 from kiosk.sync.client import Refused, ServerBusy, SyncClient, SyncError, Unreachable
@@ -55,20 +53,51 @@ def linked_elsewhere(sync: config_mod.SyncSettings, code: EnrolmentCode) -> str 
     return current if sync.enabled and current != code.server_url.rstrip("/") else None
 
 
-def check_writable(config_path: Path) -> None:
-    """ConfigError unless :func:`install` may write config.toml where it goes (the folder
-    of the file a link names): asked before the exchange, which spends the one-time code."""
+def preflight(config_path: Path, code: EnrolmentCode,
+              token_path: Path | None = None) -> config_mod.Config | None:
+    """ConfigError for anything that would make :func:`install` refuse to save, asked
+    before the exchange, which spends the one-time code: the same edit of config.toml
+    checked as its write checks it (with the ids the code names, which the centre's answer
+    carries), and the folders the token and the config are written in. Returns the config
+    as it reads now, for :func:`linked_elsewhere`: None when it is missing, or is valid only
+    once the enrolment completes it (its ids not set yet)."""
+    from kiosk.ui.config_writer import check, check_writable, settings_text  # no Qt
+
+    config_path = Path(config_path)
+    token_path = _token_path(config_path, token_path)
+    text, edited = settings_text(config_path, _settings(
+        code, code.kiosk_id, code.checkpoint_id, token_path))
     try:
-        with tempfile.TemporaryFile(dir=Path(os.path.realpath(config_path)).parent):
-            pass
-    except OSError as exc:
-        raise config_mod.ConfigError("config.not_writable", path=config_path,
-                                     reason=os_reason(exc)) from None
+        check(edited, config_path)
+    except config_mod.ConfigError as exc:  # named as `kiosk.config.load` names it
+        raise config_mod.ConfigError("config.in_file", file=config_path.name,
+                                     problem=exc.words) from None
+    check_writable(config_path)
+    folder = token_path.parent  # the token replaces a link there, not the file it names
+    while not folder.exists():  # made by the write (private_files.replace_file)
+        folder = folder.parent
+    check_writable(token_path, folder)
+    try:
+        return check(text, config_path) if text else None
+    except config_mod.ConfigError:  # the edited text passed: the enrolment mends this
+        return None
 
 
 def keys_for(config_path: Path, token_path: Path | None = None) -> KioskKeys:
     """The backlog key files of the kiosk that :func:`install` will write there."""
-    return KioskKeys((token_path or Path(config_path).parent / TOKEN_FILE).parent)
+    return KioskKeys(_token_path(Path(config_path), token_path).parent)
+
+
+def _token_path(config_path: Path, token_path: Path | None) -> Path:
+    return token_path or config_path.parent / TOKEN_FILE
+
+
+def _settings(code: EnrolmentCode, kiosk_id: str, checkpoint_id: str,
+              token_path: Path) -> dict[str, dict[str, object]]:
+    """What an enrolment sets in config.toml."""
+    return {"kiosk": {"id": kiosk_id, "checkpoint_id": checkpoint_id},
+            "sync": {"enabled": True, "server_url": code.server_url, "token": "",
+                     "token_file": str(token_path.resolve())}}
 
 
 def exchange(code: EnrolmentCode, keys: KioskKeys | None) -> dict:
@@ -88,23 +117,24 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
             token_path: Path | None = None) -> Enrolled:
     """Write the token (0600) and set ``[kiosk] id/checkpoint_id`` and ``[sync]`` in
     config.toml in one validated write that keeps its comments. As root, both files go to
-    the kiosk account (the config folder's owner). A config not written after the token is
-    a ConfigError saying where the token is and what to set by hand."""
-    config_path = Path(config_path)
-    token_path = token_path or config_path.parent / TOKEN_FILE
-    write_token(token_path, answer["token"])
-    from kiosk.ui.config_writer import save_settings  # tomlkit only: no Qt
+    the kiosk account (the config folder's owner). Call :func:`preflight` before the
+    exchange: what fails here anyway (a full disk, a file changed meanwhile) comes after
+    the code is spent, a ConfigError naming the token file not written, or for a config not
+    written after the token, saying where the token is and what to set by hand."""
+    from kiosk.ui.config_writer import not_writable, save_settings  # tomlkit only: no Qt
 
-    settings = {
-        "kiosk": {"id": answer["kiosk_id"], "checkpoint_id": answer["checkpoint_id"]},
-        "sync": {"enabled": True, "server_url": code.server_url, "token": "",
-                 "token_file": str(token_path.resolve())},
-    }
+    config_path = Path(config_path)
+    token_path = _token_path(config_path, token_path)
+    try:
+        write_token(token_path, answer["token"])
+    except OSError as exc:
+        raise not_writable(token_path, exc) from None
+    settings = _settings(code, answer["kiosk_id"], answer["checkpoint_id"], token_path)
     try:
         config = save_settings(config_path, settings)
     except (config_mod.ConfigError, OSError) as exc:  # the code is spent: say what to finish
-        detail = exc if isinstance(exc, config_mod.ConfigError) else config_mod.ConfigError(
-            "config.not_writable", path=config_path, reason=os_reason(exc))
+        detail = exc if isinstance(exc, config_mod.ConfigError) else not_writable(
+            config_path, exc)
         raise config_mod.ConfigError(
             "enrol.config_not_saved", token=token_path, config=config_path, detail=detail,
             settings="; ".join(f"[{section}] " + ", ".join(

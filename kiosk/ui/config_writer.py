@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from tomlkit.items import AoT, Comment, Table, Whitespace
 from kiosk import config as config_mod
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import kinds
+from kiosk.messages import os_reason
 from kiosk.private_files import hand_over
 
 
@@ -127,20 +129,45 @@ def _remove(document: Any, table: Table) -> None:
         document.append(None, item)
 
 
-def check(text: str, source: Path) -> config_mod.Config:
-    """Validate config text exactly as ``kiosk.config.load`` would; ConfigError if refused."""
+def _parsed(text: str, source: Path) -> tomlkit.TOMLDocument:
     try:
-        data = tomlkit.parse(text).unwrap()
+        return tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as exc:
         raise config_mod.ConfigError("config.not_toml", path=source.name, detail=exc) from None
-    return config_mod.from_dict(data, source=source.resolve())
+
+
+def check(text: str, source: Path) -> config_mod.Config:
+    """Validate config text exactly as ``kiosk.config.load`` would; ConfigError if refused."""
+    return config_mod.from_dict(_parsed(text, source).unwrap(), source=source.resolve())
+
+
+def real_target(path: Path) -> Path:
+    """The file a write of ``path`` replaces, in its own folder: the one a link names. The
+    installed config may be a link to a file on a persistent or managed partition, and a
+    rename onto the link would leave that file stale and /etc holding a copy (lost at
+    reboot on an overlay)."""
+    return Path(os.path.realpath(path))
+
+
+def not_writable(path: Path, exc: OSError) -> config_mod.ConfigError:
+    return config_mod.ConfigError("config.not_writable", path=path, reason=os_reason(exc))
+
+
+def check_writable(path: Path, folder: Path | None = None) -> None:
+    """ConfigError naming ``path`` unless a file can be made in ``folder`` (by default the
+    one :func:`write_atomically` writes ``path`` in), tried with an anonymous temporary
+    file that leaves nothing behind: for a caller that must know before it acts (an
+    enrolment spends its one-time code first)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder or real_target(path).parent):
+            pass
+    except OSError as exc:
+        raise not_writable(path, exc) from None
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Replace the file ``path`` names, through a link: the installed config may be a link
-    to a file on a persistent or managed partition, and a rename onto the link would leave
-    that file stale and /etc holding a copy (lost at reboot on an overlay)."""
-    path = Path(os.path.realpath(path))
+    """Replace the file ``path`` names, through a link (:func:`real_target`)."""
+    path = real_target(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "w", encoding="utf-8", newline="") as out:
@@ -178,12 +205,13 @@ def save_setting(path: Path, section: str, key: str, value: Any) -> config_mod.C
     return save_settings(path, {section: {key: value}})
 
 
-def save_settings(path: Path, values: dict[str, dict[str, Any]]) -> config_mod.Config:
-    """Set several ``[section] key``s in one validated, atomic write (a missing file is
-    started empty); returns the config as the kiosk will now read it."""
+def settings_text(path: Path, values: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """The file's text now (empty when missing) and with the ``[section] key``s of
+    ``values`` set, every other line kept: the edit :func:`save_settings` makes, for a
+    caller to check before it (ConfigError when the file cannot be read or is no TOML)."""
     path = Path(path)
     text = config_mod.read_text(path) if path.exists() else ""
-    document = tomlkit.parse(text)
+    document = _parsed(text, path)
     for section, settings in values.items():
         if section not in document:
             document.add(tomlkit.nl())
@@ -192,7 +220,14 @@ def save_settings(path: Path, values: dict[str, dict[str, Any]]) -> config_mod.C
         for key, value in settings.items():
             if key not in table or table[key] != value:
                 table[key] = value
-    new_text = tomlkit.dumps(document)
+    return text, tomlkit.dumps(document)
+
+
+def save_settings(path: Path, values: dict[str, dict[str, Any]]) -> config_mod.Config:
+    """Set several ``[section] key``s in one validated, atomic write (a missing file is
+    started empty); returns the config as the kiosk will now read it."""
+    path = Path(path)
+    text, new_text = settings_text(path, values)
     if new_text == text:
         return config_mod.load(path)
     check(new_text, path)

@@ -20,6 +20,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from kiosk import messages
+from kiosk.config import ConfigError
 from kiosk.enrolment import EnrolmentCode, EnrolmentCodeError, parse
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.i18n import screen_language
@@ -133,13 +134,21 @@ class EnrolPanel(Retranslating):
         code = self.code
         if code is None:
             return
+        source = self.bridge.config.source
+        if source is None:
+            self._stop(("enrol.no_config", {}))
+            return
+        config_path = Path(source)
         self.busy = True
         self.tries += 1
         self._say("busy", ("enrol.contacting", {"server": code.server_url}))
-        source = self.bridge.config.source
-        keys = enrolling.keys_for(Path(source)) if source is not None else None
-        self.bridge.run(lambda: enrolling.exchange(code, keys),
-                        done=lambda answer: self._exchanged(code, answer),
+        keys = enrolling.keys_for(config_path)
+
+        def attempt() -> dict:
+            enrolling.preflight(config_path, code)  # the exchange spends the code
+            return enrolling.exchange(code, keys)
+
+        self.bridge.run(attempt, done=lambda answer: self._exchanged(code, config_path, answer),
                         failed=lambda error: self._not_exchanged(code, error))
 
     def _not_exchanged(self, code: EnrolmentCode, error: BaseException) -> None:
@@ -152,28 +161,31 @@ class EnrolPanel(Retranslating):
                                                  "seconds": f"{self.retry_seconds:g}"}))
             self._retry.start(round(self.retry_seconds * 1000))
             return
-        self.busy = False
-        self.code = None  # the same code may be scanned again (once online, or never)
-        if isinstance(error, enrolling.TRY_AGAIN):
-            self._say("error", ("enrol.gave_up", {"tries": self.tries}))
+        if isinstance(error, ConfigError):  # found before the exchange: the code still works
+            self._stop(_said(error))
+        elif isinstance(error, enrolling.TRY_AGAIN):
+            self._stop(("enrol.gave_up", {"tries": self.tries}))
         else:
-            self._say("error", ("enrol.refused", {"detail": str(error)}))
+            self._stop(("enrol.refused", {"detail": str(error)}))
 
-    def _exchanged(self, code: EnrolmentCode, answer: dict) -> None:
+    def _stop(self, said: tuple[str, dict[str, object]]) -> None:
+        """An attempt ended with ``said`` before the code was spent: the same code may be
+        scanned again (once online, its config mended, or never)."""
+        self.busy = False
+        self.code = None
+        self._say("error", said)
+
+    def _exchanged(self, code: EnrolmentCode, config_path: Path, answer: dict) -> None:
         from kiosk.sync import enrolling
 
-        source = self.bridge.config.source
-        if source is None:
-            self.busy = False
-            self._say("error", ("enrol.no_config", {}))
-            return
-        self.bridge.run(lambda: enrolling.install(code, answer, Path(source)),
+        self.bridge.run(lambda: enrolling.install(code, answer, config_path),
                         done=lambda done: self._installed(code, answer, done),
                         failed=self._not_saved)
 
     def _not_saved(self, error: BaseException) -> None:
         self.busy = False
-        self._say("error", ("enrol.not_saved", {"detail": str(error)}))
+        self._say("error", _said(error) if isinstance(error, ConfigError)
+                  else ("enrol.not_saved", {"detail": str(error)}))
 
     def _installed(self, code: EnrolmentCode, answer: dict, enrolled: Any) -> None:
         from kiosk.sync import enrolling
@@ -233,3 +245,8 @@ class EnrolPanel(Retranslating):
         self.enrol_button.setText(self.tr("Enrol"))
         self.switch_button.setText(self.tr("Switch to that centre"))
         self._show_status()
+
+
+def _said(error: ConfigError) -> tuple[str, dict[str, object]]:
+    """A refusal's own sentence, worded in the screen's language when shown."""
+    return error.words.code, error.words.params
