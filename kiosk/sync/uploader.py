@@ -346,14 +346,11 @@ class Uploader:
             return failed.after
         if isinstance(failure, ServerBusy) and failure.canceled and failed is not None:
             self._slower(failed, "ran past its statement timeout")
-        if isinstance(failure, Unreachable) and failure.unanswered and failed is not None \
-                and self._slower(failed, "did not answer in time", probe=True):
-            slow = Unreachable("sync.too_slow", sent=len(failed.ids),
-                               seconds=f"{self.client.timeout[1]:g}",
-                               entries=self.limits.entries)
-            slow.unanswered = True
-            slow.reached_server = True  # its health check answered: slow, not out of reach
-            raise slow from failure
+        if failed is not None and len(failed.ids) > 1 and (slow := self._too_slow(
+                failure, "sync.too_slow", sent=len(failed.ids),
+                entries=self._halved(failed))) is not None:
+            self._slower(failed, "did not answer in time")
+            raise slow
         raise failure
 
     def _build(self, after: str, limits: Limits, encoding: str | None,
@@ -408,26 +405,41 @@ class Uploader:
         log.warning("sync: centre said 413; batches now ≤ %d entries, ≤ %d bytes",
                     self.limits.entries, self.limits.bytes)
 
-    def _slower(self, batch: Batch, why: str, *, probe: bool = False) -> bool:
+    def _slower(self, batch: Batch, why: str) -> None:
         """The centre was too slow storing ``batch``: a 503 saying its database ran past its
-        statement timeout, or no answer within the kiosk's read timeout (it may store the
-        batch all the same; its entries stay pending until an answer says so). Batches may
-        then hold half the entries of ``batch``, or the same batch is sent for ever (halving
-        only the entry limit leaves a batch its bytes cut as it was); retried after the
-        backoff as before (the load may also pass). Half the entry limit instead when the
-        backlog ran out before a limit cut ``batch``: small only because it was the last,
-        it says nothing of what the centre stores in time. A lone entry is not halved
-        (:meth:`_held_alone`), and no batch is when ``probe`` finds the centre not
-        answering (False)."""
-        if len(batch.ids) == 1 or (probe and not self._answers()):
-            return False
+        statement timeout, or no answer within the kiosk's read timeout from a centre that
+        answers its health check (it may store the batch all the same; its entries stay
+        pending until an answer says so). Batches may then hold :meth:`_halved` entries, or
+        the same batch is sent for ever (halving only the entry limit leaves a batch its
+        bytes cut as it was); retried after the backoff as before (the load may also pass).
+        A lone entry is not halved (:meth:`_held_alone`)."""
+        if len(batch.ids) == 1:
+            return
         before = self._regrow[0] if self._regrow else self.limits.entries
-        half = (len(batch.ids) if batch.cut else self.limits.entries) // 2
-        self.limits = Limits(max(1, half), self.limits.bytes)
+        self.limits = Limits(self._halved(batch), self.limits.bytes)
         self._regrow = (before, 0)
         log.warning("sync: the centre %s storing %d entries; batches now ≤ %d entries",
                     why, len(batch.ids), self.limits.entries)
-        return True
+
+    def _halved(self, batch: Batch) -> int:
+        """The entries allowed after the centre was too slow for ``batch``: half of it; half
+        the entries allowed when the backlog ran out before a limit cut ``batch`` (small
+        only because it was the last, it says nothing of what the centre stores in time)."""
+        return max(1, (len(batch.ids) if batch.cut else self.limits.entries) // 2)
+
+    def _too_slow(self, failure: BaseException, code: str,
+                  **params: object) -> Unreachable | None:
+        """``failure`` said as "too slow" (``code``, with ``params`` and the read timeout)
+        if it is no answer in time from a centre that still answers its health check
+        (then it reached the centre, keeping the board online); None for any other failure,
+        a hung centre's included."""
+        if not (isinstance(failure, Unreachable) and failure.unanswered) or not self._answers():
+            return None
+        slow = Unreachable(code, seconds=f"{self.client.timeout[1]:g}", **params)
+        slow.unanswered = True
+        slow.reached_server = True  # its health check answered: slow, not out of reach
+        slow.__cause__ = failure
+        return slow
 
     def _holds(self, tally: Tally) -> dict[str, float]:
         """What the preparing thread needs of the holds: entry → when it may go again (not
@@ -444,18 +456,10 @@ class Uploader:
 
     def _alone_too_slow(self, exc: SyncError) -> SyncError | None:
         """``exc`` as said of a lone entry if the centre was too slow storing it: a 503 for
-        its statement timeout, or no answer in time from a centre that still answers its
-        health check (then "too slow", keeping the board online); None for any other
-        failure, a hung centre's included."""
+        its statement timeout, or :meth:`_too_slow`; None for any other failure."""
         if isinstance(exc, ServerBusy) and exc.canceled:
             return exc
-        if not (isinstance(exc, Unreachable) and exc.unanswered) or not self._answers():
-            return None
-        slow = Unreachable("sync.too_slow_alone", seconds=f"{self.client.timeout[1]:g}")
-        slow.unanswered = True
-        slow.reached_server = True  # its health check answered: slow, not out of reach
-        slow.__cause__ = exc
-        return slow
+        return self._too_slow(exc, "sync.too_slow_alone")
 
     def _held_alone(self, entry: str, why: SyncError, run: Run,
                     tally: Tally) -> SyncError | None:
