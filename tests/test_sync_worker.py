@@ -114,11 +114,17 @@ def test_scans_recorded_while_the_clock_said_1970_go_with_the_boots_clock_and_fi
 
 class RolledBackCentre(FaultyProxy):
     """The kiosk's centre URL, forwarding to ``central``; once ``rolled_back`` it answers as
-    the release before the ``send-clock`` feature: its health answer does not list the
-    feature, and a batch carrying ``sent_monotonic_ns`` is refused whole with the 422 that
-    release's protocol module gives an unknown member (everything else is forwarded)."""
+    the release before the features of ``members`` (feature → the batch member it brought;
+    ``send-clock`` unless told): its health answer does not list them, and a batch carrying
+    one of their members is refused whole with the 422 that release's protocol module gives
+    an unknown member, the first it meets (everything else is forwarded)."""
 
     rolled_back = False
+
+    def __init__(self, upstream_port: int,
+                 members: dict[str, str] | None = None) -> None:
+        super().__init__(upstream_port)
+        self.members = members or {"send-clock": "sent_monotonic_ns"}
 
     def _forward(self, request: bytes) -> bytes:
         head, _, body = request.partition(b"\r\n\r\n")
@@ -128,13 +134,16 @@ class RolledBackCentre(FaultyProxy):
             encoding = next((line.split(b":", 1)[1].strip().decode() for line in
                              head.split(b"\r\n") if line.lower().startswith(
                                  b"content-encoding:")), None)
-            if "sent_monotonic_ns" in protocol.decode_body(body, encoding):
-                return _json_answer(422, protocol.refusal_body(protocol.ProtocolError.refusing(
-                    422, protocol.Refusal("unknown_field", field="sent_monotonic_ns"))))
+            batch = protocol.decode_body(body, encoding)
+            for member in self.members.values():
+                if member in batch:
+                    return _json_answer(422, protocol.refusal_body(
+                        protocol.ProtocolError.refusing(
+                            422, protocol.Refusal("unknown_field", field=member))))
         answer = super()._forward(request)
         if head.startswith(f"GET {protocol.HEALTH_PATH} ".encode()):
             health = json.loads(answer.partition(b"\r\n\r\n")[2])
-            health["features"] = [f for f in health["features"] if f != "send-clock"]
+            health["features"] = [f for f in health["features"] if f not in self.members]
             return _json_answer(200, health)
         return answer
 
@@ -189,6 +198,31 @@ def test_after_the_send_clock_was_refused_the_kiosk_asks_the_centre_what_it_take
         centre.rolled_back = False
         fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id)
         assert worker.push_now().accepted == 1 and worker.uploader.send_clock
+    finally:
+        centre.close()
+
+
+def test_a_kiosk_whose_centre_was_rolled_back_past_health_reports_too_goes_on_uploading(
+        central, kiosk_id, tmp_path, make_worker):
+    """A centre rolled back past both the ``health`` and the ``send-clock`` features refuses
+    the first member of them it meets. That refusal says the centre changed: the kiosk sends
+    none of what it had learnt the centre takes until it asks again, not only the member
+    refused; else the batch sent again at once without the clock is refused for its health
+    report, and the operator's push fails with a refusal (no retry) instead of uploading."""
+    centre = RolledBackCentre(central.port, {"send-clock": "sent_monotonic_ns",
+                                             "health": "health"})
+    try:
+        worker = make_worker(load(tmp_path, kiosk_id, centre.url, central.enrol(kiosk_id)))
+        fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id)
+        assert worker.push_now().accepted == 1
+        assert worker.uploader.send_clock and worker.uploader.health is not None
+
+        centre.rolled_back = True
+        later = fill_backlog(worker.store.path, 2, kiosk_id=kiosk_id)
+        summary = worker.push_now()
+        assert (summary.accepted, summary.error) == (2, None), summary.error
+        assert set(later) <= set(central.stored_ids(kiosk_id))
+        assert not worker.uploader.send_clock and worker.uploader.health is None
     finally:
         centre.close()
 

@@ -6,15 +6,16 @@ overlap: the next batch is read and encoded (thread ``sync-prepare``), up to
 the centre parses one while it commits another), and each answer is written in one
 transaction (thread ``sync-acknowledge``).
 
-Ownership: the learned limits (:class:`Limits`), the encoding, the health report source, the
-entries held back (:class:`Hold`) and a drain's tentative holds (:class:`Run`), the pools and
-the pending acknowledgement belong to the draining thread; the pool threads get what they
-need as arguments (a copy of the hold times, the Last error that follows an answer
-clearing one said of a held entry) and share
-nothing else but the store (its own lock), the status board (its own lock) and the device
-statuses (the supervisor's lock). Nothing is marked before the answer arrived, and the
-centre is idempotent on entry ids, so a crash at any moment costs at most the batches on
-the wire sent twice.
+Ownership: the learned limits (:class:`Limits`), the encoding, the entries held back
+(:class:`Hold`) and a drain's tentative holds (:class:`Run`), the pools and the pending
+acknowledgement belong to the draining thread; the centre's features it sends
+(:attr:`Uploader.health`, :attr:`Uploader.send_clock`) to its owner (the worker sets them,
+and unsets them when told :attr:`Uploader.features_stale`), under the same turn. The pool
+threads get what they need as arguments (a copy of the hold times, the Last error that
+follows an answer clearing one said of a held entry) and share nothing else but the store
+(its own lock), the status board (its own lock) and the device statuses (the supervisor's
+lock). Nothing is marked before the answer arrived, and the centre is idempotent on entry
+ids, so a crash at any moment costs at most the batches on the wire sent twice.
 """
 
 from __future__ import annotations
@@ -215,7 +216,9 @@ class Uploader:
         centre times this boot's entries by their age, not by the wall clock."""
         self.features_stale = features_stale
         """Called when the centre refused a member it had listed (``send-clock``: the
-        centre was rolled back): what it takes is to be asked again."""
+        centre was rolled back): its owner, who sets :attr:`health` and :attr:`send_clock`,
+        unsets them and asks the centre again. None for an uploader whose owner sets
+        neither (a refusal is then raised as any other)."""
         self._pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor,
                            ThreadPoolExecutor] | None = None
         self._acknowledging: Future[None] | None = None
@@ -335,14 +338,14 @@ class Uploader:
             self._flush_acknowledgements()
             self.encoding = "gzip"  # an older centre without zstd
             return failed.after
-        if clock and failed is not None and _refuses_send_clock(failure):
+        if clock and failed is not None and self.features_stale is not None \
+                and _refuses_send_clock(failure):
             # a centre rolled back to a release without the feature: the same batch at
-            # once without the members, and the features asked again
+            # once without the members its owner no longer lists, and the features asked
+            # again
             log.warning("sync: the centre no longer takes the send clock (%s)", failure)
             self._flush_acknowledgements()
-            self.send_clock = False
-            if self.features_stale is not None:
-                self.features_stale()
+            self.features_stale()
             return failed.after
         if isinstance(failure, ServerBusy) and failure.canceled and failed is not None:
             self._slower(failed, "ran past its statement timeout")

@@ -37,8 +37,10 @@ Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
 :class:`~kiosk.sync.uploader.Uploader` moves batches and writes answers,
 :class:`~kiosk.sync.status.StatusBoard` holds the one published :class:`SyncState`. This
 class wires them together and runs the background thread; its own mutable state is that
-thread and ``_features_known`` (whether the centre was asked what it takes), owned like the
-uploader's by whoever holds the scheduler's turn.
+thread and the centre's features: ``_features_known`` (whether the centre was asked what it
+takes) and what its answer sets on the uploader (``health``, ``send_clock``), all unset
+together by ``_forget_features`` (the uploader calls it on a refused member); owned like the
+uploader's state by whoever holds the scheduler's turn.
 
 API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
 --------------------------------------------------------------------
@@ -331,7 +333,10 @@ class SyncWorker:
         self.board.update(lambda state: replace(state, online=online))
 
     def _forget_features(self) -> None:
-        """The centre refused what it had listed (rolled back): ask it again next cycle."""
+        """The centre refused what it had listed (rolled back): send none of its features
+        (the health report, the send clock) until it is asked again, next cycle."""
+        assert self.uploader is not None
+        self.uploader.health, self.uploader.send_clock = None, False
         self._features_known = False
 
     def _exchange_keys(self) -> None:
@@ -374,7 +379,6 @@ class SyncWorker:
         except SyncError as exc:
             log.warning("sync: heartbeat failed (%s)", exc)
             if isinstance(exc, Refused):  # the centre no longer takes it: ask again next time
-                self.uploader.health, self.uploader.send_clock = None, False
                 self._forget_features()
             online = exc.reached_server
         else:
