@@ -1148,6 +1148,14 @@ class Store:
             "WHERE sync_state IN ('pending', 'sent') AND id > ? ORDER BY id LIMIT ?",
             (after_id, limit))
 
+    def still_pending(self, ids: list[str]) -> set[str]:
+        """Those of ``ids`` still pending: what a process remembers of entries it left
+        pending may be stale (another acknowledged them)."""
+        with self.lock:
+            return {row[0] for row in self.conn.execute(
+                "SELECT id FROM entries WHERE sync_state IN ('pending', 'sent') "
+                "AND id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))}
+
     def mark_synced(self, acknowledged: list[str], rejected: dict[str, Words | str],
                     meta: dict[str, str | None] | None = None) -> None:
         """Apply one server answer atomically: either all of it is recorded or none.

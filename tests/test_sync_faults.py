@@ -27,7 +27,7 @@ from kiosk.store import Store
 from kiosk.sync.client import SyncClient
 from kiosk.sync.status import StatusBoard, SyncState
 from kiosk.sync.uploader import Tally, Uploader
-from kiosk.sync.worker import SyncWorker
+from kiosk.sync.worker import PUSH_ATTEMPTS, SyncWorker
 from tests.sync_support import (
     FaultyProxy,
     SlowCentre,
@@ -897,5 +897,66 @@ def test_an_entry_held_back_stays_said_when_another_held_back_is_stored(
         told = worker.state().last_error
         assert told is not None and first in saved_text(told, "en"), (
             f"{first} still held back, the Last error says: {told}")
+    finally:
+        worker.stop()
+
+
+def test_a_push_that_fails_before_it_reaches_the_entries_held_back_leaves_their_holds_as_they_were(
+        central, proxy, kiosk_id, tmp_path):
+    """A push sends each entry held back alone once more, at its end. When it fails before
+    it has stored one or held it again (here the centre answers 500 to the two on the wire,
+    every attempt, so the third is never sent; the same with the centre out of reach, or the
+    kiosk stopping), the holds stand as they were: a later background drain still leaves
+    them out until their time, as it would have without the push, rather than sending them
+    at once for as long as the kiosk runs."""
+    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
+                        batch_size=1, timeout_seconds=1)
+    uploader = worker.uploader
+    assert uploader is not None
+    try:
+        held = sorted(hold_one_back(worker, proxy, kiosk_id, seed=seed) for seed in (1, 2, 3))
+        proxy.add(*["status:500"] * 2 * PUSH_ATTEMPTS)  # the two on the wire, each attempt
+        summary = worker.push_now()
+        assert summary.error is not None and summary.remaining == 3
+        assert uploader.held_back() == held
+        later = Tally()
+        uploader.drain(later, None, lambda: False)
+        assert (later.batches, uploader.held_back()) == (0, held), (
+            "the failed push left the entries held back due at once")
+        assert sync_states(worker.store.path) == {"acknowledged": 6, "pending": 3}
+    finally:
+        worker.stop()
+
+
+def test_an_entry_held_back_then_stored_by_another_path_is_no_longer_named(
+        central, proxy, kiosk_id, tmp_path):
+    """The centre may come to hold an entry held back by another path than this worker:
+    another process's ``kiosk sync push``, or a backlog file whose acknowledgements the
+    kiosk imported; the store then marks it acknowledged. The worker must no longer name it
+    held back: not in a push's error, nor in the Last error once the entry named there is
+    stored and it gives way to another still held (it would tell the operator that an entry
+    the centre holds waits to be "sent again")."""
+    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
+                        batch_size=1, timeout_seconds=1)
+    uploader = worker.uploader
+    assert uploader is not None
+    try:
+        uploader.hold_back_seconds = 100
+        first = hold_one_back(worker, proxy, kiosk_id)  # held 100 s
+        uploader.hold_back_seconds = 1
+        second = hold_one_back(worker, proxy, kiosk_id, seed=2)  # held 1 s, the Last error
+        assert second in saved_text(worker.state().last_error, "en")
+        elsewhere = Store(worker.store.path)  # another process acknowledges the first
+        try:
+            elsewhere.mark_synced([first], {})
+        finally:
+            elsewhere.close()
+        summary = worker.push_now()  # the second sent alone once more, stored (again)
+        assert (summary.duplicate, summary.remaining) == (1, 0)
+        assert summary.error is None, summary.error("en")
+        assert uploader.held_back() == []
+        told = worker.state().last_error
+        assert told is None, f"still said: {saved_text(told, 'en')}"
+        assert "sync.last_error" not in worker.store.meta("sync.")  # kiosk sync status
     finally:
         worker.stop()

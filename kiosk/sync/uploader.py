@@ -139,6 +139,10 @@ class Tally:
     alone: set[str] = field(default_factory=set)
     """Entries held back that this push (or drain) sent alone and that were too slow: not
     sent again before it ends, whichever of its attempts."""
+    due: set[str] = field(default_factory=set)
+    """Entries held back that this push sends alone once more, their hold time not come
+    (the operator retries on purpose): the push's, not the holds', so a push that fails
+    before it stored them or held them again leaves their holds as they were."""
 
     @property
     def done(self) -> int:
@@ -242,19 +246,21 @@ class Uploader:
         """Send batches until nothing is pending but entries held back; raises the first
         SyncError, or Yield when ``must_yield()`` turns true before a batch. ``held_too``
         (a push: the operator retries on purpose): then each entry held back, and not tried
-        in this push, is sent alone once more. Ends with the counts recounted."""
+        in this push, is sent alone once more. The holds of entries stored by another path
+        meanwhile are dropped as it starts and ends; it ends with the counts recounted."""
         if self._pools is None:
             self._pools = (ThreadPoolExecutor(1, thread_name_prefix="sync-prepare"),
                            ThreadPoolExecutor(SEND_WINDOW, thread_name_prefix="sync-send"),
                            ThreadPoolExecutor(1, thread_name_prefix="sync-acknowledge"))
         run = Run()
+        self._forget_stored()
         try:
             try:
                 self._stream(tally, progress, must_yield, run)
-                if held_too and (due := set(self._held) - tally.alone):
-                    for entry in due:
-                        self._held[entry].until = -math.inf
-                    self._stream(tally, progress, must_yield, run)
+                if held_too:
+                    tally.due = set(self._held) - tally.alone
+                    if tally.due:
+                        self._stream(tally, progress, must_yield, run)
             except BaseException:
                 self._settle(run)
                 raise
@@ -264,6 +270,7 @@ class Uploader:
             try:
                 self._flush_acknowledgements()
             finally:
+                self._forget_stored()
                 outbox = self.store.outbox_summary()
                 self.board.update(lambda s: s.settled(outbox))
 
@@ -446,9 +453,25 @@ class Uploader:
 
     def _holds(self, tally: Tally) -> dict[str, float]:
         """What the preparing thread needs of the holds: entry → when it may go again (not
-        in this push, once it sent the entry alone)."""
-        return {entry: math.inf if entry in tally.alone else hold.until
-                for entry, hold in self._held.items()}
+        in this push, once it sent the entry alone; at once, if the push sends it again)."""
+        return {entry: math.inf if entry in tally.alone else -math.inf if entry in tally.due
+                else hold.until for entry, hold in self._held.items()}
+
+    def _forget_stored(self) -> None:
+        """Drop the holds of entries no longer pending: stored by another path (a backlog
+        file's acknowledgements imported, another process's push), they are neither named
+        as held back nor said in the Last error (which gives way as when stored here)."""
+        if not self._held:
+            return
+        gone = self._held.keys() - self.store.still_pending(list(self._held))
+        if not gone:
+            return
+        for entry in gone:
+            del self._held[entry]
+        before = self.board.state
+        after = self.board.update(lambda state: state.resolved(gone, self._next_said()))
+        if after.last_error != before.last_error:
+            self.store.set_meta(after.meta((MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT)))
 
     def _next_said(self) -> tuple[str, float] | None:
         """The Last error of the held entry due soonest: what the operator is told once the
