@@ -94,11 +94,11 @@ ISOLATE_SECONDS = 10.0
 """How long one step may spend retrying smaller parts of a failing step: parts still failing
 then are set aside whole (a bug failing every entry would otherwise take two tries an entry,
 the derivation lock held throughout); :func:`retry` splits them further another time."""
-_READ = (f"SELECT e.local_day, e.subject_key, {stays.SCAN} FROM entries e "
-         "WHERE e.id {among} ORDER BY e.id")
-"""The entries of a step, as :func:`derive` takes them: local day, subject key, then the
-scan as :mod:`kiosk.central.stays` reads it (match key, checkpoint, id, …)."""
-_DAY, _SUBJECT, _MATCH, _CHECKPOINT = 0, 1, 2, 3
+_READ = f"SELECT e.subject_key, {stays.SCAN} FROM entries e WHERE e.id {{among}} ORDER BY e.id"
+"""The entries of a step, as :func:`derive` takes them: subject key, then the scan as
+:mod:`kiosk.central.stays` reads it (match key, checkpoint, id, …, local day, …)."""
+_SUBJECT, _MATCH, _CHECKPOINT = 0, 1, 2
+_DAY = 1 + [c.strip() for c in stays.SCAN.split(",")].index("e.local_day")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" r'|"(?:[^"\\]|\\.)*"')
 """A quoted value in an error's text: Python's repr (double quotes when the text holds an
 apostrophe), PostgreSQL's literals and the values its messages quote."""
@@ -437,7 +437,7 @@ def derive(storage: Storage, tx: Any, rows: Sequence[Sequence[Any]]) -> None:
     derived table. The aggregates' people go last: their rows are the ones uploads also
     write, so the step holds them only for its commit."""
     document_matches.keep(storage, tx, ((r[_SUBJECT], r[_DAY], r[_MATCH]) for r in rows))
-    stays.keep(storage, tx, (r[2:] for r in rows if r[_MATCH]))
+    stays.keep(storage, tx, (r[1:] for r in rows if r[_MATCH]))
     tally = aggregates.Tally()
     people.count_new(storage, tx, tally, ((r[_DAY], r[_SUBJECT], r[_CHECKPOINT]) for r in rows))
     aggregates.write(storage, tx, tally)
