@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.central.backends import open_storage
-from kiosk.central.schema import LARGEST_CLOCK_OFFSET
+from kiosk.central.schema import LARGEST_CLOCK_OFFSET, LEAST_CLOCK_OFFSET
 from kiosk.central.storage import BATCH_COLUMNS
 from tests.central_support import ENGINES, database_url
 
@@ -23,8 +23,10 @@ def storage(request, tmp_path: Path):
 def _log(storage, offsets: list[float | None], entry_offsets: list[float | None] | None = None
          ) -> None:
     """Batch log records with these offsets and, for batches whose entries were timed by
-    their age on the kiosk's monotonic clock, the largest of theirs (None: none was)."""
-    rows = [(f"b-{n}", f"k-{n % 7}", None, "2026-11-30T08:00:00Z", offset, 1, 1, 0, 0, by_age)
+    their age on the kiosk's monotonic clock, the largest of theirs (None: none was), and the
+    least of the two."""
+    rows = [(f"b-{n}", f"k-{n % 7}", None, "2026-11-30T08:00:00Z", offset, 1, 1, 0, 0, by_age,
+             min((o for o in (offset, by_age) if o is not None), default=None))
             for n, (offset, by_age) in enumerate(zip(
                 offsets, entry_offsets or [None] * len(offsets), strict=True))]
     with storage._transaction() as tx:
@@ -79,3 +81,21 @@ def test_an_entry_timed_by_its_age_widens_the_largest_offset(storage) -> None:
     plan = _plan(storage)
     assert "batches_offset" in plan and "batches_entry_offset" in plan, plan
     assert "Seq Scan" not in plan and "SCAN batches" not in plan, plan
+
+
+def test_how_far_a_clock_ran_ahead_is_read_from_its_index_alone(storage) -> None:
+    """Purge and erasure look past their cutoff as far as the clock furthest ahead ran: the
+    least offset (schema.LEAST_CLOCK_OFFSET), the start of v25's index, with no row of the
+    log read. A scan timed at 1970 (+56 years, a clock behind) does not count."""
+    offsets: list[float | None] = [None if n % 9 == 0 else (n % 240) - 120.5
+                                   for n in range(3000)]
+    offsets[1234] = -7200.25  # a kiosk two hours ahead
+    by_age: list[float | None] = [None] * 3000
+    by_age[777] = 1_764_547_200.5  # 1970 → 2025-12-01
+    _log(storage, offsets, by_age)
+
+    assert storage._query(LEAST_CLOCK_OFFSET)[0][0] == -7200.25
+    explain = "EXPLAIN " if storage.url.startswith("postgresql") else "EXPLAIN QUERY PLAN "
+    plan = "\n".join(str(row[-1]) for row in storage._query(explain + LEAST_CLOCK_OFFSET))
+    assert ("Index Only Scan using batches_least_offset" in plan
+            or "COVERING INDEX batches_least_offset" in plan), plan

@@ -12,9 +12,10 @@ import pytest
 from central_support import ENGINES, central, database_url, steps_held_at_stays
 from trace_support import number, payload_identity, wire_entry
 
-from kiosk.central import derivation, reports, trace_service
+from kiosk.central import derivation, id_days, reports, trace_service
 from kiosk.central.backends import open_storage
-from kiosk.central.schema import LARGEST_CLOCK_OFFSET
+from kiosk.central.id_days import id_prefix
+from kiosk.central.schema import LARGEST_CLOCK_OFFSET, LEAST_CLOCK_OFFSET
 from kiosk.central.storage import PERSONAL_COLUMNS, STORED_COLUMNS
 from kiosk.central.trace_queries import StorageSource
 from kiosk.ids import uuid7
@@ -394,6 +395,8 @@ def test_a_v23_database_lets_a_name_said_by_a_kiosk_clock_ahead_go_with_the_peri
         with storage._transaction() as tx:  # as v23 left it
             storage._execute(tx, "UPDATE identities SET last_day = $1",
                              ((OLD + AHEAD).date().isoformat(),))  # the fast id's UTC day
+            storage._execute(tx, "DROP INDEX batches_least_offset")  # v25
+            storage._execute(tx, "ALTER TABLE batches DROP COLUMN least_offset_seconds")
             storage._execute(tx, "DROP INDEX batches_entry_offset")
             storage._execute(tx, "ALTER TABLE batches DROP COLUMN entry_offset_seconds")
             if db.startswith("postgresql"):
@@ -407,6 +410,113 @@ def test_a_v23_database_lets_a_name_said_by_a_kiosk_clock_ahead_go_with_the_peri
     with open_storage(db) as storage:
         assert storage._query("SELECT count(*) FROM stays") == [(0,)]
         assert storage._query("SELECT document_number FROM identities") == []
+
+
+EPOCH = dt.datetime(1970, 1, 1, 0, 5, tzinfo=dt.UTC)
+"""Where a kiosk whose RTC lost power starts its clock."""
+
+
+def scanned_at_1970_ahead_and_today(storage) -> dict[str, dict]:
+    """Three kiosks at CP-CHO. k1 booted at 1970 and scanned person 1 an hour before it sent
+    the scan, its clock set by then (same boot: filed now by its age, offset +56 years). k2,
+    its clock 15 days ahead, scanned person 2 forty days ago and sent at once (offset −15
+    days: filed 40 days back, id of 25 days ago). k3, 10 minutes ahead, scanned person 3 now
+    (skewed, filed today)."""
+    at_1970 = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                         direction="in", scanned_at=EPOCH)
+    storage.ingest_batch("k1", [at_1970], sent_at=protocol.format_time(NOW), received_at=NOW,
+                         batch_id=uuid7(), sent_monotonic_ns=1 + 3600 * 10**9, boot_id="boot-1")
+    fast = wire_entry(payload_identity(2, "cccd"), checkpoint="CP-CHO", kiosk="k2",
+                      direction="in", scanned_at=OLD + FIFTEEN_DAYS)
+    storage.ingest_batch("k2", [fast], sent_at=protocol.format_time(OLD + FIFTEEN_DAYS),
+                         received_at=OLD, batch_id=uuid7())
+    today = wire_entry(payload_identity(3, "cccd"), checkpoint="CP-CHO", kiosk="k3",
+                       direction="in", scanned_at=NOW)
+    storage.ingest_batch("k3", [today], received_at=NOW, batch_id=uuid7(),
+                         sent_at=protocol.format_time(NOW + dt.timedelta(minutes=10)))
+    derivation.catch_up(storage)
+    offsets = {row[0]: row[1] for row in storage._query(
+        "SELECT id, clock_offset_seconds FROM entries")}
+    assert offsets[at_1970["id"]] > 50 * 365 * 86400  # timed by its age
+    assert offsets[fast["id"]] == -FIFTEEN_DAYS.total_seconds()
+    return {"at_1970": at_1970, "fast": fast, "today": today}
+
+
+FIFTEEN_DAYS = dt.timedelta(days=15)
+
+
+@pytest.mark.parametrize("purge", [False, True])
+def test_a_scan_timed_at_1970_does_not_widen_what_purge_and_erasure_read_past_the_cutoff(
+        db: str, purge: bool) -> None:
+    """Only a clock ahead files a scan on a day before its id's: purge and erasure look past
+    their cutoff as far as the clock furthest ahead ran (k2, 15 days), and two days more
+    (an id is within a day of its scan, a local day ends up to a day after its UTC day).
+    The 1970 scan's +56 years, a clock behind, widened that read to every skewed scan held:
+    ids up to 56 years past the cutoff, days back to 1970 — on PostgreSQL every partition
+    since the cutoff, today's too."""
+    with open_storage(db) as storage:
+        scans = scanned_at_1970_ahead_and_today(storage)
+        cutoff = NOW.date() - dt.timedelta(days=30)
+        assert [row[0] for row in storage.filed_before(cutoff, purge=purge)] == [
+            scans["fast"]["id"]]
+        sql, params = storage._filed_before_read(cutoff, purge=purge)
+        start = dt.datetime.combine(cutoff, dt.time(), dt.UTC)
+        reach = FIFTEEN_DAYS + dt.timedelta(days=2)
+        first_day, high = params[0], params[3]
+        assert first_day == storage.calendar.day_of(start - reach).isoformat()
+        assert high == id_prefix(start + reach) < scans["today"]["id"]
+        if storage.postgresql:
+            plan = "\n".join(row[0] for row in storage._query("EXPLAIN " + sql, params))
+            fast_day = id_days.day_of_id(scans["fast"]["id"])
+            assert f"entries_p{fast_day:%Y%m%d}" in plan, plan
+            assert f"entries_p{NOW:%Y%m%d}" not in plan, plan
+    central("purge", "--days" if purge else "--personal-days", "30", "--db", db)
+    with open_storage(db) as storage:
+        held = {row["id"]: row["subject_key"] for row in rows(storage)}
+        assert held.get(scans["fast"]["id"]) == (None if purge else "erased")
+        assert held[scans["today"]["id"]] == payload_identity(3, "cccd").subject_key
+
+
+@pytest.mark.parametrize("migrated", [False, True])
+def test_a_scan_ahead_sent_with_one_timed_at_1970_still_goes_with_the_period(
+        db: str, migrated: bool) -> None:
+    """k1 booted at 1970 41 days ago and scanned person 1; then someone set its clock 15 days
+    ahead and it scanned person 2 a day later; today, its clock right, it sent both in that
+    boot. Both are timed by their age: person 2's scan is filed 40 days back (offset −15
+    days), its id of 25 days ago. The batch log's entry offset is the largest either way,
+    the 1970 scan's +56 years, which hides the −15 days; the least offset the log keeps
+    (v25) says it, and a database that reaches v25 finds it in the batch's entries. With a
+    30-day personal period person 2's name goes."""
+    boot = dt.timedelta(days=41)
+    at_1970 = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                         direction="in", scanned_at=EPOCH)
+    fast = wire_entry(payload_identity(2, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                      direction="in", scanned_at=NOW - boot + dt.timedelta(days=1) + FIFTEEN_DAYS)
+    fast["monotonic_ns"] = 1 + 86400 * 10**9  # a day into the boot
+    with open_storage(db) as storage:
+        results = storage.ingest_batch(
+            "k1", [at_1970, fast], sent_at=protocol.format_time(NOW), received_at=NOW,
+            batch_id=uuid7(), sent_monotonic_ns=1 + int(boot.total_seconds()) * 10**9,
+            boot_id="boot-1")
+        assert [r["status"] for r in results] == [protocol.ACCEPTED] * 2
+        derivation.catch_up(storage)
+        [log] = storage.batches()
+        assert log["entry_offset_seconds"] > 50 * 365 * 86400
+        if migrated:  # as v24 left it
+            with storage._transaction() as tx:
+                storage._execute(tx, "DROP INDEX batches_least_offset")
+                storage._execute(tx, "ALTER TABLE batches DROP COLUMN least_offset_seconds")
+                if storage.postgresql:
+                    storage._execute(tx, "UPDATE central_meta SET value = '24' "
+                                         "WHERE key = 'schema_version'")
+                else:
+                    storage._execute(tx, "PRAGMA user_version = 24")
+    with open_storage(db) as storage:
+        assert storage._query(LEAST_CLOCK_OFFSET)[0][0] == -FIFTEEN_DAYS.total_seconds()
+    central("purge", "--personal-days", "30", "--db", db)
+    with open_storage(db) as storage:
+        held = {row["id"]: row["subject_key"] for row in rows(storage)}
+        assert held[fast["id"]] == "erased"
 
 
 def erase_with_a_batch_open(storage, other, scan: tuple[int, str, str, dt.datetime],

@@ -72,6 +72,8 @@ def test_a_v20_sqlite_database_loses_the_day_and_person_index(tmp_path: Path) ->
         _store(storage, tmp_path, [5, 1])
         stored = storage.entries()
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:  # as v20 left it
+        conn.execute("DROP INDEX batches_least_offset")  # v25 undone
+        conn.execute("ALTER TABLE batches DROP COLUMN least_offset_seconds")
         conn.execute("DROP INDEX batches_entry_offset")  # v24 undone
         conn.execute("ALTER TABLE batches DROP COLUMN entry_offset_seconds")
         conn.execute("DROP TABLE derive_set_aside")  # v22 undone

@@ -18,20 +18,18 @@ UUIDv7 id (the kiosk's clock at the scan), and the whole range before the cutoff
 id order on every run, in short transactions, so an entry that arrives late (a backlog file
 weeks later) is erased at the next run and uploads keep flowing meanwhile. A kiosk whose
 clock ran ahead (its offset corrected, so in the partial index ``entries_skewed``) made ids
-past the cutoff for scans filed before it: those are read from that index
-(:meth:`Storage.filed_before`, as the raw purge reads them) and erased by id with their
-stays and identities. A kiosk sending an erased entry again is told ``duplicate``, as for
-any entry already held.
+past the cutoff for scans filed before it: those are read as far past it as the clock
+furthest ahead ran (:meth:`Storage.filed_before`, as the raw purge reads them) and erased by
+id with their stays and identities. A kiosk sending an erased entry again is told
+``duplicate``, as for any entry already held.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from kiosk.central import derivation, document_matches, id_days, people, stays
-from kiosk.central.placeholders import json_rows
 from kiosk.central.storage import ERASED, PERSONAL_NULLED
 
 if TYPE_CHECKING:
@@ -46,18 +44,20 @@ docs/benchmarks.md, retention)."""
 MIN_DAYS = 14
 """Tracing looks back 14 days by default, and late uploads arrive within days."""
 
-_ERASE = (f"UPDATE entries SET {', '.join(f'{c} = NULL' for c in PERSONAL_NULLED)}, payload = $1, "
-          f"extra = '{{{{}}}}', subject_key = '{ERASED}' "
+_ERASE = (f"UPDATE entries SET {', '.join(f'{c} = NULL' for c in PERSONAL_NULLED)}, "
+          f"payload = {{payload}}, extra = '{{{{}}}}', subject_key = '{ERASED}' "
           f"WHERE {{where}} AND subject_key <> '{ERASED}'")
-"""Erase the entries ``{where}`` chooses ($1: the empty payload)."""
+"""Erase the entries ``{where}`` chooses (``{payload}``: the slot of the empty payload)."""
 _FORGET = people.FORGET.format(entries="entries", where="id >= $1 AND id <= $2")
 _FORGET_MATCHES = document_matches.FORGET.format(entries="entries", where="id >= $1 AND id <= $2",
                                                  kept="NOT (e.id >= $1 AND e.id <= $2)")
 
 
 def erase_personal(storage: Storage, before: dt.date) -> int:
-    """Erase the identities of entries of UTC days before ``before``; how many were erased
-    by this run (entries erased earlier are skipped)."""
+    """Erase the identities of entries of UTC days before ``before``, and of those filed on
+    local days before it whose ids a kiosk clock ahead put past it
+    (:meth:`Storage.filed_before`); how many were erased by this run (entries erased earlier
+    are skipped)."""
     cutoff = id_days.bounds(before)[0]
     ahead = storage.filed_before(before)
     if not ahead and not storage._query("SELECT 1 FROM entries WHERE id < $1 LIMIT 1",
@@ -81,10 +81,13 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
             derivation.exclude(storage, tx)
             storage._execute(tx, _FORGET, (ids[0], ids[-1]))
             storage._execute(tx, _FORGET_MATCHES, (ids[0], ids[-1]))
-            erased += storage._execute(tx, _ERASE.format(where="id >= $2 AND id <= $3"),
-                                       (b"", ids[0], ids[-1])).rowcount
+            erased += storage._execute(
+                tx, _ERASE.format(where="id >= $2 AND id <= $3", payload="$1"),
+                (b"", ids[0], ids[-1])).rowcount
         after = ids[-1]
-    erased += _erase_scans(storage, ahead)
+    # their pairs: in days frozen above, and again below
+    erased += storage._by_ids(
+        ahead, lambda chosen: _ERASE.format(where=chosen, payload="$2"), b"")
     # after the walk: a batch that was adding a pair to a day as it froze, or storing the
     # stays of a scan the walk erased, has ended, and what it added goes too
     storage._wait_for_writers("day_subjects")
@@ -95,28 +98,6 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
     held = storage.optional_setting(ERASED_BEFORE)
     if held is None or held < before.isoformat():
         storage.set_setting(ERASED_BEFORE, before.isoformat())
-    return erased
-
-
-def _erase_scans(storage: Storage, scans: list[Sequence[str]]) -> int:
-    """Erase the identities of ``scans`` (:meth:`Storage.filed_before`) by their ids, with their
-    pairs and matches as the id walk erases them, and their stays and what only those said
-    (:func:`stays.forget_scans`): :func:`stays.forget_before` cuts by ids, which are past
-    its cutoff. How many were erased."""
-    erased = 0
-    for at in range(0, len(scans), BATCH):
-        part = scans[at:at + BATCH]
-        ids = json_rows([[row[0]] for row in part])
-        listed = "id IN (SELECT p.value ->> 0 FROM {})"
-        chosen = listed.format(storage._json_rows("$1", "p"))
-        with storage._transaction() as tx:  # no step derives from an entry it erases
-            derivation.exclude(storage, tx)
-            storage._execute(tx, people.FORGET.format(entries="entries", where=chosen), (ids,))
-            storage._execute(tx, document_matches.FORGET.format(
-                entries="entries", where=chosen, kept=f"NOT (e.{chosen})"), (ids,))
-            erased += storage._execute(tx, _ERASE.format(where=listed.format(
-                storage._json_rows("$2", "p"))), (b"", ids)).rowcount
-            stays.forget_scans(storage, tx, [row for row in part if row[1] is not None])
     return erased
 
 

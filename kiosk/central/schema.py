@@ -11,6 +11,8 @@ and a new entry field arrives as a new migration.
 
 from __future__ import annotations
 
+from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
+
 Statement = str | dict[str, str | None]
 """One statement, or where the engines' SQL differs (triggers), one per engine name (None:
 nothing to do on that engine)."""
@@ -29,6 +31,15 @@ _ENTRY_INDEXES = {
     "entries_unmatched": "CREATE INDEX entries_unmatched ON entries (checkpoint_id, scanned_at) "
                          "WHERE match_key IS NULL",
 }
+
+SKEWED = "(clock_offset_seconds > 120 OR clock_offset_seconds < -120)"
+"""The scans whose kiosk clock was off by more than the centre's tolerance, filed by their
+corrected local day: written as the partial index ``entries_skewed`` says it, so that both
+planners read that index for it."""
+ON_TIME = "(clock_offset_seconds IS NULL OR clock_offset_seconds BETWEEN -120 AND 120)"
+"""The other scans, filed by their kiosk's time (``entries_checkpoint_time``)."""
+assert CLOCK_TOLERANCE_SECONDS == 120, "entries_skewed's predicate must follow the tolerance"
+assert _ENTRY_INDEXES["entries_skewed"].endswith(f"WHERE {SKEWED[1:-1]}")
 
 MIGRATIONS: list[list[Statement]] = [
     [
@@ -586,6 +597,27 @@ MIGRATIONS: list[list[Statement]] = [
         "ALTER TABLE batches ADD COLUMN entry_offset_seconds {float}",
         "CREATE INDEX batches_entry_offset ON batches ((abs(entry_offset_seconds)))",
     ],
+    [
+        # v25: how far any kiosk clock ran ahead, read from this index's start
+        # (LEAST_CLOCK_OFFSET): only a clock ahead files a scan before the day of its id, so
+        # only that bounds the scans purge and erasure look for past their cutoff
+        # (Storage.filed_before). The largest offset either way bounded them: since v24 one
+        # scan timed at 1970 (+56 years) made every purge read every skewed scan held.
+        # v24's entry offset is the largest either way, which in the same batch may hide an
+        # entry ahead: the held entries of such a batch say how far ahead they were (read
+        # whole for each: batches with a scan timed at 1970, a few).
+        "ALTER TABLE batches ADD COLUMN least_offset_seconds {float}",
+        "UPDATE batches SET least_offset_seconds = CASE WHEN clock_offset_seconds IS NULL "
+        "OR entry_offset_seconds < clock_offset_seconds THEN entry_offset_seconds "
+        "ELSE clock_offset_seconds END",
+        "UPDATE batches SET least_offset_seconds = (SELECT min(e.clock_offset_seconds) FROM "
+        "entries e WHERE e.batch_id = batches.batch_id AND e.kiosk_id = batches.kiosk_id) "
+        "WHERE entry_offset_seconds > 120 AND EXISTS (SELECT 1 FROM entries e WHERE "
+        "e.batch_id = batches.batch_id AND e.kiosk_id = batches.kiosk_id "
+        "AND e.clock_offset_seconds < -120 "
+        "AND e.clock_offset_seconds < coalesce(batches.least_offset_seconds, 0))",
+        "CREATE INDEX batches_least_offset ON batches (least_offset_seconds)",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14
@@ -611,6 +643,11 @@ LARGEST_CLOCK_OFFSET = (
 NULL when none has one). Each half written as v17's index ``batches_offset`` and v24's
 ``batches_entry_offset`` spell it, so that both planners read it from those indexes' ends
 (PostgreSQL's and SQLite's min/max optimisations both match the indexed expression)."""
+
+LEAST_CLOCK_OFFSET = "SELECT min(least_offset_seconds) FROM batches"
+"""The least clock offset of any batch or of any entry timed by its age (v25; NULL when
+none has one): negative, how far the clock furthest ahead ran. Read from the start of the
+index ``batches_least_offset`` alone on both engines."""
 
 
 def statements(migration: list[Statement], types: dict[str, str]) -> list[str]:

@@ -15,7 +15,7 @@ import json
 import operator
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
@@ -31,7 +31,8 @@ from kiosk.central.schema import (
     FORGOTTEN_MATCHES_VERSION,
     IDENTITIES_VERSION,
     IDENTITY_DAYS_VERSION,
-    LARGEST_CLOCK_OFFSET,
+    LEAST_CLOCK_OFFSET,
+    SKEWED,
 )
 
 # re-exported (``as``): callers name them from here; derivation, below storage, from there
@@ -53,12 +54,14 @@ PERSONAL_NULLED = ("document_number", "name", "birth_date", "gender", "address",
 PERSONAL_COLUMNS = (*PERSONAL_NULLED, "payload", "extra", "subject_key")
 """Every column that says who an entry is about."""
 BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset_seconds",
-                 "entries", "accepted", "duplicate", "rejected", "entry_offset_seconds")
+                 "entries", "accepted", "duplicate", "rejected", "entry_offset_seconds",
+                 "least_offset_seconds")
 """A batch log record: who sent it when, the clock offset then, and what became of it;
 ``entry_offset_seconds``, the largest either way of the offsets its entries timed by their
 age on the kiosk's monotonic clock were filed by (:class:`protocol.Timing`; None if none
 was), which the largest offset tracing reads (:data:`schema.LARGEST_CLOCK_OFFSET`) covers
-too."""
+too; ``least_offset_seconds``, the least of the batch's offset and those (how far its
+kiosk's clock ran ahead: :data:`schema.LEAST_CLOCK_OFFSET`)."""
 
 (_KIOSK, _CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _MONOTONIC, _BOOT, _DAY,
  _SUBJECT) = (STORED_COLUMNS.index(name) for name in (
@@ -76,17 +79,19 @@ _PURGE_BATCHES_AT_ONCE = 5000
 _PURGE_BATCHES = (
     "DELETE FROM batches WHERE seq IN (SELECT seq FROM batches WHERE received_at < $1 "
     "AND (sent_at IS NULL OR sent_at < $2) ORDER BY seq LIMIT $3)")
-assert CLOCK_TOLERANCE_SECONDS == 120, "entries_skewed's predicate must follow the tolerance"
 _FILED_BEFORE = (
-    "SELECT id, match_key, checkpoint_id FROM entries WHERE (clock_offset_seconds > 120 "
-    "OR clock_offset_seconds < -120) AND local_day >= {first_day} AND local_day < {before} "
-    "AND {id} >= {low} AND {id} < {high}")
-"""The skewed predicate is written as the partial index ``entries_skewed`` says it, so both
-engines read that index (between the days bounded by the largest offset), PostgreSQL in the
-partitions of the ids bounded so only. SQLite is told not to read the ids' index instead
-(``+id``): after a clock a year ahead, their range is every entry since the cutoff."""
-PURGE_FILED_BATCH = 1000
-"""Entries removed per transaction by :meth:`Storage._purge_filed_before`."""
+    f"SELECT id, match_key, checkpoint_id FROM entries WHERE {SKEWED} "
+    "AND local_day >= {first_day} AND local_day < {before} AND {id} >= {low} AND {id} < {high}")
+"""The skewed predicate as the partial index ``entries_skewed`` says it, so that the engines
+may read that index. It leads with the checkpoint, which is not asked, so its days are no
+seek: SQLite reads the whole index (``SCAN entries USING INDEX entries_skewed``: every skewed
+scan held, filtered by days and ids), told not to read the ids' index instead (``+id``: after
+a clock a year ahead, their range is every entry since the cutoff). PostgreSQL reads only
+the partitions of the ids bounded, each by ``entries_day_subject``'s range of the days
+bounded or by the whole of its ``entries_skewed``, as it estimates cheaper."""
+SCANS_AT_ONCE = 1000
+"""Entries removed or erased per transaction by :meth:`Storage._by_ids`: an upload waits for
+one such transaction at most."""
 _KIOSK_SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
     "k.last_clock_offset, k.entries, k.refused_attempts, k.last_refused_at FROM kiosks k")
@@ -348,7 +353,7 @@ class Storage(ABC):
             self._log_batch(tx, {
                 "batch_id": batch_id, "kiosk_id": kiosk_id, "sent_at": sent_at,
                 "received_at": received, "clock_offset_seconds": offset,
-                "entry_offset_seconds": timing.largest,
+                "entry_offset_seconds": timing.largest, "least_offset_seconds": timing.least,
                 "entries": len(entries), "accepted": counts[protocol.ACCEPTED],
                 "duplicate": counts[protocol.DUPLICATE], "rejected": counts[protocol.REJECTED],
             })
@@ -396,7 +401,9 @@ class Storage(ABC):
         are frozen first (:func:`people.freeze`), and again after: a batch adding a pair to
         one of them as it froze has ended by then (the engine's purge waits for it). The
         stays of the scans removed go last (:func:`stays.forget_before`). The number of
-        entries removed, or of partitions dropped on PostgreSQL."""
+        entries removed on SQLite; on PostgreSQL, of day partitions dropped, without the
+        entries deleted one by one (the default partition's, and those of a clock ahead):
+        counting a partition's rows would read the whole partition the drop avoids."""
         unfrozen = cutoff + dt.timedelta(days=1)
         derivation.catch_up(self)  # every day counted as it stands before it freezes
         stays.read_raw_before(self, cutoff)
@@ -420,13 +427,21 @@ class Storage(ABC):
         ahead, are of UTC day ``before`` or later: entries chosen by id day miss them. Those
         not erased yet; ``purge``: those also received before ``before``, erased or not. An id is
         within a day of its scan, a local day ends up to a day after its UTC day, and no
-        batch's clock was further ahead than the largest offset
-        (:data:`schema.LARGEST_CLOCK_OFFSET`): that bounds the days and ids read."""
-        largest = self._query(LARGEST_CLOCK_OFFSET)[0][0] or 0.0
-        if largest <= CLOCK_TOLERANCE_SECONDS:
-            return []
+        kiosk clock ran further ahead than the least offset logged
+        (:data:`schema.LEAST_CLOCK_OFFSET`): that bounds the days and ids read. A clock
+        behind (a scan timed at 1970) files scans after their ids' days, never before: it
+        widens nothing here."""
+        read = self._filed_before_read(before, purge=purge)
+        return self._query(*read) if read is not None else []
+
+    def _filed_before_read(self, before: dt.date, *, purge: bool) -> tuple[str, Params] | None:
+        """The statement :meth:`filed_before` runs and its parameters; None when no kiosk
+        clock ran ahead by more than the tolerance (nothing to read)."""
+        ahead = -(self._query(LEAST_CLOCK_OFFSET)[0][0] or 0.0)
+        if ahead <= CLOCK_TOLERANCE_SECONDS:
+            return None
         start = dt.datetime.combine(before, dt.time(), dt.UTC)
-        reach = dt.timedelta(seconds=largest) + 2 * stays.ID_SLACK
+        reach = dt.timedelta(seconds=ahead) + 2 * stays.ID_SLACK
         params = Params()
         sql = _FILED_BEFORE.format(
             id="id" if self.postgresql else "+id",
@@ -435,31 +450,46 @@ class Storage(ABC):
             high=params.add(id_prefix(start + reach)))
         sql += (f" AND received_at < {params.add(protocol.format_time(start))}" if purge
                 else f" AND subject_key <> '{ERASED}'")
-        return self._query(sql, params)
+        return sql, params
 
     def _purge_filed_before(self, cutoff: dt.date) -> int:
         """Remove the entries :meth:`filed_before` ``cutoff`` and received before it, after
         :meth:`_purge` (the days they are filed on are frozen: their pairs stay counted),
         with their document matches (PostgreSQL: added back once the batches storing an
-        entry that stands for one have ended, as a partition's) and their stays
-        (:func:`stays.forget_scans`). Small batches; how many entries were removed."""
-        scans, removed = self.filed_before(cutoff, purge=True), 0
-        chosen = f"id IN (SELECT p.value ->> 0 FROM {self._json_rows('$1', 'p')})"
-        forget = document_matches.FORGET.format(entries="entries", where=chosen,
-                                                kept=f"NOT (e.{chosen})")
-        for start in range(0, len(scans), PURGE_FILED_BATCH):
-            part = scans[start:start + PURGE_FILED_BATCH]
-            ids = json_rows([[row[0]] for row in part])
-            with self._transaction() as tx:
-                derivation.exclude(self, tx)  # no step derives from an entry removed here
-                self._execute(tx, document_matches.noting(forget) if self.postgresql
-                              else forget, (ids,))
-                removed += self._execute(tx, f"DELETE FROM entries WHERE {chosen}",
-                                         (ids,)).rowcount
-                stays.forget_scans(self, tx, [row for row in part if row[1] is not None])
+        entry that stands for one have ended, as a partition's) and their stays. How many
+        entries were removed."""
+        scans = self.filed_before(cutoff, purge=True)
+        removed = self._by_ids(scans, lambda chosen: f"DELETE FROM entries WHERE {chosen}",
+                               noting=self.postgresql)
         if scans:
             self._settle()
         return removed
+
+    def _by_ids(self, scans: list[Sequence[str]], act: Callable[[str], str], *given: Any,
+                noting: bool = False) -> int:
+        """Delete or erase ``scans`` (id, match key, checkpoint: :meth:`filed_before`) by
+        their ids, whatever day those say, :data:`SCANS_AT_ONCE` a transaction holding
+        derivation steps back: forget the document matches no other entry stands for
+        (``noting``: kept for :meth:`_settle` too, :func:`document_matches.noting`), run the
+        statement ``act`` makes of the condition choosing them ($1; ``given`` follow), then
+        forget their stays and what only those said (:func:`stays.forget_scans`: those go
+        by ids, past the cutoff). Their pairs in the day sets are left to the caller's
+        freeze: their days are before its cutoff. The number of rows the statement changed."""
+        chosen = f"id IN (SELECT p.value ->> 0 FROM {self._json_rows('$1', 'p')})"
+        forget = document_matches.FORGET.format(entries="entries", where=chosen,
+                                                kept=f"NOT (e.{chosen})")
+        if noting:
+            forget = document_matches.noting(forget)
+        changed = 0
+        for start in range(0, len(scans), SCANS_AT_ONCE):
+            part = scans[start:start + SCANS_AT_ONCE]
+            ids = json_rows([[row[0]] for row in part])
+            with self._transaction() as tx:
+                derivation.exclude(self, tx)  # no step derives from an entry changed here
+                self._execute(tx, forget, (ids,))
+                changed += self._execute(tx, act(chosen), (ids, *given)).rowcount
+                stays.forget_scans(self, tx, [row for row in part if row[1] is not None])
+        return changed
 
     @abstractmethod
     def _settle(self) -> None:

@@ -33,18 +33,11 @@ from typing import Any
 from kiosk.central import derivation, identities, stays
 from kiosk.central.erasure import identities_begin
 from kiosk.central.id_days import id_prefix
-from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
 from kiosk.central.placeholders import Params
-from kiosk.central.schema import LARGEST_CLOCK_OFFSET
+from kiosk.central.schema import LARGEST_CLOCK_OFFSET, ON_TIME, SKEWED
 from kiosk.central.storage import ERASED, Storage
 from kiosk.central.tracing import DETAIL_COLUMNS, KEPT, ROW_COLUMNS, Window, instant
 from kiosk.sync.protocol import format_time
-
-_SKEWED = "(clock_offset_seconds > 120 OR clock_offset_seconds < -120)"
-"""Written exactly as the partial index ``entries_skewed`` (schema v3) says it, so both
-engines use that index; the figure is the centre's clock tolerance."""
-assert CLOCK_TOLERANCE_SECONDS == 120, "entries_skewed's predicate must follow the tolerance"
-_ON_TIME = "(clock_offset_seconds IS NULL OR clock_offset_seconds BETWEEN -120 AND 120)"
 
 assert identities.SCANNED.count(",") + 1 == len(DETAIL_COLUMNS)
 _COLUMNS = ", ".join([*(f"e.{name}" for name in ROW_COLUMNS), identities.SCANNED])
@@ -60,10 +53,10 @@ _IN_WINDOWS = (
     "{ids} AND {span} AND ")
 _WINDOW_ROWS = (  # on time by scanned_at, then skewed clocks by corrected day
     f"WITH {{windows}} {_IN_WINDOWS}e.scanned_at BETWEEN w.lo AND w.hi {{unmatched}}"
-    f"AND {_ON_TIME} UNION ALL {_IN_WINDOWS}{_SKEWED}")
+    f"AND {ON_TIME} UNION ALL {_IN_WINDOWS}{SKEWED}")
 _OF_PEOPLE = (  # by the index entries_match_place (schema v11): person, checkpoint, time
     f" UNION ALL {_IN_WINDOWS}{{people}} AND e.scanned_at BETWEEN w.lo AND w.hi "
-    f"AND {_ON_TIME}")
+    f"AND {ON_TIME}")
 ID_SLACK = stays.ID_SLACK
 _SUBJECT = ROW_COLUMNS.index("subject_key")
 

@@ -980,7 +980,7 @@ class Timing:
     so that pair is broken or a lie, and buys nothing the batch's offset would not give.
     """
 
-    __slots__ = ("boot_id", "largest", "offset", "received_at", "sent_ns", "window")
+    __slots__ = ("boot_id", "largest", "least", "offset", "received_at", "sent_ns", "window")
 
     def __init__(self, received_at: dt.datetime, offset_seconds: float | None,
                  sent_monotonic_ns: int | None = None, boot_id: str | None = None) -> None:
@@ -990,6 +990,10 @@ class Timing:
         self.largest: float | None = None
         """The entry offset of largest size of the entries timed by their age, for the
         batch log (the largest offset tracing widens its reads by)."""
+        self.least = offset_seconds
+        """The least offset (most negative: the clock furthest ahead) of the batch and of its
+        entries timed by their age, for the batch log (how far past their filed day purge
+        and erasure look for ids)."""
 
     def entry(self, scanned_at: str, monotonic_ns: int, boot_id: str
               ) -> tuple[float | None, Refusal | None]:
@@ -1007,6 +1011,8 @@ class Timing:
                         ).total_seconds(), 6)
         if self.largest is None or abs(offset) > abs(self.largest):
             self.largest = offset
+        if self.least is None or offset < self.least:
+            self.least = offset
         return offset, None
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from kiosk.central import registry, reports
 from kiosk.central.disclosure import not_personal
-from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
+from kiosk.central.schema import ON_TIME, SKEWED
 from kiosk.central.storage import Storage
 from kiosk.central.web import charts, i18n
 from kiosk.central.web.health import kiosk_rows
@@ -122,12 +122,10 @@ def _detail(storage: Storage, checkpoint_id: str, day: dt.date) -> dict[str, Any
 # Scans are filed by their kiosk's time when its clock was right (within the tolerance:
 # in time order in entries_checkpoint_time), else by that time corrected by the batch's
 # clock offset (on their corrected local day in the partial index entries_skewed).
-assert CLOCK_TOLERANCE_SECONDS == 120, "entries_skewed's predicate must follow the tolerance"
 _ON_TIME = ("SELECT scanned_at, direction, kind, kiosk_id FROM entries WHERE checkpoint_id = $1 "
-            "AND scanned_at >= $2 AND scanned_at <= $3 AND (clock_offset_seconds IS NULL OR "
-            f"clock_offset_seconds BETWEEN -120 AND 120) ORDER BY scanned_at DESC LIMIT {RECENT}")
-_SKEWED = ("FROM entries WHERE checkpoint_id = $1 AND (clock_offset_seconds > 120 "
-           "OR clock_offset_seconds < -120) AND local_day <= $2")
+            f"AND scanned_at >= $2 AND scanned_at <= $3 AND {ON_TIME} "
+            f"ORDER BY scanned_at DESC LIMIT {RECENT}")
+_SKEWED = f"FROM entries WHERE checkpoint_id = $1 AND {SKEWED} AND local_day <= $2"
 _FILED = {True: "scanned_at::timestamptz + clock_offset_seconds * interval '1 second'",
           False: "julianday(scanned_at) + clock_offset_seconds / 86400.0"}
 """A skewed scan's corrected time, as each engine orders it."""
