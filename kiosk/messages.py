@@ -358,6 +358,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{detail}. Hãy sửa rồi đặt bằng tay trong {config}: {settings}",
         "The token is saved in {token} (the enrolment code is used up), but {config} was not "
         "written: {detail}. Fix that, then set by hand in {config}: {settings}"),
+    "enrol.token_not_file": (
+        "{path}: đây là {kind}, không phải tệp: không ghi được mã đồng bộ vào đó (dời nó đi, "
+        "hoặc chọn tệp khác bằng `kiosk enrol --token-file`)",
+        "{path}: this is {kind}, not a file: the token cannot be written there (move it away, "
+        "or choose another file with `kiosk enrol --token-file`)"),
     "enrol.not_saved": ("Đã nhận mã đồng bộ nhưng chưa lưu được cấu hình: {detail}",
                         "Token received but the config was not saved: {detail}"),
     "enrol.linked": ("Trạm {kiosk} · điểm {checkpoint} · trung tâm {server}",

@@ -399,6 +399,40 @@ def test_a_token_folder_enrol_may_not_write_in_is_refused_before_the_code_is_spe
     assert enrolled.returncode == 0, f"the refused run spent the code: {enrolled.stderr}"
 
 
+@pytest.mark.parametrize("make, language, said", [
+    (Path.mkdir, "en", "this is a directory, not a file: the token cannot be written there "
+                       "(move it away, or choose another file with `kiosk enrol --token-file`)"),
+    (os.mkfifo, "vi", "đây là một ống có tên, FIFO, không phải tệp: không ghi được mã đồng bộ "
+                      "vào đó (dời nó đi, hoặc chọn tệp khác bằng `kiosk enrol --token-file`)"),
+], ids=["a directory", "a named pipe"])
+def test_a_token_path_that_is_no_file_is_refused_before_the_code_is_spent(
+        centre, tmp_path, make, language, said):
+    """The token is renamed onto its path after the exchange: onto a folder that fails once
+    the code is spent; a named pipe (or, as root, a device node) would silently be replaced
+    by it. Either is named first, in the config's language, exit 2, and left as it is; the
+    same code enrols once the path is free."""
+    code = add_with_qr(centre.db, "lane-12", tmp_path / "q.png", centre.url)["code"]
+    config = kiosk_config(tmp_path)
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'language = "vi"', f'language = "{language}"', 1), encoding="utf-8")
+    token = tmp_path / "sync-token"
+    make(token)
+
+    refused = kiosk("enrol", "--code", code, "--config", str(config), "--token-file",
+                    str(token))
+
+    assert refused.returncode == 2, refused.stderr[-400:]
+    assert refused.stderr.splitlines()[-1].split(": ", 1)[1] == f"{token}: {said}", \
+        refused.stderr[-400:]
+    assert not token.is_file()
+    token.rmdir() if make is Path.mkdir else token.unlink()
+    enrolled = kiosk("enrol", "--code", code, "--config", str(config), "--token-file",
+                     str(token))
+    assert enrolled.returncode == 0, f"the refused run spent the code: {enrolled.stderr}"
+    assert config_mod.load(config).sync.token_file == str(token)
+    assert stat.S_IMODE(token.stat().st_mode) == 0o600
+
+
 def test_a_config_changed_after_the_check_says_where_the_token_is_and_what_to_set(
         centre, tmp_path):
     """What still fails after the exchange (the file edited meanwhile, a full disk) comes

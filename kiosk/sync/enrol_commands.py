@@ -3,8 +3,8 @@
 The code comes pasted (``--code``; ``--code -`` reads a line from standard input, which is
 where a keyboard-wedge scanner types), or from the camera or an image/video file, read by
 the kiosk's own camera decoder. Whatever would stop the enrolment being saved (a config the
-write would refuse, a folder it may not write in) is refused first, since the exchange
-spends the code. The secret is exchanged for the kiosk's token (retrying
+write would refuse, a folder it may not write in, a token path that is no file) is refused
+first, since the exchange spends the code. The secret is exchanged for the kiosk's token (retrying
 while the centre cannot be reached), the token written to a 0600 file, and ``[kiosk]
 id/checkpoint_id`` and ``[sync] enabled/server_url/token_file`` set in config.toml in one
 validated write that keeps its comments; then the link is tested with the new token.

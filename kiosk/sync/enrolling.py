@@ -13,6 +13,7 @@ reached: a terminal sleeps, the screen uses a timer and stays responsive.
 from __future__ import annotations
 
 import logging
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +59,8 @@ def preflight(config_path: Path, code: EnrolmentCode,
     """ConfigError for anything that would make :func:`install` refuse to save, asked
     before the exchange, which spends the one-time code: the same edit of config.toml
     checked as its write checks it (with the ids the code names, which the centre's answer
-    carries), and the folders the token and the config are written in. Returns the config
+    carries), the folders the token and the config are written in, and the token's path
+    (:func:`_token_target`). Returns the config
     as it reads now, for :func:`linked_elsewhere`: None when it is missing, or is valid only
     once the enrolment completes it (its ids not set yet)."""
     from kiosk.ui.config_writer import check, check_writable, settings_text  # no Qt
@@ -77,10 +79,24 @@ def preflight(config_path: Path, code: EnrolmentCode,
     while not folder.exists():  # made by the write (private_files.replace_file)
         folder = folder.parent
     check_writable(token_path, folder)
+    _token_target(token_path)
     try:
         return check(text, config_path) if text else None
     except config_mod.ConfigError:  # the edited text passed: the enrolment mends this
         return None
+
+
+def _token_target(token_path: Path) -> None:
+    """ConfigError naming what ``token_path`` is unless it is a file, a link or missing:
+    the write renames the token onto it, which fails on a folder once the code is spent,
+    and would silently replace a named pipe or a device node (as root, even /dev/null). A
+    link is replaced itself, whatever it names."""
+    try:
+        kind = config_mod.NOT_REGULAR.get(stat.S_IFMT(token_path.lstat().st_mode))
+    except OSError:  # missing: the write makes it (its folder was checked above)
+        return
+    if kind is not None:
+        raise config_mod.ConfigError("enrol.token_not_file", path=token_path, kind=Words(kind))
 
 
 def keys_for(config_path: Path, token_path: Path | None = None) -> KioskKeys:
