@@ -365,6 +365,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "or choose another file with `kiosk enrol --token-file`)"),
     "enrol.not_saved": ("Đã nhận mã đồng bộ nhưng chưa lưu được cấu hình: {detail}",
                         "Token received but the config was not saved: {detail}"),
+    "enrol.not_applied": (
+        "Đã lưu việc đăng ký, nhưng trạm đang chạy không chuyển sang được ({detail}): hãy sửa "
+        "lỗi đó rồi khởi động lại trạm; trước đó trạm không nhận lượt quét nào và không gửi "
+        "gì về trung tâm",
+        "The enrolment is saved, but the running kiosk could not switch to it ({detail}): fix "
+        "that, then restart the kiosk; until then it takes no scans and sends nothing to the "
+        "centre"),
     "enrol.linked": ("Trạm {kiosk} · điểm {checkpoint} · trung tâm {server}",
                      "Kiosk {kiosk} · checkpoint {checkpoint} · centre {server}"),
     "enrol.not_linked": ("Chưa kết nối với trung tâm nào", "Not linked to a centre"),

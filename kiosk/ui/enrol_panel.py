@@ -207,8 +207,15 @@ class EnrolPanel(Retranslating):
                 self._say("error", done, ("enrol.refused", {"detail": problem}))
             self.enrolled.emit(config)
 
+        def not_applied(error: BaseException) -> None:
+            """Saved, but the running kiosk could not switch to it (the file on disk edited
+            since the start: a store it cannot open), its scanners already stopped."""
+            self.busy = False
+            detail = error if isinstance(error, messages.WordedError) else str(error)
+            self._say("error", done, ("enrol.not_applied", {"detail": detail}))
+
         self.bridge.apply_config(
-            config, failed=self._not_saved,
+            config, failed=not_applied,
             done=lambda _supervisor: self.bridge.run(
                 lambda: enrolling.link_problem(code.server_url, answer["token"]),
                 done=tested, failed=lambda error: tested(str(error))))
