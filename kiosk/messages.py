@@ -1461,6 +1461,42 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.net.connection": ("không kết nối được", "connection failed"),
     "sync.net.cut_off": ("câu trả lời bị cắt giữa chừng", "answer cut off"),
     "sync.net.failed": ("yêu cầu không thành công", "request failed"),
+    # why, for the causes an officer can act on; {tech}: the system's short name for it
+    "sync.cause.refused": (
+        "không có máy chủ nào nhận kết nối ở địa chỉ và cổng này — máy chủ trung tâm đang "
+        "tắt, hoặc cổng trong server_url (mục [sync]) bị sai [{tech}]",
+        "nothing accepts connections at that address and port — the centre's server is "
+        "down, or the port in [sync] server_url is wrong [{tech}]"),
+    "sync.cause.name": (
+        "không tìm được tên máy chủ trung tâm — kiểm tra mạng (DNS) của trạm, và tên máy "
+        "trong server_url (mục [sync]) có viết sai không [{tech}]",
+        "the centre's host name cannot be found — check this kiosk's network (DNS), and "
+        "the host name in [sync] server_url for a typo [{tech}]"),
+    "sync.cause.no_route": (
+        "trạm không có mạng hoặc không có đường tới trung tâm — kiểm tra dây mạng, Wi-Fi "
+        "hoặc 4G của trạm [{tech}]",
+        "this kiosk has no network, or no route to the centre — check its network cable, "
+        "Wi-Fi or mobile data [{tech}]"),
+    "sync.cause.reset": (
+        "kết nối bị ngắt giữa chừng, do trung tâm hoặc thiết bị mạng trên đường đi — trạm "
+        "sẽ tự gửi lại; nếu lặp lại nhiều lần, kiểm tra mạng [{tech}]",
+        "the connection was cut midway, by the centre or by network equipment on the way — "
+        "the kiosk sends again by itself; if it keeps happening, check the network [{tech}]"),
+    "sync.cause.certificate": (
+        "chứng chỉ bảo mật của trung tâm không được tin cậy, hoặc đồng hồ của trạm bị sai — "
+        "kiểm tra ngày giờ của trạm trước, rồi báo kỹ thuật viên [{tech}]",
+        "the centre's security certificate is not trusted, or this kiosk's clock is wrong — "
+        "check the kiosk's date and time first, then tell a technician [{tech}]"),
+    "sync.cause.connect_timeout": (
+        "trung tâm không trả lời khi mở kết nối — kiểm tra mạng của trạm, và máy chủ trung "
+        "tâm có đang chạy không [{tech}]",
+        "the centre did not answer when connecting — check this kiosk's network, and that "
+        "the centre's server is running [{tech}]"),
+    "sync.cause.read_timeout": (
+        "đã kết nối nhưng trung tâm trả lời quá chậm hoặc không trả lời — trạm sẽ tự gửi "
+        "lại [{tech}]",
+        "connected, but the centre answered too slowly or not at all — the kiosk sends "
+        "again by itself [{tech}]"),
     "sync.too_slow": (
         "trung tâm trả lời quá chậm: không có câu trả lời trong {seconds} giây cho lô "
         "{sent} bản ghi (trung tâm có thể vẫn lưu lô đó); các lô được chia nhỏ lại, nay tối "

@@ -286,6 +286,8 @@ def test_an_unreachable_centre_and_a_broken_config_are_reported_not_crashed_on(
     code, found = checks(config)
     assert code == 1 and not found["centre"]["ok"]
     assert "Cannot reach the centre http://127.0.0.1:9" in found["centre"]["en"]
+    assert "the port in [sync] server_url is wrong [Errno 111]" in found["centre"]["en"]
+    assert "cổng trong server_url (mục [sync]) bị sai [Errno 111]" in found["centre"]["vi"]
 
     config.write_text("[kiosk]\nid = 5\n", encoding="utf-8")
     code, found = checks(config)

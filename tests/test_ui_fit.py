@@ -152,8 +152,11 @@ def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window,
     failures += [f"{size} technician, watch tab: {p}" for size in SIZES
                  for p in lay_out(window, size)]
     technician.tabs.setCurrentWidget(technician.enrol_tab)  # enrolment, mid-way
-    technician.enrol._say("busy", ("enrol.offline", {
-        "detail": "connection failed: ConnectionRefusedError: [Errno 111] Connection refused",
+    technician.enrol._say("busy", ("enrol.offline", {  # the longest cause, with what to check
+        "detail": messages.Words("sync.transport", {
+            "what": messages.Words("sync.net.connection"),
+            "cause": messages.Words("sync.cause.certificate", {
+                "tech": "CERTIFICATE_VERIFY_FAILED: unable to get local issuer certificate"})}),
         "seconds": "15"}))
     failures += [f"{size} technician, centre tab: {p}" for size in SIZES
                  for p in lay_out(window, size)]

@@ -134,6 +134,34 @@ def test_the_alert_is_worded_in_the_screens_language_and_again_after_a_switch(
     assert "Chưa có mã đồng bộ" not in screen.facts.text()
 
 
+def test_a_centre_that_is_down_is_said_with_what_to_check_in_the_screens_language(
+        make_window, qtbot, tmp_path):
+    """The officer sends now and nothing listens at the centre's port: the sync screen's
+    last error and the status strip's tooltip say what the officer can check (the centre
+    down, or the port in the config), not Python's English, with the system's short name
+    left for a technician — in Vietnamese, then in English after a switch."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    path = write_config(tmp_path, extra=sync_section(url, "token", enabled=True))
+    window = make_window(path, start=False)
+    record(window, 1)
+    screen = open_sync(window, qtbot)
+    vietnamese = ("Lỗi gần nhất: không kết nối được: không có máy chủ nào nhận kết nối ở địa "
+                  "chỉ và cổng này — máy chủ trung tâm đang tắt, hoặc cổng trong server_url "
+                  "(mục [sync]) bị sai [Errno 111]")
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "1", timeout=10000)
+    qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: vietnamese in screen.facts.text(), timeout=30000)
+    assert window.strip.sync.toolTip() == vietnamese.removeprefix("Lỗi gần nhất: ")
+    window.set_language("en")
+    english = ("Last error: connection failed: nothing accepts connections at that address "
+               "and port — the centre's server is down, or the port in [sync] server_url is "
+               "wrong [Errno 111]")
+    qtbot.waitUntil(lambda: english in screen.facts.text(), timeout=10000)
+    assert window.strip.sync.toolTip() == english.removeprefix("Last error: ")
+
+
 def test_the_centres_refusal_is_shown_in_the_screens_language_not_the_centres_english(
         make_window, qtbot, tmp_path, central):
     """A real centre refuses the kiosk's entries (the kiosk was enrolled at another

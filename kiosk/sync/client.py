@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import errno
 import json
+import socket
+import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import requests
@@ -186,7 +190,7 @@ class SyncClient:
             response.content  # noqa: B018 — read the whole body inside the try
         except requests.RequestException as exc:
             failure = Unreachable("sync.transport", what=Words(_failure_kind(exc)),
-                                  cause=_root(exc))
+                                  cause=_cause(exc))
             failure.unanswered = isinstance(exc, requests.ReadTimeout)
             raise failure from None
         status = response.status_code
@@ -265,11 +269,50 @@ def _failure_kind(exc: requests.RequestException) -> str:
     return "sync.net.failed"
 
 
+_ERRNO_CAUSES = {
+    errno.ECONNREFUSED: "sync.cause.refused",
+    errno.ENETUNREACH: "sync.cause.no_route",
+    errno.EHOSTUNREACH: "sync.cause.no_route",
+    errno.ENETDOWN: "sync.cause.no_route",
+    errno.ECONNRESET: "sync.cause.reset",
+}
+
+
+def _cause(exc: requests.RequestException) -> Words | str:
+    """Why a request failed, worded with what to check when the cause is one an officer can
+    act on (found by type and errno in the chain of causes, never in the system's English
+    text, which is kept short in brackets for a technician); else the innermost cause as
+    the system words it (:func:`_root`)."""
+    if isinstance(exc, requests.Timeout):
+        kind = "connect_timeout" if isinstance(exc, requests.ConnectTimeout) else "read_timeout"
+        return Words(f"sync.cause.{kind}", {"tech": type(exc).__name__})
+    for cause in reversed(list(_chain(exc))):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return Words("sync.cause.certificate", {"tech": ": ".join(
+                str(part) for part in (cause.reason, cause.verify_message) if part)})
+        if isinstance(cause, socket.gaierror):
+            return Words("sync.cause.name", {"tech": f"Errno {cause.errno}"})
+        if isinstance(cause, OSError) and cause.errno in _ERRNO_CAUSES:
+            return Words(_ERRNO_CAUSES[cause.errno], {"tech": f"Errno {cause.errno}"})
+    return _root(exc)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and its causes, outermost first: each exception's context, then an exception
+    the innermost one holds as an argument (urllib3's errors carry the socket's so)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        if current.__context__ is not None:
+            current = current.__context__
+        else:
+            current = next((arg for arg in getattr(current, "args", ())
+                            if isinstance(arg, BaseException)), None)
+
+
 def _root(exc: BaseException) -> str:
     """The innermost cause, which names the real problem (refused, reset, incomplete read)."""
-    while exc.__context__ is not None and exc.__context__ is not exc:
-        exc = exc.__context__
-    for arg in getattr(exc, "args", ()):
-        if isinstance(arg, BaseException):
-            return _root(arg)
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    *_, root = _chain(exc)
+    return f"{type(root).__name__}: {root}" if str(root) else type(root).__name__

@@ -1,0 +1,213 @@
+"""Why the centre cannot be reached, said so that an officer knows what to check.
+
+Each cause is made real on this machine — a closed port, a name under the reserved
+``.invalid`` top-level domain, a multicast address the kernel will not route a connection
+to, a server that resets, a self-signed HTTPS server, a listener that never accepts or
+never answers — and the kiosk's sentence is read in both languages. The system's own short
+name for the cause stays at the end in brackets, for a technician.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import json
+import socket
+import ssl
+import struct
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from kiosk.messages import saved_text
+from kiosk.sync.client import SyncClient, Unreachable
+from tests.central_support import free_port
+
+
+def failure(url: str, timeout: float = 2.0) -> Unreachable:
+    client = SyncClient(url, "token", timeout=timeout)
+    try:
+        with pytest.raises(Unreachable) as failed:
+            client.health()
+        return failed.value
+    finally:
+        client.close()
+
+
+def test_a_closed_port_says_the_centre_is_down_or_the_port_is_wrong() -> None:
+    refused = failure(f"http://127.0.0.1:{free_port()}")
+    assert refused.text("vi") == (
+        "không kết nối được: không có máy chủ nào nhận kết nối ở địa chỉ và cổng này — máy "
+        "chủ trung tâm đang tắt, hoặc cổng trong server_url (mục [sync]) bị sai [Errno 111]")
+    assert refused.text("en") == (
+        "connection failed: nothing accepts connections at that address and port — the "
+        "centre's server is down, or the port in [sync] server_url is wrong [Errno 111]")
+
+
+def test_a_host_name_that_does_not_resolve_points_to_dns_and_a_typo() -> None:
+    """``.invalid`` never resolves (RFC 6761): a DNS server answers so at once, and a kiosk
+    without network fails at once too (Temporary failure in name resolution, Errno -3)."""
+    unknown = failure("http://centre.invalid:8765")
+    assert unknown.text("vi").startswith(
+        "không kết nối được: không tìm được tên máy chủ trung tâm — kiểm tra mạng (DNS) của "
+        "trạm, và tên máy trong server_url (mục [sync]) có viết sai không [Errno -"), \
+        unknown.text("vi")
+    assert unknown.text("en").startswith(
+        "connection failed: the centre's host name cannot be found — check this kiosk's "
+        "network (DNS), and the host name in [sync] server_url for a typo [Errno -")
+
+
+def test_no_route_to_the_centre_says_to_check_the_kiosks_network() -> None:
+    """Linux will not route a TCP connection to a multicast address: ENETUNREACH, as on a
+    kiosk whose cable is out and whose network has no route left."""
+    cut_off = failure("http://224.0.0.1:9")
+    assert cut_off.text("vi") == (
+        "không kết nối được: trạm không có mạng hoặc không có đường tới trung tâm — kiểm tra "
+        "dây mạng, Wi-Fi hoặc 4G của trạm [Errno 101]")
+    assert cut_off.text("en") == (
+        "connection failed: this kiosk has no network, or no route to the centre — check its "
+        "network cable, Wi-Fi or mobile data [Errno 101]")
+
+
+@pytest.fixture
+def resetting_server() -> Iterator[str]:
+    """Reads each request, then closes with SO_LINGER 0: the client gets a TCP reset."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            conn.recv(65536)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener.shutdown(socket.SHUT_RDWR)
+    listener.close()
+    thread.join(5)
+
+
+def test_a_reset_connection_says_it_was_cut_and_is_sent_again(resetting_server) -> None:
+    reset = failure(resetting_server)
+    assert reset.text("vi") == (
+        "không kết nối được: kết nối bị ngắt giữa chừng, do trung tâm hoặc thiết bị mạng trên "
+        "đường đi — trạm sẽ tự gửi lại; nếu lặp lại nhiều lần, kiểm tra mạng [Errno 104]")
+    assert reset.text("en") == (
+        "connection failed: the connection was cut midway, by the centre or by network "
+        "equipment on the way — the kiosk sends again by itself; if it keeps happening, "
+        "check the network [Errno 104]")
+
+
+@pytest.fixture
+def self_signed_centre(tmp_path: Path) -> Iterator[str]:
+    """A real HTTPS server on 127.0.0.1 whose certificate nobody the kiosk trusts signed."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
+    (tmp_path / "centre.pem").write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "centre.pem")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             http.server.BaseHTTPRequestHandler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_untrusted_certificate_says_to_check_the_kiosks_clock_first(
+        self_signed_centre) -> None:
+    untrusted = failure(self_signed_centre)
+    assert untrusted.text("vi") == (
+        "không kết nối được: chứng chỉ bảo mật của trung tâm không được tin cậy, hoặc đồng hồ "
+        "của trạm bị sai — kiểm tra ngày giờ của trạm trước, rồi báo kỹ thuật viên "
+        "[CERTIFICATE_VERIFY_FAILED: self-signed certificate]")
+    assert untrusted.text("en") == (
+        "connection failed: the centre's security certificate is not trusted, or this "
+        "kiosk's clock is wrong — check the kiosk's date and time first, then tell a "
+        "technician [CERTIFICATE_VERIFY_FAILED: self-signed certificate]")
+
+
+def test_timeouts_say_whether_the_connection_opened() -> None:
+    """A listener whose accept queue is full never completes a connection (a wedged centre,
+    or packets lost on the way); one that accepts and never answers is a slow centre."""
+    full = socket.create_server(("127.0.0.1", 0), backlog=0)
+    queued = socket.create_connection(full.getsockname())  # fills the accept queue
+    silent = socket.create_server(("127.0.0.1", 0), backlog=8)
+    try:
+        never_opened = failure(f"http://127.0.0.1:{full.getsockname()[1]}", timeout=0.5)
+        never_answered = failure(f"http://127.0.0.1:{silent.getsockname()[1]}", timeout=0.5)
+    finally:
+        queued.close()
+        full.close()
+        silent.close()
+    assert never_opened.text("vi") == (
+        "hết thời gian chờ kết nối: trung tâm không trả lời khi mở kết nối — kiểm tra mạng "
+        "của trạm, và máy chủ trung tâm có đang chạy không [ConnectTimeout]")
+    assert never_opened.text("en") == (
+        "connection timed out: the centre did not answer when connecting — check this "
+        "kiosk's network, and that the centre's server is running [ConnectTimeout]")
+    assert never_answered.text("vi") == (
+        "không nhận được câu trả lời kịp thời: đã kết nối nhưng trung tâm trả lời quá chậm "
+        "hoặc không trả lời — trạm sẽ tự gửi lại [ReadTimeout]")
+    assert never_answered.text("en") == (
+        "no answer in time: connected, but the centre answered too slowly or not at all — "
+        "the kiosk sends again by itself [ReadTimeout]")
+
+
+def test_a_cause_with_no_advice_is_shown_as_the_system_says_it(tmp_path) -> None:
+    """A server that closes without answering (no reset): nothing more useful to say than
+    the library's own words."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def hang_up() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.close()
+
+    thread = threading.Thread(target=hang_up, daemon=True)
+    thread.start()
+    try:
+        closed = failure(f"http://127.0.0.1:{listener.getsockname()[1]}")
+    finally:
+        thread.join(5)
+        listener.close()
+    assert closed.text("en") == ("connection failed: RemoteDisconnected: Remote end closed "
+                                 "connection without response")
+    assert closed.text("vi").startswith("không kết nối được: RemoteDisconnected")
+
+
+def test_the_saved_last_error_is_worded_again_in_each_language_and_an_older_one_still_shows(
+        ) -> None:
+    """The worker saves Words (store meta ``sync.last_error``); the sync screen, the status
+    strip and ``kiosk sync status`` word them in their reader's language. A kiosk updated
+    from a release that saved the system's text as the cause shows that as it was."""
+    refused = failure(f"http://127.0.0.1:{free_port()}")
+    saved = refused.words.saved()
+    assert saved_text(saved, "vi") == refused.text("vi")
+    assert saved_text(saved, "en") == refused.text("en")
+    older = json.dumps({"code": "sync.transport", "params": {
+        "what": {"code": "sync.net.connection", "params": {}},
+        "cause": "ConnectionRefusedError: [Errno 111] Connection refused"}})
+    assert saved_text(older, "vi") == (
+        "không kết nối được: ConnectionRefusedError: [Errno 111] Connection refused")
