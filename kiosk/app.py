@@ -79,29 +79,29 @@ class Kiosk:
             raise StoreError("store.failed", path=config.store_path, detail=damage)
         self.pipeline = Pipeline(self.store, policy_from(config), certificate_checker(config))
         self.supervisor = Supervisor(config.devices, self.pipeline.submit)
-        self.sync: SyncWorker | None = None
-        """Background upload to the centre when ``[sync] enabled`` (API: kiosk/sync/worker.py)."""
         self._stopping = threading.Event()
         self._maintenance = threading.Thread(target=self._maintenance_loop,
                                              name="maintenance", daemon=True)
-        self._link = _Link()
         self._started = False
-        self._build_link(config)
+        self._link, sync = self._new_link(config, link_key(config))
+        self.sync: SyncWorker | None = sync
+        """Background upload to the centre when ``[sync] enabled`` (API: kiosk/sync/worker.py)."""
 
-    def _build_link(self, config: Config) -> None:
-        """The sync worker and, beside it, the centre's trust list fetched hourly."""
-        self._link = _Link(key=link_key(config))
-        self.sync = None
+    def _new_link(self, config: Config,
+                  key: tuple[object, ...]) -> tuple[_Link, SyncWorker | None]:
+        """The sync worker and, beside it, the centre's trust list fetched hourly: built, not
+        started. Building opens the worker's own store connection, which may fail."""
+        link = _Link(key=key)
         if not config.sync.enabled:
-            return
+            return link, None
         from kiosk.certificates.refresh import keep_fresh
         from kiosk.sync.worker import SyncWorker  # needs the "sync" extra (requests)
 
-        self.sync = SyncWorker.from_config(  # its own store connection
+        sync = SyncWorker.from_config(  # its own store connection
             config, devices=lambda: self.supervisor.status())
-        self._link.trust_list = threading.Thread(
-            target=keep_fresh, name="trust-list", args=(config, self._link.stopping),
-            daemon=True)
+        link.trust_list = threading.Thread(
+            target=keep_fresh, name="trust-list", args=(config, link.stopping), daemon=True)
+        return link, sync
 
     def _start_link(self) -> None:
         if self.sync is not None:
@@ -129,25 +129,30 @@ class Kiosk:
         """Take an edited config without a restart: devices restart, the policy applies from
         the next scan, and a changed link to the centre (an enrolment: new ids, address or
         token) restarts the sync worker. ``watch`` subscribes to the new supervisor before
-        its devices start."""
-        self.supervisor.stop()
-        relink = link_key(config) != self._link.key
-        if relink:
-            self._stop_link()
-        self.config = config
-        self.pipeline.policy = policy_from(config)
-        self.pipeline.certificates = certificate_checker(config)
-        if relink:
-            self._build_link(config)
-            if self._started:
-                self._start_link()
+        its devices start.
+
+        What can fail (the new worker opening the store the config names) is built while the
+        old parts run: if it raises, the kiosk goes on with its old config, devices and link,
+        so a config it cannot take never leaves the checkpoint's scanners stopped."""
         from kiosk.devices.supervisor import Supervisor
 
-        self.supervisor = Supervisor(config.devices, self.pipeline.submit)
+        policy, certificates = policy_from(config), certificate_checker(config)
+        supervisor = Supervisor(config.devices, self.pipeline.submit)  # opens nothing yet
+        key = link_key(config)
+        link = self._new_link(config, key) if key != self._link.key else None
+        self.supervisor.stop()  # a serial port has one reader: the old one lets go first
+        if link is not None:
+            self._stop_link()
+            self._link, self.sync = link
+            if self._started:
+                self._start_link()
+        self.config = config
+        self.pipeline.policy, self.pipeline.certificates = policy, certificates
+        self.supervisor = supervisor
         if watch is not None:
-            watch(self.supervisor)
-        self.supervisor.start()
-        return self.supervisor
+            watch(supervisor)
+        supervisor.start()
+        return supervisor
 
     def stop(self) -> None:
         self._stopping.set()

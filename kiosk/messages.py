@@ -366,12 +366,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "enrol.not_saved": ("Đã nhận mã đồng bộ nhưng chưa lưu được cấu hình: {detail}",
                         "Token received but the config was not saved: {detail}"),
     "enrol.not_applied": (
-        "Đã lưu việc đăng ký, nhưng trạm đang chạy không chuyển sang được ({detail}): hãy sửa "
-        "lỗi đó rồi khởi động lại trạm; trước đó trạm không nhận lượt quét nào và không gửi "
-        "gì về trung tâm",
-        "The enrolment is saved, but the running kiosk could not switch to it ({detail}): fix "
-        "that, then restart the kiosk; until then it takes no scans and sends nothing to the "
-        "centre"),
+        "Đã lưu việc đăng ký, nhưng trạm đang chạy không chuyển sang được ({detail}): trạm vẫn "
+        "nhận lượt quét theo cấu hình cũ; hãy sửa lỗi đó rồi khởi động lại trạm",
+        "The enrolment is saved, but the running kiosk could not switch to it ({detail}): it "
+        "goes on taking scans with its previous settings; fix that, then restart the kiosk"),
+    "config.not_applied": (
+        "Đã lưu vào {path}, nhưng trạm đang chạy không chuyển sang được ({detail}): trạm vẫn "
+        "nhận lượt quét theo cấu hình cũ; hãy sửa lỗi đó rồi lưu lại hoặc khởi động lại trạm",
+        "Saved to {path}, but the running kiosk could not switch to it ({detail}): it goes on "
+        "taking scans with its previous settings; fix that, then save again or restart the "
+        "kiosk"),
     "enrol.linked": ("Trạm {kiosk} · điểm {checkpoint} · trung tâm {server}",
                      "Kiosk {kiosk} · checkpoint {checkpoint} · centre {server}"),
     "enrol.not_linked": ("Chưa kết nối với trung tâm nào", "Not linked to a centre"),

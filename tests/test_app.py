@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from kiosk.app import Kiosk
+from kiosk.config import Config
 from kiosk.scan import Scan, Status
+from kiosk.store import StoreError
 from tests.conftest import CCCD_AN, make_config
-from tests.devices_support import wait_until
+from tests.devices_support import Pty, wait_until
+from tests.sync_support import CentralServer
 
 
 def test_applying_an_edited_config_restarts_devices_and_changes_the_policy(tmp_path):
@@ -66,3 +73,77 @@ def test_stopping_hands_every_scan_already_read_to_the_store(tmp_path):
         kiosk.stop()
     assert busy.execute("SELECT count(*) FROM entries").fetchone()[0] == 300
     busy.close()
+
+
+def linked(tmp_path: Path, pty: Pty, centre: CentralServer, kiosk_id: str,
+           **store: Any) -> Config:
+    """A kiosk enrolled at ``centre`` as ``kiosk_id``, its serial scanner on ``pty``."""
+    return make_config(
+        tmp_path, kiosk={"id": kiosk_id, "checkpoint_id": "CP-SYNC"},
+        sync={"enabled": True, "server_url": centre.url, "token": centre.enrol(kiosk_id)},
+        devices=[{"id": "lane1", "type": "serial", "port": pty.path, "lane": "in"}],
+        **({"store": store} if store else {}))
+
+
+def recorded_by(config: Config) -> list[str]:
+    """The kiosk ids of the entries really on disk, read through the test's own connection."""
+    with sqlite3.connect(config.store_path) as db:
+        return [row[0] for row in db.execute("SELECT kiosk_id FROM entries ORDER BY scanned_at")]
+
+
+def test_a_config_the_kiosk_cannot_switch_to_leaves_it_taking_scans_on_the_old_one(tmp_path):
+    """A config saved by the technician or an enrolment may name a [store] path the new
+    sync worker cannot open (a text file). apply builds that before it stops anything: it
+    raises, and the officer's scanner, the link to the centre and the running config stay
+    as they were; the next scan is recorded and reaches the centre through the old link."""
+    centre = CentralServer(tmp_path)
+    with Pty() as pty:
+        kiosk = Kiosk(linked(tmp_path, pty, centre, "lane-1"))
+        kiosk.start()
+        try:
+            config, sync, supervisor = kiosk.config, kiosk.sync, kiosk.supervisor
+            wait_until(lambda: supervisor.status()[0].state == "connected", what="scanner")
+            (tmp_path / "notes.txt").write_text("not a store\n", encoding="utf-8")
+            moved = linked(tmp_path, pty, centre, "lane-2", path=str(tmp_path / "notes.txt"))
+
+            with pytest.raises(StoreError, match="file is not a database"):
+                kiosk.apply(moved)
+
+            assert kiosk.config is config and kiosk.sync is sync
+            assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
+            pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
+            wait_until(lambda: len(centre.stored_ids("lane-1")) == 1, timeout=30,
+                       what="the scan at the centre, sent by the old sync worker")
+        finally:
+            kiosk.stop()
+            centre.stop()
+    assert recorded_by(config) == ["lane-1"]
+
+
+def test_a_config_with_a_new_link_switches_the_sync_worker_and_the_scanner(tmp_path):
+    """A config that can be taken still switches: the old scanner reader and sync worker
+    stop (one reader per serial port, one worker sending), the new ones take over, and the
+    next scan is recorded and sent as the new kiosk."""
+    centre = CentralServer(tmp_path)
+    with Pty() as pty:
+        kiosk = Kiosk(linked(tmp_path, pty, centre, "lane-1"))
+        kiosk.start()
+        try:
+            sync, supervisor = kiosk.sync, kiosk.supervisor
+            wait_until(lambda: supervisor.status()[0].state == "connected", what="scanner")
+            enrolled = linked(tmp_path, pty, centre, "lane-2")
+
+            new = kiosk.apply(enrolled)
+
+            assert kiosk.config is enrolled and new is kiosk.supervisor is not supervisor
+            assert supervisor.stop_event.is_set()
+            assert kiosk.sync is not sync and not sync._thread.is_alive()
+            wait_until(lambda: new.status()[0].state == "connected", what="scanner again")
+            pty.send(CCCD_AN.encode() + b"\r\n")
+            wait_until(lambda: len(centre.stored_ids("lane-2")) == 1, timeout=30,
+                       what="the scan at the centre, sent by the new sync worker")
+        finally:
+            kiosk.stop()
+            centre.stop()
+    assert recorded_by(enrolled) == ["lane-2"]
+    assert centre.stored_ids("lane-1") == []

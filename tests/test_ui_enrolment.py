@@ -252,19 +252,22 @@ def test_a_config_the_enrolment_would_refuse_is_named_on_screen_and_the_code_sti
     assert load(config_path).kiosk.id == "lane-13"
 
 
-def test_a_saved_enrolment_the_running_kiosk_cannot_take_says_it_is_saved_and_to_restart(
+def test_a_saved_enrolment_the_running_kiosk_cannot_take_says_so_and_scans_go_on(
         make_window, qtbot, tmp_path, centre):
     """The enrolment is saved to the file on disk, which may differ from the running config
     (edited by hand since the start): here its [store] path names a file that is no kiosk
     store, which the check of the file cannot know. The running kiosk then cannot take the
-    saved config (its scanners already stopped for the switch): the screen says the
-    enrolment is saved, why it is not in use, and to restart the kiosk once that is fixed,
-    not that nothing was saved."""
+    saved config: the screen says the enrolment is saved, why it is not in use, and to
+    restart the kiosk once that is fixed, not that nothing was saved; meanwhile the
+    officer's scanner goes on taking scans with the old config."""
     code = add_kiosk(centre.db, "lane-14", centre.url, tmp_path)
     with Pty() as pty:
         config_path = write_config(tmp_path, serial_scanner(pty))
         window = make_window(config_path, language="en")
+        running = window.kiosk.config
+        supervisor = window.kiosk.supervisor
         screen = open_technician(window, qtbot)
+        qtbot.waitUntil(lambda: supervisor.status()[0].state == "connected", timeout=10000)
         (tmp_path / "notes.txt").write_text("not a store\n", encoding="utf-8")
         config_path.write_text(config_path.read_text(encoding="utf-8").replace(
             'path = "kiosk.db"', 'path = "notes.txt"'), encoding="utf-8")
@@ -272,15 +275,20 @@ def test_a_saved_enrolment_the_running_kiosk_cannot_take_says_it_is_saved_and_to
         screen.enrol.take(code)
 
         qtbot.waitUntil(lambda: not screen.enrol.busy, timeout=20000)
-    assert screen.enrol.status.text() == (
-        f"Kiosk lane-14 enrolled at checkpoint CP-QR; config: {config_path}\n"
-        f"The enrolment is saved, but the running kiosk could not switch to it "
-        f"({tmp_path / 'notes.txt'}: file is not a database): fix that, then restart the "
-        "kiosk; until then it takes no scans and sends nothing to the centre")
-    assert "color: #c62828" in screen.enrol.status.styleSheet()
-    window.set_language("vi", remember=False)
-    qtbot.waitUntil(lambda: "Đã lưu việc đăng ký, nhưng" in screen.enrol.status.text())
-    assert " / " not in screen.enrol.status.text()  # the cause worded in one language too
-    config = load(config_path)
-    assert (config.kiosk.id, config.sync.server_url) == ("lane-14", centre.url)  # saved
-    assert window.kiosk.supervisor.stop_event.is_set() and window.kiosk.sync is None
+        assert screen.enrol.status.text() == (
+            f"Kiosk lane-14 enrolled at checkpoint CP-QR; config: {config_path}\n"
+            f"The enrolment is saved, but the running kiosk could not switch to it "
+            f"({tmp_path / 'notes.txt'}: file is not a database): it goes on taking scans "
+            "with its previous settings; fix that, then restart the kiosk")
+        assert "color: #c62828" in screen.enrol.status.styleSheet()
+        window.set_language("vi", remember=False)
+        qtbot.waitUntil(lambda: "Đã lưu việc đăng ký, nhưng" in screen.enrol.status.text())
+        assert " / " not in screen.enrol.status.text()  # the cause worded in one language too
+        config = load(config_path)
+        assert (config.kiosk.id, config.sync.server_url) == ("lane-14", centre.url)  # saved
+        assert window.kiosk.config is running and window.kiosk.sync is None  # still the old
+        assert window.kiosk.supervisor is supervisor
+
+        pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
+        qtbot.waitUntil(lambda: stored_entries(running) != [], timeout=10000)
+    assert [e["name"] for e in stored_entries(running)] == ["Nguyễn Văn An"]

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import config as config_mod
+from kiosk import messages
 from kiosk.devices.registry import device_kind
 from kiosk.devices.supervisor import DeviceStatus
 from kiosk.scan import ScanResult
@@ -383,13 +384,23 @@ class TechnicianScreen(Retranslating):
                                                   "file": str(config.source)})
         self.message.setText(self.tr("Saved. Restarting the devices…"))
         self.bridge.apply_config(config, done=lambda _s: self._applied(config),
-                                 failed=self._save_failed)
+                                 failed=lambda error: self._not_applied(config, error))
 
     def _applied(self, config: config_mod.Config) -> None:
         self.reload()
         self.message.setStyleSheet("color: #1b5e20;")
         self.message.setText(self.tr("Saved to %1 and applied.").replace("%1", str(config.source)))
         self.saved.emit(config)
+
+    def _not_applied(self, config: config_mod.Config, error: BaseException) -> None:
+        """Written, but the running kiosk could not take it (e.g. a [store] path edited by
+        hand to a file that is no store): it goes on with its old devices; the edits stay
+        here, to save again once the cause is fixed."""
+        self.save_button.setEnabled(True)
+        self.message.setStyleSheet("color: #c62828;")
+        detail = error if isinstance(error, messages.WordedError) else str(error)
+        self.message.setText(messages.text("config.not_applied", screen_language(),
+                                           path=config.source, detail=detail))
 
     def _save_failed(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)
