@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kiosk.certificates.verdicts import Checker
-from kiosk.config import Config
+from kiosk.config import Config, ConfigError
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.store import Store, StoreError
 
@@ -72,6 +72,9 @@ class Kiosk:
         from kiosk.devices.supervisor import Supervisor  # `kiosk scan` needs only the above
 
         self.config = config
+        self.store_file = config.store_path.resolve()
+        """The file the store opened (links followed, a relative path as SQLite took it):
+        the one file this kiosk writes scans to until it restarts."""
         self.store = Store(config.store_path, timezone=config.timezone)
         damage = self.store.verify()  # before the first scan: a damaged file takes none
         if damage:
@@ -131,11 +134,16 @@ class Kiosk:
         token) restarts the sync worker. ``watch`` subscribes to the new supervisor before
         its devices start.
 
-        What can fail (the new worker opening the store the config names) is built while the
-        old parts run: if it raises, the kiosk goes on with its old config, devices and link,
-        so a config it cannot take never leaves the checkpoint's scanners stopped."""
+        Another ``[store] path`` is refused (ConfigError) before anything is built: scans go
+        on to the store opened at the start, and a new sync worker on the new file would send
+        none of them. What else can fail (the new worker opening its store) is built while
+        the old parts run: if it raises, the kiosk goes on with its old config, devices and
+        link, so a config it cannot take never leaves the checkpoint's scanners stopped."""
         from kiosk.devices.supervisor import Supervisor
 
+        if config.store_path.resolve() != self.store_file:
+            raise ConfigError("config.store_moved", old=self.store_file,
+                              new=config.store_path.resolve())
         policy, certificates = policy_from(config), certificate_checker(config)
         supervisor = Supervisor(config.devices, self.pipeline.submit)  # opens nothing yet
         key = link_key(config)

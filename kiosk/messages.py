@@ -376,6 +376,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Saved to {path}, but the running kiosk could not switch to it ({detail}): it goes on "
         "taking scans with its previous settings; fix that, then save again or restart the "
         "kiosk"),
+    "config.store_moved": (
+        "kho dữ liệu chỉ đổi từ {old} sang {new} khi khởi động lại trạm: trước đó hãy gửi "
+        "các lượt còn chờ trong kho cũ từ màn hình đồng bộ, hoặc tắt trạm rồi chuyển tệp đó "
+        "sang chỗ mới; xem docs/technician.md, mục “Chuyển kho dữ liệu”",
+        "the store changes from {old} to {new} only at a restart: first send the entries "
+        "still waiting in the old store from the sync screen, or stop the kiosk and move "
+        "that file there; see docs/technician.md, “Moving the store”"),
     "enrol.linked": ("Trạm {kiosk} · điểm {checkpoint} · trung tâm {server}",
                      "Kiosk {kiosk} · checkpoint {checkpoint} · centre {server}"),
     "enrol.not_linked": ("Chưa kết nối với trung tâm nào", "Not linked to a centre"),

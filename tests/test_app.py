@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kiosk.app import Kiosk
-from kiosk.config import Config
+from kiosk.config import Config, ConfigError
 from kiosk.scan import Scan, Status
 from kiosk.store import StoreError
 from tests.conftest import CCCD_AN, make_config
@@ -91,11 +91,55 @@ def recorded_by(config: Config) -> list[str]:
         return [row[0] for row in db.execute("SELECT kiosk_id FROM entries ORDER BY scanned_at")]
 
 
-def test_a_config_the_kiosk_cannot_switch_to_leaves_it_taking_scans_on_the_old_one(tmp_path):
-    """A config saved by the technician or an enrolment may name a [store] path the new
-    sync worker cannot open (a text file). apply builds that before it stops anything: it
-    raises, and the officer's scanner, the link to the centre and the running config stay
-    as they were; the next scan is recorded and reaches the centre through the old link."""
+def test_a_config_naming_another_store_is_refused_and_scans_go_on_to_the_old_one(tmp_path):
+    """A running kiosk writes every scan to the store it opened at the start. A config
+    edited since (by hand, then saved by the technician's screen) naming another [store]
+    path cannot be taken: apply refuses it before it stops or opens anything, saying the
+    store moves only at a restart and what to do first with the backlog; the next scan is
+    recorded in the old store and no file is made at the new path. The same file named
+    another way (through a link) is no move."""
+    with Pty() as pty:
+        scanner = {"id": "lane1", "type": "serial", "port": pty.path, "lane": "in"}
+        config = make_config(tmp_path, devices=[scanner])
+        kiosk = Kiosk(config)
+        kiosk.start()
+        try:
+            supervisor = kiosk.supervisor
+            wait_until(lambda: supervisor.status()[0].state == "connected", what="scanner")
+            elsewhere = tmp_path / "data" / "kiosk.db"
+            moved = make_config(tmp_path, store={"path": str(elsewhere)}, devices=[scanner])
+
+            with pytest.raises(ConfigError) as refused:
+                kiosk.apply(moved)
+
+            assert refused.value.text("en") == (
+                f"the store changes from {config.store_path.resolve()} to "
+                f"{elsewhere.resolve()} only at a restart: first send the entries still "
+                "waiting in the old store from the sync screen, or stop the kiosk and move "
+                "that file there; see docs/technician.md, “Moving the store”")
+            assert refused.value.text("vi").startswith("kho dữ liệu chỉ đổi từ ")
+            assert kiosk.config is config
+            assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
+            pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
+            wait_until(lambda: len(recorded_by(config)) == 1, what="the scan in the old store")
+            assert not elsewhere.parent.exists()
+
+            (tmp_path / "same.db").symlink_to(config.store_path)
+            same = make_config(tmp_path, store={"path": str(tmp_path / "same.db")},
+                               devices=[scanner])
+            assert kiosk.apply(same) is kiosk.supervisor and kiosk.config is same
+        finally:
+            kiosk.stop()
+    assert not elsewhere.parent.exists()
+
+
+def test_a_new_link_with_another_store_is_refused_and_the_old_link_sends_on(tmp_path):
+    """An enrolment saved to a file whose [store] path was edited since the start: the new
+    sync worker would open the new file and send from it, while scans go on to the old one
+    (sent by nobody, and orphaned after a restart on the new path). apply refuses it before
+    anything is built or stopped: the officer's scanner, the link to the centre and the
+    running config stay as they were, and the next scan reaches the centre through the old
+    link."""
     centre = CentralServer(tmp_path)
     with Pty() as pty:
         kiosk = Kiosk(linked(tmp_path, pty, centre, "lane-1"))
@@ -103,10 +147,10 @@ def test_a_config_the_kiosk_cannot_switch_to_leaves_it_taking_scans_on_the_old_o
         try:
             config, sync, supervisor = kiosk.config, kiosk.sync, kiosk.supervisor
             wait_until(lambda: supervisor.status()[0].state == "connected", what="scanner")
-            (tmp_path / "notes.txt").write_text("not a store\n", encoding="utf-8")
-            moved = linked(tmp_path, pty, centre, "lane-2", path=str(tmp_path / "notes.txt"))
+            elsewhere = tmp_path / "data" / "kiosk.db"
+            moved = linked(tmp_path, pty, centre, "lane-2", path=str(elsewhere))
 
-            with pytest.raises(StoreError, match="file is not a database"):
+            with pytest.raises(ConfigError, match="only at a restart"):
                 kiosk.apply(moved)
 
             assert kiosk.config is config and kiosk.sync is sync
@@ -118,6 +162,37 @@ def test_a_config_the_kiosk_cannot_switch_to_leaves_it_taking_scans_on_the_old_o
             kiosk.stop()
             centre.stop()
     assert recorded_by(config) == ["lane-1"]
+    assert not elsewhere.parent.exists()
+
+
+def test_a_new_link_whose_worker_cannot_open_the_store_leaves_the_old_link_running(tmp_path):
+    """What apply builds can still fail with the same [store] path: the new sync worker
+    opens its own connection to the file that path names now. Here the store was moved
+    away under the running kiosk, a folder left in its place (a mistake, but the only
+    failure found with an unchanged path): building the worker raises before anything is
+    stopped, and the scanner and the old link, whose connections hold the moved file, go
+    on recording and sending."""
+    centre = CentralServer(tmp_path)
+    with Pty() as pty:
+        kiosk = Kiosk(linked(tmp_path, pty, centre, "lane-1"))
+        kiosk.start()
+        try:
+            config, sync, supervisor = kiosk.config, kiosk.sync, kiosk.supervisor
+            wait_until(lambda: supervisor.status()[0].state == "connected", what="scanner")
+            config.store_path.rename(tmp_path / "moved.db")
+            config.store_path.mkdir()
+
+            with pytest.raises(StoreError, match="unable to open database file"):
+                kiosk.apply(linked(tmp_path, pty, centre, "lane-2"))
+
+            assert kiosk.config is config and kiosk.sync is sync
+            assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
+            pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
+            wait_until(lambda: len(centre.stored_ids("lane-1")) == 1, timeout=30,
+                       what="the scan at the centre, sent by the old sync worker")
+        finally:
+            kiosk.stop()
+            centre.stop()
 
 
 def test_a_config_with_a_new_link_switches_the_sync_worker_and_the_scanner(tmp_path):

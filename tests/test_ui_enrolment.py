@@ -255,11 +255,11 @@ def test_a_config_the_enrolment_would_refuse_is_named_on_screen_and_the_code_sti
 def test_a_saved_enrolment_the_running_kiosk_cannot_take_says_so_and_scans_go_on(
         make_window, qtbot, tmp_path, centre):
     """The enrolment is saved to the file on disk, which may differ from the running config
-    (edited by hand since the start): here its [store] path names a file that is no kiosk
-    store, which the check of the file cannot know. The running kiosk then cannot take the
-    saved config: the screen says the enrolment is saved, why it is not in use, and to
-    restart the kiosk once that is fixed, not that nothing was saved; meanwhile the
-    officer's scanner goes on taking scans with the old config."""
+    (edited by hand since the start): here its [store] path names another store, which a
+    running kiosk cannot take (its new sync worker would send from a file no scan goes to).
+    The screen says the enrolment is saved, why it is not in use and what to do with the
+    old store's backlog before the restart, not that nothing was saved; meanwhile the
+    officer's scanner goes on taking scans into the old store, and no new store is made."""
     code = add_kiosk(centre.db, "lane-14", centre.url, tmp_path)
     with Pty() as pty:
         config_path = write_config(tmp_path, serial_scanner(pty))
@@ -268,18 +268,20 @@ def test_a_saved_enrolment_the_running_kiosk_cannot_take_says_so_and_scans_go_on
         supervisor = window.kiosk.supervisor
         screen = open_technician(window, qtbot)
         qtbot.waitUntil(lambda: supervisor.status()[0].state == "connected", timeout=10000)
-        (tmp_path / "notes.txt").write_text("not a store\n", encoding="utf-8")
         config_path.write_text(config_path.read_text(encoding="utf-8").replace(
-            'path = "kiosk.db"', 'path = "notes.txt"'), encoding="utf-8")
+            'path = "kiosk.db"', 'path = "data/kiosk.db"'), encoding="utf-8")
 
         screen.enrol.take(code)
 
         qtbot.waitUntil(lambda: not screen.enrol.busy, timeout=20000)
         assert screen.enrol.status.text() == (
             f"Kiosk lane-14 enrolled at checkpoint CP-QR; config: {config_path}\n"
-            f"The enrolment is saved, but the running kiosk could not switch to it "
-            f"({tmp_path / 'notes.txt'}: file is not a database): it goes on taking scans "
-            "with its previous settings; fix that, then restart the kiosk")
+            f"The enrolment is saved, but the running kiosk could not switch to it (the store "
+            f"changes from {running.store_path.resolve()} to "
+            f"{(tmp_path / 'data' / 'kiosk.db').resolve()} only at a restart: first send the "
+            "entries still waiting in the old store from the sync screen, or stop the kiosk "
+            "and move that file there; see docs/technician.md, “Moving the store”): it goes on "
+            "taking scans with its previous settings; fix that, then restart the kiosk")
         assert "color: #c62828" in screen.enrol.status.styleSheet()
         window.set_language("vi", remember=False)
         qtbot.waitUntil(lambda: "Đã lưu việc đăng ký, nhưng" in screen.enrol.status.text())
@@ -292,3 +294,4 @@ def test_a_saved_enrolment_the_running_kiosk_cannot_take_says_so_and_scans_go_on
         pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
         qtbot.waitUntil(lambda: stored_entries(running) != [], timeout=10000)
     assert [e["name"] for e in stored_entries(running)] == ["Nguyễn Văn An"]
+    assert not (tmp_path / "data").exists()

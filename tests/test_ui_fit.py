@@ -146,6 +146,12 @@ def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window,
         dialog.reject()
     window._show_technician()
     window.technician.table.selectRow(1)  # the form filled in, with its kind's options
+    moved = messages.Words("config.store_moved", {  # a save not taken: shown above every tab
+        "old": "/var/lib/checkpoint-kiosk/kiosk.db",
+        "new": "/var/lib/checkpoint-kiosk/du-lieu-moi/kiosk.db"})
+    window.technician.message.setText(messages.text(
+        "config.not_applied", language, path="/etc/checkpoint-kiosk/config.toml",
+        detail=moved))
     failures += [f"{size} technician: {p}" for size in SIZES for p in lay_out(window, size)]
     technician = window.technician
     technician.tabs.setCurrentWidget(technician.watch_tab)  # the wedge's capture box and its hint
@@ -160,7 +166,12 @@ def test_manual_entry_technician_and_sync_screens_fit_every_display(make_window,
         "seconds": "15"}))
     failures += [f"{size} technician, centre tab: {p}" for size in SIZES
                  for p in lay_out(window, size)]
-    technician.tabs.setCurrentWidget(technician.checks)  # runs `kiosk doctor`
+    technician.enrol._say("error", ("enrol.done", {  # saved, not taken: another store
+        "kiosk": "ql1a-01", "checkpoint": "CP-QL1A-KM1234",
+        "config": "/etc/checkpoint-kiosk/config.toml"}), ("enrol.not_applied", {"detail": moved}))
+    failures += [f"{size} technician, centre tab, not applied: {p}" for size in SIZES
+                 for p in lay_out(window, size)]
+    technician.tabs.setCurrentWidget(technician.checks_tab)  # runs `kiosk doctor`
     qtbot.waitUntil(lambda: technician.checks.lines.count() > 0, timeout=30000)
     failures += [f"{size} technician, check tab: {p}" for size in SIZES
                  for p in lay_out(window, size)]

@@ -258,17 +258,17 @@ def test_an_invalid_list_is_not_saved_and_the_running_kiosk_is_untouched(make_wi
 
 def test_a_saved_list_the_running_kiosk_cannot_take_says_it_is_saved_and_scans_go_on(
         make_window, qtbot, tmp_path):
-    """config.toml edited by hand since the start (a link to a centre, a [store] path that
-    is a text file) is saved with the devices; the running kiosk cannot switch to it (the
-    new sync worker cannot open that store). The screen says the list is saved but not in
-    use and why, not "Not saved"; the kiosk goes on with its old config and devices."""
+    """config.toml edited by hand since the start (a link to a centre, another [store]
+    path) is saved with the devices; the running kiosk cannot switch to it (the store
+    changes only at a restart). The screen says the list is saved but not in use and why,
+    not "Not saved"; the kiosk goes on with its old config and devices, and no new store is
+    made."""
     path = write_config(tmp_path, replay_device("lane1", tmp_path / "scans.txt"))
     window = make_window(path, language="en")
     running, supervisor = window.kiosk.config, window.kiosk.supervisor
     screen = open_technician(window, qtbot)
-    (tmp_path / "notes.txt").write_text("not a store\n", encoding="utf-8")
     path.write_text(path.read_text(encoding="utf-8").replace(
-        'path = "kiosk.db"', 'path = "notes.txt"') + '\n[sync]\nenabled = true\n'
+        'path = "kiosk.db"', 'path = "data/kiosk.db"') + '\n[sync]\nenabled = true\n'
         'server_url = "http://127.0.0.1:9"\ntoken = "t0ken"\n', encoding="utf-8")
     screen.table.selectRow(0)
     screen.form.fields["lane"].put("in")
@@ -277,14 +277,18 @@ def test_a_saved_list_the_running_kiosk_cannot_take_says_it_is_saved_and_scans_g
 
     qtbot.waitUntil(lambda: "could not switch" in screen.message.text(), timeout=10000)
     assert screen.message.text() == (
-        f"Saved to {path}, but the running kiosk could not switch to it "
-        f"({tmp_path / 'notes.txt'}: file is not a database): it goes on taking scans with "
-        "its previous settings; fix that, then save again or restart the kiosk")
+        f"Saved to {path}, but the running kiosk could not switch to it (the store changes "
+        f"from {running.store_path.resolve()} to {(tmp_path / 'data' / 'kiosk.db').resolve()} "
+        "only at a restart: first send the entries still waiting in the old store from the "
+        "sync screen, or stop the kiosk and move that file there; see docs/technician.md, "
+        "“Moving the store”): it goes on taking scans with its previous settings; fix that, "
+        "then save again or restart the kiosk")
     assert "color: #c62828" in screen.message.styleSheet()
     assert load(path).devices[0].lane == "in"  # saved
     assert window.kiosk.config is running and window.kiosk.sync is None
     assert window.kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
     assert screen.save_button.isEnabled()
+    assert not (tmp_path / "data").exists()
 
 
 def test_watch_raw_input_lists_key_events_the_decoded_scan_and_the_summary(make_window, qtbot,
@@ -370,7 +374,7 @@ def test_the_check_tab_runs_kiosk_doctor_and_shows_each_verdict_in_the_screens_l
     window = make_window(path)
     screen = open_technician(window, qtbot)
 
-    screen.tabs.setCurrentWidget(screen.checks)  # the first look runs the checks
+    screen.tabs.setCurrentWidget(screen.checks_tab)  # the first look runs the checks
 
     qtbot.waitUntil(lambda: screen.checks.lines.count() > 0, timeout=30000)
     lines = [screen.checks.lines.item(i) for i in range(screen.checks.lines.count())]

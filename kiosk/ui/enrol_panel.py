@@ -209,7 +209,8 @@ class EnrolPanel(Retranslating):
 
         def not_applied(error: BaseException) -> None:
             """Saved, but the running kiosk could not switch to it (the file on disk edited
-            since the start: a store it cannot open): it goes on with its old config."""
+            since the start: another store, taken only at a restart): it goes on with its old
+            config."""
             self.busy = False
             detail = error if isinstance(error, messages.WordedError) else str(error)
             self._say("error", done, ("enrol.not_applied", {"detail": detail}))

@@ -172,7 +172,8 @@ class TechnicianScreen(Retranslating):
         self.enrol_tab = scrolling(self.enrol)
         self.tabs.addTab(self.enrol_tab, "")
         self.checks = ChecksPanel(bridge)
-        self.tabs.addTab(self.checks, "")
+        self.checks_tab = scrolling(self.checks)  # under a long message on a 7" screen
+        self.tabs.addTab(self.checks_tab, "")
         self.tabs.currentChanged.connect(self._tab_shown)
 
         body = self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
@@ -350,7 +351,7 @@ class TechnicianScreen(Retranslating):
     def _tab_shown(self, index: int) -> None:
         if self.tabs.widget(index) is self.enrol_tab:  # a wedge scanner types into the box
             self.enrol.code_box.setFocus()
-        elif self.tabs.widget(index) is self.checks and not self.checks.checks:
+        elif self.tabs.widget(index) is self.checks_tab and not self.checks.checks:
             self.checks.run()  # the first look runs them
 
     def _enrolled(self, config: config_mod.Config) -> None:
@@ -394,8 +395,8 @@ class TechnicianScreen(Retranslating):
 
     def _not_applied(self, config: config_mod.Config, error: BaseException) -> None:
         """Written, but the running kiosk could not take it (e.g. a [store] path edited by
-        hand to a file that is no store): it goes on with its old devices; the edits stay
-        here, to save again once the cause is fixed."""
+        hand: another store is taken only at a restart): it goes on with its old devices;
+        the edits stay here, to save again once the cause is fixed."""
         self.save_button.setEnabled(True)
         self.message.setStyleSheet("color: #c62828;")
         detail = error if isinstance(error, messages.WordedError) else str(error)
