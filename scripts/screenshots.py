@@ -326,7 +326,7 @@ def render(language: str, out: Path, translations: Translations,
         technician.table.selectRow(1)
         technician.tabs.setCurrentIndex(1)
         shots.append(save(window, out, "technician-watch" + tag, language))
-        technician.tabs.setCurrentWidget(technician.checks)  # runs `kiosk doctor`
+        technician.tabs.setCurrentWidget(technician.checks_tab)  # runs `kiosk doctor`
         for _ in range(100):
             if technician.checks.lines.count():
                 break
