@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.central.backends import open_storage
-from kiosk.central.schema import LARGEST_CLOCK_OFFSET, LEAST_CLOCK_OFFSET
+from kiosk.central.schema import LARGEST_CLOCK_OFFSET, LEAST_CLOCK_OFFSET, MIGRATIONS
 from kiosk.central.storage import BATCH_COLUMNS
 from tests.central_support import ENGINES, database_url
 
@@ -99,3 +99,20 @@ def test_how_far_a_clock_ran_ahead_is_read_from_its_index_alone(storage) -> None
     plan = "\n".join(str(row[-1]) for row in storage._query(explain + LEAST_CLOCK_OFFSET))
     assert ("Index Only Scan using batches_least_offset" in plan
             or "COVERING INDEX batches_least_offset" in plan), plan
+
+
+def test_reaching_v25_reads_the_entries_once_not_once_per_batch(storage) -> None:
+    """v25 finds the entries ahead hidden behind a v24 batch's entry offset. entries has no
+    index by batch, and every v24 batch from a kiosk 2+ minutes behind has such an offset:
+    a read of the entries per batch would keep a province's centre down for days while it
+    migrates. The statement reads the skewed entries once, grouped by batch, and joins
+    them to the batches: no subquery run for each batch on either engine."""
+    [reading] = [s for s in MIGRATIONS[24] if isinstance(s, str) and "entries" in s]
+    explain = "EXPLAIN " if storage.url.startswith("postgresql") else "EXPLAIN QUERY PLAN "
+    plan = "\n".join(str(row[-1]) for row in storage._query(explain + reading))
+    assert "SubPlan" not in plan and "CORRELATED" not in plan, plan
+    if storage.url.startswith("postgresql"):  # each partition scanned once, then grouped
+        assert plan.count("entries_default") == 1 and "Aggregate" in plan, plan
+    else:  # through the skewed scans' partial index, once
+        read = [line for line in plan.splitlines() if "entries" in line]
+        assert read == ["SCAN entries USING INDEX entries_skewed"], plan

@@ -41,6 +41,20 @@ ON_TIME = "(clock_offset_seconds IS NULL OR clock_offset_seconds BETWEEN -120 AN
 assert CLOCK_TOLERANCE_SECONDS == 120, "entries_skewed's predicate must follow the tolerance"
 assert _ENTRY_INDEXES["entries_skewed"].endswith(f"WHERE {SKEWED[1:-1]}")
 
+MIGRATED_AHEAD = (
+    "UPDATE batches SET least_offset_seconds = ahead.least_entry FROM (SELECT batch_id, kiosk_id, "
+    "min(clock_offset_seconds) AS least_entry FROM entries "
+    f"WHERE {SKEWED} AND clock_offset_seconds < -120 "
+    "GROUP BY batch_id, kiosk_id) AS ahead "
+    "WHERE ahead.batch_id = batches.batch_id AND ahead.kiosk_id = batches.kiosk_id "
+    "AND batches.entry_offset_seconds > 120 "
+    "AND ahead.least_entry < coalesce(batches.least_offset_seconds, 0)")
+"""v25's second step: each batch whose v24 entry offset (behind) may hide an entry ahead
+gets its entries' least offset, when one was ahead past the tolerance and further ahead than
+the batch's. The entries are read once, grouped, by the skewed scans' partial index
+(``SKEWED`` as it says it), and joined to the batches: an UPDATE ... FROM (SQLite 3.33+,
+PostgreSQL), not a subquery per batch."""
+
 MIGRATIONS: list[list[Statement]] = [
     [
         """
@@ -604,18 +618,14 @@ MIGRATIONS: list[list[Statement]] = [
         # (Storage.filed_before). The largest offset either way bounded them: since v24 one
         # scan timed at 1970 (+56 years) made every purge read every skewed scan held.
         # v24's entry offset is the largest either way, which in the same batch may hide an
-        # entry ahead: the held entries of such a batch say how far ahead they were (read
-        # whole for each: batches with a scan timed at 1970, a few).
+        # entry ahead: the held entries ahead say how far, read in one grouped pass over the
+        # skewed ones (through entries_skewed), never once per batch: entries has no index
+        # by batch, and every v24 batch from a kiosk 2+ minutes behind has such an offset.
         "ALTER TABLE batches ADD COLUMN least_offset_seconds {float}",
         "UPDATE batches SET least_offset_seconds = CASE WHEN clock_offset_seconds IS NULL "
         "OR entry_offset_seconds < clock_offset_seconds THEN entry_offset_seconds "
         "ELSE clock_offset_seconds END",
-        "UPDATE batches SET least_offset_seconds = (SELECT min(e.clock_offset_seconds) FROM "
-        "entries e WHERE e.batch_id = batches.batch_id AND e.kiosk_id = batches.kiosk_id) "
-        "WHERE entry_offset_seconds > 120 AND EXISTS (SELECT 1 FROM entries e WHERE "
-        "e.batch_id = batches.batch_id AND e.kiosk_id = batches.kiosk_id "
-        "AND e.clock_offset_seconds < -120 "
-        "AND e.clock_offset_seconds < coalesce(batches.least_offset_seconds, 0))",
+        MIGRATED_AHEAD,
         "CREATE INDEX batches_least_offset ON batches (least_offset_seconds)",
     ],
 ]
