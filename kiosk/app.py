@@ -86,6 +86,10 @@ class Kiosk:
         self._maintenance = threading.Thread(target=self._maintenance_loop,
                                              name="maintenance", daemon=True)
         self._started = False
+        self._applying = threading.Lock()
+        """One :meth:`apply` at a time (the screen runs them on a pool of two): two at once
+        would both stop the same old supervisor and each start their own, the first left
+        running unseen on the same serial ports."""
         self._link, sync = self._new_link(config, link_key(config))
         self.sync: SyncWorker | None = sync
         """Background upload to the centre when ``[sync] enabled`` (API: kiosk/sync/worker.py)."""
@@ -138,7 +142,13 @@ class Kiosk:
         on to the store opened at the start, and a new sync worker on the new file would send
         none of them. What else can fail (the new worker opening its store) is built while
         the old parts run: if it raises, the kiosk goes on with its old config, devices and
-        link, so a config it cannot take never leaves the checkpoint's scanners stopped."""
+        link, so a config it cannot take never leaves the checkpoint's scanners stopped.
+        A second apply meanwhile waits, then applies its config on top of this one."""
+        with self._applying:
+            return self._apply(config, watch)
+
+    def _apply(self, config: Config,
+               watch: Callable[[Supervisor], None] | None) -> Supervisor:
         from kiosk.devices.supervisor import Supervisor
 
         if config.store_path.resolve() != self.store_file:

@@ -222,3 +222,44 @@ def test_a_config_with_a_new_link_switches_the_sync_worker_and_the_scanner(tmp_p
             centre.stop()
     assert recorded_by(enrolled) == ["lane-2"]
     assert centre.stored_ids("lane-1") == []
+
+
+def test_two_applies_at_once_leave_one_supervisor_reading_the_scanner(tmp_path):
+    """The screen applies configs on a pool of two threads (devices saved while an
+    enrolment applies its config): the second apply waits for the first, then applies on
+    top of it. Exactly one supervisor is left running, the kiosk's own, and the scanner's
+    next scan is recorded once."""
+    with Pty() as pty:
+        scanner = {"id": "lane1", "type": "serial", "port": pty.path, "lane": "in"}
+        config = make_config(tmp_path, devices=[scanner])
+        kiosk = Kiosk(config)
+        kiosk.start()
+        try:
+            wait_until(lambda: kiosk.supervisor.status()[0].state == "connected",
+                       what="scanner")
+            together = threading.Barrier(2)
+            applied: list[Any] = []
+
+            def apply(name: str) -> None:
+                edited = make_config(tmp_path, devices=[{**scanner, "id": name}])
+                together.wait(timeout=10)
+                applied.append(kiosk.apply(edited))
+
+            threads = [threading.Thread(target=apply, args=(name,)) for name in ("a", "b")]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+
+            assert len(applied) == 2
+            running = [s for s in applied if not s.stop_event.is_set()]
+            assert running == [kiosk.supervisor]
+            assert all(s.wait_finished(10) for s in applied if s is not kiosk.supervisor)
+            wait_until(lambda: kiosk.supervisor.status()[0].state == "connected",
+                       what="scanner")
+            pty.send(CCCD_AN.encode() + b"\r\n")
+            wait_until(lambda: len(recorded_by(config)) == 1, what="the scan")
+            assert [r["device_id"] for r in kiosk.store.entries()] == [
+                kiosk.config.devices[0].id]
+        finally:
+            kiosk.stop()
