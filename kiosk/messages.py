@@ -358,6 +358,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{detail}. Hãy sửa rồi đặt bằng tay trong {config}: {settings}",
         "The token is saved in {token} (the enrolment code is used up), but {config} was not "
         "written: {detail}. Fix that, then set by hand in {config}: {settings}"),
+    "enrol.token_not_saved": (
+        "Mã đăng ký đã dùng và trung tâm đã ghi nhận trạm này, nhưng không ghi được mã đồng "
+        "bộ vào {token} ({detail}): mã đồng bộ không được lưu ở đâu cả. Hãy sửa lỗi đó rồi "
+        "xin trung tâm một mã đăng ký mới (mã này không dùng lại được)",
+        "The enrolment code is used up and the centre has registered this kiosk, but its "
+        "token could not be written to {token} ({detail}): the token is kept nowhere. Fix "
+        "that, then ask the centre for a new enrolment code (this one cannot be used again)"),
+    "enrol.token_not_handed_over": (
+        "Đã lưu mã đồng bộ vào {token} (mã đăng ký đã dùng), nhưng không giao được tệp cho "
+        "tài khoản của trạm ({detail}). Hãy đổi chủ tệp sang chủ của thư mục chứa nó "
+        "(chown), rồi đặt bằng tay trong {config}: {settings}",
+        "The token is saved in {token} (the enrolment code is used up), but the file could "
+        "not be given to the kiosk's account ({detail}). Give it to the owner of its folder "
+        "(chown), then set by hand in {config}: {settings}"),
     "enrol.token_not_file": (
         "{path}: đây là {kind}, không phải tệp: không ghi được mã đồng bộ vào đó (dời nó đi, "
         "hoặc chọn tệp khác bằng `kiosk enrol --token-file`)",

@@ -336,6 +336,35 @@ def test_a_config_folder_enrol_may_not_write_in_is_refused_before_the_code_is_sp
     assert enrolled.returncode == 0, f"the refused run spent the code: {enrolled.stderr}"
 
 
+def test_a_config_folder_enrol_may_not_enter_is_worded_not_a_traceback(centre, tmp_path):
+    """The installed /etc/checkpoint-kiosk is 0750, another account's: ``kiosk enrol`` run
+    without sudo cannot even look inside. That is said as for any config it cannot read
+    (exit 2, what to do) before the centre is asked, not a PermissionError traceback
+    (``Path.exists`` raises on EACCES), and the code still works."""
+    from tests.test_config_read_review import without_read_override
+
+    code = add_with_qr(centre.db, "lane-16", tmp_path / "q.png", centre.url)["code"]
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    config = kiosk_config(folder)
+    folder.chmod(0o600)  # listed, not entered (root owns it: without the override, root too)
+    try:
+        refused = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "enrol", "--code", code, "--config",
+             str(config), "--token-file", str(tmp_path / "sync-token")], capture_output=True,
+            text=True, timeout=120, preexec_fn=without_read_override)
+    finally:
+        folder.chmod(0o755)
+
+    assert refused.returncode == 2, refused.stderr[-400:]
+    assert "Traceback" not in refused.stderr
+    assert (f"{config}: không đọc được (Permission denied) — hãy chạy lệnh bằng tài khoản "
+            "của kiosk" in refused.stderr), refused.stderr[-400:]
+    assert not (tmp_path / "sync-token").exists()
+    enrolled = kiosk("enrol", "--code", code, "--config", str(config))
+    assert enrolled.returncode == 0, f"the refused run spent the code: {enrolled.stderr}"
+
+
 @pytest.mark.parametrize("edit, named", [
     (lambda text: text + '\n[[devices]]\nid = "x"\ntype = "no-such-kind"\n', "devices[0].type"),
     (lambda text: text.replace('"Asia/Ho_Chi_Minh"', '"Asia/Hanoi City"'), "kiosk.timezone"),
@@ -458,4 +487,33 @@ def test_a_config_changed_after_the_check_says_where_the_token_is_and_what_to_se
     assert (f'đặt bằng tay trong {config}: [kiosk] id = "lane-11", checkpoint_id = "CP-QR"; '
             f'[sync] enabled = true, server_url = "{centre.url}"') in said, said
     assert token.read_text(encoding="utf-8").strip() == answer["token"]
+    assert config.read_bytes() == before
+
+
+def test_a_token_not_written_after_the_exchange_says_the_code_is_spent(centre, tmp_path):
+    """The preflight cannot foresee every failure (a full disk: its test file is empty):
+    a token that cannot be written once the centre has spent the code and registered the
+    kiosk is kept nowhere. The refusal says so and that only a new code helps, not a bare
+    "cannot write" that invites running the spent code again. (Here its folder is replaced
+    by a file after the preflight: a real OSError.)"""
+    from kiosk.sync import enrolling
+
+    code = parse(add_with_qr(centre.db, "lane-17", tmp_path / "q.png", centre.url)["code"])
+    config = kiosk_config(tmp_path)
+    token = tmp_path / "keys" / "sync-token"
+    enrolling.preflight(config, code, token)
+    answer = enrolling.exchange(code, enrolling.keys_for(config, token))
+    shutil.rmtree(token.parent)
+    token.parent.write_text("not a folder", encoding="utf-8")
+    before = config.read_bytes()
+
+    with pytest.raises(config_mod.ConfigError) as caught:
+        enrolling.install(code, answer, config, token)
+
+    assert caught.value.text("en") == (
+        "The enrolment code is used up and the centre has registered this kiosk, but its "
+        f"token could not be written to {token} (Not a directory): the token is kept "
+        "nowhere. Fix that, then ask the centre for a new enrolment code (this one cannot "
+        "be used again)")
+    assert caught.value.text("vi").startswith("Mã đăng ký đã dùng và trung tâm đã ghi nhận")
     assert config.read_bytes() == before

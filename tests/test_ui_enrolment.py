@@ -295,3 +295,30 @@ def test_a_saved_enrolment_the_running_kiosk_cannot_take_says_so_and_scans_go_on
         qtbot.waitUntil(lambda: stored_entries(running) != [], timeout=10000)
     assert [e["name"] for e in stored_entries(running)] == ["Nguyễn Văn An"]
     assert not (tmp_path / "data").exists()
+
+
+def test_a_token_path_the_kiosk_cannot_follow_is_a_local_problem_not_the_centres(
+        make_window, qtbot, tmp_path, centre):
+    """The token's path checked before the exchange fails here (a link that names itself:
+    Python's ``resolve`` raises RuntimeError). That is the kiosk's own config folder, and the
+    centre was never asked: the screen names the path, not a refusal by the centre, and the
+    same code enrols once the link is gone."""
+    code = add_kiosk(centre.db, "lane-15", centre.url, tmp_path)
+    config_path = write_config(tmp_path)
+    window = make_window(config_path, language="en")
+    screen = open_technician(window, qtbot)
+    token = tmp_path / "sync-token"
+    token.symlink_to(token.name)  # a loop
+
+    screen.enrol.take(code)
+
+    qtbot.waitUntil(lambda: not screen.enrol.busy, timeout=20000)
+    assert screen.enrol.status.text() == (
+        f"{token}: cannot write in the file's folder (Symlink loop from '{token}')")
+    assert window.kiosk.sync is None
+
+    token.unlink()
+    screen.enrol.take(code)
+
+    qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
+    assert load(config_path).kiosk.id == "lane-15"

@@ -21,7 +21,7 @@ import tomlkit
 
 from kiosk import config as config_mod
 from kiosk.enrolment import EnrolmentCode
-from kiosk.messages import Words
+from kiosk.messages import Words, os_reason
 from kiosk.private_files import hand_over, replace_file
 from kiosk.sync.backlog_keys import BadKey
 from kiosk.sync.client import Refused, ServerBusy, SyncClient, SyncError, Unreachable
@@ -67,8 +67,11 @@ def preflight(config_path: Path, code: EnrolmentCode,
 
     config_path = Path(config_path)
     token_path = _token_path(config_path, token_path)
-    text, edited = settings_text(config_path, _settings(
-        code, code.kiosk_id, code.checkpoint_id, token_path))
+    try:  # resolve(): RuntimeError on a symlink loop
+        settings = _settings(code, code.kiosk_id, code.checkpoint_id, token_path)
+    except RuntimeError as exc:
+        raise _not_usable(token_path, exc) from None
+    text, edited = settings_text(config_path, settings)  # its read words its own failures
     try:
         check(edited, config_path)
     except config_mod.ConfigError as exc:  # named as `kiosk.config.load` names it
@@ -76,14 +79,24 @@ def preflight(config_path: Path, code: EnrolmentCode,
                                      problem=exc.words) from None
     check_writable(config_path)
     folder = token_path.parent  # the token replaces a link there, not the file it names
-    while not folder.exists():  # made by the write (private_files.replace_file)
-        folder = folder.parent
+    try:
+        while not folder.exists():  # made by the write (private_files.replace_file)
+            folder = folder.parent
+    except OSError as exc:  # EACCES: a folder on the way the account may not enter
+        raise _not_usable(token_path, exc) from None
     check_writable(token_path, folder)
     _token_target(token_path)
     try:
         return check(text, config_path) if text else None
     except config_mod.ConfigError:  # the edited text passed: the enrolment mends this
         return None
+
+
+def _not_usable(path: Path, exc: OSError | RuntimeError) -> config_mod.ConfigError:
+    """A path the preflight cannot follow, worded as :func:`kiosk.config.read_text` words a
+    config it cannot open: a local problem, found before the centre is asked."""
+    code = "config.no_permission" if isinstance(exc, PermissionError) else "config.not_writable"
+    return config_mod.ConfigError(code, path=path, reason=os_reason(exc))
 
 
 def _token_target(token_path: Path) -> None:
@@ -135,17 +148,28 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
     config.toml in one validated write that keeps its comments. As root, both files go to
     the kiosk account (the config folder's owner). Call :func:`preflight` before the
     exchange: what fails here anyway (a full disk, a file changed meanwhile) comes after
-    the code is spent, a ConfigError naming the token file not written, or for a config not
-    written after the token, saying where the token is and what to set by hand."""
+    the code is spent: a ConfigError saying so (the centre has registered the kiosk), and
+    for a token not written, to ask the centre for a new code; for one written, where it
+    is and what to set by hand."""
     from kiosk.ui.config_writer import not_writable, save_settings  # tomlkit only: no Qt
 
     config_path = Path(config_path)
     token_path = _token_path(config_path, token_path)
-    try:
-        write_token(token_path, answer["token"])
-    except OSError as exc:
-        raise not_writable(token_path, exc) from None
     settings = _settings(code, answer["kiosk_id"], answer["checkpoint_id"], token_path)
+    by_hand = "; ".join(f"[{section}] " + ", ".join(
+        f"{key} = {tomlkit.item(value).as_string()}" for key, value in pairs.items())
+        for section, pairs in settings.items())
+    try:  # atomic, 0600 from the first byte (a token must never be readable by others)
+        replace_file(token_path, answer["token"].encode("utf-8") + b"\n")
+    except OSError as exc:  # the token is kept nowhere: only a new code can help
+        raise config_mod.ConfigError("enrol.token_not_saved", token=token_path,
+                                     detail=os_reason(exc)) from None
+    try:
+        hand_over(token_path)
+    except OSError as exc:  # the token is there, but the kiosk account cannot read it
+        raise config_mod.ConfigError("enrol.token_not_handed_over", token=token_path,
+                                     config=config_path, detail=os_reason(exc),
+                                     settings=by_hand) from None
     try:
         config = save_settings(config_path, settings)
     except (config_mod.ConfigError, OSError) as exc:  # the code is spent: say what to finish
@@ -153,9 +177,7 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
             config_path, exc)
         raise config_mod.ConfigError(
             "enrol.config_not_saved", token=token_path, config=config_path, detail=detail,
-            settings="; ".join(f"[{section}] " + ", ".join(
-                f"{key} = {tomlkit.item(value).as_string()}" for key, value in pairs.items())
-                for section, pairs in settings.items())) from None
+            settings=by_hand) from None
     if answer.get("backlog_key"):
         keys = keys_for(config_path, token_path)
         try:
@@ -181,9 +203,3 @@ def link_problem(server_url: str, token: str) -> Words | None:
     finally:
         client.close()
     return None
-
-
-def write_token(path: Path, token: str) -> None:
-    """Atomically, 0600 from the first byte (a token must never be readable by others)."""
-    replace_file(path, token.encode("utf-8") + b"\n")
-    hand_over(path)

@@ -210,7 +210,12 @@ def settings_text(path: Path, values: dict[str, dict[str, Any]]) -> tuple[str, s
     ``values`` set, every other line kept: the edit :func:`save_settings` makes, for a
     caller to check before it (ConfigError when the file cannot be read or is no TOML)."""
     path = Path(path)
-    text = config_mod.read_text(path) if path.exists() else ""
+    try:  # not path.exists(): it raises PermissionError in a folder the account may not enter
+        text = config_mod.read_text(path)
+    except config_mod.ConfigError as exc:
+        if exc.words.code != "file.not_found":
+            raise
+        text = ""
     document = _parsed(text, path)
     for section, settings in values.items():
         if section not in document:

@@ -165,8 +165,10 @@ class EnrolPanel(Retranslating):
             self._stop(_said(error))
         elif isinstance(error, enrolling.TRY_AGAIN):
             self._stop(("enrol.gave_up", {"tries": self.tries}))
-        else:
+        elif isinstance(error, enrolling.FINAL):
             self._stop(("enrol.refused", {"detail": str(error)}))
+        else:  # BadKey/OSError: the signing key beside the token, the centre never asked
+            self._stop(("enrol.bad_signing_key", {"detail": str(error)}))
 
     def _stop(self, said: tuple[str, dict[str, object]]) -> None:
         """An attempt ended with ``said`` before the code was spent: the same code may be
@@ -183,7 +185,9 @@ class EnrolPanel(Retranslating):
                         failed=self._not_saved)
 
     def _not_saved(self, error: BaseException) -> None:
+        """The exchange spent the code: it is not offered again, only a new one can help."""
         self.busy = False
+        self.code = None
         self._say("error", _said(error) if isinstance(error, ConfigError)
                   else ("enrol.not_saved", {"detail": str(error)}))
 
