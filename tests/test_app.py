@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,14 +77,50 @@ def test_stopping_hands_every_scan_already_read_to_the_store(tmp_path):
     busy.close()
 
 
+def serial_scanner(pty: Pty) -> dict[str, str]:
+    """The officer's scanner: lane1, reading people in, on the serial port ``pty``."""
+    return {"id": "lane1", "type": "serial", "port": pty.path, "lane": "in"}
+
+
 def linked(tmp_path: Path, pty: Pty, centre: CentralServer, kiosk_id: str,
            **store: Any) -> Config:
     """A kiosk enrolled at ``centre`` as ``kiosk_id``, its serial scanner on ``pty``."""
     return make_config(
         tmp_path, kiosk={"id": kiosk_id, "checkpoint_id": "CP-SYNC"},
         sync={"enabled": True, "server_url": centre.url, "token": centre.enrol(kiosk_id)},
-        devices=[{"id": "lane1", "type": "serial", "port": pty.path, "lane": "in"}],
-        **({"store": store} if store else {}))
+        devices=[serial_scanner(pty)], **({"store": store} if store else {}))
+
+
+@contextmanager
+def running_kiosk_with_a_pty_scanner(
+        tmp_path: Path, configure: Callable[[Pty], Config] | None = None,
+) -> Iterator[tuple[Kiosk, Pty]]:
+    """A started kiosk whose serial scanner on a pty has connected: (kiosk, pty). Its config
+    is ``configure(pty)``, by default the scanner alone; the kiosk is stopped on the way out."""
+    with Pty() as pty:
+        kiosk = Kiosk(configure(pty) if configure
+                      else make_config(tmp_path, devices=[serial_scanner(pty)]))
+        kiosk.start()
+        try:
+            wait_until(lambda: kiosk.supervisor.status()[0].state == "connected",
+                       what="scanner")
+            yield kiosk, pty
+        finally:
+            kiosk.stop()
+
+
+@contextmanager
+def running_kiosk_linked_to_a_centre(
+        tmp_path: Path) -> Iterator[tuple[Kiosk, Pty, CentralServer]]:
+    """A started kiosk enrolled at a real centre as lane-1, its serial scanner on a pty
+    connected: (kiosk, pty, centre). Both are stopped on the way out."""
+    centre = CentralServer(tmp_path)
+    try:
+        with running_kiosk_with_a_pty_scanner(
+                tmp_path, lambda pty: linked(tmp_path, pty, centre, "lane-1")) as (kiosk, pty):
+            yield kiosk, pty, centre
+    finally:
+        centre.stop()
 
 
 def recorded_by(config: Config) -> list[str]:
@@ -98,38 +136,30 @@ def test_a_config_naming_another_store_is_refused_and_scans_go_on_to_the_old_one
     store moves only at a restart and what to do first with the backlog; the next scan is
     recorded in the old store and no file is made at the new path. The same file named
     another way (through a link) is no move."""
-    with Pty() as pty:
-        scanner = {"id": "lane1", "type": "serial", "port": pty.path, "lane": "in"}
-        config = make_config(tmp_path, devices=[scanner])
-        kiosk = Kiosk(config)
-        kiosk.start()
-        try:
-            supervisor = kiosk.supervisor
-            wait_until(lambda: supervisor.status()[0].state == "connected", what="scanner")
-            elsewhere = tmp_path / "data" / "kiosk.db"
-            moved = make_config(tmp_path, store={"path": str(elsewhere)}, devices=[scanner])
+    with running_kiosk_with_a_pty_scanner(tmp_path) as (kiosk, pty):
+        config, supervisor, scanner = kiosk.config, kiosk.supervisor, serial_scanner(pty)
+        elsewhere = tmp_path / "data" / "kiosk.db"
+        moved = make_config(tmp_path, store={"path": str(elsewhere)}, devices=[scanner])
 
-            with pytest.raises(ConfigError) as refused:
-                kiosk.apply(moved)
+        with pytest.raises(ConfigError) as refused:
+            kiosk.apply(moved)
 
-            assert refused.value.text("en") == (
-                f"the store changes from {config.store_path.resolve()} to "
-                f"{elsewhere.resolve()} only at a restart: first send the entries still "
-                "waiting in the old store from the sync screen, or stop the kiosk and move "
-                "that file there; see docs/technician.md, “Moving the store”")
-            assert refused.value.text("vi").startswith("kho dữ liệu chỉ đổi từ ")
-            assert kiosk.config is config
-            assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
-            pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
-            wait_until(lambda: len(recorded_by(config)) == 1, what="the scan in the old store")
-            assert not elsewhere.parent.exists()
+        assert refused.value.text("en") == (
+            f"the store changes from {config.store_path.resolve()} to "
+            f"{elsewhere.resolve()} only at a restart: first send the entries still "
+            "waiting in the old store from the sync screen, or stop the kiosk and move "
+            "that file there; see docs/technician.md, “Moving the store”")
+        assert refused.value.text("vi").startswith("kho dữ liệu chỉ đổi từ ")
+        assert kiosk.config is config
+        assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
+        pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
+        wait_until(lambda: len(recorded_by(config)) == 1, what="the scan in the old store")
+        assert not elsewhere.parent.exists()
 
-            (tmp_path / "same.db").symlink_to(config.store_path)
-            same = make_config(tmp_path, store={"path": str(tmp_path / "same.db")},
-                               devices=[scanner])
-            assert kiosk.apply(same) is kiosk.supervisor and kiosk.config is same
-        finally:
-            kiosk.stop()
+        (tmp_path / "same.db").symlink_to(config.store_path)
+        same = make_config(tmp_path, store={"path": str(tmp_path / "same.db")},
+                           devices=[scanner])
+        assert kiosk.apply(same) is kiosk.supervisor and kiosk.config is same
     assert not elsewhere.parent.exists()
 
 
@@ -140,27 +170,19 @@ def test_a_new_link_with_another_store_is_refused_and_the_old_link_sends_on(tmp_
     anything is built or stopped: the officer's scanner, the link to the centre and the
     running config stay as they were, and the next scan reaches the centre through the old
     link."""
-    centre = CentralServer(tmp_path)
-    with Pty() as pty:
-        kiosk = Kiosk(linked(tmp_path, pty, centre, "lane-1"))
-        kiosk.start()
-        try:
-            config, sync, supervisor = kiosk.config, kiosk.sync, kiosk.supervisor
-            wait_until(lambda: supervisor.status()[0].state == "connected", what="scanner")
-            elsewhere = tmp_path / "data" / "kiosk.db"
-            moved = linked(tmp_path, pty, centre, "lane-2", path=str(elsewhere))
+    with running_kiosk_linked_to_a_centre(tmp_path) as (kiosk, pty, centre):
+        config, sync, supervisor = kiosk.config, kiosk.sync, kiosk.supervisor
+        elsewhere = tmp_path / "data" / "kiosk.db"
+        moved = linked(tmp_path, pty, centre, "lane-2", path=str(elsewhere))
 
-            with pytest.raises(ConfigError, match="only at a restart"):
-                kiosk.apply(moved)
+        with pytest.raises(ConfigError, match="only at a restart"):
+            kiosk.apply(moved)
 
-            assert kiosk.config is config and kiosk.sync is sync
-            assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
-            pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
-            wait_until(lambda: len(centre.stored_ids("lane-1")) == 1, timeout=30,
-                       what="the scan at the centre, sent by the old sync worker")
-        finally:
-            kiosk.stop()
-            centre.stop()
+        assert kiosk.config is config and kiosk.sync is sync
+        assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
+        pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
+        wait_until(lambda: len(centre.stored_ids("lane-1")) == 1, timeout=30,
+                   what="the scan at the centre, sent by the old sync worker")
     assert recorded_by(config) == ["lane-1"]
     assert not elsewhere.parent.exists()
 
@@ -172,54 +194,38 @@ def test_a_new_link_whose_worker_cannot_open_the_store_leaves_the_old_link_runni
     failure found with an unchanged path): building the worker raises before anything is
     stopped, and the scanner and the old link, whose connections hold the moved file, go
     on recording and sending."""
-    centre = CentralServer(tmp_path)
-    with Pty() as pty:
-        kiosk = Kiosk(linked(tmp_path, pty, centre, "lane-1"))
-        kiosk.start()
-        try:
-            config, sync, supervisor = kiosk.config, kiosk.sync, kiosk.supervisor
-            wait_until(lambda: supervisor.status()[0].state == "connected", what="scanner")
-            config.store_path.rename(tmp_path / "moved.db")
-            config.store_path.mkdir()
+    with running_kiosk_linked_to_a_centre(tmp_path) as (kiosk, pty, centre):
+        config, sync, supervisor = kiosk.config, kiosk.sync, kiosk.supervisor
+        config.store_path.rename(tmp_path / "moved.db")
+        config.store_path.mkdir()
 
-            with pytest.raises(StoreError, match="unable to open database file"):
-                kiosk.apply(linked(tmp_path, pty, centre, "lane-2"))
+        with pytest.raises(StoreError, match="unable to open database file"):
+            kiosk.apply(linked(tmp_path, pty, centre, "lane-2"))
 
-            assert kiosk.config is config and kiosk.sync is sync
-            assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
-            pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
-            wait_until(lambda: len(centre.stored_ids("lane-1")) == 1, timeout=30,
-                       what="the scan at the centre, sent by the old sync worker")
-        finally:
-            kiosk.stop()
-            centre.stop()
+        assert kiosk.config is config and kiosk.sync is sync
+        assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
+        pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
+        wait_until(lambda: len(centre.stored_ids("lane-1")) == 1, timeout=30,
+                   what="the scan at the centre, sent by the old sync worker")
 
 
 def test_a_config_with_a_new_link_switches_the_sync_worker_and_the_scanner(tmp_path):
     """A config that can be taken still switches: the old scanner reader and sync worker
     stop (one reader per serial port, one worker sending), the new ones take over, and the
     next scan is recorded and sent as the new kiosk."""
-    centre = CentralServer(tmp_path)
-    with Pty() as pty:
-        kiosk = Kiosk(linked(tmp_path, pty, centre, "lane-1"))
-        kiosk.start()
-        try:
-            sync, supervisor = kiosk.sync, kiosk.supervisor
-            wait_until(lambda: supervisor.status()[0].state == "connected", what="scanner")
-            enrolled = linked(tmp_path, pty, centre, "lane-2")
+    with running_kiosk_linked_to_a_centre(tmp_path) as (kiosk, pty, centre):
+        sync, supervisor = kiosk.sync, kiosk.supervisor
+        enrolled = linked(tmp_path, pty, centre, "lane-2")
 
-            new = kiosk.apply(enrolled)
+        new = kiosk.apply(enrolled)
 
-            assert kiosk.config is enrolled and new is kiosk.supervisor is not supervisor
-            assert supervisor.stop_event.is_set()
-            assert kiosk.sync is not sync and not sync._thread.is_alive()
-            wait_until(lambda: new.status()[0].state == "connected", what="scanner again")
-            pty.send(CCCD_AN.encode() + b"\r\n")
-            wait_until(lambda: len(centre.stored_ids("lane-2")) == 1, timeout=30,
-                       what="the scan at the centre, sent by the new sync worker")
-        finally:
-            kiosk.stop()
-            centre.stop()
+        assert kiosk.config is enrolled and new is kiosk.supervisor is not supervisor
+        assert supervisor.stop_event.is_set()
+        assert kiosk.sync is not sync and not sync._thread.is_alive()
+        wait_until(lambda: new.status()[0].state == "connected", what="scanner again")
+        pty.send(CCCD_AN.encode() + b"\r\n")
+        wait_until(lambda: len(centre.stored_ids("lane-2")) == 1, timeout=30,
+                   what="the scan at the centre, sent by the new sync worker")
     assert recorded_by(enrolled) == ["lane-2"]
     assert centre.stored_ids("lane-1") == []
 
@@ -229,37 +235,29 @@ def test_two_applies_at_once_leave_one_supervisor_reading_the_scanner(tmp_path):
     enrolment applies its config): the second apply waits for the first, then applies on
     top of it. Exactly one supervisor is left running, the kiosk's own, and the scanner's
     next scan is recorded once."""
-    with Pty() as pty:
-        scanner = {"id": "lane1", "type": "serial", "port": pty.path, "lane": "in"}
-        config = make_config(tmp_path, devices=[scanner])
-        kiosk = Kiosk(config)
-        kiosk.start()
-        try:
-            wait_until(lambda: kiosk.supervisor.status()[0].state == "connected",
-                       what="scanner")
-            together = threading.Barrier(2)
-            applied: list[Any] = []
+    with running_kiosk_with_a_pty_scanner(tmp_path) as (kiosk, pty):
+        config, scanner = kiosk.config, serial_scanner(pty)
+        together = threading.Barrier(2)
+        applied: list[Any] = []
 
-            def apply(name: str) -> None:
-                edited = make_config(tmp_path, devices=[{**scanner, "id": name}])
-                together.wait(timeout=10)
-                applied.append(kiosk.apply(edited))
+        def apply(name: str) -> None:
+            edited = make_config(tmp_path, devices=[{**scanner, "id": name}])
+            together.wait(timeout=10)
+            applied.append(kiosk.apply(edited))
 
-            threads = [threading.Thread(target=apply, args=(name,)) for name in ("a", "b")]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=30)
+        threads = [threading.Thread(target=apply, args=(name,)) for name in ("a", "b")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
 
-            assert len(applied) == 2
-            running = [s for s in applied if not s.stop_event.is_set()]
-            assert running == [kiosk.supervisor]
-            assert all(s.wait_finished(10) for s in applied if s is not kiosk.supervisor)
-            wait_until(lambda: kiosk.supervisor.status()[0].state == "connected",
-                       what="scanner")
-            pty.send(CCCD_AN.encode() + b"\r\n")
-            wait_until(lambda: len(recorded_by(config)) == 1, what="the scan")
-            assert [r["device_id"] for r in kiosk.store.entries()] == [
-                kiosk.config.devices[0].id]
-        finally:
-            kiosk.stop()
+        assert len(applied) == 2
+        running = [s for s in applied if not s.stop_event.is_set()]
+        assert running == [kiosk.supervisor]
+        assert all(s.wait_finished(10) for s in applied if s is not kiosk.supervisor)
+        wait_until(lambda: kiosk.supervisor.status()[0].state == "connected",
+                   what="scanner")
+        pty.send(CCCD_AN.encode() + b"\r\n")
+        wait_until(lambda: len(recorded_by(config)) == 1, what="the scan")
+        assert [r["device_id"] for r in kiosk.store.entries()] == [
+            kiosk.config.devices[0].id]

@@ -42,12 +42,30 @@ def add_with_qr(db: str, kiosk_id: str, qr: Path, server_url: str, *extra: str) 
 
 
 def kiosk_config(folder: Path) -> Path:
-    """The shipped config.toml (with its comments), its store inside ``folder``."""
+    """The shipped config.toml (with its comments), its store inside ``folder`` (made if
+    need be)."""
+    folder.mkdir(exist_ok=True)
     path = folder / "config.toml"
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
     text = text.replace('path = "data/kiosk.db"', 'path = "kiosk.db"')
     path.write_text(text[:text.index("[[devices]]")], encoding="utf-8")
     return path
+
+
+def enrol_with_a_folder_locked(folder: Path, mode: int, code: str, config: Path,
+                               token: Path) -> subprocess.CompletedProcess[str]:
+    """``kiosk enrol`` run while ``folder`` has the permissions ``mode``, which bind it even
+    as root (its power to override them dropped); the folder is given back 0755 after."""
+    from tests.test_config_read_review import without_read_override
+
+    folder.chmod(mode)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "enrol", "--code", code, "--config",
+             str(config), "--token-file", str(token)], capture_output=True, text=True,
+            timeout=120, preexec_fn=without_read_override)
+    finally:
+        folder.chmod(0o755)
 
 
 @pytest.fixture
@@ -313,20 +331,10 @@ def test_a_config_folder_enrol_may_not_write_in_is_refused_before_the_code_is_sp
         centre, tmp_path):
     """The config is written after the centre has spent the one-time code; a folder the
     account may not write in (root's /etc/checkpoint-kiosk) is refused first, exit 2."""
-    from tests.test_config_read_review import without_read_override
-
     code = add_with_qr(centre.db, "lane-7", tmp_path / "q.png", centre.url)["code"]
-    folder = tmp_path / "etc"
-    folder.mkdir()
-    config = kiosk_config(folder)
-    folder.chmod(0o555)
-    try:
-        refused = subprocess.run(
-            [sys.executable, "-m", "kiosk.cli", "enrol", "--code", code, "--config",
-             str(config), "--token-file", str(tmp_path / "sync-token")], capture_output=True,
-            text=True, timeout=120, preexec_fn=without_read_override)
-    finally:
-        folder.chmod(0o755)
+    config = kiosk_config(tmp_path / "etc")
+    refused = enrol_with_a_folder_locked(config.parent, 0o555, code, config,
+                                         tmp_path / "sync-token")
 
     assert refused.returncode == 2, refused.stderr[-400:]
     assert (f"lỗi cấu hình: {config}: không ghi được vào thư mục của tệp (Permission denied)"
@@ -341,20 +349,11 @@ def test_a_config_folder_enrol_may_not_enter_is_worded_not_a_traceback(centre, t
     without sudo cannot even look inside. That is said as for any config it cannot read
     (exit 2, what to do) before the centre is asked, not a PermissionError traceback
     (``Path.exists`` raises on EACCES), and the code still works."""
-    from tests.test_config_read_review import without_read_override
-
     code = add_with_qr(centre.db, "lane-16", tmp_path / "q.png", centre.url)["code"]
-    folder = tmp_path / "etc"
-    folder.mkdir()
-    config = kiosk_config(folder)
-    folder.chmod(0o600)  # listed, not entered (root owns it: without the override, root too)
-    try:
-        refused = subprocess.run(
-            [sys.executable, "-m", "kiosk.cli", "enrol", "--code", code, "--config",
-             str(config), "--token-file", str(tmp_path / "sync-token")], capture_output=True,
-            text=True, timeout=120, preexec_fn=without_read_override)
-    finally:
-        folder.chmod(0o755)
+    config = kiosk_config(tmp_path / "etc")
+    # listed, not entered (root owns it: without the override, root too)
+    refused = enrol_with_a_folder_locked(config.parent, 0o600, code, config,
+                                         tmp_path / "sync-token")
 
     assert refused.returncode == 2, refused.stderr[-400:]
     assert "Traceback" not in refused.stderr
@@ -402,7 +401,6 @@ def test_a_token_folder_enrol_may_not_write_in_is_refused_before_the_code_is_spe
     the kiosk's signing key may already be (made by an earlier export): a folder the
     account may not write in is refused first, exit 2, and the code still works."""
     from kiosk.sync.kiosk_keys import KioskKeys
-    from tests.test_config_read_review import without_read_override
 
     code = add_with_qr(centre.db, "lane-10", tmp_path / "q.png", centre.url)["code"]
     config = kiosk_config(tmp_path)
@@ -410,14 +408,7 @@ def test_a_token_folder_enrol_may_not_write_in_is_refused_before_the_code_is_spe
     keys.mkdir()
     KioskKeys(keys).public_signing_key()
     token = keys / "sync-token"
-    keys.chmod(0o555)
-    try:
-        refused = subprocess.run(
-            [sys.executable, "-m", "kiosk.cli", "enrol", "--code", code, "--config",
-             str(config), "--token-file", str(token)], capture_output=True, text=True,
-            timeout=120, preexec_fn=without_read_override)
-    finally:
-        keys.chmod(0o755)
+    refused = enrol_with_a_folder_locked(keys, 0o555, code, config, token)
 
     assert refused.returncode == 2, refused.stderr[-400:]
     assert (f"lỗi cấu hình: {token}: không ghi được vào thư mục của tệp (Permission denied)"

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from kiosk.sync.status import StatusBoard, SyncState
 from kiosk.sync.uploader import Tally, Uploader
 from kiosk.sync.worker import PUSH_ATTEMPTS, SyncWorker
 from tests.sync_support import (
+    CentralServer,
     FaultyProxy,
     SlowCentre,
     fill_backlog,
@@ -58,6 +60,19 @@ def worker_for(tmp_path, kiosk_id, url, token, **sync) -> SyncWorker:
     config = config_mod.load(write_config(tmp_path / "config.toml", kiosk_id=kiosk_id,
                                           server_url=url, token=token, **sync))
     return SyncWorker.from_config(config, base_backoff_seconds=0.02)
+
+
+@contextlib.contextmanager
+def worker_through_the_proxy(central: CentralServer, proxy: FaultyProxy, kiosk_id: str,
+                             tmp_path: Path) -> Iterator[SyncWorker]:
+    """A worker sending batches of one to ``central`` through ``proxy``, giving up on an
+    answer after 1 s (so the proxy can hold one back past it); stopped on the way out."""
+    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
+                        batch_size=1, timeout_seconds=1)
+    try:
+        yield worker
+    finally:
+        worker.stop()
 
 
 def worker_with_a_slow_entry(slow_centre: SlowCentre, tmp_path: Path, kiosk_id: str, *,
@@ -94,6 +109,17 @@ def hold_one_back(worker: SyncWorker, proxy: FaultyProxy, kiosk_id: str, seed: i
     worker.uploader.drain(Tally(), None, lambda: False)
     [held] = set(worker.uploader.held_back()) - before
     return held
+
+
+def hold_two_back(worker: SyncWorker, proxy: FaultyProxy, kiosk_id: str) -> tuple[str, str]:
+    """Two entries held back as ``hold_one_back`` does: the first for 100 s, then the
+    second for 1 s, so the later one is due first: (first, second)."""
+    assert worker.uploader is not None
+    worker.uploader.hold_back_seconds = 100
+    first = hold_one_back(worker, proxy, kiosk_id)
+    worker.uploader.hold_back_seconds = 1
+    second = hold_one_back(worker, proxy, kiosk_id, seed=2)
+    return first, second
 
 
 def hold_times(log: str, entry: str) -> list[int]:
@@ -838,17 +864,13 @@ def test_a_push_to_a_centre_too_slow_for_everything_sends_an_entry_held_back_alo
     raised — and each attempt sends the entry held back alone again, doubling its hold each
     time. One press of Sync now thus sends it five times and leaves it held 32 minutes
     instead of 2, on a centre whose slowness was its own."""
-    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
-                        batch_size=1, timeout_seconds=1)
     caplog.set_level("WARNING", logger="kiosk.sync.uploader")
-    try:
+    with worker_through_the_proxy(central, proxy, kiosk_id, tmp_path) as worker:
         held = hold_one_back(worker, proxy, kiosk_id)  # by a background drain
         fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id, seed=2)  # a scan meanwhile
         proxy.add(*["hold_response:2"] * 12)  # now the centre is too slow for every entry
         summary = worker.push_now()
         assert summary.error is not None and summary.remaining == 2
-    finally:
-        worker.stop()
     holds = hold_times(caplog.text, held)
     # sent alone once by the push, and held as long as before: the push's drain stored
     # nothing, the centre was the slow one (a re-hold doubles only beside entries stored)
@@ -860,17 +882,13 @@ def test_an_entry_held_back_too_slow_again_beside_entries_stored_is_held_twice_a
     """The other side of a centre slow for all: when the drain that sends an entry held back
     alone again also stores another entry, the entry itself is the slow one, and its hold
     doubles (60 s → 120 s) — once, however the push retries."""
-    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
-                        batch_size=1, timeout_seconds=1)
     caplog.set_level("WARNING", logger="kiosk.sync.uploader")
-    try:
+    with worker_through_the_proxy(central, proxy, kiosk_id, tmp_path) as worker:
         held = hold_one_back(worker, proxy, kiosk_id)
         fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id, seed=2)  # a scan meanwhile
         proxy.add("pass", "hold_response:2")  # the scan stored, the held entry slow again
         summary = worker.push_now()
         assert (summary.accepted, summary.remaining) == (1, 1)
-    finally:
-        worker.stop()
     assert hold_times(caplog.text, held) == [60, 120]
 
 
@@ -881,15 +899,10 @@ def test_an_entry_held_back_stays_said_when_another_held_back_is_stored(
     out), the Last error is cleared though the other still waits: the sync screen and
     ``kiosk sync status`` then show no error at all beside an entry the kiosk keeps back
     for up to an hour — nothing tells the operator why it stays pending."""
-    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
-                        batch_size=1, timeout_seconds=1)
-    uploader = worker.uploader
-    assert uploader is not None
-    try:
-        uploader.hold_back_seconds = 100
-        first = hold_one_back(worker, proxy, kiosk_id)  # held 100 s
-        uploader.hold_back_seconds = 1
-        second = hold_one_back(worker, proxy, kiosk_id, seed=2)  # held 1 s
+    with worker_through_the_proxy(central, proxy, kiosk_id, tmp_path) as worker:
+        uploader = worker.uploader
+        assert uploader is not None
+        first, second = hold_two_back(worker, proxy, kiosk_id)  # held 100 s, then 1 s
         assert second in saved_text(worker.state().last_error, "en")
         time.sleep(1.5)
         uploader.drain(Tally(), None, lambda: False)  # the second goes alone, is stored
@@ -897,8 +910,6 @@ def test_an_entry_held_back_stays_said_when_another_held_back_is_stored(
         told = worker.state().last_error
         assert told is not None and first in saved_text(told, "en"), (
             f"{first} still held back, the Last error says: {told}")
-    finally:
-        worker.stop()
 
 
 def test_a_push_that_fails_before_it_reaches_the_entries_held_back_leaves_their_holds_as_they_were(
@@ -909,11 +920,9 @@ def test_a_push_that_fails_before_it_reaches_the_entries_held_back_leaves_their_
     kiosk stopping), the holds stand as they were: a later background drain still leaves
     them out until their time, as it would have without the push, rather than sending them
     at once for as long as the kiosk runs."""
-    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
-                        batch_size=1, timeout_seconds=1)
-    uploader = worker.uploader
-    assert uploader is not None
-    try:
+    with worker_through_the_proxy(central, proxy, kiosk_id, tmp_path) as worker:
+        uploader = worker.uploader
+        assert uploader is not None
         held = sorted(hold_one_back(worker, proxy, kiosk_id, seed=seed) for seed in (1, 2, 3))
         proxy.add(*["status:500"] * 2 * PUSH_ATTEMPTS)  # the two on the wire, each attempt
         summary = worker.push_now()
@@ -924,8 +933,6 @@ def test_a_push_that_fails_before_it_reaches_the_entries_held_back_leaves_their_
         assert (later.batches, uploader.held_back()) == (0, held), (
             "the failed push left the entries held back due at once")
         assert sync_states(worker.store.path) == {"acknowledged": 6, "pending": 3}
-    finally:
-        worker.stop()
 
 
 def test_an_entry_held_back_then_stored_by_another_path_is_no_longer_named(
@@ -936,15 +943,10 @@ def test_an_entry_held_back_then_stored_by_another_path_is_no_longer_named(
     held back: not in a push's error, nor in the Last error once the entry named there is
     stored and it gives way to another still held (it would tell the operator that an entry
     the centre holds waits to be "sent again")."""
-    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
-                        batch_size=1, timeout_seconds=1)
-    uploader = worker.uploader
-    assert uploader is not None
-    try:
-        uploader.hold_back_seconds = 100
-        first = hold_one_back(worker, proxy, kiosk_id)  # held 100 s
-        uploader.hold_back_seconds = 1
-        second = hold_one_back(worker, proxy, kiosk_id, seed=2)  # held 1 s, the Last error
+    with worker_through_the_proxy(central, proxy, kiosk_id, tmp_path) as worker:
+        uploader = worker.uploader
+        assert uploader is not None
+        first, second = hold_two_back(worker, proxy, kiosk_id)  # the second, the Last error
         assert second in saved_text(worker.state().last_error, "en")
         elsewhere = Store(worker.store.path)  # another process acknowledges the first
         try:
@@ -958,5 +960,3 @@ def test_an_entry_held_back_then_stored_by_another_path_is_no_longer_named(
         told = worker.state().last_error
         assert told is None, f"still said: {saved_text(told, 'en')}"
         assert "sync.last_error" not in worker.store.meta("sync.")  # kiosk sync status
-    finally:
-        worker.stop()

@@ -35,11 +35,30 @@ def record(window, count: int) -> None:
         assert result.recorded
 
 
+def window_with_one_entry_scanned_at(make_window, tmp_path, wall_time: float):
+    """A kiosk window, not started, its sync off (to a centre at 127.0.0.1:9), with one entry
+    recorded as scanned at ``wall_time``: (window, its config path)."""
+    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-for-age",
+                                                      enabled=False))
+    window = make_window(path, start=False)
+    payload = "001099012345|123456789|Người Thử|01021990|Nam|Hà Nội|10102021"
+    assert window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="lane1",
+                                             wall_time=wall_time)).recorded
+    return window, path
+
+
 def open_sync(window, qtbot):
     window.open_sync()
     qtbot.keyClicks(window.gate.dialog.field, "2468")
     window.gate.dialog.ok.click()
     return window.sync_screen
+
+
+def sync_screen_counting_one_pending(window, qtbot):
+    """The sync screen, opened with its PIN, once its pending tile counts the one entry."""
+    screen = open_sync(window, qtbot)
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "1", timeout=10000)
+    return screen
 
 
 def test_sync_now_sends_the_backlog_with_progress_until_the_centre_acknowledges_it(
@@ -230,15 +249,9 @@ def test_entries_scanned_while_the_clock_ran_ahead_show_their_time_with_no_wait(
     "0 phút"), and the status strip, with no room for that, gives no age at all."""
     import time
 
-    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-for-age",
-                                                      enabled=False))
-    window = make_window(path, start=False)
-    payload = "001099012345|123456789|Người Thử|01021990|Nam|Hà Nội|10102021"
     scanned = time.time() + 3 * 3600
-    assert window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="lane1",
-                                             wall_time=scanned)).recorded
-    screen = open_sync(window, qtbot)
-    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "1", timeout=10000)
+    window, _ = window_with_one_entry_scanned_at(make_window, tmp_path, scanned)
+    screen = sync_screen_counting_one_pending(window, qtbot)
     shown = local_time(scanned, window.kiosk.config.timezone)
     qtbot.waitUntil(lambda: f"Lượt chờ lâu nhất: {shown} (muộn hơn giờ đồng hồ trạm đang chỉ)"
                     in screen.facts.text(), timeout=10000)
@@ -257,19 +270,14 @@ def test_an_entry_later_than_the_clock_is_worded_on_the_screen_as_kiosk_sync_sta
     the same store, must not claim it has waited "0 phút" (SyncView clamps its age to 0)."""
     import time
 
-    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-for-age",
-                                                      enabled=False))
-    window = make_window(path, start=False)
-    payload = "001099012345|123456789|Người Thử|01021990|Nam|Hà Nội|10102021"
-    assert window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="lane1",
-                                             wall_time=time.time() + 3 * 86400)).recorded
+    window, path = window_with_one_entry_scanned_at(make_window, tmp_path,
+                                                    time.time() + 3 * 86400)
     later = "muộn hơn giờ đồng hồ trạm đang chỉ"
     status = subprocess.run([sys.executable, "-m", "kiosk.cli", "sync", "status", "--offline",
                              "--config", str(path)], capture_output=True, text=True, timeout=60)
     assert f"({later})" in status.stdout, status.stdout + status.stderr
 
-    screen = open_sync(window, qtbot)
-    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "1", timeout=10000)
+    screen = sync_screen_counting_one_pending(window, qtbot)
     oldest = next(line for line in screen.facts.text().splitlines()
                   if line.startswith("Lượt chờ lâu nhất"))
     assert later in oldest, oldest
@@ -300,15 +308,9 @@ def test_the_oldest_entry_waiting_shows_its_time_and_age_as_kiosk_sync_status_do
     (its time, "later than …"): one line, the same in every case."""
     import time
 
-    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-for-age",
-                                                      enabled=False))
-    window = make_window(path, start=False)
-    payload = "001099012345|123456789|Người Thử|01021990|Nam|Hà Nội|10102021"
     scanned = time.time() - 3 * 3600 - 60
-    assert window.kiosk.pipeline.submit(Scan(payload.encode(), device_id="lane1",
-                                             wall_time=scanned)).recorded
-    screen = open_sync(window, qtbot)
-    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "1", timeout=10000)
+    window, _ = window_with_one_entry_scanned_at(make_window, tmp_path, scanned)
+    screen = sync_screen_counting_one_pending(window, qtbot)
     shown = local_time(scanned, window.kiosk.config.timezone)
     qtbot.waitUntil(lambda: f"Lượt chờ lâu nhất: {shown} (3 giờ 01 trước)"
                     in screen.facts.text(), timeout=10000)
