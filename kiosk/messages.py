@@ -409,6 +409,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "only if the centre made it for this kiosk: unsent entries will go to the new centre"),
     "enrol.refused": ("Trung tâm từ chối mã đăng ký: {detail}",
                       "The centre refused the enrolment code: {detail}"),
+    "enrol.link_failed": ("Kiểm tra kết nối tới trung tâm không thành công: {detail}",
+                          "The link test to the centre failed: {detail}"),
     "enrol.bad_code": ("Mã đăng ký không hợp lệ: {detail}", "Not a valid enrolment code: {detail}"),
     # -- kinds of code
     "kind.cccd": ("CCCD", "Citizen ID"),
@@ -1487,6 +1489,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.net.cut_off": ("câu trả lời bị cắt giữa chừng", "answer cut off"),
     "sync.net.failed": ("yêu cầu không thành công", "request failed"),
     # why, for the causes an officer can act on; {tech}: the system's short name for it
+    # (shown also where nothing retries — the link test, `kiosk doctor`, `kiosk sync push`:
+    # a cause states the fact and what to check; the sync screen says that entries wait)
     "sync.cause.refused": (
         "không có máy chủ nào nhận kết nối ở địa chỉ và cổng này — máy chủ trung tâm đang "
         "tắt, hoặc cổng trong server_url (mục [sync]) bị sai [{tech}]",
@@ -1503,10 +1507,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "this kiosk has no network, or no route to the centre — check its network cable, "
         "Wi-Fi or mobile data [{tech}]"),
     "sync.cause.reset": (
-        "kết nối bị ngắt giữa chừng, do trung tâm hoặc thiết bị mạng trên đường đi — trạm "
-        "sẽ tự gửi lại; nếu lặp lại nhiều lần, kiểm tra mạng [{tech}]",
+        "kết nối bị ngắt giữa chừng, do trung tâm hoặc thiết bị mạng trên đường đi — nếu "
+        "lặp lại nhiều lần, kiểm tra mạng [{tech}]",
         "the connection was cut midway, by the centre or by network equipment on the way — "
-        "the kiosk sends again by itself; if it keeps happening, check the network [{tech}]"),
+        "if it keeps happening, check the network [{tech}]"),
     "sync.cause.certificate": (
         "chứng chỉ bảo mật của trung tâm không được tin cậy, hoặc đồng hồ của trạm bị sai — "
         "kiểm tra ngày giờ của trạm trước, rồi báo kỹ thuật viên [{tech}]",
@@ -1518,10 +1522,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the centre did not answer when connecting — check this kiosk's network, and that "
         "the centre's server is running [{tech}]"),
     "sync.cause.read_timeout": (
-        "đã kết nối nhưng trung tâm trả lời quá chậm hoặc không trả lời — trạm sẽ tự gửi "
-        "lại [{tech}]",
-        "connected, but the centre answered too slowly or not at all — the kiosk sends "
-        "again by itself [{tech}]"),
+        "đã kết nối nhưng trung tâm trả lời quá chậm hoặc không trả lời — máy chủ trung tâm "
+        "có thể đang quá tải, hoặc mạng rất chậm; nếu lặp lại nhiều lần, báo người quản lý "
+        "trung tâm [{tech}]",
+        "connected, but the centre answered too slowly or not at all — the centre's server "
+        "may be overloaded, or the network very slow; if it keeps happening, tell whoever "
+        "runs the centre [{tech}]"),
     "sync.too_slow": (
         "trung tâm trả lời quá chậm: không có câu trả lời trong {seconds} giây cho lô "
         "{sent} bản ghi (trung tâm có thể vẫn lưu lô đó); các lô được chia nhỏ lại, nay tối "

@@ -157,7 +157,7 @@ class FaultyProxy:
     """An HTTP/1.1 proxy on 127.0.0.1 that spoils the next batch uploads as told.
 
     ``add(*faults)`` queues faults; each batch POST takes the next one (``pass`` when the
-    queue is empty); health checks always pass. Faults:
+    queue is empty); other requests pass unless their path is in ``spoiled``. Faults:
 
     ``drop_request``      close the connection without forwarding anything
     ``reset_request``     answer with a TCP reset, nothing forwarded
@@ -178,6 +178,9 @@ class FaultyProxy:
         self.faults: deque[str] = deque()
         self.max_body: int | None = None
         """Answer 413 to any batch body larger than this many bytes (None: no limit)."""
+        self.spoiled: dict[str, str] = {}
+        """A fault for every request to a path here, whatever its method (e.g. the trust
+        list, which an enrolment's link test asks for)."""
         self.events: list[ProxyEvent] = []
         self.holds = 0
         """Answers being held back right now (``hold_response``), the server having committed."""
@@ -218,7 +221,7 @@ class FaultyProxy:
 
     def _next_fault(self, method: str, path: str, body: bytes) -> str:
         with self._lock:
-            fault = "pass"
+            fault = self.spoiled.get(path, "pass")
             if path == BATCHES and method == "POST":
                 if self.max_body is not None and len(body) > self.max_body:
                     fault = "status:413"

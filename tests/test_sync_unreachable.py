@@ -98,15 +98,17 @@ def resetting_server() -> Iterator[str]:
     thread.join(5)
 
 
-def test_a_reset_connection_says_it_was_cut_and_is_sent_again(resetting_server) -> None:
+def test_a_reset_connection_says_it_was_cut_and_to_check_the_network_if_it_recurs(
+        resetting_server) -> None:
+    """No word of sending again: the same sentence answers the link test and ``kiosk
+    doctor``, which try once; the sync screen says that unsent entries wait."""
     reset = failure(resetting_server)
     assert reset.text("vi") == (
         "không kết nối được: kết nối bị ngắt giữa chừng, do trung tâm hoặc thiết bị mạng trên "
-        "đường đi — trạm sẽ tự gửi lại; nếu lặp lại nhiều lần, kiểm tra mạng [Errno 104]")
+        "đường đi — nếu lặp lại nhiều lần, kiểm tra mạng [Errno 104]")
     assert reset.text("en") == (
         "connection failed: the connection was cut midway, by the centre or by network "
-        "equipment on the way — the kiosk sends again by itself; if it keeps happening, "
-        "check the network [Errno 104]")
+        "equipment on the way — if it keeps happening, check the network [Errno 104]")
 
 
 @pytest.fixture
@@ -169,10 +171,12 @@ def test_timeouts_say_whether_the_connection_opened() -> None:
         "kiosk's network, and that the centre's server is running [ConnectTimeout]")
     assert never_answered.text("vi") == (
         "không nhận được câu trả lời kịp thời: đã kết nối nhưng trung tâm trả lời quá chậm "
-        "hoặc không trả lời — trạm sẽ tự gửi lại [ReadTimeout]")
+        "hoặc không trả lời — máy chủ trung tâm có thể đang quá tải, hoặc mạng rất chậm; nếu "
+        "lặp lại nhiều lần, báo người quản lý trung tâm [ReadTimeout]")
     assert never_answered.text("en") == (
         "no answer in time: connected, but the centre answered too slowly or not at all — "
-        "the kiosk sends again by itself [ReadTimeout]")
+        "the centre's server may be overloaded, or the network very slow; if it keeps "
+        "happening, tell whoever runs the centre [ReadTimeout]")
 
 
 def test_a_cause_with_no_advice_is_shown_as_the_system_says_it(tmp_path) -> None:

@@ -26,7 +26,9 @@ from ui_support import (  # noqa: F401
 
 from kiosk.enrolment import parse
 from kiosk.scan import Scan
+from kiosk.sync.protocol import TRUST_LIST_PATH
 from tests.central_support import CentralServer, central, free_port
+from tests.sync_support import FaultyProxy
 
 
 def add_kiosk(db: str, kiosk_id: str, server_url: str, folder: Path, *extra: str) -> str:
@@ -101,6 +103,42 @@ def test_a_qr_scanned_on_a_serial_scanner_enrols_the_kiosk_and_its_next_scan_rea
     with sqlite3.connect(config.store_path) as db:
         assert db.execute("SELECT reason_code, payload FROM refused_scans").fetchall() == [
             ("enrolment_code", b"")]  # its secret is not kept on the kiosk
+
+
+def test_a_link_test_cut_off_says_why_and_promises_no_retry_in_both_languages(
+        make_window, qtbot, tmp_path):
+    """The centre takes the code, then the link test's one request is reset on the way: the
+    screen says the test failed and what to check. Nothing tries that test again, so its
+    words do not say the kiosk sends again (that is the sync screen's to say)."""
+    centre = CentralServer(f"sqlite:///{tmp_path / 'central.db'}")
+    proxy = FaultyProxy(int(centre.url.rsplit(":", 1)[1]))
+    proxy.spoiled[TRUST_LIST_PATH] = "reset_request"
+    try:
+        code = add_kiosk(centre.db, "lane-6", proxy.url, tmp_path)
+        config_path = write_config(tmp_path)
+        window = make_window(config_path, language="en")
+        screen = open_technician(window, qtbot)
+
+        screen.enrol.take(code)
+
+        qtbot.waitUntil(lambda: "link test" in screen.enrol.status.text(), timeout=20000)
+        assert screen.enrol.status.text() == (
+            f"Kiosk lane-6 enrolled at checkpoint CP-QR; config: {config_path}\n"
+            "The link test to the centre failed: connection failed: the connection was cut "
+            "midway, by the centre or by network equipment on the way — if it keeps "
+            "happening, check the network [Errno 104]")
+        window.set_language("vi", remember=False)
+        qtbot.waitUntil(lambda: "Đã đăng ký" in screen.enrol.status.text())
+        assert screen.enrol.status.text() == (
+            f"Đã đăng ký trạm lane-6 tại điểm CP-QR; cấu hình: {config_path}\n"
+            "Kiểm tra kết nối tới trung tâm không thành công: không kết nối được: kết nối bị "
+            "ngắt giữa chừng, do trung tâm hoặc thiết bị mạng trên đường đi — nếu lặp lại "
+            "nhiều lần, kiểm tra mạng [Errno 104]")
+        assert "color: #c62828" in screen.enrol.status.styleSheet()
+        assert load(config_path).kiosk.id == "lane-6"  # enrolled all the same
+    finally:
+        proxy.close()
+        centre.stop()
 
 
 def test_an_offline_kiosk_says_so_in_both_languages_and_enrols_once_the_centre_answers(

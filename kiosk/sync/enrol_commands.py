@@ -98,7 +98,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
                config=args.config))
     problem = enrolling.link_problem(code.server_url, answer["token"])
     if problem is not None:
-        print(both("enrol.refused", detail=problem), file=sys.stderr)
+        print(both("enrol.link_failed", detail=problem), file=sys.stderr)
         return EXIT_FAILED
     print(both("enrol.link_ok"))
     return 0

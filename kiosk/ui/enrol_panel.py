@@ -208,7 +208,7 @@ class EnrolPanel(Retranslating):
             if problem is None:
                 self._say("ok", done, ("enrol.link_ok", {}))
             else:
-                self._say("error", done, ("enrol.refused", {"detail": problem}))
+                self._say("error", done, ("enrol.link_failed", {"detail": problem}))
             self.enrolled.emit(config)
 
         def not_applied(error: BaseException) -> None:
