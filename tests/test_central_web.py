@@ -362,3 +362,66 @@ def test_a_points_latest_scans_are_those_made_last_whatever_a_kiosk_clock_said(
     today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
     assert str(today.year + 1) not in recent
     assert right.kiosk_id in recent
+
+
+def report_health(centre: Centre, tmp_path: Path, kiosk_id: str, *, scans: int,
+                  clock_set_back: float) -> None:
+    """A kiosk at BP-BL-002 scans ``scans`` people into a real store, then its clock is set
+    back ``clock_set_back`` seconds and it sends its health report, timed by that clock."""
+    import datetime as dt
+
+    from central_support import cccd
+
+    from kiosk.pipeline import Pipeline, Policy
+    from kiosk.scan import Scan
+    from kiosk.store import Store
+    from kiosk.sync import protocol
+    from kiosk.sync.heartbeat import health_report
+
+    kiosk = enrol(centre.db, kiosk_id, "BP-BL-002")
+    store = Store(tmp_path / f"{kiosk_id}.db")
+    try:
+        pipeline = Pipeline(store, Policy(checkpoint_id="BP-BL-002", kiosk_id=kiosk_id,
+                                          duplicate_policy="allow"))
+        for i in range(scans):
+            pipeline.submit(Scan(payload=cccd(900 + i), device_id="serial-1", lane="in",
+                                 source="serial"))
+        clock = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=clock_set_back)
+        report = health_report(store, now=clock)
+    finally:
+        store.close()
+    answer = httpx.post(centre.url + protocol.HEARTBEAT_PATH,
+                        json=protocol.make_heartbeat(kiosk_id, report, sent_at=clock),
+                        headers=kiosk.auth, timeout=30)
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_backlog_of_unknown_age_reads_as_unknown_not_as_an_empty_outbox(
+        centre: Centre, chrome, tmp_path: Path) -> None:
+    """A kiosk whose clock now reads earlier than its waiting entries cannot tell their age
+    and reports it as null. That is not "nothing waiting" (–): the dashboard says the age is
+    unknown and why, and names the clock alert when the centre, measuring that clock at the
+    report, raised one, rather than raising a second."""
+    report_health(centre, tmp_path, "kiosk-bl2-hour", scans=2, clock_set_back=3600)
+    report_health(centre, tmp_path, "kiosk-bl2-minute", scans=1, clock_set_back=60)
+    report_health(centre, tmp_path, "kiosk-bl2-empty", scans=0, clock_set_back=0)
+
+    log_in(chrome, centre.url, "admin1")
+    oldest = {}
+    for lang in ("vi", "en"):
+        chrome.get(f"{centre.url}/lang/{lang}?next=/checkpoints/BP-BL-002")
+        oldest[lang] = {kiosk: chrome.find_element(By.ID, f"kiosk-{kiosk}").find_elements(
+            By.TAG_NAME, "td")[7].text for kiosk in
+            ("kiosk-bl2-hour", "kiosk-bl2-minute", "kiosk-bl2-empty")}
+    assert oldest["vi"] == {
+        "kiosk-bl2-hour": "không rõ (đồng hồ máy chậm hơn giờ ghi của bản ghi chờ gửi: "
+                          "xem “Đồng hồ máy lệch”)",
+        "kiosk-bl2-minute": "không rõ (đồng hồ máy chậm hơn giờ ghi của bản ghi chờ gửi)",
+        "kiosk-bl2-empty": "–"}
+    assert oldest["en"] == {
+        "kiosk-bl2-hour": "unknown (the kiosk's clock is behind its entries: see “Kiosk clock "
+                          "off”)",
+        "kiosk-bl2-minute": "unknown (the kiosk's clock is behind its entries)",
+        "kiosk-bl2-empty": "–"}
+    hour = chrome.find_element(By.ID, "kiosk-kiosk-bl2-hour").text
+    assert hour.count("Kiosk clock off") == 2 and "Backlog older" not in hour  # one alert
