@@ -138,6 +138,11 @@ class Kiosk:
         token) restarts the sync worker. ``watch`` subscribes to the new supervisor before
         its devices start.
 
+        The devices restart first, under the new policy, and the old link stops after them:
+        that waits for its requests in flight (up to 15 s with a centre that does not
+        answer) while the scanners already take scans. The new link starts once the old one
+        has stopped, one sync worker at a time sending from the store, and apply returns.
+
         Another ``[store] path`` is refused (ConfigError) before anything is built: scans go
         on to the store opened at the start, and a new sync worker on the new file would send
         none of them. What else can fail (the new worker opening its store) is built while
@@ -159,17 +164,17 @@ class Kiosk:
         key = link_key(config)
         link = self._new_link(config, key) if key != self._link.key else None
         self.supervisor.stop()  # a serial port has one reader: the old one lets go first
-        if link is not None:
-            self._stop_link()
-            self._link, self.sync = link
-            if self._started:
-                self._start_link()
         self.config = config
         self.pipeline.policy, self.pipeline.certificates = policy, certificates
         self.supervisor = supervisor
         if watch is not None:
             watch(supervisor)
-        supervisor.start()
+        supervisor.start()  # before the old link stops, which may wait for its centre
+        if link is not None:
+            self._stop_link()
+            self._link, self.sync = link
+            if self._started:
+                self._start_link()
         return supervisor
 
     def stop(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -207,6 +208,86 @@ def test_a_new_link_whose_worker_cannot_open_the_store_leaves_the_old_link_runni
         pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
         wait_until(lambda: len(centre.stored_ids("lane-1")) == 1, timeout=30,
                    what="the scan at the centre, sent by the old sync worker")
+
+
+class SilentCentre:
+    """A centre on 127.0.0.1 that takes connections and reads requests but never answers:
+    a kiosk's requests to it stay in flight until :meth:`cut` closes every connection."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.requests: list[bytes] = []
+        """The first line of each request received."""
+        self._connections: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # cut
+                return
+            self._connections.append(connection)
+            self.requests.append(connection.recv(65536).split(b"\r\n", 1)[0])
+
+    def cut(self) -> None:
+        """Close the listener and every connection: requests in flight fail at once. Once
+        cut, nothing more to do."""
+        if self.listener.fileno() == -1:
+            return
+        self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        self._thread.join(5)
+        for connection in self._connections:
+            connection.shutdown(socket.SHUT_RDWR)
+            connection.close()
+
+
+def test_a_new_link_restarts_the_scanner_before_the_old_link_has_stopped(tmp_path):
+    """An enrolment while the old centre does not answer: the old sync worker and the
+    trust-list thread are each in a request to it, and stopping them waits for those (5 s
+    each, then they are left behind). The officer's scanner does not wait with them: the
+    new reader takes the scanner as soon as the old one lets go, and a scan is recorded as
+    the new kiosk while the old link is still stopping. The new link starts only once the
+    old one has stopped (one sync worker sends from the store at a time), then sends it."""
+    silent, centre = SilentCentre(), CentralServer(tmp_path)
+
+    def linked_to_the_silent_centre(pty: Pty) -> Config:
+        return make_config(
+            tmp_path, kiosk={"id": "lane-1", "checkpoint_id": "CP-SYNC"},
+            sync={"enabled": True, "server_url": silent.url, "token": "old-token",
+                  "timeout_seconds": 120}, devices=[serial_scanner(pty)])
+
+    try:
+        with running_kiosk_with_a_pty_scanner(
+                tmp_path, linked_to_the_silent_centre) as (kiosk, pty):
+            wait_until(lambda: len(silent.requests) == 2,
+                       what="the health check and the trust list, both in flight")
+            old_sync, old_supervisor = kiosk.sync, kiosk.supervisor
+            assert old_sync is not None
+            enrolled = linked(tmp_path, pty, centre, "lane-2")
+            applying = threading.Thread(target=kiosk.apply, args=(enrolled,))
+            applying.start()
+
+            wait_until(lambda: kiosk.supervisor is not old_supervisor
+                       and kiosk.supervisor.status()[0].state == "connected",
+                       what="the new reader on the scanner")
+            pty.send(CCCD_AN.encode() + b"\r\n")
+            wait_until(lambda: recorded_by(enrolled) == ["lane-2"], what="the scan recorded")
+
+            assert applying.is_alive() and kiosk.sync is old_sync  # the old link is stopping
+            assert old_sync._thread is not None and old_sync._thread.is_alive()
+            silent.cut()  # the old centre's requests fail: the old link stops
+            applying.join(30)
+            assert not applying.is_alive()
+            assert kiosk.sync is not old_sync and not old_sync._thread.is_alive()
+            wait_until(lambda: len(centre.stored_ids("lane-2")) == 1, timeout=30,
+                       what="the scan at the centre, sent by the new sync worker")
+    finally:
+        centre.stop()
+        silent.cut()
 
 
 def test_a_config_with_a_new_link_switches_the_sync_worker_and_the_scanner(tmp_path):
