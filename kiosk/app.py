@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from kiosk.certificates.verdicts import Checker
 from kiosk.config import Config, ConfigError
+from kiosk.messages import os_reason
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.store import Store, StoreError
 
@@ -143,12 +144,13 @@ class Kiosk:
         answer) while the scanners already take scans. The new link starts once the old one
         has stopped, one sync worker at a time sending from the store, and apply returns.
 
-        Another ``[store] path`` is refused (ConfigError) before anything is built: scans go
-        on to the store opened at the start, and a new sync worker on the new file would send
-        none of them. What else can fail (the new worker opening its store) is built while
-        the old parts run: if it raises, the kiosk goes on with its old config, devices and
-        link, so a config it cannot take never leaves the checkpoint's scanners stopped.
-        A second apply meanwhile waits, then applies its config on top of this one."""
+        Another ``[store] path``, or one that cannot be followed, is refused (ConfigError)
+        before anything is built: scans go on to the store opened at the start, and a new
+        sync worker on the new file would send none of them. What else can fail (the new
+        worker opening its store) is built while the old parts run: if it raises, the kiosk
+        goes on with its old config, devices and link, so a config it cannot take never
+        leaves the checkpoint's scanners stopped. A second apply meanwhile waits, then
+        applies its config on top of this one."""
         with self._applying:
             return self._apply(config, watch)
 
@@ -156,9 +158,13 @@ class Kiosk:
                watch: Callable[[Supervisor], None] | None) -> Supervisor:
         from kiosk.devices.supervisor import Supervisor
 
-        if config.store_path.resolve() != self.store_file:
-            raise ConfigError("config.store_moved", old=self.store_file,
-                              new=config.store_path.resolve())
+        try:  # resolve(): RuntimeError on a symlink loop, worded as the enrolment words it
+            store_file = config.store_path.resolve()
+        except RuntimeError as exc:
+            raise ConfigError("config.not_writable", path=config.store_path,
+                              reason=os_reason(exc)) from None
+        if store_file != self.store_file:
+            raise ConfigError("config.store_moved", old=self.store_file, new=store_file)
         policy, certificates = policy_from(config), certificate_checker(config)
         supervisor = Supervisor(config.devices, self.pipeline.submit)  # opens nothing yet
         key = link_key(config)

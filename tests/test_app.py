@@ -210,6 +210,30 @@ def test_a_new_link_whose_worker_cannot_open_the_store_leaves_the_old_link_runni
                    what="the scan at the centre, sent by the old sync worker")
 
 
+def test_a_store_path_that_loops_is_refused_in_words_and_the_kiosk_goes_on(tmp_path):
+    """A [store] path edited to a link that names itself (Python's ``resolve`` raises
+    RuntimeError on it, no OSError): apply refuses the config in the words the enrolment's
+    check uses for the same loop, naming the path, before anything stops; the next scan is
+    recorded in the old store."""
+    with running_kiosk_with_a_pty_scanner(tmp_path) as (kiosk, pty):
+        config, supervisor = kiosk.config, kiosk.supervisor
+        loop = tmp_path / "loop.db"
+        loop.symlink_to(loop.name)
+        looped = make_config(tmp_path, store={"path": str(loop)}, devices=[serial_scanner(pty)])
+
+        with pytest.raises(ConfigError) as refused:
+            kiosk.apply(looped)
+
+        assert refused.value.text("en") == (
+            f"{loop}: cannot write in the file's folder (Symlink loop from '{loop}')")
+        assert refused.value.text("vi") == (
+            f"{loop}: không ghi được vào thư mục của tệp (Symlink loop from '{loop}')")
+        assert kiosk.config is config
+        assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
+        pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
+        wait_until(lambda: len(recorded_by(config)) == 1, what="the scan in the old store")
+
+
 class SilentCentre:
     """A centre on 127.0.0.1 that takes connections and reads requests but never answers:
     a kiosk's requests to it stay in flight until :meth:`cut` closes every connection."""
