@@ -98,15 +98,17 @@ class Kiosk:
     def _new_link(self, config: Config,
                   key: tuple[object, ...]) -> tuple[_Link, SyncWorker | None]:
         """The sync worker and, beside it, the centre's trust list fetched hourly: built, not
-        started. Building opens the worker's own store connection, which may fail."""
+        started. Building opens the worker's own store connection, which may fail: it opens
+        only the file there now, never an empty one made where the store was deleted (it
+        would send from that, not from the file the kiosk records in)."""
         link = _Link(key=key)
         if not config.sync.enabled:
             return link, None
         from kiosk.certificates.refresh import keep_fresh
         from kiosk.sync.worker import SyncWorker  # needs the "sync" extra (requests)
 
-        sync = SyncWorker.from_config(  # its own store connection
-            config, devices=lambda: self.supervisor.status())
+        store = Store(config.store_path, timezone=config.timezone, create=False)  # its own
+        sync = SyncWorker.from_config(config, store, devices=lambda: self.supervisor.status())
         link.trust_list = threading.Thread(
             target=keep_fresh, name="trust-list", args=(config, link.stopping), daemon=True)
         return link, sync
@@ -147,10 +149,10 @@ class Kiosk:
         Another ``[store] path``, or one that cannot be followed, is refused (ConfigError)
         before anything is built: scans go on to the store opened at the start, and a new
         sync worker on the new file would send none of them. What else can fail (the new
-        worker opening its store) is built while the old parts run: if it raises, the kiosk
-        goes on with its old config, devices and link, so a config it cannot take never
-        leaves the checkpoint's scanners stopped. A second apply meanwhile waits, then
-        applies its config on top of this one."""
+        worker opening its store: StoreError, e.g. the file deleted) is built while the old
+        parts run: if it raises, the kiosk goes on with its old config, devices and link, so
+        a config it cannot take never leaves the checkpoint's scanners stopped. A second
+        apply meanwhile waits, then applies its config on top of this one."""
         with self._applying:
             return self._apply(config, watch)
 

@@ -1624,6 +1624,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "nó); chưa ghi gì",
         "{path}: cannot be written (a read-only disk, or no write permission on the file or "
         "its folder); nothing recorded"),
+    "store.missing": (
+        "{path}: không còn tệp kho dữ liệu (đã bị xoá hoặc dời đi trong khi trạm chạy); không "
+        "tạo một kho trống thay vào chỗ đó",
+        "{path}: the store file is missing (deleted or moved away while the kiosk runs); no "
+        "empty one is made in its place"),
     "store.read_only_schema": (
         "{path}: chỉ đọc, và lược đồ v{version} của tệp không phải v{ours} của chương trình "
         "này; chỉ đọc được sau khi trạm đã mở tệp một lần với quyền ghi",

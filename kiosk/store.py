@@ -543,10 +543,12 @@ class Store:
     """One connection; every public method holds ``lock`` while it uses it (module doc)."""
 
     def __init__(self, path: str | Path, *, timezone: ZoneInfo | None = None,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, create: bool = True) -> None:
         """``read_only``: open an existing store without writing a byte (:func:`read_only_uri`);
         it must already be at this program's schema, since it cannot be migrated. Writes
-        then fail with a StoreError."""
+        then fail with a StoreError. ``create=False``: open only a store that exists
+        (StoreError "store.missing"): another connection to a running kiosk's store, which
+        must not make an empty file where that store was deleted."""
         self.path = Path(path)
         self.timezone = timezone or ZoneInfo("UTC")
         self.read_only = read_only
@@ -580,7 +582,10 @@ class Store:
                 if str(path) != ":memory:":
                     if self.path.is_file() and not writable(self.path):  # before SQLite
                         raise StoreError("store.not_writable", path=path)  # an empty log stays
-                    create_private(self.path)  # 0600: identities; SQLite gives -wal/-shm its mode
+                    if create:
+                        create_private(self.path)  # 0600: identities; -wal/-shm take its mode
+                    elif not self.path.exists():  # SQLite would make an empty one
+                        raise StoreError("store.missing", path=path)
                 self.conn = sqlite3.connect(
                     str(path), check_same_thread=False, isolation_level=None, timeout=30)
         except sqlite3.Error as exc:

@@ -18,6 +18,7 @@ import logging
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,11 +49,14 @@ the log ~7 ms each time in a burst, ``journal_size_limit`` being applied in its 
 
 class Checkpointer:
     """A connection of its own that checkpoints the WAL (PASSIVE); nothing for a database
-    in memory."""
+    in memory. It opens the file only if it exists (``mode=rw``): were the store deleted
+    under the kiosk, SQLite would otherwise make an empty one in its place, which a sync
+    worker started later would send from."""
 
     def __init__(self, path: Path) -> None:
         self._conn = None if str(path) == ":memory:" else sqlite3.connect(
-            str(path), isolation_level=None, check_same_thread=False, timeout=30)
+            f"file:{urllib.parse.quote(str(path.absolute()))}?mode=rw", uri=True,
+            isolation_level=None, check_same_thread=False, timeout=30)
 
     def run(self) -> tuple[int, int]:
         """Pages in the log, and how many of them are now in the database."""

@@ -234,6 +234,32 @@ def test_a_store_path_that_loops_is_refused_in_words_and_the_kiosk_goes_on(tmp_p
         wait_until(lambda: len(recorded_by(config)) == 1, what="the scan in the old store")
 
 
+def test_a_new_link_makes_no_empty_store_where_the_store_was_deleted(tmp_path):
+    """The store file deleted under the running kiosk (not replaced): the kiosk's own
+    connections go on with the deleted file, but a new sync worker opening the path would
+    have SQLite make a new, empty store there and send from it, never the scans the kiosk
+    records. apply refuses, naming the missing file, and makes none; the scanner and the
+    old link go on recording and sending."""
+    with running_kiosk_linked_to_a_centre(tmp_path) as (kiosk, pty, centre):
+        config, sync, supervisor = kiosk.config, kiosk.sync, kiosk.supervisor
+        config.store_path.unlink()
+
+        with pytest.raises(StoreError) as refused:
+            kiosk.apply(linked(tmp_path, pty, centre, "lane-2"))
+
+        assert refused.value.text("en") == (
+            f"{config.store_path}: the store file is missing (deleted or moved away while "
+            "the kiosk runs); no empty one is made in its place")
+        assert refused.value.text("vi").startswith(f"{config.store_path}: không còn tệp kho")
+        assert not config.store_path.exists()
+        assert kiosk.config is config and kiosk.sync is sync
+        assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
+        pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
+        wait_until(lambda: len(centre.stored_ids("lane-1")) == 1, timeout=30,
+                   what="the scan at the centre, sent by the old sync worker")
+    assert not config.store_path.exists()
+
+
 class SilentCentre:
     """A centre on 127.0.0.1 that takes connections and reads requests but never answers:
     a kiosk's requests to it stay in flight until :meth:`cut` closes every connection."""

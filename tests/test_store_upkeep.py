@@ -224,6 +224,30 @@ def test_the_upkeep_outlives_a_checkpoint_connection_that_cannot_be_opened(tmp_p
     store.close()
 
 
+def test_the_upkeep_makes_no_empty_store_where_the_store_was_deleted(tmp_path, caplog):
+    """The store file deleted under a running kiosk: the scans' connection goes on with the
+    deleted file, and the upkeep thread, opening its own connection at the first write,
+    finds no file there. It makes none (SQLite would make an empty store, which a sync
+    worker started later would send from, not from the file the scans go to): that
+    checkpoint fails, the scans go on."""
+    path = tmp_path / "kiosk.db"
+    Store(path).close()
+    store = Store(path)  # an existing store: nothing written yet, no upkeep thread
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    path.unlink()
+
+    scan(pipeline, 0)
+    wait_for(lambda: path.exists() or "background checkpoint" in caplog.text)
+
+    assert not path.exists()
+    assert f"background checkpoint of {path} failed: unable to open database file" in (
+        caplog.text)
+    scan(pipeline, 1)
+    assert len(store.entries()) == 2
+    store.close()
+    assert not path.exists()
+
+
 def test_a_failed_move_leaves_the_scans_connection_syncing_in_full(tmp_path, monkeypatch):
     """The move commits without an fsync (synchronous=NORMAL, on the connection the scans
     share): a move that fails puts FULL back, so the next scan's "accepted" still means on
