@@ -166,7 +166,11 @@ class FaultyProxy:
     ``truncate_response`` forward, then send half the answer and close
     ``hold_response:S``   forward, then hold the answer S seconds (counted in ``holds``)
     ``hold``              forward, then hold the answer until ``release()`` (counted too)
-    ``delay:S``           wait S seconds, then forward (the client may have given up)
+    ``too_late``          forward, then hold the answer until the kiosk gives up waiting
+                          (its read timeout) and hangs up: an answer that never comes in
+                          time, whatever the timeout and however loaded the machine
+    ``forward_late``      wait until the kiosk gives up waiting and hangs up, then forward:
+                          the request reaches the centre after the kiosk stopped waiting
     ``status:N[:R]``      answer status N (with ``Retry-After: R``) without forwarding
     """
 
@@ -245,10 +249,10 @@ class FaultyProxy:
                 if fault.startswith("status:"):
                     client.sendall(_status_response(fault))
                     continue
-                if fault.startswith("delay:"):
-                    time.sleep(float(fault.split(":")[1]))
+                if fault == "forward_late":
+                    _until_hung_up(client)
                 answer = self._forward(head + body)
-                if fault in ("drop_response", "reset_response"):
+                if fault in ("drop_response", "reset_response", "forward_late"):
                     return _close(client, reset=fault == "reset_response")
                 if fault == "truncate_response":
                     client.sendall(answer[: len(answer) - max(1, (len(answer) - 200) // 2)])
@@ -261,6 +265,9 @@ class FaultyProxy:
                     with self._lock:
                         self.holds += 1
                     self._released.wait(120)
+                if fault == "too_late":
+                    _until_hung_up(client)
+                    return _close(client)
                 client.sendall(answer)
         except OSError:
             return _close(client)
@@ -335,6 +342,17 @@ def _status_response(fault: str) -> bytes:
     extra = f"Retry-After: {parts[2]}\r\n" if len(parts) > 2 else ""
     return (f"HTTP/1.1 {status} Injected\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n{extra}\r\n").encode() + body
+
+
+def _until_hung_up(sock: socket.socket, limit: float = 120.0) -> None:
+    """Wait until the kiosk closes its end of ``sock`` (it gave up waiting for the answer:
+    its HTTP client drops a connection whose read timed out), at most ``limit`` seconds."""
+    sock.settimeout(limit)
+    try:
+        while sock.recv(65536):
+            pass
+    except OSError:
+        pass
 
 
 def _close(sock: socket.socket, *, reset: bool = False) -> None:

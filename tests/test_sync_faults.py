@@ -56,6 +56,12 @@ def slow_centre(tmp_path):
     centre.stop()
 
 
+READ_TIMEOUT = 5
+"""The kiosk's read timeout where the proxy answers too late: long enough for every answer
+meant to come in time, on a loaded machine; the one meant to come too late is held by the
+proxy until the kiosk has given up on it (``too_late``), never raced against the timeout."""
+
+
 def worker_for(tmp_path, kiosk_id, url, token, **sync) -> SyncWorker:
     config = config_mod.load(write_config(tmp_path / "config.toml", kiosk_id=kiosk_id,
                                           server_url=url, token=token, **sync))
@@ -66,9 +72,10 @@ def worker_for(tmp_path, kiosk_id, url, token, **sync) -> SyncWorker:
 def worker_through_the_proxy(central: CentralServer, proxy: FaultyProxy, kiosk_id: str,
                              tmp_path: Path) -> Iterator[SyncWorker]:
     """A worker sending batches of one to ``central`` through ``proxy``, giving up on an
-    answer after 1 s (so the proxy can hold one back past it); stopped on the way out."""
+    answer after :data:`READ_TIMEOUT` (the proxy can hold one back past it); stopped on the
+    way out."""
     worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
-                        batch_size=1, timeout_seconds=1)
+                        batch_size=1, timeout_seconds=READ_TIMEOUT)
     try:
         yield worker
     finally:
@@ -101,11 +108,11 @@ def uploader_for(store: Store, client: SyncClient, kiosk_id: str, *, batch_size:
 
 def hold_one_back(worker: SyncWorker, proxy: FaultyProxy, kiosk_id: str, seed: int = 1) -> str:
     """Three new entries drained in batches of one, the centre storing all three but
-    answering one too late (past the worker's 1 s read timeout): the entry held back."""
+    answering one too late (once the worker gave up waiting): the entry held back."""
     assert worker.uploader is not None
     before = set(worker.uploader.held_back())
     fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id, seed=seed)
-    proxy.add("hold_response:2")  # one answered too late, the others in time
+    proxy.add("too_late")  # one answered too late, the others in time
     worker.uploader.drain(Tally(), None, lambda: False)
     [held] = set(worker.uploader.held_back()) - before
     return held
@@ -148,7 +155,7 @@ NETWORK_FAULTS = [
     "status:500",
     "truncate_response",  # centre committed, half an answer arrived
     "status:503:1",
-    "delay:2.5",          # client gives up after 1 s; the request still reaches the centre
+    "forward_late",       # reaches the centre once the client has given up waiting
     "reset_request",      # TCP reset before forwarding
     "reset_response",     # centre committed, then TCP reset
     "status:502",
@@ -158,7 +165,7 @@ NETWORK_FAULTS = [
 def test_every_entry_arrives_exactly_once_whatever_the_network_does(
         central, proxy, kiosk_id, tmp_path):
     worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
-                        batch_size=50, timeout_seconds=1)
+                        batch_size=50, timeout_seconds=READ_TIMEOUT)
     ids = fill_backlog(worker.store.path, 1000, kiosk_id=kiosk_id)
     for fault in NETWORK_FAULTS:
         proxy.add(fault, "pass")
@@ -174,7 +181,8 @@ def test_every_entry_arrives_exactly_once_whatever_the_network_does(
     # Each entry was acknowledged once on the kiosk and inserted once at the centre; the
     # three requests whose answer was lost after the commit were re-sent and the centre
     # answered those entries "duplicate": 50, 50, then 25 (the slow hop before the last,
-    # no answer within the kiosk's 1 s, halved the batches until 4 are answered in a row).
+    # no answer in the kiosk's read timeout, halved the batches until 4 are answered in a
+    # row).
     assert summary.accepted + summary.duplicate == 1000 and summary.duplicate >= 50
     logged = central.batches(kiosk_id)
     assert sum(b["accepted"] for b in logged) == 1000
@@ -435,18 +443,18 @@ def test_a_small_batch_answered_too_late_halves_the_batches_not_cuts_them_to_its
     from kiosk.sync.uploader import Tally, Uploader
 
     store = Store(tmp_path / "kiosk.db")
-    uploader = Uploader(store, SyncClient(proxy.url, central.enrol(kiosk_id), timeout=1,
-                                          connections=2),
+    uploader = Uploader(store, SyncClient(proxy.url, central.enrol(kiosk_id),
+                                          timeout=READ_TIMEOUT, connections=2),
                         StatusBoard(SyncState()), kiosk_id=kiosk_id, batch_size=200,
                         batch_max_bytes=10_000_000, encoding=None, paused=lambda: False)
     try:
         fill_backlog(store.path, 200, kiosk_id=kiosk_id)
         uploader.drain(Tally(), None, lambda: False)  # one batch of 200, answered in time
         fill_backlog(store.path, 10, kiosk_id=kiosk_id, seed=2)
-        proxy.add("hold_response:2")  # the centre stores the 10, its answer comes too late
+        proxy.add("too_late")  # the centre stores the 10, its answer comes too late
         with pytest.raises(Unreachable):
             uploader.drain(Tally(), None, lambda: False)
-        assert [e.fault for e in proxy.batch_events()] == ["pass", "hold_response:2"]
+        assert [e.fault for e in proxy.batch_events()] == ["pass", "too_late"]
         assert uploader.limits.entries == 100
     finally:
         uploader.close()
@@ -467,13 +475,13 @@ def test_a_batch_cut_by_its_bytes_answered_too_late_is_sent_again_smaller(
     board = StatusBoard(SyncState())
     sent = batch_sizes(board)
     store = Store(tmp_path / "kiosk.db")
-    uploader = Uploader(store, SyncClient(proxy.url, central.enrol(kiosk_id), timeout=1,
-                                          connections=2),
+    uploader = Uploader(store, SyncClient(proxy.url, central.enrol(kiosk_id),
+                                          timeout=READ_TIMEOUT, connections=2),
                         board, kiosk_id=kiosk_id, batch_size=200, batch_max_bytes=3000,
                         encoding=None, paused=lambda: False)
     try:
         fill_backlog(store.path, 400, kiosk_id=kiosk_id)
-        proxy.add("hold_response:2", "hold_response:2")  # stored, answered too late
+        proxy.add("too_late", "too_late")  # stored, answered too late
         with pytest.raises(Unreachable) as slow:
             uploader.drain(Tally(), None, lambda: False)
         assert "batches made smaller" in slow.value.text("en"), slow.value.text("en")
@@ -532,11 +540,11 @@ def test_a_centre_that_answers_its_health_check_but_stores_too_slowly_is_not_cal
     ``reached_server`` False as for a hung centre (160c0ba), though the probe told them
     apart."""
     worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
-                        batch_size=20, timeout_seconds=1)
+                        batch_size=20, timeout_seconds=READ_TIMEOUT)
     fill_backlog(worker.store.path, 40, kiosk_id=kiosk_id)
     seen: list[tuple[str | None, bool | None]] = []
     worker.board.subscribe(lambda state: seen.append((state.last_error, state.online)))
-    proxy.add("hold_response:2")  # the centre stores the batch; its answer comes too late
+    proxy.add("too_late")  # the centre stores the batch; its answer comes too late
     try:
         summary = worker.push_now()
     finally:
@@ -563,8 +571,10 @@ def test_an_entry_held_back_is_said_so_and_sent_again_alone_once_its_time_comes(
     slow_centre.slow_down(slow)
     board = StatusBoard(SyncState())
     sent = batch_sizes(board)
+    now = [0.0]  # the holds' clock, moved on by the test alone
     uploader = uploader_for(store, SyncClient(slow_centre.url, token, timeout=5, connections=2),
-                            kiosk_id, batch_size=1, board=board, hold_back_seconds=2)
+                            kiosk_id, batch_size=1, board=board, hold_back_seconds=2,
+                            clock=lambda: now[0])
     try:
         uploader.drain(Tally(), None, lambda: False)  # no error: the rest went through
         assert sync_states(store.path) == {"acknowledged": 19, "pending": 1}
@@ -580,7 +590,7 @@ def test_an_entry_held_back_is_said_so_and_sent_again_alone_once_its_time_comes(
         uploader.drain(waiting, None, lambda: False)  # its time has not come
         assert (waiting.batches, sent) == (0, [])
         slow_centre.speed_up()  # the centre stores it now
-        time.sleep(2)  # its hold time
+        now[0] += 2  # its hold time
         again = Tally()
         uploader.drain(again, None, lambda: False)
         assert (sent, again.accepted) == ([1], 1)
@@ -641,12 +651,13 @@ def test_an_entry_held_back_and_left_alone_in_the_backlog_does_not_hold_back_new
         wait_until(lambda: len(failures) >= 2, timeout=15)  # held back, then tried alone
         new = fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id)
         worker.notify()  # a scan recorded: sent after the linger (1 s)
-        time.sleep(4)
-        with open_storage(slow_centre.db) as storage:
-            stored = {e["id"] for e in storage.entries(kiosk_id=kiosk_id)}
-        assert new[0] in stored, ("a new scan waits out the backoff of the entry held "
-                                  "back, tried alone: "
-                                  f"{saved_text(worker.state().last_error, 'en')[:60]}")
+
+        def stored() -> set[str]:
+            with open_storage(slow_centre.db) as storage:
+                return {e["id"] for e in storage.entries(kiosk_id=kiosk_id)}
+
+        # well before the 503's 30 s Retry-After, however loaded the machine
+        wait_until(lambda: new[0] in stored(), timeout=15)
     finally:
         worker.stop()
 
@@ -660,11 +671,11 @@ def test_a_lone_entry_answered_too_late_by_a_centre_that_answers_its_health_chec
     raised with ``reached_server`` False and the strip says OFFLINE, sending the
     technician after the network."""
     worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id),
-                        batch_size=20, timeout_seconds=1)
+                        batch_size=20, timeout_seconds=READ_TIMEOUT)
     fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id)
     seen: list[tuple[str | None, bool | None]] = []
     worker.board.subscribe(lambda state: seen.append((state.last_error, state.online)))
-    proxy.add("hold_response:2")  # the centre stores it; its answer comes too late
+    proxy.add("too_late")  # the centre stores it; its answer comes too late
     try:
         summary = worker.push_now()
     finally:
@@ -743,9 +754,8 @@ def test_a_kiosk_whose_only_pending_entry_is_held_back_still_tells_the_centre_ho
         assert worker.push_now().remaining == 1  # the others stored, it held back
         seen = last_seen()
         assert seen is not None  # the batches carried the health report
-        worker.start()
-        time.sleep(5)  # five intervals with nothing to send but the entry held back
-        assert last_seen() != seen, "no contact with the centre since the hold began"
+        worker.start()  # intervals of 1 s with nothing to send but the entry held back
+        wait_until(lambda: last_seen() != seen, timeout=30)  # some contact since the hold
     finally:
         worker.stop()
 
@@ -827,8 +837,9 @@ def test_an_entry_held_back_is_not_held_longer_for_a_centre_slow_for_every_entry
     from tests.central_support import write_lock_held
 
     store = Store(tmp_path / "kiosk.db")
+    now = [0.0]  # the holds' clock, moved on by the test alone
     uploader = uploader_for(store, SyncClient(slow_centre.url, slow_centre.enrol(kiosk_id)),
-                            kiosk_id, batch_size=1, hold_back_seconds=1)
+                            kiosk_id, batch_size=1, hold_back_seconds=1, clock=lambda: now[0])
     slow = fill_backlog(store.path, 3, kiosk_id=kiosk_id)[0]
     slow_centre.slow_down(slow)
     try:
@@ -838,12 +849,12 @@ def test_an_entry_held_back_is_not_held_longer_for_a_centre_slow_for_every_entry
         with write_lock_held(slow_centre.db):  # the centre is slow for every entry
             waited = 1.0
             for _attempt in range(4):
-                time.sleep(waited)  # its hold runs out
+                now[0] += waited  # its hold runs out
                 fill_backlog(store.path, 1, kiosk_id=kiosk_id)  # a scan meanwhile
                 with pytest.raises(ServerBusy):  # the centre is the slow one: raised
                     uploader.drain(Tally(), None, lambda: False)
                 waited *= 2
-        time.sleep(1.5)  # the centre is healthy again, past the entry's own hold time
+        now[0] += 1.5  # the centre is healthy again, past the entry's own hold time
         tally = Tally()
         uploader.drain(tally, None, lambda: False)
         assert uploader.held_back() == [], (
@@ -859,7 +870,7 @@ def test_a_push_to_a_centre_too_slow_for_everything_sends_an_entry_held_back_alo
         central, proxy, kiosk_id, tmp_path, caplog):
     """A push "sends every entry held back alone, once, at its end" (docs/sync-operator.md).
     But the once is per drain, and a push retries a failing drain up to 5 times: with the
-    centre too slow for everything (here every batch answered after the kiosk's 1 s read
+    centre too slow for everything (here every batch answered only after the kiosk's read
     timeout, its health check at once), each attempt's new scan is too slow alone and
     raised — and each attempt sends the entry held back alone again, doubling its hold each
     time. One press of Sync now thus sends it five times and leaves it held 32 minutes
@@ -868,7 +879,9 @@ def test_a_push_to_a_centre_too_slow_for_everything_sends_an_entry_held_back_alo
     with worker_through_the_proxy(central, proxy, kiosk_id, tmp_path) as worker:
         held = hold_one_back(worker, proxy, kiosk_id)  # by a background drain
         fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id, seed=2)  # a scan meanwhile
-        proxy.add(*["hold_response:2"] * 12)  # now the centre is too slow for every entry
+        proxy.add(*["too_late"] * 12)  # now the centre is too slow for every entry
+        assert worker.uploader is not None  # no answer comes in time: give up on each at 1 s
+        worker.uploader.client.timeout = (READ_TIMEOUT, 1)  # (its health check: as before)
         summary = worker.push_now()
         assert summary.error is not None and summary.remaining == 2
     holds = hold_times(caplog.text, held)
@@ -886,7 +899,7 @@ def test_an_entry_held_back_too_slow_again_beside_entries_stored_is_held_twice_a
     with worker_through_the_proxy(central, proxy, kiosk_id, tmp_path) as worker:
         held = hold_one_back(worker, proxy, kiosk_id)
         fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id, seed=2)  # a scan meanwhile
-        proxy.add("pass", "hold_response:2")  # the scan stored, the held entry slow again
+        proxy.add("pass", "too_late")  # the scan stored, the held entry slow again
         summary = worker.push_now()
         assert (summary.accepted, summary.remaining) == (1, 1)
     assert hold_times(caplog.text, held) == [60, 120]

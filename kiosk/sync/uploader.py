@@ -76,7 +76,8 @@ are held back while the backlog behind them goes on."""
 
 @dataclass
 class Hold:
-    """An entry held back: left out of batches until ``until`` (monotonic), then sent alone."""
+    """An entry held back: left out of batches until ``until`` (:attr:`Uploader.clock`), then
+    sent alone."""
 
     until: float
     times: int
@@ -160,12 +161,14 @@ def read_pending(store: Store, limit: int, after: str) -> list[dict[str, Any]]:
         return store.pending(limit, after)
 
 
-def _sendable(rows: list[dict[str, Any]], held: dict[str, float]) -> list[dict[str, Any]]:
-    """``rows`` without the entries held back whose time has not come; one whose time has
-    come goes alone (the rows before it go first), or its slowness holds back a batch."""
+def _sendable(rows: list[dict[str, Any]], held: dict[str, float],
+              clock: Callable[[], float]) -> list[dict[str, Any]]:
+    """``rows`` without the entries held back whose time has not come (on ``clock``); one
+    whose time has come goes alone (the rows before it go first), or its slowness holds
+    back a batch."""
     if not held:
         return rows
-    now = time.monotonic()
+    now = clock()
     kept: list[dict[str, Any]] = []
     for row in rows:
         until = held.get(row["id"])
@@ -201,7 +204,8 @@ class Uploader:
                  kiosk_id: str, batch_size: int, batch_max_bytes: int,
                  encoding: str | None, paused: Callable[[], bool],
                  hold_back_seconds: float = HOLD_BACK_SECONDS,
-                 features_stale: Callable[[], None] | None = None) -> None:
+                 features_stale: Callable[[], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.client = client
         self.board = board
@@ -229,6 +233,9 @@ class Uploader:
         self._regrow: tuple[int, int] | None = None
         """(entries before a centre too slow halved them, batches accepted since)."""
         self.hold_back_seconds = hold_back_seconds
+        self.clock = clock
+        """Seconds on a monotonic clock, which the holds' times are on (read by the
+        draining and the preparing threads)."""
         self._held: dict[str, Hold] = {}
         """Entries the centre did not store in time alone. In memory only: after a restart
         such an entry is sent in its turn once more, and held back again."""
@@ -374,7 +381,7 @@ class Uploader:
             read = read_pending(self.store, limits.entries, after)
             if not read:
                 return None
-            rows = _sendable(read, held)
+            rows = _sendable(read, held, self.clock)
             wire: list[dict[str, Any]] = []
             broken: dict[str, messages.Words | str] = {}
             for row in rows:
@@ -552,7 +559,7 @@ class Uploader:
         said = messages.Words("sync.held_back", {"entry": entry, "why": why.words,
                                                  "seconds": f"{delay:g}"}).saved()
         at = time.time()
-        self._held[entry] = Hold(time.monotonic() + delay, times, (said, at))
+        self._held[entry] = Hold(self.clock() + delay, times, (said, at))
         state = self.board.update(lambda s: s.failed(said, at=at,
                                                      reached_server=True, alert=None))
         self.store.set_meta(state.meta(FAILURE_KEYS))
