@@ -306,11 +306,10 @@ def test_a_centre_too_slow_to_answer_in_time_gets_smaller_batches(kiosk_id, tmp_
     until the kiosk has given up, as a busy disk keeps it waiting), its statement timeout
     the default 120 s: a batch of 200 takes longer to store than the kiosk waits for an
     answer (:data:`READ_TIMEOUT` here, 15 s by default against minutes on a real busy
-    disk). Each batch times out, the centre
-    stores it all the same, and one sent again as it was would time out again for ever (its
-    entries come back duplicate, but no answer arrives in time to acknowledge them): the
-    kiosk halves the entries instead, as for a statement timeout, until answers come in
-    time — and says so to the operator."""
+    disk). Each batch times out, the centre stores it all the same, and one sent again as
+    it was would time out again for ever (its entries come back duplicate, but no answer
+    arrives in time to acknowledge them): the kiosk halves the entries instead, as for a
+    statement timeout, until answers come in time — and says so to the operator."""
     import psycopg
 
     from kiosk.sync.client import SyncClient, Unreachable
