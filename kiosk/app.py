@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.certificates.verdicts import Checker
@@ -58,6 +59,17 @@ def link_key(config: Config) -> tuple[object, ...]:
             resolve_token(config.sync, base))
 
 
+def store_file_of(config: Config) -> Path:
+    """The file ``[store] path`` names (links followed, a relative path as SQLite takes it).
+    A path that loops is a ConfigError in the words the enrolment's check uses for it:
+    ``resolve`` raises a bare RuntimeError there, which a front end would show untranslated."""
+    try:
+        return config.store_path.resolve()
+    except RuntimeError as exc:
+        raise ConfigError("config.not_writable", path=config.store_path,
+                          reason=os_reason(exc)) from None
+
+
 @dataclass
 class _Link:
     """The running link to the centre: its key, the trust-list thread and how to stop them."""
@@ -73,7 +85,7 @@ class Kiosk:
         from kiosk.devices.supervisor import Supervisor  # `kiosk scan` needs only the above
 
         self.config = config
-        self.store_file = config.store_path.resolve()
+        self.store_file = store_file_of(config)
         """The file the store opened (links followed, a relative path as SQLite took it):
         the one file this kiosk writes scans to until it restarts."""
         self.store = Store(config.store_path, timezone=config.timezone)
@@ -90,7 +102,7 @@ class Kiosk:
         self._applying = threading.Lock()
         """One :meth:`apply` at a time (the screen runs them on a pool of two): two at once
         would both stop the same old supervisor and each start their own, the first left
-        running unseen on the same serial ports."""
+        running unseen on the same serial ports. :meth:`stop` takes it too."""
         self._link, sync = self._new_link(config, link_key(config))
         self.sync: SyncWorker | None = sync
         """Background upload to the centre when ``[sync] enabled`` (API: kiosk/sync/worker.py)."""
@@ -108,7 +120,11 @@ class Kiosk:
         from kiosk.sync.worker import SyncWorker  # needs the "sync" extra (requests)
 
         store = Store(config.store_path, timezone=config.timezone, create=False)  # its own
-        sync = SyncWorker.from_config(config, store, devices=lambda: self.supervisor.status())
+        try:
+            sync = SyncWorker.from_config(config, store, devices=lambda: self.supervisor.status())
+        except BaseException:  # e.g. its saved state unreadable: the connection is not kept
+            store.close()
+            raise
         link.trust_list = threading.Thread(
             target=keep_fresh, name="trust-list", args=(config, link.stopping), daemon=True)
         return link, sync
@@ -152,7 +168,8 @@ class Kiosk:
         worker opening its store: StoreError, e.g. the file deleted) is built while the old
         parts run: if it raises, the kiosk goes on with its old config, devices and link, so
         a config it cannot take never leaves the checkpoint's scanners stopped. A second
-        apply meanwhile waits, then applies its config on top of this one."""
+        apply meanwhile waits, then applies its config on top of this one; a :meth:`stop`
+        waits for it, then stops what it started."""
         with self._applying:
             return self._apply(config, watch)
 
@@ -160,11 +177,7 @@ class Kiosk:
                watch: Callable[[Supervisor], None] | None) -> Supervisor:
         from kiosk.devices.supervisor import Supervisor
 
-        try:  # resolve(): RuntimeError on a symlink loop, worded as the enrolment words it
-            store_file = config.store_path.resolve()
-        except RuntimeError as exc:
-            raise ConfigError("config.not_writable", path=config.store_path,
-                              reason=os_reason(exc)) from None
+        store_file = store_file_of(config)
         if store_file != self.store_file:
             raise ConfigError("config.store_moved", old=self.store_file, new=store_file)
         policy, certificates = policy_from(config), certificate_checker(config)
@@ -186,9 +199,13 @@ class Kiosk:
         return supervisor
 
     def stop(self) -> None:
+        """Stop every part and close the store. An apply in flight (waiting for the old link
+        to stop, up to 15 s) is waited for: it would otherwise start its new link after this
+        stopped the old one, left running on a kiosk whose store is closed."""
         self._stopping.set()
-        self.supervisor.stop()
-        self._stop_link()
+        with self._applying:
+            self.supervisor.stop()
+            self._stop_link()
         if self._maintenance.is_alive():
             self._maintenance.join(timeout=5)
         self.store.close()

@@ -29,6 +29,7 @@ from kiosk.commandline import (
     load_config,
     open_store,
     payload_argument,
+    refusal_in,
     run_command,
     store_failure,
     terminal_text,
@@ -103,12 +104,16 @@ def run_headless(config: Config, *, until_done: bool = False,
     import threading
 
     from kiosk.app import Kiosk
+    from kiosk.config import ConfigError
     from kiosk.store import StoreError
 
     out = out or sys.stdout
     language = config.kiosk.language
     try:
         kiosk = Kiosk(config)
+    except ConfigError as exc:  # a [store] path that loops
+        print(refusal_in(language, exc), file=sys.stderr)
+        return EXIT_CONFIG
     except (StoreError, OSError) as exc:
         print(store_failure(config.store_path, exc, config.kiosk.language), file=sys.stderr)
         return EXIT_STORE

@@ -85,9 +85,14 @@ def load_config(path: str) -> Config:
 
 def config_refusal(path: str | Path, exc: ConfigError) -> str:
     """``config error: …`` for ``exc`` (:func:`in_config_language`)."""
-    return in_config_language(
-        path, lambda language: f"{messages.text('cli.config_error', language)}: "
-                               f"{exc.text(language)}")
+    return in_config_language(path, lambda language: refusal_in(language, exc))
+
+
+def refusal_in(language: str, exc: ConfigError) -> str:
+    """``config error: …`` in ``language``: a config loaded, then refused by what it names
+    (a ``[store] path`` that loops), in the language it states, as :func:`config_refusal`
+    words a file refused at loading."""
+    return f"{messages.text('cli.config_error', language)}: {exc.text(language)}"
 
 
 def in_config_language(path: str | Path, say: Callable[[str], str]) -> str:

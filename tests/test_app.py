@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 import sqlite3
 import threading
@@ -15,7 +16,7 @@ import pytest
 from kiosk.app import Kiosk
 from kiosk.config import Config, ConfigError
 from kiosk.scan import Scan, Status
-from kiosk.store import StoreError
+from kiosk.store import Store, StoreError
 from tests.conftest import CCCD_AN, make_config
 from tests.devices_support import Pty, wait_until
 from tests.sync_support import CentralServer
@@ -295,6 +296,14 @@ class SilentCentre:
             connection.close()
 
 
+def linked_to(silent: SilentCentre, tmp_path: Path, pty: Pty) -> Config:
+    """A kiosk linked as lane-1 to a centre that never answers, its scanner on ``pty``."""
+    return make_config(
+        tmp_path, kiosk={"id": "lane-1", "checkpoint_id": "CP-SYNC"},
+        sync={"enabled": True, "server_url": silent.url, "token": "old-token",
+              "timeout_seconds": 120}, devices=[serial_scanner(pty)])
+
+
 def test_a_new_link_restarts_the_scanner_before_the_old_link_has_stopped(tmp_path):
     """An enrolment while the old centre does not answer: the old sync worker and the
     trust-list thread are each in a request to it, and stopping them waits for those (5 s
@@ -303,16 +312,9 @@ def test_a_new_link_restarts_the_scanner_before_the_old_link_has_stopped(tmp_pat
     the new kiosk while the old link is still stopping. The new link starts only once the
     old one has stopped (one sync worker sends from the store at a time), then sends it."""
     silent, centre = SilentCentre(), CentralServer(tmp_path)
-
-    def linked_to_the_silent_centre(pty: Pty) -> Config:
-        return make_config(
-            tmp_path, kiosk={"id": "lane-1", "checkpoint_id": "CP-SYNC"},
-            sync={"enabled": True, "server_url": silent.url, "token": "old-token",
-                  "timeout_seconds": 120}, devices=[serial_scanner(pty)])
-
     try:
         with running_kiosk_with_a_pty_scanner(
-                tmp_path, linked_to_the_silent_centre) as (kiosk, pty):
+                tmp_path, lambda pty: linked_to(silent, tmp_path, pty)) as (kiosk, pty):
             wait_until(lambda: len(silent.requests) == 2,
                        what="the health check and the trust list, both in flight")
             old_sync, old_supervisor = kiosk.sync, kiosk.supervisor
@@ -392,3 +394,86 @@ def test_two_applies_at_once_leave_one_supervisor_reading_the_scanner(tmp_path):
         wait_until(lambda: len(recorded_by(config)) == 1, what="the scan")
         assert [r["device_id"] for r in kiosk.store.entries()] == [
             kiosk.config.devices[0].id]
+
+
+def test_a_stop_during_an_apply_waits_for_it_and_leaves_no_link_running(tmp_path):
+    """The kiosk is stopped (the window closed) while an enrolment applies and waits for
+    the old link to stop, its centre not answering. The stop waits for that apply, then
+    stops what it started: the new sync worker and trust-list thread are stopped with the
+    rest, not started once the stop is over (nor left hearing of scans) on a kiosk whose
+    store is closed."""
+    silent, centre = SilentCentre(), CentralServer(tmp_path)
+    try:
+        with running_kiosk_with_a_pty_scanner(
+                tmp_path, lambda pty: linked_to(silent, tmp_path, pty)) as (kiosk, pty):
+            wait_until(lambda: len(silent.requests) == 2,
+                       what="the health check and the trust list, both in flight")
+            old_sync, old_supervisor = kiosk.sync, kiosk.supervisor
+            applying = threading.Thread(target=kiosk.apply,
+                                        args=(linked(tmp_path, pty, centre, "lane-2"),))
+            applying.start()
+            wait_until(lambda: kiosk.supervisor is not old_supervisor,
+                       what="the apply, waiting for the old link to stop")
+            stopping = threading.Thread(target=kiosk.stop)
+            stopping.start()
+            wait_until(kiosk._stopping.is_set, what="the stop to begin")
+            assert applying.is_alive() and stopping.is_alive()
+            assert not kiosk.supervisor.stop_event.is_set()  # the stop waits for the apply
+
+            silent.cut()  # the old centre's requests fail: the old link stops, the apply ends
+            applying.join(30)
+            stopping.join(30)
+
+            assert not applying.is_alive() and not stopping.is_alive()
+            new_sync, trust_list = kiosk.sync, kiosk._link.trust_list
+            assert new_sync is not None and new_sync is not old_sync  # the apply went through
+            assert new_sync.notify not in kiosk.pipeline._listeners._callbacks  # hears no scan
+            assert new_sync._thread is None or not new_sync._thread.is_alive()
+            assert trust_list is not None
+            trust_list.join(10)  # its first fetch, if it was started, is not cut short
+            assert not trust_list.is_alive()
+            assert kiosk.supervisor.stop_event.is_set()
+    finally:
+        centre.stop()
+        silent.cut()
+
+
+def connected_to(path: Path) -> list[Store]:
+    """The Store objects in this process still connected to the file at ``path``: each is
+    one SQLite connection holding the file (and its -wal and -shm) open."""
+    def connected(store: Store) -> bool:
+        try:
+            with store.lock:
+                store.conn.execute("SELECT 1")
+        except sqlite3.ProgrammingError:  # closed
+            return False
+        return True
+    return [o for o in gc.get_objects()
+            if isinstance(o, Store) and o.path.resolve() == path and connected(o)]
+
+
+def test_a_new_link_that_cannot_be_built_leaves_no_connection_to_the_store(tmp_path):
+    """The new sync worker opens its own connection to the store, then reads its saved
+    state from it. When that fails (here a clock offset in the store that is no number),
+    apply refuses and the kiosk goes on as it was; the worker's connection is closed, not
+    left open on the store file for as long as anything holds the failure (or for good,
+    in a cycle), one more for each apply tried. Only the kiosk's own connection is left."""
+    with running_kiosk_with_a_pty_scanner(tmp_path) as (kiosk, pty):
+        config, supervisor = kiosk.config, kiosk.supervisor
+        store_file = config.store_path.resolve()
+        with sqlite3.connect(store_file) as db:
+            db.execute("INSERT INTO meta (key, value) VALUES "
+                       "('sync.clock_offset_seconds', 'not a number')")
+        db.close()
+        enrolled = make_config(
+            tmp_path, kiosk={"id": "lane-2", "checkpoint_id": "CP-SYNC"},
+            sync={"enabled": True, "server_url": "http://127.0.0.1:9", "token": "t"},
+            devices=[serial_scanner(pty)])
+
+        with pytest.raises(ValueError, match="not a number") as refused:
+            kiosk.apply(enrolled)
+
+        assert refused.value.__traceback__ is not None  # held here, with its frames' locals
+        assert connected_to(store_file) == [kiosk.store]
+        assert kiosk.config is config and kiosk.sync is None
+        assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()

@@ -267,6 +267,22 @@ def test_kiosk_refuses_to_start_on_a_bad_config_and_touches_nothing(tmp_path):
     assert not (tmp_path / "db").exists()
 
 
+def test_kiosk_refuses_to_start_on_a_store_path_that_loops_as_a_config_error(tmp_path):
+    """A [store] path that is a link naming itself is a valid path in the file, but the
+    kiosk cannot follow it to a store: the start is refused as any other config error,
+    exit 2 with `lỗi cấu hình: …` naming the path in the file's language, no traceback."""
+    loop = tmp_path / "loop.db"
+    loop.symlink_to(loop.name)
+    path = write(tmp_path, BASE + '[store]\npath = "loop.db"\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "run", "--headless", "--config", str(path)],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path, stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 2, proc.stderr[-600:]
+    assert proc.stderr == (f"lỗi cấu hình: {loop}: không ghi được vào thư mục của tệp "
+                           f"(Symlink loop from '{loop}')\n")
+
+
 def test_the_file_becomes_frozen_typed_values_with_every_default_filled(tmp_path):
     config = config_mod.load(write(tmp_path, BASE + """
 [sync]

@@ -16,8 +16,12 @@ from ui_support import (  # noqa: F401
     translations_built_fixture,
 )
 
+from kiosk.app import Kiosk
 from kiosk.scan import Scan
+from kiosk.store import StoreError
 from kiosk.ui.background import Background
+from kiosk.ui.bridge import KioskBridge
+from tests.conftest import make_config
 
 ENDLESS = ("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) "
            "SELECT count(*) FROM n")
@@ -125,3 +129,29 @@ def test_closing_interrupts_a_running_read_instead_of_waiting(make_window, qtbot
     qtbot.waitUntil(lambda: bool(outcome), timeout=10000)
     assert "interrupted" in str(outcome[0])
     window.kiosk.pipeline.submit(Scan(payload=CCCD_AN.encode(), device_id="cli"))  # still records
+
+
+def test_the_screens_first_read_makes_no_empty_store_where_the_store_was_deleted(
+        qtbot, tmp_path):
+    """The screens open their own connection to the store at their first read. Where the
+    store file was deleted under the running kiosk (its own connection goes on with the
+    deleted file), that read fails naming the missing file: no empty store is made in its
+    place, whose counts and list would show the officer no scan at all."""
+    config = make_config(tmp_path)
+    kiosk = Kiosk(config)
+    bridge = KioskBridge(kiosk)
+    try:
+        config.store_path.unlink()
+        outcome: list[object] = []
+
+        bridge.read(lambda store: store.outbox_summary(), done=outcome.append,
+                    failed=outcome.append)
+
+        qtbot.waitUntil(lambda: bool(outcome), timeout=10000)
+        [failure] = outcome
+        assert isinstance(failure, StoreError), failure
+        assert failure.text("en").startswith(f"{config.store_path}: the store file is missing")
+        assert not config.store_path.exists()
+    finally:
+        bridge.close()
+        kiosk.stop()

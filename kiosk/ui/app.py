@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 
 from kiosk.app import Kiosk
 from kiosk.clock import WrongClock, local_minute
-from kiosk.commandline import store_failure
-from kiosk.config import Config
+from kiosk.commandline import refusal_in, store_failure
+from kiosk.config import Config, ConfigError
 from kiosk.messages import text
 from kiosk.store import StoreError
 from kiosk.ui.binding import reference_leak
@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 MINIMUM_SIZE = QSize(480, 400)
 """Smaller than any kiosk display: a window never refuses the screen it is given."""
+EXIT_CONFIG = 2
 EXIT_STORE = 3
 EXIT_BINDING = 4
 FONT_FAMILIES = ("Noto Sans", "DejaVu Sans", "Liberation Sans")
@@ -412,6 +413,9 @@ def run_ui(config: Config) -> int:
         log.error("%s; showing English", exc)
     try:
         kiosk = Kiosk(config)
+    except ConfigError as exc:  # a [store] path that loops
+        QMessageBox.critical(None, "checkpoint-kiosk", refusal_in(config.kiosk.language, exc))
+        return EXIT_CONFIG
     except (StoreError, OSError) as exc:
         QMessageBox.critical(None, "checkpoint-kiosk",
                              store_failure(config.store_path, exc, config.kiosk.language))

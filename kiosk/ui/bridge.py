@@ -97,10 +97,13 @@ class KioskBridge(QObject):
 
     # -- database reads, off the GUI thread -----------------------------------------------
     def _store(self) -> Store:
-        """The screens' own connection, opened on first use."""
+        """The screens' own connection, opened on first use, to the store the kiosk opened
+        (made) at its start: never an empty one made where that file was deleted since
+        (StoreError store.missing), whose counts and list would show no scan at all."""
         with self._reader_lock:
             if self._reader is None:
-                self._reader = Store(self.config.store_path, timezone=self.config.timezone)
+                self._reader = Store(self.config.store_path, timezone=self.config.timezone,
+                                     create=False)
             return self._reader
 
     def read(self, query: Callable[[Store], Any], done: Done | None = None,
