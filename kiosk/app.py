@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from kiosk.certificates.verdicts import Checker
 from kiosk.config import Config, ConfigError
-from kiosk.messages import os_reason
+from kiosk.messages import WordedError, os_reason
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.store import Store, StoreError
 
@@ -70,6 +70,10 @@ def store_file_of(config: Config) -> Path:
                           reason=os_reason(exc)) from None
 
 
+class KioskStopping(WordedError, RuntimeError):
+    """An apply after :meth:`Kiosk.stop` began: refused, in words a screen shows."""
+
+
 @dataclass
 class _Link:
     """The running link to the centre: its key, the trust-list thread and how to stop them."""
@@ -93,17 +97,22 @@ class Kiosk:
         if damage:
             self.store.close()
             raise StoreError("store.failed", path=config.store_path, detail=damage)
-        self.pipeline = Pipeline(self.store, policy_from(config), certificate_checker(config))
-        self.supervisor = Supervisor(config.devices, self.pipeline.submit)
-        self._stopping = threading.Event()
-        self._maintenance = threading.Thread(target=self._maintenance_loop,
-                                             name="maintenance", daemon=True)
-        self._started = False
-        self._applying = threading.Lock()
-        """One :meth:`apply` at a time (the screen runs them on a pool of two): two at once
-        would both stop the same old supervisor and each start their own, the first left
-        running unseen on the same serial ports. :meth:`stop` takes it too."""
-        self._link, sync = self._new_link(config, link_key(config))
+        try:  # what fails from here closes the store (and its upkeep thread): nothing holds it
+            self.pipeline = Pipeline(self.store, policy_from(config),
+                                     certificate_checker(config))
+            self.supervisor = Supervisor(config.devices, self.pipeline.submit)
+            self._stopping = threading.Event()
+            self._maintenance = threading.Thread(target=self._maintenance_loop,
+                                                 name="maintenance", daemon=True)
+            self._started = False
+            self._applying = threading.Lock()
+            """One :meth:`apply` at a time (the screen runs them on a pool of two): two at
+            once would both stop the same old supervisor and each start their own, the first
+            left running unseen on the same serial ports. :meth:`stop` takes it too."""
+            self._link, sync = self._new_link(config, link_key(config))
+        except BaseException:
+            self.store.close()
+            raise
         self.sync: SyncWorker | None = sync
         """Background upload to the centre when ``[sync] enabled`` (API: kiosk/sync/worker.py)."""
 
@@ -169,8 +178,11 @@ class Kiosk:
         parts run: if it raises, the kiosk goes on with its old config, devices and link, so
         a config it cannot take never leaves the checkpoint's scanners stopped. A second
         apply meanwhile waits, then applies its config on top of this one; a :meth:`stop`
-        waits for it, then stops what it started."""
+        waits for it, then stops what it started. Once :meth:`stop` has begun, an apply
+        starts nothing (its store is closed): KioskStopping."""
         with self._applying:
+            if self._stopping.is_set():  # e.g. queued on the screen's pool during shutdown
+                raise KioskStopping("config.kiosk_stopping")
             return self._apply(config, watch)
 
     def _apply(self, config: Config,

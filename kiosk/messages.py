@@ -390,6 +390,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Saved to {path}, but the running kiosk could not switch to it ({detail}): it goes on "
         "taking scans with its previous settings; fix that, then save again or restart the "
         "kiosk"),
+    "config.kiosk_stopping": (
+        "trạm đang dừng: cấu hình đã lưu được dùng từ lần khởi động sau",
+        "the kiosk is stopping: the saved config is used from its next start"),
     "config.store_moved": (
         "kho dữ liệu chỉ đổi từ {old} sang {new} khi khởi động lại trạm: trước đó hãy gửi "
         "các lượt còn chờ trong kho cũ từ màn hình đồng bộ, hoặc tắt trạm rồi chuyển tệp đó "

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.app import Kiosk
+from kiosk.app import Kiosk, KioskStopping
 from kiosk.config import Config, ConfigError
 from kiosk.scan import Scan, Status
 from kiosk.store import Store, StoreError
@@ -452,28 +452,118 @@ def connected_to(path: Path) -> list[Store]:
             if isinstance(o, Store) and o.path.resolve() == path and connected(o)]
 
 
+def save_undecodable_sync_error(path: Path) -> None:
+    """Damage the sync worker's saved state in the store at ``path``: a last error whose
+    bytes are no UTF-8, which reading the worker's saved values fails on (sqlite3 cannot
+    give it as text)."""
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO meta (key, value) VALUES "
+                   "('sync.last_error', CAST(X'FF' AS TEXT))")
+    db.close()
+
+
 def test_a_new_link_that_cannot_be_built_leaves_no_connection_to_the_store(tmp_path):
     """The new sync worker opens its own connection to the store, then reads its saved
-    state from it. When that fails (here a clock offset in the store that is no number),
-    apply refuses and the kiosk goes on as it was; the worker's connection is closed, not
-    left open on the store file for as long as anything holds the failure (or for good,
-    in a cycle), one more for each apply tried. Only the kiosk's own connection is left."""
+    state from it. When that fails (here a saved last error that is no text), apply refuses
+    and the kiosk goes on as it was; the worker's connection is closed, not left open on
+    the store file for as long as anything holds the failure (or for good, in a cycle),
+    one more for each apply tried. Only the kiosk's own connection is left."""
     with running_kiosk_with_a_pty_scanner(tmp_path) as (kiosk, pty):
         config, supervisor = kiosk.config, kiosk.supervisor
         store_file = config.store_path.resolve()
-        with sqlite3.connect(store_file) as db:
-            db.execute("INSERT INTO meta (key, value) VALUES "
-                       "('sync.clock_offset_seconds', 'not a number')")
-        db.close()
+        save_undecodable_sync_error(store_file)
         enrolled = make_config(
             tmp_path, kiosk={"id": "lane-2", "checkpoint_id": "CP-SYNC"},
             sync={"enabled": True, "server_url": "http://127.0.0.1:9", "token": "t"},
             devices=[serial_scanner(pty)])
 
-        with pytest.raises(ValueError, match="not a number") as refused:
+        with pytest.raises(sqlite3.OperationalError, match="decode") as refused:
             kiosk.apply(enrolled)
 
         assert refused.value.__traceback__ is not None  # held here, with its frames' locals
         assert connected_to(store_file) == [kiosk.store]
         assert kiosk.config is config and kiosk.sync is None
         assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
+
+
+def test_a_kiosk_whose_link_cannot_be_built_at_its_start_leaves_the_store_closed(tmp_path):
+    """Building the sync worker fails while the kiosk starts (its saved state unreadable):
+    the kiosk is not made, and the store it had opened is closed with its upkeep thread,
+    not left connected to the file by an object nobody holds."""
+    config = make_config(tmp_path, sync={"enabled": True, "server_url": "http://127.0.0.1:9",
+                                         "token": "t"})
+    Store(config.store_path).close()  # a store this kiosk used before
+    store_file = config.store_path.resolve()
+    save_undecodable_sync_error(store_file)
+
+    with pytest.raises(sqlite3.OperationalError, match="decode"):
+        Kiosk(config)
+
+    assert connected_to(store_file) == []
+    assert not [t for t in threading.enumerate() if t.name == "store-upkeep"]
+
+
+def test_an_apply_after_the_kiosk_has_stopped_is_refused_and_starts_nothing(tmp_path):
+    """An apply queued on the screen's pool while the window closes runs after stop() has
+    returned: it is refused in words (the config is saved; the next start takes it), and
+    no scanner reader or sync worker is started on the stopped kiosk, its store closed."""
+    centre = CentralServer(tmp_path)
+    try:
+        with running_kiosk_with_a_pty_scanner(tmp_path) as (kiosk, pty):
+            supervisor = kiosk.supervisor
+        enrolled = linked(tmp_path, pty, centre, "lane-2")
+
+        with pytest.raises(KioskStopping) as refused:
+            kiosk.apply(enrolled)
+
+        assert refused.value.text("en") == (
+            "the kiosk is stopping: the saved config is used from its next start")
+        assert refused.value.text("vi") == (
+            "trạm đang dừng: cấu hình đã lưu được dùng từ lần khởi động sau")
+        assert kiosk.supervisor is supervisor and supervisor.stop_event.is_set()
+        assert kiosk.sync is None and kiosk.config is not enrolled
+        assert not [t for t in threading.enumerate() if t.name in ("sync", "trust-list")]
+    finally:
+        centre.stop()
+
+
+def test_a_damaged_saved_clock_offset_is_taken_as_absent_at_start_and_at_an_apply(tmp_path):
+    """The sync worker's saved clock offset is no number (a damaged row, a hand edit): the
+    kiosk still starts with its link, and an enrolment still applies, each worker taking
+    the offset as unknown; the next answer of the centre saves a number again."""
+    centre = CentralServer(tmp_path)
+    try:
+        with Pty() as pty:
+            config = linked(tmp_path, pty, centre, "lane-1")
+            Store(config.store_path).close()  # a store this kiosk used before
+            with sqlite3.connect(config.store_path) as db:
+                db.execute("INSERT INTO meta (key, value) VALUES "
+                           "('sync.clock_offset_seconds', 'not a number')")
+            db.close()
+            kiosk = Kiosk(config)
+            kiosk.start()
+            try:
+                assert kiosk.sync is not None
+                assert kiosk.sync.state().clock_offset_seconds is None
+                enrolled = linked(tmp_path, pty, centre, "lane-2")
+
+                kiosk.apply(enrolled)
+
+                assert kiosk.config is enrolled and kiosk.sync is not None
+                assert kiosk.sync.state().clock_offset_seconds is None
+                wait_until(lambda: kiosk.supervisor.status()[0].state == "connected",
+                           what="scanner")
+                pty.send(CCCD_AN.encode() + b"\r\n")
+                wait_until(lambda: len(centre.stored_ids("lane-2")) == 1, timeout=30,
+                           what="the scan at the centre, sent by the new sync worker")
+                wait_until(lambda: kiosk.sync.state().clock_offset_seconds is not None,
+                           what="the centre's clock offset")
+            finally:
+                kiosk.stop()
+        with sqlite3.connect(config.store_path) as db:
+            saved = db.execute("SELECT value FROM meta "
+                               "WHERE key = 'sync.clock_offset_seconds'").fetchone()[0]
+        db.close()
+        float(saved)  # a number again
+    finally:
+        centre.stop()

@@ -14,6 +14,7 @@ every snapshot — a carried-forward count below it is stale and is raised to it
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from kiosk.messages import Words, saved_words
 from kiosk.store import OutboxSummary, Store
 from kiosk.timestamps import parse_utc, utc_iso
 
+log = logging.getLogger(__name__)
 META_PREFIX = "sync."
 
 
@@ -175,11 +177,10 @@ class SyncState:
         maybe fixed the token in between.
         """
         meta = store.meta(META_PREFIX)
-        offset = meta.get(MetaKey.CLOCK_OFFSET)
-        return cls(last_success=_epoch(meta.get(MetaKey.LAST_SUCCESS)),
+        return cls(last_success=_saved(meta, MetaKey.LAST_SUCCESS, _epoch),
                    last_error=meta.get(MetaKey.LAST_ERROR),
-                   last_error_at=_epoch(meta.get(MetaKey.LAST_ERROR_AT)),
-                   clock_offset_seconds=float(offset) if offset else None,
+                   last_error_at=_saved(meta, MetaKey.LAST_ERROR_AT, _epoch),
+                   clock_offset_seconds=_saved(meta, MetaKey.CLOCK_OFFSET, float),
                    alert=alert).counted(store.outbox_summary())
 
 
@@ -220,5 +221,20 @@ def _iso(epoch: float | None) -> str | None:
     return None if epoch is None else utc_iso(epoch)
 
 
-def _epoch(text: str | None) -> float | None:
-    return parse_utc(text).timestamp() if text else None
+def _epoch(text: str) -> float:
+    return parse_utc(text).timestamp()
+
+
+def _saved(meta: dict[str, str], key: MetaKey, read: Callable[[str], float]) -> float | None:
+    """A saved value as ``read`` makes it; None when absent, or unreadable (a damaged row, a
+    hand edit): logged and taken as absent, so that it never stops a sync worker from being
+    built (at a kiosk's start, or an enrolment's apply). The next answer (or failure) saves
+    it anew."""
+    text = meta.get(key)
+    if not text:
+        return None
+    try:
+        return read(text)
+    except (ValueError, TypeError, OverflowError) as exc:
+        log.warning("sync: saved %s unreadable (%r: %s), taken as absent", key, text, exc)
+        return None
