@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -162,6 +163,27 @@ def test_push_on_a_terminal_redraws_one_line_with_a_bar(site):
     out = b"".join(chunks).decode()
     assert "\rpush 100% ████████████████████████ 1,000/1,000 entries" in out
     assert "\x1b[K" in out and "ETA" in out
+
+
+def damaged_meta(path, key: str, value_sql: str) -> None:
+    """Write a saved sync value as damage or a hand edit leaves it, past the Store."""
+    with sqlite3.connect(path) as db:
+        db.execute(f"INSERT INTO meta (key, value) VALUES (?, {value_sql})", (key,))
+    db.close()
+
+
+def test_status_takes_a_damaged_saved_clock_offset_as_unknown(tmp_path):
+    """The saved clock offset is no number: the status still answers, the offset unknown
+    (no line; null for scripts), as the sync worker takes it."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-offset",
+                          server_url="http://127.0.0.1:9", token="")
+    Store(tmp_path / "kiosk.db").close()
+    damaged_meta(tmp_path / "kiosk.db", "sync.clock_offset_seconds", "'not a number'")
+
+    assert json.loads(sync(config, "status", "--offline", "--json").stdout)[
+        "clock_offset_seconds"] is None
+    out = sync(config, "status", "--offline").stdout
+    assert "Pending                  0" in out and "Kiosk clock offset" not in out
 
 
 def test_push_without_a_reachable_centre_fails_and_status_shows_why(site, tmp_path):

@@ -76,7 +76,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     from kiosk.clock import age_of, age_words, clock_wrong_now
     from kiosk.sync.kiosk_keys import KioskKeys
-    from kiosk.sync.status import META_PREFIX, MetaKey
+    from kiosk.sync.status import META_PREFIX, MetaKey, saved_number
     from kiosk.timestamps import parse_utc, utc_iso
 
     config = load_config(args.config)
@@ -106,7 +106,6 @@ def cmd_status(args: argparse.Namespace) -> int:
             reachable, server_error = False, exc.text(lang)
         finally:
             client.close()
-    offset = meta.get(MetaKey.CLOCK_OFFSET)
     report = {
         "pending": summary.pending, "sent": sent, "rejected": summary.rejected,
         "oldest_pending": summary.oldest_pending,
@@ -114,7 +113,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         **coded("last_error", meta.get(MetaKey.LAST_ERROR), lang),
         "last_error_at": meta.get(MetaKey.LAST_ERROR_AT),
         **coded("alert", meta.get(MetaKey.ALERT), lang),
-        "clock_offset_seconds": float(offset) if offset else None,
+        "clock_offset_seconds": saved_number(meta, MetaKey.CLOCK_OFFSET, float),
         "clock_wrong": None if wrong is None else {
             "now": utc_iso(wrong.now), "released": utc_iso(wrong.released)},
         "server_url": config.sync.server_url, "server_reachable": reachable,

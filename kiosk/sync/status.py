@@ -177,10 +177,10 @@ class SyncState:
         maybe fixed the token in between.
         """
         meta = store.meta(META_PREFIX)
-        return cls(last_success=_saved(meta, MetaKey.LAST_SUCCESS, _epoch),
+        return cls(last_success=saved_number(meta, MetaKey.LAST_SUCCESS, _epoch),
                    last_error=meta.get(MetaKey.LAST_ERROR),
-                   last_error_at=_saved(meta, MetaKey.LAST_ERROR_AT, _epoch),
-                   clock_offset_seconds=_saved(meta, MetaKey.CLOCK_OFFSET, float),
+                   last_error_at=saved_number(meta, MetaKey.LAST_ERROR_AT, _epoch),
+                   clock_offset_seconds=saved_number(meta, MetaKey.CLOCK_OFFSET, float),
                    alert=alert).counted(store.outbox_summary())
 
 
@@ -225,11 +225,12 @@ def _epoch(text: str) -> float:
     return parse_utc(text).timestamp()
 
 
-def _saved(meta: dict[str, str], key: MetaKey, read: Callable[[str], float]) -> float | None:
+def saved_number(meta: dict[str, str], key: MetaKey,
+                 read: Callable[[str], float]) -> float | None:
     """A saved value as ``read`` makes it; None when absent, or unreadable (a damaged row, a
     hand edit): logged and taken as absent, so that it never stops a sync worker from being
     built (at a kiosk's start, or an enrolment's apply). The next answer (or failure) saves
-    it anew."""
+    it anew. ``kiosk sync status`` reads them the same way."""
     text = meta.get(key)
     if not text:
         return None
