@@ -1246,10 +1246,14 @@ class Store:
 
     # -- meta: small named values other processes can read (e.g. sync status) -------------
     def meta(self, prefix: str = "") -> dict[str, str]:
+        """The values under ``prefix``. Read as bytes and decoded with replacement: a value
+        that is no UTF-8 (a damaged row, a hand edit) would otherwise fail the whole read in
+        sqlite3, and with it whatever reads its state at start (the sync worker)."""
         with self.lock:
-            return dict(self.conn.execute(
-                "SELECT key, value FROM meta WHERE key >= ? AND key < ?",
-                (prefix, prefix + "\uffff")).fetchall())
+            rows = self.conn.execute(
+                "SELECT key, CAST(value AS BLOB) FROM meta WHERE key >= ? AND key < ?",
+                (prefix, prefix + "\uffff")).fetchall()
+        return {key: value.decode("utf-8", errors="replace") for key, value in rows}
 
     def set_meta(self, values: dict[str, str | None]) -> None:
         """Write several values at once; None deletes a key."""

@@ -452,32 +452,31 @@ def connected_to(path: Path) -> list[Store]:
             if isinstance(o, Store) and o.path.resolve() == path and connected(o)]
 
 
-def save_undecodable_sync_error(path: Path) -> None:
-    """Damage the sync worker's saved state in the store at ``path``: a last error whose
-    bytes are no UTF-8, which reading the worker's saved values fails on (sqlite3 cannot
-    give it as text)."""
+def drop_the_pending_index(path: Path) -> None:
+    """Damage the store at ``path`` past what opening it checks: its index of pending entries
+    gone (a hand repair, a partial restore), which the sync worker's count of its backlog
+    names, so building the worker fails on reading its state after its Store opened."""
     with sqlite3.connect(path) as db:
-        db.execute("INSERT INTO meta (key, value) VALUES "
-                   "('sync.last_error', CAST(X'FF' AS TEXT))")
+        db.execute("DROP INDEX entries_pending")
     db.close()
 
 
 def test_a_new_link_that_cannot_be_built_leaves_no_connection_to_the_store(tmp_path):
     """The new sync worker opens its own connection to the store, then reads its saved
-    state from it. When that fails (here a saved last error that is no text), apply refuses
+    state from it. When that fails (here the store's pending index gone), apply refuses
     and the kiosk goes on as it was; the worker's connection is closed, not left open on
     the store file for as long as anything holds the failure (or for good, in a cycle),
     one more for each apply tried. Only the kiosk's own connection is left."""
     with running_kiosk_with_a_pty_scanner(tmp_path) as (kiosk, pty):
         config, supervisor = kiosk.config, kiosk.supervisor
         store_file = config.store_path.resolve()
-        save_undecodable_sync_error(store_file)
+        drop_the_pending_index(store_file)
         enrolled = make_config(
             tmp_path, kiosk={"id": "lane-2", "checkpoint_id": "CP-SYNC"},
             sync={"enabled": True, "server_url": "http://127.0.0.1:9", "token": "t"},
             devices=[serial_scanner(pty)])
 
-        with pytest.raises(sqlite3.OperationalError, match="decode") as refused:
+        with pytest.raises(sqlite3.OperationalError, match="entries_pending") as refused:
             kiosk.apply(enrolled)
 
         assert refused.value.__traceback__ is not None  # held here, with its frames' locals
@@ -487,16 +486,16 @@ def test_a_new_link_that_cannot_be_built_leaves_no_connection_to_the_store(tmp_p
 
 
 def test_a_kiosk_whose_link_cannot_be_built_at_its_start_leaves_the_store_closed(tmp_path):
-    """Building the sync worker fails while the kiosk starts (its saved state unreadable):
+    """Building the sync worker fails while the kiosk starts (its backlog unreadable):
     the kiosk is not made, and the store it had opened is closed with its upkeep thread,
     not left connected to the file by an object nobody holds."""
     config = make_config(tmp_path, sync={"enabled": True, "server_url": "http://127.0.0.1:9",
                                          "token": "t"})
     Store(config.store_path).close()  # a store this kiosk used before
     store_file = config.store_path.resolve()
-    save_undecodable_sync_error(store_file)
+    drop_the_pending_index(store_file)
 
-    with pytest.raises(sqlite3.OperationalError, match="decode"):
+    with pytest.raises(sqlite3.OperationalError, match="entries_pending"):
         Kiosk(config)
 
     assert connected_to(store_file) == []

@@ -19,9 +19,11 @@ import pytest
 
 from kiosk import messages
 from kiosk.clock import released_moment
+from kiosk.config import load as load_config
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
+from kiosk.sync.worker import SyncWorker
 from kiosk.timestamps import utc_iso
 from tests.conftest import CCCD_AN as CCCD
 from tests.sync_support import SlowCentre, fill_backlog, sync_states, write_config
@@ -184,6 +186,24 @@ def test_status_takes_a_damaged_saved_clock_offset_as_unknown(tmp_path):
         "clock_offset_seconds"] is None
     out = sync(config, "status", "--offline").stdout
     assert "Pending                  0" in out and "Kiosk clock offset" not in out
+
+
+def test_a_saved_last_error_that_is_no_utf8_is_read_with_replacement(tmp_path):
+    """The saved last error's bytes are no UTF-8 (a damaged row): the sync worker is still
+    built from the config, and the status still answers, each reading it with the bytes
+    replaced (U+FFFD) rather than failing on it."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-bytes",
+                          server_url="http://127.0.0.1:9", token="t")
+    Store(tmp_path / "kiosk.db").close()
+    damaged_meta(tmp_path / "kiosk.db", "sync.last_error", "CAST(x'ff' AS TEXT)")
+
+    worker = SyncWorker.from_config(load_config(config))
+    try:
+        assert worker.state().last_error == "\ufffd"
+    finally:
+        worker.stop()
+    assert json.loads(sync(config, "status", "--offline", "--json").stdout)[
+        "last_error"] == "\ufffd"
 
 
 def test_push_without_a_reachable_centre_fails_and_status_shows_why(site, tmp_path):
