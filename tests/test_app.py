@@ -502,6 +502,20 @@ def test_a_kiosk_whose_link_cannot_be_built_at_its_start_leaves_the_store_closed
     assert not [t for t in threading.enumerate() if t.name == "store-upkeep"]
 
 
+def test_a_kiosk_whose_token_file_is_no_utf8_starts_saying_it_has_no_token(tmp_path):
+    """The token file holds bytes that are no text (a damaged copy): the kiosk starts, its
+    link paused with the operator's alert that there is no token, as for a file not there."""
+    token = tmp_path / "token"
+    token.write_bytes(b"\xff\xfe")
+    kiosk = Kiosk(make_config(tmp_path, sync={
+        "enabled": True, "server_url": "http://127.0.0.1:9", "token_file": str(token)}))
+    try:
+        assert kiosk.sync is not None and kiosk.sync.token == ""
+        assert kiosk.sync.state().alert.code == "sync.no_token"
+    finally:
+        kiosk.stop()
+
+
 def test_an_apply_after_the_kiosk_has_stopped_is_refused_and_starts_nothing(tmp_path):
     """An apply queued on the screen's pool while the window closes runs after stop() has
     returned: it is refused in words (the config is saved; the next start takes it), and

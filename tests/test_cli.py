@@ -196,6 +196,20 @@ def test_a_missing_token_file_is_named_once(tmp_path: Path) -> None:
     assert proc.stderr.count(str(token)) == 1
 
 
+def test_a_token_file_that_is_no_utf8_is_named_as_such_like_a_missing_one(tmp_path: Path) -> None:
+    """A token file of bytes that are no text (a damaged copy): no token, said in words
+    naming the file, as for a token file not there; no traceback."""
+    config = tmp_path / "config.toml"
+    config.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
+                      '[sync]\nenabled = true\ntoken_file = "token"\n', encoding="utf-8")
+    (tmp_path / "token").write_bytes(b"\xff\xfe")
+    kiosk(config, "scan", CCCD_AN)
+    proc = kiosk(config, "sync", "push", ok=False)
+    assert "Traceback" not in proc.stderr
+    assert (f"sync token file {tmp_path / 'token'} unreadable: not UTF-8 text "
+            f"(invalid start byte at byte 0)") in proc.stderr
+
+
 def test_stats_of_a_past_day_shows_who_was_inside_at_its_end_not_today(
         tmp_path: Path, libfaketime: Path) -> None:
     """Someone came in 40 hours ago (the kiosk's clock moved back by libfaketime) and never
