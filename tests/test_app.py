@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -304,6 +305,41 @@ def linked_to(silent: SilentCentre, tmp_path: Path, pty: Pty) -> Config:
               "timeout_seconds": 120}, devices=[serial_scanner(pty)])
 
 
+@dataclass
+class Relink:
+    """An enrolment applied while the old centre answers nothing (:func:`linked_to`)."""
+
+    pty: Pty
+    silent: SilentCentre
+    centre: CentralServer
+    old_sync: Any
+    old_supervisor: Any
+    enrolled: Config
+    applying: threading.Thread
+
+
+@contextmanager
+def an_enrolment_waiting_for_a_silent_centre(tmp_path: Path) -> Iterator[tuple[Kiosk, Relink]]:
+    """A kiosk linked to a centre that never answers, both its requests (the health check,
+    the trust list) in flight, and an apply of a link to a real centre started in a thread:
+    it waits for the old link to stop until the test cuts the silent centre."""
+    silent, centre = SilentCentre(), CentralServer(tmp_path)
+    try:
+        with running_kiosk_with_a_pty_scanner(
+                tmp_path, lambda pty: linked_to(silent, tmp_path, pty)) as (kiosk, pty):
+            wait_until(lambda: len(silent.requests) == 2,
+                       what="the health check and the trust list, both in flight")
+            enrolled = linked(tmp_path, pty, centre, "lane-2")
+            applying = threading.Thread(target=kiosk.apply, args=(enrolled,))
+            relink = Relink(pty, silent, centre, kiosk.sync, kiosk.supervisor, enrolled,
+                            applying)
+            applying.start()
+            yield kiosk, relink
+    finally:
+        centre.stop()
+        silent.cut()
+
+
 def test_a_new_link_restarts_the_scanner_before_the_old_link_has_stopped(tmp_path):
     """An enrolment while the old centre does not answer: the old sync worker and the
     trust-list thread are each in a request to it, and stopping them waits for those (5 s
@@ -311,35 +347,23 @@ def test_a_new_link_restarts_the_scanner_before_the_old_link_has_stopped(tmp_pat
     new reader takes the scanner as soon as the old one lets go, and a scan is recorded as
     the new kiosk while the old link is still stopping. The new link starts only once the
     old one has stopped (one sync worker sends from the store at a time), then sends it."""
-    silent, centre = SilentCentre(), CentralServer(tmp_path)
-    try:
-        with running_kiosk_with_a_pty_scanner(
-                tmp_path, lambda pty: linked_to(silent, tmp_path, pty)) as (kiosk, pty):
-            wait_until(lambda: len(silent.requests) == 2,
-                       what="the health check and the trust list, both in flight")
-            old_sync, old_supervisor = kiosk.sync, kiosk.supervisor
-            assert old_sync is not None
-            enrolled = linked(tmp_path, pty, centre, "lane-2")
-            applying = threading.Thread(target=kiosk.apply, args=(enrolled,))
-            applying.start()
+    with an_enrolment_waiting_for_a_silent_centre(tmp_path) as (kiosk, relink):
+        old_sync, applying = relink.old_sync, relink.applying
+        assert old_sync is not None
+        wait_until(lambda: kiosk.supervisor is not relink.old_supervisor
+                   and kiosk.supervisor.status()[0].state == "connected",
+                   what="the new reader on the scanner")
+        relink.pty.send(CCCD_AN.encode() + b"\r\n")
+        wait_until(lambda: recorded_by(relink.enrolled) == ["lane-2"], what="the scan recorded")
 
-            wait_until(lambda: kiosk.supervisor is not old_supervisor
-                       and kiosk.supervisor.status()[0].state == "connected",
-                       what="the new reader on the scanner")
-            pty.send(CCCD_AN.encode() + b"\r\n")
-            wait_until(lambda: recorded_by(enrolled) == ["lane-2"], what="the scan recorded")
-
-            assert applying.is_alive() and kiosk.sync is old_sync  # the old link is stopping
-            assert old_sync._thread is not None and old_sync._thread.is_alive()
-            silent.cut()  # the old centre's requests fail: the old link stops
-            applying.join(30)
-            assert not applying.is_alive()
-            assert kiosk.sync is not old_sync and not old_sync._thread.is_alive()
-            wait_until(lambda: len(centre.stored_ids("lane-2")) == 1, timeout=30,
-                       what="the scan at the centre, sent by the new sync worker")
-    finally:
-        centre.stop()
-        silent.cut()
+        assert applying.is_alive() and kiosk.sync is old_sync  # the old link is stopping
+        assert old_sync._thread is not None and old_sync._thread.is_alive()
+        relink.silent.cut()  # the old centre's requests fail: the old link stops
+        applying.join(30)
+        assert not applying.is_alive()
+        assert kiosk.sync is not old_sync and not old_sync._thread.is_alive()
+        wait_until(lambda: len(relink.centre.stored_ids("lane-2")) == 1, timeout=30,
+                   what="the scan at the centre, sent by the new sync worker")
 
 
 def test_a_config_with_a_new_link_switches_the_sync_worker_and_the_scanner(tmp_path):
@@ -402,40 +426,29 @@ def test_a_stop_during_an_apply_waits_for_it_and_leaves_no_link_running(tmp_path
     stops what it started: the new sync worker and trust-list thread are stopped with the
     rest, not started once the stop is over (nor left hearing of scans) on a kiosk whose
     store is closed."""
-    silent, centre = SilentCentre(), CentralServer(tmp_path)
-    try:
-        with running_kiosk_with_a_pty_scanner(
-                tmp_path, lambda pty: linked_to(silent, tmp_path, pty)) as (kiosk, pty):
-            wait_until(lambda: len(silent.requests) == 2,
-                       what="the health check and the trust list, both in flight")
-            old_sync, old_supervisor = kiosk.sync, kiosk.supervisor
-            applying = threading.Thread(target=kiosk.apply,
-                                        args=(linked(tmp_path, pty, centre, "lane-2"),))
-            applying.start()
-            wait_until(lambda: kiosk.supervisor is not old_supervisor,
-                       what="the apply, waiting for the old link to stop")
-            stopping = threading.Thread(target=kiosk.stop)
-            stopping.start()
-            wait_until(kiosk._stopping.is_set, what="the stop to begin")
-            assert applying.is_alive() and stopping.is_alive()
-            assert not kiosk.supervisor.stop_event.is_set()  # the stop waits for the apply
+    with an_enrolment_waiting_for_a_silent_centre(tmp_path) as (kiosk, relink):
+        old_sync, applying = relink.old_sync, relink.applying
+        wait_until(lambda: kiosk.supervisor is not relink.old_supervisor,
+                   what="the apply, waiting for the old link to stop")
+        stopping = threading.Thread(target=kiosk.stop)
+        stopping.start()
+        wait_until(kiosk._stopping.is_set, what="the stop to begin")
+        assert applying.is_alive() and stopping.is_alive()
+        assert not kiosk.supervisor.stop_event.is_set()  # the stop waits for the apply
 
-            silent.cut()  # the old centre's requests fail: the old link stops, the apply ends
-            applying.join(30)
-            stopping.join(30)
+        relink.silent.cut()  # the old centre's requests fail: the old link stops, the apply ends
+        applying.join(30)
+        stopping.join(30)
 
-            assert not applying.is_alive() and not stopping.is_alive()
-            new_sync, trust_list = kiosk.sync, kiosk._link.trust_list
-            assert new_sync is not None and new_sync is not old_sync  # the apply went through
-            assert new_sync.notify not in kiosk.pipeline._listeners._callbacks  # hears no scan
-            assert new_sync._thread is None or not new_sync._thread.is_alive()
-            assert trust_list is not None
-            trust_list.join(10)  # its first fetch, if it was started, is not cut short
-            assert not trust_list.is_alive()
-            assert kiosk.supervisor.stop_event.is_set()
-    finally:
-        centre.stop()
-        silent.cut()
+        assert not applying.is_alive() and not stopping.is_alive()
+        new_sync, trust_list = kiosk.sync, kiosk._link.trust_list
+        assert new_sync is not None and new_sync is not old_sync  # the apply went through
+        assert new_sync.notify not in kiosk.pipeline._listeners._callbacks  # hears no scan
+        assert new_sync._thread is None or not new_sync._thread.is_alive()
+        assert trust_list is not None
+        trust_list.join(10)  # its first fetch, if it was started, is not cut short
+        assert not trust_list.is_alive()
+        assert kiosk.supervisor.stop_event.is_set()
 
 
 def connected_to(path: Path) -> list[Store]:
