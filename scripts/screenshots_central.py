@@ -51,8 +51,7 @@ def main() -> int:
     taken = 0
     try:
         for suffix, (width, height) in SIZES.items():
-            driver = browser(width, height)
-            try:
+            with browser(width, height) as driver:
                 for lang in ("vi", "en"):
                     driver.delete_all_cookies()
                     driver.get(f"{base}/lang/{lang}?next=/login")
@@ -71,8 +70,6 @@ def main() -> int:
                     driver.save_screenshot(str(args.out / f"central-forbidden-{lang}{suffix}.png"))
                     log_out(driver)
                     taken += len(pages) + 3
-            finally:
-                driver.quit()
     finally:
         centre.server.stop()
     print(f"{taken} screenshots in {args.out}")

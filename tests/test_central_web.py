@@ -38,9 +38,8 @@ def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Centre]:
 
 @pytest.fixture(scope="module")
 def shared_browser() -> Iterator:
-    driver = browser()
-    yield driver
-    driver.quit()
+    with browser() as driver:
+        yield driver
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,25 +40,32 @@ def chromium_binaries() -> tuple[str, str] | None:
     return (browser, driver) if browser and driver else None
 
 
-def browser(width: int = 1366, height: int = 768) -> webdriver.Chrome:
-    """A fresh headless Chromium (its own profile directory, nothing shared between runs)."""
+@contextmanager
+def browser(width: int = 1366, height: int = 768) -> Iterator[webdriver.Chrome]:
+    """A fresh headless Chromium with a profile directory of its own, nothing shared between
+    runs; quit and its profile removed on leaving (each holds ~3 MB)."""
     found = chromium_binaries()
     assert found, "chromium and chromium-driver are not installed (scripts/bootstrap.sh)"
-    options = webdriver.ChromeOptions()
-    options.binary_location = found[0]
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 "--lang=vi", f"--window-size={width},{height}",
-                 f"--user-data-dir={tempfile.mkdtemp(prefix='kiosk-chromium-')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=found[1]))
-    # The viewport exactly width × height (a window's includes its frame, and Chromium's
-    # smallest window is wider than a phone).
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500})
-    driver.set_page_load_timeout(30)
-    return driver
+    with tempfile.TemporaryDirectory(prefix="kiosk-chromium-") as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = found[0]
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                     "--lang=vi", f"--window-size={width},{height}",
+                     f"--user-data-dir={profile}"):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(options=options, service=Service(executable_path=found[1]))
+        try:
+            # The viewport exactly width × height (a window's includes its frame, and
+            # Chromium's smallest window is wider than a phone).
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": width, "height": height, "deviceScaleFactor": 1,
+                "mobile": width < 500})
+            driver.set_page_load_timeout(30)
+            yield driver
+        finally:
+            driver.quit()
 
 
 def click_and_wait(driver: webdriver.Chrome, element: WebElement, timeout: float = 30) -> None:
