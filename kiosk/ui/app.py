@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.app import Kiosk
 from kiosk.clock import WrongClock, local_minute
-from kiosk.commandline import refusal_in, store_failure
+from kiosk.commandline import EXIT_USAGE, refusal_in, store_failure
 from kiosk.config import Config, ConfigError
 from kiosk.messages import text
 from kiosk.store import StoreError
@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 
 MINIMUM_SIZE = QSize(480, 400)
 """Smaller than any kiosk display: a window never refuses the screen it is given."""
-EXIT_CONFIG = 2
+EXIT_CONFIG = EXIT_USAGE
 EXIT_STORE = 3
 EXIT_BINDING = 4
 FONT_FAMILIES = ("Noto Sans", "DejaVu Sans", "Liberation Sans")
