@@ -1212,6 +1212,16 @@ class Store:
         with self.lock:
             return oldest_pending(self.conn)
 
+    def oldest_pending_moment(self) -> tuple[str, int] | None:
+        """``boot_id`` and ``monotonic_ns`` of that same entry (the first pending in id
+        order), from the pending index and its one row: its age when the wall clock cannot
+        tell it (:func:`kiosk.sync.heartbeat.health_report`)."""
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT boot_id, monotonic_ns FROM entries INDEXED BY entries_pending "
+                "WHERE sync_state IN ('pending', 'sent') ORDER BY id LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else None
+
     def outbox_summary(self) -> OutboxSummary:
         """Pending/rejected counts and the oldest pending entry, from indexes only.
 

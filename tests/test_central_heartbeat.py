@@ -42,10 +42,14 @@ def centre(tmp_path: Path) -> Iterator[tuple[CentralServer, Enrolled]]:
         server.stop()
 
 
-def _kiosk_store(tmp_path: Path, pending: int, refused: int) -> Store:
+def _kiosk_store(tmp_path: Path, pending: int, refused: int, boot: str | None = None
+                 ) -> Store:
+    """Scans recorded in ``boot`` (else the running boot)."""
     store = Store(tmp_path / "kiosk.db")
     pipeline = Pipeline(store, Policy(checkpoint_id="CP-HB", kiosk_id="k-hb",
                                       duplicate_policy="allow"))
+    if boot is not None:
+        pipeline.boot_id = boot
     for i in range(pending):
         pipeline.submit(Scan(payload=f"0010990{i:05d}|123456789|Lê Thị Hoa|01021990|Nữ|"
                                      f"Số {i} Phố Huế|10102021".encode(),
@@ -504,14 +508,15 @@ def test_a_kiosk_counting_from_mid_hour_does_not_shrink_the_oldest_hour(
 
 def test_a_backlog_recorded_later_than_the_kiosks_clock_has_no_age_at_the_centre(
         centre: tuple[CentralServer, Enrolled], tmp_path: Path) -> None:
-    """A kiosk scanned an entry it could not send, then its clock went back a day (a flat
-    RTC battery, NTP stepping it back). Its report said the entry was 0 s old, and the
-    centre read the backlog as fresh, the kiosk that most needs the old-backlog rule. How
-    old it is cannot be told on that clock (:func:`kiosk.clock.age_of`): the report says
-    null, as for no backlog, beside ``pending``, and the centre keeps it, flags the kiosk's
-    clock (the offset it measures) and no backlog, and makes its reports all the same."""
+    """A kiosk scanned an entry it could not send, was restarted, and its clock went back a
+    day (a flat RTC battery, NTP stepping it back). Its report said the entry was 0 s old,
+    and the centre read the backlog as fresh, the kiosk that most needs the old-backlog
+    rule. How old it is cannot be told on that clock (:func:`kiosk.clock.age_of`), nor, in
+    an earlier boot, on the monotonic one: the report says null, as for no backlog, beside
+    ``pending``, and the centre keeps it, flags the kiosk's clock (the offset it measures)
+    and no backlog, and makes its reports all the same."""
     server, kiosk = centre
-    store = _kiosk_store(tmp_path, pending=1, refused=0)
+    store = _kiosk_store(tmp_path, pending=1, refused=0, boot="before-the-restart")
     its_clock = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     report = health_report(store, now=its_clock)
     store.close()

@@ -365,7 +365,8 @@ def test_a_points_latest_scans_are_those_made_last_whatever_a_kiosk_clock_said(
 
 def report_health(centre: Centre, tmp_path: Path, kiosk_id: str, *, scans: int,
                   clock_set_back: float) -> None:
-    """A kiosk at BP-BL-002 scans ``scans`` people into a real store, then its clock is set
+    """A kiosk at BP-BL-002 scans ``scans`` people into a real store, then is restarted
+    (the entries' age is not told by the monotonic clock of a boot since), its clock is set
     back ``clock_set_back`` seconds and it sends its health report, timed by that clock."""
     import datetime as dt
 
@@ -382,6 +383,7 @@ def report_health(centre: Centre, tmp_path: Path, kiosk_id: str, *, scans: int,
     try:
         pipeline = Pipeline(store, Policy(checkpoint_id="BP-BL-002", kiosk_id=kiosk_id,
                                           duplicate_policy="allow"))
+        pipeline.boot_id = "before-the-restart"
         for i in range(scans):
             pipeline.submit(Scan(payload=cccd(900 + i), device_id="serial-1", lane="in",
                                  source="serial"))

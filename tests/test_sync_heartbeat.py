@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
+from pathlib import Path
 
 from kiosk import config as config_mod
 from kiosk.app import Kiosk
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan, Status
+from kiosk.store import Store
+from kiosk.sync import protocol
+from kiosk.sync.heartbeat import health_report
 from kiosk.sync.worker import SyncWorker
 from tests.sync_support import fill_backlog, wait_until, write_config
 
@@ -103,3 +110,53 @@ def test_a_batchs_report_is_as_of_its_sent_at(central, kiosk_id, tmp_path):
     sent_at = protocol.parse_time(received_at) - dt.timedelta(
         seconds=report["clock_offset_seconds"])
     assert abs(report["oldest_pending_seconds"] - (sent_at - oldest).total_seconds()) < 2e-6
+
+
+def _recorded_at(path: Path, wall_time: float, boot: str | None = None) -> tuple[Store, Scan]:
+    """A real store holding one pending entry, recorded through the pipeline at ``wall_time``
+    on the kiosk's clock, in ``boot`` (else the running boot)."""
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k1",
+                                      duplicate_policy="allow"))
+    if boot is not None:
+        pipeline.boot_id = boot
+    scan = Scan(payload="001099012345|123456789|Lê Thị Hoa|01021990|Nữ|Số 1 Phố Huế|"
+                        "10102021".encode(), device_id="serial-1", lane="in", source="serial",
+                wall_time=wall_time)
+    assert pipeline.submit(scan).status is Status.ACCEPTED
+    return store, scan
+
+
+def test_a_backlog_recorded_while_the_clock_ran_ahead_is_aged_by_the_boots_monotonic_clock(
+        tmp_path):
+    """The kiosk's clock ran 3 h ahead while it recorded an entry it could not send, then the
+    technician set it right. On the wall clock the entry is recorded later than now and has
+    no age, and the latest batch's offset, right again, raises no clock alert at the centre:
+    a stuck backlog went unflagged until the wall clock passed it. Recorded in the running
+    boot, its age is told by the monotonic clock; an entry of an earlier boot has none."""
+    ahead = time.time() + 3 * 3600
+    store, scan = _recorded_at(tmp_path / "kiosk.db", ahead)
+    time.sleep(0.2)
+    before = time.monotonic_ns()
+    report = protocol.validate_health(health_report(store, now=dt.datetime.now(dt.UTC)))
+    after = time.monotonic_ns()
+    store.close()
+    assert report.pending == 1
+    assert (before - scan.monotonic_ns) / 1e9 <= report.oldest_pending_seconds \
+        <= (after - scan.monotonic_ns) / 1e9
+    assert report.oldest_pending_seconds >= 0.2
+
+    store, _ = _recorded_at(tmp_path / "earlier-boot.db", ahead, boot="an-earlier-boot")
+    report = protocol.validate_health(health_report(store, now=dt.datetime.now(dt.UTC)))
+    store.close()
+    assert (report.pending, report.oldest_pending_seconds) == (1, None)
+
+
+def test_a_backlog_the_wall_clock_can_age_keeps_that_age(tmp_path):
+    """The monotonic clock stops while the kiosk is suspended: an entry recorded 2 h ago in
+    the running boot, the kiosk asleep since, is 2 h old, not the seconds it was awake."""
+    now = dt.datetime.now(dt.UTC)
+    store, _ = _recorded_at(tmp_path / "kiosk.db", now.timestamp() - 7200)
+    report = health_report(store, now=now)
+    store.close()
+    assert abs(report["oldest_pending_seconds"] - 7200) < 1e-3
