@@ -659,7 +659,7 @@ class Health(msgspec.Struct, forbid_unknown_fields=True):
     """Age of the oldest of them on the kiosk's clock; null when none is pending, or when it
     is later than the kiosk's clock reads (:func:`kiosk.clock.age_of`: its age is unknown,
     never sent as 0, which would call a backlog stuck since a clock went back fresh) and was
-    recorded before the kiosk's last start (in the running boot its monotonic clock tells
+    recorded before the machine last started (in the running boot its monotonic clock tells
     it: :func:`kiosk.sync.heartbeat.health_report`)."""
     rejected: Count
     """Entries the centre rejected, held in the kiosk's quarantine."""
