@@ -1978,13 +1978,15 @@ _REPORT_COLUMNS: dict[str, tuple[str, str]] = {
     "detail": ("Chi tiết", "Detail"), "last_seen_at": ("Liên lạc lần cuối", "Last heard from"),
     "day": ("Ngày", "Day"), "entries": ("Số bản ghi", "Entries"),
     "days_scanned": ("Số ngày có quét", "Days scanning"), "metric": ("Chỉ tiêu", "Measure"),
-    "value": ("Giá trị", "Value"),
+    "value": ("Giá trị", "Value"), "pending": _DASHBOARD["col.pending"],
+    "oldest_pending": _DASHBOARD["col.oldest"],
 }
 _TABLE_TITLES = {  # report_formats' Vietnamese section titles in English
     "Tổng hợp": "Summary", "Theo huyện": "By district", "Theo loại địa điểm": "By kind of place",
     "Theo giờ": "By hour", "Theo điểm": "By point", "Nơi không quét": "Places not scanning",
     "Nơi quét sai": "Places scanning wrongly", "Máy chưa gửi đủ": "Kiosks not heard from",
     "Bản ghi đến muộn": "Late entries", "Theo ngày": "By day",
+    "Máy chờ gửi không rõ bao lâu": "Kiosks with a backlog of unknown age",
 }
 CATALOGUE.update({f"web.{key}": words for key, words in _DASHBOARD.items()})
 CATALOGUE.update({f"web.column.{key}": words for key, words in _REPORT_COLUMNS.items()})

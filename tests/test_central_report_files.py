@@ -40,7 +40,8 @@ def test_xlsx_has_vietnamese_headers_typed_cells_and_no_formulas(tmp_path: Path)
     book = load_workbook(io.BytesIO(report_formats.render(report, "xlsx")))
     assert book.sheetnames == ["Tổng hợp", "Theo huyện", "Theo loại địa điểm", "Theo giờ",
                                "Theo điểm", "Nơi không quét", "Nơi quét sai",
-                               "Máy chưa gửi đủ", "Bản ghi đến muộn"]
+                               "Máy chưa gửi đủ", "Bản ghi đến muộn",
+                               "Máy chờ gửi không rõ bao lâu"]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2", sheet.title
         assert all(cell.font.b for cell in sheet[1])

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from central_support import batch, central, enrol, kiosk_entries
+from openpyxl import load_workbook
 from selenium.webdriver.common.by import By
 from web_support import (
     PASSWORD,
@@ -426,3 +429,87 @@ def test_a_backlog_of_unknown_age_reads_as_unknown_not_as_an_empty_outbox(
         "kiosk-bl2-empty": "–"}
     hour = chrome.find_element(By.ID, "kiosk-kiosk-bl2-hour").text
     assert hour.count("Kiosk clock off") == 2 and "Backlog older" not in hour  # one alert
+
+
+def test_the_daily_report_names_a_backlog_of_unknown_age_in_the_kiosks_pages_words(
+        centre: Centre, chrome, tmp_path: Path) -> None:
+    """Two kiosks' clocks read earlier than their waiting entries, one an hour behind (the
+    centre flags its clock), one a minute. Staff reading the daily report learn of both
+    backlogs, which no other line of it shows: its page (in both languages, as the Kiosks
+    page words that age), its CSV and XLSX downloads and the CLI's file (in Vietnamese,
+    naming the clock alert as the report's sheet of problems words it) and its JSON (the
+    code of those words) list each with its entries waiting. A kiosk with nothing waiting,
+    or whose backlog has an age, is not listed; a district officer sees their district's
+    only."""
+    report_health(centre, tmp_path, "kiosk-dr-hour", scans=2, clock_set_back=3600)
+    report_health(centre, tmp_path, "kiosk-dr-minute", scans=1, clock_set_back=60)
+    report_health(centre, tmp_path, "kiosk-dr-empty", scans=0, clock_set_back=0)
+    report_health(centre, tmp_path, "kiosk-dr-aged", scans=1, clock_set_back=0)
+    mine = ("kiosk-dr-hour", "kiosk-dr-minute", "kiosk-dr-empty", "kiosk-dr-aged")
+
+    log_in(chrome, centre.url, "admin1")
+    today = chrome.find_element(By.TAG_NAME, "h1").text.split()[-1]
+    listed, kiosks_page = {}, {}
+    for lang, title in (("vi", "Máy chờ gửi không rõ bao lâu"),
+                        ("en", "Kiosks with a backlog of unknown age")):
+        chrome.get(f"{centre.url}/lang/{lang}?next=/reports?date={today}")
+        rows = chrome.find_elements(By.XPATH, f"//h2[.='{title}']/following-sibling::div[1]"
+                                              f"//tr[td]")
+        cells = [[td.text for td in row.find_elements(By.TAG_NAME, "td")] for row in rows]
+        listed[lang] = {c[0]: (c[1], c[5], c[6]) for c in cells if c[0] in mine}
+        chrome.get(f"{centre.url}/checkpoints/BP-BL-002")
+        kiosks_page[lang] = {kiosk: chrome.find_element(By.ID, f"kiosk-{kiosk}").find_elements(
+            By.TAG_NAME, "td")[7].text for kiosk in mine}
+    assert listed["vi"] == {
+        "kiosk-dr-hour": ("BP-BL-002", "2", "không rõ (đồng hồ máy chậm hơn giờ ghi của bản ghi "
+                                            "chờ gửi: xem “Đồng hồ máy lệch”)"),
+        "kiosk-dr-minute": ("BP-BL-002", "1", "không rõ (đồng hồ máy chậm hơn giờ ghi của bản "
+                                              "ghi chờ gửi)")}
+    assert listed["en"] == {
+        "kiosk-dr-hour": ("BP-BL-002", "2", "unknown (the kiosk's clock is behind its entries: "
+                                            "see “Kiosk clock off”)"),
+        "kiosk-dr-minute": ("BP-BL-002", "1", "unknown (the kiosk's clock is behind its "
+                                              "entries)")}
+    for lang in ("vi", "en"):
+        assert {k: age for k, (_, _, age) in listed[lang].items()} == {
+            k: kiosks_page[lang][k] for k in ("kiosk-dr-hour", "kiosk-dr-minute")}
+
+    cookies = {c["name"]: c["value"] for c in chrome.get_cookies()}
+    api = httpx.get(centre.url + "/api/v1/reports/daily", params={"date": today},
+                    cookies=cookies).json()
+    assert [(r["kiosk_id"], r["pending"], r["oldest_pending"])
+            for r in api["completeness"]["kiosks_backlog_age_unknown"] if r["kiosk_id"] in mine
+            ] == [("kiosk-dr-hour", 2, "unknown_clock_off"), ("kiosk-dr-minute", 1, "unknown")]
+    assert [r["problem"] for r in api["scanning_wrongly"] if r.get("kiosk_id") in mine] == [
+        "clock_off"]  # the alert the hour's words name, and no second one
+
+    sheet_words = [
+        ["kiosk-dr-hour", "BP-BL-002", "2", "không rõ (đồng hồ máy chậm hơn giờ ghi của bản ghi "
+                                            "chờ gửi: xem “Đồng hồ máy lệch quá 2 phút”)"],
+        ["kiosk-dr-minute", "BP-BL-002", "1", "không rõ (đồng hồ máy chậm hơn giờ ghi của bản "
+                                              "ghi chờ gửi)"]]
+    chrome.get(f"{centre.url}/reports?date={today}")
+    downloaded = httpx.get(chrome.find_element(By.ID, "csv").get_attribute("href"),
+                           cookies=cookies)
+    central("report", "daily", "--date", today, "--format", "csv", "-o",
+            str(tmp_path / "cli.csv"), "--db", centre.db)
+    assert downloaded.content == (tmp_path / "cli.csv").read_bytes()
+    section = downloaded.content.decode("utf-8-sig").split(
+        "# Máy chờ gửi không rõ bao lâu\r\n")[1].split("\r\n\r\n")[0]
+    table = list(csv.reader(io.StringIO(section)))
+    assert table[0] == ["Mã máy", "Mã điểm", "Tên điểm", "Huyện", "Loại địa điểm", "Chờ gửi",
+                        "Chờ lâu nhất"]
+    assert [[r[0], r[1], r[5], r[6]] for r in table[1:] if r[0] in mine] == sheet_words
+    book = load_workbook(io.BytesIO(httpx.get(
+        chrome.find_element(By.ID, "xlsx").get_attribute("href"), cookies=cookies).content))
+    sheet = [[cell.value for cell in row] for row in book["Máy chờ gửi không rõ bao lâu"]]
+    assert sheet[0] == table[0]
+    assert [[r[0], r[1], str(r[5]), r[6]] for r in sheet[1:] if r[0] in mine] == sheet_words
+
+    chrome.delete_all_cookies()  # Đồng Xoài's officer: Bình Long's kiosks are not theirs
+    log_in(chrome, centre.url, "dx.officer")
+    cookies = {c["name"]: c["value"] for c in chrome.get_cookies()}
+    assert httpx.get(f"{centre.url}/reports?date={today}", cookies=cookies).status_code == 200
+    api = httpx.get(centre.url + "/api/v1/reports/daily", params={"date": today},
+                    cookies=cookies).json()
+    assert api["completeness"]["kiosks_backlog_age_unknown"] == []

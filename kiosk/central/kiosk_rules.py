@@ -7,6 +7,8 @@ What they do with it differs, and legitimately: the dashboard shows each kiosk a
 keys of ``problem.*`` texts; the report is about a day D, files a silent kiosk under "not
 scanning" and the others under "scanning wrongly", each with a detail, and adds one problem
 of its own, a revoked kiosk that tried to upload on or after D (``revoked_still_trying``).
+A backlog whose age is unknown is no problem of either, but both name it in the same words
+(:func:`unknown_backlog_age`).
 """
 
 from __future__ import annotations
@@ -44,3 +46,14 @@ def kiosk_problems(last_seen_at: str | None, clock_offset: float | None,
     if oldest_pending_seconds is not None and oldest_pending_seconds > BACKLOG_MAX_SECONDS:
         problems.append("old_backlog")
     return problems
+
+
+def unknown_backlog_age(pending: int | None, oldest_pending_seconds: float | None,
+                        problems: list[str]) -> str | None:
+    """How a kiosk's backlog of unknown age is worded, as the key of a ``kiosks.oldest_*``
+    text: ``unknown_clock_off`` (entries pending, a null age, and its clock flagged among
+    ``problems``: the words name that alert), ``unknown`` (its clock not flagged), or None
+    (nothing pending, or an age known)."""
+    if not pending or oldest_pending_seconds is not None:
+        return None
+    return "unknown_clock_off" if "clock_off" in problems else "unknown"

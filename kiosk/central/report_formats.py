@@ -19,6 +19,7 @@ from kiosk.central import sheets
 from kiosk.central.localdays import parse_utc
 from kiosk.central.registry import KIND_LABELS
 from kiosk.exports import neutralise
+from kiosk.messages import text
 
 LABELS = {
     "checkpoint_id": "Mã điểm", "name": "Tên điểm", "district": "Huyện",
@@ -30,7 +31,8 @@ LABELS = {
     "late_entries": "Bản ghi đến muộn", "hour": "Giờ", "problem": "Vấn đề",
     "kiosk_id": "Mã máy", "detail": "Chi tiết", "last_seen_at": "Liên lạc lần cuối",
     "day": "Ngày", "entries": "Số bản ghi", "days_scanned": "Số ngày có quét",
-    "metric": "Chỉ tiêu", "value": "Giá trị",
+    "metric": "Chỉ tiêu", "value": "Giá trị", "pending": text("web.col.pending"),
+    "oldest_pending": text("web.col.oldest"),
 }
 NOT_DERIVED = {
     "pending_entries": "Bản ghi chưa tính vào số người (đang xử lý)",
@@ -83,6 +85,9 @@ def tables(report: dict[str, Any]) -> list[Table]:
             Table("Máy chưa gửi đủ", ("kiosk_id", *_PLACE, "last_seen_at"),
                   done["kiosks_not_heard_since_day_end"]),
             Table("Bản ghi đến muộn", ("day", "entries"), done["late_entries"]),
+            Table("Máy chờ gửi không rõ bao lâu", ("kiosk_id", *_PLACE, "pending",
+                                                    "oldest_pending"),
+                  done["kiosks_backlog_age_unknown"]),
         ]
     measures = ("scans", "ins", "outs", "manual", "refused")
     return [
@@ -118,7 +123,8 @@ def _sheets(report: dict[str, Any]) -> list[sheets.Sheet]:
 
 def _cell(key: str, value: Any, zone: ZoneInfo) -> Any:
     """A value as a spreadsheet cell: numbers stay numbers, days become dates, UTC times
-    local date-times, codes their Vietnamese label, other text neutralised."""
+    local date-times, codes their Vietnamese label (an unknown backlog age the dashboard's
+    words, naming the clock alert as :data:`PROBLEMS` does), other text neutralised."""
     if value is None:
         return None
     if key == "set_up":
@@ -131,6 +137,8 @@ def _cell(key: str, value: Any, zone: ZoneInfo) -> Any:
         value = KIND_LABELS.get(value, value)
     elif key == "problem":
         value = PROBLEMS.get(value, value)
+    elif key == "oldest_pending":
+        value = text(f"web.kiosks.oldest_{value}", alert=PROBLEMS["clock_off"])
     if isinstance(value, bool | str):
         return neutralise(str(value))
     return value

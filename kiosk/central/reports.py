@@ -21,6 +21,10 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
   problems (silent, clock off, old backlog) are the dashboard's, by one rule
   (:mod:`kiosk.central.kiosk_rules`).
 - *Late arrivals*: entries of earlier days that reached the centre during D.
+- *Backlogs of unknown age*: kiosks whose latest health report has entries pending with a
+  null age (its clock reads earlier than the oldest): no problem (a clock behind is
+  ``clock_off`` already), but some may be of D, so they are listed, their age worded as on
+  the dashboard's kiosk list (:func:`kiosk.central.kiosk_rules.unknown_backlog_age`).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.central import derivation, people, registry
-from kiosk.central.kiosk_rules import kiosk_problems, not_heard_since
+from kiosk.central.kiosk_rules import kiosk_problems, not_heard_since, unknown_backlog_age
 from kiosk.central.localdays import parse_utc
 from kiosk.central.registry import Checkpoint
 from kiosk.central.storage import Kiosk, Storage
@@ -210,7 +214,7 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
 
     day_end = calendar.end(day)
     active_kiosks = [k for k in snap.kiosks if k.active]
-    silent, kiosks_wrong = _kiosk_problems(snap, active_kiosks, now)
+    silent, kiosks_wrong, unknown_age = _kiosk_problems(snap, active_kiosks, now)
     not_scanning = [{**snap.describe(p.id), "problem": "no_scan_7_days",
                      "detail": f"set up {p.set_up_on}"}
                     for p in sorted(set_up, key=lambda p: p.id) if p.id not in active]
@@ -244,6 +248,7 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
                 if parse_utc(k.created_at) < day_end
                 and not_heard_since(k.last_seen_at, day_end)],
             "late_entries": [{"day": x, "entries": n} for x, n in sorted(late.items())],
+            "kiosks_backlog_age_unknown": unknown_age,
         },
     }
 
@@ -286,16 +291,23 @@ def _scanning_wrongly(snap: Snapshot, today: dict[str, Counts], refused: Counter
 
 
 def _kiosk_problems(snap: Snapshot, active: list[Kiosk], now: dt.datetime
-                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """The active kiosks' problems as of ``now`` (the dashboard's rule), each with a detail:
     (the silent ones, for "not scanning"; clock off and old backlogs, for "scanning
-    wrongly")."""
-    silent, wrong = [], []
+    wrongly"; the backlogs of unknown age, for "completeness", with the key of their words:
+    no problem, but entries of the day may be among them)."""
+    silent, wrong, unknown_age = [], [], []
     for kiosk in active:
         where = snap.describe(kiosk.checkpoint_id)
         offset = kiosk.last_clock_offset
-        backlog = snap.health.get(kiosk.id, {}).get("oldest_pending_seconds")
-        for problem in kiosk_problems(kiosk.last_seen_at, offset, backlog, now):
+        health = snap.health.get(kiosk.id, {})
+        backlog = health.get("oldest_pending_seconds")
+        problems = kiosk_problems(kiosk.last_seen_at, offset, backlog, now)
+        age = unknown_backlog_age(health.get("pending"), backlog, problems)
+        if age is not None:
+            unknown_age.append({"kiosk_id": kiosk.id, **where, "pending": health["pending"],
+                                "oldest_pending": age})
+        for problem in problems:
             if problem == "kiosk_silent_24h":
                 silent.append({**where, "problem": problem, "kiosk_id": kiosk.id,
                                "detail": f"last seen {kiosk.last_seen_at or 'never'}"})
@@ -303,7 +315,7 @@ def _kiosk_problems(snap: Snapshot, active: list[Kiosk], now: dt.datetime
                 wrong.append({**where, "kiosk_id": kiosk.id, "problem": problem,
                               "detail": f"{offset:+.0f} s" if problem == "clock_off" else
                               f"oldest pending entry {backlog / 3600:.0f} h old"})
-    return silent, wrong
+    return silent, wrong, unknown_age
 
 
 def _revoked_still_trying(snap: Snapshot, day_start: dt.datetime) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from kiosk.central.kiosk_rules import kiosk_problems
+from kiosk.central.kiosk_rules import kiosk_problems, unknown_backlog_age
 from kiosk.central.storage import Storage
 
 _SELECT = (
@@ -26,8 +26,9 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
                district: str | None = None, now: dt.datetime | None = None
                ) -> list[dict[str, Any]]:
     """Kiosks (of one checkpoint, or of one district), each with ``problems`` (keys of
-    ``problem.*`` texts; none for a revoked kiosk) and ``devices`` as a list of (name,
-    state)."""
+    ``problem.*`` texts; none for a revoked kiosk), ``oldest_pending`` (how a backlog of
+    unknown age is worded, as in the daily report; else None) and ``devices`` as a list of
+    (name, state)."""
     sql, params = _SELECT, []
     if checkpoint_id is not None:
         sql += " WHERE k.checkpoint_id = $1"
@@ -45,6 +46,9 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
         row["devices"] = _device_states(devices)
         row["problems"] = [] if row["revoked_at"] is not None else kiosk_problems(
             row["last_seen_at"], row["clock_offset"], row["oldest_pending_seconds"], now)
+        row["oldest_pending"] = unknown_backlog_age(row["pending"],
+                                                    row["oldest_pending_seconds"],
+                                                    row["problems"])
         rows.append(row)
     return rows
 

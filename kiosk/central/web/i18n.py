@@ -32,9 +32,12 @@ class Translator:
         return messages.text(code, self.lang) if code in messages.CATALOGUE else vietnamese
 
     def cell(self, key: str, value: Any) -> str:
-        """A report's value as this language writes it (numbers, ratios, codes)."""
+        """A report's value as this language writes it (numbers, ratios, codes; an unknown
+        backlog age as the kiosk list words it, naming the clock alert)."""
         if value is None:
             return "–"
+        if key == "oldest_pending":
+            return self(f"kiosks.oldest_{value}", alert=self("problem.clock_off"))
         if key in ("adoption_ratio", "manual_share", "refused_share"):
             return self.pct(value)
         if isinstance(value, bool):

@@ -26,7 +26,10 @@ def for_district(report: dict[str, Any], district: str | None) -> dict[str, Any]
             "kiosks_not_heard_since_day_end": [
                 row for row in report["completeness"]["kiosks_not_heard_since_day_end"]
                 if row.get("district") == district],
-            "late_entries": []}
+            "late_entries": [],
+            "kiosks_backlog_age_unknown": [
+                row for row in report["completeness"]["kiosks_backlog_age_unknown"]
+                if row.get("district") == district]}
     row = scoped["by_district"][0] if scoped["by_district"] else {}
     points = scoped["by_point"]
     summary = {key: row.get(key, 0) for key in report["summary"]
