@@ -1305,11 +1305,10 @@ class Store:
         young = (ids.boot_id(), (time.monotonic_ns() if now_monotonic_ns is None
                                  else now_monotonic_ns) - retention_days * 86400 * 10**9)
         removed, rows, after = 0, 16, ("", "")
-        with self.lock:
-            automatic = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-            self.conn.execute("PRAGMA wal_autocheckpoint=0")
-        checkpointer = Checkpointer(self.path)
+        checkpointer = Checkpointer(self.path)  # before the bound is off: it may not open
         try:
+            with self.lock:
+                self.conn.execute("PRAGMA wal_autocheckpoint=0")
             while not (stop and stop.is_set()):
                 self._wait_for_quiet(stop)
                 started = time.perf_counter()
@@ -1339,7 +1338,7 @@ class Store:
                         break
         finally:
             with self.lock:
-                self.conn.execute(f"PRAGMA wal_autocheckpoint={int(automatic)}")
+                self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT_PAGES}")
             checkpointer.close()
         if removed:
             self.audit("system", "retention.purge", {"removed": removed, "before": cutoff})

@@ -297,3 +297,29 @@ def test_a_scan_is_accepted_when_no_thread_can_be_started_for_the_upkeep(tmp_pat
     assert entry in [e["id"] for e in store.entries()]
     wait_for(lambda: not unindexed(store), seconds=5)
     store.close()
+
+
+def test_a_purge_that_cannot_open_its_checkpoint_connection_keeps_the_log_bound(tmp_path):
+    """The purge turns the writer's automatic checkpoint off while it runs. The store moved
+    away under the kiosk, its checkpoint connection cannot be opened (it makes no empty
+    store there): that purge fails, and the next, the store back, puts the store's own bound
+    back, not the 0 the failed one left (the log would grow without bound until restart)."""
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    moved = path.rename(tmp_path / "moved.db")
+    try:
+        store.purge(retention_days=21)
+    except sqlite3.OperationalError as exc:
+        assert "unable to open database file" in str(exc)
+    else:
+        raise AssertionError("the purge found a store where there is none")
+    assert not path.exists()
+    moved.rename(path)
+    with store.lock:
+        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (
+            upkeep.WAL_LIMIT_PAGES,)
+    assert store.purge(retention_days=21) == 0
+    with store.lock:
+        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (
+            upkeep.WAL_LIMIT_PAGES,)
+    store.close()
