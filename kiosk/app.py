@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.certificates.verdicts import Checker
-from kiosk.config import Config, ConfigError
-from kiosk.messages import WordedError, os_reason
+from kiosk.config import Config, ConfigError, resolved
+from kiosk.messages import WordedError
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.store import Store, StoreError
 
@@ -61,13 +61,8 @@ def link_key(config: Config) -> tuple[object, ...]:
 
 def store_file_of(config: Config) -> Path:
     """The file ``[store] path`` names (links followed, a relative path as SQLite takes it).
-    A path that loops is a ConfigError in the words the enrolment's check uses for it:
-    ``resolve`` raises a bare RuntimeError there, which a front end would show untranslated."""
-    try:
-        return config.store_path.resolve()
-    except RuntimeError as exc:
-        raise ConfigError("config.not_writable", path=config.store_path,
-                          reason=os_reason(exc)) from None
+    A path that loops is a ConfigError, in the words the enrolment's check uses for it."""
+    return resolved(config.store_path)
 
 
 class KioskStopping(WordedError, RuntimeError):

@@ -249,6 +249,16 @@ def _unreadable(path: Path, exc: OSError) -> ConfigError:
     return ConfigError(code, path=path, reason=os_reason(exc))
 
 
+def resolved(path: Path) -> Path:
+    """``path`` with its links followed (a relative one from the working folder). A link
+    that loops back on itself is a ConfigError naming the path: ``resolve`` raises a bare
+    RuntimeError there, whose English a front end would show untranslated."""
+    try:
+        return path.resolve()
+    except RuntimeError:
+        raise ConfigError("config.path_loops", path=path) from None
+
+
 def stated_language(path: str | Path) -> str | None:
     """The ``kiosk.language`` a file states even when it is refused for something else:
     the language to word its refusal in; None when it states none that can be read."""

@@ -1208,6 +1208,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the owner of the file or of its folder"),
     "config.not_writable": ("{path}: không ghi được vào thư mục của tệp ({reason})",
                             "{path}: cannot write in the file's folder ({reason})"),
+    "config.path_loops": ("{path}: đường dẫn đi qua một liên kết vòng (trỏ ngược về chính nó)",
+                          "{path}: the path leads through a link that loops back on itself"),
     "config.too_big": ("{path}: quá lớn ({size} byte; tệp cấu hình tối đa {limit} byte)",
                        "{path}: too big ({size} bytes; a config is at most {limit} bytes)"),
     "config.in_file": ("{file}: {problem}", "{file}: {problem}"),

@@ -227,9 +227,9 @@ def test_a_store_path_that_loops_is_refused_in_words_and_the_kiosk_goes_on(tmp_p
             kiosk.apply(looped)
 
         assert refused.value.text("en") == (
-            f"{loop}: cannot write in the file's folder (Symlink loop from '{loop}')")
+            f"{loop}: the path leads through a link that loops back on itself")
         assert refused.value.text("vi") == (
-            f"{loop}: không ghi được vào thư mục của tệp (Symlink loop from '{loop}')")
+            f"{loop}: đường dẫn đi qua một liên kết vòng (trỏ ngược về chính nó)")
         assert kiosk.config is config
         assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
         pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner

@@ -279,8 +279,8 @@ def test_kiosk_refuses_to_start_on_a_store_path_that_loops_as_a_config_error(tmp
         capture_output=True, text=True, timeout=60, cwd=tmp_path, stdin=subprocess.DEVNULL,
     )
     assert proc.returncode == 2, proc.stderr[-600:]
-    assert proc.stderr == (f"lỗi cấu hình: {loop}: không ghi được vào thư mục của tệp "
-                           f"(Symlink loop from '{loop}')\n")
+    assert proc.stderr == (f"lỗi cấu hình: {loop}: đường dẫn đi qua một liên kết vòng "
+                           "(trỏ ngược về chính nó)\n")
 
 
 def test_the_file_becomes_frozen_typed_values_with_every_default_filled(tmp_path):

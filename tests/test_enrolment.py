@@ -424,13 +424,16 @@ def test_a_token_folder_enrol_may_not_write_in_is_refused_before_the_code_is_spe
                        "(move it away, or choose another file with `kiosk enrol --token-file`)"),
     (os.mkfifo, "vi", "đây là một ống có tên, FIFO, không phải tệp: không ghi được mã đồng bộ "
                       "vào đó (dời nó đi, hoặc chọn tệp khác bằng `kiosk enrol --token-file`)"),
-], ids=["a directory", "a named pipe"])
+    (lambda path: path.symlink_to(path.name), "vi",
+     "đường dẫn đi qua một liên kết vòng (trỏ ngược về chính nó)"),
+], ids=["a directory", "a named pipe", "a link that loops"])
 def test_a_token_path_that_is_no_file_is_refused_before_the_code_is_spent(
         centre, tmp_path, make, language, said):
     """The token is renamed onto its path after the exchange: onto a folder that fails once
     the code is spent; a named pipe (or, as root, a device node) would silently be replaced
-    by it. Either is named first, in the config's language, exit 2, and left as it is; the
-    same code enrols once the path is free."""
+    by it; a link that loops back on itself cannot be followed to a file at all. Each is
+    named first, in the config's language, exit 2, and left as it is; the same code enrols
+    once the path is free."""
     code = add_with_qr(centre.db, "lane-12", tmp_path / "q.png", centre.url)["code"]
     config = kiosk_config(tmp_path)
     config.write_text(config.read_text(encoding="utf-8").replace(

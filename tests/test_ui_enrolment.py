@@ -352,7 +352,7 @@ def test_a_token_path_the_kiosk_cannot_follow_is_a_local_problem_not_the_centres
 
     qtbot.waitUntil(lambda: not screen.enrol.busy, timeout=20000)
     assert screen.enrol.status.text() == (
-        f"{token}: cannot write in the file's folder (Symlink loop from '{token}')")
+        f"{token}: the path leads through a link that loops back on itself")
     assert window.kiosk.sync is None
 
     token.unlink()

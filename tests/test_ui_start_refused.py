@@ -52,8 +52,8 @@ def test_a_store_path_that_loops_is_a_config_error_box_and_exit_2(tmp_path: Path
     code, boxes = boxes_shown_by(lambda: run_ui(config))
 
     assert code == EXIT_USAGE == 2
-    assert boxes == [f"config error: {loop}: cannot write in the file's folder "
-                     f"(Symlink loop from '{loop}')"]
+    assert boxes == [f"config error: {loop}: the path leads through a link that loops "
+                     "back on itself"]
 
 
 def test_a_store_that_is_no_database_is_a_store_error_box_and_exit_3(tmp_path: Path,

@@ -67,10 +67,7 @@ def preflight(config_path: Path, code: EnrolmentCode,
 
     config_path = Path(config_path)
     token_path = _token_path(config_path, token_path)
-    try:  # resolve(): RuntimeError on a symlink loop
-        settings = _settings(code, code.kiosk_id, code.checkpoint_id, token_path)
-    except RuntimeError as exc:
-        raise _not_usable(token_path, exc) from None
+    settings = _settings(code, code.kiosk_id, code.checkpoint_id, token_path)
     text, edited = settings_text(config_path, settings)  # its read words its own failures
     try:
         check(edited, config_path)
@@ -92,7 +89,7 @@ def preflight(config_path: Path, code: EnrolmentCode,
         return None
 
 
-def _not_usable(path: Path, exc: OSError | RuntimeError) -> config_mod.ConfigError:
+def _not_usable(path: Path, exc: OSError) -> config_mod.ConfigError:
     """A path the preflight cannot follow, worded as :func:`kiosk.config.read_text` words a
     config it cannot open: a local problem, found before the centre is asked."""
     code = "config.no_permission" if isinstance(exc, PermissionError) else "config.not_writable"
@@ -126,7 +123,7 @@ def _settings(code: EnrolmentCode, kiosk_id: str, checkpoint_id: str,
     """What an enrolment sets in config.toml."""
     return {"kiosk": {"id": kiosk_id, "checkpoint_id": checkpoint_id},
             "sync": {"enabled": True, "server_url": code.server_url, "token": "",
-                     "token_file": str(token_path.resolve())}}
+                     "token_file": str(config_mod.resolved(token_path))}}
 
 
 def exchange(code: EnrolmentCode, keys: KioskKeys | None) -> dict:
