@@ -6,6 +6,7 @@ bar is checked both on a pseudo-terminal and in a log (pipe).
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import os
 import sqlite3
@@ -186,6 +187,63 @@ def test_status_takes_a_damaged_saved_clock_offset_as_unknown(tmp_path):
         "clock_offset_seconds"] is None
     out = sync(config, "status", "--offline").stdout
     assert "Pending                  0" in out and "Kiosk clock offset" not in out
+
+
+@pytest.fixture
+def process_zone_not_utc(monkeypatch):
+    """The process's own zone is Asia/Ho_Chi_Minh (restored afterwards): a time read without
+    an offset cannot pass for UTC by chance (the zone file of the ``tzdata`` package)."""
+    path = importlib.resources.files("tzdata.zoneinfo").joinpath("Asia/Ho_Chi_Minh")
+    monkeypatch.setenv("TZ", f":{path}")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_status_reads_damaged_saved_times_as_the_sync_worker_does(tmp_path,
+                                                                 process_zone_not_utc):
+    """A saved time that is no time (a damaged row) is taken as absent, and logged; one
+    saved without an offset (a hand edit) is taken as UTC, as every saved time is. The
+    status still answers, worded, with the times the sync worker starts from."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-times",
+                          server_url="http://127.0.0.1:9", token="t")
+    Store(tmp_path / "kiosk.db").close()
+    damaged_meta(tmp_path / "kiosk.db", "sync.last_error", "'centre unreachable'")
+    for key in ("sync.last_success", "sync.last_error_at"):
+        damaged_meta(tmp_path / "kiosk.db", key, "'not a date'")
+    naive = "'2026-01-01T00:00:00'"  # 07:00 in Asia/Ho_Chi_Minh, the kiosk's zone
+
+    for damaged, hand_edited in (("sync.last_success", "sync.last_error_at"),
+                                 ("sync.last_error_at", "sync.last_success")):
+        with sqlite3.connect(tmp_path / "kiosk.db") as db:
+            db.execute(f"UPDATE meta SET value = 'not a date' WHERE key = '{damaged}'")
+            db.execute(f"UPDATE meta SET value = {naive} WHERE key = '{hand_edited}'")
+        db.close()
+        proc = sync(config, "status", "--offline")
+        lines = {line[:25].strip(): line[25:] for line in proc.stdout.splitlines()}
+        as_utc = "2026-01-01 07:00:00 ("
+        if damaged == "sync.last_success":
+            assert lines["Last success"] == "never"
+            assert lines["Last error"].startswith(as_utc)
+            assert lines["Last error"].endswith(" ago): centre unreachable")
+        else:
+            assert lines["Last success"].startswith(as_utc)
+            assert lines["Last success"].endswith(" ago)")
+            assert lines["Last error"] == "never: centre unreachable"
+        assert (f"sync: saved {damaged} unreadable ('not a date': Invalid isoformat string: "
+                "'not a date'), taken as absent") in proc.stderr
+        report = json.loads(sync(config, "status", "--offline", "--json").stdout)
+        assert report[damaged.removeprefix("sync.")] is None
+        assert report[hand_edited.removeprefix("sync.")] == "2026-01-01T00:00:00.000000Z"
+
+        worker = SyncWorker.from_config(load_config(config))
+        try:
+            state = worker.state()
+        finally:
+            worker.stop()
+        assert getattr(state, damaged.removeprefix("sync.")) is None
+        assert getattr(state, hand_edited.removeprefix("sync.")) == 1767225600.0
 
 
 def test_a_saved_last_error_that_is_no_utf8_is_read_with_replacement(tmp_path):

@@ -76,7 +76,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     from kiosk.clock import age_of, age_words, clock_wrong_now
     from kiosk.sync.kiosk_keys import KioskKeys
-    from kiosk.sync.status import META_PREFIX, MetaKey, saved_number
+    from kiosk.sync.status import META_PREFIX, MetaKey, saved_number, saved_time
     from kiosk.timestamps import parse_utc, utc_iso
 
     config = load_config(args.config)
@@ -106,12 +106,18 @@ def cmd_status(args: argparse.Namespace) -> int:
             reachable, server_error = False, exc.text(lang)
         finally:
             client.close()
+
+    def saved_stamp(key: MetaKey) -> str | None:
+        """A saved time as the sync worker reads it (:func:`saved_time`), as stored text."""
+        epoch = saved_time(meta, key)
+        return None if epoch is None else utc_iso(epoch)
+
     report = {
         "pending": summary.pending, "sent": sent, "rejected": summary.rejected,
         "oldest_pending": summary.oldest_pending,
-        "last_success": meta.get(MetaKey.LAST_SUCCESS),
+        "last_success": saved_stamp(MetaKey.LAST_SUCCESS),
         **coded("last_error", meta.get(MetaKey.LAST_ERROR), lang),
-        "last_error_at": meta.get(MetaKey.LAST_ERROR_AT),
+        "last_error_at": saved_stamp(MetaKey.LAST_ERROR_AT),
         **coded("alert", meta.get(MetaKey.ALERT), lang),
         "clock_offset_seconds": saved_number(meta, MetaKey.CLOCK_OFFSET, float),
         "clock_wrong": None if wrong is None else {

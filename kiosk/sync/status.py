@@ -14,6 +14,7 @@ every snapshot — a carried-forward count below it is stale and is raised to it
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Collection, Iterable
@@ -177,9 +178,9 @@ class SyncState:
         maybe fixed the token in between.
         """
         meta = store.meta(META_PREFIX)
-        return cls(last_success=saved_number(meta, MetaKey.LAST_SUCCESS, _epoch),
+        return cls(last_success=saved_time(meta, MetaKey.LAST_SUCCESS),
                    last_error=meta.get(MetaKey.LAST_ERROR),
-                   last_error_at=saved_number(meta, MetaKey.LAST_ERROR_AT, _epoch),
+                   last_error_at=saved_time(meta, MetaKey.LAST_ERROR_AT),
                    clock_offset_seconds=saved_number(meta, MetaKey.CLOCK_OFFSET, float),
                    alert=alert).counted(store.outbox_summary())
 
@@ -222,7 +223,8 @@ def _iso(epoch: float | None) -> str | None:
 
 
 def _epoch(text: str) -> float:
-    return parse_utc(text).timestamp()
+    moment = parse_utc(text)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
 
 
 def saved_number(meta: dict[str, str], key: MetaKey,
@@ -239,3 +241,10 @@ def saved_number(meta: dict[str, str], key: MetaKey,
     except (ValueError, TypeError, OverflowError) as exc:
         log.warning("sync: saved %s unreadable (%r: %s), taken as absent", key, text, exc)
         return None
+
+
+def saved_time(meta: dict[str, str], key: MetaKey) -> float | None:
+    """A saved time, in seconds since the epoch, read as :func:`saved_number` reads (absent
+    when unreadable, logged); one without an offset (a hand edit) is taken as UTC, as every
+    saved time is written. The sync worker and ``kiosk sync status`` read them so."""
+    return saved_number(meta, key, _epoch)
