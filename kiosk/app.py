@@ -115,15 +115,17 @@ class Kiosk:
                   key: tuple[object, ...]) -> tuple[_Link, SyncWorker | None]:
         """The sync worker and, beside it, the centre's trust list fetched hourly: built, not
         started. Building opens the worker's own store connection, which may fail: it opens
-        only the file there now, never an empty one made where the store was deleted (it
-        would send from that, not from the file the kiosk records in)."""
+        only the file the kiosk's store opened, never an empty one made where the store was
+        deleted (it would send from that, not from the file the kiosk records in), nor a
+        copy moved over it (it would share the store's log and corrupt both files)."""
         link = _Link(key=key)
         if not config.sync.enabled:
             return link, None
         from kiosk.certificates.refresh import keep_fresh
         from kiosk.sync.worker import SyncWorker  # needs the "sync" extra (requests)
 
-        store = Store(config.store_path, timezone=config.timezone, create=False)  # its own
+        store = Store(config.store_path, timezone=config.timezone, create=False,  # its own
+                      same_as=self.store.identity)
         try:
             sync = SyncWorker.from_config(config, store, devices=lambda: self.supervisor.status())
         except BaseException:  # e.g. its saved state unreadable: the connection is not kept

@@ -1634,6 +1634,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "tạo một kho trống thay vào chỗ đó",
         "{path}: the store file is missing (deleted or moved away while the kiosk runs); no "
         "empty one is made in its place"),
+    "store.replaced": (
+        "{path}: không còn là tệp kho dữ liệu trạm đã mở (một tệp khác đã được đặt vào chỗ đó "
+        "trong khi trạm chạy); không mở tệp đó cùng lúc với kho",
+        "{path}: no longer the store file the kiosk opened (another file was put in its place "
+        "while the kiosk runs); it is not opened beside the store"),
+    "store.gone": (
+        "{path}: tệp kho dữ liệu đã bị xoá hoặc thay bằng tệp khác trong khi trạm chạy; không "
+        "ghi được lượt quét nào cho đến khi khởi động lại trạm",
+        "{path}: the store file was deleted or replaced while the kiosk runs; no scan is "
+        "recorded until the kiosk is restarted"),
     "store.read_only_schema": (
         "{path}: chỉ đọc, và lược đồ v{version} của tệp không phải v{ours} của chương trình "
         "này; chỉ đọc được sau khi trạm đã mở tệp một lần với quyền ghi",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
 import socket
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 
 from kiosk.app import Kiosk, KioskStopping
 from kiosk.config import Config, ConfigError
-from kiosk.scan import Scan, Status
+from kiosk.scan import Scan, ScanResult, Status
 from kiosk.store import Store, StoreError
 from tests.conftest import CCCD_AN, make_config
 from tests.devices_support import Pty, wait_until
@@ -132,6 +133,93 @@ def recorded_by(config: Config) -> list[str]:
         return [row[0] for row in db.execute("SELECT kiosk_id FROM entries ORDER BY scanned_at")]
 
 
+def results_of_a_scan(kiosk: Kiosk, pty: Pty, payload: str = CCCD_AN) -> list[ScanResult]:
+    """What the kiosk shows for one person scanned at the pty's scanner."""
+    results: list[ScanResult] = []
+    unsubscribe = kiosk.pipeline.subscribe(results.append)
+    try:
+        pty.send(payload.encode() + b"\r\n")
+        wait_until(lambda: results, what="the scan's result")
+    finally:
+        unsubscribe()
+    return results
+
+
+def gone(config: Config) -> str:
+    """Why each scan is refused once the store's path no longer names the file it opened."""
+    return (f"Storage error, scan NOT recorded: {config.store_path}: the store file was "
+            "deleted or replaced while the kiosk runs; no scan is recorded until the kiosk "
+            "is restarted")
+
+
+def checked(path: Path) -> tuple[list[str], int]:
+    """SQLite's check of the file at ``path``, and how many entries it holds."""
+    with closing(sqlite3.connect(path)) as db:
+        return ([row[0] for row in db.execute("PRAGMA quick_check")],
+                db.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+
+def test_a_scan_after_the_store_file_was_deleted_is_not_recorded_and_says_why(tmp_path):
+    """``rm kiosk.db*`` under a running kiosk: its connection could go on writing into the
+    deleted file, and a scan shown "accepted" would be nowhere on disk once the kiosk
+    stops. Each scan from then on is shown as not recorded, in words naming the store, and
+    no new file is made in its place."""
+    with running_kiosk_with_a_pty_scanner(tmp_path) as (kiosk, pty):
+        path = kiosk.config.store_path
+        [before] = results_of_a_scan(kiosk, pty)
+        assert before.status is Status.ACCEPTED and before.recorded
+        for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+            path.with_name(name).unlink()
+
+        [after] = results_of_a_scan(kiosk, pty, "https://example.org/next-person")
+
+        assert after.status is Status.REJECTED and not after.recorded
+        assert after.reason_code == "storage_error"
+        assert after.reason_in("en") == gone(kiosk.config)
+        assert after.reason_in("vi") == (
+            f"Lỗi lưu trữ, lượt quét CHƯA được ghi: {path}: tệp kho dữ liệu đã bị xoá hoặc "
+            "thay bằng tệp khác trong khi trạm chạy; không ghi được lượt quét nào cho đến "
+            "khi khởi động lại trạm")
+    assert not path.exists()
+
+
+def test_a_copy_moved_over_the_running_store_is_never_opened_beside_it(tmp_path):
+    """A backup put back over the running store (``mv backup.db kiosk.db``): the path now
+    names another file, but the -wal and -shm beside it are still the running store's. A
+    connection to the copy would share them with the kiosk's own connection to the old
+    file, and both files were found corrupt. A new link's sync worker is refused in words
+    (the old link goes on), the retention purge opens nothing, the next scan is not
+    recorded, in words; both files pass SQLite's check, each with its own entries."""
+    with running_kiosk_linked_to_a_centre(tmp_path) as (kiosk, pty, centre):
+        config, sync = kiosk.config, kiosk.sync
+        path = config.store_path
+        for i in range(20):
+            assert results_of_a_scan(kiosk, pty, f"https://example.org/p{i}")[0].recorded
+        backup = tmp_path / "backup.db"
+        with closing(sqlite3.connect(backup)) as copy, closing(sqlite3.connect(path)) as source:
+            source.backup(copy)
+        for i in range(20, 30):
+            assert results_of_a_scan(kiosk, pty, f"https://example.org/p{i}")[0].recorded
+        old = tmp_path / "old.db"
+        os.link(path, old)  # the running store's file, kept to be checked afterwards
+        os.replace(backup, path)
+
+        with pytest.raises(StoreError) as refused:
+            kiosk.apply(linked(tmp_path, pty, centre, "lane-2"))
+        assert refused.value.text("en") == (
+            f"{path}: no longer the store file the kiosk opened (another file was put in its "
+            "place while the kiosk runs); it is not opened beside the store")
+        assert kiosk.config is config and kiosk.sync is sync
+
+        with pytest.raises(StoreError) as purge_refused:
+            kiosk.store.purge(config.store.retention_days)
+        assert purge_refused.value.text("en") == gone(config).split(": ", 1)[1]
+
+        [after] = results_of_a_scan(kiosk, pty, "https://example.org/after")
+        assert not after.recorded and after.reason_in("en") == gone(config)
+    assert checked(old) == (["ok"], 30) and checked(path) == (["ok"], 20)
+
+
 def test_a_config_naming_another_store_is_refused_and_scans_go_on_to_the_old_one(tmp_path):
     """A running kiosk writes every scan to the store it opened at the start. A config
     edited since (by hand, then saved by the technician's screen) naming another [store]
@@ -195,8 +283,8 @@ def test_a_new_link_whose_worker_cannot_open_the_store_leaves_the_old_link_runni
     opens its own connection to the file that path names now. Here the store was moved
     away under the running kiosk, a folder left in its place (a mistake, but the only
     failure found with an unchanged path): building the worker raises before anything is
-    stopped, and the scanner and the old link, whose connections hold the moved file, go
-    on recording and sending."""
+    stopped, and the scanner and the old link go on. The next scan is not recorded, in
+    words naming the store: the path no longer names the file the kiosk writes to."""
     with running_kiosk_linked_to_a_centre(tmp_path) as (kiosk, pty, centre):
         config, sync, supervisor = kiosk.config, kiosk.sync, kiosk.supervisor
         config.store_path.rename(tmp_path / "moved.db")
@@ -207,9 +295,8 @@ def test_a_new_link_whose_worker_cannot_open_the_store_leaves_the_old_link_runni
 
         assert kiosk.config is config and kiosk.sync is sync
         assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
-        pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
-        wait_until(lambda: len(centre.stored_ids("lane-1")) == 1, timeout=30,
-                   what="the scan at the centre, sent by the old sync worker")
+        [result] = results_of_a_scan(kiosk, pty)
+        assert not result.recorded and result.reason_in("en") == gone(config)
 
 
 def test_a_store_path_that_loops_is_refused_in_words_and_the_kiosk_goes_on(tmp_path):
@@ -237,13 +324,15 @@ def test_a_store_path_that_loops_is_refused_in_words_and_the_kiosk_goes_on(tmp_p
 
 
 def test_a_new_link_makes_no_empty_store_where_the_store_was_deleted(tmp_path):
-    """The store file deleted under the running kiosk (not replaced): the kiosk's own
-    connections go on with the deleted file, but a new sync worker opening the path would
-    have SQLite make a new, empty store there and send from it, never the scans the kiosk
-    records. apply refuses, naming the missing file, and makes none; the scanner and the
-    old link go on recording and sending."""
+    """The store file deleted under the running kiosk (not replaced): a new sync worker
+    opening the path would have SQLite make a new, empty store there and send from it,
+    never the scans the kiosk records. apply refuses, naming the missing file, and makes
+    none; the scanner and the old link go on, the scan taken before the deletion is sent,
+    and the next one is not recorded, in words saying why."""
     with running_kiosk_linked_to_a_centre(tmp_path) as (kiosk, pty, centre):
         config, sync, supervisor = kiosk.config, kiosk.sync, kiosk.supervisor
+        [before] = results_of_a_scan(kiosk, pty)
+        assert before.recorded
         config.store_path.unlink()
 
         with pytest.raises(StoreError) as refused:
@@ -256,9 +345,10 @@ def test_a_new_link_makes_no_empty_store_where_the_store_was_deleted(tmp_path):
         assert not config.store_path.exists()
         assert kiosk.config is config and kiosk.sync is sync
         assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()
-        pty.send(CCCD_AN.encode() + b"\r\n")  # the next person at the same scanner
-        wait_until(lambda: len(centre.stored_ids("lane-1")) == 1, timeout=30,
+        wait_until(lambda: centre.stored_ids("lane-1") == [before.entry_id], timeout=30,
                    what="the scan at the centre, sent by the old sync worker")
+        [after] = results_of_a_scan(kiosk, pty)  # the next person at the same scanner
+        assert not after.recorded and after.reason_in("en") == gone(config)
     assert not config.store_path.exists()
 
 

@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from kiosk import store as store_module
 from kiosk import upkeep
 from kiosk.pipeline import Pipeline, Policy
@@ -117,7 +119,7 @@ def test_a_log_grown_under_a_long_read_is_cut_back_when_it_starts_again(tmp_path
     reader.close()
     grown = wal.stat().st_size
     assert grown > 4 * keep
-    upkeep.Checkpointer(path).run()  # what the upkeep thread does once scans pause
+    upkeep.Checkpointer(path, store.identity).run()  # what the upkeep thread does once scans pause
     assert wal_index(path)[1] == wal_index(path)[0] and wal.stat().st_size == grown
     scan(pipeline, 100)
     assert wal_index(path)[0] < 50 and wal.stat().st_size == keep
@@ -205,11 +207,11 @@ def test_the_upkeep_outlives_a_checkpoint_connection_that_cannot_be_opened(tmp_p
     opened = []
 
     class FailsFirst(upkeep.Checkpointer):
-        def __init__(self, path: Path) -> None:
+        def __init__(self, path: Path, identity: upkeep.FileIdentity | None) -> None:
             opened.append(path)
             if len(opened) == 1:
                 raise sqlite3.OperationalError("unable to open database file")
-            super().__init__(path)
+            super().__init__(path, identity)
 
     monkeypatch.setattr(upkeep, "Checkpointer", FailsFirst)
     path = tmp_path / "kiosk.db"
@@ -224,28 +226,32 @@ def test_the_upkeep_outlives_a_checkpoint_connection_that_cannot_be_opened(tmp_p
     store.close()
 
 
-def test_the_upkeep_makes_no_empty_store_where_the_store_was_deleted(tmp_path, caplog):
-    """The store file deleted under a running kiosk: the scans' connection goes on with the
-    deleted file, and the upkeep thread, opening its own connection at the first write,
-    finds no file there. It makes none (SQLite would make an empty store, which a sync
-    worker started later would send from, not from the file the scans go to): that
-    checkpoint fails, the scans go on."""
+def test_the_checkpoints_connection_opens_only_the_file_the_store_opened(tmp_path):
+    """The store file deleted under a running kiosk, or a copy moved over it: the upkeep
+    thread's own connection opens neither. It makes no empty store where the file was
+    (SQLite would, and a sync worker started later would send from it), and does not open
+    the copy, which would share the store's -wal and -shm (named after the path) and corrupt
+    both files. Nothing is read from either: the copy's pages are as they were."""
     path = tmp_path / "kiosk.db"
-    Store(path).close()
-    store = Store(path)  # an existing store: nothing written yet, no upkeep thread
+    store = Store(path)
     pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    scan(pipeline, 0)
+    opened = store.identity
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(copy) as db, sqlite3.connect(path) as source:
+        source.backup(db)
+    copy_bytes = copy.read_bytes()
     path.unlink()
 
-    scan(pipeline, 0)
-    wait_for(lambda: path.exists() or "background checkpoint" in caplog.text)
+    with pytest.raises(sqlite3.OperationalError, match="unable to open database file"):
+        upkeep.Checkpointer(path, opened)
+    assert not path.exists()
 
-    assert not path.exists()
-    assert f"background checkpoint of {path} failed: unable to open database file" in (
-        caplog.text)
-    scan(pipeline, 1)
-    assert len(store.entries()) == 2
+    copy.replace(path)
+    with pytest.raises(sqlite3.OperationalError, match="no longer the file the store opened"):
+        upkeep.Checkpointer(path, opened)
+    assert path.read_bytes() == copy_bytes
     store.close()
-    assert not path.exists()
 
 
 def test_a_failed_move_leaves_the_scans_connection_syncing_in_full(tmp_path, monkeypatch):

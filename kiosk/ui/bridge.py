@@ -99,11 +99,12 @@ class KioskBridge(QObject):
     def _store(self) -> Store:
         """The screens' own connection, opened on first use, to the store the kiosk opened
         (made) at its start: never an empty one made where that file was deleted since
-        (StoreError store.missing), whose counts and list would show no scan at all."""
+        (StoreError store.missing), whose counts and list would show no scan at all, nor
+        another file moved over it (store.replaced: it would share the store's log)."""
         with self._reader_lock:
             if self._reader is None:
                 self._reader = Store(self.config.store_path, timezone=self.config.timezone,
-                                     create=False)
+                                     create=False, same_as=self.kiosk.store.identity)
             return self._reader
 
     def read(self, query: Callable[[Store], Any], done: Done | None = None,
