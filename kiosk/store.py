@@ -721,6 +721,14 @@ class Store:
             self.refusing = Words("store.gone", {"path": self.path})
             self._refuse_if_refusing()
 
+    def refusal(self) -> Words | None:
+        """Why this Store refuses every write, None while it takes them; the file is
+        checked too (one ``stat``, no lock: a scan in progress does not hold the caller
+        up), so a screen polling this says the store is gone before a scan is refused."""
+        with contextlib.suppress(StoreError):
+            self._check_file()
+        return self.refusing
+
     def close(self) -> None:
         self._stop_upkeep()
         with self.lock:

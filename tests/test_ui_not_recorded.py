@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -123,3 +124,53 @@ def test_a_manual_entry_the_store_cannot_save_keeps_the_form_and_says_not_record
     assert dialog.status.text().startswith("Lỗi lưu trữ, lượt quét CHƯA được ghi")
     assert window.officer.card.headline.text() == "CHƯA GHI ĐƯỢC"
     assert [r["name"] for r in stored_entries(config)] == ["Trần Thị Bình"]
+
+
+def store_gone_words(path: Path) -> str:
+    return (f"{path}: tệp kho dữ liệu đã bị xoá hoặc thay bằng tệp khác trong khi trạm chạy; "
+            "không ghi được lượt quét nào cho đến khi khởi động lại trạm")
+
+
+def test_the_strip_says_no_scan_is_recorded_once_the_store_file_is_deleted(
+        make_window, qtbot, tmp_path):
+    """``rm kiosk.db*`` under the running kiosk, before the screens read the store: their
+    connection is refused (no empty store is made in its place), and the status strip says
+    in red that no scan is recorded, and why, before anyone scans; the next scan's card says
+    NOT RECORDED."""
+    path = write_config(tmp_path)
+    window = make_window(path, start=False)  # the screens have not read the store yet
+    config = load(path)
+    for name in ("kiosk.db", "kiosk.db-wal", "kiosk.db-shm"):
+        config.store_path.with_name(name).unlink(missing_ok=True)
+    window.kiosk.start()
+
+    qtbot.waitUntil(lambda: window.strip.sync.text() == store_gone_words(config.store_path),
+                    timeout=10_000)
+    assert "#c62828" in window.strip.sync.styleSheet()
+    window.submit_scan(Scan(CCCD_AN.encode(), device_id="wedge", lane="in"))
+    card = window.officer.card
+    qtbot.waitUntil(lambda: card.result is not None, timeout=10_000)
+    assert card.result.reason_code == "storage_error" and not card.result.recorded
+    assert card.headline.text() == "CHƯA GHI ĐƯỢC"
+    assert not config.store_path.exists()
+
+
+def test_the_strip_says_no_scan_is_recorded_once_a_copy_is_moved_over_the_store(
+        make_window, qtbot, tmp_path):
+    """A backup moved over the store while the screens read it: their connection, opened
+    before, still reads the old file, and the strip, instead of its counts, says in red
+    that no scan is recorded, and why."""
+    window, config = kiosk_with_a_store(make_window, tmp_path)
+    qtbot.waitUntil(lambda: "Đồng bộ" in window.strip.sync.text(), timeout=10_000)
+    copy = tmp_path / "copy.db"
+    with contextlib.closing(sqlite3.connect(copy)) as db, \
+            contextlib.closing(sqlite3.connect(config.store_path)) as source:
+        source.backup(db)
+    os.replace(copy, config.store_path)
+
+    qtbot.waitUntil(lambda: window.strip.sync.text() == store_gone_words(config.store_path),
+                    timeout=10_000)
+    window.set_language("en", remember=False)
+    qtbot.waitUntil(lambda: window.strip.sync.text() == (
+        f"{config.store_path}: the store file was deleted or replaced while the kiosk runs; "
+        "no scan is recorded until the kiosk is restarted"), timeout=10_000)

@@ -56,6 +56,9 @@ class SyncView:
     alert: Words | None = None
     """Worded by the screen that shows it, in its language."""
     uploading: bool = False
+    store_refusing: Words | None = None
+    """Why the kiosk's store records no scan (:meth:`kiosk.store.Store.refusal`: damaged,
+    deleted or replaced): the strip says so before the next scan's card does."""
 
 
 class KioskBridge(QObject):
@@ -136,7 +139,20 @@ class KioskBridge(QObject):
         """Publish a SyncView; ``totals`` adds the acknowledged count (a full count: only
         for the sync screen, on demand)."""
         self.read(lambda store: self._sync_view(store, totals), done=self.sync_changed.emit,
-                  key="sync-totals" if totals else "sync")
+                  failed=self._sync_unread, key="sync-totals" if totals else "sync")
+
+    def _sync_unread(self, error: BaseException) -> None:
+        """The screens' connection could not read the store. When the kiosk's own store
+        refuses scans (its file deleted or replaced: the screens' connection is refused
+        too), the strip says why instead of counts of a file no longer there; anything
+        else is logged."""
+        refusing = self.kiosk.store.refusal()
+        if refusing is None:
+            log.error("sync status not read: %s", error)
+            return
+        self.sync_changed.emit(SyncView(
+            enabled=self.sync is not None, pending=0, rejected=0, acknowledged=None,
+            oldest_pending_age_seconds=None, store_refusing=refusing))
 
     def _sync_view(self, store: Store, totals: bool) -> SyncView:
         outbox = store.outbox_summary()
@@ -148,6 +164,7 @@ class KioskBridge(QObject):
             acknowledged=store.sync_counts()["acknowledged"] if totals else None,
             oldest_pending_age_seconds=pending_age_seconds(oldest),
             oldest_pending=oldest,
+            store_refusing=self.kiosk.store.refusal(),
         )
         sync = self.sync
         if sync is None or not hasattr(sync, "state"):

@@ -127,6 +127,12 @@ class StatusStrip(Retranslating):
         if view is None:
             self.sync.setText("")
             return
+        language = screen_language()
+        if view.store_refusing is not None:  # nothing else on the line matters as much
+            self.sync.setText(view.store_refusing(language))
+            self.sync.setStyleSheet("color: #c62828;")
+            self.sync.setToolTip("")
+            return
         colour = "#1b5e20"
         if not view.enabled:
             text = (self.tr("Sync off · %n not sent", "", view.pending) if view.pending
@@ -150,7 +156,6 @@ class StatusStrip(Retranslating):
             colour = "#c62828" if colour != "#455a64" else "#b26a00"
         self.sync.setText(text)
         self.sync.setStyleSheet(f"color: {colour};")
-        language = screen_language()
         self.sync.setToolTip(saved_text(view.last_error, language) if view.last_error else
                              view.alert(language) if view.alert else "")
 
