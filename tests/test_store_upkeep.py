@@ -19,7 +19,7 @@ from kiosk import store as store_module
 from kiosk import upkeep
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
-from kiosk.store import Store, unindexed_names
+from kiosk.store import Store, StoreError, unindexed_names
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Đặng Ngọc Ánh"]
 
@@ -305,26 +305,18 @@ def test_a_scan_is_accepted_when_no_thread_can_be_started_for_the_upkeep(tmp_pat
     store.close()
 
 
-def test_a_purge_that_cannot_open_its_checkpoint_connection_keeps_the_log_bound(tmp_path):
+def test_a_purge_of_a_store_moved_away_keeps_the_log_bound(tmp_path):
     """The purge turns the writer's automatic checkpoint off while it runs. The store moved
-    away under the kiosk, its checkpoint connection cannot be opened (it makes no empty
-    store there): that purge fails, and the next, the store back, puts the store's own bound
-    back, not the 0 the failed one left (the log would grow without bound until restart)."""
+    away under the kiosk: the purge is refused in words before it turns it off, and opens
+    nothing there (no empty store made); the writer's bound is the store's own, not 0 (the
+    log would grow without bound until restart)."""
     path = tmp_path / "kiosk.db"
     store = Store(path)
-    moved = path.rename(tmp_path / "moved.db")
-    try:
+    path.rename(tmp_path / "moved.db")
+    with pytest.raises(StoreError) as refused:
         store.purge(retention_days=21)
-    except sqlite3.OperationalError as exc:
-        assert "unable to open database file" in str(exc)
-    else:
-        raise AssertionError("the purge found a store where there is none")
+    assert refused.value.words.code == "store.gone"
     assert not path.exists()
-    moved.rename(path)
-    with store.lock:
-        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (
-            upkeep.WAL_LIMIT_PAGES,)
-    assert store.purge(retention_days=21) == 0
     with store.lock:
         assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (
             upkeep.WAL_LIMIT_PAGES,)
