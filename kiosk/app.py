@@ -175,8 +175,9 @@ class Kiosk:
         parts run: if it raises, the kiosk goes on with its old config, devices and link, so
         a config it cannot take never leaves the checkpoint's scanners stopped. A second
         apply meanwhile waits, then applies its config on top of this one; a :meth:`stop`
-        waits for it, then stops what it started. Once :meth:`stop` has begun, an apply
-        starts nothing (its store is closed): KioskStopping."""
+        meanwhile waits for it, and it starts no new link (stop closes it). Once
+        :meth:`stop` has begun, an apply starts nothing (its store is closed):
+        KioskStopping."""
         with self._applying:
             if self._stopping.is_set():  # e.g. queued on the screen's pool during shutdown
                 raise KioskStopping("config.kiosk_stopping")
@@ -203,7 +204,7 @@ class Kiosk:
         if link is not None:
             self._stop_link()
             self._link, self.sync = link
-            if self._started:
+            if self._started and not self._stopping.is_set():  # a stop waits: built, unstarted
                 self._start_link()
         return supervisor
 

@@ -387,10 +387,10 @@ class SilentCentre:
             connection.close()
 
 
-def linked_to(silent: SilentCentre, tmp_path: Path, pty: Pty) -> Config:
-    """A kiosk linked as lane-1 to a centre that never answers, its scanner on ``pty``."""
+def linked_to(silent: SilentCentre, tmp_path: Path, pty: Pty, kiosk_id: str = "lane-1") -> Config:
+    """A kiosk linked as ``kiosk_id`` to a centre that never answers, its scanner on ``pty``."""
     return make_config(
-        tmp_path, kiosk={"id": "lane-1", "checkpoint_id": "CP-SYNC"},
+        tmp_path, kiosk={"id": kiosk_id, "checkpoint_id": "CP-SYNC"},
         sync={"enabled": True, "server_url": silent.url, "token": "old-token",
               "timeout_seconds": 120}, devices=[serial_scanner(pty)])
 
@@ -409,17 +409,21 @@ class Relink:
 
 
 @contextmanager
-def an_enrolment_waiting_for_a_silent_centre(tmp_path: Path) -> Iterator[tuple[Kiosk, Relink]]:
+def an_enrolment_waiting_for_a_silent_centre(
+        tmp_path: Path, silent_too: SilentCentre | None = None,
+) -> Iterator[tuple[Kiosk, Relink]]:
     """A kiosk linked to a centre that never answers, both its requests (the health check,
-    the trust list) in flight, and an apply of a link to a real centre started in a thread:
-    it waits for the old link to stop until the test cuts the silent centre."""
+    the trust list) in flight, and an apply of a link to a real centre (or to ``silent_too``,
+    another that never answers) started in a thread: it waits for the old link to stop
+    until the test cuts the silent centre."""
     silent, centre = SilentCentre(), CentralServer(tmp_path)
     try:
         with running_kiosk_with_a_pty_scanner(
                 tmp_path, lambda pty: linked_to(silent, tmp_path, pty)) as (kiosk, pty):
             wait_until(lambda: len(silent.requests) == 2,
                        what="the health check and the trust list, both in flight")
-            enrolled = linked(tmp_path, pty, centre, "lane-2")
+            enrolled = linked(tmp_path, pty, centre, "lane-2") if silent_too is None \
+                else linked_to(silent_too, tmp_path, pty, "lane-2")
             applying = threading.Thread(target=kiosk.apply, args=(enrolled,))
             relink = Relink(pty, silent, centre, kiosk.sync, kiosk.supervisor, enrolled,
                             applying)
@@ -510,35 +514,40 @@ def test_two_applies_at_once_leave_one_supervisor_reading_the_scanner(tmp_path):
             kiosk.config.devices[0].id]
 
 
-def test_a_stop_during_an_apply_waits_for_it_and_leaves_no_link_running(tmp_path):
+def test_a_stop_during_an_apply_waits_for_it_and_starts_no_new_link(tmp_path):
     """The kiosk is stopped (the window closed) while an enrolment applies and waits for
-    the old link to stop, its centre not answering. The stop waits for that apply, then
-    stops what it started: the new sync worker and trust-list thread are stopped with the
-    rest, not started once the stop is over (nor left hearing of scans) on a kiosk whose
-    store is closed."""
-    with an_enrolment_waiting_for_a_silent_centre(tmp_path) as (kiosk, relink):
-        old_sync, applying = relink.old_sync, relink.applying
-        wait_until(lambda: kiosk.supervisor is not relink.old_supervisor,
-                   what="the apply, waiting for the old link to stop")
-        stopping = threading.Thread(target=kiosk.stop)
-        stopping.start()
-        wait_until(kiosk._stopping.is_set, what="the stop to begin")
-        assert applying.is_alive() and stopping.is_alive()
-        assert not kiosk.supervisor.stop_event.is_set()  # the stop waits for the apply
+    the old link to stop, its centre not answering. The stop waits for that apply, which
+    then starts no new link: the new sync worker and trust-list thread are built but never
+    started (nor hear of scans) on a kiosk that is stopping, and the new centre hears
+    nothing from it (a link started then would only hold the stop up in its requests); the
+    stop closes the new worker's connection to the store with the rest."""
+    new_centre = SilentCentre()
+    with an_enrolment_waiting_for_a_silent_centre(tmp_path, new_centre) as (kiosk, relink):
+        try:
+            old_sync, applying = relink.old_sync, relink.applying
+            wait_until(lambda: kiosk.supervisor is not relink.old_supervisor,
+                       what="the apply, waiting for the old link to stop")
+            stopping = threading.Thread(target=kiosk.stop)
+            stopping.start()
+            wait_until(kiosk._stopping.is_set, what="the stop to begin")
+            assert applying.is_alive() and stopping.is_alive()
+            assert not kiosk.supervisor.stop_event.is_set()  # the stop waits for the apply
 
-        relink.silent.cut()  # the old centre's requests fail: the old link stops, the apply ends
-        applying.join(30)
-        stopping.join(30)
+            relink.silent.cut()  # the old centre's requests fail: the old link stops
+            applying.join(30)
+            stopping.join(30)
 
-        assert not applying.is_alive() and not stopping.is_alive()
-        new_sync, trust_list = kiosk.sync, kiosk._link.trust_list
-        assert new_sync is not None and new_sync is not old_sync  # the apply went through
-        assert new_sync.notify not in kiosk.pipeline._listeners._callbacks  # hears no scan
-        assert new_sync._thread is None or not new_sync._thread.is_alive()
-        assert trust_list is not None
-        trust_list.join(10)  # its first fetch, if it was started, is not cut short
-        assert not trust_list.is_alive()
-        assert kiosk.supervisor.stop_event.is_set()
+            assert not applying.is_alive() and not stopping.is_alive()
+            new_sync, trust_list = kiosk.sync, kiosk._link.trust_list
+            assert new_sync is not None and new_sync is not old_sync  # the apply went through
+            assert new_centre.requests == []
+            assert new_sync.notify not in kiosk.pipeline._listeners._callbacks
+            assert new_sync._thread is None
+            assert trust_list is not None and trust_list.ident is None  # never started
+            assert connected_to(relink.enrolled.store_path.resolve()) == []
+            assert kiosk.supervisor.stop_event.is_set()
+        finally:
+            new_centre.cut()
 
 
 def connected_to(path: Path) -> list[Store]:
