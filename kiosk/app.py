@@ -20,12 +20,17 @@ from kiosk.pipeline import Pipeline, Policy
 from kiosk.store import Store, StoreError
 
 if TYPE_CHECKING:
+    from kiosk.certificates.refresh import Stopping
     from kiosk.devices.supervisor import Supervisor
     from kiosk.sync.worker import SyncWorker
 
 log = logging.getLogger(__name__)
 MAINTENANCE_PERIOD_SECONDS = 3600.0
 """The retention purge runs this often, and the whole-file check when its day is over."""
+LINK_STOP_SECONDS = 5.0
+"""How long stopping the link to the centre waits for each of its threads (the sync worker,
+the trust-list thread) in a request to a centre that does not answer; then it is left behind
+and closes itself once that request ends."""
 
 
 def policy_from(config: Config) -> Policy:
@@ -69,12 +74,18 @@ class KioskStopping(WordedError, RuntimeError):
     """An apply after :meth:`Kiosk.stop` began: refused, in words a screen shows."""
 
 
+def _link_stopping() -> Stopping:
+    from kiosk.certificates.refresh import Stopping  # `kiosk scan` loads no trust-list code
+
+    return Stopping()
+
+
 @dataclass
 class _Link:
     """The running link to the centre: its key, the trust-list thread and how to stop them."""
 
     key: tuple[object, ...] = (False,)
-    stopping: threading.Event = field(default_factory=threading.Event)
+    stopping: Stopping = field(default_factory=_link_stopping)
     trust_list: threading.Thread | None = None
     unsubscribe: Callable[[], None] = lambda: None
 
@@ -100,6 +111,9 @@ class Kiosk:
             self._maintenance = threading.Thread(target=self._maintenance_loop,
                                                  name="maintenance", daemon=True)
             self._started = False
+            self.link_stop_seconds = LINK_STOP_SECONDS
+            """How long stopping the link waits for each of its threads
+            (:data:`LINK_STOP_SECONDS`)."""
             self._applying = threading.Lock()
             """One :meth:`apply` at a time (the screen runs them on a pool of two): two at
             once would both stop the same old supervisor and each start their own, the first
@@ -146,9 +160,9 @@ class Kiosk:
         self._link.stopping.set()
         self._link.unsubscribe()
         if self.sync is not None:
-            self.sync.stop()
+            self.sync.stop(self.link_stop_seconds)
         if self._link.trust_list is not None and self._link.trust_list.is_alive():
-            self._link.trust_list.join(timeout=5)
+            self._link.trust_list.join(timeout=self.link_stop_seconds)
 
     def start(self) -> None:
         self._started = True
@@ -164,9 +178,13 @@ class Kiosk:
         its devices start.
 
         The devices restart first, under the new policy, and the old link stops after them:
-        that waits for its requests in flight (up to 15 s with a centre that does not
-        answer) while the scanners already take scans. The new link starts once the old one
-        has stopped, one sync worker at a time sending from the store, and apply returns.
+        that waits for its requests in flight while the scanners already take scans, with a
+        centre that does not answer up to :attr:`link_stop_seconds` for the sync worker, then
+        as long for the trust-list thread (5 s + 5 s); what is still in a request then is
+        left behind: it saves no sync status and writes no trust list any more (a late
+        answer still acknowledges its entries), and closes itself once its request ends.
+        The new link starts once the old one has stopped, one sync worker at a time sending
+        from the store, and apply returns.
 
         Another ``[store] path``, or one that cannot be followed, is refused (ConfigError)
         before anything is built: scans go on to the store opened at the start, and a new
@@ -210,8 +228,8 @@ class Kiosk:
 
     def stop(self) -> None:
         """Stop every part and close the store. An apply in flight (waiting for the old link
-        to stop, up to 15 s) is waited for: it would otherwise start its new link after this
-        stopped the old one, left running on a kiosk whose store is closed."""
+        to stop, 5 s + 5 s at most) is waited for: it would otherwise replace the link after
+        this stopped it, the new one left open on a kiosk whose store is closed."""
         self._stopping.set()
         with self._applying:
             self.supervisor.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import http.server
 import os
 import socket
 import sqlite3
@@ -19,9 +20,11 @@ from kiosk.app import Kiosk, KioskStopping
 from kiosk.config import Config, ConfigError
 from kiosk.scan import Scan, ScanResult, Status
 from kiosk.store import Store, StoreError
+from kiosk.sync import protocol
+from tests.certificate_support import make_issuer, trust_list_of
 from tests.conftest import CCCD_AN, make_config
 from tests.devices_support import Pty, wait_until
-from tests.sync_support import CentralServer
+from tests.sync_support import CentralServer, FaultyProxy
 
 
 def test_applying_an_edited_config_restarts_devices_and_changes_the_policy(tmp_path):
@@ -548,6 +551,130 @@ def test_a_stop_during_an_apply_waits_for_it_and_starts_no_new_link(tmp_path):
             assert kiosk.supervisor.stop_event.is_set()
         finally:
             new_centre.cut()
+
+
+class ListCentre:
+    """A centre on 127.0.0.1 that serves a trust list (``body``) and answers 404 to anything
+    else; ``held``: its answer waits until :meth:`release`."""
+
+    def __init__(self, body: bytes, *, held: bool = False) -> None:
+        self.asked = threading.Event()
+        """The list was asked for."""
+        self.released = threading.Event()
+        if not held:
+            self.released.set()
+        centre = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path != protocol.TRUST_LIST_PATH:
+                    self.send_error(404)
+                    return
+                centre.asked.set()
+                centre.released.wait(60)
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.released.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def listing(tmp_path: Path, centre: ListCentre) -> Config:
+    """A kiosk linked to ``centre``, which it waits for as long as it takes (120 s)."""
+    return make_config(tmp_path, sync={"enabled": True, "server_url": centre.url,
+                                       "token": "t", "timeout_seconds": 120})
+
+
+def test_the_old_centres_late_trust_list_never_replaces_the_new_centres(tmp_path):
+    """An enrolment while the old centre is slow to send its trust list: the apply stops
+    waiting for the old link's trust-list thread and the new link fetches the new centre's
+    list. When the old list arrives later, it is not written: certificates are checked
+    with the new centre's signers, not the old one's until the next hourly refresh."""
+    old_list, new_list = (trust_list_of(make_issuer().der).to_json() for _ in range(2))
+    old, new = ListCentre(old_list, held=True), ListCentre(new_list)
+    kiosk = Kiosk(listing(tmp_path, old))
+    kiosk.link_stop_seconds = 0.5
+    kiosk.start()
+    try:
+        wait_until(old.asked.is_set, what="the old centre asked for its list")
+        left_behind = kiosk._link.trust_list
+        assert left_behind is not None
+
+        kiosk.apply(listing(tmp_path, new))
+
+        held = kiosk.config.trust_list_path
+        wait_until(lambda: held.exists() and held.read_bytes() == new_list,
+                   what="the new centre's list")
+        assert left_behind.is_alive()  # still waiting for the old centre's answer
+        old.released.set()
+        left_behind.join(30)
+        assert not left_behind.is_alive()
+        assert held.read_bytes() == new_list
+    finally:
+        kiosk.stop()
+        old.stop()
+        new.stop()
+
+
+def test_a_sync_worker_left_behind_by_an_apply_closes_itself_and_saves_no_status(tmp_path):
+    """A [sync] batch_size edit while a batch is on the wire and the centre's answer comes
+    too late: the apply stops waiting for the old sync worker and starts a new one, which
+    sends the entry again and is answered. The old worker, left behind, fails when its
+    request times out; it saves nothing of it (the new worker's status stands: online, no
+    error), and once its request has ended it closes its connection to the store and its
+    threads, even though the kiosk stopped long before."""
+    before = set(threading.enumerate())
+    centre = CentralServer(tmp_path)
+    proxy = FaultyProxy(centre.port)
+    try:
+        sync = {"enabled": True, "server_url": proxy.url, "token": centre.enrol("lane-1"),
+                "timeout_seconds": 6}
+        config = make_config(tmp_path, kiosk={"id": "lane-1", "checkpoint_id": "CP-SYNC"},
+                             sync=sync)
+        kiosk = Kiosk(config)
+        kiosk.link_stop_seconds = 0.2
+        kiosk.start()
+        try:
+            old_sync = kiosk.sync
+            assert old_sync is not None
+            proxy.add("too_late")
+            entry = kiosk.pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in"))
+            wait_until(proxy.batch_events, what="the batch on the wire")
+
+            kiosk.apply(make_config(tmp_path, kiosk={"id": "lane-1", "checkpoint_id": "CP-SYNC"},
+                                    sync={**sync, "batch_size": 500}))
+
+            assert kiosk.sync is not old_sync and old_sync._thread.is_alive()
+            wait_until(lambda: kiosk.sync.state().pending == 0, timeout=30,
+                       what="the entry acknowledged through the new worker")
+        finally:
+            kiosk.stop()
+        store_file = config.store_path.resolve()
+        wait_until(lambda: connected_to(store_file) == [], timeout=30,
+                   what="the old worker's connection closed once its request ended")
+        wait_until(lambda: not [t for t in set(threading.enumerate()) - before
+                                if t.name.startswith(("sync", "store-upkeep"))],
+                   what="the old worker's threads gone")
+        assert len(proxy.batch_events()) == 2
+        assert centre.stored_ids("lane-1") == [entry.entry_id]
+        with sqlite3.connect(store_file) as db:
+            saved = dict(db.execute("SELECT key, value FROM meta WHERE key LIKE 'sync.%'"))
+        db.close()
+        assert saved["sync.online"] == "1" and "sync.last_error" not in saved
+    finally:
+        proxy.close()
+        centre.stop()
 
 
 def connected_to(path: Path) -> list[Store]:

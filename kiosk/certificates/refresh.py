@@ -31,9 +31,25 @@ class Refreshed:
     """Signers in the list just fetched; None when unchanged."""
 
 
-def refresh(client: SyncClient, path: Path) -> Refreshed:
+class Stopping(threading.Event):
+    """Set to stop a link's trust-list thread. Setting it waits for a list being written:
+    once :meth:`set` returns, no list that thread fetched is written (after an enrolment, the
+    old centre's late answer would replace the new centre's list)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writing = threading.Lock()
+
+    def set(self) -> None:
+        super().set()
+        with self.writing:  # a list being written now is written before this returns
+            pass
+
+
+def refresh(client: SyncClient, path: Path, stopping: Stopping | None = None) -> Refreshed:
     """Fetch the list unless unchanged; raises SyncError (network, 404: the centre holds
-    none) or TrustListError (the centre sent something that is not a trust list)."""
+    none) or TrustListError (the centre sent something that is not a trust list). Once
+    ``stopping`` is set, a list fetched is not written (reported unchanged)."""
     try:
         held = path.read_bytes()
     except FileNotFoundError:
@@ -45,7 +61,12 @@ def refresh(client: SyncClient, path: Path) -> Refreshed:
         raise trustlist.TrustListError("trust.centre_sent_too_much", size=len(body))
     fetched = trustlist.parse(body, source="centre")
     fetched.check_all()  # the centre's file is in the kiosk's own format: check it here
-    replace_file(path, body)
+    stopping = Stopping() if stopping is None else stopping  # a one-off fetch: never set
+    with stopping.writing:
+        if stopping.is_set():
+            log.info("trust list from the centre not written: its link has stopped")
+            return Refreshed(False, None)
+        replace_file(path, body)
     log.info("trust list from the centre: %d signers, imported %s", len(fetched),
              fetched.imported_at.isoformat())
     return Refreshed(True, len(fetched))
@@ -57,7 +78,7 @@ RETRY_SECONDS = 300.0
 """How soon it asks again after a failure (offline, centre busy, no list at the centre)."""
 
 
-def keep_fresh(config: Config, stopping: threading.Event) -> None:
+def keep_fresh(config: Config, stopping: Stopping) -> None:
     """Refresh now, then every hour (five minutes after a failure) until ``stopping`` is set.
     Runs in its own thread beside the sync worker; never raises."""
     from kiosk.sync.client import SyncClient, SyncError
@@ -70,7 +91,7 @@ def keep_fresh(config: Config, stopping: threading.Event) -> None:
         while True:
             wait = REFRESH_SECONDS
             try:
-                refresh(client, config.trust_list_path)
+                refresh(client, config.trust_list_path, stopping)
             except (SyncError, trustlist.TrustListError, OSError) as exc:
                 log.warning("trust list not refreshed from the centre: %s", exc)
                 wait = RETRY_SECONDS

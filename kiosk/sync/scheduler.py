@@ -124,9 +124,10 @@ class Scheduler:
         """Checked before each batch: stop for shutdown, and (background) for a push."""
         return self._stopping or (background and self._push_waiting > 0)
 
-    def wait_for_no_turn(self, timeout: float) -> bool:
-        """Wait until nobody uploads (stop() before closing the store); False on timeout."""
-        if not self._turn.acquire(timeout=timeout):
+    def wait_for_no_turn(self, timeout: float | None) -> bool:
+        """Wait until nobody uploads (stop() before closing the store); False on timeout
+        (None: no timeout)."""
+        if not self._turn.acquire(timeout=-1 if timeout is None else timeout):
             return False
         self._turn.release()
         return True

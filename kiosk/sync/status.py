@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -199,6 +200,8 @@ class StatusBoard:
         self._lock = threading.RLock()  # a subscriber may read or update from its callback
         self._state = initial
         self._listeners: Listeners[SyncState] = Listeners("sync state")
+        self._saving = threading.Lock()
+        self._retired = False
 
     @property
     def state(self) -> SyncState:
@@ -216,6 +219,27 @@ class StatusBoard:
 
     def subscribe(self, callback: Callable[[SyncState], None]) -> Callable[[], None]:
         return self._listeners.subscribe(callback)
+
+    def retire(self) -> None:
+        """Its worker was left behind by a stop, a request still in flight: from now on it
+        saves no status, which would overwrite what the worker after it saved. A save under
+        way ends first."""
+        with self._saving:
+            self._retired = True
+
+    @contextmanager
+    def saving(self, state: SyncState,
+               keys: Iterable[MetaKey]) -> Iterator[dict[str, str | None] | None]:
+        """``state``'s ``keys`` to save in the store write made in this block; None once
+        retired (the write saves no status)."""
+        with self._saving:
+            yield None if self._retired else state.meta(keys)
+
+    def save(self, store: Store, state: SyncState, keys: Iterable[MetaKey]) -> None:
+        """Save ``state``'s ``keys`` in ``store``, unless retired."""
+        with self.saving(state, keys) as meta:
+            if meta is not None:
+                store.set_meta(meta)
 
 
 def _iso(epoch: float | None) -> str | None:

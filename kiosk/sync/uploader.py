@@ -478,7 +478,7 @@ class Uploader:
         before = self.board.state
         after = self.board.update(lambda state: state.resolved(gone, self._next_said()))
         if after.last_error != before.last_error:
-            self.store.set_meta(after.meta((MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT)))
+            self.board.save(self.store, after, (MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT))
 
     def _next_said(self) -> tuple[str, float] | None:
         """The Last error of the held entry due soonest: what the operator is told once the
@@ -562,7 +562,7 @@ class Uploader:
         self._held[entry] = Hold(self.clock() + delay, times, (said, at))
         state = self.board.update(lambda s: s.failed(said, at=at,
                                                      reached_server=True, alert=None))
-        self.store.set_meta(state.meta(FAILURE_KEYS))
+        self.board.save(self.store, state, FAILURE_KEYS)
 
     def _answers(self) -> bool:
         """Whether the centre answers its health check within the connect timeout. Its
@@ -623,8 +623,9 @@ class Uploader:
         after = answered(before)
         keys = (*ANSWER_KEYS, MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT) \
             if after.last_error != before.last_error else ANSWER_KEYS
-        self.store.mark_synced(answer.held,
-                               {i: why.words() for i, why in answer.rejected.items()},
-                               meta=after.meta(keys))
+        with self.board.saving(after, keys) as meta:
+            self.store.mark_synced(answer.held,
+                                   {i: why.words() for i, why in answer.rejected.items()},
+                                   meta=meta)
         oldest = self.store.oldest_pending()
         self.board.update(lambda state: answered(state, oldest))

@@ -75,7 +75,8 @@ API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
 ``worker.notify(result=None)``
     Pipeline listener (``Kiosk`` subscribes it): a recorded entry schedules an upload.
 ``worker.start()`` / ``worker.stop()``
-    Background thread; ``stop`` waits a few seconds for an in-flight request, then leaves.
+    Background thread; ``stop`` waits a few seconds for an in-flight request, then leaves
+    the worker behind, saving no status, to close itself once that request has ended.
 """
 
 from __future__ import annotations
@@ -247,13 +248,32 @@ class SyncWorker:
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop uploading and close the connections, waiting at most ``timeout`` seconds
+        for a request in flight (the background thread's or a push's). Past that the worker
+        is left behind: it saves no status from then on (it would overwrite its
+        successor's), and closes its connections and threads itself once that request
+        has ended; an unacknowledged batch simply stays pending."""
+        deadline = time.monotonic() + timeout
         self.scheduler.stop()
         if self._thread is not None:
             self._thread.join(timeout)
         if (self._thread is not None and self._thread.is_alive()) or \
-                not self.scheduler.wait_for_no_turn(timeout):  # a push_now in progress
+                not self.scheduler.wait_for_no_turn(max(0.0, deadline - time.monotonic())):
             log.warning("sync worker still waiting for the centre; leaving it behind")
-            return  # daemon threads; an unacknowledged batch simply stays pending
+            self.board.retire()
+            threading.Thread(target=self._close_when_done, name="sync-left-behind",
+                             daemon=True).start()
+            return
+        self._close()
+
+    def _close_when_done(self) -> None:
+        """A worker left behind: close it once its request has ended and nobody uploads."""
+        if self._thread is not None:
+            self._thread.join()
+        self.scheduler.wait_for_no_turn(None)
+        self._close()
+
+    def _close(self) -> None:
         if self.uploader is not None:
             self.uploader.close()
         if self.client is not None:
@@ -400,7 +420,7 @@ class SyncWorker:
         log.warning("sync: upload failed (%s)", exc)
         state = self.board.update(lambda state: state.failed(
             exc.words.saved(), at=time.time(), reached_server=exc.reached_server, alert=alert))
-        self.store.set_meta(state.meta(FAILURE_KEYS))
+        self.board.save(self.store, state, FAILURE_KEYS)
 
     # -- operator actions -----------------------------------------------------------------
     def push_now(self, progress: Callable[[Progress], None] | None = None) -> PushSummary:
