@@ -418,20 +418,25 @@ def an_enrolment_waiting_for_a_silent_centre(
     """A kiosk linked to a centre that never answers, both its requests (the health check,
     the trust list) in flight, and an apply of a link to a real centre (or to ``silent_too``,
     another that never answers) started in a thread: it waits for the old link to stop
-    until the test cuts the silent centre."""
+    until the test cuts the silent centre (however long the test takes: the kiosk's wait
+    for each thread of a link is raised from 5 s to 120 s)."""
     silent, centre = SilentCentre(), CentralServer(tmp_path)
     try:
         with running_kiosk_with_a_pty_scanner(
                 tmp_path, lambda pty: linked_to(silent, tmp_path, pty)) as (kiosk, pty):
-            wait_until(lambda: len(silent.requests) == 2,
-                       what="the health check and the trust list, both in flight")
-            enrolled = linked(tmp_path, pty, centre, "lane-2") if silent_too is None \
-                else linked_to(silent_too, tmp_path, pty, "lane-2")
-            applying = threading.Thread(target=kiosk.apply, args=(enrolled,))
-            relink = Relink(pty, silent, centre, kiosk.sync, kiosk.supervisor, enrolled,
-                            applying)
-            applying.start()
-            yield kiosk, relink
+            try:
+                wait_until(lambda: len(silent.requests) == 2,
+                           what="the health check and the trust list, both in flight")
+                enrolled = linked(tmp_path, pty, centre, "lane-2") if silent_too is None \
+                    else linked_to(silent_too, tmp_path, pty, "lane-2")
+                kiosk.link_stop_seconds = 120
+                applying = threading.Thread(target=kiosk.apply, args=(enrolled,))
+                relink = Relink(pty, silent, centre, kiosk.sync, kiosk.supervisor,
+                                enrolled, applying)
+                applying.start()
+                yield kiosk, relink
+            finally:
+                silent.cut()  # before the kiosk stops, which would wait for it
     finally:
         centre.stop()
         silent.cut()
@@ -439,8 +444,8 @@ def an_enrolment_waiting_for_a_silent_centre(
 
 def test_a_new_link_restarts_the_scanner_before_the_old_link_has_stopped(tmp_path):
     """An enrolment while the old centre does not answer: the old sync worker and the
-    trust-list thread are each in a request to it, and stopping them waits for those (5 s
-    each, then they are left behind). The officer's scanner does not wait with them: the
+    trust-list thread are each in a request to it, and stopping them waits for those (here
+    until the centre is cut). The officer's scanner does not wait with them: the
     new reader takes the scanner as soon as the old one lets go, and a scan is recorded as
     the new kiosk while the old link is still stopping. The new link starts only once the
     old one has stopped (one sync worker sends from the store at a time), then sends it."""
