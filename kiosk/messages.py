@@ -1083,6 +1083,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "backlog.damaged": (
         "phần {part} không giải mã được — tệp bị sửa hoặc hỏng: bị từ chối",
         "part {part} cannot be decrypted — the file was altered or damaged: refused"),
+    "backlog.bad_ephemeral_key": (
+        "khoá mã hoá ghi ở đầu tệp không dùng được — tệp bị sửa hoặc được làm giả: bị "
+        "từ chối",
+        "the file's encryption key cannot be used — the file was altered or crafted: "
+        "refused"),
     "backlog.bad_manifest": ("không đọc được bản kê của tệp: bị từ chối",
                              "unreadable manifest: refused"),
     "backlog.bad_signature": (

@@ -304,6 +304,30 @@ def test_the_import_command_names_the_refused_file_and_exits_non_zero(central, e
     assert "nothing from this file was stored" in proc.stderr
 
 
+@pytest.mark.parametrize("ephemeral", [bytes(32), (1).to_bytes(32, "little")],
+                         ids=["zero", "one"])
+def test_a_file_sealed_with_a_low_order_key_is_refused_and_the_next_file_still_imported(
+        central, exported, tmp_path, ephemeral):
+    """Anyone can write a file whose ephemeral key is a low-order point (no shared secret
+    comes of it): the centre's public key is in clear in every file. The command refuses
+    it by name and goes on to the genuine file after it."""
+    worker, ids, genuine = exported
+    header, parts = _parts(genuine)
+    crafted = tmp_path / "low.backlog"
+    crafted.write_bytes(backlog.MAGIC + ephemeral + header[len(backlog.MAGIC) + 32:]
+                        + b"".join(parts))
+    proc = central_support.central("import", str(crafted), str(genuine), "--db", central.db,
+                                   check=False)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1
+    assert f"TỪ CHỐI / REFUSED {crafted}: khoá mã hoá ghi ở đầu tệp" in proc.stderr
+    assert "the file's encryption key cannot be used — the file was altered or crafted" \
+        in proc.stderr
+    assert "nothing from this file was stored" in proc.stderr
+    assert "700 entries — 700 accepted" in proc.stdout
+    assert sorted(central.stored_ids(worker.kiosk_id)) == ids
+
+
 def test_a_file_from_a_kiosk_the_centre_does_not_know_is_refused(central, tmp_path):
     path = tmp_path / "b.backlog"
     _forge(path, central, kiosk_id="never-enrolled", signing_key=Ed25519PrivateKey.generate())

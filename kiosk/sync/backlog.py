@@ -257,8 +257,12 @@ class BacklogReader:
             raise BacklogError("other_centre", path=self.path, theirs=fingerprint(sealed_to),
                                ours=fingerprint(ours))
         ephemeral = X25519PublicKey.from_public_bytes(header[len(MAGIC):len(MAGIC) + 32])
+        try:
+            shared = centre_key.exchange(ephemeral)
+        except ValueError:  # a low-order point (all zeros…): no secret, only a crafted file
+            raise BacklogError("bad_ephemeral_key", path=self.path) from None
         self._header = header
-        self._aead = _aead(centre_key.exchange(ephemeral), header)
+        self._aead = _aead(shared, header)
         self._parts = self._find_parts()
         trailer = self._part(len(self._parts) - 1)
         self._signature = trailer[:SIGNATURE_BYTES]
