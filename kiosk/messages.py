@@ -916,6 +916,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{rejected} bị từ chối",
         "{name}: kiosk {kiosk}, {entries} entries — {accepted} accepted, {duplicate} "
         "duplicate, {rejected} rejected"),
+    "central.import.done_revoked": (
+        "{name}: máy {kiosk}, {entries} lượt — {accepted} mới, {duplicate} đã có, "
+        "{rejected} bị từ chối, {after} bị từ chối vì ghi từ lúc trạm bị thu hồi ({at}) "
+        "trở đi",
+        "{name}: kiosk {kiosk}, {entries} entries — {accepted} accepted, {duplicate} "
+        "duplicate, {rejected} rejected, {after} refused: taken at or after the kiosk's "
+        "revocation ({at})"),
     "central.import.rejected": ("bị từ chối", "rejected"),
     "central.purge.raw_kept": (
         "Không xoá dữ liệu thô: chưa đặt thời hạn lưu (kiosk-central retention --days N)",

@@ -10,10 +10,12 @@ entries over the network later, stores each entry once.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
 import struct
+import time
 import zipfile
 from pathlib import Path
 
@@ -27,7 +29,7 @@ from kiosk.central.backends import open_storage
 from kiosk.central.backlog_key import FILE_NAME, load_centre_key
 from kiosk.central.importer import import_file
 from kiosk.store import Store
-from kiosk.sync import backlog
+from kiosk.sync import backlog, protocol
 from kiosk.sync.backlog import BacklogError, BacklogReader
 from kiosk.sync.backlog_keys import encode
 from kiosk.sync.kiosk_keys import KioskKeys
@@ -364,6 +366,60 @@ def test_a_revoked_kiosks_file_is_refused_unless_an_administrator_gives_a_reason
     assert audit[0]["reason"] == "máy bị mất 12/3, dữ liệu trước đó"
     assert kiosk_id in audit[0]["subject"] and "700 entries" in audit[0]["subject"]
     assert audit[0]["actor"]
+
+
+def made_at(entry_id: str, moment: dt.datetime) -> str:
+    """``entry_id`` as a kiosk whose clock read ``moment`` would have made it (UUIDv7)."""
+    hex_ms = f"{int(moment.timestamp() * 1000):012x}"
+    return f"{hex_ms[:8]}-{hex_ms[8:]}{entry_id[13:]}"
+
+
+def test_an_allowed_import_of_a_revoked_kiosks_file_refuses_what_was_taken_after_revocation(
+        central, kiosk_id, tmp_path):
+    """The laptop is stolen and the kiosk revoked; the thief scans 5 more and exports the
+    lot. Imported with --allow-revoked for the entries taken before the theft, the 25 before
+    are stored; the 5 whose id (the kiosk's clock at the scan) or scanned_at is at or after
+    the revocation are refused with their own words and counted, and the audit log says so.
+    The signing key went with the laptop: a thief who set its clock back gets entries
+    through that no file can tell from genuine ones."""
+    worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
+    before = fill_backlog(worker.store.path, 25, kiosk_id=kiosk_id)
+    central.revoke(kiosk_id)
+    with open_storage(central.db) as storage:
+        revoked_at = storage.kiosk(kiosk_id).revoked_at
+    revoked = dt.datetime.fromisoformat(revoked_at)
+    after = fill_backlog(worker.store.path, 5, kiosk_id=kiosk_id, start=time.time())
+    backdated = made_at(after[1], revoked - dt.timedelta(hours=2))
+    store = Store(worker.store.path)
+    try:
+        with store.transaction() as conn:
+            conn.execute("UPDATE entries SET scanned_at = ? WHERE id = ?",  # id before, time not
+                         (protocol.format_time(revoked), before[3]))
+            conn.execute("UPDATE entries SET scanned_at = ? WHERE id = ?",  # time before, id not
+                         (protocol.format_time(revoked - dt.timedelta(hours=1)), after[0]))
+            conn.execute("UPDATE entries SET id = ?, scanned_at = ? WHERE id = ?",  # both set back
+                         (backdated, protocol.format_time(revoked - dt.timedelta(hours=2)),
+                          after[1]))
+    finally:
+        store.close()
+    path = tmp_path / "usb" / "stolen.backlog"
+    assert worker.export(path).entries == 30
+    worker.stop()
+
+    allowed = central_support.central(
+        "import", "--allow-revoked", "--reason", "stolen laptop, entries before theft",
+        str(path), "--db", central.db)
+    assert (f"30 entries — 25 accepted, 0 duplicate, 0 rejected, 5 refused: taken at or "
+            f"after the kiosk's revocation ({revoked_at})") in allowed.stdout
+    assert f"5 bị từ chối vì ghi từ lúc trạm bị thu hồi ({revoked_at})" in allowed.stdout
+    assert sorted(central.stored_ids(kiosk_id)) == sorted(
+        [i for i in before if i != before[3]] + [backdated])
+    audit = json.loads(central_support.central("audit", "list", "--db", central.db,
+                                               "--kind", "revoked-import", "--json").stdout)
+    mine = [r for r in audit if kiosk_id in r["subject"]]
+    assert len(mine) == 1 and mine[0]["reason"] == "stolen laptop, entries before theft"
+    assert f"entries taken at or after {revoked_at} (id or scanned_at) refused" \
+        in mine[0]["subject"]
 
 
 def test_a_forged_file_of_a_revoked_kiosk_is_refused_even_when_allowed(

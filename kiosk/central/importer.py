@@ -9,7 +9,9 @@ entry once (the rest come back ``duplicate``).
 A revoked kiosk's file is refused like its uploads, unless an administrator says
 ``--allow-revoked --reason "…"`` (entries a kiosk wrote before it was stolen may still be
 needed); that import is written to the audit log, with its reason, before anything is
-stored.
+stored. Even then, an entry whose id (the kiosk's clock at the scan, UUIDv7) or
+``scanned_at`` is at or after the revocation is refused: a thief holds the signing key, so
+only the times can tell, and a thief who set the clock back still gets through.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ EXIT_REFUSED = 1
 BATCH_SIZE = 2000
 REASONS_SHOWN = 5
 BUSY_ATTEMPTS = 5
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass
@@ -47,6 +50,9 @@ class ImportResult:
     accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
+    after_revocation: int = 0
+    """Refused before the ingest: taken at or after the kiosk's revocation (allowed import)."""
+    revoked_at: str | None = None
     reasons: Counter[str] = field(default_factory=Counter)
     error: str | None = None
 
@@ -61,7 +67,9 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
     truncated, altered) stores nothing and comes back with ``error`` set; a storage failure
     midway is raised (what was stored is kept and a re-import completes it).
     ``allow_revoked``: the reason for importing a revoked kiosk's file anyway, recorded in
-    the audit log under ``actor`` once the file proved genuine, before anything is stored.
+    the audit log under ``actor`` once the file proved genuine, before anything is stored;
+    its entries taken at or after the revocation are counted in ``after_revocation``, not
+    stored.
     """
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -83,17 +91,25 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                 raise BacklogError("no_signing_key", reader.path, kiosk=kiosk.id)
             reader.verify(Ed25519PublicKey.from_public_bytes(held[0]))
             result.entries = manifest.entries
+            revoked = None
             if kiosk.revoked_at is not None:
                 from kiosk.central import audit
 
+                result.revoked_at = kiosk.revoked_at
+                revoked = dt.datetime.fromisoformat(kiosk.revoked_at)
                 audit.append_action(
                     storage, "revoked-import", actor=actor, channel="cli", address=None,
                     reason=allow_revoked or "",
                     subject=f"{Path(path).name}: kiosk {kiosk.id} (revoked {kiosk.revoked_at}), "
                             f"{manifest.entries} entries {manifest.first_id} … "
-                            f"{manifest.last_id}, sha256 {manifest.entries_sha256}")
+                            f"{manifest.last_id}, sha256 {manifest.entries_sha256}; entries "
+                            f"taken at or after {kiosk.revoked_at} (id or scanned_at) refused")
             for batch in reader.batches(batch_size):
-                answers = _ingest(storage, kiosk.id, kiosk.checkpoint_id, batch)
+                if revoked is not None:
+                    before = [e for e in batch if not _taken_after(e, revoked)]
+                    result.after_revocation += len(batch) - len(before)
+                    batch = before
+                answers = _ingest(storage, kiosk.id, kiosk.checkpoint_id, batch) if batch else []
                 for answer in answers:
                     if answer["status"] == protocol.ACCEPTED:
                         result.accepted += 1
@@ -103,11 +119,24 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                         result.rejected += 1
                         result.reasons[answer.get("reason", "")] += 1
                 if progress:
-                    progress(result.accepted + result.duplicate + result.rejected,
-                             manifest.entries)
+                    progress(result.accepted + result.duplicate + result.rejected
+                             + result.after_revocation, manifest.entries)
     except BacklogError as exc:
         result.error = str(exc)
     return result
+
+
+def _taken_after(entry: dict[str, Any], revoked: dt.datetime) -> bool:
+    """Whether the kiosk's clock put ``entry`` at or after ``revoked``, by its id's time or
+    its ``scanned_at``. A malformed id or time is left to the ingest, which names it."""
+    from kiosk.ids import uuid7_time_ms
+    from kiosk.sync import protocol
+
+    entry_id, scanned = entry.get("id"), protocol.parse_time(entry.get("scanned_at"))
+    if protocol.is_uuid7(entry_id) and \
+            _EPOCH + dt.timedelta(milliseconds=uuid7_time_ms(entry_id)) >= revoked:
+        return True
+    return scanned is not None and scanned >= revoked
 
 
 def _ingest(storage: Storage, kiosk_id: str, checkpoint_id: str,
@@ -173,9 +202,14 @@ def cmd_import(args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 continue
             bar.finish()
-            print(both("central.import.done", name=name, kiosk=result.kiosk_id,
-                       entries=f"{result.entries:,}", accepted=f"{result.accepted:,}",
-                       duplicate=f"{result.duplicate:,}", rejected=f"{result.rejected:,}"))
+            counts = {"name": name, "kiosk": result.kiosk_id, "entries": f"{result.entries:,}",
+                      "accepted": f"{result.accepted:,}", "duplicate": f"{result.duplicate:,}",
+                      "rejected": f"{result.rejected:,}"}
+            if result.revoked_at is None:
+                print(both("central.import.done", **counts))
+            else:
+                print(both("central.import.done_revoked", **counts, at=result.revoked_at,
+                           after=f"{result.after_revocation:,}"))
             for reason, count in result.reasons.most_common(REASONS_SHOWN):
                 print(f"  {both('central.import.rejected')} ×{count}: {reason}")
     return EXIT_REFUSED if refused else 0
