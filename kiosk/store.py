@@ -35,9 +35,9 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -547,6 +547,54 @@ def backup_before_migrating(conn: sqlite3.Connection, path: Path, version: int) 
     return target
 
 
+class _Transaction:
+    """:meth:`Store.transaction`: a class, not a generator under ``@contextmanager`` (its
+    generator and wrapper cost each scan ~5 µs more in the scan loop, ~2 µs alone). COMMIT
+    only after a body that raised nothing."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> sqlite3.Connection:
+        store = self._store
+        store.lock.acquire()
+        try:
+            store._refuse_if_refusing()
+            try:
+                store.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError("store.sqlite", detail=exc) from exc
+        except BaseException:
+            store.lock.release()
+            raise
+        return store.conn
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        store = self._store
+        try:
+            if error is not None:
+                store._undo(error)  # returns: the body's own exception goes on
+                return
+            try:
+                store._check_file()
+                store.conn.execute("COMMIT")
+                store._known_words |= store._new_words
+                store._newest = store._next_newest
+                if store._upkeep is not None:
+                    store._upkeep.wrote()
+            except BaseException as exc:
+                store._undo(exc)
+                raise
+        finally:
+            store._new_words.clear()
+            store._next_newest = None
+            store._presence_read = None
+            store.lock.release()
+
+
 class Store:
     """One connection; every public method holds ``lock`` while it uses it (module doc)."""
 
@@ -679,33 +727,18 @@ class Store:
             return [r[0] for r in self.conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT; any SQLite failure rolls back and becomes a StoreError."""
-        with self.lock:
-            self._refuse_if_refusing()
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreError("store.sqlite", detail=exc) from exc
-            try:
-                yield self.conn
-                self._check_file()
-                self.conn.execute("COMMIT")
-                self._known_words |= self._new_words
-                self._newest = self._next_newest
-                if self._upkeep is not None:
-                    self._upkeep.wrote()
-            except BaseException as exc:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreError("store.sqlite", detail=exc) from exc
-                raise
-            finally:
-                self._new_words.clear()
-                self._next_newest = None
-                self._presence_read = None
+    def transaction(self) -> _Transaction:
+        """BEGIN IMMEDIATE … COMMIT, holding ``lock``; any SQLite failure rolls back and
+        becomes a StoreError."""
+        return _Transaction(self)
+
+    def _undo(self, error: BaseException) -> None:
+        """A transaction's body or COMMIT raised ``error``: ROLLBACK; a SQLite failure is
+        raised again as a StoreError, anything else the caller lets go on."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        if isinstance(error, sqlite3.Error):
+            raise StoreError("store.sqlite", detail=error) from error
 
     def _refuse_if_refusing(self) -> None:
         if self.refusing is not None:
