@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk.central import registry
 from kiosk.central.registry import Checkpoint
-from kiosk.central.storage import Storage
+from kiosk.central.storage import PURGED_BEFORE, Storage
 from kiosk.sync import protocol
 
 DAY = dt.date(2026, 11, 15)
@@ -90,6 +90,7 @@ def load(storage: Storage, world: World, *, zone_first: str | None = None) -> No
     with storage._transaction() as tx:
         for table in TABLES:
             storage._execute(tx, f"DELETE FROM {table}")
+        storage._execute(tx, "DELETE FROM settings WHERE key = $1", (PURGED_BEFORE,))
     storage.set_timezone(zone_first or world.zone)
     registry.upsert(storage, world.points, today=DAY.isoformat())
     for kiosk in world.kiosks:

@@ -291,9 +291,9 @@ def test_monthly_series_is_the_daily_figures_of_each_day(engines: list[Storage],
 
 def test_reports_survive_the_purge_of_raw_entries(engines: list[Storage]) -> None:
     """Counts come from the aggregates; distinct people from the count frozen by the purge,
-    which takes the day's set of people with the entries: a scan of that day arriving
-    afterwards counts as a scan, not as a person (nobody can tell any more whether that
-    person was counted already)."""
+    which takes the day's set of people with the entries. A scan of that day arriving
+    afterwards is past retention: answered duplicate, neither stored nor counted (nobody
+    can tell any more whether it was counted already: the kiosk may be sending it again)."""
     kiosk = GenKiosk("k0", "P0", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
     world = World("Asia/Ho_Chi_Minh", [Checkpoint("P0", "Chợ", set_up_on="2026-11-01")],
                   [kiosk])
@@ -312,11 +312,12 @@ def test_reports_survive_the_purge_of_raw_entries(engines: list[Storage]) -> Non
         assert after == before
         assert after["summary"]["scans"] == 30 and after["summary"]["people"] == 11
         newcomer = wire_entry(kiosk, "P0", noon + dt.timedelta(hours=1), "in", False, 50)
-        storage.ingest_batch("k0", [newcomer], sent_at=protocol.format_time(later),
-                             received_at=later, batch_id=str(uuid.uuid4()))
+        assert [r["status"] for r in storage.ingest_batch(
+            "k0", [newcomer], sent_at=protocol.format_time(later), received_at=later,
+            batch_id=str(uuid.uuid4()))] == [protocol.DUPLICATE]
         summary = reports.daily(storage, DAY, now=later)["summary"]
-        assert (summary["scans"], summary["people"]) == (31, 11)
-        assert day_set(storage) == set()
+        assert (summary["scans"], summary["people"]) == (30, 11)
+        assert storage.entry_count() == 0 and day_set(storage) == set()
 
 
 def day_set(storage: Storage, day: dt.date = DAY) -> set[str]:

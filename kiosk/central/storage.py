@@ -89,6 +89,9 @@ scan held, filtered by days and ids), told not to read the ids' index instead (`
 a clock a year ahead, their range is every entry since the cutoff). PostgreSQL reads only
 the partitions of the ids bounded, each by ``entries_day_subject``'s range of the days
 bounded or by the whole of its ``entries_skewed``, as it estimates cheaper."""
+PURGED_BEFORE = "entries_purged_before"
+"""The latest cutoff :meth:`Storage.purge_entries` removed raw entries before (a UTC day):
+what was scanned before it is past retention, answered ``duplicate`` if sent again."""
 SCANS_AT_ONCE = 1000
 """Entries removed or erased per transaction by :meth:`Storage._by_ids`: an upload waits for
 one such transaction at most."""
@@ -248,7 +251,9 @@ class Storage(ABC):
         ``accepted``: stored now. ``duplicate``: the id was already held (same content;
         also an entry whose key is over today's bound, as a centre older than it stored it,
         and one whose time is refused, filed by a time an earlier send gave: a resend in
-        another boot or a file; looked up with the others, in the same query).
+        another boot or a file; looked up with the others, in the same query), or the entry
+        is past retention: not held, filed before a purge's cutoff (:meth:`_purged_through`),
+        neither stored nor counted, so that one purged and sent again is not counted twice.
         ``rejected`` + ``reason``, ``code``, ``params`` (:class:`protocol.Refusal`): not
         stored — invalid, another kiosk's entry, another checkpoint's, or an id already held
         with different content. All or nothing: on StorageError nothing of the batch is
@@ -271,9 +276,11 @@ class Storage(ABC):
         received_on = self.calendar.local(received_at)[0]
         timing = protocol.Timing(received_at, offset, sent_monotonic_ns, boot_id)
         place = self.calendar.place
+        purged_through = self._purged_through()
         results: list[dict[str, Any] | None] = [None] * len(entries)
         fresh: dict[str, Candidate] = {}
         repeats: list[Candidate] = []
+        past: list[Candidate] = []  # filed before the purge's cutoff: duplicate unless held
         if_held: list[tuple[Candidate, protocol.Refusal]] = []
         entry_row = protocol.entry_row
         for index, entry in enumerate(entries):
@@ -313,6 +320,8 @@ class Storage(ABC):
                 index, (*row, received, entry_offset, batch_id, day), hour), row[0]
             if over_bound is not None:
                 if_held.append((candidate, over_bound))
+            elif purged_through is not None and (day, hour) <= purged_through:
+                past.append(candidate)
             elif entry_id in fresh:
                 repeats.append(candidate)
             else:
@@ -330,7 +339,7 @@ class Storage(ABC):
                 tally.add(checkpoint, day, hour, direction, source, received_on, count)
             aggregates.write(self, tx, tally)
             held = self._fetch(tx, [i for i in fresh if i not in inserted]
-                               + [c.id for c, _ in if_held])
+                               + [c.id for c, _ in if_held] + [c.id for c in past])
             for entry_id, candidate in fresh.items():
                 if entry_id in inserted:
                     results[candidate.index] = {"id": entry_id, "status": protocol.ACCEPTED}
@@ -341,6 +350,11 @@ class Storage(ABC):
                 stored = (dict(zip(ENTRY_COLUMNS, first.row, strict=False))
                           if candidate.id in inserted else held.get(candidate.id))
                 results[candidate.index] = _compare(candidate, stored)
+            for candidate in past:  # held: compared as any; else purged, or never kept
+                stored = held.get(candidate.id)
+                results[candidate.index] = (
+                    _compare(candidate, stored) if stored is not None
+                    else {"id": candidate.id, "status": protocol.DUPLICATE})
             # stored by a centre older than the bound, or sent again after it was filed by
             # a time this send does not give (another boot: a lost acknowledgement)
             for candidate, refusal in if_held:
@@ -359,6 +373,21 @@ class Storage(ABC):
             })
             derivation.queue(self, tx, [c.id for c in new], kiosk_id)
         return results  # type: ignore[return-value]
+
+    def _purged_through(self) -> tuple[str, int] | None:
+        """The last local (day, hour) before the cutoff of the latest purge of raw entries
+        (:data:`PURGED_BEFORE`; None: never purged): an entry filed then or earlier is past
+        retention. The purge removes entries by their id day and their receive time, which
+        a kiosk sending one again does not tell; but an entry received before the cutoff
+        was scanned before it, and the time it is filed by (its scan corrected by its clock
+        offset) says when, for a clock far behind too. So every entry a purge removed is
+        answered ``duplicate`` when sent again, and so is one sent for the first time after
+        it was past retention (a kiosk offline longer): not stored, not counted."""
+        cutoff = self.optional_setting(PURGED_BEFORE)
+        if cutoff is None:
+            return None
+        start = dt.datetime.combine(dt.date.fromisoformat(cutoff), dt.time(), dt.UTC)
+        return self.calendar.local(start - dt.timedelta(microseconds=1))
 
     # -- what an engine provides ----------------------------------------------------------
     # Statements are written once for both engines with numbered placeholders ``$1, $2, …``
@@ -403,7 +432,13 @@ class Storage(ABC):
         stays of the scans removed go last (:func:`stays.forget_before`). The number of
         entries removed on SQLite; on PostgreSQL, of day partitions dropped, without the
         entries deleted one by one (the default partition's, and those of a clock ahead):
-        counting a partition's rows would read the whole partition the drop avoids."""
+        counting a partition's rows would read the whole partition the drop avoids.
+
+        The cutoff is recorded first (:data:`PURGED_BEFORE`): from then on an entry filed
+        before it is not stored again, nor counted again (:meth:`_purged_through`)."""
+        held = self.optional_setting(PURGED_BEFORE)
+        if held is None or held < cutoff.isoformat():
+            self.set_setting(PURGED_BEFORE, cutoff.isoformat())
         unfrozen = cutoff + dt.timedelta(days=1)
         derivation.catch_up(self)  # every day counted as it stands before it freezes
         stays.read_raw_before(self, cutoff)

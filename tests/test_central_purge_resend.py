@@ -1,0 +1,107 @@
+"""Entries a purge removed, sent again, are answered "already at the centre" and counted once —
+run with the real `kiosk-central purge` command on SQLite and a real PostgreSQL.
+
+A kiosk without network exports a backlog file and keeps the entries pending; it reaches the
+network after the retention period and pushes them again, or the operator imports the same
+file twice. The purge has removed them by then: the centre must not store them, count their
+scans or bring their names back a second time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from central_support import ENGINES, central, database_url
+from trace_support import payload_identity, wire_entry
+
+from kiosk.central.backends import open_storage
+from kiosk.ids import uuid7
+from kiosk.sync import protocol
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+SCANNED = (NOW - dt.timedelta(days=30)).replace(hour=5, minute=0, second=0)
+"""Noon in the centre's zone (UTC+7) 30 days ago: the 40 scans, a minute apart, fall on one
+local day whenever the test runs."""
+IMPORTED = NOW - dt.timedelta(days=29)
+
+
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url(request.param, tmp_path)
+
+
+def backlog(count: int, at: dt.datetime) -> list[dict]:
+    """``count`` scans of different people by kiosk k1 at CP-CHO, a minute apart from ``at``."""
+    return [wire_entry(payload_identity(person, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                       direction="in", scanned_at=at + dt.timedelta(minutes=person))
+            for person in range(1, count + 1)]
+
+
+def import_file(storage, entries: list[dict], received: dt.datetime) -> list[str]:
+    """The statuses of ``entries`` fed as the importer feeds a backlog file (clock unknown)."""
+    return [r["status"] for r in storage.ingest_batch(
+        "k1", entries, sent_at=None, received_at=received, batch_id=uuid7(),
+        checkpoint_id="CP-CHO", time_window=True)]
+
+
+def push(storage, entries: list[dict], **timing) -> list[str]:
+    """The statuses of ``entries`` pushed over the network now (``timing``: the kiosk's
+    clock at sending, its monotonic clock and boot)."""
+    timing.setdefault("sent_at", protocol.format_time(NOW))
+    return [r["status"] for r in storage.ingest_batch(
+        "k1", entries, received_at=NOW, batch_id=uuid7(), checkpoint_id="CP-CHO",
+        time_window=True, **timing)]
+
+
+def scans_on(storage, day: dt.date | None = None) -> int:
+    """The scans counted on local ``day`` (None: on every day)."""
+    where = "day = $1" if day else "$1 = $1"
+    return storage._query(f"SELECT coalesce(sum(scans), 0) FROM checkpoint_days WHERE {where}",
+                          (day.isoformat() if day else "",))[0][0]
+
+
+def test_entries_purged_and_sent_again_are_duplicate_and_not_counted_again(db: str) -> None:
+    entries = backlog(40, SCANNED)
+    with open_storage(db) as storage:
+        assert import_file(storage, entries, IMPORTED) == [protocol.ACCEPTED] * 40
+        day = storage.calendar.day_of(SCANNED)
+        assert scans_on(storage, day) == 40
+
+    central("purge", "--days", "14", "--personal-days", "14", "--db", db)
+
+    with open_storage(db) as storage:
+        assert storage.entry_count() == 0
+        # the same file imported again, then the kiosk's pending entries pushed
+        assert import_file(storage, entries, NOW) == [protocol.DUPLICATE] * 40
+        assert push(storage, entries) == [protocol.DUPLICATE] * 40
+        assert scans_on(storage, day) == 40  # counted once, for good
+        assert storage.entry_count() == 0  # no name past retention comes back
+        assert [(b["accepted"], b["duplicate"]) for b in storage.batches()][-2:] == [
+            (0, 40), (0, 40)]
+
+
+def test_after_a_purge_scans_inside_retention_are_still_taken(db: str) -> None:
+    kept = backlog(2, NOW - dt.timedelta(days=10))  # received within retention: held
+    with open_storage(db) as storage:
+        assert import_file(storage, backlog(1, SCANNED), IMPORTED) == [protocol.ACCEPTED]
+        assert import_file(storage, kept, NOW - dt.timedelta(days=9)) == [protocol.ACCEPTED] * 2
+
+    central("purge", "--days", "14", "--db", db)
+
+    fresh = backlog(1, NOW - dt.timedelta(hours=2))
+    # a kiosk whose clock lost power scanned at "1970" an hour ago: its id is of 1970, its
+    # scan filed now by its age on the monotonic clock, inside retention
+    unset = wire_entry(payload_identity(7, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                       direction="in", scanned_at=dt.datetime(1970, 1, 1, 0, 5, tzinfo=dt.UTC))
+    with open_storage(db) as storage:
+        counted = scans_on(storage)
+        assert push(storage, fresh) == [protocol.ACCEPTED]
+        assert push(storage, [unset], sent_monotonic_ns=1 + 3600 * 10**9,
+                    boot_id="boot-1") == [protocol.ACCEPTED]
+        assert push(storage, kept) == [protocol.DUPLICATE] * 2  # held, as before
+        changed = dict(kept[0], direction="out")
+        assert [r["status"] for r in storage.ingest_batch(
+            "k1", [changed], sent_at=protocol.format_time(NOW), received_at=NOW,
+            batch_id=uuid7())] == [protocol.REJECTED]  # another entry under a held id
+        assert scans_on(storage) == counted + 2 and storage.entry_count() == 4
