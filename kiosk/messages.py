@@ -1127,6 +1127,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "hoặc đăng ký lại trạm (`kiosk enrol`); không xuất tệp không mã hoá",
         "The centre's encryption key is not known yet: connect to the centre once (`kiosk "
         "sync push`) or enrol again (`kiosk enrol`); no unencrypted file is written"),
+    "backlog.centre_key_changed": (
+        "máy chủ {server} trả lời bằng khoá mã hoá {offered}, không phải khoá {kept} của "
+        "trung tâm mà trạm đang giữ: khoá lạ không được lưu và không được dùng, không xuất "
+        "tệp nào cho nó. Kiểm tra địa chỉ máy chủ ([sync] server_url, mạng, DNS); nếu trung "
+        "tâm thật sự đã tạo khoá mới, đăng ký lại trạm bằng mã QR mới của trung tâm (`kiosk "
+        "enrol` hoặc thẻ Trung tâm)",
+        "the server at {server} answers with encryption key {offered}, not the centre key "
+        "{kept} this kiosk keeps: the strange key is neither saved nor used, and no file is "
+        "written for it. Check the server address ([sync] server_url, the network, DNS); if "
+        "the centre really made a new key, enrol the kiosk again with a new code from the "
+        "centre (`kiosk enrol` or the Centre tab)"),
     "backlog.unknown_kiosk": ("trạm {kiosk} chưa đăng ký với trung tâm này: bị từ chối",
                               "kiosk {kiosk} is not enrolled at this centre: refused"),
     "backlog.no_signing_key": (

@@ -456,6 +456,34 @@ def test_a_token_path_that_is_no_file_is_refused_before_the_code_is_spent(
     assert stat.S_IMODE(token.stat().st_mode) == 0o600
 
 
+def test_an_enrolment_code_replaces_the_centre_key_the_kiosk_kept(centre, tmp_path):
+    """Over the sync link the kiosk keeps the first centre key it learnt (a server offering
+    another is not believed: docs/sync-operator.md); an enrolment code is the centre
+    administrator's word, so the key it brings replaces a kept one (a centre whose key file
+    was rebuilt, another centre), and the kiosk's files open at the centre again."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from kiosk.sync.backlog_keys import encode
+    from kiosk.sync.kiosk_keys import KioskKeys
+
+    folder = tmp_path / "kiosk"
+    config = kiosk_config(folder)
+    keys = KioskKeys(folder)  # beside the token enrol writes (sync-token beside config)
+    keys.remember({"centre_key": encode(X25519PrivateKey.generate().public_key())})
+    old = keys.centre().centre_key
+    code = add_with_qr(centre.db, "lane-12", tmp_path / "q.png", centre.url)["code"]
+
+    enrolled = kiosk("enrol", "--code", code, "--config", str(config))
+
+    assert enrolled.returncode == 0, enrolled.stdout + enrolled.stderr
+    assert encode(keys.centre().centre_key) != encode(old)
+    assert kiosk("scan", CCCD, "--config", str(config)).returncode == 0
+    stick = tmp_path / "usb" / "lane-12.backlog"
+    exported = kiosk("sync", "export", "--to", str(stick), "--config", str(config))
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    assert "1 accepted" in central("import", str(stick), "--db", centre.db).stdout
+
+
 def test_a_config_changed_after_the_check_says_where_the_token_is_and_what_to_set(
         centre, tmp_path):
     """What still fails after the exchange (the file edited meanwhile, a full disk) comes

@@ -10,13 +10,19 @@ entries over the network later, stores each entry once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
 import os
 import struct
+import subprocess
+import sys
+import threading
 import time
 import zipfile
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -31,8 +37,8 @@ from kiosk.central.importer import import_file
 from kiosk.store import Store
 from kiosk.sync import backlog, protocol
 from kiosk.sync.backlog import BacklogError, BacklogReader
-from kiosk.sync.backlog_keys import encode
-from kiosk.sync.kiosk_keys import KioskKeys
+from kiosk.sync.backlog_keys import encode, fingerprint
+from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys
 from kiosk.sync.worker import SyncWorker
 from tests import central_support
 from tests.sync_support import backlog_rows, fill_backlog, sync_states, write_config
@@ -471,8 +477,6 @@ def test_a_registered_key_is_never_replaced_on_a_kiosks_word(central, exported, 
     stay refused, until an administrator resets the key with an audited reason."""
     import httpx
 
-    from kiosk.sync import protocol
-
     worker, _, path = exported
     usurper = encode(Ed25519PrivateKey.generate().public_key())
     answer = httpx.post(central.url + protocol.BACKLOG_KEYS_PATH,
@@ -659,8 +663,6 @@ def test_keys_an_older_kiosk_recorded_over_the_bound_are_refused_alone_by_file_a
     refused naming the field and the bound, the rest stored; pushed later, the same two come
     back rejected (quarantined with the reason on the kiosk), the rest duplicate and
     acknowledged: nothing is left pending, nothing else is held back."""
-    from kiosk.sync import protocol
-
     worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
     ids = fill_backlog(worker.store.path, 5, kiosk_id=kiosk_id)
     too_long = protocol.MAX_KEY_CHARS + 1
@@ -689,3 +691,100 @@ def test_keys_an_older_kiosk_recorded_over_the_bound_are_refused_alone_by_file_a
     assert (summary.accepted, summary.duplicate, summary.rejected, summary.remaining) == (
         0, 3, 2, 0)
     assert sync_states(worker.store.path) == {"acknowledged": 3, "rejected": 2}
+
+
+# -- the centre's key, kept from the first time on ----------------------------------------
+class _Impostor(BaseHTTPRequestHandler):
+    """Whatever answers at the kiosk's server_url (a spoofed name, a hotspot): the health
+    check and the backlog-keys request as a centre would, with its own encryption key."""
+
+    key: str
+
+    def do_GET(self) -> None:
+        self._answer({"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
+                      "time": protocol.format_time(dt.datetime.now(dt.UTC)),
+                      "features": ["backlog-keys"]})
+
+    def do_POST(self) -> None:
+        asked = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self._answer({"centre_key": self.key, "signing_key": asked["signing_key"],
+                      "signing_key_registered_at": "2026-12-01T00:00:00Z"})
+
+    def _answer(self, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def impostor(key: X25519PrivateKey) -> Iterator[str]:
+    """A plain HTTP server on 127.0.0.1 answering with ``key``; its URL."""
+    handler = type("Handler", (_Impostor,), {"key": encode(key.public_key())})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def kiosk_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", "sync", *args, "--config",
+                           str(config)], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+
+
+def test_a_server_offering_another_centre_key_gets_no_file_and_the_kept_key_stays(
+        central, kiosk_id, tmp_path):
+    """A kiosk that learnt its centre's key keeps it: whatever answers at server_url later
+    with another key (plain HTTP can be spoofed) gets no file sealed to it; the export says
+    both keys and the way out, the status shows it, and the real centre clears it."""
+    folder = tmp_path / "kiosk"
+    connected_once(folder, central, kiosk_id).stop()
+    keys = KioskKeys(folder)
+    kept = keys.centre_path.read_bytes()
+    ids = fill_backlog(folder / "kiosk.db", 30, kiosk_id=kiosk_id)
+    token = (folder / "config.toml").read_text().split('token = "')[1].split('"')[0]
+    stranger = X25519PrivateKey.generate()
+    stick = tmp_path / "usb" / "b.backlog"
+    with impostor(stranger) as url:
+        spoofed = kiosk_worker(folder, kiosk_id, token, url)
+        with pytest.raises(BacklogError) as refused:
+            spoofed.export(stick)
+        spoofed.stop()
+    real, strange = (fingerprint(centre_key(central).public_key()),
+                     fingerprint(stranger.public_key()))
+    said = str(refused.value)
+    assert f"answers with encryption key {strange}, not the centre key {real}" in said
+    assert f"trả lời bằng khoá mã hoá {strange}, không phải khoá {real}" in said
+    assert "enrol the kiosk again with a new code from the centre (`kiosk enrol`" in said
+    assert keys.centre_path.read_bytes() == kept
+    assert not stick.exists() and not stick.with_name("b.backlog.part").exists()
+    assert sync_states(folder / "kiosk.db") == {"pending": 30}
+    status = kiosk_cli(folder / "config.toml", "status", "--offline")
+    assert f"ALERT: the server at {url} answers with encryption key {strange}" in status.stdout
+
+    online = kiosk_worker(folder, kiosk_id, token, central.url)  # the real centre again
+    assert online.export(stick).entries == 30
+    online.stop()
+    assert importing(central, stick).accepted == len(ids)
+    assert "ALERT" not in kiosk_cli(folder / "config.toml", "status", "--offline").stdout
+
+
+def test_only_an_enrolment_code_replaces_the_kept_centre_key(tmp_path):
+    keys = KioskKeys(tmp_path)
+    first, second = (encode(X25519PrivateKey.generate().public_key()) for _ in range(2))
+    keys.remember({"centre_key": first})
+    with pytest.raises(CentreKeyChanged):
+        keys.remember({"centre_key": second})
+    assert encode(keys.centre().centre_key) == first
+    keys.remember({"centre_key": second}, enrolment=True)
+    assert encode(keys.centre().centre_key) == second

@@ -119,6 +119,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         **coded("last_error", meta.get(MetaKey.LAST_ERROR), lang),
         "last_error_at": saved_stamp(MetaKey.LAST_ERROR_AT),
         **coded("alert", meta.get(MetaKey.ALERT), lang),
+        **coded("backlog_keys_alert", meta.get(MetaKey.KEYS_ALERT), lang),
         "clock_offset_seconds": saved_number(meta, MetaKey.CLOCK_OFFSET, float),
         "clock_wrong": None if wrong is None else {
             "now": utc_iso(wrong.now), "released": utc_iso(wrong.released)},
@@ -166,8 +167,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         centre=keys["centre_key"] or "–")))
     if not config.sync.enabled:
         print(text("sync.sync_disabled", lang))
-    if report["alert"]:
-        print(f"{text('sync.alert', lang)}: {report['alert']}")
+    for alert in (report["alert"], report["backlog_keys_alert"]):
+        if alert:
+            print(f"{text('sync.alert', lang)}: {alert}")
     for row in rejected:
         print(f"  ✗ {row['id']}  {row['scanned_at']}  {row['device_id']}  {row['sync_error']}")
     if summary.rejected > len(rejected):

@@ -175,13 +175,15 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
         raise config_mod.ConfigError(
             "enrol.config_not_saved", token=token_path, config=config_path, detail=detail,
             settings=by_hand) from None
-    if answer.get("backlog_key"):
-        keys = keys_for(config_path, token_path)
-        try:
+    keys = keys_for(config_path, token_path)
+    try:  # the code is the administrator's word: it replaces a kept centre key
+        if answer.get("backlog_key"):
             keys.remember({"centre_key": answer["backlog_key"],
-                           "signing_key": keys.public_signing_key()})
-        except (BadKey, OSError) as exc:  # asked again at the kiosk's first contact
-            log.warning("the centre's backlog key was not kept: %s", exc)
+                           "signing_key": keys.public_signing_key()}, enrolment=True)
+        else:
+            keys.forget_centre()
+    except (BadKey, OSError) as exc:  # asked again at the kiosk's first contact
+        log.warning("the centre's backlog key was not kept: %s", exc)
     return Enrolled(config, token_path)
 
 

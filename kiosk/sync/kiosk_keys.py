@@ -7,13 +7,16 @@ config file's when the token is written in the config):
     the kiosk's Ed25519 private key, PEM, 0600; made the first time it is needed
     (``kiosk enrol``, the first contact with a centre that takes it, or an export).
 ``centre-backlog.json``
-    what the centre said over the authenticated link: its public encryption key, and the
-    signing key it has registered for this kiosk (so ``kiosk sync export`` can warn when
-    the centre does not know this kiosk's key yet).
+    what the centre said: its public encryption key, and the signing key it has registered
+    for this kiosk (so ``kiosk sync export`` can warn when the centre does not know this
+    kiosk's key yet).
 
-A centre that answers with another encryption key than the one kept (its key was rebuilt)
-is believed: the link is authenticated, and a file sealed to a key the centre no longer
-holds would be unreadable there anyway.
+The centre's encryption key is trusted on first use: once kept, a different key from
+whatever answers at ``server_url`` is neither saved nor used (:class:`CentreKeyChanged`).
+The link is not necessarily authenticated (``http://`` on a local network, a spoofed name
+or hotspot), and a file sealed to an impostor's key hands it the names and document
+numbers. Only an enrolment code, the centre administrator's word, replaces a kept key
+(:meth:`KioskKeys.remember` with ``enrolment=True``).
 """
 
 from __future__ import annotations
@@ -36,6 +39,15 @@ log = logging.getLogger(__name__)
 
 SIGNING_KEY_FILE = "backlog-signing.key"
 CENTRE_FILE = "centre-backlog.json"
+
+
+class CentreKeyChanged(Exception):
+    """The server offered another centre key than the one kept; nothing was saved."""
+
+    def __init__(self, kept: str, offered: str) -> None:
+        super().__init__(f"the centre's backlog key {kept} is kept; {offered} offered")
+        self.kept, self.offered = kept, offered
+        """Fingerprints of the kept key and of the one offered."""
 
 
 @dataclass(frozen=True)
@@ -115,9 +127,15 @@ class KioskKeys:
                 and centre.registered_signing_key == own,
                 "centre_key": backlog_keys.fingerprint(centre.centre_key) if centre else None}
 
-    def remember(self, answer: dict[str, object]) -> CentreKnowledge:
+    def forget_centre(self) -> None:
+        """Drop the kept centre key (an enrolment whose centre gave none vouches for none)."""
+        self.centre_path.unlink(missing_ok=True)
+
+    def remember(self, answer: dict[str, object], *, enrolment: bool = False
+                 ) -> CentreKnowledge:
         """Keep the centre's answer (enrolment's ``backlog_key``, or the backlog-keys
-        endpoint's); BadKey if it holds no usable key."""
+        endpoint's); BadKey if it holds no usable key, CentreKeyChanged (nothing saved) if
+        its key is not the one kept, unless it came with an ``enrolment`` code."""
         from kiosk.sync import backlog_keys
 
         centre_key = backlog_keys.encryption_public(
@@ -127,9 +145,12 @@ class KioskKeys:
                       if isinstance(held, str) else None)
         previous = self.centre()
         if previous and backlog_keys.raw(previous.centre_key) != backlog_keys.raw(centre_key):
-            log.warning("the centre's backlog key changed from %s to %s",
-                        backlog_keys.fingerprint(previous.centre_key),
-                        backlog_keys.fingerprint(centre_key))
+            kept, offered = (backlog_keys.fingerprint(previous.centre_key),
+                             backlog_keys.fingerprint(centre_key))
+            if not enrolment:
+                raise CentreKeyChanged(kept, offered)
+            log.warning("the centre's backlog key changed from %s to %s by enrolment",
+                        kept, offered)
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         knowledge = CentreKnowledge(centre_key, registered, now)
         replace_file(self.centre_path, json.dumps({

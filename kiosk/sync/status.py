@@ -54,6 +54,7 @@ class MetaKey(StrEnum):
     LAST_ERROR_AT = "sync.last_error_at"
     ALERT = "sync.alert"
     CLOCK_OFFSET = "sync.clock_offset_seconds"
+    KEYS_ALERT = "sync.backlog_keys_alert"
 
 
 ANSWER_KEYS = (MetaKey.LAST_SUCCESS, MetaKey.ONLINE, MetaKey.ALERT, MetaKey.CLOCK_OFFSET)
@@ -89,6 +90,10 @@ class SyncState:
     refusing our requests as malformed), worded by whoever shows it; else None."""
     clock_offset_seconds: float | None = None
     """Centre receive time − kiosk send time of the last answered batch."""
+    keys_alert: Words | None = None
+    """What stands in the way of backlog files (``backlog.*``: the server offered another
+    centre key than the one kept), until a key exchange succeeds; kept across restarts,
+    unlike ``alert``, since it is about keys, not about a request to try again."""
 
     def __post_init__(self) -> None:
         if self.pending < self.in_flight:  # a carried-forward count that fell behind
@@ -168,6 +173,7 @@ class SyncState:
             MetaKey.ALERT: self.alert.saved() if self.alert else None,
             MetaKey.CLOCK_OFFSET: None if self.clock_offset_seconds is None
             else repr(self.clock_offset_seconds),
+            MetaKey.KEYS_ALERT: self.keys_alert.saved() if self.keys_alert else None,
         }
         return {str(key): values[key] for key in keys}
 
@@ -183,6 +189,8 @@ class SyncState:
                    last_error=meta.get(MetaKey.LAST_ERROR),
                    last_error_at=saved_time(meta, MetaKey.LAST_ERROR_AT),
                    clock_offset_seconds=saved_number(meta, MetaKey.CLOCK_OFFSET, float),
+                   keys_alert=saved_words(meta[MetaKey.KEYS_ALERT])
+                   if meta.get(MetaKey.KEYS_ALERT) else None,
                    alert=alert).counted(store.outbox_summary())
 
 

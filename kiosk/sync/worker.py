@@ -66,8 +66,9 @@ API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
 ``worker.export(path, progress=None) -> ExportSummary``
     Blocking: writes the pending backlog to a backlog file signed with the kiosk's key and
     sealed to the centre's (:mod:`kiosk.sync.backlog`; raises ``BacklogError``/``OSError``,
-    and ``BacklogError`` ``no_centre_key`` when the centre's key was never learnt), reads
-    it back from the disk to check it, and labels those entries ``sent``; they stay
+    and ``BacklogError`` ``no_centre_key`` when the centre's key was never learnt,
+    ``centre_key_changed`` when the server answers with another key than the one kept),
+    reads it back from the disk to check it, and labels those entries ``sent``; they stay
     pending until the centre acknowledges them.
     ``progress(entries_written)`` is called every 1,000 entries.
 ``worker.retry_rejected(actor="operator") -> int``
@@ -98,9 +99,9 @@ from kiosk.scan import ScanResult
 from kiosk.store import OutboxSummary, Store, utc_iso
 from kiosk.sync import backlog, backlog_keys, heartbeat, protocol
 from kiosk.sync.client import AuthRefused, Refused, SyncClient, SyncError
-from kiosk.sync.kiosk_keys import KioskKeys
+from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys
 from kiosk.sync.scheduler import Scheduler
-from kiosk.sync.status import FAILURE_KEYS, StatusBoard, SyncState
+from kiosk.sync.status import FAILURE_KEYS, MetaKey, StatusBoard, SyncState
 from kiosk.sync.uploader import SEND_WINDOW, Tally, Uploader, Yield, pending_rows
 
 if TYPE_CHECKING:
@@ -362,26 +363,37 @@ class SyncWorker:
         self.uploader.health, self.uploader.send_clock = None, False
         self._features_known = False
 
-    def _exchange_keys(self) -> None:
+    def _exchange_keys(self) -> messages.Words | None:
         """Register this kiosk's backlog signing key (made now if it has none) and learn the
-        centre's encryption key; a refusal is logged, uploads go on regardless."""
+        centre's encryption key, kept from the first one on (:mod:`kiosk.sync.kiosk_keys`).
+        What the answer says stands in the way of backlog files is returned, published as
+        ``keys_alert`` and saved (None clears it); a request that got no such answer is
+        logged and changes nothing. Uploads go on regardless."""
         assert self.client is not None
+        problem = None
         try:
-            answer = self.client.backlog_keys(self.keys.public_signing_key())
-            self.keys.remember(answer)
+            self.keys.remember(self.client.backlog_keys(self.keys.public_signing_key()))
+        except CentreKeyChanged as exc:
+            log.error("sync: %s answers with another centre key than the one kept; it is not "
+                      "used (%s)", self.client.base, exc)
+            problem = messages.Words("backlog.centre_key_changed", {
+                "server": self.client.base, "kept": exc.kept, "offered": exc.offered})
         except Refused as exc:
             if exc.status != 409:  # not an answer about the key itself: ask again later
                 log.warning("sync: backlog keys not exchanged (%s)", exc)
-                return
+                return None
             log.error("sync: the centre holds another backlog signing key for this kiosk; "
                       "its backlog files will be refused (%s)", exc)
         except SyncError as exc:  # offline, as a site exporting a file often is
             log.info("sync: backlog keys not exchanged (%s)", exc)
-            return
+            return None
         except (backlog_keys.BadKey, OSError) as exc:
             log.warning("sync: backlog keys not exchanged (%s)", exc)
-            return
+            return None
         self._keys_exchanged = True
+        state = self.board.update(lambda state: replace(state, keys_alert=problem))
+        self.store.set_meta(state.meta((MetaKey.KEYS_ALERT,)))
+        return problem
 
     def _check_in(self) -> None:
         """An idle cycle: a heartbeat to a centre that takes it, else a health check."""
@@ -487,8 +499,11 @@ class SyncWorker:
         """Write every pending entry to a backlog file signed by this kiosk and sealed to
         the centre, check the disk's copy, then label them ``sent``."""
         signing_key = self.keys.signing_key()
+        found = None
         if self.client is not None:  # if the centre can be asked, the keys are checked now
-            self._exchange_keys()    # (enrolled before format 2, or a key reset since)
+            found = self._exchange_keys()  # (enrolled before format 2, or a key reset since)
+        if found is not None and found.code == "backlog.centre_key_changed":
+            raise backlog.BacklogError("centre_key_changed", **found.params)
         centre = self.keys.centre()
         if centre is None:
             raise backlog.BacklogError("no_centre_key")

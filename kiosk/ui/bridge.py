@@ -170,9 +170,11 @@ class KioskBridge(QObject):
         if sync is None or not hasattr(sync, "state"):
             return view
         state = sync.state()  # counts stay the store's own: always fresh, same source
-        return dataclasses.replace(view, **{
-            k: getattr(state, k) for k in WORKER_FIELDS if getattr(state, k, None) is not None
-        })
+        shown = {k: getattr(state, k) for k in WORKER_FIELDS
+                 if getattr(state, k, None) is not None}
+        if "alert" not in shown and getattr(state, "keys_alert", None) is not None:
+            shown["alert"] = state.keys_alert  # a key problem, when nothing more urgent
+        return dataclasses.replace(view, **shown)
 
     def _watch_sync(self) -> None:
         sync = self.sync
