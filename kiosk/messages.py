@@ -511,6 +511,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "imports the file or receives them over the network",
     ),
     "sync.export_failed": ("Không xuất được tệp: {error}", "Export failed: {error}"),
+    "sync.export_refused_at_centre": ("Chú ý: {problem}", "Note: {problem}"),
     "sync.export_key_unconfirmed": (
         "Chú ý: trung tâm chưa xác nhận khoá ký của trạm này, nên sẽ từ chối tệp cho tới khi "
         "trạm kết nối một lần, hoặc quản trị viên chạy `kiosk-central kiosks signing-key "
@@ -1138,6 +1139,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "written for it. Check the server address ([sync] server_url, the network, DNS); if "
         "the centre really made a new key, enrol the kiosk again with a new code from the "
         "centre (`kiosk enrol` or the Centre tab)"),
+    "backlog.signing_key_conflict": (
+        "trung tâm giữ một khoá ký khác ({held}) cho trạm {kiosk}, không phải khoá {own} của "
+        "trạm này (có người đã dùng mã truy cập của trạm?): trung tâm từ chối tệp tồn đọng "
+        "của trạm cho tới khi quản trị viên chạy `kiosk-central kiosks signing-key {kiosk} "
+        "--reset --reason …` (trạm đăng ký lại khoá khi kết nối lần sau) hoặc "
+        "`kiosk-central kiosks signing-key {kiosk} --set={public} --reason …`",
+        "the centre holds another signing key ({held}) for kiosk {kiosk}, not this kiosk's "
+        "{own} (someone used this kiosk's token?): the centre refuses this kiosk's backlog "
+        "files until an administrator runs `kiosk-central kiosks signing-key {kiosk} --reset "
+        "--reason …` (the kiosk registers its key at its next contact) or `kiosk-central "
+        "kiosks signing-key {kiosk} --set={public} --reason …`"),
     "backlog.unknown_kiosk": ("trạm {kiosk} chưa đăng ký với trung tâm này: bị từ chối",
                               "kiosk {kiosk} is not enrolled at this centre: refused"),
     "backlog.no_signing_key": (

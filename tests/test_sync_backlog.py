@@ -788,3 +788,41 @@ def test_only_an_enrolment_code_replaces_the_kept_centre_key(tmp_path):
     assert encode(keys.centre().centre_key) == first
     keys.remember({"centre_key": second}, enrolment=True)
     assert encode(keys.centre().centre_key) == second
+
+
+def test_a_key_registered_first_with_the_kiosks_token_is_named_with_the_reset_step(
+        central, kiosk_id, tmp_path):
+    """Whoever used the kiosk's token first registered their own signing key: the kiosk's
+    push still works, but its status names the conflict, and its export (the centre's key
+    comes with the 409) writes the file and says the administrator's step; after it the
+    file imports."""
+    import httpx
+
+    token = central.enrol(kiosk_id)
+    usurper = Ed25519PrivateKey.generate().public_key()
+    first = httpx.post(central.url + protocol.BACKLOG_KEYS_PATH,
+                       json={"signing_key": encode(usurper)}, headers=protocol.bearer(token))
+    assert first.status_code == 200
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+                          token=token)
+    fill_backlog(tmp_path / "kiosk.db", 20, kiosk_id=kiosk_id)
+    assert kiosk_cli(config, "push").returncode == 0
+    own = KioskKeys(tmp_path).signing_key().public_key()
+    status = kiosk_cli(config, "status", "--offline").stdout
+    assert (f"ALERT: the centre holds another signing key ({fingerprint(usurper)}) for kiosk "
+            f"{kiosk_id}, not this kiosk's {fingerprint(own)}") in status
+    assert f"kiosk-central kiosks signing-key {kiosk_id} --reset --reason" in status
+
+    later = fill_backlog(tmp_path / "kiosk.db", 5, kiosk_id=kiosk_id)
+    export = kiosk_cli(config, "export", "--to", str(tmp_path / "b.backlog"))
+    assert export.returncode == 0, export.stderr
+    assert "Exported 5 entries" in export.stdout
+    assert "Note: the centre holds another signing key" in export.stderr
+    assert f"signing-key {kiosk_id} --set={encode(own)} --reason" in export.stderr
+    assert "not known yet" not in export.stderr
+    assert "it was not written by that kiosk" in importing(central, tmp_path / "b.backlog").error
+    central_support.central("kiosks", "signing-key", kiosk_id, "--reset", "--reason",
+                            "token misused, ticket 44", "--db", central.db)
+    assert kiosk_cli(config, "push").returncode == 0  # registers its key, clears the alert
+    assert "ALERT" not in kiosk_cli(config, "status", "--offline").stdout
+    assert importing(central, tmp_path / "b.backlog").duplicate == len(later)

@@ -200,9 +200,10 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                     log.info("kiosk %s registered backlog signing key %s", kiosk.id,
                              backlog_keys.fingerprint(key))
             held = await run_in_threadpool(storage.signing_key, kiosk.id)
-        except SigningKeyConflict as exc:
-            log.warning("%s", exc)
-            return _error(409, exc)
+        except SigningKeyConflict as exc:  # the centre's key still goes with it: the
+            log.warning("%s", exc)          # kiosk can export, and say why it is refused
+            return JSONResponse({**protocol.refusal_body(exc), "centre_key": centre_key},
+                                status_code=409)
         except StorageError as exc:
             return _failure(exc)
         return JSONResponse({

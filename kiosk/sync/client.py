@@ -86,6 +86,15 @@ class Refused(SyncError):
         self.status = status
 
 
+class SigningKeyHeld(Refused):
+    """409 to the backlog-keys request: the centre holds another signing key for this
+    kiosk. ``centre_key``: the centre's encryption key when its answer carries it."""
+
+    def __init__(self, code: str, /, centre_key: str | None, **params: object) -> None:
+        super().__init__(code, 409, **params)
+        self.centre_key = centre_key
+
+
 @dataclass(frozen=True)
 class BatchAnswer:
     held: list[str]
@@ -145,9 +154,16 @@ class SyncClient:
     def backlog_keys(self, signing_key: str) -> dict:
         """POST this kiosk's public backlog signing key (base64); the centre's answer
         ``{centre_key, signing_key, signing_key_registered_at}``. Raises like
-        :meth:`post_batch` (another key registered: :class:`Refused` 409)."""
-        response = self._request("POST", protocol.BACKLOG_KEYS_PATH,
+        :meth:`post_batch` (another key registered: :class:`SigningKeyHeld`)."""
+        response = self._request("POST", protocol.BACKLOG_KEYS_PATH, ok=(200, 409),
                                  json={"signing_key": signing_key})
+        if response.status_code == 409:
+            try:
+                held = json.loads(response.content).get("centre_key")
+            except (ValueError, AttributeError, RecursionError):
+                held = None
+            raise SigningKeyHeld("sync.http", held if isinstance(held, str) else None,
+                                 status=409, error=_answered(response))
         answer = _json_object(response, "sync.unusable_keys")
         if not isinstance(answer.get("centre_key"), str):
             raise Unreachable("sync.unusable_keys", detail=Words("sync.missing",

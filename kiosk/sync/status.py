@@ -92,8 +92,9 @@ class SyncState:
     """Centre receive time − kiosk send time of the last answered batch."""
     keys_alert: Words | None = None
     """What stands in the way of backlog files (``backlog.*``: the server offered another
-    centre key than the one kept), until a key exchange succeeds; kept across restarts,
-    unlike ``alert``, since it is about keys, not about a request to try again."""
+    centre key than the one kept, or the centre holds another signing key for this kiosk),
+    until a key exchange succeeds; kept across restarts, unlike ``alert``, since it is
+    about keys, not about a request to try again."""
 
     def __post_init__(self) -> None:
         if self.pending < self.in_flight:  # a carried-forward count that fell behind

@@ -69,7 +69,8 @@ API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
     and ``BacklogError`` ``no_centre_key`` when the centre's key was never learnt,
     ``centre_key_changed`` when the server answers with another key than the one kept),
     reads it back from the disk to check it, and labels those entries ``sent``; they stay
-    pending until the centre acknowledges them.
+    pending until the centre acknowledges them. ``keys_alert`` on the summary: the centre
+    holds another signing key for this kiosk (the file waits for an administrator).
     ``progress(entries_written)`` is called every 1,000 entries.
 ``worker.retry_rejected(actor="operator") -> int``
     Puts quarantined entries back in the queue (audited under ``actor``), wakes the worker.
@@ -98,7 +99,7 @@ from kiosk.config import Config, SyncSettings
 from kiosk.scan import ScanResult
 from kiosk.store import OutboxSummary, Store, utc_iso
 from kiosk.sync import backlog, backlog_keys, heartbeat, protocol
-from kiosk.sync.client import AuthRefused, Refused, SyncClient, SyncError
+from kiosk.sync.client import AuthRefused, Refused, SigningKeyHeld, SyncClient, SyncError
 from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys
 from kiosk.sync.scheduler import Scheduler
 from kiosk.sync.status import FAILURE_KEYS, MetaKey, StatusBoard, SyncState
@@ -158,6 +159,9 @@ class ExportSummary:
     signing_key_registered: bool
     """Whether the centre said it holds this kiosk's signing key (else its import of the
     file will be refused until the kiosk connects once or the key is registered by hand)."""
+    keys_alert: messages.Words | None = None
+    """The centre holds another signing key for this kiosk: why the file will be refused,
+    and the administrator's step that lets it in."""
 
 
 def resolve_token(sync: SyncSettings, base: Path | None) -> str:
@@ -370,20 +374,26 @@ class SyncWorker:
         ``keys_alert`` and saved (None clears it); a request that got no such answer is
         logged and changes nothing. Uploads go on regardless."""
         assert self.client is not None
-        problem = None
         try:
-            self.keys.remember(self.client.backlog_keys(self.keys.public_signing_key()))
+            try:
+                answer: dict[str, Any] | None = self.client.backlog_keys(
+                    self.keys.public_signing_key())
+                problem = None
+            except SigningKeyHeld as exc:  # its centre key is still worth keeping
+                log.error("sync: the centre holds another backlog signing key for this "
+                          "kiosk; its backlog files will be refused (%s)", exc)
+                problem = self._signing_key_held(exc)
+                answer = {"centre_key": exc.centre_key} if exc.centre_key else None
+            if answer is not None:
+                self.keys.remember(answer)
         except CentreKeyChanged as exc:
             log.error("sync: %s answers with another centre key than the one kept; it is not "
                       "used (%s)", self.client.base, exc)
             problem = messages.Words("backlog.centre_key_changed", {
                 "server": self.client.base, "kept": exc.kept, "offered": exc.offered})
-        except Refused as exc:
-            if exc.status != 409:  # not an answer about the key itself: ask again later
-                log.warning("sync: backlog keys not exchanged (%s)", exc)
-                return None
-            log.error("sync: the centre holds another backlog signing key for this kiosk; "
-                      "its backlog files will be refused (%s)", exc)
+        except Refused as exc:  # not an answer about the keys: ask again later
+            log.warning("sync: backlog keys not exchanged (%s)", exc)
+            return None
         except SyncError as exc:  # offline, as a site exporting a file often is
             log.info("sync: backlog keys not exchanged (%s)", exc)
             return None
@@ -394,6 +404,17 @@ class SyncWorker:
         state = self.board.update(lambda state: replace(state, keys_alert=problem))
         self.store.set_meta(state.meta((MetaKey.KEYS_ALERT,)))
         return problem
+
+    def _signing_key_held(self, exc: SigningKeyHeld) -> messages.Words:
+        """The 409's words for the operator: the key the centre holds (as its answer names
+        it) and this kiosk's, with the administrator's steps."""
+        said = exc.words.params.get("error")
+        held = (said.params.get("fingerprint") if isinstance(said, messages.Words)
+                and said.code == "enrolment.signing_key_held" else None)
+        own = self.keys.signing_key().public_key()
+        return messages.Words("backlog.signing_key_conflict", {
+            "kiosk": self.kiosk_id, "held": held or "?",
+            "own": backlog_keys.fingerprint(own), "public": backlog_keys.encode(own)})
 
     def _check_in(self) -> None:
         """An idle cycle: a heartbeat to a centre that takes it, else a health check."""
@@ -504,8 +525,13 @@ class SyncWorker:
             found = self._exchange_keys()  # (enrolled before format 2, or a key reset since)
         if found is not None and found.code == "backlog.centre_key_changed":
             raise backlog.BacklogError("centre_key_changed", **found.params)
+        standing = self.board.state.keys_alert
+        conflict = (standing if standing is not None
+                    and standing.code == "backlog.signing_key_conflict" else None)
         centre = self.keys.centre()
         if centre is None:
+            if conflict is not None:
+                raise backlog.BacklogError("signing_key_conflict", **conflict.params)
             raise backlog.BacklogError("no_centre_key")
         written_ids = bytearray()  # 16 bytes an entry: a million ids take 16 MB
 
@@ -533,7 +559,7 @@ class SyncWorker:
         self._recount()
         return ExportSummary(Path(path), manifest.entries, written.size, manifest.first_id,
                              manifest.last_id, marked,
-                             centre.registered_signing_key == manifest.signing_key)
+                             centre.registered_signing_key == manifest.signing_key, conflict)
 
 
 def _progress_reporter(progress: Callable[[Progress], None] | None, tally: Tally,
