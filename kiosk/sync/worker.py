@@ -402,7 +402,7 @@ class SyncWorker:
             return None
         self._keys_exchanged = True
         state = self.board.update(lambda state: replace(state, keys_alert=problem))
-        self.store.set_meta(state.meta((MetaKey.KEYS_ALERT,)))
+        self.board.save(self.store, state, (MetaKey.KEYS_ALERT,))
         return problem
 
     def _signing_key_held(self, exc: SigningKeyHeld) -> messages.Words:
