@@ -54,7 +54,7 @@ FileIdentity = tuple[int, int]
 
 def file_identity(path: Path) -> FileIdentity | None:
     """The identity of the file at ``path`` now; None when there is none. One ``stat``
-    (~1 µs): cheap enough for every scan's commit."""
+    (3.6–4.5 µs measured at load 3): cheap enough for every scan's commit."""
     try:
         found = os.stat(path)
     except FileNotFoundError:
