@@ -13,6 +13,7 @@ import csv
 import io
 import itertools
 import logging
+import multiprocessing
 import os
 import re
 from collections import deque
@@ -147,13 +148,18 @@ def _in_processes(store: Store, bounds: Iterator[tuple[str | None, str | None]],
     """Chunks formatted by ``workers`` processes, yielded in order; at most two per worker
     are in flight, so memory stays bounded however long the export. When the workers fail
     (one killed for memory, none could start), the chunks not written yet are formatted
-    here: the file is whole all the same."""
+    here: the file is whole all the same.
+
+    The workers start from a fork server, never as forks of this process: a fork copies
+    only the forking thread, and a lock another thread held at that moment stays held in
+    the child for good (a whole test run once hung on such a child)."""
     unwritten: deque[tuple[str | None, str | None]] = deque()
     """Chunks taken from ``bounds`` and not yet yielded, in order (a chunk is in it before
     it is handed to a worker, so a failing hand-over loses none)."""
     results: deque[Future[tuple[int, bytes]]] = deque()
     try:
-        with ProcessPoolExecutor(workers, initializer=_open_worker_store,
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
+                                 initializer=_open_worker_store,
                                  initargs=(str(store.path), store.timezone)) as pool:
             for chunk in bounds:
                 unwritten.append(chunk)
