@@ -1881,7 +1881,7 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "problem.one_direction": ("Chỉ quét một chiều", "One direction only"),
     "problem.refused_share": ("Tỷ lệ từ chối cao", "High refusal share"),
     "problem.manual_share": ("Tỷ lệ nhập tay cao", "High manual share"),
-    "problem.clock_off": ("Đồng hồ máy lệch", "Kiosk clock off"),
+    "problem.clock_off": ("Đồng hồ máy lệch quá 2 phút", "Kiosk clock off by over 2 minutes"),
     "problem.old_backlog": ("Tồn đọng quá 24 giờ", "Backlog older than 24 h"),
     "problem.revoked_still_trying": ("Máy đã thu hồi vẫn gửi", "Revoked kiosk still trying"),
     "state.active": ("Hoạt động", "Active"),

@@ -12,6 +12,7 @@ from central_support import central
 from openpyxl import load_workbook
 from report_support import DAY, GenBatch, GenKiosk, World, load, wire_entry
 
+from kiosk import messages
 from kiosk.central import report_formats, reports
 from kiosk.central.backends import open_storage
 from kiosk.central.registry import Checkpoint
@@ -80,6 +81,24 @@ def test_dates_are_dates_and_times_local(tmp_path: Path) -> None:
     assert late.number_format == "dd/mm/yyyy"
     seen = book["Máy chưa gửi đủ"]["F2"]
     assert seen.is_date and seen.value == dt.datetime(2026, 11, 15, 23, 30)  # Hà Nội time
+
+
+def test_the_problems_read_as_on_the_dashboard(tmp_path: Path) -> None:
+    """A problem in the report files is worded as the dashboard words it: the same words,
+    not a second list that drifted ("Đồng hồ máy lệch" on the web and "… quá 2 phút" in
+    the file, "Tỷ lệ từ chối cao" and "Tỷ lệ quét lỗi cao")."""
+    report = _report(tmp_path)
+    place = {"checkpoint_id": "P1", "name": "Chợ", "district": "d", "kind": "market"}
+    problems = ("one_direction", "refused_share", "manual_share", "clock_off", "old_backlog",
+                "revoked_still_trying")
+    report["scanning_wrongly"] = [{**place, "problem": problem, "kiosk_id": "k1"}
+                                  for problem in problems]
+    book = load_workbook(io.BytesIO(report_formats.render(report, "xlsx")))
+    words = [row[4].value for row in book["Nơi quét sai"].iter_rows(min_row=2)]
+    assert words == [messages.text(f"web.problem.{problem}") for problem in problems]
+    assert words == ["Chỉ quét một chiều", "Tỷ lệ từ chối cao", "Tỷ lệ nhập tay cao",
+                     "Đồng hồ máy lệch quá 2 phút", "Tồn đọng quá 24 giờ",
+                     "Máy đã thu hồi vẫn gửi"]
 
 
 def test_csv_is_excel_friendly_and_neutralised(tmp_path: Path) -> None:

@@ -419,12 +419,12 @@ def test_a_backlog_of_unknown_age_reads_as_unknown_not_as_an_empty_outbox(
             ("kiosk-bl2-hour", "kiosk-bl2-minute", "kiosk-bl2-empty")}
     assert oldest["vi"] == {
         "kiosk-bl2-hour": "không rõ (đồng hồ máy chậm hơn giờ ghi của bản ghi chờ gửi: "
-                          "xem “Đồng hồ máy lệch”)",
+                          "xem “Đồng hồ máy lệch quá 2 phút”)",
         "kiosk-bl2-minute": "không rõ (đồng hồ máy chậm hơn giờ ghi của bản ghi chờ gửi)",
         "kiosk-bl2-empty": "–"}
     assert oldest["en"] == {
         "kiosk-bl2-hour": "unknown (the kiosk's clock is behind its entries: see “Kiosk clock "
-                          "off”)",
+                          "off by over 2 minutes”)",
         "kiosk-bl2-minute": "unknown (the kiosk's clock is behind its entries)",
         "kiosk-bl2-empty": "–"}
     hour = chrome.find_element(By.ID, "kiosk-kiosk-bl2-hour").text
@@ -462,12 +462,12 @@ def test_the_daily_report_names_a_backlog_of_unknown_age_in_the_kiosks_pages_wor
             By.TAG_NAME, "td")[7].text for kiosk in mine}
     assert listed["vi"] == {
         "kiosk-dr-hour": ("BP-BL-002", "2", "không rõ (đồng hồ máy chậm hơn giờ ghi của bản ghi "
-                                            "chờ gửi: xem “Đồng hồ máy lệch”)"),
+                                            "chờ gửi: xem “Đồng hồ máy lệch quá 2 phút”)"),
         "kiosk-dr-minute": ("BP-BL-002", "1", "không rõ (đồng hồ máy chậm hơn giờ ghi của bản "
                                               "ghi chờ gửi)")}
     assert listed["en"] == {
         "kiosk-dr-hour": ("BP-BL-002", "2", "unknown (the kiosk's clock is behind its entries: "
-                                            "see “Kiosk clock off”)"),
+                                            "see “Kiosk clock off by over 2 minutes”)"),
         "kiosk-dr-minute": ("BP-BL-002", "1", "unknown (the kiosk's clock is behind its "
                                               "entries)")}
     for lang in ("vi", "en"):

@@ -42,12 +42,6 @@ NOT_DERIVED = {
 }
 """The report's ``not_derived``, shown under its summary when not nought: the people it
 counts are short by those entries' people."""
-PROBLEMS = {
-    "no_scan_7_days": "Không quét trong 7 ngày", "kiosk_silent_24h": "Máy mất liên lạc 24 giờ",
-    "one_direction": "Chỉ ghi một chiều", "refused_share": "Tỷ lệ quét lỗi cao",
-    "manual_share": "Tỷ lệ nhập tay cao", "clock_off": "Đồng hồ máy lệch quá 2 phút",
-    "old_backlog": "Dữ liệu tồn quá 24 giờ", "revoked_still_trying": "Máy đã thu hồi vẫn gửi",
-}
 RATIOS = {"adoption_ratio", "manual_share", "refused_share"}
 DATES = {"day"}
 TIMES = {"last_seen_at"}
@@ -124,7 +118,7 @@ def _sheets(report: dict[str, Any]) -> list[sheets.Sheet]:
 def _cell(key: str, value: Any, zone: ZoneInfo) -> Any:
     """A value as a spreadsheet cell: numbers stay numbers, days become dates, UTC times
     local date-times, codes their Vietnamese label (an unknown backlog age the dashboard's
-    words, naming the clock alert as :data:`PROBLEMS` does), other text neutralised."""
+    words, naming the clock alert as the problems column does), other text neutralised."""
     if value is None:
         return None
     if key == "set_up":
@@ -136,9 +130,9 @@ def _cell(key: str, value: Any, zone: ZoneInfo) -> Any:
     if key == "kind":
         value = KIND_LABELS.get(value, value)
     elif key == "problem":
-        value = PROBLEMS.get(value, value)
+        value = text(f"web.problem.{value}")
     elif key == "oldest_pending":
-        value = text(f"web.kiosks.oldest_{value}", alert=PROBLEMS["clock_off"])
+        value = text(f"web.kiosks.oldest_{value}", alert=text("web.problem.clock_off"))
     if isinstance(value, bool | str):
         return neutralise(str(value))
     return value
