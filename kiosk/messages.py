@@ -1679,6 +1679,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "ghi được lượt quét nào cho đến khi khởi động lại trạm",
         "{path}: the store file was deleted or replaced while the kiosk runs; no scan is "
         "recorded until the kiosk is restarted"),
+    "store.damaged": (
+        "{path}: kiểm tra toàn bộ tệp thấy tệp kho dữ liệu bị hỏng; không ghi được lượt quét "
+        "nào. Gọi kỹ thuật viên: dừng trạm, rồi chạy kiosk store recover (giữ lại tệp hỏng); "
+        "trong lúc chờ hãy ghi vào sổ giấy",
+        "{path}: the whole-file check found the store file damaged; no scan is recorded. "
+        "Call the technician: stop the kiosk, then run kiosk store recover (the damaged file "
+        "is kept); use the paper list meanwhile"),
     "store.read_only_schema": (
         "{path}: chỉ đọc, và lược đồ v{version} của tệp không phải v{ours} của chương trình "
         "này; chỉ đọc được sau khi trạm đã mở tệp một lần với quyền ghi",

@@ -815,13 +815,14 @@ class Store:
     def verify(self, now: float | None = None) -> str | None:
         """:meth:`damage`, remembered: a sound file is stamped (:data:`CHECKED_AT`), a damaged
         one loses its stamp and this Store refuses every write from then on (a scan shows
-        "cannot save", never "accepted"). The damage found, or None."""
+        "cannot save", never "accepted"), in words saying what to do: SQLite's own (the
+        damage found, returned for the caller to log) mean nothing to an officer."""
         found = self.damage()
         if not self.read_only:
             with contextlib.suppress(StoreError):  # a damaged file may not take even this
                 self.set_meta({CHECKED_AT: None if found else utc_iso(now or time.time())})
         if found:
-            self.refusing = Words("store.failed", {"path": self.path, "detail": found})
+            self.refusing = Words("store.damaged", {"path": self.path})
         return found
 
     def verified_recently(self, now: float | None = None) -> bool:

@@ -7,6 +7,7 @@ real `kiosk` processes.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import subprocess
 import sys
@@ -177,6 +178,41 @@ def test_the_running_kiosk_checks_daily_and_damage_found_stops_it_recording(
         assert result.status is Status.REJECTED and result.reason_code == "storage_error"
     finally:
         running.stop()
+
+
+def test_damage_the_daily_check_finds_is_worded_for_the_officer_and_detailed_in_the_log(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """What the status strip shows (the store's refusal) and every refused scan's card
+    says: the store is damaged, nothing is recorded, what to do, in the screen's language;
+    SQLite's own findings ("Page 471: btreeInitPage() returns error code 11") go to
+    the log, for whoever mends the file."""
+    db = store_with_entries(tmp_path)
+    running = Kiosk(make_config(tmp_path))
+    running.store.set_meta({CHECKED_AT: "2026-01-01T00:00:00.000000Z"})  # long ago
+    overwrite_pages(db, middle_leaves_of_entries)
+    caplog.set_level(logging.ERROR, logger="kiosk.app")
+    running.start()
+    try:
+        wait_until(lambda: running.store.refusing is not None, what="the daily check")
+        refusal = running.store.refusal()
+        result = running.pipeline.submit(Scan(payload=CCCD_BINH.encode(), device_id="d1",
+                                              lane="in"))
+    finally:
+        running.stop()
+    assert refusal is not None
+    assert refusal("en") == (
+        f"{db}: the whole-file check found the store file damaged; no scan is recorded. Call "
+        "the technician: stop the kiosk, then run kiosk store recover (the damaged file is "
+        "kept); use the paper list meanwhile")
+    assert refusal("vi") == (
+        f"{db}: kiểm tra toàn bộ tệp thấy tệp kho dữ liệu bị hỏng; không ghi được lượt quét "
+        "nào. Gọi kỹ thuật viên: dừng trạm, rồi chạy kiosk store recover (giữ lại tệp hỏng); "
+        "trong lúc chờ hãy ghi vào sổ giấy")
+    assert result.reason_in("en").endswith(refusal("en"))
+    [logged] = [r for r in caplog.records if r.name == "kiosk.app"]
+    assert logged.getMessage().startswith("store damaged, no scan is recorded any more: ")
+    assert "btreeInitPage() returns error code 11" in logged.getMessage()
+    assert "btreeInitPage" not in refusal("en") + refusal("vi")
 
 
 def test_recover_saves_what_can_be_read_keeps_the_damaged_file_and_reports(
