@@ -247,10 +247,14 @@ class Kiosk:
                 removed = self.store.purge(self.config.store.retention_days)
                 if removed:
                     log.info("retention: removed %d acknowledged entries", removed)
+            except StoreError as exc:  # refused in words (the store deleted, replaced,
+                log.error("retention purge not run: %s", exc)  # damaged): nothing to trace
             except Exception:  # a failed purge must never stop scanning
                 log.exception("retention purge failed")
             try:
                 damage = None if self.store.verified_recently() else self.store.verify()
+            except StoreError as exc:  # the file gone, or the check could not run
+                log.error("store check not run: %s", exc)
             except Exception:  # e.g. the store closed under it while the kiosk stops
                 log.exception("store check failed")
             else:

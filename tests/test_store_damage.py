@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.app import Kiosk
+from kiosk.messages import both
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
 from kiosk.store import CHECKED_AT, Store
@@ -213,6 +214,35 @@ def test_damage_the_daily_check_finds_is_worded_for_the_officer_and_detailed_in_
     assert logged.getMessage().startswith("store damaged, no scan is recorded any more: ")
     assert "btreeInitPage() returns error code 11" in logged.getMessage()
     assert "btreeInitPage" not in refusal("en") + refusal("vi")
+
+
+def test_a_purge_and_check_of_a_store_deleted_under_the_kiosk_log_one_line_each(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """``rm kiosk.db*`` under the running kiosk, its whole-file check a day old: the hourly
+    purge and the check each log one line saying why they did not run (no traceback: a
+    technician reading the journal sees the cause, not a crash), open nothing (no empty
+    store made where the file was), and scans go on being refused in words."""
+    running = Kiosk(make_config(tmp_path))
+    path = running.config.store_path
+    running.store.set_meta({CHECKED_AT: "2026-01-01T00:00:00.000000Z"})  # long ago
+    for name in ("kiosk.db", "kiosk.db-wal", "kiosk.db-shm"):
+        path.with_name(name).unlink(missing_ok=True)
+    caplog.set_level(logging.INFO, logger="kiosk.app")
+    running.start()
+    try:
+        wait_until(lambda: len([r for r in caplog.records if r.name == "kiosk.app"]) >= 2,
+                   what="the purge and the check")
+        result = running.pipeline.submit(Scan(payload=CCCD_BINH.encode(), device_id="d1",
+                                              lane="in"))
+    finally:
+        running.stop()
+    gone = both("store.gone", path=path)
+    assert [(r.levelno, r.getMessage(), r.exc_info) for r in caplog.records
+            if r.name == "kiosk.app"] == [
+        (logging.ERROR, f"retention purge not run: {gone}", None),
+        (logging.ERROR, f"store check not run: {gone}", None)]
+    assert result.reason_code == "storage_error" and not result.recorded
+    assert not path.exists()
 
 
 def test_recover_saves_what_can_be_read_keeps_the_damaged_file_and_reports(
