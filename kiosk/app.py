@@ -99,10 +99,13 @@ class Kiosk:
         """The file the store opened (links followed, a relative path as SQLite took it):
         the one file this kiosk writes scans to until it restarts."""
         self.store = Store(config.store_path, timezone=config.timezone)
-        damage = self.store.verify()  # before the first scan: a damaged file takes none
-        if damage:
+        try:  # the file may be gone already (deleted since it was opened): StoreError
+            damage = self.store.verify()  # before the first scan: a damaged file takes none
+            if damage:
+                raise StoreError("store.failed", path=config.store_path, detail=damage)
+        except BaseException:
             self.store.close()
-            raise StoreError("store.failed", path=config.store_path, detail=damage)
+            raise
         try:  # what fails from here closes the store (and its upkeep thread): nothing holds it
             self.pipeline = Pipeline(self.store, policy_from(config),
                                      certificate_checker(config))

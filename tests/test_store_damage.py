@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import app as app_module
 from kiosk.app import Kiosk
 from kiosk.messages import both
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
-from kiosk.store import CHECKED_AT, Store
+from kiosk.store import CHECKED_AT, Store, StoreError
 from tests.conftest import CCCD_BINH, make_config
 from tests.devices_support import wait_until
 
@@ -243,6 +244,32 @@ def test_a_purge_and_check_of_a_store_deleted_under_the_kiosk_log_one_line_each(
         (logging.ERROR, f"store check not run: {gone}", None)]
     assert result.reason_code == "storage_error" and not result.recorded
     assert not path.exists()
+
+
+def test_a_store_file_gone_before_the_start_check_is_closed_not_left_open(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file deleted just after the kiosk opened it, before its check at start (an
+    ``rm`` at that moment): the kiosk does not start, says why, and closes the store it
+    opened (its connection held the deleted file, and its upkeep thread ran on)."""
+    opened: list[Store] = []
+
+    class DeletedOnceOpened(Store):
+        """The kiosk's store, its files removed the moment it has opened them."""
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+            for name in ("kiosk.db", "kiosk.db-wal", "kiosk.db-shm"):
+                (tmp_path / name).unlink(missing_ok=True)
+
+    monkeypatch.setattr(app_module, "Store", DeletedOnceOpened)
+    with pytest.raises(StoreError) as refused:
+        Kiosk(make_config(tmp_path))
+    assert refused.value.words.code == "store.gone"
+    [store] = opened
+    with pytest.raises(sqlite3.ProgrammingError, match="closed database"):
+        store.conn.execute("SELECT 1")
+    assert not (tmp_path / "kiosk.db").exists()
 
 
 def test_recover_saves_what_can_be_read_keeps_the_damaged_file_and_reports(
