@@ -31,6 +31,7 @@ from ui_support import (  # noqa: F401
 
 from kiosk.certificates import trustlist
 from kiosk.scan import Scan
+from kiosk.ui.bridge import SyncView
 from kiosk.ui.result_card import COLOURS
 from tests.certificate_support import make_issuer, trust_list_of, vaccination
 
@@ -174,3 +175,76 @@ def test_the_strip_says_no_scan_is_recorded_once_a_copy_is_moved_over_the_store(
     qtbot.waitUntil(lambda: window.strip.sync.text() == (
         f"{config.store_path}: the store file was deleted or replaced while the kiosk runs; "
         "no scan is recorded until the kiosk is restarted"), timeout=10_000)
+
+
+def delete_store(path: Path) -> None:
+    """``rm kiosk.db*`` under the running kiosk."""
+    for name in ("kiosk.db", "kiosk.db-wal", "kiosk.db-shm"):
+        path.with_name(name).unlink(missing_ok=True)
+
+
+NO_SCAN_RECORDED = ("Trạm không ghi được lượt quét nào. Gọi kỹ thuật viên; trong lúc chờ "
+                    "hãy ghi vào sổ giấy.")
+
+
+def test_the_card_says_not_recorded_as_soon_as_the_store_file_is_deleted(
+        make_window, qtbot, tmp_path):
+    """The officer looks at the big card, not the strip: READY there while nothing is
+    recorded sends the queue through unrecorded. Within the strip's poll, before anyone
+    scans, the card turns red with a cross: NOT RECORDED, what to do, and why."""
+    path = write_config(tmp_path)
+    window = make_window(path)
+    config, card = load(path), window.officer.card
+    assert card.headline.text() == "SẴN SÀNG"
+    delete_store(config.store_path)
+
+    qtbot.waitUntil(lambda: card.headline.text() == "CHƯA GHI ĐƯỢC", timeout=10_000)
+    assert card.result is None  # no scan was made: the card says so of the kiosk itself
+    assert card.state == "rejected" and card.mark.shape == "cross"
+    assert card.palette().color(QPalette.ColorRole.Window).name() == \
+        QColor(COLOURS["rejected"][0]).name()
+    assert card.name.text() == NO_SCAN_RECORDED
+    assert card.reason.text() == store_gone_words(config.store_path)
+    window.set_language("en", remember=False)
+    assert card.headline.text() == "NOT RECORDED"
+    assert card.name.text() == ("The kiosk records no scan. Call the technician; use the "
+                                "paper list meanwhile.")
+    assert card.reason.text() == (
+        f"{config.store_path}: the store file was deleted or replaced while the kiosk runs; "
+        "no scan is recorded until the kiosk is restarted")
+
+
+def test_a_refused_scans_card_gives_way_to_not_recorded_not_to_ready(
+        make_window, qtbot, tmp_path):
+    """A scan while the store refuses has its own card for ``[kiosk] result_seconds``;
+    then the card reads NOT RECORDED again, never READY."""
+    path = write_config(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "[store]", "result_seconds = 1\n\n[store]", 1), encoding="utf-8")
+    window = make_window(path)
+    config, card = load(path), window.officer.card
+    delete_store(config.store_path)
+    qtbot.waitUntil(lambda: card.headline.text() == "CHƯA GHI ĐƯỢC", timeout=10_000)
+
+    window.submit_scan(Scan(CCCD_AN.encode(), device_id="wedge", lane="in"))
+    qtbot.waitUntil(lambda: card.result is not None, timeout=10_000)
+    assert card.result.reason_code == "storage_error"
+    assert card.name.text().startswith("Trạm không lưu được lượt quét này.")
+    qtbot.waitUntil(lambda: card.result is None, timeout=5_000)
+    assert card.headline.text() == "CHƯA GHI ĐƯỢC" and card.name.text() == NO_SCAN_RECORDED
+    assert card.state == "rejected"
+
+
+def test_the_card_reads_ready_again_once_the_store_takes_scans(make_window, qtbot, tmp_path):
+    """Only what the bridge learns turns the card: a view of a store taking writes again
+    (none today does until a restart) gives READY back at once."""
+    path = write_config(tmp_path)
+    window = make_window(path)
+    card = window.officer.card
+    delete_store(load(path).store_path)
+    qtbot.waitUntil(lambda: card.headline.text() == "CHƯA GHI ĐƯỢC", timeout=10_000)
+
+    window.bridge.sync_changed.emit(SyncView(enabled=False, pending=0, rejected=0,
+                                             acknowledged=None,
+                                             oldest_pending_age_seconds=None))
+    assert card.headline.text() == "SẴN SÀNG" and card.state == "idle"

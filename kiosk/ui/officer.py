@@ -38,7 +38,7 @@ from kiosk.devices.kind import DeviceOptions
 from kiosk.scan import ScanResult, mask_document
 from kiosk.store import Stats, Store
 from kiosk.timestamps import parse_utc, utc_iso
-from kiosk.ui.bridge import KioskBridge
+from kiosk.ui.bridge import KioskBridge, SyncView
 from kiosk.ui.camera_preview import CameraPreview
 from kiosk.ui.cues import SoundBoard, cue_for
 from kiosk.ui.result_card import ResultCard
@@ -208,6 +208,7 @@ class OfficerScreen(Retranslating):
         self._clock.start()
 
         bridge.result.connect(self.show_result)
+        bridge.sync_changed.connect(self.show_sync)
         self.set_devices(bridge.config.devices)
         self.retranslate()
 
@@ -271,6 +272,11 @@ class OfficerScreen(Retranslating):
         self.sounds.play(cue_for(result))
         if not self._refresh_timer.isActive():  # a steady stream still refreshes
             self._refresh_timer.start()
+
+    def show_sync(self, view: SyncView) -> None:
+        """The bridge's poll (every 3 s) found the store refusing writes, or no longer: the
+        card says NOT RECORDED before anyone scans, or READY again."""
+        self.card.set_refusing(view.store_refusing)
 
     def type_into_search(self, text: str) -> None:
         """A person typing on the main screen means to search the recent list."""

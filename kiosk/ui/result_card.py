@@ -13,7 +13,8 @@ stands. Refused under "require-valid", it is red with a cross and "NOT RECORDED"
 only ever shows a ScanResult the pipeline produced after its COMMIT, and only for
 ``[kiosk] result_seconds``: then it reads READY again, grey, with the previous answer's time
 and headline in small type (never whose, nor a certificate's verdict), so nobody reads it as
-the next person's answer.
+the next person's answer. While the store refuses every write (its file deleted, replaced or
+damaged: the status strip's poll), it reads NOT RECORDED instead of READY, red with a cross.
 The type shrinks to fit the card down to floors read from arm's length; past them a
 person's name ends in "…", the headline never gets smaller for it.
 """
@@ -156,6 +157,9 @@ class ResultCard(QFrame):
         self.result: ScanResult | None = None
         self.previous: ScanResult | None = None
         """The last result shown, once its hold ran out (see ``show_result``)."""
+        self.refusing: messages.Words | None = None
+        """Why the store records no scan (:meth:`set_refusing`): the card says so instead
+        of READY."""
         self._hold = QTimer(self)
         self._hold.setSingleShot(True)
         self._hold.timeout.connect(self._held)
@@ -361,6 +365,17 @@ class ResultCard(QFrame):
         else:
             self._hold.start(round(hold_seconds * 1000))
 
+    def set_refusing(self, refusing: messages.Words | None) -> None:
+        """The store refuses every write (its file deleted, replaced or damaged) — or, with
+        None, takes them again: between answers the card reads NOT RECORDED, red with a
+        cross, and why, instead of READY. An officer at a queue must see at once that
+        nothing is recorded, not learn it from the next person's refused scan."""
+        if refusing == self.refusing:
+            return
+        self.refusing = refusing
+        if self.result is None:
+            self._render()
+
     def _held(self) -> None:
         self.previous, self.result = self.result, None
         self._render()
@@ -378,6 +393,11 @@ class ResultCard(QFrame):
         result = self.result
         if result is not None:
             self._fill(*self._answer(result))
+            return
+        if self.refusing is not None:
+            self._fill(REJECTED, self.tr("NOT RECORDED"),
+                       self.tr("The kiosk records no scan. Call the technician; use the "
+                               "paper list meanwhile."), "", self.refusing(self.language))
             return
         previous = ""
         if self.previous is not None:

@@ -512,6 +512,11 @@
         <translation>CHƯA GHI ĐƯỢC</translation>
     </message>
     <message>
+        <location filename="../result_card.py" line="399"/>
+        <source>The kiosk records no scan. Call the technician; use the paper list meanwhile.</source>
+        <translation>Trạm không ghi được lượt quét nào. Gọi kỹ thuật viên; trong lúc chờ hãy ghi vào sổ giấy.</translation>
+    </message>
+    <message>
         <location filename="../result_card.py" line="474"/>
         <source>The kiosk could not save this scan. Call the technician; use the paper list meanwhile.</source>
         <translation>Trạm không lưu được lượt quét này. Gọi kỹ thuật viên; trong lúc chờ hãy ghi vào sổ giấy.</translation>
