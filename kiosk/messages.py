@@ -1686,6 +1686,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path}: the whole-file check found the store file damaged; no scan is recorded. "
         "Call the technician: stop the kiosk, then run kiosk store recover (the damaged file "
         "is kept); use the paper list meanwhile"),
+    "store.unconfirmed": (
+        "{path}: không truy cập được ({detail}), nên không biết còn là tệp kho dữ liệu trạm "
+        "đã mở hay không (thư mục chứa nó bị thay, hoặc ổ đĩa lỗi); không ghi được lượt quét "
+        "nào cho đến khi khởi động lại trạm",
+        "{path}: cannot be looked at ({detail}), so whether it is still the store file the "
+        "kiosk opened is unknown (its folder replaced, or a failing disk); no scan is "
+        "recorded until the kiosk is restarted"),
     "store.read_only_schema": (
         "{path}: chỉ đọc, và lược đồ v{version} của tệp không phải v{ours} của chương trình "
         "này; chỉ đọc được sau khi trạm đã mở tệp một lần với quyền ghi",

@@ -116,6 +116,11 @@ class StoreError(WordedError, RuntimeError):
     """The database refused a write (disk full, read-only, corrupt): the scan is NOT recorded."""
 
 
+_FILE_LOST = frozenset({"store.gone", "store.unconfirmed"})
+"""Why a Store refuses once its path no longer names the file it opened
+(:meth:`Store._check_file`)."""
+
+
 def _v1(conn: sqlite3.Connection) -> None:
     conn.execute("""
         CREATE TABLE entries (
@@ -656,7 +661,11 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError("store.failed", path=path, detail=exc) from exc
         if str(path) != ":memory:":  # opened, nothing read yet: the -wal/-shm not opened
-            self.identity = file_identity(self.path)
+            try:
+                self.identity = file_identity(self.path)
+            except OSError as exc:  # its folder replaced since SQLite opened it, a failing disk
+                self.conn.close()
+                raise StoreError("store.failed", path=path, detail=exc) from exc
             if same_as is not None and self.identity != same_as:
                 self.conn.close()
                 raise StoreError("store.replaced", path=path) if self.identity else \
@@ -746,37 +755,63 @@ class Store:
 
     def _check_file(self) -> None:
         """Refuse this write, and every one after it, if the path no longer names the file
-        this connection opened: deleted (``rm kiosk.db*``), or another moved over it (a
-        backup put back). The connection would go on writing to the old file, gone or no
-        longer the store, and a scan shown "accepted" would not be in the store on disk.
-        One ``stat`` before each commit (3.6–4.5 µs measured at load 3; a scan with its
-        commit ~300 µs)."""
-        if self.identity is not None and file_identity(self.path) != self.identity:
-            self.refusing = Words("store.gone", {"path": self.path})
-            self._refuse_if_refusing()
+        this connection opened: deleted (``rm kiosk.db*``), or another moved over it
+        (``mv backup.db kiosk.db``; a backup copied *onto* it, ``cp``, keeps the file and is
+        not seen: docs/technician.md, "Restoring a backup"). The connection would go on
+        writing to the old file, gone or no longer the store, and a scan shown "accepted"
+        would not be in the store on disk. A path that cannot be looked at (its folder
+        replaced by a link loop or a file, a failing disk) cannot be confirmed either: the
+        same. One ``stat`` before each commit (3.6–4.5 µs measured at load 3; a scan with
+        its commit ~300 µs)."""
+        if self.identity is None:
+            return
+        if self.refusing is not None and self.refusing.code in _FILE_LOST:
+            self._refuse_if_refusing()  # for good: not looked at again, nor logged each time
+        try:
+            if file_identity(self.path) == self.identity:
+                return
+            why = Words("store.gone", {"path": self.path})
+        except OSError as exc:
+            why = Words("store.unconfirmed", {"path": self.path,
+                                              "detail": exc.strerror or exc})
+            log.error("%s: the store file cannot be looked at: %s", self.path, exc)
+        self.refusing = why
+        with self.lock:  # waits for a scan in progress (its commit then refused too)
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            self._empty_the_log()
+        self._refuse_if_refusing()
 
     def refusal(self) -> Words | None:
         """Why this Store refuses every write, None while it takes them; the file is
         checked too (one ``stat``, no lock: a scan in progress does not hold the caller
-        up), so a screen polling this says the store is gone before a scan is refused."""
+        up, but for the lock taken once, when the file is found lost, to empty its log), so a
+        screen polling this says the store is gone before a scan is refused."""
         with contextlib.suppress(StoreError):
             self._check_file()
         return self.refusing
 
     def close(self) -> None:
+        """Closes the connection whatever the file's state; a file lost from the path has
+        its log emptied first (again: one emptied at the loss may have been busy)."""
         self._stop_upkeep()
         with self.lock:
-            self._empty_the_log_of_a_file_gone()
-            self.conn.close()
+            try:
+                with contextlib.suppress(StoreError):
+                    self._check_file()
+                if self.refusing is not None and self.refusing.code in _FILE_LOST:
+                    self._empty_the_log()
+            finally:
+                self.conn.close()
 
-    def _empty_the_log_of_a_file_gone(self) -> None:
-        """The path names another file now (a backup moved over the store): the ``-wal``
-        beside it still holds this file's last writes, and SQLite, seeing the file moved,
-        leaves it there at close. The next start would read it into the other file as if
-        it were that file's own (its entries changed, or its pages corrupt). Copied into
-        this file and the log emptied first, the other file opens as it is."""
-        if self.read_only or self.identity is None or \
-                file_identity(self.path) == self.identity:
+    def _empty_the_log(self) -> None:
+        """The path names another file now (a backup moved over the store), or cannot be
+        looked at: the ``-wal`` beside it may still hold this file's last writes, and
+        SQLite, seeing the file moved, leaves it there at close. A start after the kiosk
+        was killed (a power cut) would read it into the other file as if it were that
+        file's own (its entries changed, or its pages corrupt). So it is copied into this
+        file and emptied as soon as the loss is seen (:meth:`_check_file`), and at close."""
+        if self.read_only:
             return
         try:
             busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()

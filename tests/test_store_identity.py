@@ -1,0 +1,134 @@
+"""The store writes only to the file it opened (:meth:`kiosk.store.Store._check_file`): a
+path that names another file, none, or cannot be looked at any more refuses every scan in
+words, and the old file's log never ends up read into another file. Real files, a real
+store and pipeline; a real process killed for the power cut."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan, Status
+from kiosk.store import Store
+
+NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Đặng Ngọc Ánh"]
+
+
+def person(i: int) -> Scan:
+    payload = f"{i:012d}||{NAMES[i % len(NAMES)]}|01021990|Nam|Huế|10102021"
+    return Scan(payload=payload.encode(), lane="in")
+
+
+def checked(path: Path) -> tuple[list[str], int]:
+    """SQLite's check of the file at ``path``, and how many entries it holds."""
+    with closing(sqlite3.connect(path)) as db:
+        return ([row[0] for row in db.execute("PRAGMA quick_check")],
+                db.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+
+def folder_made_unreachable(data: Path, how: str) -> Path:
+    """The store's folder moved away, and in its place a link to itself (stat: ELOOP) or a
+    file (ENOTDIR): the store's path names nothing that can be looked at. Where the old
+    folder went."""
+    old = data.with_name("data.old")
+    os.rename(data, old)
+    if how == "a link loop":
+        os.symlink(data.name, data)
+    else:
+        data.write_text("not a folder")
+    return old
+
+
+@pytest.mark.parametrize(("how", "reason"), [
+    ("a link loop", "Too many levels of symbolic links"),
+    ("a file", "Not a directory"),
+])
+def test_a_store_whose_folder_cannot_be_looked_at_refuses_each_scan_in_words(
+        tmp_path, how, reason):
+    """Whether the path still names the opened file is unknown: the scan is answered NOT
+    recorded, saying why (not left without an answer, the card keeping the previous
+    person's "accepted"); the screen's poll gets the same words, close() closes the
+    connection, and the old file holds exactly what was accepted, its log emptied."""
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(data / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert pipeline.submit(person(0)).recorded
+    old = folder_made_unreachable(data, how)
+
+    result = pipeline.submit(person(1))
+
+    assert result.status is Status.REJECTED and not result.recorded
+    assert result.reason_code == "storage_error"
+    path = data / "kiosk.db"
+    assert result.reason_in("en") == (
+        f"Storage error, scan NOT recorded: {path}: cannot be looked at ({reason}), so "
+        "whether it is still the store file the kiosk opened is unknown (its folder "
+        "replaced, or a failing disk); no scan is recorded until the kiosk is restarted")
+    assert result.reason_in("vi").startswith(
+        f"Lỗi lưu trữ, lượt quét CHƯA được ghi: {path}: không truy cập được ({reason})")
+    refusal = store.refusal()
+    assert refusal is not None and refusal.code == "store.unconfirmed"
+    assert not pipeline.submit(person(2)).recorded
+    store.close()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        store.conn.execute("SELECT 1")
+    assert checked(old / "kiosk.db") == (["ok"], 1)
+    log = old / "kiosk.db-wal"
+    assert not log.exists() or log.stat().st_size == 0
+
+
+KIOSK = textwrap.dedent("""
+    import os, sqlite3, sys, time
+    from pathlib import Path
+    from kiosk.pipeline import Pipeline, Policy
+    from kiosk.store import Store
+    from tests.test_store_identity import person
+    root, seen_by = Path(sys.argv[1]), sys.argv[2]
+    store = Store(root / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    for i in range(20):
+        assert pipeline.submit(person(i)).recorded
+    with sqlite3.connect(root / "backup.db") as backup:
+        store.conn.backup(backup)
+    for i in range(20, 320):
+        assert pipeline.submit(person(i)).recorded
+    os.replace(root / "backup.db", root / "kiosk.db")  # mv backup.db kiosk.db
+    if seen_by == "the next scan":
+        assert not pipeline.submit(person(320)).recorded
+    else:
+        assert store.refusal().code == "store.gone"
+    print("seen", flush=True)
+    time.sleep(60)
+""")
+
+
+@pytest.mark.parametrize("seen_by", ["the next scan", "the screen's poll"])
+def test_a_backup_moved_over_the_store_is_whole_after_a_power_cut(tmp_path, seen_by):
+    """``mv backup.db kiosk.db`` under the running kiosk, then the kiosk killed before it
+    closes (a power cut, kill -9): the ``-wal`` beside the path held the old file's 300
+    newer entries, which the next start read into the backup. The log is emptied into the
+    old file as soon as the move is seen: the backup opens whole, with its own 20."""
+    kiosk = subprocess.Popen([sys.executable, "-c", KIOSK, str(tmp_path), seen_by],
+                             stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(Path.cwd())})
+    try:
+        assert kiosk.stdout is not None and kiosk.stdout.readline() == "seen\n"
+    finally:
+        kiosk.send_signal(signal.SIGKILL)
+        kiosk.wait()
+    assert kiosk.returncode == -signal.SIGKILL
+
+    store = Store(tmp_path / "kiosk.db")
+    assert store.damage() is None and store.count_entries() == 20
+    store.close()
+    assert checked(tmp_path / "kiosk.db") == (["ok"], 20)
