@@ -1,0 +1,47 @@
+"""The store's folder replaced under the running kiosk by a link to itself: the store's path
+can no longer be looked at (ELOOP), so whether it still names the file the kiosk writes to
+is unknown. The officer is told NOT RECORDED for the next person, never left with the
+previous person's green card, and the status strip says why. A real kiosk, pipeline, store
+and main window (offscreen)."""
+
+from __future__ import annotations
+
+import os
+
+from ui_support import (  # noqa: F401
+    CCCD_AN,
+    CCCD_BINH,
+    load,
+    make_window_fixture,
+    translations_built_fixture,
+    write_config,
+)
+
+from kiosk.scan import Scan
+
+
+def test_a_store_folder_replaced_by_a_link_loop_turns_the_card_to_not_recorded(
+        make_window, qtbot, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    path = write_config(tmp_path)
+    path.write_text(path.read_text().replace('path = "kiosk.db"', 'path = "data/kiosk.db"'))
+    window = make_window(path)
+    config = load(path)
+    card = window.officer.card
+    window.submit_scan(Scan(CCCD_BINH.encode(), device_id="wedge", lane="in"))
+    qtbot.waitUntil(lambda: card.result is not None and card.result.recorded, timeout=10_000)
+    os.rename(data, tmp_path / "data.old")
+    os.symlink("data", data)  # data -> data
+
+    window.submit_scan(Scan(CCCD_AN.encode(), device_id="wedge", lane="in"))
+
+    qtbot.waitUntil(lambda: not card.result.recorded, timeout=10_000)
+    assert card.result.reason_code == "storage_error"
+    assert card.headline.text() == "CHƯA GHI ĐƯỢC"
+    words = (f"{config.store_path}: không truy cập được (Too many levels of symbolic links), "
+             "nên không biết còn là tệp kho dữ liệu trạm đã mở hay không (thư mục chứa nó bị "
+             "thay, hoặc ổ đĩa lỗi); không ghi được lượt quét nào cho đến khi khởi động lại "
+             "trạm")
+    qtbot.waitUntil(lambda: window.strip.sync.text() == words, timeout=10_000)
+    assert "#c62828" in window.strip.sync.styleSheet()
