@@ -184,7 +184,34 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
             keys.forget_centre()
     except (BadKey, OSError) as exc:  # asked again at the kiosk's first contact
         log.warning("the centre's backlog key was not kept: %s", exc)
+    else:
+        _clear_keys_alert(config)
     return Enrolled(config, token_path)
+
+
+def _clear_keys_alert(config: config_mod.Config) -> None:
+    """Drop the saved backlog keys alert (``sync.backlog_keys_alert``): the code settled
+    both things it can name. A centre key that changed is now the code's, or forgotten; a
+    signing-key conflict is over, since the centre registered the signing key the exchange
+    sent with the code (:meth:`kiosk.central.storage.Storage.redeem_enrolment_code`
+    replaces the one it held). Left standing it would be shown, and noted on every export,
+    until the kiosk next reached the centre. When the keys were not kept the alert stays:
+    the kiosk's next contact decides it. A kiosk that never ran has no store, and no alert."""
+    from kiosk.store import Store, StoreError
+    from kiosk.sync.status import MetaKey
+
+    try:
+        store = Store(config.store_path, timezone=config.timezone, create=False)
+    except StoreError as exc:
+        if exc.words.code != "store.missing":
+            log.warning("the backlog keys alert was not cleared: %s", exc)
+        return
+    try:
+        store.set_meta({MetaKey.KEYS_ALERT: None})
+    except StoreError as exc:  # shown until the kiosk's next contact with the centre
+        log.warning("the backlog keys alert was not cleared: %s", exc)
+    finally:
+        store.close()
 
 
 def link_problem(server_url: str, token: str) -> Words | None:
