@@ -896,3 +896,61 @@ def test_a_re_enrolment_ends_a_signing_key_conflict_and_its_alert(central, kiosk
     assert "another signing key" not in export.stderr
     assert importing(central, tmp_path / "b.backlog").accepted == 3
 
+
+class _CentreWithoutKeyIn409(_Impostor):
+    """A centre whose 409 to the backlog-keys request carries no centre key (as centres did
+    before it was added): another signing key is registered for the kiosk."""
+
+    kiosk: str
+    held: bytes
+
+    def do_POST(self) -> None:
+        from kiosk.central.storage import SigningKeyConflict
+
+        self.rfile.read(int(self.headers["Content-Length"]))
+        data = json.dumps(protocol.refusal_body(SigningKeyConflict(
+            self.kiosk, self.held, "2026-12-01T00:00:00Z"))).encode()
+        self.send_response(409)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_an_export_with_a_signing_key_conflict_and_no_centre_key_is_refused_with_the_conflict(
+        kiosk_id, tmp_path):
+    """The centre said another signing key is held for this kiosk, and gave no centre key:
+    no file can be sealed, and the refusal names the conflict and the administrator's step
+    (after which the kiosk's next contact registers its key and learns the centre's), not
+    "connect to the centre once", which the kiosk just did. Offline, the saved conflict
+    refuses the same way; nothing is written or marked."""
+    usurper = Ed25519PrivateKey.generate().public_key()
+    held = usurper.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    handler = type("Handler", (_CentreWithoutKeyIn409,), {"key": "", "kiosk": kiosk_id,
+                                                       "held": held})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=url,
+                          token="t0ken")
+    fill_backlog(tmp_path / "kiosk.db", 6, kiosk_id=kiosk_id)
+    own = KioskKeys(tmp_path).signing_key().public_key()
+    stick = tmp_path / "usb" / "b.backlog"
+    try:
+        online = kiosk_cli(config, "export", "--to", str(stick))
+    finally:
+        server.shutdown()
+        server.server_close()
+    config.write_text(config.read_text().replace(url, OFFLINE), encoding="utf-8")
+    offline = kiosk_cli(config, "export", "--to", str(stick))
+
+    for refused in (online, offline):
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert (f"Export failed: the centre holds another signing key ({fingerprint(usurper)}) "
+                f"for kiosk {kiosk_id}, not this kiosk's {fingerprint(own)}") in refused.stderr
+        assert f"signing-key {kiosk_id} --set={encode(own)} --reason" in refused.stderr
+        assert "not known yet" not in refused.stderr
+    assert not stick.exists() and not stick.with_name("b.backlog.part").exists()
+    assert sync_states(tmp_path / "kiosk.db") == {"pending": 6}
+    assert "ALERT: the centre holds another signing key" in kiosk_cli(
+        config, "status", "--offline").stdout
