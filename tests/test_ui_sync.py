@@ -115,6 +115,53 @@ def test_export_writes_a_sealed_backlog_file_and_keeps_the_entries_pending(make_
     qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "12", timeout=10000)
 
 
+
+@pytest.mark.parametrize(("language", "written", "note"), [
+    ("vi", "Đã ghi 4 lượt vào", "Chú ý: trung tâm giữ một khoá ký khác ({held}) cho trạm "
+                               "{kiosk}, không phải khoá {own} của trạm này"),
+    ("en", "4 entries written to", "Note: the centre holds another signing key ({held}) for "
+                                   "kiosk {kiosk}, not this kiosk's {own}"),
+])
+def test_an_export_the_centre_will_refuse_says_why_as_kiosk_sync_export_does(
+        make_window, qtbot, tmp_path, central, language, written, note):
+    """Someone used the kiosk's token first and registered their own signing key: the file
+    is written, but the centre will refuse it until an administrator acts. The screen says
+    so under the count, in the catalogue's words ``kiosk sync export`` prints, in the
+    screen's language, with the administrator's step."""
+    import httpx
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.sync import protocol
+    from kiosk.sync.backlog_keys import encode, fingerprint
+    from kiosk.sync.kiosk_keys import KioskKeys
+
+    kiosk_id = f"kiosk-ui-{language}"
+    token = central.enrol(kiosk_id, "CP-UI")
+    usurper = Ed25519PrivateKey.generate().public_key()
+    assert httpx.post(central.url + protocol.BACKLOG_KEYS_PATH,
+                      json={"signing_key": encode(usurper)},
+                      headers=protocol.bearer(token)).status_code == 200
+    path = write_config(tmp_path, extra=sync_section(central.url, token, enabled=True))
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'id = "kiosk-ui"', f'id = "{kiosk_id}"', 1), encoding="utf-8")
+    window = make_window(path, language=language, start=False)
+    record(window, 4)
+    screen = open_sync(window, qtbot)
+    target = tmp_path / "usb" / "kiosk.backlog"
+    target.parent.mkdir()
+
+    screen.export_to(str(target))
+
+    qtbot.waitUntil(lambda: not screen.busy, timeout=15000)
+    said = screen.message.text()
+    own = KioskKeys(path.parent).signing_key().public_key()
+    assert said.startswith(written), said
+    assert note.format(held=fingerprint(usurper), kiosk=kiosk_id,
+                       own=fingerprint(own)) in said, said
+    assert f"signing-key {kiosk_id} --set={encode(own)} --reason" in said
+    assert "#c62828" in screen.message.styleSheet()
+    assert target.exists()
+
 def test_refused_entries_are_listed_with_the_centres_reason_and_can_be_retried(
         make_window, qtbot, tmp_path):
     path = write_config(tmp_path)
