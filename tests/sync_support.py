@@ -10,11 +10,15 @@
 * :class:`SlowCentre` runs ``kiosk-central serve`` on PostgreSQL, where chosen entries run
   past its statement timeout.
 * :func:`fill_backlog` writes a large realistic backlog straight into a kiosk store file.
+* :func:`centre_holding_another_signing_key` answers the backlog-keys request with a 409
+  that carries no centre key.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import datetime as dt
 import json
 import random
 import socket
@@ -25,6 +29,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -453,3 +458,49 @@ def sync_states(store_path: Path) -> dict[str, int]:
         return {k: v for k, v in store.sync_counts().items() if v}
     finally:
         store.close()
+
+
+class _HoldingAnotherKey(BaseHTTPRequestHandler):
+    """A centre that takes backlog keys, with another signing key registered for the kiosk,
+    whose 409 carries no centre key (as centres' did before it was added)."""
+
+    kiosk: str
+    held: bytes
+
+    def do_GET(self) -> None:
+        self._answer(200, {"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
+                           "time": protocol.format_time(dt.datetime.now(dt.UTC)),
+                           "features": ["backlog-keys"]})
+
+    def do_POST(self) -> None:
+        from kiosk.central.storage import SigningKeyConflict
+
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self._answer(409, protocol.refusal_body(SigningKeyConflict(
+            self.kiosk, self.held, "2026-12-01T00:00:00Z")))
+
+    def _answer(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def centre_holding_another_signing_key(kiosk_id: str, held: bytes) -> Iterator[str]:
+    """A plain HTTP server on 127.0.0.1 holding the raw public key ``held`` as
+    ``kiosk_id``'s signing key (:class:`_HoldingAnotherKey`); its URL."""
+    handler = type("Handler", (_HoldingAnotherKey,), {"kiosk": kiosk_id, "held": held})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

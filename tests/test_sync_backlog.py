@@ -41,7 +41,13 @@ from kiosk.sync.backlog_keys import encode, fingerprint
 from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys
 from kiosk.sync.worker import SyncWorker
 from tests import central_support
-from tests.sync_support import backlog_rows, fill_backlog, sync_states, write_config
+from tests.sync_support import (
+    backlog_rows,
+    centre_holding_another_signing_key,
+    fill_backlog,
+    sync_states,
+    write_config,
+)
 
 OFFLINE = "http://127.0.0.1:9"
 
@@ -897,26 +903,6 @@ def test_a_re_enrolment_ends_a_signing_key_conflict_and_its_alert(central, kiosk
     assert importing(central, tmp_path / "b.backlog").accepted == 3
 
 
-class _CentreWithoutKeyIn409(_Impostor):
-    """A centre whose 409 to the backlog-keys request carries no centre key (as centres did
-    before it was added): another signing key is registered for the kiosk."""
-
-    kiosk: str
-    held: bytes
-
-    def do_POST(self) -> None:
-        from kiosk.central.storage import SigningKeyConflict
-
-        self.rfile.read(int(self.headers["Content-Length"]))
-        data = json.dumps(protocol.refusal_body(SigningKeyConflict(
-            self.kiosk, self.held, "2026-12-01T00:00:00Z"))).encode()
-        self.send_response(409)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
 def test_an_export_with_a_signing_key_conflict_and_no_centre_key_is_refused_with_the_conflict(
         kiosk_id, tmp_path):
     """The centre said another signing key is held for this kiosk, and gave no centre key:
@@ -926,21 +912,13 @@ def test_an_export_with_a_signing_key_conflict_and_no_centre_key_is_refused_with
     refuses the same way; nothing is written or marked."""
     usurper = Ed25519PrivateKey.generate().public_key()
     held = usurper.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    handler = type("Handler", (_CentreWithoutKeyIn409,), {"key": "", "kiosk": kiosk_id,
-                                                       "held": held})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=url,
-                          token="t0ken")
-    fill_backlog(tmp_path / "kiosk.db", 6, kiosk_id=kiosk_id)
     own = KioskKeys(tmp_path).signing_key().public_key()
+    fill_backlog(tmp_path / "kiosk.db", 6, kiosk_id=kiosk_id)
     stick = tmp_path / "usb" / "b.backlog"
-    try:
+    with centre_holding_another_signing_key(kiosk_id, held) as url:
+        config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=url,
+                              token="t0ken")
         online = kiosk_cli(config, "export", "--to", str(stick))
-    finally:
-        server.shutdown()
-        server.server_close()
     config.write_text(config.read_text().replace(url, OFFLINE), encoding="utf-8")
     offline = kiosk_cli(config, "export", "--to", str(stick))
 
