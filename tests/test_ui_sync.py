@@ -162,6 +162,47 @@ def test_an_export_the_centre_will_refuse_says_why_as_kiosk_sync_export_does(
     assert "#c62828" in screen.message.styleSheet()
     assert target.exists()
 
+
+@pytest.mark.parametrize(("language", "refused", "other"), [
+    ("vi", "Thất bại: trung tâm giữ một khoá ký khác ({held}) cho trạm {kiosk}, không phải "
+           "khoá {own} của trạm này", "the centre holds"),
+    ("en", "Failed: the centre holds another signing key ({held}) for kiosk {kiosk}, not "
+           "this kiosk's {own}", "trung tâm giữ"),
+])
+def test_an_export_refused_for_a_signing_key_conflict_is_said_in_the_screens_language(
+        make_window, qtbot, tmp_path, language, refused, other):
+    """The centre holds another signing key for this kiosk and its answer gave no centre
+    key: nothing can be sealed. The screen says why in its own language only (as ``kiosk
+    sync export`` does in the kiosk's), with the administrator's step; no file is written
+    and the entries still wait."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.sync.backlog_keys import encode, fingerprint
+    from kiosk.sync.kiosk_keys import KioskKeys
+    from tests.sync_support import centre_holding_another_signing_key
+
+    usurper = Ed25519PrivateKey.generate().public_key()
+    held = usurper.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    target = tmp_path / "usb" / "kiosk.backlog"
+    target.parent.mkdir()
+    with centre_holding_another_signing_key("kiosk-ui", held) as url:
+        path = write_config(tmp_path, extra=sync_section(url, "t0ken", enabled=True))
+        window = make_window(path, language=language, start=False)
+        record(window, 3)
+        screen = open_sync(window, qtbot)
+        screen.export_to(str(target))
+        qtbot.waitUntil(lambda: not screen.busy, timeout=15000)
+
+    own = KioskKeys(path.parent).signing_key().public_key()
+    said = screen.message.text()
+    assert said.startswith(refused.format(held=fingerprint(usurper), kiosk="kiosk-ui",
+                                          own=fingerprint(own))), said
+    assert f"signing-key kiosk-ui --set={encode(own)} --reason" in said
+    assert other not in said
+    assert not target.exists()
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "3", timeout=10000)
+
 def test_refused_entries_are_listed_with_the_centres_reason_and_can_be_retried(
         make_window, qtbot, tmp_path):
     path = write_config(tmp_path)

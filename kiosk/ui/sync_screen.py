@@ -339,7 +339,20 @@ class SyncScreen(Retranslating):
             finally:
                 worker.stop()
 
-        self.bridge.run(export, done=self._exported, failed=self._failed)
+        self.bridge.run(export, done=self._exported, failed=self._export_failed)
+
+    def _export_failed(self, exc: BaseException) -> None:
+        """A refused export in the screen's language, as ``kiosk sync export`` words it in
+        the kiosk's: a BacklogError is no WordedError, and its ``str()`` is both languages
+        one after the other."""
+        from kiosk.sync.backlog import BacklogError  # loaded by the export already
+
+        if not isinstance(exc, BacklogError):
+            self._failed(exc)
+            return
+        where = f"{exc.path}: " if exc.path else ""
+        self._finish(self.tr("Failed: %1").replace("%1", where + exc.words(screen_language())),
+                     error=True)
 
     def _exported(self, summary: Any) -> None:
         """What was written; when the centre holds another signing key for this kiosk,
