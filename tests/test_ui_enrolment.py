@@ -105,6 +105,47 @@ def test_a_qr_scanned_on_a_serial_scanner_enrols_the_kiosk_and_its_next_scan_rea
             ("enrolment_code", b"")]  # its secret is not kept on the kiosk
 
 
+
+def test_a_re_enrolment_on_screen_clears_the_signing_key_alert_the_sync_screen_showed(
+        make_window, qtbot, tmp_path, centre):
+    """Someone redeemed the kiosk's first code with their own signing key, so the centre
+    named a conflict and the sync screen showed it. A new code scanned on the technician
+    screen registers this kiosk's key in its place: the alert is gone from the sync screen
+    at once, before the kiosk's worker has talked to the centre again (here it never
+    starts)."""
+    import httpx
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.central.backends import open_storage
+    from kiosk.central.enrol import enrolment_code
+    from kiosk.enrolment import ENROL_PATH
+    from kiosk.sync.backlog_keys import encode
+
+    first = parse(add_kiosk(centre.db, "lane-9", centre.url, tmp_path))
+    usurped = httpx.post(centre.url + ENROL_PATH, json={
+        "secret": first.secret, "signing_key": encode(Ed25519PrivateKey.generate().public_key())})
+    token = usurped.json()["token"]
+    config_path = write_config(tmp_path, extra=(
+        f'\n[sync]\nenabled = true\nserver_url = "{centre.url}"\ntoken = "{token}"\n'))
+    config_path.write_text(config_path.read_text(encoding="utf-8").replace(
+        'id = "kiosk-ui"', 'id = "lane-9"', 1), encoding="utf-8")
+    window = make_window(config_path, language="en", start=False)
+    views = []
+    window.bridge.sync_changed.connect(views.append)
+    assert window.kiosk.sync.push_now().error is None  # nothing pending: keys exchanged
+    window.bridge.refresh_sync()
+    qtbot.waitUntil(lambda: bool(views) and views[-1].alert is not None, timeout=10000)
+    assert views[-1].alert.code == "backlog.signing_key_conflict"
+    with open_storage(centre.db) as storage:
+        second = enrolment_code(storage, storage.kiosk("lane-9"), centre.url)
+    screen = open_technician(window, qtbot)
+
+    screen.enrol.take(second.text())
+
+    qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
+    window.bridge.refresh_sync()
+    qtbot.waitUntil(lambda: views[-1].alert is None, timeout=10000)  # what the screens show
+
 def test_a_link_test_cut_off_says_why_and_promises_no_retry_in_both_languages(
         make_window, qtbot, tmp_path):
     """The centre takes the code, then the link test's one request is reset on the way: the
