@@ -93,7 +93,8 @@ class SyncState:
     keys_alert: Words | None = None
     """What stands in the way of backlog files (``backlog.*``: the server offered another
     centre key than the one kept, or the centre holds another signing key for this kiosk),
-    until a key exchange succeeds; kept across restarts, unlike ``alert``, since it is
+    until a key exchange succeeds or an enrolment settles the keys
+    (:func:`kiosk.sync.enrolling.install`); kept across restarts, unlike ``alert``, since it is
     about keys, not about a request to try again."""
 
     def __post_init__(self) -> None:
