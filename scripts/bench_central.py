@@ -67,6 +67,7 @@ def start_server(db: str) -> tuple[subprocess.Popen[str], str, int]:
 def post_all(host: str, port: int, token: str, bodies: list[tuple[bytes, str]],
              senders: int) -> tuple[float, dict[str, int]]:
     counts: dict[str, int] = {}
+    failed: list[str] = []  # a thread's SystemExit ends only that thread, silently
     lock = threading.Lock()
     queue = list(reversed(bodies))
 
@@ -83,7 +84,10 @@ def post_all(host: str, port: int, token: str, bodies: list[tuple[bytes, str]],
             response = conn.getresponse()
             answer = json.loads(response.read())
             if response.status != 200:
-                raise SystemExit(f"HTTP {response.status}: {answer}")
+                with lock:
+                    failed.append(f"HTTP {response.status}: {answer}")
+                    queue.clear()
+                break
             with lock:
                 for result in answer["results"]:
                     counts[result["status"]] = counts.get(result["status"], 0) + 1
@@ -95,6 +99,8 @@ def post_all(host: str, port: int, token: str, bodies: list[tuple[bytes, str]],
         t.start()
     for t in threads:
         t.join()
+    if failed:
+        raise SystemExit(failed[0])
     return time.perf_counter() - started, counts
 
 

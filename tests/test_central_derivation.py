@@ -232,6 +232,36 @@ def test_serve_gives_way_to_a_burst_of_uploads_for_a_while_then_derives(
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_serve_gives_way_to_a_resend_answered_duplicate_as_to_new_entries(
+        engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kiosk that lost its acknowledgements sends its backlog again: every entry is
+    answered ``duplicate`` and nothing is queued, yet these are uploads arriving, and the
+    steps give way to them as to new entries. They did not: steps took the SQLite centre's
+    one writer between the resend's batches (100,000 held entries resent after a push were
+    answered 5x slower, docs/benchmarks.md)."""
+    monkeypatch.setattr(derivation, "YIELD_SECONDS", 600)  # young, however slow uploads are
+    entries = [wire_entry(payload_identity(1, "cccd"), checkpoint="CP-A", kiosk="k1",
+                          direction="in", scanned_at=SCANNED)]
+
+    def send() -> list[str]:
+        return [r["status"] for r in storage.ingest_batch(
+            "k1", entries, sent_at=protocol.format_time(NOW), received_at=NOW,
+            batch_id=uuid7())]
+
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        background = derivation.Background(storage)  # looked at, not started
+        assert send() == [protocol.ACCEPTED]
+        assert background.giving_way()
+        assert not background.giving_way()  # nothing new since: uploads paused
+        assert send() == [protocol.DUPLICATE]  # the acknowledgement was lost: sent again
+        assert background.giving_way()  # a batch arrived, though the queue did not grow
+        assert not background.giving_way()
+        assert derivation.step(storage, wait=False) == 1  # the entry, derived once
+        assert send() == [protocol.DUPLICATE]
+        assert not background.giving_way()  # nothing waits: nothing to give way with
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_serve_gives_way_to_uploads_only_while_few_entries_wait(
         engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The deferral is bounded by what waits as well as by its age: once more than

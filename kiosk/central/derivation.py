@@ -459,14 +459,21 @@ class Background(threading.Thread):
         self._seen: deque[tuple[int, float]] = deque()
         """(the queue's newest row, when it was first seen) at each look that found it
         grown: when the oldest row still queued was first seen, without a clock column."""
+        self._batch: int | None = None
+        """The batch log's newest row at the last look."""
 
     def giving_way(self) -> bool:
-        """Whether uploads are arriving (the queue grew since the last look) while its
-        oldest row has been queued for less than :data:`YIELD_SECONDS` and it holds no more
-        than :data:`YIELD_ENTRIES` entries."""
-        oldest, newest, entries = self.storage._query(
-            f"SELECT min(seq), max(seq), sum(entries) FROM {TABLE}")[0]
+        """Whether uploads are arriving (the queue or the batch log grew since the last
+        look: a batch answered all ``duplicate``, a kiosk resending what it was not
+        acknowledged, queues nothing) while the queue's oldest row has been queued for less
+        than :data:`YIELD_SECONDS` and it holds no more than :data:`YIELD_ENTRIES` entries.
+        Without the batch log, steps took the SQLite centre's one writer between a resend's
+        batches: one right after a push was answered 3-5x slower (docs/benchmarks.md)."""
+        oldest, newest, entries, batch = self.storage._query(
+            f"SELECT min(seq), max(seq), sum(entries), (SELECT max(seq) FROM batches) "
+            f"FROM {TABLE}")[0]
         now, seen = time.monotonic(), self._seen
+        sent, self._batch = batch != self._batch, batch
         if newest is None:
             seen.clear()
             return False
@@ -475,7 +482,8 @@ class Background(threading.Thread):
             seen.append((newest, now))
         while seen[0][0] < oldest:
             seen.popleft()
-        return grew and now - seen[0][1] < YIELD_SECONDS and entries <= YIELD_ENTRIES
+        return ((grew or sent) and now - seen[0][1] < YIELD_SECONDS
+                and entries <= YIELD_ENTRIES)
 
     def run(self) -> None:
         busy_since: float | None = None
