@@ -116,6 +116,10 @@ class StoreError(WordedError, RuntimeError):
     """The database refused a write (disk full, read-only, corrupt): the scan is NOT recorded."""
 
 
+BUSY_TIMEOUT_MS = 30_000
+"""How long a write waits for another connection's write (SQLite's busy handler)."""
+CLOSE_LOG_WAIT_MS = 3_000
+"""How long a stop waits for readers to empty the log of a store file lost from its path."""
 _FILE_LOST = frozenset({"store.gone", "store.unconfirmed"})
 """Why a Store refuses once its path no longer names the file it opened
 (:meth:`Store._check_file`)."""
@@ -638,6 +642,8 @@ class Store:
         self.identity: FileIdentity | None = None
         """The file this connection opened (None in memory): each commit checks the path
         still names it."""
+        self._log_emptied = False
+        """The log of a file lost from the path was emptied into it (:meth:`_empty_the_log`)."""
         self._unindexed = 0
         """Entries written through this Store since the last :meth:`index_names` (kept under
         ``lock``; the upkeep thread reads it to decide when to move them)."""
@@ -673,7 +679,7 @@ class Store:
         if not read_only:
             self._upkeep = Upkeep(self.path, self.identity, self._chore)
         try:
-            self.conn.execute("PRAGMA busy_timeout=30000")
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             if read_only:
                 self._check_readable_schema()
             else:
@@ -779,7 +785,7 @@ class Store:
         with self.lock:  # waits for a scan in progress (its commit then refused too)
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            self._empty_the_log()
+            self._empty_the_log(wait_ms=0)  # a reader elsewhere must not hold up scans
         self._refuse_if_refusing()
 
     def refusal(self) -> Words | None:
@@ -793,33 +799,44 @@ class Store:
 
     def close(self) -> None:
         """Closes the connection whatever the file's state; a file lost from the path has
-        its log emptied first (again: one emptied at the loss may have been busy)."""
+        its log emptied first, if it was not when the loss was seen (a reader was busy),
+        waiting for readers :data:`CLOSE_LOG_WAIT_MS` at most: a stop must not wait for
+        another program's export."""
         self._stop_upkeep()
         with self.lock:
             try:
                 with contextlib.suppress(StoreError):
                     self._check_file()
-                if self.refusing is not None and self.refusing.code in _FILE_LOST:
-                    self._empty_the_log()
+                if self.refusing is not None and self.refusing.code in _FILE_LOST \
+                        and not self._log_emptied:
+                    self._empty_the_log(wait_ms=CLOSE_LOG_WAIT_MS)
             finally:
                 self.conn.close()
 
-    def _empty_the_log(self) -> None:
+    def _empty_the_log(self, wait_ms: int) -> None:
         """The path names another file now (a backup moved over the store), or cannot be
         looked at: the ``-wal`` beside it may still hold this file's last writes, and
         SQLite, seeing the file moved, leaves it there at close. A start after the kiosk
         was killed (a power cut) would read it into the other file as if it were that
         file's own (its entries changed, or its pages corrupt). So it is copied into this
-        file and emptied as soon as the loss is seen (:meth:`_check_file`), and at close."""
+        file and emptied as soon as the loss is seen (:meth:`_check_file`), and at close.
+
+        A reader of the old file (another program's export, a backup) keeps the log from
+        being emptied; this waits for readers ``wait_ms`` at most, holding the store's lock."""
         if self.read_only:
             return
         try:
-            busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            self.conn.execute(f"PRAGMA busy_timeout={wait_ms}")
+            try:
+                busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         except sqlite3.Error as exc:
             busy = exc
+        self._log_emptied = not busy
         if busy:
             log.error("%s: the log of the store file gone from there not emptied (%s)",
-                      self.path, busy)
+                      self.path, "a reader is busy" if busy == 1 else busy)
 
     def _stop_upkeep(self) -> None:
         if self._upkeep is not None:

@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import cv2
@@ -539,3 +540,44 @@ def test_a_token_not_written_after_the_exchange_says_the_code_is_spent(centre, t
         "be used again)")
     assert caught.value.text("vi").startswith("Mã đăng ký đã dùng và trung tâm đã ghi nhận")
     assert config.read_bytes() == before
+
+
+def test_an_enrolment_in_a_running_kiosk_writes_only_to_its_own_store_file(centre, tmp_path):
+    """The technician enrols on the running kiosk after a backup was moved over its store
+    (the kiosk refuses every scan until restarted). Clearing the keys alert must not open
+    the backup as a second writer: sharing the running store's log, its close would delete
+    that log under the kiosk, and the screens' reading connection would find its file
+    "malformed". Given the running store's file, the enrolment leaves the other alone (the
+    alert there is decided at the next contact) and the screens read on."""
+    from kiosk.store import Store
+    from kiosk.sync import enrolling
+    from kiosk.sync.status import MetaKey
+
+    code = parse(add_with_qr(centre.db, "lane-31", tmp_path / "q.png", centre.url)["code"])
+    config = kiosk_config(tmp_path)
+    store_path = tmp_path / "kiosk.db"
+    running = Store(store_path)
+    running.set_meta({MetaKey.KEYS_ALERT: '{"code": "backlog.centre_key_changed"}',
+                      "who": "running"})
+    with closing(sqlite3.connect(tmp_path / "backup.db")) as backup:
+        running.conn.backup(backup)
+        backup.execute("UPDATE meta SET value = 'backup' WHERE key = 'who'")
+        backup.commit()
+    screens = Store(store_path, create=False, same_as=running.identity)
+    for i in range(200):  # what the kiosk recorded after the backup, in its log
+        running.set_meta({f"scan{i}": "x" * 500})
+    os.replace(tmp_path / "backup.db", store_path)  # mv backup.db kiosk.db
+    assert running.refusal().code == "store.gone"
+    enrolling.preflight(config, code)
+    answer = enrolling.exchange(code, enrolling.keys_for(config))
+
+    enrolling.install(code, answer, config, same_as=running.identity)
+
+    assert screens.meta("who") == {"who": "running"} and len(screens.meta("scan")) == 200
+    running.close()
+    screens.close()
+    with closing(sqlite3.connect(store_path)) as db:
+        assert db.execute("PRAGMA quick_check").fetchone() == ("ok",)
+        assert dict(db.execute("SELECT key, value FROM meta WHERE key IN ('who', ?)",
+                               (str(MetaKey.KEYS_ALERT),))) == {
+            "who": "backup", str(MetaKey.KEYS_ALERT): '{"code": "backlog.centre_key_changed"}'}

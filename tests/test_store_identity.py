@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from contextlib import closing
 from pathlib import Path
 
@@ -132,3 +133,41 @@ def test_a_backup_moved_over_the_store_is_whole_after_a_power_cut(tmp_path, seen
     assert store.damage() is None and store.count_entries() == 20
     store.close()
     assert checked(tmp_path / "kiosk.db") == (["ok"], 20)
+
+
+def test_a_reader_of_the_lost_file_holds_up_neither_scans_nor_the_stop(tmp_path):
+    """Another program reading the old file (an export, a backup) keeps its log from being
+    emptied. The loss is still answered at once — the screen's poll and the next scan do
+    not wait for that reader (SQLite's busy wait is 30 s, the lock held all along) — and
+    a stop waits for it only briefly, then closes anyway, saying the log was not emptied.
+    The reader here never lets go until the test says so."""
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert pipeline.submit(person(1)).recorded
+    reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sqlite3, sys
+        db = sqlite3.connect("file:{path}?mode=ro", uri=True, isolation_level=None)
+        db.execute("BEGIN")
+        db.execute("SELECT count(*) FROM entries").fetchone()
+        print("reading", flush=True)
+        sys.stdin.readline()
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline() == "reading\n"
+        assert pipeline.submit(person(2)).recorded  # in the log only
+        for name in ("kiosk.db", "kiosk.db-wal", "kiosk.db-shm"):
+            (tmp_path / name).unlink()
+        answers: list[object] = []
+        poll = threading.Thread(target=lambda: answers.append(store.refusal()))
+        poll.start()
+        poll.join(timeout=15)
+        assert not poll.is_alive(), "the screen's poll waited for another program's reader"
+        assert answers[0].code == "store.gone"
+        assert not pipeline.submit(person(3)).recorded
+        stop = threading.Thread(target=store.close)
+        stop.start()
+        stop.join(timeout=15)
+        assert not stop.is_alive(), "the stop waited for another program's reader"
+    finally:
+        reader.communicate("done\n", timeout=30)

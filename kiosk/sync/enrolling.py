@@ -16,6 +16,7 @@ import logging
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import tomlkit
 
@@ -26,6 +27,9 @@ from kiosk.private_files import hand_over, replace_file
 from kiosk.sync.backlog_keys import BadKey
 from kiosk.sync.client import Refused, ServerBusy, SyncClient, SyncError, Unreachable
 from kiosk.sync.kiosk_keys import KioskKeys
+
+if TYPE_CHECKING:
+    from kiosk.upkeep import FileIdentity
 
 log = logging.getLogger(__name__)
 
@@ -140,14 +144,15 @@ def exchange(code: EnrolmentCode, keys: KioskKeys | None) -> dict:
 
 
 def install(code: EnrolmentCode, answer: dict, config_path: Path,
-            token_path: Path | None = None) -> Enrolled:
+            token_path: Path | None = None, same_as: FileIdentity | None = None) -> Enrolled:
     """Write the token (0600) and set ``[kiosk] id/checkpoint_id`` and ``[sync]`` in
     config.toml in one validated write that keeps its comments. As root, both files go to
     the kiosk account (the config folder's owner). Call :func:`preflight` before the
     exchange: what fails here anyway (a full disk, a file changed meanwhile) comes after
     the code is spent: a ConfigError saying so (the centre has registered the kiosk), and
     for a token not written, to ask the centre for a new code; for one written, where it
-    is and what to set by hand."""
+    is and what to set by hand. ``same_as``: the store file of the kiosk running this
+    enrolment (:attr:`kiosk.store.Store.identity`), the only one it may write to."""
     from kiosk.ui.config_writer import not_writable, save_settings  # tomlkit only: no Qt
 
     config_path = Path(config_path)
@@ -185,23 +190,26 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
     except (BadKey, OSError) as exc:  # asked again at the kiosk's first contact
         log.warning("the centre's backlog key was not kept: %s", exc)
     else:
-        _clear_keys_alert(config)
+        _clear_keys_alert(config, same_as)
     return Enrolled(config, token_path)
 
 
-def _clear_keys_alert(config: config_mod.Config) -> None:
+def _clear_keys_alert(config: config_mod.Config, same_as: FileIdentity | None) -> None:
     """Drop the saved backlog keys alert (``sync.backlog_keys_alert``): the code settled
     both things it can name. A centre key that changed is now the code's, or forgotten; a
     signing-key conflict is over, since the centre registered the signing key the exchange
     sent with the code (:meth:`kiosk.central.storage.Storage.redeem_enrolment_code`
     replaces the one it held). Left standing it would be shown, and noted on every export,
     until the kiosk next reached the centre. When the keys were not kept the alert stays:
-    the kiosk's next contact decides it. A kiosk that never ran has no store, and no alert."""
+    the kiosk's next contact decides it. A kiosk that never ran has no store, and no alert.
+    From a running kiosk, only its own file: another moved over it since shares that
+    file's log, and a second writer's close would delete the log under the kiosk."""
     from kiosk.store import Store, StoreError
     from kiosk.sync.status import MetaKey
 
     try:
-        store = Store(config.store_path, timezone=config.timezone, create=False)
+        store = Store(config.store_path, timezone=config.timezone, create=False,
+                      same_as=same_as)
     except StoreError as exc:
         if exc.words.code != "store.missing":
             log.warning("the backlog keys alert was not cleared: %s", exc)

@@ -180,7 +180,8 @@ class EnrolPanel(Retranslating):
     def _exchanged(self, code: EnrolmentCode, config_path: Path, answer: dict) -> None:
         from kiosk.sync import enrolling
 
-        self.bridge.run(lambda: enrolling.install(code, answer, config_path),
+        running = self.bridge.kiosk.store.identity  # only this kiosk's own store file
+        self.bridge.run(lambda: enrolling.install(code, answer, config_path, same_as=running),
                         done=lambda done: self._installed(code, answer, done),
                         failed=self._not_saved)
 
