@@ -17,7 +17,7 @@ from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
 from kiosk.store import Store
 from kiosk.sync import protocol
-from kiosk.sync.heartbeat import health_report
+from kiosk.sync.heartbeat import backlog_age, health_report, suspended_seconds
 from kiosk.sync.worker import SyncWorker
 from tests.sync_support import fill_backlog, wait_until, write_config
 
@@ -152,11 +152,31 @@ def test_a_backlog_recorded_while_the_clock_ran_ahead_is_aged_by_the_boots_monot
     assert (report.pending, report.oldest_pending_seconds) == (1, None)
 
 
-def test_a_backlog_the_wall_clock_can_age_keeps_that_age(tmp_path):
-    """The monotonic clock stops while the kiosk is suspended: an entry recorded 2 h ago in
-    the running boot, the kiosk asleep since, is 2 h old, not the seconds it was awake."""
-    now = dt.datetime.now(dt.UTC)
-    store, _ = _recorded_at(tmp_path / "kiosk.db", now.timestamp() - 7200)
-    report = health_report(store, now=now)
+def test_a_backlog_recorded_at_1970_in_this_boot_is_aged_by_the_monotonic_clock(tmp_path):
+    """A flat RTC battery: the kiosk recorded an entry while its clock read 1970, then NTP
+    set the clock. By the wall clock the entry is 56 years old, and the centre flagged an
+    old backlog; the monotonic clock of the boot says it is seconds old. More than the
+    kiosk was suspended in this boot cannot have passed, so that is the age reported."""
+    store, scan = _recorded_at(tmp_path / "kiosk.db", 300.0)  # 1970-01-01 00:05 UTC
+    time.sleep(0.2)
+    before = time.monotonic_ns()
+    report = protocol.validate_health(health_report(store, now=dt.datetime.now(dt.UTC)))
+    after, slept = time.monotonic_ns(), suspended_seconds()
     store.close()
-    assert abs(report["oldest_pending_seconds"] - 7200) < 1e-3
+    assert slept is not None  # Linux, as every kiosk
+    assert (before - scan.monotonic_ns) / 1e9 <= report.oldest_pending_seconds \
+        <= (after - scan.monotonic_ns) / 1e9 + slept
+    assert report.oldest_pending_seconds < 3600
+
+
+def test_a_backlog_the_kiosk_slept_on_keeps_its_wall_clock_age():
+    """The monotonic clock stops while the kiosk is suspended: an entry recorded 2 h ago,
+    5 s before the kiosk went to sleep for 3 h, is 2 h old, not the 5 s it was awake. Only
+    a wall age beyond the time asleep is the clock's error."""
+    assert backlog_age(7200.0, 5.0, suspended=3 * 3600.0) == 7200.0
+    assert backlog_age(7200.0, 5.0, suspended=3600.0) == 3605.0  # at most an hour asleep
+    assert backlog_age(7200.0, 5.0, suspended=0.0) == 5.0  # never asleep: the clock was off
+    assert backlog_age(None, 5.0, suspended=0.0) == 5.0  # recorded "later than now"
+    assert backlog_age(100.0, 500.0, suspended=0.0) == 500.0  # the clock went back since
+    assert backlog_age(5.2, 5.0, suspended=0.0) == 5.2  # the two clocks read a moment apart
+    assert backlog_age(7200.0, 5.0, suspended=None) == 7200.0  # no CLOCK_BOOTTIME
