@@ -489,6 +489,7 @@ def test_a_registered_key_is_never_replaced_on_a_kiosks_word(central, exported, 
                         json={"signing_key": usurper}, headers=protocol.bearer(worker.token))
     assert answer.status_code == 409
     assert "does not replace it on a kiosk's word" in answer.json()["error"]
+    assert answer.headers["cache-control"] == "no-store"  # it carries the centre's key too
     assert importing(central, path).accepted == 700  # the genuine key still counts
 
     no_reason = central_support.central("kiosks", "signing-key", worker.kiosk_id, "--reset",

@@ -203,7 +203,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         except SigningKeyConflict as exc:  # the centre's key still goes with it: the
             log.warning("%s", exc)          # kiosk can export, and say why it is refused
             return JSONResponse({**protocol.refusal_body(exc), "centre_key": centre_key},
-                                status_code=409)
+                                status_code=409, headers={"Cache-Control": "no-store"})
         except StorageError as exc:
             return _failure(exc)
         return JSONResponse({
