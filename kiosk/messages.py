@@ -488,6 +488,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Sent {done} entries in {seconds:.1f} s: {accepted} new, {duplicate} already at the "
         "centre, {rejected} rejected; {remaining} still pending",
     ),
+    "sync.past_retention": (  # also kiosk-central import's
+        "{count} lượt cũ hơn mốc lưu giữ ({cutoff}): không lưu, không tính",
+        "{count} entries older than the retention cut ({cutoff}): not stored, not counted"),
     "sync.push_failed": ("Chưa gửi hết: {error}", "Not everything was sent: {error}"),
     "sync.until_done_sent": (
         "Thiết bị đã xong; đã gửi hết lên trung tâm ({count} lượt)",

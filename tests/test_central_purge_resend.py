@@ -74,11 +74,45 @@ def test_entries_purged_and_sent_again_are_duplicate_and_not_counted_again(db: s
         assert storage.entry_count() == 0
         # the same file imported again, then the kiosk's pending entries pushed
         assert import_file(storage, entries, NOW) == [protocol.DUPLICATE] * 40
+        assert {r.get(protocol.PAST_RETENTION) for r in storage.ingest_batch(
+            "k1", entries, sent_at=None, received_at=NOW, batch_id=uuid7(),
+            checkpoint_id="CP-CHO", time_window=True)} == {
+                storage.optional_setting("entries_purged_before")}  # not held: said so
         assert push(storage, entries) == [protocol.DUPLICATE] * 40
         assert scans_on(storage, day) == 40  # counted once, for good
         assert storage.entry_count() == 0  # no name past retention comes back
         assert [(b["accepted"], b["duplicate"]) for b in storage.batches()][-2:] == [
             (0, 40), (0, 40)]
+
+
+def test_entries_never_held_past_the_cut_are_done_but_said_to_be_past_retention(
+        db: str) -> None:
+    """A kiosk offline longer than the retention sends, after the purge, 25 scans the centre
+    never held, of a day it already counted one scan of. It cannot tell them from purged
+    ones, so they are neither stored nor counted, and still ``duplicate``: a kiosk marks
+    them done (an unknown status would fail its whole answer, sent again for ever). But the
+    answer no longer lets them pass for "already at the centre": each carries the cut it
+    fell before, and the kiosk and the import summary count them apart."""
+    with open_storage(db) as storage:
+        assert import_file(storage, backlog(1, SCANNED), IMPORTED) == [protocol.ACCEPTED]
+        day = storage.calendar.day_of(SCANNED)
+    central("purge", "--days", "14", "--db", db)
+
+    never_sent = [wire_entry(payload_identity(person, "cccd"), checkpoint="CP-CHO",
+                             kiosk="k1", direction="in",
+                             scanned_at=SCANNED + dt.timedelta(minutes=person))
+                  for person in range(100, 125)]
+    with open_storage(db) as storage:
+        cut = storage.optional_setting("entries_purged_before")
+        answers = storage.ingest_batch("k1", never_sent, sent_at=protocol.format_time(NOW),
+                                       received_at=NOW, batch_id=uuid7(),
+                                       checkpoint_id="CP-CHO", time_window=True)
+        assert answers == [{"id": e["id"], "status": protocol.DUPLICATE,
+                            protocol.PAST_RETENTION: cut} for e in never_sent]
+        assert protocol.validate_response({"results": answers}, [e["id"] for e in never_sent]
+                                          ) == ([e["id"] for e in never_sent], {})
+        assert scans_on(storage, day) == 1 and storage.entry_count() == 0
+        assert cut == (NOW - dt.timedelta(days=14)).date().isoformat()
 
 
 def test_after_a_purge_scans_inside_retention_are_still_taken(db: str) -> None:

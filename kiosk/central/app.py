@@ -386,9 +386,11 @@ def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
     if batch.get("health") is not None:
         heartbeat.record(storage, kiosk.id, protocol.validate_health(batch["health"]),
                          received_at, offset)
-    log.info("kiosk %s batch %s: %d entries, %d rejected, offset %.3f s, %.0f ms", kiosk.id,
+    past = sum(protocol.PAST_RETENTION in r for r in results)  # answered duplicate, not held
+    log.info("kiosk %s batch %s: %d entries, %d rejected%s, offset %.3f s, %.0f ms", kiosk.id,
              batch["batch_id"], len(results),
-             sum(r["status"] == protocol.REJECTED for r in results), offset,
+             sum(r["status"] == protocol.REJECTED for r in results),
+             f", {past} past retention (not stored, not counted)" if past else "", offset,
              (time.perf_counter() - started) * 1000)
     return {"batch_id": batch["batch_id"], "received_at": protocol.format_time(received_at),
             "clock_offset_seconds": offset, "results": results}
@@ -442,6 +444,12 @@ _RESULT_SCHEMA = {
                                 "(docs/protocol.md), for the kiosk to word in its language."},
         "params": {"type": "object",
                    "description": "Present when rejected: the code's parameters (field, got…)."},
+        protocol.PAST_RETENTION: {
+            "type": "string",
+            "description": "Optional, on a duplicate: the entry was filed before the cutoff of "
+                           "the centre's latest purge (this UTC day): not held, neither stored "
+                           "nor counted (purged, or never received). Done for the kiosk all "
+                           "the same."},
     },
 }
 _BATCH_SCHEMA = protocol.batch_json_schema()

@@ -49,12 +49,21 @@ class ImportResult:
     entries: int = 0
     accepted: int = 0
     duplicate: int = 0
+    """Already held (an earlier import or upload)."""
+    past_retention: int = 0
+    """Answered ``duplicate`` but not held: filed before ``retention_cut``, the latest purge's
+    cutoff (:data:`protocol.PAST_RETENTION`), neither stored nor counted."""
+    retention_cut: str | None = None
     rejected: int = 0
     after_revocation: int = 0
     """Refused before the ingest: taken at or after the kiosk's revocation (allowed import)."""
     revoked_at: str | None = None
     reasons: Counter[str] = field(default_factory=Counter)
     error: str | None = None
+
+    @property
+    def answered(self) -> int:
+        return self.accepted + self.duplicate + self.past_retention + self.rejected
 
 
 def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey, *,
@@ -113,14 +122,16 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                 for answer in answers:
                     if answer["status"] == protocol.ACCEPTED:
                         result.accepted += 1
+                    elif protocol.PAST_RETENTION in answer:
+                        result.past_retention += 1
+                        result.retention_cut = answer[protocol.PAST_RETENTION]
                     elif answer["status"] == protocol.DUPLICATE:
                         result.duplicate += 1
                     else:
                         result.rejected += 1
                         result.reasons[answer.get("reason", "")] += 1
                 if progress:
-                    progress(result.accepted + result.duplicate + result.rejected
-                             + result.after_revocation, manifest.entries)
+                    progress(result.answered + result.after_revocation, manifest.entries)
     except BacklogError as exc:
         result.error = str(exc)
     return result
@@ -195,7 +206,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 return EXIT_STORE
             if result.error:
                 refused += 1
-                stored = result.accepted + result.duplicate + result.rejected
+                stored = result.answered
                 outcome = (both("central.import.nothing_stored") if not stored else
                            both("central.import.changed", stored=f"{stored:,}"))
                 print(f"{both('central.refused')} {result.error} — {outcome}",
@@ -210,6 +221,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             else:
                 print(both("central.import.done_revoked", **counts, at=result.revoked_at,
                            after=f"{result.after_revocation:,}"))
+            if result.past_retention:  # "duplicate" to the ingest, yet not held
+                print("  " + both("sync.past_retention", count=f"{result.past_retention:,}",
+                                  cutoff=result.retention_cut))
             for reason, count in result.reasons.most_common(REASONS_SHOWN):
                 print(f"  {both('central.import.rejected')} ×{count}: {reason}")
     return EXIT_REFUSED if refused else 0

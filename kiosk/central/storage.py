@@ -253,7 +253,9 @@ class Storage(ABC):
         and one whose time is refused, filed by a time an earlier send gave: a resend in
         another boot or a file; looked up with the others, in the same query), or the entry
         is past retention: not held, filed before a purge's cutoff (:meth:`_purged_through`),
-        neither stored nor counted, so that one purged and sent again is not counted twice.
+        neither stored nor counted, so that one purged and sent again is not counted twice;
+        such a result also carries ``past_retention``, that cutoff (a UTC day), for it may
+        never have reached the centre (:data:`protocol.PAST_RETENTION`).
         ``rejected`` + ``reason``, ``code``, ``params`` (:class:`protocol.Refusal`): not
         stored — invalid, another kiosk's entry, another checkpoint's, or an id already held
         with different content. All or nothing: on StorageError nothing of the batch is
@@ -276,7 +278,8 @@ class Storage(ABC):
         received_on = self.calendar.local(received_at)[0]
         timing = protocol.Timing(received_at, offset, sent_monotonic_ns, boot_id)
         place = self.calendar.place
-        purged_through = self._purged_through()
+        cutoff = self.optional_setting(PURGED_BEFORE)
+        purged_through = self._purged_through(cutoff)
         results: list[dict[str, Any] | None] = [None] * len(entries)
         fresh: dict[str, Candidate] = {}
         repeats: list[Candidate] = []
@@ -354,7 +357,8 @@ class Storage(ABC):
                 stored = held.get(candidate.id)
                 results[candidate.index] = (
                     _compare(candidate, stored) if stored is not None
-                    else {"id": candidate.id, "status": protocol.DUPLICATE})
+                    else {"id": candidate.id, "status": protocol.DUPLICATE,
+                          protocol.PAST_RETENTION: cutoff})
             # stored by a centre older than the bound, or sent again after it was filed by
             # a time this send does not give (another boot: a lost acknowledgement)
             for candidate, refusal in if_held:
@@ -374,16 +378,15 @@ class Storage(ABC):
             derivation.queue(self, tx, [c.id for c in new], kiosk_id)
         return results  # type: ignore[return-value]
 
-    def _purged_through(self) -> tuple[str, int] | None:
-        """The last local (day, hour) before the cutoff of the latest purge of raw entries
-        (:data:`PURGED_BEFORE`; None: never purged): an entry filed then or earlier is past
+    def _purged_through(self, cutoff: str | None) -> tuple[str, int] | None:
+        """The last local (day, hour) before ``cutoff``, that of the latest purge of raw
+        entries (:data:`PURGED_BEFORE`; None: never purged): an entry filed then or earlier is past
         retention. The purge removes entries by their id day and their receive time, which
         a kiosk sending one again does not tell; but an entry received before the cutoff
         was scanned before it, and the time it is filed by (its scan corrected by its clock
         offset) says when, for a clock far behind too. So every entry a purge removed is
         answered ``duplicate`` when sent again, and so is one sent for the first time after
         it was past retention (a kiosk offline longer): not stored, not counted."""
-        cutoff = self.optional_setting(PURGED_BEFORE)
         if cutoff is None:
             return None
         start = dt.datetime.combine(dt.date.fromisoformat(cutoff), dt.time(), dt.UTC)

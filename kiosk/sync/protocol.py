@@ -56,6 +56,12 @@ kiosk.certificates.trustlist), with a strong ETag; If-None-Match gives 304 when 
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 """Per-entry answers. ``accepted`` and ``duplicate`` both mean "the centre holds it"."""
+PAST_RETENTION = "past_retention"
+"""Optional member of a ``duplicate`` answer (docs/protocol.md): the entry was filed before
+the cutoff of the centre's latest purge (its value, a UTC day), is not held and was neither
+stored nor counted — purged, or never received, which the centre cannot tell apart. Still
+``duplicate``, so that a kiosk older than the member marks it done as before: an unknown
+status would fail the whole answer (``wire.unknown_status``) and be sent again for ever."""
 
 MAX_BATCH_ENTRIES = 10_000
 MAX_BODY_BYTES = 16 * 1024 * 1024
