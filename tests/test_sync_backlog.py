@@ -933,3 +933,41 @@ def test_an_export_with_a_signing_key_conflict_and_no_centre_key_is_refused_with
     assert sync_states(tmp_path / "kiosk.db") == {"pending": 6}
     assert "ALERT: the centre holds another signing key" in kiosk_cli(
         config, "status", "--offline").stdout
+
+
+def test_entries_older_than_the_centres_retention_are_done_but_never_called_already_there(
+        kiosk_id, tmp_path):
+    """A kiosk offline longer than the centre keeps raw entries exports 30 scans of a month
+    ago; the centre has been purged since. It cannot tell them from entries it purged, so it
+    neither stores nor counts them and answers ``duplicate`` (the kiosk marks them done), but
+    the import summary and the kiosk's push no longer call them "already at the centre":
+    they are counted apart, with the retention cut they fell before."""
+    from tests.sync_support import CentralServer
+
+    centre = CentralServer(tmp_path / "centre")  # its own: the purge cuts the whole centre
+    try:
+        worker = connected_once(tmp_path / "kiosk", centre, kiosk_id)
+        fill_backlog(worker.store.path, 30, kiosk_id=kiosk_id, start=time.time() - 30 * 86400)
+        path = tmp_path / "usb" / "old.backlog"
+        assert worker.export(path).entries == 30
+        worker.stop()
+        central_support.central("purge", "--days", "14", "--db", centre.db)
+        with open_storage(centre.db) as storage:
+            cut = storage.optional_setting("entries_purged_before")
+        assert cut is not None
+
+        imported = central_support.central("import", str(path), "--db", centre.db).stdout
+        assert "30 entries — 0 accepted, 0 duplicate, 0 rejected" in imported
+        assert (f"30 lượt cũ hơn mốc lưu giữ ({cut}): không lưu, không tính / 30 entries "
+                f"older than the retention cut ({cut}): not stored, not counted") in imported
+
+        kiosk_worker(worker.store.path.parent, kiosk_id, worker.token, centre.url).stop()
+        pushed = kiosk_cli(worker.store.path.parent / "config.toml", "push")  # back online
+        assert pushed.returncode == 0, pushed.stderr
+        assert "0 new, 0 already at the centre, 0 rejected; 0 still pending" in pushed.stdout
+        assert (f"30 entries older than the retention cut ({cut}): not stored, not counted"
+                in pushed.stdout)
+        assert sync_states(worker.store.path) == {"acknowledged": 30}  # done, not resent
+        assert centre.stored_ids(kiosk_id) == []
+    finally:
+        centre.stop()

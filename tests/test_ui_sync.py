@@ -402,3 +402,36 @@ def test_the_oldest_entry_waiting_shows_its_time_and_age_as_kiosk_sync_status_do
     shown = local_time(scanned, window.kiosk.config.timezone)
     qtbot.waitUntil(lambda: f"Lượt chờ lâu nhất: {shown} (3 giờ 01 trước)"
                     in screen.facts.text(), timeout=10000)
+
+
+def test_entries_past_the_centres_retention_are_not_called_already_there(
+        make_window, qtbot, tmp_path):
+    """Back online after longer than the centre keeps raw entries, the kiosk sends scans of a
+    month ago to a centre purged since: done (not sent again), but the screen says they
+    are older than its retention cut and neither stored nor counted, not "already there"."""
+    import time
+
+    from kiosk.central.backends import open_storage
+    from tests import central_support
+    from tests.sync_support import CentralServer, fill_backlog
+
+    centre = CentralServer(tmp_path / "centre")  # its own: the purge cuts the whole centre
+    try:
+        token = centre.enrol("kiosk-ui", "CP-UI")
+        central_support.central("purge", "--days", "14", "--db", centre.db)
+        with open_storage(centre.db) as storage:
+            cut = storage.optional_setting("entries_purged_before")
+        fill_backlog(tmp_path / "kiosk.db", 3, kiosk_id="kiosk-ui", checkpoint_id="CP-UI",
+                     start=time.time() - 30 * 86400)
+        path = write_config(tmp_path, extra=sync_section(centre.url, token, enabled=True))
+        window = make_window(path, start=False)
+        screen = open_sync(window, qtbot)
+        qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "3", timeout=10000)
+        qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: screen.message.text().startswith("Xong:"), timeout=30000)
+        assert "0 lượt đã có sẵn" in screen.message.text()
+        assert (f"3 lượt cũ hơn mốc lưu giữ của trung tâm ({cut}): không lưu, không tính."
+                in screen.message.text())
+        qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "0", timeout=10000)
+    finally:
+        centre.stop()

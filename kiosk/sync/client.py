@@ -16,6 +16,7 @@ import errno
 import json
 import socket
 import ssl
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -103,6 +104,11 @@ class BatchAnswer:
     """Id → why the centre refused it: quarantine these."""
     accepted: int
     duplicate: int
+    """Held already (an earlier send, a backlog file)."""
+    past_retention: int
+    """Answered ``duplicate`` yet not held: filed before ``retention_cut``, the centre's
+    latest purge's cutoff (:data:`protocol.PAST_RETENTION`): not stored, not counted."""
+    retention_cut: str | None
     clock_offset_seconds: float | None
 
 
@@ -133,9 +139,14 @@ class SyncClient:
             held, rejected = protocol.validate_response(answer, sent_ids)
         except (ValueError, protocol.ProtocolError) as exc:  # JSONDecodeError is a ValueError
             raise Unreachable("sync.unusable_answer", detail=exc) from None
-        duplicate = sum(1 for r in answer["results"] if r["status"] == protocol.DUPLICATE)
+        statuses = Counter(r["status"] for r in answer["results"])
+        cuts = [r[protocol.PAST_RETENTION] for r in answer["results"]
+                if r["status"] == protocol.DUPLICATE and isinstance(
+                    r.get(protocol.PAST_RETENTION), str)]
         offset = answer.get("clock_offset_seconds")
-        return BatchAnswer(held, rejected, len(held) - duplicate, duplicate,
+        return BatchAnswer(held, rejected, statuses[protocol.ACCEPTED],
+                           statuses[protocol.DUPLICATE] - len(cuts), len(cuts),
+                           max(cuts) if cuts else None,
                            float(offset) if isinstance(offset, int | float) else None)
 
     def post_heartbeat(self, body: bytes, encoding: str) -> None:

@@ -214,6 +214,9 @@ def cmd_push(args: argparse.Namespace) -> int:
     print(text("sync.push_done", lang, done=f"{summary.done:,}", seconds=summary.seconds,
                      accepted=f"{summary.accepted:,}", duplicate=f"{summary.duplicate:,}",
                      rejected=f"{summary.rejected:,}", remaining=f"{summary.remaining:,}"))
+    if summary.past_retention:  # marked done, yet not at the centre
+        print(text("sync.past_retention", lang, count=f"{summary.past_retention:,}",
+                   cutoff=summary.retention_cut))
     if summary.error:
         print(text("sync.push_failed", lang, error=summary.error), file=sys.stderr)
         return EXIT_FAILED

@@ -134,6 +134,9 @@ class Tally:
 
     accepted: int = 0
     duplicate: int = 0
+    past_retention: int = 0
+    """Done, yet not at the centre: older than its retention cut (:class:`BatchAnswer`)."""
+    retention_cut: str | None = None
     rejected: int = 0
     batches: int = 0
     started: float = field(default_factory=time.monotonic)
@@ -147,11 +150,14 @@ class Tally:
 
     @property
     def done(self) -> int:
-        return self.accepted + self.duplicate + self.rejected
+        return self.accepted + self.duplicate + self.past_retention + self.rejected
 
     def add(self, answer: BatchAnswer) -> None:
         self.accepted += answer.accepted
         self.duplicate += answer.duplicate
+        self.past_retention += answer.past_retention
+        self.retention_cut = max(filter(None, (self.retention_cut, answer.retention_cut)),
+                                 default=None)
         self.rejected += len(answer.rejected)
         self.batches += 1
 

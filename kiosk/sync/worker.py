@@ -120,7 +120,8 @@ HELD_NAMED = 5
 @dataclass(frozen=True)
 class Progress:
     done: int
-    """Entries answered so far in this push (accepted + duplicate + rejected)."""
+    """Entries answered so far in this push (accepted + duplicate + past retention +
+    rejected)."""
     total: int
     """Entries pending when the push started, plus any recorded since."""
     accepted: int
@@ -142,10 +143,14 @@ class PushSummary:
     remaining: int
     """Entries still pending afterwards."""
     error: messages.Words | None = None
+    past_retention: int = 0
+    """Marked done though the centre does not hold them: older than its retention cut,
+    ``retention_cut`` (:attr:`uploader.Tally.past_retention`)."""
+    retention_cut: str | None = None
 
     @property
     def done(self) -> int:
-        return self.accepted + self.duplicate + self.rejected
+        return self.accepted + self.duplicate + self.past_retention + self.rejected
 
 
 @dataclass(frozen=True)
@@ -467,7 +472,8 @@ class SyncWorker:
                 self.scheduler.back_off(failure)
                 error = failure.words
         return PushSummary(tally.accepted, tally.duplicate, tally.rejected, tally.batches,
-                           time.monotonic() - tally.started, self.board.state.pending, error)
+                           time.monotonic() - tally.started, self.board.state.pending, error,
+                           tally.past_retention, tally.retention_cut)
 
     def _held_back(self) -> messages.Words | None:
         """Why a push that ended normally did not send everything: entries held back, that

@@ -302,6 +302,10 @@ class SyncScreen(Retranslating):
         for key, value in (("%1", summary.accepted), ("%2", summary.duplicate),
                            ("%3", summary.rejected), ("%4", summary.remaining)):
             counts = counts.replace(key, str(value))
+        if summary.past_retention:  # marked done, yet the centre holds none of them
+            counts += " " + self.tr(
+                "%1 older than the centre's retention cut (%2): not stored, not counted."
+            ).replace("%1", str(summary.past_retention)).replace("%2", str(summary.retention_cut))
         if summary.error:
             self._finish(self.tr("Stopped: %1").replace("%1", summary.error(screen_language()))
                          + " " + counts,

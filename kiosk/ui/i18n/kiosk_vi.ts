@@ -686,6 +686,11 @@
         <translation>%1 lượt được nhận, %2 lượt đã có sẵn, %3 lượt bị từ chối; còn %4 lượt chờ gửi.</translation>
     </message>
     <message>
+        <location filename="../sync_screen.py" line="305"/>
+        <source>%1 older than the centre&apos;s retention cut (%2): not stored, not counted.</source>
+        <translation>%1 lượt cũ hơn mốc lưu giữ của trung tâm (%2): không lưu, không tính.</translation>
+    </message>
+    <message>
         <location filename="../sync_screen.py" line="295"/>
         <source>Stopped: %1</source>
         <translation>Đã dừng: %1</translation>
