@@ -1,0 +1,158 @@
+"""A sync worker left behind by a re-link, whose request then ends in an acknowledgement.
+
+An apply that re-links waits ``link_stop_seconds`` for the old sync worker; one still in a
+request then is left behind (``StatusBoard.retire``) and a ``sync-left-behind`` thread
+closes it once that request ends. These tests take the case where the centre's answer does
+come, late: for the background loop's batch, and for an operator's push still running. The
+answer still acknowledges its entries (nothing lost, each stored once at the centre), the
+old worker saves none of its status over its successor's, and it closes its store
+connection and threads. Real parts: a ``kiosk-central serve`` process, a proxy on
+127.0.0.1 that holds the answer, and the kiosk's store file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import closing
+from pathlib import Path
+
+from kiosk.app import Kiosk
+from kiosk.config import Config
+from kiosk.scan import Scan
+from kiosk.store import Store
+from tests.conftest import CCCD_AN, make_config
+from tests.devices_support import wait_until
+from tests.sync_support import FaultyProxy, fill_backlog
+
+OUT_OF_REACH = "http://127.0.0.1:9"
+"""The new centre's address: nothing listens there (the new worker's requests fail)."""
+
+
+def linked(tmp_path: Path, kiosk_id: str, url: str, token: str, **sync: object) -> Config:
+    return make_config(tmp_path, kiosk={"id": kiosk_id, "checkpoint_id": "CP-SYNC"},
+                       sync={"enabled": True, "server_url": url, "token": token, **sync})
+
+
+def saved_status(store_path: Path) -> dict[str, str]:
+    """The sync status saved in the store, as another process reads it."""
+    with closing(sqlite3.connect(store_path)) as db:
+        return dict(db.execute("SELECT key, value FROM meta WHERE key LIKE 'sync.%'"))
+
+
+def sync_state_of(store_path: Path) -> dict[str, str]:
+    """Entry id → its sync state in the store file."""
+    with closing(sqlite3.connect(store_path)) as db:
+        return dict(db.execute("SELECT id, sync_state FROM entries"))
+
+
+def closed(store: Store) -> bool:
+    try:
+        with store.lock:
+            store.conn.execute("SELECT 1")
+    except sqlite3.ProgrammingError:
+        return True
+    return False
+
+
+def sync_threads(before: set[threading.Thread]) -> list[str]:
+    """Threads of a sync worker started since ``before`` and still alive."""
+    return [t.name for t in set(threading.enumerate()) - before
+            if t.name.startswith("sync")]
+
+
+def test_a_late_acknowledgement_to_a_worker_left_behind_marks_its_entry_and_saves_nothing(
+        central, kiosk_id, tmp_path):
+    """The kiosk is re-linked to a centre out of reach while the old centre holds its answer
+    to a batch: the old worker is left behind, the new one fails and saves that. The old
+    centre's answer then comes: the entry is acknowledged in the store, stored once at the
+    centre; the new worker's status stands (no last success, no clock offset saved over
+    it); the old worker closes its connection while the kiosk runs, and no thread of it is
+    left once the kiosk stops."""
+    before = set(threading.enumerate())
+    proxy = FaultyProxy(central.port)
+    token = central.enrol(kiosk_id)
+    try:
+        kiosk = Kiosk(linked(tmp_path, kiosk_id, proxy.url, token))
+        kiosk.link_stop_seconds = 0.2
+        store_path = kiosk.config.store_path
+        kiosk.start()
+        try:
+            old = kiosk.sync
+            assert old is not None and old._thread is not None
+            proxy.add("hold")
+            entry = kiosk.pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in"))
+            wait_until(lambda: proxy.holds, what="the batch stored, its answer held")
+
+            kiosk.apply(linked(tmp_path, kiosk_id, OUT_OF_REACH, token))
+
+            assert kiosk.sync is not old and old._thread.is_alive()
+            wait_until(lambda: "sync.last_error" in saved_status(store_path),
+                       what="the new worker's failure saved")
+            proxy.release()
+            wait_until(lambda: closed(old.store), timeout=30,
+                       what="the old worker's connection closed once its answer came")
+            assert not old._thread.is_alive()
+            assert sync_state_of(store_path) == {entry.entry_id: "acknowledged"}
+            saved = saved_status(store_path)
+            assert "sync.last_success" not in saved
+            assert "sync.clock_offset_seconds" not in saved
+            assert old.state().pending == 0 and old.state().last_success is not None
+        finally:
+            kiosk.stop()
+        wait_until(lambda: not sync_threads(before), what="no sync thread left")
+        assert central.stored_ids(kiosk_id) == [entry.entry_id]
+        assert len(proxy.batch_events()) == 1
+    finally:
+        proxy.close()
+
+
+def test_a_push_running_when_its_worker_is_left_behind_ends_acknowledged_and_closes_it(
+        central, kiosk_id, tmp_path):
+    """The operator's "sync now" is waiting for the centre's answer when the kiosk is
+    re-linked to a centre out of reach: the worker is left behind with the push still
+    running. The answer comes: the push ends with every entry acknowledged (each stored
+    once at the centre) and tells the operator so; the old worker saves no status over the
+    new one's, and closes its connection and threads once the push has returned."""
+    before = set(threading.enumerate())
+    proxy = FaultyProxy(central.port)
+    token = central.enrol(kiosk_id)
+    try:
+        kiosk = Kiosk(linked(tmp_path, kiosk_id, proxy.url, token, interval_seconds=3600))
+        kiosk.link_stop_seconds = 0.2
+        store_path = kiosk.config.store_path
+        kiosk.start()
+        try:
+            old = kiosk.sync
+            assert old is not None
+            wait_until(lambda: old.state().online, what="its first cycle: nothing pending")
+            ids = fill_backlog(store_path, 3, kiosk_id=kiosk_id)  # the timer is an hour away
+            proxy.add("hold")
+            summaries = []
+            pushing = threading.Thread(target=lambda: summaries.append(old.push_now()))
+            pushing.start()
+            wait_until(lambda: proxy.holds, what="the push's batch stored, its answer held")
+
+            kiosk.apply(linked(tmp_path, kiosk_id, OUT_OF_REACH, token))
+
+            assert kiosk.sync is not old and pushing.is_alive()
+            wait_until(lambda: "sync.last_error" in saved_status(store_path),
+                       what="the new worker's failure saved")
+            proxy.release()
+            pushing.join(30)
+            (summary,) = summaries
+            assert (summary.accepted, summary.duplicate, summary.remaining) == (3, 0, 0)
+            assert summary.error is None
+            wait_until(lambda: closed(old.store), timeout=30,
+                       what="the old worker's connection closed once the push returned")
+            assert sync_state_of(store_path) == dict.fromkeys(ids, "acknowledged")
+            saved = saved_status(store_path)
+            assert "sync.last_success" not in saved
+            assert "sync.clock_offset_seconds" not in saved
+        finally:
+            kiosk.stop()
+        wait_until(lambda: not sync_threads(before), what="no sync thread left")
+        assert sorted(central.stored_ids(kiosk_id)) == ids
+        assert len(proxy.batch_events()) == 1
+    finally:
+        proxy.close()
