@@ -453,6 +453,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Trạm đang tắt; phần còn lại vẫn chờ gửi",
         "The kiosk is shutting down; the rest stays pending",
     ),
+    "sync.store_refused": (
+        "Đã ngừng gửi lên trung tâm sau một lượt gửi cuối: kho dữ liệu không ghi được "
+        "({detail}), nên không lưu được trả lời của trung tâm và các lượt quét sẽ bị gửi đi "
+        "gửi lại; việc gửi tiếp tục khi khởi động lại trạm",
+        "Uploads stopped after one last pass: the store takes no writes ({detail}), so the "
+        "centre's answers cannot be kept and the same entries would be sent again and again; "
+        "uploads go on once the kiosk restarts",
+    ),
     "sync.unencodable": (
         "Trạm không mã hoá được bản ghi ({detail})",
         "The kiosk could not encode this entry ({detail})",

@@ -232,8 +232,8 @@ class StatusBoard:
 
     def retire(self) -> None:
         """Its worker was left behind by a stop, a request still in flight: from now on it
-        saves no status, which would overwrite what the worker after it saved. A save under
-        way ends first."""
+        saves no status, which would overwrite what the worker after it saved; or its store
+        refuses every write (the status with it). A save under way ends first."""
         with self._saving:
             self._retired = True
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from kiosk import messages
 from kiosk.ids import uuid7
-from kiosk.store import Store
+from kiosk.store import Store, StoreError
 from kiosk.sync import protocol
 from kiosk.sync.client import (
     BatchAnswer,
@@ -615,7 +615,8 @@ class Uploader:
         error of the entry still held that is due soonest, and when it was said), or none.
 
         Counting a million pending entries takes ~0.1 s: during an upload the counts are
-        carried forward from each answer, and recounted when the upload ends.
+        carried forward from each answer, and recounted when the upload ends. A store that
+        refuses every write keeps neither: the board is retired, the entries stay pending.
         """
         def answered(state: SyncState, oldest: str | None = None) -> SyncState:
             return state.answered(
@@ -629,9 +630,19 @@ class Uploader:
         after = answered(before)
         keys = (*ANSWER_KEYS, MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT) \
             if after.last_error != before.last_error else ANSWER_KEYS
-        with self.board.saving(after, keys) as meta:
-            self.store.mark_synced(answer.held,
-                                   {i: why.words() for i, why in answer.rejected.items()},
-                                   meta=meta)
+        try:
+            with self.board.saving(after, keys) as meta:
+                self.store.mark_synced(answer.held,
+                                       {i: why.words() for i, why in answer.rejected.items()},
+                                       meta=meta)
+        except StoreError:
+            if self.store.refusal() is None:  # e.g. a full disk: the drain stops here
+                raise
+            # the store refuses every write (its file deleted or replaced under the kiosk):
+            # the answer cannot be kept, and the drain goes on, so that each entry of the
+            # file still open reaches the centre once; its owner stops after this drain
+            self.board.retire()
+            self.board.update(methodcaller("unsent", len(stored)))
+            return
         oldest = self.store.oldest_pending()
         self.board.update(lambda state: answered(state, oldest))

@@ -31,6 +31,12 @@ How it behaves
   slow for every entry backs off and holds none back
   (:data:`~kiosk.sync.uploader.SLOW_IN_A_ROW`). 401/403 stop all uploads and raise
   ``alert`` until the operator pushes again (after fixing the token) or the kiosk restarts.
+* A store that refuses every write (its file deleted or replaced under the running kiosk)
+  keeps no answer, so the same entries would be sent at every cycle: the upload under way
+  (or the next one) goes on to the end, each entry of the file still open reaching the
+  centre once (a scan recorded just before may be nowhere else), and then the worker sends
+  nothing more — neither batches, heartbeats nor a push — and ``alert`` says so
+  (``sync.store_refused``) until the kiosk restarts.
 
 Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
 :class:`~kiosk.sync.scheduler.Scheduler` decides when (timer, linger, backoff, hand-over),
@@ -39,7 +45,8 @@ Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
 class wires them together and runs the background thread; its own mutable state is that
 thread and the centre's features: ``_features_known`` (whether the centre was asked what it
 takes) and what its answer sets on the uploader (``health``, ``send_clock``), all unset
-together by ``_forget_features`` (the uploader calls it on a refused member); owned like the
+together by ``_forget_features`` (the uploader calls it on a refused member), and
+``_store_refused`` (uploads stopped for a store that refuses writes); owned like the
 uploader's state by whoever holds the scheduler's turn.
 
 API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
@@ -221,6 +228,8 @@ class SyncWorker:
         self.devices = devices
         self._features_known = False
         self._keys_exchanged = False
+        self._store_refused: messages.Words | None = None
+        """Set once an upload ended with the store refusing writes: uploads stopped, why."""
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -317,10 +326,14 @@ class SyncWorker:
 
     def _cycle(self) -> None:
         outbox = self._recount()
-        if self.uploader is None or self.scheduler.paused:
+        if self.uploader is None or self.scheduler.paused or self._store_refused:
             self.scheduler.park()
             return
+        refusing = self._store_refuses()
         if outbox.pending == 0:
+            if refusing:  # nothing left to send once
+                self._stop_for_store()
+                return
             if self.scheduler.health_due():
                 self._check_in()
             self.scheduler.idle()
@@ -335,6 +348,9 @@ class SyncWorker:
         except SyncError as exc:
             self._failed(exc, progressed=tally.batches > 0)
             self.scheduler.back_off(exc)
+            return
+        if self._store_refuses():  # every entry pending went once: the last pass
+            self._stop_for_store()
             return
         if tally.batches == 0 and self.scheduler.health_due():
             self._check_in()  # only entries held back pending: the centre still hears from it
@@ -364,6 +380,30 @@ class SyncWorker:
             if not self._keys_exchanged and "backlog-keys" in (answer.get("features") or ()):
                 self._exchange_keys()
         self.board.update(lambda state: replace(state, online=online))
+
+    def _store_refuses(self) -> bool:
+        """Whether the store refuses every write (its file deleted or replaced under the
+        running kiosk: :meth:`Store.refusal`, one ``stat``): then no answer of the centre
+        can be kept, nor any status (the board is retired), and uploads go on only until a
+        drain has sent every entry pending once (:meth:`_stop_for_store`)."""
+        if self.store.refusal() is None:
+            return False
+        self.board.retire()
+        return True
+
+    def _stop_for_store(self) -> messages.Words:
+        """A drain went through the backlog with the store refusing writes: sending again
+        would send the same entries at every cycle. Uploads stop for good (the loop parks,
+        a push sends nothing), said in ``alert`` (not saved: the store takes no status)."""
+        if self._store_refused is None:
+            refusal = self.store.refusal()
+            assert refusal is not None  # a refusal stands until the Store is closed
+            self._store_refused = messages.Words("sync.store_refused", {"detail": refusal})
+            log.error("sync: uploads stopped, the store refuses writes (%s)",
+                      messages.both(refusal.code, **refusal.params))
+            self.board.update(lambda state: replace(state, alert=self._store_refused))
+        self.scheduler.park()
+        return self._store_refused
 
     def _forget_features(self) -> None:
         """The centre refused what it had listed (rolled back): send none of its features
@@ -465,7 +505,9 @@ class SyncWorker:
         tally = Tally()
         with self.scheduler.turn(push=True):
             failure = self._push(tally, progress)
-            if failure is None:
+            if failure is None and self._store_refuses():  # every entry pending went once
+                error = self._stop_for_store()
+            elif failure is None:
                 self.scheduler.succeeded()
                 error = self._held_back()
             else:
@@ -491,6 +533,9 @@ class SyncWorker:
         total = self._recount().pending
         if self.uploader is None:
             return SyncError("sync.no_token")
+        if self._store_refused is not None:
+            return SyncError(self._store_refused.code, **self._store_refused.params)
+        self._store_refuses()  # its status saved no more
         self.scheduler.resume()  # the operator retries on purpose, e.g. after a new token
         if not self._features_known:
             self._ask_centre()
