@@ -34,9 +34,10 @@ How it behaves
 * A store that refuses every write (its file deleted or replaced under the running kiosk)
   keeps no answer, so the same entries would be sent at every cycle: the upload under way
   (or the next one) goes on to the end, each entry of the file still open reaching the
-  centre once (a scan recorded just before may be nowhere else), and then the worker sends
-  nothing more — neither batches, heartbeats nor a push — and ``alert`` says so
-  (``sync.store_refused``) until the kiosk restarts.
+  centre once (a scan recorded just before may be nowhere else; one cut short by a failure
+  is tried again, as any), and then the worker sends nothing more — neither batches,
+  heartbeats nor a push — and ``alert`` says so (``sync.store_refused``) until the kiosk
+  restarts.
 
 Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
 :class:`~kiosk.sync.scheduler.Scheduler` decides when (timer, linger, backoff, hand-over),
