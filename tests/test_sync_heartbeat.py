@@ -13,13 +13,15 @@ from pathlib import Path
 
 from kiosk import config as config_mod
 from kiosk.app import Kiosk
+from kiosk.central.id_days import id_prefix
+from kiosk.ids import boot_id
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
-from kiosk.store import Store
+from kiosk.store import ENTRY_COLUMNS, Store
 from kiosk.sync import protocol
 from kiosk.sync.heartbeat import backlog_age, health_report, suspended_seconds
 from kiosk.sync.worker import SyncWorker
-from tests.sync_support import fill_backlog, wait_until, write_config
+from tests.sync_support import backlog_rows, fill_backlog, utc_iso, wait_until, write_config
 
 
 def test_every_batch_carries_the_kiosks_health(central, kiosk_id, tmp_path):
@@ -167,6 +169,54 @@ def test_a_backlog_recorded_at_1970_in_this_boot_is_aged_by_the_monotonic_clock(
     assert (before - scan.monotonic_ns) / 1e9 <= report.oldest_pending_seconds \
         <= (after - scan.monotonic_ns) / 1e9 + slept
     assert report.oldest_pending_seconds < 3600
+
+
+def _pending(path: Path, *entries: tuple[float, str, int]) -> Store:
+    """A real store holding pending entries, each recorded at a wall time (its id and
+    ``scanned_at``) in a boot at a monotonic time: as a kiosk whose clock was wrong left them,
+    which the pipeline of a test process with a right clock cannot record."""
+    store = Store(path)
+    rows = []
+    for row, (wall, boot, monotonic_ns) in zip(backlog_rows(len(entries), kiosk_id="k1"),
+                                               entries, strict=True):
+        moment = dt.datetime.fromtimestamp(wall, dt.UTC)
+        row.update(id=f"{id_prefix(moment)}-7000-8000-{len(rows):012x}",
+                   scanned_at=utc_iso(wall), boot_id=boot, monotonic_ns=monotonic_ns)
+        rows.append([row[c] for c in ENTRY_COLUMNS])
+    with store.transaction() as conn:
+        conn.executemany(f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
+                         f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})", rows)
+    return store
+
+
+def test_a_1970_entry_of_this_boot_does_not_hide_the_backlog_an_earlier_boot_left(tmp_path):
+    """A flat RTC battery: entries were left pending 2 days ago (the clock right then), the
+    power failed, the kiosk booted at 1970 and recorded a scan before NTP set the clock. The
+    1970 entry sorts first by id and is aged by the boot's monotonic clock: a minute, and the
+    centre's old backlog alert stayed quiet. The earlier boot's entries behind it are aged
+    by their wall time, and the older age is told: 2 days."""
+    two_days_ago = time.time() - 2 * 86400
+    store = _pending(tmp_path / "kiosk.db",
+                     (two_days_ago, "an-earlier-boot", 123),
+                     (300.0, boot_id(), time.monotonic_ns() - 60 * 10**9),  # 1970-01-01 00:05
+                     (time.time() - 5, boot_id(), time.monotonic_ns() - 5 * 10**9))  # NTP set it
+    now = dt.datetime.now(dt.UTC)
+    report = protocol.validate_health(health_report(store, now=now))
+    store.close()
+    assert report.pending == 3
+    assert abs(report.oldest_pending_seconds - (now.timestamp() - two_days_ago)) < 1e-3
+
+
+def test_an_entry_of_this_boot_at_a_monotonic_time_below_zero_is_aged_by_the_wall_clock(
+        tmp_path):
+    """No clock of this boot read a monotonic time below zero (a hand edit, a bug): aged by
+    it, an entry recorded 2 h ago would be older than the boot itself. Its wall age is told."""
+    two_hours_ago = time.time() - 7200
+    store = _pending(tmp_path / "kiosk.db", (two_hours_ago, boot_id(), -10**15))
+    now = dt.datetime.now(dt.UTC)
+    report = protocol.validate_health(health_report(store, now=now))
+    store.close()
+    assert abs(report.oldest_pending_seconds - (now.timestamp() - two_hours_ago)) < 1e-3
 
 
 def test_a_backlog_the_kiosk_slept_on_keeps_its_wall_clock_age():

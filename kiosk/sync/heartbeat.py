@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kiosk.central.id_days import id_prefix
 from kiosk.clock import age_of
 from kiosk.ids import boot_id
 from kiosk.sync import protocol
@@ -80,19 +81,40 @@ def _pending_age(store: Store, oldest_pending: str | None, now: dt.datetime) -> 
     the wall clock, and none when recorded later than ``now`` (:func:`kiosk.clock.age_of`:
     the clock ahead then and set right since, or gone back) or at a time that does not read
     (a hand edit): a clamped 0 would tell the centre the backlog is fresh.
+
+    The first in id order is the oldest by the wall clock it was recorded at: one of the
+    running boot whose wall age is set aside was misdated (a flat RTC battery's 1970 sorts
+    before everything), so the first pending of an earlier boot is aged too, by its wall
+    time, and the larger age told: a backlog left 2 days ago is not a minute old. Sought
+    among ids from before this boot began (:data:`_SINCE_BOOT` back from ``now``): the
+    boot's rightly dated entries lie after them and are not walked.
     """
     if oldest_pending is None:
         return None
-    recorded = protocol.parse_time(oldest_pending)  # None: not a time (a hand edit)
-    age = age_of(recorded, now) if recorded is not None else None
-    wall = age.total_seconds() if age is not None else None
+    wall = _wall_age(oldest_pending, now)
     moment = store.oldest_pending_moment()
     if moment is None or moment[0] != boot_id():
         return wall
     elapsed = time.monotonic_ns() - moment[1]
-    if elapsed < 0:  # not this boot's monotonic clock after all (a hand edit)
+    if moment[1] < 0 or elapsed < 0:  # not this boot's monotonic clock after all (a hand edit)
         return wall
-    return backlog_age(wall, elapsed / 1e9, suspended_seconds())
+    age = backlog_age(wall, elapsed / 1e9, suspended_seconds())
+    if age == wall:
+        return age
+    earlier = _wall_age(store.oldest_pending_of_earlier_boot(boot_id(), id_prefix(
+        now - dt.timedelta(seconds=time.clock_gettime(_SINCE_BOOT)))), now)
+    return age if earlier is None else max(age, earlier)
+
+
+_SINCE_BOOT = getattr(time, "CLOCK_BOOTTIME", time.CLOCK_MONOTONIC)
+"""The clock that has run since boot, suspends included where Linux counts them."""
+
+
+def _wall_age(recorded_at: str | None, now: dt.datetime) -> float | None:
+    """Seconds from ``recorded_at`` to ``now`` by the wall clock (:func:`age_of`)."""
+    recorded = protocol.parse_time(recorded_at) if recorded_at is not None else None
+    age = age_of(recorded, now) if recorded is not None else None  # None: a hand edit
+    return age.total_seconds() if age is not None else None
 
 
 CLOCK_TOLERANCE = 60.0
