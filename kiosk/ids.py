@@ -6,6 +6,7 @@ and time-ordered so "oldest first" is simply "by id". Python 3.11 has no uuid7, 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import threading
@@ -46,6 +47,13 @@ def uuid7(now_ms: int | None = None) -> str:
         value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | _counter << 64 | 0b10 << 62 | rand_b
     text = f"{value:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def id_prefix(moment: dt.datetime) -> str:
+    """The first 13 characters of a UUIDv7 made at ``moment`` (``xxxxxxxx-xxxx``): ids
+    below it were made before that moment (by the clock of the kiosk that made them)."""
+    hex_ms = f"{int(moment.timestamp() * 1000):012x}"
+    return f"{hex_ms[:8]}-{hex_ms[8:]}"
 
 
 def uuid7_time_ms(text: str) -> int:

@@ -223,9 +223,9 @@ def test_scans_a_kiosk_recorded_at_1970_and_sent_in_the_same_boot_are_filed_when
     age, where a trace of the last days finds them. The batch log keeps their offset, so
     tracing widens its reads that far (on PostgreSQL their ids lie in the default
     partition, 56 years from the time they are filed at)."""
-    from kiosk.central.id_days import id_prefix
     from kiosk.central.schema import LARGEST_CLOCK_OFFSET
     from kiosk.central.trace_queries import StorageSource
+    from kiosk.ids import id_prefix
 
     entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 2, kiosk.checkpoint_id, start=300)
     for n, entry in enumerate(entries):  # as that kiosk wrote them: id and scanned_at by its
@@ -315,7 +315,7 @@ def test_scans_filed_by_their_age_and_resent_after_a_lost_acknowledgement_are_du
     answered ``duplicate`` (docs/protocol.md: resending is always safe), never ``rejected``
     as more than 400 days old — the kiosk would set aside, as refused, scans the centre
     counts."""
-    from kiosk.central.id_days import id_prefix
+    from kiosk.ids import id_prefix
 
     entries = kiosk_entries(tmp_path, kiosk.kiosk_id, 2, kiosk.checkpoint_id, start=600)
     for n, entry in enumerate(entries):

@@ -14,11 +14,10 @@ from trace_support import number, payload_identity, wire_entry
 
 from kiosk.central import derivation, id_days, reports, trace_service
 from kiosk.central.backends import open_storage
-from kiosk.central.id_days import id_prefix
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET, LEAST_CLOCK_OFFSET
 from kiosk.central.storage import PERSONAL_COLUMNS, STORED_COLUMNS
 from kiosk.central.trace_queries import StorageSource
-from kiosk.ids import uuid7
+from kiosk.ids import id_prefix, uuid7
 from kiosk.sync import protocol
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)

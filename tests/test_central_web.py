@@ -340,7 +340,7 @@ def test_a_points_latest_scans_are_those_made_last_whatever_a_kiosk_clock_said(
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from kiosk.central.id_days import id_prefix
+    from kiosk.ids import id_prefix
     from kiosk.sync import protocol
 
     ahead = dt.timedelta(days=365)

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-
-def id_prefix(moment: dt.datetime) -> str:
-    """The first 13 characters of a UUIDv7 made at ``moment`` (``xxxxxxxx-xxxx``)."""
-    hex_ms = f"{int(moment.timestamp() * 1000):012x}"
-    return f"{hex_ms[:8]}-{hex_ms[8:]}"
+from kiosk.ids import id_prefix
 
 
 def day_of_id(entry_id: str) -> dt.date:

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from kiosk.central import id_days, identities, tracing
 from kiosk.central.placeholders import Params, json_rows, slots
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET
+from kiosk.ids import id_prefix
 from kiosk.sync.protocol import ENTRY_MAX_AHEAD, format_time
 
 if TYPE_CHECKING:
@@ -547,7 +548,7 @@ def _values(storage: Storage, groups: Sequence[tuple[str, str, float, float]],
         values = [key, checkpoint, day(low).isoformat(), day(high).isoformat(),
                   format_time(low - offset - second), format_time(high + offset + second)]
         if postgresql:
-            values += [id_days.id_prefix(low - slack), id_days.id_prefix(high + slack)]
+            values += [id_prefix(low - slack), id_prefix(high + slack)]
         rows.append(f"({', '.join(params.add(v) for v in values)})")
     return ", ".join(rows)
 

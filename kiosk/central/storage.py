@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
 from kiosk.central import aggregates, derivation, document_matches, people, stays
-from kiosk.central.id_days import id_prefix
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, Calendar
 from kiosk.central.people import ERASED
 from kiosk.central.placeholders import Params, json_rows, slots
@@ -38,7 +37,7 @@ from kiosk.central.schema import (
 # re-exported (``as``): callers name them from here; derivation, below storage, from there
 from kiosk.central.storage_errors import StorageBusy as StorageBusy
 from kiosk.central.storage_errors import StorageError as StorageError
-from kiosk.ids import ENROLMENT_ID_RE
+from kiosk.ids import ENROLMENT_ID_RE, id_prefix
 from kiosk.messages import WordedError
 from kiosk.sync import protocol
 

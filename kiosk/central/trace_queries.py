@@ -32,11 +32,11 @@ from typing import Any
 
 from kiosk.central import derivation, identities, stays
 from kiosk.central.erasure import identities_begin
-from kiosk.central.id_days import id_prefix
 from kiosk.central.placeholders import Params
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET, ON_TIME, SKEWED
 from kiosk.central.storage import ERASED, Storage
 from kiosk.central.tracing import DETAIL_COLUMNS, KEPT, ROW_COLUMNS, Window, instant
+from kiosk.ids import id_prefix
 from kiosk.sync.protocol import format_time
 
 assert identities.SCANNED.count(",") + 1 == len(DETAIL_COLUMNS)

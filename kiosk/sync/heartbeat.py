@@ -17,9 +17,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.central.id_days import id_prefix
 from kiosk.clock import age_of
-from kiosk.ids import boot_id
+from kiosk.ids import boot_id, id_prefix
 from kiosk.sync import protocol
 
 if TYPE_CHECKING:
