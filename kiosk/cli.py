@@ -127,6 +127,8 @@ def run_headless(config: Config, *, until_done: bool = False,
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    # the background sync may send entries past the centre's retention before the last push
+    past_retention = kiosk.sync.state().past_retention_count if kiosk.sync else 0
     kiosk.start()
     names = ", ".join(f"{d.id} ({d.type}, {d.lane})" for d in config.devices) or \
         messages.text("cli.no_devices", language)
@@ -138,7 +140,7 @@ def run_headless(config: Config, *, until_done: bool = False,
         while not stop.wait(0.2):
             if until_done and kiosk.supervisor.wait_finished(0):
                 if kiosk.sync is not None:
-                    code = send_the_rest(kiosk.sync, stop, language)
+                    code = send_the_rest(kiosk.sync, stop, language, past_retention)
                 break
     finally:
         kiosk.stop()
@@ -146,10 +148,13 @@ def run_headless(config: Config, *, until_done: bool = False,
     return code
 
 
-def send_the_rest(sync: SyncWorker, stop: threading.Event, language: str) -> int:
+def send_the_rest(sync: SyncWorker, stop: threading.Event, language: str,
+                  past_retention: int) -> int:
     """``run --until-done`` with sync on: the devices are done, so push what is pending
     (retrying as ``kiosk sync push`` does) before stopping. 0 only when nothing is left to
-    send; else 1, saying how many entries are left and why. Ctrl-C stops waiting."""
+    send; else 1, saying how many entries are left and why. Ctrl-C stops waiting. Entries
+    the centre answered past its retention cut since the count ``past_retention`` (by the
+    background sync or this push) are said apart: marked done, yet not held there."""
     import threading
 
     outcome: list[PushSummary] = []
@@ -160,8 +165,13 @@ def send_the_rest(sync: SyncWorker, stop: threading.Event, language: str) -> int
         pass
     pending = sync.state().pending
     if outcome and not outcome[0].error and pending == 0:
-        print(messages.text("sync.until_done_sent", language, count=outcome[0].done),
-              file=sys.stderr, flush=True)
+        said = messages.text("sync.until_done_sent", language, count=outcome[0].done)
+        state = sync.state()
+        if state.past_retention_count > past_retention:  # done, the centre holding none
+            said += "; " + messages.text(
+                "sync.past_retention", language, cutoff=state.past_retention_cut,
+                count=f"{state.past_retention_count - past_retention:,}")
+        print(said, file=sys.stderr, flush=True)
         return 0
     error = outcome[0].error if outcome and outcome[0].error else \
         messages.text("sync.stopped", language)

@@ -499,6 +499,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.past_retention": (  # also kiosk-central import's
         "{count} lượt cũ hơn mốc lưu giữ ({cutoff}): không lưu, không tính",
         "{count} entries older than the retention cut ({cutoff}): not stored, not counted"),
+    "sync.past_retention_title": ("Quá mốc lưu giữ", "Past retention"),
+    "sync.past_retention_saved": (  # kiosk sync status, the sync screen: what stays untold
+        "{count} lượt đã gửi cũ hơn mốc lưu giữ của trung tâm ({cutoff}), trung tâm không lưu; "
+        "lần gần nhất lúc {at}",
+        "{count} entries sent older than the centre's retention cut ({cutoff}), not stored "
+        "there; the last at {at}"),
     "sync.push_failed": ("Chưa gửi hết: {error}", "Not everything was sent: {error}"),
     "sync.until_done_sent": (
         "Thiết bị đã xong; đã gửi hết lên trung tâm ({count} lượt)",
@@ -919,10 +925,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.import.nothing_stored": ("không lượt nào của tệp này được lưu",
                                       "nothing from this file was stored"),
     "central.import.changed": (
-        "tệp đã thay đổi khi đang đọc; {stored} lượt trước chỗ đó đã được lưu, nhập lại một "
-        "bản tốt để hoàn tất",
-        "the file changed while it was read; {stored} entries before that point are stored, "
-        "import a good copy again to finish"),
+        "tệp đã thay đổi khi đang đọc; {answered} lượt trước chỗ đó đã được xử lý ({accepted} "
+        "mới, {duplicate} đã có, {rejected} bị từ chối), nhập lại một bản tốt để hoàn tất",
+        "the file changed while it was read; the {answered} entries before that point were "
+        "answered ({accepted} accepted, {duplicate} duplicate, {rejected} rejected), import "
+        "a good copy again to finish"),
     "central.import.done": (
         "{name}: máy {kiosk}, {entries} lượt — {accepted} mới, {duplicate} đã có, "
         "{rejected} bị từ chối",

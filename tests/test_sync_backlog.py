@@ -971,3 +971,50 @@ def test_entries_older_than_the_centres_retention_are_done_but_never_called_alre
         assert centre.stored_ids(kiosk_id) == []
     finally:
         centre.stop()
+
+
+def test_a_file_changed_mid_read_says_its_entries_past_retention_were_answered_not_stored(
+        kiosk_id, tmp_path, monkeypatch, capsys):
+    """A month-old backlog imported into a centre purged since, its file changed on disk
+    after its first entries went in: the refusal says how many were answered, and those past
+    the retention cut (all of them) apart — not that they "are stored"."""
+    from kiosk.central.importer import report_cut_short
+    from tests.sync_support import CentralServer
+
+    centre = CentralServer(tmp_path / "centre")  # its own: the purge cuts the whole centre
+    try:
+        worker = connected_once(tmp_path / "kiosk", centre, kiosk_id)
+        fill_backlog(worker.store.path, 700, kiosk_id=kiosk_id, start=time.time() - 30 * 86400)
+        monkeypatch.setattr(backlog, "PART_BYTES", 16 * 1024)  # several parts from 700 entries
+        path = tmp_path / "old.backlog"
+        worker.export(path)
+        worker.stop()
+        assert len(_parts(path)[1]) > 3
+        central_support.central("purge", "--days", "14", "--db", centre.db)
+        with open_storage(centre.db) as storage:
+            cut = storage.optional_setting("entries_purged_before")
+
+        header, parts = _parts(path)
+        last_entries = len(header) + sum(map(len, parts[:-2])) + 20  # the manifest after
+
+        def change_the_last_entries_once(done: int, total: int) -> None:
+            if done == 100:  # the first batch is in; the reader is on its first part
+                data = bytearray(path.read_bytes())
+                data[last_entries] ^= 0x01
+                path.write_bytes(bytes(data))
+
+        result = importing(centre, path, batch_size=100, progress=change_the_last_entries_once)
+        assert result.error is not None and "changed" in result.error, result.error
+        answered = result.answered
+        assert 100 <= answered < 700 and result.past_retention == answered
+        assert centre.stored_ids(kiosk_id) == []
+
+        report_cut_short(result)
+        said = capsys.readouterr().err
+        assert (f"the {answered} entries before that point were answered (0 accepted, 0 "
+                f"duplicate, 0 rejected)") in said
+        assert (f"{answered} entries older than the retention cut ({cut}): not stored, not "
+                f"counted") in said
+        assert "are stored" not in said
+    finally:
+        centre.stop()

@@ -433,5 +433,34 @@ def test_entries_past_the_centres_retention_are_not_called_already_there(
         assert (f"3 lượt cũ hơn mốc lưu giữ của trung tâm ({cut}): không lưu, không tính."
                 in screen.message.text())
         qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "0", timeout=10000)
+        # kept, as a background sync's would be: said again however the screen is opened
+        qtbot.waitUntil(lambda: "Quá mốc lưu giữ của trung tâm: 3 lượt đã gửi cũ hơn mốc lưu "
+                        f"giữ của trung tâm ({cut}), trung tâm không lưu; lần gần nhất lúc "
+                        in screen.facts.text(), timeout=10000)
     finally:
         centre.stop()
+
+
+def test_a_cut_the_centre_did_not_say_as_a_day_is_worded_without_one(make_window, qtbot,
+                                                                     tmp_path):
+    """The client keeps a cut only when it is a day (a spoofed centre's markup or huge string
+    is dropped): entries past retention with no cut are said so, with no "(None)"."""
+    from kiosk.sync.worker import PushSummary
+
+    window, _ = window_with_one_entry_scanned_at(make_window, tmp_path, 1_764_000_000.0)
+    screen = sync_screen_counting_one_pending(window, qtbot)
+    screen._pushed(PushSummary(accepted=0, duplicate=1, rejected=0, batches=1, seconds=0.1,
+                               remaining=0, past_retention=2, retention_cut=None))
+    assert screen.message.text().endswith(
+        "2 lượt cũ hơn mốc lưu giữ của trung tâm: không lưu, không tính.")
+    assert "None" not in screen.message.text()
+
+
+def test_what_a_centre_says_is_shown_as_plain_text_never_as_markup(make_window, qtbot,
+                                                                   tmp_path):
+    """The message and facts carry what a centre answered (a refusal's reason, a cut): never
+    read as rich text, so markup from a spoofed centre shows as the characters it is."""
+    window, _ = window_with_one_entry_scanned_at(make_window, tmp_path, 1_764_000_000.0)
+    screen = sync_screen_counting_one_pending(window, qtbot)
+    for label in (screen.message, screen.facts):
+        assert label.textFormat() == Qt.TextFormat.PlainText

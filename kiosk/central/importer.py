@@ -206,11 +206,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 return EXIT_STORE
             if result.error:
                 refused += 1
-                stored = result.answered
-                outcome = (both("central.import.nothing_stored") if not stored else
-                           both("central.import.changed", stored=f"{stored:,}"))
-                print(f"{both('central.refused')} {result.error} — {outcome}",
-                      file=sys.stderr)
+                report_cut_short(result)
                 continue
             bar.finish()
             counts = {"name": name, "kiosk": result.kiosk_id, "entries": f"{result.entries:,}",
@@ -227,6 +223,19 @@ def cmd_import(args: argparse.Namespace) -> int:
             for reason, count in result.reasons.most_common(REASONS_SHOWN):
                 print(f"  {both('central.import.rejected')} ×{count}: {reason}")
     return EXIT_REFUSED if refused else 0
+
+
+def report_cut_short(result: ImportResult) -> None:
+    """A refused file: why, and what was answered before (the file changed while it was
+    read): entries past the retention cut were answered, yet not stored, so said apart."""
+    outcome = both("central.import.nothing_stored") if not result.answered else \
+        both("central.import.changed", answered=f"{result.answered:,}",
+             accepted=f"{result.accepted:,}", duplicate=f"{result.duplicate:,}",
+             rejected=f"{result.rejected:,}")
+    print(f"{both('central.refused')} {result.error} — {outcome}", file=sys.stderr)
+    if result.past_retention:
+        print("  " + both("sync.past_retention", count=f"{result.past_retention:,}",
+                          cutoff=result.retention_cut or ""), file=sys.stderr)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

@@ -109,7 +109,22 @@ class BatchAnswer:
     """Answered ``duplicate`` yet not held: filed before ``retention_cut``, the centre's
     latest purge's cutoff (:data:`protocol.PAST_RETENTION`): not stored, not counted."""
     retention_cut: str | None
+    """The latest cut answered (``YYYY-MM-DD``); None when every one was unreadable
+    (:func:`retention_cut`)."""
     clock_offset_seconds: float | None
+
+
+def retention_cut(value: object) -> str | None:
+    """A ``past_retention`` member as shown to people: a UTC day of exactly ten characters
+    (``YYYY-MM-DD``), else None (a cut not known). The entry still counts as past retention:
+    the centre said it does not hold it, and calling it "already at the centre" would hide
+    that; but whatever else the member holds (markup, a huge string) is shown nowhere."""
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
 
 
 class SyncClient:
@@ -140,13 +155,13 @@ class SyncClient:
         except (ValueError, protocol.ProtocolError) as exc:  # JSONDecodeError is a ValueError
             raise Unreachable("sync.unusable_answer", detail=exc) from None
         statuses = Counter(r["status"] for r in answer["results"])
-        cuts = [r[protocol.PAST_RETENTION] for r in answer["results"]
-                if r["status"] == protocol.DUPLICATE and isinstance(
-                    r.get(protocol.PAST_RETENTION), str)]
+        cuts = [retention_cut(r[protocol.PAST_RETENTION]) for r in answer["results"]
+                if r["status"] == protocol.DUPLICATE
+                and r.get(protocol.PAST_RETENTION) is not None]
         offset = answer.get("clock_offset_seconds")
         return BatchAnswer(held, rejected, statuses[protocol.ACCEPTED],
                            statuses[protocol.DUPLICATE] - len(cuts), len(cuts),
-                           max(cuts) if cuts else None,
+                           max(filter(None, cuts), default=None),
                            float(offset) if isinstance(offset, int | float) else None)
 
     def post_heartbeat(self, body: bytes, encoding: str) -> None:

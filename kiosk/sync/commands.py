@@ -120,6 +120,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "last_error_at": saved_stamp(MetaKey.LAST_ERROR_AT),
         **coded("alert", meta.get(MetaKey.ALERT), lang),
         **coded("backlog_keys_alert", meta.get(MetaKey.KEYS_ALERT), lang),
+        **coded("past_retention", meta.get(MetaKey.PAST_RETENTION), lang),
         "clock_offset_seconds": saved_number(meta, MetaKey.CLOCK_OFFSET, float),
         "clock_wrong": None if wrong is None else {
             "now": utc_iso(wrong.now), "released": utc_iso(wrong.released)},
@@ -151,6 +152,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if report["last_error"]:
         print(line(text("sync.last_error", lang),
                    f"{when(report['last_error_at'])}: {report['last_error']}"))
+    if report["past_retention"]:  # marked done, the centre holding none: said nowhere else
+        print(line(text("sync.past_retention_title", lang), report["past_retention"]))
     if report["clock_offset_seconds"] is not None:
         print(line(text("sync.clock", lang), f"{report['clock_offset_seconds']:+.1f} s"))
     if wrong is not None:
@@ -216,7 +219,7 @@ def cmd_push(args: argparse.Namespace) -> int:
                      rejected=f"{summary.rejected:,}", remaining=f"{summary.remaining:,}"))
     if summary.past_retention:  # marked done, yet not at the centre
         print(text("sync.past_retention", lang, count=f"{summary.past_retention:,}",
-                   cutoff=summary.retention_cut))
+                   cutoff=summary.retention_cut or ""))  # not said: worded without
     if summary.error:
         print(text("sync.push_failed", lang, error=summary.error), file=sys.stderr)
         return EXIT_FAILED

@@ -55,6 +55,7 @@ class MetaKey(StrEnum):
     ALERT = "sync.alert"
     CLOCK_OFFSET = "sync.clock_offset_seconds"
     KEYS_ALERT = "sync.backlog_keys_alert"
+    PAST_RETENTION = "sync.past_retention"
 
 
 ANSWER_KEYS = (MetaKey.LAST_SUCCESS, MetaKey.ONLINE, MetaKey.ALERT, MetaKey.CLOCK_OFFSET)
@@ -96,6 +97,10 @@ class SyncState:
     until a key exchange succeeds or an enrolment settles the keys
     (:func:`kiosk.sync.enrolling.install`); kept across restarts, unlike ``alert``, since it is
     about keys, not about a request to try again."""
+    past_retention: Words | None = None
+    """``sync.past_retention_saved``: how many entries, ever, the centre answered past its
+    retention cut (acknowledged, yet not held there), the latest cut and when the last was
+    answered; saved, for a background sync says it nowhere else (a log line)."""
 
     def __post_init__(self) -> None:
         if self.pending < self.in_flight:  # a carried-forward count that fell behind
@@ -145,6 +150,23 @@ class SyncState:
             clock_offset_seconds=self.clock_offset_seconds if clock_offset is None
             else clock_offset)
 
+    @property
+    def past_retention_count(self) -> int:
+        count = self.past_retention.params.get("count") if self.past_retention else None
+        return count if isinstance(count, int) else 0  # not a number: a hand edit, restart
+
+    @property
+    def past_retention_cut(self) -> str:
+        """The latest cut answered; "" when none was said (``text`` then words it without)."""
+        cut = self.past_retention.params.get("cutoff") if self.past_retention else None
+        return cut if isinstance(cut, str) else ""
+
+    def past_retention_answered(self, count: int, cut: str | None, at: float) -> SyncState:
+        """``count`` more entries answered past the retention cut ``cut`` (None: not said)."""
+        return replace(self, past_retention=Words("sync.past_retention_saved", {
+            "count": self.past_retention_count + count,
+            "cutoff": max(self.past_retention_cut, cut or ""), "at": utc_iso(at)}))
+
     def resolved(self, stored: Collection[str], successor: tuple[str, float] | None
                  ) -> SyncState:
         """The entries ``stored`` are no longer pending: a last error saying one of them is
@@ -176,6 +198,8 @@ class SyncState:
             MetaKey.CLOCK_OFFSET: None if self.clock_offset_seconds is None
             else repr(self.clock_offset_seconds),
             MetaKey.KEYS_ALERT: self.keys_alert.saved() if self.keys_alert else None,
+            MetaKey.PAST_RETENTION: self.past_retention.saved() if self.past_retention
+            else None,
         }
         return {str(key): values[key] for key in keys}
 
@@ -193,6 +217,8 @@ class SyncState:
                    clock_offset_seconds=saved_number(meta, MetaKey.CLOCK_OFFSET, float),
                    keys_alert=saved_words(meta[MetaKey.KEYS_ALERT])
                    if meta.get(MetaKey.KEYS_ALERT) else None,
+                   past_retention=saved_words(meta[MetaKey.PAST_RETENTION])
+                   if meta.get(MetaKey.PAST_RETENTION) else None,
                    alert=alert).counted(store.outbox_summary())
 
 

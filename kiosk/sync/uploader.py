@@ -341,6 +341,10 @@ class Uploader:
                 if answer.rejected:
                     log.warning("sync: centre rejected %d entries, e.g. %s",
                                 len(answer.rejected), next(iter(answer.rejected.values())))
+                if answer.past_retention:  # acknowledged, yet the centre holds none of them
+                    log.warning("sync: %d entries older than the centre's retention cut (%s): "
+                                "marked done, not stored there", answer.past_retention,
+                                answer.retention_cut or "not said")
                 self._queue_acknowledgement(answer, self._next_said())
                 self._regrown()
                 if progress:
@@ -619,10 +623,14 @@ class Uploader:
         refuses every write keeps neither: the board is retired, the entries stay pending.
         """
         def answered(state: SyncState, oldest: str | None = None) -> SyncState:
-            return state.answered(
+            state = state.answered(
                 held=len(answer.held), rejected=len(answer.rejected), at=now,
                 clock_offset=answer.clock_offset_seconds, clear_alert=not self.paused(),
                 oldest_pending=oldest).resolved(stored, successor)
+            if not answer.past_retention:
+                return state
+            return state.past_retention_answered(answer.past_retention, answer.retention_cut,
+                                                 now)
 
         now = time.time()
         stored = {*answer.held, *answer.rejected}
@@ -630,6 +638,8 @@ class Uploader:
         after = answered(before)
         keys = (*ANSWER_KEYS, MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT) \
             if after.last_error != before.last_error else ANSWER_KEYS
+        if answer.past_retention:
+            keys = (*keys, MetaKey.PAST_RETENTION)
         try:
             with self.board.saving(after, keys) as meta:
                 self.store.mark_synced(answer.held,

@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from kiosk.devices.supervisor import Supervisor
 from kiosk.messages import Words
 from kiosk.store import Store
-from kiosk.sync.status import pending_age_seconds
+from kiosk.sync.status import MetaKey, pending_age_seconds
 from kiosk.ui.background import Background, Done, Failed
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,10 @@ class SyncView:
     alert: Words | None = None
     """Worded by the screen that shows it, in its language."""
     uploading: bool = False
+    past_retention: str = ""
+    """Saved Words (``sync.past_retention_saved``), read from the store whoever saved it (the
+    background sync, a push, ``kiosk sync push``): entries marked done, the centre holding
+    none of them."""
     store_refusing: Words | None = None
     """Why the kiosk's store records no scan (:meth:`kiosk.store.Store.refusal`: damaged,
     deleted or replaced): the strip says so before the next scan's card does."""
@@ -164,6 +168,7 @@ class KioskBridge(QObject):
             acknowledged=store.sync_counts()["acknowledged"] if totals else None,
             oldest_pending_age_seconds=pending_age_seconds(oldest),
             oldest_pending=oldest,
+            past_retention=store.meta(MetaKey.PAST_RETENTION).get(MetaKey.PAST_RETENTION, ""),
             store_refusing=self.kiosk.store.refusal(),
         )
         sync = self.sync

@@ -95,6 +95,7 @@ class SyncScreen(Retranslating):
         self.facts = QLabel()
         self.facts.setObjectName("sync_facts")
         self.facts.setWordWrap(True)
+        self.facts.setTextFormat(Qt.TextFormat.PlainText)  # holds what a centre said
         self.facts.setFont(pixel_font(self, 18))
 
         self.push_button = self._button("sync_now", self.push_now)
@@ -110,6 +111,7 @@ class SyncScreen(Retranslating):
         self.message = QLabel()
         self.message.setObjectName("sync_message")
         self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # holds what a centre said
 
         self.rejected_title = QLabel()
         self.rejected_title.setFont(pixel_font(self, 18, bold=True))
@@ -204,6 +206,9 @@ class SyncScreen(Retranslating):
             self.tr("Last error: %1").replace(
                 "%1", saved_text(view.last_error, screen_language()) if view.last_error else "—"),
         ]
+        if view.past_retention:
+            lines.append(self.tr("Past the centre's retention: %1").replace(
+                "%1", saved_text(view.past_retention, screen_language())))
         if view.alert:
             lines.insert(0, self.tr("ALERT: %1").replace("%1", view.alert(screen_language())))
         self.facts.setText("\n".join(lines))
@@ -302,10 +307,14 @@ class SyncScreen(Retranslating):
         for key, value in (("%1", summary.accepted), ("%2", summary.duplicate),
                            ("%3", summary.rejected), ("%4", summary.remaining)):
             counts = counts.replace(key, str(value))
-        if summary.past_retention:  # marked done, yet the centre holds none of them
+        if summary.past_retention and summary.retention_cut:  # done, the centre holding none
             counts += " " + self.tr(
                 "%1 older than the centre's retention cut (%2): not stored, not counted."
-            ).replace("%1", str(summary.past_retention)).replace("%2", str(summary.retention_cut))
+            ).replace("%1", str(summary.past_retention)).replace("%2", summary.retention_cut)
+        elif summary.past_retention:  # a cut the centre did not say (or not as a day)
+            counts += " " + self.tr(
+                "%1 older than the centre's retention cut: not stored, not counted."
+            ).replace("%1", str(summary.past_retention))
         if summary.error:
             self._finish(self.tr("Stopped: %1").replace("%1", summary.error(screen_language()))
                          + " " + counts,

@@ -691,6 +691,16 @@
         <translation>%1 lượt cũ hơn mốc lưu giữ của trung tâm (%2): không lưu, không tính.</translation>
     </message>
     <message>
+        <location filename="../sync_screen.py" line="314"/>
+        <source>%1 older than the centre&apos;s retention cut: not stored, not counted.</source>
+        <translation>%1 lượt cũ hơn mốc lưu giữ của trung tâm: không lưu, không tính.</translation>
+    </message>
+    <message>
+        <location filename="../sync_screen.py" line="210"/>
+        <source>Past the centre&apos;s retention: %1</source>
+        <translation>Quá mốc lưu giữ của trung tâm: %1</translation>
+    </message>
+    <message>
         <location filename="../sync_screen.py" line="295"/>
         <source>Stopped: %1</source>
         <translation>Đã dừng: %1</translation>

@@ -1,0 +1,180 @@
+"""Entries past the centre's retention cut, sent by the kiosk's own background sync (the usual
+path for a kiosk back online after a long time): marked done, yet the centre holds none of
+them, so the kiosk says so — a log line per batch, a saved fact that ``kiosk sync status``
+shows, and ``kiosk run --until-done``'s last line — and a centre's cut is shown only when it
+is a day. A real centre on 127.0.0.1 (or a spoofing one), real store files."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from kiosk import config as config_mod
+from kiosk.central.backends import open_storage
+from kiosk.sync.client import SyncClient
+from kiosk.sync.worker import SyncWorker
+from tests import central_support
+from tests.sync_support import CentralServer, fill_backlog, sync_states, wait_until, write_config
+
+MONTH_AGO = 30 * 86400
+
+
+def purged_centre(tmp_path: Path, kiosk_id: str) -> tuple[CentralServer, str, str]:
+    """A centre of its own (the purge cuts the whole centre) purged to 14 days, a kiosk
+    enrolled: (centre, token, the cut)."""
+    centre = CentralServer(tmp_path / "centre")
+    token = centre.enrol(kiosk_id)
+    central_support.central("purge", "--days", "14", "--db", centre.db)
+    with open_storage(centre.db) as storage:
+        cut = storage.optional_setting("entries_purged_before")
+    assert cut is not None
+    return centre, token, cut
+
+
+def sync_status(config: Path, *options: str) -> str:
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", "sync", "status", "--offline",
+                           *options, "--config", str(config)], capture_output=True, text=True,
+                          timeout=60, check=True, stdin=subprocess.DEVNULL).stdout
+
+
+def test_the_background_sync_says_and_keeps_what_it_sent_past_the_centres_retention(
+        tmp_path, caplog):
+    """No one presses Sync: the background cycle sends 20 scans of a month ago to a centre
+    purged since. They are marked done (never resent), and the kiosk's log says how many and
+    the cut; ``kiosk sync status`` (and its JSON) keeps saying it afterwards, in another
+    process, and the count adds up over later sends."""
+    centre, token, cut = purged_centre(tmp_path, "k-bg")
+    try:
+        folder = tmp_path / "kiosk"
+        folder.mkdir()
+        fill_backlog(folder / "kiosk.db", 20, kiosk_id="k-bg", start=time.time() - MONTH_AGO)
+        path = write_config(folder / "config.toml", kiosk_id="k-bg", server_url=centre.url,
+                            token=token, enabled=True)
+        caplog.set_level(logging.WARNING, logger="kiosk")
+        worker = SyncWorker.from_config(config_mod.load(path), base_backoff_seconds=0.02)
+        worker.start()
+        try:
+            wait_until(lambda: sync_states(folder / "kiosk.db") == {"acknowledged": 20}, 60)
+        finally:
+            worker.stop()
+        assert centre.stored_ids("k-bg") == []
+        said = [r.getMessage() for r in caplog.records if "retention cut" in r.getMessage()]
+        assert said and all(cut in line for line in said)
+        assert sum(int(line.split()[1]) for line in said) == 20  # "sync: 20 entries older…"
+
+        status = sync_status(path)
+        assert f"20 entries sent older than the centre's retention cut ({cut}), not stored " \
+               f"there; the last at " in status
+        report = json.loads(sync_status(path, "--json"))
+        assert report["past_retention_code"] == "sync.past_retention_saved"
+        assert report["past_retention_params"]["count"] == 20
+        assert report["past_retention_params"]["cutoff"] == cut
+
+        fill_backlog(folder / "kiosk.db", 5, kiosk_id="k-bg", start=time.time() - MONTH_AGO)
+        worker = SyncWorker.from_config(config_mod.load(path))
+        try:
+            assert worker.push_now().past_retention == 5
+        finally:
+            worker.stop()
+        assert "25 entries sent older than the centre's retention cut" in sync_status(path)
+    finally:
+        centre.stop()
+
+
+def test_run_until_done_says_what_went_past_the_centres_retention_during_the_run(tmp_path):
+    """``kiosk run --until-done`` with a month-old backlog: whether the background sync or
+    the last push sent it, the last line says "everything sent" and, on the same line, how
+    many of them the centre does not hold (past its retention cut)."""
+    from tests.test_headless_until_done import SCANS, replay_kiosk, run_until_done
+
+    centre, token, cut = purged_centre(tmp_path, "k-until")
+    try:
+        config = replay_kiosk(tmp_path, centre.url, token)
+        fill_backlog(tmp_path / "kiosk.db", 12, kiosk_id="k-until",
+                     start=time.time() - MONTH_AGO)
+        proc = run_until_done(config)
+        assert proc.returncode == 0, proc.stderr
+        last = proc.stderr.strip().splitlines()
+        line = next(line for line in last if "everything sent to the centre" in line)
+        assert line.endswith(f"; 12 entries older than the retention cut ({cut}): not "
+                             f"stored, not counted")
+        assert len(centre.stored_ids("k-until")) == SCANS
+    finally:
+        centre.stop()
+    assert "pending" not in sync_states(tmp_path / "kiosk.db")
+
+
+# -- a centre's odd cut (plain HTTP can be spoofed) -----------------------------------------
+IDS = [f"id-{i}" for i in range(3)]
+
+
+@contextmanager
+def centre_answering(cut: object) -> Iterator[SyncClient]:
+    """A "centre" on 127.0.0.1 answering any batch of ``IDS``: the first ``duplicate`` with
+    ``past_retention`` = ``cut``, the second plain ``duplicate``, the third ``accepted``."""
+    body = json.dumps({
+        "batch_id": "b", "received_at": "2026-12-02T00:00:00Z", "clock_offset_seconds": 0,
+        "results": [{"id": IDS[0], "status": "duplicate", "past_retention": cut},
+                    {"id": IDS[1], "status": "duplicate"},
+                    {"id": IDS[2], "status": "accepted"}]}).encode()
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client = SyncClient(f"http://127.0.0.1:{server.server_address[1]}", "t")
+    try:
+        yield client
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("cut", [
+    "<h1 style='font-size:300px'>PAID</h1><img src='file:///etc/hostname'>",
+    "9" * 8_000_000, "2026-11-1", "2026-13-01", "20261118", "", 20261118, ["2026-11-18"],
+    {"day": "2026-11-18"}])
+def test_a_cut_that_is_no_day_is_shown_nowhere_and_the_entry_is_still_past_retention(cut):
+    """Markup, a huge string, a malformed day or another type as the cut: the centre still
+    said it does not hold the entry, so it is counted past retention (calling it "already at
+    the centre" would hide that), but with no cut, which is worded without a date."""
+    from kiosk.messages import text
+
+    with centre_answering(cut) as client:
+        answer = client.post_batch(b"{}", "identity", IDS)
+    assert (answer.accepted, answer.duplicate, answer.past_retention) == (1, 1, 1)
+    assert answer.held == IDS
+    assert answer.retention_cut is None
+    assert text("sync.past_retention", "en", count=1, cutoff=answer.retention_cut or "") == \
+        "1 entries older than the retention cut: not stored, not counted"
+
+
+def test_a_cut_that_is_a_day_is_kept_and_a_null_one_is_a_plain_duplicate():
+    with centre_answering("2026-11-18") as client:
+        answer = client.post_batch(b"{}", "identity", IDS)
+    assert (answer.duplicate, answer.past_retention, answer.retention_cut) == \
+        (1, 1, "2026-11-18")
+    with centre_answering(None) as client:  # the member as absent: nothing said
+        answer = client.post_batch(b"{}", "identity", IDS)
+    assert (answer.duplicate, answer.past_retention, answer.retention_cut) == (2, 0, None)
