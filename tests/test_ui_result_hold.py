@@ -55,7 +55,9 @@ def shown_at(window) -> list[int]:
 
 
 HELD_NS = 950_000_000
-"""One second, less the 5 % a coarse Qt timer may fire early."""
+"""One second, less a margin: the hold's timer is a precise one (a coarse Qt timer may fire
+5 % early, and once ended a card's second at 949 ms), and the result reaches this list just
+after the card."""
 
 
 def colour(card) -> str:

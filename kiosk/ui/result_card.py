@@ -162,6 +162,7 @@ class ResultCard(QFrame):
         of READY."""
         self._hold = QTimer(self)
         self._hold.setSingleShot(True)
+        self._hold.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one may end 5 % early
         self._hold.timeout.connect(self._held)
         self.state = IDLE
         self._painted_result: ScanResult | None = None
