@@ -115,6 +115,44 @@ def test_export_writes_a_sealed_backlog_file_and_keeps_the_entries_pending(make_
     qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "12", timeout=10000)
 
 
+@pytest.mark.parametrize(("language", "note", "other"), [
+    ("vi", "Chú ý: trung tâm chưa xác nhận khoá ký của trạm này, nên sẽ từ chối tệp",
+     "has not confirmed"),
+    ("en", "Note: the centre has not confirmed this kiosk's signing key, so it will refuse "
+           "the file", "chưa xác nhận"),
+])
+def test_an_export_whose_signing_key_the_centre_has_not_confirmed_says_so_as_the_cli_does(
+        make_window, qtbot, tmp_path, language, note, other):
+    """A site that never reached the centre: its centre key was set by hand, so the centre
+    has never confirmed this kiosk's signing key and will refuse the file until the kiosk
+    connects once or an administrator registers the key. The screen says so under the count
+    (the note ``kiosk sync export`` prints), in its own language only, with the key to set."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from kiosk.sync.backlog_keys import encode
+    from kiosk.sync.kiosk_keys import KioskKeys
+
+    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-offline",
+                                                      enabled=False))
+    keys = KioskKeys(path.parent)
+    keys.remember({"centre_key": encode(X25519PrivateKey.generate().public_key())})
+    window = make_window(path, language=language, start=False)
+    record(window, 2)
+    screen = open_sync(window, qtbot)
+    target = tmp_path / "usb" / "kiosk.backlog"
+    target.parent.mkdir()
+
+    screen.export_to(str(target))
+
+    qtbot.waitUntil(lambda: not screen.busy, timeout=15000)
+    said = screen.message.text()
+    assert note in said, said
+    assert f"signing-key kiosk-ui --set={keys.public_signing_key()} --reason" in said
+    assert str(keys.signing_key_path) in said
+    assert other not in said
+    assert target.exists()
+
+
 
 @pytest.mark.parametrize(("language", "written", "note"), [
     ("vi", "Đã ghi 4 lượt vào", "Chú ý: trung tâm giữ một khoá ký khác ({held}) cho trạm "

@@ -268,12 +268,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         worker.stop()
     print(text("sync.export_done", lang, entries=f"{summary.entries:,}", path=summary.path,
                      size=f"{summary.bytes:,}"))
-    if summary.keys_alert is not None:
-        print(text("sync.export_refused_at_centre", lang, problem=summary.keys_alert),
-              file=sys.stderr)
-    elif not summary.signing_key_registered:
-        print(text("sync.export_key_unconfirmed", lang,
-                   key=worker.keys.signing_key_path, kiosk=worker.kiosk_id,
-                   public=worker.keys.public_signing_key()), file=sys.stderr)
+    if summary.note is not None:
+        print(summary.note(lang), file=sys.stderr)
     return 0
 

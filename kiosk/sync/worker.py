@@ -175,6 +175,10 @@ class ExportSummary:
     keys_alert: messages.Words | None = None
     """The centre holds another signing key for this kiosk: why the file will be refused,
     and the administrator's step that lets it in."""
+    note: messages.Words | None = None
+    """Why the centre may refuse the file and what lets it in (the key conflict, else a
+    signing key it has not confirmed): one condition, said by ``kiosk sync export`` and
+    the sync screen alike."""
 
 
 def resolve_token(sync: SyncSettings, base: Path | None) -> str:
@@ -609,9 +613,14 @@ class SyncWorker:
             "signing_key": manifest.signing_key,
             "centre_key": backlog_keys.fingerprint(centre.centre_key)})
         self._recount()
+        registered = centre.registered_signing_key == manifest.signing_key
+        note = (messages.Words("sync.export_refused_at_centre", {"problem": conflict})
+                if conflict is not None else None if registered else
+                messages.Words("sync.export_key_unconfirmed", {
+                    "key": self.keys.signing_key_path, "kiosk": self.kiosk_id,
+                    "public": self.keys.public_signing_key()}))
         return ExportSummary(Path(path), manifest.entries, written.size, manifest.first_id,
-                             manifest.last_id, marked,
-                             centre.registered_signing_key == manifest.signing_key, conflict)
+                             manifest.last_id, marked, registered, conflict, note)
 
 
 def _progress_reporter(progress: Callable[[Progress], None] | None, tally: Tally,

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk import messages
 from kiosk.clock import age_of, age_words
 from kiosk.messages import WordedError, saved_text
 from kiosk.scan import mask_document
@@ -368,18 +367,17 @@ class SyncScreen(Retranslating):
                      error=True)
 
     def _exported(self, summary: Any) -> None:
-        """What was written; when the centre holds another signing key for this kiosk,
-        ``kiosk sync export``'s note too (in red): the file will be refused until an
-        administrator acts, and the operator would otherwise carry it there for nothing."""
+        """What was written; when the centre may refuse the file (it holds another signing
+        key for this kiosk, or has not confirmed this one), ``kiosk sync export``'s note
+        too (in red), in the screen's language: the operator would otherwise carry the
+        file there for nothing."""
         written = (self.tr("%1 entries written to %2. They stay pending until the centre "
                            "confirms it has imported them.")
                    .replace("%1", str(summary.entries)).replace("%2", str(summary.path)))
-        if summary.keys_alert is None:
+        if summary.note is None:
             self._finish(written)
             return
-        note = messages.text("sync.export_refused_at_centre", screen_language(),
-                             problem=summary.keys_alert)
-        self._finish(f"{written}\n{note}", error=True)
+        self._finish(f"{written}\n{summary.note(screen_language())}", error=True)
 
     # -- retry ----------------------------------------------------------------------------
     def retry_rejected(self) -> None:
