@@ -372,6 +372,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The token is saved in {token} (the enrolment code is used up), but the file could "
         "not be given to the kiosk's account ({detail}). Give it to the owner of its folder "
         "(chown), then set by hand in {config}: {settings}"),
+    "enrol.centre_key_not_saved": (
+        "Trạm đã được đăng ký (mã đồng bộ ở {token}, đã ghi {config}), nhưng không lưu được "
+        "khoá tệp tồn đọng của trung tâm vào {file} ({detail}): khoá còn ở đó là khoá cũ, nên "
+        "tệp tồn đọng sẽ bị niêm phong bằng khoá đó và lần liên hệ tới trung tâm sẽ bị coi là "
+        "khoá đã đổi. Hãy xoá {file} (trạm sẽ nhận khoá của trung tâm ở lần liên hệ tới), rồi "
+        "khởi động lại trạm",
+        "The kiosk is enrolled (token in {token}, {config} written), but the centre's backlog "
+        "key could not be saved in {file} ({detail}): the key kept there is the previous one, "
+        "so backlog files would be sealed to it and the centre's next answer taken for a "
+        "changed key. Delete {file} (the kiosk then learns the centre's key at its next "
+        "contact), then restart the kiosk"),
     "enrol.token_not_file": (
         "{path}: đây là {kind}, không phải tệp: không ghi được mã đồng bộ vào đó (dời nó đi, "
         "hoặc chọn tệp khác bằng `kiosk enrol --token-file`)",

@@ -485,6 +485,47 @@ def test_an_enrolment_code_replaces_the_centre_key_the_kiosk_kept(centre, tmp_pa
     assert "1 accepted" in central("import", str(stick), "--db", centre.db).stdout
 
 
+def test_an_enrolment_whose_centre_key_is_not_saved_fails_naming_the_kept_key_to_delete(
+        centre, tmp_path):
+    """The code's centre key cannot replace the kept one (here the file is immutable: a
+    real EPERM, even as root). Left so, the kiosk would seal its files to the old key and
+    take the centre's next answer for a changed key, while the enrolment said it was done:
+    it fails instead, saying the token and config are saved but the centre's key is not,
+    and which file to delete so that the kiosk learns the key at its next contact."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from kiosk.sync.backlog_keys import encode
+    from kiosk.sync.kiosk_keys import KioskKeys
+
+    folder = tmp_path / "kiosk"
+    config = kiosk_config(folder)
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'language = "vi"', 'language = "en"', 1), encoding="utf-8")
+    keys = KioskKeys(folder)
+    keys.remember({"centre_key": encode(X25519PrivateKey.generate().public_key())})
+    old = encode(keys.centre().centre_key)
+    code = add_with_qr(centre.db, "lane-19", tmp_path / "q.png", centre.url)["code"]
+    if subprocess.run(["chattr", "+i", str(keys.centre_path)]).returncode != 0:
+        pytest.skip("needs a file system with the immutable flag (chattr)")
+    try:
+        enrolled = kiosk("enrol", "--code", code, "--config", str(config))
+    finally:
+        subprocess.run(["chattr", "-i", str(keys.centre_path)], check=True)
+
+    assert enrolled.returncode != 0, enrolled.stdout + enrolled.stderr
+    assert (f"the centre's backlog key could not be saved in {keys.centre_path} "
+            "(Operation not permitted)") in enrolled.stderr, enrolled.stderr
+    assert f"Delete {keys.centre_path}" in enrolled.stderr, enrolled.stderr
+    assert encode(keys.centre().centre_key) == old
+    assert config_mod.load(config).kiosk.id == "lane-19"  # enrolled all the same
+
+    keys.centre_path.unlink()  # the step it names: the next contact learns the key
+    assert kiosk("scan", CCCD, "--config", str(config)).returncode == 0
+    pushed = kiosk("sync", "push", "--config", str(config))
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    assert keys.centre() is not None and encode(keys.centre().centre_key) != old
+
+
 def test_a_config_changed_after_the_check_says_where_the_token_is_and_what_to_set(
         centre, tmp_path):
     """What still fails after the exchange (the file edited meanwhile, a full disk) comes

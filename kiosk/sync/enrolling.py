@@ -187,8 +187,16 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
                            "signing_key": keys.public_signing_key()}, enrolment=True)
         else:
             keys.forget_centre()
-    except (BadKey, OSError) as exc:  # asked again at the kiosk's first contact
-        log.warning("the centre's backlog key was not kept: %s", exc)
+    except (BadKey, OSError) as exc:
+        if keys.centre() is not None:
+            # a kept key the code did not vouch for: files would be sealed to it and the
+            # centre's next answer taken for a changed key, so fail rather than half enrol
+            raise config_mod.ConfigError(
+                "enrol.centre_key_not_saved", token=token_path, config=config_path,
+                file=keys.centre_path,
+                detail=os_reason(exc) if isinstance(exc, OSError) else exc) from None
+        log.warning("the centre's backlog key was not kept (asked at the first contact): %s",
+                    exc)
     else:
         _clear_keys_alert(config, same_as)
     return Enrolled(config, token_path)
