@@ -12,6 +12,9 @@
 * :func:`fill_backlog` writes a large realistic backlog straight into a kiosk store file.
 * :func:`centre_holding_another_signing_key` answers the backlog-keys request with a 409
   that carries no centre key.
+* :func:`syncing` runs a kiosk linked to a centre for a test's block.
+* :class:`JsonAnswering` (:class:`TakingBacklogKeys`) and :func:`serving`: a test's own
+  small stand-in for a centre, answering JSON on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.ids import boot_id, uuid7
 from kiosk.payloads import decode
@@ -39,6 +42,10 @@ from kiosk.store import ENTRY_COLUMNS, Store, mark_indexed
 from kiosk.sync import protocol
 from kiosk.timestamps import utc_iso
 from tests import central_support
+
+if TYPE_CHECKING:
+    from kiosk.app import Kiosk
+    from kiosk.sync.worker import SyncWorker
 
 BATCHES = protocol.BATCHES_PATH
 
@@ -460,26 +467,24 @@ def sync_states(store_path: Path) -> dict[str, int]:
         store.close()
 
 
-class _HoldingAnotherKey(BaseHTTPRequestHandler):
-    """A centre that takes backlog keys, with another signing key registered for the kiosk,
-    whose 409 carries no centre key (as centres' did before it was added)."""
+@contextlib.contextmanager
+def syncing(kiosk: Kiosk) -> Iterator[SyncWorker]:
+    """``kiosk`` started for the block, which gets its sync worker; stopped on the way out
+    whatever the block did (a kiosk left running keeps its threads and its store open)."""
+    kiosk.start()
+    try:
+        assert kiosk.sync is not None
+        yield kiosk.sync
+    finally:
+        kiosk.stop()
 
-    kiosk: str
-    held: bytes
 
-    def do_GET(self) -> None:
-        self._answer(200, {"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
-                           "time": protocol.format_time(dt.datetime.now(dt.UTC)),
-                           "features": ["backlog-keys"]})
+class JsonAnswering(BaseHTTPRequestHandler):
+    """A quiet handler that answers JSON: the base of the small stand-ins for a centre (one
+    that refuses, a spoofed one, one with odd answers) that a test serves with
+    :func:`serving`."""
 
-    def do_POST(self) -> None:
-        from kiosk.central.storage import SigningKeyConflict
-
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self._answer(409, protocol.refusal_body(SigningKeyConflict(
-            self.kiosk, self.held, "2026-12-01T00:00:00Z")))
-
-    def _answer(self, status: int, body: dict[str, Any]) -> None:
+    def _answer(self, body: object, status: int = 200) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -488,19 +493,48 @@ class _HoldingAnotherKey(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def log_message(self, *args: object) -> None:
-        pass
+        """Nothing on stderr for each request: a failing test's output shows its failure."""
 
 
 @contextlib.contextmanager
-def centre_holding_another_signing_key(kiosk_id: str, held: bytes) -> Iterator[str]:
-    """A plain HTTP server on 127.0.0.1 holding the raw public key ``held`` as
-    ``kiosk_id``'s signing key (:class:`_HoldingAnotherKey`); its URL."""
-    handler = type("Handler", (_HoldingAnotherKey,), {"kiosk": kiosk_id, "held": held})
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` behind a plain HTTP server on 127.0.0.1 for the block; its URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+class TakingBacklogKeys(JsonAnswering):
+    """Answers the health check as a centre that takes backlog keys; what it says to the
+    backlog-keys request is a subclass's ``do_POST``."""
+
+    def do_GET(self) -> None:
+        self._answer({"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
+                      "time": protocol.format_time(dt.datetime.now(dt.UTC)),
+                      "features": ["backlog-keys"]})
+
+
+class _HoldingAnotherKey(TakingBacklogKeys):
+    """A centre that takes backlog keys, with another signing key registered for the kiosk,
+    whose 409 carries no centre key (as centres' did before it was added)."""
+
+    kiosk: str
+    held: bytes
+
+    def do_POST(self) -> None:
+        from kiosk.central.storage import SigningKeyConflict
+
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self._answer(protocol.refusal_body(SigningKeyConflict(
+            self.kiosk, self.held, "2026-12-01T00:00:00Z")), status=409)
+
+
+def centre_holding_another_signing_key(kiosk_id: str, held: bytes
+                                       ) -> contextlib.AbstractContextManager[str]:
+    """A plain HTTP server on 127.0.0.1 holding the raw public key ``held`` as
+    ``kiosk_id``'s signing key (:class:`_HoldingAnotherKey`); its URL."""
+    return serving(type("Handler", (_HoldingAnotherKey,), {"kiosk": kiosk_id, "held": held}))

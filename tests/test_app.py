@@ -24,7 +24,7 @@ from kiosk.sync import protocol
 from tests.certificate_support import make_issuer, trust_list_of
 from tests.conftest import CCCD_AN, make_config
 from tests.devices_support import Pty, wait_until
-from tests.sync_support import CentralServer, FaultyProxy
+from tests.sync_support import CentralServer, FaultyProxy, syncing
 
 
 def test_applying_an_edited_config_restarts_devices_and_changes_the_policy(tmp_path):
@@ -649,10 +649,7 @@ def test_a_sync_worker_left_behind_by_an_apply_closes_itself_and_saves_no_status
                              sync=sync)
         kiosk = Kiosk(config)
         kiosk.link_stop_seconds = 0.2
-        kiosk.start()
-        try:
-            old_sync = kiosk.sync
-            assert old_sync is not None
+        with syncing(kiosk) as old_sync:
             proxy.add("too_late")
             entry = kiosk.pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in"))
             wait_until(proxy.batch_events, what="the batch on the wire")
@@ -663,8 +660,6 @@ def test_a_sync_worker_left_behind_by_an_apply_closes_itself_and_saves_no_status
             assert kiosk.sync is not old_sync and old_sync._thread.is_alive()
             wait_until(lambda: kiosk.sync.state().pending == 0, timeout=30,
                        what="the entry acknowledged through the new worker")
-        finally:
-            kiosk.stop()
         store_file = config.store_path.resolve()
         wait_until(lambda: connected_to(store_file) == [], timeout=30,
                    what="the old worker's connection closed once its request ended")

@@ -18,11 +18,8 @@ import os
 import struct
 import subprocess
 import sys
-import threading
 import time
 import zipfile
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -42,9 +39,11 @@ from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys
 from kiosk.sync.worker import SyncWorker
 from tests import central_support
 from tests.sync_support import (
+    TakingBacklogKeys,
     backlog_rows,
     centre_holding_another_signing_key,
     fill_backlog,
+    serving,
     sync_states,
     write_config,
 )
@@ -701,46 +700,21 @@ def test_keys_an_older_kiosk_recorded_over_the_bound_are_refused_alone_by_file_a
 
 
 # -- the centre's key, kept from the first time on ----------------------------------------
-class _Impostor(BaseHTTPRequestHandler):
+class _Impostor(TakingBacklogKeys):
     """Whatever answers at the kiosk's server_url (a spoofed name, a hotspot): the health
     check and the backlog-keys request as a centre would, with its own encryption key."""
 
     key: str
-
-    def do_GET(self) -> None:
-        self._answer({"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
-                      "time": protocol.format_time(dt.datetime.now(dt.UTC)),
-                      "features": ["backlog-keys"]})
 
     def do_POST(self) -> None:
         asked = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self._answer({"centre_key": self.key, "signing_key": asked["signing_key"],
                       "signing_key_registered_at": "2026-12-01T00:00:00Z"})
 
-    def _answer(self, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def impostor(key: X25519PrivateKey) -> Iterator[str]:
+def impostor(key: X25519PrivateKey) -> contextlib.AbstractContextManager[str]:
     """A plain HTTP server on 127.0.0.1 answering with ``key``; its URL."""
-    handler = type("Handler", (_Impostor,), {"key": encode(key.public_key())})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serving(type("Handler", (_Impostor,), {"key": encode(key.public_key())}))
 
 
 def kiosk_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -23,7 +23,7 @@ from kiosk.scan import Scan
 from kiosk.store import Store
 from tests.conftest import CCCD_AN, make_config
 from tests.devices_support import wait_until
-from tests.sync_support import FaultyProxy, fill_backlog
+from tests.sync_support import FaultyProxy, fill_backlog, syncing
 
 OUT_OF_REACH = "http://127.0.0.1:9"
 """The new centre's address: nothing listens there (the new worker's requests fail)."""
@@ -76,10 +76,8 @@ def test_a_late_acknowledgement_to_a_worker_left_behind_marks_its_entry_and_save
         kiosk = Kiosk(linked(tmp_path, kiosk_id, proxy.url, token))
         kiosk.link_stop_seconds = 0.2
         store_path = kiosk.config.store_path
-        kiosk.start()
-        try:
-            old = kiosk.sync
-            assert old is not None and old._thread is not None
+        with syncing(kiosk) as old:
+            assert old._thread is not None
             proxy.add("hold")
             entry = kiosk.pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in"))
             wait_until(lambda: proxy.holds, what="the batch stored, its answer held")
@@ -98,8 +96,6 @@ def test_a_late_acknowledgement_to_a_worker_left_behind_marks_its_entry_and_save
             assert "sync.last_success" not in saved
             assert "sync.clock_offset_seconds" not in saved
             assert old.state().pending == 0 and old.state().last_success is not None
-        finally:
-            kiosk.stop()
         wait_until(lambda: not sync_threads(before), what="no sync thread left")
         assert central.stored_ids(kiosk_id) == [entry.entry_id]
         assert len(proxy.batch_events()) == 1
@@ -121,10 +117,7 @@ def test_a_push_running_when_its_worker_is_left_behind_ends_acknowledged_and_clo
         kiosk = Kiosk(linked(tmp_path, kiosk_id, proxy.url, token, interval_seconds=3600))
         kiosk.link_stop_seconds = 0.2
         store_path = kiosk.config.store_path
-        kiosk.start()
-        try:
-            old = kiosk.sync
-            assert old is not None
+        with syncing(kiosk) as old:
             wait_until(lambda: old.state().online, what="its first cycle: nothing pending")
             ids = fill_backlog(store_path, 3, kiosk_id=kiosk_id)  # the timer is an hour away
             proxy.add("hold")
@@ -149,8 +142,6 @@ def test_a_push_running_when_its_worker_is_left_behind_ends_acknowledged_and_clo
             saved = saved_status(store_path)
             assert "sync.last_success" not in saved
             assert "sync.clock_offset_seconds" not in saved
-        finally:
-            kiosk.stop()
         wait_until(lambda: not sync_threads(before), what="no sync thread left")
         assert sorted(central.stored_ids(kiosk_id)) == ids
         assert len(proxy.batch_events()) == 1

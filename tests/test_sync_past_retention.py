@@ -10,11 +10,9 @@ import json
 import logging
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,15 @@ from kiosk.central.backends import open_storage
 from kiosk.sync.client import SyncClient
 from kiosk.sync.worker import SyncWorker
 from tests import central_support
-from tests.sync_support import CentralServer, fill_backlog, sync_states, wait_until, write_config
+from tests.sync_support import (
+    CentralServer,
+    JsonAnswering,
+    fill_backlog,
+    serving,
+    sync_states,
+    wait_until,
+    write_config,
+)
 
 MONTH_AGO = 30 * 86400
 
@@ -122,33 +128,19 @@ IDS = [f"id-{i}" for i in range(3)]
 def centre_answering(cut: object) -> Iterator[SyncClient]:
     """A "centre" on 127.0.0.1 answering any batch of ``IDS``: the first ``duplicate`` with
     ``past_retention`` = ``cut``, the second plain ``duplicate``, the third ``accepted``."""
-    body = json.dumps({
+    body = {
         "batch_id": "b", "received_at": "2026-12-02T00:00:00Z", "clock_offset_seconds": 0,
         "results": [{"id": IDS[0], "status": "duplicate", "past_retention": cut},
                     {"id": IDS[1], "status": "duplicate"},
-                    {"id": IDS[2], "status": "accepted"}]}).encode()
+                    {"id": IDS[2], "status": "accepted"}]}
 
-    class Answer(BaseHTTPRequestHandler):
+    class Answer(JsonAnswering):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._answer(body)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    client = SyncClient(f"http://127.0.0.1:{server.server_address[1]}", "t")
-    try:
+    with serving(Answer) as url, closing(SyncClient(url, "t")) as client:
         yield client
-    finally:
-        client.close()
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.parametrize("cut", [

@@ -22,7 +22,7 @@ from kiosk.config import Config
 from kiosk.scan import Scan
 from tests.conftest import CCCD_AN, make_config
 from tests.devices_support import wait_until
-from tests.sync_support import FaultyProxy, fill_backlog
+from tests.sync_support import FaultyProxy, fill_backlog, syncing
 
 
 def linked(tmp_path: Path, kiosk_id: str, url: str, token: str, **sync: object) -> Config:
@@ -51,10 +51,7 @@ def test_a_worker_whose_store_file_was_swapped_stops_sending_and_says_why(
     try:
         config = linked(tmp_path, kiosk_id, proxy.url, token)
         kiosk = Kiosk(config)
-        kiosk.start()
-        try:
-            worker = kiosk.sync
-            assert worker is not None
+        with syncing(kiosk) as worker:
             proxy.add("hold")
             entry = kiosk.pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in"))
             wait_until(lambda: proxy.holds, what="the batch stored, its answer held")
@@ -80,18 +77,11 @@ def test_a_worker_whose_store_file_was_swapped_stops_sending_and_says_why(
 
             assert summary.error == alert and summary.batches == 0
             assert len(proxy.events) == forwarded
-        finally:
-            kiosk.stop()
 
-        restarted = Kiosk(config)
-        restarted.start()
-        try:
-            assert restarted.sync is not None
-            wait_until(lambda: restarted.sync.state().pending == 0 and
-                       restarted.sync.state().alert is None, timeout=30,
+        with syncing(Kiosk(config)) as restarted:
+            wait_until(lambda: restarted.state().pending == 0 and
+                       restarted.state().alert is None, timeout=30,
                        what="the entry sent again from the file now in place")
-        finally:
-            restarted.stop()
         assert [(b["entries"], b["duplicate"]) for b in central.batches(kiosk_id)] == [
             (1, 0), (1, 1)]
         assert central.stored_ids(kiosk_id) == [entry.entry_id]
@@ -111,9 +101,7 @@ def test_a_swap_in_the_middle_of_a_backlog_sends_each_entry_once_then_nothing(
         config = linked(tmp_path, kiosk_id, proxy.url, token, batch_size=100)
         ids = fill_backlog(config.store_path, 300, kiosk_id=kiosk_id)
         proxy.add("hold")
-        kiosk = Kiosk(config)
-        kiosk.start()
-        try:
+        with syncing(Kiosk(config)) as worker:
             wait_until(lambda: proxy.holds and len(central.stored_ids(kiosk_id)) == 200,
                        what="two batches stored at the centre, the first one's answer held")
             move_a_copy_over(config.store_path)
@@ -125,10 +113,8 @@ def test_a_swap_in_the_middle_of_a_backlog_sends_each_entry_once_then_nothing(
             assert [(b["entries"], b["duplicate"]) for b in central.batches(kiosk_id)] == [
                 (100, 0)] * 3
             assert len(proxy.batch_events()) == 3
-            assert kiosk.sync.state().alert.code == "sync.store_refused"
-            assert kiosk.sync.state().pending == 300  # not one answer kept in the old file
-        finally:
-            kiosk.stop()
+            assert worker.state().alert.code == "sync.store_refused"
+            assert worker.state().pending == 300  # not one answer kept in the old file
         assert sorted(central.stored_ids(kiosk_id)) == ids
     finally:
         proxy.close()
