@@ -1318,7 +1318,8 @@ class Store:
                 "AND id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))}
 
     def mark_synced(self, acknowledged: list[str], rejected: dict[str, Words | str],
-                    meta: dict[str, str | None] | None = None) -> None:
+                    meta: dict[str, str | None] | None = None,
+                    added: dict[str, Callable[[str | None], str]] | None = None) -> None:
         """Apply one server answer atomically: either all of it is recorded or none.
 
         ``rejected``: id → why, kept as saved Words (``sync_error``) for whoever shows it to
@@ -1326,12 +1327,20 @@ class Store:
         centre's reason without a code this kiosk knows) is kept as it is.
 
         ``meta`` (sync status such as the time of this success) is written in the same
-        transaction, so it costs no extra fsync.
+        transaction, so it costs no extra fsync. ``added``: key → how its new value is made
+        from the one on disk (None: absent), read in this transaction, whose write lock
+        other processes wait for: a total another process (``kiosk sync push``) added to
+        since this one read it is added to, not written over.
         """
         now = utc_iso(time.time())
         with self.transaction() as conn:
             if meta:
                 self._set_meta(conn, meta)
+            for key, make in (added or {}).items():
+                row = conn.execute("SELECT CAST(value AS BLOB) FROM meta WHERE key = ?",
+                                   (key,)).fetchone()
+                self._set_meta(conn, {key: make(
+                    None if row is None else row[0].decode("utf-8", errors="replace"))})
             conn.execute(  # one statement for the whole batch: 3× faster than executemany
                 "UPDATE entries SET sync_state = 'acknowledged', sync_error = NULL, "
                 "synced_at = ? WHERE id IN (SELECT value FROM json_each(?))",

@@ -147,3 +147,53 @@ def test_a_push_running_when_its_worker_is_left_behind_ends_acknowledged_and_clo
         assert len(proxy.batch_events()) == 1
     finally:
         proxy.close()
+
+
+def test_entries_past_retention_answered_to_a_worker_left_behind_are_still_counted(
+        tmp_path):
+    """The same, the push sending month-old entries to a centre purged since: they are
+    marked done, yet the centre holds none, so the left-behind worker still adds them to the
+    saved past-retention total (an addition to what is on disk writes nothing over its
+    successor's status), which ``kiosk sync status`` and the sync screen show."""
+    import json
+    import time
+
+    from tests.test_sync_past_retention import MONTH_AGO, purged_centre
+
+    kiosk_id = "k-behind"
+    centre, token, cut = purged_centre(tmp_path, kiosk_id)
+    proxy = FaultyProxy(centre.port)
+    try:
+        kiosk = Kiosk(linked(tmp_path, kiosk_id, proxy.url, token, interval_seconds=3600))
+        kiosk.link_stop_seconds = 0.2
+        store_path = kiosk.config.store_path
+        kiosk.start()
+        try:
+            old = kiosk.sync
+            assert old is not None
+            wait_until(lambda: old.state().online, what="its first cycle: nothing pending")
+            ids = fill_backlog(store_path, 3, kiosk_id=kiosk_id, start=time.time() - MONTH_AGO)
+            proxy.add("hold")
+            summaries = []
+            pushing = threading.Thread(target=lambda: summaries.append(old.push_now()))
+            pushing.start()
+            wait_until(lambda: proxy.holds, what="the push's batch answered, its answer held")
+
+            kiosk.apply(linked(tmp_path, kiosk_id, OUT_OF_REACH, token))
+
+            wait_until(lambda: "sync.last_error" in saved_status(store_path),
+                       what="the new worker's failure saved")
+            proxy.release()
+            pushing.join(30)
+            (summary,) = summaries
+            assert (summary.past_retention, summary.retention_cut) == (3, cut)
+            assert sync_state_of(store_path) == dict.fromkeys(ids, "acknowledged")
+            saved = saved_status(store_path)
+            assert "sync.last_success" not in saved
+            assert json.loads(saved["sync.past_retention"])["params"]["count"] == 3
+        finally:
+            kiosk.stop()
+        assert centre.stored_ids(kiosk_id) == []
+    finally:
+        proxy.close()
+        centre.stop()

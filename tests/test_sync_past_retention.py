@@ -21,6 +21,7 @@ from kiosk import config as config_mod
 from kiosk.central.backends import open_storage
 from kiosk.sync.client import SyncClient
 from kiosk.sync.worker import SyncWorker
+from kiosk.timestamps import parse_utc
 from tests import central_support
 from tests.sync_support import (
     CentralServer,
@@ -95,6 +96,83 @@ def test_the_background_sync_says_and_keeps_what_it_sent_past_the_centres_retent
         assert "25 entries sent older than the centre's retention cut" in sync_status(path)
     finally:
         centre.stop()
+
+
+def test_what_another_process_adds_meanwhile_is_kept_by_the_kiosks_next_save(
+        tmp_path, capsys):
+    """The kiosk runs (its sync status read at its start: nothing past retention yet) while
+    ``kiosk sync push``, another process, sends 5 month-old entries to a purged centre. The
+    kiosk's own last push then sends 3 more: the saved total is 8, not the kiosk's 3 written
+    over the other process's 5 (5 entries marked done, not at the centre, said nowhere). The
+    kiosk's last line (``run --until-done``'s) still counts only the 3 it sent itself."""
+    from kiosk.cli import send_the_rest
+
+    centre, token, cut = purged_centre(tmp_path, "k-two")
+    try:
+        folder = tmp_path / "kiosk"
+        folder.mkdir()
+        path = write_config(folder / "config.toml", kiosk_id="k-two", server_url=centre.url,
+                            token=token)
+        kiosk = SyncWorker.from_config(config_mod.load(path))
+        try:
+            before = kiosk.state().past_retention_count  # as run --until-done reads it
+            fill_backlog(folder / "kiosk.db", 5, kiosk_id="k-two", start=time.time() - MONTH_AGO)
+            pushed = subprocess.run(
+                [sys.executable, "-m", "kiosk.cli", "sync", "push", "--config", str(path)],
+                capture_output=True, text=True, timeout=60, check=True,
+                stdin=subprocess.DEVNULL).stdout
+            assert f"5 entries older than the retention cut ({cut})" in pushed
+            assert "5 entries sent older than the centre's retention cut" in sync_status(path)
+
+            fill_backlog(folder / "kiosk.db", 3, kiosk_id="k-two", start=time.time() - MONTH_AGO)
+            assert send_the_rest(kiosk, threading.Event(), "en", before) == 0
+        finally:
+            kiosk.stop()
+        assert capsys.readouterr().err.strip().endswith(
+            f"; 3 entries older than the retention cut ({cut}): not stored, not counted")
+        assert centre.stored_ids("k-two") == []
+    finally:
+        centre.stop()
+    assert sync_states(folder / "kiosk.db") == {"acknowledged": 8}
+    status = sync_status(path)
+    assert f"8 entries sent older than the centre's retention cut ({cut}), not stored " \
+           f"there; the last at " in status, status
+    report = json.loads(sync_status(path, "--json"))
+    assert (report["past_retention_code"], report["past_retention_params"]["count"],
+            report["past_retention_params"]["cutoff"]) == ("sync.past_retention_saved", 8, cut)
+
+
+def test_an_addition_keeps_the_later_cut_day_and_time_whichever_process_saved_them(tmp_path):
+    """Each answer adds to the total on disk: the cut and the time there stay when they are
+    later than the answer's (another process answered by a centre purged further, or whose
+    write came first though made later); a value no one can read (a hand edit) counts as
+    none, as a worker's start reads it."""
+    from kiosk.messages import Words, saved_words
+    from kiosk.store import Store
+    from kiosk.sync.status import MetaKey, past_retention_added
+
+    store = Store(tmp_path / "kiosk.db")
+    try:
+        def answered(count: int, cut: str | None, at: str) -> dict[str, object]:
+            store.mark_synced([], {}, added={MetaKey.PAST_RETENTION: past_retention_added(
+                count, cut, parse_utc(at).timestamp())})
+            words = saved_words(store.meta(MetaKey.PAST_RETENTION)[MetaKey.PAST_RETENTION])
+            assert words is not None and words.code == "sync.past_retention_saved"
+            return words.params
+
+        store.set_meta({MetaKey.PAST_RETENTION: Words("sync.past_retention_saved", {
+            "count": 5, "cutoff": "2026-11-20", "at": "2026-12-02T05:00:00.000000Z"}).saved()})
+        assert answered(3, "2026-11-18", "2026-12-02T04:59:59.000000+00:00") == {
+            "count": 8, "cutoff": "2026-11-20", "at": "2026-12-02T05:00:00.000000Z"}
+        assert answered(2, "2026-11-25", "2026-12-02T05:01:00.000000+00:00") == {
+            "count": 10, "cutoff": "2026-11-25", "at": "2026-12-02T05:01:00.000000Z"}
+        assert answered(1, None, "2026-12-02T05:02:00.000000+00:00") == {
+            "count": 11, "cutoff": "2026-11-25", "at": "2026-12-02T05:02:00.000000Z"}
+        store.set_meta({MetaKey.PAST_RETENTION: "eleven, more or less"})
+        assert answered(4, None, "2026-12-02T05:03:00.000000+00:00") == {
+            "count": 4, "cutoff": "", "at": "2026-12-02T05:03:00.000000Z"}
+    finally:
+        store.close()
 
 
 def test_run_until_done_says_what_went_past_the_centres_retention_during_the_run(tmp_path):

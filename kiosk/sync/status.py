@@ -98,9 +98,12 @@ class SyncState:
     (:func:`kiosk.sync.enrolling.install`); kept across restarts, unlike ``alert``, since it is
     about keys, not about a request to try again."""
     past_retention: Words | None = None
-    """``sync.past_retention_saved``: how many entries, ever, the centre answered past its
-    retention cut (acknowledged, yet not held there), the latest cut and when the last was
-    answered; saved, for a background sync says it nowhere else (a log line)."""
+    """``sync.past_retention_saved``: how many entries the centre answered past its retention
+    cut (acknowledged, yet not held there), the latest cut and when the last was answered,
+    as this worker knows it: what was saved when it started and what it was answered since.
+    The store's total, which ``kiosk sync status`` and the sync screen show (a background
+    sync says it nowhere else but a log line), holds other processes' additions too: each
+    answer adds to it there (:func:`past_retention_added`), never saves this whole."""
 
     def __post_init__(self) -> None:
         if self.pending < self.in_flight:  # a carried-forward count that fell behind
@@ -152,20 +155,16 @@ class SyncState:
 
     @property
     def past_retention_count(self) -> int:
-        count = self.past_retention.params.get("count") if self.past_retention else None
-        return count if isinstance(count, int) else 0  # not a number: a hand edit, restart
+        return _past_count(self.past_retention)
 
     @property
     def past_retention_cut(self) -> str:
         """The latest cut answered; "" when none was said (``text`` then words it without)."""
-        cut = self.past_retention.params.get("cutoff") if self.past_retention else None
-        return cut if isinstance(cut, str) else ""
+        return _past_cut(self.past_retention)
 
     def past_retention_answered(self, count: int, cut: str | None, at: float) -> SyncState:
         """``count`` more entries answered past the retention cut ``cut`` (None: not said)."""
-        return replace(self, past_retention=Words("sync.past_retention_saved", {
-            "count": self.past_retention_count + count,
-            "cutoff": max(self.past_retention_cut, cut or ""), "at": utc_iso(at)}))
+        return replace(self, past_retention=_more_past(self.past_retention, count, cut, at))
 
     def resolved(self, stored: Collection[str], successor: tuple[str, float] | None
                  ) -> SyncState:
@@ -198,8 +197,6 @@ class SyncState:
             MetaKey.CLOCK_OFFSET: None if self.clock_offset_seconds is None
             else repr(self.clock_offset_seconds),
             MetaKey.KEYS_ALERT: self.keys_alert.saved() if self.keys_alert else None,
-            MetaKey.PAST_RETENTION: self.past_retention.saved() if self.past_retention
-            else None,
         }
         return {str(key): values[key] for key in keys}
 
@@ -258,7 +255,8 @@ class StatusBoard:
 
     def retire(self) -> None:
         """Its worker was left behind by a stop, a request still in flight: from now on it
-        saves no status, which would overwrite what the worker after it saved; or its store
+        saves no status, which would overwrite what the worker after it saved (the
+        past-retention total aside, added to: :func:`past_retention_added`); or its store
         refuses every write (the status with it). A save under way ends first."""
         with self._saving:
             self._retired = True
@@ -276,6 +274,45 @@ class StatusBoard:
         with self.saving(state, keys) as meta:
             if meta is not None:
                 store.set_meta(meta)
+
+
+def past_retention_added(count: int, cut: str | None,
+                         at: float) -> Callable[[str | None], str]:
+    """How ``count`` more entries answered past the retention cut ``cut`` (None: not said) at
+    ``at`` make the saved ``sync.past_retention`` from the one on disk, read in the write's
+    own transaction (:meth:`Store.mark_synced`'s ``added``): another process's addition
+    since this one started is kept. The later cut day and the later time stay; an
+    unreadable value (a hand edit) counts as none, as at a worker's start."""
+    def added(saved: str | None) -> str:
+        return _more_past(saved_words(saved) if saved else None, count, cut, at).saved()
+    return added
+
+
+def _more_past(words: Words | None, count: int, cut: str | None, at: float) -> Words:
+    return Words("sync.past_retention_saved", {
+        "count": _past_count(words) + count, "cutoff": max(_past_cut(words), cut or ""),
+        "at": max(_past_at(words), utc_iso(at))})
+
+
+def _past_count(words: Words | None) -> int:
+    count = words.params.get("count") if words else None
+    return count if isinstance(count, int) else 0  # not a number: a hand edit, restart
+
+
+def _past_cut(words: Words | None) -> str:
+    cut = words.params.get("cutoff") if words else None
+    return cut if isinstance(cut, str) else ""
+
+
+def _past_at(words: Words | None) -> str:
+    """The saved time of the last answer, when it is one as saved (sortable UTC text)."""
+    at = words.params.get("at") if words else None
+    if not isinstance(at, str):
+        return ""
+    try:
+        return utc_iso(_epoch(at))
+    except (ValueError, OverflowError):
+        return ""
 
 
 def _iso(epoch: float | None) -> str | None:

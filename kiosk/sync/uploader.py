@@ -44,7 +44,14 @@ from kiosk.sync.client import (
     TooLarge,
     Unreachable,
 )
-from kiosk.sync.status import ANSWER_KEYS, FAILURE_KEYS, MetaKey, StatusBoard, SyncState
+from kiosk.sync.status import (
+    ANSWER_KEYS,
+    FAILURE_KEYS,
+    MetaKey,
+    StatusBoard,
+    SyncState,
+    past_retention_added,
+)
 
 log = logging.getLogger(__name__)
 
@@ -638,13 +645,15 @@ class Uploader:
         after = answered(before)
         keys = (*ANSWER_KEYS, MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT) \
             if after.last_error != before.last_error else ANSWER_KEYS
-        if answer.past_retention:
-            keys = (*keys, MetaKey.PAST_RETENTION)
+        # added to what is on disk, whoever else added to it, even by a retired board:
+        # saving it writes nothing over, and the entries are marked done all the same
+        added = {MetaKey.PAST_RETENTION: past_retention_added(
+            answer.past_retention, answer.retention_cut, now)} if answer.past_retention else None
         try:
             with self.board.saving(after, keys) as meta:
                 self.store.mark_synced(answer.held,
                                        {i: why.words() for i, why in answer.rejected.items()},
-                                       meta=meta)
+                                       meta=meta, added=added)
         except StoreError:
             if self.store.refusal() is None:  # e.g. a full disk: the drain stops here
                 raise
