@@ -878,6 +878,38 @@ def test_a_re_enrolment_ends_a_signing_key_conflict_and_its_alert(central, kiosk
     assert importing(central, tmp_path / "b.backlog").accepted == 3
 
 
+def test_a_running_kiosks_export_stops_naming_a_conflict_a_re_enrolment_beside_it_settled(
+        central, kiosk_id, tmp_path):
+    """The kiosk is running when ``kiosk enrol`` redeems a new code beside it: its worker
+    (the one it started with, the old token now refused by the centre) exports at once,
+    before any restart, and the export carries no note about the conflict the code settled,
+    as the status says none: both read the alert saved in the store, which the enrolment
+    cleared, not a copy the worker kept."""
+    import httpx
+
+    token = central.enrol(kiosk_id)
+    assert httpx.post(central.url + protocol.BACKLOG_KEYS_PATH, json={
+        "signing_key": encode(Ed25519PrivateKey.generate().public_key())},
+        headers=protocol.bearer(token)).status_code == 200
+    running = kiosk_worker(tmp_path, kiosk_id, token, central.url)
+    try:
+        assert running.push_now().error is None  # nothing pending: the keys are exchanged
+        fill_backlog(tmp_path / "kiosk.db", 3, kiosk_id=kiosk_id)
+        before = running.export(tmp_path / "usb" / "before.backlog")
+        assert before.note.code == "sync.export_refused_at_centre"
+        assert before.note("en").startswith("Note: the centre holds another signing key")
+
+        enrol_again(tmp_path / "config.toml", central, kiosk_id)
+
+        fill_backlog(tmp_path / "kiosk.db", 2, kiosk_id=kiosk_id, seed=2)
+        after = running.export(tmp_path / "usb" / "after.backlog")
+    finally:
+        running.stop()
+    assert (after.note, after.keys_alert) == (None, None)
+    assert "ALERT" not in kiosk_cli(tmp_path / "config.toml", "status", "--offline").stdout
+    assert importing(central, tmp_path / "usb" / "after.backlog").accepted == 5
+
+
 def test_an_export_with_a_signing_key_conflict_and_no_centre_key_is_refused_with_the_conflict(
         kiosk_id, tmp_path):
     """The centre said another signing key is held for this kiosk, and gave no centre key:

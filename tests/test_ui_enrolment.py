@@ -106,18 +106,13 @@ def test_a_qr_scanned_on_a_serial_scanner_enrols_the_kiosk_and_its_next_scan_rea
 
 
 
-def test_a_re_enrolment_on_screen_clears_the_signing_key_alert_the_sync_screen_showed(
-        make_window, qtbot, tmp_path, centre):
-    """Someone redeemed the kiosk's first code with their own signing key, so the centre
-    named a conflict and the sync screen showed it. A new code scanned on the technician
-    screen registers this kiosk's key in its place: the alert is gone from the sync screen
-    at once, before the kiosk's worker has talked to the centre again (here it never
-    starts)."""
+def conflicted_window(make_window, qtbot, tmp_path, centre) -> tuple[object, list, Path]:
+    """Someone redeemed kiosk lane-9's first code with their own signing key: its window
+    (the worker never started) once its worker talked to the centre, showing the conflict
+    the centre named; the views the bridge published, and the config's path."""
     import httpx
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from kiosk.central.backends import open_storage
-    from kiosk.central.enrol import enrolment_code
     from kiosk.enrolment import ENROL_PATH
     from kiosk.sync.backlog_keys import encode
 
@@ -130,21 +125,62 @@ def test_a_re_enrolment_on_screen_clears_the_signing_key_alert_the_sync_screen_s
     config_path.write_text(config_path.read_text(encoding="utf-8").replace(
         'id = "kiosk-ui"', 'id = "lane-9"', 1), encoding="utf-8")
     window = make_window(config_path, language="en", start=False)
-    views = []
+    views: list = []
     window.bridge.sync_changed.connect(views.append)
     assert window.kiosk.sync.push_now().error is None  # nothing pending: keys exchanged
     window.bridge.refresh_sync()
     qtbot.waitUntil(lambda: bool(views) and views[-1].alert is not None, timeout=10000)
     assert views[-1].alert.code == "backlog.signing_key_conflict"
+    return window, views, config_path
+
+
+def second_code(centre) -> str:
+    """A new enrolment code for lane-9 (a re-enrolment): its text."""
+    from kiosk.central.backends import open_storage
+    from kiosk.central.enrol import enrolment_code
+
     with open_storage(centre.db) as storage:
-        second = enrolment_code(storage, storage.kiosk("lane-9"), centre.url)
+        return enrolment_code(storage, storage.kiosk("lane-9"), centre.url).text()
+
+
+def test_a_re_enrolment_on_screen_clears_the_signing_key_alert_the_sync_screen_showed(
+        make_window, qtbot, tmp_path, centre):
+    """The centre named a conflict and the sync screen showed it. A new code scanned on the
+    technician screen registers this kiosk's key in its place: the alert is gone from the
+    sync screen at once, before the kiosk's worker has talked to the centre again (here it
+    never starts)."""
+    window, views, _config = conflicted_window(make_window, qtbot, tmp_path, centre)
     screen = open_technician(window, qtbot)
 
-    screen.enrol.take(second.text())
+    screen.enrol.take(second_code(centre))
 
     qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
     window.bridge.refresh_sync()
     qtbot.waitUntil(lambda: views[-1].alert is None, timeout=10000)  # what the screens show
+
+
+def test_kiosk_enrol_beside_the_running_kiosk_clears_the_alert_its_sync_screen_showed(
+        make_window, qtbot, tmp_path, centre):
+    """The same re-enrolment made with ``kiosk enrol`` from a shell while the kiosk runs:
+    the running kiosk keeps its worker (nothing tells it to apply the new config until a
+    restart), yet its sync screen stops naming the conflict the code settled, since it
+    shows the alert as saved in the store, which the enrolment cleared."""
+    import subprocess
+    import sys
+
+    window, views, config_path = conflicted_window(make_window, qtbot, tmp_path, centre)
+    worker = window.kiosk.sync
+
+    enrolled = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "enrol", "--code", second_code(centre), "--config",
+         str(config_path)], capture_output=True, text=True, timeout=120,
+        stdin=subprocess.DEVNULL)
+
+    assert enrolled.returncode == 0, enrolled.stdout + enrolled.stderr
+    window.bridge.refresh_sync()
+    qtbot.waitUntil(lambda: views[-1].alert is None, timeout=10000)
+    assert window.kiosk.sync is worker
+
 
 def test_a_link_test_cut_off_says_why_and_promises_no_retry_in_both_languages(
         make_window, qtbot, tmp_path):

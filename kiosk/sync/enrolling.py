@@ -208,10 +208,13 @@ def _clear_keys_alert(config: config_mod.Config, same_as: FileIdentity | None) -
     signing-key conflict is over, since the centre registered the signing key the exchange
     sent with the code (:meth:`kiosk.central.storage.Storage.redeem_enrolment_code`
     replaces the one it held). Left standing it would be shown, and noted on every export,
-    until the kiosk next reached the centre. When the keys were not kept the alert stays:
-    the kiosk's next contact decides it. A kiosk that never ran has no store, and no alert.
-    From a running kiosk, only its own file: another moved over it since shares that
-    file's log, and a second writer's close would delete the log under the kiosk."""
+    until the kiosk next reached the centre; a running kiosk's worker and screens read the
+    saved alert (:func:`kiosk.sync.status.saved_keys_alert`), so clearing it here, from the
+    kiosk or from ``kiosk enrol`` beside it, ends it there too. When the keys were not kept
+    the alert stays: the kiosk's next contact decides it. A kiosk that never ran has no
+    store, and no alert. From a running kiosk, only its own file: another moved over it
+    since shares that file's log, and a second writer's close would delete the log under
+    the kiosk."""
     from kiosk.store import Store, StoreError
     from kiosk.sync.status import MetaKey
 

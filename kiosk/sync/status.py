@@ -55,6 +55,13 @@ class MetaKey(StrEnum):
     ALERT = "sync.alert"
     CLOCK_OFFSET = "sync.clock_offset_seconds"
     KEYS_ALERT = "sync.backlog_keys_alert"
+    """What stands in the way of backlog files (saved ``backlog.*`` Words: the server offered
+    another centre key than the one kept, or the centre holds another signing key for this
+    kiosk), until a key exchange succeeds or an enrolment settles the keys
+    (:func:`kiosk.sync.enrolling.install`). Kept only here, never in :class:`SyncState`:
+    an enrolment, maybe from ``kiosk enrol`` in another process, clears it under a running
+    worker, so the worker's export and the screens read the saved value
+    (:func:`saved_keys_alert`), never a copy it would leave standing."""
     PAST_RETENTION = "sync.past_retention"
 
 
@@ -91,12 +98,6 @@ class SyncState:
     refusing our requests as malformed), worded by whoever shows it; else None."""
     clock_offset_seconds: float | None = None
     """Centre receive time − kiosk send time of the last answered batch."""
-    keys_alert: Words | None = None
-    """What stands in the way of backlog files (``backlog.*``: the server offered another
-    centre key than the one kept, or the centre holds another signing key for this kiosk),
-    until a key exchange succeeds or an enrolment settles the keys
-    (:func:`kiosk.sync.enrolling.install`); kept across restarts, unlike ``alert``, since it is
-    about keys, not about a request to try again."""
     past_retention: Words | None = None
     """``sync.past_retention_saved``: how many entries the centre answered past its retention
     cut (acknowledged, yet not held there), the latest cut and when the last was answered,
@@ -196,7 +197,6 @@ class SyncState:
             MetaKey.ALERT: self.alert.saved() if self.alert else None,
             MetaKey.CLOCK_OFFSET: None if self.clock_offset_seconds is None
             else repr(self.clock_offset_seconds),
-            MetaKey.KEYS_ALERT: self.keys_alert.saved() if self.keys_alert else None,
         }
         return {str(key): values[key] for key in keys}
 
@@ -212,8 +212,6 @@ class SyncState:
                    last_error=meta.get(MetaKey.LAST_ERROR),
                    last_error_at=saved_time(meta, MetaKey.LAST_ERROR_AT),
                    clock_offset_seconds=saved_number(meta, MetaKey.CLOCK_OFFSET, float),
-                   keys_alert=saved_words(meta[MetaKey.KEYS_ALERT])
-                   if meta.get(MetaKey.KEYS_ALERT) else None,
                    past_retention=saved_words(meta[MetaKey.PAST_RETENTION])
                    if meta.get(MetaKey.PAST_RETENTION) else None,
                    alert=alert).counted(store.outbox_summary())
@@ -271,9 +269,22 @@ class StatusBoard:
 
     def save(self, store: Store, state: SyncState, keys: Iterable[MetaKey]) -> None:
         """Save ``state``'s ``keys`` in ``store``, unless retired."""
-        with self.saving(state, keys) as meta:
-            if meta is not None:
-                store.set_meta(meta)
+        self.save_meta(store, state.meta(keys))
+
+    def save_meta(self, store: Store, values: dict[str, str | None]) -> None:
+        """Save ``values`` (None deletes a key) in ``store``, unless retired: also what is
+        saved and never held in the snapshot (:attr:`MetaKey.KEYS_ALERT`)."""
+        with self._saving:
+            if not self._retired:
+                store.set_meta(values)
+
+
+def saved_keys_alert(store: Store) -> Words | None:
+    """The backlog keys alert as saved now (:attr:`MetaKey.KEYS_ALERT`); None when there is
+    none. The worker's export and the sync screen read it here, so neither names a conflict
+    an enrolment has settled since."""
+    saved = store.meta(MetaKey.KEYS_ALERT).get(MetaKey.KEYS_ALERT)
+    return saved_words(saved) if saved else None
 
 
 def past_retention_added(count: int, cut: str | None,

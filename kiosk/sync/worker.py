@@ -110,7 +110,7 @@ from kiosk.sync import backlog, backlog_keys, heartbeat, protocol
 from kiosk.sync.client import AuthRefused, Refused, SigningKeyHeld, SyncClient, SyncError
 from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys
 from kiosk.sync.scheduler import Scheduler
-from kiosk.sync.status import FAILURE_KEYS, MetaKey, StatusBoard, SyncState
+from kiosk.sync.status import FAILURE_KEYS, MetaKey, StatusBoard, SyncState, saved_keys_alert
 from kiosk.sync.uploader import SEND_WINDOW, Tally, Uploader, Yield, pending_rows
 
 if TYPE_CHECKING:
@@ -420,8 +420,8 @@ class SyncWorker:
     def _exchange_keys(self) -> messages.Words | None:
         """Register this kiosk's backlog signing key (made now if it has none) and learn the
         centre's encryption key, kept from the first one on (:mod:`kiosk.sync.kiosk_keys`).
-        What the answer says stands in the way of backlog files is returned, published as
-        ``keys_alert`` and saved (None clears it); a request that got no such answer is
+        What the answer says stands in the way of backlog files is returned and saved
+        (:attr:`MetaKey.KEYS_ALERT`; None clears it); a request that got no such answer is
         logged and changes nothing. Uploads go on regardless."""
         assert self.client is not None
         try:
@@ -451,8 +451,8 @@ class SyncWorker:
             log.warning("sync: backlog keys not exchanged (%s)", exc)
             return None
         self._keys_exchanged = True
-        state = self.board.update(lambda state: replace(state, keys_alert=problem))
-        self.board.save(self.store, state, (MetaKey.KEYS_ALERT,))
+        self.board.save_meta(self.store, {MetaKey.KEYS_ALERT: problem.saved() if problem
+                                          else None})
         return problem
 
     def _signing_key_held(self, exc: SigningKeyHeld) -> messages.Words:
@@ -581,7 +581,7 @@ class SyncWorker:
             found = self._exchange_keys()  # (enrolled before format 2, or a key reset since)
         if found is not None and found.code == "backlog.centre_key_changed":
             raise backlog.BacklogError("centre_key_changed", **found.params)
-        standing = self.board.state.keys_alert
+        standing = saved_keys_alert(self.store)  # an enrolment since may have cleared it
         conflict = (standing if standing is not None
                     and standing.code == "backlog.signing_key_conflict" else None)
         centre = self.keys.centre()

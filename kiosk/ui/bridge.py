@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from kiosk.devices.supervisor import Supervisor
 from kiosk.messages import Words
 from kiosk.store import Store
-from kiosk.sync.status import MetaKey, pending_age_seconds
+from kiosk.sync.status import MetaKey, pending_age_seconds, saved_keys_alert
 from kiosk.ui.background import Background, Done, Failed
 
 log = logging.getLogger(__name__)
@@ -177,8 +177,9 @@ class KioskBridge(QObject):
         state = sync.state()  # counts stay the store's own: always fresh, same source
         shown = {k: getattr(state, k) for k in WORKER_FIELDS
                  if getattr(state, k, None) is not None}
-        if "alert" not in shown and getattr(state, "keys_alert", None) is not None:
-            shown["alert"] = state.keys_alert  # a key problem, when nothing more urgent
+        keys_alert = saved_keys_alert(store)  # as saved: an enrolment may have cleared it
+        if "alert" not in shown and keys_alert is not None:
+            shown["alert"] = keys_alert  # a key problem, when nothing more urgent
         return dataclasses.replace(view, **shown)
 
     def _watch_sync(self) -> None:
