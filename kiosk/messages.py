@@ -1718,10 +1718,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "store.unconfirmed": (
         "{path}: không truy cập được ({detail}), nên không biết còn là tệp kho dữ liệu trạm "
         "đã mở hay không (thư mục chứa nó bị thay, hoặc ổ đĩa lỗi); không ghi được lượt quét "
-        "nào cho đến khi khởi động lại trạm",
+        "nào cho đến khi truy cập lại được và vẫn là đúng tệp đó, hoặc khởi động lại trạm",
         "{path}: cannot be looked at ({detail}), so whether it is still the store file the "
         "kiosk opened is unknown (its folder replaced, or a failing disk); no scan is "
-        "recorded until the kiosk is restarted"),
+        "recorded until it can be looked at again and is that same file, or the kiosk is "
+        "restarted"),
     "store.read_only_schema": (
         "{path}: chỉ đọc, và lược đồ v{version} của tệp không phải v{ours} của chương trình "
         "này; chỉ đọc được sau khi trạm đã mở tệp một lần với quyền ghi",

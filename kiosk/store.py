@@ -121,8 +121,10 @@ BUSY_TIMEOUT_MS = 30_000
 CLOSE_LOG_WAIT_MS = 3_000
 """How long a stop waits for readers to empty the log of a store file lost from its path."""
 _FILE_LOST = frozenset({"store.gone", "store.unconfirmed"})
-"""Why a Store refuses once its path no longer names the file it opened
-(:meth:`Store._check_file`)."""
+"""Why a Store refuses once its path no longer names the file it opened, or cannot be looked
+at (:meth:`Store._check_file`)."""
+_LOG_FILES = ("-wal", "-shm")
+"""What SQLite opens beside the store file, named after its path."""
 
 
 def _v1(conn: sqlite3.Connection) -> None:
@@ -642,6 +644,9 @@ class Store:
         self.identity: FileIdentity | None = None
         """The file this connection opened (None in memory): each commit checks the path
         still names it."""
+        self._log_files: tuple[FileIdentity | None, ...] = ()
+        """The ``-wal`` and ``-shm`` beside the file when it was opened: the files this
+        connection writes its log to for as long as it is open."""
         self._log_emptied = False
         """The log of a file lost from the path was emptied into it (:meth:`_empty_the_log`)."""
         self._unindexed = 0
@@ -689,7 +694,9 @@ class Store:
                 self.conn.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
                 self.migrate()
                 self._index_left_names()
-        except (sqlite3.Error, StoreError) as exc:
+            if self.identity is not None:  # the log is open now, and stays so
+                self._log_files = self._log_files_now()
+        except (sqlite3.Error, StoreError, OSError) as exc:
             self._stop_upkeep()
             self.conn.close()
             if isinstance(exc, StoreError):
@@ -765,34 +772,60 @@ class Store:
         (``mv backup.db kiosk.db``; a backup copied *onto* it, ``cp``, keeps the file and is
         not seen: docs/technician.md, "Restoring a backup"). The connection would go on
         writing to the old file, gone or no longer the store, and a scan shown "accepted"
-        would not be in the store on disk. A path that cannot be looked at (its folder
-        replaced by a link loop or a file, a failing disk) cannot be confirmed either: the
-        same. One ``stat`` before each commit (3.6–4.5 µs measured at load 3; a scan with
-        its commit ~300 µs)."""
+        would not be in the store on disk. One ``stat`` before each commit (3.6–4.5 µs
+        measured at load 3; a scan with its commit ~300 µs).
+
+        A path that cannot be looked at (its folder replaced by a link loop or a file, a
+        failing disk, a network file system's hiccup) cannot be confirmed either: refused
+        the same, but only until it can be looked at again and names the same file with the
+        same log beside it (:meth:`_log_files_now`), when writes go on. The log emptied when
+        the path was lost (:meth:`_empty_the_log`) does not stand in the way: that was a
+        checkpoint like SQLite's own, through this connection's open files, which are then
+        again the ones the path names. Found another file, or none, the path stays refused
+        for good."""
         if self.identity is None:
             return
-        if self.refusing is not None and self.refusing.code in _FILE_LOST:
+        if self.refusing is not None and self.refusing.code == "store.gone":
             self._refuse_if_refusing()  # for good: not looked at again, nor logged each time
+        unconfirmed = self.refusing is not None and self.refusing.code == "store.unconfirmed"
         try:
-            if file_identity(self.path) == self.identity:
+            if file_identity(self.path) == self.identity and (
+                    not unconfirmed or self._log_files_now() == self._log_files):
+                if unconfirmed:
+                    self.refusing = None
+                    log.warning("%s: the store file can be looked at again and is the file "
+                                "opened: scans are recorded again", self.path)
                 return
             why = Words("store.gone", {"path": self.path})
         except OSError as exc:
+            if unconfirmed:
+                self._refuse_if_refusing()  # still: logged once
             why = Words("store.unconfirmed", {"path": self.path,
                                               "detail": exc.strerror or exc})
             log.error("%s: the store file cannot be looked at: %s", self.path, exc)
         self.refusing = why
+        if unconfirmed:  # its log was emptied when the path was lost; nothing written since
+            self._refuse_if_refusing()
         with self.lock:  # waits for a scan in progress (its commit then refused too)
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             self._empty_the_log(wait_ms=0)  # a reader elsewhere must not hold up scans
         self._refuse_if_refusing()
 
+    def _log_files_now(self) -> tuple[FileIdentity | None, ...]:
+        """The ``-wal`` and ``-shm`` at the path now (OSError: they cannot be looked at).
+        The connection goes on using the ones it opened: the file alone moved into a new
+        folder at the path would have its later commits logged where no later start reads
+        them, and lost at a power cut."""
+        return tuple(file_identity(self.path.with_name(self.path.name + suffix))
+                     for suffix in _LOG_FILES)
+
     def refusal(self) -> Words | None:
         """Why this Store refuses every write, None while it takes them; the file is
         checked too (one ``stat``, no lock: a scan in progress does not hold the caller
         up, but for the lock taken once, when the file is found lost, to empty its log), so a
-        screen polling this says the store is gone before a scan is refused."""
+        screen polling this says the store is gone before a scan is refused, and that it
+        takes scans again once a path that could not be looked at names the file again."""
         with contextlib.suppress(StoreError):
             self._check_file()
         return self.refusing

@@ -49,6 +49,12 @@ def folder_made_unreachable(data: Path, how: str) -> Path:
     return old
 
 
+def folder_put_back(data: Path, old: Path) -> None:
+    """The link or file in the folder's place removed, and the folder moved back."""
+    data.unlink()
+    os.rename(old, data)
+
+
 @pytest.mark.parametrize(("how", "reason"), [
     ("a link loop", "Too many levels of symbolic links"),
     ("a file", "Not a directory"),
@@ -74,7 +80,8 @@ def test_a_store_whose_folder_cannot_be_looked_at_refuses_each_scan_in_words(
     assert result.reason_in("en") == (
         f"Storage error, scan NOT recorded: {path}: cannot be looked at ({reason}), so "
         "whether it is still the store file the kiosk opened is unknown (its folder "
-        "replaced, or a failing disk); no scan is recorded until the kiosk is restarted")
+        "replaced, or a failing disk); no scan is recorded until it can be looked at again "
+        "and is that same file, or the kiosk is restarted")
     assert result.reason_in("vi").startswith(
         f"Lỗi lưu trữ, lượt quét CHƯA được ghi: {path}: không truy cập được ({reason})")
     refusal = store.refusal()
@@ -86,6 +93,77 @@ def test_a_store_whose_folder_cannot_be_looked_at_refuses_each_scan_in_words(
     assert checked(old / "kiosk.db") == (["ok"], 1)
     log = old / "kiosk.db-wal"
     assert not log.exists() or log.stat().st_size == 0
+
+
+@pytest.mark.parametrize("how", ["a link loop", "a file"])
+def test_a_store_whose_folder_comes_back_whole_takes_scans_again(tmp_path, how):
+    """A path that could not be looked at for a while (a network file system's hiccup, a
+    folder moved away and back) refused scans only while it could not: once it names the
+    file opened again, with its own log beside it, the screen's poll says the store takes
+    writes and scans are recorded — with the one accepted before, nothing lost — in the
+    same file, which opens whole after the kiosk."""
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(data / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert pipeline.submit(person(0)).recorded
+    old = folder_made_unreachable(data, how)
+    assert not pipeline.submit(person(1)).recorded
+    assert store.refusal().code == "store.unconfirmed"
+
+    folder_put_back(data, old)
+
+    assert store.refusal() is None
+    assert pipeline.submit(person(2)).recorded
+    assert store.count_entries() == 2
+    store.close()
+    assert checked(data / "kiosk.db") == (["ok"], 2)
+
+
+def test_a_store_whose_folder_comes_back_as_another_file_stays_refused(tmp_path):
+    """Put back with a copy of the store (same entries, another file), the path names a
+    file this connection did not open: refused for good, as a copy moved over it is."""
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(data / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert pipeline.submit(person(0)).recorded
+    old = folder_made_unreachable(data, "a link loop")
+    assert store.refusal().code == "store.unconfirmed"
+    with closing(sqlite3.connect(tmp_path / "copy.db")) as copy, \
+            closing(sqlite3.connect(old / "kiosk.db")) as source:
+        source.backup(copy)
+
+    data.unlink()
+    data.mkdir()
+    os.rename(tmp_path / "copy.db", data / "kiosk.db")
+
+    assert store.refusal().code == "store.gone"
+    assert not pipeline.submit(person(1)).recorded
+    store.close()
+    assert checked(old / "kiosk.db") == (["ok"], 1)
+
+
+def test_the_store_file_alone_put_back_without_its_log_stays_refused(tmp_path):
+    """The same file put back at the path, but in a new folder without the ``-wal`` and
+    ``-shm`` the connection writes to: its later commits would be logged where no start
+    reads them, and lost at a power cut. Refused for good."""
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(data / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert pipeline.submit(person(0)).recorded
+    old = folder_made_unreachable(data, "a link loop")
+    assert store.refusal().code == "store.unconfirmed"
+
+    data.unlink()
+    data.mkdir()
+    os.rename(old / "kiosk.db", data / "kiosk.db")
+
+    assert store.refusal().code == "store.gone"
+    assert not pipeline.submit(person(1)).recorded
+    store.close()
+    assert checked(data / "kiosk.db") == (["ok"], 1)
 
 
 KIOSK = textwrap.dedent("""

@@ -31,7 +31,6 @@ from ui_support import (  # noqa: F401
 
 from kiosk.certificates import trustlist
 from kiosk.scan import Scan
-from kiosk.ui.bridge import SyncView
 from kiosk.ui.result_card import COLOURS
 from tests.certificate_support import make_issuer, trust_list_of, vaccination
 
@@ -233,18 +232,3 @@ def test_a_refused_scans_card_gives_way_to_not_recorded_not_to_ready(
     qtbot.waitUntil(lambda: card.result is None, timeout=5_000)
     assert card.headline.text() == "CHƯA GHI ĐƯỢC" and card.name.text() == NO_SCAN_RECORDED
     assert card.state == "rejected"
-
-
-def test_the_card_reads_ready_again_once_the_store_takes_scans(make_window, qtbot, tmp_path):
-    """Only what the bridge learns turns the card: a view of a store taking writes again
-    (none today does until a restart) gives READY back at once."""
-    path = write_config(tmp_path)
-    window = make_window(path)
-    card = window.officer.card
-    delete_store(load(path).store_path)
-    qtbot.waitUntil(lambda: card.headline.text() == "CHƯA GHI ĐƯỢC", timeout=10_000)
-
-    window.bridge.sync_changed.emit(SyncView(enabled=False, pending=0, rejected=0,
-                                             acknowledged=None,
-                                             oldest_pending_age_seconds=None))
-    assert card.headline.text() == "SẴN SÀNG" and card.state == "idle"

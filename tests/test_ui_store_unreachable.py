@@ -41,7 +41,32 @@ def test_a_store_folder_replaced_by_a_link_loop_turns_the_card_to_not_recorded(
     assert card.headline.text() == "CHƯA GHI ĐƯỢC"
     words = (f"{config.store_path}: không truy cập được (Too many levels of symbolic links), "
              "nên không biết còn là tệp kho dữ liệu trạm đã mở hay không (thư mục chứa nó bị "
-             "thay, hoặc ổ đĩa lỗi); không ghi được lượt quét nào cho đến khi khởi động lại "
-             "trạm")
+             "thay, hoặc ổ đĩa lỗi); không ghi được lượt quét nào cho đến khi truy cập lại "
+             "được và vẫn là đúng tệp đó, hoặc khởi động lại trạm")
     qtbot.waitUntil(lambda: window.strip.sync.text() == words, timeout=10_000)
     assert "#c62828" in window.strip.sync.styleSheet()
+
+
+def test_the_card_reads_ready_again_once_the_store_folder_comes_back(make_window, qtbot,
+                                                                   tmp_path):
+    """The folder could not be looked at for a while (a network disk's hiccup would do the
+    same as the link loop here): the card read NOT RECORDED. Once the folder is back, the
+    same file with its own log, the strip's poll turns the card READY again, and the next
+    scan is recorded."""
+    data = tmp_path / "data"
+    data.mkdir()
+    path = write_config(tmp_path)
+    path.write_text(path.read_text().replace('path = "kiosk.db"', 'path = "data/kiosk.db"'))
+    window = make_window(path)
+    card = window.officer.card
+    assert card.headline.text() == "SẴN SÀNG"
+    os.rename(data, tmp_path / "data.old")
+    os.symlink("data", data)
+    qtbot.waitUntil(lambda: card.headline.text() == "CHƯA GHI ĐƯỢC", timeout=10_000)
+
+    data.unlink()
+    os.rename(tmp_path / "data.old", data)
+
+    qtbot.waitUntil(lambda: card.headline.text() == "SẴN SÀNG", timeout=10_000)
+    assert card.state == "idle"
+    assert window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="wedge")).recorded

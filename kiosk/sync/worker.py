@@ -336,8 +336,8 @@ class SyncWorker:
             return
         refusing = self._store_refuses()
         if outbox.pending == 0:
-            if refusing:  # nothing left to send once
-                self._stop_for_store()
+            if refusing is not None:  # nothing left to send once
+                self._stop_for_store(refusing)
                 return
             if self.scheduler.health_due():
                 self._check_in()
@@ -354,8 +354,8 @@ class SyncWorker:
             self._failed(exc, progressed=tally.batches > 0)
             self.scheduler.back_off(exc)
             return
-        if self._store_refuses():  # every entry pending went once: the last pass
-            self._stop_for_store()
+        if (refusing := self._store_refuses()) is not None:  # every entry went once:
+            self._stop_for_store(refusing)  # the last pass
             return
         if tally.batches == 0 and self.scheduler.health_due():
             self._check_in()  # only entries held back pending: the centre still hears from it
@@ -386,23 +386,24 @@ class SyncWorker:
                 self._exchange_keys()
         self.board.update(lambda state: replace(state, online=online))
 
-    def _store_refuses(self) -> bool:
-        """Whether the store refuses every write (its file deleted or replaced under the
-        running kiosk: :meth:`Store.refusal`, one ``stat``): then no answer of the centre
-        can be kept, nor any status (the board is retired), and uploads go on only until a
-        drain has sent every entry pending once (:meth:`_stop_for_store`)."""
-        if self.store.refusal() is None:
-            return False
-        self.board.retire()
-        return True
+    def _store_refuses(self) -> messages.Words | None:
+        """Why the store refuses every write (its file deleted or replaced under the running
+        kiosk: :meth:`Store.refusal`, one ``stat``), None if it takes them: refusing, no
+        answer of the centre can be kept, nor any status (the board is retired), and uploads
+        go on only until a drain has sent every entry pending once
+        (:meth:`_stop_for_store`)."""
+        refusal = self.store.refusal()
+        if refusal is not None:
+            self.board.retire()
+        return refusal
 
-    def _stop_for_store(self) -> messages.Words:
-        """A drain went through the backlog with the store refusing writes: sending again
-        would send the same entries at every cycle. Uploads stop for good (the loop parks,
-        a push sends nothing), said in ``alert`` (not saved: the store takes no status)."""
+    def _stop_for_store(self, refusal: messages.Words) -> messages.Words:
+        """A drain went through the backlog with the store refusing writes (``refusal``,
+        as found then: a path that could not be looked at may be taken back since), so
+        sending again would send the same entries at every cycle. Uploads stop until the
+        kiosk restarts (the loop parks, a push sends nothing), said in ``alert`` (not
+        saved: the store took no status)."""
         if self._store_refused is None:
-            refusal = self.store.refusal()
-            assert refusal is not None  # a refusal stands until the Store is closed
             self._store_refused = messages.Words("sync.store_refused", {"detail": refusal})
             log.error("sync: uploads stopped, the store refuses writes (%s)",
                       messages.both(refusal.code, **refusal.params))
@@ -510,8 +511,8 @@ class SyncWorker:
         tally = Tally()
         with self.scheduler.turn(push=True):
             failure = self._push(tally, progress)
-            if failure is None and self._store_refuses():  # every entry pending went once
-                error = self._stop_for_store()
+            if failure is None and (refusing := self._store_refuses()) is not None:
+                error = self._stop_for_store(refusing)  # every entry pending went once
             elif failure is None:
                 self.scheduler.succeeded()
                 error = self._held_back()
