@@ -9,13 +9,15 @@ translation files (``kiosk/ui/i18n``).
 Codes are grouped by prefix: none for a scan's outcome, ``field.``/``detail.`` for why a
 payload was refused, ``refusal.`` for why the centre refused an uploaded entry (the codes
 of docs/protocol.md, worded by :func:`refusal`), ``kind.`` for kinds of code, ``sync.`` for
-uploads, ``clock.`` for a wall clock surely wrong, ``cli.`` and ``central.`` for the two
+uploads, ``clock.`` for a wall clock surely wrong, ``os.`` for why the operating system
+refused a file (worded by :func:`os_words`), ``cli.`` and ``central.`` for the two
 commands (a table's header: ``central.columns.*``, its column names joined by ``|``, worded
 by :func:`table_header`).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import string
@@ -1723,6 +1725,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "kiosk opened is unknown (its folder replaced, or a failing disk); no scan is "
         "recorded until it can be looked at again and is that same file, or the kiosk is "
         "restarted"),
+    # -- why the operating system refused a file (os_words): its own words are English
+    "os.loop": ("các liên kết trên đường dẫn tạo thành vòng lặp",
+                "the links on the path loop back on themselves"),
+    "os.not_a_folder": ("một phần của đường dẫn không phải là thư mục",
+                        "part of the path is not a folder"),
+    "os.io": ("ổ đĩa báo lỗi đọc ghi", "the disk reports a read or write error"),
+    "os.stale": ("ổ đĩa mạng không còn nhận ra tệp (mất kết nối hoặc đã gắn lại)",
+                 "the network disk no longer knows the file (disconnected or mounted again)"),
+    "os.denied": ("không có quyền truy cập", "permission denied"),
+    "os.missing": ("không có tệp hoặc thư mục đó", "no such file or folder"),
+    "os.other": ("lỗi hệ điều hành {errno}", "operating system error {errno}"),
     "store.read_only_schema": (
         "{path}: chỉ đọc, và lược đồ v{version} của tệp không phải v{ours} của chương trình "
         "này; chỉ đọc được sau khi trạm đã mở tệp một lần với quyền ghi",
@@ -2249,6 +2262,23 @@ def os_reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.errno:
         return os.strerror(exc.errno)
     return str(exc)
+
+
+_OS_ERRORS = {
+    errno.ELOOP: "os.loop", errno.ENOTDIR: "os.not_a_folder", errno.EIO: "os.io",
+    errno.ESTALE: "os.stale", errno.EACCES: "os.denied", errno.ENOENT: "os.missing",
+}
+
+
+def os_words(exc: OSError) -> Words:
+    """Why the operating system refused a file, in the reader's language: the system's own
+    words (``strerror``) are English, which a Vietnamese sentence must not carry. The
+    common errors are named; any other by its errno's symbol (``EXDEV``). The system's
+    words belong in the log."""
+    if exc.errno in _OS_ERRORS:
+        return Words(_OS_ERRORS[exc.errno])
+    return Words("os.other", {"errno": errno.errorcode.get(exc.errno, str(exc.errno))
+                              if exc.errno else "?"})
 
 
 def both(code: str, **params: object) -> str:

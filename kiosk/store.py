@@ -42,7 +42,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from kiosk import ids
-from kiosk.messages import WordedError, Words
+from kiosk.messages import WordedError, Words, os_words
 from kiosk.payloads.identity import fold_name
 from kiosk.private_files import create_private
 from kiosk.timestamps import (
@@ -800,8 +800,7 @@ class Store:
         except OSError as exc:
             if unconfirmed:
                 self._refuse_if_refusing()  # still: logged once
-            why = Words("store.unconfirmed", {"path": self.path,
-                                              "detail": exc.strerror or exc})
+            why = Words("store.unconfirmed", {"path": self.path, "detail": os_words(exc)})
             log.error("%s: the store file cannot be looked at: %s", self.path, exc)
         self.refusing = why
         if unconfirmed:  # its log was emptied when the path was lost; nothing written since

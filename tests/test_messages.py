@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import errno
+import os
 import pickle
 import re
 import string
@@ -137,6 +139,21 @@ def test_words_are_worded_by_the_reader_nested_words_too() -> None:
         "no_such_date", field="birth_date", value="31021990")})
     assert reason("vi") == "Mã CCCD sai: ngày sinh '31021990': ngày không tồn tại"
     assert reason("en") == "Invalid CCCD code: birth date '31021990': no such date"
+
+
+def test_an_operating_system_error_is_worded_without_the_systems_english() -> None:
+    """The system words its errors in English ("Stale file handle"): in a Vietnamese
+    sentence they would be the one part an officer cannot read. The common ones are named
+    in the reader's language; any other by its symbol, with no English words."""
+    for number in (errno.ELOOP, errno.ENOTDIR, errno.EIO, errno.ESTALE, errno.EACCES,
+                   errno.ENOENT):
+        words = messages.os_words(OSError(number, os.strerror(number)))
+        assert words.code != "os.other"
+        assert os.strerror(number) not in words("vi") + words("en")
+    other = messages.os_words(OSError(errno.EXDEV, os.strerror(errno.EXDEV)))
+    assert other("vi") == "lỗi hệ điều hành EXDEV"
+    assert other("en") == "operating system error EXDEV"
+    assert messages.os_words(OSError("no number"))("vi") == "lỗi hệ điều hành ?"
 
 
 def test_saved_words_are_worded_in_another_process_and_old_plain_text_stays() -> None:

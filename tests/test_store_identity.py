@@ -5,6 +5,7 @@ store and pipeline; a real process killed for the power cut."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sqlite3
@@ -55,16 +56,20 @@ def folder_put_back(data: Path, old: Path) -> None:
     os.rename(old, data)
 
 
-@pytest.mark.parametrize(("how", "reason"), [
-    ("a link loop", "Too many levels of symbolic links"),
-    ("a file", "Not a directory"),
+@pytest.mark.parametrize(("how", "reason", "ly_do"), [
+    ("a link loop", "the links on the path loop back on themselves",
+     "các liên kết trên đường dẫn tạo thành vòng lặp"),
+    ("a file", "part of the path is not a folder",
+     "một phần của đường dẫn không phải là thư mục"),
 ])
 def test_a_store_whose_folder_cannot_be_looked_at_refuses_each_scan_in_words(
-        tmp_path, how, reason):
+        tmp_path, caplog, how, reason, ly_do):
     """Whether the path still names the opened file is unknown: the scan is answered NOT
-    recorded, saying why (not left without an answer, the card keeping the previous
-    person's "accepted"); the screen's poll gets the same words, close() closes the
-    connection, and the old file holds exactly what was accepted, its log emptied."""
+    recorded, saying why in the reader's language — the system's own English words
+    ("Too many levels of symbolic links") go to the log, not into a Vietnamese sentence
+    (not left without an answer, the card keeping the previous person's "accepted"); the
+    screen's poll gets the same words, close() closes the connection, and the old file
+    holds exactly what was accepted, its log emptied."""
     data = tmp_path / "data"
     data.mkdir()
     store = Store(data / "kiosk.db")
@@ -82,8 +87,13 @@ def test_a_store_whose_folder_cannot_be_looked_at_refuses_each_scan_in_words(
         "whether it is still the store file the kiosk opened is unknown (its folder "
         "replaced, or a failing disk); no scan is recorded until it can be looked at again "
         "and is that same file, or the kiosk is restarted")
-    assert result.reason_in("vi").startswith(
-        f"Lỗi lưu trữ, lượt quét CHƯA được ghi: {path}: không truy cập được ({reason})")
+    assert result.reason_in("vi") == (
+        f"Lỗi lưu trữ, lượt quét CHƯA được ghi: {path}: không truy cập được ({ly_do}), nên "
+        "không biết còn là tệp kho dữ liệu trạm đã mở hay không (thư mục chứa nó bị thay, "
+        "hoặc ổ đĩa lỗi); không ghi được lượt quét nào cho đến khi truy cập lại được và vẫn "
+        "là đúng tệp đó, hoặc khởi động lại trạm")
+    system_words = os.strerror(errno.ELOOP if how == "a link loop" else errno.ENOTDIR)
+    assert "cannot be looked at: [Errno" in caplog.text and system_words in caplog.text
     refusal = store.refusal()
     assert refusal is not None and refusal.code == "store.unconfirmed"
     assert not pipeline.submit(person(2)).recorded

@@ -39,10 +39,10 @@ def test_a_store_folder_replaced_by_a_link_loop_turns_the_card_to_not_recorded(
     qtbot.waitUntil(lambda: not card.result.recorded, timeout=10_000)
     assert card.result.reason_code == "storage_error"
     assert card.headline.text() == "CHƯA GHI ĐƯỢC"
-    words = (f"{config.store_path}: không truy cập được (Too many levels of symbolic links), "
-             "nên không biết còn là tệp kho dữ liệu trạm đã mở hay không (thư mục chứa nó bị "
-             "thay, hoặc ổ đĩa lỗi); không ghi được lượt quét nào cho đến khi truy cập lại "
-             "được và vẫn là đúng tệp đó, hoặc khởi động lại trạm")
+    words = (f"{config.store_path}: không truy cập được (các liên kết trên đường dẫn tạo "
+             "thành vòng lặp), nên không biết còn là tệp kho dữ liệu trạm đã mở hay không "
+             "(thư mục chứa nó bị thay, hoặc ổ đĩa lỗi); không ghi được lượt quét nào cho đến "
+             "khi truy cập lại được và vẫn là đúng tệp đó, hoặc khởi động lại trạm")
     qtbot.waitUntil(lambda: window.strip.sync.text() == words, timeout=10_000)
     assert "#c62828" in window.strip.sync.styleSheet()
 
