@@ -11,6 +11,7 @@ the kiosk's store file swapped as a technician would.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import time
@@ -116,5 +117,36 @@ def test_a_swap_in_the_middle_of_a_backlog_sends_each_entry_once_then_nothing(
             assert worker.state().alert.code == "sync.store_refused"
             assert worker.state().pending == 300  # not one answer kept in the old file
         assert sorted(central.stored_ids(kiosk_id)) == ids
+    finally:
+        proxy.close()
+
+
+def test_a_cycle_cut_short_by_the_swap_is_one_line_in_the_log(
+        central, kiosk_id, tmp_path, caplog):
+    """A backup is moved over the store while a batch is at the centre, and its answer never
+    comes (the kiosk gives up waiting): saving that failure is refused, which cuts the
+    cycle short. That is the store's refusal, not a bug: one line says so, no traceback,
+    and the last pass then ends uploads with the alert saying why."""
+    proxy = FaultyProxy(central.port)
+    token = central.enrol(kiosk_id)
+    try:
+        config = linked(tmp_path, kiosk_id, proxy.url, token, timeout_seconds=3)
+        kiosk = Kiosk(config)
+        with syncing(kiosk) as worker:
+            proxy.add("too_late")
+            entry = kiosk.pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in"))
+            wait_until(lambda: central.stored_ids(kiosk_id) == [entry.entry_id],
+                       what="the batch stored, its answer held")
+            move_a_copy_over(config.store_path)
+
+            wait_until(lambda: worker.state().alert is not None, timeout=30,
+                       what="uploads stopped")
+            assert worker.state().alert.code == "sync.store_refused"
+        assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+        said = [r.getMessage().split(" (")[0] for r in caplog.records
+                if r.name.startswith("kiosk.sync") and r.levelno >= logging.WARNING]
+        assert "sync worker cycle failed" not in said
+        assert said.count("sync: status not saved, the store refuses writes") == 1
+        assert said[-1] == "sync: uploads stopped, the store refuses writes"
     finally:
         proxy.close()

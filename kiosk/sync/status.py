@@ -25,7 +25,7 @@ from enum import StrEnum
 from kiosk.clock import age_of
 from kiosk.listeners import Listeners
 from kiosk.messages import Words, saved_words
-from kiosk.store import OutboxSummary, Store
+from kiosk.store import OutboxSummary, Store, StoreError
 from kiosk.timestamps import parse_utc, utc_iso
 
 log = logging.getLogger(__name__)
@@ -273,10 +273,20 @@ class StatusBoard:
 
     def save_meta(self, store: Store, values: dict[str, str | None]) -> None:
         """Save ``values`` (None deletes a key) in ``store``, unless retired: also what is
-        saved and never held in the snapshot (:attr:`MetaKey.KEYS_ALERT`)."""
+        saved and never held in the snapshot (:attr:`MetaKey.KEYS_ALERT`). A store that
+        refuses every write (its file deleted or replaced under the kiosk) retires the board
+        instead: no failure of the work being said, which goes on — its worker then makes its
+        last pass and stops, saying why; any other refusal (a full disk) is raised."""
         with self._saving:
-            if not self._retired:
+            if self._retired:
+                return
+            try:
                 store.set_meta(values)
+            except StoreError as exc:
+                if store.refusal() is None:
+                    raise
+                self._retired = True  # under _saving, as retire() sets it
+                log.warning("sync: status not saved, the store refuses writes (%s)", exc)
 
 
 def saved_keys_alert(store: Store) -> Words | None:
