@@ -647,6 +647,9 @@ class Store:
         self._log_files: tuple[FileIdentity | None, ...] = ()
         """The ``-wal`` and ``-shm`` beside the file when it was opened: the files this
         connection writes its log to for as long as it is open."""
+        self._refusing_before: Words | None = None
+        """What refused writes when the path could not be looked at (damage found): it
+        stands again once the path names the file again."""
         self._log_emptied = False
         """The log of a file lost from the path was emptied into it (:meth:`_empty_the_log`)."""
         self._unindexed = 0
@@ -781,8 +784,8 @@ class Store:
         same log beside it (:meth:`_log_files_now`), when writes go on. The log emptied when
         the path was lost (:meth:`_empty_the_log`) does not stand in the way: that was a
         checkpoint like SQLite's own, through this connection's open files, which are then
-        again the ones the path names. Found another file, or none, the path stays refused
-        for good."""
+        again the ones the path names. A refusal standing before (damage found) stands
+        again. Found another file, or none, the path stays refused for good."""
         if self.identity is None:
             return
         if self.refusing is not None and self.refusing.code == "store.gone":
@@ -792,14 +795,15 @@ class Store:
             if file_identity(self.path) == self.identity and (
                     not unconfirmed or self._log_files_now() == self._log_files):
                 if unconfirmed:
-                    self.refusing = None
+                    self.refusing = self._refusing_before
                     log.warning("%s: the store file can be looked at again and is the file "
-                                "opened: scans are recorded again", self.path)
+                                "opened", self.path)
                 return
             why = Words("store.gone", {"path": self.path})
         except OSError as exc:
             if unconfirmed:
                 self._refuse_if_refusing()  # still: logged once
+            self._refusing_before = self.refusing
             why = Words("store.unconfirmed", {"path": self.path, "detail": os_words(exc)})
             log.error("%s: the store file cannot be looked at: %s", self.path, exc)
         self.refusing = why

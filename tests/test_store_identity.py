@@ -21,6 +21,7 @@ import pytest
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
 from kiosk.store import Store
+from tests.test_store_damage import middle_leaves_of_entries, overwrite_pages, store_with_entries
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Đặng Ngọc Ánh"]
 
@@ -128,6 +129,25 @@ def test_a_store_whose_folder_comes_back_whole_takes_scans_again(tmp_path, how):
     assert store.count_entries() == 2
     store.close()
     assert checked(data / "kiosk.db") == (["ok"], 2)
+
+
+def test_a_damaged_store_whose_folder_comes_back_still_refuses_for_its_damage(tmp_path):
+    """Damage the whole-file check found refuses every scan; the folder then lost for a
+    while and put back does not undo that: the store refuses for its damage again."""
+    data = tmp_path / "data"
+    data.mkdir()
+    overwrite_pages(store_with_entries(data), middle_leaves_of_entries)
+    store = Store(data / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert store.verify() is not None
+    old = folder_made_unreachable(data, "a link loop")
+    assert store.refusal().code == "store.unconfirmed"
+
+    folder_put_back(data, old)
+
+    assert store.refusal().code == "store.damaged"
+    assert not pipeline.submit(person(0)).recorded
+    store.close()
 
 
 def test_a_store_whose_folder_comes_back_as_another_file_stays_refused(tmp_path):
