@@ -524,6 +524,23 @@ def writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
+def write_failure(error: sqlite3.Error, path: Path) -> Words | None:
+    """Why a write failed, in words an officer can pass on, when the disk failed it: full,
+    refusing writes (a read-only mount, a file made immutable: SQLite says only "disk I/O
+    error" for these, so the files are asked), or an I/O error; None for anything else (a
+    busy lock, a constraint), which says nothing about the next write."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if code == sqlite3.SQLITE_FULL:
+        return Words("store.disk_full", {"path": path})
+    if code not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR):
+        return None
+    wal = path.with_name(path.name + "-wal")
+    if code == sqlite3.SQLITE_READONLY or not writable(path) or (
+            wal.exists() and not os.access(wal, os.W_OK)):
+        return Words("store.disk_read_only", {"path": path})
+    return Words("store.disk_error", {"path": path, "detail": str(error)})
+
+
 def read_only_uri(path: Path) -> str:
     """The URI that opens ``path`` without writing: ``mode=ro``, and ``immutable=1`` when the
     store cannot be written and no write-ahead log is waiting beside it. A WAL reader would
@@ -576,10 +593,12 @@ class _Transaction:
             try:
                 store.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
+                store.failing = write_failure(exc, store.path) or store.failing
                 raise StoreError("store.sqlite", detail=exc) from exc
         except BaseException:
             store.lock.release()
             raise
+        store._changes_at_begin = store.conn.total_changes
         return store.conn
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -592,6 +611,8 @@ class _Transaction:
             try:
                 store._check_file()
                 store.conn.execute("COMMIT")
+                if store.conn.total_changes != store._changes_at_begin:  # on the disk: it
+                    store.failing = None                                 # takes writes
                 store._known_words |= store._new_words
                 store._newest = store._next_newest
                 if store._upkeep is not None:
@@ -641,6 +662,12 @@ class Store:
         self.refusing: Words | None = None
         """Why every write is refused (damage :meth:`verify` found, the file deleted or
         replaced under it: :meth:`_check_file`); None: writes go on."""
+        self._changes_at_begin = 0
+        """``conn.total_changes`` when the open transaction began."""
+        self.failing: Words | None = None
+        """Why the last write failed on the disk (full, read-only, an I/O error:
+        :func:`write_failure`), None since one committed: the next write is tried all the
+        same, but a screen must not read READY meanwhile (:meth:`not_recording`)."""
         self.identity: FileIdentity | None = None
         """The file this connection opened (None in memory): each commit checks the path
         still names it."""
@@ -757,12 +784,21 @@ class Store:
         becomes a StoreError."""
         return _Transaction(self)
 
+    def not_recording(self) -> Words | None:
+        """Why a scan now would not be recorded, None while writes go on: :meth:`refusal`
+        (every write refused), else why the last write failed on the disk (:attr:`failing`),
+        until one commits. A read-only, locked or full disk refuses every scan without this
+        Store refusing anything: a screen showing only :meth:`refusal` read READY between
+        the refused scans."""
+        return self.refusal() or self.failing
+
     def _undo(self, error: BaseException) -> None:
         """A transaction's body or COMMIT raised ``error``: ROLLBACK; a SQLite failure is
         raised again as a StoreError, anything else the caller lets go on."""
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
         if isinstance(error, sqlite3.Error):
+            self.failing = write_failure(error, self.path) or self.failing
             raise StoreError("store.sqlite", detail=error) from error
 
     def _refuse_if_refusing(self) -> None:

@@ -61,8 +61,9 @@ class SyncView:
     background sync, a push, ``kiosk sync push``): entries marked done, the centre holding
     none of them."""
     store_refusing: Words | None = None
-    """Why the kiosk's store records no scan (:meth:`kiosk.store.Store.refusal`: damaged,
-    deleted or replaced): the strip says so before the next scan's card does."""
+    """Why the kiosk's store records no scan (:meth:`kiosk.store.Store.not_recording`:
+    damaged, deleted or replaced, or its disk failed the last write: full, read-only): the
+    strip says so before the next scan's card does, and the card between scans."""
 
 
 class KioskBridge(QObject):
@@ -147,10 +148,10 @@ class KioskBridge(QObject):
 
     def _sync_unread(self, error: BaseException) -> None:
         """The screens' connection could not read the store. When the kiosk's own store
-        refuses scans (its file deleted or replaced: the screens' connection is refused
-        too), the strip says why instead of counts of a file no longer there; anything
-        else is logged."""
-        refusing = self.kiosk.store.refusal()
+        records no scan (its file deleted or replaced: the screens' connection is refused
+        too; a failing disk), the strip says why instead of counts of a file no longer
+        there; anything else is logged."""
+        refusing = self.kiosk.store.not_recording()
         if refusing is None:
             log.error("sync status not read: %s", error)
             return
@@ -169,7 +170,7 @@ class KioskBridge(QObject):
             oldest_pending_age_seconds=pending_age_seconds(oldest),
             oldest_pending=oldest,
             past_retention=store.meta(MetaKey.PAST_RETENTION).get(MetaKey.PAST_RETENTION, ""),
-            store_refusing=self.kiosk.store.refusal(),
+            store_refusing=self.kiosk.store.not_recording(),
         )
         sync = self.sync
         if sync is None or not hasattr(sync, "state"):

@@ -270,12 +270,16 @@ class OfficerScreen(Retranslating):
         """Colour first, sound second, numbers after: the officer is waiting for the colour."""
         self.card.show_result(result, self.bridge.config.kiosk.result_seconds)
         self.sounds.play(cue_for(result))
+        if result.reason_code == "storage_error" or self.card.refusing is not None:
+            self.bridge.refresh_sync()  # the disk failed, or took a write again: the card
+            # after this answer's hold says so, not what the last 3 s poll found
         if not self._refresh_timer.isActive():  # a steady stream still refreshes
             self._refresh_timer.start()
 
     def show_sync(self, view: SyncView) -> None:
-        """The bridge's poll (every 3 s) found the store refusing writes, or no longer: the
-        card says NOT RECORDED before anyone scans, or READY again."""
+        """The bridge's poll (every 3 s, and after a scan the store failed or took while it
+        failed) found the store recording no scan, or recording again: the card says NOT
+        RECORDED before anyone scans, or READY again."""
         self.card.set_refusing(view.store_refusing)
 
     def type_into_search(self, text: str) -> None:

@@ -1,0 +1,126 @@
+"""A disk that fails a write (full, read-only, an I/O error) refuses every scan without the
+store refusing anything of its own (:meth:`Store.refusal` stays None): the store remembers
+why the last write failed, in words, until a write commits again
+(:meth:`Store.not_recording`), so a screen does not read READY between refused scans.
+
+Real stores on a real small file system (tmpfs, mounted by the test as root) filled to its
+last byte, and on a file made immutable (chattr +i), as a read-only mount refuses writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.store import Store, StoreError
+
+
+@contextlib.contextmanager
+def small_disk(where: Path, size_kib: int = 1024) -> Iterator[Path]:
+    """A file system of its own, ``size_kib`` large, mounted at ``where`` until the block
+    ends (a lazy unmount: a store still open there does not hold it up)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root")
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs",
+                              str(where)], capture_output=True, text=True)
+    if mounted.returncode:
+        pytest.skip(f"a small file system cannot be mounted here: {mounted.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "--lazy", str(where)], check=True)
+
+
+def fill(disk: Path) -> Path:
+    """Fill ``disk`` to its last byte; returns the file that does (delete it to free it)."""
+    filler = disk / "filler"
+    with open(filler, "wb", buffering=0) as out, pytest.raises(OSError) as full:
+        while True:
+            out.write(bytes(4096))
+    assert full.value.errno == errno.ENOSPC
+    return filler
+
+
+def write_until_refused(store: Store, limit: int = 5000) -> StoreError:
+    """Writes (a kilobyte each) until the disk refuses one: the log may have room left
+    (SQLite reuses it after a checkpoint), so the first few may still go in."""
+    for number in range(limit):
+        try:
+            store.set_meta({f"test.filler.{number}": "x" * 1024})
+        except StoreError as exc:
+            return exc
+    raise AssertionError(f"{limit} writes went in on a full disk")
+
+
+def test_a_full_disk_is_said_until_a_write_goes_in_again(tmp_path):
+    with small_disk(tmp_path / "disk") as disk:
+        store = Store(disk / "kiosk.db")
+        try:
+            store.set_meta({"test.first": "1"})
+            assert store.not_recording() is None
+            filler = fill(disk)
+
+            write_until_refused(store)
+            assert store.refusal() is None  # the store itself refuses nothing
+            why = store.not_recording()
+            assert why is not None and why.code == "store.disk_full"
+            assert why("en") == (f"{disk / 'kiosk.db'}: the disk is full, so scans are not "
+                                 "saved; each next scan is tried again. Call the technician "
+                                 "to free some space")
+            assert why("vi").startswith(f"{disk / 'kiosk.db'}: ổ đĩa đầy nên lượt quét "
+                                        "không được lưu")
+
+            filler.unlink()
+            store.set_meta({"test.after": "1"})
+            assert store.not_recording() is None
+        finally:
+            store.close()
+
+
+def test_a_write_that_changes_nothing_does_not_say_the_disk_takes_writes_again(tmp_path):
+    """A transaction that wrote nothing (a duplicate blocked, a deletion of nothing) commits
+    on a full disk too: it proves nothing about the next scan's write."""
+    with small_disk(tmp_path / "disk") as disk:
+        store = Store(disk / "kiosk.db")
+        try:
+            fill(disk)
+            write_until_refused(store)
+            store.set_meta({"test.never_there": None})
+            assert store.not_recording().code == "store.disk_full"
+        finally:
+            store.close()
+
+
+def test_a_file_made_unwritable_is_said_to_refuse_writes_not_to_have_failed(tmp_path):
+    """SQLite says only "disk I/O error" when the file refuses writes (a read-only mount, a
+    file made immutable): the store asks the file, and says the disk refuses writes."""
+    if os.geteuid() != 0:
+        pytest.skip("making a file immutable needs root")
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    store.set_meta({"test.first": "1"})  # the log exists
+    files = [str(path), str(path) + "-wal"]
+    if subprocess.run(["chattr", "+i", *files], capture_output=True).returncode:
+        subprocess.run(["chattr", "-i", *files], capture_output=True)
+        store.close()
+        pytest.skip("this file system cannot make a file immutable")
+    try:
+        with pytest.raises(StoreError):
+            store.set_meta({"test.second": "1"})
+        assert store.refusal() is None
+        assert store.not_recording().code == "store.disk_read_only"
+        assert store.not_recording()("en") == (
+            f"{path}: the disk refuses writes (read-only, or the file locked against "
+            "changes), so scans are not saved; each next scan is tried again")
+    finally:
+        subprocess.run(["chattr", "-i", *files], check=True)
+    store.set_meta({"test.second": "1"})
+    assert store.not_recording() is None
+    store.close()

@@ -1,0 +1,119 @@
+"""The officer's card between scans tells the truth about the disk: while it refuses every
+write (read-only, a file made immutable, full) the card reads CHƯA GHI ĐƯỢC / NOT RECORDED
+after each refused scan, with why in words, never SẴN SÀNG / READY; READY again once a scan
+is recorded.
+
+A real kiosk and main window (offscreen), real stores: made immutable (chattr +i), on a small
+file system of their own filled to the last byte (tmpfs, mounted as root).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ui_support import (  # noqa: F401
+    CCCD_AN,
+    CCCD_BINH,
+    cccd_line,
+    load,
+    make_window_fixture,
+    translations_built_fixture,
+    write_config,
+)
+
+from kiosk.scan import Scan
+from tests.test_store_disk_failing import fill, small_disk
+from tests.test_ui_not_recorded import NO_SCAN_RECORDED, writes_refused
+
+POLL_PASSED_MS = 3500
+"""Longer than the bridge's 3 s poll of the store."""
+
+
+def one_second_answers(path: Path, store: str = "kiosk.db") -> Path:
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "[store]", "result_seconds = 1\n\n[store]", 1).replace(
+        'path = "kiosk.db"', f'path = "{store}"', 1), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(name="disk")
+def disk_fixture(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MiB file system at ``disk/``, unmounted once the kiosk using it has stopped (ask
+    for it before ``make_window``)."""
+    with small_disk(tmp_path / "disk", size_kib=2048) as disk:
+        yield disk
+
+
+def test_the_card_reads_not_recorded_between_scans_while_the_disk_refuses_writes(
+        make_window, qtbot, tmp_path):
+    path = one_second_answers(write_config(tmp_path))
+    window = make_window(path)
+    config, card = load(path), window.officer.card
+    assert window.kiosk.pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1")).recorded
+    with writes_refused(config.store_path):
+        window.submit_scan(Scan(CCCD_AN.encode(), device_id="wedge", lane="in"))
+        qtbot.waitUntil(lambda: card.result is not None
+                        and card.result.reason_code == "storage_error", timeout=10_000)
+        qtbot.waitUntil(lambda: card.result is None, timeout=5_000)
+        qtbot.wait(POLL_PASSED_MS)
+
+        assert card.headline.text() == "CHƯA GHI ĐƯỢC" and card.state == "rejected"
+        assert card.name.text() == NO_SCAN_RECORDED
+        refusing = (f"{config.store_path}: ổ đĩa không cho ghi (chỉ đọc, hoặc tệp bị khoá "
+                    "không cho sửa) nên lượt quét không được lưu; mỗi lượt quét sau vẫn được "
+                    "thử ghi lại")
+        assert card.reason.text() == refusing
+        assert window.strip.sync.text() == refusing  # not "sync off · 1 not sent"
+        window.set_language("en", remember=False)
+        assert card.headline.text() == "NOT RECORDED"
+        assert card.reason.text() == (
+            f"{config.store_path}: the disk refuses writes (read-only, or the file locked "
+            "against changes), so scans are not saved; each next scan is tried again")
+
+    window.submit_scan(Scan(CCCD_AN.encode(), device_id="wedge", lane="in"))
+    qtbot.waitUntil(lambda: card.result is not None and card.result.recorded, timeout=10_000)
+    assert card.headline.text() == "IN — ACCEPTED"
+    qtbot.waitUntil(lambda: card.result is None, timeout=5_000)
+    qtbot.waitUntil(lambda: card.headline.text() == "READY", timeout=5_000)
+    qtbot.wait(POLL_PASSED_MS)
+    assert card.headline.text() == "READY" and card.state == "idle"
+
+
+def test_the_card_says_the_disk_is_full_until_a_scan_is_recorded_again(
+        disk, make_window, qtbot, tmp_path):
+    path = one_second_answers(write_config(tmp_path), store="disk/kiosk.db")
+    window = make_window(path)
+    card = window.officer.card
+    pipeline = window.kiosk.pipeline
+    assert pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1")).recorded
+    # another program reading (an export): the log cannot start again from its beginning
+    # under it, so no write finds room there once the disk is full
+    reader = sqlite3.connect(disk / "kiosk.db")
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM entries").fetchone()
+    filler = fill(disk)
+    for number in range(1, 2000):  # the log may have room for a few more
+        result = pipeline.submit(Scan(cccd_line(number).encode(), device_id="lane1"))
+        if not result.recorded:
+            break
+    assert result.reason_code == "storage_error"
+    qtbot.waitUntil(lambda: card.result is result, timeout=10_000)
+    qtbot.waitUntil(lambda: card.result is None, timeout=5_000)
+    qtbot.wait(POLL_PASSED_MS)
+
+    assert card.headline.text() == "CHƯA GHI ĐƯỢC" and card.state == "rejected"
+    assert card.reason.text() == (
+        f"{disk / 'kiosk.db'}: ổ đĩa đầy nên lượt quét không được lưu; mỗi lượt quét sau vẫn "
+        "được thử ghi lại. Gọi kỹ thuật viên để giải phóng chỗ trống")
+
+    reader.close()
+    filler.unlink()
+    window.submit_scan(Scan(CCCD_AN.encode(), device_id="wedge", lane="in"))
+    qtbot.waitUntil(lambda: card.result is not None and card.result.recorded, timeout=10_000)
+    qtbot.waitUntil(lambda: card.result is None, timeout=5_000)
+    qtbot.waitUntil(lambda: card.headline.text() == "SẴN SÀNG", timeout=5_000)
+    assert card.state == "idle"
+
