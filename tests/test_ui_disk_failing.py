@@ -1,10 +1,11 @@
 """The officer's card between scans tells the truth about the disk: while it refuses every
 write (read-only, a file made immutable, full) the card reads CHƯA GHI ĐƯỢC / NOT RECORDED
 after each refused scan, with why in words, never SẴN SÀNG / READY; READY again once a scan
-is recorded.
+is recorded. And a green answer gives way to NOT RECORDED as soon as the store is found to
+record no more, rather than tell the queue "recorded, go on" for the rest of its hold.
 
 A real kiosk and main window (offscreen), real stores: made immutable (chattr +i), on a small
-file system of their own filled to the last byte (tmpfs, mounted as root).
+file system of their own filled to the last byte (tmpfs, mounted as root), or deleted.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from ui_support import (  # noqa: F401
     write_config,
 )
 
-from kiosk.scan import Scan
+from kiosk.scan import Scan, Status
 from tests.test_store_disk_failing import fill, small_disk
-from tests.test_ui_not_recorded import NO_SCAN_RECORDED, writes_refused
+from tests.test_ui_not_recorded import NO_SCAN_RECORDED, delete_store, writes_refused
 
 POLL_PASSED_MS = 3500
 """Longer than the bridge's 3 s poll of the store."""
@@ -117,3 +118,21 @@ def test_the_card_says_the_disk_is_full_until_a_scan_is_recorded_again(
     qtbot.waitUntil(lambda: card.headline.text() == "SẴN SÀNG", timeout=5_000)
     assert card.state == "idle"
 
+
+def test_a_green_answer_gives_way_to_not_recorded_once_the_store_file_is_deleted(
+        make_window, qtbot, tmp_path):
+    """The store deleted just after a person was let through: the card does not go on
+    saying "recorded" for its 15 s hold to the next people in the queue."""
+    path = write_config(tmp_path)
+    window = make_window(path)
+    config, card = load(path), window.officer.card
+    assert config.kiosk.result_seconds >= 10
+    window.submit_scan(Scan(CCCD_AN.encode(), device_id="wedge", lane="in"))
+    qtbot.waitUntil(lambda: card.result is not None, timeout=10_000)
+    accepted = card.result
+    assert accepted.status is Status.ACCEPTED and card.state == "accepted"
+
+    delete_store(config.store_path)
+    qtbot.waitUntil(lambda: card.headline.text() == "CHƯA GHI ĐƯỢC", timeout=5_000)
+    assert card.result is None and card.previous is accepted
+    assert card.name.text() == NO_SCAN_RECORDED and card.state == "rejected"

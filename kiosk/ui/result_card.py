@@ -13,8 +13,9 @@ stands. Refused under "require-valid", it is red with a cross and "NOT RECORDED"
 only ever shows a ScanResult the pipeline produced after its COMMIT, and only for
 ``[kiosk] result_seconds``: then it reads READY again, grey, with the previous answer's time
 and headline in small type (never whose, nor a certificate's verdict), so nobody reads it as
-the next person's answer. While the store refuses every write (its file deleted, replaced or
-damaged: the status strip's poll), it reads NOT RECORDED instead of READY, red with a cross.
+the next person's answer. While the store records no scan (its file deleted, replaced or
+damaged, or its disk failing every write: the status strip's poll), it reads NOT RECORDED
+instead of READY, red with a cross; a green answer gives way to it at once.
 The type shrinks to fit the card down to floors read from arm's length; past them a
 person's name ends in "…", the headline never gets smaller for it.
 """
@@ -43,6 +44,9 @@ CERTIFICATE_STATES = {verdicts.GOOD: "certificate_valid", verdicts.WARN: "certif
 """A recorded certificate's card, by the verdict's severity."""
 CERTIFICATE_REFUSED = "certificate_refused"
 """Not recorded: under "require-valid", a certificate that is not valid."""
+GREEN = (ACCEPTED, CERTIFICATE_STATES[verdicts.GOOD])
+"""A card saying "recorded, go on" and nothing to act on: it gives way at once when the store
+is found to record no more (:meth:`ResultCard.set_refusing`)."""
 
 TYPE_SIZES = (48, 38, 26, 24)
 """Pixel sizes of headline, name, details and reason on a card of a 1280×800 screen."""
@@ -367,15 +371,21 @@ class ResultCard(QFrame):
             self._hold.start(round(hold_seconds * 1000))
 
     def set_refusing(self, refusing: messages.Words | None) -> None:
-        """The store refuses every write (its file deleted, replaced or damaged) — or, with
-        None, takes them again: between answers the card reads NOT RECORDED, red with a
-        cross, and why, instead of READY. An officer at a queue must see at once that
-        nothing is recorded, not learn it from the next person's refused scan."""
+        """The store records no scan (its file deleted, replaced or damaged, or its disk
+        failed the last write: full, read-only) — or, with None, records them again: between
+        answers the card reads NOT RECORDED, red with a cross, and why, instead of READY. An
+        officer at a queue must see at once that nothing is recorded, not learn it from the
+        next person's refused scan. A green answer gives way to it at once: left up for its
+        hold, it tells the queue "recorded, go on" while nothing more is; any other answer
+        (a refusal, a certificate to act on) keeps its hold."""
         if refusing == self.refusing:
             return
         self.refusing = refusing
         if self.result is None:
             self._render()
+        elif refusing is not None and self.state in GREEN:
+            self._hold.stop()
+            self._held()
 
     def _held(self) -> None:
         self.previous, self.result = self.result, None
