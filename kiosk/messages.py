@@ -1736,21 +1736,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "os.denied": ("không có quyền truy cập", "permission denied"),
     "os.missing": ("không có tệp hoặc thư mục đó", "no such file or folder"),
     "os.other": ("lỗi hệ điều hành {errno}", "operating system error {errno}"),
-    "store.disk_full": (
-        "{path}: ổ đĩa đầy nên lượt quét không được lưu; mỗi lượt quét sau vẫn được thử ghi "
-        "lại. Gọi kỹ thuật viên để giải phóng chỗ trống",
-        "{path}: the disk is full, so scans are not saved; each next scan is tried again. "
-        "Call the technician to free some space"),
-    "store.disk_read_only": (
-        "{path}: ổ đĩa không cho ghi (chỉ đọc, hoặc tệp bị khoá không cho sửa) nên lượt quét "
-        "không được lưu; mỗi lượt quét sau vẫn được thử ghi lại",
-        "{path}: the disk refuses writes (read-only, or the file locked against changes), so "
-        "scans are not saved; each next scan is tried again"),
-    "store.disk_error": (
-        "{path}: ổ đĩa báo lỗi khi ghi ({detail}) nên lượt quét không được lưu; mỗi lượt quét "
-        "sau vẫn được thử ghi lại",
-        "{path}: the disk failed to write ({detail}), so scans are not saved; each next scan "
-        "is tried again"),
     "store.read_only_schema": (
         "{path}: chỉ đọc, và lược đồ v{version} của tệp không phải v{ours} của chương trình "
         "này; chỉ đọc được sau khi trạm đã mở tệp một lần với quyền ghi",
@@ -1767,6 +1752,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "file yet"),
     "store.failed": ("{path}: {detail}", "{path}: {detail}"),
     "store.sqlite": ("{detail}", "{detail}"),
+    # -- why the disk failed the store's last write (Store.failing): until one commits
+    "store.disk_full": (
+        "{path}: ổ đĩa đầy nên lượt quét không được lưu; mỗi lượt quét sau vẫn được thử ghi "
+        "lại. Gọi kỹ thuật viên để giải phóng chỗ trống",
+        "{path}: the disk is full, so scans are not saved; each next scan is tried again. "
+        "Call the technician to free some space"),
+    "store.disk_read_only": (
+        "{path}: ổ đĩa không cho ghi (chỉ đọc, hoặc tệp bị khoá không cho sửa) nên lượt quét "
+        "không được lưu; mỗi lượt quét sau vẫn được thử ghi lại. Gọi kỹ thuật viên",
+        "{path}: the disk refuses writes (read-only, or the file locked against changes), so "
+        "scans are not saved; each next scan is tried again. Call the technician"),
+    "store.disk_error": (
+        "{path}: ổ đĩa báo lỗi khi ghi nên lượt quét không được lưu; mỗi lượt quét sau vẫn "
+        "được thử ghi lại. Gọi kỹ thuật viên",
+        "{path}: the disk reports a write error, so scans are not saved; each next scan is "
+        "tried again. Call the technician"),
     # -- a certificate that does not unpack (kiosk.certificates.cose, base45): the layer,
     #    then what is wrong; a verdict records the English (Verdict.detail)
     "hc1.at_stage": ("{stage}: {problem}", "{stage}: {problem}"),

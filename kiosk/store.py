@@ -538,7 +538,7 @@ def write_failure(error: sqlite3.Error, path: Path) -> Words | None:
     if code == sqlite3.SQLITE_READONLY or not writable(path) or (
             wal.exists() and not os.access(wal, os.W_OK)):
         return Words("store.disk_read_only", {"path": path})
-    return Words("store.disk_error", {"path": path, "detail": str(error)})
+    return Words("store.disk_error", {"path": path})
 
 
 def read_only_uri(path: Path) -> str:

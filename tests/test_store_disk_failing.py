@@ -118,7 +118,8 @@ def test_a_file_made_unwritable_is_said_to_refuse_writes_not_to_have_failed(tmp_
         assert store.not_recording().code == "store.disk_read_only"
         assert store.not_recording()("en") == (
             f"{path}: the disk refuses writes (read-only, or the file locked against "
-            "changes), so scans are not saved; each next scan is tried again")
+            "changes), so scans are not saved; each next scan is tried again. Call the "
+            "technician")
     finally:
         subprocess.run(["chattr", "-i", *files], check=True)
     store.set_meta({"test.second": "1"})

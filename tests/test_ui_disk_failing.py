@@ -65,14 +65,15 @@ def test_the_card_reads_not_recorded_between_scans_while_the_disk_refuses_writes
         assert card.name.text() == NO_SCAN_RECORDED
         refusing = (f"{config.store_path}: ổ đĩa không cho ghi (chỉ đọc, hoặc tệp bị khoá "
                     "không cho sửa) nên lượt quét không được lưu; mỗi lượt quét sau vẫn được "
-                    "thử ghi lại")
+                    "thử ghi lại. Gọi kỹ thuật viên")
         assert card.reason.text() == refusing
         assert window.strip.sync.text() == refusing  # not "sync off · 1 not sent"
         window.set_language("en", remember=False)
         assert card.headline.text() == "NOT RECORDED"
         assert card.reason.text() == (
             f"{config.store_path}: the disk refuses writes (read-only, or the file locked "
-            "against changes), so scans are not saved; each next scan is tried again")
+            "against changes), so scans are not saved; each next scan is tried again. Call the "
+            "technician")
 
     window.submit_scan(Scan(CCCD_AN.encode(), device_id="wedge", lane="in"))
     qtbot.waitUntil(lambda: card.result is not None and card.result.recorded, timeout=10_000)
