@@ -666,8 +666,10 @@ class Store:
         """``conn.total_changes`` when the open transaction began."""
         self.failing: Words | None = None
         """Why the last write failed on the disk (full, read-only, an I/O error:
-        :func:`write_failure`), None since one committed: the next write is tried all the
-        same, but a screen must not read READY meanwhile (:meth:`not_recording`)."""
+        :func:`write_failure`), None since one committed or the path that could not be looked
+        at names the file again (a write of the upkeep's failed meanwhile): the next write
+        is tried all the same, but a screen must not read READY meanwhile
+        (:meth:`not_recording`)."""
         self.identity: FileIdentity | None = None
         """The file this connection opened (None in memory): each commit checks the path
         still names it."""
@@ -832,6 +834,7 @@ class Store:
                     not unconfirmed or self._log_files_now() == self._log_files):
                 if unconfirmed:
                     self.refusing = self._refusing_before
+                    self.failing = None  # writes failed while the path was lost say nothing
                     log.warning("%s: the store file can be looked at again and is the file "
                                 "opened", self.path)
                 return
