@@ -115,6 +115,47 @@ def test_export_writes_a_sealed_backlog_file_and_keeps_the_entries_pending(make_
     qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "12", timeout=10000)
 
 
+def test_an_export_after_a_backup_was_moved_over_the_store_writes_the_kiosks_own_entries(
+        make_window, qtbot, tmp_path):
+    """Sync off, a backup put back (``mv``) under the running kiosk: the entries recorded
+    since are only in the file the kiosk still holds. The export writes that file's
+    entries, never the moved-in backup's, and says the store was replaced."""
+    import contextlib
+    import os
+    import sqlite3
+
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from kiosk.sync.backlog import BacklogReader
+    from kiosk.sync.backlog_keys import encode
+    from kiosk.sync.kiosk_keys import KioskKeys
+
+    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-for-swap",
+                                                      enabled=False))
+    centre = X25519PrivateKey.generate()
+    keys = KioskKeys(path.parent)
+    keys.remember({"centre_key": encode(centre.public_key())})
+    window = make_window(path, start=False)
+    store_path = load(path).store_path
+    record(window, 2)
+    backup = tmp_path / "backup.db"
+    with contextlib.closing(sqlite3.connect(backup)) as copy, \
+            contextlib.closing(sqlite3.connect(store_path)) as source:
+        source.backup(copy)  # last night's backup: 2 entries
+    record(window, 10)  # today's scans
+    os.replace(backup, store_path)  # the backup put back under the running kiosk
+    screen = open_sync(window, qtbot)
+    target = tmp_path / "usb" / "kiosk.backlog"
+    target.parent.mkdir()
+    screen.export_to(str(target))
+    qtbot.waitUntil(lambda: not screen.busy, timeout=15000)
+    assert "đã bị xoá hoặc thay bằng tệp khác" in screen.message.text(), screen.message.text()
+    with BacklogReader(target, centre) as reader:
+        reader.verify(keys.signing_key().public_key())
+        assert sum(len(batch) for batch in reader.batches()) == 12
+    assert window.kiosk.store.refusal().code == "store.gone"  # lent, not closed by the export
+
+
 @pytest.mark.parametrize(("language", "note", "other"), [
     ("vi", "Chú ý: trung tâm chưa xác nhận khoá ký của trạm này, nên sẽ từ chối tệp",
      "has not confirmed"),

@@ -208,11 +208,13 @@ class SyncWorker:
                  language: str = "vi", encoding: str | None = None,
                  rng: random.Random | None = None,
                  devices: Callable[[], Iterable[DeviceStatus]] = tuple,
-                 keys: KioskKeys | None = None) -> None:
-        """``store`` should be this worker's own Store (connection); it is closed by stop().
+                 keys: KioskKeys | None = None, owns_store: bool = True) -> None:
+        """``store`` should be this worker's own Store (connection); it is closed by stop(),
+        unless ``owns_store`` is false (the kiosk's own, lent for one export: it records on).
         ``devices()`` gives the device statuses reported to the centre (``Kiosk`` passes its
         supervisor's). ``keys``: the backlog key files (by default beside the store)."""
         self.store = store
+        self.owns_store = owns_store
         self.keys = keys or KioskKeys(Path(store.path).parent)
         self.token = token
         self.kiosk_id = kiosk_id
@@ -302,7 +304,8 @@ class SyncWorker:
             self.uploader.close()
         if self.client is not None:
             self.client.close()
-        self.store.close()
+        if self.owns_store:
+            self.store.close()
 
     def notify(self, result: ScanResult | None = None) -> None:
         """Pipeline listener: a recorded entry counts as pending at once, and schedules an

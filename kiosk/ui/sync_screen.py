@@ -338,14 +338,17 @@ class SyncScreen(Retranslating):
         if self.busy or not path:
             return
         self._start(self.tr("Writing %1…").replace("%1", path))
-        sync, config = self.bridge.sync, self.bridge.config
+        sync, kiosk = self.bridge.sync, self.bridge.kiosk
 
         def export() -> Any:
-            if sync is not None:
+            if sync is not None:  # its connection opened the kiosk's file (same_as)
                 return sync.export(path)
             from kiosk.sync.worker import SyncWorker
 
-            worker = SyncWorker.from_config(config)
+            # The kiosk's own connection: the file it records in. One opened at the path
+            # now would read another file moved over it since (a backup put back), not the
+            # entries recorded today, which only the kiosk's file holds.
+            worker = SyncWorker.from_config(kiosk.config, kiosk.store, owns_store=False)
             try:
                 return worker.export(path)
             finally:
