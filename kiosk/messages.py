@@ -542,6 +542,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "sync.export_failed": ("Không xuất được tệp: {error}", "Export failed: {error}"),
     "sync.export_refused_at_centre": ("Chú ý: {problem}", "Note: {problem}"),
+    "sync.export_not_marked": (
+        "Đã ghi {entries} lượt vào {path}; tệp tốt: hãy giữ tệp và mang tới trung tâm để nhập "
+        "(có thể là bản duy nhất của các lượt này). Kho dữ liệu không đánh dấu được các lượt "
+        "này là đã xuất ({why}), nên chúng vẫn chờ gửi",
+        "{entries} entries written to {path}; the file is good: keep it and carry it to the "
+        "centre to import (it may be the only copy of these entries). The store could not mark "
+        "them exported ({why}), so they stay pending",
+    ),
     "sync.export_key_unconfirmed": (
         "Chú ý: trung tâm chưa xác nhận khoá ký của trạm này, nên sẽ từ chối tệp cho tới khi "
         "trạm kết nối một lần, hoặc quản trị viên chạy `kiosk-central kiosks signing-key "

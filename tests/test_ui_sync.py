@@ -115,11 +115,12 @@ def test_export_writes_a_sealed_backlog_file_and_keeps_the_entries_pending(make_
     qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "12", timeout=10000)
 
 
-def test_an_export_after_a_backup_was_moved_over_the_store_writes_the_kiosks_own_entries(
-        make_window, qtbot, tmp_path):
-    """Sync off, a backup put back (``mv``) under the running kiosk: the entries recorded
-    since are only in the file the kiosk still holds. The export writes that file's
-    entries, never the moved-in backup's, and says the store was replaced."""
+def export_after_a_backup_was_moved_over_the_store(make_window, qtbot, tmp_path, *,
+                                                   enabled: bool, language: str = "vi"):
+    """A kiosk (its centre at 127.0.0.1:9 out of reach) records 2 scans, is backed up,
+    records 10 more, then has the backup put back (``mv``) under it: the 10 are only in the
+    file it still holds. The sync screen then exports: (what it says, entries in the file,
+    the window)."""
     import contextlib
     import os
     import sqlite3
@@ -131,11 +132,11 @@ def test_an_export_after_a_backup_was_moved_over_the_store_writes_the_kiosks_own
     from kiosk.sync.kiosk_keys import KioskKeys
 
     path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-for-swap",
-                                                      enabled=False))
+                                                      enabled=enabled))
     centre = X25519PrivateKey.generate()
     keys = KioskKeys(path.parent)
     keys.remember({"centre_key": encode(centre.public_key())})
-    window = make_window(path, start=False)
+    window = make_window(path, language=language, start=False)
     store_path = load(path).store_path
     record(window, 2)
     backup = tmp_path / "backup.db"
@@ -149,11 +150,44 @@ def test_an_export_after_a_backup_was_moved_over_the_store_writes_the_kiosks_own
     target.parent.mkdir()
     screen.export_to(str(target))
     qtbot.waitUntil(lambda: not screen.busy, timeout=15000)
-    assert "đã bị xoá hoặc thay bằng tệp khác" in screen.message.text(), screen.message.text()
     with BacklogReader(target, centre) as reader:
         reader.verify(keys.signing_key().public_key())
-        assert sum(len(batch) for batch in reader.batches()) == 12
+        return screen.message.text(), sum(len(batch) for batch in reader.batches()), window
+
+
+def test_an_export_after_a_backup_was_moved_over_the_store_writes_the_kiosks_own_entries(
+        make_window, qtbot, tmp_path):
+    """Sync off (a site with no network): the export writes the entries of the file the
+    kiosk records in, never the moved-in backup's, and says the store was replaced."""
+    said, written, window = export_after_a_backup_was_moved_over_the_store(
+        make_window, qtbot, tmp_path, enabled=False)
+    assert written == 12
+    assert said.startswith("Đã ghi 12 lượt vào"), said
+    assert "đã bị xoá hoặc thay bằng tệp khác" in said, said
     assert window.kiosk.store.refusal().code == "store.gone"  # lent, not closed by the export
+
+
+@pytest.mark.parametrize(("language", "good", "why", "other"), [
+    ("vi", "Đã ghi 12 lượt vào {target}; tệp tốt: hãy giữ tệp và mang tới trung tâm để nhập",
+     "Kho dữ liệu không đánh dấu được các lượt này là đã xuất ({store}: tệp kho dữ liệu đã bị "
+     "xoá hoặc thay bằng tệp khác trong khi trạm chạy", "Thất bại"),
+    ("en", "12 entries written to {target}; the file is good: keep it and carry it to the "
+           "centre to import", "The store could not mark them exported ({store}: the store "
+                               "file was deleted or replaced while the kiosk runs", "Failed"),
+])
+def test_an_export_the_store_cannot_mark_says_the_file_is_good_and_the_entries_stay_pending(
+        make_window, qtbot, tmp_path, language, good, why, other):
+    """Sync on, the centre out of reach, a backup put back under the kiosk: the file holds
+    all 12 entries and may be their only copy once the kiosk restarts. The store refuses
+    to mark them exported; the screen says the file is good, why they stay pending, never
+    "failed" (the operator would throw the file away)."""
+    said, written, window = export_after_a_backup_was_moved_over_the_store(
+        make_window, qtbot, tmp_path, enabled=True, language=language)
+    assert written == 12
+    assert good.format(target=tmp_path / "usb" / "kiosk.backlog") in said, said
+    assert why.format(store=window.kiosk.store.path) in said, said
+    assert other not in said
+    assert window.kiosk.sync.store.outbox_summary().pending == 12  # still to send
 
 
 @pytest.mark.parametrize(("language", "note", "other"), [

@@ -266,9 +266,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     finally:
         worker.stop()
-    print(text("sync.export_done", lang, entries=f"{summary.entries:,}", path=summary.path,
-                     size=f"{summary.bytes:,}"))
+    if summary.not_marked is not None:  # the file is good: said as such, not "failed"
+        print(summary.not_marked(lang), file=sys.stderr)
+    else:
+        print(text("sync.export_done", lang, entries=f"{summary.entries:,}",
+                   path=summary.path, size=f"{summary.bytes:,}"))
     if summary.note is not None:
         print(summary.note(lang), file=sys.stderr)
-    return 0
+    return 0  # not_marked: a script seeing "failed" might delete the only copy
 

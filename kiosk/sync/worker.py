@@ -105,7 +105,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk import messages
 from kiosk.config import Config, SyncSettings
 from kiosk.scan import ScanResult
-from kiosk.store import OutboxSummary, Store, utc_iso
+from kiosk.store import OutboxSummary, Store, StoreError, utc_iso
 from kiosk.sync import backlog, backlog_keys, heartbeat, protocol
 from kiosk.sync.client import AuthRefused, Refused, SigningKeyHeld, SyncClient, SyncError
 from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys
@@ -179,6 +179,10 @@ class ExportSummary:
     """Why the centre may refuse the file and what lets it in (the key conflict, else a
     signing key it has not confirmed): one condition, said by ``kiosk sync export`` and
     the sync screen alike."""
+    not_marked: messages.Words | None = None
+    """The file is written and checked, but the store refused to mark its entries exported
+    (replaced under the kiosk, a full disk): that the file is good to carry to the centre
+    (maybe the only copy), why, and that the entries stay pending."""
 
 
 def resolve_token(sync: SyncSettings, base: Path | None) -> str:
@@ -604,18 +608,25 @@ class SyncWorker:
                                         centre_key=centre.centre_key, kiosk_id=self.kiosk_id,
                                         checkpoint_id=self.checkpoint_id, progress=progress)
         backlog.check_written(path, written)  # what is really on the stick
-        marked = 0
-        step = 16 * 5000
-        for start in range(0, len(written_ids), step):
-            chunk = written_ids[start:start + step]
-            marked += self.store.mark_sent([str(uuid.UUID(bytes=bytes(chunk[i:i + 16])))
-                                            for i in range(0, len(chunk), 16)])
         manifest = written.manifest
-        self.store.audit("operator", "sync.export", {
-            "file": str(path), "entries": manifest.entries, "first_id": manifest.first_id,
-            "last_id": manifest.last_id, "sha256": manifest.entries_sha256,
-            "signing_key": manifest.signing_key,
-            "centre_key": backlog_keys.fingerprint(centre.centre_key)})
+        marked = 0
+        not_marked = None
+        step = 16 * 5000
+        try:
+            for start in range(0, len(written_ids), step):
+                chunk = written_ids[start:start + step]
+                marked += self.store.mark_sent([str(uuid.UUID(bytes=bytes(chunk[i:i + 16])))
+                                                for i in range(0, len(chunk), 16)])
+            self.store.audit("operator", "sync.export", {
+                "file": str(path), "entries": manifest.entries, "first_id": manifest.first_id,
+                "last_id": manifest.last_id, "sha256": manifest.entries_sha256,
+                "signing_key": manifest.signing_key,
+                "centre_key": backlog_keys.fingerprint(centre.centre_key)})
+        except StoreError as exc:  # the file is good: "failed" would have it thrown away
+            log.error("export to %s written and checked (%d entries), not marked: %s",
+                      path, manifest.entries, exc)
+            not_marked = messages.Words("sync.export_not_marked", {
+                "entries": manifest.entries, "path": path, "why": exc.words})
         self._recount()
         registered = centre.registered_signing_key == manifest.signing_key
         note = (messages.Words("sync.export_refused_at_centre", {"problem": conflict})
@@ -624,7 +635,7 @@ class SyncWorker:
                     "key": self.keys.signing_key_path, "kiosk": self.kiosk_id,
                     "public": self.keys.public_signing_key()}))
         return ExportSummary(Path(path), manifest.entries, written.size, manifest.first_id,
-                             manifest.last_id, marked, registered, conflict, note)
+                             manifest.last_id, marked, registered, conflict, note, not_marked)
 
 
 def _progress_reporter(progress: Callable[[Progress], None] | None, tally: Tally,

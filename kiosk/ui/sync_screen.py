@@ -373,14 +373,16 @@ class SyncScreen(Retranslating):
         """What was written; when the centre may refuse the file (it holds another signing
         key for this kiosk, or has not confirmed this one), ``kiosk sync export``'s note
         too (in red), in the screen's language: the operator would otherwise carry the
-        file there for nothing."""
+        file there for nothing. A file written whose entries the store could not mark
+        exported is said good, with why (in red): it may be the only copy."""
         written = (self.tr("%1 entries written to %2. They stay pending until the centre "
                            "confirms it has imported them.")
                    .replace("%1", str(summary.entries)).replace("%2", str(summary.path)))
-        if summary.note is None:
-            self._finish(written)
-            return
-        self._finish(f"{written}\n{summary.note(screen_language())}", error=True)
+        said = [written if summary.not_marked is None  # else a good file, maybe the only
+                else summary.not_marked(screen_language())]  # copy, the store refusing: red
+        if summary.note is not None:
+            said.append(summary.note(screen_language()))
+        self._finish("\n".join(said), error=len(said) > 1 or summary.not_marked is not None)
 
     # -- retry ----------------------------------------------------------------------------
     def retry_rejected(self) -> None:
