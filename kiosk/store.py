@@ -681,6 +681,9 @@ class Store:
         stands again once the path names the file again."""
         self._log_emptied = False
         """The log of a file lost from the path was emptied into it (:meth:`_empty_the_log`)."""
+        self._own_logs: dict[str, FileIdentity | None] = {}
+        """The ``-wal`` and ``-shm`` at the path once opened: this file's
+        (:meth:`_set_the_log_aside`)."""
         self._unindexed = 0
         """Entries written through this Store since the last :meth:`index_names` (kept under
         ``lock``; the upkeep thread reads it to decide when to move them)."""
@@ -724,7 +727,8 @@ class Store:
                 self.conn.execute("PRAGMA synchronous=FULL")
                 self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT_PAGES}")
                 self.conn.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
-                self.migrate()
+                self.migrate()  # the log opened by now
+                self._own_logs = self._logs_at_the_path()
                 self._index_left_names()
             if self.identity is not None:  # the log is open now, and stays so
                 self._log_files = self._log_files_now()
@@ -912,6 +916,39 @@ class Store:
         if busy:
             log.error("%s: the log of the store file gone from there not emptied (%s)",
                       self.path, "a reader is busy" if busy == 1 else busy)
+            self._set_the_log_aside()
+
+    def _logs_at_the_path(self) -> dict[str, FileIdentity | None]:
+        """Which files the ``-wal`` and ``-shm`` beside the path are (none: not known)."""
+        if self.identity is None:
+            return {}
+        try:
+            return {suffix: file_identity(Path(f"{self.path}{suffix}"))
+                    for suffix in ("-wal", "-shm")}
+        except OSError:
+            return {}
+
+    def _set_the_log_aside(self) -> None:
+        """The log of this file lost from the path could not be emptied: moved aside, with
+        its index, if they are still this file's, so that the next start does not read them
+        into the file there now. SQLite here and in the reader goes on using them (open
+        files, not names); at close it neither empties nor deletes the log of a file moved
+        from its path (SQLite's ``databaseIsUnmoved``; tests/test_store_identity.py shows
+        the file there now whole after the reader's close)."""
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        now = self._logs_at_the_path()
+        for suffix, identity in self._own_logs.items():
+            if identity is None or now.get(suffix) != identity:
+                continue  # not this file's (or none): left as it is
+            aside = Path(f"{self.path}{suffix}.of-replaced-store-{stamp}")
+            try:
+                os.replace(f"{self.path}{suffix}", aside)
+            except OSError as exc:
+                log.error("%s%s, the replaced store file's, not moved aside: %s",
+                          self.path, suffix, exc)
+                continue
+            log.error("%s%s, the replaced store file's, moved aside to %s: the file there "
+                      "now opens without it", self.path, suffix, aside)
 
     def _stop_upkeep(self) -> None:
         if self._upkeep is not None:

@@ -279,3 +279,50 @@ def test_a_reader_of_the_lost_file_holds_up_neither_scans_nor_the_stop(tmp_path)
         assert not stop.is_alive(), "the stop waited for another program's reader"
     finally:
         reader.communicate("done\n", timeout=30)
+
+
+def test_a_backup_moved_over_the_store_while_another_program_reads_it_opens_whole(tmp_path):
+    """``mv backup.db kiosk.db`` under the running kiosk while another program reads the old
+    file (an export, a backup tool, a sqlite3 shell): its log cannot be emptied, neither
+    when the move is seen nor at the stop. It was left beside the path, and the restarted
+    kiosk read the old file's newer entries into the backup ("database disk image is
+    malformed"). It is set aside under a name saying what it is: the backup opens whole,
+    takes scans, and stays whole once that reader ends."""
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    for i in range(20):
+        assert pipeline.submit(person(i)).recorded
+    with sqlite3.connect(tmp_path / "backup.db") as backup:
+        store.conn.backup(backup)
+    reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sqlite3, sys
+        db = sqlite3.connect("{path}", isolation_level=None)
+        db.execute("BEGIN")
+        db.execute("SELECT count(*) FROM entries").fetchone()
+        print("reading", flush=True)
+        sys.stdin.readline()
+        db.execute("COMMIT")
+        db.close()
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline() == "reading\n"
+        for i in range(20, 320):  # newer than the reader's view: the log cannot be emptied
+            assert pipeline.submit(person(i)).recorded
+        os.replace(tmp_path / "backup.db", path)  # mv backup.db kiosk.db
+        assert store.refusal().code == "store.gone"
+        store.close()
+        set_aside = sorted(p.name for p in tmp_path.glob("kiosk.db-*.of-replaced-store-*"))
+        assert [name.split(".of-")[0] for name in set_aside] == ["kiosk.db-shm", "kiosk.db-wal"]
+
+        restarted = Store(path)  # the reader still reads the old file
+        assert restarted.damage() is None and restarted.count_entries() == 20
+        restarted_pipeline = Pipeline(restarted, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+        for i in range(400, 405):
+            assert restarted_pipeline.submit(person(i)).recorded
+    finally:
+        reader.communicate("done\n", timeout=30)
+    assert reader.returncode == 0
+    assert restarted.damage() is None and restarted.count_entries() == 25
+    restarted.close()
+    assert checked(path) == (["ok"], 25)
