@@ -179,6 +179,45 @@ def test_scans_filed_by_their_age_and_then_imported_from_a_file_are_duplicate(
     assert sorted(central.stored_ids(kiosk_id)) == ids
 
 # -- spoiled and forged files -------------------------------------------------------------
+def test_an_export_the_store_cannot_mark_is_said_good_with_its_entries_still_pending(
+        tmp_path):
+    """A backup moved over the store while the export writes (``kiosk sync export``, the
+    sync screen): the file holds every entry, checked on the disk, and may be their only
+    copy; the store refuses to mark them exported. The export does not fail (the operator
+    would throw the file away): its summary says the file is good, why the entries could
+    not be marked, and that they stay pending — printed in place of "Exported"."""
+    import sqlite3
+
+    worker = kiosk_worker(tmp_path / "kiosk", "k-swap", "t0ken-swap")  # centre out of reach
+    centre = X25519PrivateKey.generate()
+    worker.keys.remember({"centre_key": encode(centre.public_key())})
+    db = Path(worker.store.path)
+    backup = db.with_name("backup.db")
+    with contextlib.closing(sqlite3.connect(backup)) as copy, \
+            contextlib.closing(sqlite3.connect(db)) as source:
+        source.backup(copy)
+    fill_backlog(db, 30, kiosk_id="k-swap")  # since the backup: only in this file
+    target = tmp_path / "usb" / "k-swap.backlog"
+    target.parent.mkdir()
+    try:
+        summary = worker.export(target, progress=lambda done: os.replace(backup, db)
+                                if backup.exists() else None)
+        assert (summary.entries, summary.marked_sent) == (30, 0)
+        assert summary.not_marked is not None
+        assert summary.not_marked.params["why"].code == "store.gone"
+        said = summary.not_marked("en")
+        assert said.startswith(f"30 entries written to {target}; the file is good: keep it")
+        assert f"could not mark them exported ({db}: the store file was deleted" in said
+        assert said.endswith("so they stay pending")
+        assert "vẫn chờ gửi" in summary.not_marked("vi")
+        assert worker.store.outbox_summary().pending == 30
+    finally:
+        worker.stop()
+    with BacklogReader(target, centre) as reader:
+        reader.verify(worker.keys.signing_key().public_key())
+        assert sum(len(batch) for batch in reader.batches()) == 30
+
+
 def _parts(path: Path) -> tuple[bytes, list[bytes]]:
     """The file's clear header and its sealed parts, each with its length prefix."""
     data = path.read_bytes()
