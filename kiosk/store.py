@@ -932,9 +932,9 @@ class Store:
         """The log of this file lost from the path could not be emptied: moved aside, with
         its index, if they are still this file's, so that the next start does not read them
         into the file there now. SQLite here and in the reader goes on using them (open
-        files, not names); at close it neither empties nor deletes the log of a file moved
-        from its path (SQLite's ``databaseIsUnmoved``; tests/test_store_identity.py shows
-        the file there now whole after the reader's close)."""
+        files, not names); at close, even the last connection neither empties nor deletes
+        the log of a file moved from its path (SQLite's ``databaseIsUnmoved``; seen with
+        3.40.1: the ``-wal`` at the name is left as it was), so the new names are safe."""
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         now = self._logs_at_the_path()
         for suffix, identity in self._own_logs.items():
