@@ -681,9 +681,6 @@ class Store:
         stands again once the path names the file again."""
         self._log_emptied = False
         """The log of a file lost from the path was emptied into it (:meth:`_empty_the_log`)."""
-        self._own_logs: dict[str, FileIdentity | None] = {}
-        """The ``-wal`` and ``-shm`` at the path once opened: this file's
-        (:meth:`_set_the_log_aside`)."""
         self._unindexed = 0
         """Entries written through this Store since the last :meth:`index_names` (kept under
         ``lock``; the upkeep thread reads it to decide when to move them)."""
@@ -727,8 +724,7 @@ class Store:
                 self.conn.execute("PRAGMA synchronous=FULL")
                 self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT_PAGES}")
                 self.conn.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
-                self.migrate()  # the log opened by now
-                self._own_logs = self._logs_at_the_path()
+                self.migrate()
                 self._index_left_names()
             if self.identity is not None:  # the log is open now, and stays so
                 self._log_files = self._log_files_now()
@@ -918,16 +914,6 @@ class Store:
                       self.path, "a reader is busy" if busy == 1 else busy)
             self._set_the_log_aside()
 
-    def _logs_at_the_path(self) -> dict[str, FileIdentity | None]:
-        """Which files the ``-wal`` and ``-shm`` beside the path are (none: not known)."""
-        if self.identity is None:
-            return {}
-        try:
-            return {suffix: file_identity(Path(f"{self.path}{suffix}"))
-                    for suffix in ("-wal", "-shm")}
-        except OSError:
-            return {}
-
     def _set_the_log_aside(self) -> None:
         """The log of this file lost from the path could not be emptied: moved aside, with
         its index, if they are still this file's, so that the next start does not read them
@@ -936,9 +922,13 @@ class Store:
         the log of a file moved from its path (SQLite's ``databaseIsUnmoved``; seen with
         3.40.1: the ``-wal`` at the name is left as it was), so the new names are safe."""
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        now = self._logs_at_the_path()
-        for suffix, identity in self._own_logs.items():
-            if identity is None or now.get(suffix) != identity:
+        try:
+            now = self._log_files_now()
+        except OSError:
+            return  # the path cannot be looked at: nothing there to tell apart
+        for suffix, identity, there in zip(_LOG_FILES, self._log_files, now,
+                                           strict=False):  # () when never opened
+            if identity is None or there != identity:
                 continue  # not this file's (or none): left as it is
             aside = Path(f"{self.path}{suffix}.of-replaced-store-{stamp}")
             try:
