@@ -43,6 +43,14 @@ def local_minute(moment: float, timezone: ZoneInfo) -> str:
     return dt.datetime.fromtimestamp(moment, timezone).strftime("%Y-%m-%d %H:%M")
 
 
+FIRST_SCANS = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
+"""No store of this program holds a scan really made before this moment: its first version
+was made on 2026-11-22 (UTC), a day back here. A recorded time before it is a wrong clock's
+(a flat RTC battery boots at 1970 or 2000 at every boot, not only the one that recorded) and
+tells no age. Never moved on, unlike :data:`kiosk.RELEASED`: a store keeps entries that
+older versions recorded."""
+
+
 def released_moment(timezone: ZoneInfo) -> float:
     """The release's first moment in the kiosk's zone: surely past, remembered from no clock."""
     return dt.datetime.combine(RELEASED, dt.time(), timezone).timestamp()

@@ -2019,13 +2019,14 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "kiosks.problems_only": ("Chỉ máy có vấn đề", "Only kiosks with problems"),
     "kiosks.count": ("{shown} trên {total} máy", "{shown} of {total} kiosks"),
     "kiosks.none": ("Chưa có máy nào.", "No kiosks enrolled."),
-    # entries waiting, the oldest recorded later than the kiosk's clock reads: an unknown
-    # age, not an empty outbox; the clock alert, when the centre measured one, is named
-    "kiosks.oldest_unknown": ("không rõ (đồng hồ máy chậm hơn giờ ghi của bản ghi chờ gửi)",
-                              "unknown (the kiosk's clock is behind its entries)"),
+    # entries waiting, the oldest recorded later than the kiosk's clock reads, or by a wrong
+    # clock (a flat RTC battery's 1970): an unknown age, not an empty outbox; the clock
+    # alert, when the centre measured one, is named
+    "kiosks.oldest_unknown": ("không rõ (đồng hồ máy đang hoặc đã từng sai)",
+                              "unknown (the kiosk's clock is or was wrong)"),
     "kiosks.oldest_unknown_clock_off": (
-        "không rõ (đồng hồ máy chậm hơn giờ ghi của bản ghi chờ gửi: xem “{alert}”)",
-        "unknown (the kiosk's clock is behind its entries: see “{alert}”)"),
+        "không rõ (đồng hồ máy đang hoặc đã từng sai: xem “{alert}”)",
+        "unknown (the kiosk's clock is or was wrong: see “{alert}”)"),
     # users
     "users.add": ("Thêm người dùng", "Add a user"),
     "users.added": ("Đã thêm {name}.", "{name} added."),

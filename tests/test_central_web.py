@@ -418,14 +418,14 @@ def test_a_backlog_of_unknown_age_reads_as_unknown_not_as_an_empty_outbox(
             By.TAG_NAME, "td")[7].text for kiosk in
             ("kiosk-bl2-hour", "kiosk-bl2-minute", "kiosk-bl2-empty")}
     assert oldest["vi"] == {
-        "kiosk-bl2-hour": "không rõ (đồng hồ máy chậm hơn giờ ghi của bản ghi chờ gửi: "
+        "kiosk-bl2-hour": "không rõ (đồng hồ máy đang hoặc đã từng sai: "
                           "xem “Đồng hồ máy lệch quá 2 phút”)",
-        "kiosk-bl2-minute": "không rõ (đồng hồ máy chậm hơn giờ ghi của bản ghi chờ gửi)",
+        "kiosk-bl2-minute": "không rõ (đồng hồ máy đang hoặc đã từng sai)",
         "kiosk-bl2-empty": "–"}
     assert oldest["en"] == {
-        "kiosk-bl2-hour": "unknown (the kiosk's clock is behind its entries: see “Kiosk clock "
+        "kiosk-bl2-hour": "unknown (the kiosk's clock is or was wrong: see “Kiosk clock "
                           "off by over 2 minutes”)",
-        "kiosk-bl2-minute": "unknown (the kiosk's clock is behind its entries)",
+        "kiosk-bl2-minute": "unknown (the kiosk's clock is or was wrong)",
         "kiosk-bl2-empty": "–"}
     hour = chrome.find_element(By.ID, "kiosk-kiosk-bl2-hour").text
     assert hour.count("Kiosk clock off") == 2 and "Backlog older" not in hour  # one alert
@@ -461,15 +461,15 @@ def test_the_daily_report_names_a_backlog_of_unknown_age_in_the_kiosks_pages_wor
         kiosks_page[lang] = {kiosk: chrome.find_element(By.ID, f"kiosk-{kiosk}").find_elements(
             By.TAG_NAME, "td")[7].text for kiosk in mine}
     assert listed["vi"] == {
-        "kiosk-dr-hour": ("BP-BL-002", "2", "không rõ (đồng hồ máy chậm hơn giờ ghi của bản ghi "
-                                            "chờ gửi: xem “Đồng hồ máy lệch quá 2 phút”)"),
-        "kiosk-dr-minute": ("BP-BL-002", "1", "không rõ (đồng hồ máy chậm hơn giờ ghi của bản "
-                                              "ghi chờ gửi)")}
+        "kiosk-dr-hour": ("BP-BL-002", "2", "không rõ (đồng hồ máy đang hoặc đã từng sai: "
+                                            "xem “Đồng hồ máy lệch quá 2 phút”)"),
+        "kiosk-dr-minute": ("BP-BL-002", "1", "không rõ (đồng hồ máy đang hoặc đã từng "
+                                              "sai)")}
     assert listed["en"] == {
-        "kiosk-dr-hour": ("BP-BL-002", "2", "unknown (the kiosk's clock is behind its entries: "
+        "kiosk-dr-hour": ("BP-BL-002", "2", "unknown (the kiosk's clock is or was wrong: "
                                             "see “Kiosk clock off by over 2 minutes”)"),
-        "kiosk-dr-minute": ("BP-BL-002", "1", "unknown (the kiosk's clock is behind its "
-                                              "entries)")}
+        "kiosk-dr-minute": ("BP-BL-002", "1", "unknown (the kiosk's clock is or was "
+                                              "wrong)")}
     for lang in ("vi", "en"):
         assert {k: age for k, (_, _, age) in listed[lang].items()} == {
             k: kiosks_page[lang][k] for k in ("kiosk-dr-hour", "kiosk-dr-minute")}
@@ -484,10 +484,10 @@ def test_the_daily_report_names_a_backlog_of_unknown_age_in_the_kiosks_pages_wor
         "clock_off"]  # the alert the hour's words name, and no second one
 
     sheet_words = [
-        ["kiosk-dr-hour", "BP-BL-002", "2", "không rõ (đồng hồ máy chậm hơn giờ ghi của bản ghi "
-                                            "chờ gửi: xem “Đồng hồ máy lệch quá 2 phút”)"],
-        ["kiosk-dr-minute", "BP-BL-002", "1", "không rõ (đồng hồ máy chậm hơn giờ ghi của bản "
-                                              "ghi chờ gửi)"]]
+        ["kiosk-dr-hour", "BP-BL-002", "2", "không rõ (đồng hồ máy đang hoặc đã từng sai: "
+                                            "xem “Đồng hồ máy lệch quá 2 phút”)"],
+        ["kiosk-dr-minute", "BP-BL-002", "1", "không rõ (đồng hồ máy đang hoặc đã từng "
+                                              "sai)"]]
     chrome.get(f"{centre.url}/reports?date={today}")
     downloaded = httpx.get(chrome.find_element(By.ID, "csv").get_attribute("href"),
                            cookies=cookies)

@@ -207,6 +207,32 @@ def test_a_1970_entry_of_this_boot_does_not_hide_the_backlog_an_earlier_boot_lef
     assert abs(report.oldest_pending_seconds - (now.timestamp() - two_days_ago)) < 1e-3
 
 
+def test_a_backlog_an_earlier_boot_recorded_at_1970_has_no_age(tmp_path):
+    """A flat RTC battery is flat at every boot: the kiosk recorded scans at 1970 before NTP
+    set the clock, could not send them, and rebooted. Of an earlier boot, they have no
+    monotonic age, and their wall age, 56 years, told the centre of a backlog older than
+    the kiosk. No scan this program stored was made before its first version: the age is
+    unknown, as the centre is told and shows it."""
+    store = _pending(tmp_path / "kiosk.db", *((600.0 + i, "an-earlier-boot", 30 * 10**9 + i)
+                                              for i in range(3)))
+    report = protocol.validate_health(health_report(store, now=dt.datetime.now(dt.UTC)))
+    store.close()
+    assert (report.pending, report.oldest_pending_seconds) == (3, None)
+
+
+def test_a_1970_entry_of_this_boot_before_an_earlier_boots_1970_backlog_has_no_age(tmp_path):
+    """The battery was flat at both boots: this boot's 1970 entry, aged by the monotonic
+    clock, sorts before an earlier boot's 1970 backlog, which is older than this boot by
+    an unknown time. The backlog's age is unknown, not the earlier boot's 56 years, nor the
+    minute this boot's entry has waited."""
+    store = _pending(tmp_path / "kiosk.db",
+                     (600.0, "an-earlier-boot", 30 * 10**9),  # 1970-01-01 00:10
+                     (300.0, boot_id(), time.monotonic_ns() - 60 * 10**9))  # 1970-01-01 00:05
+    report = protocol.validate_health(health_report(store, now=dt.datetime.now(dt.UTC)))
+    store.close()
+    assert (report.pending, report.oldest_pending_seconds) == (2, None)
+
+
 def test_an_entry_of_this_boot_at_a_monotonic_time_below_zero_is_aged_by_the_wall_clock(
         tmp_path):
     """No clock of this boot read a monotonic time below zero (a hand edit, a bug): aged by

@@ -35,9 +35,10 @@ def kiosk_problems(last_seen_at: str | None, clock_offset: float | None,
     heard from in :data:`SILENT_SECONDS`), ``clock_off`` (its latest batch's clock offset
     beyond the tolerance its scans are corrected from), ``old_backlog`` (its latest health
     report's oldest pending entry older than :data:`BACKLOG_MAX_SECONDS`). An unknown age
-    (null with entries pending: recorded later than the kiosk's clock reads) raises none: a
-    clock behind by more than the tolerance is ``clock_off`` already, which the dashboard
-    names beside that age rather than flagging the kiosk twice."""
+    (null with entries pending: recorded later than the kiosk's clock reads, or by a clock
+    wrong then, such as a flat RTC battery's 1970, in an earlier boot) raises none: a clock
+    behind by more than the tolerance is ``clock_off`` already, which the dashboard names
+    beside that age rather than flagging the kiosk twice."""
     problems = []
     if not_heard_since(last_seen_at, now - dt.timedelta(seconds=SILENT_SECONDS)):
         problems.append("kiosk_silent_24h")

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.clock import age_of
+from kiosk.clock import FIRST_SCANS, age_of
 from kiosk.ids import boot_id, id_prefix
 from kiosk.sync import protocol
 
@@ -77,16 +77,19 @@ def _pending_age(store: Store, oldest_pending: str | None, now: dt.datetime) -> 
 
     An entry of the running boot is aged by both clocks (:func:`backlog_age`); its row is
     read for that (one index step on the pending index). One of an earlier boot has only
-    the wall clock, and none when recorded later than ``now`` (:func:`kiosk.clock.age_of`:
-    the clock ahead then and set right since, or gone back) or at a time that does not read
-    (a hand edit): a clamped 0 would tell the centre the backlog is fresh.
+    the wall clock, and none (:func:`_wall_age`) when recorded later than ``now`` (the clock
+    ahead then and set right since, or gone back), before :data:`FIRST_SCANS` (a flat RTC
+    battery's 1970, flat at every boot: not 56 years old) or at a time that does not read (a
+    hand edit): a clamped 0 would tell the centre the backlog is fresh, a bound such as the
+    time since this boot began could as well.
 
     The first in id order is the oldest by the wall clock it was recorded at: one of the
     running boot whose wall age is set aside was misdated (a flat RTC battery's 1970 sorts
     before everything), so the first pending of an earlier boot is aged too, by its wall
-    time, and the larger age told: a backlog left 2 days ago is not a minute old. Sought
-    among ids from before this boot began (:data:`_SINCE_BOOT` back from ``now``): the
-    boot's rightly dated entries lie after them and are not walked.
+    time, and the larger age told: a backlog left 2 days ago is not a minute old; when that
+    one has no age, the backlog's age is unknown. Sought among ids from before this boot
+    began (:data:`_SINCE_BOOT` back from ``now``): the boot's rightly dated entries lie
+    after them and are not walked.
     """
     if oldest_pending is None:
         return None
@@ -100,9 +103,12 @@ def _pending_age(store: Store, oldest_pending: str | None, now: dt.datetime) -> 
     age = backlog_age(wall, elapsed / 1e9, suspended_seconds())
     if age == wall:
         return age
-    earlier = _wall_age(store.oldest_pending_of_earlier_boot(boot_id(), id_prefix(
-        now - dt.timedelta(seconds=time.clock_gettime(_SINCE_BOOT)))), now)
-    return age if earlier is None else max(age, earlier)
+    earlier = store.oldest_pending_of_earlier_boot(boot_id(), id_prefix(
+        now - dt.timedelta(seconds=time.clock_gettime(_SINCE_BOOT))))
+    if earlier is None:
+        return age
+    earlier_age = _wall_age(earlier, now)
+    return None if earlier_age is None else max(age, earlier_age)
 
 
 _SINCE_BOOT = getattr(time, "CLOCK_BOOTTIME", time.CLOCK_MONOTONIC)
@@ -110,9 +116,12 @@ _SINCE_BOOT = getattr(time, "CLOCK_BOOTTIME", time.CLOCK_MONOTONIC)
 
 
 def _wall_age(recorded_at: str | None, now: dt.datetime) -> float | None:
-    """Seconds from ``recorded_at`` to ``now`` by the wall clock (:func:`age_of`)."""
+    """Seconds from ``recorded_at`` to ``now`` by the wall clock (:func:`age_of`); None when
+    that clock tells none: later than ``now``, before :data:`FIRST_SCANS`, not a time."""
     recorded = protocol.parse_time(recorded_at) if recorded_at is not None else None
-    age = age_of(recorded, now) if recorded is not None else None  # None: a hand edit
+    if recorded is None or recorded < FIRST_SCANS:  # None: a hand edit
+        return None
+    age = age_of(recorded, now)
     return age.total_seconds() if age is not None else None
 
 
