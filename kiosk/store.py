@@ -1494,9 +1494,11 @@ class Store:
         ``boot_id``, among ids below ``before`` (that boot's start): when that boot's first
         is one its wall clock misdated (a flat RTC battery's 1970 sorts first), an earlier
         boot's backlog behind it may be the older (:func:`kiosk.sync.heartbeat.health_report`).
-        The pending index's range before the boot, past the boot's misdated entries only:
-        ~25 µs on 200,000 pending behind one of them (~0.7 ms behind 1,000), ~20 µs when
-        all are of the running boot."""
+        The pending index's range before the boot, whose rows are read for their boot: ~25 µs
+        on 200,000 pending behind one misdated entry, but ~0.2–0.7 s behind 100,000 and 3.4 s
+        behind 1,000,000 (a flat battery's day offline): no index holds ``boot_id`` in schema
+        v12 (docs/benchmarks.md, "An earlier boot's backlog behind this boot's misdated
+        entries")."""
         with self.lock:
             row = self.conn.execute(
                 "SELECT scanned_at FROM entries INDEXED BY entries_pending "
