@@ -14,6 +14,7 @@ from pathlib import Path
 from kiosk import config as config_mod
 from kiosk.app import Kiosk
 from kiosk.central.id_days import id_prefix
+from kiosk.central.kiosk_rules import kiosk_problems, unknown_backlog_age
 from kiosk.ids import boot_id
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
@@ -171,13 +172,13 @@ def test_a_backlog_recorded_at_1970_in_this_boot_is_aged_by_the_monotonic_clock(
     assert report.oldest_pending_seconds < 3600
 
 
-def _pending(path: Path, *entries: tuple[float, str, int]) -> Store:
+def _pending(path: Path, *entries: tuple[float, str, int], kiosk_id: str = "k1") -> Store:
     """A real store holding pending entries, each recorded at a wall time (its id and
     ``scanned_at``) in a boot at a monotonic time: as a kiosk whose clock was wrong left them,
     which the pipeline of a test process with a right clock cannot record."""
     store = Store(path)
     rows = []
-    for row, (wall, boot, monotonic_ns) in zip(backlog_rows(len(entries), kiosk_id="k1"),
+    for row, (wall, boot, monotonic_ns) in zip(backlog_rows(len(entries), kiosk_id=kiosk_id),
                                                entries, strict=True):
         moment = dt.datetime.fromtimestamp(wall, dt.UTC)
         row.update(id=f"{id_prefix(moment)}-7000-8000-{len(rows):012x}",
@@ -218,6 +219,30 @@ def test_a_backlog_an_earlier_boot_recorded_at_1970_has_no_age(tmp_path):
     report = protocol.validate_health(health_report(store, now=dt.datetime.now(dt.UTC)))
     store.close()
     assert (report.pending, report.oldest_pending_seconds) == (3, None)
+
+
+def test_the_centre_shows_an_earlier_boots_1970_backlog_as_of_unknown_age(
+        central, kiosk_id, tmp_path):
+    """The same backlog sent to the centre with a batch: the centre keeps a null age for the
+    kiosk, shows it as unknown on the dashboard and in the daily report, and raises no old
+    backlog alert for it, instead of one for a 56-year-old backlog."""
+    config = config_mod.load(write_config(
+        tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+        token=central.enrol(kiosk_id), batch_size=100))
+    _pending(config.store_path, *((600.0 + i, "an-earlier-boot", 30 * 10**9 + i)
+                                  for i in range(3)), kiosk_id=kiosk_id).close()
+    worker = SyncWorker.from_config(config)
+    try:
+        assert worker.push_now().error is None
+    finally:
+        worker.stop()
+    ((pending, age, last_seen_at),) = central._query(
+        "SELECT h.pending, h.oldest_pending_seconds, k.last_seen_at FROM kiosk_health h "
+        "JOIN kiosks k ON k.id = h.kiosk_id WHERE h.kiosk_id = ?", (kiosk_id,))
+    assert (pending, age) == (3, None)
+    problems = kiosk_problems(last_seen_at, None, age, dt.datetime.now(dt.UTC))
+    assert "old_backlog" not in problems
+    assert unknown_backlog_age(pending, age, problems) == "unknown"
 
 
 def test_a_1970_entry_of_this_boot_before_an_earlier_boots_1970_backlog_has_no_age(tmp_path):
