@@ -714,7 +714,7 @@ class Store:
                 raise StoreError("store.replaced", path=path) if self.identity else \
                     StoreError("store.missing", path=path)
         if not read_only:
-            self._upkeep = Upkeep(self.path, self.identity, self._chore)
+            self._upkeep = Upkeep(self.path, self.identity, self._chore, self.refusal)
         try:
             self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             if read_only:

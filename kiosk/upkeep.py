@@ -9,7 +9,8 @@ reads), every ``CHECKPOINT_EVERY`` write transactions or once writes pause. The 
 automatic checkpoint stays as the bound (``WAL_LIMIT_PAGES``): if this thread falls behind
 (a slow disk, a long reader), the log still cannot grow past it, and the writer's checkpoint
 then finds most pages already copied. Before each checkpoint the thread runs the store's
-chore, told whether writes have paused.
+chore, told whether writes have paused. A store that refuses every write (its file deleted
+or replaced under the kiosk, damage found) refuses both: said in one line, once.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
+
+from kiosk.messages import WordedError, Words, both
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +117,15 @@ class Upkeep:
     ``_changed``; the thread alone uses its connection."""
 
     def __init__(self, path: Path, identity: FileIdentity | None,
-                 chore: Callable[[bool], None]) -> None:
+                 chore: Callable[[bool], None], refusal: Callable[[], Words | None]) -> None:
         self._path = path
         self._identity = identity
         self._chore = chore
+        self._refusal = refusal
+        """Why the store refuses every write now, None while it takes them
+        (:meth:`kiosk.store.Store.refusal`)."""
+        self._refusal_said: Words | None = None
+        """The refusal the thread last logged, until a cycle's jobs succeed: not again."""
         self._changed = threading.Condition()
         self._pending = 0
         """Write transactions since the thread's last checkpoint began."""
@@ -171,15 +179,37 @@ class Upkeep:
                     if self._closing:
                         return
                     self._pending = 0
+                failed = False
                 try:  # a chore that failed is tried again after the next write
                     self._chore(quiet)
-                except Exception:
-                    log.exception("store upkeep of %s failed", self._path)
+                except Exception as exc:
+                    failed = True
+                    if not (isinstance(exc, WordedError) and self._refused(exc.words)):
+                        log.exception("store upkeep of %s failed", self._path)
                 try:
                     checkpointer = checkpointer or Checkpointer(self._path, self._identity)
                     checkpointer.run()
                 except sqlite3.Error as exc:  # the writer's own checkpoint remains the bound
-                    log.warning("background checkpoint of %s failed: %s", self._path, exc)
+                    failed = True
+                    if not self._refused():
+                        log.warning("background checkpoint of %s failed: %s", self._path, exc)
+                if not failed:
+                    self._refusal_said = None
         finally:
             if checkpointer is not None:
                 checkpointer.close()
+
+    def _refused(self, words: Words | None = None) -> bool:
+        """Whether a job failed because the store refuses every write: ``words``, the
+        chore's refusal, must be the store's own; None: the checkpoint's connection, which
+        refuses a file lost from the path in SQLite's words (:class:`Checkpointer`). Logged in
+        one line, without a trace (nothing went wrong here), once while the refusal stands:
+        not at each cycle of writes committed before it was seen."""
+        why = self._refusal()
+        if why is None or words not in (None, why):
+            return False
+        if why != self._refusal_said:
+            self._refusal_said = why
+            log.warning("store upkeep of %s not done, the store refuses writes (%s)",
+                        self._path, both(why.code, **why.params))
+        return True

@@ -5,6 +5,7 @@ full-text index in the background, and a crash before they do loses nothing."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import struct
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 
 from kiosk import store as store_module
 from kiosk import upkeep
+from kiosk.messages import Words, both
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store, StoreError, unindexed_names
@@ -321,3 +323,63 @@ def test_a_purge_of_a_store_moved_away_keeps_the_log_bound(tmp_path):
         assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (
             upkeep.WAL_LIMIT_PAGES,)
     store.close()
+
+
+def lose_the_file(path: Path, how: str) -> None:
+    """``rm kiosk.db*``, or ``mv backup.db kiosk.db`` (a copy of it, made now)."""
+    if how == "deleted":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink()
+    else:
+        backup = path.with_name("backup.db")
+        with sqlite3.connect(backup) as db, sqlite3.connect(path) as source:
+            source.backup(db)
+        backup.replace(path)
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_upkeep_refused_by_a_store_whose_file_is_lost_says_so_once_without_a_trace(
+        tmp_path, caplog, how):
+    """The store file deleted, or a backup moved over it, after scans the upkeep has still to
+    do: each of its cycles is refused, the store refusing every write. Nothing failed in the
+    upkeep: one warning naming the refusal, not a trace per cycle. Two cycles here: the
+    first takes the first scan and waits for the store's lock, held here meanwhile; the
+    second takes the scan written then."""
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    with store.lock:  # the upkeep's move of the names waits for it
+        scan(pipeline, 0)
+        wait_for(lambda: store._upkeep._pending == 0)  # taken by the first cycle
+        scan(pipeline, 1)  # for the second
+        lose_the_file(path, how)
+    wait_for(lambda: store._upkeep._pending == 0)  # the second cycle runs: close waits
+    store.close()
+
+    assert store.refusal() == Words("store.gone", {"path": path})
+
+    said = [r for r in caplog.records if r.name == "kiosk.upkeep"]
+    assert [(r.levelno, r.getMessage(), r.exc_info) for r in said] == [
+        (logging.WARNING, f"store upkeep of {path} not done, the store refuses writes "
+                          f"({both('store.gone', path=path)})", None)]
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_upkeep_that_fails_while_the_store_takes_writes_logs_its_trace(tmp_path, caplog):
+    """Any other failure of the upkeep (here the index mark cannot be written: a full disk)
+    is logged with its trace, for a technician to find."""
+    store = Store(tmp_path / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    with store.lock:
+        for event in ("INSERT", "UPDATE"):
+            store.conn.execute(f"CREATE TRIGGER no_{event} BEFORE {event} ON meta "
+                               "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        scan(pipeline, 0)
+    wait_for(lambda: any(r.name == "kiosk.upkeep" for r in caplog.records))
+    store.close()
+
+    failed = next(r for r in caplog.records if r.name == "kiosk.upkeep")
+    assert failed.levelno == logging.ERROR
+    assert failed.getMessage() == f"store upkeep of {store.path} failed"
+    assert failed.exc_info and "disk full" in str(failed.exc_info[1])
+    assert store.refusal() is None
