@@ -513,7 +513,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{count} lượt cũ hơn mốc lưu giữ ({cutoff}): không lưu, không tính",
         "{count} entries older than the retention cut ({cutoff}): not stored, not counted"),
     "sync.past_retention_title": ("Quá mốc lưu giữ", "Past retention"),
-    "sync.past_retention_saved": (  # kiosk sync status, the sync screen: what stays untold
+    "sync.past_retention_saved": (  # kiosk sync status, the sync screen: what stays untold;
+        # {at} saved as UTC text, shown as the times beside it (status.past_retention_text)
         "{count} lượt đã gửi cũ hơn mốc lưu giữ của trung tâm ({cutoff}), trung tâm không lưu; "
         "lần gần nhất lúc {at}",
         "{count} entries sent older than the centre's retention cut ({cutoff}), not stored "

@@ -6,6 +6,7 @@ is a day. A real centre on 127.0.0.1 (or a spoofing one), real store files."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import subprocess
@@ -20,6 +21,7 @@ import pytest
 
 from kiosk import config as config_mod
 from kiosk.central.backends import open_storage
+from kiosk.sync import protocol
 from kiosk.sync.client import SyncClient
 from kiosk.sync.worker import SyncWorker
 from kiosk.timestamps import parse_utc
@@ -249,3 +251,101 @@ def test_a_cut_that_is_a_day_is_kept_and_a_null_one_is_a_plain_duplicate():
     with centre_answering(None) as client:  # the member as absent: nothing said
         answer = client.post_batch(b"{}", "identity", IDS)
     assert (answer.duplicate, answer.past_retention, answer.retention_cut) == (2, 0, None)
+
+
+def test_a_cut_later_than_the_kiosks_tomorrow_is_no_cut_yet_and_the_entry_still_past_it():
+    """A cut is a day the centre's purge has passed: one after the kiosk's tomorrow (UTC; a
+    day allowed for a centre's clock a little ahead) is a broken or spoofing centre's, not
+    said, as a cut that is no day; the entry still counts past retention."""
+    today = dt.datetime.now(dt.UTC).date()
+    with centre_answering((today + dt.timedelta(days=1)).isoformat()) as client:
+        assert client.post_batch(b"{}", "identity", IDS).retention_cut == \
+            (today + dt.timedelta(days=1)).isoformat()
+    for cut in ((today + dt.timedelta(days=2)).isoformat(), "9999-12-31", "9999-W52-5"):
+        with centre_answering(cut) as client:
+            answer = client.post_batch(b"{}", "identity", IDS)
+        assert (answer.duplicate, answer.past_retention, answer.retention_cut) == (1, 1, None)
+
+
+class _CentrePastRetention(JsonAnswering):
+    """A "centre" on 127.0.0.1 answering every entry of a batch ``duplicate`` past the
+    retention cut ``cut`` (a class attribute, changed between pushes)."""
+
+    cut = "9999-12-31"
+
+    def do_GET(self) -> None:
+        self._answer({"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
+                      "time": protocol.format_time(dt.datetime.now(dt.UTC)), "features": []})
+
+    def do_POST(self) -> None:
+        batch = protocol.decode_body(self.rfile.read(int(self.headers["Content-Length"])),
+                                     self.headers.get("Content-Encoding"))
+        self._answer({"batch_id": batch["batch_id"], "clock_offset_seconds": 0,
+                      "received_at": protocol.format_time(dt.datetime.now(dt.UTC)),
+                      "results": [{"id": e["id"], "status": "duplicate",
+                                   "past_retention": self.cut} for e in batch["entries"]]})
+
+
+def test_a_centre_saying_a_cut_in_the_future_once_leaves_no_saved_cut_standing(tmp_path):
+    """A misconfigured (or spoofed) centre once answers 5 entries past a cut of 9999-12-31:
+    the kiosk's saved fact counts them but keeps no cut; a later answer's true cut is the
+    one ``kiosk sync status`` says, not a day no purge has passed, pinned for good."""
+    folder = tmp_path / "kiosk"
+    folder.mkdir()
+    handler = type("Handler", (_CentrePastRetention,), {})
+    true_cut = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=14)).isoformat()
+    with serving(handler) as url:
+        path = write_config(folder / "config.toml", kiosk_id="k-cut", server_url=url,
+                            token="t")
+
+        def pushed(count: int, cut: str) -> dict[str, object]:
+            """``count`` month-old entries pushed, answered past ``cut``: the saved fact as
+            ``kiosk sync status --json`` reads it."""
+            handler.cut = cut
+            fill_backlog(folder / "kiosk.db", count, kiosk_id="k-cut",
+                         start=time.time() - MONTH_AGO)
+            worker = SyncWorker.from_config(config_mod.load(path))
+            try:
+                assert worker.push_now().past_retention == count
+            finally:
+                worker.stop()
+            return json.loads(sync_status(path, "--json"))["past_retention_params"]
+
+        assert pushed(5, "9999-12-31") | {"at": ""} == {"count": 5, "cutoff": "", "at": ""}
+        assert pushed(3, true_cut) | {"at": ""} == {"count": 8, "cutoff": true_cut, "at": ""}
+    assert f"8 entries sent older than the centre's retention cut ({true_cut})" in \
+        sync_status(path)
+
+
+@pytest.mark.parametrize(("language", "success", "title", "last"), [
+    ("en", "Last success", "Past retention", "the last at"),
+    ("vi", "Gửi thành công lần cuối", "Quá mốc lưu giữ", "lần gần nhất lúc")])
+def test_kiosk_sync_status_gives_the_last_answers_time_as_the_times_beside_it(
+        tmp_path, language, success, title, last):
+    """The saved fact keeps its time as sortable UTC text to the microsecond (each addition
+    compares it); ``kiosk sync status`` gives it as it gives the last success: in the
+    kiosk's zone, with its age. Its JSON keeps the time as saved."""
+    from kiosk.messages import Words
+    from kiosk.store import Store
+    from kiosk.sync.status import MetaKey
+    from kiosk.timestamps import utc_iso
+
+    at = utc_iso(time.time() - 3 * 86400 - 1800)  # "3 d 0 h ago", far from the next hour
+    path = write_config(tmp_path / "config.toml", kiosk_id="k-at", language=language,
+                        server_url="http://127.0.0.1:9", token="t")
+    store = Store(tmp_path / "kiosk.db")
+    try:
+        store.set_meta({MetaKey.LAST_SUCCESS: at, MetaKey.PAST_RETENTION: Words(
+            "sync.past_retention_saved", {"count": 5, "cutoff": "2026-11-18", "at": at}
+        ).saved()})
+    finally:
+        store.close()
+    lines = sync_status(path).splitlines()
+    shown = next(line for line in lines if line.startswith(success)).removeprefix(
+        success).strip()  # "2026-11-29 12:14:06 (3 d 0 h ago)": the kiosk's zone, its age
+    local = parse_utc(at).astimezone(config_mod.load(path).timezone)
+    assert shown.startswith(f"{local:%Y-%m-%d %H:%M:%S} (3 d 0 h")
+    assert next(line for line in lines if line.startswith(title)).endswith(
+        f"(2026-11-18), {'not stored there' if language == 'en' else 'trung tâm không lưu'}; "
+        f"{last} {shown}")
+    assert json.loads(sync_status(path, "--json"))["past_retention_params"]["at"] == at

@@ -554,6 +554,37 @@ def test_entries_past_the_centres_retention_are_not_called_already_there(
         centre.stop()
 
 
+@pytest.mark.parametrize(("language", "fact"), [
+    ("vi", "Quá mốc lưu giữ của trung tâm: 5 lượt đã gửi cũ hơn mốc lưu giữ của trung tâm "
+           "(2026-11-18), trung tâm không lưu; lần gần nhất lúc {at}"),
+    ("en", "Past the centre's retention: 5 entries sent older than the centre's retention "
+           "cut (2026-11-18), not stored there; the last at {at}")])
+def test_the_last_entry_past_the_centres_retention_is_timed_as_the_screens_other_times(
+        make_window, qtbot, tmp_path, language, fact):
+    """The saved fact keeps the time of the last such answer as sortable UTC text to the
+    microsecond; the screen gives it as it gives the last success: the kiosk's zone, to the
+    minute (and the day, when not today)."""
+    import time
+
+    from kiosk.messages import Words
+    from kiosk.sync.status import MetaKey
+    from kiosk.timestamps import utc_iso
+
+    at = time.time() - 3 * 86400
+    store = Store(tmp_path / "kiosk.db")
+    try:
+        store.set_meta({MetaKey.PAST_RETENTION: Words("sync.past_retention_saved", {
+            "count": 5, "cutoff": "2026-11-18", "at": utc_iso(at)}).saved()})
+    finally:
+        store.close()
+    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken",
+                                                      enabled=False))
+    window = make_window(path, start=False, language=language)
+    screen = open_sync(window, qtbot)
+    shown = fact.format(at=local_time(at, window.kiosk.config.timezone))  # "29/11 12:14"
+    qtbot.waitUntil(lambda: shown in screen.facts.text().splitlines(), timeout=10000)
+
+
 def test_a_cut_the_centre_did_not_say_as_a_day_is_worded_without_one(make_window, qtbot,
                                                                      tmp_path):
     """The client keeps a cut only when it is a day (a spoofed centre's markup or huge string

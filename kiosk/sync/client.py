@@ -109,22 +109,27 @@ class BatchAnswer:
     """Answered ``duplicate`` yet not held: filed before ``retention_cut``, the centre's
     latest purge's cutoff (:data:`protocol.PAST_RETENTION`): not stored, not counted."""
     retention_cut: str | None
-    """The latest cut answered (``YYYY-MM-DD``); None when every one was unreadable
+    """The latest cut answered (``YYYY-MM-DD``); None when none was a day a cut can be
     (:func:`retention_cut`)."""
     clock_offset_seconds: float | None
 
 
-def retention_cut(value: object) -> str | None:
+def retention_cut(value: object, today: dt.date) -> str | None:
     """A ``past_retention`` member as shown to people: a UTC day of exactly ten characters
-    (``YYYY-MM-DD``), else None (a cut not known). The entry still counts as past retention:
-    the centre said it does not hold it, and calling it "already at the centre" would hide
-    that; but whatever else the member holds (markup, a huge string) is shown nowhere."""
+    (``YYYY-MM-DD``) no later than the day after ``today`` (the kiosk's UTC day), else None
+    (a cut not known). The entry still counts as past retention: the centre said it does not
+    hold it, and calling it "already at the centre" would hide that; but whatever else the
+    member holds (markup, a huge string) is shown nowhere. A cut is a day the centre's purge
+    has passed, so a later one (9999-12-31) is a broken or spoofing centre's: kept, it would
+    stay the saved latest cut for good (:func:`kiosk.sync.status.past_retention_added`). The
+    day after allows for a centre's clock a little ahead."""
     if not isinstance(value, str) or len(value) != 10:
         return None
     try:
-        return dt.date.fromisoformat(value).isoformat()
+        day = dt.date.fromisoformat(value)
     except ValueError:
         return None
+    return day.isoformat() if (day - today).days <= 1 else None
 
 
 class SyncClient:
@@ -155,7 +160,8 @@ class SyncClient:
         except (ValueError, protocol.ProtocolError) as exc:  # JSONDecodeError is a ValueError
             raise Unreachable("sync.unusable_answer", detail=exc) from None
         statuses = Counter(r["status"] for r in answer["results"])
-        cuts = [retention_cut(r[protocol.PAST_RETENTION]) for r in answer["results"]
+        today = dt.datetime.now(dt.UTC).date()
+        cuts = [retention_cut(r[protocol.PAST_RETENTION], today) for r in answer["results"]
                 if r["status"] == protocol.DUPLICATE
                 and r.get(protocol.PAST_RETENTION) is not None]
         offset = answer.get("clock_offset_seconds")

@@ -76,7 +76,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     from kiosk.clock import age_of, age_words, clock_wrong_now
     from kiosk.sync.kiosk_keys import KioskKeys
-    from kiosk.sync.status import META_PREFIX, MetaKey, saved_number, saved_time
+    from kiosk.sync.status import (
+        META_PREFIX,
+        MetaKey,
+        past_retention_text,
+        saved_number,
+        saved_time,
+    )
     from kiosk.timestamps import parse_utc, utc_iso
 
     config = load_config(args.config)
@@ -153,7 +159,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(line(text("sync.last_error", lang),
                    f"{when(report['last_error_at'])}: {report['last_error']}"))
     if report["past_retention"]:  # marked done, the centre holding none: said nowhere else
-        print(line(text("sync.past_retention_title", lang), report["past_retention"]))
+        print(line(text("sync.past_retention_title", lang),
+                   past_retention_text(meta[MetaKey.PAST_RETENTION], lang, when)))
     if report["clock_offset_seconds"] is not None:
         print(line(text("sync.clock", lang), f"{report['clock_offset_seconds']:+.1f} s"))
     if wrong is not None:

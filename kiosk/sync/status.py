@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from kiosk.clock import age_of
 from kiosk.listeners import Listeners
-from kiosk.messages import Words, saved_words
+from kiosk.messages import Words, saved_text, saved_words
 from kiosk.store import OutboxSummary, Store, StoreError
 from kiosk.timestamps import parse_utc, utc_iso
 
@@ -307,6 +307,19 @@ def past_retention_added(count: int, cut: str | None,
     def added(saved: str | None) -> str:
         return _more_past(saved_words(saved) if saved else None, count, cut, at).saved()
     return added
+
+
+def past_retention_text(saved: str, language: str, shown: Callable[[str], str]) -> str:
+    """The saved ``sync.past_retention`` worded in ``language`` for people, its time of the
+    last answer (kept as sortable UTC text to the microsecond, :func:`past_retention_added`)
+    as ``shown`` words a saved time where it is shown: in the kiosk's zone, as the times
+    beside it (``kiosk sync status``'s, the sync screen's). Text saved as such, or a time no
+    one can read (a hand edit), is worded as saved."""
+    words = saved_words(saved)
+    at = _past_at(words)
+    if words is None or not at:
+        return saved_text(saved, language)
+    return Words(words.code, {**words.params, "at": shown(at)})(language)
 
 
 def _more_past(words: Words | None, count: int, cut: str | None, at: float) -> Words:

@@ -59,7 +59,7 @@ class SyncView:
     past_retention: str = ""
     """Saved Words (``sync.past_retention_saved``), read from the store whoever saved it (the
     background sync, a push, ``kiosk sync push``): entries marked done, the centre holding
-    none of them."""
+    none of them. Worded by :func:`kiosk.sync.status.past_retention_text`."""
     store_refusing: Words | None = None
     """Why the kiosk's store records no scan (:meth:`kiosk.store.Store.not_recording`:
     damaged, deleted or replaced, or its disk failed the last write: full, read-only): the

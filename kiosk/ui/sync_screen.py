@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from kiosk.clock import age_of, age_words
 from kiosk.messages import WordedError, saved_text
 from kiosk.scan import mask_document
+from kiosk.sync.status import past_retention_text
 from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import KioskBridge, SyncView
 from kiosk.ui.i18n import screen_language
@@ -207,7 +208,8 @@ class SyncScreen(Retranslating):
         ]
         if view.past_retention:
             lines.append(self.tr("Past the centre's retention: %1").replace(
-                "%1", saved_text(view.past_retention, screen_language())))
+                "%1", past_retention_text(view.past_retention, screen_language(),
+                                          lambda at: local_time(at, timezone))))
         if view.alert:
             lines.insert(0, self.tr("ALERT: %1").replace("%1", view.alert(screen_language())))
         self.facts.setText("\n".join(lines))
