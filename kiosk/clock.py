@@ -69,21 +69,35 @@ def clock_wrong_now(timezone: ZoneInfo, now: float | None = None) -> WrongClock 
     return wrong_clock(time.time() if now is None else now, released_moment(timezone))
 
 
+def clock_wrong_then(recorded: dt.datetime) -> bool:
+    """Whether ``recorded`` (aware) is before :data:`FIRST_SCANS`: the kiosk's clock was wrong
+    when it recorded it (a flat RTC battery's 1970), so it tells no age."""
+    return recorded < FIRST_SCANS
+
+
 def age_of(recorded: dt.datetime, now: dt.datetime | None = None) -> dt.timedelta | None:
     """How long ago ``recorded`` (aware) was, at ``now`` (else the time the clock reads now);
-    None when it is later than that. The kiosk cannot tell a clock that ran ahead when it was
-    recorded from one gone back since (a flat RTC battery at 1970, NTP stepping it back), so
-    such a time has no age: it is shown as recorded, *later than the kiosk's clock reads now*
-    (``sync.later_than_clock``), never as a negative age or a clamped "0 min"."""
+    None when that is unknown: ``recorded`` is later than ``now``, or the clock was wrong
+    when it recorded it (:func:`clock_wrong_then`: a backlog recorded at 1970 is not 56 years
+    old). The kiosk cannot tell a clock that ran ahead when it was recorded from one gone
+    back since (a flat RTC battery at 1970, NTP stepping it back), so such a time has no
+    age: it is shown as recorded (:func:`age_words`), never as a negative age or a clamped
+    "0 min"."""
+    if clock_wrong_then(recorded):
+        return None
     age = (dt.datetime.now(dt.UTC) if now is None else now) - recorded
     return age if age >= dt.timedelta() else None
 
 
-def age_words(age: dt.timedelta | None, duration: Callable[[dt.timedelta], object]) -> Words:
-    """A recorded time's age (:func:`age_of`) as every front end words it: "{duration} ago"
+def age_words(recorded: dt.datetime, duration: Callable[[dt.timedelta], object],
+              now: dt.datetime | None = None) -> Words:
+    """``recorded``'s age (:func:`age_of`) as every front end words it: "{duration} ago"
     (``sync.ago``), the duration as ``duration`` words it for its place (a command's
-    "3:28:21", the doctor's "5.0 h", a screen's "5 h 07"), or, with no age, *later than the
-    kiosk's clock reads now* (``sync.later_than_clock``), the one phrase for it."""
-    if age is None:
-        return Words("sync.later_than_clock")
-    return Words("sync.ago", {"ago": duration(age)})
+    "3:28:21", the doctor's "5.0 h", a screen's "5 h 07"), or, with no age, why: the clock
+    was wrong when it recorded (``sync.clock_wrong_then``), else *later than the kiosk's
+    clock reads now* (``sync.later_than_clock``)."""
+    age = age_of(recorded, now)
+    if age is not None:
+        return Words("sync.ago", {"ago": duration(age)})
+    return Words("sync.clock_wrong_then" if clock_wrong_then(recorded) else
+                 "sync.later_than_clock")

@@ -113,10 +113,11 @@ def store_checks(path: Path) -> list[Check]:
     if oldest is None:
         checks.append(_check("pending", True, "doctor.nothing_pending"))
     else:
-        age = age_of(dt.datetime.fromisoformat(oldest))
+        recorded = dt.datetime.fromisoformat(oldest)
+        age = age_of(recorded)
         checks.append(_check("pending", age is None or age < PENDING_TOO_OLD,
                              "doctor.oldest_pending", oldest=oldest,
-                             age=age_words(age, _hours)))
+                             age=age_words(recorded, _hours)))
     return checks
 
 
@@ -151,9 +152,9 @@ def device_checks(config: Any) -> list[Check]:
         if last is None:
             heard = Words("doctor.heard_nothing", {"days": DEVICE_QUIET.days})
         else:
-            age = age_of(dt.datetime.fromisoformat(last[0]))
             sent = {"what": last[1], "when": _local(last[0], config.timezone)}
-            heard = Words("doctor.heard", {**sent, "age": age_words(age, _ago)})
+            heard = Words("doctor.heard", {**sent, "age": age_words(
+                dt.datetime.fromisoformat(last[0]), _ago)})
         state = Words("doctor.ready") if problem is None else problem
         checks.append(_check(f"device:{device.id}", problem is None,
                              "doctor.device" if path is None else "doctor.device_node",

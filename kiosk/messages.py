@@ -497,6 +497,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.ago": ("{ago} trước", "{ago} ago"),
     "sync.later_than_clock": ("muộn hơn giờ đồng hồ trạm đang chỉ",
                               "later than the kiosk's clock reads now"),
+    "sync.clock_wrong_then": ("không rõ đã bao lâu: đồng hồ trạm chỉ sai lúc ghi",
+                              "age unknown: the kiosk's clock was wrong when it recorded this"),
     "sync.never": ("chưa bao giờ", "never"),
     "sync.none": ("không có", "none"),
     "sync.sync_disabled": (

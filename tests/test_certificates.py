@@ -111,11 +111,11 @@ class TestVerdicts:
 
     def test_a_trust_list_older_than_allowed_is_said_so(self, issuer):
         old = trust_list_of(issuer.der,
-                            imported_at=dt.datetime.fromtimestamp(NOW - 40 * DAY, dt.UTC))
+                            imported_at=dt.datetime.fromtimestamp(NOW - 9 * DAY, dt.UTC))
         code = issuer.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY)
-        stale = verdict(code, old, max_age=dt.timedelta(days=30))
-        assert stale.status == verdicts.TRUST_LIST_STALE and "40 days" in stale.detail
-        assert verdict(code, old, max_age=dt.timedelta(days=60)).status == verdicts.VALID
+        stale = verdict(code, old, max_age=dt.timedelta(days=7))
+        assert stale.status == verdicts.TRUST_LIST_STALE and "9 days" in stale.detail
+        assert verdict(code, old, max_age=dt.timedelta(days=14)).status == verdicts.VALID
 
     def test_without_a_trust_list_nothing_is_called_valid(self, issuer):
         code = issuer.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY)

@@ -265,6 +265,25 @@ def test_at_1970_the_pending_entry_and_a_device_give_their_time_without_an_age(
         assert check["vi"].endswith(" (muộn hơn giờ đồng hồ trạm đang chỉ)"), check["vi"]
 
 
+def test_a_backlog_recorded_at_1970_has_no_age_and_does_not_fail(tmp_path) -> None:
+    """A flat RTC battery: scans recorded at 1970 wait to be sent, the clock right since
+    (NTP). The pending check failed on a backlog "498941.5 h ago"; no scan this program
+    stored was made before its first version, so its age is unknown, and it says why."""
+    from tests.sync_support import fill_backlog
+
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-1970",
+                          server_url="http://127.0.0.1:9", token="")
+    fill_backlog(tmp_path / "kiosk.db", 3, kiosk_id="k-1970", start=600.0)  # 1970-01-01 00:10
+
+    _, found = checks(config)
+
+    pending = found["pending"]
+    assert pending["ok"], pending
+    assert pending["en"] == ("Oldest entry waiting for the centre: 1970-01-01T00:10:00.000000Z "
+                             "(age unknown: the kiosk's clock was wrong when it recorded this)")
+    assert pending["vi"].endswith(" (không rõ đã bao lâu: đồng hồ trạm chỉ sai lúc ghi)")
+
+
 def test_a_clock_set_right_behind_the_newest_entry_passes(tmp_path, libfaketime):
     """No false alarm: the scan was recorded while the clock ran an hour ahead, and the clock
     was then set right (here: the doctor runs an hour behind it). The kiosk cannot tell

@@ -397,16 +397,22 @@ def test_an_exception_a_person_reads_carries_a_catalogue_code() -> None:
 
 def test_a_time_later_than_the_clock_is_worded_by_one_entry_wherever_it_is_shown() -> None:
     """``kiosk sync status``, ``kiosk doctor`` (twice), ``kiosk certificates status`` and the
-    sync screen each say a recorded time has no age; the sentence is one catalogue entry,
-    reached through :func:`kiosk.clock.age_words`, so a rewording reaches them all."""
+    sync screen each say a recorded time has no age, and why (later than the clock, or
+    recorded by a clock that was wrong then); each sentence is one catalogue entry, reached
+    through :func:`kiosk.clock.age_words`, so a rewording reaches them all."""
     import datetime as dt
 
-    from kiosk.clock import age_of, age_words
+    from kiosk.clock import age_words
 
     english = "later than the kiosk's clock reads now"
     assert [code for code, (_, en) in CATALOGUE.items() if english in en] == [
         "sync.later_than_clock"]
     now = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
     minutes = lambda age: f"{age.total_seconds() / 60:.0f} min"  # noqa: E731
-    assert age_words(age_of(now + dt.timedelta(hours=3), now), minutes)("en") == english
-    assert age_words(age_of(now - dt.timedelta(minutes=7), now), minutes)("vi") == "7 min trước"
+    assert age_words(now + dt.timedelta(hours=3), minutes, now)("en") == english
+    assert age_words(now - dt.timedelta(minutes=7), minutes, now)("vi") == "7 min trước"
+    wrong_then = "age unknown: the kiosk's clock was wrong when it recorded this"
+    assert [code for code, (_, en) in CATALOGUE.items() if wrong_then in en] == [
+        "sync.clock_wrong_then"]
+    at_1970 = dt.datetime(1970, 1, 1, 0, 10, tzinfo=dt.UTC)
+    assert age_words(at_1970, minutes, now)("en") == wrong_then

@@ -212,7 +212,7 @@ def test_status_reads_damaged_saved_times_as_the_sync_worker_does(tmp_path,
     damaged_meta(tmp_path / "kiosk.db", "sync.last_error", "'centre unreachable'")
     for key in ("sync.last_success", "sync.last_error_at"):
         damaged_meta(tmp_path / "kiosk.db", key, "'not a date'")
-    naive = "'2026-01-01T00:00:00'"  # 07:00 in Asia/Ho_Chi_Minh, the kiosk's zone
+    naive = "'2026-12-01T00:00:00'"  # 07:00 in Asia/Ho_Chi_Minh, the kiosk's zone
 
     for damaged, hand_edited in (("sync.last_success", "sync.last_error_at"),
                                  ("sync.last_error_at", "sync.last_success")):
@@ -222,7 +222,7 @@ def test_status_reads_damaged_saved_times_as_the_sync_worker_does(tmp_path,
         db.close()
         proc = sync(config, "status", "--offline")
         lines = {line[:25].strip(): line[25:] for line in proc.stdout.splitlines()}
-        as_utc = "2026-01-01 07:00:00 ("
+        as_utc = "2026-12-01 07:00:00 ("
         if damaged == "sync.last_success":
             assert lines["Last success"] == "never"
             assert lines["Last error"].startswith(as_utc)
@@ -235,7 +235,7 @@ def test_status_reads_damaged_saved_times_as_the_sync_worker_does(tmp_path,
                 "'not a date'), taken as absent") in proc.stderr
         report = json.loads(sync(config, "status", "--offline", "--json").stdout)
         assert report[damaged.removeprefix("sync.")] is None
-        assert report[hand_edited.removeprefix("sync.")] == "2026-01-01T00:00:00.000000Z"
+        assert report[hand_edited.removeprefix("sync.")] == "2026-12-01T00:00:00.000000Z"
 
         worker = SyncWorker.from_config(load_config(config))
         try:
@@ -243,7 +243,7 @@ def test_status_reads_damaged_saved_times_as_the_sync_worker_does(tmp_path,
         finally:
             worker.stop()
         assert getattr(state, damaged.removeprefix("sync.")) is None
-        assert getattr(state, hand_edited.removeprefix("sync.")) == 1767225600.0
+        assert getattr(state, hand_edited.removeprefix("sync.")) == 1796083200.0
 
 
 def test_a_saved_last_error_that_is_no_utf8_is_read_with_replacement(tmp_path):
@@ -380,3 +380,21 @@ def test_push_that_leaves_an_entry_the_centre_never_stores_in_time_exits_1_namin
         assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 3, "pending": 1}
     finally:
         centre.stop()
+
+
+def test_status_gives_a_backlog_recorded_at_1970_as_of_unknown_age(tmp_path):
+    """A flat RTC battery: the kiosk recorded scans at 1970, and NTP set its clock since. The
+    oldest pending entry was "20789 d 5 h ago": no scan this program stored was made before
+    its first version, so its age is unknown, and the operator is told why."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-1970",
+                          server_url="http://127.0.0.1:9", token="")
+    in_vietnamese = write_config(tmp_path / "vi.toml", kiosk_id="k-1970", language="vi",
+                                 server_url="http://127.0.0.1:9", token="")
+    fill_backlog(tmp_path / "kiosk.db", 3, kiosk_id="k-1970", start=600.0)  # 1970-01-01 00:10
+
+    out = sync(config, "status", "--offline").stdout
+    assert ("Oldest pending           1970-01-01 08:10:00 "  # Saigon: UTC+8 then
+            "(age unknown: the kiosk's clock was wrong when it recorded this)\n") in out, out
+    assert " ago)" not in out
+    vi = sync(in_vietnamese, "status", "--offline").stdout
+    assert "(không rõ đã bao lâu: đồng hồ trạm chỉ sai lúc ghi)" in vi and " trước)" not in vi

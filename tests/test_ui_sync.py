@@ -484,6 +484,25 @@ def test_an_entry_later_than_the_clock_is_worded_on_the_screen_as_kiosk_sync_sta
     assert later in oldest, oldest
 
 
+def test_an_entry_recorded_at_1970_has_no_age_on_the_screen_or_the_strip(
+        make_window, qtbot, tmp_path):
+    """A flat RTC battery: an entry recorded at 1970 waits, the clock right since (NTP). The
+    sync screen said "20789 ngày trước" and the strip, offline, "cũ nhất 20789
+    ngày": no scan this program stored was made before its first version, so its age is
+    unknown. The screen gives its time and says why, as ``kiosk sync status`` does; the
+    strip, with no room for that, gives no age."""
+    window, _ = window_with_one_entry_scanned_at(make_window, tmp_path, 600.0)  # 00:10 UTC
+    screen = sync_screen_counting_one_pending(window, qtbot)
+    shown = local_time(600.0, window.kiosk.config.timezone)
+    qtbot.waitUntil(lambda: f"Lượt chờ lâu nhất: {shown} (không rõ đã bao lâu: đồng hồ trạm "
+                    "chỉ sai lúc ghi)" in screen.facts.text(), timeout=10000)
+    assert screen.view.oldest_pending_age_seconds is None
+    window.bridge.sync_changed.disconnect(window.strip.set_sync)  # this view, offline
+    window.strip.set_sync(dataclasses.replace(screen.view, enabled=True, online=False))
+    strip = window.strip.sync.text()
+    assert strip.startswith("MẤT KẾT NỐI · 1 lượt chờ gửi") and "cũ nhất" not in strip, strip
+
+
 def test_a_refused_entry_whose_name_has_line_breaks_is_one_line_in_the_list(
         make_window, qtbot, tmp_path):
     """A name is whatever a code's maker wrote: its line breaks read as spaces in the list's

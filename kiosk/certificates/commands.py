@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kiosk.clock import age_words
+from kiosk.clock import age_words, clock_wrong_then
 from kiosk.commandline import examples, load_config, print_table
 from kiosk.messages import Words, text
 
@@ -125,12 +125,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     age = held.age()
     max_age = dt.timedelta(days=config.certificates.max_age_days)
-    # imported later than the clock reads (1970, NTP stepped back): how old is unknown, so
-    # neither "current" nor "too old"; the checks still use the list
+    # imported later than the clock reads (1970, NTP stepped back), or by a clock that was
+    # wrong then (clock_wrong_then): how old is unknown, so neither "current" nor "too old";
+    # the checks still use the list
     report = {
         "path": str(path), "imported_at": held.imported_at.isoformat(),
         "age_days": None if age is None else _days(age),
-        "later_than_clock": age is None, "max_age_days": max_age.days,
+        "later_than_clock": age is None and not clock_wrong_then(held.imported_at),
+        "max_age_days": max_age.days,
         "too_old": None if age is None else age > max_age, "signers": len(held),
         "countries": held.countries(), "policy": config.certificates.policy,
         "source": held.source,
@@ -140,7 +142,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     print(text("certificates.status", config.kiosk.language, path=path,
                at=report["imported_at"], most=max_age.days,
-               age=age_words(age, lambda age: Words("certificates.days", {"days": _days(age)})),
+               age=age_words(held.imported_at,
+                             lambda age: Words("certificates.days", {"days": _days(age)})),
                state=Words("certificates.age_unknown" if age is None else
                            "certificates.too_old" if report["too_old"] else
                            "certificates.current"),

@@ -117,8 +117,8 @@ class TrustList:
 
     def age(self, now: dt.datetime | None = None) -> dt.timedelta | None:
         """How long ago it was imported, at ``now`` (else the clock now); None when that is
-        later (:func:`kiosk.clock.age_of`): how old it is is unknown, so it is not too old,
-        and the checks still use it."""
+        later, or the clock was wrong when it was imported (:func:`kiosk.clock.age_of`): how
+        old it is is unknown, so it is not too old, and the checks still use it."""
         from kiosk.clock import age_of
 
         return age_of(self.imported_at, now)

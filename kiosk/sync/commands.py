@@ -74,7 +74,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from kiosk.clock import age_of, age_words, clock_wrong_now
+    from kiosk.clock import age_words, clock_wrong_now
     from kiosk.sync.kiosk_keys import KioskKeys
     from kiosk.sync.status import (
         META_PREFIX,
@@ -143,7 +143,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         if not stamp:
             return text("sync.never", lang)
         moment = parse_utc(stamp)
-        ago = age_words(age_of(moment), lambda age: format_duration(age.total_seconds()))
+        ago = age_words(moment, lambda age: format_duration(age.total_seconds()))
         return f"{moment.astimezone(config.timezone):%Y-%m-%d %H:%M:%S} ({ago(lang)})"
 
     line = "{:24} {}".format

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.clock import FIRST_SCANS, age_of
+from kiosk.clock import age_of
 from kiosk.ids import boot_id, id_prefix
 from kiosk.sync import protocol
 
@@ -119,7 +119,7 @@ def _wall_age(recorded_at: str | None, now: dt.datetime) -> float | None:
     """Seconds from ``recorded_at`` to ``now`` by the wall clock (:func:`age_of`); None when
     that clock tells none: later than ``now``, before :data:`FIRST_SCANS`, not a time."""
     recorded = protocol.parse_time(recorded_at) if recorded_at is not None else None
-    if recorded is None or recorded < FIRST_SCANS:  # None: a hand edit
+    if recorded is None:  # a hand edit
         return None
     age = age_of(recorded, now)
     return age.total_seconds() if age is not None else None

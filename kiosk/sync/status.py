@@ -34,9 +34,9 @@ META_PREFIX = "sync."
 
 def pending_age_seconds(oldest_pending: str | None) -> float | None:
     """The age of the oldest pending entry (store text, UTC) on the clock now; None when
-    nothing is pending, or when it is later than the clock reads (:func:`kiosk.clock.age_of`:
-    it has no age; show ``oldest_pending`` instead). One rule for the worker's snapshot and
-    the screens' view read from the store."""
+    nothing is pending, or when it has no age (:func:`kiosk.clock.age_of`: later than the
+    clock reads, or recorded at 1970 by a wrong clock; show ``oldest_pending`` instead). One
+    rule for the worker's snapshot and the screens' view read from the store."""
     if oldest_pending is None:
         return None
     age = age_of(parse_utc(oldest_pending))

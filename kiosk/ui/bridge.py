@@ -46,8 +46,8 @@ class SyncView:
     acknowledged: int | None
     """Counted only when a screen asks for totals (a full count), else None."""
     oldest_pending_age_seconds: float | None
-    """None when nothing is pending, or when the oldest is later than the clock reads
-    (:func:`kiosk.clock.age_of`): then it has no age, and ``oldest_pending`` is shown."""
+    """None when nothing is pending, or when the oldest has no age (:func:`kiosk.clock.age_of`:
+    later than the clock reads, or recorded by a wrong clock): ``oldest_pending`` is shown."""
     oldest_pending: str | None = None
     """``scanned_at`` (store text, UTC) of the oldest pending entry."""
     online: bool | None = None

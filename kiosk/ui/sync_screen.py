@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.clock import age_of, age_words
+from kiosk.clock import age_words
 from kiosk.messages import WordedError, saved_text
 from kiosk.scan import mask_document
 from kiosk.sync.status import past_retention_text
@@ -216,11 +216,11 @@ class SyncScreen(Retranslating):
 
     def _oldest(self, view: SyncView) -> str:
         """Its time and age (:func:`kiosk.clock.age_words`), as ``kiosk sync status`` words
-        them: a time later than the clock reads has no age, and says so."""
+        them: a time with no age (later than the clock reads, or recorded by a wrong clock) says
+        why."""
         if view.oldest_pending is None:
             return "—"
-        age = age_words(age_of(parse_utc(view.oldest_pending)),
-                        lambda age: age_text(age.total_seconds()))
+        age = age_words(parse_utc(view.oldest_pending), lambda age: age_text(age.total_seconds()))
         return (f"{local_time(view.oldest_pending, self.bridge.config.timezone)} "
                 f"({age(screen_language())})")
 
