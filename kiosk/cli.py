@@ -328,7 +328,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise
         store.close()
         raise fail(messages.text("cli.export_unwritable", config.kiosk.language,
-                                 path=exc.filename, reason=messages.os_reason(exc)),
+                                 path=exc.filename, reason=messages.os_words(exc)),
                    EXIT_FAILED) from None
     if bar is not None:
         bar.finish()

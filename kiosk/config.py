@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import device_kind, kinds
 from kiosk.ids import ENROLMENT_ID_RE, RESERVED_DEVICE_IDS
-from kiosk.messages import Words, os_reason
+from kiosk.messages import Words, os_words
 from kiosk.schema import REQUIRED, ConfigError, Opt, Section, opt, show
 from kiosk.timestamps import DEFAULT_TIMEZONE
 
@@ -246,7 +246,7 @@ def _unreadable(path: Path, exc: OSError) -> ConfigError:
     if isinstance(exc, FileNotFoundError):
         return ConfigError("file.not_found", path=path)
     code = "config.no_permission" if isinstance(exc, PermissionError) else "file.unreadable"
-    return ConfigError(code, path=path, reason=os_reason(exc))
+    return ConfigError(code, path=path, reason=os_words(exc))
 
 
 def resolved(path: Path) -> Path:

@@ -23,7 +23,7 @@ from typing import Any
 
 from kiosk.clock import age_of, age_words
 from kiosk.commandline import EXIT_FAILED, examples
-from kiosk.messages import CATALOGUE, Words, both, text
+from kiosk.messages import CATALOGUE, Words, both, os_words, text
 
 CLOCK_TOLERANCE_SECONDS = 60.0
 PENDING_TOO_OLD = dt.timedelta(days=1)
@@ -125,14 +125,14 @@ def _hours(age: dt.timedelta) -> Words:
     return Words("doctor.hours", {"n": f"{age.total_seconds() / 3600:.1f}"})
 
 
-def _unwritable(folder: Path) -> str | None:
+def _unwritable(folder: Path) -> Words | None:
     import tempfile
 
     try:
         with tempfile.TemporaryFile(dir=folder):
             return None
     except OSError as exc:
-        return exc.strerror or str(exc)
+        return os_words(exc)
 
 
 def device_checks(config: Any) -> list[Check]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -602,6 +601,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "device.lost": ("mất kết nối với {path} (rút cáp?): {error}",
                     "lost {path} (unplugged?): {error}"),
     "device.went_away": ("{path} vừa bị rút ra", "{path} went away"),
+    "device.cannot_open": ("không mở được {path}: {reason}", "cannot open {path}: {reason}"),
     "device.unplugged": ("{path} đã bị rút ra", "{path} was unplugged"),
     "device.plug_in": (
         "Cắm máy quét vào; thiết bị sẽ tự được nhận khi cắm lại",
@@ -1300,6 +1300,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "file.not_found": ("{path}: không tìm thấy tệp", "{path}: file not found"),
     "file.unreadable": ("{path}: không đọc được tệp: {reason}",
                         "{path}: cannot read the file: {reason}"),
+    "file.unwritable": ("{path}: không ghi được tệp: {reason}",
+                        "{path}: cannot write the file: {reason}"),
     "trust.in_source_key": ("{source}: mã khoá {kid}: {problem}",
                             "{source}: key id {kid}: {problem}"),
     "trust.not_x509": ("không phải chứng thư X.509 ({detail})",
@@ -1746,6 +1748,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "the network disk no longer knows the file (disconnected or mounted again)"),
     "os.denied": ("không có quyền truy cập", "permission denied"),
     "os.missing": ("không có tệp hoặc thư mục đó", "no such file or folder"),
+    "os.disk_full": ("ổ đĩa đã đầy", "the disk is full"),
+    "os.read_only": ("ổ đĩa chỉ cho đọc, không cho ghi", "the disk is read-only"),
+    "os.exists": ("đã có tệp hoặc thư mục mang tên đó", "a file or folder of that name exists"),
+    "os.is_a_folder": ("đường dẫn là một thư mục, không phải tệp",
+                       "the path is a folder, not a file"),
+    "os.busy": ("tệp hoặc thiết bị đang được dùng", "the file or device is in use"),
+    "os.not_permitted": ("hệ điều hành không cho phép thao tác này",
+                         "the operating system does not permit this"),
     "os.other": ("lỗi hệ điều hành {errno}", "operating system error {errno}"),
     "store.read_only_schema": (
         "{path}: chỉ đọc, và lược đồ v{version} của tệp không phải v{ours} của chương trình "
@@ -2283,18 +2293,11 @@ def _blanks(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-def os_reason(exc: BaseException) -> str:
-    """What went wrong, without the file name an OSError repeats ("No such file or
-    directory", not "[Errno 2] No such file or directory: 'kiosk.db'"): for messages that
-    name the file themselves."""
-    if isinstance(exc, OSError) and exc.errno:
-        return os.strerror(exc.errno)
-    return str(exc)
-
-
 _OS_ERRORS = {
     errno.ELOOP: "os.loop", errno.ENOTDIR: "os.not_a_folder", errno.EIO: "os.io",
     errno.ESTALE: "os.stale", errno.EACCES: "os.denied", errno.ENOENT: "os.missing",
+    errno.ENOSPC: "os.disk_full", errno.EROFS: "os.read_only", errno.EEXIST: "os.exists",
+    errno.EISDIR: "os.is_a_folder", errno.EBUSY: "os.busy", errno.EPERM: "os.not_permitted",
 }
 
 

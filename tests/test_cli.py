@@ -180,8 +180,8 @@ def test_an_export_file_that_cannot_be_written_is_named_once_with_the_reason(
     kiosk(config_file, "scan", CCCD_AN)
     proc = kiosk(config_file, "export", "-o", str(tmp_path), ok=False)  # a folder
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert proc.stderr == (f"Cannot write the export file {tmp_path}: Is a directory; "
-                           f"nothing exported\n")
+    assert proc.stderr == (f"Cannot write the export file {tmp_path}: the path is a folder, "
+                           "not a file; nothing exported\n")
 
 
 def test_a_missing_token_file_is_named_once(tmp_path: Path) -> None:

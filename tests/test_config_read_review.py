@@ -64,7 +64,7 @@ def test_devices_watch_names_an_unreadable_config_once_per_language(tmp_path):
          str(config)], capture_output=True, text=True, timeout=60, cwd=tmp_path,
         stdin=subprocess.DEVNULL, preexec_fn=without_read_override)
     assert ran.returncode == 0, ran.stderr[-300:]
-    assert "cannot be read (Permission denied)" in ran.stderr, ran.stderr[-300:]
+    assert "cannot be read (permission denied)" in ran.stderr, ran.stderr[-300:]
     english = ran.stderr.split(" / ", 1)[1]
     assert english.count(str(config)) == 1, english
 

@@ -283,6 +283,6 @@ def test_watching_a_capture_does_not_need_a_readable_configuration() -> None:
                                   "PYTHONPATH": str(Path(__file__).parents[1])})
     assert ran.returncode == 0, ran.stderr
     assert "cccd: Nguyễn Văn An" in ran.stdout
-    assert (f"cannot use the config ({config}: cannot be read (Permission denied) — run the "
+    assert (f"cannot use the config ({config}: cannot be read (permission denied) — run the "
             "command as the kiosk's account, or fix the owner of the file or of its folder): "
             "a CCCD's dates are checked in the Asia/Ho_Chi_Minh zone") in ran.stderr

@@ -338,7 +338,8 @@ def test_a_config_folder_enrol_may_not_write_in_is_refused_before_the_code_is_sp
                                          tmp_path / "sync-token")
 
     assert refused.returncode == 2, refused.stderr[-400:]
-    assert (f"lỗi cấu hình: {config}: không ghi được vào thư mục của tệp (Permission denied)"
+    assert (f"lỗi cấu hình: {config}: không ghi được vào thư mục của tệp "
+            "(không có quyền truy cập)"
             in refused.stderr), refused.stderr[-400:]
     assert not (tmp_path / "sync-token").exists()
     enrolled = kiosk("enrol", "--code", code, "--config", str(config))
@@ -358,8 +359,8 @@ def test_a_config_folder_enrol_may_not_enter_is_worded_not_a_traceback(centre, t
 
     assert refused.returncode == 2, refused.stderr[-400:]
     assert "Traceback" not in refused.stderr
-    assert (f"{config}: không đọc được (Permission denied) — hãy chạy lệnh bằng tài khoản "
-            "của kiosk" in refused.stderr), refused.stderr[-400:]
+    assert (f"{config}: không đọc được (không có quyền truy cập) — hãy chạy lệnh bằng "
+            "tài khoản của kiosk" in refused.stderr), refused.stderr[-400:]
     assert not (tmp_path / "sync-token").exists()
     enrolled = kiosk("enrol", "--code", code, "--config", str(config))
     assert enrolled.returncode == 0, f"the refused run spent the code: {enrolled.stderr}"
@@ -412,7 +413,8 @@ def test_a_token_folder_enrol_may_not_write_in_is_refused_before_the_code_is_spe
     refused = enrol_with_a_folder_locked(keys, 0o555, code, config, token)
 
     assert refused.returncode == 2, refused.stderr[-400:]
-    assert (f"lỗi cấu hình: {token}: không ghi được vào thư mục của tệp (Permission denied)"
+    assert (f"lỗi cấu hình: {token}: không ghi được vào thư mục của tệp "
+            "(không có quyền truy cập)"
             in refused.stderr), refused.stderr[-400:]
     assert not token.exists()
     enrolled = kiosk("enrol", "--code", code, "--config", str(config), "--token-file",
@@ -514,7 +516,7 @@ def test_an_enrolment_whose_centre_key_is_not_saved_fails_naming_the_kept_key_to
 
     assert enrolled.returncode != 0, enrolled.stdout + enrolled.stderr
     assert (f"the centre's backlog key could not be saved in {keys.centre_path} "
-            "(Operation not permitted)") in enrolled.stderr, enrolled.stderr
+            "(the operating system does not permit this)") in enrolled.stderr, enrolled.stderr
     assert f"Delete {keys.centre_path}" in enrolled.stderr, enrolled.stderr
     assert encode(keys.centre().centre_key) == old
     assert config_mod.load(config).kiosk.id == "lane-19"  # enrolled all the same
@@ -576,9 +578,9 @@ def test_a_token_not_written_after_the_exchange_says_the_code_is_spent(centre, t
 
     assert caught.value.text("en") == (
         "The enrolment code is used up and the centre has registered this kiosk, but its "
-        f"token could not be written to {token} (Not a directory): the token is kept "
-        "nowhere. Fix that, then ask the centre for a new enrolment code (this one cannot "
-        "be used again)")
+        f"token could not be written to {token} (part of the path is not a folder): the "
+        "token is kept nowhere. Fix that, then ask the centre for a new enrolment code (this "
+        "one cannot be used again)")
     assert caught.value.text("vi").startswith("Mã đăng ký đã dùng và trung tâm đã ghi nhận")
     assert config.read_bytes() == before
 

@@ -146,7 +146,8 @@ def test_an_operating_system_error_is_worded_without_the_systems_english() -> No
     sentence they would be the one part an officer cannot read. The common ones are named
     in the reader's language; any other by its symbol, with no English words."""
     for number in (errno.ELOOP, errno.ENOTDIR, errno.EIO, errno.ESTALE, errno.EACCES,
-                   errno.ENOENT):
+                   errno.ENOENT, errno.ENOSPC, errno.EROFS, errno.EEXIST, errno.EISDIR,
+                   errno.EBUSY, errno.EPERM):
         words = messages.os_words(OSError(number, os.strerror(number)))
         assert words.code != "os.other"
         assert os.strerror(number) not in words("vi") + words("en")

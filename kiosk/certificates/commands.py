@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.clock import age_words, clock_wrong_then
 from kiosk.commandline import examples, load_config, print_table
-from kiosk.messages import Words, text
+from kiosk.messages import Words, os_words, text
 
 if TYPE_CHECKING:
     from kiosk.certificates.trustlist import TrustList
@@ -96,8 +96,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         trustlist.save(loaded, config.trust_list_path)
     except OSError as exc:
-        print(say("certificates.not_imported",
-                  error=f"{config.trust_list_path}: {exc.strerror or exc}"), file=sys.stderr)
+        print(say("certificates.not_imported", error=Words(
+            "file.unwritable", {"path": config.trust_list_path, "reason": os_words(exc)})),
+            file=sys.stderr)
         return EXIT_FAILED
     countries = ", ".join(f"{c or '?'} {n}" for c, n in loaded.countries().items())
     print(say("certificates.imported", signers=len(loaded), countries=countries,

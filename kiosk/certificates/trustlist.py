@@ -34,7 +34,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from kiosk.certificates.signature import PublicKey
-from kiosk.messages import WordedError, Words
+from kiosk.messages import WordedError, Words, os_words
 from kiosk.private_files import replace_file
 
 FILE_FORMAT = "checkpoint-kiosk-trust-list/1"
@@ -301,7 +301,7 @@ def _read(path: Path) -> bytes:
     except FileNotFoundError:
         raise TrustListError("file.not_found", path=path) from None
     except OSError as exc:
-        raise TrustListError("file.unreadable", path=path, reason=exc.strerror or exc) from None
+        raise TrustListError("file.unreadable", path=path, reason=os_words(exc)) from None
 
 
 def _json(data: bytes, source: str) -> Any:

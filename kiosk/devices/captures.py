@@ -31,7 +31,7 @@ from kiosk.devices.base import DeviceError
 from kiosk.devices.kind import CaptureFormat, DeviceKind, DeviceOptions
 from kiosk.devices.registry import device_kind, kinds
 from kiosk.devices.stream import Chunk, Decoder, InputEvent
-from kiosk.messages import both
+from kiosk.messages import both, os_words
 from kiosk.schema import ConfigError
 
 MAGIC = "# kiosk-capture v1"
@@ -214,6 +214,6 @@ def load_capture(path: str | Path) -> Capture:
         with open(path, encoding="utf-8") as stream:
             return read_capture(stream, str(path))
     except OSError as exc:
-        raise DeviceError(both("capture.unreadable", path=path, reason=exc.strerror)) from None
+        raise DeviceError(both("capture.unreadable", path=path, reason=os_words(exc))) from None
     except UnicodeDecodeError:
         raise DeviceError(both("capture.not_utf8", path=path)) from None

@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 from kiosk.devices.base import DeviceError, Emit
 from kiosk.devices.kinds.replay import ReplayOptions
-from kiosk.messages import both
+from kiosk.messages import both, os_words
 from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class ReplayDevice:
             return Path(self.path).open("rb")
         except OSError as exc:
             raise DeviceError(f"{self.id}: " + both("replay.cannot_open", path=self.path,
-                                                    reason=exc.strerror)) from exc
+                                                    reason=os_words(exc))) from exc
 
     def payloads(self, stream: BinaryIO, stop: threading.Event) -> Iterator[bytes]:
         """Lines as they arrive; polls so that a quiet pipe never keeps ``stop`` waiting."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from kiosk.devices.discovery import resolve_serial
 from kiosk.devices.kinds.serial import SerialOptions
 from kiosk.devices.shell import READ_TICK, StreamDevice
 from kiosk.devices.stream import Chunk, Idle, Item
-from kiosk.messages import both
+from kiosk.messages import both, os_words
 
 FLOW = {"none": {}, "rtscts": {"rtscts": True}, "xonxoff": {"xonxoff": True},
         "dsrdtr": {"dsrdtr": True}}
@@ -49,7 +48,10 @@ class SerialDevice(StreamDevice):
                 raise self.went_away(path) from None
             if code in (errno.EWOULDBLOCK, errno.EBUSY):
                 raise DeviceError(both("device.in_use", path=path)) from None
-            raise DeviceError(f"{path}: {os.strerror(code) if code else exc}") from None
+            if code:
+                raise DeviceError(both("device.cannot_open", path=path,
+                                       reason=os_words(exc))) from None
+            raise DeviceError(f"{path}: {exc}") from None  # pyserial's own, not the system's
         self.path = path
         self.is_open = True
 

@@ -51,7 +51,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from kiosk.messages import Words, both
+from kiosk.messages import Words, both, os_words
 from kiosk.private_files import open_private
 from kiosk.sync import protocol
 from kiosk.sync.backlog_keys import fingerprint, raw
@@ -233,7 +233,7 @@ class BacklogReader:
             self._file: BinaryIO = open(self.path, "rb")  # noqa: SIM115 — closed by close()
         except OSError as exc:
             raise BacklogError("cannot_open", path=self.path,
-                               detail=exc.strerror or str(exc)) from None
+                               detail=os_words(exc)) from None
         try:
             self._open(centre_key)
         except BaseException:

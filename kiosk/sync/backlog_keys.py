@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from kiosk.messages import WordedError, Words
+from kiosk.messages import WordedError, Words, os_words
 from kiosk.private_files import FILE_MODE, hand_over, private_dir
 
 KEY_BYTES = 32
@@ -104,7 +104,7 @@ def _load(path: Path, kind: type[_K]) -> _K:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except OSError as exc:
-        raise BadKey("key.unreadable", path=path, reason=exc.strerror or exc) from None
+        raise BadKey("key.unreadable", path=path, reason=os_words(exc)) from None
     except (ValueError, TypeError, UnsupportedAlgorithm):
         raise BadKey("key.not_pem", path=path) from None
     if not isinstance(key, kind):

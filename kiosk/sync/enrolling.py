@@ -22,7 +22,7 @@ import tomlkit
 
 from kiosk import config as config_mod
 from kiosk.enrolment import EnrolmentCode
-from kiosk.messages import Words, os_reason
+from kiosk.messages import Words, os_words
 from kiosk.private_files import hand_over, replace_file
 from kiosk.sync.backlog_keys import BadKey
 from kiosk.sync.client import Refused, ServerBusy, SyncClient, SyncError, Unreachable
@@ -97,7 +97,7 @@ def _not_usable(path: Path, exc: OSError) -> config_mod.ConfigError:
     """A path the preflight cannot follow, worded as :func:`kiosk.config.read_text` words a
     config it cannot open: a local problem, found before the centre is asked."""
     code = "config.no_permission" if isinstance(exc, PermissionError) else "config.not_writable"
-    return config_mod.ConfigError(code, path=path, reason=os_reason(exc))
+    return config_mod.ConfigError(code, path=path, reason=os_words(exc))
 
 
 def _token_target(token_path: Path) -> None:
@@ -165,12 +165,12 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
         replace_file(token_path, answer["token"].encode("utf-8") + b"\n")
     except OSError as exc:  # the token is kept nowhere: only a new code can help
         raise config_mod.ConfigError("enrol.token_not_saved", token=token_path,
-                                     detail=os_reason(exc)) from None
+                                     detail=os_words(exc)) from None
     try:
         hand_over(token_path)
     except OSError as exc:  # the token is there, but the kiosk account cannot read it
         raise config_mod.ConfigError("enrol.token_not_handed_over", token=token_path,
-                                     config=config_path, detail=os_reason(exc),
+                                     config=config_path, detail=os_words(exc),
                                      settings=by_hand) from None
     try:
         config = save_settings(config_path, settings)
@@ -194,7 +194,7 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
             raise config_mod.ConfigError(
                 "enrol.centre_key_not_saved", token=token_path, config=config_path,
                 file=keys.centre_path,
-                detail=os_reason(exc) if isinstance(exc, OSError) else exc) from None
+                detail=os_words(exc) if isinstance(exc, OSError) else exc) from None
         log.warning("the centre's backlog key was not kept (asked at the first contact): %s",
                     exc)
     else:

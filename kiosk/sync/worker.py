@@ -196,7 +196,7 @@ def resolve_token(sync: SyncSettings, base: Path | None) -> str:
         try:
             return path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            log.error("sync token file %s unreadable: %s", path, messages.os_reason(exc))
+            log.error("sync token file %s unreadable: %s", path, exc.strerror or exc)
         except UnicodeDecodeError as exc:  # no token either: the same as a file not there
             log.error("sync token file %s unreadable: not UTF-8 text (%s at byte %d)",
                       path, exc.reason, exc.start)

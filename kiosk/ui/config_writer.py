@@ -31,7 +31,7 @@ from tomlkit.items import AoT, Comment, Table, Whitespace
 from kiosk import config as config_mod
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import kinds
-from kiosk.messages import os_reason
+from kiosk.messages import os_words
 from kiosk.private_files import hand_over
 
 
@@ -150,7 +150,7 @@ def real_target(path: Path) -> Path:
 
 
 def not_writable(path: Path, exc: OSError) -> config_mod.ConfigError:
-    return config_mod.ConfigError("config.not_writable", path=path, reason=os_reason(exc))
+    return config_mod.ConfigError("config.not_writable", path=path, reason=os_words(exc))
 
 
 def check_writable(path: Path, folder: Path | None = None) -> None:
