@@ -152,7 +152,9 @@ class Pipeline:
             try:
                 recorded = self._record(scan, decoded, row, entering)
             except StoreError as exc:
-                log.error("scan from %s NOT recorded: %s", scan.device_id, exc)
+                cause = exc.__cause__  # SQLite's own text, when the words put it another way
+                said = f" ({cause})" if cause is not None and str(cause) not in str(exc) else ""
+                log.error("scan from %s NOT recorded: %s%s", scan.device_id, exc, said)
                 result = self._result(Status.REJECTED, scan, decoded, code="storage_error",
                                       detail=exc.words)
             else:

@@ -593,8 +593,7 @@ class _Transaction:
             try:
                 store.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                store.failing = write_failure(exc, store.path) or store.failing
-                raise StoreError("store.sqlite", detail=exc) from exc
+                raise store._failed(exc) from exc
         except BaseException:
             store.lock.release()
             raise
@@ -794,14 +793,23 @@ class Store:
         the refused scans."""
         return self.refusal() or self.failing
 
+    def _failed(self, error: sqlite3.Error) -> StoreError:
+        """Why a write failed, to raise: the disk's failure in words (:func:`write_failure`,
+        remembered in :attr:`failing`), not SQLite's English inside an officer's Vietnamese
+        sentence (its text is the error's cause, for a log); else SQLite's own text."""
+        disk = write_failure(error, self.path)
+        if disk is None:
+            return StoreError("store.sqlite", detail=error)
+        self.failing = disk
+        return StoreError(disk.code, **disk.params)
+
     def _undo(self, error: BaseException) -> None:
         """A transaction's body or COMMIT raised ``error``: ROLLBACK; a SQLite failure is
         raised again as a StoreError, anything else the caller lets go on."""
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
         if isinstance(error, sqlite3.Error):
-            self.failing = write_failure(error, self.path) or self.failing
-            raise StoreError("store.sqlite", detail=error) from error
+            raise self._failed(error) from error
 
     def _refuse_if_refusing(self) -> None:
         if self.refusing is not None:

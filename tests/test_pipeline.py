@@ -201,7 +201,8 @@ def test_a_full_disk_refuses_the_scan_loudly_and_keeps_what_was_recorded(make_pi
     failed = [r for r in results if not r.recorded]
     assert failed, "the database never filled up"
     assert all(r.status is Status.REJECTED and r.reason_code == "storage_error" for r in failed)
-    assert "CHƯA được ghi" in failed[0].reason and "full" in failed[0].reason
+    assert failed[0].reason.startswith("Lỗi lưu trữ, lượt quét CHƯA được ghi: ")
+    assert "ổ đĩa đầy" in failed[0].reason
     ids = {r["id"] for r in pipeline.store.entries()}
     assert kept.entry_id in ids
     assert ids == {kept.entry_id} | {r.entry_id for r in results if r.recorded}

@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
+import re
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from kiosk.app import policy_from
+from kiosk.pipeline import Pipeline
+from kiosk.scan import Scan
 from kiosk.store import Store, StoreError
+from tests.conftest import make_config
+from tests.ui_support import cccd_line
 
 
 @contextlib.contextmanager
@@ -82,6 +90,42 @@ def test_a_full_disk_is_said_until_a_write_goes_in_again(tmp_path):
             assert store.not_recording() is None
         finally:
             store.close()
+
+
+def test_a_scan_refused_by_a_full_disk_says_so_in_the_officers_language(tmp_path, caplog):
+    """The scan's own answer (the card's reason line, ``kiosk scan``'s output) names the full
+    disk in words, not in SQLite's English inside a Vietnamese sentence; SQLite's own text
+    stays in the log for the technician."""
+    with small_disk(tmp_path / "disk", size_kib=2048) as disk:
+        store = Store(disk / "kiosk.db")
+        pipeline = Pipeline(store, policy_from(make_config(tmp_path)))
+        reader = sqlite3.connect(disk / "kiosk.db")  # an export reading: the log cannot
+        try:                                         # start again from its beginning
+            assert pipeline.submit(Scan(cccd_line(0).encode(), device_id="lane1")).recorded
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM entries").fetchone()
+            fill(disk)
+            with caplog.at_level(logging.ERROR, logger="kiosk.pipeline"):
+                for number in range(1, 2000):  # the log may have room for a few more
+                    result = pipeline.submit(Scan(cccd_line(number).encode(),
+                                                  device_id="lane1"))
+                    if not result.recorded:
+                        break
+        finally:
+            reader.close()
+            store.close()
+
+    assert result.reason_code == "storage_error"
+    assert result.reason == (
+        f"Lỗi lưu trữ, lượt quét CHƯA được ghi: {disk / 'kiosk.db'}: ổ đĩa đầy nên lượt quét "
+        "không được lưu; mỗi lượt quét sau vẫn được thử ghi lại. Gọi kỹ thuật viên để giải "
+        "phóng chỗ trống")
+    words = result.reason.replace(str(disk / "kiosk.db"), "")  # the folder is named "disk"
+    assert not re.search(r"\b(database|disk|full|error)\b", words)
+    assert result.reason_in("en") == (
+        f"Storage error, scan NOT recorded: {disk / 'kiosk.db'}: the disk is full, so scans "
+        "are not saved; each next scan is tried again. Call the technician to free some space")
+    assert "database or disk is full" in caplog.records[-1].getMessage()
 
 
 def test_a_write_that_changes_nothing_does_not_say_the_disk_takes_writes_again(tmp_path):
