@@ -34,7 +34,7 @@ import sqlite3
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -1429,7 +1429,8 @@ class Store:
 
     def mark_synced(self, acknowledged: list[str], rejected: dict[str, Words | str],
                     meta: dict[str, str | None] | None = None,
-                    added: dict[str, Callable[[str | None], str]] | None = None) -> None:
+                    past_retention: Collection[str] = (),
+                    added: dict[str, Callable[[int, str | None], str]] | None = None) -> int:
         """Apply one server answer atomically: either all of it is recorded or none.
 
         ``rejected``: id → why, kept as saved Words (``sync_error``) for whoever shows it to
@@ -1438,19 +1439,26 @@ class Store:
 
         ``meta`` (sync status such as the time of this success) is written in the same
         transaction, so it costs no extra fsync. ``added``: key → how its new value is made
-        from the one on disk (None: absent), read in this transaction, whose write lock
-        other processes wait for: a total another process (``kiosk sync push``) added to
-        since this one read it is added to, not written over.
+        from the number of ``past_retention`` ids (among ``acknowledged``) this answer moves
+        out of pending and the value on disk (None: absent), both read in this transaction,
+        whose write lock other processes wait for: a total another process (``kiosk sync
+        push``) added to since this one read it is added to, not written over, and entries
+        another sender's answer acknowledged already are not counted again. Not made when
+        none moves. Returns that number.
         """
         now = utc_iso(time.time())
         with self.transaction() as conn:
             if meta:
                 self._set_meta(conn, meta)
-            for key, make in (added or {}).items():
+            moved = conn.execute(
+                "SELECT count(*) FROM entries WHERE sync_state != 'acknowledged' "
+                "AND id IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(past_retention)),)).fetchone()[0] if past_retention else 0
+            for key, make in (added or {}).items() if moved else ():
                 row = conn.execute("SELECT CAST(value AS BLOB) FROM meta WHERE key = ?",
                                    (key,)).fetchone()
                 self._set_meta(conn, {key: make(
-                    None if row is None else row[0].decode("utf-8", errors="replace"))})
+                    moved, None if row is None else row[0].decode("utf-8", errors="replace"))})
             conn.execute(  # one statement for the whole batch: 3× faster than executemany
                 "UPDATE entries SET sync_state = 'acknowledged', sync_error = NULL, "
                 "synced_at = ? WHERE id IN (SELECT value FROM json_each(?))",
@@ -1459,6 +1467,7 @@ class Store:
                 "UPDATE entries SET sync_state = 'rejected', sync_error = ?, synced_at = ? "
                 "WHERE id = ?", [(reason.saved() if isinstance(reason, Words) else reason, now, i)
                                  for i, reason in rejected.items()])
+        return moved
 
     def retry_rejected(self, actor: str = "operator") -> int:
         with self.transaction() as conn:

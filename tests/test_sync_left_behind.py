@@ -197,3 +197,53 @@ def test_entries_past_retention_answered_to_a_worker_left_behind_are_still_count
     finally:
         proxy.close()
         centre.stop()
+
+
+def test_entries_past_retention_answered_to_a_worker_left_behind_and_its_successor_count_once(
+        tmp_path):
+    """The same, re-linked to the same centre (its address written differently): the worker
+    left behind and its successor both send the 3 month-old entries and are both answered
+    past retention; the saved total counts each entry once, added only by the answer that
+    moved it out of pending (as for ``kiosk sync push`` sending beside the running worker)."""
+    import json
+    import time
+
+    from tests.test_sync_past_retention import MONTH_AGO, purged_centre
+
+    kiosk_id = "k-behind"
+    centre, token, cut = purged_centre(tmp_path, kiosk_id)
+    proxy = FaultyProxy(centre.port)
+    try:
+        kiosk = Kiosk(linked(tmp_path, kiosk_id, proxy.url, token, interval_seconds=3600))
+        kiosk.link_stop_seconds = 0.2
+        store_path = kiosk.config.store_path
+        kiosk.start()
+        try:
+            old = kiosk.sync
+            assert old is not None
+            wait_until(lambda: old.state().online, what="its first cycle: nothing pending")
+            ids = fill_backlog(store_path, 3, kiosk_id=kiosk_id, start=time.time() - MONTH_AGO)
+            proxy.add("hold")
+            summaries = []
+            pushing = threading.Thread(target=lambda: summaries.append(old.push_now()))
+            pushing.start()
+            wait_until(lambda: proxy.holds, what="the push's batch answered, its answer held")
+
+            kiosk.apply(linked(tmp_path, kiosk_id, f"http://localhost:{centre.port}", token,
+                               interval_seconds=3600))
+            new = kiosk.sync
+            assert new is not None and new is not old
+            assert new.push_now().past_retention == 3
+            proxy.release()
+            pushing.join(30)
+            (summary,) = summaries
+            assert summary.past_retention == 3  # what the centre answered it
+            assert sync_state_of(store_path) == dict.fromkeys(ids, "acknowledged")
+            saved = json.loads(saved_status(store_path)["sync.past_retention"])
+            assert (saved["params"]["count"], saved["params"]["cutoff"]) == (3, cut)
+            assert new.state().past_retention_count == 3
+        finally:
+            kiosk.stop()
+    finally:
+        proxy.close()
+        centre.stop()

@@ -146,10 +146,10 @@ def test_what_another_process_adds_meanwhile_is_kept_by_the_kiosks_next_save(
 
 
 def test_an_addition_keeps_the_later_cut_day_and_time_whichever_process_saved_them(tmp_path):
-    """Each answer adds to the total on disk: the cut and the time there stay when they are
-    later than the answer's (another process answered by a centre purged further, or whose
-    write came first though made later); a value no one can read (a hand edit) counts as
-    none, as a worker's start reads it."""
+    """Each answer adds to the total on disk the entries it moves out of pending: the cut
+    and the time there stay when they are later than the answer's (another process answered
+    by a centre purged further, or whose write came first though made later); a value no
+    one can read (a hand edit) counts as none, as a worker's start reads it."""
     from kiosk.messages import Words, saved_words
     from kiosk.store import Store
     from kiosk.sync.status import MetaKey, past_retention_added
@@ -157,8 +157,9 @@ def test_an_addition_keeps_the_later_cut_day_and_time_whichever_process_saved_th
     store = Store(tmp_path / "kiosk.db")
     try:
         def answered(count: int, cut: str | None, at: str) -> dict[str, object]:
-            store.mark_synced([], {}, added={MetaKey.PAST_RETENTION: past_retention_added(
-                count, cut, parse_utc(at).timestamp())})
+            ids = fill_backlog(store.path, count, kiosk_id="k-add", start=time.time() - MONTH_AGO)
+            store.mark_synced(ids, {}, past_retention=ids, added={
+                MetaKey.PAST_RETENTION: past_retention_added(cut, parse_utc(at).timestamp())})
             words = saved_words(store.meta(MetaKey.PAST_RETENTION)[MetaKey.PAST_RETENTION])
             assert words is not None and words.code == "sync.past_retention_saved"
             return words.params
@@ -236,7 +237,7 @@ def test_a_cut_that_is_no_day_is_shown_nowhere_and_the_entry_is_still_past_reten
 
     with centre_answering(cut) as client:
         answer = client.post_batch(b"{}", "identity", IDS)
-    assert (answer.accepted, answer.duplicate, answer.past_retention) == (1, 1, 1)
+    assert (answer.accepted, answer.duplicate, answer.past_retention) == (1, 1, IDS[:1])
     assert answer.held == IDS
     assert answer.retention_cut is None
     assert text("sync.past_retention", "en", count=1, cutoff=answer.retention_cut or "") == \
@@ -247,10 +248,10 @@ def test_a_cut_that_is_a_day_is_kept_and_a_null_one_is_a_plain_duplicate():
     with centre_answering("2026-11-18") as client:
         answer = client.post_batch(b"{}", "identity", IDS)
     assert (answer.duplicate, answer.past_retention, answer.retention_cut) == \
-        (1, 1, "2026-11-18")
+        (1, IDS[:1], "2026-11-18")
     with centre_answering(None) as client:  # the member as absent: nothing said
         answer = client.post_batch(b"{}", "identity", IDS)
-    assert (answer.duplicate, answer.past_retention, answer.retention_cut) == (2, 0, None)
+    assert (answer.duplicate, answer.past_retention, answer.retention_cut) == (2, [], None)
 
 
 def test_a_cut_later_than_the_kiosks_tomorrow_is_no_cut_yet_and_the_entry_still_past_it():
@@ -264,7 +265,7 @@ def test_a_cut_later_than_the_kiosks_tomorrow_is_no_cut_yet_and_the_entry_still_
     for cut in ((today + dt.timedelta(days=2)).isoformat(), "9999-12-31", "9999-W52-5"):
         with centre_answering(cut) as client:
             answer = client.post_batch(b"{}", "identity", IDS)
-        assert (answer.duplicate, answer.past_retention, answer.retention_cut) == (1, 1, None)
+        assert (answer.duplicate, answer.past_retention, answer.retention_cut) == (1, IDS[:1], None)
 
 
 class _CentrePastRetention(JsonAnswering):

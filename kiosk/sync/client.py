@@ -105,9 +105,12 @@ class BatchAnswer:
     accepted: int
     duplicate: int
     """Held already (an earlier send, a backlog file)."""
-    past_retention: int
-    """Answered ``duplicate`` yet not held: filed before ``retention_cut``, the centre's
-    latest purge's cutoff (:data:`protocol.PAST_RETENTION`): not stored, not counted."""
+    past_retention: list[str]
+    """Ids (among ``held``) answered ``duplicate`` yet not held: filed before
+    ``retention_cut``, the centre's latest purge's cutoff (:data:`protocol.PAST_RETENTION`):
+    not stored, not counted. Ids, so that only those still pending here are counted as
+    past retention (:meth:`kiosk.store.Store.mark_synced`): another sender's answer may
+    have counted them already."""
     retention_cut: str | None
     """The latest cut answered (``YYYY-MM-DD``); None when none was a day a cut can be
     (:func:`retention_cut`)."""
@@ -161,12 +164,12 @@ class SyncClient:
             raise Unreachable("sync.unusable_answer", detail=exc) from None
         statuses = Counter(r["status"] for r in answer["results"])
         today = dt.datetime.now(dt.UTC).date()
-        cuts = [retention_cut(r[protocol.PAST_RETENTION], today) for r in answer["results"]
-                if r["status"] == protocol.DUPLICATE
+        past = [r for r in answer["results"] if r["status"] == protocol.DUPLICATE
                 and r.get(protocol.PAST_RETENTION) is not None]
+        cuts = [retention_cut(r[protocol.PAST_RETENTION], today) for r in past]
         offset = answer.get("clock_offset_seconds")
         return BatchAnswer(held, rejected, statuses[protocol.ACCEPTED],
-                           statuses[protocol.DUPLICATE] - len(cuts), len(cuts),
+                           statuses[protocol.DUPLICATE] - len(past), [r["id"] for r in past],
                            max(filter(None, cuts), default=None),
                            float(offset) if isinstance(offset, int | float) else None)
 

@@ -297,14 +297,14 @@ def saved_keys_alert(store: Store) -> Words | None:
     return saved_words(saved) if saved else None
 
 
-def past_retention_added(count: int, cut: str | None,
-                         at: float) -> Callable[[str | None], str]:
+def past_retention_added(cut: str | None, at: float) -> Callable[[int, str | None], str]:
     """How ``count`` more entries answered past the retention cut ``cut`` (None: not said) at
-    ``at`` make the saved ``sync.past_retention`` from the one on disk, read in the write's
-    own transaction (:meth:`Store.mark_synced`'s ``added``): another process's addition
-    since this one started is kept. The later cut day and the later time stay; an
-    unreadable value (a hand edit) counts as none, as at a worker's start."""
-    def added(saved: str | None) -> str:
+    ``at`` make the saved ``sync.past_retention`` from the one on disk, both read in the
+    write's own transaction (:meth:`Store.mark_synced`'s ``added``): ``count`` only those
+    that answer moves out of pending, so entries two senders sent count once; another
+    process's addition since this one started is kept. The later cut day and the later time
+    stay; an unreadable value (a hand edit) counts as none, as at a worker's start."""
+    def added(count: int, saved: str | None) -> str:
         return _more_past(saved_words(saved) if saved else None, count, cut, at).saved()
     return added
 

@@ -162,7 +162,7 @@ class Tally:
     def add(self, answer: BatchAnswer) -> None:
         self.accepted += answer.accepted
         self.duplicate += answer.duplicate
-        self.past_retention += answer.past_retention
+        self.past_retention += len(answer.past_retention)
         self.retention_cut = max(filter(None, (self.retention_cut, answer.retention_cut)),
                                  default=None)
         self.rejected += len(answer.rejected)
@@ -350,7 +350,7 @@ class Uploader:
                                 len(answer.rejected), next(iter(answer.rejected.values())))
                 if answer.past_retention:  # acknowledged, yet the centre holds none of them
                     log.warning("sync: %d entries older than the centre's retention cut (%s): "
-                                "marked done, not stored there", answer.past_retention,
+                                "marked done, not stored there", len(answer.past_retention),
                                 answer.retention_cut or "not said")
                 self._queue_acknowledgement(answer, self._next_said())
                 self._regrown()
@@ -629,15 +629,14 @@ class Uploader:
         carried forward from each answer, and recounted when the upload ends. A store that
         refuses every write keeps neither: the board is retired, the entries stay pending.
         """
-        def answered(state: SyncState, oldest: str | None = None) -> SyncState:
+        def answered(state: SyncState, oldest: str | None = None, past: int = 0) -> SyncState:
             state = state.answered(
                 held=len(answer.held), rejected=len(answer.rejected), at=now,
                 clock_offset=answer.clock_offset_seconds, clear_alert=not self.paused(),
                 oldest_pending=oldest).resolved(stored, successor)
-            if not answer.past_retention:
+            if not past:
                 return state
-            return state.past_retention_answered(answer.past_retention, answer.retention_cut,
-                                                 now)
+            return state.past_retention_answered(past, answer.retention_cut, now)
 
         now = time.time()
         stored = {*answer.held, *answer.rejected}
@@ -646,14 +645,16 @@ class Uploader:
         keys = (*ANSWER_KEYS, MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT) \
             if after.last_error != before.last_error else ANSWER_KEYS
         # added to what is on disk, whoever else added to it, even by a retired board:
-        # saving it writes nothing over, and the entries are marked done all the same
-        added = {MetaKey.PAST_RETENTION: past_retention_added(
-            answer.past_retention, answer.retention_cut, now)} if answer.past_retention else None
+        # saving it writes nothing over, and the entries are marked done all the same; only
+        # those this answer moves out of pending count (another sender of the same entries,
+        # a worker left behind by a re-link or ``kiosk sync push``, may have counted them)
+        added = {MetaKey.PAST_RETENTION: past_retention_added(answer.retention_cut, now)} \
+            if answer.past_retention else None
         try:
             with self.board.saving(after, keys) as meta:
-                self.store.mark_synced(answer.held,
-                                       {i: why.words() for i, why in answer.rejected.items()},
-                                       meta=meta, added=added)
+                past = self.store.mark_synced(
+                    answer.held, {i: why.words() for i, why in answer.rejected.items()},
+                    meta=meta, past_retention=answer.past_retention, added=added)
         except StoreError:
             if self.store.refusal() is None:  # e.g. a full disk: the drain stops here
                 raise
@@ -664,4 +665,4 @@ class Uploader:
             self.board.update(methodcaller("unsent", len(stored)))
             return
         oldest = self.store.oldest_pending()
-        self.board.update(lambda state: answered(state, oldest))
+        self.board.update(lambda state: answered(state, oldest, past))
