@@ -1723,6 +1723,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "ghi được lượt quét nào cho đến khi khởi động lại trạm",
         "{path}: the store file was deleted or replaced while the kiosk runs; no scan is "
         "recorded until the kiosk is restarted"),
+    "store.log_gone": (
+        "{path}: tệp nhật ký ghi (-wal) hoặc tệp chỉ mục của nó (-shm) bên cạnh tệp kho dữ "
+        "liệu đã bị xoá hoặc thay trong khi trạm chạy; không ghi được lượt quét nào cho đến "
+        "khi khởi động lại trạm. Gọi kỹ thuật viên khởi động lại trạm",
+        "{path}: the store's write-ahead log (-wal) or its index (-shm) beside it was deleted "
+        "or replaced while the kiosk runs; no scan is recorded until the kiosk is restarted. "
+        "Call the technician to restart the kiosk"),
     "store.damaged": (
         "{path}: kiểm tra toàn bộ tệp thấy tệp kho dữ liệu bị hỏng; không ghi được lượt quét "
         "nào. Gọi kỹ thuật viên: dừng trạm, rồi chạy kiosk store recover (giữ lại tệp hỏng); "

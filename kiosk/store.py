@@ -120,7 +120,10 @@ BUSY_TIMEOUT_MS = 30_000
 """How long a write waits for another connection's write (SQLite's busy handler)."""
 CLOSE_LOG_WAIT_MS = 3_000
 """How long a stop waits for readers to empty the log of a store file lost from its path."""
-_FILE_LOST = frozenset({"store.gone", "store.unconfirmed"})
+_GONE = frozenset({"store.gone", "store.log_gone"})
+"""Why a Store refuses for good once its path, or the log beside it, is no longer what it
+opened (:meth:`Store._check_file`)."""
+_FILE_LOST = _GONE | {"store.unconfirmed"}
 """Why a Store refuses once its path no longer names the file it opened, or cannot be looked
 at (:meth:`Store._check_file`)."""
 _LOG_FILES = ("-wal", "-shm")
@@ -665,8 +668,9 @@ class Store:
         """``conn.total_changes`` when the open transaction began."""
         self.failing: Words | None = None
         """Why the last write failed on the disk (full, read-only, an I/O error:
-        :func:`write_failure`), None since one committed or the path that could not be looked
-        at names the file again (a write of the upkeep's failed meanwhile): the next write
+        :func:`write_failure`), None since one committed; the one standing when the path could
+        not be looked at stands again once it names the file again (the upkeep's writes
+        failed meanwhile say nothing of the disk): the next write
         is tried all the same, but a screen must not read READY meanwhile
         (:meth:`not_recording`)."""
         self.identity: FileIdentity | None = None
@@ -675,9 +679,14 @@ class Store:
         self._log_files: tuple[FileIdentity | None, ...] = ()
         """The ``-wal`` and ``-shm`` beside the file when it was opened: the files this
         connection writes its log to for as long as it is open."""
+        self._log_paths = tuple(f"{self.path}{suffix}" for suffix in _LOG_FILES)
+        """Where those are (made once: a ``Path`` made per check costs more than its stat)."""
         self._refusing_before: Words | None = None
         """What refused writes when the path could not be looked at (damage found): it
         stands again once the path names the file again."""
+        self._failing_before: Words | None = None
+        """:attr:`failing` when the path could not be looked at (a full disk): it stands
+        again with :attr:`_refusing_before`."""
         self._log_emptied = False
         """The log of a file lost from the path was emptied into it (:meth:`_empty_the_log`)."""
         self._unindexed = 0
@@ -821,8 +830,16 @@ class Store:
         (``mv backup.db kiosk.db``; a backup copied *onto* it, ``cp``, keeps the file and is
         not seen: docs/technician.md, "Restoring a backup"). The connection would go on
         writing to the old file, gone or no longer the store, and a scan shown "accepted"
-        would not be in the store on disk. One ``stat`` before each commit (3.6–4.5 µs
-        measured at load 3; a scan with its commit ~300 µs).
+        would not be in the store on disk. The ``-wal`` and ``-shm`` beside it must be the
+        ones the connection opened too (:meth:`_log_files_now`), or the later commits go
+        where no later start reads them (``rm kiosk.db-wal``; the folder replaced by one
+        holding a hard link to the file alone), or a second program opening the store makes
+        a second index of the same log and both corrupt the file (``rm kiosk.db-shm``):
+        refused for good as well ("store.log_gone"). SQLite itself never deletes nor
+        replaces them while a connection is open (the last one's close deletes them; a
+        checkpoint truncates the ``-wal`` in place). Three ``stat`` before each commit
+        (5–10 µs in all measured at load 2.5, the file alone 2–3 µs; a scan with
+        its commit ~300 µs).
 
         A path that cannot be looked at (its folder replaced by a link loop or a file, a
         failing disk, a network file system's hiccup) cannot be confirmed either: refused
@@ -834,23 +851,30 @@ class Store:
         again. Found another file, or none, the path stays refused for good."""
         if self.identity is None:
             return
-        if self.refusing is not None and self.refusing.code == "store.gone":
+        if self.refusing is not None and self.refusing.code in _GONE:
             self._refuse_if_refusing()  # for good: not looked at again, nor logged each time
         unconfirmed = self.refusing is not None and self.refusing.code == "store.unconfirmed"
         try:
-            if file_identity(self.path) == self.identity and (
-                    not unconfirmed or self._log_files_now() == self._log_files):
+            if file_identity(self.path) != self.identity:
+                why = Words("store.gone", {"path": self.path})
+            elif (self.read_only and not unconfirmed) or not self._log_files \
+                    or self._log_files_now() == self._log_files:  # a reader writes no log;
+                # none known: migrate() commits before it, none open after close()
                 if unconfirmed:
                     self.refusing = self._refusing_before
-                    self.failing = None  # writes failed while the path was lost say nothing
+                    self.failing = self._failing_before  # not the upkeep's failed meanwhile
                     log.warning("%s: the store file can be looked at again and is the file "
                                 "opened", self.path)
                 return
-            why = Words("store.gone", {"path": self.path})
+            else:
+                why = Words("store.log_gone", {"path": self.path})
+                log.error("%s: its -wal or -shm is no longer the one the kiosk opened "
+                          "(deleted or replaced)", self.path)
         except OSError as exc:
             if unconfirmed:
                 self._refuse_if_refusing()  # still: logged once
             self._refusing_before = self.refusing
+            self._failing_before = self.failing
             why = Words("store.unconfirmed", {"path": self.path, "detail": os_words(exc)})
             log.error("%s: the store file cannot be looked at: %s", self.path, exc)
         self.refusing = why
@@ -867,8 +891,7 @@ class Store:
         The connection goes on using the ones it opened: the file alone moved into a new
         folder at the path would have its later commits logged where no later start reads
         them, and lost at a power cut."""
-        return tuple(file_identity(self.path.with_name(self.path.name + suffix))
-                     for suffix in _LOG_FILES)
+        return tuple(file_identity(path) for path in self._log_paths)
 
     def refusal(self) -> Words | None:
         """Why this Store refuses every write, None while it takes them; the file is
@@ -895,6 +918,7 @@ class Store:
                     self._empty_the_log(wait_ms=CLOSE_LOG_WAIT_MS)
             finally:
                 self.conn.close()
+                self._log_files = ()  # none open: the last close deletes them
 
     def _empty_the_log(self, wait_ms: int) -> None:
         """The path names another file now (a backup moved over the store), or cannot be
@@ -908,6 +932,13 @@ class Store:
         being emptied; this waits for readers ``wait_ms`` at most, holding the store's lock."""
         if self.read_only:
             return
+        with contextlib.suppress(OSError):  # cannot be looked at: emptied as before
+            wal, shm = self._log_files_now()
+            if self._log_files and wal == self._log_files[0] and shm != self._log_files[1]:
+                log.error("%s-shm replaced: the log is left to the programs using the new "
+                          "one (a checkpoint through the old one would corrupt the file); "
+                          "the next start reads it", self.path)
+                return
         try:
             self.conn.execute(f"PRAGMA busy_timeout={wait_ms}")
             try:

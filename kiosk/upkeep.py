@@ -55,7 +55,7 @@ FileIdentity = tuple[int, int]
 """``(st_dev, st_ino)``: which file a path names, whatever its name."""
 
 
-def file_identity(path: Path) -> FileIdentity | None:
+def file_identity(path: str | Path) -> FileIdentity | None:
     """The identity of the file at ``path`` now; None when there is none. One ``stat``
     (3.6–4.5 µs measured at load 3): cheap enough for every scan's commit. OSError when the
     path cannot be looked at (a folder on it replaced by a link loop or a file, a failing

@@ -169,3 +169,26 @@ def test_a_file_made_unwritable_is_said_to_refuse_writes_not_to_have_failed(tmp_
     store.set_meta({"test.second": "1"})
     assert store.not_recording() is None
     store.close()
+
+
+def test_a_full_disk_is_still_said_once_a_folder_lost_for_a_moment_comes_back(tmp_path):
+    """The store's folder replaced by a link loop for a moment (refused: unconfirmed), then
+    put back, on a disk still full: the store takes writes again, but the disk does not,
+    and the screen must not read READY."""
+    with small_disk(tmp_path / "disk") as disk:
+        (disk / "data").mkdir()
+        store = Store(disk / "data" / "kiosk.db")
+        try:
+            store.set_meta({"test.first": "1"})
+            fill(disk)
+            write_until_refused(store)
+            assert store.not_recording().code == "store.disk_full"
+            os.rename(disk / "data", disk / "data.old")
+            os.symlink("data", disk / "data")
+            assert store.not_recording().code == "store.unconfirmed"
+            (disk / "data").unlink()
+            os.rename(disk / "data.old", disk / "data")
+            assert store.refusal() is None
+            assert store.not_recording().code == "store.disk_full"
+        finally:
+            store.close()

@@ -21,6 +21,7 @@ import pytest
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
 from kiosk.store import Store
+from kiosk.upkeep import Checkpointer
 from tests.test_store_damage import middle_leaves_of_entries, overwrite_pages, store_with_entries
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Đặng Ngọc Ánh"]
@@ -190,7 +191,7 @@ def test_the_store_file_alone_put_back_without_its_log_stays_refused(tmp_path):
     data.mkdir()
     os.rename(old / "kiosk.db", data / "kiosk.db")
 
-    assert store.refusal().code == "store.gone"
+    assert store.refusal().code == "store.log_gone"
     assert not pipeline.submit(person(1)).recorded
     store.close()
     assert checked(data / "kiosk.db") == (["ok"], 1)
@@ -326,3 +327,104 @@ def test_a_backup_moved_over_the_store_while_another_program_reads_it_opens_whol
     assert restarted.damage() is None and restarted.count_entries() == 25
     restarted.close()
     assert checked(path) == (["ok"], 25)
+
+
+LOG_LOST = textwrap.dedent("""
+    import os, sys, time
+    from pathlib import Path
+    from kiosk.pipeline import Pipeline, Policy
+    from kiosk.store import Store
+    from tests.test_store_identity import person
+    root, how = Path(sys.argv[1]), sys.argv[2]
+    data = root / "data"
+    store = Store(data / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    for i in range(30):
+        assert pipeline.submit(person(i)).recorded
+    if how == "the folder swapped for a hard link to the file alone":
+        (root / "new").mkdir()
+        os.link(data / "kiosk.db", root / "new" / "kiosk.db")
+        os.rename(data, root / "data.old")
+        os.rename(root / "new", data)
+    else:
+        os.unlink(data / "kiosk.db-wal")  # a cleanup: rm *-wal
+    scan = pipeline.submit(person(30))
+    assert not scan.recorded
+    assert store.not_recording().code == "store.log_gone"
+    print("refused", flush=True)
+    time.sleep(60)
+""")
+
+
+@pytest.mark.parametrize("how", ["the folder swapped for a hard link to the file alone",
+                                 "the -wal deleted"])
+def test_a_store_whose_log_is_lost_refuses_and_keeps_every_accepted_scan_at_a_power_cut(
+        tmp_path, how):
+    """The file still at the path, but not the ``-wal`` the connection writes to: scans
+    went on "accepted" into a log no later start reads, and a power cut lost them all. The
+    next scan is refused (restart the kiosk), the log written so far emptied into the file
+    through the connection's own: the kiosk killed, the next start holds all 30."""
+    (tmp_path / "data").mkdir()
+    kiosk = subprocess.Popen([sys.executable, "-c", LOG_LOST, str(tmp_path), how],
+                             stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(Path.cwd())})
+    try:
+        assert kiosk.stdout is not None and kiosk.stdout.readline() == "refused\n"
+    finally:
+        kiosk.send_signal(signal.SIGKILL)
+        kiosk.wait()
+    assert kiosk.returncode == -signal.SIGKILL
+    assert checked(tmp_path / "data" / "kiosk.db") == (["ok"], 30)
+
+
+def test_a_store_whose_shm_is_deleted_refuses_before_another_program_corrupts_it(tmp_path):
+    """``rm kiosk.db-shm``, then another program opening the store (``kiosk sync push``)
+    makes a second index of the same log: each program's writes then go unseen by the
+    other's, and the file ends malformed. The kiosk refuses from its next scan on, in words
+    saying to restart it, and leaves the log to the other program: the file stays whole."""
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    for i in range(5):
+        assert pipeline.submit(person(i)).recorded
+    os.unlink(tmp_path / "kiosk.db-shm")
+    other = Store(path, create=False)
+    scan = pipeline.submit(person(5))
+    assert not scan.recorded
+    why = store.not_recording()
+    assert why.code == "store.log_gone"
+    assert why("en") == (f"{path}: the store's write-ahead log (-wal) or its index (-shm) "
+                         "beside it was deleted or replaced while the kiosk runs; no scan is "
+                         "recorded until the kiosk is restarted. Call the technician to "
+                         "restart the kiosk")
+    for k in range(100):
+        other.set_meta({f"test.k{k}": "v" * 500})
+    store.close()
+    other.close()
+    assert checked(path) == (["ok"], 5)
+
+
+def test_the_log_truncated_and_checkpointed_by_sqlite_is_never_taken_for_a_lost_one(tmp_path):
+    """SQLite empties the ``-wal`` in place (checkpoints, ``journal_size_limit``,
+    ``wal_checkpoint(TRUNCATE)``; another connection's too, the upkeep's) and deletes it
+    only at the last close: none of this is refused."""
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    other = Store(path, create=False)
+    upkeep = Checkpointer(path, store.identity)  # the background upkeep's connection
+    for i in range(600):
+        assert pipeline.submit(person(i)).recorded
+        if i % 100 == 0:
+            upkeep.run()
+        if i % 100 == 50:
+            with store.lock:
+                store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            other.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            assert store.not_recording() is None
+    other.close()
+    upkeep.close()
+    assert pipeline.submit(person(600)).recorded
+    assert store.not_recording() is None
+    store.close()
+    assert checked(path) == (["ok"], 601)
