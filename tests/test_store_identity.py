@@ -222,21 +222,27 @@ KIOSK = textwrap.dedent("""
 """)
 
 
+def killed_once_it_says(line: str, script: str, *args: object) -> None:
+    """Run ``script`` (a kiosk's store at work) in its own process until it prints ``line``,
+    then kill it with SIGKILL, as a power cut would: no close, no clean-up."""
+    kiosk = subprocess.Popen([sys.executable, "-c", script, *map(str, args)],
+                             stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(Path.cwd())})
+    try:
+        assert kiosk.stdout is not None and kiosk.stdout.readline() == f"{line}\n"
+    finally:
+        kiosk.send_signal(signal.SIGKILL)
+        kiosk.wait()
+    assert kiosk.returncode == -signal.SIGKILL
+
+
 @pytest.mark.parametrize("seen_by", ["the next scan", "the screen's poll"])
 def test_a_backup_moved_over_the_store_is_whole_after_a_power_cut(tmp_path, seen_by):
     """``mv backup.db kiosk.db`` under the running kiosk, then the kiosk killed before it
     closes (a power cut, kill -9): the ``-wal`` beside the path held the old file's 300
     newer entries, which the next start read into the backup. The log is emptied into the
     old file as soon as the move is seen: the backup opens whole, with its own 20."""
-    kiosk = subprocess.Popen([sys.executable, "-c", KIOSK, str(tmp_path), seen_by],
-                             stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONPATH": str(Path.cwd())})
-    try:
-        assert kiosk.stdout is not None and kiosk.stdout.readline() == "seen\n"
-    finally:
-        kiosk.send_signal(signal.SIGKILL)
-        kiosk.wait()
-    assert kiosk.returncode == -signal.SIGKILL
+    killed_once_it_says("seen", KIOSK, tmp_path, seen_by)
 
     store = Store(tmp_path / "kiosk.db")
     assert store.damage() is None and store.count_entries() == 20
@@ -365,15 +371,7 @@ def test_a_store_whose_log_is_lost_refuses_and_keeps_every_accepted_scan_at_a_po
     next scan is refused (restart the kiosk), the log written so far emptied into the file
     through the connection's own: the kiosk killed, the next start holds all 30."""
     (tmp_path / "data").mkdir()
-    kiosk = subprocess.Popen([sys.executable, "-c", LOG_LOST, str(tmp_path), how],
-                             stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONPATH": str(Path.cwd())})
-    try:
-        assert kiosk.stdout is not None and kiosk.stdout.readline() == "refused\n"
-    finally:
-        kiosk.send_signal(signal.SIGKILL)
-        kiosk.wait()
-    assert kiosk.returncode == -signal.SIGKILL
+    killed_once_it_says("refused", LOG_LOST, tmp_path, how)
     assert checked(tmp_path / "data" / "kiosk.db") == (["ok"], 30)
 
 
