@@ -12,18 +12,25 @@ connection and threads. Real parts: a ``kiosk-central serve`` process, a proxy o
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
-from contextlib import closing
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kiosk.app import Kiosk
 from kiosk.config import Config
 from kiosk.scan import Scan
 from kiosk.store import Store
+from kiosk.sync.worker import PushSummary, SyncWorker
 from tests.conftest import CCCD_AN, make_config
 from tests.devices_support import wait_until
 from tests.sync_support import FaultyProxy, fill_backlog, syncing
+from tests.test_sync_past_retention import MONTH_AGO, purged_centre
 
 OUT_OF_REACH = "http://127.0.0.1:9"
 """The new centre's address: nothing listens there (the new worker's requests fail)."""
@@ -59,6 +66,45 @@ def sync_threads(before: set[threading.Thread]) -> list[str]:
     """Threads of a sync worker started since ``before`` and still alive."""
     return [t.name for t in set(threading.enumerate()) - before
             if t.name.startswith("sync")]
+
+
+@dataclass
+class HeldPush:
+    """An operator's "sync now" of 3 entries, running on a kiosk's worker, its batch through
+    to the centre and the centre's answer held by the proxy."""
+
+    kiosk: Kiosk
+    worker: SyncWorker
+    """The worker pushing: the one to be left behind."""
+    ids: list[str]
+    """The entries it sends, oldest first."""
+    thread: threading.Thread
+    summaries: list[PushSummary]
+
+    def summary(self) -> PushSummary:
+        """What the push returned, once the proxy has released the centre's answer."""
+        self.thread.join(30)
+        (summary,) = self.summaries
+        return summary
+
+
+@contextmanager
+def push_held(proxy: FaultyProxy, tmp_path: Path, kiosk_id: str, token: str,
+              **backlog: Any) -> Iterator[HeldPush]:
+    """A kiosk linked through ``proxy`` (its timer an hour away), started for the block: its
+    first cycle done with nothing pending, then 3 entries (``backlog``: as for
+    :func:`fill_backlog`) written to its store and pushed by the operator, the answer held."""
+    kiosk = Kiosk(linked(tmp_path, kiosk_id, proxy.url, token, interval_seconds=3600))
+    kiosk.link_stop_seconds = 0.2
+    with syncing(kiosk) as worker:
+        wait_until(lambda: worker.state().online, what="its first cycle: nothing pending")
+        ids = fill_backlog(kiosk.config.store_path, 3, kiosk_id=kiosk_id, **backlog)
+        proxy.add("hold")
+        summaries: list[PushSummary] = []
+        thread = threading.Thread(target=lambda: summaries.append(worker.push_now()))
+        thread.start()
+        wait_until(lambda: proxy.holds, what="the push's batch through, its answer held")
+        yield HeldPush(kiosk, worker, ids, thread, summaries)
 
 
 def test_a_late_acknowledgement_to_a_worker_left_behind_marks_its_entry_and_saves_nothing(
@@ -114,26 +160,17 @@ def test_a_push_running_when_its_worker_is_left_behind_ends_acknowledged_and_clo
     proxy = FaultyProxy(central.port)
     token = central.enrol(kiosk_id)
     try:
-        kiosk = Kiosk(linked(tmp_path, kiosk_id, proxy.url, token, interval_seconds=3600))
-        kiosk.link_stop_seconds = 0.2
-        store_path = kiosk.config.store_path
-        with syncing(kiosk) as old:
-            wait_until(lambda: old.state().online, what="its first cycle: nothing pending")
-            ids = fill_backlog(store_path, 3, kiosk_id=kiosk_id)  # the timer is an hour away
-            proxy.add("hold")
-            summaries = []
-            pushing = threading.Thread(target=lambda: summaries.append(old.push_now()))
-            pushing.start()
-            wait_until(lambda: proxy.holds, what="the push's batch stored, its answer held")
+        with push_held(proxy, tmp_path, kiosk_id, token) as push:
+            kiosk, old, ids = push.kiosk, push.worker, push.ids
+            store_path = kiosk.config.store_path
 
             kiosk.apply(linked(tmp_path, kiosk_id, OUT_OF_REACH, token))
 
-            assert kiosk.sync is not old and pushing.is_alive()
+            assert kiosk.sync is not old and push.thread.is_alive()
             wait_until(lambda: "sync.last_error" in saved_status(store_path),
                        what="the new worker's failure saved")
             proxy.release()
-            pushing.join(30)
-            (summary,) = summaries
+            summary = push.summary()
             assert (summary.accepted, summary.duplicate, summary.remaining) == (3, 0, 0)
             assert summary.error is None
             wait_until(lambda: closed(old.store), timeout=30,
@@ -155,44 +192,25 @@ def test_entries_past_retention_answered_to_a_worker_left_behind_are_still_count
     marked done, yet the centre holds none, so the left-behind worker still adds them to the
     saved past-retention total (an addition to what is on disk writes nothing over its
     successor's status), which ``kiosk sync status`` and the sync screen show."""
-    import json
-    import time
-
-    from tests.test_sync_past_retention import MONTH_AGO, purged_centre
-
     kiosk_id = "k-behind"
     centre, token, cut = purged_centre(tmp_path, kiosk_id)
     proxy = FaultyProxy(centre.port)
     try:
-        kiosk = Kiosk(linked(tmp_path, kiosk_id, proxy.url, token, interval_seconds=3600))
-        kiosk.link_stop_seconds = 0.2
-        store_path = kiosk.config.store_path
-        kiosk.start()
-        try:
-            old = kiosk.sync
-            assert old is not None
-            wait_until(lambda: old.state().online, what="its first cycle: nothing pending")
-            ids = fill_backlog(store_path, 3, kiosk_id=kiosk_id, start=time.time() - MONTH_AGO)
-            proxy.add("hold")
-            summaries = []
-            pushing = threading.Thread(target=lambda: summaries.append(old.push_now()))
-            pushing.start()
-            wait_until(lambda: proxy.holds, what="the push's batch answered, its answer held")
+        with push_held(proxy, tmp_path, kiosk_id, token, start=time.time() - MONTH_AGO) as push:
+            kiosk, ids = push.kiosk, push.ids
+            store_path = kiosk.config.store_path
 
             kiosk.apply(linked(tmp_path, kiosk_id, OUT_OF_REACH, token))
 
             wait_until(lambda: "sync.last_error" in saved_status(store_path),
                        what="the new worker's failure saved")
             proxy.release()
-            pushing.join(30)
-            (summary,) = summaries
+            summary = push.summary()
             assert (summary.past_retention, summary.retention_cut) == (3, cut)
             assert sync_state_of(store_path) == dict.fromkeys(ids, "acknowledged")
             saved = saved_status(store_path)
             assert "sync.last_success" not in saved
             assert json.loads(saved["sync.past_retention"])["params"]["count"] == 3
-        finally:
-            kiosk.stop()
         assert centre.stored_ids(kiosk_id) == []
     finally:
         proxy.close()
@@ -205,29 +223,13 @@ def test_entries_past_retention_answered_to_a_worker_left_behind_and_its_success
     left behind and its successor both send the 3 month-old entries and are both answered
     past retention; the saved total counts each entry once, added only by the answer that
     moved it out of pending (as for ``kiosk sync push`` sending beside the running worker)."""
-    import json
-    import time
-
-    from tests.test_sync_past_retention import MONTH_AGO, purged_centre
-
     kiosk_id = "k-behind"
     centre, token, cut = purged_centre(tmp_path, kiosk_id)
     proxy = FaultyProxy(centre.port)
     try:
-        kiosk = Kiosk(linked(tmp_path, kiosk_id, proxy.url, token, interval_seconds=3600))
-        kiosk.link_stop_seconds = 0.2
-        store_path = kiosk.config.store_path
-        kiosk.start()
-        try:
-            old = kiosk.sync
-            assert old is not None
-            wait_until(lambda: old.state().online, what="its first cycle: nothing pending")
-            ids = fill_backlog(store_path, 3, kiosk_id=kiosk_id, start=time.time() - MONTH_AGO)
-            proxy.add("hold")
-            summaries = []
-            pushing = threading.Thread(target=lambda: summaries.append(old.push_now()))
-            pushing.start()
-            wait_until(lambda: proxy.holds, what="the push's batch answered, its answer held")
+        with push_held(proxy, tmp_path, kiosk_id, token, start=time.time() - MONTH_AGO) as push:
+            kiosk, old, ids = push.kiosk, push.worker, push.ids
+            store_path = kiosk.config.store_path
 
             kiosk.apply(linked(tmp_path, kiosk_id, f"http://localhost:{centre.port}", token,
                                interval_seconds=3600))
@@ -235,15 +237,12 @@ def test_entries_past_retention_answered_to_a_worker_left_behind_and_its_success
             assert new is not None and new is not old
             assert new.push_now().past_retention == 3
             proxy.release()
-            pushing.join(30)
-            (summary,) = summaries
+            summary = push.summary()
             assert summary.past_retention == 3  # what the centre answered it
             assert sync_state_of(store_path) == dict.fromkeys(ids, "acknowledged")
             saved = json.loads(saved_status(store_path)["sync.past_retention"])
             assert (saved["params"]["count"], saved["params"]["cutoff"]) == (3, cut)
             assert new.state().past_retention_count == 3
-        finally:
-            kiosk.stop()
     finally:
         proxy.close()
         centre.stop()
