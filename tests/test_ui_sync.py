@@ -7,10 +7,12 @@ import dataclasses
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtWidgets import QScrollArea
+from pytestqt.qtbot import QtBot
 from ui_support import (  # noqa: F401
     load,
     make_window_fixture,
@@ -21,6 +23,7 @@ from ui_support import (  # noqa: F401
 from kiosk.scan import Scan
 from kiosk.store import Store
 from kiosk.ui.status_strip import local_time
+from kiosk.ui.sync_screen import SyncScreen
 
 
 def sync_section(url: str, token: str, *, enabled: bool) -> str:
@@ -52,6 +55,16 @@ def open_sync(window, qtbot):
     qtbot.keyClicks(window.gate.dialog.field, "2468")
     window.gate.dialog.ok.click()
     return window.sync_screen
+
+
+def export_to_usb(screen: SyncScreen, qtbot: QtBot, tmp_path: Path) -> Path:
+    """The screen's export of the backlog to a USB stick's file, run until the screen is no
+    longer busy: the file's path (the file written or not)."""
+    target = tmp_path / "usb" / "kiosk.backlog"
+    target.parent.mkdir()
+    screen.export_to(str(target))
+    qtbot.waitUntil(lambda: not screen.busy, timeout=15000)
+    return target
 
 
 def sync_screen_counting_one_pending(window, qtbot):
@@ -104,10 +117,7 @@ def test_export_writes_a_sealed_backlog_file_and_keeps_the_entries_pending(make_
     record(window, 12)
     screen = open_sync(window, qtbot)
     assert not screen.push_button.isEnabled()
-    target = tmp_path / "usb" / "kiosk.backlog"
-    target.parent.mkdir()
-    screen.export_to(str(target))
-    qtbot.waitUntil(lambda: not screen.busy, timeout=15000)
+    target = export_to_usb(screen, qtbot, tmp_path)
     assert screen.message.text().startswith("Đã ghi 12 lượt vào"), screen.message.text()
     with BacklogReader(target, centre) as reader:
         reader.verify(keys.signing_key().public_key())
@@ -146,10 +156,7 @@ def export_after_a_backup_was_moved_over_the_store(make_window, qtbot, tmp_path,
     record(window, 10)  # today's scans
     os.replace(backup, store_path)  # the backup put back under the running kiosk
     screen = open_sync(window, qtbot)
-    target = tmp_path / "usb" / "kiosk.backlog"
-    target.parent.mkdir()
-    screen.export_to(str(target))
-    qtbot.waitUntil(lambda: not screen.busy, timeout=15000)
+    target = export_to_usb(screen, qtbot, tmp_path)
     with BacklogReader(target, centre) as reader:
         reader.verify(keys.signing_key().public_key())
         return screen.message.text(), sum(len(batch) for batch in reader.batches()), window
@@ -214,12 +221,9 @@ def test_an_export_whose_signing_key_the_centre_has_not_confirmed_says_so_as_the
     window = make_window(path, language=language, start=False)
     record(window, 2)
     screen = open_sync(window, qtbot)
-    target = tmp_path / "usb" / "kiosk.backlog"
-    target.parent.mkdir()
 
-    screen.export_to(str(target))
+    target = export_to_usb(screen, qtbot, tmp_path)
 
-    qtbot.waitUntil(lambda: not screen.busy, timeout=15000)
     said = screen.message.text()
     assert note in said, said
     assert f"signing-key kiosk-ui --set={keys.public_signing_key()} --reason" in said
@@ -260,12 +264,9 @@ def test_an_export_the_centre_will_refuse_says_why_as_kiosk_sync_export_does(
     window = make_window(path, language=language, start=False)
     record(window, 4)
     screen = open_sync(window, qtbot)
-    target = tmp_path / "usb" / "kiosk.backlog"
-    target.parent.mkdir()
 
-    screen.export_to(str(target))
+    target = export_to_usb(screen, qtbot, tmp_path)
 
-    qtbot.waitUntil(lambda: not screen.busy, timeout=15000)
     said = screen.message.text()
     own = KioskKeys(path.parent).signing_key().public_key()
     assert said.startswith(written), said
@@ -297,15 +298,12 @@ def test_an_export_refused_for_a_signing_key_conflict_is_said_in_the_screens_lan
 
     usurper = Ed25519PrivateKey.generate().public_key()
     held = usurper.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    target = tmp_path / "usb" / "kiosk.backlog"
-    target.parent.mkdir()
     with centre_holding_another_signing_key("kiosk-ui", held) as url:
         path = write_config(tmp_path, extra=sync_section(url, "t0ken", enabled=True))
         window = make_window(path, language=language, start=False)
         record(window, 3)
         screen = open_sync(window, qtbot)
-        screen.export_to(str(target))
-        qtbot.waitUntil(lambda: not screen.busy, timeout=15000)
+        target = export_to_usb(screen, qtbot, tmp_path)
 
     own = KioskKeys(path.parent).signing_key().public_key()
     said = screen.message.text()
