@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from central_support import CENTRAL, ENGINES, CentralServer, central, database_url
+from central_support import CENTRAL, ENGINES, CentralServer, central, database_url, enrol
 
 from kiosk.central.backends import open_storage
 
@@ -152,6 +152,36 @@ def test_every_page_answers_on_both_engines(db: str, tmp_path: Path) -> None:
             assert "/today" not in paths and "/login" not in paths
     finally:
         server.stop()
+
+
+def test_the_forms_that_change_users_and_kiosks_are_refused_to_anyone_but_an_admin(
+        tmp_path: Path) -> None:
+    """A district officer (who sees the kiosks page) and a viewer, each signed in and holding
+    the form's CSRF token, post every administrator's form: add, disable or reset a user,
+    enrol or revoke a kiosk. Each is refused 403 and nothing changes."""
+    db = f"sqlite:///{tmp_path}/central.db"
+    users("add", "an.nguyen", "--role", "admin", db=db)
+    users("add", "binh.tran", "--role", "district", "--district", "Đồng Xoài", db=db)
+    users("add", "viewer1", "--role", "viewer", db=db)
+    enrol(db, "k-1")
+    people, kiosks = listed(db), central("kiosks", "list", "--db", db, "--json").stdout
+    server = CentralServer(db)
+    try:
+        for name in ("binh.tran", "viewer1"):
+            with httpx.Client(base_url=server.url) as client:
+                log_in(client, name)
+                page = client.get("/checkpoints").text
+                token = page.split('name="csrf_token" value="')[1][:64]
+                form = {"csrf_token": token, "name": "mallory", "role": "admin",
+                        "password": PASSWORD, "checkpoint": "CP-T", "kiosk_id": "k-forged"}
+                for path in ("/users/add", "/users/an.nguyen/disable",
+                             "/users/an.nguyen/reset-password", "/kiosks/enrol",
+                             "/kiosks/k-1/revoke"):
+                    assert client.post(path, data=form).status_code == 403, (name, path)
+    finally:
+        server.stop()
+    assert listed(db) == people
+    assert central("kiosks", "list", "--db", db, "--json").stdout == kiosks
 
 
 def test_the_trace_api_takes_a_signed_in_tracer_with_the_forms_token(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from kiosk.central.disclosure import not_personal
 from kiosk.central.enrol import enrol_kiosk
 from kiosk.central.storage import EnrolmentError
-from kiosk.central.web import i18n
 from kiosk.central.web.health import kiosk_rows
 from kiosk.central.web.site import ROLES_OF, Site, district_of
 
@@ -52,9 +51,7 @@ async def kiosks(request: Request, problems: bool = False, q: str = "", page: in
 @not_personal(HEALTH + "; a new kiosk's token, once")
 async def enrol(request: Request) -> Response:
     site = _site(request)
-    site.user(request, "admin")
-    form = await site.form(request)
-    t = i18n.translator(site.lang(request))
+    form, t = await site.admin_post(request)
     try:
         kiosk, token = await run_in_threadpool(
             lambda: enrol_kiosk(site.storage, checkpoint_id=str(form.get("checkpoint", "")),
@@ -70,9 +67,7 @@ async def enrol(request: Request) -> Response:
 @not_personal(HEALTH)
 async def revoke(request: Request, kiosk_id: str) -> Response:
     site = _site(request)
-    site.user(request, "admin")
-    await site.form(request)
-    t = i18n.translator(site.lang(request))
+    _, t = await site.admin_post(request)
     if await run_in_threadpool(site.storage.kiosk, kiosk_id) is None:
         return site.render(request, "notfound.html", status=404)
     await run_in_threadpool(site.storage.revoke_kiosk, kiosk_id)

@@ -8,7 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from kiosk.central.disclosure import not_personal
-from kiosk.central.web import i18n, users
+from kiosk.central.web import users
 from kiosk.central.web.site import Site
 from kiosk.central.web.users import UserError
 
@@ -38,9 +38,7 @@ async def user_list(request: Request) -> Response:
 @not_personal(STAFF)
 async def add(request: Request) -> Response:
     site = _site(request)
-    site.user(request, "admin")
-    form = await site.form(request)
-    t = i18n.translator(site.lang(request))
+    form, t = await site.admin_post(request)
     try:
         user = await run_in_threadpool(
             lambda: users.add(site.storage, str(form.get("name", "")).strip(),
@@ -55,9 +53,7 @@ async def add(request: Request) -> Response:
 @not_personal(STAFF)
 async def disable(request: Request, name: str) -> Response:
     site = _site(request)
-    site.user(request, "admin")
-    await site.form(request)
-    t = i18n.translator(site.lang(request))
+    _, t = await site.admin_post(request)
     await run_in_threadpool(users.disable, site.storage, name)
     return await _page(request, site, notice=t("users.disabled", name=name))
 
@@ -66,9 +62,7 @@ async def disable(request: Request, name: str) -> Response:
 @not_personal(STAFF)
 async def reset_password(request: Request, name: str) -> Response:
     site = _site(request)
-    site.user(request, "admin")
-    form = await site.form(request)
-    t = i18n.translator(site.lang(request))
+    form, t = await site.admin_post(request)
     try:
         await run_in_threadpool(users.reset_password, site.storage, name,
                                 str(form.get("password", "")))

@@ -3,7 +3,8 @@ check on forms, the language, rendering, and the refusals (login needed, 403).
 
 Pages never read cookies or roles themselves: they call :meth:`Site.user` with the roles
 allowed, :meth:`Site.form` for a POST (which refuses a missing or wrong CSRF token before the
-page sees anything), and :meth:`Site.render`.
+page sees anything) or :meth:`Site.admin_post` for an administrator's, and
+:meth:`Site.render`.
 """
 
 from __future__ import annotations
@@ -109,6 +110,12 @@ class Site:
         if not self.sessions.csrf_valid(request.cookies.get(CSRF_COOKIE), form.get(CSRF_FIELD)):
             raise Forbidden("forbidden.csrf")
         return form
+
+    async def admin_post(self, request: Request) -> tuple[FormData, i18n.Translator]:
+        """An administrator's POST: its form and the words to answer in. The role is checked
+        before the form is read, then its CSRF token (LoginRequired / Forbidden)."""
+        self.user(request, "admin")
+        return await self.form(request), i18n.translator(self.lang(request))
 
     # -- answering ------------------------------------------------------------------------
     def lang(self, request: Request) -> str:
