@@ -22,6 +22,7 @@ from ui_support import (  # noqa: F401
 
 from kiosk.scan import Scan
 from kiosk.store import Store
+from kiosk.ui.bridge import SyncView
 from kiosk.ui.status_strip import local_time
 from kiosk.ui.sync_screen import SyncScreen
 
@@ -72,6 +73,14 @@ def sync_screen_counting_one_pending(window, qtbot):
     screen = open_sync(window, qtbot)
     qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "1", timeout=10000)
     return screen
+
+
+def strip_showing_offline(window, view: SyncView) -> str:
+    """The status strip's sync text once it shows ``view`` (sync on) as offline, and only
+    that view: the window's own views no longer reach it."""
+    window.bridge.sync_changed.disconnect(window.strip.set_sync)
+    window.strip.set_sync(dataclasses.replace(view, enabled=True, online=False))
+    return window.strip.sync.text()
 
 
 def test_sync_now_sends_the_backlog_with_progress_until_the_centre_acknowledges_it(
@@ -454,9 +463,7 @@ def test_entries_scanned_while_the_clock_ran_ahead_show_their_time_with_no_wait(
     shown = local_time(scanned, window.kiosk.config.timezone)
     qtbot.waitUntil(lambda: f"Lượt chờ lâu nhất: {shown} (muộn hơn giờ đồng hồ trạm đang chỉ)"
                     in screen.facts.text(), timeout=10000)
-    window.bridge.sync_changed.disconnect(window.strip.set_sync)  # this view, offline
-    window.strip.set_sync(dataclasses.replace(screen.view, enabled=True, online=False))
-    strip = window.strip.sync.text()
+    strip = strip_showing_offline(window, screen.view)
     assert strip.startswith("MẤT KẾT NỐI · 1 lượt chờ gửi") and "cũ nhất" not in strip, strip
 
 
@@ -495,9 +502,7 @@ def test_an_entry_recorded_at_1970_has_no_age_on_the_screen_or_the_strip(
     qtbot.waitUntil(lambda: f"Lượt chờ lâu nhất: {shown} (không rõ đã bao lâu: đồng hồ trạm "
                     "chỉ sai lúc ghi)" in screen.facts.text(), timeout=10000)
     assert screen.view.oldest_pending_age_seconds is None
-    window.bridge.sync_changed.disconnect(window.strip.set_sync)  # this view, offline
-    window.strip.set_sync(dataclasses.replace(screen.view, enabled=True, online=False))
-    strip = window.strip.sync.text()
+    strip = strip_showing_offline(window, screen.view)
     assert strip.startswith("MẤT KẾT NỐI · 1 lượt chờ gửi") and "cũ nhất" not in strip, strip
 
 
