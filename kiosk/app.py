@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from kiosk.certificates.verdicts import Checker
 from kiosk.config import Config, ConfigError, resolved
-from kiosk.messages import WordedError
+from kiosk.messages import WordedError, Words
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.store import Store, StoreError
+from kiosk.upkeep import RefusalLog
 
 if TYPE_CHECKING:
     from kiosk.certificates.refresh import Stopping
@@ -27,10 +28,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAINTENANCE_PERIOD_SECONDS = 3600.0
 """The retention purge runs this often, and the whole-file check when its day is over."""
+_ONCE = " (run again every hour; not logged again while this stands)"
+"""Ends a line said once while the store refuses a maintenance job (:func:`_say`)."""
 LINK_STOP_SECONDS = 5.0
 """How long stopping the link to the centre waits for each of its threads (the sync worker,
 the trust-list thread) in a request to a centre that does not answer; then it is left behind
 and closes itself once that request ends."""
+
+
+def _say(refusals: RefusalLog, words: Words | None, line: str, *args: object) -> None:
+    """Log ``line``, a maintenance job's failure in ``words``: once while they are the
+    store's refusal (:class:`RefusalLog`), else every time."""
+    why = refusals.standing(words)
+    if why is None:
+        log.error(line, *args)
+    elif refusals.first(why):
+        log.error(line + _ONCE, *args)
 
 
 def policy_from(config: Config) -> Policy:
@@ -113,6 +126,8 @@ class Kiosk:
             self._stopping = threading.Event()
             self._maintenance = threading.Thread(target=self._maintenance_loop,
                                                  name="maintenance", daemon=True)
+            self._purge_refusals = RefusalLog(self.store.not_recording)
+            self._check_refusals = RefusalLog(self.store.not_recording)
             self._started = False
             self.link_stop_seconds = LINK_STOP_SECONDS
             """How long stopping the link waits for each of its threads
@@ -242,26 +257,37 @@ class Kiosk:
         self.store.close()
 
     def _maintenance_loop(self) -> None:
-        """A kiosk runs for weeks: purge acknowledged entries past retention now and every
-        hour, and check the whole file again once a day (scans go on meanwhile); damage
-        found stops the store taking scans (each shows "cannot save")."""
+        """A kiosk runs for weeks: :meth:`maintain` now and every hour."""
         while True:
-            try:
-                removed = self.store.purge(self.config.store.retention_days)
-                if removed:
-                    log.info("retention: removed %d acknowledged entries", removed)
-            except StoreError as exc:  # refused in words (the store deleted, replaced,
-                log.error("retention purge not run: %s", exc)  # damaged): nothing to trace
-            except Exception:  # a failed purge must never stop scanning
-                log.exception("retention purge failed")
-            try:
-                damage = None if self.store.verified_recently() else self.store.verify()
-            except StoreError as exc:  # the file gone, or the check could not run
-                log.error("store check not run: %s", exc)
-            except Exception:  # e.g. the store closed under it while the kiosk stops
-                log.exception("store check failed")
-            else:
-                if damage:
-                    log.error("store damaged, no scan is recorded any more: %s", damage)
+            self.maintain()
             if self._stopping.wait(MAINTENANCE_PERIOD_SECONDS):
                 return
+
+    def maintain(self) -> None:
+        """Purge acknowledged entries past retention, and check the whole file again once a
+        day (scans go on meanwhile); damage found stops the store taking scans (each shows
+        "cannot save"). Each says once why the store refused it (deleted, replaced, damaged,
+        a full disk), not every hour while that stands (:class:`RefusalLog`); any other
+        failure is logged each time, with its trace when it is not in words."""
+        try:
+            removed = self.store.purge(self.config.store.retention_days)
+        except StoreError as exc:  # refused in words: nothing to trace
+            _say(self._purge_refusals, exc.words, "retention purge not run: %s", exc)
+        except Exception:  # a failed purge must never stop scanning
+            log.exception("retention purge failed")
+        else:
+            self._purge_refusals.done()
+            if removed:
+                log.info("retention: removed %d acknowledged entries", removed)
+        try:
+            damage = None if self.store.verified_recently() else self.store.verify()
+        except StoreError as exc:  # the file gone, or the check could not run
+            _say(self._check_refusals, exc.words, "store check not run: %s", exc)
+        except Exception:  # e.g. the store closed under it while the kiosk stops
+            log.exception("store check failed")
+        else:
+            if not damage:
+                self._check_refusals.done()
+            else:  # the store now refuses for it
+                _say(self._check_refusals, self.store.refusal(),
+                     "store damaged, no scan is recorded any more: %s", damage)

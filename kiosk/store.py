@@ -1638,8 +1638,8 @@ class Store:
                                  else now_monotonic_ns) - retention_days * 86400 * 10**9)
         removed, rows, after = 0, 16, ("", "")
         with self.lock:  # its checkpoints' connection opens only the store's own file
+            self._check_file()  # first: a path that can be looked at again takes it
             self._refuse_if_refusing()
-            self._check_file()
         # before the bound is off: it may not open
         checkpointer = Checkpointer(self.path, self.identity)
         try:

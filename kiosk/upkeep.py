@@ -121,11 +121,9 @@ class Upkeep:
         self._path = path
         self._identity = identity
         self._chore = chore
-        self._refusal = refusal
-        """Why the store refuses every write now, None while it takes them
-        (:meth:`kiosk.store.Store.refusal`)."""
-        self._refusal_said: Words | None = None
-        """The refusal the thread last logged, until a cycle's jobs succeed: not again."""
+        self._refusals = RefusalLog(refusal)
+        """Why the store refuses every write now (:meth:`kiosk.store.Store.refusal`), said
+        once while it stands."""
         self._changed = threading.Condition()
         self._pending = 0
         """Write transactions since the thread's last checkpoint began."""
@@ -194,7 +192,7 @@ class Upkeep:
                     if not self._refused():
                         log.warning("background checkpoint of %s failed: %s", self._path, exc)
                 if not failed:
-                    self._refusal_said = None
+                    self._refusals.done()
         finally:
             if checkpointer is not None:
                 checkpointer.close()
@@ -205,11 +203,37 @@ class Upkeep:
         refuses a file lost from the path in SQLite's words (:class:`Checkpointer`). Logged in
         one line, without a trace (nothing went wrong here), once while the refusal stands:
         not at each cycle of writes committed before it was seen."""
-        why = self._refusal()
-        if why is None or words not in (None, why):
-            return False
-        if why != self._refusal_said:
-            self._refusal_said = why
+        why = self._refusals.standing(words)
+        if why is not None and self._refusals.first(why):
             log.warning("store upkeep of %s not done, the store refuses writes (%s)",
                         self._path, both(why.code, **why.params))
-        return True
+        return why is not None
+
+
+class RefusalLog:
+    """A job the store refused, said once while the same refusal stands. A refused job is
+    tried again at every cycle (each batch of writes for the upkeep, each hour for the
+    retention purge and the whole-file check), and a journal read after a weekend must
+    name the cause once, not in a line per cycle. Said again when the refusal changes, and
+    after the job has succeeded (:meth:`done`)."""
+
+    def __init__(self, refusal: Callable[[], Words | None]) -> None:
+        self._refusal = refusal
+        """Why the store refuses the job now, None while it takes it."""
+        self._said: Words | None = None
+
+    def standing(self, words: Words | None = None) -> Words | None:
+        """The store's refusal when the job failed because of it, else None: ``words``, the
+        job's failure in words, must be the refusal's; None: a failure in SQLite's words,
+        taken for the refusal while one stands."""
+        why = self._refusal()
+        return why if why is not None and words in (None, why) else None
+
+    def first(self, why: Words) -> bool:
+        """Whether ``why`` (:meth:`standing`) is to be said now: not said since it stood."""
+        new, self._said = why != self._said, why
+        return new
+
+    def done(self) -> None:
+        """The job succeeded: a refusal after this is said again."""
+        self._said = None

@@ -26,6 +26,8 @@ from tests.conftest import CCCD_BINH, make_config
 from tests.devices_support import wait_until
 
 ENTRIES = 3000
+ONCE = " (run again every hour; not logged again while this stands)"
+"""How the kiosk's hourly maintenance ends a line it says once while the store refuses."""
 
 
 def kiosk(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -237,13 +239,36 @@ def test_a_purge_and_check_of_a_store_deleted_under_the_kiosk_log_one_line_each(
                                               lane="in"))
     finally:
         running.stop()
-    gone = both("store.gone", path=path)
+    gone = both("store.gone", path=path) + ONCE
     assert [(r.levelno, r.getMessage(), r.exc_info) for r in caplog.records
             if r.name == "kiosk.app"] == [
         (logging.ERROR, f"retention purge not run: {gone}", None),
         (logging.ERROR, f"store check not run: {gone}", None)]
     assert result.reason_code == "storage_error" and not result.recorded
     assert not path.exists()
+
+
+def test_damage_found_by_the_hourly_check_is_said_once_not_every_hour(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Damage stops the store for good, and the file is read again every hour (its check
+    never vouches for it again): the damage, and the purge it refuses, are each said once,
+    not in a line every hour over a weekend."""
+    db = store_with_entries(tmp_path)
+    running = Kiosk(make_config(tmp_path))
+    running.store.set_meta({CHECKED_AT: "2026-01-01T00:00:00.000000Z"})  # long ago
+    overwrite_pages(db, middle_leaves_of_entries)
+    caplog.set_level(logging.INFO, logger="kiosk.app")
+    try:
+        for _ in range(3):
+            running.maintain()
+    finally:
+        running.stop()
+    errors = [r.getMessage() for r in caplog.records
+              if r.name == "kiosk.app" and r.levelno >= logging.ERROR]
+    assert len(errors) == 2, errors
+    assert errors[0].startswith("store damaged, no scan is recorded any more: ")
+    assert "btreeInitPage() returns error code 11" in errors[0] and errors[0].endswith(ONCE)
+    assert errors[1] == f"retention purge not run: {both('store.damaged', path=db)}{ONCE}"
 
 
 def test_a_store_file_gone_before_the_start_check_is_closed_not_left_open(

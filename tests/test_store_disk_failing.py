@@ -16,12 +16,15 @@ import os
 import re
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kiosk.app import policy_from
+from kiosk.app import Kiosk, policy_from
+from kiosk.ids import uuid7
+from kiosk.messages import both
 from kiosk.pipeline import Pipeline
 from kiosk.scan import Scan
 from kiosk.store import Store, StoreError
@@ -192,3 +195,50 @@ def test_a_full_disk_is_still_said_once_a_folder_lost_for_a_moment_comes_back(tm
             assert store.not_recording().code == "store.disk_full"
         finally:
             store.close()
+
+
+def test_the_hourly_purge_refused_by_the_disk_says_so_once_until_it_purges_again(
+        tmp_path, caplog):
+    """The store's files made immutable (as a disk remounted read-only) over a weekend,
+    with an acknowledged entry past retention: the purge, every hour, says once that the
+    disk refuses it, and purges once the disk takes writes again. Another failure (the
+    store closed under it) keeps its trace, every hour."""
+    if os.geteuid() != 0:
+        pytest.skip("making a file immutable needs root")
+    running = Kiosk(make_config(tmp_path))
+    store, path = running.store, running.config.store_path
+    old = time.time() - 40 * 86400
+    pipeline = Pipeline(store, policy_from(running.config))
+    pipeline.submit(Scan(cccd_line(0).encode(), device_id="lane1", wall_time=old))
+    [kept] = store.entries()  # of the running boot: minutes old by its monotonic clock
+    past = {**kept, "id": uuid7(), "boot_id": "an-earlier-boot"}  # only its wall time counts
+    with store.transaction() as conn:
+        store.insert_entry(conn, past)
+    store.mark_synced([kept["id"], past["id"]], {})
+    files = [str(path), str(path) + "-wal"]
+    if subprocess.run(["chattr", "+i", *files], capture_output=True).returncode:
+        subprocess.run(["chattr", "-i", *files], capture_output=True)
+        running.stop()
+        pytest.skip("this file system cannot make a file immutable")
+    caplog.set_level(logging.INFO, logger="kiosk.app")
+
+    def said_in(hours: int) -> list[tuple[int, str, bool]]:
+        caplog.clear()
+        for _ in range(hours):
+            running.maintain()
+        return [(r.levelno, r.getMessage(), r.exc_info is not None) for r in caplog.records
+                if r.name == "kiosk.app"]
+
+    try:
+        refused = said_in(3)
+    finally:
+        subprocess.run(["chattr", "-i", *files], check=True)
+    try:
+        read_only = both("store.disk_read_only", path=path)
+        assert refused == [(logging.ERROR, f"retention purge not run: {read_only} (run again "
+                            "every hour; not logged again while this stands)", False)]
+        assert said_in(1) == [(logging.INFO, "retention: removed 1 acknowledged entries", False)]
+        assert [r["id"] for r in store.entries()] == [kept["id"]]
+    finally:
+        running.stop()
+    assert said_in(2) == [(logging.ERROR, "retention purge failed", True)] * 2

@@ -6,6 +6,7 @@ store and pipeline; a real process killed for the power cut."""
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import signal
 import sqlite3
@@ -18,10 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.app import Kiosk
+from kiosk.messages import both
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
-from kiosk.store import Store
+from kiosk.store import CHECKED_AT, Store
 from kiosk.upkeep import Checkpointer
+from tests.conftest import make_config
 from tests.test_store_damage import middle_leaves_of_entries, overwrite_pages, store_with_entries
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Đặng Ngọc Ánh"]
@@ -426,3 +430,48 @@ def test_the_log_truncated_and_checkpointed_by_sqlite_is_never_taken_for_a_lost_
     assert store.not_recording() is None
     store.close()
     assert checked(path) == (["ok"], 601)
+
+
+def test_the_hourly_purge_and_check_say_once_while_the_store_refuses_them(tmp_path, caplog):
+    """The store's folder lost over a weekend, the kiosk's whole-file check a day old: the
+    maintenance, every hour, says once why the purge and the check did not run, not in a
+    line each hour for a technician to wade through on Monday. Said again when the same
+    refusal comes back after it cleared, and when it changes (another file at the path)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    running = Kiosk(make_config(tmp_path, store={"path": str(data / "kiosk.db")}))
+    running.store.set_meta({CHECKED_AT: "2026-01-01T00:00:00.000000Z"})  # long ago
+    caplog.set_level(logging.INFO, logger="kiosk.app")
+
+    def said_in(hours: int) -> list[tuple[int, str, object]]:
+        caplog.clear()
+        for _ in range(hours):
+            running.maintain()
+        return [(r.levelno, r.getMessage(), r.exc_info) for r in caplog.records
+                if r.name == "kiosk.app"]
+
+    once = " (run again every hour; not logged again while this stands)"
+    try:
+        old = folder_made_unreachable(data, "a link loop")
+        lost = running.store.refusal()
+        assert lost is not None and lost.code == "store.unconfirmed"
+        lost_words = both(lost.code, **lost.params)
+        assert said_in(3) == [
+            (logging.ERROR, f"retention purge not run: {lost_words}{once}", None),
+            (logging.ERROR, f"store check not run: {lost_words}{once}", None)]
+
+        folder_put_back(data, old)
+        assert said_in(1) == []  # both ran: the file checked sound
+        assert running.store.verified_recently()
+
+        old = folder_made_unreachable(data, "a link loop")  # the check is not due again
+        assert said_in(2) == [
+            (logging.ERROR, f"retention purge not run: {lost_words}{once}", None)]
+
+        data.unlink()
+        data.mkdir()
+        (data / "kiosk.db").write_bytes(b"")  # another file where the store was
+        gone = both("store.gone", path=data / "kiosk.db")
+        assert said_in(2) == [(logging.ERROR, f"retention purge not run: {gone}{once}", None)]
+    finally:
+        running.stop()
