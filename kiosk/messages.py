@@ -1071,6 +1071,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "age unknown; certificates are still checked against it"),
     "certificates.too_old": ("QUÁ CŨ: kết quả kiểm tra sẽ báo 'danh sách khoá quá cũ'",
                              "TOO OLD: verdicts say 'trust list too old'"),
+    "certificates.import_again": (
+        "CẦN NHẬP LẠI: đồng hồ trạm chỉ sai lúc nhập nên không rõ danh sách đã cũ bao lâu; kết "
+        "quả kiểm tra sẽ báo 'danh sách khoá quá cũ' cho đến khi nhập lại",
+        "IMPORT IT AGAIN: the kiosk's clock was wrong when it was imported, so how old it is "
+        "is unknown; verdicts say 'trust list too old' until it is imported again"),
     "certificates.columns": ("mã khoá|nước|hạn đến|được ký|chủ thể",
                              "key id|country|valid until|may sign|subject"),
     "certificates.unusable": ("KHÔNG DÙNG ĐƯỢC: {error}", "UNUSABLE: {error}"),

@@ -231,6 +231,45 @@ class TestKioskCommands:
         assert report["imported_at"] > "20" and report["later_than_clock"] is True
         assert report["age_days"] is None and report["too_old"] is None
 
+    def test_a_list_imported_at_1970_is_too_old_until_imported_again(
+            self, tmp_path, capsys, libfaketime):
+        """The list imported while the RTC battery was flat (the clock at 1970), the clock
+        set right since: its import time says nothing of its age — it may be years old and
+        miss every signer revoked since — so it is not taken as current. ``status`` says to
+        import it again; each certificate checked against it reads "trust list too old —
+        not confirmed", not "valid". Imported again with the clock right, it is current."""
+        path = self.config_file(tmp_path)
+        issuer = make_issuer()
+        source = gateway_file(tmp_path, issuer)
+        at_1970 = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "certificates", "import", str(source),
+             "--config", str(path)], capture_output=True, text=True, timeout=60,
+            env={**os.environ, "LD_PRELOAD": str(libfaketime),
+                 "FAKETIME": "@1970-01-01 00:00:00"})
+        assert at_1970.returncode == 0, at_1970.stderr
+        assert trustlist.load(tmp_path / "keys" / "trust.json").imported_at.year == 1970
+
+        code, out, _ = self.run(capsys, path, "status")
+        assert code == 0 and "còn hạn" not in out
+        assert ("đồng hồ trạm chỉ sai lúc ghi; tối đa 7: CẦN NHẬP LẠI: đồng hồ trạm chỉ sai "
+                "lúc nhập nên không rõ danh sách đã cũ bao lâu; kết quả kiểm tra sẽ báo 'danh "
+                "sách khoá quá cũ' cho đến khi nhập lại") in out, out
+        report = json.loads(self.run(capsys, path, "status", "--json")[1])
+        assert report["too_old"] is True and report["age_days"] is None
+        assert report["later_than_clock"] is False
+        valid = issuer.sign(vaccination(), issued=NOW - 60, expires=NOW + 86400)
+        assert cli.main(["scan", valid, "--config", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert "DANH SÁCH KHÓA QUÁ CŨ — CHƯA CHẮC HỢP LỆ — 2/2 mũi" in out
+        assert "CHỨNG NHẬN HỢP LỆ" not in out
+
+        assert self.run(capsys, path, "import", str(source))[0] == 0  # the clock right
+        assert "0.0 ngày trước; tối đa 7: còn hạn" in self.run(capsys, path, "status")[1]
+        again = issuer.sign(vaccination(name=("Lê", "Tú")), issued=NOW - 60,
+                            expires=NOW + 86400)
+        assert cli.main(["scan", again, "--config", str(path)]) == 0
+        assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in capsys.readouterr().out
+
     def test_a_bad_file_is_refused_and_the_held_list_is_untouched(self, tmp_path, capsys):
         path = self.config_file(tmp_path)
         self.run(capsys, path, "import", str(gateway_file(tmp_path, make_issuer())))

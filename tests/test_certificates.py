@@ -117,6 +117,24 @@ class TestVerdicts:
         assert stale.status == verdicts.TRUST_LIST_STALE and "9 days" in stale.detail
         assert verdict(code, old, max_age=dt.timedelta(days=14)).status == verdicts.VALID
 
+    def test_a_trust_list_imported_by_a_clock_at_1970_is_of_unknown_age_so_too_old(
+            self, issuer, tmp_path):
+        """The kiosk's own file, saved while the clock read 1970: however recent it looks
+        to no one, its age is unknown and it may miss every revocation since, so nothing
+        checked against it is "valid" (any allowed age), and the technician reads why."""
+        saved = tmp_path / "trust-list.json"
+        trustlist.save(trust_list_of(issuer.der, imported_at=dt.datetime(
+            1970, 1, 1, 0, 5, tzinfo=dt.UTC)), saved)
+        held = trustlist.load(saved)
+        code = issuer.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY)
+        for days in (7, 36500):
+            stale = verdict(code, held, max_age=dt.timedelta(days=days))
+            assert stale.status == verdicts.TRUST_LIST_STALE
+            assert stale.detail == ("trust list imported at 1970-01-01 00:05Z by a wrong "
+                                    f"clock, age unknown (at most {days} days allowed): "
+                                    "import it again")
+        assert verdict(code, held).status == verdicts.VALID  # no age limit set
+
     def test_without_a_trust_list_nothing_is_called_valid(self, issuer):
         code = issuer.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY)
         result = verdict(code, None)

@@ -126,15 +126,15 @@ def cmd_status(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     age = held.age()
     max_age = dt.timedelta(days=config.certificates.max_age_days)
-    # imported later than the clock reads (1970, NTP stepped back), or by a clock that was
-    # wrong then (clock_wrong_then): how old is unknown, so neither "current" nor "too old";
-    # the checks still use the list
+    # imported later than the clock reads (1970 now, NTP stepped back): how old is unknown,
+    # neither "current" nor "too old", the checks still use the list; imported by a clock
+    # that was wrong then (clock_wrong_then): too old, until imported again (TrustList.too_old)
     report = {
         "path": str(path), "imported_at": held.imported_at.isoformat(),
         "age_days": None if age is None else _days(age),
         "later_than_clock": age is None and not clock_wrong_then(held.imported_at),
         "max_age_days": max_age.days,
-        "too_old": None if age is None else age > max_age, "signers": len(held),
+        "too_old": held.too_old(max_age), "signers": len(held),
         "countries": held.countries(), "policy": config.certificates.policy,
         "source": held.source,
     }
@@ -145,7 +145,8 @@ def cmd_status(args: argparse.Namespace) -> int:
                at=report["imported_at"], most=max_age.days,
                age=age_words(held.imported_at,
                              lambda age: Words("certificates.days", {"days": _days(age)})),
-               state=Words("certificates.age_unknown" if age is None else
+               state=Words("certificates.import_again" if clock_wrong_then(held.imported_at)
+                           else "certificates.age_unknown" if age is None else
                            "certificates.too_old" if report["too_old"] else
                            "certificates.current"),
                signers=len(held), countries=len(report["countries"]),

@@ -117,11 +117,24 @@ class TrustList:
 
     def age(self, now: dt.datetime | None = None) -> dt.timedelta | None:
         """How long ago it was imported, at ``now`` (else the clock now); None when that is
-        later, or the clock was wrong when it was imported (:func:`kiosk.clock.age_of`): how
-        old it is is unknown, so it is not too old, and the checks still use it."""
+        later, or the clock was wrong when it was imported (:func:`kiosk.clock.age_of`)."""
         from kiosk.clock import age_of
 
         return age_of(self.imported_at, now)
+
+    def too_old(self, max_age: dt.timedelta, now: dt.datetime | None = None) -> bool | None:
+        """Whether it is older than ``max_age`` at ``now`` (else the clock now). A list
+        imported while the clock was wrong (:func:`kiosk.clock.clock_wrong_then`: a flat RTC
+        battery's 1970) may be of any age, missing every signer revoked since: too old,
+        until it is imported again with the clock right. None when it was imported later
+        than the clock reads now (the clock is behind now, or was ahead then): how old it is
+        is unknown, the checks still use it, and the screens say the clock is wrong."""
+        from kiosk.clock import clock_wrong_then
+
+        if clock_wrong_then(self.imported_at):
+            return True
+        age = self.age(now)
+        return None if age is None else age > max_age
 
     def check_all(self) -> None:
         """Parse every signer's certificate now; TrustListError names the first unusable one

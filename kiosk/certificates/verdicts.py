@@ -205,10 +205,14 @@ def judge(message: cose.Sign1, trust_list: TrustList | None, *, now: float,
     if claims.expires_at is not None and max(now, surely_past or now) > claims.expires_at:
         return Verdict(EXPIRED, f"expired {common['expires_at']}, kiosk clock {checked_at}",
                        **common)
-    age = trust_list.age(dt.datetime.fromtimestamp(now, dt.UTC))
-    if max_age is not None and age is not None and age > max_age:
-        return Verdict(TRUST_LIST_STALE, f"trust list imported {age.days} days ago "
-                       f"(at most {max_age.days} allowed)", **common)
+    at = dt.datetime.fromtimestamp(now, dt.UTC)
+    if max_age is not None and trust_list.too_old(max_age, at):
+        age = trust_list.age(at)
+        imported = (f"{age.days} days ago" if age is not None else
+                    f"at {trust_list.imported_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}Z by a "
+                    "wrong clock, age unknown")
+        return Verdict(TRUST_LIST_STALE, f"trust list imported {imported} (at most "
+                       f"{max_age.days} days allowed): import it again", **common)
     return Verdict(VALID, **common)
 
 
