@@ -592,6 +592,8 @@ class _Transaction:
         store = self._store
         store.lock.acquire()
         try:
+            if store.refusing is not None and store.refusing.code == "store.unconfirmed":
+                store._check_file()  # back? no screen may be polling (headless, a command)
             store._refuse_if_refusing()
             try:
                 store.conn.execute("BEGIN IMMEDIATE")

@@ -136,6 +136,24 @@ def test_a_store_whose_folder_comes_back_whole_takes_scans_again(tmp_path, how):
     assert checked(data / "kiosk.db") == (["ok"], 2)
 
 
+def test_a_headless_kiosk_records_the_first_scan_once_the_folder_is_back(tmp_path):
+    """No screen polls the store (``kiosk run --headless``, the sync worker's own
+    connection): the first write after the path names the file again looks at it once more
+    and is recorded, not refused with the words of a path that can be looked at by now."""
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(data / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    old = folder_made_unreachable(data, "a link loop")
+    assert pipeline.submit(person(0)).reason_code == "storage_error"
+
+    folder_put_back(data, old)
+
+    assert pipeline.submit(person(1)).recorded
+    assert store.count_entries() == 1
+    store.close()
+
+
 def test_a_damaged_store_whose_folder_comes_back_still_refuses_for_its_damage(tmp_path):
     """Damage the whole-file check found refuses every scan; the folder then lost for a
     while and put back does not undo that: the store refuses for its damage again."""
