@@ -473,6 +473,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "centre's answers cannot be kept and the same entries would be sent again and again; "
         "uploads go on once the kiosk restarts",
     ),
+    "sync.store_paused": (
+        "Tạm ngừng gửi lên trung tâm sau một lượt gửi cuối: kho dữ liệu không ghi được "
+        "({detail}), nên không lưu được trả lời của trung tâm và các lượt quét sẽ bị gửi đi "
+        "gửi lại; việc gửi tự tiếp tục khi kho dữ liệu ghi được trở lại",
+        "Uploads paused after one last pass: the store takes no writes ({detail}), so the "
+        "centre's answers cannot be kept and the same entries would be sent again and again; "
+        "uploads go on by themselves once the store takes writes again",
+    ),
     "sync.unencodable": (
         "Trạm không mã hoá được bản ghi ({detail})",
         "The kiosk could not encode this entry ({detail})",

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from kiosk.ids import boot_id, uuid7
 from kiosk.payloads import decode
@@ -506,6 +506,38 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class TakingEveryBatch(JsonAnswering):
+    """A stand-in centre that takes every batch: an entry new to it is answered
+    ``accepted``, one it holds ``duplicate``; ``batches`` keeps the ids of each batch it was
+    sent, in the class :meth:`anew` made for one test."""
+
+    batches: list[list[str]]
+
+    @classmethod
+    def anew(cls) -> type[Self]:
+        """A handler class of its own, holding no batch yet."""
+        return type("Centre", (cls,), {"batches": []})
+
+    def do_GET(self) -> None:
+        self._answer({"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
+                      "time": protocol.format_time(dt.datetime.now(dt.UTC)), "features": []})
+
+    def do_POST(self) -> None:
+        batch = protocol.decode_body(self.rfile.read(int(self.headers["Content-Length"])),
+                                     self.headers.get("Content-Encoding"))
+        ids = [entry["id"] for entry in batch["entries"]]
+        results = [self.result(entry) for entry in ids]
+        self.batches.append(ids)
+        self._answer({"batch_id": batch["batch_id"], "clock_offset_seconds": 0,
+                      "received_at": protocol.format_time(dt.datetime.now(dt.UTC)),
+                      "results": results})
+
+    def result(self, entry: str) -> dict[str, object]:
+        """Its answer for one entry of a batch: accepted the first time, then duplicate."""
+        held = any(entry in sent for sent in self.batches)
+        return {"id": entry, "status": "duplicate" if held else "accepted"}
 
 
 class TakingBacklogKeys(JsonAnswering):

@@ -21,7 +21,6 @@ import pytest
 
 from kiosk import config as config_mod
 from kiosk.central.backends import open_storage
-from kiosk.sync import protocol
 from kiosk.sync.client import SyncClient
 from kiosk.sync.worker import SyncWorker
 from kiosk.timestamps import parse_utc
@@ -29,6 +28,7 @@ from tests import central_support
 from tests.sync_support import (
     CentralServer,
     JsonAnswering,
+    TakingEveryBatch,
     fill_backlog,
     serving,
     sync_states,
@@ -268,23 +268,14 @@ def test_a_cut_later_than_the_kiosks_tomorrow_is_no_cut_yet_and_the_entry_still_
         assert (answer.duplicate, answer.past_retention, answer.retention_cut) == (1, IDS[:1], None)
 
 
-class _CentrePastRetention(JsonAnswering):
+class _CentrePastRetention(TakingEveryBatch):
     """A "centre" on 127.0.0.1 answering every entry of a batch ``duplicate`` past the
     retention cut ``cut`` (a class attribute, changed between pushes)."""
 
     cut = "9999-12-31"
 
-    def do_GET(self) -> None:
-        self._answer({"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
-                      "time": protocol.format_time(dt.datetime.now(dt.UTC)), "features": []})
-
-    def do_POST(self) -> None:
-        batch = protocol.decode_body(self.rfile.read(int(self.headers["Content-Length"])),
-                                     self.headers.get("Content-Encoding"))
-        self._answer({"batch_id": batch["batch_id"], "clock_offset_seconds": 0,
-                      "received_at": protocol.format_time(dt.datetime.now(dt.UTC)),
-                      "results": [{"id": e["id"], "status": "duplicate",
-                                   "past_retention": self.cut} for e in batch["entries"]]})
+    def result(self, entry: str) -> dict[str, object]:
+        return {"id": entry, "status": "duplicate", "past_retention": self.cut}
 
 
 def test_a_centre_saying_a_cut_in_the_future_once_leaves_no_saved_cut_standing(tmp_path):
@@ -293,7 +284,7 @@ def test_a_centre_saying_a_cut_in_the_future_once_leaves_no_saved_cut_standing(t
     one ``kiosk sync status`` says, not a day no purge has passed, pinned for good."""
     folder = tmp_path / "kiosk"
     folder.mkdir()
-    handler = type("Handler", (_CentrePastRetention,), {})
+    handler = _CentrePastRetention.anew()
     true_cut = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=14)).isoformat()
     with serving(handler) as url:
         path = write_config(folder / "config.toml", kiosk_id="k-cut", server_url=url,

@@ -1,16 +1,11 @@
 """The store's folder replaced under the running kiosk by a link to itself: the store's path
 can no longer be looked at (ELOOP), so whether it still names the file the kiosk writes to
 is unknown. The officer is told NOT RECORDED for the next person, never left with the
-previous person's green card, and the status strip says why. A real kiosk, pipeline, store
-and main window (offscreen)."""
+previous person's green card, and the status strip says why; the sync screen that uploads
+wait for the store. A real kiosk, pipeline, store and main window (offscreen)."""
 
 from __future__ import annotations
 
-import ctypes
-import os
-from pathlib import Path
-
-import pytest
 from ui_support import (  # noqa: F401
     CCCD_AN,
     CCCD_BINH,
@@ -21,27 +16,8 @@ from ui_support import (  # noqa: F401
 )
 
 from kiosk.scan import Scan
-
-RENAME_EXCHANGE = 2
-"""renameat2(2)'s flag: two names swap their files in one step."""
-
-
-def swap(a: Path, b: Path) -> None:
-    """``a`` and ``b`` swap what they name, atomically: the kiosk's upkeep (its first purge
-    runs as the window opens) never sees the folder missing between two steps, which would
-    be a store deleted for good, not one that cannot be looked at for a while."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.renameat2(-100, os.fsencode(a), -100, os.fsencode(b), RENAME_EXCHANGE) != 0:
-        pytest.skip(f"renameat2(RENAME_EXCHANGE) refused here: {os.strerror(ctypes.get_errno())}")
-
-
-def loop_in_place_of(data: Path) -> Path:
-    """The folder ``data`` replaced by a link to itself, in one step; the folder is kept
-    under the name returned."""
-    kept = data.with_name(data.name + ".kept")
-    os.symlink(data.name, kept)  # kept -> data: named data once swapped, a loop
-    swap(data, kept)
-    return kept
+from tests.store_support import loop_in_place_of, swap
+from tests.sync_support import TakingEveryBatch, serving
 
 
 def test_a_store_folder_replaced_by_a_link_loop_turns_the_card_to_not_recorded(
@@ -91,3 +67,36 @@ def test_the_card_reads_ready_again_once_the_store_folder_comes_back(make_window
     qtbot.waitUntil(lambda: card.headline.text() == "SẴN SÀNG", timeout=10_000)
     assert card.state == "idle"
     assert window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="wedge")).recorded
+
+
+def test_the_sync_screen_says_uploads_paused_then_counts_them_sent_once_the_folder_is_back(
+        make_window, qtbot, tmp_path):
+    """The sync operator's screen while the folder cannot be looked at: an alert that
+    uploads are paused and go on by themselves (not "restart the kiosk"). Once the folder
+    is back and a scan recorded, the alert is gone, the scan reaches the stand-in centre on
+    127.0.0.1 and the screen counts nothing pending."""
+    data = tmp_path / "data"
+    data.mkdir()
+    centre = TakingEveryBatch.anew()
+    with serving(centre) as url:
+        path = write_config(tmp_path, extra=f'\n[sync]\nenabled = true\nserver_url = "{url}"\n'
+                                            'token = "t"\ninterval_seconds = 1\n')
+        path.write_text(path.read_text().replace('path = "kiosk.db"', 'path = "data/kiosk.db"'))
+        window = make_window(path)
+        window.open_sync()
+        qtbot.keyClicks(window.gate.dialog.field, "2468")
+        window.gate.dialog.ok.click()
+        screen = window.sync_screen
+        kept = loop_in_place_of(data)
+
+        qtbot.waitUntil(lambda: "CẢNH BÁO: Tạm ngừng gửi lên trung tâm" in screen.facts.text(),
+                        timeout=10_000)
+        assert "việc gửi tự tiếp tục khi kho dữ liệu ghi được trở lại" in screen.facts.text()
+
+        swap(kept, data)
+        entry = window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="wedge"))
+        assert entry.recorded
+
+        qtbot.waitUntil(lambda: centre.batches == [[entry.entry_id]], timeout=10_000)
+        qtbot.waitUntil(lambda: "CẢNH BÁO" not in screen.facts.text()
+                        and screen.tiles["pending"].value.text() == "0", timeout=10_000)

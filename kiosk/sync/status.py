@@ -233,6 +233,7 @@ class StatusBoard:
         self._listeners: Listeners[SyncState] = Listeners("sync state")
         self._saving = threading.Lock()
         self._retired = False
+        self._suspended = False
 
     @property
     def state(self) -> SyncState:
@@ -254,38 +255,51 @@ class StatusBoard:
     def retire(self) -> None:
         """Its worker was left behind by a stop, a request still in flight: from now on it
         saves no status, which would overwrite what the worker after it saved (the
-        past-retention total aside, added to: :func:`past_retention_added`); or its store
-        refuses every write (the status with it). A save under way ends first."""
+        past-retention total aside, added to: :func:`past_retention_added`). A save under
+        way ends first."""
         with self._saving:
             self._retired = True
+
+    def suspend(self) -> None:
+        """Its store refuses every write (the status with it): no status is saved until
+        :meth:`resume`, once the store takes writes again (a path that could not be looked
+        at, back). A save under way ends first."""
+        with self._saving:
+            self._suspended = True
+
+    def resume(self) -> None:
+        """The store takes writes again: the status is saved again (unless retired)."""
+        with self._saving:
+            self._suspended = False
 
     @contextmanager
     def saving(self, state: SyncState,
                keys: Iterable[MetaKey]) -> Iterator[dict[str, str | None] | None]:
         """``state``'s ``keys`` to save in the store write made in this block; None once
-        retired (the write saves no status)."""
+        retired or while suspended (the write saves no status)."""
         with self._saving:
-            yield None if self._retired else state.meta(keys)
+            yield None if self._retired or self._suspended else state.meta(keys)
 
     def save(self, store: Store, state: SyncState, keys: Iterable[MetaKey]) -> None:
         """Save ``state``'s ``keys`` in ``store``, unless retired."""
         self.save_meta(store, state.meta(keys))
 
     def save_meta(self, store: Store, values: dict[str, str | None]) -> None:
-        """Save ``values`` (None deletes a key) in ``store``, unless retired: also what is
-        saved and never held in the snapshot (:attr:`MetaKey.KEYS_ALERT`). A store that
-        refuses every write (its file deleted or replaced under the kiosk) retires the board
-        instead: no failure of the work being said, which goes on — its worker then makes its
-        last pass and stops, saying why; any other refusal (a full disk) is raised."""
+        """Save ``values`` (None deletes a key) in ``store``, unless retired or suspended:
+        also what is saved and never held in the snapshot (:attr:`MetaKey.KEYS_ALERT`). A
+        store that refuses every write (its file deleted or replaced under the kiosk, its
+        path not to be looked at) suspends the board instead: no failure of the work being
+        said, which goes on — its worker then makes its last pass and stops, saying why;
+        any other refusal (a full disk) is raised."""
         with self._saving:
-            if self._retired:
+            if self._retired or self._suspended:
                 return
             try:
                 store.set_meta(values)
             except StoreError as exc:
                 if store.refusal() is None:
                     raise
-                self._retired = True  # under _saving, as retire() sets it
+                self._suspended = True  # under _saving, as suspend() sets it
                 log.warning("sync: status not saved, the store refuses writes (%s)", exc)
 
 

@@ -627,7 +627,7 @@ class Uploader:
 
         Counting a million pending entries takes ~0.1 s: during an upload the counts are
         carried forward from each answer, and recounted when the upload ends. A store that
-        refuses every write keeps neither: the board is retired, the entries stay pending.
+        refuses every write keeps neither: the board is suspended, the entries stay pending.
         """
         def answered(state: SyncState, oldest: str | None = None, past: int = 0) -> SyncState:
             state = state.answered(
@@ -644,7 +644,7 @@ class Uploader:
         after = answered(before)
         keys = (*ANSWER_KEYS, MetaKey.LAST_ERROR, MetaKey.LAST_ERROR_AT) \
             if after.last_error != before.last_error else ANSWER_KEYS
-        # added to what is on disk, whoever else added to it, even by a retired board:
+        # added to what is on disk, whoever else added to it, even by a board not saving:
         # saving it writes nothing over, and the entries are marked done all the same; only
         # those this answer moves out of pending count (another sender of the same entries,
         # a worker left behind by a re-link or ``kiosk sync push``, may have counted them)
@@ -661,7 +661,7 @@ class Uploader:
             # the store refuses every write (its file deleted or replaced under the kiosk):
             # the answer cannot be kept, and the drain goes on, so that each entry of the
             # file still open reaches the centre once; its owner stops after this drain
-            self.board.retire()
+            self.board.suspend()
             self.board.update(methodcaller("unsent", len(stored)))
             return
         oldest = self.store.oldest_pending()

@@ -37,7 +37,12 @@ How it behaves
   centre once (a scan recorded just before may be nowhere else; one cut short by a failure
   is tried again, as any), and then the worker sends nothing more — neither batches,
   heartbeats nor a push — and ``alert`` says so (``sync.store_refused``) until the kiosk
-  restarts.
+  restarts. A store whose path only cannot be looked at (``store.unconfirmed``: its folder
+  replaced by a link loop, a network disk's hiccup) is looked at again every cycle
+  (``sync.store_paused`` meanwhile): once it takes writes again, the same file with the
+  same log, the alert is cleared, the status saved again and uploads go on (what the last
+  pass sent is answered ``duplicate``); found gone for good instead (``store.gone``,
+  ``store.log_gone``), they stop as above.
 
 Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
 :class:`~kiosk.sync.scheduler.Scheduler` decides when (timer, linger, backoff, hand-over),
@@ -47,8 +52,8 @@ class wires them together and runs the background thread; its own mutable state 
 thread and the centre's features: ``_features_known`` (whether the centre was asked what it
 takes) and what its answer sets on the uploader (``health``, ``send_clock``), all unset
 together by ``_forget_features`` (the uploader calls it on a refused member), and
-``_store_refused`` (uploads stopped for a store that refuses writes); owned like the
-uploader's state by whoever holds the scheduler's turn.
+``_store_refused`` (uploads stopped for a store that refuses writes: the alert saying so);
+owned like the uploader's state by whoever holds the scheduler's turn.
 
 API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
 --------------------------------------------------------------------
@@ -240,7 +245,8 @@ class SyncWorker:
         self._features_known = False
         self._keys_exchanged = False
         self._store_refused: messages.Words | None = None
-        """Set once an upload ended with the store refusing writes: uploads stopped, why."""
+        """Set once an upload ended with the store refusing writes: uploads stopped, the
+        alert saying why (:meth:`_stop_for_store`); cleared if it takes writes again."""
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -338,8 +344,10 @@ class SyncWorker:
 
     def _cycle(self) -> None:
         outbox = self._recount()
-        if self.uploader is None or self.scheduler.paused or self._store_refused:
+        if self.uploader is None or self.scheduler.paused:
             self.scheduler.park()
+            return
+        if self._store_refused is not None and not self._store_back():
             return
         refusing = self._store_refuses()
         if outbox.pending == 0:
@@ -395,28 +403,52 @@ class SyncWorker:
 
     def _store_refuses(self) -> messages.Words | None:
         """Why the store refuses every write (its file deleted or replaced under the running
-        kiosk: :meth:`Store.refusal`, one ``stat``), None if it takes them: refusing, no
-        answer of the centre can be kept, nor any status (the board is retired), and uploads
-        go on only until a drain has sent every entry pending once
-        (:meth:`_stop_for_store`)."""
+        kiosk, its path not to be looked at: :meth:`Store.refusal`, one ``stat``), None if
+        it takes them: refusing, no answer of the centre can be kept, nor any status (the
+        board is suspended until it takes writes again), and uploads go on only until a
+        drain has sent every entry pending once (:meth:`_stop_for_store`)."""
         refusal = self.store.refusal()
-        if refusal is not None:
-            self.board.retire()
+        if refusal is None:
+            self.board.resume()
+        else:
+            self.board.suspend()
         return refusal
 
     def _stop_for_store(self, refusal: messages.Words) -> messages.Words:
-        """A drain went through the backlog with the store refusing writes (``refusal``,
-        as found then: a path that could not be looked at may be taken back since), so
-        sending again would send the same entries at every cycle. Uploads stop until the
-        kiosk restarts (the loop parks, a push sends nothing), said in ``alert`` (not
-        saved: the store took no status)."""
-        if self._store_refused is None:
-            self._store_refused = messages.Words("sync.store_refused", {"detail": refusal})
+        """A drain went through the backlog with the store refusing writes (``refusal``),
+        so sending again would send the same entries at every cycle. Uploads stop, said in
+        ``alert`` (not saved: the store took no status). A path that cannot be looked at
+        (``store.unconfirmed``) may name the same file again: it is looked at again next
+        cycle (:meth:`_store_back`); any other refusal stands until the kiosk restarts (the
+        loop parks, a push sends nothing)."""
+        passing = refusal.code == "store.unconfirmed"
+        stopped = messages.Words("sync.store_paused" if passing else "sync.store_refused",
+                                 {"detail": refusal})
+        if stopped != self._store_refused:  # the first time, or found gone for good since
+            self._store_refused = stopped
             log.error("sync: uploads stopped, the store refuses writes (%s)",
                       messages.both(refusal.code, **refusal.params))
-            self.board.update(lambda state: replace(state, alert=self._store_refused))
-        self.scheduler.park()
-        return self._store_refused
+            self.board.update(lambda state: replace(state, alert=stopped))
+        if passing:
+            self.scheduler.idle()
+        else:
+            self.scheduler.park()
+        return stopped
+
+    def _store_back(self) -> bool:
+        """Uploads stopped for the store (:meth:`_stop_for_store`): whether it takes writes
+        again (its path back, naming the same file with the same log), when the alert
+        saying so is cleared and uploads go on; else the stop stands (said anew if the path
+        was found gone for good meanwhile)."""
+        refusal = self.store.refusal()
+        if refusal is not None:
+            self._stop_for_store(refusal)
+            return False
+        stopped, self._store_refused = self._store_refused, None
+        log.warning("sync: the store takes writes again, uploads go on")
+        self.board.update(lambda state: replace(state, alert=None)
+                          if state.alert == stopped else state)
+        return True
 
     def _forget_features(self) -> None:
         """The centre refused what it had listed (rolled back): send none of its features
@@ -546,9 +578,9 @@ class SyncWorker:
         total = self._recount().pending
         if self.uploader is None:
             return SyncError("sync.no_token")
-        if self._store_refused is not None:
+        if self._store_refused is not None and not self._store_back():
             return SyncError(self._store_refused.code, **self._store_refused.params)
-        self._store_refuses()  # its status saved no more
+        self._store_refuses()  # its status saved no more, or again
         self.scheduler.resume()  # the operator retries on purpose, e.g. after a new token
         if not self._features_known:
             self._ask_centre()

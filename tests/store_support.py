@@ -1,0 +1,32 @@
+"""The store's folder made unreachable under a running kiosk and put back, each in one step:
+a link loop swapped in for it (the path cannot be looked at, ELOOP), then the folder swapped
+back, as a network disk's hiccup would come and go."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from pathlib import Path
+
+import pytest
+
+RENAME_EXCHANGE = 2
+"""renameat2(2)'s flag: two names swap their files in one step."""
+
+
+def swap(a: Path, b: Path) -> None:
+    """``a`` and ``b`` swap what they name, atomically: the kiosk's upkeep (its first purge
+    runs as the window opens) never sees the folder missing between two steps, which would
+    be a store deleted for good, not one that cannot be looked at for a while."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.renameat2(-100, os.fsencode(a), -100, os.fsencode(b), RENAME_EXCHANGE) != 0:
+        pytest.skip(f"renameat2(RENAME_EXCHANGE) refused here: {os.strerror(ctypes.get_errno())}")
+
+
+def loop_in_place_of(data: Path) -> Path:
+    """The folder ``data`` replaced by a link to itself, in one step; the folder is kept
+    under the name returned (:func:`swap` it back with ``data``)."""
+    kept = data.with_name(data.name + ".kept")
+    os.symlink(data.name, kept)  # kept -> data: named data once swapped, a loop
+    swap(data, kept)
+    return kept
