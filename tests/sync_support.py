@@ -510,10 +510,12 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 
 class TakingEveryBatch(JsonAnswering):
     """A stand-in centre that takes every batch: an entry new to it is answered
-    ``accepted``, one it holds ``duplicate``; ``batches`` keeps the ids of each batch it was
-    sent, in the class :meth:`anew` made for one test."""
+    ``accepted``, one it holds ``duplicate``; ``batches`` keeps the ids of each batch it
+    took, in the class :meth:`anew` made for one test. While ``down`` (set on that class),
+    a batch is answered 503, as by a centre restarting, and not taken."""
 
     batches: list[list[str]]
+    down = False
 
     @classmethod
     def anew(cls) -> type[Self]:
@@ -527,6 +529,9 @@ class TakingEveryBatch(JsonAnswering):
     def do_POST(self) -> None:
         batch = protocol.decode_body(self.rfile.read(int(self.headers["Content-Length"])),
                                      self.headers.get("Content-Encoding"))
+        if self.down:
+            self._answer({"error": "restarting"}, status=503)
+            return
         ids = [entry["id"] for entry in batch["entries"]]
         results = [self.result(entry) for entry in ids]
         self.batches.append(ids)

@@ -37,7 +37,8 @@ def kiosk_linked(tmp_path: Path) -> Iterator[tuple[Kiosk, type[TakingEveryBatch]
     centre = TakingEveryBatch.anew()
     with serving(centre) as url:
         path = write_config(tmp_path / "config.toml", kiosk_id="k-back", server_url=url,
-                            token="t", enabled=True, interval_seconds=1)
+                            token="t", enabled=True, interval_seconds=1,
+                            max_backoff_seconds=1)
         path.write_text(path.read_text().replace('path = "kiosk.db"', 'path = "data/kiosk.db"'))
         kiosk = Kiosk(config_mod.load(path))
         with syncing(kiosk):
@@ -105,6 +106,33 @@ def test_uploads_go_on_by_themselves_once_the_store_path_is_back(tmp_path, caplo
     assert said == ["sync: uploads stopped, the store refuses writes",
                     "sync: the store takes writes again, uploads go on"]
     assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+
+
+def test_what_the_last_pass_sent_is_acknowledged_once_the_store_path_is_back(tmp_path):
+    """Two scans wait, the centre down, when the folder becomes a link loop. The centre back,
+    the last pass sends them, but its answer cannot be kept: they stay pending, uploads
+    paused. The folder back, they are sent again, answered duplicate, and acknowledged:
+    nothing waits for a restart of the kiosk."""
+    with kiosk_linked(tmp_path) as (kiosk, centre, _config):
+        worker = kiosk.sync
+        assert worker is not None
+        centre.down = True
+        waiting = [kiosk.pipeline.submit(person(i)).entry_id for i in (0, 1)]
+        wait_until(lambda: worker.state().last_error is not None, what="a batch refused")
+        kept = loop_in_place_of(kiosk.config.store_path.parent)
+        centre.down = False
+
+        wait_until(lambda: worker.state().alert is not None, what="the last pass, paused")
+        assert worker.state().alert.code == "sync.store_paused"
+        assert [entry for sent in centre.batches for entry in sent] == waiting
+        assert kiosk.store.outbox_summary().pending == 2  # its answer not kept
+
+        swap(kept, kiosk.config.store_path.parent)
+
+        wait_until(lambda: kiosk.store.outbox_summary().pending == 0, timeout=20,
+                   what="the two sent again and acknowledged")
+        assert [entry for sent in centre.batches for entry in sent] == waiting * 2
+        assert worker.state().alert is None
 
 
 def test_a_path_back_naming_another_file_keeps_uploads_stopped_and_says_restart(tmp_path):
