@@ -1793,7 +1793,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "file yet"),
     "store.failed": ("{path}: {detail}", "{path}: {detail}"),
     "store.sqlite": ("{detail}", "{detail}"),
-    # -- why the disk failed the store's last write (Store.failing): until one commits
+    # -- why the store's last write failed (Store.failing): until one commits
+    "store.busy": (
+        "{path}: một chương trình khác đang giữ cơ sở dữ liệu (sqlite3 để mở, công cụ sao "
+        "lưu…) nên lượt quét không được lưu; mỗi lượt quét sau vẫn được thử ghi lại. Đóng "
+        "chương trình đó, hoặc gọi kỹ thuật viên",
+        "{path}: another program holds the database (sqlite3 left open, a backup tool…), so "
+        "scans are not saved; each next scan is tried again. Close that program, or call the "
+        "technician"),
     "store.disk_full": (
         "{path}: ổ đĩa đầy nên lượt quét không được lưu; mỗi lượt quét sau vẫn được thử ghi "
         "lại. Gọi kỹ thuật viên để giải phóng chỗ trống",

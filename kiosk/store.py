@@ -116,8 +116,18 @@ class StoreError(WordedError, RuntimeError):
     """The database refused a write (disk full, read-only, corrupt): the scan is NOT recorded."""
 
 
-BUSY_TIMEOUT_MS = 30_000
-"""How long a write waits for another connection's write (SQLite's busy handler)."""
+OPEN_BUSY_MS = 30_000
+"""How long opening a store waits for another connection's write lock: another program
+starting at once may be migrating it (:meth:`Store.migrate`)."""
+BUSY_TIMEOUT_MS = 5_000
+"""How long a write (a scan's) waits for another connection's write lock once the store is
+open (SQLite's busy handler). The kiosk's own writers hold it for milliseconds (a scan
+~0.3 ms, a purge step 4 ms), so only another program holding it (``sqlite3 kiosk.db`` left
+inside a transaction, a backup tool) makes a scan wait this long: then it is refused in
+words, "store.busy" (:func:`write_failure`), for the officer to act on. A person at the
+queue waits for the answer, and the scans read after it wait behind it: at 30 s the card
+read READY for half a minute after each scan, and the fifth person of a queue waited two and
+a half minutes for a refusal."""
 CLOSE_LOG_WAIT_MS = 3_000
 """How long a stop waits for readers to empty the log of a store file lost from its path."""
 _GONE = frozenset({"store.gone", "store.log_gone"})
@@ -530,11 +540,15 @@ def writable(path: Path) -> bool:
 def write_failure(error: sqlite3.Error, path: Path) -> Words | None:
     """Why a write failed, in words an officer can pass on, when the disk failed it: full,
     refusing writes (a read-only mount, a file made immutable: SQLite says only "disk I/O
-    error" for these, so the files are asked), or an I/O error; None for anything else (a
-    busy lock, a constraint), which says nothing about the next write."""
+    error" for these, so the files are asked), or an I/O error; or when another program
+    held the write lock past :data:`BUSY_TIMEOUT_MS` (the next scan would wait as long, and
+    be refused the same, until it lets go). None for anything else (a constraint), which
+    says nothing about the next write."""
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
     if code == sqlite3.SQLITE_FULL:
         return Words("store.disk_full", {"path": path})
+    if code == sqlite3.SQLITE_BUSY:
+        return Words("store.busy", {"path": path})
     if code not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR):
         return None
     wal = path.with_name(path.name + "-wal")
@@ -669,11 +683,11 @@ class Store:
         self._changes_at_begin = 0
         """``conn.total_changes`` when the open transaction began."""
         self.failing: Words | None = None
-        """Why the last write failed on the disk (full, read-only, an I/O error:
-        :func:`write_failure`), None since one committed; the one standing when the path could
-        not be looked at stands again once it names the file again (the upkeep's writes
-        failed meanwhile say nothing of the disk): the next write
-        is tried all the same, but a screen must not read READY meanwhile
+        """Why the last write failed on the disk (full, read-only, an I/O error), or waiting
+        for another program's write lock (:func:`write_failure`), None since one committed;
+        the one standing when the path could not be looked at stands again once it names the
+        file again (the upkeep's writes failed meanwhile say nothing of the disk): the next
+        write is tried all the same, but a screen must not read READY meanwhile
         (:meth:`not_recording`)."""
         self.identity: FileIdentity | None = None
         """The file this connection opened (None in memory): each commit checks the path
@@ -710,7 +724,8 @@ class Store:
                         raise StoreError("store.missing", path=path)
                 self.conn = sqlite3.connect(
                     str(path) if create else rw_uri(self.path), uri=not create,
-                    check_same_thread=False, isolation_level=None, timeout=30)
+                    check_same_thread=False, isolation_level=None,
+                    timeout=OPEN_BUSY_MS / 1000)
         except sqlite3.Error as exc:
             raise StoreError("store.failed", path=path, detail=exc) from exc
         if str(path) != ":memory:":  # opened, nothing read yet: the -wal/-shm not opened
@@ -726,7 +741,7 @@ class Store:
         if not read_only:
             self._upkeep = Upkeep(self.path, self.identity, self._chore, self.refusal)
         try:
-            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self.conn.execute(f"PRAGMA busy_timeout={OPEN_BUSY_MS}")
             if read_only:
                 self._check_readable_schema()
             else:
@@ -735,6 +750,8 @@ class Store:
                 self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT_PAGES}")
                 self.conn.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
                 self.migrate()
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            if not read_only:
                 self._index_left_names()
             if self.identity is not None:  # the log is open now, and stays so
                 self._log_files = self._log_files_now()
@@ -798,21 +815,23 @@ class Store:
 
     def not_recording(self) -> Words | None:
         """Why a scan now would not be recorded, None while writes go on: :meth:`refusal`
-        (every write refused), else why the last write failed on the disk (:attr:`failing`),
-        until one commits. A read-only, locked or full disk refuses every scan without this
-        Store refusing anything: a screen showing only :meth:`refusal` read READY between
-        the refused scans."""
+        (every write refused), else why the last write failed (:attr:`failing`: the disk,
+        or another program holding the write lock), until one commits. A read-only, locked
+        or full disk, or a ``sqlite3`` left inside a transaction, refuses every scan without
+        this Store refusing anything: a screen showing only :meth:`refusal` read READY
+        between the refused scans."""
         return self.refusal() or self.failing
 
     def _failed(self, error: sqlite3.Error) -> StoreError:
-        """Why a write failed, to raise: the disk's failure in words (:func:`write_failure`,
-        remembered in :attr:`failing`), not SQLite's English inside an officer's Vietnamese
-        sentence (its text is the error's cause, for a log); else SQLite's own text."""
-        disk = write_failure(error, self.path)
-        if disk is None:
+        """Why a write failed, to raise: the disk's failure or another program's lock in
+        words (:func:`write_failure`, remembered in :attr:`failing`), not SQLite's English
+        inside an officer's Vietnamese sentence (its text is the error's cause, for a log);
+        else SQLite's own text."""
+        why = write_failure(error, self.path)
+        if why is None:
             return StoreError("store.sqlite", detail=error)
-        self.failing = disk
-        return StoreError(disk.code, **disk.params)
+        self.failing = why
+        return StoreError(why.code, **why.params)
 
     def _undo(self, error: BaseException) -> None:
         """A transaction's body or COMMIT raised ``error``: ROLLBACK; a SQLite failure is
@@ -1171,9 +1190,26 @@ class Store:
 
     def _chore(self, quiet: bool) -> None:
         """The upkeep thread's: the latest names into the index once a batch of them waits,
-        or whenever writes pause."""
-        if self._unindexed >= SEARCH_BATCH_ROWS or (quiet and self._unindexed):
-            self.index_names()
+        or whenever writes pause. Not while another connection holds the write lock: the
+        chore, waiting for it under :attr:`lock`, held up the next scan's own wait (two
+        waits, the scan refused at the end); tried again after the next write. Not
+        having waited, it says nothing of the next scan's wait (:attr:`failing`)."""
+        if not (self._unindexed >= SEARCH_BATCH_ROWS or (quiet and self._unindexed)):
+            return
+        with self.lock:
+            failing = self.failing
+            self.conn.execute("PRAGMA busy_timeout=0")
+            try:
+                self.index_names()
+            except StoreError as exc:
+                if exc.words.code != "store.busy":
+                    raise
+                self.failing = failing
+                log.warning("%s: the latest names not moved into the index, another "
+                            "connection holds the write lock; tried again after the next "
+                            "write", self.path)
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def insert_refused(self, row: dict[str, Any]) -> None:
         with self.transaction() as conn:

@@ -62,8 +62,9 @@ class SyncView:
     none of them. Worded by :func:`kiosk.sync.status.past_retention_text`."""
     store_refusing: Words | None = None
     """Why the kiosk's store records no scan (:meth:`kiosk.store.Store.not_recording`:
-    damaged, deleted or replaced, or its disk failed the last write: full, read-only): the
-    strip says so before the next scan's card does, and the card between scans."""
+    damaged, deleted or replaced, or the last write failed: its disk full or read-only,
+    another program holding its write lock): the strip says so before the next scan's card
+    does, and the card between scans."""
 
 
 class KioskBridge(QObject):

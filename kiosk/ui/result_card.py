@@ -14,8 +14,9 @@ only ever shows a ScanResult the pipeline produced after its COMMIT, and only fo
 ``[kiosk] result_seconds``: then it reads READY again, grey, with the previous answer's time
 and headline in small type (never whose, nor a certificate's verdict), so nobody reads it as
 the next person's answer. While the store records no scan (its file deleted, replaced or
-damaged, or its disk failing every write: the status strip's poll), it reads NOT RECORDED
-instead of READY, red with a cross; a green answer gives way to it at once.
+damaged, its disk failing every write, or another program holding it: the status strip's
+poll), it reads NOT RECORDED instead of READY, red with a cross; a green answer gives way to
+it at once.
 The type shrinks to fit the card down to floors read from arm's length; past them a
 person's name ends in "…", the headline never gets smaller for it.
 """
@@ -371,9 +372,10 @@ class ResultCard(QFrame):
             self._hold.start(round(hold_seconds * 1000))
 
     def set_refusing(self, refusing: messages.Words | None) -> None:
-        """The store records no scan (its file deleted, replaced or damaged, or its disk
-        failed the last write: full, read-only) — or, with None, records them again: between
-        answers the card reads NOT RECORDED, red with a cross, and why, instead of READY. An
+        """The store records no scan (its file deleted, replaced or damaged, or the last
+        write failed: its disk full or read-only, another program holding its write lock) —
+        or, with None, records them again: between answers the card reads NOT RECORDED, red
+        with a cross, and why, instead of READY. An
         officer at a queue must see at once that nothing is recorded, not learn it from the
         next person's refused scan. A green answer gives way to it at once: left up for its
         hold, it tells the queue "recorded, go on" while nothing more is; any other answer
