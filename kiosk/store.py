@@ -128,6 +128,11 @@ words, "store.busy" (:func:`write_failure`), for the officer to act on. A person
 queue waits for the answer, and the scans read after it wait behind it: at 30 s the card
 read READY for half a minute after each scan, and the fifth person of a queue waited two and
 a half minutes for a refusal."""
+CHORE_BUSY_MS = 250
+"""How long the upkeep thread's own write (the latest names into the index) waits for the
+write lock: long enough for the kiosk's other connections (the sync worker's, a command's:
+milliseconds), not for another program holding it, which the next scan would wait for
+again behind it."""
 CLOSE_LOG_WAIT_MS = 3_000
 """How long a stop waits for readers to empty the log of a store file lost from its path."""
 _GONE = frozenset({"store.gone", "store.log_gone"})
@@ -1190,15 +1195,16 @@ class Store:
 
     def _chore(self, quiet: bool) -> None:
         """The upkeep thread's: the latest names into the index once a batch of them waits,
-        or whenever writes pause. Not while another connection holds the write lock: the
-        chore, waiting for it under :attr:`lock`, held up the next scan's own wait (two
-        waits, the scan refused at the end); tried again after the next write. Not
-        having waited, it says nothing of the next scan's wait (:attr:`failing`)."""
+        or whenever writes pause. Not while another program holds the write lock (waiting
+        :data:`CHORE_BUSY_MS` at most): the chore, waiting for it under :attr:`lock`, held
+        up the next scan's own wait (two waits, the scan refused at the end); tried again
+        after the next write. Not having waited, it says nothing of the next scan's wait
+        (:attr:`failing`)."""
         if not (self._unindexed >= SEARCH_BATCH_ROWS or (quiet and self._unindexed)):
             return
         with self.lock:
             failing = self.failing
-            self.conn.execute("PRAGMA busy_timeout=0")
+            self.conn.execute(f"PRAGMA busy_timeout={CHORE_BUSY_MS}")
             try:
                 self.index_names()
             except StoreError as exc:

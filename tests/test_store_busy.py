@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from kiosk import upkeep
 from kiosk.app import policy_from
 from kiosk.pipeline import Pipeline
 from kiosk.scan import Scan
@@ -112,20 +113,24 @@ def test_a_scan_waits_a_few_seconds_is_refused_in_words_and_the_store_says_why(t
         reader.close()
 
 
-def test_the_stores_own_chore_does_not_make_a_scan_wait_twice(tmp_path):
+def test_the_stores_own_chore_does_not_make_a_scan_wait_twice(tmp_path, monkeypatch, caplog):
     """The upkeep thread moves the latest names into the search index once writes pause,
     holding the store's lock: waiting there for another program's lock, it held the next
     scan up for its whole wait before the scan's own began."""
+    monkeypatch.setattr(upkeep, "CHECKPOINT_QUIET_SECONDS", 1.0)  # the lock taken before
     path = tmp_path / "kiosk.db"
     store = Store(path)
     pipeline = Pipeline(store, policy_from(make_config(tmp_path)))
     try:
         with another_program(path) as take:
             assert pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1")).recorded
-            take()  # before the writes have paused (50 ms): the chore meets the lock
+            take()
             assert unindexed(store)  # the chore has not moved the name before it
-            time.sleep(0.5)
-            assert store.not_recording() is None  # the chore, not waiting, says nothing
+            deadline = time.monotonic() + 30  # writes paused: the chore meets the lock
+            while "names not moved" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert "another connection holds the write lock" in caplog.text
+            assert store.not_recording() is None  # the chore, not waiting long, says nothing
             started = time.monotonic()
             refused = pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1"))
             waited = time.monotonic() - started
