@@ -341,13 +341,14 @@ def database_url(engine: str, folder: Path) -> str:
 
 
 def undo_covering_keys(storage: Any, tx: Any) -> None:
-    """Undo schema v25, v24, v23, v22, v20 and v19 in ``tx``, for a test that takes a database
-    back to an older version: the batch log's least and entry offsets, PostgreSQL's matches
-    a purge is to add back, what the derivation steps have left to derive (an older centre
-    derived each batch as it stored it: its entries are all derived, as the migration rebuilds
-    them), then PostgreSQL's aggregate keys without their INCLUDEd counts (a column they
-    include could not be dropped); SQLite's WITHOUT ROWID tables hold the same columns and
-    are rebuilt again as they are."""
+    """Undo schema v26, v25, v24, v23, v22, v20 and v19 in ``tx``, for a test that takes a
+    database back to an older version: the batch log's past retention count, its least and
+    entry offsets, PostgreSQL's matches a purge is to add back, what the derivation steps
+    have left to derive (an older centre derived each batch as it stored it: its entries are
+    all derived, as the migration rebuilds them), then PostgreSQL's aggregate keys without
+    their INCLUDEd counts (a column they include could not be dropped); SQLite's WITHOUT
+    ROWID tables hold the same columns and are rebuilt again as they are."""
+    storage._execute(tx, "ALTER TABLE batches DROP COLUMN past_retention")
     storage._execute(tx, "DROP INDEX batches_least_offset")
     storage._execute(tx, "ALTER TABLE batches DROP COLUMN least_offset_seconds")
     storage._execute(tx, "DROP INDEX batches_entry_offset")

@@ -24,6 +24,10 @@ SCANNED = (NOW - dt.timedelta(days=30)).replace(hour=5, minute=0, second=0)
 """Noon in the centre's zone (UTC+7) 30 days ago: the 40 scans, a minute apart, fall on one
 local day whenever the test runs."""
 IMPORTED = NOW - dt.timedelta(days=29)
+STORED_AT = {"sqlite": "SELECT rootpage FROM sqlite_master WHERE name = 'batches'",
+             "postgresql": "SELECT pg_relation_filenode('batches')"}
+"""Where each engine keeps the batch log's rows: a migration that rewrote the table would
+move them (SQLite: a new root page; PostgreSQL: a new file)."""
 
 
 @pytest.fixture(params=ENGINES)
@@ -61,6 +65,12 @@ def scans_on(storage, day: dt.date | None = None) -> int:
                           (day.isoformat() if day else "",))[0][0]
 
 
+def logged(batch: dict) -> tuple[int, int, int, int, int]:
+    """A batch log record's counts: (entries, accepted, duplicate, past retention, rejected)."""
+    return (batch["entries"], batch["accepted"], batch["duplicate"], batch["past_retention"],
+            batch["rejected"])
+
+
 def test_entries_purged_and_sent_again_are_duplicate_and_not_counted_again(db: str) -> None:
     entries = backlog(40, SCANNED)
     with open_storage(db) as storage:
@@ -81,8 +91,8 @@ def test_entries_purged_and_sent_again_are_duplicate_and_not_counted_again(db: s
         assert push(storage, entries) == [protocol.DUPLICATE] * 40
         assert scans_on(storage, day) == 40  # counted once, for good
         assert storage.entry_count() == 0  # no name past retention comes back
-        assert [(b["accepted"], b["duplicate"]) for b in storage.batches()][-2:] == [
-            (0, 40), (0, 40)]
+        # the batch log tells whoever reads it the same: none of the 40 is held
+        assert [logged(b) for b in storage.batches()][-2:] == [(40, 0, 0, 40, 0)] * 2
 
 
 def test_entries_never_held_past_the_cut_are_done_but_said_to_be_past_retention(
@@ -139,3 +149,67 @@ def test_after_a_purge_scans_inside_retention_are_still_taken(db: str) -> None:
             "k1", [changed], sent_at=protocol.format_time(NOW), received_at=NOW,
             batch_id=uuid7())] == [protocol.REJECTED]  # another entry under a held id
         assert scans_on(storage) == counted + 2 and storage.entry_count() == 4
+
+
+def test_the_batch_log_counts_entries_past_retention_apart_from_the_duplicates_held(
+        db: str) -> None:
+    """After a purge a kiosk pushes one batch of 10: 2 new scans, 3 it sent before that the
+    centre holds, 4 scans of the purged day the centre never held, and 1 filed under
+    another checkpoint. The 3 held and the 4 never held are all answered ``duplicate``; the
+    batch log counts the 4 past retention apart, so that whoever reads it is not told they
+    are held at the centre, and its counts add up to the entries sent."""
+    held = backlog(3, NOW - dt.timedelta(days=10))  # received within retention: kept
+    with open_storage(db) as storage:
+        assert import_file(storage, backlog(1, SCANNED), IMPORTED) == [protocol.ACCEPTED]
+        assert import_file(storage, held, NOW - dt.timedelta(days=9)) == [protocol.ACCEPTED] * 3
+    central("purge", "--days", "14", "--db", db)
+
+    def scan(person: int, at: dt.datetime, checkpoint: str = "CP-CHO") -> dict:
+        return wire_entry(payload_identity(person, "cccd"), checkpoint=checkpoint,
+                          kiosk="k1", direction="in", scanned_at=at)
+
+    new = [scan(person, NOW - dt.timedelta(hours=person)) for person in (50, 51)]
+    past = [scan(person, SCANNED + dt.timedelta(minutes=person)) for person in range(100, 104)]
+    elsewhere = scan(60, NOW - dt.timedelta(hours=3), checkpoint="CP-KHAC")
+    with open_storage(db) as storage:
+        assert push(storage, [*new, *held, *past, elsewhere]) == [
+            *[protocol.ACCEPTED] * 2, *[protocol.DUPLICATE] * 7, protocol.REJECTED]
+        record = storage.batches()[-1]
+        assert logged(record) == (10, 2, 3, 4, 1)
+        assert sum(logged(record)[1:]) == record["entries"]
+
+
+def test_a_v25_batch_log_stays_as_it_was_and_later_batches_count_past_retention_apart(
+        db: str) -> None:
+    """A v25 centre counted the entries past retention among a batch's duplicates, and
+    kept neither them nor the cut of then: its records cannot be split after the fact, so
+    v26 leaves them as they were (past retention 0). It adds the count to the batch log in
+    place, without rewriting the table (a province logs ~50,000 batches a day); the batches
+    that come after count those entries apart."""
+    entries = backlog(40, SCANNED)
+    with open_storage(db) as storage:
+        assert import_file(storage, entries, IMPORTED) == [protocol.ACCEPTED] * 40
+    central("purge", "--days", "14", "--db", db)
+    with open_storage(db) as storage:
+        assert push(storage, entries) == [protocol.DUPLICATE] * 40
+        assert push(storage, backlog(2, NOW - dt.timedelta(days=1))) == [protocol.ACCEPTED] * 2
+        with storage._transaction() as tx:  # the log as v25 wrote it
+            storage._execute(tx, "UPDATE batches SET duplicate = duplicate + past_retention")
+            storage._execute(tx, "ALTER TABLE batches DROP COLUMN past_retention")
+            if storage.url.startswith("postgresql"):
+                storage._execute(tx, "UPDATE central_meta SET value = '25' "
+                                     "WHERE key = 'schema_version'")
+            else:
+                storage._execute(tx, "PRAGMA user_version = 25")
+        v25 = storage._query("SELECT batch_id, entries, accepted, duplicate, rejected "
+                             "FROM batches ORDER BY seq")
+        table = storage._query(STORED_AT[storage.url.split(":")[0]])
+    assert [tuple(row[1:]) for row in v25] == [(40, 0, 40, 0), (2, 2, 0, 0)]
+
+    with open_storage(db) as storage:  # migrated to v26
+        assert storage._query(STORED_AT[storage.url.split(":")[0]]) == table  # not rewritten
+        assert [(b["batch_id"], *logged(b)) for b in storage.batches()] == [
+            (batch_id, entries, accepted, duplicate, 0, rejected)
+            for batch_id, entries, accepted, duplicate, rejected in v25]
+        assert push(storage, entries) == [protocol.DUPLICATE] * 40
+        assert logged(storage.batches()[-1]) == (40, 0, 0, 40, 0)

@@ -628,6 +628,19 @@ MIGRATIONS: list[list[Statement]] = [
         MIGRATED_AHEAD,
         "CREATE INDEX batches_least_offset ON batches (least_offset_seconds)",
     ],
+    [
+        # v26: the entries a batch sent that were filed before the latest purge's cut
+        # (kiosk.sync.protocol.PAST_RETENTION) are answered duplicate yet neither stored nor
+        # counted; the batch log counted them among its duplicates, telling whoever reads it
+        # they are held at the centre. From now on they are counted apart: accepted +
+        # duplicate + past_retention + rejected = entries. The batches logged before stay as
+        # they were: their duplicates may include such entries, which cannot be told apart
+        # after the fact (they are not held, nor is the cut of then), so their
+        # past_retention reads 0. A constant default adds the column without rewriting or
+        # reading the table on either engine (PostgreSQL 11+ keeps it in the catalogue):
+        # the log holds ~50,000 rows a day for a province.
+        "ALTER TABLE batches ADD COLUMN past_retention INTEGER NOT NULL DEFAULT 0",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14

@@ -54,8 +54,11 @@ PERSONAL_COLUMNS = (*PERSONAL_NULLED, "payload", "extra", "subject_key")
 """Every column that says who an entry is about."""
 BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset_seconds",
                  "entries", "accepted", "duplicate", "rejected", "entry_offset_seconds",
-                 "least_offset_seconds")
-"""A batch log record: who sent it when, the clock offset then, and what became of it;
+                 "least_offset_seconds", "past_retention")
+"""A batch log record: who sent it when, the clock offset then, and what became of it
+(``past_retention``, v26: answered ``duplicate`` yet not held, filed before the latest
+purge's cut; ``duplicate``, held; the four add up to ``entries``, but in a record from
+before v26 ``duplicate`` may include the former);
 ``entry_offset_seconds``, the largest either way of the offsets its entries timed by their
 age on the kiosk's monotonic clock were filed by (:class:`protocol.Timing`; None if none
 was), which the largest offset tracing reads (:data:`schema.LARGEST_CLOCK_OFFSET`) covers
@@ -254,7 +257,8 @@ class Storage(ABC):
         is past retention: not held, filed before a purge's cutoff (:meth:`_purged_through`),
         neither stored nor counted, so that one purged and sent again is not counted twice;
         such a result also carries ``past_retention``, that cutoff (a UTC day), for it may
-        never have reached the centre (:data:`protocol.PAST_RETENTION`).
+        never have reached the centre (:data:`protocol.PAST_RETENTION`), and the batch log
+        counts it apart from the duplicates held.
         ``rejected`` + ``reason``, ``code``, ``params`` (:class:`protocol.Refusal`): not
         stored — invalid, another kiosk's entry, another checkpoint's, or an id already held
         with different content. All or nothing: on StorageError nothing of the batch is
@@ -367,12 +371,15 @@ class Storage(ABC):
                     if stored is not None and _same(candidate.row, stored)
                     else {"id": candidate.id, "status": protocol.REJECTED, **refusal.answer()})
             counts = Counter(r["status"] for r in results)  # type: ignore[index]
+            # answered duplicate, yet not held: logged apart from the duplicates held
+            gone = sum(protocol.PAST_RETENTION in r for r in results)  # type: ignore[operator]
             self._log_batch(tx, {
                 "batch_id": batch_id, "kiosk_id": kiosk_id, "sent_at": sent_at,
                 "received_at": received, "clock_offset_seconds": offset,
                 "entry_offset_seconds": timing.largest, "least_offset_seconds": timing.least,
                 "entries": len(entries), "accepted": counts[protocol.ACCEPTED],
-                "duplicate": counts[protocol.DUPLICATE], "rejected": counts[protocol.REJECTED],
+                "duplicate": counts[protocol.DUPLICATE] - gone, "past_retention": gone,
+                "rejected": counts[protocol.REJECTED],
             })
             derivation.queue(self, tx, [c.id for c in new], kiosk_id)
         return results  # type: ignore[return-value]
