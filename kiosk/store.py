@@ -710,6 +710,11 @@ class Store:
         again with :attr:`_refusing_before`."""
         self._log_emptied = False
         """The log of a file lost from the path was emptied into it (:meth:`_empty_the_log`)."""
+        self._check_lock = threading.Lock()
+        """Held while one caller of :meth:`_check_file` looks at the path and decides: the
+        screens' poll and a commit at once must not save one's ``store.unconfirmed`` as the
+        refusal standing before the other's (restored on the path's return: refused for
+        good). Never held while waiting for :attr:`lock`."""
         self._unindexed = 0
         """Entries written through this Store since the last :meth:`index_names` (kept under
         ``lock``; the upkeep thread reads it to decide when to move them)."""
@@ -873,10 +878,29 @@ class Store:
         same log beside it (:meth:`_log_files_now`), when writes go on. The log emptied when
         the path was lost (:meth:`_empty_the_log`) does not stand in the way: that was a
         checkpoint like SQLite's own, through this connection's open files, which are then
-        again the ones the path names. A refusal standing before (damage found) stands
-        again. Found another file, or none, the path stays refused for good."""
+        again the ones the path names; nor is that log ever set aside while it may be the
+        file's own (:meth:`_set_the_log_aside`). A refusal standing before (damage found)
+        stands again. Found another file, or none, the path stays refused for good.
+
+        The screens' poll (no :attr:`lock`) and a commit may check at once: the look and
+        what it decides are one caller's at a time (:attr:`_check_lock`, held for the
+        ``stat`` only, never while a scan is written)."""
         if self.identity is None:
             return
+        with self._check_lock:
+            why = self._file_lost()
+        if why is None:
+            return
+        with self.lock:  # waits for a scan in progress (its commit then refused too)
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            self._empty_the_log(wait_ms=0)  # a reader elsewhere must not hold up scans
+        raise StoreError(why.code, **why.params)  # rolled back, even if the path is back
+
+    def _file_lost(self) -> Words | None:
+        """:meth:`_check_file`'s look at the path, and what it decides (under
+        :attr:`_check_lock`): why this write and those after it are refused, the log of the
+        file lost still to empty; None: writes go on. StoreError: refused, nothing to do."""
         if self.refusing is not None and self.refusing.code in _GONE:
             self._refuse_if_refusing()  # for good: not looked at again, nor logged each time
         unconfirmed = self.refusing is not None and self.refusing.code == "store.unconfirmed"
@@ -891,7 +915,7 @@ class Store:
                     self.failing = self._failing_before  # not the upkeep's failed meanwhile
                     log.warning("%s: the store file can be looked at again and is the file "
                                 "opened", self.path)
-                return
+                return None
             else:
                 why = Words("store.log_gone", {"path": self.path})
                 log.error("%s: its -wal or -shm is no longer the one the kiosk opened "
@@ -904,13 +928,10 @@ class Store:
             why = Words("store.unconfirmed", {"path": self.path, "detail": os_words(exc)})
             log.error("%s: the store file cannot be looked at: %s", self.path, exc)
         self.refusing = why
-        if unconfirmed:  # its log was emptied when the path was lost; nothing written since
-            self._refuse_if_refusing()
-        with self.lock:  # waits for a scan in progress (its commit then refused too)
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            self._empty_the_log(wait_ms=0)  # a reader elsewhere must not hold up scans
-        self._refuse_if_refusing()
+        if unconfirmed and self._log_emptied:  # emptied when the path was lost, nothing
+            self._refuse_if_refusing()         # written since (else: tried again now)
+        self._log_emptied = False  # a loss seen now: the caller empties its log
+        return why
 
     def _log_files_now(self) -> tuple[FileIdentity | None, ...]:
         """The ``-wal`` and ``-shm`` at the path now (OSError: they cannot be looked at).
@@ -921,10 +942,11 @@ class Store:
 
     def refusal(self) -> Words | None:
         """Why this Store refuses every write, None while it takes them; the file is
-        checked too (one ``stat``, no lock: a scan in progress does not hold the caller
-        up, but for the lock taken once, when the file is found lost, to empty its log), so a
-        screen polling this says the store is gone before a scan is refused, and that it
-        takes scans again once a path that could not be looked at names the file again."""
+        checked too (three ``stat``, not under :attr:`lock`: a scan in progress does not hold
+        the caller up, but for the lock taken once, when the file is found lost, to empty its
+        log), so a screen polling this says the store is gone before a scan is refused, and
+        that it takes scans again once a path that could not be looked at names the file
+        again."""
         with contextlib.suppress(StoreError):
             self._check_file()
         return self.refusing
@@ -948,14 +970,16 @@ class Store:
 
     def _empty_the_log(self, wait_ms: int) -> None:
         """The path names another file now (a backup moved over the store), or cannot be
-        looked at: the ``-wal`` beside it may still hold this file's last writes, and
-        SQLite, seeing the file moved, leaves it there at close. A start after the kiosk
-        was killed (a power cut) would read it into the other file as if it were that
-        file's own (its entries changed, or its pages corrupt). So it is copied into this
-        file and emptied as soon as the loss is seen (:meth:`_check_file`), and at close.
+        looked at (another file may be there once it can): the ``-wal`` beside it may still
+        hold this file's last writes, and SQLite, seeing the file moved, leaves it there at
+        close. A start after the kiosk was killed (a power cut) would read it into the other
+        file as if it were that file's own (its entries changed, or its pages corrupt). So
+        it is copied into this file and emptied as soon as the loss is seen
+        (:meth:`_check_file`), and at close.
 
         A reader of the old file (another program's export, a backup) keeps the log from
-        being emptied; this waits for readers ``wait_ms`` at most, holding the store's lock."""
+        being emptied; this waits for readers ``wait_ms`` at most, holding the store's lock,
+        then sets it aside if another file, or none, is there (:meth:`_set_the_log_aside`)."""
         if self.read_only:
             return
         with contextlib.suppress(OSError):  # cannot be looked at: emptied as before
@@ -975,35 +999,53 @@ class Store:
             busy = exc
         self._log_emptied = not busy
         if busy:
-            log.error("%s: the log of the store file gone from there not emptied (%s)",
+            log.error("%s: the log of the store file lost from there not emptied (%s)",
                       self.path, "a reader is busy" if busy == 1 else busy)
             self._set_the_log_aside()
 
     def _set_the_log_aside(self) -> None:
         """The log of this file lost from the path could not be emptied: moved aside, with
-        its index, if they are still this file's, so that the next start does not read them
-        into the file there now. SQLite here and in the reader goes on using them (open
-        files, not names); at close, even the last connection neither empties nor deletes
-        the log of a file moved from its path (SQLite's ``databaseIsUnmoved``; seen with
-        3.40.1: the ``-wal`` at the name is left as it was), so the new names are safe."""
+        its index, if the path names another file now, or none, and they are still this
+        file's, so that the next start does not read them into the file there now. Never
+        while the path cannot be looked at, nor once it names this file again (its folder
+        back after a hiccup, during the stop's wait for a reader): the log beside it is then
+        the file's own, holding scans answered accepted, for the next start to read. Looked
+        at and moved within the one folder the path names when it is opened, so that a
+        folder swapped back meanwhile is never the one moved from. SQLite here and in the
+        reader goes on using them (open files, not names); at close, even the last
+        connection neither empties nor deletes the log of a file moved from its path
+        (SQLite's ``databaseIsUnmoved``; seen with 3.40.1: the ``-wal`` at the name is left
+        as it was), so the new names are safe."""
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        name = self.path.name
         try:
-            now = self._log_files_now()
+            folder = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
-            return  # the path cannot be looked at: nothing there to tell apart
-        for suffix, identity, there in zip(_LOG_FILES, self._log_files, now,
-                                           strict=False):  # () when never opened
-            if identity is None or there != identity:
-                continue  # not this file's (or none): left as it is
-            aside = Path(f"{self.path}{suffix}.of-replaced-store-{stamp}")
+            return  # the path cannot be looked at: whose log is there is unknown
+        try:
             try:
-                os.replace(f"{self.path}{suffix}", aside)
-            except OSError as exc:
-                log.error("%s%s, the replaced store file's, not moved aside: %s",
-                          self.path, suffix, exc)
-                continue
-            log.error("%s%s, the replaced store file's, moved aside to %s: the file there "
-                      "now opens without it", self.path, suffix, aside)
+                if file_identity(name, dir_fd=folder) == self.identity:
+                    return  # this file there again: the log beside it is its own
+                now = tuple(file_identity(f"{name}{suffix}", dir_fd=folder)
+                            for suffix in _LOG_FILES)
+            except OSError:
+                return
+            for suffix, identity, there in zip(_LOG_FILES, self._log_files, now,
+                                               strict=False):  # () when never opened
+                if identity is None or there != identity:
+                    continue  # not this file's (or none): left as it is
+                aside = f"{name}{suffix}.of-replaced-store-{stamp}"
+                try:
+                    os.replace(f"{name}{suffix}", aside, src_dir_fd=folder, dst_dir_fd=folder)
+                except OSError as exc:
+                    log.error("%s%s, the replaced store file's, not moved aside: %s",
+                              self.path, suffix, exc)
+                    continue
+                log.error("%s%s, the replaced store file's, moved aside to %s: the file "
+                          "there now opens without it", self.path, suffix,
+                          self.path.with_name(aside))
+        finally:
+            os.close(folder)
 
     def _stop_upkeep(self) -> None:
         if self._upkeep is not None:

@@ -5,6 +5,7 @@ store and pipeline; a real process killed for the power cut."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -14,6 +15,8 @@ import subprocess
 import sys
 import textwrap
 import threading
+import types
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -24,8 +27,9 @@ from kiosk.messages import both
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
 from kiosk.store import CHECKED_AT, Store
-from kiosk.upkeep import Checkpointer
+from kiosk.upkeep import Checkpointer, file_identity
 from tests.conftest import make_config
+from tests.store_support import loop_in_place_of, swap
 from tests.test_store_damage import middle_leaves_of_entries, overwrite_pages, store_with_entries
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Đặng Ngọc Ánh"]
@@ -60,6 +64,55 @@ def folder_put_back(data: Path, old: Path) -> None:
     """The link or file in the folder's place removed, and the folder moved back."""
     data.unlink()
     os.rename(old, data)
+
+
+class _PutBack(logging.Handler):
+    """Swaps the folder back at the first record it is given."""
+
+    def __init__(self, data: Path, kept: Path) -> None:
+        super().__init__()
+        self.data, self.kept, self.done = data, kept, False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.done:
+            swap(self.kept, self.data)
+            self.done = True
+
+
+@contextlib.contextmanager
+def back_once_the_store_speaks(data: Path, kept: Path) -> Iterator[None]:
+    """The store's folder ``data``, in ``kept`` (:func:`loop_in_place_of`), put back in one
+    step the moment the store logs anything (that its path cannot be looked at, that its
+    log could not be emptied): a network disk's hiccup, over by the time the store acts on
+    what it saw — in that thread, whatever the machine's load."""
+    put_back = _PutBack(data, kept)
+    logger = logging.getLogger("kiosk.store")
+    logger.addHandler(put_back)
+    try:
+        yield
+    finally:
+        logger.removeHandler(put_back)
+    assert put_back.done, "the store said nothing"
+
+
+READER = textwrap.dedent("""
+    import sqlite3, sys
+    db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, isolation_level=None)
+    db.execute("BEGIN")
+    db.execute("SELECT count(*) FROM entries").fetchone()
+    print("reading", flush=True)
+    sys.stdin.readline()
+""")
+
+
+def reading(path: Path) -> subprocess.Popen[str]:
+    """Another program reading the store at ``path`` (an export, ``kiosk sync status``),
+    its snapshot held until a line on its stdin, or its stdin closed (its parent killed):
+    no checkpoint can empty the log of what is written after it."""
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert reader.stdout is not None and reader.stdout.readline() == "reading\n"
+    return reader
 
 
 @pytest.mark.parametrize(("how", "reason", "ly_do"), [
@@ -282,16 +335,8 @@ def test_a_reader_of_the_lost_file_holds_up_neither_scans_nor_the_stop(tmp_path)
     store = Store(path)
     pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
     assert pipeline.submit(person(1)).recorded
-    reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import sqlite3, sys
-        db = sqlite3.connect("file:{path}?mode=ro", uri=True, isolation_level=None)
-        db.execute("BEGIN")
-        db.execute("SELECT count(*) FROM entries").fetchone()
-        print("reading", flush=True)
-        sys.stdin.readline()
-        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    reader = reading(path)
     try:
-        assert reader.stdout.readline() == "reading\n"
         assert pipeline.submit(person(2)).recorded  # in the log only
         for name in ("kiosk.db", "kiosk.db-wal", "kiosk.db-shm"):
             (tmp_path / name).unlink()
@@ -493,3 +538,121 @@ def test_the_hourly_purge_and_check_say_once_while_the_store_refuses_them(tmp_pa
         assert said_in(2) == [(logging.ERROR, f"retention purge not run: {gone}{once}", None)]
     finally:
         running.stop()
+
+
+HICCUP = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from kiosk.pipeline import Pipeline, Policy
+    from kiosk.store import Store
+    from tests.test_store_identity import (back_once_the_store_speaks, loop_in_place_of,
+                                           person, reading)
+    data = Path(sys.argv[1])
+    store = Store(data / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    for i in range(5):
+        assert pipeline.submit(person(i)).recorded
+    reader = reading(data / "kiosk.db")  # ends when this process is killed
+    for i in range(5, 15):  # newer than the reader's view: the log cannot be emptied
+        assert pipeline.submit(person(i)).recorded
+    with back_once_the_store_speaks(data, loop_in_place_of(data)):
+        store.refusal()  # the screens' poll sees it
+    why = store.refusal()
+    recorded = sum(pipeline.submit(person(i)).recorded for i in range(15, 25))
+    print(f"then {why and why.code}, {recorded} of 10 recorded", flush=True)
+    time.sleep(60)
+""")
+
+
+def test_a_store_folder_back_from_a_hiccup_keeps_its_log_and_every_scan_at_a_power_cut(
+        tmp_path):
+    """The store's folder cannot be looked at for a moment (a network disk's hiccup), while
+    another program reads the store: the log cannot be emptied, and was then moved aside as
+    a replaced file's — the folder being back by then, the kiosk's own live log. The store
+    refused every scan for good (restart the kiosk), and the scans accepted since the
+    reader began were lost at the power cut that followed. The log beside the file opened
+    is its own: left there, scans taken again, all 25 in the store after the kill."""
+    data = tmp_path / "data"
+    data.mkdir()
+    killed_once_it_says("then None, 10 of 10 recorded", HICCUP, data)
+    assert checked(data / "kiosk.db") == (["ok"], 25)
+    assert not list(data.glob("*.of-replaced-store-*"))
+
+
+def test_a_stop_while_the_store_folder_cannot_be_looked_at_keeps_the_log_of_every_scan(
+        tmp_path):
+    """The kiosk stopped while its store's folder cannot be looked at, another program
+    reading the store: the stop waits for that reader to let the log be emptied, and the
+    folder is back meanwhile. The log, found beside the file it was opened with, is that
+    file's own: left there (it was moved aside, and the 10 scans accepted since the reader
+    began were not in the store at the next start)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    path = data / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    for i in range(5):
+        assert pipeline.submit(person(i)).recorded
+    reader = reading(path)
+    try:
+        for i in range(5, 15):
+            assert pipeline.submit(person(i)).recorded
+        kept = loop_in_place_of(data)
+        assert store.refusal().code == "store.unconfirmed"  # its log not emptied: the reader
+
+        with back_once_the_store_speaks(data, kept):
+            store.close()  # says the log is not emptied once it has waited for the reader
+
+        assert sorted(p.name for p in data.iterdir()) == [
+            "kiosk.db", "kiosk.db-shm", "kiosk.db-wal"]
+    finally:
+        reader.communicate("done\n", timeout=30)
+    assert checked(path) == (["ok"], 15)
+
+
+def test_a_scan_and_the_screens_poll_finding_the_folder_lost_at_once_take_scans_once_back(
+        tmp_path):
+    """A scan's commit and the screens' poll (which takes no store lock) look at the path as
+    its folder is lost. The one looking second took the first one's "cannot be looked at"
+    for the refusal that stood before it, which the folder's return puts back: refused
+    until a restart, saying the path cannot be looked at while it can. The scan here is
+    held as it is about to look (a trace of its thread) while the poll runs; it goes on
+    once the poll has answered, or after 1 s if the poll waits for it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(data / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert pipeline.submit(person(0)).recorded
+    about_to_look, go_on = threading.Event(), threading.Event()
+
+    def held_as_it_looks(frame: types.FrameType, event: str, arg: object) -> None:
+        if event == "call" and frame.f_code is file_identity.__code__ and not go_on.is_set():
+            about_to_look.set()
+            go_on.wait()
+
+    scans: list[object] = []
+
+    def scan() -> None:
+        sys.settrace(held_as_it_looks)
+        scans.append(pipeline.submit(person(1)))
+
+    scanning = threading.Thread(target=scan)
+    scanning.start()
+    assert about_to_look.wait(timeout=30)
+    kept = loop_in_place_of(data)
+    answers: list[object] = []
+    poll = threading.Thread(target=lambda: answers.append(store.refusal()))
+    poll.start()
+    poll.join(timeout=1)
+    go_on.set()
+    scanning.join()
+    poll.join()
+    assert not scans[0].recorded
+    assert answers[0].code == "store.unconfirmed"
+
+    swap(kept, data)  # the folder back
+
+    assert store.refusal() is None
+    assert pipeline.submit(person(2)).recorded
+    store.close()
+    assert checked(data / "kiosk.db") == (["ok"], 2)
