@@ -200,10 +200,12 @@ class Upkeep:
 
     def _refused(self, words: Words | None = None) -> bool:
         """Whether a job failed because the store refuses every write: ``words``, the
-        chore's refusal, must be the store's own; None: the checkpoint's connection, which
-        refuses a file lost from the path in SQLite's words (:class:`Checkpointer`). Logged in
-        one line, without a trace (nothing went wrong here), once while the refusal stands:
-        not at each cycle of writes committed before it was seen."""
+        chore's refusal, must be the store's own (``store.unconfirmed`` is, even with the
+        path back by the time the store is asked again: :meth:`RefusalLog.standing`); None:
+        the checkpoint's connection, which refuses a file lost from the path in SQLite's
+        words (:class:`Checkpointer`). Logged in one line, without a trace (nothing went
+        wrong here), once while the refusal stands: not at each cycle of writes committed
+        before it was seen."""
         why = self._refusals.standing(words)
         if why is not None and self._refusals.first(why):
             log.warning("store upkeep of %s not done, the store refuses writes (%s)",
@@ -226,8 +228,12 @@ class RefusalLog:
     def standing(self, words: Words | None = None) -> Words | None:
         """The store's refusal when the job failed because of it, else None: ``words``, the
         job's failure in words, must be the refusal's; None: a failure in SQLite's words,
-        taken for the refusal while one stands."""
+        taken for the refusal while one stands. A path that could not be looked at is the
+        refusal even when it is back by the time the store is asked: a hiccup, not a
+        failure to trace."""
         why = self._refusal()
+        if why is None and words is not None and words.code == "store.unconfirmed":
+            why = words
         return why if why is not None and words in (None, why) else None
 
     def first(self, why: Words) -> bool:

@@ -5,6 +5,7 @@ full-text index in the background, and a crash before they do loses nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import struct
@@ -22,6 +23,7 @@ from kiosk.messages import Words, both
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store, StoreError, unindexed_names
+from tests.test_store_identity import back_once_the_store_speaks, loop_in_place_of
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Đặng Ngọc Ánh"]
 
@@ -383,3 +385,32 @@ def test_upkeep_that_fails_while_the_store_takes_writes_logs_its_trace(tmp_path,
     assert failed.getMessage() == f"store upkeep of {store.path} failed"
     assert failed.exc_info and "disk full" in str(failed.exc_info[1])
     assert store.refusal() is None
+
+
+def test_upkeep_refused_as_its_store_folder_flickers_says_so_once_without_a_trace(
+        tmp_path, caplog):
+    """The upkeep's own write finds the store's folder lost for a moment (a network disk's
+    hiccup) and is refused; by the time the upkeep asks the store why, the folder is back
+    and the store takes writes again. A refusal all the same, not a failure of the upkeep:
+    one warning naming it, no trace; and the store goes on taking scans."""
+    data = tmp_path / "data"
+    data.mkdir()
+    path = data / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    with contextlib.ExitStack() as hiccup:
+        with store.lock:  # the upkeep's move of the names waits for it
+            scan(pipeline, 0)
+            wait_for(lambda: store._upkeep._pending == 0)  # taken by its cycle
+            hiccup.enter_context(back_once_the_store_speaks(data, loop_in_place_of(data)))
+        wait_for(lambda: any(r.name == "kiosk.upkeep" for r in caplog.records))
+    assert store.refusal() is None
+    scan(pipeline, 1)
+    store.close()
+
+    said = [r for r in caplog.records if r.name == "kiosk.upkeep"]
+    assert [(r.levelno, r.exc_info) for r in said] == [(logging.WARNING, None)]
+    assert said[0].getMessage().startswith(
+        f"store upkeep of {path} not done, the store refuses writes ({path}: không truy cập "
+        "được (các liên kết trên đường dẫn tạo thành vòng lặp)")
+    assert not [r for r in caplog.records if r.exc_info]
