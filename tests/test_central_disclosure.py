@@ -4,37 +4,23 @@ is in the audit log — walked over all registered routes, fetched from a real
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 from central_support import CentralServer, central, shared_postgres, write_lock_held
 from fastapi import FastAPI, Request
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute
 from starlette.routing import Mount
-from web_support import PASSWORD, USERS, Centre, start_centre
+from web_support import USERS, Centre, csrf, get_routes, routes, signed_in, start_centre
 
 from kiosk.central import audit
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.disclosure import disclosure_of
-
-SAMPLES = {"checkpoint_id": "BP-DX-001", "kiosk_id": "kiosk-dx1", "lang": "en",
-           "name": "viewer1", "format": "csv"}
-"""A value for every path parameter and required query parameter of the GET routes (a new
-route with a new parameter fails below until it is given one)."""
-
-
-def routes(app: FastAPI) -> Iterator[tuple[str, object]]:
-    """(path, route) for every route registered, those of included routers too."""
-    for context in iter_route_contexts(app.routes):
-        yield context.path or "", context.original_route
 
 
 def unmarked(app: FastAPI) -> list[str]:
@@ -100,39 +86,6 @@ def centre(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     running = start_centre(tmp_path_factory.mktemp("centre"), db)
     yield running
     running.server.stop()
-
-
-@contextlib.contextmanager
-def signed_in(base: str, name: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base, timeout=30) as client:
-        token = csrf(client.get("/login").text)
-        answer = client.post("/login", data={"csrf_token": token, "name": name,
-                                             "password": PASSWORD, "next": "/today"})
-        assert answer.status_code == 303, answer.text[:300]
-        yield client
-
-
-def csrf(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([0-9a-f]+)"', page).group(1)
-
-
-def get_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
-    """Every GET route as a URL to fetch (its parameters filled from SAMPLES)."""
-    urls = []
-    for template, route in routes(app):
-        if not isinstance(route, APIRoute) or "GET" not in route.methods:
-            continue
-        path = template
-        for name in re.findall(r"{(\w+)}", path):
-            assert name in SAMPLES, f"{path}: give SAMPLES a value for {name!r}"
-            path = path.replace(f"{{{name}}}", SAMPLES[name])
-        required = [p.name for p in route.dependant.query_params if p.field_info.is_required()]
-        for name in required:
-            assert name in SAMPLES, f"{route.path}: give SAMPLES a value for {name!r}"
-        if required:
-            path += "?" + "&".join(f"{name}={SAMPLES[name]}" for name in required)
-        urls.append((path, route))
-    return urls
 
 
 def views(db: str, actor: str) -> list[dict]:

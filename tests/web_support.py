@@ -4,6 +4,7 @@ entries uploaded by real kiosk pipelines, and one user of each role made with th
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import httpx
 from central_support import CentralServer, batch, central, enrol, kiosk_entries
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
@@ -126,12 +129,7 @@ def start_centre(tmp: Path, db: str | None = None) -> Centre:
     central("checkpoints", "import", str(SAMPLE), "--db", db)
     tokens = {kiosk_id: enrol(db, kiosk_id, checkpoint).token
               for kiosk_id, checkpoint in KIOSKS.items()}
-    for name, (role, district) in USERS.items():
-        password_file = tmp / "password"
-        password_file.write_text(PASSWORD + "\n", encoding="utf-8")
-        central("users", "add", name, "--role", role, "--password-file", str(password_file),
-                "--db", db, *(["--district", district] if district else []))
-        password_file.unlink()
+    add_users(tmp, db, USERS)
     server = CentralServer(db)
     centre = Centre(db, server)
     for kiosk_id, checkpoint in KIOSKS.items():
@@ -152,3 +150,63 @@ def start_centre(tmp: Path, db: str | None = None) -> Centre:
                             headers=protocol.bearer(tokens[kiosk_id]), timeout=30)
         assert answer.status_code == 200, answer.text
     return centre
+
+
+def add_users(tmp: Path, db: str, users: dict[str, tuple[str, str | None]]) -> None:
+    """``users`` (name: (role, district)) made with `kiosk-central users add`, each with
+    :data:`PASSWORD`."""
+    password_file = tmp / "password"
+    password_file.write_text(PASSWORD + "\n", encoding="utf-8")
+    try:
+        for name, (role, district) in users.items():
+            central("users", "add", name, "--role", role, "--password-file",
+                    str(password_file), "--db", db,
+                    *(["--district", district] if district else []))
+    finally:
+        password_file.unlink()
+
+
+# -- every page, as a signed-in user fetches it ----------------------------------------------
+SAMPLES = {"checkpoint_id": "BP-DX-001", "kiosk_id": "kiosk-dx1", "lang": "en",
+           "name": "viewer1", "format": "csv"}
+"""A value for every path parameter and required query parameter of the GET routes (a new
+route with a new parameter fails :func:`get_routes` until it is given one)."""
+
+
+def routes(app: FastAPI) -> Iterator[tuple[str, object]]:
+    """(path, route) for every route registered, those of included routers too."""
+    for context in iter_route_contexts(app.routes):
+        yield context.path or "", context.original_route
+
+
+@contextmanager
+def signed_in(base: str, name: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        token = csrf(client.get("/login").text)
+        answer = client.post("/login", data={"csrf_token": token, "name": name,
+                                             "password": PASSWORD, "next": "/today"})
+        assert answer.status_code == 303, answer.text[:300]
+        yield client
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([0-9a-f]+)"', page).group(1)
+
+
+def get_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
+    """Every GET route as a URL to fetch (its parameters filled from SAMPLES)."""
+    urls = []
+    for template, route in routes(app):
+        if not isinstance(route, APIRoute) or "GET" not in route.methods:
+            continue
+        path = template
+        for name in re.findall(r"{(\w+)}", path):
+            assert name in SAMPLES, f"{path}: give SAMPLES a value for {name!r}"
+            path = path.replace(f"{{{name}}}", SAMPLES[name])
+        required = [p.name for p in route.dependant.query_params if p.field_info.is_required()]
+        for name in required:
+            assert name in SAMPLES, f"{route.path}: give SAMPLES a value for {name!r}"
+        if required:
+            path += "?" + "&".join(f"{name}={SAMPLES[name]}" for name in required)
+        urls.append((path, route))
+    return urls
