@@ -1954,6 +1954,15 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "today.refused": ("Mã bị từ chối", "Refused codes"),
     "today.problems": ("Vấn đề cần xử lý", "Problems"),
     "today.no_problems": ("Không có vấn đề.", "No problems."),
+    "today.no_points": ("Chưa có điểm quét nào đã triển khai (chưa nhập danh sách điểm, hoặc "
+                        "chưa đến ngày triển khai).",
+                        "No checkpoint is set up yet (none registered, or none past its set-up "
+                        "day)."),
+    "today.no_points_district": ("Huyện {district} chưa có điểm quét nào đã triển khai (chưa "
+                                 "đăng ký, hoặc chưa đến ngày triển khai).",
+                                 "District {district} has no checkpoint set up yet (none "
+                                 "registered, or none past its set-up day)."),
+    "today.no_scans": ("Chưa có lượt quét nào hôm nay.", "No scans yet today."),
     "today.more": ("… và {count} vấn đề khác (xem báo cáo).",
                    "… and {count} more (see the report)."),
     # reports and tables
@@ -2029,6 +2038,7 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "page.prev": ("← Trước", "← Previous"),
     "page.next": ("Sau →", "Next →"),
     "page.count": ("{shown} trên {total} điểm", "{shown} of {total} points"),
+    "checkpoints.none": ("Không có điểm quét nào để hiển thị.", "No checkpoints to show."),
     # checkpoint page
     "checkpoint.title": ("Điểm {id}", "Checkpoint {id}"),
     "checkpoint.chart": ("Lượt quét theo giờ ngày {day}", "Scans per hour on {day}"),

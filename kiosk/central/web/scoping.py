@@ -1,7 +1,8 @@
 """A report cut down to one district, for district officers: the rows of their district's
 points, and the summary of their district's row. Sections that only exist for the whole
 province (per kind, per hour, per day, late arrivals, distinct people) are emptied rather
-than shown with other districts' numbers in them."""
+than shown with other districts' numbers in them. A district with no row (no point set up
+and no scan: new, or not yet imported) has a summary of noughts, never a partial one."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from typing import Any
 from kiosk.central.reports import ratio
 
 _PROVINCE_ONLY = ("by_kind", "by_hour", "by_day")
+_DISTRICT_SUMMARY = ("points_set_up", "points_scanned", "points_active_7d", "adoption_ratio",
+                     "scans", "ins", "outs", "manual", "refused")
+"""The summary's numbers a district has of its own; the others (shares of the province,
+people, late entries) are not shown cut to a district."""
 
 
 def for_district(report: dict[str, Any], district: str | None) -> dict[str, Any]:
@@ -32,15 +37,12 @@ def for_district(report: dict[str, Any], district: str | None) -> dict[str, Any]
                 if row.get("district") == district]}
     row = scoped["by_district"][0] if scoped["by_district"] else {}
     points = scoped["by_point"]
-    summary = {key: row.get(key, 0) for key in report["summary"]
-               if key in row or key in ("manual", "refused")}
+    summary = {key: row.get(key, 0) for key in report["summary"] if key in _DISTRICT_SUMMARY}
     summary["manual"] = sum(p.get("manual", 0) for p in points)
     summary["refused"] = sum(p.get("refused", 0) for p in points)
     if "points_active_7d" in summary:
-        summary["adoption_ratio"] = ratio(summary["points_active_7d"],
-                                          summary.get("points_set_up", 0))
-    elif "adoption_ratio" in report["summary"]:
-        summary["adoption_ratio"] = ratio(summary.get("points_scanned", 0),
-                                          summary.get("points_set_up", 0))
+        summary["adoption_ratio"] = ratio(summary["points_active_7d"], summary["points_set_up"])
+    elif "adoption_ratio" in summary:
+        summary["adoption_ratio"] = ratio(summary["points_scanned"], summary["points_set_up"])
     scoped["summary"] = summary
     return scoped
