@@ -133,6 +133,7 @@ def test_every_page_answers_every_role_on_an_empty_centre(app: FastAPI, db: str,
                     assert none in shown(client, "/checkpoints", lang)
         with signed_in(server.url, "dx.officer") as officer:
             assert today_says(officer) == ("0", "0", "0", no_checkpoint_in("Đồng Xoài"))
+            assert "<option selected>Đồng Xoài</option>" in shown(officer, "/checkpoints", "vi")
             assert "Chưa có máy nào." in shown(officer, "/kiosks", "vi")
             assert "No kiosks enrolled." in shown(officer, "/kiosks", "en")
     finally:

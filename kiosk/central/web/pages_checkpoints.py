@@ -62,7 +62,8 @@ def _list(storage: Storage, district: str, kind: str, state: str, q: str, page: 
         "SELECT checkpoint_id, count(*) FROM kiosks WHERE revoked_at IS NULL "
         "GROUP BY checkpoint_id")))
     points = registry.checkpoints(storage)
-    districts = sorted({p.district for p in points if p.district})
+    # the one filtered on is offered even with no point yet (a district officer's own)
+    districts = sorted({p.district for p in points if p.district} | ({district} - {""}))
     folded = registry.fold(q) if q else ""
     day = today.isoformat()
 
