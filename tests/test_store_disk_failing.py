@@ -29,6 +29,7 @@ from kiosk.pipeline import Pipeline
 from kiosk.scan import Scan
 from kiosk.store import Store, StoreError
 from tests.conftest import make_config
+from tests.test_store_identity import folder_made_unreachable, folder_put_back
 from tests.ui_support import cccd_line
 
 
@@ -186,11 +187,9 @@ def test_a_full_disk_is_still_said_once_a_folder_lost_for_a_moment_comes_back(tm
             fill(disk)
             write_until_refused(store)
             assert store.not_recording().code == "store.disk_full"
-            os.rename(disk / "data", disk / "data.old")
-            os.symlink("data", disk / "data")
+            old = folder_made_unreachable(disk / "data", "a link loop")
             assert store.not_recording().code == "store.unconfirmed"
-            (disk / "data").unlink()
-            os.rename(disk / "data.old", disk / "data")
+            folder_put_back(disk / "data", old)
             assert store.refusal() is None
             assert store.not_recording().code == "store.disk_full"
         finally:

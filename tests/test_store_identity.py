@@ -51,19 +51,21 @@ def folder_made_unreachable(data: Path, how: str) -> Path:
     """The store's folder moved away, and in its place a link to itself (stat: ELOOP) or a
     file (ENOTDIR): the store's path names nothing that can be looked at. Where the old
     folder went."""
-    old = data.with_name("data.old")
-    os.rename(data, old)
+    stand_in = data.with_name("data.new")
     if how == "a link loop":
-        os.symlink(data.name, data)
+        os.symlink(data.name, stand_in)
     else:
-        data.write_text("not a folder")
+        stand_in.write_text("not a folder")
+    swap(stand_in, data)
+    old = data.with_name("data.old")
+    os.rename(stand_in, old)
     return old
 
 
 def folder_put_back(data: Path, old: Path) -> None:
-    """The link or file in the folder's place removed, and the folder moved back."""
-    data.unlink()
-    os.rename(old, data)
+    """The folder moved back, and the link or file in its place removed."""
+    swap(old, data)
+    old.unlink()
 
 
 class _PutBack(logging.Handler):
@@ -236,13 +238,12 @@ def test_a_store_whose_folder_comes_back_as_another_file_stays_refused(tmp_path)
     assert pipeline.submit(person(0)).recorded
     old = folder_made_unreachable(data, "a link loop")
     assert store.refusal().code == "store.unconfirmed"
-    with closing(sqlite3.connect(tmp_path / "copy.db")) as copy, \
+    (tmp_path / "new").mkdir()
+    with closing(sqlite3.connect(tmp_path / "new" / "kiosk.db")) as copy, \
             closing(sqlite3.connect(old / "kiosk.db")) as source:
         source.backup(copy)
 
-    data.unlink()
-    data.mkdir()
-    os.rename(tmp_path / "copy.db", data / "kiosk.db")
+    swap(tmp_path / "new", data)
 
     assert store.refusal().code == "store.gone"
     assert not pipeline.submit(person(1)).recorded
@@ -262,9 +263,9 @@ def test_the_store_file_alone_put_back_without_its_log_stays_refused(tmp_path):
     old = folder_made_unreachable(data, "a link loop")
     assert store.refusal().code == "store.unconfirmed"
 
-    data.unlink()
-    data.mkdir()
-    os.rename(old / "kiosk.db", data / "kiosk.db")
+    (tmp_path / "new").mkdir()
+    os.rename(old / "kiosk.db", tmp_path / "new" / "kiosk.db")
+    swap(tmp_path / "new", data)
 
     assert store.refusal().code == "store.log_gone"
     assert not pipeline.submit(person(1)).recorded
@@ -407,6 +408,7 @@ LOG_LOST = textwrap.dedent("""
     from pathlib import Path
     from kiosk.pipeline import Pipeline, Policy
     from kiosk.store import Store
+    from tests.store_support import swap
     from tests.test_store_identity import person
     root, how = Path(sys.argv[1]), sys.argv[2]
     data = root / "data"
@@ -417,8 +419,7 @@ LOG_LOST = textwrap.dedent("""
     if how == "the folder swapped for a hard link to the file alone":
         (root / "new").mkdir()
         os.link(data / "kiosk.db", root / "new" / "kiosk.db")
-        os.rename(data, root / "data.old")
-        os.rename(root / "new", data)
+        swap(root / "new", data)
     else:
         os.unlink(data / "kiosk.db-wal")  # a cleanup: rm *-wal
     scan = pipeline.submit(person(30))
