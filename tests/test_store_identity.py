@@ -209,6 +209,34 @@ def test_a_headless_kiosk_records_the_first_scan_once_the_folder_is_back(tmp_pat
     store.close()
 
 
+def test_a_folder_lost_while_several_look_at_once_takes_scans_again_once_back(tmp_path):
+    """The screen's poll, a scan's commit and the upkeep thread look at the path at the same
+    moment: one seeing the folder lost just as another said so kept "cannot be looked at"
+    as the refusal to stand again once it was back, and the kiosk refused every scan until
+    restarted. Eight looking at once, two hundred times (before, refused for good within 74
+    at most in 30 tries): each time the folder is back, the store takes scans again."""
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(data / "kiosk.db")
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert pipeline.submit(person(0)).recorded
+    at_once = threading.Barrier(8)
+    for _ in range(200):
+        old = folder_made_unreachable(data, "a link loop")
+        lookers = [threading.Thread(target=lambda: (at_once.wait(), store.refusal()))
+                   for _ in range(8)]
+        for looker in lookers:
+            looker.start()
+        for looker in lookers:
+            looker.join()
+        assert store.refusal().code == "store.unconfirmed"
+        folder_put_back(data, old)
+        assert store.refusal() is None
+    assert pipeline.submit(person(1)).recorded
+    store.close()
+    assert checked(data / "kiosk.db") == (["ok"], 2)
+
+
 def test_a_damaged_store_whose_folder_comes_back_still_refuses_for_its_damage(tmp_path):
     """Damage the whole-file check found refuses every scan; the folder then lost for a
     while and put back does not undo that: the store refuses for its damage again."""
