@@ -715,6 +715,11 @@ class Store:
         screens' poll and a commit at once must not save one's ``store.unconfirmed`` as the
         refusal standing before the other's (restored on the path's return: refused for
         good). Never held while waiting for :attr:`lock`."""
+        self._checkpointing = threading.Lock()
+        """Held by the upkeep thread's checkpoint (:meth:`_may_checkpoint`) and while the log
+        of a file lost from the path is emptied (:meth:`_empty_the_log`): that found the log
+        busy with the kiosk's own checkpoint and left it, and a power cut before that
+        checkpoint's end lost the scans only in the log."""
         self._unindexed = 0
         """Entries written through this Store since the last :meth:`index_names` (kept under
         ``lock``; the upkeep thread reads it to decide when to move them)."""
@@ -749,7 +754,8 @@ class Store:
                 raise StoreError("store.replaced", path=path) if self.identity else \
                     StoreError("store.missing", path=path)
         if not read_only:
-            self._upkeep = Upkeep(self.path, self.identity, self._chore, self.refusal)
+            self._upkeep = Upkeep(self.path, self.identity, self._chore, self.refusal,
+                                  self._may_checkpoint)
         try:
             self.conn.execute(f"PRAGMA busy_timeout={OPEN_BUSY_MS}")
             if read_only:
@@ -990,11 +996,13 @@ class Store:
                           "the next start reads it", self.path)
                 return
         try:
-            self.conn.execute(f"PRAGMA busy_timeout={wait_ms}")
-            try:
-                busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            finally:
-                self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            with self._checkpointing:  # after the upkeep's checkpoint, if one is under way
+                self.conn.execute(f"PRAGMA busy_timeout={wait_ms}")
+                try:
+                    busy, _, _ = self.conn.execute(
+                        "PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                finally:
+                    self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         except sqlite3.Error as exc:
             busy = exc
         self._log_emptied = not busy
@@ -1046,6 +1054,15 @@ class Store:
                           self.path.with_name(aside))
         finally:
             os.close(folder)
+
+    @contextlib.contextmanager
+    def _may_checkpoint(self) -> Iterator[bool]:
+        """Around the upkeep thread's checkpoint, holding :attr:`_checkpointing`: whether it
+        may run, not once this Store refuses writes (the log of a file lost from the path is
+        emptied through this connection's own files; one opened at the path now would open
+        another file, or another log)."""
+        with self._checkpointing:
+            yield self.refusing is None
 
     def _stop_upkeep(self) -> None:
         if self._upkeep is not None:

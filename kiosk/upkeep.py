@@ -10,7 +10,8 @@ automatic checkpoint stays as the bound (``WAL_LIMIT_PAGES``): if this thread fa
 (a slow disk, a long reader), the log still cannot grow past it, and the writer's checkpoint
 then finds most pages already copied. Before each checkpoint the thread runs the store's
 chore, told whether writes have paused. A store that refuses every write (its file deleted
-or replaced under the kiosk, damage found) refuses both: said in one line, once.
+or replaced under the kiosk, damage found) refuses the chore and has no checkpoint made:
+said in one line, once.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from kiosk.messages import WordedError, Words, both
@@ -118,13 +120,17 @@ class Upkeep:
     ``_changed``; the thread alone uses its connection."""
 
     def __init__(self, path: Path, identity: FileIdentity | None,
-                 chore: Callable[[bool], None], refusal: Callable[[], Words | None]) -> None:
+                 chore: Callable[[bool], None], refusal: Callable[[], Words | None],
+                 may_checkpoint: Callable[[], AbstractContextManager[bool]]) -> None:
         self._path = path
         self._identity = identity
         self._chore = chore
         self._refusals = RefusalLog(refusal)
         """Why the store refuses every write now (:meth:`kiosk.store.Store.refusal`), said
         once while it stands."""
+        self._may_checkpoint = may_checkpoint
+        """Entered around each checkpoint: whether it may run; the store's emptying of a lost
+        file's log waits meanwhile (:meth:`kiosk.store.Store._may_checkpoint`)."""
         self._changed = threading.Condition()
         self._pending = 0
         """Write transactions since the thread's last checkpoint began."""
@@ -186,8 +192,14 @@ class Upkeep:
                     if not (isinstance(exc, WordedError) and self._refused(exc.words)):
                         log.exception("store upkeep of %s failed", self._path)
                 try:
-                    checkpointer = checkpointer or Checkpointer(self._path, self._identity)
-                    checkpointer.run()
+                    with self._may_checkpoint() as may:
+                        if may:
+                            checkpointer = checkpointer or Checkpointer(self._path,
+                                                                        self._identity)
+                            checkpointer.run()
+                    if not may:
+                        failed = True
+                        self._refused()
                 except sqlite3.Error as exc:  # the writer's own checkpoint remains the bound
                     failed = True
                     if not self._refused():

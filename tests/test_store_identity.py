@@ -9,12 +9,15 @@ import contextlib
 import errno
 import logging
 import os
+import shutil
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 import types
 from collections.abc import Iterator
 from contextlib import closing
@@ -31,6 +34,7 @@ from kiosk.upkeep import Checkpointer, file_identity
 from tests.conftest import make_config
 from tests.store_support import loop_in_place_of, swap
 from tests.test_store_damage import middle_leaves_of_entries, overwrite_pages, store_with_entries
+from tests.test_store_upkeep import wal_index
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Đặng Ngọc Ánh"]
 
@@ -469,6 +473,62 @@ def test_a_store_whose_log_is_lost_refuses_and_keeps_every_accepted_scan_at_a_po
     (tmp_path / "data").mkdir()
     killed_once_it_says("refused", LOG_LOST, tmp_path, how)
     assert checked(tmp_path / "data" / "kiosk.db") == (["ok"], 30)
+
+
+def copying(path: Path) -> bool | None:
+    """Whether a checkpoint copies the log of the store at ``path`` into it now: the
+    wal-index's ``nBackfillAttempted`` (byte 128) is set before the copy, ``nBackfill``
+    after the file's fsync (https://sqlite.org/walformat.html); None once all is copied."""
+    logged, copied = wal_index(path)
+    if copied == logged:
+        return None
+    attempted = struct.unpack_from("=I", path.with_name(path.name + "-shm").read_bytes(), 128)
+    return attempted[0] > copied
+
+
+def log_deleted_while_the_upkeep_copies_it(folder: Path) -> Store | None:
+    """A store in ``folder`` with 30 scans and 8 MB more in its log, which an export held up
+    from being copied; its ``-wal`` deleted once the export ends, while the upkeep thread's
+    checkpoint copies it. None when that checkpoint ended unseen (a busy machine)."""
+    folder.mkdir()
+    path = folder / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    with closing(sqlite3.connect(path)) as export:
+        export.execute("BEGIN")
+        export.execute("SELECT count(*) FROM entries").fetchone()
+        for i in range(30):
+            assert pipeline.submit(person(i)).recorded
+        store.set_meta({f"test.k{k}": "v" * 4000 for k in range(2000)})
+    deadline = time.monotonic() + 30
+    while not (now := copying(path)):
+        if now is None:
+            store.close()
+            return None
+        assert time.monotonic() < deadline, "the upkeep thread made no checkpoint"
+    os.unlink(folder / "kiosk.db-wal")
+    return store
+
+
+def test_a_log_deleted_while_the_upkeep_copies_it_is_emptied_into_the_file(tmp_path, caplog):
+    """``rm kiosk.db-wal`` while the kiosk's own upkeep thread copies the log into the file:
+    the store found the log busy, left it and refused, and the scans only in the deleted log
+    were lost at a power cut before that checkpoint's end (killed then, 13 kiosks of 100
+    held fewer than their 30 scans, one file malformed). The store waits for that
+    checkpoint, then empties the rest: the file alone, as a power cut leaves it, holds all."""
+    for attempt in range(10):  # the checkpoint seen under way
+        store = log_deleted_while_the_upkeep_copies_it(tmp_path / str(attempt))
+        if store is not None:
+            break
+    else:
+        pytest.fail("the upkeep thread's checkpoint was never seen under way")
+
+    assert store.refusal().code == "store.log_gone"
+
+    shutil.copy(store.path, tmp_path / "left.db")  # the file alone, as a power cut leaves it
+    assert "not emptied" not in caplog.text
+    assert checked(tmp_path / "left.db") == (["ok"], 30)
+    store.close()
 
 
 def test_a_store_whose_shm_is_deleted_refuses_before_another_program_corrupts_it(tmp_path):
