@@ -1,11 +1,13 @@
-"""The store's folder made unreachable under a running kiosk and put back, each in one step:
-a link loop swapped in for it (the path cannot be looked at, ELOOP), then the folder swapped
-back, as a network disk's hiccup would come and go."""
+"""The store's files as the tests look at them: its folder made unreachable under a running
+kiosk and put back, each in one step (a link loop swapped in for it: the path cannot be
+looked at, ELOOP; then the folder swapped back, as a network disk's hiccup would come and
+go), and the log's index read without touching the log."""
 
 from __future__ import annotations
 
 import ctypes
 import os
+import struct
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,11 @@ def loop_in_place_of(data: Path) -> Path:
     os.symlink(data.name, kept)  # kept -> data: named data once swapped, a loop
     swap(data, kept)
     return kept
+
+
+def wal_index(path: Path) -> tuple[int, int]:
+    """(frames in the log, frames already copied into the database), read from the
+    wal-index header in the -shm file (https://sqlite.org/walformat.html) without touching
+    the log: ``mxFrame`` at byte 16, ``nBackfill`` at byte 96, native byte order."""
+    header = path.with_name(path.name + "-shm").read_bytes()[:100]
+    return struct.unpack_from("=I", header, 16)[0], struct.unpack_from("=I", header, 96)[0]

@@ -32,9 +32,8 @@ from kiosk.scan import Scan, Status
 from kiosk.store import CHECKED_AT, Store
 from kiosk.upkeep import Checkpointer, file_identity
 from tests.conftest import make_config
-from tests.store_support import loop_in_place_of, swap
+from tests.store_support import loop_in_place_of, swap, wal_index
 from tests.test_store_damage import middle_leaves_of_entries, overwrite_pages, store_with_entries
-from tests.test_store_upkeep import wal_index
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Đặng Ngọc Ánh"]
 

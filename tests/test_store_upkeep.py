@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
-import struct
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from kiosk.messages import Words, both
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store, StoreError, unindexed_names
+from tests.store_support import wal_index
 from tests.test_store_identity import back_once_the_store_speaks, loop_in_place_of
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Đặng Ngọc Ánh"]
@@ -33,14 +33,6 @@ def scan(pipeline: Pipeline, i: int) -> str:
     result = pipeline.submit(Scan(payload=payload.encode(), lane="in"))
     assert result.recorded and result.entry_id
     return result.entry_id
-
-
-def wal_index(path: Path) -> tuple[int, int]:
-    """(frames in the log, frames already copied into the database), read from the
-    wal-index header in the -shm file (https://sqlite.org/walformat.html) without touching
-    the log: ``mxFrame`` at byte 16, ``nBackfill`` at byte 96, native byte order."""
-    header = path.with_name(path.name + "-shm").read_bytes()[:100]
-    return struct.unpack_from("=I", header, 16)[0], struct.unpack_from("=I", header, 96)[0]
 
 
 def unindexed(store: Store) -> list[tuple[int, str, str]]:
