@@ -114,8 +114,11 @@ class Kiosk:
         self.store = Store(config.store_path, timezone=config.timezone)
         try:  # the file may be gone already (deleted since it was opened): StoreError
             damage = self.store.verify()  # before the first scan: a damaged file takes none
-            if damage:
-                raise StoreError("store.failed", path=config.store_path, detail=damage)
+            if damage:  # SQLite's English findings: for the log, not the screen
+                log.info("%s: the whole-file check found damage: %s", config.store_path,
+                         damage)
+                raise StoreError("store.failed", path=config.store_path,
+                                 detail=Words("sqlite.damaged"))
         except BaseException:
             self.store.close()
             raise

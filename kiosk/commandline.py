@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from kiosk.config import Config, ConfigError
     from kiosk.store import Store
 
+log = logging.getLogger(__name__)
+
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 """Wrong config file, wrong arguments, or a package the command needs is not installed."""
@@ -107,7 +109,8 @@ def in_config_language(path: str | Path, say: Callable[[str], str]) -> str:
 
 
 def open_store(config: Config, *, check: bool = False, reading: bool = False) -> Store:
-    """The kiosk's store, or exit 3 with the path and the reason. ``check``: refuse a
+    """The kiosk's store, or exit 3 with the path, the reason and what to do
+    (:func:`store_failure`). ``check``: refuse a
     damaged file, for commands that record (a scan must never be shown as accepted into a
     damaged database): the whole file is read once (``quick_check``) unless a check found
     it sound within the last day (``Store.verified_recently``: the running kiosk checks
@@ -128,25 +131,65 @@ def open_store(config: Config, *, check: bool = False, reading: bool = False) ->
         raise fail(store_failure(path, exc, language), EXIT_STORE) from None
     if read_only:
         print(messages.text("cli.store_read_only", language, path=path), file=sys.stderr)
-    damage = store.verify() if check and not store.verified_recently() else None
+    try:
+        damage = store.verify() if check and not store.verified_recently() else None
+    except StoreError as exc:  # another program holds the file: nothing known of it
+        store.close()
+        raise fail(store_failure(path, exc, language), EXIT_STORE) from None
     if damage:
         store.close()
         raise fail(store_failure(path, damage, language), EXIT_STORE)
     return store
 
 
-def store_failure(path: object, problem: object, language: str) -> str:
-    """``store error: PATH: reason`` in ``language``, with the way out when the file is
-    damaged."""
+_WAYS_OUT = {
+    "sqlite.damaged": "cli.store_damaged", "sqlite.not_a_database": "cli.store_damaged",
+    "sqlite.busy": "cli.store_busy",
+    **dict.fromkeys(("os.denied", "os.not_permitted", "os.read_only", "sqlite.read_only",
+                     "sqlite.cannot_open", "store.not_writable"), "cli.store_access"),
+    **dict.fromkeys(("os.loop", "os.not_a_folder", "os.missing", "os.is_a_folder"),
+                    "cli.store_path"),
+    **dict.fromkeys(("os.disk_full", "store.disk_full"), "cli.store_disk_full"),
+    **dict.fromkeys(("os.io", "os.stale", "store.disk_error"), "cli.store_disk"),
+}
+"""Why the store could not be opened (a code of :func:`kiosk.store.failure_words`, or the
+StoreError's own) → what the technician does about it."""
+
+
+def store_failure(path: Path, problem: BaseException | str, language: str) -> str:
+    """``store error: PATH: reason`` in ``language``, then what to do when the reason tells
+    (damaged: ``kiosk store recover``; locked: close the other program; denied: the file's
+    owner or mode; …). ``problem``: what opening, checking or recovering the store raised,
+    or the damage a whole-file check found (``Store.verify``'s findings). The system's or
+    SQLite's own words are English: never in the sentence, logged instead (``kiosk -v``)."""
+    from kiosk.store import failure_words
+
+    if isinstance(problem, str):
+        system: object = problem
+        words = messages.Words("sqlite.damaged")
+    else:
+        system = _system_error(problem)
+        words = failure_words(problem, Path(path))
+    if system is not None:
+        log.info("%s: %s", path, system)
     label = messages.text("cli.store_error", language)
-    if isinstance(problem, messages.WordedError):
-        problem = problem.text(language)
-    text = f"{label}: {problem}" if str(problem).startswith(f"{path}:") else \
-        f"{label}: {path}: {problem}"
-    if any(sign in str(problem) for sign in ("malformed", "not a database", "corrupt",
-                                             "database disk image", "*** in database")):
-        text += "\n" + messages.text("cli.store_damaged", language, path=path)
+    reason = words(language)
+    text = f"{label}: {reason}" if reason.startswith(f"{path}:") else \
+        f"{label}: {path}: {reason}"
+    detail = words.params.get("detail")
+    way_out = _WAYS_OUT.get((detail if isinstance(detail, messages.Words) else words).code)
+    if way_out:
+        text += "\n" + messages.text(way_out, language, path=path, folder=Path(path).parent)
     return text
+
+
+def _system_error(error: BaseException) -> BaseException | None:
+    """The error the system or SQLite raised under ``error``, in their own words."""
+    while isinstance(error, messages.WordedError):
+        if error.__cause__ is None:
+            return None
+        error = error.__cause__
+    return error
 
 
 def open_central(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import importlib.util
 import json
+import logging
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,6 +26,8 @@ from typing import Any
 from kiosk.clock import age_of, age_words
 from kiosk.commandline import EXIT_FAILED, examples
 from kiosk.messages import CATALOGUE, Words, both, os_words, text
+
+log = logging.getLogger(__name__)
 
 CLOCK_TOLERANCE_SECONDS = 60.0
 PENDING_TOO_OLD = dt.timedelta(days=1)
@@ -79,13 +83,25 @@ def store_checks(path: Path) -> list[Check]:
     import sqlite3  # here, not at the top: `kiosk --help` imports this module
 
     if not path.is_file():
+        try:
+            path.stat()
+        except OSError as exc:  # a link loop, a folder that cannot be looked in
+            if exc.errno != errno.ENOENT:
+                return [_check("store", False, "doctor.store_unreadable", path=path,
+                               detail=os_words(exc))]
         return [_check("store", False, "doctor.no_store", path=path)]
     problem = _unwritable(path.parent)
     checks = [_check("store_writable", problem is None,
                      "doctor.writable" if problem is None else "doctor.unwritable",
                      folder=path.parent, problem=problem)]
     try:
-        from kiosk.store import StoreError, oldest_pending, quick_check, read_only_uri
+        from kiosk.store import (
+            StoreError,
+            failure_words,
+            oldest_pending,
+            quick_check,
+            read_only_uri,
+        )
 
         conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:  # the check the kiosk runs at start (integrity_check: 10 times as long)
@@ -98,8 +114,9 @@ def store_checks(path: Path) -> list[Check]:
         finally:
             conn.close()
     except (sqlite3.Error, StoreError) as exc:
+        log.info("%s: %s", path, exc)  # SQLite's English, for -v
         return [*checks, _check("store", False, "doctor.store_unreadable", path=path,
-                                detail=exc)]
+                                detail=failure_words(exc, path))]
     checks.append(_check("store", verdict == "ok", "doctor.integrity", path=path,
                          verdict=verdict))
     free = shutil.disk_usage(path.parent).free

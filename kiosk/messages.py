@@ -10,7 +10,8 @@ Codes are grouped by prefix: none for a scan's outcome, ``field.``/``detail.`` f
 payload was refused, ``refusal.`` for why the centre refused an uploaded entry (the codes
 of docs/protocol.md, worded by :func:`refusal`), ``kind.`` for kinds of code, ``sync.`` for
 uploads, ``clock.`` for a wall clock surely wrong, ``os.`` for why the operating system
-refused a file (worded by :func:`os_words`), ``cli.`` and ``central.`` for the two
+refused a file (worded by :func:`os_words`), ``sqlite.`` for why SQLite refused the store
+(:func:`kiosk.store.failure_words`), ``cli.`` and ``central.`` for the two
 commands (a table's header: ``central.columns.*``, its column names joined by ``|``, worded
 by :func:`table_header`).
 """
@@ -785,6 +786,37 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Tệp dữ liệu bị hỏng. Dừng trạm, rồi chạy: kiosk store recover (giữ lại tệp hỏng)",
         "The store file is damaged. Stop the kiosk, then run: kiosk store recover (the damaged "
         "file is kept)",
+    ),
+    "cli.store_busy": (
+        "Đóng chương trình kia (một lệnh kiosk khác, một trình xem cơ sở dữ liệu, một công cụ "
+        "sao lưu) rồi chạy lại lệnh này",
+        "Close the other program (another kiosk command, a database browser, a backup tool), "
+        "then run this command again",
+    ),
+    "cli.store_access": (
+        "Sửa chủ sở hữu hoặc quyền của {path} và thư mục chứa nó, hoặc gắn lại ổ đĩa cho "
+        "phép ghi (xem: ls -ld {folder} {path}): tài khoản chạy trạm phải đọc và ghi được "
+        "cả hai",
+        "Fix the owner or mode of {path} and its folder, or mount its disk read-write (see: "
+        "ls -ld {folder} {path}): the account running the kiosk must read and write both",
+    ),
+    "cli.store_path": (
+        "Kiểm tra [store] path trong tệp cấu hình và các thư mục trên đường dẫn đó (xem: "
+        "namei -l {path})",
+        "Check [store] path in the config file and the folders along it (see: namei -l "
+        "{path})",
+    ),
+    "cli.store_disk_full": (
+        "Giải phóng chỗ trống trên ổ đĩa chứa {folder} (xem: df -h {folder}) rồi chạy lại "
+        "lệnh này",
+        "Free some space on the disk holding {folder} (see: df -h {folder}), then run this "
+        "command again",
+    ),
+    "cli.store_disk": (
+        "Kiểm tra ổ đĩa chứa {folder} và dây nối hoặc mạng tới nó (xem: dmesg), rồi chạy lại "
+        "lệnh này",
+        "Check the disk holding {folder} and its cable or network (see: dmesg), then run "
+        "this command again",
     ),
     "cli.export_unwritable": (
         "Không ghi được tệp xuất {path}: {reason}; không xuất gì",
@@ -1777,6 +1809,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "os.not_permitted": ("hệ điều hành không cho phép thao tác này",
                          "the operating system does not permit this"),
     "os.other": ("lỗi hệ điều hành {errno}", "operating system error {errno}"),
+    # -- why SQLite refused the store (kiosk.store.failure_words): its own words are English
+    "sqlite.damaged": ("SQLite thấy các trang của tệp bị hỏng",
+                       "SQLite finds the file's pages damaged"),
+    "sqlite.not_a_database": (
+        "tệp không phải cơ sở dữ liệu SQLite, hoặc phần đầu của tệp bị hỏng",
+        "the file is not an SQLite database, or its beginning is damaged"),
+    "sqlite.busy": ("một chương trình khác đang khoá kho dữ liệu",
+                    "another program holds the store locked"),
+    "sqlite.read_only": ("không ghi được tệp hoặc thư mục chứa nó",
+                         "the file or its folder cannot be written"),
+    "sqlite.cannot_open": ("không mở được tệp", "the file cannot be opened"),
+    "sqlite.other": ("SQLite báo lỗi {name}", "SQLite error {name}"),
     "store.read_only_schema": (
         "{path}: chỉ đọc, và lược đồ v{version} của tệp không phải v{ours} của chương trình "
         "này; chỉ đọc được sau khi trạm đã mở tệp một lần với quyền ghi",

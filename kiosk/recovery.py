@@ -23,7 +23,14 @@ from pathlib import Path
 from kiosk.ids import boot_id, uuid7_time_ms
 from kiosk.messages import WordedError
 from kiosk.private_files import open_private
-from kiosk.store import Store, fill_movements, fill_presence, fill_search, fill_search_words
+from kiosk.store import (
+    Store,
+    failure_words,
+    fill_movements,
+    fill_presence,
+    fill_search,
+    fill_search_words,
+)
 
 CHUNK = 1000
 
@@ -76,7 +83,7 @@ def recover(path: Path) -> Recovery:
     try:
         damaged = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise RecoveryError("store.failed", path=path, detail=exc) from None
+        raise RecoveryError("store.failed", path=path, detail=failure_words(exc, path)) from exc
     with contextlib.closing(damaged):
         before = _count(damaged, "entries")
         unsent_ids, unsent_complete = _unsent(damaged)

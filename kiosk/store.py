@@ -563,6 +563,38 @@ def write_failure(error: sqlite3.Error, path: Path) -> Words | None:
     return Words("store.disk_error", {"path": path})
 
 
+_SQLITE_WORDS = {
+    sqlite3.SQLITE_CORRUPT: "sqlite.damaged", sqlite3.SQLITE_NOTADB: "sqlite.not_a_database",
+    sqlite3.SQLITE_BUSY: "sqlite.busy", sqlite3.SQLITE_LOCKED: "sqlite.busy",
+    sqlite3.SQLITE_FULL: "os.disk_full", sqlite3.SQLITE_IOERR: "os.io",
+    sqlite3.SQLITE_READONLY: "sqlite.read_only", sqlite3.SQLITE_PERM: "os.not_permitted",
+    sqlite3.SQLITE_CANTOPEN: "sqlite.cannot_open",
+}
+"""SQLite's primary result codes (``sqlite_errorcode & 0xFF``) → what they say of the file."""
+
+
+def failure_words(error: BaseException, path: Path | None = None) -> Words:
+    """Why the system or SQLite failed the store, in the reader's language: their own words
+    are English ("file is not a database", "[Errno 40] Too many levels of symbolic links"),
+    which a Vietnamese sentence must not carry; they stay the error's cause, for the log.
+    SQLite's result code tells which, not its message; for a file it cannot open, the
+    system is asked why (``path``: denied, missing, a loop)."""
+    if isinstance(error, WordedError):
+        return error.words
+    if isinstance(error, OSError):
+        return os_words(error)
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if code == sqlite3.SQLITE_CANTOPEN and path is not None:
+        try:
+            os.close(os.open(path, os.O_RDONLY))
+        except OSError as exc:
+            return os_words(exc)
+    if code in _SQLITE_WORDS:
+        return Words(_SQLITE_WORDS[code])
+    return Words("sqlite.other", {"name": getattr(error, "sqlite_errorname", None)
+                                  or type(error).__name__})
+
+
 def read_only_uri(path: Path) -> str:
     """The URI that opens ``path`` without writing: ``mode=ro``, and ``immutable=1`` when the
     store cannot be written and no write-ahead log is waiting beside it. A WAL reader would
@@ -741,14 +773,15 @@ class Store:
                     str(path) if create else rw_uri(self.path), uri=not create,
                     check_same_thread=False, isolation_level=None,
                     timeout=OPEN_BUSY_MS / 1000)
-        except sqlite3.Error as exc:
-            raise StoreError("store.failed", path=path, detail=exc) from exc
+        except (sqlite3.Error, OSError) as exc:  # OSError: its folder not made (a loop)
+            raise StoreError("store.failed", path=path,
+                             detail=failure_words(exc, self.path)) from exc
         if str(path) != ":memory:":  # opened, nothing read yet: the -wal/-shm not opened
             try:
                 self.identity = file_identity(self.path)
             except OSError as exc:  # its folder replaced since SQLite opened it, a failing disk
                 self.conn.close()
-                raise StoreError("store.failed", path=path, detail=exc) from exc
+                raise StoreError("store.failed", path=path, detail=os_words(exc)) from exc
             if same_as is not None and self.identity != same_as:
                 self.conn.close()
                 raise StoreError("store.replaced", path=path) if self.identity else \
@@ -776,7 +809,8 @@ class Store:
             self.conn.close()
             if isinstance(exc, StoreError):
                 raise
-            raise StoreError("store.failed", path=path, detail=exc) from exc
+            raise StoreError("store.failed", path=path,
+                             detail=failure_words(exc, self.path)) from exc
 
     # -- schema ---------------------------------------------------------------------------
     @property
@@ -1897,7 +1931,7 @@ def _verdict(exc: sqlite3.Error, path: object) -> str:
     """The damage an error while checking says, or StoreError when it says nothing about
     the file (a busy file must not make the kiosk refuse every scan as if damaged)."""
     if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _NO_VERDICT:
-        raise StoreError("store.check_failed", path=path, detail=exc) from exc
+        raise StoreError("store.check_failed", path=path, detail=failure_words(exc)) from exc
     return str(exc)
 
 

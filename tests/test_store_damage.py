@@ -127,6 +127,23 @@ def test_a_scan_into_a_damaged_store_is_not_shown_accepted(damaged: Path) -> Non
     assert headless.returncode == 3 and "kiosk store recover" in headless.stderr
 
 
+def test_damage_found_is_said_in_vietnamese_without_sqlites_findings(damaged: Path,
+                                                                      tmp_path: Path) -> None:
+    """What ``PRAGMA quick_check`` found ("*** in database main *** Tree 5 page 9 …") is
+    SQLite's English for a specialist: a Vietnamese kiosk's technician reads that the file
+    is damaged and what to do; ``kiosk -v`` logs the findings."""
+    damaged.write_text(damaged.read_text().replace('language = "en"', 'language = "vi"'))
+    path = tmp_path / "kiosk.db"
+    said = (f"lỗi kho dữ liệu: {path}: SQLite thấy các trang của tệp bị hỏng\nTệp dữ liệu "
+            "bị hỏng. Dừng trạm, rồi chạy: kiosk store recover (giữ lại tệp hỏng)\n")
+    for command in (["store", "check"], ["scan", CCCD_BINH], ["run", "--headless",
+                                                               "--until-done"]):
+        proc = kiosk(damaged, *command)
+        assert proc.returncode == 3 and proc.stderr == said, command
+    logged = kiosk(damaged, "-v", "store", "check")
+    assert "*** in database main ***" in logged.stderr and logged.stderr.endswith(said)
+
+
 def test_store_check_reads_the_whole_file_and_names_the_damage(damaged: Path,
                                                                  tmp_path: Path) -> None:
     proc = kiosk(damaged, "store", "check")
