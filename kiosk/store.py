@@ -578,13 +578,15 @@ def failure_words(error: BaseException, path: Path | None = None) -> Words:
     are English ("file is not a database", "[Errno 40] Too many levels of symbolic links"),
     which a Vietnamese sentence must not carry; they stay the error's cause, for the log.
     SQLite's result code tells which, not its message; for a file it cannot open, the
-    system is asked why (``path``: denied, missing, a loop)."""
+    system is asked why (``path``: a folder, denied, missing, a loop)."""
     if isinstance(error, WordedError):
         return error.words
     if isinstance(error, OSError):
         return os_words(error)
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
     if code == sqlite3.SQLITE_CANTOPEN and path is not None:
+        if os.path.isdir(path):
+            return Words("os.is_a_folder")
         try:
             os.close(os.open(path, os.O_RDONLY))
         except OSError as exc:

@@ -293,8 +293,12 @@ def test_a_new_link_whose_worker_cannot_open_the_store_leaves_the_old_link_runni
         config.store_path.rename(tmp_path / "moved.db")
         config.store_path.mkdir()
 
-        with pytest.raises(StoreError, match="unable to open database file"):
+        with pytest.raises(StoreError) as refused:
             kiosk.apply(linked(tmp_path, pty, centre, "lane-2"))
+        assert refused.value.text("en") == (
+            f"{config.store_path}: the path is a folder, not a file")
+        assert refused.value.text("vi") == (
+            f"{config.store_path}: đường dẫn là một thư mục, không phải tệp")
 
         assert kiosk.config is config and kiosk.sync is sync
         assert kiosk.supervisor is supervisor and not supervisor.stop_event.is_set()

@@ -370,16 +370,22 @@ def test_recover_of_a_store_too_damaged_to_count_says_so_instead_of_a_number(
     assert after.returncode == 0 and "ACCEPTED" in after.stdout
 
 
-@pytest.mark.parametrize("where", ["a-folder", "/proc/kiosk.db"])
+@pytest.mark.parametrize(("where", "reason"), [
+    ("a-folder", "the path is a folder, not a file"),
+    ("/proc/kiosk.db", "no such file or folder"),  # nothing can be made there
+])
 def test_a_store_path_that_cannot_be_a_database_exits_3_with_the_reason(
-        tmp_path: Path, where: str) -> None:
+        tmp_path: Path, where: str, reason: str) -> None:
     if where == "a-folder":
         (tmp_path / where).mkdir()
     config = write_config(tmp_path, where)
-    proc = kiosk(config, "scan", CCCD_BINH)
-    assert proc.returncode == 3, proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert proc.stderr.startswith("store error: ")
+    path = tmp_path / where
+    for command in (["scan", CCCD_BINH], ["stats"]):
+        proc = kiosk(config, *command)
+        assert proc.returncode == 3, proc.stderr
+        assert proc.stderr == (
+            f"store error: {path}: {reason}\nCheck [store] path in the config file and the "
+            f"folders along it (see: namei -l {path})\n")
 
 
 def test_a_full_disk_exits_3_cannot_be_written_not_1_refused(tmp_path: Path) -> None:
