@@ -273,7 +273,7 @@ class Pipeline:
                                      local_today(self.store.timezone, scan.wall_time))
         # COMMIT has returned: only now may anyone be told "accepted".
         status = Status.DUPLICATE if duplicate else Status.ACCEPTED
-        return self._result(status, scan, identity, code=status.value, direction=direction,
+        return self._result(status, scan, identity, code=str(status), direction=direction,
                             previous=last if duplicate else None, entry_id=entry_id)
 
     def _result(self, status: Status, scan: Scan, identity: Identity | None, *, code: str,

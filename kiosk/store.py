@@ -634,7 +634,8 @@ def backup_before_migrating(conn: sqlite3.Connection, path: Path, version: int) 
 class _Transaction:
     """:meth:`Store.transaction`: a class, not a generator under ``@contextmanager`` (its
     generator and wrapper cost each scan ~5 µs more in the scan loop, ~2 µs alone). COMMIT
-    only after a body that raised nothing."""
+    only after a body that raised nothing. It holds nothing of one use (the state is the
+    store's, under its lock): each Store keeps one."""
 
     __slots__ = ("_store",)
 
@@ -645,11 +646,12 @@ class _Transaction:
         store = self._store
         store.lock.acquire()
         try:
-            if store.refusing is not None and store.refusing.code == "store.unconfirmed":
-                store._check_file()  # back? no screen may be polling (headless, a command)
-            store._refuse_if_refusing()
+            if store.refusing is not None:
+                if store.refusing.code == "store.unconfirmed":
+                    store._check_file()  # back? no screen may be polling (headless, a command)
+                store._refuse_if_refusing()
             try:
-                store.conn.execute("BEGIN IMMEDIATE")
+                store._writes.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise store._failed(exc) from exc
         except BaseException:
@@ -667,7 +669,7 @@ class _Transaction:
                 return
             try:
                 store._check_file()
-                store.conn.execute("COMMIT")
+                store._writes.execute("COMMIT")
                 if store.conn.total_changes != store._changes_at_begin:  # on the disk: it
                     store.failing = None                                 # takes writes
                 store._known_words |= store._new_words
@@ -734,8 +736,10 @@ class Store:
         self._log_files: tuple[FileIdentity | None, ...] = ()
         """The ``-wal`` and ``-shm`` beside the file when it was opened: the files this
         connection writes its log to for as long as it is open."""
+        self._file_path = str(self.path)
         self._log_paths = tuple(f"{self.path}{suffix}" for suffix in _LOG_FILES)
-        """Where those are (made once: a ``Path`` made per check costs more than its stat)."""
+        """Where those are, and the file, as text made once: a ``Path`` made per check costs
+        more than its stat, and ``os.stat`` asks an existing one for its text each time."""
         self._refusing_before: Words | None = None
         """What refused writes when the path could not be looked at (damage found): it
         stands again once the path names the file again."""
@@ -759,6 +763,8 @@ class Store:
         ``lock``; the upkeep thread reads it to decide when to move them)."""
         self._upkeep: Upkeep | None = None
         """Checkpoints and the names' move into the index, off the scan path."""
+        self._transaction = _Transaction(self)
+        """What :meth:`transaction` gives, made once."""
         try:
             if read_only:
                 self.conn = sqlite3.connect(read_only_uri(self.path), uri=True,
@@ -778,6 +784,12 @@ class Store:
         except (sqlite3.Error, OSError) as exc:  # OSError: its folder not made (a loop)
             raise StoreError("store.failed", path=path,
                              detail=failure_words(exc, self.path)) from exc
+        self._writes = self.conn.cursor()
+        """One cursor for a write transaction's own statements (``BEGIN``, ``COMMIT``,
+        ``PRAGMA data_version``, the entry's insert, its presence row's read and write):
+        ``conn.execute`` makes and drops a cursor for each (~1.3k instructions). Each returns
+        no row or reads its one to the end, and the next runs on the same cursor (which
+        resets the last), so none stays open after ``COMMIT``."""
         if str(path) != ":memory:":  # opened, nothing read yet: the -wal/-shm not opened
             try:
                 self.identity = file_identity(self.path)
@@ -863,7 +875,7 @@ class Store:
     def transaction(self) -> _Transaction:
         """BEGIN IMMEDIATE … COMMIT, holding ``lock``; any SQLite failure rolls back and
         becomes a StoreError."""
-        return _Transaction(self)
+        return self._transaction
 
     def not_recording(self) -> Words | None:
         """Why a scan now would not be recorded, None while writes go on: :meth:`refusal`
@@ -889,7 +901,7 @@ class Store:
         """A transaction's body or COMMIT raised ``error``: ROLLBACK; a SQLite failure is
         raised again as a StoreError, anything else the caller lets go on."""
         if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
+            self._writes.execute("ROLLBACK")  # resets what the cursor read too
         if isinstance(error, sqlite3.Error):
             raise self._failed(error) from error
 
@@ -935,7 +947,7 @@ class Store:
             return
         with self.lock:  # waits for a scan in progress (its commit then refused too)
             if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+                self._writes.execute("ROLLBACK")
             self._empty_the_log(wait_ms=0)  # a reader elsewhere must not hold up scans
         raise StoreError(why.code, **why.params)  # rolled back, even if the path is back
 
@@ -947,7 +959,7 @@ class Store:
             self._refuse_if_refusing()  # for good: not looked at again, nor logged each time
         unconfirmed = self.refusing is not None and self.refusing.code == "store.unconfirmed"
         try:
-            if file_identity(self.path) != self.identity:
+            if file_identity(self._file_path) != self.identity:
                 why = Words("store.gone", {"path": self.path})
             elif (self.read_only and not unconfirmed) or not self._log_files \
                     or self._log_files_now() == self._log_files:  # a reader writes no log;
@@ -980,7 +992,8 @@ class Store:
         The connection goes on using the ones it opened: the file alone moved into a new
         folder at the path would have its later commits logged where no later start reads
         them, and lost at a power cut."""
-        return tuple(file_identity(path) for path in self._log_paths)
+        wal, shm = self._log_paths
+        return file_identity(wal), file_identity(shm)
 
     def refusal(self) -> Words | None:
         """Why this Store refuses every write, None while it takes them; the file is
@@ -1200,22 +1213,24 @@ class Store:
         return row[0] if row else None
 
     def insert_entry(self, conn: sqlite3.Connection, row: dict[str, Any]) -> None:
-        """Insert inside the caller's transaction, with the presence row and search row that
+        """Insert inside the caller's transaction (``conn``: this Store's, from
+        :meth:`transaction`), with the presence row and search row that
         must never disagree with it. An entry written while the wall clock is behind the
         newest entry is flagged (:func:`clock_behind`) and counts, for "inside now", as
         happening when it really did (estimated), not at the time the clock showed."""
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        writes = self._writes
+        version = writes.execute("PRAGMA data_version").fetchone()[0]
         newest, indexed_through = self._newest_now(conn, version)
         behind = clock_behind(newest, row)
         if behind is not None:
             extra = json.loads(row["extra"] or "{}")
             extra[CLOCK_BEHIND_KEY] = behind
             row = {**row, "extra": json.dumps(extra, ensure_ascii=False, sort_keys=True)}
-        conn.execute(_INSERT_ENTRY, _entry_values(row))
+        writes.execute(_INSERT_ENTRY, _entry_values(row))
         read, self._presence_read = self._presence_read, None
         known = read[3:] if read is not None and read[:3] == (
             row["checkpoint_id"], row["subject_key"], conn.total_changes - 1) else None
-        _move(conn, row, behind["not_before"] if behind else row["scanned_at"], known)
+        _move(writes, row, behind["not_before"] if behind else row["scanned_at"], known)
         if row["name"]:
             if row["id"] <= indexed_through:  # an id behind the index's mark (a clock
                 # set back across a restart): searched from the index at once
@@ -2009,7 +2024,7 @@ _SET_PRESENCE = (
 """One statement whether or not the row changes range (SQLite moves it within the b-tree)."""
 
 
-def _move(conn: sqlite3.Connection, row: dict[str, Any], at: str,
+def _move(cursor: sqlite3.Cursor, row: dict[str, Any], at: str,
           known: tuple[tuple[Any, ...] | None] | None) -> None:
     """A new entry (``row``, counted at ``at``: its time, or when it can really have happened
     if the clock was behind) into the person's ``presence`` row — ``known[0]`` when the
@@ -2018,19 +2033,20 @@ def _move(conn: sqlite3.Connection, row: dict[str, Any], at: str,
     last movement, a new boot's first, then the highest monotonic time."""
     checkpoint, subject, direction = row["checkpoint_id"], row["subject_key"], row["direction"]
     movement = (row["id"], row["scanned_at"], direction, row["boot_id"], row["monotonic_ns"])
+    going_in = 1 if direction == "in" else 0  # an int: sqlite3 binds a bool through its
+    # adapter look-up (two failed attribute look-ups: ~3.4k instructions)
     old = known[0] if known is not None else \
-        conn.execute(_PRESENCE_ROW, (checkpoint, subject)).fetchone()
+        cursor.execute(_PRESENCE_ROW, (checkpoint, subject)).fetchone()
     if old is None:
-        conn.execute(_ADD_PRESENCE, (checkpoint, direction == "in", subject, at, direction,
-                                     *movement))
+        cursor.execute(_ADD_PRESENCE, (checkpoint, going_in, subject, at, direction, *movement))
         return
     inside, latest, latest_direction, *last = old
     if at >= latest:
-        inside, latest, latest_direction = direction == "in", at, direction
+        inside, latest, latest_direction = going_in, at, direction
     if last[3] != row["boot_id"] or (last[4] is not None and row["monotonic_ns"] >= last[4]):
         last = movement
-    conn.execute(_SET_PRESENCE, (inside, latest, latest_direction, *last, checkpoint, old[0],
-                                 subject))
+    cursor.execute(_SET_PRESENCE, (inside, latest, latest_direction, *last, checkpoint,
+                                   old[0], subject))
 
 
 _NEWEST_HERE = ("SELECT id, scanned_at, direction FROM entries WHERE subject_key = ? "

@@ -131,7 +131,10 @@ class Upkeep:
         self._may_checkpoint = may_checkpoint
         """Entered around each checkpoint: whether it may run; the store's emptying of a lost
         file's log waits meanwhile (:meth:`kiosk.store.Store._may_checkpoint`)."""
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
+        """``_changed``'s: ``wrote`` takes it directly (each scan calls it; a Condition's own
+        ``with`` is two Python calls more)."""
+        self._changed = threading.Condition(self._lock)
         self._pending = 0
         """Write transactions since the thread's last checkpoint began."""
         self._last_write = 0.0
@@ -139,7 +142,7 @@ class Upkeep:
         self._thread: threading.Thread | None = None
 
     def wrote(self) -> None:
-        with self._changed:
+        with self._lock:
             self._pending += 1
             self._last_write = time.monotonic()
             if self._thread is None and not self._closing:
