@@ -133,6 +133,13 @@ CHORE_BUSY_MS = 250
 write lock: long enough for the kiosk's other connections (the sync worker's, a command's:
 milliseconds), not for another program holding it, which the next scan would wait for
 again behind it."""
+RETRY_CHUNK_ROWS = 5_000
+"""How many refused entries :meth:`Store.retry_rejected` turns back to pending per
+transaction (as many as an export marks sent per transaction)."""
+RETRY_PAUSE_SECONDS = 0.1
+"""The least pause between two of those transactions: SQLite's busy handler, once a write
+has waited a while, tries the lock again every 100 ms, so a scan waiting on another
+connection meets it free within one pause."""
 CLOSE_LOG_WAIT_MS = 3_000
 """How long a stop waits for readers to empty the log of a store file lost from its path."""
 _GONE = frozenset({"store.gone", "store.log_gone"})
@@ -1654,13 +1661,27 @@ class Store:
                                  for i, reason in rejected.items()])
         return moved
 
-    def retry_rejected(self, actor: str = "operator") -> int:
-        with self.transaction() as conn:
-            count = conn.execute(
-                "UPDATE entries SET sync_state = 'pending' WHERE sync_state = 'rejected'"
-            ).rowcount
-            self._audit(conn, actor, "sync.retry_rejected", {"count": count})
-        return count
+    def retry_rejected(self, actor: str = "operator", chunk_rows: int = RETRY_CHUNK_ROWS) -> int:
+        """Every entry the centre refused back to pending, to be sent again; how many.
+        In transactions of ``chunk_rows`` at most, the first rejected in ``entries_rejected``
+        each time, each followed by a pause at least as long as it took: in one, 700,000
+        held the write lock 8–14 s, and the scans meanwhile, waiting
+        :data:`BUSY_TIMEOUT_MS` at most, were refused as if another program held it.
+        Interrupted, the rest are still rejected (retrying again moves them); the audit
+        record, with the total, is in the last transaction."""
+        count = 0
+        while True:
+            started = time.perf_counter()
+            with self.transaction() as conn:
+                moved = conn.execute(
+                    "UPDATE entries SET sync_state = 'pending' WHERE id IN (SELECT id FROM "
+                    "entries INDEXED BY entries_rejected WHERE sync_state = 'rejected' "
+                    "ORDER BY id LIMIT ?)", (chunk_rows,)).rowcount
+                count += moved
+                if moved < chunk_rows:
+                    self._audit(conn, actor, "sync.retry_rejected", {"count": count})
+                    return count
+            time.sleep(max(time.perf_counter() - started, RETRY_PAUSE_SECONDS))
 
     def sync_counts(self) -> dict[str, int]:
         """Counts per sync state. ``acknowledged`` counts the whole table (tens of ms at a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 import uuid
 from typing import Any
@@ -102,6 +103,56 @@ def test_sync_answers_are_applied_atomically_and_rejections_are_retryable(make_p
     assert store.retry_rejected(actor="op") == 1
     assert [r["id"] for r in store.pending(10)] == [b.entry_id]
     assert store.audit_log()[-1]["action"] == "sync.retry_rejected"
+
+
+def refused_by_the_centre(path: Any, count: int) -> None:
+    """The store's one entry copied until it holds ``count``, every one rejected (a centre
+    that refused this checkpoint for weeks), written by another connection."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(entries)") if row[1] != "id"]
+    listed = ", ".join(columns)
+    conn.execute("BEGIN")
+    conn.executemany(f"INSERT INTO entries (id, {listed}) SELECT ?, {listed} FROM entries "
+                     "LIMIT 1", [(f"00000000-0000-7000-8000-{k:012x}",) for k in range(count - 1)])
+    conn.execute("UPDATE entries SET sync_state = 'rejected', sync_error = 'refused'")
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def test_retrying_many_refused_entries_lets_the_kiosks_scans_in_between_chunks(
+        make_pipeline):
+    """In one transaction, retrying 700,000 refused entries held the write lock 8–14 s, and
+    the kiosk's scans (another connection than the sync worker's or the command's) were
+    refused "another program holds the database" meanwhile. In chunks, each committed on its
+    own, a scan waits for one chunk at most; the result and its one audit record are the
+    same."""
+    pipeline = make_pipeline()
+    assert pipeline.submit(Scan(payload=CCCD_AN.encode(), **clocks())).recorded
+    store = pipeline.store
+    refused_by_the_centre(store.path, 30_000)
+    worker = Store(store.path, create=False)  # the sync worker's own connection
+    commits: list[str] = []
+    worker.conn.set_trace_callback(lambda sql: sql == "COMMIT" and commits.append(sql))
+    retried: list[int] = []
+    retrying = threading.Thread(
+        target=lambda: retried.append(worker.retry_rejected(actor="op", chunk_rows=5_000)))
+    try:
+        retrying.start()
+        while not store.sync_counts()["pending"]:  # a first chunk committed
+            time.sleep(0.001)
+        scan = pipeline.submit(Scan(payload=CCCD_BINH.encode(), **clocks()))
+        retrying.join(timeout=60)
+    finally:
+        worker.conn.set_trace_callback(None)
+        worker.close()
+
+    assert scan.recorded and store.not_recording() is None
+    assert len(commits) == 7  # six chunks of 5,000, the last (none left) with the audit
+    assert retried == [30_000]
+    assert store.sync_counts() == {"pending": 30_001, "sent": 0, "acknowledged": 0,
+                                   "rejected": 0}
+    assert [(r["action"], r["detail"]) for r in store.audit_log()][-1] == (
+        "sync.retry_rejected", '{"count": 30000}')
 
 
 def test_day_bounds_follow_the_checkpoint_time_zone(tmp_path):
