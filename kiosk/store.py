@@ -638,6 +638,27 @@ def backup_before_migrating(conn: sqlite3.Connection, path: Path, version: int) 
     return target
 
 
+_UPKEEP = threading.local()
+"""``on`` in a thread while it makes a store's own upkeep writes (:func:`_upkeep_writes`)."""
+
+
+@contextlib.contextmanager
+def _upkeep_writes() -> Iterator[None]:
+    """Around a store's own upkeep in this thread (the daily check's stamp, the purge, the
+    names' move into the index): a write of these that waited in vain for another program's
+    write lock is not remembered in :attr:`Store.failing`. It says nothing of the next
+    scan's wait, which may find the lock let go: remembered, the card read NOT RECORDED
+    after the other program let go until a scan committed (hours at night, none refused).
+    A scan's own refusal, in another thread meanwhile, is remembered; so is a full or
+    failing disk (every write meets it)."""
+    before = getattr(_UPKEEP, "on", False)
+    _UPKEEP.on = True
+    try:
+        yield
+    finally:
+        _UPKEEP.on = before
+
+
 class _Transaction:
     """:meth:`Store.transaction`: a class, not a generator under ``@contextmanager`` (its
     generator and wrapper cost each scan ~5 µs more in the scan loop, ~2 µs alone). COMMIT
@@ -732,7 +753,8 @@ class Store:
         """``conn.total_changes`` when the open transaction began."""
         self.failing: Words | None = None
         """Why the last write failed on the disk (full, read-only, an I/O error), or waiting
-        for another program's write lock (:func:`write_failure`), None since one committed;
+        for another program's write lock (:func:`write_failure`; not the store's own upkeep's
+        wait: :func:`_upkeep_writes`), None since one committed;
         the one standing when the path could not be looked at stands again once it names the
         file again (the upkeep's writes failed meanwhile say nothing of the disk): the next
         write is tried all the same, but a screen must not read READY meanwhile
@@ -901,7 +923,8 @@ class Store:
         why = write_failure(error, self.path)
         if why is None:
             return StoreError("store.sqlite", detail=error)
-        self.failing = why
+        if why.code != "store.busy" or not getattr(_UPKEEP, "on", False):
+            self.failing = why
         return StoreError(why.code, **why.params)
 
     def _undo(self, error: BaseException) -> None:
@@ -1146,6 +1169,7 @@ class Store:
         finally:
             conn.close()
 
+    @_upkeep_writes()
     def verify(self, now: float | None = None) -> str | None:
         """:meth:`damage`, remembered: a sound file is stamped (:data:`CHECKED_AT`), a damaged
         one loses its stamp and this Store refuses every write from then on (a scan shows
@@ -1301,6 +1325,7 @@ class Store:
             self._unindexed = 0
         return len(names)
 
+    @_upkeep_writes()
     def _index_left_names(self) -> None:
         """At open: the names a kiosk stopped before their move had left. A file too damaged
         to read them still opens (to be checked, recovered, refused scans): the upkeep
@@ -1310,24 +1335,23 @@ class Store:
         except (sqlite3.DatabaseError, StoreError) as exc:
             log.warning("%s: the latest names are not indexed yet: %s", self.path, exc)
 
+    @_upkeep_writes()
     def _chore(self, quiet: bool) -> None:
         """The upkeep thread's: the latest names into the index once a batch of them waits,
         or whenever writes pause. Not while another program holds the write lock (waiting
         :data:`CHORE_BUSY_MS` at most): the chore, waiting for it under :attr:`lock`, held
         up the next scan's own wait (two waits, the scan refused at the end); tried again
         after the next write. Not having waited, it says nothing of the next scan's wait
-        (:attr:`failing`)."""
+        (:func:`_upkeep_writes`)."""
         if not (self._unindexed >= SEARCH_BATCH_ROWS or (quiet and self._unindexed)):
             return
         with self.lock:
-            failing = self.failing
             self.conn.execute(f"PRAGMA busy_timeout={CHORE_BUSY_MS}")
             try:
                 self.index_names()
             except StoreError as exc:
                 if exc.words.code != "store.busy":
                     raise
-                self.failing = failing
                 log.warning("%s: the latest names not moved into the index, another "
                             "connection holds the write lock; tried again after the next "
                             "write", self.path)
@@ -1786,6 +1810,7 @@ class Store:
                          [(k,) for k, v in values.items() if v is None])
 
     # -- retention and audit --------------------------------------------------------------
+    @_upkeep_writes()
     def purge(self, retention_days: int, now: float | None = None,
               step_seconds: float = PURGE_STEP_SECONDS,
               stop: threading.Event | None = None, now_monotonic_ns: int | None = None) -> int:

@@ -18,11 +18,13 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
+
 from kiosk import upkeep
 from kiosk.app import policy_from
 from kiosk.pipeline import Pipeline
 from kiosk.scan import Scan
-from kiosk.store import BUSY_TIMEOUT_MS, Store, unindexed_names
+from kiosk.store import BUSY_TIMEOUT_MS, Store, StoreError, unindexed_names
 from tests.conftest import make_config
 from tests.ui_support import CCCD_AN, CCCD_BINH
 
@@ -141,6 +143,25 @@ def test_the_stores_own_chore_does_not_make_a_scan_wait_twice(tmp_path, monkeypa
         while unindexed(store) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert unindexed(store) == []
+    finally:
+        store.close()
+
+
+def test_the_stores_own_upkeep_meeting_the_lock_does_not_leave_the_card_not_recording(
+        tmp_path):
+    """The daily whole-file check's stamp and the hourly purge wait for another program's
+    lock like a scan, in vain; remembered, the card read NOT RECORDED after it let go, until
+    the next scan committed (hours at night, no scan refused)."""
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    try:
+        with held_by_another_program(path):
+            assert store.verify() is None  # sound; its stamp not written
+            with pytest.raises(StoreError, match="another program holds the database"):
+                store.purge(retention_days=21)
+            assert store.not_recording() is None
+        assert store.not_recording() is None
+        assert not store.verified_recently()  # checked again at the next hour
     finally:
         store.close()
 
