@@ -87,6 +87,11 @@ def test_a_scan_waits_a_few_seconds_is_refused_in_words_and_the_store_says_why(t
     try:
         first = pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1"))
         assert first.recorded
+        # its name moved into the index first: else that move, waiting behind the refused
+        # scan, commits as soon as the other program lets go (a write: nothing fails then)
+        deadline = time.monotonic() + 10
+        while unindexed(store) and time.monotonic() < deadline:
+            time.sleep(0.05)
         with held_by_another_program(path):
             started = time.monotonic()
             refused = pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1"))
