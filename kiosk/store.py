@@ -1000,6 +1000,8 @@ class Store:
                     log.warning("%s: the store file can be looked at again and is the file "
                                 "opened", self.path)
                 return None
+            elif file_identity(self._file_path) != self.identity:  # `rm kiosk.db*` between
+                why = Words("store.gone", {"path": self.path})  # the two looks: the file first
             else:
                 why = Words("store.log_gone", {"path": self.path})
                 log.error("%s: its -wal or -shm is no longer the one the kiosk opened "
