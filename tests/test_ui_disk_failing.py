@@ -11,8 +11,9 @@ file system of their own filled to the last byte (tmpfs, mounted as root), or de
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ui_support import (  # noqa: F401
@@ -25,6 +26,7 @@ from ui_support import (  # noqa: F401
     write_config,
 )
 
+from kiosk.config import Config
 from kiosk.scan import Scan, Status
 from tests.test_store_disk_failing import fill, small_disk
 from tests.test_ui_not_recorded import NO_SCAN_RECORDED, delete_store, writes_refused
@@ -48,12 +50,19 @@ def disk_fixture(tmp_path: Path) -> Iterator[Path]:
         yield disk
 
 
-def test_the_card_reads_not_recorded_between_scans_while_the_disk_refuses_writes(
-        make_window, qtbot, tmp_path):
+def a_window_with_one_scan_recorded(make_window: Callable[[Path], Any],
+                                    tmp_path: Path) -> tuple[Any, Config, Any]:
+    """A kiosk window whose answers hold a second, one scan recorded: its window, config
+    and officer's card."""
     path = one_second_answers(write_config(tmp_path))
     window = make_window(path)
-    config, card = load(path), window.officer.card
     assert window.kiosk.pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1")).recorded
+    return window, load(path), window.officer.card
+
+
+def test_the_card_reads_not_recorded_between_scans_while_the_disk_refuses_writes(
+        make_window, qtbot, tmp_path):
+    window, config, card = a_window_with_one_scan_recorded(make_window, tmp_path)
     with writes_refused(config.store_path):
         window.submit_scan(Scan(CCCD_AN.encode(), device_id="wedge", lane="in"))
         qtbot.waitUntil(lambda: card.result is not None

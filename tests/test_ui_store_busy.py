@@ -26,16 +26,13 @@ from ui_support import (  # noqa: F401
 
 from kiosk.scan import Scan
 from tests.test_store_busy import busy_words, held_by_another_program
-from tests.test_ui_disk_failing import POLL_PASSED_MS, one_second_answers
+from tests.test_ui_disk_failing import POLL_PASSED_MS, a_window_with_one_scan_recorded
 from tests.test_ui_not_recorded import NO_SCAN_RECORDED
 
 
 def test_the_card_says_another_program_holds_the_store_until_a_scan_is_recorded(
         make_window, qtbot, tmp_path):
-    path = one_second_answers(write_config(tmp_path))
-    window = make_window(path)
-    config, card = load(path), window.officer.card
-    assert window.kiosk.pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1")).recorded
+    window, config, card = a_window_with_one_scan_recorded(make_window, tmp_path)
     qtbot.waitUntil(lambda: card.headline.text() == "SẴN SÀNG", timeout=10_000)
     ticks: list[float] = []
     beat = QTimer()
