@@ -34,6 +34,7 @@ import sqlite3
 import threading
 import time
 import urllib.parse
+import uuid
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -1693,19 +1694,32 @@ class Store:
         each time, each followed by a pause at least as long as it took: in one, 700,000
         held the write lock 8–14 s, and the scans meanwhile, waiting
         :data:`BUSY_TIMEOUT_MS` at most, were refused as if another program held it.
-        Interrupted, the rest are still rejected (retrying again moves them); the audit
-        record, with the total, is in the last transaction."""
-        count = 0
+
+        Each transaction writes its own audit record (``sync.retry_rejected``) with the
+        entries it moved — ``retry`` (one id for the whole call), ``part`` (1, 2, …),
+        ``count``, and ``first_id``/``last_id`` (every entry rejected between them then was
+        moved) — so that a retry interrupted (killed, the power cut) still says what it
+        put back; the last part also carries ``total`` and ``done``. A retry whose records
+        have no ``done`` was interrupted: the rest are still rejected, and retrying again
+        moves them (docs/sync-operator.md)."""
+        retry = uuid.uuid4().hex[:12]
+        count = part = 0
         while True:
             started = time.perf_counter()
+            part += 1
             with self.transaction() as conn:
-                moved = conn.execute(
+                moved = sorted(row[0] for row in conn.execute(
                     "UPDATE entries SET sync_state = 'pending' WHERE id IN (SELECT id FROM "
                     "entries INDEXED BY entries_rejected WHERE sync_state = 'rejected' "
-                    "ORDER BY id LIMIT ?)", (chunk_rows,)).rowcount
-                count += moved
-                if moved < chunk_rows:
-                    self._audit(conn, actor, "sync.retry_rejected", {"count": count})
+                    "ORDER BY id LIMIT ?) RETURNING id", (chunk_rows,)))
+                count += len(moved)
+                done = len(moved) < chunk_rows
+                self._audit(conn, actor, "sync.retry_rejected", {
+                    "retry": retry, "part": part, "count": len(moved),
+                    "first_id": moved[0] if moved else None,
+                    "last_id": moved[-1] if moved else None,
+                    **({"total": count, "done": True} if done else {})})
+                if done:
                     return count
             time.sleep(max(time.perf_counter() - started, RETRY_PAUSE_SECONDS))
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -103,6 +107,7 @@ def test_sync_answers_are_applied_atomically_and_rejections_are_retryable(make_p
     assert store.retry_rejected(actor="op") == 1
     assert [r["id"] for r in store.pending(10)] == [b.entry_id]
     assert store.audit_log()[-1]["action"] == "sync.retry_rejected"
+    assert json.loads(store.audit_log()[-1]["detail"])["total"] == 1
 
 
 def refused_by_the_centre(path: Any, count: int) -> None:
@@ -151,8 +156,62 @@ def test_retrying_many_refused_entries_lets_the_kiosks_scans_in_between_chunks(
     assert retried == [30_000]
     assert store.sync_counts() == {"pending": 30_001, "sent": 0, "acknowledged": 0,
                                    "rejected": 0}
-    assert [(r["action"], r["detail"]) for r in store.audit_log()][-1] == (
-        "sync.retry_rejected", '{"count": 30000}')
+    parts = retry_records(store)
+    assert [(p["part"], p["count"]) for p in parts] == [
+        (1, 5_000), (2, 5_000), (3, 5_000), (4, 5_000), (5, 5_000), (6, 5_000), (7, 0)]
+    assert len({p["retry"] for p in parts}) == 1
+    assert (parts[-1]["total"], parts[-1]["done"]) == (30_000, True)
+
+
+def retry_records(store: Store) -> list[dict[str, Any]]:
+    """The audit log's ``sync.retry_rejected`` records, oldest first, their details read."""
+    return [json.loads(r["detail"]) for r in store.audit_log()
+            if r["action"] == "sync.retry_rejected"]
+
+
+def test_a_retry_killed_between_chunks_has_audited_every_entry_it_moved(make_pipeline):
+    """``kiosk sync retry-rejected`` (here its Store call, in a process of its own with
+    chunks of 100) killed with SIGKILL after a few chunks: every entry it put back in the
+    queue is named by an audit record written in the same transaction (its part, its count
+    and its first and last id), none says the retry was done, and the entries it did not
+    reach are still rejected. Retrying again moves those and ends with the record saying
+    done; the two retries' counts add up to every entry refused."""
+    pipeline = make_pipeline()
+    assert pipeline.submit(Scan(payload=CCCD_AN.encode(), **clocks())).recorded
+    store = pipeline.store
+    refused_by_the_centre(store.path, 3_000)
+    retrying = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from kiosk.store import Store; "
+         "Store(sys.argv[1], create=False).retry_rejected('op', chunk_rows=100)",
+         str(store.path)], stdin=subprocess.DEVNULL)
+    try:
+        while store.sync_counts()["pending"] < 300:  # three chunks or more committed
+            assert retrying.poll() is None, "the retry ended before it was killed"
+            time.sleep(0.005)
+        retrying.send_signal(signal.SIGKILL)
+        assert retrying.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if retrying.poll() is None:
+            retrying.kill()
+            retrying.wait()
+
+    counts = store.sync_counts()
+    assert 300 <= counts["pending"] < 3_000
+    assert counts["pending"] + counts["rejected"] == 3_000
+    parts = retry_records(store)
+    assert parts and all(not p.get("done") for p in parts)
+    assert [p["part"] for p in parts] == list(range(1, len(parts) + 1))
+    assert sum(p["count"] for p in parts) == counts["pending"]
+    pending = [r["id"] for r in store.pending(5_000)]
+    named = [i for i in pending if any(p["first_id"] <= i <= p["last_id"] for p in parts)]
+    assert named == pending  # each entry back in the queue lies in a part's range
+    assert not any(p["first_id"] <= r["id"] <= p["last_id"]
+                   for r in store.rejected_entries(5_000) for p in parts)
+
+    assert store.retry_rejected(actor="op") == counts["rejected"]
+    after = retry_records(store)[len(parts):]
+    assert (after[-1]["total"], after[-1]["done"]) == (counts["rejected"], True)
+    assert sum(p["count"] for p in parts + after) == 3_000
 
 
 def test_day_bounds_follow_the_checkpoint_time_zone(tmp_path):
