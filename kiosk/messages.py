@@ -2058,6 +2058,11 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "problem.clock_off": ("Đồng hồ máy lệch quá 2 phút", "Kiosk clock off by over 2 minutes"),
     "problem.old_backlog": ("Tồn đọng quá 24 giờ", "Backlog older than 24 h"),
     "problem.revoked_still_trying": ("Máy đã thu hồi vẫn gửi", "Revoked kiosk still trying"),
+    "problem.uploads_paused_store_unconfirmed": (
+        "Máy vẫn chạy nhưng tạm ngừng ghi và gửi: không xác nhận được tệp dữ liệu của máy",
+        "Kiosk alive but not recording or uploading: it cannot confirm its store file"),
+    "problem.uploads_paused": ("Máy vẫn chạy nhưng tạm ngừng gửi",
+                               "Kiosk alive but uploads paused"),
     "state.active": ("Hoạt động", "Active"),
     "state.closed": ("Đã đóng", "Closed"),
     "state.revoked": ("Đã thu hồi", "Revoked"),

@@ -340,14 +340,27 @@ def database_url(engine: str, folder: Path) -> str:
     return postgres.create_database()
 
 
+def set_schema_version(storage: Any, tx: Any, version: int) -> None:
+    """Record in ``tx`` that ``storage``'s database is at schema ``version``, each engine in
+    its own way, for a test that takes it back to an older version (it undoes the later
+    migrations' statements itself): opened next, it is migrated from there."""
+    if storage.postgresql:
+        storage._execute(tx, "UPDATE central_meta SET value = $1 WHERE key = 'schema_version'",
+                         (str(version),))
+    else:
+        storage._execute(tx, f"PRAGMA user_version = {int(version)}")
+
+
 def undo_covering_keys(storage: Any, tx: Any) -> None:
-    """Undo schema v26, v25, v24, v23, v22, v20 and v19 in ``tx``, for a test that takes a
-    database back to an older version: the batch log's past retention count, its least and
+    """Undo schema v27, v26, v25, v24, v23, v22, v20 and v19 in ``tx``, for a test that takes
+    a database back to an older version: the kiosks' paused uploads, the batch log's past
+    retention count, its least and
     entry offsets, PostgreSQL's matches a purge is to add back, what the derivation steps
     have left to derive (an older centre derived each batch as it stored it: its entries are
     all derived, as the migration rebuilds them), then PostgreSQL's aggregate keys without
     their INCLUDEd counts (a column they include could not be dropped); SQLite's WITHOUT
     ROWID tables hold the same columns and are rebuilt again as they are."""
+    storage._execute(tx, "ALTER TABLE kiosk_health DROP COLUMN uploads_paused")  # v27
     storage._execute(tx, "ALTER TABLE batches DROP COLUMN past_retention")
     storage._execute(tx, "DROP INDEX batches_least_offset")
     storage._execute(tx, "ALTER TABLE batches DROP COLUMN least_offset_seconds")

@@ -19,10 +19,13 @@ from central_support import (
     database_url,
     enrol,
     kiosk_entries,
+    set_schema_version,
 )
 
+from kiosk import messages
 from kiosk.central import heartbeat, reports
 from kiosk.central.backends import open_storage
+from kiosk.central.web.health import kiosk_rows
 from kiosk.devices.supervisor import DeviceStatus
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
@@ -562,3 +565,73 @@ def test_a_report_carries_exactly_the_hours_the_centre_keeps(
             heartbeat.record(storage, "k1", health, now + dt.timedelta(seconds=2), 2.0)
         kept = storage._query("SELECT count(*) FROM refused_hours")[0][0]
     assert (kept, caplog.text) == (protocol.MAX_REFUSED_HOURS, "")
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_kiosk_alive_with_its_uploads_paused_is_listed_with_the_reason_not_as_silent(
+        engine: str, tmp_path: Path) -> None:
+    """A centre whose database was made before ``uploads_paused`` (schema v26) takes the
+    column when it opens, its kiosks' reports kept. A kiosk's report saying its uploads
+    are paused for its store (``store_unconfirmed``) counts as contact: the Kiosks page's
+    rows and the daily report flag it with that reason ("not scanning", as it records
+    nothing), never as silent; a code this centre does not know is flagged in general
+    words; the next report without it clears it."""
+    db = database_url(engine, tmp_path)
+    now = dt.datetime.now(dt.UTC)
+    plain = {"software_version": "0.1.0", "pending": 0, "oldest_pending_seconds": None,
+             "rejected": 0, "devices": [], "free_disk_bytes": None}
+    with open_storage(db) as storage:
+        storage.add_checkpoint("CP", "Chợ")
+        storage.add_kiosk("k1", "CP", "k1", "hash")
+        heartbeat.record(storage, "k1", protocol.validate_health(plain), now, 0.0)
+        with storage._transaction() as tx:  # as v26 left it
+            storage._execute(tx, "ALTER TABLE kiosk_health DROP COLUMN uploads_paused")
+            set_schema_version(storage, tx, 26)
+
+    def flagged(storage: object) -> tuple[list[str], list[tuple[str, str]]]:
+        shown = kiosk_rows(storage, checkpoint_id="CP", now=now)[0]["problems"]
+        report = reports.daily(storage, storage.today(), now=now)
+        return shown, [(r["problem"], r["detail"]) for r in report["not_scanning"]
+                       if r.get("kiosk_id") == "k1"]
+
+    with open_storage(db) as storage:
+        assert heartbeat.latest(storage, "k1")["uploads_paused"] is None
+        assert flagged(storage) == ([], [])
+        paused = protocol.validate_health({**plain, "pending": 4,
+                                           "uploads_paused": "store_unconfirmed"})
+        heartbeat.record(storage, "k1", paused, now, 0.0)
+        assert heartbeat.latest(storage, "k1")["uploads_paused"] == "store_unconfirmed"
+        assert flagged(storage) == (["uploads_paused_store_unconfirmed"], [(
+            "uploads_paused_store_unconfirmed",
+            f"store_unconfirmed, 4 pending, reported {protocol.format_time(now)}")])
+        later = protocol.validate_health({**plain, "uploads_paused": "disk_gone"})
+        heartbeat.record(storage, "k1", later, now, 0.0)
+        assert flagged(storage)[0] == ["uploads_paused"]
+        heartbeat.record(storage, "k1", protocol.validate_health(plain), now, 0.0)
+        assert flagged(storage) == ([], [])
+        assert [r.get("uploads_paused") for r in heartbeat.history(storage, "k1")] == [
+            None, "store_unconfirmed", "disk_gone", None]
+    assert messages.text("web.problem.uploads_paused_store_unconfirmed", "vi") == (
+        "Máy vẫn chạy nhưng tạm ngừng ghi và gửi: không xác nhận được tệp dữ liệu của máy")
+    assert messages.text("web.problem.uploads_paused", "en") == "Kiosk alive but uploads paused"
+
+
+def test_the_centre_lists_uploads_paused_and_refuses_a_reason_that_is_no_code(
+        centre: tuple[CentralServer, Enrolled], tmp_path: Path) -> None:
+    """The health answer lists ``uploads-paused``, so a kiosk sends the member; a reason
+    that is not a code (English text) is refused naming the field, and nothing is kept."""
+    server, kiosk = centre
+    assert "uploads-paused" in httpx.get(server.url + protocol.HEALTH_PATH).json()["features"]
+    store = _kiosk_store(tmp_path, pending=1, refused=0)
+    report = health_report(store, uploads_paused="store_unconfirmed")
+    assert "uploads_paused" not in health_report(store)  # never to a centre without it
+    store.close()
+    text = _post(server, kiosk, protocol.make_heartbeat(
+        "k-hb", {**report, "uploads_paused": "The store cannot be confirmed"}))
+    assert text.status_code == 422 and "$.health.uploads_paused" in text.json()["error"]
+    with open_storage(server.db) as storage:
+        assert heartbeat.latest(storage, "k-hb") is None
+    answer = _post(server, kiosk, protocol.make_heartbeat("k-hb", report))
+    assert answer.status_code == 200, answer.text
+    with open_storage(server.db) as storage:
+        assert heartbeat.latest(storage, "k-hb")["uploads_paused"] == "store_unconfirmed"

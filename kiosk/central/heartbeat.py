@@ -54,15 +54,17 @@ def record(storage: Storage, kiosk_id: str, health: protocol.Health,
         storage._execute(
             tx, "INSERT INTO kiosk_health (kiosk_id, received_at, clock_offset_seconds, "
                 "software_version, pending, oldest_pending_seconds, rejected, "
-                "free_disk_bytes, devices) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                "free_disk_bytes, devices, uploads_paused) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
                 "ON CONFLICT (kiosk_id) DO UPDATE SET received_at = excluded.received_at, "
                 "clock_offset_seconds = excluded.clock_offset_seconds, "
                 "software_version = excluded.software_version, pending = excluded.pending, "
                 "oldest_pending_seconds = excluded.oldest_pending_seconds, "
                 "rejected = excluded.rejected, free_disk_bytes = excluded.free_disk_bytes, "
-                "devices = excluded.devices",
+                "devices = excluded.devices, uploads_paused = excluded.uploads_paused",
             (kiosk_id, at, clock_offset, health.software_version, health.pending,
-             health.oldest_pending_seconds, health.rejected, health.free_disk_bytes, devices))
+             health.oldest_pending_seconds, health.rejected, health.free_disk_bytes, devices,
+             health.uploads_paused))
         storage._execute(tx, "INSERT INTO kiosk_health_history (kiosk_id, received_at, report) "
                              "VALUES ($1, $2, $3)", (kiosk_id, at, history))
         storage._execute(tx, "DELETE FROM kiosk_health_history WHERE kiosk_id = $1 AND "
@@ -108,15 +110,17 @@ def _refused_hours(kiosk_id: str, health: protocol.Health, received_at: dt.datet
 
 
 def latest(storage: Storage, kiosk_id: str) -> dict | None:
-    """The kiosk's latest report as stored (with when it came and the clock offset then)."""
+    """The kiosk's latest report as stored (with when it came and the clock offset then;
+    ``uploads_paused``: why it sends no batches, a code, None while it uploads)."""
     rows = storage._query(
         "SELECT received_at, clock_offset_seconds, software_version, pending, "
-        "oldest_pending_seconds, rejected, free_disk_bytes, devices FROM kiosk_health "
-        "WHERE kiosk_id = $1", (kiosk_id,))
+        "oldest_pending_seconds, rejected, free_disk_bytes, devices, uploads_paused "
+        "FROM kiosk_health WHERE kiosk_id = $1", (kiosk_id,))
     if not rows:
         return None
     names = ("received_at", "clock_offset_seconds", "software_version", "pending",
-             "oldest_pending_seconds", "rejected", "free_disk_bytes", "devices")
+             "oldest_pending_seconds", "rejected", "free_disk_bytes", "devices",
+             "uploads_paused")
     out = dict(zip(names, rows[0], strict=True))
     if isinstance(out["devices"], str):  # SQLite keeps JSON text, PostgreSQL JSONB
         out["devices"] = json.loads(out["devices"])

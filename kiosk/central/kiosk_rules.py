@@ -4,11 +4,11 @@ kiosk flagged on one is flagged on the other, by the same thresholds.
 
 What they do with it differs, and legitimately: the dashboard shows each kiosk as it is now
 (a revoked kiosk has none of these problems: nothing is expected of it) with the problems as
-keys of ``problem.*`` texts; the report is about a day D, files a silent kiosk under "not
-scanning" and the others under "scanning wrongly", each with a detail, and adds one problem
-of its own, a revoked kiosk that tried to upload on or after D (``revoked_still_trying``).
-A backlog whose age is unknown is no problem of either, but both name it in the same words
-(:func:`unknown_backlog_age`).
+keys of ``problem.*`` texts; the report is about a day D, files a silent kiosk, and one
+alive whose uploads are paused, under "not scanning" and the others under "scanning
+wrongly", each with a detail, and adds one problem of its own, a revoked kiosk that tried
+to upload on or after D (``revoked_still_trying``). A backlog whose age is unknown is no
+problem of either, but both name it in the same words (:func:`unknown_backlog_age`).
 """
 
 from __future__ import annotations
@@ -16,11 +16,24 @@ from __future__ import annotations
 import datetime as dt
 
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
+from kiosk.sync import protocol
 
 SILENT_SECONDS = 24 * 3600
 """A kiosk not heard from (no batch, no health report) for longer is silent."""
 BACKLOG_MAX_SECONDS = 24 * 3600
 """A kiosk whose oldest pending entry is older (by its own clock) is not getting through."""
+PAUSED_REASONS = frozenset({protocol.UPLOADS_PAUSED_STORE})
+"""The ``uploads_paused`` codes worded each in its own words (``problem.uploads_paused_*``);
+any other a later kiosk sends is worded ``problem.uploads_paused``."""
+
+
+def paused_problem(uploads_paused: str | None) -> str | None:
+    """The problem a kiosk's latest report saying its uploads are paused for
+    ``uploads_paused`` (a code; None: it uploads) raises."""
+    if uploads_paused is None:
+        return None
+    return (f"uploads_paused_{uploads_paused}" if uploads_paused in PAUSED_REASONS
+            else "uploads_paused")
 
 
 def not_heard_since(last_seen_at: str | None, since: dt.datetime) -> bool:
@@ -30,18 +43,23 @@ def not_heard_since(last_seen_at: str | None, since: dt.datetime) -> bool:
 
 
 def kiosk_problems(last_seen_at: str | None, clock_offset: float | None,
-                   oldest_pending_seconds: float | None, now: dt.datetime) -> list[str]:
+                   oldest_pending_seconds: float | None, now: dt.datetime,
+                   uploads_paused: str | None = None) -> list[str]:
     """An active kiosk's problems as of ``now``, in this order: ``kiosk_silent_24h`` (not
-    heard from in :data:`SILENT_SECONDS`), ``clock_off`` (its latest batch's clock offset
-    beyond the tolerance its scans are corrected from), ``old_backlog`` (its latest health
-    report's oldest pending entry older than :data:`BACKLOG_MAX_SECONDS`). An unknown age
-    (null with entries pending: recorded later than the kiosk's clock reads, or by a clock
-    wrong then, such as a flat RTC battery's 1970, in an earlier boot) raises none: a clock
-    behind by more than the tolerance is ``clock_off`` already, which the dashboard names
-    beside that age rather than flagging the kiosk twice."""
+    heard from in :data:`SILENT_SECONDS`), ``uploads_paused_*`` (its latest health report
+    says it is alive but sends no batches, and why: :func:`paused_problem`), ``clock_off``
+    (its latest batch's clock offset beyond the tolerance its scans are corrected from),
+    ``old_backlog`` (its latest health report's oldest pending entry older than
+    :data:`BACKLOG_MAX_SECONDS`). An unknown age (null with entries pending: recorded later
+    than the kiosk's clock reads, or by a clock wrong then, such as a flat RTC battery's
+    1970, in an earlier boot) raises none: a clock behind by more than the tolerance is
+    ``clock_off`` already, which the dashboard names beside that age rather than flagging
+    the kiosk twice."""
     problems = []
     if not_heard_since(last_seen_at, now - dt.timedelta(seconds=SILENT_SECONDS)):
         problems.append("kiosk_silent_24h")
+    if (paused := paused_problem(uploads_paused)) is not None:
+        problems.append(paused)
     if clock_offset is not None and abs(clock_offset) > CLOCK_TOLERANCE_SECONDS:
         problems.append("clock_off")
     if oldest_pending_seconds is not None and oldest_pending_seconds > BACKLOG_MAX_SECONDS:

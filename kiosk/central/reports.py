@@ -18,8 +18,10 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
   refusal share of at least :data:`REFUSED_SHARE_BOUND` (both with at least
   :data:`SHARE_MIN_ATTEMPTS` attempts); a kiosk clock off by more than 2 minutes; a backlog
   older than 24 h; a revoked kiosk that tried to upload on or after D. A kiosk's own
-  problems (silent, clock off, old backlog) are the dashboard's, by one rule
-  (:mod:`kiosk.central.kiosk_rules`).
+  problems (silent, uploads paused, clock off, old backlog) are the dashboard's, by one rule
+  (:mod:`kiosk.central.kiosk_rules`); a kiosk whose latest health report says its uploads are
+  paused (alive, heartbeating, its store path not to be confirmed: it records nothing) is
+  listed under *not scanning* with that reason, as a silent one is.
 - *Late arrivals*: entries of earlier days that reached the centre during D.
 - *Backlogs of unknown age*: kiosks whose latest health report has entries pending with a
   null age (its clock reads earlier than the oldest): no problem (a clock behind is
@@ -74,9 +76,10 @@ class Snapshot:
     @classmethod
     def read(cls, storage: Storage) -> Snapshot:
         health = {row[0]: {"received_at": row[1], "oldest_pending_seconds": row[2],
-                           "pending": row[3]}
+                           "pending": row[3], "uploads_paused": row[4]}
                   for row in storage._query("SELECT kiosk_id, received_at, "
-                                            "oldest_pending_seconds, pending FROM kiosk_health")}
+                                            "oldest_pending_seconds, pending, uploads_paused "
+                                            "FROM kiosk_health")}
         return cls({p.id: p for p in registry.checkpoints(storage)}, storage.kiosks(), health)
 
     def describe(self, checkpoint_id: str) -> dict[str, Any]:
@@ -293,16 +296,18 @@ def _scanning_wrongly(snap: Snapshot, today: dict[str, Counts], refused: Counter
 def _kiosk_problems(snap: Snapshot, active: list[Kiosk], now: dt.datetime
                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """The active kiosks' problems as of ``now`` (the dashboard's rule), each with a detail:
-    (the silent ones, for "not scanning"; clock off and old backlogs, for "scanning
-    wrongly"; the backlogs of unknown age, for "completeness", with the key of their words:
-    no problem, but entries of the day may be among them)."""
+    (the silent ones and those alive whose uploads are paused, for "not scanning"; clock off
+    and old backlogs, for "scanning wrongly"; the backlogs of unknown age, for
+    "completeness", with the key of their words: no problem, but entries of the day may be
+    among them)."""
     silent, wrong, unknown_age = [], [], []
     for kiosk in active:
         where = snap.describe(kiosk.checkpoint_id)
         offset = kiosk.last_clock_offset
         health = snap.health.get(kiosk.id, {})
         backlog = health.get("oldest_pending_seconds")
-        problems = kiosk_problems(kiosk.last_seen_at, offset, backlog, now)
+        paused = health.get("uploads_paused")
+        problems = kiosk_problems(kiosk.last_seen_at, offset, backlog, now, paused)
         age = unknown_backlog_age(health.get("pending"), backlog, problems)
         if age is not None:
             unknown_age.append({"kiosk_id": kiosk.id, **where, "pending": health["pending"],
@@ -311,6 +316,10 @@ def _kiosk_problems(snap: Snapshot, active: list[Kiosk], now: dt.datetime
             if problem == "kiosk_silent_24h":
                 silent.append({**where, "problem": problem, "kiosk_id": kiosk.id,
                                "detail": f"last seen {kiosk.last_seen_at or 'never'}"})
+            elif problem.startswith("uploads_paused"):  # alive, but recording nothing
+                silent.append({**where, "problem": problem, "kiosk_id": kiosk.id,
+                               "detail": f"{paused}, {health.get('pending')} pending, "
+                                         f"reported {health.get('received_at')}"})
             else:
                 wrong.append({**where, "kiosk_id": kiosk.id, "problem": problem,
                               "detail": f"{offset:+.0f} s" if problem == "clock_off" else

@@ -641,6 +641,13 @@ MIGRATIONS: list[list[Statement]] = [
         # the log holds ~50,000 rows a day for a province.
         "ALTER TABLE batches ADD COLUMN past_retention INTEGER NOT NULL DEFAULT 0",
     ],
+    [
+        # v27: why a kiosk that still reports its health sends no batches, as its latest
+        # report says it (kiosk.sync.protocol.Health.uploads_paused: a code, worded by the
+        # dashboard and the reports in their reader's language); NULL while it uploads, and
+        # for every report before. A column with no default: added without rewriting.
+        "ALTER TABLE kiosk_health ADD COLUMN uploads_paused TEXT",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14

@@ -41,7 +41,8 @@ def centre_takes_health(health_answer: object) -> bool:
 
 def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
                   now: dt.datetime | None = None,
-                  outbox: OutboxSummary | None = None) -> dict[str, Any]:
+                  outbox: OutboxSummary | None = None,
+                  uploads_paused: str | None = None) -> dict[str, Any]:
     """The report as a wire object (passes :func:`protocol.validate_health`), as of ``now``
     (else the time the clock reads now): the ``sent_at`` of the batch or heartbeat that
     carries it, which the centre takes the refused hours' window at.
@@ -51,6 +52,10 @@ def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
     ``outbox``: the counts as the caller already knows them (the sync worker's snapshot,
     carried forward during an upload: a report goes with every batch, and counting a
     million pending entries takes ~0.1 s); else they are counted in the store.
+
+    ``uploads_paused``: why the kiosk sends no batches now, a code
+    (:data:`protocol.UPLOADS_PAUSED_STORE`), for a centre listing ``uploads-paused`` only:
+    the member is left out when None, so that a centre without the feature never sees it.
     """
     now = now or dt.datetime.now(dt.UTC)
     outbox = outbox or store.outbox_summary()
@@ -58,7 +63,7 @@ def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
     first, last = protocol.refused_hours(now)
     refused = store.refused_by_hour(protocol.format_time(first),
                                     protocol.format_time(last + dt.timedelta(hours=1)))
-    return {
+    report: dict[str, Any] = {
         "software_version": software_version(),
         "pending": outbox.pending,
         "oldest_pending_seconds": age,
@@ -69,6 +74,9 @@ def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
         "free_disk_bytes": free_disk_bytes(Path(store.path).parent),
         "refused_by_hour": refused,
     }
+    if uploads_paused is not None:
+        report["uploads_paused"] = uploads_paused
+    return report
 
 
 def _pending_age(store: Store, oldest_pending: str | None, now: dt.datetime) -> float | None:

@@ -652,6 +652,17 @@ class Device(msgspec.Struct, forbid_unknown_fields=True):
     detail: Str = ""
 
 
+UPLOADS_PAUSED_STORE = "store_unconfirmed"
+"""``uploads_paused``: the kiosk's store path cannot be looked at (``store.unconfirmed``:
+its folder replaced by a link loop, a network disk's hiccup), so no answer of the centre can
+be kept and uploads wait until it takes writes again; the kiosk is alive and keeps its
+scans' backlog."""
+PausedReason = Annotated[str, Meta(
+    pattern=r"^[a-z][a-z0-9_]{0,63}$",
+    description="why uploads are paused, as a code (the centre words it in its reader's "
+                "language; a code it does not know, generically): store_unconfirmed")]
+
+
 class Health(msgspec.Struct, forbid_unknown_fields=True):
     """What a kiosk says about itself, for the centre's "places that scan wrongly" and
     "kiosks not heard from". Added to protocol 1 after it was deployed: an older kiosk simply
@@ -678,6 +689,10 @@ class Health(msgspec.Struct, forbid_unknown_fields=True):
                     "72 hours from the one holding 48 hours before sent_at; each count is "
                     "the hour's whole count so far")
     ] = msgspec.field(default_factory=dict)
+    uploads_paused: PausedReason | None = None
+    """Why the kiosk, alive and heartbeating, sends no batches now (:data:`PausedReason`;
+    :data:`UPLOADS_PAUSED_STORE`); absent or null while it uploads. Sent only to a centre
+    listing ``uploads-paused`` among its ``features`` (an older one would refuse it)."""
 
 
 class Heartbeat(msgspec.Struct, forbid_unknown_fields=True):
@@ -689,11 +704,12 @@ class Heartbeat(msgspec.Struct, forbid_unknown_fields=True):
     health: Health
 
 
-FEATURES = ("health", "backlog-keys", "send-clock")
+FEATURES = ("health", "backlog-keys", "send-clock", "uploads-paused")
 """What this centre understands beyond the first release of protocol 1 (in the health
 answer): ``health`` — the heartbeat endpoint and a batch's ``health`` member;
 ``backlog-keys`` — the backlog-keys endpoint (backlog file format 2); ``send-clock`` — a
-batch's ``sent_monotonic_ns`` and ``boot_id`` (:class:`Timing`)."""
+batch's ``sent_monotonic_ns`` and ``boot_id`` (:class:`Timing`); ``uploads-paused`` — a
+health report's ``uploads_paused``."""
 
 
 def validate_health(obj: object) -> Health:

@@ -42,7 +42,11 @@ How it behaves
   (``sync.store_paused`` meanwhile): once it takes writes again, the same file with the
   same log, the alert is cleared, the status saved again and uploads go on (what the last
   pass sent is answered ``duplicate``); found gone for good instead (``store.gone``,
-  ``store.log_gone``), they stop as above.
+  ``store.log_gone``), they stop as above. While paused the heartbeat goes on every
+  ``interval_seconds``, so that the centre does not take the kiosk for silent: to a centre
+  listing ``uploads-paused`` it says why uploads wait (``uploads_paused``:
+  ``store_unconfirmed``, a code the centre words for its reader), to one with ``health``
+  only it is the plain report.
 
 Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
 :class:`~kiosk.sync.scheduler.Scheduler` decides when (timer, linger, backoff, hand-over),
@@ -50,10 +54,11 @@ Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
 :class:`~kiosk.sync.status.StatusBoard` holds the one published :class:`SyncState`. This
 class wires them together and runs the background thread; its own mutable state is that
 thread and the centre's features: ``_features_known`` (whether the centre was asked what it
-takes) and what its answer sets on the uploader (``health``, ``send_clock``), all unset
-together by ``_forget_features`` (the uploader calls it on a refused member), and
-``_store_refused`` (uploads stopped for a store that refuses writes: the alert saying so);
-owned like the uploader's state by whoever holds the scheduler's turn.
+takes), what its answer sets on the uploader (``health``, ``send_clock``) and
+``_tells_paused`` (it takes ``uploads_paused``), all unset together by
+``_forget_features`` (the uploader calls it on a refused member), and ``_store_refused``
+(uploads stopped for a store that refuses writes: the alert saying so); owned like the
+uploader's state by whoever holds the scheduler's turn.
 
 API for front ends (the Qt sync screen, the ``kiosk sync`` commands)
 --------------------------------------------------------------------
@@ -243,6 +248,8 @@ class SyncWorker:
         ) if self.client else None
         self.devices = devices
         self._features_known = False
+        self._tells_paused = False
+        """The centre lists ``uploads-paused``: a heartbeat while paused says why."""
         self._keys_exchanged = False
         self._store_refused: messages.Words | None = None
         """Set once an upload ended with the store refusing writes: uploads stopped, the
@@ -348,6 +355,8 @@ class SyncWorker:
             self.scheduler.park()
             return
         if self._store_refused is not None and not self._store_back():
+            if self._paused() is not None and self.scheduler.health_due():
+                self._check_in()  # alive, saying why nothing comes
             return
         refusing = self._store_refuses()
         if outbox.pending == 0:
@@ -383,7 +392,17 @@ class SyncWorker:
         state = self.board.state
         return heartbeat.health_report(
             self.store, self.devices(), now=sent_at,
-            outbox=OutboxSummary(state.pending, state.rejected, state.oldest_pending))
+            outbox=OutboxSummary(state.pending, state.rejected, state.oldest_pending),
+            uploads_paused=self._paused() if self._tells_paused else None)
+
+    def _paused(self) -> str | None:
+        """Why uploads wait, as the centre is told it (:data:`protocol.UPLOADS_PAUSED_STORE`),
+        while they are paused for a store path that cannot be looked at
+        (:meth:`_stop_for_store`); else None (uploading, or stopped for good: no cycle runs
+        then)."""
+        stopped = self._store_refused
+        return (protocol.UPLOADS_PAUSED_STORE
+                if stopped is not None and stopped.code == "sync.store_paused" else None)
 
     def _ask_centre(self) -> None:
         """GET the centre's health: reachable, and does it take health reports?"""
@@ -397,6 +416,7 @@ class SyncWorker:
             self.uploader.health = (self._health_report if heartbeat.centre_takes_health(answer)
                                     else None)
             self.uploader.send_clock = "send-clock" in (answer.get("features") or ())
+            self._tells_paused = "uploads-paused" in (answer.get("features") or ())
             if not self._keys_exchanged and "backlog-keys" in (answer.get("features") or ()):
                 self._exchange_keys()
         self.board.update(lambda state: replace(state, online=online))
@@ -455,7 +475,7 @@ class SyncWorker:
         (the health report, the send clock) until it is asked again, next cycle."""
         assert self.uploader is not None
         self.uploader.health, self.uploader.send_clock = None, False
-        self._features_known = False
+        self._features_known = self._tells_paused = False
 
     def _exchange_keys(self) -> messages.Words | None:
         """Register this kiosk's backlog signing key (made now if it has none) and learn the

@@ -14,12 +14,13 @@ from kiosk.central.storage import Storage
 _SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
     "k.last_clock_offset, k.entries, c.district, c.name, h.software_version, h.pending, "
-    "h.oldest_pending_seconds, h.free_disk_bytes, h.devices, h.received_at "
+    "h.oldest_pending_seconds, h.free_disk_bytes, h.devices, h.received_at, h.uploads_paused "
     "FROM kiosks k LEFT JOIN checkpoints c ON c.id = k.checkpoint_id "
     "LEFT JOIN kiosk_health h ON h.kiosk_id = k.id")
 _FIELDS = ("id", "checkpoint_id", "name", "created_at", "revoked_at", "last_seen_at",
            "clock_offset", "entries", "district", "checkpoint_name", "version", "pending",
-           "oldest_pending_seconds", "free_disk_bytes", "devices", "heartbeat_at")
+           "oldest_pending_seconds", "free_disk_bytes", "devices", "heartbeat_at",
+           "uploads_paused")
 
 
 def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
@@ -45,7 +46,8 @@ def kiosk_rows(storage: Storage, *, checkpoint_id: str | None = None,
             devices = json.loads(devices)
         row["devices"] = _device_states(devices)
         row["problems"] = [] if row["revoked_at"] is not None else kiosk_problems(
-            row["last_seen_at"], row["clock_offset"], row["oldest_pending_seconds"], now)
+            row["last_seen_at"], row["clock_offset"], row["oldest_pending_seconds"], now,
+            row["uploads_paused"])
         row["oldest_pending"] = unknown_backlog_age(row["pending"],
                                                     row["oldest_pending_seconds"],
                                                     row["problems"])

@@ -1,0 +1,127 @@
+"""A kiosk whose uploads are paused for its store (its folder a link loop for a while: the
+store takes no writes, so the centre's answers cannot be kept) is alive: it keeps
+heartbeating, and tells the centre why it sends nothing, as a code the centre words in its
+reader's language. The centre keeps showing it as heard from, lists it on the Kiosks page
+and in the daily report's "not scanning" with that reason, and forgets the reason once
+uploads go on. Real parts: a kiosk with its store, ``kiosk-central serve`` on SQLite on
+127.0.0.1, the folder swapped as the kiosk's tests of an unreachable store do, the
+dashboard fetched as a signed-in user."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kiosk import config as config_mod
+from kiosk.app import Kiosk
+from kiosk.central import reports
+from kiosk.central.backends import open_storage
+from kiosk.scan import Scan
+from tests.devices_support import wait_until
+from tests.store_support import loop_in_place_of, swap
+from tests.sync_support import CentralServer, syncing, write_config
+from tests.web_support import add_users, signed_in
+
+
+def person(i: int) -> Scan:
+    return Scan(payload=f"{i:012d}||Nguyễn Văn An|01021990|Nam|Huế|10102021".encode(),
+                lane="in")
+
+
+@contextmanager
+def kiosk_at_centre(tmp_path: Path) -> Iterator[tuple[Kiosk, CentralServer]]:
+    """A running kiosk enrolled at a real centre, its store ``data/kiosk.db`` (a folder
+    that can be swapped), syncing every second; an administrator ``admin1`` at the centre."""
+    central = CentralServer(tmp_path)
+    try:
+        token = central.enrol("k-paused", "CP-SYNC")
+        add_users(tmp_path, central.db, {"admin1": ("admin", None)})
+        (tmp_path / "data").mkdir()
+        path = write_config(tmp_path / "config.toml", kiosk_id="k-paused",
+                            server_url=central.url, token=token, enabled=True,
+                            interval_seconds=1, max_backoff_seconds=1)
+        path.write_text(path.read_text().replace('path = "kiosk.db"',
+                                                 'path = "data/kiosk.db"'))
+        kiosk = Kiosk(config_mod.load(path))
+        with syncing(kiosk):
+            yield kiosk, central
+    finally:
+        central.stop()
+
+
+def kiosk_health(central: CentralServer) -> tuple[str | None, str | None, int | None]:
+    """(the kiosk's last contact, its latest report's ``uploads_paused``, its pending) as
+    the centre holds them."""
+    conn = sqlite3.connect(central.db_path, timeout=30)
+    try:
+        row = conn.execute(
+            "SELECT k.last_seen_at, h.uploads_paused, h.pending FROM kiosks k "
+            "LEFT JOIN kiosk_health h ON h.kiosk_id = k.id WHERE k.id = 'k-paused'").fetchone()
+    finally:
+        conn.close()
+    return row[0], row[1], row[2]
+
+
+def kiosk_row(central: CentralServer, lang: str) -> str:
+    """The kiosk's row of the Kiosks page, as an administrator reads it in ``lang``."""
+    with signed_in(central.url, "admin1") as client:
+        page = client.get(f"/lang/{lang}", params={"next": "/kiosks"},
+                          follow_redirects=True).text
+    start = page.index('id="kiosk-k-paused"')
+    return page[start:page.index("</tr>", start)]
+
+
+def not_scanning(central: CentralServer) -> list[tuple[str | None, str]]:
+    with open_storage(central.db) as storage:
+        report = reports.daily(storage, storage.today())
+    return [(row.get("kiosk_id"), row["problem"]) for row in report["not_scanning"]]
+
+
+def test_a_kiosk_paused_for_its_store_keeps_heartbeating_and_the_centre_says_why(tmp_path):
+    """The first scan reaches the centre. The store folder becomes a link loop: the worker
+    pauses uploads and sends no batch, but its heartbeats go on (the kiosk's last contact
+    moves on) and carry ``uploads_paused: store_unconfirmed``. The Kiosks page flags the
+    kiosk with the reason in Vietnamese and in English, and the daily report lists it
+    under "not scanning" with it — not as silent. The folder back, the kiosk records
+    again, its batch's report clears the reason, and the flag is gone."""
+    with kiosk_at_centre(tmp_path) as (kiosk, central):
+        worker = kiosk.sync
+        assert worker is not None
+        first = kiosk.pipeline.submit(person(0))
+        wait_until(lambda: worker.state().pending == 0, what="the first scan at the centre")
+        assert central.stored_ids("k-paused") == [first.entry_id]
+        assert kiosk_health(central)[1] is None
+
+        kept = loop_in_place_of(kiosk.config.store_path.parent)
+        wait_until(lambda: worker.state().alert is not None
+                   and worker.state().alert.code == "sync.store_paused", what="uploads paused")
+        paused_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        wait_until(lambda: kiosk_health(central)[1] == "store_unconfirmed",
+                   what="a heartbeat saying why uploads are paused")
+        wait_until(lambda: (kiosk_health(central)[0] or "") > paused_at
+                   and kiosk_health(central)[1] == "store_unconfirmed",
+                   what="heartbeats going on while paused")
+        assert central.stored_ids("k-paused") == [first.entry_id]  # no batch meanwhile
+
+        assert "Máy vẫn chạy nhưng tạm ngừng ghi và gửi: không xác nhận được tệp dữ liệu " \
+               "của máy" in kiosk_row(central, "vi")
+        english = kiosk_row(central, "en")
+        assert "Kiosk alive but not recording or uploading: it cannot confirm its store " \
+               "file" in english
+        assert "Kiosk silent" not in english
+        assert ("k-paused", "uploads_paused_store_unconfirmed") in not_scanning(central)
+        assert ("k-paused", "kiosk_silent_24h") not in not_scanning(central)
+
+        swap(kept, kiosk.config.store_path.parent)
+        later = kiosk.pipeline.submit(person(1))
+        assert later.recorded
+        wait_until(lambda: kiosk_health(central)[1] is None
+                   and later.entry_id in central.stored_ids("k-paused"),
+                   timeout=20, what="uploads going on, the reason cleared")
+        assert worker.state().alert is None
+        assert "Kiosk alive" not in kiosk_row(central, "en")
+        assert all(problem != "uploads_paused_store_unconfirmed"
+                   for _, problem in not_scanning(central))
