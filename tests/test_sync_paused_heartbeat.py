@@ -10,6 +10,7 @@ dashboard fetched as a signed-in user."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,9 +21,10 @@ from kiosk.app import Kiosk
 from kiosk.central import reports
 from kiosk.central.backends import open_storage
 from kiosk.scan import Scan
+from kiosk.sync import protocol
 from tests.devices_support import wait_until
 from tests.store_support import loop_in_place_of, swap
-from tests.sync_support import CentralServer, syncing, write_config
+from tests.sync_support import CentralServer, TakingEveryBatch, serving, syncing, write_config
 from tests.web_support import add_users, signed_in
 
 
@@ -32,21 +34,26 @@ def person(i: int) -> Scan:
 
 
 @contextmanager
+def kiosk_syncing_to(tmp_path: Path, url: str, token: str) -> Iterator[Kiosk]:
+    """A running kiosk ``k-paused`` whose store is ``data/kiosk.db`` (a folder that can be
+    swapped), syncing every second to the centre at ``url``."""
+    (tmp_path / "data").mkdir()
+    path = write_config(tmp_path / "config.toml", kiosk_id="k-paused", server_url=url,
+                        token=token, enabled=True, interval_seconds=1, max_backoff_seconds=1)
+    path.write_text(path.read_text().replace('path = "kiosk.db"', 'path = "data/kiosk.db"'))
+    kiosk = Kiosk(config_mod.load(path))
+    with syncing(kiosk):
+        yield kiosk
+
+
+@contextmanager
 def kiosk_at_centre(tmp_path: Path) -> Iterator[tuple[Kiosk, CentralServer]]:
-    """A running kiosk enrolled at a real centre, its store ``data/kiosk.db`` (a folder
-    that can be swapped), syncing every second; an administrator ``admin1`` at the centre."""
+    """The kiosk enrolled at a real centre, with an administrator ``admin1`` there."""
     central = CentralServer(tmp_path)
     try:
         token = central.enrol("k-paused", "CP-SYNC")
         add_users(tmp_path, central.db, {"admin1": ("admin", None)})
-        (tmp_path / "data").mkdir()
-        path = write_config(tmp_path / "config.toml", kiosk_id="k-paused",
-                            server_url=central.url, token=token, enabled=True,
-                            interval_seconds=1, max_backoff_seconds=1)
-        path.write_text(path.read_text().replace('path = "kiosk.db"',
-                                                 'path = "data/kiosk.db"'))
-        kiosk = Kiosk(config_mod.load(path))
-        with syncing(kiosk):
+        with kiosk_syncing_to(tmp_path, central.url, token) as kiosk:
             yield kiosk, central
     finally:
         central.stop()
@@ -125,3 +132,47 @@ def test_a_kiosk_paused_for_its_store_keeps_heartbeating_and_the_centre_says_why
         assert "Kiosk alive" not in kiosk_row(central, "en")
         assert all(problem != "uploads_paused_store_unconfirmed"
                    for _, problem in not_scanning(central))
+
+
+class TakingHealthOnly(TakingEveryBatch):
+    """A centre from before ``uploads-paused``: it lists ``health`` alone, takes every batch
+    and keeps each heartbeat's report in ``reports``."""
+
+    reports: list[dict[str, object]]
+
+    def do_GET(self) -> None:
+        self._answer({"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
+                      "time": protocol.format_time(dt.datetime.now(dt.UTC)),
+                      "features": ["health"]})
+
+    def do_POST(self) -> None:
+        if self.path != protocol.HEARTBEAT_PATH:
+            super().do_POST()
+            return
+        body = protocol.decode_body(self.rfile.read(int(self.headers["Content-Length"])),
+                                    self.headers.get("Content-Encoding"))
+        self.reports.append(body["health"])
+        self._answer({"received_at": protocol.format_time(dt.datetime.now(dt.UTC)),
+                      "clock_offset_seconds": 0})
+
+
+def test_a_centre_without_the_feature_still_hears_the_paused_kiosk_and_is_sent_no_code(
+        tmp_path):
+    """A centre listing ``health`` but not ``uploads-paused`` (it would refuse the member as
+    unknown) goes on receiving the paused kiosk's heartbeats, the plain report, so it does
+    not take the kiosk for silent either."""
+    centre = TakingHealthOnly.anew()
+    centre.reports = []
+    with serving(centre) as url, kiosk_syncing_to(tmp_path, url, "t") as kiosk:
+        worker = kiosk.sync
+        assert worker is not None
+        kiosk.pipeline.submit(person(0))
+        wait_until(lambda: worker.state().pending == 0, what="the first scan at the centre")
+        loop_in_place_of(kiosk.config.store_path.parent)
+        wait_until(lambda: worker.state().alert is not None
+                   and worker.state().alert.code == "sync.store_paused", what="uploads paused")
+        heard = len(centre.reports)
+        wait_until(lambda: len(centre.reports) >= heard + 2, what="heartbeats while paused")
+        assert len(centre.batches) == 1
+    assert all("uploads_paused" not in report for report in centre.reports), \
+        json.dumps(centre.reports)[:300]
