@@ -108,6 +108,13 @@ def today_says(client: httpx.Client) -> tuple[str, str, str, str]:
     return value(vi, "scans"), value(vi, "points-scanned"), value(vi, "points-set-up"), empty
 
 
+def reports_say(client: httpx.Client, query: str = "") -> str:
+    """The Reports page's sentence on why its report is empty (blank when it is not), in
+    Vietnamese then English, for the report of ``query`` (default: yesterday's)."""
+    pages = [shown(client, "/reports" + query, lang) for lang in ("vi", "en")]
+    return " | ".join(value(page, "empty") for page in pages) if 'id="empty"' in pages[0] else ""
+
+
 def no_checkpoint_in(district: str) -> str:
     """What a district officer's Today page says when their district has no checkpoint."""
     return (f"Huyện {district} chưa có điểm quét nào đã triển khai (chưa đăng ký, hoặc chưa "
@@ -128,11 +135,17 @@ def test_every_page_answers_every_role_on_an_empty_centre(app: FastAPI, db: str,
                     "Chưa có điểm quét nào đã triển khai (chưa nhập danh sách điểm, hoặc "
                     "chưa đến ngày triển khai). | No checkpoint is set up yet (none "
                     "registered, or none past its set-up day).")
+                for query in ("", "?monthly=true"):
+                    assert reports_say(client, query) == (
+                        "Chưa có điểm quét nào đã triển khai (chưa nhập danh sách điểm, hoặc "
+                        "chưa đến ngày triển khai). | No checkpoint is set up yet (none "
+                        "registered, or none past its set-up day).")
                 for lang, none in (("vi", "Không có điểm quét nào để hiển thị."),
                                    ("en", "No checkpoints to show.")):
                     assert none in shown(client, "/checkpoints", lang)
         with signed_in(server.url, "dx.officer") as officer:
             assert today_says(officer) == ("0", "0", "0", no_checkpoint_in("Đồng Xoài"))
+            assert reports_say(officer) == no_checkpoint_in("Đồng Xoài")
             assert "<option selected>Đồng Xoài</option>" in shown(officer, "/checkpoints", "vi")
             assert "Chưa có máy nào." in shown(officer, "/kiosks", "vi")
             assert "No kiosks enrolled." in shown(officer, "/kiosks", "en")
@@ -154,6 +167,8 @@ def test_every_page_answers_every_role_where_a_district_has_no_checkpoint(
                 "adoption_ratio": None, "scans": 0, "ins": 0, "outs": 0, "manual": 0,
                 "refused": 0}
             assert (report["by_district"], report["by_point"]) == ([], [])
+            for query in ("", "?monthly=true", "?date=2021-08-01"):
+                assert reports_say(officer, query) == no_checkpoint_in("Bù Đăng")
             month = officer.get("/api/v1/reports/monthly").json()
             assert month["summary"] == {
                 "points_set_up": 0, "points_scanned": 0, "adoption_ratio": None, "scans": 0,
@@ -161,8 +176,15 @@ def test_every_page_answers_every_role_where_a_district_has_no_checkpoint(
         with signed_in(centre.url, "ct.officer") as officer:
             assert today_says(officer) == ("0", "0", "2",
                                            "Chưa có lượt quét nào hôm nay. | No scans yet today.")
+            day = officer.get("/api/v1/reports/daily").json()["day"]
+            month = officer.get("/api/v1/reports/monthly").json()["month"]
+            assert reports_say(officer) == (f"Không có lượt quét nào ngày {day}. | "
+                                            f"No scans on {day}.")
+            assert reports_say(officer, "?monthly=true") == (
+                f"Không có lượt quét nào trong tháng {month}. | No scans in {month}.")
         with signed_in(centre.url, "dx.officer") as officer:
             assert today_says(officer) == ("12", "1", "3", "")
+            assert reports_say(officer, "?monthly=true") == ""
         with signed_in(centre.url, "viewer1") as viewer:
             assert today_says(viewer) == ("19", "2", "6", "")
     finally:
