@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from kiosk.central import audit
 from kiosk.central.disclosure import audited
-from kiosk.central.web.site import ROLES_OF, Site
+from kiosk.central.web.site import ROLES_OF, site_of
 
 router = APIRouter()
 SHOWN = 200
@@ -19,7 +19,7 @@ SHOWN = 200
 @router.get("/audit")
 @audited("audit-log")
 async def audit_log(request: Request, actor: str = "", kind: str = "") -> Response:
-    site: Site = request.app.state.web
+    site = site_of(request)
     site.user(request, *ROLES_OF["/audit"])
     kind = kind if kind in audit.KINDS else ""
     records = await run_in_threadpool(audit.records, site.storage, limit=SHOWN,

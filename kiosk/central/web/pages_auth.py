@@ -9,26 +9,22 @@ from fastapi.responses import RedirectResponse, Response
 from kiosk.central.disclosure import client_address, not_personal
 from kiosk.central.web import i18n, users
 from kiosk.central.web.sessions import CSRF_COOKIE, SESSION_COOKIE, new_csrf_cookie
-from kiosk.central.web.site import LANG_COOKIE, Site, safe_next, set_cookie
+from kiosk.central.web.site import LANG_COOKIE, safe_next, set_cookie, site_of
 from kiosk.central.web.users import UserError
 
 router = APIRouter()
 
 
-def _site(request: Request) -> Site:
-    return request.app.state.web
-
-
 @router.get("/login")
 @not_personal("the login form")
 async def login_page(request: Request, next: str = "/today") -> Response:
-    return _site(request).render(request, "login.html", next=safe_next(next), error=None)
+    return site_of(request).render(request, "login.html", next=safe_next(next), error=None)
 
 
 @router.post("/login")
 @not_personal("a redirect, or the login form with the reason it was refused")
 async def login(request: Request) -> Response:
-    site = _site(request)
+    site = site_of(request)
     form = await site.form(request)
     target = safe_next(str(form.get("next", "")))
     t = i18n.translator(site.lang(request))
@@ -54,7 +50,7 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 @not_personal("a redirect to the login form")
 async def logout(request: Request) -> Response:
-    site = _site(request)
+    site = site_of(request)
     await site.form(request)
     session = site.session(request)
     if session is not None:

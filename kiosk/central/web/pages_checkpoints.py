@@ -19,9 +19,9 @@ from kiosk.central.web import charts, i18n
 from kiosk.central.web.health import kiosk_rows
 from kiosk.central.web.site import (
     ROLES_OF,
-    Site,
     check_district,
     district_of,
+    site_of,
 )
 from kiosk.sync import protocol
 
@@ -31,15 +31,11 @@ RECENT = 20
 STATES = ("active7", "inactive7", "closed")
 
 
-def _site(request: Request) -> Site:
-    return request.app.state.web
-
-
 @router.get("/checkpoints")
 @not_personal("the registry with counts per point")
 async def checkpoint_list(request: Request, district: str = "", kind: str = "",
                           state: str = "", q: str = "", page: int = 1) -> Response:
-    site = _site(request)
+    site = site_of(request)
     user = site.user(request, *ROLES_OF["/checkpoints"])
     district = district_of(user) or district
     data = await run_in_threadpool(_list, site.storage, district, kind, state, q.strip(),
@@ -93,7 +89,7 @@ def _list(storage: Storage, district: str, kind: str, state: str, q: str, page: 
 @not_personal("a point, its kiosks, scans per hour, the latest scans' time, direction "
               "and kind (no name, no document)")
 async def checkpoint_page(request: Request, checkpoint_id: str, day: str = "") -> Response:
-    site = _site(request)
+    site = site_of(request)
     user = site.user(request, *ROLES_OF["/checkpoints"])
     point = await run_in_threadpool(registry.checkpoint, site.storage, checkpoint_id)
     if point is None:

@@ -11,15 +11,11 @@ from kiosk.central.disclosure import not_personal
 from kiosk.central.enrol import enrol_kiosk
 from kiosk.central.storage import EnrolmentError
 from kiosk.central.web.health import kiosk_rows
-from kiosk.central.web.site import ROLES_OF, Site, district_of
+from kiosk.central.web.site import ROLES_OF, Site, district_of, site_of
 
 router = APIRouter()
 PAGE_SIZE = 100
 HEALTH = "kiosks, their checkpoints and health"
-
-
-def _site(request: Request) -> Site:
-    return request.app.state.web
 
 
 async def _page(request: Request, site: Site, *, status: int = 200, problems: bool = False,
@@ -44,13 +40,13 @@ async def _page(request: Request, site: Site, *, status: int = 200, problems: bo
 @not_personal(HEALTH)
 async def kiosks(request: Request, problems: bool = False, q: str = "", page: int = 1
                  ) -> Response:
-    return await _page(request, _site(request), problems=problems, q=q, page=page)
+    return await _page(request, site_of(request), problems=problems, q=q, page=page)
 
 
 @router.post("/kiosks/enrol")
 @not_personal(HEALTH + "; a new kiosk's token, once")
 async def enrol(request: Request) -> Response:
-    site = _site(request)
+    site = site_of(request)
     form, t = await site.admin_post(request)
     try:
         kiosk, token = await run_in_threadpool(
@@ -66,7 +62,7 @@ async def enrol(request: Request) -> Response:
 @router.post("/kiosks/{kiosk_id}/revoke")
 @not_personal(HEALTH)
 async def revoke(request: Request, kiosk_id: str) -> Response:
-    site = _site(request)
+    site = site_of(request)
     _, t = await site.admin_post(request)
     if await run_in_threadpool(site.storage.kiosk, kiosk_id) is None:
         return site.render(request, "notfound.html", status=404)

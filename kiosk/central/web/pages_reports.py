@@ -18,7 +18,7 @@ from kiosk.central.disclosure import not_personal
 from kiosk.central.storage import Storage
 from kiosk.central.web import i18n
 from kiosk.central.web.scoping import for_district
-from kiosk.central.web.site import ROLES_OF, LoginRequired, Site, district_of
+from kiosk.central.web.site import ROLES_OF, LoginRequired, Site, district_of, site_of
 from kiosk.messages import WordedError
 from kiosk.sync.protocol import refusal_body
 
@@ -29,10 +29,6 @@ ROLES = ROLES_OF["/reports"]
 COUNTS = "counts per checkpoint, district, kind, hour and day (no person)"
 DOWNLOADS = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-def _site(request: Request) -> Site:
-    return request.app.state.web
 
 
 def daily_report(storage: Storage, day: dt.date, district: str | None) -> dict[str, Any]:
@@ -67,7 +63,7 @@ def _month(storage: Storage, text: str) -> str | None:
 @not_personal(COUNTS)
 async def report_page(request: Request, date: str = "", month: str = "",
                       monthly: bool = False) -> Response:
-    site = _site(request)
+    site = site_of(request)
     user = site.user(request, *ROLES)
     t = i18n.translator(site.lang(request))
     storage = site.storage
@@ -90,7 +86,7 @@ async def report_page(request: Request, date: str = "", month: str = "",
 @not_personal(COUNTS)
 async def download(request: Request, format: str, date: str = "", month: str = "",
                    monthly: bool = False) -> Response:
-    site = _site(request)
+    site = site_of(request)
     user = site.user(request, *ROLES)
     storage = site.storage
     day, chosen_month = _day(storage, date), _month(storage, month)
@@ -132,7 +128,7 @@ async def _report_json(request: Request, value: str, choose: Callable[[Any, str]
                        ) -> Response:
     """A report as JSON for a signed-in user (their district's only): 401 signed out, 422
     naming the parameter when ``choose`` cannot read ``value``."""
-    site = _site(request)
+    site = site_of(request)
     user = _api_user(site, request)
     if user is None:
         return JSONResponse(refusal_body(WordedError("api.sign_in")), status_code=401)

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from kiosk.central.disclosure import not_personal
 from kiosk.central.web.scoping import for_district
-from kiosk.central.web.site import ROLES_OF, Site, district_of
+from kiosk.central.web.site import ROLES_OF, district_of, site_of
 
 router = APIRouter()
 PROBLEMS_SHOWN = 50
@@ -20,7 +20,7 @@ PROBLEMS_SHOWN = 50
 @router.get("/today")
 @not_personal("counts per district, problems by checkpoint and kiosk")
 async def today(request: Request) -> Response:
-    site: Site = request.app.state.web
+    site = site_of(request)
     user = site.user(request, *ROLES_OF["/today"])
     report = for_district(await run_in_threadpool(site.today.get), district_of(user))
     problems = report["not_scanning"] + report["scanning_wrongly"]

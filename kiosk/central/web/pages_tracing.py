@@ -14,17 +14,13 @@ from starlette.datastructures import FormData
 
 from kiosk.central import audit, trace_formats, trace_service, tracing
 from kiosk.central.disclosure import audited_as_trace, client_address, not_personal
-from kiosk.central.web.site import ROLES_OF, Site
+from kiosk.central.web.site import ROLES_OF, Site, site_of
 
 router = APIRouter()
 ROLES = ROLES_OF["/tracing"]
 FIELDS = ("document", "payload", "name", "birth_year", "start", "end", "margin", "reason")
 DOWNLOADS = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-def _site(request: Request) -> Site:
-    return request.app.state.web
 
 
 def asked(form: FormData) -> trace_service.Request:
@@ -51,7 +47,7 @@ def asked(form: FormData) -> trace_service.Request:
 @router.get("/tracing")
 @not_personal("the empty trace form")
 async def tracing_form(request: Request) -> Response:
-    site = _site(request)
+    site = site_of(request)
     site.user(request, *ROLES)
     return site.render(request, "tracing.html", values={}, result=None, error=None)
 
@@ -73,7 +69,7 @@ async def _run(site: Site, request: Request, channel: str
 @router.post("/tracing")
 @audited_as_trace
 async def run_trace(request: Request) -> Response:
-    site = _site(request)
+    site = site_of(request)
     values, result, error = await _run(site, request, "web")
     return site.render(request, "tracing.html", status=422 if error else 200, values=values,
                        result=result, error=error)
@@ -82,7 +78,7 @@ async def run_trace(request: Request) -> Response:
 @router.post("/tracing/export")
 @audited_as_trace
 async def export(request: Request, format: str) -> Response:
-    site = _site(request)
+    site = site_of(request)
     if format not in DOWNLOADS:
         return site.render(request, "notfound.html", status=404)
     values, result, error = await _run(site, request, "web-export")

@@ -9,15 +9,11 @@ from fastapi.responses import Response
 
 from kiosk.central.disclosure import not_personal
 from kiosk.central.web import users
-from kiosk.central.web.site import Site
+from kiosk.central.web.site import Site, site_of
 from kiosk.central.web.users import UserError
 
 router = APIRouter()
 STAFF = "the staff's own accounts: login names, roles, districts (no scanned person)"
-
-
-def _site(request: Request) -> Site:
-    return request.app.state.web
 
 
 async def _page(request: Request, site: Site, *, status: int = 200, **context: object
@@ -31,13 +27,13 @@ async def _page(request: Request, site: Site, *, status: int = 200, **context: o
 @router.get("/users")
 @not_personal(STAFF)
 async def user_list(request: Request) -> Response:
-    return await _page(request, _site(request))
+    return await _page(request, site_of(request))
 
 
 @router.post("/users/add")
 @not_personal(STAFF)
 async def add(request: Request) -> Response:
-    site = _site(request)
+    site = site_of(request)
     form, t = await site.admin_post(request)
     try:
         user = await run_in_threadpool(
@@ -52,7 +48,7 @@ async def add(request: Request) -> Response:
 @router.post("/users/{name}/disable")
 @not_personal(STAFF)
 async def disable(request: Request, name: str) -> Response:
-    site = _site(request)
+    site = site_of(request)
     _, t = await site.admin_post(request)
     await run_in_threadpool(users.disable, site.storage, name)
     return await _page(request, site, notice=t("users.disabled", name=name))
@@ -61,7 +57,7 @@ async def disable(request: Request, name: str) -> Response:
 @router.post("/users/{name}/reset-password")
 @not_personal(STAFF)
 async def reset_password(request: Request, name: str) -> Response:
-    site = _site(request)
+    site = site_of(request)
     form, t = await site.admin_post(request)
     try:
         await run_in_threadpool(users.reset_password, site.storage, name,

@@ -157,6 +157,12 @@ class Site:
         return self.render(request, "forbidden.html", status=403, reason=exc.reason_key)
 
 
+def site_of(request: Request) -> Site:
+    """The dashboard's :class:`Site`, as :func:`kiosk.central.web.mount.mount` left it on the
+    app: how every page reaches it."""
+    return request.app.state.web
+
+
 def district_of(user: User) -> str | None:
     """The one district a district user is limited to; None for roles that see all."""
     return user.district if user.role == "district" else None
