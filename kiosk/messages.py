@@ -1959,6 +1959,7 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "nav.reports": ("Báo cáo", "Reports"),
     "nav.checkpoints": ("Điểm quét", "Checkpoints"),
     "nav.kiosks": ("Máy kiosk", "Kiosks"),
+    "nav.batches": ("Nhật ký gửi", "Batch log"),
     "nav.tracing": ("Truy vết", "Tracing"),
     "nav.audit": ("Nhật ký truy cập", "Audit log"),
     "nav.users": ("Người dùng", "Users"),
@@ -2116,6 +2117,24 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                        "Kiosk {id} revoked; its token is refused from now on."),
     "kiosks.refused": ("Không đăng ký được: {reason}", "Cannot enrol: {reason}"),
     "kiosks.problems_only": ("Chỉ máy có vấn đề", "Only kiosks with problems"),
+    # the batch log
+    "batches.note": ("Mỗi lô bản ghi một máy kiosk đã gửi lên trung tâm, mới nhất trước, và kết "
+                     "quả của các bản ghi trong lô. Chỉ có số đếm, không có thông tin cá nhân.",
+                     "Each batch of entries a kiosk sent to the centre, newest first, and what "
+                     "became of its entries. Counts only, no personal data."),
+    "batches.kiosk": ("Máy {id}", "Kiosk {id}"),
+    "batches.all": ("← Tất cả các máy", "← All kiosks"),
+    "batches.first": ("Trang đầu", "First page"),
+    "batches.newer": ("← Mới hơn", "← Newer"),
+    "batches.older": ("Cũ hơn →", "Older →"),
+    "batches.none": ("Chưa gửi lô nào.", "No batch sent yet."),
+    "batches.no_kiosks": ("Không có máy nào để hiển thị.", "No kiosks to show."),
+    "col.received": ("Trung tâm nhận lúc", "Received"),
+    "col.sent": ("Gửi lúc (đồng hồ máy)", "Sent (kiosk clock)"),
+    "col.batch": ("Mã lô", "Batch"),
+    "col.accepted": ("Mới", "New"),
+    "col.duplicate": ("Trung tâm đã có", "Already held"),
+    "col.past_retention": CATALOGUE["sync.past_retention_title"],
     "kiosks.count": ("{shown} trên {total} máy", "{shown} of {total} kiosks"),
     "kiosks.none": ("Chưa có máy nào.", "No kiosks enrolled."),
     # entries waiting, the oldest recorded later than the kiosk's clock reads, or by a wrong

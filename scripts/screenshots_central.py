@@ -46,7 +46,8 @@ def main() -> int:
         "today": "/today", "reports": f"/reports?date={today}",
         "reports-monthly": "/reports?monthly=true",
         "checkpoints": "/checkpoints", "checkpoint": "/checkpoints/BP-DX-001",
-        "kiosks": "/kiosks", "audit": "/audit", "users": "/users",
+        "kiosks": "/kiosks", "batches": "/batches", "batches-kiosk": "/batches/kiosk-dx1",
+        "audit": "/audit", "users": "/users",
     }
     taken = 0
     try:

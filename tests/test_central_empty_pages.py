@@ -25,7 +25,8 @@ OFFICERS = {"ct.officer": ("district", "Chơn Thành"),  # two checkpoints, no s
 VARIANTS = {"/reports": ("?monthly=true", "?date=2021-08-01"),
             "/reports/download": ("?format=xlsx", "?format=csv&monthly=true"),
             "/checkpoints": ("?state=active7", "?district=Bù+Đăng"),
-            "/kiosks": ("?problems=true",)}
+            "/kiosks": ("?problems=true",),
+            "/batches": ("?after=kiosk-bl1", "?before=kiosk-zz")}
 """Other ways into the same pages (another report, another file, a filter), fetched too:
 the query replaces the one the route is walked with."""
 
@@ -45,8 +46,9 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def expected(route: str, role: str, district: str | None, registered: bool) -> int:
     """The status a ``role`` user (limited to ``district``) must get from the GET ``route``:
     the page if the role may see it (site.ROLES_OF), else 403; a redirect where the route is
-    one; 401 from the kiosks' trust list; 404 for the sample point BP-DX-001 before it is
-    registered, 403 for an officer of another district than its Đồng Xoài."""
+    one; 401 from the kiosks' trust list; 404 for the sample point BP-DX-001 and kiosk
+    kiosk-dx1 before they are registered, 403 for an officer of another district than their
+    Đồng Xoài."""
     if route in ("/", "/lang/{lang}"):
         return 303
     if route == "/api/v1/trust-list":  # a kiosk's, asked with its token
@@ -54,7 +56,7 @@ def expected(route: str, role: str, district: str | None, registered: bool) -> i
     page = "/reports" if route.startswith("/api/v1/reports/") else "/" + route.split("/")[1]
     if page in ROLES_OF and role not in ROLES_OF[page]:
         return 403
-    if route == "/checkpoints/{checkpoint_id}":
+    if route in ("/checkpoints/{checkpoint_id}", "/batches/{kiosk_id}"):  # both in Đồng Xoài
         if not registered:
             return 404
         if district not in (None, "Đồng Xoài"):
@@ -149,6 +151,8 @@ def test_every_page_answers_every_role_on_an_empty_centre(app: FastAPI, db: str,
             assert "<option selected>Đồng Xoài</option>" in shown(officer, "/checkpoints", "vi")
             assert "Chưa có máy nào." in shown(officer, "/kiosks", "vi")
             assert "No kiosks enrolled." in shown(officer, "/kiosks", "en")
+            assert "Không có máy nào để hiển thị." in shown(officer, "/batches", "vi")
+            assert "No kiosks to show." in shown(officer, "/batches", "en")
     finally:
         server.stop()
 

@@ -15,6 +15,7 @@ def mount(app: FastAPI, storage: Storage) -> Site:
     from kiosk.central.web import (
         pages_audit,
         pages_auth,
+        pages_batches,
         pages_checkpoints,
         pages_kiosks,
         pages_reports,
@@ -27,7 +28,7 @@ def mount(app: FastAPI, storage: Storage) -> Site:
     app.state.web = site
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (pages_auth, pages_today, pages_reports, pages_checkpoints, pages_kiosks,
-                   pages_tracing, pages_audit, pages_users):
+                   pages_batches, pages_tracing, pages_audit, pages_users):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(pages_reports.api)
 

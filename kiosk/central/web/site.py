@@ -40,6 +40,7 @@ NAV = (  # (path, text key, roles allowed)
     ("/reports", "nav.reports", ("admin", "district", "tracer", "viewer")),
     ("/checkpoints", "nav.checkpoints", ("admin", "district", "tracer", "viewer")),
     ("/kiosks", "nav.kiosks", ("admin", "district")),
+    ("/batches", "nav.batches", ("admin", "district")),
     ("/tracing", "nav.tracing", ("admin", "tracer")),
     ("/audit", "nav.audit", ("admin",)),
     ("/users", "nav.users", ("admin",)),

@@ -1,0 +1,52 @@
+"""The batch log (administrators and district officers, as Kiosks: an officer sees their
+district's kiosks only): the kiosks with their latest batches, and one kiosk's batches page by
+page, newest first — the counts of :mod:`kiosk.central.web.batch_log`, no entry and no
+person."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from kiosk.central.disclosure import not_personal
+from kiosk.central.web import batch_log
+from kiosk.central.web.site import ROLES_OF, check_district, district_of, site_of
+
+router = APIRouter()
+ROLES = ROLES_OF["/batches"]
+LOG = ("the batch log: kiosks' uploads, when, and how many of their entries were new, already "
+       "held, past retention or refused (counts, no person)")
+
+
+@router.get("/batches")
+@not_personal(LOG)
+async def batch_kiosks(request: Request, after: str = "", before: str = "") -> Response:
+    site = site_of(request)
+    user = site.user(request, *ROLES)
+    page = await run_in_threadpool(batch_log.kiosks_page, site.storage,
+                                   district=district_of(user), after=after or None,
+                                   before=before or None)
+    return site.render(request, "batches.html", kiosk=None, moved=bool(after or before),
+                       **page)
+
+
+@router.get("/batches/{kiosk_id}")
+@not_personal(LOG)
+async def kiosk_batches(request: Request, kiosk_id: str, before: str = "", after: str = ""
+                        ) -> Response:
+    site = site_of(request)
+    user = site.user(request, *ROLES)
+    known, district = await run_in_threadpool(batch_log.kiosk_district, site.storage, kiosk_id)
+    if not known:
+        return site.render(request, "notfound.html", status=404)
+    check_district(user, district or "")
+    page = await run_in_threadpool(batch_log.kiosk_batches, site.storage, kiosk_id,
+                                   before=_seq(before), after=_seq(after))
+    return site.render(request, "batches.html", kiosk=kiosk_id,
+                       moved=_seq(before) is not None or _seq(after) is not None, **page)
+
+
+def _seq(text: str) -> int | None:
+    """A batch's number from a page link; None (the newest page) for anything else."""
+    return int(text) if text.isdigit() and len(text) <= 18 else None
