@@ -13,7 +13,7 @@ import argparse
 import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kiosk import messages
@@ -318,6 +318,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 out, encoding = sys.stdout.buffer, sys.stdout.encoding
                 if args.output:  # UTF-8 with a BOM: Excel then reads it as UTF-8
                     out = stack.enter_context(open_private(args.output, "wb"))
+                    stack.push(half_written(args.output))
                     out.write("\ufeff".encode())
                     encoding = "utf-8"
                 else:
@@ -339,6 +340,22 @@ def cmd_export(args: argparse.Namespace) -> int:
           file=sys.stderr)
     store.close()
     return 0
+
+
+def half_written(path: str) -> Callable[..., bool]:
+    """An exit callback deleting the export file ``path`` when the export failed half-way
+    (a damaged page read, a full disk): a file holding the first rows only would pass for
+    the whole period's. Not a device or a pipe (``-o /dev/null``), only a file."""
+    import contextlib
+    import stat
+
+    def delete(kind: type[BaseException] | None, *_: object) -> bool:
+        if kind is not None:
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(os.stat(path).st_mode):
+                    os.unlink(path)
+        return False
+    return delete
 
 
 def cmd_store(args: argparse.Namespace) -> int:

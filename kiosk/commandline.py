@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -80,9 +81,23 @@ def load_config(path: str) -> Config:
     from kiosk import config as config_mod
 
     try:
-        return config_mod.load(path)
+        config = config_mod.load(path)
     except config_mod.ConfigError as exc:
         raise fail(config_refusal(path, exc), EXIT_USAGE) from None
+    _reader.language, _reader.store = config.kiosk.language, config.store_path
+    return config
+
+
+class _Reader:
+    """Whom the running command speaks to, once it loaded its config (:func:`load_config`):
+    the config's language and store. A failure in the middle of the command
+    (:func:`run_command`) is worded for them."""
+
+    language: str | None = None
+    store: Path | None = None
+
+
+_reader = _Reader()
 
 
 def config_refusal(path: str | Path, exc: ConfigError) -> str:
@@ -169,7 +184,7 @@ def store_failure(path: Path, problem: BaseException | str, language: str) -> st
         words = messages.Words("sqlite.damaged")
     else:
         system = _system_error(problem)
-        words = failure_words(problem, Path(path))
+        words = _reason(failure_words(problem, Path(path)), Path(path))
     if system is not None:
         log.info("%s: %s", path, system)
     label = messages.text("cli.store_error", language)
@@ -181,6 +196,27 @@ def store_failure(path: Path, problem: BaseException | str, language: str) -> st
     if way_out:
         text += "\n" + messages.text(way_out, language, path=path, folder=Path(path).parent)
     return text
+
+
+_WRITE_REFUSED = {"store.disk_full": "os.disk_full", "store.busy": "sqlite.busy",
+                  "store.disk_read_only": "sqlite.read_only", "store.disk_error": "os.io"}
+"""A write the store refused (:func:`kiosk.store.write_failure`: the officer's sentence,
+"scans are not saved; each next scan is tried again…") → the reason as a command's reader
+reads it, before what to do (:data:`_WAYS_OUT`)."""
+
+
+def _reason(words: messages.Words, path: Path | None) -> messages.Words:
+    """``words`` as the reason of a command's failure: a write the store refused said as
+    the disk's or the lock's reason; SQLite's refusal of anything else by its result code
+    (``store.sqlite`` carries SQLite's English)."""
+    from kiosk.store import failure_words
+
+    if words.code in _WRITE_REFUSED:
+        return messages.Words(_WRITE_REFUSED[words.code])
+    detail = words.params.get("detail")
+    if words.code == "store.sqlite" and isinstance(detail, BaseException):
+        return failure_words(detail, path)
+    return words
 
 
 def _system_error(error: BaseException) -> BaseException | None:
@@ -284,6 +320,7 @@ def run_command(parser: argparse.ArgumentParser, argv: Sequence[str] | None, *,
     it, and exits 2.
     """
     args = parser.parse_args(argv)
+    _reader.language = _reader.store = None
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -297,6 +334,10 @@ def run_command(parser: argparse.ArgumentParser, argv: Sequence[str] | None, *,
         print(advice, file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:
+        said = failed_midway(exc, label)
+        if said is not None:
+            print(said[0], file=sys.stderr)
+            return said[1]
         for spec in failure.split(","):
             module, _, name = spec.partition(":")
             loaded = sys.modules.get(module)
@@ -306,6 +347,51 @@ def run_command(parser: argparse.ArgumentParser, argv: Sequence[str] | None, *,
             raise
         print(f"{messages.both(label)}: {exc}", file=sys.stderr)
         return exit_code
+
+
+def failed_midway(exc: Exception, label: str = "cli.store_error") -> tuple[str, int] | None:
+    """What the reader reads, and the exit code, when the store or the system failed a
+    command after it started: SQLite's or the store's failure (the disk filled, a damaged
+    page read, another program's lock) as opening the store says it (:func:`store_failure`,
+    exit 3); the system refusing another file (the output on a full disk) as ``the command
+    did not finish: FILE: reason`` (exit 1). In the config's language, once the command
+    loaded it, else in both (``label``: what the failure is called then). The system's and
+    SQLite's own English only in the log (``-v``). None for anything else."""
+    import sqlite3
+
+    store_module = sys.modules.get("kiosk.store")  # not imported: not raised
+    failures = (sqlite3.Error, OSError, *((store_module.StoreError,) if store_module else ()))
+    if not isinstance(exc, failures):
+        return None
+    languages = (_reader.language,) if _reader.language else messages.LANGUAGES
+    if isinstance(exc, OSError) and not _of_store(exc.filename):
+        log.info("%s", exc, exc_info=exc)  # where, for a report: -v
+        words = messages.os_words(exc)
+        return " / ".join(messages.text(
+            "cli.failed", language, reason=f"{exc.filename}: {words(language)}"
+            if exc.filename else words(language)) for language in languages), EXIT_FAILED
+    words = exc.words if isinstance(exc, messages.WordedError) else None
+    path = words.params.get("path") if words is not None else None
+    path = path if isinstance(path, str | Path) else _reader.store
+    if path is None:  # no config loaded: no store known
+        log.info("%s", _system_error(exc))
+        from kiosk.store import failure_words
+
+        reason = _reason(failure_words(exc), None)
+        return " / ".join(f"{messages.text(label, language)}: "
+                          f"{reason(language)}" for language in languages), EXIT_STORE
+    return "\n".join(store_failure(Path(path), exc, language)
+                     for language in languages), EXIT_STORE
+
+
+def _of_store(filename: object) -> bool:
+    """Whether the system's error names the store of the config loaded, or a file SQLite
+    keeps beside it."""
+    if _reader.store is None or not isinstance(filename, str | bytes | Path):
+        return False
+    name = str(Path(os.fsdecode(filename)))
+    return any(name == f"{_reader.store}{suffix}" for suffix in ("", "-wal", "-shm",
+                                                                  "-journal"))
 
 
 # -- output -------------------------------------------------------------------------------

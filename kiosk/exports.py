@@ -206,9 +206,14 @@ def write_xlsx(rows: Iterable[list[Any]], path: str | Path) -> int:
     sheet = book.create_sheet("entries")
     sheet.append(EXPORT_COLUMNS)
     count = 0
-    for row in rows:
-        sheet.append([_NOT_IN_XML.sub("\ufffd", c) if isinstance(c, str) else c for c in row])
-        count += 1
+    try:
+        for row in rows:
+            sheet.append([_NOT_IN_XML.sub("\ufffd", c) if isinstance(c, str) else c
+                          for c in row])
+            count += 1
+    except BaseException:  # the store failed half-way: the sheet's stream ended in order,
+        sheet.close()      # not left to the garbage collector's traceback
+        raise
     with open_private(path, "wb") as out:  # 0600: full identities
         book.save(out)
     return count

@@ -875,6 +875,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.stopped": ("trạm đã dừng", "kiosk stopped"),
     "cli.config_error": ("lỗi cấu hình", "config error"),
     "cli.store_error": ("lỗi kho dữ liệu", "store error"),
+    "cli.failed": ("lệnh không làm xong: {reason}", "the command did not finish: {reason}"),
     "cli.storage_error": ("lỗi cơ sở dữ liệu trung tâm", "storage error"),
     "cli.xlsx_needs_output": ("xuất --format xlsx cần -o TỆP.xlsx",
                               "export --format xlsx needs -o FILE.xlsx"),

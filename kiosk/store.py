@@ -1332,11 +1332,14 @@ class Store:
     def _index_left_names(self) -> None:
         """At open: the names a kiosk stopped before their move had left. A file too damaged
         to read them still opens (to be checked, recovered, refused scans): the upkeep
-        thread tries again after the next write."""
+        thread tries again after the next write. Logged for ``-v`` only: a command the file,
+        the disk or a lock fails says so itself, in its reader's language, and the kiosk's
+        card says why a scan is not recorded; a warning line would put the log's English
+        before that on a command's screen."""
         try:
             self.index_names()
         except (sqlite3.DatabaseError, StoreError) as exc:
-            log.warning("%s: the latest names are not indexed yet: %s", self.path, exc)
+            log.info("%s: the latest names are not indexed yet: %s", self.path, exc)
 
     @_upkeep_writes()
     def _chore(self, quiet: bool) -> None:
