@@ -552,6 +552,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "imports the file or receives them over the network",
     ),
     "sync.export_failed": ("Không xuất được tệp: {error}", "Export failed: {error}"),
+    "sync.export_exists": ("{path} đã có (dùng --force để thay)", "{path} exists (use --force)"),
     "sync.export_refused_at_centre": ("Chú ý: {problem}", "Note: {problem}"),
     "sync.export_not_marked": (
         "Đã ghi {entries} lượt vào {path}; tệp tốt: hãy giữ tệp và mang tới trung tâm để nhập "

@@ -14,6 +14,8 @@ second process holding the lock.
 
 from __future__ import annotations
 
+import base64
+import os
 import sqlite3
 import subprocess
 import sys
@@ -156,3 +158,33 @@ def test_a_lock_another_program_holds_when_a_command_writes_is_worded(
     assert proc.stderr == f"{LABEL[language]}: {held_store}: {BUSY[language]}\n"
     with sqlite3.connect(held_store) as conn:
         assert conn.execute("SELECT sync_state FROM entries").fetchall() == [("rejected",)]
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_backlog_file_on_a_disk_that_fills_is_worded_and_its_entries_stay_pending(
+        tmp_path: Path, language: str) -> None:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from kiosk.sync.backlog_keys import encode
+    from kiosk.sync.kiosk_keys import KioskKeys
+
+    config = write_config(tmp_path, tmp_path / "kiosk.db", language)
+    KioskKeys(tmp_path).remember({"centre_key": encode(X25519PrivateKey.generate()
+                                                       .public_key())})
+    for number in range(20):  # more than a 16 KiB stick holds, compressed and sealed
+        noise = base64.b64encode(os.urandom(1500)).decode()
+        payload = CCCD_AN.replace("Số 1 Phố Huế", f"Số {number} {noise}")
+        assert kiosk(config, "scan", payload.replace("001099012345",
+                                                     f"0010990{number:05d}")).returncode == 0
+    with small_disk(tmp_path / "stick", size_kib=16) as stick:
+        fill(stick).unlink()  # proves the disk is that small
+        target = stick / "k1.backlog"
+        proc = kiosk(config, "sync", "export", "--to", str(target))
+        assert proc.returncode == 1, proc.stderr
+        said = {"vi": f"Không xuất được tệp: {target}: ổ đĩa đã đầy\n",
+                "en": f"Export failed: {target}: the disk is full\n"}[language]
+        assert proc.stderr == said
+        assert not list(stick.iterdir())  # no half file left to be carried to the centre
+    with sqlite3.connect(tmp_path / "kiosk.db") as conn:
+        assert conn.execute("SELECT count(*) FROM entries WHERE sync_state = 'pending'"
+                            ).fetchone() == (20,)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,10 +22,12 @@ from kiosk.commandline import (
     load_config,
     open_store,
 )
-from kiosk.messages import saved_text, saved_words, text
+from kiosk.messages import Words, os_words, saved_text, saved_words, text
 
 if TYPE_CHECKING:
     from kiosk.sync.worker import SyncWorker
+
+log = logging.getLogger(__name__)
 
 EXIT_FAILED = 1
 REJECTED_SHOWN = 20
@@ -252,7 +255,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     lang = config.kiosk.language
     target = Path(args.to)
     if target.exists() and not args.force:
-        print(text("sync.export_failed", lang, error=f"{target} exists (use --force)"),
+        print(text("sync.export_failed", lang, error=Words("sync.export_exists",
+                                                            {"path": target})),
               file=sys.stderr)
         return EXIT_FAILED
     worker, _ = _worker(args)
@@ -268,8 +272,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         where = f"{exc.path}: " if exc.path else ""
         print(text("sync.export_failed", lang, error=where + exc.words(lang)), file=sys.stderr)
         return EXIT_FAILED
-    except (BadKey, OSError) as exc:
+    except BadKey as exc:
         print(text("sync.export_failed", lang, error=exc), file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # the system's words (English) only for -v
+        log.info("%s", exc)
+        print(text("sync.export_failed", lang, error=f"{exc.filename or target}: "
+                                                     f"{os_words(exc)(lang)}"), file=sys.stderr)
         return EXIT_FAILED
     finally:
         worker.stop()
