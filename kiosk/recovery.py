@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from kiosk.store import (
     fill_search,
     fill_search_words,
 )
+
+log = logging.getLogger(__name__)
 
 CHUNK = 1000
 
@@ -79,7 +82,34 @@ def recover(path: Path) -> Recovery:
     if not path.is_file():
         raise RecoveryError("recovery.no_store", path=path)
     fresh_path = path.with_name(path.name + ".recovering")
-    fresh_path.unlink(missing_ok=True)
+    with contextlib.closing(_held(path)):
+        fresh_path.unlink(missing_ok=True)
+        return _recover(path, fresh_path)
+
+
+def _held(path: Path) -> sqlite3.Connection:
+    """A connection holding the write lock of the store at ``path`` (SQLite's, which every
+    kiosk command and the kiosk take to write), until it is closed: nothing another program
+    commits meanwhile may land in the file after its rows were copied and before it is set
+    aside. RecoveryError when another program holds the lock (the store is then left as it
+    was). A file too damaged for SQLite to take its lock is recovered without it."""
+    try:
+        held = sqlite3.connect(path, isolation_level=None, timeout=5)
+    except sqlite3.Error as exc:
+        raise RecoveryError("store.failed", path=path, detail=failure_words(exc, path)) from exc
+    try:
+        held.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY,
+                                                           sqlite3.SQLITE_LOCKED):
+            held.close()
+            raise RecoveryError("store.failed", path=path,
+                                detail=failure_words(exc, path)) from exc
+        log.info("%s: recovered without its write lock: %s", path, exc)
+    return held
+
+
+def _recover(path: Path, fresh_path: Path) -> Recovery:
     try:
         damaged = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as exc:

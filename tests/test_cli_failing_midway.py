@@ -15,6 +15,7 @@ second process holding the lock.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import sqlite3
 import subprocess
@@ -188,3 +189,23 @@ def test_a_backlog_file_on_a_disk_that_fills_is_worded_and_its_entries_stay_pend
     with sqlite3.connect(tmp_path / "kiosk.db") as conn:
         assert conn.execute("SELECT count(*) FROM entries WHERE sync_state = 'pending'"
                             ).fetchone() == (20,)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_store_recover_waits_for_no_other_program_and_moves_nothing_while_one_holds_it(
+        held_store: Path, tmp_path: Path, language: str) -> None:
+    """Recovery copies the rows, then sets the file aside: a write the other program
+    committed in between would be only in the file set aside. So it takes the write lock
+    first, and while another program holds it nothing is copied, moved or made."""
+    config = write_config(tmp_path, held_store, language)
+    before = digest(held_store)
+    proc = kiosk(config, "store", "recover")
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr == f"{LABEL[language]}: {held_store}: {BUSY[language]}\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("kiosk.db")) == [
+        "kiosk.db", "kiosk.db-shm", "kiosk.db-wal"]
+    assert digest(held_store) == before
