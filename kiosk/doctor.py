@@ -105,7 +105,7 @@ def store_checks(path: Path) -> list[Check]:
 
         conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:  # the check the kiosk runs at start (integrity_check: 10 times as long)
-            verdict = quick_check(conn, path) or "ok"
+            damage = quick_check(conn, path)
             entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
             since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H")
             last_day = conn.execute("SELECT count(*) FROM entries WHERE scanned_at >= ?",
@@ -117,8 +117,10 @@ def store_checks(path: Path) -> list[Check]:
         log.info("%s: %s", path, exc)  # SQLite's English, for -v
         return [*checks, _check("store", False, "doctor.store_unreadable", path=path,
                                 detail=failure_words(exc, path))]
-    checks.append(_check("store", verdict == "ok", "doctor.integrity", path=path,
-                         verdict=verdict))
+    if damage is not None:
+        log.info("%s: %s", path, damage)  # SQLite's English findings, for -v
+    checks.append(_check("store", damage is None, "doctor.integrity" if damage is None else
+                         "doctor.integrity_damaged", path=path))
     free = shutil.disk_usage(path.parent).free
     per_entry = path.stat().st_size / entries if entries else 0
     if last_day and per_entry:

@@ -263,8 +263,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                           "Cannot write in {folder}: {problem}; fix the folder's owner or mode"),
     "doctor.store_unreadable": ("Không mở được kho {path}: {detail}",
                                 "Cannot open the store {path}: {detail}"),
-    "doctor.integrity": ("Kho {path}: kiểm tra toàn vẹn {verdict}",
-                         "Store {path}: integrity check {verdict}"),
+    "doctor.integrity": ("Kho {path}: kiểm tra toàn vẹn đạt",
+                         "Store {path}: integrity check passed"),
+    "doctor.integrity_damaged": (
+        "Kho {path}: kiểm tra toàn vẹn thấy các trang của tệp bị hỏng. Dừng trạm, rồi chạy: "
+        "kiosk store recover (giữ lại tệp hỏng)",
+        "Store {path}: the integrity check finds the file's pages damaged. Stop the kiosk, "
+        "then run: kiosk store recover (the damaged file is kept)"),
     "doctor.disk_days": ("Còn trống {gb} GB: đủ {days} ngày quét với {per_day} lượt/ngày",
                          "{gb} GB free: {days} days of scanning at {per_day} scans a day"),
     "doctor.disk_idle": ("Còn trống {gb} GB (chưa có lượt quét trong 24 giờ qua)",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -209,3 +210,32 @@ def test_store_recover_waits_for_no_other_program_and_moves_nothing_while_one_ho
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("kiosk.db")) == [
         "kiosk.db", "kiosk.db-shm", "kiosk.db-wal"]
     assert digest(held_store) == before
+
+
+def test_kiosk_doctor_says_whether_the_integrity_check_passed_in_words(tmp_path: Path) -> None:
+    """Not "ok", nor SQLite's findings ("*** in database main *** Tree 4 page 12 …"):
+    those only in ``kiosk -v``'s log. (The check's lines are in both languages.)"""
+    config = store_with_damage(tmp_path, middle_leaves_of_entries)
+    store = tmp_path / "kiosk.db"
+    proc = kiosk(config, "-v", "doctor", "--json")
+    found = {check["name"]: check for check in json.loads(proc.stdout)["checks"]}
+    assert not found["store"]["ok"]
+    assert found["store"]["vi"] == (
+        f"Kho {store}: kiểm tra toàn vẹn thấy các trang của tệp bị hỏng. Dừng trạm, rồi "
+        "chạy: kiosk store recover (giữ lại tệp hỏng)")
+    assert found["store"]["en"] == (
+        f"Store {store}: the integrity check finds the file's pages damaged. Stop the "
+        "kiosk, then run: kiosk store recover (the damaged file is kept)")
+    assert "***" not in proc.stdout and "*** in database main ***" in proc.stderr
+
+    sound = tmp_path / "sound"
+    sound.mkdir()
+    config = write_config(sound, sound / "kiosk.db", "vi")
+    assert kiosk(config, "scan", CCCD_AN).returncode == 0
+    proc = kiosk(config, "doctor", "--json")
+    found = {check["name"]: check for check in json.loads(proc.stdout)["checks"]}
+    assert found["store"]["ok"]
+    assert found["store"]["vi"] == f"Kho {sound / 'kiosk.db'}: kiểm tra toàn vẹn đạt"
+    assert found["store"]["en"] == f"Store {sound / 'kiosk.db'}: integrity check passed"
+    human = kiosk(config, "doctor").stdout
+    assert f"Kho {sound / 'kiosk.db'}: kiểm tra toàn vẹn đạt\n" in human

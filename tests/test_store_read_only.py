@@ -88,7 +88,7 @@ def test_reading_commands_work_on_a_read_only_store_and_say_so(
     assert stats.stdout.split("\n")[0].split() == ["In", "2"]
     assert export.stdout.count("\n") == 3  # the header and two entries
     assert "Pending" in status.stdout or "pending" in status.stdout
-    assert '"store"' in doctor.stdout and "integrity check ok" in doctor.stdout
+    assert '"store"' in doctor.stdout and "integrity check passed" in doctor.stdout
     assert scan.returncode == 3 and "ACCEPTED" not in scan.stdout
     assert "Traceback" not in scan.stderr
     assert digest(folder) == before  # not a byte written, not a file created
