@@ -129,6 +129,14 @@ words, "store.busy" (:func:`write_failure`), for the officer to act on. A person
 queue waits for the answer, and the scans read after it wait behind it: at 30 s the card
 read READY for half a minute after each scan, and the fifth person of a queue waited two and
 a half minutes for a refusal."""
+BUSY_AGAIN_MS = 250
+"""How long a write waits for the write lock while another program is known to hold it
+(:attr:`Store.failing` is "store.busy": the last write waited :data:`BUSY_TIMEOUT_MS` in
+vain). Each scan is still tried, so one read as that program lets go is recorded, but a
+queue is not made to wait 5 s a person for the same refusal: the second of a queue was
+answered 10 s after the first stepped up. Long enough for the kiosk's own writers
+(milliseconds); the screens' poll notices the lock let go (:meth:`Store.not_recording`
+with ``look``), and the next scan waits the whole :data:`BUSY_TIMEOUT_MS` again."""
 CHORE_BUSY_MS = 250
 """How long the upkeep thread's own write (the latest names into the index) waits for the
 write lock: long enough for the kiosk's other connections (the sync worker's, a command's:
@@ -680,7 +688,10 @@ class _Transaction:
                     store._check_file()  # back? no screen may be polling (headless, a command)
                 store._refuse_if_refusing()
             try:
-                store._writes.execute("BEGIN IMMEDIATE")
+                if store.failing is None or store.failing.code != "store.busy":
+                    store._writes.execute("BEGIN IMMEDIATE")
+                else:
+                    store._begin_while_held()
             except sqlite3.Error as exc:
                 raise store._failed(exc) from exc
         except BaseException:
@@ -907,14 +918,55 @@ class Store:
         becomes a StoreError."""
         return self._transaction
 
-    def not_recording(self) -> Words | None:
+    def not_recording(self, *, look: bool = False) -> Words | None:
         """Why a scan now would not be recorded, None while writes go on: :meth:`refusal`
         (every write refused), else why the last write failed (:attr:`failing`: the disk,
         or another program holding the write lock), until one commits. A read-only, locked
         or full disk, or a ``sqlite3`` left inside a transaction, refuses every scan without
         this Store refusing anything: a screen showing only :meth:`refusal` read READY
-        between the refused scans."""
+        between the refused scans.
+
+        ``look`` (the screens' poll, off the GUI thread): while another program is known to
+        hold the write lock, try whether it let go (:meth:`_lock_let_go`), so the card reads
+        READY again once that program is closed, not only after the next scan committed."""
+        if look and self.failing is not None and self.failing.code == "store.busy":
+            self._lock_let_go()
         return self.refusal() or self.failing
+
+    def _begin_while_held(self) -> None:
+        """``BEGIN IMMEDIATE`` waiting :data:`BUSY_AGAIN_MS` at most for the write lock
+        another program held at the last write: only then, so a normal scan runs no
+        statement more."""
+        self.conn.execute(f"PRAGMA busy_timeout={BUSY_AGAIN_MS}")
+        try:
+            self._writes.execute("BEGIN IMMEDIATE")
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    def _lock_let_go(self) -> None:
+        """Whether the write lock another program held is free now: ``BEGIN IMMEDIATE;
+        ROLLBACK`` not waiting for it at all (no row read, nothing written; microseconds
+        either way), and :attr:`failing` cleared if it is. Skipped while this Store is in
+        use (a scan waiting for that lock holds :attr:`lock`: it answers for itself), so the
+        caller never waits."""
+        if not self.lock.acquire(blocking=False):
+            return
+        try:
+            if self.conn.in_transaction or self.failing is None \
+                    or self.failing.code != "store.busy":
+                return
+            self.conn.execute("PRAGMA busy_timeout=0")
+            try:
+                self._writes.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return  # still held (or anything else: the next scan says)
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self._writes.execute("ROLLBACK")
+            self.failing = None
+            log.warning("%s: the other program let go of the store's write lock", self.path)
+        finally:
+            self.lock.release()
 
     def _failed(self, error: sqlite3.Error) -> StoreError:
         """Why a write failed, to raise: the disk's failure or another program's lock in

@@ -5,6 +5,9 @@ seconds at most (:data:`kiosk.store.BUSY_TIMEOUT_MS`, not half a minute: a perso
 queue waits for the answer), is answered NOT RECORDED with the other program named in
 words, and the store remembers it until a write commits again
 (:meth:`Store.not_recording`), so a screen does not read READY between refused scans.
+While it stands, each next scan is still tried but waits :data:`kiosk.store.BUSY_AGAIN_MS`
+at most, not 5 s a person of the queue; and the screens' poll (``look``) sees the lock let
+go without any scan, never waiting for it.
 
 The lock is held by a real second process on the real store file.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,11 +26,12 @@ import pytest
 
 from kiosk import upkeep
 from kiosk.app import policy_from
+from kiosk.messages import Words
 from kiosk.pipeline import Pipeline
 from kiosk.scan import Scan
-from kiosk.store import BUSY_TIMEOUT_MS, Store, StoreError, unindexed_names
+from kiosk.store import BUSY_AGAIN_MS, BUSY_TIMEOUT_MS, Store, StoreError, unindexed_names
 from tests.conftest import make_config
-from tests.ui_support import CCCD_AN, CCCD_BINH
+from tests.ui_support import CCCD_AN, CCCD_BINH, cccd_line
 
 _HOLD = """\
 import sqlite3, sys
@@ -116,6 +121,115 @@ def test_a_scan_waits_a_few_seconds_is_refused_in_words_and_the_store_says_why(t
     reader = Store(path, create=False)
     try:  # on disk: the two answered as recorded, and nothing else
         assert {e["id"] for e in reader.entries()} == {first.entry_id, again.entry_id}
+    finally:
+        reader.close()
+
+
+def test_once_a_scan_was_refused_the_next_in_the_queue_is_answered_at_once(tmp_path):
+    """The second person of a queue waited 5 s more for the same refusal (10 s after the
+    first stepped up), the fifth 25 s. Still tried, each is answered NOT RECORDED in a
+    quarter of a second; the first once the program lets go is recorded."""
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, policy_from(make_config(tmp_path)))
+    try:
+        first = pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1"))
+        wait_for_names_moved(store)
+        with held_by_another_program(path):
+            started = time.monotonic()
+            assert not pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1")).recorded
+            assert time.monotonic() - started >= BUSY_TIMEOUT_MS / 1000 - 0.1
+            for number in range(3):  # the queue behind it
+                started = time.monotonic()
+                queued = pipeline.submit(Scan(cccd_line(number).encode(), device_id="lane1"))
+                waited = time.monotonic() - started
+                assert BUSY_AGAIN_MS / 1000 - 0.05 <= waited < 1.5  # tried, briefly
+                assert not queued.recorded and queued.reason_code == "storage_error"
+                assert queued.reason_in("en") == ("Storage error, scan NOT recorded: "
+                                                  + busy_words(path, "en"))
+                assert store.not_recording() == Words("store.busy", {"path": path})
+        # let go, and nothing has looked since: the next scan is still tried, and recorded
+        started = time.monotonic()
+        again = pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1"))
+        assert again.recorded and time.monotonic() - started < 1
+        assert store.not_recording() is None
+        # the wait is the whole one again: a scan meeting the lock now waits 5 s first
+        with held_by_another_program(path):
+            started = time.monotonic()
+            assert not pipeline.submit(Scan(cccd_line(9).encode(), device_id="lane1")).recorded
+            assert time.monotonic() - started >= BUSY_TIMEOUT_MS / 1000 - 0.1
+    finally:
+        store.close()
+    assert entry_ids(path) == {first.entry_id, again.entry_id}  # the refused: none
+
+
+def test_the_screens_poll_sees_the_other_program_let_go_without_waiting_for_it(tmp_path):
+    """The card read NOT RECORDED until a scan committed, long after the program was
+    closed. The poll's look (``not_recording(look=True)``) tries the lock without waiting;
+    it never waits for a scan that waits for the lock either (it would hold up the screens'
+    reads 5 s)."""
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, policy_from(make_config(tmp_path)))
+    busy = Words("store.busy", {"path": path})
+    try:
+        first = pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1"))
+        wait_for_names_moved(store)
+        assert store.not_recording(look=True) is None  # nothing to look at: no statement
+        with held_by_another_program(path):
+            assert not pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1")).recorded
+            assert store.not_recording() == busy
+            started = time.monotonic()
+            assert store.not_recording(look=True) == busy  # still held
+            assert time.monotonic() - started < 0.2
+            with store_in_use(store):  # a scan waiting for the lock: not waited for
+                started = time.monotonic()
+                assert store.not_recording(look=True) == busy
+                assert time.monotonic() - started < 0.2
+        assert store.not_recording() == busy  # let go, and no write committed since
+        with store_in_use(store):
+            assert store.not_recording(look=True) == busy  # not looked: the scan will say
+        assert store.not_recording(look=True) is None
+        assert store.not_recording() is None
+    finally:
+        store.close()
+    assert entry_ids(path) == {first.entry_id}  # the look wrote nothing
+
+
+@contextlib.contextmanager
+def store_in_use(store: Store) -> Iterator[None]:
+    """Another thread holds the store's lock (as a scan does while it waits for the write
+    lock) until the block ends."""
+    taken, done = threading.Event(), threading.Event()
+
+    def use() -> None:
+        with store.lock:
+            taken.set()
+            done.wait()
+    user = threading.Thread(target=use)
+    user.start()
+    try:
+        assert taken.wait(10)
+        yield
+    finally:
+        done.set()
+        user.join()
+
+
+def wait_for_names_moved(store: Store) -> None:
+    """The upkeep moved the names written so far into the index: else that move, waiting
+    behind a refused scan, commits as soon as the other program lets go (a write: the store
+    records again), and what the test looks at has happened already."""
+    deadline = time.monotonic() + 10
+    while unindexed(store) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not unindexed(store)
+
+
+def entry_ids(path: Path) -> set[str]:
+    reader = Store(path, create=False)
+    try:
+        return {e["id"] for e in reader.entries()}
     finally:
         reader.close()
 
