@@ -67,6 +67,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Certificate not valid, not recorded going IN: {detail}",
     ),
     "certificate_recorded": ("Đã ghi {direction}", "Recorded {direction}"),
+    # -- the officer's card while a scan's answer is slow to come (kiosk.ui.result_card)
+    "card.saving": ("ĐANG LƯU…", "SAVING…"),
+    "card.saving_wait": (
+        "Lượt quét này chưa được ghi. Chờ câu trả lời rồi mới cho người tiếp theo qua.",
+        "This scan is not recorded yet. Wait for its answer before letting the next person "
+        "through."),
     "certificate_check": (
         "CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA GIẤY TỜ",
         "CERTIFICATE NOT VALID — CHECK DOCUMENTS",

@@ -65,6 +65,7 @@ class Pipeline:
         """Checks every HC1 code (with no trust list: "no trust list, not checked")."""
         self.boot_id = boot_id()
         self._listeners: Listeners[ScanResult] = Listeners("scan result")
+        self._begun: Listeners[Scan] = Listeners("scan begun")
         self.operator_direction = policy.default_direction
         """What a "toggle" lane records: the officer's switch (in / out / auto)."""
         newest = store.newest_entry_time()
@@ -95,6 +96,13 @@ class Pipeline:
         """``listener(result)`` after every scan's result is final; returns unsubscribe."""
         return self._listeners.subscribe(listener)
 
+    def subscribe_begun(self, listener: Callable[[Scan], object]) -> Callable[[], None]:
+        """``listener(scan)`` as each scan is taken up, before it is decoded and written;
+        its result (the same ``scan``) follows. A screen shows that one is being saved when
+        the answer is slow to come (another program holding the store: seconds), rather
+        than the last answer or READY meanwhile. Returns unsubscribe."""
+        return self._begun.subscribe(listener)
+
     def wrong_clock(self, now: float) -> WrongClock | None:
         """Whether the wall clock (``now``: the time it reads) is surely wrong: before the
         release (:func:`kiosk.clock.wrong_clock`). Not behind the newest entry: that one may
@@ -104,6 +112,7 @@ class Pipeline:
     # -- entry points ---------------------------------------------------------------------
     def submit(self, scan: Scan) -> ScanResult:
         """Thread-safe; called by every device thread."""
+        self._begun.notify(scan)
         # the scan's own date where the kiosk stands (the store's zone is the configured one),
         # or the earliest the real date can be when the clock is behind that
         decoded = decode(scan.payload,
@@ -125,6 +134,7 @@ class Pipeline:
 
     def submit_manual(self, entry: ManualEntry, device_id: str = "manual") -> ScanResult:
         scan = Scan(payload=entry.to_bytes(), device_id=device_id, source="manual")
+        self._begun.notify(scan)
         return self._finish(scan, decode_manual(entry))
 
     def set_direction(self, direction: str) -> None:

@@ -70,6 +70,9 @@ class SyncView:
 class KioskBridge(QObject):
     result = Signal(object)
     """A ScanResult, emitted only after the pipeline committed (or refused) it."""
+    scan_begun = Signal(object)
+    """A Scan the pipeline took up: its result follows (the card says it is being saved
+    when that is slow)."""
     device_status = Signal(object)
     """A DeviceStatus of the current supervisor."""
     sync_changed = Signal(object)
@@ -86,6 +89,7 @@ class KioskBridge(QObject):
         self._reader: Store | None = None
         self._reader_lock = threading.Lock()
         self._unsubscribe = kiosk.pipeline.subscribe(self.result.emit)
+        self._unsubscribe_begun = kiosk.pipeline.subscribe_begun(self.scan_begun.emit)
         self._watch_supervisor(kiosk.supervisor)
         self._sync_poked.connect(self.refresh_sync)
         self._watch_sync()
@@ -171,7 +175,9 @@ class KioskBridge(QObject):
             oldest_pending_age_seconds=pending_age_seconds(oldest),
             oldest_pending=oldest,
             past_retention=store.meta(MetaKey.PAST_RETENTION).get(MetaKey.PAST_RETENTION, ""),
-            store_refusing=self.kiosk.store.not_recording(),
+            # look: has another program holding the write lock let go? (tried here, in
+            # the db lane: never on the GUI thread)
+            store_refusing=self.kiosk.store.not_recording(look=True),
         )
         sync = self.sync
         if sync is None or not hasattr(sync, "state"):
@@ -220,6 +226,7 @@ class KioskBridge(QObject):
         (a helper thread interrupts it until it lets go, then closes the connection)."""
         self._sync_timer.stop()
         self._unsubscribe()
+        self._unsubscribe_begun()
         self.scans.shutdown(wait=True)
         self.db.shutdown(wait=False)
         self.io.shutdown(wait=True)

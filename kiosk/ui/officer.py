@@ -208,6 +208,7 @@ class OfficerScreen(Retranslating):
         self._clock.start()
 
         bridge.result.connect(self.show_result)
+        bridge.scan_begun.connect(self.card.scan_begun)
         bridge.sync_changed.connect(self.show_sync)
         self.set_devices(bridge.config.devices)
         self.retranslate()

@@ -16,7 +16,9 @@ and headline in small type (never whose, nor a certificate's verdict), so nobody
 the next person's answer. While the store records no scan (its file deleted, replaced or
 damaged, its disk failing every write, or another program holding it: the status strip's
 poll), it reads NOT RECORDED instead of READY, red with a cross; a green answer gives way to
-it at once.
+it at once. A scan whose answer is slow to come (another program holding the store: up to
+5 s) is shown being saved after :data:`SAVING_AFTER_MS`, blue with a clock — SAVING…, not
+recorded yet, wait — never the last answer or READY meanwhile: the next person would step up.
 The type shrinks to fit the card down to floors read from arm's length; past them a
 person's name ends in "…", the headline never gets smaller for it.
 """
@@ -36,10 +38,16 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 
 from kiosk import messages
 from kiosk.certificates import verdicts
-from kiosk.scan import Direction, ScanResult, Status
+from kiosk.scan import Direction, Scan, ScanResult, Status
 from kiosk.ui.widgets import one_paragraph
 
 IDLE, ACCEPTED, DUPLICATE, REJECTED = "idle", "accepted", "duplicate", "rejected"
+SAVING = "saving"
+"""A scan taken up whose answer has not come after :data:`SAVING_AFTER_MS`."""
+SAVING_AFTER_MS = 300
+"""How long a scan's answer may take before the card says it is being saved: a scan is
+answered in a few ms, one waiting for another program's lock in up to 5 s. Shown at once,
+it would flash on every scan."""
 CERTIFICATE_STATES = {verdicts.GOOD: "certificate_valid", verdicts.WARN: "certificate_warning",
                       verdicts.BAD: "certificate_invalid"}
 """A recorded certificate's card, by the verdict's severity."""
@@ -73,6 +81,7 @@ COLOURS = {
     ACCEPTED: ("#1b7f3b", "#ffffff"),
     DUPLICATE: ("#ffb300", "#1a1a1a"),
     REJECTED: ("#c62828", "#ffffff"),
+    SAVING: ("#1565c0", "#ffffff"),
 }
 COLOURS.update({CERTIFICATE_STATES[verdicts.GOOD]: COLOURS[ACCEPTED],
                 CERTIFICATE_STATES[verdicts.WARN]: COLOURS[DUPLICATE],
@@ -80,12 +89,13 @@ COLOURS.update({CERTIFICATE_STATES[verdicts.GOOD]: COLOURS[ACCEPTED],
                 CERTIFICATE_REFUSED: COLOURS[REJECTED]})
 
 
-MARKS = {ACCEPTED: "tick", DUPLICATE: "alert", REJECTED: "cross"}
+MARKS = {ACCEPTED: "tick", DUPLICATE: "alert", REJECTED: "cross", SAVING: "clock"}
 MARKS.update({CERTIFICATE_STATES[verdicts.GOOD]: "tick",
               CERTIFICATE_STATES[verdicts.WARN]: "alert",
               CERTIFICATE_STATES[verdicts.BAD]: "caution",
               CERTIFICATE_REFUSED: "cross"})
-"""Red says stop; the cross says not recorded, the warning triangle recorded but not cleared."""
+"""Red says stop; the cross says not recorded, the warning triangle recorded but not cleared;
+the clock, not answered yet."""
 MARK_GAP = 0.4
 """Room between the symbol and the headline, in headline heights."""
 
@@ -103,8 +113,8 @@ def _breakable(word: str) -> str:
 
 class Mark(QWidget):
     """The answer's symbol, drawn (not a font's glyph, which a kiosk may lack) in the card's
-    text colour: a tick, an exclamation mark or a cross inside a ring, or an exclamation mark
-    inside a warning triangle (caution)."""
+    text colour: a tick, an exclamation mark, a cross or a clock's hands inside a ring, or an
+    exclamation mark inside a warning triangle (caution)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -144,6 +154,8 @@ class Mark(QWidget):
         elif self.shape == "cross":
             painter.drawLine(at(0.32, 0.32), at(0.68, 0.68))
             painter.drawLine(at(0.68, 0.32), at(0.32, 0.68))
+        elif self.shape == "clock":
+            painter.drawPolyline([at(0.5, 0.22), at(0.5, 0.5), at(0.7, 0.62)])
         else:  # alert
             painter.drawLine(at(0.5, 0.24), at(0.5, 0.56))
             painter.drawPoint(at(0.5, 0.75))
@@ -169,6 +181,14 @@ class ResultCard(QFrame):
         self._hold.setSingleShot(True)
         self._hold.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one may end 5 % early
         self._hold.timeout.connect(self._held)
+        self.awaiting: Scan | None = None
+        """The latest scan taken up (:meth:`scan_begun`) whose answer has not come."""
+        self.saving = False
+        """The card says :attr:`awaiting` is being saved (its answer slow to come)."""
+        self._saving = QTimer(self)
+        self._saving.setSingleShot(True)
+        self._saving.setInterval(SAVING_AFTER_MS)
+        self._saving.timeout.connect(self._show_saving)
         self.state = IDLE
         self._painted_result: ScanResult | None = None
         self.painted_at = 0
@@ -364,12 +384,37 @@ class ResultCard(QFrame):
         when the previous scan was and its headline, never whose it was: an answer left up
         would be read as the answer for whoever stands there next."""
         self.result = result
+        self.saving = False
+        if result.scan is self.awaiting:
+            self.awaiting = None
+            self._saving.stop()
+        elif self.awaiting is not None and not self._saving.isActive():
+            self._saving.start()  # a later scan is still waiting for its answer
         self._render()
         self.repaint()
         if hold_seconds is None:
             self._hold.stop()
         else:
             self._hold.start(round(hold_seconds * 1000))
+
+    def scan_begun(self, scan: Scan) -> None:
+        """A scan was taken up: if its answer has not come within :data:`SAVING_AFTER_MS`
+        (another program holding the store makes it wait up to 5 s), the card says it is
+        being saved, not recorded yet — not the previous person's answer, nor READY, which
+        would send the next person forward."""
+        self.awaiting = scan
+        if not self._saving.isActive():
+            self._saving.start()
+
+    def _show_saving(self) -> None:
+        if self.awaiting is None or self.saving:
+            return
+        self.saving = True
+        self._hold.stop()
+        if self.result is not None:
+            self.previous, self.result = self.result, None
+        self._render()
+        self.repaint()
 
     def set_refusing(self, refusing: messages.Words | None) -> None:
         """The store records no scan (its file deleted, replaced or damaged, or the last
@@ -406,6 +451,11 @@ class ResultCard(QFrame):
         result = self.result
         if result is not None:
             self._fill(*self._answer(result))
+            return
+        if self.saving:  # and why it is slow, when the store's poll knows
+            self._fill(SAVING, messages.text("card.saving", self.language),
+                       messages.text("card.saving_wait", self.language), "",
+                       self.refusing(self.language) if self.refusing is not None else "")
             return
         if self.refusing is not None:
             self._fill(REJECTED, self.tr("NOT RECORDED"),
@@ -529,7 +579,7 @@ class ResultCard(QFrame):
         palette.setColor(QPalette.ColorRole.Window, QColor(background))
         palette.setColor(QPalette.ColorRole.WindowText, QColor(foreground))
         self.setPalette(palette)  # a palette, not a style sheet: no re-polish on every scan
-        self.name_elides = state not in (IDLE, REJECTED)  # else the refusal's plain words
+        self.name_elides = state not in (IDLE, REJECTED, SAVING)  # else plain words
         self.texts = {label: one_paragraph(text) for label, text in (
             (self.headline, headline), (self.name, name), (self.details, details),
             (self.reason, reason))}
