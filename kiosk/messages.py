@@ -1452,6 +1452,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "--district is required for the district role, and only for it"),
     "account.exists": ("người dùng {name} đã có", "user {name} already exists"),
     "account.unknown": ("không có người dùng {name}", "unknown user {name}"),
+    "account.not_yourself": (
+        "không thể tự khoá tài khoản của chính mình: nhờ một quản trị viên khác",
+        "you cannot disable your own account: ask another administrator"),
+    "account.last_admin": (
+        "{name} là quản trị viên duy nhất còn hoạt động: thêm một quản trị viên khác trước",
+        "{name} is the last active administrator: add another administrator first"),
     "account.wrong": ("sai tên hoặc mật khẩu", "wrong name or password"),
     "account.locked": ("tài khoản bị tạm khoá sau {failures} lần sai mật khẩu, đến {until}",
                        "account locked after {failures} wrong passwords, until {until}"),

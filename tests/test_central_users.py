@@ -100,6 +100,35 @@ def test_disabling_a_user_ends_their_session_and_refuses_their_logins(db: str) -
         server.stop()
 
 
+def test_the_centre_always_keeps_an_active_administrator(db: str) -> None:
+    """An administrator cannot disable their own account from the web, and nobody — on the
+    web or with `kiosk-central users` — can disable the last active administrator: the
+    centre would have no one left to enrol or revoke a kiosk or reset a password."""
+    users("add", "an.nguyen", "--role", "admin", db=db)
+    users("add", "binh.tran", "--role", "admin", db=db)
+    server = CentralServer(db)
+    try:
+        with httpx.Client(base_url=server.url) as admin:
+            assert log_in(admin, "an.nguyen").status_code == 303
+            token = admin.get("/users").text.split('name="csrf_token" value="')[1][:64]
+            refused = admin.post("/users/an.nguyen/disable", data={"csrf_token": token})
+            assert refused.status_code == 422
+            assert "không thể tự khoá tài khoản của chính mình" in refused.text
+            assert listed(db)["an.nguyen"]["disabled_at"] is None
+            assert admin.get("/users").status_code == 200  # still signed in
+            assert admin.post("/users/binh.tran/disable",
+                              data={"csrf_token": token}).status_code == 200
+            assert listed(db)["binh.tran"]["disabled_at"] is not None
+    finally:
+        server.stop()
+    last = users("disable", "an.nguyen", password=None, db=db)
+    assert last.returncode != 0
+    assert "an.nguyen" in last.stderr and "last active administrator" in last.stderr
+    assert listed(db)["an.nguyen"]["disabled_at"] is None
+    users("add", "chi.le", "--role", "admin", db=db)
+    assert users("disable", "an.nguyen", password=None, db=db).returncode == 0
+
+
 def test_a_forged_or_foreign_session_cookie_is_not_a_session(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path}/central.db"
     users("add", "an.nguyen", "--role", "admin", db=db)

@@ -74,9 +74,12 @@ def cmd_disable(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         if users.get(storage, args.name) is None:
             return _refused(UserError("account.unknown", name=repr(args.name)))
-        if not users.disable(storage, args.name):
-            print(both("central.users.already_disabled", name=args.name))
-            return 0
+        try:
+            if not users.disable(storage, args.name):
+                print(both("central.users.already_disabled", name=args.name))
+                return 0
+        except UserError as exc:
+            return _refused(exc)
     print(both("central.users.disabled", name=args.name))
     return 0
 

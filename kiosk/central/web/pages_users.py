@@ -50,7 +50,11 @@ async def add(request: Request) -> Response:
 async def disable(request: Request, name: str) -> Response:
     site = site_of(request)
     _, t = await site.admin_post(request)
-    await run_in_threadpool(users.disable, site.storage, name)
+    by = site.user(request, "admin").name
+    try:
+        await run_in_threadpool(lambda: users.disable(site.storage, name, by=by))
+    except UserError as exc:
+        return await _page(request, site, status=422, error=t("users.refused", reason=exc))
     return await _page(request, site, notice=t("users.disabled", name=name))
 
 

@@ -103,9 +103,25 @@ def all_users(storage: Storage) -> list[User]:
     return [User(*row) for row in storage._query(f"SELECT {_COLUMNS} FROM users ORDER BY name")]
 
 
-def disable(storage: Storage, name: str) -> bool:
-    """Refuse the user's logins and end their sessions; False if unknown or already disabled."""
+def disable(storage: Storage, name: str, *, by: str | None = None) -> bool:
+    """Refuse the user's logins and end their sessions; False if unknown or already disabled.
+
+    Refused (UserError) for ``by`` themselves (an administrator signed in on the web would
+    lock themselves out) and for the last active administrator: the centre would have no one
+    to enrol or revoke kiosks or reset a password until someone with a shell on the server
+    added one. The active administrators' rows are touched first, so two administrators
+    disabling each other at once are taken in turn (PostgreSQL's row locks; SQLite's one
+    writer) and the second is refused."""
+    if by is not None and by == name:
+        raise UserError("account.not_yourself")
     with storage._transaction() as tx:
+        storage._execute(tx, "UPDATE users SET role = role WHERE role = 'admin' AND "
+                             "disabled_at IS NULL", ())
+        if storage._execute(tx, "SELECT 1 FROM users WHERE name = $1 AND role = 'admin' AND "
+                                "disabled_at IS NULL AND NOT EXISTS (SELECT 1 FROM users "
+                                "WHERE role = 'admin' AND disabled_at IS NULL AND name <> $1)",
+                            (name,)).fetchone() is not None:
+            raise UserError("account.last_admin", name=repr(name))
         done = storage._execute(tx, "UPDATE users SET disabled_at = $1 WHERE name = $2 AND "
                                     "disabled_at IS NULL", (_now(), name)).rowcount == 1
         storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = $1", (name,))
