@@ -26,7 +26,9 @@ from kiosk import messages
 from kiosk.central import heartbeat, reports
 from kiosk.central.backends import open_storage
 from kiosk.central.web.health import kiosk_rows
+from kiosk.central.web.i18n import translator
 from kiosk.devices.supervisor import DeviceStatus
+from kiosk.messages import LANGUAGES
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
@@ -158,8 +160,11 @@ def test_history_keeps_thirty_days_and_old_backlogs_are_reported(tmp_path: Path)
         kept = heartbeat.history(storage, "k1")
         assert len(kept) == 2 and json.dumps(kept).count("90000.0") == 2
         wrong = reports.daily(storage, storage.today(), now=now)["scanning_wrongly"]
-        assert [(r["problem"], r["detail"]) for r in wrong] == [
-            ("old_backlog", "oldest pending entry 25 h old")]
+        assert [(r["problem"], r["params"]) for r in wrong] == [
+            ("old_backlog", {"oldest_pending_seconds": 90000.0})]
+        assert [translator(lang).detail(wrong[0], "Asia/Ho_Chi_Minh") for lang in LANGUAGES] == [
+            "bản ghi cũ nhất đã chờ gửi 1 ngày 1 giờ (theo đồng hồ máy)",
+            "the oldest entry has waited 1 d 1 h (by the kiosk's clock)"]
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
@@ -475,9 +480,15 @@ def test_a_claim_above_one_refusal_a_second_is_cut_and_the_worst_points_still_li
             "BP-BL-001": (10, 15), "BP-CT-001": (30, 0), "BP-DX-001": (30, 10**9)})
     assert heartbeat.REFUSED_PER_KIOSK_HOUR == 3600
     assert report["summary"]["refused"] == 3615
-    assert {r["checkpoint_id"]: r["detail"] for r in report["scanning_wrongly"]
-            if r["problem"] == "refused_share"} == {
-        "BP-BL-001": "60% ≥ 50% (province 98%)", "BP-DX-001": "99% ≥ 50% (province 98%)"}
+    listed = {r["checkpoint_id"]: r for r in report["scanning_wrongly"]
+              if r["problem"] == "refused_share"}
+    province = 3615 / (70 + 3615)
+    assert {c: r["params"] for c, r in listed.items()} == {
+        "BP-BL-001": {"share": 15 / 25, "province_share": province, "bound": 0.5},
+        "BP-DX-001": {"share": 3600 / 3630, "province_share": province, "bound": 0.5}}
+    assert {c: translator("vi").detail(r, "UTC") for c, r in listed.items()} == {
+        "BP-BL-001": "60,0 %, từ 50,0 % trở lên (cả tỉnh 98,1 %)",
+        "BP-DX-001": "99,2 %, từ 50,0 % trở lên (cả tỉnh 98,1 %)"}
     assert "kiosk k-BP-DX-001: refused scans of 1 hour(s) above 3600 an hour cut to it " \
            "(1000000000 claimed, hours" in caplog.text
 
@@ -591,7 +602,7 @@ def test_a_kiosk_alive_with_its_uploads_paused_is_listed_with_the_reason_not_as_
     def flagged(storage: object) -> tuple[list[str], list[tuple[str, str]]]:
         shown = kiosk_rows(storage, checkpoint_id="CP", now=now)[0]["problems"]
         report = reports.daily(storage, storage.today(), now=now)
-        return shown, [(r["problem"], r["detail"]) for r in report["not_scanning"]
+        return shown, [(r["problem"], r["params"]) for r in report["not_scanning"]
                        if r.get("kiosk_id") == "k1"]
 
     with open_storage(db) as storage:
@@ -603,7 +614,8 @@ def test_a_kiosk_alive_with_its_uploads_paused_is_listed_with_the_reason_not_as_
         assert heartbeat.latest(storage, "k1")["uploads_paused"] == "store_unconfirmed"
         assert flagged(storage) == (["uploads_paused_store_unconfirmed"], [(
             "uploads_paused_store_unconfirmed",
-            f"store_unconfirmed, 4 pending, reported {protocol.format_time(now)}")])
+            {"reason": "store_unconfirmed", "pending": 4,
+             "reported_at": protocol.format_time(now)})])
         later = protocol.validate_health({**plain, "uploads_paused": "disk_gone"})
         heartbeat.record(storage, "k1", later, now, 0.0)
         assert flagged(storage)[0] == ["uploads_paused"]

@@ -426,9 +426,15 @@ def test_each_scanning_wrongly_rule_at_its_threshold(engines: list[Storage]) -> 
         load(storage, world)
         report = reports.daily(storage, DAY, now=world.now)
         assert as_brute(report)["scanning_wrongly"] == expected
-        manual = {r["checkpoint_id"]: r["detail"] for r in report["scanning_wrongly"]
-                  if r["problem"] == "manual_share"}
-        assert manual == {"P3": "75% vs 22%"}  # 15 typed of 69 scans in the province
+        params = {(r["checkpoint_id"], r["problem"]): r["params"]
+                  for r in report["scanning_wrongly"]}
+        assert params == {  # 15 typed of 20 scans at P3, of 69 in the province
+            ("P1", "one_direction"): {"ins": 10, "outs": 0},
+            ("P3", "manual_share"): {"share": 15 / 20, "province_share": 15 / 69},
+            ("P4", "clock_off"): {"clock_offset_seconds": pytest.approx(200.0, abs=1)},
+            ("P5", "revoked_still_trying"): {
+                "refused_attempts": 1,
+                "last_refused_at": protocol.format_time(day_start + dt.timedelta(hours=3))}}
         assert report["summary"]["manual"] == 15 and report["summary"]["scans"] == 69
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from kiosk.central import sheets
 from kiosk.central.localdays import parse_utc
 from kiosk.central.registry import KIND_LABELS
+from kiosk.central.web.i18n import Translator
 from kiosk.exports import neutralise
 from kiosk.messages import text
 
@@ -42,6 +43,9 @@ NOT_DERIVED = {
 }
 """The report's ``not_derived``, shown under its summary when not nought: the people it
 counts are short by those entries' people."""
+VIETNAMESE = Translator("vi")
+"""The files' words: a problem's ``detail`` column is its ``params`` worded
+(:meth:`Translator.detail`), as the Today page words them for a Vietnamese reader."""
 RATIOS = {"adoption_ratio", "manual_share", "refused_share"}
 DATES = {"day"}
 TIMES = {"last_seen_at"}
@@ -110,7 +114,9 @@ def _sheets(report: dict[str, Any]) -> list[sheets.Sheet]:
     zone = ZoneInfo(report["timezone"])
     return [sheets.Sheet(
         table.title, [LABELS[c] for c in table.columns],
-        [[_cell(c, row.get(c), zone) for c in table.columns] for row in table.rows],
+        [[_cell(c, row.get(c), zone) if c != "detail"
+          else neutralise(VIETNAMESE.detail(row, report["timezone"])) for c in table.columns]
+         for row in table.rows],
         frozenset(i for i, c in enumerate(table.columns) if c in RATIOS or c == "value"))
         for table in tables(report)]
 

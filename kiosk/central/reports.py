@@ -53,6 +53,29 @@ kiosk's (a stuck scanner, a stolen token's lie, cut to what a lane can read) can
 province's share so far that no point is twice it; this bound still lists the worst."""
 UNKNOWN = "(không rõ / unknown)"
 MEASURES = ("scans", "ins", "outs", "manual")
+VERSION = 2
+"""The reports' JSON version (``"version"``; a report without one is version 1). Version 2:
+a problem carries its ``params`` (numbers, ratios, UTC times: :data:`PROBLEM_PARAMS`),
+worded where it is shown, in its reader's language (:meth:`kiosk.central.web.i18n.Translator.
+detail`), instead of version 1's ``detail``, a sentence in English."""
+PROBLEM_PARAMS = {
+    "no_scan_7_days": ("set_up_on",),
+    "kiosk_silent_24h": ("last_seen_at",),
+    "uploads_paused": ("reason", "pending", "reported_at"),
+    "clock_off": ("clock_offset_seconds",),
+    "old_backlog": ("oldest_pending_seconds",),
+    "one_direction": ("ins", "outs"),
+    "refused_share": ("share", "province_share", "bound"),
+    "manual_share": ("share", "province_share"),
+    "revoked_still_trying": ("refused_attempts", "last_refused_at"),
+}
+"""Each problem's ``params`` (``uploads_paused_*`` as ``uploads_paused``): a day
+``YYYY-MM-DD`` (``set_up_on``); UTC times as the protocol writes them, or null for never
+(``last_seen_at``, ``reported_at``, ``last_refused_at``); seconds (``clock_offset_seconds``:
+the centre's time minus the kiosk's, positive when the kiosk's clock is behind;
+``oldest_pending_seconds``, by the kiosk's clock); counts; shares as fractions, ``bound``
+the share at or above which a point is listed whatever the province's (null when listed as
+far above the province's)."""
 
 
 def far_above(share: float, province_share: float) -> bool:
@@ -219,13 +242,13 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     active_kiosks = [k for k in snap.kiosks if k.active]
     silent, kiosks_wrong, unknown_age = _kiosk_problems(snap, active_kiosks, now)
     not_scanning = [{**snap.describe(p.id), "problem": "no_scan_7_days",
-                     "detail": f"set up {p.set_up_on}"}
+                     "params": {"set_up_on": p.set_up_on}}
                     for p in sorted(set_up, key=lambda p: p.id) if p.id not in active]
     not_scanning += silent
     wrong = _scanning_wrongly(snap, today, refused, set_up_ids, manual_share, refused_share)
     wrong += kiosks_wrong + _revoked_still_trying(snap, calendar.start(day))
     return {
-        "report": "daily", "day": d, "timezone": calendar.name,
+        "report": "daily", "version": VERSION, "day": d, "timezone": calendar.name,
         "made_at": protocol.format_time(now),
         "summary": {
             "points_set_up": len(set_up), "points_scanned": len(scanned & set_up_ids),
@@ -275,27 +298,31 @@ def _scanning_wrongly(snap: Snapshot, today: dict[str, Counts], refused: Counter
         scans = values["scans"]
         problems = []
         if scans >= ONE_WAY_MIN_SCANS and (values["ins"] == 0 or values["outs"] == 0):
-            problems.append(("one_direction", f"{values['ins']} in, {values['outs']} out"))
+            problems.append(("one_direction", {"ins": values["ins"], "outs": values["outs"]}))
         attempts = scans + refused[checkpoint]
         if attempts >= SHARE_MIN_ATTEMPTS and refused_share is not None:
             share = refused[checkpoint] / attempts
             if far_above(share, refused_share):
-                problems.append(("refused_share", f"{share:.0%} vs {refused_share:.0%}"))
+                problems.append(("refused_share", {"share": share,
+                                                   "province_share": refused_share,
+                                                   "bound": None}))
             elif share >= REFUSED_SHARE_BOUND:
-                problems.append(("refused_share", f"{share:.0%} ≥ {REFUSED_SHARE_BOUND:.0%} "
-                                                  f"(province {refused_share:.0%})"))
+                problems.append(("refused_share", {"share": share,
+                                                   "province_share": refused_share,
+                                                   "bound": REFUSED_SHARE_BOUND}))
         if scans >= SHARE_MIN_ATTEMPTS and manual_share is not None:
             share = values["manual"] / scans
             if far_above(share, manual_share):
-                problems.append(("manual_share", f"{share:.0%} vs {manual_share:.0%}"))
-        out += [{**snap.describe(checkpoint), "problem": p, "detail": detail}
-                for p, detail in problems]
+                problems.append(("manual_share", {"share": share,
+                                                  "province_share": manual_share}))
+        out += [{**snap.describe(checkpoint), "problem": p, "params": params}
+                for p, params in problems]
     return out
 
 
 def _kiosk_problems(snap: Snapshot, active: list[Kiosk], now: dt.datetime
                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The active kiosks' problems as of ``now`` (the dashboard's rule), each with a detail:
+    """The active kiosks' problems as of ``now`` (the dashboard's rule), each with its params:
     (the silent ones and those alive whose uploads are paused, for "not scanning"; clock off
     and old backlogs, for "scanning wrongly"; the backlogs of unknown age, for
     "completeness", with the key of their words: no problem, but entries of the day may be
@@ -315,15 +342,16 @@ def _kiosk_problems(snap: Snapshot, active: list[Kiosk], now: dt.datetime
         for problem in problems:
             if problem == "kiosk_silent_24h":
                 silent.append({**where, "problem": problem, "kiosk_id": kiosk.id,
-                               "detail": f"last seen {kiosk.last_seen_at or 'never'}"})
+                               "params": {"last_seen_at": kiosk.last_seen_at}})
             elif problem.startswith("uploads_paused"):  # alive, but recording nothing
                 silent.append({**where, "problem": problem, "kiosk_id": kiosk.id,
-                               "detail": f"{paused}, {health.get('pending')} pending, "
-                                         f"reported {health.get('received_at')}"})
+                               "params": {"reason": paused, "pending": health.get("pending"),
+                                          "reported_at": health.get("received_at")}})
             else:
                 wrong.append({**where, "kiosk_id": kiosk.id, "problem": problem,
-                              "detail": f"{offset:+.0f} s" if problem == "clock_off" else
-                              f"oldest pending entry {backlog / 3600:.0f} h old"})
+                              "params": {"clock_offset_seconds": offset}
+                              if problem == "clock_off" else
+                              {"oldest_pending_seconds": backlog}})
     return silent, wrong, unknown_age
 
 
@@ -336,8 +364,8 @@ def _revoked_still_trying(snap: Snapshot, day_start: dt.datetime) -> list[dict[s
                 and parse_utc(kiosk.last_refused_at) >= day_start):
             out.append({**snap.describe(kiosk.checkpoint_id), "kiosk_id": kiosk.id,
                         "problem": "revoked_still_trying",
-                        "detail": f"{kiosk.refused_attempts} refused attempts, last "
-                                  f"{kiosk.last_refused_at}"})
+                        "params": {"refused_attempts": kiosk.refused_attempts,
+                                   "last_refused_at": kiosk.last_refused_at}})
     return out
 
 
@@ -428,7 +456,7 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None,
         g["points_scanned"] += checkpoint in month_scanned
     measures = (*MEASURES, "refused")
     return {
-        "report": "monthly", "month": month, "timezone": calendar.name,
+        "report": "monthly", "version": VERSION, "month": month, "timezone": calendar.name,
         "made_at": protocol.format_time(now),
         "summary": {"points_set_up": len(end_set_up), "points_scanned": len(month_scanned),
                     "adoption_ratio": ratio(len(month_scanned & end_set_up), len(end_set_up)),

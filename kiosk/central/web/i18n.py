@@ -4,9 +4,12 @@ Vietnamese (the default) or English, and numbers as each language writes them (1
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kiosk import messages
+from kiosk.central.localdays import parse_utc
 
 DEFAULT = "vi"
 LANGUAGES = messages.LANGUAGES
@@ -47,6 +50,69 @@ class Translator:
         if key in ("kind", "problem") and f"web.{key}.{value}" in messages.CATALOGUE:
             return self(f"{key}.{value}")
         return str(value)
+
+    def detail(self, row: Mapping[str, Any], zone: str) -> str:
+        """A report's problem (its ``problem`` code and ``params``,
+        :data:`kiosk.central.reports.PROBLEM_PARAMS`) in this language: numbers and shares as
+        it writes them, UTC times as local ``YYYY-MM-DD HH:MM`` in ``zone`` (the report's),
+        durations in days, hours, minutes. Blank for a row without params (a version 1
+        report's)."""
+        problem, params = row.get("problem", ""), row.get("params")
+        if not isinstance(params, Mapping):
+            return ""
+        if problem == "no_scan_7_days":
+            return self("detail.no_scan_7_days", day=params["set_up_on"])
+        if problem == "kiosk_silent_24h":
+            seen = params["last_seen_at"]
+            return (self("detail.kiosk_silent_24h", time=self.time(seen, zone)) if seen
+                    else self("detail.kiosk_silent_24h_never"))
+        if problem.startswith("uploads_paused"):
+            values = {"pending": self.num(params["pending"]),
+                      "time": self.time(params["reported_at"], zone)}
+            return (self("detail.uploads_paused", **values) if problem != "uploads_paused"
+                    else self("detail.uploads_paused_reason", reason=params["reason"],
+                              **values))
+        if problem == "clock_off":
+            offset = params["clock_offset_seconds"]
+            return self("detail.clock_behind" if offset > 0 else "detail.clock_ahead",
+                        duration=self.duration(abs(offset)))
+        if problem == "old_backlog":
+            return self("detail.old_backlog",
+                        duration=self.duration(params["oldest_pending_seconds"]))
+        if problem == "one_direction":
+            return self("detail.one_direction", ins=self.num(params["ins"]),
+                        outs=self.num(params["outs"]))
+        if problem in ("refused_share", "manual_share"):
+            shares = {"share": self.pct(params["share"]),
+                      "province": self.pct(params["province_share"])}
+            bound = params.get("bound")
+            return (self("detail.share", **shares) if bound is None
+                    else self("detail.share_bound", bound=self.pct(bound), **shares))
+        if problem == "revoked_still_trying":
+            return self("detail.revoked_still_trying",
+                        attempts=self.num(params["refused_attempts"]),
+                        time=self.time(params["last_refused_at"], zone))
+        return ""
+
+    def time(self, stored: str | None, zone: str) -> str:
+        """A UTC time as local ``YYYY-MM-DD HH:MM`` in ``zone`` ("–" for none)."""
+        if not stored:
+            return "–"
+        return parse_utc(stored).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+    def duration(self, seconds: float) -> str:
+        """A length of time in its two largest units (``1 ngày 6 giờ`` / ``1 d 6 h``)."""
+        whole = round(seconds)
+        days, rest = divmod(whole, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes, secs = divmod(rest, 60)
+        if days:
+            return self("duration.days", days=self.num(days), hours=hours)
+        if hours:
+            return self("duration.hours", hours=hours, minutes=minutes)
+        if minutes:
+            return self("duration.minutes", minutes=minutes, seconds=secs)
+        return self("duration.seconds", seconds=secs)
 
     def num(self, value: float | int | None, digits: int = 0) -> str:
         if value is None:

@@ -1,0 +1,186 @@
+"""Every problem of the daily report carries its parameters (numbers, shares, UTC times), and
+is worded where it is read, in the reader's language: the Today and Reports pages in
+Vietnamese and in English (times local to the centre, numbers as each language writes them),
+the report files in Vietnamese. No English sentence on a Vietnamese page. A real
+`kiosk-central serve` on SQLite and on a real PostgreSQL, fetched over HTTP; the province
+built through the calls the API uses (batches ingested, health reports recorded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import uuid
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from central_support import ENGINES, CentralServer, database_url
+from report_support import GenKiosk, wire_entry
+from web_support import add_users, signed_in
+
+from kiosk.central import heartbeat, registry, reports
+from kiosk.central.backends import open_storage
+from kiosk.central.registry import Checkpoint
+from kiosk.central.storage import Storage
+from kiosk.messages import CATALOGUE
+from kiosk.sync import protocol
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # the centre's default
+PLAIN = {"software_version": "0.1.0", "pending": 0, "oldest_pending_seconds": None,
+         "rejected": 0, "devices": [], "free_disk_bytes": None}
+
+
+def local(moment: dt.datetime) -> str:
+    return moment.astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], tuple[str, str]]:
+    """A province with every problem the daily report lists, as of ``now``; what each must
+    read ({(problem, kiosk or point): (Vietnamese, English)})."""
+    today = now.astimezone(ZONE).date()
+    midnight = dt.datetime.combine(today, dt.time(), ZONE).astimezone(dt.UTC)
+    set_up = (today - dt.timedelta(days=30)).isoformat()
+    registry.upsert(storage, [Checkpoint(p, f"Điểm {p}", district="Đồng Xoài", set_up_on=set_up)
+                              for p in ("P-IDLE", "P-ONEWAY", "P-MANUAL", "P-REFUSE")],
+                    today=today.isoformat())
+    for kiosk, point in (("k-oneway", "P-ONEWAY"), ("k-manual", "P-MANUAL"),
+                         ("k-refuse", "P-REFUSE")):
+        storage.add_kiosk(kiosk, point, kiosk, uuid.uuid4().hex)
+    for kiosk in ("k-never", "k-silent", "k-paused", "k-odd", "k-behind", "k-ahead",
+                  "k-backlog", "k-revoked"):
+        storage.add_kiosk(kiosk, "P-IDLE", kiosk, uuid.uuid4().hex)
+
+    def scans(kiosk: str, point: str, count: int, *, one_way: bool = False,
+              manual: int = 0) -> None:
+        """``count`` scans made today (between local midnight and now), received now."""
+        gen = GenKiosk(kiosk, point, 0.0, midnight, None)
+        entries = [wire_entry(gen, point, midnight + (now - midnight) * (i + 1) / (count + 1),
+                              "in" if one_way or i % 2 else "out", i < manual, i)
+                   for i in range(count)]
+        storage.ingest_batch(kiosk, entries, sent_at=protocol.format_time(now),
+                             received_at=now, batch_id=str(uuid.uuid4()))
+
+    def health(kiosk: str, at: dt.datetime, offset: float = 0.0, **values: object) -> None:
+        heartbeat.record(storage, kiosk, protocol.validate_health({**PLAIN, **values}), at,
+                         offset)
+
+    scans("k-oneway", "P-ONEWAY", 12, one_way=True)
+    scans("k-manual", "P-MANUAL", 20, manual=16)  # 16 of the province's 52 scans typed
+    scans("k-refuse", "P-REFUSE", 20)
+    health("k-refuse", now, refused_by_hour={now.strftime("%Y-%m-%dT%H"): 30})
+    health("k-silent", now - dt.timedelta(days=3))
+    health("k-paused", now, pending=4, uploads_paused="store_unconfirmed")
+    health("k-odd", now, pending=1234, uploads_paused="disk_gone")
+    health("k-behind", now, 300.0)
+    health("k-ahead", now, -7300.0)
+    health("k-backlog", now, pending=5, oldest_pending_seconds=90000.0)
+    storage.revoke_kiosk("k-revoked")
+    for _ in range(2):
+        storage.note_refused_attempt("k-revoked", now)
+    at, seen = local(now), local(now - dt.timedelta(days=3))
+    return {
+        ("no_scan_7_days", "P-IDLE"): (f"triển khai từ {set_up}", f"set up on {set_up}"),
+        ("kiosk_silent_24h", "k-never"): ("chưa liên lạc lần nào", "never heard from"),
+        ("kiosk_silent_24h", "k-silent"): (f"liên lạc lần cuối lúc {seen}",
+                                           f"last heard from at {seen}"),
+        ("uploads_paused_store_unconfirmed", "k-paused"): (
+            f"4 bản ghi chờ gửi; máy báo lúc {at}", f"4 entries waiting; reported at {at}"),
+        ("uploads_paused", "k-odd"): (
+            f"mã lý do disk_gone; 1.234 bản ghi chờ gửi; máy báo lúc {at}",
+            f"reason code disk_gone; 1,234 entries waiting; reported at {at}"),
+        ("clock_off", "k-behind"): ("đồng hồ máy chậm 5 phút 0 giây so với trung tâm",
+                                    "the kiosk's clock is 5 min 0 s behind the centre's"),
+        ("clock_off", "k-ahead"): ("đồng hồ máy nhanh 2 giờ 1 phút so với trung tâm",
+                                   "the kiosk's clock is 2 h 1 min ahead of the centre's"),
+        ("old_backlog", "k-backlog"): (
+            "bản ghi cũ nhất đã chờ gửi 1 ngày 1 giờ (theo đồng hồ máy)",
+            "the oldest entry has waited 1 d 1 h (by the kiosk's clock)"),
+        ("one_direction", "P-ONEWAY"): ("12 lượt vào, 0 lượt ra", "12 in, 0 out"),
+        ("manual_share", "P-MANUAL"): ("80,0 % so với 30,8 % của cả tỉnh",
+                                       "80.0 % against 30.8 % province-wide"),
+        # 30 refused of 50 reads, the province 30 of 82: not twice it, but half or more
+        ("refused_share", "P-REFUSE"): ("60,0 %, từ 50,0 % trở lên (cả tỉnh 36,6 %)",
+                                        "60.0 %, 50.0 % or more (province-wide 36.6 %)"),
+        ("revoked_still_trying", "k-revoked"): (
+            f"2 lần gửi bị từ chối, lần cuối lúc {at}",
+            f"2 refused attempts, the last at {at}"),
+    }
+
+
+def problems_shown(page: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """The Today page's problem rows: {(problem's words, kiosk or point): detail}."""
+    table = page.split('id="problems"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<tr><td>(.*?)</td><td><a href="/checkpoints/([^"]+)">.*?</td>\s*'
+                      r'<td>.*?</td><td>(.*?)</td><td class="detail">(.*?)</td></tr>',
+                      table, re.S)
+    return {(html.unescape(words), kiosk or point): html.unescape(detail)
+            for words, point, kiosk, detail in rows}
+
+
+def kind(problem: str) -> str:
+    """A problem's kind in :data:`reports.PROBLEM_PARAMS` (``uploads_paused_*`` is one)."""
+    return "uploads_paused" if problem.startswith("uploads_paused") else problem
+
+
+def words_of(problem: str, lang: str) -> str:
+    return CATALOGUE[f"web.problem.{problem}"][0 if lang == "vi" else 1]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_problem_reads_in_the_readers_language_on_the_pages_and_in_the_files(
+        engine: str, tmp_path: Path) -> None:
+    db = database_url(engine, tmp_path)
+    now = dt.datetime.now(dt.UTC)
+    with open_storage(db) as storage:
+        expected = build_province(storage, now)
+        today = storage.today().isoformat()
+        report = reports.daily(storage, storage.today(), now=now)
+    listed = {(r["problem"], r.get("kiosk_id") or r["checkpoint_id"])
+              for r in report["not_scanning"] + report["scanning_wrongly"]}
+    assert listed == set(expected)  # every kind of problem, and nothing else
+    assert {kind(p) for p, _ in listed} == set(reports.PROBLEM_PARAMS)
+    add_users(tmp_path, db, {"viewer1": ("viewer", None)})
+    server = CentralServer(db)
+    try:
+        with signed_in(server.url, "viewer1") as client:
+            for lang, index in (("vi", 0), ("en", 1)):
+                client.get(f"/lang/{lang}")
+                page = client.get("/today")
+                assert page.status_code == 200, page.text[:300]
+                assert problems_shown(page.text) == {
+                    (words_of(problem, lang), where): words[index]
+                    for (problem, where), words in expected.items()}
+                day = html.unescape(client.get("/reports", params={"date": today}).text)
+                for words in expected.values():
+                    assert words[index] in day and words[1 - index] not in day
+            api = client.get("/api/v1/reports/daily",
+                             params={"date": today}).json()
+            csv = client.get("/reports/download", params={
+                "format": "csv", "date": today}).content.decode("utf-8")
+    finally:
+        server.stop()
+    assert api["version"] == reports.VERSION == 2
+    rows = api["not_scanning"] + api["scanning_wrongly"]
+    assert all("detail" not in row for row in rows)
+    assert {(r["problem"], tuple(r["params"])) for r in rows} == {  # as documented
+        (p, reports.PROBLEM_PARAMS[kind(p)]) for p, _ in expected}
+    assert {(r["problem"], r.get("kiosk_id")): r["params"] for r in rows
+            if r["problem"] in ("kiosk_silent_24h", "revoked_still_trying")} == {
+        ("kiosk_silent_24h", "k-never"): {"last_seen_at": None},
+        ("kiosk_silent_24h", "k-silent"): {
+            "last_seen_at": protocol.format_time(now - dt.timedelta(days=3))},
+        ("revoked_still_trying", "k-revoked"): {
+            "refused_attempts": 2, "last_refused_at": protocol.format_time(now)}}
+    for vietnamese, english in expected.values():  # the files are read in Vietnamese
+        assert f",{vietnamese}\r\n" in csv.replace('"', "")
+        assert english not in csv
+
+
+def test_a_version_1_report_shows_no_detail_rather_than_failing() -> None:
+    """A row without params (a report made before version 2, kept as JSON) has a blank
+    detail, not an error on the page that words it."""
+    from kiosk.central.web.i18n import translator
+
+    row = {"problem": "clock_off", "detail": "+300 s"}
+    assert [translator(lang).detail(row, "UTC") for lang in ("vi", "en")] == ["", ""]
