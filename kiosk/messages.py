@@ -2108,6 +2108,7 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                            "{share}, {bound} or more (province-wide {province})"),
     "detail.revoked_still_trying": ("{attempts} lần gửi bị từ chối, lần cuối lúc {time}",
                                     "{attempts} refused attempts, the last at {time}"),
+    "report.unknown": ("(không rõ)", "(unknown)"),  # kiosk.central.reports.UNKNOWN
     "duration.seconds": ("{seconds} giây", "{seconds} s"),
     "duration.minutes": ("{minutes} phút {seconds} giây", "{minutes} min {seconds} s"),
     "duration.hours": ("{hours} giờ {minutes} phút", "{hours} h {minutes} min"),

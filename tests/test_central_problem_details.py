@@ -42,7 +42,8 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
     midnight = dt.datetime.combine(today, dt.time(), ZONE).astimezone(dt.UTC)
     set_up = (today - dt.timedelta(days=30)).isoformat()
     registry.upsert(storage, [Checkpoint(p, f"Điểm {p}", district="Đồng Xoài", set_up_on=set_up)
-                              for p in ("P-IDLE", "P-ONEWAY", "P-MANUAL", "P-REFUSE")],
+                              for p in ("P-IDLE", "P-ONEWAY", "P-MANUAL", "P-REFUSE")]
+                    + [Checkpoint("P-NOWHERE", "Chợ", set_up_on=set_up)],  # no district
                     today=today.isoformat())
     for kiosk, point in (("k-oneway", "P-ONEWAY"), ("k-manual", "P-MANUAL"),
                          ("k-refuse", "P-REFUSE")):
@@ -81,6 +82,7 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
     at, seen = local(now), local(now - dt.timedelta(days=3))
     return {
         ("no_scan_7_days", "P-IDLE"): (f"triển khai từ {set_up}", f"set up on {set_up}"),
+        ("no_scan_7_days", "P-NOWHERE"): (f"triển khai từ {set_up}", f"set up on {set_up}"),
         ("kiosk_silent_24h", "k-never"): ("chưa liên lạc lần nào", "never heard from"),
         ("kiosk_silent_24h", "k-silent"): (f"liên lạc lần cuối lúc {seen}",
                                            f"last heard from at {seen}"),
@@ -151,9 +153,13 @@ def test_every_problem_reads_in_the_readers_language_on_the_pages_and_in_the_fil
                 assert problems_shown(page.text) == {
                     (words_of(problem, lang), where): words[index]
                     for (problem, where), words in expected.items()}
+                # P-NOWHERE's district, in this language only
+                assert reports.UNKNOWN not in page.text
+                assert ("(không rõ)", "(unknown)")[index] in page.text
                 day = html.unescape(client.get("/reports", params={"date": today}).text)
                 for words in expected.values():
                     assert words[index] in day and words[1 - index] not in day
+                assert reports.UNKNOWN not in day
             api = client.get("/api/v1/reports/daily",
                              params={"date": today}).json()
             csv = client.get("/reports/download", params={

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk import messages
 from kiosk.central.localdays import parse_utc
+from kiosk.central.reports import UNKNOWN
 
 DEFAULT = "vi"
 LANGUAGES = messages.LANGUAGES
@@ -36,7 +37,9 @@ class Translator:
 
     def cell(self, key: str, value: Any) -> str:
         """A report's value as this language writes it (numbers, ratios, codes; an unknown
-        backlog age as the kiosk list words it, naming the clock alert)."""
+        backlog age as the kiosk list words it, naming the clock alert; the report's name
+        and district of a point not in the registry, or without a district, in this
+        language only)."""
         if value is None:
             return "–"
         if key == "oldest_pending":
@@ -47,6 +50,8 @@ class Translator:
             return "✓" if value else "–"
         if isinstance(value, int | float):
             return self.num(value, 0 if isinstance(value, int) else 2)
+        if key in ("name", "district") and value == UNKNOWN:
+            return self("report.unknown")
         if key in ("kind", "problem") and f"web.{key}.{value}" in messages.CATALOGUE:
             return self(f"{key}.{value}")
         return str(value)
