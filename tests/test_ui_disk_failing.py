@@ -29,7 +29,12 @@ from ui_support import (  # noqa: F401
 from kiosk.config import Config
 from kiosk.scan import Scan, Status
 from tests.test_store_disk_failing import fill, small_disk
-from tests.test_ui_not_recorded import NO_SCAN_RECORDED, delete_store, writes_refused
+from tests.test_ui_not_recorded import (
+    NO_SCAN_ON_STRIP,
+    NO_SCAN_RECORDED,
+    delete_store,
+    writes_refused,
+)
 
 POLL_PASSED_MS = 3500
 """Longer than the bridge's 3 s poll of the store."""
@@ -76,7 +81,8 @@ def test_the_card_reads_not_recorded_between_scans_while_the_disk_refuses_writes
                     "không cho sửa) nên lượt quét không được lưu; mỗi lượt quét sau vẫn được "
                     "thử ghi lại. Gọi kỹ thuật viên")
         assert card.reason.text() == refusing
-        assert window.strip.sync.text() == refusing  # not "sync off · 1 not sent"
+        assert window.strip.sync.text() == NO_SCAN_ON_STRIP  # not "sync off · 1 not sent"
+        assert window.strip.sync.toolTip() == refusing  # the card above says it too
         window.set_language("en", remember=False)
         assert card.headline.text() == "NOT RECORDED"
         assert card.reason.text() == (

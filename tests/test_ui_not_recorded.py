@@ -135,8 +135,8 @@ def test_the_strip_says_no_scan_is_recorded_once_the_store_file_is_deleted(
         make_window, qtbot, tmp_path):
     """``rm kiosk.db*`` under the running kiosk, before the screens read the store: their
     connection is refused (no empty store is made in its place), and the status strip says
-    in red that no scan is recorded, and why, before anyone scans; the next scan's card says
-    NOT RECORDED."""
+    in red that no scan is recorded, why in its tooltip (the card says it too), before
+    anyone scans; the next scan's card says NOT RECORDED."""
     path = write_config(tmp_path)
     window = make_window(path, start=False)  # the screens have not read the store yet
     config = load(path)
@@ -144,8 +144,9 @@ def test_the_strip_says_no_scan_is_recorded_once_the_store_file_is_deleted(
         config.store_path.with_name(name).unlink(missing_ok=True)
     window.kiosk.start()
 
-    qtbot.waitUntil(lambda: window.strip.sync.text() == store_gone_words(config.store_path),
+    qtbot.waitUntil(lambda: window.strip.sync.toolTip() == store_gone_words(config.store_path),
                     timeout=10_000)
+    assert window.strip.sync.text() == NO_SCAN_ON_STRIP
     assert "#c62828" in window.strip.sync.styleSheet()
     window.submit_scan(Scan(CCCD_AN.encode(), device_id="wedge", lane="in"))
     card = window.officer.card
@@ -159,7 +160,7 @@ def test_the_strip_says_no_scan_is_recorded_once_a_copy_is_moved_over_the_store(
         make_window, qtbot, tmp_path):
     """A backup moved over the store while the screens read it: their connection, opened
     before, still reads the old file, and the strip, instead of its counts, says in red
-    that no scan is recorded, and why."""
+    that no scan is recorded, why in its tooltip."""
     window, config = kiosk_with_a_store(make_window, tmp_path)
     qtbot.waitUntil(lambda: "Đồng bộ" in window.strip.sync.text(), timeout=10_000)
     copy = tmp_path / "copy.db"
@@ -168,12 +169,14 @@ def test_the_strip_says_no_scan_is_recorded_once_a_copy_is_moved_over_the_store(
         source.backup(db)
     os.replace(copy, config.store_path)
 
-    qtbot.waitUntil(lambda: window.strip.sync.text() == store_gone_words(config.store_path),
+    qtbot.waitUntil(lambda: window.strip.sync.toolTip() == store_gone_words(config.store_path),
                     timeout=10_000)
+    assert window.strip.sync.text() == NO_SCAN_ON_STRIP
     window.set_language("en", remember=False)
-    qtbot.waitUntil(lambda: window.strip.sync.text() == (
+    qtbot.waitUntil(lambda: window.strip.sync.toolTip() == (
         f"{config.store_path}: the store file was deleted or replaced while the kiosk runs; "
         "no scan is recorded until the kiosk is restarted"), timeout=10_000)
+    assert window.strip.sync.text() == "NO SCAN IS RECORDED"
 
 
 def delete_store(path: Path) -> None:
@@ -182,6 +185,9 @@ def delete_store(path: Path) -> None:
         path.with_name(name).unlink(missing_ok=True)
 
 
+NO_SCAN_ON_STRIP = "KHÔNG GHI ĐƯỢC LƯỢT QUÉT NÀO"
+"""The status strip's line while the store records no scan: one line, the card says why
+(the strip said the store's whole words too, and took the card's room on a 7" panel)."""
 NO_SCAN_RECORDED = ("Trạm không ghi được lượt quét nào. Gọi kỹ thuật viên; trong lúc chờ "
                     "hãy ghi vào sổ giấy.")
 

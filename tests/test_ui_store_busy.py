@@ -33,7 +33,7 @@ from kiosk.store import BUSY_AGAIN_MS, BUSY_TIMEOUT_MS
 from kiosk.ui.result_card import GREEN, SAVING_AFTER_MS
 from tests.test_store_busy import busy_words, held_by_another_program, wait_for_names_moved
 from tests.test_ui_disk_failing import POLL_PASSED_MS, a_window_with_one_scan_recorded
-from tests.test_ui_not_recorded import NO_SCAN_RECORDED
+from tests.test_ui_not_recorded import NO_SCAN_ON_STRIP, NO_SCAN_RECORDED
 
 
 def test_the_card_says_another_program_holds_the_store_until_a_scan_is_recorded(
@@ -58,7 +58,8 @@ def test_the_card_says_another_program_holds_the_store_until_a_scan_is_recorded(
         assert card.headline.text() == "CHƯA GHI ĐƯỢC" and card.state == "rejected"
         assert card.name.text() == NO_SCAN_RECORDED
         assert card.reason.text() == busy_words(config.store_path, "vi")
-        assert window.strip.sync.text() == busy_words(config.store_path, "vi")
+        assert window.strip.sync.text() == NO_SCAN_ON_STRIP
+        assert window.strip.sync.toolTip() == busy_words(config.store_path, "vi")
         window.set_language("en", remember=False)
         assert card.headline.text() == "NOT RECORDED"
         assert card.reason.text() == busy_words(config.store_path, "en")

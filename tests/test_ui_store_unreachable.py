@@ -1,7 +1,8 @@
 """The store's folder replaced under the running kiosk by a link to itself: the store's path
 can no longer be looked at (ELOOP), so whether it still names the file the kiosk writes to
 is unknown. The officer is told NOT RECORDED for the next person, never left with the
-previous person's green card, and the status strip says why; the sync screen that uploads
+previous person's green card, and the status strip says no scan is recorded (why: in its
+tooltip, and on the card); the sync screen that uploads
 wait for the store. A real kiosk, pipeline, store and main window (offscreen)."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ui_support import (  # noqa: F401
 from kiosk.scan import Scan
 from tests.store_support import loop_in_place_of, swap
 from tests.sync_support import TakingEveryBatch, serving
+from tests.test_ui_not_recorded import NO_SCAN_ON_STRIP
 
 
 def test_a_store_folder_replaced_by_a_link_loop_turns_the_card_to_not_recorded(
@@ -42,7 +44,8 @@ def test_a_store_folder_replaced_by_a_link_loop_turns_the_card_to_not_recorded(
              "thành vòng lặp), nên không biết còn là tệp kho dữ liệu trạm đã mở hay không "
              "(thư mục chứa nó bị thay, hoặc ổ đĩa lỗi); không ghi được lượt quét nào cho đến "
              "khi truy cập lại được và vẫn là đúng tệp đó, hoặc khởi động lại trạm")
-    qtbot.waitUntil(lambda: window.strip.sync.text() == words, timeout=10_000)
+    qtbot.waitUntil(lambda: window.strip.sync.toolTip() == words, timeout=10_000)
+    assert window.strip.sync.text() == NO_SCAN_ON_STRIP
     assert "#c62828" in window.strip.sync.styleSheet()
 
 

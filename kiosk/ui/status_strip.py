@@ -129,9 +129,9 @@ class StatusStrip(Retranslating):
             return
         language = screen_language()
         if view.store_refusing is not None:  # nothing else on the line matters as much
-            self.sync.setText(view.store_refusing(language))
+            self.sync.setText(self.tr("NO SCAN IS RECORDED"))  # why: on the card above it
             self.sync.setStyleSheet("color: #c62828;")
-            self.sync.setToolTip("")
+            self.sync.setToolTip(view.store_refusing(language))
             return
         colour = "#1b5e20"
         if not view.enabled:

@@ -564,6 +564,11 @@
 </context>
 <context>
     <name>StatusStrip</name>
+    <message>
+        <location filename="../status_strip.py" line="130"/>
+        <source>NO SCAN IS RECORDED</source>
+        <translation>KHÔNG GHI ĐƯỢC LƯỢT QUÉT NÀO</translation>
+    </message>
     <message numerus="yes">
         <location filename="../status_strip.py" line="132"/>
         <source>Sync off · %n not sent</source>
