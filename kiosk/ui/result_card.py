@@ -68,6 +68,10 @@ length away reads 20 px on a 7" panel."""
 SMALL_SIZES = (26, 20, 11, 11)
 """Then the time and the technical reason (read up close, by whoever is called) give way,
 before the headline and the officer's words do."""
+FINE_PRINT = (26, 20, 9, 9)
+"""Then the time and the technical reason go down to fine print, read up close by the
+technician (a store refusing every scan words why at length, with its path: on a 7" panel
+it took the headline to 24 px), before the headline and the officer's words do."""
 SMALLEST_SCALE = 0.3
 """Of SMALL_SIZES, as a last resort: a word is never cut off."""
 ELLIPSIS = "…"
@@ -243,9 +247,10 @@ class ResultCard(QFrame):
     def candidate_sizes() -> Iterator[tuple[int, ...]]:
         """Line sizes from the largest to the smallest the card tries, in steps of 8 %:
         all lines from GROWTH × TYPE_SIZES down to READABLE_SIZES, then the lower two down
-        to SMALL_SIZES, then everything together (the last resort)."""
+        to SMALL_SIZES and on to FINE_PRINT, then everything together (the last resort)."""
         largest = tuple(round(size * GROWTH) for size in TYPE_SIZES)
-        for start, floor in ((largest, READABLE_SIZES), (READABLE_SIZES, SMALL_SIZES)):
+        for start, floor in ((largest, READABLE_SIZES), (READABLE_SIZES, SMALL_SIZES),
+                             (SMALL_SIZES, FINE_PRINT)):
             scale = 1.0
             while True:
                 sizes = tuple(max(low, round(high * scale)) for high, low in zip(
