@@ -49,7 +49,13 @@ from kiosk.ui.officer import OfficerScreen
 from kiosk.ui.pin import PinGate
 from kiosk.ui.status_strip import StatusStrip
 from kiosk.ui.wedge_input import FocusGuard, WedgeInput, wedge_devices
-from kiosk.ui.widgets import ElidedLabel, TouchTargets, pixel_font, stack_when_narrow
+from kiosk.ui.widgets import (
+    ElidedLabel,
+    SnugButton,
+    TouchTargets,
+    pixel_font,
+    stack_when_narrow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +149,7 @@ class MainWindow(QMainWindow):
         self.bridge.refresh_sync()
 
     def _top_button(self, name: str, action: Any) -> QPushButton:
-        button = QPushButton()
+        button = SnugButton()
         button.setObjectName(name)
         button.setMinimumHeight(44)
         button.setFont(pixel_font(self, 17))

@@ -191,6 +191,25 @@ class ElidedLabel(QLabel):
                                                          Qt.TextElideMode.ElideRight, room))
 
 
+class SnugButton(QPushButton):
+    """A push button as wide as its words and its frame need (never below the touch target
+    TouchTargets sets as its minimum width), not Fusion's 80 px floor: the header's short
+    "Sync" and "Close" gave up to 39 px each that the clock alert and the buttons beside them
+    needed on a 7" screen in kiosk mode."""
+
+    PADDING = 16
+    """Room beside the words: what Fusion's own hint keeps (14–15 px at 17 px type)."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        words = self.fontMetrics().horizontalAdvance(self.text().replace("&", ""))
+        return QSize(max(min(hint.width(), words + self.PADDING), self.minimumWidth()),
+                     hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+
 class WrappingButton(QPushButton):
     """A push button whose words wrap onto a second line rather than run past its edges
     (a long Vietnamese caption in a 7" screen's narrow column). The words are in ``label``."""
