@@ -19,14 +19,17 @@ offline state an officer actually meets. Run:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import io
 import os
 import socket
+import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -238,6 +241,19 @@ def certificates(config: config_mod.Config) -> list[tuple[str, str, str]]:
     ]
 
 
+@contextlib.contextmanager
+def held_by_another_program(store: Path) -> Iterator[None]:
+    """Another program holds the store's write lock (``sqlite3 kiosk.db`` left inside a
+    ``BEGIN IMMEDIATE``) until the block ends."""
+    other = sqlite3.connect(store, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
 def settle(milliseconds: int = 400) -> None:
     loop = QEventLoop()
     QTimer.singleShot(milliseconds, loop.quit)
@@ -294,6 +310,17 @@ def render(language: str, out: Path, translations: Translations,
             kiosk.pipeline.policy = dataclasses.replace(recording, certificate_policy=policy)
             officer(code.encode(), name, lane="in")
         kiosk.pipeline.policy = recording
+        _, name, born, gender = PEOPLE[5]
+        with held_by_another_program(config.store_path):  # the scan waits 5 s, then refused
+            officer(cccd("025302999911", name, born, gender), "officer-not-recorded", lane="in")
+            if not tag:
+                window.fit_to(QSize(*SMALL))
+                shots.append(save(window, out, "officer-not-recorded-{}x{}".format(*SMALL),
+                                  language))
+                window.fit_to(QSize(*size))
+        # recorded again: the card and the strip give up NOT RECORDED for the shots after
+        kiosk.pipeline.submit(Scan(cccd("025302999911", name, born, gender),
+                                   device_id="lan-vao", lane="in"))
         if not tag:
             kiosk.pipeline.submit(Scan(BAD_CODE.encode(), device_id="lan-vao", lane="in"))
             for width, height in DISPLAYS:
@@ -385,7 +412,7 @@ def main() -> int:
     sizes = args.size or [None]
     shots = [shot for language in languages for size in sizes
              for shot in render(language, args.out, translations, size)]
-    per_size = 18 if args.size else 18 + len(DISPLAYS) + 2
+    per_size = 19 if args.size else 19 + len(DISPLAYS) + 3
     return 0 if len(shots) == per_size * len(sizes) * len(languages) else 1
 
 
