@@ -56,7 +56,7 @@ def test_every_state_the_kiosk_cannot_work_in_fits_the_screen(make_window, tmp_p
         strip = window.strip.sync
         if "between scans" in state and strip.toolTip() != window.officer.card.reason.text():
             failures.append(f"{state}: the strip's tooltip is {strip.toolTip()!r}")
-    assert len(seen) == 14, seen
+    assert len(seen) == 15, seen
     assert not failures, "\n".join(failures)
 
 
@@ -153,7 +153,7 @@ def test_on_a_real_x_server_every_such_state_fits_a_7_inch_panel(x_server, tmp_p
     assert child.returncode == 0, child.stderr[-3000:]
     found = json.loads(child.stdout.strip().splitlines()[-1])
     assert found.pop("screen") == list(size)
-    assert len(found) == 28, sorted(found)
+    assert len(found) == 30, sorted(found)
     failures = {state: problems for state, problems in found.items() if problems}
     assert not failures, json.dumps(failures, ensure_ascii=False, indent=1)
 

@@ -5,7 +5,7 @@ nothing outside the window, the card's answer readable from arm's length.
 The states: the store refusing every scan (another program holding it, its file deleted or
 replaced, its log deleted, its path not to be looked at, the file damaged, the disk full),
 both between scans (the card's NOT RECORDED and the status strip) and as a scan's own
-answer; a certificate checked against a trust list of unknown age (imported by a wrong
+answer; a scan waiting for another program's lock (SAVING…); a certificate checked against a trust list of unknown age (imported by a wrong
 clock: "import it again"); and the clock far behind (1970, a flat RTC battery) while the
 store refuses. Used offscreen by tests/test_ui_states_fit.py, and on a real X server (a
 child process on Xvfb) by its Xvfb test, so both measure the same states the same way.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -71,9 +72,24 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         settle(20)
 
 
+_HOLDERS: dict[int, sqlite3.Connection] = {}
+"""Per window: a second connection holding the store's write lock while it reads
+"store.busy" (the screens' poll looks whether the lock was let go, and would clear a
+busy store no program holds)."""
+
+
 def refusing(window: Any, words: Words | None) -> None:
     """The store saying ``words`` (None: recording again) as a failed write leaves it
-    (Store.failing), read by the bridge's poll as the strip and the card read it."""
+    (Store.failing), read by the bridge's poll as the strip and the card read it; for
+    "store.busy", with another connection really holding the write lock meanwhile."""
+    holder = _HOLDERS.pop(id(window), None)
+    if holder is not None:
+        holder.rollback()
+        holder.close()
+    if words is not None and words.code == "store.busy":
+        holder = sqlite3.connect(window.kiosk.store.path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        _HOLDERS[id(window)] = holder
     window.kiosk.store.failing = words
     window.bridge.refresh_sync()
     wait_until(lambda: window.officer.card.refusing == words)
@@ -115,6 +131,12 @@ def states(window: Any, language: str, person: ScanResult,
         yield "trust list of unknown age (import it again)"
         clear_answer(window)
     refusing(window, store_words()["store.busy"])
+    card = window.officer.card
+    card.scan_begun(Scan(b"a scan waiting for the lock", device_id="t", lane="in"))
+    wait_until(lambda: card.saving)
+    yield "a scan being saved (SAVING…), store held by another program"
+    card.show_result(storage_error(person, store_words()["store.busy"], language))
+    clear_answer(window)
     window.show_time(FLAT_BATTERY)
     yield "clock far behind, store held by another program"
     window.show_time(time.time())
