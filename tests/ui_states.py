@@ -5,10 +5,11 @@ nothing outside the window, the card's answer readable from arm's length.
 The states: the store refusing every scan (another program holding it, its file deleted or
 replaced, its log deleted, its path not to be looked at, the file damaged, the disk full),
 both between scans (the card's NOT RECORDED and the status strip) and as a scan's own
-answer; a scan waiting for another program's lock (SAVING…); a certificate checked against a trust list of unknown age (imported by a wrong
-clock: "import it again"); and the clock far behind (1970, a flat RTC battery) while the
-store refuses. Used offscreen by tests/test_ui_states_fit.py, and on a real X server (a
-child process on Xvfb) by its Xvfb test, so both measure the same states the same way.
+answer; a scan waiting for another program's lock (SAVING…); a certificate checked against
+a trust list of unknown age (imported by a wrong clock: "import it again"); and the clock
+far behind (1970, a flat RTC battery) while the store refuses. Used offscreen by
+tests/test_ui_states_fit.py, and on a real X server (a child process on Xvfb) by its Xvfb
+test, so both measure the same states the same way.
 """
 
 from __future__ import annotations
