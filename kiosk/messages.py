@@ -1795,12 +1795,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "or replaced while the kiosk runs; no scan is recorded until the kiosk is restarted. "
         "Call the technician to restart the kiosk"),
     "store.damaged": (
-        "{path}: kiểm tra toàn bộ tệp thấy tệp kho dữ liệu bị hỏng; không ghi được lượt quét "
-        "nào. Gọi kỹ thuật viên: dừng trạm, rồi chạy kiosk store recover (giữ lại tệp hỏng); "
-        "trong lúc chờ hãy ghi vào sổ giấy",
-        "{path}: the whole-file check found the store file damaged; no scan is recorded. "
-        "Call the technician: stop the kiosk, then run kiosk store recover (the damaged file "
-        "is kept); use the paper list meanwhile"),
+        "{path}: tệp kho dữ liệu bị hỏng (thấy khi kiểm tra toàn bộ tệp, hoặc khi ghi); không "
+        "ghi được lượt quét nào. Gọi kỹ thuật viên: dừng trạm, rồi chạy kiosk store recover "
+        "(giữ lại tệp hỏng); trong lúc chờ hãy ghi vào sổ giấy",
+        "{path}: the store file is damaged (found by the whole-file check, or by a write); no "
+        "scan is recorded. Call the technician: stop the kiosk, then run kiosk store recover "
+        "(the damaged file is kept); use the paper list meanwhile"),
     "store.unconfirmed": (
         "{path}: không truy cập được ({detail}), nên không biết còn là tệp kho dữ liệu trạm "
         "đã mở hay không (thư mục chứa nó bị thay, hoặc ổ đĩa lỗi); không ghi được lượt quét "

@@ -563,9 +563,12 @@ def write_failure(error: sqlite3.Error, path: Path) -> Words | None:
     refusing writes (a read-only mount, a file made immutable: SQLite says only "disk I/O
     error" for these, so the files are asked), or an I/O error; or when another program
     held the write lock past :data:`BUSY_TIMEOUT_MS` (the next scan would wait as long, and
-    be refused the same, until it lets go). None for anything else (a constraint), which
-    says nothing about the next write."""
+    be refused the same, until it lets go); or when SQLite found the file damaged (a page
+    the write read or wrote: "store.damaged", the daily check's words). None for anything
+    else (a constraint), which says nothing about the next write."""
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return Words("store.damaged", {"path": path})
     if code == sqlite3.SQLITE_FULL:
         return Words("store.disk_full", {"path": path})
     if code == sqlite3.SQLITE_BUSY:
@@ -972,11 +975,15 @@ class Store:
         """Why a write failed, to raise: the disk's failure or another program's lock in
         words (:func:`write_failure`, remembered in :attr:`failing`), not SQLite's English
         inside an officer's Vietnamese sentence (its text is the error's cause, for a log);
-        else SQLite's own text."""
+        damage met refuses every write from then on (:attr:`refusing`), as the daily check's
+        finding does; anything else is named by its result code (:func:`failure_words`)."""
         why = write_failure(error, self.path)
         if why is None:
-            return StoreError("store.sqlite", detail=error)
-        if why.code != "store.busy" or not getattr(_UPKEEP, "on", False):
+            return StoreError("store.sqlite", detail=failure_words(error))
+        if why.code == "store.damaged":  # as if the daily check had found it: every write
+            log.info("%s: damage met by a write: %s", self.path, error)  # refused from
+            self.refusing = self.refusing or why  # now on, READY no more between scans
+        elif why.code != "store.busy" or not getattr(_UPKEEP, "on", False):
             self.failing = why
         return StoreError(why.code, **why.params)
 

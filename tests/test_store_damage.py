@@ -22,7 +22,7 @@ from kiosk.messages import both
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
 from kiosk.store import CHECKED_AT, Store, StoreError
-from tests.conftest import CCCD_BINH, make_config
+from tests.conftest import CCCD_AN, CCCD_BINH, make_config
 from tests.devices_support import wait_until
 
 ENTRIES = 3000
@@ -127,6 +127,50 @@ def test_a_scan_into_a_damaged_store_is_not_shown_accepted(damaged: Path) -> Non
     assert headless.returncode == 3 and "kiosk store recover" in headless.stderr
 
 
+def root_page_of(name: str) -> Callable[[Path], list[int]]:
+    def where(db: Path) -> list[int]:
+        with sqlite3.connect(db) as conn:
+            return [conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?",
+                                 (name,)).fetchone()[0]]
+    return where
+
+
+@pytest.mark.parametrize("btree", ["presence", "entries_person", "search_words"])
+def test_damage_a_scan_meets_while_writing_refuses_it_and_every_scan_after_in_words(
+        tmp_path: Path, btree: str) -> None:
+    """The daily check has not run yet when a scan's write reads or writes a damaged page
+    (the person's ``presence`` row, their entries, the names' index): SQLite says "database
+    disk image is malformed", English an officer cannot act on. The scan is refused in the
+    damage's own words, with what to do; and the store refuses every write from then on, as
+    the daily check's finding does, so the strip does not read READY between refused scans
+    (a scan of someone else, whose pages are whole, would be recorded in a damaged file)."""
+    db = tmp_path / "kiosk.db"
+    store = Store(db)
+    policy = Policy(checkpoint_id="CP1", kiosk_id="k1", duplicate_policy="allow")
+    pipeline = Pipeline(store, policy)
+    for _ in range(3):
+        assert pipeline.submit(Scan(payload=CCCD_AN.encode(), device_id="d1", lane="in")
+                               ).recorded
+    store.close()
+    overwrite_pages(db, root_page_of(btree))
+    store = Store(db)
+    try:
+        pipeline = Pipeline(store, policy)
+        refused = pipeline.submit(Scan(payload=CCCD_BINH.encode(), device_id="d1",
+                                       lane="in"))
+        assert not refused.recorded and refused.reason_code == "storage_error"
+        damaged = both("store.damaged", path=db)
+        assert refused.reason_in("en").endswith(damaged.split(" / ")[1])
+        assert "malformed" not in refused.reason_in("vi")
+        assert "kiosk store recover" in refused.reason_in("vi")
+        assert store.not_recording() is not None
+        assert store.not_recording().code == "store.damaged"
+        later = pipeline.submit(Scan(payload=CCCD_AN.encode(), device_id="d1", lane="in"))
+        assert not later.recorded and store.refusal().code == "store.damaged"
+    finally:
+        store.close()
+
+
 def test_damage_found_is_said_in_vietnamese_without_sqlites_findings(damaged: Path,
                                                                       tmp_path: Path) -> None:
     """What ``PRAGMA quick_check`` found ("*** in database main *** Tree 5 page 9 …") is
@@ -222,13 +266,13 @@ def test_damage_the_daily_check_finds_is_worded_for_the_officer_and_detailed_in_
         running.stop()
     assert refusal is not None
     assert refusal("en") == (
-        f"{db}: the whole-file check found the store file damaged; no scan is recorded. Call "
-        "the technician: stop the kiosk, then run kiosk store recover (the damaged file is "
-        "kept); use the paper list meanwhile")
+        f"{db}: the store file is damaged (found by the whole-file check, or by a write); no "
+        "scan is recorded. Call the technician: stop the kiosk, then run kiosk store recover "
+        "(the damaged file is kept); use the paper list meanwhile")
     assert refusal("vi") == (
-        f"{db}: kiểm tra toàn bộ tệp thấy tệp kho dữ liệu bị hỏng; không ghi được lượt quét "
-        "nào. Gọi kỹ thuật viên: dừng trạm, rồi chạy kiosk store recover (giữ lại tệp hỏng); "
-        "trong lúc chờ hãy ghi vào sổ giấy")
+        f"{db}: tệp kho dữ liệu bị hỏng (thấy khi kiểm tra toàn bộ tệp, hoặc khi ghi); không "
+        "ghi được lượt quét nào. Gọi kỹ thuật viên: dừng trạm, rồi chạy kiosk store recover "
+        "(giữ lại tệp hỏng); trong lúc chờ hãy ghi vào sổ giấy")
     assert result.reason_in("en").endswith(refusal("en"))
     [logged] = [r for r in caplog.records if r.name == "kiosk.app"]
     assert logged.getMessage().startswith("store damaged, no scan is recorded any more: ")
