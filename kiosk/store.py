@@ -802,6 +802,9 @@ class Store:
         of a file lost from the path is emptied (:meth:`_empty_the_log`): that found the log
         busy with the kiosk's own checkpoint and left it, and a power cut before that
         checkpoint's end lost the scans only in the log."""
+        self._purged_unaudited = 0
+        """Entries the purge removed whose ``retention.purge`` audit row is not written yet
+        (a step or the row refused meanwhile: written with the next purge's)."""
         self._unindexed = 0
         """Entries written through this Store since the last :meth:`index_names` (kept under
         ``lock``; the upkeep thread reads it to decide when to move them)."""
@@ -1236,14 +1239,32 @@ class Store:
         """:meth:`damage`, remembered: a sound file is stamped (:data:`CHECKED_AT`), a damaged
         one loses its stamp and this Store refuses every write from then on (a scan shows
         "cannot save", never "accepted"), in words saying what to do: SQLite's own (the
-        damage found, returned for the caller to log) mean nothing to an officer."""
+        damage found, returned for the caller to log) mean nothing to an officer. The stamp
+        waits for another program's write lock briefly (:meth:`_briefly`): not written, the
+        file is checked again at the next hour."""
         found = self.damage()
         if not self.read_only:
-            with contextlib.suppress(StoreError):  # a damaged file may not take even this
-                self.set_meta({CHECKED_AT: None if found else utc_iso(now or time.time())})
+            with contextlib.suppress(StoreError), self._briefly() as conn:  # a damaged file
+                self._set_meta(conn, {CHECKED_AT: None if found  # may not take even this
+                                      else utc_iso(now or time.time())})
         if found:
             self.refusing = Words("store.damaged", {"path": self.path})
         return found
+
+    @contextlib.contextmanager
+    def _briefly(self) -> Iterator[sqlite3.Connection]:
+        """:meth:`transaction` for the store's own upkeep (the purge's steps, the daily
+        check's stamp), waiting :data:`CHORE_BUSY_MS` at most for another program's write
+        lock: waiting the whole :data:`BUSY_TIMEOUT_MS` under :attr:`lock`, it held the next
+        scan up that long before the scan's own wait began (~10 s for a refusal). Refused
+        ("store.busy", not remembered: :func:`_upkeep_writes`), it is tried again later."""
+        with self.lock:
+            self.conn.execute(f"PRAGMA busy_timeout={CHORE_BUSY_MS}")
+            try:
+                with self.transaction() as conn:
+                    yield conn
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def verified_recently(self, now: float | None = None) -> bool:
         """Whether a whole-file check found the file sound less than
@@ -1909,7 +1930,9 @@ class Store:
         pauses as long as the step and its checkpoint took. While scans arrive closer
         together than ``PURGE_QUIET_SECONDS`` the purge waits, up to
         ``PURGE_MAX_PAUSE_SECONDS`` per step. ``stop`` ends it between steps (the kiosk is
-        shutting down).
+        shutting down). Each transaction waits briefly for another program's write lock
+        (:meth:`_briefly`): refused, the purge is tried again at the next hour, and the
+        entries removed before are in that purge's ``retention.purge`` audit row.
         """
         cutoff = utc_iso((time.time() if now is None else now) - retention_days * 86400)
         young = (ids.boot_id(), (time.monotonic_ns() if now_monotonic_ns is None
@@ -1929,13 +1952,14 @@ class Store:
                 with self.lock:
                     self.conn.execute("PRAGMA synchronous=NORMAL")
                     try:
-                        with self.transaction() as conn:
+                        with self._briefly() as conn:
                             done, after = self._purge_step(conn, cutoff, young, after,
                                                            rows)
                     finally:
                         self.conn.execute("PRAGMA synchronous=FULL")
                 took = time.perf_counter() - started
                 removed += done
+                self._purged_unaudited += done
                 if done < rows:
                     break
                 rows = max(8, min(4 * rows, int(rows * step_seconds / max(took, 1e-6))))
@@ -1945,7 +1969,7 @@ class Store:
             forgotten = (cutoff, utc_iso(time.time() - INSIDE_WINDOW.total_seconds()))
             self._set_aside(forgotten[1], stop)
             while not (stop and stop.is_set()):
-                with self.transaction() as conn:
+                with self._briefly() as conn:
                     running = ids.boot_id()
                     if conn.execute(_FORGET_PRESENCE, (*forgotten, running, PAGE_ROWS)).rowcount \
                             < PAGE_ROWS:
@@ -1954,8 +1978,11 @@ class Store:
             with self.lock:
                 self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT_PAGES}")
             checkpointer.close()
-        if removed:
-            self.audit("system", "retention.purge", {"removed": removed, "before": cutoff})
+        if self._purged_unaudited:
+            with self._briefly() as conn:
+                self._audit(conn, "system", "retention.purge",
+                            {"removed": self._purged_unaudited, "before": cutoff})
+            self._purged_unaudited = 0
         return removed
 
     def _set_aside(self, before: str, stop: threading.Event | None) -> None:
@@ -1966,7 +1993,7 @@ class Store:
         ``before`` (set while the clock was ahead) is brought back to it, the rows set aside
         since put back in the inside range: else every count would read every row until the
         clock caught up with the mark."""
-        with self.transaction() as conn:
+        with self._briefly() as conn:
             mark = conn.execute("SELECT value FROM meta WHERE key = ?",
                                 (EXPIRED_BEFORE,)).fetchone()
             if mark is not None and before < mark[0]:
@@ -1975,7 +2002,7 @@ class Store:
                 self._set_meta(conn, {EXPIRED_BEFORE: before})
         checkpoint: str | None = None
         while not (stop and stop.is_set()):
-            with self.transaction() as conn:
+            with self._briefly() as conn:
                 row = conn.execute("SELECT min(checkpoint_id) FROM presence WHERE "
                                    f"checkpoint_id {'>=' if checkpoint is None else '>'} ?",
                                    (checkpoint or "",)).fetchone()
