@@ -270,6 +270,36 @@ class TestKioskCommands:
         assert cli.main(["scan", again, "--config", str(path)]) == 0
         assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in capsys.readouterr().out
 
+    def test_a_list_imported_with_the_clock_ahead_is_too_old_until_imported_again(
+            self, tmp_path, capsys, libfaketime):
+        """The clock ran thirty years ahead at the import (2056), and is right now: the
+        import time says nothing of the list's age, so it is not used as current for thirty
+        years. ``status`` says to import it again; certificates read "trust list too old"."""
+        path = self.config_file(tmp_path)
+        issuer = make_issuer()
+        source = gateway_file(tmp_path, issuer)
+        ahead = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "certificates", "import", str(source),
+             "--config", str(path)], capture_output=True, text=True, timeout=60,
+            env={**os.environ, "LD_PRELOAD": str(libfaketime),
+                 "FAKETIME": "@2056-06-01 00:00:00"})
+        assert ahead.returncode == 0, ahead.stderr
+        assert trustlist.load(tmp_path / "keys" / "trust.json").imported_at.year == 2056
+
+        code, out, _ = self.run(capsys, path, "status")
+        assert code == 0 and "còn hạn" not in out and "không rõ đã bao lâu" not in out
+        assert "muộn hơn giờ đồng hồ trạm đang chỉ; tối đa 7: CẦN NHẬP LẠI" in out, out
+        report = json.loads(self.run(capsys, path, "status", "--json")[1])
+        assert report["too_old"] is True and report["age_days"] is None
+        valid = issuer.sign(vaccination(), issued=NOW - 60, expires=NOW + 86400)
+        assert cli.main(["scan", valid, "--config", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert "DANH SÁCH KHÓA QUÁ CŨ — CHƯA CHẮC HỢP LỆ — 2/2 mũi" in out
+        assert "CHỨNG NHẬN HỢP LỆ" not in out
+
+        assert self.run(capsys, path, "import", str(source))[0] == 0  # the clock right
+        assert "0.0 ngày trước; tối đa 7: còn hạn" in self.run(capsys, path, "status")[1]
+
     def test_a_bad_file_is_refused_and_the_held_list_is_untouched(self, tmp_path, capsys):
         path = self.config_file(tmp_path)
         self.run(capsys, path, "import", str(gateway_file(tmp_path, make_issuer())))

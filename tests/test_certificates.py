@@ -135,6 +135,30 @@ class TestVerdicts:
                                     "import it again")
         assert verdict(code, held).status == verdicts.VALID  # no age limit set
 
+    def test_a_trust_list_imported_by_a_clock_ahead_is_of_unknown_age_so_too_old(
+            self, issuer, tmp_path):
+        """The mirror of 1970: the list stamped while the clock ran years ahead (2056: an
+        RTC or GPS rollover), the clock right now. Its import time is later than now, so
+        its age is unknown, and it may miss every signer revoked since: too old, not
+        "age unknown, still used" until 2056. The clock wrong *now* (it reads 1970) is not
+        the list's fault: then its age is unknown and it is still used."""
+        saved = tmp_path / "trust-list.json"
+        trustlist.save(trust_list_of(issuer.der, imported_at=dt.datetime(
+            2056, 6, 1, tzinfo=dt.UTC)), saved)
+        held = trustlist.load(saved)
+        code = issuer.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY)
+        for days in (7, 36500):
+            stale = verdict(code, held, max_age=dt.timedelta(days=days))
+            assert stale.status == verdicts.TRUST_LIST_STALE
+            assert stale.detail == ("trust list imported at 2056-06-01 00:00Z by a wrong "
+                                    f"clock, age unknown (at most {days} days allowed): "
+                                    "import it again")
+        assert held.too_old(dt.timedelta(days=7)) is True
+        at_1970 = dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
+        assert held.too_old(dt.timedelta(days=7), at_1970) is None  # the clock wrong now
+        right = trust_list_of(issuer.der)  # just now, after the scan read at NOW: current
+        assert verdict(code, right, max_age=dt.timedelta(days=7)).status == verdicts.VALID
+
     def test_without_a_trust_list_nothing_is_called_valid(self, issuer):
         code = issuer.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY)
         result = verdict(code, None)

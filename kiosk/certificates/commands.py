@@ -126,9 +126,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     age = held.age()
     max_age = dt.timedelta(days=config.certificates.max_age_days)
-    # imported later than the clock reads (1970 now, NTP stepped back): how old is unknown,
+    # imported later than the clock reads while it reads 1970 now: how old is unknown,
     # neither "current" nor "too old", the checks still use the list; imported by a clock
-    # that was wrong then (clock_wrong_then): too old, until imported again (TrustList.too_old)
+    # that was wrong then (before clock_wrong_then's bound, or ahead of the clock now while
+    # it reads right): too old, until imported again (TrustList.too_old)
     report = {
         "path": str(path), "imported_at": held.imported_at.isoformat(),
         "age_days": None if age is None else _days(age),
@@ -145,7 +146,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                at=report["imported_at"], most=max_age.days,
                age=age_words(held.imported_at,
                              lambda age: Words("certificates.days", {"days": _days(age)})),
-               state=Words("certificates.import_again" if clock_wrong_then(held.imported_at)
+               state=Words("certificates.import_again" if age is None and report["too_old"]
                            else "certificates.age_unknown" if age is None else
                            "certificates.too_old" if report["too_old"] else
                            "certificates.current"),

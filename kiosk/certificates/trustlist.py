@@ -99,6 +99,12 @@ class Signer:
         return base64.b64encode(self.kid).decode("ascii")
 
 
+AHEAD_SLACK = dt.timedelta(minutes=5)
+"""How much later than the clock reads a list's import time may be and the list still count
+as just imported, not stamped by a clock that ran ahead: a scan read a moment before the
+refresh saved the list is judged after it, and NTP steps a clock back by seconds."""
+
+
 @dataclass(frozen=True)
 class TrustList:
     signers: dict[bytes, tuple[Signer, ...]]
@@ -124,17 +130,25 @@ class TrustList:
 
     def too_old(self, max_age: dt.timedelta, now: dt.datetime | None = None) -> bool | None:
         """Whether it is older than ``max_age`` at ``now`` (else the clock now). A list
-        imported while the clock was wrong (:func:`kiosk.clock.clock_wrong_then`: a flat RTC
-        battery's 1970) may be of any age, missing every signer revoked since: too old,
-        until it is imported again with the clock right. None when it was imported later
-        than the clock reads now (the clock is behind now, or was ahead then): how old it is
-        is unknown, the checks still use it, and the screens say the clock is wrong."""
+        imported while the clock was wrong may be of any age, missing every signer revoked
+        since: too old, until it is imported again with the clock right. Wrong then: before
+        :func:`kiosk.clock.clock_wrong_then` (a flat RTC battery's 1970), or later than
+        ``now`` while ``now`` itself is not, by more than :data:`AHEAD_SLACK` (the clock
+        ran ahead at the import: a list stamped 2056 would otherwise be "age unknown, still
+        used" for thirty years). None
+        when ``now`` is the wrong one (the clock reads 1970 now): how old it is is unknown,
+        the checks still use it, and the screens say the clock is wrong."""
         from kiosk.clock import clock_wrong_then
 
         if clock_wrong_then(self.imported_at):
             return True
-        age = self.age(now)
-        return None if age is None else age > max_age
+        at = dt.datetime.now(dt.UTC) if now is None else now
+        age = self.age(at)
+        if age is None:
+            if clock_wrong_then(at):
+                return None
+            return self.imported_at - at > AHEAD_SLACK
+        return age > max_age
 
     def check_all(self) -> None:
         """Parse every signer's certificate now; TrustListError names the first unusable one
