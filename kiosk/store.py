@@ -979,10 +979,11 @@ class Store:
         words (:func:`write_failure`, remembered in :attr:`failing`), not SQLite's English
         inside an officer's Vietnamese sentence (its text is the error's cause, for a log);
         damage met refuses every write from then on (:attr:`refusing`), as the daily check's
-        finding does; anything else is named by its result code (:func:`failure_words`)."""
+        finding does; anything else (a constraint: a program's error, not the disk's) keeps
+        SQLite's own text."""
         why = write_failure(error, self.path)
         if why is None:
-            return StoreError("store.sqlite", detail=failure_words(error))
+            return StoreError("store.sqlite", detail=error)
         if why.code == "store.damaged":  # as if the daily check had found it: every write
             log.info("%s: damage met by a write: %s", self.path, error)  # refused from
             self.refusing = self.refusing or why  # now on, READY no more between scans
@@ -1259,7 +1260,10 @@ class Store:
         scan up that long before the scan's own wait began (~10 s for a refusal). Refused
         ("store.busy", not remembered: :func:`_upkeep_writes`), it is tried again later."""
         with self.lock:
-            self.conn.execute(f"PRAGMA busy_timeout={CHORE_BUSY_MS}")
+            try:
+                self.conn.execute(f"PRAGMA busy_timeout={CHORE_BUSY_MS}")
+            except sqlite3.Error as exc:  # closed under it (a stop): as BEGIN's failure
+                raise self._failed(exc) from exc
             try:
                 with self.transaction() as conn:
                     yield conn
