@@ -162,8 +162,9 @@ _WAYS_OUT = {
     "sqlite.busy": "cli.store_busy",
     **dict.fromkeys(("os.denied", "os.not_permitted", "os.read_only", "sqlite.read_only",
                      "sqlite.cannot_open", "store.not_writable"), "cli.store_access"),
-    **dict.fromkeys(("os.loop", "os.not_a_folder", "os.missing", "os.is_a_folder"),
-                    "cli.store_path"),
+    **dict.fromkeys(("os.loop", "os.not_a_folder", "os.missing", "os.is_a_folder",
+                     "os.not_a_file", "store.foreign"), "cli.store_path"),
+    "store.log_wrong_kind": "cli.store_log_wrong_kind",
     **dict.fromkeys(("os.disk_full", "store.disk_full"), "cli.store_disk_full"),
     **dict.fromkeys(("os.io", "os.stale", "store.disk_error"), "cli.store_disk"),
 }

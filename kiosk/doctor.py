@@ -82,6 +82,11 @@ def store_checks(path: Path) -> list[Check]:
     import shutil
     import sqlite3  # here, not at the top: `kiosk --help` imports this module
 
+    from kiosk.store import wrong_kind
+
+    kind = wrong_kind(path)  # a folder or a pipe there, or as its -wal/-shm: not "no store"
+    if kind is not None:
+        return [_check("store", False, "doctor.store_unreadable", path=path, detail=kind)]
     if not path.is_file():
         try:
             path.stat()
@@ -98,6 +103,7 @@ def store_checks(path: Path) -> list[Check]:
         from kiosk.store import (
             StoreError,
             failure_words,
+            foreign,
             oldest_pending,
             quick_check,
             read_only_uri,
@@ -105,6 +111,10 @@ def store_checks(path: Path) -> list[Check]:
 
         conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:  # the check the kiosk runs at start (integrity_check: 10 times as long)
+            other = foreign(conn)
+            if other is not None:  # another program's database: no "SQLite error"
+                return [*checks, _check("store", False, "doctor.store_unreadable", path=path,
+                                        detail=other)]
             damage = quick_check(conn, path)
             entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
             since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H")

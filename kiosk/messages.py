@@ -818,6 +818,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Check [store] path in the config file and the folders along it (see: namei -l "
         "{path})",
     ),
+    "cli.store_log_wrong_kind": (
+        "Dừng trạm, xem thứ gì nằm ở đó (ls -ld {path}-wal {path}-shm) và dời thứ không phải "
+        "tệp đi nơi khác (mv), rồi chạy lại lệnh này",
+        "Stop the kiosk, see what is there (ls -ld {path}-wal {path}-shm) and move what is not "
+        "a file aside (mv), then run this again",
+    ),
     "cli.store_disk_full": (
         "Giải phóng chỗ trống trên ổ đĩa chứa {folder} (xem: df -h {folder}) rồi chạy lại "
         "lệnh này",
@@ -1822,6 +1828,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "os.disk_full": ("ổ đĩa đã đầy", "the disk is full"),
     "os.read_only": ("ổ đĩa chỉ cho đọc, không cho ghi", "the disk is read-only"),
     "os.exists": ("đã có tệp hoặc thư mục mang tên đó", "a file or folder of that name exists"),
+    "os.not_a_file": ("đường dẫn không phải tệp thường (là một ống dẫn, thiết bị hay socket)",
+                      "the path is not a regular file (a pipe, a device or a socket)"),
+    "store.log_wrong_kind": (
+        "{file} bên cạnh nó: {kind}; tệp nhật ký ghi (-wal) và tệp chỉ mục (-shm) của kho phải "
+        "là tệp thường, hoặc chưa có",
+        "{file} beside it: {kind}; the store's write-ahead log (-wal) and its index (-shm) "
+        "must be regular files, or not there"),
+    "store.foreign": (
+        "tệp có bảng của một chương trình khác, không phải kho dữ liệu của trạm; trạm không "
+        "ghi gì vào tệp này",
+        "the file holds another program's tables, not a kiosk store; the kiosk writes nothing "
+        "to it"),
     "os.is_a_folder": ("đường dẫn là một thư mục, không phải tệp",
                        "the path is a folder, not a file"),
     "os.busy": ("tệp hoặc thiết bị đang được dùng", "the file or device is in use"),

@@ -31,6 +31,7 @@ import operator
 import os
 import re
 import sqlite3
+import stat
 import threading
 import time
 import urllib.parse
@@ -558,6 +559,39 @@ def writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
+def wrong_kind(path: Path) -> Words | None:
+    """What is at the store's path, or beside it at its ``-wal`` or ``-shm``, that is not a
+    regular file (a folder, a pipe, a device): SQLite says only "unable to open", "disk I/O
+    error" or "attempt to write a readonly database" for these, which would name the disk or
+    permissions. None when each is a regular file or not there (or cannot be looked at:
+    opening it says why). Three ``stat``: at open and when it failed, never per scan."""
+    for suffix in ("", *_LOG_FILES):
+        name = f"{path}{suffix}"
+        try:
+            mode = os.stat(name).st_mode
+        except OSError:
+            continue
+        if stat.S_ISREG(mode):
+            continue
+        kind = Words("os.is_a_folder" if stat.S_ISDIR(mode) else "os.not_a_file")
+        return kind if not suffix else Words("store.log_wrong_kind",
+                                             {"file": name, "kind": kind})
+    return None
+
+
+def foreign(conn: sqlite3.Connection) -> Words | None:
+    """``store.foreign`` when the file ``conn`` opened holds tables but not the kiosk's
+    (another program's database at the store's path): checked before anything is written
+    to it (the switch to WAL, a migration, its copy beside it). A new file has no table; a
+    kiosk store of this program's versions has ``entries`` and ``meta`` (v1); one of a
+    newer program's is refused as such (:meth:`Store.migrate`), whatever its tables."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] > len(MIGRATIONS):
+        return None
+    tables = {name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return Words("store.foreign") if tables and not {"entries", "meta"} <= tables else None
+
+
 def write_failure(error: sqlite3.Error, path: Path) -> Words | None:
     """Why a write failed, in words an officer can pass on, when the disk failed it: full,
     refusing writes (a read-only mount, a file made immutable: SQLite says only "disk I/O
@@ -603,11 +637,14 @@ def failure_words(error: BaseException, path: Path | None = None) -> Words:
     if isinstance(error, OSError):
         return os_words(error)
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if path is not None and code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR,
+                                     sqlite3.SQLITE_READONLY):
+        kind = wrong_kind(path)  # not the disk, nor permissions: a folder, a pipe there
+        if kind is not None:
+            return kind
     if code == sqlite3.SQLITE_CANTOPEN and path is not None:
-        if os.path.isdir(path):
-            return Words("os.is_a_folder")
-        try:
-            os.close(os.open(path, os.O_RDONLY))
+        try:  # not blocking on a pipe
+            os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
         except OSError as exc:
             return os_words(exc)
     if code in _SQLITE_WORDS:
@@ -813,6 +850,9 @@ class Store:
         self._transaction = _Transaction(self)
         """What :meth:`transaction` gives, made once."""
         try:
+            kind = None if str(path) == ":memory:" else wrong_kind(self.path)
+            if kind is not None:  # before SQLite: a pipe would hold its open up
+                raise StoreError("store.failed", path=path, detail=kind)
             if read_only:
                 self.conn = sqlite3.connect(read_only_uri(self.path), uri=True,
                                             check_same_thread=False, isolation_level=None)
@@ -852,6 +892,9 @@ class Store:
                                   self._may_checkpoint)
         try:
             self.conn.execute(f"PRAGMA busy_timeout={OPEN_BUSY_MS}")
+            other = foreign(self.conn)  # before the first write: WAL, a migration
+            if other is not None:
+                raise StoreError("store.failed", path=path, detail=other)
             if read_only:
                 self._check_readable_schema()
             else:
