@@ -1298,10 +1298,11 @@ class Store:
     @contextlib.contextmanager
     def _briefly(self) -> Iterator[sqlite3.Connection]:
         """:meth:`transaction` for the store's own upkeep (the purge's steps, the daily
-        check's stamp), waiting :data:`CHORE_BUSY_MS` at most for another program's write
-        lock: waiting the whole :data:`BUSY_TIMEOUT_MS` under :attr:`lock`, it held the next
-        scan up that long before the scan's own wait began (~10 s for a refusal). Refused
-        ("store.busy", not remembered: :func:`_upkeep_writes`), it is tried again later."""
+        check's stamp, the names' move into the index), waiting :data:`CHORE_BUSY_MS` at
+        most for another program's write lock: waiting the whole :data:`BUSY_TIMEOUT_MS`
+        under :attr:`lock`, it held the next scan up that long before the scan's own wait
+        began (~10 s for a refusal). Refused ("store.busy", not remembered:
+        :func:`_upkeep_writes`), it is tried again later."""
         with self.lock:
             try:
                 self.conn.execute(f"PRAGMA busy_timeout={CHORE_BUSY_MS}")
@@ -1437,7 +1438,11 @@ class Store:
     def index_names(self) -> int:
         """Move the names of the entries written since the last move into ``entries_search``
         (one FTS5 segment for them all) and advance :data:`INDEXED_THROUGH`; how many names.
-        Its commit is not fsync'd: lost in a power cut, the move is simply made again."""
+        Its commit is not fsync'd: lost in a power cut, the move is simply made again. Never
+        needed for a search (the names not moved yet are matched from the entries), so it
+        waits for another program's write lock only :data:`CHORE_BUSY_MS` (:meth:`_briefly`):
+        at open, every command waited the whole :data:`BUSY_TIMEOUT_MS` (``kiosk stats``
+        5.1 s instead of 0.1 s), and the upkeep's chore held up the next scan's own wait."""
         with self.lock:
             if self.conn.execute("SELECT 1 FROM entries WHERE id > ? LIMIT 1",
                                  (_indexed_through(self.conn),)).fetchone() is None:
@@ -1446,7 +1451,7 @@ class Store:
             synchronous = self.conn.execute("PRAGMA synchronous").fetchone()[0]
             self.conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                with self.transaction() as conn:
+                with self._briefly() as conn:
                     names = unindexed_names(conn)
                     conn.executemany(_INSERT_SEARCH, names)
                     mark_indexed(conn)
@@ -1472,24 +1477,19 @@ class Store:
     def _chore(self, quiet: bool) -> None:
         """The upkeep thread's: the latest names into the index once a batch of them waits,
         or whenever writes pause. Not while another program holds the write lock (waiting
-        :data:`CHORE_BUSY_MS` at most): the chore, waiting for it under :attr:`lock`, held
-        up the next scan's own wait (two waits, the scan refused at the end); tried again
-        after the next write. Not having waited, it says nothing of the next scan's wait
+        :data:`CHORE_BUSY_MS` at most, :meth:`index_names`): tried again after the next
+        write. Not having waited, it says nothing of the next scan's wait
         (:func:`_upkeep_writes`)."""
         if not (self._unindexed >= SEARCH_BATCH_ROWS or (quiet and self._unindexed)):
             return
-        with self.lock:
-            self.conn.execute(f"PRAGMA busy_timeout={CHORE_BUSY_MS}")
-            try:
-                self.index_names()
-            except StoreError as exc:
-                if exc.words.code != "store.busy":
-                    raise
-                log.warning("%s: the latest names not moved into the index, another "
-                            "connection holds the write lock; tried again after the next "
-                            "write", self.path)
-            finally:
-                self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        try:
+            self.index_names()
+        except StoreError as exc:
+            if exc.words.code != "store.busy":
+                raise
+            log.warning("%s: the latest names not moved into the index, another "
+                        "connection holds the write lock; tried again after the next "
+                        "write", self.path)
 
     def insert_refused(self, row: dict[str, Any]) -> None:
         with self.transaction() as conn:

@@ -1,8 +1,8 @@
-"""The store's own upkeep (the hourly purge, the daily check's stamp) meeting another
-program's write lock: it holds :attr:`Store.lock` while it waits, so a scan arriving then
-waits for it first and for the lock after. It gives up after
-:data:`kiosk.store.CHORE_BUSY_MS`, as the names' move does, says nothing to the card, and is
-tried again at the next hour: a scan behind it waits its own few seconds, not twice that.
+"""The store's own upkeep (the hourly purge, the daily check's stamp, the names' move, at
+open too) meeting another program's write lock: it holds :attr:`Store.lock` while it waits,
+so a scan arriving then waits for it first and for the lock after. It gives up after
+:data:`kiosk.store.CHORE_BUSY_MS`, says nothing to the card, and is tried again later: a
+scan behind it waits its own few seconds, not twice that.
 
 The lock is held by a real second process on the real store file (tests/test_store_busy).
 """
@@ -10,6 +10,8 @@ The lock is held by a real second process on the real store file (tests/test_sto
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 
@@ -18,7 +20,7 @@ import pytest
 from kiosk.app import policy_from
 from kiosk.pipeline import Pipeline
 from kiosk.scan import Scan
-from kiosk.store import BUSY_TIMEOUT_MS, Store, StoreError
+from kiosk.store import BUSY_TIMEOUT_MS, Store, StoreError, unindexed_names
 from tests.conftest import make_config
 from tests.test_store_busy import held_by_another_program
 from tests.ui_support import CCCD_AN, CCCD_BINH
@@ -99,5 +101,44 @@ def test_entries_a_purge_removed_before_it_was_refused_are_audited_by_the_next(t
         store.purge(retention_days=21)
         [row] = [r for r in store.audit_log() if r["action"] == "retention.purge"]
         assert json.loads(row["detail"])["removed"] == 7
+    finally:
+        store.close()
+
+
+def test_names_left_unindexed_do_not_hold_up_opening_the_store_while_another_program_holds_it(
+        tmp_path):
+    """A kiosk killed before its names' move leaves them for the next open to move. With
+    another program holding the write lock, every command (`kiosk stats`, `entries`…) waited
+    the whole scan's wait at open for that move (5.1 s for `kiosk stats`): the move gives up
+    after CHORE_BUSY_MS instead, the store opens, the names are still found (matched from
+    the entries), and the move is made once the lock is let go."""
+    path = tmp_path / "kiosk.db"
+    child = f"""
+import os
+from kiosk import upkeep
+upkeep.CHECKPOINT_EVERY, upkeep.CHECKPOINT_QUIET_SECONDS = 10**9, 3600
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.store import Store
+from tests.test_store_upkeep import scan
+pipeline = Pipeline(Store({str(path)!r}), Policy(checkpoint_id="CP1", kiosk_id="k1"))
+for i in range(3):
+    scan(pipeline, i)
+os._exit(0)
+"""
+    subprocess.run([sys.executable, "-c", child], check=True, timeout=60)
+    with held_by_another_program(path):
+        started = time.monotonic()
+        store = Store(path)
+        opened_in = time.monotonic() - started
+        try:
+            assert opened_in < SHORT < BUSY_TIMEOUT_MS / 1000
+            assert len(unindexed_names(store.conn)) == 3  # not moved: the lock is held
+            assert [e["name"] for e in store.entries(search="binh")] == ["Trần Thị Bình"]
+            assert store.not_recording() is None  # the card is told nothing
+        finally:
+            store.close()
+    store = Store(path)
+    try:
+        assert unindexed_names(store.conn) == []
     finally:
         store.close()
