@@ -2099,6 +2099,27 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "problem.uploads_paused_store_unconfirmed": (
         "Máy vẫn chạy nhưng tạm ngừng ghi và gửi: không xác nhận được tệp dữ liệu của máy",
         "Kiosk alive but not recording or uploading: it cannot confirm its store file"),
+    "problem.uploads_paused_store_gone": (
+        "Máy vẫn chạy nhưng đã ngừng ghi và gửi: tệp dữ liệu của máy bị xoá hoặc bị thay. "
+        "Cử kỹ thuật viên đến ngay: máy không ghi lượt quét nào",
+        "Kiosk alive but stopped recording and uploading: its store file was deleted or "
+        "replaced. Send a technician now: the kiosk records no scan"),
+    "problem.uploads_paused_store_log_gone": (
+        "Máy vẫn chạy nhưng đã ngừng ghi và gửi: tệp nhật ký ghi bên cạnh tệp dữ liệu của "
+        "máy bị xoá hoặc bị thay. Cử kỹ thuật viên đến ngay: máy không ghi lượt quét nào",
+        "Kiosk alive but stopped recording and uploading: the write-ahead log beside its "
+        "store file was deleted or replaced. Send a technician now: the kiosk records no "
+        "scan"),
+    "problem.uploads_paused_store_damaged": (
+        "Máy vẫn chạy nhưng đã ngừng ghi và gửi: tệp dữ liệu của máy bị hỏng. Cử kỹ thuật "
+        "viên đến ngay (kiosk store recover): máy không ghi lượt quét nào",
+        "Kiosk alive but stopped recording and uploading: its store file is damaged. Send "
+        "a technician now (kiosk store recover): the kiosk records no scan"),
+    "problem.uploads_paused_store_refused": (
+        "Máy vẫn chạy nhưng đã ngừng ghi và gửi: tệp dữ liệu của máy không ghi được. Cử kỹ "
+        "thuật viên đến ngay: máy không ghi lượt quét nào",
+        "Kiosk alive but stopped recording and uploading: its store file takes no writes. "
+        "Send a technician now: the kiosk records no scan"),
     "problem.uploads_paused": ("Máy vẫn chạy nhưng tạm ngừng gửi",
                                "Kiosk alive but uploads paused"),
     # a problem's detail (kiosk.central.reports.PROBLEM_PARAMS), worded by

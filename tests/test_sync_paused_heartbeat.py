@@ -3,9 +3,11 @@ store takes no writes, so the centre's answers cannot be kept) is alive: it keep
 heartbeating, and tells the centre why it sends nothing, as a code the centre words in its
 reader's language. The centre keeps showing it as heard from, lists it on the Kiosks page
 and in the daily report's "not scanning" with that reason, and forgets the reason once
-uploads go on. Real parts: a kiosk with its store, ``kiosk-central serve`` on SQLite on
-127.0.0.1, the folder swapped as the kiosk's tests of an unreachable store do, the
-dashboard fetched as a signed-in user."""
+uploads go on. A kiosk whose uploads stopped for good (its store file deleted under it) is
+alive too: it heartbeats on, saying why, and the centre asks for a technician at once.
+Real parts: a kiosk with its store, ``kiosk-central serve`` on SQLite on 127.0.0.1, the
+folder swapped as the kiosk's tests of an unreachable store do, the dashboard fetched as a
+signed-in user."""
 
 from __future__ import annotations
 
@@ -17,11 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kiosk import config as config_mod
+from kiosk import messages
 from kiosk.app import Kiosk
-from kiosk.central import reports
+from kiosk.central import kiosk_rules, reports
 from kiosk.central.backends import open_storage
 from kiosk.scan import Scan
 from kiosk.sync import protocol
+from kiosk.sync.worker import SyncWorker
 from tests.devices_support import wait_until
 from tests.store_support import loop_in_place_of, swap
 from tests.sync_support import CentralServer, TakingEveryBatch, serving, syncing, write_config
@@ -72,13 +76,36 @@ def kiosk_health(central: CentralServer) -> tuple[str | None, str | None, int | 
     return row[0], row[1], row[2]
 
 
-def kiosk_row(central: CentralServer, lang: str) -> str:
-    """The kiosk's row of the Kiosks page, as an administrator reads it in ``lang``."""
+def heard_while_stopped(worker: SyncWorker, central: CentralServer, alert: str,
+                        reason: str) -> None:
+    """Wait for the worker's ``alert`` (uploads paused or stopped), then for the centre to
+    hold a heartbeat saying ``reason``, and to hear from the kiosk again after that."""
+    wait_until(lambda: worker.state().alert is not None
+               and worker.state().alert.code == alert, what=alert)
+    stopped_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    wait_until(lambda: kiosk_health(central)[1] == reason,
+               what=f"a heartbeat saying {reason}")
+    wait_until(lambda: (kiosk_health(central)[0] or "") > stopped_at
+               and kiosk_health(central)[1] == reason, what="heartbeats going on")
+
+
+def part_of_page(central: CentralServer, lang: str, path: str, start: str, end: str) -> str:
+    """The page at ``path`` as an administrator reads it in ``lang``, from ``start`` to
+    ``end``."""
     with signed_in(central.url, "admin1") as client:
-        page = client.get(f"/lang/{lang}", params={"next": "/kiosks"},
-                          follow_redirects=True).text
-    start = page.index('id="kiosk-k-paused"')
-    return page[start:page.index("</tr>", start)]
+        page = client.get(f"/lang/{lang}", params={"next": path}, follow_redirects=True).text
+    at = page.index(start)
+    return page[at:page.index(end, at)]
+
+
+def kiosk_row(central: CentralServer, lang: str) -> str:
+    """The kiosk's row of the Kiosks page."""
+    return part_of_page(central, lang, "/kiosks", 'id="kiosk-k-paused"', "</tr>")
+
+
+def today_problems(central: CentralServer, lang: str) -> str:
+    """The problems table of the Today page."""
+    return part_of_page(central, lang, "/today", 'id="problems"', "</table>")
 
 
 def not_scanning(central: CentralServer) -> list[tuple[str | None, str]]:
@@ -103,14 +130,7 @@ def test_a_kiosk_paused_for_its_store_keeps_heartbeating_and_the_centre_says_why
         assert kiosk_health(central)[1] is None
 
         kept = loop_in_place_of(kiosk.config.store_path.parent)
-        wait_until(lambda: worker.state().alert is not None
-                   and worker.state().alert.code == "sync.store_paused", what="uploads paused")
-        paused_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        wait_until(lambda: kiosk_health(central)[1] == "store_unconfirmed",
-                   what="a heartbeat saying why uploads are paused")
-        wait_until(lambda: (kiosk_health(central)[0] or "") > paused_at
-                   and kiosk_health(central)[1] == "store_unconfirmed",
-                   what="heartbeats going on while paused")
+        heard_while_stopped(worker, central, "sync.store_paused", "store_unconfirmed")
         assert central.stored_ids("k-paused") == [first.entry_id]  # no batch meanwhile
 
         assert "Máy vẫn chạy nhưng tạm ngừng ghi và gửi: không xác nhận được tệp dữ liệu " \
@@ -132,6 +152,38 @@ def test_a_kiosk_paused_for_its_store_keeps_heartbeating_and_the_centre_says_why
         assert "Kiosk alive" not in kiosk_row(central, "en")
         assert all(problem != "uploads_paused_store_unconfirmed"
                    for _, problem in not_scanning(central))
+
+
+def test_a_kiosk_whose_store_file_is_deleted_keeps_heartbeating_and_the_centre_sends_a_technician(
+        tmp_path):
+    """The first scan reaches the centre; then the store file is deleted under the running
+    kiosk. Uploads stop for good (``sync.store_refused``) and a scan is refused, but the
+    heartbeats go on (the kiosk's last contact moves on) and carry ``uploads_paused:
+    store_gone``. The Kiosks page flags the kiosk in Vietnamese and in English, saying to
+    send a technician now as the kiosk records nothing; the Today page and the daily report
+    list it under "not scanning" with that reason — not as silent."""
+    with kiosk_at_centre(tmp_path) as (kiosk, central):
+        worker = kiosk.sync
+        assert worker is not None
+        first = kiosk.pipeline.submit(person(0))
+        wait_until(lambda: worker.state().pending == 0, what="the first scan at the centre")
+
+        kiosk.config.store_path.unlink()
+        heard_while_stopped(worker, central, "sync.store_refused", "store_gone")
+        assert not kiosk.pipeline.submit(person(1)).recorded
+        assert central.stored_ids("k-paused") == [first.entry_id]  # no batch meanwhile
+
+        vietnamese = ("Máy vẫn chạy nhưng đã ngừng ghi và gửi: tệp dữ liệu của máy bị xoá "
+                      "hoặc bị thay. Cử kỹ thuật viên đến ngay: máy không ghi lượt quét nào")
+        english = ("Kiosk alive but stopped recording and uploading: its store file was "
+                   "deleted or replaced. Send a technician now: the kiosk records no scan")
+        assert vietnamese in kiosk_row(central, "vi")
+        row = kiosk_row(central, "en")
+        assert english in row and "Kiosk silent" not in row
+        assert vietnamese in today_problems(central, "vi")
+        assert english in today_problems(central, "en")
+        assert ("k-paused", "uploads_paused_store_gone") in not_scanning(central)
+        assert ("k-paused", "kiosk_silent_24h") not in not_scanning(central)
 
 
 class TakingHealthOnly(TakingEveryBatch):
@@ -176,3 +228,28 @@ def test_a_centre_without_the_feature_still_hears_the_paused_kiosk_and_is_sent_n
         assert len(centre.batches) == 1
     assert all("uploads_paused" not in report for report in centre.reports), \
         json.dumps(centre.reports)[:300]
+
+
+def test_each_reason_a_kiosk_gives_is_worded_by_the_centre_and_an_unknown_one_generally():
+    """Every refusal of the store that stops uploads goes to the centre as a code, which the
+    centre words in its own words in both languages: paused (goes on by itself), or stopped
+    for good (gone, log gone, damaged, or a refusal not named yet), these last asking for a
+    technician at once. A code the centre does not know (a later kiosk's) is worded
+    generally."""
+    sent = {refusal: protocol.uploads_paused_code(refusal) for refusal in (
+        "store.unconfirmed", "store.gone", "store.log_gone", "store.damaged", "store.later")}
+    assert sent == {"store.unconfirmed": "store_unconfirmed", "store.gone": "store_gone",
+                    "store.log_gone": "store_log_gone", "store.damaged": "store_damaged",
+                    "store.later": "store_refused"}
+    for code in sent.values():
+        protocol.validate_health({"software_version": "0.1.0", "pending": 0,
+                                  "oldest_pending_seconds": None, "rejected": 0,
+                                  "devices": [], "free_disk_bytes": None,
+                                  "uploads_paused": code})
+        problem = kiosk_rules.paused_problem(code)
+        assert problem == f"uploads_paused_{code}"
+        vi, en = (messages.text(f"web.problem.{problem}", lang) for lang in ("vi", "en"))
+        assert vi.startswith("Máy vẫn chạy") and en.startswith("Kiosk alive")
+        if code != "store_unconfirmed":
+            assert "Cử kỹ thuật viên đến ngay" in vi and "Send a technician now" in en
+    assert kiosk_rules.paused_problem("disk_gone") == "uploads_paused"

@@ -23,9 +23,12 @@ SILENT_SECONDS = 24 * 3600
 """A kiosk not heard from (no batch, no health report) for longer is silent."""
 BACKLOG_MAX_SECONDS = 24 * 3600
 """A kiosk whose oldest pending entry is older (by its own clock) is not getting through."""
-PAUSED_REASONS = frozenset({protocol.UPLOADS_PAUSED_STORE})
-"""The ``uploads_paused`` codes worded each in its own words (``problem.uploads_paused_*``);
-any other a later kiosk sends is worded ``problem.uploads_paused``."""
+PAUSED_REASONS = frozenset({protocol.UPLOADS_PAUSED_STORE, *protocol.UPLOADS_STOPPED.values(),
+                            protocol.UPLOADS_STOPPED_OTHER})
+"""The ``uploads_paused`` codes worded each in its own words (``problem.uploads_paused_*``):
+paused until the store path can be confirmed, or stopped for good (the store file gone,
+its log gone, damaged: a technician must come, the kiosk records nothing); any other a
+later kiosk sends is worded ``problem.uploads_paused``."""
 
 
 def paused_problem(uploads_paused: str | None) -> str | None:

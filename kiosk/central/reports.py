@@ -20,8 +20,9 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
   older than 24 h; a revoked kiosk that tried to upload on or after D. A kiosk's own
   problems (silent, uploads paused, clock off, old backlog) are the dashboard's, by one rule
   (:mod:`kiosk.central.kiosk_rules`); a kiosk whose latest health report says its uploads are
-  paused (alive, heartbeating, its store path not to be confirmed: it records nothing) is
-  listed under *not scanning* with that reason, as a silent one is.
+  paused (alive, heartbeating, its store path not to be confirmed or its store refused for
+  good: it records nothing) is listed under *not scanning* with that reason, as a silent
+  one is.
 - *Late arrivals*: entries of earlier days that reached the centre during D.
 - *Backlogs of unknown age*: kiosks whose latest health report has entries pending with a
   null age (its clock reads earlier than the oldest): no problem (a clock behind is

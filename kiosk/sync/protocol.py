@@ -657,10 +657,32 @@ UPLOADS_PAUSED_STORE = "store_unconfirmed"
 its folder replaced by a link loop, a network disk's hiccup), so no answer of the centre can
 be kept and uploads wait until it takes writes again; the kiosk is alive and keeps its
 scans' backlog."""
+UPLOADS_STOPPED = {"store.gone": "store_gone", "store.log_gone": "store_log_gone",
+                   "store.damaged": "store_damaged"}
+"""``uploads_paused`` for uploads stopped for good, by the store's refusal: its file deleted
+or replaced under the running kiosk (``store_gone``), its ``-wal``/``-shm`` so
+(``store_log_gone``), damage found by the whole-file check (``store_damaged``). The kiosk is
+alive but records no scan until a technician restarts it (or recovers the file); any other
+refusal of the store goes as :data:`UPLOADS_STOPPED_OTHER`."""
+UPLOADS_STOPPED_OTHER = "store_refused"
+"""``uploads_paused`` for uploads stopped for a refusal of the store not named in
+:data:`UPLOADS_STOPPED` (none today: a later kiosk's, which a centre words generically)."""
+
+
+def uploads_paused_code(refusal_code: str) -> str:
+    """The ``uploads_paused`` code saying why uploads stop for the store's refusal
+    ``refusal_code`` (a :mod:`kiosk.messages` code such as ``store.gone``)."""
+    if refusal_code == "store.unconfirmed":
+        return UPLOADS_PAUSED_STORE
+    return UPLOADS_STOPPED.get(refusal_code, UPLOADS_STOPPED_OTHER)
+
+
 PausedReason = Annotated[str, Meta(
     pattern=r"^[a-z][a-z0-9_]{0,63}$",
-    description="why uploads are paused, as a code (the centre words it in its reader's "
-                "language; a code it does not know, generically): store_unconfirmed")]
+    description="why uploads are paused or stopped, as a code (the centre words it in its "
+                "reader's language; a code it does not know, generically): store_unconfirmed "
+                "(goes on by itself); store_gone, store_log_gone, store_damaged, store_refused "
+                "(stopped for good: the kiosk records nothing until a technician sees to it)")]
 
 
 class Health(msgspec.Struct, forbid_unknown_fields=True):
@@ -691,8 +713,9 @@ class Health(msgspec.Struct, forbid_unknown_fields=True):
     ] = msgspec.field(default_factory=dict)
     uploads_paused: PausedReason | None = None
     """Why the kiosk, alive and heartbeating, sends no batches now (:data:`PausedReason`;
-    :data:`UPLOADS_PAUSED_STORE`); absent or null while it uploads. Sent only to a centre
-    listing ``uploads-paused`` among its ``features`` (an older one would refuse it)."""
+    :data:`UPLOADS_PAUSED_STORE`, :data:`UPLOADS_STOPPED`); absent or null while it
+    uploads. Sent only to a centre listing ``uploads-paused`` among its ``features`` (an
+    older one would refuse it)."""
 
 
 class Heartbeat(msgspec.Struct, forbid_unknown_fields=True):

@@ -35,18 +35,21 @@ How it behaves
   keeps no answer, so the same entries would be sent at every cycle: the upload under way
   (or the next one) goes on to the end, each entry of the file still open reaching the
   centre once (a scan recorded just before may be nowhere else; one cut short by a failure
-  is tried again, as any), and then the worker sends nothing more — neither batches,
-  heartbeats nor a push — and ``alert`` says so (``sync.store_refused``) until the kiosk
-  restarts. A store whose path only cannot be looked at (``store.unconfirmed``: its folder
-  replaced by a link loop, a network disk's hiccup) is looked at again every cycle
-  (``sync.store_paused`` meanwhile): once it takes writes again, the same file with the
-  same log, the alert is cleared, the status saved again and uploads go on (what the last
-  pass sent is answered ``duplicate``); found gone for good instead (``store.gone``,
-  ``store.log_gone``), they stop as above. While paused the heartbeat goes on every
-  ``interval_seconds``, so that the centre does not take the kiosk for silent: to a centre
-  listing ``uploads-paused`` it says why uploads wait (``uploads_paused``:
-  ``store_unconfirmed``, a code the centre words for its reader), to one with ``health``
-  only it is the plain report.
+  is tried again, as any), and then the worker sends no more batches, not even for a push,
+  and ``alert`` says so (``sync.store_refused``) until the kiosk restarts; its heartbeat
+  goes on (below), saying why, so that the centre knows the kiosk is alive but records
+  nothing and needs a technician. A store whose path only cannot be looked at
+  (``store.unconfirmed``: its folder replaced by a link loop, a network disk's hiccup) is
+  looked at again every cycle (``sync.store_paused`` meanwhile): once it takes writes
+  again, the same file with the same log, the alert is cleared, the status saved again and
+  uploads go on (what the last pass sent is answered ``duplicate``); found gone for good
+  instead (``store.gone``, ``store.log_gone``), they stop as above. While paused or
+  stopped the heartbeat goes on every ``interval_seconds``, so that the centre does not
+  take the kiosk for silent: to a centre listing ``uploads-paused`` it says why uploads
+  wait or stopped (``uploads_paused``, a code the centre words for its reader:
+  ``store_unconfirmed``; ``store_gone``, ``store_log_gone``, ``store_damaged`` for good:
+  :func:`protocol.uploads_paused_code`), to one with ``health`` only it is the plain
+  report.
 
 Its parts, each with one job (docs/architecture.md, "The sync worker's parts"):
 :class:`~kiosk.sync.scheduler.Scheduler` decides when (timer, linger, backoff, hand-over),
@@ -355,7 +358,7 @@ class SyncWorker:
             self.scheduler.park()
             return
         if self._store_refused is not None and not self._store_back():
-            if self._paused() is not None and self.scheduler.health_due():
+            if self.scheduler.health_due():
                 self._check_in()  # alive, saying why nothing comes
             return
         refusing = self._store_refuses()
@@ -396,13 +399,17 @@ class SyncWorker:
             uploads_paused=self._paused() if self._tells_paused else None)
 
     def _paused(self) -> str | None:
-        """Why uploads wait, as the centre is told it (:data:`protocol.UPLOADS_PAUSED_STORE`),
-        while they are paused for a store path that cannot be looked at
-        (:meth:`_stop_for_store`); else None (uploading, or stopped for good: no cycle runs
-        then)."""
+        """Why uploads wait or stopped, as the centre is told it
+        (:func:`protocol.uploads_paused_code` of the store's refusal: ``store_unconfirmed``
+        while paused for a store path that cannot be looked at, ``store_gone``,
+        ``store_log_gone``, ``store_damaged`` stopped for good: :meth:`_stop_for_store`);
+        None while uploading."""
         stopped = self._store_refused
-        return (protocol.UPLOADS_PAUSED_STORE
-                if stopped is not None and stopped.code == "sync.store_paused" else None)
+        if stopped is None:
+            return None
+        refusal = stopped.params["detail"]
+        assert isinstance(refusal, messages.Words)
+        return protocol.uploads_paused_code(refusal.code)
 
     def _ask_centre(self) -> None:
         """GET the centre's health: reachable, and does it take health reports?"""
@@ -439,8 +446,10 @@ class SyncWorker:
         so sending again would send the same entries at every cycle. Uploads stop, said in
         ``alert`` (not saved: the store took no status). A path that cannot be looked at
         (``store.unconfirmed``) may name the same file again: it is looked at again next
-        cycle (:meth:`_store_back`); any other refusal stands until the kiosk restarts (the
-        loop parks, a push sends nothing)."""
+        cycle (:meth:`_store_back`); any other refusal stands until the kiosk restarts (a
+        push sends nothing). Either way a cycle comes every interval, for the heartbeat
+        saying why (:meth:`_paused`): the centre must hear that the kiosk is alive but
+        records nothing."""
         passing = refusal.code == "store.unconfirmed"
         stopped = messages.Words("sync.store_paused" if passing else "sync.store_refused",
                                  {"detail": refusal})
@@ -449,10 +458,7 @@ class SyncWorker:
             log.error("sync: uploads stopped, the store refuses writes (%s)",
                       messages.both(refusal.code, **refusal.params))
             self.board.update(lambda state: replace(state, alert=stopped))
-        if passing:
-            self.scheduler.idle()
-        else:
-            self.scheduler.park()
+        self.scheduler.idle()
         return stopped
 
     def _store_back(self) -> bool:
