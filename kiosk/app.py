@@ -291,6 +291,8 @@ class Kiosk:
         else:
             if not damage:
                 self._check_refusals.done()
-            else:  # the store now refuses for it
+            else:  # the store now refuses for it, and so does the sync worker's connection:
+                if self.sync is not None:  # it uploads no more, its heartbeat saying why
+                    self.sync.store.found_damaged()
                 _say(self._check_refusals, self.store.refusal(),
                      "store damaged, no scan is recorded any more: %s", damage)

@@ -1292,7 +1292,7 @@ class Store:
                 self._set_meta(conn, {CHECKED_AT: None if found  # may not take even this
                                       else utc_iso(now or time.time())})
         if found:
-            self.refusing = Words("store.damaged", {"path": self.path})
+            self.found_damaged()
         return found
 
     @contextlib.contextmanager
@@ -1313,6 +1313,12 @@ class Store:
                     yield conn
             finally:
                 self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    def found_damaged(self) -> None:
+        """The file was found damaged (:meth:`verify`, here or through another connection
+        to the same file, such as the sync worker's): this Store refuses every write from
+        now on, saying so (``store.damaged``)."""
+        self.refusing = Words("store.damaged", {"path": self.path})
 
     def verified_recently(self, now: float | None = None) -> bool:
         """Whether a whole-file check found the file sound less than

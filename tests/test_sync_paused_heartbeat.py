@@ -24,11 +24,13 @@ from kiosk.app import Kiosk
 from kiosk.central import kiosk_rules, reports
 from kiosk.central.backends import open_storage
 from kiosk.scan import Scan
+from kiosk.store import CHECKED_AT
 from kiosk.sync import protocol
 from kiosk.sync.worker import SyncWorker
 from tests.devices_support import wait_until
 from tests.store_support import loop_in_place_of, swap
 from tests.sync_support import CentralServer, TakingEveryBatch, serving, syncing, write_config
+from tests.test_store_damage import every_page_but_the_first, overwrite_pages
 from tests.web_support import add_users, signed_in
 
 
@@ -253,3 +255,30 @@ def test_each_reason_a_kiosk_gives_is_worded_by_the_centre_and_an_unknown_one_ge
         if code != "store_unconfirmed":
             assert "Cử kỹ thuật viên đến ngay" in vi and "Send a technician now" in en
     assert kiosk_rules.paused_problem("disk_gone") == "uploads_paused"
+
+
+def test_a_kiosk_whose_store_is_found_damaged_keeps_heartbeating_without_reading_it(tmp_path):
+    """Every page of the store file but the first overwritten as a failing disk does, then
+    the kiosk's whole-file check (the daily one, in its hourly maintenance) finding it: the
+    sync worker's own connection to the file refuses too, so uploads stop for good and the
+    heartbeats go on, built from what the worker already knows (the damaged file is not
+    read for them), saying ``store_damaged``; the centre asks for a technician with
+    ``kiosk store recover``."""
+    with kiosk_at_centre(tmp_path) as (kiosk, central):
+        worker = kiosk.sync
+        assert worker is not None
+        kiosk.pipeline.submit(person(0))
+        wait_until(lambda: worker.state().pending == 0, what="the first scan at the centre")
+        kiosk.store.set_meta({CHECKED_AT: "2026-01-01T00:00:00.000000Z"})  # a day old
+        with kiosk.store.lock:
+            kiosk.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        overwrite_pages(kiosk.config.store_path, every_page_but_the_first)
+        kiosk.maintain()  # the hourly maintenance, its daily check due
+        assert kiosk.store.refusing is not None
+
+        heard_while_stopped(worker, central, "sync.store_refused", "store_damaged")
+        assert "Cử kỹ thuật viên đến ngay (kiosk store recover): máy không ghi lượt quét " \
+               "nào" in kiosk_row(central, "vi")
+        assert "Send a technician now (kiosk store recover): the kiosk records no scan" \
+               in kiosk_row(central, "en")
+        assert ("k-paused", "uploads_paused_store_damaged") in not_scanning(central)

@@ -42,7 +42,8 @@ def centre_takes_health(health_answer: object) -> bool:
 def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
                   now: dt.datetime | None = None,
                   outbox: OutboxSummary | None = None,
-                  uploads_paused: str | None = None) -> dict[str, Any]:
+                  uploads_paused: str | None = None,
+                  read_store: bool = True) -> dict[str, Any]:
     """The report as a wire object (passes :func:`protocol.validate_health`), as of ``now``
     (else the time the clock reads now): the ``sent_at`` of the batch or heartbeat that
     carries it, which the centre takes the refused hours' window at.
@@ -56,13 +57,21 @@ def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
     ``uploads_paused``: why the kiosk sends no batches now, a code
     (:data:`protocol.UPLOADS_PAUSED_STORE`), for a centre listing ``uploads-paused`` only:
     the member is left out when None, so that a centre without the feature never sees it.
+
+    ``read_store``: False for a store found damaged, whose pages may not read: the report
+    is made from ``outbox`` alone (required then), the backlog's age unknown (null) and no
+    refused hour told (the centre keeps those it holds: it only adds hours it is told).
     """
     now = now or dt.datetime.now(dt.UTC)
-    outbox = outbox or store.outbox_summary()
-    age = _pending_age(store, outbox.oldest_pending, now)
-    first, last = protocol.refused_hours(now)
-    refused = store.refused_by_hour(protocol.format_time(first),
-                                    protocol.format_time(last + dt.timedelta(hours=1)))
+    if not read_store:
+        assert outbox is not None
+        age, refused = None, {}
+    else:
+        outbox = outbox or store.outbox_summary()
+        age = _pending_age(store, outbox.oldest_pending, now)
+        first, last = protocol.refused_hours(now)
+        refused = store.refused_by_hour(protocol.format_time(first),
+                                        protocol.format_time(last + dt.timedelta(hours=1)))
     report: dict[str, Any] = {
         "software_version": software_version(),
         "pending": outbox.pending,

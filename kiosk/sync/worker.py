@@ -353,13 +353,16 @@ class SyncWorker:
                 self.scheduler.back_off(None)
 
     def _cycle(self) -> None:
+        if self.uploader is not None and not self.scheduler.paused:
+            if self._store_refused is None and (damage := self._store_damaged()) is not None:
+                self._stop_for_store(damage)  # no last pass: its pages may not read
+            if self._store_refused is not None and not self._store_back():
+                if self.scheduler.health_due():  # no recount: nothing is recorded meanwhile,
+                    self._check_in()  # and a damaged file may not read; alive, saying why
+                return
         outbox = self._recount()
         if self.uploader is None or self.scheduler.paused:
             self.scheduler.park()
-            return
-        if self._store_refused is not None and not self._store_back():
-            if self.scheduler.health_due():
-                self._check_in()  # alive, saying why nothing comes
             return
         refusing = self._store_refuses()
         if outbox.pending == 0:
@@ -391,12 +394,15 @@ class SyncWorker:
     # -- the centre's health check and the kiosk's heartbeat ------------------------------
     def _health_report(self, sent_at: dt.datetime) -> dict[str, Any]:
         """This kiosk's health as of ``sent_at``, the moment the heartbeat or batch carrying
-        it is stamped with; counts from the current snapshot (no recount per batch)."""
+        it is stamped with; counts from the current snapshot (no recount per batch), and
+        nothing read from a store found damaged."""
         state = self.board.state
+        paused = self._paused()
         return heartbeat.health_report(
             self.store, self.devices(), now=sent_at,
             outbox=OutboxSummary(state.pending, state.rejected, state.oldest_pending),
-            uploads_paused=self._paused() if self._tells_paused else None)
+            uploads_paused=paused if self._tells_paused else None,
+            read_store=paused != protocol.UPLOADS_STOPPED["store.damaged"])
 
     def _paused(self) -> str | None:
         """Why uploads wait or stopped, as the centre is told it
@@ -440,6 +446,13 @@ class SyncWorker:
         else:
             self.board.suspend()
         return refusal
+
+    def _store_damaged(self) -> messages.Words | None:
+        """The store's refusal if it is damage the whole-file check found
+        (``store.damaged``): nothing is read from such a file, not even the outbox's
+        counts, which may fail on the pages a failing disk overwrote."""
+        refusal = self._store_refuses()
+        return refusal if refusal is not None and refusal.code == "store.damaged" else None
 
     def _stop_for_store(self, refusal: messages.Words) -> messages.Words:
         """A drain went through the backlog with the store refusing writes (``refusal``),
