@@ -277,6 +277,9 @@ def test_a_kiosk_whose_store_is_found_damaged_keeps_heartbeating_without_reading
         assert kiosk.store.refusing is not None
 
         heard_while_stopped(worker, central, "sync.store_refused", "store_damaged")
+        pushed = worker.push_now()  # the operator insists: said why, nothing read nor sent
+        assert pushed.error is not None and pushed.error.code == "sync.store_refused"
+        assert pushed.batches == 0
         assert "Cử kỹ thuật viên đến ngay (kiosk store recover): máy không ghi lượt quét " \
                "nào" in kiosk_row(central, "vi")
         assert "Send a technician now (kiosk store recover): the kiosk records no scan" \

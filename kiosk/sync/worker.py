@@ -353,13 +353,10 @@ class SyncWorker:
                 self.scheduler.back_off(None)
 
     def _cycle(self) -> None:
-        if self.uploader is not None and not self.scheduler.paused:
-            if self._store_refused is None and (damage := self._store_damaged()) is not None:
-                self._stop_for_store(damage)  # no last pass: its pages may not read
-            if self._store_refused is not None and not self._store_back():
-                if self.scheduler.health_due():  # no recount: nothing is recorded meanwhile,
-                    self._check_in()  # and a damaged file may not read; alive, saying why
-                return
+        if self.uploader is not None and not self.scheduler.paused and self._stopped_for_store():
+            if self.scheduler.health_due():  # no recount: nothing is recorded meanwhile,
+                self._check_in()  # and a damaged file may not read; alive, saying why
+            return
         outbox = self._recount()
         if self.uploader is None or self.scheduler.paused:
             self.scheduler.park()
@@ -446,6 +443,14 @@ class SyncWorker:
         else:
             self.board.suspend()
         return refusal
+
+    def _stopped_for_store(self) -> bool:
+        """Whether uploads stand stopped for the store (:meth:`_stop_for_store`; checked
+        again: :meth:`_store_back`); damage found since stops them at once, with no last
+        pass (:meth:`_store_damaged`)."""
+        if self._store_refused is None and (damage := self._store_damaged()) is not None:
+            self._stop_for_store(damage)
+        return self._store_refused is not None and not self._store_back()
 
     def _store_damaged(self) -> messages.Words | None:
         """The store's refusal if it is damage the whole-file check found
@@ -614,11 +619,12 @@ class SyncWorker:
     def _push(self, tally: Tally, progress: Callable[[Progress], None] | None
               ) -> SyncError | None:
         """Drain everything, retrying transient failures; the failure that ended it, if any."""
+        if self.uploader is not None and self._stopped_for_store():
+            assert self._store_refused is not None
+            return SyncError(self._store_refused.code, **self._store_refused.params)
         total = self._recount().pending
         if self.uploader is None:
             return SyncError("sync.no_token")
-        if self._store_refused is not None and not self._store_back():
-            return SyncError(self._store_refused.code, **self._store_refused.params)
         self._store_refuses()  # its status saved no more, or again
         self.scheduler.resume()  # the operator retries on purpose, e.g. after a new token
         if not self._features_known:
