@@ -1059,9 +1059,10 @@ class Store:
         a second index of the same log and both corrupt the file (``rm kiosk.db-shm``):
         refused for good as well ("store.log_gone"). SQLite itself never deletes nor
         replaces them while a connection is open (the last one's close deletes them; a
-        checkpoint truncates the ``-wal`` in place). Three ``stat`` before each commit
-        (5–10 µs in all measured at load 2.5, the file alone 2–3 µs; a scan with
-        its commit ~300 µs).
+        checkpoint truncates the ``-wal`` in place). Three looks before each commit
+        (:func:`kiosk.upkeep.file_identity`, ~2 µs each; a scan with its commit ~300 µs),
+        which read no file's times: a ``stat`` would have every write to the log dated
+        anew, its inode rewritten at each fsync on some disks (+0.1 ms a scan measured).
 
         A path that cannot be looked at (its folder replaced by a link loop or a file, a
         failing disk, a network file system's hiccup) cannot be confirmed either: refused
@@ -1136,7 +1137,7 @@ class Store:
 
     def refusal(self) -> Words | None:
         """Why this Store refuses every write, None while it takes them; the file is
-        checked too (three ``stat``, not under :attr:`lock`: a scan in progress does not hold
+        checked too (three looks, not under :attr:`lock`: a scan in progress does not hold
         the caller up, but for the lock taken once, when the file is found lost, to empty its
         log), so a screen polling this says the store is gone before a scan is refused, and
         that it takes scans again once a path that could not be looked at names the file

@@ -16,6 +16,8 @@ said in one line, once.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import logging
 import os
 import sqlite3
@@ -59,15 +61,82 @@ FileIdentity = tuple[int, int]
 
 def file_identity(path: str | Path, dir_fd: int | None = None) -> FileIdentity | None:
     """The identity of the file at ``path`` now (``dir_fd``: in that open folder); None when
-    there is none. One ``stat`` (3.6–4.5 µs measured at load 3): cheap enough for every
-    scan's commit. OSError when the path cannot be looked at (a folder on it replaced by a
-    link loop or a file, a failing disk): whether it is still the same file is unknown,
-    which each caller must refuse."""
+    there is none. One system call (2–3 µs): cheap enough for every scan's commit, which
+    looks at the store's file, ``-wal`` and ``-shm``. OSError when the path cannot be looked
+    at (a folder on it replaced by a link loop or a file, a failing disk): whether it is
+    still the same file is unknown, which each caller must refuse.
+
+    Asked of the kernel without the file's times (:func:`_identity_by_statx`): since Linux
+    6.13 a ``stat`` marks the times it reads as seen, and the next write to the file is
+    then dated anew, to the nanosecond, which also moves on the time every later write on
+    the machine is dated with. Looked at by ``stat`` before every commit, the ``-wal`` had
+    its inode's times rewritten at every scan, and so had any file written after it (once
+    a clock tick otherwise, 4 ms here); on the benchmarks' ext4 without a journal each
+    ``fdatasync`` then wrote an inode block as well: +60–100 µs on the fsync of the store's
+    log and +50–70 µs on the next file's (docs/benchmarks.md, issue 9, nineteenth pass)."""
+    if _statx is not None:
+        return _identity_by_statx(path, dir_fd)
     try:
         found = os.stat(path, dir_fd=dir_fd)
     except FileNotFoundError:
         return None
     return found.st_dev, found.st_ino
+
+
+class _Statx(ctypes.Structure):
+    """``struct statx`` (linux/stat.h), 256 bytes."""
+
+    _fields_ = [("mask", ctypes.c_uint32), ("blksize", ctypes.c_uint32),
+                ("attributes", ctypes.c_uint64), ("nlink", ctypes.c_uint32),
+                ("uid", ctypes.c_uint32), ("gid", ctypes.c_uint32), ("mode", ctypes.c_uint16),
+                ("_spare0", ctypes.c_uint16), ("ino", ctypes.c_uint64),
+                ("size", ctypes.c_uint64), ("blocks", ctypes.c_uint64),
+                ("attributes_mask", ctypes.c_uint64),
+                ("times", ctypes.c_uint64 * 8),  # atime, btime, ctime, mtime: never asked for
+                ("rdev_major", ctypes.c_uint32), ("rdev_minor", ctypes.c_uint32),
+                ("dev_major", ctypes.c_uint32), ("dev_minor", ctypes.c_uint32),
+                ("_spare", ctypes.c_uint64 * 14)]
+
+
+_STATX_INO = 0x100
+"""The one field asked for; the device is always given."""
+_AT_FDCWD = -100
+
+
+def _libc_statx() -> Callable[..., int] | None:
+    """glibc's ``statx`` (2.28 and later, Linux 4.11 and later), None where there is none
+    or the kernel refuses it (a sandbox): ``os.stat`` then."""
+    try:
+        found = ctypes.CDLL(None, use_errno=True).statx
+    except (OSError, AttributeError):
+        return None
+    found.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_uint,
+                      ctypes.POINTER(_Statx)]
+    found.restype = ctypes.c_int
+    if found(_AT_FDCWD, b"/", 0, _STATX_INO, ctypes.byref(_Statx())) != 0:
+        return None
+    return found
+
+
+_statx = _libc_statx()
+_buffers = threading.local()
+"""Each thread's ``struct statx`` (a new one each call costs ~0.7 µs more)."""
+
+
+def _identity_by_statx(path: str | Path, dir_fd: int | None) -> FileIdentity | None:
+    """:func:`file_identity` by ``statx`` asking for the inode alone: no time is read, so
+    none is marked as seen. The device is given as ``os.stat`` gives ``st_dev``."""
+    buf = getattr(_buffers, "statx", None)
+    if buf is None:
+        buf = _buffers.statx = _Statx()
+    assert _statx is not None
+    if _statx(_AT_FDCWD if dir_fd is None else dir_fd, os.fsencode(path), 0, _STATX_INO,
+              ctypes.byref(buf)) != 0:
+        code = ctypes.get_errno()
+        if code == errno.ENOENT:
+            return None
+        raise OSError(code, os.strerror(code), str(path))
+    return os.makedev(buf.dev_major, buf.dev_minor), buf.ino
 
 
 def rw_uri(path: Path) -> str:
