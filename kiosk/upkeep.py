@@ -27,6 +27,7 @@ import urllib.parse
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 from kiosk.messages import WordedError, Words, both
 
@@ -61,21 +62,28 @@ FileIdentity = tuple[int, int]
 
 def file_identity(path: str | Path, dir_fd: int | None = None) -> FileIdentity | None:
     """The identity of the file at ``path`` now (``dir_fd``: in that open folder); None when
-    there is none. One system call (2–3 µs): cheap enough for every scan's commit, which
+    there is none. One system call (~2 µs): cheap enough for every scan's commit, which
     looks at the store's file, ``-wal`` and ``-shm``. OSError when the path cannot be looked
     at (a folder on it replaced by a link loop or a file, a failing disk): whether it is
     still the same file is unknown, which each caller must refuse.
 
-    Asked of the kernel without the file's times (:func:`_identity_by_statx`): since Linux
-    6.13 a ``stat`` marks the times it reads as seen, and the next write to the file is
-    then dated anew, to the nanosecond, which also moves on the time every later write on
-    the machine is dated with. Looked at by ``stat`` before every commit, the ``-wal`` had
+    Asked of the kernel without the file's times (``statx`` asking for the inode alone):
+    since Linux 6.13 a ``stat`` marks the times it reads as seen, and the next write to the
+    file is then dated anew, to the nanosecond, which also moves on the time every later
+    write on the machine is dated with. Looked at by ``stat`` before every commit, the ``-wal`` had
     its inode's times rewritten at every scan, and so had any file written after it (once
     a clock tick otherwise, 4 ms here); on the benchmarks' ext4 without a journal each
     ``fdatasync`` then wrote an inode block as well: +60–100 µs on the fsync of the store's
     log and +50–70 µs on the next file's (docs/benchmarks.md, issue 9, nineteenth pass)."""
-    if _statx is not None:
-        return _identity_by_statx(path, dir_fd)
+    if _statx is not None:  # inline: each scan looks three times
+        buffer, ref = getattr(_buffers, "statx", None) or _thread_buffer()
+        if _statx(_AT_FDCWD if dir_fd is None else dir_fd, os.fsencode(path), 0, _STATX_INO,
+                  ref) != 0:
+            code = ctypes.get_errno()
+            if code == errno.ENOENT:
+                return None
+            raise OSError(code, os.strerror(code), str(path))
+        return os.makedev(buffer.dev_major, buffer.dev_minor), buffer.ino
     try:
         found = os.stat(path, dir_fd=dir_fd)
     except FileNotFoundError:
@@ -120,23 +128,14 @@ def _libc_statx() -> Callable[..., int] | None:
 
 _statx = _libc_statx()
 _buffers = threading.local()
-"""Each thread's ``struct statx`` (a new one each call costs ~0.7 µs more)."""
+"""Each thread's ``struct statx`` and a reference to it, for :func:`file_identity` (a new
+one each call costs ~0.7 µs more)."""
 
 
-def _identity_by_statx(path: str | Path, dir_fd: int | None) -> FileIdentity | None:
-    """:func:`file_identity` by ``statx`` asking for the inode alone: no time is read, so
-    none is marked as seen. The device is given as ``os.stat`` gives ``st_dev``."""
-    buf = getattr(_buffers, "statx", None)
-    if buf is None:
-        buf = _buffers.statx = _Statx()
-    assert _statx is not None
-    if _statx(_AT_FDCWD if dir_fd is None else dir_fd, os.fsencode(path), 0, _STATX_INO,
-              ctypes.byref(buf)) != 0:
-        code = ctypes.get_errno()
-        if code == errno.ENOENT:
-            return None
-        raise OSError(code, os.strerror(code), str(path))
-    return os.makedev(buf.dev_major, buf.dev_minor), buf.ino
+def _thread_buffer() -> tuple[_Statx, Any]:
+    buffer = _Statx()
+    _buffers.statx = buffer, ctypes.byref(buffer)
+    return _buffers.statx
 
 
 def rw_uri(path: Path) -> str:
