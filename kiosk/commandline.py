@@ -220,6 +220,14 @@ def _reason(words: messages.Words, path: Path | None) -> messages.Words:
     return words
 
 
+def log_cause(error: BaseException) -> None:
+    """Log what the system, SQLite or PostgreSQL said under a worded failure, in their own
+    (English) words: the reader is shown the words only; ``-v`` shows this too."""
+    cause = _system_error(error)
+    if cause is not None:
+        log.info("%s: %s", type(cause).__name__, str(cause).strip())
+
+
 def _system_error(error: BaseException) -> BaseException | None:
     """The error the system or SQLite raised under ``error``, in their own words."""
     while isinstance(error, messages.WordedError):
@@ -239,6 +247,7 @@ def open_central(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,
         return open_storage(url, busy_timeout=busy_timeout, pool_size=pool_size,
                             statement_timeout=statement_timeout)
     except (StorageError, OSError) as exc:
+        log_cause(exc)
         raise fail(f"{messages.both('cli.storage_error')}: {exc}", EXIT_STORE) from None
 
 
@@ -346,6 +355,7 @@ def run_command(parser: argparse.ArgumentParser, argv: Sequence[str] | None, *,
                 break
         else:
             raise
+        log_cause(exc)
         print(f"{messages.both(label)}: {exc}", file=sys.stderr)
         return exit_code
 

@@ -11,7 +11,7 @@ payload was refused, ``refusal.`` for why the centre refused an uploaded entry (
 of docs/protocol.md, worded by :func:`refusal`), ``kind.`` for kinds of code, ``sync.`` for
 uploads, ``clock.`` for a wall clock surely wrong, ``os.`` for why the operating system
 refused a file (worded by :func:`os_words`), ``sqlite.`` for why SQLite refused the store
-(:func:`kiosk.store.failure_words`), ``cli.`` and ``central.`` for the two
+(:func:`failure_words`), ``cli.`` and ``central.`` for the two
 commands (a table's header: ``central.columns.*``, its column names joined by ``|``, worded
 by :func:`table_header`).
 """
@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import errno
 import json
+import os
+import sqlite3
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1739,9 +1741,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "storage.error": ("lỗi cơ sở dữ liệu: {detail}", "database error: {detail}"),
     "storage.canceled": (
         "cơ sở dữ liệu đã huỷ một câu lệnh (chạy quá {limit}, hoặc bị quản trị viên huỷ); sẽ "
-        "thử lại sau: {detail}",
+        "thử lại sau",
         "the database canceled a statement (it ran past {limit}, or an administrator "
-        "canceled it); to be tried again later: {detail}"),
+        "canceled it); to be tried again later"),
     "storage.file_error": ("{path}: {detail}", "{path}: {detail}"),
     "storage.no_setting": ("cơ sở dữ liệu thiếu thiết lập {key}",
                            "setting {key} missing from the database"),
@@ -1846,7 +1848,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "os.not_permitted": ("hệ điều hành không cho phép thao tác này",
                          "the operating system does not permit this"),
     "os.other": ("lỗi hệ điều hành {errno}", "operating system error {errno}"),
-    # -- why SQLite refused the store (kiosk.store.failure_words): its own words are English
+    # -- why SQLite refused the store (failure_words): its own words are English
     "sqlite.damaged": ("SQLite thấy các trang của tệp bị hỏng",
                        "SQLite finds the file's pages damaged"),
     "sqlite.not_a_database": (
@@ -1858,6 +1860,47 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                          "the file or its folder cannot be written"),
     "sqlite.cannot_open": ("không mở được tệp", "the file cannot be opened"),
     "sqlite.other": ("SQLite báo lỗi {name}", "SQLite error {name}"),
+    # -- why PostgreSQL failed the centre (failure_words, by SQLSTATE): its words are English
+    "postgres.connection": ("mất kết nối tới máy chủ cơ sở dữ liệu, hoặc không kết nối được",
+                            "the connection to the database server was lost or not made"),
+    "postgres.cannot_connect_now": (
+        "máy chủ cơ sở dữ liệu đang khởi động hoặc đang tắt, chưa nhận kết nối",
+        "the database server is starting up or shutting down and takes no connections yet"),
+    "postgres.shut_down": ("máy chủ cơ sở dữ liệu đã bị tắt giữa chừng",
+                           "the database server was shut down mid-command"),
+    "postgres.disk_full": ("ổ đĩa của máy chủ cơ sở dữ liệu đã đầy",
+                           "the database server's disk is full"),
+    "postgres.out_of_memory": ("máy chủ cơ sở dữ liệu hết bộ nhớ",
+                               "the database server is out of memory"),
+    "postgres.too_many_connections": ("máy chủ cơ sở dữ liệu đã đủ số kết nối tối đa",
+                                      "the database server has all the connections it allows"),
+    "postgres.resources": ("máy chủ cơ sở dữ liệu thiếu tài nguyên ({sqlstate})",
+                           "the database server is short of resources ({sqlstate})"),
+    "postgres.canceled": ("câu lệnh bị huỷ (quá thời gian cho phép, hoặc do quản trị viên)",
+                          "the statement was canceled (past its time limit, or by an "
+                          "administrator)"),
+    "postgres.lock_timeout": ("một phiên khác đang khoá bảng cần dùng, quá thời gian chờ",
+                              "another session held a table it needs locked past the wait "
+                              "allowed"),
+    "postgres.serialization": ("xung đột với một giao dịch đồng thời; cần thử lại",
+                               "it conflicted with a concurrent transaction; to be tried again"),
+    "postgres.deadlock": ("bế tắc với một giao dịch khác; cần thử lại",
+                          "it deadlocked with another transaction; to be tried again"),
+    "postgres.rolled_back": ("giao dịch bị huỷ ({sqlstate}); cần thử lại",
+                             "the transaction was rolled back ({sqlstate}); to be tried again"),
+    "postgres.operator": ("quản trị viên hoặc máy chủ đã can thiệp ({sqlstate})",
+                          "an administrator or the server intervened ({sqlstate})"),
+    "postgres.program_limit": ("vượt giới hạn của PostgreSQL ({sqlstate})",
+                               "a PostgreSQL limit was exceeded ({sqlstate})"),
+    "postgres.denied": ("tài khoản cơ sở dữ liệu không có quyền này",
+                        "the database account lacks this permission"),
+    "postgres.refused_login": ("máy chủ cơ sở dữ liệu từ chối đăng nhập",
+                               "the database server refused the login"),
+    "postgres.no_database": ("không có cơ sở dữ liệu mang tên đó",
+                             "no database of that name"),
+    "postgres.internal": ("lỗi nội bộ của PostgreSQL ({sqlstate})",
+                          "PostgreSQL internal error ({sqlstate})"),
+    "postgres.other": ("PostgreSQL báo lỗi {sqlstate}", "PostgreSQL error {sqlstate}"),
     "store.read_only_schema": (
         "{path}: chỉ đọc, và lược đồ v{version} của tệp không phải v{ours} của chương trình "
         "này; chỉ đọc được sau khi trạm đã mở tệp một lần với quyền ghi",
@@ -2506,6 +2549,72 @@ def os_words(exc: OSError) -> Words:
         return Words(_OS_ERRORS[exc.errno])
     return Words("os.other", {"errno": errno.errorcode.get(exc.errno, str(exc.errno))
                               if exc.errno else "?"})
+
+
+_SQLITE_WORDS = {
+    sqlite3.SQLITE_CORRUPT: "sqlite.damaged", sqlite3.SQLITE_NOTADB: "sqlite.not_a_database",
+    sqlite3.SQLITE_BUSY: "sqlite.busy", sqlite3.SQLITE_LOCKED: "sqlite.busy",
+    sqlite3.SQLITE_FULL: "os.disk_full", sqlite3.SQLITE_IOERR: "os.io",
+    sqlite3.SQLITE_READONLY: "sqlite.read_only", sqlite3.SQLITE_PERM: "os.not_permitted",
+    sqlite3.SQLITE_CANTOPEN: "sqlite.cannot_open",
+}
+"""SQLite's primary result codes (``sqlite_errorcode & 0xFF``) → what they say of the file."""
+
+_POSTGRES_WORDS = {
+    "53100": "postgres.disk_full", "53200": "postgres.out_of_memory",
+    "53300": "postgres.too_many_connections", "57P03": "postgres.cannot_connect_now",
+    "57P01": "postgres.shut_down", "57P02": "postgres.shut_down", "57014": "postgres.canceled",
+    "55P03": "postgres.lock_timeout", "40001": "postgres.serialization",
+    "40P01": "postgres.deadlock", "58030": "os.io", "42501": "postgres.denied",
+    "28000": "postgres.refused_login", "28P01": "postgres.refused_login",
+    "3D000": "postgres.no_database",
+}
+"""PostgreSQL's SQLSTATEs (whole) → what they say of the server; by class below."""
+
+_POSTGRES_CLASSES = {"08": "postgres.connection", "53": "postgres.resources",
+                     "54": "postgres.program_limit", "57": "postgres.operator",
+                     "40": "postgres.rolled_back", "XX": "postgres.internal"}
+"""PostgreSQL's SQLSTATE classes (the first two characters) → what they say."""
+
+
+def failure_words(error: BaseException, path: object = None) -> Words:
+    """Why the system, SQLite or PostgreSQL failed a store, in the reader's language: their
+    own words are English ("file is not a database", "[Errno 40] Too many levels of
+    symbolic links", "canceling statement due to lock timeout"), which a Vietnamese
+    sentence must not carry; they stay the error's cause, for the log. SQLite's result code
+    tells which, or PostgreSQL's SQLSTATE (whole, else by class), not their message; for a
+    file SQLite cannot open, the system is asked why (``path``: a folder, denied, missing,
+    a loop)."""
+    if isinstance(error, WordedError):
+        return error.words
+    if isinstance(error, OSError):
+        return os_words(error)
+    if type(error).__module__.split(".")[0] == "psycopg":
+        return postgres_words(getattr(error, "sqlstate", None))
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if code == sqlite3.SQLITE_CANTOPEN and isinstance(path, str | os.PathLike):
+        if os.path.isdir(path):
+            return Words("os.is_a_folder")
+        try:  # not blocking on a pipe
+            os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+        except OSError as exc:
+            return os_words(exc)
+    if code in _SQLITE_WORDS:
+        return Words(_SQLITE_WORDS[code])
+    return Words("sqlite.other", {"name": getattr(error, "sqlite_errorname", None)
+                                  or type(error).__name__})
+
+
+def postgres_words(sqlstate: str | None) -> Words:
+    """PostgreSQL's failure by its SQLSTATE: none (the client lost or never had the
+    connection: psycopg's own OperationalError) is the connection."""
+    if not sqlstate:
+        return Words("postgres.connection")
+    if sqlstate in _POSTGRES_WORDS:
+        return Words(_POSTGRES_WORDS[sqlstate])
+    if sqlstate[:2] in _POSTGRES_CLASSES:
+        return Words(_POSTGRES_CLASSES[sqlstate[:2]], {"sqlstate": sqlstate})
+    return Words("postgres.other", {"sqlstate": sqlstate})
 
 
 def both(code: str, **params: object) -> str:

@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk import ids
 from kiosk.messages import WordedError, Words, os_words
+from kiosk.messages import failure_words as shared_failure_words
 from kiosk.payloads.identity import fold_name
 from kiosk.private_files import create_private
 from kiosk.timestamps import (
@@ -616,41 +617,21 @@ def write_failure(error: sqlite3.Error, path: Path) -> Words | None:
     return Words("store.disk_error", {"path": path})
 
 
-_SQLITE_WORDS = {
-    sqlite3.SQLITE_CORRUPT: "sqlite.damaged", sqlite3.SQLITE_NOTADB: "sqlite.not_a_database",
-    sqlite3.SQLITE_BUSY: "sqlite.busy", sqlite3.SQLITE_LOCKED: "sqlite.busy",
-    sqlite3.SQLITE_FULL: "os.disk_full", sqlite3.SQLITE_IOERR: "os.io",
-    sqlite3.SQLITE_READONLY: "sqlite.read_only", sqlite3.SQLITE_PERM: "os.not_permitted",
-    sqlite3.SQLITE_CANTOPEN: "sqlite.cannot_open",
-}
-"""SQLite's primary result codes (``sqlite_errorcode & 0xFF``) → what they say of the file."""
+_WRONG_KIND_CODES = (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY)
 
 
 def failure_words(error: BaseException, path: Path | None = None) -> Words:
-    """Why the system or SQLite failed the store, in the reader's language: their own words
-    are English ("file is not a database", "[Errno 40] Too many levels of symbolic links"),
-    which a Vietnamese sentence must not carry; they stay the error's cause, for the log.
-    SQLite's result code tells which, not its message; for a file it cannot open, the
-    system is asked why (``path``: a folder, denied, missing, a loop)."""
-    if isinstance(error, WordedError):
-        return error.words
-    if isinstance(error, OSError):
-        return os_words(error)
+    """Why the system or SQLite failed the store, in the reader's language
+    (:func:`kiosk.messages.failure_words`), the wrong kind of thing at its path named first:
+    SQLite says "unable to open", "disk I/O error" or "read-only" for a folder or a pipe
+    there, or for a folder at its ``-wal``/``-shm`` (:func:`wrong_kind`), which is neither
+    the disk nor permissions."""
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
-    if path is not None and code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR,
-                                     sqlite3.SQLITE_READONLY):
-        kind = wrong_kind(path)  # not the disk, nor permissions: a folder, a pipe there
+    if path is not None and code in _WRONG_KIND_CODES:
+        kind = wrong_kind(path)
         if kind is not None:
             return kind
-    if code == sqlite3.SQLITE_CANTOPEN and path is not None:
-        try:  # not blocking on a pipe
-            os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
-        except OSError as exc:
-            return os_words(exc)
-    if code in _SQLITE_WORDS:
-        return Words(_SQLITE_WORDS[code])
-    return Words("sqlite.other", {"name": getattr(error, "sqlite_errorname", None)
-                                  or type(error).__name__})
+    return shared_failure_words(error, path)
 
 
 def read_only_uri(path: Path) -> str:

@@ -270,6 +270,29 @@ def write_lock_held(db: str) -> Iterator[None]:
             conn.rollback()
 
 
+_HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("held", flush=True)
+sys.stdin.read()
+conn.execute("ROLLBACK")
+"""
+
+
+@contextlib.contextmanager
+def write_lock_held_by_another_process(path: str | Path) -> Iterator[None]:
+    """Another process (``python -c``: as ``sqlite3 central.db`` left in a transaction
+    would) holds the SQLite file's write lock until the block ends."""
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.communicate(timeout=30)  # closes its stdin: it rolls back and ends
+
+
 @contextlib.contextmanager
 def derivation_held(db: str) -> Iterator[None]:
     """Hold, from another connection, what every derivation step needs: SQLite's write lock

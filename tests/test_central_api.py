@@ -31,10 +31,12 @@ from central_support import (
     enrol,
     kiosk_entries,
     write_lock_held,
+    write_lock_held_by_another_process,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kiosk import messages
 from kiosk.central.backends import open_storage
 from kiosk.sync import protocol
 
@@ -617,6 +619,38 @@ def test_a_locked_database_gets_503_with_retry_after_then_the_retry_succeeds(
     assert stored(server, kiosk.kiosk_id) == []
     retry = server.post(body, token=kiosk.token)
     assert statuses(retry) == ["accepted"] * 5
+
+
+def test_a_busy_answer_gives_the_kiosk_a_code_and_words_not_the_databases_english(
+        server: CentralServer, kiosk: Enrolled, tmp_path: Path) -> None:
+    """The 503 a kiosk gets while another program holds the write lock (SQLite: another
+    process's transaction on the file; PostgreSQL: another session's lock on entries, met
+    past lock_timeout) names why by codes the kiosk words in its reader's language
+    (storage.busy, and sqlite.busy or postgres.lock_timeout), with Retry-After. The
+    database's own English ("database is locked", "canceling statement due to lock
+    timeout") is not in the answer: the kiosk showed 'bộ lưu trữ đang bận: database is
+    locked'."""
+    body = batch(kiosk.kiosk_id, kiosk_entries(tmp_path, kiosk.kiosk_id, 3,
+                                               kiosk.checkpoint_id))
+    if server.db.startswith("sqlite:///"):
+        path = server.db.removeprefix("sqlite:///")
+        held, why = write_lock_held_by_another_process(path), "sqlite.busy"
+    else:
+        held, why = write_lock_held(server.db), "postgres.lock_timeout"
+    with held:
+        response = server.post(body, token=kiosk.token)
+    assert response.status_code == 503, response.text
+    assert int(response.headers["retry-after"]) >= 1
+    answer = response.json()
+    assert answer["code"] == "storage.busy"
+    assert answer["params"] == {"detail": {"code": why, "params": {}}}
+    assert "database is locked" not in response.text
+    assert "canceling statement" not in response.text
+    words = messages.answered_words(answer)
+    assert words is not None
+    assert words("vi").startswith("bộ lưu trữ đang bận: ")
+    assert words("vi") != words("en")
+    assert statuses(server.post(body, token=kiosk.token)) == ["accepted"] * 3
 
 
 def test_a_background_step_finding_storage_busy_says_so_in_one_line_and_goes_on_after(

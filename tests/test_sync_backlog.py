@@ -356,6 +356,26 @@ def test_the_import_command_names_the_refused_file_and_exits_non_zero(central, e
     assert "nothing from this file was stored" in proc.stderr
 
 
+def test_an_import_meeting_another_programs_write_lock_says_so_in_words(central, exported):
+    """Another process holds the centre's SQLite write lock (a ``sqlite3 central.db`` left in
+    a transaction) past the busy timeout: the import stops, stores nothing, and says the
+    store is locked by another program in Vietnamese and English, exit 3. SQLite's own
+    English ("database is locked") is only in the log that ``-v`` shows (it was the
+    reason on the line: 'bộ lưu trữ đang bận: database is locked')."""
+    _, _, path = exported
+    with central_support.write_lock_held_by_another_process(central.db_path):
+        proc = central_support.central("-v", "import", str(path), "--db", central.db,
+                                       check=False)
+    assert proc.returncode == 3, proc.stderr
+    said = [line for line in proc.stderr.splitlines() if "bộ lưu trữ đang bận" in line]
+    assert len(said) == 1, proc.stderr
+    assert "một chương trình khác đang khoá kho dữ liệu" in said[0]
+    assert "storage busy: another program holds the store locked" in said[0]
+    assert "database is locked" not in said[0]
+    logged = [line for line in proc.stderr.splitlines() if " INFO " in line]
+    assert any("database is locked" in line for line in logged), proc.stderr
+
+
 @pytest.mark.parametrize("ephemeral", [bytes(32), (1).to_bytes(32, "little")],
                          ids=["zero", "one"])
 def test_a_file_sealed_with_a_low_order_key_is_refused_and_the_next_file_still_imported(

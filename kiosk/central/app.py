@@ -423,8 +423,10 @@ def _failure(exc: Exception) -> JSONResponse:
         if exc.words.code == "storage.canceled":  # not passing load: whoever runs the centre must
             # see a statement past the timeout (the kiosk halves its batches on it)
             log.warning("a kiosk's request was not stored: %s", exc)
+        if exc.__cause__ is not None:  # the system's own words: the log only (-v)
+            log.info("storage busy: %s", str(exc.__cause__).strip())
         return _error(503, exc, {"Retry-After": str(exc.retry_after)})
-    log.error("storage failure: %s", exc)
+    log.error("storage failure: %s (%s)", exc, str(exc.__cause__ or "").strip())
     return _error(503, _Refusal(503, "api.storage_unavailable", detail=exc),
                   {"Retry-After": "30"})
 

@@ -27,7 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.commandline import EXIT_STORE, EXIT_USAGE, ProgressBar, examples, open_central
+from kiosk.commandline import (
+    EXIT_STORE,
+    EXIT_USAGE,
+    ProgressBar,
+    examples,
+    log_cause,
+    open_central,
+)
 from kiosk.messages import both
 
 if TYPE_CHECKING:
@@ -200,6 +207,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                                      allow_revoked=allowed, actor=actor,
                                      progress=bar.update)
             except StorageError as exc:
+                log_cause(exc)  # SQLite's or PostgreSQL's own words: -v
                 print(file=sys.stderr)  # below the progress bar
                 print(both("central.import.storage_error", name=name, error=exc),
                       file=sys.stderr)

@@ -30,6 +30,7 @@ from kiosk.central.storage import (
     StorageBusy,
     StorageError,
 )
+from kiosk.messages import failure_words
 
 _TYPES = {"engine": "postgresql", "bigint": "BIGINT", "float": "DOUBLE PRECISION",
           "bytes": "BYTEA", "json": "JSONB", "serial": "BIGSERIAL PRIMARY KEY"}
@@ -123,13 +124,14 @@ class PostgresStorage(Storage):
             raise StorageBusy("storage.pool_full", retry_after=2) from exc
         except psycopg.Error as exc:
             if isinstance(exc, _BUSY):
-                raise StorageBusy("storage.busy", retry_after=2, detail=exc) from exc
+                raise StorageBusy("storage.busy", retry_after=2, detail=failure_words(exc)) from exc
             if isinstance(exc, pg_errors.QueryCanceled):
                 raise StorageBusy("storage.canceled", retry_after=30,
-                                  limit=self.statement_timeout, detail=exc) from exc
+                                  limit=self.statement_timeout) from exc
             if isinstance(exc, psycopg.OperationalError) and not self._limit(exc):
-                raise StorageBusy("storage.unavailable", retry_after=10, detail=exc) from exc
-            raise StorageError("storage.error", detail=exc) from exc
+                raise StorageBusy("storage.unavailable", retry_after=10,
+                                  detail=failure_words(exc)) from exc
+            raise StorageError("storage.error", detail=failure_words(exc)) from exc
 
     def _prepare(self, rows: list[tuple[Any, ...]]) -> None:
         """Create the day partitions a batch needs, before its transaction."""

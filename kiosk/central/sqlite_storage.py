@@ -27,6 +27,7 @@ from kiosk.central.storage import (
     StorageBusy,
     StorageError,
 )
+from kiosk.messages import failure_words
 from kiosk.private_files import create_private
 
 _TYPES = {"engine": "sqlite", "bigint": "INTEGER", "float": "REAL", "bytes": "BLOB",
@@ -87,7 +88,8 @@ class SqliteStorage(Storage):
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA cache_size=-65536")
         except sqlite3.Error as exc:
-            raise StorageError("storage.file_error", path=self.path, detail=exc) from exc
+            raise StorageError("storage.file_error", path=self.path,
+                               detail=failure_words(exc, self.path)) from exc
         with self._all_lock:
             self._all.append(conn)
         return conn
@@ -107,7 +109,8 @@ class SqliteStorage(Storage):
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise StorageBusy("storage.busy", retry_after=5, detail=exc) from exc
+                raise StorageBusy("storage.busy", retry_after=5,
+                                  detail=failure_words(exc)) from exc
             try:
                 yield conn
                 conn.execute("COMMIT")
@@ -115,7 +118,8 @@ class SqliteStorage(Storage):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
-                    raise StorageError("storage.file_error", path=self.path, detail=exc) from exc
+                    raise StorageError("storage.file_error", path=self.path,
+                                       detail=failure_words(exc, self.path)) from exc
                 raise
         finally:
             self._local.writing = None
@@ -156,7 +160,7 @@ class SqliteStorage(Storage):
         try:
             return conn.execute(sql, _numbered(params)).fetchall()
         except sqlite3.OperationalError as exc:
-            raise StorageBusy("storage.busy", detail=exc) from exc
+            raise StorageBusy("storage.busy", detail=failure_words(exc)) from exc
 
     def close(self) -> None:
         with self._all_lock:

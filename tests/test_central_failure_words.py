@@ -1,0 +1,90 @@
+"""The centre says why its database failed in words of the catalogue, in Vietnamese and
+English, chosen by what the database answered (SQLite's result code, PostgreSQL's SQLSTATE),
+never by its English message, which goes to the log (``-v``) only. The SQLite side (a
+second process holding the write lock during ``kiosk-central import`` and a kiosk's upload)
+is in tests/test_sync_backlog.py and tests/test_central_api.py; here PostgreSQL, on a real
+server the tests start."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import psycopg
+import pytest
+from central_support import PostgresServer, central, database_url, postgres_bin
+
+from kiosk.central.backends import open_storage
+from kiosk.central.storage import StorageBusy
+
+
+def test_a_command_meeting_another_sessions_lock_says_so_in_words(tmp_path) -> None:
+    """Another session holds the table every command reads first locked (a schema change, a
+    long ``LOCK TABLE``): past lock_timeout, ``kiosk-central kiosks list`` exits 3 saying
+    the storage is busy because another session holds a table locked, in both languages;
+    PostgreSQL's "canceling statement due to lock timeout" only in the ``-v`` log."""
+    url = database_url("postgresql", tmp_path)
+    open_storage(url).close()  # the schema exists: the command only reads
+    with psycopg.connect(url) as other:
+        other.execute("LOCK TABLE central_meta IN ACCESS EXCLUSIVE MODE")
+        proc = central("-v", "kiosks", "list", "--db", url, check=False)
+        other.rollback()
+    assert proc.returncode == 3, proc.stderr
+    *logged, said = proc.stderr.strip().splitlines()
+    assert said == (
+        "lỗi cơ sở dữ liệu trung tâm / storage error: bộ lưu trữ đang bận: một phiên khác "
+        "đang khoá bảng cần dùng, quá thời gian chờ / storage busy: another session held a "
+        "table it needs locked past the wait allowed"), proc.stderr
+    assert " INFO " in logged[0]
+    assert "canceling statement due to lock timeout" in logged[0], proc.stderr
+
+
+@pytest.fixture
+def own_postgres() -> Any:
+    """A PostgreSQL server of this test's own, which it may stop."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL binaries not installed")
+    server = PostgresServer(bin_dir)
+    yield server
+    server.stop()
+
+
+def test_the_server_stopped_mid_command_is_said_in_words(own_postgres: PostgresServer) -> None:
+    """The database server is shut down while a statement runs: the storage fails it as
+    unavailable for now (to be tried again), naming the shutdown or the lost connection by
+    code; PostgreSQL's and psycopg's English ("terminating connection due to administrator
+    command", "server closed the connection unexpectedly") stay the cause, for the log."""
+    storage = open_storage(own_postgres.url(), busy_timeout=2)
+    failed: list[BaseException] = []
+    running = threading.Event()
+
+    def long_read() -> None:
+        running.set()
+        try:
+            storage._query("SELECT pg_sleep(60)")
+        except BaseException as exc:  # looked at below
+            failed.append(exc)
+
+    reader = threading.Thread(target=long_read)
+    reader.start()
+    running.wait(10)
+    with psycopg.connect(own_postgres.url(), autocommit=True) as watcher:
+        while not watcher.execute("SELECT 1 FROM pg_stat_activity WHERE query LIKE "
+                                  "'SELECT pg_sleep%' AND state = 'active'").fetchone():
+            pass  # the statement has reached the server
+    own_postgres._run("pg_ctl", "-D", str(own_postgres.dir / "data"), "-m", "fast", "-w",
+                      "stop")
+    reader.join(30)
+    try:
+        [error] = failed
+        assert isinstance(error, StorageBusy), repr(error)
+        assert error.words.code == "storage.unavailable"
+        detail = error.words.params["detail"]
+        assert detail.code in {"postgres.shut_down", "postgres.connection"}, detail
+        assert error.text("vi").startswith("cơ sở dữ liệu không sẵn sàng: máy chủ cơ sở dữ liệu")
+        assert error.text("en").startswith("database unavailable: the ")
+        assert "terminating" not in str(error) and "closed" not in str(error)
+        assert isinstance(error.__cause__, psycopg.OperationalError)
+    finally:
+        storage.close()
