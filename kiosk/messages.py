@@ -2055,6 +2055,10 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                      "phút hoặc nhờ quản trị đặt lại mật khẩu.",
                      "Account locked after repeated wrong passwords; try again in {minutes} "
                      "minutes or ask an administrator to reset the password."),
+    "unavailable.title": ("Cơ sở dữ liệu tạm thời không dùng được",
+                          "The database cannot be used right now"),
+    "unavailable.retry": ("Không có gì bị mất; hãy tải lại trang sau ít phút.",
+                          "Nothing is lost; reload the page in a few minutes."),
     "forbidden.title": ("Không có quyền truy cập", "Access denied"),
     "forbidden.role": ("Vai trò của bạn không được xem trang này.",
                        "Your role may not see this page."),

@@ -2,20 +2,63 @@
 English, chosen by what the database answered (SQLite's result code, PostgreSQL's SQLSTATE),
 never by its English message, which goes to the log (``-v``) only. The SQLite side (a
 second process holding the write lock during ``kiosk-central import`` and a kiosk's upload)
-is in tests/test_sync_backlog.py and tests/test_central_api.py; here PostgreSQL, on a real
-server the tests start."""
+is in tests/test_sync_backlog.py and tests/test_central_api.py; here a dashboard page, and
+PostgreSQL on a real server the tests start."""
 
 from __future__ import annotations
 
 import threading
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
-from central_support import PostgresServer, central, database_url, postgres_bin
+from central_support import (
+    CentralServer,
+    PostgresServer,
+    central,
+    database_url,
+    postgres_bin,
+    write_lock_held_by_another_process,
+)
+from web_support import PASSWORD, add_users
 
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import StorageBusy
+
+
+def test_a_page_the_locked_database_fails_says_why_in_the_readers_language(tmp_path) -> None:
+    """Signing in writes a session; while another process holds the SQLite centre's write
+    lock past --busy-timeout, the page answers 503 with Retry-After, saying in the reader's
+    language that another program holds the store locked and that nothing is lost: not a
+    bare "Internal Server Error" (it was), nor SQLite's "database is locked"."""
+    db = f"sqlite:///{tmp_path}/central.db"
+    add_users(tmp_path, db, {"admin1": ("admin", None)})
+    server = CentralServer(db, "--busy-timeout", "1")
+    try:
+        answers = {}
+        for lang in ("vi", "en"):
+            with httpx.Client(base_url=server.url, cookies={"kc_lang": lang}) as client:
+                token = client.get("/login").text.split('name="csrf_token" value="')[1][:64]
+                with write_lock_held_by_another_process(tmp_path / "central.db"):
+                    answers[lang] = client.post("/login", data={
+                        "csrf_token": token, "name": "admin1", "password": PASSWORD,
+                        "next": "/today"})
+                assert client.post("/login", data={  # the lock let go: signed in
+                    "csrf_token": token, "name": "admin1", "password": PASSWORD,
+                    "next": "/today"}).status_code in (200, 303)
+    finally:
+        log = server.stop()
+    for answer in answers.values():
+        assert answer.status_code == 503, answer.text
+        assert int(answer.headers["retry-after"]) >= 1
+        assert "database is locked" not in answer.text
+    assert "bộ lưu trữ đang bận: một chương trình khác đang khoá kho dữ liệu" in answers["vi"].text
+    assert "Không có gì bị mất" in answers["vi"].text
+    assert "storage busy: another program holds the store locked" in answers["en"].text
+    assert "Nothing is lost" in answers["en"].text
+    assert "database is locked" in log  # for whoever runs the centre
+    assert "Traceback" not in log
 
 
 def test_a_command_meeting_another_sessions_lock_says_so_in_words(tmp_path) -> None:

@@ -361,10 +361,13 @@ def test_a_statement_past_its_timeout_or_a_program_limit_is_said_as_such_not_as_
         assert canceled.value.words.code == "storage.canceled"
         assert canceled.value.retry_after == 30
         assert "ran past 200ms" in str(canceled.value)
-        assert "statement timeout" in str(canceled.value)
+        assert "statement timeout" not in str(canceled.value)  # PostgreSQL's English: the
+        assert "statement timeout" in str(canceled.value.__cause__)  # cause, for the log
         wide = "".join(random.Random(2).choices("abcdefghijklmnopqrstuvwxyz", k=3000))
         with pytest.raises(StorageError) as limit, storage._transaction() as tx:
             storage._execute(tx, "CREATE TEMPORARY TABLE wide (key TEXT PRIMARY KEY)")
             storage._execute(tx, "INSERT INTO wide VALUES ($1)", (wide,))
         assert not isinstance(limit.value, StorageBusy)
-        assert "index row size" in str(limit.value)
+        assert limit.value.words.params["detail"].code == "postgres.program_limit"
+        assert "PostgreSQL limit was exceeded (54000)" in str(limit.value)
+        assert "index row size" in str(limit.value.__cause__)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from kiosk.central.disclosure import not_personal
-from kiosk.central.storage import Storage
+from kiosk.central.storage import Storage, StorageBusy, StorageError
 from kiosk.central.web.site import HERE, Forbidden, LoginRequired, Site
+from kiosk.sync.protocol import refusal_body
+
+log = logging.getLogger(__name__)
 
 
 def mount(app: FastAPI, storage: Storage) -> Site:
@@ -37,6 +42,25 @@ def mount(app: FastAPI, storage: Storage) -> Site:
 
     app.add_exception_handler(LoginRequired, refused)
     app.add_exception_handler(Forbidden, refused)
+
+    async def storage_failed(request: Request, exc: Exception) -> Response:
+        """A page the database failed: 503 (``Retry-After``) saying why in the reader's
+        language (the words :func:`kiosk.messages.failure_words` chose), not a bare 500;
+        the database's own English goes to the log."""
+        assert isinstance(exc, StorageError)
+        log.warning("a page was not served: %s (%s)", exc, str(exc.__cause__ or "").strip())
+        headers = {"Retry-After": str(exc.retry_after if isinstance(exc, StorageBusy) else 30)}
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(refusal_body(exc), status_code=503, headers=headers)
+        try:
+            response: Response = site.render(request, "unavailable.html", status=503,
+                                             reason=exc.text(site.lang(request)))
+        except StorageError:  # the session itself could not be read
+            response = PlainTextResponse(str(exc), status_code=503)
+        response.headers.update(headers)
+        return response
+
+    app.add_exception_handler(StorageError, storage_failed)
 
     @app.get("/", include_in_schema=False)
     @not_personal("a redirect to /today")
