@@ -75,8 +75,11 @@ def test_a_scan_the_store_cannot_save_is_a_red_not_recorded_card(make_window, qt
                         and card.result.reason_code == "storage_error", timeout=10_000)
     assert card.state == "rejected" and card.mark.shape == "cross"
     assert card.headline.text() == "CHƯA GHI ĐƯỢC"
-    assert card.name.text().startswith("Trạm không lưu được lượt quét này.")
-    assert "sổ giấy" in card.name.text()
+    assert card.name.text() == "Gọi kỹ thuật viên; trong lúc chờ hãy ghi vào sổ giấy."
+    # the store's own words, not "Lỗi lưu trữ, lượt quét CHƯA được ghi: …" (the headline
+    # says it); its path on the fine-print line, after the code's last digits and time
+    assert card.reason.text().startswith("Ổ đĩa không cho ghi (chỉ đọc")
+    assert card.details.text().replace("\u2060", "").endswith(f" · {config.store_path}")
     assert card.palette().color(QPalette.ColorRole.Window).name() == \
         QColor(COLOURS["rejected"][0]).name()
     qtbot.waitUntil(lambda: played == ["error"])
@@ -101,10 +104,10 @@ def test_a_certificate_the_store_cannot_save_keeps_its_verdict_on_the_card(
         qtbot.waitUntil(lambda: card.result is not None
                         and card.result.reason_code == "storage_error", timeout=10_000)
     assert card.state == "rejected" and card.headline.text() == "CHƯA GHI ĐƯỢC"
-    assert card.name.text().startswith("CHỮ KÝ KHÔNG HỢP LỆ — Trạm không lưu được")
+    assert card.name.text().startswith("CHỮ KÝ KHÔNG HỢP LỆ — Gọi kỹ thuật viên")
     window.set_language("en", remember=False)
     assert card.headline.text() == "NOT RECORDED"
-    assert card.name.text().startswith("SIGNATURE NOT VALID — The kiosk could not save")
+    assert card.name.text().startswith("SIGNATURE NOT VALID — Call the technician")
     assert [r["name"] for r in stored_entries(config)] == ["Trần Thị Bình"]
 
 
@@ -234,7 +237,7 @@ def test_a_refused_scans_card_gives_way_to_not_recorded_not_to_ready(
     window.submit_scan(Scan(CCCD_AN.encode(), device_id="wedge", lane="in"))
     qtbot.waitUntil(lambda: card.result is not None, timeout=10_000)
     assert card.result.reason_code == "storage_error"
-    assert card.name.text().startswith("Trạm không lưu được lượt quét này.")
+    assert card.name.text().startswith("Gọi kỹ thuật viên")
     qtbot.waitUntil(lambda: card.result is None, timeout=5_000)
     assert card.headline.text() == "CHƯA GHI ĐƯỢC" and card.name.text() == NO_SCAN_RECORDED
     assert card.state == "rejected"

@@ -50,8 +50,12 @@ def test_the_card_says_another_program_holds_the_store_until_a_scan_is_recorded(
         qtbot.waitUntil(lambda: card.result is not None, timeout=15_000)
         answer = card.result
         assert not answer.recorded and card.headline.text() == "CHƯA GHI ĐƯỢC"
-        assert card.reason.text() == ("Lỗi lưu trữ, lượt quét CHƯA được ghi: "
-                                      + busy_words(config.store_path, "vi"))
+        said = busy_words(config.store_path, "vi")
+        assert answer.reason_in("vi") == "Lỗi lưu trữ, lượt quét CHƯA được ghi: " + said
+        # the card's headline says it: the store's words alone, its path in fine print
+        said = said.removeprefix(f"{config.store_path}: ")
+        assert card.reason.text() == said[:1].upper() + said[1:]
+        assert card.details.text().replace("\u2060", "").endswith(f" · {config.store_path}")
         qtbot.waitUntil(lambda: card.result is None, timeout=5_000)
         qtbot.wait(POLL_PASSED_MS)
 

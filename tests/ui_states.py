@@ -30,7 +30,7 @@ from kiosk import messages
 from kiosk.certificates import trustlist
 from kiosk.messages import Words
 from kiosk.scan import Scan, ScanResult, Status
-from kiosk.ui.result_card import FINE_PRINT, READABLE_SIZES
+from kiosk.ui.result_card import FINE_PRINT, READABLE_SIZES, SMALL_SIZES
 
 STORE_PATH = Path("/var/lib/checkpoint-kiosk/kiosk.db")
 """Where scripts/install-kiosk.sh puts the store: its words name it."""
@@ -165,6 +165,10 @@ def state_problems(window: Any, size: tuple[int, int], *, card_shown: bool = Tru
     for label, size_px in zip((card.details, card.reason), sizes[2:], strict=True):
         if label.text() and size_px < FINE_PRINT[2]:
             problems.append(f"the card's fine print at {size_px} px: {label.text()[:40]!r}")
+    refused = card.result is not None and card.result.reason_code == "storage_error"
+    if refused and sizes[3] < SMALL_SIZES[3]:  # the store's words: why, and what to do
+        problems.append(f"the store's words on a NOT RECORDED answer at {sizes[3]} px, "
+                        f"below {SMALL_SIZES[3]}: {card.reason.text()[:40]!r}")
     for label, words in card.texts.items():
         if label.text().replace("\u200b", "") != words:
             problems.append(f"the card shows {label.text()!r} for {words!r}")

@@ -70,8 +70,12 @@ SMALL_SIZES = (26, 20, 11, 11)
 before the headline and the officer's words do."""
 FINE_PRINT = (26, 20, 9, 9)
 """Then the time and the technical reason go down to fine print, read up close by the
-technician (a store refusing every scan words why at length, with its path: on a 7" panel
-it took the headline to 24 px), before the headline and the officer's words do."""
+technician, before the headline and the officer's words do."""
+PATH_FIRST = (26, 20, 9, 14)
+"""On a card whose reason is the store's (NOT RECORDED: why it records no scan, what to do),
+the details line (the store's path, after the person's masked document and time) goes down
+to fine print first, while the reason keeps the size read from arm's length: on a 7" panel
+the store's words went to 9 px (1.7 mm) with the path and a prefix the headline says."""
 SMALLEST_SCALE = 0.3
 """Of SMALL_SIZES, as a last resort: a word is never cut off."""
 ELLIPSIS = "…"
@@ -212,6 +216,9 @@ class ResultCard(QFrame):
         "…" rather than shrink the verdict above it."""
         self.sizes = TYPE_SIZES
         """The lines' pixel sizes after the last fit."""
+        self.path_first = False
+        """The details line ends in the store's path, to go to fine print before the store's
+        words do (:data:`PATH_FIRST`)."""
         self._render()
 
     def _label(self, *, bold: bool = False) -> QLabel:
@@ -244,13 +251,20 @@ class ResultCard(QFrame):
         return [(label, index) for index, label in enumerate(lines) if label.text()]
 
     @staticmethod
-    def candidate_sizes() -> Iterator[tuple[int, ...]]:
+    def candidate_sizes(path_first: bool = False) -> Iterator[tuple[int, ...]]:
         """Line sizes from the largest to the smallest the card tries, in steps of 8 %:
         all lines from GROWTH × TYPE_SIZES down to READABLE_SIZES, then the lower two down
-        to SMALL_SIZES and on to FINE_PRINT, then everything together (the last resort)."""
+        to SMALL_SIZES and on to FINE_PRINT, then everything together (the last resort).
+        With ``path_first``, the details line goes to fine print before the reason shrinks
+        (:data:`PATH_FIRST`)."""
         largest = tuple(round(size * GROWTH) for size in TYPE_SIZES)
-        for start, floor in ((largest, READABLE_SIZES), (READABLE_SIZES, SMALL_SIZES),
-                             (SMALL_SIZES, FINE_PRINT)):
+        stages = [(largest, READABLE_SIZES), (READABLE_SIZES, SMALL_SIZES),
+                  (SMALL_SIZES, FINE_PRINT)]
+        if path_first:
+            reason_small = (*FINE_PRINT[:3], SMALL_SIZES[3])
+            stages = [(largest, READABLE_SIZES), (READABLE_SIZES, PATH_FIRST),
+                      (PATH_FIRST, reason_small), (reason_small, FINE_PRINT)]
+        for start, floor in stages:
             scale = 1.0
             while True:
                 sizes = tuple(max(low, round(high * scale)) for high, low in zip(
@@ -320,7 +334,7 @@ class ResultCard(QFrame):
     def _choose(self) -> tuple[tuple[int, ...], int, int, int, int, list[int]]:
         """(sizes, margin across, margin down, text width, spacing, each line's height) of
         the first candidate that fits, else of the last; no heights: a word is too wide."""
-        for sizes in self.candidate_sizes():
+        for sizes in self.candidate_sizes(self.path_first):
             scale = min(1.0, sizes[0] / TYPE_SIZES[0])
             across, down = (round(m * max(scale, 0.5)) for m in MARGINS)
             width, height = self.width() - 2 * across, self.height() - 2 * down
@@ -512,7 +526,26 @@ class ResultCard(QFrame):
                                                          verdict.facts, self.language)
             return DUPLICATE, self._already_scanned(result), name, details, again
         headline, plain, technical = self._refusal(result)
-        return REJECTED, headline, plain, details if identity else when, technical
+        details = details if identity else when
+        path, why = self._store_said(result)
+        if why:  # the headline says NOT RECORDED: the store's own words, its path apart
+            return REJECTED, headline, plain, " · ".join(p for p in (details, path) if p), why
+        return REJECTED, headline, plain, details, technical
+
+    def _store_said(self, result: ScanResult) -> tuple[str, str]:
+        """(the store's path, its words after it) of a scan the store refused: the reason
+        less the prefix ("Storage error, scan NOT recorded:") that the headline says, for
+        logs and commands, which have no headline; ("", "") for any other answer."""
+        said = result.words
+        detail = said.params.get("detail") if said and said.code == "storage_error" else None
+        if not isinstance(detail, messages.Words):
+            return "", ""
+        words = detail(self.language)
+        path = str(detail.params.get("path", ""))
+        if path and words.startswith(path + ": "):  # the path kept on one line if it fits
+            words = words[len(path) + 2:]
+            return re.sub("([-/.])", "\\1\u2060", path), words[:1].upper() + words[1:]
+        return "", words
 
     def _certificate(self, result: ScanResult, verdict: verdicts.Verdict, direction: str,
                      when: str) -> tuple[str, str, str, str, str]:
@@ -559,8 +592,7 @@ class ResultCard(QFrame):
         code = result.reason_code
         if code == "storage_error":
             headline = self.tr("NOT RECORDED")
-            plain = self.tr("The kiosk could not save this scan. Call the technician; "
-                            "use the paper list meanwhile.")
+            plain = self.tr("Call the technician; use the paper list meanwhile.")
         else:
             headline = self.tr("REFUSED")
             plain = {
@@ -585,6 +617,8 @@ class ResultCard(QFrame):
         palette.setColor(QPalette.ColorRole.WindowText, QColor(foreground))
         self.setPalette(palette)  # a palette, not a style sheet: no re-polish on every scan
         self.name_elides = state not in (IDLE, REJECTED, SAVING)  # else plain words
+        self.path_first = (self.result is not None and state == REJECTED
+                           and bool(self._store_said(self.result)[0]))
         self.texts = {label: one_paragraph(text) for label, text in (
             (self.headline, headline), (self.name, name), (self.details, details),
             (self.reason, reason))}

@@ -518,8 +518,8 @@
     </message>
     <message>
         <location filename="../result_card.py" line="474"/>
-        <source>The kiosk could not save this scan. Call the technician; use the paper list meanwhile.</source>
-        <translation>Trạm không lưu được lượt quét này. Gọi kỹ thuật viên; trong lúc chờ hãy ghi vào sổ giấy.</translation>
+        <source>Call the technician; use the paper list meanwhile.</source>
+        <translation>Gọi kỹ thuật viên; trong lúc chờ hãy ghi vào sổ giấy.</translation>
     </message>
     <message>
         <location filename="../result_card.py" line="479"/>
