@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import store as store_module
 from kiosk import upkeep
 from kiosk.app import policy_from
 from kiosk.messages import Words
@@ -161,6 +162,32 @@ def test_once_a_scan_was_refused_the_next_in_the_queue_is_answered_at_once(tmp_p
     finally:
         store.close()
     assert entry_ids(path) == {first.entry_id, again.entry_id}  # the refused: none
+
+
+def test_a_scan_after_the_queue_has_gone_waits_the_whole_wait_again(tmp_path, monkeypatch):
+    """The short wait is for the people queued behind a refused scan. A scan read later —
+    the other program may have let go and taken the lock again between two of the screens'
+    polls, as a backup tool copying file after file does — waits the whole wait again
+    (the card reads SAVING… meanwhile): refused after a quarter of a second, it would have
+    been recorded a moment later."""
+    monkeypatch.setattr(store_module, "BUSY_QUEUE_SECONDS", 1.0)
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, policy_from(make_config(tmp_path)))
+    try:
+        pipeline.submit(Scan(CCCD_BINH.encode(), device_id="lane1"))
+        wait_for_names_moved(store)
+        with held_by_another_program(path):
+            assert not pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1")).recorded
+            started = time.monotonic()
+            assert not pipeline.submit(Scan(cccd_line(1).encode(), device_id="lane1")).recorded
+            assert time.monotonic() - started < 1.5  # queued: briefly
+            time.sleep(1.2)  # the queue gone: nobody scanned for longer than that
+            started = time.monotonic()
+            assert not pipeline.submit(Scan(cccd_line(2).encode(), device_id="lane1")).recorded
+            assert time.monotonic() - started >= BUSY_TIMEOUT_MS / 1000 - 0.1
+    finally:
+        store.close()
 
 
 def test_the_screens_poll_sees_the_other_program_let_go_without_waiting_for_it(tmp_path):
