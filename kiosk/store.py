@@ -596,8 +596,9 @@ def foreign(conn: sqlite3.Connection) -> Words | None:
     newer program's is refused as such (:meth:`Store.migrate`), whatever its tables."""
     if conn.execute("PRAGMA user_version").fetchone()[0] > len(MIGRATIONS):
         return None
-    tables = {name for (name,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = {name for (name,) in conn.execute(  # not SQLite's own (an ANALYZE's stat1)
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+        "ESCAPE '\\'")}
     return Words("store.foreign") if tables and not {"entries", "meta"} <= tables else None
 
 

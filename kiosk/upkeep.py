@@ -75,7 +75,7 @@ def file_identity(path: str | Path, dir_fd: int | None = None) -> FileIdentity |
     a clock tick otherwise, 4 ms here); on the benchmarks' ext4 without a journal each
     ``fdatasync`` then wrote an inode block as well: +60–100 µs on the fsync of the store's
     log and +50–70 µs on the next file's (docs/benchmarks.md, issue 9, nineteenth pass)."""
-    if _statx is not None:  # inline: each scan looks three times
+    if _statx is not None and "\0" not in str(path):  # inline: each scan looks three times
         buffer, ref = getattr(_buffers, "statx", None) or _thread_buffer()
         if _statx(_AT_FDCWD if dir_fd is None else dir_fd, os.fsencode(path), 0, _STATX_INO,
                   ref) != 0:

@@ -41,6 +41,8 @@ def test_a_path_with_nothing_there_is_none_and_one_that_cannot_be_looked_at_rais
     with pytest.raises(OSError) as raised:
         file_identity(tmp_path / "loop" / "kiosk.db")
     assert raised.value.filename == str(tmp_path / "loop" / "kiosk.db")
+    with pytest.raises(ValueError):  # as os.stat: not the path cut at its NUL byte
+        file_identity(str(tmp_path / "file") + "\0x")
 
 
 def test_without_statx_the_same_identity_comes_from_stat(tmp_path: Path,

@@ -11,6 +11,7 @@ command.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
@@ -105,3 +106,8 @@ def test_a_new_store_and_the_kiosks_own_still_open(tmp_path: Path) -> None:
     empty = tmp_path / "new.db"
     empty.touch()
     Store(empty).close()
+    analyzed = tmp_path / "analyzed.db"  # SQLite's own table only: no other program's
+    with contextlib.closing(sqlite3.connect(analyzed)) as db:
+        db.execute("ANALYZE")  # makes sqlite_stat1, even with no table to analyze
+        db.commit()
+    Store(analyzed).close()
