@@ -162,7 +162,8 @@ class Kiosk:
         store = Store(config.store_path, timezone=config.timezone, create=False,  # its own
                       same_as=self.store.identity)
         try:
-            sync = SyncWorker.from_config(config, store, devices=lambda: self.supervisor.status())
+            sync = SyncWorker.from_config(config, store, devices=lambda: self.supervisor.status(),
+                                          damage_found=self.found_damaged)
         except BaseException:  # e.g. its saved state unreadable: the connection is not kept
             store.close()
             raise
@@ -266,6 +267,17 @@ class Kiosk:
             if self._stopping.wait(MAINTENANCE_PERIOD_SECONDS):
                 return
 
+    def found_damaged(self) -> None:
+        """The store file was found damaged, by the daily check (:meth:`maintain`) or by a
+        read of the sync worker's own connection (its ``damage_found``): the kiosk's Store
+        refuses every scan from now on (the card says ``store.damaged`` at once), and the
+        worker's connection reads nothing more (it uploads no more, its heartbeat saying
+        ``store_damaged``). Called from either thread: each only sets its Store's refusal."""
+        self.store.found_damaged()
+        sync = self.sync
+        if sync is not None:
+            sync.store.found_damaged()
+
     def maintain(self) -> None:
         """Purge acknowledged entries past retention, and check the whole file again once a
         day (scans go on meanwhile); damage found stops the store taking scans (each shows
@@ -291,8 +303,7 @@ class Kiosk:
         else:
             if not damage:
                 self._check_refusals.done()
-            else:  # the store now refuses for it, and so does the sync worker's connection:
-                if self.sync is not None:  # it uploads no more, its heartbeat saying why
-                    self.sync.store.found_damaged()
+            else:  # the store now refuses for it, and so does the sync worker's connection
+                self.found_damaged()
                 _say(self._check_refusals, self.store.refusal(),
                      "store damaged, no scan is recorded any more: %s", damage)

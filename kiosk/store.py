@@ -602,6 +602,18 @@ def foreign(conn: sqlite3.Connection) -> Words | None:
     return Words("store.foreign") if tables and not {"entries", "meta"} <= tables else None
 
 
+def found_damage(error: BaseException) -> bool:
+    """Whether SQLite found the file damaged (SQLITE_CORRUPT, SQLITE_NOTADB: its result
+    code, never its English message), in ``error`` or what it was raised from."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if getattr(seen, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_CORRUPT,
+                                                           sqlite3.SQLITE_NOTADB):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def write_failure(error: sqlite3.Error, path: Path) -> Words | None:
     """Why a write failed, in words an officer can pass on, when the disk failed it: full,
     refusing writes (a read-only mount, a file made immutable: SQLite says only "disk I/O

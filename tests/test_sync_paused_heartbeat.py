@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -284,4 +284,39 @@ def test_a_kiosk_whose_store_is_found_damaged_keeps_heartbeating_without_reading
                "nào" in kiosk_row(central, "vi")
         assert "Send a technician now (kiosk store recover): the kiosk records no scan" \
                in kiosk_row(central, "en")
+        assert ("k-paused", "uploads_paused_store_damaged") in not_scanning(central)
+
+
+def pages_of(*names: str) -> Callable[[Path], list[int]]:
+    """The root pages of the tables or indexes ``names`` in a store file."""
+    def where(db: Path) -> list[int]:
+        with sqlite3.connect(db) as conn:
+            return [conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?",
+                                 (name,)).fetchone()[0] for name in names]
+    return where
+
+
+def test_a_page_the_sync_worker_reads_found_damaged_between_checks_is_damage_found(tmp_path):
+    """The pages of the outbox's indexes (what the sync worker counts from each cycle)
+    overwritten as a failing disk does, a day's check not due yet: the worker's read fails
+    with SQLite's "damaged" result code, which is damage found as the check would find it.
+    Its own connection and the kiosk's refuse from now on: the card says the store is
+    damaged at once, uploads stop for good and the heartbeats go on saying
+    ``store_damaged``. Before, each cycle failed on the same read ("sync worker cycle
+    failed") after each backoff until the next daily check, the kiosk taking scans on."""
+    with kiosk_at_centre(tmp_path) as (kiosk, central):
+        worker = kiosk.sync
+        assert worker is not None
+        kiosk.pipeline.submit(person(0))
+        wait_until(lambda: worker.state().pending == 0, what="the first scan at the centre")
+        wait_until(kiosk.store.verified_recently,  # the start's check done: the next in a day
+                   what="the check the kiosk runs as it starts")
+        with kiosk.store.lock:
+            kiosk.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        overwrite_pages(kiosk.config.store_path, pages_of("entries_pending", "entries_rejected"))
+        kiosk.store.set_meta({"touched": "1"})  # a commit: the worker reads the file anew
+
+        heard_while_stopped(worker, central, "sync.store_refused", "store_damaged")
+        refusal = kiosk.store.not_recording()
+        assert refusal is not None and refusal.code == "store.damaged"
         assert ("k-paused", "uploads_paused_store_damaged") in not_scanning(central)

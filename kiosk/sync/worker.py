@@ -118,7 +118,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk import messages
 from kiosk.config import Config, SyncSettings
 from kiosk.scan import ScanResult
-from kiosk.store import OutboxSummary, Store, StoreError, utc_iso
+from kiosk.store import OutboxSummary, Store, StoreError, found_damage, utc_iso
 from kiosk.sync import backlog, backlog_keys, heartbeat, protocol
 from kiosk.sync.client import AuthRefused, Refused, SigningKeyHeld, SyncClient, SyncError
 from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys
@@ -225,11 +225,16 @@ class SyncWorker:
                  language: str = "vi", encoding: str | None = None,
                  rng: random.Random | None = None,
                  devices: Callable[[], Iterable[DeviceStatus]] = tuple,
-                 keys: KioskKeys | None = None, owns_store: bool = True) -> None:
+                 keys: KioskKeys | None = None, owns_store: bool = True,
+                 damage_found: Callable[[], None] | None = None) -> None:
         """``store`` should be this worker's own Store (connection); it is closed by stop(),
         unless ``owns_store`` is false (the kiosk's own, lent for one export: it records on).
         ``devices()`` gives the device statuses reported to the centre (``Kiosk`` passes its
-        supervisor's). ``keys``: the backlog key files (by default beside the store)."""
+        supervisor's). ``keys``: the backlog key files (by default beside the store).
+        ``damage_found``: called (from the worker's thread) when a read of the store finds
+        the file damaged, after this worker's Store is told (:meth:`Store.found_damaged`):
+        ``Kiosk`` tells its own Store and every connection it lends, one path for damage
+        found whichever connection finds it."""
         self.store = store
         self.owns_store = owns_store
         self.keys = keys or KioskKeys(Path(store.path).parent)
@@ -250,6 +255,7 @@ class SyncWorker:
             paused=lambda: self.scheduler.paused, features_stale=self._forget_features,
         ) if self.client else None
         self.devices = devices
+        self.damage_found = damage_found
         self._features_known = False
         self._tells_paused = False
         """The centre lists ``uploads-paused``: a heartbeat while paused says why."""
@@ -346,11 +352,35 @@ class SyncWorker:
         while self.scheduler.wait_for_turn():
             try:
                 with self.scheduler.turn():
-                    self._cycle()
+                    self._cycle_or_damage()
             except Exception:  # StoreError (disk full…) or a bug: log, back off, carry on
                 log.exception("sync worker cycle failed")
                 self.scheduler.failed(None, progressed=False)
                 self.scheduler.back_off(None)
+
+    def _cycle_or_damage(self) -> None:
+        """A cycle; if a read of the store found the file damaged (a page overwritten since
+        the last whole-file check), that is damage found as the check finds it: this
+        connection and the kiosk's refuse from now on (:meth:`_found_damaged`), and the
+        cycle runs again at once, stopping uploads and heartbeating ``store_damaged``
+        without reading the file. Before, each cycle failed on the same read after each
+        backoff until the next daily check."""
+        try:
+            self._cycle()
+        except Exception as exc:
+            if not found_damage(exc) or self.store.refusing is not None:
+                raise
+            self._found_damaged(exc)
+            if self.uploader is None or self.scheduler.paused:
+                self.scheduler.park()  # as a cycle would, reading nothing
+            else:
+                self._cycle()
+
+    def _found_damaged(self, exc: BaseException) -> None:
+        log.error("sync: the store file is damaged, reading it failed: %s", exc)
+        self.store.found_damaged()
+        if self.damage_found is not None:
+            self.damage_found()
 
     def _cycle(self) -> None:
         if self.uploader is not None and not self.scheduler.paused and self._stopped_for_store():
