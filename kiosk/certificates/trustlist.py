@@ -133,9 +133,10 @@ class TrustList:
         imported while the clock was wrong may be of any age, missing every signer revoked
         since: too old, until it is imported again with the clock right. Wrong then: before
         :func:`kiosk.clock.clock_wrong_then` (a flat RTC battery's 1970), or later than
-        ``now`` while ``now`` itself is not, by more than :data:`AHEAD_SLACK` (the clock
-        ran ahead at the import: a list stamped 2056 would otherwise be "age unknown, still
-        used" for thirty years). None
+        ``now`` and than the clock as it reads now, by more than :data:`AHEAD_SLACK` (the
+        clock ran ahead at the import: a list stamped 2056 would otherwise be "age unknown,
+        still used" for thirty years; a list imported after a scan was read, later than
+        the scan's time, is just current). None
         when ``now`` is the wrong one (the clock reads 1970 now): how old it is is unknown,
         the checks still use it, and the screens say the clock is wrong."""
         from kiosk.clock import clock_wrong_then
@@ -147,7 +148,9 @@ class TrustList:
         if age is None:
             if clock_wrong_then(at):
                 return None
-            return self.imported_at - at > AHEAD_SLACK
+            # ahead of the clock as it reads now, not of ``now`` (a scan's time, which an
+            # import made after the scan was read is rightly later than)
+            return self.imported_at - dt.datetime.now(dt.UTC) > AHEAD_SLACK
         return age > max_age
 
     def check_all(self) -> None:
