@@ -160,9 +160,21 @@ class KioskBridge(QObject):
         if refusing is None:
             log.error("sync status not read: %s", error)
             return
-        self.sync_changed.emit(SyncView(
+        self.sync_changed.emit(self._with_worker(SyncView(
             enabled=self.sync is not None, pending=0, rejected=0, acknowledged=None,
-            oldest_pending_age_seconds=None, store_refusing=refusing))
+            oldest_pending_age_seconds=None, store_refusing=refusing)))
+
+    def _with_worker(self, view: SyncView) -> SyncView:
+        """``view`` with the sync worker's own state (its alert, online, last upload): held
+        in memory, so shown even when the screens' connection cannot read the store (a
+        store folder out of reach before that connection was first opened: the sync
+        screen never said uploads were paused)."""
+        sync = self.sync
+        if sync is None or not hasattr(sync, "state"):
+            return view
+        state = sync.state()  # counts stay the store's own: always fresh, same source
+        return dataclasses.replace(view, **{k: getattr(state, k) for k in WORKER_FIELDS
+                                            if getattr(state, k, None) is not None})
 
     def _sync_view(self, store: Store, totals: bool) -> SyncView:
         outbox = store.outbox_summary()
@@ -179,16 +191,11 @@ class KioskBridge(QObject):
             # the db lane: never on the GUI thread)
             store_refusing=self.kiosk.store.not_recording(look=True),
         )
-        sync = self.sync
-        if sync is None or not hasattr(sync, "state"):
+        view = self._with_worker(view)
+        if self.sync is None or not hasattr(self.sync, "state") or view.alert is not None:
             return view
-        state = sync.state()  # counts stay the store's own: always fresh, same source
-        shown = {k: getattr(state, k) for k in WORKER_FIELDS
-                 if getattr(state, k, None) is not None}
         keys_alert = saved_keys_alert(store)  # as saved: an enrolment may have cleared it
-        if "alert" not in shown and keys_alert is not None:
-            shown["alert"] = keys_alert  # a key problem, when nothing more urgent
-        return dataclasses.replace(view, **shown)
+        return view if keys_alert is None else dataclasses.replace(view, alert=keys_alert)
 
     def _watch_sync(self) -> None:
         sync = self.sync
