@@ -135,10 +135,9 @@ def test_a_name_is_found_the_moment_its_scan_is_accepted_and_once_after_the_move
     store.close()
 
 
-def test_names_a_crash_left_unindexed_are_indexed_when_the_store_opens(tmp_path):
-    """The kiosk is killed right after three accepted scans, before any move: the scans are
-    on disk, their names searchable, and opening the store indexes them."""
-    path = tmp_path / "kiosk.db"
+def killed_after_three_scans(path) -> None:
+    """A kiosk on ``path`` killed right after three accepted scans, before any names' move
+    or checkpoint."""
     child = f"""
 import os
 from kiosk import upkeep
@@ -152,6 +151,13 @@ for i in range(3):
 os._exit(0)
 """
     subprocess.run([sys.executable, "-c", child], check=True, timeout=60)
+
+
+def test_names_a_crash_left_unindexed_are_indexed_when_the_store_opens(tmp_path):
+    """The kiosk is killed right after three accepted scans, before any move: the scans are
+    on disk, their names searchable, and opening the store indexes them."""
+    path = tmp_path / "kiosk.db"
+    killed_after_three_scans(path)
     store = Store(path)
     assert store.conn.execute("SELECT count(*) FROM entries_search").fetchone() == (3,)
     assert unindexed(store) == []

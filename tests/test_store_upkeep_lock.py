@@ -10,8 +10,6 @@ The lock is held by a real second process on the real store file (tests/test_sto
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 import time
 
@@ -23,6 +21,7 @@ from kiosk.scan import Scan
 from kiosk.store import BUSY_TIMEOUT_MS, Store, StoreError, unindexed_names
 from tests.conftest import make_config
 from tests.test_store_busy import held_by_another_program
+from tests.test_store_upkeep import killed_after_three_scans
 from tests.ui_support import CCCD_AN, CCCD_BINH
 
 SHORT = 1.5
@@ -113,19 +112,7 @@ def test_names_left_unindexed_do_not_hold_up_opening_the_store_while_another_pro
     after CHORE_BUSY_MS instead, the store opens, the names are still found (matched from
     the entries), and the move is made once the lock is let go."""
     path = tmp_path / "kiosk.db"
-    child = f"""
-import os
-from kiosk import upkeep
-upkeep.CHECKPOINT_EVERY, upkeep.CHECKPOINT_QUIET_SECONDS = 10**9, 3600
-from kiosk.pipeline import Pipeline, Policy
-from kiosk.store import Store
-from tests.test_store_upkeep import scan
-pipeline = Pipeline(Store({str(path)!r}), Policy(checkpoint_id="CP1", kiosk_id="k1"))
-for i in range(3):
-    scan(pipeline, i)
-os._exit(0)
-"""
-    subprocess.run([sys.executable, "-c", child], check=True, timeout=60)
+    killed_after_three_scans(path)
     with held_by_another_program(path):
         started = time.monotonic()
         store = Store(path)
