@@ -24,18 +24,16 @@ import argparse
 import datetime as dt
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "scripts")]
 
-from bench_dashboard import DISTRICTS, KINDS, PASSWORD, summary, timed  # noqa: E402
-from central_support import CentralServer, PostgresServer, postgres_bin  # noqa: E402
+from bench_dashboard import DISTRICTS, KINDS, summary, timed  # noqa: E402
+from benchsupport import PASSWORD, central_database, signed_in  # noqa: E402
+from central_support import CentralServer  # noqa: E402
 
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.central.storage import Storage  # noqa: E402
@@ -125,15 +123,6 @@ def timed_sql(storage: Storage, sql: str, count: int) -> dict[str, float]:
     return summary(times)
 
 
-def signed_in(base: str, name: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=120)
-    form = client.get("/login").text
-    token = form.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/login", data={"csrf_token": token, "name": name, "password": PASSWORD,
-                                "next": "/today"})
-    return client
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="postgresql")
@@ -142,58 +131,45 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20)
     args = parser.parse_args()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    pg = None
     result: dict[str, Any] = {"engine": args.engine, "batches": args.batches,
                               "kiosks": args.kiosks}
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.engine == "sqlite":
-            url = f"sqlite:///{tmp}/central.db"
-        else:
-            pg = PostgresServer(postgres_bin())
-            url = pg.create_database()
+    with central_database(args.engine) as url:
+        with open_storage(url) as storage:
+            started = time.perf_counter()
+            fill(storage, args.engine, args.kiosks, args.batches, now)
+            result["fill_seconds"] = round(time.perf_counter() - started)
+            middle = storage._query(
+                "SELECT seq FROM batches WHERE kiosk_id = 'K00001' ORDER BY seq "
+                f"LIMIT 1 OFFSET {args.batches // 20}")[0][0]
+            result["plans"] = plans(storage, args.engine, middle)
+            result["rows"] = storage._query(
+                "SELECT count(*), sum(CASE WHEN kiosk_id = 'K00001' THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN kiosk_id = 'K00003' THEN 1 ELSE 0 END) FROM batches")[0]
+            result["avoided"] = {
+                "equality_newest_page_of_K00003": timed_sql(
+                    storage, "SELECT seq FROM batches WHERE kiosk_id = 'K00003' "
+                             "ORDER BY seq DESC LIMIT 51", 5),
+                "deep_page_by_offset": timed_sql(
+                    storage, "SELECT seq FROM batches WHERE kiosk_id = 'K00001' ORDER BY "
+                             f"seq DESC LIMIT 50 OFFSET {args.batches // 20}", 5),
+                "count_of_the_log": timed_sql(storage, "SELECT count(*) FROM batches", 5)}
+        server = CentralServer(url)
         try:
-            with open_storage(url) as storage:
-                started = time.perf_counter()
-                fill(storage, args.engine, args.kiosks, args.batches, now)
-                result["fill_seconds"] = round(time.perf_counter() - started)
-                middle = storage._query(
-                    "SELECT seq FROM batches WHERE kiosk_id = 'K00001' ORDER BY seq "
-                    f"LIMIT 1 OFFSET {args.batches // 20}")[0][0]
-                result["plans"] = plans(storage, args.engine, middle)
-                result["rows"] = storage._query(
-                    "SELECT count(*), sum(CASE WHEN kiosk_id = 'K00001' THEN 1 ELSE 0 END), "
-                    "sum(CASE WHEN kiosk_id = 'K00003' THEN 1 ELSE 0 END) FROM batches")[0]
-                result["avoided"] = {
-                    "equality_newest_page_of_K00003": timed_sql(
-                        storage, "SELECT seq FROM batches WHERE kiosk_id = 'K00003' "
-                                 "ORDER BY seq DESC LIMIT 51", 5),
-                    "deep_page_by_offset": timed_sql(
-                        storage, "SELECT seq FROM batches WHERE kiosk_id = 'K00001' ORDER BY "
-                                 f"seq DESC LIMIT 50 OFFSET {args.batches // 20}", 5),
-                    "count_of_the_log": timed_sql(storage, "SELECT count(*) FROM batches", 5)}
-            server = CentralServer(url)
-            try:
-                pages = {}
-                for name, path in (
-                        ("bench.admin", "/batches"),
-                        ("bench.admin", f"/batches?after=K{args.kiosks // 2:05d}"),
-                        ("bench.officer", "/batches"),
-                        ("bench.idle", "/batches"),
-                        ("bench.admin", "/batches/K00001"),
-                        ("bench.admin", f"/batches/K00001?before={middle}"),
-                        ("bench.admin", "/batches/K00002"),
-                        ("bench.admin", "/batches/K00003")):
-                    client = signed_in(server.url, name)
-                    try:
-                        pages[f"{name} {path}"] = summary(timed(client, path, args.requests))
-                    finally:
-                        client.close()
-                result["pages"] = pages
-            finally:
-                server.stop()
+            pages = {}
+            for name, path in (
+                    ("bench.admin", "/batches"),
+                    ("bench.admin", f"/batches?after=K{args.kiosks // 2:05d}"),
+                    ("bench.officer", "/batches"),
+                    ("bench.idle", "/batches"),
+                    ("bench.admin", "/batches/K00001"),
+                    ("bench.admin", f"/batches/K00001?before={middle}"),
+                    ("bench.admin", "/batches/K00002"),
+                    ("bench.admin", "/batches/K00003")):
+                with signed_in(server.url, name) as client:
+                    pages[f"{name} {path}"] = summary(timed(client, path, args.requests))
+            result["pages"] = pages
         finally:
-            if pg is not None:
-                pg.stop()
+            server.stop()
     print(json.dumps(result, indent=1, ensure_ascii=False))
     return 0
 

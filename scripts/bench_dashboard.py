@@ -26,7 +26,6 @@ import datetime as dt
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,8 +34,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "scripts")]
 
-from bench_trace import Province, load, percentile  # noqa: E402
-from central_support import CentralServer, PostgresServer, postgres_bin  # noqa: E402
+from bench_trace import load, percentile  # noqa: E402
+from benchsupport import PASSWORD, central_database, province, signed_in  # noqa: E402
+from central_support import CentralServer  # noqa: E402
 
 from kiosk.central import people  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
@@ -47,7 +47,6 @@ DISTRICTS = ("Đồng Xoài", "Bình Long", "Phước Long", "Chơn Thành", "Đ
              "Bù Đốp", "Bù Gia Mập", "Hớn Quản", "Lộc Ninh")
 KINDS = ("control_post", "office", "factory", "market", "school", "hospital", "station",
          "other")
-PASSWORD = "benchmark password"
 HOUR_SQL = {"sqlite": "CAST(strftime('%H', scanned_at, '+7 hours') AS INTEGER)",
             "postgresql": "CAST(extract(hour FROM CAST(left(scanned_at, 19) AS timestamp) "
                           "+ interval '7 hours') AS INTEGER)"}
@@ -129,42 +128,26 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    province_args = argparse.Namespace(
-        entries=args.entries, checkpoints=args.checkpoints, days=args.days, people=0,
-        commuter_share=0.35, zipf=0.8, seed=args.seed)
     now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
-    province = Province(province_args, now)
-    pg = None
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.engine == "sqlite":
-            url = f"sqlite:///{tmp}/central.db"
-        else:
-            pg = PostgresServer(postgres_bin())
-            url = pg.create_database()
+    scans = province(entries=args.entries, checkpoints=args.checkpoints, days=args.days,
+                     end=now, seed=args.seed)
+    with central_database(args.engine) as url:
+        with open_storage(url) as storage:
+            total, load_seconds = load(storage, scans, args.engine)
+            started = time.perf_counter()
+            fill_centre(storage, args.checkpoints, args.engine, now)
+            fill_seconds = time.perf_counter() - started
+            today = storage.today()
+            raw = raw_today(storage, today, args.requests)
+        server = CentralServer(url)
         try:
-            with open_storage(url) as storage:
-                total, load_seconds = load(storage, province, args.engine)
-                started = time.perf_counter()
-                fill_centre(storage, args.checkpoints, args.engine, now)
-                fill_seconds = time.perf_counter() - started
-                today = storage.today()
-                raw = raw_today(storage, today, args.requests)
-            server = CentralServer(url)
-            try:
-                with httpx.Client(base_url=server.url, timeout=120) as client:
-                    form = client.get("/login").text
-                    token = form.split('name="csrf_token" value="')[1].split('"')[0]
-                    client.post("/login", data={"csrf_token": token, "name": "bench.admin",
-                                                "password": PASSWORD, "next": "/today"})
-                    page = timed(client, "/today", args.requests)
-                    api = timed(client, f"/api/v1/reports/daily?date={today}",
-                                max(3, args.requests // 4))
-                    checkpoints = timed(client, "/checkpoints", max(5, args.requests // 4))
-            finally:
-                server.stop()
+            with signed_in(server.url, "bench.admin") as client:
+                page = timed(client, "/today", args.requests)
+                api = timed(client, f"/api/v1/reports/daily?date={today}",
+                            max(3, args.requests // 4))
+                checkpoints = timed(client, "/checkpoints", max(5, args.requests // 4))
         finally:
-            if pg is not None:
-                pg.stop()
+            server.stop()
     print(json.dumps({"engine": args.engine, "entries": total, "checkpoints": args.checkpoints,
                       "kiosks": args.checkpoints, "load_seconds": round(load_seconds),
                       "aggregates_seconds": round(fill_seconds),

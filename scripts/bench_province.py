@@ -24,7 +24,8 @@ import sys
 import time
 
 from bench_dashboard import fill_centre
-from bench_trace import Province, load
+from bench_trace import load
+from benchsupport import province
 
 from kiosk.central.backends import open_storage
 
@@ -40,11 +41,10 @@ def main() -> int:
                                                       "YYYY-MM-DDTHH:00")
     args = parser.parse_args()
     end = dt.datetime.fromisoformat(args.end).replace(tzinfo=dt.UTC)
-    province = Province(argparse.Namespace(
-        entries=args.entries, checkpoints=args.checkpoints, days=args.days, people=0,
-        commuter_share=0.35, zipf=0.8, seed=args.seed), end)
+    scans = province(entries=args.entries, checkpoints=args.checkpoints, days=args.days,
+                     end=end, seed=args.seed)
     with open_storage(args.postgres) as storage:
-        total, seconds = load(storage, province, "postgresql")
+        total, seconds = load(storage, scans, "postgresql")
         print(f"{total:,} entries loaded in {seconds:.0f} s", file=sys.stderr)
         started = time.perf_counter()
         fill_centre(storage, args.checkpoints, "postgresql", end)

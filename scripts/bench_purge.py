@@ -36,7 +36,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from bench_trace import Province, load  # noqa: E402
+from bench_trace import load  # noqa: E402
+from benchsupport import central_database, province  # noqa: E402
 from trace_support import payload_identity, wire_entry  # noqa: E402
 
 from kiosk.central.backends import open_storage  # noqa: E402
@@ -126,61 +127,53 @@ def main() -> int:
     parser.add_argument("--every", type=float, default=0.25)
     parser.add_argument("--window", type=float, default=20.0)
     args = parser.parse_args()
-    from central_support import PostgresServer, postgres_bin
-
     end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
-    province = Province(argparse.Namespace(
-        entries=args.entries, checkpoints=args.checkpoints, people=0, commuter_share=0.35,
-        days=args.days, zipf=0.8, seed=11), end)
-    server = PostgresServer(postgres_bin())
+    scans = province(entries=args.entries, checkpoints=args.checkpoints, days=args.days,
+                     end=end)
     figures: dict[str, object] = {}
-    try:
-        url = server.create_database()
-        with open_storage(url) as storage:
-            total, seconds = load(storage, province, "postgresql")
-            for n in range(args.uploaders):  # a point each: no upload waits for another's
-                storage.add_checkpoint(f"CP-k{n}", f"Bench {n}")  # count of the day there
-                storage.add_kiosk(f"k{n}", f"CP-k{n}", f"k{n}", f"hash{n}")
-            with storage._connection() as conn:  # no autovacuum of the load meanwhile
-                conn.execute("SET statement_timeout = 0")
-                conn.execute("VACUUM ANALYZE")
-                conn.execute("CHECKPOINT")
-            matches = storage._query("SELECT count(*) FROM document_matches")[0][0]
-            figures.update(entries=total, load_seconds=round(seconds), matches=matches)
-            print(f"loaded {total:,} entries, {matches:,} document matches", file=sys.stderr)
+    with central_database("postgresql") as url, open_storage(url) as storage:
+        total, seconds = load(storage, scans, "postgresql")
+        for n in range(args.uploaders):  # a point each: no upload waits for another's
+            storage.add_checkpoint(f"CP-k{n}", f"Bench {n}")  # count of the day there
+            storage.add_kiosk(f"k{n}", f"CP-k{n}", f"k{n}", f"hash{n}")
+        with storage._connection() as conn:  # no autovacuum of the load meanwhile
+            conn.execute("SET statement_timeout = 0")
+            conn.execute("VACUUM ANALYZE")
+            conn.execute("CHECKPOINT")
+        matches = storage._query("SELECT count(*) FROM document_matches")[0][0]
+        figures.update(entries=total, load_seconds=round(seconds), matches=matches)
+        print(f"loaded {total:,} entries, {matches:,} document matches", file=sys.stderr)
 
-            waits, _, _ = uploads_while(storage, args, lambda: time.sleep(args.window))
-            pids = [pid for (pid,) in storage._query(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = 'kiosk-central' "
-                "AND pid <> pg_backend_pid()")]  # the uploads' pool, before the purge starts
-            waits, _, longest = uploads_while(storage, args, lambda: time.sleep(args.window),
-                                              url, pids)
-            figures["uploads_alone"] = summary(waits)
-            figures["uploads_alone"]["longest_lock_wait_ms"] = round(longest * 1000, 1)
-            print(f"uploads alone: {figures['uploads_alone']}", file=sys.stderr)
+        waits, _, _ = uploads_while(storage, args, lambda: time.sleep(args.window))
+        pids = [pid for (pid,) in storage._query(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'kiosk-central' "
+            "AND pid <> pg_backend_pid()")]  # the uploads' pool, before the purge starts
+        waits, _, longest = uploads_while(storage, args, lambda: time.sleep(args.window),
+                                          url, pids)
+        figures["uploads_alone"] = summary(waits)
+        figures["uploads_alone"]["longest_lock_wait_ms"] = round(longest * 1000, 1)
+        print(f"uploads alone: {figures['uploads_alone']}", file=sys.stderr)
 
-            def purge() -> None:
-                done = subprocess.run(
-                    [sys.executable, "-m", "kiosk.central.cli", "purge", "--days",
-                     str(args.days_kept), "--db", url], capture_output=True, text=True)
-                if done.returncode:
-                    raise SystemExit(done.stderr)
-                print(done.stdout, file=sys.stderr)
+        def purge() -> None:
+            done = subprocess.run(
+                [sys.executable, "-m", "kiosk.central.cli", "purge", "--days",
+                 str(args.days_kept), "--db", url], capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(done.stderr)
+            print(done.stdout, file=sys.stderr)
 
-            waits, took, longest = uploads_while(storage, args, purge, url, pids)
-            figures["purge_seconds"] = round(took, 2)
-            figures["uploads_while_purging"] = summary(waits)
-            figures["uploads_while_purging"]["longest_lock_wait_ms"] = round(longest * 1000, 1)
-            print(f"purge {took:.1f} s; uploads meanwhile: "
-                  f"{figures['uploads_while_purging']}", file=sys.stderr)
-            figures["matches_after"] = storage._query("SELECT count(*) FROM document_matches"
-                                                      )[0][0]
-            figures["matches_without_entry"] = storage._query(
-                f"SELECT count(*) FROM ({_KEPT} EXCEPT {_HELD}) x")[0][0]
-            figures["entries_without_match"] = storage._query(
-                f"SELECT count(*) FROM ({_HELD} EXCEPT {_KEPT}) x")[0][0]
-    finally:
-        server.stop()
+        waits, took, longest = uploads_while(storage, args, purge, url, pids)
+        figures["purge_seconds"] = round(took, 2)
+        figures["uploads_while_purging"] = summary(waits)
+        figures["uploads_while_purging"]["longest_lock_wait_ms"] = round(longest * 1000, 1)
+        print(f"purge {took:.1f} s; uploads meanwhile: "
+              f"{figures['uploads_while_purging']}", file=sys.stderr)
+        figures["matches_after"] = storage._query("SELECT count(*) FROM document_matches"
+                                                  )[0][0]
+        figures["matches_without_entry"] = storage._query(
+            f"SELECT count(*) FROM ({_KEPT} EXCEPT {_HELD}) x")[0][0]
+        figures["entries_without_match"] = storage._query(
+            f"SELECT count(*) FROM ({_HELD} EXCEPT {_KEPT}) x")[0][0]
     figures.update(uploaders=args.uploaders, batch=args.batch, every=args.every)
     print(json.dumps(figures, indent=1))
     return 0

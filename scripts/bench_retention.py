@@ -25,7 +25,6 @@ import datetime as dt
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +32,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from bench_trace import Province, load  # noqa: E402
+from bench_trace import load  # noqa: E402
+from benchsupport import central_database, province  # noqa: E402
 
 from kiosk.central import audit, erasure, id_days  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
@@ -96,54 +96,39 @@ def main() -> int:
     parser.add_argument("--audit-records", type=int, default=500)
     parser.add_argument("--keep", help="directory for the SQLite file (default: temporary)")
     args = parser.parse_args()
-    province_args = argparse.Namespace(
-        entries=args.entries, checkpoints=args.checkpoints, people=0, commuter_share=0.35,
-        days=args.days, zipf=0.8, seed=11)
     end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
-    province = Province(province_args, end)
+    scans = province(entries=args.entries, checkpoints=args.checkpoints, days=args.days,
+                     end=end)
     cutoff_day = end.date() - dt.timedelta(days=args.personal_days)
     cutoff = id_days.bounds(cutoff_day)[0]
-    server = None
     figures: dict[str, object] = {"engine": args.engine}
-    with tempfile.TemporaryDirectory(dir=args.keep) as tmp:
-        if args.engine == "sqlite":
-            url = f"sqlite:///{tmp}/central.db"
-        else:
-            from central_support import PostgresServer, postgres_bin
+    with central_database(args.engine, folder=args.keep) as url, open_storage(url) as storage:
+        total, seconds = load(storage, scans, args.engine)
+        older = storage._query("SELECT count(*) FROM entries WHERE id < $1",
+                               (cutoff,))[0][0]
+        figures.update(entries=total, load_seconds=round(seconds), to_erase=older)
+        print(f"loaded {total:,} entries ({older:,} to erase)", file=sys.stderr)
 
-            server = PostgresServer(postgres_bin())
-            url = server.create_database()
-        try:
-            with open_storage(url) as storage:
-                total, seconds = load(storage, province, args.engine)
-                older = storage._query("SELECT count(*) FROM entries WHERE id < $1",
-                                       (cutoff,))[0][0]
-                figures.update(entries=total, load_seconds=round(seconds), to_erase=older)
-                print(f"loaded {total:,} entries ({older:,} to erase)", file=sys.stderr)
+        took, count = one_statement(storage, cutoff)
+        figures.update(one_update_seconds=round(took, 2), one_update_rows=count)
+        print(f"one UPDATE: {count:,} rows in {took:.1f} s", file=sys.stderr)
 
-                took, count = one_statement(storage, cutoff)
-                figures.update(one_update_seconds=round(took, 2), one_update_rows=count)
-                print(f"one UPDATE: {count:,} rows in {took:.1f} s", file=sys.stderr)
-
-                for run in ("first", "next"):
-                    spans = timed_transactions(storage)
-                    began = time.perf_counter()
-                    erased = erasure.erase_personal(storage, cutoff_day)
-                    took = time.perf_counter() - began
-                    del storage._transaction  # back to the class's own
-                    figures.update({f"{run}_run_seconds": round(took, 2),
-                                    f"{run}_run_erased": erased,
-                                    f"{run}_run_transactions": len(spans),
-                                    f"{run}_run_longest_transaction_ms":
-                                        round(max(spans, default=0) * 1000, 1)})
-                    print(f"{run} run: {erased:,} erased in {took:.1f} s, "
-                          f"{len(spans)} transactions, longest "
-                          f"{max(spans, default=0) * 1000:.0f} ms", file=sys.stderr)
-                figures.update({k: round(v, 3) for k, v in
-                                audit_cost(storage, args.audit_records).items()})
-        finally:
-            if server is not None:
-                server.stop()
+        for run in ("first", "next"):
+            spans = timed_transactions(storage)
+            began = time.perf_counter()
+            erased = erasure.erase_personal(storage, cutoff_day)
+            took = time.perf_counter() - began
+            del storage._transaction  # back to the class's own
+            figures.update({f"{run}_run_seconds": round(took, 2),
+                            f"{run}_run_erased": erased,
+                            f"{run}_run_transactions": len(spans),
+                            f"{run}_run_longest_transaction_ms":
+                                round(max(spans, default=0) * 1000, 1)})
+            print(f"{run} run: {erased:,} erased in {took:.1f} s, "
+                  f"{len(spans)} transactions, longest "
+                  f"{max(spans, default=0) * 1000:.0f} ms", file=sys.stderr)
+        figures.update({k: round(v, 3) for k, v in
+                        audit_cost(storage, args.audit_records).items()})
     print(json.dumps(figures, indent=1))
     return 0
 

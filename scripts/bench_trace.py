@@ -22,18 +22,18 @@ within default stay + margin of one of the person's scans).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
 import json
 import os
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from benchsupport import central_database
 
 from kiosk.central import document_matches, stays, tracing
 from kiosk.central.backends import open_storage
@@ -50,6 +50,10 @@ SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", 
 MIDDLES = ("Văn", "Thị", "Hữu", "Minh", "Ngọc", "Thanh", "Đức", "Thu")
 GIVENS = ("An", "Bình", "Cường", "Dung", "Em", "Giang", "Hải", "Lan", "Mai", "Nam", "Phúc",
           "Quân", "Sơn", "Tâm", "Uyên", "Vinh", "Xuân", "Yến")
+
+
+TUNED = {"shared_buffers": "2GB", "work_mem": "64MB", "maintenance_work_mem": "1GB",
+         "effective_cache_size": "8GB", "max_wal_size": "8GB"}  # a throw-away cluster's
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -366,43 +370,21 @@ def main() -> int:
     province = Province(args, end)
     print(f"province: {len(province.start):,} visits generated in "
           f"{time.perf_counter() - began:.0f} s", file=sys.stderr)
-    server = None
-    with tempfile.TemporaryDirectory(dir=args.keep) as tmp:
-        if args.engine == "sqlite":
-            url = f"sqlite:///{tmp}/central.db"
-        elif args.postgres:
-            url = args.postgres
+    database = (contextlib.nullcontext(args.postgres)
+                if args.engine == "postgresql" and args.postgres else
+                central_database(args.engine, folder=args.keep, postgres_settings=TUNED))
+    with database as url, open_storage(url) as storage:
+        if args.loaded:
+            total, seconds = storage.entry_count(), 0.0
         else:
-            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-            from central_support import PostgresServer, postgres_bin
-
-            server = PostgresServer(postgres_bin())
-            url = server.create_database()
-            import psycopg
-            with psycopg.connect(server.url(), autocommit=True) as conn:
-                for setting, value in (("shared_buffers", "2GB"), ("work_mem", "64MB"),
-                                       ("maintenance_work_mem", "1GB"),
-                                       ("effective_cache_size", "8GB"),
-                                       ("max_wal_size", "8GB")):
-                    conn.execute(f"ALTER SYSTEM SET {setting} = '{value}'")
-            server._run("pg_ctl", "-D", str(server.dir / "data"), "-l",
-                        str(server.dir / "log"), "-w", "restart")
-        try:
-            with open_storage(url) as storage:
-                if args.loaded:
-                    total, seconds = storage.entry_count(), 0.0
-                else:
-                    total, seconds = load(storage, province, args.engine)
-                print(f"loaded {total:,} entries in {seconds:.0f} s", file=sys.stderr)
-                gc.freeze()  # as `kiosk-central serve` does once started: full collections
-                # during a trace skip what was built before it (30-40 ms a heavy trace)
-                figures = bench_traces(storage, province, args.engine, args.traces,
-                                       args.naive)
-                size = (os.path.getsize(f"{tmp}/central.db") if args.engine == "sqlite"
-                        else None)
-        finally:
-            if server is not None:
-                server.stop()
+            total, seconds = load(storage, province, args.engine)
+        print(f"loaded {total:,} entries in {seconds:.0f} s", file=sys.stderr)
+        gc.freeze()  # as `kiosk-central serve` does once started: full collections
+        # during a trace skip what was built before it (30-40 ms a heavy trace)
+        figures = bench_traces(storage, province, args.engine, args.traces,
+                               args.naive)
+        size = (os.path.getsize(url.removeprefix("sqlite:///"))
+                if args.engine == "sqlite" else None)
     print(json.dumps({"engine": args.engine, "entries": total, "load_seconds": round(seconds),
                       "checkpoints": args.checkpoints, "people": province.people,
                       "commuters": province.commuters, "zipf": args.zipf, "db_bytes": size,
