@@ -58,7 +58,7 @@ def timed_transactions(storage: Storage) -> list[float]:
 
 def one_statement(storage: Storage, cutoff: str) -> tuple[float, int]:
     """The single UPDATE, timed inside its transaction, then rolled back."""
-    sql = erasure._ERASE.replace("id >= $2 AND id <= $3", "id < $2")
+    sql = erasure._ERASE.format(where="id < $2", payload="$1")
     began = time.perf_counter()
     try:
         with storage._transaction() as tx:
