@@ -4,8 +4,10 @@ SQLite and a real PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -71,33 +73,50 @@ def test_without_a_terminal_the_password_must_come_from_a_file(tmp_path: Path) -
     assert listed(db) == {}
 
 
+def csrf(client: httpx.Client, path: str) -> str:
+    """The token of the forms on the page at ``path``."""
+    return client.get(path).text.split('name="csrf_token" value="')[1].split('"')[0]
+
+
 def log_in(client: httpx.Client, name: str, password: str = PASSWORD) -> httpx.Response:
-    token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
-    return client.post("/login", data={"csrf_token": token, "name": name,
+    return client.post("/login", data={"csrf_token": csrf(client, "/login"), "name": name,
                                        "password": password, "next": "/checkpoints"})
+
+
+@contextlib.contextmanager
+def serving(db: str) -> Iterator[CentralServer]:
+    """A real `kiosk-central serve` on ``db`` for the time of the block."""
+    server = CentralServer(db)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def signed_in(server: CentralServer, name: str) -> Iterator[httpx.Client]:
+    """A browser in which ``name`` has signed in (the login page answered 303)."""
+    with httpx.Client(base_url=server.url) as client:
+        assert log_in(client, name).status_code == 303
+        yield client
 
 
 def test_disabling_a_user_ends_their_session_and_refuses_their_logins(db: str) -> None:
     users("add", "an.nguyen", "--role", "admin", db=db)
     users("add", "viewer1", "--role", "viewer", db=db)
-    server = CentralServer(db)
-    try:
-        with httpx.Client(base_url=server.url) as viewer:
-            assert log_in(viewer, "viewer1").status_code == 303
+    with serving(db) as server:
+        with signed_in(server, "viewer1") as viewer:
             assert viewer.get("/checkpoints").status_code == 200
             assert viewer.get("/users").status_code == 403  # admins only
             assert central("users", "disable", "viewer1", "--db", db).returncode == 0
             assert viewer.get("/checkpoints").status_code == 303  # back to the login page
             assert log_in(viewer, "viewer1").status_code == 401
-        with httpx.Client(base_url=server.url) as other:
-            assert log_in(other, "an.nguyen").status_code == 303
+        with signed_in(server, "an.nguyen") as other:
             assert users("reset-password", "an.nguyen", password="another secret!",
                          db=db).returncode == 0
             assert other.get("/checkpoints").status_code == 303  # sessions ended
             assert log_in(other, "an.nguyen").status_code == 401
             assert log_in(other, "an.nguyen", "another secret!").status_code == 303
-    finally:
-        server.stop()
 
 
 def test_the_centre_always_keeps_an_active_administrator(db: str) -> None:
@@ -106,21 +125,16 @@ def test_the_centre_always_keeps_an_active_administrator(db: str) -> None:
     centre would have no one left to enrol or revoke a kiosk or reset a password."""
     users("add", "an.nguyen", "--role", "admin", db=db)
     users("add", "binh.tran", "--role", "admin", db=db)
-    server = CentralServer(db)
-    try:
-        with httpx.Client(base_url=server.url) as admin:
-            assert log_in(admin, "an.nguyen").status_code == 303
-            token = admin.get("/users").text.split('name="csrf_token" value="')[1][:64]
-            refused = admin.post("/users/an.nguyen/disable", data={"csrf_token": token})
-            assert refused.status_code == 422
-            assert "không thể tự khoá tài khoản của chính mình" in refused.text
-            assert listed(db)["an.nguyen"]["disabled_at"] is None
-            assert admin.get("/users").status_code == 200  # still signed in
-            assert admin.post("/users/binh.tran/disable",
-                              data={"csrf_token": token}).status_code == 200
-            assert listed(db)["binh.tran"]["disabled_at"] is not None
-    finally:
-        server.stop()
+    with serving(db) as server, signed_in(server, "an.nguyen") as admin:
+        token = csrf(admin, "/users")
+        refused = admin.post("/users/an.nguyen/disable", data={"csrf_token": token})
+        assert refused.status_code == 422
+        assert "không thể tự khoá tài khoản của chính mình" in refused.text
+        assert listed(db)["an.nguyen"]["disabled_at"] is None
+        assert admin.get("/users").status_code == 200  # still signed in
+        assert admin.post("/users/binh.tran/disable",
+                          data={"csrf_token": token}).status_code == 200
+        assert listed(db)["binh.tran"]["disabled_at"] is not None
     last = users("disable", "an.nguyen", password=None, db=db)
     assert last.returncode != 0
     assert "an.nguyen" in last.stderr and "last active administrator" in last.stderr
@@ -132,10 +146,8 @@ def test_the_centre_always_keeps_an_active_administrator(db: str) -> None:
 def test_a_forged_or_foreign_session_cookie_is_not_a_session(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path}/central.db"
     users("add", "an.nguyen", "--role", "admin", db=db)
-    server = CentralServer(db)
-    try:
-        with httpx.Client(base_url=server.url) as client:
-            log_in(client, "an.nguyen")
+    with serving(db) as server:
+        with signed_in(server, "an.nguyen") as client:
             real = client.cookies["kc_session"]
         session_id, _, signature = real.rpartition(".")
         # Each forgery differs from the real cookie whatever characters it drew.
@@ -146,8 +158,6 @@ def test_a_forged_or_foreign_session_cookie_is_not_a_session(tmp_path: Path) -> 
             answer = httpx.get(server.url + "/users", cookies={"kc_session": forged})
             assert answer.status_code == 303, forged
         assert httpx.get(server.url + "/users", cookies={"kc_session": real}).status_code == 200
-    finally:
-        server.stop()
 
 
 def test_every_page_answers_on_both_engines(db: str, tmp_path: Path) -> None:
@@ -156,31 +166,26 @@ def test_every_page_answers_on_both_engines(db: str, tmp_path: Path) -> None:
     central("kiosks", "add", "--checkpoint", "CP-1", "--name", "Máy 1", "--kiosk-id", "k-1",
             "--db", db)
     users("add", "an.nguyen", "--role", "admin", db=db)
-    server = CentralServer(db)
-    try:
-        with httpx.Client(base_url=server.url) as admin:
-            log_in(admin, "an.nguyen")
-            for path in ("/today", "/reports", "/reports?monthly=true", "/checkpoints",
-                         "/checkpoints?state=inactive7&kind=other&q=chot",
-                         "/checkpoints/CP-1", "/kiosks", "/kiosks?problems=true", "/tracing",
-                         "/audit", "/users", "/api/v1/reports/daily",
-                         "/api/v1/reports/monthly", "/reports/download?format=xlsx",
-                         "/reports/download?format=csv&monthly=true"):
-                answer = admin.get(path)
-                assert answer.status_code == 200, (path, answer.text[:300])
-            assert "CP-1" in admin.get("/checkpoints?state=inactive7&kind=other&q=chot").text
-            assert admin.get("/reports?date=2026-13-01").status_code == 422
-            # days whose report would reach outside the calendar: refused, not a 500
-            for path in ("/reports?date=9999-12-31", "/reports?monthly=true&month=9999-12",
-                         "/api/v1/reports/daily?date=0001-01-01",
-                         "/api/v1/reports/monthly?month=0001-01"):
-                assert admin.get(path).status_code == 422, path
-            assert admin.get("/checkpoints/CP-1?day=9999-12-31").status_code == 200
-            paths = admin.get("/openapi.json").json()["paths"]
-            assert {"/api/v1/reports/daily", "/api/v1/reports/monthly"} <= set(paths)
-            assert "/today" not in paths and "/login" not in paths
-    finally:
-        server.stop()
+    with serving(db) as server, signed_in(server, "an.nguyen") as admin:
+        for path in ("/today", "/reports", "/reports?monthly=true", "/checkpoints",
+                     "/checkpoints?state=inactive7&kind=other&q=chot",
+                     "/checkpoints/CP-1", "/kiosks", "/kiosks?problems=true", "/tracing",
+                     "/audit", "/users", "/api/v1/reports/daily",
+                     "/api/v1/reports/monthly", "/reports/download?format=xlsx",
+                     "/reports/download?format=csv&monthly=true"):
+            answer = admin.get(path)
+            assert answer.status_code == 200, (path, answer.text[:300])
+        assert "CP-1" in admin.get("/checkpoints?state=inactive7&kind=other&q=chot").text
+        assert admin.get("/reports?date=2026-13-01").status_code == 422
+        # days whose report would reach outside the calendar: refused, not a 500
+        for path in ("/reports?date=9999-12-31", "/reports?monthly=true&month=9999-12",
+                     "/api/v1/reports/daily?date=0001-01-01",
+                     "/api/v1/reports/monthly?month=0001-01"):
+            assert admin.get(path).status_code == 422, path
+        assert admin.get("/checkpoints/CP-1?day=9999-12-31").status_code == 200
+        paths = admin.get("/openapi.json").json()["paths"]
+        assert {"/api/v1/reports/daily", "/api/v1/reports/monthly"} <= set(paths)
+        assert "/today" not in paths and "/login" not in paths
 
 
 def test_the_forms_that_change_users_and_kiosks_are_refused_to_anyone_but_an_admin(
@@ -194,21 +199,16 @@ def test_the_forms_that_change_users_and_kiosks_are_refused_to_anyone_but_an_adm
     users("add", "viewer1", "--role", "viewer", db=db)
     enrol(db, "k-1")
     people, kiosks = listed(db), central("kiosks", "list", "--db", db, "--json").stdout
-    server = CentralServer(db)
-    try:
+    with serving(db) as server:
         for name in ("binh.tran", "viewer1"):
-            with httpx.Client(base_url=server.url) as client:
-                log_in(client, name)
-                page = client.get("/checkpoints").text
-                token = page.split('name="csrf_token" value="')[1][:64]
-                form = {"csrf_token": token, "name": "mallory", "role": "admin",
-                        "password": PASSWORD, "checkpoint": "CP-T", "kiosk_id": "k-forged"}
+            with signed_in(server, name) as client:
+                form = {"csrf_token": csrf(client, "/checkpoints"), "name": "mallory",
+                        "role": "admin", "password": PASSWORD, "checkpoint": "CP-T",
+                        "kiosk_id": "k-forged"}
                 for path in ("/users/add", "/users/an.nguyen/disable",
                              "/users/an.nguyen/reset-password", "/kiosks/enrol",
                              "/kiosks/k-1/revoke"):
                     assert client.post(path, data=form).status_code == 403, (name, path)
-    finally:
-        server.stop()
     assert listed(db) == people
     assert central("kiosks", "list", "--db", db, "--json").stdout == kiosks
 
@@ -217,22 +217,16 @@ def test_the_trace_api_takes_a_signed_in_tracer_with_the_forms_token(tmp_path: P
     db = f"sqlite:///{tmp_path}/central.db"
     users("add", "lan.pham", "--role", "tracer", db=db)
     users("add", "viewer1", "--role", "viewer", db=db)
-    server = CentralServer(db)
     body = {"document": "001099000001", "reason": "ca bệnh F0-77"}
-    try:
-        with httpx.Client(base_url=server.url) as viewer:
-            log_in(viewer, "viewer1")
-            token = viewer.get("/today").text.split('name="csrf_token" value="')[1][:64]
-            assert viewer.post("/api/v1/trace", json=body,
-                               headers={"X-CSRF-Token": token}).status_code == 403
-        with httpx.Client(base_url=server.url) as tracer:
-            log_in(tracer, "lan.pham")
+    with serving(db) as server:
+        with signed_in(server, "viewer1") as viewer:
+            assert viewer.post("/api/v1/trace", json=body, headers={
+                "X-CSRF-Token": csrf(viewer, "/today")}).status_code == 403
+        with signed_in(server, "lan.pham") as tracer:
             assert tracer.post("/api/v1/trace", json=body).status_code == 403  # cookie alone
-            token = tracer.get("/tracing").text.split('name="csrf_token" value="')[1][:64]
-            answer = tracer.post("/api/v1/trace", json=body, headers={"X-CSRF-Token": token})
+            answer = tracer.post("/api/v1/trace", json=body,
+                                 headers={"X-CSRF-Token": csrf(tracer, "/tracing")})
             assert answer.status_code == 200, answer.text
-    finally:
-        server.stop()
     logged = json.loads(central("audit", "list", "--db", db, "--kind", "trace",
                                 "--json").stdout)
     assert [(r["actor"], r["channel"], r["address"], r["reason"]) for r in logged] == [

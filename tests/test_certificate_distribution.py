@@ -170,6 +170,33 @@ class TestKioskCommands:
         out = capsys.readouterr()
         return code, out.out, out.err
 
+    def run_at(self, libfaketime, clock, config_path, *args):
+        """``kiosk certificates ARGS`` in a process of its own whose clock reads ``clock``
+        (libfaketime), as on a kiosk whose clock is wrong."""
+        return subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "certificates", *args, "--config",
+             str(config_path)], capture_output=True, text=True, timeout=60,
+            env={**os.environ, "LD_PRELOAD": str(libfaketime), "FAKETIME": f"@{clock}"})
+
+    def check_too_old_until_imported_again(self, capsys, path, issuer, source):
+        """A held list of unknown age: ``status --json`` calls it too old with no age; a
+        valid certificate reads "trust list too old — not confirmed", never valid. Imported
+        again with the clock right, the list is current and certificates read valid."""
+        report = json.loads(self.run(capsys, path, "status", "--json")[1])
+        assert report["too_old"] is True and report["age_days"] is None
+        valid = issuer.sign(vaccination(), issued=NOW - 60, expires=NOW + 86400)
+        assert cli.main(["scan", valid, "--config", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert "DANH SÁCH KHÓA QUÁ CŨ — CHƯA CHẮC HỢP LỆ — 2/2 mũi" in out
+        assert "CHỨNG NHẬN HỢP LỆ" not in out
+
+        assert self.run(capsys, path, "import", str(source))[0] == 0  # the clock right
+        assert "0.0 ngày trước; tối đa 7: còn hạn" in self.run(capsys, path, "status")[1]
+        again = issuer.sign(vaccination(name=("Lê", "Tú")), issued=NOW - 60,
+                            expires=NOW + 86400)
+        assert cli.main(["scan", again, "--config", str(path)]) == 0
+        assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in capsys.readouterr().out
+
     def config_file(self, tmp_path) -> Path:
         path = tmp_path / "config.toml"
         path.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP"\n'
@@ -209,11 +236,7 @@ class TestKioskCommands:
         (pem / "vn.pem").write_bytes(make_issuer().pem)
         assert self.run(capsys, path, "import", str(pem))[0] == 0
 
-        at_1970 = subprocess.run(
-            [sys.executable, "-m", "kiosk.cli", "certificates", "status", "--config", str(path)],
-            capture_output=True, text=True, timeout=60,
-            env={**os.environ, "LD_PRELOAD": str(libfaketime),
-                 "FAKETIME": "@1970-01-01 00:00:00"})
+        at_1970 = self.run_at(libfaketime, "1970-01-01 00:00:00", path, "status")
 
         assert at_1970.returncode == 0, at_1970.stderr
         imported = next(line for line in at_1970.stdout.splitlines()
@@ -222,11 +245,7 @@ class TestKioskCommands:
         assert "muộn hơn giờ đồng hồ trạm đang chỉ" in imported, imported
         assert "không rõ đã bao lâu" in imported and "còn hạn" not in imported, imported
 
-        as_json = subprocess.run(
-            [sys.executable, "-m", "kiosk.cli", "certificates", "status", "--json", "--config",
-             str(path)], capture_output=True, text=True, timeout=60,
-            env={**os.environ, "LD_PRELOAD": str(libfaketime),
-                 "FAKETIME": "@1970-01-01 00:00:00"})
+        as_json = self.run_at(libfaketime, "1970-01-01 00:00:00", path, "status", "--json")
         report = json.loads(as_json.stdout)
         assert report["imported_at"] > "20" and report["later_than_clock"] is True
         assert report["age_days"] is None and report["too_old"] is None
@@ -241,11 +260,7 @@ class TestKioskCommands:
         path = self.config_file(tmp_path)
         issuer = make_issuer()
         source = gateway_file(tmp_path, issuer)
-        at_1970 = subprocess.run(
-            [sys.executable, "-m", "kiosk.cli", "certificates", "import", str(source),
-             "--config", str(path)], capture_output=True, text=True, timeout=60,
-            env={**os.environ, "LD_PRELOAD": str(libfaketime),
-                 "FAKETIME": "@1970-01-01 00:00:00"})
+        at_1970 = self.run_at(libfaketime, "1970-01-01 00:00:00", path, "import", str(source))
         assert at_1970.returncode == 0, at_1970.stderr
         assert trustlist.load(tmp_path / "keys" / "trust.json").imported_at.year == 1970
 
@@ -255,20 +270,8 @@ class TestKioskCommands:
                 "lúc nhập nên không rõ danh sách đã cũ bao lâu; kết quả kiểm tra sẽ báo 'danh "
                 "sách khoá quá cũ' cho đến khi nhập lại") in out, out
         report = json.loads(self.run(capsys, path, "status", "--json")[1])
-        assert report["too_old"] is True and report["age_days"] is None
-        assert report["later_than_clock"] is False
-        valid = issuer.sign(vaccination(), issued=NOW - 60, expires=NOW + 86400)
-        assert cli.main(["scan", valid, "--config", str(path)]) == 0
-        out = capsys.readouterr().out
-        assert "DANH SÁCH KHÓA QUÁ CŨ — CHƯA CHẮC HỢP LỆ — 2/2 mũi" in out
-        assert "CHỨNG NHẬN HỢP LỆ" not in out
-
-        assert self.run(capsys, path, "import", str(source))[0] == 0  # the clock right
-        assert "0.0 ngày trước; tối đa 7: còn hạn" in self.run(capsys, path, "status")[1]
-        again = issuer.sign(vaccination(name=("Lê", "Tú")), issued=NOW - 60,
-                            expires=NOW + 86400)
-        assert cli.main(["scan", again, "--config", str(path)]) == 0
-        assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in capsys.readouterr().out
+        assert report["later_than_clock"] is False  # earlier than the clock reads now
+        self.check_too_old_until_imported_again(capsys, path, issuer, source)
 
     def test_a_list_imported_with_the_clock_ahead_is_too_old_until_imported_again(
             self, tmp_path, capsys, libfaketime):
@@ -278,27 +281,14 @@ class TestKioskCommands:
         path = self.config_file(tmp_path)
         issuer = make_issuer()
         source = gateway_file(tmp_path, issuer)
-        ahead = subprocess.run(
-            [sys.executable, "-m", "kiosk.cli", "certificates", "import", str(source),
-             "--config", str(path)], capture_output=True, text=True, timeout=60,
-            env={**os.environ, "LD_PRELOAD": str(libfaketime),
-                 "FAKETIME": "@2056-06-01 00:00:00"})
+        ahead = self.run_at(libfaketime, "2056-06-01 00:00:00", path, "import", str(source))
         assert ahead.returncode == 0, ahead.stderr
         assert trustlist.load(tmp_path / "keys" / "trust.json").imported_at.year == 2056
 
         code, out, _ = self.run(capsys, path, "status")
         assert code == 0 and "còn hạn" not in out and "không rõ đã bao lâu" not in out
         assert "muộn hơn giờ đồng hồ trạm đang chỉ; tối đa 7: CẦN NHẬP LẠI" in out, out
-        report = json.loads(self.run(capsys, path, "status", "--json")[1])
-        assert report["too_old"] is True and report["age_days"] is None
-        valid = issuer.sign(vaccination(), issued=NOW - 60, expires=NOW + 86400)
-        assert cli.main(["scan", valid, "--config", str(path)]) == 0
-        out = capsys.readouterr().out
-        assert "DANH SÁCH KHÓA QUÁ CŨ — CHƯA CHẮC HỢP LỆ — 2/2 mũi" in out
-        assert "CHỨNG NHẬN HỢP LỆ" not in out
-
-        assert self.run(capsys, path, "import", str(source))[0] == 0  # the clock right
-        assert "0.0 ngày trước; tối đa 7: còn hạn" in self.run(capsys, path, "status")[1]
+        self.check_too_old_until_imported_again(capsys, path, issuer, source)
 
     def test_a_bad_file_is_refused_and_the_held_list_is_untouched(self, tmp_path, capsys):
         path = self.config_file(tmp_path)

@@ -44,6 +44,23 @@ def verdict(text, trust_list, now=NOW, max_age=None):
     return verdicts.check(text, trust_list, now=now, max_age=max_age)
 
 
+def saved_and_read_back(trust_list, folder):
+    """``trust_list`` as the kiosk holds it: saved to its own file, then read from it."""
+    trustlist.save(trust_list, folder / "trust-list.json")
+    return trustlist.load(folder / "trust-list.json")
+
+
+def assert_too_old_at_any_age_allowed(code, held, stamped):
+    """Checked against ``held`` (a list of unknown age, stamped ``stamped`` by a wrong clock),
+    ``code`` is "trust list too old" whether 7 days or a century are allowed, and the
+    technician reads why and what to do."""
+    for days in (7, 36500):
+        stale = verdict(code, held, max_age=dt.timedelta(days=days))
+        assert stale.status == verdicts.TRUST_LIST_STALE
+        assert stale.detail == (f"trust list imported at {stamped} by a wrong clock, age "
+                                f"unknown (at most {days} days allowed): import it again")
+
+
 class TestVerdicts:
     def test_a_genuine_current_vaccination_is_valid_with_its_facts(self, issuer, trusted):
         code = issuer.sign(vaccination(2, 2), issued=NOW - DAY, expires=NOW + 30 * DAY)
@@ -122,17 +139,10 @@ class TestVerdicts:
         """The kiosk's own file, saved while the clock read 1970: however recent it looks
         to no one, its age is unknown and it may miss every revocation since, so nothing
         checked against it is "valid" (any allowed age), and the technician reads why."""
-        saved = tmp_path / "trust-list.json"
-        trustlist.save(trust_list_of(issuer.der, imported_at=dt.datetime(
-            1970, 1, 1, 0, 5, tzinfo=dt.UTC)), saved)
-        held = trustlist.load(saved)
+        held = saved_and_read_back(trust_list_of(issuer.der, imported_at=dt.datetime(
+            1970, 1, 1, 0, 5, tzinfo=dt.UTC)), tmp_path)
         code = issuer.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY)
-        for days in (7, 36500):
-            stale = verdict(code, held, max_age=dt.timedelta(days=days))
-            assert stale.status == verdicts.TRUST_LIST_STALE
-            assert stale.detail == ("trust list imported at 1970-01-01 00:05Z by a wrong "
-                                    f"clock, age unknown (at most {days} days allowed): "
-                                    "import it again")
+        assert_too_old_at_any_age_allowed(code, held, "1970-01-01 00:05Z")
         assert verdict(code, held).status == verdicts.VALID  # no age limit set
 
     def test_a_trust_list_imported_by_a_clock_ahead_is_of_unknown_age_so_too_old(
@@ -142,17 +152,10 @@ class TestVerdicts:
         its age is unknown, and it may miss every signer revoked since: too old, not
         "age unknown, still used" until 2056. The clock wrong *now* (it reads 1970) is not
         the list's fault: then its age is unknown and it is still used."""
-        saved = tmp_path / "trust-list.json"
-        trustlist.save(trust_list_of(issuer.der, imported_at=dt.datetime(
-            2056, 6, 1, tzinfo=dt.UTC)), saved)
-        held = trustlist.load(saved)
+        held = saved_and_read_back(trust_list_of(issuer.der, imported_at=dt.datetime(
+            2056, 6, 1, tzinfo=dt.UTC)), tmp_path)
         code = issuer.sign(vaccination(), issued=NOW - DAY, expires=NOW + DAY)
-        for days in (7, 36500):
-            stale = verdict(code, held, max_age=dt.timedelta(days=days))
-            assert stale.status == verdicts.TRUST_LIST_STALE
-            assert stale.detail == ("trust list imported at 2056-06-01 00:00Z by a wrong "
-                                    f"clock, age unknown (at most {days} days allowed): "
-                                    "import it again")
+        assert_too_old_at_any_age_allowed(code, held, "2056-06-01 00:00Z")
         assert held.too_old(dt.timedelta(days=7)) is True
         at_1970 = dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
         assert held.too_old(dt.timedelta(days=7), at_1970) is None  # the clock wrong now
