@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "scripts")]
 
-from bench_dashboard import DISTRICTS, KINDS, summary, timed  # noqa: E402
+from bench_dashboard import DISTRICTS, add_checkpoint, summary, timed  # noqa: E402
 from benchsupport import PASSWORD, central_database, signed_in  # noqa: E402
 from central_support import CentralServer  # noqa: E402
 
@@ -56,11 +56,7 @@ def fill(storage: Storage, engine: str, kiosks: int, batches: int, now: dt.datet
         if engine == "postgresql":
             storage._execute(tx, "SET LOCAL statement_timeout = 0")
         for i in range(kiosks):
-            storage._execute(
-                tx, "INSERT INTO checkpoints (id, name, created_at, province, district, kind, "
-                    "set_up_on) VALUES ($1, $2, $3, 'Bình Phước', $4, $5, $6)",
-                (f"CP{i:05d}", f"Điểm {i}", stamp, DISTRICTS[i % len(DISTRICTS)],
-                 KINDS[i % len(KINDS)], "2026-01-01"))
+            add_checkpoint(storage, tx, i, stamp, "2026-01-01")
             storage._execute(
                 tx, "INSERT INTO kiosks (id, checkpoint_id, name, token_hash, created_at, "
                     "entries) VALUES ($1, $2, $3, $4, $5, 0)",

@@ -28,6 +28,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -64,11 +65,7 @@ def fill_centre(storage: Storage, checkpoints: int, engine: str, now: dt.datetim
         if engine == "postgresql":  # 10 M entries counted: longer than a request may take
             storage._execute(tx, "SET LOCAL statement_timeout = 0")
         for i in range(checkpoints):
-            storage._execute(
-                tx, "INSERT INTO checkpoints (id, name, created_at, province, district, kind, "
-                    "set_up_on) VALUES ($1, $2, $3, 'Bình Phước', $4, $5, $6)",
-                (f"CP{i:05d}", f"Điểm {i}", stamp, DISTRICTS[i % len(DISTRICTS)],
-                 KINDS[i % len(KINDS)], set_up))
+            add_checkpoint(storage, tx, i, stamp, set_up)
         for i in range(checkpoints):
             seen = now - dt.timedelta(minutes=(i * 37) % (3 * 24 * 60))
             storage._execute(
@@ -90,6 +87,16 @@ def fill_centre(storage: Storage, checkpoints: int, engine: str, now: dt.datetim
                 f"FROM entries GROUP BY local_day, checkpoint_id, h")
         people.recount(storage, tx)
     users.add(storage, "bench.admin", "admin", PASSWORD)
+
+
+def add_checkpoint(storage: Storage, tx: Any, i: int, stamp: str, set_up: str) -> None:
+    """Checkpoint ``CP{i:05d}`` of the registry: in the i-th district and of the i-th kind
+    (in turn), created at ``stamp``, set up on ``set_up``."""
+    storage._execute(
+        tx, "INSERT INTO checkpoints (id, name, created_at, province, district, kind, "
+            "set_up_on) VALUES ($1, $2, $3, 'Bình Phước', $4, $5, $6)",
+        (f"CP{i:05d}", f"Điểm {i}", stamp, DISTRICTS[i % len(DISTRICTS)],
+         KINDS[i % len(KINDS)], set_up))
 
 
 def timed(client: httpx.Client, path: str, count: int) -> list[float]:

@@ -178,6 +178,18 @@ class TestKioskCommands:
              str(config_path)], capture_output=True, text=True, timeout=60,
             env={**os.environ, "LD_PRELOAD": str(libfaketime), "FAKETIME": f"@{clock}"})
 
+    def imported_at(self, tmp_path, libfaketime, clock):
+        """A kiosk's config, an issuer and the gateway's file of it, imported by ``kiosk
+        certificates import`` while the clock read ``clock``: the list is stamped then."""
+        path = self.config_file(tmp_path)
+        issuer = make_issuer()
+        source = gateway_file(tmp_path, issuer)
+        done = self.run_at(libfaketime, clock, path, "import", str(source))
+        assert done.returncode == 0, done.stderr
+        stamped = trustlist.load(tmp_path / "keys" / "trust.json").imported_at
+        assert stamped.year == int(clock[:4])
+        return path, issuer, source
+
     def check_too_old_until_imported_again(self, capsys, path, issuer, source):
         """A held list of unknown age: ``status --json`` calls it too old with no age; a
         valid certificate reads "trust list too old — not confirmed", never valid. Imported
@@ -257,12 +269,7 @@ class TestKioskCommands:
         miss every signer revoked since — so it is not taken as current. ``status`` says to
         import it again; each certificate checked against it reads "trust list too old —
         not confirmed", not "valid". Imported again with the clock right, it is current."""
-        path = self.config_file(tmp_path)
-        issuer = make_issuer()
-        source = gateway_file(tmp_path, issuer)
-        at_1970 = self.run_at(libfaketime, "1970-01-01 00:00:00", path, "import", str(source))
-        assert at_1970.returncode == 0, at_1970.stderr
-        assert trustlist.load(tmp_path / "keys" / "trust.json").imported_at.year == 1970
+        path, issuer, source = self.imported_at(tmp_path, libfaketime, "1970-01-01 00:00:00")
 
         code, out, _ = self.run(capsys, path, "status")
         assert code == 0 and "còn hạn" not in out
@@ -278,12 +285,7 @@ class TestKioskCommands:
         """The clock ran thirty years ahead at the import (2056), and is right now: the
         import time says nothing of the list's age, so it is not used as current for thirty
         years. ``status`` says to import it again; certificates read "trust list too old"."""
-        path = self.config_file(tmp_path)
-        issuer = make_issuer()
-        source = gateway_file(tmp_path, issuer)
-        ahead = self.run_at(libfaketime, "2056-06-01 00:00:00", path, "import", str(source))
-        assert ahead.returncode == 0, ahead.stderr
-        assert trustlist.load(tmp_path / "keys" / "trust.json").imported_at.year == 2056
+        path, issuer, source = self.imported_at(tmp_path, libfaketime, "2056-06-01 00:00:00")
 
         code, out, _ = self.run(capsys, path, "status")
         assert code == 0 and "còn hạn" not in out and "không rõ đã bao lâu" not in out
