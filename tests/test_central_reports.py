@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from central_support import engine_storages, undo_covering_keys
+from central_support import engine_storages, set_schema_version, undo_covering_keys
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from report_support import DAY, GenBatch, GenKiosk, World, load, wire_entry
@@ -506,11 +506,7 @@ def as_before_day_sets(storage: Storage) -> None:
         storage._execute(tx, "DROP TABLE document_matches")  # v15, after the day sets
         storage._execute(tx, "DROP TABLE day_subjects")
         storage._execute(tx, "ALTER TABLE checkpoint_days DROP COLUMN people")
-        if storage.url.startswith("sqlite"):
-            storage._execute(tx, f"PRAGMA user_version = {version}")
-        else:
-            storage._execute(tx, "UPDATE central_meta SET value = $1 WHERE key = "
-                                 "'schema_version'", (str(version),))
+        set_schema_version(storage, tx, version)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[

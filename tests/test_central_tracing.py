@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from central_support import ENGINES, database_url, engine_storages, undo_covering_keys
+from central_support import (
+    ENGINES,
+    database_url,
+    engine_storages,
+    set_schema_version,
+    undo_covering_keys,
+)
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from trace_support import (
@@ -453,13 +459,6 @@ def test_a_database_from_v12_or_v15_keeps_the_stays_tails_identities_and_documen
     assert [(row[0], row[2][:9]) for row in matches] == [  # the CCCDs; no masked number
         ("doc:" + number(1), "m:000001|"), ("doc:" + number(2), "m:000002|")]
 
-    def at_version(tx: Any, version: int) -> None:
-        if storage.url.startswith("postgresql"):
-            storage._execute(tx, "UPDATE central_meta SET value = $1 WHERE key = "
-                                 "'schema_version'", (str(version),))
-        else:
-            storage._execute(tx, f"PRAGMA user_version = {version}")
-
     with storage._transaction() as tx:  # the database as v12 left it (v13 to v20 undone)
         undo_covering_keys(storage, tx)
         storage._execute(tx, "DROP TABLE identities")
@@ -469,7 +468,7 @@ def test_a_database_from_v12_or_v15_keeps_the_stays_tails_identities_and_documen
         storage._execute(tx, "DROP TABLE stay_tails")
         storage._execute(tx, "DROP TABLE day_subjects")
         storage._execute(tx, "ALTER TABLE checkpoint_days DROP COLUMN people")
-        at_version(tx, 12)
+        set_schema_version(storage, tx, 12)
     with open_storage(storage.url) as reopened:
         assert (_kept(reopened), _matches(reopened)) == (kept, matches)
         _identities_say_what_the_stays_scans_say(reopened)
@@ -482,7 +481,7 @@ def test_a_database_from_v12_or_v15_keeps_the_stays_tails_identities_and_documen
         storage._execute(tx, "CREATE INDEX stays_place ON stays (checkpoint_id, first_at)")
         storage._execute(tx, "DROP INDEX batches_offset")
         storage._execute(tx, "DROP TABLE stay_tails")
-        at_version(tx, 15)
+        set_schema_version(storage, tx, 15)
     with open_storage(storage.url) as reopened:
         assert (_kept(reopened), _matches(reopened)) == (kept, matches)
         _identities_say_what_the_stays_scans_say(reopened)
