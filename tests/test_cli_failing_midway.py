@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from central_support import write_lock_held_by_another_process
 
 from tests.conftest import CCCD_AN
 from tests.test_cli_store_words import kiosk, write_config
@@ -127,18 +128,8 @@ def held_store(tmp_path: Path) -> Iterator[Path]:
     assert kiosk(write_config(tmp_path, store, "en"), "scan", CCCD_AN).returncode == 0
     with sqlite3.connect(store) as conn:  # a refused entry, for retry-rejected to queue
         conn.execute("UPDATE entries SET sync_state = 'rejected'")
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sqlite3, sys\n"
-         f"c = sqlite3.connect({str(store)!r}, isolation_level=None)\n"
-         "c.execute('BEGIN IMMEDIATE')\n"
-         "print('held', flush=True)\n"
-         "sys.stdin.read()\n"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    with write_lock_held_by_another_process(store):
         yield store
-    finally:
-        holder.communicate("", timeout=10)
     with sqlite3.connect(store) as conn:  # nothing lost
         assert conn.execute("SELECT count(*) FROM entries").fetchone() == (1,)
 
