@@ -23,6 +23,8 @@ from ui_support import (  # noqa: F401
     cccd_line,
     load,
     make_window_fixture,
+    store_words_apart,
+    store_words_shown,
     stored_entries,
     translations_built_fixture,
     write_config,
@@ -61,12 +63,14 @@ def test_the_card_says_another_program_holds_the_store_until_a_scan_is_recorded(
 
         assert card.headline.text() == "CHƯA GHI ĐƯỢC" and card.state == "rejected"
         assert card.name.text() == NO_SCAN_RECORDED
-        assert card.reason.text() == busy_words(config.store_path, "vi")
+        assert store_words_shown(card) == store_words_apart(
+            busy_words(config.store_path, "vi"), config.store_path)
         assert window.strip.sync.text() == NO_SCAN_ON_STRIP
         assert window.strip.sync.toolTip() == busy_words(config.store_path, "vi")
         window.set_language("en", remember=False)
         assert card.headline.text() == "NOT RECORDED"
-        assert card.reason.text() == busy_words(config.store_path, "en")
+        assert store_words_shown(card) == store_words_apart(
+            busy_words(config.store_path, "en"), config.store_path)
         beat.stop()
     gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
     assert len(gaps) > 100 and max(gaps) < 1.0  # the window never froze while the scan waited
@@ -158,7 +162,8 @@ def test_the_card_reads_ready_by_itself_once_the_other_program_lets_go(
         qtbot.waitUntil(lambda: card.result is None, timeout=5_000)
         qtbot.wait(POLL_PASSED_MS)
         assert card.headline.text() == "CHƯA GHI ĐƯỢC"  # held still: said between scans
-        assert card.reason.text() == busy_words(config.store_path, "vi")
+        assert store_words_shown(card) == store_words_apart(
+            busy_words(config.store_path, "vi"), config.store_path)
     let_go = time.monotonic()
     qtbot.waitUntil(lambda: card.headline.text() == "SẴN SÀNG", timeout=POLL_PASSED_MS)
     assert time.monotonic() - let_go < POLL_PASSED_MS / 1000

@@ -30,7 +30,7 @@ from kiosk import messages
 from kiosk.certificates import trustlist
 from kiosk.messages import Words
 from kiosk.scan import Scan, ScanResult, Status
-from kiosk.ui.result_card import FINE_PRINT, READABLE_SIZES, SMALL_SIZES
+from kiosk.ui.result_card import ELLIPSIS, FINE_PRINT, READABLE_SIZES
 
 STORE_PATH = Path("/var/lib/checkpoint-kiosk/kiosk.db")
 """Where scripts/install-kiosk.sh puts the store: its words name it."""
@@ -165,12 +165,21 @@ def state_problems(window: Any, size: tuple[int, int], *, card_shown: bool = Tru
     for label, size_px in zip((card.details, card.reason), sizes[2:], strict=True):
         if label.text() and size_px < FINE_PRINT[2]:
             problems.append(f"the card's fine print at {size_px} px: {label.text()[:40]!r}")
-    refused = card.result is not None and card.result.reason_code == "storage_error"
-    if refused and sizes[3] < SMALL_SIZES[3]:  # the store's words: why, and what to do
-        problems.append(f"the store's words on a NOT RECORDED answer at {sizes[3]} px, "
-                        f"below {SMALL_SIZES[3]}: {card.reason.text()[:40]!r}")
+    store_words = card.reason.text() and (  # why the store records no scan
+        (card.result is None and card.refusing is not None)
+        or (card.result is not None and card.result.reason_code == "storage_error"))
+    if store_words and sizes[3] < READABLE_SIZES[3]:  # read from arm's length (were 10 px)
+        problems.append(f"the store's words on the {card.state} card at {sizes[3]} px, "
+                        f"below {READABLE_SIZES[3]}: {card.reason.text()[:40]!r}")
+    below = [size_px for label, size_px in zip((card.name, card.details, card.reason),
+                                               sizes[1:], strict=True) if label.text()]
+    if store_words and sizes[0] <= max(below):
+        problems.append(f"the card's headline at {sizes[0]} px is not its biggest: {sizes}")
     for label, words in card.texts.items():
-        if label.text().replace("\u200b", "") != words:
+        shown = label.text().replace("\u200b", "")
+        cut = (store_words and label is card.reason and label.toolTip() == words
+               and shown.endswith(ELLIPSIS) and words.startswith(shown[:-1]))
+        if shown != words and not cut:  # the store's words may end in "…", whole in its tooltip
             problems.append(f"the card shows {label.text()!r} for {words!r}")
     clock = window.clock
     if clock.isVisible() and clock.width() < clock.sizeHint().width():

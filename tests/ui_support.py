@@ -164,3 +164,17 @@ def with_dpi(path: Path, dpi: int) -> Path:
         path.write_text(text.replace("[store]", f"screen_dpi = {dpi}\n\n[store]", 1),
                         encoding="utf-8")
     return path
+
+
+def store_words_shown(card: Any) -> tuple[str, str]:
+    """(the details line, the reason line) of the officer's card as read: where the card
+    gives the store's words (NOT RECORDED), its path and the words after it."""
+    return card.details.text().replace("\u2060", ""), card.reason.text()
+
+
+def store_words_apart(words: str, path: Path) -> tuple[str, str]:
+    """The store's ``words`` as the card gives them (see :func:`store_words_shown`): its
+    path in the details line, in fine print first on a small screen, and the rest, read
+    from arm's length, in the reason line; the headline says NOT RECORDED."""
+    said = words.removeprefix(f"{path}: ")
+    return str(path), said[:1].upper() + said[1:]

@@ -20,7 +20,9 @@ it at once. A scan whose answer is slow to come (another program holding the sto
 5 s) is shown being saved after :data:`SAVING_AFTER_MS`, blue with a clock — SAVING…, not
 recorded yet, wait — never the last answer or READY meanwhile: the next person would step up.
 The type shrinks to fit the card down to floors read from arm's length; past them a
-person's name ends in "…", the headline never gets smaller for it.
+person's name ends in "…", the headline never gets smaller for it. The store's words (why it
+records no scan), between scans or on a scan's answer, keep 14 px under their path in fine
+print; too long even so (a 7" panel), they end in "…", all of them in the line's tooltip.
 """
 
 from __future__ import annotations
@@ -75,11 +77,14 @@ PATH_FIRST = (26, 20, 9, 14)
 """On a card whose reason is the store's (NOT RECORDED: why it records no scan, what to do),
 the details line (the store's path, after the person's masked document and time) goes down
 to fine print first, while the reason keeps the size read from arm's length: on a 7" panel
-the store's words went to 9 px (1.7 mm) with the path and a prefix the headline says."""
+the store's words went to 9 px (1.7 mm) with the path and a prefix the headline says. Still
+too long there, they end in "…" after the most whole words that fit, all of them in the
+line's tooltip (see ``_elide``), rather than shrink: between scans they went to 10 px."""
 SMALLEST_SCALE = 0.3
 """Of SMALL_SIZES, as a last resort: a word is never cut off."""
 ELLIPSIS = "…"
-"""Ends a person's name cut short to keep the card's type at SMALL_SIZES (see ``_elide_name``)."""
+"""Ends a person's name cut short to keep the card's type at SMALL_SIZES, or the store's words
+cut short to keep them at PATH_FIRST (see ``_elide``)."""
 MARGINS, SPACING = (32, 24), 10
 """Horizontal and vertical padding inside the card (scaled with the type), and between lines."""
 
@@ -217,8 +222,9 @@ class ResultCard(QFrame):
         self.sizes = TYPE_SIZES
         """The lines' pixel sizes after the last fit."""
         self.path_first = False
-        """The details line ends in the store's path, to go to fine print before the store's
-        words do (:data:`PATH_FIRST`)."""
+        """The reason line holds the store's words (the details line, its path): the details
+        go to fine print first, and the store's words end in "…" rather than go below the
+        size read from arm's length (:data:`PATH_FIRST`)."""
         self._render()
 
     def _label(self, *, bold: bool = False) -> QLabel:
@@ -311,11 +317,12 @@ class ResultCard(QFrame):
         """The largest candidate sizes whose wrapped lines fit the card (the smallest if
         none does); margins and spacing shrink with the headline, to half. A person's name
         too long for the room left at SMALL_SIZES ends in "…" there, rather than take the
-        verdict below its floor. A word wider than the card even in the smallest type wraps
-        between its letters."""
+        verdict below its floor; so do the store's words at PATH_FIRST. A word wider than
+        the card even in the smallest type wraps between its letters."""
         for label, text in self.texts.items():  # a word broken or a name cut short for a
             label.setText(text)                 # smaller card is whole again
         self.name.setToolTip("")
+        self.reason.setToolTip("")
         sizes, across, down, width, spacing, heights = self._choose()
         if not heights and self._break_long_words(sizes, width):
             sizes, across, down, width, spacing, heights = self._choose()
@@ -340,42 +347,47 @@ class ResultCard(QFrame):
             width, height = self.width() - 2 * across, self.height() - 2 * down
             spacing = round(SPACING * max(scale, 0.5))
             needed, heights = self._needed(sizes, width, spacing)
-            if needed > height and heights and sizes == SMALL_SIZES and self._elide_name(
-                    sizes, width, height, spacing):
+            cut = (self.name if sizes == SMALL_SIZES and self.name_elides else self.reason
+                   if sizes == PATH_FIRST and self.path_first else None)
+            if needed > height and heights and cut is not None and self._elide(
+                    cut, sizes, width, height, spacing):
                 needed, heights = self._needed(sizes, width, spacing)
             if needed <= height:
                 break
         return sizes, across, down, width, spacing, heights
 
-    def _elide_name(self, sizes: tuple[int, ...], width: int, height: int,
-                    spacing: int) -> bool:
-        """Cut a person's name to the most whole words (else letters) that, ending in "…",
-        let every line fit at ``sizes``; whether it did (not when even "…" alone does not
-        fit, nor for a refusal's plain words, which the officer needs whole). A name is
-        whatever a code says (a forger's too): it must never push the verdict below the
-        size it is read at from arm's length."""
-        full = self.name.text()
-        if not self.name_elides or not full:
+    def _elide(self, label: QLabel, sizes: tuple[int, ...], width: int, height: int,
+               spacing: int) -> bool:
+        """Cut ``label``'s words to the most whole words (else letters) that, ending in "…",
+        let every line fit at ``sizes``, all of them in its tooltip; whether it did (not when
+        even "…" alone does not fit). Only a person's name (whatever a code says, a forger's
+        too: it must never push the verdict below the size it is read at from arm's length)
+        or the store's words (the technician's, the officer's told above them: call the
+        technician, use the paper list) — never a refusal's plain words, which the officer
+        needs whole."""
+        full = label.text()
+        if not full:
             return False
         words = full.split(" ")
         shorter = [" ".join(words[:count]) for count in range(1, len(words))]
-        if not shorter or not self._fits(shorter[0] + ELLIPSIS, sizes, width, height, spacing):
+        if not shorter or not self._fits(label, shorter[0] + ELLIPSIS, sizes, width, height,
+                                         spacing):
             shorter = [full[:count].rstrip() for count in range(1, len(full))]
         low, high, best = 0, len(shorter) - 1, ""
         while low <= high:  # longer prefixes wrap onto as many lines or more
             middle = (low + high) // 2
-            text = shorter[middle] + ELLIPSIS
-            if self._fits(text, sizes, width, height, spacing):
+            text = shorter[middle].rstrip(",;:") + ELLIPSIS
+            if self._fits(label, text, sizes, width, height, spacing):
                 best, low = text, middle + 1
             else:
                 high = middle - 1
-        self.name.setText(best or full)
-        self.name.setToolTip(full if best else "")
+        label.setText(best or full)
+        label.setToolTip(full if best else "")
         return bool(best)
 
-    def _fits(self, name: str, sizes: tuple[int, ...], width: int, height: int,
+    def _fits(self, label: QLabel, text: str, sizes: tuple[int, ...], width: int, height: int,
               spacing: int) -> bool:
-        self.name.setText(name)
+        label.setText(text)
         return self._needed(sizes, width, spacing)[0] <= height
 
     def _break_long_words(self, sizes: tuple[int, ...], width: int) -> bool:
@@ -471,15 +483,15 @@ class ResultCard(QFrame):
         if result is not None:
             self._fill(*self._answer(result))
             return
+        path, why = self._path_apart(self.refusing) if self.refusing is not None else ("", "")
         if self.saving:  # and why it is slow, when the store's poll knows
             self._fill(SAVING, messages.text("card.saving", self.language),
-                       messages.text("card.saving_wait", self.language), "",
-                       self.refusing(self.language) if self.refusing is not None else "")
+                       messages.text("card.saving_wait", self.language), path, why)
             return
         if self.refusing is not None:
             self._fill(REJECTED, self.tr("NOT RECORDED"),
                        self.tr("The kiosk records no scan. Call the technician; use the "
-                               "paper list meanwhile."), "", self.refusing(self.language))
+                               "paper list meanwhile."), path, why)
             return
         previous = ""
         if self.previous is not None:
@@ -540,8 +552,13 @@ class ResultCard(QFrame):
         detail = said.params.get("detail") if said and said.code == "storage_error" else None
         if not isinstance(detail, messages.Words):
             return "", ""
-        words = detail(self.language)
-        path = str(detail.params.get("path", ""))
+        return self._path_apart(detail)
+
+    def _path_apart(self, said: messages.Words) -> tuple[str, str]:
+        """(the store's path, its words after it) of why the store records no scan, for the
+        details line (fine print first) and the reason line (read from arm's length)."""
+        words = said(self.language)
+        path = str(said.params.get("path", ""))
         if path and words.startswith(path + ": "):  # the path kept on one line if it fits
             words = words[len(path) + 2:]
             return re.sub("([-/.])", "\\1\u2060", path), words[:1].upper() + words[1:]
@@ -617,8 +634,10 @@ class ResultCard(QFrame):
         palette.setColor(QPalette.ColorRole.WindowText, QColor(foreground))
         self.setPalette(palette)  # a palette, not a style sheet: no re-polish on every scan
         self.name_elides = state not in (IDLE, REJECTED, SAVING)  # else plain words
-        self.path_first = (self.result is not None and state == REJECTED
-                           and bool(self._store_said(self.result)[0]))
+        self.path_first = bool(reason) and (
+            (self.result is None and self.refusing is not None and state in (REJECTED, SAVING))
+            or (self.result is not None and state == REJECTED
+            and bool(self._store_said(self.result)[1])))
         self.texts = {label: one_paragraph(text) for label, text in (
             (self.headline, headline), (self.name, name), (self.details, details),
             (self.reason, reason))}
