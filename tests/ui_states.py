@@ -185,6 +185,9 @@ def state_problems(window: Any, size: tuple[int, int], *, card_shown: bool = Tru
     if clock.isVisible() and clock.width() < clock.sizeHint().width():
         problems.append(f"the clock {clock.text()!r} cut to {clock.width()} px of "
                         f"{clock.sizeHint().width()}")
+    if window.wrong_clock is not None and window.title.text() != window.title.full_text:
+        problems.append(f"the checkpoint's name reads {window.title.text()!r} beside the clock "
+                        f"alert {clock.text()!r}")  # the officer must see where they are
     return problems
 
 

@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 
 MINIMUM_SIZE = QSize(480, 400)
 """Smaller than any kiosk display: a window never refuses the screen it is given."""
+HEADER_SLACK = 16
+"""Room the header's own spacing between its widgets takes, beyond what they ask for."""
 EXIT_CONFIG = EXIT_USAGE
 EXIT_STORE = 3
 EXIT_BINDING = 4
@@ -103,6 +105,8 @@ class MainWindow(QMainWindow):
         self.clock.setObjectName("clock")
         self.clock_reads = time.time()
         self.wrong_clock: WrongClock | None = None
+        self._width = 1280
+        """The screen's width the window was last arranged for (:meth:`arrange`)."""
         self.language_button = self._top_button("language", self.toggle_language)
         self.technician_button = self._top_button("technician", self.open_technician)
         self.sync_button = self._top_button("sync", self.open_sync)
@@ -121,6 +125,8 @@ class MainWindow(QMainWindow):
         top.addLayout(heading, 1)
         top.addSpacing(8)
         top.addLayout(buttons)
+        alert = self.alert_row = QHBoxLayout()  # the clock alert, when the name needs its room
+        alert.setContentsMargins(12, 0, 12, 0)
 
         self.strip = StatusStrip(kiosk.config.timezone)
         central = QWidget()
@@ -128,6 +134,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
         column.addLayout(top)
+        column.addLayout(alert)
         column.addWidget(self.stack, 1)
         column.addWidget(self.strip)
         self.setCentralWidget(central)
@@ -224,22 +231,36 @@ class MainWindow(QMainWindow):
     def arrange(self, size: QSize) -> None:
         """On a narrow (portrait) screen the checkpoint's name takes the top line alone, the
         clock and the buttons the next, and the status strip's sync line goes under its
-        devices. The clock alert, too wide for the buttons' line, stays by the name, which
-        shortens itself."""
+        devices. The clock alert goes by the name where both fit whole, else on a line of
+        its own under the header: the officer must read where they are (beside the alert,
+        a 7" panel's name read "C…")."""
         stack_when_narrow(self.top, size.width())
+        self._width = size.width()
         self._place_clock()
         self.strip.arrange(size.width())
         self.officer.arrange(size)
 
     def _place_clock(self) -> None:
-        by_buttons = (self.top.direction() == QBoxLayout.Direction.TopToBottom
-                      and self.wrong_clock is None)
-        if (self.buttons.indexOf(self.clock) >= 0) != by_buttons:
-            (self.heading if by_buttons else self.buttons).removeWidget(self.clock)
-            if by_buttons:
-                self.buttons.insertWidget(0, self.clock)
-            else:
-                self.heading.addWidget(self.clock)
+        stacked = self.top.direction() == QBoxLayout.Direction.TopToBottom
+        place = (self.buttons if stacked and self.wrong_clock is None else
+                 self.heading if self.wrong_clock is None or self._alert_beside_name() else
+                 self.alert_row)
+        if place.indexOf(self.clock) >= 0:
+            return
+        for layout in (self.heading, self.buttons, self.alert_row):
+            layout.removeWidget(self.clock)
+        if place is self.buttons:
+            self.buttons.insertWidget(0, self.clock)
+        else:
+            place.addWidget(self.clock)
+
+    def _alert_beside_name(self) -> bool:
+        """Whether the checkpoint's whole name and the clock alert fit its line together."""
+        margins = self.top.contentsMargins()
+        room = self._width - margins.left() - margins.right() - HEADER_SLACK
+        if self.top.direction() == QBoxLayout.Direction.LeftToRight:
+            room -= self.buttons.sizeHint().width() + 8
+        return self.title.sizeHint().width() + 12 + self.clock.sizeHint().width() <= room
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.arrange(event.size())  # a window manager or a rotated screen resized us
@@ -366,24 +387,25 @@ class MainWindow(QMainWindow):
         """The header clock reading ``now``: HH:MM, or, while the clock is surely wrong
         (before the release: asked of the pipeline, no query), white on red with the date
         and year it reads, since HH:MM alone looks right at 1970. In the header, not a row
-        of its own: the officer's card keeps all its height."""
+        of its own where the name and it fit side by side: the officer's card keeps all its
+        height."""
         self.clock_reads = now
         self.wrong_clock = self.kiosk.pipeline.wrong_clock(now)
         self._render_clock()
 
     def _render_clock(self) -> None:
         timezone = self.kiosk.config.timezone
-        self._place_clock()
         if self.wrong_clock is None:
             self.clock.setFont(pixel_font(self, 22, bold=True))
             self.clock.setText(dt.datetime.fromtimestamp(self.clock_reads, timezone)
                                .strftime("%H:%M"))
             self.clock.setStyleSheet("")
-            return
-        self.clock.setFont(pixel_font(self, 17, bold=True))  # the buttons' size: one line
-        self.clock.setText(self.tr("⚠ CLOCK WRONG %1").replace(
-            "%1", local_minute(self.wrong_clock.now, timezone)))
-        self.clock.setStyleSheet("background: #c62828; color: white; padding: 0 6px;")
+        else:
+            self.clock.setFont(pixel_font(self, 17, bold=True))  # the buttons' size: one line
+            self.clock.setText(self.tr("⚠ CLOCK WRONG %1").replace(
+                "%1", local_minute(self.wrong_clock.now, timezone)))
+            self.clock.setStyleSheet("background: #c62828; color: white; padding: 0 6px;")
+        self._place_clock()  # by what it reads: the alert is wider
 
 
 def choose_font(app: QApplication) -> str:
