@@ -46,11 +46,14 @@ class Pty:
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 10.0,
-               what: str = "condition") -> None:
+               what: str = "condition", found: Callable[[], str] | None = None) -> None:
+    """Poll ``condition``; on time-out say what was awaited and, from ``found``, what there
+    was instead (e.g. how many scans arrived and the last ones)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            seen = f"; found {found()}" if found else ""
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}{seen}")
         time.sleep(0.01)
 
 

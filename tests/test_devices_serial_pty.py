@@ -250,6 +250,22 @@ def test_two_scanners_on_two_lanes_interleaved_do_not_cross_talk(make_pipeline) 
     assert by_device["exit"].direction.value == "out"
 
 
+def payload_list(payloads: list[bytes], around: int = -1) -> str:
+    """A few payloads for a failure message: the index they begin with, and their length
+    (a code split in two shows as a short head and a tail without its index)."""
+    shown = range(len(payloads) - 3, len(payloads)) if around < 0 else range(around - 1,
+                                                                             around + 2)
+    return "; ".join(f"[{i}] {payloads[i][:12].decode(errors='replace')}… {len(payloads[i])} B"
+                     for i in shown if 0 <= i < len(payloads))
+
+
+def first_difference(got: list[bytes], expected: list[bytes]) -> str:
+    where = next((i for i, (a, b) in enumerate(zip(got, expected, strict=False)) if a != b),
+                 min(len(got), len(expected)))
+    return (f"{len(got)} payloads instead of {len(expected)}, first differing at [{where}]: "
+            f"got {payload_list(got, where)}; expected {payload_list(expected, where)}")
+
+
 def test_a_thousand_back_to_back_scans_none_dropped_none_merged(tmp_path: Path,
                                                                 make_pipeline) -> None:
     """1,000 scans written to the pty as fast as it takes them (faster than any 115200 line),
@@ -257,19 +273,28 @@ def test_a_thousand_back_to_back_scans_none_dropped_none_merged(tmp_path: Path,
     pipeline = make_pipeline(duplicate_policy="allow")
     payloads = [f"{i:012d}|{i % 997:09d}|Nguyễn Văn Số {i}|01021990|Nam|Số {i} Phố Huế, Hà Nội|"
                 f"10102021".encode() for i in range(1000)]
+    submitted: list[bytes] = []
+
+    def submit(scan: Scan) -> ScanResult:
+        submitted.append(scan.payload)
+        return pipeline.submit(scan)
+
     with Pty() as pty:
         supervisor = Supervisor([serial("fast", port=pty.path, baudrate=115200, lane="in")],
-                                pipeline.submit)
+                                submit)
         supervisor.start()
         try:
             wait_until(lambda: supervisor.status()[0].state == CONNECTED, what="connected")
             pty.send(b"".join(b"]Q1" + p + b"\r\n" for p in payloads))
-            wait_until(lambda: supervisor.status()[0].scans == 1000, timeout=120,
-                       what="1000 scans read")
+            wait_until(lambda: supervisor.status()[0].scans >= 1000, timeout=120,
+                       what="1000 scans read",
+                       found=lambda: f"{supervisor.status()[0].scans} scans read, last "
+                                     f"submitted {payload_list(list(submitted))}")
         finally:
             supervisor.stop(timeout=120)
     with sqlite3.connect(tmp_path / "kiosk.db") as conn:
         rows = conn.execute("SELECT payload, status, symbology FROM entries "
                             "ORDER BY id").fetchall()
-    assert [bytes(r[0]) for r in rows] == payloads
+    recorded = [bytes(r[0]) for r in rows]
+    assert recorded == payloads, first_difference(recorded, payloads)
     assert {(r[1], r[2]) for r in rows} == {("accepted", "]Q1")}
