@@ -52,8 +52,13 @@ def watch_capture(name: str, **overrides: Any) -> tuple[Diagnostics, list[str]]:
 
 def send(diag: Diagnostics, bursts: list[bytes], start: float = 1.0, every: float = 0.5
          ) -> list[str]:
+    """Bursts ``every`` seconds apart on a line quiet in between, as a live watch sees it:
+    the reader's empty reads (an ``idle`` tick just before each next burst) show the quiet
+    (a late read alone is not a quiet line: see ``serial_framer``)."""
     lines = []
     for i, burst in enumerate(bursts):
+        if i:
+            lines += diag.idle(start + i * every - 0.02)
         lines += diag.observe_bytes(burst, start + i * every)
     return lines + diag.finish()
 

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.devices.captures import load_capture
@@ -129,6 +129,7 @@ def test_endless_bytes_without_terminator_are_cut_at_the_largest_qr_size() -> No
     assert len(out) == 1 and out[0].ended_by == "overflow"
 
 
+@settings(deadline=None)  # framing, not speed: a loaded 2-core machine runs past 200 ms
 @given(payloads=st.lists(st.text(min_size=1, max_size=60).filter(
     lambda s: "\r" not in s and "\n" not in s and not s.startswith("\ufeff")),
     min_size=1, max_size=8),
@@ -141,3 +142,40 @@ def test_any_split_of_the_stream_gives_the_same_scans(payloads: list[str], cuts:
     chunks = [stream[a:b] for a, b in itertools.pairwise(points)]
     out = feed_all(SerialFramer(terminator=b"\r\n", idle_gap_ms=0, strip_aim=False), chunks)
     assert [d.payload for d in out] == [p.encode() for p in payloads]
+
+
+@settings(deadline=None)  # framing, not speed: a loaded 2-core machine runs past 200 ms
+@given(payloads=st.lists(st.text(min_size=1, max_size=60).filter(
+    lambda s: "\r" not in s and "\n" not in s and not s.startswith("\ufeff")),
+    min_size=1, max_size=8),
+       cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=10),
+       delays=st.lists(st.floats(min_value=0, max_value=2), min_size=10, max_size=10))
+def test_reads_returning_late_never_split_a_terminated_scan(payloads: list[str],
+                                                            cuts: list[int],
+                                                            delays: list[float]) -> None:
+    """Property: with a terminator, a read that returns long after the last (the reader held
+    up while the bytes waited in the port) is not a quiet line: the scans are exactly the
+    payloads sent, with the default 80 ms gap, however late each read comes back."""
+    stream = b"".join(p.encode() + b"\r\n" for p in payloads)
+    points = sorted({0, len(stream), *(c % (len(stream) + 1) for c in cuts)})
+    framer = SerialFramer(terminator=b"\r\n", strip_aim=False)
+    out: list[Decoded] = []
+    t = 1.0
+    for (a, b), delay in zip(itertools.pairwise(points), delays * 2, strict=False):
+        t += delay
+        out += framer.feed(Chunk(t, stream[a:b]))
+    assert [d.payload for d in out + framer.finish()] == [p.encode() for p in payloads]
+    assert all(d.ended_by == "terminator" for d in out)
+
+
+def test_a_quiet_line_the_reader_saw_still_ends_a_scan_whose_terminator_never_came() -> None:
+    """The other half of the rule: an Idle tick (a read that came back empty) is a quiet line
+    seen, and after idle_gap_ms it ends the unterminated bytes, so they do not glue onto the
+    next scan; the next scan, read however late, is whole."""
+    framer = SerialFramer(terminator=b"\r\n", idle_gap_ms=80)
+    out = framer.feed(Chunk(1.0, b"noise"))
+    out += framer.idle(1.1)
+    out += framer.feed(Chunk(5.0, b"]Q1SO-2024"))
+    out += framer.feed(Chunk(9.0, b"-001\r\n"))
+    assert [(d.payload, d.ended_by) for d in out] == [(b"noise", "gap"),
+                                                     (b"SO-2024-001", "terminator")]

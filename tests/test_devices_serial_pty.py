@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,43 @@ def test_vietnamese_cccd_over_serial_is_recorded_with_every_diacritic(make_pipel
     assert row["address"] == "12 Nguyễn Huệ, Quận 1, TP Hồ Chí Minh"
     assert row["symbology"] == "]Q1" and row["source"] == "serial" and row["lane"] == "in"
     assert bytes(row["payload"]) == CCCD_BINH.encode()
+
+
+def test_a_code_still_arriving_while_the_reader_is_held_up_is_read_whole() -> None:
+    """The reading thread can be held up for longer than ``idle_gap_ms`` (a busy 2-core
+    kiosk, a slow hand-off of the scan before) while a code is still coming in. The rest of
+    the code waits in the port and is read late, all at once: that lateness is the reader's,
+    not a quiet line, and with a terminator configured it must not end the scan — else one
+    code becomes a truncated head and a tail, both recorded, the person's scan lost."""
+    gap_ms = 50
+    head, tail = CCCD_AN.encode()[:40], CCCD_AN.encode()[40:]
+    scans: list[Scan] = []
+    first_read = threading.Event()
+
+    def emit(scan: Scan) -> None:  # the reader's own thread, as in the field
+        scans.append(scan)
+        if len(scans) == 1:
+            first_read.set()
+            time.sleep(4 * gap_ms / 1000)  # held up, as a descheduled thread is
+
+    with Pty() as pty:
+        device = SerialDevice(serial(port=pty.path, terminator="CRLF", idle_gap_ms=gap_ms))
+        device.open()
+        stop = threading.Event()
+        reader = threading.Thread(target=device.run, args=(emit, stop), daemon=True)
+        reader.start()
+        try:
+            pty.send(b"]Q1" + CCCD_BINH.encode() + b"\r\n]Q1" + head)  # one scan, half the next
+            assert first_read.wait(10), "the first scan was never read"
+            pty.send(tail + b"\r\n")  # arrives while the reader is held up
+            wait_until(lambda: len(scans) >= 2, what="two scans",
+                       found=lambda: f"{[s.payload for s in scans]}")
+            time.sleep(4 * gap_ms / 1000)  # room for a wrongly split tail to show up too
+        finally:
+            stop.set()
+            reader.join(5)
+    assert [s.payload for s in scans] == [CCCD_BINH.encode(), CCCD_AN.encode()]
+    assert [s.symbology for s in scans] == ["]Q1", "]Q1"]
 
 
 def test_a_missing_port_is_reported_as_not_plugged_in(tmp_path: Path) -> None:
@@ -262,7 +300,7 @@ def payload_list(payloads: list[bytes], around: int = -1) -> str:
 def first_difference(got: list[bytes], expected: list[bytes]) -> str:
     where = next((i for i, (a, b) in enumerate(zip(got, expected, strict=False)) if a != b),
                  min(len(got), len(expected)))
-    return (f"{len(got)} payloads instead of {len(expected)}, first differing at [{where}]: "
+    return (f"{len(got)} payloads for {len(expected)} sent, first differing at [{where}]: "
             f"got {payload_list(got, where)}; expected {payload_list(expected, where)}")
 
 

@@ -6,6 +6,15 @@ CRLF or custom bytes) and/or when the line stays quiet longer than ``idle_gap_ms
 scanners that send no terminator). With CR or LF configured, stray CR/LF at a frame's ends
 (a scanner actually sending CRLF) are dropped rather than recorded as payload.
 
+A chunk's time is when the read returned, not when its bytes arrived: a reader held up (a
+busy CPU, a slow hand-off) finds the rest of a code waiting in the port and reads it late.
+So with a terminator configured, only a quiet line the reader saw — an ``Idle`` tick, a read
+that came back empty, proof that nothing arrived since the last read — ends a scan whose
+terminator has not come; a late chunk never does, or one code would be split into a
+truncated head and a tail. Without a terminator the gap is the only frame end, so a late
+chunk still starts a new scan (recorded captures hold chunks only): such scanners are
+framed by timing and a held-up reader can split or merge them — configure a terminator.
+
 Then, in this order: the user prefix and suffix configured on the scanner are removed; a
 leading AIM identifier (``]Q1``…) is removed and recorded as the symbology; a UTF-8
 byte-order mark is removed. Payloads that are not UTF-8 are read with
@@ -69,7 +78,7 @@ class SerialFramer:
     def feed(self, item: InputEvent | Chunk) -> list[Decoded]:
         if not isinstance(item, Chunk):
             raise TypeError(f"SerialFramer takes Chunks, not {type(item).__name__}")
-        out = self.idle(item.t)
+        out = [] if self.terminator else self.idle(item.t)  # see the module's docstring
         if not item.data:
             return out
         if self.buffer:
