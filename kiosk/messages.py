@@ -64,6 +64,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Lỗi lưu trữ, lượt quét CHƯA được ghi: {detail}",
         "Storage error, scan NOT recorded: {detail}",
     ),
+    "kiosk_fault": (  # Pipeline._fault: what nobody foresaw; the trace is in the log
+        "Lỗi phần mềm của trạm, lượt quét CHƯA được ghi. Quét lại; nếu vẫn lỗi, gọi kỹ thuật "
+        "viên (chi tiết trong nhật ký)",
+        "Kiosk software fault, scan NOT recorded. Scan again; if it fails again, call the "
+        "technician (details in the log)",
+    ),
     "certificate_not_valid": (  # under "require-valid": going out is recorded all the same
         "Chứng nhận không hợp lệ, không ghi VÀO: {detail}",
         "Certificate not valid, not recorded going IN: {detail}",

@@ -98,9 +98,10 @@ class Pipeline:
 
     def subscribe_begun(self, listener: Callable[[Scan], object]) -> Callable[[], None]:
         """``listener(scan)`` as each scan is taken up, before it is decoded and written;
-        its result (the same ``scan``) follows. A screen shows that one is being saved when
-        the answer is slow to come (another program holding the store: seconds), rather
-        than the last answer or READY meanwhile. Returns unsubscribe."""
+        its result (the same ``scan``) always follows, even when taking it failed in a way
+        nobody foresaw (:meth:`_fault`: NOT RECORDED). A screen shows that one is being
+        saved when the answer is slow to come (another program holding the store:
+        seconds), rather than the last answer or READY meanwhile. Returns unsubscribe."""
         return self._begun.subscribe(listener)
 
     def wrong_clock(self, now: float) -> WrongClock | None:
@@ -111,31 +112,61 @@ class Pipeline:
 
     # -- entry points ---------------------------------------------------------------------
     def submit(self, scan: Scan) -> ScanResult:
-        """Thread-safe; called by every device thread."""
+        """Thread-safe; called by every device thread. Never raises: a failure nobody
+        foresaw is answered NOT RECORDED (:meth:`_fault`)."""
         self._begun.notify(scan)
-        # the scan's own date where the kiosk stands (the store's zone is the configured one),
-        # or the earliest the real date can be when the clock is behind that
-        decoded = decode(scan.payload,
-                         today=card_day(self.store.timezone, scan.wall_time, self._earliest_day))
-        if isinstance(decoded, Identity) and decoded.kind == "hc1":
-            # Before the write lock: the signature check costs CPU, not the database.
-            # at 1970 every certificate would be "not yet valid", and every expired one valid
-            verdict = self.certificates.check(decoded.raw.decode("ascii", "replace"),
-                                              scan.wall_time, started_by=self._earliest,
-                                              surely_past=self._released)
-            if verdict.proves_nothing:  # anyone can write a real person's names into one:
-                # keyed by the code itself, it moves no one else in or out, nor traces them
-                decoded = dataclasses.replace(decoded, subject_key=payload_key(decoded.raw))
-            entering = None
-            if self.policy.certificate_policy == "require-valid" and not verdict.valid:
-                entering = Rejection("certificate_not_valid", f"certificate_{verdict.status}")
-            return self._finish(scan, decoded, verdict, entering)
-        return self._finish(scan, decoded)
+        try:  # costs a scan nothing until something raises (Python 3.11's zero-cost try)
+            # the scan's own date where the kiosk stands (the store's zone is the configured
+            # one), or the earliest the real date can be when the clock is behind that
+            decoded = decode(scan.payload, today=card_day(self.store.timezone, scan.wall_time,
+                                                          self._earliest_day))
+            if isinstance(decoded, Identity) and decoded.kind == "hc1":
+                # Before the write lock: the signature check costs CPU, not the database.
+                # at 1970 every certificate would be "not yet valid", and every expired one
+                verdict = self.certificates.check(decoded.raw.decode("ascii", "replace"),
+                                                  scan.wall_time, started_by=self._earliest,
+                                                  surely_past=self._released)  # valid
+                if verdict.proves_nothing:  # anyone can write a real person's names into
+                    # one: keyed by the code itself, it moves no one else in or out, nor
+                    # traces them
+                    decoded = dataclasses.replace(decoded, subject_key=payload_key(decoded.raw))
+                entering = None
+                if self.policy.certificate_policy == "require-valid" and not verdict.valid:
+                    entering = Rejection("certificate_not_valid",
+                                         f"certificate_{verdict.status}")
+                return self._finish(scan, decoded, verdict, entering)
+            return self._finish(scan, decoded)
+        except Exception:
+            return self._fault(scan)
 
     def submit_manual(self, entry: ManualEntry, device_id: str = "manual") -> ScanResult:
+        """As :meth:`submit`, for a manual entry: never raises."""
         scan = Scan(payload=entry.to_bytes(), device_id=device_id, source="manual")
         self._begun.notify(scan)
-        return self._finish(scan, decode_manual(entry))
+        try:
+            return self._finish(scan, decode_manual(entry))
+        except Exception:
+            return self._fault(scan)
+
+    def _fault(self, scan: Scan) -> ScanResult:
+        """Taking ``scan`` raised what is not a :class:`StoreError` (a program's fault: a
+        value SQLite cannot bind, a decoder's bug): it is answered like any scan, NOT
+        RECORDED (``kiosk_fault``, worded for the officer; the trace in the log), and the
+        listeners hear it. A scan taken up (:meth:`subscribe_begun`) always ends in an
+        answer: the officer's card read ĐANG LƯU… / SAVING… until the next scan's answer,
+        and the device thread only logged the trace. Its write, if it began, was rolled
+        back (:meth:`Store.transaction`); its refusal is logged in the store as any other's
+        when that can be written."""
+        log.exception("scan from %s NOT recorded, the kiosk's own fault", scan.device_id)
+        rejection = Rejection("kiosk_fault")
+        try:
+            result = self._refuse(scan, rejection)
+        except Exception:  # the refusal's log line is lost, never the answer
+            log.exception("could not log refused scan")
+            result = self._result(Status.REJECTED, scan, None, code=rejection.code,
+                                  detail=rejection.words)
+        self._listeners.notify(result)
+        return result
 
     def set_direction(self, direction: str) -> None:
         if direction not in ("in", "out", "auto"):

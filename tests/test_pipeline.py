@@ -217,3 +217,30 @@ def test_a_failing_listener_does_not_stop_the_queue(make_pipeline):
     unsubscribe()
     pipeline.submit(scan(CCCD_BINH))
     assert len(got) == 1
+
+
+def test_a_scan_that_fails_in_a_way_nobody_foresaw_is_answered_not_recorded(make_pipeline):
+    """Taking a scan raised what is not a StoreError (here a monotonic reading the centre's
+    rules refuse, which SQLite cannot bind even into the refused scans' log: standing for
+    any program's fault): the scan was "begun" for the screens (SAVING… after 0.3 s) and
+    never answered, so the card read SAVING… until the next scan's answer. Now every scan
+    begun ends in an answer to its listeners: NOT RECORDED, in the kiosk's words (the trace
+    goes to the log); nothing is half written, and the next scan is recorded as usual."""
+    pipeline = make_pipeline()
+    begun, answered = [], []
+    pipeline.subscribe_begun(begun.append)
+    pipeline.subscribe(answered.append)
+    faulty = Scan(payload=CCCD_AN.encode(), device_id="d1", lane="in", monotonic_ns=2**70)
+
+    result = pipeline.submit(faulty)
+
+    assert begun == [faulty] and answered == [result] and result.scan is faulty
+    assert result.status is Status.REJECTED and not result.recorded
+    assert result.reason_code == "kiosk_fault"
+    assert result.reason_in("vi") == ("Lỗi phần mềm của trạm, lượt quét CHƯA được ghi. Quét "
+                                      "lại; nếu vẫn lỗi, gọi kỹ thuật viên (chi tiết trong "
+                                      "nhật ký)")
+    assert result.reason_in("en").startswith("Kiosk software fault, scan NOT recorded.")
+    assert pipeline.store.entries() == []
+    assert pipeline.submit(scan(CCCD_AN, lane="in")).recorded
+    assert len(pipeline.store.entries()) == 1

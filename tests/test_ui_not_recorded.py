@@ -33,7 +33,7 @@ from ui_support import (  # noqa: F401
 
 from kiosk.certificates import trustlist
 from kiosk.scan import Scan
-from kiosk.ui.result_card import COLOURS
+from kiosk.ui.result_card import COLOURS, SAVING_AFTER_MS
 from tests.certificate_support import make_issuer, trust_list_of, vaccination
 
 
@@ -244,3 +244,28 @@ def test_a_refused_scans_card_gives_way_to_not_recorded_not_to_ready(
     qtbot.waitUntil(lambda: card.result is None, timeout=5_000)
     assert card.headline.text() == "CHƯA GHI ĐƯỢC" and card.name.text() == NO_SCAN_RECORDED
     assert card.state == "rejected"
+
+
+def test_a_scan_that_fails_in_a_way_nobody_foresaw_leaves_saving_for_not_recorded(
+        make_window, qtbot, tmp_path):
+    """A scan whose taking raised what is not a StoreError (a monotonic reading SQLite
+    cannot bind even into the refused scans' log, standing for any program's fault): the
+    card turned ĐANG LƯU… / SAVING…
+    after 0.3 s and stayed so until the next person's answer, the officer waiting for an
+    answer that never came. Now it is answered, red: CHƯA GHI ĐƯỢC, saying scan again or
+    call the technician, and the card leaves SAVING."""
+    window, config = kiosk_with_a_store(make_window, tmp_path)
+    card = window.officer.card
+    faulty = Scan(CCCD_AN.encode(), device_id="wedge", lane="in", monotonic_ns=2**70)
+    window.submit_scan(faulty)
+    qtbot.waitUntil(lambda: card.result is not None and card.result.scan is faulty,
+                    timeout=5_000)
+    assert card.state == "rejected" and card.headline.text() == "CHƯA GHI ĐƯỢC"
+    assert not card.saving and card.awaiting is None
+    assert card.reason.text().startswith("Lỗi phần mềm của trạm, lượt quét CHƯA được ghi.")
+    window.set_language("en", remember=False)
+    assert card.headline.text() == "NOT RECORDED"
+    assert card.reason.text().startswith("Kiosk software fault, scan NOT recorded.")
+    qtbot.wait(SAVING_AFTER_MS + 200)
+    assert card.state == "rejected" and not card.saving  # never SAVING… after it
+    assert [r["name"] for r in stored_entries(config)] == ["Trần Thị Bình"]

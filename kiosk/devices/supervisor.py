@@ -162,7 +162,7 @@ class Supervisor:
     def _submit(self, scan: Scan) -> None:
         try:
             self.emit(scan)
-        except Exception:  # the pipeline reports storage errors itself; this is a bug
+        except Exception:  # the pipeline answers every failure itself (never raises)
             log.exception("scan from %s could not be submitted: %r", scan.device_id,
                           scan.payload[:200])
 

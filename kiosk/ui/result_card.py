@@ -55,6 +55,9 @@ CERTIFICATE_STATES = {verdicts.GOOD: "certificate_valid", verdicts.WARN: "certif
 """A recorded certificate's card, by the verdict's severity."""
 CERTIFICATE_REFUSED = "certificate_refused"
 """Not recorded: under "require-valid", a certificate that is not valid."""
+NOT_RECORDED = ("storage_error", "kiosk_fault")
+"""Refusals that are no fault of the code scanned (the store's, the kiosk's own): headed
+NOT RECORDED with "call the technician", not REFUSED with "ask for another code"."""
 GREEN = (ACCEPTED, CERTIFICATE_STATES[verdicts.GOOD])
 """A card saying "recorded, go on" and nothing to act on: it gives way at once when the store
 is found to record no more (:meth:`ResultCard.set_refusing`)."""
@@ -607,7 +610,7 @@ class ResultCard(QFrame):
         certificate's verdict leads the words, whatever the refusal: a forged or positive
         one is still to be acted on (on the paper list, or before a manual entry)."""
         code = result.reason_code
-        if code == "storage_error":
+        if code in NOT_RECORDED:
             headline = self.tr("NOT RECORDED")
             plain = self.tr("Call the technician; use the paper list meanwhile.")
         else:
