@@ -24,7 +24,7 @@ from kiosk.app import Kiosk
 from kiosk.central import kiosk_rules, reports
 from kiosk.central.backends import open_storage
 from kiosk.scan import Scan
-from kiosk.store import CHECKED_AT
+from kiosk.store import CHECKED_AT, Store
 from kiosk.sync import protocol
 from kiosk.sync.worker import SyncWorker
 from tests.devices_support import wait_until
@@ -320,3 +320,43 @@ def test_a_page_the_sync_worker_reads_found_damaged_between_checks_is_damage_fou
         refusal = kiosk.store.not_recording()
         assert refusal is not None and refusal.code == "store.damaged"
         assert ("k-paused", "uploads_paused_store_damaged") in not_scanning(central)
+
+
+def checkpointed(store: Store) -> bool:
+    """Whether the store's log went into its file whole (no other connection reading it)."""
+    with store.lock:
+        return store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+
+
+def test_a_push_whose_outbox_count_meets_damage_is_damage_found_not_a_read_error(tmp_path):
+    """An operator's push (``kiosk sync push``, the sync screen's button, ``run
+    --until-done``) counts the outbox first; its pages overwritten as a failing disk does,
+    between two daily checks, that count failed with SQLite's "malformed" read error, raised
+    to the operator, and the kiosk took scans on into the damaged file. Now it is damage
+    found, the one way the background cycle finds it: the worker's connection and the
+    kiosk's refuse from now on, and the push answers why it stopped, nothing sent."""
+    path = write_config(tmp_path / "config.toml", kiosk_id="k-paused",
+                        server_url="http://127.0.0.1:9", token="never-used", enabled=True)
+    kiosk = Kiosk(config_mod.load(path))  # not started: no background cycle reads first
+    try:
+        worker = kiosk.sync
+        assert worker is not None
+        assert kiosk.pipeline.submit(person(0)).recorded
+        wait_until(lambda: checkpointed(kiosk.store),  # once the store's own upkeep let go
+                   what="every page in the file, none left newer in the log")
+        overwrite_pages(kiosk.config.store_path, pages_of("entries_pending", "entries_rejected"))
+        kiosk.store.set_meta({"touched": "1"})  # a commit: the worker reads the file anew
+
+        pushed = worker.push_now()
+
+        assert pushed.batches == 0 and pushed.error is not None
+        assert pushed.error.code == "sync.store_refused"
+        assert pushed.error.params["detail"].code == "store.damaged"
+        assert worker.state().alert == pushed.error
+        refusal = kiosk.store.not_recording()  # the card says so at once
+        assert refusal is not None and refusal.code == "store.damaged"
+        assert not kiosk.pipeline.submit(person(1)).recorded  # nothing into a damaged file
+        again = worker.push_now()  # the operator insists: said why, nothing read
+        assert again.error == pushed.error and again.batches == 0
+    finally:
+        kiosk.stop()

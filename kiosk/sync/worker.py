@@ -113,7 +113,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kiosk import messages
 from kiosk.config import Config, SyncSettings
@@ -130,6 +130,7 @@ if TYPE_CHECKING:
     from kiosk.devices.supervisor import DeviceStatus
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BASE_BACKOFF_SECONDS = 1.0
 PUSH_ATTEMPTS = 5
@@ -359,22 +360,32 @@ class SyncWorker:
                 self.scheduler.back_off(None)
 
     def _cycle_or_damage(self) -> None:
-        """A cycle; if a read of the store found the file damaged (a page overwritten since
-        the last whole-file check), that is damage found as the check finds it: this
-        connection and the kiosk's refuse from now on (:meth:`_found_damaged`), and the
-        cycle runs again at once, stopping uploads and heartbeating ``store_damaged``
-        without reading the file. Before, each cycle failed on the same read after each
-        backoff until the next daily check."""
-        try:
+        """A cycle; damage its reads meet (:meth:`_meeting_damage`) stops uploads at once,
+        the cycle run again heartbeating ``store_damaged`` without reading the file. Before,
+        each cycle failed on the same read after each backoff until the next daily check."""
+        self._meeting_damage(self._cycle, self._cycle_on_damage)
+
+    def _cycle_on_damage(self) -> None:
+        if self.uploader is None or self.scheduler.paused:
+            self.scheduler.park()  # as a cycle would, reading nothing
+        else:
             self._cycle()
+
+    def _meeting_damage(self, work: Callable[[], T], again: Callable[[], T]) -> T:
+        """``work()``; if a read of the store in it found the file damaged (a page
+        overwritten since the last whole-file check: SQLITE_CORRUPT, SQLITE_NOTADB), that
+        is damage found as the check finds it: this connection and the kiosk's refuse from
+        now on (:meth:`_found_damaged`), and ``again()`` answers instead, reading nothing
+        from the file. The one path for the background cycle and a push alike: a push whose
+        outbox count met the damage raised SQLite's read error to the operator, the kiosk
+        taking scans on into the damaged file."""
+        try:
+            return work()
         except Exception as exc:
             if not found_damage(exc) or self.store.refusing is not None:
                 raise
             self._found_damaged(exc)
-            if self.uploader is None or self.scheduler.paused:
-                self.scheduler.park()  # as a cycle would, reading nothing
-            else:
-                self._cycle()
+            return again()
 
     def _found_damaged(self, exc: BaseException) -> None:
         log.error("sync: the store file is damaged, reading it failed: %s", exc)
@@ -621,9 +632,12 @@ class SyncWorker:
 
     # -- operator actions -----------------------------------------------------------------
     def push_now(self, progress: Callable[[Progress], None] | None = None) -> PushSummary:
+        """Send everything pending now, retrying transient failures. Damage its reads meet
+        is damage found (:meth:`_meeting_damage`): the push answers why it stopped."""
         tally = Tally()
         with self.scheduler.turn(push=True):
-            failure = self._push(tally, progress)
+            failure = self._meeting_damage(lambda: self._push(tally, progress),
+                                           lambda: self._push(tally, progress))
             if failure is None and (refusing := self._store_refuses()) is not None:
                 error = self._stop_for_store(refusing)  # every entry pending went once
             elif failure is None:
@@ -652,6 +666,9 @@ class SyncWorker:
         if self.uploader is not None and self._stopped_for_store():
             assert self._store_refused is not None
             return SyncError(self._store_refused.code, **self._store_refused.params)
+        if (damage := self._store_damaged()) is not None:  # no token: nothing read either
+            stopped = self._stop_for_store(damage)
+            return SyncError(stopped.code, **stopped.params)
         total = self._recount().pending
         if self.uploader is None:
             return SyncError("sync.no_token")
