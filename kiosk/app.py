@@ -122,6 +122,7 @@ class Kiosk:
         except BaseException:
             self.store.close()
             raise
+        self.store.damage_met = self.found_damaged  # a scan's write meeting damage
         try:  # what fails from here closes the store (and its upkeep thread): nothing holds it
             self.pipeline = Pipeline(self.store, policy_from(config),
                                      certificate_checker(config))
@@ -161,6 +162,7 @@ class Kiosk:
 
         store = Store(config.store_path, timezone=config.timezone, create=False,  # its own
                       same_as=self.store.identity)
+        store.damage_met = self.found_damaged  # its writes (acknowledgements) meeting damage
         try:
             sync = SyncWorker.from_config(config, store, devices=lambda: self.supervisor.status(),
                                           damage_found=self.found_damaged)
@@ -268,11 +270,13 @@ class Kiosk:
                 return
 
     def found_damaged(self) -> None:
-        """The store file was found damaged, by the daily check (:meth:`maintain`) or by a
-        read of the sync worker's own connection (its ``damage_found``): the kiosk's Store
-        refuses every scan from now on (the card says ``store.damaged`` at once), and the
-        worker's connection reads nothing more (it uploads no more, its heartbeat saying
-        ``store_damaged``). Called from either thread: each only sets its Store's refusal."""
+        """The store file was found damaged, by the daily check (:meth:`maintain`), by a
+        read of the sync worker's own connection (its ``damage_found``), or by a write of
+        either connection (a scan's, an acknowledgement: :attr:`Store.damage_met`): the
+        kiosk's Store refuses every scan from now on (the card says ``store.damaged`` at
+        once), and the worker's connection reads nothing more (it uploads no more, its
+        heartbeat saying ``store_damaged``). Called from any of these threads, under a
+        Store's lock for a write's: each only sets its Store's refusal."""
         self.store.found_damaged()
         sync = self.sync
         if sync is not None:

@@ -804,6 +804,12 @@ class Store:
         self.refusing: Words | None = None
         """Why every write is refused (damage :meth:`verify` found, the file deleted or
         replaced under it: :meth:`_check_file`); None: writes go on."""
+        self.damage_met: Callable[[], None] | None = None
+        """Called when a write of this connection met damage (SQLITE_CORRUPT, SQLITE_NOTADB:
+        :meth:`_failed`), after this Store refuses for it: ``Kiosk`` sets its
+        ``found_damaged``, so every connection to the file refuses at once (the sync
+        worker's stops uploading), not at its own next read. Runs under :attr:`lock`: it
+        must only set refusals."""
         self._changes_at_begin = 0
         """``conn.total_changes`` when the open transaction began."""
         self.failing: Words | None = None
@@ -1036,6 +1042,8 @@ class Store:
         if why.code == "store.damaged":  # as if the daily check had found it: every write
             log.info("%s: damage met by a write: %s", self.path, error)  # refused from
             self.refusing = self.refusing or why  # now on, READY no more between scans
+            if self.damage_met is not None:
+                self.damage_met()
         elif why.code != "store.busy" or not getattr(_UPKEEP, "on", False):
             self.failing = why
             if why.code == "store.busy":

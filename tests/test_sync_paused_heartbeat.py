@@ -360,3 +360,36 @@ def test_a_push_whose_outbox_count_meets_damage_is_damage_found_not_a_read_error
         assert again.error == pushed.error and again.batches == 0
     finally:
         kiosk.stop()
+
+
+def test_damage_a_scans_write_meets_stops_the_sync_workers_connection_at_once(tmp_path):
+    """A scan's write reads a damaged page (the person's ``presence`` row) between two daily
+    checks: the kiosk's Store refuses from then on, and so, by the same one path as damage
+    the check or the worker's reads find (``Kiosk.found_damaged``), does the sync worker's
+    own connection at once: it reads nothing more from the file, and uploads stop for the
+    damaged store. Before, it learnt only at its own next read of a damaged page, or at the
+    next day's check, sending on from the damaged file meanwhile."""
+    path = write_config(tmp_path / "config.toml", kiosk_id="k-paused",
+                        server_url="http://127.0.0.1:9", token="never-used", enabled=True)
+    kiosk = Kiosk(config_mod.load(path))  # not started: no background cycle reads first
+    try:
+        worker = kiosk.sync
+        assert worker is not None
+        assert kiosk.pipeline.submit(person(0)).recorded
+        wait_until(lambda: checkpointed(kiosk.store),  # once the store's own upkeep let go
+                   what="every page in the file, none left newer in the log")
+        overwrite_pages(kiosk.config.store_path, pages_of("presence"))
+        worker.store.set_meta({"touched": "1"})  # a commit: the kiosk reads the file anew
+
+        refused = kiosk.pipeline.submit(person(0))
+
+        assert not refused.recorded and refused.reason_code == "storage_error"
+        assert kiosk.store.refusal().code == "store.damaged"
+        said = worker.store.refusal()  # the worker's connection, told at once
+        assert said is not None and said.code == "store.damaged"
+        pushed = worker.push_now()  # nothing read nor sent: stopped for the damaged store
+        assert pushed.error is not None and pushed.error.code == "sync.store_refused"
+        assert pushed.error.params["detail"].code == "store.damaged"
+        assert pushed.batches == 0
+    finally:
+        kiosk.stop()
