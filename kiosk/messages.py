@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import sqlite3
 import string
 from collections.abc import Mapping, Sequence
@@ -928,6 +929,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Không mở được giao diện Qt ({error}); chạy không giao diện",
         "Qt interface unavailable ({error}); running headless",
     ),
+    # -- serve's log lines shown without -v: worded; the database's own text follows at INFO
+    "central.log.page_not_served": ("một trang không được phục vụ: {reason}",
+                                    "a page was not served: {reason}"),
+    "central.log.request_not_stored": ("yêu cầu của một máy không được lưu: {reason}",
+                                       "a kiosk's request was not stored: {reason}"),
+    "central.log.storage_failure": ("lỗi bộ lưu trữ: {reason}", "storage failure: {reason}"),
+    "central.log.derivation_put_off": (
+        "việc tổng hợp bị hoãn, {reason}; thử lại mỗi {seconds} giây",
+        "derivation put off, {reason}; trying again every {seconds} s"),
+    "central.log.set_aside": (
+        "tổng hợp: {entries} lượt của máy {kiosk} bị để riêng (lượt đầu {first}): {reason}",
+        "derivation: {entries} entries of kiosk {kiosk} set aside (first {first}): {reason}"),
+    "central.log.people_not_counted": (
+        "tổng hợp: chưa đếm được số người của {entries} lượt bị để riêng trước khi ngày của "
+        "chúng chốt: {reason}",
+        "derivation: the people of {entries} entries set aside could not be counted before "
+        "their days froze: {reason}"),
+    "pipeline.log.not_recorded": ("lượt quét từ {device} CHƯA được ghi: {reason}",
+                                  "scan from {device} NOT recorded: {reason}"),
+    "pipeline.log.refused_not_logged": ("không ghi được lượt quét bị từ chối: {reason}",
+                                        "could not log refused scan: {reason}"),
     "central.enrolled": ("Đã đăng ký máy", "Kiosk enrolled"),
     "central.qr_needs_url": (
         "Cần --server-url: địa chỉ trung tâm mà trạm kết nối tới (vd. https://trungtam.vn)",
@@ -1865,7 +1887,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sqlite.read_only": ("không ghi được tệp hoặc thư mục chứa nó",
                          "the file or its folder cannot be written"),
     "sqlite.cannot_open": ("không mở được tệp", "the file cannot be opened"),
+    "sqlite.statement": (
+        "SQLite không chạy được một câu lệnh ({name}): lỗi của chương trình, không phải của "
+        "tệp; hãy báo cho người phát triển",
+        "SQLite could not run a statement ({name}): a fault of the program, not of the file; "
+        "to be reported to the developers"),
+    "sqlite.constraint": ("dữ liệu vi phạm một ràng buộc của cơ sở dữ liệu ({name})",
+                          "the data breaks a constraint of the database ({name})"),
     "sqlite.other": ("SQLite báo lỗi {name}", "SQLite error {name}"),
+    "db.append_only": (
+        "bảng {table} chỉ được ghi thêm: không sửa hay xoá được điều gì đã ghi trong đó",
+        "{table} is append-only: nothing recorded in it may be changed or deleted"),
+    "db.trigger": ("một quy tắc (trigger) của cơ sở dữ liệu đã từ chối thay đổi ({sqlstate})",
+                   "a rule (trigger) of the database refused the change ({sqlstate})"),
+    "db.driver": (
+        "trình điều khiển cơ sở dữ liệu từ chối lời gọi ({name}): lỗi của chương trình; hãy "
+        "báo cho người phát triển",
+        "the database driver refused the call ({name}): a fault of the program; to be "
+        "reported to the developers"),
     # -- why PostgreSQL failed the centre (failure_words, by SQLSTATE): its words are English
     "postgres.connection": ("mất kết nối tới máy chủ cơ sở dữ liệu, hoặc không kết nối được",
                             "the connection to the database server was lost or not made"),
@@ -1898,6 +1937,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                           "an administrator or the server intervened ({sqlstate})"),
     "postgres.program_limit": ("vượt giới hạn của PostgreSQL ({sqlstate})",
                                "a PostgreSQL limit was exceeded ({sqlstate})"),
+    "postgres.too_large": (
+        "một giá trị vượt quá giới hạn của PostgreSQL (một dòng chỉ mục hoặc một trường quá "
+        "lớn); câu lệnh sẽ lỗi mỗi lần chạy",
+        "a value exceeds a PostgreSQL limit (an index row or a field too large); the "
+        "statement fails every time"),
+    "postgres.too_complex": ("câu lệnh quá phức tạp đối với PostgreSQL",
+                             "the statement is too complex for PostgreSQL"),
+    "postgres.too_many_columns": ("quá nhiều cột so với giới hạn của PostgreSQL",
+                                  "more columns than PostgreSQL allows"),
+    "postgres.too_many_arguments": ("quá nhiều đối số cho một hàm của PostgreSQL",
+                                    "more arguments to a function than PostgreSQL allows"),
+    "postgres.statement": (
+        "PostgreSQL không chạy được một câu lệnh ({sqlstate}): lỗi của chương trình; hãy báo "
+        "cho người phát triển",
+        "PostgreSQL could not run a statement ({sqlstate}): a fault of the program; to be "
+        "reported to the developers"),
+    "postgres.constraint": ("dữ liệu vi phạm một ràng buộc của cơ sở dữ liệu ({sqlstate})",
+                            "the data breaks a constraint of the database ({sqlstate})"),
     "postgres.denied": ("tài khoản cơ sở dữ liệu không có quyền này",
                         "the database account lacks this permission"),
     "postgres.refused_login": ("máy chủ cơ sở dữ liệu từ chối đăng nhập",
@@ -2566,7 +2623,8 @@ _SQLITE_WORDS = {
     sqlite3.SQLITE_BUSY: "sqlite.busy", sqlite3.SQLITE_LOCKED: "sqlite.busy",
     sqlite3.SQLITE_FULL: "os.disk_full", sqlite3.SQLITE_IOERR: "os.io",
     sqlite3.SQLITE_READONLY: "sqlite.read_only", sqlite3.SQLITE_PERM: "os.not_permitted",
-    sqlite3.SQLITE_CANTOPEN: "sqlite.cannot_open",
+    sqlite3.SQLITE_CANTOPEN: "sqlite.cannot_open", sqlite3.SQLITE_ERROR: "sqlite.statement",
+    sqlite3.SQLITE_CONSTRAINT: "sqlite.constraint",
 }
 """SQLite's primary result codes (``sqlite_errorcode & 0xFF``) → what they say of the file."""
 
@@ -2577,13 +2635,17 @@ _POSTGRES_WORDS = {
     "55P03": "postgres.lock_timeout", "40001": "postgres.serialization",
     "40P01": "postgres.deadlock", "58030": "os.io", "42501": "postgres.denied",
     "28000": "postgres.refused_login", "28P01": "postgres.refused_login",
-    "3D000": "postgres.no_database",
+    "3D000": "postgres.no_database", "54000": "postgres.too_large",
+    "54001": "postgres.too_complex", "54011": "postgres.too_many_columns",
+    "54023": "postgres.too_many_arguments",
 }
 """PostgreSQL's SQLSTATEs (whole) → what they say of the server; by class below."""
 
 _POSTGRES_CLASSES = {"08": "postgres.connection", "53": "postgres.resources",
                      "54": "postgres.program_limit", "57": "postgres.operator",
-                     "40": "postgres.rolled_back", "XX": "postgres.internal"}
+                     "40": "postgres.rolled_back", "XX": "postgres.internal",
+                     "42": "postgres.statement", "23": "postgres.constraint",
+                     "P0": "db.trigger"}
 """PostgreSQL's SQLSTATE classes (the first two characters) → what they say."""
 
 
@@ -2600,8 +2662,17 @@ def failure_words(error: BaseException, path: object = None) -> Words:
     if isinstance(error, OSError):
         return os_words(error)
     if type(error).__module__.split(".")[0] == "psycopg":
-        return postgres_words(getattr(error, "sqlstate", None))
+        sqlstate = getattr(error, "sqlstate", None)
+        if not sqlstate and type(error).__name__ not in ("OperationalError", "Error"):
+            return _driver_words(error)  # psycopg refused the call itself: no connection lost
+        return _raised_words(getattr(getattr(error, "diag", None), "message_primary", None)
+                             if sqlstate == "P0001" else None) or postgres_words(sqlstate)
+    if type(error).__module__ == "sqlite3" and not hasattr(error, "sqlite_errorcode"):
+        return _driver_words(error)  # Python's sqlite3 refused the call, not SQLite
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if getattr(error, "sqlite_errorcode", 0) == sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+        return _raised_words(str(error)) or Words("sqlite.constraint", {
+            "name": error.sqlite_errorname})
     if code == sqlite3.SQLITE_CANTOPEN and isinstance(path, str | os.PathLike):
         if os.path.isdir(path):
             return Words("os.is_a_folder")
@@ -2609,10 +2680,29 @@ def failure_words(error: BaseException, path: object = None) -> Words:
             os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
         except OSError as exc:
             return os_words(exc)
+    if code in (sqlite3.SQLITE_ERROR, sqlite3.SQLITE_CONSTRAINT):
+        return Words(_SQLITE_WORDS[code], {"name": error.sqlite_errorname})
     if code in _SQLITE_WORDS:
         return Words(_SQLITE_WORDS[code])
     return Words("sqlite.other", {"name": getattr(error, "sqlite_errorname", None)
                                   or type(error).__name__})
+
+
+_APPEND_ONLY = re.compile(r"(\w+) is append-only")
+"""What the schema's triggers raise, on both engines, for a change to an append-only table
+(kiosk/central/schema.py): its own words, so the table's name is read from them."""
+
+
+def _raised_words(message: str | None) -> Words | None:
+    """The words for a trigger's own RAISE: the schema's are known, read by their pattern."""
+    found = _APPEND_ONLY.fullmatch((message or "").strip())
+    return Words("db.append_only", {"table": found[1]}) if found else None
+
+
+def _driver_words(error: BaseException) -> Words:
+    """The driver refused the call before the database answered (a closed cursor, a wrong
+    number of values bound): a fault of the program, named by the exception's class."""
+    return Words("db.driver", {"name": type(error).__name__})
 
 
 def postgres_words(sqlstate: str | None) -> Words:

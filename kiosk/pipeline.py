@@ -193,9 +193,10 @@ class Pipeline:
             try:
                 recorded = self._record(scan, decoded, row, entering)
             except StoreError as exc:
-                cause = exc.__cause__  # SQLite's own text, when the words put it another way
-                said = f" ({cause})" if cause is not None and str(cause) not in str(exc) else ""
-                log.error("scan from %s NOT recorded: %s%s", scan.device_id, exc, said)
+                log.error("%s", messages.both("pipeline.log.not_recorded",
+                                              device=scan.device_id, reason=exc.words))
+                if exc.__cause__ is not None:  # SQLite's own English: the log's -v only
+                    log.info("scan from %s NOT recorded: %s", scan.device_id, exc.__cause__)
                 result = self._result(Status.REJECTED, scan, decoded, code="storage_error",
                                       detail=exc.words)
             else:
@@ -217,7 +218,10 @@ class Pipeline:
                 "boot_id": self.boot_id, "monotonic_ns": scan.monotonic_ns,
             })
         except StoreError as exc:  # the refusal is still shown; only its log line is lost
-            log.error("could not log refused scan: %s", exc)
+            log.error("%s", messages.both("pipeline.log.refused_not_logged",
+                                          reason=exc.words))
+            if exc.__cause__ is not None:  # SQLite's own English: -v only
+                log.info("could not log refused scan: %s", exc.__cause__)
         return self._result(Status.REJECTED, scan, None, code=rejection.code,
                             detail=rejection.words)
 

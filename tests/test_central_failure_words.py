@@ -24,17 +24,18 @@ from central_support import (
 from web_support import PASSWORD, add_users
 
 from kiosk.central.backends import open_storage
-from kiosk.central.storage import StorageBusy
+from kiosk.central.storage import StorageBusy, StorageError
 
 
 def test_a_page_the_locked_database_fails_says_why_in_the_readers_language(tmp_path) -> None:
     """Signing in writes a session; while another process holds the SQLite centre's write
     lock past --busy-timeout, the page answers 503 with Retry-After, saying in the reader's
     language that another program holds the store locked and that nothing is lost: not a
-    bare "Internal Server Error" (it was), nor SQLite's "database is locked"."""
+    bare "Internal Server Error" (it was), nor SQLite's "database is locked", which is in
+    serve's log at debug level only."""
     db = f"sqlite:///{tmp_path}/central.db"
     add_users(tmp_path, db, {"admin1": ("admin", None)})
-    server = CentralServer(db, "--busy-timeout", "1")
+    server = CentralServer(db, "--busy-timeout", "1", "--log-level", "debug")
     try:
         answers = {}
         for lang in ("vi", "en"):
@@ -57,7 +58,16 @@ def test_a_page_the_locked_database_fails_says_why_in_the_readers_language(tmp_p
     assert "Không có gì bị mất" in answers["vi"].text
     assert "storage busy: another program holds the store locked" in answers["en"].text
     assert "Nothing is lost" in answers["en"].text
-    assert "database is locked" in log  # for whoever runs the centre
+    # whoever runs the centre reads the same words in the log, in both languages; SQLite's
+    # English only on the debug lines (--log-level debug), not on those shown by default
+    warned = [line for line in log.splitlines() if " WARNING kiosk.central" in line]
+    assert warned and all(
+        "một trang không được phục vụ: bộ lưu trữ đang bận: một chương trình khác đang khoá "
+        "kho dữ liệu / a page was not served: storage busy: another program holds the store "
+        "locked" in line for line in warned), log
+    shown = [line for line in log.splitlines() if " DEBUG " not in line]
+    assert not any("database is locked" in line for line in shown), log
+    assert any(" DEBUG " in line and "database is locked" in line for line in log.splitlines())
     assert "Traceback" not in log
 
 
@@ -131,3 +141,84 @@ def test_the_server_stopped_mid_command_is_said_in_words(own_postgres: PostgresS
         assert isinstance(error.__cause__, psycopg.OperationalError)
     finally:
         storage.close()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_statement_the_database_cannot_run_is_a_fault_of_the_program_not_busy_storage(
+        engine: str, tmp_path) -> None:
+    """A read naming a table that does not exist (a fault of the program, which no retry
+    mends) was, on SQLite, "storage busy: SQLite error SQLITE_ERROR": a 503 asking the
+    kiosk or the reader to come back for ever. On both engines it is a storage error saying
+    the database could not run a statement, by SQLite's result code or PostgreSQL's
+    SQLSTATE; "no such table" / "does not exist" stays the cause, for the log."""
+    with (open_storage(database_url(engine, tmp_path)) as storage,
+          pytest.raises(StorageError) as refused):
+        storage._query("SELECT missing FROM no_such_table")
+    error = refused.value
+    assert not isinstance(error, StorageBusy), str(error)
+    detail = error.words.params["detail"]
+    if engine == "sqlite":
+        assert (error.words.code, detail.code) == ("storage.file_error", "sqlite.statement")
+        assert "SQLite không chạy được một câu lệnh (SQLITE_ERROR)" in error.text("vi")
+        assert "SQLite could not run a statement (SQLITE_ERROR)" in error.text("en")
+        assert "no such table" in str(error.__cause__)
+    else:
+        assert (error.words.code, detail.code) == ("storage.error", "postgres.statement")
+        assert "PostgreSQL không chạy được một câu lệnh (42P01)" in error.text("vi")
+        assert "PostgreSQL could not run a statement (42P01)" in error.text("en")
+        assert "does not exist" in str(error.__cause__)
+    assert "bận" not in error.text("vi") and "busy" not in error.text("en")
+    assert "no such" not in str(error) and "does not exist" not in str(error)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_change_to_the_append_only_audit_log_is_refused_in_words(engine: str,
+                                                                  tmp_path) -> None:
+    """The schema's trigger refuses deleting from the audit log with its own RAISE
+    ("audit_log is append-only"): SQLite's constraint and PostgreSQL's P0001 were said only
+    as "SQLite error SQLITE_CONSTRAINT_TRIGGER" / "PostgreSQL error P0001". Both now say,
+    in the reader's language, that the table is append-only; the row stays."""
+    from kiosk.central import audit
+
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        audit.append_action(storage, "signing-key", actor="admin1", channel="web",
+                            address=None, subject="kiosk-1", reason="key rotated")
+        with pytest.raises(StorageError) as refused, storage._transaction() as tx:
+            storage._execute(tx, "DELETE FROM audit_log")
+        assert storage._query("SELECT count(*) FROM audit_log")[0][0] == 1
+    error = refused.value
+    assert not isinstance(error, StorageBusy), str(error)
+    assert error.words.params["detail"].code == "db.append_only"
+    assert ("bảng audit_log chỉ được ghi thêm: không sửa hay xoá được điều gì đã ghi trong đó"
+            in error.text("vi"))
+    assert ("audit_log is append-only: nothing recorded in it may be changed or deleted"
+            in error.text("en"))
+
+
+def test_a_postgresql_program_limit_is_named_not_only_numbered(tmp_path) -> None:
+    """Class 54 (program limit exceeded) fails the same statement every time; beyond its
+    code, the words say which limit: here a function given more than 100 arguments."""
+    with (open_storage(database_url("postgresql", tmp_path)) as storage,
+          pytest.raises(StorageError) as refused):
+        storage._query("SELECT concat(" + ", ".join(["1"] * 101) + ")")
+    error = refused.value
+    assert not isinstance(error, StorageBusy), str(error)
+    assert error.words.params["detail"].code == "postgres.too_many_arguments"
+    assert error.text("vi") == ("lỗi cơ sở dữ liệu: quá nhiều đối số cho một hàm của "
+                                "PostgreSQL")
+    assert error.text("en") == ("database error: more arguments to a function than "
+                                "PostgreSQL allows")
+
+
+def test_a_call_the_postgresql_driver_refuses_is_not_said_as_a_lost_connection(
+        tmp_path) -> None:
+    """psycopg refusing a call itself (rows asked of a DELETE) has no SQLSTATE; it was said
+    as "the connection to the database server was lost", sending whoever reads it to the
+    network. It is a fault of the program, named by the driver's class."""
+    with (open_storage(database_url("postgresql", tmp_path)) as storage,
+          pytest.raises(StorageError) as refused):
+        storage._query("DELETE FROM settings WHERE key = 'no such key'")
+    error = refused.value
+    assert error.words.params["detail"].code == "db.driver"
+    assert "(ProgrammingError)" in error.text("en")
+    assert "connection" not in error.text("en")

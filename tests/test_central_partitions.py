@@ -368,6 +368,7 @@ def test_a_statement_past_its_timeout_or_a_program_limit_is_said_as_such_not_as_
             storage._execute(tx, "CREATE TEMPORARY TABLE wide (key TEXT PRIMARY KEY)")
             storage._execute(tx, "INSERT INTO wide VALUES ($1)", (wide,))
         assert not isinstance(limit.value, StorageBusy)
-        assert limit.value.words.params["detail"].code == "postgres.program_limit"
-        assert "PostgreSQL limit was exceeded (54000)" in str(limit.value)
+        assert limit.value.words.params["detail"].code == "postgres.too_large"
+        assert "a value exceeds a PostgreSQL limit (an index row or a field too large)" in str(
+            limit.value)
         assert "index row size" in str(limit.value.__cause__)

@@ -112,7 +112,9 @@ def test_postgresql_is_given_the_statement_as_written(tmp_path: Path) -> None:
     with open_storage(database_url("postgresql", tmp_path)) as storage:
         for statement in ("SELECT value FROM settings WHERE key = ?",
                           "SELECT value FROM settings WHERE key = %s"):
-            with pytest.raises(StorageError, match="PostgreSQL error 42601") as refused:
+            with pytest.raises(StorageError,
+                               match=r"PostgreSQL could not run a statement \(42601\)"
+                               ) as refused:
                 storage._query(statement, ("timezone",))
             assert "syntax error" in str(refused.value.__cause__)  # its words: the log
         assert storage._query("SELECT value FROM settings WHERE key = $1",

@@ -86,7 +86,11 @@ def busy_words(store: Path, language: str) -> str:
     }[language]
 
 
-def test_a_scan_waits_a_few_seconds_is_refused_in_words_and_the_store_says_why(tmp_path):
+def test_a_scan_waits_a_few_seconds_is_refused_in_words_and_the_store_says_why(tmp_path,
+                                                                             caplog):
+    """… and the log line shown without ``kiosk -v`` (ERROR) says it in the catalogue's
+    words, both languages; SQLite's "database is locked" is on the INFO line only (-v)."""
+    caplog.set_level("INFO", logger="kiosk.pipeline")
     path = tmp_path / "kiosk.db"
     store = Store(path)
     pipeline = Pipeline(store, policy_from(make_config(tmp_path)))
@@ -112,6 +116,12 @@ def test_a_scan_waits_a_few_seconds_is_refused_in_words_and_the_store_says_why(t
             assert store.refusal() is None  # the store itself refuses nothing
             assert store.not_recording() is not None
             assert store.not_recording()("vi") == busy_words(path, "vi")
+            said = [(r.levelname, r.getMessage()) for r in caplog.records
+                    if r.name == "kiosk.pipeline"]
+            assert said[0] == ("ERROR", "lượt quét từ lane1 CHƯA được ghi: "
+                               + busy_words(path, "vi") + " / scan from lane1 NOT recorded: "
+                               + busy_words(path, "en")), said
+            assert said[1][0] == "INFO" and "database is locked" in said[1][1], said
         # let go: said until a write commits (the next scan's, or the store's own upkeep)
 
         again = pipeline.submit(Scan(CCCD_AN.encode(), device_id="lane1"))

@@ -39,7 +39,7 @@ from kiosk.central.storage import (
 )
 from kiosk.central.trace_api import TracerOf, add_trace_route
 from kiosk.enrolment import ENROL_PATH
-from kiosk.messages import WordedError
+from kiosk.messages import WordedError, both
 from kiosk.sync import backlog_keys, protocol
 
 log = logging.getLogger("kiosk.central")
@@ -422,11 +422,13 @@ def _failure(exc: Exception) -> JSONResponse:
     if isinstance(exc, StorageBusy):
         if exc.words.code == "storage.canceled":  # not passing load: whoever runs the centre must
             # see a statement past the timeout (the kiosk halves its batches on it)
-            log.warning("a kiosk's request was not stored: %s", exc)
-        if exc.__cause__ is not None:  # the system's own words: the log only (-v)
-            log.info("storage busy: %s", str(exc.__cause__).strip())
+            log.warning("%s", both("central.log.request_not_stored", reason=exc.words))
+        if exc.__cause__ is not None:  # the system's own English: --log-level debug only
+            log.debug("storage busy: %s", str(exc.__cause__).strip())
         return _error(503, exc, {"Retry-After": str(exc.retry_after)})
-    log.error("storage failure: %s (%s)", exc, str(exc.__cause__ or "").strip())
+    log.error("%s", both("central.log.storage_failure", reason=exc.words))
+    if exc.__cause__ is not None:  # the database's own English: --log-level debug only
+        log.debug("storage failure: %s", str(exc.__cause__).strip())
     return _error(503, _Refusal(503, "api.storage_unavailable", detail=exc),
                   {"Retry-After": "30"})
 

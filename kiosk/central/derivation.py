@@ -47,6 +47,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import sqlite3
 import threading
 import time
 import weakref
@@ -60,6 +61,7 @@ import msgspec
 from kiosk.central import aggregates, document_matches, people, stays
 from kiosk.central.placeholders import json_rows
 from kiosk.central.storage_errors import StorageBusy
+from kiosk.messages import WordedError, Words, both, failure_words
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
@@ -236,8 +238,9 @@ def count_set_aside_people(storage: Storage, tx: Any, before: dt.date) -> None:
         if storage._transient(exc):
             raise
         storage._execute(tx, "ROLLBACK TO SAVEPOINT set_aside_people")
-        log.error("derivation: the people of %d entries set aside could not be counted "
-                  "before their days froze: %s", len(rows), _described(exc))
+        log.error("%s", both("central.log.people_not_counted", entries=len(rows),
+                             reason=_reason(exc)))
+        log.debug("derivation: people not counted: %s", _described(exc))
     storage._execute(tx, "RELEASE SAVEPOINT set_aside_people")
 
 
@@ -344,8 +347,9 @@ def _step(storage: Storage, through: int | None, *, wait: bool, deadline: float 
         for part, error in failed:
             for kiosk in dict.fromkeys(k for _, k in part):
                 mine, described = [i for i, k in part if k == kiosk], _described(error)
-                log.error("derivation: %d entries of kiosk %s set aside (first %s): %s",
-                          len(mine), kiosk, mine[0], described)
+                log.error("%s", both("central.log.set_aside", entries=len(mine), kiosk=kiosk,
+                                     first=mine[0], reason=_reason(error)))
+                log.debug("derivation: set aside: %s", described)
                 storage._execute(tx, f"INSERT INTO {SET_ASIDE} (kiosk_id, entries, entry_ids, "
                                      "error, set_aside_at) VALUES ($1, $2, $3, $4, $5)",
                                  (kiosk, len(mine), json_rows(mine), described, at))
@@ -406,6 +410,16 @@ def _share(spent: Counter[str | None], seconds: float, ids: list[tuple[str, str 
     """Add ``seconds`` to ``spent``, shared among the kiosks of ``ids`` by their entries."""
     for kiosk, entries in Counter(kiosk for _, kiosk in ids).items():
         spent[kiosk] += seconds * entries / len(ids)
+
+
+def _reason(exc: Exception) -> Words | str:
+    """Why a part was set aside, for a log line shown without ``-v``: the database's or the
+    system's failure in words of the catalogue (:func:`kiosk.messages.failure_words`); any
+    other exception is a fault of the program, said by :func:`_described`."""
+    if isinstance(exc, WordedError | OSError | sqlite3.Error) or (
+            type(exc).__module__.split(".")[0] == "psycopg"):
+        return failure_words(exc)
+    return _described(exc)
 
 
 def _described(exc: Exception) -> str:
@@ -495,9 +509,11 @@ class Background(threading.Thread):
                 # one line when it starts, none while it lasts, no traceback
                 if busy_since is None:
                     busy_since = time.monotonic()
-                    cause = (str(exc.__cause__ or exc).strip().splitlines() or [""])[0]
-                    log.warning("derivation put off, storage busy (%s: %s); trying again "
-                                "every %s s", exc.words.code, cause, BACKGROUND_SECONDS)
+                    log.warning("%s", both("central.log.derivation_put_off", reason=exc.words,
+                                           seconds=BACKGROUND_SECONDS))
+                    if exc.__cause__ is not None:  # its own English: --log-level debug
+                        cause = (str(exc.__cause__).strip().splitlines() or [""])[0]
+                        log.debug("derivation put off: %s", cause)
                 found = None
             except Exception:  # a bug, a damaged file: with its traceback, tried again later
                 log.exception("derivation step failed; trying again in %s s",

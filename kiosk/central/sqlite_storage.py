@@ -52,6 +52,8 @@ _TRANSIENT = frozenset(getattr(sqlite3, name) for name in (
     "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN"))
 """SQLite's primary result codes that say the file is busy or unwritable now, not that a
 statement cannot succeed (its OperationalError also covers SQL it cannot run)."""
+_BUSY = frozenset((sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED))
+"""The result codes that are "storage busy": another connection holds the lock."""
 
 
 class SqliteStorage(Storage):
@@ -108,9 +110,8 @@ class SqliteStorage(Storage):
             conn = self._local.writing = self._writer
             try:
                 conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise StorageBusy("storage.busy", retry_after=5,
-                                  detail=failure_words(exc)) from exc
+            except sqlite3.Error as exc:
+                raise self._failure(exc, retry_after=5) from exc
             try:
                 yield conn
                 conn.execute("COMMIT")
@@ -124,6 +125,20 @@ class SqliteStorage(Storage):
         finally:
             self._local.writing = None
             self._write_lock.release()
+
+    def _failure(self, exc: sqlite3.Error, retry_after: int = 2) -> StorageError:
+        """What SQLite's failure is said as, by its result code, never by its English
+        message (the cause, for the log): another connection holding the lock is "storage
+        busy" (tried again soon); anything else is a storage error naming the file and
+        why, as in a write transaction: the file unreadable or unwritable (I/O, disk full,
+        read-only, damaged pages), or an SQL statement SQLite cannot run (a fault of the
+        program: no retry mends it, and "busy" sent the kiosk back for ever)."""
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        if code in _BUSY:
+            return StorageBusy("storage.busy", retry_after=retry_after,
+                               detail=failure_words(exc))
+        return StorageError("storage.file_error", path=self.path,
+                            detail=failure_words(exc, self.path))
 
     def _transient(self, exc: Exception) -> bool:
         if isinstance(exc, MemoryError):
@@ -159,8 +174,8 @@ class SqliteStorage(Storage):
         conn = self._conn()
         try:
             return conn.execute(sql, _numbered(params)).fetchall()
-        except sqlite3.OperationalError as exc:
-            raise StorageBusy("storage.busy", detail=failure_words(exc)) from exc
+        except sqlite3.Error as exc:
+            raise self._failure(exc) from exc
 
     def close(self) -> None:
         with self._all_lock:

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from kiosk.central.disclosure import not_personal
 from kiosk.central.storage import Storage, StorageBusy, StorageError
 from kiosk.central.web.site import HERE, Forbidden, LoginRequired, Site
+from kiosk.messages import both
 from kiosk.sync.protocol import refusal_body
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,9 @@ def mount(app: FastAPI, storage: Storage) -> Site:
         language (the words :func:`kiosk.messages.failure_words` chose), not a bare 500;
         the database's own English goes to the log."""
         assert isinstance(exc, StorageError)
-        log.warning("a page was not served: %s (%s)", exc, str(exc.__cause__ or "").strip())
+        log.warning("%s", both("central.log.page_not_served", reason=exc.words))
+        if exc.__cause__ is not None:  # the database's own English: --log-level debug only
+            log.debug("a page was not served: %s", str(exc.__cause__).strip())
         headers = {"Retry-After": str(exc.retry_after if isinstance(exc, StorageBusy) else 30)}
         if request.url.path.startswith("/api/"):
             return JSONResponse(refusal_body(exc), status_code=503, headers=headers)
