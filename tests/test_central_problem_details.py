@@ -31,8 +31,10 @@ PLAIN = {"software_version": "0.1.0", "pending": 0, "oldest_pending_seconds": No
          "rejected": 0, "devices": [], "free_disk_bytes": None}
 
 
-def local(moment: dt.datetime) -> str:
-    return moment.astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+def local(moment: dt.datetime, lang: str = "en") -> str:
+    """A time as the pages word it: day first in Vietnamese (DD/MM/YYYY), ISO in English."""
+    return moment.astimezone(ZONE).strftime("%d/%m/%Y %H:%M" if lang == "vi"
+                                            else "%Y-%m-%d %H:%M")
 
 
 def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], tuple[str, str]]:
@@ -80,16 +82,18 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
     for _ in range(2):
         storage.note_refused_attempt("k-revoked", now)
     at, seen = local(now), local(now - dt.timedelta(days=3))
+    at_vi, seen_vi = local(now, "vi"), local(now - dt.timedelta(days=3), "vi")
+    set_up_vi = dt.date.fromisoformat(set_up).strftime("%d/%m/%Y")
     return {
-        ("no_scan_7_days", "P-IDLE"): (f"triển khai từ {set_up}", f"set up on {set_up}"),
-        ("no_scan_7_days", "P-NOWHERE"): (f"triển khai từ {set_up}", f"set up on {set_up}"),
+        ("no_scan_7_days", "P-IDLE"): (f"triển khai từ {set_up_vi}", f"set up on {set_up}"),
+        ("no_scan_7_days", "P-NOWHERE"): (f"triển khai từ {set_up_vi}", f"set up on {set_up}"),
         ("kiosk_silent_24h", "k-never"): ("chưa liên lạc lần nào", "never heard from"),
-        ("kiosk_silent_24h", "k-silent"): (f"liên lạc lần cuối lúc {seen}",
+        ("kiosk_silent_24h", "k-silent"): (f"liên lạc lần cuối lúc {seen_vi}",
                                            f"last heard from at {seen}"),
         ("uploads_paused_store_unconfirmed", "k-paused"): (
-            f"4 bản ghi chờ gửi; máy báo lúc {at}", f"4 entries waiting; reported at {at}"),
+            f"4 bản ghi chờ gửi; máy báo lúc {at_vi}", f"4 entries waiting; reported at {at}"),
         ("uploads_paused", "k-odd"): (
-            f"mã lý do disk_gone; 1.234 bản ghi chờ gửi; máy báo lúc {at}",
+            f"mã lý do disk_gone; 1.234 bản ghi chờ gửi; máy báo lúc {at_vi}",
             f"reason code disk_gone; 1,234 entries waiting; reported at {at}"),
         ("clock_off", "k-behind"): ("đồng hồ máy chậm 5 phút 0 giây so với trung tâm",
                                     "the kiosk's clock is 5 min 0 s behind the centre's"),
@@ -105,7 +109,7 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
         ("refused_share", "P-REFUSE"): ("60,0 %, từ 50,0 % trở lên (cả tỉnh 36,6 %)",
                                         "60.0 %, 50.0 % or more (province-wide 36.6 %)"),
         ("revoked_still_trying", "k-revoked"): (
-            f"2 lần gửi bị từ chối, lần cuối lúc {at}",
+            f"2 lần gửi bị từ chối, lần cuối lúc {at_vi}",
             f"2 refused attempts, the last at {at}"),
     }
 

@@ -1,9 +1,11 @@
 """The dashboard's words, from the one catalogue (``web.*`` in :mod:`kiosk.messages`), in
-Vietnamese (the default) or English, and numbers as each language writes them (1.234,5 /
-1,234.5)."""
+Vietnamese (the default) or English, and numbers and days as each language writes them
+(1.234,5 / 1,234.5; 01/11/2026 / 2026-11-01)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +16,10 @@ from kiosk.central.reports import UNKNOWN
 
 DEFAULT = "vi"
 LANGUAGES = messages.LANGUAGES
+DATES = frozenset({"day", "set_up_on", "closed_on"})
+"""A report's keys whose values are days (``YYYY-MM-DD``), worded by :meth:`Translator.date`."""
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 class Translator:
@@ -50,6 +56,8 @@ class Translator:
             return "✓" if value else "–"
         if isinstance(value, int | float):
             return self.num(value, 0 if isinstance(value, int) else 2)
+        if key in DATES:
+            return self.date(value)
         if key in ("name", "district") and value == UNKNOWN:
             return self("report.unknown")
         if key in ("kind", "problem") and f"web.{key}.{value}" in messages.CATALOGUE:
@@ -66,7 +74,7 @@ class Translator:
         if not isinstance(params, Mapping):
             return ""
         if problem == "no_scan_7_days":
-            return self("detail.no_scan_7_days", day=params["set_up_on"])
+            return self("detail.no_scan_7_days", day=self.date(params["set_up_on"]))
         if problem == "kiosk_silent_24h":
             seen = params["last_seen_at"]
             return (self("detail.kiosk_silent_24h", time=self.time(seen, zone)) if seen
@@ -99,11 +107,41 @@ class Translator:
                         time=self.time(params["last_refused_at"], zone))
         return ""
 
-    def time(self, stored: str | None, zone: str) -> str:
-        """A UTC time as local ``YYYY-MM-DD HH:MM`` in ``zone`` ("–" for none)."""
+    def date(self, day: str | dt.date | None) -> str:
+        """A day as this language writes it: ``01/11/2026`` in Vietnamese (day first, as its
+        readers expect; 2026-11-01 read as a stranger's form), ``2026-11-01`` in English
+        (unambiguous to every reader, where 11/01 is not). The one helper for every day a
+        page shows ("–" for none); a form's ``type=date`` input keeps its ISO value, which
+        the browser words itself."""
+        if not day:
+            return "–"
+        text = day.isoformat() if isinstance(day, dt.date) else str(day)
+        found = _DAY.fullmatch(text)
+        if self.lang != "vi" or not found:
+            return text
+        return f"{found[3]}/{found[2]}/{found[1]}"
+
+    def month(self, month: str | None) -> str:
+        """A month (``YYYY-MM``) as this language writes it: ``11/2026`` / ``2026-11``."""
+        found = _MONTH.fullmatch(month or "")
+        if self.lang != "vi" or not found:
+            return month or "–"
+        return f"{found[2]}/{found[1]}"
+
+    def moment(self, local: str | None) -> str:
+        """A local time as stored (``YYYY-MM-DDTHH:MM…``, already in the right zone) as
+        :meth:`date` and ``HH:MM``."""
+        if not local:
+            return "–"
+        return f"{self.date(local[:10])} {local[11:16]}".rstrip()
+
+    def time(self, stored: str | None, zone: str | dt.tzinfo, *, clock: bool = True) -> str:
+        """A UTC time as local :meth:`date` and ``HH:MM`` in ``zone`` ("–" for none); its
+        local day alone without ``clock``."""
         if not stored:
             return "–"
-        return parse_utc(stored).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+        local = parse_utc(stored).astimezone(ZoneInfo(zone) if isinstance(zone, str) else zone)
+        return f"{self.date(local.date())} {local:%H:%M}" if clock else self.date(local.date())
 
     def duration(self, seconds: float) -> str:
         """A length of time in its two largest units (``1 ngày 6 giờ`` / ``1 d 6 h``)."""

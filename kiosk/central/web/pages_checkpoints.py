@@ -102,7 +102,7 @@ async def checkpoint_page(request: Request, checkpoint_id: str, day: str = "") -
     data = await run_in_threadpool(_detail, site.storage, point.id, chosen)
     t = i18n.translator(site.lang(request))
     chart = charts.bars(data["hours"], [f"{h}" for h in range(24)],
-                        t("checkpoint.chart", day=chosen.isoformat()))
+                        t("checkpoint.chart", day=t.date(chosen)))
     return site.render(request, "checkpoint.html", point=point, day=chosen.isoformat(),
                        chart=chart,
                        **data)

@@ -18,7 +18,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from kiosk.central.localdays import parse_utc
 from kiosk.central.storage import Storage
 from kiosk.central.web import i18n
 from kiosk.central.web.login_throttle import LoginThrottle
@@ -129,10 +128,12 @@ class Site:
         session = self.session(request)
         user = session.user if session else None
         lang = self.lang(request)
+        t = i18n.translator(lang)
         response = self.templates.TemplateResponse(request, template, {
-            "user": user, "lang": lang, "t": i18n.translator(lang),
+            "user": user, "lang": lang, "t": t,
             "csrf_field": CSRF_FIELD, "csrf": self.sessions.csrf_token(csrf_cookie),
-            "local": self.local_time,
+            "local": lambda stored, clock=True: t.time(stored, self.storage.calendar.zone,
+                                                       clock=clock),
             "nav": [(path, key) for path, key, roles in NAV if user and user.role in roles],
             "path": request.url.path, "here": quote(str(request.url.path)
                                                     + (f"?{request.url.query}"
@@ -142,13 +143,6 @@ class Site:
             set_cookie(request, response, CSRF_COOKIE, csrf_cookie)
         response.headers.update(SECURITY_HEADERS)
         return response
-
-    def local_time(self, stored: str | None) -> str:
-        """A stored UTC time as the centre's local ``YYYY-MM-DD HH:MM``."""
-        if not stored:
-            return "–"
-        return parse_utc(stored).astimezone(self.storage.calendar.zone).strftime(
-            "%Y-%m-%d %H:%M")
 
     def refuse(self, request: Request, exc: Exception) -> Response:
         if isinstance(exc, LoginRequired):
