@@ -946,6 +946,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "chúng chốt: {reason}",
         "derivation: the people of {entries} entries set aside could not be counted before "
         "their days froze: {reason}"),
+    "sync.log.found_damaged": ("đồng bộ: tệp dữ liệu của máy bị hỏng, đọc thất bại: {reason}",
+                               "sync: the store file is damaged, reading it failed: {reason}"),
     "pipeline.log.not_recorded": ("lượt quét từ {device} CHƯA được ghi: {reason}",
                                   "scan from {device} NOT recorded: {reason}"),
     "pipeline.log.refused_not_logged": ("không ghi được lượt quét bị từ chối: {reason}",

@@ -44,7 +44,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from kiosk import ids
-from kiosk.messages import WordedError, Words, os_words
+from kiosk.messages import WordedError, Words, both, os_words
 from kiosk.messages import failure_words as shared_failure_words
 from kiosk.payloads.identity import fold_name
 from kiosk.private_files import create_private
@@ -1136,7 +1136,8 @@ class Store:
             self._refusing_before = self.refusing
             self._failing_before = self.failing
             why = Words("store.unconfirmed", {"path": self.path, "detail": os_words(exc)})
-            log.error("%s: the store file cannot be looked at: %s", self.path, exc)
+            log.error("%s", both(why.code, **why.params))  # the system's English: -v
+            log.info("%s: the store file cannot be looked at: %s", self.path, exc)
         self.refusing = why
         if unconfirmed and self._log_emptied:  # emptied when the path was lost, nothing
             self._refuse_if_refusing()         # written since (else: tried again now)

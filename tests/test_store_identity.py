@@ -134,6 +134,7 @@ def test_a_store_whose_folder_cannot_be_looked_at_refuses_each_scan_in_words(
     (not left without an answer, the card keeping the previous person's "accepted"); the
     screen's poll gets the same words, close() closes the connection, and the old file
     holds exactly what was accepted, its log emptied."""
+    caplog.set_level(logging.INFO, logger="kiosk.store")
     data = tmp_path / "data"
     data.mkdir()
     store = Store(data / "kiosk.db")
@@ -157,7 +158,12 @@ def test_a_store_whose_folder_cannot_be_looked_at_refuses_each_scan_in_words(
         "hoặc ổ đĩa lỗi); không ghi được lượt quét nào cho đến khi truy cập lại được và vẫn "
         "là đúng tệp đó, hoặc khởi động lại trạm")
     system_words = os.strerror(errno.ELOOP if how == "a link loop" else errno.ENOTDIR)
-    assert "cannot be looked at: [Errno" in caplog.text and system_words in caplog.text
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "kiosk.store"
+            and "looked at" in r.getMessage()]
+    assert said[0] == ("ERROR", f"{result.reason_in('vi').split(': ', 1)[1]} / "
+                                f"{result.reason_in('en').split(': ', 1)[1]}"), said
+    assert said[1][0] == "INFO" and "cannot be looked at: [Errno" in said[1][1]  # kiosk -v
+    assert system_words in said[1][1] and system_words not in said[0][1]
     refusal = store.refusal()
     assert refusal is not None and refusal.code == "store.unconfirmed"
     assert not pipeline.submit(person(2)).recorded

@@ -296,14 +296,18 @@ def pages_of(*names: str) -> Callable[[Path], list[int]]:
     return where
 
 
-def test_a_page_the_sync_worker_reads_found_damaged_between_checks_is_damage_found(tmp_path):
+def test_a_page_the_sync_worker_reads_found_damaged_between_checks_is_damage_found(tmp_path,
+                                                                                   caplog):
     """The pages of the outbox's indexes (what the sync worker counts from each cycle)
     overwritten as a failing disk does, a day's check not due yet: the worker's read fails
     with SQLite's "damaged" result code, which is damage found as the check would find it.
     Its own connection and the kiosk's refuse from now on: the card says the store is
     damaged at once, uploads stop for good and the heartbeats go on saying
     ``store_damaged``. Before, each cycle failed on the same read ("sync worker cycle
-    failed") after each backoff until the next daily check, the kiosk taking scans on."""
+    failed") after each backoff until the next daily check, the kiosk taking scans on. The
+    worker's error line (shown without ``kiosk -v``) says so in the catalogue's words;
+    SQLite's "database disk image is malformed" is on its INFO line (-v) only."""
+    caplog.set_level("INFO", logger="kiosk.sync.worker")
     with kiosk_at_centre(tmp_path) as (kiosk, central):
         worker = kiosk.sync
         assert worker is not None
@@ -320,6 +324,12 @@ def test_a_page_the_sync_worker_reads_found_damaged_between_checks_is_damage_fou
         refusal = kiosk.store.not_recording()
         assert refusal is not None and refusal.code == "store.damaged"
         assert ("k-paused", "uploads_paused_store_damaged") in not_scanning(central)
+    said = [(r.levelname, r.getMessage()) for r in caplog.records
+            if r.name == "kiosk.sync.worker" and "damaged" in r.getMessage()]
+    assert said[0] == ("ERROR", "đồng bộ: tệp dữ liệu của máy bị hỏng, đọc thất bại: SQLite "
+                       "thấy các trang của tệp bị hỏng / sync: the store file is damaged, "
+                       "reading it failed: SQLite finds the file's pages damaged"), said
+    assert said[1][0] == "INFO" and "malformed" in said[1][1], said
 
 
 def checkpointed(store: Store) -> bool:

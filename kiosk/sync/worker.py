@@ -388,7 +388,9 @@ class SyncWorker:
             return again()
 
     def _found_damaged(self, exc: BaseException) -> None:
-        log.error("sync: the store file is damaged, reading it failed: %s", exc)
+        log.error("%s", messages.both("sync.log.found_damaged",
+                                      reason=messages.failure_words(exc)))
+        log.info("sync: the store file is damaged, reading it failed: %s", exc)  # -v
         self.store.found_damaged()
         if self.damage_found is not None:
             self.damage_found()
