@@ -146,7 +146,8 @@ def test_an_officer_reads_a_kiosks_batches_page_by_page_in_chromium(centre: Cent
         assert chrome.find_element(By.ID, resent).get_attribute("class") == "bad"
         assert cells(chrome, first)[3:8] == ["3", "3", "0", "0", "0"]
         received = cells(chrome, first)[0]
-        assert dt.datetime.strptime(received, "%Y-%m-%d %H:%M")  # local time, no seconds
+        # local time, no seconds, day first as the (Vietnamese) page writes days
+        assert dt.datetime.strptime(received, "%d/%m/%Y %H:%M")
         click_and_wait(chrome, chrome.find_element(By.ID, "newer"))
         assert [row.get_attribute("id") for row in
                 chrome.find_elements(By.CSS_SELECTOR, "#batches tr[id]")] == newest

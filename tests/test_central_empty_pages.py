@@ -6,6 +6,7 @@ error; and the empty pages say why they are empty, in Vietnamese and in English.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,10 +183,12 @@ def test_every_page_answers_every_role_where_a_district_has_no_checkpoint(
                                            "Chưa có lượt quét nào hôm nay. | No scans yet today.")
             day = officer.get("/api/v1/reports/daily").json()["day"]
             month = officer.get("/api/v1/reports/monthly").json()["month"]
-            assert reports_say(officer) == (f"Không có lượt quét nào ngày {day}. | "
+            day_vi = dt.date.fromisoformat(day).strftime("%d/%m/%Y")  # day first in vi
+            month_vi = f"{month[5:]}/{month[:4]}"
+            assert reports_say(officer) == (f"Không có lượt quét nào ngày {day_vi}. | "
                                             f"No scans on {day}.")
             assert reports_say(officer, "?monthly=true") == (
-                f"Không có lượt quét nào trong tháng {month}. | No scans in {month}.")
+                f"Không có lượt quét nào trong tháng {month_vi}. | No scans in {month}.")
         with signed_in(centre.url, "dx.officer") as officer:
             assert today_says(officer) == ("12", "1", "3", "")
             assert reports_say(officer, "?monthly=true") == ""
