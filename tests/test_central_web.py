@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import sqlite3
@@ -53,6 +54,13 @@ def chrome(shared_browser, centre: Centre):
     return shared_browser
 
 
+def day_in_title(chrome) -> str:
+    """The day the Today page's title names (day first, as the Vietnamese page writes it:
+    ``03/12/2026``), as the API and the report files name it (``2026-12-03``)."""
+    shown = chrome.find_element(By.TAG_NAME, "h1").text.split()[-1]
+    return dt.datetime.strptime(shown, "%d/%m/%Y").date().isoformat()
+
+
 def test_log_in_then_out_and_pages_need_a_session_again(centre: Centre, chrome) -> None:
     chrome.get(centre.url + "/kiosks")
     assert "/login" in chrome.current_url
@@ -75,7 +83,7 @@ def test_the_today_page_shows_the_numbers_of_the_report_api(centre: Centre, chro
     shown = {key: chrome.find_element(By.ID, key).text
              for key in ("scans", "points-scanned", "points-set-up", "adoption", "refused")}
     cookies = {c["name"]: c["value"] for c in chrome.get_cookies()}
-    today = chrome.find_element(By.TAG_NAME, "h1").text.split()[-1]
+    today = day_in_title(chrome)
     api = httpx.get(centre.url + "/api/v1/reports/daily", params={"date": today},
                     cookies=cookies).json()["summary"]
     uploaded = sum(len(entries) for entries in centre.entries.values())
@@ -93,7 +101,7 @@ def test_the_today_page_shows_the_numbers_of_the_report_api(centre: Centre, chro
 def test_a_report_downloaded_from_the_page_is_the_clis_report(centre: Centre, chrome,
                                                               tmp_path: Path) -> None:
     log_in(chrome, centre.url, "viewer1")
-    today = chrome.find_element(By.TAG_NAME, "h1").text.split()[-1]
+    today = day_in_title(chrome)
     chrome.get(f"{centre.url}/reports?date={today}")
     link = chrome.find_element(By.ID, "csv").get_attribute("href")
     cookies = {c["name"]: c["value"] for c in chrome.get_cookies()}
@@ -312,7 +320,7 @@ def test_entries_set_aside_are_stated_on_the_report_and_tracing_pages(
         chrome.delete_all_cookies()
         log_in(chrome, running.url, "admin1")
         assert "1 bản ghi bị để riêng" in chrome.find_element(By.ID, "not-derived").text
-        today = chrome.find_element(By.TAG_NAME, "h1").text.split()[-1]
+        today = day_in_title(chrome)
         chrome.get(f"{running.url}/reports?date={today}")
         said = chrome.find_element(By.ID, "not-derived").text
         assert "Chưa tính hết" in said and "1 bản ghi bị để riêng vì lỗi" in said
@@ -448,7 +456,7 @@ def test_the_daily_report_names_a_backlog_of_unknown_age_in_the_kiosks_pages_wor
     mine = ("kiosk-dr-hour", "kiosk-dr-minute", "kiosk-dr-empty", "kiosk-dr-aged")
 
     log_in(chrome, centre.url, "admin1")
-    today = chrome.find_element(By.TAG_NAME, "h1").text.split()[-1]
+    today = day_in_title(chrome)
     listed, kiosks_page = {}, {}
     for lang, title in (("vi", "Máy chờ gửi không rõ bao lâu"),
                         ("en", "Kiosks with a backlog of unknown age")):
