@@ -2133,6 +2133,11 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                        "The form's protection token is missing or stale; reload the page and "
                        "submit again."),
     "notfound": ("Không tìm thấy.", "Not found."),
+    "bad_request.number": (
+        "Địa chỉ trang không dùng được: {name} phải là một số nguyên (chữ số 0-9), nhận được "
+        "{got}.",
+        "The page's address cannot be used: {name} must be a whole number (digits 0-9), got "
+        "{got}."),
     "role.admin": ("Quản trị", "Administrator"),
     "role.district": ("Cán bộ huyện", "District officer"),
     "role.tracer": ("Truy vết", "Tracer"),

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -109,6 +110,28 @@ def test_the_log_shows_no_personal_data(centre: Centre) -> None:
                 client.get(f"/lang/{lang}")
                 text = client.get(url).text
                 assert not {value for value in personal if value in text}, url
+
+
+def test_a_paging_key_that_is_not_a_number_is_refused_in_words(centre: Centre) -> None:
+    """A page link's key is ASCII digits: "²" (which ``str.isdigit`` takes and ``int``
+    refuses: an English 500 and a dropped connection, it was), "٣" (which ``int`` reads as
+    3), a word or a number too long answer 400 saying which key, in the reader's language;
+    the same connection then goes on."""
+    with signed_in(centre.url, "admin1") as client:
+        for lang, said in (("vi", "phải là một số nguyên (chữ số 0-9)"),
+                           ("en", "must be a whole number (digits 0-9)")):
+            client.get(f"/lang/{lang}")
+            for name in ("before", "after"):
+                for bad in ("²", "٣", "3a", "-1", "9" * 19):
+                    answer = client.get(f"/batches/kiosk-dx2?{name}={quote(bad)}")
+                    assert answer.status_code == 400, (name, bad, answer.text[:200])
+                    assert said in answer.text and f"{name} " in answer.text
+                    assert "Internal Server Error" not in answer.text
+            newest = rows(client.get("/batches/kiosk-dx2").text, "batches")
+            key = newest[-1].removeprefix("batch-")
+            older = client.get(f"/batches/kiosk-dx2?before={key}")
+            assert older.status_code == 200
+            assert int(rows(older.text, "batches")[0].removeprefix("batch-")) < int(key)
 
 
 def cells(driver, row_id: str) -> list[str]:

@@ -354,7 +354,8 @@ def _require_json(request: Request) -> None:
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     too_large = _Refusal(413, "api.too_large", limit=limit)
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    length = protocol.whole_number(declared) if declared is not None else None
+    if length is not None and length > limit:
         raise too_large
     chunks, size = [], 0
     async for chunk in request.stream():

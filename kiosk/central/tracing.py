@@ -40,6 +40,7 @@ from typing import Any, NamedTuple, Protocol
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
 from kiosk.messages import WordedError
 from kiosk.payloads.identity import document_key, fold_name
+from kiosk.sync.protocol import whole_number
 
 MINUTE = 60.0
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -703,7 +704,7 @@ def target_for_name(source: Source, name: str, birth_year: str, lo: dt.datetime,
     """Everyone stored under this name (folded) born that year, or with no birth date
     (manual entries carry none): a weaker match, possibly several people."""
     folded = fold_name(name)
-    if len(folded) < 2 or not (birth_year.isdigit() and len(birth_year) == 4):
+    if len(folded) < 2 or len(birth_year) != 4 or whole_number(birth_year) is None:
         raise TraceError("trace.bad_name_year")
     found = [(subject, match) for subject, match, row_name, birth
              in source.rows_named(folded, birth_year, lo, hi)

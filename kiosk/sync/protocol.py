@@ -194,6 +194,15 @@ def parse_time(text: str) -> dt.datetime | None:
         return None
 
 
+def whole_number(text: str, most_digits: int = 18) -> int | None:
+    """``text`` as a whole number when it is 1 to ``most_digits`` ASCII digits, else None:
+    what a request says in text (a page link's key, a header's length). ``str.isdigit``
+    alone takes "²", which ``int`` refuses, and "٣", which it reads as 3."""
+    if 0 < len(text) <= most_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def is_uuid7(text: object) -> bool:
     return isinstance(text, str) and _UUID7_RE.fullmatch(text) is not None
 

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from kiosk.central.disclosure import not_personal
 from kiosk.central.web import batch_log
 from kiosk.central.web.site import ROLES_OF, check_district, district_of, site_of
+from kiosk.sync.protocol import whole_number
 
 router = APIRouter()
 ROLES = ROLES_OF["/batches"]
@@ -41,12 +42,12 @@ async def kiosk_batches(request: Request, kiosk_id: str, before: str = "", after
     if not known:
         return site.render(request, "notfound.html", status=404)
     check_district(user, district or "")
-    page = await run_in_threadpool(batch_log.kiosk_batches, site.storage, kiosk_id,
-                                   before=_seq(before), after=_seq(after))
+    keys: dict[str, int | None] = {}
+    for name, text in (("before", before), ("after", after)):
+        keys[name] = whole_number(text) if text else None
+        if text and keys[name] is None:  # a hand-edited or mangled link: said, not a 500
+            return site.render(request, "bad_request.html", status=400, name=name,
+                               got=repr(text[:40]))
+    page = await run_in_threadpool(batch_log.kiosk_batches, site.storage, kiosk_id, **keys)
     return site.render(request, "batches.html", kiosk=kiosk_id,
-                       moved=_seq(before) is not None or _seq(after) is not None, **page)
-
-
-def _seq(text: str) -> int | None:
-    """A batch's number from a page link; None (the newest page) for anything else."""
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+                       moved=any(key is not None for key in keys.values()), **page)
