@@ -7,7 +7,9 @@ PostgreSQL on a real server the tests start."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -24,6 +26,7 @@ from central_support import (
 from web_support import PASSWORD, add_users
 
 from kiosk.central.backends import open_storage
+from kiosk.central.sqlite_storage import SqliteStorage
 from kiosk.central.storage import StorageBusy, StorageError
 
 
@@ -69,6 +72,61 @@ def test_a_page_the_locked_database_fails_says_why_in_the_readers_language(tmp_p
     assert not any("database is locked" in line for line in shown), log
     assert any(" DEBUG " in line and "database is locked" in line for line in log.splitlines())
     assert "Traceback" not in log
+
+
+def test_a_write_queued_behind_one_waiting_on_another_program_names_that_program(
+        tmp_path) -> None:
+    """One write at a time holds the SQLite centre's write lock; a write that waits for it
+    past --busy-timeout is told why. While its holder itself waits on SQLite's lock, which
+    another process holds (as ``sqlite3 central.db`` left in a transaction would), that is
+    "another program holds the store locked", not "another batch is being written" (it was:
+    a login refused while the derivation waited on the other program). While the holder is
+    writing, "the centre is writing something else": the holder may be the derivation, a
+    purge or a session, not only a kiosk's batch."""
+    storage = SqliteStorage(f"sqlite:///{tmp_path}/central.db", busy_timeout=3)
+    first_done = threading.Event()
+
+    def first_write() -> None:  # waits up to 3 s on the other program's lock
+        try:
+            with contextlib.suppress(StorageBusy), storage._transaction():
+                pass
+        finally:
+            first_done.set()
+
+    def second_write() -> StorageBusy:  # queued behind it for 1 s only
+        storage.busy_timeout = 1
+        try:
+            with pytest.raises(StorageBusy) as refused, storage._transaction():
+                pass
+        finally:
+            storage.busy_timeout = 3
+        return refused.value
+
+    try:
+        with write_lock_held_by_another_process(tmp_path / "central.db"):
+            first = threading.Thread(target=first_write)
+            first.start()
+            while not storage._write_lock.locked():  # the first holds it, waiting
+                time.sleep(0.01)
+            refused = second_write()
+            assert not first_done.is_set()  # refused while the first still waited
+            first.join()
+        assert refused.words.code == "storage.busy"
+        assert refused.text("vi") == ("bộ lưu trữ đang bận: một chương trình khác đang khoá "
+                                      "kho dữ liệu")
+        assert refused.text("en") == "storage busy: another program holds the store locked"
+
+        told: list[StorageBusy] = []
+        with storage._transaction():  # the holder writing, no other program
+            writer = threading.Thread(target=lambda: told.append(second_write()))
+            writer.start()
+            writer.join()
+        refused = told[0]
+        assert refused.words.code == "storage.writing"
+        assert refused.text("vi") == "bộ lưu trữ đang bận: trung tâm đang ghi việc khác"
+        assert refused.text("en") == "storage busy: the centre is writing something else"
+    finally:
+        storage.close()
 
 
 def test_a_command_meeting_another_sessions_lock_says_so_in_words(tmp_path) -> None:

@@ -27,7 +27,7 @@ from kiosk.central.storage import (
     StorageBusy,
     StorageError,
 )
-from kiosk.messages import failure_words
+from kiosk.messages import Words, failure_words
 from kiosk.private_files import create_private
 
 _TYPES = {"engine": "sqlite", "bigint": "INTEGER", "float": "REAL", "bytes": "BLOB",
@@ -65,6 +65,9 @@ class SqliteStorage(Storage):
         self.path = Path(url.removeprefix("sqlite:///"))
         self.busy_timeout = busy_timeout
         self._write_lock = threading.Lock()
+        self._waiting_for_file = False
+        """Whether the write lock's holder is waiting for SQLite's own lock on the file (held
+        by another program): what a write refused the write lock then is told."""
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
@@ -103,15 +106,20 @@ class SqliteStorage(Storage):
         connection a thread, each batch began by reading the index pages it writes back from
         the file (docs/benchmarks.md, sync)."""
         if not self._write_lock.acquire(timeout=self.busy_timeout):
+            if self._waiting_for_file:  # its holder waits on another program's lock
+                raise StorageBusy("storage.busy", retry_after=5, detail=Words("sqlite.busy"))
             raise StorageBusy("storage.writing", retry_after=2)
         try:
             if self._writer is None:
                 self._writer = self._open()
             conn = self._local.writing = self._writer
+            self._waiting_for_file = True
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise self._failure(exc, retry_after=5) from exc
+            finally:
+                self._waiting_for_file = False
             try:
                 yield conn
                 conn.execute("COMMIT")
