@@ -2120,10 +2120,17 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                      "phút hoặc nhờ quản trị đặt lại mật khẩu.",
                      "Account locked after repeated wrong passwords; try again in {minutes} "
                      "minutes or ask an administrator to reset the password."),
-    "unavailable.title": ("Cơ sở dữ liệu tạm thời không dùng được",
-                          "The database cannot be used right now"),
+    "unavailable.title": ("Trung tâm chưa trả lời được lúc này",
+                          "The centre cannot answer right now"),
     "unavailable.retry": ("Không có gì bị mất; hãy tải lại trang sau ít phút.",
                           "Nothing is lost; reload the page in a few minutes."),
+    "unavailable.ask_admin": ("Việc này không tự hết; hãy báo quản trị viên của trung tâm.",
+                              "This will not pass by itself; tell the centre's administrator."),
+    "unavailable.for_admin": (
+        "Việc này không tự hết: hãy xử lý nguyên nhân ở trên (nhật ký của kiosk-central serve "
+        "có thông báo của cơ sở dữ liệu), rồi tải lại trang.",
+        "This will not pass by itself: deal with the cause above (kiosk-central serve's log "
+        "has the database's own message), then reload the page."),
     "forbidden.title": ("Không có quyền truy cập", "Access denied"),
     "forbidden.role": ("Vai trò của bạn không được xem trang này.",
                        "Your role may not see this page."),

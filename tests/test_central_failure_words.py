@@ -8,6 +8,8 @@ PostgreSQL on a real server the tests start."""
 from __future__ import annotations
 
 import contextlib
+import html
+import sqlite3
 import threading
 import time
 from typing import Any
@@ -20,47 +22,61 @@ from central_support import (
     PostgresServer,
     central,
     database_url,
+    enrol,
     postgres_bin,
     write_lock_held_by_another_process,
 )
-from web_support import PASSWORD, add_users
+from web_support import PASSWORD, SAMPLE, add_users, csrf, signed_in
 
 from kiosk.central.backends import open_storage
 from kiosk.central.sqlite_storage import SqliteStorage
 from kiosk.central.storage import StorageBusy, StorageError
+from kiosk.sync import protocol
+from tests.test_store_disk_failing import fill, small_disk
+
+HEALTH = {"software_version": "0.1.0", "pending": 0, "oldest_pending_seconds": 0.0,
+          "rejected": 0, "devices": [], "free_disk_bytes": 12_500_000_000,
+          "refused_by_hour": {}}
 
 
 def test_a_page_the_locked_database_fails_says_why_in_the_readers_language(tmp_path) -> None:
-    """Signing in writes a session; while another process holds the SQLite centre's write
-    lock past --busy-timeout, the page answers 503 with Retry-After, saying in the reader's
-    language that another program holds the store locked and that nothing is lost: not a
-    bare "Internal Server Error" (it was), nor SQLite's "database is locked", which is in
-    serve's log at debug level only."""
+    """Signing in writes a session, signing out ends it; while another process holds the
+    SQLite centre's write lock past --busy-timeout, the page answers 503 with Retry-After,
+    saying in the reader's language that nothing is lost (the lock passes): not a bare
+    "Internal Server Error" (it was), nor SQLite's "database is locked". Why (another program
+    holds the store locked) is said to a signed-in administrator, not to a visitor."""
     db = f"sqlite:///{tmp_path}/central.db"
     add_users(tmp_path, db, {"admin1": ("admin", None)})
     server = CentralServer(db, "--busy-timeout", "1", "--log-level", "debug")
+    login = {"name": "admin1", "password": PASSWORD, "next": "/today"}
     try:
-        answers = {}
+        visitor, administrator = {}, {}
         for lang in ("vi", "en"):
             with httpx.Client(base_url=server.url, cookies={"kc_lang": lang}) as client:
-                token = client.get("/login").text.split('name="csrf_token" value="')[1][:64]
+                token = csrf(client.get("/login").text)
                 with write_lock_held_by_another_process(tmp_path / "central.db"):
-                    answers[lang] = client.post("/login", data={
-                        "csrf_token": token, "name": "admin1", "password": PASSWORD,
-                        "next": "/today"})
+                    visitor[lang] = client.post("/login", data={"csrf_token": token, **login})
                 assert client.post("/login", data={  # the lock let go: signed in
-                    "csrf_token": token, "name": "admin1", "password": PASSWORD,
-                    "next": "/today"}).status_code in (200, 303)
+                    "csrf_token": token, **login}).status_code in (200, 303)
+                token = csrf(client.get("/today").text)
+                with write_lock_held_by_another_process(tmp_path / "central.db"):
+                    administrator[lang] = client.post("/logout", data={"csrf_token": token})
     finally:
         log = server.stop()
-    for answer in answers.values():
+    for answer in (*visitor.values(), *administrator.values()):
         assert answer.status_code == 503, answer.text
         assert int(answer.headers["retry-after"]) >= 1
         assert "database is locked" not in answer.text
-    assert "bộ lưu trữ đang bận: một chương trình khác đang khoá kho dữ liệu" in answers["vi"].text
-    assert "Không có gì bị mất" in answers["vi"].text
-    assert "storage busy: another program holds the store locked" in answers["en"].text
-    assert "Nothing is lost" in answers["en"].text
+    for answers in (visitor, administrator):
+        assert "Trung tâm chưa trả lời được lúc này" in answers["vi"].text
+        assert "Không có gì bị mất; hãy tải lại trang sau ít phút." in answers["vi"].text
+        assert "The centre cannot answer right now" in answers["en"].text
+        assert "Nothing is lost; reload the page in a few minutes." in answers["en"].text
+    assert "một chương trình khác" not in visitor["vi"].text
+    assert "another program" not in visitor["en"].text
+    assert ("bộ lưu trữ đang bận: một chương trình khác đang khoá kho dữ liệu"
+            in administrator["vi"].text)
+    assert "storage busy: another program holds the store locked" in administrator["en"].text
     # whoever runs the centre reads the same words in the log, in both languages; SQLite's
     # English only on the debug lines (--log-level debug), not on those shown by default
     warned = [line for line in log.splitlines() if " WARNING kiosk.central" in line]
@@ -71,6 +87,70 @@ def test_a_page_the_locked_database_fails_says_why_in_the_readers_language(tmp_p
     shown = [line for line in log.splitlines() if " DEBUG " not in line]
     assert not any("database is locked" in line for line in shown), log
     assert any(" DEBUG " in line and "database is locked" in line for line in log.splitlines())
+    assert "Traceback" not in log
+
+
+def test_a_full_disk_is_said_to_an_administrator_only_and_not_as_passing(tmp_path) -> None:
+    """The SQLite centre on a disk of its own, filled to the last byte (a real tmpfs): a
+    write answers 503. A visitor not signed in (posting the login form) and a viewer read
+    that the centre cannot answer and to tell its administrator: not the database file's
+    path nor the disk's state (anyone reading the login page was told both), nor "nothing
+    is lost, reload in a few minutes", which a full disk does not. The administrator reads
+    both, and to deal with the cause; a kiosk's upload gets the code and why, without the
+    path; serve's log has it all."""
+    with small_disk(tmp_path / "disk", size_kib=8192) as disk:
+        db = f"sqlite:///{disk}/central.db"
+        central("checkpoints", "import", str(SAMPLE), "--db", db)
+        add_users(tmp_path, db, {"admin1": ("admin", None), "viewer1": ("viewer", None)})
+        kiosk = enrol(db, "kiosk-full", "BP-DX-001")
+        server = CentralServer(db)
+        try:
+            with signed_in(server.url, "admin1") as admin, \
+                    signed_in(server.url, "viewer1") as viewer:
+                tokens = {client: csrf(client.get("/today").text) for client in (admin, viewer)}
+                with sqlite3.connect(disk / "central.db") as conn:  # the next write grows it
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                filler = fill(disk)
+                answers: dict[str, dict[str, httpx.Response]] = {}
+                for lang in ("vi", "en"):
+                    for client in (admin, viewer):
+                        client.get(f"/lang/{lang}")
+                    with httpx.Client(base_url=server.url, cookies={"kc_lang": lang}) as anon:
+                        answers[lang] = {"visitor": anon.post("/login", data={
+                            "csrf_token": csrf(anon.get("/login").text), "name": "nobody",
+                            "password": "wrong password!", "next": "/today"})}
+                    for name, client in (("viewer", viewer), ("admin", admin)):
+                        answers[lang][name] = client.post(  # ending a session: a write
+                            "/logout", data={"csrf_token": tokens[client]})
+                upload = httpx.post(server.url + protocol.HEARTBEAT_PATH,
+                                    json=protocol.make_heartbeat(kiosk.kiosk_id, HEALTH),
+                                    headers=kiosk.auth, timeout=30)
+                filler.unlink()
+        finally:
+            log = server.stop()
+    said = {"vi": {"disk": "ổ đĩa đã đầy", "title": "Trung tâm chưa trả lời được lúc này",
+                   "ask": "hãy báo quản trị viên của trung tâm",
+                   "deal": "hãy xử lý nguyên nhân ở trên", "passes": "Không có gì bị mất"},
+            "en": {"disk": "the disk is full", "title": "The centre cannot answer right now",
+                   "ask": "tell the centre's administrator", "deal": "deal with the cause above",
+                   "passes": "Nothing is lost"}}
+    for lang, by_whom in answers.items():
+        for who, answer in by_whom.items():
+            page = html.unescape(answer.text)
+            assert answer.status_code == 503, (lang, who, page[:300])
+            assert int(answer.headers["retry-after"]) >= 1
+            if who == "admin":
+                assert f"{disk / 'central.db'}: {said[lang]['disk']}" in page, page
+                assert said[lang]["deal"] in page and said[lang]["ask"] not in page
+            else:
+                assert str(disk) not in page and said[lang]["disk"] not in page, (who, page)
+                assert said[lang]["ask"] in page
+            assert said[lang]["passes"] not in page and said[lang]["title"] in page
+    assert upload.status_code == 503, upload.text
+    assert str(disk) not in upload.text
+    assert upload.json()["code"] == "api.storage_unavailable"
+    assert upload.json()["params"]["detail"]["code"] == "os.disk_full"
+    assert f"{disk / 'central.db'}: the disk is full" in log  # for whoever runs the centre
     assert "Traceback" not in log
 
 

@@ -430,7 +430,9 @@ def _failure(exc: Exception) -> JSONResponse:
     log.error("%s", both("central.log.storage_failure", reason=exc.words))
     if exc.__cause__ is not None:  # the database's own English: --log-level debug only
         log.debug("storage failure: %s", str(exc.__cause__).strip())
-    return _error(503, _Refusal(503, "api.storage_unavailable", detail=exc),
+    # why, without where: the database file's path stays in the log
+    why = exc.words.params["detail"] if exc.words.code == "storage.file_error" else exc
+    return _error(503, _Refusal(503, "api.storage_unavailable", detail=why),
                   {"Retry-After": "30"})
 
 

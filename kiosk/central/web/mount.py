@@ -5,16 +5,22 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from kiosk.central.disclosure import not_personal
 from kiosk.central.storage import Storage, StorageBusy, StorageError
 from kiosk.central.web.site import HERE, Forbidden, LoginRequired, Site
-from kiosk.messages import both
+from kiosk.messages import WordedError, both
 from kiosk.sync.protocol import refusal_body
 
 log = logging.getLogger(__name__)
+
+
+PASSING = frozenset({"storage.busy", "storage.writing", "storage.pool_full"})
+"""The storage failures that pass by themselves (a lock another program or write holds, every
+connection in use): a page they fail says "nothing is lost, reload in a few minutes". A full
+or failing disk, a damaged file, a database server away do not: "tell the administrator"."""
 
 
 def mount(app: FastAPI, storage: Storage) -> Site:
@@ -45,21 +51,27 @@ def mount(app: FastAPI, storage: Storage) -> Site:
     app.add_exception_handler(Forbidden, refused)
 
     async def storage_failed(request: Request, exc: Exception) -> Response:
-        """A page the database failed: 503 (``Retry-After``) saying why in the reader's
-        language (the words :func:`kiosk.messages.failure_words` chose), not a bare 500;
-        the database's own English goes to the log."""
+        """A page the database failed: 503 (``Retry-After``), not a bare 500. Why (the words
+        :func:`kiosk.messages.failure_words` chose, which may name the database's file and
+        its disk) is said to a signed-in administrator only; anyone else, a visitor not
+        signed in too, reads that the centre cannot answer now. "Nothing is lost, reload in a
+        few minutes" only for what passes by itself (:data:`PASSING`); else "tell the
+        administrator" (to the administrator: "deal with the cause"). The database's own
+        English goes to the log."""
         assert isinstance(exc, StorageError)
         log.warning("%s", both("central.log.page_not_served", reason=exc.words))
         if exc.__cause__ is not None:  # the database's own English: --log-level debug only
             log.debug("a page was not served: %s", str(exc.__cause__).strip())
         headers = {"Retry-After": str(exc.retry_after if isinstance(exc, StorageBusy) else 30)}
+        passing = exc.words.code in PASSING
+        administrator = _administrator(site, request)
         if request.url.path.startswith("/api/"):
-            return JSONResponse(refusal_body(exc), status_code=503, headers=headers)
-        try:
-            response: Response = site.render(request, "unavailable.html", status=503,
-                                             reason=exc.text(site.lang(request)))
-        except StorageError:  # the session itself could not be read
-            response = PlainTextResponse(str(exc), status_code=503)
+            told = (exc if administrator else WordedError("web.unavailable.retry") if passing
+                    else WordedError("web.unavailable.ask_admin"))
+            return JSONResponse(refusal_body(told), status_code=503, headers=headers)
+        response: Response = site.render(
+            request, "unavailable.html", status=503, passing=passing,
+            reason=exc.text(site.lang(request)) if administrator else None)
         response.headers.update(headers)
         return response
 
@@ -71,3 +83,13 @@ def mount(app: FastAPI, storage: Storage) -> Site:
         return RedirectResponse("/today", status_code=303)
 
     return site
+
+
+def _administrator(site: Site, request: Request) -> bool:
+    """Whether a signed-in administrator asks; a session the failing database cannot read is
+    nobody's: its page is rendered as a visitor's."""
+    try:
+        session = site.session(request)
+    except StorageError:
+        session = request.state.session = None
+    return session is not None and session.user.role == "admin"
