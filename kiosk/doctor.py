@@ -101,6 +101,7 @@ def store_checks(path: Path) -> list[Check]:
                      folder=path.parent, problem=problem)]
     try:
         from kiosk.store import (
+            MIGRATIONS,
             StoreError,
             failure_words,
             foreign,
@@ -112,6 +113,10 @@ def store_checks(path: Path) -> list[Check]:
         conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:  # the check the kiosk runs at start (integrity_check: 10 times as long)
             other = foreign(conn)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if other is None and version > len(MIGRATIONS):  # a newer kiosk's store
+                other = Words("store.schema_newer_here", {"version": version,
+                                                           "ours": len(MIGRATIONS)})
             if other is not None:  # another program's database: no "SQLite error"
                 return [*checks, _check("store", False, "doctor.store_unreadable", path=path,
                                         detail=other)]

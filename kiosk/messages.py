@@ -1976,6 +1976,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "cập nhật phần mềm trạm",
         "{path}: database schema v{version} is newer than this program (v{ours}); upgrade "
         "the kiosk software"),
+    "store.schema_newer_here": (
+        "kho của một phiên bản trạm mới hơn (lược đồ v{version}, chương trình này v{ours}); "
+        "hãy cập nhật phần mềm trạm",
+        "a newer kiosk version's store (schema v{version}, this program v{ours}); upgrade the "
+        "kiosk software"),
     "store.check_failed": (
         "{path}: không chạy được việc kiểm tra toàn bộ tệp ({detail}); chưa biết gì về tệp",
         "{path}: the whole-file check could not run ({detail}); nothing is known about the "

@@ -588,18 +588,40 @@ def wrong_kind(path: Path) -> Words | None:
     return None
 
 
+KIOSK_TABLES = {"entries": frozenset({"id", "kiosk_id", "scanned_at", "monotonic_ns"}),
+                "meta": frozenset({"key", "value"})}
+"""Tables every kiosk store has held since v1, with columns no migration has dropped: what
+tells a kiosk store (of this version, an older or a newer one) from another program's
+database that happens to name a table ``entries`` or ``meta``."""
+
+
 def foreign(conn: sqlite3.Connection) -> Words | None:
-    """``store.foreign`` when the file ``conn`` opened holds tables but not the kiosk's
-    (another program's database at the store's path): checked before anything is written
-    to it (the switch to WAL, a migration, its copy beside it). A new file has no table; a
-    kiosk store of this program's versions has ``entries`` and ``meta`` (v1); one of a
-    newer program's is refused as such (:meth:`Store.migrate`), whatever its tables."""
-    if conn.execute("PRAGMA user_version").fetchone()[0] > len(MIGRATIONS):
-        return None
+    """``store.foreign`` when the file ``conn`` opened is not a kiosk store, whatever its
+    ``user_version`` (another program's database at the store's path; most set one, often
+    above this program's schema count): checked before anything is written to it (the
+    switch to WAL, a migration, its copy beside it). A new file has no table and version 0;
+    a kiosk store of any version, older or newer than this program, has
+    :data:`KIOSK_TABLES` (a newer one is refused as such: :func:`newer_schema`). Reads the
+    schema only."""
     tables = {name for (name,) in conn.execute(  # not SQLite's own (an ANALYZE's stat1)
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
         "ESCAPE '\\'")}
-    return Words("store.foreign") if tables and not {"entries", "meta"} <= tables else None
+    if not tables and conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+        return None
+    for table, columns in KIOSK_TABLES.items():
+        if table not in tables or not columns <= {
+                row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+            return Words("store.foreign")
+    return None
+
+
+def newer_schema(conn: sqlite3.Connection, path: Path | str) -> StoreError | None:
+    """``store.schema_newer`` for a kiosk store (:func:`foreign` said so) of a newer
+    program's schema: refused before anything is written to it, the switch to WAL too."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version <= len(MIGRATIONS):
+        return None
+    return StoreError("store.schema_newer", path=path, version=version, ours=len(MIGRATIONS))
 
 
 def found_damage(error: BaseException) -> bool:
@@ -907,6 +929,9 @@ class Store:
             other = foreign(self.conn)  # before the first write: WAL, a migration
             if other is not None:
                 raise StoreError("store.failed", path=path, detail=other)
+            newer = None if read_only else newer_schema(self.conn, path)
+            if newer is not None:
+                raise newer
             if read_only:
                 self._check_readable_schema()
             else:

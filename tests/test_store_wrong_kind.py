@@ -12,7 +12,6 @@ command.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
 from collections.abc import Callable
@@ -51,17 +50,44 @@ def store_is_a_pipe(folder: Path) -> tuple[Path, str, str]:
             "Kiểm tra [store] path trong tệp cấu hình")
 
 
-def another_programs_database(folder: Path) -> tuple[Path, str, str]:
+FOREIGN_VI = ("tệp có bảng của một chương trình khác, không phải kho dữ liệu của trạm; trạm "
+              "không ghi gì vào tệp này")
+
+
+def another_programs_database(folder: Path, *tables: str, user_version: int = 3
+                              ) -> tuple[Path, str, str]:
     store = folder / "kiosk.db"
-    with sqlite3.connect(store) as conn:
-        conn.execute("CREATE TABLE notes (a)")
-        conn.execute("PRAGMA user_version = 3")
-    return (store, "tệp có bảng của một chương trình khác, không phải kho dữ liệu của trạm; "
-                   "trạm không ghi gì vào tệp này", "Kiểm tra [store] path trong tệp cấu hình")
+    with contextlib.closing(sqlite3.connect(store)) as conn, conn:
+        for table in tables or ("CREATE TABLE notes (a)",):
+            conn.execute(table)
+        conn.execute(f"PRAGMA user_version = {user_version}")
+    return store, FOREIGN_VI, "Kiểm tra [store] path trong tệp cấu hình"
 
 
-@pytest.mark.parametrize("make", [shm_is_a_folder, wal_is_a_folder, store_is_a_pipe,
-                                  another_programs_database],
+def a_browsers_history(folder: Path) -> tuple[Path, str, str]:
+    """Most programs set a user_version, often above the kiosk's schema count (Firefox's
+    places.sqlite: 77): still another program's, not "a newer kiosk store"."""
+    return another_programs_database(
+        folder, "CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)", user_version=77)
+
+
+def tables_named_entries_and_meta(folder: Path) -> tuple[Path, str, str]:
+    """Generic table names are not enough: a kiosk store's tables have its columns."""
+    return another_programs_database(folder, "CREATE TABLE entries (id, title)",
+                                     "CREATE TABLE meta (name, data)", user_version=40)
+
+
+def an_empty_database_of_another_version(folder: Path) -> tuple[Path, str, str]:
+    """No table, yet a user_version: another program's, which a new store never is."""
+    return another_programs_database(folder, "CREATE TABLE gone (a)", "DROP TABLE gone",
+                                     user_version=77)
+
+
+FOREIGN = [another_programs_database, a_browsers_history, tables_named_entries_and_meta,
+           an_empty_database_of_another_version]
+
+
+@pytest.mark.parametrize("make", [shm_is_a_folder, wal_is_a_folder, store_is_a_pipe, *FOREIGN],
                          ids=lambda f: f.__name__.replace("_", " "))
 def test_the_wrong_kind_of_thing_is_named_by_the_kiosk_the_commands_and_the_doctor(
         tmp_path: Path, make: Callable[[Path], tuple[Path, str, str]]) -> None:
@@ -82,20 +108,49 @@ def test_the_wrong_kind_of_thing_is_named_by_the_kiosk_the_commands_and_the_doct
     assert "kiểm tra toàn vẹn đạt" not in doctor.stdout
 
 
+@pytest.mark.parametrize("make", FOREIGN, ids=lambda f: f.__name__.replace("_", " "))
 def test_another_programs_database_is_not_switched_to_wal_nor_copied_nor_written(
-        tmp_path: Path) -> None:
-    store, _, _ = another_programs_database(tmp_path)
-    before = hashlib.sha256(store.read_bytes()).hexdigest()
+        tmp_path: Path, make: Callable[[Path], tuple[Path, str, str]]) -> None:
+    """Whatever its user_version: the file's bytes are the same after the kiosk, the store
+    commands and the doctor met it, and nothing was made beside it (no -wal, -shm, copy)."""
+    store, _, _ = make(tmp_path)
+    with sqlite3.connect(store) as conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    before = store.read_bytes()
     config = write_config(tmp_path, store, "en")
-    assert kiosk(config, "scan", CCCD_AN).returncode == 3
+    for command in (("scan", CCCD_AN), ("stats",), ("doctor",)):
+        assert kiosk(config, *command).returncode != 0, command
     with pytest.raises(StoreError) as refused:
         Store(store)
     assert refused.value.words.params["detail"].code == "store.foreign"
-    assert hashlib.sha256(store.read_bytes()).hexdigest() == before
+    assert store.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config-en.toml", "kiosk.db"]
     with sqlite3.connect(store) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version
+
+
+def test_a_newer_kiosks_store_is_named_so_and_not_written(tmp_path: Path) -> None:
+    """A kiosk store a newer version of the program left (the kiosk's tables, a higher
+    schema): "upgrade the kiosk software", from the kiosk and the doctor, and the file is
+    left as it was (its log folded in first, as a newer kiosk shut down leaves it)."""
+    store = recorded_store(tmp_path)
+    with contextlib.closing(sqlite3.connect(store)) as conn:
+        conn.execute("PRAGMA user_version = 99")
+        conn.execute("PRAGMA journal_mode = DELETE")  # one file: its bytes are the store
+    before = store.read_bytes()
+    config = write_config(tmp_path, store, "vi")
+    stats = kiosk(config, "stats")
+    assert stats.returncode == 3
+    assert (f"lỗi kho dữ liệu: {store}: lược đồ cơ sở dữ liệu v99 mới hơn chương trình này "
+            "(v12); hãy cập nhật phần mềm trạm") in stats.stderr, stats.stderr
+    doctor = kiosk(config, "doctor")
+    assert (f"LỖI/FAIL  Không mở được kho {store}: kho của một phiên bản trạm mới hơn (lược đồ "
+            "v99, chương trình này v12); hãy cập nhật phần mềm trạm\n") in doctor.stdout, \
+        doctor.stdout
+    assert "SQLITE" not in doctor.stdout
+    assert store.read_bytes() == before
+    assert not Path(f"{store}-wal").exists()
 
 
 def test_a_new_store_and_the_kiosks_own_still_open(tmp_path: Path) -> None:
