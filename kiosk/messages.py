@@ -1167,6 +1167,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "quả kiểm tra sẽ báo 'danh sách khoá quá cũ' cho đến khi nhập lại",
         "IMPORT IT AGAIN: the kiosk's clock was wrong when it was imported, so how old it is "
         "is unknown; verdicts say 'trust list too old' until it is imported again"),
+    "certificates.import_again_at_centre": (
+        "CẦN NHẬP LẠI Ở TRUNG TÂM: đồng hồ máy chủ trung tâm chỉ sai lúc nhập nên không rõ danh "
+        "sách đã cũ bao lâu; kết quả kiểm tra sẽ báo 'danh sách khoá quá cũ' cho đến khi trung "
+        "tâm nhập lại (kiosk-central certificates import) với đồng hồ đúng",
+        "IMPORT IT AGAIN AT THE CENTRE: the centre's clock was wrong when it imported the list, "
+        "so how old it is is unknown; verdicts say 'trust list too old' until the centre "
+        "imports it again (kiosk-central certificates import) with its clock right"),
     "certificates.columns": ("mã khoá|nước|hạn đến|được ký|chủ thể",
                              "key id|country|valid until|may sign|subject"),
     "certificates.unusable": ("KHÔNG DÙNG ĐƯỢC: {error}", "UNUSABLE: {error}"),

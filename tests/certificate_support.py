@@ -68,6 +68,16 @@ def trust_list_of(*ders: bytes, imported_at: dt.datetime | None = None
                            imported_at=imported_at or dt.datetime.now(dt.UTC))
 
 
+def came_from_the_centre(path: Path, body: bytes) -> bool:
+    """Whether the kiosk's trust list at ``path`` is the one the centre sent as ``body``
+    (the kiosk keeps it with its record of the fetch, under the centre's ETag)."""
+    try:
+        held = trustlist.load(path)
+    except trustlist.TrustListError:
+        return False
+    return held.fetched is not None and held.fetched.etag == trustlist.etag(body)
+
+
 # -- issuing certificates of our own ---------------------------------------------------------
 @dataclass(frozen=True)
 class Issuer:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from central_support import ENGINES, CentralServer, central, database_url, enrol
+from central_support import CENTRAL, ENGINES, CentralServer, central, database_url, enrol
 
 from kiosk import cli
 from kiosk.app import Kiosk
@@ -81,8 +81,12 @@ def test_a_kiosk_refreshes_only_when_the_centres_list_changed(server, tmp_path):
     client = SyncClient(server.url, kiosk.token)
     try:
         assert refresh(client, held).changed
-        assert held.read_bytes() == get(server, kiosk.token).content
-        assert not refresh(client, held).changed
+        served = get(server, kiosk.token)
+        kept = trustlist.load(held)  # the centre's list, and when and how it came
+        assert kept.to_json() != served.content and kept.fetched is not None
+        assert kept.imported_at == trustlist.parse(served.content).imported_at
+        assert kept.fetched.etag == served.headers["ETag"]
+        assert not refresh(client, held).changed  # asked with the centre's ETag: 304
         newcomer = make_issuer()
         central("certificates", "import", "--db", server.db,
                 str(gateway_file(tmp_path, issuer, newcomer)))
@@ -164,6 +168,128 @@ def test_a_running_kiosk_fetches_the_list_and_checks_with_it(server, tmp_path):
         kiosk.stop()
 
 
+def kiosk_at(libfaketime: Path, clock: str, config: Path, *args: str
+             ) -> subprocess.CompletedProcess[str]:
+    """The real ``kiosk ARGS`` in a process of its own whose clock reads ``clock``
+    (libfaketime's FAKETIME: "@2056-06-01 00:00:00", or "-40m" behind the real one), as on
+    a kiosk whose clock is wrong."""
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", *args, "--config", str(config)],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "LD_PRELOAD": str(libfaketime), "FAKETIME": clock})
+
+
+def fetched_by_a_kiosk(server, tmp_path, libfaketime, kiosk_clock, *, centre_clock=None):
+    """The centre imports a list (its clock moved to ``centre_clock`` if given, as
+    libfaketime's FAKETIME), then a kiosk whose clock reads ``kiosk_clock`` fetches it with
+    the real ``kiosk certificates refresh``. The kiosk's config and the list's issuer."""
+    enrolled = enrol(server.db, f"k-{uuid.uuid4().hex[:8]}")
+    issuer = make_issuer()
+    source = gateway_file(tmp_path, issuer)
+    if centre_clock is None:
+        central("certificates", "import", "--db", server.db, str(source))
+    else:
+        imported = subprocess.run(
+            [*CENTRAL, "certificates", "import", "--db", server.db, str(source)],
+            capture_output=True, text=True, timeout=60,
+            env={**os.environ, "LD_PRELOAD": str(libfaketime), "FAKETIME": centre_clock})
+        assert imported.returncode == 0, imported.stderr
+    config = tmp_path / "config.toml"
+    config.write_text(f'[kiosk]\nid = "{enrolled.kiosk_id}"\ncheckpoint_id = "CP"\n'
+                      f'[sync]\nserver_url = "{server.url}"\ntoken = "{enrolled.token}"\n'
+                      '[certificates]\ntrust_list = "keys/trust.json"\nmax_age_days = 7\n'
+                      'policy = "require-valid"\n')
+    fetched = kiosk_at(libfaketime, kiosk_clock, config, "certificates", "refresh")
+    assert fetched.returncode == 0, fetched.stderr
+    return config, issuer
+
+
+@pytest.mark.parametrize("behind", ["-40m", "-1d"])
+def test_a_kiosk_whose_clock_is_behind_the_centres_uses_the_list_it_just_fetched(
+        server, tmp_path, libfaketime, behind):
+    """The centre's import time is on the centre's clock; a kiosk clock behind it (by 40
+    minutes; by a day, as a Pi without RTC that restored its last shutdown time on a network
+    without NTP) must not make the list just fetched look imported by a clock ahead (too
+    old, IMPORT IT AGAIN, which the centre's list could never cure). Its age is counted on
+    the kiosk's own clock from when it arrived: current, and a valid certificate reads
+    valid (let through under require-valid)."""
+    config, issuer = fetched_by_a_kiosk(server, tmp_path, libfaketime, behind)
+
+    report = json.loads(kiosk_at(libfaketime, behind, config, "certificates", "status",
+                                 "--json").stdout)
+    assert report["too_old"] is False and report["age_days"] == 0.0, report
+    assert report["later_than_clock"] is False and report["fetched_at"] < report["imported_at"]
+    status = kiosk_at(libfaketime, behind, config, "certificates", "status").stdout
+    assert "0.0 ngày trước; tối đa 7: còn hạn" in status, status
+    valid = issuer.sign(vaccination(), issued=NOW - 3 * 86400, expires=NOW + 30 * 86400)
+    scan = kiosk_at(libfaketime, behind, config, "scan", valid)
+    assert scan.returncode == 0, scan.stdout + scan.stderr
+    assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in scan.stdout, scan.stdout
+    assert "QUÁ CŨ" not in scan.stdout
+
+
+def test_a_kiosk_clock_set_back_since_the_list_arrived_ages_it_by_the_centres_import_time(
+        server, tmp_path, libfaketime):
+    """The list arrived while the kiosk's clock was 40 minutes ahead, then NTP set it back:
+    its recorded arrival is later than the clock reads, so it tells no age. The age is then
+    the centre's import time as the clock reads it now (current here; later than the clock
+    would be "age unknown, still used"), never "too old, import it again"; and the next
+    refresh fetches the list whole (not asked with its ETag) and records its arrival anew."""
+    config, issuer = fetched_by_a_kiosk(server, tmp_path, libfaketime, "+40m")
+    set_back = "+0"
+
+    report = json.loads(kiosk_at(libfaketime, set_back, config, "certificates", "status",
+                                 "--json").stdout)
+    assert report["too_old"] is False and report["age_days"] == 0.0, report
+    ahead = report["fetched_at"]
+    assert ahead > report["imported_at"]
+    valid = issuer.sign(vaccination(), issued=NOW - 86400, expires=NOW + 30 * 86400)
+    scan = kiosk_at(libfaketime, set_back, config, "scan", valid)
+    assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in scan.stdout, scan.stdout
+
+    again = kiosk_at(libfaketime, set_back, config, "certificates", "refresh")
+    assert again.returncode == 0, again.stderr
+    assert "Đã cập nhật: 1 khoá ký" in again.stdout, again.stdout
+    report = json.loads(kiosk_at(libfaketime, set_back, config, "certificates", "status",
+                                 "--json").stdout)
+    assert report["too_old"] is False and report["fetched_at"] < ahead  # arrived anew
+    unchanged = kiosk_at(libfaketime, set_back, config, "certificates", "refresh")
+    assert "Đã là bản mới nhất" in unchanged.stdout  # asked with its ETag now: a 304
+
+
+def test_a_list_the_centre_imported_days_ago_is_as_old_on_a_kiosk_whose_clock_is_behind(
+        server, tmp_path, libfaketime):
+    """The age is the centre's import's, not reset by the fetch: a list the centre imported
+    eight days ago (at most seven allowed) is eight days old on a kiosk 40 minutes behind,
+    too old (not "import it again"), and a valid certificate reads "trust list too old"."""
+    config, issuer = fetched_by_a_kiosk(server, tmp_path, libfaketime, "-40m",
+                                        centre_clock="-8d")
+
+    report = json.loads(kiosk_at(libfaketime, "-40m", config, "certificates", "status",
+                                 "--json").stdout)
+    assert report["too_old"] is True and report["age_days"] == 8.0, report
+    assert report["wrong_clock"] is None
+    status = kiosk_at(libfaketime, "-40m", config, "certificates", "status").stdout
+    assert "8.0 ngày trước; tối đa 7: QUÁ CŨ" in status, status
+    valid = issuer.sign(vaccination(), issued=NOW - 10 * 86400, expires=NOW + 30 * 86400)
+    scan = kiosk_at(libfaketime, "-40m", config, "scan", valid)
+    assert "DANH SÁCH KHÓA QUÁ CŨ — CHƯA CHẮC HỢP LỆ" in scan.stdout, scan.stdout
+
+
+def test_a_list_the_centre_imported_with_its_clock_ahead_is_too_old_until_it_imports_again(
+        server, tmp_path, libfaketime):
+    """The centre's clock ran a year ahead at its import, and is right when it sends the
+    list (its answer's Date): the import time says nothing of the list's age. The kiosk
+    (its clock right) calls it too old and says to import it again at the centre."""
+    config, _ = fetched_by_a_kiosk(server, tmp_path, libfaketime, "+0", centre_clock="+365d")
+
+    report = json.loads(kiosk_at(libfaketime, "+0", config, "certificates", "status",
+                                 "--json").stdout)
+    assert report["too_old"] is True and report["wrong_clock"] == "centre", report
+    status = kiosk_at(libfaketime, "+0", config, "certificates", "status").stdout
+    assert "CẦN NHẬP LẠI Ở TRUNG TÂM" in status, status
+
+
 class TestKioskCommands:
     def run(self, capsys, config_path, *args):
         code = cli.main(["certificates", *args, "--config", str(config_path)])
@@ -173,10 +299,7 @@ class TestKioskCommands:
     def run_at(self, libfaketime, clock, config_path, *args):
         """``kiosk certificates ARGS`` in a process of its own whose clock reads ``clock``
         (libfaketime), as on a kiosk whose clock is wrong."""
-        return subprocess.run(
-            [sys.executable, "-m", "kiosk.cli", "certificates", *args, "--config",
-             str(config_path)], capture_output=True, text=True, timeout=60,
-            env={**os.environ, "LD_PRELOAD": str(libfaketime), "FAKETIME": f"@{clock}"})
+        return kiosk_at(libfaketime, f"@{clock}", config_path, "certificates", *args)
 
     def imported_at(self, tmp_path, libfaketime, clock):
         """A kiosk's config, an issuer and the gateway's file of it, imported by ``kiosk

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import Any
 
 from kiosk.certificates.commands import add_import, read_source
@@ -34,7 +35,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     if loaded is None:
         return EXIT_FAILED
     with open_central(args.db) as storage:
-        trust_lists.store(storage, loaded.to_json())
+        # served as imported here, not with a kiosk's record of its own fetch
+        trust_lists.store(storage, replace(loaded, fetched=None).to_json())
     print(both("certificates.imported_centre", signers=len(loaded),
                countries=len(loaded.countries())))
     return 0

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from kiosk.clock import age_words, clock_wrong_then
@@ -93,8 +94,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     loaded = read_source(args.source, say)
     if loaded is None:
         return EXIT_FAILED
-    try:
-        trustlist.save(loaded, config.trust_list_path)
+    try:  # imported here: not as another kiosk's copy from the centre arrived there
+        trustlist.save(replace(loaded, fetched=None), config.trust_list_path)
     except OSError as exc:
         print(say("certificates.not_imported", error=Words(
             "file.unwritable", {"path": config.trust_list_path, "reason": os_words(exc)})),
@@ -127,28 +128,35 @@ def cmd_status(args: argparse.Namespace) -> int:
     age = held.age()
     max_age = dt.timedelta(days=config.certificates.max_age_days)
     # imported later than the clock reads while it reads 1970 now: how old is unknown,
-    # neither "current" nor "too old", the checks still use the list; imported by a clock
-    # that was wrong then (before clock_wrong_then's bound, or ahead of the clock now while
-    # it reads right): too old, until imported again (TrustList.too_old)
+    # neither "current" nor "too old", the checks still use the list; its age begun on a
+    # clock that was wrong then (before clock_wrong_then's bound, or ahead of the clock now
+    # while it reads right; for a list from the centre, the centre's at its import): too
+    # old, until imported again (TrustList.too_old)
+    counted_from = held.counted_from()
+    too_old = held.too_old(max_age)
     report = {
         "path": str(path), "imported_at": held.imported_at.isoformat(),
+        "fetched_at": None if held.fetched is None else held.fetched.at.isoformat(),
         "age_days": None if age is None else _days(age),
-        "later_than_clock": age is None and not clock_wrong_then(held.imported_at),
+        "later_than_clock": age is None and not clock_wrong_then(counted_from),
         "max_age_days": max_age.days,
-        "too_old": held.too_old(max_age), "signers": len(held),
+        "too_old": too_old, "wrong_clock": held.wrong_clock() if too_old else None,
+        "signers": len(held),
         "countries": held.countries(), "policy": config.certificates.policy,
         "source": held.source,
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
+    again = {"import": "certificates.import_again",
+             "centre": "certificates.import_again_at_centre"}
     print(text("certificates.status", config.kiosk.language, path=path,
                at=report["imported_at"], most=max_age.days,
-               age=age_words(held.imported_at,
+               age=age_words(counted_from,
                              lambda age: Words("certificates.days", {"days": _days(age)})),
-               state=Words("certificates.import_again" if age is None and report["too_old"]
-                           else "certificates.age_unknown" if age is None else
-                           "certificates.too_old" if report["too_old"] else
+               state=Words(again[report["wrong_clock"]] if report["wrong_clock"] else
+                           "certificates.age_unknown" if age is None else
+                           "certificates.too_old" if too_old else
                            "certificates.current"),
                signers=len(held), countries=len(report["countries"]),
                per_country=", ".join(f"{c or '?'} {n}" for c, n in report["countries"].items()),

@@ -1,21 +1,26 @@
 """A kiosk fetches the centre's trust list when online (``GET`` + ``If-None-Match``).
 
-The centre serves the list in this project's own file format, so the body is checked to be a
-trust list and then written as it came: its ETag is the SHA-256 of the kiosk's file, no state
-is kept beside it, and the list's age stays the age of the centre's import. The running
-kiosk's checker sees the new file on its next HC1 scan.
+The centre serves the list in this project's own file format; the body is checked to be a
+trust list and written with how it came (:class:`~kiosk.certificates.trustlist.Fetched`):
+this kiosk's clock when it arrived, the centre's clock then (the answer's ``Date``) and the
+centre's ETag, asked with ``If-None-Match`` next time. The list's age is the age of the
+centre's import, counted on this kiosk's clock from when it arrived
+(:meth:`~kiosk.certificates.trustlist.TrustList.counted_from`): a kiosk clock behind or ahead
+of the centre's does not age it. A list held without that record (imported here, or fetched
+by an older version), or one whose record this kiosk's clock stamped while wrong, is fetched
+whole, not asked about. The running kiosk's checker sees the new file on its next HC1 scan.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.certificates import trustlist
-from kiosk.private_files import replace_file
 
 if TYPE_CHECKING:
     from kiosk.config import Config
@@ -50,26 +55,40 @@ def refresh(client: SyncClient, path: Path, stopping: Stopping | None = None) ->
     """Fetch the list unless unchanged; raises SyncError (network, 404: the centre holds
     none) or TrustListError (the centre sent something that is not a trust list). Once
     ``stopping`` is set, a list fetched is not written (reported unchanged)."""
-    try:
-        held = path.read_bytes()
-    except FileNotFoundError:
-        held = None
-    body = client.trust_list(trustlist.etag(held) if held is not None else None)
-    if body is None:
+    answer = client.trust_list(_asked_etag(path))
+    if answer is None:
         return Refreshed(False, None)
+    arrived = dt.datetime.now(dt.UTC)
+    body = answer.body
     if len(body) > trustlist.MAX_FILE_BYTES:
         raise trustlist.TrustListError("trust.centre_sent_too_much", size=len(body))
     fetched = trustlist.parse(body, source="centre")
     fetched.check_all()  # the centre's file is in the kiosk's own format: check it here
+    fetched = replace(fetched, fetched=trustlist.Fetched(arrived, answer.centre_time,
+                                                        trustlist.etag(body)))
     stopping = Stopping() if stopping is None else stopping  # a one-off fetch: never set
     with stopping.writing:
         if stopping.is_set():
             log.info("trust list from the centre not written: its link has stopped")
             return Refreshed(False, None)
-        replace_file(path, body)
-    log.info("trust list from the centre: %d signers, imported %s", len(fetched),
-             fetched.imported_at.isoformat())
+        trustlist.save(fetched, path)
+    log.info("trust list from the centre: %d signers, imported %s (centre's clock %s)",
+             len(fetched), fetched.imported_at.isoformat(),
+             answer.centre_time.isoformat() if answer.centre_time else "not sent")
     return Refreshed(True, len(fetched))
+
+
+def _asked_etag(path: Path) -> str | None:
+    """The ETag to ask the centre whether its list changed with: the one the list held came
+    under, when it came from the centre while this kiosk's clock may have been right; else
+    None (the whole list is fetched, and its arrival recorded anew)."""
+    try:
+        held = trustlist.parse(path.read_bytes(), source=str(path))
+    except (OSError, trustlist.TrustListError):  # none yet, or unreadable: fetched whole
+        return None
+    if held.fetched is None or held.fetched.clock_wrong():
+        return None
+    return held.fetched.etag
 
 
 REFRESH_SECONDS = 3600.0

@@ -106,6 +106,36 @@ refresh saved the list is judged after it, and NTP steps a clock back by seconds
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """How a list fetched from the centre came to this kiosk: the centre's import time is
+    on the centre's clock, so its age here is counted from this, never by comparing that
+    time with this kiosk's clock (a kiosk clock behind the centre's would make a list just
+    fetched look imported by a clock ahead)."""
+
+    at: dt.datetime
+    """This kiosk's clock when the list arrived."""
+    centre_time: dt.datetime | None
+    """The centre's clock then (its answer's ``Date``); None when it sent none."""
+    etag: str
+    """The centre's ETag of what it sent: asked with ``If-None-Match`` at the next fetch."""
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"at": _iso(self.at), "etag": self.etag,
+                "centre_time": None if self.centre_time is None else _iso(self.centre_time)}
+
+    def clock_wrong(self) -> bool:
+        """Whether this kiosk's clock was surely wrong when the list arrived: before
+        :func:`kiosk.clock.clock_wrong_then`, or ahead, by more than :data:`AHEAD_SLACK`, of
+        the clock as it reads now while that may be right (the next fetch then asks for the
+        whole list again, not whether it changed)."""
+        from kiosk.clock import clock_wrong_then
+
+        now = dt.datetime.now(dt.UTC)
+        return clock_wrong_then(self.at) or (
+            not clock_wrong_then(now) and self.at - now > AHEAD_SLACK)
+
+
+@dataclass(frozen=True)
 class TrustList:
     signers: dict[bytes, tuple[Signer, ...]]
     """Key id → signers (several countries may, rarely, share a key id)."""
@@ -114,6 +144,9 @@ class TrustList:
     source: str = ""
     skipped: tuple[Words, ...] = field(default=())
     """Items that could not be used, each with the reason (shown by ``status``)."""
+    fetched: Fetched | None = None
+    """How it came from the centre; None for a list imported here (``imported_at`` then is
+    this kiosk's clock)."""
 
     def __len__(self) -> int:
         return sum(len(s) for s in self.signers.values())
@@ -121,36 +154,76 @@ class TrustList:
     def find(self, kid: bytes | None) -> tuple[Signer, ...]:
         return self.signers.get(kid, ()) if kid else ()
 
+    def counted_from(self) -> dt.datetime:
+        """The moment, on this kiosk's clock, its age is counted from: its import time for a
+        list imported here; for one fetched from the centre, when it arrived less how old it
+        was then by the centre's clock (the answer's ``Date`` less the centre's import time,
+        never below zero), so that no time of one clock is compared with the other's. Its
+        import time as it reads when the centre sent no ``Date``, or this kiosk's clock was
+        wrong when the list arrived (:meth:`Fetched.clock_wrong`: the next fetch records
+        its arrival anew): two clocks, so a time later than this kiosk's is of unknown
+        age, never one of a clock ahead (:meth:`too_old`)."""
+        if self.fetched is None or self._two_clocks():
+            return self.imported_at
+        fetched = self.fetched
+        assert fetched.centre_time is not None
+        return fetched.at - max(fetched.centre_time - self.imported_at, dt.timedelta())
+
+    def _two_clocks(self) -> bool:
+        """Whether its age mixes the centre's clock with this kiosk's (:meth:`counted_from`)."""
+        fetched = self.fetched
+        return fetched is not None and (fetched.centre_time is None or fetched.clock_wrong())
+
     def age(self, now: dt.datetime | None = None) -> dt.timedelta | None:
-        """How long ago it was imported, at ``now`` (else the clock now); None when that is
-        later, or the clock was wrong when it was imported (:func:`kiosk.clock.age_of`)."""
+        """How long ago it was imported (:meth:`counted_from`), at ``now`` (else the clock
+        now); None when that is later, or the clock was wrong then
+        (:func:`kiosk.clock.age_of`)."""
         from kiosk.clock import age_of
 
-        return age_of(self.imported_at, now)
+        return age_of(self.counted_from(), now)
+
+    def wrong_clock(self, now: dt.datetime | None = None) -> str | None:
+        """Whose clock was surely wrong at its import, making :meth:`too_old` call it too old
+        whatever its age: ``"import"`` (this kiosk's, at its import here: import it again),
+        ``"centre"`` (the centre's, at its import there: import it again there); None when
+        no clock was surely wrong then. ``now``: as for :meth:`too_old`."""
+        from kiosk.clock import age_of, clock_wrong_then
+
+        fetched = self.fetched
+        if fetched is not None:
+            ahead = (fetched.centre_time is not None
+                     and self.imported_at - fetched.centre_time > AHEAD_SLACK)
+            return "centre" if clock_wrong_then(self.imported_at) or ahead else None
+        at = dt.datetime.now(dt.UTC) if now is None else now
+        # ahead of the clock as it reads now, not of ``now`` (a scan's time, which an import
+        # made after the scan was read is rightly later than)
+        ahead = (age_of(self.imported_at, at) is None and not clock_wrong_then(at)
+                 and self.imported_at - dt.datetime.now(dt.UTC) > AHEAD_SLACK)
+        return "import" if clock_wrong_then(self.imported_at) or ahead else None
 
     def too_old(self, max_age: dt.timedelta, now: dt.datetime | None = None) -> bool | None:
-        """Whether it is older than ``max_age`` at ``now`` (else the clock now). A list
-        imported while the clock was wrong may be of any age, missing every signer revoked
-        since: too old, until it is imported again with the clock right. Wrong then: before
+        """Whether it is older than ``max_age`` at ``now`` (else the clock now), counted on
+        this kiosk's clock (:meth:`counted_from`). A list imported while the clock was wrong
+        may be of any age, missing every signer revoked since: too old, until it is imported
+        again with the clock right (:meth:`wrong_clock`). Wrong then: before
         :func:`kiosk.clock.clock_wrong_then` (a flat RTC battery's 1970), or later than
         ``now`` and than the clock as it reads now, by more than :data:`AHEAD_SLACK` (the
         clock ran ahead at the import: a list stamped 2056 would otherwise be "age unknown,
         still used" for thirty years; a list imported after a scan was read, later than
-        the scan's time, is just current). None
-        when ``now`` is the wrong one (the clock reads 1970 now): how old it is is unknown,
-        the checks still use it, and the screens say the clock is wrong."""
+        the scan's time, is just current). For a list from the centre the clock is the
+        centre's: before that bound, or ahead of the centre's own ``Date`` when it sent the
+        list; this kiosk's clock behind the centre's ages nothing. None when ``now`` is the
+        wrong one (the clock reads 1970 now): how old it is is unknown, the checks still use
+        it, and the screens say the clock is wrong; None too for a list from the centre
+        whose age mixes two clocks (:meth:`counted_from`) and begins later than now."""
         from kiosk.clock import clock_wrong_then
 
-        if clock_wrong_then(self.imported_at):
-            return True
         at = dt.datetime.now(dt.UTC) if now is None else now
+        if self.wrong_clock(at) is not None:
+            return True
         age = self.age(at)
-        if age is None:
-            if clock_wrong_then(at):
-                return None
-            # ahead of the clock as it reads now, not of ``now`` (a scan's time, which an
-            # import made after the scan was read is rightly later than)
-            return self.imported_at - dt.datetime.now(dt.UTC) > AHEAD_SLACK
+        if age is None:  # later than ``at``
+            return None if clock_wrong_then(at) or self._two_clocks() else False
         return age > max_age
 
     def check_all(self) -> None:
@@ -176,8 +249,9 @@ class TrustList:
         items = [{"kid": s.kid_b64, "country": s.country, "certificateType": "DSC",
                   "rawData": base64.b64encode(s.der).decode("ascii")}
                  for signers in self.signers.values() for s in signers]
+        fetched = {} if self.fetched is None else {"fetched": self.fetched.to_json()}
         return json.dumps({"format": FILE_FORMAT, "imported_at": _iso(self.imported_at),
-                           "source": self.source, "trustList": items},
+                           "source": self.source, **fetched, "trustList": items},
                           indent=1, ensure_ascii=False).encode("utf-8")
 
 
@@ -220,13 +294,13 @@ def parse_certificate(der: bytes) -> Certificate:
 
 
 def build(signers: Iterable[Signer], *, imported_at: dt.datetime, source: str = "",
-          skipped: Iterable[Words] = ()) -> TrustList:
+          skipped: Iterable[Words] = (), fetched: Fetched | None = None) -> TrustList:
     table: dict[bytes, tuple[Signer, ...]] = {}
     for signer in signers:
         same = table.get(signer.kid, ())
         if all(s.der != signer.der for s in same):
             table[signer.kid] = (*same, signer)
-    return TrustList(table, imported_at, source, tuple(skipped))
+    return TrustList(table, imported_at, source, tuple(skipped), fetched)
 
 
 def load(path: str | Path, *, now: dt.datetime | None = None) -> TrustList:
@@ -255,8 +329,10 @@ def parse(data: bytes, *, source: str = "", now: dt.datetime | None = None) -> T
     document = _json(data, source)
     imported_at = now
     checked = True
+    fetched = None
     if isinstance(document, dict) and document.get("format") == FILE_FORMAT:
         imported_at = _parse_iso(document.get("imported_at"), source)
+        fetched = _fetched(document.get("fetched"), source)
         source = str(document.get("source") or source)
         items = document.get("trustList")
         checked = False  # written by ``save`` from a checked list: parsed when first used
@@ -274,7 +350,22 @@ def parse(data: bytes, *, source: str = "", now: dt.datetime | None = None) -> T
             skipped.append(Words("trust.skipped_item", {"index": index, "problem": exc.words}))
     if not signers and items:
         raise TrustListError("trust.none_usable", source=source, first=skipped[0])
-    return build(signers, imported_at=imported_at, source=source, skipped=skipped)
+    return build(signers, imported_at=imported_at, source=source, skipped=skipped,
+                 fetched=fetched)
+
+
+def _fetched(value: Any, source: str) -> Fetched | None:
+    """The record of a fetch from the centre; None when there is none, or it is not one
+    (a hand edit): the list stays usable, aged by its import time as it reads, and the next
+    refresh fetches it whole and records it anew."""
+    if not isinstance(value, dict) or not isinstance(value.get("etag"), str):
+        return None
+    centre_time = value.get("centre_time")
+    try:
+        return Fetched(_parse_iso(value.get("at"), source), None if centre_time is None
+                       else _parse_iso(centre_time, source), value["etag"])
+    except TrustListError:
+        return None
 
 
 def save(trust_list: TrustList, path: str | Path) -> bytes:

@@ -179,12 +179,14 @@ class SyncClient:
         self._request("POST", protocol.HEARTBEAT_PATH, data=body, headers={
             "Content-Type": "application/json", "Content-Encoding": encoding})
 
-    def trust_list(self, etag: str | None) -> bytes | None:
+    def trust_list(self, etag: str | None) -> TrustListAnswer | None:
         """GET the centre's certificate trust list; None when it still is ``etag`` (304).
         A centre that holds none answers 404 (:class:`Refused`)."""
         response = self._request("GET", protocol.TRUST_LIST_PATH, ok=(200, 304),
                                  headers={"If-None-Match": etag} if etag else {})
-        return None if response.status_code == 304 else response.content
+        if response.status_code == 304:
+            return None
+        return TrustListAnswer(response.content, http_date(response.headers.get("Date")))
 
     def backlog_keys(self, signing_key: str) -> dict:
         """POST this kiosk's public backlog signing key (base64); the centre's answer
@@ -261,6 +263,22 @@ class SyncClient:
         raise Refused("sync.http", status, status=status, error=error)
 
 
+@dataclass(frozen=True)
+class TrustListAnswer:
+    body: bytes
+    centre_time: dt.datetime | None
+    """The centre's clock when it answered (the answer's ``Date``), None without one."""
+
+
+def http_date(value: str | None) -> dt.datetime | None:
+    """An HTTP date header's moment (aware), None when there is none or it is no date."""
+    try:
+        when = email.utils.parsedate_to_datetime(value or "")
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
     if not value:
@@ -268,12 +286,9 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     value = value.strip()
     if value.isascii() and value.isdigit():  # isdigit alone takes "²", which float() refuses
         return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    when = http_date(value)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
     return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
