@@ -295,6 +295,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.format == "xlsx" and not args.output:
         raise fail(messages.text("cli.xlsx_needs_output", config.kiosk.language), EXIT_USAGE)
+    from kiosk.private_files import open_private, output_over_store
+
+    if args.output and (refusal := output_over_store(args.output, config.store_path)):
+        raise fail(refusal(config.kiosk.language), EXIT_USAGE)
     store = open_store(config, reading=True)
     since, until = time_bounds(args, store)
     bar = None
@@ -304,8 +308,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         total = store.count_entries(since, until)
         bar = ProgressBar("export", total, stream=sys.stderr)
     progress = (lambda done: bar.update(done, total)) if bar else None
-    from kiosk.private_files import open_private
-
     try:
         if args.format == "xlsx":
             pages = store.entry_pages(since=since, until=until,

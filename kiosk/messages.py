@@ -845,6 +845,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Check the disk holding {folder} and its cable or network (see: dmesg), then run "
         "this command again",
     ),
+    "files.output_is_store": (
+        "{path} là tệp kho dữ liệu của trạm ({store}): không ghi đè lên tệp này, không xuất "
+        "gì; hãy chọn một tên tệp khác",
+        "{path} is the kiosk's store ({store}): it is not written over, nothing exported; "
+        "choose another file name",
+    ),
     "cli.export_unwritable": (
         "Không ghi được tệp xuất {path}: {reason}; không xuất gì",
         "Cannot write the export file {path}: {reason}; nothing exported",

@@ -11,7 +11,10 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.messages import Words
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -82,3 +85,32 @@ def hand_over(path: Path) -> None:
         return
     owner = Path(path).parent.stat()
     os.chown(path, owner.st_uid, owner.st_gid)
+
+
+STORE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+"""The files SQLite keeps a store in: the file itself, its log, the log's index, a rollback
+journal."""
+
+
+def output_over_store(output: str | Path, store: str | Path) -> Words | None:
+    """Why a file a command is asked to write (``kiosk export -o``, ``kiosk sync export
+    --to``) must not be: it is the store or one of its side files (:data:`STORE_SIDE_FILES`)
+    by any name, a hard link or a symbolic link to it. Writing it would truncate or replace
+    the live store, and every entry not yet at the centre with it. Compared by file
+    identity, not by name; None when ``output`` is none of them (or does not exist yet).
+    Asked before the output is opened for writing."""
+    from kiosk import messages
+    from kiosk.upkeep import file_identity
+
+    try:
+        found = file_identity(output)
+    except OSError:  # the write itself will say why the path cannot be used
+        return None
+    if found is None:
+        return None
+    for suffix in STORE_SIDE_FILES:
+        with contextlib.suppress(OSError):
+            if file_identity(f"{store}{suffix}") == found:
+                return messages.Words("files.output_is_store", {"path": str(output),
+                                                       "store": f"{store}{suffix}"})
+    return None

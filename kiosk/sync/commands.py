@@ -248,12 +248,16 @@ def cmd_retry_rejected(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from kiosk.private_files import output_over_store
     from kiosk.sync.backlog import BacklogError
     from kiosk.sync.backlog_keys import BadKey
 
     config = load_config(args.config)
     lang = config.kiosk.language
     target = Path(args.to)
+    if refusal := output_over_store(target, config.store_path):  # even with --force
+        print(text("sync.export_failed", lang, error=refusal), file=sys.stderr)
+        return EXIT_FAILED
     if target.exists() and not args.force:
         print(text("sync.export_failed", lang, error=Words("sync.export_exists",
                                                             {"path": target})),
