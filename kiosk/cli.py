@@ -308,6 +308,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         total = store.count_entries(since, until)
         bar = ProgressBar("export", total, stream=sys.stderr)
     progress = (lambda done: bar.update(done, total)) if bar else None
+    actor, action = audit_actor(args, config), f"export.{args.format}"
+    asked = {"since": since, "until": until, "file": args.output or "-"}
+    store.audit(actor, action, asked)  # before a row leaves: refused, nothing is written
     try:
         if args.format == "xlsx":
             pages = store.entry_pages(since=since, until=until,
@@ -335,9 +338,13 @@ def cmd_export(args: argparse.Namespace) -> int:
                    EXIT_FAILED) from None
     if bar is not None:
         bar.finish()
-    store.audit(audit_actor(args, config),
-                f"export.{args.format}", {"since": since, "until": until, "rows": count,
-                                          "file": args.output or "-"})
+    try:
+        store.audit(actor, f"{action}.done", {**asked, "rows": count})
+    except BaseException:  # the count is not recorded: no file without its whole record
+        if args.output and remove_export(args.output):
+            print(messages.text("cli.export_removed", config.kiosk.language,
+                                path=args.output), file=sys.stderr)
+        raise
     print(messages.text("cli.exported", config.kiosk.language, count=count),
           file=sys.stderr)
     store.close()
@@ -348,16 +355,25 @@ def half_written(path: str) -> Callable[..., bool]:
     """An exit callback deleting the export file ``path`` when the export failed half-way
     (a damaged page read, a full disk): a file holding the first rows only would pass for
     the whole period's. Not a device or a pipe (``-o /dev/null``), only a file."""
-    import contextlib
-    import stat
-
     def delete(kind: type[BaseException] | None, *_: object) -> bool:
         if kind is not None:
-            with contextlib.suppress(OSError):
-                if stat.S_ISREG(os.stat(path).st_mode):
-                    os.unlink(path)
+            remove_export(path)
         return False
     return delete
+
+
+def remove_export(path: str) -> bool:
+    """Delete the export file ``path`` if it is a file (not ``/dev/null``, not a pipe);
+    whether it was."""
+    import stat
+
+    try:
+        if stat.S_ISREG(os.stat(path).st_mode):
+            os.unlink(path)
+            return True
+    except OSError:
+        pass
+    return False
 
 
 def cmd_store(args: argparse.Namespace) -> int:

@@ -851,6 +851,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path} is the kiosk's store ({store}): it is not written over, nothing exported; "
         "choose another file name",
     ),
+    "cli.export_removed": (
+        "Đã xoá tệp xuất {path}: không ghi được số lượt đã xuất vào nhật ký, nên tệp không "
+        "được giữ",
+        "The export file {path} was deleted: the count of entries exported could not be "
+        "written to the audit log, so the file is not kept",
+    ),
     "cli.export_unwritable": (
         "Không ghi được tệp xuất {path}: {reason}; không xuất gì",
         "Cannot write the export file {path}: {reason}; nothing exported",

@@ -12,11 +12,14 @@ is asked to write, run as the technician runs it (the real command, a real store
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
+from central_support import write_lock_held_by_another_process
 
 from tests.conftest import CCCD_AN
 from tests.test_cli_store_words import kiosk, write_config
@@ -66,3 +69,81 @@ def test_the_store_by_any_name_is_never_an_export_file(tmp_path: Path, language:
     proc = kiosk(config, "export", "-o", str(tmp_path / "kiosk.csv"))  # another name: written
     assert proc.returncode == 0, proc.stderr
     assert "001099012345" in (tmp_path / "kiosk.csv").read_text(encoding="utf-8-sig")
+
+
+BUSY = {
+    "vi": "lỗi kho dữ liệu: {store}: một chương trình khác đang khoá kho dữ liệu\nĐóng chương "
+          "trình kia (một lệnh kiosk khác, một trình xem cơ sở dữ liệu, một công cụ sao lưu) "
+          "rồi chạy lại lệnh này\n",
+    "en": "store error: {store}: another program holds the store locked\nClose the other "
+          "program (another kiosk command, a database browser, a backup tool), then run this "
+          "command again\n",
+}
+
+
+def export_rows(store: Path) -> list[tuple[str, dict]]:
+    with sqlite3.connect(store) as conn:
+        return [(action, json.loads(detail)) for action, detail in conn.execute(
+            "SELECT action, detail FROM audit_log WHERE action LIKE 'export.%' ORDER BY id")]
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_no_export_is_written_while_its_audit_row_cannot_be(tmp_path: Path,
+                                                             language: str) -> None:
+    """Another program holds the store's write lock (``sqlite3`` left in a transaction, a
+    backup tool): the export's audit row cannot be written, so no file is, not even an
+    empty one; the file that was there is left as it was."""
+    store = tmp_path / "kiosk.db"
+    config = write_config(tmp_path, store, language)
+    assert kiosk(config, "scan", CCCD_AN).returncode == 0
+    (tmp_path / "kept.csv").write_text("an older export\n")
+    with write_lock_held_by_another_process(store):
+        for name, command in (("out.csv", ()), ("out.xlsx", ("--format", "xlsx")),
+                              ("kept.csv", ())):
+            proc = kiosk(config, "export", *command, "-o", str(tmp_path / name))
+            assert (proc.returncode, proc.stderr) == (3, BUSY[language].format(store=store))
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "out.xlsx").exists()
+    assert (tmp_path / "kept.csv").read_text() == "an older export\n"
+    assert export_rows(store) == []
+
+    proc = kiosk(config, "export", "--from", "2020-01-01", "-o", str(tmp_path / "out.csv"))
+    assert proc.returncode == 0, proc.stderr
+    asked = {"since": "2020-01-01T00:00:00+07:00", "until": None,
+             "file": str(tmp_path / "out.csv")}
+    found = export_rows(store)
+    assert [action for action, _ in found] == ["export.csv", "export.csv.done"]
+    assert found[0][1].keys() == asked.keys() and found[1][1]["rows"] == 1
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_an_export_whose_count_cannot_be_recorded_is_deleted_and_said(
+        tmp_path: Path, language: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The row saying who exports what is written first; another program takes the lock
+    while the rows are written (a real second process, as soon as the file is complete),
+    so the row with the count is refused: the file is deleted, and the command says so
+    before the store's words."""
+    from kiosk import cli, exports
+
+    store = tmp_path / "kiosk.db"
+    config = write_config(tmp_path, store, language)
+    assert kiosk(config, "scan", CCCD_AN).returncode == 0
+    holding = contextlib.ExitStack()
+    write_csv = exports.write_csv
+
+    def then_locked(*args: object, **kwargs: object) -> int:
+        count = write_csv(*args, **kwargs)
+        holding.enter_context(write_lock_held_by_another_process(store))
+        return count
+
+    monkeypatch.setattr(exports, "write_csv", then_locked)
+    target = tmp_path / "out.csv"
+    with holding:
+        assert cli.main(["export", "-o", str(target), "--config", str(config)]) == 3
+    removed = {"vi": f"Đã xoá tệp xuất {target}: không ghi được số lượt đã xuất vào nhật ký, "
+                     "nên tệp không được giữ\n",
+               "en": f"The export file {target} was deleted: the count of entries exported "
+                     "could not be written to the audit log, so the file is not kept\n"}
+    assert capsys.readouterr().err == removed[language] + BUSY[language].format(store=store)
+    assert not target.exists()
+    assert [action for action, _ in export_rows(store)] == ["export.csv"]
