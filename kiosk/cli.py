@@ -319,16 +319,26 @@ def cmd_export(args: argparse.Namespace) -> int:
             count = exports.write_xlsx(exports.export_rows(pages, store.timezone, progress),
                                        args.output)
         else:
-            with contextlib.ExitStack() as stack:
-                out, encoding = sys.stdout.buffer, sys.stdout.encoding
-                if args.output:  # UTF-8 with a BOM: Excel then reads it as UTF-8
-                    out = stack.enter_context(open_private(args.output, "wb"))
-                    stack.push(half_written(args.output))
-                    out.write("\ufeff".encode())
-                    encoding = "utf-8"
-                else:
-                    sys.stdout.flush()
-                count = exports.write_csv(store, since, until, out, encoding, progress)
+            try:
+                with contextlib.ExitStack() as stack:
+                    out, encoding = sys.stdout.buffer, sys.stdout.encoding
+                    if args.output:  # UTF-8 with a BOM: Excel then reads it as UTF-8
+                        out = open_private(args.output, "wb")
+                        # before the file's close: a close failing deletes the file too
+                        stack.push(half_written(args.output))
+                        stack.enter_context(out)
+                        out.write("\ufeff".encode())
+                        encoding = "utf-8"
+                    else:
+                        sys.stdout.flush()
+                    count = exports.write_csv(store, since, until, out, encoding, progress)
+                    if args.output:  # the last rows, still buffered, onto the disk: checked
+                        out.flush()
+                        os.fsync(out.fileno())
+            except OSError as exc:  # a write's error does not name the file it was to
+                if args.output and exc.filename is None:
+                    exc.filename = args.output
+                raise
     except OSError as exc:
         if exc.filename is None:  # the terminal or pipe, not the file asked for
             raise

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from central_support import write_lock_held_by_another_process
 
 from tests.conftest import CCCD_AN
 from tests.test_cli_store_words import kiosk, write_config
+from tests.test_store_disk_failing import small_disk
+from tests.ui_support import cccd_line
 
 REFUSED = {
     "vi": "{path} là tệp kho dữ liệu của trạm ({store}): không ghi đè lên tệp này, không xuất "
@@ -147,3 +150,51 @@ def test_an_export_whose_count_cannot_be_recorded_is_deleted_and_said(
     assert capsys.readouterr().err == removed[language] + BUSY[language].format(store=store)
     assert not target.exists()
     assert [action for action, _ in export_rows(store)] == ["export.csv"]
+
+
+def store_of(config: Path, entries: int) -> None:
+    """``entries`` scans of distinct people, recorded as the kiosk records them."""
+    from kiosk.app import policy_from
+    from kiosk.config import load
+    from kiosk.pipeline import Pipeline
+    from kiosk.scan import Scan
+    from kiosk.store import Store
+
+    loaded = load(str(config))
+    store = Store(loaded.store_path, timezone=loaded.timezone)
+    try:
+        pipeline = Pipeline(store, policy_from(loaded))
+        for number in range(1, entries + 1):
+            assert pipeline.submit(Scan(cccd_line(number).encode(), device_id="lane1")).recorded
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_stick_that_fills_as_the_export_is_finished_keeps_no_part_of_it(
+        tmp_path: Path, language: str) -> None:
+    """The stick has room for all but the export's last few KiB: those are still in the
+    file's buffer when the rows are all formatted, and only the file's flush meets the full
+    disk. That is part of the export: the part written is deleted, the file named."""
+    config = write_config(tmp_path, tmp_path / "kiosk.db", language)
+    store_of(config, 80)
+    whole = tmp_path / "whole.csv"
+    assert kiosk(config, "export", "-o", str(whole)).returncode == 0
+    size = whole.stat().st_size
+    assert size > 16384  # its rows are written past the 8 KiB buffer, all but the tail
+    room = size // 4096 * 4096 if size % 4096 else size - 4096  # < 4 KiB short
+    with small_disk(tmp_path / "stick", size_kib=128) as stick:
+        (stick / "filler").write_bytes(bytes(128 * 1024 - room))
+        free = os.statvfs(stick)
+        assert free.f_bavail * free.f_frsize == room
+        target = stick / "today.csv"
+        proc = kiosk(config, "export", "-o", str(target))
+        assert proc.returncode == 1
+        assert proc.stderr == {
+            "vi": f"Không ghi được tệp xuất {target}: ổ đĩa đã đầy; không xuất gì\n",
+            "en": f"Cannot write the export file {target}: the disk is full; nothing "
+                  "exported\n"}[language]
+        assert sorted(p.name for p in stick.iterdir()) == ["filler"]
+        (stick / "filler").unlink()  # room again: the whole export
+        assert kiosk(config, "export", "-o", str(target)).returncode == 0
+        assert target.read_bytes() == whole.read_bytes()
