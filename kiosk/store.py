@@ -102,6 +102,12 @@ EXPIRED_BEFORE = "presence.expired_before"
 ``presence``'s inside range (:meth:`Store.inside_count` reads every row for an earlier
 window)."""
 CHECKED_AT = "store.checked_at"
+PURGED_UNAUDITED = "store.purged_unaudited"
+"""``meta``: entries the purge removed whose ``retention.purge`` audit row is not written
+yet, counted in each purge step's own transaction (a purge refused half-way, or killed,
+leaves its count here); the next purge's row counts them and clears it in one transaction."""
+_COUNT_UNAUDITED = ("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) "
+                    "DO UPDATE SET value = CAST(value AS INTEGER) + ?2")
 """Meta key: UTC time of the last whole-file check that found the file sound."""
 
 ENTRY_COLUMNS = (
@@ -873,9 +879,6 @@ class Store:
         of a file lost from the path is emptied (:meth:`_empty_the_log`): that found the log
         busy with the kiosk's own checkpoint and left it, and a power cut before that
         checkpoint's end lost the scans only in the log."""
-        self._purged_unaudited = 0
-        """Entries the purge removed whose ``retention.purge`` audit row is not written yet
-        (a step or the row refused meanwhile: written with the next purge's)."""
         self._unindexed = 0
         """Entries written through this Store since the last :meth:`index_names` (kept under
         ``lock``; the upkeep thread reads it to decide when to move them)."""
@@ -2028,7 +2031,9 @@ class Store:
         ``PURGE_MAX_PAUSE_SECONDS`` per step. ``stop`` ends it between steps (the kiosk is
         shutting down). Each transaction waits briefly for another program's write lock
         (:meth:`_briefly`): refused, the purge is tried again at the next hour, and the
-        entries removed before are in that purge's ``retention.purge`` audit row.
+        entries removed before are in that purge's ``retention.purge`` audit row: each
+        step counts what it removed in ``meta`` (:data:`PURGED_UNAUDITED`) in its own
+        transaction, so the count outlives a restart or a killed process.
         """
         cutoff = utc_iso((time.time() if now is None else now) - retention_days * 86400)
         young = (ids.boot_id(), (time.monotonic_ns() if now_monotonic_ns is None
@@ -2051,11 +2056,12 @@ class Store:
                         with self._briefly() as conn:
                             done, after = self._purge_step(conn, cutoff, young, after,
                                                            rows)
+                            if done:  # committed with the deletion, or lost with it
+                                conn.execute(_COUNT_UNAUDITED, (PURGED_UNAUDITED, done))
                     finally:
                         self.conn.execute("PRAGMA synchronous=FULL")
                 took = time.perf_counter() - started
                 removed += done
-                self._purged_unaudited += done
                 if done < rows:
                     break
                 rows = max(8, min(4 * rows, int(rows * step_seconds / max(took, 1e-6))))
@@ -2074,11 +2080,14 @@ class Store:
             with self.lock:
                 self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT_PAGES}")
             checkpointer.close()
-        if self._purged_unaudited:
+        if self.meta(PURGED_UNAUDITED).get(PURGED_UNAUDITED):
             with self._briefly() as conn:
-                self._audit(conn, "system", "retention.purge",
-                            {"removed": self._purged_unaudited, "before": cutoff})
-            self._purged_unaudited = 0
+                unaudited = conn.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?",
+                                         (PURGED_UNAUDITED,)).fetchone()
+                if unaudited and unaudited[0]:
+                    self._audit(conn, "system", "retention.purge",
+                                {"removed": unaudited[0], "before": cutoff})
+                self._set_meta(conn, {PURGED_UNAUDITED: None})
         return removed
 
     def _set_aside(self, before: str, stop: threading.Event | None) -> None:

@@ -10,6 +10,8 @@ The lock is held by a real second process on the real store file (tests/test_sto
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 
@@ -18,8 +20,9 @@ import pytest
 from kiosk.app import policy_from
 from kiosk.pipeline import Pipeline
 from kiosk.scan import Scan
-from kiosk.store import BUSY_TIMEOUT_MS, Store, StoreError, unindexed_names
+from kiosk.store import BUSY_TIMEOUT_MS, PURGED_UNAUDITED, Store, StoreError, unindexed_names
 from tests.conftest import make_config
+from tests.test_store import clocks
 from tests.test_store_busy import held_by_another_program
 from tests.test_store_upkeep import killed_after_three_scans
 from tests.ui_support import CCCD_AN, CCCD_BINH
@@ -93,13 +96,63 @@ def test_entries_a_purge_removed_before_it_was_refused_are_audited_by_the_next(t
     path = tmp_path / "kiosk.db"
     store = Store(path)
     try:
-        store._purged_unaudited = 7  # what a purge refused after its first steps leaves
+        store.set_meta({PURGED_UNAUDITED: "7"})  # what a purge refused after its first steps leaves
         with held_by_another_program(path), pytest.raises(StoreError):
             store.purge(retention_days=21)
         assert store.audit_log() == []
         store.purge(retention_days=21)
         [row] = [r for r in store.audit_log() if r["action"] == "retention.purge"]
         assert json.loads(row["detail"])["removed"] == 7
+    finally:
+        store.close()
+
+
+PURGE_KILLED_BETWEEN_STEPS = """
+import sys
+from kiosk.store import Store
+from tests.test_store import clocks
+store = Store(sys.argv[1])
+quiet, steps = store._wait_for_quiet, []
+def wait(stop):
+    if steps:  # the first step committed: the process is killed here, before the next
+        print("stepped", flush=True)
+        sys.stdin.readline()
+    steps.append(None)
+    return quiet(stop)
+store._wait_for_quiet = wait
+store.purge(retention_days=21, now_monotonic_ns=clocks()["monotonic_ns"])
+"""
+
+
+def test_entries_a_killed_purge_removed_are_audited_by_the_next_purge(tmp_path):
+    """The kiosk is killed (a power cut, ``kill -9``) between two purge steps: the first
+    step's entries are gone, and so is the process that was to write their audit row. Their
+    count was committed with them, so the next purge's ``retention.purge`` row counts every
+    entry removed: none leaves without a record, whatever happens to the process."""
+    path = tmp_path / "kiosk.db"
+    store = Store(path)
+    policy = policy_from(make_config(tmp_path, policy={"duplicate_policy": "allow"}))
+    old = time.time() - 30 * 86400
+    for number in range(100):
+        assert Pipeline(store, policy).submit(
+            Scan(payload=f"old-visitor-{number}".encode(), **clocks(old + number))).recorded
+    store.mark_synced([row["id"] for row in store.entries()], {})
+    store.close()
+    child = subprocess.Popen([sys.executable, "-c", PURGE_KILLED_BETWEEN_STEPS, str(path)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "stepped\n"
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    store = Store(path)
+    try:
+        assert 0 < len(store.entries()) < 100  # the first step's deletion committed
+        store.purge(retention_days=21, now_monotonic_ns=clocks()["monotonic_ns"])
+        assert store.entries() == []
+        assert [json.loads(row["detail"])["removed"] for row in store.audit_log()
+                if row["action"] == "retention.purge"] == [100]
+        assert PURGED_UNAUDITED not in store.meta(PURGED_UNAUDITED)
     finally:
         store.close()
 
