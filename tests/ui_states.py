@@ -91,8 +91,9 @@ def refusing(window: Any, words: Words | None) -> None:
         holder = sqlite3.connect(window.kiosk.store.path, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
         _HOLDERS[id(window)] = holder
-    window.kiosk.store.failing = words
-    window.bridge.refresh_sync()
+    with window.kiosk.store.lock:  # as the store sets it: the screens' poll, looking
+        window.kiosk.store.failing = words  # whether "store.busy" ended, clears it under
+    window.bridge.refresh_sync()            # this lock (a new state set meanwhile was lost)
     wait_until(lambda: window.officer.card.refusing == words)
 
 
