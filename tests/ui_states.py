@@ -31,6 +31,7 @@ from kiosk.certificates import trustlist
 from kiosk.messages import Words
 from kiosk.scan import Scan, ScanResult, Status
 from kiosk.ui.result_card import ELLIPSIS, FINE_PRINT, READABLE_SIZES
+from tests.test_store_busy import wait_for_names_moved
 
 STORE_PATH = Path("/var/lib/checkpoint-kiosk/kiosk.db")
 """Where scripts/install-kiosk.sh puts the store: its words name it."""
@@ -82,7 +83,10 @@ busy store no program holds)."""
 def refusing(window: Any, words: Words | None) -> None:
     """The store saying ``words`` (None: recording again) as a failed write leaves it
     (Store.failing), read by the bridge's poll as the strip and the card read it; for
-    "store.busy", with another connection really holding the write lock meanwhile."""
+    "store.busy", with another connection really holding the write lock meanwhile. The
+    upkeep's move of the names scanned so far is waited for first: that write, committed
+    after the state is set, would end it (a commit says the store takes writes again)."""
+    wait_for_names_moved(window.kiosk.store)
     holder = _HOLDERS.pop(id(window), None)
     if holder is not None:
         holder.rollback()
