@@ -108,3 +108,41 @@ def test_two_hid_keyboards_keep_their_own_shift() -> None:
     out_b = b.feed(Chunk(1.001, bytes.fromhex("0000040000000000")))
     out_b += b.feed(Chunk(1.002, bytes.fromhex("0000280000000000")))
     assert [d.payload for d in out_b] == [b"a"]
+
+
+def reports_of(payload: bytes, room: int = 56) -> list[bytes]:
+    """One scan as a HID POS scanner sends it: ``room`` bytes a report, "more" on all but
+    the last."""
+    parts = [payload[i:i + room] for i in range(0, len(payload), room)] or [b""]
+    return [pos_report(part, more=i < len(parts) - 1) for i, part in enumerate(parts)]
+
+
+def test_pos_reports_read_late_by_a_held_up_reader_are_still_one_scan() -> None:
+    """The reading thread can be held up past ``idle_gap_ms`` (a busy 2-core kiosk) while a
+    long code's reports wait in the hidraw queue; it then reads them late, back to back. A
+    report's time is when the read returned, not when it arrived, so that lateness is the
+    reader's, not a quiet scanner: the "more follows" flag, not the late read, says where the
+    code ends — else one CCCD becomes a truncated head and a tail, both recorded."""
+    raw = CCCD.encode("utf-8")
+    first, *rest = reports_of(raw)
+    decoder = PosDecoder(idle_gap_ms=100)
+    out = decoder.feed(Chunk(1.0, first))
+    for i, report in enumerate(rest):  # read 0.5 s later, all at once
+        out += decoder.feed(Chunk(1.5 + i * 0.0001, report))
+    assert [(d.payload, d.ended_by, d.flags) for d in out] == [(raw, "report", frozenset())]
+
+
+def test_a_quiet_line_the_reader_saw_still_ends_a_pos_scan_whose_last_report_never_came(
+) -> None:
+    """The other half of the rule: an Idle tick (a read that found nothing) is a quiet
+    scanner seen, and after idle_gap_ms it ends the scan whose last report was lost, flagged
+    incomplete, so it does not glue onto the next scan; the next scan, read however late, is
+    whole."""
+    decoder = PosDecoder(idle_gap_ms=100)
+    out = decoder.feed(Chunk(1.0, pos_report(b"0123456789", more=True)))
+    out += decoder.idle(1.2)
+    first, *rest = reports_of(CCCD.encode())
+    out += decoder.feed(Chunk(5.0, first))
+    out += [d for report in rest for d in decoder.feed(Chunk(9.0, report))]
+    assert [(d.payload, d.ended_by, "incomplete" in d.flags) for d in out] == [
+        (b"0123456789", "gap", True), (CCCD.encode(), "report", False)]

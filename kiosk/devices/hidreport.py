@@ -12,6 +12,14 @@ HID POS (Honeywell-style, report id 2; what ``read(/dev/hidrawN)`` returns, repo
 The data bytes are the payload's raw bytes, so UTF-8 survives; a scan longer than one
 report is reassembled until a report without the "more" flag.
 
+That flag is the scan's end. A report's time is when the read returned, not when it arrived:
+a reader held up (a busy CPU, a slow hand-off) finds the rest of a code waiting in the hidraw
+queue and reads it late. So only a quiet scanner the reader saw — an ``Idle`` tick, a read
+that found nothing, proof that nothing arrived since the last report — ends after
+``idle_gap_ms`` a scan whose last report has not come (flagged incomplete); a late report
+never does, or one code would be split into a truncated head and a tail (as in
+``serial_framer`` with a terminator).
+
 Boot keyboard (8 bytes: modifier bits, reserved, up to 6 key usages; a leading report id
 byte is dropped when the read is 9 bytes long) is turned into evdev key events by diffing
 consecutive reports, then read by the same ``KeyDecoder`` as evdev: Alt+keypad included.
@@ -43,7 +51,7 @@ class PosDecoder:
     def feed(self, item: InputEvent | Chunk) -> list[Decoded]:
         if not isinstance(item, Chunk):
             raise TypeError(f"PosDecoder takes Chunks, not {type(item).__name__}")
-        out = self.idle(item.t)
+        out: list[Decoded] = []  # a late report is no quiet scanner: see the module's docstring
         report = item.data
         if len(report) < POS_HEADER + POS_TRAILER or report[0] != self.report_id:
             self.ignored += 1
