@@ -9,11 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from kiosk import config as config_mod
 from kiosk.app import policy_from
 from kiosk.pipeline import Pipeline
 from kiosk.store import Store
+
+# Every property test, without a deadline per example: they check behaviour, not speed, and
+# the whole suite on a loaded 2-core machine runs examples past Hypothesis's default 200 ms,
+# failing at random. Example counts stay each test's own (``@settings(max_examples=…)``
+# inherits this profile, loaded here before any test module is imported).
+settings.register_profile("kiosk", deadline=None)
+settings.load_profile("kiosk")
 
 CCCD_AN = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
 CCCD_BINH = "079301004567||Trần Thị Bình|15071985|Nữ|12 Nguyễn Huệ, Quận 1, TP Hồ Chí Minh|20052021"

@@ -697,7 +697,7 @@ _JSON = st.recursive(
     max_leaves=6)
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=60,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(where=st.sampled_from([*protocol.BATCH_FIELDS, *protocol.ENTRY_FIELDS, "raw"]),
        value=_JSON, raw=st.binary(max_size=64))

@@ -237,7 +237,7 @@ def _engines_present(engines: list[Storage]) -> None:
         pytest.skip("PostgreSQL binaries not installed: only SQLite could be checked")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[
+@settings(max_examples=60, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(world=worlds(), shift=st.sampled_from([0, -1, 1, -2]),
        zone_first=st.sampled_from([None, *ZONES]))
@@ -259,7 +259,7 @@ def test_daily_report_matches_brute_force_on_both_engines(
     assert made[0] == made[1]  # every field, ordering included, on both engines
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[
+@settings(max_examples=15, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(world=worlds())
 def test_monthly_series_is_the_daily_figures_of_each_day(engines: list[Storage],
@@ -509,7 +509,7 @@ def as_before_day_sets(storage: Storage) -> None:
         set_schema_version(storage, tx, version)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[
+@settings(max_examples=10, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(world=worlds())
 def test_a_database_from_before_the_day_sets_is_counted_into_them(

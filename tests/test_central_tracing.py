@@ -209,7 +209,7 @@ def both_engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Stor
         yield opened
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow])
 @given(scans=scans_strategy, policy=policy_strategy,
        period=st.tuples(st.integers(0, 2 * 24), st.integers(1, 2 * 24)),
        offsets=st.lists(st.sampled_from(OFFSETS), min_size=4, max_size=4))
@@ -290,7 +290,7 @@ def _matches(storage: Storage) -> list[tuple]:
         "SELECT subject_key, day, match_key FROM document_matches"))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(scans=scans_strategy, order=st.randoms(use_true_random=False), parts=st.integers(1, 4),
        in_time=st.booleans(), derive_every=st.integers(0, 3),
        margin=st.sampled_from((0, 15, 45)), stay=st.sampled_from((30, 120, 720)),

@@ -226,13 +226,13 @@ class TestBounds:
         result = verdict(text, None)
         assert result.status == verdicts.UNREADABLE and result.detail.startswith(stage)
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=300)
     @given(st.binary(max_size=600))
     def test_no_bytes_behind_the_prefix_raise(self, data):
         for body in (data, zlib.compress(data)):
             assert verdict("HC1:" + encode_base45(body), None).status in verdicts.STATUSES
 
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=200)
     @given(st.recursive(st.none() | st.integers() | st.binary(max_size=8) | st.text(max_size=8),
                         lambda inner: st.lists(inner, max_size=4)
                         | st.dictionaries(st.integers(-300, 10) | st.text(max_size=3), inner,

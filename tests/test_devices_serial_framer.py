@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.devices.captures import load_capture
@@ -129,7 +129,6 @@ def test_endless_bytes_without_terminator_are_cut_at_the_largest_qr_size() -> No
     assert len(out) == 1 and out[0].ended_by == "overflow"
 
 
-@settings(deadline=None)  # framing, not speed: a loaded 2-core machine runs past 200 ms
 @given(payloads=st.lists(st.text(min_size=1, max_size=60).filter(
     lambda s: "\r" not in s and "\n" not in s and not s.startswith("\ufeff")),
     min_size=1, max_size=8),
@@ -144,7 +143,6 @@ def test_any_split_of_the_stream_gives_the_same_scans(payloads: list[str], cuts:
     assert [d.payload for d in out] == [p.encode() for p in payloads]
 
 
-@settings(deadline=None)  # framing, not speed: a loaded 2-core machine runs past 200 ms
 @given(payloads=st.lists(st.text(min_size=1, max_size=60).filter(
     lambda s: "\r" not in s and "\n" not in s and not s.startswith("\ufeff")),
     min_size=1, max_size=8),

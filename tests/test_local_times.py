@@ -20,7 +20,7 @@ def expected(moment: float, zone: ZoneInfo) -> str:
     return dt.datetime.fromtimestamp(moment, zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.sampled_from(ZONES), st.lists(st.floats(0, 4.1e9), min_size=1, max_size=40))
 def test_local_times_equal_a_conversion_of_each_moment(zone_name, moments):
     zone = ZoneInfo(zone_name)

@@ -114,7 +114,7 @@ class TestDigitsOfOtherScripts:
         assert rejection.code == "cccd_bad_field"
         assert rejection.describe("en") == words.format(shown)
 
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=200)
     @given(position=st.sampled_from(NUMBER_AND_DATE_DIGITS),
            digit=st.characters(categories=["Nd"]).filter(lambda c: not c.isascii()))
     def test_one_such_digit_anywhere_in_a_number_or_date_is_refused(self, position, digit):
@@ -228,19 +228,19 @@ class TestOther:
         assert ok("9" * QR_MAX_CHARS).kind == "other"
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(st.binary(max_size=2000))
 def test_no_byte_string_raises(raw):
     assert isinstance(decode(raw), Identity | Rejection)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.lists(st.text(max_size=40), min_size=1, max_size=12).map("|".join))
 def test_no_pipe_separated_text_raises(text):
     assert isinstance(decode(text.encode("utf-8", "surrogatepass")), Identity | Rejection)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs")), min_size=1, max_size=30),
        st.integers(min_value=1, max_value=4))
 def test_huge_text_is_refused_not_raised(chunk, factor):
@@ -249,14 +249,14 @@ def test_huge_text_is_refused_not_raised(chunk, factor):
     assert isinstance(result, Rejection) and result.code == "too_large"
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 @given(st.binary(min_size=QR_MAX_BYTES + 1, max_size=QR_MAX_BYTES + 64))
 def test_huge_binary_is_refused_not_raised(raw):
     result = decode(b"\xff" + raw + b"\xff")
     assert isinstance(result, Rejection) and result.code == "too_large"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=200))
 def test_control_characters_never_raise(text):
     assert isinstance(decode(text.encode()), Identity | Rejection)

@@ -94,7 +94,7 @@ _payloads = _cccd_like | st.binary(max_size=300) | st.text(max_size=300).map(
     lambda t: t.encode("utf-8", "surrogatepass"))
 
 
-@settings(max_examples=300, deadline=None,
+@settings(max_examples=300,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(payloads=st.lists(_payloads, min_size=1, max_size=4),
        manual=st.lists(st.builds(ManualEntry, name=_field, phone=st.sampled_from(

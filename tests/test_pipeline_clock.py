@@ -202,7 +202,7 @@ def fast(store, subject: str, checkpoint: str, boot: str) -> tuple | None:
     return (last.entry_id, utc_iso(last.scanned_at.timestamp()), last.direction) if last else None
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow,
                                                                 HealthCheck.function_scoped_fixture])
 @given(scans=st.lists(st.tuples(
     st.integers(0, len(PEOPLE) - 1),             # who
@@ -370,7 +370,7 @@ def _flags(tmp_path, make_store: type[Store], writes) -> list[str]:
         theirs.close()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[
+@settings(max_examples=40, suppress_health_check=[
     HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(writes=WRITES)
 @example(writes=[("scan", 0, 0), ("other kiosk", 3600, 0), ("scan", -3600, 0)])

@@ -124,7 +124,7 @@ _ODD_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(field=st.sampled_from(sorted(protocol.ENTRY_FIELDS)), value=_ODD_VALUES)
 def test_the_fast_check_and_the_reason_always_agree(field: str, value: Any) -> None:
     """Any single-field change is either accepted, or refused with a reason naming that very
@@ -170,7 +170,7 @@ def _both_ways(body: Any) -> tuple[Any, Any]:
     return judged(protocol.decode_batch), judged(plain)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(field=st.sampled_from(sorted(protocol.ENTRY_FIELDS)), value=_ODD_VALUES,
        envelope=st.sampled_from([{}, {"kiosk_id": "k\x00"}, {"kiosk_id": "k\ud800"},
                                  {"sent_at": "2024-13-01T08:30:00.000000Z"},

@@ -79,7 +79,7 @@ scans = st.lists(st.tuples(
 ), max_size=30)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(scans=scans, policy=st.sampled_from(["warn", "allow", "block"]),
        day_offset=st.integers(-2, 3), now_offset=st.floats(-3600, 100 * 3600),
        purged=st.booleans())

@@ -78,7 +78,7 @@ def last_movements_by_definition(store: Store, subject: str, checkpoint: str, bo
     return {r[0] for r in rows if r[1] == newest}
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=events, policy=st.sampled_from(["warn", "allow", "block"]))
 def test_presence_equals_the_entries_whatever_happens(steps, policy):
     boots = (f"boot-{n}" for n in itertools.count())

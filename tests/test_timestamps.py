@@ -33,7 +33,7 @@ def near_a_second(second: int, nanoseconds: int) -> float:
     return second + nanoseconds / 1e9
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(st.lists(st.floats(FIRST, LAST) | st.builds(
     near_a_second, st.integers(-2 * 10**9, 4 * 10**9),
     st.sampled_from([-500, -1, 0, 1, 499, 500, 501, 999_999_500, 999_999_499, 999_999_501])),
@@ -93,7 +93,7 @@ CONFIGURED = [ZoneInfo(name) for name in ZONES]
 MIDNIGHTS = [local_midnights(zone) for zone in CONFIGURED]
 
 
-@settings(max_examples=300, deadline=None,  # the zone is set once for all examples
+@settings(max_examples=300,  # the zone is set once for all examples
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.integers(0, len(ZONES) - 1), st.integers(0, 133), st.sampled_from(
     [-86400, -3600, -61, -60, -1, -0.000001, 0, 0.000001, 1, 59.999999, 60, 3600, 43200])),
