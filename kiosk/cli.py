@@ -334,7 +334,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                     count = exports.write_csv(store, since, until, out, encoding, progress)
                     if args.output:  # the last rows, still buffered, onto the disk: checked
                         out.flush()
-                        os.fsync(out.fileno())
+                        if on_disk(out.fileno()):  # a pipe or a device refuses an fsync
+                            os.fsync(out.fileno())
             except OSError as exc:  # a write's error does not name the file it was to
                 if args.output and exc.filename is None:
                     exc.filename = args.output
@@ -375,15 +376,22 @@ def half_written(path: str) -> Callable[..., bool]:
 def remove_export(path: str) -> bool:
     """Delete the export file ``path`` if it is a file (not ``/dev/null``, not a pipe);
     whether it was."""
-    import stat
-
     try:
-        if stat.S_ISREG(os.stat(path).st_mode):
+        if on_disk(path):
             os.unlink(path)
             return True
     except OSError:
         pass
     return False
+
+
+def on_disk(file: str | int) -> bool:
+    """Whether ``file`` (a path or an open descriptor) is a file on a disk, not a pipe, a
+    terminal or ``/dev/null``: only such an export is fsync'd (the others refuse it, EINVAL,
+    after every row went out) or deleted when it failed half-way."""
+    import stat
+
+    return stat.S_ISREG(os.stat(file).st_mode)
 
 
 def cmd_store(args: argparse.Namespace) -> int:

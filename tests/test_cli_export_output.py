@@ -8,6 +8,8 @@ is asked to write, run as the technician runs it (the real command, a real store
   before the file; a final row the store refuses removes the file, and says so.
 - A stick that fills as the file is finished (its last buffered bytes) leaves no file
   holding the first rows only.
+- A pipe or a device (``-o /dev/null``, ``-o >(gzip > out.csv.gz)``, a named pipe) takes
+  the export as a file does, with both audit rows: only a file on a disk is fsync'd.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import hashlib
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -198,3 +202,28 @@ def test_a_stick_that_fills_as_the_export_is_finished_keeps_no_part_of_it(
         (stick / "filler").unlink()  # room again: the whole export
         assert kiosk(config, "export", "-o", str(target)).returncode == 0
         assert target.read_bytes() == whole.read_bytes()
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_an_export_into_a_pipe_or_a_device_is_an_export(tmp_path: Path, language: str) -> None:
+    """Piping identities off the kiosk without a plain file (into gzip, ssh, an encrypting
+    tool through a named pipe, or ``/dev/null`` to count them) exports every row and records
+    both audit rows; the fsync that makes a file's last rows durable is for files on a disk
+    (a pipe refuses it: the command said "nothing exported" after every row went out)."""
+    store = tmp_path / "kiosk.db"
+    config = write_config(tmp_path, store, language)
+    assert kiosk(config, "scan", CCCD_AN).returncode == 0
+    proc = kiosk(config, "export", "-o", "/dev/null")
+    assert proc.returncode == 0, proc.stderr
+    fifo = tmp_path / "rows"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdout.buffer.write("
+                               "open(sys.argv[1], 'rb').read())", str(fifo)],
+                              stdout=subprocess.PIPE)
+    proc = kiosk(config, "export", "-o", str(fifo))
+    piped = reader.communicate(timeout=60)[0].decode("utf-8-sig")
+    assert proc.returncode == 0, proc.stderr
+    assert "001099012345" in piped and len(piped.splitlines()) == 2  # the header, the row
+    assert fifo.exists()  # a pipe is never deleted as a half-written export
+    assert [action for action, _ in export_rows(store)] == [
+        "export.csv", "export.csv.done"] * 2
