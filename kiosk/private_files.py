@@ -97,20 +97,24 @@ def output_over_store(output: str | Path, store: str | Path) -> Words | None:
     --to``) must not be: it is the store or one of its side files (:data:`STORE_SIDE_FILES`)
     by any name, a hard link or a symbolic link to it. Writing it would truncate or replace
     the live store, and every entry not yet at the centre with it. Compared by file
-    identity, not by name; None when ``output`` is none of them (or does not exist yet).
-    Asked before the output is opened for writing."""
+    identity (a link to one) and by path: a side file SQLite has not made yet (the store
+    closed has no log; a WAL store never a rollback journal) is made by the command itself
+    as it opens the store, before the output is opened over it. None when ``output`` is none
+    of them. Asked before the output is opened for writing."""
     from kiosk import messages
     from kiosk.upkeep import file_identity
 
+    target = Path(output).resolve()
     try:
         found = file_identity(output)
     except OSError:  # the write itself will say why the path cannot be used
-        return None
-    if found is None:
-        return None
+        found = None
     for suffix in STORE_SIDE_FILES:
+        side = f"{store}{suffix}"
+        named = target in (Path(side).resolve(), Path(f"{Path(store).resolve()}{suffix}"))
         with contextlib.suppress(OSError):
-            if file_identity(f"{store}{suffix}") == found:
-                return messages.Words("files.output_is_store", {"path": str(output),
-                                                       "store": f"{store}{suffix}"})
+            named = named or (found is not None and file_identity(side) == found)
+        if named:
+            return messages.Words("files.output_is_store", {"path": str(output),
+                                                            "store": side})
     return None

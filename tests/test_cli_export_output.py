@@ -78,6 +78,28 @@ def test_the_store_by_any_name_is_never_an_export_file(tmp_path: Path, language:
     assert "001099012345" in (tmp_path / "kiosk.csv").read_text(encoding="utf-8-sig")
 
 
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_stores_side_files_not_made_yet_are_never_an_export_file(
+        tmp_path: Path, language: str) -> None:
+    """The kiosk stopped (its store closed: no log, no index; a WAL store never has a
+    rollback journal): the export opening the store would make the very file it was asked
+    to write over, and write its rows into the live log. Refused by name before anything is
+    opened; the store stays sound, every entry in it."""
+    store = tmp_path / "kiosk.db"
+    config = write_config(tmp_path, store, language)
+    assert kiosk(config, "scan", CCCD_AN).returncode == 0
+    assert sorted(p.name for p in tmp_path.glob("kiosk.db*")) == ["kiosk.db"]
+    for suffix in ("-wal", "-shm", "-journal"):
+        target = tmp_path / f"kiosk.db{suffix}"
+        said = REFUSED[language].format(path=target, store=target)
+        proc = kiosk(config, "export", "-o", str(target))
+        assert (proc.returncode, proc.stderr) == (2, said + "\n"), suffix
+        proc = kiosk(config, "sync", "export", "--to", str(target), "--force")
+        assert proc.returncode == 1 and said in proc.stderr, suffix
+    assert kiosk(config, "store", "check").returncode == 0
+    with sqlite3.connect(store) as conn:
+        assert conn.execute("SELECT count(*) FROM entries").fetchone() == (1,)
+
 BUSY = {
     "vi": "lỗi kho dữ liệu: {store}: một chương trình khác đang khoá kho dữ liệu\nĐóng chương "
           "trình kia (một lệnh kiosk khác, một trình xem cơ sở dữ liệu, một công cụ sao lưu) "
