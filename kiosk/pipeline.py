@@ -157,12 +157,14 @@ class Pipeline:
         and the device thread only logged the trace. Its write, if it began, was rolled
         back (:meth:`Store.transaction`); its refusal is logged in the store as any other's
         when that can be written."""
-        log.exception("scan from %s NOT recorded, the kiosk's own fault", scan.device_id)
         rejection = Rejection("kiosk_fault")
+        log.error("%s", messages.both("pipeline.log.not_recorded", device=scan.device_id,
+                                      reason=messages.Words("kiosk_fault")), exc_info=True)
         try:
             result = self._refuse(scan, rejection)
         except Exception:  # the refusal's log line is lost, never the answer
-            log.exception("could not log refused scan")
+            log.error("%s", messages.both("pipeline.log.refused_not_logged",
+                                          reason=messages.Words("kiosk_fault")), exc_info=True)
             result = self._result(Status.REJECTED, scan, None, code=rejection.code,
                                   detail=rejection.words)
         self._listeners.notify(result)

@@ -219,7 +219,8 @@ def test_a_failing_listener_does_not_stop_the_queue(make_pipeline):
     assert len(got) == 1
 
 
-def test_a_scan_that_fails_in_a_way_nobody_foresaw_is_answered_not_recorded(make_pipeline):
+def test_a_scan_that_fails_in_a_way_nobody_foresaw_is_answered_not_recorded(make_pipeline,
+                                                                            caplog):
     """Taking a scan raised what is not a StoreError (here a monotonic reading the centre's
     rules refuse, which SQLite cannot bind even into the refused scans' log: standing for
     any program's fault): the scan was "begun" for the screens (SAVING… after 0.3 s) and
@@ -241,6 +242,11 @@ def test_a_scan_that_fails_in_a_way_nobody_foresaw_is_answered_not_recorded(make
                                       "lại; nếu vẫn lỗi, gọi kỹ thuật viên (chi tiết trong "
                                       "nhật ký)")
     assert result.reason_in("en").startswith("Kiosk software fault, scan NOT recorded.")
+    said = [r for r in caplog.records if r.name == "kiosk.pipeline" and r.levelname == "ERROR"]
+    assert said and said[0].getMessage().startswith(  # in both languages, the trace with it
+        "lượt quét từ d1 CHƯA được ghi: Lỗi phần mềm của trạm"), said
+    assert " / scan from d1 NOT recorded: Kiosk software fault" in said[0].getMessage()
+    assert said[0].exc_info is not None
     assert pipeline.store.entries() == []
     assert pipeline.submit(scan(CCCD_AN, lane="in")).recorded
     assert len(pipeline.store.entries()) == 1
