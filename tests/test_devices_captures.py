@@ -97,6 +97,24 @@ def test_replay_device_plays_every_capture_file(tmp_path: Path, name: str) -> No
     assert {(s.device_id, s.lane, s.source) for s in got} == {("field", "out", "replay")}
 
 
+def test_a_capture_replays_with_the_quiet_the_recorder_saw(tmp_path: Path) -> None:
+    """A scanner sending LF to a kiosk set to CR (a unit swapped, a factory reset): live,
+    each code ends on the quiet line after it (the reader's empty reads), and the watch
+    saved that. A capture holds what was read, not the empty reads: replayed, every chunk
+    follows the quiet the recorder saw up to it, so the three people are three scans, as
+    in the field, not one payload of all three codes."""
+    codes = ["001099012345", "001099067890", "079203000111"]
+    lines = ["# kiosk-capture v1 format=serial", '# settings: {"terminator": "CR"}']
+    lines += [f"{10 + 0.4 * n:.6f} " + " ".join(f"{b:02x}" for b in f"{code}\n".encode())
+              for n, code in enumerate(codes)]
+    path = tmp_path / "lf-to-cr.serial.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    options = validate_device(0, {"id": "field", "type": "replay", "path": str(path),
+                                  "format": "serial"})
+    got: list[Scan] = []
+    ReplayDevice(options).run(got.append, threading.Event())
+    assert [s.payload.decode().strip() for s in got] == codes
+
 def test_replay_refuses_a_capture_of_another_format(tmp_path: Path) -> None:
     with pytest.raises(DeviceError, match="is a hidraw capture, but the device says"):
         replay(tmp_path, "honeywell-pos-cccd.hidraw.log", "evdev")

@@ -21,7 +21,7 @@ decodes as it did in the field.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,7 +30,7 @@ from kiosk.devices import keycodes
 from kiosk.devices.base import DeviceError
 from kiosk.devices.kind import CaptureFormat, DeviceKind, DeviceOptions
 from kiosk.devices.registry import device_kind, kinds
-from kiosk.devices.stream import Chunk, Decoder, InputEvent
+from kiosk.devices.stream import Chunk, Decoder, Idle, InputEvent, Item
 from kiosk.messages import both, os_words
 from kiosk.schema import ConfigError
 
@@ -62,6 +62,17 @@ class Capture:
         """The device options the capture was made with (its kind's defaults elsewhere)."""
         kind, _ = _format(self.format)
         return kind.options(id=device_id, type=self.format, **self.settings)
+
+    def played(self) -> Iterator[Item]:
+        """Its items as the device gave them live: a capture holds what was read, never the
+        empty reads between (the ``Idle`` ticks by which only a quiet line the reader saw
+        ends a scan whose terminator or last report has not come), so each chunk follows
+        the quiet the recorder saw up to it. Replayed without them, a capture whose
+        terminator is not the configured one read as one scan of every code in it."""
+        for item in self.items:
+            if isinstance(item, Chunk):
+                yield Idle(item.t)
+            yield item
 
     def decoder(self) -> Decoder:
         """A fresh decoder reading this capture as the device did in the field."""

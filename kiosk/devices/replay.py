@@ -122,6 +122,6 @@ class ReplayDevice:
                 decoder = capture.decoder()
             except ValueError as exc:
                 raise DeviceError(f"{self.id}: {exc}") from None
-            pump(capture.items, decoder, deliver, stop)
+            pump(capture.played(), decoder, deliver, stop)
             if not self.loop or self.path == "-":
                 return

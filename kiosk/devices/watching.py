@@ -148,7 +148,7 @@ def _live_items(target: WatchTarget, stop: threading.Event) -> tuple[Iterator[It
     from kiosk.devices import build_device
 
     if target.capture:
-        return iter(load_capture(target.capture).items), None
+        return load_capture(target.capture).played(), None
     device = build_device(target.options)
     device.open()  # type: ignore[attr-defined]
     return device.items(stop), device  # type: ignore[attr-defined]
