@@ -5,6 +5,7 @@ PostgreSQL), ETags, and a running kiosk that picks the list up by itself."""
 from __future__ import annotations
 
 import base64
+import email.utils
 import http.server
 import json
 import os
@@ -288,6 +289,109 @@ def test_a_list_the_centre_imported_with_its_clock_ahead_is_too_old_until_it_imp
     assert report["too_old"] is True and report["wrong_clock"] == "centre", report
     status = kiosk_at(libfaketime, "+0", config, "certificates", "status").stdout
     assert "CẦN NHẬP LẠI Ở TRUNG TÂM" in status, status
+
+
+def test_a_kiosk_clock_set_right_after_the_list_arrived_ages_it_rightly_from_the_next_refresh(
+        server, tmp_path, libfaketime):
+    """A Pi without RTC boots at its last shutdown time, ten days back, and fetches the list
+    the centre just imported; NTP then sets the clock right, adding ten days to the time
+    since the recorded arrival. The next refresh is answered "unchanged" (304) with the
+    centre's Date, and records the arrival anew: the list is as old as the centre's import,
+    not ten days, and a valid certificate is let through under require-valid."""
+    config, issuer = fetched_by_a_kiosk(server, tmp_path, libfaketime, "-10d")
+    before = json.loads(kiosk_at(libfaketime, "+0", config, "certificates", "status",
+                                 "--json").stdout)
+    assert before["age_days"] == 10.0, before  # until the next refresh (hourly when running)
+
+    unchanged = kiosk_at(libfaketime, "+0", config, "certificates", "refresh")
+    assert "Đã là bản mới nhất" in unchanged.stdout, unchanged.stdout + unchanged.stderr
+    report = json.loads(kiosk_at(libfaketime, "+0", config, "certificates", "status",
+                                 "--json").stdout)
+    assert report["too_old"] is False and report["age_days"] == 0.0, report
+    assert report["fetched_at"] > before["fetched_at"]
+    valid = issuer.sign(vaccination(), issued=NOW - 86400, expires=NOW + 30 * 86400)
+    scan = kiosk_at(libfaketime, "+0", config, "scan", valid)
+    assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in scan.stdout, scan.stdout + scan.stderr
+
+
+def a_centre_answering(date: str, listed: trustlist.TrustList, tmp_path: Path
+                       ) -> http.server.ThreadingHTTPServer:
+    """A server on 127.0.0.1 answering as the centre does (the list, 304 to its ETag), every
+    answer with the header ``Date: date`` (a proxy's cached answer, a glitching clock)."""
+    trustlist.save(listed, tmp_path / "centre.json")
+    body = (tmp_path / "centre.json").read_bytes()
+    etag = trustlist.etag(body)
+
+    class Centre(http.server.BaseHTTPRequestHandler):
+        def date_time_string(self, timestamp=None):
+            return date
+
+        def do_GET(self):
+            unchanged = self.headers.get("If-None-Match") == etag
+            self.send_response(304 if unchanged else 200)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0" if unchanged else str(len(body)))
+            self.end_headers()
+            if not unchanged:
+                self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Centre)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def test_a_date_close_to_the_import_never_makes_a_list_younger(tmp_path):
+    """An answer replayed or cached since soon after the centre's import carries a Date an
+    hour after it: with the kiosk's clock right, the list five days old is five days old
+    (too old for at most two), not an hour."""
+    imported = trustlist.dt.datetime.now(trustlist.dt.UTC) - trustlist.dt.timedelta(days=5)
+    listed = trustlist.build([trustlist.signer_from_der(make_issuer().der)],
+                             imported_at=imported, source="centre import")
+    date = email.utils.format_datetime(imported + trustlist.dt.timedelta(hours=1),
+                                       usegmt=True)
+    httpd = a_centre_answering(date, listed, tmp_path)
+    client = SyncClient(f"http://127.0.0.1:{httpd.server_port}", "token")
+    held = tmp_path / "trust-list.json"
+    try:
+        for _ in range(2):  # fetched, then unchanged (304)
+            refresh(client, held)
+            kept = trustlist.load(held)
+            assert kept.age() > trustlist.dt.timedelta(days=5)
+            assert kept.too_old(trustlist.dt.timedelta(days=2)) is True
+    finally:
+        client.close()
+        httpd.shutdown()
+
+
+def test_a_date_in_year_9999_is_taken_as_none(tmp_path, capsys):
+    """A Date no clock could read (year 9999: a glitch, a forged header) says nothing of the
+    centre's clock: the list is aged by its import time, ``status`` words it, and a genuine
+    certificate is valid, never "kiosk software fault"."""
+    issuer = make_issuer()
+    listed = trustlist.build([trustlist.signer_from_der(issuer.der)],
+                             imported_at=trustlist.dt.datetime.now(trustlist.dt.UTC)
+                             - trustlist.dt.timedelta(hours=2), source="centre import")
+    httpd = a_centre_answering("Fri, 31 Dec 9999 23:59:59 GMT", listed, tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[kiosk]\nid = "k1"\ncheckpoint_id = "CP"\n'
+                      f'[store]\npath = "{tmp_path}/kiosk.db"\n'
+                      f'[sync]\nserver_url = "http://127.0.0.1:{httpd.server_port}"\n'
+                      f'token = "t"\n[certificates]\ntrust_list = "{tmp_path}/trust.json"\n'
+                      'policy = "require-valid"\n')
+    try:
+        for _ in range(2):  # fetched, then unchanged (304)
+            assert cli.main(["certificates", "refresh", "--config", str(config)]) == 0
+        capsys.readouterr()
+        assert cli.main(["certificates", "status", "--config", str(config)]) == 0
+        assert "0.1 ngày trước; tối đa 14: còn hạn" in capsys.readouterr().out
+        valid = issuer.sign(vaccination(), issued=NOW - 86400, expires=NOW + 30 * 86400)
+        assert cli.main(["scan", valid, "--config", str(config)]) == 0
+        assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in capsys.readouterr().out
+    finally:
+        httpd.shutdown()
 
 
 class TestKioskCommands:

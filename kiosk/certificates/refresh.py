@@ -3,12 +3,13 @@
 The centre serves the list in this project's own file format; the body is checked to be a
 trust list and written with how it came (:class:`~kiosk.certificates.trustlist.Fetched`):
 this kiosk's clock when it arrived, the centre's clock then (the answer's ``Date``) and the
-centre's ETag, asked with ``If-None-Match`` next time. The list's age is the age of the
-centre's import, counted on this kiosk's clock from when it arrived
-(:meth:`~kiosk.certificates.trustlist.TrustList.counted_from`): a kiosk clock behind or ahead
-of the centre's does not age it. A list held without that record (imported here, or fetched
-by an older version), or one whose record this kiosk's clock stamped while wrong, is fetched
-whole, not asked about. The running kiosk's checker sees the new file on its next HC1 scan.
+centre's ETag, asked with ``If-None-Match`` next time; an answer "unchanged" (304) records
+the arrival anew with its ``Date``. The list's age is counted from the centre's import, and
+from its arrival when this kiosk's clock was behind the centre's then
+(:meth:`~kiosk.certificates.trustlist.TrustList.counted_from`). A list held without that
+record (imported here, or fetched by an older version), or one whose record this kiosk's
+clock stamped while wrong, is fetched whole, not asked about. The running kiosk's checker
+sees the new file on its next HC1 scan.
 """
 
 from __future__ import annotations
@@ -55,18 +56,23 @@ def refresh(client: SyncClient, path: Path, stopping: Stopping | None = None) ->
     """Fetch the list unless unchanged; raises SyncError (network, 404: the centre holds
     none) or TrustListError (the centre sent something that is not a trust list). Once
     ``stopping`` is set, a list fetched is not written (reported unchanged)."""
-    answer = client.trust_list(_asked_etag(path))
-    if answer is None:
-        return Refreshed(False, None)
+    asked = _asked_etag(path)
+    answer = client.trust_list(asked)
     arrived = dt.datetime.now(dt.UTC)
+    stopping = Stopping() if stopping is None else stopping  # a one-off fetch: never set
     body = answer.body
+    if body is None:  # unchanged: current as of the centre's Date, recorded as arrived now
+        with stopping.writing:
+            if not stopping.is_set():
+                _arrived_again(path, asked, trustlist.Fetched(arrived, answer.centre_time,
+                                                              asked or ""))
+        return Refreshed(False, None)
     if len(body) > trustlist.MAX_FILE_BYTES:
         raise trustlist.TrustListError("trust.centre_sent_too_much", size=len(body))
     fetched = trustlist.parse(body, source="centre")
     fetched.check_all()  # the centre's file is in the kiosk's own format: check it here
     fetched = replace(fetched, fetched=trustlist.Fetched(arrived, answer.centre_time,
                                                         trustlist.etag(body)))
-    stopping = Stopping() if stopping is None else stopping  # a one-off fetch: never set
     with stopping.writing:
         if stopping.is_set():
             log.info("trust list from the centre not written: its link has stopped")
@@ -76,6 +82,19 @@ def refresh(client: SyncClient, path: Path, stopping: Stopping | None = None) ->
              len(fetched), fetched.imported_at.isoformat(),
              answer.centre_time.isoformat() if answer.centre_time else "not sent")
     return Refreshed(True, len(fetched))
+
+
+def _arrived_again(path: Path, asked: str | None, fetched: trustlist.Fetched) -> None:
+    """Record the held list's arrival anew (the centre answered that it is unchanged), when
+    it still is the list asked about: a record stamped by a clock behind and set right
+    since, or under a wrong Date, is dated again (no longer aged by the step)."""
+    try:
+        held = trustlist.parse(path.read_bytes(), source=str(path))
+    except (OSError, trustlist.TrustListError):
+        return
+    if held.fetched is None or held.fetched.etag != asked:
+        return
+    trustlist.save(replace(held, fetched=fetched), path)
 
 
 def _asked_etag(path: Path) -> str | None:

@@ -105,6 +105,12 @@ as just imported, not stamped by a clock that ran ahead: a scan read a moment be
 refresh saved the list is judged after it, and NTP steps a clock back by seconds."""
 
 
+DATE_AHEAD = dt.timedelta(days=366)
+"""How far ahead of this kiosk's clock the centre's ``Date`` may be and still be taken as
+the centre's clock (a kiosk booted at its last shutdown time is behind by its time off);
+a Date further ahead is taken as none."""
+
+
 @dataclass(frozen=True)
 class Fetched:
     """How a list fetched from the centre came to this kiosk: the centre's import time is
@@ -122,6 +128,25 @@ class Fetched:
     def to_json(self) -> dict[str, str | None]:
         return {"at": _iso(self.at), "etag": self.etag,
                 "centre_time": None if self.centre_time is None else _iso(self.centre_time)}
+
+    def centre_clock(self) -> dt.datetime | None:
+        """The centre's clock when the list arrived, when its ``Date`` may be right: None
+        when it sent none, or one before :data:`kiosk.clock.FIRST_SCANS` or more than
+        :data:`DATE_AHEAD` ahead of this kiosk's clock at arrival (a proxy's or a glitching
+        clock's, a forged header: its year 9999 overflowed the age)."""
+        from kiosk.clock import clock_wrong_then
+
+        when = self.centre_time
+        if when is None or clock_wrong_then(when) or when - self.at > DATE_AHEAD:
+            return None
+        return when
+
+    def behind(self) -> bool:
+        """Whether this kiosk's clock was behind the centre's when the list arrived: the
+        only case its ``Date`` counts in the age (which it then can only make older: by
+        how far behind, the step NTP adds when it sets the clock right)."""
+        centre = self.centre_clock()
+        return centre is not None and centre > self.at
 
     def clock_wrong(self) -> bool:
         """Whether this kiosk's clock was surely wrong when the list arrived: before
@@ -155,24 +180,33 @@ class TrustList:
         return self.signers.get(kid, ()) if kid else ()
 
     def counted_from(self) -> dt.datetime:
-        """The moment, on this kiosk's clock, its age is counted from: its import time for a
-        list imported here; for one fetched from the centre, when it arrived less how old it
-        was then by the centre's clock (the answer's ``Date`` less the centre's import time,
-        never below zero), so that no time of one clock is compared with the other's. Its
-        import time as it reads when the centre sent no ``Date``, or this kiosk's clock was
-        wrong when the list arrived (:meth:`Fetched.clock_wrong`: the next fetch records
-        its arrival anew): two clocks, so a time later than this kiosk's is of unknown
-        age, never one of a clock ahead (:meth:`too_old`)."""
-        if self.fetched is None or self._two_clocks():
-            return self.imported_at
+        """The moment, on this kiosk's clock, its age is counted from: its import time
+        (:attr:`imported_at`), as before, for a list imported here and for one from the
+        centre — a ``Date`` never makes a list younger (a replayed or cached answer's Date
+        close to the import would make a list days old look just imported). Only when this
+        kiosk's clock was behind the centre's at arrival (:meth:`Fetched.behind`: a Pi
+        booted at its last shutdown time) the centre's age of it then is counted too: from
+        its arrival less how old it was by the centre's clock (the answer's ``Date`` less
+        the centre's import time), or its import time when that is earlier. A refresh
+        answered "unchanged" records the arrival anew, so a clock set right since stops
+        aging it by the step at the next refresh."""
         fetched = self.fetched
-        assert fetched.centre_time is not None
-        return fetched.at - max(fetched.centre_time - self.imported_at, dt.timedelta())
+        if fetched is None or not fetched.behind() or fetched.clock_wrong():
+            return self.imported_at
+        centre = fetched.centre_clock()
+        assert centre is not None
+        try:
+            by_date = fetched.at - max(centre - self.imported_at, dt.timedelta())
+        except OverflowError:  # an import time centuries before the Date: surely wrong
+            return self.imported_at
+        return min(by_date, self.imported_at)
 
     def _two_clocks(self) -> bool:
-        """Whether its age mixes the centre's clock with this kiosk's (:meth:`counted_from`)."""
+        """Whether its age mixes the centre's clock with this kiosk's: from the centre,
+        without a usable ``Date`` or stamped by this kiosk's clock while wrong."""
         fetched = self.fetched
-        return fetched is not None and (fetched.centre_time is None or fetched.clock_wrong())
+        return fetched is not None and (fetched.centre_clock() is None
+                                        or fetched.clock_wrong())
 
     def age(self, now: dt.datetime | None = None) -> dt.timedelta | None:
         """How long ago it was imported (:meth:`counted_from`), at ``now`` (else the clock
@@ -191,8 +225,8 @@ class TrustList:
 
         fetched = self.fetched
         if fetched is not None:
-            ahead = (fetched.centre_time is not None
-                     and self.imported_at - fetched.centre_time > AHEAD_SLACK)
+            centre = fetched.centre_clock()
+            ahead = centre is not None and self.imported_at - centre > AHEAD_SLACK
             return "centre" if clock_wrong_then(self.imported_at) or ahead else None
         at = dt.datetime.now(dt.UTC) if now is None else now
         # ahead of the clock as it reads now, not of ``now`` (a scan's time, which an import

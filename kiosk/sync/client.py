@@ -179,14 +179,16 @@ class SyncClient:
         self._request("POST", protocol.HEARTBEAT_PATH, data=body, headers={
             "Content-Type": "application/json", "Content-Encoding": encoding})
 
-    def trust_list(self, etag: str | None) -> TrustListAnswer | None:
-        """GET the centre's certificate trust list; None when it still is ``etag`` (304).
-        A centre that holds none answers 404 (:class:`Refused`)."""
+    def trust_list(self, etag: str | None) -> TrustListAnswer:
+        """GET the centre's certificate trust list; its body None when it still is ``etag``
+        (304, with the centre's Date all the same). A centre that holds none answers 404
+        (:class:`Refused`)."""
         response = self._request("GET", protocol.TRUST_LIST_PATH, ok=(200, 304),
                                  headers={"If-None-Match": etag} if etag else {})
+        centre_time = http_date(response.headers.get("Date"))
         if response.status_code == 304:
-            return None
-        return TrustListAnswer(response.content, http_date(response.headers.get("Date")))
+            return TrustListAnswer(None, centre_time)
+        return TrustListAnswer(response.content, centre_time)
 
     def backlog_keys(self, signing_key: str) -> dict:
         """POST this kiosk's public backlog signing key (base64); the centre's answer
@@ -265,7 +267,8 @@ class SyncClient:
 
 @dataclass(frozen=True)
 class TrustListAnswer:
-    body: bytes
+    body: bytes | None
+    """The list as sent; None when unchanged (304)."""
     centre_time: dt.datetime | None
     """The centre's clock when it answered (the answer's ``Date``), None without one."""
 
