@@ -92,6 +92,14 @@ STORE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
 journal."""
 
 
+def _resolved(path: str | Path) -> Path | None:
+    """``path`` with its links followed; None for a link loop (opening it says why)."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
 def output_over_store(output: str | Path, store: str | Path) -> Words | None:
     """Why a file a command is asked to write (``kiosk export -o``, ``kiosk sync export
     --to``) must not be: it is the store or one of its side files (:data:`STORE_SIDE_FILES`)
@@ -104,14 +112,16 @@ def output_over_store(output: str | Path, store: str | Path) -> Words | None:
     from kiosk import messages
     from kiosk.upkeep import file_identity
 
-    target = Path(output).resolve()
+    target = _resolved(output)
     try:
         found = file_identity(output)
     except OSError:  # the write itself will say why the path cannot be used
         found = None
+    store_file = _resolved(store)
     for suffix in STORE_SIDE_FILES:
         side = f"{store}{suffix}"
-        named = target in (Path(side).resolve(), Path(f"{Path(store).resolve()}{suffix}"))
+        named = target is not None and target in (
+            _resolved(side), None if store_file is None else Path(f"{store_file}{suffix}"))
         with contextlib.suppress(OSError):
             named = named or (found is not None and file_identity(side) == found)
         if named:
