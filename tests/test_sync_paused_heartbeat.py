@@ -338,6 +338,22 @@ def checkpointed(store: Store) -> bool:
         return store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
 
 
+@contextmanager
+def kiosk_with_one_scan(tmp_path: Path) -> Iterator[Kiosk]:
+    """A kiosk not started (no background cycle reads first) holding one scan, every page
+    of it in the file once the store's own upkeep let go: its pages ready to be damaged."""
+    path = write_config(tmp_path / "config.toml", kiosk_id="k-paused",
+                        server_url="http://127.0.0.1:9", token="never-used", enabled=True)
+    kiosk = Kiosk(config_mod.load(path))
+    try:
+        assert kiosk.pipeline.submit(person(0)).recorded
+        wait_until(lambda: checkpointed(kiosk.store),
+                   what="every page in the file, none left newer in the log")
+        yield kiosk
+    finally:
+        kiosk.stop()
+
+
 def test_a_push_whose_outbox_count_meets_damage_is_damage_found_not_a_read_error(tmp_path):
     """An operator's push (``kiosk sync push``, the sync screen's button, ``run
     --until-done``) counts the outbox first; its pages overwritten as a failing disk does,
@@ -345,15 +361,9 @@ def test_a_push_whose_outbox_count_meets_damage_is_damage_found_not_a_read_error
     to the operator, and the kiosk took scans on into the damaged file. Now it is damage
     found, the one way the background cycle finds it: the worker's connection and the
     kiosk's refuse from now on, and the push answers why it stopped, nothing sent."""
-    path = write_config(tmp_path / "config.toml", kiosk_id="k-paused",
-                        server_url="http://127.0.0.1:9", token="never-used", enabled=True)
-    kiosk = Kiosk(config_mod.load(path))  # not started: no background cycle reads first
-    try:
+    with kiosk_with_one_scan(tmp_path) as kiosk:
         worker = kiosk.sync
         assert worker is not None
-        assert kiosk.pipeline.submit(person(0)).recorded
-        wait_until(lambda: checkpointed(kiosk.store),  # once the store's own upkeep let go
-                   what="every page in the file, none left newer in the log")
         overwrite_pages(kiosk.config.store_path, pages_of("entries_pending", "entries_rejected"))
         kiosk.store.set_meta({"touched": "1"})  # a commit: the worker reads the file anew
 
@@ -368,8 +378,6 @@ def test_a_push_whose_outbox_count_meets_damage_is_damage_found_not_a_read_error
         assert not kiosk.pipeline.submit(person(1)).recorded  # nothing into a damaged file
         again = worker.push_now()  # the operator insists: said why, nothing read
         assert again.error == pushed.error and again.batches == 0
-    finally:
-        kiosk.stop()
 
 
 def test_damage_a_scans_write_meets_stops_the_sync_workers_connection_at_once(tmp_path):
@@ -379,15 +387,9 @@ def test_damage_a_scans_write_meets_stops_the_sync_workers_connection_at_once(tm
     own connection at once: it reads nothing more from the file, and uploads stop for the
     damaged store. Before, it learnt only at its own next read of a damaged page, or at the
     next day's check, sending on from the damaged file meanwhile."""
-    path = write_config(tmp_path / "config.toml", kiosk_id="k-paused",
-                        server_url="http://127.0.0.1:9", token="never-used", enabled=True)
-    kiosk = Kiosk(config_mod.load(path))  # not started: no background cycle reads first
-    try:
+    with kiosk_with_one_scan(tmp_path) as kiosk:
         worker = kiosk.sync
         assert worker is not None
-        assert kiosk.pipeline.submit(person(0)).recorded
-        wait_until(lambda: checkpointed(kiosk.store),  # once the store's own upkeep let go
-                   what="every page in the file, none left newer in the log")
         overwrite_pages(kiosk.config.store_path, pages_of("presence"))
         worker.store.set_meta({"touched": "1"})  # a commit: the kiosk reads the file anew
 
@@ -401,5 +403,3 @@ def test_damage_a_scans_write_meets_stops_the_sync_workers_connection_at_once(tm
         assert pushed.error is not None and pushed.error.code == "sync.store_refused"
         assert pushed.error.params["detail"].code == "store.damaged"
         assert pushed.batches == 0
-    finally:
-        kiosk.stop()
