@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kiosk.messages import Words
+    from kiosk.upkeep import FileIdentity
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -92,12 +93,18 @@ STORE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
 journal."""
 
 
-def _resolved(path: str | Path) -> Path | None:
-    """``path`` with its links followed; None for a link loop (opening it says why)."""
+def _place(path: str | Path) -> tuple[FileIdentity, str] | None:
+    """Where ``path`` would be written: its folder's identity and its name, links followed.
+    None when that cannot be told (a link loop, a folder missing or unreadable: opening the
+    path says why)."""
+    from kiosk.upkeep import file_identity
+
     try:
-        return Path(path).resolve()
-    except (OSError, RuntimeError):
+        resolved = Path(path).resolve()
+        folder = file_identity(resolved.parent)
+    except (OSError, RuntimeError):  # RuntimeError: a link loop (Path.resolve)
         return None
+    return None if folder is None else (folder, resolved.name)
 
 
 def output_over_store(output: str | Path, store: str | Path) -> Words | None:
@@ -105,23 +112,25 @@ def output_over_store(output: str | Path, store: str | Path) -> Words | None:
     --to``) must not be: it is the store or one of its side files (:data:`STORE_SIDE_FILES`)
     by any name, a hard link or a symbolic link to it. Writing it would truncate or replace
     the live store, and every entry not yet at the centre with it. Compared by file
-    identity (a link to one) and by path: a side file SQLite has not made yet (the store
-    closed has no log; a WAL store never a rollback journal) is made by the command itself
-    as it opens the store, before the output is opened over it. None when ``output`` is none
-    of them. Asked before the output is opened for writing."""
+    identity (a link to one) and by place, the folder's identity and the name: a side file
+    SQLite has not made yet (the store closed has no log; a WAL store never a rollback
+    journal) is made by the command itself as it opens the store, before the output is
+    opened over it, and the folder may be reached by another path than the store's (a bind
+    mount of the data folder, as read-only system images have: the same folder, not a
+    link). None when ``output`` is none of them. Asked before the output is opened for
+    writing."""
     from kiosk import messages
     from kiosk.upkeep import file_identity
 
-    target = _resolved(output)
     try:
         found = file_identity(output)
     except OSError:  # the write itself will say why the path cannot be used
         found = None
-    store_file = _resolved(store)
+    target, home = _place(output), _place(store)
     for suffix in STORE_SIDE_FILES:
         side = f"{store}{suffix}"
-        named = target is not None and target in (
-            _resolved(side), None if store_file is None else Path(f"{store_file}{suffix}"))
+        named = target is not None and home is not None and target == (home[0],
+                                                                        home[1] + suffix)
         with contextlib.suppress(OSError):
             named = named or (found is not None and file_identity(side) == found)
         if named:

@@ -21,6 +21,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,49 @@ def test_the_stores_side_files_not_made_yet_are_never_an_export_file(
     assert kiosk(config, "store", "check").returncode == 0
     with sqlite3.connect(store) as conn:
         assert conn.execute("SELECT count(*) FROM entries").fetchone() == (1,)
+
+
+@contextlib.contextmanager
+def bind_mounted(folder: Path, at: Path) -> Iterator[Path]:
+    """``folder`` seen at ``at`` too, by a bind mount (the data folder of a read-only system
+    image): the same folder, not a link, until the block ends."""
+    if os.geteuid() != 0:
+        pytest.skip("a bind mount needs root")
+    at.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(folder), str(at)], capture_output=True,
+                             text=True)
+    if mounted.returncode:
+        pytest.skip(f"a bind mount cannot be made here: {mounted.stderr.strip()}")
+    try:
+        yield at
+    finally:
+        subprocess.run(["umount", "--lazy", str(at)], check=True)
+
+
+def test_the_stores_files_through_another_mount_of_its_folder_are_never_an_export_file(
+        tmp_path: Path) -> None:
+    """The kiosk stopped and its data folder reached by a second path that is no link (a
+    bind mount): the side files not made yet are told by the folder's identity and their
+    name, not by the path. Before, ``-o alias/kiosk.db-wal`` exported into the log the
+    command made as it opened the store (the store damaged), and ``-shm`` ended in SIGBUS."""
+    data = tmp_path / "data"
+    data.mkdir()
+    store = data / "kiosk.db"
+    config = write_config(tmp_path, store, "en")
+    assert kiosk(config, "scan", CCCD_AN).returncode == 0
+    with bind_mounted(data, tmp_path / "alias") as alias:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            target = alias / f"kiosk.db{suffix}"
+            said = REFUSED["en"].format(path=target, store=f"{store}{suffix}")
+            proc = kiosk(config, "export", "-o", str(target))
+            assert (proc.returncode, proc.stderr) == (2, said + "\n"), suffix
+            proc = kiosk(config, "sync", "export", "--to", str(target), "--force")
+            assert proc.returncode == 1 and said in proc.stderr, suffix
+    assert sorted(p.name for p in data.glob("kiosk.db*")) == ["kiosk.db"]
+    assert kiosk(config, "store", "check").returncode == 0
+    with sqlite3.connect(store) as conn:
+        assert conn.execute("SELECT count(*) FROM entries WHERE sync_state = 'pending'"
+                            ).fetchone() == (1,)
 
 BUSY = {
     "vi": "lỗi kho dữ liệu: {store}: một chương trình khác đang khoá kho dữ liệu\nĐóng chương "
