@@ -36,7 +36,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from kiosk import config as config_mod  # noqa: E402
@@ -317,6 +318,15 @@ def render(language: str, out: Path, translations: Translations,
                 window.fit_to(QSize(*SMALL))
                 shots.append(save(window, out, "officer-not-recorded-{}x{}".format(*SMALL),
                                   language))
+                card = window.officer.card  # its answer's hold over: between scans, the
+                card.show_result(card.result, hold_seconds=0)  # store's words cut short
+                settle()
+                shots.append(save(window, out, "officer-not-recorded-between-{}x{}".format(
+                    *SMALL), language))
+                QTest.mouseClick(card.reason, Qt.MouseButton.LeftButton,  # a tap: all of them
+                                 pos=card.reason.rect().center())
+                shots.append(save(window, out, "officer-not-recorded-tapped-{}x{}".format(
+                    *SMALL), language))
                 window.fit_to(QSize(*size))
         # recorded again: the card and the strip give up NOT RECORDED for the shots after
         kiosk.pipeline.submit(Scan(cccd("025302999911", name, born, gender),

@@ -11,8 +11,9 @@ words used to fill the status strip too (up to 160 px of a 480 px screen), which
 card's headline to 9 px; the strip now says NO SCAN IS RECORDED and the card says why. The
 store's words on the card, between scans or as a scan's answer, stay at least 14 px (they
 went to 10 px between scans on a 7" panel): too long, they end in "…", whole in the line's
-tooltip and the strip's. While the clock alert (1970) shows, the checkpoint's name shows
-whole (beside it, a 7" panel's header read "C…").
+tooltip and the strip's, and at a tap on the card (tests/test_ui_store_words_tap.py).
+While the clock alert (1970) shows, the checkpoint's name shows whole (beside it, a 7"
+panel's header read "C…").
 
 Offscreen at every size; once more on a real X server (Xvfb, no window manager, the
 window in kiosk mode filling the screen) at the 7" panel's sizes, where the type is

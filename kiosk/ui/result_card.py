@@ -22,7 +22,13 @@ recorded yet, wait — never the last answer or READY meanwhile: the next person
 The type shrinks to fit the card down to floors read from arm's length; past them a
 person's name ends in "…", the headline never gets smaller for it. The store's words (why it
 records no scan), between scans or on a scan's answer, keep 14 px under their path in fine
-print; too long even so (a 7" panel), they end in "…", all of them in the line's tooltip.
+print; too long even so (a 7" panel), they end in "…", all of them in the line's tooltip —
+and, a touch panel showing no tooltip, a tap on the card (anywhere: the line itself is no
+touch target) unfolds them whole in place, at no less than the same 14 px, for
+:data:`UNFOLDED_SECONDS` or until the next tap. Meanwhile the officer's words above them give
+way (the headline still says NOT RECORDED); the card stays the scan target, so the scanner's
+keys still come to it, and a scan's answer, the SAVING… card or the store's next state folds
+them at once: unfolding never holds back nor covers an answer.
 """
 
 from __future__ import annotations
@@ -35,7 +41,15 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette, QPen, QResizeEvent
+from PySide6.QtGui import (
+    QColor,
+    QFontMetrics,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QPen,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 
 from kiosk import messages
@@ -88,6 +102,10 @@ SMALLEST_SCALE = 0.3
 ELLIPSIS = "…"
 """Ends a person's name cut short to keep the card's type at SMALL_SIZES, or the store's words
 cut short to keep them at PATH_FIRST (see ``_elide``)."""
+UNFOLDED_SECONDS = 30
+"""How long the store's words a tap unfolded (see ``unfold``) stay whole before the card
+folds them back by itself: long enough to copy "kiosk store recover" down, short enough that
+the officer's own words come back without anyone touching the card."""
 MARGINS, SPACING = (32, 24), 10
 """Horizontal and vertical padding inside the card (scaled with the type), and between lines."""
 
@@ -228,6 +246,13 @@ class ResultCard(QFrame):
         """The reason line holds the store's words (the details line, its path): the details
         go to fine print first, and the store's words end in "…" rather than go below the
         size read from arm's length (:data:`PATH_FIRST`)."""
+        self.unfolded = False
+        """A tap unfolded the store's words cut short (:meth:`unfold`): they show whole, the
+        officer's words above them giving way, until :meth:`fold`."""
+        self.fold_timer = QTimer(self)
+        self.fold_timer.setSingleShot(True)
+        self.fold_timer.setInterval(UNFOLDED_SECONDS * 1000)
+        self.fold_timer.timeout.connect(self.fold)
         self._render()
 
     def _label(self, *, bold: bool = False) -> QLabel:
@@ -351,7 +376,7 @@ class ResultCard(QFrame):
             spacing = round(SPACING * max(scale, 0.5))
             needed, heights = self._needed(sizes, width, spacing)
             cut = (self.name if sizes == SMALL_SIZES and self.name_elides else self.reason
-                   if sizes == PATH_FIRST and self.path_first else None)
+                   if sizes == PATH_FIRST and self.path_first and not self.unfolded else None)
             if needed > height and heights and cut is not None and self._elide(
                     cut, sizes, width, height, spacing):
                 needed, heights = self._needed(sizes, width, spacing)
@@ -411,6 +436,46 @@ class ResultCard(QFrame):
                 changed = True
         return changed
 
+    # -- the store's words cut short, unfolded by a tap --------------------------------------
+    @property
+    def cut(self) -> bool:
+        """The reason line's words end in "…", all of them in its tooltip only."""
+        return bool(self.reason.toolTip())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A tap (a touch panel's, made a mouse press by Qt) anywhere on the card unfolds the
+        store's words cut short, or folds them back; elsewhere it is the card's as before
+        (it takes the keyboard: the card is the scan target)."""
+        if event.button() == Qt.MouseButton.LeftButton and (self.unfolded or self.cut):
+            event.accept()
+            if self.unfolded:
+                self.fold()
+            else:
+                self.unfold()
+            return
+        super().mousePressEvent(event)
+
+    def unfold(self) -> None:
+        """Show the store's words cut short whole (see the module's docstring), for
+        :data:`UNFOLDED_SECONDS`; nothing when they are not cut."""
+        if self.unfolded or not self.cut:
+            return
+        self.unfolded = True
+        self.fold_timer.start()
+        self._render()
+
+    def fold(self) -> None:
+        """The store's words back as the card fits them, the officer's words above them."""
+        if self._folded():
+            self._render()
+
+    def _folded(self) -> bool:
+        """Fold without showing it (what is shown next is about to be rendered); whether the
+        words were unfolded."""
+        self.fold_timer.stop()
+        unfolded, self.unfolded = self.unfolded, False
+        return unfolded
+
     # -- what to show ---------------------------------------------------------------------
     def show_result(self, result: ScanResult, hold_seconds: float | None = None) -> None:
         """Show now, and paint now: the officer is waiting for this colour. After
@@ -419,6 +484,7 @@ class ResultCard(QFrame):
         would be read as the answer for whoever stands there next."""
         self.result = result
         self.saving = False
+        self._folded()
         if result.scan is self.awaiting:
             self.awaiting = None
             self._saving.stop()
@@ -444,6 +510,7 @@ class ResultCard(QFrame):
         if self.awaiting is None or self.saving:
             return
         self.saving = True
+        self._folded()
         self._hold.stop()
         if self.result is not None:
             self.previous, self.result = self.result, None
@@ -463,6 +530,7 @@ class ResultCard(QFrame):
             return
         self.refusing = refusing
         if self.result is None:
+            self._folded()
             self._render()
         elif refusing is not None and self.state in GREEN:
             self._hold.stop()
@@ -470,6 +538,7 @@ class ResultCard(QFrame):
 
     def _held(self) -> None:
         self.previous, self.result = self.result, None
+        self._folded()
         self._render()
 
     def set_language(self, language: str) -> None:
@@ -641,6 +710,8 @@ class ResultCard(QFrame):
             (self.result is None and self.refusing is not None and state in (REJECTED, SAVING))
             or (self.result is not None and state == REJECTED
             and bool(self._store_said(self.result)[1])))
+        if self.unfolded and self.path_first:  # the store's words whole, in their place
+            name = ""
         self.texts = {label: one_paragraph(text) for label, text in (
             (self.headline, headline), (self.name, name), (self.details, details),
             (self.reason, reason))}
