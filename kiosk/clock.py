@@ -101,3 +101,16 @@ def age_words(recorded: dt.datetime, duration: Callable[[dt.timedelta], object],
         return Words("sync.ago", {"ago": duration(age)})
     return Words("sync.clock_wrong_then" if clock_wrong_then(recorded) else
                  "sync.later_than_clock")
+
+
+def since_boot() -> tuple[str, float] | None:
+    """This boot's id and the seconds since it began, suspends included (Linux's
+    ``CLOCK_BOOTTIME``): a clock no step of the wall clock moves, compared only within the
+    boot (:func:`kiosk.ids.boot_id`). None where it is missing: ``CLOCK_MONOTONIC`` stops in a
+    suspend, and an age counted on it would be too young."""
+    from kiosk.ids import boot_id
+
+    boottime = getattr(time, "CLOCK_BOOTTIME", None)
+    if boottime is None:
+        return None
+    return boot_id(), time.clock_gettime(boottime)

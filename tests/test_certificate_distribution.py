@@ -173,11 +173,13 @@ def kiosk_at(libfaketime: Path, clock: str, config: Path, *args: str
              ) -> subprocess.CompletedProcess[str]:
     """The real ``kiosk ARGS`` in a process of its own whose clock reads ``clock``
     (libfaketime's FAKETIME: "@2056-06-01 00:00:00", or "-40m" behind the real one), as on
-    a kiosk whose clock is wrong."""
+    a kiosk whose clock is wrong. Only the wall clock: the clock since boot runs on as on a
+    real kiosk (libfaketime would move ``CLOCK_BOOTTIME`` with it, as no clock step does)."""
     return subprocess.run(
         [sys.executable, "-m", "kiosk.cli", *args, "--config", str(config)],
         capture_output=True, text=True, timeout=60,
-        env={**os.environ, "LD_PRELOAD": str(libfaketime), "FAKETIME": clock})
+        env={**os.environ, "LD_PRELOAD": str(libfaketime), "FAKETIME": clock,
+             "FAKETIME_DONT_FAKE_MONOTONIC": "1"})
 
 
 def fetched_by_a_kiosk(server, tmp_path, libfaketime, kiosk_clock, *, centre_clock=None):
@@ -258,6 +260,17 @@ def test_a_kiosk_clock_set_back_since_the_list_arrived_ages_it_by_the_centres_im
     assert "Đã là bản mới nhất" in unchanged.stdout  # asked with its ETag now: a 304
 
 
+def assert_eight_days_old(libfaketime: Path, clock: str, config: Path) -> None:
+    """``kiosk certificates status`` (and ``--json``) on a clock reading ``clock`` says the
+    list is eight days old, too old for at most seven, not by a wrong clock."""
+    report = json.loads(kiosk_at(libfaketime, clock, config, "certificates", "status",
+                                 "--json").stdout)
+    assert report["too_old"] is True and report["age_days"] == 8.0, (clock, report)
+    assert report["wrong_clock"] is None
+    status = kiosk_at(libfaketime, clock, config, "certificates", "status").stdout
+    assert "8.0 ngày trước; tối đa 7: QUÁ CŨ" in status, status
+
+
 def test_a_list_the_centre_imported_days_ago_is_as_old_on_a_kiosk_whose_clock_is_behind(
         server, tmp_path, libfaketime):
     """The age is the centre's import's, not reset by the fetch: a list the centre imported
@@ -266,12 +279,7 @@ def test_a_list_the_centre_imported_days_ago_is_as_old_on_a_kiosk_whose_clock_is
     config, issuer = fetched_by_a_kiosk(server, tmp_path, libfaketime, "-40m",
                                         centre_clock="-8d")
 
-    report = json.loads(kiosk_at(libfaketime, "-40m", config, "certificates", "status",
-                                 "--json").stdout)
-    assert report["too_old"] is True and report["age_days"] == 8.0, report
-    assert report["wrong_clock"] is None
-    status = kiosk_at(libfaketime, "-40m", config, "certificates", "status").stdout
-    assert "8.0 ngày trước; tối đa 7: QUÁ CŨ" in status, status
+    assert_eight_days_old(libfaketime, "-40m", config)
     valid = issuer.sign(vaccination(), issued=NOW - 10 * 86400, expires=NOW + 30 * 86400)
     scan = kiosk_at(libfaketime, "-40m", config, "scan", valid)
     assert "DANH SÁCH KHÓA QUÁ CŨ — CHƯA CHẮC HỢP LỆ" in scan.stdout, scan.stdout
@@ -291,17 +299,22 @@ def test_a_list_the_centre_imported_with_its_clock_ahead_is_too_old_until_it_imp
     assert "CẦN NHẬP LẠI Ở TRUNG TÂM" in status, status
 
 
-def test_a_kiosk_clock_set_right_after_the_list_arrived_ages_it_rightly_from_the_next_refresh(
+def test_a_kiosk_clock_set_right_after_the_list_arrived_does_not_age_it(
         server, tmp_path, libfaketime):
     """A Pi without RTC boots at its last shutdown time, ten days back, and fetches the list
     the centre just imported; NTP then sets the clock right, adding ten days to the time
-    since the recorded arrival. The next refresh is answered "unchanged" (304) with the
-    centre's Date, and records the arrival anew: the list is as old as the centre's import,
-    not ten days, and a valid certificate is let through under require-valid."""
+    since the recorded arrival. The list is aged by the clock since boot from its arrival,
+    which no step moves: as old as the centre's import at once, not ten days until the next
+    refresh (an hour of valid certificates refused under require-valid). The next refresh
+    is answered "unchanged" (304) with the centre's Date and records the arrival anew (what
+    ages it after a reboot): still current, and a valid certificate is let through."""
     config, issuer = fetched_by_a_kiosk(server, tmp_path, libfaketime, "-10d")
     before = json.loads(kiosk_at(libfaketime, "+0", config, "certificates", "status",
                                  "--json").stdout)
-    assert before["age_days"] == 10.0, before  # until the next refresh (hourly when running)
+    assert before["too_old"] is False and before["age_days"] == 0.0, before
+    valid = issuer.sign(vaccination(), issued=NOW - 86400, expires=NOW + 30 * 86400)
+    scan = kiosk_at(libfaketime, "+0", config, "scan", valid)
+    assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in scan.stdout, scan.stdout + scan.stderr
 
     unchanged = kiosk_at(libfaketime, "+0", config, "certificates", "refresh")
     assert "Đã là bản mới nhất" in unchanged.stdout, unchanged.stdout + unchanged.stderr
@@ -309,9 +322,61 @@ def test_a_kiosk_clock_set_right_after_the_list_arrived_ages_it_rightly_from_the
                                  "--json").stdout)
     assert report["too_old"] is False and report["age_days"] == 0.0, report
     assert report["fetched_at"] > before["fetched_at"]
-    valid = issuer.sign(vaccination(), issued=NOW - 86400, expires=NOW + 30 * 86400)
     scan = kiosk_at(libfaketime, "+0", config, "scan", valid)
     assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in scan.stdout, scan.stdout + scan.stderr
+
+
+def test_a_kiosk_clock_jumping_ahead_after_the_list_arrived_does_not_age_it(
+        server, tmp_path, libfaketime):
+    """The kiosk's clock, right when the list arrived, jumps twenty days ahead (a glitching
+    RTC, a wrong date typed): the list is as old as the clock since boot says, current, and a
+    valid certificate is let through under require-valid, not "trust list too old"."""
+    config, issuer = fetched_by_a_kiosk(server, tmp_path, libfaketime, "+0")
+    report = json.loads(kiosk_at(libfaketime, "+20d", config, "certificates", "status",
+                                 "--json").stdout)
+    assert report["too_old"] is False and report["age_days"] == 0.0, report
+    status = kiosk_at(libfaketime, "+20d", config, "certificates", "status").stdout
+    assert "0.0 ngày trước; tối đa 7: còn hạn" in status, status
+    valid = issuer.sign(vaccination(), issued=NOW - 86400, expires=NOW + 90 * 86400)
+    scan = kiosk_at(libfaketime, "+20d", config, "scan", valid)
+    assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in scan.stdout, scan.stdout + scan.stderr
+
+
+@pytest.mark.parametrize("set_back", ["-10d", "@2000-01-01 00:00:00"])
+def test_a_kiosk_clock_set_back_never_makes_an_old_list_young(
+        server, tmp_path, libfaketime, set_back):
+    """The centre imported the list eight days ago (at most seven allowed): too old on a
+    kiosk whose clock is right. Setting the kiosk's clock back (ten days, to before the
+    import; to 2000) does not make it "age unknown, still used": the clock since boot still
+    says eight days, too old, and a certificate reads "trust list too old"."""
+    config, issuer = fetched_by_a_kiosk(server, tmp_path, libfaketime, "+0",
+                                        centre_clock="-8d")
+    for clock in ("+0", set_back):
+        assert_eight_days_old(libfaketime, clock, config)
+    valid = issuer.sign(vaccination(), issued=NOW - 20 * 86400, expires=NOW + 30 * 86400)
+    scan = kiosk_at(libfaketime, "-10d", config, "scan", valid)
+    assert "DANH SÁCH KHÓA QUÁ CŨ — CHƯA CHẮC HỢP LỆ" in scan.stdout, scan.stdout
+
+
+def test_a_record_of_another_boot_ages_the_list_by_the_times_recorded(
+        server, tmp_path, libfaketime):
+    """Across a reboot the clock since boot tells nothing: a list whose record is of another
+    boot (its id) is aged by the recorded times as before, twenty days on a clock jumped
+    twenty days ahead; a record no boot could write (a hand edit) counts as none."""
+    config, _ = fetched_by_a_kiosk(server, tmp_path, libfaketime, "+0")
+    held = tmp_path / "keys" / "trust.json"
+    document = json.loads(held.read_bytes())
+    assert document["fetched"]["boot"]["id"] == Path(
+        "/proc/sys/kernel/random/boot_id").read_text().strip()
+    for boot in ({"id": str(uuid.uuid4()), "counted_from": 0.0},
+                 {"id": document["fetched"]["boot"]["id"], "counted_from": 1e300},
+                 {"id": document["fetched"]["boot"]["id"], "counted_from": 1e9},
+                 {"id": document["fetched"]["boot"]["id"], "counted_from": "soon"}):
+        document["fetched"]["boot"] = boot
+        held.write_text(json.dumps(document))
+        report = json.loads(kiosk_at(libfaketime, "+20d", config, "certificates", "status",
+                                     "--json").stdout)
+        assert report["too_old"] is True and report["age_days"] == 20.0, (boot, report)
 
 
 def a_centre_answering(date: str, listed: trustlist.TrustList, tmp_path: Path
@@ -341,6 +406,18 @@ def a_centre_answering(date: str, listed: trustlist.TrustList, tmp_path: Path
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Centre)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd
+
+
+def config_for(httpd: http.server.ThreadingHTTPServer, tmp_path: Path,
+               max_age_days: int = 14) -> Path:
+    """A kiosk's config (policy require-valid) syncing with ``httpd``."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'[kiosk]\nid = "k1"\ncheckpoint_id = "CP"\n'
+                      f'[store]\npath = "{tmp_path}/kiosk.db"\n'
+                      f'[sync]\nserver_url = "http://127.0.0.1:{httpd.server_port}"\n'
+                      f'token = "t"\n[certificates]\ntrust_list = "{tmp_path}/trust.json"\n'
+                      f'max_age_days = {max_age_days}\npolicy = "require-valid"\n')
+    return config
 
 
 def test_a_date_close_to_the_import_never_makes_a_list_younger(tmp_path):
@@ -375,12 +452,7 @@ def test_a_date_in_year_9999_is_taken_as_none(tmp_path, capsys):
                              imported_at=trustlist.dt.datetime.now(trustlist.dt.UTC)
                              - trustlist.dt.timedelta(hours=2), source="centre import")
     httpd = a_centre_answering("Fri, 31 Dec 9999 23:59:59 GMT", listed, tmp_path)
-    config = tmp_path / "config.toml"
-    config.write_text(f'[kiosk]\nid = "k1"\ncheckpoint_id = "CP"\n'
-                      f'[store]\npath = "{tmp_path}/kiosk.db"\n'
-                      f'[sync]\nserver_url = "http://127.0.0.1:{httpd.server_port}"\n'
-                      f'token = "t"\n[certificates]\ntrust_list = "{tmp_path}/trust.json"\n'
-                      'policy = "require-valid"\n')
+    config = config_for(httpd, tmp_path)
     try:
         for _ in range(2):  # fetched, then unchanged (304)
             assert cli.main(["certificates", "refresh", "--config", str(config)]) == 0
@@ -390,6 +462,38 @@ def test_a_date_in_year_9999_is_taken_as_none(tmp_path, capsys):
         valid = issuer.sign(vaccination(), issued=NOW - 86400, expires=NOW + 30 * 86400)
         assert cli.main(["scan", valid, "--config", str(config)]) == 0
         assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in capsys.readouterr().out
+    finally:
+        httpd.shutdown()
+
+
+def test_a_kiosk_clock_set_back_and_a_replayed_date_never_make_an_old_list_young(
+        tmp_path, libfaketime):
+    """The list is eight days old (at most seven allowed) and every answer carries a Date an
+    hour after its import (a replayed answer). The kiosk's clock, right when it fetched the
+    list, is set back ten days: its record now reads later than the clock, so the next
+    refresh fetches it whole, and by that Date the kiosk's clock is behind and the list an
+    hour old. Within the boot no answer makes the list younger than the clock since boot
+    says: still eight days, too old, after that refresh and after the 304 that follows."""
+    issuer = make_issuer()
+    imported = trustlist.dt.datetime.now(trustlist.dt.UTC) - trustlist.dt.timedelta(days=8)
+    listed = trustlist.build([trustlist.signer_from_der(issuer.der)], imported_at=imported,
+                             source="centre import")
+    date = email.utils.format_datetime(imported + trustlist.dt.timedelta(hours=1),
+                                       usegmt=True)
+    httpd = a_centre_answering(date, listed, tmp_path)
+    config = config_for(httpd, tmp_path, max_age_days=7)
+    try:
+        assert kiosk_at(libfaketime, "+0", config, "certificates", "refresh").returncode == 0
+        for answered in ("Đã cập nhật: 1 khoá ký", "Đã là bản mới nhất"):
+            refreshed = kiosk_at(libfaketime, "-10d", config, "certificates", "refresh")
+            assert answered in refreshed.stdout, refreshed.stdout + refreshed.stderr
+            report = json.loads(kiosk_at(libfaketime, "-10d", config, "certificates",
+                                         "status", "--json").stdout)
+            assert report["too_old"] is True and report["age_days"] == 8.0, report
+        valid = issuer.sign(vaccination(), issued=NOW - 20 * 86400,
+                            expires=NOW + 30 * 86400)
+        scan = kiosk_at(libfaketime, "-10d", config, "scan", valid)
+        assert "DANH SÁCH KHÓA QUÁ CŨ — CHƯA CHẮC HỢP LỆ" in scan.stdout, scan.stdout
     finally:
         httpd.shutdown()
 

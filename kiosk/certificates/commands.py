@@ -152,8 +152,9 @@ def cmd_status(args: argparse.Namespace) -> int:
              "centre": "certificates.import_again_at_centre"}
     print(text("certificates.status", config.kiosk.language, path=path,
                at=report["imported_at"], most=max_age.days,
-               age=age_words(counted_from,
-                             lambda age: Words("certificates.days", {"days": _days(age)})),
+               # an age known (by the boot's clock too, whatever the wall clock reads now)
+               age=Words("sync.ago", {"ago": _day_words(age)}) if age is not None
+               else age_words(counted_from, _day_words),
                state=Words(again[report["wrong_clock"]] if report["wrong_clock"] else
                            "certificates.age_unknown" if age is None else
                            "certificates.too_old" if too_old else
@@ -162,6 +163,10 @@ def cmd_status(args: argparse.Namespace) -> int:
                per_country=", ".join(f"{c or '?'} {n}" for c, n in report["countries"].items()),
                policy=report["policy"]))
     return 0
+
+
+def _day_words(age: dt.timedelta) -> Words:
+    return Words("certificates.days", {"days": _days(age)})
 
 
 def _days(age: dt.timedelta) -> float:

@@ -4,9 +4,10 @@ The centre serves the list in this project's own file format; the body is checke
 trust list and written with how it came (:class:`~kiosk.certificates.trustlist.Fetched`):
 this kiosk's clock when it arrived, the centre's clock then (the answer's ``Date``) and the
 centre's ETag, asked with ``If-None-Match`` next time; an answer "unchanged" (304) records
-the arrival anew with its ``Date``. The list's age is counted from the centre's import, and
-from its arrival when this kiosk's clock was behind the centre's then
-(:meth:`~kiosk.certificates.trustlist.TrustList.counted_from`). A list held without that
+the arrival anew with its ``Date``. The list's age at arrival is counted from the centre's
+import, and from its arrival when this kiosk's clock was behind the centre's then
+(:meth:`~kiosk.certificates.trustlist.TrustList.counted_from`); from there, within the boot,
+by the clock since boot (:class:`~kiosk.certificates.trustlist.Boot`). A list held without that
 record (imported here, or fetched by an older version), or one whose record this kiosk's
 clock stamped while wrong, is fetched whole, not asked about. The running kiosk's checker
 sees the new file on its next HC1 scan.
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.certificates import trustlist
+from kiosk.clock import since_boot
 
 if TYPE_CHECKING:
     from kiosk.config import Config
@@ -58,21 +60,21 @@ def refresh(client: SyncClient, path: Path, stopping: Stopping | None = None) ->
     ``stopping`` is set, a list fetched is not written (reported unchanged)."""
     asked = _asked_etag(path)
     answer = client.trust_list(asked)
-    arrived = dt.datetime.now(dt.UTC)
+    arrived, reading = dt.datetime.now(dt.UTC), since_boot()
     stopping = Stopping() if stopping is None else stopping  # a one-off fetch: never set
     body = answer.body
     if body is None:  # unchanged: current as of the centre's Date, recorded as arrived now
         with stopping.writing:
             if not stopping.is_set():
                 _arrived_again(path, asked, trustlist.Fetched(arrived, answer.centre_time,
-                                                              asked or ""))
+                                                              asked or ""), reading)
         return Refreshed(False, None)
     if len(body) > trustlist.MAX_FILE_BYTES:
         raise trustlist.TrustListError("trust.centre_sent_too_much", size=len(body))
     fetched = trustlist.parse(body, source="centre")
     fetched.check_all()  # the centre's file is in the kiosk's own format: check it here
-    fetched = replace(fetched, fetched=trustlist.Fetched(arrived, answer.centre_time,
-                                                        trustlist.etag(body)))
+    fetched = _on_boot_clock(replace(fetched, fetched=trustlist.Fetched(
+        arrived, answer.centre_time, trustlist.etag(body))), reading, _held(path))
     with stopping.writing:
         if stopping.is_set():
             log.info("trust list from the centre not written: its link has stopped")
@@ -84,28 +86,54 @@ def refresh(client: SyncClient, path: Path, stopping: Stopping | None = None) ->
     return Refreshed(True, len(fetched))
 
 
-def _arrived_again(path: Path, asked: str | None, fetched: trustlist.Fetched) -> None:
+def _arrived_again(path: Path, asked: str | None, fetched: trustlist.Fetched,
+                   reading: tuple[str, float] | None) -> None:
     """Record the held list's arrival anew (the centre answered that it is unchanged), when
     it still is the list asked about: a record stamped by a clock behind and set right
     since, or under a wrong Date, is dated again (no longer aged by the step)."""
+    held = _held(path)
+    if held is None or held.fetched is None or held.fetched.etag != asked:
+        return
+    trustlist.save(_on_boot_clock(replace(held, fetched=fetched), reading, held), path)
+
+
+def _on_boot_clock(arrived: trustlist.TrustList, reading: tuple[str, float] | None,
+                   held: trustlist.TrustList | None) -> trustlist.TrustList:
+    """The list just ``arrived`` with where its age began on this boot's clock
+    (``reading``: :func:`~kiosk.clock.since_boot` at arrival): its arrival less its age then
+    (:meth:`~kiosk.certificates.trustlist.TrustList.age_at_arrival`). The same list
+    ``held`` from earlier in this boot keeps the older of its own and that: within a boot
+    no answer of the centre makes a list younger than the clock since boot says, whatever
+    the wall clock did since (set back by a hostile hand, under a replayed ``Date``)."""
+    fetched = arrived.fetched
+    assert fetched is not None
+    if reading is None:
+        return arrived
+    age = arrived.age_at_arrival()
+    began = [] if age is None else [reading[1] - age.total_seconds()]
+    if held is not None and held.fetched is not None and held.fetched.etag == fetched.etag:
+        boot = held.fetched.boot
+        began += [boot.counted_from] if boot is not None and boot.id == reading[0] else []
+    if not began:
+        return arrived
+    return replace(arrived, fetched=replace(fetched, boot=trustlist.Boot(reading[0],
+                                                                        min(began))))
+
+
+def _held(path: Path) -> trustlist.TrustList | None:
+    """The list held now; None when there is none, or it is unreadable."""
     try:
-        held = trustlist.parse(path.read_bytes(), source=str(path))
+        return trustlist.parse(path.read_bytes(), source=str(path))
     except (OSError, trustlist.TrustListError):
-        return
-    if held.fetched is None or held.fetched.etag != asked:
-        return
-    trustlist.save(replace(held, fetched=fetched), path)
+        return None
 
 
 def _asked_etag(path: Path) -> str | None:
     """The ETag to ask the centre whether its list changed with: the one the list held came
     under, when it came from the centre while this kiosk's clock may have been right; else
     None (the whole list is fetched, and its arrival recorded anew)."""
-    try:
-        held = trustlist.parse(path.read_bytes(), source=str(path))
-    except (OSError, trustlist.TrustListError):  # none yet, or unreadable: fetched whole
-        return None
-    if held.fetched is None or held.fetched.clock_wrong():
+    held = _held(path)  # none yet, or unreadable: fetched whole
+    if held is None or held.fetched is None or held.fetched.clock_wrong():
         return None
     return held.fetched.etag
 

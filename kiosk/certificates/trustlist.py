@@ -111,6 +111,39 @@ the centre's clock (a kiosk booted at its last shutdown time is behind by its ti
 a Date further ahead is taken as none."""
 
 
+BOOT_RANGE = 1e10
+"""How far from zero (seconds, ~317 years) a recorded :attr:`Boot.counted_from` may be: one
+further off is a hand edit, taken as no record (its age would overflow)."""
+
+
+@dataclass(frozen=True)
+class Boot:
+    """Where a fetched list's age began on the clock that has run since this kiosk booted
+    (``CLOCK_BOOTTIME``, suspends included, :func:`kiosk.clock.since_boot`), which no step of
+    the wall clock moves: NTP setting a clock that was behind at arrival, a clock that jumps
+    ahead, a clock set back by hand. Read only within the boot it was recorded in."""
+
+    id: str
+    """The boot's id (``/proc/sys/kernel/random/boot_id``)."""
+    counted_from: float
+    """Seconds since that boot began at which the list's age was zero: its arrival less its
+    age then (:meth:`TrustList.age_at_arrival`); below zero for a list older than the boot."""
+
+    def to_json(self) -> dict[str, str | float]:
+        return {"id": self.id, "counted_from": self.counted_from}
+
+    def age(self) -> dt.timedelta | None:
+        """The list's age now by this boot's clock; None in another boot (or where that clock
+        is missing), or for a record this boot's clock has not reached yet (a hand edit:
+        the arrival was no later than now)."""
+        from kiosk.clock import since_boot
+
+        reading = since_boot()
+        if reading is None or reading[0] != self.id or reading[1] < self.counted_from:
+            return None
+        return dt.timedelta(seconds=reading[1] - self.counted_from)
+
+
 @dataclass(frozen=True)
 class Fetched:
     """How a list fetched from the centre came to this kiosk: the centre's import time is
@@ -124,10 +157,15 @@ class Fetched:
     """The centre's clock then (its answer's ``Date``); None when it sent none."""
     etag: str
     """The centre's ETag of what it sent: asked with ``If-None-Match`` at the next fetch."""
+    boot: Boot | None = None
+    """Where its age began on this boot's clock (:meth:`TrustList.age`); None when its age
+    at arrival was unknown, or it was recorded by an older version."""
 
-    def to_json(self) -> dict[str, str | None]:
+    def to_json(self) -> dict[str, Any]:
+        boot = {} if self.boot is None else {"boot": self.boot.to_json()}
         return {"at": _iso(self.at), "etag": self.etag,
-                "centre_time": None if self.centre_time is None else _iso(self.centre_time)}
+                "centre_time": None if self.centre_time is None else _iso(self.centre_time),
+                **boot}
 
     def centre_clock(self) -> dt.datetime | None:
         """The centre's clock when the list arrived, when its ``Date`` may be right: None
@@ -180,18 +218,27 @@ class TrustList:
         return self.signers.get(kid, ()) if kid else ()
 
     def counted_from(self) -> dt.datetime:
-        """The moment, on this kiosk's clock, its age is counted from: its import time
-        (:attr:`imported_at`), as before, for a list imported here and for one from the
-        centre — a ``Date`` never makes a list younger (a replayed or cached answer's Date
-        close to the import would make a list days old look just imported). Only when this
-        kiosk's clock was behind the centre's at arrival (:meth:`Fetched.behind`: a Pi
-        booted at its last shutdown time) the centre's age of it then is counted too: from
-        its arrival less how old it was by the centre's clock (the answer's ``Date`` less
-        the centre's import time), or its import time when that is earlier. A refresh
-        answered "unchanged" records the arrival anew, so a clock set right since stops
-        aging it by the step at the next refresh."""
+        """The moment, on this kiosk's clock as it reads now, its age is counted from. For a
+        list fetched in this boot, now less its age by the boot's clock (:meth:`age`).
+        Otherwise its import time (:attr:`imported_at`), as before, for a list imported here
+        and for one from the centre — a ``Date`` never makes a list younger (a replayed or
+        cached answer's Date close to the import would make a list days old look just
+        imported). Only when this kiosk's clock was behind the centre's at arrival
+        (:meth:`Fetched.behind`: a Pi booted at its last shutdown time) the centre's age of
+        it then is counted too: from its arrival less how old it was by the centre's clock
+        (the answer's ``Date`` less the centre's import time), or its import time when that
+        is earlier. A refresh answered "unchanged" records the arrival anew, so after a
+        reboot a clock set right since stops aging it by the step at the next refresh."""
+        by_boot = self._boot_age()
+        if by_boot is not None:
+            return dt.datetime.now(dt.UTC) - by_boot
+        return self._by_clocks(self.fetched is not None and self.fetched.clock_wrong())
+
+    def _by_clocks(self, clock_wrong: bool) -> dt.datetime:
+        """:meth:`counted_from` by the recorded times alone, the kiosk's clock at arrival
+        taken as ``clock_wrong``."""
         fetched = self.fetched
-        if fetched is None or not fetched.behind() or fetched.clock_wrong():
+        if fetched is None or not fetched.behind() or clock_wrong:
             return self.imported_at
         centre = fetched.centre_clock()
         assert centre is not None
@@ -200,6 +247,31 @@ class TrustList:
         except OverflowError:  # an import time centuries before the Date: surely wrong
             return self.imported_at
         return min(by_date, self.imported_at)
+
+    def age_at_arrival(self) -> dt.timedelta | None:
+        """How old a list from the centre was when it arrived, by the rule of
+        :meth:`counted_from` with the clock as it read then; None when unknown (imported
+        here; this kiosk's clock read 1970 then, or was behind the centre's with no usable
+        ``Date``)."""
+        from kiosk.clock import age_of, clock_wrong_then
+
+        fetched = self.fetched
+        if fetched is None:
+            return None
+        return age_of(self._by_clocks(clock_wrong_then(fetched.at)), fetched.at)
+
+    def _boot_age(self, now: dt.datetime | None = None) -> dt.timedelta | None:
+        """Its age at ``now`` (else the clock now) by this boot's clock since it arrived plus
+        its age then (:class:`Boot`): no step of the wall clock since the arrival moves it,
+        forward (NTP setting a clock that was behind, a clock jumping ahead) or back (a
+        hostile hand). ``now``, a scan's time, is taken back from the clock now on the wall
+        clock (a scan read a moment before). None without a record of this boot; below zero
+        for a ``now`` before the list arrived."""
+        fetched = self.fetched
+        age = None if fetched is None or fetched.boot is None else fetched.boot.age()
+        if age is None or now is None:
+            return age
+        return age - (dt.datetime.now(dt.UTC) - now)
 
     def _two_clocks(self) -> bool:
         """Whether its age mixes the centre's clock with this kiosk's: from the centre,
@@ -210,10 +282,14 @@ class TrustList:
 
     def age(self, now: dt.datetime | None = None) -> dt.timedelta | None:
         """How long ago it was imported (:meth:`counted_from`), at ``now`` (else the clock
-        now); None when that is later, or the clock was wrong then
+        now): by this boot's clock when it was fetched in this boot (:meth:`_boot_age`), else
+        by the times recorded. None when that is later, or the clock was wrong then
         (:func:`kiosk.clock.age_of`)."""
         from kiosk.clock import age_of
 
+        by_boot = self._boot_age(now)
+        if by_boot is not None:
+            return by_boot if by_boot >= dt.timedelta() else None
         return age_of(self.counted_from(), now)
 
     def wrong_clock(self, now: dt.datetime | None = None) -> str | None:
@@ -246,8 +322,10 @@ class TrustList:
         still used" for thirty years; a list imported after a scan was read, later than
         the scan's time, is just current). For a list from the centre the clock is the
         centre's: before that bound, or ahead of the centre's own ``Date`` when it sent the
-        list; this kiosk's clock behind the centre's ages nothing. None when ``now`` is the
-        wrong one (the clock reads 1970 now): how old it is is unknown, the checks still use
+        list; this kiosk's clock behind the centre's ages nothing. A list from the centre
+        aged by this boot's clock (:meth:`_boot_age`) is too old or not by that alone, the
+        wall clock set right, ahead or back since, even to 1970. Else None when ``now`` is
+        the wrong one (the clock reads 1970 now): how old it is is unknown, the checks still use
         it, and the screens say the clock is wrong; None too for a list from the centre
         whose age mixes two clocks (:meth:`counted_from`) and begins later than now."""
         from kiosk.clock import clock_wrong_then
@@ -255,6 +333,9 @@ class TrustList:
         at = dt.datetime.now(dt.UTC) if now is None else now
         if self.wrong_clock(at) is not None:
             return True
+        by_boot = self._boot_age(now)
+        if by_boot is not None:  # known whatever the clock reads now, 1970 included
+            return by_boot > max_age
         age = self.age(at)
         if age is None:  # later than ``at``
             return None if clock_wrong_then(at) or self._two_clocks() else False
@@ -397,9 +478,22 @@ def _fetched(value: Any, source: str) -> Fetched | None:
     centre_time = value.get("centre_time")
     try:
         return Fetched(_parse_iso(value.get("at"), source), None if centre_time is None
-                       else _parse_iso(centre_time, source), value["etag"])
+                       else _parse_iso(centre_time, source), value["etag"],
+                       _boot(value.get("boot")))
     except TrustListError:
         return None
+
+
+def _boot(value: Any) -> Boot | None:
+    """The record of where its age began on a boot's clock; None when there is none or it
+    is not one (a hand edit): the list is then aged by the times recorded."""
+    if not isinstance(value, dict) or not isinstance(value.get("id"), str):
+        return None
+    counted_from = value.get("counted_from")
+    if (isinstance(counted_from, bool) or not isinstance(counted_from, int | float)
+            or not abs(counted_from) <= BOOT_RANGE):  # NaN too
+        return None
+    return Boot(value["id"], float(counted_from))
 
 
 def save(trust_list: TrustList, path: str | Path) -> bytes:
