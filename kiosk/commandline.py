@@ -123,7 +123,8 @@ def in_config_language(path: str | Path, say: Callable[[str], str]) -> str:
                       for language in ((language,) if language else messages.LANGUAGES))
 
 
-def open_store(config: Config, *, check: bool = False, reading: bool = False) -> Store:
+def open_store(config: Config, *, check: bool = False, reading: bool = False,
+               read_when_full: bool = False) -> Store:
     """The kiosk's store, or exit 3 with the path, the reason and what to do
     (:func:`store_failure`). ``check``: refuse a
     damaged file, for commands that record (a scan must never be shown as accepted into a
@@ -132,19 +133,31 @@ def open_store(config: Config, *, check: bool = False, reading: bool = False) ->
     daily), so the command stays instant on a big store. ``reading``: the
     command only reads, so a store that cannot be written (read-only mount, file or folder
     without write permission) is opened read-only, saying so on stderr, instead of
-    refused."""
+    refused; so is one on a disk too full for SQLite to open it for writing
+    (``kiosk.store.shm_not_grown``: read in exclusive locking mode, ``Store.exclusive``),
+    saying so. ``read_when_full``: that last only (``kiosk sync export``: the backlog file
+    is written all the same, its entries not marked exported)."""
     import sqlite3
 
-    from kiosk.store import Store, StoreError, writable
+    from kiosk.store import Store, StoreError, shm_not_grown, writable
 
     path = config.store_path
     read_only = reading and path.is_file() and not writable(path)
     language = config.kiosk.language
     try:
-        store = Store(path, timezone=config.timezone, read_only=read_only)
+        try:
+            store = Store(path, timezone=config.timezone, read_only=read_only)
+        except StoreError as exc:
+            if not (reading or read_when_full) or read_only or not shm_not_grown(exc):
+                raise
+            log_cause(exc)  # SQLite's English, for -v
+            store = Store(path, timezone=config.timezone, read_only=True)
     except (StoreError, OSError, sqlite3.Error) as exc:
         raise fail(store_failure(path, exc, language), EXIT_STORE) from None
-    if read_only:
+    if store.exclusive:
+        print(messages.text("cli.store_disk_full_reading", language, path=path,
+                            folder=path.parent), file=sys.stderr)
+    elif read_only:
         print(messages.text("cli.store_read_only", language, path=path), file=sys.stderr)
     try:
         damage = store.verify() if check and not store.verified_recently() else None

@@ -50,6 +50,10 @@ class Check:
     """Passes, but worth a look; never changes the exit code."""
 
 
+READ_BUSY_SECONDS = 5.0
+"""How long a read of the store waits for another program holding it (SQLite's default)."""
+
+
 def _check(name: str, ok: bool, code: str, *, warning: bool = False, **params: object
            ) -> Check:
     """A check worded from the catalogue's ``code`` (kiosk/messages.py) in both languages."""
@@ -106,11 +110,14 @@ def store_checks(path: Path) -> list[Check]:
             failure_words,
             foreign,
             oldest_pending,
+            open_reading,
             quick_check,
-            read_only_uri,
         )
 
-        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        conn, full = open_reading(path, timeout=READ_BUSY_SECONDS)
+        if full:  # read all the same, alone: the kiosk cannot open it to record
+            checks.append(_check("store_opens", False, "doctor.store_disk_full", path=path,
+                                 folder=path.parent))
         try:  # the check the kiosk runs at start (integrity_check: 10 times as long)
             other = foreign(conn)
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -203,9 +210,9 @@ def last_input(store_path: Path, device_id: str) -> tuple[str, Words] | None:
 
     since = (dt.datetime.now(dt.UTC) - DEVICE_QUIET).strftime("%Y-%m-%dT%H:%M:%S")
     try:
-        from kiosk.store import read_only_uri
+        from kiosk.store import open_reading
 
-        conn = sqlite3.connect(read_only_uri(store_path), uri=True)
+        conn, _ = open_reading(store_path, timeout=READ_BUSY_SECONDS)
         try:
             entry = conn.execute(
                 "SELECT scanned_at, kind, status FROM entries WHERE device_id = ? AND "

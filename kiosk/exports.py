@@ -94,14 +94,16 @@ def write_csv(store: Store, since: str | None, until: str | None, out: BinaryIO,
     """The CSV export of ``[since, until)`` with its header, encoded, to ``out``; the count
     of rows written. Up to :data:`CHUNK_ROWS` rows it is formatted here; a longer one in
     chunks by ``workers`` processes (default: one per processor), each reading through a
-    read-only store of its own. ``progress(n)`` after each chunk. The workers import the
-    caller's main module again, as multiprocessing's fork server does: a script calling
-    this with more than one worker needs its ``if __name__ == "__main__":`` guard (the
-    ``kiosk`` command has it), or its workers fail and the export runs in one process."""
+    read-only store of its own (not for a store read on a full disk, ``Store.exclusive``:
+    no other connection can open it, so it is all formatted here). ``progress(n)`` after
+    each chunk. The workers import the caller's main module again, as multiprocessing's
+    fork server does: a script calling this with more than one worker needs its
+    ``if __name__ == "__main__":`` guard (the ``kiosk`` command has it), or its workers
+    fail and the export runs in one process."""
     out.write((",".join(EXPORT_COLUMNS) + "\r\n").encode(encoding))
     bounds = chunk_bounds(store, since, until)
     first = next(bounds)
-    workers = min(workers or os.cpu_count() or 1, MAX_WORKERS)
+    workers = 1 if store.exclusive else min(workers or os.cpu_count() or 1, MAX_WORKERS)
     if first[1] == until or workers < 2:
         chunks: Iterator[tuple[int, bytes]] = (
             format_chunk(store, low, high, encoding)

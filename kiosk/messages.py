@@ -278,6 +278,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                           "Cannot write in {folder}: {problem}; fix the folder's owner or mode"),
     "doctor.store_unreadable": ("Không mở được kho {path}: {detail}",
                                 "Cannot open the store {path}: {detail}"),
+    "doctor.store_disk_full": (
+        "Ổ đĩa chứa {folder} đã đầy: trạm không mở được kho {path} để ghi lượt quét (vẫn đọc "
+        "và xuất được). Giải phóng chỗ trống trên ổ đĩa đó (xem: df -h {folder})",
+        "The disk holding {folder} is full: the kiosk cannot open the store {path} to record "
+        "scans (it can still be read and exported). Free some space on that disk (see: df -h "
+        "{folder})"),
     "doctor.integrity": ("Kho {path}: kiểm tra toàn vẹn đạt",
                          "Store {path}: integrity check passed"),
     "doctor.integrity_damaged": (
@@ -860,6 +866,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.export_unwritable": (
         "Không ghi được tệp xuất {path}: {reason}; không xuất gì",
         "Cannot write the export file {path}: {reason}; nothing exported",
+    ),
+    "cli.store_disk_full_reading": (
+        "Ổ đĩa chứa {folder} đã đầy: trạm không mở được kho {path} để ghi lượt quét. Lệnh này "
+        "chỉ đọc kho (không chương trình nào khác mở được kho trong lúc đó) và không ghi gì, "
+        "kể cả nhật ký kiểm tra. Giải phóng chỗ trống trên ổ đĩa đó (xem: df -h {folder}) rồi "
+        "khởi động lại trạm",
+        "The disk holding {folder} is full: the kiosk cannot open the store {path} to record "
+        "scans. This command only reads it (no other program can open it meanwhile) and writes "
+        "nothing, not even the audit log. Free some space on that disk (see: df -h {folder}), "
+        "then start the kiosk again",
     ),
     "cli.store_read_only": (
         "Kho {path} chỉ đọc được (không có quyền ghi hoặc ổ chỉ đọc): hiển thị dữ liệu đã có, "
@@ -2019,6 +2035,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "lại. Gọi kỹ thuật viên để giải phóng chỗ trống",
         "{path}: the disk is full, so scans are not saved; each next scan is tried again. "
         "Call the technician to free some space"),
+    "store.full_read_only": (
+        "{path}: ổ đĩa đầy nên kho chỉ được mở để đọc, không ghi được gì vào kho. Giải phóng "
+        "chỗ trống trên ổ đĩa chứa {folder} (xem: df -h {folder})",
+        "{path}: the disk is full, so the store is open for reading only and nothing can be "
+        "written to it. Free some space on the disk holding {folder} (see: df -h {folder})"),
     "store.disk_read_only": (
         "{path}: ổ đĩa không cho ghi (chỉ đọc, hoặc tệp bị khoá không cho sửa) nên lượt quét "
         "không được lưu; mỗi lượt quét sau vẫn được thử ghi lại. Gọi kỹ thuật viên",
@@ -2708,6 +2729,8 @@ def failure_words(error: BaseException, path: object = None) -> Words:
     if type(error).__module__ == "sqlite3" and not hasattr(error, "sqlite_errorcode"):
         return _driver_words(error)  # Python's sqlite3 refused the call, not SQLite
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if getattr(error, "sqlite_errorcode", 0) == sqlite3.SQLITE_IOERR_SHMSIZE:
+        return Words("os.disk_full")  # the log's index (-shm) not grown: no room for it
     if getattr(error, "sqlite_errorcode", 0) == sqlite3.SQLITE_CONSTRAINT_TRIGGER:
         return _raised_words(str(error)) or Words("sqlite.constraint", {
             "name": error.sqlite_errorname})

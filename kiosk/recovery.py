@@ -31,6 +31,7 @@ from kiosk.store import (
     fill_presence,
     fill_search,
     fill_search_words,
+    shm_not_grown,
 )
 
 log = logging.getLogger(__name__)
@@ -99,9 +100,9 @@ def _held(path: Path) -> sqlite3.Connection:
         raise RecoveryError("store.failed", path=path, detail=failure_words(exc, path)) from exc
     try:
         held.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as exc:
-        if getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY,
-                                                           sqlite3.SQLITE_LOCKED):
+    except sqlite3.Error as exc:  # a disk too full to open the store on has no room for
+        if shm_not_grown(exc) or getattr(exc, "sqlite_errorcode", 0) & 0xFF in (  # a copy
+                sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
             held.close()
             raise RecoveryError("store.failed", path=path,
                                 detail=failure_words(exc, path)) from exc

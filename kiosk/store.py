@@ -633,10 +633,16 @@ def newer_schema(conn: sqlite3.Connection, path: Path | str) -> StoreError | Non
 def found_damage(error: BaseException) -> bool:
     """Whether SQLite found the file damaged (SQLITE_CORRUPT, SQLITE_NOTADB: its result
     code, never its English message), in ``error`` or what it was raised from."""
+    return _raised_with(error, lambda code: code & 0xFF in (sqlite3.SQLITE_CORRUPT,
+                                                            sqlite3.SQLITE_NOTADB))
+
+
+def _raised_with(error: BaseException, code: Callable[[int], bool]) -> bool:
+    """Whether ``code`` holds for SQLite's (extended) result code of ``error`` or of an
+    error it was raised from."""
     seen: BaseException | None = error
     while seen is not None:
-        if getattr(seen, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_CORRUPT,
-                                                           sqlite3.SQLITE_NOTADB):
+        if code(getattr(seen, "sqlite_errorcode", 0)):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
@@ -653,7 +659,8 @@ def write_failure(error: sqlite3.Error, path: Path) -> Words | None:
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
         return Words("store.damaged", {"path": path})
-    if code == sqlite3.SQLITE_FULL:
+    if code == sqlite3.SQLITE_FULL or shm_not_grown(error):  # the -shm not grown: an I/O
+        # error for SQLite, a full disk for the officer
         return Words("store.disk_full", {"path": path})
     if code == sqlite3.SQLITE_BUSY:
         return Words("store.busy", {"path": path})
@@ -694,6 +701,62 @@ def read_only_uri(path: Path) -> str:
     if not writable(path) and not (wal.exists() and wal.stat().st_size):
         uri += "&immutable=1"
     return uri
+
+
+def shm_not_grown(error: BaseException) -> bool:
+    """Whether SQLite could not make room for the log's shared-memory index (``-shm``,
+    SQLITE_IOERR_SHMSIZE, in ``error`` or what it was raised from): the disk is full. Every
+    connection to a WAL store needs that index once its ``-wal`` and ``-shm`` are gone (the
+    last connection's close deletes them), readers too, so a store closed cleanly cannot be
+    opened at all on a disk filled since (:func:`open_reading` reads it even so)."""
+    return _raised_with(error, sqlite3.SQLITE_IOERR_SHMSIZE.__eq__)
+
+
+def open_reading(path: Path, *, timeout: float) -> tuple[sqlite3.Connection, bool]:
+    """A connection reading ``path`` without writing (:func:`read_only_uri`), and whether
+    the disk was too full for it (:func:`shm_not_grown`): then one in SQLite's exclusive
+    locking mode, which keeps the log's index in its own memory, never in a ``-shm``
+    (:func:`_exclusive_reader`). Its first read is made here (``PRAGMA user_version``: a
+    few microseconds) so the caller's reads find it open. sqlite3.Error as SQLite raised
+    it; the disk full when even that reader cannot have the file (another program holds
+    it: the disk is what to see to)."""
+    conn = sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False,
+                           isolation_level=None, timeout=timeout)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.Error as exc:
+        conn.close()
+        if not shm_not_grown(exc):
+            raise
+        try:
+            return _exclusive_reader(path, timeout), True
+        except sqlite3.Error as other:
+            log.info("%s: not read in exclusive locking mode either: %s", path, other)
+            raise exc from other
+    return conn, False
+
+
+def _exclusive_reader(path: Path, timeout: float) -> sqlite3.Connection:
+    """``path`` read in exclusive locking mode, set before the log is first touched, so
+    SQLite needs no ``-shm`` (it makes an empty ``-wal`` if none is there, deleted at
+    close): for a full disk (:func:`open_reading`). ``query_only``: nothing is written
+    through it. The file is opened for writing, as taking its exclusive lock needs (a
+    ``mode=ro`` descriptor cannot), and that lock is held from the first read to the
+    close: no other connection, in this process or another, reads or writes the file
+    meanwhile (each waits for it, then is refused as busy), so none can see or change it
+    half-way, and none makes a second index of its log. The close, as every last
+    connection's, copies into the file a log left by a crash (SQLite's checkpoint: on a
+    full disk it may fail, and the log then stays whole for the next start)."""
+    conn = sqlite3.connect(rw_uri(path), uri=True, check_same_thread=False,
+                           isolation_level=None, timeout=timeout)
+    try:
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        conn.execute("PRAGMA query_only=1")
+        conn.execute("PRAGMA user_version").fetchone()  # the lock taken, the log read
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def backup_before_migrating(conn: sqlite3.Connection, path: Path, version: int) -> Path:
@@ -886,13 +949,20 @@ class Store:
         """Checkpoints and the names' move into the index, off the scan path."""
         self._transaction = _Transaction(self)
         """What :meth:`transaction` gives, made once."""
+        self.exclusive = False
+        """Opened ``read_only`` on a disk too full for the log's index (:func:`open_reading`):
+        in exclusive locking mode, no other connection can open the file until this one
+        closes, and every write is refused (``store.full_read_only``)."""
         try:
             kind = None if str(path) == ":memory:" else wrong_kind(self.path)
             if kind is not None:  # before SQLite: a pipe would hold its open up
                 raise StoreError("store.failed", path=path, detail=kind)
             if read_only:
-                self.conn = sqlite3.connect(read_only_uri(self.path), uri=True,
-                                            check_same_thread=False, isolation_level=None)
+                self.conn, self.exclusive = open_reading(self.path,
+                                                         timeout=OPEN_BUSY_MS / 1000)
+                if self.exclusive:
+                    self.refusing = Words("store.full_read_only",
+                                          {"path": self.path, "folder": self.path.parent})
             else:
                 if str(path) != ":memory:":
                     if self.path.is_file() and not writable(self.path):  # before SQLite
@@ -1309,7 +1379,7 @@ class Store:
         check and ``kiosk store check``, never per scan. A path that no longer names this
         Store's file is not read (the other file would be read with this one's log):
         StoreError, and this Store refuses every write from then on (:meth:`_check_file`)."""
-        if str(self.path) == ":memory:":
+        if str(self.path) == ":memory:" or self.exclusive:  # none other can read it
             with self.lock:
                 return quick_check(self.conn)
         self._check_file()

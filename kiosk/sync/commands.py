@@ -200,12 +200,21 @@ def coded(name: str, saved: str | None, language: str) -> dict[str, Any]:
             f"{name}_code": plain["code"], f"{name}_params": plain["params"]}
 
 
-def _worker(args: argparse.Namespace) -> tuple[SyncWorker, str]:
+def _worker(args: argparse.Namespace, *, read_when_full: bool = False
+            ) -> tuple[SyncWorker, str]:
+    """The worker on a store of its own, or the friendly exit if the store cannot be
+    opened. ``read_when_full`` (an export): the store only read when the disk is too full
+    to open it for writing (``open_store``): the file is written all the same, its entries
+    not marked exported."""
     from kiosk.sync.worker import SyncWorker
 
     config = load_config(args.config)
-    open_store(config).close()  # the friendly exit if the store cannot be opened
-    return SyncWorker.from_config(config), config.kiosk.language
+    store = open_store(config, read_when_full=read_when_full)
+    try:
+        return SyncWorker.from_config(config, store), config.kiosk.language
+    except BaseException:
+        store.close()
+        raise
 
 
 def cmd_push(args: argparse.Namespace) -> int:
@@ -263,7 +272,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                                                             {"path": target})),
               file=sys.stderr)
         return EXIT_FAILED
-    worker, _ = _worker(args)
+    worker, _ = _worker(args, read_when_full=True)
     try:
         total = worker.state().pending
         if total == 0:
