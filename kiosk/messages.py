@@ -729,6 +729,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "{where}: not a kiosk capture (expected '{magic} format=…')"),
     "capture.bad_format": ("{where}: format phải là một trong {kinds}",
                            "{where}: format must be one of {kinds}"),
+    "capture.unknown_version": (
+        "{where}: tệp ghi phiên bản {version}; trạm này đọc được {versions} (hãy cập nhật "
+        "phần mềm trạm)",
+        "{where}: a capture of version {version}; this kiosk reads {versions} (update the "
+        "kiosk's software)"),
+    "capture.quiet_in_v1": (
+        "dòng '{quiet}' (lúc đường truyền im lặng) chỉ có trong tệp ghi v2, tệp này là "
+        "v{version}",
+        "a '{quiet}' line (when the line was quiet) belongs in a v2 capture, this one is "
+        "v{version}"),
+    "capture.quiet_guessed": (
+        "tệp ghi v1 không ghi lúc đường truyền im lặng: một khoảng nghỉ giữa hai lần đọc dài "
+        "hơn idle_gap_ms được coi là im lặng, nên một lần đọc bị trễ khi ghi có thể hiện một "
+        "mã thành hai lượt quét; ghi lại bằng phiên bản này để chắc chắn",
+        "a v1 capture does not record when the line was quiet: a pause between two reads "
+        "longer than idle_gap_ms is taken as quiet, so a read that came late while recording "
+        "may show one code as two scans; record it again with this version to be sure"),
     "capture.unreadable": ("không đọc được tệp ghi {path}: {reason}",
                            "cannot read capture {path}: {reason}"),
     "capture.not_utf8": ("{path}: không phải văn bản UTF-8, không phải tệp ghi của trạm",

@@ -17,13 +17,14 @@ import pytest
 from devices_support import wait_until
 from evdev import ecodes as e
 
+from kiosk import cli
 from kiosk.config import validate_device
 from kiosk.devices.base import DeviceError, DeviceMissing
-from kiosk.devices.captures import CaptureWriter, load_capture, read_capture
+from kiosk.devices.captures import Capture, CaptureWriter, load_capture, read_capture
 from kiosk.devices.evdev_input import EvdevDevice
 from kiosk.devices.hidraw import HidrawDevice
 from kiosk.devices.replay import ReplayDevice
-from kiosk.devices.stream import Chunk, InputEvent
+from kiosk.devices.stream import Chunk, Decoded, Idle, InputEvent, pump
 from kiosk.devices.supervisor import FINISHED, Supervisor
 from kiosk.scan import Scan
 
@@ -69,6 +70,13 @@ def test_report_captures_round_trip_bytes_and_times() -> None:
     ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY 30\n",
      "c.log:2: .* / expected: time type code value"),
     ("# kiosk-capture v1 format=hidraw\n1.0 zz\n", "c.log:2: non-hexadecimal"),
+    ("# kiosk-capture v3 format=serial\n",
+     "c.log:1: .* / c.log:1: a capture of version 'v3'; this kiosk reads v1, v2"),
+    ("# kiosk-capture vx format=serial\n", "a capture of version 'vx'"),
+    ("# kiosk-capture v1 format=serial\n1.0 30\n1.2 idle\n",
+     "c.log:3: .* / a 'idle' line \\(when the line was quiet\\) belongs in a v2 capture, "
+     "this one is v1"),
+    ("# kiosk-capture v2 format=serial\nsoon idle\n", "c.log:2: could not convert"),
     ('# kiosk-capture v1 format=evdev\n# settings: {"layout": "dvorak"}\n',
      'c.log:2: layout: expected one of'),
     ('# kiosk-capture v1 format=evdev\n# settings: {"baudrate": 9600}\n',
@@ -114,6 +122,98 @@ def test_a_capture_replays_with_the_quiet_the_recorder_saw(tmp_path: Path) -> No
     got: list[Scan] = []
     ReplayDevice(options).run(got.append, threading.Event())
     assert [s.payload.decode().strip() for s in got] == codes
+
+CODE = b"001099012345|123456789|Nguyen Van An|01021990|Nam|So 1 Pho Hue, Ha Noi|10102021"
+
+
+def pos_report(data: bytes, more: bool) -> bytes:
+    """One 64-byte HID POS report (id 2, AIM ]Q1), as ``hidreport`` reads them."""
+    return bytes([2, len(data)]) + b"]Q1" + data.ljust(56, b"\0") + bytes([0, 0, int(more)])
+
+
+READ_LATE = {  # what a reader held up 150 ms in the middle of a code read, then the line quiet
+    "serial": ({"terminator": "CR", "idle_gap_ms": 80},
+               [Chunk(10.0, CODE[:13]), Chunk(10.15, CODE[13:] + b"\r"), Idle(10.17),
+                Idle(10.19), Idle(10.55), Chunk(10.56, b"8938505974194\n"), Idle(10.58),
+                Idle(10.70)]),
+    "hidraw": ({"mode": "pos", "idle_gap_ms": 100},
+               [Chunk(10.0, pos_report(CODE[:56], True)),
+                Chunk(10.15, pos_report(CODE[56:], False)), Idle(10.17), Idle(10.55),
+                Chunk(10.56, pos_report(b"8938505974194", True)), Idle(10.58), Idle(10.70)]),
+}
+"""Two people: a code whose second read came 150 ms late (no empty read between: one scan
+live), then a code whose end never came (a serial scanner sending LF to a kiosk set to CR,
+a HID POS scan whose last report was lost), ended live by the quiet line after it."""
+
+
+@pytest.mark.parametrize("kind", sorted(READ_LATE))
+def test_a_capture_replays_the_quiet_the_recorder_saw_and_no_other(tmp_path: Path,
+                                                                    kind: str) -> None:
+    """The watch's writer keeps the last empty read before each read and the one after the
+    last; a replay device gives the decoder Idle ticks there only: as live, the late read is
+    part of its code and the unfinished code ends on the quiet after it. (A capture kept no
+    empty reads and the replay put one before every read: the late read split its code in
+    a truncated head and a tail, two scans where the kiosk took one; review 37 F2.)"""
+    settings, items = READ_LATE[kind]
+    recorded = Capture(kind, settings)  # the device's options and decoder
+    live: list[Decoded] = []
+    pump(iter(items), recorded.decoder(), live.append, threading.Event())
+    path = tmp_path / f"late.{kind}.log"
+    with open(path, "w", encoding="utf-8") as stream:
+        writer = CaptureWriter(stream, recorded.options("lane1"))
+        for item in items:
+            writer.write(item)
+        writer.finish()
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(f"# kiosk-capture v2 format={kind}\n")
+    assert [line.split()[0] for line in text.splitlines() if line.endswith(" idle")] == [
+        "10.550000", "10.700000"]
+    assert load_capture(path).items == [item for item in items if item.t not in (
+        10.17, 10.19, 10.58)]
+    replayed = ReplayDevice(validate_device(0, {"id": "field", "type": "replay", "format": kind,
+                                                "path": str(path)}))
+    got: list[Scan] = []
+    replayed.run(got.append, threading.Event())
+    assert [s.payload for s in got] == [d.payload for d in live] == [CODE, b"8938505974194"]
+    assert [d.ended_by for d in live] == ["terminator" if kind == "serial" else "report", "gap"]
+
+
+def test_devices_watch_of_a_capture_read_late_shows_one_scan_and_no_wrong_advice(
+        tmp_path: Path, capsys) -> None:
+    """`kiosk devices watch FILE` of that serial capture: one scan of the late-read code, and
+    no advice to set terminator = "none" (the burst cut by the late read was taken for a
+    code sent without one: following it would have made the kiosk split codes)."""
+    settings, items = READ_LATE["serial"]
+    path = tmp_path / "late.capture"
+    with open(path, "w", encoding="utf-8") as stream:
+        writer = CaptureWriter(stream, Capture("serial", settings).options("s"))
+        for item in items[:2]:  # the late read alone
+            writer.write(item)
+    assert cli.main(["devices", "watch", str(path), "--config", str(tmp_path / "none")]) == 0
+    out = capsys.readouterr().out
+    assert "== scan/quét 1: 79 bytes, ended by terminator" in out and "1 scan(s)" in out
+    assert 'terminator = "none"' not in out and "v1 capture" not in out
+
+
+def test_an_old_capture_replays_with_the_quiet_guessed_and_the_watch_says_so(
+        tmp_path: Path, capsys) -> None:
+    """A v1 capture (no quiet in it) replays as it always did: each read after a quiet line
+    up to its own time; `kiosk devices watch` says the quiet is guessed, and how to be sure.
+    The synthesized captures in tests/data are v1 and keep decoding as expected (above)."""
+    lines = ["# kiosk-capture v1 format=serial", '# settings: {"terminator": "CR"}',
+             "10.000000 " + CODE[:13].hex(" "), "10.150000 " + (CODE[13:] + b"\r").hex(" ")]
+    path = tmp_path / "old.capture"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    capture = load_capture(path)
+    assert capture.version == 1 and capture.quiet_guessed
+    assert [type(item).__name__ for item in capture.played()] == ["Idle", "Chunk"] * 2
+    assert cli.main(["devices", "watch", str(path), "--config", str(tmp_path / "none")]) == 0
+    out = capsys.readouterr().out
+    assert ("a v1 capture does not record when the line was quiet: a pause between two reads "
+            "longer than idle_gap_ms is taken as quiet") in out
+    assert "2 scan(s)" in out  # the guess: the late read split the code (record it again)
+    assert not load_capture(CAPTURES / "azerty-pccovid.evdev.log").quiet_guessed  # key times
+
 
 def test_replay_refuses_a_capture_of_another_format(tmp_path: Path) -> None:
     with pytest.raises(DeviceError, match="is a hidraw capture, but the device says"):

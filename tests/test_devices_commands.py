@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 import tomllib
 from pathlib import Path
 
@@ -18,9 +19,12 @@ from kiosk.devices.captures import HIDDEN, CaptureWriter, load_capture
 from kiosk.devices.diagnostics import Diagnostics
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.listing import list_candidates
+from kiosk.devices.replay import ReplayDevice
+from kiosk.devices.stream import Decoded, pump
 from kiosk.devices.sysfs import Roots
 from kiosk.devices.watching import WatchTarget, kind_of_path, watch
 from kiosk.enrolment import parse
+from kiosk.scan import Scan
 from tests.central_support import central
 
 CCCD = "001099012345|123456789|Nguyễn Văn An|01021990|Nam|Số 1 Phố Huế, Hà Nội|10102021"
@@ -121,6 +125,75 @@ def test_watch_a_serial_port_saves_a_capture_that_replays_the_same(tmp_path: Pat
     assert [s.payload for s in again.scans] == [s.payload for s in diagnostics.scans]
 
 
+def test_watch_saves_the_quiet_it_saw_and_the_capture_replays_as_live(tmp_path: Path) -> None:
+    """A scanner sending LF to a watch set to CR: live, each code ends on the quiet line
+    after it (the reader's empty reads). The saved capture (v2) has that quiet in it, and
+    replayed by a replay device it gives the same two scans."""
+    capture = tmp_path / "lane1.capture"
+    _, diagnostics, _ = watch_serial("CR", [b"001099012345\n", b"8938505974194\n"], capture)
+    assert [(s.payload, s.ended_by) for s in diagnostics.scans] == [
+        (b"001099012345", "gap"), (b"8938505974194", "gap")]
+    text = capture.read_text(encoding="utf-8")
+    assert text.startswith("# kiosk-capture v2 format=serial\n")
+    assert sum(line.endswith(" idle") for line in text.splitlines()) >= 2, text
+    got: list[Scan] = []
+    ReplayDevice(validate_device(0, {"id": "r", "type": "replay", "format": "serial",
+                                     "path": str(capture)})).run(got.append, threading.Event())
+    assert [s.payload for s in got] == [b"001099012345", b"8938505974194"]
+
+
+class HeldUp(Lines):
+    """A terminal that stops taking the watch's output once a line holding ``trigger`` is
+    printed, until ``release`` is set (a slow SSH session): the watch's reader is held up
+    meanwhile, and finds what the scanner sent since waiting in the port."""
+
+    def __init__(self, trigger: str) -> None:
+        super().__init__()
+        self.trigger = trigger
+        self.holding, self.release = threading.Event(), threading.Event()
+
+    def write(self, text: str) -> int:
+        if self.trigger in text and not self.holding.is_set():
+            self.holding.set()
+            self.release.wait(10)
+        return super().write(text)
+
+
+def test_a_code_read_late_live_is_one_scan_in_the_saved_capture_too(tmp_path: Path,
+                                                                     capsys) -> None:
+    """`kiosk devices watch --save` of a serial scanner on a real pty, its reader held up
+    200 ms by its terminal after reading the first bytes of a code: live, the rest read late
+    is part of the code (no empty read came between: one scan, 3b48c17). The saved capture,
+    replayed by a replay device and watched again with `kiosk devices watch FILE`, is one
+    scan too, with no advice to set terminator = "none" (it was a head and a tail, two scans,
+    and that advice, which would make the kiosk split codes: review 37 F2)."""
+    code = b"001099012345|123456789|Nam"
+    out, capture = HeldUp(code[:4].hex(" ")), tmp_path / "late.capture"
+    with Pty() as pty:
+        options = validate_device(0, {"id": "lane1", "type": "serial", "port": pty.path,
+                                      "terminator": "CR"})
+
+        def scanner() -> None:
+            out.opened.wait(10)
+            pty.send(code[:13])
+            out.holding.wait(10)
+            pty.send(code[13:] + b"\r")
+            time.sleep(0.2)  # the hold-up itself: longer than idle_gap_ms (80)
+            out.release.set()
+
+        threading.Thread(target=scanner, daemon=True).start()
+        live = watch(WatchTarget(options), out, count=1, save=str(capture))
+    assert out.holding.is_set()
+    assert [(s.payload, s.ended_by) for s in live.scans] == [(code, "terminator")]
+    got: list[Scan] = []
+    ReplayDevice(validate_device(0, {"id": "r", "type": "replay", "format": "serial",
+                                     "path": str(capture)})).run(got.append, threading.Event())
+    assert [s.payload for s in got] == [code]
+    assert cli.main(["devices", "watch", str(capture), "--config", str(tmp_path / "no")]) == 0
+    again = capsys.readouterr().out
+    assert "1 scan(s)" in again and 'terminator = "none"' not in again, again
+
+
 @pytest.fixture
 def enrolment_code(tmp_path: Path) -> str:
     """A real enrolment code's text, as `kiosk-central kiosks add --qr` makes it."""
@@ -185,9 +258,9 @@ def test_devices_watch_on_a_keyboard_capture_hides_the_code_key_by_key(
 def decoded(path: Path) -> list[bytes]:
     """The payloads a capture decodes to, read as the device did in the field."""
     capture = load_capture(path)
-    decoder = capture.decoder()
-    scans = [scan for item in capture.items for scan in decoder.feed(item)]
-    return [scan.payload for scan in scans + decoder.finish()]
+    scans: list[Decoded] = []
+    pump(capture.played(), capture.decoder(), scans.append, threading.Event())
+    return [scan.payload for scan in scans]
 
 
 def test_watch_a_configured_device_by_id_from_the_command_line(tmp_path: Path, capsys) -> None:

@@ -2,20 +2,38 @@
 by a ``replay`` device (``format = "evdev" | "hidraw" | "serial"``) or watched again.
 
 Plain UTF-8 text, one item per line, so a technician can send one by e-mail and anyone can
-read it::
+read it. This docstring is the format's one description (docs/architecture.md and
+docs/technician.md point here)::
 
-    # kiosk-capture v1 format=evdev
+    # kiosk-capture v2 format=evdev
     # settings: {"layout": "us", "terminator": "enter", "idle_gap_ms": 100}
     # any other comment line is ignored
     1716200000.000000 EV_KEY KEY_LEFTSHIFT 1      (evdev: time, type, code, value)
     1716200000.001200 EV_KEY KEY_A 1
     12.503311 02 0d 5d 51 31 30 30 31 …           (hidraw: time, one report in hex;
                                                    serial: time, the bytes one read returned)
+    12.640000 idle                                (v2: the reader found nothing up to then)
 
 Times are seconds (any origin; only differences matter: they drive the gap logic). Types and
 codes are Linux input names (``keycodes``) or numbers. ``settings`` are the device's decoding
 options at capture time (layout, terminator, …), used again on replay so the capture
 decodes as it did in the field.
+
+A key event's time is the kernel's, when the key came; a read's (hidraw, serial) is when the
+read returned, not when its bytes arrived: a reader held up finds the rest of a code waiting
+and reads it late, so a gap between two reads is no proof that the line was quiet. The
+decoders end a code whose terminator (or last HID POS report) has not come only on an
+``Idle`` tick, a read that came back empty (``serial_framer``, ``hidreport``).
+
+- **v2** (what ``CaptureWriter`` writes): the quiet the recorder saw is in the file, an
+  ``idle`` line — the last empty read before the next item, and the one after the last —
+  and a replay gives ``Idle`` ticks there only, so it frames codes as the kiosk did live: a code
+  whose second half was read late stays one scan.
+- **v1** (older captures, and the synthesized ones in tests/data/captures): no ``idle``
+  lines (one is refused). The quiet is guessed: every read is taken to follow a quiet line
+  up to its own time, so a gap between reads longer than ``idle_gap_ms`` ends a code, as
+  those captures always replayed. A reader held up while recording then shows one code as
+  two scans (the watch says so when it opens such a capture); record it again to be sure.
 """
 
 from __future__ import annotations
@@ -34,7 +52,12 @@ from kiosk.devices.stream import Chunk, Decoder, Idle, InputEvent, Item
 from kiosk.messages import both, os_words
 from kiosk.schema import ConfigError
 
-MAGIC = "# kiosk-capture v1"
+MAGIC = "# kiosk-capture"
+VERSION = 2
+"""The version written; ``read_capture`` reads ``VERSIONS``."""
+VERSIONS = (1, 2)
+QUIET = "idle"
+"""An item line's second field marking the quiet the recorder saw (v2)."""
 SETTINGS = "# settings:"
 HIDDEN = "# an enrolment code's input was here, not kept (its one-time secret)"
 
@@ -56,21 +79,30 @@ def _format(kind_name: str) -> tuple[DeviceKind, CaptureFormat]:
 class Capture:
     format: str
     settings: dict[str, Any] = field(default_factory=dict)
-    items: list[InputEvent | Chunk] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    """What was read, and (v2) the ``Idle`` ticks the recorder saw, in order."""
+    version: int = VERSION
+    """1: the items hold no quiet; it is guessed on replay (see the module's docstring)."""
 
     def options(self, device_id: str = "capture") -> DeviceOptions:
         """The device options the capture was made with (its kind's defaults elsewhere)."""
         kind, _ = _format(self.format)
         return kind.options(id=device_id, type=self.format, **self.settings)
 
+    @property
+    def quiet_guessed(self) -> bool:
+        """Whether a replay guesses the quiet between reads (a v1 capture of reads)."""
+        return self.version < 2 and any(isinstance(item, Chunk) for item in self.items)
+
     def played(self) -> Iterator[Item]:
-        """Its items as the device gave them live: a capture holds what was read, never the
-        empty reads between (the ``Idle`` ticks by which only a quiet line the reader saw
-        ends a scan whose terminator or last report has not come), so each chunk follows
-        the quiet the recorder saw up to it. Replayed without them, a capture whose
-        terminator is not the configured one read as one scan of every code in it."""
+        """Its items as the device gave them live. v2: with the ``Idle`` ticks recorded,
+        and no others. v1 holds no quiet: each read is taken to follow a quiet line up to
+        its own time (an ``Idle`` tick before it), so a scanner whose terminator is not the
+        configured one still splits into its codes — and a read that came late splits a
+        code (see the module's docstring). Key events carry the kernel's own times."""
+        guessed = self.quiet_guessed
         for item in self.items:
-            if isinstance(item, Chunk):
+            if guessed and isinstance(item, Chunk):
                 yield Idle(item.t)
             yield item
 
@@ -91,8 +123,10 @@ def _name(table: dict[int, str], number: int) -> str:
     return table.get(number, str(number))
 
 
-def format_item(item: InputEvent | Chunk) -> str | None:
+def format_item(item: Item) -> str | None:
     """One capture line (None for items not worth keeping: SYN_REPORT separators)."""
+    if isinstance(item, Idle):
+        return f"{item.t:.6f} {QUIET}"
     if isinstance(item, Chunk):
         return f"{item.t:.6f} {item.data.hex(' ')}"
     if item.type == keycodes.EV_SYN and item.code == keycodes.SYN_REPORT:
@@ -106,21 +140,31 @@ class CaptureWriter:
     def __init__(self, out: TextIO, options: DeviceOptions, comment: str = "") -> None:
         _format(options.type)
         self.out = out
-        out.write(f"{MAGIC} format={options.type}\n")
+        out.write(f"{MAGIC} v{VERSION} format={options.type}\n")
         out.write(f"{SETTINGS} {json.dumps(decoding_settings(options))}\n")
         if comment:
             out.write(f"# {comment}\n")
         out.flush()
         self._hiding = False
+        self._quiet: Idle | None = None
+        """The last empty read since the last item: written before the next one."""
         self._held: set[int] = set()
         """Keys down on the device; ``_kept``: keys down in what was written."""
         self._kept: set[int] = set()
 
-    def write(self, item: InputEvent | Chunk, *, hidden: bool = False) -> None:
+    def write(self, item: Item, *, hidden: bool = False) -> None:
         """Keep ``item``; a ``hidden`` one (an enrolment code's input: its one-time secret)
         is not kept, a comment marks where it was. After hidden key events, the keys whose
         state they changed (a Shift pressed before, released during) are set right first,
-        so the capture replays the rest as the device sent it."""
+        so the capture replays the rest as the device sent it. Of the ``Idle`` ticks (the
+        reader's empty reads, every few ms) the last before an item is kept: a decoder
+        ends a code on the latest quiet it is told of, so the ones before add nothing."""
+        if isinstance(item, Idle):
+            self._quiet = item
+            return
+        quiet, self._quiet = self._quiet, None
+        if quiet is not None and not (hidden and self._hiding):  # none inside a hidden code
+            self._line(format_item(quiet))
         if hidden:
             if not self._hiding:
                 self._line(HIDDEN)
@@ -134,6 +178,13 @@ class CaptureWriter:
         _track(self._held, item)
         _track(self._kept, item)
         self._line(format_item(item))
+
+    def finish(self) -> None:
+        """Write the quiet seen after the last item (the recording ends): a code whose end
+        never came ended on it live, as it does on replay."""
+        if self._quiet is not None:
+            self._line(format_item(self._quiet))
+            self._quiet = None
 
     def _line(self, line: str | None) -> None:
         if line is not None:
@@ -156,8 +207,12 @@ def _number(token: str, unknown: str) -> int:
     return value
 
 
-def parse_item(capture: CaptureFormat, line: str) -> InputEvent | Chunk:
+def parse_item(capture: CaptureFormat, line: str, version: int = VERSION) -> Item:
     fields = line.split()
+    if len(fields) == 2 and fields[1] == QUIET:
+        if version < 2:
+            raise ValueError(both("capture.quiet_in_v1", quiet=QUIET, version=version))
+        return Idle(float(fields[0]))
     if capture.items == "events":
         if len(fields) != 4:
             raise ValueError(both("capture.expected_event"))
@@ -199,14 +254,20 @@ def read_capture(lines: Iterable[str], name: str = "capture") -> Capture:
     if first is None:
         raise DeviceError(both("capture.empty", name=name))
     header = first[1].strip()
-    if not header.startswith(MAGIC):
-        raise DeviceError(both("capture.not_capture", where=f"{name}:1", magic=MAGIC))
+    if not header.startswith(f"{MAGIC} v"):
+        raise DeviceError(both("capture.not_capture", where=f"{name}:1",
+                               magic=f"{MAGIC} v{VERSION}"))
+    version = (header[len(MAGIC) + 2:].split() or [""])[0]
+    if not (version.isascii() and version.isdigit() and int(version) in VERSIONS):
+        raise DeviceError(both("capture.unknown_version", where=f"{name}:1",
+                               version=repr(f"v{version}"),
+                               versions=", ".join(f"v{v}" for v in VERSIONS)))
     fmt = header.partition("format=")[2].split()[0] if "format=" in header else ""
     kind = capture_kinds().get(fmt)
     if kind is None or kind.capture is None:
         raise DeviceError(both("capture.bad_format", where=f"{name}:1",
                                kinds=", ".join(capture_kinds())))
-    capture = Capture(fmt)
+    capture = Capture(fmt, version=int(version))
     for number, raw in numbered:
         line = raw.strip()
         where = f"{name}:{number}"
@@ -214,7 +275,7 @@ def read_capture(lines: Iterable[str], name: str = "capture") -> Capture:
             capture.settings = _settings(kind, kind.capture, line[len(SETTINGS):], where)
         elif line and not line.startswith("#"):
             try:
-                capture.items.append(parse_item(kind.capture, line))
+                capture.items.append(parse_item(kind.capture, line, capture.version))
             except ValueError as exc:
                 raise DeviceError(f"{where}: {exc}") from None
     return capture

@@ -44,7 +44,9 @@ from kiosk.scan import mask_document
 from kiosk.timestamps import DEFAULT_TIMEZONE, card_day
 
 BURST_GAP = 0.03
-"""Serial bytes this far apart belong to different bursts (what the scanner sent at once)."""
+"""Serial bytes with a quiet line this long between them (an empty read that long after the
+last read) belong to different bursts (what the scanner sent at once). A read that merely
+came late is no quiet line (see ``serial_framer``)."""
 KNOWN_KINDS = ("cccd", "pccovid", "hc1")
 ENDINGS = ((b"\r\n", "CRLF"), (b"\r", "CR"), (b"\n", "LF"))
 
@@ -98,8 +100,8 @@ class Diagnostics:
         return self.observe_bytes(item.data, item.t)
 
     def observe_bytes(self, data: bytes, t: float) -> list[str]:
-        """A serial read or one hidraw report."""
-        self._quiet(t)
+        """A serial read or one hidraw report (its time says no quiet came before it: an
+        ``idle`` tick does)."""
         gap = "" if self._last_t is None else f"+{(t - self._last_t) * 1000:7.1f} ms"
         self._last_t = t
         self._note_bytes(data)
@@ -150,7 +152,7 @@ class Diagnostics:
         """A read or report arrived (the kind may keep what it says about the device)."""
 
     def _quiet(self, t: float | None) -> None:
-        """Nothing new until ``t`` (None: the view ends)."""
+        """The reader saw nothing new until ``t`` (an ``Idle`` tick; None: the view ends)."""
 
     def _learn_kind(self, scan: Decoded, events: list[InputEvent]) -> None:
         """Advice only this kind can give from a scan (and the key events that made it)."""
@@ -218,7 +220,9 @@ class Diagnostics:
 
 class SerialDiagnostics(Diagnostics):
     """Serial: how each burst of bytes ends (CR, LF, CRLF, nothing) against the configured
-    terminator, and an AIM id left in the payload."""
+    terminator, and an AIM id left in the payload. A burst ends on a quiet line the reader
+    saw, never on a read that came late: a held-up reader's half code is no code without a
+    terminator."""
 
     def __init__(self, options: Any) -> None:
         super().__init__(options)

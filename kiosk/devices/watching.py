@@ -144,14 +144,18 @@ def _with_overrides(args: argparse.Namespace, data: dict[str, Any]) -> WatchTarg
     return WatchTarget(config_mod.validate_device(0, data))
 
 
-def _live_items(target: WatchTarget, stop: threading.Event) -> tuple[Iterator[Item], Any]:
+def _live_items(target: WatchTarget, stop: threading.Event
+                ) -> tuple[Iterator[Item], Any, list[str]]:
+    """The items to watch, the device read (None: a capture), and what to say first."""
     from kiosk.devices import build_device
 
     if target.capture:
-        return load_capture(target.capture).played(), None
+        capture = load_capture(target.capture)
+        notes = [both("capture.quiet_guessed")] if capture.quiet_guessed else []
+        return capture.played(), None, notes
     device = build_device(target.options)
     device.open()  # type: ignore[attr-defined]
-    return device.items(stop), device  # type: ignore[attr-defined]
+    return device.items(stop), device, []  # type: ignore[attr-defined]
 
 
 def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 0.0,
@@ -160,10 +164,12 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
     stop = stop or threading.Event()
     options = target.options
     diagnostics = diagnostics_for(options, target.timezone, target.earliest_day)
-    items, device = _live_items(target, stop)
+    items, device, notes = _live_items(target, stop)
     where = target.capture or getattr(device, "path", "")
     print(both("device.watching", id=options.id, type=options.type, where=where), file=out,
           flush=True)
+    for note in notes:
+        print(f"* {note}", file=out, flush=True)
     deadline = time.monotonic() + seconds if seconds else None
     with contextlib.ExitStack() as stack:
         writer = None
@@ -176,6 +182,8 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
             for item in items:
                 if isinstance(item, Idle):
                     lines = diagnostics.idle(item.t)
+                    if writer:
+                        writer.write(item)  # the quiet seen: a replay frames codes by it
                 else:
                     lines = diagnostics.observe(item)
                     if writer:
@@ -187,6 +195,8 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
                     break
         except KeyboardInterrupt:
             pass
+        if writer:
+            writer.finish()
         for line in diagnostics.finish():
             print(line, file=out, flush=True)
     advice = diagnostics.suggestions()
