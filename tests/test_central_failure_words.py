@@ -31,6 +31,7 @@ from web_support import PASSWORD, SAMPLE, add_users, csrf, signed_in
 from kiosk.central.backends import open_storage
 from kiosk.central.sqlite_storage import SqliteStorage
 from kiosk.central.storage import StorageBusy, StorageError
+from kiosk.enrolment import ENROL_PATH
 from kiosk.sync import protocol
 from tests.test_store_disk_failing import fill, small_disk
 
@@ -360,3 +361,53 @@ def test_a_call_the_postgresql_driver_refuses_is_not_said_as_a_lost_connection(
     assert error.words.params["detail"].code == "db.driver"
     assert "(ProgrammingError)" in error.text("en")
     assert "connection" not in error.text("en")
+
+
+def test_a_caller_not_yet_authenticated_is_not_told_why_the_storage_failed(tmp_path) -> None:
+    """A real centre whose database folder is a link loop when serve first reads it, then
+    whose write lock another process holds: a caller whose token (or enrolment code) the
+    centre could not check yet — a made-up token, a kiosk's own token the loop kept from being
+    read, a revoked kiosk's token (the refused attempt is written), a made-up code — reads
+    the dashboard's generic words (tell the administrator; for a lock, nothing is lost), with
+    Retry-After, not why (the loop, another program's lock: review 37 F3). An authenticated
+    kiosk is still told why (it logs it for the technician); serve's log says it all."""
+    db = f"sqlite:///{tmp_path}/db/central.db"
+    (tmp_path / "db").mkdir()
+    kiosk, revoked = enrol(db, "kiosk-ok", "BP-DX-001"), enrol(db, "kiosk-old", "BP-DX-001")
+    central("kiosks", "revoke", revoked.kiosk_id, "--db", db)
+    server = CentralServer(db, "--busy-timeout", "1")
+
+    def heartbeat(token: str) -> httpx.Response:
+        return httpx.post(server.url + protocol.HEARTBEAT_PATH, timeout=30,
+                          json=protocol.make_heartbeat(kiosk.kiosk_id, HEALTH),
+                          headers={"Authorization": f"Bearer {token}"})
+
+    try:
+        (tmp_path / "db").rename(tmp_path / "db.real")  # before serve opens the database
+        (tmp_path / "db").symlink_to("db")  # a loop
+        try:
+            looped = {"made-up": heartbeat("made-up"), "kiosk": heartbeat(kiosk.token)}
+        finally:
+            (tmp_path / "db").unlink()
+            (tmp_path / "db.real").rename(tmp_path / "db")
+        with write_lock_held_by_another_process(tmp_path / "db" / "central.db"):
+            locked = {"revoked": heartbeat(revoked.token), "kiosk": heartbeat(kiosk.token),
+                      "code": httpx.post(server.url + ENROL_PATH, json={"secret": "made-up"},
+                                         timeout=30)}
+    finally:
+        log = server.stop()
+    for who, answer in looped.items():
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "30", who
+        assert answer.json() == {"error": "This will not pass by itself; tell the centre's "
+                                          "administrator.",
+                                 "code": "web.unavailable.ask_admin", "params": {}}, who
+    for who in ("revoked", "code"):  # the code's check waits for the lock to write
+        answer = locked[who]
+        assert answer.status_code == 503 and int(answer.headers["retry-after"]) >= 1, who
+        assert answer.json() == {"error": "Nothing is lost; reload the page in a few minutes.",
+                                 "code": "web.unavailable.retry", "params": {}}, who
+    told = locked["kiosk"]  # authenticated: why, for the kiosk's log
+    assert told.status_code == 503 and told.json()["code"] == "storage.busy", told.text
+    assert "another program holds the store locked" in told.json()["error"]
+    assert "the links on the path loop back on themselves" in log
+    assert "another program holds the store locked" in log and "Traceback" not in log

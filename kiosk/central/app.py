@@ -65,6 +65,20 @@ class _Refusal(WordedError):
         self.status, self.headers = status, headers or {}
 
 
+class _Unidentified(_Refusal):
+    """Storage failed before the caller was known to be a kiosk (its token, or its enrolment
+    code, not yet checked): it is told the generic words a visitor to the dashboard reads —
+    retry, or tell the administrator — not why (review 37 F3); the log has why, as for any
+    storage failure. An authenticated kiosk is told why (it logs it for the technician)."""
+
+    def __init__(self, failure: StorageError) -> None:
+        from kiosk.central.web.mount import PASSING  # the dashboard's, imported when needed
+
+        super().__init__(503, "web.unavailable.retry" if failure.words.code in PASSING
+                         else "web.unavailable.ask_admin")
+        self.failure = failure
+
+
 def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                max_decoded: int = protocol.MAX_DECODED_BYTES,
                max_inflight: int = MAX_INFLIGHT, tracer_of: TracerOf | None = None,
@@ -148,8 +162,8 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         except EnrolmentRefused as exc:
             log.warning("enrolment refused: %s", exc)
             return _error(exc.status, exc)
-        except StorageError as exc:
-            return _failure(exc)
+        except StorageError as exc:  # the code not yet known good: no why
+            return _failure(_Unidentified(exc))
         log.info("kiosk %s enrolled by code", kiosk.id)
         if replaced is not None:  # the code is an administrator's word: recorded as such
             change = (f"kiosk {kiosk.id} backlog signing key {backlog_keys.fingerprint(replaced)}"
@@ -335,11 +349,15 @@ def _authenticate(storage: Storage, header: str | None) -> Kiosk:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise _Refusal(401, "api.not_bearer", challenge)
-    kiosk = storage.kiosk_for_token(protocol.token_hash(token))
+    try:
+        kiosk = storage.kiosk_for_token(protocol.token_hash(token))
+        if kiosk is not None and not kiosk.active:
+            storage.note_refused_attempt(kiosk.id, dt.datetime.now(dt.UTC))
+    except StorageError as exc:
+        raise _Unidentified(exc) from exc
     if kiosk is None:
         raise _Refusal(401, "api.unknown_token", challenge)
     if not kiosk.active:
-        storage.note_refused_attempt(kiosk.id, dt.datetime.now(dt.UTC))
         raise _Refusal(401, "api.revoked", challenge, kiosk=kiosk.id, at=kiosk.revoked_at)
     return kiosk
 
@@ -416,6 +434,9 @@ def _error(status: int, error: WordedError | str,
 
 def _failure(exc: Exception) -> JSONResponse:
     """The answer to a kiosk request that failed: one mapping for every kiosk route."""
+    if isinstance(exc, _Unidentified):  # logged as any storage failure, answered without why
+        said = _failure(exc.failure)
+        return _error(exc.status, exc, {"Retry-After": said.headers["retry-after"]})
     if isinstance(exc, _Refusal):
         return _error(exc.status, exc, exc.headers)
     if isinstance(exc, protocol.ProtocolError):
