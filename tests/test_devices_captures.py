@@ -1,7 +1,8 @@
 """Capture files: the text format, and replaying captures through the real loops.
 
 The captures in tests/data/captures/ are synthesized by generate.py there (in the format a
-technician's `kiosk devices watch --save` writes), not recorded from scanners."""
+technician's `kiosk devices watch --save` wrote before v2: no quiet recorded, guessed on
+replay), not recorded from scanners."""
 
 from __future__ import annotations
 

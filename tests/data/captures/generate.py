@@ -6,7 +6,9 @@ documented to send (docs: /work/shared/docs/domain.md §4; Honeywell HID POS rep
 key timings of 1–4 ms per key with jitter, modifiers pressed around keys, NumLock toggles,
 Alt+keypad codes, key-repeat noise, USB CDC 64-byte packet splits. The key tables here are
 written out independently of kiosk/devices/keymaps.py on purpose, so a mistake in one is
-caught by the other. The expected decodings are in expected.json.
+caught by the other. The expected decodings are in expected.json. They are v1 captures
+(kiosk/devices/captures.py): no quiet recorded, a replay guesses it from the gaps between
+reads, as they were made to be read.
 
     .venv/bin/python tests/data/captures/generate.py
 """
