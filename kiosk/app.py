@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from kiosk.certificates.verdicts import Checker
 from kiosk.config import Config, ConfigError, resolved
-from kiosk.messages import WordedError, Words
+from kiosk.messages import LANGUAGES, WordedError, Words, both, text
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.store import Store, StoreError
 from kiosk.upkeep import RefusalLog
@@ -28,22 +28,28 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAINTENANCE_PERIOD_SECONDS = 3600.0
 """The retention purge runs this often, and the whole-file check when its day is over."""
-_ONCE = " (run again every hour; not logged again while this stands)"
-"""Ends a line said once while the store refuses a maintenance job (:func:`_say`)."""
 LINK_STOP_SECONDS = 5.0
 """How long stopping the link to the centre waits for each of its threads (the sync worker,
 the trust-list thread) in a request to a centre that does not answer; then it is left behind
 and closes itself once that request ends."""
 
 
-def _say(refusals: RefusalLog, words: Words | None, line: str, *args: object) -> None:
-    """Log ``line``, a maintenance job's failure in ``words``: once while they are the
-    store's refusal (:class:`RefusalLog`), else every time."""
+def said_once(code: str, **params: object) -> str:
+    """The sentence ``code`` in both languages, each ending in its ``log.once``: a line
+    logged once while the store's refusal stands."""
+    return " / ".join(f"{text(code, language, **params)} {text('log.once', language)}"
+                      for language in LANGUAGES)
+
+
+def _say(refusals: RefusalLog, words: Words | None, code: str, **params: object) -> None:
+    """Log the sentence ``code``, a maintenance job's failure in ``words``, in both
+    languages: once while they are the store's refusal (:class:`RefusalLog`:
+    :func:`said_once`), else every time."""
     why = refusals.standing(words)
     if why is None:
-        log.error(line, *args)
+        log.error("%s", both(code, **params))
     elif refusals.first(why):
-        log.error(line + _ONCE, *args)
+        log.error("%s", said_once(code, **params))
 
 
 def policy_from(config: Config) -> Policy:
@@ -291,9 +297,9 @@ class Kiosk:
         try:
             removed = self.store.purge(self.config.store.retention_days)
         except StoreError as exc:  # refused in words: nothing to trace
-            _say(self._purge_refusals, exc.words, "retention purge not run: %s", exc)
+            _say(self._purge_refusals, exc.words, "app.log.purge_not_run", reason=exc.words)
         except Exception:  # a failed purge must never stop scanning
-            log.exception("retention purge failed")
+            log.exception("%s", both("app.log.purge_failed"))
         else:
             self._purge_refusals.done()
             if removed:
@@ -301,13 +307,13 @@ class Kiosk:
         try:
             damage = None if self.store.verified_recently() else self.store.verify()
         except StoreError as exc:  # the file gone, or the check could not run
-            _say(self._check_refusals, exc.words, "store check not run: %s", exc)
+            _say(self._check_refusals, exc.words, "app.log.check_not_run", reason=exc.words)
         except Exception:  # e.g. the store closed under it while the kiosk stops
-            log.exception("store check failed")
+            log.exception("%s", both("app.log.check_failed"))
         else:
             if not damage:
                 self._check_refusals.done()
             else:  # the store now refuses for it, and so does the sync worker's connection
                 self.found_damaged()
-                _say(self._check_refusals, self.store.refusal(),
-                     "store damaged, no scan is recorded any more: %s", damage)
+                _say(self._check_refusals, self.store.refusal(), "app.log.store_damaged",
+                     findings=damage)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from zoneinfo import ZoneInfo
 
+from kiosk.messages import both, os_words
 from kiosk.private_files import open_private
 from kiosk.timestamps import LocalTimes
 
@@ -180,7 +181,9 @@ def _in_processes(store: Store, bounds: Iterator[tuple[str | None, str | None]],
                 unwritten.popleft()
                 yield done
     except (BrokenProcessPool, OSError) as exc:
-        log.warning("export: worker processes failed (%s); formatting the rest here", exc)
+        log.warning("%s", both("export.log.workers_failed", reason=os_words(exc) if
+                               isinstance(exc, OSError) else exc))
+        log.info("export: worker processes failed: %r", exc)  # their own English: -v
     for low, high in itertools.chain(unwritten, bounds):
         yield format_chunk(store, low, high, encoding)
 

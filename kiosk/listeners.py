@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from kiosk.messages import both
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -41,4 +43,5 @@ class Listeners(Generic[T]):
             try:
                 callback(value)
             except Exception:
-                log.exception("%s listener %r failed", self.what, callback)
+                log.exception("%s", both("log.listener_failed", what=self.what,
+                                         listener=repr(callback)))

@@ -997,6 +997,226 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                   "scan from {device} NOT recorded: {reason}"),
     "pipeline.log.refused_not_logged": ("không ghi được lượt quét bị từ chối: {reason}",
                                         "could not log refused scan: {reason}"),
+    # -- the technicians' log lines (ERROR/WARNING, shown without -v): worded, the reason
+    # first, then what follows or what to do; the system's or SQLite's English at INFO (-v)
+    "log.once": ("(chạy lại mỗi giờ; không ghi lại vào nhật ký khi việc này còn nguyên)",
+                 "(run again every hour; not logged again while this stands)"),
+    "log.listener_failed": ("{what}: hàm nghe {listener} bị lỗi (chi tiết bên dưới)",
+                            "{what} listener {listener} failed (details below)"),
+    "app.log.purge_not_run": ("không dọn được các lượt quá hạn lưu giữ: {reason}",
+                              "retention purge not run: {reason}"),
+    "app.log.purge_failed": (
+        "dọn các lượt quá hạn lưu giữ bị lỗi phần mềm (chi tiết bên dưới); thử lại sau một "
+        "giờ, việc quét vẫn tiếp tục",
+        "retention purge failed, a software fault (details below); tried again in an hour, "
+        "scanning goes on"),
+    "app.log.check_not_run": ("không kiểm tra được toàn bộ tệp kho dữ liệu: {reason}",
+                              "store check not run: {reason}"),
+    "app.log.check_failed": (
+        "kiểm tra toàn bộ tệp kho dữ liệu bị lỗi phần mềm (chi tiết bên dưới); thử lại sau "
+        "một giờ",
+        "store check failed, a software fault (details below); tried again in an hour"),
+    "app.log.store_damaged": (
+        "kho dữ liệu bị hỏng, không ghi được lượt quét nào nữa; dừng trạm rồi chạy kiosk "
+        "store recover. SQLite thấy: {findings}",
+        "store damaged, no scan is recorded any more; stop the kiosk and run kiosk store "
+        "recover. SQLite found: {findings}"),
+    "store.log.lock_released": (
+        "{path}: chương trình kia đã nhả khoá ghi của kho dữ liệu",
+        "{path}: the other program let go of the store's write lock"),
+    "store.log.looked_at_again": (
+        "{path}: lại truy cập được tệp kho dữ liệu, và đó vẫn là tệp đã mở",
+        "{path}: the store file can be looked at again and is the file opened"),
+    "store.log.log_files_changed": (
+        "{path}: tệp -wal hoặc -shm không còn là tệp trạm đã mở (đã bị xoá hoặc thay)",
+        "{path}: its -wal or -shm is no longer the one the kiosk opened (deleted or "
+        "replaced)"),
+    "store.log.shm_replaced": (
+        "{path}-shm đã bị thay: nhật ký ghi được để lại cho các chương trình dùng tệp mới "
+        "(dồn nhật ký qua tệp cũ sẽ làm hỏng tệp); lần khởi động sau sẽ đọc nó",
+        "{path}-shm replaced: the log is left to the programs using the new one (a "
+        "checkpoint through the old one would corrupt the file); the next start reads it"),
+    "store.log.not_emptied": (
+        "{path}: chưa dồn được nhật ký ghi của tệp kho dữ liệu đã mất khỏi đường dẫn đó "
+        "({reason})",
+        "{path}: the log of the store file lost from there not emptied ({reason})"),
+    "store.log.reader_busy": ("một chương trình khác đang đọc tệp", "a reader is busy"),
+    "store.log.not_set_aside": (
+        "{path}{suffix} của tệp kho dữ liệu bị thay chưa được dời sang chỗ khác: {reason}",
+        "{path}{suffix}, the replaced store file's, not moved aside: {reason}"),
+    "store.log.set_aside": (
+        "{path}{suffix} của tệp kho dữ liệu bị thay đã được dời sang {aside}: tệp ở đó bây "
+        "giờ mở mà không có nó",
+        "{path}{suffix}, the replaced store file's, moved aside to {aside}: the file there "
+        "now opens without it"),
+    "store.log.names_not_indexed": (
+        "{path}: các tên mới nhất chưa được đưa vào chỉ mục, một kết nối khác đang giữ khoá "
+        "ghi; thử lại sau lần ghi tiếp theo",
+        "{path}: the latest names not moved into the index, another connection holds the "
+        "write lock; tried again after the next write"),
+    "store.log.audit_read_only": (
+        "kho dữ liệu chỉ đọc: không ghi vào nhật ký kiểm tra: {actor} {action} {detail}",
+        "read-only store: not in the audit log: {actor} {action} {detail}"),
+    "upkeep.log.not_started": (
+        "chưa bắt đầu bảo trì kho dữ liệu {path}: {reason}; thử lại sau lần ghi tiếp theo",
+        "store upkeep of {path} not started: {reason}; tried again after the next write"),
+    "upkeep.log.failed": (
+        "bảo trì kho dữ liệu {path} bị lỗi (chi tiết bên dưới); thử lại sau lần ghi tiếp theo",
+        "store upkeep of {path} failed (details below); tried again after the next write"),
+    "upkeep.log.checkpoint_failed": (
+        "dồn nhật ký ghi của {path} chạy nền không được: {reason}",
+        "background checkpoint of {path} failed: {reason}"),
+    "upkeep.log.refused": (
+        "chưa bảo trì kho dữ liệu {path}, kho không nhận ghi ({reason})",
+        "store upkeep of {path} not done, the store refuses writes ({reason})"),
+    "export.log.workers_failed": (
+        "xuất: các tiến trình phụ bị lỗi ({reason}); phần còn lại được định dạng tại đây",
+        "export: worker processes failed ({reason}); formatting the rest here"),
+    "device.os_failed": ("{path}: {reason}", "{path}: {reason}"),
+    "device.internal_error": ("lỗi phần mềm của trạm: {error}", "internal error: {error}"),
+    "device.log.replay_bad_hex": ("bỏ qua dòng phát lại {line}: hex sai ({reason})",
+                                  "replay line {line} skipped: bad hex ({reason})"),
+    "device.log.still_reading": ("vẫn đang đọc sau {seconds} giây: {threads}",
+                                 "still reading after {seconds} s: {threads}"),
+    "device.log.not_submitted": (
+        "lượt quét từ {device} không chuyển đi được (lỗi phần mềm, chi tiết bên dưới): "
+        "{payload}",
+        "scan from {device} could not be submitted (a software fault, details below): "
+        "{payload}"),
+    "device.log.failed": ("thiết bị {device}: {reason} (thử lại sau {seconds} giây)",
+                          "device {device}: {reason} (retry in {seconds} s)"),
+    "device.log.crashed": (
+        "thiết bị {device} bị lỗi phần mềm (chi tiết bên dưới); thử lại sau {seconds} giây",
+        "device {device} crashed (details below); retry in {seconds} s"),
+    "sync.log.token_unreadable": (
+        "tệp mã đồng bộ {path} không đọc được: {reason}; không có mã thì không tải lên được. "
+        "Kiểm tra [sync] token_file",
+        "sync token file {path} unreadable: {reason}; without a token nothing is uploaded. "
+        "Check [sync] token_file"),
+    "sync.log.not_text": ("không phải văn bản UTF-8 ({reason} ở byte {byte})",
+                          "not UTF-8 text ({reason} at byte {byte})"),
+    "sync.log.left_behind": (
+        "tiến trình đồng bộ vẫn chờ trung tâm trả lời; để nó lại, nó tự đóng khi yêu cầu "
+        "kết thúc",
+        "sync worker still waiting for the centre; leaving it behind, it closes itself once "
+        "the request ends"),
+    "sync.log.cycle_failed": (
+        "một vòng đồng bộ bị lỗi (chi tiết bên dưới); thử lại sau thời gian chờ",
+        "sync worker cycle failed (details below); tried again after a back-off"),
+    "sync.log.store_refuses": ("đồng bộ: ngừng tải lên, kho dữ liệu không nhận ghi ({reason})",
+                               "sync: uploads stopped, the store refuses writes ({reason})"),
+    "sync.log.store_back": ("đồng bộ: kho dữ liệu nhận ghi trở lại, tiếp tục tải lên",
+                            "sync: the store takes writes again, uploads go on"),
+    "sync.log.signing_key_held": (
+        "đồng bộ: trung tâm giữ một khoá ký tệp tồn đọng khác cho trạm này; các tệp tồn đọng "
+        "của trạm sẽ bị từ chối ({reason})",
+        "sync: the centre holds another backlog signing key for this kiosk; its backlog "
+        "files will be refused ({reason})"),
+    "sync.log.centre_key_changed": (
+        "đồng bộ: {server} trả lời bằng một khoá trung tâm khác khoá đã giữ ({kept}, được "
+        "đưa {offered}); không dùng khoá đó",
+        "sync: {server} answers with another centre key than the one kept ({kept}, "
+        "{offered} offered); it is not used"),
+    "sync.log.keys_not_exchanged": (
+        "đồng bộ: chưa trao đổi khoá tệp tồn đọng ({reason}); hỏi lại ở vòng sau",
+        "sync: backlog keys not exchanged ({reason}); asked again next cycle"),
+    "sync.log.heartbeat_failed": ("đồng bộ: gửi tín hiệu hoạt động không được ({reason})",
+                                  "sync: heartbeat failed ({reason})"),
+    "sync.log.upload_failed": ("đồng bộ: tải lên không được ({reason})",
+                               "sync: upload failed ({reason})"),
+    "sync.log.export_not_marked": (
+        "tệp xuất {path} đã ghi và kiểm tra ({entries} lượt), nhưng các lượt chưa được đánh "
+        "dấu đã gửi: {reason}",
+        "export to {path} written and checked ({entries} entries), not marked: {reason}"),
+    "sync.log.centre_key_unreadable": (
+        "{path} không đọc được ({reason}): sẽ hỏi lại khoá của trung tâm",
+        "{path} unreadable ({reason}): the centre's key will be asked for again"),
+    "sync.log.not_centre_answer": ("không phải câu trả lời đã lưu của trung tâm",
+                                   "not a saved answer of the centre"),
+    "sync.log.centre_key_replaced": (
+        "khoá tệp tồn đọng của trung tâm đã đổi từ {kept} sang {offered} theo mã đăng ký",
+        "the centre's backlog key changed from {kept} to {offered} by enrolment"),
+    "sync.log.status_not_saved": (
+        "đồng bộ: chưa lưu trạng thái, kho dữ liệu không nhận ghi ({reason})",
+        "sync: status not saved, the store refuses writes ({reason})"),
+    "sync.log.saved_unreadable": (
+        "đồng bộ: {key} đã lưu không đọc được ({value}: {reason}), coi như không có",
+        "sync: saved {key} unreadable ({value}: {reason}), taken as absent"),
+    "sync.log.rejected": ("đồng bộ: trung tâm từ chối {count} lượt, ví dụ {example}",
+                          "sync: centre rejected {count} entries, e.g. {example}"),
+    "sync.log.past_retention": (
+        "đồng bộ: {count} lượt cũ hơn mốc lưu giữ của trung tâm ({cutoff}): đánh dấu đã "
+        "xong, trung tâm không lưu",
+        "sync: {count} entries older than the centre's retention cut ({cutoff}): marked "
+        "done, not stored there"),
+    "sync.log.not_said": ("không nói", "not said"),
+    "sync.log.send_clock_dropped": (
+        "đồng bộ: trung tâm không còn nhận đồng hồ gửi ({reason}); gửi lại lô đó không kèm",
+        "sync: the centre no longer takes the send clock ({reason}); the batch is sent "
+        "again without it"),
+    "sync.log.unencodable": ("đồng bộ: {count} lượt không mã hoá được để gửi; đã để riêng",
+                             "sync: {count} entries cannot be encoded; quarantined"),
+    "sync.log.too_large": (
+        "đồng bộ: trung tâm báo 413 (quá lớn); từ nay mỗi lô ≤ {entries} lượt, ≤ {bytes} byte",
+        "sync: centre said 413; batches now ≤ {entries} entries, ≤ {bytes} bytes"),
+    "sync.log.slower": (
+        "đồng bộ: trung tâm {why} khi lưu {count} lượt; từ nay mỗi lô ≤ {entries} lượt",
+        "sync: the centre {why} storing {count} entries; batches now ≤ {entries} entries"),
+    "sync.log.statement_timeout": ("chạy quá thời hạn câu lệnh", "ran past its statement timeout"),
+    "sync.log.no_answer": ("không trả lời kịp", "did not answer in time"),
+    "sync.log.held_back": (
+        "đồng bộ: trung tâm không lưu kịp lượt {entry} ({reason}); các lượt khác gửi trước, "
+        "lượt này gửi lại sau {seconds} giây",
+        "sync: the centre did not store entry {entry} in time ({reason}); the rest go first, "
+        "it is sent again in {seconds} s"),
+    "enrol.log.centre_key_not_kept": (
+        "chưa giữ được khoá tệp tồn đọng của trung tâm (sẽ hỏi ở lần liên lạc đầu tiên): "
+        "{reason}",
+        "the centre's backlog key was not kept (asked at the first contact): {reason}"),
+    "enrol.log.alert_not_cleared": ("cảnh báo khoá tệp tồn đọng chưa được xoá: {reason}",
+                                    "the backlog keys alert was not cleared: {reason}"),
+    "certificates.log.not_refreshed": (
+        "danh sách tin cậy chưa được làm mới từ trung tâm: {reason}; thử lại sau",
+        "trust list not refreshed from the centre: {reason}; tried again later"),
+    "certificates.log.not_reloaded": (
+        "danh sách tin cậy chưa được đọc lại, vẫn dùng danh sách trước: {reason}",
+        "trust list not reloaded, the previous one stays in use: {reason}"),
+    "ui.log.language_not_saved": ("không lưu được ngôn ngữ {language} vào {path}: {reason}",
+                                  "language {language} not remembered in {path}: {reason}"),
+    "ui.log.showing_english": ("{reason}; hiển thị tiếng Anh", "{reason}; showing English"),
+    "ui.log.background_failed": ("việc nền {name}: {job} bị lỗi (chi tiết bên dưới)",
+                                 "background {name}: {job} failed (details below)"),
+    "ui.log.sync_status_not_read": ("không đọc được trạng thái đồng bộ: {reason}",
+                                    "sync status not read: {reason}"),
+    "ui.log.no_sound": ("không có âm thanh: thiếu Qt Multimedia ({reason})",
+                        "no sound: Qt Multimedia unavailable ({reason})"),
+    "ui.log.no_wedge": ("không dùng được máy quét kiểu bàn phím: {reason}",
+                        "keyboard-wedge scanners unavailable: {reason}"),
+    "central.log.enrolment_refused": ("từ chối đăng ký trạm: {reason}",
+                                      "enrolment refused: {reason}"),
+    "central.log.signing_key_replaced": (
+        "trạm {kiosk}: khoá ký tệp tồn đọng {old} → {new} (mã đăng ký)",
+        "kiosk {kiosk} backlog signing key {old} → {new} (enrolment code)"),
+    "central.log.audit_not_written": (
+        "trạm {kiosk}: việc đổi khoá ký tệp tồn đọng {old} → {new} không ghi được vào nhật ký "
+        "kiểm tra: {reason}",
+        "kiosk {kiosk} backlog signing key {old} → {new} not written to the audit log: "
+        "{reason}"),
+    "central.log.derivation_failed": (
+        "một bước tổng hợp bị lỗi (chi tiết bên dưới); thử lại sau {seconds} giây",
+        "derivation step failed (details below); trying again in {seconds} s"),
+    "central.log.derivation_resumed": ("việc tổng hợp chạy lại, sau {seconds} giây bị hoãn",
+                                       "derivation going on again, after {seconds} s put off"),
+    "central.log.refused_hours_ignored": (
+        "trạm {kiosk}: bỏ qua số lượt bị từ chối của {hours} giờ nằm ngoài khoảng {first} đến "
+        "{last} theo đồng hồ của trạm ({count}, các giờ {earliest} đến {latest})",
+        "kiosk {kiosk}: refused scans of {hours} hour(s) outside the hours {first} to {last} "
+        "of its clock ignored ({count}, hours {earliest} to {latest})"),
+    "central.log.refused_hours_cut": (
+        "trạm {kiosk}: số lượt bị từ chối của {hours} giờ vượt {most} mỗi giờ, đã cắt xuống "
+        "{most} ({count} được khai, các giờ {earliest} đến {latest})",
+        "kiosk {kiosk}: refused scans of {hours} hour(s) above {most} an hour cut to it "
+        "({count} claimed, hours {earliest} to {latest})"),
     "central.enrolled": ("Đã đăng ký máy", "Kiosk enrolled"),
     "central.qr_needs_url": (
         "Cần --server-url: địa chỉ trung tâm mà trạm kết nối tới (vd. https://trungtam.vn)",

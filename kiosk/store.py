@@ -1123,7 +1123,7 @@ class Store:
                 self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             self._writes.execute("ROLLBACK")
             self.failing = None
-            log.warning("%s: the other program let go of the store's write lock", self.path)
+            log.warning("%s", both("store.log.lock_released", path=self.path))
         finally:
             self.lock.release()
 
@@ -1219,15 +1219,13 @@ class Store:
                 if unconfirmed:
                     self.refusing = self._refusing_before
                     self.failing = self._failing_before  # not the upkeep's failed meanwhile
-                    log.warning("%s: the store file can be looked at again and is the file "
-                                "opened", self.path)
+                    log.warning("%s", both("store.log.looked_at_again", path=self.path))
                 return None
             elif file_identity(self._file_path) != self.identity:  # `rm kiosk.db*` between
                 why = Words("store.gone", {"path": self.path})  # the two looks: the file first
             else:
                 why = Words("store.log_gone", {"path": self.path})
-                log.error("%s: its -wal or -shm is no longer the one the kiosk opened "
-                          "(deleted or replaced)", self.path)
+                log.error("%s", both("store.log.log_files_changed", path=self.path))
         except OSError as exc:
             if unconfirmed:
                 self._refuse_if_refusing()  # still: logged once
@@ -1295,9 +1293,7 @@ class Store:
         with contextlib.suppress(OSError):  # cannot be looked at: emptied as before
             wal, shm = self._log_files_now()
             if self._log_files and wal == self._log_files[0] and shm != self._log_files[1]:
-                log.error("%s-shm replaced: the log is left to the programs using the new "
-                          "one (a checkpoint through the old one would corrupt the file); "
-                          "the next start reads it", self.path)
+                log.error("%s", both("store.log.shm_replaced", path=self.path))
                 return
         try:
             with self._checkpointing:  # after the upkeep's checkpoint, if one is under way
@@ -1311,8 +1307,10 @@ class Store:
             busy = exc
         self._log_emptied = not busy
         if busy:
-            log.error("%s: the log of the store file lost from there not emptied (%s)",
-                      self.path, "a reader is busy" if busy == 1 else busy)
+            log.error("%s", both("store.log.not_emptied", path=self.path, reason=Words(
+                "store.log.reader_busy") if busy == 1 else failure_words(busy)))
+            if busy != 1:  # SQLite's own English: -v
+                log.info("%s: the log not emptied: %s", self.path, busy)
             self._set_the_log_aside()
 
     def _set_the_log_aside(self) -> None:
@@ -1350,12 +1348,12 @@ class Store:
                 try:
                     os.replace(f"{name}{suffix}", aside, src_dir_fd=folder, dst_dir_fd=folder)
                 except OSError as exc:
-                    log.error("%s%s, the replaced store file's, not moved aside: %s",
-                              self.path, suffix, exc)
+                    log.error("%s", both("store.log.not_set_aside", path=self.path,
+                                         suffix=suffix, reason=os_words(exc)))
+                    log.info("%s%s not moved aside: %s", self.path, suffix, exc)  # -v
                     continue
-                log.error("%s%s, the replaced store file's, moved aside to %s: the file "
-                          "there now opens without it", self.path, suffix,
-                          self.path.with_name(aside))
+                log.error("%s", both("store.log.set_aside", path=self.path, suffix=suffix,
+                                     aside=self.path.with_name(aside)))
         finally:
             os.close(folder)
 
@@ -1609,9 +1607,7 @@ class Store:
         except StoreError as exc:
             if exc.words.code != "store.busy":
                 raise
-            log.warning("%s: the latest names not moved into the index, another "
-                        "connection holds the write lock; tried again after the next "
-                        "write", self.path)
+            log.warning("%s", both("store.log.names_not_indexed", path=self.path))
 
     def insert_refused(self, row: dict[str, Any]) -> None:
         with self.transaction() as conn:
@@ -2231,7 +2227,8 @@ class Store:
         opened it said so): whoever can read the file can read it all without this program,
         so a log the file cannot hold protects nothing."""
         if self.read_only:
-            log.warning("read-only store: not in the audit log: %s %s %s", actor, action, detail)
+            log.warning("%s", both("store.log.audit_read_only", actor=actor, action=action,
+                                   detail=detail))
             return
         with self.transaction() as conn:
             self._audit(conn, actor, action, detail or {})

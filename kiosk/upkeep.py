@@ -29,7 +29,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from kiosk.messages import WordedError, Words, both
+from kiosk.messages import WordedError, Words, both, failure_words
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +221,8 @@ class Upkeep:
                 try:  # called after a scan's COMMIT: its failure must not look like the scan's
                     self._thread.start()
                 except RuntimeError as exc:  # no thread to be had: the next write tries again
-                    log.warning("store upkeep of %s not started: %s", self._path, exc)
+                    log.warning("%s", both("upkeep.log.not_started", path=self._path,
+                                           reason=exc))
                     self._thread = None
             # woken at the first write and at a full batch only: never once per scan
             if self._pending == 1 or self._pending >= CHECKPOINT_EVERY:
@@ -263,7 +264,7 @@ class Upkeep:
                 except Exception as exc:
                     failed = True
                     if not (isinstance(exc, WordedError) and self._refused(exc.words)):
-                        log.exception("store upkeep of %s failed", self._path)
+                        log.exception("%s", both("upkeep.log.failed", path=self._path))
                 try:
                     with self._may_checkpoint() as may:
                         if may:
@@ -276,7 +277,9 @@ class Upkeep:
                 except sqlite3.Error as exc:  # the writer's own checkpoint remains the bound
                     failed = True
                     if not self._refused():
-                        log.warning("background checkpoint of %s failed: %s", self._path, exc)
+                        log.warning("%s", both("upkeep.log.checkpoint_failed",
+                                               path=self._path, reason=failure_words(exc)))
+                        log.info("background checkpoint of %s: %s", self._path, exc)  # -v
                 if not failed:
                     self._refusals.done()
         finally:
@@ -293,8 +296,7 @@ class Upkeep:
         before it was seen."""
         why = self._refusals.standing(words)
         if why is not None and self._refusals.first(why):
-            log.warning("store upkeep of %s not done, the store refuses writes (%s)",
-                        self._path, both(why.code, **why.params))
+            log.warning("%s", both("upkeep.log.refused", path=self._path, reason=why))
         return why is not None
 
 

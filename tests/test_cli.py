@@ -184,16 +184,21 @@ def test_an_export_file_that_cannot_be_written_is_named_once_with_the_reason(
                            "not a file; nothing exported\n")
 
 
-def test_a_missing_token_file_is_named_once(tmp_path: Path) -> None:
-    """The OS error's own text repeats the file name; the message names it once."""
+def test_a_missing_token_file_is_named_once_per_language(tmp_path: Path) -> None:
+    """The OS error's own text repeats the file name; the message names it once in each
+    language, the system's English left to -v."""
     config = tmp_path / "config.toml"
     config.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
                       '[sync]\nenabled = true\ntoken_file = "missing-token"\n', encoding="utf-8")
     kiosk(config, "scan", CCCD_AN)
     proc = kiosk(config, "sync", "push", ok=False)
     token = tmp_path / "missing-token"
-    assert f"sync token file {token} unreadable: No such file or directory" in proc.stderr
-    assert proc.stderr.count(str(token)) == 1
+    assert (f"tệp mã đồng bộ {token} không đọc được: không có tệp hoặc thư mục đó; không có "
+            "mã thì không tải lên được. Kiểm tra [sync] token_file / "
+            f"sync token file {token} unreadable: no such file or folder; without a token "
+            "nothing is uploaded. Check [sync] token_file") in proc.stderr
+    assert "No such file or directory" not in proc.stderr  # the system's English: -v only
+    assert proc.stderr.count(str(token)) == 2  # once per language
 
 
 def test_a_token_file_that_is_no_utf8_is_named_as_such_like_a_missing_one(tmp_path: Path) -> None:
@@ -206,6 +211,8 @@ def test_a_token_file_that_is_no_utf8_is_named_as_such_like_a_missing_one(tmp_pa
     kiosk(config, "scan", CCCD_AN)
     proc = kiosk(config, "sync", "push", ok=False)
     assert "Traceback" not in proc.stderr
+    assert (f"tệp mã đồng bộ {tmp_path / 'token'} không đọc được: không phải văn bản UTF-8 "
+            "(invalid start byte ở byte 0)") in proc.stderr
     assert (f"sync token file {tmp_path / 'token'} unreadable: not UTF-8 text "
             f"(invalid start byte at byte 0)") in proc.stderr
 

@@ -147,6 +147,9 @@ def test_an_expired_code_is_refused_and_changes_nothing(centre, tmp_path):
     assert "HTTP 410" in late.stderr and "expired" in late.stderr
     assert "Trung tâm từ chối mã đăng ký" in late.stderr
     assert config.read_bytes() == before
+    said = centre.wait_for_stderr("enrolment refused: ")  # serve's journal, both languages
+    line = next(line for line in said.splitlines() if "enrolment refused: " in line)
+    assert "từ chối đăng ký trạm: " in line.split(" / ")[0]
 
 
 def test_a_kiosk_offline_at_first_says_so_and_enrols_once_the_centre_answers(tmp_path):

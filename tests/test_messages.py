@@ -417,3 +417,49 @@ def test_a_time_later_than_the_clock_is_worded_by_one_entry_wherever_it_is_shown
         "sync.clock_wrong_then"]
     at_1970 = dt.datetime(1970, 1, 1, 0, 10, tzinfo=dt.UTC)
     assert age_words(at_1970, minutes, now)("en") == wrong_then
+
+
+LOGGED_LEVELS = {"warning", "warn", "error", "exception", "critical"}
+"""The levels a technician reads without -v (the kiosk's and serve's default level is
+WARNING): their lines are worded in both languages; INFO and DEBUG keep the system's,
+SQLite's and PostgreSQL's own English, for whoever mends the fault."""
+
+
+def logged_literals(node: ast.Call) -> list[str]:
+    """The literal text with letters a WARNING-or-above log call writes as it is: in its
+    format string and its arguments (``log.error("%s", both(...))`` writes none)."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr in LOGGED_LEVELS):
+        return []
+    owner = func.value.attr if isinstance(func.value, ast.Attribute) else \
+        getattr(func.value, "id", "")
+    if "log" not in owner.lower():  # log, logger, logging, self.log: not a widget's .error
+        return []
+    return [literal for arg in node.args for literal in printed_literals(arg)
+            if any(character.isalpha() for character in re.sub(
+                r"%[-#0 +]*\d*(\.\d+)?[a-z%]", "", literal))]
+
+
+def test_every_warning_and_error_logged_is_worded_in_both_languages() -> None:
+    """A technician reading the journal (``journalctl -u kiosk``, serve's log) reads every
+    WARNING and ERROR line in Vietnamese and English from the catalogue, the reason first,
+    then what follows or what to do: ``log.error("%s", both("store.log.…", …))``, the
+    system's own English only on an INFO line beside it (``kiosk -v``). 67 lines were
+    English on 2026-12-03 (the sync token file, the store's log not emptied, the backlog
+    keys, the upkeep, the devices' retries…)."""
+    caught = ast.parse('log.error("sync token file %s unreadable: %s", path, exc)\n'
+                       'log.warning(f"{path}: not emptied")\n'
+                       'logger.exception("%s", both("sync.log.cycle_failed"))\n'
+                       'log.info("%s: the store file cannot be looked at: %s", path, exc)\n'
+                       'self.status.error("%s")\n'
+                       'logging.warning("device %s crashed", name)')
+    assert [found for node in ast.walk(caught) if isinstance(node, ast.Call)
+            if (found := logged_literals(node))] == [
+        ["sync token file %s unreadable: %s"], [": not emptied"], ["device %s crashed"]]
+    english = []
+    for path in sorted((ROOT / "kiosk").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                english += [(str(path.relative_to(ROOT)), node.lineno, literal)
+                            for literal in logged_literals(node)]
+    assert english == []

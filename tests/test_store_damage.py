@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from kiosk import app as app_module
-from kiosk.app import Kiosk
-from kiosk.messages import both
+from kiosk.app import Kiosk, said_once
+from kiosk.messages import Words, both
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
 from kiosk.store import CHECKED_AT, Store, StoreError
@@ -26,7 +26,6 @@ from tests.conftest import CCCD_AN, CCCD_BINH, make_config
 from tests.devices_support import wait_until
 
 ENTRIES = 3000
-ONCE = " (run again every hour; not logged again while this stands)"
 """How the kiosk's hourly maintenance ends a line it says once while the store refuses."""
 
 
@@ -275,7 +274,11 @@ def test_damage_the_daily_check_finds_is_worded_for_the_officer_and_detailed_in_
         "(giữ lại tệp hỏng); trong lúc chờ hãy ghi vào sổ giấy")
     assert result.reason_in("en").endswith(refusal("en"))
     [logged] = [r for r in caplog.records if r.name == "kiosk.app"]
-    assert logged.getMessage().startswith("store damaged, no scan is recorded any more: ")
+    assert logged.getMessage().startswith(
+        "kho dữ liệu bị hỏng, không ghi được lượt quét nào nữa; dừng trạm rồi chạy kiosk "
+        "store recover. SQLite thấy: ")
+    assert " / store damaged, no scan is recorded any more; stop the kiosk and run kiosk " \
+        "store recover. SQLite found: " in logged.getMessage()
     assert "btreeInitPage() returns error code 11" in logged.getMessage()
     assert "btreeInitPage" not in refusal("en") + refusal("vi")
 
@@ -300,11 +303,15 @@ def test_a_purge_and_check_of_a_store_deleted_under_the_kiosk_log_one_line_each(
                                               lane="in"))
     finally:
         running.stop()
-    gone = both("store.gone", path=path) + ONCE
+    gone = Words("store.gone", {"path": path})
     assert [(r.levelno, r.getMessage(), r.exc_info) for r in caplog.records
             if r.name == "kiosk.app"] == [
-        (logging.ERROR, f"retention purge not run: {gone}", None),
-        (logging.ERROR, f"store check not run: {gone}", None)]
+        (logging.ERROR, said_once("app.log.purge_not_run", reason=gone), None),
+        (logging.ERROR, said_once("app.log.check_not_run", reason=gone), None)]
+    assert [r for r in caplog.records if r.name == "kiosk.app"][-1].getMessage() == (
+        f"không kiểm tra được toàn bộ tệp kho dữ liệu: {gone('vi')} (chạy lại mỗi giờ; "
+        "không ghi lại vào nhật ký khi việc này còn nguyên) / store check not run: "
+        f"{gone('en')} (run again every hour; not logged again while this stands)")
     assert result.reason_code == "storage_error" and not result.recorded
     assert not path.exists()
 
@@ -327,9 +334,11 @@ def test_damage_found_by_the_hourly_check_is_said_once_not_every_hour(
     errors = [r.getMessage() for r in caplog.records
               if r.name == "kiosk.app" and r.levelno >= logging.ERROR]
     assert len(errors) == 2, errors
-    assert errors[0].startswith("store damaged, no scan is recorded any more: ")
-    assert "btreeInitPage() returns error code 11" in errors[0] and errors[0].endswith(ONCE)
-    assert errors[1] == f"retention purge not run: {both('store.damaged', path=db)}{ONCE}"
+    assert errors[0].startswith("kho dữ liệu bị hỏng, không ghi được lượt quét nào nữa")
+    assert "btreeInitPage() returns error code 11" in errors[0]
+    assert errors[0].endswith(" (run again every hour; not logged again while this stands)")
+    assert errors[1] == said_once("app.log.purge_not_run",
+                                  reason=Words("store.damaged", {"path": db}))
 
 
 def test_a_store_file_gone_before_the_start_check_is_closed_not_left_open(

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.app import Kiosk, policy_from
+from kiosk.app import Kiosk, policy_from, said_once
 from kiosk.ids import uuid7
-from kiosk.messages import both
+from kiosk.messages import Words, both
 from kiosk.pipeline import Pipeline
 from kiosk.scan import Scan
 from kiosk.store import Store, StoreError
@@ -241,11 +241,12 @@ def test_the_hourly_purge_refused_by_the_disk_says_so_once_until_it_purges_again
     finally:
         subprocess.run(["chattr", "-i", *files], check=True)
     try:
-        read_only = both("store.disk_read_only", path=path)
-        assert refused == [(logging.ERROR, f"retention purge not run: {read_only} (run again "
-                            "every hour; not logged again while this stands)", False)]
+        read_only = Words("store.disk_read_only", {"path": path})
+        assert refused == [(logging.ERROR, said_once("app.log.purge_not_run",
+                                                     reason=read_only), False)]
+        assert refused[0][1].startswith("không dọn được các lượt quá hạn lưu giữ: ")
         assert said_in(1) == [(logging.INFO, "retention: removed 1 acknowledged entries", False)]
         assert [r["id"] for r in store.entries()] == [kept["id"]]
     finally:
         running.stop()
-    assert said_in(2) == [(logging.ERROR, "retention purge failed", True)] * 2
+    assert said_in(2) == [(logging.ERROR, both("app.log.purge_failed"), True)] * 2

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.app import Kiosk
-from kiosk.messages import both
+from kiosk.app import Kiosk, said_once
+from kiosk.messages import Words
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
 from kiosk.store import CHECKED_AT, Store
@@ -393,13 +393,16 @@ def test_a_reader_of_the_lost_file_holds_up_neither_scans_nor_the_stop(tmp_path)
         reader.communicate("done\n", timeout=30)
 
 
-def test_a_backup_moved_over_the_store_while_another_program_reads_it_opens_whole(tmp_path):
+def test_a_backup_moved_over_the_store_while_another_program_reads_it_opens_whole(
+        tmp_path, caplog):
     """``mv backup.db kiosk.db`` under the running kiosk while another program reads the old
     file (an export, a backup tool, a sqlite3 shell): its log cannot be emptied, neither
     when the move is seen nor at the stop. It was left beside the path, and the restarted
     kiosk read the old file's newer entries into the backup ("database disk image is
     malformed"). It is set aside under a name saying what it is: the backup opens whole,
-    takes scans, and stays whole once that reader ends."""
+    takes scans, and stays whole once that reader ends. The journal says both, worded in
+    Vietnamese and English."""
+    caplog.set_level(logging.WARNING, logger="kiosk.store")
     path = tmp_path / "kiosk.db"
     store = Store(path)
     pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
@@ -426,6 +429,16 @@ def test_a_backup_moved_over_the_store_while_another_program_reads_it_opens_whol
         store.close()
         set_aside = sorted(p.name for p in tmp_path.glob("kiosk.db-*.of-replaced-store-*"))
         assert [name.split(".of-")[0] for name in set_aside] == ["kiosk.db-shm", "kiosk.db-wal"]
+        said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "kiosk.store"]
+        assert (logging.ERROR, f"{path}: chưa dồn được nhật ký ghi của tệp kho dữ liệu đã mất "
+                "khỏi đường dẫn đó (một chương trình khác đang đọc tệp) / "
+                f"{path}: the log of the store file lost from there not emptied (a reader is "
+                "busy)") in said
+        assert sorted(message.split(" / ")[0] for _, message in said
+                      if "được dời sang" in message) == [
+            f"{path}{suffix} của tệp kho dữ liệu bị thay đã được dời sang {tmp_path / name}: "
+            "tệp ở đó bây giờ mở mà không có nó"
+            for suffix, name in zip(("-shm", "-wal"), set_aside, strict=True)]
 
         restarted = Store(path)  # the reader still reads the old file
         assert restarted.damage() is None and restarted.count_entries() == 20
@@ -607,15 +620,13 @@ def test_the_hourly_purge_and_check_say_once_while_the_store_refuses_them(tmp_pa
         return [(r.levelno, r.getMessage(), r.exc_info) for r in caplog.records
                 if r.name == "kiosk.app"]
 
-    once = " (run again every hour; not logged again while this stands)"
     try:
         old = folder_made_unreachable(data, "a link loop")
         lost = running.store.refusal()
         assert lost is not None and lost.code == "store.unconfirmed"
-        lost_words = both(lost.code, **lost.params)
         assert said_in(3) == [
-            (logging.ERROR, f"retention purge not run: {lost_words}{once}", None),
-            (logging.ERROR, f"store check not run: {lost_words}{once}", None)]
+            (logging.ERROR, said_once("app.log.purge_not_run", reason=lost), None),
+            (logging.ERROR, said_once("app.log.check_not_run", reason=lost), None)]
 
         folder_put_back(data, old)
         assert said_in(1) == []  # both ran: the file checked sound
@@ -623,13 +634,14 @@ def test_the_hourly_purge_and_check_say_once_while_the_store_refuses_them(tmp_pa
 
         old = folder_made_unreachable(data, "a link loop")  # the check is not due again
         assert said_in(2) == [
-            (logging.ERROR, f"retention purge not run: {lost_words}{once}", None)]
+            (logging.ERROR, said_once("app.log.purge_not_run", reason=lost), None)]
 
         data.unlink()
         data.mkdir()
         (data / "kiosk.db").write_bytes(b"")  # another file where the store was
-        gone = both("store.gone", path=data / "kiosk.db")
-        assert said_in(2) == [(logging.ERROR, f"retention purge not run: {gone}{once}", None)]
+        gone = Words("store.gone", {"path": data / "kiosk.db"})
+        assert said_in(2) == [(logging.ERROR, said_once("app.log.purge_not_run", reason=gone),
+                               None)]
     finally:
         running.stop()
 
@@ -656,6 +668,49 @@ HICCUP = textwrap.dedent("""
     print(f"then {why and why.code}, {recorded} of 10 recorded", flush=True)
     time.sleep(60)
 """)
+
+
+def test_a_replaced_stores_log_that_cannot_be_moved_aside_is_said_in_words(tmp_path, caplog):
+    """A backup moved over the store while another program reads it, its folder made
+    immutable (a read-only remount, chattr +i): the old file's log can neither be emptied
+    nor moved aside. The journal says so in Vietnamese and English, the system's reason
+    worded ("Operation not permitted" only on the INFO line, ``kiosk -v``)."""
+    if os.geteuid() != 0:
+        pytest.skip("making a folder immutable needs root")
+    caplog.set_level(logging.INFO, logger="kiosk.store")
+    data = tmp_path / "data"
+    data.mkdir()
+    path = data / "kiosk.db"
+    store = Store(path)
+    pipeline = Pipeline(store, Policy(checkpoint_id="CP1", kiosk_id="k1"))
+    assert pipeline.submit(person(0)).recorded
+    with sqlite3.connect(tmp_path / "backup.db") as backup:
+        store.conn.backup(backup)
+    reader = reading(path)
+    try:
+        for i in range(1, 50):  # newer than the reader's view: the log cannot be emptied
+            assert pipeline.submit(person(i)).recorded
+        os.replace(tmp_path / "backup.db", path)  # mv backup.db kiosk.db
+        if subprocess.run(["chattr", "+i", str(data)], capture_output=True).returncode:
+            store.close()
+            pytest.skip("this file system cannot make a folder immutable")
+        try:
+            assert store.refusal().code == "store.gone"
+        finally:
+            subprocess.run(["chattr", "-i", str(data)], check=True)
+        store.close()
+    finally:
+        reader.communicate("done\n", timeout=30)
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "kiosk.store"]
+    refused = [message for level, message in said
+               if level == logging.ERROR and "not moved aside" in message]
+    assert refused == [
+        f"{path}{suffix} của tệp kho dữ liệu bị thay chưa được dời sang chỗ khác: hệ điều "
+        f"hành không cho phép thao tác này / {path}{suffix}, the replaced store file's, not "
+        "moved aside: the operating system does not permit this" for suffix in ("-wal", "-shm")]
+    system = os.strerror(errno.EPERM)
+    assert all(system not in message for level, message in said if level >= logging.WARNING)
+    assert any(system in message for level, message in said if level == logging.INFO)
 
 
 def test_a_store_folder_back_from_a_hiccup_keeps_its_log_and_every_scan_at_a_power_cut(

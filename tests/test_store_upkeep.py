@@ -18,7 +18,7 @@ import pytest
 
 from kiosk import store as store_module
 from kiosk import upkeep
-from kiosk.messages import Words, both
+from kiosk.messages import Words, text
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store, StoreError, unindexed_names
@@ -360,8 +360,10 @@ def test_upkeep_refused_by_a_store_whose_file_is_lost_says_so_once_without_a_tra
 
     said = [r for r in caplog.records if r.name == "kiosk.upkeep"]
     assert [(r.levelno, r.getMessage(), r.exc_info) for r in said] == [
-        (logging.WARNING, f"store upkeep of {path} not done, the store refuses writes "
-                          f"({both('store.gone', path=path)})", None)]
+        (logging.WARNING, f"chưa bảo trì kho dữ liệu {path}, kho không nhận ghi "
+                          f"({text('store.gone', 'vi', path=path)}) / store upkeep of {path} "
+                          "not done, the store refuses writes "
+                          f"({text('store.gone', 'en', path=path)})", None)]
     assert not [r for r in caplog.records if r.exc_info]
 
 
@@ -380,7 +382,10 @@ def test_upkeep_that_fails_while_the_store_takes_writes_logs_its_trace(tmp_path,
 
     failed = next(r for r in caplog.records if r.name == "kiosk.upkeep")
     assert failed.levelno == logging.ERROR
-    assert failed.getMessage() == f"store upkeep of {store.path} failed"
+    assert failed.getMessage() == (
+        f"bảo trì kho dữ liệu {store.path} bị lỗi (chi tiết bên dưới); thử lại sau lần ghi "
+        f"tiếp theo / store upkeep of {store.path} failed (details below); tried again after "
+        "the next write")
     assert failed.exc_info and "disk full" in str(failed.exc_info[1])
     assert store.refusal() is None
 
@@ -409,6 +414,8 @@ def test_upkeep_refused_as_its_store_folder_flickers_says_so_once_without_a_trac
     said = [r for r in caplog.records if r.name == "kiosk.upkeep"]
     assert [(r.levelno, r.exc_info) for r in said] == [(logging.WARNING, None)]
     assert said[0].getMessage().startswith(
-        f"store upkeep of {path} not done, the store refuses writes ({path}: không truy cập "
+        f"chưa bảo trì kho dữ liệu {path}, kho không nhận ghi ({path}: không truy cập "
         "được (các liên kết trên đường dẫn tạo thành vòng lặp)")
+    assert f" / store upkeep of {path} not done, the store refuses writes ({path}: cannot " \
+        "be looked at (the links on the path loop back on themselves)" in said[0].getMessage()
     assert not [r for r in caplog.records if r.exc_info]

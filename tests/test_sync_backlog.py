@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import io
 import json
+import logging
 import os
 import struct
 import subprocess
@@ -819,15 +820,48 @@ def test_a_server_offering_another_centre_key_gets_no_file_and_the_kept_key_stay
     assert "ALERT" not in kiosk_cli(folder / "config.toml", "status", "--offline").stdout
 
 
-def test_only_an_enrolment_code_replaces_the_kept_centre_key(tmp_path):
+def test_only_an_enrolment_code_replaces_the_kept_centre_key(tmp_path, caplog):
     keys = KioskKeys(tmp_path)
-    first, second = (encode(X25519PrivateKey.generate().public_key()) for _ in range(2))
-    keys.remember({"centre_key": first})
+    first, second = (X25519PrivateKey.generate().public_key() for _ in range(2))
+    keys.remember({"centre_key": encode(first)})
     with pytest.raises(CentreKeyChanged):
-        keys.remember({"centre_key": second})
-    assert encode(keys.centre().centre_key) == first
-    keys.remember({"centre_key": second}, enrolment=True)
-    assert encode(keys.centre().centre_key) == second
+        keys.remember({"centre_key": encode(second)})
+    assert keys.centre().centre_key.public_bytes_raw() == first.public_bytes_raw()
+    caplog.set_level(logging.WARNING, logger="kiosk.sync.kiosk_keys")
+    keys.remember({"centre_key": encode(second)}, enrolment=True)
+    assert keys.centre().centre_key.public_bytes_raw() == second.public_bytes_raw()
+    assert [r.getMessage() for r in caplog.records] == [  # in the journal, both languages
+        f"khoá tệp tồn đọng của trung tâm đã đổi từ {fingerprint(first)} sang "
+        f"{fingerprint(second)} theo mã đăng ký / the centre's backlog key changed from "
+        f"{fingerprint(first)} to {fingerprint(second)} by enrolment"]
+
+
+@pytest.mark.parametrize(("damage", "vi", "en"), [
+    ("a folder", "đường dẫn là một thư mục", "the path is a folder"),
+    ("not JSON", "không phải câu trả lời đã lưu của trung tâm",
+     "not a saved answer of the centre"),
+])
+def test_a_kept_centre_key_file_that_cannot_be_read_is_said_in_words(
+        tmp_path, caplog, damage, vi, en):
+    """The file keeping the centre's key is a folder, or holds no saved answer (a damaged
+    copy): no key is kept (the centre is asked again), and the journal says why in
+    Vietnamese and English; the system's or the parser's English only at INFO (-v)."""
+    keys = KioskKeys(tmp_path)
+    if damage == "a folder":
+        keys.centre_path.mkdir()
+    else:
+        keys.centre_path.write_text("{not json", encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="kiosk.sync.kiosk_keys")
+    assert keys.centre() is None
+    [error] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert error.levelno == logging.ERROR
+    said = error.getMessage()
+    assert said.startswith(f"{keys.centre_path} không đọc được ({vi}") and \
+        "sẽ hỏi lại khoá của trung tâm" in said, said
+    assert f" / {keys.centre_path} unreadable ({en}" in said, said
+    assert "Is a directory" not in said and "Expecting" not in said
+    assert any("Is a directory" in r.getMessage() or "Expecting" in r.getMessage()
+               for r in caplog.records if r.levelno == logging.INFO)
 
 
 def test_a_key_registered_first_with_the_kiosks_token_is_named_with_the_reset_step(

@@ -231,6 +231,8 @@ def test_status_reads_damaged_saved_times_as_the_sync_worker_does(tmp_path,
             assert lines["Last success"].startswith(as_utc)
             assert lines["Last success"].endswith(" ago)")
             assert lines["Last error"] == "never: centre unreachable"
+        assert (f"đồng bộ: {damaged} đã lưu không đọc được ('not a date': Invalid isoformat "
+                "string: 'not a date'), coi như không có / ") in proc.stderr
         assert (f"sync: saved {damaged} unreadable ('not a date': Invalid isoformat string: "
                 "'not a date'), taken as absent") in proc.stderr
         report = json.loads(sync(config, "status", "--offline", "--json").stdout)

@@ -160,7 +160,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
             kiosk, token, replaced = await run_in_threadpool(enrol.redeem, storage, secret,
                                                              signing_key)
         except EnrolmentRefused as exc:
-            log.warning("enrolment refused: %s", exc)
+            log.warning("%s", both("central.log.enrolment_refused", reason=exc))
             return _error(exc.status, exc)
         except StorageError as exc:  # the code not yet known good: no why
             return _failure(_Unidentified(exc))
@@ -168,14 +168,18 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         if replaced is not None:  # the code is an administrator's word: recorded as such
             change = (f"kiosk {kiosk.id} backlog signing key {backlog_keys.fingerprint(replaced)}"
                       f" → {backlog_keys.fingerprint(signing_key or b'')}")
-            log.warning("%s (enrolment code)", change)
+            old, new = (backlog_keys.fingerprint(replaced),
+                        backlog_keys.fingerprint(signing_key or b""))
+            log.warning("%s", both("central.log.signing_key_replaced", kiosk=kiosk.id, old=old,
+                                   new=new))
             try:
                 await run_in_threadpool(
                     audit.append_action, storage, "signing-key", actor=f"kiosk {kiosk.id}",
                     channel="api", address=request.client.host if request.client else None,
                     subject=change, reason="enrolment code redeemed")
             except StorageError as exc:  # the code is used: the kiosk must get its token
-                log.error("%s not written to the audit log: %s", change, exc)
+                log.error("%s", both("central.log.audit_not_written", kiosk=kiosk.id, old=old,
+                                     new=new, reason=exc))
         answer = {"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id, "token": token}
         if centre_key:
             answer["backlog_key"] = centre_key

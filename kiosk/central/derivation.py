@@ -516,13 +516,13 @@ class Background(threading.Thread):
                         log.debug("derivation put off: %s", cause)
                 found = None
             except Exception:  # a bug, a damaged file: with its traceback, tried again later
-                log.exception("derivation step failed; trying again in %s s",
-                              BACKGROUND_SECONDS)
+                log.exception("%s", both("central.log.derivation_failed",
+                                         seconds=BACKGROUND_SECONDS))
                 found = None
             else:
                 if busy_since is not None:
-                    log.warning("derivation going on again, after %.0f s put off",
-                                time.monotonic() - busy_since)
+                    log.warning("%s", both("central.log.derivation_resumed",
+                                           seconds=f"{time.monotonic() - busy_since:.0f}"))
                     busy_since = None
             if found is None:
                 self.stopping.wait(BACKGROUND_SECONDS)

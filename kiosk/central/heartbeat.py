@@ -25,6 +25,7 @@ import msgspec
 
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
 from kiosk.central.storage import Storage
+from kiosk.messages import both
 from kiosk.sync import protocol
 
 HISTORY_DAYS = 30
@@ -98,14 +99,14 @@ def _refused_hours(kiosk_id: str, health: protocol.Health, received_at: dt.datet
         kept.append(((start + shift).strftime(_HOUR), min(count, REFUSED_PER_KIOSK_HOUR),
                      start == first))
     if ignored:
-        log.warning("kiosk %s: refused scans of %d hour(s) outside the hours %s to %s of "
-                    "its clock ignored (%d, hours %s to %s)", kiosk_id, len(ignored),
-                    first.strftime(_HOUR), last.strftime(_HOUR), ignored.total(),
-                    min(ignored), max(ignored))
+        log.warning("%s", both("central.log.refused_hours_ignored", kiosk=kiosk_id,
+                               hours=len(ignored), first=first.strftime(_HOUR),
+                               last=last.strftime(_HOUR), count=ignored.total(),
+                               earliest=min(ignored), latest=max(ignored)))
     if cut:
-        log.warning("kiosk %s: refused scans of %d hour(s) above %d an hour cut to it (%d "
-                    "claimed, hours %s to %s)", kiosk_id, len(cut), REFUSED_PER_KIOSK_HOUR,
-                    cut.total(), min(cut), max(cut))
+        log.warning("%s", both("central.log.refused_hours_cut", kiosk=kiosk_id, hours=len(cut),
+                               most=REFUSED_PER_KIOSK_HOUR, count=cut.total(),
+                               earliest=min(cut), latest=max(cut)))
     return sorted(kept)
 
 

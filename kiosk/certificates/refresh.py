@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from kiosk.certificates import trustlist
 from kiosk.clock import since_boot
+from kiosk.messages import both, os_words
 
 if TYPE_CHECKING:
     from kiosk.config import Config
@@ -159,7 +160,10 @@ def keep_fresh(config: Config, stopping: Stopping) -> None:
             try:
                 refresh(client, config.trust_list_path, stopping)
             except (SyncError, trustlist.TrustListError, OSError) as exc:
-                log.warning("trust list not refreshed from the centre: %s", exc)
+                log.warning("%s", both("certificates.log.not_refreshed", reason=os_words(exc)
+                                       if isinstance(exc, OSError) else exc))
+                if isinstance(exc, OSError):  # the system's English: -v
+                    log.info("trust list not refreshed from the centre: %s", exc)
                 wait = RETRY_SECONDS
             if stopping.wait(wait):
                 return

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.certificates import cose, facts
+from kiosk.messages import both
 
 if TYPE_CHECKING:
     from kiosk.certificates.trustlist import TrustList
@@ -125,7 +126,7 @@ class Checker:
         try:
             self.trust_list = trustlist.load(self.path)
         except trustlist.TrustListError as exc:
-            log.error("trust list not reloaded, the previous one stays in use: %s", exc)
+            log.error("%s", both("certificates.log.not_reloaded", reason=exc))
 
     def check(self, text: str, now: float, *, started_by: float | None = None,
               surely_past: float | None = None) -> Verdict:

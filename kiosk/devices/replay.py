@@ -38,7 +38,8 @@ def parse_line(line: bytes) -> bytes | None:
         try:
             return bytes.fromhex(line[4:].decode("ascii"))
         except ValueError as exc:
-            log.warning("replay line %r skipped: bad hex (%s)", line[:40], exc)
+            log.warning("%s", both("device.log.replay_bad_hex", line=repr(line[:40]),
+                                   reason=exc))
             return None
     return line
 

@@ -27,6 +27,7 @@ from kiosk.devices.base import Device, DeviceError, DeviceMissing, Emit
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import device_kind
 from kiosk.listeners import Listeners
+from kiosk.messages import both, os_words
 from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,8 @@ class Supervisor:
             thread.join(max(0.0, deadline - time.monotonic()))
         stuck = [t.name for t in self._threads if t.is_alive()]
         if stuck:
-            log.warning("still reading after %.0f s: %s", timeout, ", ".join(stuck))
+            log.warning("%s", both("device.log.still_reading", seconds=f"{timeout:.0f}",
+                                   threads=", ".join(stuck)))
         with self._drained:
             self._closing = True
             self._queue.put(None)
@@ -163,8 +165,8 @@ class Supervisor:
         try:
             self.emit(scan)
         except Exception:  # the pipeline answers every failure itself (never raises)
-            log.exception("scan from %s could not be submitted: %r", scan.device_id,
-                          scan.payload[:200])
+            log.exception("%s", both("device.log.not_submitted", device=scan.device_id,
+                                     payload=repr(scan.payload[:200])))
 
     def _queueing_emit(self, device_id: str) -> Emit:
         def emit(scan: Scan) -> None:
@@ -210,17 +212,24 @@ class Supervisor:
             except (DeviceError, OSError) as exc:
                 self._forget(device_id)
                 reason = str(exc) or type(exc).__name__
+                if isinstance(exc, OSError) and exc.errno:  # the system's English: -v
+                    log.info("device %s: %s", device_id, exc)
+                    reason = both("device.os_failed", path=exc.filename or device_id,
+                                  reason=os_words(exc))
                 if time.monotonic() - started > HEALTHY_SECONDS:
                     delay = self.backoff_initial  # it worked for a while: a fresh failure
-                log.warning("device %s: %s (retry in %.1fs)", device_id, reason, delay)
+                log.warning("%s", both("device.log.failed", device=device_id, reason=reason,
+                                       seconds=f"{delay:.1f}"))
                 self._set(device_id, state=ERROR, reason=reason, retry_in=delay)
                 if self.stop_event.wait(delay):
                     break
                 delay = min(delay * 2, self.backoff_max)
             except Exception as exc:  # a bug in a driver must not kill the kiosk
                 self._forget(device_id)
-                log.exception("device %s crashed", device_id)
-                self._set(device_id, state=ERROR, reason=f"internal error: {exc!r}",
+                log.exception("%s", both("device.log.crashed", device=device_id,
+                                         seconds=f"{self.backoff_max:g}"))
+                self._set(device_id, state=ERROR, reason=both("device.internal_error",
+                                                              error=repr(exc)),
                           retry_in=self.backoff_max)
                 if self.stop_event.wait(self.backoff_max):
                     break

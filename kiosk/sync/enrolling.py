@@ -22,7 +22,7 @@ import tomlkit
 
 from kiosk import config as config_mod
 from kiosk.enrolment import EnrolmentCode
-from kiosk.messages import Words, os_words
+from kiosk.messages import Words, both, os_words
 from kiosk.private_files import hand_over, replace_file
 from kiosk.sync.backlog_keys import BadKey
 from kiosk.sync.client import Refused, ServerBusy, SyncClient, SyncError, Unreachable
@@ -195,8 +195,10 @@ def install(code: EnrolmentCode, answer: dict, config_path: Path,
                 "enrol.centre_key_not_saved", token=token_path, config=config_path,
                 file=keys.centre_path,
                 detail=os_words(exc) if isinstance(exc, OSError) else exc) from None
-        log.warning("the centre's backlog key was not kept (asked at the first contact): %s",
-                    exc)
+        log.warning("%s", both("enrol.log.centre_key_not_kept",
+                               reason=os_words(exc) if isinstance(exc, OSError) else exc))
+        if isinstance(exc, OSError):  # the system's English: -v
+            log.info("the centre's backlog key was not kept: %s", exc)
     else:
         _clear_keys_alert(config, same_as)
     return Enrolled(config, token_path)
@@ -223,12 +225,12 @@ def _clear_keys_alert(config: config_mod.Config, same_as: FileIdentity | None) -
                       same_as=same_as)
     except StoreError as exc:
         if exc.words.code != "store.missing":
-            log.warning("the backlog keys alert was not cleared: %s", exc)
+            log.warning("%s", both("enrol.log.alert_not_cleared", reason=exc))
         return
     try:
         store.set_meta({MetaKey.KEYS_ALERT: None})
     except StoreError as exc:  # shown until the kiosk's next contact with the centre
-        log.warning("the backlog keys alert was not cleared: %s", exc)
+        log.warning("%s", both("enrol.log.alert_not_cleared", reason=exc))
     finally:
         store.close()
 

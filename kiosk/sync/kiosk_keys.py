@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.config import Config
+from kiosk.messages import Words, both, os_words
 from kiosk.private_files import hand_over, replace_file
 
 if TYPE_CHECKING:  # the cryptography is loaded when a key is used, not for a path
@@ -106,8 +107,10 @@ class KioskKeys:
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.error("%s unreadable (%s): the centre's key will be asked for again",
-                      self.centre_path, exc)
+            log.error("%s", both("sync.log.centre_key_unreadable", path=self.centre_path,
+                                 reason=os_words(exc) if isinstance(exc, OSError)
+                                 else Words("sync.log.not_centre_answer")))
+            log.info("%s unreadable: %r", self.centre_path, exc)  # its own English: -v
             return None
 
     def summary(self) -> dict[str, object]:
@@ -149,8 +152,8 @@ class KioskKeys:
                              backlog_keys.fingerprint(centre_key))
             if not enrolment:
                 raise CentreKeyChanged(kept, offered)
-            log.warning("the centre's backlog key changed from %s to %s by enrolment",
-                        kept, offered)
+            log.warning("%s", both("sync.log.centre_key_replaced", kept=kept,
+                                   offered=offered))
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         knowledge = CentreKnowledge(centre_key, registered, now)
         replace_file(self.centre_path, json.dumps({

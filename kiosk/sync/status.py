@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from kiosk.clock import age_of
 from kiosk.listeners import Listeners
-from kiosk.messages import Words, saved_text, saved_words
+from kiosk.messages import Words, both, saved_text, saved_words
 from kiosk.store import OutboxSummary, Store, StoreError
 from kiosk.timestamps import parse_utc, utc_iso
 
@@ -300,7 +300,7 @@ class StatusBoard:
                 if store.refusal() is None:
                     raise
                 self._suspended = True  # under _saving, as suspend() sets it
-                log.warning("sync: status not saved, the store refuses writes (%s)", exc)
+                log.warning("%s", both("sync.log.status_not_saved", reason=exc))
 
 
 def saved_keys_alert(store: Store) -> Words | None:
@@ -384,7 +384,8 @@ def saved_number(meta: dict[str, str], key: MetaKey,
     try:
         return read(text)
     except (ValueError, TypeError, OverflowError) as exc:
-        log.warning("sync: saved %s unreadable (%r: %s), taken as absent", key, text, exc)
+        log.warning("%s", both("sync.log.saved_unreadable", key=key, value=repr(text),
+                               reason=exc))
         return None
 
 

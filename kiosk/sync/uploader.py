@@ -346,12 +346,15 @@ class Uploader:
                 for entry in batch.ids:
                     self._held.pop(entry, None)
                 if answer.rejected:
-                    log.warning("sync: centre rejected %d entries, e.g. %s",
-                                len(answer.rejected), next(iter(answer.rejected.values())))
+                    example = next(iter(answer.rejected.values()))
+                    log.warning("%s", messages.both(
+                        "sync.log.rejected", count=len(answer.rejected),
+                        example=(example.code and messages.refusal(example.code, example.params))
+                        or example))
                 if answer.past_retention:  # acknowledged, yet the centre holds none of them
-                    log.warning("sync: %d entries older than the centre's retention cut (%s): "
-                                "marked done, not stored there", len(answer.past_retention),
-                                answer.retention_cut or "not said")
+                    log.warning("%s", messages.both(
+                        "sync.log.past_retention", count=len(answer.past_retention),
+                        cutoff=answer.retention_cut or messages.Words("sync.log.not_said")))
                 self._queue_acknowledgement(answer, self._next_said())
                 self._regrown()
                 if progress:
@@ -374,16 +377,16 @@ class Uploader:
             # a centre rolled back to a release without the feature: the same batch at
             # once without the members its owner no longer lists, and the features asked
             # again
-            log.warning("sync: the centre no longer takes the send clock (%s)", failure)
+            log.warning("%s", messages.both("sync.log.send_clock_dropped", reason=failure))
             self._flush_acknowledgements()
             self.features_stale()
             return failed.after
         if isinstance(failure, ServerBusy) and failure.canceled and failed is not None:
-            self._slower(failed, "ran past its statement timeout")
+            self._slower(failed, messages.Words("sync.log.statement_timeout"))
         if failed is not None and len(failed.ids) > 1 and (slow := self._too_slow(
                 failure, "sync.too_slow", sent=len(failed.ids),
                 entries=self._halved(failed))) is not None:
-            self._slower(failed, "did not answer in time")
+            self._slower(failed, messages.Words("sync.log.no_answer"))
             raise slow
         raise failure
 
@@ -408,7 +411,7 @@ class Uploader:
                     broken[row["id"]] = messages.Words(
                         "sync.unencodable", {"detail": f"{type(exc).__name__}: {exc}"})
             if broken:
-                log.error("sync: %d entries cannot be encoded; quarantined", len(broken))
+                log.error("%s", messages.both("sync.log.unencodable", count=len(broken)))
                 self.store.mark_synced([], broken)
             if wire:
                 break
@@ -436,10 +439,10 @@ class Uploader:
             return
         self.limits = Limits(max(1, len(batch.ids) // 2), max(1, len(batch.body) // 2))
         self._regrow = None  # what the centre refused as too large stays the limit
-        log.warning("sync: centre said 413; batches now ≤ %d entries, ≤ %d bytes",
-                    self.limits.entries, self.limits.bytes)
+        log.warning("%s", messages.both("sync.log.too_large", entries=self.limits.entries,
+                                        bytes=self.limits.bytes))
 
-    def _slower(self, batch: Batch, why: str) -> None:
+    def _slower(self, batch: Batch, why: messages.Words) -> None:
         """The centre was too slow storing ``batch``: a 503 saying its database ran past its
         statement timeout, or no answer within the kiosk's read timeout from a centre that
         answers its health check (it may store the batch all the same; its entries stay
@@ -452,8 +455,8 @@ class Uploader:
         before = self._regrow[0] if self._regrow else self.limits.entries
         self.limits = Limits(self._halved(batch), self.limits.bytes)
         self._regrow = (before, 0)
-        log.warning("sync: the centre %s storing %d entries; batches now ≤ %d entries",
-                    why, len(batch.ids), self.limits.entries)
+        log.warning("%s", messages.both("sync.log.slower", why=why, count=len(batch.ids),
+                                        entries=self.limits.entries))
 
     def _halved(self, batch: Batch) -> int:
         """The entries allowed after the centre was too slow for ``batch``: half of it; half
@@ -571,8 +574,8 @@ class Uploader:
         every batch, it held the backlog behind it back; it is left out for a while instead,
         never marked, and said in the last error, the centre being reachable."""
         delay = min(HOLD_BACK_MAX_SECONDS, self.hold_back_seconds * 2 ** (times - 1))
-        log.warning("sync: the centre did not store entry %s in time (%s); the rest go "
-                    "first, it is sent again in %g s", entry, why, delay)
+        log.warning("%s", messages.both("sync.log.held_back", entry=entry, reason=why,
+                                        seconds=f"{delay:g}"))
         said = messages.Words("sync.held_back", {"entry": entry, "why": why.words,
                                                  "seconds": f"{delay:g}"}).saved()
         at = time.time()

@@ -210,10 +210,13 @@ def resolve_token(sync: SyncSettings, base: Path | None) -> str:
         try:
             return path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            log.error("sync token file %s unreadable: %s", path, exc.strerror or exc)
+            log.error("%s", messages.both("sync.log.token_unreadable", path=path,
+                                          reason=messages.os_words(exc)))
+            log.info("sync token file %s: %s", path, exc)  # the system's English: -v
         except UnicodeDecodeError as exc:  # no token either: the same as a file not there
-            log.error("sync token file %s unreadable: not UTF-8 text (%s at byte %d)",
-                      path, exc.reason, exc.start)
+            log.error("%s", messages.both("sync.log.token_unreadable", path=path,
+                                          reason=messages.Words("sync.log.not_text", {
+                                              "reason": exc.reason, "byte": exc.start})))
     return ""
 
 
@@ -312,7 +315,7 @@ class SyncWorker:
             self._thread.join(timeout)
         if (self._thread is not None and self._thread.is_alive()) or \
                 not self.scheduler.wait_for_no_turn(max(0.0, deadline - time.monotonic())):
-            log.warning("sync worker still waiting for the centre; leaving it behind")
+            log.warning("%s", messages.both("sync.log.left_behind"))
             self.board.retire()
             threading.Thread(target=self._close_when_done, name="sync-left-behind",
                              daemon=True).start()
@@ -355,7 +358,7 @@ class SyncWorker:
                 with self.scheduler.turn():
                     self._cycle_or_damage()
             except Exception:  # StoreError (disk full…) or a bug: log, back off, carry on
-                log.exception("sync worker cycle failed")
+                log.exception("%s", messages.both("sync.log.cycle_failed"))
                 self.scheduler.failed(None, progressed=False)
                 self.scheduler.back_off(None)
 
@@ -516,8 +519,7 @@ class SyncWorker:
                                  {"detail": refusal})
         if stopped != self._store_refused:  # the first time, or found gone for good since
             self._store_refused = stopped
-            log.error("sync: uploads stopped, the store refuses writes (%s)",
-                      messages.both(refusal.code, **refusal.params))
+            log.error("%s", messages.both("sync.log.store_refuses", reason=refusal))
             self.board.update(lambda state: replace(state, alert=stopped))
         self.scheduler.idle()
         return stopped
@@ -532,7 +534,7 @@ class SyncWorker:
             self._stop_for_store(refusal)
             return False
         stopped, self._store_refused = self._store_refused, None
-        log.warning("sync: the store takes writes again, uploads go on")
+        log.warning("%s", messages.both("sync.log.store_back"))
         self.board.update(lambda state: replace(state, alert=None)
                           if state.alert == stopped else state)
         return True
@@ -557,25 +559,29 @@ class SyncWorker:
                     self.keys.public_signing_key())
                 problem = None
             except SigningKeyHeld as exc:  # its centre key is still worth keeping
-                log.error("sync: the centre holds another backlog signing key for this "
-                          "kiosk; its backlog files will be refused (%s)", exc)
+                log.error("%s", messages.both("sync.log.signing_key_held", reason=exc))
                 problem = self._signing_key_held(exc)
                 answer = {"centre_key": exc.centre_key} if exc.centre_key else None
             if answer is not None:
                 self.keys.remember(answer)
         except CentreKeyChanged as exc:
-            log.error("sync: %s answers with another centre key than the one kept; it is not "
-                      "used (%s)", self.client.base, exc)
+            log.error("%s", messages.both("sync.log.centre_key_changed",
+                                          server=self.client.base, kept=exc.kept,
+                                          offered=exc.offered))
             problem = messages.Words("backlog.centre_key_changed", {
                 "server": self.client.base, "kept": exc.kept, "offered": exc.offered})
         except Refused as exc:  # not an answer about the keys: ask again later
-            log.warning("sync: backlog keys not exchanged (%s)", exc)
+            log.warning("%s", messages.both("sync.log.keys_not_exchanged", reason=exc))
             return None
         except SyncError as exc:  # offline, as a site exporting a file often is
-            log.info("sync: backlog keys not exchanged (%s)", exc)
+            log.info("%s", messages.both("sync.log.keys_not_exchanged", reason=exc))
             return None
         except (backlog_keys.BadKey, OSError) as exc:
-            log.warning("sync: backlog keys not exchanged (%s)", exc)
+            log.warning("%s", messages.both("sync.log.keys_not_exchanged", reason=exc if
+                                            isinstance(exc, backlog_keys.BadKey)
+                                            else messages.os_words(exc)))
+            if isinstance(exc, OSError):  # the system's English: -v
+                log.info("sync: backlog keys not exchanged: %s", exc)
             return None
         self._keys_exchanged = True
         self.board.save_meta(self.store, {MetaKey.KEYS_ALERT: problem.saved() if problem
@@ -610,7 +616,7 @@ class SyncWorker:
             self._failed(exc, progressed=False)
             return
         except SyncError as exc:
-            log.warning("sync: heartbeat failed (%s)", exc)
+            log.warning("%s", messages.both("sync.log.heartbeat_failed", reason=exc))
             if isinstance(exc, Refused):  # the centre no longer takes it: ask again next time
                 self._forget_features()
             online = exc.reached_server
@@ -627,7 +633,7 @@ class SyncWorker:
             alert = messages.Words(f"sync.{code}", {"detail": exc.words})
         elif isinstance(exc, Refused):
             alert = messages.Words("sync.refused", {"detail": exc.words})
-        log.warning("sync: upload failed (%s)", exc)
+        log.warning("%s", messages.both("sync.log.upload_failed", reason=exc))
         state = self.board.update(lambda state: state.failed(
             exc.words.saved(), at=time.time(), reached_server=exc.reached_server, alert=alert))
         self.board.save(self.store, state, FAILURE_KEYS)
@@ -749,8 +755,8 @@ class SyncWorker:
                 "signing_key": manifest.signing_key,
                 "centre_key": backlog_keys.fingerprint(centre.centre_key)})
         except StoreError as exc:  # the file is good: "failed" would have it thrown away
-            log.error("export to %s written and checked (%d entries), not marked: %s",
-                      path, manifest.entries, exc)
+            log.error("%s", messages.both("sync.log.export_not_marked", path=path,
+                                          entries=manifest.entries, reason=exc))
             not_marked = messages.Words("sync.export_not_marked", {
                 "entries": manifest.entries, "path": path, "why": exc.words})
         self._recount()

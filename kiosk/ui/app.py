@@ -36,7 +36,7 @@ from kiosk.app import Kiosk
 from kiosk.clock import WrongClock, local_minute
 from kiosk.commandline import EXIT_USAGE, refusal_in, store_failure
 from kiosk.config import Config, ConfigError
-from kiosk.messages import text
+from kiosk.messages import both, os_words, text
 from kiosk.store import StoreError
 from kiosk.ui.binding import reference_leak
 from kiosk.ui.bridge import KioskBridge
@@ -364,9 +364,10 @@ class MainWindow(QMainWindow):
         source = self.kiosk.config.source
         if remember and source is not None:
             self.bridge.run(lambda: save_setting(Path(source), "kiosk", "language", language),
-                            failed=lambda error: log.warning(
-                                "language %s not remembered in %s: %s", language, source,
-                                error))
+                            failed=lambda error: log.warning("%s", both(
+                                "ui.log.language_not_saved", language=language, path=source,
+                                reason=os_words(error) if isinstance(error, OSError)
+                                else error)))
 
     def retranslate(self) -> None:
         config = self.kiosk.config.kiosk
@@ -438,7 +439,7 @@ def run_ui(config: Config) -> int:
     try:
         translations.set_language(config.kiosk.language)
     except MissingCatalog as exc:
-        log.error("%s; showing English", exc)
+        log.error("%s", both("ui.log.showing_english", reason=exc))
     try:
         kiosk = Kiosk(config)
     except ConfigError as exc:  # a [store] path that loops

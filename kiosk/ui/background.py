@@ -16,6 +16,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from kiosk.messages import both
+
 log = logging.getLogger(__name__)
 
 Done = Callable[[Any], None]
@@ -68,7 +70,8 @@ class Background(QObject):
             value = fn(*args)
         except Exception as exc:
             if failed is None:
-                log.exception("background %s: %r failed", self.name, fn)
+                log.exception("%s", both("ui.log.background_failed", name=self.name,
+                                         job=repr(fn)))
             self._answer.emit(failed, exc)
         else:
             self._answer.emit(done, value)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.devices.supervisor import Supervisor
-from kiosk.messages import Words
+from kiosk.messages import Words, both, failure_words
 from kiosk.store import Store
 from kiosk.sync.status import MetaKey, pending_age_seconds, saved_keys_alert
 from kiosk.ui.background import Background, Done, Failed
@@ -158,7 +159,9 @@ class KioskBridge(QObject):
         there; anything else is logged."""
         refusing = self.kiosk.store.not_recording()
         if refusing is None:
-            log.error("sync status not read: %s", error)
+            log.error("%s", both("ui.log.sync_status_not_read", reason=failure_words(error)
+                                 if isinstance(error, sqlite3.Error | OSError) else error))
+            log.info("sync status not read: %r", error)  # its own English: -v
             return
         self.sync_changed.emit(self._with_worker(SyncView(
             enabled=self.sync is not None, pending=0, rejected=0, acknowledged=None,

@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QUrl, Signal
 
 from kiosk.certificates.verdicts import BAD, GOOD
+from kiosk.messages import both
 from kiosk.scan import Direction, ScanResult, Status
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class SoundBoard(QObject):
         try:
             from PySide6.QtMultimedia import QSoundEffect
         except ImportError as exc:
-            log.warning("no sound: Qt Multimedia unavailable (%s)", exc)
+            log.warning("%s", both("ui.log.no_sound", reason=exc))
             return
         for cue in CUES:
             effect = QSoundEffect(self)

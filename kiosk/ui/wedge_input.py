@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.kinds.wedge import WedgeOptions
+from kiosk.messages import both
 from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def new_detector(options: WedgeOptions) -> Any:
     try:
         from kiosk.devices.wedge import WedgeDetector
     except ImportError as exc:
-        log.warning("keyboard-wedge scanners unavailable: %s", exc)
+        log.warning("%s", both("ui.log.no_wedge", reason=exc))
         return None
     return WedgeDetector(max_gap_ms=options.max_gap_ms, min_length=options.min_length,
                          terminator=options.terminator)
