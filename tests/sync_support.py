@@ -50,6 +50,14 @@ if TYPE_CHECKING:
 BATCHES = protocol.BATCHES_PATH
 
 
+def english(line: str) -> str:
+    """The English half of a log line worded ``"Vietnamese / English"`` (``messages.both``);
+    a detail inside may hold " / " itself, once in each half, so the line is cut in the
+    middle of its separators."""
+    parts = line.split(" / ")
+    return " / ".join(parts[len(parts) // 2:])
+
+
 def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, step: float = 0.05) -> Any:
     """Poll until ``predicate()`` is truthy; its value, or AssertionError after ``timeout``."""
     deadline = time.monotonic() + timeout

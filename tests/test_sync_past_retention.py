@@ -29,6 +29,7 @@ from tests.sync_support import (
     CentralServer,
     JsonAnswering,
     TakingEveryBatch,
+    english,
     fill_backlog,
     serving,
     sync_states,
@@ -78,7 +79,8 @@ def test_the_background_sync_says_and_keeps_what_it_sent_past_the_centres_retent
         finally:
             worker.stop()
         assert centre.stored_ids("k-bg") == []
-        said = [r.getMessage() for r in caplog.records if "retention cut" in r.getMessage()]
+        said = [english(r.getMessage()) for r in caplog.records
+                if "retention cut" in r.getMessage()]
         assert said and all(cut in line for line in said)
         assert sum(int(line.split()[1]) for line in said) == 20  # "sync: 20 entries older…"
 

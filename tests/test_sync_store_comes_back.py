@@ -26,7 +26,7 @@ from kiosk.app import Kiosk
 from kiosk.scan import Scan
 from tests.devices_support import wait_until
 from tests.store_support import loop_in_place_of, swap
-from tests.sync_support import TakingEveryBatch, serving, syncing, write_config
+from tests.sync_support import TakingEveryBatch, english, serving, syncing, write_config
 
 
 @contextmanager
@@ -101,7 +101,7 @@ def test_uploads_go_on_by_themselves_once_the_store_path_is_back(tmp_path, caplo
         status = sync_status(config)
         assert (status["pending"], status["alert"]) == (0, None)
         assert dt.datetime.fromisoformat(str(status["last_success"])).timestamp() >= back
-    said = [r.getMessage().split(" (")[0] for r in caplog.records
+    said = [english(r.getMessage()).split(" (")[0] for r in caplog.records
             if r.name.startswith("kiosk.sync") and r.levelno >= logging.WARNING]
     assert said == ["sync: uploads stopped, the store refuses writes",
                     "sync: the store takes writes again, uploads go on"]
