@@ -1474,15 +1474,23 @@ class Store:
         ``entries_person`` range read backwards. A boot's entries are written while it runs,
         so once a boot has written for someone ``presence`` holds it until the next boot
         writes. Read inside a write transaction, the row is kept for the scan's own write
-        of it (:func:`_move`), which so reads nothing again."""
+        of it (:func:`_move`), which so reads nothing again.
+
+        One statement (:data:`_PERSON`): the presence row, then that newest entry, read
+        only when the row does not answer (SQLite reads a UNION ALL's parts as its rows
+        are asked for): a new person's scan runs one statement less (~3 µs)."""
         with self.lock:
-            row = self.conn.execute(_PRESENCE_ROW, (checkpoint_id, subject_key)).fetchone()
+            rows = self.conn.execute(_PERSON, (checkpoint_id, subject_key))
+            row = newest = rows.fetchone()
+            if row is not None and row[0] is None:  # no presence row: the newest entry
+                row = None
             if self.conn.in_transaction:
                 self._presence_read = (checkpoint_id, subject_key, self.conn.total_changes, row)
-            if row is not None and row[6] == boot_id:
-                return LastMovement(row[3], parse_utc(row[4]), row[5])
-            newest = self.conn.execute(_NEWEST_HERE, (subject_key, checkpoint_id)).fetchone()
-        return LastMovement(newest[0], parse_utc(newest[1]), newest[2]) if newest else None
+            if row is not None:
+                if row[6] == boot_id:
+                    return LastMovement(row[3], parse_utc(row[4]), row[5])
+                newest = next((found for found in rows if found[0] is None), None)
+        return LastMovement(newest[3], parse_utc(newest[4]), newest[5]) if newest else None
 
     def subject_for_match(self, match_key: str) -> str | None:
         """The full-document subject key last seen with this match key, if any."""
@@ -2372,10 +2380,13 @@ def _move(cursor: sqlite3.Cursor, row: dict[str, Any], at: str,
                                    old[0], subject))
 
 
-_NEWEST_HERE = ("SELECT id, scanned_at, direction FROM entries WHERE subject_key = ? "
-                "AND checkpoint_id = ? ORDER BY scanned_at DESC LIMIT 1")
-"""A person's newest entry here by the wall clock: the first of their ``entries_person``
-range read backwards."""
+_PERSON = (
+    f"{_PRESENCE_ROW} UNION ALL SELECT * FROM (SELECT NULL, NULL, NULL, id, scanned_at, "
+    "direction, NULL, NULL FROM entries WHERE subject_key = ?2 AND checkpoint_id = ?1 "
+    "ORDER BY scanned_at DESC LIMIT 1)")
+"""A person's ``presence`` row (:data:`_PRESENCE_ROW`), then their newest entry here by the
+wall clock (the first of their ``entries_person`` range read backwards) as a row with no
+``inside`` and the movement where the presence row has its last one."""
 _NEWEST = (
     "SELECT scanned_at, monotonic_ns, boot_id, coalesce((SELECT value FROM meta WHERE key = ?), "
     "'') "
