@@ -267,7 +267,7 @@ class Pipeline:
             "payload_b64": identity.raw,  # the bytes themselves: no base64 there and back
             "certificate": verdict.to_record() if verdict else None,
         }
-        values, refusal = protocol.entry_row(entry)
+        values, refusal = protocol.entry_row(entry, protocol.KioskEntry)
         if values is None:
             assert refusal is not None
             words = refusal.words()

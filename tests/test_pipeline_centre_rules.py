@@ -116,3 +116,22 @@ def test_anything_the_pipeline_records_passes_the_centres_validation(payloads, m
         finally:
             store.close()
 
+
+
+@settings(max_examples=500)
+@given(moment=st.floats(-62135596800.0, 253402300799.0) | st.integers(0, 4 * 10**9))
+def test_what_the_kiosk_checks_as_its_own_has_the_centres_patterns(moment):
+    """The kiosk converts its entries as :class:`protocol.KioskEntry`, not matching the id's
+    and the time's patterns: the id is the pipeline's placeholder, and the time
+    ``utc_iso``'s text of any time a datetime can hold (0001–9999): each must pass the
+    centre's rules for them, or an entry the centre refuses could be shown accepted."""
+    from kiosk.ids import uuid7
+    from kiosk.pipeline import _PLACEHOLDER_ID
+    from kiosk.timestamps import utc_iso
+
+    assert set(protocol.Entry.__struct_fields__) - set(protocol.KioskEntry.__annotations__) \
+        == set(protocol.Entry.__struct_fields__) - {"id", "scanned_at"}
+    for value in (_PLACEHOLDER_ID, uuid7()):
+        assert protocol._UUID7_RE.fullmatch(value), value
+    text = utc_iso(moment)
+    assert protocol._TIME_RE.fullmatch(text) and protocol._real_time(text), text
