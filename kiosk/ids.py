@@ -22,6 +22,22 @@ RESERVED_DEVICE_IDS = frozenset({"manual"})
 _lock = threading.Lock()
 _last_ms = 0
 _counter = 0
+_RANDOM_IDS = 256
+"""Ids whose random bits one ``os.urandom`` call gives: a system call per id cost each scan
+~0.5 µs (docs/benchmarks.md, twenty-third pass)."""
+_random = b""
+_used = 0
+"""Random bytes, of which the first ``_used`` are used (10 an id), under ``_lock``."""
+
+
+def _forget_random() -> None:
+    """In a forked child: its parent's unused bytes are the parent's, never the child's
+    too (two processes would make the same ids' random parts)."""
+    global _random, _used
+    _random, _used = b"", 0
+
+
+os.register_at_fork(after_in_child=_forget_random)
 
 
 def uuid7(now_ms: int | None = None) -> str:
@@ -30,10 +46,13 @@ def uuid7(now_ms: int | None = None) -> str:
     The 12-bit ``rand_a`` field is a counter seeded at random each millisecond (RFC 9562
     method 1); if it overflows, the timestamp is advanced by a millisecond.
     """
-    global _last_ms, _counter
+    global _last_ms, _counter, _random, _used
     with _lock:
         ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
-        random = int.from_bytes(os.urandom(10), "big")  # one system call for both fields
+        if _used == len(_random):
+            _random, _used = os.urandom(10 * _RANDOM_IDS), 0
+        random = int.from_bytes(_random[_used:_used + 10], "big")  # both fields' bits
+        _used += 10
         if ms <= _last_ms:
             _counter += 1
             if _counter > 0xFFF:

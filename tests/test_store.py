@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -73,6 +74,25 @@ def test_uuid7_ids_are_unique_time_ordered_and_carry_their_time():
     assert ids == sorted(ids)
     assert all(uuid.UUID(i).version == 7 for i in ids[:10])
     assert before <= uuid7_time_ms(ids[0]) <= int(time.time() * 1000) + 5
+
+
+def test_a_forked_child_never_makes_its_parents_random_bits():
+    """The random bits come from a buffer read 256 ids at a time: a child forked with
+    unused bytes in it must not use them as well, or it and its parent make ids that
+    differ only in their time and counter."""
+    uuid7()  # the parent's buffer now holds bytes for 255 more ids
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's own process
+        os.write(write, " ".join(uuid7() for _ in range(5)).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    with os.fdopen(read) as pipe:
+        theirs = pipe.read().split()
+    ours = [uuid7() for _ in range(5)]
+    assert len(theirs) == 5
+    assert not {i[19:] for i in theirs} & {i[19:] for i in ours}  # variant and rand_b
 
 
 BOOTED = time.time() - 60 * 86400
