@@ -264,6 +264,19 @@ def open_central(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,
         raise fail(f"{messages.both('cli.storage_error')}: {exc}", EXIT_STORE) from None
 
 
+def output_over_central(output: str | None, url: str) -> None:
+    """Exit 2, naming the file, when ``output`` (a command's ``-o FILE``) is the centre's
+    SQLite database at ``url`` or one of its side files by any name
+    (:func:`kiosk.private_files.output_over_store`): written, it would replace every entry
+    the centre holds. Asked before the database is opened (opening it makes its log)."""
+    from kiosk.central.backends import sqlite_file
+    from kiosk.private_files import output_over_store
+
+    database = sqlite_file(url)
+    if output and database is not None and (refusal := output_over_store(output, database)):
+        raise fail(messages.both(refusal.code, **refusal.params), EXIT_USAGE)
+
+
 # -- parsers ------------------------------------------------------------------------------
 _CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
 _CONTROLS |= {0x2028: "\\u2028", 0x2029: "\\u2029"}

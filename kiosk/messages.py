@@ -869,10 +869,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "this command again",
     ),
     "files.output_is_store": (
-        "{path} là tệp kho dữ liệu của trạm ({store}): không ghi đè lên tệp này, không xuất "
-        "gì; hãy chọn một tên tệp khác",
-        "{path} is the kiosk's store ({store}): it is not written over, nothing exported; "
-        "choose another file name",
+        "{path} là một tệp của cơ sở dữ liệu đang dùng ({store}): không ghi đè lên tệp này, "
+        "không ghi gì; hãy chọn một tên tệp khác",
+        "{path} is a file of the database in use ({store}): it is not written over, nothing "
+        "written; choose another file name",
     ),
     "cli.export_removed": (
         "Đã xoá tệp xuất {path}: không ghi được số lượt đã xuất vào nhật ký, nên tệp không "

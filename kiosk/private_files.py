@@ -109,16 +109,17 @@ def _place(path: str | Path) -> tuple[FileIdentity, str] | None:
 
 def output_over_store(output: str | Path, store: str | Path) -> Words | None:
     """Why a file a command is asked to write (``kiosk export -o``, ``kiosk sync export
-    --to``) must not be: it is the store or one of its side files (:data:`STORE_SIDE_FILES`)
-    by any name, a hard link or a symbolic link to it. Writing it would truncate or replace
-    the live store, and every entry not yet at the centre with it. Compared by file
-    identity (a link to one) and by place, the folder's identity and the name: a side file
-    SQLite has not made yet (the store closed has no log; a WAL store never a rollback
-    journal) is made by the command itself as it opens the store, before the output is
-    opened over it, and the folder may be reached by another path than the store's (a bind
-    mount of the data folder, as read-only system images have: the same folder, not a
-    link). None when ``output`` is none of them. Asked before the output is opened for
-    writing."""
+    --to``, ``kiosk-central trace -o`` and ``report -o``) must not be: it is the SQLite
+    database the command works on (the kiosk's store, the centre's database) or one of its
+    side files (:data:`STORE_SIDE_FILES`) by any name, a hard link or a symbolic link to it.
+    Writing it would truncate or replace the live database, and every entry in it (on a
+    kiosk, every entry not yet at the centre). Compared by file identity (a link to one)
+    and by place, the folder's identity and the name: a side file SQLite has not made yet
+    (the store closed has no log; a WAL store never a rollback journal) is made by the
+    command itself as it opens the store, before the output is opened over it, and the
+    folder may be reached by another path than the store's (a bind mount of the data
+    folder, as read-only system images have: the same folder, not a link). None when
+    ``output`` is none of them. Asked before the output is opened for writing."""
     from kiosk import messages
     from kiosk.upkeep import file_identity
 

@@ -33,10 +33,10 @@ from tests.test_store_disk_failing import small_disk
 from tests.ui_support import cccd_line
 
 REFUSED = {
-    "vi": "{path} là tệp kho dữ liệu của trạm ({store}): không ghi đè lên tệp này, không xuất "
-          "gì; hãy chọn một tên tệp khác",
-    "en": "{path} is the kiosk's store ({store}): it is not written over, nothing exported; "
-          "choose another file name",
+    "vi": "{path} là một tệp của cơ sở dữ liệu đang dùng ({store}): không ghi đè lên tệp "
+          "này, không ghi gì; hãy chọn một tên tệp khác",
+    "en": "{path} is a file of the database in use ({store}): it is not written over, "
+          "nothing written; choose another file name",
 }
 
 

@@ -10,6 +10,12 @@ from __future__ import annotations
 from kiosk.central.storage import Storage, StorageError
 
 
+def sqlite_file(url: str) -> str | None:
+    """The database file a ``sqlite:///`` URL names; None for any other URL (PostgreSQL
+    keeps no file of its own beside the commands)."""
+    return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+
+
 def open_storage(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,
                  statement_timeout: float | None = None) -> Storage:
     """``sqlite:///relative.db``, ``sqlite:////absolute.db`` or ``postgresql://…``.

@@ -15,7 +15,7 @@ from typing import Any
 
 from kiosk.central import report_files, report_formats, reports, sheets
 from kiosk.central.derivation_commands import deriving_first, not_derived
-from kiosk.commandline import EXIT_USAGE, examples, open_central
+from kiosk.commandline import EXIT_USAGE, examples, open_central, output_over_central
 from kiosk.messages import both
 
 
@@ -48,6 +48,7 @@ def _formats(text: str) -> list[str]:
 
 
 def cmd_daily(args: argparse.Namespace) -> int:
+    output_over_central(args.output, args.db)  # before the database is opened
     with open_central(args.db) as storage:
         deriving_first(storage)
         day = args.date
@@ -58,6 +59,7 @@ def cmd_daily(args: argparse.Namespace) -> int:
 
 
 def cmd_monthly(args: argparse.Namespace) -> int:
+    output_over_central(args.output, args.db)  # before the database is opened
     with open_central(args.db) as storage:
         deriving_first(storage)
         month = args.month or (storage.today().replace(day=1)

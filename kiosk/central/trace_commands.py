@@ -20,6 +20,7 @@ from kiosk.commandline import (
     day_argument,
     examples,
     open_central,
+    output_over_central,
     payload_argument,
     terminal_text,
 )
@@ -54,6 +55,7 @@ def moment_argument(text: str) -> dt.date | dt.datetime:
 def cmd_trace(args: argparse.Namespace) -> int:
     from kiosk.central import audit, trace_formats, trace_service, tracing
 
+    output_over_central(args.output, args.db)  # before the database is opened
     try:
         policy = tracing.Policy(margin=args.margin, default_stay=args.default_stay,
                                 max_stay=args.max_stay, repeat_window=args.repeat_window,

@@ -1,0 +1,114 @@
+"""What ``kiosk-central trace -o FILE`` and ``kiosk-central report daily|monthly -o FILE`` do
+with the file they are asked to write, run as the centre's staff run them (the real command,
+a real SQLite centre).
+
+- The centre's own database, its log, the log's index or a rollback journal, by any name (a
+  slip in the data folder, a hard link, a symbolic link, a side file SQLite has not made
+  yet), is never written over: the command refuses, naming the file, before the database
+  is opened, and the database keeps every byte.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from central_support import central
+from trace_support import Visit, number, store_scans
+
+from kiosk.central.backends import open_storage
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+HOUR = dt.timedelta(hours=1)
+
+REFUSED = ("{path} là một tệp của cơ sở dữ liệu đang dùng ({store}): không ghi đè lên tệp "
+           "này, không ghi gì; hãy chọn một tên tệp khác / {path} is a file of the database "
+           "in use ({store}): it is not written over, nothing written; choose another file "
+           "name\n")
+
+
+def make_centre(folder: Path) -> str:
+    """A SQLite centre holding person 1 at a market 3 days ago with person 3."""
+    url = f"sqlite:///{folder / 'central.db'}"
+    seen = NOW - dt.timedelta(days=3)
+    with open_storage(url) as storage:
+        store_scans(storage, [
+            Visit(1, "cccd", "CP-CHO", "in", seen), Visit(1, "cccd", "CP-CHO", "out", seen + HOUR),
+            Visit(3, "manual_phone", "CP-CHO", "in", seen - HOUR),
+            Visit(3, "manual_phone", "CP-CHO", "out", seen + HOUR * 2),
+        ], {})
+    return url
+
+
+def writing(db: str, target: Path, *extra: str) -> Iterator[tuple[str, ...]]:
+    """Every command of the centre that writes ``-o target``."""
+    for fmt in ("json", "xlsx"):
+        yield ("trace", "--db", db, "--document", number(1), "--reason", "F0-1234",
+               "--format", fmt, "-o", str(target), *extra)
+        yield ("report", "daily", "--db", db, "--date", "today", "--format", fmt,
+               "-o", str(target), *extra)
+        yield ("report", "monthly", "--db", db, "--format", fmt, "-o", str(target), *extra)
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.glob("central.db*"))}
+
+
+@contextlib.contextmanager
+def centre_running(database: Path) -> Iterator[None]:
+    """A reader holding the database open, as the running server does: its log and the
+    log's index stay beside it."""
+    reader = sqlite3.connect(database)
+    try:
+        reader.execute("SELECT count(*) FROM entries").fetchone()
+        yield
+    finally:
+        reader.close()
+
+
+def test_the_centres_database_by_any_name_is_never_an_output_file(tmp_path: Path) -> None:
+    db = make_centre(tmp_path)
+    database = tmp_path / "central.db"
+    (tmp_path / "linked.xlsx").hardlink_to(database)
+    (tmp_path / "pointer.json").symlink_to(database)
+    with centre_running(database):
+        assert {"central.db-wal", "central.db-shm"} <= set(digests(tmp_path))
+        before = digests(tmp_path)
+        for name, side in (("central.db", "central.db"), ("central.db-wal", "central.db-wal"),
+                           ("central.db-shm", "central.db-shm"),
+                           ("linked.xlsx", "central.db"), ("pointer.json", "central.db")):
+            target = tmp_path / name
+            for command in writing(db, target):
+                proc = central(*command, check=False)
+                said = REFUSED.format(path=target, store=tmp_path / side)
+                assert (proc.returncode, proc.stderr, proc.stdout) == (2, said, ""), command
+        assert digests(tmp_path) == before
+    assert central("trace", "--db", db, "--document", number(1), "--reason", "F0-1234",
+                   "--format", "json", "-o", str(tmp_path / "F0-1234.json")).returncode == 0
+    assert "Phạm Thị Dung" in (tmp_path / "F0-1234.json").read_text(encoding="utf-8")
+
+
+def test_the_side_files_not_made_yet_are_never_an_output_file(tmp_path: Path) -> None:
+    """The centre stopped (its database closed: no log, no index; a WAL database never
+    has a rollback journal): the command opening the database would make the very file
+    it was asked to write over, and its writes go into the live log. Refused by name
+    before the database is opened; it stays sound, every entry in it."""
+    db = make_centre(tmp_path)
+    assert list(digests(tmp_path)) == ["central.db"]
+    before = digests(tmp_path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        target = tmp_path / f"central.db{suffix}"
+        for command in writing(db, target):
+            proc = central(*command, check=False)
+            said = REFUSED.format(path=target, store=target)
+            assert (proc.returncode, proc.stderr) == (2, said), command
+            assert not target.exists(), command
+    assert digests(tmp_path) == before
+    with contextlib.closing(sqlite3.connect(tmp_path / "central.db")) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM entries").fetchone() == (4,)
