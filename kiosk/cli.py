@@ -295,9 +295,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.format == "xlsx" and not args.output:
         raise fail(messages.text("cli.xlsx_needs_output", config.kiosk.language), EXIT_USAGE)
-    from kiosk.private_files import open_private, output_over_store
+    from kiosk.private_files import (
+        OutputExists,
+        existing_output,
+        open_output,
+        output_over_store,
+    )
 
-    if args.output and (refusal := output_over_store(args.output, config.store_path)):
+    if args.output and (refusal := output_over_store(args.output, config.store_path)
+                        or existing_output(args.output, force=args.force)):
         raise fail(refusal(config.kiosk.language), EXIT_USAGE)
     store = open_store(config, reading=True)
     since, until = time_bounds(args, store)
@@ -317,13 +323,13 @@ def cmd_export(args: argparse.Namespace) -> int:
                                       columns=exports.STORED_COLUMNS,
                                       page_rows=exports.PAGE_ROWS)
             count = exports.write_xlsx(exports.export_rows(pages, store.timezone, progress),
-                                       args.output)
+                                       args.output, force=args.force)
         else:
             try:
                 with contextlib.ExitStack() as stack:
                     out, encoding = sys.stdout.buffer, sys.stdout.encoding
                     if args.output:  # UTF-8 with a BOM: Excel then reads it as UTF-8
-                        out = open_private(args.output, "wb")
+                        out = open_output(args.output, force=args.force)
                         # before the file's close: a close failing deletes the file too
                         stack.push(half_written(args.output))
                         stack.enter_context(out)
@@ -340,6 +346,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                 if args.output and exc.filename is None:
                     exc.filename = args.output
                 raise
+    except OutputExists as exc:  # made meanwhile by another program: kept as it is
+        store.close()
+        raise fail(exc.text(config.kiosk.language), EXIT_USAGE) from None
     except OSError as exc:
         if exc.filename is None:  # the terminal or pipe, not the file asked for
             raise
@@ -583,11 +592,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         **examples("kiosk export -o today.csv",
                    "kiosk export --from 2026-11-01 --to 2026-11-21 --format csv "
                    "-o november.csv --operator \"Trần Văn Bảo\"",
-                   "kiosk export --from 2026-11-01 --format xlsx -o november.xlsx"))
+                   "kiosk export --from 2026-11-01 --format xlsx -o november.xlsx",
+                   "kiosk export -o today.csv --force   # replace an older file"))
     period(export)
     export.add_argument("--format", choices=("csv", "xlsx"), default="csv",
                         help="csv (default) or xlsx (needs openpyxl: the export extra)")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.add_argument("--force", action="store_true", help="replace an existing file")
     export.set_defaults(func=cmd_export)
 
     check = sub.add_parser(

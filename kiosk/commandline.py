@@ -264,16 +264,21 @@ def open_central(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,
         raise fail(f"{messages.both('cli.storage_error')}: {exc}", EXIT_STORE) from None
 
 
-def output_over_central(output: str | None, url: str) -> None:
+def central_output(output: str | None, url: str, *, force: bool) -> None:
     """Exit 2, naming the file, when ``output`` (a command's ``-o FILE``) is the centre's
     SQLite database at ``url`` or one of its side files by any name
-    (:func:`kiosk.private_files.output_over_store`): written, it would replace every entry
-    the centre holds. Asked before the database is opened (opening it makes its log)."""
+    (:func:`kiosk.private_files.output_over_store`: written, it would replace every entry
+    the centre holds), or, without ``--force``, a file already there
+    (:func:`kiosk.private_files.existing_output`). Asked before the database is opened
+    (opening it makes its log) and before the command does its work."""
     from kiosk.central.backends import sqlite_file
-    from kiosk.private_files import output_over_store
+    from kiosk.private_files import existing_output, output_over_store
 
+    if not output:
+        return
     database = sqlite_file(url)
-    if output and database is not None and (refusal := output_over_store(output, database)):
+    over = output_over_store(output, database) if database is not None else None
+    if refusal := over or existing_output(output, force=force):
         raise fail(messages.both(refusal.code, **refusal.params), EXIT_USAGE)
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from kiosk.messages import both, os_words
-from kiosk.private_files import open_private
+from kiosk.private_files import open_output
 from kiosk.timestamps import LocalTimes
 
 if TYPE_CHECKING:
@@ -203,8 +203,10 @@ def _format_in_worker(since: str | None, until: str | None,
     return format_chunk(_WORKER["store"], since, until, encoding)
 
 
-def write_xlsx(rows: Iterable[list[Any]], path: str | Path) -> int:
-    """openpyxl's write-only mode: rows go straight to the file's XML stream."""
+def write_xlsx(rows: Iterable[list[Any]], path: str | Path, *, force: bool = False) -> int:
+    """openpyxl's write-only mode: rows go straight to the file's XML stream. A file
+    already at ``path`` is kept (:class:`kiosk.private_files.OutputExists`) unless
+    ``force``."""
     from openpyxl import Workbook  # the "export" extra; only this format needs it
 
     book = Workbook(write_only=True)
@@ -219,6 +221,6 @@ def write_xlsx(rows: Iterable[list[Any]], path: str | Path) -> int:
     except BaseException:  # the store failed half-way: the sheet's stream ended in order,
         sheet.close()      # not left to the garbage collector's traceback
         raise
-    with open_private(path, "wb") as out:  # 0600: full identities
+    with open_output(path, force=force) as out:  # 0600: full identities
         book.save(out)
     return count

@@ -578,7 +578,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "imports the file or receives them over the network",
     ),
     "sync.export_failed": ("Không xuất được tệp: {error}", "Export failed: {error}"),
-    "sync.export_exists": ("{path} đã có (dùng --force để thay)", "{path} exists (use --force)"),
     "sync.export_refused_at_centre": ("Chú ý: {problem}", "Note: {problem}"),
     "sync.export_not_marked": (
         "Đã ghi {entries} lượt vào {path}; tệp tốt: hãy giữ tệp và mang tới trung tâm để nhập "
@@ -873,6 +872,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "không ghi gì; hãy chọn một tên tệp khác",
         "{path} is a file of the database in use ({store}): it is not written over, nothing "
         "written; choose another file name",
+    ),
+    "files.output_exists": (
+        "{path} đã có: không ghi đè lên tệp này, không ghi gì (thêm --force để thay tệp này)",
+        "{path} already exists: it is not written over, nothing written (add --force to "
+        "replace it)",
     ),
     "cli.export_removed": (
         "Đã xoá tệp xuất {path}: không ghi được số lượt đã xuất vào nhật ký, nên tệp không "

@@ -9,9 +9,13 @@ identities; token files hold a kiosk's credential. They are created 0600 in fold
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+
+from kiosk.messages import WordedError
 
 if TYPE_CHECKING:
     from kiosk.messages import Words
@@ -47,13 +51,21 @@ def open_private(path: str | Path, mode: str = "w", **kwargs: Any) -> IO[Any]:
     return open(path, mode, opener=lambda p, flags: os.open(p, flags, FILE_MODE), **kwargs)
 
 
-def replace_file(path: str | Path, data: bytes, *, mode: int = FILE_MODE) -> None:
+def replace_file(path: str | Path, data: bytes, *, mode: int = FILE_MODE,
+                 force: bool = True) -> None:
     """Write ``path`` whole through a temporary file in its folder: readers see the old file
     or the new one, never a part, and the file has ``mode`` (0600 unless said otherwise)
-    whatever it had before and whatever the umask."""
+    whatever it had before and whatever the umask. ``force=False`` (a command's output
+    without ``--force``): a file already at ``path`` is kept and :class:`OutputExists`
+    raised (:func:`place`). A pipe or a device (``-o /dev/null``) is written into, never
+    replaced by a file."""
     path = Path(path)
     if not path.parent.exists():
         private_dir(path.parent)
+    if _special(path):
+        with open(path, "wb") as out:
+            out.write(data)
+        return
     import tempfile  # only this writer needs it (a cold `kiosk scan` does not)
 
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # made 0600
@@ -63,10 +75,86 @@ def replace_file(path: str | Path, data: bytes, *, mode: int = FILE_MODE) -> Non
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        place(tmp, path, force=force)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class OutputExists(WordedError):
+    """A command's output file (``-o FILE``, ``--to FILE``) is already there and
+    ``--force`` was not given: it is kept as it was, nothing written."""
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__("files.output_exists", path=str(path))
+
+
+def _special(path: str | Path) -> bool:
+    """Whether ``path`` is a pipe, a device or a socket (a link to one too): it takes a
+    command's output as written, and is never replaced by a file."""
+    try:
+        found = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(found) or stat.S_ISDIR(found))
+
+
+def existing_output(path: str | Path, *, force: bool) -> Words | None:
+    """Why a command must not write its output at ``path``: without ``force`` (its
+    ``--force``), a file is already there — a link too, even one leading nowhere — which
+    writing would replace. A pipe or a device (``-o /dev/null``, ``-o >(gzip …)``) is not
+    refused, nor a folder (writing it fails, naming it). Asked before the command does its work (a trace recorded in the audit log, an
+    export's rows read); :func:`open_output` and :func:`place` refuse a file that appears
+    meanwhile."""
+    if force or not os.path.lexists(path) or _special(path) or os.path.isdir(path):
+        return None  # a folder: the write says why it cannot be one
+    return OutputExists(path).words
+
+
+def open_output(path: str | Path, *, force: bool) -> IO[bytes]:
+    """Open a command's output file for writing (binary), created 0600 (and its folder
+    0700). Created exclusively (``O_EXCL``): a file already there is refused with
+    :class:`OutputExists` unless ``force``, then truncated (its mode kept). A pipe or a
+    device is opened as it is (a named pipe waits for its reader)."""
+    path = Path(path)
+    private_dir(path.parent)
+    try:
+        return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb")
+    except FileExistsError:
+        if existing_output(path, force=force) is not None:
+            raise OutputExists(path) from None
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)  # a link: where it leads
+    if stat.S_ISREG(os.fstat(handle).st_mode):
+        os.ftruncate(handle, 0)
+    return os.fdopen(handle, "wb")
+
+
+def place(written: str | Path, path: str | Path, *, force: bool) -> None:
+    """Give the finished file ``written`` (a temporary in the same folder) the name
+    ``path``. ``force``: replacing whatever is there. Else never over a file already there
+    (:class:`OutputExists`, ``written`` left to the caller): a hard link made and the
+    temporary name removed, so the check and the naming are one step; on a file system
+    without hard links (a FAT USB stick) the name is checked, then given."""
+    if force:
+        os.replace(written, path)
+        return
+    try:
+        os.link(written, path)
+    except FileExistsError:
+        raise OutputExists(path) from None
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        if os.path.lexists(path):
+            raise OutputExists(path) from None
+        os.replace(written, path)
+        return
+    os.unlink(written)
+
+
+_NO_HARD_LINKS = frozenset((errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK,
+                            errno.ENOSYS))
+"""What ``link()`` answers on a file system that has no hard links (FAT, exFAT)."""
 
 
 def exposure(path: str | Path) -> str | None:

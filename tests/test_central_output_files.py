@@ -6,6 +6,10 @@ a real SQLite centre).
   slip in the data folder, a hard link, a symbolic link, a side file SQLite has not made
   yet), is never written over: the command refuses, naming the file, before the database
   is opened, and the database keeps every byte.
+- A file already there (an older trace or report, a link, even one leading nowhere) is kept,
+  with words naming it, unless ``--force``; a trace refused so is not run, so not recorded
+  in the audit log. Forced, the file is replaced whole. A device (``-o /dev/null``) is
+  written into, never replaced by a file.
 """
 
 from __future__ import annotations
@@ -13,10 +17,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from central_support import central
 from trace_support import Visit, number, store_scans
 
@@ -83,7 +90,7 @@ def test_the_centres_database_by_any_name_is_never_an_output_file(tmp_path: Path
                            ("central.db-shm", "central.db-shm"),
                            ("linked.xlsx", "central.db"), ("pointer.json", "central.db")):
             target = tmp_path / name
-            for command in writing(db, target):
+            for command in writing(db, target, "--force"):  # even forced
                 proc = central(*command, check=False)
                 said = REFUSED.format(path=target, store=tmp_path / side)
                 assert (proc.returncode, proc.stderr, proc.stdout) == (2, said, ""), command
@@ -112,3 +119,53 @@ def test_the_side_files_not_made_yet_are_never_an_output_file(tmp_path: Path) ->
     with contextlib.closing(sqlite3.connect(tmp_path / "central.db")) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("SELECT count(*) FROM entries").fetchone() == (4,)
+
+
+EXISTS = ("{path} đã có: không ghi đè lên tệp này, không ghi gì (thêm --force để thay tệp "
+          "này) / {path} already exists: it is not written over, nothing written (add "
+          "--force to replace it)\n")
+
+
+def test_an_output_file_already_there_is_kept_unless_forced(tmp_path: Path) -> None:
+    db = make_centre(tmp_path)
+    older = tmp_path / "F0-1234.json"
+    older.write_text("an older trace\n")
+    (tmp_path / "pointer.json").symlink_to(older)
+    (tmp_path / "nowhere.json").symlink_to(tmp_path / "gone.json")
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    for name in ("F0-1234.json", "pointer.json", "nowhere.json", "loop.json"):
+        target = tmp_path / name
+        for command in writing(db, target):
+            proc = central(*command, check=False)
+            assert (proc.returncode, proc.stderr, proc.stdout) == (
+                2, EXISTS.format(path=target), ""), command
+    assert older.read_text() == "an older trace\n" and not (tmp_path / "gone.json").exists()
+    assert loop.is_symlink()
+    audit = central("audit", "list", "--db", db, "--kind", "trace", "--json").stdout
+    assert audit.strip() == "[]"  # refused before the trace: none run, none recorded
+
+    for command in writing(db, older, "--force"):
+        assert central(*command).returncode == 0, command
+        assert older.read_bytes()[:2] in (b"PK", b"{\n", b'{"'), command
+    assert [p.name for p in tmp_path.glob(".*")] == []  # no temporary left
+    assert central("trace", "--db", db, "--document", number(1), "--reason", "F0-1234",
+                   "-o", str(tmp_path / "pointer.json"), "--force").returncode == 0
+    assert not (tmp_path / "pointer.json").is_symlink()  # the link replaced, not followed
+    assert older.read_bytes()[:2] == b"PK"  # the monthly xlsx, last written above
+
+
+def test_a_device_takes_the_output_and_is_never_replaced(tmp_path: Path) -> None:
+    """``-o /dev/null`` (checking a trace runs, as root on the server): written into, with
+    or without --force; replaced by a file (as it was), every program's /dev/null would be
+    a file. A node of that very device in the test's folder stands for it, so a failing
+    test leaves the system's /dev/null alone."""
+    db = make_centre(tmp_path)
+    null = tmp_path / "null"
+    try:
+        os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    for command in (*writing(db, null), *writing(db, null, "--force")):
+        assert central(*command).returncode == 0, command
+        assert null.is_char_device(), command

@@ -120,7 +120,8 @@ def test_an_export_replacing_a_readable_file_is_made_private(db: str, tmp_path: 
     out.parent.mkdir()
     out.write_text("an older export")
     out.chmod(0o644)
-    trace(db, "--document", number(1), "--reason", "F0-1234", "--format", "csv", "-o", str(out))
+    trace(db, "--document", number(1), "--reason", "F0-1234", "--format", "csv", "-o", str(out),
+          "--force")  # without it, the older file is kept (test_central_output_files)
     assert "Phạm Thị Dung" in out.read_text(encoding="utf-8-sig")
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert [p.name for p in out.parent.iterdir()] == ["F0-1234.csv"]  # no temporary left

@@ -10,6 +10,8 @@ is asked to write, run as the technician runs it (the real command, a real store
   holding the first rows only.
 - A pipe or a device (``-o /dev/null``, ``-o >(gzip > out.csv.gz)``, a named pipe) takes
   the export as a file does, with both audit rows: only a file on a disk is fsync'd.
+- A file already there (an older export, a link, even one leading nowhere) is kept, with
+  words naming it, unless ``--force``; nothing is read or recorded for a refused export.
 """
 
 from __future__ import annotations
@@ -143,6 +145,44 @@ def test_the_stores_files_through_another_mount_of_its_folder_are_never_an_expor
     with sqlite3.connect(store) as conn:
         assert conn.execute("SELECT count(*) FROM entries WHERE sync_state = 'pending'"
                             ).fetchone() == (1,)
+EXISTS = {
+    "vi": "{path} đã có: không ghi đè lên tệp này, không ghi gì (thêm --force để thay tệp "
+          "này)",
+    "en": "{path} already exists: it is not written over, nothing written (add --force to "
+          "replace it)",
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_an_export_file_already_there_is_kept_unless_forced(tmp_path: Path,
+                                                              language: str) -> None:
+    store = tmp_path / "kiosk.db"
+    config = write_config(tmp_path, store, language)
+    assert kiosk(config, "scan", CCCD_AN).returncode == 0
+    older = tmp_path / "older.csv"
+    older.write_text("an older export\n")
+    (tmp_path / "pointer.csv").symlink_to(older)
+    (tmp_path / "nowhere.csv").symlink_to(tmp_path / "gone.csv")
+    for name in ("older.csv", "pointer.csv", "nowhere.csv"):
+        target = tmp_path / name
+        for command in (("export", "-o", str(target)),
+                        ("export", "--format", "xlsx", "-o", str(target))):
+            proc = kiosk(config, *command)
+            said = EXISTS[language].format(path=target)
+            assert (proc.returncode, proc.stderr) == (2, said + "\n"), command
+        proc = kiosk(config, "sync", "export", "--to", str(target))
+        assert proc.returncode == 1 and said in proc.stderr
+    assert older.read_text() == "an older export\n" and not (tmp_path / "gone.csv").exists()
+    mode = older.stat().st_mode
+    assert export_rows(store) == []  # nothing read: no audit row
+    assert kiosk(config, "export", "-o", str(older), "--force").returncode == 0
+    assert "001099012345" in older.read_text(encoding="utf-8-sig")
+    assert older.stat().st_mode == mode  # written over in place: its mode as it was
+    proc = kiosk(config, "export", "--format", "xlsx", "-o", str(tmp_path / "nowhere.csv"),
+                 "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "gone.csv").read_bytes()[:2] == b"PK"
+
 
 BUSY = {
     "vi": "lỗi kho dữ liệu: {store}: một chương trình khác đang khoá kho dữ liệu\nĐóng chương "
@@ -172,7 +212,7 @@ def test_no_export_is_written_while_its_audit_row_cannot_be(tmp_path: Path,
     (tmp_path / "kept.csv").write_text("an older export\n")
     with write_lock_held_by_another_process(store):
         for name, command in (("out.csv", ()), ("out.xlsx", ("--format", "xlsx")),
-                              ("kept.csv", ())):
+                              ("kept.csv", ("--force",))):  # an older file it may replace
             proc = kiosk(config, "export", *command, "-o", str(tmp_path / name))
             assert (proc.returncode, proc.stderr) == (3, BUSY[language].format(store=store))
     assert not (tmp_path / "out.csv").exists() and not (tmp_path / "out.xlsx").exists()

@@ -141,6 +141,9 @@ def test_the_officer_and_technician_examples_run_on_the_sample_config(tmp_path, 
     examples = runnable_examples()
     assert len(examples) >= 10
     for line in examples:
-        assert cli.main(words_of(line)[1:]) == 0, line
+        words = words_of(line)
+        if "-o" in words and "--force" not in words:  # each as a reader runs it: its file
+            (tmp_path / words[words.index("-o") + 1]).unlink(missing_ok=True)  # not there yet
+        assert cli.main(words[1:]) == 0, line
         out, err = capsys.readouterr()
         assert out or err, line

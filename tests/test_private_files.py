@@ -148,3 +148,28 @@ def test_the_audit_log_names_the_account_when_user_is_unset(tmp_path: Path) -> N
         store.close()
     assert [row["action"] for row in rows] == ["export.csv", "export.csv.done"]
     assert {row["actor"] for row in rows} == {pwd.getpwuid(os.getuid()).pw_name}
+
+
+def test_a_file_made_at_the_output_meanwhile_is_kept(tmp_path: Path) -> None:
+    """The commands ask first (existing_output) and do their work; a file another program
+    puts there meanwhile is refused when the output is made, never written over: the
+    streamed export's O_EXCL, the whole file's hard link (real files on a real disk)."""
+    from kiosk.private_files import OutputExists, open_output, place, replace_file
+
+    target = tmp_path / "out.csv"
+    target.write_text("another program's file")
+    finished = tmp_path / ".out.csv.tmp"
+    finished.write_text("the command's file")
+    with pytest.raises(OutputExists) as said:
+        place(finished, target, force=False)
+    assert said.value.words.params == {"path": str(target)}
+    assert finished.read_text() == "the command's file"  # for the caller to remove
+    with pytest.raises(OutputExists):
+        open_output(target, force=False)
+    with pytest.raises(OutputExists):
+        replace_file(target, b"the command's file", force=False)
+    assert target.read_text() == "another program's file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.csv.tmp", "out.csv"]
+    place(finished, tmp_path / "new.csv", force=False)
+    assert (tmp_path / "new.csv").read_text() == "the command's file"
+    assert not finished.exists()

@@ -349,7 +349,9 @@ def test_export_writes_the_backlog_once_and_refuses_to_overwrite_it(site, tmp_pa
     assert "of which exported to a file 1,000" in status
 
     refused = sync(config, "export", "--to", str(target), ok=False)
-    assert refused.returncode == 1 and "exists (use --force)" in refused.stderr
+    assert refused.returncode == 1
+    assert refused.stderr == (f"Export failed: {target} already exists: it is not written over, "
+                              "nothing written (add --force to replace it)\n")
     assert "Exported 1,000" in sync(config, "export", "--to", str(target), "--force").stdout
 
 

@@ -15,8 +15,9 @@ from typing import Any
 
 from kiosk.central import report_files, report_formats, reports, sheets
 from kiosk.central.derivation_commands import deriving_first, not_derived
-from kiosk.commandline import EXIT_USAGE, examples, open_central, output_over_central
+from kiosk.commandline import EXIT_USAGE, central_output, examples, open_central
 from kiosk.messages import both
+from kiosk.private_files import OutputExists
 
 
 def _day(text: str) -> dt.date | None:
@@ -48,7 +49,7 @@ def _formats(text: str) -> list[str]:
 
 
 def cmd_daily(args: argparse.Namespace) -> int:
-    output_over_central(args.output, args.db)  # before the database is opened
+    central_output(args.output, args.db, force=args.force)  # before the database is opened
     with open_central(args.db) as storage:
         deriving_first(storage)
         day = args.date
@@ -59,7 +60,7 @@ def cmd_daily(args: argparse.Namespace) -> int:
 
 
 def cmd_monthly(args: argparse.Namespace) -> int:
-    output_over_central(args.output, args.db)  # before the database is opened
+    central_output(args.output, args.db, force=args.force)  # before the database is opened
     with open_central(args.db) as storage:
         deriving_first(storage)
         month = args.month or (storage.today().replace(day=1)
@@ -81,7 +82,12 @@ def _emit(report: dict[str, Any], args: argparse.Namespace) -> int:
             print(both("central.report.say_format", path=args.output,
                        formats="|".join(sheets.FORMATS)), file=sys.stderr)
             return EXIT_USAGE
-        report_files.write_file(Path(args.output), report_formats.render(report, fmt))
+        try:
+            report_files.write_file(Path(args.output), report_formats.render(report, fmt),
+                                    force=args.force)
+        except OutputExists as exc:  # made meanwhile: kept as it is
+            print(exc, file=sys.stderr)
+            return EXIT_USAGE
         print(f"{both('central.wrote')} {args.output}")
         return 0
     fmt = (args.format or ["json"])[0]
@@ -100,6 +106,8 @@ def _outputs(parser: argparse.ArgumentParser) -> None:
                              "file's extension, or all three with --out-dir)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    parser.add_argument("--force", action="store_true", help="replace an existing -o file "
+                        "(--out-dir always replaces its files: a rerun makes them again)")
     where.add_argument("--out-dir", metavar="DIR",
                        help="write bao-cao-ngay-YYYY-MM-DD.<format> files into DIR")
 
@@ -115,6 +123,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         **examples("kiosk-central report daily",
                    "kiosk-central report daily --date today --format csv",
                    "kiosk-central report daily --date 2026-11-28 -o bao-cao.xlsx",
+                   "kiosk-central report daily --date 2026-11-28 -o bao-cao.xlsx --force",
                    "kiosk-central report daily --out-dir /var/lib/kiosk-central/reports"))
     daily.add_argument("--date", type=_day, metavar="YYYY-MM-DD",
                        help="local day (default: yesterday; 'today' for today so far)")

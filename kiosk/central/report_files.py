@@ -30,10 +30,11 @@ def write(report: dict[str, Any], folder: Path, formats: Sequence[str]) -> list[
     return paths
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Replace ``path`` whole. Reports hold counts only (no person), and are read by the
+def write_file(path: Path, data: bytes, *, force: bool = True) -> None:
+    """Replace ``path`` whole (``force=False``: never a file already there, ``report -o``
+    without ``--force``). Reports hold counts only (no person), and are read by the
     province's staff from the reports folder: 0644."""
-    replace_file(path, data, mode=0o644)
+    replace_file(path, data, mode=0o644, force=force)
 
 
 def rewrite(storage: Storage, folder: Path, days: Iterable[str]) -> list[Path]:

@@ -17,15 +17,15 @@ from kiosk.central.derivation_commands import deriving_first, not_derived
 from kiosk.central.sheets import FORMATS
 from kiosk.commandline import (
     EXIT_USAGE,
+    central_output,
     day_argument,
     examples,
     open_central,
-    output_over_central,
     payload_argument,
     terminal_text,
 )
 from kiosk.messages import both
-from kiosk.private_files import replace_file
+from kiosk.private_files import OutputExists, replace_file
 
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
@@ -55,7 +55,7 @@ def moment_argument(text: str) -> dt.date | dt.datetime:
 def cmd_trace(args: argparse.Namespace) -> int:
     from kiosk.central import audit, trace_formats, trace_service, tracing
 
-    output_over_central(args.output, args.db)  # before the database is opened
+    central_output(args.output, args.db, force=args.force)  # before the database is opened
     try:
         policy = tracing.Policy(margin=args.margin, default_stay=args.default_stay,
                                 max_stay=args.max_stay, repeat_window=args.repeat_window,
@@ -79,7 +79,11 @@ def cmd_trace(args: argparse.Namespace) -> int:
     on_terminal = not args.output and sys.stdout.isatty()
     body = trace_formats.render(_shown(report) if on_terminal else report, args.format)
     if args.output:
-        replace_file(args.output, body)  # 0600: names, document numbers, phones
+        try:  # 0600: names, document numbers, phones
+            replace_file(args.output, body, force=args.force)
+        except OutputExists as exc:  # made meanwhile: kept; the trace is in the audit log
+            print(exc, file=sys.stderr)
+            return EXIT_USAGE
         print(f"{args.output}: {len(report['visits'])} {both('central.visits')}, "
               f"{len(report['contacts'])} {both('central.contacts')} "
               f"({both('central.audit')} #{report['audit']})", file=sys.stderr)
@@ -123,7 +127,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
             "|Huế|10102021' --reason 'case F0-1234' --format xlsx -o F0-1234.xlsx",
             "kiosk-central trace --name 'Nguyễn Văn An' --birth-year 1990 --from 2026-11-16 "
             "--to 2026-11-29 --margin 30m --reason 'case F0-1234' --format csv -o F0-1234.csv",
-            "kiosk-central trace --document 079012345678 --second-degree 5 --reason 'F0-1234'"))
+            "kiosk-central trace --document 079012345678 --second-degree 5 --reason 'F0-1234'",
+            "kiosk-central trace --document 079012345678 --reason 'F0-1234' --format xlsx "
+            "-o F0-1234.xlsx --force   # replace an older file"))
     whom = trace.add_mutually_exclusive_group(required=True)
     whom.add_argument("--document", help="số giấy tờ / document number (CCCD, CMND, passport)")
     whom.add_argument("--payload", type=payload_argument,
@@ -150,6 +156,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                        help="also trace the top N contacts (at most 20; default 0)")
     trace.add_argument("--format", choices=FORMATS, default="json")
     trace.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    trace.add_argument("--force", action="store_true", help="replace an existing -o file")
     trace.add_argument("--reason", required=True,
                        help="lý do / reason, e.g. the case number (recorded in the audit log)")
     trace.set_defaults(func=cmd_trace)

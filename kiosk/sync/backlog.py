@@ -52,7 +52,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kiosk.messages import Words, both, os_words
-from kiosk.private_files import open_private
+from kiosk.private_files import open_private, place
 from kiosk.sync import protocol
 from kiosk.sync.backlog_keys import fingerprint, raw
 
@@ -123,12 +123,14 @@ class Written:
 def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
                   signing_key: Ed25519PrivateKey, centre_key: X25519PublicKey,
                   kiosk_id: str, checkpoint_id: str,
-                  progress: Callable[[int], None] | None = None) -> Written:
+                  progress: Callable[[int], None] | None = None,
+                  force: bool = True) -> Written:
     """Write store rows (oldest first) to ``path`` atomically, signed with the kiosk's
     ``signing_key`` and sealed to the centre's ``centre_key``.
 
     The file appears under its name only once complete and flushed to disk (written as
-    ``path.part``, fsynced, renamed). Rows of another kiosk are refused: the centre would
+    ``path.part``, fsynced, renamed; without ``force`` never over a file already there:
+    :func:`kiosk.private_files.place`). Rows of another kiosk are refused: the centre would
     refuse them, and the file is signed as this kiosk's.
     """
     path = Path(path)
@@ -194,7 +196,7 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
             out.flush()
             os.fsync(out.fileno())
             size = out.tell()
-        os.replace(partial, path)
+        place(partial, path, force=force)
         _fsync_dir(path.parent)
     except BaseException:
         partial.unlink(missing_ok=True)

@@ -22,7 +22,7 @@ from kiosk.commandline import (
     load_config,
     open_store,
 )
-from kiosk.messages import Words, os_words, saved_text, saved_words, text
+from kiosk.messages import os_words, saved_text, saved_words, text
 
 if TYPE_CHECKING:
     from kiosk.sync.worker import SyncWorker
@@ -257,7 +257,7 @@ def cmd_retry_rejected(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from kiosk.private_files import output_over_store
+    from kiosk.private_files import OutputExists, existing_output, output_over_store
     from kiosk.sync.backlog import BacklogError
     from kiosk.sync.backlog_keys import BadKey
 
@@ -267,10 +267,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if refusal := output_over_store(target, config.store_path):  # even with --force
         print(text("sync.export_failed", lang, error=refusal), file=sys.stderr)
         return EXIT_FAILED
-    if target.exists() and not args.force:
-        print(text("sync.export_failed", lang, error=Words("sync.export_exists",
-                                                            {"path": target})),
-              file=sys.stderr)
+    if refusal := existing_output(target, force=args.force):
+        print(text("sync.export_failed", lang, error=refusal), file=sys.stderr)
         return EXIT_FAILED
     worker, _ = _worker(args, read_when_full=True)
     try:
@@ -279,13 +277,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(text("sync.nothing_pending", lang))
             return 0
         bar = ProgressBar("export", total)
-        summary = worker.export(target, progress=lambda done: bar.update(done, total))
+        summary = worker.export(target, progress=lambda done: bar.update(done, total),
+                                force=args.force)
         bar.finish()
     except BacklogError as exc:
         where = f"{exc.path}: " if exc.path else ""
         print(text("sync.export_failed", lang, error=where + exc.words(lang)), file=sys.stderr)
         return EXIT_FAILED
-    except BadKey as exc:
+    except (BadKey, OutputExists) as exc:  # OutputExists: a file made there meanwhile
         print(text("sync.export_failed", lang, error=exc), file=sys.stderr)
         return EXIT_FAILED
     except OSError as exc:  # the system's words (English) only for -v

@@ -712,9 +712,12 @@ class SyncWorker:
         return count
 
     def export(self, path: str | Path,
-               progress: Callable[[int], None] | None = None) -> ExportSummary:
+               progress: Callable[[int], None] | None = None, *,
+               force: bool = True) -> ExportSummary:
         """Write every pending entry to a backlog file signed by this kiosk and sealed to
-        the centre, check the disk's copy, then label them ``sent``."""
+        the centre, check the disk's copy, then label them ``sent``. ``force=False``: a
+        file already at ``path`` is kept (:class:`kiosk.private_files.OutputExists`); the
+        screen's file dialog has asked before replacing one."""
         signing_key = self.keys.signing_key()
         found = None
         if self.client is not None:  # if the centre can be asked, the keys are checked now
@@ -738,7 +741,8 @@ class SyncWorker:
 
         written = backlog.write_backlog(path, rows(), signing_key=signing_key,
                                         centre_key=centre.centre_key, kiosk_id=self.kiosk_id,
-                                        checkpoint_id=self.checkpoint_id, progress=progress)
+                                        checkpoint_id=self.checkpoint_id, progress=progress,
+                                        force=force)
         backlog.check_written(path, written)  # what is really on the stick
         manifest = written.manifest
         marked = 0
