@@ -5,6 +5,7 @@ the audit record (who, whom, why, how many) before any answer is shown."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -37,6 +38,8 @@ def asked(form: FormData) -> trace_service.Request:
         margin = float(values["margin"] or 15) * 60
     except ValueError:
         raise tracing.TraceError("trace.margin_minutes") from None
+    if not math.isfinite(margin):  # float reads "inf", "nan", "1e999": not minutes
+        raise tracing.TraceError("trace.margin_minutes")
     return trace_service.Request(
         document=values["document"] or None,
         payload=values["payload"].encode() if values["payload"] else None,
