@@ -103,9 +103,9 @@ def existing_output(path: str | Path, *, force: bool) -> Words | None:
     """Why a command must not write its output at ``path``: without ``force`` (its
     ``--force``), a file is already there — a link too, even one leading nowhere — which
     writing would replace. A pipe or a device (``-o /dev/null``, ``-o >(gzip …)``) is not
-    refused, nor a folder (writing it fails, naming it). Asked before the command does its work (a trace recorded in the audit log, an
-    export's rows read); :func:`open_output` and :func:`place` refuse a file that appears
-    meanwhile."""
+    refused, nor a folder (writing it fails, naming it). Asked before the command does its
+    work (a trace recorded in the audit log, an export's rows read); :func:`open_output`
+    and :func:`place` refuse a file that appears meanwhile."""
     if force or not os.path.lexists(path) or _special(path) or os.path.isdir(path):
         return None  # a folder: the write says why it cannot be one
     return OutputExists(path).words
