@@ -1,6 +1,7 @@
 """The batch log page: every upload a kiosk sent and what became of its entries (new, already
 held, past retention, refused), for administrators and district officers — an officer sees
-their district's kiosks only, another district's kiosk answers 403 — paged by key, newest
+their district's kiosks only, another district's kiosk answers 404 as an unknown one does —
+paged by key, newest
 first. A real `kiosk-central serve` on SQLite and on a real PostgreSQL, with batches posted by
 a kiosk over HTTP, read by httpx and by a headless Chromium."""
 
@@ -76,18 +77,30 @@ def test_an_officer_sees_their_districts_kiosks_only(centre: Centre) -> None:
             answer = client.get("/batches")
             assert answer.status_code == 200
             lists[name] = rows(answer.text, "batch-kiosks")
-            assert {other: client.get(f"/batches/{other}").status_code
-                    for other in ("kiosk-dx1", "kiosk-dx2", "kiosk-bl1", "kiosk-none")} == {
-                "kiosk-dx1": 403 if name == "bl.officer" else 200,
-                "kiosk-dx2": 403 if name == "bl.officer" else 200,
-                "kiosk-bl1": 403 if name == "dx.officer" else 200,
+            answers = {other: client.get(f"/batches/{other}")
+                       for other in ("kiosk-dx1", "kiosk-dx2", "kiosk-bl1", "kiosk-none")}
+            assert {other: answer.status_code for other, answer in answers.items()} == {
+                "kiosk-dx1": 404 if name == "bl.officer" else 200,
+                "kiosk-dx2": 404 if name == "bl.officer" else 200,
+                "kiosk-bl1": 404 if name == "dx.officer" else 200,
                 "kiosk-none": 404}
+            # another district's: the very answer of an unknown id (but for the page's own
+            # address, in its language link)
+            unknown = answers["kiosk-none"].text
+            assert [other for other, answer in answers.items() if answer.status_code == 404
+                    and answer.text.replace(other, "kiosk-none") != unknown] == []
     assert lists == {"admin1": ["kiosk-kiosk-bl1", "kiosk-kiosk-dx1", "kiosk-kiosk-dx2"],
                      "dx.officer": ["kiosk-kiosk-dx1", "kiosk-kiosk-dx2"],
                      "bl.officer": ["kiosk-kiosk-bl1"]}
     with signed_in(centre.url, "bl.officer") as client:
         refused = client.get("/batches/kiosk-dx1").text
         assert "kiosk-dx1" not in refused.split("<main>", 1)[1]  # not even its batches' ids
+        for lang in ("vi", "en"):  # the same in either language, the next pages' keys too
+            client.get(f"/lang/{lang}")
+            unknown = client.get("/batches/kiosk-none?before=5")
+            other = client.get("/batches/kiosk-dx1?before=5")
+            assert (other.status_code, other.text.replace("kiosk-dx1", "kiosk-none")) == (
+                404, unknown.text)
 
 
 def test_viewers_and_tracers_have_no_batch_log(centre: Centre) -> None:
@@ -179,8 +192,8 @@ def test_an_officer_reads_a_kiosks_batches_page_by_page_in_chromium(centre: Cent
         heads = [th.text for th in chrome.find_elements(By.CSS_SELECTOR, "#batches th")]
         assert heads == ["Received", "Sent (kiosk clock)", "Clock offset", "Entries", "New",
                          "Already held", "Past retention", "Refused", "Batch"]
-        chrome.get(centre.url + "/batches/kiosk-bl1")
-        assert "another district" in chrome.find_element(By.TAG_NAME, "main").text
+        chrome.get(centre.url + "/batches/kiosk-bl1")  # another district's: as unknown
+        assert chrome.find_element(By.TAG_NAME, "main").text == "404\nNot found."
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -48,8 +48,9 @@ def expected(route: str, role: str, district: str | None, registered: bool) -> i
     """The status a ``role`` user (limited to ``district``) must get from the GET ``route``:
     the page if the role may see it (site.ROLES_OF), else 403; a redirect where the route is
     one; 401 from the kiosks' trust list; 404 for the sample point BP-DX-001 and kiosk
-    kiosk-dx1 before they are registered, 403 for an officer of another district than their
-    Đồng Xoài."""
+    kiosk-dx1 before they are registered; for an officer of another district than their
+    Đồng Xoài, 403 for the point and 404 for the kiosk (its batch log answers as for an
+    unknown kiosk)."""
     if route in ("/", "/lang/{lang}"):
         return 303
     if route == "/api/v1/trust-list":  # a kiosk's, asked with its token
@@ -61,7 +62,7 @@ def expected(route: str, role: str, district: str | None, registered: bool) -> i
         if not registered:
             return 404
         if district not in (None, "Đồng Xoài"):
-            return 403
+            return 404 if route == "/batches/{kiosk_id}" else 403
     return 200
 
 

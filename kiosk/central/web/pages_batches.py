@@ -1,7 +1,8 @@
 """The batch log (administrators and district officers, as Kiosks: an officer sees their
 district's kiosks only): the kiosks with their latest batches, and one kiosk's batches page by
-page, newest first — the counts of :mod:`kiosk.central.web.batch_log`, no entry and no
-person."""
+page, newest first (another district's kiosk answers as an unknown one: 404, so an officer
+cannot tell which kiosk ids exist elsewhere) — the counts of
+:mod:`kiosk.central.web.batch_log`, no entry and no person."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi.responses import Response
 
 from kiosk.central.disclosure import not_personal
 from kiosk.central.web import batch_log
-from kiosk.central.web.site import ROLES_OF, check_district, district_of, site_of
+from kiosk.central.web.site import ROLES_OF, district_of, sees_district, site_of
 from kiosk.sync.protocol import whole_number
 
 router = APIRouter()
@@ -39,9 +40,8 @@ async def kiosk_batches(request: Request, kiosk_id: str, before: str = "", after
     site = site_of(request)
     user = site.user(request, *ROLES)
     known, district = await run_in_threadpool(batch_log.kiosk_district, site.storage, kiosk_id)
-    if not known:
-        return site.render(request, "notfound.html", status=404)
-    check_district(user, district or "")
+    if not known or not sees_district(user, district or ""):  # another district's kiosk
+        return site.render(request, "notfound.html", status=404)  # is as one never enrolled
     keys: dict[str, int | None] = {}
     for name, text in (("before", before), ("after", after)):
         keys[name] = whole_number(text) if text else None

@@ -163,10 +163,15 @@ def district_of(user: User) -> str | None:
     return user.district if user.role == "district" else None
 
 
+def sees_district(user: User, district: str) -> bool:
+    """Whether ``user`` may see things of ``district``."""
+    limit = district_of(user)
+    return limit is None or district == limit
+
+
 def check_district(user: User, district: str) -> None:
     """Forbidden unless ``user`` may see things of ``district``."""
-    limit = district_of(user)
-    if limit is not None and district != limit:
+    if not sees_district(user, district):
         raise Forbidden("forbidden.district")
 
 
