@@ -145,6 +145,8 @@ def test_the_stores_files_through_another_mount_of_its_folder_are_never_an_expor
     with sqlite3.connect(store) as conn:
         assert conn.execute("SELECT count(*) FROM entries WHERE sync_state = 'pending'"
                             ).fetchone() == (1,)
+
+
 EXISTS = {
     "vi": "{path} đã có: không ghi đè lên tệp này, không ghi gì (thêm --force để thay tệp "
           "này)",
