@@ -878,6 +878,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path} already exists: it is not written over, nothing written (add --force to "
         "replace it)",
     ),
+    "files.output_refused": (
+        "{path} là một thiết bị khối, một socket hoặc một ống có tên của người dùng khác: "
+        "không ghi gì vào đó; hãy chọn một tên tệp khác",
+        "{path} is a block device, a socket or another user's named pipe: nothing written "
+        "into it; choose another file name",
+    ),
     "cli.export_removed": (
         "Đã xoá tệp xuất {path}: không ghi được số lượt đã xuất vào nhật ký, nên tệp không "
         "được giữ",

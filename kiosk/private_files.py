@@ -58,12 +58,12 @@ def replace_file(path: str | Path, data: bytes, *, mode: int = FILE_MODE,
     whatever it had before and whatever the umask. ``force=False`` (a command's output
     without ``--force``): a file already at ``path`` is kept and :class:`OutputExists`
     raised (:func:`place`). A pipe or a device (``-o /dev/null``) is written into, never
-    replaced by a file."""
+    replaced by a file, unless :func:`_unfit` (:class:`OutputRefused`)."""
     path = Path(path)
     if not path.parent.exists():
         private_dir(path.parent)
     if _special(path):
-        with open(path, "wb") as out:
+        with os.fdopen(_open_special(path), "wb") as out:
             out.write(data)
         return
     import tempfile  # only this writer needs it (a cold `kiosk scan` does not)
@@ -89,6 +89,16 @@ class OutputExists(WordedError):
         super().__init__("files.output_exists", path=str(path))
 
 
+class OutputRefused(OutputExists):
+    """A command's output is a block device (a disk), a socket or another account's named
+    pipe (a link to one too), with or without ``--force``: writing there would damage a
+    disk or hand the output to that account, however the name came to lead there (a link
+    planted in a shared folder)."""
+
+    def __init__(self, path: str | Path) -> None:  # its own code, not its parent's
+        WordedError.__init__(self, "files.output_refused", path=str(path))
+
+
 def _special(path: str | Path) -> bool:
     """Whether ``path`` is a pipe, a device or a socket (a link to one too): it takes a
     command's output as written, and is never replaced by a file."""
@@ -99,14 +109,39 @@ def _special(path: str | Path) -> bool:
     return not (stat.S_ISREG(found) or stat.S_ISDIR(found))
 
 
+def _unfit(found: os.stat_result) -> bool:
+    """Whether a special file (:func:`_special`) must not take a command's output: a block
+    device, a socket, or a named pipe neither this account's nor root's (another account
+    would read what is written)."""
+    mode = found.st_mode
+    return (stat.S_ISBLK(mode) or stat.S_ISSOCK(mode)
+            or (stat.S_ISFIFO(mode) and found.st_uid not in (os.geteuid(), 0)))
+
+
+def _open_special(path: str | Path) -> int:
+    """A descriptor writing into the pipe or device ``path`` (:func:`_special`), checked
+    on what was opened (:func:`_unfit`: :class:`OutputRefused`), never created."""
+    handle = os.open(path, os.O_WRONLY)
+    if _unfit(os.fstat(handle)):
+        os.close(handle)
+        raise OutputRefused(path)
+    return handle
+
+
 def existing_output(path: str | Path, *, force: bool) -> Words | None:
     """Why a command must not write its output at ``path``: without ``force`` (its
     ``--force``), a file is already there — a link too, even one leading nowhere — which
     writing would replace. A pipe or a device (``-o /dev/null``, ``-o >(gzip …)``) is not
-    refused, nor a folder (writing it fails, naming it). Asked before the command does its
+    refused, nor a folder (writing it fails, naming it); a block device, a socket or another
+    account's named pipe always is (:class:`OutputRefused`). Asked before the command does its
     work (a trace recorded in the audit log, an export's rows read); :func:`open_output`
     and :func:`place` refuse a file that appears meanwhile."""
-    if force or not os.path.lexists(path) or _special(path) or os.path.isdir(path):
+    if _special(path):
+        with contextlib.suppress(OSError):
+            if _unfit(os.stat(path)):
+                return OutputRefused(path).words
+        return None
+    if force or not os.path.lexists(path) or os.path.isdir(path):
         return None  # a folder: the write says why it cannot be one
     return OutputExists(path).words
 
@@ -114,19 +149,40 @@ def existing_output(path: str | Path, *, force: bool) -> Words | None:
 def open_output(path: str | Path, *, force: bool) -> IO[bytes]:
     """Open a command's output file for writing (binary), created 0600 (and its folder
     0700). Created exclusively (``O_EXCL``): a file already there is refused with
-    :class:`OutputExists` unless ``force``, then truncated (its mode kept). A pipe or a
-    device is opened as it is (a named pipe waits for its reader)."""
+    :class:`OutputExists` unless ``force``; with it, the file or link there is removed and
+    the output made anew, 0600: never written through a link (one planted in a shared
+    folder would lead the identities into its planter's file, or root's write into any
+    file), never left readable by others as the old file was. A pipe or a device is opened
+    as it is (a named pipe waits for its reader), unless :func:`_unfit`."""
     path = Path(path)
     private_dir(path.parent)
     try:
-        return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb")
+        return os.fdopen(os.open(path, _CREATE, FILE_MODE), "wb")
     except FileExistsError:
-        if existing_output(path, force=force) is not None:
-            raise OutputExists(path) from None
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)  # a link: where it leads
-    if stat.S_ISREG(os.fstat(handle).st_mode):
-        os.ftruncate(handle, 0)
-    return os.fdopen(handle, "wb")
+        if (why := existing_output(path, force=force)) is not None:
+            raise (OutputRefused if why.code == "files.output_refused" else OutputExists)(
+                path) from None
+    if _special(path):
+        return os.fdopen(_open_special(path), "wb")
+    if os.path.isdir(path) and not os.path.islink(path):
+        return os.fdopen(os.open(path, os.O_WRONLY), "wb")  # fails, naming the folder
+    try:
+        return open_fresh(path)  # --force: the name replaced, not where it leads
+    except FileExistsError:  # made again meanwhile: kept
+        raise OutputExists(path) from None
+
+
+def open_fresh(path: str | Path) -> IO[bytes]:
+    """A new file at ``path`` for writing (binary), 0600: whatever has the name (a file
+    left by a run that failed, a link planted there) is removed first, never followed nor
+    written into. FileExistsError when something takes the name again meanwhile."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    return os.fdopen(os.open(path, _CREATE, FILE_MODE), "wb")
+
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+"""A file created, never one already there, never through a link."""
 
 
 def place(written: str | Path, path: str | Path, *, force: bool) -> None:

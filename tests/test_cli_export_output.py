@@ -175,15 +175,17 @@ def test_an_export_file_already_there_is_kept_unless_forced(tmp_path: Path,
         proc = kiosk(config, "sync", "export", "--to", str(target))
         assert proc.returncode == 1 and said in proc.stderr
     assert older.read_text() == "an older export\n" and not (tmp_path / "gone.csv").exists()
-    mode = older.stat().st_mode
+    os.chmod(older, 0o644)
     assert export_rows(store) == []  # nothing read: no audit row
     assert kiosk(config, "export", "-o", str(older), "--force").returncode == 0
     assert "001099012345" in older.read_text(encoding="utf-8-sig")
-    assert older.stat().st_mode == mode  # written over in place: its mode as it was
+    assert older.stat().st_mode & 0o777 == 0o600  # replaced: for its owner only
     proc = kiosk(config, "export", "--format", "xlsx", "-o", str(tmp_path / "nowhere.csv"),
                  "--force")
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "gone.csv").read_bytes()[:2] == b"PK"
+    # the link replaced by the export, never followed (tests/test_output_not_followed.py)
+    assert (tmp_path / "nowhere.csv").read_bytes()[:2] == b"PK"
+    assert not (tmp_path / "nowhere.csv").is_symlink() and not (tmp_path / "gone.csv").exists()
 
 
 BUSY = {

@@ -52,7 +52,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kiosk.messages import Words, both, os_words
-from kiosk.private_files import open_private, place
+from kiosk.private_files import open_fresh, place, private_dir
 from kiosk.sync import protocol
 from kiosk.sync.backlog_keys import fingerprint, raw
 
@@ -153,7 +153,8 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
         number += 1
 
     try:
-        with open_private(partial, "wb") as out:
+        private_dir(path.parent)
+        with open_fresh(partial) as out:  # a link planted as the .part: replaced
             out.write(header)
             lines: list[bytes] = []
 
