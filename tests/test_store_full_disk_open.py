@@ -133,7 +133,7 @@ def test_commands_that_read_read_it_saying_the_disk_is_full(tmp_path, language):
 
         filler.unlink()  # space again: the kiosk records, and the export is audited again
         assert kiosk(config, "scan", cccd_line(3)).returncode == 0
-        proc = kiosk(config, "export", "-o", str(out))
+        proc = kiosk(config, "export", "-o", str(out), "--force")  # over the first
         assert proc.returncode == 0 and not proc.stderr.startswith(note), proc.stderr
         with sqlite3.connect(store) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
