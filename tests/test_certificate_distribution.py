@@ -342,6 +342,33 @@ def test_a_kiosk_clock_jumping_ahead_after_the_list_arrived_does_not_age_it(
     assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in scan.stdout, scan.stdout + scan.stderr
 
 
+def test_a_kiosk_clock_ahead_when_the_list_arrived_then_set_right_does_not_age_it(
+        server, tmp_path, libfaketime):
+    """The kiosk's clock reads twenty days ahead (a wrong date typed, a glitching RTC) when
+    the list the centre just imported arrives, its Date saying so; NTP then sets it right.
+    Before: the arrival was taken as twenty days after the import and the clock since boot
+    carried that on, every refresh keeping the older record: "trust list too old", valid
+    certificates refused under require-valid, for the rest of the boot (weeks on a kiosk),
+    where a clock set right used to cure it at once. Now the next refresh (hourly, or
+    ``kiosk certificates refresh``) whose Date agrees with the clock and moved on as the
+    clock since boot did drops that record: current, and stays so. (Until that refresh it
+    is still too old: a clock set right and one set back by hand look alike.)"""
+    config, issuer = fetched_by_a_kiosk(server, tmp_path, libfaketime, "+20d")
+    valid = issuer.sign(vaccination(), issued=NOW - 86400, expires=NOW + 90 * 86400)
+    again = kiosk_at(libfaketime, "+0", config, "certificates", "refresh")  # set right
+    assert again.returncode == 0, again.stderr
+    for step in ("refreshed", "refreshed again"):
+        report = json.loads(kiosk_at(libfaketime, "+0", config, "certificates", "status",
+                                     "--json").stdout)
+        assert report["too_old"] is False and report["age_days"] == 0.0, (step, report)
+        scan = kiosk_at(libfaketime, "+0", config, "scan", valid)
+        assert "CHỨNG NHẬN HỢP LỆ — 2/2 mũi" in scan.stdout, (step, scan.stdout)
+        again = kiosk_at(libfaketime, "+0", config, "certificates", "refresh")
+        assert again.returncode == 0, again.stderr
+    document = json.loads((tmp_path / "keys" / "trust.json").read_text())
+    assert "boot" in document["fetched"]  # the arrival with the clock right: by boot again
+
+
 @pytest.mark.parametrize("set_back", ["-10d", "@2000-01-01 00:00:00"])
 def test_a_kiosk_clock_set_back_never_makes_an_old_list_young(
         server, tmp_path, libfaketime, set_back):

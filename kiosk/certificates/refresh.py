@@ -112,13 +112,35 @@ def _on_boot_clock(arrived: trustlist.TrustList, reading: tuple[str, float] | No
         return arrived
     age = arrived.age_at_arrival()
     began = [] if age is None else [reading[1] - age.total_seconds()]
-    if held is not None and held.fetched is not None and held.fetched.etag == fetched.etag:
+    if (held is not None and held.fetched is not None and held.fetched.etag == fetched.etag
+            and not _set_right_since(held, fetched, reading)):
         boot = held.fetched.boot
         began += [boot.counted_from] if boot is not None and boot.id == reading[0] else []
     if not began:
         return arrived
     return replace(arrived, fetched=replace(fetched, boot=trustlist.Boot(reading[0],
                                                                         min(began))))
+
+
+def _set_right_since(held: trustlist.TrustList, fetched: trustlist.Fetched,
+                     reading: tuple[str, float]) -> bool:
+    """Whether ``held`` arrived in this boot with this kiosk's clock ahead of the centre's
+    ``Date`` (:meth:`~kiosk.certificates.trustlist.Fetched.ahead`) and the clock has been set
+    right since: it now agrees with the ``Date`` of the answer ``fetched``, and that Date
+    moved on from the held one as the clock since boot did (a live centre's clock, not an
+    answer replayed: its Date stands still). Then the held record counted the clock's error
+    as the list's age, for the whole boot, and is not kept."""
+    then, now = held.fetched, fetched
+    assert then is not None
+    boot, age = then.boot, held.age_at_arrival()
+    centre_then, centre_now = then.centre_clock(), now.centre_clock()
+    if (not then.ahead() or boot is None or boot.id != reading[0] or age is None
+            or centre_then is None or centre_now is None
+            or abs(now.at - centre_now) > trustlist.AHEAD_SLACK):
+        return False
+    elapsed = reading[1] - boot.counted_from - age.total_seconds()  # since held arrived
+    return abs((centre_now - centre_then).total_seconds() - elapsed) <= (
+        trustlist.AHEAD_SLACK.total_seconds())
 
 
 def _held(path: Path) -> trustlist.TrustList | None:

@@ -186,6 +186,15 @@ class Fetched:
         centre = self.centre_clock()
         return centre is not None and centre > self.at
 
+    def ahead(self) -> bool:
+        """Whether this kiosk's clock was ahead of the centre's ``Date``, by more than
+        :data:`AHEAD_SLACK`, when the list arrived: the arrival's time then says nothing of
+        the list's age (taken as the import plus the clock's error, or an answer replayed
+        with an old Date), kept by the clock since boot (:class:`Boot`) only until an
+        answer shows the clock set right (``kiosk.certificates.refresh``)."""
+        centre = self.centre_clock()
+        return centre is not None and self.at - centre > AHEAD_SLACK
+
     def clock_wrong(self) -> bool:
         """Whether this kiosk's clock was surely wrong when the list arrived: before
         :func:`kiosk.clock.clock_wrong_then`, or ahead, by more than :data:`AHEAD_SLACK`, of
