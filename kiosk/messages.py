@@ -884,6 +884,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path} is a block device, a socket or another user's named pipe: nothing written "
         "into it; choose another file name",
     ),
+    "files.output_not_file": (
+        "{path} không phải một tệp (một ống hoặc một thiết bị): tệp xuất được ghi trọn rồi đọc "
+        "lại để kiểm tra, nên không ghi gì vào đó; hãy chọn một tên tệp",
+        "{path} is not a file (a pipe or a device): the export file is written whole, then "
+        "read back and checked, so nothing is written there; choose a file name",
+    ),
     "cli.export_removed": (
         "Đã xoá tệp xuất {path}: không ghi được số lượt đã xuất vào nhật ký, nên tệp không "
         "được giữ",

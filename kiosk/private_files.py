@@ -99,6 +99,22 @@ class OutputRefused(OutputExists):
         WordedError.__init__(self, "files.output_refused", path=str(path))
 
 
+class OutputNotFile(OutputExists):
+    """A command's output that must be a file (a backlog file: written whole beside, renamed
+    into place, read back and checked) names a pipe or a device (a link to one too):
+    refused with or without ``--force``, left as it is. Renamed over, ``/dev/null`` would
+    become a file (run as root, every other program writing to it then fails)."""
+
+    def __init__(self, path: str | Path) -> None:  # its own code, not its parent's
+        WordedError.__init__(self, "files.output_not_file", path=str(path))
+
+
+def refuse_special(path: str | Path) -> None:
+    """:class:`OutputNotFile` when ``path`` is a pipe, a device or a socket."""
+    if _special(path):
+        raise OutputNotFile(path)
+
+
 def _special(path: str | Path) -> bool:
     """Whether ``path`` is a pipe, a device or a socket (a link to one too): it takes a
     command's output as written, and is never replaced by a file."""

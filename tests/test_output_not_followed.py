@@ -10,7 +10,9 @@ store. Another account (``nobody``) has planted things in the shared folder:
 - an old export readable by all (0644): ``--force`` leaves the new export 0600;
 - a named pipe of its own (or a link to one): the export is refused, never written into
   it for that account to read, with or without ``--force``;
-- a link to a block device (a disk): refused, the disk never written.
+- a link to a block device (a disk): refused, the disk never written;
+- ``sync export --to`` a pipe or a device: refused (a backlog is a file, renamed into
+  place: over /dev/null it made /dev/null a file).
 """
 
 from __future__ import annotations
@@ -112,13 +114,12 @@ def test_another_accounts_pipe_never_gets_the_export(tmp_path: Path, language: s
     (share / "linked.csv").symlink_to(fifo)
     for name in (fifo, share / "linked.csv"):
         for force in ((), ("--force",)):
-            for command in (("export", "-o"), ("export", "--format", "xlsx", "-o"),
-                            ("sync", "export", "--to")):
+            for command in (("export", "-o"), ("export", "--format", "xlsx", "-o")):
                 with reading(fifo) as got:
                     proc = kiosk(config, *command, str(name), *force)
                 assert b"".join(got) == b"", (name, command)
                 said = REFUSED[language].format(path=name)
-                assert said in proc.stderr and proc.returncode in (1, 2), proc.stderr
+                assert said in proc.stderr and proc.returncode == 2, proc.stderr
     assert fifo.exists() and (share / "linked.csv").is_symlink()
 
 
@@ -170,3 +171,32 @@ def test_a_backlog_files_part_name_planted_as_a_link_is_never_written_through(
     assert path.is_file() and not path.is_symlink()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert not os.path.lexists(share / "today.backlog.part")
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_backlog_never_replaces_a_device_or_a_pipe(tmp_path: Path, language: str) -> None:
+    """``sync export --to /dev/null --force`` (as ``kiosk export -o /dev/null`` counts rows)
+    renamed the backlog over the device: as root, /dev/null became a root-only regular file
+    and every other program writing to it failed. A backlog is a file written whole, then
+    read back and checked: a pipe or a device is refused, with or without --force, and left
+    as it was. Here a device node of /dev/null's numbers, and a named pipe, in tmp."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from kiosk.sync.backlog_keys import encode
+    from kiosk.sync.kiosk_keys import KioskKeys
+
+    config = write_config(tmp_path, tmp_path / "kiosk.db", language)
+    KioskKeys(tmp_path).remember({"centre_key": encode(X25519PrivateKey.generate()
+                                                       .public_key())})
+    assert kiosk(config, "scan", CCCD_AN).returncode == 0
+    null = tmp_path / "null"
+    os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    said = {"vi": "không phải một tệp", "en": "is not a file"}[language]
+    for target in (null, fifo):
+        for force in ((), ("--force",)):
+            proc = kiosk(config, "sync", "export", "--to", str(target), *force)
+            assert proc.returncode == 1 and said in proc.stderr, proc.stderr
+            assert not os.path.lexists(f"{target}.part")
+    assert stat.S_ISCHR(null.stat().st_mode) and stat.S_ISFIFO(fifo.stat().st_mode)

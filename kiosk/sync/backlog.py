@@ -52,7 +52,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kiosk.messages import Words, both, os_words
-from kiosk.private_files import open_fresh, place, private_dir
+from kiosk.private_files import open_fresh, place, private_dir, refuse_special
 from kiosk.sync import protocol
 from kiosk.sync.backlog_keys import fingerprint, raw
 
@@ -134,6 +134,7 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
     refuse them, and the file is signed as this kiosk's.
     """
     path = Path(path)
+    refuse_special(path)  # renamed over, /dev/null would become a file
     partial = path.with_name(path.name + ".part")
     ephemeral = X25519PrivateKey.generate()
     header = MAGIC + raw(ephemeral.public_key()) + raw(centre_key)

@@ -257,7 +257,12 @@ def cmd_retry_rejected(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from kiosk.private_files import OutputExists, existing_output, output_over_store
+    from kiosk.private_files import (
+        OutputExists,
+        existing_output,
+        output_over_store,
+        refuse_special,
+    )
     from kiosk.sync.backlog import BacklogError
     from kiosk.sync.backlog_keys import BadKey
 
@@ -267,7 +272,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     if refusal := output_over_store(target, config.store_path):  # even with --force
         print(text("sync.export_failed", lang, error=refusal), file=sys.stderr)
         return EXIT_FAILED
-    if refusal := existing_output(target, force=args.force):
+    try:
+        refuse_special(target)  # a backlog is a file: written whole, read back
+    except OutputExists as exc:
+        refusal = exc.words
+    else:
+        refusal = existing_output(target, force=args.force)
+    if refusal:
         print(text("sync.export_failed", lang, error=refusal), file=sys.stderr)
         return EXIT_FAILED
     worker, _ = _worker(args, read_when_full=True)
