@@ -180,7 +180,7 @@ def open_output(path: str | Path, *, force: bool) -> IO[bytes]:
                 path) from None
     if _special(path):
         return os.fdopen(_open_special(path), "wb")
-    if os.path.isdir(path) and not os.path.islink(path):
+    if os.path.isdir(path):  # a link to one too: never removed for a file
         return os.fdopen(os.open(path, os.O_WRONLY), "wb")  # fails, naming the folder
     try:
         return open_fresh(path)  # --force: the name replaced, not where it leads

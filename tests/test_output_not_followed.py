@@ -68,6 +68,11 @@ def test_force_replaces_a_planted_link_never_writes_through_it(tmp_path: Path,
         assert not target.is_symlink() and stat.S_IMODE(target.stat().st_mode) == 0o600
         assert target.stat().st_uid == os.geteuid()
         target.unlink()
+    (share / "folder").symlink_to(tmp_path, target_is_directory=True)  # a folder: the write
+    for force in ((), ("--force",)):                                   # fails, naming it
+        proc = kiosk(config, "export", "-o", str(share / "folder"), *force)
+        assert proc.returncode == 1 and str(share / "folder") in proc.stderr, proc.stderr
+        assert (share / "folder").is_symlink()  # never removed for a file
 
 
 def test_force_leaves_an_export_for_its_owner_only(tmp_path: Path) -> None:
