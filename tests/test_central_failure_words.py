@@ -155,6 +155,44 @@ def test_a_full_disk_is_said_to_an_administrator_only_and_not_as_passing(tmp_pat
     assert "Traceback" not in log
 
 
+def test_a_trace_over_the_api_the_full_disk_fails_tells_a_tracer_no_path(tmp_path) -> None:
+    """``POST /api/v1/trace`` on the SQLite centre whose disk is full (a real tmpfs): the
+    trace's audit record cannot be written, so no answer, 503. A tracer — not an
+    administrator — reads the dashboard's generic words (tell the administrator), not the
+    database file's path nor the disk's state, as docs/central.md says of the dashboard's JSON
+    routes; an administrator is told why. (Before, the route caught the failure itself and
+    answered every tracer ``api.storage_unavailable`` with the path in it.)"""
+    with small_disk(tmp_path / "disk", size_kib=8192) as disk:
+        db = f"sqlite:///{disk}/central.db"
+        central("checkpoints", "import", str(SAMPLE), "--db", db)
+        add_users(tmp_path, db, {"admin1": ("admin", None), "tracer1": ("tracer", None)})
+        server = CentralServer(db)
+        body = {"document": "001099000101", "reason": "ca bệnh F0-9001"}
+        try:
+            with signed_in(server.url, "admin1") as admin, \
+                    signed_in(server.url, "tracer1") as tracer:
+                tokens = {client: csrf(client.get("/tracing").text) for client in (admin, tracer)}
+                with sqlite3.connect(disk / "central.db") as conn:  # the next write grows it
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                filler = fill(disk)
+                answers = {name: client.post("/api/v1/trace", json=body,
+                                             headers={"X-CSRF-Token": tokens[client]})
+                           for name, client in (("tracer", tracer), ("admin", admin))}
+                filler.unlink()
+        finally:
+            log = server.stop()
+    for name, answer in answers.items():
+        assert answer.status_code == 503, (name, answer.text)
+        assert int(answer.headers["retry-after"]) >= 1
+    told = answers["tracer"]
+    assert str(disk) not in told.text and "disk is full" not in told.text, told.text
+    assert told.json() == {"error": "This will not pass by itself; tell the centre's "
+                                    "administrator.",
+                           "code": "web.unavailable.ask_admin", "params": {}}
+    assert f"{disk / 'central.db'}: the disk is full" in answers["admin"].json()["error"]
+    assert f"{disk / 'central.db'}: the disk is full" in log and "Traceback" not in log
+
+
 def test_a_write_queued_behind_one_waiting_on_another_program_names_that_program(
         tmp_path) -> None:
     """One write at a time holds the SQLite centre's write lock; a write that waits for it

@@ -3,7 +3,9 @@
 Who may trace is decided by ``tracer_of(request) -> identity | None`` — the dashboard's
 (:meth:`kiosk.central.web.site.Site.tracer_of`: a signed-in tracer or admin with the CSRF
 token of a dashboard form) unless ``create_app`` is given another — and every answered
-trace is audited under that identity with channel ``api``.
+trace is audited under that identity with channel ``api``. A storage failure is answered
+as on every dashboard route (:func:`kiosk.central.web.mount.mount`): why to an
+administrator, the generic words to anyone else.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from fastapi.responses import JSONResponse
 
 from kiosk.central import audit, trace_service, tracing
 from kiosk.central.disclosure import audited_as_trace, client_address
-from kiosk.central.storage import Storage, StorageBusy, StorageError
+from kiosk.central.storage import Storage
 from kiosk.sync.protocol import refusal_body
 
 TRACE_PATH = "/api/v1/trace"
@@ -93,10 +95,6 @@ def add_trace_route(app: FastAPI, storage: Storage, tracer_of: TracerOf) -> None
                 address=client_address(request))
         except (tracing.TraceError, audit.AuditError) as exc:
             return JSONResponse(refusal_body(exc), status_code=422)
-        except StorageBusy as exc:
-            return JSONResponse(refusal_body(exc), status_code=503,
-                                headers={"Retry-After": str(exc.retry_after)})
-        except StorageError as exc:
-            return JSONResponse(refusal_body(tracing.TraceError(
-                "api.storage_unavailable", detail=exc)), status_code=503)
+        # a StorageError is answered by the dashboard's handler (kiosk.central.web.mount):
+        # why to an administrator, to a tracer only the generic words (no file, no disk)
         return JSONResponse(answer)
