@@ -3,7 +3,7 @@
 range of ``kiosk-central trace --margin`` and of the API) — with the page's worded refusal
 (422, as for every field of the form the page refuses) in the reader's language, runs no
 trace and records none. A real `kiosk-central serve` on SQLite, a tracer signed in over
-HTTP."""
+HTTP. The trace API refuses a reason that is not a string the same way (422, named)."""
 
 from __future__ import annotations
 
@@ -58,3 +58,23 @@ def test_a_margin_not_finite_or_out_of_range_is_refused_worded(centre: Centre,
                 "document": "001099000101", "margin": margin, "reason": "ca bệnh F0-9001"})
             assert answer.status_code == 200, (margin, answer.text[:300])
     assert len(traces(centre.db)) == logged + 4
+
+
+def test_a_trace_api_reason_or_setting_of_the_wrong_type_is_refused_naming_it(
+        centre: Centre) -> None:
+    """``POST /api/v1/trace`` with a reason that is not a string (a number, a list, an
+    object) answers 422 naming it (``trace.strings``), runs no trace and records none;
+    before, the reason reached the audit check as it was and the server answered 500
+    (AttributeError: 'int' object has no attribute 'split')."""
+    logged = len(traces(centre.db))
+    with signed_in(centre.url, "tracer1") as tracer:
+        token = csrf(tracer.get("/tracing").text)
+        for reason in (12345, ["ca", "bệnh"], {"case": "F0-9001"}, True):
+            answer = tracer.post("/api/v1/trace", headers={"X-CSRF-Token": token},
+                                 json={"document": "001099000101", "reason": reason})
+            assert answer.status_code == 422, (reason, answer.status_code, answer.text[:200])
+            assert answer.json() == {
+                "error": "document, name, birth_year, reason: expected strings",
+                "code": "trace.strings", "params": {}}, reason
+            assert "001099000102" not in answer.text
+    assert len(traces(centre.db)) == logged

@@ -67,7 +67,8 @@ def request_from(body: Any) -> trace_service.Request:
     except (TypeError, ValueError):
         raise tracing.TraceError("trace.settings_numbers") from None
     texts = {k: body.get(k) for k in ("document", "name", "birth_year")}
-    if any(v is not None and not isinstance(v, str) for v in texts.values()):
+    if any(v is not None and not isinstance(v, str)  # the reason too: audit reads a text
+           for v in (*texts.values(), body.get("reason"))):
         raise tracing.TraceError("trace.strings")
     return trace_service.Request(payload=payload, start=times.get("from"),
                                  end=times.get("to"), policy=tracing.Policy(**settings),
