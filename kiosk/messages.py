@@ -1935,6 +1935,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                      "Content-Type: expected application/json, got {got}"),
     "api.too_large": ("nội dung: lớn hơn {limit} byte khi gửi; hãy gửi lô nhỏ hơn",
                       "body: larger than {limit} bytes as sent; send smaller batches"),
+    "api.enrol_too_large": ("nội dung: lớn hơn {limit} byte; yêu cầu đăng ký là một đối tượng "
+                            'JSON {{"secret": "…"}}',
+                            "body: larger than {limit} bytes; an enrolment is a JSON object "
+                            '{{"secret": "…"}}'),
     "api.enrol_body": ('cần một đối tượng JSON {{"secret": "…"}}',
                        'expected a JSON object {{"secret": "…"}}'),
     "api.no_backlog_keys": ("trung tâm này không cấp khoá tệp tồn đọng",

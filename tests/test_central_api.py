@@ -592,6 +592,37 @@ def test_oversize_bodies_get_413_before_and_after_decompression(
     assert response.json()["error"] == f"body: larger than {MAX_DECODED} bytes once decompressed"
 
 
+def test_an_enrolment_body_over_its_bound_gets_413_without_being_read_whole(
+        server: CentralServer) -> None:
+    """``POST /api/v1/enrol`` is answered before any code is checked, to anyone: a body over
+    ENROL_MAX_BYTES (declared, or streamed without a length) is refused 413 as soon as the
+    bound is passed, naming it, in the catalogue's words — not read whole first (before:
+    ``await request.body()`` held all of it, however large, then answered 400)."""
+    from kiosk.central.app import ENROL_MAX_BYTES
+    from kiosk.enrolment import ENROL_PATH
+
+    said = messages.text("api.enrol_too_large", "en", limit=ENROL_MAX_BYTES)
+    padded = b'{"secret": "made-up", "pad": "' + b"x" * ENROL_MAX_BYTES + b'"}'
+    declared = httpx.post(server.url + ENROL_PATH, content=padded, timeout=30,
+                          headers={"Content-Type": "application/json"})
+
+    def streamed() -> Iterator[bytes]:  # chunked: no Content-Length to refuse it by
+        yield b'{"secret": "made-up", "pad": "'
+        for _ in range(16):
+            yield b"x" * 4096
+        yield b'"}'
+
+    chunked = httpx.post(server.url + ENROL_PATH, content=streamed(), timeout=30,
+                         headers={"Content-Type": "application/json"})
+    for answer in (declared, chunked):
+        assert answer.status_code == 413, answer.text
+        assert answer.json() == {"error": said, "code": "api.enrol_too_large",
+                                 "params": {"limit": ENROL_MAX_BYTES}}
+    small = httpx.post(server.url + ENROL_PATH, content=b"[1, 2]", timeout=30,
+                       headers={"Content-Type": "application/json"})
+    assert small.status_code == 400 and small.json()["code"] == "api.enrol_body"
+
+
 def test_more_entries_than_a_batch_may_hold_gets_413(
         server: CentralServer, kiosk: Enrolled) -> None:
     stub = {"id": "x"}

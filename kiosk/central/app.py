@@ -53,6 +53,9 @@ up to as many more wait (body unread) for INFLIGHT_WAIT, then get 429; beyond th
 once. So one kiosk cannot take every slot, nor hold more than a few connections' memory."""
 INFLIGHT_WAIT = 10.0
 HEARTBEAT_MAX_BYTES = 64 * 1024
+ENROL_MAX_BYTES = 4096
+"""An enrolment body (a secret and a public key) is far smaller; anyone may post one, so a
+larger body is refused as the bound is passed, never read whole."""
 KIOSK_CALL = "a kiosk's own call: answers carry ids, counts and reasons, never an entry's fields"
 
 
@@ -140,12 +143,16 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
               responses={400: {"description": "not a JSON object with a 'secret'"},
                          403: {"description": "unknown code, or its kiosk is revoked"},
                          409: {"description": "code already used"},
-                         410: {"description": "code expired"}})
+                         410: {"description": "code expired"},
+                         413: {"description": f"body over {ENROL_MAX_BYTES} bytes"}})
     @not_personal("a kiosk's own enrolment: its id, checkpoint and token")
     async def post_enrol(request: Request) -> Response:
-        body = await request.body()
         try:
-            asked = json.loads(body) if len(body) <= 4096 else None
+            body = await _read_body(request, ENROL_MAX_BYTES, "api.enrol_too_large")
+        except _Refusal as exc:
+            return _failure(exc)
+        try:
+            asked = json.loads(body)
             secret = asked["secret"]
         except (ValueError, TypeError, KeyError):
             secret = None
@@ -373,9 +380,11 @@ def _require_json(request: Request) -> None:
         raise _Refusal(415, "api.not_json", got=repr(declared or "none"))
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, code: str = "api.too_large") -> bytes:
+    """The body, refused 413 (``code``) once it passes ``limit`` bytes: as declared, or as
+    read (the rest is never read)."""
     declared = request.headers.get("content-length")
-    too_large = _Refusal(413, "api.too_large", limit=limit)
+    too_large = _Refusal(413, code, limit=limit)
     length = protocol.whole_number(declared) if declared is not None else None
     if length is not None and length > limit:
         raise too_large
