@@ -12,6 +12,7 @@ import html
 import sqlite3
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -91,6 +92,14 @@ def test_a_page_the_locked_database_fails_says_why_in_the_readers_language(tmp_p
     assert "Traceback" not in log
 
 
+def filled(disk: Path) -> Path:
+    """The centre's disk ``disk`` filled so that its next write fails: its log emptied first
+    (the next write grows it), then every byte taken. The filler, to delete."""
+    with sqlite3.connect(disk / "central.db") as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return fill(disk)
+
+
 def test_a_full_disk_is_said_to_an_administrator_only_and_not_as_passing(tmp_path) -> None:
     """The SQLite centre on a disk of its own, filled to the last byte (a real tmpfs): a
     write answers 503. A visitor not signed in (posting the login form) and a viewer read
@@ -109,9 +118,7 @@ def test_a_full_disk_is_said_to_an_administrator_only_and_not_as_passing(tmp_pat
             with signed_in(server.url, "admin1") as admin, \
                     signed_in(server.url, "viewer1") as viewer:
                 tokens = {client: csrf(client.get("/today").text) for client in (admin, viewer)}
-                with sqlite3.connect(disk / "central.db") as conn:  # the next write grows it
-                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                filler = fill(disk)
+                filler = filled(disk)
                 answers: dict[str, dict[str, httpx.Response]] = {}
                 for lang in ("vi", "en"):
                     for client in (admin, viewer):
@@ -172,9 +179,7 @@ def test_a_trace_over_the_api_the_full_disk_fails_tells_a_tracer_no_path(tmp_pat
             with signed_in(server.url, "admin1") as admin, \
                     signed_in(server.url, "tracer1") as tracer:
                 tokens = {client: csrf(client.get("/tracing").text) for client in (admin, tracer)}
-                with sqlite3.connect(disk / "central.db") as conn:  # the next write grows it
-                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                filler = fill(disk)
+                filler = filled(disk)
                 answers = {name: client.post("/api/v1/trace", json=body,
                                              headers={"X-CSRF-Token": tokens[client]})
                            for name, client in (("tracer", tracer), ("admin", admin))}
