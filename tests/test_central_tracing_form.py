@@ -78,3 +78,16 @@ def test_a_trace_api_reason_or_setting_of_the_wrong_type_is_refused_naming_it(
                 "code": "trace.strings", "params": {}}, reason
             assert "001099000102" not in answer.text
     assert len(traces(centre.db)) == logged
+
+
+def test_a_trace_api_answer_is_never_stored_by_a_cache(centre: Centre) -> None:
+    """The trace over the API names people (contacts' names, document numbers, phones): its
+    answer says ``Cache-Control: no-store``, as the Tracing page and its exports do (and the
+    counts-only report JSON); before, it said nothing of caching."""
+    with signed_in(centre.url, "tracer1") as tracer:
+        answer = tracer.post("/api/v1/trace", json={
+            "document": "001099000101", "reason": "ca bệnh F0-9001"},
+            headers={"X-CSRF-Token": csrf(tracer.get("/tracing").text)})
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.json()["contacts"], "the sample trace names no contact: nothing to protect"
+    assert answer.headers.get("cache-control") == "no-store"

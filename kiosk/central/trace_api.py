@@ -98,4 +98,4 @@ def add_trace_route(app: FastAPI, storage: Storage, tracer_of: TracerOf) -> None
             return JSONResponse(refusal_body(exc), status_code=422)
         # a StorageError is answered by the dashboard's handler (kiosk.central.web.mount):
         # why to an administrator, to a tracer only the generic words (no file, no disk)
-        return JSONResponse(answer)
+        return JSONResponse(answer, headers={"Cache-Control": "no-store"})  # it names people
