@@ -268,8 +268,9 @@ def central_output(output: str | None, url: str, *, force: bool) -> None:
     """Exit 2, naming the file, when ``output`` (a command's ``-o FILE``) is the centre's
     SQLite database at ``url`` or one of its side files by any name
     (:func:`kiosk.private_files.output_over_store`: written, it would replace every entry
-    the centre holds), or, without ``--force``, a file already there
-    (:func:`kiosk.private_files.existing_output`). Asked before the database is opened
+    the centre holds), a folder (with or without ``--force``: a trace would be run and
+    recorded for an answer with nowhere to go), or, without ``--force``, a file already
+    there (:func:`kiosk.private_files.existing_output`). Asked before the database is opened
     (opening it makes its log) and before the command does its work."""
     from kiosk.central.backends import sqlite_file
     from kiosk.private_files import existing_output, output_over_store
@@ -278,6 +279,8 @@ def central_output(output: str | None, url: str, *, force: bool) -> None:
         return
     database = sqlite_file(url)
     over = output_over_store(output, database) if database is not None else None
+    if over is None and os.path.isdir(output):  # a trace must not run for nowhere to go
+        over = messages.Words("files.output_is_folder", {"path": str(output)})
     if refusal := over or existing_output(output, force=force):
         raise fail(messages.both(refusal.code, **refusal.params), EXIT_USAGE)
 

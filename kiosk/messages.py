@@ -873,6 +873,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path} is a file of the database in use ({store}): it is not written over, nothing "
         "written; choose another file name",
     ),
+    "files.output_is_folder": (
+        "{path} là một thư mục: hãy cho tên một tệp (trong thư mục đó, chẳng hạn), không ghi gì",
+        "{path} is a folder: give the name of a file (in it, say); nothing written",
+    ),
     "files.output_exists": (
         "{path} đã có: không ghi đè lên tệp này, không ghi gì (thêm --force để thay tệp này)",
         "{path} already exists: it is not written over, nothing written (add --force to "

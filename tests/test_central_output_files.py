@@ -9,7 +9,7 @@ a real SQLite centre).
 - A file already there (an older trace or report, a link, even one leading nowhere) is kept,
   with words naming it, unless ``--force``; a trace refused so is not run, so not recorded
   in the audit log. Forced, the file is replaced whole. A device (``-o /dev/null``) is
-  written into, never replaced by a file.
+  written into, never replaced by a file. A folder is refused before anything is run.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ from kiosk.central.backends import open_storage
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 HOUR = dt.timedelta(hours=1)
 
+FOLDER = ("{path} là một thư mục: hãy cho tên một tệp (trong thư mục đó, chẳng hạn), không "
+          "ghi gì / {path} is a folder: give the name of a file (in it, say); nothing "
+          "written\n")
 REFUSED = ("{path} là một tệp của cơ sở dữ liệu đang dùng ({store}): không ghi đè lên tệp "
            "này, không ghi gì; hãy chọn một tên tệp khác / {path} is a file of the database "
            "in use ({store}): it is not written over, nothing written; choose another file "
@@ -153,6 +156,27 @@ def test_an_output_file_already_there_is_kept_unless_forced(tmp_path: Path) -> N
                    "-o", str(tmp_path / "pointer.json"), "--force").returncode == 0
     assert not (tmp_path / "pointer.json").is_symlink()  # the link replaced, not followed
     assert older.read_bytes()[:2] == b"PK"  # the monthly xlsx, last written above
+
+
+def test_a_folder_is_refused_as_output_before_the_trace_is_run(tmp_path: Path) -> None:
+    """``-o`` naming a folder (a slip: the reports folder for a file in it), with or without
+    --force: refused before the database is opened, naming it, so no trace is run nor
+    recorded and the folder is left as it was. Before, the trace ran and was recorded in the
+    audit log, then the write refused the folder as a file 'already there' (exit 2) or, with
+    --force, failed ('did not finish', exit 1): a trace on record whose answer went nowhere."""
+    db = make_centre(tmp_path)
+    folder = tmp_path / "traces"
+    folder.mkdir()
+    (folder / "older.json").write_text("kept\n")
+    for extra in ((), ("--force",)):
+        for command in writing(db, folder, *extra):
+            proc = central(*command, check=False)
+            assert (proc.returncode, proc.stderr, proc.stdout) == (
+                2, FOLDER.format(path=folder), ""), command
+    assert [p.name for p in folder.iterdir()] == ["older.json"]
+    assert [p.name for p in tmp_path.glob(".*")] == []  # no temporary left
+    audit = central("audit", "list", "--db", db, "--kind", "trace", "--json").stdout
+    assert audit.strip() == "[]"  # refused before the trace: none run, none recorded
 
 
 def test_a_device_takes_the_output_and_is_never_replaced(tmp_path: Path) -> None:
