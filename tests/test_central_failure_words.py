@@ -24,12 +24,14 @@ from central_support import (
     central,
     database_url,
     enrol,
+    free_port,
     postgres_bin,
     write_lock_held_by_another_process,
 )
 from web_support import PASSWORD, SAMPLE, add_users, csrf, signed_in
 
 from kiosk.central.backends import open_storage
+from kiosk.central.postgres_storage import PostgresStorage
 from kiosk.central.sqlite_storage import SqliteStorage
 from kiosk.central.storage import StorageBusy, StorageError
 from kiosk.enrolment import ENROL_PATH
@@ -404,6 +406,22 @@ def test_a_call_the_postgresql_driver_refuses_is_not_said_as_a_lost_connection(
     assert error.words.params["detail"].code == "db.driver"
     assert "(ProgrammingError)" in error.text("en")
     assert "connection" not in error.text("en")
+
+
+@pytest.mark.parametrize("url", ["postgresql://centre:s3cret-pw@127.0.0.1:{port}/kiosk",
+                                 "postgresql://127.0.0.1:{port}/kiosk?password=s3cret-pw",
+                                 "postgres://127.0.0.1:{port}/kiosk?user=centre&password=s3cret-pw"])
+def test_a_database_server_not_reached_is_named_without_its_password(url: str) -> None:
+    """Nothing listens at the URL's port (a real connection attempt): the words name where
+    the centre tried to connect, never the password — whether the URL carries it before the
+    '@' or as a ``password=`` parameter (before, only the first was hidden: the words, which
+    serve's log and every command print, carried the second whole)."""
+    with pytest.raises(StorageBusy) as refused:
+        PostgresStorage(url.format(port=free_port()), connect_timeout=1)
+    said = str(refused.value)
+    assert refused.value.words.code == "storage.cannot_connect"
+    assert "s3cret-pw" not in said and "password=***" in said, said
+    assert "127.0.0.1" in said and "kiosk" in said
 
 
 def test_a_caller_not_yet_authenticated_is_not_told_why_the_storage_failed(tmp_path) -> None:

@@ -274,5 +274,10 @@ class PostgresStorage(Storage):
 
 
 def _safe(url: str) -> str:
-    """The URL without its password, for messages."""
-    return psycopg.conninfo.make_conninfo(url, password="***") if "@" in url else url
+    """The URL without its password, for messages: given before the '@' or as a
+    ``password=`` parameter."""
+    try:
+        given = "password" in psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:  # not a URL libpq reads: said as it is
+        return url
+    return psycopg.conninfo.make_conninfo(url, password="***") if given else url
