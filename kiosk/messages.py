@@ -2883,7 +2883,7 @@ def text(code: str, language: str = "vi", **params: object) -> str:
     if pair is None:
         return code
     template = pair[LANGUAGES.index(language)] if language in LANGUAGES else pair[1]
-    if not params or "{" not in template:  # nothing to fill in (each scan's "accepted")
+    if "{" not in template:  # nothing to fill in (each scan's "accepted")
         return template
     worded = {k: v(language) if isinstance(v, Words) else v.text(language)
               if isinstance(v, WordedError) else v for k, v in params.items()}

@@ -204,6 +204,16 @@ def test_a_parameter_that_does_not_fit_its_blank_leaves_the_sentence_unfilled() 
     assert str(error).endswith(f"HTTP 500: {CATALOGUE['sync.push_done'][1]}")
 
 
+def test_a_brace_the_sentence_shows_is_shown_once_with_or_without_parameters() -> None:
+    """A sentence showing JSON (``{"secret": "…"}``) writes its braces doubled in the
+    catalogue; the reader sees them once whether the sentence has blanks or not. Before, a
+    sentence given no parameters was shown as written, ``{{"secret": "…"}}``."""
+    assert messages.text("api.enrol_body", "en") == 'expected a JSON object {"secret": "…"}'
+    assert messages.text("api.enrol_body", "vi") == 'cần một đối tượng JSON {"secret": "…"}'
+    assert messages.text("api.keys_body", "en", detail="not base64") == \
+        'expected {"signing_key": base64}: not base64'
+
+
 def test_a_worded_error_crosses_a_process_boundary_as_it_was() -> None:
     """Pickled (an export worker's failure, a centre worker's), a WordedError comes back
     with its code, parameters, sentence and own attributes, whatever its constructor."""
