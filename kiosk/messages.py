@@ -2445,6 +2445,12 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "forbidden.csrf": ("Biểu mẫu thiếu mã bảo vệ hoặc mã đã hết hạn; tải lại trang và gửi lại.",
                        "The form's protection token is missing or stale; reload the page and "
                        "submit again."),
+    "too_large.title": ("Biểu mẫu quá lớn", "Form too large"),
+    "too_large.form": (
+        "Biểu mẫu gửi lên lớn hơn {limit} byte, nhiều hơn mọi biểu mẫu của trang này cần; "
+        "không có gì được lưu. Hãy rút ngắn nội dung đã nhập rồi gửi lại.",
+        "The form sent is larger than {limit} bytes, more than any form here needs; nothing "
+        "was recorded. Shorten what was typed and submit again."),
     "notfound": ("Không tìm thấy.", "Not found."),
     "bad_request.number": (
         "Địa chỉ trang không dùng được: {name} phải là một số nguyên (chữ số 0-9), nhận được "

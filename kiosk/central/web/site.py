@@ -31,6 +31,7 @@ from kiosk.central.web.sessions import (
 )
 from kiosk.central.web.today_report import TodayReport
 from kiosk.central.web.users import User
+from kiosk.sync.protocol import whole_number
 
 HERE = Path(__file__).parent
 LANG_COOKIE = "kc_lang"
@@ -54,6 +55,10 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+FORM_MAX_BYTES = 64 * 1024
+"""The most a dashboard form may send. The largest any form here needs is well under it (the
+Tracing form's 500-character reason, a user's 1024-character password, each at 12 bytes a
+character percent-encoded); Starlette alone would hold 1000 fields of 1 MiB each."""
 
 
 class LoginRequired(Exception):
@@ -63,9 +68,20 @@ class LoginRequired(Exception):
 class Forbidden(Exception):
     """A live session whose role or district does not allow this (HTTP 403)."""
 
-    def __init__(self, reason_key: str) -> None:
+    status, title = 403, "forbidden.title"
+
+    def __init__(self, reason_key: str, **params: Any) -> None:
         super().__init__(reason_key)
-        self.reason_key = reason_key
+        self.reason_key, self.params = reason_key, params
+
+
+class FormTooLarge(Forbidden):
+    """A form body over :data:`FORM_MAX_BYTES` (HTTP 413), refused before it is parsed."""
+
+    status, title = 413, "too_large.title"
+
+    def __init__(self) -> None:
+        super().__init__("too_large.form", limit=FORM_MAX_BYTES)
 
 
 class Site:
@@ -105,7 +121,9 @@ class Site:
         return session.user.name
 
     async def form(self, request: Request) -> FormData:
-        """The POSTed form, once its CSRF token is checked; Forbidden otherwise."""
+        """The POSTed form, once its CSRF token is checked; Forbidden otherwise.
+        FormTooLarge as soon as its body is known to pass :data:`FORM_MAX_BYTES`."""
+        request._body = await _bounded_body(request, FORM_MAX_BYTES)  # what form() parses
         form = await request.form()
         if not self.sessions.csrf_valid(request.cookies.get(CSRF_COOKIE), form.get(CSRF_FIELD)):
             raise Forbidden("forbidden.csrf")
@@ -149,7 +167,23 @@ class Site:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         assert isinstance(exc, Forbidden)
-        return self.render(request, "forbidden.html", status=403, reason=exc.reason_key)
+        return self.render(request, "forbidden.html", status=exc.status, code=exc.status,
+                           title=exc.title, reason=exc.reason_key, params=exc.params)
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    """The request's body, refused (FormTooLarge) as soon as it passes ``limit``: by its
+    declared Content-Length before a byte is read, else as it is read."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (whole_number(declared) or 0) > limit:
+        raise FormTooLarge()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise FormTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def site_of(request: Request) -> Site:
