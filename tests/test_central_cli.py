@@ -10,12 +10,14 @@ import json
 import os
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from central_support import CENTRAL, ENGINES, central, database_url, enrol
 
 from kiosk.central.backends import open_storage
+from kiosk.central.storage import StorageError
 from kiosk.sync import protocol
 
 
@@ -112,6 +114,31 @@ def test_serve_refuses_a_bad_database_url_and_a_busy_port(tmp_path: Path) -> Non
                        check=False)
     assert busy.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in busy.stderr
+
+
+@pytest.mark.parametrize("url", [
+    "postgresq://centre:s3cret-pw@127.0.0.1/kiosk",  # the scheme mistyped
+    "postgresql+psycopg://centre:s3cret-pw@127.0.0.1:5432/kiosk",  # a SQLAlchemy URL
+    "centre:s3cret-pw@127.0.0.1/kiosk",  # no scheme at all
+    "mysql://127.0.0.1/kiosk?user=centre&password=s3cret-pw",
+    "host=127.0.0.1 dbname=kiosk password=s3cret-pw",  # libpq's keywords, not a URL
+])
+def test_a_mistyped_database_url_is_named_without_its_password(
+        url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """storage.bad_url names the URL no backend takes, in both languages, with its password
+    shown as *** however it was given (before: the URL whole, password included, on serve's
+    and every command's stderr) — with PostgreSQL's driver installed or not."""
+    for command in (("serve", "--port", "0"), ("kiosks", "list")):
+        bad = central(*command, "--db", url, check=False)
+        assert bad.returncode == 3, bad.stderr
+        assert "s3cret-pw" not in bad.stderr and "***" in bad.stderr, bad.stderr
+        assert "expected sqlite:///path/central.db or postgresql://" in bad.stderr
+        assert "cần sqlite:///đường/dẫn/central.db" in bad.stderr
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # a SQLite-only centre: no driver
+    with pytest.raises(StorageError) as refused:
+        open_storage(url)
+    assert refused.value.words.code == "storage.bad_url"
+    assert "s3cret-pw" not in str(refused.value) and "***" in str(refused.value)
 
 
 def test_serve_refuses_a_pool_of_no_connections_in_both_languages(tmp_path: Path) -> None:

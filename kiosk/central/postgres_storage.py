@@ -20,6 +20,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from kiosk.central import derivation, document_matches
+from kiosk.central.backends import without_password
 from kiosk.central.id_days import day_of_id
 from kiosk.central.partitions import Partitions, briefly
 from kiosk.central.schema import MIGRATIONS, statements
@@ -73,7 +74,7 @@ class PostgresStorage(Storage):
             self._pool.wait(timeout=connect_timeout)
         except PoolTimeout as exc:
             self._pool.close()
-            raise StorageBusy("storage.cannot_connect", retry_after=10, url=_safe(url),
+            raise StorageBusy("storage.cannot_connect", retry_after=10, url=without_password(url),
                               seconds=connect_timeout) from exc
         with self._connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock($1)", (_LOCK_KEY,))
@@ -271,13 +272,3 @@ class PostgresStorage(Storage):
         cursor = tx.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries "
                             f"WHERE id = ANY($1)", (ids,))
         return {row[0]: dict(zip(ENTRY_COLUMNS, row, strict=True)) for row in cursor}
-
-
-def _safe(url: str) -> str:
-    """The URL without its password, for messages: given before the '@' or as a
-    ``password=`` parameter."""
-    try:
-        given = "password" in psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError:  # not a URL libpq reads: said as it is
-        return url
-    return psycopg.conninfo.make_conninfo(url, password="***") if given else url
