@@ -7,12 +7,8 @@ driver (``psycopg``, "server" extra) is needed only by a centre that uses it.
 
 from __future__ import annotations
 
-import re
-
+from kiosk.central.database_urls import without_password
 from kiosk.central.storage import Storage, StorageError
-
-_GIVEN_PASSWORD = re.compile(  # before the '@' ([scheme:/]user:PASSWORD@), or password=…
-    r"^((?:[^:/?#@]*:/+)?[^:/?#@]*:)[^/?#]*@|(?i:(\bpassword\s*=\s*))('(?:[^'\\]|\\.)*'|[^&\s]*)")
 
 
 def sqlite_file(url: str) -> str | None:
@@ -40,23 +36,3 @@ def open_storage(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,
                                statement_timeout=statement_timeout)
     raise StorageError("storage.bad_url", url=repr(without_password(url)))
 
-
-def without_password(url: str) -> str:
-    """``url`` for messages (the operator's terminal, serve's log, an administrator's page),
-    any password in it shown as ``***``: given before the '@' or as ``password=``. A URL
-    libpq reads is said as libpq reads it (``user=… password=*** host=…``); any other (a
-    mistyped scheme, or no PostgreSQL driver installed) is masked as text."""
-    try:
-        from psycopg import ProgrammingError
-        from psycopg.conninfo import conninfo_to_dict, make_conninfo
-    except ImportError:  # the "server" extra is not installed: a SQLite-only centre
-        return _GIVEN_PASSWORD.sub(_masked, url)
-    try:
-        given = "password" in conninfo_to_dict(url)
-    except ProgrammingError:  # not a URL libpq reads
-        return _GIVEN_PASSWORD.sub(_masked, url)
-    return make_conninfo(url, password="***") if given else url
-
-
-def _masked(found: re.Match[str]) -> str:
-    return f"{found[1]}***@" if found[1] is not None else f"{found[2]}***"

@@ -20,7 +20,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from kiosk.central import derivation, document_matches
-from kiosk.central.backends import without_password
+from kiosk.central.database_urls import without_password
 from kiosk.central.id_days import day_of_id
 from kiosk.central.partitions import Partitions, briefly
 from kiosk.central.schema import MIGRATIONS, statements
