@@ -138,10 +138,14 @@ def states(window: Any, language: str, person: ScanResult,
         clear_answer(window)
     refusing(window, store_words()["store.busy"])
     card = window.officer.card
-    card.scan_begun(Scan(b"a scan waiting for the lock", device_id="t", lane="in"))
+    waiting = Scan(b"a scan waiting for the lock", device_id="t", lane="in")
+    card.scan_begun(waiting)
     wait_until(lambda: card.saving)
     yield "a scan being saved (SAVING…), store held by another program"
-    card.show_result(storage_error(person, store_words()["store.busy"], language))
+    # Its own answer: one for another scan would leave it awaited, and the card would say
+    # SAVING… again 300 ms on (SAVING_AFTER_MS), in the middle of the next state.
+    answer = storage_error(person, store_words()["store.busy"], language)
+    card.show_result(dataclasses.replace(answer, scan=waiting))
     clear_answer(window)
     window.show_time(FLAT_BATTERY)
     yield "clock far behind, store held by another program"
