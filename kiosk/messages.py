@@ -745,6 +745,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "a v1 capture does not record when the line was quiet: a pause between two reads "
         "longer than idle_gap_ms is taken as quiet, so a read that came late while recording "
         "may show one code as two scans; record it again with this version to be sure"),
+    "capture.bad_time": (
+        "thời gian {time} không phải một số giây từ 0 đến {most} viết bằng chữ số (như "
+        "12.503311)",
+        "the time {time} is not a number of seconds from 0 to {most} written in digits "
+        "(such as 12.503311)"),
+    "capture.time_back": (
+        "thời gian {time} lùi lại so với dòng {before}: các lần đọc được ghi theo một đồng "
+        "hồ không bao giờ lùi, nên tệp đã bị sửa hoặc bị hỏng",
+        "the time {time} goes back from line {before}: reads are timed by a clock that "
+        "never goes back, so the file was altered or damaged"),
     "capture.unreadable": ("không đọc được tệp ghi {path}: {reason}",
                            "cannot read capture {path}: {reason}"),
     "capture.not_utf8": ("{path}: không phải văn bản UTF-8, không phải tệp ghi của trạm",

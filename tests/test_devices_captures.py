@@ -26,7 +26,7 @@ from kiosk.devices.evdev_input import EvdevDevice
 from kiosk.devices.hidraw import HidrawDevice
 from kiosk.devices.replay import ReplayDevice
 from kiosk.devices.stream import Chunk, Decoded, Idle, InputEvent, pump
-from kiosk.devices.supervisor import FINISHED, Supervisor
+from kiosk.devices.supervisor import ERROR, FINISHED, Supervisor
 from kiosk.scan import Scan
 
 CAPTURES = Path(__file__).parent / "data" / "captures"
@@ -63,7 +63,7 @@ def test_report_captures_round_trip_bytes_and_times() -> None:
     assert capture.settings["mode"] == "pos" and capture.settings["idle_gap_ms"] == 100
 
 
-@pytest.mark.parametrize(("text", "message"), [
+BROKEN = [
     ("hello\n", "c.log:1: not a kiosk capture"),
     ("# kiosk-capture v1 format=midi\n", "format must be one of serial, evdev, hidraw"),
     ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY KEY_NOPE 1\n",
@@ -77,15 +77,115 @@ def test_report_captures_round_trip_bytes_and_times() -> None:
     ("# kiosk-capture v1 format=serial\n1.0 30\n1.2 idle\n",
      "c.log:3: .* / a 'idle' line \\(when the line was quiet\\) belongs in a v2 capture, "
      "this one is v1"),
-    ("# kiosk-capture v2 format=serial\nsoon idle\n", "c.log:2: could not convert"),
+    ("# kiosk-capture v2 format=serial\nsoon idle\n",
+     "c.log:2: .* / the time 'soon' is not a number of seconds from 0 to 1000000000000"),
     ('# kiosk-capture v1 format=evdev\n# settings: {"layout": "dvorak"}\n',
      'c.log:2: layout: expected one of'),
     ('# kiosk-capture v1 format=evdev\n# settings: {"baudrate": 9600}\n',
      "unknown setting 'baudrate'"),
-])
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BROKEN)
 def test_broken_captures_name_the_line_and_the_problem(text: str, message: str) -> None:
     with pytest.raises(DeviceError, match=message):
         read_capture(text.splitlines(), "c.log")
+
+
+BAD_TIMES = [
+    ("# kiosk-capture v2 format=serial\n1.0 41 42\nnan idle\n", "c.log:3", "'nan'"),
+    ("# kiosk-capture v2 format=serial\n1.0 41 42\ninf 43 0d\n", "c.log:3", "'inf'"),
+    ("# kiosk-capture v1 format=hidraw\n-Infinity 02\n", "c.log:2", "'-Infinity'"),
+    ("# kiosk-capture v2 format=serial\n1.0 41\n1e307 0d\n", "c.log:3", "'1e307'"),
+    ("# kiosk-capture v2 format=serial\n1000000000000.5 0d\n", "c.log:2",
+     "'1000000000000.5'"),
+    ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY KEY_A 1\n" + "9" * 400
+     + ".0 EV_KEY KEY_A 0\n", "c.log:3", "'" + "9" * 40 + "'"),
+    ("# kiosk-capture v1 format=evdev\n-5.5 EV_KEY KEY_A 1\n", "c.log:2", "'-5.5'"),
+    ("# kiosk-capture v1 format=evdev\n5.-5 EV_KEY KEY_A 1\n", "c.log:2", "'5.-5'"),
+    ("# kiosk-capture v1 format=evdev\n+5.5 EV_KEY KEY_A 1\n", "c.log:2", "'\\+5.5'"),
+    ("# kiosk-capture v2 format=serial\n\u0661.5 41\n", "c.log:2", "'\u0661.5'"),
+]
+"""Times that are not seconds (review 38): each of these was read before, and a `nan`
+merged two people's codes into one scan, an `inf` (or a finite 1e307) crashed
+`kiosk devices watch` (OverflowError working out its advice), an evdev time of 400 digits
+crashed the replay device too, and `-5.5` was read as -4.5."""
+
+
+@pytest.mark.parametrize(("text", "where", "time"), BAD_TIMES)
+def test_a_time_that_is_not_seconds_is_refused_naming_the_line(text: str, where: str,
+                                                              time: str) -> None:
+    with pytest.raises(DeviceError) as refused:
+        read_capture(text.splitlines(), "c.log")
+    assert refused.match(f"^{where}: thời gian {time} không phải một số giây từ 0 đến "
+                         f"1000000000000 .* / the time {time} is not a number of seconds ")
+
+
+def test_a_capture_of_reads_whose_time_goes_back_is_refused_naming_both_lines() -> None:
+    """Reads (serial, hidraw) and their quiet are timed by the monotonic clock: a time
+    before the line above was written by no kiosk. Before, it was replayed, and the two
+    people's codes of this file (no terminator: the quiet ends a code) became one scan."""
+    text = ('# kiosk-capture v2 format=serial\n# settings: {"terminator": "none"}\n'
+            "10.000000 41 42\n# a comment\n10.500000 idle\n2.000000 43 44\n2.500000 idle\n")
+    with pytest.raises(DeviceError) as refused:
+        read_capture(text.splitlines(), "c.log")
+    assert refused.match(r"^c.log:6: thời gian 2.000000 lùi lại so với dòng 5 \(10.500000\)"
+                         r".* / the time 2.000000 goes back from line 5 \(10.500000\): reads "
+                         r"are timed by a clock that never goes back, so the file was "
+                         r"altered or damaged$")
+    same = text.replace("2.000000 43", "10.500000 43").replace("2.500000", "11.000000")
+    assert len(read_capture(same.splitlines()).items) == 4  # the same time twice is fine
+
+
+def test_a_key_capture_whose_wall_clock_went_back_replays_as_it_decoded_live(
+        tmp_path: Path) -> None:
+    """Key events carry the kernel's wall clock (and their quiet, time.time()): a clock set
+    back while recording goes back in the file too. That is what the kiosk decoded live,
+    so it is read, and replays to the same scans."""
+    keys = [e.KEY_1, e.KEY_2, e.KEY_ENTER]
+    items: list[InputEvent | Idle] = []
+    for start in (1716200000.0, 1716190000.0):  # set back 10,000 s between two people
+        for n, key in enumerate(keys):
+            items += [InputEvent.at(start + 0.004 * n, e.EV_KEY, key, 1),
+                      InputEvent.at(start + 0.004 * n + 0.001, e.EV_KEY, key, 0)]
+        items.append(Idle(start + 0.5))
+    live: list[Decoded] = []
+    recorded = Capture("evdev", {"layout": "us"})
+    pump(iter(items), recorded.decoder(), live.append, threading.Event())
+    path = tmp_path / "set-back.evdev.log"
+    with open(path, "w", encoding="utf-8") as stream:
+        writer = CaptureWriter(stream, recorded.options("k"))
+        for item in items:
+            writer.write(item)
+        writer.finish()
+    assert load_capture(path).items == items
+    got: list[Scan] = []
+    ReplayDevice(validate_device(0, {"id": "k", "type": "replay", "format": "evdev",
+                                     "path": str(path)})).run(got.append, threading.Event())
+    assert [s.payload for s in got] == [d.payload for d in live] == [b"12", b"12"]
+
+
+def test_a_damaged_capture_stops_its_replay_device_alone(tmp_path: Path) -> None:
+    """Under the supervisor a refused capture is that device's error, its status naming the
+    line; the other devices keep scanning."""
+    damaged = tmp_path / "damaged.serial.log"
+    damaged.write_text("# kiosk-capture v2 format=serial\nnan 41 0d\n", encoding="utf-8")
+    codes = tmp_path / "codes.txt"
+    codes.write_text("AAA\nBBB\n", encoding="utf-8")
+    seen: list[Scan] = []
+    supervisor = Supervisor([
+        validate_device(0, {"id": "bad", "type": "replay", "format": "serial",
+                            "path": str(damaged)}),
+        validate_device(1, {"id": "good", "type": "replay", "path": str(codes)})], seen.append)
+    supervisor.start()
+    try:
+        wait_until(lambda: [s.state for s in supervisor.status()] == [ERROR, FINISHED],
+                   what="the damaged capture refused, the other replayed",
+                   found=lambda: str(supervisor.status()))
+    finally:
+        supervisor.stop()
+    assert [s.payload for s in seen] == [b"AAA", b"BBB"]
+    assert f"{damaged}:2: thời gian 'nan'" in supervisor.status()[0].reason
 
 
 def replay(tmp_path: Path, name: str, fmt: str, **extra: object) -> list[Scan]:

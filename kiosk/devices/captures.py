@@ -14,16 +14,21 @@ docs/technician.md point here)::
                                                    serial: time, the bytes one read returned)
     12.640000 idle                                (v2: the reader found nothing up to then)
 
-Times are seconds (any origin; only differences matter: they drive the gap logic). Types and
-codes are Linux input names (``keycodes``) or numbers. ``settings`` are the device's decoding
-options at capture time (layout, terminator, …), used again on replay so the capture
-decodes as it did in the field.
+Times are seconds (any origin; only differences matter: they drive the gap logic), in
+digits from 0 to ``MOST_SECONDS`` (``12.503311``; no sign, exponent, ``nan`` or ``inf``).
+Types and codes are Linux input names (``keycodes``) or numbers. ``settings`` are the
+device's decoding options at capture time (layout, terminator, …), used again on replay so
+the capture decodes as it did in the field.
 
 A key event's time is the kernel's, when the key came; a read's (hidraw, serial) is when the
 read returned, not when its bytes arrived: a reader held up finds the rest of a code waiting
 and reads it late, so a gap between two reads is no proof that the line was quiet. The
 decoders end a code whose terminator (or last HID POS report) has not come only on an
 ``Idle`` tick, a read that came back empty (``serial_framer``, ``hidreport``).
+Reads and their quiet are timed by the monotonic clock, so in a capture of reads a time is
+never before the line's above (one that is was altered or damaged, and is refused). Key
+events and their quiet carry the wall clock, which may be set back while recording: there a
+time may go back, and a replay decodes it as the kiosk did live.
 
 - **v2** (what ``CaptureWriter`` writes): the quiet the recorder saw is in the file, an
   ``idle`` line — the last empty read before the next item, and the one after the last —
@@ -39,6 +44,7 @@ decoders end a code whose terminator (or last HID POS report) has not come only 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +65,10 @@ VERSIONS = (1, 2)
 QUIET = "idle"
 """An item line's second field marking the quiet the recorder saw (v2)."""
 SETTINGS = "# settings:"
+MOST_SECONDS = 10**12
+"""The latest time a line may carry (the year 33,658 as a wall clock): with it, every gap
+a decoder or the watch works out is a number a float and an int can hold."""
+_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
 HIDDEN = "# an enrolment code's input was here, not kept (its one-time secret)"
 
 
@@ -207,22 +217,30 @@ def _number(token: str, unknown: str) -> int:
     return value
 
 
+def _seconds(token: str) -> float:
+    """A line's time (see the module's docstring); ValueError names what is wrong."""
+    if not _SECONDS.fullmatch(token) or float(token) > MOST_SECONDS:
+        raise ValueError(both("capture.bad_time", time=repr(token[:40]), most=MOST_SECONDS))
+    return float(token)
+
+
 def parse_item(capture: CaptureFormat, line: str, version: int = VERSION) -> Item:
     fields = line.split()
     if len(fields) == 2 and fields[1] == QUIET:
         if version < 2:
             raise ValueError(both("capture.quiet_in_v1", quiet=QUIET, version=version))
-        return Idle(float(fields[0]))
+        return Idle(_seconds(fields[0]))
     if capture.items == "events":
         if len(fields) != 4:
             raise ValueError(both("capture.expected_event"))
+        _seconds(fields[0])
         sec, _, frac = fields[0].partition(".")
         usec = int((frac + "000000")[:6]) if frac else 0
         return InputEvent(int(sec), usec, _number(fields[1], "capture.unknown_type"),
                           _number(fields[2], "capture.unknown_code"), int(fields[3]))
     if len(fields) < 2:
         raise ValueError(both("capture.expected_chunk"))
-    return Chunk(float(fields[0]), bytes.fromhex("".join(fields[1:])))
+    return Chunk(_seconds(fields[0]), bytes.fromhex("".join(fields[1:])))
 
 
 def _settings(kind: DeviceKind, capture: CaptureFormat, text: str,
@@ -268,6 +286,8 @@ def read_capture(lines: Iterable[str], name: str = "capture") -> Capture:
         raise DeviceError(both("capture.bad_format", where=f"{name}:1",
                                kinds=", ".join(capture_kinds())))
     capture = Capture(fmt, version=int(version))
+    monotonic = kind.capture.items == "chunks"  # reads: see the module's docstring
+    latest = ""  # the latest item's line and time, as written
     for number, raw in numbered:
         line = raw.strip()
         where = f"{name}:{number}"
@@ -275,7 +295,12 @@ def read_capture(lines: Iterable[str], name: str = "capture") -> Capture:
             capture.settings = _settings(kind, kind.capture, line[len(SETTINGS):], where)
         elif line and not line.startswith("#"):
             try:
-                capture.items.append(parse_item(kind.capture, line, capture.version))
+                item = parse_item(kind.capture, line, capture.version)
+                if monotonic and capture.items and item.t < capture.items[-1].t:
+                    raise ValueError(both("capture.time_back", time=line.split()[0],
+                                          before=latest))
+                capture.items.append(item)
+                latest = f"{number} ({line.split()[0]})"
             except ValueError as exc:
                 raise DeviceError(f"{where}: {exc}") from None
     return capture
