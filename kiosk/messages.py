@@ -1104,8 +1104,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "export: worker processes failed ({reason}); formatting the rest here"),
     "device.os_failed": ("{path}: {reason}", "{path}: {reason}"),
     "device.internal_error": ("lỗi phần mềm của trạm: {error}", "internal error: {error}"),
-    "device.log.replay_bad_hex": ("bỏ qua dòng phát lại {line}: hex sai ({reason})",
-                                  "replay line {line} skipped: bad hex ({reason})"),
+    "device.log.replay_bad_hex": ("bỏ qua dòng phát lại {line}: không phải hex [{reason}]",
+                                  "replay line {line} skipped: not hex [{reason}]"),
     "device.log.still_reading": ("vẫn đang đọc sau {seconds} giây: {threads}",
                                  "still reading after {seconds} s: {threads}"),
     "device.log.not_submitted": (
@@ -1123,8 +1123,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Kiểm tra [sync] token_file",
         "sync token file {path} unreadable: {reason}; without a token nothing is uploaded. "
         "Check [sync] token_file"),
-    "sync.log.not_text": ("không phải văn bản UTF-8 ({reason} ở byte {byte})",
-                          "not UTF-8 text ({reason} at byte {byte})"),
+    "sync.log.not_text": ("không phải văn bản UTF-8, byte {byte} sai [{reason}]",
+                          "not UTF-8 text, byte {byte} is wrong [{reason}]"),
     "sync.log.left_behind": (
         "tiến trình đồng bộ vẫn chờ trung tâm trả lời; để nó lại, nó tự đóng khi yêu cầu "
         "kết thúc",
@@ -2020,6 +2020,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "connected, but the centre answered too slowly or not at all — the centre's server "
         "may be overloaded, or the network very slow; if it keeps happening, tell whoever "
         "runs the centre [{tech}]"),
+    "sync.cause.other": (
+        "trạm không rõ nguyên nhân — nếu lặp lại nhiều lần, báo kỹ thuật viên [{tech}]",
+        "a cause this kiosk cannot name — if it keeps happening, tell a technician [{tech}]"),
+    "sync.cause.not_json": (
+        "không phải JSON (có thể một proxy trả lời thay trung tâm) [{tech}]",
+        "not JSON (a proxy may be answering for the centre) [{tech}]"),
     "sync.too_slow": (
         "trung tâm trả lời quá chậm: không có câu trả lời trong {seconds} giây cho lô "
         "{sent} bản ghi (trung tâm có thể vẫn lưu lô đó); các lô được chia nhỏ lại, nay tối "

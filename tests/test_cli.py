@@ -211,10 +211,10 @@ def test_a_token_file_that_is_no_utf8_is_named_as_such_like_a_missing_one(tmp_pa
     kiosk(config, "scan", CCCD_AN)
     proc = kiosk(config, "sync", "push", ok=False)
     assert "Traceback" not in proc.stderr
-    assert (f"tệp mã đồng bộ {tmp_path / 'token'} không đọc được: không phải văn bản UTF-8 "
-            "(invalid start byte ở byte 0)") in proc.stderr
-    assert (f"sync token file {tmp_path / 'token'} unreadable: not UTF-8 text "
-            f"(invalid start byte at byte 0)") in proc.stderr
+    assert (f"tệp mã đồng bộ {tmp_path / 'token'} không đọc được: không phải văn bản UTF-8, "
+            "byte 0 sai [invalid start byte]; không có mã") in proc.stderr  # the codec's
+    assert (f"sync token file {tmp_path / 'token'} unreadable: not UTF-8 text, byte 0 is "
+            "wrong [invalid start byte]; without a token") in proc.stderr  # English: a detail
 
 
 def test_stats_of_a_past_day_shows_who_was_inside_at_its_end_not_today(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import io
 import json
+import logging
 import os
 import termios
 import threading
@@ -385,8 +386,10 @@ def test_hidraw_device_reads_reports_from_a_node_and_notices_it_going(tmp_path: 
 
 
 def test_a_bad_line_in_a_replay_file_is_skipped_not_replayed_from_the_start(
-        tmp_path: Path) -> None:
-    """A corrupt ``hex:`` line is logged and skipped; the rest of the file plays once."""
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A corrupt ``hex:`` line is logged and skipped; the rest of the file plays once. The
+    warning is Vietnamese in its Vietnamese half, Python's English kept in brackets."""
+    caplog.set_level(logging.WARNING, logger="kiosk.devices")
     path = tmp_path / "codes.txt"
     path.write_text("AAA\nBBB\nhex:zz\nCCC\n", encoding="utf-8")
     seen: list[Scan] = []
@@ -397,3 +400,7 @@ def test_a_bad_line_in_a_replay_file_is_skipped_not_replayed_from_the_start(
     supervisor.stop()
     assert [s.payload for s in seen] == [b"AAA", b"BBB", b"CCC"]
     assert supervisor.status()[0].state == FINISHED
+    tech = "[non-hexadecimal number found in fromhex() arg at position 0]"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"bỏ qua dòng phát lại b'hex:zz': không phải hex {tech} / "
+        f"replay line b'hex:zz' skipped: not hex {tech}"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import json
+import logging
 import socket
 import ssl
 import struct
@@ -25,9 +26,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from kiosk import config as config_mod
+from kiosk.app import Kiosk
 from kiosk.messages import saved_text
+from kiosk.scan import Scan
+from kiosk.sync import protocol
 from kiosk.sync.client import SyncClient, Unreachable
 from tests.central_support import free_port
+from tests.sync_support import JsonAnswering, english, serving, syncing, wait_until, write_config
 
 
 def failure(url: str, timeout: float = 2.0) -> Unreachable:
@@ -179,9 +185,11 @@ def test_timeouts_say_whether_the_connection_opened() -> None:
         "happening, tell whoever runs the centre [ReadTimeout]")
 
 
-def test_a_cause_with_no_advice_is_shown_as_the_system_says_it(tmp_path) -> None:
+def test_a_cause_with_no_advice_is_said_in_each_language_the_systems_words_in_brackets(
+        tmp_path) -> None:
     """A server that closes without answering (no reset): nothing more useful to say than
-    the library's own words."""
+    the library's own words, for a technician, in brackets as every cause's; the sentence
+    is the reader's language (it was the library's English in the Vietnamese too)."""
     listener = socket.create_server(("127.0.0.1", 0))
 
     def hang_up() -> None:
@@ -196,9 +204,56 @@ def test_a_cause_with_no_advice_is_shown_as_the_system_says_it(tmp_path) -> None
     finally:
         thread.join(5)
         listener.close()
-    assert closed.text("en") == ("connection failed: RemoteDisconnected: Remote end closed "
-                                 "connection without response")
-    assert closed.text("vi").startswith("không kết nối được: RemoteDisconnected")
+    assert closed.text("en") == (
+        "connection failed: a cause this kiosk cannot name — if it keeps happening, tell a "
+        "technician [RemoteDisconnected: Remote end closed connection without response]")
+    assert closed.text("vi") == (
+        "không kết nối được: trạm không rõ nguyên nhân — nếu lặp lại nhiều lần, báo kỹ "
+        "thuật viên [RemoteDisconnected: Remote end closed connection without response]")
+
+
+class ProxyPage(JsonAnswering):
+    """A centre behind a proxy that answers its own page instead of the centre's JSON (a
+    captive portal, a proxy's error page with status 200); the health check gets through."""
+
+    def do_GET(self) -> None:
+        self._answer({"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
+                      "time": protocol.format_time(dt.datetime.now(dt.UTC)),
+                      "features": []})
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        page = b"<html><body>Please sign in to the Wi-Fi</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+
+def test_the_upload_failed_log_line_is_vietnamese_in_its_vietnamese_half(tmp_path, caplog
+                                                                           ) -> None:
+    """A running kiosk whose batches are answered by a proxy's page: the WARNING line says
+    why in each language, JSON's own English kept once in each half, in brackets (it was
+    the Vietnamese half's reason as it stood); the English half reads as it did
+    (sync_support.english)."""
+    caplog.set_level(logging.WARNING, logger="kiosk.sync")
+    with serving(ProxyPage) as url:
+        path = write_config(tmp_path / "config.toml", kiosk_id="k-proxy", server_url=url,
+                            token="t", enabled=True, interval_seconds=1,
+                            max_backoff_seconds=1)
+        kiosk = Kiosk(config_mod.load(path))
+        with syncing(kiosk) as worker:
+            kiosk.pipeline.submit(Scan(payload=b"001099012345||Nguyen Van An|01021990|Nam|"
+                                       b"Hue|10102021", lane="in"))
+            wait_until(lambda: worker.state().last_error is not None)
+    line = next(r.getMessage() for r in caplog.records
+                if r.levelno == logging.WARNING and "upload failed" in r.getMessage())
+    tech = "[Expecting value: line 1 column 1 (char 0)]"
+    assert english(line) == ("sync: upload failed (unusable answer from the centre: not JSON "
+                             f"(a proxy may be answering for the centre) {tech})")
+    assert line == ("đồng bộ: tải lên không được (câu trả lời của trung tâm không dùng được: "
+                    f"không phải JSON (có thể một proxy trả lời thay trung tâm) {tech}) / "
+                    + english(line))
 
 
 def test_the_saved_last_error_is_worded_again_in_each_language_and_an_older_one_still_shows(

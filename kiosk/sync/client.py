@@ -161,7 +161,7 @@ class SyncClient:
             answer = json.loads(response.content)
             held, rejected = protocol.validate_response(answer, sent_ids)
         except (ValueError, protocol.ProtocolError) as exc:  # JSONDecodeError is a ValueError
-            raise Unreachable("sync.unusable_answer", detail=exc) from None
+            raise Unreachable("sync.unusable_answer", detail=_unusable(exc)) from None
         statuses = Counter(r["status"] for r in answer["results"])
         today = dt.datetime.now(dt.UTC).date()
         past = [r for r in answer["results"] if r["status"] == protocol.DUPLICATE
@@ -300,10 +300,18 @@ def _json_object(response: requests.Response, code: str) -> dict:
     try:
         answer = json.loads(response.content)
     except ValueError as exc:
-        raise Unreachable(code, detail=exc) from None
+        raise Unreachable(code, detail=_unusable(exc)) from None
     if not isinstance(answer, dict):
         raise Unreachable(code, detail=protocol.json_type_words(answer))
     return answer
+
+
+def _unusable(exc: ValueError) -> Words | WordedError:
+    """Why an answer is of no use, in the reader's language: a break of the protocol as it
+    is worded; JSON's own English (not JSON, not UTF-8 text) in brackets behind words that
+    say so, as a cause's (:func:`_cause`)."""
+    return exc if isinstance(exc, WordedError) else Words("sync.cause.not_json",
+                                                          {"tech": str(exc)})
 
 
 def _answered(response: requests.Response) -> Words | str:
@@ -347,11 +355,12 @@ _ERRNO_CAUSES = {
 }
 
 
-def _cause(exc: requests.RequestException) -> Words | str:
+def _cause(exc: requests.RequestException) -> Words:
     """Why a request failed, worded with what to check when the cause is one an officer can
     act on (found by type and errno in the chain of causes, never in the system's English
-    text, which is kept short in brackets for a technician); else the innermost cause as
-    the system words it (:func:`_root`)."""
+    text, which is kept short in brackets for a technician); else words saying the kiosk
+    cannot name it, with the innermost cause as the system words it in brackets
+    (:func:`_root`)."""
     if isinstance(exc, requests.Timeout):
         kind = "connect_timeout" if isinstance(exc, requests.ConnectTimeout) else "read_timeout"
         return Words(f"sync.cause.{kind}", {"tech": type(exc).__name__})
@@ -363,7 +372,7 @@ def _cause(exc: requests.RequestException) -> Words | str:
             return Words("sync.cause.name", {"tech": f"Errno {cause.errno}"})
         if isinstance(cause, OSError) and cause.errno in _ERRNO_CAUSES:
             return Words(_ERRNO_CAUSES[cause.errno], {"tech": f"Errno {cause.errno}"})
-    return _root(exc)
+    return Words("sync.cause.other", {"tech": _root(exc)})
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
