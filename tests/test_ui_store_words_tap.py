@@ -13,6 +13,7 @@ once as a touch screen's touch (Qt makes it the mouse press).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 from ui_states import (
     PANEL_DPI,
     SIZES,
+    STORE_PATH,
     kiosk_config,
     refusing,
     state_problems,
@@ -36,8 +38,9 @@ from ui_support import (  # noqa: F401
     translations_built_fixture,
 )
 
+from kiosk.messages import Words
 from kiosk.scan import Scan
-from kiosk.ui.result_card import READABLE_SIZES
+from kiosk.ui.result_card import ELLIPSIS, READABLE_SIZES
 from tests.test_ui_wedge import PCCOVID
 
 CUT_ON_A_7_INCH_PANEL = ("store.damaged, between scans", "store.busy, between scans")
@@ -140,6 +143,43 @@ def test_a_touch_unfolds_them_the_scanners_keys_still_reach_the_card_and_its_ans
     assert card.name.text() == "NGUYEN VAN AN"  # the answer's lines, none left unfolded
     assert card.reason.text() == "" and not card.reason.isVisible()
     assert window.officer.search.text() == ""  # no key went astray
+
+
+FAR_FOLDER = Path("/media/usb0") / "/".join(["Bản sao dữ liệu chốt Cầu Giấy"] * 120)
+"""A store's folder nested 120 deep on a USB stick, named by a person (3,611 characters:
+Linux takes 4,096): the full disk's words name it twice, too long for the card whole at any
+size, even unfolded."""
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("size", [(800, 480), (480, 800), (1920, 1080), (1080, 1920)],
+                         ids=["800x480", "480x800", "1920x1080", "1080x1920"])
+def test_store_words_too_long_even_unfolded_end_in_an_ellipsis_not_clipped(
+        make_window, tmp_path, size, language):
+    """Unfolded, the store's words keep 14 px and the headline its size; what does not fit
+    even so ends in "…" after the most whole words that do, all of them in the tooltip, as
+    folded — more of them than folded. (They went on shrinking with the headline, down to
+    9 px, and the last lines were clipped by the card's edge with no "…".)"""
+    window, _certificate = kiosk_window(make_window, tmp_path, size, language)
+    card = window.officer.card
+    refusing(window, Words("store.full_read_only", {"path": STORE_PATH,
+                                                    "folder": FAR_FOLDER}))
+    settle()
+    assert not whole(card) and not state_problems(window, size)
+    folded, headline_px = card.reason.text(), card.headline.font().pixelSize()
+    tap(card)
+    settle()
+    assert card.unfolded and not card.name.isVisible()
+    shown_words = card.reason.text().replace("\u200b", "")
+    assert shown_words.endswith(ELLIPSIS), shown_words[-60:]
+    assert card.reason.toolTip() == card.texts[card.reason]
+    assert len(shown_words) > len(folded.replace("\u200b", ""))
+    assert card.reason.font().pixelSize() == READABLE_SIZES[3]
+    assert card.headline.font().pixelSize() == headline_px
+    assert not state_problems(window, size)
+    tap(card)
+    settle()
+    assert not card.unfolded and card.reason.text() == folded
 
 
 def test_unfolded_words_fold_back_by_themselves_and_for_anything_new(make_window, qtbot,

@@ -25,7 +25,8 @@ records no scan), between scans or on a scan's answer, keep 14 px under their pa
 print; too long even so (a 7" panel), they end in "…", all of them in the line's tooltip —
 and, a touch panel showing no tooltip, a tap on the card (anywhere: the line itself is no
 touch target) unfolds them whole in place, at no less than the same 14 px, for
-:data:`UNFOLDED_SECONDS` or until the next tap. Meanwhile the officer's words above them give
+:data:`UNFOLDED_SECONDS` or until the next tap (too long for the card even so, they end in "…"
+again, after more of them). Meanwhile the officer's words above them give
 way (the headline still says NOT RECORDED); the card stays the scan target, so the scanner's
 keys still come to it, and a scan's answer, the SAVING… card or the store's next state folds
 them at once: unfolding never holds back nor covers an answer.
@@ -376,7 +377,7 @@ class ResultCard(QFrame):
             spacing = round(SPACING * max(scale, 0.5))
             needed, heights = self._needed(sizes, width, spacing)
             cut = (self.name if sizes == SMALL_SIZES and self.name_elides else self.reason
-                   if sizes == PATH_FIRST and self.path_first and not self.unfolded else None)
+                   if sizes == PATH_FIRST and self.path_first else None)
             if needed > height and heights and cut is not None and self._elide(
                     cut, sizes, width, height, spacing):
                 needed, heights = self._needed(sizes, width, spacing)
