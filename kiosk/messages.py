@@ -999,6 +999,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "{value}: expected one or more of {formats}"),
     "cli.bad_duration": ("{value}: cần một khoảng thời gian như 15m, 2h, 1h30m",
                          "{value}: expected a duration like 15m, 2h, 1h30m"),
+    "cli.bad_count": ("{value}: cần một số nguyên, ví dụ 5",
+                      "{value}: expected a whole number, e.g. 5"),
     "cli.qt_refused": ("Không dùng giao diện Qt: {problem}", "Qt interface refused: {problem}"),
     "cli.no_display": (
         "Không mở được giao diện Qt ({error}); chạy không giao diện",
@@ -1867,12 +1869,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "{name}: expected YYYY-MM-DD or an ISO time with its offset"),
     "trace.time_offset": ("{name}: thời điểm cần kèm độ lệch múi giờ (ví dụ +07:00)",
                           "{name}: a time needs its offset (e.g. +07:00)"),
-    "trace.settings_numbers": ("các thiết lập: cần là số", "settings: expected numbers"),
+    "trace.whole_number": (
+        "{name}: cần một số nguyên JSON, ví dụ 15 (không phải true, 15.0 hay \"15\")",
+        "{name}: expected a JSON integer, e.g. 15 (not true, 15.0 or \"15\")"),
     "trace.strings": ("document, name, birth_year, reason: cần là chuỗi",
                       "document, name, birth_year, reason: expected strings"),
     "trace.xlsx_needs_file": ("--format xlsx cần -o TỆP", "--format xlsx needs -o FILE"),
     "trace.bad_date": ("{name}: cần ngày dạng NNNN-TT-NN", "{name}: expected a date YYYY-MM-DD"),
-    "trace.margin_minutes": ("khoảng đệm: cần số phút", "margin: expected minutes"),
+    "trace.margin_minutes": ("khoảng đệm: cần một số phút nguyên, ví dụ 15",
+                             "margin: expected a whole number of minutes, e.g. 15"),
     # -- a request or an answer that breaks the sync protocol (kiosk.sync.protocol): the
     #    HTTP answer's ``error`` is the English, its ``code`` and ``params`` these
     "wire.invalid": ("{detail}", "{detail}"),
@@ -2473,6 +2478,9 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
         "{got}.",
         "The page's address cannot be used: {name} must be a whole number (digits 0-9), got "
         "{got}."),
+    "bad_request.choice": (
+        "Địa chỉ trang không dùng được: {name} phải là một trong {choices}, nhận được {got}.",
+        "The page's address cannot be used: {name} must be one of {choices}, got {got}."),
     "role.admin": ("Quản trị", "Administrator"),
     "role.district": ("Cán bộ huyện", "District officer"),
     "role.tracer": ("Truy vết", "Tracer"),

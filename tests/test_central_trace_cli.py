@@ -280,3 +280,62 @@ def test_a_period_past_the_calendar_is_refused_naming_it_and_nothing_is_traced(
     assert [(a.status_code, a.json()["code"]) for a in answers] == [
         (422, "trace.period_calendar")] * 3
     assert traces(db) == []
+
+
+def test_an_api_setting_that_is_not_a_json_integer_is_refused_naming_it(
+        tmp_path: Path) -> None:
+    """Every setting of ``POST /api/v1/trace`` is a JSON integer (minutes, seconds, or the
+    number of contacts ``second_degree`` traces onward): ``true`` (which Python counts as 1),
+    ``1.9`` (truncated to 1), ``15.0`` and ``"15"`` are refused 422 naming the key, and no
+    trace is run or recorded. Before, ``margin_minutes: true`` traced with a 1-minute margin
+    and ``second_degree: 1.9`` traced one contact onward."""
+    from kiosk.central.app import create_app
+
+    db = f"sqlite:///{tmp_path}/central.db"
+    with open_storage(db) as storage:
+        store_scans(storage, [Visit(1, "cccd", "CP-A", "in", NOW - HOUR * 5),
+                              Visit(2, "cccd", "CP-A", "in", NOW - HOUR * 4)], {})
+        app = create_app(storage, tracer_of=lambda request: "bs.lan")
+        with serving(app) as base:
+            def ask(**settings: object) -> httpx.Response:
+                return httpx.post(base + TRACE_PATH, json={
+                    "document": number(1), "reason": "F0-1", **settings})
+
+            for key in ("margin_minutes", "default_stay_minutes", "max_stay_minutes",
+                        "repeat_window_seconds", "second_degree"):
+                for value in (True, False, 1.9, 15.0, "15", [15], {"n": 15}):
+                    answer = ask(**{key: value})
+                    assert (answer.status_code, answer.json()) == (422, {
+                        "error": f'{key}: expected a JSON integer, e.g. 15 (not true, 15.0 or '
+                                 f'"15")', "code": "trace.whole_number",
+                        "params": {"name": key}}), (key, value)
+            assert traces(db) == []
+            wide = ask(margin_minutes=10**400, second_degree=-1)  # integers: their range
+            taken = ask(margin_minutes=60, default_stay_minutes=90, max_stay_minutes=600,
+                        repeat_window_seconds=120, second_degree=1)
+    assert (wide.status_code, wide.json()["code"]) == (422, "trace.margin_range")
+    assert taken.status_code == 200, taken.text[:300]
+    assert taken.json()["settings"] == {"margin_minutes": 60, "default_stay_minutes": 90,
+                                        "max_stay_minutes": 600, "repeat_window_seconds": 120}
+    assert len(taken.json()["second_degree"]) == 1
+    assert len(traces(db)) == 1  # the one asked for, its contact traced onward in it
+
+
+def test_the_cli_takes_whole_numbers_of_ascii_digits_worded_when_not(tmp_path: Path) -> None:
+    """``--second-degree`` and a bare ``--margin`` take what the Tracing page takes: whole
+    numbers written in ASCII digits, refused in the catalogue's words otherwise. Before,
+    ``--second-degree 1.9`` was refused in argparse's English ("invalid int value"), and
+    ``--second-degree ٣`` and ``--margin ١٥`` were read as 3 and 15 minutes."""
+    db = f"sqlite:///{tmp_path}/central.db"
+    for option, value, words in (
+            ("--second-degree", "1.9", "expected a whole number, e.g. 5"),
+            ("--second-degree", "٣", "expected a whole number, e.g. 5"),
+            ("--second-degree", "+3", "expected a whole number, e.g. 5"),
+            ("--margin", "١٥", "expected a duration like 15m, 2h, 1h30m"),
+            ("--margin", "١h", "expected a duration like 15m, 2h, 1h30m"),
+            ("--margin", "²", "expected a duration like 15m, 2h, 1h30m")):
+        refused = trace(db, "--document", number(1), option, value, "--reason", "F0-1",
+                        check=False)
+        assert refused.returncode == 2, (option, value, refused.stderr[-300:])
+        assert words in refused.stderr and "invalid" not in refused.stderr, (option, value)
+    assert not (tmp_path / "central.db").exists()  # refused before the database is opened

@@ -1,6 +1,7 @@
-"""The dashboard's Tracing form refuses a margin it cannot use — not a number, not finite
-(``inf``, ``nan``, ``1e309``: Python's float reads them), below 0 or beyond 24 hours (the
-range of ``kiosk-central trace --margin`` and of the API) — with the page's worded refusal
+"""The dashboard's Tracing form refuses a margin it cannot use — not a whole number of
+minutes in ASCII digits (``inf``, ``nan``, ``1e309``, ``7.5``, ``-1``, ``١٥``: the rule of
+``kiosk-central trace --margin`` and of the API's JSON integers), or beyond 24 hours (their
+range) — with the page's worded refusal
 (422, as for every field of the form the page refuses) in the reader's language, runs no
 trace and records none. A real `kiosk-central serve` on SQLite, a tracer signed in over
 HTTP. The trace API refuses a reason that is not a string the same way (422, named)."""
@@ -8,13 +9,17 @@ HTTP. The trace API refuses a reason that is not a string the same way (422, nam
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from central_support import central
+from markupsafe import escape
 from web_support import Centre, csrf, signed_in, start_centre
 
-NOT_MINUTES = {"vi": "khoảng đệm: cần số phút", "en": "margin: expected minutes"}
+NOT_MINUTES = {"vi": "khoảng đệm: cần một số phút nguyên, ví dụ 15",
+               "en": "margin: expected a whole number of minutes, e.g. 15"}
 OUT_OF_RANGE = {"vi": "khoảng đệm: cần từ 0 đến 24 giờ", "en": "margin: expected 0 to 24 hours"}
 
 
@@ -42,8 +47,10 @@ def test_a_margin_not_finite_or_out_of_range_is_refused_worded(centre: Centre,
                                  ("nan", NOT_MINUTES), ("NaN", NOT_MINUTES),
                                  ("infinity", NOT_MINUTES), ("1e309", NOT_MINUTES),
                                  ("abc", NOT_MINUTES), ("15m", NOT_MINUTES),
-                                 ("-1", OUT_OF_RANGE), ("1441", OUT_OF_RANGE),
-                                 ("1e9", OUT_OF_RANGE)):
+                                 ("7.5", NOT_MINUTES), ("15.0", NOT_MINUTES),
+                                 ("1e9", NOT_MINUTES), ("-1", NOT_MINUTES),
+                                 ("+15", NOT_MINUTES), ("١٥", NOT_MINUTES),
+                                 ("1441", OUT_OF_RANGE), ("99999", OUT_OF_RANGE)):
                 answer = tracer.post(path, data={
                     "csrf_token": csrf(tracer.get("/tracing").text),
                     "document": "001099000101", "margin": margin, "reason": "ca bệnh F0-9001"})
@@ -52,7 +59,7 @@ def test_a_margin_not_finite_or_out_of_range_is_refused_worded(centre: Centre,
                 assert "001099000102" not in answer.text  # no contact shown: no trace run
     assert len(traces(centre.db)) == logged
     with signed_in(centre.url, "tracer1") as tracer:  # the range's ends are margins
-        for margin in ("0", "1440", "7.5", ""):
+        for margin in ("0", "1440", " 30 ", ""):
             answer = tracer.post("/tracing", data={
                 "csrf_token": csrf(tracer.get("/tracing").text),
                 "document": "001099000101", "margin": margin, "reason": "ca bệnh F0-9001"})
@@ -91,3 +98,46 @@ def test_a_trace_api_answer_is_never_stored_by_a_cache(centre: Centre) -> None:
     assert answer.status_code == 200, answer.text[:300]
     assert answer.json()["contacts"], "the sample trace names no contact: nothing to protect"
     assert answer.headers.get("cache-control") == "no-store"
+
+
+def test_an_export_asks_who_is_asking_before_it_judges_the_format(centre: Centre) -> None:
+    """``POST /tracing/export?format=…``: someone not signed in, or signed in without the
+    tracer role, gets the same answer whatever the format (a redirect to the login, 403);
+    before, an unknown or missing format answered 404 (FastAPI's 422 JSON when missing)
+    ahead of the role check, so anyone could learn which formats exist. A tracer asking for
+    a format there is not is told which there are (400, in the reader's language), and no
+    trace is run or recorded."""
+    logged = len(traces(centre.db))
+    formats = ("csv", "bogus", "")
+    paths = [f"/tracing/export?format={f}" if f else "/tracing/export" for f in formats]
+    with httpx.Client(base_url=centre.url, timeout=30) as stranger:
+        answers = [stranger.post(path, data={"document": "001099000101"}) for path in paths]
+    assert [(a.status_code, a.headers["location"].partition("?")[0]) for a in answers] == [
+        (303, "/login")] * 3
+    for who in ("viewer1", "dx.officer", "admin1"):
+        with signed_in(centre.url, who) as user:
+            token = csrf(user.get("/login").text)
+            answers = [user.post(path, data={"csrf_token": token, "document": "001099000101",
+                                             "reason": "ca bệnh F0-9001"}) for path in paths]
+        if who == "admin1":  # an admin may trace: csv is exported, the others said
+            assert [a.status_code for a in answers] == [200, 400, 400], who
+        else:
+            assert [a.status_code for a in answers] == [403] * 3, who
+            assert len({reason(a.text) for a in answers}) == 1, who
+    with signed_in(centre.url, "tracer1") as tracer:
+        for lang, said in (("vi", "Địa chỉ trang không dùng được: format phải là một trong "
+                                  "csv, xlsx, nhận được {got}."),
+                           ("en", "The page's address cannot be used: format must be one of "
+                                  "csv, xlsx, got {got}.")):
+            tracer.get(f"/lang/{lang}")
+            for path, got in ((paths[1], "'bogus'"), (paths[2], "''")):
+                answer = tracer.post(path, data={
+                    "csrf_token": csrf(tracer.get("/tracing").text),
+                    "document": "001099000101", "reason": "ca bệnh F0-9001"})
+                assert answer.status_code == 400, (path, answer.status_code)
+                assert f'<p id="bad-request">{escape(said.format(got=got))}</p>' in answer.text
+    assert len(traces(centre.db)) == logged + 1  # the admin's csv, nothing else
+
+
+def reason(page: str) -> str:
+    return re.search(r'<p class="error" id="forbidden-reason">(.*?)</p>', page).group(1)

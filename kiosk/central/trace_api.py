@@ -26,8 +26,12 @@ from kiosk.sync.protocol import refusal_body
 
 TRACE_PATH = "/api/v1/trace"
 TracerOf = Callable[[Request], str | None]
-_MINUTES = {"margin_minutes": "margin", "default_stay_minutes": "default_stay",
-            "max_stay_minutes": "max_stay"}
+_SETTINGS = {"margin_minutes": ("margin", 60), "default_stay_minutes": ("default_stay", 60),
+             "max_stay_minutes": ("max_stay", 60), "repeat_window_seconds": ("repeat_window", 1),
+             "second_degree": ("second_degree", None)}
+"""Each setting's JSON key → the :class:`tracing.Policy` field and its seconds per unit
+(None: a count). Every one is a JSON integer: ``true`` (which Python counts as 1), ``1.9``
+or ``15.0`` and ``"15"`` are refused naming the key, never truncated or converted."""
 
 
 def request_from(body: Any) -> trace_service.Request:
@@ -35,7 +39,7 @@ def request_from(body: Any) -> trace_service.Request:
     if not isinstance(body, dict):
         raise tracing.TraceError("trace.not_object")
     unknown = set(body) - {"document", "payload_b64", "name", "birth_year", "from", "to",
-                           "reason", "second_degree", "repeat_window_seconds", *_MINUTES}
+                           "reason", *_SETTINGS}
     if unknown:
         raise tracing.TraceError("trace.unknown_field", field=sorted(unknown)[0])
     payload = None
@@ -56,16 +60,13 @@ def request_from(body: Any) -> trace_service.Request:
             if isinstance(times[name], dt.datetime) and times[name].tzinfo is None:
                 raise tracing.TraceError("trace.time_offset", name=name)
     settings: dict[str, Any] = {}
-    try:
-        for key, field in _MINUTES.items():
-            if body.get(key) is not None:
-                settings[field] = float(body[key]) * 60
-        if body.get("repeat_window_seconds") is not None:
-            settings["repeat_window"] = float(body["repeat_window_seconds"])
-        if body.get("second_degree") is not None:
-            settings["second_degree"] = int(body["second_degree"])
-    except (TypeError, ValueError):
-        raise tracing.TraceError("trace.settings_numbers") from None
+    for key, (field, unit) in _SETTINGS.items():
+        value = body.get(key)
+        if value is None:
+            continue
+        if type(value) is not int:  # bool is an int to Python; 5.0 and "5" are not JSON's
+            raise tracing.TraceError("trace.whole_number", name=key)
+        settings[field] = value if unit is None else value * unit  # Policy judges the range
     texts = {k: body.get(k) for k in ("document", "name", "birth_year")}
     if any(v is not None and not isinstance(v, str)  # the reason too: audit reads a text
            for v in (*texts.values(), body.get("reason"))):

@@ -26,20 +26,33 @@ from kiosk.commandline import (
 )
 from kiosk.messages import both
 from kiosk.private_files import OutputExists, replace_file
+from kiosk.sync.protocol import whole_number
 
-_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_DURATION = re.compile(r"(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
+"""ASCII digits only: ``\\d`` and ``str.isdigit`` take "٣" (read as 3) and "²" (which ``int``
+refuses, answered in argparse's English)."""
 
 
 def duration_argument(text: str) -> float:
-    """``15m``, ``2h``, ``1h30m``, ``90s`` (a bare number is minutes) → seconds."""
+    """``15m``, ``2h``, ``1h30m``, ``90s`` (a bare whole number is minutes, as on the
+    Tracing page) → seconds."""
     text = text.strip().lower()
-    if text.isdigit():
-        return int(text) * 60.0
+    minutes = whole_number(text)
+    if minutes is not None:
+        return minutes * 60.0
     match = _DURATION.fullmatch(text)
     if not text or match is None:
         raise argparse.ArgumentTypeError(both("cli.bad_duration", value=repr(text)))
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
     return hours * 3600.0 + minutes * 60.0 + seconds
+
+
+def count_argument(text: str) -> int:
+    """A whole number of people, as the API's ``second_degree`` (not ``1.9``, ``+5``, "٣")."""
+    count = whole_number(text.strip())
+    if count is None:
+        raise argparse.ArgumentTypeError(both("cli.bad_count", value=repr(text)))
+    return count
 
 
 def moment_argument(text: str) -> dt.date | dt.datetime:
@@ -152,7 +165,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     trace.add_argument("--repeat-window", type=duration_argument, default=300.0,
                        help="a scan in the same direction this soon is a repeat (default 5m, "
                             "the kiosk's duplicate window)")
-    trace.add_argument("--second-degree", type=int, default=0, metavar="N",
+    trace.add_argument("--second-degree", type=count_argument, default=0, metavar="N",
                        help="also trace the top N contacts (at most 20; default 0)")
     trace.add_argument("--format", choices=FORMATS, default="json")
     trace.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")

@@ -5,7 +5,6 @@ the audit record (who, whom, why, how many) before any answer is shown."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,6 +15,7 @@ from starlette.datastructures import FormData
 from kiosk.central import audit, trace_formats, trace_service, tracing
 from kiosk.central.disclosure import audited_as_trace, client_address, not_personal
 from kiosk.central.web.site import ROLES_OF, Site, site_of
+from kiosk.sync.protocol import whole_number
 
 router = APIRouter()
 ROLES = ROLES_OF["/tracing"]
@@ -34,17 +34,15 @@ def asked(form: FormData) -> trace_service.Request:
                 days[name] = dt.date.fromisoformat(values[name])
             except ValueError:
                 raise tracing.TraceError("trace.bad_date", name=name) from None
-    try:
-        margin = float(values["margin"] or 15) * 60
-    except ValueError:
-        raise tracing.TraceError("trace.margin_minutes") from None
-    if not math.isfinite(margin):  # float reads "inf", "nan", "1e999": not minutes
+    minutes = whole_number(values["margin"] or "15")  # not "7.5", "1e3", "inf", "٣"
+    if minutes is None:
         raise tracing.TraceError("trace.margin_minutes")
     return trace_service.Request(
         document=values["document"] or None,
         payload=values["payload"].encode() if values["payload"] else None,
         name=values["name"] or None, birth_year=values["birth_year"] or None,
-        start=days.get("start"), end=days.get("end"), policy=tracing.Policy(margin=margin))
+        start=days.get("start"), end=days.get("end"),
+        policy=tracing.Policy(margin=minutes * 60))
 
 
 @router.get("/tracing")
@@ -80,10 +78,12 @@ async def run_trace(request: Request) -> Response:
 
 @router.post("/tracing/export")
 @audited_as_trace
-async def export(request: Request, format: str) -> Response:
+async def export(request: Request, format: str = "") -> Response:
     site = site_of(request)
+    site.user(request, *ROLES)  # who asks first: one answer to the unsigned whatever the format
     if format not in DOWNLOADS:
-        return site.render(request, "notfound.html", status=404)
+        return site.render(request, "bad_request.html", status=400, code="bad_request.choice",
+                           name="format", got=repr(format[:40]), choices=", ".join(DOWNLOADS))
     values, result, error = await _run(site, request, "web-export")
     if result is None:
         return site.render(request, "tracing.html", status=422, values=values, result=None,
