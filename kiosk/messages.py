@@ -2478,6 +2478,9 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
         "{got}.",
         "The page's address cannot be used: {name} must be a whole number (digits 0-9), got "
         "{got}."),
+    "bad_request.flag": (
+        "Địa chỉ trang không dùng được: {name} phải là true hoặc false, nhận được {got}.",
+        "The page's address cannot be used: {name} must be true or false, got {got}."),
     "bad_request.choice": (
         "Địa chỉ trang không dùng được: {name} phải là một trong {choices}, nhận được {got}.",
         "The page's address cannot be used: {name} must be one of {choices}, got {got}."),

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from central_support import CENTRAL, ENGINES, CentralServer, central, database_url, enrol
+from markupsafe import escape
 
 from kiosk.central.backends import open_storage
 
@@ -211,6 +212,49 @@ def test_the_forms_that_change_users_and_kiosks_are_refused_to_anyone_but_an_adm
                     assert client.post(path, data=form).status_code == 403, (name, path)
     assert listed(db) == people
     assert central("kiosks", "list", "--db", db, "--json").stdout == kiosks
+
+
+def test_a_page_asks_who_is_asking_before_it_reads_its_address(tmp_path: Path) -> None:
+    """A page's query parameters are read after the role check: someone not signed in is sent
+    to the login, a role the page is not for gets 403, whatever the address says. Before,
+    FastAPI judged the typed ones (``page``, ``problems``, ``monthly``, a missing ``format``)
+    first and answered anyone, a visitor not signed in too, 422 in its own English JSON. A
+    user the page is for is told which parameter is wrong and what it must be (400)."""
+    db = f"sqlite:///{tmp_path}/central.db"
+    users("add", "an.nguyen", "--role", "admin", db=db)
+    users("add", "viewer1", "--role", "viewer", db=db)
+    enrol(db, "k-1")
+    said = {"number": "{name} must be a whole number (digits 0-9), got {got}.",
+            "flag": "{name} must be true or false, got {got}.",
+            "choice": "{name} must be one of csv, xlsx, got {got}."}
+    asked = [  # (path, parameter, what it must be, what it got, a viewer may see the page)
+        ("/kiosks?page=abc", "page", "number", "'abc'", False),
+        ("/kiosks?problems=maybe", "problems", "flag", "'maybe'", False),
+        ("/checkpoints?page=1.5", "page", "number", "'1.5'", True),
+        ("/reports?monthly=maybe", "monthly", "flag", "'maybe'", True),
+        ("/reports/download", "format", "choice", "''", True),
+        ("/reports/download?format=pdf", "format", "choice", "'pdf'", True),
+        ("/reports/download?format=csv&monthly=2", "monthly", "flag", "'2'", True),
+        ("/batches/k-1?before=x", "before", "number", "'x'", False)]
+    with serving(db) as server:
+        for path, *_ in asked:
+            answer = httpx.get(server.url + path)
+            assert (answer.status_code, answer.headers.get("location", "")[:7]) == (
+                303, "/login?"), path
+        with signed_in(server, "viewer1") as viewer:
+            for path, *_, may in asked:
+                assert viewer.get(path).status_code == (400 if may else 403), path
+        with signed_in(server, "an.nguyen") as admin:
+            admin.get("/lang/en")
+            for path, name, rule, got, _ in asked:
+                answer = admin.get(path)
+                words = "The page's address cannot be used: " + said[rule].format(
+                    name=name, got=got)
+                assert answer.status_code == 400, path
+                assert f'<p id="bad-request">{escape(words)}</p>' in answer.text, path
+            for path in ("/kiosks?problems=true&page=1", "/checkpoints?page=2",
+                         "/reports?monthly=false", "/reports/download?format=csv&monthly=1"):
+                assert admin.get(path).status_code == 200, path
 
 
 def test_the_trace_api_takes_a_signed_in_tracer_with_the_forms_token(tmp_path: Path) -> None:

@@ -170,7 +170,8 @@ def add_users(tmp: Path, db: str, users: dict[str, tuple[str, str | None]]) -> N
 SAMPLES = {"checkpoint_id": "BP-DX-001", "kiosk_id": "kiosk-dx1", "lang": "en",
            "name": "viewer1", "format": "csv"}
 """A value for every path parameter and required query parameter of the GET routes (a new
-route with a new parameter fails :func:`get_routes` until it is given one)."""
+route with a new parameter fails :func:`get_routes` until it is given one), and for the
+optional ones a page would be useless without (a download's ``format``)."""
 
 
 def routes(app: FastAPI) -> Iterator[tuple[str, object]]:
@@ -206,7 +207,9 @@ def get_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
         required = [p.name for p in route.dependant.query_params if p.field_info.is_required()]
         for name in required:
             assert name in SAMPLES, f"{route.path}: give SAMPLES a value for {name!r}"
-        if required:
-            path += "?" + "&".join(f"{name}={SAMPLES[name]}" for name in required)
+        # and the optional ones SAMPLES names (a download's format, read as text)
+        given = [p.name for p in route.dependant.query_params if p.name in SAMPLES]
+        if given:
+            path += "?" + "&".join(f"{name}={SAMPLES[name]}" for name in given)
         urls.append((path, route))
     return urls

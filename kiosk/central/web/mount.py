@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from kiosk.central.disclosure import not_personal
 from kiosk.central.storage import Storage, StorageBusy, StorageError
-from kiosk.central.web.site import HERE, Forbidden, LoginRequired, Site
+from kiosk.central.web.site import HERE, BadParameter, Forbidden, LoginRequired, Site
 from kiosk.messages import WordedError, both
 from kiosk.sync.protocol import refusal_body
 
@@ -49,6 +49,7 @@ def mount(app: FastAPI, storage: Storage) -> Site:
 
     app.add_exception_handler(LoginRequired, refused)
     app.add_exception_handler(Forbidden, refused)
+    app.add_exception_handler(BadParameter, refused)
 
     async def storage_failed(request: Request, exc: Exception) -> Response:
         """A page the database failed: 503 (``Retry-After``), not a bare 500. Why (the words

@@ -12,8 +12,13 @@ from fastapi.responses import Response
 
 from kiosk.central.disclosure import not_personal
 from kiosk.central.web import batch_log
-from kiosk.central.web.site import ROLES_OF, district_of, sees_district, site_of
-from kiosk.sync.protocol import whole_number
+from kiosk.central.web.site import (
+    ROLES_OF,
+    district_of,
+    number_parameter,
+    sees_district,
+    site_of,
+)
 
 router = APIRouter()
 ROLES = ROLES_OF["/batches"]
@@ -42,12 +47,8 @@ async def kiosk_batches(request: Request, kiosk_id: str, before: str = "", after
     known, district = await run_in_threadpool(batch_log.kiosk_district, site.storage, kiosk_id)
     if not known or not sees_district(user, district or ""):  # another district's kiosk
         return site.render(request, "notfound.html", status=404)  # is as one never enrolled
-    keys: dict[str, int | None] = {}
-    for name, text in (("before", before), ("after", after)):
-        keys[name] = whole_number(text) if text else None
-        if text and keys[name] is None:  # a hand-edited or mangled link: said, not a 500
-            return site.render(request, "bad_request.html", status=400, name=name,
-                               got=repr(text[:40]))
+    keys = {name: number_parameter(name, text, 0) if text else None
+            for name, text in (("before", before), ("after", after))}
     page = await run_in_threadpool(batch_log.kiosk_batches, site.storage, kiosk_id, **keys)
     return site.render(request, "batches.html", kiosk=kiosk_id,
                        moved=any(key is not None for key in keys.values()), **page)

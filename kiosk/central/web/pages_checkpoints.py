@@ -21,6 +21,7 @@ from kiosk.central.web.site import (
     ROLES_OF,
     check_district,
     district_of,
+    number_parameter,
     site_of,
 )
 from kiosk.sync import protocol
@@ -34,12 +35,12 @@ STATES = ("active7", "inactive7", "closed")
 @router.get("/checkpoints")
 @not_personal("the registry with counts per point")
 async def checkpoint_list(request: Request, district: str = "", kind: str = "",
-                          state: str = "", q: str = "", page: int = 1) -> Response:
+                          state: str = "", q: str = "", page: str = "") -> Response:
     site = site_of(request)
     user = site.user(request, *ROLES_OF["/checkpoints"])
     district = district_of(user) or district
     data = await run_in_threadpool(_list, site.storage, district, kind, state, q.strip(),
-                                   max(page, 1))
+                                   max(number_parameter("page", page, 1), 1))
     return site.render(request, "checkpoints.html", district=district, kind=kind, state=state,
                        q=q, kinds=registry.KINDS, states=STATES,
                        fixed_district=district_of(user) is not None, **data)

@@ -11,7 +11,14 @@ from kiosk.central.disclosure import not_personal
 from kiosk.central.enrol import enrol_kiosk
 from kiosk.central.storage import EnrolmentError
 from kiosk.central.web.health import kiosk_rows
-from kiosk.central.web.site import ROLES_OF, Site, district_of, site_of
+from kiosk.central.web.site import (
+    ROLES_OF,
+    Site,
+    district_of,
+    flag_parameter,
+    number_parameter,
+    site_of,
+)
 
 router = APIRouter()
 PAGE_SIZE = 100
@@ -38,9 +45,12 @@ async def _page(request: Request, site: Site, *, status: int = 200, problems: bo
 
 @router.get("/kiosks")
 @not_personal(HEALTH)
-async def kiosks(request: Request, problems: bool = False, q: str = "", page: int = 1
+async def kiosks(request: Request, problems: str = "", q: str = "", page: str = ""
                  ) -> Response:
-    return await _page(request, site_of(request), problems=problems, q=q, page=page)
+    site = site_of(request)
+    site.user(request, *ROLES_OF["/kiosks"])  # who asks, before what they asked is read
+    return await _page(request, site, problems=flag_parameter("problems", problems), q=q,
+                       page=number_parameter("page", page, 1))
 
 
 @router.post("/kiosks/enrol")

@@ -18,7 +18,15 @@ from kiosk.central.disclosure import not_personal
 from kiosk.central.storage import Storage
 from kiosk.central.web import i18n
 from kiosk.central.web.scoping import for_district
-from kiosk.central.web.site import ROLES_OF, LoginRequired, Site, district_of, site_of
+from kiosk.central.web.site import (
+    ROLES_OF,
+    LoginRequired,
+    Site,
+    choice_parameter,
+    district_of,
+    flag_parameter,
+    site_of,
+)
 from kiosk.messages import WordedError
 from kiosk.sync.protocol import refusal_body
 
@@ -62,37 +70,39 @@ def _month(storage: Storage, text: str) -> str | None:
 @router.get("/reports")
 @not_personal(COUNTS)
 async def report_page(request: Request, date: str = "", month: str = "",
-                      monthly: bool = False) -> Response:
+                      monthly: str = "") -> Response:
     site = site_of(request)
     user = site.user(request, *ROLES)
+    is_monthly = flag_parameter("monthly", monthly)
     t = i18n.translator(site.lang(request))
     storage = site.storage
     day, chosen_month = _day(storage, date), _month(storage, month)
     if day is None or chosen_month is None:
         return site.render(request, "reports.html", status=422, report=None, sections=[],
-                           date=date, month=month, monthly=monthly,
+                           date=date, month=month, monthly=is_monthly,
                            error=t("reports.bad_date", value=date if day is None else month))
-    if monthly:
+    if is_monthly:
         report = await run_in_threadpool(monthly_report, storage, chosen_month,
                                          district_of(user))
     else:
         report = await run_in_threadpool(daily_report, storage, day, district_of(user))
     sections = [table for table in report_formats.tables(report)[1:] if table.rows]
     return site.render(request, "reports.html", report=report, sections=sections,
-                       date=day.isoformat(), month=chosen_month, monthly=monthly, error=None)
+                       date=day.isoformat(), month=chosen_month, monthly=is_monthly, error=None)
 
 
 @router.get("/reports/download")
 @not_personal(COUNTS)
-async def download(request: Request, format: str, date: str = "", month: str = "",
-                   monthly: bool = False) -> Response:
+async def download(request: Request, format: str = "", date: str = "", month: str = "",
+                   monthly: str = "") -> Response:
     site = site_of(request)
     user = site.user(request, *ROLES)
+    choice_parameter("format", format, DOWNLOADS)
     storage = site.storage
     day, chosen_month = _day(storage, date), _month(storage, month)
-    if format not in DOWNLOADS or day is None or chosen_month is None:
+    if day is None or chosen_month is None:
         return site.render(request, "notfound.html", status=404)
-    if monthly:
+    if flag_parameter("monthly", monthly):
         report = await run_in_threadpool(monthly_report, storage, chosen_month,
                                          district_of(user))
     else:

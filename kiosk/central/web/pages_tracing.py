@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 
 from kiosk.central import audit, trace_formats, trace_service, tracing
 from kiosk.central.disclosure import audited_as_trace, client_address, not_personal
-from kiosk.central.web.site import ROLES_OF, Site, site_of
+from kiosk.central.web.site import ROLES_OF, Site, choice_parameter, site_of
 from kiosk.sync.protocol import whole_number
 
 router = APIRouter()
@@ -81,9 +81,7 @@ async def run_trace(request: Request) -> Response:
 async def export(request: Request, format: str = "") -> Response:
     site = site_of(request)
     site.user(request, *ROLES)  # who asks first: one answer to the unsigned whatever the format
-    if format not in DOWNLOADS:
-        return site.render(request, "bad_request.html", status=400, code="bad_request.choice",
-                           name="format", got=repr(format[:40]), choices=", ".join(DOWNLOADS))
+    choice_parameter("format", format, DOWNLOADS)
     values, result, error = await _run(site, request, "web-export")
     if result is None:
         return site.render(request, "tracing.html", status=422, values=values, result=None,

@@ -1,5 +1,6 @@
 """What every dashboard page shares: who is asking, what their role lets them see, the CSRF
-check on forms, the language, rendering, and the refusals (login needed, 403).
+check on forms, the language, rendering, and the refusals (login needed, 403, a query
+parameter it cannot read: 400).
 
 Pages never read cookies or roles themselves: they call :meth:`Site.user` with the roles
 allowed, :meth:`Site.form` for a POST (which refuses a missing or wrong CSRF token before the
@@ -9,6 +10,7 @@ page sees anything) or :meth:`Site.admin_post` for an administrator's, and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -82,6 +84,48 @@ class FormTooLarge(Forbidden):
 
     def __init__(self) -> None:
         super().__init__("too_large.form", limit=FORM_MAX_BYTES)
+
+
+class BadParameter(Exception):
+    """A query parameter the page cannot read (HTTP 400, naming it and what it must be).
+    Pages take their parameters as text and read them with :func:`number_parameter`,
+    :func:`flag_parameter` or :func:`choice_parameter` after :meth:`Site.user`: a typed
+    parameter would be judged by FastAPI before the role check, in its own English JSON, to
+    anyone (a visitor not signed in too)."""
+
+    def __init__(self, reason_key: str, name: str, got: str, **params: Any) -> None:
+        super().__init__(reason_key)
+        self.reason_key = reason_key
+        self.params = {"name": name, "got": repr(got[:40]), **params}
+
+
+FLAGS = {"": False, "false": False, "0": False, "true": True, "1": True, "on": True}
+"""A yes/no parameter: what the pages' links and check boxes send ("true"), and the plain
+spellings of a hand-typed address."""
+
+
+def number_parameter(name: str, text: str, default: int) -> int:
+    """A whole number in digits 0-9 (``default`` when empty); BadParameter otherwise."""
+    if not text:
+        return default
+    number = whole_number(text)
+    if number is None:  # a hand-edited or mangled link: said, not a 500
+        raise BadParameter("bad_request.number", name, text)
+    return number
+
+
+def flag_parameter(name: str, text: str) -> bool:
+    """Yes or no (:data:`FLAGS`); BadParameter otherwise."""
+    if text.lower() not in FLAGS:
+        raise BadParameter("bad_request.flag", name, text)
+    return FLAGS[text.lower()]
+
+
+def choice_parameter(name: str, text: str, choices: Iterable[str]) -> str:
+    """One of ``choices``; BadParameter naming them otherwise (a missing one too)."""
+    if text not in choices:
+        raise BadParameter("bad_request.choice", name, text, choices=", ".join(choices))
+    return text
 
 
 class Site:
@@ -166,6 +210,9 @@ class Site:
         if isinstance(exc, LoginRequired):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        if isinstance(exc, BadParameter):
+            return self.render(request, "bad_request.html", status=400,
+                               reason=exc.reason_key, params=exc.params)
         assert isinstance(exc, Forbidden)
         return self.render(request, "forbidden.html", status=exc.status, code=exc.status,
                            title=exc.title, reason=exc.reason_key, params=exc.params)
