@@ -288,7 +288,8 @@ def test_an_api_setting_that_is_not_a_json_integer_is_refused_naming_it(
     number of contacts ``second_degree`` traces onward): ``true`` (which Python counts as 1),
     ``1.9`` (truncated to 1), ``15.0`` and ``"15"`` are refused 422 naming the key, and no
     trace is run or recorded. Before, ``margin_minutes: true`` traced with a 1-minute margin
-    and ``second_degree: 1.9`` traced one contact onward."""
+    and ``second_degree: 1.9`` traced one contact onward. Likewise ``payload_b64`` is a text:
+    ``true`` was read as the base64 "True"."""
     from kiosk.central.app import create_app
 
     db = f"sqlite:///{tmp_path}/central.db"
@@ -309,6 +310,9 @@ def test_an_api_setting_that_is_not_a_json_integer_is_refused_naming_it(
                         "error": f'{key}: expected a JSON integer, e.g. 15 (not true, 15.0 or '
                                  f'"15")', "code": "trace.whole_number",
                         "params": {"name": key}}), (key, value)
+            for value in (True, 1234, ["AAAA"]):  # str() made "True" and "1234" base64
+                answer = ask(document=None, payload_b64=value)
+                assert (answer.status_code, answer.json()["code"]) == (422, "trace.not_base64")
             assert traces(db) == []
             wide = ask(margin_minutes=10**400, second_degree=-1)  # integers: their range
             taken = ask(margin_minutes=60, default_stay_minutes=90, max_stay_minutes=600,

@@ -42,10 +42,12 @@ def request_from(body: Any) -> trace_service.Request:
                            "reason", *_SETTINGS}
     if unknown:
         raise tracing.TraceError("trace.unknown_field", field=sorted(unknown)[0])
-    payload = None
-    if body.get("payload_b64") is not None:
+    payload, encoded = None, body.get("payload_b64")
+    if encoded is not None:
+        if not isinstance(encoded, str):  # str() made base64 of true ("True") and of 1234
+            raise tracing.TraceError("trace.not_base64", name="payload_b64")
         try:
-            payload = base64.b64decode(str(body["payload_b64"]), validate=True)
+            payload = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise tracing.TraceError("trace.not_base64", name="payload_b64") from None
     times = {}
