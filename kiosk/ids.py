@@ -1,7 +1,8 @@
 """Entry ids: UUIDv7 (RFC 9562), created on the kiosk.
 
 Globally unique so a reinstalled kiosk never collides with what the centre already holds,
-and time-ordered so "oldest first" is simply "by id". Python 3.11 has no uuid7, hence this.
+and time-ordered so "oldest first" is simply "by id" (but for a clock set back more than
+:data:`BACK_STEP_MS`, as across a restart). Python 3.11 has no uuid7, hence this.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ ENROLMENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 centre enrols only such ids and the kiosk's config check refuses any other."""
 RESERVED_DEVICE_IDS = frozenset({"manual"})
 """Device ids the kiosk itself records under (``manual``: the officer's typed entries)."""
+
+BACK_STEP_MS = 1000
+"""How far back the wall clock may go and ids still keep counting on from the last one's
+millisecond (RFC 9562's monotonicity: an NTP correction, two threads' readings a moment
+apart). A clock set back by more is a clock put right: ids take its time again, since the
+centre files, traces, purges and erases entries by their id's day (an id kept at the
+clock's old time, months ahead, escaped all four until the kiosk restarted)."""
 
 _lock = threading.Lock()
 _last_ms = 0
@@ -41,7 +49,9 @@ os.register_at_fork(after_in_child=_forget_random)
 
 
 def uuid7(now_ms: int | None = None) -> str:
-    """A UUIDv7 string, strictly increasing within this process even within one millisecond.
+    """A UUIDv7 string, increasing within this process even within one millisecond, unless
+    the wall clock went back more than :data:`BACK_STEP_MS` (set right from a time ahead):
+    the id then carries the clock's time, below the ids before it, as after a restart.
 
     The 12-bit ``rand_a`` field is a counter seeded at random each millisecond (RFC 9562
     method 1); if it overflows, the timestamp is advanced by a millisecond.
@@ -53,7 +63,7 @@ def uuid7(now_ms: int | None = None) -> str:
             _random, _used = os.urandom(10 * _RANDOM_IDS), 0
         random = int.from_bytes(_random[_used:_used + 10], "big")  # both fields' bits
         _used += 10
-        if ms <= _last_ms:
+        if ms <= _last_ms and _last_ms - ms <= BACK_STEP_MS:
             _counter += 1
             if _counter > 0xFFF:
                 _last_ms += 1

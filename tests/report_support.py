@@ -62,8 +62,9 @@ class World:
 
 
 def uuid7_at(moment: dt.datetime) -> str:
-    """A UUIDv7 made at ``moment`` by that kiosk's clock (kiosk.ids.uuid7 never goes back in
-    time within one process; generated kiosks' clocks do)."""
+    """A UUIDv7 made at ``moment`` by that kiosk's clock (kiosk.ids.uuid7 goes back in time
+    within one process only with a clock set back more than a second; generated kiosks'
+    clocks go anywhere)."""
     ms = int(moment.timestamp() * 1000) & ((1 << 48) - 1)
     rand = uuid.uuid4().int
     return str(uuid.UUID(int=ms << 80 | 0x7 << 76 | (rand >> 64 & 0xFFF) << 64

@@ -535,3 +535,78 @@ def test_a_refused_scan_of_this_boot_outlives_a_clock_a_year_ahead(make_pipeline
     assert store.purge(retention_days=21, now=a_year_ahead,
                        now_monotonic_ns=monotonic + 22 * 86400 * 10**9) == 1
     assert kept() == []
+
+
+# -- ids after the clock is set back from a time far ahead --------------------------------
+_SCAN_ON_CUE = """
+import json, sys, time
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import Store
+
+store = Store(sys.argv[1])
+pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k", duplicate_window_seconds=0))
+for line in sys.stdin:
+    name, number = line.split()
+    payload = f"{number}|123456789|{name}|01021990|Nam|Huế|10102021".encode()
+    result = pipeline.submit(Scan(payload=payload, lane="in"))
+    if line.startswith("An "):
+        store.index_names()  # the search index's mark now at the id made far ahead
+    print(json.dumps([result.recorded, result.entry_id, time.time()]), flush=True)
+store.close()
+"""
+
+
+def test_a_clock_set_right_from_far_ahead_gives_ids_of_the_right_time_and_loses_none(
+        tmp_path, libfaketime):
+    """A real kiosk process whose system clock runs 200 days ahead (libfaketime, its
+    monotonic clock left alone) scans An, then the clock is set right while it runs and it
+    scans Bình and Cúc. Their ids carry the clock's time again (they kept An's, 200 days
+    ahead, until a restart: the centre files, traces, purges and erases by the id's day);
+    nothing pending is lost for sync (read a row at a time through the sync's id cursor,
+    all three, in id order) and the names below the search index's mark are found."""
+    from kiosk.ids import uuid7_time_ms
+    from kiosk.sync.uploader import pending_rows
+
+    clock = tmp_path / "faketime"
+    clock.write_text("+200d\n", encoding="ascii")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SCAN_ON_CUE, str(tmp_path / "k.db")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "LD_PRELOAD": str(libfaketime), "FAKETIME_TIMESTAMP_FILE": str(clock),
+             "FAKETIME_NO_CACHE": "1", "DONT_FAKE_MONOTONIC": "1"})
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def scan(name: str, number: str) -> tuple[str, float]:
+        proc.stdin.write(f"{name} {number}\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read() if proc.stderr else ""
+        recorded, entry_id, clock_then = json.loads(line)
+        assert recorded
+        return entry_id, clock_then
+
+    try:
+        ahead, ahead_clock = scan("An", "001099012301")
+        assert ahead_clock > time.time() + 199 * 86400
+        clock.write_text("+0\n", encoding="ascii")  # set right while the kiosk runs
+        later = [scan("Bình", "001099012302"), scan("Cúc", "001099012303")]
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    assert abs(uuid7_time_ms(ahead) - ahead_clock * 1000) < 5000
+    for entry_id, clock_then in later:
+        assert abs(uuid7_time_ms(entry_id) - clock_then * 1000) < 5000, entry_id
+    (b, _), (c, _) = later
+    assert b < c < ahead  # increasing again after the step
+    store = Store(tmp_path / "k.db")
+    try:
+        assert [r["id"] for r in pending_rows(store, chunk=1)] == [b, c, ahead]
+        rows = {r["id"]: r for r in store.entries(since="2000", until="2100")}
+        assert all("clock_behind" in json.loads(rows[i]["extra"]) for i in (b, c))
+        for name, entry_id in (("binh", b), ("cuc", c), ("an", ahead)):
+            found = store.entries(search=name, since="2000", until="2100")
+            assert [r["id"] for r in found] == [entry_id], name
+    finally:
+        store.close()

@@ -262,3 +262,41 @@ def test_a_large_purge_runs_in_small_transactions_and_removes_every_expired_row(
     assert store.entries() == []
     assert store.conn.execute("SELECT count(*) FROM refused_scans").fetchone()[0] == 0
 
+
+
+@pytest.fixture
+def id_clock(monkeypatch):
+    """uuid7's memory of its last millisecond, none at first (the tests' times are before
+    the real clock's), put back after the test."""
+    from kiosk import ids
+
+    monkeypatch.setattr(ids, "_last_ms", 0)
+    monkeypatch.setattr(ids, "_counter", ids._counter)
+
+
+DAY_MS = 86_400_000
+NOW_MS = 1_790_000_000_000
+
+
+def test_an_id_made_after_the_clock_is_set_back_from_far_ahead_carries_the_clocks_time(
+        id_clock):
+    """A clock 200 days ahead, then set right: the id is of the right time, not the old
+    one's (the centre files, traces and erases by it), and ids increase again from there."""
+    ahead = uuid7(NOW_MS + 200 * DAY_MS)
+    right = [uuid7(NOW_MS), uuid7(NOW_MS), uuid7(NOW_MS + 1)]
+    assert uuid7_time_ms(ahead) == NOW_MS + 200 * DAY_MS
+    assert [uuid7_time_ms(i) for i in right] == [NOW_MS, NOW_MS, NOW_MS + 1]
+    assert right == sorted(right) and len(set(right)) == 3
+
+
+def test_a_clock_back_by_at_most_the_step_keeps_ids_increasing(id_clock):
+    """Back by BACK_STEP_MS or less (an NTP correction, two threads a moment apart): RFC
+    9562's monotonic counter goes on at the last millisecond; one millisecond more back
+    and the id takes the clock's time."""
+    from kiosk.ids import BACK_STEP_MS
+
+    first = uuid7(NOW_MS)
+    kept = uuid7(NOW_MS - BACK_STEP_MS)
+    assert kept > first and uuid7_time_ms(kept) == NOW_MS
+    stepped = uuid7(NOW_MS - BACK_STEP_MS - 1)
+    assert uuid7_time_ms(stepped) == NOW_MS - BACK_STEP_MS - 1
