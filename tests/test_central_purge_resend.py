@@ -151,6 +151,28 @@ def test_after_a_purge_scans_inside_retention_are_still_taken(db: str) -> None:
         assert scans_on(storage) == counted + 2 and storage.entry_count() == 4
 
 
+def test_in_a_zone_half_an_hour_off_utc_a_scan_after_the_cut_is_still_taken(db: str) -> None:
+    """In Asia/Kolkata (UTC+5:30) the purge's cut, UTC midnight, is 05:30 local: the local
+    hour 05:00-05:59 is half before it, half after. A scan of 05:40 there (00:10 UTC, its id
+    of the cut's day: no purge removed it) reaching the centre for the first time after the
+    purge is inside retention and must be stored and counted; one of 05:25 is past it.
+    Before, every scan of that hour was answered past retention and never stored."""
+    cut = NOW.date() - dt.timedelta(days=14)
+    midnight = dt.datetime.combine(cut, dt.time(), dt.UTC)
+    with open_storage(db) as storage:
+        storage.set_timezone("Asia/Kolkata")
+    central("purge", "--days", "14", "--db", db)
+    before, after = (wire_entry(payload_identity(person, "cccd"), checkpoint="CP-CHO",
+                                kiosk="k1", direction="in",
+                                scanned_at=midnight + dt.timedelta(minutes=minutes))
+                     for person, minutes in ((1, -5), (2, 10)))
+    with open_storage(db) as storage:
+        assert storage.calendar.local(midnight + dt.timedelta(minutes=10)) == (
+            cut.isoformat(), 5)
+        assert push(storage, [before, after]) == [protocol.DUPLICATE, protocol.ACCEPTED]
+        assert storage.entry_count() == 1 and scans_on(storage, cut) == 1
+
+
 def test_the_batch_log_counts_entries_past_retention_apart_from_the_duplicates_held(
         db: str) -> None:
     """After a purge a kiosk pushes one batch of 10: 2 new scans, 3 it sent before that the

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
 from kiosk.central import aggregates, derivation, document_matches, people, stays
-from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, Calendar
+from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, Calendar, parse_utc
 from kiosk.central.people import ERASED
 from kiosk.central.placeholders import Params, json_rows, slots
 from kiosk.central.schema import (
@@ -283,6 +283,7 @@ class Storage(ABC):
         place = self.calendar.place
         cutoff = self.optional_setting(PURGED_BEFORE)
         purged_through = self._purged_through(cutoff)
+        purged_before = "" if cutoff is None else f"{cutoff}T00:00:00.000000Z"
         results: list[dict[str, Any] | None] = [None] * len(entries)
         fresh: dict[str, Candidate] = {}
         repeats: list[Candidate] = []
@@ -326,7 +327,8 @@ class Storage(ABC):
                 index, (*row, received, entry_offset, batch_id, day), hour), row[0]
             if over_bound is not None:
                 if_held.append((candidate, over_bound))
-            elif purged_through is not None and (day, hour) <= purged_through:
+            elif (purged_through is not None and (day, hour) <= purged_through
+                  and _filed_at(row[_SCANNED_AT], entry_offset) < purged_before):
                 past.append(candidate)
             elif entry_id in fresh:
                 repeats.append(candidate)
@@ -386,9 +388,14 @@ class Storage(ABC):
 
     def _purged_through(self, cutoff: str | None) -> tuple[str, int] | None:
         """The last local (day, hour) before ``cutoff``, that of the latest purge of raw
-        entries (:data:`PURGED_BEFORE`; None: never purged): an entry filed then or earlier is past
-        retention. The purge removes entries by their id day and their receive time, which
-        a kiosk sending one again does not tell; but an entry received before the cutoff
+        entries (:data:`PURGED_BEFORE`; None: never purged): an entry filed then or earlier
+        may be past retention — it is if the time it is filed by (:func:`_filed_at`) is before
+        the cutoff's first instant. The hour alone is not enough in a zone half an hour off
+        UTC (Asia/Kolkata: the hour holding the cutoff's UTC midnight, 05:00-05:59, is half
+        before it, half after: a scan of 05:40 there, id of the cutoff day and so never
+        purged, was answered past retention and never stored). The purge removes entries
+        by their id day and their receive time, which a kiosk sending one again does not
+        tell; but an entry received before the cutoff
         was scanned before it, and the time it is filed by (its scan corrected by its clock
         offset) says when, for a clock far behind too. So every entry a purge removed is
         answered ``duplicate`` when sent again, and so is one sent for the first time after
@@ -803,6 +810,14 @@ def _same(row: tuple[Any, ...], stored: dict[str, Any]) -> bool:
         if value != held:
             return False
     return True
+
+
+def _filed_at(scanned_at: str, clock_offset: float | None) -> str:
+    """The wire time a scan is filed by, as :meth:`Calendar.place` files it: ``scanned_at``
+    corrected by the batch's clock offset only when that exceeds the tolerance."""
+    if clock_offset is None or abs(clock_offset) <= CLOCK_TOLERANCE_SECONDS:
+        return scanned_at
+    return protocol.format_time(parse_utc(scanned_at) + dt.timedelta(seconds=clock_offset))
 
 
 def _now() -> str:
