@@ -335,6 +335,48 @@ def test_a_batch_whose_ids_another_stores_meanwhile_stores_the_rest_once(pg_url:
         assert day["summary"]["scans"] == 3
 
 
+def test_a_partition_made_while_a_batch_stores_its_day_in_the_default_takes_that_row(
+        pg_url: str) -> None:
+    """A serve process's list of partitions is read when it opens: after the 06:00 purge
+    it still names the days dropped, so a late scan of such a day (a kiosk clock behind)
+    goes to the default partition. Another process (an import, a serve started since)
+    meanwhile needs that day and makes its partition. The row stored meanwhile is moved
+    with the others and both batches are stored; before, ATTACH found it in the default
+    partition once it committed and the second batch failed, "the data breaks a
+    constraint of the database (23514)"."""
+    kiosk = GenKiosk("K1", "CP1", 0.0, dt.datetime.now(dt.UTC), None)
+    day = TODAY - dt.timedelta(days=20)
+    noon = dt.datetime.combine(day, dt.time(12), dt.UTC)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with open_storage(pg_url) as first, open_storage(pg_url) as stale:
+        first.add_checkpoint("CP1", "CP1")
+        first.add_kiosk("K1", "CP1", "K1", uuid.uuid4().hex)
+        assert day not in first.partitions.known
+        stale.partitions.known.add(day)  # as a process that has not seen the purge
+        entries = [wire_entry(kiosk, "CP1", noon + dt.timedelta(minutes=i), "in", False, i)
+                   for i in range(2)]
+        with psycopg.connect(pg_url) as holder, concurrent.futures.ThreadPoolExecutor(2) as pool:
+            holder.execute("SELECT 1 FROM kiosks WHERE id = 'K1' FOR UPDATE")
+
+            def waiting() -> int:
+                return holder.execute("SELECT count(*) FROM pg_stat_activity WHERE "
+                                      "wait_event_type = 'Lock' AND datname = "
+                                      "current_database()").fetchone()[0]
+
+            def send(storage: Storage, entry: dict[str, Any]) -> list[str]:
+                return [r["status"] for r in storage.ingest_batch(
+                    "K1", [entry], sent_at=protocol.format_time(now), received_at=now,
+                    batch_id=str(uuid.uuid4()))]
+            late = pool.submit(send, stale, entries[0])  # in the default, waits for the row
+            _wait_for(lambda: waiting() == 1)
+            making = pool.submit(send, first, entries[1])  # makes the day's partition
+            _wait_for(lambda: waiting() == 2)
+            holder.commit()
+            assert late.result(timeout=30) == ["accepted"]
+            assert making.result(timeout=30) == ["accepted"]
+        assert _where(pg_url) == {partitions.name(day): 2}
+
+
 def _wait_for(condition: Any, timeout: float = 30.0) -> None:
     deadline = dt.datetime.now() + dt.timedelta(seconds=timeout)
     while not condition():

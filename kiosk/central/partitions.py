@@ -68,6 +68,10 @@ class Partitions:
                     continue
                 low, high = bounds(day)
                 table = name(day)
+                # a batch storing a row of this day in the default partition meanwhile (a
+                # process whose list still names the day a purge detached) commits first,
+                # its row moved below; else ATTACH found it there and failed (23514)
+                conn.execute(f"LOCK TABLE {DEFAULT} IN SHARE ROW EXCLUSIVE MODE")
                 conn.execute(f"CREATE TABLE {table} (LIKE entries INCLUDING DEFAULTS)")
                 conn.execute(f"WITH moved AS (DELETE FROM {DEFAULT} WHERE id >= $1 AND id < $2 "
                              f"RETURNING *) INSERT INTO {table} SELECT * FROM moved",
