@@ -217,6 +217,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{field}: {got} is the key of an entry whose identity the centre erased, not one a "
         "kiosk sends",
     ),
+    "refusal.id_past_calendar": (
+        "{field}: {got} mang thời điểm từ ngày 31/12/9999 trở đi: không đồng hồ nào tạo ra mã "
+        "lượt như vậy",
+        "{field}: {got} carries a time on or after 9999-12-31: no clock makes such an entry id",
+    ),
     "refusal.id_conflict": (
         "{field}: trung tâm đã lưu một lượt khác cùng mã này",
         "{field}: already stored with different content",

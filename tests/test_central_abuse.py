@@ -329,6 +329,33 @@ def test_deriving_a_kiosks_entries_is_charged_to_its_share(engine: str, tmp_path
     assert 0.5 * spent < hostile + honest <= spent
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_entry_id_timed_past_the_calendar_is_rejected_alone_naming_it(
+        engine: str, tmp_path: Path) -> None:
+    """A UUIDv7 is a valid pattern up to ffffffff-ffff-7…, a time in the year 10889 that no
+    clock gives, with a right scanned_at. Rejected alone, naming the id; the other entry of
+    the batch is stored and derived. Before, PostgreSQL failed the whole batch at every send
+    (ValueError making its partition: the kiosk stuck), and SQLite stored it for good (no
+    purge or erasure goes that far) while every derivation step set it aside."""
+    entries = kiosk_entries(tmp_path, "k1", 2, checkpoint="CP-1")
+    forged = "ffffffff-ffff-7fff-bfff-ffffffffffff"
+    entries[0]["id"] = forged
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        answers = storage.ingest_batch(
+            "k1", entries, sent_at=protocol.format_time(dt.datetime.now(dt.UTC)),
+            received_at=dt.datetime.now(dt.UTC), batch_id=str(uuid.uuid4()),
+            checkpoint_id="CP-1", time_window=True)
+        assert answers == [
+            {"id": forged, "status": "rejected",
+             "reason": f'id: "{forged}" carries a time on or after 9999-12-31: no clock makes '
+                       f"such an entry id",
+             "code": "id_past_calendar", "params": {"field": "id", "got": f'"{forged}"'}},
+            {"id": entries[1]["id"], "status": "accepted"}]
+        assert derivation.catch_up(storage) == 1
+        assert derivation.backlog(storage).set_aside == 0
+        assert [e["id"] for e in storage.entries()] == [entries[1]["id"]]
+
+
 def test_one_kiosk_claiming_a_billion_refused_scans_hides_no_other_points_refusals(
         tmp_path: Path) -> None:
     """Bình Long's hospital point refuses 15 scans out of 25, while the other points refuse

@@ -97,6 +97,12 @@ what was scanned before it is past retention, answered ``duplicate`` if sent aga
 SCANS_AT_ONCE = 1000
 """Entries removed or erased per transaction by :meth:`Storage._by_ids`: an upload waits for
 one such transaction at most."""
+ID_PAST_CALENDAR = id_prefix(dt.datetime(9999, 12, 31, tzinfo=dt.UTC))
+"""Entry ids from here on are refused (``id_past_calendar``): a UUIDv7's 48-bit time runs to
+the year 10889, which no clock gives (its ``scanned_at`` is judged apart), and the day of
+such an id (:func:`kiosk.central.id_days.day_of_id`) is not a date: on PostgreSQL the
+batch's partitions could not be made (every send of it failed), on SQLite every derivation
+step set it aside and no purge or erasure, which go by id day, ever reached it."""
 _KIOSK_SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
     "k.last_clock_offset, k.entries, k.refused_attempts, k.last_refused_at FROM kiosks k")
@@ -307,6 +313,9 @@ class Storage(ABC):
             elif row is not None and row[_SUBJECT] == ERASED:  # erasure would skip it
                 row, refusal = None, protocol.Refusal("reserved", field="subject_key",
                                                       got=json.dumps(ERASED))
+            elif row is not None and row[0] >= ID_PAST_CALENDAR:  # its day has no date
+                row, refusal = None, protocol.Refusal("id_past_calendar", field="id",
+                                                      got=json.dumps(row[0]))
             elif row is not None:
                 entry_offset, problem = timing.entry(row[_SCANNED_AT], row[_MONOTONIC],
                                                      row[_BOOT])
