@@ -33,11 +33,12 @@ from trace_support import (
     wire_entry,
 )
 
+from kiosk import ids
 from kiosk.central import derivation, document_matches, identities, stays, tracing
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
-from kiosk.ids import uuid7
+from kiosk.ids import uuid7, uuid7_time_ms
 from kiosk.payloads import Identity, decode
 from kiosk.sync import protocol
 from tests.certificate_support import make_issuer, vaccination
@@ -102,6 +103,36 @@ def test_a_case_met_three_people_at_a_market_and_one_at_night(storage: Storage) 
     dung = result.people[result.contacts()[2]["person"]]
     assert dung.phone == "0900000003" and dung.kinds == {"manual"}
     assert result.contacts()[0]["estimated"] and not result.contacts()[1]["estimated"]
+
+
+def test_a_kiosk_whose_clock_was_set_back_while_it_ran_is_traced_by_its_scans_times(
+        storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kiosk's clock ran a year ahead and was set right while `kiosk run` kept running:
+    kiosk.ids.uuid7 keeps making ids at the time its clock last read until it restarts, so
+    its later scans carry right times (offset 0) and ids a year ahead. Person 1 scanned
+    there, person 2 at a right kiosk five minutes later: each is the other's contact, on
+    both engines. Before, PostgreSQL's trace of person 1 found no visit (its reads bounded
+    by ids a day around the visit)."""
+    at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=3)
+    monkeypatch.setattr(ids, "_last_ms", ids._last_ms)  # this process's ids, back after
+    uuid7(int((at + dt.timedelta(days=365)).timestamp() * 1000))  # the clock ahead
+    sticky = uuid7(int(at.timestamp() * 1000))  # set right: the id stays a year ahead
+    assert uuid7_time_ms(sticky) == int((at + dt.timedelta(days=365)).timestamp() * 1000)
+    for person, kiosk, minutes in ((1, "k1", 0), (2, "k2", 5)):
+        entry = wire_entry(payload_identity(person, "cccd"), checkpoint="CP-CHO", kiosk=kiosk,
+                           direction="in", scanned_at=at + dt.timedelta(minutes=minutes))
+        if person == 1:
+            entry["id"] = sticky
+        assert [r["status"] for r in storage.ingest_batch(
+            kiosk, [entry], sent_at=protocol.format_time(at + dt.timedelta(hours=3)),
+            received_at=at + dt.timedelta(hours=3), batch_id=uuid7())] == ["accepted"]
+    derivation.catch_up(storage)
+    for traced, contact in ((1, 2), (2, 1)):
+        result = run(storage, number(traced), at - dt.timedelta(days=1),
+                     at + dt.timedelta(days=1))
+        assert len(result.visits) == 1, traced
+        assert [result.people[c["person"]].document_number for c in result.contacts()] == [
+            number(contact)]
 
 
 def test_the_period_bounds_the_visits_and_a_shorter_stay_setting_changes_estimates(
