@@ -314,19 +314,14 @@ def test_a_batch_whose_ids_another_stores_meanwhile_stores_the_rest_once(pg_url:
         with psycopg.connect(pg_url) as holder, concurrent.futures.ThreadPoolExecutor(2) as pool:
             holder.execute("SELECT 1 FROM kiosks WHERE id = 'K1' FOR UPDATE")
 
-            def waiting() -> int:
-                return holder.execute("SELECT count(*) FROM pg_stat_activity WHERE "
-                                      "wait_event_type = 'Lock' AND datname = "
-                                      "current_database()").fetchone()[0]
-
             def send(storage: Storage, part: list[dict[str, Any]]) -> list[str]:
                 return [r["status"] for r in storage.ingest_batch(
                     "K1", part, sent_at=protocol.format_time(now), received_at=now,
                     batch_id=str(uuid.uuid4()))]
             earlier = pool.submit(send, second, entries[:1])  # stored, waits for the kiosk row
-            _wait_for(lambda: waiting() == 1)
+            _wait_for(lambda: _waiting(holder) == 1)
             later = pool.submit(send, first, entries)  # waits for entries[0]
-            _wait_for(lambda: waiting() == 2)
+            _wait_for(lambda: _waiting(holder) == 2)
             holder.commit()
             assert earlier.result(timeout=30) == ["accepted"]
             assert later.result(timeout=30) == ["duplicate", "accepted", "accepted"]
@@ -358,23 +353,24 @@ def test_a_partition_made_while_a_batch_stores_its_day_in_the_default_takes_that
         with psycopg.connect(pg_url) as holder, concurrent.futures.ThreadPoolExecutor(2) as pool:
             holder.execute("SELECT 1 FROM kiosks WHERE id = 'K1' FOR UPDATE")
 
-            def waiting() -> int:
-                return holder.execute("SELECT count(*) FROM pg_stat_activity WHERE "
-                                      "wait_event_type = 'Lock' AND datname = "
-                                      "current_database()").fetchone()[0]
-
             def send(storage: Storage, entry: dict[str, Any]) -> list[str]:
                 return [r["status"] for r in storage.ingest_batch(
                     "K1", [entry], sent_at=protocol.format_time(now), received_at=now,
                     batch_id=str(uuid.uuid4()))]
             late = pool.submit(send, stale, entries[0])  # in the default, waits for the row
-            _wait_for(lambda: waiting() == 1)
+            _wait_for(lambda: _waiting(holder) == 1)
             making = pool.submit(send, first, entries[1])  # makes the day's partition
-            _wait_for(lambda: waiting() == 2)
+            _wait_for(lambda: _waiting(holder) == 2)
             holder.commit()
             assert late.result(timeout=30) == ["accepted"]
             assert making.result(timeout=30) == ["accepted"]
         assert _where(pg_url) == {partitions.name(day): 2}
+
+
+def _waiting(holder: psycopg.Connection) -> int:
+    """Sessions of this database waiting for a lock."""
+    return holder.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                          "'Lock' AND datname = current_database()").fetchone()[0]
 
 
 def _wait_for(condition: Any, timeout: float = 30.0) -> None:
