@@ -12,6 +12,7 @@ import pytest
 from central_support import ENGINES, central, database_url, steps_held_at_stays
 from trace_support import number, payload_identity, wire_entry
 
+from kiosk import ids
 from kiosk.central import derivation, id_days, reports, trace_service
 from kiosk.central.backends import open_storage
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET, LEAST_CLOCK_OFFSET
@@ -339,6 +340,39 @@ def test_a_kiosk_clock_ahead_leaves_no_stay_or_identity_past_the_personal_period
         assert storage._query("SELECT count(*) FROM stays WHERE first_id = $1 OR last_id = $1",
                               (entry["id"],)) == [(0,)]
         assert [r["subject_key"] == "erased" for r in rows(storage)] == [False, True]  # by id
+
+
+def test_a_kiosk_whose_clock_was_set_back_while_it_ran_keeps_no_name_past_the_periods(
+        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forty days ago a kiosk whose clock had run a year ahead was set right while `kiosk
+    run` kept running: kiosk.ids.uuid7 kept making ids a year ahead, its scans' times and
+    its batch's offset right (so not among the skewed). The 30-day personal period takes
+    their names, stays and identities all the same, and the raw period the entries. Before,
+    the erasure (by id day) left them for eleven more months, and so did SQLite's purge."""
+    monkeypatch.setattr(ids, "_last_ms", ids._last_ms)  # this process's ids, back after
+    uuid7(int((OLD + dt.timedelta(days=365)).timestamp() * 1000))  # the clock ahead
+    entries = [wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                          direction=direction, scanned_at=OLD + dt.timedelta(hours=hour))
+               for hour, direction in ((0, "in"), (1, "out"))]
+    for entry in entries:  # made after the clock was set right: their ids a year ahead
+        entry["id"] = uuid7(int(protocol.parse_time(entry["scanned_at"]).timestamp() * 1000))
+        assert id_days.day_of_id(entry["id"]) == (OLD + dt.timedelta(days=365)).date()
+    with open_storage(db) as storage:
+        results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(OLD),
+                                       received_at=OLD, batch_id=uuid7())
+        assert [r["status"] for r in results] == [protocol.ACCEPTED] * 2
+        derivation.catch_up(storage)
+        assert storage._query("SELECT count(*) FROM stays") == [(1,)]
+    central("purge", "--personal-days", "30", "--db", db)
+    with open_storage(db) as storage:
+        assert [(r["subject_key"], r["name"], r["document_number"]) for r in rows(storage)] == [
+            ("erased", None, None)] * 2
+        assert [storage._query(f"SELECT count(*) FROM {table}")[0][0] for table in (
+            "stays", "stay_tails", "identities", "document_matches", "day_subjects")] == [0] * 5
+    central("purge", "--days", "30", "--db", db)
+    with open_storage(db) as storage:
+        assert storage.entry_count() == 0
+        assert storage._query("SELECT count(*) FROM entries_id_off") == [(0,)]
 
 
 AHEAD = dt.timedelta(days=365)

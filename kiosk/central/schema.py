@@ -648,6 +648,18 @@ MIGRATIONS: list[list[Statement]] = [
         # for every report before. A column with no default: added without rewriting.
         "ALTER TABLE kiosk_health ADD COLUMN uploads_paused TEXT",
     ],
+    [
+        # v28: the ids of the entries whose id is more than a day from their scanned_at
+        # (kiosk.ids.uuid7 keeps a kiosk's ids at the time its clock last read when the
+        # clock is set back while it runs: ids ahead of right scans and offsets). Purge and
+        # erasure choose entries by id day, and past it only those of a clock ahead
+        # (entries_skewed): such entries kept their names until their ids' day passed the
+        # cutoff, a year for a year ahead (Storage.filed_before reads them here). Ids only,
+        # written by ingest for the few such entries; entries stored before are not listed.
+        {"sqlite": "CREATE TABLE IF NOT EXISTS entries_id_off (id TEXT PRIMARY KEY)",
+         "postgresql": 'CREATE TABLE IF NOT EXISTS entries_id_off (id TEXT COLLATE "C" '
+                       'PRIMARY KEY)'},  # ids compare as entries' do (v7)
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14

@@ -20,7 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
-from kiosk.central import aggregates, derivation, document_matches, people, stays
+from kiosk.central import aggregates, derivation, document_matches, id_days, people, stays
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, Calendar, parse_utc
 from kiosk.central.people import ERASED
 from kiosk.central.placeholders import Params, json_rows, slots
@@ -93,6 +93,13 @@ scan held, filtered by days and ids), told not to read the ids' index instead (`
 a clock a year ahead, their range is every entry since the cutoff). PostgreSQL reads only
 the partitions of the ids bounded, each by ``entries_day_subject``'s range of the days
 bounded or by the whole of its ``entries_skewed``, as it estimates cheaper."""
+ID_OFF = "entries_id_off"
+"""The ids of entries whose id is more than a day from their ``scanned_at`` (schema v28):
+see :func:`_id_skew`."""
+_ID_OFF_BEFORE = (
+    f"SELECT e.id, e.match_key, e.checkpoint_id FROM {ID_OFF} o JOIN entries e ON e.id = o.id "
+    "WHERE o.id >= {low} AND e.local_day < {before}")
+"""The entries of :data:`ID_OFF` filed before a day whose ids are of that day or later."""
 PURGED_BEFORE = "entries_purged_before"
 """The latest cutoff :meth:`Storage.purge_entries` removed raw entries before (a UTC day):
 what was scanned before it is past retention, answered ``duplicate`` if sent again."""
@@ -299,6 +306,7 @@ class Storage(ABC):
         if_held: list[tuple[Candidate, protocol.Refusal]] = []
         id_skew = 0.0  # the farthest an id's time is from when its entry is filed, past a day
         ids_near = _IDS_NEAR
+        ids_off: list[str] = []  # ids more than a day from their scanned_at
         entry_row = protocol.entry_row
         for index, entry in enumerate(entries):
             row, refusal = entry_row(entry)
@@ -338,6 +346,7 @@ class Storage(ABC):
             day, hour = place(row[_SCANNED_AT], entry_offset)
             near = ids_near.get(row[_SCANNED_AT][:16]) or _ids_near(row[_SCANNED_AT])
             if not near[0] <= row[0][:8] <= near[1]:  # made by the same clock: within a day
+                ids_off.append(row[0])
                 skew = _id_skew(row[0], row[_SCANNED_AT]) - (entry_offset or 0.0)
                 if abs(skew) > abs(id_skew):  # from its filed time, as a trace bounds it
                     id_skew = skew
@@ -364,6 +373,10 @@ class Storage(ABC):
                     (_COUNTED(c.row), c.hour) for c in new).items():
                 tally.add(checkpoint, day, hour, direction, source, received_on, count)
             aggregates.write(self, tx, tally)
+            if ids_off and (off := [[i] for i in ids_off if i in inserted]):
+                self._execute(tx, f"INSERT INTO {ID_OFF} (id) SELECT p.value ->> 0 FROM "
+                                  f"{self._json_rows('$1', 'p')} WHERE true ON CONFLICT DO "
+                                  f"NOTHING", (json_rows(off),))
             held = self._fetch(tx, [i for i in fresh if i not in inserted]
                                + [c.id for c, _ in if_held] + [c.id for c in past])
             for entry_id, candidate in fresh.items():
@@ -491,12 +504,16 @@ class Storage(ABC):
             derivation.exclude(self, tx)
             people.freeze(self, tx, unfrozen)
         stays.forget_before(self, cutoff, derivation.exclude)
+        with self._transaction() as tx:  # the ids listed of entries gone (a few)
+            self._execute(tx, f"DELETE FROM {ID_OFF} WHERE NOT EXISTS (SELECT 1 FROM entries e "
+                              f"WHERE e.id = {ID_OFF}.id)")
         return removed
 
     def filed_before(self, before: dt.date, *, purge: bool = False) -> list[Sequence[str]]:
         """(id, match key, checkpoint) of the entries filed on local days before ``before``
         (the scan's time corrected by its clock offset) whose ids, made by a kiosk clock
-        ahead, are of UTC day ``before`` or later: entries chosen by id day miss them. Those
+        ahead, are of UTC day ``before`` or later: entries chosen by id day miss them (and
+        those whose ids are ahead of their own scans' times, :data:`ID_OFF`). Those
         not erased yet; ``purge``: those also received before ``before``, erased or not. An id is
         within a day of its scan, a local day ends up to a day after its UTC day, and no
         kiosk clock ran further ahead than the least offset logged
@@ -504,7 +521,15 @@ class Storage(ABC):
         behind (a scan timed at 1970) files scans after their ids' days, never before: it
         widens nothing here."""
         read = self._filed_before_read(before, purge=purge)
-        return self._query(*read) if read is not None else []
+        found = {row[0]: row for row in self._query(*read)} if read is not None else {}
+        params = Params()  # and the entries whose ids are off their scans' times
+        low, _ = id_days.bounds(before)
+        sql = _ID_OFF_BEFORE.format(low=params.add(low), before=params.add(before.isoformat()))
+        start = dt.datetime.combine(before, dt.time(), dt.UTC)
+        sql += (f" AND e.received_at < {params.add(protocol.format_time(start))}" if purge
+                else f" AND e.subject_key <> '{ERASED}'")
+        found.update((row[0], row) for row in self._query(sql, params))
+        return list(found.values())
 
     def _filed_before_read(self, before: dt.date, *, purge: bool) -> tuple[str, Params] | None:
         """The statement :meth:`filed_before` runs and its parameters; None when no kiosk
