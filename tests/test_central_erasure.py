@@ -375,6 +375,31 @@ def test_a_kiosk_whose_clock_was_set_back_while_it_ran_keeps_no_name_past_the_pe
         assert storage._query("SELECT count(*) FROM entries_id_off") == [(0,)]
 
 
+def test_a_trace_the_nightly_erasure_overtakes_is_made_again_and_names_nobody_erased(
+        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trace has read the stays kept near its visits when the 06:00 purge erases their
+    scans, their stays and the identities those said. Before, reading what the scans said
+    then raised KeyError (a 500 for the page, a traceback for the command); now the trace
+    is made again as the erasure left the data: nobody erased is named."""
+    with open_storage(db) as storage:
+        send(storage, [(1, "cccd", "in", OLD), (2, "cccd", "in", OLD + dt.timedelta(minutes=5)),
+                       (1, "cccd", "out", OLD + dt.timedelta(hours=1)),
+                       (2, "cccd", "out", OLD + dt.timedelta(hours=1, minutes=10))], OLD)
+        read = StorageSource.kept_stays
+        overtaken = []
+
+        def kept_stays_then_erased(source: StorageSource, *args, **kwargs):
+            rows = read(source, *args, **kwargs)
+            if not overtaken:  # the purge of that night, once
+                overtaken.append(central("purge", "--personal-days", "30", "--db", db))
+            return rows
+        monkeypatch.setattr(StorageSource, "kept_stays", kept_stays_then_erased)
+        answer = trace(storage)
+        assert overtaken and rows(storage)[0]["subject_key"] == "erased"
+        assert (answer["visits"], answer["contacts"]) == ([], [])
+        assert answer["data_begins"] == (NOW.date() - dt.timedelta(days=30)).isoformat()
+
+
 AHEAD = dt.timedelta(days=365)
 """How far k1's clock ran ahead in :func:`scanned_by_a_clock_ahead_and_by_one_right`."""
 

@@ -61,6 +61,13 @@ ID_SLACK = stays.ID_SLACK
 _SUBJECT = ROW_COLUMNS.index("subject_key")
 
 
+class IdentitiesGone(Exception):
+    """What the scans of kept stays a trace read said is no longer held: a purge or an
+    erasure took those stays and their identities while the trace ran (it read which stays
+    to trust before the purge moved ``stays_begin``). The trace is made again
+    (:func:`kiosk.central.trace_service.run`), reading those days' scans raw."""
+
+
 class StorageSource:
     """Tracing's reads on a central :class:`~kiosk.central.storage.Storage` (either engine)."""
 
@@ -194,6 +201,8 @@ class StorageSource:
         missing = {i: self._identity[i] for i in wanted - self._details.keys()}
         said = identities.details(self.storage, missing.values())
         for entry_id, key in missing.items():
+            if key not in said:
+                raise IdentitiesGone
             self._details[entry_id] = said[key]
         return {i: self._details[i] for i in wanted}
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from kiosk.central import audit, derivation, trace_formats, tracing
 from kiosk.central.storage import Storage
-from kiosk.central.trace_queries import StorageSource
+from kiosk.central.trace_queries import IdentitiesGone, StorageSource
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 92
@@ -91,10 +91,17 @@ def run(storage: Storage, request: Request, *, actor: str, reason: str, channel:
     what is not derived yet is derived first for ``wait`` seconds at most (None: all)."""
     reason = audit.check_reason(reason)
     start, end = period(storage, request)
-    source = StorageSource(storage, tracing.alias_window(start.timestamp(), end.timestamp(),
-                                                         request.policy), wait=wait)
-    who = target(source, request, start, end)
-    result = tracing.trace(source, who, start.timestamp(), end.timestamp(), request.policy)
+    for again in (False, True):
+        source = StorageSource(storage, tracing.alias_window(
+            start.timestamp(), end.timestamp(), request.policy), wait=wait)
+        who = target(source, request, start, end)
+        try:
+            result = tracing.trace(source, who, start.timestamp(), end.timestamp(),
+                                   request.policy)
+            break
+        except IdentitiesGone:  # a purge or erasure ran meanwhile: read as it left them
+            if again:
+                raise
     visited = {v.checkpoint_id for v in result.visits}
     report = trace_formats.to_dict(result, zone=storage.calendar.zone,
                                    checkpoints=source.checkpoint_names(visited),
