@@ -114,7 +114,8 @@ def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str) -> 
         assert [v["entered_at"][:10] for v in answer["visits"]] == [
             storage.calendar.day_of(NOW - dt.timedelta(hours=2)).isoformat()]
         assert answer["contacts"] == []
-        assert answer["data_begins"] == (NOW.date() - dt.timedelta(days=30)).isoformat()
+        # the first whole day: the cut, UTC midnight, is 07:00 local on the day before
+        assert answer["data_begins"] == (NOW.date() - dt.timedelta(days=29)).isoformat()
 
         # a late arrival from the erased period is erased at the next run; its day's
         # people stay as frozen when the identities went (a scan more, nobody more)
@@ -127,6 +128,27 @@ def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str) -> 
         (row,) = rows(storage, "id = $1", (late[0]["id"],))
         assert row["name"] is None and row["subject_key"] == "erased"
     assert "(0 entries)" in central("purge", "--personal-days", "30", "--db", db).stdout
+
+
+def test_a_trace_of_the_day_the_erasure_cut_through_says_it_starts_before_the_data(
+        db: str) -> None:
+    """The erasure cuts at a UTC midnight, 07:00 in the centre's zone: the case's scan at
+    03:00 local that day lost its identity, the rest of the day kept theirs. A trace of that
+    day finds nobody in its first hours, and must say its period starts before the data
+    (the first whole day is the next one). Before, it said the data began that very day."""
+    cut = NOW.date() - dt.timedelta(days=30)
+    night = dt.datetime.combine(cut, dt.time(), dt.UTC) - dt.timedelta(hours=4)
+    with open_storage(db) as storage:
+        send(storage, [(1, "cccd", "in", night)], night)
+        assert storage.calendar.local(night) == (cut.isoformat(), 3)
+    central("purge", "--personal-days", "30", "--db", db)
+    with open_storage(db) as storage:
+        answer = trace_service.run(storage, trace_service.Request(
+            document=number(1), start=cut, end=cut), actor="test@centre", reason="F0-2",
+            channel="cli", address=None)
+    assert answer["visits"] == []
+    assert answer["data_begins"] == (cut + dt.timedelta(days=1)).isoformat()
+    assert answer["period_starts_before_data"] is True
 
 
 def test_the_retention_setting_is_checked_kept_and_applied_by_purge(db: str) -> None:
@@ -397,7 +419,7 @@ def test_a_trace_the_nightly_erasure_overtakes_is_made_again_and_names_nobody_er
         answer = trace(storage)
         assert overtaken and rows(storage)[0]["subject_key"] == "erased"
         assert (answer["visits"], answer["contacts"]) == ([], [])
-        assert answer["data_begins"] == (NOW.date() - dt.timedelta(days=30)).isoformat()
+        assert answer["data_begins"] == (NOW.date() - dt.timedelta(days=29)).isoformat()
 
 
 AHEAD = dt.timedelta(days=365)

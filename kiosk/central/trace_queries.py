@@ -34,7 +34,7 @@ from kiosk.central import derivation, identities, stays
 from kiosk.central.erasure import identities_begin
 from kiosk.central.placeholders import Params
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET, ON_TIME, SKEWED
-from kiosk.central.storage import ERASED, Storage
+from kiosk.central.storage import ERASED, PURGED_BEFORE, Storage
 from kiosk.central.tracing import DETAIL_COLUMNS, KEPT, ROW_COLUMNS, Window, instant
 from kiosk.ids import id_prefix
 from kiosk.sync.protocol import format_time
@@ -285,12 +285,25 @@ class StorageSource:
 
     def data_begins(self) -> str | None:
         """The first local day of the scans held that still say who (older ones are purged,
-        or their identities erased)."""
+        or their identities erased), whole: purge and erasure cut at a UTC midnight, which
+        in the centre's zone falls within a local day (07:00 in Asia/Ho_Chi_Minh), so that
+        day's first hours are gone and it is not whole (a trace of it said it was held,
+        finding nobody in those hours)."""
         # SQLite reads it from the end of entries_first_day, indexed as this expression (v21)
         day = "local_day" if self.postgresql else "local_day || ''"
         first = self.storage._query(f"SELECT min({day}) FROM entries")[0][0]
-        erased_before = identities_begin(self.storage)
-        return max(first, erased_before) if first and erased_before else first
+        if first is None:
+            return None
+        cuts = (identities_begin(self.storage), self.storage.optional_setting(PURGED_BEFORE))
+        return max([first, *(self._whole_from(cut) for cut in cuts if cut)])
+
+    def _whole_from(self, cut: str) -> str:
+        """The first local day that begins at or after UTC day ``cut`` begins."""
+        start = dt.datetime.combine(dt.date.fromisoformat(cut), dt.time(), dt.UTC)
+        day = self.calendar.day_of(start)
+        if self.calendar.start(day) < start:
+            day += dt.timedelta(days=1)
+        return day.isoformat()
 
     def checkpoint_names(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
         """{id: (name, district, address)} of the registry's checkpoints."""
