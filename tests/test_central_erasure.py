@@ -117,16 +117,22 @@ def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str) -> 
         # the first whole day: the cut, UTC midnight, is 07:00 local on the day before
         assert answer["data_begins"] == (NOW.date() - dt.timedelta(days=29)).isoformat()
 
-        # a late arrival from the erased period is erased at the next run; its day's
-        # people stay as frozen when the identities went (a scan more, nobody more)
+        # a late arrival from the erased period is stored as the erasure left its period
+        # (before, with its identity until the next run: a trace found it meanwhile); its
+        # day's people stay as frozen when the identities went (a scan more, nobody more)
         late = send(storage, [(4, "cccd", "in", OLD + dt.timedelta(minutes=20))], NOW)
+        (row,) = rows(storage, "id = $1", (late[0]["id"],))
+        assert all(row[k] in (None, b"", "{}", {}, "erased") for k in PERSONAL_COLUMNS)
+        assert (row["kind"], row["direction"], row["local_day"]) == (
+            "cccd", "in", old_day.isoformat())
         summary = report(storage, old_day)["summary"]
         assert (summary["scans"], summary["people"]) == (before["summary"]["scans"] + 1, 3)
-    again = central("purge", "--personal-days", "30", "--db", db).stdout
-    assert "(1 entries)" in again
-    with open_storage(db) as storage:
-        (row,) = rows(storage, "id = $1", (late[0]["id"],))
-        assert row["name"] is None and row["subject_key"] == "erased"
+        assert storage._query("SELECT count(*) FROM stays WHERE first_id = $1 OR last_id = $1",
+                              (late[0]["id"],)) == [(0,)]
+        # sent again, with its identity: held
+        again = storage.ingest_batch("k1", late, sent_at=protocol.format_time(NOW),
+                                     received_at=NOW, batch_id=uuid7())
+        assert [r["status"] for r in again] == [protocol.DUPLICATE]
     assert "(0 entries)" in central("purge", "--personal-days", "30", "--db", db).stdout
 
 

@@ -15,8 +15,10 @@ day still holding identities.
 The period counts from when the scan was made as the centre files it (its ``local_day``,
 corrected by the batch's clock offset), or earlier. Entries are chosen by the UTC day of their
 UUIDv7 id (the kiosk's clock at the scan), and the whole range before the cutoff is walked in
-id order on every run, in short transactions, so an entry that arrives late (a backlog file
-weeks later) is erased at the next run and uploads keep flowing meanwhile. A kiosk whose
+id order on every run, in short transactions, so that uploads keep flowing meanwhile; an
+entry that arrives later (a backlog file weeks later) and that this run would have erased is
+stored without its identity (:data:`ERASED_BEFORE`, :meth:`Storage.ingest_batch`), and one
+arriving during the walk behind it is erased at the next run. A kiosk whose
 clock ran ahead (its offset corrected, so in the partial index ``entries_skewed``) made ids
 past the cutoff for scans filed before it: those are read as far past it as the clock
 furthest ahead ran (:meth:`Storage.filed_before`, as the raw purge reads them) and erased by
@@ -30,14 +32,12 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from kiosk.central import derivation, document_matches, id_days, people, stays
-from kiosk.central.storage import ERASED, PERSONAL_NULLED
+from kiosk.central.storage import ERASED, ERASED_BEFORE, PERSONAL_NULLED
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
 
 SETTING = "personal_retention_days"
-ERASED_BEFORE = "personal_erased_before"
-"""The cutoff day of the last erasure (the first local day that may still hold identities)."""
 BATCH = 1000
 """Entries erased per transaction: an upload waits for one batch at most (see
 docs/benchmarks.md, retention)."""

@@ -100,6 +100,9 @@ _ID_OFF_BEFORE = (
     f"SELECT e.id, e.match_key, e.checkpoint_id FROM {ID_OFF} o JOIN entries e ON e.id = o.id "
     "WHERE o.id >= {low} AND e.local_day < {before}")
 """The entries of :data:`ID_OFF` filed before a day whose ids are of that day or later."""
+ERASED_BEFORE = "personal_erased_before"
+"""The cut day (UTC) of the latest erasure of identities (:mod:`kiosk.central.erasure`): an
+entry it would have erased, arriving later, is stored without its identity."""
 PURGED_BEFORE = "entries_purged_before"
 """The latest cutoff :meth:`Storage.purge_entries` removed raw entries before (a UTC day):
 what was scanned before it is past retention, answered ``duplicate`` if sent again."""
@@ -297,6 +300,9 @@ class Storage(ABC):
         timing = protocol.Timing(received_at, offset, sent_monotonic_ns, boot_id)
         place = self.calendar.place
         cutoff = self.optional_setting(PURGED_BEFORE)
+        erased_before = self.optional_setting(ERASED_BEFORE)  # an erasure's last cut
+        erased_ids = "" if erased_before is None else id_prefix(
+            dt.datetime.combine(dt.date.fromisoformat(erased_before), dt.time(), dt.UTC))
         purged_through = self._purged_through(cutoff)
         purged_before = "" if cutoff is None else f"{cutoff}T00:00:00.000000Z"
         results: list[dict[str, Any] | None] = [None] * len(entries)
@@ -345,11 +351,15 @@ class Storage(ABC):
                 continue
             day, hour = place(row[_SCANNED_AT], entry_offset)
             near = ids_near.get(row[_SCANNED_AT][:16]) or _ids_near(row[_SCANNED_AT])
-            if not near[0] <= row[0][:8] <= near[1]:  # made by the same clock: within a day
+            off = not near[0] <= row[0][:8] <= near[1]  # the same clock made both: a day
+            if off:
                 ids_off.append(row[0])
                 skew = _id_skew(row[0], row[_SCANNED_AT]) - (entry_offset or 0.0)
                 if abs(skew) > abs(id_skew):  # from its filed time, as a trace bounds it
                     id_skew = skew
+            if erased_before is not None and (row[0] < erased_ids or (day < erased_before and (
+                    off or abs(entry_offset or 0.0) > CLOCK_TOLERANCE_SECONDS))):
+                row = _without_identity(row)  # as the erasure took those of its period
             candidate, entry_id = Candidate(
                 index, (*row, received, entry_offset, batch_id, day), hour), row[0]
             if over_bound is not None:
@@ -842,8 +852,9 @@ def _compare(candidate: Candidate, stored: dict[str, Any] | None) -> dict[str, A
 
 
 def _same(row: tuple[Any, ...], stored: dict[str, Any]) -> bool:
-    """Whether ``row`` is the entry stored (all but the identity, once that is erased)."""
-    erased = stored["subject_key"] == ERASED
+    """Whether ``row`` is the entry stored (all but the identity, once that is erased, or
+    once ``row``'s is: an entry of an erased period sent again, :func:`_without_identity`)."""
+    erased = stored["subject_key"] == ERASED or row[_SUBJECT] == ERASED
     for name, value in zip(ENTRY_COLUMNS, row, strict=False):
         if erased and name in PERSONAL_COLUMNS:
             continue
@@ -890,6 +901,20 @@ def _id_skew(entry_id: str, scanned_at: str) -> float:
     at = protocol.parse_time(scanned_at)
     assert at is not None  # (a wire time, checked)
     return int(entry_id[:8] + entry_id[9:13], 16) / 1000 - at.timestamp()
+
+
+_NULLED = tuple(ENTRY_COLUMNS.index(name) for name in PERSONAL_NULLED)
+_PAYLOAD, _EXTRA = ENTRY_COLUMNS.index("payload"), ENTRY_COLUMNS.index("extra")
+
+
+def _without_identity(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An entry row (ENTRY_COLUMNS) as the erasure leaves it (:mod:`kiosk.central.erasure`):
+    when, where, which kiosk and way, the kind of code; nothing that says who."""
+    values = list(row)
+    for index in _NULLED:
+        values[index] = None
+    values[_PAYLOAD], values[_EXTRA], values[_SUBJECT] = b"", "{}", ERASED
+    return tuple(values)
 
 
 def _filed_at(scanned_at: str, clock_offset: float | None) -> str:
