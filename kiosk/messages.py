@@ -1387,6 +1387,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Identities (names, document numbers, phones, birth dates)"),
     "central.retention.days": ("{days} ngày", "{days} days"),
     "central.retention.forever": ("mãi mãi", "forever"),
+    "central.retention.longer": (
+        "{option} {days}: giữ dữ liệu lâu hơn hiện nay ({now}; 0 là mãi mãi): thêm --reason "
+        "\"…\" (ghi vào nhật ký kiểm tra); chưa thay đổi gì",
+        "{option} {days}: keeps data longer than now ({now}; 0 is forever): add --reason "
+        "\"…\" (written to the audit log); nothing changed"),
     "central.retention.applied": (
         "Áp dụng khi chạy kiosk-central purge (hằng ngày, kiosk-central-report.timer)",
         "Applied by kiosk-central purge (daily, kiosk-central-report.timer)"),
@@ -2759,6 +2764,7 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "audit.kind.audit-log": ("Xem nhật ký", "Audit log viewed"),
     "audit.kind.revoked-import": ("Nhập tệp của trạm đã thu hồi", "Revoked kiosk's file imported"),
     "audit.kind.signing-key": ("Đổi khoá ký của trạm", "Kiosk signing key changed"),
+    "audit.kind.retention": ("Đổi thời hạn lưu dữ liệu", "Retention period changed"),
     "audit.where": ("Từ địa chỉ", "From address"),
     "audit.note": ("Mỗi lần truy vết và mỗi lần xem trang có họ tên hoặc số giấy tờ đều được "
                    "ghi lại, kể cả lần xem trang này; không ai sửa hay xoá được.",

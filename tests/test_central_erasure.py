@@ -13,12 +13,13 @@ from central_support import ENGINES, central, database_url, steps_held_at_stays
 from trace_support import number, payload_identity, wire_entry
 
 from kiosk import ids
-from kiosk.central import derivation, id_days, reports, trace_service
+from kiosk.central import audit, derivation, id_days, reports, trace_service
 from kiosk.central.backends import open_storage
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET, LEAST_CLOCK_OFFSET
 from kiosk.central.storage import PERSONAL_COLUMNS, STORED_COLUMNS
 from kiosk.central.trace_queries import StorageSource
 from kiosk.ids import id_prefix, uuid7
+from kiosk.messages import CATALOGUE
 from kiosk.sync import protocol
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -321,6 +322,31 @@ def test_purge_takes_the_batch_log_of_purged_entries_and_keeps_every_held_entrys
             protocol.format_time(NOW - dt.timedelta(days=30)),)) == []
         assert storage._query("SELECT count(*) FROM stays WHERE first_id = $1 OR last_id = $1",
                               (fast[0]["id"],)) == [(0,)]
+
+
+def test_a_retention_change_is_in_the_audit_log_and_a_longer_one_needs_a_reason(
+        db: str) -> None:
+    """Keeping identities longer (or for ever, 0) lifts the centre's main privacy safeguard:
+    refused without --reason, nothing changed; with one, recorded before it takes effect,
+    as a shorter period is (without a reason). Before, no change of either period was in
+    the audit log, and `--personal-days 0` needed no word of why."""
+    central("retention", "--days", "90", "--personal-days", "30", "--db", db)
+    refused = central("retention", "--personal-days", "0", "--db", db, check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().endswith(
+        '--personal-days 0: keeps data longer than now (30; 0 is forever): add --reason "…" '
+        "(written to the audit log); nothing changed")
+    assert "30 ngày / 30 days" in central("retention", "--db", db).stdout
+    central("retention", "--personal-days", "0", "--reason", "F0-9 điều tra kéo dài",
+            "--db", db)
+    central("retention", "--days", "60", "--db", db)  # shorter: no reason asked
+    listed = central("audit", "list", "--kind", "retention", "--json", "--db", db).stdout
+    assert [(r["subject"], r["reason"]) for r in json.loads(listed)] == [
+        ("retention_days 90 → 60", None),
+        ("personal_retention_days 30 → 0", "F0-9 điều tra kéo dài"),
+        ("retention_days 0 → 90; personal_retention_days 0 → 30", None)]
+    # the Audit log page words each kind of record, this one too
+    assert all(f"web.audit.kind.{kind}" in CATALOGUE for kind in audit.KINDS)
 
 
 def test_a_kiosk_clock_a_year_ahead_keeps_no_name_past_the_personal_period(db: str) -> None:

@@ -43,6 +43,8 @@ ACTION_KINDS = {
     "revoked-import": "a revoked kiosk's backlog file imported (kiosk-central import "
                       "--allow-revoked)",
     "signing-key": "a kiosk's backlog signing key set or cleared by an administrator",
+    "retention": "how long raw entries or identities are kept, changed (kiosk-central "
+                 "retention; a longer period needs a reason)",
 }
 KINDS = (TRACE, *VIEW_KINDS, *ACTION_KINDS)
 MAX_REASON = 500
@@ -108,13 +110,14 @@ def append_view(storage: Storage, kind: str, *, actor: str, channel: str,
 
 
 def append_action(storage: Storage, kind: str, *, actor: str, channel: str,
-                  address: str | None, subject: str, reason: str) -> int:
+                  address: str | None, subject: str, reason: str | None) -> int:
     """Record an administrator's act (``kind`` of :data:`ACTION_KINDS`) and why, before it
-    takes effect; its number."""
+    takes effect; its number. ``reason`` None only for an act that lifts no safeguard (a
+    retention period shortened), recorded all the same."""
     if kind not in ACTION_KINDS:
         raise AuditError("audit.bad_kind", kind=repr(kind), known=", ".join(ACTION_KINDS))
     return _append(storage, kind, actor, channel, address, subject[:MAX_SUBJECT],
-                   check_reason(reason), None, None, None, None)
+                   None if reason is None else check_reason(reason), None, None, None, None)
 
 
 def _append(storage: Storage, *values: Any) -> int:

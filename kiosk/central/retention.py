@@ -70,14 +70,41 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _longer(now: int, days: int) -> bool:
+    """Whether ``days`` keeps data longer than ``now`` (0: for ever)."""
+    return now != 0 and (days == 0 or days > now)
+
+
 def cmd_retention(args: argparse.Namespace) -> int:
+    from kiosk.central import audit
+
     with open_central(args.db) as storage:
-        for option, value in (("--days", args.days), ("--personal-days", args.personal_days)):
-            if value is not None and (refused := _out_of_range(option, value)):
+        changes = []
+        for option, setting, value in (("--days", RAW_SETTING, args.days),
+                                       ("--personal-days", erasure.SETTING, args.personal_days)):
+            if value is None:
+                continue
+            if refused := _out_of_range(option, value):
                 return refused
-        for setting, value in ((RAW_SETTING, args.days), (erasure.SETTING, args.personal_days)):
-            if value is not None:
-                storage.set_setting(setting, str(value))
+            now = _days(None, storage, setting)
+            if value == now:
+                continue
+            if _longer(now, value) and args.reason is None:  # lifts the safeguard: say why
+                print(both("central.retention.longer", option=option, days=value, now=now),
+                      file=sys.stderr)
+                return EXIT_USAGE
+            changes.append((setting, now, value))
+        if changes:  # recorded before it takes effect, as every act in the log
+            try:
+                audit.append_action(
+                    storage, "retention", actor=audit.command_actor(), channel="cli",
+                    address=None, reason=args.reason, subject="; ".join(
+                        f"{setting} {now} → {value}" for setting, now, value in changes))
+            except audit.AuditError as exc:
+                print(str(exc), file=sys.stderr)
+                return EXIT_USAGE
+        for setting, _, value in changes:
+            storage.set_setting(setting, str(value))
         days = _days(None, storage, RAW_SETTING)
         personal = _days(None, storage, erasure.SETTING)
 
@@ -123,10 +150,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "retention", parents=[common], help="show or set how long entries and identities stay",
         **examples("kiosk-central retention",
                    "kiosk-central retention --days 90 --personal-days 30",
-                   "kiosk-central retention --personal-days 0   # keep identities"))
+                   "kiosk-central retention --personal-days 0 --reason \"…\"   # keep identities"))
     retention.add_argument("--days", type=int, help="raw entries (0: forever; 14 to 36525)")
     retention.add_argument("--personal-days", type=int,
                            help="identities in entries (0: forever; 14 to 36525)")
+    retention.add_argument("--reason",
+                           help="why (written to the audit log with the change; required "
+                                "for a longer period or 0)")
     retention.set_defaults(func=cmd_retention)
     zone = subparsers.add_parser(
         "timezone", parents=[common], help="show or set the centre's time zone",
