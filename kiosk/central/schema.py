@@ -650,8 +650,8 @@ MIGRATIONS: list[list[Statement]] = [
     ],
     [
         # v28: the ids of the entries whose id is more than a day from their scanned_at
-        # (kiosk.ids.uuid7 keeps a kiosk's ids at the time its clock last read when the
-        # clock is set back while it runs: ids ahead of right scans and offsets). Purge and
+        # (kiosk.ids.uuid7 before BACK_STEP_MS kept a kiosk's ids at the time its clock
+        # last read when the clock was set back while it ran: ids ahead of right scans). Purge and
         # erasure choose entries by id day, and past it only those of a clock ahead
         # (entries_skewed): such entries kept their names until their ids' day passed the
         # cutoff, a year for a year ahead (Storage.filed_before reads them here). Ids only,

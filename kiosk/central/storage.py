@@ -892,9 +892,10 @@ def _ids_near(scanned_at: str) -> tuple[str, str]:
 def _id_skew(entry_id: str, scanned_at: str) -> float:
     """How far (seconds) the time in an entry's id is after its ``scanned_at`` (negative:
     before). Made by the same kiosk clock at the scan, the two are within a day
-    (stays.ID_SLACK) — except that a kiosk's ``uuid7`` keeps making ids at the time its clock
-    last read when the clock is set back while it runs (a clock that ran ahead, set right):
-    those ids stay ahead until it restarts, while the scans' times and the batch's offset
+    (stays.ID_SLACK) — except that the ``uuid7`` of a kiosk older than
+    ``kiosk.ids.BACK_STEP_MS`` kept making ids at the time its clock last read when the clock
+    was set back while it ran (a clock that ran ahead, set right): those ids stay ahead until
+    it restarts, while the scans' times and the batch's offset
     are right. PostgreSQL's traces bound their reads by ids, widened by the largest offset of
     the batch log: the batch records how far such ids are from the time they are filed by
     (``entry_offset_seconds``), or a trace missed every such scan."""
