@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from central_support import ENGINES, central, database_url, steps_held_at_stays
+from report_support import uuid7_at
 from trace_support import number, payload_identity, wire_entry
 
-from kiosk import ids
 from kiosk.central import audit, derivation, id_days, reports, trace_service
 from kiosk.central.backends import open_storage
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET, LEAST_CLOCK_OFFSET
@@ -397,20 +397,18 @@ def test_a_kiosk_clock_ahead_leaves_no_stay_or_identity_past_the_personal_period
 
 
 def test_a_kiosk_whose_clock_was_set_back_while_it_ran_keeps_no_name_past_the_periods(
-        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        db: str) -> None:
     """Forty days ago a kiosk whose clock had run a year ahead was set right while `kiosk
-    run` kept running: kiosk.ids.uuid7 kept making ids a year ahead, its scans' times and
-    its batch's offset right (so not among the skewed). The 30-day personal period takes
-    their names, stays and identities all the same, and the raw period the entries. Before,
-    the erasure (by id day) left them for eleven more months, and so did SQLite's purge."""
-    monkeypatch.setattr(ids, "_last_ms", ids._last_ms)  # this process's ids, back after
-    uuid7(int((OLD + dt.timedelta(days=365)).timestamp() * 1000))  # the clock ahead
+    run` kept running: the uuid7 of kiosks older than kiosk.ids.BACK_STEP_MS kept making
+    ids a year ahead, its scans' times and its batch's offset right (so not among the
+    skewed). The 30-day personal period takes their names, stays and identities all the
+    same, and the raw period the entries. Before, the erasure (by id day) left them for
+    eleven more months, and so did SQLite's purge."""
     entries = [wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
                           direction=direction, scanned_at=OLD + dt.timedelta(hours=hour))
                for hour, direction in ((0, "in"), (1, "out"))]
-    for entry in entries:  # made after the clock was set right: their ids a year ahead
-        entry["id"] = uuid7(int(protocol.parse_time(entry["scanned_at"]).timestamp() * 1000))
-        assert id_days.day_of_id(entry["id"]) == (OLD + dt.timedelta(days=365)).date()
+    for hour, entry in enumerate(entries):  # made after the clock was set right
+        entry["id"] = uuid7_at(OLD + dt.timedelta(days=365, hours=hour))  # a year ahead
     with open_storage(db) as storage:
         results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(OLD),
                                        received_at=OLD, batch_id=uuid7())

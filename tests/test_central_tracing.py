@@ -22,6 +22,7 @@ from central_support import (
 )
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from report_support import uuid7_at
 from trace_support import (
     FORMS,
     Visit,
@@ -33,12 +34,11 @@ from trace_support import (
     wire_entry,
 )
 
-from kiosk import ids
 from kiosk.central import derivation, document_matches, identities, stays, tracing
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
-from kiosk.ids import uuid7, uuid7_time_ms
+from kiosk.ids import uuid7
 from kiosk.payloads import Identity, decode
 from kiosk.sync import protocol
 from tests.certificate_support import make_issuer, vaccination
@@ -106,18 +106,15 @@ def test_a_case_met_three_people_at_a_market_and_one_at_night(storage: Storage) 
 
 
 def test_a_kiosk_whose_clock_was_set_back_while_it_ran_is_traced_by_its_scans_times(
-        storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+        storage: Storage) -> None:
     """A kiosk's clock ran a year ahead and was set right while `kiosk run` kept running:
-    kiosk.ids.uuid7 keeps making ids at the time its clock last read until it restarts, so
-    its later scans carry right times (offset 0) and ids a year ahead. Person 1 scanned
-    there, person 2 at a right kiosk five minutes later: each is the other's contact, on
-    both engines. Before, PostgreSQL's trace of person 1 found no visit (its reads bounded
-    by ids a day around the visit)."""
+    the uuid7 of kiosks older than kiosk.ids.BACK_STEP_MS kept making ids at the time the
+    clock last read until the kiosk restarted, so its later scans carry right times (offset
+    0) and ids a year ahead. Person 1 scanned there, person 2 at a right kiosk five minutes
+    later: each is the other's contact, on both engines. Before, PostgreSQL's trace of
+    person 1 found no visit (its reads bounded by ids a day around the visit)."""
     at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=3)
-    monkeypatch.setattr(ids, "_last_ms", ids._last_ms)  # this process's ids, back after
-    uuid7(int((at + dt.timedelta(days=365)).timestamp() * 1000))  # the clock ahead
-    sticky = uuid7(int(at.timestamp() * 1000))  # set right: the id stays a year ahead
-    assert uuid7_time_ms(sticky) == int((at + dt.timedelta(days=365)).timestamp() * 1000)
+    sticky = uuid7_at(at + dt.timedelta(days=365))  # such a kiosk's id for a scan at `at`
     for person, kiosk, minutes in ((1, "k1", 0), (2, "k2", 5)):
         entry = wire_entry(payload_identity(person, "cccd"), checkpoint="CP-CHO", kiosk=kiosk,
                            direction="in", scanned_at=at + dt.timedelta(minutes=minutes))
