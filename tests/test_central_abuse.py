@@ -31,8 +31,11 @@ from central_support import (
     serving,
 )
 from devices_support import wait_until
+from report_support import uuid7_at
+from trace_support import number, payload_identity
+from trace_support import wire_entry as trace_wire_entry
 
-from kiosk.central import derivation, reports
+from kiosk.central import derivation, reports, trace_service
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.shares import CpuShares
@@ -354,6 +357,38 @@ def test_an_entry_id_timed_past_the_calendar_is_rejected_alone_naming_it(
         assert derivation.catch_up(storage) == 1
         assert derivation.backlog(storage).set_aside == 0
         assert [e["id"] for e in storage.entries()] == [entries[1]["id"]]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_entry_id_millennia_off_its_scan_breaks_no_derivation_nor_trace(
+        engine: str, tmp_path: Path) -> None:
+    """A hostile kiosk sends one entry whose id is timed in the year 9000 (below the ids'
+    calendar end, so accepted) with a right scanned_at: the batch log notes how far its id
+    is from its scan, ~7,000 years, and every trace and every rebuild of late scans widens
+    its bounds by that. Then an honest kiosk's exit and entry arrive out of order (a
+    rebuild) and person 1 is traced. Before, those bounds fell off the calendar: the late
+    scan was set aside (OverflowError) and, on PostgreSQL, every trace failed the same way,
+    for whoever was traced, while that batch's record was kept."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    at = now - dt.timedelta(hours=3)
+    hostile = trace_wire_entry(payload_identity(9, "cccd"), checkpoint="CP", kiosk="evil",
+                               direction="in", scanned_at=at)
+    hostile["id"] = uuid7_at(dt.datetime(9000, 1, 1, tzinfo=dt.UTC))
+    honest = [trace_wire_entry(payload_identity(1, "cccd"), checkpoint="CP", kiosk="k1",
+                               direction=way, scanned_at=at + dt.timedelta(minutes=minutes))
+              for minutes, way in ((60, "out"), (0, "in"))]
+    with open_storage(database_url(engine, tmp_path)) as storage:
+        for kiosk_id, entry in (("evil", hostile), ("k1", honest[0]), ("k1", honest[1])):
+            assert [a["status"] for a in storage.ingest_batch(
+                kiosk_id, [entry], sent_at=protocol.format_time(now), received_at=now,
+                batch_id=str(uuid.uuid4()), time_window=True)] == ["accepted"]
+            derivation.catch_up(storage)
+        assert derivation.backlog(storage).set_aside == 0
+        report = trace_service.run(storage, trace_service.Request(
+            document=number(1), start=at.date() - dt.timedelta(days=1),
+            end=now.date() + dt.timedelta(days=1)), actor="t@c", reason="a case",
+            channel="cli", address=None)
+        assert len(report["visits"]) == 1
 
 
 def test_one_kiosk_claiming_a_billion_refused_scans_hides_no_other_points_refusals(

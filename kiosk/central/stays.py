@@ -509,7 +509,20 @@ def kept_from(storage: Storage, id_slack: dt.timedelta) -> float:
     if held is None:
         return float("-inf")
     start = dt.datetime.combine(dt.date.fromisoformat(held), dt.time(), dt.UTC)
-    return (start + id_slack).timestamp()
+    return shifted(start, id_slack).timestamp()
+
+
+def shifted(at: dt.datetime, by: dt.timedelta) -> dt.datetime:
+    """``at + by``, held within the calendar (years 1 to 9999): the largest offset of the
+    batch log may be millennia (an entry id far from its scan's time, up to the ids'
+    calendar, ``storage.ID_PAST_CALENDAR``), and a bound at the calendar's end covers every
+    id and time held all the same (before, such an offset made every trace and every
+    rebuild of late scans fail: OverflowError)."""
+    try:
+        return at + by
+    except OverflowError:
+        return (dt.datetime.max if by > dt.timedelta(0) else dt.datetime.min).replace(
+            tzinfo=at.tzinfo)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -546,9 +559,10 @@ def _values(storage: Storage, groups: Sequence[tuple[str, str, float, float]],
     for key, checkpoint, lo, hi in groups:
         low, high = tracing.instant(lo), tracing.instant(hi)
         values = [key, checkpoint, day(low).isoformat(), day(high).isoformat(),
-                  format_time(low - offset - second), format_time(high + offset + second)]
+                  format_time(shifted(low, -offset - second)),
+                  format_time(shifted(high, offset + second))]
         if postgresql:
-            values += [id_prefix(low - slack), id_prefix(high + slack)]
+            values += [id_prefix(shifted(low, -slack)), id_prefix(shifted(high, slack))]
         rows.append(f"({', '.join(params.add(v) for v in values)})")
     return ", ".join(rows)
 

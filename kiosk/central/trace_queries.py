@@ -117,7 +117,7 @@ class StorageSource:
         if not self.postgresql:
             return days
         slack = self.id_slack()
-        return (*days, id_prefix(lo - slack), id_prefix(hi + slack))
+        return (*days, id_prefix(stays.shifted(lo, -slack)), id_prefix(stays.shifted(hi, slack)))
 
     def _span(self, lo: dt.datetime, hi: dt.datetime, params: Params) -> str:
         """SQL bounding a corrected-time range [lo, hi] on indexed columns; its values go
