@@ -98,18 +98,20 @@ def test_a_worker_whose_store_file_was_swapped_stops_sending_and_says_why(
 def test_a_swap_in_the_middle_of_a_backlog_sends_each_entry_once_then_nothing(
         central, kiosk_id, tmp_path):
     """A backlog of 300 going in batches of 100, two on the wire at once; a backup is moved
-    over the store while the first batch's answer is held. The answers cannot be kept, yet
-    the upload goes on to its end: the third batch is sent, each entry reaching the centre
-    once, and then no batch at all, the worker's alert saying why."""
+    over the store while both batches' answers are held (both: which of the two reaches the
+    proxy first, and takes a single hold, is the threads' race, and the other's answer would
+    be kept before the swap). The answers cannot be kept, yet the upload goes on to its end:
+    the third batch is sent, each entry reaching the centre once, and then no batch at all,
+    the worker's alert saying why."""
     proxy = FaultyProxy(central.port)
     token = central.enrol(kiosk_id)
     try:
         config = linked(tmp_path, kiosk_id, proxy.url, token, batch_size=100)
         ids = fill_backlog(config.store_path, 300, kiosk_id=kiosk_id)
-        proxy.add("hold")
+        proxy.add("hold", "hold")
         with syncing(Kiosk(config)) as worker:
-            wait_until(lambda: proxy.holds and len(central.stored_ids(kiosk_id)) == 200,
-                       what="two batches stored at the centre, the first one's answer held")
+            wait_until(lambda: proxy.holds == 2 and len(central.stored_ids(kiosk_id)) == 200,
+                       what="two batches stored at the centre, both answers held")
             move_a_copy_over(config.store_path)
             proxy.release()
 
