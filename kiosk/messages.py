@@ -1392,6 +1392,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "\"…\" (ghi vào nhật ký kiểm tra); chưa thay đổi gì",
         "{option} {days}: keeps data longer than now ({now}; 0 is forever): add --reason "
         "\"…\" (written to the audit log); nothing changed"),
+    "central.purge.shorter": (
+        "{option} {days}: ngắn hơn thời hạn đã đặt ({now}; 0 là mãi mãi), xoá dữ liệu còn phải "
+        "giữ: thêm --reason \"…\" (ghi vào nhật ký kiểm tra); chưa xoá gì",
+        "{option} {days}: shorter than the retention setting ({now}; 0 is forever), it "
+        "destroys data the setting keeps: add --reason \"…\" (written to the audit log); "
+        "nothing removed"),
     "central.retention.applied": (
         "Áp dụng khi chạy kiosk-central purge (hằng ngày, kiosk-central-report.timer)",
         "Applied by kiosk-central purge (daily, kiosk-central-report.timer)"),
@@ -2765,6 +2771,8 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "audit.kind.revoked-import": ("Nhập tệp của trạm đã thu hồi", "Revoked kiosk's file imported"),
     "audit.kind.signing-key": ("Đổi khoá ký của trạm", "Kiosk signing key changed"),
     "audit.kind.retention": ("Đổi thời hạn lưu dữ liệu", "Retention period changed"),
+    "audit.kind.purge": ("Xoá dữ liệu hết hạn lưu", "Retention purge run"),
+    "audit.kind.purge-done": ("Kết quả xoá dữ liệu hết hạn", "Retention purge removed"),
     "audit.where": ("Từ địa chỉ", "From address"),
     "audit.note": ("Mỗi lần truy vết và mỗi lần xem trang có họ tên hoặc số giấy tờ đều được "
                    "ghi lại, kể cả lần xem trang này; không ai sửa hay xoá được.",

@@ -349,6 +349,123 @@ def test_a_retention_change_is_in_the_audit_log_and_a_longer_one_needs_a_reason(
     assert all(f"web.audit.kind.{kind}" in CATALOGUE for kind in audit.KINDS)
 
 
+def on_engine(db: str, sqlite: str, function: str, trigger: str) -> None:
+    """A trigger: ``sqlite`` on SQLite; on PostgreSQL the PL/pgSQL body ``function`` as
+    ``probe()``, then ``trigger`` running it."""
+    with open_storage(db) as storage, storage._transaction() as tx:
+        if db.startswith("sqlite"):
+            storage._execute(tx, sqlite)
+        else:
+            storage._execute(tx, "CREATE FUNCTION probe() RETURNS trigger LANGUAGE plpgsql "
+                                 f"AS $$ BEGIN {function} END $$")
+            storage._execute(tx, trigger)
+
+
+def held(db: str) -> list[dict]:
+    with open_storage(db) as storage:
+        return rows(storage)
+
+
+def named(db: str) -> list[str]:
+    """The document numbers the entries still hold."""
+    return [e["document_number"] for e in held(db) if e["document_number"]]
+
+
+def purges(db: str) -> list[tuple[str, str, str | None]]:
+    """The purge records, oldest first: (kind, subject, reason)."""
+    with open_storage(db) as storage:
+        return [(r.kind, r.subject, r.reason) for r in reversed(audit.records(storage))
+                if r.kind in ("purge", "purge-done")]
+
+
+def test_a_one_off_purge_shorter_than_the_setting_needs_a_reason_and_is_recorded_first(
+        db: str) -> None:
+    """`purge --personal-days 21` under a 30-day setting erases identities the setting says
+    to keep: refused without --reason, nothing erased nor recorded; with one, written to
+    the audit log (periods beside the settings, cutoffs, reason) before the first name goes
+    — a trigger on the entries counts the purge records as each is erased — and what it
+    erased after. Before, such a run needed no reason and left no trace at all."""
+    central("retention", "--days", "90", "--personal-days", "30", "--db", db)
+    with open_storage(db) as storage:
+        send(storage, [(1, "cccd", "in", NOW - dt.timedelta(days=25))], NOW)
+        with storage._transaction() as tx:
+            storage._execute(tx, "CREATE TABLE seen (purges INTEGER)")
+    count = "INSERT INTO seen SELECT count(*) FROM audit_log WHERE kind = 'purge';"
+    on_engine(db, f"CREATE TRIGGER probe AFTER UPDATE ON entries BEGIN {count} END",
+              f"{count} RETURN NULL;",
+              "CREATE TRIGGER probe AFTER UPDATE ON entries FOR EACH ROW "
+              "EXECUTE FUNCTION probe()")
+    refused = central("purge", "--personal-days", "21", "--db", db, check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().endswith(
+        "--personal-days 21: shorter than the retention setting (30; 0 is forever), it "
+        'destroys data the setting keeps: add --reason "…" (written to the audit log); '
+        "nothing removed")
+    assert named(db) == [number(1)] and purges(db) == []
+    central("purge", "--personal-days", "21", "--reason", "F0-9 yêu cầu", "--db", db)
+    assert named(db) == []
+    with open_storage(db) as storage:
+        assert storage._query("SELECT DISTINCT purges FROM seen") == [(1,)]
+        seq = audit.records(storage, kind="purge")[0].seq
+    raw, personal = (NOW.date() - dt.timedelta(days=n) for n in (90, 21))
+    unit = "entries" if db.startswith("sqlite") else "partitions"
+    assert purges(db) == [
+        ("purge", f"retention_days 90 (setting): before {raw}; personal_retention_days 21 "
+                  f"(setting 30): before {personal}", "F0-9 yêu cầu"),
+        ("purge-done", f"#{seq}: retention_days: 0 {unit} before {raw} removed, 0 batch "
+                       f"records; personal_retention_days: 1 entries before {personal} "
+                       "erased", None)]
+
+
+def test_a_purge_by_the_settings_is_recorded_with_what_it_erased(db: str) -> None:
+    """The daily run (`purge`, no option) needs no reason and still works; its periods go
+    to the audit log first and its counts after. A one-off period where the setting is 0
+    (none configured: the default) undercuts nothing and needs no reason either; it is
+    recorded the same."""
+    with open_storage(db) as storage:
+        send(storage, [(1, "cccd", "in", OLD), (2, "cccd", "in", OLD)], OLD)
+    central("retention", "--personal-days", "30", "--db", db)
+    assert "(2 entries)" in central("purge", "--db", db).stdout
+    assert held(db) and named(db) == []
+    central("purge", "--days", "14", "--db", db)
+    assert held(db) == []
+    cut, raw = (NOW.date() - dt.timedelta(days=n) for n in (30, 14))
+    (first, erased, second, removed) = purges(db)
+    assert [first, erased, second] == [
+        ("purge", "retention_days 0 (setting): kept; personal_retention_days 30 "
+                  f"(setting): before {cut}", None),
+        ("purge-done", f"#{first_seq(db)}: personal_retention_days: 2 entries before {cut} "
+                       "erased", None),
+        ("purge", f"retention_days 14 (setting 0): before {raw}; personal_retention_days 30 "
+                  f"(setting): before {cut}", None)]
+    assert removed[0] == "purge-done" and f"before {raw} removed" in removed[1]
+    assert f"personal_retention_days: 0 entries before {cut} erased" in removed[1]
+
+
+def first_seq(db: str) -> int:
+    with open_storage(db) as storage:
+        return audit.records(storage, kind="purge")[-1].seq
+
+
+def test_a_purge_whose_audit_record_cannot_be_written_does_nothing(db: str) -> None:
+    """The audit log refuses every new record (a trigger raising, as a full disk or a
+    revoked grant would): the purge stops before removing or erasing anything, the daily
+    run as a one-off one. Before, neither wrote to the log, and both acted."""
+    central("retention", "--days", "30", "--personal-days", "30", "--db", db)
+    with open_storage(db) as storage:
+        send(storage, [(1, "cccd", "in", OLD)], OLD)
+    before = held(db)
+    on_engine(db, "CREATE TRIGGER probe BEFORE INSERT ON audit_log BEGIN "
+                  "SELECT RAISE(ABORT, 'audit log unwritable'); END",
+              "RAISE EXCEPTION 'audit log unwritable';",
+              "CREATE TRIGGER probe BEFORE INSERT ON audit_log FOR EACH ROW "
+              "EXECUTE FUNCTION probe()")
+    for options in ((), ("--personal-days", "14", "--reason", "F0-9 yêu cầu")):
+        failed = central("purge", *options, "--db", db, check=False)
+        assert failed.returncode != 0 and "Traceback" not in failed.stderr, failed
+        assert held(db) == before
+
+
 def test_a_kiosk_clock_a_year_ahead_keeps_no_name_past_the_personal_period(db: str) -> None:
     """Someone set the kiosk's clock a year ahead (the wrong year typed). Forty days ago it
     scanned person 1 and uploaded the scan at once. The centre measured the offset (−365

@@ -9,7 +9,9 @@ Three kinds of record share one numbered log (the ``audit_log`` table, schema v9
   numbers, written by the dashboard's :func:`kiosk.central.web.disclosure.shows_personal_data`
   marker and by ``kiosk-central audit list`` itself;
 - an administrator's act that lifts a safeguard (:data:`ACTION_KINDS`), with its reason:
-  importing a revoked kiosk's backlog file, replacing a kiosk's backlog signing key.
+  importing a revoked kiosk's backlog file, replacing a kiosk's backlog signing key,
+  changing a retention period; and each retention purge run (``purge`` before it acts,
+  ``purge-done`` with what it removed after).
 
 A record is written before the answer leaves (no record, no answer), and cannot be changed
 afterwards: triggers refuse UPDATE and DELETE on both engines, and TRUNCATE on PostgreSQL.
@@ -45,6 +47,9 @@ ACTION_KINDS = {
     "signing-key": "a kiosk's backlog signing key set or cleared by an administrator",
     "retention": "how long raw entries or identities are kept, changed (kiosk-central "
                  "retention; a longer period needs a reason)",
+    "purge": "a retention purge about to run: its periods and cutoffs (kiosk-central purge; "
+             "a period shorter than the setting needs a reason)",
+    "purge-done": "what a retention purge removed and erased (after its purge record)",
 }
 KINDS = (TRACE, *VIEW_KINDS, *ACTION_KINDS)
 MAX_REASON = 500
@@ -113,7 +118,8 @@ def append_action(storage: Storage, kind: str, *, actor: str, channel: str,
                   address: str | None, subject: str, reason: str | None) -> int:
     """Record an administrator's act (``kind`` of :data:`ACTION_KINDS`) and why, before it
     takes effect; its number. ``reason`` None only for an act that lifts no safeguard (a
-    retention period shortened), recorded all the same."""
+    retention period shortened, a purge by the settings, what a purge did), recorded all
+    the same."""
     if kind not in ACTION_KINDS:
         raise AuditError("audit.bad_kind", kind=repr(kind), known=", ".join(ACTION_KINDS))
     return _append(storage, kind, actor, channel, address, subject[:MAX_SUBJECT],
@@ -185,7 +191,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
              "the listing is recorded too)",
         **examples("kiosk-central audit list",
                    "kiosk-central audit list --kind trace --actor root@centre --json",
-                   "kiosk-central audit list --kind audit-log --limit 20"))
+                   "kiosk-central audit list --kind audit-log --limit 20",
+                   "kiosk-central audit list --kind purge-done   # what each purge removed"))
     lst.add_argument("--limit", type=int, default=100, help="records shown (default 100)")
     lst.add_argument("--actor", help="only this user's records (a dashboard user, or "
                                      "user@host for a command)")

@@ -8,6 +8,12 @@ Reports keep working (they read the per-checkpoint per-day aggregates and the di
 counted per day). PostgreSQL drops whole day partitions; SQLite deletes in small batches so
 uploads keep flowing; erasure walks in small batches on both. The batch log's records of
 batches whose entries are gone go too (:meth:`Storage.purge_batches`).
+
+Every run, the daily one included, is written to the audit log before it acts (kind
+``purge``: its periods, each beside the setting, and cutoffs; no record, no purge), and what
+it removed and erased after (``purge-done``, naming the first record's number). A period given
+on the command line shorter than a configured setting destroys data the setting says to keep:
+refused without ``--reason``, as ``retention`` refuses a longer one.
 """
 
 from __future__ import annotations
@@ -46,28 +52,63 @@ def _out_of_range(option: str, days: int) -> int | None:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
+    from kiosk.central import audit
+
     with open_central(args.db) as storage:
-        days = _days(args.days, storage, RAW_SETTING)
-        personal = _days(args.personal_days, storage, erasure.SETTING)
-        refused = _out_of_range("--days", days) or _out_of_range("--personal-days", personal)
-        if refused:
-            return refused
+        periods = []
+        for option, setting, value in (("--days", RAW_SETTING, args.days),
+                                       ("--personal-days", erasure.SETTING, args.personal_days)):
+            now = _days(None, storage, setting)
+            days = now if value is None else value
+            if refused := _out_of_range(option, days):
+                return refused
+            if 0 < days < now and args.reason is None:
+                # shorter than the setting: it destroys data the setting says to keep (0 is
+                # none set: the default, a period of the command's own undercuts nothing)
+                print(both("central.purge.shorter", option=option, days=days, now=now),
+                      file=sys.stderr)
+                return EXIT_USAGE
+            periods.append((setting, days, now))
         today = dt.datetime.now(dt.UTC).date()
-        if days <= 0:
+        raw_cut, personal_cut = (today - dt.timedelta(days=days) if days > 0 else None
+                                 for _, days, _ in periods)
+        try:  # recorded before it acts, as every act in the log; no record, no purge
+            seq = audit.append_action(
+                storage, "purge", actor=audit.command_actor(), channel="cli", address=None,
+                reason=args.reason, subject="; ".join(
+                    _period(setting, days, now, cutoff) for (setting, days, now), cutoff
+                    in zip(periods, (raw_cut, personal_cut), strict=True)))
+        except audit.AuditError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_USAGE
+        done = []
+        if raw_cut is None:
             print(both("central.purge.raw_kept"))
         else:
-            cutoff = today - dt.timedelta(days=days)
-            removed = storage.purge_entries(cutoff)
-            storage.purge_batches(cutoff)
+            removed = storage.purge_entries(raw_cut)
+            batches = storage.purge_batches(raw_cut)
             unit = "partitions" if args.db.startswith("postgres") else "entries"
-            print(both(f"central.purge.{unit}", cutoff=cutoff, count=f"{removed:,}"))
-        if personal <= 0:
+            print(both(f"central.purge.{unit}", cutoff=raw_cut, count=f"{removed:,}"))
+            done.append(f"{RAW_SETTING}: {removed:,} {unit} before {raw_cut} removed, "
+                        f"{batches:,} batch records")
+        if personal_cut is None:
             print(both("central.purge.identities_kept"))
         else:
-            cutoff = today - dt.timedelta(days=personal)
-            erased = erasure.erase_personal(storage, cutoff)
-            print(both("central.purge.erased", cutoff=cutoff, count=f"{erased:,}"))
+            erased = erasure.erase_personal(storage, personal_cut)
+            print(both("central.purge.erased", cutoff=personal_cut, count=f"{erased:,}"))
+            done.append(f"{erasure.SETTING}: {erased:,} entries before {personal_cut} erased")
+        # what it did, known only now: a second record naming the first
+        audit.append_action(storage, "purge-done", actor=audit.command_actor(), channel="cli",
+                            address=None, reason=None,
+                            subject=f"#{seq}: " + ("; ".join(done) or "nothing due"))
     return 0
+
+
+def _period(setting: str, days: int, now: int, cutoff: dt.date | None) -> str:
+    """One period of a purge as the audit log records it: ``personal_retention_days 14
+    (setting 30): before 2026-11-19``."""
+    said = f"{setting} {days}" + (" (setting)" if days == now else f" (setting {now})")
+    return f"{said}: " + (f"before {cutoff}" if cutoff else "kept")
 
 
 def _longer(now: int, days: int) -> bool:
@@ -136,15 +177,19 @@ def cmd_timezone(args: argparse.Namespace) -> int:
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     purge = subparsers.add_parser(
         "purge", parents=[common],
-        help="remove raw entries, and erase identities, older than the retention periods",
-        **examples("kiosk-central purge",
-                   "kiosk-central purge --days 90 --personal-days 30"))
+        help="remove raw entries, and erase identities, older than the retention periods "
+             "(each run recorded in the audit log)",
+        **examples("kiosk-central purge                # the retention settings (as daily)",
+                   "kiosk-central purge --personal-days 21 --reason \"F0-9 request\""))
     purge.add_argument("--days", type=int,
                        help="keep raw entries this many days (default: the retention "
                             "setting; 0 keeps everything)")
     purge.add_argument("--personal-days", type=int,
                        help="keep names, document numbers, phones and birth dates this many "
                             "days (default: the retention setting; 0 keeps them)")
+    purge.add_argument("--reason",
+                       help="why (written to the audit log with the run, before it acts; "
+                            "required for a period shorter than the setting)")
     purge.set_defaults(func=cmd_purge)
     retention = subparsers.add_parser(
         "retention", parents=[common], help="show or set how long entries and identities stay",
