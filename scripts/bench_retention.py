@@ -58,11 +58,11 @@ def timed_transactions(storage: Storage) -> list[float]:
 
 def one_statement(storage: Storage, cutoff: str) -> tuple[float, int]:
     """The single UPDATE, timed inside its transaction, then rolled back."""
-    sql = erasure._ERASE.format(where="id < $2", payload="$1")
+    sql = erasure.erasing("id < $1", 2)
     began = time.perf_counter()
     try:
         with storage._transaction() as tx:
-            count = storage._execute(tx, sql, (b"", cutoff)).rowcount
+            count = storage._execute(tx, sql, (cutoff, *erasure.GIVEN)).rowcount
             took = time.perf_counter() - began
             raise _Undo
     except _Undo:

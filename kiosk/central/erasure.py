@@ -32,7 +32,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from kiosk.central import derivation, document_matches, id_days, people, stays
-from kiosk.central.storage import ERASED, ERASED_BEFORE, PERSONAL_NULLED
+from kiosk.central.storage import ERASED, ERASED_BEFORE, ERASED_VALUES
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Storage
@@ -44,10 +44,25 @@ docs/benchmarks.md, retention)."""
 MIN_DAYS = 14
 """Tracing looks back 14 days by default, and late uploads arrive within days."""
 
-_ERASE = (f"UPDATE entries SET {', '.join(f'{c} = NULL' for c in PERSONAL_NULLED)}, "
-          f"payload = {{payload}}, extra = '{{{{}}}}', subject_key = '{ERASED}' "
-          f"WHERE {{where}} AND subject_key <> '{ERASED}'")
-"""Erase the entries ``{where}`` chooses (``{payload}``: the slot of the empty payload)."""
+GIVEN = tuple(value for value in ERASED_VALUES.values() if isinstance(value, bytes))
+"""The parameters of :func:`erasing`'s statement, in its slots' order: the bytes it writes
+(no literal of bytes is common to both engines)."""
+
+
+def erasing(where: str, first: int) -> str:
+    """The UPDATE leaving the entries ``where`` chooses (those not erased yet) as
+    :data:`ERASED_VALUES` says, its :data:`GIVEN` in the slots from ``$first`` on."""
+    values, slot = [], first
+    for column, value in ERASED_VALUES.items():
+        if isinstance(value, bytes):
+            written, slot = f"${slot}", slot + 1
+        else:
+            written = "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+        values.append(f"{column} = {written}")
+    return (f"UPDATE entries SET {', '.join(values)} "
+            f"WHERE {where} AND subject_key <> '{ERASED}'")
+
+
 _FORGET = people.FORGET.format(entries="entries", where="id >= $1 AND id <= $2")
 _FORGET_MATCHES = document_matches.FORGET.format(entries="entries", where="id >= $1 AND id <= $2",
                                                  kept="NOT (e.id >= $1 AND e.id <= $2)")
@@ -70,7 +85,7 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
         derivation.exclude(storage, tx)
         derivation.count_set_aside_people(storage, tx, frozen)
         people.freeze(storage, tx, frozen)
-    erased, after = 0, ""
+    erased, after, erase = 0, "", erasing("id >= $1 AND id <= $2", 3)
     while True:
         ids = [row[0] for row in storage._query(
             "SELECT id FROM entries WHERE id > $1 AND id < $2 ORDER BY id LIMIT $3",
@@ -81,13 +96,10 @@ def erase_personal(storage: Storage, before: dt.date) -> int:
             derivation.exclude(storage, tx)
             storage._execute(tx, _FORGET, (ids[0], ids[-1]))
             storage._execute(tx, _FORGET_MATCHES, (ids[0], ids[-1]))
-            erased += storage._execute(
-                tx, _ERASE.format(where="id >= $2 AND id <= $3", payload="$1"),
-                (b"", ids[0], ids[-1])).rowcount
+            erased += storage._execute(tx, erase, (ids[0], ids[-1], *GIVEN)).rowcount
         after = ids[-1]
     # their pairs: in days frozen above, and again below
-    erased += storage._by_ids(
-        ahead, lambda chosen: _ERASE.format(where=chosen, payload="$2"), b"")
+    erased += storage._by_ids(ahead, lambda chosen: erasing(chosen, 2), *GIVEN)
     # after the walk: a batch that was adding a pair to a day as it froze, or storing the
     # stays of a scan the walk erased, has ended, and what it added goes too
     storage._wait_for_writers("day_subjects")

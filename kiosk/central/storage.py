@@ -48,9 +48,14 @@ RECEIPT_COLUMNS = ("received_at", "clock_offset_seconds", "batch_id", "local_day
 and the local day the scan is filed under (see :mod:`kiosk.central.localdays`)."""
 STORED_COLUMNS = (*ENTRY_COLUMNS, *RECEIPT_COLUMNS)
 _JSON_COLUMNS = ("extra", "certificate")
-PERSONAL_NULLED = ("document_number", "name", "birth_date", "gender", "address", "issue_date",
-                   "match_key", "certificate")
-PERSONAL_COLUMNS = (*PERSONAL_NULLED, "payload", "extra", "subject_key")
+ERASED_VALUES: dict[str, Any] = {
+    **dict.fromkeys(("document_number", "name", "birth_date", "gender", "address",
+                     "issue_date", "match_key", "certificate")),
+    "payload": b"", "extra": "{}", "subject_key": ERASED}
+"""What erasure leaves in each column that says who an entry is about: the one description
+the erasure's UPDATE (:func:`kiosk.central.erasure.erasing`) and an entry of an erased
+period arriving later (:func:`_without_identity`) are both made from."""
+PERSONAL_COLUMNS = tuple(ERASED_VALUES)
 """Every column that says who an entry is about."""
 BATCH_COLUMNS = ("batch_id", "kiosk_id", "sent_at", "received_at", "clock_offset_seconds",
                  "entries", "accepted", "duplicate", "rejected", "entry_offset_seconds",
@@ -904,17 +909,15 @@ def _id_skew(entry_id: str, scanned_at: str) -> float:
     return int(entry_id[:8] + entry_id[9:13], 16) / 1000 - at.timestamp()
 
 
-_NULLED = tuple(ENTRY_COLUMNS.index(name) for name in PERSONAL_NULLED)
-_PAYLOAD, _EXTRA = ENTRY_COLUMNS.index("payload"), ENTRY_COLUMNS.index("extra")
+_ERASED_AT = tuple((ENTRY_COLUMNS.index(name), value) for name, value in ERASED_VALUES.items())
 
 
 def _without_identity(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """An entry row (ENTRY_COLUMNS) as the erasure leaves it (:mod:`kiosk.central.erasure`):
+    """An entry row (ENTRY_COLUMNS) as the erasure leaves it (:data:`ERASED_VALUES`):
     when, where, which kiosk and way, the kind of code; nothing that says who."""
     values = list(row)
-    for index in _NULLED:
-        values[index] = None
-    values[_PAYLOAD], values[_EXTRA], values[_SUBJECT] = b"", "{}", ERASED
+    for index, value in _ERASED_AT:
+        values[index] = value
     return tuple(values)
 
 
