@@ -13,7 +13,7 @@ from central_support import ENGINES, central, database_url, steps_held_at_stays
 from report_support import uuid7_at
 from trace_support import number, payload_identity, wire_entry
 
-from kiosk.central import audit, derivation, id_days, reports, trace_service
+from kiosk.central import audit, derivation, erasure, id_days, people, reports, trace_service
 from kiosk.central.backends import open_storage
 from kiosk.central.schema import LARGEST_CLOCK_OFFSET, LEAST_CLOCK_OFFSET
 from kiosk.central.storage import PERSONAL_COLUMNS, STORED_COLUMNS
@@ -923,3 +923,78 @@ def test_a_step_reading_a_tail_as_erasure_forgets_it_leaves_no_stay_of_an_erased
                               (cutoff,)) == []
         assert storage._query(f"SELECT person FROM {stays.TAILS} WHERE last_id < $1 "
                               "OR kept_id < $1", (cutoff,)) == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_scan_timed_at_1970_filed_today_arriving_after_an_erasure_is_counted_and_traced(
+        engine: str, tmp_path: Path) -> None:
+    """k1 booted at 1970 (a flat RTC battery) and scanned person 1 an hour before it sent
+    the scan, its clock set by then: filed now by its age, its id of 1970, before any
+    erasure's cut. Arriving after a nightly erasure it is counted in today's people and a
+    trace finds it, as when it arrived before that erasure (review40 G2: it was stored
+    without its identity, counted as nobody, whatever day it is filed on). Only what is
+    filed in the erased period loses its identity at arrival; this one goes by its id day
+    at the next run, as one that arrived before the erasure (docs/architecture.md)."""
+    counted = {}
+    for order in ("erasure first", "scan first"):
+        (tmp_path / order).mkdir()
+        with open_storage(database_url(engine, tmp_path / order)) as storage:
+            send(storage, [(2, "cccd", "in", OLD)], OLD)
+            if order == "erasure first":
+                erasure.erase_personal(storage, NOW.date() - dt.timedelta(days=30))
+                assert storage.optional_setting("personal_erased_before") is not None
+            at_1970 = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO",
+                                 kiosk="k1", direction="in", scanned_at=EPOCH)
+            results = storage.ingest_batch(
+                "k1", [at_1970], sent_at=protocol.format_time(NOW), received_at=NOW,
+                batch_id=uuid7(), sent_monotonic_ns=1 + 3600 * 10**9, boot_id="boot-1")
+            assert [r["status"] for r in results] == [protocol.ACCEPTED]
+            derivation.catch_up(storage)
+            if order == "scan first":
+                erasure.erase_personal(storage, NOW.date() - dt.timedelta(days=30))
+            (row,) = rows(storage, "id = $1", (at_1970["id"],))
+            filed = storage.calendar.day_of(NOW - dt.timedelta(hours=1)).isoformat()
+            assert row["local_day"] == filed
+            counted[order] = people.per_day(storage, filed, filed)
+            if order == "erasure first":
+                assert row["subject_key"] == payload_identity(1, "cccd").subject_key
+                assert [v["entered_at"][:10] for v in trace(storage)["visits"]] == [filed]
+                # the next run takes it by its id's day, as it took the one sent before it
+                erasure.erase_personal(storage, NOW.date() - dt.timedelta(days=30))
+                (row,) = rows(storage, "id = $1", (at_1970["id"],))
+                assert row["subject_key"] == "erased"
+                assert people.per_day(storage, filed, filed) == counted[order]
+    assert counted == {"erasure first": {filed: 1}, "scan first": {filed: 1}}
+
+
+def test_a_scan_filed_before_the_cut_by_a_clock_behind_is_kept_at_arrival_as_by_the_walk(
+        db: str) -> None:
+    """West of UTC (São Paulo, UTC−3) a local day ends after its UTC day: k1, its clock 10
+    minutes behind, scanned person 1 at 00:30 UTC on the cut's day, 21:30 local the day
+    before — filed before the cut, its id (00:20 by k1's clock) after it. The erasure's walk
+    takes ids before the cut and, of those after it, the scans of a clock AHEAD filed
+    before it (Storage.filed_before): it keeps this one, on time like its neighbours of
+    that evening. Arriving after the erasure it is kept too — it was stored without its
+    identity (its offset was taken either way), which the next run would not have done."""
+    before = NOW.date() - dt.timedelta(days=30)
+    at = dt.datetime.combine(before, dt.time(0, 20), dt.UTC)  # by k1's clock
+    behind = dt.timedelta(minutes=10)
+    with open_storage(db) as storage:
+        storage.set_timezone("America/Sao_Paulo")
+        send(storage, [(2, "cccd", "in", OLD)], OLD)
+        erasure.erase_personal(storage, before)
+        scan = wire_entry(payload_identity(1, "cccd"), checkpoint="CP-CHO", kiosk="k1",
+                          direction="in", scanned_at=at)
+        results = storage.ingest_batch("k1", [scan], sent_at=protocol.format_time(NOW - behind),
+                                       received_at=NOW, batch_id=uuid7())
+        assert [r["status"] for r in results] == [protocol.ACCEPTED]
+        derivation.catch_up(storage)
+        (row,) = rows(storage, "id = $1", (scan["id"],))
+        assert row["local_day"] == (before - dt.timedelta(days=1)).isoformat()
+        assert row["clock_offset_seconds"] == behind.total_seconds()
+        assert row["id"] >= id_prefix(dt.datetime.combine(before, dt.time(), dt.UTC))
+        kept = payload_identity(1, "cccd").subject_key
+        assert row["subject_key"] == kept
+        erasure.erase_personal(storage, before)  # the walk of the same cut keeps it
+        (row,) = rows(storage, "id = $1", (scan["id"],))
+        assert row["subject_key"] == kept

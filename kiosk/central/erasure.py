@@ -16,14 +16,19 @@ The period counts from when the scan was made as the centre files it (its ``loca
 corrected by the batch's clock offset), or earlier. Entries are chosen by the UTC day of their
 UUIDv7 id (the kiosk's clock at the scan), and the whole range before the cutoff is walked in
 id order on every run, in short transactions, so that uploads keep flowing meanwhile; an
-entry that arrives later (a backlog file weeks later) and that this run would have erased is
-stored without its identity (:data:`ERASED_BEFORE`, :meth:`Storage.ingest_batch`), and one
-arriving during the walk behind it is erased at the next run. A kiosk whose
-clock ran ahead (its offset corrected, so in the partial index ``entries_skewed``) made ids
-past the cutoff for scans filed before it: those are read as far past it as the clock
-furthest ahead ran (:meth:`Storage.filed_before`, as the raw purge reads them) and erased by
-id with their stays and identities. A kiosk sending an erased entry again is told
-``duplicate``, as for any entry already held.
+entry that arrives later (a backlog file weeks later), that this run would have erased and
+that is filed on a local day before the cut, is stored without its identity
+(:data:`ERASED_BEFORE`, :meth:`Storage.ingest_batch`), and one arriving during the walk
+behind it is erased at the next run. One filed on the cut's day or later whose id is before
+the cut (a kiosk clock behind, a scan timed at 1970 filed by its age) keeps its identity at
+arrival, is counted in its day's people and traced, and is erased by its id day at the next
+run — as one that arrived before this run was by this run: the day's people do not depend
+on which came first (review40 G2). What an entry keeps is :data:`ERASED_VALUES`, for both.
+A kiosk whose clock ran ahead (its offset corrected, so in the partial index
+``entries_skewed``) made ids past the cutoff for scans filed before it: those are read as far
+past it as the clock furthest ahead ran (:meth:`Storage.filed_before`, as the raw purge reads
+them) and erased by id with their stays and identities. A kiosk sending an erased entry
+again is told ``duplicate``, as for any entry already held.
 """
 
 from __future__ import annotations

@@ -107,7 +107,11 @@ _ID_OFF_BEFORE = (
 """The entries of :data:`ID_OFF` filed before a day whose ids are of that day or later."""
 ERASED_BEFORE = "personal_erased_before"
 """The cut day (UTC) of the latest erasure of identities (:mod:`kiosk.central.erasure`): an
-entry it would have erased, arriving later, is stored without its identity."""
+entry it would have erased, arriving later, is stored without its identity if it is also
+filed on a local day before the cut (:meth:`Storage.ingest_batch`). One filed on the cut's
+day or later whose id is before the cut (a kiosk clock behind: a scan timed at 1970, filed
+now by its age) keeps it, is counted and traced as one that arrived before that erasure,
+and goes by its id's day at the next run, as that one did at this run."""
 PURGED_BEFORE = "entries_purged_before"
 """The latest cutoff :meth:`Storage.purge_entries` removed raw entries before (a UTC day):
 what was scanned before it is past retention, answered ``duplicate`` if sent again."""
@@ -362,9 +366,14 @@ class Storage(ABC):
                 skew = _id_skew(row[0], row[_SCANNED_AT]) - (entry_offset or 0.0)
                 if abs(skew) > abs(id_skew):  # from its filed time, as a trace bounds it
                     id_skew = skew
-            if erased_before is not None and (row[0] < erased_ids or (day < erased_before and (
-                    off or abs(entry_offset or 0.0) > CLOCK_TOLERANCE_SECONDS))):
-                row = _without_identity(row)  # as the erasure took those of its period
+            # what the erasure took of its period: filed in it, and taken by its walk (by
+            # id day; past the cut, an id off or a clock AHEAD, as filed_before reads them);
+            # one filed after the cut, an id before it (a clock behind), goes by its id day
+            # at the next run, as one sent before the erasure went at that run
+            if erased_before is not None and day < erased_before and (
+                    row[0] < erased_ids or off
+                    or (entry_offset or 0.0) < -CLOCK_TOLERANCE_SECONDS):
+                row = _without_identity(row)
             candidate, entry_id = Candidate(
                 index, (*row, received, entry_offset, batch_id, day), hour), row[0]
             if over_bound is not None:
