@@ -508,7 +508,8 @@ class OutboxSummary:
     """Entries the centre has not acknowledged yet (``pending`` and ``sent``)."""
     rejected: int
     oldest_pending: str | None
-    """``scanned_at`` of the oldest pending entry (by id, i.e. creation order)."""
+    """``scanned_at`` of the oldest pending entry (by id, i.e. creation order, but within the
+    running boot after its clock was set back: :func:`oldest_pending_entry`)."""
 
 
 @dataclass(frozen=True)
@@ -538,8 +539,11 @@ CLOCK_BEHIND_KEY = "clock_behind"
 CLOCK_TOLERANCE_SECONDS = 2.0
 """Scans from two devices may be written a little out of their time order: not a clock."""
 
-_COUNTED_AT = ("coalesce(CASE WHEN json_valid(extra) THEN json_extract(extra, "
-               f"'$.{CLOCK_BEHIND_KEY}.not_before') END, scanned_at)")
+_BEHIND_UNTIL = ("CASE WHEN json_valid(extra) THEN json_extract(extra, "
+                 f"'$.{CLOCK_BEHIND_KEY}.not_before') END")
+"""``not_before`` of an entry written while the clock was behind (:func:`clock_behind`),
+else NULL (an ``extra`` that is not JSON, a damaged row, too)."""
+_COUNTED_AT = f"coalesce({_BEHIND_UNTIL}, scanned_at)"
 """When an entry happened as far as the kiosk can tell: ``not_before`` for one written while
 the clock was behind (:func:`clock_behind`), else its ``scanned_at``; an ``extra`` that is not
 JSON (a damaged row) at its ``scanned_at``."""
@@ -889,6 +893,9 @@ class Store:
         (:meth:`_newest_now`)."""
         self._next_newest: _Newest | None = None
         """The same after the open transaction's scan: kept once it commits."""
+        self._pending_behind: dict[str, Any] = {}
+        """What :func:`oldest_pending_entry` walked to behind a first pending entry written
+        with the clock behind: read again only once either has left the pending set."""
         self._presence_read: tuple[str, str, int, tuple[Any, ...] | None] | None = None
         """The ``presence`` row :meth:`last_movement` read in the open write transaction
         (checkpoint, person, ``total_changes`` then, the row or None)."""
@@ -1964,6 +1971,7 @@ class Store:
             started = time.perf_counter()
             part += 1
             with self.transaction() as conn:
+                self._pending_behind.clear()  # an entry put back may be the older
                 moved = sorted(row[0] for row in conn.execute(
                     "UPDATE entries SET sync_state = 'pending' WHERE id IN (SELECT id FROM "
                     "entries INDEXED BY entries_rejected WHERE sync_state = 'rejected' "
@@ -1993,20 +2001,18 @@ class Store:
         return {s: counts.get(s, 0) for s in (PENDING, SENT, ACKNOWLEDGED, REJECTED)}
 
     def oldest_pending(self) -> str | None:
-        """``scanned_at`` of the oldest unacknowledged entry: the first in id (creation) order,
+        """``scanned_at`` of the oldest unacknowledged entry (:func:`oldest_pending_entry`):
         read from the pending index in one step even with a million entries waiting."""
         with self.lock:
-            return oldest_pending(self.conn)
+            row = oldest_pending_entry(self.conn, self._pending_behind)
+        return row[0] if row else None
 
     def oldest_pending_moment(self) -> tuple[str, int] | None:
-        """``boot_id`` and ``monotonic_ns`` of that same entry (the first pending in id
-        order), from the pending index and its one row: its age when the wall clock cannot
-        tell it (:func:`kiosk.sync.heartbeat.health_report`)."""
+        """``boot_id`` and ``monotonic_ns`` of that same entry (:func:`oldest_pending_entry`):
+        its age when the wall clock cannot tell it (:func:`kiosk.sync.heartbeat.health_report`)."""
         with self.lock:
-            row = self.conn.execute(
-                "SELECT boot_id, monotonic_ns FROM entries INDEXED BY entries_pending "
-                "WHERE sync_state IN ('pending', 'sent') ORDER BY id LIMIT 1").fetchone()
-        return (row[0], row[1]) if row else None
+            row = oldest_pending_entry(self.conn, self._pending_behind)
+        return (row[1], row[2]) if row else None
 
     def oldest_pending_of_earlier_boot(self, boot_id: str, before: str) -> str | None:
         """``scanned_at`` of the first pending entry in id order not recorded in the boot
@@ -2254,10 +2260,52 @@ class Store:
 
 def oldest_pending(conn: sqlite3.Connection) -> str | None:
     """:meth:`Store.oldest_pending` on any connection to a store (``kiosk doctor``'s own)."""
-    row = conn.execute(
-        "SELECT scanned_at FROM entries INDEXED BY entries_pending "
-        "WHERE sync_state IN ('pending', 'sent') ORDER BY id LIMIT 1").fetchone()
+    row = oldest_pending_entry(conn)
     return row[0] if row else None
+
+
+_PENDING_FIRST = (
+    "SELECT scanned_at, boot_id, monotonic_ns, id, {behind} FROM entries INDEXED BY "
+    "entries_pending WHERE sync_state IN ('pending', 'sent') {among} ORDER BY id LIMIT 1")
+
+
+def oldest_pending_entry(conn: sqlite3.Connection, walked: dict[str, Any] | None = None
+                         ) -> tuple[str, str, int] | None:
+    """``scanned_at``, ``boot_id`` and ``monotonic_ns`` of the oldest unacknowledged entry:
+    the first in id (creation) order, one step on the pending index, but within the running
+    boot after its clock was set back. Ids then take the clock's time again
+    (:data:`kiosk.ids.BACK_STEP_MS`), so the scans written since, each flagged
+    :func:`clock_behind`, sort before those written while the clock ran ahead: when the
+    first is such a scan of this boot, the first pending entry of this boot not so flagged
+    (written before the set-back; among ids below the flagged one's ``not_before``, where
+    every entry written before it lies) is the older by the monotonic clock, when there is
+    one. Finding it walks the rows of the flagged pending entries sorting before it (~130 ms
+    behind 100,000: docs/benchmarks.md, "The oldest pending entry after a clock set back"),
+    so ``walked`` (a Store's own) keeps what was found for that first entry: asked again,
+    one row is read to see it is still pending (entries written since are younger; one
+    put back by ``retry_rejected`` in another program is not seen until then). Two
+    set-backs within one boot with entries of both still pending: the older of the two
+    flagged runs is not sought (at most the second set-back too young)."""
+    first = conn.execute(_PENDING_FIRST.format(behind=_BEHIND_UNTIL, among="")).fetchone()
+    if first is None or first[4] is None or first[1] != ids.boot_id():
+        return first[:3] if first else None
+    walked = {} if walked is None else walked
+    before = walked.get("before") if walked.get("first") == first[3] else ()
+    if before and conn.execute("SELECT 1 FROM entries WHERE id = ? AND sync_state IN "
+                               "('pending', 'sent')", (before[3],)).fetchone() is None:
+        before = ()
+    if before == ():
+        try:  # ids are made a moment after the scan, up to BACK_STEP_MS past the clock
+            bound = ids.id_prefix(parse_utc(first[4]) + dt.timedelta(
+                seconds=CLOCK_TOLERANCE_SECONDS + ids.BACK_STEP_MS / 1000))
+        except (TypeError, ValueError, OverflowError):  # a hand edit: every id above it
+            bound = "~"
+        before = conn.execute(_PENDING_FIRST.format(behind="NULL", among=(
+            f"AND id > ? AND id < ? AND boot_id = ? AND {_BEHIND_UNTIL} IS NULL")),
+            (first[3], bound, first[1])).fetchone()
+        walked.clear()
+        walked.update(first=first[3], before=before)
+    return before[:3] if before is not None and before[2] < first[2] else first[:3]
 
 
 def quick_check(conn: sqlite3.Connection, path: object = "the store") -> str | None:

@@ -15,7 +15,7 @@ from kiosk import config as config_mod
 from kiosk.app import Kiosk
 from kiosk.central.id_days import id_prefix
 from kiosk.central.kiosk_rules import kiosk_problems, unknown_backlog_age
-from kiosk.ids import boot_id
+from kiosk.ids import boot_id, uuid7
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
 from kiosk.store import ENTRY_COLUMNS, Store
@@ -268,6 +268,37 @@ def test_an_entry_of_this_boot_at_a_monotonic_time_below_zero_is_aged_by_the_wal
     report = protocol.validate_health(health_report(store, now=now))
     store.close()
     assert abs(report.oldest_pending_seconds - (now.timestamp() - two_hours_ago)) < 1e-3
+
+
+def test_scans_after_the_clock_was_set_back_do_not_hide_the_backlog_left_while_it_ran_ahead(
+        tmp_path):
+    """One boot: the clock ran 200 days ahead while An was scanned (by the monotonic clock,
+    up to an hour ago), the technician set it right and Bình was scanned now; neither was
+    sent. Bình's id, of the right time, sorts before An's: the health report aged the first
+    in id order, a second, and the centre's old backlog alert came 200 days late. It ages
+    An by the boot's monotonic clock, and the sync screen names An as the oldest waiting.
+    Written through the store's own insert (which flags Bình as written with the clock
+    behind), each id made at the time its clock read."""
+    store = Store(tmp_path / "kiosk.db")
+    now, monotonic_ns = time.time(), time.monotonic_ns()
+    age = min(3600.0, monotonic_ns / 2e9)  # a monotonic time of this boot, above zero
+    an, binh = backlog_rows(2, kiosk_id="k1")
+    for row, wall, at in ((an, now - age + 200 * 86400, monotonic_ns - round(age * 1e9)),
+                          (binh, now, monotonic_ns)):
+        row.update(id=uuid7(int(wall * 1000)), scanned_at=utc_iso(wall), boot_id=boot_id(),
+                   monotonic_ns=at)
+        with store.transaction() as conn:
+            store.insert_entry(conn, row)
+    assert binh["id"] < an["id"]
+    report = protocol.validate_health(health_report(store, now=dt.datetime.now(dt.UTC)))
+    assert report.pending == 2
+    assert age <= report.oldest_pending_seconds < age + 60
+    assert store.outbox_summary().oldest_pending == an["scanned_at"]
+
+    store.mark_synced([an["id"]], {})  # An reached the centre: Bình is the backlog
+    report = protocol.validate_health(health_report(store, now=dt.datetime.now(dt.UTC)))
+    store.close()
+    assert (report.pending, report.oldest_pending_seconds < 60) == (1, True)
 
 
 def test_a_backlog_the_kiosk_slept_on_keeps_its_wall_clock_age():

@@ -100,9 +100,10 @@ def _pending_age(store: Store, oldest_pending: str | None, now: dt.datetime) -> 
     hand edit): a clamped 0 would tell the centre the backlog is fresh, a bound such as the
     time since this boot began could as well.
 
-    The first in id order is the oldest by the wall clock it was recorded at: one of the
-    running boot whose wall age is set aside was misdated (a flat RTC battery's 1970 sorts
-    before everything), so the first pending of an earlier boot is aged too, by its wall
+    The oldest is the first in id order, or within the running boot after its clock was set
+    back, the first written before the set-back (:func:`kiosk.store.oldest_pending_entry`):
+    one of the running boot whose wall age is set aside was misdated (a flat RTC battery's
+    1970 sorts before everything), so the first pending of an earlier boot is aged too, by its wall
     time, and the larger age told: a backlog left 2 days ago is not a minute old; when that
     one has no age, the backlog's age is unknown. Sought among ids from before this boot
     began (:data:`_SINCE_BOOT` back from ``now``): the boot's rightly dated entries lie
