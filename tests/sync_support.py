@@ -176,8 +176,12 @@ class ProxyEvent:
 class FaultyProxy:
     """An HTTP/1.1 proxy on 127.0.0.1 that spoils the next batch uploads as told.
 
-    ``add(*faults)`` queues faults; each batch POST takes the next one (``pass`` when the
-    queue is empty); other requests pass unless their path is in ``spoiled``. Faults:
+    ``add(*faults)`` queues faults; each batch POST takes the next one in the order the POSTs
+    reach the proxy (``pass`` when the queue is empty); other requests pass unless their
+    path is in ``spoiled``. The uploader has two batches on the wire at once, and which of
+    them reaches the proxy first is its send threads' race: a fault meant for one of them
+    (not for both alike) is queued with ``add_for(entry, *faults)``, for the batch POSTs
+    whose first entry is ``entry``, taken one per such POST before the shared queue. Faults:
 
     ``drop_request``      close the connection without forwarding anything
     ``reset_request``     answer with a TCP reset, nothing forwarded
@@ -200,6 +204,8 @@ class FaultyProxy:
         self.port = self.listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.faults: deque[str] = deque()
+        self.faults_for: dict[str, deque[str]] = {}
+        """Faults for the batch POSTs whose first entry is the key (``add_for``)."""
         self.max_body: int | None = None
         """Answer 413 to any batch body larger than this many bytes (None: no limit)."""
         self.spoiled: dict[str, str] = {}
@@ -217,6 +223,12 @@ class FaultyProxy:
     def add(self, *faults: str) -> None:
         with self._lock:
             self.faults.extend(faults)
+
+    def add_for(self, entry: str, *faults: str) -> None:
+        """Queue ``faults`` for the batch POSTs whose first entry is ``entry``, whenever
+        they arrive; each such POST takes the next one, the shared queue none."""
+        with self._lock:
+            self.faults_for.setdefault(entry, deque()).extend(faults)
 
     def release(self) -> None:
         """Send the answers held by ``hold``."""
@@ -243,12 +255,16 @@ class FaultyProxy:
                 self._clients.append(client)
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
-    def _next_fault(self, method: str, path: str, body: bytes) -> str:
+    def _next_fault(self, method: str, path: str, head: bytes, body: bytes) -> str:
+        batch = path == BATCHES and method == "POST"
+        first = _first_entry(head, body) if batch and self.faults_for else None
         with self._lock:
             fault = self.spoiled.get(path, "pass")
-            if path == BATCHES and method == "POST":
+            if batch:
                 if self.max_body is not None and len(body) > self.max_body:
                     fault = "status:413"
+                elif self.faults_for.get(first):
+                    fault = self.faults_for[first].popleft()
                 elif self.faults:
                     fault = self.faults.popleft()
             self.events.append(ProxyEvent(time.monotonic(), method, path, fault, len(body)))
@@ -263,7 +279,7 @@ class FaultyProxy:
                     return
                 head, body = message
                 method, path = head.split(b" ", 2)[:2]
-                fault = self._next_fault(method.decode(), path.decode(), body)
+                fault = self._next_fault(method.decode(), path.decode(), head, body)
                 if fault in ("drop_request", "reset_request"):
                     return _close(client, reset=fault == "reset_request")
                 if fault.startswith("status:"):
@@ -299,6 +315,21 @@ class FaultyProxy:
         if message is None:
             raise OSError("upstream closed without answering")
         return message[0] + message[1]
+
+
+def content_encoding(head: bytes) -> str | None:
+    """The ``Content-Encoding`` of an HTTP message whose head is ``head`` (None: none)."""
+    return next((line.split(b":", 1)[1].strip().decode() for line in head.split(b"\r\n")
+                 if line.lower().startswith(b"content-encoding:")), None)
+
+
+def _first_entry(head: bytes, body: bytes) -> str | None:
+    """The id of a batch POST's first entry (None for a body that is no batch)."""
+    try:
+        entries = protocol.decode_body(body, content_encoding(head))["entries"]
+        return str(entries[0]["id"])
+    except (ValueError, LookupError, TypeError):  # ProtocolError among them
+        return None
 
 
 class _Reader:

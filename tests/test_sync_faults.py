@@ -12,6 +12,7 @@ import contextlib
 import random
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -129,6 +130,12 @@ def hold_two_back(worker: SyncWorker, proxy: FaultyProxy, kiosk_id: str) -> tupl
     return first, second
 
 
+def states_on_disk(store_path: Path) -> dict[str, int]:
+    """Entries by sync state in a store file another process is writing (read only)."""
+    with contextlib.closing(sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)) as db:
+        return dict(db.execute("SELECT sync_state, count(*) FROM entries GROUP BY 1"))
+
+
 def hold_times(log: str, entry: str) -> list[int]:
     """How long each hold of ``entry`` was to last, in seconds, as the uploader logged them."""
     return [int(s) for s in re.findall(rf"entry {entry} in time .*?sent again in (\d+) s", log)]
@@ -231,15 +238,20 @@ def test_413_halves_batches_until_they_fit_and_a_lone_giant_is_quarantined(
 def test_a_kiosk_killed_while_its_batch_is_in_flight_loses_and_duplicates_nothing(
         central, proxy, kiosk_id, tmp_path):
     """SIGKILL after the centre committed batches 3 and 4 (both on the wire) but before
-    their answers reached the kiosk."""
+    their answers reached the kiosk, batches 1 and 2 acknowledged. The holds are keyed to
+    batches 3 and 4: with two on the wire, batch 3 (sent once batch 1 is answered) can
+    reach the proxy before batch 2, which then took the first hold of a shared queue and
+    batch 3 a pass (300 stored at the kill, not 400)."""
     config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=proxy.url,
                           token=central.enrol(kiosk_id), batch_size=100)
     ids = fill_backlog(tmp_path / "kiosk.db", 500, kiosk_id=kiosk_id)
-    proxy.add("pass", "pass", "hold_response:60", "hold_response:60")
+    proxy.add_for(ids[200], "hold_response:60")
+    proxy.add_for(ids[300], "hold_response:60")
     push = [sys.executable, "-m", "kiosk.cli", "sync", "push", "--config", str(config)]
     proc = subprocess.Popen(push, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until(lambda: proxy.holds == 2, timeout=60)
+    try:  # batch 4 goes once batch 2 is answered: wait for that answer kept, too
+        wait_until(lambda: proxy.holds == 2 and states_on_disk(tmp_path / "kiosk.db") == {
+            "acknowledged": 200, "pending": 300}, timeout=60)
     finally:
         proc.kill()
         proc.wait()
@@ -904,12 +916,14 @@ def test_an_entry_held_back_too_slow_again_beside_entries_stored_is_held_twice_a
         central, proxy, kiosk_id, tmp_path, caplog):
     """The other side of a centre slow for all: when the drain that sends an entry held back
     alone again also stores another entry, the entry itself is the slow one, and its hold
-    doubles (60 s → 120 s) — once, however the push retries."""
+    doubles (60 s → 120 s) — once, however the push retries. The fault is keyed to the
+    held entry: the scan's acknowledgement may still be on its way when the push sends the
+    held entry alone, the scan then sent again beside it and reaching the proxy first."""
     caplog.set_level("WARNING", logger="kiosk.sync.uploader")
     with worker_through_the_proxy(central, proxy, kiosk_id, tmp_path) as worker:
         held = hold_one_back(worker, proxy, kiosk_id)
         fill_backlog(worker.store.path, 1, kiosk_id=kiosk_id, seed=2)  # a scan meanwhile
-        proxy.add("pass", "too_late")  # the scan stored, the held entry slow again
+        proxy.add_for(held, "too_late")  # the scan stored, the held entry slow again
         summary = worker.push_now()
         assert (summary.accepted, summary.remaining) == (1, 1)
     assert hold_times(caplog.text, held) == [60, 120]

@@ -27,6 +27,7 @@ from kiosk.sync.status import META_PREFIX, MetaKey, SyncState
 from kiosk.sync.worker import SyncWorker
 from tests.sync_support import (
     FaultyProxy,
+    content_encoding,
     fill_backlog,
     sync_states,
     wait_until,
@@ -131,10 +132,7 @@ class RolledBackCentre(FaultyProxy):
         if not self.rolled_back:
             return super()._forward(request)
         if head.startswith(f"POST {protocol.BATCHES_PATH} ".encode()):
-            encoding = next((line.split(b":", 1)[1].strip().decode() for line in
-                             head.split(b"\r\n") if line.lower().startswith(
-                                 b"content-encoding:")), None)
-            batch = protocol.decode_body(body, encoding)
+            batch = protocol.decode_body(body, content_encoding(head))
             for member in self.members.values():
                 if member in batch:
                     return _json_answer(422, protocol.refusal_body(
