@@ -1393,11 +1393,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{option} {days}: keeps data longer than now ({now}; 0 is forever): add --reason "
         "\"…\" (written to the audit log); nothing changed"),
     "central.purge.shorter": (
-        "{option} {days}: ngắn hơn thời hạn đã đặt ({now}; 0 là mãi mãi), xoá dữ liệu còn phải "
-        "giữ: thêm --reason \"…\" (ghi vào nhật ký kiểm tra); chưa xoá gì",
-        "{option} {days}: shorter than the retention setting ({now}; 0 is forever), it "
-        "destroys data the setting keeps: add --reason \"…\" (written to the audit log); "
-        "nothing removed"),
+        "{option} {days}: ngắn hơn thời hạn đã đặt ({now}; 0 là mãi mãi; xoá một lượt là xoá cả "
+        "thông tin cá nhân trong đó), xoá dữ liệu còn phải giữ: thêm --reason \"…\" (ghi vào "
+        "nhật ký kiểm tra); chưa xoá gì",
+        "{option} {days}: shorter than a retention setting ({now}; 0 is forever; removing an "
+        "entry removes its identity too), it destroys data the setting keeps: add --reason "
+        "\"…\" (written to the audit log); nothing removed"),
     "central.retention.applied": (
         "Áp dụng khi chạy kiosk-central purge (hằng ngày, kiosk-central-report.timer)",
         "Applied by kiosk-central purge (daily, kiosk-central-report.timer)"),

@@ -85,7 +85,8 @@ def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str) -> 
     secret = personal_values(old)
     assert number(1) in secret and "0900000003" in secret  # a CCCD and a manual phone
 
-    out = central("purge", "--personal-days", "30", "--db", db).stdout
+    out = central("purge", "--personal-days", "30",
+                  "--reason", "test: a one-off period", "--db", db).stdout
     assert "(4 entries)" in out and "identities kept" not in out
 
     with open_storage(db) as storage:
@@ -134,7 +135,8 @@ def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str) -> 
         again = storage.ingest_batch("k1", late, sent_at=protocol.format_time(NOW),
                                      received_at=NOW, batch_id=uuid7())
         assert [r["status"] for r in again] == [protocol.DUPLICATE]
-    assert "(0 entries)" in central("purge", "--personal-days", "30", "--db", db).stdout
+    assert "(0 entries)" in central("purge", "--personal-days", "30",
+                                    "--reason", "test: a one-off period", "--db", db).stdout
 
 
 def test_a_trace_of_the_day_the_erasure_cut_through_says_it_starts_before_the_data(
@@ -148,7 +150,7 @@ def test_a_trace_of_the_day_the_erasure_cut_through_says_it_starts_before_the_da
     with open_storage(db) as storage:
         send(storage, [(1, "cccd", "in", night)], night)
         assert storage.calendar.local(night) == (cut.isoformat(), 3)
-    central("purge", "--personal-days", "30", "--db", db)
+    central("purge", "--personal-days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         answer = trace_service.run(storage, trace_service.Request(
             document=number(1), start=cut, end=cut), actor="test@centre", reason="F0-2",
@@ -180,7 +182,7 @@ def test_an_erased_scan_is_nobodys_contact_at_the_edge_of_the_period(db: str) ->
                        (5, "cccd", "in", edge - dt.timedelta(minutes=5)),
                        (1, "cccd", "in", edge + dt.timedelta(minutes=5))], edge)
         assert len(trace(storage)["contacts"]) == 2
-    central("purge", "--personal-days", "30", "--db", db)
+    central("purge", "--personal-days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         answer = trace(storage)
     assert len(answer["visits"]) == 1 and answer["contacts"] == []
@@ -204,7 +206,7 @@ def test_a_stay_whose_entry_was_erased_is_a_lone_exit_to_a_trace_and_is_no_longe
         assert storage._query("SELECT count(*) FROM stay_tails")[0][0] == 3
         said = storage._query("SELECT document_number FROM identities ORDER BY 1")
         assert said == [(number(p),) for p in (1, 2, 3)]
-    central("purge", "--personal-days", "30", "--db", db)
+    central("purge", "--personal-days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         (contact,) = trace(storage)["contacts"]
         assert (contact["overlap_minutes"], contact["estimated"]) == (25, True)
@@ -285,7 +287,7 @@ def test_a_document_is_joined_to_a_card_only_while_an_entry_held_says_so(
         source = StorageSource(storage)
         assert source.aliases(["doc:" + number(2)]) == {"doc:" + number(2):
                                                         before[1]["match_key"]}
-    central("purge", option, "30", "--db", db)
+    central("purge", option, "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         kept = [tuple(r) for r in storage._query(stored)]
         assert kept == [("doc:" + number(1), day, before[0]["match_key"])]
@@ -312,7 +314,7 @@ def test_purge_takes_the_batch_log_of_purged_entries_and_keeps_every_held_entrys
                              received_at=OLD, batch_id=uuid7())
         send(storage, [(3, "cccd", "in", recent - dt.timedelta(hours=1))], recent)
         assert len(storage.batches()) == 3
-    central("purge", "--days", "30", "--db", db)
+    central("purge", "--days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         assert [(b["sent_at"], b["received_at"]) for b in storage.batches()] == [
             (protocol.format_time(OLD + ahead), protocol.format_time(OLD)),
@@ -398,9 +400,9 @@ def test_a_one_off_purge_shorter_than_the_setting_needs_a_reason_and_is_recorded
     refused = central("purge", "--personal-days", "21", "--db", db, check=False)
     assert refused.returncode == 2
     assert refused.stderr.strip().endswith(
-        "--personal-days 21: shorter than the retention setting (30; 0 is forever), it "
-        'destroys data the setting keeps: add --reason "…" (written to the audit log); '
-        "nothing removed")
+        "--personal-days 21: shorter than a retention setting (30; 0 is forever; removing an "
+        'entry removes its identity too), it destroys data the setting keeps: add --reason "…" '
+        "(written to the audit log); nothing removed")
     assert named(db) == [number(1)] and purges(db) == []
     central("purge", "--personal-days", "21", "--reason", "F0-9 yêu cầu", "--db", db)
     assert named(db) == []
@@ -417,17 +419,46 @@ def test_a_one_off_purge_shorter_than_the_setting_needs_a_reason_and_is_recorded
                        "erased", None)]
 
 
+@pytest.mark.parametrize(("settings", "options"), [
+    (("--personal-days", "0"), ("--personal-days", "14")),
+    (("--days", "0"), ("--days", "14"))], ids=["held-for-ever", "raw-under-personal"])
+def test_a_one_off_purge_undercutting_for_ever_or_the_personal_period_needs_a_reason(
+        db: str, settings: tuple[str, str], options: tuple[str, str]) -> None:
+    """review41 P1: identities held for ever (`retention --personal-days 0 --reason "legal
+    hold"`) were read as "none set", and `purge --personal-days 14` erased them with no
+    reason. P2: with the raw setting 0 and identities kept 30 days, `purge --days 14`
+    removed 20-day-old entries, identities and all, with no reason (only the raw setting was
+    compared). 0 is for ever, set or not, so both keep less than their setting and are now
+    refused without a reason, nothing removed, erased or recorded; with one they act and the
+    `purge` record holds it."""
+    central("retention", "--personal-days", "30", "--db", db)
+    central("retention", *settings, "--reason", "legal hold case 17", "--db", db)
+    with open_storage(db) as storage:
+        scanned = NOW - dt.timedelta(days=20)
+        send(storage, [(1, "cccd", "in", scanned)], scanned)
+    before = held(db)
+    refused = central("purge", *options, "--db", db, check=False)
+    assert refused.returncode == 2, refused
+    assert f"{' '.join(options)}: shorter than a retention setting (0; 0 is forever" in (
+        refused.stderr)
+    assert held(db) == before and named(db) == [number(1)] and purges(db) == []
+    central("purge", *options, "--reason", "court order 5", "--db", db)
+    assert named(db) == []
+    (first, done) = purges(db)
+    assert first[0] == "purge" and first[2] == "court order 5" and done[0] == "purge-done"
+
+
 def test_a_purge_by_the_settings_is_recorded_with_what_it_erased(db: str) -> None:
     """The daily run (`purge`, no option) needs no reason and still works; its periods go
-    to the audit log first and its counts after. A one-off period where the setting is 0
-    (none configured: the default) undercuts nothing and needs no reason either; it is
-    recorded the same."""
+    to the audit log first and its counts after. A one-off period where the raw setting is
+    0 (for ever, here the default) keeps less than it: it needs a reason, recorded the same
+    with it."""
     with open_storage(db) as storage:
         send(storage, [(1, "cccd", "in", OLD), (2, "cccd", "in", OLD)], OLD)
     central("retention", "--personal-days", "30", "--db", db)
     assert "(2 entries)" in central("purge", "--db", db).stdout
     assert held(db) and named(db) == []
-    central("purge", "--days", "14", "--db", db)
+    central("purge", "--days", "14", "--reason", "test: a one-off period", "--db", db)
     assert held(db) == []
     cut, raw = (NOW.date() - dt.timedelta(days=n) for n in (30, 14))
     (first, erased, second, removed) = purges(db)
@@ -437,7 +468,7 @@ def test_a_purge_by_the_settings_is_recorded_with_what_it_erased(db: str) -> Non
         ("purge-done", f"#{first_seq(db)}: personal_retention_days: 2 entries before {cut} "
                        "erased", None),
         ("purge", f"retention_days 14 (setting 0): before {raw}; personal_retention_days 30 "
-                  f"(setting): before {cut}", None)]
+                  f"(setting): before {cut}", "test: a one-off period")]
     assert removed[0] == "purge-done" and f"before {raw} removed" in removed[1]
     assert f"personal_retention_days: 0 entries before {cut} erased" in removed[1]
 
@@ -466,6 +497,31 @@ def test_a_purge_whose_audit_record_cannot_be_written_does_nothing(db: str) -> N
         assert held(db) == before
 
 
+def test_a_purge_whose_erasure_fails_still_records_what_it_removed(db: str) -> None:
+    """review41 P4: the raw purge removed an entry, then the erasure failed (a trigger on
+    the entries refusing every update, as a lost connection or a full disk would). No
+    `purge-done` was written, and how much went was known only from stdout. Now it is
+    written, with the removal and the failure."""
+    central("retention", "--days", "30", "--personal-days", "30", "--db", db)
+    with open_storage(db) as storage:
+        send(storage, [(1, "cccd", "in", OLD)], OLD)
+        young = NOW - dt.timedelta(days=20)
+        send(storage, [(2, "cccd", "in", young)], young)
+    on_engine(db, "CREATE TRIGGER probe BEFORE UPDATE ON entries BEGIN "
+                  "SELECT RAISE(ABORT, 'entries unwritable'); END",
+              "RAISE EXCEPTION 'entries unwritable';",
+              "CREATE TRIGGER probe BEFORE UPDATE ON entries FOR EACH ROW "
+              "EXECUTE FUNCTION probe()")
+    failed = central("purge", "--personal-days", "14", "--reason", "F0-9 yêu cầu", "--db", db,
+                     check=False)
+    assert failed.returncode != 0, failed
+    assert named(db) == [number(2)]  # the old entry removed, the young one not erased
+    (first, done) = purges(db)
+    assert first[0] == "purge" and done[0] == "purge-done"
+    assert "retention_days: 1 " in done[1] and "failed: " in done[1], done
+    assert "personal_retention_days:" not in done[1] and "Traceback" not in failed.stderr
+
+
 def test_a_kiosk_clock_a_year_ahead_keeps_no_name_past_the_personal_period(db: str) -> None:
     """Someone set the kiosk's clock a year ahead (the wrong year typed). Forty days ago it
     scanned person 1 and uploaded the scan at once. The centre measured the offset (−365
@@ -484,7 +540,7 @@ def test_a_kiosk_clock_a_year_ahead_keeps_no_name_past_the_personal_period(db: s
         derivation.catch_up(storage)
         [held] = rows(storage)
         assert held["local_day"] == storage.calendar.day_of(OLD).isoformat()
-    central("purge", "--personal-days", "30", "--db", db)
+    central("purge", "--personal-days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         [held] = rows(storage)
         assert (held["subject_key"], held["name"], held["document_number"]) == (
@@ -505,7 +561,7 @@ def test_a_kiosk_clock_ahead_leaves_no_stay_or_identity_past_the_personal_period
         send(storage, [(2, "cccd", "in", NOW - dt.timedelta(hours=1))], NOW)
         said = storage._query("SELECT document_number FROM identities ORDER BY 1")
         assert said == [(number(1),), (number(2),)]
-    central("purge", "--personal-days", "30", "--db", db)
+    central("purge", "--personal-days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         assert storage._query("SELECT document_number FROM identities") == [(number(2),)]
         assert storage._query("SELECT count(*) FROM stays WHERE first_id = $1 OR last_id = $1",
@@ -532,13 +588,13 @@ def test_a_kiosk_whose_clock_was_set_back_while_it_ran_keeps_no_name_past_the_pe
         assert [r["status"] for r in results] == [protocol.ACCEPTED] * 2
         derivation.catch_up(storage)
         assert storage._query("SELECT count(*) FROM stays") == [(1,)]
-    central("purge", "--personal-days", "30", "--db", db)
+    central("purge", "--personal-days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         assert [(r["subject_key"], r["name"], r["document_number"]) for r in rows(storage)] == [
             ("erased", None, None)] * 2
         assert [storage._query(f"SELECT count(*) FROM {table}")[0][0] for table in (
             "stays", "stay_tails", "identities", "document_matches", "day_subjects")] == [0] * 5
-    central("purge", "--days", "30", "--db", db)
+    central("purge", "--days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         assert storage.entry_count() == 0
         assert storage._query("SELECT count(*) FROM entries_id_off") == [(0,)]
@@ -560,7 +616,8 @@ def test_a_trace_the_nightly_erasure_overtakes_is_made_again_and_names_nobody_er
         def kept_stays_then_erased(source: StorageSource, *args, **kwargs):
             rows = read(source, *args, **kwargs)
             if not overtaken:  # the purge of that night, once
-                overtaken.append(central("purge", "--personal-days", "30", "--db", db))
+                overtaken.append(central("purge", "--personal-days", "30",
+                                         "--reason", "test: a one-off period", "--db", db))
             return rows
         monkeypatch.setattr(StorageSource, "kept_stays", kept_stays_then_erased)
         answer = trace(storage)
@@ -604,7 +661,7 @@ def test_a_name_said_also_by_a_kiosk_clock_ahead_goes_with_the_period(
         scanned_by_a_clock_ahead_and_by_one_right(storage)
         assert storage._query("SELECT count(*) FROM stays") == [(2,)]
         assert storage._query("SELECT document_number FROM identities") == [(number(1),)]
-    central("purge", option, "30", "--db", db)
+    central("purge", option, "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         assert storage._query("SELECT count(*) FROM stays") == [(0,)]
         assert storage._query("SELECT document_number FROM identities") == []
@@ -635,7 +692,7 @@ def test_a_v23_database_lets_a_name_said_by_a_kiosk_clock_ahead_go_with_the_peri
                 storage._execute(tx, "PRAGMA user_version = 23")
     with open_storage(db) as storage:  # migrated to v24
         assert storage._query("SELECT document_number FROM identities") == [(number(1),)]
-    central("purge", option, "30", "--db", db)
+    central("purge", option, "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         assert storage._query("SELECT count(*) FROM stays") == [(0,)]
         assert storage._query("SELECT document_number FROM identities") == []
@@ -699,7 +756,8 @@ def test_a_scan_timed_at_1970_does_not_widen_what_purge_and_erasure_read_past_th
             fast_day = id_days.day_of_id(scans["fast"]["id"])
             assert f"entries_p{fast_day:%Y%m%d}" in plan, plan
             assert f"entries_p{NOW:%Y%m%d}" not in plan, plan
-    central("purge", "--days" if purge else "--personal-days", "30", "--db", db)
+    central("purge", "--days" if purge else "--personal-days", "30",
+            "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         held = {row["id"]: row["subject_key"] for row in rows(storage)}
         assert held.get(scans["fast"]["id"]) == (None if purge else "erased")
@@ -744,7 +802,7 @@ def test_a_scan_ahead_sent_with_one_timed_at_1970_still_goes_with_the_period(
                     storage._execute(tx, "PRAGMA user_version = 24")
     with open_storage(db) as storage:
         assert storage._query(LEAST_CLOCK_OFFSET)[0][0] == -FIFTEEN_DAYS.total_seconds()
-    central("purge", "--personal-days", "30", "--db", db)
+    central("purge", "--personal-days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         held = {row["id"]: row["subject_key"] for row in rows(storage)}
         assert held[fast["id"]] == "erased"
@@ -850,7 +908,7 @@ def test_an_entry_claiming_to_be_erased_already_is_refused(db: str) -> None:
             "reserved", 'subject_key: "erased" is the key of an entry whose identity the '
                         'centre erased, not one a kiosk sends')
         assert [e["id"] for e in storage.entries()] == [entries[1]["id"]]
-    central("purge", "--personal-days", "30", "--db", db)
+    central("purge", "--personal-days", "30", "--reason", "test: a one-off period", "--db", db)
     with open_storage(db) as storage:
         assert storage._query("SELECT name, document_number FROM entries WHERE name IS NOT "
                               "NULL OR document_number IS NOT NULL") == []

@@ -89,7 +89,8 @@ def test_retention_drops_whole_partitions_and_reports_keep_their_counts(pg_url: 
                                 dt.datetime.combine(TODAY, dt.time(5), dt.UTC)])
         day = storage.calendar.day_of(old)
         before = reports.daily(storage, day)["summary"]
-    out = central("purge", "--days", "30", "--db", pg_url).stdout
+    out = central("purge", "--days", "30",
+                  "--reason", "test: partitions past 30 days", "--db", pg_url).stdout
     assert "(1 partitions)" in out
     with open_storage(pg_url) as storage:
         assert storage.entry_count() == 1

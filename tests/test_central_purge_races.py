@@ -110,7 +110,8 @@ def left_by_a_dead_purge(storage: Storage) -> None:
 
 
 def purge(db: str) -> str:
-    return central("purge", "--days", "30", "--db", db).stdout
+    return central("purge", "--days", "30",
+                   "--reason", "test: purge beside uploads", "--db", db).stdout
 
 
 def test_a_step_open_when_the_purge_starts_keeps_its_joins_and_leaves_nothing_dropped(
@@ -188,7 +189,8 @@ def test_a_purge_killed_before_adding_back_the_matches_it_deleted_leaves_them_to
             concurrent.futures.ThreadPoolExecutor(1) as pool:
         first = first_scan(storage)
         with steps_held_at_stays(other):
-            purging = subprocess.Popen([*CENTRAL, "purge", "--days", "30", "--db", db],
+            purging = subprocess.Popen([*CENTRAL, "purge", "--days", "30", "--reason",
+                                        "test: purge beside uploads", "--db", db],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 with other.transaction():

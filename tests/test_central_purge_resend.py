@@ -78,7 +78,8 @@ def test_entries_purged_and_sent_again_are_duplicate_and_not_counted_again(db: s
         day = storage.calendar.day_of(SCANNED)
         assert scans_on(storage, day) == 40
 
-    central("purge", "--days", "14", "--personal-days", "14", "--db", db)
+    central("purge", "--days", "14", "--personal-days", "14",
+            "--reason", "test: resend after a purge", "--db", db)
 
     with open_storage(db) as storage:
         assert storage.entry_count() == 0
@@ -106,7 +107,7 @@ def test_entries_never_held_past_the_cut_are_done_but_said_to_be_past_retention(
     with open_storage(db) as storage:
         assert import_file(storage, backlog(1, SCANNED), IMPORTED) == [protocol.ACCEPTED]
         day = storage.calendar.day_of(SCANNED)
-    central("purge", "--days", "14", "--db", db)
+    central("purge", "--days", "14", "--reason", "test: resend after a purge", "--db", db)
 
     never_sent = [wire_entry(payload_identity(person, "cccd"), checkpoint="CP-CHO",
                              kiosk="k1", direction="in",
@@ -131,7 +132,7 @@ def test_after_a_purge_scans_inside_retention_are_still_taken(db: str) -> None:
         assert import_file(storage, backlog(1, SCANNED), IMPORTED) == [protocol.ACCEPTED]
         assert import_file(storage, kept, NOW - dt.timedelta(days=9)) == [protocol.ACCEPTED] * 2
 
-    central("purge", "--days", "14", "--db", db)
+    central("purge", "--days", "14", "--reason", "test: resend after a purge", "--db", db)
 
     fresh = backlog(1, NOW - dt.timedelta(hours=2))
     # a kiosk whose clock lost power scanned at "1970" an hour ago: its id is of 1970, its
@@ -161,7 +162,7 @@ def test_in_a_zone_half_an_hour_off_utc_a_scan_after_the_cut_is_still_taken(db: 
     midnight = dt.datetime.combine(cut, dt.time(), dt.UTC)
     with open_storage(db) as storage:
         storage.set_timezone("Asia/Kolkata")
-    central("purge", "--days", "14", "--db", db)
+    central("purge", "--days", "14", "--reason", "test: resend after a purge", "--db", db)
     before, after = (wire_entry(payload_identity(person, "cccd"), checkpoint="CP-CHO",
                                 kiosk="k1", direction="in",
                                 scanned_at=midnight + dt.timedelta(minutes=minutes))
@@ -184,7 +185,7 @@ def test_the_batch_log_counts_entries_past_retention_apart_from_the_duplicates_h
     with open_storage(db) as storage:
         assert import_file(storage, backlog(1, SCANNED), IMPORTED) == [protocol.ACCEPTED]
         assert import_file(storage, held, NOW - dt.timedelta(days=9)) == [protocol.ACCEPTED] * 3
-    central("purge", "--days", "14", "--db", db)
+    central("purge", "--days", "14", "--reason", "test: resend after a purge", "--db", db)
 
     def scan(person: int, at: dt.datetime, checkpoint: str = "CP-CHO") -> dict:
         return wire_entry(payload_identity(person, "cccd"), checkpoint=checkpoint,
@@ -211,7 +212,7 @@ def test_a_v25_batch_log_stays_as_it_was_and_later_batches_count_past_retention_
     entries = backlog(40, SCANNED)
     with open_storage(db) as storage:
         assert import_file(storage, entries, IMPORTED) == [protocol.ACCEPTED] * 40
-    central("purge", "--days", "14", "--db", db)
+    central("purge", "--days", "14", "--reason", "test: resend after a purge", "--db", db)
     with open_storage(db) as storage:
         assert push(storage, entries) == [protocol.DUPLICATE] * 40
         assert push(storage, backlog(2, NOW - dt.timedelta(days=1))) == [protocol.ACCEPTED] * 2

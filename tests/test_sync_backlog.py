@@ -1050,7 +1050,8 @@ def test_entries_older_than_the_centres_retention_are_done_but_never_called_alre
         path = tmp_path / "usb" / "old.backlog"
         assert worker.export(path).entries == 30
         worker.stop()
-        central_support.central("purge", "--days", "14", "--db", centre.db)
+        central_support.central("purge", "--days", "14",
+                                "--reason", "test: a backlog past retention", "--db", centre.db)
         with open_storage(centre.db) as storage:
             cut = storage.optional_setting("entries_purged_before")
         assert cut is not None
@@ -1089,7 +1090,8 @@ def test_a_file_changed_mid_read_says_its_entries_past_retention_were_answered_n
         worker.export(path)
         worker.stop()
         assert len(_parts(path)[1]) > 3
-        central_support.central("purge", "--days", "14", "--db", centre.db)
+        central_support.central("purge", "--days", "14",
+                                "--reason", "test: a backlog past retention", "--db", centre.db)
         with open_storage(centre.db) as storage:
             cut = storage.optional_setting("entries_purged_before")
 

@@ -45,7 +45,8 @@ def purged_centre(tmp_path: Path, kiosk_id: str) -> tuple[CentralServer, str, st
     enrolled: (centre, token, the cut)."""
     centre = CentralServer(tmp_path / "centre")
     token = centre.enrol(kiosk_id)
-    central_support.central("purge", "--days", "14", "--db", centre.db)
+    central_support.central("purge", "--days", "14",
+                            "--reason", "test: a backlog past retention", "--db", centre.db)
     with open_storage(centre.db) as storage:
         cut = storage.optional_setting("entries_purged_before")
     assert cut is not None

@@ -553,7 +553,8 @@ def test_entries_past_the_centres_retention_are_not_called_already_there(
     centre = CentralServer(tmp_path / "centre")  # its own: the purge cuts the whole centre
     try:
         token = centre.enrol("kiosk-ui", "CP-UI")
-        central_support.central("purge", "--days", "14", "--db", centre.db)
+        central_support.central("purge", "--days", "14",
+                                "--reason", "test: a backlog past retention", "--db", centre.db)
         with open_storage(centre.db) as storage:
             cut = storage.optional_setting("entries_purged_before")
         fill_backlog(tmp_path / "kiosk.db", 3, kiosk_id="kiosk-ui", checkpoint_id="CP-UI",

@@ -11,9 +11,11 @@ batches whose entries are gone go too (:meth:`Storage.purge_batches`).
 
 Every run, the daily one included, is written to the audit log before it acts (kind
 ``purge``: its periods, each beside the setting, and cutoffs; no record, no purge), and what
-it removed and erased after (``purge-done``, naming the first record's number). A period given
-on the command line shorter than a configured setting destroys data the setting says to keep:
-refused without ``--reason``, as ``retention`` refuses a longer one.
+it removed and erased after (``purge-done``, naming the first record's number; written even
+when a part fails, with what was done and the failure). A period given on the command line
+that keeps less than a setting (0: for ever, the default included) destroys data the setting
+says to keep: refused without ``--reason``, as ``retention`` refuses a longer one. ``--days``
+is checked against the personal setting too: removing an entry removes its identity.
 """
 
 from __future__ import annotations
@@ -62,9 +64,11 @@ def cmd_purge(args: argparse.Namespace) -> int:
             days = now if value is None else value
             if refused := _out_of_range(option, days):
                 return refused
-            if 0 < days < now and args.reason is None:
-                # shorter than the setting: it destroys data the setting says to keep (0 is
-                # none set: the default, a period of the command's own undercuts nothing)
+            # a period of the command's own that keeps less than its setting (0: for ever,
+            # set or not) destroys data the setting says to keep. That covers the identities
+            # a raw --days removes with its entries: under a raw setting of 0 any --days needs
+            # a reason, and a positive raw setting already removes identities at it
+            if value is not None and _longer(days, now) and args.reason is None:
                 print(both("central.purge.shorter", option=option, days=days, now=now),
                       file=sys.stderr)
                 return EXIT_USAGE
@@ -81,27 +85,37 @@ def cmd_purge(args: argparse.Namespace) -> int:
         except audit.AuditError as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_USAGE
-        done = []
-        if raw_cut is None:
-            print(both("central.purge.raw_kept"))
-        else:
-            removed = storage.purge_entries(raw_cut)
-            batches = storage.purge_batches(raw_cut)
-            unit = "partitions" if args.db.startswith("postgres") else "entries"
-            print(both(f"central.purge.{unit}", cutoff=raw_cut, count=f"{removed:,}"))
-            done.append(f"{RAW_SETTING}: {removed:,} {unit} before {raw_cut} removed, "
-                        f"{batches:,} batch records")
-        if personal_cut is None:
-            print(both("central.purge.identities_kept"))
-        else:
-            erased = erasure.erase_personal(storage, personal_cut)
-            print(both("central.purge.erased", cutoff=personal_cut, count=f"{erased:,}"))
-            done.append(f"{erasure.SETTING}: {erased:,} entries before {personal_cut} erased")
-        # what it did, known only now: a second record naming the first
-        audit.append_action(storage, "purge-done", actor=audit.command_actor(), channel="cli",
-                            address=None, reason=None,
-                            subject=f"#{seq}: " + ("; ".join(done) or "nothing due"))
+        done: list[str] = []
+        try:
+            _purge(args, storage, raw_cut, personal_cut, done)
+        except Exception as exc:
+            done.append(f"failed: {exc}")
+            raise
+        finally:  # what it did, known only now (a failure too): a second record naming the first
+            audit.append_action(storage, "purge-done", actor=audit.command_actor(),
+                                channel="cli", address=None, reason=None,
+                                subject=f"#{seq}: " + ("; ".join(done) or "nothing due"))
     return 0
+
+
+def _purge(args: argparse.Namespace, storage: Any, raw_cut: dt.date | None,
+           personal_cut: dt.date | None, done: list[str]) -> None:
+    """Remove and erase what is before the cuts, adding each part to ``done`` once done."""
+    if raw_cut is None:
+        print(both("central.purge.raw_kept"))
+    else:
+        removed = storage.purge_entries(raw_cut)
+        batches = storage.purge_batches(raw_cut)
+        unit = "partitions" if args.db.startswith("postgres") else "entries"
+        print(both(f"central.purge.{unit}", cutoff=raw_cut, count=f"{removed:,}"))
+        done.append(f"{RAW_SETTING}: {removed:,} {unit} before {raw_cut} removed, "
+                    f"{batches:,} batch records")
+    if personal_cut is None:
+        print(both("central.purge.identities_kept"))
+    else:
+        erased = erasure.erase_personal(storage, personal_cut)
+        print(both("central.purge.erased", cutoff=personal_cut, count=f"{erased:,}"))
+        done.append(f"{erasure.SETTING}: {erased:,} entries before {personal_cut} erased")
 
 
 def _period(setting: str, days: int, now: int, cutoff: dt.date | None) -> str:
@@ -189,7 +203,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                             "days (default: the retention setting; 0 keeps them)")
     purge.add_argument("--reason",
                        help="why (written to the audit log with the run, before it acts; "
-                            "required for a period shorter than the setting)")
+                            "required for a period keeping less than its setting, any "
+                            "period where the setting is 0, for ever)")
     purge.set_defaults(func=cmd_purge)
     retention = subparsers.add_parser(
         "retention", parents=[common], help="show or set how long entries and identities stay",
