@@ -22,8 +22,10 @@ that is filed on a local day before the cut, is stored without its identity
 behind it is erased at the next run. One filed on the cut's day or later whose id is before
 the cut (a kiosk clock behind, a scan timed at 1970 filed by its age) keeps its identity at
 arrival, is counted in its day's people and traced, and is erased by its id day at the next
-run — as one that arrived before this run was by this run: the day's people do not depend
-on which came first (review40 G2). What an entry keeps is :data:`ERASED_VALUES`, for both.
+run — as one that arrived before this run was by this run: traces, and the people of the
+days after the cut's day, do not depend on which came first (review40 G2; the cut's day's
+count was frozen by this run: one arriving after it there is not counted, review41 C1).
+What an entry keeps is :data:`ERASED_VALUES`, for both.
 A kiosk whose clock ran ahead (its offset corrected, so in the partial index
 ``entries_skewed``) made ids past the cutoff for scans filed before it: those are read as far
 past it as the clock furthest ahead ran (:meth:`Storage.filed_before`, as the raw purge reads

@@ -14,8 +14,9 @@ Every run, the daily one included, is written to the audit log before it acts (k
 it removed and erased after (``purge-done``, naming the first record's number; written even
 when a part fails, with what was done and the failure). A period given on the command line
 that keeps less than a setting (0: for ever, the default included) destroys data the setting
-says to keep: refused without ``--reason``, as ``retention`` refuses a longer one. ``--days``
-is checked against the personal setting too: removing an entry removes its identity.
+says to keep: refused without ``--reason``, as ``retention`` refuses a longer one. That
+covers the identities a raw ``--days`` removes with its entries: under a raw setting of 0
+any ``--days`` needs a reason, and a positive raw setting already removes them at it.
 """
 
 from __future__ import annotations
