@@ -895,7 +895,8 @@ class Store:
         """The same after the open transaction's scan: kept once it commits."""
         self._pending_behind: dict[str, Any] = {}
         """What :func:`oldest_pending_entry` walked to behind a first pending entry written
-        with the clock behind: read again only once either has left the pending set."""
+        with the clock behind: read again only once the entry found has left the pending set
+        or the first pending id has gone below the one walked from."""
         self._presence_read: tuple[str, str, int, tuple[Any, ...] | None] | None = None
         """The ``presence`` row :meth:`last_movement` read in the open write transaction
         (checkpoint, person, ``total_changes`` then, the row or None)."""
@@ -2282,15 +2283,24 @@ def oldest_pending_entry(conn: sqlite3.Connection, walked: dict[str, Any] | None
     one. Finding it walks the rows of the flagged pending entries sorting before it (~130 ms
     behind 100,000: docs/benchmarks.md, "The oldest pending entry after a clock set back"),
     so ``walked`` (a Store's own) keeps what was found for that first entry: asked again,
-    one row is read to see it is still pending (entries written since are younger; one
-    put back by ``retry_rejected`` in another program is not seen until then). Two
+    one row is read to see it is still pending, while the boot is the same and the first
+    pending id has not moved below the one walked from (so once per drain, not once per
+    acknowledged batch: review 41 K1). Why it stays right: since the walk, entries have
+    only left the pending set (``retry_rejected`` clears ``walked``; one put back by it in
+    another program is not seen) or been written, each younger than all pending then. A
+    later first is flagged (else it is the answer), written after the set-back, so the
+    ``before`` found, written before it and still pending, still lies in its range and is
+    still the oldest unflagged there. Where none was found, an unflagged entry of this boot
+    in the range now was written after the clock was put forward past the one ahead, after
+    every flagged one: younger than the first, so the first is still the answer. Two
     set-backs within one boot with entries of both still pending: the older of the two
     flagged runs is not sought (at most the second set-back too young)."""
     first = conn.execute(_PENDING_FIRST.format(behind=_BEHIND_UNTIL, among="")).fetchone()
     if first is None or first[4] is None or first[1] != ids.boot_id():
         return first[:3] if first else None
     walked = {} if walked is None else walked
-    before = walked.get("before") if walked.get("first") == first[3] else ()
+    same = walked.get("boot") == first[1] and walked.get("first", "~") <= first[3]
+    before = walked.get("before") if same else ()
     if before and conn.execute("SELECT 1 FROM entries WHERE id = ? AND sync_state IN "
                                "('pending', 'sent')", (before[3],)).fetchone() is None:
         before = ()
@@ -2304,7 +2314,7 @@ def oldest_pending_entry(conn: sqlite3.Connection, walked: dict[str, Any] | None
             f"AND id > ? AND id < ? AND boot_id = ? AND {_BEHIND_UNTIL} IS NULL")),
             (first[3], bound, first[1])).fetchone()
         walked.clear()
-        walked.update(first=first[3], before=before)
+        walked.update(boot=first[1], first=first[3], before=before)
     return before[:3] if before is not None and before[2] < first[2] else first[:3]
 
 

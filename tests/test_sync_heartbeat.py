@@ -312,3 +312,68 @@ def test_a_backlog_the_kiosk_slept_on_keeps_its_wall_clock_age():
     assert backlog_age(100.0, 500.0, suspended=0.0) == 500.0  # the clock went back since
     assert backlog_age(5.2, 5.0, suspended=0.0) == 5.2  # the two clocks read a moment apart
     assert backlog_age(7200.0, 5.0, suspended=None) == 7200.0  # no CLOCK_BOOTTIME
+
+
+def test_a_backlog_drained_after_a_set_back_is_walked_once_not_once_per_batch(tmp_path):
+    """One boot: 3 scans while the clock ran 200 days ahead, then the clock set right and
+    2,000 scans flagged behind them, sorting first; none sent. The uploader acknowledges
+    them 100 at a time in id order and asks for the oldest after each answer. The walk
+    over the flagged entries to the first unflagged one was done again after every
+    batch (its cache was keyed on the first pending id), under the store lock while scans
+    waited: ~9 s over a drain of 100,000 (review 41 K1). Now it is done once: the reads
+    after each batch cost a handful of SQLite steps (counted on the store's connection)
+    against the first read's walk, and the answer is each time the pending entry of this
+    boot first by the monotonic clock."""
+    store = Store(tmp_path / "kiosk.db")
+    boot, now, mono_now = boot_id(), time.time(), time.monotonic_ns()
+    age = min(3600.0, mono_now / 2e9)  # a monotonic time of this boot, above zero
+    flagged = 2000
+    rows = list(backlog_rows(3 + flagged, kiosk_id="k1", long_every=0))
+    ahead_ns = mono_now - round(age * 1e9)
+    for i, row in enumerate(rows):
+        if i < 3:  # the clock 200 days ahead
+            mono = ahead_ns + i * 1000
+            wall = now - age + 200 * 86400 + i * 1e-6
+        else:  # the clock set right, spread over the time since
+            mono = ahead_ns + round((i - 2) * (mono_now - ahead_ns) / (flagged + 1))
+            wall = now - (mono_now - mono) / 1e9
+        row.update(id=uuid7(int(wall * 1000)), scanned_at=utc_iso(wall), boot_id=boot,
+                   monotonic_ns=mono)
+    with store.transaction() as conn:
+        for row in rows:
+            store.insert_entry(conn, row)
+    conn = store.conn
+    assert conn.execute("SELECT count(*) FROM entries WHERE json_extract(extra, "
+                        "'$.clock_behind') IS NOT NULL").fetchone()[0] == flagged
+
+    def truth() -> str | None:  # the brute force: this boot's pending, by monotonic time
+        row = conn.execute("SELECT scanned_at FROM entries WHERE sync_state IN ('pending', "
+                           "'sent') AND boot_id = ? ORDER BY monotonic_ns LIMIT 1",
+                           (boot,)).fetchone()
+        return row[0] if row else None
+
+    def read() -> tuple[str | None, int]:  # the answer, and SQLite's steps (by 10s) for it
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0
+        conn.set_progress_handler(count, 10)
+        try:
+            return store.oldest_pending(), steps[0]
+        finally:
+            conn.set_progress_handler(None, 0)
+
+    answer, walk = read()
+    assert answer == truth() == rows[0]["scanned_at"]
+    after = []
+    while batch := [row["id"] for row in store.pending(100)]:
+        store.mark_synced(batch, {})
+        answer, steps = read()
+        assert answer == truth()
+        after.append(steps)
+    store.close()
+    assert answer is None and len(after) == 21
+    # before: each read after a batch walked those left (the first: 2,474 steps of 10 on
+    # 13,067 for the first read), ~24,000 in all
+    assert max(after) * 100 < walk and sum(after) < walk, (walk, after)
