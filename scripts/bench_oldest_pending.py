@@ -6,9 +6,14 @@ A real store of ENTRIES entries, the last PENDING of them pending, in two shapes
 ``set-back`` (the worst case: the clock ran 200 days ahead for the first pending entry, was
 set right in the same boot, and every other pending entry was written behind it, flagged
 ``clock_behind``, with an id below it). Times ``Store.oldest_pending`` +
-``Store.oldest_pending_moment`` (what a report reads) with timeit.
+``Store.oldest_pending_moment`` (what a report reads) with timeit. Then the drain (review 41
+K1): in the set-back shape, the pending entries acknowledged ``--batch`` at a time in id
+order through ``Store.mark_synced``, as the uploader does, each answer followed by
+``Store.oldest_pending`` (uploader.py, after each answer kept): the reads' total and worst
+over the whole drain, under the store lock.
 
 usage: bench_oldest_pending.py [--entries 300000] [--pending 100000] [--rounds 200]
+                               [--batch 2000 500]
 It runs against whichever ``kiosk`` is on ``sys.path`` (PYTHONPATH=a tree of before).
 """
 from __future__ import annotations
@@ -63,6 +68,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=300_000)
     parser.add_argument("--pending", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--batch", type=int, nargs="*", default=[2000, 500])
     args = parser.parse_args()
     print(f"{platform.node()} {os.cpu_count()} cpu, SQLite {sqlite3.sqlite_version}, "
           f"load {os.getloadavg()[0]:.1f}")
@@ -82,6 +88,26 @@ def main() -> None:
                       f"{args.rounds}); oldest {store.oldest_pending()}")
             finally:
                 store.close()
+        for batch in args.batch:
+            path = Path(folder, f"drain-{batch}.db")
+            build(path, args.entries, args.pending, True)
+            drain(Store(path), args.pending, batch)
+
+
+def drain(store: Store, pending: int, batch: int) -> None:
+    """Acknowledge the backlog ``batch`` at a time, reading the oldest after each answer."""
+    times = []
+    try:
+        while ids := [row["id"] for row in store.pending(batch)]:
+            store.mark_synced(ids, {})
+            started = time.perf_counter()
+            store.oldest_pending()
+            times.append(time.perf_counter() - started)
+    finally:
+        store.close()
+    print(f"drain of {pending} pending by {batch}: {len(times)} reads, total "
+          f"{sum(times):.3f} s, worst {max(times) * 1e3:.1f} ms, over 20 ms: "
+          f"{sum(1 for t in times if t > 0.02)}; load {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
