@@ -89,6 +89,31 @@ def test_a_file_with_bad_rows_is_refused_whole_naming_row_column_and_reason(
     assert _listed(db, "--all") == before  # the good first row was not stored either
 
 
+def test_yes_no_and_date_cells_in_a_coordinate_column_are_refused_not_read_as_numbers(
+        db: str, tmp_path: Path) -> None:
+    """Python takes a spreadsheet's TRUE as 1 and FALSE as 0: a point would land at 1°N 0°E
+    without a word. Such cells, and dates or times, are refused like any other non-number."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Mã điểm", "Tên điểm", "Vĩ độ", "Kinh độ"])
+    sheet.append(["CP-1", "Chốt đúng", 11.5, 106.9])
+    sheet.append(["CP-2", "Chốt đúng/sai", True, False])
+    sheet.append(["CP-3", "Chốt ngày", 11.5, dt.datetime(2021, 8, 1)])
+    sheet.append(["CP-4", "Chốt giờ", dt.time(10, 30), 106.9])
+    path = tmp_path / "points.xlsx"
+    book.save(path)
+    result = central("checkpoints", "import", str(path), "--db", db, check=False)
+    assert result.returncode == 1
+    err = result.stderr
+    assert "3 row(s) refused; nothing was imported" in err
+    assert "dòng 3, cột 'Vĩ độ': 'TRUE' không phải là số / " \
+        "row 3, column 'Vĩ độ': 'TRUE' is not a number" in err
+    assert "row 3, column 'Kinh độ': 'FALSE' is not a number" in err
+    assert "row 4, column 'Kinh độ': '2021-08-01 00:00:00' is not a number" in err
+    assert "row 5, column 'Vĩ độ': '10:30:00' is not a number" in err
+    assert _listed(db, "--all") == {}  # not even the good first row
+
+
 def test_unknown_headers_and_unreadable_files_are_refused(db: str, tmp_path: Path) -> None:
     odd = tmp_path / "odd.csv"
     odd.write_text("Mã điểm,Tên điểm,Màu sắc\nA,B,đỏ\n", encoding="utf-8")

@@ -249,11 +249,17 @@ def _kind(raw: Any) -> str:
 
 
 def _coordinate(raw: Any) -> float | None:
+    """A number or its text (decimal point or comma). A spreadsheet's TRUE/FALSE is refused,
+    not read as 1/0 (bool is an int in Python), and so is a date, time or duration cell."""
     if _blank(raw):
         return None
+    if isinstance(raw, bool):
+        raise RegistryError("registry.not_number", value=repr(str(raw).upper()))
     if isinstance(raw, int | float):
         return float(raw)
-    text = str(raw).strip()
+    if not isinstance(raw, str):
+        raise RegistryError("registry.not_number", value=repr(str(raw)))
+    text = raw.strip()
     if "," in text and "." not in text:
         text = text.replace(",", ".")  # Vietnamese decimal comma
     try:
