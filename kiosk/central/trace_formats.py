@@ -65,10 +65,10 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
         "period": {"from": local(result.start), "to": local(result.end), "timezone": zone.key},
         "data_begins": data_begins,
         "period_starts_before_data": begins_after,
-        "settings": {"margin_minutes": policy.margin / 60,
-                     "default_stay_minutes": policy.default_stay / 60,
-                     "max_stay_minutes": policy.max_stay / 60,
-                     "repeat_window_seconds": policy.repeat_window},
+        "settings": {"margin_minutes": _number(policy.margin / 60),
+                     "default_stay_minutes": _number(policy.default_stay / 60),
+                     "max_stay_minutes": _number(policy.max_stay / 60),
+                     "repeat_window_seconds": _number(policy.repeat_window)},
         "visits": [{
             "visit": n, "checkpoint_id": v.checkpoint_id,
             **dict(zip(("checkpoint_name", "district", "address"),
@@ -96,6 +96,12 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
                                 data_begins=data_begins)["contacts"]}
             for key, nested in result.second_degree.items()]
     return out
+
+
+def _number(value: float) -> int | float:
+    """A whole value as an integer: ``15``, not ``15.0``, which the trace API (JSON integers
+    only) and the Tracing page's margin (whole minutes) refuse when it is sent back."""
+    return int(value) if float(value).is_integer() else value
 
 
 def _person(person: tracing.Person) -> dict[str, Any]:
