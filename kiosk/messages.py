@@ -1392,6 +1392,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "\"…\" (ghi vào nhật ký kiểm tra); chưa thay đổi gì",
         "{option} {days}: keeps data longer than now ({now}; 0 is forever): add --reason "
         "\"…\" (written to the audit log); nothing changed"),
+    "central.retention.shorter": (
+        "{option} {days}: giữ dữ liệu ngắn hơn hiện nay ({now}; 0 là mãi mãi), lần xoá hằng "
+        "ngày sẽ xoá dữ liệu còn đang được giữ: thêm --reason \"…\" (ghi vào nhật ký kiểm "
+        "tra); chưa thay đổi gì",
+        "{option} {days}: keeps data less long than now ({now}; 0 is forever), and the daily "
+        "purge then removes what is still kept: add --reason \"…\" (written to the audit "
+        "log); nothing changed"),
     "central.purge.shorter": (
         "{option} {days}: ngắn hơn thời hạn đã đặt ({now}; 0 là mãi mãi; xoá một lượt là xoá cả "
         "thông tin cá nhân trong đó), xoá dữ liệu còn phải giữ: thêm --reason \"…\" (ghi vào "

@@ -166,7 +166,8 @@ def test_the_retention_setting_is_checked_kept_and_applied_by_purge(db: str) -> 
     refused = central("retention", "--personal-days", "5", "--db", db, check=False)
     assert refused.returncode == 2 and "at least 14 days" in refused.stderr
     assert central("purge", "--personal-days", "-1", "--db", db, check=False).returncode == 2
-    set_ = central("retention", "--days", "90", "--personal-days", "30", "--db", db).stdout
+    set_ = central("retention", "--days", "90", "--personal-days", "30", "--reason",
+                   "decision 12", "--db", db).stdout
     assert "90 ngày / 90 days" in set_ and "30 ngày / 30 days" in set_
     with open_storage(db) as storage:
         send(storage, [(1, "cccd", "in", OLD)], OLD)
@@ -329,10 +330,11 @@ def test_purge_takes_the_batch_log_of_purged_entries_and_keeps_every_held_entrys
 def test_a_retention_change_is_in_the_audit_log_and_a_longer_one_needs_a_reason(
         db: str) -> None:
     """Keeping identities longer (or for ever, 0) lifts the centre's main privacy safeguard:
-    refused without --reason, nothing changed; with one, recorded before it takes effect,
-    as a shorter period is (without a reason). Before, no change of either period was in
-    the audit log, and `--personal-days 0` needed no word of why."""
-    central("retention", "--days", "90", "--personal-days", "30", "--db", db)
+    refused without --reason, nothing changed; with one, recorded before it takes effect.
+    Before, no change of either period was in the audit log, and `--personal-days 0` needed
+    no word of why."""
+    central("retention", "--days", "90", "--personal-days", "30", "--reason", "decision 12",
+            "--db", db)
     refused = central("retention", "--personal-days", "0", "--db", db, check=False)
     assert refused.returncode == 2
     assert refused.stderr.strip().endswith(
@@ -341,14 +343,47 @@ def test_a_retention_change_is_in_the_audit_log_and_a_longer_one_needs_a_reason(
     assert "30 ngày / 30 days" in central("retention", "--db", db).stdout
     central("retention", "--personal-days", "0", "--reason", "F0-9 điều tra kéo dài",
             "--db", db)
-    central("retention", "--days", "60", "--db", db)  # shorter: no reason asked
+    central("retention", "--personal-days", "0", "--days", "90", "--db", db)  # as they are
     listed = central("audit", "list", "--kind", "retention", "--json", "--db", db).stdout
     assert [(r["subject"], r["reason"]) for r in json.loads(listed)] == [
-        ("retention_days 90 → 60", None),
         ("personal_retention_days 30 → 0", "F0-9 điều tra kéo dài"),
-        ("retention_days 0 → 90; personal_retention_days 0 → 30", None)]
+        ("retention_days 0 → 90; personal_retention_days 0 → 30", "decision 12")]
     # the Audit log page words each kind of record, this one too
     assert all(f"web.audit.kind.{kind}" in CATALOGUE for kind in audit.KINDS)
+
+
+@pytest.mark.parametrize(("option", "now", "shorter"), [
+    ("--personal-days", "30", "14"), ("--personal-days", "0", "30"),
+    ("--days", "90", "60"), ("--days", "0", "90")])
+def test_a_shorter_retention_needs_a_reason_and_is_recorded_before_it_takes_effect(
+        db: str, option: str, now: str, shorter: str) -> None:
+    """review41 P3: `retention --personal-days 14` under 30 (or any period under 0, for
+    ever) needed no reason, and the next 06:00 purge erased identities still to be kept for
+    16 more days, with no word of why. Now it is refused without --reason, by the rule a
+    one-off `purge` period keeping less than its setting follows, nothing changed nor
+    recorded; with one, the audit log holds the old and new value, the reason and who."""
+    central("retention", option, now, "--reason", "decision 12", "--db", db)
+    before = central("audit", "list", "--kind", "retention", "--json", "--db", db).stdout
+    refused = central("retention", option, shorter, "--db", db, check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().endswith(
+        f"{option} {shorter}: keeps data less long than now ({now}; 0 is forever), and the "
+        'daily purge then removes what is still kept: add --reason "…" (written to the audit '
+        "log); nothing changed")
+    assert f"{option} {shorter}: giữ dữ liệu ngắn hơn hiện nay ({now}; 0 là mãi mãi)" in (
+        refused.stderr)
+    shown = central("retention", "--db", db).stdout
+    assert (f"{now} ngày / {now} days" if now != "0" else "mãi mãi / forever") in shown
+    assert central("audit", "list", "--kind", "retention", "--json", "--db", db
+                   ).stdout == before
+    central("retention", option, shorter, "--reason", "Sở Y tế công văn 45", "--db", db)
+    latest = json.loads(central("audit", "list", "--kind", "retention", "--json",
+                                "--db", db).stdout)[0]
+    setting = "personal_retention_days" if option == "--personal-days" else "retention_days"
+    assert (latest["subject"], latest["reason"]) == (
+        f"{setting} {now} → {shorter}", "Sở Y tế công văn 45")
+    assert "@" in latest["actor"] and latest["channel"] == "cli"
+    assert f"{shorter} ngày / {shorter} days" in central("retention", "--db", db).stdout
 
 
 def on_engine(db: str, sqlite: str, function: str, trigger: str) -> None:
@@ -387,7 +422,8 @@ def test_a_one_off_purge_shorter_than_the_setting_needs_a_reason_and_is_recorded
     the audit log (periods beside the settings, cutoffs, reason) before the first name goes
     — a trigger on the entries counts the purge records as each is erased — and what it
     erased after. Before, such a run needed no reason and left no trace at all."""
-    central("retention", "--days", "90", "--personal-days", "30", "--db", db)
+    central("retention", "--days", "90", "--personal-days", "30", "--reason", "decision 12",
+            "--db", db)
     with open_storage(db) as storage:
         send(storage, [(1, "cccd", "in", NOW - dt.timedelta(days=25))], NOW)
         with storage._transaction() as tx:
@@ -431,7 +467,7 @@ def test_a_one_off_purge_undercutting_for_ever_or_the_personal_period_needs_a_re
     compared). 0 is for ever, set or not, so both keep less than their setting and are now
     refused without a reason, nothing removed, erased or recorded; with one they act and the
     `purge` record holds it."""
-    central("retention", "--personal-days", "30", "--db", db)
+    central("retention", "--personal-days", "30", "--reason", "decision 12", "--db", db)
     central("retention", *settings, "--reason", "legal hold case 17", "--db", db)
     with open_storage(db) as storage:
         scanned = NOW - dt.timedelta(days=20)
@@ -455,7 +491,7 @@ def test_a_purge_by_the_settings_is_recorded_with_what_it_erased(db: str) -> Non
     with it."""
     with open_storage(db) as storage:
         send(storage, [(1, "cccd", "in", OLD), (2, "cccd", "in", OLD)], OLD)
-    central("retention", "--personal-days", "30", "--db", db)
+    central("retention", "--personal-days", "30", "--reason", "decision 12", "--db", db)
     assert "(2 entries)" in central("purge", "--db", db).stdout
     assert held(db) and named(db) == []
     central("purge", "--days", "14", "--reason", "test: a one-off period", "--db", db)
@@ -482,7 +518,8 @@ def test_a_purge_whose_audit_record_cannot_be_written_does_nothing(db: str) -> N
     """The audit log refuses every new record (a trigger raising, as a full disk or a
     revoked grant would): the purge stops before removing or erasing anything, the daily
     run as a one-off one. Before, neither wrote to the log, and both acted."""
-    central("retention", "--days", "30", "--personal-days", "30", "--db", db)
+    central("retention", "--days", "30", "--personal-days", "30", "--reason", "decision 12",
+            "--db", db)
     with open_storage(db) as storage:
         send(storage, [(1, "cccd", "in", OLD)], OLD)
     before = held(db)
@@ -502,7 +539,8 @@ def test_a_purge_whose_erasure_fails_still_records_what_it_removed(db: str) -> N
     the entries refusing every update, as a lost connection or a full disk would). No
     `purge-done` was written, and how much went was known only from stdout. Now it is
     written, with the removal and the failure."""
-    central("retention", "--days", "30", "--personal-days", "30", "--db", db)
+    central("retention", "--days", "30", "--personal-days", "30", "--reason", "decision 12",
+            "--db", db)
     with open_storage(db) as storage:
         send(storage, [(1, "cccd", "in", OLD)], OLD)
         young = NOW - dt.timedelta(days=20)
@@ -927,7 +965,8 @@ def test_a_retention_longer_than_the_calendar_is_refused_not_kept_to_fail_every_
             assert refused.stderr.strip().endswith(
                 f"{option} 99999999: at most 36525 days (0 keeps everything)")
     assert "mãi mãi / forever" in central("retention", "--db", db).stdout
-    assert central("retention", "--days", "36525", "--db", db).returncode == 0
+    assert central("retention", "--days", "36525", "--reason", "decision 12", "--db", db
+                   ).returncode == 0
     assert central("purge", "--db", db).returncode == 0
 
 

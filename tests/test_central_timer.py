@@ -60,6 +60,6 @@ def test_the_service_commands_write_todays_files_and_can_run_again(tmp_path: Pat
     assert shlex.split(purge)[0] == INSTALLED
     kept = subprocess.run(retention, env=env, capture_output=True, text=True, timeout=60)
     assert kept.returncode == 0 and "identities kept" in kept.stdout
-    central("retention", "--personal-days", "30", "--db", db)
+    central("retention", "--personal-days", "30", "--reason", "decision 12", "--db", db)
     applied = subprocess.run(retention, env=env, capture_output=True, text=True, timeout=60)
     assert applied.returncode == 0 and "Erased names, document numbers" in applied.stdout

@@ -14,9 +14,14 @@ Every run, the daily one included, is written to the audit log before it acts (k
 it removed and erased after (``purge-done``, naming the first record's number; written even
 when a part fails, with what was done and the failure). A period given on the command line
 that keeps less than a setting (0: for ever, the default included) destroys data the setting
-says to keep: refused without ``--reason``, as ``retention`` refuses a longer one. That
-covers the identities a raw ``--days`` removes with its entries: under a raw setting of 0
-any ``--days`` needs a reason, and a positive raw setting already removes them at it.
+says to keep: refused without ``--reason``. That covers the identities a raw ``--days``
+removes with its entries: under a raw setting of 0 any ``--days`` needs a reason, and a
+positive raw setting already removes them at it.
+
+Retention: every change of a period is written to the audit log before it takes effect
+(kind ``retention``: each setting's old and new value, who, the reason) and needs
+``--reason``: a shorter one (by purge's rule above) lets the daily purge remove what the
+setting keeps now, a longer one (or 0, for ever) keeps people's data longer than promised.
 """
 
 from __future__ import annotations
@@ -145,8 +150,11 @@ def cmd_retention(args: argparse.Namespace) -> int:
             now = _days(None, storage, setting)
             if value == now:
                 continue
-            if _longer(now, value) and args.reason is None:  # lifts the safeguard: say why
-                print(both("central.retention.longer", option=option, days=value, now=now),
+            # longer lifts the privacy safeguard; shorter (purge's rule for a one-off period)
+            # makes the daily purge destroy what the setting keeps now: either way, say why
+            if args.reason is None:
+                code = "shorter" if _longer(value, now) else "longer"
+                print(both(f"central.retention.{code}", option=option, days=value, now=now),
                       file=sys.stderr)
                 return EXIT_USAGE
             changes.append((setting, now, value))
@@ -210,14 +218,17 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     retention = subparsers.add_parser(
         "retention", parents=[common], help="show or set how long entries and identities stay",
         **examples("kiosk-central retention",
-                   "kiosk-central retention --days 90 --personal-days 30",
+                   "kiosk-central retention --days 90 --personal-days 30 --reason \"decision 12\"",
+                   "kiosk-central retention --personal-days 14 --reason \"…\"  # keep less: erases",
                    "kiosk-central retention --personal-days 0 --reason \"…\"   # keep identities"))
     retention.add_argument("--days", type=int, help="raw entries (0: forever; 14 to 36525)")
     retention.add_argument("--personal-days", type=int,
                            help="identities in entries (0: forever; 14 to 36525)")
     retention.add_argument("--reason",
                            help="why (written to the audit log with the change; required "
-                                "for a longer period or 0)")
+                                "for any change: a shorter period lets the daily purge erase "
+                                "what the setting keeps now, a longer one or 0 keeps it "
+                                "longer than promised)")
     retention.set_defaults(func=cmd_retention)
     zone = subparsers.add_parser(
         "timezone", parents=[common], help="show or set the centre's time zone",
