@@ -2508,6 +2508,14 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "bad_request.choice": (
         "Địa chỉ trang không dùng được: {name} phải là một trong {choices}, nhận được {got}.",
         "The page's address cannot be used: {name} must be one of {choices}, got {got}."),
+    "bad_request.date": (
+        "Địa chỉ trang không dùng được: {name} phải là một ngày có thật dạng YYYY-MM-DD, nhận "
+        "được {got}.",
+        "The page's address cannot be used: {name} must be a real day written YYYY-MM-DD, got "
+        "{got}."),
+    "bad_request.month": (
+        "Địa chỉ trang không dùng được: {name} phải là một tháng dạng YYYY-MM, nhận được {got}.",
+        "The page's address cannot be used: {name} must be a month written YYYY-MM, got {got}."),
     "role.admin": ("Quản trị", "Administrator"),
     "role.district": ("Cán bộ huyện", "District officer"),
     "role.tracer": ("Truy vết", "Tracer"),

@@ -257,6 +257,33 @@ def test_a_page_asks_who_is_asking_before_it_reads_its_address(tmp_path: Path) -
                 assert admin.get(path).status_code == 200, path
 
 
+def test_a_download_link_with_an_unreadable_date_names_it_in_the_readers_language(
+        tmp_path: Path) -> None:
+    """``/reports/download`` with a date or month that is not one (a hand-edited link) answers
+    400 naming the parameter and what it must be, in the reader's language, as the pages do
+    for their other parameters; before, it answered a bare 404 "not found" in English."""
+    db = f"sqlite:///{tmp_path}/central.db"
+    users("add", "viewer1", "--role", "viewer", db=db)
+    day = {"vi": "{name} phải là một ngày có thật dạng YYYY-MM-DD, nhận được {got}.",
+           "en": "{name} must be a real day written YYYY-MM-DD, got {got}."}
+    month = {"vi": "{name} phải là một tháng dạng YYYY-MM, nhận được {got}.",
+             "en": "{name} must be a month written YYYY-MM, got {got}."}
+    asked = [  # (query, parameter, what it must be, what it got)
+        ("format=csv&date=2026-13-45", "date", day, "'2026-13-45'"),
+        ("format=xlsx&date=abc", "date", day, "'abc'"),
+        ("format=csv&monthly=true&month=2026-13", "month", month, "'2026-13'"),
+        ("format=csv&monthly=true&month=tháng5", "month", month, "'tháng5'")]
+    with serving(db) as server, signed_in(server, "viewer1") as viewer:
+        for lang in ("vi", "en"):
+            viewer.get(f"/lang/{lang}")
+            for query, name, said, got in asked:
+                answer = viewer.get(f"/reports/download?{query}")
+                assert answer.status_code == 400, (lang, query)
+                assert escape(said[lang].format(name=name, got=got)) in answer.text, (
+                    lang, query)
+        assert viewer.get("/reports/download?format=csv&date=2026-01-31").status_code == 200
+
+
 def test_the_trace_api_takes_a_signed_in_tracer_with_the_forms_token(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path}/central.db"
     users("add", "lan.pham", "--role", "tracer", db=db)

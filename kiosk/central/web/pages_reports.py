@@ -20,6 +20,7 @@ from kiosk.central.web import i18n
 from kiosk.central.web.scoping import for_district
 from kiosk.central.web.site import (
     ROLES_OF,
+    BadParameter,
     LoginRequired,
     Site,
     choice_parameter,
@@ -100,8 +101,10 @@ async def download(request: Request, format: str = "", date: str = "", month: st
     choice_parameter("format", format, DOWNLOADS)
     storage = site.storage
     day, chosen_month = _day(storage, date), _month(storage, month)
-    if day is None or chosen_month is None:
-        return site.render(request, "notfound.html", status=404)
+    if day is None:  # a hand-edited link: said in the reader's language, as /reports' others
+        raise BadParameter("bad_request.date", "date", date)
+    if chosen_month is None:
+        raise BadParameter("bad_request.month", "month", month)
     if flag_parameter("monthly", monthly):
         report = await run_in_threadpool(monthly_report, storage, chosen_month,
                                          district_of(user))
