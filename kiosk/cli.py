@@ -33,6 +33,7 @@ from kiosk.commandline import (
     run_command,
     store_failure,
     terminal_text,
+    whole_number_argument,
 )
 
 if TYPE_CHECKING:
@@ -571,7 +572,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                          "the audit log)")
     entries.add_argument("--all", action="store_true",
                          help="look over the whole store, not only today (with --search)")
-    entries.add_argument("--limit", type=int)
+    entries.add_argument("--limit", type=whole_number_argument("--limit"))
     entries.add_argument("--reveal", action="store_true",
                          help="show full document numbers (written to the audit log)")
     entries.set_defaults(func=cmd_entries)

@@ -316,6 +316,23 @@ def day_argument(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(messages.both("cli.bad_day", value=repr(text))) from None
 
 
+def whole_number_argument(option: str) -> Callable[[str], int]:
+    """The argparse type of ``option``, a count or size: ASCII digits only, refused in both
+    languages naming ``option`` and the value. ``int`` reads "٣" as 3 and takes "+5", and
+    argparse refuses the rest in its own English; none of these options has a use for a
+    minus sign."""
+    def read(text: str) -> int:
+        from kiosk.sync.protocol import whole_number
+
+        number = whole_number(text)
+        if number is None:
+            raise argparse.ArgumentTypeError(messages.both(
+                "cli.bad_whole_number", option=option, value=repr(text[:40])))
+        return number
+
+    return read
+
+
 def examples(*lines: str) -> dict[str, Any]:
     """``add_parser`` keywords giving a help text that ends with runnable ``lines``."""
     return {"epilog": "Examples / Ví dụ:\n" + "\n".join(f"  {line}" for line in lines),

@@ -989,6 +989,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.bad_hex": ("{value}: không phải các byte hex ({reason})",
                     "{value}: not hex bytes ({reason})"),
     "cli.bad_day": ("{value}: cần một ngày YYYY-MM-DD", "{value}: expected a date, YYYY-MM-DD"),
+    "cli.bad_whole_number": ("{option} {value}: cần một số nguyên viết bằng chữ số 0-9",
+                             "{option} {value}: expected a whole number in digits 0-9"),
     "cli.bad_moment": ("{value}: cần YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM",
                        "{value}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM"),
     "cli.bad_report_day": ("{value}: cần YYYY-MM-DD, 'today' hoặc 'yesterday'",

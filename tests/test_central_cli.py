@@ -151,6 +151,23 @@ def test_serve_refuses_a_pool_of_no_connections_in_both_languages(tmp_path: Path
     assert not (tmp_path / "c.db").exists()  # refused before anything was opened
 
 
+@pytest.mark.parametrize("value", ["٣", "+5", "5x"])
+def test_a_whole_number_option_takes_ascii_digits_only_and_names_itself_when_not(
+        tmp_path: Path, value: str) -> None:
+    """``audit list --limit`` and ``retention --days`` (as every whole-number option of both
+    commands) take digits 0-9 and nothing else, refused in both languages naming the option
+    and what it got, before the database is opened. Before, int() read "٣" as 3 and "+5" as
+    5, and argparse refused "5x" in its own English ("invalid int value")."""
+    db = f"sqlite:///{tmp_path}/c.db"
+    for option, command in (("--limit", ("audit", "list")), ("--days", ("retention",))):
+        refused = central(*command, option, value, "--db", db, check=False)
+        assert refused.returncode == 2 and "invalid int value" not in refused.stderr
+        assert (f"{option} {value!r}: cần một số nguyên viết bằng chữ số 0-9 / {option} "
+                f"{value!r}: expected a whole number in digits 0-9") in refused.stderr, option
+    assert not (tmp_path / "c.db").exists()
+    assert central("audit", "list", "--limit", "5", "--db", db, "--json").returncode == 0
+
+
 def test_serve_refuses_a_statement_timeout_that_would_not_limit_anything(tmp_path: Path) -> None:
     """PostgreSQL reads a statement_timeout of 0 ms as "no limit" (and 0.0001 s rounds to
     it), a negative one fails every connection's SET, and nan or inf crashed the rounding:

@@ -175,6 +175,23 @@ def test_bad_arguments_are_refused_before_any_file_is_created(config_file, tmp_p
     assert not (tmp_path / "kiosk.db").exists()
 
 
+@pytest.mark.parametrize("value", ["٣", "+5", "5x", "-2"])
+def test_a_whole_number_option_takes_ascii_digits_only_and_names_itself_when_not(
+        config_file: Path, tmp_path: Path, value: str) -> None:
+    """``--limit`` (every whole-number option of both commands reads it so) takes digits 0-9
+    and nothing else, refused in both languages naming the option and what it got. Before,
+    int() read "٣" as 3 and "+5" as 5, and argparse refused "5x" in its own English
+    ("invalid int value")."""
+    refused = kiosk(config_file, "entries", "--limit", value, ok=False)
+    assert refused.returncode == 2 and "invalid int value" not in refused.stderr
+    assert (f"--limit {value!r}: cần một số nguyên viết bằng chữ số 0-9 / --limit {value!r}: "
+            "expected a whole number in digits 0-9") in refused.stderr
+    assert not (tmp_path / "kiosk.db").exists()  # refused before the store is opened
+    kiosk(config_file, "scan", CCCD_AN)
+    kiosk(config_file, "scan", CCCD_BINH)
+    assert "••••••••2345" in kiosk(config_file, "entries", "--limit", "5").stdout
+
+
 def test_an_export_file_that_cannot_be_written_is_named_once_with_the_reason(
         config_file: Path, tmp_path: Path) -> None:
     kiosk(config_file, "scan", CCCD_AN)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kiosk.central.placeholders import Params, slots
-from kiosk.commandline import examples, listed, open_central, terminal_text
+from kiosk.commandline import examples, listed, open_central, terminal_text, whole_number_argument
 from kiosk.messages import WordedError, both
 
 if TYPE_CHECKING:
@@ -193,7 +193,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    "kiosk-central audit list --kind trace --actor root@centre --json",
                    "kiosk-central audit list --kind audit-log --limit 20",
                    "kiosk-central audit list --kind purge-done   # what each purge removed"))
-    lst.add_argument("--limit", type=int, default=100, help="records shown (default 100)")
+    lst.add_argument("--limit", type=whole_number_argument("--limit"),
+                     default=100, help="records shown (default 100)")
     lst.add_argument("--actor", help="only this user's records (a dashboard user, or "
                                      "user@host for a command)")
     lst.add_argument("--kind", choices=KINDS,

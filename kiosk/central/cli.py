@@ -36,6 +36,7 @@ from kiosk.commandline import (
     open_central,
     print_table,
     run_command,
+    whole_number_argument,
 )
 from kiosk.messages import both
 from kiosk.sync import protocol
@@ -449,10 +450,13 @@ def build_parser() -> argparse.ArgumentParser:
                    "--db postgresql://kiosk@db-host/central",
                    "kiosk-central serve --port 0   # any free port; the line says which"))
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
-    serve.add_argument("--max-body", type=int, default=protocol.MAX_BODY_BYTES,
+    serve.add_argument("--port", type=whole_number_argument("--port"),
+                       default=8765, help="port (0 = any free port)")
+    serve.add_argument("--max-body", type=whole_number_argument("--max-body"),
+                       default=protocol.MAX_BODY_BYTES,
                        help="largest request body as sent, bytes (default: %(default)s)")
-    serve.add_argument("--max-decoded", type=int, default=protocol.MAX_DECODED_BYTES,
+    serve.add_argument("--max-decoded", type=whole_number_argument("--max-decoded"),
+                       default=protocol.MAX_DECODED_BYTES,
                        help="largest body once decompressed, bytes (default: %(default)s)")
     serve.add_argument("--kiosk-cpu-burst", type=float, default=CPU_BURST_SECONDS,
                        metavar="SECONDS",

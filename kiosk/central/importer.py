@@ -34,6 +34,7 @@ from kiosk.commandline import (
     examples,
     log_cause,
     open_central,
+    whole_number_argument,
 )
 from kiosk.messages import both
 
@@ -265,6 +266,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help="import files of revoked kiosks too (needs --reason; written "
                              "to the audit log)")
     parser.add_argument("--reason", help="why a revoked kiosk's file is imported")
-    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
+    parser.add_argument("--batch-size", type=whole_number_argument("--batch-size"),
+                        default=BATCH_SIZE,
                         help="entries per transaction (default: %(default)s)")
     parser.set_defaults(func=cmd_import)

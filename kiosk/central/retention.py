@@ -32,7 +32,7 @@ import sys
 from typing import Any
 
 from kiosk.central import erasure
-from kiosk.commandline import EXIT_USAGE, examples, open_central
+from kiosk.commandline import EXIT_USAGE, examples, open_central, whole_number_argument
 from kiosk.messages import both
 
 RAW_SETTING = "retention_days"
@@ -204,10 +204,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
              "(each run recorded in the audit log)",
         **examples("kiosk-central purge                # the retention settings (as daily)",
                    "kiosk-central purge --personal-days 21 --reason \"F0-9 request\""))
-    purge.add_argument("--days", type=int,
+    purge.add_argument("--days", type=whole_number_argument("--days"),
                        help="keep raw entries this many days (default: the retention "
                             "setting; 0 keeps everything)")
-    purge.add_argument("--personal-days", type=int,
+    purge.add_argument("--personal-days", type=whole_number_argument("--personal-days"),
                        help="keep names, document numbers, phones and birth dates this many "
                             "days (default: the retention setting; 0 keeps them)")
     purge.add_argument("--reason",
@@ -221,8 +221,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    "kiosk-central retention --days 90 --personal-days 30 --reason \"decision 12\"",
                    "kiosk-central retention --personal-days 14 --reason \"…\"  # keep less: erases",
                    "kiosk-central retention --personal-days 0 --reason \"…\"   # keep identities"))
-    retention.add_argument("--days", type=int, help="raw entries (0: forever; 14 to 36525)")
-    retention.add_argument("--personal-days", type=int,
+    retention.add_argument("--days", type=whole_number_argument("--days"),
+                           help="raw entries (0: forever; 14 to 36525)")
+    retention.add_argument("--personal-days", type=whole_number_argument("--personal-days"),
                            help="identities in entries (0: forever; 14 to 36525)")
     retention.add_argument("--reason",
                            help="why (written to the audit log with the change; required "

@@ -38,7 +38,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.commandline import examples
+from kiosk.commandline import examples, whole_number_argument
 from kiosk.devices.base import DeviceError, Emit
 from kiosk.devices.frames import FrameDecoder, SightingFilter
 from kiosk.devices.kinds.camera import CameraOptions
@@ -326,8 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("source", help="0, /dev/video0, /dev/v4l/by-id/..., a file or a URL")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long (default 10)")
     schema = CameraOptions.schema()
-    parser.add_argument("--width", type=int, default=schema["width"].default)
-    parser.add_argument("--height", type=int, default=schema["height"].default)
+    parser.add_argument("--width", type=whole_number_argument("--width"),
+                        default=schema["width"].default)
+    parser.add_argument("--height", type=whole_number_argument("--height"),
+                        default=schema["height"].default)
     parser.add_argument("--backend", choices=schema["backend"].choices,
                         default=schema["backend"].default)
     parser.add_argument("--snapshot", default="", help="save the last preview (with outlines) "

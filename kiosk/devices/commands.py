@@ -15,7 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.commandline import EXIT_USAGE, config_refusal, examples, missing_extra
+from kiosk.commandline import (
+    EXIT_USAGE,
+    config_refusal,
+    examples,
+    missing_extra,
+    whole_number_argument,
+)
 from kiosk.devices.base import DeviceError
 from kiosk.messages import both
 
@@ -89,14 +95,17 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     watch_parser.add_argument("device", help="a configured device id, a /dev path, or a capture")
     watch_parser.add_argument("--save", default="", metavar="FILE",
                               help="save what arrives as a capture (replayable, sendable)")
-    watch_parser.add_argument("--count", type=int, default=0, help="stop after N scans")
+    watch_parser.add_argument("--count", type=whole_number_argument("--count"),
+                              default=0, help="stop after N scans")
     watch_parser.add_argument("--seconds", type=float, default=0.0, help="stop after S seconds")
-    watch_parser.add_argument("--baud", type=int, help="serial: baud rate")
+    watch_parser.add_argument("--baud", type=whole_number_argument("--baud"),
+                              help="serial: baud rate")
     watch_parser.add_argument("--terminator", help="CR, LF, CRLF, none (serial); enter, tab, "
                                                     "none (keyboard)")
     watch_parser.add_argument("--layout", help="keyboard layout: us, uk, fr, de")
     watch_parser.add_argument("--mode", choices=("pos", "keyboard"), help="hidraw mode")
-    watch_parser.add_argument("--idle-gap-ms", type=int, help="gap that ends a scan")
+    watch_parser.add_argument("--idle-gap-ms", type=whole_number_argument("--idle-gap-ms"),
+                              help="gap that ends a scan")
     watch_parser.add_argument("--hex", action="store_true", default=None,
                               help="keyboard: the scanner types hex digits")
     watch_parser.set_defaults(func=cmd_watch)

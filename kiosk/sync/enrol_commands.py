@@ -18,7 +18,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.commandline import EXIT_FAILED, EXIT_USAGE, config_refusal, examples
+from kiosk.commandline import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    config_refusal,
+    examples,
+    whole_number_argument,
+)
 from kiosk.enrolment import EnrolmentCode, EnrolmentCodeError, is_enrolment_code, parse
 from kiosk.messages import both
 
@@ -46,7 +52,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                        help="how long to look at the camera (default: %(default)s)")
     enrol.add_argument("--token-file", help="where to write the token (default: "
                        "sync-token beside the config file)")
-    enrol.add_argument("--tries", type=int, default=20,
+    enrol.add_argument("--tries", type=whole_number_argument("--tries"), default=20,
                        help="attempts while the centre is unreachable (default: %(default)s)")
     enrol.add_argument("--retry-seconds", type=float, default=15.0,
                        help="wait between attempts (default: %(default)s)")
