@@ -5,6 +5,7 @@ SQLite and a real PostgreSQL."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import subprocess
 from collections.abc import Iterator
@@ -346,6 +347,50 @@ def test_the_throttle_counts_a_sliding_minute_per_address_and_survives_a_clock_s
             True, True, True, False]
         rows = storage._query("SELECT count(*) FROM login_attempts")[0][0]
         assert rows == 3
+
+
+def test_a_refused_login_pays_one_password_verify_whether_or_not_the_name_exists(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """How long a refused login takes must not tell a guesser which names exist: an unknown
+    name, a known one with a wrong or over-long password, and a disabled account each pay
+    exactly one argon2 verify (the unknown name against a fixed hash nobody's password
+    matches), so each costs what a known name's wrong password costs. A locked account is
+    refused without one: its answer says it is locked, which only a real name can be. The
+    count, not a time, is checked (speed is measured in scripts/bench_login.py)."""
+    from argon2 import PasswordHasher
+
+    from kiosk.central.web import users as accounts
+
+    class CountingHasher(PasswordHasher):
+        verified = 0
+
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            CountingHasher.verified += 1
+            return super().verify(hash, password)
+
+    hasher = CountingHasher()
+    monkeypatch.setattr(accounts, "_argon2", lambda: (hasher, hasher.hash("nobody's")))
+    with open_storage(f"sqlite:///{tmp_path}/central.db") as storage:
+        for name in ("an.nguyen", "binh.tran"):
+            accounts.add(storage, name, "admin", PASSWORD)
+        accounts.disable(storage, "binh.tran")
+
+        def refusal(name: str, password: str) -> tuple[str, int]:
+            before = CountingHasher.verified
+            with pytest.raises(accounts.UserError) as refused:
+                accounts.authenticate(storage, name, password)
+            return refused.value.words.code, CountingHasher.verified - before
+
+        assert refusal("no.such.user", "wrong guess!") == ("account.wrong", 1)
+        assert refusal("an.nguyen", "wrong guess!") == ("account.wrong", 1)
+        assert refusal("no.such.user", "x" * 5000) == ("account.wrong", 1)
+        assert refusal("an.nguyen", "x" * 5000) == ("account.wrong", 1)
+        assert refusal("binh.tran", PASSWORD) == ("account.wrong", 1)
+        for _ in range(accounts.MAX_FAILURES - 1):  # the lock-out is unchanged by it
+            assert refusal("an.nguyen", "wrong guess!") == ("account.wrong", 1)
+        assert refusal("an.nguyen", PASSWORD) == ("account.locked", 0)
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=accounts.LOCK_MINUTES + 1)
+        assert accounts.authenticate(storage, "an.nguyen", PASSWORD, now=later).active
 
 
 def test_a_form_over_its_bound_is_refused_413_before_it_is_parsed(tmp_path: Path) -> None:
