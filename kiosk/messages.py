@@ -1363,13 +1363,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "revocation ({at})"),
     "central.import.rejected": ("bị từ chối", "rejected"),
     "central.purge.raw_kept": (
-        "Không xoá dữ liệu thô: chưa đặt thời hạn lưu (kiosk-central retention --days N)",
-        "raw entries kept: no retention period (kiosk-central retention --days N)"),
+        "Không xoá dữ liệu thô: chưa đặt thời hạn lưu (kiosk-central retention --days N "
+        "--reason \"…\")",
+        "raw entries kept: no retention period (kiosk-central retention --days N "
+        "--reason \"…\")"),
     "central.purge.identities_kept": (
         "Không xoá thông tin cá nhân: chưa đặt thời hạn (kiosk-central retention "
-        "--personal-days N)",
+        "--personal-days N --reason \"…\")",
         "identities kept: no personal retention period (kiosk-central retention "
-        "--personal-days N)"),
+        "--personal-days N --reason \"…\")"),
     "central.purge.too_short": (
         "{option} {days}: phải giữ ít nhất {least} ngày (lượt gửi muộn, truy vết)",
         "{option} {days}: keep at least {least} days (late uploads, tracing)"),
