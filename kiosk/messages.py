@@ -721,6 +721,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                "expected: time type code value"),
     "capture.expected_chunk": ("cần: thời gian và các byte hex",
                                "expected: time and hex bytes"),
+    "capture.bad_hex": ("{value} không phải các byte hex: {problem}",
+                        "{value} is not hex bytes: {problem}"),
+    "capture.bad_number": ("{value} không phải một số nguyên viết bằng chữ số",
+                           "{value} is not a whole number written in digits"),
+    "hex.bad_character": ("ký tự {char} ở vị trí {position} không phải chữ số hex (0-9, a-f)",
+                          "the character {char} at position {position} is not a hex digit "
+                          "(0-9, a-f)"),
+    "hex.lone_digit": (
+        "chữ số hex ở vị trí {position} thiếu chữ số thứ hai: mỗi byte là hai chữ số",
+        "the hex digit at position {position} has no second digit: each byte is two digits"),
     "capture.settings_not_json": ("{where}: settings không phải JSON ({detail})",
                                   "{where}: settings are not JSON ({detail})"),
     "capture.settings_not_object": ("{where}: settings phải là một đối tượng JSON",
@@ -1113,8 +1123,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "export: worker processes failed ({reason}); formatting the rest here"),
     "device.os_failed": ("{path}: {reason}", "{path}: {reason}"),
     "device.internal_error": ("lỗi phần mềm của trạm: {error}", "internal error: {error}"),
-    "device.log.replay_bad_hex": ("bỏ qua dòng phát lại {line}: không phải hex [{reason}]",
-                                  "replay line {line} skipped: not hex [{reason}]"),
+    "device.log.replay_bad_hex": (
+        "{where}: bỏ qua dòng phát lại, {value} không phải các byte hex: {problem}",
+        "{where}: replay line skipped, {value} is not hex bytes: {problem}"),
     "device.log.still_reading": ("vẫn đang đọc sau {seconds} giây: {threads}",
                                  "still reading after {seconds} s: {threads}"),
     "device.log.not_submitted": (
@@ -3008,6 +3019,26 @@ def os_words(exc: OSError) -> Words:
         return Words(_OS_ERRORS[exc.errno])
     return Words("os.other", {"errno": errno.errorcode.get(exc.errno, str(exc.errno))
                               if exc.errno else "?"})
+
+
+def hex_words(digits: str) -> Words:
+    """Why ``bytes.fromhex`` refused ``digits``, in the reader's language: its own words are
+    English ("non-hexadecimal number found in fromhex() arg at position 3"). Read as it
+    reads them: pairs of hex digits, whitespace allowed between pairs only."""
+    position = 0
+    while position < len(digits):
+        if digits[position] in string.whitespace:
+            position += 1
+            continue
+        pair = digits[position:position + 2]
+        for offset, char in enumerate(pair):
+            if char not in string.hexdigits:
+                return Words("hex.bad_character", {"char": repr(char),
+                                                   "position": position + offset + 1})
+        if len(pair) < 2:
+            break
+        position += 2
+    return Words("hex.lone_digit", {"position": position + 1})
 
 
 _SQLITE_WORDS = {

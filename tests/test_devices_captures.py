@@ -69,9 +69,15 @@ BROKEN = [
     ("# kiosk-capture v1 format=midi\n", "format must be one of serial, evdev, hidraw"),
     ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY KEY_NOPE 1\n",
      "c.log:2: .* / unknown event code name 'KEY_NOPE'"),
+    ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY KEY_A \u00b2\n",
+     "c.log:2: .* / '\u00b2' is not a whole number written in digits"),
+    ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY --5 1\n",
+     "c.log:2: .* / unknown event code name '--5'"),
     ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY 30\n",
      "c.log:2: .* / expected: time type code value"),
-    ("# kiosk-capture v1 format=hidraw\n1.0 zz\n", "c.log:2: non-hexadecimal"),
+    ("# kiosk-capture v1 format=hidraw\n1.0 zz\n",
+     "c.log:2: .* / 'zz' is not hex bytes: the character 'z' at position 1 is not a hex "
+     "digit"),
     ("# kiosk-capture v3 format=serial\n",
      "c.log:1: .* / c.log:1: a capture of version 'v3'; this kiosk reads v1, v2"),
     ("# kiosk-capture vx format=serial\n", "a capture of version 'vx'"),
@@ -120,6 +126,33 @@ def test_a_time_that_is_not_seconds_is_refused_naming_the_line(text: str, where:
         read_capture(text.splitlines(), "c.log")
     assert refused.match(f"^{where}: thời gian {time} không phải một số giây từ 0 đến "
                          f"1000000000000 .* / the time {time} is not a number of seconds ")
+
+
+BAD_ITEMS = [
+    ("1.0 02 00 0g 00\n", "'02000g00' is not hex bytes: the character 'g' at position 6",
+     "'02000g00' không phải các byte hex: ký tự 'g' ở vị trí 6 không phải chữ số hex"),
+    ("1.0 02 000\n", "'02000' is not hex bytes: the hex digit at position 5 has no second",
+     "'02000' không phải các byte hex: chữ số hex ở vị trí 5 thiếu chữ số thứ hai"),
+]
+"""Report lines whose bytes are not hex: Python's own refusal ("non-hexadecimal number
+found in fromhex() arg at position 5") reached the technician in English alone."""
+
+
+@pytest.mark.parametrize(("line", "english", "vietnamese"), BAD_ITEMS)
+def test_a_capture_file_with_bad_hex_says_the_file_the_line_and_why_in_both_languages(
+        tmp_path: Path, capsys, line: str, english: str, vietnamese: str) -> None:
+    """The file as a technician sends it in, loaded, and watched with `kiosk devices watch`
+    (which reads it the same way): its name, the line's number, and what is wrong."""
+    path = tmp_path / "pos.capture"
+    path.write_text("# kiosk-capture v2 format=hidraw\n1.0 02 00\n" + line, encoding="utf-8")
+    with pytest.raises(DeviceError) as raised:
+        load_capture(path)
+    vi, en = str(raised.value).split(" / ")
+    assert vi.startswith(f"{path}:3: {vietnamese}") and en.startswith(english)
+    assert cli.main(["devices", "watch", str(path), "--config", str(tmp_path / "none")]) == 1
+    shown = capsys.readouterr().err
+    assert f"{path}:3: {vietnamese}" in shown and english in shown
+    assert "fromhex" not in shown
 
 
 def test_a_capture_of_reads_whose_time_goes_back_is_refused_naming_both_lines() -> None:
@@ -388,7 +421,7 @@ def test_hidraw_device_reads_reports_from_a_node_and_notices_it_going(tmp_path: 
 def test_a_bad_line_in_a_replay_file_is_skipped_not_replayed_from_the_start(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A corrupt ``hex:`` line is logged and skipped; the rest of the file plays once. The
-    warning is Vietnamese in its Vietnamese half, Python's English kept in brackets."""
+    warning names the file, the line and what is wrong, each half in its own language."""
     caplog.set_level(logging.WARNING, logger="kiosk.devices")
     path = tmp_path / "codes.txt"
     path.write_text("AAA\nBBB\nhex:zz\nCCC\n", encoding="utf-8")
@@ -400,7 +433,7 @@ def test_a_bad_line_in_a_replay_file_is_skipped_not_replayed_from_the_start(
     supervisor.stop()
     assert [s.payload for s in seen] == [b"AAA", b"BBB", b"CCC"]
     assert supervisor.status()[0].state == FINISHED
-    tech = "[non-hexadecimal number found in fromhex() arg at position 0]"
     assert [r.getMessage() for r in caplog.records] == [
-        f"bỏ qua dòng phát lại b'hex:zz': không phải hex {tech} / "
-        f"replay line b'hex:zz' skipped: not hex {tech}"]
+        f"{path}:3: bỏ qua dòng phát lại, 'zz' không phải các byte hex: ký tự 'z' ở vị trí 1 "
+        f"không phải chữ số hex (0-9, a-f) / {path}:3: replay line skipped, 'zz' is not hex "
+        f"bytes: the character 'z' at position 1 is not a hex digit (0-9, a-f)"]

@@ -55,7 +55,7 @@ from kiosk.devices.base import DeviceError
 from kiosk.devices.kind import CaptureFormat, DeviceKind, DeviceOptions
 from kiosk.devices.registry import device_kind, kinds
 from kiosk.devices.stream import Chunk, Decoder, Idle, InputEvent, Item
-from kiosk.messages import both, os_words
+from kiosk.messages import both, hex_words, os_words
 from kiosk.schema import ConfigError
 
 MAGIC = "# kiosk-capture"
@@ -69,6 +69,9 @@ MOST_SECONDS = 10**12
 """The latest time a line may carry (the year 33,658 as a wall clock): with it, every gap
 a decoder or the watch works out is a number a float and an int can hold."""
 _SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
+_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+"""An event's type, code or value written as a number: ``str.isdigit`` passes "²" or
+"--5", which ``int`` then refuses in English."""
 HIDDEN = "# an enrolment code's input was here, not kept (its one-time secret)"
 
 
@@ -209,7 +212,7 @@ def _track(held: set[int], item: InputEvent | Chunk) -> None:
 
 
 def _number(token: str, unknown: str) -> int:
-    if token.lstrip("-").isdigit():
+    if _INTEGER.fullmatch(token):
         return int(token)
     value = keycodes.CODES.get(token)
     if value is None:
@@ -236,11 +239,18 @@ def parse_item(capture: CaptureFormat, line: str, version: int = VERSION) -> Ite
         _seconds(fields[0])
         sec, _, frac = fields[0].partition(".")
         usec = int((frac + "000000")[:6]) if frac else 0
+        if not _INTEGER.fullmatch(fields[3]):
+            raise ValueError(both("capture.bad_number", value=repr(fields[3][:40])))
         return InputEvent(int(sec), usec, _number(fields[1], "capture.unknown_type"),
                           _number(fields[2], "capture.unknown_code"), int(fields[3]))
     if len(fields) < 2:
         raise ValueError(both("capture.expected_chunk"))
-    return Chunk(_seconds(fields[0]), bytes.fromhex("".join(fields[1:])))
+    seconds, digits = _seconds(fields[0]), "".join(fields[1:])
+    try:
+        return Chunk(seconds, bytes.fromhex(digits))
+    except ValueError:
+        raise ValueError(both("capture.bad_hex", value=repr(digits[:40]),
+                              problem=hex_words(digits))) from None
 
 
 def _settings(kind: DeviceKind, capture: CaptureFormat, text: str,

@@ -22,24 +22,26 @@ from typing import BinaryIO
 
 from kiosk.devices.base import DeviceError, Emit
 from kiosk.devices.kinds.replay import ReplayOptions
-from kiosk.messages import both, os_words
+from kiosk.messages import both, hex_words, os_words
 from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
 
 
-def parse_line(line: bytes) -> bytes | None:
-    """One replay line → payload bytes; None for a blank line, or for a ``hex:`` line that
-    is not hex (logged and skipped: one bad line must not stop, or restart, the file)."""
+def parse_line(line: bytes, where: str) -> bytes | None:
+    """One replay line (``where``: its file and number) → payload bytes; None for a blank
+    line, or for a ``hex:`` line that is not hex (logged and skipped: one bad line must not
+    stop, or restart, the file)."""
     line = line.rstrip(b"\r\n")
     if not line.strip():
         return None
     if line.startswith(b"hex:"):
+        digits = line[4:].decode("ascii", "replace")
         try:
-            return bytes.fromhex(line[4:].decode("ascii"))
-        except ValueError as exc:
-            log.warning("%s", both("device.log.replay_bad_hex", line=repr(line[:40]),
-                                   reason=exc))
+            return bytes.fromhex(digits)
+        except ValueError:
+            log.warning("%s", both("device.log.replay_bad_hex", where=where,
+                                   value=repr(digits[:40]), problem=hex_words(digits)))
             return None
     return line
 
@@ -64,7 +66,7 @@ class ReplayDevice:
 
     def payloads(self, stream: BinaryIO, stop: threading.Event) -> Iterator[bytes]:
         """Lines as they arrive; polls so that a quiet pipe never keeps ``stop`` waiting."""
-        fd, pending = stream.fileno(), b""
+        fd, pending, number = stream.fileno(), b"", 0
         while not stop.is_set():
             ready, _, _ = select.select([fd], [], [], 0.2)
             if not ready:
@@ -74,10 +76,11 @@ class ReplayDevice:
                 break
             *lines, pending = (pending + chunk).split(b"\n")
             for line in lines:
-                payload = parse_line(line)
+                number += 1
+                payload = parse_line(line, f"{self.path}:{number}")
                 if payload is not None:
                     yield payload
-        last = parse_line(pending)
+        last = parse_line(pending, f"{self.path}:{number + 1}")
         if last is not None and not stop.is_set():
             yield last
 
