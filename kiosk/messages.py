@@ -1771,6 +1771,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "{path}: {size} bytes, larger than any trust list"),
     "trust.not_json_or_pem": ("{source}: không phải JSON, cũng không phải PEM ({detail})",
                               "{source}: neither JSON nor PEM ({detail})"),
+    "trust.too_deep": ("{source}: JSON lồng nhau quá sâu, không phải một danh sách khoá",
+                       "{source}: JSON nested too deeply, not a trust list"),
     "trust.not_base64": ("{name}: không phải base64", "{name}: not base64"),
     "trust.bad_imported_at": ("{source}: imported_at {value} không phải một thời điểm",
                               "{source}: imported_at {value} is not a time"),

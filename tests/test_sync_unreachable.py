@@ -31,9 +31,17 @@ from kiosk.app import Kiosk
 from kiosk.messages import saved_text
 from kiosk.scan import Scan
 from kiosk.sync import protocol
-from kiosk.sync.client import SyncClient, Unreachable
+from kiosk.sync.client import ServerBusy, SigningKeyHeld, SyncClient, Unreachable
 from tests.central_support import free_port
-from tests.sync_support import JsonAnswering, english, serving, syncing, wait_until, write_config
+from tests.sync_support import (
+    JsonAnswering,
+    TakingEveryBatch,
+    english,
+    serving,
+    syncing,
+    wait_until,
+    write_config,
+)
 
 
 def failure(url: str, timeout: float = 2.0) -> Unreachable:
@@ -270,3 +278,97 @@ def test_the_saved_last_error_is_worded_again_in_each_language_and_an_older_one_
         "cause": "ConnectionRefusedError: [Errno 111] Connection refused"}})
     assert saved_text(older, "vi") == (
         "không kết nối được: ConnectionRefusedError: [Errno 111] Connection refused")
+
+
+NESTED = b"[" * 100000 + b"]" * 100000
+"""An answer nested deeper than Python's parser goes: it raised RecursionError, no
+ValueError, so it was no "unusable answer" but a fault of the program."""
+
+
+class NestedAnswers(TakingEveryBatch):
+    """A centre (or a proxy before it) answering ``NESTED``, with 200 or ``status``, to
+    every request while ``nested``; then a centre taking every batch."""
+
+    nested = True
+    status = 200
+
+    def _answer(self, body: object, status: int = 200) -> None:
+        if not self.nested:
+            super()._answer(body, status)
+            return
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(NESTED)))
+        self.end_headers()
+        self.wfile.write(NESTED)
+
+    def do_POST(self) -> None:
+        if self.path == protocol.BATCHES_PATH:
+            super().do_POST()
+            return
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self._answer({})
+
+
+def test_an_answer_nested_without_end_is_unusable_to_every_call_that_reads_one() -> None:
+    """The health check, the backlog keys and the enrolment, answered 200, say the answer
+    is unusable and why, in each language; a refusal (409, 500) so nested is shown by its
+    start, as any answer that says nothing usable."""
+    centre = type("Centre", (NestedAnswers,), {"batches": []})
+    with serving(centre) as url:
+        client = SyncClient(url, "t", timeout=5)
+        try:
+            failures = []
+            for call in (client.health, lambda: client.backlog_keys("a2V5"),
+                         lambda: client.enrol("secret")):
+                with pytest.raises(Unreachable) as raised:
+                    call()
+                failures.append(raised.value)
+            centre.status = 409
+            with pytest.raises(SigningKeyHeld) as held:
+                client.backlog_keys("a2V5")
+            centre.status = 500
+            with pytest.raises(ServerBusy) as busy:
+                client.health()
+        finally:
+            client.close()
+    assert [f.text("en") for f in failures] == [
+        "unusable answer from the centre's health check",
+        "unusable answer about the backlog keys: body: JSON nested too deeply",
+        "unusable answer to the enrolment: body: JSON nested too deeply"]
+    assert failures[1].text("vi") == ("câu trả lời về khoá tệp tồn đọng không dùng được: "
+                                      "nội dung: JSON lồng nhau quá sâu")
+    assert held.value.centre_key is None and "[[[[" in held.value.text("en")
+    assert "[[[[" in busy.value.text("en")
+
+
+def test_a_batch_answered_nested_without_end_stays_pending_and_the_worker_goes_on(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A running kiosk whose batch is answered so: its last error says the centre's answer
+    could not be used and why, in each language; the entry stays pending, and is sent
+    again and taken once the centre answers properly. Its trust list, answered so too, is
+    not refreshed, and says why (the refreshing thread ended on a RecursionError)."""
+    caplog.set_level(logging.WARNING, logger="kiosk")
+    centre = type("Centre", (NestedAnswers,), {"batches": []})
+    with serving(centre) as url:
+        path = write_config(tmp_path / "config.toml", kiosk_id="k-nested", server_url=url,
+                            token="t", enabled=True, interval_seconds=1,
+                            max_backoff_seconds=1)
+        kiosk = Kiosk(config_mod.load(path))
+        with syncing(kiosk) as worker:
+            kiosk.pipeline.submit(Scan(payload=b"001099012345||Nguyen Van An|01021990|Nam|"
+                                       b"Hue|10102021", lane="in"))
+            error = wait_until(lambda: worker.state().last_error)
+            assert saved_text(error, "en") == ("unusable answer from the centre: body: JSON "
+                                               "nested too deeply")
+            assert saved_text(error, "vi") == ("câu trả lời của trung tâm không dùng được: "
+                                               "nội dung: JSON lồng nhau quá sâu")
+            assert kiosk.store.sync_counts()["pending"] == 1
+            refresh = wait_until(lambda: next((r.getMessage() for r in caplog.records
+                                               if "trust list not" in r.getMessage()), None))
+            assert english(refresh) == ("trust list not refreshed from the centre: centre: "
+                                        "JSON nested too deeply, not a trust list; tried "
+                                        "again later")
+            centre.nested = False
+            wait_until(lambda: kiosk.store.sync_counts()["acknowledged"] == 1)
+    assert len(centre.batches) >= 2 and len(set(map(tuple, centre.batches))) == 1

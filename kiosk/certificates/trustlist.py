@@ -568,6 +568,8 @@ def _json(data: bytes, source: str) -> Any:
         text = text.split("\n", 1)[1].strip()  # a backend's signature line, then the JSON
     try:
         return json.loads(text)
+    except RecursionError:  # no ValueError: a centre's or a proxy's "[" * 100000
+        raise TrustListError("trust.too_deep", source=source) from None
     except ValueError as exc:
         raise TrustListError("trust.not_json_or_pem", source=source, detail=exc) from None
 

@@ -19,6 +19,7 @@ import ssl
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -158,7 +159,7 @@ class SyncClient:
         response = self._request("POST", protocol.BATCHES_PATH, data=body, headers={
             "Content-Type": "application/json", "Content-Encoding": encoding})
         try:
-            answer = json.loads(response.content)
+            answer = _loaded(response)
             held, rejected = protocol.validate_response(answer, sent_ids)
         except (ValueError, protocol.ProtocolError) as exc:  # JSONDecodeError is a ValueError
             raise Unreachable("sync.unusable_answer", detail=_unusable(exc)) from None
@@ -198,8 +199,8 @@ class SyncClient:
                                  json={"signing_key": signing_key})
         if response.status_code == 409:
             try:
-                held = json.loads(response.content).get("centre_key")
-            except (ValueError, AttributeError, RecursionError):
+                held = _loaded(response).get("centre_key")
+            except (ValueError, AttributeError):
                 held = None
             raise SigningKeyHeld("sync.http", held if isinstance(held, str) else None,
                                  status=409, error=_answered(response))
@@ -231,7 +232,7 @@ class SyncClient:
         ``timeout`` (seconds) bounds the connect and the answer alike, for a quick probe."""
         response = self._request("GET", protocol.HEALTH_PATH, timeout=timeout)
         try:
-            return json.loads(response.content)
+            return _loaded(response)
         except ValueError:
             raise Unreachable("sync.unusable_health") from None
 
@@ -295,10 +296,21 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
+def _loaded(response: requests.Response) -> Any:
+    """The answer's JSON. One nested deeper than Python's parser goes (``"[" * 100000``
+    from a broken centre or a proxy) is as unusable as one not JSON, worded as the centre
+    words such a body (``wire.too_deep``): its RecursionError is no ValueError, and ended the
+    sync cycle as a fault of the program."""
+    try:
+        return json.loads(response.content)
+    except RecursionError:
+        raise protocol.ProtocolError(400, "wire.too_deep") from None
+
+
 def _json_object(response: requests.Response, code: str) -> dict:
     """The answer's JSON object, or Unreachable(``code``) saying why it is not one."""
     try:
-        answer = json.loads(response.content)
+        answer = _loaded(response)
     except ValueError as exc:
         raise Unreachable(code, detail=_unusable(exc)) from None
     if not isinstance(answer, dict):
@@ -319,8 +331,8 @@ def _answered(response: requests.Response) -> Words | str:
     when this kiosk knows the code (:func:`kiosk.messages.answered_words`); else its
     ``error`` text as sent (an older or newer centre), else the body's start."""
     try:
-        body = json.loads(response.content)
-    except (ValueError, RecursionError):  # a hostile or broken answer says nothing usable
+        body = _loaded(response)
+    except ValueError:  # a hostile or broken answer says nothing usable
         body = None
     if isinstance(body, dict):
         words = answered_words(body)
