@@ -9,6 +9,7 @@ name for the cause stays at the end in brackets, for a technician.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.server
 import json
@@ -32,6 +33,7 @@ from kiosk.messages import saved_text
 from kiosk.scan import Scan
 from kiosk.sync import protocol
 from kiosk.sync.client import ServerBusy, SigningKeyHeld, SyncClient, Unreachable
+from kiosk.sync.worker import SyncWorker
 from tests.central_support import free_port
 from tests.sync_support import (
     JsonAnswering,
@@ -220,6 +222,18 @@ def test_a_cause_with_no_advice_is_said_in_each_language_the_systems_words_in_br
         "thuật viên [RemoteDisconnected: Remote end closed connection without response]")
 
 
+@contextlib.contextmanager
+def scanned(tmp_path: Path, url: str, kiosk_id: str) -> Iterator[tuple[Kiosk, SyncWorker]]:
+    """A kiosk syncing with ``url`` every second, one scan taken: it and its sync worker."""
+    path = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=url,
+                        token="t", enabled=True, interval_seconds=1, max_backoff_seconds=1)
+    kiosk = Kiosk(config_mod.load(path))
+    with syncing(kiosk) as worker:
+        kiosk.pipeline.submit(Scan(payload=b"001099012345||Nguyen Van An|01021990|Nam|"
+                                   b"Hue|10102021", lane="in"))
+        yield kiosk, worker
+
+
 class ProxyPage(JsonAnswering):
     """A centre behind a proxy that answers its own page instead of the centre's JSON (a
     captive portal, a proxy's error page with status 200); the health check gets through."""
@@ -245,15 +259,8 @@ def test_the_upload_failed_log_line_is_vietnamese_in_its_vietnamese_half(tmp_pat
     the Vietnamese half's reason as it stood); the English half reads as it did
     (sync_support.english)."""
     caplog.set_level(logging.WARNING, logger="kiosk.sync")
-    with serving(ProxyPage) as url:
-        path = write_config(tmp_path / "config.toml", kiosk_id="k-proxy", server_url=url,
-                            token="t", enabled=True, interval_seconds=1,
-                            max_backoff_seconds=1)
-        kiosk = Kiosk(config_mod.load(path))
-        with syncing(kiosk) as worker:
-            kiosk.pipeline.submit(Scan(payload=b"001099012345||Nguyen Van An|01021990|Nam|"
-                                       b"Hue|10102021", lane="in"))
-            wait_until(lambda: worker.state().last_error is not None)
+    with serving(ProxyPage) as url, scanned(tmp_path, url, "k-proxy") as (_, worker):
+        wait_until(lambda: worker.state().last_error is not None)
     line = next(r.getMessage() for r in caplog.records
                 if r.levelno == logging.WARNING and "upload failed" in r.getMessage())
     tech = "[Expecting value: line 1 column 1 (char 0)]"
@@ -350,25 +357,18 @@ def test_a_batch_answered_nested_without_end_stays_pending_and_the_worker_goes_o
     not refreshed, and says why (the refreshing thread ended on a RecursionError)."""
     caplog.set_level(logging.WARNING, logger="kiosk")
     centre = type("Centre", (NestedAnswers,), {"batches": []})
-    with serving(centre) as url:
-        path = write_config(tmp_path / "config.toml", kiosk_id="k-nested", server_url=url,
-                            token="t", enabled=True, interval_seconds=1,
-                            max_backoff_seconds=1)
-        kiosk = Kiosk(config_mod.load(path))
-        with syncing(kiosk) as worker:
-            kiosk.pipeline.submit(Scan(payload=b"001099012345||Nguyen Van An|01021990|Nam|"
-                                       b"Hue|10102021", lane="in"))
-            error = wait_until(lambda: worker.state().last_error)
-            assert saved_text(error, "en") == ("unusable answer from the centre: body: JSON "
-                                               "nested too deeply")
-            assert saved_text(error, "vi") == ("câu trả lời của trung tâm không dùng được: "
-                                               "nội dung: JSON lồng nhau quá sâu")
-            assert kiosk.store.sync_counts()["pending"] == 1
-            refresh = wait_until(lambda: next((r.getMessage() for r in caplog.records
-                                               if "trust list not" in r.getMessage()), None))
-            assert english(refresh) == ("trust list not refreshed from the centre: centre: "
-                                        "JSON nested too deeply, not a trust list; tried "
-                                        "again later")
-            centre.nested = False
-            wait_until(lambda: kiosk.store.sync_counts()["acknowledged"] == 1)
+    with serving(centre) as url, scanned(tmp_path, url, "k-nested") as (kiosk, worker):
+        error = wait_until(lambda: worker.state().last_error)
+        assert saved_text(error, "en") == ("unusable answer from the centre: body: JSON "
+                                           "nested too deeply")
+        assert saved_text(error, "vi") == ("câu trả lời của trung tâm không dùng được: "
+                                           "nội dung: JSON lồng nhau quá sâu")
+        assert kiosk.store.sync_counts()["pending"] == 1
+        refresh = wait_until(lambda: next((r.getMessage() for r in caplog.records
+                                           if "trust list not" in r.getMessage()), None))
+        assert english(refresh) == ("trust list not refreshed from the centre: centre: "
+                                    "JSON nested too deeply, not a trust list; tried "
+                                    "again later")
+        centre.nested = False
+        wait_until(lambda: kiosk.store.sync_counts()["acknowledged"] == 1)
     assert len(centre.batches) >= 2 and len(set(map(tuple, centre.batches))) == 1
