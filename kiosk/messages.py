@@ -721,6 +721,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                "expected: time type code value"),
     "capture.expected_chunk": ("cần: thời gian và các byte hex",
                                "expected: time and hex bytes"),
+    "capture.bad_line": ("{where}: {problem}", "{where}: {problem}"),
     "capture.bad_hex": ("{value} không phải các byte hex: {problem}",
                         "{value} is not hex bytes: {problem}"),
     "capture.bad_number": ("{value} không phải một số nguyên viết bằng chữ số",
@@ -1122,6 +1123,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "xuất: các tiến trình phụ bị lỗi ({reason}); phần còn lại được định dạng tại đây",
         "export: worker processes failed ({reason}); formatting the rest here"),
     "device.os_failed": ("{path}: {reason}", "{path}: {reason}"),
+    "device.named": ("{device}: {reason}", "{device}: {reason}"),
     "device.internal_error": ("lỗi phần mềm của trạm: {error}", "internal error: {error}"),
     "device.log.replay_bad_hex": (
         "{where}: bỏ qua dòng phát lại, {value} không phải các byte hex: {problem}",

@@ -68,24 +68,24 @@ BROKEN = [
     ("hello\n", "c.log:1: not a kiosk capture"),
     ("# kiosk-capture v1 format=midi\n", "format must be one of serial, evdev, hidraw"),
     ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY KEY_NOPE 1\n",
-     "c.log:2: .* / unknown event code name 'KEY_NOPE'"),
+     "c.log:2: .* / c.log:2: unknown event code name 'KEY_NOPE'"),
     ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY KEY_A \u00b2\n",
-     "c.log:2: .* / '\u00b2' is not a whole number written in digits"),
+     "c.log:2: .* / c.log:2: '\u00b2' is not a whole number written in digits"),
     ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY --5 1\n",
-     "c.log:2: .* / unknown event code name '--5'"),
+     "c.log:2: .* / c.log:2: unknown event code name '--5'"),
     ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY 30\n",
-     "c.log:2: .* / expected: time type code value"),
+     "c.log:2: .* / c.log:2: expected: time type code value"),
     ("# kiosk-capture v1 format=hidraw\n1.0 zz\n",
-     "c.log:2: .* / 'zz' is not hex bytes: the character 'z' at position 1 is not a hex "
+     "c.log:2: .* / c.log:2: 'zz' is not hex bytes: the character 'z' at position 1 is not a hex "
      "digit"),
     ("# kiosk-capture v3 format=serial\n",
      "c.log:1: .* / c.log:1: a capture of version 'v3'; this kiosk reads v1, v2"),
     ("# kiosk-capture vx format=serial\n", "a capture of version 'vx'"),
     ("# kiosk-capture v1 format=serial\n1.0 30\n1.2 idle\n",
-     "c.log:3: .* / a 'idle' line \\(when the line was quiet\\) belongs in a v2 capture, "
+     "c.log:3: .* / c.log:3: a 'idle' line \\(when the line was quiet\\) belongs in a v2 capture, "
      "this one is v1"),
     ("# kiosk-capture v2 format=serial\nsoon idle\n",
-     "c.log:2: .* / the time 'soon' is not a number of seconds from 0 to 1000000000000"),
+     "c.log:2: .* / c.log:2: the time 'soon' is not a number of seconds from 0 to 1000000000000"),
     ('# kiosk-capture v1 format=evdev\n# settings: {"layout": "dvorak"}\n',
      'c.log:2: layout: expected one of'),
     ('# kiosk-capture v1 format=evdev\n# settings: {"baudrate": 9600}\n',
@@ -125,7 +125,7 @@ def test_a_time_that_is_not_seconds_is_refused_naming_the_line(text: str, where:
     with pytest.raises(DeviceError) as refused:
         read_capture(text.splitlines(), "c.log")
     assert refused.match(f"^{where}: thời gian {time} không phải một số giây từ 0 đến "
-                         f"1000000000000 .* / the time {time} is not a number of seconds ")
+                         f"1000000000000 .* / {where}: the time {time} is not a number of seconds ")
 
 
 BAD_ITEMS = [
@@ -148,7 +148,7 @@ def test_a_capture_file_with_bad_hex_says_the_file_the_line_and_why_in_both_lang
     with pytest.raises(DeviceError) as raised:
         load_capture(path)
     vi, en = str(raised.value).split(" / ")
-    assert vi.startswith(f"{path}:3: {vietnamese}") and en.startswith(english)
+    assert vi.startswith(f"{path}:3: {vietnamese}") and en.startswith(f"{path}:3: {english}")
     assert cli.main(["devices", "watch", str(path), "--config", str(tmp_path / "none")]) == 1
     shown = capsys.readouterr().err
     assert f"{path}:3: {vietnamese}" in shown and english in shown
@@ -164,8 +164,8 @@ def test_a_capture_of_reads_whose_time_goes_back_is_refused_naming_both_lines() 
     with pytest.raises(DeviceError) as refused:
         read_capture(text.splitlines(), "c.log")
     assert refused.match(r"^c.log:6: thời gian 2.000000 lùi lại so với dòng 5 \(10.500000\)"
-                         r".* / the time 2.000000 goes back from line 5 \(10.500000\): reads "
-                         r"are timed by a clock that never goes back, so the file was "
+                         r".* / c.log:6: the time 2.000000 goes back from line 5 \(10.500000\): "
+                         r"reads are timed by a clock that never goes back, so the file was "
                          r"altered or damaged$")
     same = text.replace("2.000000 43", "10.500000 43").replace("2.500000", "11.000000")
     assert len(read_capture(same.splitlines()).items) == 4  # the same time twice is fine

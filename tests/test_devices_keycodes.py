@@ -72,7 +72,7 @@ def test_a_kiosk_without_evdev_decodes_replays_and_watches_key_captures() -> Non
     result = json.loads(proc.stdout.splitlines()[-1])
     assert result["scans"] == expected[capture.name]
     assert result["opening"] == ("kb: loại evdev cần evdev; cài bằng: make install / "
-                                 "evdev support needs evdev; install it with: make install")
+                                 "kb: evdev support needs evdev; install it with: make install")
     assert result["watched"] == 0 and result["listed"] == 0
     assert "== scan/quét 1:" in result["watch_out"]
     assert result["evdev_loaded"] is False

@@ -8,11 +8,13 @@ small stand-ins only where a failure cannot be provoked for real (a driver bug).
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from devices_support import wait_until
 
 from kiosk.config import validate_device
@@ -174,3 +176,29 @@ def test_window_fed_and_disabled_devices_are_not_run() -> None:
                validate_device(1, {"id": "off", "type": "replay", "enabled": False})]
     supervisor = Supervisor(devices, lambda s: None)
     assert supervisor.status() == []
+
+
+def test_the_failed_line_words_the_reason_in_each_of_its_languages(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A replay device whose file is not there: the WARNING line says why in Vietnamese in
+    its Vietnamese half and in English in its English half. The reason was the device's
+    error already worded in both, so each half carried both ("thiết bị r: r: không mở được
+    … / r: cannot open … (thử lại sau …) / device r: r: không mở được … / …"); the status
+    keeps the reason in both languages, for a reader whose language is not known."""
+    caplog.set_level(logging.WARNING, logger="kiosk.devices")
+    missing = tmp_path / "gone.txt"
+    supervisor = Supervisor([validate_device(0, {"id": "r", "type": "replay",
+                                                 "path": str(missing)})],
+                            lambda scan: None, backoff_initial=0.05, backoff_max=0.05)
+    supervisor.start()
+    try:
+        wait_until(lambda: caplog.records, what="a failed attempt logged")
+        status = supervisor.status()[0]
+    finally:
+        supervisor.stop()
+    assert caplog.records[0].getMessage() == (
+        f"thiết bị r: r: không mở được {missing}: không có tệp hoặc thư mục đó "
+        f"(thử lại sau 0.1 giây) / device r: r: cannot open {missing}: "
+        f"no such file or folder (retry in 0.1 s)")
+    assert status.reason == (f"r: không mở được {missing}: không có tệp hoặc thư mục đó / "
+                             f"r: cannot open {missing}: no such file or folder")

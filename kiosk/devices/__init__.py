@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kiosk.devices.base import Device, DeviceError
-from kiosk.messages import both
+from kiosk.messages import Words
 
 if TYPE_CHECKING:
     from kiosk.devices.kind import DeviceOptions
@@ -32,13 +32,13 @@ def build_device(options: DeviceOptions) -> Device:
 
     kind = device_kind(options.type)
     if kind is None or not kind.device:
-        raise DeviceError(f"{options.id}: " + both("device.type_unavailable",
-                                                   type=repr(options.type)))
+        raise DeviceError("device.named", device=options.id, reason=Words(
+            "device.type_unavailable", {"type": repr(options.type)}))
     try:
         factory = load(kind.device)
     except ImportError as exc:
-        raise DeviceError(f"{options.id}: " + both("device.needs_library", type=options.type,
-                                                   name=exc.name)) from exc
+        raise DeviceError("device.named", device=options.id, reason=Words(
+            "device.needs_library", {"type": options.type, "name": exc.name})) from exc
     return factory(options)
 
 

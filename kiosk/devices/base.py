@@ -15,13 +15,16 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from kiosk.messages import WordedError
 from kiosk.scan import Scan
 
 Emit = Callable[[Scan], Any]
 
 
-class DeviceError(RuntimeError):
-    """A device problem phrased for a technician: what failed and how to fix it."""
+class DeviceError(WordedError, RuntimeError):
+    """A device problem phrased for a technician: what failed and how to fix it, as a
+    catalogue code and its parameters, so that a sentence around it (the supervisor's log
+    line, a status) words it in its own language."""
 
 
 class DeviceMissing(DeviceError):

@@ -93,21 +93,21 @@ def open_capture(source: int | str) -> tuple[cv2.VideoCapture, bool]:
     if isinstance(source, int):
         node = f"/dev/video{source}"
         if not os.path.exists(node):
-            raise DeviceError(both("camera.not_found", source=node))
+            raise DeviceError("camera.not_found", source=node)
         capture, is_file = cv2.VideoCapture(source, cv2.CAP_V4L2), False
     elif source.startswith("/dev/"):
         if not os.path.exists(source):
-            raise DeviceError(both("camera.not_found", source=source))
+            raise DeviceError("camera.not_found", source=source)
         capture, is_file = cv2.VideoCapture(source, cv2.CAP_V4L2), False
     elif "://" in source:
         capture, is_file = cv2.VideoCapture(source), False
     else:
         if not Path(source).is_file():
-            raise DeviceError(both("camera.no_file", source=source))
+            raise DeviceError("camera.no_file", source=source)
         capture, is_file = cv2.VideoCapture(source), True
     if not capture.isOpened():
         capture.release()
-        raise DeviceError(both("camera.cannot_open", source=source))
+        raise DeviceError("camera.cannot_open", source=source)
     return capture, is_file
 
 
@@ -132,7 +132,7 @@ class _Capture(threading.Thread):
         try:
             self._read_loop()
         except Exception as exc:  # OpenCV raising inside read(): report it, do not vanish
-            self.error = DeviceError(both("camera.read_failed", detail=exc))
+            self.error = DeviceError("camera.read_failed", detail=exc)
         finally:
             with self.cond:
                 self.done = True
@@ -155,7 +155,7 @@ class _Capture(threading.Thread):
                     continue
                 limit = OPEN_SECONDS if not self.times else STALL_SECONDS
                 if now - (last_ok if self.times else started) > limit:
-                    self.error = DeviceError(both("camera.stopped"))
+                    self.error = DeviceError("camera.stopped")
                     return
                 time.sleep(0.02)
                 continue
@@ -250,7 +250,7 @@ class CameraDevice:
             capture, is_file = self._open()
         except (DeviceError, ZbarUnavailable) as exc:
             self._set_state("error", str(exc))
-            raise DeviceError(str(exc)) from exc
+            raise DeviceError(exc.words.code, **exc.words.params) from exc
         halt = threading.Event()
         reader = _Capture(capture, is_file, self.options.loop, halt, f"camera-{self.id}-capture")
         self._capture = reader

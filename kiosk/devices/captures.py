@@ -55,7 +55,7 @@ from kiosk.devices.base import DeviceError
 from kiosk.devices.kind import CaptureFormat, DeviceKind, DeviceOptions
 from kiosk.devices.registry import device_kind, kinds
 from kiosk.devices.stream import Chunk, Decoder, Idle, InputEvent, Item
-from kiosk.messages import both, hex_words, os_words
+from kiosk.messages import WordedError, both, hex_words, os_words
 from kiosk.schema import ConfigError
 
 MAGIC = "# kiosk-capture"
@@ -205,6 +205,10 @@ class CaptureWriter:
             self.out.flush()  # a technician may pull the plug at any time
 
 
+class BadLine(WordedError, ValueError):
+    """What is wrong with a capture's line, for :func:`read_capture` to say which line."""
+
+
 def _track(held: set[int], item: InputEvent | Chunk) -> None:
     """Keep ``held`` (the keys down) up to date with ``item``."""
     if isinstance(item, InputEvent) and item.type == keycodes.EV_KEY and item.value in (0, 1):
@@ -216,14 +220,14 @@ def _number(token: str, unknown: str) -> int:
         return int(token)
     value = keycodes.CODES.get(token)
     if value is None:
-        raise ValueError(both(unknown, token=repr(token)))
+        raise BadLine(unknown, token=repr(token))
     return value
 
 
 def _seconds(token: str) -> float:
     """A line's time (see the module's docstring); ValueError names what is wrong."""
     if not _SECONDS.fullmatch(token) or float(token) > MOST_SECONDS:
-        raise ValueError(both("capture.bad_time", time=repr(token[:40]), most=MOST_SECONDS))
+        raise BadLine("capture.bad_time", time=repr(token[:40]), most=MOST_SECONDS)
     return float(token)
 
 
@@ -231,26 +235,26 @@ def parse_item(capture: CaptureFormat, line: str, version: int = VERSION) -> Ite
     fields = line.split()
     if len(fields) == 2 and fields[1] == QUIET:
         if version < 2:
-            raise ValueError(both("capture.quiet_in_v1", quiet=QUIET, version=version))
+            raise BadLine("capture.quiet_in_v1", quiet=QUIET, version=version)
         return Idle(_seconds(fields[0]))
     if capture.items == "events":
         if len(fields) != 4:
-            raise ValueError(both("capture.expected_event"))
+            raise BadLine("capture.expected_event")
         _seconds(fields[0])
         sec, _, frac = fields[0].partition(".")
         usec = int((frac + "000000")[:6]) if frac else 0
         if not _INTEGER.fullmatch(fields[3]):
-            raise ValueError(both("capture.bad_number", value=repr(fields[3][:40])))
+            raise BadLine("capture.bad_number", value=repr(fields[3][:40]))
         return InputEvent(int(sec), usec, _number(fields[1], "capture.unknown_type"),
                           _number(fields[2], "capture.unknown_code"), int(fields[3]))
     if len(fields) < 2:
-        raise ValueError(both("capture.expected_chunk"))
+        raise BadLine("capture.expected_chunk")
     seconds, digits = _seconds(fields[0]), "".join(fields[1:])
     try:
         return Chunk(seconds, bytes.fromhex(digits))
     except ValueError:
-        raise ValueError(both("capture.bad_hex", value=repr(digits[:40]),
-                              problem=hex_words(digits))) from None
+        raise BadLine("capture.bad_hex", value=repr(digits[:40]),
+                      problem=hex_words(digits)) from None
 
 
 def _settings(kind: DeviceKind, capture: CaptureFormat, text: str,
@@ -258,20 +262,19 @@ def _settings(kind: DeviceKind, capture: CaptureFormat, text: str,
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DeviceError(both("capture.settings_not_json", where=where, detail=exc.msg)
-                          ) from None
+        raise DeviceError("capture.settings_not_json", where=where, detail=exc.msg) from None
     if not isinstance(data, dict):
-        raise DeviceError(both("capture.settings_not_object", where=where))
+        raise DeviceError("capture.settings_not_object", where=where)
     schema = kind.options.schema()
     out = {}
     for key, value in data.items():
         if key not in capture.settings:
-            raise DeviceError(both("capture.unknown_setting", where=where, key=repr(key),
-                                   kind=kind.name))
+            raise DeviceError("capture.unknown_setting", where=where, key=repr(key),
+                              kind=kind.name)
         try:
             out[key] = schema[key].check(f"{where}: {key}", value)
         except ConfigError as exc:
-            raise DeviceError(str(exc)) from None
+            raise DeviceError(exc.words.code, **exc.words.params) from None
     return out
 
 
@@ -280,21 +283,21 @@ def read_capture(lines: Iterable[str], name: str = "capture") -> Capture:
     numbered = enumerate(lines, 1)
     first = next(numbered, None)
     if first is None:
-        raise DeviceError(both("capture.empty", name=name))
+        raise DeviceError("capture.empty", name=name)
     header = first[1].strip()
     if not header.startswith(f"{MAGIC} v"):
-        raise DeviceError(both("capture.not_capture", where=f"{name}:1",
-                               magic=f"{MAGIC} v{VERSION}"))
+        raise DeviceError("capture.not_capture", where=f"{name}:1",
+                          magic=f"{MAGIC} v{VERSION}")
     version = (header[len(MAGIC) + 2:].split() or [""])[0]
     if not (version.isascii() and version.isdigit() and int(version) in VERSIONS):
-        raise DeviceError(both("capture.unknown_version", where=f"{name}:1",
-                               version=repr(f"v{version}"),
-                               versions=", ".join(f"v{v}" for v in VERSIONS)))
+        raise DeviceError("capture.unknown_version", where=f"{name}:1",
+                          version=repr(f"v{version}"),
+                          versions=", ".join(f"v{v}" for v in VERSIONS))
     fmt = header.partition("format=")[2].split()[0] if "format=" in header else ""
     kind = capture_kinds().get(fmt)
     if kind is None or kind.capture is None:
-        raise DeviceError(both("capture.bad_format", where=f"{name}:1",
-                               kinds=", ".join(capture_kinds())))
+        raise DeviceError("capture.bad_format", where=f"{name}:1",
+                          kinds=", ".join(capture_kinds()))
     capture = Capture(fmt, version=int(version))
     monotonic = kind.capture.items == "chunks"  # reads: see the module's docstring
     latest = ""  # the latest item's line and time, as written
@@ -307,12 +310,12 @@ def read_capture(lines: Iterable[str], name: str = "capture") -> Capture:
             try:
                 item = parse_item(kind.capture, line, capture.version)
                 if monotonic and capture.items and item.t < capture.items[-1].t:
-                    raise ValueError(both("capture.time_back", time=line.split()[0],
-                                          before=latest))
+                    raise BadLine("capture.time_back", time=line.split()[0],
+                                  before=latest)
                 capture.items.append(item)
                 latest = f"{number} ({line.split()[0]})"
             except ValueError as exc:
-                raise DeviceError(f"{where}: {exc}") from None
+                raise DeviceError("capture.bad_line", where=where, problem=exc) from None
     return capture
 
 
@@ -321,6 +324,6 @@ def load_capture(path: str | Path) -> Capture:
         with open(path, encoding="utf-8") as stream:
             return read_capture(stream, str(path))
     except OSError as exc:
-        raise DeviceError(both("capture.unreadable", path=path, reason=os_words(exc))) from None
+        raise DeviceError("capture.unreadable", path=path, reason=os_words(exc)) from None
     except UnicodeDecodeError:
-        raise DeviceError(both("capture.not_utf8", path=path)) from None
+        raise DeviceError("capture.not_utf8", path=path) from None

@@ -38,7 +38,6 @@ from kiosk.devices.sysfs import (
     subsystem,
     usb_ancestor,
 )
-from kiosk.messages import both
 
 SCANNER_WORDS = ("scan", "barcode", "bar code", "honeywell", "zebra", "symbol", "datalogic",
                  "newland", "metrologic", "hand held", "opticon", "netum", "zebex", "code reader")
@@ -304,12 +303,11 @@ def _usb_of(node: SerialPort | InputNode | HidrawNode) -> UsbInfo | None:
 def _one(matches: Sequence[Node], what: str, prefer: Callable[[Node], bool]) -> str:
     """The single node meant; several nodes of one physical USB device are one device."""
     if not matches:
-        raise DeviceMissing(both("device.not_found", what=what))
+        raise DeviceMissing("device.not_found", what=what)
     physical = {(n.usb.path if n.usb else n.path) for n in matches}
     if len(physical) > 1:
         paths = ", ".join(n.path for n in matches)
-        raise DeviceError(both("device.ambiguous", count=len(physical), what=what,
-                               paths=paths))
+        raise DeviceError("device.ambiguous", count=len(physical), what=what, paths=paths)
     return sorted(matches, key=lambda n: not prefer(n))[0].path
 
 
@@ -318,7 +316,7 @@ def _existing(path: str) -> str | None:
         return None
     if os.path.exists(path):
         return path
-    raise DeviceMissing(both("device.not_found", what=path))
+    raise DeviceMissing("device.not_found", what=path)
 
 
 def resolve_serial(options: SerialOptions, roots: Roots = SYSTEM) -> str:
@@ -355,7 +353,7 @@ def resolve_hidraw(options: HidrawOptions, roots: Roots = SYSTEM) -> str:
         return found
     spec = options.usb
     if not spec:
-        raise DeviceError(both("device.hidraw_needs_path"))
+        raise DeviceError("device.hidraw_needs_path")
     wanted_pos = options.mode == "pos"
     matches = [n for n in hidraw_nodes(roots) if (usb := _usb_of(n)) and usb.matches(spec)]
     return _one(matches, f"hidraw usb {spec}",

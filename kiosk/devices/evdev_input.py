@@ -23,7 +23,6 @@ from kiosk.devices.discovery import resolve_input
 from kiosk.devices.kinds.evdev import EvdevOptions
 from kiosk.devices.shell import READ_TICK, StreamDevice
 from kiosk.devices.stream import Idle, InputEvent, Item
-from kiosk.messages import both
 
 
 class EvdevDevice(StreamDevice):
@@ -42,7 +41,7 @@ class EvdevDevice(StreamDevice):
             except OSError as exc:
                 device.close()
                 if exc.errno == errno.EBUSY:
-                    raise DeviceError(both("device.grabbed", path=path)) from None
+                    raise DeviceError("device.grabbed", path=path) from None
                 raise
         self.device, self.path, self.is_open = device, path, True
 

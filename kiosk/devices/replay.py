@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 from kiosk.devices.base import DeviceError, Emit
 from kiosk.devices.kinds.replay import ReplayOptions
-from kiosk.messages import both, hex_words, os_words
+from kiosk.messages import Words, both, hex_words, os_words
 from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,8 @@ class ReplayDevice:
         try:
             return Path(self.path).open("rb")
         except OSError as exc:
-            raise DeviceError(f"{self.id}: " + both("replay.cannot_open", path=self.path,
-                                                    reason=os_words(exc))) from exc
+            raise DeviceError("device.named", device=self.id, reason=Words(
+                "replay.cannot_open", {"path": self.path, "reason": os_words(exc)})) from exc
 
     def payloads(self, stream: BinaryIO, stop: threading.Event) -> Iterator[bytes]:
         """Lines as they arrive; polls so that a quiet pipe never keeps ``stop`` waiting."""
@@ -112,8 +112,9 @@ class ReplayDevice:
         capture = (read_capture(sys.stdin, "standard input") if self.path == "-"
                    else load_capture(self.path))
         if capture.format != self.format:
-            raise DeviceError(f"{self.id}: " + both("capture.wrong_format", path=self.path,
-                                                    got=capture.format, format=self.format))
+            raise DeviceError("device.named", device=self.id, reason=Words(
+                "capture.wrong_format", {"path": self.path, "got": capture.format,
+                                         "format": self.format}))
 
         def deliver(decoded: Decoded) -> None:
             if not stop.is_set():
@@ -125,7 +126,7 @@ class ReplayDevice:
             try:
                 decoder = capture.decoder()
             except ValueError as exc:
-                raise DeviceError(f"{self.id}: {exc}") from None
+                raise DeviceError("device.named", device=self.id, reason=str(exc)) from None
             pump(capture.played(), decoder, deliver, stop)
             if not self.loop or self.path == "-":
                 return

@@ -22,7 +22,7 @@ from kiosk.devices.discovery import resolve_serial
 from kiosk.devices.kinds.serial import SerialOptions
 from kiosk.devices.shell import READ_TICK, StreamDevice
 from kiosk.devices.stream import Chunk, Idle, Item
-from kiosk.messages import both, os_words
+from kiosk.messages import os_words
 
 FLOW = {"none": {}, "rtscts": {"rtscts": True}, "xonxoff": {"xonxoff": True},
         "dsrdtr": {"dsrdtr": True}}
@@ -47,11 +47,12 @@ class SerialDevice(StreamDevice):
             if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
                 raise self.went_away(path) from None
             if code in (errno.EWOULDBLOCK, errno.EBUSY):
-                raise DeviceError(both("device.in_use", path=path)) from None
+                raise DeviceError("device.in_use", path=path) from None
             if code:
-                raise DeviceError(both("device.cannot_open", path=path,
-                                       reason=os_words(exc))) from None
-            raise DeviceError(f"{path}: {exc}") from None  # pyserial's own, not the system's
+                raise DeviceError("device.cannot_open", path=path,
+                                  reason=os_words(exc)) from None
+            raise DeviceError("device.os_failed", path=path,  # pyserial's own words
+                              reason=str(exc)) from None
         self.path = path
         self.is_open = True
 
@@ -65,7 +66,7 @@ class SerialDevice(StreamDevice):
                 if data and port.in_waiting:
                     data += port.read(port.in_waiting)  # …then takes everything there
             except (serial.SerialException, OSError) as exc:
-                raise DeviceMissing(both("device.lost", path=self.path, error=exc)) from None
+                raise DeviceMissing("device.lost", path=self.path, error=exc) from None
             now = time.monotonic()
             yield Chunk(now, data) if data else Idle(now)
 

@@ -13,12 +13,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from kiosk.devices.access import access_problem
+from kiosk.devices.access import access_words
 from kiosk.devices.base import DeviceError, DeviceMissing, Emit
 from kiosk.devices.decoders import build_decoder
 from kiosk.devices.stream import Decoded, Item, pump, to_scan
 from kiosk.devices.sysfs import SYSTEM, Roots
-from kiosk.messages import both
+from kiosk.messages import Words
 
 READ_TICK = 0.02
 """Longest a read waits before an Idle tick: the resolution of gap detection and stop."""
@@ -38,24 +38,25 @@ class StreamDevice:
         try:
             build_decoder(options)
         except ValueError as exc:
-            raise DeviceError(f"{self.id}: {exc}") from None
+            raise DeviceError("device.named", device=self.id, reason=str(exc)) from None
 
     def locate(self, resolve: Callable[[Any, Roots], str], *, write: bool = False) -> str:
         """The node to open today, once this account may open it."""
         path = resolve(self.options, self.roots)
-        problem = access_problem(path, write=write)
-        if problem:
-            raise DeviceError(problem)
+        problem = access_words(path, write=write)
+        if problem is not None:
+            raise DeviceError(problem.code, **problem.params)
         return path
 
     def went_away(self, path: str) -> DeviceMissing:
-        return DeviceMissing(both("device.went_away", path=path))
+        return DeviceMissing("device.went_away", path=path)
 
     def unplugged(self) -> DeviceMissing:
-        return DeviceMissing(both("device.unplugged", path=self.path))
+        return DeviceMissing("device.unplugged", path=self.path)
 
     def not_open(self) -> DeviceError:
-        return DeviceError(f"{self.id}: " + both("device.read_before_open"))
+        return DeviceError("device.named", device=self.id,
+                           reason=Words("device.read_before_open"))
 
     def open(self) -> None:
         raise NotImplementedError

@@ -27,7 +27,7 @@ from kiosk.devices.base import Device, DeviceError, DeviceMissing, Emit
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.registry import device_kind
 from kiosk.listeners import Listeners
-from kiosk.messages import both, os_words
+from kiosk.messages import Words, both, os_words
 from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
@@ -211,16 +211,19 @@ class Supervisor:
                     break
             except (DeviceError, OSError) as exc:
                 self._forget(device_id)
-                reason = str(exc) or type(exc).__name__
+                # as Words: each half of the log line takes it in its own language
+                reason: Words | str = exc.words if isinstance(exc, DeviceError) else (
+                    str(exc) or type(exc).__name__)
                 if isinstance(exc, OSError) and exc.errno:  # the system's English: -v
                     log.info("device %s: %s", device_id, exc)
-                    reason = both("device.os_failed", path=exc.filename or device_id,
-                                  reason=os_words(exc))
+                    reason = Words("device.os_failed", {"path": exc.filename or device_id,
+                                                        "reason": os_words(exc)})
                 if time.monotonic() - started > HEALTHY_SECONDS:
                     delay = self.backoff_initial  # it worked for a while: a fresh failure
                 log.warning("%s", both("device.log.failed", device=device_id, reason=reason,
                                        seconds=f"{delay:.1f}"))
-                self._set(device_id, state=ERROR, reason=reason, retry_in=delay)
+                self._set(device_id, state=ERROR, retry_in=delay, reason=both(
+                    reason.code, **reason.params) if isinstance(reason, Words) else reason)
                 if self.stop_event.wait(delay):
                     break
                 delay = min(delay * 2, self.backoff_max)

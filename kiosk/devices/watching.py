@@ -59,7 +59,7 @@ def kind_of_path(path: str) -> DeviceKind:
         patterns = kind.discovery.nodes if kind.discovery else ()
         if any(fnmatch.fnmatch(p, pattern) for p in (path, real) for pattern in patterns):
             return kind
-    raise DeviceError(both("device.watch_unknown", path=path))
+    raise DeviceError("device.watch_unknown", path=path)
 
 
 def _overrides(args: argparse.Namespace, kind: DeviceKind) -> dict[str, Any]:
@@ -126,8 +126,8 @@ def _target_at(args: argparse.Namespace) -> WatchTarget:
 def _configured_target(args: argparse.Namespace, config: config_mod.Config) -> WatchTarget:
     devices = {d.id: d for d in config.devices}
     if args.device not in devices:
-        raise DeviceError(both("device.watch_no_such_device", target=args.device,
-                               config=args.config, devices=", ".join(devices)))
+        raise DeviceError("device.watch_no_such_device", target=args.device,
+                          config=args.config, devices=", ".join(devices))
     device = devices[args.device]
     if getattr(device, "format", "") in capture_kinds():
         return capture_target(device.path, args.device, device.lane, args)
@@ -137,8 +137,8 @@ def _configured_target(args: argparse.Namespace, config: config_mod.Config) -> W
 def _with_overrides(args: argparse.Namespace, data: dict[str, Any]) -> WatchTarget:
     kind = kinds()[data["type"]]
     if kind.capture is None:
-        raise DeviceError(both("device.watch_cannot", kind=kind.name,
-                               kinds=", ".join(capture_kinds())))
+        raise DeviceError("device.watch_cannot", kind=kind.name,
+                          kinds=", ".join(capture_kinds()))
     data.update(_overrides(args, kind))
     data.pop("enabled", None)
     return WatchTarget(config_mod.validate_device(0, data))
