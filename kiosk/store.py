@@ -2119,7 +2119,7 @@ class Store:
         cutoff = utc_iso((time.time() if now is None else now) - retention_days * 86400)
         young = (ids.boot_id(), (time.monotonic_ns() if now_monotonic_ns is None
                                  else now_monotonic_ns) - retention_days * 86400 * 10**9)
-        removed, rows, after = 0, 16, ("", "")
+        removed, forgotten, rows, after, words = 0, 0, 16, ("", ""), set()
         with self.lock:  # its checkpoints' connection opens only the store's own file
             self._check_file()  # first: a path that can be looked at again takes it
             self._refuse_if_refusing()
@@ -2131,12 +2131,12 @@ class Store:
             while not (stop and stop.is_set()):
                 self._wait_for_quiet(stop)
                 started = time.perf_counter()
-                with self.lock:
+                with self.lock, self._overwriting():
                     self.conn.execute("PRAGMA synchronous=NORMAL")
                     try:
                         with self._briefly() as conn:
                             done, after = self._purge_step(conn, cutoff, young, after,
-                                                           rows)
+                                                           rows, words)
                             if done:  # committed with the deletion, or lost with it
                                 conn.execute(_COUNT_UNAUDITED, (PURGED_UNAUDITED, done))
                     finally:
@@ -2149,14 +2149,20 @@ class Store:
                 checkpointer.run()
                 time.sleep(time.perf_counter() - started)
             # presence older than the retention is never asked for
-            forgotten = (cutoff, utc_iso(time.time() - INSIDE_WINDOW.total_seconds()))
-            self._set_aside(forgotten[1], stop)
+            older = (cutoff, utc_iso(time.time() - INSIDE_WINDOW.total_seconds()))
+            self._set_aside(older[1], stop)
             while not (stop and stop.is_set()):
-                with self._briefly() as conn:
+                with self._overwriting(), self._briefly() as conn:
                     running = ids.boot_id()
-                    if conn.execute(_FORGET_PRESENCE, (*forgotten, running, PAGE_ROWS)).rowcount \
-                            < PAGE_ROWS:
-                        break
+                    gone = conn.execute(_FORGET_PRESENCE, (*older, running, PAGE_ROWS)
+                                        ).rowcount
+                forgotten += gone
+                if gone < PAGE_ROWS:
+                    break
+            if words:
+                self._forget_words(words)
+            if removed or forgotten:  # their older page images out of the log, if it can
+                checkpointer.empty(CHORE_BUSY_MS)
         finally:
             with self.lock:
                 self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT_PAGES}")
@@ -2170,6 +2176,36 @@ class Store:
                                 {"removed": unaudited[0], "before": cutoff})
                 self._set_meta(conn, {PURGED_UNAUDITED: None})
         return removed
+
+    @contextlib.contextmanager
+    def _overwriting(self) -> Iterator[None]:
+        """``PRAGMA secure_delete=ON`` on the store's connection for the purge's own
+        transactions only (the scan path, timed by the benchmarks, keeps it off): each row,
+        index entry and FTS5 row deleted meanwhile has its bytes overwritten with zeros on its
+        page, and each page freed (a table's or index's, a long payload's overflow page) is
+        zeroed before it goes to the freelist. ``FAST`` would leave the freelist pages as
+        they were, names included. The zeroed pages are written to the ``-wal``; the older
+        images of them there go at the purge's end (:meth:`Checkpointer.empty`)."""
+        with self.lock:
+            self.conn.execute("PRAGMA secure_delete=ON")
+            try:
+                yield
+            finally:
+                self.conn.execute("PRAGMA secure_delete=OFF")
+
+    def _forget_words(self, words: set[str]) -> None:
+        """After a purge that removed named entries: the name words of those entries that no
+        name held still says (``search_words`` otherwise only grows), and the FTS5 index
+        merged into one segment (``optimize``): a deleted row's words stay in the older
+        segments, only marked deleted by a newer one, until a merge drops them."""
+        with self._overwriting(), self._briefly() as conn:
+            unindexed = set().union(*(_name_words(name) for _, name, _ in unindexed_names(conn)))
+            gone = [w for w in words - unindexed if not conn.execute(
+                "SELECT 1 FROM entries_search WHERE entries_search MATCH ? LIMIT 1",
+                (f'name: "{w}"',)).fetchone()]
+            conn.executemany("DELETE FROM search_words WHERE word = ?", [(w,) for w in gone])
+            conn.execute("INSERT INTO entries_search (entries_search) VALUES ('optimize')")
+        self._known_words -= set(gone)
 
     def _set_aside(self, before: str, stop: threading.Event | None) -> None:
         """Move the people inside whose "in" is older than ``before`` (the inside window)
@@ -2211,20 +2247,23 @@ class Store:
 
     @staticmethod
     def _purge_step(conn: sqlite3.Connection, cutoff: str, young: tuple[str, int],
-                    after: tuple[str, str], rows: int) -> tuple[int, tuple[str, str]]:
+                    after: tuple[str, str], rows: int, words: set[str]
+                    ) -> tuple[int, tuple[str, str]]:
         """Delete up to ``rows`` expired entries and as many refused scans, walking each time
         index from ``after`` (entries, refused scans) so rows kept and already passed
         (pending entries, the running boot's young ones) are not read again; ``young``: the
-        running boot, and the monotonic time its rows must be older than."""
+        running boot, and the monotonic time its rows must be older than. The words of the
+        names deleted are added to ``words`` (:meth:`_forget_words`)."""
         doomed = conn.execute(
-            "SELECT id, scanned_at, name IS NOT NULL FROM entries "
+            "SELECT id, scanned_at, name FROM entries "
             "WHERE scanned_at < ? AND scanned_at >= ? AND sync_state = 'acknowledged' "
             f"AND (boot_id != ? OR monotonic_ns < ?) AND {_COUNTED_AT} < ? "
             "ORDER BY scanned_at LIMIT ?", (cutoff, after[0], *young, cutoff, rows)).fetchall()
         conn.execute("DELETE FROM entries WHERE id IN (SELECT value FROM json_each(?))",
                      (json.dumps([d[0] for d in doomed]),))
-        for entry_id, scanned_at, named in doomed:
-            if named:
+        for entry_id, scanned_at, name in doomed:
+            if name:
+                words |= _name_words(name)
                 base = _slot(scanned_at)
                 conn.execute("DELETE FROM entries_search WHERE rowid BETWEEN ? AND ? AND "
                              "entry_id = ?", (base, base + _SLOT_MASK, entry_id))

@@ -176,6 +176,18 @@ class Checkpointer:
         _, logged, copied = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return logged, copied
 
+    def empty(self, wait_ms: int) -> bool:
+        """Copy the whole log into the database and truncate it to nothing (``TRUNCATE``):
+        after a purge, the older images of the pages it overwrote (the deleted rows as they
+        were) are gone from the ``-wal`` too. It holds the write lock while it waits for
+        readers, so it waits ``wait_ms`` at most (a scan waits behind it); whether the log
+        was emptied (a reader still open keeps it, until the next purge's)."""
+        if self._conn is None:
+            return True
+        self._conn.execute(f"PRAGMA busy_timeout={wait_ms}")
+        busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()

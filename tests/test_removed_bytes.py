@@ -1,0 +1,92 @@
+"""What the kiosk and the centre remove is gone from the files too: a copy of the store, or of
+the centre's SQLite file, taken after a purge or an erasure (a stolen kiosk laptop, a copied
+``central.db``) gives back none of it — not from freed space in the database, not from the
+older page images in its ``-wal`` — while everything kept is still there and readable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+from central_support import central, database_url
+from report_support import uuid7_at
+from trace_support import payload_identity, wire_entry
+
+from kiosk.central import derivation
+from kiosk.central.backends import open_storage
+from kiosk.ids import uuid7
+from kiosk.scan import Scan
+from kiosk.sync import protocol
+from tests.test_store import clocks
+
+GONE = "038123987654|123456789|Phạm Xuyếnthị Quỳnh|01021990|Nữ|Số 9 Ngõ Zetaxa, Hà Nội|10102021"
+"""A person scanned long ago, by an earlier boot of the kiosk: every trace of them is due."""
+TRACES = (b"038123987654", "Xuyếnthị".encode(), b"xuyenthi", b"XUYENTHI", b"Zetaxa")
+"""Their document number, their name as read and as folded for the search, their address."""
+
+
+def readable(path: Path, traces: tuple[bytes, ...]) -> dict[str, list[bytes]]:
+    """Which of ``traces`` the raw bytes of the database file and of its ``-wal`` hold,
+    as ``strings`` would show them."""
+    found = {}
+    for suffix in ("", "-wal"):
+        log = Path(f"{path}{suffix}")
+        data = log.read_bytes() if log.exists() else b""
+        found[suffix or "db"] = [t for t in traces if t in data]
+    return found
+
+
+def test_a_kiosk_purge_leaves_no_readable_copy_of_a_removed_person(make_pipeline):
+    pipeline = make_pipeline(duplicate_policy="allow")
+    store = pipeline.store
+    old = time.time() - 30 * 86400
+    running, pipeline.boot_id = pipeline.boot_id, "an-earlier-boot"
+    pipeline.submit(Scan(payload=GONE.encode(), **clocks(old)))
+    pipeline.boot_id = running
+    kept = {f"0790{i:08d}": f"Nguyễn Văn Kept{i}" for i in range(200)}
+    for number, name in kept.items():  # a day of others, still to be kept
+        pipeline.submit(Scan(payload=f"{number}|123456789|{name}|01021990|Nam|Huế|10102021"
+                             .encode(), **clocks()))
+    store.index_names()
+    store.mark_synced([r["id"] for r in store.entries()], {})
+    assert readable(store.path, TRACES)["db"] or readable(store.path, TRACES)["-wal"]
+
+    assert store.purge(retention_days=21, now_monotonic_ns=clocks()["monotonic_ns"]) == 1
+
+    assert readable(store.path, TRACES) == {"db": [], "-wal": []}
+    assert {r["document_number"]: r["name"] for r in store.entries()} == kept
+    assert [r["name"] for r in store.entries(search="kept150")] == ["Nguyễn Văn Kept150"]
+    assert store.entries(search="xuyenthi") == []
+    assert store.conn.execute("PRAGMA secure_delete").fetchone()[0] == 0  # scans: off again
+
+
+def test_the_centres_purge_and_erasure_leave_no_readable_copy_on_sqlite(tmp_path: Path):
+    db = database_url("sqlite", tmp_path)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    removed = range(424200, 424300)  # scanned 100 days ago: their entries go
+    erased = range(535300, 535400)  # 40 days ago: their identities go
+    with open_storage(db) as storage:
+        for people, at in ((removed, now - dt.timedelta(days=100)),
+                           (erased, now - dt.timedelta(days=40)),
+                           (range(1, 60), now - dt.timedelta(hours=2))):
+            entries = [wire_entry(payload_identity(person, "cccd"), checkpoint="CP-CHO",
+                                  kiosk="k1", direction="in", scanned_at=at)
+                       for person in people]
+            for entry in entries:
+                entry["id"] = uuid7_at(at)
+            storage.ingest_batch("k1", entries, sent_at=protocol.format_time(at),
+                                 received_at=at, batch_id=uuid7())
+        derivation.catch_up(storage)
+    traces = tuple(f"{p}".encode() for p in (*removed, *erased))
+    central("retention", "--days", "90", "--personal-days", "30", "--db", db)
+    path = Path(db.removeprefix("sqlite:///"))
+    assert readable(path, traces)["db"] or readable(path, traces)["-wal"]
+
+    with open_storage(db) as serving:  # as `serve` would: its -wal outlives the command
+        serving._query("SELECT count(*) FROM entries")
+        central("purge", "--db", db)
+
+        assert readable(path, traces) == {"db": [], "-wal": []}
+        held = serving._query("SELECT document_number FROM entries ORDER BY document_number")
+    assert [row[0] for row in held] == [None] * 100 + [f"0790{p:08d}" for p in range(1, 60)]
