@@ -1393,6 +1393,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.purge.negative": ("{option} {days}: cần 0 (giữ tất cả) hoặc một số ngày",
                                "{option} {days}: expected 0 (keep everything) or a number of "
                                "days"),
+    "central.purge.log_kept": (
+        "Nhật ký -wal của {path} chưa được làm trống vì một chương trình khác đang đọc: bản cũ "
+        "của các lượt vừa xoá còn trong đó tới lần ghi sổ (checkpoint) sau",
+        "The -wal log of {path} was not emptied, another program is reading it: the old "
+        "copies of the entries just removed stay in it until the next checkpoint"),
     "central.purge.erased": (
         "Đã xoá tên, số giấy tờ, điện thoại và ngày sinh của các lượt trước {cutoff} ({count} "
         "lượt); số liệu và báo cáo không đổi",

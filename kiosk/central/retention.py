@@ -93,7 +93,10 @@ def cmd_purge(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         done: list[str] = []
         try:
-            _purge(args, storage, raw_cut, personal_cut, done)
+            with storage.overwriting():
+                _purge(args, storage, raw_cut, personal_cut, done)
+            if not storage.empty_log():
+                print(both("central.purge.log_kept", path=args.db), file=sys.stderr)
         except Exception as exc:
             done.append(f"failed: {exc}")
             raise

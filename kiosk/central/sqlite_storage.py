@@ -216,6 +216,34 @@ class SqliteStorage(Storage):
             if count < PURGE_BATCH:
                 return removed
 
+    @contextmanager
+    def overwriting(self) -> Iterator[None]:
+        """``PRAGMA secure_delete=ON`` on the writing connection meanwhile (off again after:
+        uploads are not slowed by it in ``serve``, whose connections are its own): each row
+        and index entry deleted, and each old version of a row an erasure rewrites, is
+        overwritten with zeros on its page, and each page freed (a table's or index's, a long
+        value's overflow page) is zeroed before it goes to the freelist. ``FAST`` would leave
+        the freelist pages as they were. The zeroed pages go to the ``-wal`` first; the older
+        images there, the rows as they were, go with :meth:`empty_log`."""
+        with self._write_lock:
+            if self._writer is None:
+                self._writer = self._open()
+            self._writer.execute("PRAGMA secure_delete=ON")
+        try:
+            yield
+        finally:
+            with self._write_lock:
+                if self._writer is not None:
+                    self._writer.execute("PRAGMA secure_delete=OFF")
+
+    def empty_log(self) -> bool:
+        """Copy the whole ``-wal`` into the database and truncate it to nothing
+        (``wal_checkpoint(TRUNCATE)``), waiting ``busy_timeout`` for readers to finish; false
+        if a reader kept it (``serve`` in a long read), to be emptied by a later checkpoint."""
+        with self._write_lock:  # no write of ours under way
+            busy, _, _ = self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
+
     def _wait_for_writers(self, *tables: str) -> None:
         """Nothing: one transaction writes at a time, and each has ended."""
 

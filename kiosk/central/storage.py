@@ -16,7 +16,7 @@ import operator
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
@@ -641,6 +641,18 @@ class Storage(ABC):
         out of the day set of its day, if that is ``unfrozen`` or later (a kiosk clock
         days off), and its document match if no entry held stands for it. Returns once the
         batches that were writing day sets then have ended (:meth:`_wait_for_writers`)."""
+
+    def overwriting(self) -> AbstractContextManager[None]:
+        """Around a purge and an erasure (``kiosk-central purge``): what they delete or
+        overwrite leaves no copy the engine's files would give back, where the engine can
+        promise it. Nothing on PostgreSQL: its dead row versions stay in the table's pages
+        until ``VACUUM`` reuses them, and in its WAL (docs/privacy.md)."""
+        return nullcontext()
+
+    def empty_log(self) -> bool:
+        """After :meth:`overwriting`: the engine's log of pages emptied of the deleted rows'
+        older images; whether it was (always, on PostgreSQL: nothing of the kind here)."""
+        return True
 
     @abstractmethod
     def _wait_for_writers(self, *tables: str) -> None:
