@@ -2115,6 +2115,11 @@ class Store:
         entries removed before are in that purge's ``retention.purge`` audit row: each
         step counts what it removed in ``meta`` (:data:`PURGED_UNAUDITED`) in its own
         transaction, so the count outlives a restart or a killed process.
+
+        What it removes is not left in the file for a stolen kiosk to give back: its transactions
+        overwrite what they delete (:meth:`_overwriting`), the removed names' words leave the
+        name index (:meth:`_forget_words`), and the log is emptied at the end
+        (:meth:`Checkpointer.empty`).
         """
         cutoff = utc_iso((time.time() if now is None else now) - retention_days * 86400)
         young = (ids.boot_id(), (time.monotonic_ns() if now_monotonic_ns is None
@@ -2187,11 +2192,15 @@ class Store:
         they were, names included. The zeroed pages are written to the ``-wal``; the older
         images of them there go at the purge's end (:meth:`Checkpointer.empty`)."""
         with self.lock:
-            self.conn.execute("PRAGMA secure_delete=ON")
+            try:
+                self.conn.execute("PRAGMA secure_delete=ON")
+            except sqlite3.Error as exc:  # closed under it (a stop): as BEGIN's failure
+                raise self._failed(exc) from exc
             try:
                 yield
             finally:
-                self.conn.execute("PRAGMA secure_delete=OFF")
+                with contextlib.suppress(sqlite3.ProgrammingError):  # closed: off with it
+                    self.conn.execute("PRAGMA secure_delete=OFF")
 
     def _forget_words(self, words: set[str]) -> None:
         """After a purge that removed named entries: the name words of those entries that no
