@@ -162,7 +162,8 @@ def build_store(path: Path, entries: int, days: int, people: int, seed: int,
     with store.transaction() as conn:  # what mark_synced writes, for the whole history at once
         conn.execute("UPDATE entries SET sync_state = 'acknowledged', synced_at = scanned_at "
                      "WHERE scanned_at < ?", (acked,))
-    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with store.lock:  # not beside the upkeep thread's move of names into the index
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     print(f"  built {count:,} scans in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
