@@ -103,7 +103,8 @@ def test_the_centres_purge_and_erasure_leave_no_readable_copy_on_sqlite(tmp_path
                                  received_at=at, batch_id=uuid7())
         derivation.catch_up(storage)
     traces = tuple(f"{p}".encode() for p in (*removed, *erased))
-    central("retention", "--days", "90", "--personal-days", "30", "--db", db)
+    central("retention", "--days", "90", "--personal-days", "30", "--reason", "decision 12",
+            "--db", db)
     path = Path(db.removeprefix("sqlite:///"))
     assert readable(path, traces)["db"] or readable(path, traces)["-wal"]
 
