@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from kiosk import messages
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from kiosk.store import Store
 
 log = logging.getLogger(__name__)
+NumberT = TypeVar("NumberT", int, float)
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -316,21 +317,47 @@ def day_argument(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(messages.both("cli.bad_day", value=repr(text))) from None
 
 
-def whole_number_argument(option: str) -> Callable[[str], int]:
-    """The argparse type of ``option``, a count or size: ASCII digits only, refused in both
-    languages naming ``option`` and the value. ``int`` reads "٣" as 3 and takes "+5", and
-    argparse refuses the rest in its own English; none of these options has a use for a
-    minus sign."""
-    def read(text: str) -> int:
-        from kiosk.sync.protocol import whole_number
-
-        number = whole_number(text)
+def _number_argument(option: str, message: str,
+                     read: Callable[[str], NumberT | None]) -> Callable[[str], NumberT]:
+    """The argparse type of ``option``: ``read``'s number, else refused in both languages by
+    ``message`` naming ``option`` and the value (not in argparse's own English)."""
+    def parse(text: str) -> NumberT:
+        number = read(text)
         if number is None:
             raise argparse.ArgumentTypeError(messages.both(
-                "cli.bad_whole_number", option=option, value=repr(text[:40])))
+                message, option=option, value=repr(text[:40])))
         return number
 
-    return read
+    return parse
+
+
+def _whole_number(text: str) -> int | None:
+    """``text``'s ASCII digits as a number, else None (the protocol's reading, imported when
+    an argument is read so that building the parsers stays instant)."""
+    from kiosk.sync.protocol import whole_number
+
+    return whole_number(text)
+
+
+def whole_number_argument(option: str) -> Callable[[str], int]:
+    """The argparse type of ``option``, a count or size: ASCII digits only. ``int`` reads
+    "٣" as 3 and takes "+5"; none of these options has a use for a minus sign."""
+    return _number_argument(option, "cli.bad_whole_number", _whole_number)
+
+
+def decimal_number_argument(option: str, *, zero: bool = False) -> Callable[[str], float]:
+    """The argparse type of ``option``, a number of seconds or hours: ASCII digits with at
+    most one "." and digits after it, above 0 unless ``zero`` (where 0 means "no limit" or
+    "at once"). ``float`` takes "٣", "+5", "1e3", "1_0", "inf" and "nan"."""
+    def read(text: str) -> float | None:
+        whole, dot, fraction = text.partition(".")
+        if _whole_number(whole) is None or (dot and _whole_number(fraction) is None):
+            return None
+        number = float(text)
+        return number if number > 0 or zero else None
+
+    return _number_argument(
+        option, "cli.bad_decimal_number" if zero else "cli.bad_positive_number", read)
 
 
 def examples(*lines: str) -> dict[str, Any]:

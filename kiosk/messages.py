@@ -1002,6 +1002,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.bad_day": ("{value}: cần một ngày YYYY-MM-DD", "{value}: expected a date, YYYY-MM-DD"),
     "cli.bad_whole_number": ("{option} {value}: cần một số nguyên viết bằng chữ số 0-9",
                              "{option} {value}: expected a whole number in digits 0-9"),
+    "cli.bad_decimal_number": ("{option} {value}: cần một số viết bằng chữ số 0-9, phần lẻ (nếu "
+                               "có) sau một dấu '.'",
+                               "{option} {value}: expected a number in digits 0-9, any "
+                               "fraction after one '.'"),
+    "cli.bad_positive_number": ("{option} {value}: cần một số lớn hơn 0 viết bằng chữ số 0-9, "
+                                "phần lẻ (nếu có) sau một dấu '.'",
+                                "{option} {value}: expected a number above 0 in digits 0-9, "
+                                "any fraction after one '.'"),
     "cli.bad_moment": ("{value}: cần YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM",
                        "{value}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM"),
     "cli.bad_report_day": ("{value}: cần YYYY-MM-DD, 'today' hoặc 'yesterday'",

@@ -168,6 +168,28 @@ def test_a_whole_number_option_takes_ascii_digits_only_and_names_itself_when_not
     assert central("audit", "list", "--limit", "5", "--db", db, "--json").returncode == 0
 
 
+@pytest.mark.parametrize("value", ["٣", "+5", "1e3", "inf", "nan", "1_0", "5.", "0", "0.0"])
+def test_a_seconds_or_hours_option_takes_a_decimal_above_zero_and_names_itself_when_not(
+        tmp_path: Path, value: str) -> None:
+    """``serve --busy-timeout`` and ``--kiosk-cpu-burst`` and ``kiosks add --valid-hours``
+    take digits 0-9 with one optional "." fraction, above 0 (a code valid 0 hours, or no
+    wait for a lock, is no use), refused in both languages naming the option and what it
+    got, before the database is opened. Before, float() read "٣" as 3 and took "1e3", "inf",
+    "nan" and "1_0", and argparse refused the rest in its own English."""
+    db = f"sqlite:///{tmp_path}/c.db"
+    add = ("kiosks", "add", "--checkpoint", "CP", "--name", "x")
+    for option, command in (("--busy-timeout", ("serve",)), ("--kiosk-cpu-burst", ("serve",)),
+                            ("--valid-hours", add)):
+        refused = central(*command, option, value, "--db", db, check=False)
+        assert refused.returncode == 2 and "invalid float value" not in refused.stderr
+        assert (f"{option} {value!r}: cần một số lớn hơn 0 viết bằng chữ số 0-9, phần lẻ (nếu "
+                f"có) sau một dấu '.' / {option} {value!r}: expected a number above 0 in digits "
+                "0-9, any fraction after one '.'") in refused.stderr, option
+    assert not (tmp_path / "c.db").exists()
+    added = central(*add, "--valid-hours", "0.5", "--db", db, "--json")
+    assert added.returncode == 0, added.stderr
+
+
 def test_serve_refuses_a_statement_timeout_that_would_not_limit_anything(tmp_path: Path) -> None:
     """PostgreSQL reads a statement_timeout of 0 ms as "no limit" (and 0.0001 s rounds to
     it), a negative one fails every connection's SET, and nan or inf crashed the rounding:

@@ -192,6 +192,29 @@ def test_a_whole_number_option_takes_ascii_digits_only_and_names_itself_when_not
     assert "••••••••2345" in kiosk(config_file, "entries", "--limit", "5").stdout
 
 
+@pytest.mark.parametrize("value", ["٣", "+5", "1e3", "inf", "nan", "1_0", "-2", ".5"])
+def test_a_seconds_option_takes_a_decimal_in_ascii_digits_and_names_itself_when_not(
+        config_file: Path, tmp_path: Path, value: str) -> None:
+    """``enrol --retry-seconds`` (0: at once) and ``--seconds`` (above 0), as every
+    seconds option of both commands, take digits 0-9 with one optional "." fraction, refused
+    in both languages naming the option and what it got. Before, float() read "٣" as 3 and
+    took "1e3", "inf", "nan" and "1_0", and argparse refused the rest in its own English."""
+    refused = kiosk(config_file, "enrol", "--code", "x", "--retry-seconds", value, ok=False)
+    assert refused.returncode == 2 and "invalid float value" not in refused.stderr
+    assert (f"--retry-seconds {value!r}: cần một số viết bằng chữ số 0-9, phần lẻ (nếu có) sau "
+            f"một dấu '.' / --retry-seconds {value!r}: expected a number in digits 0-9, any "
+            "fraction after one '.'") in refused.stderr
+    for seconds in (value, "0"):
+        refused = kiosk(config_file, "enrol", "--camera", "0", "--seconds", seconds, ok=False)
+        assert refused.returncode == 2 and (
+            f"--seconds {seconds!r}: expected a number above 0 in digits 0-9") in refused.stderr
+    assert not (tmp_path / "kiosk.db").exists()  # refused before the store is opened
+    # 0 and a fraction are read: the code itself is what is refused then.
+    read = kiosk(config_file, "enrol", "--code", "x", "--retry-seconds", "0", "--seconds",
+                 "2.5", ok=False)
+    assert "--retry-seconds" not in read.stderr and "--seconds" not in read.stderr
+
+
 def test_an_export_file_that_cannot_be_written_is_named_once_with_the_reason(
         config_file: Path, tmp_path: Path) -> None:
     kiosk(config_file, "scan", CCCD_AN)

@@ -31,6 +31,7 @@ from kiosk.commandline import (
     EXIT_USAGE,
     add_command_groups,
     command_parser,
+    decimal_number_argument,
     examples,
     listed,
     open_central,
@@ -458,12 +459,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-decoded", type=whole_number_argument("--max-decoded"),
                        default=protocol.MAX_DECODED_BYTES,
                        help="largest body once decompressed, bytes (default: %(default)s)")
-    serve.add_argument("--kiosk-cpu-burst", type=float, default=CPU_BURST_SECONDS,
+    serve.add_argument("--kiosk-cpu-burst",
+                       type=decimal_number_argument("--kiosk-cpu-burst"), default=CPU_BURST_SECONDS,
                        metavar="SECONDS",
                        help="processor seconds one kiosk's batches may have used lately "
                             "before its batches wait (forgotten by half every 4 s; "
                             "default: %(default)s)")
-    serve.add_argument("--busy-timeout", type=float, default=10.0,
+    serve.add_argument("--busy-timeout", type=decimal_number_argument("--busy-timeout"),
+                       default=10.0,
                        help="seconds a batch waits for a database lock before the kiosk is "
                             "told 503 + Retry-After (default: %(default)s)")
     serve.add_argument("--statement-timeout", type=_statement_timeout, metavar="SECONDS",
@@ -513,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--server-url",
                      help="the centre's address as the kiosk reaches it, put in the QR "
                           "(required with --qr)")
-    add.add_argument("--valid-hours", type=float, default=24.0,
+    add.add_argument("--valid-hours", type=decimal_number_argument("--valid-hours"), default=24.0,
                      help="hours the enrolment code may be used (default: %(default)s)")
     add.set_defaults(func=cmd_kiosks_add)
     lst = ksub.add_parser(

@@ -38,7 +38,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.commandline import examples, whole_number_argument
+from kiosk.commandline import decimal_number_argument, examples, whole_number_argument
 from kiosk.devices.base import DeviceError, Emit
 from kiosk.devices.frames import FrameDecoder, SightingFilter
 from kiosk.devices.kinds.camera import CameraOptions
@@ -324,7 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "--height 1080",
                    f"{PROG} recording.mp4   # a video file, or rtsp://… a stream"))
     parser.add_argument("source", help="0, /dev/video0, /dev/v4l/by-id/..., a file or a URL")
-    parser.add_argument("--seconds", type=float, default=10.0, help="how long (default 10)")
+    parser.add_argument("--seconds", type=decimal_number_argument("--seconds"), default=10.0,
+                        help="how long (default 10)")
     schema = CameraOptions.schema()
     parser.add_argument("--width", type=whole_number_argument("--width"),
                         default=schema["width"].default)

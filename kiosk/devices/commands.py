@@ -18,6 +18,7 @@ from typing import Any
 from kiosk.commandline import (
     EXIT_USAGE,
     config_refusal,
+    decimal_number_argument,
     examples,
     missing_extra,
     whole_number_argument,
@@ -97,7 +98,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                               help="save what arrives as a capture (replayable, sendable)")
     watch_parser.add_argument("--count", type=whole_number_argument("--count"),
                               default=0, help="stop after N scans")
-    watch_parser.add_argument("--seconds", type=float, default=0.0, help="stop after S seconds")
+    watch_parser.add_argument("--seconds", type=decimal_number_argument("--seconds", zero=True),
+                              default=0.0, help="stop after S seconds (0: no limit)")
     watch_parser.add_argument("--baud", type=whole_number_argument("--baud"),
                               help="serial: baud rate")
     watch_parser.add_argument("--terminator", help="CR, LF, CRLF, none (serial); enter, tab, "

@@ -22,6 +22,7 @@ from kiosk.commandline import (
     EXIT_FAILED,
     EXIT_USAGE,
     config_refusal,
+    decimal_number_argument,
     examples,
     whole_number_argument,
 )
@@ -48,13 +49,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     source.add_argument("--code", help="the code's text; '-' reads one line from stdin")
     source.add_argument("--camera", metavar="SOURCE",
                         help="camera index, /dev/videoN, or an image or video file")
-    enrol.add_argument("--seconds", type=float, default=60.0,
+    enrol.add_argument("--seconds", type=decimal_number_argument("--seconds"), default=60.0,
                        help="how long to look at the camera (default: %(default)s)")
     enrol.add_argument("--token-file", help="where to write the token (default: "
                        "sync-token beside the config file)")
     enrol.add_argument("--tries", type=whole_number_argument("--tries"), default=20,
                        help="attempts while the centre is unreachable (default: %(default)s)")
-    enrol.add_argument("--retry-seconds", type=float, default=15.0,
+    enrol.add_argument("--retry-seconds",
+                       type=decimal_number_argument("--retry-seconds", zero=True), default=15.0,
                        help="wait between attempts (default: %(default)s)")
     enrol.add_argument("--switch-centre", action="store_true",
                        help="follow a code for another centre than the one in the config "
