@@ -320,7 +320,8 @@ def test_an_api_setting_that_is_not_a_json_integer_is_refused_naming_it(
     assert (wide.status_code, wide.json()["code"]) == (422, "trace.margin_range")
     assert taken.status_code == 200, taken.text[:300]
     assert taken.json()["settings"] == {"margin_minutes": 60, "default_stay_minutes": 90,
-                                        "max_stay_minutes": 600, "repeat_window_seconds": 120}
+                                        "max_stay_minutes": 600, "repeat_window_seconds": 120,
+                                        "second_degree": 1}
     assert len(taken.json()["second_degree"]) == 1
     assert len(traces(db)) == 1  # the one asked for, its contact traced onward in it
 

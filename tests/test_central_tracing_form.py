@@ -145,24 +145,28 @@ def reason(page: str) -> str:
 
 def test_the_settings_a_trace_shows_are_taken_back_unchanged(centre: Centre) -> None:
     """What a trace shows of its settings can be sent back as it is: the API's ``settings``
-    posted again with the same request trace again with the same settings, and the margin
-    the page and its CSV export show can be typed into the form. Before, every setting came
+    posted again with the same request trace again with the same settings (the contacts
+    traced onward, ``second_degree``, among them: before, it was left out, and a trace sent
+    back lost its second degree), and the margin the page and its CSV export show can be
+    typed into the form. Before, every setting came
     back as a decimal (``15.0``, ``120.0``, ``720.0``, ``300.0``), which the API (JSON
     integers) and the form (whole minutes) refuse; they still refuse ``15.5``, worded."""
     logged = len(traces(centre.db))
     asked = {"document": "001099000101", "reason": "ca bệnh F0-9001"}
     with signed_in(centre.url, "tracer1") as tracer:
         headers = {"X-CSRF-Token": csrf(tracer.get("/tracing").text)}
-        first = tracer.post("/api/v1/trace", json={**asked, "margin_minutes": 30},
+        first = tracer.post("/api/v1/trace",
+                            json={**asked, "margin_minutes": 30, "second_degree": 1},
                             headers=headers)
         assert first.status_code == 200, first.text[:300]
         shown = first.json()["settings"]
         again = tracer.post("/api/v1/trace", json={**asked, **shown}, headers=headers)
         assert again.status_code == 200, again.text[:300]
         assert '"settings":{"margin_minutes":30,"default_stay_minutes":120,' \
-            '"max_stay_minutes":720,"repeat_window_seconds":300}' in first.text
+            '"max_stay_minutes":720,"repeat_window_seconds":300,"second_degree":1}' in first.text
         assert again.json()["settings"] == shown
         assert again.json()["contacts"] == first.json()["contacts"]
+        assert again.json()["second_degree"] == first.json()["second_degree"] != []
         nonsense = tracer.post("/api/v1/trace", json={**asked, "margin_minutes": 15.5},
                                headers=headers)
         assert nonsense.status_code == 422
@@ -175,6 +179,7 @@ def test_the_settings_a_trace_shows_are_taken_back_unchanged(centre: Centre) -> 
         rows = exported.content.decode("utf-8-sig").splitlines()
         assert "margin_minutes / settings,30" in rows
         assert "repeat_window_seconds / settings,300" in rows
+        assert "second_degree / settings,0" in rows
         page = tracer.post("/tracing", data={"csrf_token": token, **asked, "margin": "30"})
         margin = re.search(r'<input type="number" name="margin"[^>]* value="([^"]*)"',
                            page.text)[1]

@@ -68,7 +68,8 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
         "settings": {"margin_minutes": _number(policy.margin / 60),
                      "default_stay_minutes": _number(policy.default_stay / 60),
                      "max_stay_minutes": _number(policy.max_stay / 60),
-                     "repeat_window_seconds": _number(policy.repeat_window)},
+                     "repeat_window_seconds": _number(policy.repeat_window),
+                     "second_degree": policy.second_degree},
         "visits": [{
             "visit": n, "checkpoint_id": v.checkpoint_id,
             **dict(zip(("checkpoint_name", "district", "address"),
