@@ -1818,6 +1818,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "kind {kind} unknown; expected one of {known}"),
     "registry.bad_kind": ("loại {kind} không rõ", "kind {kind} unknown"),
     "registry.not_number": ("{value} không phải là số", "{value} is not a number"),
+    "registry.not_text_cell": ("{value} không phải là chữ (ô đúng/sai hoặc ngày giờ)",
+                               "{value} is not text (a TRUE/FALSE or date/time cell)"),
     "registry.bad_date": ("ngày {value}: cần dạng NNNN-TT-NN hoặc NN/TT/NNNN",
                           "date {value}: expected YYYY-MM-DD or DD/MM/YYYY"),
     "registry.bad_id": (

@@ -89,29 +89,64 @@ def test_a_file_with_bad_rows_is_refused_whole_naming_row_column_and_reason(
     assert _listed(db, "--all") == before  # the good first row was not stored either
 
 
+def _sheet(path: Path, rows: list[list]) -> Path:
+    """``rows`` written as a real .xlsx file, the cells keeping their types."""
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def _refused_sheet(db: str, path: Path, rows: list[list]) -> str:
+    """The errors of importing ``rows`` as a real .xlsx file, which refuses 3 of them."""
+    result = central("checkpoints", "import", str(_sheet(path, rows)), "--db", db, check=False)
+    assert result.returncode == 1
+    assert "3 row(s) refused; nothing was imported" in result.stderr
+    return result.stderr
+
+
 def test_yes_no_and_date_cells_in_a_coordinate_column_are_refused_not_read_as_numbers(
         db: str, tmp_path: Path) -> None:
     """Python takes a spreadsheet's TRUE as 1 and FALSE as 0: a point would land at 1°N 0°E
     without a word. Such cells, and dates or times, are refused like any other non-number."""
-    book = Workbook()
-    sheet = book.active
-    sheet.append(["Mã điểm", "Tên điểm", "Vĩ độ", "Kinh độ"])
-    sheet.append(["CP-1", "Chốt đúng", 11.5, 106.9])
-    sheet.append(["CP-2", "Chốt đúng/sai", True, False])
-    sheet.append(["CP-3", "Chốt ngày", 11.5, dt.datetime(2021, 8, 1)])
-    sheet.append(["CP-4", "Chốt giờ", dt.time(10, 30), 106.9])
-    path = tmp_path / "points.xlsx"
-    book.save(path)
-    result = central("checkpoints", "import", str(path), "--db", db, check=False)
-    assert result.returncode == 1
-    err = result.stderr
-    assert "3 row(s) refused; nothing was imported" in err
+    err = _refused_sheet(db, tmp_path / "points.xlsx", [
+        ["Mã điểm", "Tên điểm", "Vĩ độ", "Kinh độ"],
+        ["CP-1", "Chốt đúng", 11.5, 106.9],
+        ["CP-2", "Chốt đúng/sai", True, False],
+        ["CP-3", "Chốt ngày", 11.5, dt.datetime(2021, 8, 1)],
+        ["CP-4", "Chốt giờ", dt.time(10, 30), 106.9]])
     assert "dòng 3, cột 'Vĩ độ': 'TRUE' không phải là số / " \
         "row 3, column 'Vĩ độ': 'TRUE' is not a number" in err
     assert "row 3, column 'Kinh độ': 'FALSE' is not a number" in err
     assert "row 4, column 'Kinh độ': '2021-08-01 00:00:00' is not a number" in err
     assert "row 5, column 'Vĩ độ': '10:30:00' is not a number" in err
     assert _listed(db, "--all") == {}  # not even the good first row
+
+
+def test_yes_no_and_date_cells_in_a_text_column_are_refused_not_stored_as_words(
+        db: str, tmp_path: Path) -> None:
+    """A TRUE/FALSE or a date/time cell where text belongs (id, name, address, district…) is
+    a slip in the sheet: it is refused naming row and column, and nothing of the file is
+    stored. Before, it was imported as "True" or "2021-08-01 00:00:00". A number-typed id
+    is still read as its digits."""
+    header = ["Mã điểm", "Tên điểm", "Quận/Huyện", "Địa chỉ"]
+    good = [101, "Chốt số", "Quận 1", "1 Lê Lợi"]
+    err = _refused_sheet(db, tmp_path / "points.xlsx", [
+        header, good,
+        ["CP-2", True, "Quận 1", "2 Lê Lợi"],
+        ["CP-3", "Chốt ngày", dt.datetime(2021, 8, 1), "3 Lê Lợi"],
+        [False, "Chốt giờ", "Quận 3", dt.time(10, 30)]])
+    assert "dòng 3, cột 'Tên điểm': 'TRUE' không phải là chữ (ô đúng/sai hoặc ngày giờ) / " \
+        "row 3, column 'Tên điểm': 'TRUE' is not text (a TRUE/FALSE or date/time cell)" in err
+    for where, shown in (("row 4, column 'Quận/Huyện'", "2021-08-01 00:00:00"),
+                         ("row 5, column 'Mã điểm'", "FALSE"),
+                         ("row 5, column 'Địa chỉ'", "10:30:00")):
+        assert f"{where}: {shown!r} is not text" in err
+    assert _listed(db, "--all") == {}  # not even the good first row
+    central("checkpoints", "import", str(_sheet(tmp_path / "points.xlsx", [header, good])),
+            "--db", db)
+    assert list(_listed(db, "--all")) == ["101"]
 
 
 def test_unknown_headers_and_unreadable_files_are_refused(db: str, tmp_path: Path) -> None:

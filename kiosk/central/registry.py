@@ -228,9 +228,21 @@ def _checkpoint(row: int, cells: dict[str, Any], headers: dict[str, str]
 
 
 # -- cell values ------------------------------------------------------------------------------
+def _typed(raw: Any) -> str | None:
+    """How a spreadsheet's TRUE/FALSE, date, time or duration cell is named, None for text
+    or a number (bool is an int to Python, so TRUE would pass for 1)."""
+    if isinstance(raw, bool):
+        return repr(str(raw).upper())
+    return None if isinstance(raw, str | int | float) else repr(str(raw))
+
+
 def _text(raw: Any) -> str:
+    """A cell's text, spaces collapsed; a number-typed cell as its digits. A TRUE/FALSE or
+    date/time cell is refused, not stored as "True" or "2021-08-01 00:00:00"."""
     if raw is None:
         return ""
+    if (typed := _typed(raw)) is not None:
+        raise RegistryError("registry.not_text_cell", value=typed)
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)  # a spreadsheet's number-typed id
     text = " ".join(str(raw).split())
@@ -253,12 +265,10 @@ def _coordinate(raw: Any) -> float | None:
     not read as 1/0 (bool is an int in Python), and so is a date, time or duration cell."""
     if _blank(raw):
         return None
-    if isinstance(raw, bool):
-        raise RegistryError("registry.not_number", value=repr(str(raw).upper()))
+    if (typed := _typed(raw)) is not None:
+        raise RegistryError("registry.not_number", value=typed)
     if isinstance(raw, int | float):
         return float(raw)
-    if not isinstance(raw, str):
-        raise RegistryError("registry.not_number", value=repr(str(raw)))
     text = raw.strip()
     if "," in text and "." not in text:
         text = text.replace(",", ".")  # Vietnamese decimal comma
