@@ -347,11 +347,13 @@ def whole_number_argument(option: str) -> Callable[[str], int]:
 
 def decimal_number_argument(option: str, *, zero: bool = False) -> Callable[[str], float]:
     """The argparse type of ``option``, a number of seconds or hours: ASCII digits with at
-    most one "." and digits after it, above 0 unless ``zero`` (where 0 means "no limit" or
-    "at once"). ``float`` takes "٣", "+5", "1e3", "1_0", "inf" and "nan"."""
+    most one "." and digits after it (as many as ``str(1 / 3600)`` writes), above 0 unless
+    ``zero`` (where 0 means "no limit" or "at once"). ``float`` takes "٣", "+5", "1e3",
+    "1_0", "inf" and "nan"."""
     def read(text: str) -> float | None:
         whole, dot, fraction = text.partition(".")
-        if _whole_number(whole) is None or (dot and _whole_number(fraction) is None):
+        if _whole_number(whole) is None or (dot and not (fraction.isascii()
+                                                          and fraction.isdigit())):
             return None
         number = float(text)
         return number if number > 0 or zero else None

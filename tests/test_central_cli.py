@@ -186,7 +186,7 @@ def test_a_seconds_or_hours_option_takes_a_decimal_above_zero_and_names_itself_w
                 f"có) sau một dấu '.' / {option} {value!r}: expected a number above 0 in digits "
                 "0-9, any fraction after one '.'") in refused.stderr, option
     assert not (tmp_path / "c.db").exists()
-    added = central(*add, "--valid-hours", "0.5", "--db", db, "--json")
+    added = central(*add, "--valid-hours", str(1 / 3600), "--db", db, "--json")  # 0.000277…
     assert added.returncode == 0, added.stderr
 
 
