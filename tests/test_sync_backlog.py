@@ -347,6 +347,18 @@ def test_what_is_not_a_backlog_file_is_named(central, tmp_path, content, reason)
     assert reason in result.error
 
 
+def test_a_manifest_nested_without_end_is_refused_as_unreadable(central, tmp_path, monkeypatch):
+    """Anyone can seal a file to the centre's public key; its manifest is read before the
+    signature is checked, so one nested deeper than Python's parser goes ("[" * 30000) must
+    be refused in words like any unreadable manifest, not end the import in a traceback."""
+    monkeypatch.setattr(backlog.Manifest, "to_json", lambda self: b"[" * 30000 + b"]" * 30000)
+    path = tmp_path / "deep.backlog"
+    _forge(path, central, kiosk_id="k-deep", signing_key=Ed25519PrivateKey.generate())
+    result = importing(central, path)
+    assert "unreadable manifest: refused" in result.error, result.error
+    assert "không đọc được bản kê của tệp" in result.error
+
+
 def test_the_import_command_names_the_refused_file_and_exits_non_zero(central, exported):
     _, _, path = exported
     cut_off(path)

@@ -403,7 +403,7 @@ class BacklogReader:
         """Parse one line during verification: JSON object, ascending id, this kiosk's."""
         try:
             entry = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise BacklogError("changed", path=self.path) from None
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             raise BacklogError("changed", path=self.path)
@@ -430,7 +430,7 @@ def _parse_manifest(path: Path, data: bytes) -> Manifest:
         for name, kind in _MANIFEST_TYPES.items():
             if not isinstance(getattr(manifest, name), kind):
                 raise TypeError(name)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # the last: "[" * 60000, sealed by anyone
         raise BacklogError("bad_manifest", path=path) from None
     if manifest.format != FORMAT or manifest.version != VERSION or \
             manifest.protocol != protocol.PROTOCOL_VERSION:
