@@ -339,10 +339,24 @@ def _whole_number(text: str) -> int | None:
     return whole_number(text)
 
 
-def whole_number_argument(option: str) -> Callable[[str], int]:
-    """The argparse type of ``option``, a count or size: ASCII digits only. ``int`` reads
-    "٣" as 3 and takes "+5"; none of these options has a use for a minus sign."""
-    return _number_argument(option, "cli.bad_whole_number", _whole_number)
+def whole_number_argument(option: str, least: int = 0,
+                          most: int | None = None) -> Callable[[str], int]:
+    """The argparse type of ``option``, a count or size: ASCII digits only, from ``least``
+    to ``most`` (a port's 65535; 1 where 0 would run nothing and end in a traceback).
+    ``int`` reads "٣" as 3 and takes "+5"; none of these options has a use for a minus
+    sign."""
+    if least == 0 and most is None:
+        return _number_argument(option, "cli.bad_whole_number", _whole_number)
+
+    def read(text: str) -> int:
+        number = _number_argument(option, "cli.bad_whole_number", _whole_number)(text)
+        if number < least or (most is not None and number > most):
+            raise argparse.ArgumentTypeError(messages.both(
+                "cli.whole_number_range", option=option, value=repr(text[:40]), least=least,
+                most="…" if most is None else most))
+        return number
+
+    return read
 
 
 def decimal_number_argument(option: str, *, zero: bool = False) -> Callable[[str], float]:

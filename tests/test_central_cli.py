@@ -168,6 +168,23 @@ def test_a_whole_number_option_takes_ascii_digits_only_and_names_itself_when_not
     assert central("audit", "list", "--limit", "5", "--db", db, "--json").returncode == 0
 
 
+def test_a_port_past_65535_and_an_import_of_no_rows_a_batch_are_refused_in_words(
+        tmp_path: Path) -> None:
+    """``serve --port 99999`` ended in bind()'s OverflowError and ``import --batch-size 0``
+    would write nothing: each refused before the database is opened, naming the option and
+    the numbers it takes."""
+    db = f"sqlite:///{tmp_path}/c.db"
+    port = central("serve", "--port", "99999", "--db", db, check=False)
+    assert port.returncode == 2 and "Traceback" not in port.stderr
+    assert ("--port '99999': cần một số từ 0 đến 65535 / --port '99999': expected a number "
+            "from 0 to 65535") in port.stderr
+    batch = central("import", str(tmp_path / "x.backlog"), "--batch-size", "0", "--db", db,
+                    check=False)
+    assert batch.returncode == 2
+    assert "--batch-size '0': expected a number from 1 to …" in batch.stderr
+    assert not (tmp_path / "c.db").exists()
+
+
 @pytest.mark.parametrize("value", ["٣", "+5", "1e3", "inf", "nan", "1_0", "5.", "0", "0.0"])
 def test_a_seconds_or_hours_option_takes_a_decimal_above_zero_and_names_itself_when_not(
         tmp_path: Path, value: str) -> None:

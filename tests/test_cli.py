@@ -192,6 +192,17 @@ def test_a_whole_number_option_takes_ascii_digits_only_and_names_itself_when_not
     assert "••••••••2345" in kiosk(config_file, "entries", "--limit", "5").stdout
 
 
+def test_enrol_with_no_tries_is_refused_in_words_not_a_traceback(
+        config_file: Path, tmp_path: Path) -> None:
+    """``enrol --tries 0`` would make no attempt and end in a traceback ("unreachable"):
+    refused before anything is opened, naming the option and the numbers it takes."""
+    refused = kiosk(config_file, "enrol", "--code", "x", "--tries", "0", ok=False)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert ("--tries '0': cần một số từ 1 đến … / --tries '0': expected a number from 1 "
+            "to …") in refused.stderr
+    assert not (tmp_path / "kiosk.db").exists()
+
+
 @pytest.mark.parametrize("value", ["٣", "+5", "1e3", "inf", "nan", "1_0", "-2", ".5"])
 def test_a_seconds_option_takes_a_decimal_in_ascii_digits_and_names_itself_when_not(
         config_file: Path, tmp_path: Path, value: str) -> None:

@@ -451,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "--db postgresql://kiosk@db-host/central",
                    "kiosk-central serve --port 0   # any free port; the line says which"))
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=whole_number_argument("--port"),
+    serve.add_argument("--port", type=whole_number_argument("--port", most=65535),
                        default=8765, help="port (0 = any free port)")
     serve.add_argument("--max-body", type=whole_number_argument("--max-body"),
                        default=protocol.MAX_BODY_BYTES,

@@ -266,7 +266,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help="import files of revoked kiosks too (needs --reason; written "
                              "to the audit log)")
     parser.add_argument("--reason", help="why a revoked kiosk's file is imported")
-    parser.add_argument("--batch-size", type=whole_number_argument("--batch-size"),
+    parser.add_argument("--batch-size", type=whole_number_argument("--batch-size", least=1),
                         default=BATCH_SIZE,
                         help="entries per transaction (default: %(default)s)")
     parser.set_defaults(func=cmd_import)

@@ -53,7 +53,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                        help="how long to look at the camera (default: %(default)s)")
     enrol.add_argument("--token-file", help="where to write the token (default: "
                        "sync-token beside the config file)")
-    enrol.add_argument("--tries", type=whole_number_argument("--tries"), default=20,
+    enrol.add_argument("--tries", type=whole_number_argument("--tries", least=1), default=20,
                        help="attempts while the centre is unreachable (default: %(default)s)")
     enrol.add_argument("--retry-seconds",
                        type=decimal_number_argument("--retry-seconds", zero=True), default=15.0,
