@@ -56,6 +56,10 @@ _BUSY = frozenset((sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED))
 """The result codes that are "storage busy": another connection holds the lock."""
 
 
+EMPTY_LOG_WAIT_MS = 250
+"""How long the purge's emptying of the ``-wal`` waits for readers, holding the write lock."""
+
+
 class SqliteStorage(Storage):
     _JSON_ROWS = "json_each({slot}) AS {alias}"
     postgresql = False
@@ -238,10 +242,17 @@ class SqliteStorage(Storage):
 
     def empty_log(self) -> bool:
         """Copy the whole ``-wal`` into the database and truncate it to nothing
-        (``wal_checkpoint(TRUNCATE)``), waiting ``busy_timeout`` for readers to finish; false
-        if a reader kept it (``serve`` in a long read), to be emptied by a later checkpoint."""
+        (``wal_checkpoint(TRUNCATE)``), waiting at most :data:`EMPTY_LOG_WAIT_MS` for
+        readers to finish: it holds the write lock meanwhile, and a kiosk's upload waiting
+        behind it ``busy_timeout`` (10 s) long would be answered "busy"; false if a reader
+        kept it (``serve`` in a long read), to be emptied by a later purge's."""
         with self._write_lock:  # no write of ours under way
-            busy, _, _ = self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            conn = self._conn()
+            conn.execute(f"PRAGMA busy_timeout={EMPTY_LOG_WAIT_MS}")
+            try:
+                busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         return not busy
 
     def _wait_for_writers(self, *tables: str) -> None:
