@@ -106,6 +106,11 @@ PURGED_UNAUDITED = "store.purged_unaudited"
 """``meta``: entries the purge removed whose ``retention.purge`` audit row is not written
 yet, counted in each purge step's own transaction (a purge refused half-way, or killed,
 leaves its count here); the next purge's row counts them and clears it in one transaction."""
+PURGED_WORD = "store.purged_word:"
+"""``meta`` key prefix: a name word of an entry the purge removed, one key each, written in
+the removing step's own transaction and pruned from ``search_words`` at the purge's end
+(:meth:`Store._forget_words`): a purge refused, stopped or killed before its end leaves
+them to the next purge, which could not find them again (their entries are gone)."""
 _COUNT_UNAUDITED = ("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) "
                     "DO UPDATE SET value = CAST(value AS INTEGER) + ?2")
 """Meta key: UTC time of the last whole-file check that found the file sound."""
@@ -2118,13 +2123,14 @@ class Store:
 
         What it removes is not left in the file for a stolen kiosk to give back: its transactions
         overwrite what they delete (:meth:`_overwriting`), the removed names' words leave the
-        name index (:meth:`_forget_words`), and the log is emptied at the end
-        (:meth:`Checkpointer.empty`).
+        name index (:meth:`_forget_words`; ``meta`` keeps them until then, so a purge that
+        did not reach its end leaves them to the next, :data:`PURGED_WORD`), and the log is
+        emptied at the end (:meth:`Checkpointer.empty`).
         """
         cutoff = utc_iso((time.time() if now is None else now) - retention_days * 86400)
         young = (ids.boot_id(), (time.monotonic_ns() if now_monotonic_ns is None
                                  else now_monotonic_ns) - retention_days * 86400 * 10**9)
-        removed, forgotten, rows, after, words = 0, 0, 16, ("", ""), set()
+        removed, forgotten, rows, after = 0, 0, 16, ("", "")
         with self.lock:  # its checkpoints' connection opens only the store's own file
             self._check_file()  # first: a path that can be looked at again takes it
             self._refuse_if_refusing()
@@ -2140,8 +2146,7 @@ class Store:
                     self.conn.execute("PRAGMA synchronous=NORMAL")
                     try:
                         with self._briefly() as conn:
-                            done, after = self._purge_step(conn, cutoff, young, after,
-                                                           rows, words)
+                            done, after = self._purge_step(conn, cutoff, young, after, rows)
                             if done:  # committed with the deletion, or lost with it
                                 conn.execute(_COUNT_UNAUDITED, (PURGED_UNAUDITED, done))
                     finally:
@@ -2164,9 +2169,10 @@ class Store:
                 forgotten += gone
                 if gone < PAGE_ROWS:
                     break
-            if words:
-                self._forget_words(words)
-            if removed or forgotten:  # their older page images out of the log, if it can
+            pruned = bool(self.meta(PURGED_WORD))  # this purge's, or an unfinished one's
+            if pruned:
+                self._forget_words()
+            if removed or forgotten or pruned:  # their older page images out of the log
                 checkpointer.empty(CHORE_BUSY_MS)
         finally:
             with self.lock:
@@ -2202,17 +2208,23 @@ class Store:
                 with contextlib.suppress(sqlite3.ProgrammingError):  # closed: off with it
                     self.conn.execute("PRAGMA secure_delete=OFF")
 
-    def _forget_words(self, words: set[str]) -> None:
-        """After a purge that removed named entries: the name words of those entries that no
-        name held still says (``search_words`` otherwise only grows), and the FTS5 index
-        merged into one segment (``optimize``): a deleted row's words stay in the older
-        segments, only marked deleted by a newer one, until a merge drops them."""
+    def _forget_words(self) -> None:
+        """After a purge (this one or an earlier one that did not reach its end) removed named
+        entries (:data:`PURGED_WORD`): the name words of those entries that no name held
+        still says (``search_words`` otherwise only grows), and the FTS5 index merged into
+        one segment (``optimize``): a deleted row's words stay in the older segments, only
+        marked deleted by a newer one, until a merge drops them."""
         with self._overwriting(), self._briefly() as conn:
+            keys = [k for (k,) in conn.execute(
+                "SELECT key FROM meta WHERE key >= ? AND key < ?",
+                (PURGED_WORD, PURGED_WORD + "\uffff"))]
+            words = {k.removeprefix(PURGED_WORD) for k in keys}
             unindexed = set().union(*(_name_words(name) for _, name, _ in unindexed_names(conn)))
             gone = [w for w in words - unindexed if not conn.execute(
                 "SELECT 1 FROM entries_search WHERE entries_search MATCH ? LIMIT 1",
                 (f'name: "{w}"',)).fetchone()]
             conn.executemany("DELETE FROM search_words WHERE word = ?", [(w,) for w in gone])
+            conn.executemany("DELETE FROM meta WHERE key = ?", [(k,) for k in keys])
             conn.execute("INSERT INTO entries_search (entries_search) VALUES ('optimize')")
         self._known_words -= set(gone)
 
@@ -2256,13 +2268,12 @@ class Store:
 
     @staticmethod
     def _purge_step(conn: sqlite3.Connection, cutoff: str, young: tuple[str, int],
-                    after: tuple[str, str], rows: int, words: set[str]
-                    ) -> tuple[int, tuple[str, str]]:
+                    after: tuple[str, str], rows: int) -> tuple[int, tuple[str, str]]:
         """Delete up to ``rows`` expired entries and as many refused scans, walking each time
         index from ``after`` (entries, refused scans) so rows kept and already passed
         (pending entries, the running boot's young ones) are not read again; ``young``: the
         running boot, and the monotonic time its rows must be older than. The words of the
-        names deleted are added to ``words`` (:meth:`_forget_words`)."""
+        names deleted are kept in ``meta`` with the deletion (:data:`PURGED_WORD`)."""
         doomed = conn.execute(
             "SELECT id, scanned_at, name FROM entries "
             "WHERE scanned_at < ? AND scanned_at >= ? AND sync_state = 'acknowledged' "
@@ -2270,12 +2281,15 @@ class Store:
             "ORDER BY scanned_at LIMIT ?", (cutoff, after[0], *young, cutoff, rows)).fetchall()
         conn.execute("DELETE FROM entries WHERE id IN (SELECT value FROM json_each(?))",
                      (json.dumps([d[0] for d in doomed]),))
+        words: set[str] = set()
         for entry_id, scanned_at, name in doomed:
             if name:
                 words |= _name_words(name)
                 base = _slot(scanned_at)
                 conn.execute("DELETE FROM entries_search WHERE rowid BETWEEN ? AND ? AND "
                              "entry_id = ?", (base, base + _SLOT_MASK, entry_id))
+        conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '')",
+                         [(PURGED_WORD + w,) for w in words])
         refused = conn.execute(
             "SELECT id, scanned_at FROM refused_scans WHERE scanned_at < ? AND scanned_at >= ? "
             "AND (boot_id != ? OR monotonic_ns < ?) ORDER BY scanned_at LIMIT ?",

@@ -7,9 +7,11 @@ readable. (Copies that page splits left when the rows were stored stay: ``VACUUM
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 from central_support import central, database_url
 from report_support import uuid7_at
 from trace_support import payload_identity, wire_entry
@@ -18,6 +20,7 @@ from kiosk.central import derivation
 from kiosk.central.backends import open_storage
 from kiosk.ids import uuid7
 from kiosk.scan import Scan
+from kiosk.store import Store, StoreError
 from kiosk.sync import protocol
 from tests.test_store import clocks
 
@@ -83,6 +86,46 @@ def test_a_kiosk_purge_leaves_no_readable_copy_of_a_removed_person(make_pipeline
     assert [r["name"] for r in store.entries(search="kept150")] == ["Nguyễn Văn Kept150"]
     assert store.entries(search="xuyenthi") == []
     assert store.conn.execute("PRAGMA secure_delete").fetchone()[0] == 0  # scans: off again
+
+
+def test_a_purge_stopped_before_its_end_leaves_the_removed_names_words_to_the_next(
+        make_pipeline, monkeypatch):
+    """The words of a removed name leave the search index at the purge's end; a purge that
+    does not get there (refused as another program writes just then, a stop, a power cut)
+    has them kept in the store, and the next purge takes them out — though it finds no
+    entry of that person any more."""
+    pipeline = make_pipeline(duplicate_policy="allow")
+    store = pipeline.store
+    running, pipeline.boot_id = pipeline.boot_id, "an-earlier-boot"
+    pipeline.submit(Scan(payload=GONE.encode(), **clocks(time.time() - 30 * 86400)))
+    pipeline.boot_id = running
+    pipeline.submit(Scan(payload=b"079000000001|123456789|Nguyen Van Kept|01021990|Nam|Hue|"
+                                 b"10102021", **clocks()))
+    store.index_names()
+    store.mark_synced([r["id"] for r in store.entries()], {})
+    forget = Store._forget_words
+
+    def as_another_program_writes(self: Store) -> None:
+        other = sqlite3.connect(self.path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            forget(self)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+
+    monkeypatch.setattr(Store, "_forget_words", as_another_program_writes)
+    with pytest.raises(StoreError, match="another program"):
+        store.purge(retention_days=21, now_monotonic_ns=clocks()["monotonic_ns"])
+    assert [r["name"] for r in store.entries()] == ["Nguyen Van Kept"]  # removed already
+    monkeypatch.setattr(Store, "_forget_words", forget)
+
+    assert store.purge(retention_days=21, now_monotonic_ns=clocks()["monotonic_ns"]) == 0
+
+    words = {w for (w,) in store.conn.execute("SELECT word FROM search_words")}
+    assert words == {"nguyen", "van", "kept"}
+    assert readable(store.path, TRACES) == {"db": [], "-wal": []}
+    assert [r["name"] for r in store.entries(search="kept")] == ["Nguyen Van Kept"]
 
 
 def test_the_centres_purge_and_erasure_leave_no_readable_copy_on_sqlite(tmp_path: Path):
