@@ -514,7 +514,8 @@ class OutboxSummary:
     rejected: int
     oldest_pending: str | None
     """``scanned_at`` of the oldest pending entry (by id, i.e. creation order, but within the
-    running boot after its clock was set back: :func:`oldest_pending_entry`)."""
+    running boot after its clock was set back, or an earlier boot's recorded later than the
+    clock reads: :func:`oldest_pending_entry`)."""
 
 
 @dataclass(frozen=True)
@@ -2008,7 +2009,7 @@ class Store:
 
     def oldest_pending(self) -> str | None:
         """``scanned_at`` of the oldest unacknowledged entry (:func:`oldest_pending_entry`):
-        read from the pending index in one step even with a million entries waiting."""
+        read from the pending index in a step from each end even with a million waiting."""
         with self.lock:
             row = oldest_pending_entry(self.conn, self._pending_behind)
         return row[0] if row else None
@@ -2330,6 +2331,9 @@ def oldest_pending(conn: sqlite3.Connection) -> str | None:
 _PENDING_FIRST = (
     "SELECT scanned_at, boot_id, monotonic_ns, id, {behind} FROM entries INDEXED BY "
     "entries_pending WHERE sync_state IN ('pending', 'sent') {among} ORDER BY id LIMIT 1")
+_PENDING_LAST = ("SELECT scanned_at, boot_id, monotonic_ns FROM entries INDEXED BY "
+                 "entries_pending WHERE sync_state IN ('pending', 'sent') AND id > ? "
+                 "ORDER BY id DESC LIMIT 1")
 
 
 def oldest_pending_entry(conn: sqlite3.Connection, walked: dict[str, Any] | None = None
@@ -2356,10 +2360,31 @@ def oldest_pending_entry(conn: sqlite3.Connection, walked: dict[str, Any] | None
     in the range now was written after the clock was put forward past the one ahead, after
     every flagged one: younger than the first, so the first is still the answer. Two
     set-backs within one boot with entries of both still pending: the older of the two
-    flagged runs is not sought (at most the second set-back too young)."""
+    flagged runs is not sought (at most the second set-back too young).
+
+    Before all that, the last pending entry in id order among ids later than the clock
+    reads (a seek on the pending index; no row read when there is none): one of an earlier
+    boot recorded later than now is the answer. Recorded before this boot began, it is
+    older than any entry of this boot, yet that boot's clock ran ahead (set right since),
+    so it sorts after this boot's rightly dated entries: the first in id order, minutes
+    old, hid a backlog older than the boot (review 41 K2). No clock tells its age (another
+    boot's monotonic time; a wall time later than now: :func:`kiosk.clock.age_of`), so
+    every reader (the health report, the screens, ``kiosk sync status``, ``kiosk doctor``)
+    says its age is unknown, never the young one: a backlog told fresh is not chased. Any
+    such entry makes the last one such, unless this boot's own clock ran further ahead
+    still and its entries of then sort last: seeking behind them would walk their rows at
+    every read. Its time is asked too: after a flat RTC battery's 1970, an earlier boot's
+    rightly dated entries sort after this boot's misdated ones, and have a wall age
+    (:func:`kiosk.sync.heartbeat.health_report`).
+    """
     first = conn.execute(_PENDING_FIRST.format(behind=_BEHIND_UNTIL, among="")).fetchone()
-    if first is None or first[4] is None or first[1] != ids.boot_id():
-        return first[:3] if first else None
+    if first is None:
+        return None
+    last = conn.execute(_PENDING_LAST, (ids.id_prefix(dt.datetime.now(dt.UTC)),)).fetchone()
+    if last is not None and _later_than_now(last[0]) and last[1] != ids.boot_id():
+        return last
+    if first[4] is None or first[1] != ids.boot_id():
+        return first[:3]
     walked = {} if walked is None else walked
     same = walked.get("boot") == first[1] and walked.get("first", "~") <= first[3]
     before = walked.get("before") if same else ()
@@ -2378,6 +2403,14 @@ def oldest_pending_entry(conn: sqlite3.Connection, walked: dict[str, Any] | None
         walked.clear()
         walked.update(boot=first[1], first=first[3], before=before)
     return before[:3] if before is not None and before[2] < first[2] else first[:3]
+
+
+def _later_than_now(stored: str | None) -> bool:
+    """A stored time is later than the clock reads now (False for one that does not read)."""
+    try:
+        return stored is not None and epoch_seconds(stored) > time.time()
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 def quick_check(conn: sqlite3.Connection, path: object = "the store") -> str | None:

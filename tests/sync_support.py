@@ -36,7 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from kiosk.ids import boot_id, uuid7
+from kiosk.ids import boot_id, id_prefix, uuid7
 from kiosk.payloads import decode
 from kiosk.store import ENTRY_COLUMNS, Store, mark_indexed
 from kiosk.sync import protocol
@@ -496,6 +496,24 @@ def fill_backlog(store_path: Path, n: int, **kwargs: Any) -> list[str]:
     finally:
         store.close()
     return ids
+
+
+def pending_entries(path: Path, *entries: tuple[float, str, int], kiosk_id: str = "k1") -> Store:
+    """A real store holding pending entries, each recorded at a wall time (its id and
+    ``scanned_at``) in a boot at a monotonic time: as a kiosk whose clock was wrong left them,
+    which the pipeline of a test process with a right clock cannot record."""
+    store = Store(path)
+    rows = []
+    for row, (wall, boot, monotonic_ns) in zip(backlog_rows(len(entries), kiosk_id=kiosk_id),
+                                               entries, strict=True):
+        moment = dt.datetime.fromtimestamp(wall, dt.UTC)
+        row.update(id=f"{id_prefix(moment)}-7000-8000-{len(rows):012x}",
+                   scanned_at=utc_iso(wall), boot_id=boot, monotonic_ns=monotonic_ns)
+        rows.append([row[c] for c in ENTRY_COLUMNS])
+    with store.transaction() as conn:
+        conn.executemany(f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
+                         f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})", rows)
+    return store
 
 
 def sync_states(store_path: Path) -> dict[str, int]:

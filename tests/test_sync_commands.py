@@ -6,6 +6,7 @@ bar is checked both on a pseudo-terminal and in a log (pipe).
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.resources
 import json
 import os
@@ -21,13 +22,20 @@ import pytest
 from kiosk import messages
 from kiosk.clock import released_moment
 from kiosk.config import load as load_config
+from kiosk.ids import boot_id
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
 from kiosk.sync.worker import SyncWorker
 from kiosk.timestamps import utc_iso
 from tests.conftest import CCCD_AN as CCCD
-from tests.sync_support import SlowCentre, fill_backlog, sync_states, write_config
+from tests.sync_support import (
+    SlowCentre,
+    fill_backlog,
+    pending_entries,
+    sync_states,
+    write_config,
+)
 
 
 @pytest.fixture
@@ -402,3 +410,30 @@ def test_status_gives_a_backlog_recorded_at_1970_as_of_unknown_age(tmp_path):
     assert " ago)" not in out
     vi = sync(in_vietnamese, "status", "--offline").stdout
     assert "(không rõ đã bao lâu: đồng hồ trạm chỉ sai lúc ghi)" in vi and " trước)" not in vi
+
+
+def test_status_names_an_earlier_boots_backlog_left_with_its_clock_ahead_as_of_unknown_age(
+        tmp_path):
+    """An earlier boot recorded a scan while its clock ran 200 days ahead, and the clock was
+    set right before this boot recorded one a minute ago. This boot's scan sorts first by
+    id, and "Oldest pending" gave it, "1 min ago", while the earlier boot's, older than
+    this boot, waited. The earlier boot's is given, at the time it was recorded, and said
+    to be later than the clock reads now: how long it has waited, no clock tells."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-ahead",
+                          server_url="http://127.0.0.1:9", token="")
+    in_vietnamese = write_config(tmp_path / "vi.toml", kiosk_id="k-ahead", language="vi",
+                                 server_url="http://127.0.0.1:9", token="")
+    now = float(int(time.time()))
+    ahead = now + 200 * 86400
+    pending_entries(tmp_path / "kiosk.db",
+                    (now - 60, boot_id(), time.monotonic_ns() - 60 * 10**9),
+                    (ahead, "an-earlier-boot", 123), kiosk_id="k-ahead").close()
+    shown = dt.datetime.fromtimestamp(ahead, load_config(config).timezone)
+
+    out = sync(config, "status", "--offline").stdout
+    assert (f"Oldest pending           {shown:%Y-%m-%d %H:%M:%S} "
+            "(later than the kiosk's clock reads now)\n") in out, out
+    assert " ago)" not in out
+    vi = sync(in_vietnamese, "status", "--offline").stdout
+    assert f"{shown:%Y-%m-%d %H:%M:%S} (muộn hơn giờ đồng hồ trạm đang chỉ)" in vi, vi
+    assert " trước)" not in vi

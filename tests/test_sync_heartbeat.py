@@ -13,16 +13,23 @@ from pathlib import Path
 
 from kiosk import config as config_mod
 from kiosk.app import Kiosk
-from kiosk.central.id_days import id_prefix
 from kiosk.central.kiosk_rules import kiosk_problems, unknown_backlog_age
 from kiosk.ids import boot_id, uuid7
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
-from kiosk.store import ENTRY_COLUMNS, Store
+from kiosk.store import Store
 from kiosk.sync import protocol
 from kiosk.sync.heartbeat import backlog_age, health_report, suspended_seconds
+from kiosk.sync.status import pending_age_seconds
 from kiosk.sync.worker import SyncWorker
-from tests.sync_support import backlog_rows, fill_backlog, utc_iso, wait_until, write_config
+from tests.sync_support import (
+    backlog_rows,
+    fill_backlog,
+    pending_entries,
+    utc_iso,
+    wait_until,
+    write_config,
+)
 
 
 def test_every_batch_carries_the_kiosks_health(central, kiosk_id, tmp_path):
@@ -172,24 +179,6 @@ def test_a_backlog_recorded_at_1970_in_this_boot_is_aged_by_the_monotonic_clock(
     assert report.oldest_pending_seconds < 3600
 
 
-def _pending(path: Path, *entries: tuple[float, str, int], kiosk_id: str = "k1") -> Store:
-    """A real store holding pending entries, each recorded at a wall time (its id and
-    ``scanned_at``) in a boot at a monotonic time: as a kiosk whose clock was wrong left them,
-    which the pipeline of a test process with a right clock cannot record."""
-    store = Store(path)
-    rows = []
-    for row, (wall, boot, monotonic_ns) in zip(backlog_rows(len(entries), kiosk_id=kiosk_id),
-                                               entries, strict=True):
-        moment = dt.datetime.fromtimestamp(wall, dt.UTC)
-        row.update(id=f"{id_prefix(moment)}-7000-8000-{len(rows):012x}",
-                   scanned_at=utc_iso(wall), boot_id=boot, monotonic_ns=monotonic_ns)
-        rows.append([row[c] for c in ENTRY_COLUMNS])
-    with store.transaction() as conn:
-        conn.executemany(f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
-                         f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})", rows)
-    return store
-
-
 def test_a_1970_entry_of_this_boot_does_not_hide_the_backlog_an_earlier_boot_left(tmp_path):
     """A flat RTC battery: entries were left pending 2 days ago (the clock right then), the
     power failed, the kiosk booted at 1970 and recorded a scan before NTP set the clock. The
@@ -197,7 +186,7 @@ def test_a_1970_entry_of_this_boot_does_not_hide_the_backlog_an_earlier_boot_lef
     centre's old backlog alert stayed quiet. The earlier boot's entries behind it are aged
     by their wall time, and the older age is told: 2 days."""
     two_days_ago = time.time() - 2 * 86400
-    store = _pending(tmp_path / "kiosk.db",
+    store = pending_entries(tmp_path / "kiosk.db",
                      (two_days_ago, "an-earlier-boot", 123),
                      (300.0, boot_id(), time.monotonic_ns() - 60 * 10**9),  # 1970-01-01 00:05
                      (time.time() - 5, boot_id(), time.monotonic_ns() - 5 * 10**9))  # NTP set it
@@ -214,8 +203,8 @@ def test_a_backlog_an_earlier_boot_recorded_at_1970_has_no_age(tmp_path):
     monotonic age, and their wall age, 56 years, told the centre of a backlog older than
     the kiosk. No scan this program stored was made before its first version: the age is
     unknown, as the centre is told and shows it."""
-    store = _pending(tmp_path / "kiosk.db", *((600.0 + i, "an-earlier-boot", 30 * 10**9 + i)
-                                              for i in range(3)))
+    store = pending_entries(tmp_path / "kiosk.db", *(
+        (600.0 + i, "an-earlier-boot", 30 * 10**9 + i) for i in range(3)))
     report = protocol.validate_health(health_report(store, now=dt.datetime.now(dt.UTC)))
     store.close()
     assert (report.pending, report.oldest_pending_seconds) == (3, None)
@@ -229,8 +218,8 @@ def test_the_centre_shows_an_earlier_boots_1970_backlog_as_of_unknown_age(
     config = config_mod.load(write_config(
         tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
         token=central.enrol(kiosk_id), batch_size=100))
-    _pending(config.store_path, *((600.0 + i, "an-earlier-boot", 30 * 10**9 + i)
-                                  for i in range(3)), kiosk_id=kiosk_id).close()
+    pending_entries(config.store_path, *((600.0 + i, "an-earlier-boot", 30 * 10**9 + i)
+                                         for i in range(3)), kiosk_id=kiosk_id).close()
     worker = SyncWorker.from_config(config)
     try:
         assert worker.push_now().error is None
@@ -250,7 +239,7 @@ def test_a_1970_entry_of_this_boot_before_an_earlier_boots_1970_backlog_has_no_a
     clock, sorts before an earlier boot's 1970 backlog, which is older than this boot by
     an unknown time. The backlog's age is unknown, not the earlier boot's 56 years, nor the
     minute this boot's entry has waited."""
-    store = _pending(tmp_path / "kiosk.db",
+    store = pending_entries(tmp_path / "kiosk.db",
                      (600.0, "an-earlier-boot", 30 * 10**9),  # 1970-01-01 00:10
                      (300.0, boot_id(), time.monotonic_ns() - 60 * 10**9))  # 1970-01-01 00:05
     report = protocol.validate_health(health_report(store, now=dt.datetime.now(dt.UTC)))
@@ -258,12 +247,41 @@ def test_a_1970_entry_of_this_boot_before_an_earlier_boots_1970_backlog_has_no_a
     assert (report.pending, report.oldest_pending_seconds) == (2, None)
 
 
+def test_an_earlier_boots_backlog_left_with_its_clock_ahead_is_of_unknown_age_not_minutes(
+        tmp_path):
+    """An earlier boot's clock ran 200 days ahead while it recorded scans it could not send;
+    the technician set the clock right and the kiosk rebooted. This boot's scans, of the
+    right time, sort before the earlier boot's by id: the first in id order, a minute old,
+    was told to the centre and shown on the screens, and nobody chased a backlog older than
+    this boot. The earlier boot's entries, recorded later than the clock reads now, have
+    no age any clock tells: the report says unknown, and the screens and ``kiosk sync
+    status`` name that entry as the oldest waiting, worded as a time the clock has not
+    reached. Once it has reached the centre, this boot's own backlog is aged again."""
+    now = time.time()
+    ahead = now - 3600 + 200 * 86400
+    store = pending_entries(tmp_path / "kiosk.db",
+                            (now - 60, boot_id(), time.monotonic_ns() - 60 * 10**9),
+                            (now - 5, boot_id(), time.monotonic_ns() - 5 * 10**9),
+                            (ahead, "an-earlier-boot", 123), (ahead + 1, "an-earlier-boot", 124))
+    earlier = [row[0] for row in store.conn.execute(
+        "SELECT id FROM entries WHERE boot_id = 'an-earlier-boot'")]
+    report = protocol.validate_health(health_report(store, now=dt.datetime.now(dt.UTC)))
+    assert (report.pending, report.oldest_pending_seconds) == (4, None)
+    oldest = store.outbox_summary().oldest_pending
+    assert oldest == utc_iso(ahead + 1) and pending_age_seconds(oldest) is None
+
+    store.mark_synced(earlier, {})
+    report = protocol.validate_health(health_report(store, now=dt.datetime.now(dt.UTC)))
+    store.close()
+    assert report.pending == 2 and 60 <= report.oldest_pending_seconds < 120
+
+
 def test_an_entry_of_this_boot_at_a_monotonic_time_below_zero_is_aged_by_the_wall_clock(
         tmp_path):
     """No clock of this boot read a monotonic time below zero (a hand edit, a bug): aged by
     it, an entry recorded 2 h ago would be older than the boot itself. Its wall age is told."""
     two_hours_ago = time.time() - 7200
-    store = _pending(tmp_path / "kiosk.db", (two_hours_ago, boot_id(), -10**15))
+    store = pending_entries(tmp_path / "kiosk.db", (two_hours_ago, boot_id(), -10**15))
     now = dt.datetime.now(dt.UTC)
     report = protocol.validate_health(health_report(store, now=now))
     store.close()

@@ -100,7 +100,8 @@ def _pending_age(store: Store, oldest_pending: str | None, now: dt.datetime) -> 
     hand edit): a clamped 0 would tell the centre the backlog is fresh, a bound such as the
     time since this boot began could as well.
 
-    The oldest is the first in id order, or within the running boot after its clock was set
+    The oldest is the first in id order, or an earlier boot's recorded later than ``now``
+    (its clock ran ahead: of no age), or within the running boot after its clock was set
     back, the first written before the set-back (:func:`kiosk.store.oldest_pending_entry`):
     one of the running boot whose wall age is set aside was misdated (a flat RTC battery's
     1970 sorts before everything), so the first pending of an earlier boot is aged too, by its wall
