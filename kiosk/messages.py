@@ -724,8 +724,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "capture.bad_line": ("{where}: {problem}", "{where}: {problem}"),
     "capture.bad_hex": ("{value} không phải các byte hex: {problem}",
                         "{value} is not hex bytes: {problem}"),
-    "capture.bad_number": ("{value} không phải một số nguyên viết bằng chữ số",
-                           "{value} is not a whole number written in digits"),
+    "capture.bad_number": ("{value} không phải một số nguyên viết bằng tối đa {digits} chữ số",
+                           "{value} is not a whole number written in at most {digits} digits"),
     "hex.bad_character": ("ký tự {char} ở vị trí {position} không phải chữ số hex (0-9, a-f)",
                           "the character {char} at position {position} is not a hex digit "
                           "(0-9, a-f)"),

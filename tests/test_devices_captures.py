@@ -70,7 +70,7 @@ BROKEN = [
     ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY KEY_NOPE 1\n",
      "c.log:2: .* / c.log:2: unknown event code name 'KEY_NOPE'"),
     ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY KEY_A \u00b2\n",
-     "c.log:2: .* / c.log:2: '\u00b2' is not a whole number written in digits"),
+     "c.log:2: .* / c.log:2: '\u00b2' is not a whole number written in at most 10 digits"),
     ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY --5 1\n",
      "c.log:2: .* / c.log:2: unknown event code name '--5'"),
     ("# kiosk-capture v1 format=evdev\n1.0 EV_KEY 30\n",
@@ -128,23 +128,39 @@ def test_a_time_that_is_not_seconds_is_refused_naming_the_line(text: str, where:
                          f"1000000000000 .* / {where}: the time {time} is not a number of seconds ")
 
 
+REPORTS = "# kiosk-capture v2 format=hidraw\n1.0 02 00\n"
+KEYS = "# kiosk-capture v2 format=evdev\n1.0 EV_KEY KEY_A 1\n"
 BAD_ITEMS = [
-    ("1.0 02 00 0g 00\n", "'02000g00' is not hex bytes: the character 'g' at position 6",
+    (REPORTS + "1.0 02 00 0g 00\n",
+     "'02000g00' is not hex bytes: the character 'g' at position 6",
      "'02000g00' không phải các byte hex: ký tự 'g' ở vị trí 6 không phải chữ số hex"),
-    ("1.0 02 000\n", "'02000' is not hex bytes: the hex digit at position 5 has no second",
+    (REPORTS + "1.0 02 000\n",
+     "'02000' is not hex bytes: the hex digit at position 5 has no second",
      "'02000' không phải các byte hex: chữ số hex ở vị trí 5 thiếu chữ số thứ hai"),
+    (KEYS + "0" * 4400 + "1.5 EV_KEY KEY_A 1\n",
+     "the time '" + "0" * 40 + "' is not a number of seconds",
+     "thời gian '" + "0" * 40 + "' không phải một số giây"),
+    (KEYS + "1.5 EV_KEY KEY_A " + "1" * 4400 + "\n",
+     "'" + "1" * 40 + "' is not a whole number written in at most 10 digits",
+     "'" + "1" * 40 + "' không phải một số nguyên viết bằng tối đa 10"),
+    (KEYS + "1.5 EV_KEY -" + "3" * 4400 + " 1\n",
+     "'-" + "3" * 39 + "' is not a whole number", "'-" + "3" * 39 + "' không phải một số nguyên"),
+    (KEYS + "1.5 " + "1" * 4400 + " 30 1\n",
+     "'" + "1" * 40 + "' is not a whole number", "'" + "1" * 40 + "' không phải một số nguyên"),
 ]
-"""Report lines whose bytes are not hex: Python's own refusal ("non-hexadecimal number
-found in fromhex() arg at position 5") reached the technician in English alone."""
+"""Lines Python itself refused, which reached the technician in its English alone: report
+bytes that are not hex ("non-hexadecimal number found in fromhex() arg at position 5"), and
+number fields past its 4,300 digits ("Exceeds the limit (4300 digits) for integer string
+conversion"), now bad numbers like any other."""
 
 
-@pytest.mark.parametrize(("line", "english", "vietnamese"), BAD_ITEMS)
-def test_a_capture_file_with_bad_hex_says_the_file_the_line_and_why_in_both_languages(
-        tmp_path: Path, capsys, line: str, english: str, vietnamese: str) -> None:
+@pytest.mark.parametrize(("text", "english", "vietnamese"), BAD_ITEMS)
+def test_a_capture_file_with_a_bad_item_says_the_file_the_line_and_why_in_both_languages(
+        tmp_path: Path, capsys, text: str, english: str, vietnamese: str) -> None:
     """The file as a technician sends it in, loaded, and watched with `kiosk devices watch`
     (which reads it the same way): its name, the line's number, and what is wrong."""
-    path = tmp_path / "pos.capture"
-    path.write_text("# kiosk-capture v2 format=hidraw\n1.0 02 00\n" + line, encoding="utf-8")
+    path = tmp_path / "field.capture"
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(DeviceError) as raised:
         load_capture(path)
     vi, en = str(raised.value).split(" / ")
@@ -152,7 +168,7 @@ def test_a_capture_file_with_bad_hex_says_the_file_the_line_and_why_in_both_lang
     assert cli.main(["devices", "watch", str(path), "--config", str(tmp_path / "none")]) == 1
     shown = capsys.readouterr().err
     assert f"{path}:3: {vietnamese}" in shown and english in shown
-    assert "fromhex" not in shown
+    assert "fromhex" not in shown and "4300" not in shown
 
 
 def test_a_capture_of_reads_whose_time_goes_back_is_refused_naming_both_lines() -> None:

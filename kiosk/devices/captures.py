@@ -15,10 +15,11 @@ docs/technician.md point here)::
     12.640000 idle                                (v2: the reader found nothing up to then)
 
 Times are seconds (any origin; only differences matter: they drive the gap logic), in
-digits from 0 to ``MOST_SECONDS`` (``12.503311``; no sign, exponent, ``nan`` or ``inf``).
-Types and codes are Linux input names (``keycodes``) or numbers. ``settings`` are the
-device's decoding options at capture time (layout, terminator, …), used again on replay so
-the capture decodes as it did in the field.
+digits from 0 to ``MOST_SECONDS`` (``12.503311``; no sign, exponent, ``nan`` or ``inf``; at
+most 13 digits before the point). Types and codes are Linux input names (``keycodes``) or
+numbers; numbers and values are whole, of at most ``MOST_DIGITS`` digits. ``settings`` are
+the device's decoding options at capture time (layout, terminator, …), used again on replay
+so the capture decodes as it did in the field.
 
 A key event's time is the kernel's, when the key came; a read's (hidraw, serial) is when the
 read returned, not when its bytes arrived: a reader held up finds the rest of a code waiting
@@ -68,10 +69,16 @@ SETTINGS = "# settings:"
 MOST_SECONDS = 10**12
 """The latest time a line may carry (the year 33,658 as a wall clock): with it, every gap
 a decoder or the watch works out is a number a float and an int can hold."""
-_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
-_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+_SECONDS = re.compile(rf"[0-9]{{1,{len(str(MOST_SECONDS))}}}(\.[0-9]+)?", re.ASCII)
+"""A line's time; the digits before the point are capped, as ``int`` refuses over 4,300 in
+English."""
+MOST_DIGITS = 10
+"""The digits of an event's number: the kernel's are 16 or 32 bits (``-2147483648``)."""
+_INTEGER = re.compile(rf"-?[0-9]{{1,{MOST_DIGITS}}}", re.ASCII)
 """An event's type, code or value written as a number: ``str.isdigit`` passes "²" or
-"--5", which ``int`` then refuses in English."""
+"--5", and ``int`` refuses those, or over 4,300 digits, in English."""
+_NUMERAL = re.compile(r"-?[0-9]", re.ASCII)
+"""How a type or code written as a number starts (a name starts with a letter)."""
 HIDDEN = "# an enrolment code's input was here, not kept (its one-time secret)"
 
 
@@ -215,9 +222,17 @@ def _track(held: set[int], item: InputEvent | Chunk) -> None:
         (held.add if item.value else held.discard)(item.code)
 
 
+def _integer(token: str) -> int:
+    """An event's number field; BadLine names what is wrong."""
+    if not _INTEGER.fullmatch(token):
+        raise BadLine("capture.bad_number", value=repr(token[:40]), digits=MOST_DIGITS)
+    return int(token)
+
+
 def _number(token: str, unknown: str) -> int:
-    if _INTEGER.fullmatch(token):
-        return int(token)
+    """An event's type or code: a number, or a name ``unknown`` says is none."""
+    if _NUMERAL.match(token):
+        return _integer(token)
     value = keycodes.CODES.get(token)
     if value is None:
         raise BadLine(unknown, token=repr(token))
@@ -243,10 +258,8 @@ def parse_item(capture: CaptureFormat, line: str, version: int = VERSION) -> Ite
         _seconds(fields[0])
         sec, _, frac = fields[0].partition(".")
         usec = int((frac + "000000")[:6]) if frac else 0
-        if not _INTEGER.fullmatch(fields[3]):
-            raise BadLine("capture.bad_number", value=repr(fields[3][:40]))
         return InputEvent(int(sec), usec, _number(fields[1], "capture.unknown_type"),
-                          _number(fields[2], "capture.unknown_code"), int(fields[3]))
+                          _number(fields[2], "capture.unknown_code"), _integer(fields[3]))
     if len(fields) < 2:
         raise BadLine("capture.expected_chunk")
     seconds, digits = _seconds(fields[0]), "".join(fields[1:])
