@@ -1027,6 +1027,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "{value}: expected one or more of {formats}"),
     "cli.bad_duration": ("{value}: cần một khoảng thời gian như 15m, 2h, 1h30m",
                          "{value}: expected a duration like 15m, 2h, 1h30m"),
+    "cli.whole_minutes": (
+        "{value}: cần một số phút nguyên như 15m, 2h, 1h30m (như trang Truy vết và API)",
+        "{value}: expected whole minutes like 15m, 2h, 1h30m (as the Tracing page and the "
+        "API take)"),
     "cli.bad_count": ("{value}: cần một số nguyên, ví dụ 5",
                       "{value}: expected a whole number, e.g. 5"),
     "cli.qt_refused": ("Không dùng giao diện Qt: {problem}", "Qt interface refused: {problem}"),

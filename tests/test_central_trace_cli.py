@@ -282,6 +282,41 @@ def test_a_period_past_the_calendar_is_refused_naming_it_and_nothing_is_traced(
     assert traces(db) == []
 
 
+def test_the_cli_takes_whole_minutes_so_its_settings_can_be_sent_to_the_api(
+        tmp_path: Path) -> None:
+    """The answer's settings give the margin and the stays in minutes, which the API and
+    the Tracing page take whole: the CLI takes whole minutes too, so a trace's settings can
+    be sent back as they are. Before, ``--margin 90s`` answered ``margin_minutes: 1.5``,
+    which the API refused (``trace.whole_number``)."""
+    from kiosk.central.app import create_app
+
+    db = f"sqlite:///{tmp_path}/central.db"
+    with open_storage(db) as storage:
+        store_scans(storage, [Visit(1, "cccd", "CP-A", "in", NOW - HOUR * 5),
+                              Visit(2, "cccd", "CP-A", "in", NOW - HOUR * 4)], {})
+    for option, value in (("--margin", "90s"), ("--default-stay", "1h30s"),
+                          ("--max-stay", "61s")):
+        refused = trace(db, "--document", number(1), option, value, "--reason", "F0-1",
+                        check=False)
+        assert refused.returncode == 2, (option, value, refused.stdout[-300:])
+        assert (f"'{value}': cần một số phút nguyên như 15m, 2h, 1h30m" in refused.stderr
+                and f"'{value}': expected whole minutes like 15m, 2h, 1h30m" in refused.stderr)
+    answer = json.loads(trace(db, "--document", number(1), "--margin", "1h30m",
+                              "--default-stay", "45m", "--repeat-window", "90s",
+                              "--reason", "F0-1").stdout)
+    assert answer["settings"] == {"margin_minutes": 90, "default_stay_minutes": 45,
+                                  "max_stay_minutes": 720, "repeat_window_seconds": 90,
+                                  "second_degree": 0}
+    with open_storage(db) as storage:
+        app = create_app(storage, tracer_of=lambda request: "bs.lan")
+        with serving(app) as base:
+            again = httpx.post(base + TRACE_PATH, json={
+                "document": number(1), "reason": "F0-1", **answer["settings"]})
+    assert again.status_code == 200, again.text[:300]
+    assert again.json()["settings"] == answer["settings"]
+    assert len(traces(db)) == 2  # the refused ones ran no trace
+
+
 def test_an_api_setting_that_is_not_a_json_integer_is_refused_naming_it(
         tmp_path: Path) -> None:
     """Every setting of ``POST /api/v1/trace`` is a JSON integer (minutes, seconds, or the

@@ -47,6 +47,15 @@ def duration_argument(text: str) -> float:
     return hours * 3600.0 + minutes * 60.0 + seconds
 
 
+def minutes_argument(text: str) -> float:
+    """A duration in whole minutes (``90s`` refused): the answer's settings give it in
+    minutes, which the API and the Tracing page take whole, so it can be sent back."""
+    seconds = duration_argument(text)
+    if seconds % 60:
+        raise argparse.ArgumentTypeError(both("cli.whole_minutes", value=repr(text)))
+    return seconds
+
+
 def count_argument(text: str) -> int:
     """A whole number of people, as the API's ``second_degree`` (not ``1.9``, ``+5``, "٣")."""
     count = whole_number(text.strip())
@@ -154,12 +163,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                        help="first local day (YYYY-MM-DD) or time (default: 14 days back)")
     trace.add_argument("--to", dest="end", type=moment_argument, metavar="DAY|TIME",
                        help="last local day, included, or time (default: now)")
-    trace.add_argument("--margin", type=duration_argument, default=15 * 60.0,
-                       help="stays this close count as contact (default 15m)")
-    trace.add_argument("--default-stay", type=duration_argument, default=2 * 3600.0,
+    trace.add_argument("--margin", type=minutes_argument, default=15 * 60.0,
+                       help="stays this close count as contact, in whole minutes (default 15m)")
+    trace.add_argument("--default-stay", type=minutes_argument, default=2 * 3600.0,
                        help="stay assumed when the exit (or entry) was not scanned "
                             "(default 2h)")
-    trace.add_argument("--max-stay", type=duration_argument, default=12 * 3600.0,
+    trace.add_argument("--max-stay", type=minutes_argument, default=12 * 3600.0,
                        help="an exit later than this after the entry is another visit "
                             "(default 12h)")
     trace.add_argument("--repeat-window", type=duration_argument, default=300.0,
