@@ -102,6 +102,7 @@ EXPIRED_BEFORE = "presence.expired_before"
 ``presence``'s inside range (:meth:`Store.inside_count` reads every row for an earlier
 window)."""
 CHECKED_AT = "store.checked_at"
+"""Meta key: UTC time of the last whole-file check that found the file sound."""
 PURGED_UNAUDITED = "store.purged_unaudited"
 """``meta``: entries the purge removed whose ``retention.purge`` audit row is not written
 yet, counted in each purge step's own transaction (a purge refused half-way, or killed,
@@ -113,7 +114,8 @@ the removing step's own transaction and pruned from ``search_words`` at the purg
 them to the next purge, which could not find them again (their entries are gone)."""
 _COUNT_UNAUDITED = ("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) "
                     "DO UPDATE SET value = CAST(value AS INTEGER) + ?2")
-"""Meta key: UTC time of the last whole-file check that found the file sound."""
+"""Adds ``?2`` to the count under meta key ``?1`` (:data:`PURGED_UNAUDITED`), in the
+caller's transaction."""
 
 ENTRY_COLUMNS = (
     "id", "checkpoint_id", "kiosk_id", "device_id", "lane", "direction", "status",
