@@ -1407,7 +1407,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.purge.negative": ("{option} {days}: cần 0 (giữ tất cả) hoặc một số ngày",
                                "{option} {days}: expected 0 (keep everything) or a number of "
                                "days"),
-    "central.purge.log_kept": (
+    "purge.log_kept": (  # the kiosk's purge (kiosk/store.py) and the centre's
         "Nhật ký -wal của {path} chưa được làm trống vì một chương trình khác đang đọc: bản cũ "
         "của các lượt vừa xoá còn trong đó tới lần ghi sổ (checkpoint) sau",
         "The -wal log of {path} was not emptied, another program is reading it: the old "

@@ -2128,7 +2128,7 @@ class Store:
         overwrite what they delete (:meth:`_overwriting`), the removed names' words leave the
         name index (:meth:`_forget_words`; ``meta`` keeps them until then, so a purge that
         did not reach its end leaves them to the next, :data:`PURGED_WORD`), and the log is
-        emptied at the end (:meth:`Checkpointer.empty`).
+        emptied at the end (:meth:`Checkpointer.empty`; a reader keeping it is logged).
         """
         cutoff = utc_iso((time.time() if now is None else now) - retention_days * 86400)
         young = (ids.boot_id(), (time.monotonic_ns() if now_monotonic_ns is None
@@ -2175,8 +2175,9 @@ class Store:
             pruned = bool(self.meta(PURGED_WORD))  # this purge's, or an unfinished one's
             if pruned:
                 self._forget_words()
-            if removed or forgotten or pruned:  # their older page images out of the log
-                checkpointer.empty(CHORE_BUSY_MS)
+            if ((removed or forgotten or pruned)  # their older page images out of the log
+                    and not checkpointer.empty(CHORE_BUSY_MS)):
+                log.warning("%s", both("purge.log_kept", path=self.path))
         finally:
             with self.lock:
                 self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_LIMIT_PAGES}")

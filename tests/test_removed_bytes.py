@@ -158,3 +158,31 @@ def test_the_centres_purge_and_erasure_leave_no_readable_copy_on_sqlite(tmp_path
         assert readable(path, traces) == {"db": [], "-wal": []}
         held = serving._query("SELECT document_number FROM entries ORDER BY document_number")
     assert [row[0] for row in held] == [None] * 100 + [f"0790{p:08d}" for p in range(1, 60)]
+
+
+def test_a_kiosk_purge_whose_log_a_reader_keeps_says_so_in_both_languages(
+        make_pipeline, caplog):
+    """Another program reading the store (an export, a backup) keeps the purge from
+    emptying the ``-wal``, where the removed entries' older copies then stay: the purge
+    logs it, as ``kiosk-central purge`` says it. Before, it said nothing."""
+    pipeline = make_pipeline(duplicate_policy="allow")
+    store = pipeline.store
+    running, pipeline.boot_id = pipeline.boot_id, "an-earlier-boot"
+    pipeline.submit(Scan(payload=GONE.encode(), **clocks(time.time() - 30 * 86400)))
+    pipeline.boot_id = running
+    store.mark_synced([r["id"] for r in store.entries()], {})
+    reader = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM entries").fetchone() == (1,)
+        with caplog.at_level("WARNING", logger="kiosk.store"):
+            assert store.purge(retention_days=21,
+                               now_monotonic_ns=clocks()["monotonic_ns"]) == 1
+    finally:
+        reader.close()
+    said = [r.getMessage() for r in caplog.records if "-wal" in r.getMessage()]
+    assert said == [f"Nhật ký -wal của {store.path} chưa được làm trống vì một chương trình "
+                    "khác đang đọc: bản cũ của các lượt vừa xoá còn trong đó tới lần ghi sổ "
+                    f"(checkpoint) sau / The -wal log of {store.path} was not emptied, another "
+                    "program is reading it: the old copies of the entries just removed stay in "
+                    "it until the next checkpoint"]

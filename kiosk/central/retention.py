@@ -96,7 +96,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
             with storage.overwriting():
                 _purge(args, storage, raw_cut, personal_cut, done)
             if not storage.empty_log():
-                print(both("central.purge.log_kept", path=args.db), file=sys.stderr)
+                print(both("purge.log_kept", path=args.db), file=sys.stderr)
         except Exception as exc:
             done.append(f"failed: {exc}")
             raise
