@@ -359,11 +359,13 @@ def whole_number_argument(option: str, least: int = 0,
     return read
 
 
-def decimal_number_argument(option: str, *, zero: bool = False) -> Callable[[str], float]:
+def decimal_number_argument(option: str, *, zero: bool = False,
+                            most: float | None = None) -> Callable[[str], float]:
     """The argparse type of ``option``, a number of seconds or hours: ASCII digits with at
     most one "." and digits after it (as many as ``str(1 / 3600)`` writes), above 0 unless
-    ``zero`` (where 0 means "no limit" or "at once"). ``float`` takes "٣", "+5", "1e3",
-    "1_0", "inf" and "nan"."""
+    ``zero`` (where 0 means "no limit" or "at once"), at most ``most`` (where a larger one
+    overflows later: a lock wait the database cannot take, a date past the calendar).
+    ``float`` takes "٣", "+5", "1e3", "1_0", "inf" and "nan"."""
     def read(text: str) -> float | None:
         whole, dot, fraction = text.partition(".")
         if _whole_number(whole) is None or (dot and not (fraction.isascii()
@@ -372,8 +374,20 @@ def decimal_number_argument(option: str, *, zero: bool = False) -> Callable[[str
         number = float(text)
         return number if number > 0 or zero else None
 
-    return _number_argument(
+    parse = _number_argument(
         option, "cli.bad_decimal_number" if zero else "cli.bad_positive_number", read)
+    if most is None:
+        return parse
+
+    def bounded(text: str) -> float:
+        number = parse(text)
+        if number > most:
+            raise argparse.ArgumentTypeError(messages.both(
+                "cli.whole_number_range" if zero else "cli.positive_number_range",
+                option=option, value=repr(text[:40]), least=0, most=most))
+        return number
+
+    return bounded
 
 
 def examples(*lines: str) -> dict[str, Any]:

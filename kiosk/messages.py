@@ -1002,6 +1002,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.bad_day": ("{value}: cần một ngày YYYY-MM-DD", "{value}: expected a date, YYYY-MM-DD"),
     "cli.whole_number_range": ("{option} {value}: cần một số từ {least} đến {most}",
                                "{option} {value}: expected a number from {least} to {most}"),
+    "cli.positive_number_range": ("{option} {value}: cần một số lớn hơn 0, tối đa {most}",
+                                  "{option} {value}: expected a number above 0, at most {most}"),
     "cli.bad_whole_number": ("{option} {value}: cần một số nguyên viết bằng chữ số 0-9",
                              "{option} {value}: expected a whole number in digits 0-9"),
     "cli.bad_decimal_number": ("{option} {value}: cần một số viết bằng chữ số 0-9, phần lẻ (nếu "

@@ -207,6 +207,27 @@ def test_a_seconds_or_hours_option_takes_a_decimal_above_zero_and_names_itself_w
     assert added.returncode == 0, added.stderr
 
 
+def test_a_busy_timeout_or_a_codes_hours_past_their_limit_are_refused_naming_it(
+        tmp_path: Path) -> None:
+    """``serve --busy-timeout`` takes at most a day of seconds (PostgreSQL's lock_timeout
+    stops at 24.8 days), an enrolment code's ``--valid-hours`` at most 720 (30 days):
+    more is refused in both languages naming the range, before anything is opened. Before,
+    1e12 of either ended in a traceback (OverflowError: the lock's wait, the code's date)."""
+    db = f"sqlite:///{tmp_path}/c.db"
+    add = ("kiosks", "add", "--checkpoint", "CP", "--name", "x", "--server-url",
+           "http://centre.test:8765", "--qr", str(tmp_path / "code.svg"))
+    for option, command, value, most in (
+            ("--busy-timeout", ("serve", "--port", "0"), "1000000000000", 86400),
+            ("--valid-hours", add, "1000000000000", 720),
+            ("--valid-hours", add, "720.5", 720)):
+        refused = central(*command, option, value, "--db", db, check=False)
+        assert refused.returncode == 2, (option, value, refused.stderr[-300:])
+        assert (f"{option} '{value}': cần một số lớn hơn 0, tối đa {most} / {option} "
+                f"'{value}': expected a number above 0, at most {most}") in refused.stderr
+    assert not (tmp_path / "c.db").exists()
+    assert central(*add, "--valid-hours", "720", "--db", db).returncode == 0
+
+
 def test_serve_refuses_a_statement_timeout_that_would_not_limit_anything(tmp_path: Path) -> None:
     """PostgreSQL reads a statement_timeout of 0 ms as "no limit" (and 0.0001 s rounds to
     it), a negative one fails every connection's SET, and nan or inf crashed the rounding:

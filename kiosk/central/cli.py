@@ -95,6 +95,12 @@ def _pool_size(text: str) -> int:
 
 
 MAX_STATEMENT_SECONDS = 86400
+MAX_BUSY_SECONDS = 86400
+"""The longest ``--busy-timeout``, a day as a statement's: PostgreSQL's ``lock_timeout``
+takes at most 2**31 - 1 ms (24.8 days), SQLite's ``busy_timeout`` an int of ms."""
+MAX_CODE_HOURS = 720
+"""The longest ``--valid-hours`` (30 days, for a kiosk shipped far): an enrolment code is a
+secret on paper or a screen until it is used, and 1e12 hours is past the calendar."""
 
 
 def _statement_timeout(text: str) -> float:
@@ -465,10 +471,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="processor seconds one kiosk's batches may have used lately "
                             "before its batches wait (forgotten by half every 4 s; "
                             "default: %(default)s)")
-    serve.add_argument("--busy-timeout", type=decimal_number_argument("--busy-timeout"),
-                       default=10.0,
+    serve.add_argument("--busy-timeout", default=10.0,
+                       type=decimal_number_argument("--busy-timeout", most=MAX_BUSY_SECONDS),
                        help="seconds a batch waits for a database lock before the kiosk is "
-                            "told 503 + Retry-After (default: %(default)s)")
+                            f"told 503 + Retry-After (at most {MAX_BUSY_SECONDS}; default: "
+                            "%(default)s)")
     serve.add_argument("--statement-timeout", type=_statement_timeout, metavar="SECONDS",
                        help="PostgreSQL: seconds one statement may run before it is canceled "
                             "and the kiosk told 503 + Retry-After, naming the limit (it then "
@@ -516,8 +523,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--server-url",
                      help="the centre's address as the kiosk reaches it, put in the QR "
                           "(required with --qr)")
-    add.add_argument("--valid-hours", type=decimal_number_argument("--valid-hours"), default=24.0,
-                     help="hours the enrolment code may be used (default: %(default)s)")
+    add.add_argument("--valid-hours", default=24.0,
+                     type=decimal_number_argument("--valid-hours", most=MAX_CODE_HOURS),
+                     help=f"hours the enrolment code may be used (at most {MAX_CODE_HOURS}; "
+                          "default: %(default)s)")
     add.set_defaults(func=cmd_kiosks_add)
     lst = ksub.add_parser(
         "list", parents=[common], help="kiosks, last contact, clock offset",
