@@ -2004,6 +2004,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "trạm; thử lại sau {seconds} giây",
         "kiosk {kiosk}: its batches used more than its share of the centre's processor time "
         "lately; retry in {seconds} s"),
+    "api.over_budget": (
+        "trạm {kiosk}: trung tâm đã lưu cho trạm hơn {per_hour} mục trong một giờ qua (mỗi "
+        "2 KiB dữ liệu tính là một mục); thử lại sau {seconds} giây",
+        "kiosk {kiosk}: the centre stored more than {per_hour} entries' worth for it in the "
+        "last hour (every 2 KiB of data counts as one); retry in {seconds} s"),
     "api.other_kiosk": ("kiosk_id: mã đồng bộ thuộc trạm {token}, không phải {sent}",
                         "kiosk_id: the token belongs to kiosk {token}, not {sent}"),
     "api.other_kiosk_entry": (

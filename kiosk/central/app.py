@@ -1,7 +1,7 @@
 """The central collection API (FastAPI): kiosks post batches, the centre stores them.
 
-The batch body is parsed by the protocol module (``protocol.decode_batch``,
-``protocol.decode_body`` + ``protocol.validate_*``), not through FastAPI's request models: one
+The batch body is parsed by the protocol module (``protocol.inflate`` + ``protocol.batch_of``,
+``protocol.parse_json`` + ``protocol.validate_*``), not through FastAPI's request models: one
 bad entry must be refused on its own, and the protocol module is the one definition both sides
 share. The OpenAPI
 document is still complete — its request schema is generated from the same description.
@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse
 
 from kiosk.central import audit, derivation, enrol, heartbeat, trust_lists
 from kiosk.central.disclosure import not_personal
-from kiosk.central.shares import CpuShares, FairSlots
+from kiosk.central.shares import CpuShares, EntryBudget, FairSlots
 from kiosk.central.storage import (
     EnrolmentRefused,
     Kiosk,
@@ -85,11 +85,12 @@ class _Unidentified(_Refusal):
 def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                max_decoded: int = protocol.MAX_DECODED_BYTES,
                max_inflight: int = MAX_INFLIGHT, tracer_of: TracerOf | None = None,
-               shares: CpuShares | None = None,
+               shares: CpuShares | None = None, budget: EntryBudget | None = None,
                backlog_key: X25519PrivateKey | None = None) -> FastAPI:
     """``tracer_of``: who may trace over the API (see :mod:`kiosk.central.trace_api`); by
     default a dashboard user signed in with the tracer (or admin) role. ``shares``: each
-    kiosk's share of processor time (:mod:`kiosk.central.shares`). ``backlog_key``: the
+    kiosk's share of processor time (:mod:`kiosk.central.shares`). ``budget``: what each
+    kiosk may have stored in an hour (:class:`EntryBudget`). ``backlog_key``: the
     centre's backlog encryption key (:mod:`kiosk.central.backlog_key`), whose public half
     kiosks are given; without it the centre offers no backlog keys."""
     app = FastAPI(
@@ -100,6 +101,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     app.state.storage = storage
     per_kiosk = app.state.kiosk_slots = _KioskSlots(MAX_INFLIGHT_PER_KIOSK)
     shares = shares or CpuShares()
+    budget = budget or EntryBudget()
     derivation.charge_to(storage, shares.charge)  # derivation is half an entry's cost
     inflight = FairSlots(max_inflight, shares)
     centre_key = backlog_keys.encode(backlog_key.public_key()) if backlog_key else None
@@ -122,6 +124,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
             kiosk = await run_in_threadpool(_authenticate, storage,
                                             request.headers.get("authorization"))
             _require_json(request)
+            _within_budget(budget, kiosk.id)
             await _wait_for_share(shares, kiosk.id)
             async with per_kiosk.slot(kiosk.id):
                 body = await _read_body(request, max_body)
@@ -132,7 +135,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                     answer = await run_in_threadpool(
                         _charged, shares, kiosk.id, lambda: _ingest(
                             storage, kiosk, body, request.headers.get("content-encoding"),
-                            received_at, max_decoded))
+                            received_at, max_decoded, budget))
                 finally:
                     inflight.release()
         except (_Refusal, protocol.ProtocolError, StorageError) as exc:
@@ -261,10 +264,11 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
             kiosk = await run_in_threadpool(_authenticate, storage,
                                             request.headers.get("authorization"))
             _require_json(request)
+            _within_budget(budget, kiosk.id)
             body = await _read_body(request, HEARTBEAT_MAX_BYTES)
             answer = await run_in_threadpool(_heartbeat, storage, kiosk, body,
                                              request.headers.get("content-encoding"),
-                                             received_at)
+                                             received_at, budget)
         except (_Refusal, protocol.ProtocolError, StorageError) as exc:
             return _failure(exc)
         return _json(answer, "")
@@ -312,6 +316,16 @@ class _KioskSlots:
                 self.held[kiosk_id] = (gate, users - 1)
 
 
+def _within_budget(budget: EntryBudget, kiosk_id: str) -> None:
+    """A kiosk holding more than an hour's worth of stored entries is refused 429 before its
+    body is read, told the seconds until it is back to it."""
+    wait = budget.wait_seconds(kiosk_id)
+    if wait:
+        seconds = math.ceil(wait)
+        raise _Refusal(429, "api.over_budget", {"Retry-After": str(seconds)}, kiosk=kiosk_id,
+                       per_hour=budget.per_hour, seconds=seconds)
+
+
 async def _wait_for_share(shares: CpuShares, kiosk_id: str) -> None:
     """A kiosk over its share of processor time waits (its body unread) until it is back
     under, at most INFLIGHT_WAIT, then gets 429: one that ignores Retry-After and asks
@@ -337,9 +351,9 @@ def _charged(shares: CpuShares, kiosk_id: str, work: Callable[[], dict[str, Any]
 
 
 def _heartbeat(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
-               received_at: dt.datetime) -> dict[str, Any]:
-    beat = protocol.validate_heartbeat(
-        protocol.decode_body(body, encoding, max_decoded=HEARTBEAT_MAX_BYTES * 8))
+               received_at: dt.datetime, budget: EntryBudget) -> dict[str, Any]:
+    raw = protocol.inflate(body, encoding, max_decoded=HEARTBEAT_MAX_BYTES * 8)
+    beat = protocol.validate_heartbeat(protocol.parse_json(raw))
     if beat.kiosk_id != kiosk.id:
         raise _Refusal(403, "api.other_kiosk", token=repr(kiosk.id), sent=repr(beat.kiosk_id))
     sent_at = protocol.parse_time(beat.sent_at)
@@ -349,6 +363,7 @@ def _heartbeat(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None
         raise problem
     offset = protocol.clock_offset_seconds(received_at, sent_at)
     heartbeat.record(storage, kiosk.id, beat.health, received_at, offset)
+    budget.charge(kiosk.id, 0, len(raw))  # a history row, kept 30 days
     return {"received_at": protocol.format_time(received_at), "clock_offset_seconds": offset}
 
 
@@ -398,9 +413,11 @@ async def _read_body(request: Request, limit: int, code: str = "api.too_large") 
 
 
 def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
-            received_at: dt.datetime, max_decoded: int) -> dict[str, Any]:
+            received_at: dt.datetime, max_decoded: int, budget: EntryBudget
+            ) -> dict[str, Any]:
     started = time.perf_counter()
-    batch = protocol.decode_batch(body, encoding, max_decoded=max_decoded)
+    raw = protocol.inflate(body, encoding, max_decoded=max_decoded)
+    batch = protocol.batch_of(raw)
     if batch["kiosk_id"] != kiosk.id:
         raise _Refusal(403, "api.other_kiosk", token=repr(kiosk.id),
                        sent=repr(batch["kiosk_id"]))
@@ -414,6 +431,7 @@ def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
                                    checkpoint_id=kiosk.checkpoint_id, time_window=True,
                                    sent_monotonic_ns=batch.get("sent_monotonic_ns"),
                                    boot_id=batch.get("boot_id"))
+    budget.charge(kiosk.id, len(results), len(raw))  # stored: the batch log's row at least
     offset = protocol.clock_offset_seconds(received_at, protocol.parse_time(batch["sent_at"]))
     if batch.get("health") is not None:
         heartbeat.record(storage, kiosk.id, protocol.validate_health(batch["health"]),
@@ -523,8 +541,10 @@ _BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
     415: {"description": "Content-Type is not application/json, or unsupported "
                          "Content-Encoding.", **_ERROR},
     422: {"description": "Batch envelope breaks the schema.", **_ERROR},
-    429: {"description": "This kiosk already has batches in progress and waiting; retry "
-                         "after the Retry-After header's seconds.", **_ERROR},
+    429: {"description": "This kiosk already has batches in progress and waiting, used more "
+                         "than its share of processor time lately, or had more than an hour's "
+                         "worth of entries stored; retry after the Retry-After header's "
+                         "seconds.", **_ERROR},
     503: {"description": "Storage busy; retry after the Retry-After header's seconds.",
           **_ERROR},
 }
@@ -552,6 +572,9 @@ _HEARTBEAT_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"description": "Body too large.", **_ERROR},
     415: {"description": "Content-Type is not application/json, or unsupported "
                          "Content-Encoding.", **_ERROR},
+    429: {"description": "This kiosk had more than an hour's worth of entries (and health "
+                         "reports) stored; retry after the Retry-After header's seconds.",
+          **_ERROR},
     422: {"description": "The body breaks the schema (the reason names the field), or "
                          "sent_at is over 400 days from the centre's clock.", **_ERROR},
     503: {"description": "Storage busy; retry after Retry-After seconds.", **_ERROR},

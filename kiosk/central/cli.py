@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.central.shares import CPU_BURST_SECONDS, CpuShares
+from kiosk.central.shares import CPU_BURST_SECONDS, ENTRIES_PER_HOUR, CpuShares, EntryBudget
 from kiosk.commandline import (
     EXIT_STORE,
     EXIT_USAGE,
@@ -186,7 +186,8 @@ def _serve(args: argparse.Namespace, sock: socket.socket, storage: Storage,
     from kiosk.central.derivation import Background
 
     app = create_app(storage, max_body=args.max_body, max_decoded=args.max_decoded,
-                     backlog_key=backlog_key, shares=CpuShares(burst=args.kiosk_cpu_burst))
+                     backlog_key=backlog_key, shares=CpuShares(burst=args.kiosk_cpu_burst),
+                     budget=EntryBudget(args.kiosk_entries_per_hour))
     gc.freeze()  # what start-up built lives for good: full collections skip it
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=False))
     derive = Background(storage) if args.derive else None
@@ -471,6 +472,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="processor seconds one kiosk's batches may have used lately "
                             "before its batches wait (forgotten by half every 4 s; "
                             "default: %(default)s)")
+    serve.add_argument("--kiosk-entries-per-hour",
+                       type=whole_number_argument("--kiosk-entries-per-hour", least=1),
+                       default=ENTRIES_PER_HOUR, metavar="N",
+                       help="entries one kiosk may have stored in an hour (a batch or health "
+                            "report counts its 2 KiB too if that is more); past it its "
+                            "uploads get 429 until it is back under (default: %(default)s)")
     serve.add_argument("--busy-timeout", default=10.0,
                        type=decimal_number_argument("--busy-timeout", most=MAX_BUSY_SECONDS),
                        help="seconds a batch waits for a database lock before the kiosk is "

@@ -19,6 +19,9 @@ served at full speed (a lone 1M-entry backlog: ~5 min held to its share, ~1 min 
 What is derived from a kiosk's entries after their acknowledgement (about half an entry's
 work) is charged too, when a step of this process derives them
 (:func:`kiosk.central.derivation.charge_to`): a kiosk is held to its share of both.
+
+What a kiosk has the centre store is bounded apart, quiet centre or not (:class:`EntryBudget`):
+an hour's worth of entries, so a copied token cannot fill the disk overnight (review 43 F1).
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ CPU_BURST_SECONDS = 1.0
 """Processor seconds a kiosk may have used recently before its batches wait."""
 CPU_HALF_LIFE_SECONDS = 4.0
 """How fast that use is forgotten."""
+ENTRIES_PER_HOUR = 200_000
+"""What one kiosk may have the centre store in an hour (:class:`EntryBudget`): a lane reads
+at most a code a second (3,600 an hour), so this is a week's backlog of a busy kiosk within
+the hour, and a stolen token's most: 200,000 entries or 400 MB an hour, not 45 MB a second."""
+BUDGET_UNIT_BYTES = 2048
+"""A batch or health report counts one entry per this many bytes of its decompressed body
+when that is more than its entries (a kiosk's own entries are well under it)."""
 
 
 class CpuShares:
@@ -119,3 +129,43 @@ class FairSlots:
                 turn.set_result(None)
                 return
         self.free += 1
+
+
+class EntryBudget:
+    """Each kiosk's allowance of what the centre stores for it: ``per_hour`` entries' worth
+    (an entry, or :data:`BUDGET_UNIT_BYTES` of body, whichever counts more), drained
+    evenly over the hour. A kiosk holding more than an hour's worth not yet drained waits
+    (429 + Retry-After) until it is back to it: the batch that passes it is stored whole,
+    the next ones are refused unread, and an honest kiosk keeps them pending and retries.
+
+    Unlike :class:`CpuShares` it holds on a quiet centre too: what it bounds is the disk
+    (and the day's counts) a copied token can fill while nobody watches, not the processor.
+    Kept in memory, per ``serve`` process (each of ``--workers`` its own)."""
+
+    def __init__(self, per_hour: int = ENTRIES_PER_HOUR) -> None:
+        self.per_hour = per_hour
+        self._drain = per_hour / 3600.0  # entries' worth a second
+        self._held: dict[str, tuple[float, float]] = {}
+        """kiosk id → (entries' worth not yet drained, as of this monotonic time): a row per
+        enrolled kiosk at most."""
+        self._lock = threading.Lock()  # charged from worker threads, read on the event loop
+
+    def _held_now(self, kiosk_id: str, now: float) -> float:
+        held, at = self._held.get(kiosk_id, (0.0, now))
+        return max(0.0, held - max(0.0, now - at) * self._drain)
+
+    def wait_seconds(self, kiosk_id: str, now: float | None = None) -> float:
+        """0 when the kiosk may send now, else how long until it is back to an hour's
+        worth."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            over = self._held_now(kiosk_id, now) - self.per_hour
+        return over / self._drain if over > 0 else 0.0
+
+    def charge(self, kiosk_id: str, entries: int, body_bytes: int,
+               now: float | None = None) -> None:
+        """A body of ``body_bytes`` decompressed, holding ``entries``, was stored."""
+        now = time.monotonic() if now is None else now
+        worth = max(1, entries, math.ceil(body_bytes / BUDGET_UNIT_BYTES))
+        with self._lock:
+            self._held[kiosk_id] = (self._held_now(kiosk_id, now) + worth, now)
