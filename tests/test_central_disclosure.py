@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from central_support import CentralServer, central, shared_postgres, write_lock_held
@@ -22,6 +23,7 @@ from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.disclosure import disclosure_of
 from kiosk.central.storage import StorageError
+from kiosk.sync import protocol
 
 
 def unmarked(app: FastAPI) -> list[str]:
@@ -87,6 +89,22 @@ def centre(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     running = start_centre(tmp_path_factory.mktemp("centre"), db)
     yield running
     running.server.stop()
+
+
+def test_no_page_runs_a_script_of_another_site_on_the_dashboards_origin(centre: Centre
+                                                                        ) -> None:
+    """The dashboard's origin holds the staff's sessions: a script loaded from elsewhere —
+    FastAPI's Swagger UI and ReDoc pages took theirs from a CDN, a floating major version
+    with no integrity check and no Content-Security-Policy — could read every page a
+    signed-in tracer may (names, document numbers) and act as an administrator. The centre
+    serves no such page; the API's contract stays at /openapi.json for any viewer."""
+    for path in ("/docs", "/docs/oauth2-redirect", "/redoc"):
+        page = httpx.get(centre.url + path, timeout=30)
+        assert page.status_code == 404, path
+        assert "<script" not in page.text
+    contract = httpx.get(centre.url + "/openapi.json", timeout=30)
+    assert contract.status_code == 200
+    assert protocol.BATCHES_PATH in contract.json()["paths"]
 
 
 def views(db: str, actor: str) -> list[dict]:

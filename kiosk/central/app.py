@@ -97,6 +97,10 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         title="checkpoint-kiosk central server",
         version=f"protocol {protocol.PROTOCOL_VERSION}",
         description="Collects entries uploaded by checkpoint kiosks. See docs/protocol.md.",
+        # no Swagger UI or ReDoc page: theirs load a CDN's scripts (a floating version, no
+        # integrity check) on the dashboard's origin, where they could read what a signed-in
+        # tracer may (review 43 F8); the contract stays at /openapi.json for any viewer
+        docs_url=None, redoc_url=None,
     )
     app.state.storage = storage
     per_kiosk = app.state.kiosk_slots = _KioskSlots(MAX_INFLIGHT_PER_KIOSK)
