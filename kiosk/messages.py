@@ -2563,6 +2563,11 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "bad_request.month": (
         "Địa chỉ trang không dùng được: {name} phải là một tháng dạng YYYY-MM, nhận được {got}.",
         "The page's address cannot be used: {name} must be a month written YYYY-MM, got {got}."),
+    "bad_request.nul": (
+        "Địa chỉ trang không dùng được: {name} chứa ký tự NUL (%00), không mã hay tên nào có, "
+        "nhận được {got}.",
+        "The page's address cannot be used: {name} holds a NUL character (%00), which no id "
+        "or name has, got {got}."),
     "role.admin": ("Quản trị", "Administrator"),
     "role.district": ("Cán bộ huyện", "District officer"),
     "role.tracer": ("Truy vết", "Tracer"),

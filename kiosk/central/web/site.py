@@ -143,12 +143,16 @@ class Site:
         return request.state.session
 
     def user(self, request: Request, *roles: str) -> User:
-        """The logged-in user if their role is one of ``roles``; LoginRequired / Forbidden."""
+        """The logged-in user if their role is one of ``roles``; LoginRequired / Forbidden.
+        BadParameter if the page's address holds a NUL character (%00) in a parameter."""
         session = self.session(request)
         if session is None:
             raise LoginRequired()
         if session.user.role not in roles:
             raise Forbidden("forbidden.role")
+        for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
+            if "\x00" in str(value):  # no id or name holds one; PostgreSQL refuses it in text
+                raise BadParameter("bad_request.nul", name, str(value))
         return session.user
 
     def tracer_of(self, request: Request) -> str | None:
