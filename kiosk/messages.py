@@ -1879,6 +1879,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "audit.reason_required": ("lý do: bắt buộc, ví dụ số ca bệnh 'ca bệnh F0-1234'",
                               "reason: required, e.g. the case number 'ca bệnh F0-1234'"),
     "audit.reason_long": ("lý do: tối đa {max} ký tự", "reason: at most {max} characters"),
+    "audit.reason_nul": ("lý do: chứa ký tự NUL, không ghi được vào nhật ký",
+                         "reason: holds a NUL character, which the log cannot record"),
     "audit.bad_kind": ("loại {kind}: cần một trong {known}",
                        "kind {kind}: expected one of {known}"),
     "audit.no_actor": ("người xem: phải biết ai được xem dữ liệu",

@@ -6,12 +6,13 @@ the login form (review 43 F9). A real `kiosk-central serve` on SQLite and Postgr
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from central_support import ENGINES, database_url
+from central_support import ENGINES, central, database_url
 from web_support import PASSWORD, Centre, csrf, signed_in, start_centre
 
 from kiosk.messages import text
@@ -62,3 +63,19 @@ def test_a_page_address_holding_nul_is_refused_naming_the_parameter(
     said = re.search(r'<p id="bad-request">(.*?)</p>', answer.text, re.S).group(1)
     assert said.startswith(f"Địa chỉ trang không dùng được: {name} chứa ký tự NUL")
     assert not_served(centre) == before
+
+
+def test_a_trace_reason_holding_nul_is_refused_in_words_before_anything_is_recorded(
+        centre: Centre) -> None:
+    """The reason goes into the audit log before the trace runs: with a NUL in it the page
+    says so (422), as for a reason too short, and no trace runs."""
+    before = not_served(centre)
+    with signed_in(centre.url, "tracer1") as client:
+        answer = client.post("/tracing", data={
+            "csrf_token": csrf(client.get("/tracing").text), "document": "001099000100",
+            "reason": "ca bệnh F0-1234\x00", "margin": "15"})
+    assert answer.status_code == 422
+    assert text("audit.reason_nul", "vi") in answer.text
+    assert not_served(centre) == before
+    recorded = json.loads(central("audit", "list", "--db", centre.db, "--json").stdout)
+    assert [r for r in recorded if r["kind"] == "trace"] == []

@@ -94,6 +94,8 @@ def check_reason(reason: str | None) -> str:
         raise AuditError("audit.reason_required")
     if len(text) > MAX_REASON:
         raise AuditError("audit.reason_long", max=MAX_REASON)
+    if "\x00" in text:  # PostgreSQL refuses it in text: the record failed as the database's
+        raise AuditError("audit.reason_nul")  # fault, 503 to the tracer (review 43 F9)
     return text
 
 
