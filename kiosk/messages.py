@@ -1410,9 +1410,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                "{option} {days}: expected 0 (keep everything) or a number of "
                                "days"),
     "purge.log_kept": (  # the kiosk's purge (kiosk/store.py) and the centre's
-        "Nhật ký -wal của {path} chưa được làm trống vì một chương trình khác đang đọc: bản cũ "
-        "của các lượt vừa xoá còn trong đó tới lần ghi sổ (checkpoint) sau",
-        "The -wal log of {path} was not emptied, another program is reading it: the old "
+        "Nhật ký -wal của {path} chưa được làm trống vì đang có phần khác (của chương trình này "
+        "hoặc chương trình khác) đọc nó: bản cũ của các lượt vừa xoá còn trong đó tới lần ghi "
+        "sổ (checkpoint) sau",
+        "The -wal log of {path} was not emptied, a reader (another part of this program or "
+        "another program) is still in it: the old "
         "copies of the entries just removed stay in it until the next checkpoint"),
     "central.purge.erased": (
         "Đã xoá tên, số giấy tờ, điện thoại và ngày sinh của các lượt trước {cutoff} ({count} "

@@ -147,6 +147,9 @@ BAD_ITEMS = [
      "'-" + "3" * 39 + "' is not a whole number", "'-" + "3" * 39 + "' không phải một số nguyên"),
     (KEYS + "1.5 " + "1" * 4400 + " 30 1\n",
      "'" + "1" * 40 + "' is not a whole number", "'" + "1" * 40 + "' không phải một số nguyên"),
+    (KEYS + "1.5 EV_KEY KEY_" + "Z" * 4400 + " 1\n",
+     "unknown event code name 'KEY_" + "Z" * 36 + "'",
+     "không có mã sự kiện tên 'KEY_" + "Z" * 36 + "'"),
 ]
 """Lines Python itself refused, which reached the technician in its English alone: report
 bytes that are not hex ("non-hexadecimal number found in fromhex() arg at position 5"), and

@@ -181,8 +181,9 @@ def test_a_kiosk_purge_whose_log_a_reader_keeps_says_so_in_both_languages(
     finally:
         reader.close()
     said = [r.getMessage() for r in caplog.records if "-wal" in r.getMessage()]
-    assert said == [f"Nhật ký -wal của {store.path} chưa được làm trống vì một chương trình "
-                    "khác đang đọc: bản cũ của các lượt vừa xoá còn trong đó tới lần ghi sổ "
-                    f"(checkpoint) sau / The -wal log of {store.path} was not emptied, another "
-                    "program is reading it: the old copies of the entries just removed stay in "
-                    "it until the next checkpoint"]
+    assert said == [f"Nhật ký -wal của {store.path} chưa được làm trống vì đang có phần khác "
+                    "(của chương trình này hoặc chương trình khác) đọc nó: bản cũ của các lượt "
+                    "vừa xoá còn trong đó tới lần ghi sổ (checkpoint) sau / The -wal log of "
+                    f"{store.path} was not emptied, a reader (another part of this program or "
+                    "another program) is still in it: the old copies of the entries just "
+                    "removed stay in it until the next checkpoint"]

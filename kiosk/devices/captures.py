@@ -235,7 +235,7 @@ def _number(token: str, unknown: str) -> int:
         return _integer(token)
     value = keycodes.CODES.get(token)
     if value is None:
-        raise BadLine(unknown, token=repr(token))
+        raise BadLine(unknown, token=repr(token[:40]))
     return value
 
 
