@@ -2536,8 +2536,6 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "forbidden.title": ("Không có quyền truy cập", "Access denied"),
     "forbidden.role": ("Vai trò của bạn không được xem trang này.",
                        "Your role may not see this page."),
-    "forbidden.district": ("Trang này thuộc huyện khác; bạn chỉ xem được huyện của mình.",
-                           "This belongs to another district; you may only see your own."),
     "forbidden.csrf": ("Biểu mẫu thiếu mã bảo vệ hoặc mã đã hết hạn; tải lại trang và gửi lại.",
                        "The form's protection token is missing or stale; reload the page and "
                        "submit again."),

@@ -48,9 +48,8 @@ def expected(route: str, role: str, district: str | None, registered: bool) -> i
     """The status a ``role`` user (limited to ``district``) must get from the GET ``route``:
     the page if the role may see it (site.ROLES_OF), else 403; a redirect where the route is
     one; 401 from the kiosks' trust list; 404 for the sample point BP-DX-001 and kiosk
-    kiosk-dx1 before they are registered; for an officer of another district than their
-    Đồng Xoài, 403 for the point and 404 for the kiosk (its batch log answers as for an
-    unknown kiosk)."""
+    kiosk-dx1 before they are registered, and for an officer of another district than their
+    Đồng Xoài (the point's page and the kiosk's batch log answer as for an unknown id)."""
     if route in ("/", "/lang/{lang}"):
         return 303
     if route == "/api/v1/trust-list":  # a kiosk's, asked with its token
@@ -58,12 +57,8 @@ def expected(route: str, role: str, district: str | None, registered: bool) -> i
     page = "/reports" if route.startswith("/api/v1/reports/") else "/" + route.split("/")[1]
     if page in ROLES_OF and role not in ROLES_OF[page]:
         return 403
-    if route in ("/checkpoints/{checkpoint_id}", "/batches/{kiosk_id}"):  # both in Đồng Xoài
-        if not registered:
-            return 404
-        if district not in (None, "Đồng Xoài"):
-            return 404 if route == "/batches/{kiosk_id}" else 403
-    return 200
+    per_id = route in ("/checkpoints/{checkpoint_id}", "/batches/{kiosk_id}")  # Đồng Xoài's
+    return 404 if per_id and (not registered or district not in (None, "Đồng Xoài")) else 200
 
 
 def walk(app: FastAPI, server: CentralServer, users: dict[str, tuple[str, str | None]], *,

@@ -68,7 +68,8 @@ class LoginRequired(Exception):
 
 
 class Forbidden(Exception):
-    """A live session whose role or district does not allow this (HTTP 403)."""
+    """A live session whose role does not allow this, or a form without its CSRF token (HTTP
+    403). Another district's things are not forbidden but unknown (:func:`sees_district`)."""
 
     status, title = 403, "forbidden.title"
 
@@ -249,15 +250,11 @@ def district_of(user: User) -> str | None:
 
 
 def sees_district(user: User, district: str) -> bool:
-    """Whether ``user`` may see things of ``district``."""
+    """Whether ``user`` may see things of ``district``. A page of one point or kiosk answers
+    a district officer 404 for another district's, as for an unknown id: a 403 would tell
+    them which ids exist elsewhere."""
     limit = district_of(user)
     return limit is None or district == limit
-
-
-def check_district(user: User, district: str) -> None:
-    """Forbidden unless ``user`` may see things of ``district``."""
-    if not sees_district(user, district):
-        raise Forbidden("forbidden.district")
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str,
