@@ -1,29 +1,51 @@
 """What a district officer's pages tell of other districts: not which checkpoint ids exist
-there (another district's point answers 404 with the very page an unknown id gets).
-Province-wide roles see what they saw. A real `kiosk-central serve` on SQLite and on a real
-PostgreSQL, read by httpx."""
+there (another district's point answers 404 with the very page an unknown id gets), and no
+count of the whole province's (their reports leave out ``not_derived``, the province's entries
+its people counts are short of, which no number of theirs is). Province-wide roles see
+what they saw. A real `kiosk-central serve` on SQLite and on a real PostgreSQL, read by
+httpx."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from central_support import ENGINES, database_url
+from central_support import ENGINES, batch, central, database_url, enrol, kiosk_entries
 from web_support import Centre, add_users, signed_in, start_centre
+
+from kiosk.central import report_formats
+from kiosk.central.backends import open_storage
 
 OFFICERS = {"bl.officer": ("district", "Bình Long")}
 PROVINCE = ("admin1", "viewer1", "tracer1")
+REFUSE_STAY = {  # by storage.postgresql: a constraint the stay of entry {id} breaks
+    False: "CREATE TRIGGER refuse_stay BEFORE INSERT ON stays WHEN NEW.first_id = '{id}' "
+           "BEGIN SELECT RAISE(ABORT, 'stay refused'); END",
+    True: "ALTER TABLE stays ADD CONSTRAINT refuse_stay CHECK (first_id <> '{id}')"}
+SET_ASIDE = {"pending_entries": 0, "set_aside_entries": 1}
 
 
 @pytest.fixture(scope="module", params=ENGINES)
 def centre(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[Centre]:
     """The web tests' centre (kiosk-dx1 in Đồng Xoài, kiosk-bl1 in Bình Long) with a Bình
-    Long officer too."""
+    Long officer too, and kiosk-bl9 at Bình Long's BP-BL-001 whose second entry cannot be
+    derived (a constraint refuses its stay): set aside, so the province's reports of today
+    say 1 entry is not counted."""
     tmp = tmp_path_factory.mktemp("district-scope")
     running = start_centre(tmp, database_url(request.param, tmp))
     try:
         add_users(tmp, running.db, OFFICERS)
+        kiosk = enrol(running.db, "kiosk-bl9", "BP-BL-001")
+        entries = kiosk_entries(tmp, "kiosk-bl9", 3, "BP-BL-001", start=900)
+        with open_storage(running.db) as storage:
+            with storage._transaction() as tx:
+                storage._execute(tx, REFUSE_STAY[storage.postgresql].format(id=entries[1]["id"]))
+            today = storage.today().isoformat()
+        answer = running.server.post(batch("kiosk-bl9", entries), token=kiosk.token)
+        assert answer.status_code == 200, answer.text
+        running.entries["kiosk-bl9"] = entries
+        central("report", "daily", "--date", today, "--db", running.db)  # derives it all
         yield running
     finally:
         running.server.stop()
@@ -49,3 +71,32 @@ def test_another_districts_point_answers_an_officer_as_an_unknown_one(
                 assert [p for p, a in answers.items() if a.status_code == 404
                         and a.text.replace(p, "BP-XX-999") != unknown] == [], name
                 assert ("Không tìm thấy." if lang == "vi" else "Not found.") in unknown
+
+
+def test_an_officers_reports_carry_no_count_of_the_provinces_entries_not_derived(
+        centre: Centre) -> None:
+    """The province's reports say 1 entry (Bình Long's) is set aside, not counted in their
+    people. An officer's report counts no people and carried the province's count anyway, in
+    its JSON, its page, its files and Today: now it leaves it out, whichever district."""
+    with open_storage(centre.db) as storage:
+        today = storage.today().isoformat()
+    reports = (f"/api/v1/reports/daily?date={today}", "/api/v1/reports/monthly")
+    pages = (f"/reports?date={today}", "/reports?monthly=true", "/today")
+    files = (f"/reports/download?format=csv&date={today}",
+             "/reports/download?format=csv&monthly=true")
+    label = f"{report_formats.NOT_DERIVED['set_aside_entries']},1"
+    for name in (*PROVINCE, "dx.officer", "bl.officer"):
+        province = name in PROVINCE
+        with signed_in(centre.url, name) as client:
+            for url in reports:
+                answer = client.get(url)
+                assert answer.json().get("not_derived") == (SET_ASIDE if province else None), (
+                    name, url)
+                assert ('"people"' in answer.text) == province  # the numbers it qualifies
+            for url in pages:
+                page = client.get(url)
+                assert page.status_code == 200
+                assert ('id="not-derived"' in page.text) == province, (name, url)
+            for url in files:
+                text = client.get(url).content.decode("utf-8-sig")
+                assert (label in text) == province, (name, url)
