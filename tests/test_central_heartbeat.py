@@ -141,6 +141,9 @@ def test_a_revoked_kiosk_still_trying_shows_in_the_daily_report(
     central("kiosks", "revoke", "k-hb", "--db", server.db)
     for _ in range(2):
         assert server.post(batch("k-hb", []), token=kiosk.token).status_code == 401
+    with open_storage(server.db) as storage:  # the first at once, the next within a minute
+        assert storage.kiosk("k-hb").refused_attempts == 1
+    assert "Traceback" not in server.stop()  # or when serve stops (test_central_refused.py)
     with open_storage(server.db) as storage:
         assert storage.kiosk("k-hb").refused_attempts == 2
         wrong = reports.daily(storage, storage.today())["scanning_wrongly"]

@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse
 
 from kiosk.central import audit, derivation, enrol, heartbeat, trust_lists
 from kiosk.central.disclosure import not_personal
+from kiosk.central.refused import RefusedAttempts
 from kiosk.central.shares import CpuShares, EntryBudget, FairSlots
 from kiosk.central.storage import (
     EnrolmentRefused,
@@ -86,13 +87,29 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
                max_decoded: int = protocol.MAX_DECODED_BYTES,
                max_inflight: int = MAX_INFLIGHT, tracer_of: TracerOf | None = None,
                shares: CpuShares | None = None, budget: EntryBudget | None = None,
-               backlog_key: X25519PrivateKey | None = None) -> FastAPI:
+               backlog_key: X25519PrivateKey | None = None,
+               refused: RefusedAttempts | None = None) -> FastAPI:
     """``tracer_of``: who may trace over the API (see :mod:`kiosk.central.trace_api`); by
     default a dashboard user signed in with the tracer (or admin) role. ``shares``: each
     kiosk's share of processor time (:mod:`kiosk.central.shares`). ``budget``: what each
     kiosk may have stored in an hour (:class:`EntryBudget`). ``backlog_key``: the
     centre's backlog encryption key (:mod:`kiosk.central.backlog_key`), whose public half
-    kiosks are given; without it the centre offers no backlog keys."""
+    kiosks are given; without it the centre offers no backlog keys. ``refused``: revoked
+    kiosks' refused attempts, written at most once a minute each (:mod:`kiosk.central.refused`),
+    in the background while the app runs and all at its shutdown."""
+    refused = refused or RefusedAttempts(storage)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        writer = asyncio.create_task(_write_refused(refused))
+        try:
+            yield
+        finally:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+            await run_in_threadpool(_write_logged, refused.flush)
+
     app = FastAPI(
         title="checkpoint-kiosk central server",
         version=f"protocol {protocol.PROTOCOL_VERSION}",
@@ -100,7 +117,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         # no Swagger UI or ReDoc page: theirs load a CDN's scripts (a floating version, no
         # integrity check) on the dashboard's origin, where they could read what a signed-in
         # tracer may (review 43 F8); the contract stays at /openapi.json for any viewer
-        docs_url=None, redoc_url=None,
+        docs_url=None, redoc_url=None, lifespan=lifespan,
     )
     app.state.storage = storage
     per_kiosk = app.state.kiosk_slots = _KioskSlots(MAX_INFLIGHT_PER_KIOSK)
@@ -125,7 +142,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     async def post_batch(request: Request) -> Response:
         received_at = dt.datetime.now(dt.UTC)
         try:
-            kiosk = await run_in_threadpool(_authenticate, storage,
+            kiosk = await run_in_threadpool(_authenticate, storage, refused,
                                             request.headers.get("authorization"))
             _require_json(request)
             _within_budget(budget, kiosk.id)
@@ -210,7 +227,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     @not_personal("public keys: the kiosk's signing key and the centre's encryption key")
     async def post_backlog_keys(request: Request) -> Response:
         try:
-            kiosk = await run_in_threadpool(_authenticate, storage,
+            kiosk = await run_in_threadpool(_authenticate, storage, refused,
                                             request.headers.get("authorization"))
             _require_json(request)
             body = await _read_body(request, 4096)
@@ -251,7 +268,8 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     @not_personal("certificate signers' public keys")
     async def get_trust_list(request: Request) -> Response:
         try:
-            await run_in_threadpool(_authenticate, storage, request.headers.get("authorization"))
+            await run_in_threadpool(_authenticate, storage, refused,
+                                    request.headers.get("authorization"))
             data = await run_in_threadpool(trust_lists.held, storage)
         except (_Refusal, StorageError) as exc:
             return _failure(exc)
@@ -265,7 +283,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     async def post_heartbeat(request: Request) -> Response:
         received_at = dt.datetime.now(dt.UTC)
         try:
-            kiosk = await run_in_threadpool(_authenticate, storage,
+            kiosk = await run_in_threadpool(_authenticate, storage, refused,
                                             request.headers.get("authorization"))
             _require_json(request)
             _within_budget(budget, kiosk.id)
@@ -371,7 +389,24 @@ def _heartbeat(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None
     return {"received_at": protocol.format_time(received_at), "clock_offset_seconds": offset}
 
 
-def _authenticate(storage: Storage, header: str | None) -> Kiosk:
+async def _write_refused(refused: RefusedAttempts) -> None:
+    """Write revoked kiosks' refused attempts as each one's interval passes, until cancelled;
+    after a storage failure (logged) they are written an interval later."""
+    while True:
+        wait = await run_in_threadpool(_write_logged, refused.flush_due)
+        await asyncio.sleep(refused.interval if wait is None else wait)
+
+
+def _write_logged(write: Callable[[], float | None]) -> float | None:
+    """``write()``; None if storage failed, said in the log (the attempts stay pending)."""
+    try:
+        return write()
+    except StorageError as exc:
+        log.error("%s", both("central.log.storage_failure", reason=exc.words))
+        return None
+
+
+def _authenticate(storage: Storage, refused: RefusedAttempts, header: str | None) -> Kiosk:
     challenge = {"WWW-Authenticate": "Bearer"}
     if not header:
         raise _Refusal(401, "api.no_authorization", challenge)
@@ -382,7 +417,7 @@ def _authenticate(storage: Storage, header: str | None) -> Kiosk:
     try:
         kiosk = storage.kiosk_for_token(protocol.token_hash(token))
         if kiosk is not None and not kiosk.active:
-            storage.note_refused_attempt(kiosk.id, dt.datetime.now(dt.UTC))
+            refused.note(kiosk.id, dt.datetime.now(dt.UTC))
     except StorageError as exc:
         raise _Unidentified(exc) from exc
     if kiosk is None:

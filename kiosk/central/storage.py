@@ -734,12 +734,13 @@ class Storage(ABC):
         rows = self._query(_KIOSK_SELECT + " WHERE k.token_hash = $1", (token_hash,))
         return Kiosk(*rows[0]) if rows else None
 
-    def note_refused_attempt(self, kiosk_id: str, at: dt.datetime) -> None:
-        """A revoked kiosk tried to upload: counted for the daily report."""
+    def note_refused_attempt(self, kiosk_id: str, at: dt.datetime, *, count: int = 1) -> None:
+        """A revoked kiosk tried to upload ``count`` times, the latest ``at``: counted for the
+        daily report (the server adds them up first: :mod:`kiosk.central.refused`)."""
         with self._transaction() as tx:
-            self._execute(tx, "UPDATE kiosks SET refused_attempts = refused_attempts + 1, "
-                              "last_refused_at = $1 WHERE id = $2",
-                          (protocol.format_time(at), kiosk_id))
+            self._execute(tx, "UPDATE kiosks SET refused_attempts = refused_attempts + $1, "
+                              "last_refused_at = $2 WHERE id = $3",
+                          (count, protocol.format_time(at), kiosk_id))
 
     def revoke_kiosk(self, kiosk_id: str) -> bool:
         """Refuse this kiosk's token from now on; False if unknown or already revoked."""
