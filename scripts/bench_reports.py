@@ -510,12 +510,16 @@ def copy_text(url: str, rows: list[tuple[Any, ...]]) -> list[bytes]:
     return text.splitlines(keepends=True)  # a newline inside a value is written as \\n
 
 
+_COUNTED = "SELECT coalesce(sum(scans), 0) FROM checkpoint_days"
+
+
 def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
            copy_streams: int = 2, workers: int = 1, derive: bool = True) -> dict[str, Any]:
     """``kiosks`` simulated kiosks (:class:`Kiosk`) post ``total`` entries in batches of
     ``size`` to ``servers`` `kiosk-central serve --workers WORKERS` on ``url`` (a database
-    holding the registry and nothing else); then the database is checked — every entry stored once,
-    counted once in the aggregates — and the same rows (new ids) are COPYed bare into the
+    holding the registry, and the province's entries when ``--entries`` built it in the same
+    run); then the database is checked — every entry stored once, counted once in the
+    aggregates beside what was counted before — and the same rows (new ids) are COPYed bare into the
     same table over ``copy_streams`` connections at once: the floor. Rates, the ratio,
     processor time per entry on each side, the load average before and after.
 
@@ -533,6 +537,7 @@ def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
     sent = per_kiosk * kiosks
     tokens = [uuid.uuid4().hex for _ in range(kiosks)]
     with psycopg.connect(url, autocommit=True) as conn:
+        counted_before = conn.execute(_COUNTED).fetchone()[0]  # a province built in this run
         for i, token in enumerate(tokens):
             conn.execute("INSERT INTO kiosks (id, checkpoint_id, name, token_hash, "
                          "created_at) VALUES (%s, %s, %s, %s, %s)",
@@ -589,8 +594,7 @@ def ingest(url: str, kiosks: int, total: int, size: int, servers: int = 2,
     with psycopg.connect(url, autocommit=True) as conn:
         stored = conn.execute("SELECT count(*) FROM entries WHERE kiosk_id LIKE 'KI-%'"
                               ).fetchone()[0]
-        counted = conn.execute("SELECT coalesce(sum(scans), 0) FROM checkpoint_days"
-                               ).fetchone()[0]
+        counted = conn.execute(_COUNTED).fetchone()[0] - counted_before
     if not stored == counted == sum(answers.values()) == sent:
         raise SystemExit(f"ingest lost or doubled entries: sent {sent:,}, acknowledged "
                          f"{answers}, stored {stored:,}, counted {counted:,}")
