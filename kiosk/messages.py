@@ -2645,6 +2645,7 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "problem.clock_off": ("Đồng hồ máy lệch quá 2 phút", "Kiosk clock off by over 2 minutes"),
     "problem.old_backlog": ("Tồn đọng quá 24 giờ", "Backlog older than 24 h"),
     "problem.revoked_still_trying": ("Máy đã thu hồi vẫn gửi", "Revoked kiosk still trying"),
+    "problem.closed_still_scanning": ("Điểm đã đóng vẫn quét", "Closed point still scanning"),
     "problem.uploads_paused_store_unconfirmed": (
         "Máy vẫn chạy nhưng tạm ngừng ghi và gửi: không xác nhận được tệp dữ liệu của máy",
         "Kiosk alive but not recording or uploading: it cannot confirm its store file"),
@@ -2696,6 +2697,8 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                            "{share}, {bound} or more (province-wide {province})"),
     "detail.revoked_still_trying": ("{attempts} lần gửi bị từ chối, lần cuối lúc {time}",
                                     "{attempts} refused attempts, the last at {time}"),
+    "detail.closed_still_scanning": ("{scans} lượt quét, điểm đã đóng từ {day}",
+                                     "{scans} scans, the point closed on {day}"),
     "report.unknown": ("(không rõ)", "(unknown)"),  # kiosk.central.reports.UNKNOWN
     "duration.seconds": ("{seconds} giây", "{seconds} s"),
     "duration.minutes": ("{minutes} phút {seconds} giây", "{minutes} min {seconds} s"),

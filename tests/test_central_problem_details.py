@@ -43,12 +43,15 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
     today = now.astimezone(ZONE).date()
     midnight = dt.datetime.combine(today, dt.time(), ZONE).astimezone(dt.UTC)
     set_up = (today - dt.timedelta(days=30)).isoformat()
+    closed = (today - dt.timedelta(days=3)).isoformat()
     registry.upsert(storage, [Checkpoint(p, f"Điểm {p}", district="Đồng Xoài", set_up_on=set_up)
                               for p in ("P-IDLE", "P-ONEWAY", "P-MANUAL", "P-REFUSE")]
-                    + [Checkpoint("P-NOWHERE", "Chợ", set_up_on=set_up)],  # no district
+                    + [Checkpoint("P-NOWHERE", "Chợ", set_up_on=set_up),  # no district
+                       Checkpoint("P-CLOSED", "Điểm P-CLOSED", district="Đồng Xoài",
+                                  set_up_on=set_up, closed_on=closed)],
                     today=today.isoformat())
     for kiosk, point in (("k-oneway", "P-ONEWAY"), ("k-manual", "P-MANUAL"),
-                         ("k-refuse", "P-REFUSE")):
+                         ("k-refuse", "P-REFUSE"), ("k-closed", "P-CLOSED")):
         storage.add_kiosk(kiosk, point, kiosk, uuid.uuid4().hex)
     for kiosk in ("k-never", "k-silent", "k-paused", "k-odd", "k-behind", "k-ahead",
                   "k-backlog", "k-revoked"):
@@ -69,8 +72,9 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
                          offset)
 
     scans("k-oneway", "P-ONEWAY", 12, one_way=True)
-    scans("k-manual", "P-MANUAL", 20, manual=16)  # 16 of the province's 52 scans typed
+    scans("k-manual", "P-MANUAL", 20, manual=16)  # 16 of the province's 54 scans typed
     scans("k-refuse", "P-REFUSE", 20)
+    scans("k-closed", "P-CLOSED", 2)  # its kiosk not revoked when it closed
     health("k-refuse", now, refused_by_hour={now.strftime("%Y-%m-%dT%H"): 30})
     health("k-silent", now - dt.timedelta(days=3))
     health("k-paused", now, pending=4, uploads_paused="store_unconfirmed")
@@ -84,6 +88,7 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
     at, seen = local(now), local(now - dt.timedelta(days=3))
     at_vi, seen_vi = local(now, "vi"), local(now - dt.timedelta(days=3), "vi")
     set_up_vi = dt.date.fromisoformat(set_up).strftime("%d/%m/%Y")
+    closed_vi = dt.date.fromisoformat(closed).strftime("%d/%m/%Y")
     return {
         ("no_scan_7_days", "P-IDLE"): (f"triển khai từ {set_up_vi}", f"set up on {set_up}"),
         ("no_scan_7_days", "P-NOWHERE"): (f"triển khai từ {set_up_vi}", f"set up on {set_up}"),
@@ -103,14 +108,17 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
             "bản ghi cũ nhất đã chờ gửi 1 ngày 1 giờ (theo đồng hồ máy)",
             "the oldest entry has waited 1 d 1 h (by the kiosk's clock)"),
         ("one_direction", "P-ONEWAY"): ("12 lượt vào, 0 lượt ra", "12 in, 0 out"),
-        ("manual_share", "P-MANUAL"): ("80,0 % so với 30,8 % của cả tỉnh",
-                                       "80.0 % against 30.8 % province-wide"),
-        # 30 refused of 50 reads, the province 30 of 82: not twice it, but half or more
-        ("refused_share", "P-REFUSE"): ("60,0 %, từ 50,0 % trở lên (cả tỉnh 36,6 %)",
-                                        "60.0 %, 50.0 % or more (province-wide 36.6 %)"),
+        ("manual_share", "P-MANUAL"): ("80,0 % so với 29,6 % của cả tỉnh",
+                                       "80.0 % against 29.6 % province-wide"),
+        # 30 refused of 50 reads, the province 30 of 84: not twice it, but half or more
+        ("refused_share", "P-REFUSE"): ("60,0 %, từ 50,0 % trở lên (cả tỉnh 35,7 %)",
+                                        "60.0 %, 50.0 % or more (province-wide 35.7 %)"),
         ("revoked_still_trying", "k-revoked"): (
             f"2 lần gửi bị từ chối, lần cuối lúc {at_vi}",
             f"2 refused attempts, the last at {at}"),
+        ("closed_still_scanning", "P-CLOSED"): (
+            f"2 lượt quét, điểm đã đóng từ {closed_vi}",
+            f"2 scans, the point closed on {closed}"),
     }
 
 

@@ -168,6 +168,8 @@ def brute_daily(world: World, day: dt.date) -> dict[str, Any]:
               if k.id in last and abs(last[k.id].offset) > 120}
     wrong |= {(k.checkpoint_id, "revoked_still_trying", k.id) for k in world.kiosks
               if k.revoked_tried_at is not None and k.revoked_tried_at >= day_start}
+    closed = {p.id for p in world.points if p.closed_on is not None and p.closed_on < d}
+    wrong |= {(p, "closed_still_scanning", None) for p in per_point if p in closed}
     late = Counter(s.day.isoformat() for s in entries if s.arrival_day == day and s.day < day)
     return {
         "summary": summary,

@@ -17,7 +17,9 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
   scans); a refusal or manual share far above the province's (:func:`far_above`), or a
   refusal share of at least :data:`REFUSED_SHARE_BOUND` (both with at least
   :data:`SHARE_MIN_ATTEMPTS` attempts); a kiosk clock off by more than 2 minutes; a backlog
-  older than 24 h; a revoked kiosk that tried to upload on or after D. A kiosk's own
+  older than 24 h; a revoked kiosk that tried to upload on or after D; a point closed before
+  D that still has scans on D (its kiosk not revoked: the scans are real and counted, but
+  a point that no longer exists should not be scanning). A kiosk's own
   problems (silent, uploads paused, clock off, old backlog) are the dashboard's, by one rule
   (:mod:`kiosk.central.kiosk_rules`); a kiosk whose latest health report says its uploads are
   paused (alive, heartbeating, its store path not to be confirmed or its store refused for
@@ -69,14 +71,15 @@ PROBLEM_PARAMS = {
     "refused_share": ("share", "province_share", "bound"),
     "manual_share": ("share", "province_share"),
     "revoked_still_trying": ("refused_attempts", "last_refused_at"),
+    "closed_still_scanning": ("closed_on", "scans"),
 }
 """Each problem's ``params`` (``uploads_paused_*`` as ``uploads_paused``): a day
-``YYYY-MM-DD`` (``set_up_on``); UTC times as the protocol writes them, or null for never
-(``last_seen_at``, ``reported_at``, ``last_refused_at``); seconds (``clock_offset_seconds``:
-the centre's time minus the kiosk's, positive when the kiosk's clock is behind;
-``oldest_pending_seconds``, by the kiosk's clock); counts; shares as fractions, ``bound``
-the share at or above which a point is listed whatever the province's (null when listed as
-far above the province's)."""
+``YYYY-MM-DD`` (``set_up_on``, ``closed_on``); UTC times as the protocol writes them, or null
+for never (``last_seen_at``, ``reported_at``, ``last_refused_at``); seconds
+(``clock_offset_seconds``: the centre's time minus the kiosk's, positive when the kiosk's
+clock is behind; ``oldest_pending_seconds``, by the kiosk's clock); counts; shares as
+fractions, ``bound`` the share at or above which a point is listed whatever the province's
+(null when listed as far above the province's)."""
 
 
 def far_above(share: float, province_share: float) -> bool:
@@ -248,6 +251,7 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     not_scanning += silent
     wrong = _scanning_wrongly(snap, today, refused, set_up_ids, manual_share, refused_share)
     wrong += kiosks_wrong + _revoked_still_trying(snap, calendar.start(day))
+    wrong += _closed_still_scanning(snap, today, d)
     return {
         "report": "daily", "version": VERSION, "day": d, "timezone": calendar.name,
         "made_at": protocol.format_time(now),
@@ -367,6 +371,22 @@ def _revoked_still_trying(snap: Snapshot, day_start: dt.datetime) -> list[dict[s
                         "problem": "revoked_still_trying",
                         "params": {"refused_attempts": kiosk.refused_attempts,
                                    "last_refused_at": kiosk.last_refused_at}})
+    return out
+
+
+def _closed_still_scanning(snap: Snapshot, today: dict[str, Counts], day: str
+                           ) -> list[dict[str, Any]]:
+    """Points closed before ``day`` with scans on it, from the day's aggregates (their
+    scans are accepted and counted: nothing recorded is lost, but staff should see that
+    the kiosk of a closed point is still in use). The closing day itself is not listed:
+    its scans may be the point's last before it closed."""
+    out = []
+    for checkpoint, values in sorted(today.items()):
+        point = snap.points.get(checkpoint)
+        if (point is not None and point.closed_on is not None and point.closed_on < day
+                and values["scans"] > 0):
+            out.append({**snap.describe(checkpoint), "problem": "closed_still_scanning",
+                        "params": {"closed_on": point.closed_on, "scans": values["scans"]}})
     return out
 
 

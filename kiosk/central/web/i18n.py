@@ -105,6 +105,9 @@ class Translator:
             return self("detail.revoked_still_trying",
                         attempts=self.num(params["refused_attempts"]),
                         time=self.time(params["last_refused_at"], zone))
+        if problem == "closed_still_scanning":
+            return self("detail.closed_still_scanning", scans=self.num(params["scans"]),
+                        day=self.date(params["closed_on"]))
         return ""
 
     def date(self, day: str | dt.date | None) -> str:
