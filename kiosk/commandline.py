@@ -16,11 +16,12 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 from kiosk import messages
 
@@ -298,6 +299,79 @@ def terminal_text(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
+class ArgumentRefused(messages.WordedError, argparse.ArgumentTypeError):
+    """An argument's value refused by its type function: argparse shows it after the
+    argument's name, which :class:`CommandParser` words in each language around it."""
+
+
+_ARGPARSE_REFUSALS = tuple((re.compile(pattern, re.DOTALL), code) for pattern, code in (
+    (r"unrecognized arguments: (?P<arguments>.*)", "cli.args.unrecognized"),
+    (r"the following arguments are required: (?P<arguments>.*)", "cli.args.required"),
+    (r"invalid choice: (?P<value>.*) \(choose from (?P<choices>.*)\)",
+     "cli.args.invalid_choice"),
+    (r"invalid (?P<type>\S+) value: (?P<value>.*)", "cli.args.invalid_value"),
+    (r"expected one argument", "cli.args.expected_one"),
+    (r"expected at most one argument", "cli.args.expected_at_most_one"),
+    (r"expected at least one argument", "cli.args.expected_at_least_one"),
+    (r"not allowed with argument (?P<argument>.*)", "cli.args.not_allowed_with"),
+    (r"one of the arguments (?P<arguments>.*) is required", "cli.args.one_required"),
+    (r"ignored explicit argument (?P<value>.*)", "cli.args.ignored_explicit"),
+    (r"ambiguous option: (?P<option>.*?) could match (?P<matches>.*)", "cli.args.ambiguous"),
+))
+"""argparse's (Python 3.11) English refusals, as its templates write them → the catalogue's
+wording, each blank a named group."""
+
+
+def argparse_words(message: str) -> messages.Words | None:
+    """argparse's English ``message`` as the catalogue words it; None for one not known
+    (shown as argparse wrote it, not guessed)."""
+    for pattern, code in _ARGPARSE_REFUSALS:
+        if match := pattern.fullmatch(message):
+            return messages.Words(code, match.groupdict())
+    return None
+
+
+def _argument_words(error: argparse.ArgumentError) -> messages.Words | None:
+    """``argument --x: …`` worded: the reason our type function gave (:class:`ArgumentRefused`,
+    what argparse made the message of), else argparse's own, matched. A reason that names
+    the option itself (``--limit '٣': expected a whole number…``) is not named twice."""
+    refused = error.__context__
+    reason = refused.words if isinstance(refused, ArgumentRefused) and \
+        str(refused) == error.message else argparse_words(error.message)
+    name = error.argument_name
+    if reason is None or name is None or reason.params.get("option") in name.split("/"):
+        return reason
+    return messages.Words("cli.args.argument", {"argument": error.argument_name,
+                                                "message": reason})
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse's parser refusing a command line in both languages, the technician's and
+    the operator's: usage, then ``prog: lỗi / error: <vi> / <en>``, exit 2, as argparse
+    does in English. Subcommands' parsers are of the same class (argparse makes them of
+    their parent's), so are their refusals. An argparse message not known is shown as is."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs, exit_on_error=False)  # its parts reach us
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None
+                         ) -> tuple[argparse.Namespace, list[str]]:
+        try:
+            return super().parse_known_args(args, namespace)
+        except argparse.ArgumentError as error:
+            self.refuse(_argument_words(error) or str(error))
+
+    def error(self, message: str) -> NoReturn:
+        self.refuse(argparse_words(message) or message)
+
+    def refuse(self, reason: messages.Words | str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        said = reason if isinstance(reason, str) else messages.both(reason.code,
+                                                                    **reason.params)
+        self.exit(EXIT_USAGE, f"{self.prog}: {messages.both('cli.args.error')}: {said}\n")
+
+
 def payload_argument(text: str) -> bytes:
     """A payload as typed, or ``hex:…`` for raw bytes; checked by argparse, so a bad argument
     is refused before any file is touched."""
@@ -306,15 +380,14 @@ def payload_argument(text: str) -> bytes:
     try:
         return bytes.fromhex(text[4:])
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(messages.both(
-            "cli.bad_hex", value=repr(text[:40]), reason=exc)) from None
+        raise ArgumentRefused("cli.bad_hex", value=repr(text[:40]), reason=exc) from None
 
 
 def day_argument(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(messages.both("cli.bad_day", value=repr(text))) from None
+        raise ArgumentRefused("cli.bad_day", value=repr(text)) from None
 
 
 def _number_argument(option: str, message: str,
@@ -324,8 +397,7 @@ def _number_argument(option: str, message: str,
     def parse(text: str) -> NumberT:
         number = read(text)
         if number is None:
-            raise argparse.ArgumentTypeError(messages.both(
-                message, option=option, value=repr(text[:40])))
+            raise ArgumentRefused(message, option=option, value=repr(text[:40]))
         return number
 
     return parse
@@ -351,9 +423,9 @@ def whole_number_argument(option: str, least: int = 0,
     def read(text: str) -> int:
         number = _number_argument(option, "cli.bad_whole_number", _whole_number)(text)
         if number < least or (most is not None and number > most):
-            raise argparse.ArgumentTypeError(messages.both(
+            raise ArgumentRefused(
                 "cli.whole_number_range", option=option, value=repr(text[:40]), least=least,
-                most="…" if most is None else most))
+                most="…" if most is None else most)
         return number
 
     return read
@@ -379,12 +451,13 @@ def decimal_number_argument(option: str, *, zero: bool = False,
     if most is None:
         return parse
 
+    beyond = "cli.whole_number_range" if zero else "cli.positive_number_range"
+
     def bounded(text: str) -> float:
         number = parse(text)
         if number > most:
-            raise argparse.ArgumentTypeError(messages.both(
-                "cli.whole_number_range" if zero else "cli.positive_number_range",
-                option=option, value=repr(text[:40]), least=0, most=most))
+            raise ArgumentRefused(beyond, option=option, value=repr(text[:40]), least=0,
+                                  most=most)
         return number
 
     return bounded
@@ -400,10 +473,10 @@ def command_parser(prog: str, description: str, example_lines: Sequence[str], *,
                    option: str, **option_keywords: Any
                    ) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser,
                               argparse._SubParsersAction]:
-    """A command's parser (``-v``, help ending with ``example_lines``), the parent parser
+    """A command's parser (``-v``, help ending with ``example_lines``, refusals in both
+    languages: :class:`CommandParser`), the parent parser
     that gives every subcommand ``option`` (``--config``, ``--db``), and its subcommands."""
-    parser = argparse.ArgumentParser(prog=prog, description=description,
-                                     **examples(*example_lines))
+    parser = CommandParser(prog=prog, description=description, **examples(*example_lines))
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(option, **option_keywords)

@@ -127,8 +127,8 @@ def test_the_timer_command_writes_dated_files_and_can_run_again(tmp_path: Path) 
     month = load_workbook(out / "bao-cao-thang-2026-11.xlsx")
     assert month["Theo ngày"]["A31"].value == dt.datetime(2026, 11, 30)
     bad = central("report", "monthly", "--month", "2026-13", "--db", db, check=False)
-    assert bad.returncode == 2 and "'2026-13': cần YYYY-MM / '2026-13': expected YYYY-MM" \
-        in bad.stderr
+    assert bad.returncode == 2 and ("tham số --month: '2026-13': cần YYYY-MM / argument "
+                                    "--month: '2026-13': expected YYYY-MM") in bad.stderr
     for args in (["daily", "--date", "9999-12-31"], ["daily", "--date", "0001-01-01"],
                  ["monthly", "--month", "9999-12"], ["monthly", "--month", "0001-01"]):
         past = central("report", *args, "--db", db, check=False)  # the calendar's edge

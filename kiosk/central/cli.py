@@ -29,6 +29,7 @@ from kiosk.central.shares import CPU_BURST_SECONDS, ENTRIES_PER_HOUR, CpuShares,
 from kiosk.commandline import (
     EXIT_STORE,
     EXIT_USAGE,
+    ArgumentRefused,
     add_command_groups,
     command_parser,
     decimal_number_argument,
@@ -90,7 +91,7 @@ def _pool_size(text: str) -> int:
     """A number of database connections (more than PostgreSQL's usual max_connections
     makes no sense)."""
     if not text.isdigit() or not 1 <= int(text) <= MAX_POOL:
-        raise argparse.ArgumentTypeError(both("cli.bad_pool", value=repr(text), most=MAX_POOL))
+        raise ArgumentRefused("cli.bad_pool", value=repr(text), most=MAX_POOL)
     return int(text)
 
 
@@ -111,16 +112,15 @@ def _statement_timeout(text: str) -> float:
     except ValueError:
         seconds = math.nan
     if not 0.001 <= seconds <= MAX_STATEMENT_SECONDS:  # false for nan
-        raise argparse.ArgumentTypeError(both("cli.bad_statement_timeout", value=repr(text),
-                                              most=MAX_STATEMENT_SECONDS))
+        raise ArgumentRefused("cli.bad_statement_timeout", value=repr(text),
+                              most=MAX_STATEMENT_SECONDS)
     return seconds
 
 
 def _workers(text: str) -> int:
     """A number of serving processes (1 to MAX_WORKERS)."""
     if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
-        raise argparse.ArgumentTypeError(both("cli.bad_workers", value=repr(text),
-                                              most=MAX_WORKERS))
+        raise ArgumentRefused("cli.bad_workers", value=repr(text), most=MAX_WORKERS)
     return int(text)
 
 

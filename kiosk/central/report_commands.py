@@ -15,7 +15,13 @@ from typing import Any
 
 from kiosk.central import report_files, report_formats, reports, sheets
 from kiosk.central.derivation_commands import deriving_first, not_derived
-from kiosk.commandline import EXIT_USAGE, central_output, examples, open_central
+from kiosk.commandline import (
+    EXIT_USAGE,
+    ArgumentRefused,
+    central_output,
+    examples,
+    open_central,
+)
 from kiosk.messages import both
 from kiosk.private_files import OutputExists
 
@@ -28,14 +34,14 @@ def _day(text: str) -> dt.date | None:
     try:
         return reports.report_day(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(both("cli.bad_report_day", value=repr(text))) from None
+        raise ArgumentRefused("cli.bad_report_day", value=repr(text)) from None
 
 
 def _month(text: str) -> str:
     try:
         reports.month_days(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(both("cli.bad_month", value=repr(text))) from None
+        raise ArgumentRefused("cli.bad_month", value=repr(text)) from None
     return text
 
 
@@ -43,8 +49,8 @@ def _formats(text: str) -> list[str]:
     chosen = [f.strip() for f in text.split(",") if f.strip()]
     bad = [f for f in chosen if f not in sheets.FORMATS]
     if bad or not chosen:
-        raise argparse.ArgumentTypeError(both("cli.bad_formats", value=repr(text),
-                                              formats=", ".join(sheets.FORMATS)))
+        raise ArgumentRefused("cli.bad_formats", value=repr(text),
+                              formats=", ".join(sheets.FORMATS))
     return chosen
 
 

@@ -17,6 +17,7 @@ from kiosk.central.derivation_commands import deriving_first, not_derived
 from kiosk.central.sheets import FORMATS
 from kiosk.commandline import (
     EXIT_USAGE,
+    ArgumentRefused,
     central_output,
     day_argument,
     examples,
@@ -42,7 +43,7 @@ def duration_argument(text: str) -> float:
         return minutes * 60.0
     match = _DURATION.fullmatch(text)
     if not text or match is None:
-        raise argparse.ArgumentTypeError(both("cli.bad_duration", value=repr(text)))
+        raise ArgumentRefused("cli.bad_duration", value=repr(text))
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
     return hours * 3600.0 + minutes * 60.0 + seconds
 
@@ -52,7 +53,7 @@ def minutes_argument(text: str) -> float:
     minutes, which the API and the Tracing page take whole, so it can be sent back."""
     seconds = duration_argument(text)
     if seconds % 60:
-        raise argparse.ArgumentTypeError(both("cli.whole_minutes", value=repr(text)))
+        raise ArgumentRefused("cli.whole_minutes", value=repr(text))
     return seconds
 
 
@@ -60,7 +61,7 @@ def count_argument(text: str) -> int:
     """A whole number of people, as the API's ``second_degree`` (not ``1.9``, ``+5``, "٣")."""
     count = whole_number(text.strip())
     if count is None:
-        raise argparse.ArgumentTypeError(both("cli.bad_count", value=repr(text)))
+        raise ArgumentRefused("cli.bad_count", value=repr(text))
     return count
 
 
@@ -71,7 +72,7 @@ def moment_argument(text: str) -> dt.date | dt.datetime:
     try:
         return dt.datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(both("cli.bad_moment", value=repr(text))) from None
+        raise ArgumentRefused("cli.bad_moment", value=repr(text)) from None
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
