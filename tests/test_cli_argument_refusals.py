@@ -17,6 +17,7 @@ from central_support import CENTRAL
 from kiosk import cli
 from kiosk.central import cli as central_cli
 from kiosk.commandline import CommandParser
+from kiosk.devices import camera
 
 KIOSK = [sys.executable, "-m", "kiosk.cli"]
 
@@ -29,58 +30,59 @@ def parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser
             for sub in action.choices.values():
                 yield from parsers(sub)
 
-REFUSED = [
-    pytest.param(KIOSK, ["sync", "push", "--bogus"], "kiosk",
-                 "không hiểu các tham số: --bogus / unrecognized arguments: --bogus",
-                 id="kiosk-unknown-option"),
-    pytest.param(KIOSK, ["sync", "export"], "kiosk sync export",
-                 "thiếu các tham số bắt buộc: --to / "
-                 "the following arguments are required: --to", id="kiosk-missing-required"),
-    pytest.param(KIOSK, ["export", "--format", "pdf"], "kiosk export",
-                 "tham số --format: lựa chọn không hợp lệ: 'pdf' (chọn một trong 'csv', "
-                 "'xlsx') / argument --format: invalid choice: 'pdf' (choose from 'csv', "
-                 "'xlsx')", id="kiosk-bad-choice"),
-    pytest.param(KIOSK, ["stats", "--date", "2026-13-01"], "kiosk stats",
-                 "tham số --date: '2026-13-01': cần một ngày YYYY-MM-DD / "
-                 "argument --date: '2026-13-01': expected a date, YYYY-MM-DD",
-                 id="kiosk-bad-typed-value"),
-    pytest.param(KIOSK, ["entries", "--limit"], "kiosk entries",
-                 "tham số --limit: cần một giá trị / argument --limit: expected one argument",
-                 id="kiosk-option-without-value"),
-    pytest.param(CENTRAL, ["audit", "list", "--bogus"], "kiosk-central",
-                 "không hiểu các tham số: --bogus / unrecognized arguments: --bogus",
-                 id="central-unknown-option"),
-    pytest.param(CENTRAL, ["trace", "--document", "001099000001"], "kiosk-central trace",
-                 "thiếu các tham số bắt buộc: --reason / "
-                 "the following arguments are required: --reason",
-                 id="central-missing-required"),
-    pytest.param(CENTRAL, ["audit", "list", "--limit", "5x"], "kiosk-central audit list",
-                 "--limit '5x': cần một số nguyên viết bằng chữ số 0-9 / "
-                 "--limit '5x': expected a whole number in digits 0-9",
-                 id="central-typed-value-naming-its-option"),
-    pytest.param(CENTRAL, ["audit", "list", "--kind", "everything"], "kiosk-central audit list",
-                 "tham số --kind: lựa chọn không hợp lệ: 'everything' (chọn một trong ",
-                 id="central-bad-choice"),
-    pytest.param(CENTRAL, ["serve", "--db-pool", "0"], "kiosk-central serve",
-                 "tham số --db-pool: '0': cần số kết nối từ 1 đến 100 / "
-                 "argument --db-pool: '0': expected a number of connections from 1 to 100",
-                 id="central-bad-typed-value"),
-    pytest.param(CENTRAL, ["trace", "--document", "1", "--name", "An", "--reason", "r"],
-                 "kiosk-central trace",
-                 "tham số --name: không dùng cùng được với tham số --document / "
-                 "argument --name: not allowed with argument --document",
-                 id="central-exclusive-options"),
-    pytest.param(CENTRAL, ["reprot"], "kiosk-central",
-                 "tham số command: lựa chọn không hợp lệ: 'reprot' (chọn một trong ",
-                 id="central-unknown-command"),
-]
+
+REFUSED: dict[str, tuple[list[str], str, str, str]] = {
+    # case: (command, its command line, the prog that refuses it, the refusal: vi / en)
+    "kiosk-unknown-option": (
+        KIOSK, "sync push --bogus", "kiosk",
+        "không hiểu các tham số: --bogus / unrecognized arguments: --bogus"),
+    "kiosk-missing-required": (
+        KIOSK, "sync export", "kiosk sync export",
+        "thiếu các tham số bắt buộc: --to / the following arguments are required: --to"),
+    "kiosk-bad-choice": (
+        KIOSK, "export --format pdf", "kiosk export",
+        "tham số --format: lựa chọn không hợp lệ: 'pdf' (chọn một trong 'csv', 'xlsx') / "
+        "argument --format: invalid choice: 'pdf' (choose from 'csv', 'xlsx')"),
+    "kiosk-bad-typed-value": (
+        KIOSK, "stats --date 2026-13-01", "kiosk stats",
+        "tham số --date: '2026-13-01': cần một ngày YYYY-MM-DD / "
+        "argument --date: '2026-13-01': expected a date, YYYY-MM-DD"),
+    "kiosk-option-without-value": (
+        KIOSK, "entries --limit", "kiosk entries",
+        "tham số --limit: cần một giá trị / argument --limit: expected one argument"),
+    "central-unknown-option": (
+        CENTRAL, "audit list --bogus", "kiosk-central",
+        "không hiểu các tham số: --bogus / unrecognized arguments: --bogus"),
+    "central-missing-required": (
+        CENTRAL, "trace --document 001099000001", "kiosk-central trace",
+        "thiếu các tham số bắt buộc: --reason / the following arguments are required: --reason"),
+    "central-typed-value-naming-its-option": (
+        CENTRAL, "audit list --limit 5x", "kiosk-central audit list",
+        "--limit '5x': cần một số nguyên viết bằng chữ số 0-9 / "
+        "--limit '5x': expected a whole number in digits 0-9"),
+    "central-bad-choice": (
+        CENTRAL, "audit list --kind everything", "kiosk-central audit list",
+        "tham số --kind: lựa chọn không hợp lệ: 'everything' (chọn một trong "),
+    "central-bad-typed-value": (
+        CENTRAL, "serve --db-pool 0", "kiosk-central serve",
+        "tham số --db-pool: '0': cần số kết nối từ 1 đến 100 / "
+        "argument --db-pool: '0': expected a number of connections from 1 to 100"),
+    "central-exclusive-options": (
+        CENTRAL, "trace --document 1 --name An --reason r", "kiosk-central trace",
+        "tham số --name: không dùng cùng được với tham số --document / "
+        "argument --name: not allowed with argument --document"),
+    "central-unknown-command": (
+        CENTRAL, "reprot", "kiosk-central",
+        "tham số command: lựa chọn không hợp lệ: 'reprot' (chọn một trong "),
+}
 
 
-@pytest.mark.parametrize(("command", "args", "prog", "refusal"), REFUSED)
+@pytest.mark.parametrize(("command", "line", "prog", "refusal"), REFUSED.values(), ids=REFUSED)
 def test_a_command_line_refused_says_why_in_vietnamese_then_english(
-        tmp_path: Path, command: list[str], args: list[str], prog: str, refusal: str) -> None:
+        tmp_path: Path, command: list[str], line: str, prog: str, refusal: str) -> None:
     """``prog: lỗi / error: <vi> / <en>`` after the usage, as argparse's own ``prog: error:``,
     exit 2; the store or the database the command names is not touched."""
+    args = line.split()
     config = tmp_path / "kiosk.toml"
     config.write_text(f'[store]\npath = "{tmp_path / "kiosk.db"}"\n', encoding="utf-8")
     where = ["--config", str(config)] if command is KIOSK else [
@@ -107,9 +109,21 @@ def test_a_message_argparse_words_unknown_is_shown_as_it_is(
         "kiosk: lỗi / error: something a newer argparse says")
 
 
-def test_every_parser_of_both_commands_refuses_in_both_languages() -> None:
-    """Each subcommand's parser, registered in any module, refuses as the command does."""
-    every = [parser for build in (cli.build_parser, central_cli.build_parser)
+def test_the_camera_check_refuses_in_both_languages(capsys: pytest.CaptureFixture[str]) -> None:
+    """The technician's camera check (``python -m kiosk.devices.camera``) refuses a command
+    line as ``kiosk`` does, before any camera is opened."""
+    with pytest.raises(SystemExit) as exited:
+        camera.main(["/dev/video97", "--width", "wide"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"{camera.PROG}: lỗi / error: --width 'wide': cần một số nguyên viết bằng chữ số 0-9 / "
+        "--width 'wide': expected a whole number in digits 0-9")
+
+
+def test_every_parser_a_user_runs_refuses_in_both_languages() -> None:
+    """Each parser of ``kiosk``, ``kiosk-central`` and the camera check, subcommands
+    registered in any module included, refuses as the command does."""
+    every = [parser for build in (cli.build_parser, central_cli.build_parser, camera.build_parser)
              for parser in parsers(build())]
     assert len(every) > 40
     assert [parser.prog for parser in every if not isinstance(parser, CommandParser)] == []

@@ -38,7 +38,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.commandline import decimal_number_argument, examples, whole_number_argument
+from kiosk.commandline import (
+    CommandParser,
+    decimal_number_argument,
+    examples,
+    whole_number_argument,
+)
 from kiosk.devices.base import DeviceError, Emit
 from kiosk.devices.frames import FrameDecoder, SightingFilter
 from kiosk.devices.kinds.camera import CameraOptions
@@ -314,8 +319,8 @@ PROG = "python -m kiosk.devices.camera"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The camera check's command line."""
-    parser = argparse.ArgumentParser(
+    """The camera check's command line, refused in both languages as ``kiosk``'s."""
+    parser = CommandParser(
         prog=PROG,
         description="Open a camera (index, /dev/videoN, file or URL), print what it reads and "
                     "its speed every second; optionally save a preview picture.",
