@@ -579,6 +579,21 @@ def test_a_registered_key_is_never_replaced_on_a_kiosks_word(central, exported, 
     assert again.status_code == 200 and again.json()["signing_key"] == usurper
 
 
+def test_a_key_offer_nested_without_end_gets_400_saying_so(central, exported):
+    """A backlog-key request 2,000 ``[`` deep (within its 4 KiB) is refused 400 as a body
+    that is no key offer, saying it is nested too deeply (before: a RecursionError, 500)."""
+    import httpx
+
+    worker, _, _ = exported
+    answer = httpx.post(central.url + protocol.BACKLOG_KEYS_PATH,
+                        content=b"[" * 2000 + b"]" * 2000,
+                        headers={**protocol.bearer(worker.token),
+                                 "Content-Type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["code"] == "api.keys_body"
+    assert answer.json()["error"].endswith("body: JSON nested too deeply")
+
+
 def signing_key_starting_with_a_dash(path: Path) -> None:
     """A kiosk signing key (PEM, 0600, at ``path``) whose printed public key begins with
     "-": one kiosk in 64 has one (URL-safe base64), and a command line must still take it."""

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import gzip
-import json
 import logging
 import math
 import time
@@ -176,7 +175,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         except _Refusal as exc:
             return _failure(exc)
         try:
-            asked = json.loads(body)
+            asked = protocol.parse_json(body)
             secret = asked["secret"]
         except (ValueError, TypeError, KeyError):
             secret = None
@@ -236,7 +235,7 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         if centre_key is None:
             return _failure(_Refusal(404, "api.no_backlog_keys"))
         try:
-            asked = json.loads(body) if body else {}
+            asked = protocol.parse_json(body) if body else {}
             offered = asked.get("signing_key") if isinstance(asked, dict) else None
             key = backlog_keys.signing_public(offered) if offered is not None else None
         except ValueError as exc:  # JSON and BadKey

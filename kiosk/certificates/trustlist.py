@@ -34,6 +34,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from kiosk.certificates.signature import PublicKey
+from kiosk.json_depth import nested_too_deep
 from kiosk.messages import WordedError, Words, os_words
 from kiosk.private_files import replace_file
 
@@ -566,10 +567,10 @@ def _json(data: bytes, source: str) -> Any:
     text = data.decode("utf-8-sig", errors="replace").strip()
     if text[:1] not in ("[", "{") and "\n" in text:
         text = text.split("\n", 1)[1].strip()  # a backend's signature line, then the JSON
+    if nested_too_deep(data):  # a centre's or a proxy's "[" * 100000
+        raise TrustListError("trust.too_deep", source=source)
     try:
         return json.loads(text)
-    except RecursionError:  # no ValueError: a centre's or a proxy's "[" * 100000
-        raise TrustListError("trust.too_deep", source=source) from None
     except ValueError as exc:
         raise TrustListError("trust.not_json_or_pem", source=source, detail=exc) from None
 

@@ -24,6 +24,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from kiosk.json_depth import nested_too_deep
 from kiosk.messages import WordedError, Words, answered_words
 from kiosk.sync import protocol
 
@@ -297,14 +298,12 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
 
 
 def _loaded(response: requests.Response) -> Any:
-    """The answer's JSON. One nested deeper than Python's parser goes (``"[" * 100000``
-    from a broken centre or a proxy) is as unusable as one not JSON, worded as the centre
-    words such a body (``wire.too_deep``): its RecursionError is no ValueError, and ended the
-    sync cycle as a fault of the program."""
-    try:
-        return json.loads(response.content)
-    except RecursionError:
-        raise protocol.ProtocolError(400, "wire.too_deep") from None
+    """The answer's JSON. One nested deeper than any answer (``"[" * 100000`` from a broken
+    centre or a proxy) is as unusable as one not JSON, worded as the centre words such a
+    body (``wire.too_deep``), and not parsed (:mod:`kiosk.json_depth`)."""
+    if nested_too_deep(response.content):
+        raise protocol.ProtocolError(400, "wire.too_deep")
+    return json.loads(response.content)
 
 
 def _json_object(response: requests.Response, code: str) -> dict:

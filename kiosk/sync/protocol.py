@@ -39,6 +39,7 @@ import msgspec.inspect as mi
 from msgspec import Meta
 
 from kiosk import ids, messages
+from kiosk.json_depth import nested_too_deep
 
 PROTOCOL_VERSION = 1
 BATCHES_PATH = "/api/v1/batches"
@@ -1157,7 +1158,8 @@ def batch_of(raw: bytes | bytearray) -> dict[str, Any]:
     # JSON text holds a NUL only as this escape (and a lone surrogate not at all: msgspec
     # refuses it): without it, every text of the body is one a database can hold
     if b"\\u0000" not in raw:
-        try:
+        try:  # unmeasured depth: measuring would cost a third of the parse (benchmarks.md);
+            # only the extras and the verdict nest at will, and parse_json refuses them
             typed = msgspec.json.decode(raw, type=_WireBatch)
         except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError):
             typed = None
@@ -1208,10 +1210,10 @@ def parse_json(raw: bytes | bytearray) -> Any:
     """JSON text → Python objects; ProtocolError 400 for what is not JSON."""
     # msgspec, not orjson: the same speed on a full batch, but it holds about 3× the body
     # while parsing where orjson holds about 13× (a 16 MiB body: 16 MiB, not 208 MiB).
+    if nested_too_deep(raw):
+        raise ProtocolError(400, "wire.too_deep")
     try:
         return msgspec.json.decode(raw)  # refuses NaN/Infinity and invalid UTF-8 itself
-    except RecursionError:
-        raise ProtocolError(400, "wire.too_deep") from None
     except msgspec.DecodeError as exc:
         problem = str(exc)
         if "UTF-8" in problem:
