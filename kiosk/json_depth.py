@@ -9,16 +9,34 @@ deeper than anything the project writes is refused as such, without being parsed
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 MAX_JSON_DEPTH = 64
 """Far deeper than any JSON the project reads nests (a batch: 4 levels; a trust list: 6),
 far shallower than a parser's recursion limit (~1,000)."""
 
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+(?:"|\\?\Z)', re.S)
+"""A JSON string, escapes and all, in one pass whatever it holds; one never closed runs to
+the end, a lone backslash last included (possessive: no quote is looked past twice)."""
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_MARKS = bytes(b for b in range(256) if b not in b'[]{}"')
 _STEP = tuple(1 if b in b"[{" else -1 for b in range(256))
 """What a bracket does to the depth (only brackets are looked up)."""
+
+
+class TooDeep(ValueError):
+    """A JSON text nested past the limit: as unusable as one that is not JSON."""
+
+
+def loads(data: bytes | bytearray) -> Any:
+    """``json.loads`` of a UTF-8 text measured first (:class:`TooDeep`), read as json reads
+    UTF-8 (a BOM skipped, a lone surrogate kept). UTF-8 only: ``json.loads`` of bytes would
+    take UTF-16 and -32 too, whose strings the measure does not see."""
+    if nested_too_deep(data):
+        raise TooDeep(f"JSON nested more than {MAX_JSON_DEPTH} deep")
+    return json.loads(data.decode("utf-8-sig", "surrogatepass"))
 
 
 def nested_too_deep(text: bytes | bytearray, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -26,12 +44,23 @@ def nested_too_deep(text: bytes | bytearray, limit: int = MAX_JSON_DEPTH) -> boo
     not JSON is no deeper than its brackets say; the parser then names what is wrong.
 
     The common case costs a few memchr passes: no more brackets than ``limit``. Else the
-    brackets alone are counted (:func:`_deeper`); only a text deeper by them has its
-    strings taken out (brackets inside a name or an address nest nothing) and is counted
-    again."""
+    strings are taken out (a bracket inside a name or an address nests nothing, and a
+    ``]`` there would hide nesting after it) and the brackets left counted."""
     if text.count(b"[") + text.count(b"{") <= limit:
         return False
-    return _deeper(text, limit) and _deeper(_STRING.sub(b"", text), limit)
+    return _deeper(_outside_strings(text), limit)
+
+
+def _outside_strings(text: bytes | bytearray) -> bytes | bytearray:
+    """The brackets of ``text`` outside its strings. With no escaped quote in it, every
+    other ``"`` opens a string: only brackets and quotes are kept, two quotes side by side
+    dropped (which leaves every bracket as many quotes behind as before, give or take two:
+    a batch's 20,000 strings go at C speed), and what lies between the odd quotes left
+    out. Else each string is matched whole (~6 ms for a batch of 500)."""
+    if b'\\"' in text:
+        return _STRING.sub(b"", text)
+    marks = text.translate(None, _NOT_MARKS).replace(b'""', b"")
+    return b"".join(marks.split(b'"')[::2])
 
 
 def _deeper(text: bytes | bytearray, limit: int) -> bool:

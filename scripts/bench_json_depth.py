@@ -1,6 +1,7 @@
 """What measuring a JSON text's depth before parsing it costs (kiosk/json_depth.py), beside
 the parse it guards: a centre's batch of ``--entries`` entries (the typed parse the centre
-runs on it, ``protocol.batch_of``, which does not measure) and three 16 MiB hostile bodies
+runs on it, ``protocol.batch_of``, which does not measure), the same with an escaped quote
+in one name (every string then matched whole) and three 16 MiB hostile bodies
 (``protocol.parse_json``, which does). Prints best-of-5 microseconds or milliseconds.
 
     .venv/bin/python scripts/bench_json_depth.py --entries 500
@@ -51,6 +52,11 @@ def main() -> int:
         lambda: protocol.batch_of(raw), 20)
     print(f"batch of {args.entries} entries, {len(raw):,} B: depth {measured * 1e6:.0f} µs, "
           f"typed parse {parsed * 1e6:.0f} µs ({measured / parsed:.2f} of it)")
+    quoted = raw.replace(b'"name": "', b'"name": "\\"', 1)  # one name with a quote in it
+    assert quoted != raw
+    measured = best(lambda: nested_too_deep(quoted), 50)
+    print(f"the same, one name quoting: depth {measured * 1e6:.0f} µs "
+          f"({measured / parsed:.2f} of the typed parse)")
     half = 8 << 20
     for label, body in (('"[" * 8 Mi + "]" * 8 Mi', b"[" * half + b"]" * half),
                         ('"[]" * 8 Mi (flat)', b"[" + b"[]," * (half - 1) + b"[]]"),

@@ -567,7 +567,7 @@ def _json(data: bytes, source: str) -> Any:
     text = data.decode("utf-8-sig", errors="replace").strip()
     if text[:1] not in ("[", "{") and "\n" in text:
         text = text.split("\n", 1)[1].strip()  # a backend's signature line, then the JSON
-    if nested_too_deep(data):  # a centre's or a proxy's "[" * 100000
+    if nested_too_deep(text.encode()):  # a centre's or a proxy's "[" * 100000
         raise TrustListError("trust.too_deep", source=source)
     try:
         return json.loads(text)

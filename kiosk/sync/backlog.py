@@ -51,7 +51,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from kiosk.json_depth import nested_too_deep
+from kiosk import json_depth
 from kiosk.messages import Words, both, os_words
 from kiosk.private_files import open_fresh, place, private_dir, refuse_special
 from kiosk.sync import protocol
@@ -403,9 +403,7 @@ class BacklogReader:
     def _entry(self, line: bytes, previous: str) -> dict[str, Any]:
         """Parse one line during verification: JSON object, ascending id, this kiosk's."""
         try:
-            if nested_too_deep(line):
-                raise ValueError("nested too deeply")
-            entry = json.loads(line)
+            entry = json_depth.loads(line)
         except ValueError:
             raise BacklogError("changed", path=self.path) from None
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
@@ -427,9 +425,9 @@ _MANIFEST_TYPES: dict[str, type | tuple[type, ...]] = {
 
 def _parse_manifest(path: Path, data: bytes) -> Manifest:
     try:
-        if len(data) > MAX_MANIFEST_BYTES or nested_too_deep(data):
-            raise ValueError("too large or nested too deeply")
-        manifest = Manifest(**json.loads(data))
+        if len(data) > MAX_MANIFEST_BYTES:
+            raise ValueError("too large")
+        manifest = Manifest(**json_depth.loads(data))
         for name, kind in _MANIFEST_TYPES.items():
             if not isinstance(getattr(manifest, name), kind):
                 raise TypeError(name)

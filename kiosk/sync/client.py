@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import errno
-import json
 import socket
 import ssl
 from collections import Counter
@@ -24,7 +23,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from kiosk.json_depth import nested_too_deep
+from kiosk import json_depth
 from kiosk.messages import WordedError, Words, answered_words
 from kiosk.sync import protocol
 
@@ -301,9 +300,10 @@ def _loaded(response: requests.Response) -> Any:
     """The answer's JSON. One nested deeper than any answer (``"[" * 100000`` from a broken
     centre or a proxy) is as unusable as one not JSON, worded as the centre words such a
     body (``wire.too_deep``), and not parsed (:mod:`kiosk.json_depth`)."""
-    if nested_too_deep(response.content):
-        raise protocol.ProtocolError(400, "wire.too_deep")
-    return json.loads(response.content)
+    try:
+        return json_depth.loads(response.content)
+    except json_depth.TooDeep:
+        raise protocol.ProtocolError(400, "wire.too_deep") from None
 
 
 def _json_object(response: requests.Response, code: str) -> dict:
