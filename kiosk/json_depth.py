@@ -13,6 +13,8 @@ import json
 import re
 from typing import Any
 
+from kiosk.messages import WordedError
+
 MAX_JSON_DEPTH = 64
 """Far deeper than any JSON the project reads nests (a batch: 4 levels; a trust list: 6),
 far shallower than a parser's recursion limit (~1,000)."""
@@ -26,8 +28,9 @@ _STEP = tuple(1 if b in b"[{" else -1 for b in range(256))
 """What a bracket does to the depth (only brackets are looked up)."""
 
 
-class TooDeep(ValueError):
-    """A JSON text nested past the limit: as unusable as one that is not JSON."""
+class TooDeep(WordedError, ValueError):
+    """A JSON text nested past the limit: as unusable as one that is not JSON, worded as
+    the centre words such a body (``wire.too_deep``)."""
 
 
 def loads(data: bytes | bytearray) -> Any:
@@ -35,7 +38,7 @@ def loads(data: bytes | bytearray) -> Any:
     UTF-8 (a BOM skipped, a lone surrogate kept). UTF-8 only: ``json.loads`` of bytes would
     take UTF-16 and -32 too, whose strings the measure does not see."""
     if nested_too_deep(data):
-        raise TooDeep(f"JSON nested more than {MAX_JSON_DEPTH} deep")
+        raise TooDeep("wire.too_deep")
     return json.loads(data.decode("utf-8-sig", "surrogatepass"))
 
 
