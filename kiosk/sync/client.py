@@ -298,12 +298,9 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
 
 def _loaded(response: requests.Response) -> Any:
     """The answer's JSON. One nested deeper than any answer (``"[" * 100000`` from a broken
-    centre or a proxy) is as unusable as one not JSON, worded as the centre words such a
-    body (``wire.too_deep``), and not parsed (:mod:`kiosk.json_depth`)."""
-    try:
-        return json_depth.loads(response.content)
-    except json_depth.TooDeep:
-        raise protocol.ProtocolError(400, "wire.too_deep") from None
+    centre or a proxy) is as unusable as one not JSON (a ValueError), worded as the centre
+    words such a body (``wire.too_deep``), and not parsed (:mod:`kiosk.json_depth`)."""
+    return json_depth.loads(response.content)
 
 
 def _json_object(response: requests.Response, code: str) -> dict:
