@@ -734,6 +734,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the hex digit at position {position} has no second digit: each byte is two digits"),
     "capture.settings_not_json": ("{where}: settings không phải JSON ({detail})",
                                   "{where}: settings are not JSON ({detail})"),
+    "capture.settings_too_deep": ("{where}: settings là JSON lồng nhau quá sâu",
+                                  "{where}: settings are JSON nested too deeply"),
     "capture.settings_not_object": ("{where}: settings phải là một đối tượng JSON",
                                     "{where}: settings must be a JSON object"),
     "capture.unknown_setting": ("{where}: tệp ghi {kind} không có thiết lập {key}",

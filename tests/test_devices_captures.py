@@ -90,6 +90,9 @@ BROKEN = [
      'c.log:2: layout: expected one of'),
     ('# kiosk-capture v1 format=evdev\n# settings: {"baudrate": 9600}\n',
      "unknown setting 'baudrate'"),
+    ("# kiosk-capture v1 format=serial\n# settings: " + "[" * 5000 + "\n",
+     "c.log:2: settings là JSON lồng nhau quá sâu / c.log:2: settings are JSON nested too "
+     "deeply"),
 ]
 
 

@@ -56,6 +56,7 @@ from kiosk.devices.base import DeviceError
 from kiosk.devices.kind import CaptureFormat, DeviceKind, DeviceOptions
 from kiosk.devices.registry import device_kind, kinds
 from kiosk.devices.stream import Chunk, Decoder, Idle, InputEvent, Item
+from kiosk.json_depth import nested_too_deep
 from kiosk.messages import WordedError, both, hex_words, os_words
 from kiosk.schema import ConfigError
 
@@ -272,6 +273,8 @@ def parse_item(capture: CaptureFormat, line: str, version: int = VERSION) -> Ite
 
 def _settings(kind: DeviceKind, capture: CaptureFormat, text: str,
               where: str) -> dict[str, Any]:
+    if nested_too_deep(text.encode("utf-8", "surrogatepass")):
+        raise DeviceError("capture.settings_too_deep", where=where)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

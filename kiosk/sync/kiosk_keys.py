@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk import json_depth
 from kiosk.config import Config
 from kiosk.messages import Words, both, os_words
 from kiosk.private_files import hand_over, replace_file
@@ -101,7 +102,7 @@ class KioskKeys:
         from kiosk.sync import backlog_keys
 
         try:
-            saved = json.loads(self.centre_path.read_text(encoding="utf-8"))
+            saved = json_depth.loads(self.centre_path.read_bytes())
             return CentreKnowledge(backlog_keys.encryption_public(saved["centre_key"]),
                                    saved.get("registered_signing_key"), saved["checked_at"])
         except FileNotFoundError:
