@@ -59,7 +59,6 @@ def policy_from(config: Config) -> Policy:
         duplicate_window_seconds=config.policy.duplicate_window_seconds,
         duplicate_policy=config.policy.duplicate_policy,
         default_direction=config.policy.default_direction,
-        language=config.kiosk.language,
         operator=config.kiosk.operator,
         certificate_policy=config.certificates.policy,
     )

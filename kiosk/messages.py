@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 LANGUAGES = ("vi", "en")
 
 CATALOGUE: dict[str, tuple[str, str]] = {
-    # -- a scan's outcome (ScanResult.reason) and direction
+    # -- a scan's outcome (ScanResult.words) and direction
     "accepted": ("Hợp lệ", "Accepted"),
     "duplicate": ("Đã quét {minutes} phút trước", "Already scanned {minutes} min ago"),
     "rejected": ("Không hợp lệ", "Refused"),

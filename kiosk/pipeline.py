@@ -49,7 +49,6 @@ class Policy:
     duplicate_window_seconds: int = 300
     duplicate_policy: str = "warn"
     default_direction: str = "in"
-    language: str = "vi"
     operator: str = ""
     certificate_policy: str = "record"
     """"record": every HC1 entry is recorded with its verdict; "require-valid": only a valid
@@ -328,7 +327,6 @@ class Pipeline:
                 previous: LastMovement | None = None, entry_id: str | None = None) -> ScanResult:
         previous_ts = previous.scanned_at.timestamp() if previous else None
         minutes = round(max(0.0, scan.wall_time - previous_ts) / 60) if previous_ts else 0
-        words = messages.Words(code, {"minutes": minutes, "detail": detail})
         return ScanResult(
             status=status,
             scan=scan,
@@ -336,8 +334,7 @@ class Pipeline:
             entry_id=entry_id,
             direction=_DIRECTIONS[direction] if direction else None,
             reason_code=code,
-            reason=words(self.policy.language),
-            words=words,
+            words=messages.Words(code, {"minutes": minutes, "detail": detail}),
             previous_wall_time=previous_ts,
             recorded=entry_id is not None,
         )

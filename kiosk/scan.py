@@ -61,10 +61,9 @@ class ScanResult:
     entry_id: str | None = None
     direction: Direction | None = None
     reason_code: str = ""
-    reason: str = ""
-    """``words`` worded in the kiosk's configured language (logs, the headless console)."""
     words: Words | None = None
-    """The reason as a code and parameters: a screen words it in its reader's language."""
+    """The reason as a code and parameters, worded where it is shown, in its reader's
+    language (:meth:`reason_in`): the pipeline words nothing."""
     previous_wall_time: float | None = None
     recorded: bool = False
     certificate: Verdict | None = None
@@ -72,7 +71,7 @@ class ScanResult:
 
     def reason_in(self, language: str) -> str:
         """The reason worded for a reader of ``language`` (whatever the kiosk's own is)."""
-        return self.words(language) if self.words is not None else self.reason
+        return self.words(language) if self.words is not None else ""
 
     @property
     def display_document(self) -> str:

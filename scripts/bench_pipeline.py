@@ -72,7 +72,7 @@ def main() -> None:
             started = time.perf_counter()
             result = pipeline.submit(scan)
             pipe_samples.append(received[-1] - started)
-            assert result.status is Status.ACCEPTED, result.reason
+            assert result.status is Status.ACCEPTED, result.reason_in("en")
         assert store.conn.execute("SELECT count(*) FROM entries").fetchone()[0] == args.scans
         acked = acknowledge_all(store)
         store.close()

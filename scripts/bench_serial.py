@@ -53,7 +53,7 @@ class Results:
     def __call__(self, result: ScanResult) -> None:
         now = time.perf_counter()
         if result.status is not Status.ACCEPTED:
-            raise SystemExit(f"not accepted: {result.reason}")
+            raise SystemExit(f"not accepted: {result.reason_in('en')}")
         with self.cond:
             self.seen[result.scan.payload] = now
             self.cond.notify_all()

@@ -108,7 +108,7 @@ def test_under_require_valid_an_expired_certificate_is_refused_and_not_recorded(
     assert result.status is Status.REJECTED and not result.recorded
     assert result.reason_code == "certificate_not_valid"
     assert result.certificate.status == verdicts.EXPIRED
-    assert "HẾT HẠN" in result.reason
+    assert "HẾT HẠN" in result.reason_in("vi")
     assert store.conn.execute("SELECT count(*) FROM entries").fetchone()[0] == 0
     refused = store.conn.execute("SELECT reason_code, detail FROM refused_scans").fetchall()
     assert refused == [("certificate_not_valid", "EXPIRED")]

@@ -55,7 +55,7 @@ def test_unreadable_codes_are_refused_with_a_reason_and_logged_not_recorded(make
     pipeline = make_pipeline()
     result = pipeline.submit(scan("001099012345||An|31021990|Nam|HN|10102021"))
     assert result.status is Status.REJECTED and not result.recorded
-    assert result.reason == "Mã CCCD sai: ngày sinh '31021990': ngày không tồn tại"
+    assert result.reason_in("vi") == "Mã CCCD sai: ngày sinh '31021990': ngày không tồn tại"
     assert pipeline.store.entries() == []
     refused = pipeline.store.conn.execute("SELECT reason_code FROM refused_scans").fetchall()
     assert refused == [("cccd_bad_field",)]
@@ -68,7 +68,7 @@ class TestDuplicates:
         first = pipeline.submit(scan(CCCD_AN, lane="in", at=now - 180))
         second = pipeline.submit(scan(CCCD_AN, lane="in", at=now))
         assert second.status is Status.DUPLICATE and second.recorded
-        assert second.reason == "Đã quét 3 phút trước"
+        assert second.reason_in("vi") == "Đã quét 3 phút trước"
         row = pipeline.store.entries()[-1]
         assert (row["status"], row["duplicate_of"]) == ("duplicate", first.entry_id)
 
@@ -160,8 +160,8 @@ class TestManualEntry:
             self, make_pipeline, entry, vietnamese, english):
         result = make_pipeline().submit_manual(entry)
         assert result.status is Status.REJECTED and result.reason_code == "manual_bad_field"
-        assert result.reason.startswith("Khai báo thủ công thiếu hoặc sai: ")
-        assert vietnamese in result.reason
+        assert result.reason_in("vi").startswith("Khai báo thủ công thiếu hoặc sai: ")
+        assert vietnamese in result.reason_in("vi")
         assert english in decode_manual(entry).detail  # what logs keep
 
 
@@ -201,8 +201,8 @@ def test_a_full_disk_refuses_the_scan_loudly_and_keeps_what_was_recorded(make_pi
     failed = [r for r in results if not r.recorded]
     assert failed, "the database never filled up"
     assert all(r.status is Status.REJECTED and r.reason_code == "storage_error" for r in failed)
-    assert failed[0].reason.startswith("Lỗi lưu trữ, lượt quét CHƯA được ghi: ")
-    assert "ổ đĩa đầy" in failed[0].reason
+    assert failed[0].reason_in("vi").startswith("Lỗi lưu trữ, lượt quét CHƯA được ghi: ")
+    assert "ổ đĩa đầy" in failed[0].reason_in("vi")
     ids = {r["id"] for r in pipeline.store.entries()}
     assert kept.entry_id in ids
     assert ids == {kept.entry_id} | {r.entry_id for r in results if r.recorded}

@@ -48,8 +48,9 @@ REFUSAL_CODES = ("empty", "too_large", "cccd_bad_field", "pccovid_bad_field",
 NOW, DAY = time.time(), 86400
 
 
-def longest_reason(language: str) -> tuple[str, str]:
-    """(code, text): the longest refusal the catalogue can word, with its longest detail."""
+def longest_reason(language: str) -> tuple[str, messages.Words]:
+    """(code, words): the longest refusal the catalogue can word in ``language``, with its
+    longest detail."""
     index = messages.LANGUAGES.index(language)
     field = max((words[index] for key, words in messages.CATALOGUE.items()
                  if key.startswith("field.")), key=len)
@@ -59,7 +60,7 @@ def longest_reason(language: str) -> tuple[str, str]:
     texts = {code: messages.CATALOGUE[code][index].replace("{detail}", detail)
              for code in REFUSAL_CODES}
     code = max(texts, key=lambda c: len(texts[c]))
-    return code, texts[code]
+    return code, messages.Words(code, {"detail": detail})
 
 
 def results(window, issuer) -> dict[str, ScanResult]:
@@ -88,11 +89,11 @@ def results(window, issuer) -> dict[str, ScanResult]:
     for language in messages.LANGUAGES:
         code, reason = longest_reason(language)
         shown[f"refused ({language})"] = ScanResult(Status.REJECTED, scan, reason_code=code,
-                                                    reason=reason)
+                                                    words=reason)
     shown["cannot save"] = ScanResult(
         Status.REJECTED, scan, reason_code="storage_error",
-        reason=messages.text("storage_error", "vi", detail="database or disk is full "
-                                                          "(SQLITE_FULL) /var/lib/kiosk.db"))
+        words=messages.Words("storage_error", {"detail": "database or disk is full "
+                                                          "(SQLITE_FULL) /var/lib/kiosk.db"}))
     return shown
 
 
@@ -239,7 +240,7 @@ def test_a_long_checkpoint_name_and_an_offline_backlog_fit_every_display(make_wi
     assert window.strip.sync.text().count("·") >= 3
     code, reason = longest_reason(language)
     window.officer.card.show_result(ScanResult(Status.REJECTED, Scan(b"x", device_id="t"),
-                                               reason_code=code, reason=reason))
+                                               reason_code=code, words=reason))
     failures = []
     for size in SIZES:
         failures += [f"{size}: {p}" for p in lay_out(window, size)]

@@ -8,7 +8,6 @@ needs the PIN, and a focus guard keeps the keyboard on the scan target for wedge
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import signal
@@ -355,11 +354,10 @@ class MainWindow(QMainWindow):
         self.set_language("en" if self.translations.language == "vi" else "vi")
 
     def set_language(self, language: str, *, remember: bool = True) -> None:
-        """Switch the screens, and the pipeline's reason texts for the next results; with
-        ``remember``, write it to config.toml (off the GUI thread) so a restart keeps it."""
+        """Switch the screens (each words a result's reason in its language, the last one
+        shown included); with ``remember``, write it to config.toml (off the GUI thread) so a
+        restart keeps it."""
         self.translations.set_language(language)
-        pipeline = self.kiosk.pipeline
-        pipeline.policy = dataclasses.replace(pipeline.policy, language=language)
         self.officer.set_language(language)
         source = self.kiosk.config.source
         if remember and source is not None:

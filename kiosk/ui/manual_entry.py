@@ -26,6 +26,7 @@ from kiosk.payloads import Rejection
 from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import ScanResult, Status
 from kiosk.ui.bridge import KioskBridge
+from kiosk.ui.i18n import screen_language
 from kiosk.ui.widgets import NARROW_WIDTH, pixel_font, scrolling
 
 FIELDS = ("name", "document_number", "phone", "address", "reason")
@@ -183,7 +184,7 @@ class ManualEntryDialog(QDialog):
         self.submit.setEnabled(True)
         self.recorded.emit(result)
         if result.status is Status.REJECTED:
-            self.status.setText(result.reason)
+            self.status.setText(result.reason_in(screen_language()))
             return
         self.accept()
 
