@@ -2923,6 +2923,11 @@ class Words:
     def __call__(self, language: str) -> str:
         return text(self.code, language, **self.params)
 
+    def worded(self, language: str | None) -> str:
+        """In ``language``; in both (:func:`both`) for a reader whose language is not known:
+        a log line, a command, the centre's health report."""
+        return self(language) if language else both(self.code, **self.params)
+
     def saved(self) -> str:
         """As kept in a text column, for another process to word (:func:`saved_text`)."""
         return json.dumps(self.plain(), ensure_ascii=False)

@@ -78,7 +78,8 @@ def test_a_kiosk_reports_its_health_and_the_centre_keeps_it(
     assert centre_takes_health(httpx.get(server.url + protocol.HEALTH_PATH).json())
     store = _kiosk_store(tmp_path, pending=3, refused=2)
     devices = [DeviceStatus("serial-1", "serial", "in", state="connected"),
-               DeviceStatus("cam-1", "camera", "out", state="error", reason="no /dev/video0")]
+               DeviceStatus("cam-1", "camera", "out", state="error",
+                            reason=messages.Words("device.not_found", {"what": "/dev/video0"}))]
     report = health_report(store, devices)
     store.close()
     assert protocol.validate_health(report).pending == 3
@@ -92,7 +93,9 @@ def test_a_kiosk_reports_its_health_and_the_centre_keeps_it(
         assert held["oldest_pending_seconds"] >= 0
         assert held["free_disk_bytes"] > 0
         assert [(d["id"], d["state"], d["detail"]) for d in held["devices"]] == [
-            ("serial-1", "connected", ""), ("cam-1", "error", "no /dev/video0")]
+            ("serial-1", "connected", ""),
+            ("cam-1", "error", "chưa thấy /dev/video0 — đã cắm máy quét chưa? / "
+                               "/dev/video0 not found — is the scanner plugged in?")]
         assert storage.kiosk("k-hb").last_seen_at == answer.json()["received_at"]
         today = storage.today()
         summary = reports.daily(storage, today)["summary"]
@@ -240,11 +243,12 @@ def test_a_device_error_read_from_hardware_goes_as_text_every_centre_holds(
     as U+FFFD, so the centre takes it (it refuses a NUL) and the report can be encoded at
     all (a lone surrogate failed the kiosk's own JSON encoder)."""
     store = _kiosk_store(tmp_path, pending=0, refused=0)
-    broken = DeviceStatus("serial-1", "serial", "in", state="error",
-                          reason="read b'\x00' from /dev/serial/by-id/usb-\udcff")
+    broken = DeviceStatus("serial-1", "serial", "in", state="error", reason=messages.Words(
+        "device.os_failed", {"path": "/dev/serial/by-id/usb-\udcff", "reason": "read b'\x00'"}))
     report = health_report(store, [broken])
     store.close()
-    assert report["devices"][0]["detail"] == "read b'\ufffd' from /dev/serial/by-id/usb-\ufffd"
+    assert report["devices"][0]["detail"] == ("/dev/serial/by-id/usb-\ufffd: read b'\ufffd' / "
+                                              "/dev/serial/by-id/usb-\ufffd: read b'\ufffd'")
     assert protocol.validate_health(report).devices[0].state == "error"
     protocol.encode_body(protocol.make_heartbeat("k-hb", report))
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from evdev import ecodes as e
 
-from kiosk import RELEASED
+from kiosk import RELEASED, messages
 from kiosk.config import validate_device
 from kiosk.devices.captures import load_capture
 from kiosk.devices.diagnostics import (
@@ -29,6 +29,7 @@ from kiosk.devices.diagnostics import (
 from kiosk.devices.stream import InputEvent
 from kiosk.devices.supervisor import DeviceStatus
 from kiosk.devices.watching import capture_target, watch, watch_options
+from kiosk.messages import Words
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
 from kiosk.store import Store
@@ -173,12 +174,19 @@ def test_suggestions_are_bilingual_by_default() -> None:
 
 def test_status_advice_for_screens_without_a_raw_stream() -> None:
     device = serial(port="/dev/ttyACM0")
-    waiting = DeviceStatus("s", "serial", "in", state="waiting", reason="not found")
-    advice = suggestions(device, waiting)
-    assert any("Plug the scanner in" in a for a in advice)
+    waiting = DeviceStatus("s", "serial", "in", state="waiting",
+                           reason=Words("device.not_found", {"what": "/dev/ttyACM0"}))
+    advice = suggestions(device, waiting)  # for a reader whose language is not known
+    assert any("Plug the scanner in" in a and " / " in a for a in advice)
     assert any("/dev/serial/by-id" in a for a in advice)
-    error = DeviceStatus("s", "serial", "in", state="error", reason="permission denied …")
-    assert suggestions(device, error)[0] == "permission denied …"
+    english = suggestions(device, waiting, "en")
+    assert any(a.startswith("Plug the scanner in") for a in english)
+    assert not any(" / " in a for a in english)  # in the screen's language alone
+    denied = Words("device.os_failed", {"path": "/dev/ttyACM0", "reason": "permission denied"})
+    error = DeviceStatus("s", "serial", "in", state="error", reason=denied)
+    assert suggestions(device, error, "vi")[0] == "/dev/ttyACM0: permission denied"
+    assert suggestions(device, error)[0] == messages.both("device.os_failed",
+                                                         **denied.params)
 
 
 def test_a_correctly_configured_hid_pos_scanner_gets_no_advice() -> None:

@@ -27,6 +27,7 @@ import pytest
 from devices_support import FakeTree, Pty, wait_until
 
 from kiosk import config as config_mod
+from kiosk import messages
 from kiosk.devices import build_device
 from kiosk.devices.captures import CaptureWriter, capture_kinds, read_capture
 from kiosk.devices.diagnostics import Diagnostics, suggestions
@@ -80,11 +81,16 @@ def rfcomm_nodes(roots: Roots) -> list[RfcommNode]:
     return [RfcommNode(str(p)) for p in sorted(roots.dev.glob("rfcomm*"))]
 
 
-def advice(options: BluetoothOptions, status: Any) -> list[str]:
+PAIR_WORDS = ("Ghép đôi máy quét rồi gắn nó: sudo rfcomm bind 0 {address}",
+              "Pair the scanner and bind it: sudo rfcomm bind 0 {address}")
+"""Its advice's words: a built-in kind adds them to kiosk/messages.py's catalogue."""
+
+
+def advice(options: BluetoothOptions, status: Any) -> list[messages.Words]:
     if getattr(status, "state", "") != "waiting":
         return []
     return [*waiting_hint(status),
-            f"Pair the scanner and bind it: sudo rfcomm bind 0 {options.address or 'ADDRESS'}"]
+            messages.Words("device.bluetooth_pair", {"address": options.address or "ADDRESS"})]
 
 
 KIND = DeviceKind(
@@ -139,7 +145,8 @@ def test_the_walk_through_in_the_architecture_doc_is_this_tests_code() -> None:
 
 # -- step 2: one registration ------------------------------------------------------------
 @pytest.fixture
-def bluetooth() -> Iterator[DeviceKind]:
+def bluetooth(monkeypatch: pytest.MonkeyPatch) -> Iterator[DeviceKind]:
+    monkeypatch.setitem(messages.CATALOGUE, "device.bluetooth_pair", PAIR_WORDS)
     register(KIND)
     yield KIND
     unregister(KIND.name)
@@ -223,9 +230,12 @@ def test_kiosk_devices_lists_it_and_watch_knows_its_nodes(bluetooth, tmp_path) -
 def test_the_technicians_advice_comes_from_the_kind(bluetooth) -> None:
     options = config_mod.validate_device(0, {"id": "bt", "type": "bluetooth",
                                              "address": "00:11:22:33:44:55"})
-    waiting = DeviceStatus("bt", "bluetooth", "toggle", state="waiting", reason="not found")
+    waiting = DeviceStatus("bt", "bluetooth", "toggle", state="waiting",
+                           reason=messages.Words("device.plug_in"))
     assert "Pair the scanner and bind it: sudo rfcomm bind 0 00:11:22:33:44:55" in suggestions(
-        options, waiting)
+        options, waiting, "en")
+    assert "Ghép đôi máy quét rồi gắn nó: sudo rfcomm bind 0 00:11:22:33:44:55" in suggestions(
+        options, waiting, "vi")
 
 
 # -- a kind that lacks a part is refused --------------------------------------------------

@@ -199,7 +199,7 @@ def test_supervisor_recovers_after_unplug_through_a_by_id_link(tmp_path: Path, m
     states: list[tuple[str, str]] = []
     supervisor = Supervisor([serial("lane1", port=str(link), lane="in")], pipeline.submit,
                             poll_missing=0.05, backoff_initial=0.05)
-    supervisor.subscribe(lambda s: states.append((s.state, s.reason)))
+    supervisor.subscribe(lambda s: states.append((s.state, s.reason_in("en"))))
     supervisor.start()
     second = None
     try:

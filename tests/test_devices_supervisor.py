@@ -41,7 +41,8 @@ def test_a_port_that_is_not_a_serial_port_is_an_error_with_the_reason() -> None:
         wait_until(lambda: attempts.count(ERROR) >= 3, what="three failed attempts")
         status = supervisor.status()[0]
         assert status.state == ERROR
-        assert "/dev/null" in status.reason and "Inappropriate ioctl" in status.reason
+        assert "/dev/null" in status.reason_in("en")
+        assert "Inappropriate ioctl" in status.reason_in("en")
         assert supervisor.device("bad") is None
     finally:
         supervisor.stop()
@@ -80,7 +81,7 @@ def test_a_device_not_plugged_in_is_waiting_not_an_error(tmp_path: Path) -> None
     try:
         wait_until(lambda: supervisor.status()[0].state == WAITING and
                    supervisor.status()[0].reason, what="waiting")
-        assert "is the scanner plugged in" in supervisor.status()[0].reason
+        assert "is the scanner plugged in" in supervisor.status()[0].reason_in("en")
     finally:
         supervisor.stop()
 
@@ -151,7 +152,7 @@ def test_a_driver_bug_is_an_error_and_does_not_stop_the_other_devices(tmp_path: 
     try:
         wait_until(lambda: len(got) == 2, what="the healthy device's scans")
         wait_until(lambda: supervisor.status()[0].state == ERROR, what="bug reported")
-        assert "internal error" in supervisor.status()[0].reason
+        assert "internal error" in supervisor.status()[0].reason_in("en")
         assert supervisor.device("buggy") is None
     finally:
         supervisor.stop()
@@ -200,5 +201,6 @@ def test_the_failed_line_words_the_reason_in_each_of_its_languages(
         f"thiết bị r: r: không mở được {missing}: không có tệp hoặc thư mục đó "
         f"(thử lại sau 0.1 giây) / device r: r: cannot open {missing}: "
         f"no such file or folder (retry in 0.1 s)")
-    assert status.reason == (f"r: không mở được {missing}: không có tệp hoặc thư mục đó / "
-                             f"r: cannot open {missing}: no such file or folder")
+    assert status.reason_in(None) == (f"r: không mở được {missing}: không có tệp hoặc thư mục đó / "
+                                      f"r: cannot open {missing}: no such file or folder")
+    assert status.reason_in("en") == f"r: cannot open {missing}: no such file or folder"

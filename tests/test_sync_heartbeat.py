@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from kiosk import config as config_mod
+from kiosk import messages
 from kiosk.app import Kiosk
 from kiosk.central.kiosk_rules import kiosk_problems, unknown_backlog_age
 from kiosk.ids import boot_id, uuid7
@@ -82,14 +83,16 @@ def test_a_device_detail_no_database_can_hold_does_not_hold_back_the_entries(
     fill_backlog(config.store_path, 20, kiosk_id=kiosk_id)
     worker = SyncWorker.from_config(config)
     worker.devices = lambda: [DeviceStatus("cam-1", "camera", "in", state="error",
-                                           reason="USB Camera\x00\x00 \udcff not found")]
+                                           reason=messages.Words("device.not_found", {
+                                               "what": "USB Camera\x00\x00 \udcff"}))]
     try:
         summary = worker.push_now()
     finally:
         worker.stop()
     assert summary.error is None and (summary.accepted, summary.remaining) == (20, 0)
     (report,) = central.health_reports(kiosk_id)
-    assert report["devices"][0]["detail"] == "USB Camera\ufffd\ufffd \ufffd not found"
+    assert report["devices"][0]["detail"] == messages.both("device.not_found",
+                                                           what="USB Camera\ufffd\ufffd \ufffd")
 
 
 def test_a_batchs_report_is_as_of_its_sent_at(central, kiosk_id, tmp_path):

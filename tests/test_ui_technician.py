@@ -32,6 +32,7 @@ from kiosk.enrolment import EnrolmentCode
 from kiosk.scan import Scan, Status
 from kiosk.ui.config_writer import DeviceDraft, save_devices, save_setting
 from kiosk.ui.device_form import DeviceForm
+from kiosk.ui.technician import COLUMNS
 
 
 # -- writing config.toml --------------------------------------------------------------------
@@ -405,3 +406,32 @@ def test_the_watch_log_shows_a_name_with_line_breaks_as_one_line(make_window, qt
                if line.split(maxsplit=1)[-1].startswith("→")]
     assert len(decoded) == 1 and decoded[0].endswith(
         "→ accepted: CCCD · Nguyễn Văn An 12:00:00 → accepted: CCCD · Trần Thị Bình")
+
+
+def test_a_devices_reason_is_said_in_the_screens_language_and_follows_a_switch(
+        make_window, qtbot, tmp_path):
+    """The supervisor hands over why a device waits as words: the technician's table and the
+    status strip's tooltip say it in the screen's language alone (not "vi / en", which a
+    7" table cell cuts in the middle), and in the other language after a switch."""
+    missing = tmp_path / "ttyNOPE"
+    path = write_config(tmp_path, f'\n[[devices]]\nid = "lane1"\ntype = "serial"\n'
+                                  f'lane = "in"\nport = "{missing}"\n')
+    window = make_window(path)
+    qtbot.waitUntil(lambda: window.kiosk.supervisor.status()[0].reason is not None,
+                    timeout=10000)  # the device thread has looked for it
+    [status] = window.kiosk.supervisor.status()
+    assert status.state == "waiting"
+    assert status.reason is not None and str(missing) in status.reason("en")
+    screen = open_technician(window, qtbot)
+
+    def detail() -> str:
+        item = screen.table.item(0, COLUMNS.index("detail"))
+        return item.text() if item is not None else ""
+
+    qtbot.waitUntil(lambda: detail() == status.reason("vi"), timeout=10000)
+    badge = window.strip.badges["lane1"]  # told by a signal from the device's thread
+    qtbot.waitUntil(lambda: badge.toolTip() == status.reason("vi"), timeout=10000)
+    window.set_language("en", remember=False)  # each widget hears it as an event
+    qtbot.waitUntil(lambda: detail() == status.reason("en") != status.reason("vi"),
+                    timeout=10000)
+    assert badge.toolTip() == status.reason("en")

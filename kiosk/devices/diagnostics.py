@@ -214,8 +214,7 @@ class Diagnostics:
     def suggestions(self, language: str | None = None) -> list[str]:
         """What to change, most useful first; bilingual "vi / en" unless a language is given."""
         self._final_advice()
-        return [words(language) if language else both(words.code, **words.params)
-                for words in self._advice.values()]
+        return [words.worded(language) for words in self._advice.values()]
 
 
 class SerialDiagnostics(Diagnostics):
@@ -360,11 +359,12 @@ def _decode(payload: bytes, timezone: ZoneInfo | None, earliest_day: dt.date,
                                           earliest_day))
 
 
-def suggestions(device: DeviceOptions, status: Any) -> list[str]:
-    """Advice from a device's config and its supervisor status (no raw stream needed)."""
-    reason = getattr(status, "reason", "") or ""
-    out = [reason] if getattr(status, "state", "") == "error" and reason else []
+def suggestions(device: DeviceOptions, status: Any, language: str | None = None) -> list[str]:
+    """Advice from a device's config and its supervisor status (no raw stream needed), in
+    ``language`` (None: in both)."""
+    reason = getattr(status, "reason", None)
+    out = [reason] if getattr(status, "state", "") == "error" and reason is not None else []
     kind = device_kind(device.type)
     if kind is not None and kind.advice is not None:
         out += kind.advice(device, status)
-    return out
+    return [words.worded(language) for words in out]

@@ -15,7 +15,8 @@ A kind (``serial``, ``evdev``, …) says, in one ``DeviceKind``:
   items, scans and the advice only this kind can give); a kind has a capture format and a
   live view exactly when it has a decoder;
 - ``discovery``: how ``kiosk devices`` and the technician screen find it plugged in;
-- ``advice``: hints for the technician from its options and supervisor status.
+- ``advice``: hints for the technician from its options and supervisor status, as words
+  the screen or command showing them words in its reader's language.
 
 Every part is named explicitly (``None`` = does not apply), so a kind cannot silently lack
 one; ``tests/test_devices_registry.py`` checks each part is consistent and importable.
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kiosk.messages import both
+from kiosk.messages import Words
 from kiosk.schema import ConfigError, Opt, Section, opt
 
 LANES = ("in", "out", "toggle", "auto")
@@ -78,11 +79,11 @@ def usb_spec_ok(text: str) -> bool:
 _HEX4 = re.compile("[0-9a-fA-F]{4}")
 
 
-def waiting_hint(status: Any) -> list[str]:
+def waiting_hint(status: Any) -> list[Words]:
     """Advice shared by the plug-in scanners while the supervisor waits for one."""
     if getattr(status, "state", "") != "waiting":
         return []
-    return [both("device.plug_in")]
+    return [Words("device.plug_in")]
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ class DeviceKind:
     capture: CaptureFormat | None
     watch: str | None
     discovery: Discovery | None
-    advice: Callable[[Any, Any], list[str]] | None
+    advice: Callable[[Any, Any], list[Words]] | None
     window_fed: bool = False
     """Fed by the Qt window's key events rather than run by the supervisor (wedge)."""
 

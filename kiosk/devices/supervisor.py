@@ -42,7 +42,8 @@ class DeviceStatus:
     kind: str
     lane: str
     state: str = WAITING
-    reason: str = ""
+    reason: Words | None = None
+    """Why it waits or failed, worded where it is shown (:meth:`reason_in`)."""
     last_seen: float | None = None
     """Wall time of the device's last scan."""
     scans: int = 0
@@ -50,6 +51,11 @@ class DeviceStatus:
     """The node it is (or was last) connected to, after resolving by-id/usb/name."""
     retry_in: float | None = None
     """Seconds until the next attempt after an error (shown as "retrying in N s")."""
+
+    def reason_in(self, language: str | None) -> str:
+        """The reason in ``language``; None: in both, for a reader not known (a command, the
+        centre's health report)."""
+        return self.reason.worded(language) if self.reason is not None else ""
 
 
 HEALTHY_SECONDS = 30.0
@@ -179,7 +185,7 @@ class Supervisor:
                 self._submit(scan)
             with self._lock:
                 scans = self._status[device_id].scans + 1
-            self._set(device_id, state=CONNECTED, reason="", last_seen=scan.wall_time,
+            self._set(device_id, state=CONNECTED, reason=None, last_seen=scan.wall_time,
                       scans=scans)
         return emit
 
@@ -197,33 +203,34 @@ class Supervisor:
                     opener()
                 with self._lock:
                     self._live[device_id] = device
-                self._set(device_id, state=CONNECTED, reason="",
+                self._set(device_id, state=CONNECTED, reason=None,
                           path=getattr(device, "path", "") or "")
                 device.run(emit, self.stop_event)
                 if not self.stop_event.is_set():
-                    self._set(device_id, state=FINISHED, reason="")
+                    self._set(device_id, state=FINISHED, reason=None)
                     break
             except DeviceMissing as exc:
                 self._forget(device_id)
-                self._set(device_id, state=WAITING, reason=str(exc))
+                self._set(device_id, state=WAITING, reason=exc.words)
                 delay = self.backoff_initial
                 if self.stop_event.wait(self.poll_missing):
                     break
             except (DeviceError, OSError) as exc:
                 self._forget(device_id)
                 # as Words: each half of the log line takes it in its own language
-                reason: Words | str = exc.words if isinstance(exc, DeviceError) else (
-                    str(exc) or type(exc).__name__)
-                if isinstance(exc, OSError) and exc.errno:  # the system's English: -v
-                    log.info("device %s: %s", device_id, exc)
-                    reason = Words("device.os_failed", {"path": exc.filename or device_id,
-                                                        "reason": os_words(exc)})
+                if isinstance(exc, DeviceError):
+                    reason = exc.words
+                else:
+                    if exc.errno:  # the system's English: -v
+                        log.info("device %s: %s", device_id, exc)
+                    reason = Words("device.os_failed", {
+                        "path": exc.filename or device_id,
+                        "reason": os_words(exc) if exc.errno else str(exc) or type(exc).__name__})
                 if time.monotonic() - started > HEALTHY_SECONDS:
                     delay = self.backoff_initial  # it worked for a while: a fresh failure
                 log.warning("%s", both("device.log.failed", device=device_id, reason=reason,
                                        seconds=f"{delay:.1f}"))
-                self._set(device_id, state=ERROR, retry_in=delay, reason=both(
-                    reason.code, **reason.params) if isinstance(reason, Words) else reason)
+                self._set(device_id, state=ERROR, retry_in=delay, reason=reason)
                 if self.stop_event.wait(delay):
                     break
                 delay = min(delay * 2, self.backoff_max)
@@ -231,8 +238,8 @@ class Supervisor:
                 self._forget(device_id)
                 log.exception("%s", both("device.log.crashed", device=device_id,
                                          seconds=f"{self.backoff_max:g}"))
-                self._set(device_id, state=ERROR, reason=both("device.internal_error",
-                                                              error=repr(exc)),
+                self._set(device_id, state=ERROR, reason=Words("device.internal_error",
+                                                               {"error": repr(exc)}),
                           retry_in=self.backoff_max)
                 if self.stop_event.wait(self.backoff_max):
                     break

@@ -78,7 +78,7 @@ def health_report(store: Store, devices: Iterable[DeviceStatus] = (), *,
         "oldest_pending_seconds": age,
         "rejected": outbox.rejected,
         "devices": [{"id": d.device_id, "kind": d.kind, "state": d.state,
-                     "detail": protocol.storable_text(d.reason)[:protocol.MAX_TEXT_CHARS]}
+                     "detail": protocol.storable_text(d.reason_in(None))[:protocol.MAX_TEXT_CHARS]}
                     for d in list(devices)[:protocol.MAX_DEVICES]],
         "free_disk_bytes": free_disk_bytes(Path(store.path).parent),
         "refused_by_hour": refused,

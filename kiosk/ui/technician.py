@@ -216,7 +216,8 @@ class TechnicianScreen(Retranslating):
             if kind is not None and kind.window_fed:
                 state = self.tr("typed into the window")
             cells = (values.id, values.type, values.lane, "✓" if values.enabled else "—", state,
-                     str(status.scans) if status else "", status.reason if status else "")
+                     str(status.scans) if status else "",
+                     status.reason_in(screen_language()) if status else "")
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column == COLUMNS.index("detail"):

@@ -235,8 +235,8 @@ class WatchPanel(Retranslating):
         if self.device is None or status.device_id != self.device.id:
             return
         text = f"{state_text(status.state)}"
-        if status.reason:
-            text += f" — {status.reason}"
+        if status.reason is not None:
+            text += f" — {status.reason_in(self.language)}"
         self.state.setText(text)
         hints = self._hints(status)
         self.hints.setText("\n".join(hints))
@@ -247,7 +247,7 @@ class WatchPanel(Retranslating):
         if module is None or not hasattr(module, "suggestions"):
             return []
         try:
-            return [str(h) for h in module.suggestions(self.device, status)]
+            return [str(h) for h in module.suggestions(self.device, status, self.language)]
         except Exception as exc:  # diagnostics must never break the screen
             return [repr(exc)]
 

@@ -49,6 +49,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.messages import Words
+from kiosk.ui.i18n import screen_language
+
 OUTLINE_READ, OUTLINE_UNREAD = "#00e676", "#ffab00"
 STATE_COLOURS = {
     "connected": "#2e7d32", "waiting": "#f9a825", "error": "#c62828",
@@ -374,18 +377,20 @@ def state_text(state: str) -> str:
 
 
 class DeviceBadge(QLabel):
-    """● device-id: state, coloured; the reason (if any) in the tooltip."""
+    """● device-id: state, coloured; the reason (if any) in the tooltip, in the screen's
+    language."""
 
     def __init__(self, device_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.device_id = device_id
         self.state = "waiting"
-        self.reason = ""
+        self.reason: Words | str = ""
+        """The supervisor's words, or the window's own text (already in its language)."""
         self.setTextFormat(Qt.TextFormat.RichText)
         self._render()
 
-    def set_status(self, state: str, reason: str = "") -> None:
-        self.state, self.reason = state, reason
+    def set_status(self, state: str, reason: Words | str | None = "") -> None:
+        self.state, self.reason = state, reason or ""
         self._render()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -397,7 +402,8 @@ class DeviceBadge(QLabel):
         colour = STATE_COLOURS.get(self.state, "#607d8b")
         self.setText(f'<span style="color:{colour}">●</span> {escape(self.device_id)}: '
                      f"{escape(state_text(self.state))}")
-        self.setToolTip(self.reason)
+        reason = self.reason
+        self.setToolTip(reason(screen_language()) if isinstance(reason, Words) else reason)
 
 
 def frame_to_image(frame: Any, *, read: Iterable[Sequence[Sequence[float]]] = (),

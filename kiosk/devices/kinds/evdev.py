@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.devices import kind
-from kiosk.messages import both
+from kiosk.messages import Words
 from kiosk.schema import opt
 
 
@@ -45,8 +45,8 @@ def decoder(options: KeyTyping) -> Any:
                       options.ansi_codepage, options.hex_mode)
 
 
-def advice(options: EvdevOptions, status: Any) -> list[str]:
-    return [*kind.waiting_hint(status), both("device.keyboard_no_vietnamese")]
+def advice(options: EvdevOptions, status: Any) -> list[Words]:
+    return [*kind.waiting_hint(status), Words("device.keyboard_no_vietnamese")]
 
 
 KIND = kind.DeviceKind(

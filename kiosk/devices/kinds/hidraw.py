@@ -7,6 +7,7 @@ from typing import Any
 
 from kiosk.devices import kind
 from kiosk.devices.kinds import evdev
+from kiosk.messages import Words
 from kiosk.schema import opt
 
 
@@ -32,7 +33,7 @@ def decoder(options: HidrawOptions) -> Any:
     return PosDecoder(options.idle_gap_ms)
 
 
-def advice(options: HidrawOptions, status: Any) -> list[str]:
+def advice(options: HidrawOptions, status: Any) -> list[Words]:
     return kind.waiting_hint(status)
 
 

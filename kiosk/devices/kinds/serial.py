@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.devices import kind
-from kiosk.messages import both
+from kiosk.messages import Words
 from kiosk.schema import ConfigError, opt
 
 BAUDRATES = (1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200, 230400, 460800,
@@ -52,10 +52,10 @@ def decoder(options: SerialOptions) -> Any:
                         options.strip_aim, options.encoding_fallback)
 
 
-def advice(options: SerialOptions, status: Any) -> list[str]:
+def advice(options: SerialOptions, status: Any) -> list[Words]:
     out = kind.waiting_hint(status)
     if options.port.startswith("/dev/tty") and not options.usb:
-        out.append(both("device.ttyacm_renumbered"))
+        out.append(Words("device.ttyacm_renumbered"))
     return out
 
 
