@@ -101,12 +101,12 @@ def refusing(window: Any, words: Words | None) -> None:
     wait_until(lambda: window.officer.card.refusing == words)
 
 
-def storage_error(person: ScanResult, words: Words, language: str) -> ScanResult:
+def storage_error(person: ScanResult, words: Words) -> ScanResult:
     """The answer to ``person``'s scan the store refused with ``words``, built as the
     pipeline builds it (Pipeline._result): NOT RECORDED, the person's code read."""
     said = Words("storage_error", {"minutes": 0, "detail": words})
     return dataclasses.replace(person, status=Status.REJECTED, reason_code="storage_error",
-                               reason=said(language), words=said, entry_id=None,
+                               words=said, entry_id=None,
                                recorded=False, previous_wall_time=None, certificate=None)
 
 
@@ -126,7 +126,7 @@ def states(window: Any, language: str, person: ScanResult,
     for code, words in store_words().items():
         refusing(window, words)
         yield f"{code}, between scans"
-        window.officer.card.show_result(storage_error(person, words, language))
+        window.officer.card.show_result(storage_error(person, words))
         yield f"{code}, a scan's answer"
         clear_answer(window)
     refusing(window, None)
@@ -144,7 +144,7 @@ def states(window: Any, language: str, person: ScanResult,
     yield "a scan being saved (SAVING…), store held by another program"
     # Its own answer: one for another scan would leave it awaited, and the card would say
     # SAVING… again 300 ms on (SAVING_AFTER_MS), in the middle of the next state.
-    answer = storage_error(person, store_words()["store.busy"], language)
+    answer = storage_error(person, store_words()["store.busy"])
     card.show_result(dataclasses.replace(answer, scan=waiting))
     clear_answer(window)
     window.show_time(FLAT_BATTERY)
