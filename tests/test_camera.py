@@ -180,7 +180,7 @@ def test_no_camera_is_a_clear_bilingual_error_the_supervisor_reports():
     supervisor = Supervisor([camera_options(lane="in", source="/dev/video97")], lambda scan: None,
                             backoff_initial=5, backoff_max=5)
     reasons: list[str] = []
-    supervisor.subscribe(lambda status: reasons.append(status.reason)
+    supervisor.subscribe(lambda status: reasons.append(status.reason_in(None))
                          if status.state == ERROR else None)
     supervisor.start()
     try:
