@@ -678,6 +678,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "device.no_suggestions": ("Không có gợi ý: cấu hình có vẻ đúng",
                               "No suggestions: the settings look right"),
+    "device.section.serial": ("Cổng nối tiếp (USB-COM, RS-232)",
+                              "Serial ports (USB-COM, RS-232)"),
+    "device.section.evdev": ("Máy quét chế độ bàn phím (evdev)",
+                             "Keyboard-mode scanners (evdev)"),
+    "device.section.hidraw": ("Thiết bị HID (hidraw, HID POS)", "HID nodes (hidraw, HID POS)"),
+    "device.section.camera": ("Camera (/dev/video*)", "Cameras (/dev/video*)"),
+    "device.builtin_serial": ("cổng COM trên máy", "built-in serial port"),
+    "device.looks_like_scanner": ("có vẻ là máy quét", "looks like a scanner"),
+    "device.udev_rule_add": ("máy quét chưa có trong luật: thêm dòng",
+                             "scanner not in the rule: add"),
     "device.none_found": ("không tìm thấy", "none found"),
     "device.class_absent": ("không có", "not present"),
     "device.configured_as": ("đã cấu hình: {id}", "configured as: {id}"),
@@ -3218,6 +3228,12 @@ def postgres_words(sqlstate: str | None) -> Words:
 def both(code: str, **params: object) -> str:
     """``"Vietnamese / English"``: for readers whose language is not known."""
     return f"{text(code, 'vi', **params)} / {text(code, 'en', **params)}"
+
+
+def worded(value: Words | str, language: str | None) -> str:
+    """``value`` for a reader in ``language`` (None: not known, both): a sentence of the
+    catalogue, or a text that is nobody's words to translate (a device's own name)."""
+    return value.worded(language) if isinstance(value, Words) else value
 
 
 def table_header(code: str, layout: str, languages: Sequence[str] = LANGUAGES) -> list[str]:

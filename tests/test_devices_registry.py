@@ -66,7 +66,7 @@ class RfcommNode:
 
     @property
     def label(self) -> str:
-        return "Bluetooth serial link / liên kết Bluetooth"
+        return f"RFCOMM {Path(self.path).name}"  # a name of its own: nobody's words
 
     @property
     def details(self) -> list[str]:
@@ -83,7 +83,9 @@ def rfcomm_nodes(roots: Roots) -> list[RfcommNode]:
 
 PAIR_WORDS = ("Ghép đôi máy quét rồi gắn nó: sudo rfcomm bind 0 {address}",
               "Pair the scanner and bind it: sudo rfcomm bind 0 {address}")
-"""Its advice's words: a built-in kind adds them to kiosk/messages.py's catalogue."""
+SECTION_WORDS = ("Máy quét Bluetooth (RFCOMM)", "Bluetooth scanners (RFCOMM)")
+"""Its advice's and its section's words: a built-in kind adds them to kiosk/messages.py's
+catalogue."""
 
 
 def advice(options: BluetoothOptions, status: Any) -> list[messages.Words]:
@@ -101,7 +103,7 @@ KIND = DeviceKind(
     capture=CaptureFormat("chunks", serial.KIND.capture.settings),  # type: ignore[union-attr]
     watch="kiosk.devices.diagnostics:SerialDiagnostics",
     discovery=Discovery(f"{__name__}:rfcomm_nodes",
-                        "Bluetooth scanners / Máy quét Bluetooth (RFCOMM)", "tty",
+                        messages.Words("device.section.bluetooth"), "tty",
                         ("/dev/rfcomm*",), "port", write=True),
     advice=advice,
 )
@@ -122,7 +124,7 @@ def walk_through_blocks() -> list[str]:
     return [textwrap.dedent("\n".join(block)) for block in blocks]
 
 
-def test_the_walk_through_in_the_architecture_doc_is_this_tests_code() -> None:
+def test_the_walk_through_in_the_architecture_doc_is_this_tests_code(bluetooth_words) -> None:
     """What a reader copies from the walk-through is what the tests below register: its
     blocks, run, give the same options and the same kind (its discovery function lives in
     the module the walk-through names, here in this test)."""
@@ -130,7 +132,8 @@ def test_the_walk_through_in_the_architecture_doc_is_this_tests_code() -> None:
     assert len(blocks) == 2
     names: dict[str, Any] = {"dataclass": dataclass, "opt": opt, "serial": serial,
                              "DeviceKind": DeviceKind, "CaptureFormat": CaptureFormat,
-                             "Discovery": Discovery, "advice": advice}
+                             "Discovery": Discovery, "Words": messages.Words,
+                             "advice": advice}
     for block in blocks:
         exec(block, names)  # the documentation's own code, checked
     options = names["BluetoothOptions"]
@@ -145,8 +148,13 @@ def test_the_walk_through_in_the_architecture_doc_is_this_tests_code() -> None:
 
 # -- step 2: one registration ------------------------------------------------------------
 @pytest.fixture
-def bluetooth(monkeypatch: pytest.MonkeyPatch) -> Iterator[DeviceKind]:
+def bluetooth_words(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(messages.CATALOGUE, "device.bluetooth_pair", PAIR_WORDS)
+    monkeypatch.setitem(messages.CATALOGUE, "device.section.bluetooth", SECTION_WORDS)
+
+
+@pytest.fixture
+def bluetooth(bluetooth_words: None) -> Iterator[DeviceKind]:
     register(KIND)
     yield KIND
     unregister(KIND.name)
@@ -220,7 +228,7 @@ def test_kiosk_devices_lists_it_and_watch_knows_its_nodes(bluetooth, tmp_path) -
     out = io.StringIO()
     assert list_candidates(roots, out) == 1
     text = out.getvalue()
-    assert "Bluetooth scanners / Máy quét Bluetooth (RFCOMM)" in text
+    assert "Máy quét Bluetooth (RFCOMM) / Bluetooth scanners (RFCOMM)" in text
     assert snippet(RfcommNode(str(tree.dev / "rfcomm0")).device) in "\n".join(
         line[4:] for line in text.splitlines())
     assert [c.path for c in discover(roots)] == [str(tree.dev / "rfcomm0")]
@@ -248,9 +256,17 @@ def test_the_technicians_advice_comes_from_the_kind(bluetooth) -> None:
      "capture setting 'volume' is not one of its options"),
     ({"discovery": dataclasses.replace(KIND.discovery, where="mac")},  # type: ignore[type-var]
      "discovery puts the node in 'mac', not an option"),
+    ({"discovery": dataclasses.replace(  # type: ignore[type-var]
+        KIND.discovery, title="Bluetooth scanners / Máy quét Bluetooth")},
+     "discovery's title 'Bluetooth scanners / Máy quét Bluetooth' is not a sentence of "
+     "kiosk.messages.CATALOGUE"),
+    ({"discovery": dataclasses.replace(  # type: ignore[type-var]
+        KIND.discovery, title=messages.Words("device.section.laser"))},
+     "discovery's title Words(code='device.section.laser', params={}) is not a sentence"),
     ({"options": dict}, "options must be a DeviceOptions dataclass"),
 ])
-def test_a_kind_missing_a_part_is_refused_at_registration(change, problem) -> None:
+def test_a_kind_missing_a_part_is_refused_at_registration(change, problem,
+                                                          bluetooth_words) -> None:
     broken = dataclasses.replace(KIND, **change)
     with pytest.raises(ValueError, match=rf"device kind 'bluetooth': .*{re.escape(problem)}"):
         register(broken)

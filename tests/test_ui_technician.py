@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from devices_support import typed
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
 from ui_support import (  # noqa: F401
     CCCD_AN,
@@ -27,6 +28,7 @@ from ui_support import (  # noqa: F401
 from kiosk import config as config_mod
 from kiosk.config import validate_device
 from kiosk.devices.captures import CaptureWriter
+from kiosk.devices.discovery import InputNode, SerialPort
 from kiosk.devices.registry import kinds
 from kiosk.enrolment import EnrolmentCode
 from kiosk.scan import Scan, Status
@@ -435,3 +437,29 @@ def test_a_devices_reason_is_said_in_the_screens_language_and_follows_a_switch(
     qtbot.waitUntil(lambda: detail() == status.reason("en") != status.reason("vi"),
                     timeout=10000)
     assert badge.toolTip() == status.reason("en")
+
+
+def test_found_devices_are_listed_in_the_screens_language_and_follow_a_switch(
+        make_window, qtbot, tmp_path):
+    """What discovery found is listed in the screen's language alone: a built-in serial port
+    has no name of its own, so the list says what it is (not "vi / en"); a device's own name
+    is never translated. Each item holds the device's ready table for "Add the selected
+    one"."""
+    window = make_window(write_config(tmp_path, ""))
+    screen = open_technician(window, qtbot)
+    qtbot.waitUntil(lambda: screen._found is not None, timeout=10000)  # this machine's
+    builtin = SerialPort("/dev/ttyS0", kind="serial-base")
+    scanner = InputNode("/dev/input/event4", "Symbol Bar Code Scanner", vid="05e0", pid="1200",
+                        has_enter=True, has_digits=True)
+    screen._show_candidates([builtin, scanner])  # as the discovery thread hands them over
+
+    def listed() -> list[str]:
+        return [screen.discovered.item(i).text() for i in range(screen.discovered.count())]
+
+    assert listed() == ["serial: cổng COM trên máy — /dev/ttyS0",
+                        "evdev: Symbol Bar Code Scanner ★ — /dev/input/event4"]
+    window.set_language("en", remember=False)
+    qtbot.waitUntil(lambda: listed()[0] == "serial: built-in serial port — /dev/ttyS0",
+                    timeout=10000)
+    assert listed()[1] == "evdev: Symbol Bar Code Scanner ★ — /dev/input/event4"
+    assert screen.discovered.item(0).data(Qt.ItemDataRole.UserRole) == builtin.device

@@ -51,7 +51,7 @@ def access_problem(path: str, *, write: bool = False, uid: int | None = None,
         return None
     extra = ""
     if vid and pid and subsystem and words.code == "device.permission_udev":
-        extra = (f' (máy quét chưa có trong luật: thêm dòng / scanner not in the rule: add '
+        extra = (f' ({both("device.udev_rule_add")} '
                  f'SUBSYSTEM=="{subsystem}", ATTRS{{idVendor}}=="{vid}", '
                  f'ATTRS{{idProduct}}=="{pid}", GROUP="kiosk", MODE="0660", TAG+="uaccess")')
     return both(words.code, **words.params) + extra

@@ -38,6 +38,7 @@ from kiosk.devices.sysfs import (
     subsystem,
     usb_ancestor,
 )
+from kiosk.messages import Words, both, worded
 
 SCANNER_WORDS = ("scan", "barcode", "bar code", "honeywell", "zebra", "symbol", "datalogic",
                  "newland", "metrologic", "hand held", "opticon", "netum", "zebex", "code reader")
@@ -53,18 +54,18 @@ class SerialPort:
     suggested_id: str = "serial-1"
 
     @property
-    def label(self) -> str:
+    def label(self) -> Words | str:
         if self.usb:
             return " ".join(p for p in (self.usb.manufacturer, self.usb.product) if p) or (
                 f"USB {self.usb.vid}:{self.usb.pid}")
-        return "built-in serial port / cổng COM trên máy"
+        return Words("device.builtin_serial")
 
     @property
     def details(self) -> list[str]:
         """What identifies it, for the listing."""
         usb = self.usb
         parts = [f"usb {usb.vid}:{usb.pid}" + (f" serial {usb.serial}" if usb.serial else "")
-                 if usb else self.kind, self.label]
+                 if usb else self.kind, worded(self.label, None)]
         return parts + ([f"by-id {self.by_id}"] if self.by_id else [])
 
     @property
@@ -108,7 +109,7 @@ class InputNode:
         parts = [f'"{self.name}"', f"usb {self.vid}:{self.pid}", f"phys {self.phys or '-'}",
                  f"keys: {keys}"]
         if self.looks_like_scanner:
-            parts.append("looks like a scanner / có vẻ là máy quét")
+            parts.append(both("device.looks_like_scanner"))
         return parts + ([f"by-id {self.by_id}"] if self.by_id else [])
 
     @property
@@ -177,10 +178,12 @@ class Candidate(Protocol):
     def path(self) -> str: ...
 
     @property
-    def label(self) -> str: ...
+    def label(self) -> Words | str:
+        """What it is, for a screen: its own name, or a sentence when it has none."""
 
     @property
-    def details(self) -> list[str]: ...
+    def details(self) -> list[str]:
+        """What identifies it, for ``kiosk devices`` (whose reader's language is not known)."""
 
     @property
     def device(self) -> dict[str, Any]: ...

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kiosk.messages import Words
+from kiosk.messages import CATALOGUE, Words
 from kiosk.schema import ConfigError, Opt, Section, opt
 
 LANES = ("in", "out", "toggle", "auto")
@@ -102,8 +102,9 @@ class Discovery:
 
     listing: str
     """``"module:function"`` taking ``Roots`` and returning candidates (``discovery``)."""
-    title: str
-    """The section heading in ``kiosk devices`` (English / Vietnamese)."""
+    title: Words
+    """The section heading in ``kiosk devices``: a catalogue sentence, like every word a
+    reader sees (a plug-in kind adds its own to ``kiosk.messages.CATALOGUE``)."""
     subsystem: str
     """The kernel class under /sys/class (for udev advice and "not present" notes)."""
     nodes: tuple[str, ...]
@@ -176,8 +177,14 @@ def missing_parts(kind: DeviceKind) -> list[str]:
     if kind.capture is not None:
         problems += [f"capture setting {key!r} is not one of its options"
                      for key in kind.capture.settings if key not in schema]
-    if kind.discovery is not None and kind.discovery.where not in schema:
-        problems.append(f"discovery puts the node in {kind.discovery.where!r}, not an option")
+    if kind.discovery is not None:
+        if kind.discovery.where not in schema:
+            problems.append(f"discovery puts the node in {kind.discovery.where!r}, "
+                            "not an option")
+        title = kind.discovery.title
+        if not (isinstance(title, Words) and title.code in CATALOGUE):
+            problems.append(f"discovery's title {title!r} is not a sentence of "
+                            "kiosk.messages.CATALOGUE")
     return problems
 
 

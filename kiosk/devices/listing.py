@@ -38,7 +38,7 @@ def list_candidates(roots: Roots, out: TextIO, config: config_mod.Config | None 
     known = configured_ids(config)
     total = 0
     for section in discoveries():
-        print(section.title, file=out)
+        print(section.title.worded(None), file=out)
         found: list[Candidate] = load(section.listing)(roots)
         if not found:
             print(f"  {both('device.none_found')}{_why_empty(roots, section.subsystem)}",

@@ -66,16 +66,12 @@ def discovery_module() -> Any:
     return module if hasattr(module, "discover") else None
 
 
-def discover_candidates(module: Any) -> list[tuple[str, dict[str, Any]]]:
-    """(label, device dict) for everything `kiosk devices` lists; the dict is the ready
-    ``[[devices]]`` table, naming the device by something stable (by-id path, USB ids)."""
-    found = []
-    for candidate in module.discover():
-        kind = candidate.device["type"]
-        star = " ★" if getattr(candidate, "looks_like_scanner", False) else ""
-        found.append((f"{kind}: {candidate.label}{star} — {candidate.path}",
-                      dict(candidate.device)))
-    return found
+def candidate_text(candidate: Any, language: str) -> str:
+    """A device `kiosk devices` lists, as the screen's list shows it: its kind, what it is
+    (in ``language``), ★ when it looks like a scanner, and its path."""
+    star = " ★" if getattr(candidate, "looks_like_scanner", False) else ""
+    return (f"{candidate.device['type']}: {messages.worded(candidate.label, language)}{star}"
+            f" — {candidate.path}")
 
 
 class TechnicianScreen(Retranslating):
@@ -91,6 +87,9 @@ class TechnicianScreen(Retranslating):
         self.statuses: dict[str, DeviceStatus] = {}
         self.dirty = False
         self._filling = False
+        self._found: list[Any] | None = []
+        """What discovery found (``kiosk.devices.discovery.Candidate``), None while it looks."""
+        self._discovery_failed: BaseException | None = None
 
         self.title = QLabel()
         self.title.setFont(pixel_font(self, 24, bold=True))
@@ -306,20 +305,34 @@ class TechnicianScreen(Retranslating):
         module = discovery_module()
         if module is None:
             return
-        self.discovered.clear()
-        self.discovered.addItem(self.tr("Looking for devices…"))
-        self.bridge.run(lambda: discover_candidates(module), done=self._show_candidates,
+        self._found = None
+        self._fill_candidates()
+        self.bridge.run(module.discover, done=self._show_candidates,
                         failed=lambda exc: self._show_candidates([], exc))
 
-    def _show_candidates(self, candidates: list[tuple[str, dict[str, Any]]],
-                         error: BaseException | None = None) -> None:
+    def _show_candidates(self, candidates: list[Any], error: BaseException | None = None
+                         ) -> None:
+        self._found, self._discovery_failed = candidates, error
+        self._fill_candidates()
+
+    def _fill_candidates(self) -> None:
+        """The found devices in the screen's language (again after a switch); each item holds
+        its ready ``[[devices]]`` table, naming the device by something stable (by-id path,
+        USB ids)."""
         self.discovered.clear()
-        for label, device in candidates:
-            item = QListWidgetItem(label)
-            item.setData(Qt.ItemDataRole.UserRole, device)
+        if not self.has_discovery:
+            return
+        if self._found is None:
+            self.discovered.addItem(self.tr("Looking for devices…"))
+            return
+        language = screen_language()
+        for candidate in self._found:
+            item = QListWidgetItem(candidate_text(candidate, language))
+            item.setData(Qt.ItemDataRole.UserRole, dict(candidate.device))
             self.discovered.addItem(item)
-        if error is not None:
-            self.discovered.addItem(self.tr("Discovery failed: %1").replace("%1", str(error)))
+        if self._discovery_failed is not None:
+            self.discovered.addItem(self.tr("Discovery failed: %1").replace(
+                "%1", str(self._discovery_failed)))
         elif not self.discovered.count():
             self.discovered.addItem(self.tr("No scanner or camera found."))
 
@@ -427,4 +440,5 @@ class TechnicianScreen(Retranslating):
         self.tabs.setTabText(3, self.tr("Centre"))
         self.tabs.setTabText(4, self.tr("Check"))
         self._fill_table()
+        self._fill_candidates()
         self._show_dirty()

@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.messages import Words
+from kiosk.messages import Words, worded
 from kiosk.ui.i18n import screen_language
 
 OUTLINE_READ, OUTLINE_UNREAD = "#00e676", "#ffab00"
@@ -402,8 +402,7 @@ class DeviceBadge(QLabel):
         colour = STATE_COLOURS.get(self.state, "#607d8b")
         self.setText(f'<span style="color:{colour}">●</span> {escape(self.device_id)}: '
                      f"{escape(state_text(self.state))}")
-        reason = self.reason
-        self.setToolTip(reason(screen_language()) if isinstance(reason, Words) else reason)
+        self.setToolTip(worded(self.reason, screen_language()))
 
 
 def frame_to_image(frame: Any, *, read: Iterable[Sequence[Sequence[float]]] = (),

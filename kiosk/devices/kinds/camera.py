@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk.devices.kind import DeviceKind, DeviceOptions, Discovery
+from kiosk.messages import Words
 from kiosk.schema import opt
 
 
@@ -29,7 +30,7 @@ KIND = DeviceKind(
     decoder=None,  # frames, not a byte or key stream: see kiosk.devices.frames
     capture=None,  # a recorded video file is its capture: source = "file.mp4"
     watch=None,
-    discovery=Discovery("kiosk.devices.discovery:cameras", "Cameras / Camera (/dev/video*)",
+    discovery=Discovery("kiosk.devices.discovery:cameras", Words("device.section.camera"),
                         "video4linux", ("/dev/video*", "/dev/v4l/*"), "source", write=True),
     advice=None,
 )

@@ -57,7 +57,7 @@ KIND = kind.DeviceKind(
     capture=kind.CaptureFormat("events", KEY_TYPING),
     watch="kiosk.devices.diagnostics:KeyDiagnostics",
     discovery=kind.Discovery("kiosk.devices.discovery:input_devices",
-                        "Keyboard-mode scanners / Máy quét chế độ bàn phím (evdev)", "input",
-                        ("/dev/input/*",), "path"),
+                             Words("device.section.evdev"), "input",
+                             ("/dev/input/*",), "path"),
     advice=advice,
 )

@@ -45,7 +45,7 @@ KIND = kind.DeviceKind(
     capture=kind.CaptureFormat("chunks", ("mode", *evdev.KEY_TYPING)),
     watch="kiosk.devices.diagnostics:HidrawDiagnostics",
     discovery=kind.Discovery("kiosk.devices.discovery:hidraw_nodes",
-                        "HID nodes / Thiết bị HID (hidraw, HID POS)", "hidraw",
-                        ("/dev/hidraw*",), "path"),
+                             Words("device.section.hidraw"), "hidraw",
+                             ("/dev/hidraw*",), "path"),
     advice=advice,
 )

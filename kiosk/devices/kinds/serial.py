@@ -68,8 +68,8 @@ KIND = kind.DeviceKind(
                                      "strip_aim", "encoding_fallback")),
     watch="kiosk.devices.diagnostics:SerialDiagnostics",
     discovery=kind.Discovery("kiosk.devices.discovery:serial_ports",
-                        "Serial ports / Cổng nối tiếp (USB-COM, RS-232)", "tty",
-                        ("/dev/tty*", "/dev/serial/*", "/dev/rfcomm*", "/dev/pts/*"), "port",
-                        write=True),
+                             Words("device.section.serial"), "tty",
+                             ("/dev/tty*", "/dev/serial/*", "/dev/rfcomm*", "/dev/pts/*"), "port",
+                             write=True),
     advice=advice,
 )
