@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from central_support import central, database_url
 from report_support import uuid7_at
+from trace_support import number as document_number
 from trace_support import payload_identity, wire_entry
 
 from kiosk.central import derivation
@@ -128,6 +129,15 @@ def test_a_purge_stopped_before_its_end_leaves_the_removed_names_words_to_the_ne
     assert [r["name"] for r in store.entries(search="kept")] == ["Nguyen Van Kept"]
 
 
+def person_traces(person: int) -> tuple[bytes, ...]:
+    """Where the centre's file holds ``person`` (:func:`payload_identity`): their document
+    number (also in the subject key and the raw payload), their match key, the address of
+    the payload. Each in its context: the bare number, six digits, also turns up by chance
+    in the file's ids and times (`…T21:25:06.424220Z`, a UUID's `…1ee1424220…`), a copy of
+    nobody, which failed a whole-suite run (4 Dec)."""
+    return (document_number(person).encode(), f"m:{person}|".encode(), f"Số {person} ".encode())
+
+
 def test_the_centres_purge_and_erasure_leave_no_readable_copy_on_sqlite(tmp_path: Path):
     db = database_url("sqlite", tmp_path)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -145,7 +155,7 @@ def test_the_centres_purge_and_erasure_leave_no_readable_copy_on_sqlite(tmp_path
             storage.ingest_batch("k1", entries, sent_at=protocol.format_time(at),
                                  received_at=at, batch_id=uuid7())
         derivation.catch_up(storage)
-    traces = tuple(f"{p}".encode() for p in (*removed, *erased))
+    traces = tuple(trace for p in (*removed, *erased) for trace in person_traces(p))
     central("retention", "--days", "90", "--personal-days", "30", "--reason", "decision 12",
             "--db", db)
     path = Path(db.removeprefix("sqlite:///"))
