@@ -31,6 +31,7 @@ from kiosk.store import (
     fill_presence,
     fill_search,
     fill_search_words,
+    read_only_uri,
     shm_not_grown,
 )
 
@@ -112,7 +113,7 @@ def _held(path: Path) -> sqlite3.Connection:
 
 def _recover(path: Path, fresh_path: Path) -> Recovery:
     try:
-        damaged = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        damaged = sqlite3.connect(read_only_uri(path), uri=True)  # "#", "?", "%" quoted
     except sqlite3.Error as exc:
         raise RecoveryError("store.failed", path=path, detail=failure_words(exc, path)) from exc
     with contextlib.closing(damaged):

@@ -410,6 +410,24 @@ def test_recover_saves_what_can_be_read_keeps_the_damaged_file_and_reports(
     assert after.returncode == 0 and "ACCEPTED" in after.stdout
 
 
+def test_recover_of_a_store_in_a_folder_named_with_uri_characters(tmp_path: Path) -> None:
+    """A site's folder may be named "Chốt #2" (or hold "?", "%"): SQLite reads a file name
+    as a URI, where "#" starts a fragment, so the damaged file was opened at a shorter path
+    (an empty database made beside it) and recovery ended in a traceback. It recovers, and
+    creates nothing outside the store's folder."""
+    folder = tmp_path / "Chốt #2 ?a=%41"
+    folder.mkdir()
+    overwrite_pages(store_with_entries(folder), middle_leaves_of_entries)
+    config = write_config(tmp_path, f"{folder.name}/kiosk.db")
+    proc = kiosk(config, "store", "recover")
+    assert proc.returncode == 0, proc.stderr
+    assert "Saved " in proc.stdout and "Traceback" not in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["config.toml", folder.name])
+    with sqlite3.connect(folder / "kiosk.db") as conn:
+        assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        assert 0 < conn.execute("SELECT count(*) FROM entries").fetchone()[0] < ENTRIES
+
+
 def test_recover_of_a_store_too_damaged_to_count_says_so_instead_of_a_number(
         wrecked: Path, tmp_path: Path) -> None:
     proc = kiosk(wrecked, "store", "recover")
