@@ -114,3 +114,41 @@ def since_boot() -> tuple[str, float] | None:
     if boottime is None:
         return None
     return boot_id(), time.clock_gettime(boottime)
+
+
+TWO_CLOCKS_TOLERANCE = 60.0
+"""Seconds the wall and monotonic measures of one interval may differ by with no suspend:
+the instants each clock was read at, and NTP slewing or stepping a right clock by a few
+seconds."""
+
+
+def elapsed(wall: float | None, monotonic: float, suspended: float | None) -> float:
+    """The seconds between two moments of the running boot, from the wall clock's measure
+    (None: the earlier reads later than the later), the monotonic clock's and the seconds
+    the kiosk has been suspended in this boot (None: not known): a backlog's age
+    (:mod:`kiosk.sync.heartbeat`), the time since a person's last movement (the pipeline's
+    duplicate window and "inside" day).
+
+    The monotonic clock stops during suspend, so the true interval lies between
+    ``monotonic`` and ``monotonic + suspended``: the wall measure is kept when it lies there
+    (within :data:`TWO_CLOCKS_TOLERANCE`), the one clock that counts a suspend. Outside it,
+    the wall clock was stepped in between (NTP putting right a flat RTC battery's 1970, an
+    officer setting it an hour back), and the nearer bound is told: at most the suspended
+    time too long, never the step. Not the smaller of the two, which would call a backlog
+    the kiosk slept on for a night minutes old, or a person back the next morning after a
+    night with the laptop's lid shut a double scan. With ``suspended`` unknown (no
+    ``CLOCK_BOOTTIME``) the wall measure is trusted when it is the larger."""
+    if wall is None or wall < monotonic - TWO_CLOCKS_TOLERANCE:
+        return monotonic
+    if suspended is not None and wall > monotonic + suspended + TWO_CLOCKS_TOLERANCE:
+        return monotonic + suspended
+    return wall
+
+
+def suspended_seconds() -> float | None:
+    """Seconds the kiosk has been suspended since it booted: ``CLOCK_BOOTTIME`` counts them,
+    ``CLOCK_MONOTONIC`` does not (Linux); None where the former does not exist."""
+    boottime = getattr(time, "CLOCK_BOOTTIME", None)
+    if boottime is None:
+        return None
+    return max(0.0, (time.clock_gettime_ns(boottime) - time.monotonic_ns()) / 1e9)

@@ -17,7 +17,7 @@ from types import ModuleType
 
 from kiosk import RELEASED, messages
 from kiosk.certificates.verdicts import Checker, Verdict
-from kiosk.clock import WrongClock, released_moment, wrong_clock
+from kiosk.clock import WrongClock, elapsed, released_moment, suspended_seconds, wrong_clock
 from kiosk.ids import boot_id, uuid7
 from kiosk.listeners import Listeners
 from kiosk.payloads import Identity, Rejection, decode, payload_key
@@ -63,6 +63,9 @@ class Pipeline:
         self.certificates = certificates or Checker()
         """Checks every HC1 code (with no trust list: "no trust list, not checked")."""
         self.boot_id = boot_id()
+        self.suspended: Callable[[], float | None] = suspended_seconds
+        """The seconds this kiosk has been suspended in the boot (:func:`_since`); a replay of
+        recorded scans sets the machine it was recorded on."""
         self._listeners: Listeners[ScanResult] = Listeners("scan result")
         self._begun: Listeners[Scan] = Listeners("scan begun")
         self.operator_direction = policy.default_direction
@@ -292,12 +295,12 @@ class Pipeline:
                 subject = self.store.subject_for_match(identity.match_key) or subject
             last = self.store.last_movement(subject, policy.checkpoint_id, self.boot_id)
             intended = self._intended_direction(scan)
-            direction = _resolve(intended, last, scan.wall_time)
+            since = _since(last, scan, self.suspended)
+            direction = _resolve(intended, last, since)
             duplicate = (
                 last is not None
                 and policy.duplicate_policy != "allow"
-                and abs(scan.wall_time - last.scanned_at.timestamp())
-                < policy.duplicate_window_seconds
+                and abs(since) < policy.duplicate_window_seconds
                 and (intended == "auto" or direction == last.direction)
             )
             if duplicate:
@@ -326,7 +329,8 @@ class Pipeline:
                 detail: messages.Words | str = "", direction: str | None = None,
                 previous: LastMovement | None = None, entry_id: str | None = None) -> ScanResult:
         previous_ts = previous.scanned_at.timestamp() if previous else None
-        minutes = round(max(0.0, scan.wall_time - previous_ts) / 60) if previous_ts else 0
+        minutes = round(max(0.0, _since(previous, scan, self.suspended)) / 60) \
+            if previous else 0
         return ScanResult(
             status=status,
             scan=scan,
@@ -340,9 +344,25 @@ class Pipeline:
         )
 
 
-def _resolve(intended: str, last: LastMovement | None, now: float) -> str:
-    """"auto": out if the person's last movement here, within a day, was in; else in."""
+def _since(last: LastMovement | None, scan: Scan,
+           suspended: Callable[[], float | None]) -> float:
+    """Seconds from the person's last movement here to ``scan`` (0 without one). One of the
+    running boot is timed by both clocks (:func:`elapsed`): a wall clock stepped an hour back
+    between two reads of a card seconds apart must not make the second a new movement (auto:
+    the person "out" while inside), nor one stepped forward; a night with the lid shut
+    still counts as the night. An earlier boot's has the wall clock alone."""
+    if last is None:
+        return 0.0
+    wall = scan.wall_time - last.scanned_at.timestamp()
+    if last.monotonic_ns is None:
+        return wall
+    return elapsed(wall, (scan.monotonic_ns - last.monotonic_ns) / 1e9, suspended())
+
+
+def _resolve(intended: str, last: LastMovement | None, since: float) -> str:
+    """"auto": out if the person's last movement here, ``since`` seconds ago and within a
+    day, was in; else in."""
     if intended != "auto":
         return intended
-    recent = last is not None and now - last.scanned_at.timestamp() < INSIDE_WINDOW.total_seconds()
+    recent = last is not None and since < INSIDE_WINDOW.total_seconds()
     return "out" if recent and last is not None and last.direction == "in" else "in"

@@ -507,6 +507,9 @@ class LastMovement:
     entry_id: str
     scanned_at: dt.datetime
     direction: str
+    monotonic_ns: int | None = None
+    """Its time on the running boot's monotonic clock; None: recorded in an earlier boot,
+    when the wall clock alone tells how long ago it was (:func:`kiosk.clock.elapsed`)."""
 
 
 @dataclass(frozen=True)
@@ -1504,7 +1507,7 @@ class Store:
                 self._presence_read = (checkpoint_id, subject_key, self.conn.total_changes, row)
             if row is not None:
                 if row[6] == boot_id:
-                    return LastMovement(row[3], parse_utc(row[4]), row[5])
+                    return LastMovement(row[3], parse_utc(row[4]), row[5], row[7])
                 newest = next((found for found in rows if found[0] is None), None)
         return LastMovement(newest[3], parse_utc(newest[4]), newest[5]) if newest else None
 

@@ -41,6 +41,69 @@ def test_auto_direction_follows_scan_order_when_the_wall_clock_steps_back_an_hou
     assert directions == ["in", "out", "in"]
 
 
+@pytest.mark.parametrize("step", [-3600.0, 2 * 86400.0])
+def test_a_card_read_twice_seconds_apart_across_a_clock_step_is_a_double_scan(make_pipeline,
+                                                                             step):
+    """The wall clock stepped between two reads of one card 5 s apart (back an hour: NTP, an
+    officer; ahead two days: a flat RTC battery's date put right): the second is the double
+    scan it is, "5 s ago" in its words, and the person stays inside. Timed by the wall clock
+    alone it was a new movement, auto's "out" for someone who never left."""
+    pipeline = make_pipeline(duplicate_window_seconds=300, duplicate_policy="warn")
+    pipeline.suspended = lambda: 0.0  # never suspended: only a step moves the wall clock
+    payload = CCCD.format(name="Nguyễn Văn An", address="Số 1 Phố Huế").encode()
+    now = 1_790_000_000.0
+    first = pipeline.submit(Scan(payload=payload, lane="auto", wall_time=now,
+                                 monotonic_ns=10**12))
+    again = pipeline.submit(Scan(payload=payload, lane="auto", wall_time=now + step + 5,
+                                 monotonic_ns=10**12 + 5 * 10**9))
+    assert (first.status, first.direction.value) == (Status.ACCEPTED, "in")
+    assert (again.status, again.direction.value) == (Status.DUPLICATE, "in")
+    assert again.reason_in("en") == "Already scanned 0 min ago"
+    assert pipeline.store.inside_count("CP-T", now=now + step + 6) == 1
+
+
+def test_a_person_back_after_a_night_the_kiosk_slept_through_is_a_new_movement(
+        make_pipeline):
+    """The monotonic clock stops while the kiosk is suspended (the laptop's lid shut for the
+    night): the wall clock's 14 hours stand when the kiosk slept that long, and the morning's
+    scan is the person's new entry, not a double scan of the evening's exit."""
+    pipeline = make_pipeline(duplicate_window_seconds=300, duplicate_policy="block")
+    pipeline.suspended = lambda: 14 * 3600.0 - 30
+    payload = CCCD.format(name="Nguyễn Văn An", address="Số 1 Phố Huế").encode()
+    evening = 1_790_000_000.0
+    pipeline.submit(Scan(payload=payload, lane="out", wall_time=evening, monotonic_ns=10**12))
+    morning = pipeline.submit(Scan(payload=payload, lane="in", wall_time=evening + 14 * 3600,
+                                   monotonic_ns=10**12 + 60 * 10**9))
+    assert (morning.status, morning.direction.value, morning.recorded) == (
+        Status.ACCEPTED, "in", True)
+
+
+def test_a_kiosk_scan_seconds_after_the_system_clock_steps_back_is_a_double_scan(
+        tmp_path, libfaketime):
+    """Real processes, the second under libfaketime an hour behind (its monotonic clock left
+    alone, as a clock step leaves it): the same card read again is DUPLICATE, and the person
+    is still inside."""
+    config = tmp_path / "config.toml"
+    config.write_text('[kiosk]\nid = "k1"\ncheckpoint_id = "CP1"\nlanguage = "en"\n'
+                      '[store]\npath = "kiosk.db"\n[policy]\ndefault_direction = "auto"\n'
+                      'duplicate_window_seconds = 300\n', encoding="utf-8")
+    payload = CCCD.format(name="Trần Thị Bình", address="Đà Nẵng")
+
+    def scan(**env: str) -> list[str]:
+        proc = subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", payload,
+                               "--config", str(config)], capture_output=True, text=True,
+                              timeout=60, env={**os.environ, **env})
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.split()[1:3]  # after the time: the status and the direction
+
+    assert scan() == ["ACCEPTED", "IN"]
+    assert scan(LD_PRELOAD=str(libfaketime), FAKETIME="-1h",
+                DONT_FAKE_MONOTONIC="1") == ["DUPLICATE", "IN"]
+    stats = subprocess.run([sys.executable, "-m", "kiosk.cli", "stats", "--config", str(config)],
+                           capture_output=True, text=True, timeout=60).stdout.splitlines()
+    assert stats[2].split() == ["Inside", "now", "1"]
+
+
 def test_an_entry_written_while_the_clock_is_behind_is_flagged_and_inside_now_stays_right(
         make_pipeline):
     """In at 10:00; the clock is then set back an hour; out a minute later (09:01 on the

@@ -112,9 +112,11 @@ def test_a_day_crossing_midnight_counts_each_scan_on_its_own_local_day(tmp_path)
     store = Store(tmp_path / "k.db", timezone=ZONE)
     pipeline = Pipeline(store, Policy(checkpoint_id="CP", kiosk_id="k"))
     arrive, leave = MIDNIGHT - 600, MIDNIGHT + 1200
-    pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in", wall_time=arrive))
+    pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="in", wall_time=arrive,
+                         monotonic_ns=int(arrive * 1e9)))  # both clocks run on together
     assert store.stats("CP", dt.date(2026, 11, 20), now=MIDNIGHT).inside == 1
-    pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="auto", wall_time=leave))
+    pipeline.submit(Scan(payload=CCCD_AN.encode(), lane="auto", wall_time=leave,
+                         monotonic_ns=int(leave * 1e9)))
     first, second = (store.stats("CP", dt.date(2026, 11, d), now=leave + 1) for d in (19, 20))
     assert (first.entries_in, first.entries_out, first.per_hour) == (1, 0, {23: 1})
     assert (second.entries_in, second.entries_out, second.per_hour) == (0, 1, {0: 1})

@@ -15,12 +15,13 @@ from kiosk import config as config_mod
 from kiosk import messages
 from kiosk.app import Kiosk
 from kiosk.central.kiosk_rules import kiosk_problems, unknown_backlog_age
+from kiosk.clock import elapsed, suspended_seconds
 from kiosk.ids import boot_id, uuid7
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
 from kiosk.store import Store
 from kiosk.sync import protocol
-from kiosk.sync.heartbeat import backlog_age, health_report, suspended_seconds
+from kiosk.sync.heartbeat import health_report
 from kiosk.sync.status import pending_age_seconds
 from kiosk.sync.worker import SyncWorker
 from tests.sync_support import (
@@ -326,13 +327,13 @@ def test_a_backlog_the_kiosk_slept_on_keeps_its_wall_clock_age():
     """The monotonic clock stops while the kiosk is suspended: an entry recorded 2 h ago,
     5 s before the kiosk went to sleep for 3 h, is 2 h old, not the 5 s it was awake. Only
     a wall age beyond the time asleep is the clock's error."""
-    assert backlog_age(7200.0, 5.0, suspended=3 * 3600.0) == 7200.0
-    assert backlog_age(7200.0, 5.0, suspended=3600.0) == 3605.0  # at most an hour asleep
-    assert backlog_age(7200.0, 5.0, suspended=0.0) == 5.0  # never asleep: the clock was off
-    assert backlog_age(None, 5.0, suspended=0.0) == 5.0  # recorded "later than now"
-    assert backlog_age(100.0, 500.0, suspended=0.0) == 500.0  # the clock went back since
-    assert backlog_age(5.2, 5.0, suspended=0.0) == 5.2  # the two clocks read a moment apart
-    assert backlog_age(7200.0, 5.0, suspended=None) == 7200.0  # no CLOCK_BOOTTIME
+    assert elapsed(7200.0, 5.0, suspended=3 * 3600.0) == 7200.0
+    assert elapsed(7200.0, 5.0, suspended=3600.0) == 3605.0  # at most an hour asleep
+    assert elapsed(7200.0, 5.0, suspended=0.0) == 5.0  # never asleep: the clock was off
+    assert elapsed(None, 5.0, suspended=0.0) == 5.0  # recorded "later than now"
+    assert elapsed(100.0, 500.0, suspended=0.0) == 500.0  # the clock went back since
+    assert elapsed(5.2, 5.0, suspended=0.0) == 5.2  # the two clocks read a moment apart
+    assert elapsed(7200.0, 5.0, suspended=None) == 7200.0  # no CLOCK_BOOTTIME
 
 
 def test_a_backlog_drained_after_a_set_back_is_walked_once_not_once_per_batch(tmp_path):

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.clock import age_of
+from kiosk.clock import age_of, elapsed, suspended_seconds
 from kiosk.ids import boot_id, id_prefix
 from kiosk.sync import protocol
 
@@ -92,7 +92,7 @@ def _pending_age(store: Store, oldest_pending: str | None, now: dt.datetime) -> 
     """The age in seconds at ``now`` of the oldest pending entry, recorded at
     ``oldest_pending``; None when nothing is pending or its age is unknown.
 
-    An entry of the running boot is aged by both clocks (:func:`backlog_age`); its row is
+    An entry of the running boot is aged by both clocks (:func:`kiosk.clock.elapsed`); its row is
     read for that (one index step on the pending index). One of an earlier boot has only
     the wall clock, and none (:func:`_wall_age`) when recorded later than ``now`` (the clock
     ahead then and set right since, or gone back), before :data:`FIRST_SCANS` (a flat RTC
@@ -116,10 +116,10 @@ def _pending_age(store: Store, oldest_pending: str | None, now: dt.datetime) -> 
     moment = store.oldest_pending_moment()
     if moment is None or moment[0] != boot_id():
         return wall
-    elapsed = time.monotonic_ns() - moment[1]
-    if moment[1] < 0 or elapsed < 0:  # not this boot's monotonic clock after all (a hand edit)
+    since = time.monotonic_ns() - moment[1]
+    if moment[1] < 0 or since < 0:  # not this boot's monotonic clock after all (a hand edit)
         return wall
-    age = backlog_age(wall, elapsed / 1e9, suspended_seconds())
+    age = elapsed(wall, since / 1e9, suspended_seconds())
     if age == wall:
         return age
     earlier = store.oldest_pending_of_earlier_boot(boot_id(), id_prefix(
@@ -142,41 +142,6 @@ def _wall_age(recorded_at: str | None, now: dt.datetime) -> float | None:
         return None
     age = age_of(recorded, now)
     return age.total_seconds() if age is not None else None
-
-
-CLOCK_TOLERANCE = 60.0
-"""Seconds the two ages of one entry may differ by with no suspend: the instants each clock
-was read at, and NTP slewing or stepping a right clock by a few seconds."""
-
-
-def backlog_age(wall: float | None, monotonic: float, suspended: float | None) -> float:
-    """An entry of the running boot's age from its wall-clock age (None: recorded later
-    than the clock reads now), its monotonic age and the seconds the kiosk has been
-    suspended in this boot (None: not known).
-
-    The monotonic clock stops during suspend, so the true age lies between ``monotonic`` and
-    ``monotonic + suspended``: the wall age is kept when it lies there (within
-    :data:`CLOCK_TOLERANCE`), the one clock that counts a suspend. Outside it, the wall
-    clock was wrong when the entry was recorded (1970 from a flat RTC battery, NTP setting it
-    since, read as 56 years and flagged ``old_backlog``) or has gone back since, and the
-    nearer bound is told: at most the suspended time too old, never the clock's error. Not
-    the smaller of the two ages, which would call a backlog the kiosk slept on for a night
-    minutes old. With ``suspended`` unknown (no ``CLOCK_BOOTTIME``) the wall age is trusted
-    when it is the larger."""
-    if wall is None or wall < monotonic - CLOCK_TOLERANCE:
-        return monotonic
-    if suspended is not None and wall > monotonic + suspended + CLOCK_TOLERANCE:
-        return monotonic + suspended
-    return wall
-
-
-def suspended_seconds() -> float | None:
-    """Seconds the kiosk has been suspended since it booted: ``CLOCK_BOOTTIME`` counts them,
-    ``CLOCK_MONOTONIC`` does not (Linux); None where the former does not exist."""
-    boottime = getattr(time, "CLOCK_BOOTTIME", None)
-    if boottime is None:
-        return None
-    return max(0.0, (time.clock_gettime_ns(boottime) - time.monotonic_ns()) / 1e9)
 
 
 def free_disk_bytes(folder: Path) -> int | None:
