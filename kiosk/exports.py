@@ -45,8 +45,9 @@ CHUNK_ROWS = 5_000
 (20,000 made the export's processes together peak at 142 MiB PSS, 5,000 at 75, as fast)."""
 MAX_WORKERS = 4
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-"""Control characters an XLSX cell cannot hold (a QR code can)."""
+_NOT_IN_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot carry, so no XLSX cell can hold (a QR code, a kiosk's upload
+can): control characters but tab and newlines, lone surrogates, U+FFFE and U+FFFF."""
 
 Progress = Callable[[int], None]
 
@@ -56,6 +57,14 @@ def neutralise(cell: Any) -> Any:
     if isinstance(cell, str) and cell.startswith(FORMULA_START):
         return "'" + cell
     return cell
+
+
+def xml_text(cell: Any) -> Any:
+    """A text cell as an XLSX can hold it: the text minus the characters XML 1.0 cannot
+    carry (:data:`_NOT_IN_XML`; openpyxl refuses the whole workbook for one). The one rule
+    for every workbook written: the kiosk's export and the centre's reports and traces
+    (:func:`kiosk.central.sheets.to_xlsx`)."""
+    return _NOT_IN_XML.sub("", cell) if isinstance(cell, str) else cell
 
 
 _SCHEMA_BOUND = frozenset({"local_time", "direction", "status", "sync_state"})
@@ -215,8 +224,7 @@ def write_xlsx(rows: Iterable[list[Any]], path: str | Path, *, force: bool = Fal
     count = 0
     try:
         for row in rows:
-            sheet.append([_NOT_IN_XML.sub("\ufffd", c) if isinstance(c, str) else c
-                          for c in row])
+            sheet.append([xml_text(c) for c in row])
             count += 1
     except BaseException:  # the store failed half-way: the sheet's stream ended in order,
         sheet.close()      # not left to the garbage collector's traceback

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from report_support import DAY, GenBatch, GenKiosk, World, load, wire_entry
 
 from kiosk import messages
-from kiosk.central import report_formats, reports
+from kiosk.central import report_formats, reports, sheets
 from kiosk.central.backends import open_storage
 from kiosk.central.registry import Checkpoint
 
@@ -99,6 +99,16 @@ def test_the_problems_read_as_on_the_dashboard(tmp_path: Path) -> None:
     assert words == ["Chỉ quét một chiều", "Tỷ lệ từ chối cao", "Tỷ lệ nhập tay cao",
                      "Đồng hồ máy lệch quá 2 phút", "Tồn đọng quá 24 giờ",
                      "Máy đã thu hồi vẫn gửi"]
+
+
+def test_every_centre_workbook_holds_its_text_minus_what_xml_cannot_carry() -> None:
+    """Reports and traces are written by one writer (:func:`sheets.to_xlsx`): a text cell
+    holding a character XML 1.0 cannot carry (a kiosk sent it) is written without it, by
+    the kiosk export's rule, rather than failing the whole workbook."""
+    table = sheets.Sheet("Theo điểm", ["Mã điểm", "Tên điểm", "Lượt quét"],
+                         [["P1", "Chợ\x01 Đồng Xoài\x1f", 2]])
+    book = load_workbook(io.BytesIO(sheets.to_xlsx([table])))
+    assert [c.value for c in book["Theo điểm"][2]] == ["P1", "Chợ Đồng Xoài", 2]
 
 
 def test_csv_is_excel_friendly_and_neutralised(tmp_path: Path) -> None:

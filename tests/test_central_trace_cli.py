@@ -161,6 +161,33 @@ def test_a_trace_to_a_terminal_shows_a_names_control_characters_as_escapes(
     assert name in out.read_text(encoding="utf-8-sig")
 
 
+def test_an_xlsx_trace_holds_a_name_minus_the_characters_a_workbook_cannot(
+        db: str, tmp_path: Path) -> None:
+    """A kiosk may send a name holding a control character XML 1.0 cannot carry (here
+    U+0001, as a code's maker wrote it). The XLSX of every trace touching that person
+    failed whole (openpyxl's IllegalCharacterError; on the dashboard a bare HTTP 500)
+    while CSV and JSON worked: the workbook now holds the name minus that character — the
+    rule of the kiosk's own export (:func:`kiosk.exports.xml_text`) — and the CSV still
+    the name as stored."""
+    code = "079099999998|123456789|Nguyen\x01Van A|01021990|Nam|Huế|10102021"
+    with open_storage(db) as storage:
+        identity = decode(code.encode(), today=dt.date(2026, 11, 30))
+        storage.ingest_batch("k1", [wire_entry(
+            identity, checkpoint="CP-CHO", kiosk="k1", direction="in",
+            scanned_at=NOW - dt.timedelta(days=3) + HOUR / 4)],
+            sent_at=None, received_at=NOW, batch_id=uuid7())
+    asked = ("--document", number(1), "--reason", "F0-1234")
+    out = tmp_path / "F0-1234.xlsx"
+    trace(db, *asked, "--format", "xlsx", "-o", str(out))
+    book = load_workbook(out)
+    contacts = [row[1] for row in book["Người tiếp xúc"].iter_rows(min_row=2,
+                                                                   values_only=True)]
+    exposures = [row[2] for row in book["Chi tiết tiếp xúc"].iter_rows(min_row=2,
+                                                                     values_only=True)]
+    assert "NguyenVan A" in contacts and "NguyenVan A" in exposures
+    assert trace(db, *asked, "--format", "csv").stdout.count("Nguyen\x01Van A") == 2
+
+
 def test_the_audit_list_shows_a_traced_codes_control_characters_as_escapes(
         db: str) -> None:
     """A trace by a scanned code records the code's text as whom it was about, and its

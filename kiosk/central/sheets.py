@@ -7,7 +7,9 @@ local date-times or None. CSV carries the sheets one after another, each under
 ``# title``, UTF-8 with a BOM so Excel reads it as such. XLSX gives each its own sheet with
 a bold frozen header and fitted column widths; numbers stay numbers, dates and times get
 Vietnamese formats, and every text cell is stored as text — never a formula, whatever it
-says.
+says — minus the characters XML 1.0 cannot carry (:func:`kiosk.exports.xml_text`, the
+kiosk's own export's rule: a name a kiosk sent with a control character in it would
+otherwise fail the whole workbook).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from kiosk.exports import xml_text
 
 FORMATS = ("json", "csv", "xlsx")
 
@@ -82,6 +86,7 @@ def to_xlsx(sheets: list[Sheet]) -> bytes:
             cell.font = Font(bold=True)
         widths = [len(header) for header in table.headers]
         for row in table.rows:
+            row = [xml_text(value) for value in row]
             sheet.append(row)
             for index, value in enumerate(row):
                 cell = sheet.cell(row=sheet.max_row, column=index + 1)
