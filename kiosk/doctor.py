@@ -70,6 +70,9 @@ def run_checks(config_path: Path) -> list[Check]:
         return [_check("config", False, "doctor.config_bad", detail=exc)]
     checks = [_check("config", True, "doctor.config_ok", path=config_path)]
     checks += store_checks(config.store_path)
+    reader = reader_check(config, config_path)
+    if reader is not None:
+        checks.append(reader)
     checks += device_checks(config)
     checks.append(clock_sync_check())
     checks.append(wall_clock_check(config.timezone))
@@ -174,6 +177,25 @@ def _unwritable(folder: Path) -> Words | None:
             return None
     except OSError as exc:
         return os_words(exc)
+
+
+def reader_check(config: Any, config_path: Path) -> Check | None:
+    """A failure when no ``[[devices]]`` table is enabled (none at all, or every one with
+    ``enabled = false``): such a kiosk cannot read a single code. None otherwise: each
+    enabled device has its own line (:func:`device_checks`).
+
+    A failure, not a warning, because the doctor's exit code is the technician's "ready
+    for the checkpoint": the kiosk is a code reader, and manual entry is the officer's way
+    to record a person *without* a code (docs/officer.md), not a way to run a checkpoint —
+    neither docs/technician.md nor the sample config.toml describes a kiosk without a
+    device, and the officer's screen itself says "No scanner configured". Before, such a
+    kiosk passed every check, exit 0. Any enabled kind counts: which one a lane needs is
+    the technician's choice, and each is checked on its own line."""
+    if any(device.enabled for device in config.devices):
+        return None
+    why = (Words("doctor.devices_all_off", {"n": len(config.devices)}) if config.devices
+           else Words("doctor.no_devices_table"))
+    return _check("devices", False, "doctor.no_reader", why=why, config=config_path)
 
 
 def device_checks(config: Any) -> list[Check]:
@@ -436,11 +458,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     doctor = subparsers.add_parser(
         "doctor", parents=[common], help="check everything and say what to do",
-        description="Config, store (integrity, writable, disk), devices (present, permitted, "
-                    "what each last sent), system clock synchronised and not before this "
-                    "release, the centre (reachable, token, clock offset), oldest "
-                    "pending entry, Qt, Vietnamese fonts and a sound device. Exit code 1 when "
-                    "any check fails; warnings do not count.",
+        description="Config, store (integrity, writable, disk), devices (at least one "
+                    "enabled; each present, permitted, what it last sent), system clock "
+                    "synchronised and not before this release, the centre (reachable, "
+                    "token, clock offset), oldest pending entry, Qt, Vietnamese fonts and a "
+                    "sound device. Exit code 1 when any check fails; warnings do not count.",
         **examples("kiosk doctor", "kiosk doctor --json --config /etc/checkpoint-kiosk/"
                    "config.toml"))
     doctor.add_argument("--json", action="store_true", help="the checks as JSON")

@@ -303,6 +303,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doctor.nothing_pending": ("Không còn lượt nào chờ gửi", "No entry waiting for the centre"),
     "doctor.oldest_pending": ("Lượt chờ gửi cũ nhất: {oldest} ({age})",
                               "Oldest entry waiting for the centre: {oldest} ({age})"),
+    "doctor.no_reader": (
+        "Không có máy quét hay camera nào được bật ({why}): trạm không đọc được mã nào, chỉ "
+        "khai báo thủ công được. Đặt enabled = true ở một bảng [[devices]] trong {config}, "
+        "hoặc chạy `kiosk devices` để tìm máy quét đang cắm (kèm đoạn cấu hình để dán vào)",
+        "No scanner or camera enabled ({why}): the kiosk cannot read any code, only manual "
+        "entry. Set enabled = true on a [[devices]] table in {config}, or run `kiosk "
+        "devices` to find a scanner plugged in (with a snippet to paste)"),
+    "doctor.no_devices_table": ("không có bảng [[devices]] nào", "no [[devices]] table"),
+    "doctor.devices_all_off": ("mọi bảng [[devices]] ({n}) đều enabled = false",
+                               "every [[devices]] table ({n}) has enabled = false"),
     "doctor.device_node": ("Thiết bị {where}: {state}; {heard}",
                            "Device {where}: {state}; {heard}"),
     "doctor.device": ("Thiết bị {where}: {heard}", "Device {where}: {heard}"),

@@ -209,9 +209,11 @@ def test_a_kiosk_clock_ten_minutes_ahead_of_the_centre_fails_the_clock_check(
 
 
 def scanned_kiosk(folder: Path) -> Path:
-    """A kiosk without a centre that recorded one scan, now."""
+    """A kiosk without a centre, with a device to read codes, that recorded one scan, now."""
     config = write_config(folder / "config.toml", kiosk_id="k-clock",
                           server_url="http://127.0.0.1:9", token="")
+    with config.open("a", encoding="utf-8") as out:
+        out.write('\n[[devices]]\nid = "counter"\ntype = "replay"\npath = "scans.txt"\n')
     scanned = subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", CCCD, "--config",
                               str(config)], capture_output=True, text=True, timeout=60)
     assert scanned.returncode == 0, scanned.stdout + scanned.stderr
@@ -368,6 +370,54 @@ def test_each_device_says_what_it_last_sent_and_when_without_personal_data(
     assert lane2["en"].endswith("nothing received in the last 7 days: scan a test code")
     assert counter["ok"] and counter["en"].startswith(
         "Device counter: last sent a refused code (empty) at ")
+
+
+def test_a_kiosk_with_no_device_enabled_fails_naming_how_to_enable_one(scanner, tmp_path):
+    """A kiosk whose config enables no scanner or camera — no ``[[devices]]`` table at all,
+    or every one ``enabled = false`` — cannot read a single code: only the officer's manual
+    entry would record anyone. Before, the doctor passed every check, exit 0. It fails,
+    saying why in both languages and the two ways to fix it; with one device enabled
+    again the check is gone (that device has its line) and the doctor passes."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-none",
+                          server_url="http://127.0.0.1:9", token="")
+    subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", CCCD, "--config", str(config)],
+                   capture_output=True, timeout=60, check=True)  # the store exists, and a scan
+
+    code, found = checks(config)
+
+    assert code == 1
+    assert [name for name, check in found.items() if not check["ok"]] == ["devices"]
+    assert found["devices"]["en"] == (
+        "No scanner or camera enabled (no [[devices]] table): the kiosk cannot read any "
+        f"code, only manual entry. Set enabled = true on a [[devices]] table in {config}, "
+        "or run `kiosk devices` to find a scanner plugged in (with a snippet to paste)")
+    assert found["devices"]["vi"] == (
+        "Không có máy quét hay camera nào được bật (không có bảng [[devices]] nào): trạm "
+        "không đọc được mã nào, chỉ khai báo thủ công được. Đặt enabled = true ở một bảng "
+        f"[[devices]] trong {config}, hoặc chạy `kiosk devices` để tìm máy quét đang cắm "
+        "(kèm đoạn cấu hình để dán vào)")
+
+    base = config.read_text(encoding="utf-8")
+    devices = ('\n[[devices]]\nid = "lane1"\ntype = "serial"\nport = "/dev/ttyACM97"\n'
+               'enabled = {on}\n'
+               '\n[[devices]]\nid = "cam"\ntype = "camera"\nsource = 0\nenabled = false\n')
+    config.write_text(base + devices.format(on="false"), encoding="utf-8")
+    code, found = checks(config)
+    assert code == 1 and not found["devices"]["ok"]
+    assert found["devices"]["en"].startswith(
+        "No scanner or camera enabled (every [[devices]] table (2) has enabled = false): ")
+    assert found["devices"]["vi"].startswith(
+        "Không có máy quét hay camera nào được bật (mọi bảng [[devices]] (2) đều "
+        "enabled = false): ")
+    text = doctor(config)
+    assert "LỖI/FAIL  Không có máy quét hay camera nào được bật" in text.stdout
+    assert "\n          No scanner or camera enabled" in text.stdout
+
+    config.write_text(base + devices.format(on="true").replace("/dev/ttyACM97", scanner),
+                      encoding="utf-8")
+    code, found = checks(config)
+    assert "devices" not in found and found["device:lane1"]["ok"]
+    assert code == 0, [c for c in found.values() if not c["ok"]]
 
 
 # -- sound, Qt and fonts: the parts of a kiosk screen ----------------------------------------
