@@ -23,6 +23,10 @@ CCCD_2024 = ("079203004567||Lê Văn Tú|15081985|Nam|Phường Bến Nghé, Qu�
              "04102024||||")
 PCCOVID = "******012345|NGUYEN VAN AN|1990-**-**|0|162979388586171100|<1<00<0912345678"
 URL = "https://www.example.vn/check-in?site=12&lang=vi"
+ENROLMENT_SECRET = "one-time-secret-that-no-screen-may-show-0042"
+ENROLMENT = ("ckenrol:1?u=http%3A%2F%2F127.0.0.1%3A8765&k=lane-2&c=CP-QR&s="
+             f"{ENROLMENT_SECRET}&e=2026-12-31T00%3A00%3A00Z")
+"""A kiosk's enrolment code (kiosk/enrolment.py), as the centre's QR holds it."""
 
 VIETNAMESE_NAMES = (
     "Lê Văn Tú", "Nguyễn Văn An", "Trần Thị Bình", "Phạm Thị Hồng", "Đặng Quốc Việt",

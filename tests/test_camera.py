@@ -13,6 +13,8 @@ import pytest
 from camera_support import (
     CCCD,
     CCCD_2024,
+    ENROLMENT,
+    ENROLMENT_SECRET,
     PCCOVID,
     URL,
     MjpegServer,
@@ -127,7 +129,7 @@ def test_every_frame_of_a_file_is_decoded_and_counted(queue_video):
     stats = device.stats()
     assert stats.frames_seen == frames
     assert stats.state == "ended"
-    assert stats.last_payload == CCCD
+    assert stats.last_payload == CCCD.encode()
     assert stats.frame_size == (1280, 720)
     assert stats.ms_per_frame_p50 > 0
     assert device.preview() is None  # preview_fps = 0: no copies made
@@ -232,6 +234,32 @@ def test_the_technicians_check_command_prints_scans_and_saves_an_outlined_previe
     assert "ended: 1280×720, capture" in out
     picture = cv2.imread(str(snapshot))
     assert picture is not None and picture.shape == (720, 1280, 3)
+
+
+def test_the_check_command_prints_an_enrolment_code_without_its_secret(tmp_path, capsys):
+    """A technician tries the camera with the kiosk's enrolment QR at hand: the check shows
+    the code as `kiosk devices watch` does (``ckenrol:1?…``), never its one-time secret, and
+    words the camera's state in each language."""
+    from kiosk.devices.camera import main
+
+    path = tmp_path / "enrolment.avi"
+    write_video(path, [Shot(3), Shot(8, qr_image(ENROLMENT, scale=4)), Shot(3)],
+                size=(640, 480))
+    assert main([str(path), "--seconds", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "quét / scan ]Q1 'ckenrol:1?…'" in out
+    assert ENROLMENT_SECRET not in out
+    assert "đã kết thúc: 640×480, thu " in out and " / ended: 640×480, capture " in out
+
+
+def test_the_statistics_keep_an_enrolment_code_without_its_secret(tmp_path):
+    """What the camera hands the screens as its last payload never holds the secret."""
+    path = tmp_path / "enrolment.avi"
+    write_video(path, [Shot(3), Shot(8, qr_image(ENROLMENT, scale=4)), Shot(3)],
+                size=(640, 480))
+    scans, device = run_camera(path)
+    assert [scan.payload for scan in scans] == [ENROLMENT.encode()]  # the kiosk enrols by it
+    assert device.stats().last_payload == "ckenrol:1?…".encode()
 
 
 def test_the_check_command_fails_clearly_without_a_camera(capsys):

@@ -237,6 +237,23 @@ def test_a_cccds_dates_are_checked_in_the_kiosks_configured_zone() -> None:
         "refused/từ chối: cccd_bad_field (issue date '01122026': in the future)"
 
 
+def test_a_screen_describes_a_payload_in_its_readers_words_without_what_identifies() -> None:
+    """On a screen (the technician's Camera tab) a payload is described in the screen's
+    language: the kind's name, the name and the masked number; a refusal without the value
+    it names (which may be the document number); an enrolment code without its secret."""
+    hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
+    now = dt.datetime(2026, 12, 1, 6, 30, tzinfo=hanoi).timestamp()
+    card = CCCD.encode()
+    assert describe_payload(card, hanoi, now, language="vi") == "CCCD: Nguyễn Văn An ••••••••2345"
+    assert describe_payload(card, hanoi, now, language="en") == \
+        "Citizen ID: Nguyễn Văn An ••••••••2345"
+    future = CCCD.replace("|10102021", "|01122099").encode()
+    assert describe_payload(future, hanoi, now, language="vi") == "Không hợp lệ: Mã CCCD sai"
+    assert describe_payload(future, hanoi, now, language="en") == "Refused: Invalid CCCD code"
+    enrolment = ("ckenrol:1?u=http%3A%2F%2Fx&k=a&c=b&s=" + "S" * 43 + "&e=1").encode()
+    assert describe_payload(enrolment, hanoi, now, language="vi") == "ckenrol:1?…"
+
+
 def test_devices_watch_takes_the_zone_from_the_configuration(tmp_path: Path) -> None:
     """`kiosk devices watch FILE --config …` (or a configured id) watches in the kiosk's zone;
     without a configuration that loads, in the default one."""

@@ -1,12 +1,17 @@
 """Camera on the screens: OpenCV's BGR frames become correctly coloured QImages with the
 codes outlined, and a real camera device (a video file written with OpenCV) shows its
 picture on the officer screen and its statistics on the technician screen while its scans
-reach the result card."""
+reach the result card. The statistics are worded in the screen's language, and the last
+code read is described as `kiosk devices watch` describes it: a citizen ID by its kind,
+name and masked number, an enrolment code without its one-time secret."""
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import numpy as np
-from camera_support import CCCD, Shot, qr_image, write_video
+from camera_support import CCCD, ENROLMENT, ENROLMENT_SECRET, Shot, qr_image, write_video
 from PySide6.QtGui import QColor
 from ui_support import (  # noqa: F401
     make_window_fixture,
@@ -14,7 +19,8 @@ from ui_support import (  # noqa: F401
     write_config,
 )
 
-from kiosk.devices.camera import CameraStats
+from kiosk.devices.camera import CameraDevice, CameraStats
+from kiosk.devices.kinds.camera import CameraOptions
 from kiosk.ui.camera_preview import stats_lines
 from kiosk.ui.widgets import OUTLINE_READ, OUTLINE_UNREAD, frame_to_image
 
@@ -49,10 +55,44 @@ def test_read_codes_are_outlined_green_unread_ones_amber_and_the_frame_is_untouc
     assert np.array_equal(frame, original)
 
 
-def test_camera_statistics_read_as_lines_without_empty_values():
-    stats = CameraStats(capture_fps=29.97, frames_seen=12, state="running")
-    assert stats_lines(stats) == ["capture_fps: 30.0", "decode_fps: 0.0",
-                                  "ms_per_frame_p50: 0.0", "frames_seen: 12", "state: running"]
+def camera_reading(path: Path, text: str) -> CameraStats:
+    """A real camera device's statistics after it read a video of ``text``'s QR code."""
+    write_video(path, [Shot(3), Shot(8, qr_image(text, scale=4)), Shot(3)], size=(640, 480))
+    device = CameraDevice(CameraOptions(id="cam", type="camera", lane="in", source=str(path)))
+    device.run(lambda scan: None, threading.Event())
+    return device.stats()
+
+
+def test_camera_statistics_are_worded_in_the_screens_language():
+    """The figures read as the camera check prints them, in the screen's language."""
+    stats = CameraStats(capture_fps=29.97, decode_fps=9.6, ms_per_frame_p50=1.12,
+                        frames_seen=12, state="running", frame_size=(640, 480))
+    assert stats_lines(stats, "vi") == [
+        "đang chạy: 640×480, thu 30.0 hình/s, giải mã 9.6 hình/s, 1.1 ms/hình, 12 hình"]
+    assert stats_lines(stats, "en") == [
+        "running: 640×480, capture 30.0 fps, decode 9.6 fps, 1.1 ms/frame, 12 frames"]
+    assert stats_lines(CameraStats(), "vi") == [
+        "đang mở: chưa có hình, thu 0.0 hình/s, giải mã 0.0 hình/s, 0.0 ms/hình, 0 hình"]
+
+
+def test_a_citizen_id_read_shows_its_kind_name_and_masked_number_only(tmp_path):
+    """The last CCCD read is the kind, the name and the last four digits: not the document
+    number, birth date or address the code holds."""
+    stats = camera_reading(tmp_path / "cccd.avi", CCCD)
+    vi, en = stats_lines(stats, "vi"), stats_lines(stats, "en")
+    assert vi[0].startswith("đã kết thúc: 640×480, thu ")
+    assert vi[1:] == ["đọc lần cuối: CCCD: Nguyễn Văn An ••••••••2345"]
+    assert en[1:] == ["last read: Citizen ID: Nguyễn Văn An ••••••••2345"]
+    for private in ("001099012345", "123456789", "01021990", "Phố Huế"):
+        assert private not in " ".join(vi + en)
+
+
+def test_an_enrolment_code_read_shows_no_secret(tmp_path):
+    """The kiosk's enrolment QR held up to the camera is shown as ``ckenrol:1?…``."""
+    stats = camera_reading(tmp_path / "enrolment.avi", ENROLMENT)
+    lines = stats_lines(stats, "vi")
+    assert lines[1:] == ["đọc lần cuối: ckenrol:1?…"]
+    assert ENROLMENT_SECRET not in " ".join(lines)
 
 
 def test_a_camera_shows_its_picture_and_its_scans_reach_the_card(make_window, qtbot, tmp_path):
@@ -73,5 +113,13 @@ def test_a_camera_shows_its_picture_and_its_scans_reach_the_card(make_window, qt
     technician.table.selectRow(0)
     technician.tabs.setCurrentWidget(technician.camera)
     assert technician.tabs.isTabEnabled(2)
-    qtbot.waitUntil(lambda: "frames_seen" in technician.camera.stats.text(), timeout=10000)
-    assert "state: running" in technician.camera.stats.text()
+    shown = technician.camera.stats
+    qtbot.waitUntil(lambda: "đọc lần cuối" in shown.text(), timeout=10000)
+    assert shown.text().startswith("đang chạy: 640×480, thu ")
+    assert "đọc lần cuối: CCCD: Nguyễn Văn An ••••••••2345" in shown.text()
+    assert "001099012345" not in shown.text() and "Phố Huế" not in shown.text()
+
+    window.set_language("en", remember=False)  # the next poll follows a switch
+    qtbot.waitUntil(lambda: "last read: Citizen ID: Nguyễn Văn An ••••••••2345"
+                    in shown.text(), timeout=10000)
+    assert shown.text().startswith("running: 640×480, capture ")

@@ -14,9 +14,10 @@ API for the technician and officer screens (through ``supervisor.device(id)``):
   QR-shaped things not read (``unread``) as point lists in frame pixels, and
   ``captured_at`` (wall-clock seconds).
 - ``stats() -> CameraStats``: capture fps, decode fps, ms per frame (median of the last
-  100), frames seen, the last payload as text (for checking a setup), the state
-  ("opening", "running", "ended", "stopped", "error"), the last problem in words, and the
-  frame size the camera really delivers.
+  100), frames seen, the last payload (for checking a setup; an enrolment code's one-time
+  secret already masked), the state ("opening", "running", "ended", "stopped", "error"),
+  the last problem in words, and the frame size the camera really delivers;
+  ``CameraStats.words()`` is the figures' sentence, as the check command prints them.
 
 A missing or vanished camera raises DeviceError with a message in Vietnamese and English;
 the supervisor shows it and retries with backoff.
@@ -48,6 +49,7 @@ from kiosk.devices.base import DeviceError, Emit
 from kiosk.devices.frames import FrameDecoder, SightingFilter
 from kiosk.devices.kinds.camera import CameraOptions
 from kiosk.devices.qr_decoders import Outline, ZbarUnavailable
+from kiosk.enrolment import masked
 from kiosk.messages import Words, both
 from kiosk.scan import Scan
 from kiosk.schema import ConfigError
@@ -74,11 +76,23 @@ class CameraStats:
     decode_fps: float = 0.0
     ms_per_frame_p50: float = 0.0
     frames_seen: int = 0
-    last_payload: str = ""
+    last_payload: bytes = b""
+    """The last code read, as :func:`kiosk.enrolment.masked` leaves it: still a person's
+    whole document, to be described (``describe_payload``), never shown as it is."""
     state: str = "opening"
     problem: str = ""
     frame_size: tuple[int, int] | None = None
     """(width, height) the camera really delivers: it may ignore the configured size."""
+
+    def words(self) -> Words:
+        """The state, frame size, rates and frames seen as one sentence of the catalogue
+        (``camera.stats``), for the check command and the technician's Camera tab."""
+        size = "×".join(map(str, self.frame_size)) if self.frame_size else Words(
+            "camera.no_frame")
+        return Words("camera.stats", {
+            "state": Words(f"camera.state.{self.state}"), "size": size,
+            "capture": f"{self.capture_fps:.1f}", "decode": f"{self.decode_fps:.1f}",
+            "ms": f"{self.ms_per_frame_p50:.1f}", "frames": self.frames_seen})
 
 
 @dataclass(frozen=True)
@@ -206,7 +220,7 @@ class _Counters:
     decode_times: deque[float] = field(default_factory=lambda: deque(maxlen=60))
     ms: deque[float] = field(default_factory=lambda: deque(maxlen=100))
     frames: int = 0
-    last_payload: str = ""
+    last_payload: bytes = b""
     frame_size: tuple[int, int] | None = None
 
 
@@ -291,7 +305,7 @@ class CameraDevice:
                 emit(Scan(payload=payload, device_id=self.id, lane=self.lane,
                           symbology=by_payload[payload].symbology, source="camera"))
                 with self._lock:
-                    self._counters.last_payload = payload.decode("utf-8", "replace")[:120]
+                    self._counters.last_payload = masked(payload)
             now = time.monotonic()
             with self._lock:
                 self._counters.frames += 1
@@ -358,8 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     failure: list[BaseException] = []
 
     def show(scan: Scan) -> None:
+        shown = masked(scan.payload)  # an enrolment code's one-time secret stays hidden
         print(f"{both('camera.scan')} {scan.symbology or '-'} "
-              f"{scan.payload.decode('utf-8', 'replace')!r}", flush=True)
+              f"{shown.decode('utf-8', 'replace')!r}", flush=True)
 
     def work() -> None:
         try:
@@ -372,11 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + args.seconds
     while thread.is_alive() and time.monotonic() < deadline:
         thread.join(1.0)
-        s = device.stats()
-        size = "×".join(map(str, s.frame_size)) if s.frame_size else Words("camera.no_frame")
-        print(both("camera.stats", state=s.state, size=size, capture=f"{s.capture_fps:.1f}",
-                   decode=f"{s.decode_fps:.1f}", ms=f"{s.ms_per_frame_p50:.1f}",
-                   frames=s.frames_seen), flush=True)
+        print(device.stats().words().worded(None), flush=True)
     stop.set()
     thread.join(5.0)
     preview = device.preview()

@@ -38,7 +38,7 @@ from kiosk.devices.registry import device_kind, load
 from kiosk.devices.serial_framer import AIM, parse_bytes
 from kiosk.devices.stream import Chunk, Decoded, InputEvent
 from kiosk.enrolment import is_enrolment_code, masked
-from kiosk.messages import Words, both
+from kiosk.messages import Words, both, kind_name, text
 from kiosk.payloads import Identity, Rejection, decode
 from kiosk.scan import mask_document
 from kiosk.timestamps import DEFAULT_TIMEZONE, card_day
@@ -57,17 +57,28 @@ def _printable(data: bytes) -> str:
 
 
 def describe_payload(payload: bytes, timezone: ZoneInfo | None = None,
-                     now: float | None = None, earliest_day: dt.date = RELEASED) -> str:
-    """What the pipeline would make of a payload: its kind and who, or why it is refused.
-    ``timezone``: the kiosk's configured zone, where a CCCD's dates must not be after
-    ``now``'s date there — or ``earliest_day``, when the clock is behind it — as the
-    pipeline checks them (``card_day``); None: the default zone."""
+                     now: float | None = None, earliest_day: dt.date = RELEASED,
+                     language: str | None = None) -> str:
+    """What the pipeline would make of a payload: its kind and who (the document number
+    masked), or why it is refused. ``timezone``: the kiosk's configured zone, where a CCCD's
+    dates must not be after ``now``'s date there — or ``earliest_day``, when the clock is
+    behind it — as the pipeline checks them (``card_day``); None: the default zone.
+
+    ``language``: for a screen, in its reader's words — the kind's name, or the refusal
+    without the value it names (which may be the document number); an enrolment code as
+    :func:`masked` shows it. None: as the terminal's ``kiosk devices watch`` shows it."""
     result = _decode(payload, timezone, earliest_day, now)
     if isinstance(result, Identity):
         who = " ".join(p for p in (result.name or "", mask_document(result.document_number))
                        if p)
-        return f"{result.kind}" + (f": {who}" if who else "")
-    return f"refused/từ chối: {result.code}" + (f" ({result.detail})" if result.detail else "")
+        kind = result.kind if language is None else kind_name(result.kind, language)
+        return kind + (f": {who}" if who else "")
+    if language is None:
+        return (f"refused/từ chối: {result.code}"
+                + (f" ({result.detail})" if result.detail else ""))
+    if result.code == "enrolment_code":
+        return _printable(masked(payload))
+    return f"{text('rejected', language)}: {text(result.code, language, detail='')}"
 
 
 class Diagnostics:
