@@ -349,6 +349,26 @@ def test_the_throttle_counts_a_sliding_minute_per_address_and_survives_a_clock_s
         assert rows == 3
 
 
+def test_an_attempt_that_read_the_clock_before_waiting_for_the_lock_forgets_no_attempt(
+        db: str) -> None:
+    """An attempt whose time is a moment before those already stored (it waited behind them
+    for the write lock) must neither delete them nor pass the limit: pruning rows "after now"
+    deleted every address's attempts, and under 80 logins at once from one address 31-49
+    passwords were checked where the limit is 30 a minute."""
+    from kiosk.central.web.login_throttle import LIMIT, LoginThrottle
+
+    with open_storage(db) as storage:
+        throttle = LoginThrottle(storage)
+        assert all(throttle.allow("10.0.0.1", now=1000.5 + i / 100) for i in range(LIMIT))
+        assert throttle.allow("10.0.0.2", now=1000.6)
+        assert not throttle.allow("10.0.0.1", now=1000.0)  # the 31st within the minute
+        assert storage._query("SELECT address, count(*) FROM login_attempts "
+                              "GROUP BY address ORDER BY address") == [
+            ("10.0.0.1", LIMIT), ("10.0.0.2", 1)]
+        assert not throttle.allow("10.0.0.1", now=1060.0)  # still a minute of 30 attempts
+        assert throttle.allow("10.0.0.1", now=1060.6)  # the first is over a minute old
+
+
 def test_a_refused_login_pays_one_password_verify_whether_or_not_the_name_exists(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """How long a refused login takes must not tell a guesser which names exist: an unknown
@@ -391,6 +411,113 @@ def test_a_refused_login_pays_one_password_verify_whether_or_not_the_name_exists
         assert refusal("an.nguyen", PASSWORD) == ("account.locked", 0)
         later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=accounts.LOCK_MINUTES + 1)
         assert accounts.authenticate(storage, "an.nguyen", PASSWORD, now=later).active
+
+
+def test_wrong_passwords_given_at_once_each_count_towards_the_lock(db: str) -> None:
+    """Seven wrong passwords at once, each verified while the others are: every one is
+    counted, so the fifth locks the account and the two after it start the next count. The
+    count was read before the verify and written back plus one, so a burst of any size
+    counted as one failure and the lock never came."""
+    import threading
+
+    from kiosk.central.web import users as accounts
+
+    burst = accounts.MAX_FAILURES + 2
+    with open_storage(db) as storage:
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD)
+        start = threading.Barrier(burst)
+        refusals: list[str] = []
+
+        def guess() -> None:
+            start.wait()
+            try:
+                accounts.authenticate(storage, "an.nguyen", "wrong guess!")
+            except accounts.UserError as exc:
+                refusals.append(exc.words.code)
+
+        guessers = [threading.Thread(target=guess) for _ in range(burst)]
+        for thread in guessers:
+            thread.start()
+        for thread in guessers:
+            thread.join()
+        assert refusals == ["account.wrong"] * burst
+        user = accounts.get(storage, "an.nguyen")
+        assert user is not None and user.locked_until is not None
+        assert user.failed_logins == burst - accounts.MAX_FAILURES
+        with pytest.raises(accounts.UserError) as refused:
+            accounts.authenticate(storage, "an.nguyen", PASSWORD)
+        assert refused.value.words.code == "account.locked"
+
+
+class GuessedMeanwhile:
+    """A real argon2 hasher (cheap settings) that, while it verifies the owner's right
+    password, lets ``guesses`` wrong ones for the same name be refused first: the order of
+    a burst of guesses overlapping the owner's sign-in, made certain."""
+
+    def __init__(self, storage: object, name: str) -> None:
+        from argon2 import PasswordHasher
+
+        self.hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+        self.storage, self.name, self.guesses = storage, name, 0
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def verify(self, stored: str, password: str) -> bool:
+        from kiosk.central.web import users as accounts
+
+        if password == PASSWORD:
+            guesses, self.guesses = self.guesses, 0
+            for _ in range(guesses):
+                with pytest.raises(accounts.UserError):
+                    accounts.authenticate(self.storage, self.name, "wrong guess!")
+        return self.hasher.verify(stored, password)
+
+
+def test_a_right_password_is_refused_when_guesses_lock_the_account_during_its_check(
+        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lock is looked at again once the password is verified: five guesses counted
+    while the owner's right password was being checked lock the account, and the sign-in
+    is refused with them (it was let in, and its reset lifted the lock)."""
+    from kiosk.central.web import users as accounts
+
+    with open_storage(db) as storage:
+        hasher = GuessedMeanwhile(storage, "an.nguyen")
+        monkeypatch.setattr(accounts, "_argon2", lambda: (hasher, hasher.hash("nobody's")))
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD)
+        hasher.guesses = accounts.MAX_FAILURES
+        with pytest.raises(accounts.UserError) as refused:
+            accounts.authenticate(storage, "an.nguyen", PASSWORD)
+        assert refused.value.words.code == "account.locked"
+        user = accounts.get(storage, "an.nguyen")
+        assert user is not None and user.locked_until is not None
+
+
+def test_a_right_password_forgives_the_failures_before_it_not_those_during_its_check(
+        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The owner's sign-in forgives the two failures counted before it was read; the two
+    guesses counted while it was being verified stay counted, so three more make the five
+    that lock the account. Resetting to 0 wiped them: guesses overlapping the owner's
+    sign-ins never reached the lock."""
+    from kiosk.central.web import users as accounts
+
+    with open_storage(db) as storage:
+        hasher = GuessedMeanwhile(storage, "an.nguyen")
+        monkeypatch.setattr(accounts, "_argon2", lambda: (hasher, hasher.hash("nobody's")))
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD)
+
+        def guess() -> str:
+            with pytest.raises(accounts.UserError) as refused:
+                accounts.authenticate(storage, "an.nguyen", "wrong guess!")
+            return refused.value.words.code
+
+        assert [guess() for _ in range(2)] == ["account.wrong"] * 2
+        hasher.guesses = 2
+        assert accounts.authenticate(storage, "an.nguyen", PASSWORD).name == "an.nguyen"
+        user = accounts.get(storage, "an.nguyen")
+        assert user is not None and (user.failed_logins, user.locked_until) == (2, None)
+        assert [guess() for _ in range(3)] == ["account.wrong"] * 3
+        assert guess() == "account.locked"
 
 
 def test_a_form_over_its_bound_is_refused_413_before_it_is_parsed(tmp_path: Path) -> None:

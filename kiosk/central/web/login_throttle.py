@@ -5,8 +5,11 @@ The attempts are kept in the centre's database (``login_attempts``, schema v10),
 process: every ``serve`` process on the database shares them, and a restart does not give an
 address a fresh allowance. Only allowed attempts are kept (a refused one costs nothing and is
 not stored), so the table holds at most LIMIT rows per address and is pruned on every attempt.
-Times are the wall clock; a row dated after now (the clock stepped back) is not counted and is
-pruned, so a clock jump cannot lock an address out.
+Times are the wall clock, read once the write transaction is held: a request that read it
+before waiting for the lock would be behind the attempts stored meanwhile. A row dated more
+than a WINDOW after now (the clock stepped back) is pruned, so a clock jump cannot lock an
+address out; one dated less after now (another process's clock a little ahead, a small step
+back) is kept and counted, so attempts are never forgotten early.
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ class LoginThrottle:
 
         Two processes may each allow one attempt at the same instant on PostgreSQL (read
         committed), so an address can overshoot by the number of processes, never more."""
-        now = time.time() if now is None else now
-        since = now - self.window
         with self.storage._transaction() as tx:
+            now = time.time() if now is None else now  # after the lock wait, not before
+            since = now - self.window
+            # "after now" is never a lock wait's few seconds: pruning those deleted every
+            # attempt stored while this one waited, for all addresses
             self.storage._execute(tx, "DELETE FROM login_attempts WHERE at < $1 OR at > $2",
-                                  (since, now))
+                                  (since, now + self.window))
             made = self.storage._execute(
                 tx, "SELECT count(*) FROM login_attempts WHERE address = $1 AND at >= $2",
                 (client, since)).fetchone()[0]

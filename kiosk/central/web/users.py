@@ -14,6 +14,7 @@ row an account is locked for :data:`LOCK_MINUTES`; a right password while locked
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -144,7 +145,18 @@ def authenticate(storage: Storage, name: str, password: str, *,
     """The user if ``password`` is theirs and the account is usable; UserError otherwise.
 
     The message never says whether the name exists, except for a lock (which only a
-    right name can reach)."""
+    right name can reach). The argon2 verify is slow and runs outside any transaction, so
+    many attempts on one name overlap; the count must hold for them all:
+
+    - each wrong password adds one to ``failed_logins`` in the database, in one statement
+      (:func:`_count_failure`), never by writing back a count read before the verify: 25
+      wrong passwords at once are 25 failures, and the MAX_FAILURESth locks the account;
+    - a right password is judged again, with the user's row held, after its verify: a lock
+      set meanwhile by overlapping failures refuses it, as does a disabling;
+    - a right password forgives only the failures counted before it was read: the count
+      drops by what it read, and is left as it is when it is lower (a lock or another
+      sign-in reset it meanwhile). Failures counted during its verify stay counted, so a
+      burst of guesses overlapping the owner's sign-in still reaches the lock."""
     now = now or dt.datetime.now(dt.UTC)
     # a name no account can have is not looked up: PostgreSQL refuses a NUL in text, which
     # failed the login page as the database's fault (review 43 F9)
@@ -156,24 +168,44 @@ def authenticate(storage: Storage, name: str, password: str, *,
         raise refused
     *fields, stored_hash = rows[0]
     user = User(*fields)
-    if user.locked_until and protocol.parse_time(user.locked_until) > now:
-        raise UserError("account.locked", failures=MAX_FAILURES, until=user.locked_until)
+    _check_lock(user.locked_until, now)
     if not _verify(stored_hash, password):
-        failures = user.failed_logins + 1
-        locked = (protocol.format_time(now + dt.timedelta(minutes=LOCK_MINUTES))
-                  if failures >= MAX_FAILURES else None)
-        with storage._transaction() as tx:
-            storage._execute(tx, "UPDATE users SET failed_logins = $1, locked_until = $2 "
-                                 "WHERE name = $3",
-                             (0 if locked else failures, locked, name))
+        _count_failure(storage, name, now)
         raise refused
-    if not user.active:
-        raise refused
-    if user.failed_logins or user.locked_until:
-        with storage._transaction() as tx:
-            storage._execute(tx, "UPDATE users SET failed_logins = 0, locked_until = NULL "
-                                 "WHERE name = $1", (name,))
-    return user
+    with storage._transaction() as tx:
+        # a no-op write holds the row (PostgreSQL's row lock; SQLite's one writer) until
+        # the decision below is written
+        failures, locked_until, disabled_at = storage._execute(
+            tx, "UPDATE users SET failed_logins = failed_logins WHERE name = $1 "
+                "RETURNING failed_logins, locked_until, disabled_at", (name,)).fetchone()
+        _check_lock(locked_until, now)
+        if disabled_at is not None:
+            raise refused
+        left = failures - user.failed_logins if failures >= user.failed_logins else failures
+        if (left, locked_until) != (failures, None):
+            storage._execute(tx, "UPDATE users SET failed_logins = $1, locked_until = NULL "
+                                 "WHERE name = $2", (left, name))
+    return dataclasses.replace(user, failed_logins=left, locked_until=None)
+
+
+def _check_lock(locked_until: str | None, now: dt.datetime) -> None:
+    """Refuse a locked account (UserError ``account.locked``); an expired lock is no lock."""
+    if locked_until and protocol.parse_time(locked_until) > now:
+        raise UserError("account.locked", failures=MAX_FAILURES, until=locked_until)
+
+
+def _count_failure(storage: Storage, name: str, now: dt.datetime) -> None:
+    """One more wrong password for ``name``, added in the database (not a count read before
+    the verify, which overlapping failures would each write back as one). The
+    MAX_FAILURESth locks the account for LOCK_MINUTES and starts the count again."""
+    until = protocol.format_time(now + dt.timedelta(minutes=LOCK_MINUTES))
+    with storage._transaction() as tx:
+        storage._execute(
+            tx, "UPDATE users SET "
+                "failed_logins = CASE WHEN failed_logins + 1 >= $1 THEN 0 "
+                "ELSE failed_logins + 1 END, "
+                "locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 "
+                "ELSE locked_until END WHERE name = $3", (MAX_FAILURES, until, name))
 
 
 def _verify(stored_hash: str, password: str) -> bool:
