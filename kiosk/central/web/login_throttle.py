@@ -29,8 +29,10 @@ class LoginThrottle:
     def allow(self, client: str, *, now: float | None = None) -> bool:
         """Whether ``client`` may try to log in now; an allowed attempt is counted.
 
-        Two processes may each allow one attempt at the same instant on PostgreSQL (read
-        committed), so an address can overshoot by the number of processes, never more."""
+        On PostgreSQL (read committed) attempts checked at the same instant do not see each
+        other's rows: an address can overshoot by as many as are in flight at once (each
+        ``serve`` process's request threads, a few per process), never more. SQLite has one
+        writer at a time, so its count is exact."""
         with self.storage._transaction() as tx:
             now = time.time() if now is None else now  # after the lock wait, not before
             since = now - self.window
