@@ -183,6 +183,8 @@ def from_dict(data: dict[str, Any], source: Path | None = None) -> Config:
         raise ConfigError("config.unknown_section", key=unknown[0], known=", ".join(sorted(top)))
     values = {name: cls.validate(name, data.get(name, {})) for name, cls in tables.items()}
     devices_data = data.get("devices", [])
+    if isinstance(devices_data, dict):  # the likeliest slip: one pair of brackets
+        raise ConfigError("config.devices_one_table")
     if not isinstance(devices_data, list):
         raise ConfigError("config.expected", key="devices",
                           expected=Words("config.expect.device_list"), got=show(devices_data))
@@ -229,8 +231,8 @@ def read_text(path: str | Path) -> str:
     try:
         text = data.decode("utf-8")  # not utf-8-sig: its error counts bytes after the mark
     except UnicodeDecodeError as exc:
-        raise ConfigError("config.not_utf8", path=path, reason=exc.reason,
-                          byte=exc.start) from None
+        raise ConfigError("config.not_utf8", path=path, value=f"0x{data[exc.start]:02X}",
+                          byte=exc.start) from None  # not Python's English reason
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -1744,6 +1744,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "config.expect.at_least": ("{what} ≥ {minimum}", "{what} ≥ {minimum}"),
     "config.expect.device_list": ("một danh sách các bảng [[devices]]",
                                   "a list of [[devices]] tables"),
+    "config.devices_one_table": (
+        "devices: mỗi thiết bị là một bảng [[devices]] (hai cặp ngoặc vuông), không phải "
+        "[devices]",
+        "devices: each device is a [[devices]] table (double square brackets), not "
+        "[devices]"),
     "config.expect.kiosk_id": ('mã trạm, ví dụ "kiosk-01"', 'a kiosk id such as "kiosk-01"'),
     "config.expect.camera_source": ("số thứ tự camera, /dev/videoN, một tệp hoặc một URL",
                                     "a camera index, /dev/videoN, a file or a URL"),
@@ -1784,8 +1789,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "{key}: a {type} device needs one of port/path, usb or name"),
     "config.bad_usb": ('{key}: cần "VID:PID[:SERIAL]" dạng hex, nhận được "{got}"',
                        '{key}: expected "VID:PID[:SERIAL]" in hex, got "{got}"'),
-    "config.not_utf8": ("{path}: không phải văn bản UTF-8 ({reason} ở byte {byte})",
-                        "{path}: not UTF-8 text ({reason} at byte {byte})"),
+    "config.not_utf8": ("{path}: không phải văn bản UTF-8 (byte {value} ở vị trí {byte}); hãy "
+                        "lưu tệp dạng UTF-8",
+                        "{path}: not UTF-8 text (byte {value} at offset {byte}); save the file "
+                        "as UTF-8"),
     "config.not_toml": ("{path}: không phải TOML hợp lệ: {detail}",
                         "{path}: not valid TOML: {detail}"),
     "config.not_regular": ("{path}: không phải tệp thông thường ({kind})",
@@ -1807,8 +1814,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "{path}: too big ({size} bytes; a config is at most {limit} bytes)"),
     "config.in_file": ("{file}: {problem}", "{file}: {problem}"),
     "config.in_key": ("{key}: {problem}", "{key}: {problem}"),
-    "config.bad_bytes": ("không đọc được {value} thành byte: {detail}",
-                         "cannot read {value} as bytes: {detail}"),
+    "config.bad_bytes": ("không đọc được {value} thành byte: cần {expected}",
+                         "cannot read {value} as bytes: expected {expected}"),
     "config.bad_encoding": ("bảng mã {value} không rõ (ví dụ: cp1258, cp1252, none)",
                             "unknown encoding {value} (e.g. cp1258, cp1252, none)"),
     # -- files in general, and trust lists (kiosk.certificates.trustlist: what a technician

@@ -98,6 +98,14 @@ baudrate = "fast"
      'kiosk.timezone: expected an IANA time zone such as "Asia/Ho_Chi_Minh", got "Mars/Base"'),
     (BASE + '[[devices]]\nid = "x"\ntype = "replay"\npath = "a"\ndelay_ms = -1\n',
      "devices[0].delay_ms: expected an integer from 0 to 3600000, got -1"),  # not 3.6e+06
+    # the likeliest slip, named as such rather than as a Python dict
+    (BASE + '[devices]\nid = "x"\ntype = "serial"\nport = "/dev/ttyUSB0"\n',
+     "devices: each device is a [[devices]] table (double square brackets), not [devices]"),
+    # what the terminator may be, not Python's "invalid \\x escape at position 0"
+    (BASE + '[[devices]]\nid = "x"\ntype = "serial"\nport = "/dev/ttyUSB0"\n'
+            'terminator = "\\\\xZZ"\n',
+     'devices[0].terminator: cannot read \'\\\\xZZ\' as bytes: expected "CR", "LF", "CRLF", '
+     '"none" or \\x-escaped bytes'),
     ("[kiosk\n", "not valid TOML"),
     (BASE + "[printer]\n", "printer: unknown section"),
 ])
@@ -111,8 +119,13 @@ def test_missing_and_non_utf8_files_are_named(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         config_mod.load(tmp_path / "nope.toml")
     (tmp_path / "latin.toml").write_bytes(b'[kiosk]\nid = "caf\xe9"\n')
-    with pytest.raises(ConfigError, match="not UTF-8"):
+    with pytest.raises(ConfigError) as err:
         config_mod.load(tmp_path / "latin.toml")
+    # the byte and where it is, in each language (not Python's "invalid continuation byte")
+    assert err.value.text("vi").endswith(
+        "không phải văn bản UTF-8 (byte 0xE9 ở vị trí 17); hãy lưu tệp dạng UTF-8")
+    assert err.value.text("en").endswith(
+        "not UTF-8 text (byte 0xE9 at offset 17); save the file as UTF-8")
 
 
 

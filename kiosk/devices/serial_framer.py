@@ -29,6 +29,7 @@ import re
 import unicodedata
 
 from kiosk.devices.stream import Chunk, Decoded, InputEvent
+from kiosk.messages import Words
 from kiosk.schema import ConfigError
 
 TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n", "none": b""}
@@ -47,7 +48,8 @@ def parse_bytes(text: str) -> bytes:
     try:
         return codecs.escape_decode(text.encode("utf-8"))[0]
     except ValueError as exc:
-        raise ConfigError("config.bad_bytes", value=repr(text), detail=exc) from None
+        raise ConfigError("config.bad_bytes", value=repr(text),  # not Python's English
+                          expected=Words("config.expect.terminator")) from exc
 
 
 def check_encoding(name: str) -> str:
