@@ -4,10 +4,12 @@ SQLite and a real PostgreSQL."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import json
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -367,6 +369,26 @@ def test_an_attempt_that_read_the_clock_before_waiting_for_the_lock_forgets_no_a
             ("10.0.0.1", LIMIT), ("10.0.0.2", 1)]
         assert not throttle.allow("10.0.0.1", now=1060.0)  # still a minute of 30 attempts
         assert throttle.allow("10.0.0.1", now=1060.6)  # the first is over a minute old
+
+
+def test_attempts_from_one_address_at_the_same_instant_never_pass_the_limit(db: str) -> None:
+    """40 attempts from one address at once, from as many threads and pooled connections
+    (a `serve` process's request threads): exactly the limit is allowed. On PostgreSQL each
+    counted the rows committed before it began, and several passed on the same count."""
+    from kiosk.central.web.login_throttle import LoginThrottle
+
+    with open_storage(db) as storage:
+        throttle = LoginThrottle(storage, limit=30)
+        start = threading.Barrier(40)
+
+        def attempt(_: int) -> bool:
+            start.wait()
+            return throttle.allow("10.0.0.9", now=1000.0)
+
+        with concurrent.futures.ThreadPoolExecutor(40) as pool:
+            allowed = list(pool.map(attempt, range(40)))
+        assert allowed.count(True) == 30
+        assert storage._query("SELECT count(*) FROM login_attempts")[0][0] == 30
 
 
 def test_a_refused_login_pays_one_password_verify_whether_or_not_the_name_exists(

@@ -22,6 +22,11 @@ LIMIT = 30
 WINDOW = 60.0
 
 
+_LOCK_CLASS = 0x6B696F73
+"""The first half of the PostgreSQL advisory lock on one address's attempts (the second:
+the address's hash); apart from the centre's other advisory locks, which take one key."""
+
+
 class LoginThrottle:
     def __init__(self, storage: Storage, limit: int = LIMIT, window: float = WINDOW) -> None:
         self.storage, self.limit, self.window = storage, limit, window
@@ -29,11 +34,15 @@ class LoginThrottle:
     def allow(self, client: str, *, now: float | None = None) -> bool:
         """Whether ``client`` may try to log in now; an allowed attempt is counted.
 
-        On PostgreSQL (read committed) attempts checked at the same instant do not see each
-        other's rows: an address can overshoot by as many as are in flight at once (each
-        ``serve`` process's request threads, a few per process), never more. SQLite has one
-        writer at a time, so its count is exact."""
+        One address's attempts are counted one at a time: SQLite has one writer; on
+        PostgreSQL (read committed), where attempts checked at once would not see each
+        other's rows and an address could pass the limit by as many as are in flight (each
+        ``serve`` process's request threads), an advisory lock on the address is held to the
+        end of the transaction (other addresses are not held up)."""
         with self.storage._transaction() as tx:
+            if self.storage.postgresql:
+                self.storage._execute(tx, "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                                      (_LOCK_CLASS, client))
             now = time.time() if now is None else now  # after the lock wait, not before
             since = now - self.window
             # "after now" is never a lock wait's few seconds: pruning those deleted every
