@@ -289,6 +289,38 @@ def test_watch_a_configured_device_by_id_from_the_command_line(tmp_path: Path, c
     assert "No suggestions: the settings look right" in seen
 
 
+def test_a_scanner_unplugged_while_watched_still_gets_its_summary_and_saved_capture(
+        tmp_path: Path, capsys) -> None:
+    """The cable pulled half-way through a watch: the scans seen are summed up with their
+    advice and the capture is saved whole, then the command ends as a device error, in
+    words of the catalogue only (pyserial's English reason goes to the log's -v)."""
+    capture = tmp_path / "lane.log"
+    seen = ""
+
+    def shown(text: str) -> bool:
+        nonlocal seen
+        seen += capsys.readouterr().out
+        return text in seen
+
+    with Pty() as pty:
+        result: list[int] = []
+        thread = threading.Thread(target=lambda: result.append(cli.main(
+            ["devices", "watch", pty.path, "--count", "5", "--save", str(capture)])))
+        thread.start()
+        wait_until(lambda: shown("watching"), what="watch to open the port")
+        pty.send(CCCD.encode() + b"\r\n")
+        wait_until(lambda: shown("== scan/quét 1:"), what="the first scan")
+        pty.unplug()
+        thread.join(10)
+    out, err = capsys.readouterr()
+    seen += out
+    assert result == [1]
+    assert "1 lượt quét / 1 scan(s)" in seen  # the summary, after the loss
+    assert f"capture saved: {capture}" in seen and len(decoded(capture)) == 1
+    assert err.strip().endswith(f"lost {pty.path} (unplugged?)")
+    assert "readiness" not in err and "returned no data" not in err
+
+
 def test_watch_a_synthesized_capture_file_of_an_alt_code_scanner(capsys) -> None:
     code = cli.main(["devices", "watch", str(CAPTURES / "datalogic-cp1252-lossy-cccd.evdev.log")])
     out = capsys.readouterr().out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +24,8 @@ from kiosk.devices.kinds.serial import SerialOptions
 from kiosk.devices.shell import READ_TICK, StreamDevice
 from kiosk.devices.stream import Chunk, Idle, Item
 from kiosk.messages import os_words
+
+log = logging.getLogger(__name__)
 
 FLOW = {"none": {}, "rtscts": {"rtscts": True}, "xonxoff": {"xonxoff": True},
         "dsrdtr": {"dsrdtr": True}}
@@ -66,7 +69,8 @@ class SerialDevice(StreamDevice):
                 if data and port.in_waiting:
                     data += port.read(port.in_waiting)  # …then takes everything there
             except (serial.SerialException, OSError) as exc:
-                raise DeviceMissing("device.lost", path=self.path, error=exc) from None
+                log.info("%s: %s", self.path, exc)  # pyserial's English: -v only
+                raise DeviceMissing("device.lost", path=self.path) from None
             now = time.monotonic()
             yield Chunk(now, data) if data else Idle(now)
 

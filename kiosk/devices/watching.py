@@ -171,6 +171,7 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
     for note in notes:
         print(f"* {note}", file=out, flush=True)
     deadline = time.monotonic() + seconds if seconds else None
+    lost: DeviceError | None = None
     with contextlib.ExitStack() as stack:
         writer = None
         if save:
@@ -195,6 +196,8 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
                     break
         except KeyboardInterrupt:
             pass
+        except DeviceError as exc:  # unplugged: what was seen is still summed up and saved
+            lost = exc
         if writer:
             writer.finish()
         for line in diagnostics.finish():
@@ -205,4 +208,6 @@ def watch(target: WatchTarget, out: TextIO, *, count: int = 0, seconds: float = 
         print(f"* {line}", file=out)
     if save:
         print(both("device.capture_saved", path=save), file=out)
+    if lost is not None:
+        raise lost  # after the summary: the command still ends as a device error
     return diagnostics
