@@ -7,6 +7,7 @@ httpx."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -100,3 +101,35 @@ def test_an_officers_reports_carry_no_count_of_the_provinces_entries_not_derived
             for url in files:
                 text = client.get(url).content.decode("utf-8-sig")
                 assert (label in text) == province, (name, url)
+
+
+def test_a_district_typed_with_combining_accents_is_the_same_district(tmp_path) -> None:
+    """"Đồng Xoài" typed with a combining-accent input method ("Unicode tổ hợp", or a sheet
+    saved on a Mac) is other code points that look the same: the reports listed the
+    district twice, each with part of its points, and an officer whose account was so
+    spelled saw only those. Names and places are stored composed (NFC), from the command
+    line, a registry file and the accounts alike."""
+    import unicodedata
+
+    from kiosk.central.web import users as accounts
+
+    composed = "Đồng Xoài"
+    combining = unicodedata.normalize("NFD", composed)
+    assert combining != composed
+    url = f"sqlite:///{tmp_path}/central.db"
+    for point, district in (("DX-1", composed), ("DX-2", combining)):
+        central("checkpoints", "add", point, "--name", f"Chốt {point}", "--district", district,
+                "--kind", "market", "--set-up-on", "2026-11-01", "--db", url)
+    (tmp_path / "points.csv").write_text(
+        f"id,name,district,kind,set_up_on\nDX-3,Chợ {combining},{combining},market,2026-11-01\n",
+        encoding="utf-8")
+    central("checkpoints", "import", str(tmp_path / "points.csv"), "--db", url)
+    report = json.loads(central("report", "daily", "--date", "2026-12-01", "--db", url).stdout)
+    assert [(row["district"], row["points_set_up"]) for row in report["by_district"]] == [
+        (composed, 3)]
+    with open_storage(url) as storage:
+        officer = accounts.add(storage, "dx.officer", "district", "Mật khẩu đủ dài 2026!",
+                               district=combining)
+        names = storage._query("SELECT name FROM checkpoints WHERE id = 'DX-3'")
+    assert officer.district == composed
+    assert names == [(f"Chợ {composed}",)]

@@ -295,8 +295,17 @@ def parse_date(raw: Any) -> str | None:
     raise RegistryError("registry.bad_date", value=repr(text))
 
 
-CONVERT = {"id": _text, "name": _text, "province": _text, "district": _text,
-           "commune": _text, "kind": _kind, "address": _text, "latitude": _coordinate,
+def _words(raw: Any) -> str:
+    """A name or place as :func:`_text`, in Unicode's composed form (NFC): Vietnamese typed
+    with a combining-accent input method ("Unicode tổ hợp"), or a sheet saved on a Mac, spells
+    "Đồng Xoài" in other code points that look the same, and a district so spelled was another
+    district to the reports and to its officers' scope. Not the id, which kiosks send as
+    enrolled."""
+    return unicodedata.normalize("NFC", _text(raw))
+
+
+CONVERT = {"id": _text, "name": _words, "province": _words, "district": _words,
+           "commune": _words, "kind": _kind, "address": _words, "latitude": _coordinate,
            "longitude": _coordinate, "set_up_on": parse_date, "closed_on": parse_date}
 
 

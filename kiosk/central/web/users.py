@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,7 +81,9 @@ def add(storage: Storage, name: str, role: str, password: str, *,
         raise UserError("account.bad_name", name=repr(name))
     if role not in ROLES:
         raise UserError("account.bad_role", role=repr(role), known=", ".join(ROLES))
-    district = (district or "").strip() or None
+    # composed (NFC) as the registry stores it: the same letters typed with combining accents
+    # would scope the officer to no checkpoint
+    district = unicodedata.normalize("NFC", (district or "").strip()) or None
     if (role == "district") != (district is not None):
         raise UserError("account.district_role")
     check_password(password)
