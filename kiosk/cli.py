@@ -300,10 +300,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         OutputExists,
         existing_output,
         open_output,
+        output_over_kept,
         output_over_store,
     )
+    from kiosk.sync.kiosk_keys import kept_files
 
     if args.output and (refusal := output_over_store(args.output, config.store_path)
+                        or output_over_kept(args.output, kept_files(config))
                         or existing_output(args.output, force=args.force)):
         raise fail(refusal(config.kiosk.language), EXIT_USAGE)
     store = open_store(config, reading=True)
@@ -490,18 +493,12 @@ def audit_actor(args: argparse.Namespace, config: Config) -> str:
 def exposure_warnings(config: Config) -> list[str]:
     """The store, the token file and the backlog signing key, when group or others may read
     them (kiosk.db holds identities, the others the kiosk's credentials)."""
-    from pathlib import Path
-
     from kiosk.private_files import exposure
-    from kiosk.sync.kiosk_keys import KioskKeys
+    from kiosk.sync.kiosk_keys import KioskKeys, token_path
 
     paths = [config.store_path]
-    base = config.source.parent if config.source else None
-    if config.sync.token_file:
-        token_file = Path(config.sync.token_file).expanduser()
-        if not token_file.is_absolute() and base:
-            token_file = base / token_file
-        paths.append(token_file)
+    if (token := token_path(config)) is not None:
+        paths.append(token)
     paths.append(KioskKeys.for_config(config).signing_key_path)
     return [messages.text("cli.readable_by_others", config.kiosk.language, path=str(path),
                           mode=mode)

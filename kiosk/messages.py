@@ -920,6 +920,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Check the disk holding {folder} and its cable or network (see: dmesg), then run "
         "this command again",
     ),
+    "files.output_is_kept": (
+        "{path} là tệp {kept} mà trạm giữ (cấu hình, mã truy cập hoặc khoá): không ghi đè lên "
+        "tệp này, kể cả với --force, không ghi gì; hãy chọn một tên tệp khác",
+        "{path} is {kept}, a file the kiosk keeps (its config, token or keys): it is not "
+        "written over, not even with --force, nothing written; choose another file name"),
     "files.output_is_store": (
         "{path} là một tệp của cơ sở dữ liệu đang dùng ({store}): không ghi đè lên tệp này, "
         "không ghi gì; hãy chọn một tên tệp khác",

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -297,4 +298,28 @@ def output_over_store(output: str | Path, store: str | Path) -> Words | None:
         if named:
             return messages.Words("files.output_is_store", {"path": str(output),
                                                             "store": side})
+    return None
+
+
+def output_over_kept(output: str | Path, kept: Iterable[Path]) -> Words | None:
+    """Why a file a command is asked to write must not be: it is one of ``kept``, the files
+    a kiosk keeps (:func:`kiosk.sync.kiosk_keys.kept_files`: its config, token and keys), by
+    its name or through a link, as :func:`output_over_store` tells. ``--force`` replaces an
+    earlier export, never these: a slip of ``--to`` would destroy the kiosk's signing key or
+    the centre's key it keeps. None when ``output`` is none of them."""
+    from kiosk import messages
+    from kiosk.upkeep import file_identity
+
+    try:
+        found = file_identity(output)
+    except OSError:  # the write itself will say why the path cannot be used
+        found = None
+    target = _place(output)
+    for path in kept:
+        named = target is not None and target == _place(path)
+        with contextlib.suppress(OSError):
+            named = named or (found is not None and file_identity(path) == found)
+        if named:
+            return messages.Words("files.output_is_kept", {"path": str(output),
+                                                           "kept": str(path)})
     return None

@@ -81,6 +81,43 @@ def test_the_store_by_any_name_is_never_an_export_file(tmp_path: Path, language:
     assert "001099012345" in (tmp_path / "kiosk.csv").read_text(encoding="utf-8-sig")
 
 
+KEPT = {
+    "vi": "{path} là tệp {kept} mà trạm giữ (cấu hình, mã truy cập hoặc khoá): không ghi đè "
+          "lên tệp này, kể cả với --force, không ghi gì; hãy chọn một tên tệp khác",
+    "en": "{path} is {kept}, a file the kiosk keeps (its config, token or keys): it is not "
+          "written over, not even with --force, nothing written; choose another file name",
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_kiosks_config_token_and_keys_are_never_an_export_file(tmp_path: Path,
+                                                                  language: str) -> None:
+    """``--force`` replaces an earlier export, never a file the kiosk keeps: ``sync export
+    --to`` slipping onto the signing key destroyed it (the next export failed, the centre had
+    to be told a new key), onto the centre's key the kiosk keeps lost it (the next server
+    answering at the centre's address was believed, and sealed to). By name, made yet or
+    not, and through a hard link."""
+    config = write_config(tmp_path, tmp_path / "kiosk.db", language)
+    config.write_text(config.read_text(encoding="utf-8") + '[sync]\ntoken_file = "token"\n',
+                      encoding="utf-8")
+    token, centre = tmp_path / "token", tmp_path / "centre-backlog.json"
+    token.write_text("a-kiosk-token\n", encoding="utf-8")
+    centre.write_text('{"kept": "the centre key"}\n', encoding="utf-8")
+    (tmp_path / "token-link").hardlink_to(token)
+    assert kiosk(config, "scan", CCCD_AN).returncode == 0
+    before = {path: digest(path) for path in (config, token, centre)}
+    signing_key = tmp_path / "backlog-signing.key"
+    for name, kept in ((config.name, config), ("token", token), ("token-link", token),
+                       ("backlog-signing.key", signing_key), ("centre-backlog.json", centre)):
+        target = tmp_path / name
+        said = KEPT[language].format(path=target, kept=kept)
+        proc = kiosk(config, "export", "-o", str(target), "--force")
+        assert (proc.returncode, proc.stderr) == (2, said + "\n")
+        proc = kiosk(config, "sync", "export", "--to", str(target), "--force")
+        assert proc.returncode == 1 and proc.stderr.endswith(said + "\n")
+    assert {path: digest(path) for path in before} == before and not signing_key.exists()
+
+
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_the_stores_side_files_not_made_yet_are_never_an_export_file(
         tmp_path: Path, language: str) -> None:

@@ -260,16 +260,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     from kiosk.private_files import (
         OutputExists,
         existing_output,
+        output_over_kept,
         output_over_store,
         refuse_special,
     )
     from kiosk.sync.backlog import BacklogError
     from kiosk.sync.backlog_keys import BadKey
+    from kiosk.sync.kiosk_keys import kept_files
 
     config = load_config(args.config)
     lang = config.kiosk.language
     target = Path(args.to)
-    if refusal := output_over_store(target, config.store_path):  # even with --force
+    if refusal := (output_over_store(target, config.store_path)  # even with --force
+                   or output_over_kept(target, kept_files(config))):
         print(text("sync.export_failed", lang, error=refusal), file=sys.stderr)
         return EXIT_FAILED
     try:

@@ -60,6 +60,26 @@ class CentreKnowledge:
     checked_at: str
 
 
+def token_path(config: Config) -> Path | None:
+    """``[sync] token_file`` as a path (relative to the config's folder); None without one."""
+    if not config.sync.token_file:
+        return None
+    token = Path(config.sync.token_file).expanduser()
+    base = config.source.parent if config.source else None
+    return base / token if not token.is_absolute() and base is not None else token
+
+
+def kept_files(config: Config) -> list[Path]:
+    """The files a kiosk keeps beside its store, which no output of a command may be written
+    over (:func:`kiosk.private_files.output_over_kept`): its config, its token, its signing
+    key (the centre would have to be told a new one) and the centre's key it keeps (lost, the
+    next server answering at ``server_url`` would be believed)."""
+    keys = KioskKeys.for_config(config)
+    token = token_path(config)
+    return [path for path in (config.source, token, keys.signing_key_path, keys.centre_path)
+            if path is not None]
+
+
 class KioskKeys:
     """The key files of one kiosk, in ``folder``."""
 
@@ -70,13 +90,10 @@ class KioskKeys:
     def for_config(cls, config: Config) -> KioskKeys:
         """Beside the token file, else beside the config file, else (a config made in
         memory) beside the store: never in whatever folder the process happens to run in."""
-        base = config.source.parent if config.source else None
-        if config.sync.token_file:
-            token = Path(config.sync.token_file).expanduser()
-            if not token.is_absolute() and base is not None:
-                token = base / token
+        token = token_path(config)
+        if token is not None:
             return cls(token.parent)
-        return cls(base or config.store_path.parent)
+        return cls(config.source.parent if config.source else config.store_path.parent)
 
     @property
     def signing_key_path(self) -> Path:
