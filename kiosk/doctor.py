@@ -26,6 +26,7 @@ from typing import Any
 from kiosk.clock import age_of, age_words
 from kiosk.commandline import EXIT_FAILED, examples
 from kiosk.messages import CATALOGUE, Words, both, os_words, text
+from kiosk.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def store_checks(path: Path) -> list[Check]:
     if oldest is None:
         checks.append(_check("pending", True, "doctor.nothing_pending"))
     else:
-        recorded = dt.datetime.fromisoformat(oldest)
+        recorded = parse_utc(oldest)
         age = age_of(recorded)
         checks.append(_check("pending", age is None or age < PENDING_TOO_OLD,
                              "doctor.oldest_pending", oldest=oldest,
@@ -217,7 +218,7 @@ def device_checks(config: Any) -> list[Check]:
         else:
             sent = {"what": last[1], "when": _local(last[0], config.timezone)}
             heard = Words("doctor.heard", {**sent, "age": age_words(
-                dt.datetime.fromisoformat(last[0]), _ago)})
+                parse_utc(last[0]), _ago)})
         state = Words("doctor.ready") if problem is None else problem
         checks.append(_check(f"device:{device.id}", problem is None,
                              "doctor.device" if path is None else "doctor.device_node",
@@ -258,7 +259,7 @@ def last_input(store_path: Path, device_id: str) -> tuple[str, Words] | None:
 
 
 def _local(utc: str, timezone: Any) -> str:
-    return dt.datetime.fromisoformat(utc).astimezone(timezone).strftime("%Y-%m-%d %H:%M")
+    return parse_utc(utc).astimezone(timezone).strftime("%Y-%m-%d %H:%M")
 
 
 def _ago(age: dt.timedelta) -> Words:

@@ -47,7 +47,11 @@ a matching pair)."""
 
 
 def parse_utc(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
+    """A stored time, aware. Every stored time is UTC ("…Z"); one without a zone (edited by
+    hand, as "2024-05-01 08:00") is read as UTC too, not left naive for the first comparison
+    with an aware time to fail (``kiosk sync status`` and ``doctor`` ended in a traceback)."""
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 @functools.lru_cache(maxsize=64)

@@ -256,6 +256,30 @@ def test_status_reads_damaged_saved_times_as_the_sync_worker_does(tmp_path,
         assert getattr(state, hand_edited.removeprefix("sync.")) == 1796083200.0
 
 
+def test_a_pending_entry_timed_by_hand_without_a_zone_is_read_as_utc(tmp_path,
+                                                                     process_zone_not_utc):
+    """A pending entry's time edited by hand without a zone, as docs/sync-operator.md's
+    rejected entry ("2024-05-01 08:00") was written: the status and the doctor answer (they
+    ended in a traceback, a time with no zone compared with an aware one), the time read as
+    UTC as every stored time is, and aged."""
+    config = write_config(tmp_path / "config.toml", kiosk_id="k-hand",
+                          server_url="http://127.0.0.1:9", token="t")
+    store = Store(tmp_path / "kiosk.db")
+    Pipeline(store, Policy(checkpoint_id="CP-T", kiosk_id="k-hand")).submit(
+        Scan(payload=CCCD.encode(), lane="in"))
+    store.close()
+    with sqlite3.connect(tmp_path / "kiosk.db") as db:
+        db.execute("UPDATE entries SET scanned_at = '2026-11-30 08:00'")
+    db.close()
+    out = sync(config, "status", "--offline").stdout
+    oldest = next(line for line in out.splitlines() if line.startswith("Oldest pending"))
+    assert oldest[25:].startswith("2026-11-30 15:00:00 (") and oldest.endswith(" ago)")
+    doctor = subprocess.run([sys.executable, "-m", "kiosk.cli", "doctor", "--config",
+                             str(config)], capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in doctor.stderr
+    assert "Oldest entry waiting for the centre: 2026-11-30" in doctor.stdout
+
+
 def test_a_saved_last_error_that_is_no_utf8_is_read_with_replacement(tmp_path):
     """The saved last error's bytes are no UTF-8 (a damaged row): the sync worker is still
     built from the config, and the status still answers, each reading it with the bytes
