@@ -2117,6 +2117,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "kiosks signing-key {kiosk} --reset --reason …` if this kiosk really lost its key"),
     # -- what a kiosk makes of the centre's answers (kiosk.sync.client)
     "sync.http": ("HTTP {status}: {error}", "HTTP {status}: {error}"),
+    "sync.web_page": (
+        "một trang web, không phải câu trả lời của trung tâm (có thể một proxy trả lời thay; "
+        "tiêu đề: {title})",
+        "a web page, not the centre's answer (a proxy may be answering for it; title: "
+        "{title})"),
     "sync.transport": ("{what}: {cause}", "{what}: {cause}"),
     "sync.net.connect_timeout": ("hết thời gian chờ kết nối", "connection timed out"),
     "sync.net.read_timeout": ("không nhận được câu trả lời kịp thời", "no answer in time"),

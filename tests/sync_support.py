@@ -196,6 +196,8 @@ class FaultyProxy:
     ``forward_late``      wait until the kiosk gives up waiting and hangs up, then forward:
                           the request reaches the centre after the kiosk stopped waiting
     ``status:N[:R]``      answer status N (with ``Retry-After: R``) without forwarding
+    ``page:N``            answer status N with a web server's HTML error page (nginx's, the
+                          centre being down behind it), without forwarding
     """
 
     def __init__(self, upstream_port: int) -> None:
@@ -282,7 +284,7 @@ class FaultyProxy:
                 fault = self._next_fault(method.decode(), path.decode(), head, body)
                 if fault in ("drop_request", "reset_request"):
                     return _close(client, reset=fault == "reset_request")
-                if fault.startswith("status:"):
+                if fault.startswith(("status:", "page:")):
                     client.sendall(_status_response(fault))
                     continue
                 if fault == "forward_late":
@@ -389,9 +391,15 @@ class _Reader:
 def _status_response(fault: str) -> bytes:
     parts = fault.split(":")
     status = int(parts[1])
-    body = json.dumps({"error": f"injected by the test proxy: HTTP {status}"}).encode()
+    if parts[0] == "page":
+        body, kind = (f"<html>\r\n<head><title>{status} Bad Gateway</title></head>\r\n<body>\r\n"
+                      f"<center><h1>{status} Bad Gateway</h1></center>\r\n<hr><center>nginx"
+                      "</center>\r\n</body>\r\n</html>\r\n").encode(), "text/html"
+    else:
+        body = json.dumps({"error": f"injected by the test proxy: HTTP {status}"}).encode()
+        kind = "application/json"
     extra = f"Retry-After: {parts[2]}\r\n" if len(parts) > 2 else ""
-    return (f"HTTP/1.1 {status} Injected\r\nContent-Type: application/json\r\n"
+    return (f"HTTP/1.1 {status} Injected\r\nContent-Type: {kind}\r\n"
             f"Content-Length: {len(body)}\r\n{extra}\r\n").encode() + body
 
 

@@ -24,7 +24,7 @@ import pytest
 
 from kiosk import config as config_mod
 from kiosk.central.backends import open_storage
-from kiosk.messages import saved_text
+from kiosk.messages import saved_text, saved_words
 from kiosk.store import Store
 from kiosk.sync.client import SyncClient
 from kiosk.sync.status import StatusBoard, SyncState
@@ -207,6 +207,27 @@ def test_retry_after_from_the_centre_is_waited_out(central, proxy, kiosk_id, tmp
     assert first.fault == "status:503:2" and second.fault == "pass"
     assert second.at - first.at >= 2.0
     assert summary.accepted == 10
+
+
+def test_a_proxys_error_page_is_said_in_words_on_one_line(central, proxy, kiosk_id,
+                                                          tmp_path):
+    """nginx in front of the centre answers 502 with its HTML page while the centre is down:
+    the operator is told it was a web page and its title, in each language, on one line (the
+    page's lines ran across the status's), and the entries go once the centre answers."""
+    worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id))
+    fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id)
+    proxy.add("page:502:0")
+    summary = worker.push_now()
+    error = worker.state().last_error
+    worker.stop()
+    assert summary.accepted == 3
+    assert [e.fault for e in proxy.batch_events()][:2] == ["page:502:0", "pass"]
+    words = saved_words(error) if error else None
+    assert words is not None, error
+    assert words("en") == ("HTTP 502: a web page, not the centre's answer (a proxy may be "
+                           "answering for it; title: 502 Bad Gateway)")
+    assert words("vi").startswith("HTTP 502: một trang web, không phải câu trả lời")
+    assert "\n" not in words("vi") and "<" not in words("en")
 
 
 def test_413_halves_batches_until_they_fit_and_a_lone_giant_is_quarantined(

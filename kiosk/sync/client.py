@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import errno
+import re
 import socket
 import ssl
 from collections import Counter
@@ -336,8 +337,19 @@ def _answered(response: requests.Response) -> Words | str:
             return words
         if isinstance(body.get("error"), str) and body["error"]:
             return body["error"]
-    text = response.content[:200].decode("utf-8", "replace").strip()
+    if _WEB_PAGE.search(response.content[:1024]) or response.headers.get(
+            "Content-Type", "").startswith("text/html"):
+        title = _TITLE.search(response.content[:4096])
+        return Words("sync.web_page", {"title": " ".join(
+            title.group(1).decode("utf-8", "replace").split())[:80] if title else "-"})
+    text = " ".join(response.content[:200].decode("utf-8", "replace").split())  # one line
     return text or response.reason or "-"
+
+
+_WEB_PAGE = re.compile(rb"<(!doctype html|html|head|body)\b", re.IGNORECASE)
+"""An answer that is a web page: a proxy's error page (nginx's 502 while the centre is
+down), whose lines of HTML said nothing to an operator and ran across the status's lines."""
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
 def _failure_kind(exc: requests.RequestException) -> str:
