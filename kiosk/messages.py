@@ -482,10 +482,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "No sync token: set [sync] token or token_file (issued by `kiosk-central kiosks add`)",
     ),
     "sync.auth_401": (
-        "Máy chủ trung tâm từ chối mã đồng bộ của trạm ({detail}); đã ngừng tải lên. Cấp mã mới "
-        "bằng `kiosk-central kiosks add`, cập nhật [sync] token rồi bấm Đồng bộ",
-        "The centre refused this kiosk's token ({detail}); uploads stopped. Issue a new one with "
-        "`kiosk-central kiosks add`, update [sync] token, then push again",
+        "Máy chủ trung tâm từ chối mã đồng bộ của trạm ({detail}); đã ngừng tải lên. Trung tâm "
+        "cấp mã mới cho chính trạm này bằng `kiosk-central kiosks token {kiosk} --reason …` "
+        "(hoặc --qr để trạm chạy `kiosk enrol`), cập nhật [sync] token rồi bấm Đồng bộ",
+        "The centre refused this kiosk's token ({detail}); uploads stopped. The centre issues "
+        "this same kiosk a new one with `kiosk-central kiosks token {kiosk} --reason …` (or "
+        "--qr, for `kiosk enrol` here); update [sync] token, then push again",
     ),
     "sync.auth_403": (
         "Máy chủ trung tâm từ chối: dữ liệu không thuộc trạm được cấp mã này ({detail}); đã ngừng "
@@ -582,6 +584,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "store and will be sent by the next run (or: kiosk sync push)",
     ),
     "sync.nothing_pending": ("Không có bản ghi nào chờ gửi", "Nothing pending"),
+    "sync.nothing_pending_of": ("Không có bản ghi nào của trạm {kiosk} chờ gửi",
+                                "Nothing of kiosk {kiosk} pending"),
+    "sync.pending_elsewhere": (
+        "{count} bản ghi chờ gửi được ghi dưới mã trạm khác: {kiosks}. Mã đồng bộ của trạm này "
+        "không gửi được chúng (trạm đã đăng ký lại với mã mới?), nên chúng không chặn bản ghi "
+        "mới. Đưa chúng về trung tâm bằng tệp: `kiosk sync export --kiosk-id {first} --to "
+        "TỆP`, rồi `kiosk-central import TỆP` (trạm đã thu hồi: thêm --allow-revoked --reason "
+        "…). Chúng vẫn nằm ở đây, chờ, cho tới khi trung tâm xác nhận",
+        "{count} pending entries were recorded under another kiosk id: {kiosks}. This kiosk's "
+        "token cannot send them (enrolled again under a new id?), so they hold back no new "
+        "entry. Take them to the centre in a file: `kiosk sync export --kiosk-id {first} --to "
+        "FILE`, then `kiosk-central import FILE` (a revoked kiosk: add --allow-revoked "
+        "--reason …). They stay here, pending, until the centre confirms them"),
     "sync.retried": (
         "{count} bản ghi bị từ chối đã được đưa lại vào hàng chờ gửi",
         "{count} rejected entries are pending again",

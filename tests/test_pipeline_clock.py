@@ -665,7 +665,7 @@ def test_a_clock_set_right_from_far_ahead_gives_ids_of_the_right_time_and_loses_
     assert b < c < ahead  # increasing again after the step
     store = Store(tmp_path / "k.db")
     try:
-        assert [r["id"] for r in pending_rows(store, chunk=1)] == [b, c, ahead]
+        assert [r["id"] for r in pending_rows(store, "k", chunk=1)] == [b, c, ahead]
         rows = {r["id"]: r for r in store.entries(since="2000", until="2100")}
         assert all("clock_behind" in json.loads(rows[i]["extra"]) for i in (b, c))
         for name, entry_id in (("binh", b), ("cuc", c), ("an", ahead)):

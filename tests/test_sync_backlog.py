@@ -517,16 +517,40 @@ def test_a_forged_file_of_a_revoked_kiosk_is_refused_even_when_allowed(
 
 
 # -- the kiosk's side ---------------------------------------------------------------------
-def test_export_refuses_entries_recorded_under_another_kiosk_id(central, kiosk_id, tmp_path):
-    """After kiosk.id was changed, old entries would be refused by the centre anyway."""
-    worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
-    fill_backlog(worker.store.path, 3, kiosk_id="kiosk-old")
-    with pytest.raises(BacklogError, match=f"belongs to kiosk kiosk-old, not {kiosk_id}"):
-        worker.export(tmp_path / "b.backlog")
-    worker.stop()
-    assert not (tmp_path / "b.backlog").exists()
-    assert not (tmp_path / "b.backlog.part").exists()
-    assert sync_states(worker.store.path) == {"pending": 3}
+def test_entries_of_an_earlier_kiosk_id_hold_back_no_new_one_and_reach_the_centre_in_a_file(
+        central, kiosk_id, tmp_path):
+    """A kiosk revoked while offline and enrolled again under a new id (the same machine,
+    keys and store): the centre refuses a batch holding the old id's entries whole (403), so
+    sending them first held back every later scan for ever. Now each token sends its own
+    kiosk's entries; the old id's wait, named with their way to the centre, and go in a
+    file of that kiosk's, signed by the key it registered."""
+    old = f"{kiosk_id}-old"
+    folder = tmp_path / "kiosk"
+    connected_once(folder, central, old).stop()  # registered this machine's signing key
+    before = fill_backlog(folder / "kiosk.db", 3, kiosk_id=old)
+    central.revoke(old)
+    worker = kiosk_worker(folder, kiosk_id, central.enrol(kiosk_id), central.url)
+    after = fill_backlog(worker.store.path, 2, kiosk_id=kiosk_id)
+    try:
+        assert worker.push_now().error is None
+        assert sorted(central.stored_ids(kiosk_id)) == after
+        assert sync_states(worker.store.path) == {"pending": 3, "acknowledged": 2}
+        assert worker.state().elsewhere == ((old, 3),)
+
+        nothing_of_ours = worker.export(tmp_path / "ours.backlog")
+        assert nothing_of_ours.entries == 0
+        summary = worker.export(tmp_path / "old.backlog", kiosk_id=old)
+        assert (summary.entries, summary.first_id, summary.last_id) == (3, before[0], before[-1])
+        with BacklogReader(tmp_path / "old.backlog", centre_key(central)) as reader:
+            assert reader.manifest.kiosk_id == old
+    finally:
+        worker.stop()
+    assert sync_states(worker.store.path) == {"sent": 3, "acknowledged": 2}  # until confirmed
+    assert "revoked" in importing(central, tmp_path / "old.backlog").error
+    allowed = importing(central, tmp_path / "old.backlog", allow_revoked="re-enrolled as new id",
+                        actor="tester@host")
+    assert (allowed.error, allowed.accepted) == (None, 3)
+    assert sorted(central.stored_ids(old)) == before
 
 
 def test_a_kiosk_that_never_reached_the_centre_writes_no_unencrypted_file(tmp_path):

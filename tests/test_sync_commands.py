@@ -387,6 +387,36 @@ def test_export_writes_the_backlog_once_and_refuses_to_overwrite_it(site, tmp_pa
     assert "Exported 1,000" in sync(config, "export", "--to", str(target), "--force").stdout
 
 
+def test_status_and_export_name_the_entries_of_an_earlier_kiosk_id_and_their_way(
+        site, tmp_path):
+    """Entries left pending under the id this kiosk had before ([kiosk] id changed, or an
+    enrolment under a new id): the push sends this kiosk's own and leaves them; status says
+    how many, whose, and the two commands that take them to the centre."""
+    config, ids, _ = site
+    earlier = fill_backlog(tmp_path / "kiosk.db", 30, kiosk_id="ql1a-old")
+    pushed = sync(config, "push")
+    assert "Sent 1,000" in pushed.stdout  # not refused whole for theirs (403)
+    assert "30 pending entries were recorded under another kiosk id" in pushed.stderr
+    assert "100% 1,000/1,000" in pushed.stdout + pushed.stderr
+    report = json.loads(sync(config, "status", "--offline", "--json").stdout)
+    assert (report["pending"], report["pending_elsewhere"]) == (30, {"ql1a-old": 30})
+    status = sync(config, "status", "--offline").stdout
+    assert ("ALERT: 30 pending entries were recorded under another kiosk id: ql1a-old (30). "
+            "This kiosk's token cannot send them") in status
+    assert "`kiosk sync export --kiosk-id ql1a-old --to FILE`, then `kiosk-central import " \
+        "FILE` (a revoked kiosk: add --allow-revoked --reason …)" in status
+
+    nothing = sync(config, "export", "--to", str(tmp_path / "ours.backlog"))
+    assert nothing.stdout == "Nothing pending\n"
+    assert "30 pending entries were recorded under another kiosk id" in nothing.stderr
+    theirs = sync(config, "export", "--kiosk-id", "ql1a-old", "--to", str(tmp_path / "old.backlog"))
+    assert f"Exported 30 entries to {tmp_path / 'old.backlog'}" in theirs.stdout
+    assert "kiosk-central kiosks signing-key ql1a-old --set=" in theirs.stderr  # not its key yet
+    assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": len(ids), "sent": len(earlier)}
+    assert sync(config, "export", "--kiosk-id", "nobody", "--to", str(tmp_path / "n.backlog")
+                ).stdout == "Nothing of kiosk nobody pending\n"
+
+
 def test_the_commands_speak_vietnamese_when_the_kiosk_does(central, tmp_path):
     kiosk_id = f"k-{uuid.uuid4().hex[:10]}"
     config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, language="vi",

@@ -364,7 +364,8 @@ def test_a_revoked_token_stops_uploads_and_alerts_the_operator(central, kiosk_id
     try:
         kiosk.pipeline.submit(Scan(payload=b"VENUE-1"))
         state = wait_until(lambda: (s := kiosk.sync.state()).alert and s)
-        assert "HTTP 401" in state.alert("en") and "kiosks add" in state.alert("en")
+        assert "HTTP 401" in state.alert("en")  # and the centre's way back for this kiosk:
+        assert f"kiosk-central kiosks token {kiosk_id} --reason" in state.alert("en")
         assert state.alert("vi").startswith("Máy chủ trung tâm từ chối mã đồng bộ")
         assert state.online is True and state.pending == 1  # reachable, but refused
         wait_until(lambda: kiosk.sync.scheduler.parked)  # no timer: nothing is due, ever

@@ -631,3 +631,25 @@ def test_what_a_centre_says_is_shown_as_plain_text_never_as_markup(make_window, 
     screen = sync_screen_counting_one_pending(window, qtbot)
     for label in (screen.message, screen.facts):
         assert label.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_entries_of_an_earlier_kiosk_id_are_named_with_their_way_on_the_sync_screen(
+        make_window, qtbot, tmp_path):
+    """The kiosk enrolled again under a new id with the old id's entries still pending: this
+    token cannot send them and the push leaves them, so the screen names whose they are
+    and the file that takes them to the centre, in the screen's language."""
+    from tests.sync_support import fill_backlog
+
+    path = write_config(tmp_path, extra=sync_section("http://127.0.0.1:9", "t0ken-new-id",
+                                                      enabled=True))
+    window = make_window(path, start=False)  # no background uploads: the button does it
+    fill_backlog(window.kiosk.store.path, 4, kiosk_id="ql1a-old", checkpoint_id="CP-UI")
+    screen = open_sync(window, qtbot)
+    qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "4", timeout=10000)
+    assert "mã trạm khác" not in screen.facts.text()  # not known before an upload looked
+    qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not screen.busy, timeout=30000)
+    qtbot.waitUntil(lambda: "4 bản ghi chờ gửi được ghi dưới mã trạm khác: ql1a-old (4)"
+                    in screen.facts.text(), timeout=30000)
+    assert "`kiosk sync export --kiosk-id ql1a-old --to TỆP`" in screen.facts.text()
+    assert screen.tiles["pending"].value.text() == "4"  # still here until the centre has them

@@ -70,9 +70,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                     "and encrypted to the centre's (a USB stick for a site with no network); "
                     "they stay pending until the centre has them.",
         **examples("kiosk sync export --to /media/usb/ql1a-01.backlog",
-                   "kiosk sync export --to ql1a-01.backlog --force   # replace an older file"))
+                   "kiosk sync export --to ql1a-01.backlog --force   # replace an older file",
+                   "kiosk sync export --kiosk-id ql1a-old --to /media/usb/ql1a-old.backlog"))
     export.add_argument("--to", required=True, metavar="FILE", help="file to write")
     export.add_argument("--force", action="store_true", help="replace an existing file")
+    export.add_argument("--kiosk-id", metavar="ID",
+                        help="write the entries recorded under this other kiosk id instead "
+                             "(left pending by an enrolment under a new id: this kiosk's "
+                             "token cannot send them; `kiosk sync status` names them)")
     export.set_defaults(func=cmd_export)
 
 
@@ -82,6 +87,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from kiosk.sync.status import (
         META_PREFIX,
         MetaKey,
+        elsewhere_words,
         past_retention_text,
         saved_number,
         saved_time,
@@ -94,6 +100,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         summary = store.outbox_summary()
         sent = store.sync_counts()["sent"]
+        elsewhere = store.pending_elsewhere(config.kiosk.id)
         meta = store.meta(META_PREFIX)
         rejected = [{**row, **coded("sync_error", row["sync_error"], lang)}
                     for row in store.rejected_entries(REJECTED_SHOWN)]
@@ -137,6 +144,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "background_sync": config.sync.enabled,
         "backlog_keys": KioskKeys.for_config(config).summary(),
         "rejected_entries": rejected,
+        "pending_elsewhere": elsewhere,
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
@@ -183,6 +191,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     for alert in (report["alert"], report["backlog_keys_alert"]):
         if alert:
             print(f"{text('sync.alert', lang)}: {alert}")
+    if (stranded := elsewhere_words(elsewhere)) is not None:
+        print(f"{text('sync.alert', lang)}: {stranded(lang)}")
     for row in rejected:
         print(f"  ✗ {row['id']}  {row['scanned_at']}  {row['device_id']}  {row['sync_error']}")
     if summary.rejected > len(rejected):
@@ -218,9 +228,14 @@ def _worker(args: argparse.Namespace, *, read_when_full: bool = False
 
 
 def cmd_push(args: argparse.Namespace) -> int:
+    from kiosk.sync.status import elsewhere_words
+
     worker, lang = _worker(args)
     try:
-        pending = worker.state().pending
+        others = worker.store.pending_elsewhere(worker.kiosk_id)  # this token cannot send
+        if (stranded := elsewhere_words(others.items())) is not None:
+            print(stranded(lang), file=sys.stderr)
+        pending = worker.state().pending - sum(others.values())
         if pending == 0:
             print(text("sync.nothing_pending", lang))
             return 0
@@ -284,15 +299,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     if refusal:
         print(text("sync.export_failed", lang, error=refusal), file=sys.stderr)
         return EXIT_FAILED
+    from kiosk.sync.status import elsewhere_words
+
+    whose = args.kiosk_id or config.kiosk.id
     worker, _ = _worker(args, read_when_full=True)
     try:
-        total = worker.state().pending
+        others = worker.store.pending_elsewhere(whose)
+        total = worker.state().pending - sum(others.values())
+        stranded = elsewhere_words(others.items() if whose == config.kiosk.id else
+                                   worker.store.pending_elsewhere(config.kiosk.id).items())
         if total == 0:
-            print(text("sync.nothing_pending", lang))
+            print(text("sync.nothing_pending_of", lang, kiosk=whose) if args.kiosk_id else
+                  text("sync.nothing_pending", lang))
+            if stranded is not None and not args.kiosk_id:
+                print(stranded(lang), file=sys.stderr)
             return 0
         bar = ProgressBar("export", total)
         summary = worker.export(target, progress=lambda done: bar.update(done, total),
-                                force=args.force)
+                                force=args.force, kiosk_id=whose)
         bar.finish()
     except BacklogError as exc:
         where = f"{exc.path}: " if exc.path else ""
@@ -315,5 +339,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                    path=summary.path, size=f"{summary.bytes:,}"))
     if summary.note is not None:
         print(summary.note(lang), file=sys.stderr)
+    if stranded is not None and not args.kiosk_id:  # not in this file: said where they go
+        print(stranded(lang), file=sys.stderr)
     return 0  # not_marked: a script seeing "failed" might delete the only copy
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -30,6 +30,18 @@ from kiosk.timestamps import parse_utc, utc_iso
 
 log = logging.getLogger(__name__)
 META_PREFIX = "sync."
+
+
+def elsewhere_words(elsewhere: Iterable[tuple[str, int]] | Mapping[str, int]) -> Words | None:
+    """``sync.pending_elsewhere``: how many pending entries are another kiosk id's, whose,
+    and their way to the centre; None when there are none."""
+    counts = dict(elsewhere)
+    if not counts:
+        return None
+    first = next(iter(counts))
+    return Words("sync.pending_elsewhere", {
+        "count": f"{sum(counts.values()):,}", "first": first,
+        "kiosks": ", ".join(f"{kiosk} ({count:,})" for kiosk, count in counts.items())})
 
 
 def pending_age_seconds(oldest_pending: str | None) -> float | None:
@@ -98,6 +110,10 @@ class SyncState:
     refusing our requests as malformed), worded by whoever shows it; else None."""
     clock_offset_seconds: float | None = None
     """Centre receive time − kiosk send time of the last answered batch."""
+    elsewhere: tuple[tuple[str, int], ...] = ()
+    """Pending entries recorded under other kiosk ids (id, count), which this kiosk's token
+    cannot send (:meth:`kiosk.store.Store.pending_elsewhere`), as the last whole upload
+    left them; worded by :func:`elsewhere_words`."""
     past_retention: Words | None = None
     """``sync.past_retention_saved``: how many entries the centre answered past its retention
     cut (acknowledged, yet not held there), the latest cut and when the last was answered,
@@ -120,14 +136,18 @@ class SyncState:
 
     # -- transitions (pure: each returns the next snapshot) ---------------------------------
     def counted(self, outbox: OutboxSummary) -> SyncState:
-        """Counts as the store holds them now."""
+        """Counts as the store holds them now (none pending: none is another kiosk's)."""
         return replace(self, pending=outbox.pending, rejected=outbox.rejected,
-                       oldest_pending=outbox.oldest_pending)
+                       oldest_pending=outbox.oldest_pending,
+                       elsewhere=self.elsewhere if outbox.pending else ())
 
-    def settled(self, outbox: OutboxSummary) -> SyncState:
-        """An upload ended: nothing on the wire, counts as the store holds them."""
+    def settled(self, outbox: OutboxSummary,
+                elsewhere: tuple[tuple[str, int], ...] | None = None) -> SyncState:
+        """An upload ended: nothing on the wire, counts as the store holds them;
+        ``elsewhere`` as a whole upload left them (None: not known, as before)."""
         return replace(self, pending=outbox.pending, rejected=outbox.rejected,
-                       oldest_pending=outbox.oldest_pending, in_flight=0)
+                       oldest_pending=outbox.oldest_pending, in_flight=0,
+                       elsewhere=self.elsewhere if elsewhere is None else elsewhere)
 
     def recorded(self, scanned_at: str) -> SyncState:
         """The pipeline recorded an entry (``scanned_at`` as the store writes it)."""

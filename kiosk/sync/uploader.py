@@ -169,9 +169,11 @@ class Tally:
         self.batches += 1
 
 
-def read_pending(store: Store, limit: int, after: str) -> list[dict[str, Any]]:
+def read_pending(store: Store, limit: int, after: str, kiosk_id: str) -> list[dict[str, Any]]:
+    """``kiosk_id``'s pending entries after ``after``: a batch holding another kiosk's is
+    refused whole (403), so they would hold back every later one (:meth:`Store.pending`)."""
     with store.lock:  # never read another thread's uncommitted insert
-        return store.pending(limit, after)
+        return store.pending(limit, after, kiosk_id)
 
 
 def _sendable(rows: list[dict[str, Any]], held: dict[str, float],
@@ -192,10 +194,10 @@ def _sendable(rows: list[dict[str, Any]], held: dict[str, float],
     return kept
 
 
-def pending_rows(store: Store, chunk: int = 1000) -> Iterator[dict[str, Any]]:
-    """Every pending entry, oldest first, read ``chunk`` at a time."""
+def pending_rows(store: Store, kiosk_id: str, chunk: int = 1000) -> Iterator[dict[str, Any]]:
+    """Every pending entry of ``kiosk_id``, oldest first, read ``chunk`` at a time."""
     after = ""
-    while rows := read_pending(store, chunk, after):
+    while rows := read_pending(store, chunk, after, kiosk_id):
         yield from rows
         after = rows[-1]["id"]
 
@@ -274,6 +276,7 @@ class Uploader:
                            ThreadPoolExecutor(1, thread_name_prefix="sync-acknowledge"))
         run = Run()
         self._forget_stored()
+        whole = False
         try:
             try:
                 self._stream(tally, progress, must_yield, run)
@@ -286,13 +289,19 @@ class Uploader:
                 raise
             if (slow := self._settle(run)) is not None:
                 raise slow
+            whole = True
         finally:
             try:
                 self._flush_acknowledgements()
             finally:
                 self._forget_stored()
                 outbox = self.store.outbox_summary()
-                self.board.update(lambda s: s.settled(outbox))
+                # what is still pending after a whole upload is held back, recorded since,
+                # or another kiosk id's: counted only then, so ~never with nothing left
+                elsewhere = None if not whole else tuple(
+                    self.store.pending_elsewhere(self.kiosk_id).items()
+                    if outbox.pending else ())
+                self.board.update(lambda s: s.settled(outbox, elsewhere))
 
     def _stream(self, tally: Tally, progress: Callable[[], None] | None,
                 must_yield: Callable[[], bool], run: Run) -> None:
@@ -398,7 +407,7 @@ class Uploader:
         entries ``held`` back (id → when they may go again) are left out until their time,
         then sent alone."""
         while True:
-            read = read_pending(self.store, limits.entries, after)
+            read = read_pending(self.store, limits.entries, after, self.kiosk_id)
             if not read:
                 return None
             rows = _sendable(read, held, self.clock)

@@ -408,7 +408,8 @@ class SyncWorker:
             self.scheduler.park()
             return
         refusing = self._store_refuses()
-        if outbox.pending == 0:
+        stranded = sum(count for _, count in self.board.state.elsewhere)
+        if outbox.pending <= stranded:  # none this token sends, as of the last whole upload
             if refusing is not None:  # nothing left to send once
                 self._stop_for_store(refusing)
                 return
@@ -630,7 +631,7 @@ class SyncWorker:
         alert = None
         if isinstance(exc, AuthRefused):
             code = "auth_401" if exc.status == 401 else "auth_403"
-            alert = messages.Words(f"sync.{code}", {"detail": exc.words})
+            alert = messages.Words(f"sync.{code}", {"detail": exc.words, "kiosk": self.kiosk_id})
         elif isinstance(exc, Refused):
             alert = messages.Words("sync.refused", {"detail": exc.words})
         log.warning("%s", messages.both("sync.log.upload_failed", reason=exc))
@@ -680,6 +681,8 @@ class SyncWorker:
         total = self._recount().pending
         if self.uploader is None:
             return SyncError("sync.no_token")
+        if total:  # what this token sends: not another kiosk id's
+            total -= sum(self.store.pending_elsewhere(self.kiosk_id).values())
         self._store_refuses()  # its status saved no more, or again
         self.scheduler.resume()  # the operator retries on purpose, e.g. after a new token
         if not self._features_known:
@@ -713,11 +716,15 @@ class SyncWorker:
 
     def export(self, path: str | Path,
                progress: Callable[[int], None] | None = None, *,
-               force: bool = True) -> ExportSummary:
+               force: bool = True, kiosk_id: str | None = None) -> ExportSummary:
         """Write every pending entry to a backlog file signed by this kiosk and sealed to
         the centre, check the disk's copy, then label them ``sent``. ``force=False``: a
         file already at ``path`` is kept (:class:`kiosk.private_files.OutputExists`); the
-        screen's file dialog has asked before replacing one."""
+        screen's file dialog has asked before replacing one. ``kiosk_id``: the entries
+        recorded under that other id instead (:meth:`Store.pending_elsewhere`), in a file of
+        that kiosk's, signed by this machine's key (the one it registered under that id, if
+        the keys were kept)."""
+        whose = kiosk_id or self.kiosk_id
         signing_key = self.keys.signing_key()
         found = None
         if self.client is not None:  # if the centre can be asked, the keys are checked now
@@ -735,14 +742,16 @@ class SyncWorker:
         written_ids = bytearray()  # 16 bytes an entry: a million ids take 16 MB
 
         def rows() -> Iterable[dict[str, Any]]:
-            for row in pending_rows(self.store):
+            for row in pending_rows(self.store, whose):
                 written_ids.extend(uuid.UUID(row["id"]).bytes)
                 yield row
 
-        written = backlog.write_backlog(path, rows(), signing_key=signing_key,
-                                        centre_key=centre.centre_key, kiosk_id=self.kiosk_id,
-                                        checkpoint_id=self.checkpoint_id, progress=progress,
-                                        force=force)
+        first = self.store.pending(1, kiosk_id=whose)
+        written = backlog.write_backlog(
+            path, rows(), signing_key=signing_key, centre_key=centre.centre_key,
+            kiosk_id=whose, progress=progress, force=force,
+            checkpoint_id=first[0]["checkpoint_id"] if first and whose != self.kiosk_id else
+            self.checkpoint_id)
         backlog.check_written(path, written)  # what is really on the stick
         manifest = written.manifest
         marked = 0
@@ -754,7 +763,8 @@ class SyncWorker:
                 marked += self.store.mark_sent([str(uuid.UUID(bytes=bytes(chunk[i:i + 16])))
                                                 for i in range(0, len(chunk), 16)])
             self.store.audit("operator", "sync.export", {
-                "file": str(path), "entries": manifest.entries, "first_id": manifest.first_id,
+                "file": str(path), "kiosk_id": whose, "entries": manifest.entries,
+                "first_id": manifest.first_id,
                 "last_id": manifest.last_id, "sha256": manifest.entries_sha256,
                 "signing_key": manifest.signing_key,
                 "centre_key": backlog_keys.fingerprint(centre.centre_key)})
@@ -764,11 +774,14 @@ class SyncWorker:
             not_marked = messages.Words("sync.export_not_marked", {
                 "entries": manifest.entries, "path": path, "why": exc.words})
         self._recount()
-        registered = centre.registered_signing_key == manifest.signing_key
+        if whose != self.kiosk_id:  # what the centre said of this kiosk's keys, not that one's
+            conflict = None
+        registered = whose == self.kiosk_id and \
+            centre.registered_signing_key == manifest.signing_key
         note = (messages.Words("sync.export_refused_at_centre", {"problem": conflict})
                 if conflict is not None else None if registered else
                 messages.Words("sync.export_key_unconfirmed", {
-                    "key": self.keys.signing_key_path, "kiosk": self.kiosk_id,
+                    "key": self.keys.signing_key_path, "kiosk": whose,
                     "public": self.keys.public_signing_key()}))
         return ExportSummary(Path(path), manifest.entries, written.size, manifest.first_id,
                              manifest.last_id, marked, registered, conflict, note, not_marked)

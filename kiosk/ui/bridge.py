@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 SYNC_POLL_MS = 3000
 """The status strip's sync line: pending/rejected from the partial indexes (no full count)."""
-WORKER_FIELDS = ("online", "last_success", "last_error", "alert", "uploading")
+WORKER_FIELDS = ("online", "last_success", "last_error", "alert", "uploading", "elsewhere")
 """What only the sync worker knows; counts are read from the store."""
 
 
@@ -61,6 +61,9 @@ class SyncView:
     """Saved Words (``sync.past_retention_saved``), read from the store whoever saved it (the
     background sync, a push, ``kiosk sync push``): entries marked done, the centre holding
     none of them. Worded by :func:`kiosk.sync.status.past_retention_text`."""
+    elsewhere: tuple[tuple[str, int], ...] = ()
+    """Pending entries of other kiosk ids, which this token cannot send
+    (:attr:`kiosk.sync.status.SyncState.elsewhere`)."""
     store_refusing: Words | None = None
     """Why the kiosk's store records no scan (:meth:`kiosk.store.Store.not_recording`:
     damaged, deleted or replaced, or the last write failed: its disk full or read-only,

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from kiosk.clock import age_words
 from kiosk.messages import WordedError, saved_text
 from kiosk.scan import mask_document
-from kiosk.sync.status import past_retention_text
+from kiosk.sync.status import elsewhere_words, past_retention_text
 from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import KioskBridge, SyncView
 from kiosk.ui.i18n import screen_language
@@ -210,6 +210,8 @@ class SyncScreen(Retranslating):
             lines.append(self.tr("Past the centre's retention: %1").replace(
                 "%1", past_retention_text(view.past_retention, screen_language(),
                                           lambda at: local_time(at, timezone))))
+        if (stranded := elsewhere_words(view.elsewhere)) is not None:
+            lines.insert(0, self.tr("ALERT: %1").replace("%1", stranded(screen_language())))
         if view.alert:
             lines.insert(0, self.tr("ALERT: %1").replace("%1", view.alert(screen_language())))
         self.facts.setText("\n".join(lines))
