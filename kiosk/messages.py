@@ -1629,6 +1629,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.signing_key_changed": (
         "Đã đổi khoá ký tệp tồn đọng của {kiosk}: {change} (đã ghi nhật ký kiểm tra)",
         "Backlog signing key of {kiosk} changed: {change} (written to the audit log)"),
+    "central.token_not_issued": ("không cấp mã truy cập mới: {detail}",
+                                 "no new token issued: {detail}"),
+    "central.token_reissued": (
+        "Đã cấp mã truy cập mới cho máy {kiosk}, vẫn giữ mã máy: mã cũ bị từ chối từ nay "
+        "(đã ghi nhật ký kiểm tra)",
+        "New token issued for kiosk {kiosk}, same kiosk id: the old one is refused from now "
+        "on (written to the audit log)"),
+    "central.token_by_code": (
+        "Máy {kiosk}: mã truy cập cũ bị từ chối từ nay; máy nhận mã mới khi dùng mã đăng ký "
+        "dưới đây (`kiosk enrol`), vẫn giữ mã máy (đã ghi nhật ký kiểm tra)",
+        "Kiosk {kiosk}: its old token is refused from now on; it gets a new one by using "
+        "the enrolment code below (`kiosk enrol`), keeping its id (written to the audit log)"),
+    "central.revocation_lifted": (
+        "Máy {kiosk} không còn bị thu hồi (đã thu hồi lúc {at}); các mã đăng ký cũ chưa "
+        "dùng không dùng được nữa",
+        "Kiosk {kiosk} is no longer revoked (revoked {at}); its earlier unused enrolment "
+        "codes can no longer be used"),
     "central.import.reason_alone": ("--reason chỉ dùng cùng --allow-revoked",
                                     "--reason goes with --allow-revoked"),
     "central.import.bad_reason": ("--allow-revoked cần lý do: {detail}",
@@ -2926,6 +2943,7 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "audit.kind.audit-log": ("Xem nhật ký", "Audit log viewed"),
     "audit.kind.revoked-import": ("Nhập tệp của trạm đã thu hồi", "Revoked kiosk's file imported"),
     "audit.kind.signing-key": ("Đổi khoá ký của trạm", "Kiosk signing key changed"),
+    "audit.kind.kiosk-token": ("Cấp mã truy cập mới cho trạm", "Kiosk token reissued"),
     "audit.kind.retention": ("Đổi thời hạn lưu dữ liệu", "Retention period changed"),
     "audit.kind.purge": ("Xoá dữ liệu hết hạn lưu", "Retention purge run"),
     "audit.kind.purge-done": ("Kết quả xoá dữ liệu hết hạn", "Retention purge removed"),

@@ -10,8 +10,9 @@ Three kinds of record share one numbered log (the ``audit_log`` table, schema v9
   marker and by ``kiosk-central audit list`` itself;
 - an administrator's act that lifts a safeguard (:data:`ACTION_KINDS`), with its reason:
   importing a revoked kiosk's backlog file, replacing a kiosk's backlog signing key,
-  changing a retention period; and each retention purge run (``purge`` before it acts,
-  ``purge-done`` with what it removed after).
+  giving a kiosk a new token (a revoked one restored), changing a retention period; and
+  each retention purge run (``purge`` before it acts, ``purge-done`` with what it removed
+  after).
 
 A record is written before the answer leaves (no record, no answer), and cannot be changed
 afterwards: triggers refuse UPDATE and DELETE on both engines, and TRUNCATE on PostgreSQL.
@@ -45,6 +46,8 @@ ACTION_KINDS = {
     "revoked-import": "a revoked kiosk's backlog file imported (kiosk-central import "
                       "--allow-revoked)",
     "signing-key": "a kiosk's backlog signing key set or cleared by an administrator",
+    "kiosk-token": "a kiosk given a new token or enrolment code under its own id, a revoked "
+                   "one restored (kiosk-central kiosks token)",
     "retention": "how long raw entries or identities are kept, changed (kiosk-central "
                  "retention; a longer period needs a reason)",
     "purge": "a retention purge about to run: its periods and cutoffs (kiosk-central purge; "

@@ -45,6 +45,7 @@ from kiosk.sync import protocol
 
 if TYPE_CHECKING:
     from kiosk.central.storage import Kiosk, Storage
+    from kiosk.enrolment import EnrolmentCode
 
 EXIT_STORAGE = EXIT_STORE
 CLOCK_WARNING_SECONDS = 120
@@ -347,20 +348,32 @@ def _enrolment_code(args: argparse.Namespace, storage: Storage, kiosk: Kiosk) ->
     made anew when the kiosk exchanges the code)."""
     import datetime as dt
 
-    import segno
-
     from kiosk.central.enrol import enrolment_code
 
     code = enrolment_code(storage, kiosk, args.server_url,
                           valid_for=dt.timedelta(hours=args.valid_hours))
+    qr = _write_qr(args.qr, code)
+    if not args.json:
+        _enrolled(kiosk)
+    return _show_code(args, kiosk, code, qr)
+
+
+def _write_qr(path: str, code: EnrolmentCode) -> Any:
+    import segno
+
     qr = segno.make_qr(code.text(), error="m")
-    qr.save(args.qr, scale=8, border=4)
+    qr.save(path, scale=8, border=4)
+    return qr
+
+
+def _show_code(args: argparse.Namespace, kiosk: Kiosk, code: EnrolmentCode, qr: Any,
+               **more: Any) -> int:
+    """The code written to ``args.qr`` (QR, drawn too, and its text), or as JSON."""
     if args.json:
         print(json.dumps({"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id,
                           "name": kiosk.name, "qr": args.qr, "expires_at": code.expires_at,
-                          "code": code.text()}))
+                          "code": code.text(), **more}))
         return 0
-    _enrolled(kiosk)
     print(f"{both('central.qr_written', expires=code.expires_at)}: {args.qr}")
     qr.terminal(compact=True)
     print(f"{both('central.or_type')}:")
@@ -438,6 +451,76 @@ def cmd_kiosks_signing_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kiosks_token(args: argparse.Namespace) -> int:
+    """Give an enrolled kiosk a new token, or a one-time code for one, under its own id
+    (an audited administrator's act): its old token is refused from now on and a revoked
+    kiosk is restored. Refused (exit 2, nothing changed): an unknown kiosk, no reason, a
+    QR without a usable --server-url."""
+    import datetime as dt
+
+    from kiosk.central import audit
+    from kiosk.central.enrol import prepare_reissue, reissue
+
+    if args.qr:
+        problem = _server_url_problem(args.server_url)
+        if problem:
+            print(problem, file=sys.stderr)
+            return EXIT_USAGE
+    with open_central(args.db) as storage:
+        kiosk = storage.kiosk(args.kiosk_id)
+        if kiosk is None:
+            print(both("central.unknown_kiosk", kiosk=args.kiosk_id), file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            reason = audit.check_reason(args.reason)
+        except audit.AuditError as exc:
+            print(both("central.token_not_issued", detail=exc), file=sys.stderr)
+            return EXIT_USAGE
+        if args.qr and _loopback(args.server_url):
+            print(both("central.qr_loopback", url=args.server_url), file=sys.stderr)
+        prepared = prepare_reissue(kiosk, args.server_url if args.qr else None,
+                                   valid_for=dt.timedelta(hours=args.valid_hours))
+        code = prepared.code
+        qr = _write_qr(args.qr, code) if code is not None else None  # a path it cannot
+        # write refuses the command before anything changes
+        state = (f"revoked {kiosk.revoked_at}, restored" if kiosk.revoked_at else "active")
+        given = (f"one-time enrolment code until {code.expires_at}" if code is not None
+                 else "new token")
+        try:
+            audit.append_action(storage, "kiosk-token", actor=audit.command_actor(),
+                                channel="cli", address=None, reason=reason,
+                                subject=f"kiosk {kiosk.id} ({state}): {given}; old token "
+                                        f"refused")
+            reissue(storage, prepared)
+        except BaseException:
+            if args.qr and code is not None:  # its code was never stored: not to be handed out
+                with contextlib.suppress(OSError):
+                    Path(args.qr).unlink()
+            raise
+    restored = ({"was_revoked_at": kiosk.revoked_at} if args.json else {})
+    if code is not None:
+        if not args.json:
+            print(both("central.token_by_code", kiosk=kiosk.id))
+            _restored(kiosk)
+        return _show_code(args, kiosk, code, qr, **restored)
+    if args.json:
+        print(json.dumps({"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id,
+                          "name": kiosk.name, "token": prepared.token, **restored}))
+        return 0
+    print(both("central.token_reissued", kiosk=kiosk.id))
+    _restored(kiosk)
+    print(f"{both('central.token_once')}:")
+    print(f"  {prepared.token}")
+    print(f"{both('central.on_the_kiosk')}:")
+    print(KIOSK_CONFIG.format(kiosk=kiosk.id, checkpoint=kiosk.checkpoint_id))
+    return 0
+
+
+def _restored(kiosk: Kiosk) -> None:
+    if kiosk.revoked_at:
+        print(both("central.revocation_lifted", kiosk=kiosk.id, at=kiosk.revoked_at))
+
+
 # -- parser -------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser, common, sub = command_parser(
@@ -509,9 +592,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     kiosks = sub.add_parser(
-        "kiosks", help="enrol, list and revoke kiosks",
+        "kiosks", help="enrol, list and revoke kiosks, give one a new token",
         **examples('kiosk-central kiosks add --checkpoint CP-QL1A --name "Chốt QL1A - làn 1"',
-                   "kiosk-central kiosks list", "kiosk-central kiosks revoke ql1a-01"))
+                   "kiosk-central kiosks list", "kiosk-central kiosks revoke ql1a-01",
+                   "kiosk-central kiosks token ql1a-01 --reason 'ticket 42'"))
     ksub = kiosks.add_subparsers(dest="action", required=True)
     add = ksub.add_parser(
         "add", parents=[common], help="enrol a kiosk, print its token once",
@@ -545,6 +629,39 @@ def build_parser() -> argparse.ArgumentParser:
         **examples("kiosk-central kiosks revoke ql1a-01"))
     revoke.add_argument("kiosk_id")
     revoke.set_defaults(func=cmd_kiosks_revoke)
+
+    token = ksub.add_parser(
+        "token", parents=[common],
+        help="give an enrolled kiosk a new token, or a one-time code, under its own id "
+             "(audited)",
+        description="For a kiosk whose token is lost (reinstalled, config reset) or that "
+                    "was revoked and is back in safe hands: it keeps its id, so its unsent "
+                    "entries are still accepted. The old token is refused from now on — "
+                    "with --qr too, until the kiosk has used the code (`kiosk enrol`) — a "
+                    "revoked kiosk is no longer revoked, and any earlier enrolment code of it "
+                    "not yet used can no longer be. Its backlog signing key is left as is "
+                    "(see `kiosks signing-key`). Needs --reason; written to the audit log. "
+                    "A machine that is really gone (stolen) stays revoked: enrol its "
+                    "replacement under a new id.",
+        **examples("kiosk-central kiosks token ql1a-01 --reason 'mất mã sau khi cài lại / "
+                   "token lost on reinstall, ticket 42'",
+                   "kiosk-central kiosks token ql1a-01 --reason 'ticket 42' --json",
+                   "kiosk-central kiosks token ql1a-01 --reason 'máy tìm lại được / found, "
+                   "ticket 43' --qr ql1a-01.png --server-url https://central.example.vn"))
+    token.add_argument("kiosk_id")
+    token.add_argument("--reason", help="why (required: a ticket or case number)")
+    token.add_argument("--json", action="store_true", help="print the result as JSON")
+    token.add_argument("--qr", metavar="FILE.png|FILE.svg",
+                       help="write a one-time enrolment QR there instead of printing the "
+                            "token")
+    token.add_argument("--server-url",
+                       help="the centre's address as the kiosk reaches it, put in the QR "
+                            "(required with --qr)")
+    token.add_argument("--valid-hours", default=24.0,
+                       type=decimal_number_argument("--valid-hours", most=MAX_CODE_HOURS),
+                       help=f"hours the enrolment code may be used (at most {MAX_CODE_HOURS}; "
+                            "default: %(default)s)")
+    token.set_defaults(func=cmd_kiosks_token)
 
     signing = ksub.add_parser(
         "signing-key", parents=[common],

@@ -6,12 +6,16 @@ moment (:func:`redeem`) — the long-lived token then exists only on the kiosk. 
 stores the token's SHA-256 (to recognise it) and the public half of the kiosk's backlog
 signing key (to check exported files; the kiosk sends it with the code, or later over the
 sync link), so a copy of the central database can neither upload nor sign as a kiosk.
+A kiosk whose token is lost, or a revoked one back in safe hands, is given a new token or
+code under its own id (``kiosks token``: :func:`prepare_reissue`, :func:`reissue`), so its
+unsent entries, which carry that id, are still accepted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 from kiosk.central.storage import ID_RE, EnrolmentError, Kiosk, Storage
 from kiosk.enrolment import EnrolmentCode
@@ -46,13 +50,50 @@ def enrolment_code(storage: Storage, kiosk: Kiosk, server_url: str, *,
                    valid_for: dt.timedelta = dt.timedelta(hours=DEFAULT_CODE_HOURS)
                    ) -> EnrolmentCode:
     """A new one-time code for ``kiosk``; the centre keeps only its secret's hash."""
+    code = _new_code(kiosk, server_url, valid_for)
+    storage.add_enrolment_code(kiosk.id, token_hash(code.secret), code.expires_at)
+    return code
+
+
+def _new_code(kiosk: Kiosk, server_url: str, valid_for: dt.timedelta) -> EnrolmentCode:
     if valid_for <= dt.timedelta(0):
         raise EnrolmentError("enrolment.no_time")
-    secret = secrets.token_urlsafe(32)
-    expires_at = format_time(dt.datetime.now(dt.UTC) + valid_for)
-    storage.add_enrolment_code(kiosk.id, token_hash(secret), expires_at)
-    return EnrolmentCode(server_url.rstrip("/"), kiosk.id, kiosk.checkpoint_id, secret,
-                         expires_at)
+    return EnrolmentCode(server_url.rstrip("/"), kiosk.id, kiosk.checkpoint_id,
+                         secrets.token_urlsafe(32),
+                         format_time(dt.datetime.now(dt.UTC) + valid_for))
+
+
+@dataclass(frozen=True)
+class Reissue:
+    """What ``kiosk-central kiosks token`` hands over for a kiosk: a token, or a one-time
+    code the kiosk exchanges for one (``kiosk enrol``, keeping its id)."""
+    kiosk: Kiosk
+    token: str | None
+    code: EnrolmentCode | None
+
+
+def prepare_reissue(kiosk: Kiosk, server_url: str | None = None, *,
+                    valid_for: dt.timedelta = dt.timedelta(hours=DEFAULT_CODE_HOURS)
+                    ) -> Reissue:
+    """A new token for ``kiosk``, or with ``server_url`` a new enrolment code, not yet
+    stored (:func:`reissue` does)."""
+    if server_url is None:
+        return Reissue(kiosk, new_token(), None)
+    return Reissue(kiosk, None, _new_code(kiosk, server_url, valid_for))
+
+
+def reissue(storage: Storage, prepared: Reissue) -> str | None:
+    """Store ``prepared`` in one transaction (:meth:`Storage.reissue_token`): the old token is
+    refused from now on, even when a code is handed over instead (the kiosk uploads again
+    once it has used the code: a token lost or stolen is never left usable meanwhile), a
+    revoked kiosk is restored, every earlier unused code of it expires. When the kiosk had
+    been revoked; None if not."""
+    code = prepared.code
+    token = prepared.token if prepared.token is not None else new_token()  # with a code: a
+    # token nobody holds until the kiosk redeems it
+    return storage.reissue_token(
+        prepared.kiosk.id, token_hash(token),
+        None if code is None else (token_hash(code.secret), code.expires_at))
 
 
 def redeem(storage: Storage, secret: str, signing_key: bytes | None = None

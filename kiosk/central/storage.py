@@ -748,6 +748,31 @@ class Storage(ABC):
             return self._execute(tx, "UPDATE kiosks SET revoked_at = $1 WHERE id = $2 "
                                      "AND revoked_at IS NULL", (_now(), kiosk_id)).rowcount == 1
 
+    def reissue_token(self, kiosk_id: str, token_hash: str,
+                      code: tuple[str, str] | None = None) -> str | None:
+        """An administrator's act (``kiosk-central kiosks token``), in one transaction: the
+        kiosk's token becomes ``token_hash`` (the old one is refused from now on), a revoked
+        kiosk is restored, every enrolment code of it still unused expires now (a code
+        handed out earlier, a revoked kiosk's above all, cannot be redeemed afterwards) and,
+        with ``code`` (its secret's hash, its expiry), a new one is stored for it. Its
+        backlog signing key is left as is. When it had been revoked; None if it was not.
+        EnrolmentError if the kiosk is unknown (nothing changed)."""
+        now = _now()
+        with self._transaction() as tx:
+            row = self._execute(tx, "SELECT revoked_at FROM kiosks WHERE id = $1",
+                                (kiosk_id,)).fetchone()
+            if row is None:
+                raise EnrolmentError("enrolment.unknown_kiosk", kiosk=repr(kiosk_id))
+            self._execute(tx, "UPDATE kiosks SET token_hash = $1, revoked_at = NULL "
+                              "WHERE id = $2", (token_hash, kiosk_id))
+            self._execute(tx, "UPDATE enrolment_codes SET expires_at = $1 WHERE kiosk_id = $2 "
+                              "AND used_at IS NULL AND expires_at > $1", (now, kiosk_id))
+            if code is not None:
+                self._execute(tx, "INSERT INTO enrolment_codes (secret_hash, kiosk_id, "
+                                  "created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                              (code[0], kiosk_id, now, code[1]))
+        return row[0]
+
     def add_enrolment_code(self, kiosk_id: str, secret_hash: str, expires_at: str) -> None:
         with self._transaction() as tx:
             self._execute(tx, "INSERT INTO enrolment_codes (secret_hash, kiosk_id, created_at, "
