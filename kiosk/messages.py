@@ -457,6 +457,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "enrol.linked": ("Trạm {kiosk} · điểm {checkpoint} · trung tâm {server}",
                      "Kiosk {kiosk} · checkpoint {checkpoint} · centre {server}"),
     "enrol.not_linked": ("Chưa kết nối với trung tâm nào", "Not linked to a centre"),
+    "enrol.pending_left_behind": (
+        "Trạm còn {count} bản ghi chưa gửi của trạm {kiosks}; mã này là của trạm {new}, mã "
+        "đồng bộ của nó sẽ không gửi được chúng. Nên xin trung tâm cấp mã mới cho chính trạm "
+        "{old}: `kiosk-central kiosks token {old} --reason … --qr …` (giữ nguyên mã trạm), "
+        "hoặc gửi hết trước. Nếu vẫn đổi sang {new}, chúng chỉ về được trung tâm bằng tệp "
+        "(`kiosk sync export --kiosk-id {first}`). Mã đăng ký chưa bị dùng",
+        "This kiosk still holds {count} unsent entries of kiosk {kiosks}; the code is for "
+        "kiosk {new}, whose token cannot send them. Better: ask the centre for a new token "
+        "for this same kiosk {old}: `kiosk-central kiosks token {old} --reason … --qr …` (the "
+        "id is kept), or send them first. Become {new} anyway, and they reach the centre only "
+        "in a file (`kiosk sync export --kiosk-id {first}`). The code is still unused"),
+    "enrol.leave_pending_hint": ("Nếu vẫn đổi, chạy lại với --leave-pending",
+                                 "To change anyway, run again with --leave-pending"),
+    "enrol.leave_pending_button": ("Vẫn đăng ký thành trạm {kiosk}",
+                                   "Enrol as kiosk {kiosk} anyway"),
     "enrol.switch_hint": ("Nếu đúng, chạy lại với --switch-centre",
                           "If so, run again with --switch-centre"),
     "enrol.other_centre": (

@@ -627,3 +627,44 @@ def test_an_enrolment_in_a_running_kiosk_writes_only_to_its_own_store_file(centr
         assert dict(db.execute("SELECT key, value FROM meta WHERE key IN ('who', ?)",
                                (str(MetaKey.KEYS_ALERT),))) == {
             "who": "backup", str(MetaKey.KEYS_ALERT): '{"code": "backlog.centre_key_changed"}'}
+
+
+def test_a_code_for_another_id_is_followed_only_with_leave_pending_while_entries_wait(
+        centre, tmp_path):
+    """Enrolling under a new id would leave the old id's unsent entries to a token that
+    cannot send them. So it is refused before the code is spent, naming the better way: a
+    new token for the same id (`kiosks token --qr`), after which they simply go."""
+    from tests.sync_support import fill_backlog
+
+    first = add_with_qr(centre.db, "lane-8", tmp_path / "a.png", centre.url)["code"]
+    other = add_with_qr(centre.db, "lane-9", tmp_path / "b.png", centre.url)["code"]
+    config = kiosk_config(tmp_path)
+    assert kiosk("enrol", "--code", first, "--config", str(config)).returncode == 0
+    waiting = fill_backlog(tmp_path / "kiosk.db", 12, kiosk_id="lane-8", checkpoint_id="CP-QR")
+    linked = config.read_bytes()
+
+    refused = kiosk("enrol", "--code", other, "--config", str(config))
+
+    assert refused.returncode == 1
+    assert ("This kiosk still holds 12 unsent entries of kiosk lane-8 (12); the code is for "
+            "kiosk lane-9, whose token cannot send them") in refused.stderr
+    assert "`kiosk-central kiosks token lane-8 --reason … --qr …`" in refused.stderr
+    assert "Trạm còn 12 bản ghi chưa gửi của trạm lane-8 (12)" in refused.stderr
+    assert "To change anyway, run again with --leave-pending" in refused.stderr
+    assert config.read_bytes() == linked  # the code is still unused
+
+    same_id = json.loads(central(
+        "kiosks", "token", "lane-8", "--db", centre.db, "--reason", "token copied, ticket 7",
+        "--qr", str(tmp_path / "c.png"), "--server-url", centre.url, "--json").stdout)["code"]
+    assert kiosk("enrol", "--code", same_id, "--config", str(config)).returncode == 0
+    pushed = kiosk("sync", "push", "--config", str(config))
+    assert "Đã gửi 12 bản ghi" in pushed.stdout, pushed.stderr  # the shipped config: vi
+    with closing(sqlite3.connect(tmp_path / "central.db")) as db:
+        assert sorted(r[0] for r in db.execute("SELECT id FROM entries WHERE kiosk_id = "
+                                               "'lane-8'")) == waiting
+
+    fill_backlog(tmp_path / "kiosk.db", 3, kiosk_id="lane-8", checkpoint_id="CP-QR")
+    moved = kiosk("enrol", "--code", other, "--config", str(config), "--leave-pending")
+    assert moved.returncode == 0, moved.stderr
+    assert config_mod.load(config).kiosk.id == "lane-9"
+    assert "`kiosk sync export --kiosk-id lane-8 --to FILE`" in moved.stderr

@@ -336,6 +336,43 @@ def test_a_code_for_another_centre_waits_for_the_technician_to_confirm(make_wind
     assert not screen.enrol.switch_button.isVisible()
 
 
+def test_a_code_for_another_kiosk_id_waits_for_a_yes_while_this_ids_entries_wait(
+        make_window, qtbot, tmp_path, centre):
+    """The kiosk was revoked with entries still unsent, and a QR for a new kiosk id is held
+    up: its token could not send them. The screen says so and what is better (a new token
+    for the same id), and enrols only when the technician insists."""
+    from tests.sync_support import fill_backlog
+
+    first = add_kiosk(centre.db, "lane-13", centre.url, tmp_path)
+    second = add_kiosk(centre.db, "lane-14", centre.url, tmp_path)
+    config_path = write_config(tmp_path)
+    window = make_window(config_path, language="en")
+    screen = open_technician(window, qtbot)
+    screen.enrol.take(first)
+    qtbot.waitUntil(lambda: "token accepted" in screen.enrol.status.text(), timeout=20000)
+    central("kiosks", "revoke", "lane-13", "--db", centre.db)
+    fill_backlog(window.kiosk.store.path, 5, kiosk_id="lane-13", checkpoint_id="CP-QR")
+    linked = config_path.read_bytes()
+
+    window.submit_scan(Scan(payload=second.encode(), device_id="lane1"))
+
+    qtbot.waitUntil(lambda: "unsent entries" in screen.enrol.status.text(), timeout=10000)
+    assert screen.enrol.status.text().startswith(
+        "This kiosk still holds 5 unsent entries of kiosk lane-13 (5); the code is for kiosk "
+        "lane-14, whose token cannot send them. Better: ask the centre for a new token for "
+        "this same kiosk lane-13: `kiosk-central kiosks token lane-13 --reason … --qr …`")
+    assert screen.enrol.switch_button.text() == "Enrol as kiosk lane-14 anyway"
+    assert screen.enrol.switch_button.isVisible()
+    assert config_path.read_bytes() == linked  # nothing exchanged, nothing written
+
+    screen.enrol.switch_button.click()
+
+    qtbot.waitUntil(lambda: "Kiosk lane-14 enrolled" in screen.enrol.status.text(),
+                    timeout=20000)
+    assert load(config_path).kiosk.id == "lane-14"
+    assert not screen.enrol.switch_button.isVisible()
+
+
 def test_a_config_the_enrolment_would_refuse_is_named_on_screen_and_the_code_still_works(
         make_window, qtbot, tmp_path, centre):
     """The file on disk is what the enrolment rewrites and validates, and it may differ from

@@ -61,6 +61,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     enrol.add_argument("--switch-centre", action="store_true",
                        help="follow a code for another centre than the one in the config "
                             "(its unsent entries then go to the new centre)")
+    enrol.add_argument("--leave-pending", action="store_true",
+                       help="enrol under another kiosk id although entries of the current one "
+                            "are still pending (the new token cannot send them: they then "
+                            "reach the centre only with `kiosk sync export --kiosk-id`)")
     enrol.set_defaults(func=cmd_enrol)
 
 
@@ -68,6 +72,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     from kiosk.config import ConfigError
     from kiosk.sync import enrolling
     from kiosk.sync.backlog_keys import BadKey
+    from kiosk.sync.status import elsewhere_words
 
     try:
         code = parse(_code_text(args))
@@ -84,6 +89,12 @@ def cmd_enrol(args: argparse.Namespace) -> int:
             print(both("enrol.other_centre", server=code.server_url, current=elsewhere),
                   file=sys.stderr)
             print(both("enrol.switch_hint"), file=sys.stderr)
+            return EXIT_FAILED
+        left = elsewhere_words(enrolling.left_behind(current, code) if current else {})
+        if left is not None and not args.leave_pending:  # asked before the code is spent
+            print(both("enrol.pending_left_behind", **left.params, old=current.kiosk.id,
+                       new=code.kiosk_id), file=sys.stderr)
+            print(both("enrol.leave_pending_hint"), file=sys.stderr)
             return EXIT_FAILED
         try:
             answer = _exchange(code, args, enrolling.keys_for(config_path, token_path))
@@ -109,6 +120,8 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         print(both("enrol.link_failed", detail=problem), file=sys.stderr)
         return EXIT_FAILED
     print(both("enrol.link_ok"))
+    if left is not None:  # --leave-pending: where they go now
+        print(both(left.code, **left.params), file=sys.stderr)
     return 0
 
 

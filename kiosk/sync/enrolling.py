@@ -58,6 +58,30 @@ def linked_elsewhere(sync: config_mod.SyncSettings, code: EnrolmentCode) -> str 
     return current if sync.enabled and current != code.server_url.rstrip("/") else None
 
 
+def left_behind(current: config_mod.Config, code: EnrolmentCode) -> dict[str, int]:
+    """Pending entries of the store that a token for ``code``'s kiosk could not send, by
+    kiosk id, when ``code`` names another id than the config's: they could then reach the
+    centre only in a backlog file (:meth:`kiosk.store.Store.pending_elsewhere`), where a new
+    token for the same id (``kiosk-central kiosks token``) keeps them flowing. Empty for the
+    same id, or a store that is missing or cannot be read (the enrolment is not held up)."""
+    import sqlite3
+
+    from kiosk.store import Store, StoreError
+
+    if current.kiosk.id == code.kiosk_id or not current.store_path.is_file():
+        return {}
+    try:
+        store = Store(current.store_path, timezone=current.timezone, read_only=True)
+    except (StoreError, OSError, sqlite3.Error):
+        return {}
+    try:
+        return store.pending_elsewhere(code.kiosk_id)
+    except (StoreError, sqlite3.Error):
+        return {}
+    finally:
+        store.close()
+
+
 def preflight(config_path: Path, code: EnrolmentCode,
               token_path: Path | None = None) -> config_mod.Config | None:
     """ConfigError for anything that would make :func:`install` refuse to save, asked

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 from kiosk import messages
 from kiosk.config import ConfigError
 from kiosk.enrolment import EnrolmentCode, EnrolmentCodeError, parse
+from kiosk.sync.status import elsewhere_words
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.i18n import screen_language
 from kiosk.ui.widgets import Retranslating
@@ -68,7 +69,10 @@ class EnrolPanel(Retranslating):
         self.switch_button.clicked.connect(self._switch)
         self.switch_button.hide()
         self.waiting: EnrolmentCode | None = None
-        """A code for another centre than the one the kiosk sends to, until confirmed."""
+        """A code waiting for the technician's yes: for another centre than the one the
+        kiosk sends to, or for another kiosk id while the current id's entries wait."""
+        self.confirming: str | None = None
+        """What ``waiting`` waits for: "centre" or "leave" (the entries left behind)."""
         row = QHBoxLayout()
         row.addWidget(self.code_box, 1)
         row.addWidget(self.enrol_button)
@@ -94,23 +98,57 @@ class EnrolPanel(Retranslating):
         except EnrolmentCodeError as exc:
             self._say("error", ("enrol.bad_code", {"detail": exc.words}))
             return
-        if self.code is not None and code.secret == self.code.secret:
+        if any(seen is not None and code.secret == seen.secret
+               for seen in (self.code, self.waiting)):
             return
         from kiosk.sync.enrolling import linked_elsewhere
 
         current = linked_elsewhere(self.bridge.config.sync, code)
         if current is not None:
-            self.waiting = code
-            self.switch_button.show()
-            self._say("error", ("enrol.other_centre", {"server": code.server_url,
-                                                       "current": current}))
+            self._ask("centre", code, ("enrol.other_centre", {"server": code.server_url,
+                                                              "current": current}))
             return
-        self._start(code)
+        self._look_behind(code)
+
+    def _look_behind(self, code: EnrolmentCode) -> None:
+        """Enrol, unless ``code`` names another kiosk id while entries of this one wait: its
+        token could not send them (:func:`kiosk.sync.enrolling.left_behind`), so ask first."""
+        old = self.bridge.config.kiosk.id
+        if code.kiosk_id == old:
+            self._start(code)
+            return
+
+        def looked(left: dict[str, int]) -> None:
+            if self.waiting is not code:
+                return  # another code took over meanwhile
+            words = elsewhere_words(left)
+            if words is None:
+                self._start(code)
+            else:
+                self._ask("leave", code, ("enrol.pending_left_behind",
+                                          {**words.params, "old": old, "new": code.kiosk_id}))
+
+        self.waiting, self.confirming = code, None  # a camera's repeats are ignored meanwhile
+        self.busy = True
+        self.bridge.read(lambda store: store.pending_elsewhere(code.kiosk_id), done=looked,
+                         failed=lambda _error: looked({}), key="enrol-left-behind")
+
+    def _ask(self, confirming: str, code: EnrolmentCode,
+             said: tuple[str, dict[str, object]]) -> None:
+        self.waiting, self.confirming = code, confirming
+        self.busy = False
+        self.retranslate()
+        self.switch_button.show()
+        self._say("error", said)
 
     def _switch(self) -> None:
-        code, self.waiting = self.waiting, None
+        code, confirming, self.waiting = self.waiting, self.confirming, None
         self.switch_button.hide()
-        if code is not None:
+        if code is None:
+            return
+        if confirming == "centre":
+            self._look_behind(code)  # the other centre confirmed: the entries next
+        else:
             self._start(code)
 
     def _start(self, code: EnrolmentCode) -> None:
@@ -256,7 +294,11 @@ class EnrolPanel(Retranslating):
             "while this screen is open, or type or paste it here (tap the box first for a "
             "keyboard scanner)."))
         self.enrol_button.setText(self.tr("Enrol"))
-        self.switch_button.setText(self.tr("Switch to that centre"))
+        self.switch_button.setText(
+            messages.text("enrol.leave_pending_button", screen_language(),
+                          kiosk=self.waiting.kiosk_id)
+            if self.confirming == "leave" and self.waiting is not None else
+            self.tr("Switch to that centre"))
         self._show_status()
 
 
