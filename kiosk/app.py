@@ -75,11 +75,9 @@ def link_key(config: Config) -> tuple[object, ...]:
     token is read, not its file name: re-enrolling writes a new token to the same file."""
     if not config.sync.enabled:
         return (False,)
-    from kiosk.sync.worker import resolve_token
+    from kiosk.sync.kiosk_keys import resolve_token
 
-    base = config.source.parent if config.source else None
-    return (config.sync, config.kiosk.id, config.kiosk.checkpoint_id,
-            resolve_token(config.sync, base))
+    return (config.sync, config.kiosk.id, config.kiosk.checkpoint_id, resolve_token(config))
 
 
 def store_file_of(config: Config) -> Path:

@@ -380,11 +380,11 @@ def centre_checks(config: Any) -> list[Check]:
     if not config.sync.enabled:
         return []
     from kiosk.sync.client import Refused, SyncClient, SyncError
+    from kiosk.sync.kiosk_keys import resolve_token
     from kiosk.sync.protocol import parse_time
-    from kiosk.sync.worker import resolve_token
 
     url = config.sync.server_url
-    client = SyncClient(url, resolve_token(config.sync, config.source and config.source.parent),
+    client = SyncClient(url, resolve_token(config),
                         timeout=10)
     try:
         try:

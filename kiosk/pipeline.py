@@ -310,7 +310,7 @@ class Pipeline:
                 return entering  # nothing written: the transaction ends empty
             if duplicate and policy.duplicate_policy == "block":
                 return self._result(Status.DUPLICATE, scan, identity, code="blocked_duplicate",
-                                    direction=direction, previous=last)
+                                    direction=direction, previous=last, since=since)
             entry_id = uuid7()
             row.update(id=entry_id, direction=direction, subject_key=subject,
                        status="duplicate" if duplicate else "accepted",
@@ -323,14 +323,16 @@ class Pipeline:
         # COMMIT has returned: only now may anyone be told "accepted".
         status = Status.DUPLICATE if duplicate else Status.ACCEPTED
         return self._result(status, scan, identity, code=str(status), direction=direction,
-                            previous=last if duplicate else None, entry_id=entry_id)
+                            previous=last if duplicate else None, since=since,
+                            entry_id=entry_id)
 
     def _result(self, status: Status, scan: Scan, identity: Identity | None, *, code: str,
                 detail: messages.Words | str = "", direction: str | None = None,
-                previous: LastMovement | None = None, entry_id: str | None = None) -> ScanResult:
+                previous: LastMovement | None = None, since: float = 0.0,
+                entry_id: str | None = None) -> ScanResult:
+        """``since``: seconds from ``previous`` to ``scan`` (:func:`_since`), as decided."""
         previous_ts = previous.scanned_at.timestamp() if previous else None
-        minutes = round(max(0.0, _since(previous, scan, self.suspended)) / 60) \
-            if previous else 0
+        minutes = round(max(0.0, since) / 60) if previous else 0
         return ScanResult(
             status=status,
             scan=scan,

@@ -202,11 +202,10 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from kiosk.certificates import trustlist
     from kiosk.certificates.refresh import refresh
     from kiosk.sync.client import SyncClient, SyncError
-    from kiosk.sync.worker import resolve_token
+    from kiosk.sync.kiosk_keys import resolve_token
 
     config = load_config(args.config)
-    base = config.source.parent if config.source else None
-    client = SyncClient(config.sync.server_url, resolve_token(config.sync, base),
+    client = SyncClient(config.sync.server_url, resolve_token(config),
                         timeout=config.sync.timeout_seconds)
     try:
         result = refresh(client, config.trust_list_path)

@@ -171,10 +171,9 @@ def keep_fresh(config: Config, stopping: Stopping) -> None:
     """Refresh now, then every hour (five minutes after a failure) until ``stopping`` is set.
     Runs in its own thread beside the sync worker; never raises."""
     from kiosk.sync.client import SyncClient, SyncError
-    from kiosk.sync.worker import resolve_token
+    from kiosk.sync.kiosk_keys import resolve_token
 
-    base = config.source.parent if config.source else None
-    client = SyncClient(config.sync.server_url, resolve_token(config.sync, base),
+    client = SyncClient(config.sync.server_url, resolve_token(config),
                         timeout=config.sync.timeout_seconds)
     try:
         while True:

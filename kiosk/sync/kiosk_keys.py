@@ -69,6 +69,25 @@ def token_path(config: Config) -> Path | None:
     return base / token if not token.is_absolute() and base is not None else token
 
 
+def resolve_token(config: Config) -> str:
+    """``[sync] token``, else the text of ``token_file`` (:func:`token_path`); "" when
+    neither gives one (a file that cannot be read is logged, naming why)."""
+    if config.sync.token:
+        return config.sync.token.strip()
+    path = token_path(config)
+    if path is None:
+        return ""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        log.error("%s", both("sync.log.token_unreadable", path=path, reason=os_words(exc)))
+        log.info("sync token file %s: %s", path, exc)  # the system's English: -v
+    except UnicodeDecodeError as exc:  # no token either: the same as a file not there
+        log.error("%s", both("sync.log.token_unreadable", path=path, reason=Words(
+            "sync.log.not_text", {"reason": exc.reason, "byte": exc.start})))
+    return ""
+
+
 def kept_files(config: Config) -> list[Path]:
     """The files a kiosk keeps beside its store, which no output of a command may be written
     over (:func:`kiosk.private_files.output_over_kept`): its config, its token, its signing

@@ -116,12 +116,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kiosk import messages
-from kiosk.config import Config, SyncSettings
+from kiosk.config import Config
 from kiosk.scan import ScanResult
 from kiosk.store import OutboxSummary, Store, StoreError, found_damage, utc_iso
 from kiosk.sync import backlog, backlog_keys, heartbeat, protocol
 from kiosk.sync.client import AuthRefused, Refused, SigningKeyHeld, SyncClient, SyncError
-from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys
+from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys, resolve_token
 from kiosk.sync.scheduler import Scheduler
 from kiosk.sync.status import FAILURE_KEYS, MetaKey, StatusBoard, SyncState, saved_keys_alert
 from kiosk.sync.uploader import SEND_WINDOW, Tally, Uploader, Yield, pending_rows
@@ -199,27 +199,6 @@ class ExportSummary:
     (maybe the only copy), why, and that the entries stay pending."""
 
 
-def resolve_token(sync: SyncSettings, base: Path | None) -> str:
-    """``[sync] token``, else the first line of ``token_file`` (relative to the config)."""
-    if sync.token:
-        return sync.token.strip()
-    if sync.token_file:
-        path = Path(sync.token_file).expanduser()
-        if not path.is_absolute() and base is not None:
-            path = base / path
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            log.error("%s", messages.both("sync.log.token_unreadable", path=path,
-                                          reason=messages.os_words(exc)))
-            log.info("sync token file %s: %s", path, exc)  # the system's English: -v
-        except UnicodeDecodeError as exc:  # no token either: the same as a file not there
-            log.error("%s", messages.both("sync.log.token_unreadable", path=path,
-                                          reason=messages.Words("sync.log.not_text", {
-                                              "reason": exc.reason, "byte": exc.start})))
-    return ""
-
-
 class SyncWorker:
     def __init__(self, store: Store, *, server_url: str, token: str, kiosk_id: str,
                  checkpoint_id: str, batch_size: int = 2000, batch_max_bytes: int = 1_000_000,
@@ -274,11 +253,10 @@ class SyncWorker:
                     **overrides: Any) -> SyncWorker:
         """The worker ``[sync]`` describes; ``overrides`` replace constructor arguments."""
         sync = config.sync
-        base = config.source.parent if config.source else None
         arguments: dict[str, Any] = dict(
             keys=KioskKeys.for_config(config),
             server_url=sync.server_url,
-            token=resolve_token(sync, base),
+            token=resolve_token(config),
             kiosk_id=config.kiosk.id, checkpoint_id=config.kiosk.checkpoint_id,
             batch_size=sync.batch_size, batch_max_bytes=sync.batch_max_bytes,
             interval_seconds=sync.interval_seconds, timeout_seconds=sync.timeout_seconds,
