@@ -599,19 +599,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "store and will be sent by the next run (or: kiosk sync push)",
     ),
     "sync.nothing_pending": ("Không có bản ghi nào chờ gửi", "Nothing pending"),
+    "sync.push_other_needs_both": (
+        "--kiosk-id và --token-file đi cùng nhau: mã trạm kia và mã đồng bộ của nó",
+        "--kiosk-id and --token-file go together: the other kiosk id and its token"),
+    "sync.push_token_unreadable": ("{path}: không đọc được mã đồng bộ ({reason})",
+                                   "{path}: cannot read the token ({reason})"),
     "sync.nothing_pending_of": ("Không có bản ghi nào của trạm {kiosk} chờ gửi",
                                 "Nothing of kiosk {kiosk} pending"),
     "sync.pending_elsewhere": (
         "{count} bản ghi chờ gửi được ghi dưới mã trạm khác: {kiosks}. Mã đồng bộ của trạm này "
         "không gửi được chúng (trạm đã đăng ký lại với mã mới?), nên chúng không chặn bản ghi "
-        "mới. Đưa chúng về trung tâm bằng tệp: `kiosk sync export --kiosk-id {first} --to "
-        "TỆP`, rồi `kiosk-central import TỆP` (trạm đã thu hồi: thêm --allow-revoked --reason "
-        "…). Chúng vẫn nằm ở đây, chờ, cho tới khi trung tâm xác nhận",
+        "mới. Gửi chúng qua mạng với mã đồng bộ của trạm đó (trung tâm: `kiosk-central kiosks "
+        "token {first} --reason …`; tại đây: `kiosk sync push --kiosk-id {first} --token-file "
+        "TỆP`), hoặc mang tệp về: `kiosk sync export --kiosk-id {first} --to TỆP`, rồi "
+        "`kiosk-central import TỆP` (khi đó chúng vẫn nằm đây, đánh dấu đã xuất)",
         "{count} pending entries were recorded under another kiosk id: {kiosks}. This kiosk's "
         "token cannot send them (enrolled again under a new id?), so they hold back no new "
-        "entry. Take them to the centre in a file: `kiosk sync export --kiosk-id {first} --to "
-        "FILE`, then `kiosk-central import FILE` (a revoked kiosk: add --allow-revoked "
-        "--reason …). They stay here, pending, until the centre confirms them"),
+        "entry. Send them with that kiosk's token (at the centre: `kiosk-central kiosks token "
+        "{first} --reason …`; here: `kiosk sync push --kiosk-id {first} --token-file FILE`), "
+        "or carry a file: `kiosk sync export --kiosk-id {first} --to FILE`, then "
+        "`kiosk-central import FILE` (they then stay here, labelled exported)"),
     "sync.retried": (
         "{count} bản ghi bị từ chối đã được đưa lại vào hàng chờ gửi",
         "{count} rejected entries are pending again",
@@ -3133,10 +3140,18 @@ def text(code: str, language: str = "vi", **params: object) -> str:
         return template
     worded = {k: v(language) if isinstance(v, Words) else v.text(language)
               if isinstance(v, WordedError) else v for k, v in params.items()}
-    try:
-        return template.format(**worded).replace(" ()", "").rstrip(": ")
+    try:  # a parameter missing (saved by an older version) is "…", the others still said
+        return template.format_map(_Blanks(worded)).replace(" ()", "").rstrip(": ")
     except (KeyError, IndexError, ValueError, TypeError, AttributeError):
-        return template  # a parameter missing or unfit (a centre's answer): never raised
+        return template  # a parameter unfit (a centre's answer): never raised
+
+
+class _Blanks(dict):
+    """Parameters whose missing ones read "…": a 401 alert saved before it named the kiosk
+    still says why the token was refused."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
 
 
 JSON_TYPES = frozenset({"object", "array", "string", "number", "boolean", "null"})

@@ -165,6 +165,17 @@ def test_saved_words_are_worded_in_another_process_and_old_plain_text_stays() ->
         "The centre refused this kiosk's token"
 
 
+def test_an_alert_saved_before_its_sentence_named_the_kiosk_still_says_why() -> None:
+    """A 401 alert saved by the version before (no ``kiosk``), read after the upgrade: the
+    missing blank reads "…", the centre's reason is still given, not the bare template."""
+    saved = Words("sync.auth_401", {"detail": "HTTP 401: Authorization: unknown token"}).saved()
+    english = saved_text(saved, "en")
+    assert english.startswith("The centre refused this kiosk's token (HTTP 401: "
+                              "Authorization: unknown token); uploads stopped")
+    assert "`kiosk-central kiosks token … --reason …`" in english
+    assert "{" not in english and "{" not in saved_text(saved, "vi")
+
+
 def test_a_centres_answer_is_worded_only_when_every_code_and_blank_is_known() -> None:
     """An error body's code and parameters become Words for the kiosk's reader; a code this
     kiosk does not know (a newer centre), a missing parameter, or an answer nested without

@@ -388,10 +388,11 @@ def test_export_writes_the_backlog_once_and_refuses_to_overwrite_it(site, tmp_pa
 
 
 def test_status_and_export_name_the_entries_of_an_earlier_kiosk_id_and_their_way(
-        site, tmp_path):
+        site, central, tmp_path):
     """Entries left pending under the id this kiosk had before ([kiosk] id changed, or an
     enrolment under a new id): the push sends this kiosk's own and leaves them; status says
-    how many, whose, and the two commands that take them to the centre."""
+    how many, whose, and their two ways to the centre: a file, or a push as that kiosk with
+    its token, which the centre acknowledges, so they leave the pending set."""
     config, ids, _ = site
     earlier = fill_backlog(tmp_path / "kiosk.db", 30, kiosk_id="ql1a-old")
     pushed = sync(config, "push")
@@ -403,8 +404,9 @@ def test_status_and_export_name_the_entries_of_an_earlier_kiosk_id_and_their_way
     status = sync(config, "status", "--offline").stdout
     assert ("ALERT: 30 pending entries were recorded under another kiosk id: ql1a-old (30). "
             "This kiosk's token cannot send them") in status
+    assert "here: `kiosk sync push --kiosk-id ql1a-old --token-file FILE`" in status
     assert "`kiosk sync export --kiosk-id ql1a-old --to FILE`, then `kiosk-central import " \
-        "FILE` (a revoked kiosk: add --allow-revoked --reason …)" in status
+        "FILE`" in status
 
     nothing = sync(config, "export", "--to", str(tmp_path / "ours.backlog"))
     assert nothing.stdout == "Nothing pending\n"
@@ -415,6 +417,19 @@ def test_status_and_export_name_the_entries_of_an_earlier_kiosk_id_and_their_way
     assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": len(ids), "sent": len(earlier)}
     assert sync(config, "export", "--kiosk-id", "nobody", "--to", str(tmp_path / "n.backlog")
                 ).stdout == "Nothing of kiosk nobody pending\n"
+
+    alone = sync(config, "push", "--kiosk-id", "ql1a-old", ok=False)
+    assert (alone.returncode, alone.stderr) == (2, "--kiosk-id và --token-file đi cùng nhau: "
+                                                "mã trạm kia và mã đồng bộ của nó / --kiosk-id "
+                                                "and --token-file go together: the other kiosk "
+                                                "id and its token\n")
+    token = tmp_path / "ql1a-old.token"
+    token.write_text(central.enrol("ql1a-old") + "\n", encoding="utf-8")
+    as_old = sync(config, "push", "--kiosk-id", "ql1a-old", "--token-file", str(token))
+    assert "Sent 30 entries" in as_old.stdout
+    assert sorted(central.stored_ids("ql1a-old")) == earlier
+    assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": len(ids) + len(earlier)}
+    assert "ALERT" not in sync(config, "status", "--offline").stdout
 
 
 def test_the_commands_speak_vietnamese_when_the_kiosk_does(central, tmp_path):

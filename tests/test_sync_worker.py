@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -487,3 +489,36 @@ def test_stopping_the_kiosk_ends_a_push_at_the_next_batch_and_keeps_the_rest_pen
     states = sync_states(config.store_path)
     assert 0 < states["acknowledged"] <= stored < 20_000
     assert states["acknowledged"] + states["pending"] == 20_000
+
+
+def test_new_entries_go_when_an_earlier_ids_entries_left_by_another_path(
+        central, kiosk_id, tmp_path):
+    """The worker leaves an earlier kiosk id's entries pending and starts no upload while
+    only they wait. When another process sent them (a push as that kiosk, with its token),
+    fewer are pending than it counted: new entries of its own, even fewer than those were,
+    still go at once, not after the next scan that happens to raise the count."""
+    old = f"{kiosk_id}-old"
+    config = config_mod.load(write_config(tmp_path / "config.toml", kiosk_id=kiosk_id,
+                                          server_url=central.url, token=central.enrol(kiosk_id),
+                                          interval_seconds=1))
+    fill_backlog(tmp_path / "kiosk.db", 30, kiosk_id=old)
+    fill_backlog(tmp_path / "kiosk.db", 5, kiosk_id=kiosk_id)
+    worker = SyncWorker.from_config(config, base_backoff_seconds=0.02)
+    worker.start()
+    try:
+        wait_until(lambda: worker.state().elsewhere == ((old, 30),))
+        assert len(central.stored_ids(kiosk_id)) == 5
+        token = tmp_path / "old.token"
+        token.write_text(central.enrol(old), encoding="utf-8")
+        pushed = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "sync", "push", "--config",
+             str(tmp_path / "config.toml"), "--kiosk-id", old, "--token-file", str(token)],
+            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        assert pushed.returncode == 0, pushed.stderr
+        later = fill_backlog(tmp_path / "kiosk.db", 20, kiosk_id=kiosk_id)
+        worker.notify()  # as the pipeline does for each scan it records
+        wait_until(lambda: set(later) <= set(central.stored_ids(kiosk_id)))
+        wait_until(lambda: worker.state().elsewhere == ())
+    finally:
+        worker.stop()
+    assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 55}

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.commandline import (
+    EXIT_USAGE,
     ProgressBar,
     examples,
     format_duration,
     load_config,
     open_store,
 )
-from kiosk.messages import os_words, saved_text, saved_words, text
+from kiosk.messages import both, os_words, saved_text, saved_words, text
 
 if TYPE_CHECKING:
     from kiosk.sync.worker import SyncWorker
@@ -54,7 +55,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "push", parents=[common], help="upload everything pending now",
         description="Upload everything pending now, with a progress line; exit code 1 when "
                     "something could not be sent (it stays pending).",
-        **examples("kiosk sync push", "kiosk sync push --config /etc/kiosk/config.toml"))
+        **examples("kiosk sync push", "kiosk sync push --config /etc/kiosk/config.toml",
+                   "kiosk sync push --kiosk-id ql1a-old --token-file ql1a-old.token"))
+    push.add_argument("--kiosk-id", metavar="ID",
+                      help="send the entries recorded under this other kiosk id (left by an "
+                           "enrolment under a new id), as that kiosk, with --token-file: the "
+                           "centre acknowledges them and they leave the pending set")
+    push.add_argument("--token-file", metavar="FILE",
+                      help="that kiosk's token (`kiosk-central kiosks token ID` prints it)")
     push.set_defaults(func=cmd_push)
 
     retry = sub.add_parser(
@@ -210,18 +218,25 @@ def coded(name: str, saved: str | None, language: str) -> dict[str, Any]:
             f"{name}_code": plain["code"], f"{name}_params": plain["params"]}
 
 
-def _worker(args: argparse.Namespace, *, read_when_full: bool = False
-            ) -> tuple[SyncWorker, str]:
+def _worker(args: argparse.Namespace, *, read_when_full: bool = False,
+            token: str | None = None) -> tuple[SyncWorker, str]:
     """The worker on a store of its own, or the friendly exit if the store cannot be
     opened. ``read_when_full`` (an export): the store only read when the disk is too full
     to open it for writing (``open_store``): the file is written all the same, its entries
-    not marked exported."""
+    not marked exported. ``token`` (``push --kiosk-id``): the worker is that other kiosk id
+    of this store, sending with that id's token."""
     from kiosk.sync.worker import SyncWorker
 
     config = load_config(args.config)
     store = open_store(config, read_when_full=read_when_full)
     try:
-        return SyncWorker.from_config(config, store), config.kiosk.language
+        if token is None:
+            return SyncWorker.from_config(config, store), config.kiosk.language
+        first = store.pending(1, kiosk_id=args.kiosk_id)
+        return SyncWorker.from_config(
+            config, store, kiosk_id=args.kiosk_id, token=token,
+            checkpoint_id=first[0]["checkpoint_id"] if first else config.kiosk.checkpoint_id
+        ), config.kiosk.language
     except BaseException:
         store.close()
         raise
@@ -230,7 +245,19 @@ def _worker(args: argparse.Namespace, *, read_when_full: bool = False
 def cmd_push(args: argparse.Namespace) -> int:
     from kiosk.sync.status import elsewhere_words
 
-    worker, lang = _worker(args)
+    token = None
+    if args.kiosk_id or args.token_file:
+        if not (args.kiosk_id and args.token_file):
+            print(both("sync.push_other_needs_both"), file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            token = Path(args.token_file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = os_words(exc) if isinstance(exc, OSError) else exc.reason
+            print(both("sync.push_token_unreadable", path=args.token_file, reason=reason),
+                  file=sys.stderr)
+            return EXIT_USAGE
+    worker, lang = _worker(args, token=token)
     try:
         others = worker.store.pending_elsewhere(worker.kiosk_id)  # this token cannot send
         if (stranded := elsewhere_words(others.items())) is not None:

@@ -387,7 +387,8 @@ class SyncWorker:
             return
         refusing = self._store_refuses()
         stranded = sum(count for _, count in self.board.state.elsewhere)
-        if outbox.pending <= stranded:  # none this token sends, as of the last whole upload
+        if outbox.pending == stranded:  # none this token sends, as of the last whole upload
+            # (fewer: some of them went by another path, so the count is stale: drain)
             if refusing is not None:  # nothing left to send once
                 self._stop_for_store(refusing)
                 return
