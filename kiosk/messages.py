@@ -1385,6 +1385,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "(e.g. https://central.example.vn)"),
     "central.qr_bad_url": ("--server-url {url} không phải địa chỉ http(s)",
                            "--server-url {url} is not an http(s) address"),
+    "central.qr_bad_suffix": (
+        "--qr {path}: tệp mã QR phải có đuôi .png hoặc .svg",
+        "--qr {path}: the QR file's name must end in .png or .svg"),
     "central.qr_loopback": (
         "Chú ý: mã QR trỏ tới {url}, chỉ một trạm chạy trên chính máy này mới tới được",
         "Warning: the QR points at {url}; only a kiosk on this very machine reaches it"),

@@ -19,6 +19,8 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
@@ -189,6 +191,24 @@ def test_a_qr_without_a_usable_server_url_is_refused_before_anything_changes(
     assert not (tmp_path / "q.png").exists()
 
 
+@pytest.mark.parametrize("name", ["q.txt", "q.eps", "q"])
+def test_a_qr_file_neither_png_nor_svg_is_refused_before_anything_changes(
+        db: str, tmp_path: Path, name: str) -> None:
+    lane = enrol(db, "ql1a-01")
+    before = held_state(db, "ql1a-01")
+
+    refused = reissue(db, "ql1a-01", "--reason", REASON, "--qr", str(tmp_path / name),
+                      "--server-url", "https://central.example.vn", check=False)
+
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "the QR file's name must end in .png or .svg" in refused.stderr
+    assert "phải có đuôi .png hoặc .svg" in refused.stderr and refused.stdout == ""
+    assert held_state(db, "ql1a-01") == before  # same token, no code, no audit record
+    assert not (tmp_path / name).exists()
+    with open_storage(db) as storage:
+        assert storage.kiosk_for_token(protocol.token_hash(lane.token)).id == "ql1a-01"
+
+
 # -- a one-time enrolment code instead ------------------------------------------------------
 def test_a_revoked_kiosk_redeems_the_code_of_this_command_and_keeps_its_id_while_the_code_of_its_first_enrolment_stays_refused(  # noqa: E501
         tmp_path: Path) -> None:
@@ -276,3 +296,56 @@ def test_help_says_the_signing_key_is_left_as_is_and_ends_with_examples() -> Non
     shown = central("kiosks", "token", "--help").stdout
     assert "signing key is left as is" in " ".join(shown.split())
     assert shown.rstrip().splitlines()[-1].strip().startswith("kiosk-central kiosks token")
+
+
+# -- a code redeemed at the very moment of the re-issue -------------------------------------
+def test_an_earlier_code_redeemed_while_the_token_is_reissued_never_outlasts_the_new_token(
+        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoever holds a code handed out earlier redeems it just as the administrator runs
+    `kiosks token`: the redeem has read the code, the re-issue runs, then the redeem goes
+    on. On PostgreSQL (READ COMMITTED) the re-issue is not held back — the redeem has locked
+    nothing yet — and the redeem, reading the code again once it holds the kiosk, finds it
+    expired (410); it used to write its token over the new one. On SQLite the redeem's
+    transaction holds the write lock: the re-issue waits for it, then replaces the token it
+    gave. Either way only the administrator's new token works."""
+    from kiosk.central.enrol import enrolment_code, prepare_reissue, redeem
+    from kiosk.central.enrol import reissue as reissue_now
+    from kiosk.central.storage import EnrolmentRefused
+
+    enrol(db, "ql1a-01")
+    with open_storage(db) as redeeming, open_storage(db) as admin, \
+            ThreadPoolExecutor(2) as pool:
+        earlier = enrolment_code(redeeming, redeeming.kiosk("ql1a-01"),
+                                 "https://central.example.vn")
+        read, go_on = threading.Event(), threading.Event()
+        execute = redeeming._execute
+
+        def paused(tx: object, sql: str, params: object = ()) -> object:
+            """The redeem stops after its first statement (its read of the code)."""
+            done = execute(tx, sql, params)
+            if not read.is_set():
+                read.set()
+                go_on.wait(60)
+            return done
+
+        monkeypatch.setattr(redeeming, "_execute", paused)
+        try:
+            redeemed = pool.submit(redeem, redeeming, earlier.secret)
+            assert read.wait(60)
+            prepared = prepare_reissue(admin.kiosk("ql1a-01"))
+            reissued = pool.submit(reissue_now, admin, prepared)
+            if admin.postgresql:  # done while the redeem is still open (a hang guard only)
+                reissued.result(timeout=60)
+        finally:
+            go_on.set()
+        reissued.result(timeout=60)
+        failed = redeemed.exception(timeout=60)
+
+        assert prepared.token is not None, failed
+        assert admin.kiosk_for_token(protocol.token_hash(prepared.token)).id == "ql1a-01"
+        if admin.postgresql:
+            assert isinstance(failed, EnrolmentRefused) and failed.status == 410
+        else:  # it went first, whole: its token was replaced
+            assert failed is None
+            assert admin.kiosk_for_token(protocol.token_hash(redeemed.result()[1])) is None
+        assert admin.kiosk("ql1a-01").active

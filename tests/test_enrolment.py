@@ -303,6 +303,21 @@ def test_a_qr_without_the_centres_address_is_refused_and_no_kiosk_is_added(tmp_p
     assert json.loads(listed.stdout) == []
 
 
+@pytest.mark.parametrize("name", ["qr.txt", "qr.eps", "qr"])
+def test_a_qr_file_neither_png_nor_svg_is_refused_and_no_kiosk_is_added(tmp_path, name):
+    db = f"sqlite:///{tmp_path / 'central.db'}"
+
+    refused = central("kiosks", "add", "--db", db, "--checkpoint", "CP-QR", "--name", "lane",
+                      "--kiosk-id", "lane-x", "--qr", str(tmp_path / name), "--server-url",
+                      "https://central.example.vn", check=False)
+
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "the QR file's name must end in .png or .svg" in refused.stderr
+    assert "phải có đuôi .png hoặc .svg" in refused.stderr and refused.stdout == ""
+    assert not (tmp_path / name).exists()
+    assert json.loads(central("kiosks", "list", "--db", db, "--json").stdout) == []
+
+
 def test_a_qr_pointing_at_this_machine_is_made_with_a_warning(tmp_path):
     added = central("kiosks", "add", "--db", f"sqlite:///{tmp_path / 'central.db'}",
                     "--checkpoint", "CP-QR", "--name", "lane", "--qr", str(tmp_path / "qr.svg"),

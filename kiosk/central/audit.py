@@ -26,6 +26,7 @@ import argparse
 import datetime as dt
 import getpass
 import socket
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -120,26 +121,29 @@ def append_view(storage: Storage, kind: str, *, actor: str, channel: str,
 
 
 def append_action(storage: Storage, kind: str, *, actor: str, channel: str,
-                  address: str | None, subject: str, reason: str | None) -> int:
+                  address: str | None, subject: str, reason: str | None, tx: Any = None
+                  ) -> int:
     """Record an administrator's act (``kind`` of :data:`ACTION_KINDS`) and why, before it
     takes effect; its number. ``reason`` None only for an act that lifts no safeguard (a
     retention period shortened, a purge by the settings, what a purge did), recorded all
-    the same."""
+    the same. With ``tx``, in the act's own transaction: the record says what the act
+    found, and is there if and only if the act is."""
     if kind not in ACTION_KINDS:
         raise AuditError("audit.bad_kind", kind=repr(kind), known=", ".join(ACTION_KINDS))
     return _append(storage, kind, actor, channel, address, subject[:MAX_SUBJECT],
-                   None if reason is None else check_reason(reason), None, None, None, None)
+                   None if reason is None else check_reason(reason), None, None, None, None,
+                   tx=tx)
 
 
-def _append(storage: Storage, *values: Any) -> int:
+def _append(storage: Storage, *values: Any, tx: Any = None) -> int:
     from kiosk.sync import protocol
 
     if not str(values[1]).strip():
         raise AuditError("audit.no_actor")
-    with storage._transaction() as tx:
+    with nullcontext(tx) if tx is not None else storage._transaction() as into:
         return storage._execute(
-            tx, f"INSERT INTO audit_log ({', '.join(COLUMNS[1:])}) "
-                f"VALUES ({slots(len(COLUMNS) - 1)}) RETURNING seq",
+            into, f"INSERT INTO audit_log ({', '.join(COLUMNS[1:])}) "
+                  f"VALUES ({slots(len(COLUMNS) - 1)}) RETURNING seq",
             (protocol.format_time(dt.datetime.now(dt.UTC)), *values)).fetchone()[0]
 
 

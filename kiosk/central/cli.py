@@ -281,7 +281,7 @@ def cmd_kiosks_add(args: argparse.Namespace) -> int:
     from kiosk.central.storage import EnrolmentError
 
     if args.qr:  # before the kiosk is added: a refused command changes nothing
-        problem = _server_url_problem(args.server_url)
+        problem = _qr_problem(args.qr, args.server_url)
         if problem:
             print(problem, file=sys.stderr)
             return EXIT_USAGE
@@ -317,6 +317,19 @@ KIOSK_CONFIG = ('  [kiosk]  id = "{kiosk}"   checkpoint_id = "{checkpoint}"\n'
 def _enrolled(kiosk: Kiosk) -> None:
     print(f"{both('central.enrolled')}: {kiosk.id} ({kiosk.name}) "
           f"{both('central.at_checkpoint')} {kiosk.checkpoint_id}")
+
+
+QR_KINDS = (".png", ".svg")
+"""What ``--qr`` writes, told by the file's suffix (segno's other kinds take no scale)."""
+
+
+def _qr_problem(path: str, url: str | None) -> str | None:
+    """Why ``--qr path`` with ``--server-url url`` cannot be written (None: it can), asked
+    before anything changes: a file of another kind would fail only once the kiosk is added
+    or its token replaced."""
+    if Path(path).suffix.lower() not in QR_KINDS:
+        return both("central.qr_bad_suffix", path=path)
+    return _server_url_problem(url)
 
 
 def _server_url_problem(url: str | None) -> str | None:
@@ -362,7 +375,7 @@ def _write_qr(path: str, code: EnrolmentCode) -> Any:
     import segno
 
     qr = segno.make_qr(code.text(), error="m")
-    qr.save(path, scale=8, border=4)
+    qr.save(path, kind=Path(path).suffix.lower()[1:], scale=8, border=4)
     return qr
 
 
@@ -455,14 +468,14 @@ def cmd_kiosks_token(args: argparse.Namespace) -> int:
     """Give an enrolled kiosk a new token, or a one-time code for one, under its own id
     (an audited administrator's act): its old token is refused from now on and a revoked
     kiosk is restored. Refused (exit 2, nothing changed): an unknown kiosk, no reason, a
-    QR without a usable --server-url."""
+    QR file neither .png nor .svg or without a usable --server-url."""
     import datetime as dt
 
     from kiosk.central import audit
     from kiosk.central.enrol import prepare_reissue, reissue
 
     if args.qr:
-        problem = _server_url_problem(args.server_url)
+        problem = _qr_problem(args.qr, args.server_url)
         if problem:
             print(problem, file=sys.stderr)
             return EXIT_USAGE
@@ -483,32 +496,36 @@ def cmd_kiosks_token(args: argparse.Namespace) -> int:
         code = prepared.code
         qr = _write_qr(args.qr, code) if code is not None else None  # a path it cannot
         # write refuses the command before anything changes
-        state = (f"revoked {kiosk.revoked_at}, restored" if kiosk.revoked_at else "active")
         given = (f"one-time enrolment code until {code.expires_at}" if code is not None
                  else "new token")
-        try:
+
+        def record(tx: Any, revoked_at: str | None) -> None:
+            """The act as its transaction found the kiosk, not as read before it."""
+            state = f"revoked {revoked_at}, restored" if revoked_at else "active"
             audit.append_action(storage, "kiosk-token", actor=audit.command_actor(),
-                                channel="cli", address=None, reason=reason,
+                                channel="cli", address=None, reason=reason, tx=tx,
                                 subject=f"kiosk {kiosk.id} ({state}): {given}; old token "
                                         f"refused")
-            reissue(storage, prepared)
+
+        try:
+            was_revoked_at = reissue(storage, prepared, record=record)
         except BaseException:
             if args.qr and code is not None:  # its code was never stored: not to be handed out
                 with contextlib.suppress(OSError):
                     Path(args.qr).unlink()
             raise
-    restored = ({"was_revoked_at": kiosk.revoked_at} if args.json else {})
+    restored = ({"was_revoked_at": was_revoked_at} if args.json else {})
     if code is not None:
         if not args.json:
             print(both("central.token_by_code", kiosk=kiosk.id))
-            _restored(kiosk)
+            _restored(kiosk, was_revoked_at)
         return _show_code(args, kiosk, code, qr, **restored)
     if args.json:
         print(json.dumps({"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id,
                           "name": kiosk.name, "token": prepared.token, **restored}))
         return 0
     print(both("central.token_reissued", kiosk=kiosk.id))
-    _restored(kiosk)
+    _restored(kiosk, was_revoked_at)
     print(f"{both('central.token_once')}:")
     print(f"  {prepared.token}")
     print(f"{both('central.on_the_kiosk')}:")
@@ -516,9 +533,9 @@ def cmd_kiosks_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def _restored(kiosk: Kiosk) -> None:
-    if kiosk.revoked_at:
-        print(both("central.revocation_lifted", kiosk=kiosk.id, at=kiosk.revoked_at))
+def _restored(kiosk: Kiosk, revoked_at: str | None) -> None:
+    if revoked_at:
+        print(both("central.revocation_lifted", kiosk=kiosk.id, at=revoked_at))
 
 
 # -- parser -------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from kiosk.central.storage import ID_RE, EnrolmentError, Kiosk, Storage
 from kiosk.enrolment import EnrolmentCode
@@ -82,18 +84,19 @@ def prepare_reissue(kiosk: Kiosk, server_url: str | None = None, *,
     return Reissue(kiosk, None, _new_code(kiosk, server_url, valid_for))
 
 
-def reissue(storage: Storage, prepared: Reissue) -> str | None:
-    """Store ``prepared`` in one transaction (:meth:`Storage.reissue_token`): the old token is
-    refused from now on, even when a code is handed over instead (the kiosk uploads again
-    once it has used the code: a token lost or stolen is never left usable meanwhile), a
-    revoked kiosk is restored, every earlier unused code of it expires. When the kiosk had
-    been revoked; None if not."""
+def reissue(storage: Storage, prepared: Reissue, *,
+            record: Callable[[Any, str | None], object] | None = None) -> str | None:
+    """Store ``prepared`` in one transaction (:meth:`Storage.reissue_token`, which calls
+    ``record`` in it to audit the act): the old token is refused from now on, even when a
+    code is handed over instead (the kiosk uploads again once it has used the code: a token
+    lost or stolen is never left usable meanwhile), a revoked kiosk is restored, every
+    earlier unused code of it expires. When the kiosk had been revoked; None if not."""
     code = prepared.code
     token = prepared.token if prepared.token is not None else new_token()  # with a code: a
     # token nobody holds until the kiosk redeems it
     return storage.reissue_token(
         prepared.kiosk.id, token_hash(token),
-        None if code is None else (token_hash(code.secret), code.expires_at))
+        None if code is None else (token_hash(code.secret), code.expires_at), record=record)
 
 
 def redeem(storage: Storage, secret: str, signing_key: bytes | None = None

@@ -748,21 +748,36 @@ class Storage(ABC):
             return self._execute(tx, "UPDATE kiosks SET revoked_at = $1 WHERE id = $2 "
                                      "AND revoked_at IS NULL", (_now(), kiosk_id)).rowcount == 1
 
+    def _lock_kiosk(self, tx: Any, kiosk_id: str) -> Sequence[Any] | None:
+        """The kiosk's ``(revoked_at,)``, its row locked until ``tx`` ends (None: unknown), so
+        that the acts giving it a token (a re-issue, a code redeemed) take turns: under
+        PostgreSQL's READ COMMITTED one would otherwise write over what the other had just
+        changed after reading before it (SQLite's write lock already serialises them)."""
+        return self._execute(tx, "SELECT revoked_at FROM kiosks WHERE id = $1"
+                                 + (" FOR UPDATE" if self.postgresql else ""),
+                             (kiosk_id,)).fetchone()
+
     def reissue_token(self, kiosk_id: str, token_hash: str,
-                      code: tuple[str, str] | None = None) -> str | None:
+                      code: tuple[str, str] | None = None, *,
+                      record: Callable[[Any, str | None], object] | None = None
+                      ) -> str | None:
         """An administrator's act (``kiosk-central kiosks token``), in one transaction: the
         kiosk's token becomes ``token_hash`` (the old one is refused from now on), a revoked
         kiosk is restored, every enrolment code of it still unused expires now (a code
         handed out earlier, a revoked kiosk's above all, cannot be redeemed afterwards) and,
         with ``code`` (its secret's hash, its expiry), a new one is stored for it. Its
-        backlog signing key is left as is. When it had been revoked; None if it was not.
-        EnrolmentError if the kiosk is unknown (nothing changed)."""
+        backlog signing key is left as is. ``record(tx, revoked_at)``, called in the
+        transaction once the kiosk is locked and before anything changes, writes the audit
+        record from what the transaction itself found, standing or falling with it. When it
+        had been revoked; None if it was not. EnrolmentError if the kiosk is unknown
+        (nothing changed)."""
         now = _now()
         with self._transaction() as tx:
-            row = self._execute(tx, "SELECT revoked_at FROM kiosks WHERE id = $1",
-                                (kiosk_id,)).fetchone()
+            row = self._lock_kiosk(tx, kiosk_id)
             if row is None:
                 raise EnrolmentError("enrolment.unknown_kiosk", kiosk=repr(kiosk_id))
+            if record is not None:
+                record(tx, row[0])
             self._execute(tx, "UPDATE kiosks SET token_hash = $1, revoked_at = NULL "
                               "WHERE id = $2", (token_hash, kiosk_id))
             self._execute(tx, "UPDATE enrolment_codes SET expires_at = $1 WHERE kiosk_id = $2 "
@@ -787,12 +802,19 @@ class Storage(ABC):
         signing key it replaced (None if none or the same). EnrolmentRefused (unknown, used,
         expired, kiosk revoked) otherwise."""
         with self._transaction() as tx:
-            row = self._execute(tx, "SELECT c.kiosk_id, c.expires_at, c.used_at, k.revoked_at "
-                                    "FROM enrolment_codes c JOIN kiosks k ON k.id = c.kiosk_id "
-                                    "WHERE c.secret_hash = $1", (secret_hash,)).fetchone()
-            if row is None:
+            found = self._execute(tx, "SELECT kiosk_id FROM enrolment_codes "
+                                      "WHERE secret_hash = $1", (secret_hash,)).fetchone()
+            locked = self._lock_kiosk(tx, found[0]) if found else None
+            # the code read again and the clock too, the kiosk locked: a re-issue that
+            # committed since the look-up above expired it at a moment after the ``now``
+            # asked, and one not yet begun waits for this one
+            now = max(now, _now())
+            code = self._execute(tx, "SELECT expires_at, used_at FROM enrolment_codes "
+                                     "WHERE secret_hash = $1", (secret_hash,)).fetchone() \
+                if locked else None
+            if found is None or locked is None or code is None:
                 raise EnrolmentRefused(403, "enrolment.unknown_code")
-            kiosk_id, expires_at, used_at, revoked_at = row
+            kiosk_id, (expires_at, used_at), revoked_at = found[0], code, locked[0]
             if used_at is not None:
                 raise EnrolmentRefused(409, "enrolment.used_at", at=used_at)
             if expires_at <= now:
