@@ -539,6 +539,22 @@ def _restored(kiosk: Kiosk, revoked_at: str | None) -> None:
 
 
 # -- parser -------------------------------------------------------------------------------
+def _token_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """How ``kiosks add`` and ``kiosks token`` hand over what they made: the token printed,
+    as JSON, or a one-time enrolment QR."""
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--qr", metavar="FILE.png|FILE.svg",
+                        help="write a one-time enrolment QR there instead of printing the "
+                             "token")
+    parser.add_argument("--server-url",
+                        help="the centre's address as the kiosk reaches it, put in the QR "
+                             "(required with --qr)")
+    parser.add_argument("--valid-hours", default=24.0,
+                        type=decimal_number_argument("--valid-hours", most=MAX_CODE_HOURS),
+                        help=f"hours the enrolment code may be used (at most "
+                             f"{MAX_CODE_HOURS}; default: %(default)s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser, common, sub = command_parser(
         "kiosk-central", "Central collection server for checkpoint kiosks",
@@ -625,16 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True, help="human name, e.g. 'Chốt QL1A - làn 1'")
     add.add_argument("--kiosk-id", help="kiosk id (default: a random kiosk-xxxxxxxx)")
     add.add_argument("--checkpoint-name", help="name for a new checkpoint (default: its id)")
-    add.add_argument("--json", action="store_true", help="print the result as JSON")
-    add.add_argument("--qr", metavar="FILE.png|FILE.svg",
-                     help="write a one-time enrolment QR there instead of printing the token")
-    add.add_argument("--server-url",
-                     help="the centre's address as the kiosk reaches it, put in the QR "
-                          "(required with --qr)")
-    add.add_argument("--valid-hours", default=24.0,
-                     type=decimal_number_argument("--valid-hours", most=MAX_CODE_HOURS),
-                     help=f"hours the enrolment code may be used (at most {MAX_CODE_HOURS}; "
-                          "default: %(default)s)")
+    _token_output_arguments(add)
     add.set_defaults(func=cmd_kiosks_add)
     lst = ksub.add_parser(
         "list", parents=[common], help="kiosks, last contact, clock offset",
@@ -667,17 +674,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "ticket 43' --qr ql1a-01.png --server-url https://central.example.vn"))
     token.add_argument("kiosk_id")
     token.add_argument("--reason", help="why (required: a ticket or case number)")
-    token.add_argument("--json", action="store_true", help="print the result as JSON")
-    token.add_argument("--qr", metavar="FILE.png|FILE.svg",
-                       help="write a one-time enrolment QR there instead of printing the "
-                            "token")
-    token.add_argument("--server-url",
-                       help="the centre's address as the kiosk reaches it, put in the QR "
-                            "(required with --qr)")
-    token.add_argument("--valid-hours", default=24.0,
-                       type=decimal_number_argument("--valid-hours", most=MAX_CODE_HOURS),
-                       help=f"hours the enrolment code may be used (at most {MAX_CODE_HOURS}; "
-                            "default: %(default)s)")
+    _token_output_arguments(token)
     token.set_defaults(func=cmd_kiosks_token)
 
     signing = ksub.add_parser(
