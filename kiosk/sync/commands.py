@@ -271,7 +271,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         def progress(p: Any) -> None:
             bar.update(p.done, p.total)
 
-        summary = worker.push_now(progress)
+        summary = worker.push_now(progress, elsewhere=sum(others.values()))
         bar.finish()
     finally:
         worker.stop()

@@ -619,13 +619,16 @@ class SyncWorker:
         self.board.save(self.store, state, FAILURE_KEYS)
 
     # -- operator actions -----------------------------------------------------------------
-    def push_now(self, progress: Callable[[Progress], None] | None = None) -> PushSummary:
+    def push_now(self, progress: Callable[[Progress], None] | None = None, *,
+                 elsewhere: int | None = None) -> PushSummary:
         """Send everything pending now, retrying transient failures. Damage its reads meet
-        is damage found (:meth:`_meeting_damage`): the push answers why it stopped."""
+        is damage found (:meth:`_meeting_damage`): the push answers why it stopped.
+        ``elsewhere``: the pending entries of other kiosk ids, when the caller has counted
+        them (:meth:`Store.pending_elsewhere`): the progress's whole is the rest."""
         tally = Tally()
         with self.scheduler.turn(push=True):
-            failure = self._meeting_damage(lambda: self._push(tally, progress),
-                                           lambda: self._push(tally, progress))
+            failure = self._meeting_damage(lambda: self._push(tally, progress, elsewhere),
+                                           lambda: self._push(tally, progress, elsewhere))
             if failure is None and (refusing := self._store_refuses()) is not None:
                 error = self._stop_for_store(refusing)  # every entry pending went once
             elif failure is None:
@@ -648,8 +651,8 @@ class SyncWorker:
         named = ", ".join(held[:HELD_NAMED]) + (" …" if len(held) > HELD_NAMED else "")
         return messages.Words("sync.push_held", {"count": len(held), "entries": named})
 
-    def _push(self, tally: Tally, progress: Callable[[Progress], None] | None
-              ) -> SyncError | None:
+    def _push(self, tally: Tally, progress: Callable[[Progress], None] | None,
+              elsewhere: int | None) -> SyncError | None:
         """Drain everything, retrying transient failures; the failure that ended it, if any."""
         if self.uploader is not None and self._stopped_for_store():
             assert self._store_refused is not None
@@ -661,7 +664,8 @@ class SyncWorker:
         if self.uploader is None:
             return SyncError("sync.no_token")
         if total:  # what this token sends: not another kiosk id's
-            total -= sum(self.store.pending_elsewhere(self.kiosk_id).values())
+            total -= sum(self.store.pending_elsewhere(self.kiosk_id).values()) \
+                if elsewhere is None else elsewhere
         self._store_refuses()  # its status saved no more, or again
         self.scheduler.resume()  # the operator retries on purpose, e.g. after a new token
         if not self._features_known:
