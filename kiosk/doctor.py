@@ -379,7 +379,7 @@ def _edid_size_cm(path: Path) -> tuple[int, int] | None:
 def centre_checks(config: Any) -> list[Check]:
     if not config.sync.enabled:
         return []
-    from kiosk.sync.client import Refused, SyncClient, SyncError
+    from kiosk.sync.client import AuthRefused, Refused, SyncClient, SyncError
     from kiosk.sync.kiosk_keys import resolve_token
     from kiosk.sync.protocol import parse_time
 
@@ -397,16 +397,18 @@ def centre_checks(config: Any) -> list[Check]:
             offset = (dt.datetime.now(dt.UTC) - centre_time).total_seconds()
             checks.append(_check("clock", abs(offset) <= CLOCK_TOLERANCE_SECONDS,
                                  "doctor.clock_offset", offset=f"{offset:+.0f}"))
+        code = "doctor.token_refused"
         try:
             client.trust_list(None)
             accepted, detail = True, ""
         except Refused as exc:  # 404: the centre holds no trust list, the token was accepted
             accepted, detail = exc.status == 404, exc.words
-        except SyncError as exc:
+        except AuthRefused as exc:
             accepted, detail = False, exc.words
-        checks.append(_check("token", accepted,
-                             "doctor.token_ok" if accepted else "doctor.token_refused",
-                             detail=detail))
+        except SyncError as exc:  # timed out or failed after /health answered: not a verdict
+            accepted, detail, code = False, exc.words, "doctor.token_unchecked"
+        checks.append(_check("token", accepted, "doctor.token_ok" if accepted else code,
+                             detail=detail, kiosk=config.kiosk.id))
         return checks
     finally:
         client.close()

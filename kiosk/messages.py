@@ -349,8 +349,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "Clock differs from the centre by {offset} s"),
     "doctor.token_ok": ("Mã đồng bộ được chấp nhận", "Token accepted"),
     "doctor.token_refused": (
-        "Trung tâm từ chối mã đồng bộ ({detail}): đăng ký lại bằng `kiosk enrol`",
-        "The centre refuses the token ({detail}): enrol again with `kiosk enrol`"),
+        "Trung tâm từ chối mã đồng bộ ({detail}): trung tâm cấp mã mới cho chính trạm này bằng "
+        "`kiosk-central kiosks token {kiosk} --reason …` (hoặc --qr để chạy `kiosk enrol` ở "
+        "đây)",
+        "The centre refuses the token ({detail}): the centre issues this same kiosk a new one "
+        "with `kiosk-central kiosks token {kiosk} --reason …` (or --qr, for `kiosk enrol` "
+        "here)"),
+    "doctor.token_unchecked": (
+        "Trung tâm không trả lời khi kiểm tra mã đồng bộ ({detail}): chạy lại kiểm tra sau",
+        "The centre did not answer the token check ({detail}): run the doctor again later"),
     "doctor.qt_ok": ("Có PySide6 (giao diện Qt)", "PySide6 (Qt) installed"),
     "doctor.qt_unusable": ("Không dùng được PySide6 ({detail}): cài gói phụ [ui]",
                            "PySide6 unusable ({detail}): install the [ui] extra"),

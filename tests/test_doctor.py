@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.sync import protocol
 from tests.camera_support import CCCD
 from tests.central_support import CentralServer, central, enrol
-from tests.sync_support import write_config
+from tests.sync_support import JsonAnswering, serving, write_config
 
 TIMEDATECTL_SYNCHRONISED = "yes\n"
 """What `timedatectl show -p NTPSynchronized --value` prints on a synchronised machine."""
@@ -182,7 +183,7 @@ def test_a_store_folder_that_cannot_be_written_fails_and_says_what_to_fix(
     assert "sửa quyền thư mục" in found["store_writable"]["vi"]
 
 
-def test_a_revoked_token_fails_the_token_check_and_points_to_enrolment(
+def test_a_revoked_token_fails_the_token_check_and_names_a_new_token_for_this_kiosk(
         centre, scanner, tmp_path):
     config = enrolled_kiosk(tmp_path, centre, scanner)
     kiosk_id = config.read_text(encoding="utf-8").split('id = "')[1].split('"')[0]
@@ -192,7 +193,37 @@ def test_a_revoked_token_fails_the_token_check_and_points_to_enrolment(
 
     assert code == 1
     assert found["centre"]["ok"] and not found["token"]["ok"]
-    assert "HTTP 401" in found["token"]["en"] and "`kiosk enrol`" in found["token"]["en"]
+    assert "HTTP 401" in found["token"]["en"]
+    assert f"`kiosk-central kiosks token {kiosk_id} --reason …`" in found["token"]["en"]
+    assert f"`kiosk-central kiosks token {kiosk_id} --reason …`" in found["token"]["vi"]
+
+
+class AnsweringHealthOnly(JsonAnswering):
+    """A centre whose /health answers and whose token check fails with 503, as one whose
+    database is down behind its web server."""
+
+    def do_GET(self) -> None:
+        if self.path == protocol.HEALTH_PATH:
+            self._answer({"status": "ok"})
+        else:
+            self._answer({"detail": "database unavailable"}, 503)
+
+
+def test_a_centre_failing_the_token_check_is_not_called_a_refusal_of_the_token(
+        scanner, tmp_path):
+    config = write_config(tmp_path / "config.toml", kiosk_id="ql1a-01",
+                          server_url="http://127.0.0.1:9", token="t0ken", enabled=True)
+    with config.open("a", encoding="utf-8") as out:
+        out.write(f'\n[[devices]]\nid = "lane1"\ntype = "serial"\nport = "{scanner}"\n')
+    with serving(AnsweringHealthOnly) as url:
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "http://127.0.0.1:9", url), encoding="utf-8")
+        code, found = checks(config)
+
+    assert code == 1 and found["centre"]["ok"] and not found["token"]["ok"]
+    assert found["token"]["en"].startswith("The centre did not answer the token check (")
+    assert "HTTP 503" in found["token"]["en"] and "kiosks token" not in found["token"]["en"]
+    assert "không trả lời khi kiểm tra mã đồng bộ" in found["token"]["vi"]
 
 
 def test_a_kiosk_clock_ten_minutes_ahead_of_the_centre_fails_the_clock_check(
