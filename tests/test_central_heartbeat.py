@@ -153,6 +153,27 @@ def test_a_revoked_kiosk_still_trying_shows_in_the_daily_report(
     assert [(r["kiosk_id"], r["problem"]) for r in wrong] == [("k-hb", "revoked_still_trying")]
 
 
+def test_a_revocation_counts_only_the_attempts_made_since_it(tmp_path: Path) -> None:
+    """Revoked, restored by a new token, revoked again later: the report's "tried N times"
+    is about the token refused now, not the earlier one's knocks added to it."""
+    with open_storage(f"sqlite:///{tmp_path}/central.db") as storage:
+        storage.add_checkpoint("CP", "Chợ")
+        storage.add_kiosk("k1", "CP", "k1", "hash")
+        storage.revoke_kiosk("k1")
+        storage.note_refused_attempt("k1", dt.datetime.now(dt.UTC), count=40)
+        storage.reissue_token("k1", "new-hash")
+        assert storage.kiosk("k1").active
+
+        storage.revoke_kiosk("k1")
+
+        again = storage.kiosk("k1")
+        assert (again.refused_attempts, again.last_refused_at) == (0, None)
+        wrong = reports.daily(storage, storage.today())["scanning_wrongly"]
+        assert [r for r in wrong if r["problem"] == "revoked_still_trying"] == []
+        storage.note_refused_attempt("k1", dt.datetime.now(dt.UTC))
+        assert storage.kiosk("k1").refused_attempts == 1
+
+
 def test_history_keeps_thirty_days_and_old_backlogs_are_reported(tmp_path: Path) -> None:
     with open_storage(f"sqlite:///{tmp_path}/central.db") as storage:
         storage.add_checkpoint("CP", "Chợ")

@@ -743,9 +743,11 @@ class Storage(ABC):
                           (count, protocol.format_time(at), kiosk_id))
 
     def revoke_kiosk(self, kiosk_id: str) -> bool:
-        """Refuse this kiosk's token from now on; False if unknown or already revoked."""
+        """Refuse this kiosk's token from now on; False if unknown or already revoked. The
+        refused attempts counted start again: the report's are this revocation's."""
         with self._transaction() as tx:
-            return self._execute(tx, "UPDATE kiosks SET revoked_at = $1 WHERE id = $2 "
+            return self._execute(tx, "UPDATE kiosks SET revoked_at = $1, refused_attempts = 0, "
+                                     "last_refused_at = NULL WHERE id = $2 "
                                      "AND revoked_at IS NULL", (_now(), kiosk_id)).rowcount == 1
 
     def _lock_kiosk(self, tx: Any, kiosk_id: str) -> Sequence[Any] | None:
