@@ -326,6 +326,7 @@ def _step(storage: Storage, through: int | None, *, wait: bool, deadline: float 
                              (f"{int(storage.busy_timeout * 1000)}ms",))
         else:
             exclude(storage, tx)
+        storage.zone_in(tx)  # derived by the zone the entries are filed in now
         last, total = None, 0
         for seq, entries in storage._execute(
                 tx, f"SELECT seq, entries FROM {TABLE} WHERE seq <= $1 ORDER BY seq LIMIT 1000",

@@ -190,6 +190,14 @@ class Candidate(NamedTuple):
         return self.row[0]
 
 
+ZONE_LOCK_KEY = 0x6B696F736B + 5
+"""PostgreSQL advisory lock: batches filed (shared) against the zone changed (exclusive)."""
+
+
+class _ZoneChanged(Exception):
+    """A batch's entries were placed by a zone changed since (:meth:`Storage.ingest_batch`)."""
+
+
 class Storage(ABC):
     """What the API, the CLI and the backlog importer use; engines fill in the abstract part."""
 
@@ -225,6 +233,21 @@ class Storage(ABC):
         """The local date now, in the centre's zone."""
         return self.calendar.day_of(dt.datetime.now(dt.UTC))
 
+    def zone_in(self, tx: Any) -> Calendar:
+        """The centre's zone as ``tx`` holds it, taken as this process's :attr:`calendar`: a
+        ``serve`` running while ``kiosk-central timezone`` changed it (another process) files
+        and derives by the new zone from its next transaction on, and its pages and reports
+        follow within a second (its background's derivation step). PostgreSQL: a shared lock
+        that :meth:`set_timezone` takes exclusively, so that no batch filed by the old zone
+        commits after the refiling has read the entries."""
+        if self.postgresql:
+            self._execute(tx, "SELECT pg_advisory_xact_lock_shared($1)", (ZONE_LOCK_KEY,))
+        name = self._execute(tx, "SELECT value FROM settings WHERE key = 'timezone'"
+                             ).fetchone()[0]
+        if name != self.calendar.name:
+            self.calendar = Calendar(name)
+        return self.calendar
+
     def set_timezone(self, name: str) -> int:
         """Make ``name`` the centre's zone and refile every raw entry held under its local
         day there; the number of entries refiled. CalendarError for an unknown zone."""
@@ -232,6 +255,8 @@ class Storage(ABC):
         derivation.catch_up(self)  # derived under the zone they were filed in
         with self._transaction() as tx:
             derivation.exclude(self, tx)
+            if self.postgresql:  # batches being filed by the old zone commit first
+                self._execute(tx, "SELECT pg_advisory_xact_lock($1)", (ZONE_LOCK_KEY,))
             self._execute(tx, "UPDATE settings SET value = $1 WHERE key = 'timezone'", (name,))
             refiled = aggregates.rebuild(self, tx, calendar)
             document_matches.rebuild(self, tx)
@@ -255,11 +280,21 @@ class Storage(ABC):
                           (key, value))
 
     # -- ingest ---------------------------------------------------------------------------
-    def ingest_batch(self, kiosk_id: str, entries: Sequence[Any], *, sent_at: str | None,
-                     received_at: dt.datetime, batch_id: str,
-                     checkpoint_id: str | None = None,
-                     time_window: bool = False, sent_monotonic_ns: int | None = None,
-                     boot_id: str | None = None) -> list[dict[str, Any]]:
+    def ingest_batch(self, kiosk_id: str, entries: Sequence[Any], **batch: Any
+                     ) -> list[dict[str, Any]]:
+        """:meth:`_ingest` (arguments and answer), again if the zone it filed the entries by
+        was no longer the centre's when its transaction began (:meth:`zone_in`)."""
+        while True:
+            try:
+                return self._ingest(kiosk_id, entries, **batch)
+            except _ZoneChanged:  # rolled back; self.calendar is now the new zone
+                continue
+
+    def _ingest(self, kiosk_id: str, entries: Sequence[Any], *, sent_at: str | None,
+                received_at: dt.datetime, batch_id: str,
+                checkpoint_id: str | None = None,
+                time_window: bool = False, sent_monotonic_ns: int | None = None,
+                boot_id: str | None = None) -> list[dict[str, Any]]:
         """Store a batch of wire entries from ``kiosk_id``; one result per entry, in order.
 
         ``sent_at`` is the kiosk's clock when it sent the batch; None for entries that came
@@ -305,14 +340,15 @@ class Storage(ABC):
                 raise problem
             offset = protocol.clock_offset_seconds(received_at, sent)
         received = protocol.format_time(received_at)
-        received_on = self.calendar.local(received_at)[0]
+        calendar = self.calendar
+        received_on = calendar.local(received_at)[0]
         timing = protocol.Timing(received_at, offset, sent_monotonic_ns, boot_id)
-        place = self.calendar.place
+        place = calendar.place
         cutoff = self.optional_setting(PURGED_BEFORE)
         erased_before = self.optional_setting(ERASED_BEFORE)  # an erasure's last cut
         erased_ids = "" if erased_before is None else id_prefix(
             dt.datetime.combine(dt.date.fromisoformat(erased_before), dt.time(), dt.UTC))
-        purged_through = self._purged_through(cutoff)
+        purged_through = self._purged_through(cutoff, calendar)
         purged_before = "" if cutoff is None else f"{cutoff}T00:00:00.000000Z"
         results: list[dict[str, Any] | None] = [None] * len(entries)
         fresh: dict[str, Candidate] = {}
@@ -388,6 +424,8 @@ class Storage(ABC):
         rows = [c.row for c in fresh.values()]
         self._prepare(rows)
         with self._transaction() as tx:
+            if self.zone_in(tx).name != calendar.name:
+                raise _ZoneChanged
             inserted = self._insert(tx, rows)
             tally = aggregates.Tally()
             new = [c for c in fresh.values() if c.id in inserted]
@@ -444,7 +482,8 @@ class Storage(ABC):
             derivation.queue(self, tx, [c.id for c in new], kiosk_id)
         return results  # type: ignore[return-value]
 
-    def _purged_through(self, cutoff: str | None) -> tuple[str, int] | None:
+    def _purged_through(self, cutoff: str | None, calendar: Calendar
+                        ) -> tuple[str, int] | None:
         """The last local (day, hour) before ``cutoff``, that of the latest purge of raw
         entries (:data:`PURGED_BEFORE`; None: never purged): an entry filed then or earlier
         may be past retention — it is if the time it is filed by (:func:`_filed_at`) is before
@@ -461,7 +500,7 @@ class Storage(ABC):
         if cutoff is None:
             return None
         start = dt.datetime.combine(dt.date.fromisoformat(cutoff), dt.time(), dt.UTC)
-        return self.calendar.local(start - dt.timedelta(microseconds=1))
+        return calendar.local(start - dt.timedelta(microseconds=1))
 
     # -- what an engine provides ----------------------------------------------------------
     # Statements are written once for both engines with numbered placeholders ``$1, $2, …``

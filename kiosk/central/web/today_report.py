@@ -3,7 +3,7 @@
 20,000 points it takes seconds, while the page must answer in milliseconds). Once the report
 held is older than that, the next view starts a new one in the background and is answered with
 the one held (its time is on the page); a report older than :data:`STALE_SECONDS`, or of
-another day, is remade before answering.
+another day or zone (``kiosk-central timezone``), is remade before answering.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class TodayReport:
         today = self.storage.today().isoformat()
         with self._lock:
             report, age = self._report, time.monotonic() - self._made
-            usable = report is not None and report["day"] == today and age < STALE_SECONDS
+            usable = (report is not None and report["day"] == today and age < STALE_SECONDS
+                      and report["timezone"] == self.storage.calendar.name)
             if usable and age >= REFRESH_SECONDS and not self._refreshing:
                 self._refreshing = True
                 threading.Thread(target=self._refresh, name="today-report", daemon=True).start()
