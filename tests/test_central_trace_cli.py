@@ -309,6 +309,34 @@ def test_a_period_past_the_calendar_is_refused_naming_it_and_nothing_is_traced(
     assert traces(db) == []
 
 
+def test_a_period_whose_reads_would_pass_the_calendar_is_refused_up_front(
+        tmp_path: Path) -> None:
+    """A trace reads beyond its period (a stay begun before it, the contacts' margin, the
+    document matches a day further): a period of instants inside the calendar but within
+    that reach of year 1 or 9999 is refused with the period's words too, by the CLI and
+    the API. It was an OverflowError once the reads were widened (a traceback; 500)."""
+    from kiosk.central.app import create_app
+
+    db = f"sqlite:///{tmp_path}/central.db"
+    words = "period: must lie within the calendar (years 1 to 9999)"
+    for start, end in (("0001-01-01T12:00", "0001-01-02T00:00"),  # local: UTC+7
+                       ("9999-12-20T00:00", "9999-12-31T12:00")):
+        refused = trace(db, "--document", number(1), "--from", start, "--to", end,
+                        "--reason", "F0-1", check=False)
+        assert (refused.returncode, "Traceback" in refused.stderr) == (2, False)
+        assert words in refused.stderr
+    with open_storage(db) as storage:
+        app = create_app(storage, tracer_of=lambda request: "bs.lan")
+        with serving(app) as base:
+            answers = [httpx.post(base + TRACE_PATH, json={
+                "document": number(1), "reason": "F0-1", "from": start, "to": end})
+                for start, end in (("0001-01-01T00:00:00+00:00", "0001-01-02T00:00:00+00:00"),
+                                   ("9999-12-20T00:00:00+00:00", "9999-12-31T23:59:00+00:00"))]
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [
+        (422, "trace.period_calendar")] * 2
+    assert traces(db) == []
+
+
 def test_the_cli_takes_whole_minutes_so_its_settings_can_be_sent_to_the_api(
         tmp_path: Path) -> None:
     """The answer's settings give the margin and the stays in minutes, which the API and

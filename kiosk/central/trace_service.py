@@ -41,7 +41,8 @@ class Request:
 
 
 def period(storage: Storage, request: Request) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC bounds of the period asked, in the centre's zone."""
+    """The UTC bounds of the period asked, in the centre's zone; refused when a read of its
+    trace, widened beyond it, would leave the calendar (years 1 to 9999)."""
     calendar = storage.calendar
     now = dt.datetime.now(dt.UTC)
     end = request.end
@@ -60,6 +61,9 @@ def period(storage: Storage, request: Request) -> tuple[dt.datetime, dt.datetime
             start_at = start.astimezone(dt.UTC)
         else:
             start_at = calendar.start(start)
+        for edge in tracing.furthest_reads(start_at.timestamp(), end_at.timestamp(),
+                                           request.policy):  # widened, in local days
+            calendar.day_of(tracing.instant(edge))
     except OverflowError:
         raise tracing.TraceError("trace.period_calendar") from None
     if end_at <= start_at:

@@ -294,6 +294,16 @@ def fetch_range(start: float, end: float, policy: Policy, *, margin: float = 0.0
             end + margin + policy.max_stay)
 
 
+def furthest_reads(start: float, end: float, policy: Policy) -> tuple[float, float]:
+    """The furthest a trace of [start, end] reads either side: a visit's stay may begin a
+    :func:`fetch_range` before the period and its contacts' window reaches one beyond that,
+    with the margin; the document matches (:func:`alias_window`) a day further. A period
+    whose reads leave the calendar is refused up front (``trace.period_calendar``)."""
+    lo, hi = fetch_range(*fetch_range(start, end, policy), policy, margin=policy.margin)
+    alias_lo, alias_hi = alias_window(start, end, policy)
+    return min(lo, alias_lo), max(hi, alias_hi)
+
+
 def merge_ranges(ranges: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
     merged: list[list[float]] = []
     for lo, hi in sorted(ranges):
