@@ -115,6 +115,40 @@ def test_xlsx_for_the_health_authority_keeps_numbers_as_text_and_runs_no_formula
         assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
 
 
+def meet_a_contact_elsewhere(db: str) -> None:
+    """Phạm Thị Dung, person 1's first contact, is at a bus station 2 days ago with person 4
+    (Hoàng Văn Em, whom person 1 never met)."""
+    seen = NOW - dt.timedelta(days=2)
+    with open_storage(db) as storage:
+        store_scans(storage, [Visit(3, "manual_phone", "CP-BEN", "in", seen),
+                              Visit(4, "cccd", "CP-BEN", "in", seen + HOUR / 3)], {})
+
+
+def test_a_second_degree_trace_file_names_the_contacts_of_the_contacts(
+        db: str, tmp_path: Path) -> None:
+    """``--second-degree N`` traces the top N contacts onward: its CSV or XLSX has their
+    contacts on a sheet of their own, each under the contact they were found through, with
+    the contacts sheet's columns, and the summary counts them. Before, only the JSON held
+    them: the file's summary said second_degree 1, and no sheet named anyone it found."""
+    meet_a_contact_elsewhere(db)
+    out = tmp_path / "F0-1234.xlsx"
+    asked = ("--document", number(1), "--second-degree", "1", "--reason", "F0-1234")
+    trace(db, *asked, "--format", "xlsx", "-o", str(out))
+    book = load_workbook(out)
+    assert book.sheetnames == ["Người tiếp xúc", "Tiếp xúc bậc 2", "Lượt có mặt",
+                               "Chi tiết tiếp xúc", "Tóm tắt"]
+    rows = list(book["Tiếp xúc bậc 2"].iter_rows(values_only=True))
+    assert rows[0][:7] == ("Qua người tiếp xúc số", "Qua người", "Thứ tự", "Họ tên",
+                           "Năm sinh", "Số giấy tờ", "Điện thoại")
+    assert [row[:6] + row[7:8] for row in rows[1:]] == [
+        (1, "Phạm Thị Dung", 1, "Hoàng Văn Em", "1964", "079000000004", 100),
+        (1, "Phạm Thị Dung", 2, "LE VAN CUONG", "1962", "******000002", 90)]
+    summary = dict(book["Tóm tắt"].iter_rows(min_row=2, values_only=True))
+    assert summary["Người tiếp xúc bậc 2 (chưa có ở trên) / second-degree contacts (new)"] == 1
+    text = trace(db, *asked, "--format", "csv").stdout
+    assert "\n# Tiếp xúc bậc 2" in text and "Hoàng Văn Em" in text and number(4) in text
+
+
 def test_an_export_replacing_a_readable_file_is_made_private(db: str, tmp_path: Path) -> None:
     out = tmp_path / "exports" / "F0-1234.csv"
     out.parent.mkdir()

@@ -1,7 +1,8 @@
 """A trace as JSON (the API's answer), CSV and XLSX (for the health authority).
 
-The JSON document is the one shape; CSV and XLSX are its tables — contacts ranked, the
-person's visits, every (visit, contact) exposure, and a summary — with Vietnamese headers,
+The JSON document is the one shape; CSV and XLSX are its tables — contacts ranked, for a
+second-degree trace their own contacts, the person's visits, every (visit, contact) exposure,
+and a summary — with Vietnamese headers,
 local times, numbers as numbers, document and phone numbers as text (leading zeros kept),
 and every text cell that a spreadsheet could run as a formula neutralised.
 """
@@ -25,6 +26,10 @@ VISIT_COLUMNS = {
     "visit": "Lượt", "checkpoint_id": "Mã điểm", "checkpoint_name": "Tên điểm",
     "district": "Huyện", "address": "Địa chỉ", "entered_at": "Giờ vào", "left_at": "Giờ ra",
     "minutes": "Số phút", "estimated": "Ước tính", "contacts": "Số người tiếp xúc"}
+SECOND_DEGREE_COLUMNS = {"via_rank": "Qua người tiếp xúc số", "via_name": "Qua người",
+                         **CONTACT_COLUMNS}
+"""A second-degree contact: the first-degree contact traced onward (rank, name), then the
+contacts sheet's columns as the JSON's ``second_degree`` gives them."""
 EXPOSURE_COLUMNS = {
     "visit": "Lượt", "rank": "Thứ tự người tiếp xúc", "name": "Họ tên",
     "overlap_minutes": "Số phút chung", "their_entry": "Họ vào", "their_exit": "Họ ra",
@@ -111,10 +116,20 @@ def _person(person: tracing.Person) -> dict[str, Any]:
             "kinds": sorted(person.kinds)}
 
 
+def second_degree_people(report: dict[str, Any]) -> int:
+    """The people a second-degree trace named beyond its first-degree contacts, each once
+    however many contacts led to them: how many more it disclosed (its summary and audit
+    record)."""
+    first = {c["person"] for c in report["contacts"]}
+    return len({c["person"] for onward in report.get("second_degree", ())
+                for c in onward["contacts"]} - first)
+
+
 # -- tables -------------------------------------------------------------------------------
 def tables(report: dict[str, Any]) -> list[tuple[str, dict[str, str], list[dict[str, Any]]]]:
     """(sheet title, {key: header}, rows) for each table of a trace."""
     names = {c["rank"]: c["name"] for c in report["contacts"]}
+    onward = report["settings"]["second_degree"] > 0  # its sheet, even empty: it was asked
     summary = [
         {"item": "Người được truy vết / traced", "value": json.dumps(
             report["person"]["query"], ensure_ascii=False)},
@@ -124,21 +139,30 @@ def tables(report: dict[str, Any]) -> list[tuple[str, dict[str, str], list[dict[
         {"item": "Dữ liệu có từ ngày / data begins", "value": report["data_begins"] or ""},
         {"item": "Lượt có mặt / visits", "value": len(report["visits"])},
         {"item": "Người tiếp xúc / contacts", "value": len(report["contacts"])},
+        *([{"item": "Người tiếp xúc bậc 2 (chưa có ở trên) / second-degree contacts (new)",
+            "value": second_degree_people(report)}] if onward else []),
         *({"item": f"{key} / settings", "value": value}
           for key, value in report["settings"].items()),
         *({"item": NOT_DERIVED[key], "value": count}
           for key, count in report.get("not_derived", {}).items() if count),
     ]
-    contacts = [{**c, "checkpoints": ", ".join(c["checkpoints"]),
-                 "estimated": "có" if c["estimated"] else ""} for c in report["contacts"]]
+    contacts = [_contact_row(c) for c in report["contacts"]]
+    second = [{**_contact_row(c), "via_rank": via["via_rank"], "via_name": names.get(
+        via["via_rank"])} for via in report.get("second_degree", ()) for c in via["contacts"]]
     visits = [{**v, "estimated": ESTIMATED.get(v["estimated"], v["estimated"])}
               for v in report["visits"]]
     exposures = [{**e, "name": names.get(e["rank"]), "estimated": "có" if e["estimated"]
                   else ""} for e in report["exposures"]]
     return [("Người tiếp xúc", CONTACT_COLUMNS, contacts),
+            *([("Tiếp xúc bậc 2", SECOND_DEGREE_COLUMNS, second)] if onward else []),
             ("Lượt có mặt", VISIT_COLUMNS, visits),
             ("Chi tiết tiếp xúc", EXPOSURE_COLUMNS, exposures),
             ("Tóm tắt", {"item": "Mục", "value": "Giá trị"}, summary)]
+
+
+def _contact_row(contact: dict[str, Any]) -> dict[str, Any]:
+    return {**contact, "checkpoints": ", ".join(contact["checkpoints"]),
+            "estimated": "có" if contact["estimated"] else ""}
 
 
 def _cell(key: str, value: Any) -> Any:
