@@ -2985,6 +2985,11 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                    "Every trace and every view of a page with names or document numbers is "
                    "recorded, this view included; nobody can change or delete a record."),
     "audit.none": ("Chưa có.", "Nothing yet."),
+    "audit.second_degree_column": ("Tiếp xúc bậc 2", "Second degree"),
+    "audit.second_degree": ("{people} người tiếp xúc bậc 2 ngoài danh sách tiếp xúc (truy tiếp "
+                            "{top} người tiếp xúc đầu)",
+                            "{people} second-degree contacts beyond the contacts (the top {top} "
+                            "traced onward)"),
 }
 
 

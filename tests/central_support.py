@@ -375,14 +375,17 @@ def set_schema_version(storage: Any, tx: Any, version: int) -> None:
 
 
 def undo_covering_keys(storage: Any, tx: Any) -> None:
-    """Undo schema v27, v26, v25, v24, v23, v22, v20 and v19 in ``tx``, for a test that takes
-    a database back to an older version: the kiosks' paused uploads, the batch log's past
-    retention count, its least and
-    entry offsets, PostgreSQL's matches a purge is to add back, what the derivation steps
-    have left to derive (an older centre derived each batch as it stored it: its entries are
-    all derived, as the migration rebuilds them), then PostgreSQL's aggregate keys without
-    their INCLUDEd counts (a column they include could not be dropped); SQLite's WITHOUT
-    ROWID tables hold the same columns and are rebuilt again as they are."""
+    """Undo schema v29, v27, v26, v25, v24, v23, v22, v20 and v19 in ``tx`` (v28 makes its
+    table only if missing), for a test that takes a database back to an older version: a
+    trace's second degree in the audit log, the kiosks' paused uploads, the batch log's past
+    retention count, its least and entry offsets, PostgreSQL's matches a purge is to add
+    back, what the derivation steps have left to derive (an older centre derived each batch
+    as it stored it: its entries are all derived, as the migration rebuilds them), then
+    PostgreSQL's aggregate keys without their INCLUDEd counts (a column they include could
+    not be dropped); SQLite's WITHOUT ROWID tables hold the same columns and are rebuilt
+    again as they are."""
+    storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
+    storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_contacts")
     storage._execute(tx, "ALTER TABLE kiosk_health DROP COLUMN uploads_paused")  # v27
     storage._execute(tx, "ALTER TABLE batches DROP COLUMN past_retention")
     storage._execute(tx, "DROP INDEX batches_least_offset")

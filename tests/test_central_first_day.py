@@ -72,6 +72,8 @@ def test_a_v20_sqlite_database_loses_the_day_and_person_index(tmp_path: Path) ->
         _store(storage, tmp_path, [5, 1])
         stored = storage.entries()
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:  # as v20 left it
+        conn.execute("ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
+        conn.execute("ALTER TABLE audit_log DROP COLUMN second_contacts")
         conn.execute("ALTER TABLE kiosk_health DROP COLUMN uploads_paused")  # v27
         conn.execute("ALTER TABLE batches DROP COLUMN past_retention")  # v26 undone
         conn.execute("DROP INDEX batches_least_offset")  # v25 undone

@@ -149,6 +149,42 @@ def test_a_second_degree_trace_file_names_the_contacts_of_the_contacts(
     assert "\n# Tiếp xúc bậc 2" in text and "Hoàng Văn Em" in text and number(4) in text
 
 
+def test_a_second_degree_trace_is_audited_with_the_people_it_named_beyond_the_contacts(
+        db: str, tmp_path: Path) -> None:
+    """A second-degree trace discloses the contacts of the contacts traced onward too: its
+    audit record keeps how many were traced onward and how many people that named beyond
+    the first-degree contacts (each once), and ``audit list`` and the dashboard's audit page
+    say it in both languages. Before, the record counted the first-degree contacts only."""
+    from web_support import add_users, signed_in
+
+    meet_a_contact_elsewhere(db)
+    trace(db, "--document", number(1), "--second-degree", "1", "--reason", "F0-1234")
+    trace(db, "--document", number(1), "--reason", "F0-1235")
+    assert [(r["reason"], r["contacts"], r["second_degree"], r["second_contacts"])
+            for r in traces(db)] == [("F0-1235", 2, 0, 0), ("F0-1234", 2, 1, 1)]
+    listed = central("audit", "list", "--db", db, "--kind", "trace").stdout.splitlines()
+    assert listed[1].endswith(
+        "2 người tiếp xúc / contacts, 1 người tiếp xúc bậc 2 ngoài danh sách tiếp xúc (truy "
+        "tiếp 1 người tiếp xúc đầu) / 1 second-degree contacts beyond the contacts (the top 1 "
+        "traced onward) — lý do / reason: F0-1234")
+    assert "bậc 2" not in listed[0] and "second-degree" not in listed[0]
+    add_users(tmp_path, db, {"admin1": ("admin", None)})
+    server = CentralServer(db)
+    try:
+        with signed_in(server.url, "admin1") as admin:
+            vietnamese = admin.get("/audit?kind=trace").text
+            admin.cookies.set("kc_lang", "en")
+            english = admin.get("/audit?kind=trace").text
+    finally:
+        server.stop()
+    assert "<th>Tiếp xúc bậc 2</th>" in vietnamese
+    assert vietnamese.count("1 người tiếp xúc bậc 2 ngoài danh sách tiếp xúc (truy tiếp 1 "
+                            "người tiếp xúc đầu)") == 1
+    assert "<th>Second degree</th>" in english
+    assert english.count("1 second-degree contacts beyond the contacts (the top 1 traced "
+                         "onward)") == 1
+
+
 def test_an_export_replacing_a_readable_file_is_made_private(db: str, tmp_path: Path) -> None:
     out = tmp_path / "exports" / "F0-1234.csv"
     out.parent.mkdir()

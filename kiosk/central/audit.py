@@ -1,7 +1,8 @@
 """The audit log: every disclosure of personal data at the centre — who, when, from where,
 what, and for a trace why and how many people it revealed.
 
-Three kinds of record share one numbered log (the ``audit_log`` table, schema v9):
+Three kinds of record share one numbered log (the ``audit_log`` table, schema v9; a trace's
+second degree since v29):
 
 - ``trace``: a contact trace (CLI, dashboard, API, or its export), written by
   :func:`kiosk.central.trace_service.run` with its reason and counts;
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
     from kiosk.central.storage import Storage
 
 COLUMNS = ("seq", "at", "kind", "actor", "channel", "address", "subject", "reason",
-           "period_from", "period_to", "visits", "contacts")
+           "period_from", "period_to", "visits", "contacts", "second_degree",
+           "second_contacts")
 TRACE = "trace"
 VIEW_KINDS = {
     "audit-log": "the audit log itself (it names whom each trace was about)",
@@ -83,6 +85,11 @@ class Record:
     period_to: str | None
     visits: int | None
     contacts: int | None
+    second_degree: int | None
+    """A trace: how many of its top contacts were traced onward (None: recorded before v29)."""
+    second_contacts: int | None
+    """A trace: the people its second degree named beyond its contacts, each once
+    (:func:`kiosk.central.trace_formats.second_degree_people`)."""
 
 
 def command_actor() -> str:
@@ -105,10 +112,10 @@ def check_reason(reason: str | None) -> str:
 
 def append_trace(storage: Storage, *, actor: str, channel: str, address: str | None,
                  reason: str, subject: str, period_from: str, period_to: str, visits: int,
-                 contacts: int) -> int:
+                 contacts: int, second_degree: int, second_contacts: int) -> int:
     """Record one trace; its sequence number."""
     return _append(storage, TRACE, actor, channel, address, subject, check_reason(reason),
-                   period_from, period_to, visits, contacts)
+                   period_from, period_to, visits, contacts, second_degree, second_contacts)
 
 
 def append_view(storage: Storage, kind: str, *, actor: str, channel: str,
@@ -117,7 +124,7 @@ def append_view(storage: Storage, kind: str, *, actor: str, channel: str,
     if kind not in VIEW_KINDS:
         raise AuditError("audit.bad_kind", kind=repr(kind), known=", ".join(VIEW_KINDS))
     return _append(storage, kind, actor, channel, address, subject[:MAX_SUBJECT], None, None,
-                   None, None, None)
+                   None, None, None, None, None)
 
 
 def append_action(storage: Storage, kind: str, *, actor: str, channel: str,
@@ -132,7 +139,7 @@ def append_action(storage: Storage, kind: str, *, actor: str, channel: str,
         raise AuditError("audit.bad_kind", kind=repr(kind), known=", ".join(ACTION_KINDS))
     return _append(storage, kind, actor, channel, address, subject[:MAX_SUBJECT],
                    None if reason is None else check_reason(reason), None, None, None, None,
-                   tx=tx)
+                   None, None, tx=tx)
 
 
 def _append(storage: Storage, *values: Any, tx: Any = None) -> int:
@@ -174,12 +181,21 @@ def cmd_list(args: argparse.Namespace) -> int:
         line = f"#{r.seq} {r.at} {r.actor} ({r.channel}{where}) {r.kind}: {r.subject}"
         if r.kind == TRACE:
             line += (f" — {r.period_from} … {r.period_to}: {r.visits} {both('central.visits')}"
-                     f", {r.contacts} {both('central.contacts')} — "
+                     f", {r.contacts} {both('central.contacts')}{_second_degree(r)} — "
                      f"{both('central.reason')}: {r.reason}")
         elif r.reason:
             line += f" — {both('central.reason')}: {r.reason}"
         print(terminal_text(line))  # a traced code's text, a reason typed: shown, never obeyed
     return 0
+
+
+def _second_degree(record: Record) -> str:
+    """A trace's second degree as the Audit log page words it (one catalogue sentence for
+    both); nothing for a trace that traced no one onward or was recorded before v29."""
+    if not record.second_degree:
+        return ""
+    return ", " + both("web.audit.second_degree", people=record.second_contacts,
+                           top=record.second_degree)
 
 
 def _listing(args: argparse.Namespace) -> str:

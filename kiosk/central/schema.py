@@ -660,6 +660,15 @@ MIGRATIONS: list[list[Statement]] = [
          "postgresql": 'CREATE TABLE IF NOT EXISTS entries_id_off (id TEXT COLLATE "C" '
                        'PRIMARY KEY)'},  # ids compare as entries' do (v7)
     ],
+    [
+        # v29: a trace's second degree in its audit record (kiosk.central.audit): how many top
+        # contacts it traced onward, and how many people that named beyond its first-degree
+        # contacts (each once) — disclosed too, and counted nowhere before. NULL for the
+        # other kinds and for the traces recorded before. Columns with no default: added
+        # without rewriting the log (its triggers refuse only UPDATE, DELETE and TRUNCATE).
+        "ALTER TABLE audit_log ADD COLUMN second_degree {bigint}",
+        "ALTER TABLE audit_log ADD COLUMN second_contacts {bigint}",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14
