@@ -27,6 +27,7 @@ from kiosk.commandline import (
     examples,
     fail,
     load_config,
+    moment_argument,
     open_store,
     payload_argument,
     refusal_in,
@@ -205,17 +206,12 @@ def time_bounds(args: argparse.Namespace, store: Store) -> tuple[str | None, str
     where the period is open (``--all``, ``--subject`` alone, ``--from`` alone)."""
     from kiosk.timestamps import utc_iso
 
-    def point(text: str, *, end: bool) -> str:
-        try:
-            if len(text) == 10:
-                day = dt.date.fromisoformat(text)
-                return store.day_bounds(day)[1 if end else 0]
-            moment = dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise fail(messages.both("cli.bad_moment", value=repr(text)), EXIT_USAGE) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=store.timezone)
-        return utc_iso(moment.timestamp())
+    def point(value: dt.date | dt.datetime, *, end: bool) -> str:
+        if not isinstance(value, dt.datetime):
+            return store.day_bounds(value)[1 if end else 0]
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=store.timezone)
+        return utc_iso(value.timestamp())
 
     if getattr(args, "date", None):
         return point(args.date, end=False), point(args.date, end=True)
@@ -547,9 +543,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     scan.set_defaults(func=cmd_scan)
 
     def period(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--date", help="one local day, YYYY-MM-DD (default: today)")
-        p.add_argument("--from", dest="since", help="start, YYYY-MM-DD[THH:MM]")
-        p.add_argument("--to", dest="until", help="end, YYYY-MM-DD (inclusive) or a time")
+        p.add_argument("--date", type=day_argument,
+                       help="one local day, YYYY-MM-DD (default: today)")
+        p.add_argument("--from", dest="since", type=moment_argument,
+                       help="start, YYYY-MM-DD[THH:MM]")
+        p.add_argument("--to", dest="until", type=moment_argument,
+                       help="end, YYYY-MM-DD (inclusive) or a time")
         p.add_argument("--operator", default="", help="who asks (written to the audit log)")
 
     entries = sub.add_parser(

@@ -383,11 +383,40 @@ def payload_argument(text: str) -> bytes:
         raise ArgumentRefused("cli.bad_hex", value=repr(text[:40]), reason=exc) from None
 
 
+FIRST_DAY = dt.date.min + dt.timedelta(days=1)
+LAST_DAY = dt.date.max - dt.timedelta(days=1)
+"""The days a command takes: a day's bounds need the next day's midnight, and a zone's offset
+moves a time by up to a day, so on the calendar's first or last day either can fall outside
+it (an OverflowError, a traceback)."""
+
+
 def day_argument(text: str) -> dt.date:
+    """A local day ``YYYY-MM-DD`` from :data:`FIRST_DAY` to :data:`LAST_DAY`."""
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise ArgumentRefused("cli.bad_day", value=repr(text)) from None
+    return _within_calendar(day, text)
+
+
+def moment_argument(text: str) -> dt.date | dt.datetime:
+    """A local day ``YYYY-MM-DD`` or a time ``YYYY-MM-DDTHH:MM`` (local unless it states
+    its offset), from :data:`FIRST_DAY` to :data:`LAST_DAY`."""
+    if len(text) == 10:
+        return day_argument(text)
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ArgumentRefused("cli.bad_moment", value=repr(text)) from None
+    _within_calendar(moment.date(), text)
+    return moment
+
+
+def _within_calendar(day: dt.date, text: str) -> dt.date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ArgumentRefused("cli.day_outside_calendar", value=repr(text), first=FIRST_DAY,
+                              last=LAST_DAY)
+    return day
 
 
 def _number_argument(option: str, message: str,

@@ -1100,6 +1100,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.bad_hex": ("{value}: không phải các byte hex ({reason})",
                     "{value}: not hex bytes ({reason})"),
     "cli.bad_day": ("{value}: cần một ngày YYYY-MM-DD", "{value}: expected a date, YYYY-MM-DD"),
+    "cli.day_outside_calendar": ("{value}: cần một ngày từ {first} đến {last}",
+                                 "{value}: expected a date from {first} to {last}"),
     "cli.whole_number_range": ("{option} {value}: cần một số từ {least} đến {most}",
                                "{option} {value}: expected a number from {least} to {most}"),
     "cli.positive_number_range": ("{option} {value}: cần một số lớn hơn 0, tối đa {most}",

@@ -200,6 +200,33 @@ def test_bad_arguments_are_refused_before_any_file_is_created(config_file, tmp_p
     assert not (tmp_path / "kiosk.db").exists()
 
 
+@pytest.mark.parametrize("args", [
+    ("entries", "--date", "9999-12-31"), ("entries", "--from", "0001-01-01T08:00"),
+    ("export", "--to", "9999-12-31"), ("export", "--from", "9999-12-31T23:00+14:00"),
+    ("stats", "--date", "9999-12-31"), ("stats", "--date", "0001-01-01")])
+def test_a_day_at_either_end_of_the_calendar_is_refused_before_the_store_is_opened(
+        config_file: Path, tmp_path: Path, args: tuple[str, ...]) -> None:
+    """A day's bounds need the next day's midnight, and the kiosk's zone moves a time by
+    hours: on the calendar's first or last day either falls outside it. Every option taking
+    a day or a time refuses those two days in both languages, naming the days it takes;
+    before, ``entries``, ``export`` and ``stats`` ended in an OverflowError or ValueError."""
+    refused = kiosk(config_file, *args, ok=False)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    option, value = args[1], repr(args[2])
+    assert (f"tham số {option}: {value}: cần một ngày từ 0001-01-02 đến 9999-12-30 / argument "
+            f"{option}: {value}: expected a date from 0001-01-02 to 9999-12-30"
+            ) in refused.stderr
+    assert not (tmp_path / "kiosk.db").exists()
+
+
+def test_the_days_next_to_the_calendar_ends_are_taken(config_file: Path) -> None:
+    """The first and last days a command takes give their counts (none here)."""
+    for day in ("0001-01-02", "9999-12-30"):
+        assert "In" in kiosk(config_file, "stats", "--date", day).stdout
+        assert kiosk(config_file, "entries", "--date", day).stdout == ""
+        assert kiosk(config_file, "export", "--from", day, "--to", day).stdout.count("\n") == 1
+
+
 @pytest.mark.parametrize("value", ["٣", "+5", "5x", "-2"])
 def test_a_whole_number_option_takes_ascii_digits_only_and_names_itself_when_not(
         config_file: Path, tmp_path: Path, value: str) -> None:

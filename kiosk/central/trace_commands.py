@@ -19,8 +19,8 @@ from kiosk.commandline import (
     EXIT_USAGE,
     ArgumentRefused,
     central_output,
-    day_argument,
     examples,
+    moment_argument,
     open_central,
     payload_argument,
     terminal_text,
@@ -63,16 +63,6 @@ def count_argument(text: str) -> int:
     if count is None:
         raise ArgumentRefused("cli.bad_count", value=repr(text))
     return count
-
-
-def moment_argument(text: str) -> dt.date | dt.datetime:
-    """A local day ``YYYY-MM-DD`` or a local time ``YYYY-MM-DDTHH:MM`` (centre's zone)."""
-    if len(text) == 10:
-        return day_argument(text)
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ArgumentRefused("cli.bad_moment", value=repr(text)) from None
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
