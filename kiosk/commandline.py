@@ -358,9 +358,28 @@ class CommandParser(argparse.ArgumentParser):
                          namespace: argparse.Namespace | None = None
                          ) -> tuple[argparse.Namespace, list[str]]:
         try:
-            return super().parse_known_args(args, namespace)
+            parsed, rest = super().parse_known_args(args, namespace)
         except argparse.ArgumentError as error:
             self.refuse(_argument_words(error) or str(error))
+        self._refuse_undecodable(parsed)
+        return parsed, rest
+
+    def _refuse_undecodable(self, parsed: argparse.Namespace) -> None:
+        """Refuse any text value (every option's, those added later too) holding bytes that
+        are not UTF-8 (a Latin-1 terminal): Python keeps them as surrogates, which no file,
+        database or terminal takes (a UnicodeEncodeError midway: the audit row of
+        ``kiosk entries --operator``). A payload is read as bytes (:func:`payload_argument`),
+        whatever they are."""
+        for action in self._actions:
+            value = getattr(parsed, action.dest, None)
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, str) and not text.isascii():
+                    try:
+                        text.encode()
+                    except UnicodeEncodeError:
+                        self.refuse(messages.Words("cli.not_utf8", {
+                            "option": argparse._get_action_name(action),
+                            "value": repr(text[:40].encode(errors="surrogateescape"))[1:]}))
 
     def error(self, message: str) -> NoReturn:
         self.refuse(argparse_words(message) or message)

@@ -1097,6 +1097,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                   "ignored explicit argument {value}"),
     "cli.args.ambiguous": ("tùy chọn không rõ: {option} có thể là {matches}",
                            "ambiguous option: {option} could match {matches}"),
+    "cli.not_utf8": ("{option} {value}: văn bản không phải UTF-8 (hãy đặt bảng mã của terminal "
+                     "là UTF-8)",
+                     "{option} {value}: the text is not UTF-8 (set the terminal's encoding to "
+                     "UTF-8)"),
     "cli.bad_hex": ("{value}: không phải các byte hex ({reason})",
                     "{value}: not hex bytes ({reason})"),
     "cli.bad_day": ("{value}: cần một ngày YYYY-MM-DD", "{value}: expected a date, YYYY-MM-DD"),

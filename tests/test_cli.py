@@ -227,6 +227,13 @@ def test_the_days_next_to_the_calendar_ends_are_taken(config_file: Path) -> None
         assert kiosk(config_file, "export", "--from", day, "--to", day).stdout.count("\n") == 1
 
 
+def test_a_payload_is_recorded_byte_for_byte_even_when_it_is_not_utf8(config_file):
+    """Text options refuse bytes that are not UTF-8; a payload is a scanner's bytes, whatever
+    they are, so ``kiosk scan`` still records them (as :func:`payload_argument` reads them)."""
+    scanned = kiosk(config_file, "scan", "Tr\udce0n", "--direction", "in").stdout
+    assert "ACCEPTED" in scanned and "Other code" in scanned
+
+
 @pytest.mark.parametrize("value", ["٣", "+5", "5x", "-2"])
 def test_a_whole_number_option_takes_ascii_digits_only_and_names_itself_when_not(
         config_file: Path, tmp_path: Path, value: str) -> None:

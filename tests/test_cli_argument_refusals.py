@@ -50,6 +50,28 @@ REFUSED: dict[str, tuple[list[str], str, str, str]] = {
     "kiosk-option-without-value": (
         KIOSK, "entries --limit", "kiosk entries",
         "tham số --limit: cần một giá trị / argument --limit: expected one argument"),
+    # Bytes that are not UTF-8 (a Latin-1 terminal; Python keeps them as surrogates) in
+    # any text option: each ended in a UnicodeEncodeError, some after the audit was opened.
+    "kiosk-operator-not-utf8": (
+        KIOSK, "entries --reveal --operator Tr\udce0n", "kiosk entries",
+        "--operator 'Tr\\xe0n': văn bản không phải UTF-8 (hãy đặt bảng mã của terminal là "
+        "UTF-8) / --operator 'Tr\\xe0n': the text is not UTF-8 (set the terminal's encoding "
+        "to UTF-8)"),
+    "kiosk-search-not-utf8": (
+        KIOSK, "entries --all --search Nguy\udcean", "kiosk entries",
+        "--search 'Nguy\\xean': văn bản không phải UTF-8"),
+    "kiosk-subject-not-utf8": (
+        KIOSK, "entries --subject \udcff", "kiosk entries",
+        "--subject '\\xff': văn bản không phải UTF-8"),
+    "kiosk-kiosk-id-not-utf8": (
+        KIOSK, "sync export --kiosk-id \udcff --to x.backlog", "kiosk sync export",
+        "--kiosk-id '\\xff': văn bản không phải UTF-8"),
+    "central-name-not-utf8": (
+        CENTRAL, "trace --name Tr\udce0n --birth-year 1990 --reason r", "kiosk-central trace",
+        "--name 'Tr\\xe0n': văn bản không phải UTF-8"),
+    "central-file-not-utf8": (
+        CENTRAL, "import a.backlog \udcff.backlog", "kiosk-central import",
+        "FILE '\\xff.backlog': văn bản không phải UTF-8"),
     "central-unknown-option": (
         CENTRAL, "audit list --bogus", "kiosk-central",
         "không hiểu các tham số: --bogus / unrecognized arguments: --bogus"),
