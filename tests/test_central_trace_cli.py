@@ -390,8 +390,8 @@ def test_a_period_whose_reads_would_pass_the_calendar_is_refused_up_front(
 
     db = f"sqlite:///{tmp_path}/central.db"
     words = "period: must lie within the calendar (years 1 to 9999)"
-    for start, end in (("0001-01-01T12:00", "0001-01-02T00:00"),  # local: UTC+7
-                       ("9999-12-20T00:00", "9999-12-31T12:00")):
+    for start, end in (("0001-01-02T12:00", "0001-01-03T00:00"),  # local: UTC+7; the
+                       ("9999-12-20T00:00", "9999-12-30T12:00")):  # CLI's first, last day
         refused = trace(db, "--document", number(1), "--from", start, "--to", end,
                         "--reason", "F0-1", check=False)
         assert (refused.returncode, "Traceback" in refused.stderr) == (2, False)
