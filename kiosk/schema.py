@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import types
 import typing
 from collections.abc import Collection
@@ -67,7 +68,9 @@ class Opt:
         if not ok_type or (self.choices is not None and value not in self.choices):
             raise ConfigError("config.expected", key=path, expected=self.describe(),
                               got=show(value))
-        if (self.minimum is not None and value < self.minimum) or (
+        # nan passes every comparison, and no option can use an infinite number
+        finite = not isinstance(value, float) or math.isfinite(value)
+        if not finite or (self.minimum is not None and value < self.minimum) or (
             self.maximum is not None and value > self.maximum
         ):
             raise ConfigError("config.expected", key=path, expected=self.describe(),

@@ -1,14 +1,19 @@
 """`kiosk config check` refuses what would only fail later: ids the centre would never enrol,
 a device id the kiosk reserves for itself, a server URL without a scheme, bytes or an
-encoding a serial scanner's framer cannot use."""
+encoding a serial scanner's framer cannot use, a number that is not finite."""
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from kiosk import config
+from kiosk.config import ConfigError, Opt
+from kiosk.devices.registry import kinds
 
 
 def check(tmp_path: Path, kiosk_id: str = "k1", extra: str = "",
@@ -83,3 +88,30 @@ def test_a_serial_scanners_bytes_and_encoding_are_checked_before_it_starts(
                                  f'port = "/dev/ttyACM0"\n{option}\n')
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"config error: config.toml: {shown}")
+
+
+def test_a_timeout_of_nan_is_refused_by_config_check_not_met_at_the_first_push(
+        tmp_path: Path) -> None:
+    """``nan`` passed every range check: ``config check`` said OK, then each push ended in
+    a traceback and a ``max_backoff_seconds = nan`` left the sync thread dead."""
+    proc = check(tmp_path, extra="[sync]\ntimeout_seconds = nan\n")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("config error: config.toml: sync.timeout_seconds: "
+                                   "expected a number from 1 to 600, got nan")
+
+
+@pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf])
+def test_no_float_option_takes_a_number_that_is_not_finite(number: float) -> None:
+    """Every float option of every table and device kind, whatever its bounds: the file's
+    ``nan``, ``inf`` and ``-inf`` are refused naming the key (the technician's forms save
+    through the same check)."""
+    schemas = [*config.sections().items(),
+               *((f"devices[{kind}]", k.options) for kind, k in kinds().items())]
+    options = [(f"{table}.{key}", rules) for table, section in schemas
+               for key, rules in section.schema().items() if float in rules.kinds]
+    assert "sync.max_backoff_seconds" in dict(options)
+    for key, rules in [*options, ("unbounded", Opt(kind=float))]:
+        with pytest.raises(ConfigError) as err:
+            rules.check(key, number)
+        assert err.value.text("en").startswith(f"{key}: expected ")
+        assert err.value.text("en").endswith(f", got {number!r}")
