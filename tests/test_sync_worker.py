@@ -26,7 +26,7 @@ from kiosk.sync import protocol
 from kiosk.sync.client import ServerBusy, parse_retry_after
 from kiosk.sync.scheduler import Scheduler
 from kiosk.sync.status import META_PREFIX, MetaKey, SyncState
-from kiosk.sync.worker import SyncWorker
+from kiosk.sync.worker import BASE_BACKOFF_SECONDS, SyncWorker
 from tests.sync_support import (
     FaultyProxy,
     content_encoding,
@@ -426,6 +426,17 @@ def test_backoff_doubles_up_to_the_cap_with_jitter_and_retry_after_wins():
         assert max(delays) - min(delays) > ceiling / 10  # really randomised
     busy = ServerBusy("sync.http", retry_after=120, status=503, error="busy")
     assert all(120 <= scheduler.backoff_delay(1, busy) <= 132 for _ in range(20))
+
+
+def test_backoff_stays_at_the_cap_however_many_failures_in_a_row():
+    """A centre down for days: after 1025 failures in a row the doubling overflowed a float
+    and the sync thread died, the kiosk recording on but never uploading again."""
+    scheduler = Scheduler(interval=30, linger=1, base_backoff=BASE_BACKOFF_SECONDS,
+                          max_backoff=300, rng=random.Random(7))
+    for _ in range(1025):
+        scheduler.failed(None, progressed=False)
+    assert 150 <= scheduler.back_off(None) <= 300
+    assert 150 <= scheduler.backoff_delay(10**6, None) <= 300
 
 
 def test_retry_after_is_read_as_seconds_or_as_an_http_date():

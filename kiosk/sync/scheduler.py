@@ -184,7 +184,10 @@ class Scheduler:
             return min(retry_after, RETRY_AFTER_LIMIT_SECONDS) * (1 + 0.1 * self.rng.random())
         if isinstance(exc, Refused):
             return self.max_backoff
-        ceiling = min(self.max_backoff, self.base_backoff * 2 ** max(0, failures - 1))
+        # 2^64 is past any cap; 2^1024 overflowed a float after 1025 failures (days of a
+        # centre down), the sync thread dying in its own handler's back_off
+        doublings = min(max(0, failures - 1), 64)
+        ceiling = min(self.max_backoff, self.base_backoff * 2 ** doublings)
         return ceiling * (0.5 + 0.5 * self.rng.random())
 
     def health_due(self) -> bool:
