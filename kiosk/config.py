@@ -75,7 +75,7 @@ class KioskSettings(Section):
                 raise ConfigError("config.bad_id", key=f"{path}.{key}", got=got)
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):  # "Asia": a folder
             raise ConfigError("config.bad_timezone", key=f"{path}.timezone",
                               got=show(self.timezone)) from None
 

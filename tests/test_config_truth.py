@@ -115,3 +115,15 @@ def test_no_float_option_takes_a_number_that_is_not_finite(number: float) -> Non
             rules.check(key, number)
         assert err.value.text("en").startswith(f"{key}: expected ")
         assert err.value.text("en").endswith(f", got {number!r}")
+
+
+@pytest.mark.parametrize("zone", ["Asia", "America/Argentina"])
+def test_a_timezone_that_is_a_folder_of_zones_is_refused_naming_the_key(
+        tmp_path: Path, zone: str) -> None:
+    """A region's folder in tzdata is no zone: it was "the command did not finish: …/Asia:
+    the path is a folder", naming neither the key nor what to write."""
+    proc = check(tmp_path, extra=f'timezone = "{zone}"\n')
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        f'config error: config.toml: kiosk.timezone: expected an IANA time zone such as '
+        f'"Asia/Ho_Chi_Minh", got "{zone}"')
