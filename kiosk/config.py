@@ -106,8 +106,7 @@ class SyncSettings(Section):
     max_backoff_seconds: float = opt(300.0, minimum=1, maximum=86400)
 
     def check(self, path: str) -> None:
-        parts = urlsplit(self.server_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if not _usable_url(self.server_url):
             raise ConfigError("config.bad_server_url", key=f"{path}.server_url",
                               got=show(self.server_url))
 
@@ -117,6 +116,17 @@ class CertificateSettings(Section):
     policy: str = opt("record", choices=("record", "require-valid"))
     trust_list: str = opt("data/trust-list.json")
     max_age_days: int = opt(14, minimum=1, maximum=3650)
+
+
+def _usable_url(url: str) -> bool:
+    """http(s) with a host, and a port (if any) a connection can use. ``urlsplit`` raises
+    ValueError on a bracket left open (``http://[::1``), ``port`` on one out of range or
+    not a number: met otherwise at each push, as a cause the kiosk cannot name."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -56,6 +56,20 @@ def test_a_server_url_without_a_scheme_is_refused_at_once_not_at_the_first_push(
     assert fine.returncode == 0, fine.stderr
 
 
+@pytest.mark.parametrize("url", ["http://[::1", "http://[::1]:99999", "http://127.0.0.1:abc",
+                                 "http://127.0.0.1:0"])
+def test_a_server_url_python_cannot_split_or_whose_port_is_none_is_refused_naming_the_key(
+        tmp_path: Path, url: str) -> None:
+    """A bracket left open ended ``config check`` in a traceback; a port out of range or
+    not a number passed it, each push then failing with a cause the kiosk cannot name."""
+    proc = check(tmp_path, extra=f'[sync]\nserver_url = "{url}"\n')
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ('config error: config.toml: sync.server_url: '
+                                   f'expected http://HOST:PORT or https://HOST:PORT, got "{url}"')
+    fine = check(tmp_path, extra='[sync]\nserver_url = "http://[::1]:8765"\n')
+    assert fine.returncode == 0, fine.stderr
+
+
 def test_the_refusal_is_worded_in_the_language_the_file_states_else_in_both(
         tmp_path: Path) -> None:
     """The technician who set ``language = "vi"`` reads Vietnamese; a file whose language
