@@ -85,6 +85,9 @@ class StoreSettings(Section):
     path: str = opt("data/kiosk.db")
     retention_days: int = opt(21, minimum=1, maximum=3650)
 
+    def check(self, path: str) -> None:
+        _home_found(f"{path}.path", self.path)
+
 
 @dataclass(frozen=True, kw_only=True)
 class PolicySettings(Section):
@@ -109,6 +112,7 @@ class SyncSettings(Section):
         if not _usable_url(self.server_url):
             raise ConfigError("config.bad_server_url", key=f"{path}.server_url",
                               got=show(self.server_url))
+        _home_found(f"{path}.token_file", self.token_file)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +120,9 @@ class CertificateSettings(Section):
     policy: str = opt("record", choices=("record", "require-valid"))
     trust_list: str = opt("data/trust-list.json")
     max_age_days: int = opt(14, minimum=1, maximum=3650)
+
+    def check(self, path: str) -> None:
+        _home_found(f"{path}.trust_list", self.trust_list)
 
 
 def _usable_url(url: str) -> bool:
@@ -127,6 +134,16 @@ def _usable_url(url: str) -> bool:
         return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
     except ValueError:
         return False
+
+
+def _home_found(key: str, text: str) -> None:
+    """A path starting ``~account`` for an account this machine does not know is refused
+    naming the key: ``expanduser`` raises a bare RuntimeError where the path is used."""
+    try:
+        Path(text).expanduser()
+    except RuntimeError:
+        raise ConfigError("config.no_home", key=key, home=text.split("/")[0],
+                          got=show(text)) from None
 
 
 @dataclass(frozen=True, kw_only=True)

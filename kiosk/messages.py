@@ -1855,6 +1855,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "config.bad_server_url": (
         "{key}: cần http://MÁY:CỔNG hoặc https://MÁY:CỔNG, nhận được {got}",
         "{key}: expected http://HOST:PORT or https://HOST:PORT, got {got}"),
+    "config.no_home": ("{key}: không tìm thấy thư mục nhà của {home}, nhận được {got}",
+                       "{key}: no home folder found for {home}, got {got}"),
     "config.device_id_twice": ('{key}: "{id}" được dùng hai lần', '{key}: "{id}" is used twice'),
     "config.device_id_reserved": (
         '{key}: "{id}" là tên dành riêng (các lượt cán bộ nhập tay được ghi dưới tên này)',

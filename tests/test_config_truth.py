@@ -141,3 +141,17 @@ def test_a_timezone_that_is_a_folder_of_zones_is_refused_naming_the_key(
     assert proc.stderr.strip() == (
         f'config error: config.toml: kiosk.timezone: expected an IANA time zone such as '
         f'"Asia/Ho_Chi_Minh", got "{zone}"')
+
+
+@pytest.mark.parametrize("table, key", [("store", "path"), ("sync", "token_file"),
+                                        ("certificates", "trust_list")])
+def test_a_path_in_the_home_of_an_account_this_machine_lacks_is_refused_naming_the_key(
+        tmp_path: Path, table: str, key: str) -> None:
+    """``~account/…`` for no such account ended ``config check``, ``sync status`` and the
+    rest in Python's "Could not determine home directory" (the trust list's, where it is
+    read), naming no key."""
+    proc = check(tmp_path, extra=f'[{table}]\n{key} = "~no-such-kiosk-account/k"\n')
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        f"config error: config.toml: {table}.{key}: no home folder found for "
+        '~no-such-kiosk-account, got "~no-such-kiosk-account/k"')
