@@ -22,6 +22,7 @@ kiosk.messages only: the core, the device kinds and the tools all import it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import math
@@ -64,7 +65,8 @@ class Opt:
         kinds = self.kinds
         ok_type = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
         if float in kinds and isinstance(value, int) and not isinstance(value, bool):
-            ok_type, value = True, float(value)
+            with contextlib.suppress(OverflowError):  # more digits than a float: refused
+                ok_type, value = True, float(value)
         if not ok_type or (self.choices is not None and value not in self.choices):
             raise ConfigError("config.expected", key=path, expected=self.describe(),
                               got=show(value))

@@ -155,3 +155,13 @@ def test_a_path_in_the_home_of_an_account_this_machine_lacks_is_refused_naming_t
     assert proc.stderr.strip() == (
         f"config error: config.toml: {table}.{key}: no home folder found for "
         '~no-such-kiosk-account, got "~no-such-kiosk-account/k"')
+
+
+def test_a_whole_number_too_big_for_any_float_is_refused_naming_the_key() -> None:
+    """TOML's integers have no limit: 10**400 seconds ended ``config check`` in Python's
+    "int too large to convert to float"."""
+    with pytest.raises(ConfigError) as err:
+        config.from_dict({"kiosk": {"id": "k1", "checkpoint_id": "CP1"},
+                          "sync": {"timeout_seconds": 10**400}})
+    assert err.value.text("en") == (
+        f"sync.timeout_seconds: expected a number from 1 to 600, got {10**400}")
