@@ -292,8 +292,8 @@ def stated_language(path: str | Path) -> str | None:
     """The ``kiosk.language`` a file states even when it is refused for something else:
     the language to word its refusal in; None when it states none that can be read."""
     try:
-        kiosk = tomllib.loads(read_text(path)).get("kiosk")
-    except (ConfigError, tomllib.TOMLDecodeError):
+        kiosk = _tables(Path(path)).get("kiosk")
+    except ConfigError:
         return None
     language = kiosk.get("language", "vi") if isinstance(kiosk, dict) else None
     return language if language in KioskSettings.schema()["language"].choices else None
@@ -302,11 +302,18 @@ def stated_language(path: str | Path) -> str | None:
 def load(path: str | Path) -> Config:
     """Read and validate; every failure is a ConfigError that starts with the file's name."""
     path = Path(path)
-    try:
-        data = tomllib.loads(read_text(path))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("config.not_toml", path=path, detail=exc) from None
+    data = _tables(path)
     try:
         return from_dict(data, source=path.resolve())
     except ConfigError as exc:
         raise ConfigError("config.in_file", file=path.name, problem=exc.words) from None
+
+
+def _tables(path: Path) -> dict[str, Any]:
+    """The file read as TOML; ConfigError if it is none. Not only TOMLDecodeError: an
+    integer of more than Python's 4300 digits is a bare ValueError from ``tomllib``."""
+    text = read_text(path)
+    try:
+        return tomllib.loads(text)
+    except ValueError as exc:
+        raise ConfigError("config.not_toml", path=path, detail=exc) from None

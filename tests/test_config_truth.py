@@ -165,3 +165,14 @@ def test_a_whole_number_too_big_for_any_float_is_refused_naming_the_key() -> Non
                           "sync": {"timeout_seconds": 10**400}})
     assert err.value.text("en") == (
         f"sync.timeout_seconds: expected a number from 1 to 600, got {10**400}")
+
+
+def test_an_integer_of_more_digits_than_python_reads_is_refused_as_no_toml(
+        tmp_path: Path) -> None:
+    """``tomllib`` refuses an integer of over 4300 digits with a bare ValueError, not its
+    TOMLDecodeError: ``config check`` ended in a traceback, and so did wording it."""
+    proc = check(tmp_path, extra=f"[store]\nretention_days = 1{'0' * 4400}\n")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("lỗi cấu hình: ")
+    assert "config.toml: không phải TOML hợp lệ: " in proc.stderr
+    assert "config.toml: not valid TOML: Exceeds the limit (4300 digits)" in proc.stderr
