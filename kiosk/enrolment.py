@@ -74,8 +74,12 @@ def parse(text: str) -> EnrolmentCode:
         if len(got) != 1 or not got[0]:
             raise EnrolmentCodeError("enrolment.missing", part=Words(f"enrolment.part.{key}"))
         values[key] = got[0]
-    url = urlsplit(values["u"])
-    if url.scheme not in ("http", "https") or not url.netloc:
+    try:  # ValueError: a bracket left open ("http://[::1"), a port out of range or no number
+        url = urlsplit(values["u"])
+        usable = url.scheme in ("http", "https") and bool(url.netloc) and url.port != 0
+    except ValueError:
+        usable = False
+    if not usable:
         raise EnrolmentCodeError("enrolment.bad_url", url=repr(values["u"]))
     if not _SECRET_RE.fullmatch(values["s"]):
         raise EnrolmentCodeError("enrolment.bad_secret")
