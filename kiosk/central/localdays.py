@@ -27,7 +27,7 @@ class CalendarError(WordedError, ValueError):
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError) as exc:  # "Asia": a folder
         raise CalendarError("calendar.unknown_zone", name=repr(name),
                             example=DEFAULT_ZONE) from exc
 
