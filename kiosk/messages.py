@@ -2785,6 +2785,8 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "problem.clock_off": ("Đồng hồ máy lệch quá 2 phút", "Kiosk clock off by over 2 minutes"),
     "problem.old_backlog": ("Tồn đọng quá 24 giờ", "Backlog older than 24 h"),
     "problem.revoked_still_trying": ("Máy đã thu hồi vẫn gửi", "Revoked kiosk still trying"),
+    "problem.replaced_token_in_use": ("Mã truy cập cũ vẫn được dùng",
+                                      "Replaced token still in use"),
     "problem.closed_still_scanning": ("Điểm đã đóng vẫn quét", "Closed point still scanning"),
     "problem.uploads_paused_store_unconfirmed": (
         "Máy vẫn chạy nhưng tạm ngừng ghi và gửi: không xác nhận được tệp dữ liệu của máy",
@@ -2837,6 +2839,10 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                            "{share}, {bound} or more (province-wide {province})"),
     "detail.revoked_still_trying": ("{attempts} lần gửi bị từ chối, lần cuối lúc {time}",
                                     "{attempts} refused attempts, the last at {time}"),
+    "detail.replaced_token_in_use": ("{attempts} lần gửi bằng mã cũ bị từ chối, lần cuối lúc "
+                                     "{time}",
+                                     "{attempts} refused attempts with the old token, the last "
+                                     "at {time}"),
     "detail.closed_still_scanning": ("{scans} lượt quét, điểm đã đóng từ {day}",
                                      "{scans} scans, the point closed on {day}"),
     "report.unknown": ("(không rõ)", "(unknown)"),  # kiosk.central.reports.UNKNOWN

@@ -54,7 +54,7 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
                          ("k-refuse", "P-REFUSE"), ("k-closed", "P-CLOSED")):
         storage.add_kiosk(kiosk, point, kiosk, uuid.uuid4().hex)
     for kiosk in ("k-never", "k-silent", "k-paused", "k-odd", "k-behind", "k-ahead",
-                  "k-backlog", "k-revoked"):
+                  "k-backlog", "k-revoked", "k-replaced"):
         storage.add_kiosk(kiosk, "P-IDLE", kiosk, uuid.uuid4().hex)
 
     def scans(kiosk: str, point: str, count: int, *, one_way: bool = False,
@@ -85,6 +85,11 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
     storage.revoke_kiosk("k-revoked")
     for _ in range(2):
         storage.note_refused_attempt("k-revoked", now)
+    # its token re-issued (the machine heard from since), the old one used 3 times
+    old = storage._query("SELECT token_hash FROM kiosks WHERE id = 'k-replaced'")[0][0]
+    storage.reissue_token("k-replaced", uuid.uuid4().hex)
+    health("k-replaced", now)
+    storage.note_replaced_token_attempt(old, now, count=3)
     at, seen = local(now), local(now - dt.timedelta(days=3))
     at_vi, seen_vi = local(now, "vi"), local(now - dt.timedelta(days=3), "vi")
     set_up_vi = dt.date.fromisoformat(set_up).strftime("%d/%m/%Y")
@@ -116,6 +121,9 @@ def build_province(storage: Storage, now: dt.datetime) -> dict[tuple[str, str], 
         ("revoked_still_trying", "k-revoked"): (
             f"2 lần gửi bị từ chối, lần cuối lúc {at_vi}",
             f"2 refused attempts, the last at {at}"),
+        ("replaced_token_in_use", "k-replaced"): (
+            f"3 lần gửi bằng mã cũ bị từ chối, lần cuối lúc {at_vi}",
+            f"3 refused attempts with the old token, the last at {at}"),
         ("closed_still_scanning", "P-CLOSED"): (
             f"2 lượt quét, điểm đã đóng từ {closed_vi}",
             f"2 scans, the point closed on {closed}"),
@@ -184,12 +192,15 @@ def test_every_problem_reads_in_the_readers_language_on_the_pages_and_in_the_fil
     assert {(r["problem"], tuple(r["params"])) for r in rows} == {  # as documented
         (p, reports.PROBLEM_PARAMS[kind(p)]) for p, _ in expected}
     assert {(r["problem"], r.get("kiosk_id")): r["params"] for r in rows
-            if r["problem"] in ("kiosk_silent_24h", "revoked_still_trying")} == {
+            if r["problem"] in ("kiosk_silent_24h", "revoked_still_trying",
+                                "replaced_token_in_use")} == {
         ("kiosk_silent_24h", "k-never"): {"last_seen_at": None},
         ("kiosk_silent_24h", "k-silent"): {
             "last_seen_at": protocol.format_time(now - dt.timedelta(days=3))},
         ("revoked_still_trying", "k-revoked"): {
-            "refused_attempts": 2, "last_refused_at": protocol.format_time(now)}}
+            "refused_attempts": 2, "last_refused_at": protocol.format_time(now)},
+        ("replaced_token_in_use", "k-replaced"): {
+            "attempts": 3, "last_attempt_at": protocol.format_time(now)}}
     for vietnamese, english in expected.values():  # the files are read in Vietnamese
         assert f",{vietnamese}\r\n" in csv.replace('"', "")
         assert english not in csv

@@ -90,7 +90,7 @@ def test_the_problems_read_as_on_the_dashboard(tmp_path: Path) -> None:
     report = _report(tmp_path)
     place = {"checkpoint_id": "P1", "name": "Chợ", "district": "d", "kind": "market"}
     problems = ("one_direction", "refused_share", "manual_share", "clock_off", "old_backlog",
-                "revoked_still_trying")
+                "revoked_still_trying", "replaced_token_in_use")
     report["scanning_wrongly"] = [{**place, "problem": problem, "kiosk_id": "k1"}
                                   for problem in problems]
     book = load_workbook(io.BytesIO(report_formats.render(report, "xlsx")))
@@ -98,7 +98,7 @@ def test_the_problems_read_as_on_the_dashboard(tmp_path: Path) -> None:
     assert words == [messages.text(f"web.problem.{problem}") for problem in problems]
     assert words == ["Chỉ quét một chiều", "Tỷ lệ từ chối cao", "Tỷ lệ nhập tay cao",
                      "Đồng hồ máy lệch quá 2 phút", "Tồn đọng quá 24 giờ",
-                     "Máy đã thu hồi vẫn gửi"]
+                     "Máy đã thu hồi vẫn gửi", "Mã truy cập cũ vẫn được dùng"]
 
 
 def test_every_centre_workbook_holds_its_text_minus_what_xml_cannot_carry() -> None:

@@ -93,9 +93,10 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
     kiosk's share of processor time (:mod:`kiosk.central.shares`). ``budget``: what each
     kiosk may have stored in an hour (:class:`EntryBudget`). ``backlog_key``: the
     centre's backlog encryption key (:mod:`kiosk.central.backlog_key`), whose public half
-    kiosks are given; without it the centre offers no backlog keys. ``refused``: revoked
-    kiosks' refused attempts, written at most once a minute each (:mod:`kiosk.central.refused`),
-    in the background while the app runs and all at its shutdown."""
+    kiosks are given; without it the centre offers no backlog keys. ``refused``: the refused
+    attempts of revoked kiosks and replaced tokens, written at most once a minute each
+    (:mod:`kiosk.central.refused`), in the background while the app runs and all at its
+    shutdown."""
     refused = refused or RefusedAttempts(storage)
 
     @contextlib.asynccontextmanager
@@ -389,8 +390,9 @@ def _heartbeat(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None
 
 
 async def _write_refused(refused: RefusedAttempts) -> None:
-    """Write revoked kiosks' refused attempts as each one's interval passes, until cancelled;
-    after a storage failure (logged) they are written an interval later."""
+    """Write refused attempts (revoked kiosks', replaced tokens') as each one's interval
+    passes, until cancelled; after a storage failure (logged) they are written an interval
+    later."""
     while True:
         wait = await run_in_threadpool(_write_logged, refused.flush_due)
         await asyncio.sleep(refused.interval if wait is None else wait)
@@ -413,10 +415,16 @@ def _authenticate(storage: Storage, refused: RefusedAttempts, header: str | None
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise _Refusal(401, "api.not_bearer", challenge)
+    digest = protocol.token_hash(token)
     try:
-        kiosk = storage.kiosk_for_token(protocol.token_hash(token))
+        kiosk = storage.kiosk_for_token(digest)
         if kiosk is not None and not kiosk.active:
             refused.note(kiosk.id, dt.datetime.now(dt.UTC))
+        elif kiosk is None and storage.token_retired(digest):
+            # answered as any unknown token: who holds it learns neither that it was
+            # replaced nor that its use is seen; the kiosk's own doctor names the remedy
+            # for both (a new token for this kiosk)
+            refused.note_replaced(digest, dt.datetime.now(dt.UTC))
     except StorageError as exc:
         raise _Unidentified(exc) from exc
     if kiosk is None:

@@ -6,8 +6,9 @@ What they do with it differs, and legitimately: the dashboard shows each kiosk a
 (a revoked kiosk has none of these problems: nothing is expected of it) with the problems as
 keys of ``problem.*`` texts; the report is about a day D, files a silent kiosk, and one
 alive whose uploads are paused, under "not scanning" and the others under "scanning
-wrongly", each with its parameters (worded where shown), and adds one problem of its own,
-a revoked kiosk that tried to upload on or after D (``revoked_still_trying``). A backlog
+wrongly", each with its parameters (worded where shown), and adds two problems of its
+own: a revoked kiosk that tried to upload on or after D (``revoked_still_trying``), and a
+kiosk's replaced token used on or after D (``replaced_token_in_use``). A backlog
 whose age is unknown is no problem of either, but both name it in the same words
 (:func:`unknown_backlog_age`).
 """

@@ -17,9 +17,10 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
   scans); a refusal or manual share far above the province's (:func:`far_above`), or a
   refusal share of at least :data:`REFUSED_SHARE_BOUND` (both with at least
   :data:`SHARE_MIN_ATTEMPTS` attempts); a kiosk clock off by more than 2 minutes; a backlog
-  older than 24 h; a revoked kiosk that tried to upload on or after D; a point closed before
-  D that still has scans on D (its kiosk not revoked: the scans are real and counted, but
-  a point that no longer exists should not be scanning). A kiosk's own
+  older than 24 h; a revoked kiosk that tried to upload on or after D; a kiosk whose
+  replaced token (re-issued, or replaced by an enrolment code) was used on or after D; a
+  point closed before D that still has scans on D (its kiosk not revoked: the scans are
+  real and counted, but a point that no longer exists should not be scanning). A kiosk's own
   problems (silent, uploads paused, clock off, old backlog) are the dashboard's, by one rule
   (:mod:`kiosk.central.kiosk_rules`); a kiosk whose latest health report says its uploads are
   paused (alive, heartbeating, its store path not to be confirmed or its store refused for
@@ -71,13 +72,14 @@ PROBLEM_PARAMS = {
     "refused_share": ("share", "province_share", "bound"),
     "manual_share": ("share", "province_share"),
     "revoked_still_trying": ("refused_attempts", "last_refused_at"),
+    "replaced_token_in_use": ("attempts", "last_attempt_at"),
     "closed_still_scanning": ("closed_on", "scans"),
 }
 """Each problem's ``params`` (``uploads_paused_*`` as ``uploads_paused``): a day
 ``YYYY-MM-DD`` (``set_up_on``, ``closed_on``); UTC times as the protocol writes them, or null
-for never (``last_seen_at``, ``reported_at``, ``last_refused_at``); seconds
-(``clock_offset_seconds``: the centre's time minus the kiosk's, positive when the kiosk's
-clock is behind; ``oldest_pending_seconds``, by the kiosk's clock); counts; shares as
+for never (``last_seen_at``, ``reported_at``, ``last_refused_at``, ``last_attempt_at``);
+seconds (``clock_offset_seconds``: the centre's time minus the kiosk's, positive when the
+kiosk's clock is behind; ``oldest_pending_seconds``, by the kiosk's clock); counts; shares as
 fractions, ``bound`` the share at or above which a point is listed whatever the province's
 (null when listed as far above the province's)."""
 
@@ -251,6 +253,7 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
     not_scanning += silent
     wrong = _scanning_wrongly(snap, today, refused, set_up_ids, manual_share, refused_share)
     wrong += kiosks_wrong + _revoked_still_trying(snap, calendar.start(day))
+    wrong += _replaced_token_in_use(storage, snap, calendar.start(day))
     wrong += _closed_still_scanning(snap, today, d)
     return {
         "report": "daily", "version": VERSION, "day": d, "timezone": calendar.name,
@@ -372,6 +375,20 @@ def _revoked_still_trying(snap: Snapshot, day_start: dt.datetime) -> list[dict[s
                         "params": {"refused_attempts": kiosk.refused_attempts,
                                    "last_refused_at": kiosk.last_refused_at}})
     return out
+
+
+def _replaced_token_in_use(storage: Storage, snap: Snapshot, day_start: dt.datetime
+                           ) -> list[dict[str, Any]]:
+    """Kiosks whose replaced tokens (``retired_tokens``) were used on or after the report's
+    day, with the attempts made with them since each was replaced, added up."""
+    kiosks = {k.id: k for k in snap.kiosks}
+    return [{**snap.describe(kiosks[kiosk_id].checkpoint_id), "kiosk_id": kiosk_id,
+             "problem": "replaced_token_in_use",
+             "params": {"attempts": attempts, "last_attempt_at": last}}
+            for kiosk_id, attempts, last in storage._query(
+                "SELECT kiosk_id, CAST(sum(attempts) AS BIGINT), max(last_attempt_at) "
+                "FROM retired_tokens WHERE last_attempt_at >= $1 GROUP BY kiosk_id",
+                (protocol.format_time(day_start),))]
 
 
 def _closed_still_scanning(snap: Snapshot, today: dict[str, Counts], day: str

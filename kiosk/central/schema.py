@@ -669,6 +669,23 @@ MIGRATIONS: list[list[Statement]] = [
         "ALTER TABLE audit_log ADD COLUMN second_degree {bigint}",
         "ALTER TABLE audit_log ADD COLUMN second_contacts {bigint}",
     ],
+    [
+        # v30: the hashes of the tokens a kiosk no longer holds, replaced by a re-issue
+        # (`kiosks token`) or an enrolment code redeemed, so that one still used is refused
+        # as unknown yet counted and reported (replaced_token_in_use: a stolen machine still
+        # knocking once its kiosk is restored on another), as a revoked kiosk's attempts are
+        # on its row (v2); a revoked token stays there. Hashes only, no person; the newest
+        # few of each kiosk (kiosk.central.storage.RETIRED_TOKENS_KEPT).
+        """
+        CREATE TABLE IF NOT EXISTS retired_tokens (
+            token_hash TEXT PRIMARY KEY,
+            kiosk_id TEXT NOT NULL REFERENCES kiosks (id),
+            retired_at TEXT NOT NULL,
+            attempts {bigint} NOT NULL DEFAULT 0,
+            last_attempt_at TEXT
+        )""",
+        "CREATE INDEX IF NOT EXISTS retired_tokens_kiosk ON retired_tokens (kiosk_id, retired_at)",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14

@@ -124,6 +124,13 @@ the year 10889, which no clock gives (its ``scanned_at`` is judged apart), and t
 such an id (:func:`kiosk.central.id_days.day_of_id`) is not a date: on PostgreSQL the
 batch's partitions could not be made (every send of it failed), on SQLite every derivation
 step set it aside and no purge or erasure, which go by id day, ever reached it."""
+RETIRED_TOKENS_KEPT = 10
+"""The hashes of replaced tokens kept per kiosk (``retired_tokens``), the newest: a bound by
+count, not by age, for a stolen machine may be switched on months later and its knocks are
+the ones to see. Tokens are replaced only by an administrator's act (``kiosks token``, each
+audited; with ``--qr`` it retires the old token, and the code redeemed the one nobody held
+meanwhile), a handful over a kiosk's life, so ten keeps them all but for a kiosk re-issued
+over and over, whose oldest then go; the table stays at most ten rows a kiosk."""
 _KIOSK_SELECT = (
     "SELECT k.id, k.checkpoint_id, k.name, k.created_at, k.revoked_at, k.last_seen_at, "
     "k.last_clock_offset, k.entries, k.refused_attempts, k.last_refused_at FROM kiosks k")
@@ -781,6 +788,30 @@ class Storage(ABC):
                               "last_refused_at = $2 WHERE id = $3",
                           (count, protocol.format_time(at), kiosk_id))
 
+    def token_retired(self, token_hash: str) -> bool:
+        """Whether this hash is of a token its kiosk no longer holds (:meth:`_retire_token`)."""
+        return bool(self._query("SELECT 1 FROM retired_tokens WHERE token_hash = $1",
+                                (token_hash,)))
+
+    def note_replaced_token_attempt(self, token_hash: str, at: dt.datetime, *,
+                                    count: int = 1) -> None:
+        """A replaced token was used ``count`` times, the latest ``at``: counted for the daily
+        report as :meth:`note_refused_attempt` counts a revoked kiosk's."""
+        with self._transaction() as tx:
+            self._execute(tx, "UPDATE retired_tokens SET attempts = attempts + $1, "
+                              "last_attempt_at = $2 WHERE token_hash = $3",
+                          (count, protocol.format_time(at), token_hash))
+
+    def _retire_token(self, tx: Any, kiosk_id: str, now: str) -> None:
+        """Keep the kiosk's token hash before it is replaced, so that it is known when still
+        used; the kiosk's oldest beyond :data:`RETIRED_TOKENS_KEPT` go."""
+        self._execute(tx, "INSERT INTO retired_tokens (token_hash, kiosk_id, retired_at) "
+                          "SELECT token_hash, id, $1 FROM kiosks WHERE id = $2", (now, kiosk_id))
+        self._execute(tx, "DELETE FROM retired_tokens WHERE kiosk_id = $1 AND token_hash NOT IN "
+                          "(SELECT token_hash FROM retired_tokens WHERE kiosk_id = $1 "
+                          "ORDER BY retired_at DESC, token_hash LIMIT $2)",
+                      (kiosk_id, RETIRED_TOKENS_KEPT))
+
     def revoke_kiosk(self, kiosk_id: str) -> bool:
         """Refuse this kiosk's token from now on; False if unknown or already revoked. The
         refused attempts counted start again: the report's are this revocation's."""
@@ -803,14 +834,15 @@ class Storage(ABC):
                       record: Callable[[Any, str | None], object] | None = None
                       ) -> str | None:
         """An administrator's act (``kiosk-central kiosks token``), in one transaction: the
-        kiosk's token becomes ``token_hash`` (the old one is refused from now on), a revoked
-        kiosk is restored, every enrolment code of it still unused expires now (a code
-        handed out earlier, a revoked kiosk's above all, cannot be redeemed afterwards) and,
-        with ``code`` (its secret's hash, its expiry), a new one is stored for it. Its
-        backlog signing key is left as is. ``record(tx, revoked_at)``, called in the
-        transaction once the kiosk is locked and before anything changes, writes the audit
-        record from what the transaction itself found, standing or falling with it. When it
-        had been revoked; None if it was not. EnrolmentError if the kiosk is unknown
+        kiosk's token becomes ``token_hash`` (the old one is refused from now on, and kept to
+        be counted when still used: :meth:`_retire_token`), a revoked kiosk is restored,
+        every enrolment code of it still unused expires now (a code handed out earlier, a
+        revoked kiosk's above all, cannot be redeemed afterwards) and, with ``code`` (its
+        secret's hash, its expiry), a new one is stored for it. Its backlog signing key is
+        left as is. ``record(tx, revoked_at)``, called in the transaction once the kiosk is
+        locked and before anything changes, writes the audit record from what the
+        transaction itself found, standing or falling with it. When it had been revoked;
+        None if it was not. EnrolmentError if the kiosk is unknown
         (nothing changed)."""
         now = _now()
         with self._transaction() as tx:
@@ -819,6 +851,7 @@ class Storage(ABC):
                 raise EnrolmentError("enrolment.unknown_kiosk", kiosk=repr(kiosk_id))
             if record is not None:
                 record(tx, row[0])
+            self._retire_token(tx, kiosk_id, now)
             self._execute(tx, "UPDATE kiosks SET token_hash = $1, revoked_at = NULL "
                               "WHERE id = $2", (token_hash, kiosk_id))
             self._execute(tx, "UPDATE enrolment_codes SET expires_at = $1 WHERE kiosk_id = $2 "
@@ -838,10 +871,10 @@ class Storage(ABC):
     def redeem_enrolment_code(self, secret_hash: str, now: str, token_hash: str,
                               signing_key: bytes | None = None) -> tuple[Kiosk, bytes | None]:
         """Use the code once: its kiosk's token becomes ``token_hash`` (the old one is refused
-        from now on) and, when given, its backlog signing key ``signing_key`` — the code is
-        the administrator's word that this machine is that kiosk. Returns the kiosk and the
-        signing key it replaced (None if none or the same). EnrolmentRefused (unknown, used,
-        expired, kiosk revoked) otherwise."""
+        from now on, and kept as a re-issue keeps it) and, when given, its backlog signing key
+        ``signing_key`` — the code is the administrator's word that this machine is that
+        kiosk. Returns the kiosk and the signing key it replaced (None if none or the same).
+        EnrolmentRefused (unknown, used, expired, kiosk revoked) otherwise."""
         with self._transaction() as tx:
             found = self._execute(tx, "SELECT kiosk_id FROM enrolment_codes "
                                       "WHERE secret_hash = $1", (secret_hash,)).fetchone()
@@ -866,6 +899,7 @@ class Storage(ABC):
             if self._execute(tx, "UPDATE enrolment_codes SET used_at = $1 WHERE secret_hash = $2 "
                                  "AND used_at IS NULL", (now, secret_hash)).rowcount != 1:
                 raise EnrolmentRefused(409, "enrolment.used")
+            self._retire_token(tx, kiosk_id, now)
             self._execute(tx, "UPDATE kiosks SET token_hash = $1 WHERE id = $2",
                           (token_hash, kiosk_id))
             replaced = None

@@ -105,6 +105,10 @@ class Translator:
             return self("detail.revoked_still_trying",
                         attempts=self.num(params["refused_attempts"]),
                         time=self.time(params["last_refused_at"], zone))
+        if problem == "replaced_token_in_use":
+            return self("detail.replaced_token_in_use",
+                        attempts=self.num(params["attempts"]),
+                        time=self.time(params["last_attempt_at"], zone))
         if problem == "closed_still_scanning":
             return self("detail.closed_still_scanning", scans=self.num(params["scans"]),
                         day=self.date(params["closed_on"]))
