@@ -388,7 +388,8 @@ def _replaced_token_in_use(storage: Storage, snap: Snapshot, day_start: dt.datet
             for kiosk_id, attempts, last in storage._query(
                 "SELECT kiosk_id, CAST(sum(attempts) AS BIGINT), max(last_attempt_at) "
                 "FROM retired_tokens WHERE last_attempt_at >= $1 GROUP BY kiosk_id",
-                (protocol.format_time(day_start),))]
+                (protocol.format_time(day_start),))
+            if kiosk_id in kiosks]  # one added since the snapshot was read: the next report
 
 
 def _closed_still_scanning(snap: Snapshot, today: dict[str, Counts], day: str
