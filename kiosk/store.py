@@ -558,6 +558,8 @@ _COUNTED_AT = f"coalesce({_BEHIND_UNTIL}, scanned_at)"
 """When an entry happened as far as the kiosk can tell: ``not_before`` for one written while
 the clock was behind (:func:`clock_behind`), else its ``scanned_at``; an ``extra`` that is not
 JSON (a damaged row) at its ``scanned_at``."""
+_LAST_TIME = "\uffff"
+"""After every time the store holds (its text), as a walk's end."""
 
 
 def clock_behind(newest: tuple[str, int, str] | None, row: dict[str, Any]
@@ -1882,12 +1884,26 @@ class Store:
                 "SELECT substr(scanned_at, 1, 13), count(*) FROM refused_scans "
                 "WHERE scanned_at >= ? AND scanned_at < ? GROUP BY 1", (since, until)).fetchall())
 
-    def inside_count(self, checkpoint_id: str, now: float | None = None) -> int:
+    def inside_count(self, checkpoint_id: str, now: float | None = None,
+                     now_monotonic_ns: int | None = None) -> int:
         """People whose last movement here, within ``INSIDE_WINDOW``, was "in": a count of
         the range of ``presence`` that holds the people inside, unless the purge set aside
         rows of that window (a clock put back more than a day since): then of every row. The
-        mark and the rows are read in one snapshot (a purge may commit between them)."""
-        since = utc_iso((time.time() if now is None else now) - INSIDE_WINDOW.total_seconds())
+        mark and the rows are read in one snapshot (a purge may commit between them).
+
+        A movement of the running boot must also be within the window by the monotonic
+        clock (``now_monotonic_ns``; by default as far from the clock's reading as ``now`` is
+        from the wall clock's): one written while the wall clock ran ahead would otherwise
+        keep the person, and through its ``not_before`` everyone scanned after them in the
+        boot, inside until the clock caught up. Not by the monotonic clock alone: it stops
+        while the kiosk is suspended, which the wall clock does not. Across a reboot only the
+        wall times are known: such a movement of an earlier boot counts until the clock
+        passes it."""
+        wall = time.time() if now is None else now
+        mono = time.monotonic_ns() + round((wall - time.time()) * 1e9) \
+            if now_monotonic_ns is None else now_monotonic_ns
+        since = utc_iso(wall - INSIDE_WINDOW.total_seconds())
+        recent = (ids.boot_id(), mono - int(INSIDE_WINDOW.total_seconds()) * 10**9)
         with self.lock:
             self.conn.execute("SAVEPOINT inside_count")
             try:
@@ -1897,7 +1913,8 @@ class Store:
                     "inside IN (1, 0) AND direction = 'in'"
                 return self.conn.execute(
                     f"SELECT count(*) FROM presence WHERE checkpoint_id = ? AND {counted} "
-                    "AND scanned_at >= ?", (checkpoint_id, since)).fetchone()[0]
+                    "AND scanned_at >= ? AND (boot_id != ? OR monotonic_ns >= ?)",
+                    (checkpoint_id, since, *recent)).fetchone()[0]
             finally:
                 self.conn.execute("RELEASE inside_count")
 
@@ -2123,11 +2140,18 @@ class Store:
               step_seconds: float = PURGE_STEP_SECONDS,
               stop: threading.Event | None = None, now_monotonic_ns: int | None = None) -> int:
         """Delete acknowledged entries older than the retention; pending ones are never purged.
-        An entry of the running boot must be as old by the monotonic clock (``now`` and
+        An entry of the running boot is aged by the monotonic clock alone (``now`` and
         ``now_monotonic_ns`` default to the clocks'): a wall clock behind when it was written,
-        or ahead now, cannot make a fresh scan look old; one an earlier boot flagged as
-        written with the clock behind goes by its ``not_before`` (:data:`_COUNTED_AT`).
-        Refused scans go the same way (by both clocks within the running boot, v12).
+        or ahead now, cannot make a fresh scan look old, and one ahead when it was written
+        (or behind now) cannot keep an old scan, nor, through the ``not_before`` it gives
+        every later scan of the boot, those after it. The walk reaches the running boot's
+        entries at or after the wall-clock cutoff only when the newest entry shows such a
+        jump (:meth:`_ran_ahead`). An earlier boot's entry goes by the wall clock, or by its
+        ``not_before`` when flagged as written with the clock behind (:data:`_COUNTED_AT`):
+        across a reboot nothing else is known, so an entry written while the clock ran ahead
+        in an earlier boot stays until the clock passes its time plus the retention, and
+        with it every later entry of that boot (flagged with that time). Refused scans go
+        the same way (v12).
 
         Gentle, because scans wait for the same lock: each step is one transaction sized to
         last about ``step_seconds`` (its row count adapts to the measured speed), committed
@@ -2151,13 +2175,15 @@ class Store:
         did not reach its end leaves them to the next, :data:`PURGED_WORD`), and the log is
         emptied at the end (:meth:`Checkpointer.empty`; a reader keeping it is logged).
         """
-        cutoff = utc_iso((time.time() if now is None else now) - retention_days * 86400)
-        young = (ids.boot_id(), (time.monotonic_ns() if now_monotonic_ns is None
-                                 else now_monotonic_ns) - retention_days * 86400 * 10**9)
+        wall = time.time() if now is None else now
+        mono = time.monotonic_ns() if now_monotonic_ns is None else now_monotonic_ns
+        cutoff = utc_iso(wall - retention_days * 86400)
+        young = (ids.boot_id(), mono - retention_days * 86400 * 10**9)
         removed, forgotten, rows, after = 0, 0, 16, ("", "")
         with self.lock:  # its checkpoints' connection opens only the store's own file
             self._check_file()  # first: a path that can be looked at again takes it
             self._refuse_if_refusing()
+            until = _LAST_TIME if self._ran_ahead(young[0], wall, mono) else cutoff
         # before the bound is off: it may not open
         checkpointer = Checkpointer(self.path, self.identity)
         try:
@@ -2170,7 +2196,8 @@ class Store:
                     self.conn.execute("PRAGMA synchronous=NORMAL")
                     try:
                         with self._briefly() as conn:
-                            done, after = self._purge_step(conn, cutoff, young, after, rows)
+                            done, after = self._purge_step(conn, (cutoff, until), young,
+                                                           after, rows)
                             if done:  # committed with the deletion, or lost with it
                                 conn.execute(_COUNT_UNAUDITED, (PURGED_UNAUDITED, done))
                     finally:
@@ -2291,19 +2318,41 @@ class Store:
                 return
             time.sleep(0.05)
 
+    def _ran_ahead(self, boot: str, wall: float, mono: int) -> bool:
+        """Whether the newest entry or refused scan (two index reads) is of the running boot
+        ``boot`` and was written while the wall clock ran further ahead of the monotonic one
+        than it does now (``wall``, ``mono``): put back since, or stepped ahead then put
+        right. The running boot's rows written then may be past the retention by the
+        monotonic clock while their wall time is not yet: the purge then walks past its
+        cutoff for them. A jump the real time has overtaken since is no longer seen here:
+        the rows written during it are purged once their own time leaves the retention,
+        at most the jump's size late."""
+        for table, index in (("entries", "entries_time"), ("refused_scans", "refused_scanned_at")):
+            newest = self.conn.execute(
+                f"SELECT scanned_at, boot_id, monotonic_ns FROM {table} INDEXED BY {index} "
+                "ORDER BY scanned_at DESC LIMIT 1").fetchone()
+            if newest is not None and newest[1] == boot and newest[2] is not None and (
+                    epoch_seconds(newest[0]) - newest[2] / 1e9
+                    > wall - mono / 1e9 + CLOCK_TOLERANCE_SECONDS):
+                return True
+        return False
+
     @staticmethod
-    def _purge_step(conn: sqlite3.Connection, cutoff: str, young: tuple[str, int],
+    def _purge_step(conn: sqlite3.Connection, bounds: tuple[str, str], young: tuple[str, int],
                     after: tuple[str, str], rows: int) -> tuple[int, tuple[str, str]]:
         """Delete up to ``rows`` expired entries and as many refused scans, walking each time
         index from ``after`` (entries, refused scans) so rows kept and already passed
         (pending entries, the running boot's young ones) are not read again; ``young``: the
-        running boot, and the monotonic time its rows must be older than. The words of the
-        names deleted are kept in ``meta`` with the deletion (:data:`PURGED_WORD`)."""
+        running boot, and the monotonic time its rows must be older than; ``bounds``: the
+        wall-clock cutoff, and where the walk ends (the cutoff, or past every time when the
+        running boot's clock jumped, :meth:`_ran_ahead`). The words of the names deleted are
+        kept in ``meta`` with the deletion (:data:`PURGED_WORD`)."""
+        cutoff, until = bounds
         doomed = conn.execute(
             "SELECT id, scanned_at, name FROM entries "
             "WHERE scanned_at < ? AND scanned_at >= ? AND sync_state = 'acknowledged' "
-            f"AND (boot_id != ? OR monotonic_ns < ?) AND {_COUNTED_AT} < ? "
-            "ORDER BY scanned_at LIMIT ?", (cutoff, after[0], *young, cutoff, rows)).fetchall()
+            f"AND CASE WHEN boot_id = ? THEN monotonic_ns < ? ELSE {_COUNTED_AT} < ? END "
+            "ORDER BY scanned_at LIMIT ?", (until, after[0], *young, cutoff, rows)).fetchall()
         conn.execute("DELETE FROM entries WHERE id IN (SELECT value FROM json_each(?))",
                      (json.dumps([d[0] for d in doomed]),))
         words: set[str] = set()
@@ -2317,8 +2366,8 @@ class Store:
                          [(PURGED_WORD + w,) for w in words])
         refused = conn.execute(
             "SELECT id, scanned_at FROM refused_scans WHERE scanned_at < ? AND scanned_at >= ? "
-            "AND (boot_id != ? OR monotonic_ns < ?) ORDER BY scanned_at LIMIT ?",
-            (cutoff, after[1], *young, rows)).fetchall()
+            "AND CASE WHEN boot_id = ? THEN monotonic_ns < ? ELSE scanned_at < ? END "
+            "ORDER BY scanned_at LIMIT ?", (until, after[1], *young, cutoff, rows)).fetchall()
         conn.execute("DELETE FROM refused_scans WHERE id IN (SELECT value FROM json_each(?))",
                      (json.dumps([r[0] for r in refused]),))
         return max(len(doomed), len(refused)), (doomed[-1][1] if doomed else after[0],

@@ -37,7 +37,8 @@ HOUR = 3600.0
 
 scan = st.tuples(st.just("scan"), st.integers(0, 1), st.integers(0, len(PEOPLE) - 1),
                  st.sampled_from(["in", "out", "auto"]), st.sampled_from(CHECKPOINTS),
-                 st.integers(1, 10**12))           # store, who, lane, where, monotonic step
+                 st.integers(1, 10**12) | st.sampled_from([int(h * HOUR) * 10**9 for h in (
+                     5, 25)]))                     # store, who, lane, where, monotonic step
 clock = st.tuples(st.just("clock"), st.sampled_from(
     [-30 * HOUR, -25 * HOUR, -13 * HOUR, -1.0, 0.5, 1.0, 3.0, 11 * HOUR, 23.9 * HOUR,
      24 * HOUR, 49 * HOUR]))                       # the wall clock steps by this much
@@ -49,19 +50,27 @@ events = st.lists(st.one_of(
 ), max_size=40)
 
 
-def inside_by_definition(store: Store, checkpoint: str, now: float) -> int:
+def inside_by_definition(store: Store, checkpoint: str, now: float, boot: str,
+                         now_monotonic_ns: int) -> int:
     """People whose latest movement here (by its time, the clock-corrected one when the
-    clock was behind; the later written on a tie) within the window was "in"."""
+    clock was behind; the later written on a tie) within the window was "in", and whose
+    latest movement here in the running boot ``boot``, if any, is within the window by the
+    monotonic clock too."""
     last: dict[str, tuple[str, str]] = {}
-    for subject, direction, at, not_before in store.conn.execute(
+    moved: dict[str, int] = {}
+    for subject, direction, at, not_before, boot_id, monotonic_ns in store.conn.execute(
             "SELECT subject_key, direction, scanned_at, json_extract(extra, "
-            "'$.clock_behind.not_before') FROM entries WHERE checkpoint_id = ? ORDER BY id",
-            (checkpoint,)):
+            "'$.clock_behind.not_before'), boot_id, monotonic_ns FROM entries "
+            "WHERE checkpoint_id = ? ORDER BY id", (checkpoint,)):
         at = not_before or at
         if subject not in last or at >= last[subject][0]:
             last[subject] = (at, direction)
+        if boot_id == boot:
+            moved[subject] = max(moved.get(subject, monotonic_ns), monotonic_ns)
     since = utc_iso(now - INSIDE_WINDOW.total_seconds())
-    return sum(direction == "in" and at >= since for at, direction in last.values())
+    recent = now_monotonic_ns - int(INSIDE_WINDOW.total_seconds()) * 10**9
+    return sum(direction == "in" and at >= since and moved.get(subject, recent) >= recent
+               for subject, (at, direction) in last.items())
 
 
 def last_movements_by_definition(store: Store, subject: str, checkpoint: str, boot: str
@@ -87,6 +96,7 @@ def test_presence_equals_the_entries_whatever_happens(steps, policy):
         state = {"wall": NOON, "boot": next(boots), "mono": 10**9}
         patch.setattr(store_module.time, "time", lambda: state["wall"])
         patch.setattr(recovery, "boot_id", lambda: state["boot"])
+        patch.setattr(store_module.ids, "boot_id", lambda: state["boot"])
 
         def open_stores() -> list[tuple[Store, dict[str, Pipeline]]]:
             opened = []
@@ -126,8 +136,10 @@ def test_presence_equals_the_entries_whatever_happens(steps, policy):
                 for cp in CHECKPOINTS:
                     for asked in (state["wall"], state["wall"] - 5 * HOUR,
                                   state["wall"] - 30 * HOUR, state["wall"] + 20 * HOUR):
-                        assert store.inside_count(cp, now=asked) == \
-                            inside_by_definition(store, cp, asked), (step, cp, asked)
+                        mono = state["mono"] + int((asked - state["wall"]) * 1e9)
+                        assert store.inside_count(cp, now=asked, now_monotonic_ns=mono) == \
+                            inside_by_definition(store, cp, asked, state["boot"], mono), \
+                            (step, cp, asked)
                     for subject in subjects:
                         found = store.last_movement(subject, cp, state["boot"])
                         expected = last_movements_by_definition(
