@@ -560,6 +560,24 @@ the clock was behind (:func:`clock_behind`), else its ``scanned_at``; an ``extra
 JSON (a damaged row) at its ``scanned_at``."""
 _LAST_TIME = "\uffff"
 """After every time the store holds (its text), as a walk's end."""
+_WALKED = (_LAST_TIME, _LAST_TIME)
+"""Where the purge's step leaves the walks of both time indexes at their end."""
+
+
+def _step_range(conn: sqlite3.Connection, table: str, after: str, until: str, rows: int
+                ) -> tuple[str, tuple[str, str], str]:
+    """A purge step's range of ``table``'s time index (``entries_time``,
+    ``refused_scanned_at``) after ``after``: its next ``rows`` rows and those sharing the
+    last one's time, or all up to ``until`` (excluded) when fewer are left. The condition,
+    its two values (one upper bound only: SQLite bounds an index range by one of them), and
+    where the next step starts (:data:`_LAST_TIME` at the end)."""
+    index = "entries_time" if table == "entries" else "refused_scanned_at"
+    reach = conn.execute(f"SELECT scanned_at FROM {table} INDEXED BY {index} WHERE scanned_at > ? "
+                         "AND scanned_at < ? ORDER BY scanned_at LIMIT 1 OFFSET ?",
+                         (after, until, rows - 1)).fetchone()
+    if reach is None:
+        return "scanned_at > ? AND scanned_at < ?", (after, until), _LAST_TIME
+    return "scanned_at > ? AND scanned_at <= ?", (after, reach[0]), reach[0]
 
 
 def clock_behind(newest: tuple[str, int, str] | None, row: dict[str, Any]
@@ -2204,7 +2222,7 @@ class Store:
                         self.conn.execute("PRAGMA synchronous=FULL")
                 took = time.perf_counter() - started
                 removed += done
-                if done < rows:
+                if after == _WALKED:
                     break
                 rows = max(8, min(4 * rows, int(rows * step_seconds / max(took, 1e-6))))
                 checkpointer.run()
@@ -2340,19 +2358,23 @@ class Store:
     @staticmethod
     def _purge_step(conn: sqlite3.Connection, bounds: tuple[str, str], young: tuple[str, int],
                     after: tuple[str, str], rows: int) -> tuple[int, tuple[str, str]]:
-        """Delete up to ``rows`` expired entries and as many refused scans, walking each time
-        index from ``after`` (entries, refused scans) so rows kept and already passed
-        (pending entries, the running boot's young ones) are not read again; ``young``: the
-        running boot, and the monotonic time its rows must be older than; ``bounds``: the
-        wall-clock cutoff, and where the walk ends (the cutoff, or past every time when the
-        running boot's clock jumped, :meth:`_ran_ahead`). The words of the names deleted are
-        kept in ``meta`` with the deletion (:data:`PURGED_WORD`)."""
+        """Delete the expired among the next ``rows`` or so entries and refused scans of each
+        time index after ``after`` (entries, refused scans; those of the last time read, ties
+        included), so each step reads about ``rows`` rows of each whatever it keeps (pending
+        entries, the running boot's young ones) and none again; ``young``: the running boot,
+        and the monotonic time its rows must be older than; ``bounds``: the wall-clock
+        cutoff, and where the walk ends (the cutoff, or past every time when the running
+        boot's clock jumped, :meth:`_ran_ahead`). How many it deleted (the more of the two),
+        and where the next step starts (:data:`_WALKED` at the walk's end). The words of the
+        names deleted are kept in ``meta`` with the deletion (:data:`PURGED_WORD`)."""
         cutoff, until = bounds
+        entries, refused_scans = (_step_range(conn, table, start, until, rows) for table, start
+                                  in (("entries", after[0]), ("refused_scans", after[1])))
         doomed = conn.execute(
-            "SELECT id, scanned_at, name FROM entries "
-            "WHERE scanned_at < ? AND scanned_at >= ? AND sync_state = 'acknowledged' "
-            f"AND CASE WHEN boot_id = ? THEN monotonic_ns < ? ELSE {_COUNTED_AT} < ? END "
-            "ORDER BY scanned_at LIMIT ?", (until, after[0], *young, cutoff, rows)).fetchall()
+            f"SELECT id, scanned_at, name FROM entries WHERE {entries[0]} "
+            "AND sync_state = 'acknowledged' "
+            f"AND CASE WHEN boot_id = ? THEN monotonic_ns < ? ELSE {_COUNTED_AT} < ? END",
+            (*entries[1], *young, cutoff)).fetchall()
         conn.execute("DELETE FROM entries WHERE id IN (SELECT value FROM json_each(?))",
                      (json.dumps([d[0] for d in doomed]),))
         words: set[str] = set()
@@ -2365,13 +2387,10 @@ class Store:
         conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '')",
                          [(PURGED_WORD + w,) for w in words])
         refused = conn.execute(
-            "SELECT id, scanned_at FROM refused_scans WHERE scanned_at < ? AND scanned_at >= ? "
-            "AND CASE WHEN boot_id = ? THEN monotonic_ns < ? ELSE scanned_at < ? END "
-            "ORDER BY scanned_at LIMIT ?", (until, after[1], *young, cutoff, rows)).fetchall()
-        conn.execute("DELETE FROM refused_scans WHERE id IN (SELECT value FROM json_each(?))",
-                     (json.dumps([r[0] for r in refused]),))
-        return max(len(doomed), len(refused)), (doomed[-1][1] if doomed else after[0],
-                                                refused[-1][1] if refused else after[1])
+            f"DELETE FROM refused_scans WHERE {refused_scans[0]} AND CASE WHEN boot_id = ? "
+            "THEN monotonic_ns < ? ELSE scanned_at < ? END",
+            (*refused_scans[1], *young, cutoff)).rowcount
+        return max(len(doomed), refused), (entries[2], refused_scans[2])
 
     def audit(self, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
         """Append to the audit log; on a read-only store nothing can be (the command that
