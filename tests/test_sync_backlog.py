@@ -11,6 +11,7 @@ entries over the network later, stores each entry once.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -30,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from kiosk import config as config_mod
 from kiosk.central.backends import open_storage
-from kiosk.central.backlog_key import FILE_NAME, load_centre_key
+from kiosk.central.backlog_key import FILE_NAME, load_centre_key, open_key
 from kiosk.central.importer import import_file
 from kiosk.store import Store
 from kiosk.sync import backlog, protocol
@@ -705,6 +706,33 @@ def test_each_engine_imports_a_genuine_file_once_and_refuses_forgeries_and_revok
     assert without_key.returncode == 2
     assert "the centre's backlog key file is missing" in without_key.stderr
     assert "this database's kiosks were given key" in without_key.stderr
+
+
+def test_a_manifest_holding_text_no_database_holds_is_refused_and_the_next_file_still_read(
+        database, tmp_path, monkeypatch):
+    """Anyone holding the centre's public key can write a manifest, and its kiosk id is
+    looked up before the signature is checked (it names the key to check with). A NUL or a
+    lone surrogate in it is refused as an unreadable manifest — not a traceback (no
+    database encoding holds the surrogate) nor a storage error to report to the developer
+    (PostgreSQL holds no NUL) — and the files after it are still read."""
+    key_file = tmp_path / "central-backlog.key"
+    with open_storage(database) as storage:
+        public = open_key(storage, key_file, create=True).public_key()
+    monkeypatch.setattr(backlog.Manifest, "to_json",  # ASCII JSON: "\ud800" as an escape
+                        lambda self: json.dumps(dataclasses.asdict(self)).encode())
+    files = [tmp_path / f"{name}.backlog" for name in ("nul", "surrogate", "unknown")]
+    for path, kiosk_id in zip(files, ["ql1a\x00-01", "ql1a\ud800-01", "never-enrolled"],
+                              strict=True):
+        backlog.write_backlog(path, [], signing_key=Ed25519PrivateKey.generate(),
+                              centre_key=public, kiosk_id=kiosk_id, checkpoint_id="CP-SYNC")
+    proc = central_support.central("import", *map(str, files), "--db", database,
+                                   "--backlog-key", str(key_file), check=False)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    for crafted in files[:2]:
+        assert f"TỪ CHỐI / REFUSED {crafted}: không đọc được bản kê của tệp: bị từ chối / " \
+               f"unreadable manifest: refused — không lượt nào" in proc.stderr, proc.stderr
+    assert "kiosk never-enrolled is not enrolled at this centre" in proc.stderr
 
 
 def test_after_a_reset_the_kiosk_registers_its_key_again_when_it_next_exports(

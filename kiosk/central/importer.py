@@ -98,6 +98,8 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
         with BacklogReader(path, centre_key) as reader:
             manifest = reader.manifest
             result.kiosk_id = manifest.kiosk_id
+            # Before the signature is checked, since the claimed kiosk names the key to check
+            # it with: the manifest's text was checked storable when the file was opened.
             kiosk = storage.kiosk(manifest.kiosk_id)
             if kiosk is None:
                 raise BacklogError("unknown_kiosk", reader.path, kiosk=manifest.kiosk_id)

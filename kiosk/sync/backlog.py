@@ -424,13 +424,19 @@ _MANIFEST_TYPES: dict[str, type | tuple[type, ...]] = {
 
 
 def _parse_manifest(path: Path, data: bytes) -> Manifest:
+    """The manifest, read before the signature is checked (its kiosk id names the key to
+    check with), so anyone holding the centre's public key can write it: its text must be
+    text every database holds (:func:`protocol.text_problem`) before it reaches a query."""
     try:
         if len(data) > MAX_MANIFEST_BYTES:
             raise ValueError("too large")
         manifest = Manifest(**json_depth.loads(data))
         for name, kind in _MANIFEST_TYPES.items():
-            if not isinstance(getattr(manifest, name), kind):
+            value = getattr(manifest, name)
+            if not isinstance(value, kind):
                 raise TypeError(name)
+            if isinstance(value, str) and protocol.text_problem(value):
+                raise ValueError(name)
     except (ValueError, TypeError):
         raise BacklogError("bad_manifest", path=path) from None
     if manifest.format != FORMAT or manifest.version != VERSION or \

@@ -383,7 +383,7 @@ def entry_row(obj: object, kind: type[Entry] = Entry
     if problem or unfit:
         return None, _explain(obj)
     if not judged:
-        if _text_problem("".join(filter(None, _get_strings(entry)))):
+        if text_problem("".join(filter(None, _get_strings(entry)))):
             return None, _explain(obj)
         for name, check in _ENTRY_CHECKS:
             if not check(getattr(entry, name)):
@@ -407,7 +407,7 @@ def row_over_key_bound(obj: object, refusal: Refusal) -> tuple[Any, ...] | None:
         return None
     keys = {name: obj.get(name) for name in _KEYS}
     if not all(value is None or (type(value) is str and len(value) <= MAX_TEXT_CHARS
-                                 and _text_problem(value) is None) for value in keys.values()):
+                                 and text_problem(value) is None) for value in keys.values()):
         return None
     row, _ = entry_row({**obj, **{name: "k" for name, v in keys.items() if v is not None}})
     if row is None:
@@ -483,7 +483,7 @@ def _problem(annotation: Any, info: mi.Type, value: object) -> Problem | None:
         if extra.get("code") and ((t.pattern and not re.search(t.pattern, value))
                                   or (check and not check(value))):
             return extra["code"], {"got": _got(value)}
-        problem = _text_problem(value)
+        problem = text_problem(value)
         if problem:
             return problem, {}
     elif isinstance(t, mi.IntType):
@@ -535,7 +535,7 @@ def _payload_problem(t: mi.BytesType, value: object, annotation: Any) -> Problem
     return None
 
 
-def _text_problem(value: str) -> str | None:
+def text_problem(value: str) -> str | None:
     """Text every database can hold: no NUL character, no lone UTF-16 surrogate; the
     refusal code of what is wrong."""
     if "\x00" in value:
@@ -552,7 +552,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def storable_text(value: str) -> str:
-    """``value`` with each character no database holds (:func:`_text_problem`: NUL, a lone
+    """``value`` with each character no database holds (:func:`text_problem`: NUL, a lone
     surrogate — in a Python text every surrogate is lone) written as U+FFFD: for text read
     from hardware or file names that goes into a report."""
     return _UNSTORABLE.sub("\ufffd", value)
@@ -614,12 +614,12 @@ def _longer_than(value: object, limit: int) -> bool:
 
 
 def _json_strings_problem(value: object) -> str | None:
-    """_text_problem over every key and string inside a JSON value."""
+    """text_problem over every key and string inside a JSON value."""
     if isinstance(value, str):
-        return _text_problem(value)
+        return text_problem(value)
     if isinstance(value, dict):
         for key, item in value.items():
-            problem = _text_problem(key) or _json_strings_problem(item)
+            problem = text_problem(key) or _json_strings_problem(item)
             if problem:
                 return problem
     elif isinstance(value, list):
@@ -774,7 +774,7 @@ def validate_heartbeat(obj: object) -> Heartbeat:
 
 def _health_problem(health: Health) -> Refusal | None:
     """What a health report's types cannot say is wrong, named by its path: a text that no
-    database can hold (:func:`_text_problem`: a device's error detail read from hardware
+    database can hold (:func:`text_problem`: a device's error detail read from hardware
     may carry a NUL; the report is stored as text and JSON), an hour of ``refused_by_hour``
     that is no real hour, or one a clock offset would move out of the calendar."""
     for hour in health.refused_by_hour:
@@ -787,7 +787,7 @@ def _health_problem(health: Health) -> Refusal | None:
 
     def walk(value: object, path: str) -> Refusal | None:
         if isinstance(value, str):
-            code = _text_problem(value)
+            code = text_problem(value)
             return Refusal(code, field=path) if code else None
         items = (value.items() if isinstance(value, dict)
                  else enumerate(value) if isinstance(value, list) else ())
@@ -1165,9 +1165,9 @@ def batch_of(raw: bytes | bytearray) -> dict[str, Any]:
             typed = None
     # the rules a type cannot say: validate_batch's (a real time, text a database holds)
     if (typed is not None and parse_time(typed.sent_at) is not None
-            and _text_problem(typed.kiosk_id) is None
+            and text_problem(typed.kiosk_id) is None
             and _send_clock_problem(typed.sent_monotonic_ns, typed.boot_id) is None
-            and (typed.boot_id is None or _text_problem(typed.boot_id) is None)
+            and (typed.boot_id is None or text_problem(typed.boot_id) is None)
             and (typed.health is None or _health_problem(typed.health) is None)
             and _judged(typed.entries)):
         return {name: getattr(typed, name) for name in BATCH_FIELDS}
