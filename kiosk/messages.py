@@ -1479,6 +1479,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "hoàn tất",
         "storage error while importing {name}: {error}; entries stored so far are kept, "
         "import the file again to finish"),
+    "central.import.not_attempted": (
+        "đã dừng ở lỗi lưu trữ đó: {count} tệp sau chưa được nhập, nhập lại sau khi sửa lỗi",
+        "stopped at that storage error: the {count} file(s) after it were not imported, "
+        "import them once it is fixed"),
     "central.import.nothing_stored": ("không lượt nào của tệp này được lưu",
                                       "nothing from this file was stored"),
     "central.import.changed": (

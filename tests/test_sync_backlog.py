@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import os
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -388,6 +389,34 @@ def test_an_import_meeting_another_programs_write_lock_says_so_in_words(central,
     assert "database is locked" not in said[0]
     logged = [line for line in proc.stderr.splitlines() if " INFO " in line]
     assert any("database is locked" in line for line in logged), proc.stderr
+
+
+def test_an_import_stopped_by_a_storage_error_names_the_files_it_did_not_import(
+        central, exported):
+    """A store that fails one file (full disk, lost server) would most likely fail the next
+    too, so ``import /media/usb/*.backlog`` stops at the storage error (exit 3) and names
+    each file after it, to be imported once it is fixed. A trigger refusing every new entry
+    stands in for the failing store: SQLite's own error, through the real command."""
+    _, _, path = exported
+    rest = [path.with_name("ql1b.backlog"), path.with_name("ql1c.backlog")]
+    for copy in rest:
+        copy.write_bytes(path.read_bytes())
+    with contextlib.closing(sqlite3.connect(central.db_path)) as conn:
+        with conn:
+            conn.execute("CREATE TRIGGER failing BEFORE INSERT ON entries "
+                         "BEGIN SELECT RAISE(ABORT, 'the store fails'); END")
+        try:
+            proc = central_support.central("import", str(path), *map(str, rest),
+                                           "--db", central.db, check=False)
+        finally:
+            with conn:  # the centre is the module's
+                conn.execute("DROP TRIGGER failing")
+    assert proc.returncode == 3, proc.stderr
+    assert f"storage error while importing {path}:" in proc.stderr
+    assert proc.stderr.endswith(
+        "đã dừng ở lỗi lưu trữ đó: 2 tệp sau chưa được nhập, nhập lại sau khi sửa lỗi / "
+        "stopped at that storage error: the 2 file(s) after it were not imported, import "
+        f"them once it is fixed\n  {rest[0]}\n  {rest[1]}\n"), proc.stderr
 
 
 @pytest.mark.parametrize("ephemeral", [bytes(32), (1).to_bytes(32, "little")],

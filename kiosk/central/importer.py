@@ -203,7 +203,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         except CentreKeyError as exc:
             print(f"{both('central.no_backlog_key')}: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        for name in args.files:
+        for number, name in enumerate(args.files):
             bar = ProgressBar(f"import {Path(name).name}")
             try:
                 result = import_file(storage, name, centre_key, batch_size=args.batch_size,
@@ -214,6 +214,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(file=sys.stderr)  # below the progress bar
                 print(both("central.import.storage_error", name=name, error=exc),
                       file=sys.stderr)
+                report_not_attempted(args.files[number + 1:])
                 return EXIT_STORE
             if result.error:
                 refused += 1
@@ -234,6 +235,16 @@ def cmd_import(args: argparse.Namespace) -> int:
             for reason, count in result.reasons.most_common(REASONS_SHOWN):
                 print(f"  {both('central.import.rejected')} ×{count}: {reason}")
     return EXIT_REFUSED if refused else 0
+
+
+def report_not_attempted(names: list[str]) -> None:
+    """The files after a storage error, named to be imported again: the import stops there,
+    since a store that failed one file (full disk, lost server, a lock held) would most
+    likely fail the next, each after its own wait."""
+    if names:
+        print(both("central.import.not_attempted", count=len(names)), file=sys.stderr)
+        for name in names:
+            print(f"  {name}", file=sys.stderr)
 
 
 def report_cut_short(result: ImportResult) -> None:
