@@ -37,7 +37,7 @@ from kiosk.central.importer import import_file
 from kiosk.store import Store
 from kiosk.sync import backlog, protocol
 from kiosk.sync.backlog import BacklogError, BacklogReader
-from kiosk.sync.backlog_keys import encode, fingerprint
+from kiosk.sync.backlog_keys import encode, fingerprint, raw
 from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys
 from kiosk.sync.worker import SyncWorker
 from tests import central_support
@@ -280,6 +280,30 @@ def test_an_altered_or_cut_off_file_is_refused_and_nothing_from_it_is_stored(
     assert result.error is not None and reason in result.error, result.error
     assert result.accepted == result.duplicate == 0
     assert central.stored_ids(kiosk_id) == []
+
+
+def test_a_file_of_tiny_parts_is_refused_at_its_first_short_part_before_the_rest_is_listed(
+        tmp_path, monkeypatch):
+    """Anyone can seal a file to the centre's public key, and its parts are listed before
+    any is authenticated. The kiosk fills every part but its last entry part and the
+    manifest's, so a short part with two more after it is refused as damaged where it
+    stands: a file of millions of tiny parts no longer holds ~5 times its size in memory
+    while each is listed. A genuine file of several parts, its last entry part short,
+    still opens."""
+    monkeypatch.setattr(backlog, "PART_BYTES", 16 * 1024)  # several parts from 700 rows
+    centre, signing = X25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    genuine = tmp_path / "genuine.backlog"
+    backlog.write_backlog(genuine, backlog_rows(700, kiosk_id="ql1a-01"), signing_key=signing,
+                          centre_key=centre.public_key(), kiosk_id="ql1a-01",
+                          checkpoint_id="CP-SYNC")
+    assert len(_parts(genuine)[1]) > 3
+    with BacklogReader(genuine, centre) as reader:
+        assert reader.verify(signing.public_key()).entries == 700
+    tiny = tmp_path / "tiny.backlog"
+    tiny.write_bytes(backlog.MAGIC + raw(X25519PrivateKey.generate().public_key())
+                     + raw(centre.public_key()) + (struct.pack(">I", 17) + bytes(17)) * 100_000)
+    with pytest.raises(BacklogError, match="part 1 cannot be decrypted — the file was altered"):
+        BacklogReader(tiny, centre)
 
 
 def _forge(path: Path, central, *, kiosk_id: str, signing_key: Ed25519PrivateKey,

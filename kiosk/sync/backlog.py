@@ -275,11 +275,18 @@ class BacklogReader:
         self.manifest = _parse_manifest(self.path, self._manifest_bytes)
 
     def _find_parts(self) -> list[tuple[int, int]]:
-        """(offset, length) of every part, read from their length prefixes alone."""
-        parts = []
+        """(offset, length) of every part, read from their length prefixes alone.
+
+        The writer fills every part but the last entry part and the manifest's, so a part
+        of another length with two parts after it is refused as damaged: a crafted file of
+        tiny parts (anyone can seal one to the centre) lists no more parts than a genuine
+        file of its size, before anything is authenticated."""
+        parts: list[tuple[int, int]] = []
         offset = HEADER_BYTES
         end = os.fstat(self._file.fileno()).st_size
         while offset < end:
+            if len(parts) >= 2 and parts[-2][1] != PART_BYTES + _TAG:
+                raise BacklogError("damaged", path=self.path, part=len(parts) - 1)
             self._file.seek(offset)
             prefix = self._file.read(_LENGTH.size)
             if len(prefix) < _LENGTH.size:
