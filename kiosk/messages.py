@@ -1339,9 +1339,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.log.statement_timeout": ("chạy quá thời hạn câu lệnh", "ran past its statement timeout"),
     "sync.log.no_answer": ("không trả lời kịp", "did not answer in time"),
     "sync.log.held_back": (
-        "đồng bộ: trung tâm không lưu kịp lượt {entry} ({reason}); các lượt khác gửi trước, "
+        "đồng bộ: trung tâm không lưu lượt {entry} ({reason}); các lượt khác gửi trước, "
         "lượt này gửi lại sau {seconds} giây",
-        "sync: the centre did not store entry {entry} in time ({reason}); the rest go first, "
+        "sync: the centre did not store entry {entry} ({reason}); the rest go first, "
         "it is sent again in {seconds} s"),
     "enrol.log.centre_key_not_kept": (
         "chưa giữ được khoá tệp tồn đọng của trung tâm (sẽ hỏi ở lần liên lạc đầu tiên): "
@@ -2263,15 +2263,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the centre answered too slowly: no answer within {seconds} s to a single entry (the "
         "centre may store it all the same)"),
     "sync.push_held": (
-        "bản ghi trung tâm không lưu kịp, kể cả khi gửi riêng ({count}): {entries}; chúng "
+        "bản ghi trung tâm không lưu, kể cả khi gửi riêng ({count}): {entries}; chúng "
         "vẫn chờ gửi và sẽ được gửi lại sau",
-        "entries the centre did not store in time, even sent alone ({count}): {entries}; "
+        "entries the centre did not store, even sent alone ({count}): {entries}; "
         "they stay pending and are sent again later"),
     "sync.held_back": (
-        "trung tâm không lưu kịp bản ghi {entry} ({why}) trong khi vẫn lưu các bản ghi khác: "
+        "trung tâm không lưu bản ghi {entry} ({why}) trong khi vẫn lưu các bản ghi khác: "
         "các bản ghi còn lại được gửi trước, bản ghi này được gửi lại sau {seconds} giây; nó "
         "vẫn chờ gửi cho tới khi trung tâm lưu",
-        "the centre did not store entry {entry} in time ({why}) while it stored the others: "
+        "the centre did not store entry {entry} ({why}) while it stored the others: "
         "the rest go first, and it is sent again in {seconds} s; it stays pending until the "
         "centre stores it"),
     "sync.unusable_answer": ("câu trả lời của trung tâm không dùng được: {detail}",
@@ -2284,6 +2284,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                              "unusable answer from the centre's health check"),
     "sync.missing": ("thiếu {fields}", "{fields} missing"),
     "sync.size_reason": ("{size} byte: {reason}", "{size} bytes: {reason}"),
+    "sync.too_large_alone": (
+        "yêu cầu {size} byte chỉ chứa bản ghi này bị từ chối là quá lớn, không phải bởi trung "
+        "tâm: {reason}",
+        "a request of {size} bytes holding it alone was refused as too large, not by the "
+        "centre: {reason}"),
+    "sync.every_size_refused": (
+        "Một thành phần giữa máy kiosk và trung tâm (có thể là proxy) từ chối mọi cỡ yêu cầu "
+        "là quá lớn, kể cả một bản ghi riêng lẻ; yêu cầu nhỏ nhất bị từ chối: {size} byte "
+        "({reason}); các bản ghi vẫn chờ "
+        "gửi, không mất bản ghi nào. Cần nâng giới hạn kích thước của nó (nginx: "
+        "client_max_body_size). Sẽ thử lại thưa hơn",
+        "Something between the kiosk and the centre (a proxy?) refuses every request size as "
+        "too large, even a single entry; the smallest refused: {size} bytes ({reason}); the "
+        "entries stay pending, "
+        "none is lost. Its body-size limit needs raising (nginx: client_max_body_size). "
+        "Retrying rarely"),
     # -- the centre's storage (kiosk.central.storage and its engines) and calendar
     "storage.cannot_connect": (
         "cơ sở dữ liệu không sẵn sàng: không kết nối được tới {url} trong {seconds} giây",

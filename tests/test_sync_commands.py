@@ -455,7 +455,7 @@ def test_push_that_leaves_an_entry_the_centre_never_stores_in_time_exits_1_namin
     try:
         proc = sync(config, "push", ok=False)
         assert proc.returncode == 1
-        assert ("Not everything was sent: entries the centre did not store in time, even "
+        assert ("Not everything was sent: entries the centre did not store, even "
                 f"sent alone (1): {slow}") in proc.stderr
         assert "3 new, 0 already at the centre, 0 rejected; 1 still pending" in proc.stdout
         assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 3, "pending": 1}

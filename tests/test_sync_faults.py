@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -34,7 +34,9 @@ from tests.sync_support import (
     CentralServer,
     FaultyProxy,
     SlowCentre,
+    TakingEveryBatch,
     fill_backlog,
+    serving,
     sync_states,
     wait_until,
     write_config,
@@ -138,7 +140,7 @@ def states_on_disk(store_path: Path) -> dict[str, int]:
 
 def hold_times(log: str, entry: str) -> list[int]:
     """How long each hold of ``entry`` was to last, in seconds, as the uploader logged them."""
-    return [int(s) for s in re.findall(rf"entry {entry} in time .*?sent again in (\d+) s", log)]
+    return [int(s) for s in re.findall(rf"entry {entry} .*?sent again in (\d+) s", log)]
 
 
 def batch_sizes(board: StatusBoard) -> list[int]:
@@ -230,30 +232,156 @@ def test_a_proxys_error_page_is_said_in_words_on_one_line(central, proxy, kiosk_
     assert "\n" not in words("vi") and "<" not in words("en")
 
 
-def test_413_halves_batches_until_they_fit_and_a_lone_giant_is_quarantined(
-        central, proxy, kiosk_id, tmp_path):
-    """A reverse proxy in front of the centre allows 12 kB bodies (nginx client_max_body_size)."""
+def giant_among(store_path: Path, kiosk_id: str) -> tuple[list[str], str]:
+    """600 pending entries, the 301st of which carries 40 kB of noise (no compression saves
+    it): the ids, and the giant's."""
+    ids = fill_backlog(store_path, 600, kiosk_id=kiosk_id)
+    with Store(store_path).transaction() as conn:
+        conn.execute("UPDATE entries SET payload = ? WHERE id = ?",
+                     (random.Random(3).randbytes(40_000), ids[300]))
+    return ids, ids[300]
+
+
+def test_413_halves_batches_until_they_fit_and_a_lone_giant_the_centre_refuses_is_quarantined(
+        kiosk_id, tmp_path):
+    """The centre itself takes bodies of at most 12 kB (``--max-body``): batches are halved
+    until they fit, and the one entry too large for it even alone is quarantined with the
+    centre's reason — the centre refused it."""
+    centre = CentralServer(tmp_path / "centre", "--max-body", "12000")
+    try:
+        worker = worker_for(tmp_path, kiosk_id, centre.url, centre.enrol(kiosk_id),
+                            batch_size=500)
+        ids, giant = giant_among(worker.store.path, kiosk_id)
+        summary = worker.push_now()
+        worker.stop()
+
+        assert summary.error is None
+        assert (summary.accepted, summary.rejected) == (599, 1)
+        assert sorted(centre.stored_ids(kiosk_id)) == sorted(set(ids) - {giant})
+    finally:
+        centre.stop()
+    (quarantined,) = Store(worker.store.path).rejected_entries()
+    assert quarantined["id"] == giant
+    reason = saved_text(quarantined["sync_error"], "en")
+    assert "too large" in reason and "413" in reason and "12000" in reason, reason
+
+
+def test_a_lone_giant_a_proxy_refuses_is_held_back_not_quarantined(central, proxy, kiosk_id,
+                                                                   tmp_path):
+    """A reverse proxy in front of the centre allows 12 kB bodies (nginx client_max_body_size):
+    batches are halved until they fit; the entry too large for the proxy even alone was not
+    refused by the centre, so it is not quarantined but held back, pending, the rest going
+    on, and the push names it."""
     proxy.max_body = 12_000
     worker = worker_for(tmp_path, kiosk_id, proxy.url, central.enrol(kiosk_id), batch_size=500)
-    ids = fill_backlog(worker.store.path, 600, kiosk_id=kiosk_id)
-    giant = ids[300]
-    with worker.store.transaction() as conn:  # 40 kB of noise: no compression saves it
-        conn.execute("UPDATE entries SET payload = ? WHERE id = ?",
-                     (random.Random(3).randbytes(40_000), giant))
+    ids, giant = giant_among(worker.store.path, kiosk_id)
 
     summary = worker.push_now()
+    told = saved_text(worker.state().last_error, "en")
     worker.stop()
 
-    assert summary.error is None
-    assert (summary.accepted, summary.rejected) == (599, 1)
+    assert (summary.accepted, summary.rejected, summary.remaining) == (599, 0, 1)
+    assert summary.error is not None and giant in summary.error("en")
     events = proxy.batch_events()
     assert any(e.fault == "status:413" for e in events)
     assert all(e.body_bytes <= 12_000 for e in events if e.fault == "pass")
     assert sorted(central.stored_ids(kiosk_id)) == sorted(set(ids) - {giant})
-    (quarantined,) = Store(worker.store.path).rejected_entries()
-    assert quarantined["id"] == giant
-    reason = saved_text(quarantined["sync_error"], "en")
-    assert "too large" in reason and "413" in reason
+    assert sync_states(worker.store.path) == {"acknowledged": 599, "pending": 1}
+    assert told.startswith(f"the centre did not store entry {giant} (a request of "), told
+    assert "refused as too large, not by the centre: HTTP 413" in told, told
+
+
+class BehindAProxyRefusingAll(TakingEveryBatch):
+    """A centre behind a proxy that answers every batch with nginx's 413 page (its body
+    limit set far too low) until ``fixed``; ``refused`` keeps the sizes it refused."""
+
+    refused: list[int]
+    fixed = False
+
+    @classmethod
+    def anew(cls) -> type[Self]:
+        return type("Centre", (cls,), {"batches": [], "refused": []})
+
+    def do_POST(self) -> None:
+        if self.fixed:
+            return super().do_POST()
+        self.refused.append(len(self.rfile.read(int(self.headers["Content-Length"]))))
+        page = b"<html><head><title>413 Request Entity Too Large</title></head></html>"
+        self.send_response(413)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+
+def test_a_proxy_refusing_every_size_quarantines_nothing_and_alerts_the_operator(
+        kiosk_id, tmp_path):
+    """Quarantine means the centre refused the entry: a proxy answering 413 to every request,
+    a single entry's included, leaves every entry pending; the push fails saying so, and the
+    alert (saved for ``kiosk sync status``) names the smallest request refused — after a
+    few requests, not one per entry."""
+    centre = BehindAProxyRefusingAll.anew()
+    with serving(centre) as url:
+        worker = worker_for(tmp_path, kiosk_id, url, "t", batch_size=8)
+        fill_backlog(worker.store.path, 20, kiosk_id=kiosk_id)
+        try:
+            summary = worker.push_now()
+            state = worker.state()
+        finally:
+            worker.stop()
+
+    assert (summary.done, summary.rejected, summary.remaining) == (0, 0, 20)
+    assert sync_states(worker.store.path) == {"pending": 20}
+    assert len(centre.refused) < 10
+    assert summary.error is not None and summary.error.code == "sync.every_size_refused"
+    assert state.alert is not None
+    alert = state.alert("en")
+    assert alert.startswith("Something between the kiosk and the centre (a proxy?) refuses "
+                            "every request size as too large, even a single entry; the smallest "
+                            f"refused: {min(centre.refused)} bytes (HTTP 413: a web page"), alert
+    assert "413 Request Entity Too Large" in alert and "none is lost" in alert, alert
+    assert "proxy" in state.alert("vi")
+    assert Store(worker.store.path).meta("sync.")["sync.alert"] is not None
+
+
+def test_the_background_worker_meeting_a_proxy_refusing_every_size_quarantines_nothing(
+        kiosk_id, tmp_path):
+    """The background worker meets the proxy refusing every size: it raises the alert and
+    retries later, quarantining nothing meanwhile."""
+    centre = BehindAProxyRefusingAll.anew()
+    with serving(centre) as url:
+        worker = worker_for(tmp_path, kiosk_id, url, "t", batch_size=8, enabled=True,
+                            interval_seconds=1, max_backoff_seconds=1)
+        fill_backlog(worker.store.path, 20, kiosk_id=kiosk_id)
+        worker.start()
+        try:
+            wait_until(lambda: worker.state().alert is not None)
+            time.sleep(2)  # a retry or two, after the backoff
+        finally:
+            worker.stop()
+    assert sync_states(worker.store.path) == {"pending": 20}
+    assert worker.state().alert("en").startswith("Something between the kiosk and the centre")
+
+
+def test_once_the_proxy_is_fixed_the_next_push_sends_whole_batches_again(kiosk_id, tmp_path):
+    """The single-entry limit a proxy refusing every size taught does not stick: once it is
+    fixed, the next try sends batches of ``batch_size`` again, and the answer clears the
+    alert."""
+    centre = BehindAProxyRefusingAll.anew()
+    with serving(centre) as url:
+        worker = worker_for(tmp_path, kiosk_id, url, "t", batch_size=8)
+        ids = fill_backlog(worker.store.path, 20, kiosk_id=kiosk_id)
+        try:
+            assert worker.push_now().error is not None
+            assert worker.state().alert is not None
+            centre.fixed = True
+            summary = worker.push_now()
+            state = worker.state()
+        finally:
+            worker.stop()
+    assert (summary.accepted, summary.error) == (20, None)
+    assert sorted(centre.batches) == [ids[:8], ids[8:16], ids[16:]]  # two on the wire
+    assert state.alert is None
 
 
 def test_a_kiosk_killed_while_its_batch_is_in_flight_loses_and_duplicates_nothing(
@@ -622,7 +750,7 @@ def test_an_entry_held_back_is_said_so_and_sent_again_alone_once_its_time_comes(
         assert sync_states(store.path) == {"acknowledged": 19, "pending": 1}
         state = board.state
         told = saved_text(state.last_error, "en")
-        assert told.startswith(f"the centre did not store entry {slow} in time"), told
+        assert told.startswith(f"the centre did not store entry {slow} ("), told
         assert "canceled a statement (it ran past 500ms" in told, told
         assert "statement timeout" not in told and "sent again in 2 s" in told, told
         assert "gửi lại sau 2 giây" in saved_text(state.last_error, "vi")
@@ -820,7 +948,7 @@ def test_a_push_sends_an_entry_held_back_alone_names_it_if_still_slow_and_clears
         assert (summary.done, summary.remaining) == (0, 1)
         assert summary.error is not None
         assert summary.error("en") == (
-            f"entries the centre did not store in time, even sent alone (1): {slow}; they "
+            f"entries the centre did not store, even sent alone (1): {slow}; they "
             "stay pending and are sent again later")
         assert slow in summary.error("vi")
         # tried and held again, as long as before: nothing else was stored in that push

@@ -63,6 +63,17 @@ class Yield(Exception):
     """The drain steps aside (for an operator's push, or because the kiosk stops)."""
 
 
+class EverySizeRefused(Refused):
+    """413 to single entries the protocol allows, and not the centre's own refusal (a
+    proxy's page, an answer without the centre's code), :data:`SLOW_IN_A_ROW` in a row with
+    nothing stored since: something between the kiosk and the centre refuses every request
+    size. None is quarantined (the centre refused none); a Refused, so a push gives up at
+    once and the worker retries rarely; its words are the operator's alert."""
+
+    def __init__(self, size: int, reason: object) -> None:
+        super().__init__("sync.every_size_refused", 413, size=size, reason=reason)
+
+
 REGROW_AFTER = 4
 """Batches accepted in a row after which entries halved by a centre too slow double
 again, up to what they were: the lock or load that caused it passes, and a backlog sent a
@@ -70,15 +81,17 @@ few entries at a time would take a request per entry; a centre still too slow co
 more timeout per that many batches."""
 
 HOLD_BACK_SECONDS = 60.0
-"""How long a lone entry the centre did not store in time (while it stored the batch beside
-it) waits before it is sent again, alone, the rest of the backlog going on meanwhile;
-doubled each time it is too slow again, up to :data:`HOLD_BACK_MAX_SECONDS`."""
+"""How long a lone entry the centre did not store in time, or that a proxy refused as too
+large (while the centre stored the batch beside it), waits before it is sent again, alone,
+the rest of the backlog going on meanwhile; doubled each time it is not stored again, up to
+:data:`HOLD_BACK_MAX_SECONDS`."""
 HOLD_BACK_MAX_SECONDS = 3600.0
 SLOW_IN_A_ROW = 3
-"""Lone entries too slow in a row, with no batch stored since, that make the centre the slow
-one: the holds since the last batch stored are released and the drain raises the failure
-(the worker backs off). Fewer (two slow entries side by side: one traveller scanned twice)
-are held back while the backlog behind them goes on."""
+"""Lone entries too slow in a row (or refused as too large, not by the centre), with no batch
+stored since, that make the centre the slow one (or the way to it refuse every size): the
+holds since the last batch stored are released and the drain raises the failure (the worker
+backs off). Fewer (two slow entries side by side: one traveller scanned twice) are held
+back while the backlog behind them goes on."""
 
 
 @dataclass
@@ -103,17 +116,21 @@ class Run:
     stored: bool = False
     """Whether the centre stored a batch in this drain: then it is not slow for all."""
     tentative: dict[str, SyncError] = field(default_factory=dict)
-    """Entries too slow alone since the last batch stored (why, in order): held back, said
-    once a batch is stored after them (or before them, when the drain ends)."""
+    """Entries too slow alone (or refused as too large, not by the centre) since the last
+    batch stored (why, in order): held back, said once a batch is stored after them (or
+    before them, when the drain ends)."""
     reheld: dict[str, SyncError] = field(default_factory=dict)
     """Entries held before, too slow alone again in this drain (why): held as long as
     before; for twice as long once a batch is stored in this drain (the entry, not the
     centre, is slow), not when the drain ends with the centre slow for all."""
+    smallest_refused: int | None = None
+    """The bytes of the smallest request answered 413 in this drain."""
 
 
 @dataclass(frozen=True)
 class Limits:
-    """How big a batch may be; halved on each 413, kept for the life of the worker. A
+    """How big a batch may be; halved on each 413 and kept, until no size gets through
+    (:class:`EverySizeRefused`: the configured limits again, for the worker's next try). A
     statement timeout at the centre, or no answer within the read timeout from a centre
     that still answers its health check, sets the entries to half the batch it was too slow
     for (half the entries allowed, if the backlog ran out before a limit cut that batch),
@@ -225,7 +242,7 @@ class Uploader:
         self.client = client
         self.board = board
         self.kiosk_id = kiosk_id
-        self.limits = Limits(batch_size, batch_max_bytes)
+        self.limits = self._configured = Limits(batch_size, batch_max_bytes)
         self.encoding = encoding
         self.paused = paused
         """Whether an auth alert stands (an answer then does not clear it)."""
@@ -288,7 +305,7 @@ class Uploader:
                 self._settle(run)
                 raise
             if (slow := self._settle(run)) is not None:
-                raise slow
+                raise self._for_all(slow, run)
             whole = True
         finally:
             try:
@@ -343,9 +360,12 @@ class Uploader:
                     answer = sending.result()
                 except SyncError as exc:  # later batches may still succeed: record them
                     self.board.update(methodcaller("unsent", len(batch.ids)))
+                    if isinstance(exc, TooLarge):
+                        run.smallest_refused = min(run.smallest_refused or len(batch.body),
+                                                   len(batch.body))
                     if failure is None and len(batch.ids) == 1 and \
-                            (slow := self._alone_too_slow(exc)) is not None:
-                        failure = self._held_alone(batch.ids[0], slow, run, tally)
+                            (why := self._not_stored_alone(exc, batch)) is not None:
+                        failure = self._held_alone(batch.ids[0], why, run, tally)
                     elif failure is None:
                         failure, failed = exc, batch
                     continue
@@ -397,7 +417,7 @@ class Uploader:
                 entries=self._halved(failed))) is not None:
             self._slower(failed, messages.Words("sync.log.no_answer"))
             raise slow
-        raise failure
+        raise self._for_all(failure, run)
 
     def _build(self, after: str, limits: Limits, encoding: str | None,
                health: Callable[[dt.datetime], dict[str, Any]] | None, clock: bool,
@@ -439,7 +459,8 @@ class Uploader:
             cut = True
 
     def _shrink(self, batch: Batch, exc: TooLarge, tally: Tally) -> None:
-        """413: halve the limits; a lone entry the centre will not take is quarantined."""
+        """413: halve the limits; a lone entry too large for the centre itself
+        (:meth:`_too_large_for_centre`) is quarantined."""
         if len(batch.ids) == 1:
             reason = messages.Words("sync.too_large", {"detail": messages.Words(
                 "sync.size_reason", {"size": len(batch.body), "reason": exc.words})})
@@ -516,16 +537,35 @@ class Uploader:
         said = [hold for hold in self._held.values() if hold.said is not None]
         return min(said, key=lambda hold: hold.until).said if said else None
 
-    def _alone_too_slow(self, exc: SyncError) -> SyncError | None:
-        """``exc`` as said of a lone entry if the centre was too slow storing it: a 503 for
-        its statement timeout, or :meth:`_too_slow`; None for any other failure."""
+    def _not_stored_alone(self, exc: SyncError, batch: Batch) -> SyncError | None:
+        """``exc`` as said of the lone entry of ``batch`` if it is to be held back: the
+        centre was too slow storing it (a 503 for its statement timeout, or
+        :meth:`_too_slow`), or a 413 not the centre's own (:meth:`_too_large_for_centre`):
+        quarantine must mean the centre refused it. None for any other failure."""
+        if isinstance(exc, TooLarge):
+            if self._too_large_for_centre(batch, exc):
+                return None
+            refused = TooLarge("sync.too_large_alone", size=len(batch.body), reason=exc.words)
+            refused.__cause__ = exc
+            return refused
         if isinstance(exc, ServerBusy) and exc.canceled:
             return exc
         return self._too_slow(exc, "sync.too_slow_alone")
 
+    @staticmethod
+    def _too_large_for_centre(batch: Batch, exc: TooLarge) -> bool:
+        """Whether the 413 to ``batch`` (one entry) says the entry is too large for the
+        centre: larger than the protocol lets a body be, or refused in the centre's own
+        words (a code this kiosk knows). A proxy's page or an uncoded answer says only that
+        something on the way refused that size (a body limit that may refuse every size)."""
+        error = exc.words.params.get("error")
+        return len(batch.body) > protocol.MAX_BODY_BYTES or (
+            isinstance(error, messages.Words) and error.code != "sync.web_page")
+
     def _held_alone(self, entry: str, why: SyncError, run: Run,
                     tally: Tally) -> SyncError | None:
-        """The centre did not store ``entry`` in time alone. Held back before: again, as
+        """``entry`` was not stored alone (too slow, or refused as too large not by the
+        centre: :meth:`_not_stored_alone`). Held back before: again, as
         long as before, twice as long once a batch is stored in this drain (a centre slow
         for all does not lengthen it). Otherwise held tentatively, the drain going on with
         the entries after it: the hold stands once a batch is stored (the entry, not the
@@ -544,6 +584,19 @@ class Uploader:
             return None
         self._release(run)
         return why
+
+    def _for_all(self, failure: BaseException, run: Run) -> BaseException:
+        """The failure a drain raises: a lone entry's 413 (:meth:`_not_stored_alone`) raised
+        because nothing was stored since (:meth:`_held_alone`, :meth:`_settle`) is
+        :class:`EverySizeRefused`, naming the smallest request refused; the limits those
+        413s halved are then forgotten, or the worker would send one entry per request for
+        good once the proxy is fixed."""
+        if not isinstance(failure, TooLarge) or run.smallest_refused is None:
+            return failure
+        self.limits, self._regrow = self._configured, None
+        every = EverySizeRefused(run.smallest_refused, failure.words.params["reason"])
+        every.__cause__ = failure
+        return every
 
     def _confirm(self, run: Run) -> None:
         """A batch was stored after the entries held tentatively: their holds stand, and

@@ -18,19 +18,21 @@ How it behaves
 * Nothing is marked before the answer arrived, and the centre is idempotent on entry ids,
   so a crash or kill at any moment costs at most the batches on the wire sent twice
   (answered ``duplicate``), never a loss.
-* Failures: timeouts, resets, truncated answers and 5xx are retried with exponential
-  backoff (1 s doubling to ``max_backoff_seconds``, each wait randomised to 50–100 %);
-  ``Retry-After`` is waited out as the centre asks. 413 halves the batch (a single entry
-  refused as too large is quarantined), and so do a 503 saying the centre's database ran
-  past its statement timeout storing it and no answer within ``timeout_seconds`` to a batch
-  sent from a centre that answers its health check at once (not a connection that fails to
-  open, nor a hung centre). A lone entry too slow so while the centre stores the batches
-  after it is held back (``last_error`` says so, until it is stored: then it names another
-  still held, if any) and sent again alone later, so it does not hold back the rest (no
-  backoff for it; the heartbeat goes on while only held entries are pending); a centre
-  slow for every entry backs off and holds none back
-  (:data:`~kiosk.sync.uploader.SLOW_IN_A_ROW`). 401/403 stop all uploads and raise
-  ``alert`` until the operator pushes again (after fixing the token) or the kiosk restarts.
+* Failures: timeouts, resets, truncated answers and 5xx are retried with exponential backoff
+  (1 s doubling to ``max_backoff_seconds``, each wait randomised to 50–100 %);
+  ``Retry-After`` is waited out as the centre asks. 413 halves the batch (a single entry is
+  quarantined only when the centre itself refuses it as too large; one refused by a proxy is
+  held back as below, and when none gets through alone, ``alert`` says something on the way
+  refuses every size: :class:`~kiosk.sync.uploader.EverySizeRefused`), and so do a 503
+  saying the centre's database ran past its statement timeout storing it and no answer
+  within ``timeout_seconds`` to a batch sent from a centre that answers its health check at
+  once (not a connection that fails to open, nor a hung centre). A lone entry too slow so
+  while the centre stores the batches after it is held back (``last_error`` says so, until
+  it is stored: then it names another still held, if any) and sent again alone later, so it
+  does not hold back the rest (no backoff for it; the heartbeat goes on while only held
+  entries are pending); a centre slow for every entry backs off and holds none back
+  (:data:`~kiosk.sync.uploader.SLOW_IN_A_ROW`). 401/403 stop all uploads and raise ``alert``
+  until the operator pushes again (after fixing the token) or the kiosk restarts.
 * A store that refuses every write (its file deleted or replaced under the running kiosk)
   keeps no answer, so the same entries would be sent at every cycle: the upload under way
   (or the next one) goes on to the end, each entry of the file still open reaching the
@@ -124,7 +126,7 @@ from kiosk.sync.client import AuthRefused, Refused, SigningKeyHeld, SyncClient, 
 from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys, resolve_token
 from kiosk.sync.scheduler import Scheduler
 from kiosk.sync.status import FAILURE_KEYS, MetaKey, StatusBoard, SyncState, saved_keys_alert
-from kiosk.sync.uploader import SEND_WINDOW, Tally, Uploader, Yield, pending_rows
+from kiosk.sync.uploader import SEND_WINDOW, EverySizeRefused, Tally, Uploader, Yield, pending_rows
 
 if TYPE_CHECKING:
     from kiosk.devices.supervisor import DeviceStatus
@@ -611,6 +613,8 @@ class SyncWorker:
         if isinstance(exc, AuthRefused):
             code = "auth_401" if exc.status == 401 else "auth_403"
             alert = messages.Words(f"sync.{code}", {"detail": exc.words, "kiosk": self.kiosk_id})
+        elif isinstance(exc, EverySizeRefused):  # a proxy, not the centre: its own words
+            alert = exc.words
         elif isinstance(exc, Refused):
             alert = messages.Words("sync.refused", {"detail": exc.words})
         log.warning("%s", messages.both("sync.log.upload_failed", reason=exc))
