@@ -29,10 +29,10 @@ class Scheduler:
       as one batch — unless the worker is backing off (a centre that is down is not hammered
       by new scans) or paused.
     * Otherwise the worker wakes every ``interval`` seconds.
-    * After a failure: ``Retry-After`` if the centre gave one (capped at six hours, plus up to
-      10 %), else ``base_backoff · 2^(n-1)`` capped at ``max_backoff`` and randomised to
-      50–100 %, so a fleet of kiosks does not retry in step; a request the centre refuses as
-      malformed waits ``max_backoff``.
+    * After a failure: ``Retry-After`` if the centre gave one no shorter than ``base_backoff``
+      (capped at six hours, plus up to 10 %), else ``base_backoff · 2^(n-1)`` capped at
+      ``max_backoff`` and randomised to 50–100 %, so a fleet of kiosks does not retry in
+      step; a request the centre refuses as malformed waits ``max_backoff``.
     * Paused (no token, 401/403): no background upload at all until an operator's push.
     * An operator's push takes the upload over: the background drain yields at its next batch.
     """
@@ -178,9 +178,16 @@ class Scheduler:
             return delay
 
     def backoff_delay(self, failures: int, exc: SyncError | None) -> float:
-        """Retry-After if the centre gave one, else base · 2^(n-1) capped, randomised 50–100 %."""
+        """Retry-After if the centre gave one, else base · 2^(n-1) capped, randomised 50–100 %.
+
+        A Retry-After shorter than ``base_backoff`` (``0``, an HTTP date already past: a
+        centre's clock behind, a proxy's fixed header) is no wait at all: honoured, the
+        worker sent ~300 requests a second to a centre that had just said it is overloaded,
+        logging and saving each failure. It is taken as no Retry-After, so the wait grows
+        with the failures as for any other, while a real one (``1`` when a kiosk has too
+        many batches in flight) is still waited exactly."""
         retry_after = exc.retry_after if isinstance(exc, ServerBusy) else None
-        if retry_after is not None:
+        if retry_after is not None and retry_after >= self.base_backoff:
             return min(retry_after, RETRY_AFTER_LIMIT_SECONDS) * (1 + 0.1 * self.rng.random())
         if isinstance(exc, Refused):
             return self.max_backoff
