@@ -117,6 +117,8 @@ class BatchAnswer:
     """The latest cut answered (``YYYY-MM-DD``); None when none was a day a cut can be
     (:func:`retention_cut`)."""
     clock_offset_seconds: float | None
+    """None when the answer holds none a centre can measure
+    (:func:`protocol.answered_clock_offset`)."""
 
 
 def retention_cut(value: object, today: dt.date) -> str | None:
@@ -169,11 +171,10 @@ class SyncClient:
         past = [r for r in answer["results"] if r["status"] == protocol.DUPLICATE
                 and r.get(protocol.PAST_RETENTION) is not None]
         cuts = [retention_cut(r[protocol.PAST_RETENTION], today) for r in past]
-        offset = answer.get("clock_offset_seconds")
         return BatchAnswer(held, rejected, statuses[protocol.ACCEPTED],
                            statuses[protocol.DUPLICATE] - len(past), [r["id"] for r in past],
                            max(filter(None, cuts), default=None),
-                           float(offset) if isinstance(offset, int | float) else None)
+                           protocol.answered_clock_offset(answer.get("clock_offset_seconds")))
 
     def post_heartbeat(self, body: bytes, encoding: str) -> None:
         """POST an encoded heartbeat (:func:`protocol.make_heartbeat`); raises like

@@ -97,7 +97,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         MetaKey,
         elsewhere_words,
         past_retention_text,
-        saved_number,
+        saved_clock_offset,
         saved_time,
     )
     from kiosk.timestamps import parse_utc, utc_iso
@@ -145,7 +145,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         **coded("alert", meta.get(MetaKey.ALERT), lang),
         **coded("backlog_keys_alert", meta.get(MetaKey.KEYS_ALERT), lang),
         **coded("past_retention", meta.get(MetaKey.PAST_RETENTION), lang),
-        "clock_offset_seconds": saved_number(meta, MetaKey.CLOCK_OFFSET, float),
+        "clock_offset_seconds": saved_clock_offset(meta),
         "clock_wrong": None if wrong is None else {
             "now": utc_iso(wrong.now), "released": utc_iso(wrong.released)},
         "server_url": config.sync.server_url, "server_reachable": reachable,
@@ -155,7 +155,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "pending_elsewhere": elsewhere,
     }
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=1))
+        print(json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False))  # NaN is no JSON
         return 0
 
     def when(stamp: str | None) -> str:

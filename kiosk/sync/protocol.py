@@ -1099,6 +1099,20 @@ def clock_offset_seconds(received_at: dt.datetime, sent_at: dt.datetime) -> floa
     return round((received_at - sent_at).total_seconds(), 6)
 
 
+def answered_clock_offset(value: object) -> float | None:
+    """An answered (or saved) ``clock_offset_seconds`` in seconds; None when it is no offset
+    a centre can measure: not a number, not finite (Python's json reads ``NaN`` and
+    ``1e999``: saved, ``kiosk sync status --json`` printed ``NaN``, which is no JSON), or
+    beyond :data:`MAX_CLOCK_ERROR` (a centre refuses a batch sent further off; ``10**400``
+    overflowed ``float()`` in the send thread). The answer is used all the same: its results
+    were checked against the entries sent, and the offset is only shown."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not abs(value) <= MAX_CLOCK_ERROR.total_seconds():  # NaN compares false
+        return None
+    return float(value)
+
+
 # -- bodies ------------------------------------------------------------------------------
 def encode_body(obj: Any, encoding: str | None = None, *, level: int | None = None
                 ) -> tuple[bytes, str]:

@@ -26,6 +26,7 @@ from kiosk.clock import age_of
 from kiosk.listeners import Listeners
 from kiosk.messages import Words, both, saved_text, saved_words
 from kiosk.store import OutboxSummary, Store, StoreError
+from kiosk.sync import protocol
 from kiosk.timestamps import parse_utc, utc_iso
 
 log = logging.getLogger(__name__)
@@ -231,7 +232,7 @@ class SyncState:
         return cls(last_success=saved_time(meta, MetaKey.LAST_SUCCESS),
                    last_error=meta.get(MetaKey.LAST_ERROR),
                    last_error_at=saved_time(meta, MetaKey.LAST_ERROR_AT),
-                   clock_offset_seconds=saved_number(meta, MetaKey.CLOCK_OFFSET, float),
+                   clock_offset_seconds=saved_clock_offset(meta),
                    past_retention=saved_words(meta[MetaKey.PAST_RETENTION])
                    if meta.get(MetaKey.PAST_RETENTION) else None,
                    alert=alert).counted(store.outbox_summary())
@@ -407,6 +408,20 @@ def saved_number(meta: dict[str, str], key: MetaKey,
         log.warning("%s", both("sync.log.saved_unreadable", key=key, value=repr(text),
                                reason=exc))
         return None
+
+
+def saved_clock_offset(meta: dict[str, str]) -> float | None:
+    """The saved clock offset, read as :func:`saved_number` reads; one no centre can measure
+    (``nan``, ``inf``, saved from an answer before :func:`protocol.answered_clock_offset`
+    checked it) is unreadable, so that no view shows it."""
+    return saved_number(meta, MetaKey.CLOCK_OFFSET, _clock_offset)
+
+
+def _clock_offset(text: str) -> float:
+    offset = protocol.answered_clock_offset(float(text))
+    if offset is None:
+        raise ValueError(f"not a clock offset: {text}")
+    return offset
 
 
 def saved_time(meta: dict[str, str], key: MetaKey) -> float | None:
