@@ -2276,6 +2276,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "centre stores it"),
     "sync.unusable_answer": ("câu trả lời của trung tâm không dùng được: {detail}",
                              "unusable answer from the centre: {detail}"),
+    "sync.answer_too_large": ("lớn hơn {limit} MiB, không đọc tiếp",
+                              "larger than {limit} MiB, not read further"),
+    "sync.answer_too_slow": ("chưa nhận trọn sau {seconds} giây", "not whole after {seconds} s"),
     "sync.unusable_keys": ("câu trả lời về khoá tệp tồn đọng không dùng được: {detail}",
                            "unusable answer about the backlog keys: {detail}"),
     "sync.unusable_enrolment": ("câu trả lời cho việc đăng ký không dùng được: {detail}",
@@ -2651,9 +2654,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ui.missing_translation": (
         "{path} bị thiếu hoặc không đọc được; tạo lại bằng scripts/build_translations.sh",
         "{path} is missing or unreadable; build it with scripts/build_translations.sh"),
-    "trust.centre_sent_too_much": (
-        "trung tâm gửi {size} byte, lớn hơn mọi danh sách khoá",
-        "the centre sent {size} bytes, larger than any trust list"),
 }
 CATALOGUE.update({f"detail.certificate_{code.rpartition('.')[2]}": words
                   for code, words in list(CATALOGUE.items())

@@ -5,9 +5,11 @@ to a real worker over a real store."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
+import threading
 import time
 from itertools import pairwise
 from pathlib import Path
@@ -15,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from kiosk import config as config_mod
+from kiosk.certificates import trustlist
 from kiosk.store import Store
 from kiosk.sync import protocol
+from kiosk.sync.client import SyncClient, Unreachable
 from kiosk.sync.status import MetaKey
-from kiosk.sync.worker import SyncWorker
+from kiosk.sync.worker import PushSummary, SyncWorker
 from tests.sync_support import (
     TakingEveryBatch,
     fill_backlog,
@@ -199,3 +203,152 @@ def test_an_offset_saved_before_it_was_checked_is_shown_as_none(tmp_path, saved)
         assert worker.state().clock_offset_seconds is None
     finally:
         worker.stop()
+
+
+class Trickling(TakingEveryBatch):
+    """Answers everything 200 with a right answer (and ``padding`` spaces behind it) sent a
+    byte every ``pause`` seconds, as a proxy that trickles can: each read gets a byte well
+    within any read timeout."""
+
+    pause = 0.2
+    padding = 100
+
+    def do_GET(self) -> None:
+        self._trickle(json.dumps({"status": "ok", "protocol": protocol.PROTOCOL_VERSION,
+                                  "features": []}).encode())
+
+    def do_POST(self) -> None:
+        batch = protocol.decode_body(self.rfile.read(int(self.headers["Content-Length"])),
+                                     self.headers.get("Content-Encoding"))
+        self._trickle(json.dumps({"results": [{"id": e["id"], "status": "accepted"}
+                                              for e in batch["entries"]]}).encode())
+
+    def _trickle(self, data: bytes) -> None:
+        data += b" " * self.padding
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(self.pause)
+        except OSError:  # the kiosk gave up and hung up
+            pass
+
+
+def test_an_answer_that_trickles_in_is_given_up_after_the_timeout(tmp_path):
+    """requests' timeout bounds each read, not the answer: a byte every 0.2 s held a push
+    for ever with ``timeout_seconds = 1``. Now the body must be whole within about the
+    timeout: the push ends, the entries pending (the centre may hold them: the resend is
+    answered ``duplicate``)."""
+    with serving(Trickling) as url:
+        config = load(tmp_path, url, timeout_seconds=1)
+        fill_backlog(config.store_path, 1, kiosk_id=KIOSK)
+        worker = SyncWorker.from_config(config, base_backoff_seconds=0.02)
+        ended: list[PushSummary] = []
+        pushing = threading.Thread(target=lambda: ended.append(worker.push_now()), daemon=True)
+        try:
+            pushing.start()
+            pushing.join(60)  # 5 attempts of about a second each; for ever before
+            assert ended, "the push still waits for the answer"
+        finally:
+            worker.stop()
+    assert ended[0].error("en") == "unusable answer from the centre: not whole after 1 s"
+    assert ended[0].error("vi") == (
+        "câu trả lời của trung tâm không dùng được: chưa nhận trọn sau 1 giây")
+    assert sync_states(config.store_path) == {"pending": 1}
+
+
+def test_a_health_check_that_trickles_in_is_given_up_too():
+    """Every request is bounded so: the health check, the trust list, the enrolment."""
+    failed: list[BaseException] = []
+
+    def check() -> None:
+        try:
+            client.health()
+        except Unreachable as exc:
+            failed.append(exc)
+
+    with serving(Trickling) as url:
+        client = SyncClient(url, "t", timeout=0.5)
+        checking = threading.Thread(target=check, daemon=True)
+        try:
+            checking.start()
+            checking.join(30)  # about half a second; for ever before
+        finally:
+            client.close()
+    assert [str(exc.text("en")) for exc in failed] == [
+        "unusable answer from the centre: not whole after 0.5 s"]
+
+
+class Endless(TakingEveryBatch):
+    """Answers a batch 200 announcing 4 GiB, then sends spaces until the kiosk hangs up
+    (or 64 MiB have gone, cut off there: a kiosk reading on is not left to fill its memory
+    in a test); ``sent`` counts the bytes that went."""
+
+    sent = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(4 << 30))
+        self.end_headers()
+        chunk = b" " * (1 << 20)
+        try:
+            for _ in range(64):
+                self.wfile.write(chunk)
+                type(self).sent += len(chunk)
+        except OSError:  # the kiosk hung up
+            pass
+
+
+def test_an_answer_larger_than_any_is_not_read_further(tmp_path):
+    """A 4 GiB answer was read whole (876 MiB, then MemoryError, in the process that also
+    runs the screen). Now no more than the centre itself reads of a request, 16 MiB."""
+    centre = type("Centre", (Endless,), {"sent": 0})
+    with serving(centre) as url:
+        config = load(tmp_path, url)
+        fill_backlog(config.store_path, 1, kiosk_id=KIOSK)
+        worker = SyncWorker.from_config(config, base_backoff_seconds=0.02)
+        try:
+            summary = worker.push_now()
+        finally:
+            worker.stop()
+    assert summary.error("en") == (
+        "unusable answer from the centre: larger than 16 MiB, not read further")
+    assert summary.error("vi") == (
+        "câu trả lời của trung tâm không dùng được: lớn hơn 16 MiB, không đọc tiếp")
+    assert sync_states(config.store_path) == {"pending": 1}
+    # 5 attempts, each stopped after its 16 MiB plus what the sockets' buffers held
+    assert centre.sent < 5 * 32 << 20
+
+
+class TrustListOf(TakingEveryBatch):
+    """Serves a trust list of ``size`` bytes (its content does not matter here)."""
+
+    size = 0
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(self.size))
+        self.end_headers()
+        with contextlib.suppress(OSError):  # the kiosk hung up
+            self.wfile.write(b" " * self.size)
+
+
+def test_a_trust_list_may_be_as_large_as_a_trust_list_file_and_no_larger():
+    """The trust list is the one answer larger than 16 MiB may be: up to the file limit."""
+    for size, whole in ((20 << 20, True), (trustlist.MAX_FILE_BYTES + 1, False)):
+        with serving(type("Centre", (TrustListOf,), {"size": size})) as url:
+            client = SyncClient(url, "t")
+            try:
+                if whole:
+                    assert len(client.trust_list(None).body or b"") == size
+                else:
+                    with pytest.raises(Unreachable, match="larger than 32 MiB"):
+                        client.trust_list(None)
+            finally:
+                client.close()

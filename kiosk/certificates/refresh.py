@@ -70,8 +70,6 @@ def refresh(client: SyncClient, path: Path, stopping: Stopping | None = None) ->
                 _arrived_again(path, asked, trustlist.Fetched(arrived, answer.centre_time,
                                                               asked or ""), reading)
         return Refreshed(False, None)
-    if len(body) > trustlist.MAX_FILE_BYTES:
-        raise trustlist.TrustListError("trust.centre_sent_too_much", size=len(body))
     fetched = trustlist.parse(body, source="centre")
     fetched.check_all()  # the centre's file is in the kiosk's own format: check it here
     fetched = _on_boot_clock(replace(fetched, fetched=trustlist.Fetched(

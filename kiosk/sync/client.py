@@ -16,19 +16,28 @@ import errno
 import re
 import socket
 import ssl
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from kiosk import json_depth
+from kiosk.certificates import trustlist
 from kiosk.messages import WordedError, Words, answered_words
 from kiosk.sync import protocol
 
 USER_AGENT = f"checkpoint-kiosk-sync (protocol {protocol.PROTOCOL_VERSION})"
+ANSWER_MAX_BYTES = protocol.MAX_DECODED_BYTES
+"""The most of an answer read (decompressed), as much as the centre reads of a request: the
+largest, to a batch of 10,000 entries each refused with its reason, is far under it. An
+answer had no bound: a 200 of 4 GiB from a broken proxy was read whole, by the process that
+also runs the screen and the scanner, until MemoryError. The trust list has its own
+(:data:`kiosk.certificates.trustlist.MAX_FILE_BYTES`)."""
 
 
 class SyncError(WordedError):
@@ -40,7 +49,8 @@ class SyncError(WordedError):
 
 
 class Unreachable(SyncError):
-    """Connection refused or reset, timeout, DNS failure, truncated or garbled answer."""
+    """Connection refused or reset, timeout, DNS failure; an answer truncated, garbled, too
+    large or too slow (:func:`_body`)."""
 
     unanswered = False
     """The request went out and no answer began within the read timeout: the centre is
@@ -187,6 +197,7 @@ class SyncClient:
         (304, with the centre's Date all the same). A centre that holds none answers 404
         (:class:`Refused`)."""
         response = self._request("GET", protocol.TRUST_LIST_PATH, ok=(200, 304),
+                                 max_bytes=trustlist.MAX_FILE_BYTES,
                                  headers={"If-None-Match": etag} if etag else {})
         centre_time = http_date(response.headers.get("Date"))
         if response.status_code == 304:
@@ -239,13 +250,14 @@ class SyncClient:
             raise Unreachable("sync.unusable_health") from None
 
     def _request(self, method: str, path: str, *, ok: tuple[int, ...] = (200,),
-                 timeout: float | None = None,
-                 **kwargs: object) -> requests.Response:
+                 timeout: float | None = None, max_bytes: int = ANSWER_MAX_BYTES,
+                 **kwargs: object) -> Answer:
+        timeout = timeout or self.timeout
         try:
-            response = self.session.request(method, self.base + path,
-                                            timeout=timeout or self.timeout,
-                                            allow_redirects=False, **kwargs)
-            response.content  # noqa: B018 — read the whole body inside the try
+            with self.session.request(method, self.base + path, timeout=timeout,
+                                      allow_redirects=False, stream=True, **kwargs) as raw:
+                response = Answer(raw.status_code, raw.headers, raw.reason, _body(
+                    raw, max_bytes, timeout[1] if isinstance(timeout, tuple) else timeout))
         except requests.RequestException as exc:
             failure = Unreachable("sync.transport", what=Words(_failure_kind(exc)),
                                   cause=_cause(exc))
@@ -266,6 +278,44 @@ class SyncClient:
             busy.canceled = isinstance(error, Words) and error.code == "storage.canceled"
             raise busy
         raise Refused("sync.http", status, status=status, error=error)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer read whole (:func:`_body`)."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    reason: str
+    content: bytes
+
+
+def _body(response: requests.Response, max_bytes: int, read_timeout: float) -> bytes:
+    """The body, decompressed, read as it arrives. Unreachable (``sync.unusable_answer``)
+    past ``max_bytes``, or when it is not whole within ``read_timeout`` plus as much again
+    per MiB come: requests' timeout is per read, so a proxy trickling a byte every half
+    second held a push for ever; a slow link that still brings a MiB per timeout is not cut.
+    Errors on the way are requests' own, as its reading of a body raises them."""
+    began, body = time.monotonic(), bytearray()
+    try:
+        while chunk := response.raw.read1(1 << 16, decode_content=True):
+            body += chunk
+            if len(body) > max_bytes:
+                raise Unreachable("sync.unusable_answer", detail=Words(
+                    "sync.answer_too_large", {"limit": max_bytes >> 20}))
+            allowed = read_timeout * (1 + len(body) / (1 << 20))
+            if time.monotonic() - began > allowed:
+                raise Unreachable("sync.unusable_answer", detail=Words(
+                    "sync.answer_too_slow", {"seconds": f"{allowed:.3g}"}))
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.ConnectionError(exc) from exc
+    except urllib3.exceptions.ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+    except urllib3.exceptions.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from exc
+    except urllib3.exceptions.SSLError as exc:
+        raise requests.exceptions.SSLError(exc) from exc
+    return bytes(body)
 
 
 @dataclass(frozen=True)
@@ -298,14 +348,14 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
-def _loaded(response: requests.Response) -> Any:
+def _loaded(response: Answer) -> Any:
     """The answer's JSON. One nested deeper than any answer (``"[" * 100000`` from a broken
     centre or a proxy) is as unusable as one not JSON (a ValueError), worded as the centre
     words such a body (``wire.too_deep``), and not parsed (:mod:`kiosk.json_depth`)."""
     return json_depth.loads(response.content)
 
 
-def _json_object(response: requests.Response, code: str) -> dict:
+def _json_object(response: Answer, code: str) -> dict:
     """The answer's JSON object, or Unreachable(``code``) saying why it is not one."""
     try:
         answer = _loaded(response)
@@ -324,7 +374,7 @@ def _unusable(exc: ValueError) -> Words | WordedError:
                                                           {"tech": str(exc)})
 
 
-def _answered(response: requests.Response) -> Words | str:
+def _answered(response: Answer) -> Words | str:
     """Why the centre refused: its code and parameters, to word in the reader's language,
     when this kiosk knows the code (:func:`kiosk.messages.answered_words`); else its
     ``error`` text as sent (an older or newer centre), else the body's start."""
