@@ -154,20 +154,24 @@ def test_a_second_degree_trace_is_audited_with_the_people_it_named_beyond_the_co
     """A second-degree trace discloses the contacts of the contacts traced onward too: its
     audit record keeps how many were traced onward and how many people that named beyond
     the first-degree contacts (each once), and ``audit list`` and the dashboard's audit page
-    say it in both languages. Before, the record counted the first-degree contacts only."""
+    say it in both languages. Before, the record counted the first-degree contacts only, and
+    then the number asked for (20) rather than the contacts there were to trace onward."""
     from web_support import add_users, signed_in
 
     meet_a_contact_elsewhere(db)
     trace(db, "--document", number(1), "--second-degree", "1", "--reason", "F0-1234")
     trace(db, "--document", number(1), "--reason", "F0-1235")
+    trace(db, "--document", number(1), "--second-degree", "20", "--reason", "F0-1236")
     assert [(r["reason"], r["contacts"], r["second_degree"], r["second_contacts"])
-            for r in traces(db)] == [("F0-1235", 2, 0, 0), ("F0-1234", 2, 1, 1)]
+            for r in traces(db)] == [("F0-1236", 2, 2, 1), ("F0-1235", 2, 0, 0),
+                                     ("F0-1234", 2, 1, 1)]  # 20 asked, the 2 there were traced
     listed = central("audit", "list", "--db", db, "--kind", "trace").stdout.splitlines()
-    assert listed[1].endswith(
+    assert "(truy tiếp 2 người tiếp xúc đầu)" in listed[0] and "top 20" not in listed[0]
+    assert listed[2].endswith(
         "2 người tiếp xúc / contacts, 1 người tiếp xúc bậc 2 ngoài danh sách tiếp xúc (truy "
         "tiếp 1 người tiếp xúc đầu) / 1 second-degree contacts beyond the contacts (the top 1 "
         "traced onward) — lý do / reason: F0-1234")
-    assert "bậc 2" not in listed[0] and "second-degree" not in listed[0]
+    assert "bậc 2" not in listed[1] and "second-degree" not in listed[1]
     add_users(tmp_path, db, {"admin1": ("admin", None)})
     server = CentralServer(db)
     try:
@@ -180,6 +184,7 @@ def test_a_second_degree_trace_is_audited_with_the_people_it_named_beyond_the_co
     assert "<th>Tiếp xúc bậc 2</th>" in vietnamese
     assert vietnamese.count("1 người tiếp xúc bậc 2 ngoài danh sách tiếp xúc (truy tiếp 1 "
                             "người tiếp xúc đầu)") == 1
+    assert "(truy tiếp 20 " not in vietnamese
     assert "<th>Second degree</th>" in english
     assert english.count("1 second-degree contacts beyond the contacts (the top 1 traced "
                          "onward)") == 1

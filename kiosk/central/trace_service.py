@@ -114,7 +114,8 @@ def run(storage: Storage, request: Request, *, actor: str, reason: str, channel:
         storage, actor=actor, channel=channel, address=address, reason=reason,
         subject=request.whom(), period_from=report["period"]["from"],
         period_to=report["period"]["to"], visits=len(report["visits"]),
-        contacts=len(report["contacts"]), second_degree=request.policy.second_degree,
+        contacts=len(report["contacts"]),
+        second_degree=len(report.get("second_degree", ())),  # traced onward, not asked for
         second_contacts=trace_formats.second_degree_people(report))
     report["reason"] = reason
     report["not_derived"] = source.not_derived.answer()  # stays it may be missing
