@@ -368,18 +368,23 @@ class CommandParser(argparse.ArgumentParser):
         """Refuse any text value (every option's, those added later too) holding bytes that
         are not UTF-8 (a Latin-1 terminal): Python keeps them as surrogates, which no file,
         database or terminal takes (a UnicodeEncodeError midway: the audit row of
-        ``kiosk entries --operator``). A payload is read as bytes (:func:`payload_argument`),
-        whatever they are."""
+        ``kiosk entries --operator``), shown around the first such byte. A payload is read as
+        bytes (:func:`payload_argument`), whatever they are; a file to read by its name
+        (:class:`FileName`) is opened as the system names it."""
         for action in self._actions:
             value = getattr(parsed, action.dest, None)
             for text in value if isinstance(value, list) else [value]:
-                if isinstance(text, str) and not text.isascii():
+                if isinstance(text, str) and not isinstance(text, FileName) \
+                        and not text.isascii():
                     try:
                         text.encode()
-                    except UnicodeEncodeError:
+                    except UnicodeEncodeError as exc:
+                        at = max(0, exc.start - 20)
+                        excerpt = ("'…" if at else "'") + messages.shown_name(
+                            text[at:exc.start + 20]) + ("…'" if exc.start + 20 < len(text)
+                                                        else "'")
                         self.refuse(messages.Words("cli.not_utf8", {
-                            "option": argparse._get_action_name(action),
-                            "value": repr(text[:40].encode(errors="surrogateescape"))[1:]}))
+                            "option": argparse._get_action_name(action), "value": excerpt}))
 
     def error(self, message: str) -> NoReturn:
         self.refuse(argparse_words(message) or message)
@@ -389,6 +394,14 @@ class CommandParser(argparse.ArgumentParser):
         said = reason if isinstance(reason, str) else messages.both(reason.code,
                                                                     **reason.params)
         self.exit(EXIT_USAGE, f"{self.prog}: {messages.both('cli.args.error')}: {said}\n")
+
+
+class FileName(str):
+    """A file to read, named on the command line as the system gives it: any bytes a file
+    system holds (a FAT stick mounted as Latin-1, a name made on Windows), those that are not
+    UTF-8 kept as Python's surrogates. Opened as it is (``kiosk-central import
+    /media/usb/*.ckb`` must not refuse the good files for one odd name); shown, written or
+    stored only through :func:`kiosk.messages.shown_name`."""
 
 
 def payload_argument(text: str) -> bytes:

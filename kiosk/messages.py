@@ -3237,6 +3237,13 @@ _OS_ERRORS = {
 }
 
 
+def shown_name(name: str | os.PathLike[str]) -> str:
+    """A file name fit for a terminal, a file or the database: bytes that are not UTF-8
+    (Python's surrogates for them) as ``\\xNN`` (``sao lưu`` written as Latin-1:
+    ``sao l\\xfau``)."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def os_words(exc: OSError) -> Words:
     """Why the operating system refused a file, in the reader's language: the system's own
     words (``strerror``) are English, which a Vietnamese sentence must not carry. The

@@ -69,9 +69,12 @@ REFUSED: dict[str, tuple[list[str], str, str, str]] = {
     "central-name-not-utf8": (
         CENTRAL, "trace --name Tr\udce0n --birth-year 1990 --reason r", "kiosk-central trace",
         "--name 'Tr\\xe0n': văn bản không phải UTF-8"),
-    "central-file-not-utf8": (
-        CENTRAL, "import a.backlog \udcff.backlog", "kiosk-central import",
-        "FILE '\\xff.backlog': văn bản không phải UTF-8"),
+    "central-output-not-utf8": (  # a file to read is named as the system gives it
+        CENTRAL, "trace --document 1 --reason r -o \udcff.csv", "kiosk-central trace",
+        "-o/--output '\\xff.csv': văn bản không phải UTF-8"),  # (test_sync_backlog: latin1)
+    "kiosk-long-value-not-utf8": (  # shown around its first odd byte
+        KIOSK, "entries --all --search " + "a" * 50 + "\udce9" + "b" * 30, "kiosk entries",
+        "--search '…" + "a" * 20 + "\\xe9" + "b" * 19 + "…': văn bản không phải UTF-8"),
     "central-unknown-option": (
         CENTRAL, "audit list --bogus", "kiosk-central",
         "không hiểu các tham số: --bogus / unrecognized arguments: --bogus"),

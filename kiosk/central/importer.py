@@ -30,13 +30,14 @@ from typing import TYPE_CHECKING, Any
 from kiosk.commandline import (
     EXIT_STORE,
     EXIT_USAGE,
+    FileName,
     ProgressBar,
     examples,
     log_cause,
     open_central,
     whole_number_argument,
 )
-from kiosk.messages import both
+from kiosk.messages import both, shown_name
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -119,7 +120,8 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                 audit.append_action(
                     storage, "revoked-import", actor=actor, channel="cli", address=None,
                     reason=allow_revoked or "",
-                    subject=f"{Path(path).name}: kiosk {kiosk.id} (revoked {kiosk.revoked_at}), "
+                    subject=f"{shown_name(Path(path).name)}: kiosk {kiosk.id} (revoked "
+                            f"{kiosk.revoked_at}), "
                             f"{manifest.entries} entries {manifest.first_id} … "
                             f"{manifest.last_id}, sha256 {manifest.entries_sha256}; entries "
                             f"taken at or after {kiosk.revoked_at} (id or scanned_at) refused")
@@ -204,7 +206,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"{both('central.no_backlog_key')}: {exc}", file=sys.stderr)
             return EXIT_USAGE
         for number, name in enumerate(args.files):
-            bar = ProgressBar(f"import {Path(name).name}")
+            bar = ProgressBar(f"import {shown_name(Path(name).name)}")
             try:
                 result = import_file(storage, name, centre_key, batch_size=args.batch_size,
                                      allow_revoked=allowed, actor=actor,
@@ -212,7 +214,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             except StorageError as exc:
                 log_cause(exc)  # SQLite's or PostgreSQL's own words: -v
                 print(file=sys.stderr)  # below the progress bar
-                print(both("central.import.storage_error", name=name, error=exc),
+                print(both("central.import.storage_error", name=shown_name(name), error=exc),
                       file=sys.stderr)
                 report_not_attempted(args.files[number + 1:])
                 return EXIT_STORE
@@ -221,7 +223,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 report_cut_short(result)
                 continue
             bar.finish()
-            counts = {"name": name, "kiosk": result.kiosk_id, "entries": f"{result.entries:,}",
+            counts = {"name": shown_name(name), "kiosk": result.kiosk_id,
+                      "entries": f"{result.entries:,}",
                       "accepted": f"{result.accepted:,}", "duplicate": f"{result.duplicate:,}",
                       "rejected": f"{result.rejected:,}"}
             if result.revoked_at is None:
@@ -244,7 +247,7 @@ def report_not_attempted(names: list[str]) -> None:
     if names:
         print(both("central.import.not_attempted", count=len(names)), file=sys.stderr)
         for name in names:
-            print(f"  {name}", file=sys.stderr)
+            print(f"  {shown_name(name)}", file=sys.stderr)
 
 
 def report_cut_short(result: ImportResult) -> None:
@@ -272,7 +275,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    "kiosk-central import --db sqlite:///data/central.db /media/usb/*.ckb",
                    "kiosk-central import --allow-revoked --reason 'máy bị mất 12/3, dữ liệu "
                    "trước đó / stolen 12/3, entries before' old-kiosk.ckb"))
-    parser.add_argument("files", nargs="+", metavar="FILE", help="backlog file(s)")
+    parser.add_argument("files", nargs="+", metavar="FILE", type=FileName,
+                        help="backlog file(s)")
     parser.add_argument("--backlog-key", metavar="FILE",
                         help="the centre's backlog key (default: as for `serve`)")
     parser.add_argument("--allow-revoked", action="store_true",

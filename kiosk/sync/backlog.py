@@ -52,7 +52,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kiosk import json_depth
-from kiosk.messages import Words, both, os_words
+from kiosk.messages import Words, both, os_words, shown_name
 from kiosk.private_files import open_fresh, place, private_dir, refuse_special
 from kiosk.sync import protocol
 from kiosk.sync.backlog_keys import fingerprint, raw
@@ -81,7 +81,8 @@ class BacklogError(ValueError):
     def __init__(self, code: str, path: Path | None = None, **params: object) -> None:
         self.path = path
         self.words = Words(f"backlog.{code}", params)
-        super().__init__((f"{path}: " if path else "") + both(self.words.code, **params))
+        super().__init__((f"{shown_name(path)}: " if path else "") + both(self.words.code,
+                                                                       **params))
 
 
 @dataclass(frozen=True)
