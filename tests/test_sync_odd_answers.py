@@ -283,6 +283,40 @@ def test_a_health_check_that_trickles_in_is_given_up_too():
         "unusable answer from the centre: not whole after 0.5 s"]
 
 
+class SlowButSteady(TakingEveryBatch):
+    """Serves a 100 KB trust list at 40 KB/s, as a 2G/EDGE link does: every read well
+    within the timeout, the whole in 2.5 s."""
+
+    body = b'{"padding": "' + b"A" * 100_000 + b'"}'
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.send_header("ETag", '"slow"')
+        self.end_headers()
+        for start in range(0, len(self.body), 4000):
+            self.wfile.write(self.body[start:start + 4000])
+            self.wfile.flush()
+            time.sleep(0.1)
+
+
+def test_an_honest_slow_link_still_brings_a_trust_list_longer_than_the_timeout():
+    """Only a trickle is cut: an answer that keeps coming at a slow link's pace (2 KB/s and
+    more) is read whole however long it takes. With a MiB asked for each timeout, a 1 MB
+    trust list over 2G (30 KB/s, 33 s) was cut at 26 s with the default 15 s timeout,
+    downloaded again every few minutes and never kept, and went stale within days."""
+    with serving(SlowButSteady) as url:
+        client = SyncClient(url, "t", timeout=1)
+        try:
+            started = time.monotonic()
+            answer = client.trust_list(None)
+            took = time.monotonic() - started
+        finally:
+            client.close()
+    assert answer.body == SlowButSteady.body and took > 2  # longer than the timeout, whole
+
+
 class Endless(TakingEveryBatch):
     """Answers a batch 200 announcing 4 GiB, then sends spaces until the kiosk hangs up
     (or 64 MiB have gone, cut off there: a kiosk reading on is not left to fill its memory

@@ -38,6 +38,10 @@ largest, to a batch of 10,000 entries each refused with its reason, is far under
 answer had no bound: a 200 of 4 GiB from a broken proxy was read whole, by the process that
 also runs the screen and the scanner, until MemoryError. The trust list has its own
 (:data:`kiosk.certificates.trustlist.MAX_FILE_BYTES`)."""
+SLOWEST_LINK = 2048
+"""Bytes a second an answer must keep coming at, on average, past the first
+``timeout_seconds`` (:func:`_body`): below a GPRS link's ~5 KB/s, far above a proxy
+trickling bytes. A 16 MiB answer may take ~2 h 16 min at it: bounded, unlike before."""
 
 
 class SyncError(WordedError):
@@ -292,10 +296,13 @@ class Answer:
 
 def _body(response: requests.Response, max_bytes: int, read_timeout: float) -> bytes:
     """The body, decompressed, read as it arrives. Unreachable (``sync.unusable_answer``)
-    past ``max_bytes``, or when it is not whole within ``read_timeout`` plus as much again
-    per MiB come: requests' timeout is per read, so a proxy trickling a byte every half
-    second held a push for ever; a slow link that still brings a MiB per timeout is not cut.
-    Errors on the way are requests' own, as its reading of a body raises them."""
+    past ``max_bytes``, or when it is not whole within ``read_timeout`` plus a second for
+    each :data:`SLOWEST_LINK` bytes come: requests' timeout is per read, so a proxy
+    trickling a byte every half second held a push for ever; an honest slow link is not cut
+    (a 1 MB trust list over 2G/EDGE at 30 KB/s takes 33 s, over the 15 s timeout, and was
+    cut at 26 s when a MiB per timeout was asked for: downloaded again and thrown away every
+    few minutes). Errors on the way are requests' own, as its reading of a body raises
+    them."""
     began, body = time.monotonic(), bytearray()
     try:
         while chunk := response.raw.read1(1 << 16, decode_content=True):
@@ -303,10 +310,11 @@ def _body(response: requests.Response, max_bytes: int, read_timeout: float) -> b
             if len(body) > max_bytes:
                 raise Unreachable("sync.unusable_answer", detail=Words(
                     "sync.answer_too_large", {"limit": max_bytes >> 20}))
-            allowed = read_timeout * (1 + len(body) / (1 << 20))
+            allowed = read_timeout + len(body) / SLOWEST_LINK
             if time.monotonic() - began > allowed:
                 raise Unreachable("sync.unusable_answer", detail=Words(
-                    "sync.answer_too_slow", {"seconds": f"{allowed:.3g}"}))
+                    "sync.answer_too_slow", {"seconds": f"{allowed:.1f}".removesuffix(".0")
+                                             if allowed < 10 else f"{allowed:.0f}"}))
     except urllib3.exceptions.ReadTimeoutError as exc:
         raise requests.ConnectionError(exc) from exc
     except urllib3.exceptions.ProtocolError as exc:
