@@ -172,22 +172,38 @@ class MainWindow(QMainWindow):
             self.strip.set_status(status)
         self.officer.set_devices(devices)
         if self.wedge is not None:
-            self.officer.card.removeEventFilter(self.wedge)
+            self.wedge.remove()
             self.wedge.deleteLater()
             self.wedge = None
         wedges = wedge_devices(devices)
         if wedges:
-            self.wedge = WedgeInput(wedges[0], self)
+            self.wedge = WedgeInput(wedges[0], target=self.officer.card,
+                                    in_scope=self.officer_keys, parent=self)
             self.wedge.scanned.connect(self.submit_scan)
             self.wedge.typed.connect(self.officer.type_into_search)
-            self.officer.card.installEventFilter(self.wedge)
+            self.wedge.install()
             for device in wedges:
                 badge = self.strip.badges.get(device.id)
                 if badge is not None and not self.wedge.available:
                     badge.set_status("error", self.tr("keyboard-wedge support is not installed"))
         self._update_wedge_badges()
 
+    def officer_keys(self, widget: QWidget) -> bool:
+        """Whether a key sent to ``widget`` is where the officer scans: the officer screen is
+        shown and the widget is in this window or in a dialog over it (PIN pad, manual
+        entry). The technician and sync screens keep every key: a technician pastes or scans
+        into the enrolment box, and the watch panel logs a scanner's raw keys."""
+        if self.stack.currentWidget() is not self.officer:
+            return False
+        window: QWidget | None = widget.window()
+        while window is not None and window is not self:
+            parent = window.parentWidget()
+            window = parent.window() if parent is not None else None
+        return window is self
+
     def submit_scan(self, scan: Any) -> None:
+        """A scan from the wedge input: recorded and shown on the card with its cue like any
+        scan, also while a dialog is open over the card (its keys never reach the dialog)."""
         self.bridge.record(lambda: self.kiosk.pipeline.submit(scan))
 
     def _update_wedge_badges(self) -> None:
@@ -302,6 +318,8 @@ class MainWindow(QMainWindow):
         QApplication.instance().removeEventFilter(self.touch)  # sizes for this window's screen
         self._clock_timer.stop()
         self.focus_guard.stop()
+        if self.wedge is not None:
+            self.wedge.remove()
         self.bridge.close()
 
     # -- screens --------------------------------------------------------------------------

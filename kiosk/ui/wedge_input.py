@@ -1,17 +1,38 @@
 """Keyboard-wedge scanners typing into the kiosk window, and the focus guard that keeps the
-keys coming to the scan target.
+keyboard on the scan target.
 
-Key presses that reach the scan target are fed, with their event timestamps, to the pure
-``kiosk.devices.wedge.WedgeDetector`` (keys closer than ``max_gap_ms`` are a scanner, a person
-types slower); each payload it completes becomes a Scan of the configured wedge device. The
-detector is the devices' module; this file only turns Qt key events into its input.
+A wedge scanner types wherever the keyboard is: on the card, in the search box, in the
+manual-entry form or on the PIN pad. So :class:`WedgeInput` is an application-wide key
+filter, active while the officer screen is shown (in its window and in the dialogs opened
+over it). Every key press goes, with its event timestamp, to the pure
+``kiosk.devices.wedge.WedgeDetector`` (keys closer than ``max_gap_ms`` are a scanner, a
+person types slower) and is held meanwhile:
+
+* a burst the detector completes becomes a Scan of the configured wedge device
+  (``scanned``), recorded and shown on the card with its cue like any scan; its keys never
+  reach the focused widget — a scan is never typed into a form, a search or a PIN, even while
+  a dialog is open (the card behind it shows the result, the cue sounds, and the dialog is
+  told through ``scanned``);
+* keys the detector judges to be a person are delivered, in order and unchanged (copies of
+  the same events, modifiers and timestamps kept), to the widget that has the focus when
+  they are delivered — after a Tab the next key goes to the next field, as it would have.
+  A person's keys wait at most about ``max_gap_ms`` (the detector needs the gap to tell);
+  on the card itself (the scan target) what they type goes to the search box (``typed``).
+
+Keys the detector is never fed pass at once: modifiers alone (a scanner presses Shift for
+capitals) and, after ending the held burst as a person's, Backspace, arrows, Escape and
+Ctrl/Alt shortcuts. The technician and sync screens are outside its scope on purpose: a
+technician pastes or scans into the enrolment box, and the watch panel's capture field
+logs a scanner's raw keys. The detector is the devices' module; this file only turns Qt key
+events into its input and its answers back into Qt.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -32,6 +53,14 @@ from kiosk.messages import both
 from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
+
+IDLE_SLACK_MS = 8
+"""The idle flush comes this long after ``max_gap_ms``: a person's last key waits no more."""
+MODIFIER_KEYS = frozenset({
+    Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr, Qt.Key.Key_Meta,
+    Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock, Qt.Key.Key_Super_L, Qt.Key.Key_Super_R,
+})
+"""Pressed alone, part of a scanner's burst (Shift for capitals): passed, never ending it."""
 
 SPECIAL_KEYS = {
     Qt.Key.Key_Return: "enter",
@@ -65,42 +94,87 @@ def new_detector(options: WedgeOptions) -> Any:
 
 
 class WedgeInput(QObject):
-    """Event filter for the scan target: key presses in, Scans out (``scanned``), and what a
-    person typed out (``typed``).
+    """Application-wide key filter: scanner bursts out as Scans (``scanned``), a person's keys
+    delivered on to the widget with the focus (see the module's docstring).
 
+    ``in_scope(widget)`` says whether a key sent to ``widget`` is the officer's (the main
+    window calls it: the officer screen is shown and the widget is in its window or in a
+    dialog over it); keys elsewhere pass untouched. ``target`` is the scan target: what a
+    person types while it has the keyboard is emitted as ``typed`` (for the search box).
     Several wedge scanners type into the same window indistinguishably, so the first enabled
     wedge device's settings and id are used for all of them.
     """
 
     scanned = Signal(object)
     typed = Signal(str)
-    """Keys the detector judged to be a person typing (to be passed on, e.g. to search)."""
+    """Text a person typed while the scan target had the keyboard (to be passed on, e.g. to
+    search)."""
 
-    def __init__(self, device: WedgeOptions, parent: QObject | None = None) -> None:
+    def __init__(self, device: WedgeOptions, *, target: QWidget | None = None,
+                 in_scope: Callable[[QWidget], bool] | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.device = device
+        self.target = target
+        self.in_scope = in_scope or (lambda _widget: True)
         self.detector = new_detector(device)
         self._flush = QTimer(self)
         self._flush.setSingleShot(True)
-        self._flush.setInterval(max(20, device.max_gap_ms * 2))
+        self._flush.setTimerType(Qt.TimerType.PreciseTimer)
+        self._flush.setInterval(device.max_gap_ms + IDLE_SLACK_MS)
         self._flush.timeout.connect(self._on_idle)
         self._last_stamp = 0.0
         self._last_mono = 0.0
+        self._held: list[tuple[QKeyEvent, QWidget]] = []
+        """Copies of the key events (presses, and releases after them) since the detector
+        last decided, each with the widget it was sent to."""
+        self._delivering = False
+        self._installed = False
 
     @property
     def available(self) -> bool:
         return self.detector is not None
 
+    def install(self) -> None:
+        """Watch every key the application receives (while ``in_scope`` says so)."""
+        app = QApplication.instance()
+        if self.detector is not None and isinstance(app, QApplication) and not self._installed:
+            app.installEventFilter(self)
+            self._installed = True
+
+    def remove(self) -> None:
+        """Stop watching; keys still held are a person's and are delivered first."""
+        self._end_burst()
+        self._flush.stop()
+        app = QApplication.instance()
+        if self._installed and isinstance(app, QApplication):
+            app.removeEventFilter(self)
+        self._installed = False
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.KeyPress or self.detector is None:
-            return False
-        token = key_token(event)  # type: ignore[arg-type]
+        kind = event.type()
+        if (kind not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) or self._delivering
+                or self.detector is None or not isinstance(watched, QWidget)
+                or not self.in_scope(watched)):
+            return False  # a QWindow's copy of the key is seen again at its widget
+        assert isinstance(event, QKeyEvent)
+        if kind == QEvent.Type.KeyRelease:
+            if not self._held:
+                return False
+            self._held.append((copy_key(event), watched))  # after its press, not before
+            return True
+        token = key_token(event)
         if token is None:
+            if Qt.Key(event.key()) not in MODIFIER_KEYS:
+                self._end_burst()  # Backspace, an arrow, Ctrl+…: a person; keys in order
             return False
-        stamp = self._seconds(event)  # type: ignore[arg-type]
+        stamp = self._seconds(event)
         self._last_stamp, self._last_mono = stamp, time.monotonic()
-        self._emit(self.detector.feed(token, stamp))
-        self._flush.start()
+        self._settle(self.detector.flush(stamp))  # a burst that ended before this key
+        self._held.append((copy_key(event), watched))
+        self._settle(self.detector.feed(token, stamp))
+        if self._held:
+            self._flush.start()
         return True
 
     @staticmethod
@@ -110,19 +184,72 @@ class WedgeInput(QObject):
         return stamp / 1000 if stamp else time.monotonic()
 
     def _on_idle(self) -> None:
-        """No key for a while: let the detector end a scan that has no terminator."""
-        if self.detector is not None:
-            elapsed = time.monotonic() - self._last_mono
-            self._emit(self.detector.flush(self._last_stamp + elapsed))
+        """No key for a while: the detector ends the burst (a scan without terminator, or a
+        person's keys, delivered now)."""
+        if self.detector is None:
+            return
+        elapsed = time.monotonic() - self._last_mono
+        self._settle(self.detector.flush(self._last_stamp + elapsed))
+        if self._held:  # the timer came a little early: the gap is not over yet
+            self._flush.start()
 
-    def _emit(self, payloads: list[bytes]) -> None:
+    def _end_burst(self) -> None:
+        if self.detector is not None and self._held:
+            self._settle(self.detector.flush(math.inf))
+
+    def _settle(self, payloads: list[bytes]) -> None:
+        """The detector decided about every key held (its burst is empty): a scan drops
+        them, a person's keys are delivered. It decides a whole burst at a time."""
+        assert self.detector is not None
+        if self.detector.pending():
+            return
+        typed = self.detector.take_typed()
+        held, self._held = self._held, []
         for payload in payloads:
             self.scanned.emit(Scan(payload=payload, device_id=self.device.id,
                                    lane=self.device.lane, source="wedge"))
-        assert self.detector is not None
-        text = "".join(k for k in self.detector.take_typed() if len(k) == 1 and k.isprintable())
-        if text:
-            self.typed.emit(text)
+        if payloads and typed:  # not from one decision; never drop a person's keys
+            log.warning("wedge: a scan and typed keys decided together; keys passed on")
+        if not payloads or typed:
+            self._deliver(held)
+
+    def _deliver(self, held: list[tuple[QKeyEvent, QWidget]]) -> None:
+        """A person's keys, in order, to the widget with the focus as each is delivered."""
+        self._delivering = True
+        try:
+            for event, sent_to in held:
+                widget = focus_for(sent_to)
+                if widget is None:
+                    continue
+                text = event.text()
+                if (widget is self.target and event.type() == QEvent.Type.KeyPress
+                        and text and text.isprintable()):
+                    self.typed.emit(text)
+                else:
+                    QApplication.sendEvent(widget, event)
+        finally:
+            self._delivering = False
+
+
+def copy_key(event: QKeyEvent) -> QKeyEvent:
+    """The same key event, to deliver later (Qt deletes the original once handled)."""
+    copy = QKeyEvent(event.type(), event.key(), event.modifiers(), event.nativeScanCode(),
+                     event.nativeVirtualKey(), event.nativeModifiers(), event.text(),
+                     event.isAutoRepeat(), event.count())
+    copy.setTimestamp(event.timestamp())
+    return copy
+
+
+def focus_for(sent_to: QWidget) -> QWidget | None:
+    """Where a held key goes now: its window's focus widget (a Tab delivered before it moved
+    the focus on), or the application's if that window has closed (an Enter closed a
+    dialog)."""
+    try:
+        if sent_to.isVisible():
+            return sent_to.window().focusWidget() or sent_to
+    except RuntimeError:  # deleted since (a dialog closed by the Enter before)
+        pass
+    return QApplication.focusWidget()
 
 
 def wants_typing(widget: QWidget | None) -> bool:

@@ -1,0 +1,210 @@
+"""A keyboard-wedge scanner is heard wherever the keyboard is on the officer's screen.
+
+The scanner types into whatever has the keyboard focus: the search box after an officer
+searched, the manual-entry form, the PIN pad. Its burst is still a scan of the wedge device
+— recorded once, shown on the card with its cue — and none of its keys reach the field. A
+person typing (keys far apart) still gets their text, Backspace, Tab and Enter in the field
+they are in, a moment later. The technician screen is out of scope: there a scanner types
+into the enrolment box on purpose.
+
+Keys are real QKeyEvents sent to the focused widget, each with its own timestamp as the
+window system stamps it: a scanner's 4 ms apart, a person's when they really happen.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
+from ui_support import (  # noqa: F401
+    load,
+    make_window_fixture,
+    stored_entries,
+    translations_built_fixture,
+    write_config,
+)
+
+WEDGE = '\n[[devices]]\nid = "desk-wedge"\ntype = "wedge"\nlane = "in"\nmax_gap_ms = 50\n'
+PCCOVID = "******012345|NGUYEN VAN AN|1990-**-**|0|162979388586171100|<1<00<0912345678"
+SCANNER_GAP_MS = 4
+PERSON_GAP_MS = 150
+KEYS = {"\r": Qt.Key.Key_Return, "\t": Qt.Key.Key_Tab, "\b": Qt.Key.Key_Backspace}
+
+
+def now_ms() -> int:
+    return int(time.monotonic() * 1000)
+
+
+def key(widget: QWidget, char: str, stamp_ms: int) -> None:
+    """One key pressed and released, as the window system delivers it to ``widget``."""
+    code = KEYS.get(char) or Qt.Key(ord(char.upper()))
+    text = "" if char == "\b" else char
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        event = QKeyEvent(kind, code, Qt.KeyboardModifier.NoModifier, text)
+        event.setTimestamp(stamp_ms)
+        QApplication.sendEvent(widget, event)
+
+
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the keyboard"
+    return widget
+
+
+def scanner_types(code: str) -> None:
+    """A scanner in keyboard mode: the code and Enter, back to back, into the focus."""
+    start = now_ms()
+    for index, char in enumerate(code + "\r"):
+        key(focused(), char, start + index * SCANNER_GAP_MS)
+
+
+def person_types(qtbot, text: str) -> None:
+    """A person at the keyboard: each key well after the last (\\b is Backspace)."""
+    for char in text:
+        qtbot.wait(PERSON_GAP_MS)
+        key(focused(), char, now_ms())
+    qtbot.wait(PERSON_GAP_MS)  # the last key is handed on once the gap says "a person"
+
+
+def active(window, qtbot) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+
+def scanned_once(path) -> dict:
+    [row] = stored_entries(load(path))
+    assert (row["device_id"], row["source"], row["kind"]) == ("desk-wedge", "wedge", "pccovid")
+    assert row["payload"].decode() == PCCOVID
+    return row
+
+
+def test_a_scan_while_the_search_box_has_the_keyboard_is_recorded_not_searched(
+        make_window, qtbot, tmp_path):
+    """The officer searched for someone; the next person scans: recorded, and their code is
+    not shown in the search box in front of the queue."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    card, search = window.officer.card, window.officer.search
+    card.setFocus()
+    person_types(qtbot, "Binx\bh")  # typed at the card: goes to the search box
+    assert search.text() == "Binh"
+    assert focused() is search
+    cues = []
+    window.sounds.played.connect(cues.append)
+
+    scanner_types(PCCOVID)
+
+    qtbot.waitUntil(lambda: card.state == "accepted", timeout=5000)
+    assert card.name.text() == "NGUYEN VAN AN"
+    assert cues == ["entry"]  # the cue sounds
+    scanned_once(path)
+    assert search.text() == "Binh"
+
+
+def test_a_person_typing_in_the_search_box_gets_their_text_and_keys(make_window, qtbot,
+                                                                    tmp_path):
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    search = window.officer.search
+    search.setFocus()
+    person_types(qtbot, "An\b\bBinh\r")
+    assert search.text() == "Binh"
+    assert stored_entries(load(path)) == []
+
+
+def test_a_persons_key_is_handed_on_without_waiting_for_the_next(make_window, qtbot, tmp_path):
+    """The detector needs the gap (max_gap_ms) to tell a person: one key, then nothing, still
+    reaches the field a moment later."""
+    window = make_window(write_config(tmp_path, WEDGE))
+    active(window, qtbot)
+    search = window.officer.search
+    search.setFocus()
+    key(search, "B", now_ms())
+    assert search.text() == ""  # held: it could be a scanner's first key
+    qtbot.waitUntil(lambda: search.text() == "B", timeout=1000)
+
+
+def test_a_scan_while_the_manual_entry_form_is_half_filled_is_recorded_and_the_form_kept(
+        make_window, qtbot, tmp_path):
+    """A walk-in's name and phone are typed, the officer is on the address; the next person
+    holds their code to the scanner. It is recorded as their scan, the scanner's Enter does
+    not submit the form, and the officer finishes the form by hand."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    dialog = window.open_manual_entry()
+    qtbot.waitUntil(lambda: focused() is dialog.fields["name"])
+    person_types(qtbot, "Tran Thi Binh\t\t0987654321\t")
+    assert focused() is dialog.fields["address"]
+
+    scanner_types(PCCOVID)
+
+    qtbot.waitUntil(lambda: window.officer.card.state == "accepted", timeout=5000)
+    scanned_once(path)
+    assert dialog.isVisible()
+    assert {name: field.text() for name, field in dialog.fields.items()} == {
+        "name": "Tran Thi Binh", "document_number": "", "phone": "0987654321",
+        "address": "", "reason": ""}
+
+    person_types(qtbot, "12 Hue\r")  # the person's Enter still submits the form
+    qtbot.waitUntil(lambda: window.manual_dialog is None, timeout=5000)  # closed
+    rows = stored_entries(load(path))
+    assert sorted(row["kind"] for row in rows) == ["manual", "pccovid"]
+    [manual] = [row for row in rows if row["kind"] == "manual"]
+    assert manual["name"] == "Tran Thi Binh"
+
+
+def test_a_scan_while_the_manual_entry_form_is_empty_is_not_typed_into_the_name(
+        make_window, qtbot, tmp_path):
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    dialog = window.open_manual_entry()
+    qtbot.waitUntil(lambda: focused() is dialog.fields["name"])
+
+    scanner_types(PCCOVID)
+
+    qtbot.waitUntil(lambda: window.officer.card.state == "accepted", timeout=5000)
+    scanned_once(path)
+    assert dialog.isVisible() and dialog.fields["name"].text() == ""
+
+
+def test_a_scan_while_the_pin_pad_is_open_is_recorded_and_is_no_wrong_pin(make_window, qtbot,
+                                                                          tmp_path):
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    window.open_technician()
+    dialog = window.gate.dialog
+    qtbot.waitUntil(lambda: focused() is dialog.field)
+
+    for _ in range(3):
+        scanner_types(PCCOVID)
+    qtbot.wait(100)
+
+    qtbot.waitUntil(lambda: len(stored_entries(load(path))) == 3, timeout=5000)
+    assert window.gate.failures == 0 and dialog.error.text() == ""
+    assert dialog.isVisible() and dialog.field.text() == ""
+    person_types(qtbot, "2468\r")  # the officer's own PIN still opens the screen
+    assert window.stack.currentWidget() is window.technician
+
+
+def test_on_the_technician_screen_a_scanner_still_types_into_the_enrolment_box(
+        make_window, qtbot, tmp_path):
+    """Out of scope on purpose: there the scanner's text is the technician's to see."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    window._show_technician()
+    screen = window.technician
+    screen.tabs.setCurrentWidget(screen.enrol_tab)
+    qtbot.waitUntil(lambda: focused() is screen.enrol.code_box)
+    start = now_ms()
+    for index, char in enumerate("ckenrol:1?u=x"):
+        key(screen.enrol.code_box, char, start + index * SCANNER_GAP_MS)
+    assert screen.enrol.code_box.text() == "ckenrol:1?u=x"
+    assert stored_entries(load(path)) == []
