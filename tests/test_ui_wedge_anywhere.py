@@ -146,6 +146,10 @@ def test_a_scan_while_the_manual_entry_form_is_half_filled_is_recorded_and_the_f
     qtbot.waitUntil(lambda: window.officer.card.state == "accepted", timeout=5000)
     scanned_once(path)
     assert dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.scan_notice.text() != "", timeout=5000)
+    assert dialog.scan_notice.text() == (  # the card behind is covered: the form says it
+        "Vừa quét một mã khi cửa sổ này đang mở: VÀO — HỢP LỆ — NGUYEN VAN AN. "
+        "Kết quả hiện trên thẻ kết quả.")
     assert {name: field.text() for name, field in dialog.fields.items()} == {
         "name": "Tran Thi Binh", "document_number": "", "phone": "0987654321",
         "address": "", "reason": ""}
@@ -188,6 +192,9 @@ def test_a_scan_while_the_pin_pad_is_open_is_recorded_and_is_no_wrong_pin(make_w
 
     qtbot.waitUntil(lambda: len(stored_entries(load(path))) == 3, timeout=5000)
     assert window.gate.failures == 0 and dialog.error.text() == ""
+    qtbot.waitUntil(lambda: dialog.scan_notice.text().startswith(
+        "Vừa quét một mã khi cửa sổ này đang mở: ĐÃ QUÉT DƯỚI 1 PHÚT TRƯỚC — NGUYEN VAN AN"),
+        timeout=5000)  # the pad says the last one (twice again: already scanned)
     assert dialog.isVisible() and dialog.field.text() == ""
     person_types(qtbot, "2468\r")  # the officer's own PIN still opens the screen
     assert window.stack.currentWidget() is window.technician

@@ -3,7 +3,10 @@
 ``kiosk run`` calls ``run_ui(config)`` when a display exists. The officer screen is the
 default; the technician and sync screens open behind the PIN. In kiosk mode
 (``kiosk.fullscreen = true``) the window is full screen without decorations, closing it
-needs the PIN, and a focus guard keeps the keyboard on the scan target for wedge scanners.
+needs the PIN, and a focus guard gives the keyboard back to the scan target. A wedge
+scanner's burst is a scan wherever the keyboard is on the officer screen (the search box,
+the manual-entry form, the PIN pad: ``kiosk/ui/wedge_input.py``); the technician and sync
+screens keep every key.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from kiosk.clock import WrongClock, local_minute
 from kiosk.commandline import EXIT_USAGE, refusal_in, store_failure
 from kiosk.config import Config, ConfigError
 from kiosk.messages import both, os_words, text
+from kiosk.scan import ScanResult
 from kiosk.store import StoreError
 from kiosk.ui.binding import reference_leak
 from kiosk.ui.bridge import KioskBridge
@@ -204,7 +208,18 @@ class MainWindow(QMainWindow):
     def submit_scan(self, scan: Any) -> None:
         """A scan from the wedge input: recorded and shown on the card with its cue like any
         scan, also while a dialog is open over the card (its keys never reach the dialog)."""
-        self.bridge.record(lambda: self.kiosk.pipeline.submit(scan))
+        self.bridge.record(lambda: self.kiosk.pipeline.submit(scan), done=self._scan_answered)
+
+    def _scan_answered(self, result: ScanResult) -> None:
+        """The card behind shows the answer and its cue sounds; a dialog over the card (PIN
+        pad, manual entry) also says, in one line, that a code was scanned and its answer."""
+        name = result.identity.name if result.identity is not None else ""
+        answer = self.officer.card.in_short(result) + (f" — {name}" if name else "")
+        words = self.tr("Scanned while this window is open: %1. The result card shows "
+                        "it.").replace("%1", answer)
+        for dialog in (self.manual_dialog, self.gate.dialog):
+            if dialog is not None and dialog.isVisible():
+                dialog.show_scan(words)
 
     def _update_wedge_badges(self) -> None:
         """A wedge scanner can only type into the kiosk while the window has the focus."""

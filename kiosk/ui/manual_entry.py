@@ -27,7 +27,7 @@ from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import ScanResult, Status
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.i18n import screen_language
-from kiosk.ui.widgets import NARROW_WIDTH, pixel_font, scrolling
+from kiosk.ui.widgets import NARROW_WIDTH, pixel_font, scan_notice_label, scrolling
 
 FIELDS = ("name", "document_number", "phone", "address", "reason")
 CHECKED = ("name", "document_number", "phone")
@@ -93,6 +93,8 @@ class ManualEntryDialog(QDialog):
         self.status.setObjectName("manual_status")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        self.scan_notice = scan_notice_label()
+        layout.addWidget(self.scan_notice)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.cancel = QPushButton()
@@ -179,6 +181,11 @@ class ManualEntryDialog(QDialog):
         self.status.setText(self.tr("Recording…"))
         self.bridge.record(lambda: self.bridge.kiosk.pipeline.submit_manual(entry),
                            done=self._recorded, failed=self._failed)
+
+    def show_scan(self, words: str) -> None:
+        """A code scanned while the form is open was recorded as that person's scan (never
+        typed into a field); the form is left as it was."""
+        self.scan_notice.setText(words)
 
     def _recorded(self, result: ScanResult) -> None:
         self.submit.setEnabled(True)

@@ -570,11 +570,11 @@ class ResultCard(QFrame):
         if self.previous is not None:
             at = dt.datetime.fromtimestamp(self.previous.scan.wall_time, self.timezone)
             previous = self.tr("Previous scan, at %1: %2").replace(
-                "%1", at.strftime("%H:%M:%S")).replace("%2", self._in_short(self.previous))
+                "%1", at.strftime("%H:%M:%S")).replace("%2", self.in_short(self.previous))
         self._fill(IDLE, self.tr("READY"), self.tr("Scan a QR code, or use manual entry"), "",
                    previous)
 
-    def _in_short(self, result: ScanResult) -> str:
+    def in_short(self, result: ScanResult) -> str:
         """A previous answer as the READY card recalls it: its headline, but a certificate's
         only as the recent list notes it (CHECK when its card was red, else what was
         recorded). The queue sees this card: health data is for the person's own answer."""
