@@ -47,6 +47,14 @@ def key(widget: QWidget, char: str, stamp_ms: int) -> None:
         QApplication.sendEvent(widget, event)
 
 
+def shift(widget: QWidget, kind: QEvent.Type, stamp_ms: int) -> None:
+    """The Shift key alone, pressed or released (a scanner's capitals)."""
+    event = QKeyEvent(kind, Qt.Key.Key_Shift, Qt.KeyboardModifier.ShiftModifier
+                      if kind == QEvent.Type.KeyPress else Qt.KeyboardModifier.NoModifier)
+    event.setTimestamp(stamp_ms)
+    QApplication.sendEvent(widget, event)
+
+
 def focused() -> QWidget:
     widget = QApplication.focusWidget()
     assert widget is not None, "nothing has the keyboard"
@@ -102,6 +110,29 @@ def test_a_scan_while_the_search_box_has_the_keyboard_is_recorded_not_searched(
     assert cues == ["entry"]  # the cue sounds
     scanned_once(path)
     assert search.text() == "Binh"
+
+
+def test_a_scanner_pressing_shift_for_its_capitals_is_still_one_scan(make_window, qtbot,
+                                                                     tmp_path):
+    """Shift alone is no character: it passes and never breaks the burst in two."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    search = window.officer.search
+    search.setFocus()
+    stamp = now_ms()
+    for char in PCCOVID + "\r":
+        stamp += SCANNER_GAP_MS
+        shifted = char.isupper() or char in "*|<"
+        if shifted:
+            shift(search, QEvent.Type.KeyPress, stamp)
+        key(search, char, stamp)
+        if shifted:
+            shift(search, QEvent.Type.KeyRelease, stamp)
+
+    qtbot.waitUntil(lambda: window.officer.card.state == "accepted", timeout=5000)
+    scanned_once(path)
+    assert search.text() == ""
 
 
 def test_a_person_typing_in_the_search_box_gets_their_text_and_keys(make_window, qtbot,
