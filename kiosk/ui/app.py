@@ -5,8 +5,8 @@ default; the technician and sync screens open behind the PIN. In kiosk mode
 (``kiosk.fullscreen = true``) the window is full screen without decorations, closing it
 needs the PIN, and a focus guard gives the keyboard back to the scan target. A wedge
 scanner's burst is a scan wherever the keyboard is on the officer screen (the search box,
-the manual-entry form, the PIN pad: ``kiosk/ui/wedge_input.py``); the technician and sync
-screens keep every key.
+the manual-entry form, the PIN pad, which a scan closes: ``kiosk/ui/wedge_input.py``); the
+technician and sync screens keep every key.
 """
 
 from __future__ import annotations
@@ -211,15 +211,18 @@ class MainWindow(QMainWindow):
         self.bridge.record(lambda: self.kiosk.pipeline.submit(scan), done=self._scan_answered)
 
     def _scan_answered(self, result: ScanResult) -> None:
-        """The card behind shows the answer and its cue sounds; a dialog over the card (PIN
-        pad, manual entry) also says, in one line, that a code was scanned and its answer."""
-        name = result.identity.name if result.identity is not None else ""
-        answer = self.officer.card.in_short(result) + (f" — {name}" if name else "")
-        words = self.tr("Scanned while this window is open: %1. The result card shows "
-                        "it.").replace("%1", answer)
-        for dialog in (self.manual_dialog, self.gate.dialog):
-            if dialog is not None and dialog.isVisible():
-                dialog.show_scan(words)
+        """The card behind shows the answer and its cue sounds. The PIN pad over it is closed
+        (someone in the queue is scanning: the officer must see the card; a PIN half typed
+        is typed again); the manual-entry form, which holds a walk-in's details, stays and
+        says in one line that a code was scanned and its answer."""
+        if self.gate.dialog is not None and self.gate.dialog.isVisible():
+            self.gate.dialog.reject()
+        if self.manual_dialog is not None and self.manual_dialog.isVisible():
+            name = result.identity.name if result.identity is not None else ""
+            answer = self.officer.card.in_short(result) + (f" — {name}" if name else "")
+            self.manual_dialog.show_scan(self.tr(
+                "Scanned while this window is open: %1. The result card shows it.").replace(
+                "%1", answer))
 
     def _update_wedge_badges(self) -> None:
         """A wedge scanner can only type into the kiosk while the window has the focus."""

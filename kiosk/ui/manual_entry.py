@@ -27,7 +27,7 @@ from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.scan import ScanResult, Status
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.i18n import screen_language
-from kiosk.ui.widgets import NARROW_WIDTH, pixel_font, scan_notice_label, scrolling
+from kiosk.ui.widgets import NARROW_WIDTH, pixel_font, scrolling
 
 FIELDS = ("name", "document_number", "phone", "address", "reason")
 CHECKED = ("name", "document_number", "phone")
@@ -93,7 +93,10 @@ class ManualEntryDialog(QDialog):
         self.status.setObjectName("manual_status")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-        self.scan_notice = scan_notice_label()
+        self.scan_notice = QLabel()  # a code scanned meanwhile: show_scan
+        self.scan_notice.setObjectName("scan_notice")
+        self.scan_notice.setStyleSheet("color: #1565c0; font-weight: bold;")
+        self.scan_notice.setWordWrap(True)
         layout.addWidget(self.scan_notice)
         buttons = QHBoxLayout()
         buttons.addStretch(1)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.ui.widgets import pixel_font, scan_notice_label
+from kiosk.ui.widgets import pixel_font
 
 MAX_ATTEMPTS = 5
 LOCKOUT_SECONDS = 60.0
@@ -58,8 +58,6 @@ class PinDialog(QDialog):
         self.error.setStyleSheet("color: #c62828;")
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
-        self.scan_notice = scan_notice_label()
-        layout.addWidget(self.scan_notice)
         keypad = QGridLayout()
         for index, key in enumerate("123456789"):
             keypad.addWidget(self._key(key, lambda _c=False, k=key: self.field.insert(k)),
@@ -90,10 +88,6 @@ class PinDialog(QDialog):
 
     def _submit(self) -> None:
         self.submitted.emit(self.field.text())
-
-    def show_scan(self, words: str) -> None:
-        """A code scanned while the pad is open was recorded (never typed in as a PIN)."""
-        self.scan_notice.setText(words)
 
     def refuse(self, message: str, *, locked: bool = False) -> None:
         self.field.clear()

@@ -11,8 +11,8 @@ person types slower) and is held meanwhile:
 * a burst the detector completes becomes a Scan of the configured wedge device
   (``scanned``), recorded and shown on the card with its cue like any scan; its keys never
   reach the focused widget — a scan is never typed into a form, a search or a PIN, even while
-  a dialog is open (the card behind it shows the result, the cue sounds, and the dialog is
-  told through ``scanned``);
+  a dialog is open (the cue sounds; the PIN pad is closed so that the card shows the
+  result, the manual-entry form is told in a line: ``kiosk.ui.app``);
 * keys the detector judges to be a person are delivered, in order and unchanged (copies of
   the same events, modifiers and timestamps kept), to the widget that has the focus when
   they are delivered — after a Tab the next key goes to the next field, as it would have.

@@ -107,16 +107,6 @@ def keep_rows_visible(table: QTableView, rows: int) -> None:
                            + rows * table.verticalHeader().defaultSectionSize())
 
 
-def scan_notice_label() -> QLabel:
-    """The line a dialog over the result card (PIN pad, manual entry) uses to say a code was
-    scanned meanwhile and what its answer was (the card behind shows it, the cue sounds)."""
-    label = QLabel()
-    label.setObjectName("scan_notice")
-    label.setStyleSheet("color: #1565c0; font-weight: bold;")
-    label.setWordWrap(True)
-    return label
-
-
 class TouchTargets(QObject):
     """Installed on the application: every button, check box, combo box, number box and
     text field is made at least ``pixels`` tall (and buttons as wide, a check box's square
