@@ -51,6 +51,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This is a kiosk enrolment code, not an identity document: not recorded. Open the "
         "Technician screen and scan it there (or use `kiosk enrol`)",
     ),
+    "code_cut": (  # a code's head without its tail: the payload's or the scanner's framing
+        "Mã bị cắt, đọc chưa hết — quét lại ({detail})",
+        "Code cut off, not read whole — scan again ({detail})",
+    ),
     "cccd_bad_field": ("Mã CCCD sai: {detail}", "Invalid CCCD code: {detail}"),
     "pccovid_bad_field": ("Mã PC-Covid sai: {detail}", "Invalid PC-Covid code: {detail}"),
     "manual_bad_field": (
@@ -149,6 +153,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "UTF-8, rồi quét lại hoặc nhập tay",
         "{field} holds byte {value}, which is not UTF-8 text: check that the scanner is set "
         "to UTF-8, then scan again or enter it by hand",
+    ),
+    "detail.field_count": (
+        "có {value} trường, mã CCCD có 6, 7 hoặc 11 trường",
+        "{value} fields, a CCCD code has 6, 7 or 11",
+    ),
+    "detail.cut_cccd": (
+        "mã bắt đầu như mã CCCD nhưng chỉ có {value} trường (CCCD có 6, 7 hoặc 11)",
+        "it starts like a CCCD code but has only {value} fields (a CCCD has 6, 7 or 11)",
+    ),
+    "detail.cut_pccovid": (
+        "mã bắt đầu như mã PC-Covid nhưng chỉ có {value} trường (PC-Covid có 6)",
+        "it starts like a PC-Covid code but has only {value} fields (PC-Covid has 6)",
+    ),
+    "detail.cut_end": (
+        "máy quét bị ngắt khi đang gửi mã",
+        "the scanner was disconnected while sending the code",
+    ),
+    "detail.cut_gap": (
+        "máy quét ngừng gửi trước ký tự kết thúc đã cài (terminator). Nếu lượt quét nào "
+        "cũng báo thế này: gọi kỹ thuật viên — máy quét không gửi ký tự kết thúc; đặt "
+        "terminator = \"none\" trong cấu hình, hoặc bật hậu tố CR/LF trên máy quét",
+        "the scanner stopped before the configured terminator. If every scan says this: call "
+        "the technician — the scanner sends no terminator; set terminator = \"none\" in the "
+        "configuration, or turn on the scanner's CR/LF suffix",
     ),
     "detail.size_bytes": ("{value} byte", "{value} bytes"),
     "detail.size_chars": ("{value} ký tự", "{value} characters"),

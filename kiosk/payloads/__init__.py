@@ -1,7 +1,9 @@
 """Payload bytes → Identity (CCCD, PC-Covid, HC1, other) or Rejection.
 
 ``decode`` never raises: whatever a stranger's code holds, the answer is an Identity (kept
-raw as ``other`` when nothing better fits) or a Rejection with a reason.
+raw as ``other`` when nothing better fits) or a Rejection with a reason. A code with a
+recognisable CCCD or PC-Covid head and its tail missing is no ``other`` code but one cut off
+(``code_cut``: scan again), so a person is never recorded where tracing cannot find them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from kiosk.enrolment import is_enrolment_code
+from kiosk.payloads import cccd, pccovid
 from kiosk.payloads.cccd import decode_cccd, looks_like_cccd, not_text
 from kiosk.payloads.hc1 import PREFIX as HC1_PREFIX
 from kiosk.payloads.hc1 import decode_hc1
@@ -47,7 +50,7 @@ def decode(raw: bytes, *, today: dt.date | None = None) -> Identity | Rejection:
     except UnicodeDecodeError:
         if len(data) > QR_MAX_BYTES:
             return Rejection("too_large", "size_bytes", str(len(data)))
-        damaged = not_text(data)
+        damaged = not_text(data) or _not_whole(data.decode("utf-8", "replace").split("|"))
         if damaged is not None:
             return damaged
         return Identity(kind="other", subject_key=payload_key(data), raw=data,
@@ -62,4 +65,13 @@ def decode(raw: bytes, *, today: dt.date | None = None) -> Identity | Rejection:
         return decode_pccovid(fields, data)
     if looks_like_cccd(fields):
         return decode_cccd(fields, data, today=today or local_today(ZoneInfo(DEFAULT_TIMEZONE)))
+    cut = _not_whole(fields)
+    if cut is not None:
+        return cut
     return Identity(kind="other", subject_key=payload_key(data), raw=data)
+
+
+def _not_whole(fields: list[str]) -> Rejection | None:
+    """A recognisable CCCD or PC-Covid head whose tail is missing (a code cut off), or a
+    CCCD head with too many fields: refused with the reason; None for any other code."""
+    return pccovid.not_whole(fields) or cccd.not_whole(fields)

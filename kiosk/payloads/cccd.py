@@ -5,6 +5,11 @@ Layouts seen in the field::
     7 fields   ID12|OLD_ID|NAME|DDMMYYYY|GENDER|ADDRESS|DDMMYYYY
     11 fields  the 7 above + 4 (often empty) fields on cards issued from 2024
     6 fields   ID12|NAME|dd/MM/yyyy|GENDER|ADDRESS|dd/MM/yyyy   (some readers drop OLD_ID)
+
+A code that starts as every layout does (12 digits, then ``|``) but has none of these field
+counts is no other kind of code: it is a CCCD cut off (a scanner unplugged mid-code, a
+misread tail; 2–5 or 8–10 fields) or mangled (12 or more), and is refused with that reason
+(:func:`not_whole`), never recorded as ``other`` where tracing would not find the person.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ GENDERS = {"Nam": "male", "Nữ": "female"}
 # [0-9], never \d: \d (and int()) take any script's digits, e.g. Arabic-Indic or full-width,
 # which no card prints: such a code is a forgery or garbage, refused like any bad field.
 _ID12 = re.compile(r"[0-9]{12}")
+_HEAD = re.compile(r"[0-9]{12}\|")
+"""How every CCCD layout starts: the 12-digit id, then the first separator."""
+LAYOUTS = (6, 7, 11)
 _OLD_ID = re.compile(r"([0-9]{9}|[0-9]{12})?")
 _EXTRA_NAMES = ("extra_1", "extra_2", "extra_3", "extra_4")
 _DIGITS_DATE = re.compile(r"[0-9]{8}")
@@ -31,11 +39,24 @@ def looks_like_cccd(fields: list[str]) -> bool:
     wrong, rather than silently recorded as ``other``; so the id is any script's digits
     here (``isdigit``), and only ASCII ones pass the validation.
     """
-    if len(fields) not in (6, 7, 11):
+    if len(fields) not in LAYOUTS:
         return False
     gender_index = 3 if len(fields) == 6 else 4
     first = fields[0].strip()
     return fields[gender_index].strip() in GENDERS or (first.isdigit() and 9 <= len(first) <= 13)
+
+
+def not_whole(fields: list[str]) -> Rejection | None:
+    """A code that starts as a CCCD (12 ASCII digits, then ``|``) without a CCCD's field
+    count: refused "cut off — scan again" (fewer than 11 fields: the head of a code whose
+    tail was not read) or "wrong field count" (more); None for any other code. ``fields``
+    are what the pipe splits, the last one possibly ending mid-character (decoded with
+    replacement: a code cut inside a UTF-8 letter is as cut as any)."""
+    if len(fields) in LAYOUTS or not _HEAD.match("|".join(fields[:2])):
+        return None
+    if len(fields) < max(LAYOUTS):
+        return Rejection("code_cut", "cut_cccd", str(len(fields)))
+    return Rejection("cccd_bad_field", "field_count", str(len(fields)))
 
 
 def parse_date(text: str, field_name: str, *, today: dt.date) -> dt.date | Rejection:

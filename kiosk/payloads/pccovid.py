@@ -3,6 +3,12 @@
     DOC_NUMBER|FULL NAME UPPER NO DIACRITICS|YYYY-MM-DD|DECLARANT_TYPE|QID|EXT
 
 The document number's first characters and the birth day/month may be masked with ``*``.
+
+A code with that head — a document number, a name, a whole birth date, then a declarant type
+(``0`` or ``1``; or nothing, the code ending right after the date's separator) — but fewer
+than 6 fields is a PC-Covid code cut off, refused "scan again" (:func:`not_whole`) rather
+than recorded as ``other``. A head shorter than that is not recognisable and stays ``other``
+(unless its 12-digit number makes it a CCCD's head: ``cccd.not_whole``).
 """
 
 from __future__ import annotations
@@ -31,6 +37,18 @@ def looks_like_pccovid(fields: list[str]) -> bool:
         and bool(_DOB.fullmatch(fields[2].strip()))
         and fields[3].strip() in ("0", "1")
     )
+
+
+def not_whole(fields: list[str]) -> Rejection | None:
+    """A PC-Covid code's head with its tail missing (4 or 5 fields): refused as cut off;
+    None for any other code."""
+    if len(fields) not in (4, 5) or not _DOC.fullmatch(fields[0].strip().upper()):
+        return None
+    declarant = fields[3].strip()  # empty: cut right after the date's separator
+    if not _DOB.fullmatch(fields[2].strip()) or not (
+            declarant in ("0", "1") or (not declarant and len(fields) == 4)):
+        return None
+    return Rejection("code_cut", "cut_pccovid", str(len(fields)))
 
 
 def decode_pccovid(fields: list[str], raw: bytes) -> Identity | Rejection:
