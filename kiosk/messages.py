@@ -173,10 +173,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "detail.cut_gap": (
         "máy quét ngừng gửi trước ký tự kết thúc đã cài (terminator). Nếu lượt quét nào "
         "cũng báo thế này: gọi kỹ thuật viên — máy quét không gửi ký tự kết thúc; đặt "
-        "terminator = \"none\" trong cấu hình, hoặc bật hậu tố CR/LF trên máy quét",
+        "terminator = \"none\" trong cấu hình, hoặc bật hậu tố kết thúc (CR/LF, Enter) trên "
+        "máy quét",
         "the scanner stopped before the configured terminator. If every scan says this: call "
         "the technician — the scanner sends no terminator; set terminator = \"none\" in the "
-        "configuration, or turn on the scanner's CR/LF suffix",
+        "configuration, or turn on the scanner's end suffix (CR/LF, Enter)",
+    ),
+    "detail.cut_tail": (
+        "phần còn lại của một mã vừa bị ngắt quãng",
+        "the rest of a code whose start was cut off just before",
     ),
     "detail.size_bytes": ("{value} byte", "{value} bytes"),
     "detail.size_chars": ("{value} ký tự", "{value} characters"),

@@ -1,5 +1,9 @@
 """Scan → ScanResult: decode, duplicate policy, direction, durable write, then tell listeners.
 
+A scan its device saw cut off (``Scan.cut``: the cable pulled mid-code, a terminator that
+never came; ``kiosk.devices.stream``) is refused ``code_cut`` — "not read whole, scan
+again" — before it is decoded: logged with the refused scans, never an entry.
+
 The decision and the write happen in one ``BEGIN IMMEDIATE`` transaction, so two devices
 scanning the same person at once cannot both be "first", and a result says "accepted" only
 after COMMIT returned.
@@ -118,6 +122,8 @@ class Pipeline:
         foresaw is answered NOT RECORDED (:meth:`_fault`)."""
         self._begun.notify(scan)
         try:  # costs a scan nothing until something raises (Python 3.11's zero-cost try)
+            if scan.cut:  # a device's fragment, not a whole code: "scan again", never an entry
+                return self._finish(scan, Rejection("code_cut", f"cut_{scan.cut}"))
             # the scan's own date where the kiosk stands (the store's zone is the configured
             # one), or the earliest the real date can be when the clock is behind that
             decoded = decode(scan.payload, today=card_day(self.store.timezone, scan.wall_time,

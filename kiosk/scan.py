@@ -49,6 +49,10 @@ class Scan:
     source: str = "replay"
     wall_time: float = field(default_factory=time.time)
     monotonic_ns: int = field(default_factory=time.monotonic_ns)
+    cut: str = ""
+    """Not a whole code: how the device's decoder saw it cut ("gap": its terminator never
+    came, "end": the device went away mid-code, "tail": the rest of a code cut just before;
+    ``kiosk.devices.stream``). The pipeline refuses it "not read whole — scan again"."""
 
 
 @dataclass(frozen=True)

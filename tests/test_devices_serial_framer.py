@@ -168,12 +168,15 @@ def test_reads_returning_late_never_split_a_terminated_scan(payloads: list[str],
 
 def test_a_quiet_line_the_reader_saw_still_ends_a_scan_whose_terminator_never_came() -> None:
     """The other half of the rule: an Idle tick (a read that came back empty) is a quiet line
-    seen, and after idle_gap_ms it ends the unterminated bytes, so they do not glue onto the
-    next scan; the next scan, read however late, is whole."""
+    seen, and after the wait for a terminator (stream.CUT_WAIT; idle_gap_ms when its tail is
+    part of the terminator) it ends the unterminated bytes, marked cut, so they do not glue
+    onto the next scan; the next scan, read however late, is whole."""
     framer = SerialFramer(terminator=b"\r\n", idle_gap_ms=80)
     out = framer.feed(Chunk(1.0, b"noise"))
     out += framer.idle(1.1)
+    assert out == []  # 100 ms: a stall the terminator may still end
+    out += framer.idle(1.8)
     out += framer.feed(Chunk(5.0, b"]Q1SO-2024"))
     out += framer.feed(Chunk(9.0, b"-001\r\n"))
-    assert [(d.payload, d.ended_by) for d in out] == [(b"noise", "gap"),
-                                                     (b"SO-2024-001", "terminator")]
+    assert [(d.payload, d.ended_by, d.cut) for d in out] == [
+        (b"noise", "gap", "gap"), (b"SO-2024-001", "terminator", "")]

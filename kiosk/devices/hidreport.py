@@ -18,7 +18,10 @@ queue and reads it late. So only a quiet scanner the reader saw — an ``Idle`` 
 that found nothing, proof that nothing arrived since the last report — ends after
 ``idle_gap_ms`` a scan whose last report has not come (flagged incomplete); a late report
 never does, or one code would be split into a truncated head and a tail (as in
-``serial_framer`` with a terminator).
+``serial_framer`` with a terminator). Such a scan, or one left when the device goes away,
+is not whole: it is marked ``cut`` and the pipeline refuses it "not read whole — scan
+again" (``stream``). Reports come in one burst from the scanner's own buffer, so the wait
+stays ``idle_gap_ms`` (no ``stream.CUT_WAIT``, no "tail": a lost last report has none).
 
 Boot keyboard (8 bytes: modifier bits, reserved, up to 6 key usages; a leading report id
 byte is dropped when the read is 9 bytes long) is turned into evdev key events by diffing
@@ -91,7 +94,8 @@ class PosDecoder:
         payload = b"".join(self.parts)
         decoded = Decoded(payload=payload, symbology=self.symbology, ended_by=ended_by,
                           first_t=self.first_t, last_t=self.last_t, max_gap=self.max_gap,
-                          flags=frozenset(self.flags))
+                          flags=frozenset(self.flags),
+                          cut=ended_by if ended_by in ("gap", "end") else "")
         self.parts, self.symbology, self.flags, self.max_gap = [], "", set(), 0.0
         return [decoded] if payload else []
 

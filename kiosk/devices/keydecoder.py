@@ -10,8 +10,14 @@ device, so two scanners never share Shift/Alt/CapsLock state. What it understand
   ANSI code page (``ansi_codepage``, cp1252 or cp1258; above 255, a Unicode code point),
   no leading 0 the OEM code page cp437;
 - Ctrl + letter (and ``@[\\]^_``) as control characters, e.g. Ctrl+] = GS for GS1 codes;
-- key repeat (value 2) ignored; a scan ends on the terminator key (Enter, Tab or none) or
-  when the gap between keys exceeds ``idle_gap_ms``;
+- key repeat (value 2) ignored; a scan ends on the terminator key (Enter or Tab), or with
+  terminator "none" when the gap between keys exceeds ``idle_gap_ms``. With a terminator key
+  configured, a scan is whole only when that key comes: keys stalling mid-code are joined
+  for up to ``stream.CUT_WAIT`` (0.45 s, or ``idle_gap_ms`` if longer); past it, or when the
+  device goes away mid-code, the scan ends marked ``cut`` ("gap", "end"), as does one that
+  begins right after such a cut ("tail"): the pipeline refuses it "not read whole — scan
+  again" (the same rule as ``serial_framer``; a scanner whose Enter never comes has every
+  scan refused, naming the setting, and ``kiosk devices watch`` advises it);
 - ``hex_mode``: the scanner types the payload as hex digits, decoded back to exact bytes —
   the one way raw UTF-8 survives keyboard mode.
 """
@@ -22,7 +28,7 @@ import unicodedata
 
 from kiosk.devices import keycodes as e
 from kiosk.devices.keymaps import COMBINING, KEYPAD_DIGITS, layout
-from kiosk.devices.stream import Chunk, Decoded, InputEvent
+from kiosk.devices.stream import CUT_WAIT, Chunk, Decoded, InputEvent, after_cut
 
 TERMINATOR_KEYS = {
     "enter": frozenset({e.KEY_ENTER, e.KEY_KPENTER}),
@@ -47,6 +53,11 @@ class KeyDecoder:
         self.layout = layout(layout_name)
         self.terminators = TERMINATOR_KEYS[terminator]
         self.gap = idle_gap_ms / 1000
+        self.cut_wait = max(CUT_WAIT, self.gap) if self.terminators else self.gap
+        """Quiet keys before a scan ends: its terminator key may yet come (see above)."""
+        self.cut_at: float | None = None
+        """The last key's time of the scan just cut by the gap (the next may be its tail)."""
+        self.tail = False
         self.ansi_codepage = ansi_codepage
         self.hex_mode = hex_mode
         self.alt_keys = {e.KEY_LEFTALT} if self.layout.has_altgr else {
@@ -92,8 +103,13 @@ class KeyDecoder:
         return out
 
     def idle(self, t: float) -> list[Decoded]:
-        if self._pending() and self.gap and self.last_t is not None and t - self.last_t > self.gap:
-            return self._end("gap")
+        if (self._pending() and self.gap and self.last_t is not None
+                and t - self.last_t > self.cut_wait):
+            last_t = self.last_t
+            out = self._end("gap")
+            if self.terminators:
+                self.cut_at = last_t
+            return out
         return []
 
     def finish(self) -> list[Decoded]:
@@ -118,6 +134,9 @@ class KeyDecoder:
             self.max_gap = max(self.max_gap, t - self.last_press)
         self.last_press = t
         if self.first_t is None or not self._pending():
+            if not self._pending():
+                self.tail = after_cut(self.cut_at, t, self.cut_wait)
+                self.cut_at = None
             self.first_t = t
         if code in SHIFT | CTRL | META | self.alt_keys or code == e.KEY_RIGHTALT:
             self.held.add(code)
@@ -205,9 +224,11 @@ class KeyDecoder:
                 flags.add("bad_hex")
         else:
             payload = unicodedata.normalize("NFC", text).encode("utf-8")
+        cut = ended_by if self.terminators and ended_by in ("gap", "end") else ""
         decoded = Decoded(payload=payload, ended_by=ended_by, first_t=self.first_t or 0.0,
                           last_t=self.last_t or self.first_t or 0.0, max_gap=self.max_gap,
-                          flags=frozenset(flags))
+                          flags=frozenset(flags), cut=cut or ("tail" if self.tail else ""))
+        self.tail = False
         self._reset()
         return [decoded] if payload else []
 

@@ -2,18 +2,37 @@
 
 A serial scanner sends ``[prefix][AIM id][data][suffix][terminator]``; reads split that
 anywhere, and several scans may arrive in one read. A scan ends at the terminator (CR, LF,
-CRLF or custom bytes) and/or when the line stays quiet longer than ``idle_gap_ms`` (for
-scanners that send no terminator). With CR or LF configured, stray CR/LF at a frame's ends
-(a scanner actually sending CRLF) are dropped rather than recorded as payload.
+CRLF or custom bytes), or — with terminator "none" — when the line stays quiet longer than
+``idle_gap_ms``. With CR or LF configured, stray CR/LF at a frame's ends (a scanner actually
+sending CRLF) are dropped rather than recorded as payload.
+
+A frame that did not end with its configured terminator is not a whole code. With a
+terminator configured:
+
+- a quiet line of ``idle_gap_ms`` ends a frame whose tail is a non-empty part of the
+  terminator — CR or LF when a line ending (CR, LF, CRLF) is configured, else a prefix or
+  suffix of the custom bytes: the many scanners sending only CR (or only LF) to the default
+  CRLF are read whole, that part stripped;
+- otherwise the framer waits for the terminator up to ``stream.CUT_WAIT`` (0.45 s, or
+  ``idle_gap_ms`` if longer) of quiet line: a link stalling mid-code for less (300 ms) is
+  joined into its one whole code. Past it, the frame ends "gap" and is marked ``cut``; so is
+  a frame left when the device goes away ("end"). A scanner sending no terminator at all is
+  then refused at every scan, the reason naming the setting (``kiosk devices watch`` says it
+  at install: set ``terminator = "none"`` or the scanner's CR suffix);
+- the frame right after a "gap" cut, when it begins within ``CUT_WAIT`` after the cut was
+  declared, is marked cut too ("tail"): the rest of the stalled code, not a person.
+
+A cut frame is delivered (shown, logged as a refused scan), never recorded as an entry: the
+pipeline refuses ``Scan.cut`` "not read whole — scan again".
 
 A chunk's time is when the read returned, not when its bytes arrived: a reader held up (a
 busy CPU, a slow hand-off) finds the rest of a code waiting in the port and reads it late.
 So with a terminator configured, only a quiet line the reader saw — an ``Idle`` tick, a read
 that came back empty, proof that nothing arrived since the last read — ends a scan whose
-terminator has not come; a late chunk never does, or one code would be split into a
-truncated head and a tail. Without a terminator the gap is the only frame end, so a late
-chunk still starts a new scan (recorded captures hold chunks only): such scanners are
-framed by timing and a held-up reader can split or merge them — configure a terminator.
+terminator has not come (after the waits above); a late chunk never does, or one code would
+be split into a truncated head and a tail. Without a terminator the gap is the only frame
+end, so a late chunk still starts a new scan (recorded captures hold chunks only): such
+scanners are framed by timing and a held-up reader can split or merge them — configure a terminator.
 
 Then, in this order: the user prefix and suffix configured on the scanner are removed; a
 leading AIM identifier (``]Q1``…) is removed and recorded as the symbology; a UTF-8
@@ -28,11 +47,12 @@ import codecs
 import re
 import unicodedata
 
-from kiosk.devices.stream import Chunk, Decoded, InputEvent
+from kiosk.devices.stream import CUT_WAIT, Chunk, Decoded, InputEvent, after_cut
 from kiosk.messages import Words
 from kiosk.schema import ConfigError
 
 TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n", "none": b""}
+LINE_ENDINGS = (b"\r", b"\n", b"\r\n")
 AIM = re.compile(rb"\][A-Za-z][0-9A-Za-z]")
 BOM = b"\xef\xbb\xbf"
 MAX_FRAME = 7089 * 4
@@ -69,6 +89,8 @@ class SerialFramer:
                  encoding_fallback: str = "cp1258") -> None:
         self.terminator = terminator
         self.gap = idle_gap_ms / 1000
+        self.cut_wait = max(CUT_WAIT, self.gap)
+        """Quiet line before a frame whose terminator has not come is declared cut."""
         self.prefix = prefix
         self.suffix = suffix
         self.strip_aim = strip_aim
@@ -76,6 +98,11 @@ class SerialFramer:
         self.buffer = bytearray()
         self.first_t = self.last_t = 0.0
         self.max_gap = 0.0
+        self.cut_at: float | None = None
+        """The last byte's time of the frame just cut by the quiet line (the next may be its
+        tail), else None."""
+        self.tail = False
+        """The frame being read began right after a cut: the rest of that code."""
 
     def feed(self, item: InputEvent | Chunk) -> list[Decoded]:
         if not isinstance(item, Chunk):
@@ -87,6 +114,8 @@ class SerialFramer:
             self.max_gap = max(self.max_gap, item.t - self.last_t)
         else:
             self.first_t = item.t
+            self.tail = after_cut(self.cut_at, item.t, self.cut_wait)
+            self.cut_at = None
         self.last_t = item.t
         self.buffer += item.data
         if self.terminator:
@@ -100,8 +129,16 @@ class SerialFramer:
         return out
 
     def idle(self, t: float) -> list[Decoded]:
-        if self.buffer and self.gap and t - self.last_t > self.gap:
+        if not self.buffer or not self.gap:
+            return []
+        quiet = t - self.last_t
+        if quiet > self.gap and (not self.terminator or self._terminator_part(self.buffer)):
             return self.finish("gap")
+        if quiet > self.cut_wait:  # its terminator never came: cut (see the docstring)
+            last_t = self.last_t
+            out = self.finish("gap")
+            self.cut_at = last_t
+            return out
         return []
 
     def pending(self) -> bytes:
@@ -112,7 +149,27 @@ class SerialFramer:
         self.buffer.clear()
         return self._frame(frame, ended_by) if frame else []
 
+    def _terminator_part(self, frame: bytes | bytearray) -> int:
+        """How many bytes at ``frame``'s end are a non-empty part of the terminator (0: none):
+        CR and LF when a line ending is configured, else a prefix or suffix of it."""
+        if self.terminator in LINE_ENDINGS:
+            return len(frame) - len(frame.rstrip(b"\r\n"))
+        for size in range(len(self.terminator) - 1, 0, -1):
+            if frame.endswith(self.terminator[:size]) or frame.endswith(self.terminator[-size:]):
+                return size
+        return 0
+
     def _frame(self, frame: bytes, ended_by: str) -> list[Decoded]:
+        cut = ""
+        if self.terminator and ended_by in ("gap", "end"):
+            part = self._terminator_part(frame)
+            if part:  # a scanner sending only part of the terminator: whole, part stripped
+                frame = frame[:-part]
+            else:
+                cut = ended_by
+        if self.tail and not cut:
+            cut = "tail"
+        self.tail = False
         if self.terminator in (b"\r", b"\n"):
             # CR configured but CRLF sent (or LF/LFCR): the other half is not payload
             frame = frame.strip(b"\r\n")
@@ -120,7 +177,7 @@ class SerialFramer:
                                                 self.fallback)
         decoded = Decoded(payload=payload, symbology=symbology, ended_by=ended_by,
                           first_t=self.first_t, last_t=self.last_t, max_gap=self.max_gap,
-                          flags=frozenset(flags))
+                          flags=frozenset(flags), cut=cut)
         self.max_gap = 0.0
         self.first_t = self.last_t
         return [decoded] if payload else []

@@ -6,6 +6,14 @@ arrived for a moment, so a decoder can end a scan on an inter-key gap. A pure *d
 turns items into ``Decoded`` scans. ``pump`` joins the two; the same loop runs a live
 device, a recorded capture (replay) and the technician's watch view, so what is tested on
 recordings is what runs in the field.
+
+A scan is whole only when it ended as its scanner says a code ends: a configured terminator
+(CR/LF, Enter), HID POS's last report, or — for a scanner configured with no terminator —
+the quiet line after it. A decoder with a terminator configured that ends a scan otherwise
+(the device went away mid-code, the line stayed quiet past ``CUT_WAIT`` without the
+terminator) marks it ``cut``, and so is the scan right after such a cut when it begins within
+``CUT_WAIT`` of it (the rest of a stalled code). A cut scan reaches the pipeline as
+``Scan.cut`` and is refused "not read whole — scan again", never recorded as an entry.
 """
 
 from __future__ import annotations
@@ -62,6 +70,9 @@ class Decoded:
     ``ended_by``: "terminator", "gap" (inter-key/idle gap), "report" (HID POS last report),
     "end" (source ended), "overflow" (no terminator for too long). ``flags`` name what the
     decoder met on the way (e.g. "alt_codes", "keypad_digits", "bom", "fallback:cp1258").
+    ``cut``: not a whole code (see the module's docstring): "" when whole, else how it was
+    cut — "gap" (its terminator never came), "end" (the device went away mid-code), "tail"
+    (the rest of a scan cut just before).
     """
 
     payload: bytes
@@ -71,6 +82,24 @@ class Decoded:
     last_t: float = 0.0
     max_gap: float = 0.0
     flags: frozenset[str] = field(default_factory=frozenset)
+    cut: str = ""
+
+
+CUT_WAIT = 0.45
+"""Seconds a quiet line waits for a configured terminator (or Enter) before the scan is
+declared cut (``idle_gap_ms`` when longer). Longer than a link's stall mid-code (a
+USB-serial adapter's 300 ms hiccup: joined into its one whole code), shorter than the time
+between two people's scans (half a second and more: a scanner sending no terminator still
+gets one answer per code, each refused naming the setting). With terminator "none"
+``idle_gap_ms`` alone ends a scan. A scanner sending only part of a line-ending terminator
+(CR or LF for CRLF) is whole after ``idle_gap_ms`` (``serial_framer``)."""
+
+
+def after_cut(cut_at: float | None, first_t: float, wait: float) -> bool:
+    """Whether a scan beginning at ``first_t`` is the rest of the scan cut at ``cut_at`` (its
+    last item's time): it began within ``wait`` after the cut was declared, i.e. within twice
+    ``wait`` of that last item (a fresh scan comes after the officer saw "scan again")."""
+    return cut_at is not None and first_t - cut_at <= 2 * wait
 
 
 class Decoder(Protocol):
@@ -107,4 +136,4 @@ def pump(items: Iterable[Item], decoder: Decoder, deliver: Callable[[Decoded], o
 
 def to_scan(decoded: Decoded, device_id: str, lane: str, source: str) -> Scan:
     return Scan(payload=decoded.payload, device_id=device_id, lane=lane,
-                symbology=decoded.symbology, source=source)
+                symbology=decoded.symbology, source=source, cut=decoded.cut)
