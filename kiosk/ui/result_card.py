@@ -683,6 +683,9 @@ class ResultCard(QFrame):
         if code in NOT_RECORDED:
             headline = self.tr("NOT RECORDED")
             plain = self.tr("Call the technician; use the paper list meanwhile.")
+        elif code == "code_cut":  # a fragment (a cable pulled, a code cut off): not recorded
+            headline = self.tr("SCAN AGAIN")
+            plain = self.tr("The code was not read whole, nothing was recorded. Scan it again.")
         else:
             headline = self.tr("REFUSED")
             plain = {

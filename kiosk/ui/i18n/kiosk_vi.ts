@@ -566,6 +566,16 @@
         <source>REFUSED</source>
         <translation>KHÔNG HỢP LỆ</translation>
     </message>
+    <message>
+        <location filename="../result_card.py" line="688"/>
+        <source>SCAN AGAIN</source>
+        <translation>QUÉT LẠI</translation>
+    </message>
+    <message>
+        <location filename="../result_card.py" line="689"/>
+        <source>The code was not read whole, nothing was recorded. Scan it again.</source>
+        <translation>Mã chưa được đọc hết, chưa ghi gì. Quét lại.</translation>
+    </message>
 </context>
 <context>
     <name>StatusStrip</name>
