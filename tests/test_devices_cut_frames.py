@@ -105,3 +105,25 @@ def test_a_hid_pos_scan_whose_last_report_never_came_is_cut() -> None:
     assert cuts(decoder.idle(1.2)) == [(b"ABCD", "gap", "gap")]
     decoder.feed(Chunk(2.0, report))
     assert cuts(decoder.finish()) == [(b"ABCD", "end", "end")]
+
+
+def test_the_watch_shows_a_scanner_sending_no_terminator_refused_naming_the_setting() -> None:
+    """`kiosk devices watch` at install: each scan of a scanner sending no terminator to the
+    default CRLF reads as the pipeline would answer it — refused, cut, naming the setting —
+    and the advice says to set terminator = "none" or the scanner's suffix."""
+    from kiosk.config import validate_device
+    from kiosk.devices.diagnostics import diagnostics_for
+    from kiosk.devices.stream import Idle
+
+    diag = diagnostics_for(validate_device(0, {"id": "s", "type": "serial",
+                                               "port": "/dev/ttyACM0"}))
+    lines = diag.observe(Chunk(1.0, b"8938505974194"))
+    lines += diag.idle(Idle(2.0).t)
+    lines += diag.observe(Chunk(3.0, b"8938505974195\r"))
+    lines += diag.idle(Idle(3.2).t) + diag.finish()
+    text = "\n".join(lines)
+    assert "ended by gap" in text
+    assert ('refused/từ chối: code_cut (the scanner stopped before the configured terminator'
+            in text)
+    assert text.count("code_cut") == 1  # the CR-only scan after it is whole
+    assert any('set terminator = "none"' in advice for advice in diag.suggestions("en"))

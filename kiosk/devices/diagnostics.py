@@ -58,7 +58,7 @@ def _printable(data: bytes) -> str:
 
 def describe_payload(payload: bytes, timezone: ZoneInfo | None = None,
                      now: float | None = None, earliest_day: dt.date = RELEASED,
-                     language: str | None = None) -> str:
+                     language: str | None = None, cut: str = "") -> str:
     """What the pipeline would make of a payload: its kind and who (the document number
     masked), or why it is refused. ``timezone``: the kiosk's configured zone, where a CCCD's
     dates must not be after ``now``'s date there — or ``earliest_day``, when the clock is
@@ -66,8 +66,11 @@ def describe_payload(payload: bytes, timezone: ZoneInfo | None = None,
 
     ``language``: for a screen, in its reader's words — the kind's name, or the refusal
     without the value it names (which may be the document number); an enrolment code as
-    :func:`masked` shows it. None: as the terminal's ``kiosk devices watch`` shows it."""
-    result = _decode(payload, timezone, earliest_day, now)
+    :func:`masked` shows it. None: as the terminal's ``kiosk devices watch`` shows it.
+    ``cut``: the decoder saw the scan cut off (``Decoded.cut``): refused "not read whole —
+    scan again" whatever it holds, as the pipeline refuses it."""
+    result = Rejection("code_cut", f"cut_{cut}") if cut else _decode(payload, timezone,
+                                                                       earliest_day, now)
     if isinstance(result, Identity):
         who = " ".join(p for p in (result.name or "", mask_document(result.document_number))
                        if p)
@@ -186,7 +189,8 @@ class Diagnostics:
             lines.append(f"== scan/quét {number}: {len(scan.payload)} bytes, ended by "
                          f"{scan.ended_by}{symbology}")
             lines.append(f"   {_printable(masked(scan.payload))[:200]}")
-            made = describe_payload(scan.payload, self.timezone, earliest_day=self.earliest_day)
+            made = describe_payload(scan.payload, self.timezone, earliest_day=self.earliest_day,
+                                    cut=scan.cut)
             lines.append(f"   → {made}")
         return lines
 
