@@ -22,6 +22,7 @@ from types import ModuleType
 from kiosk import RELEASED, messages
 from kiosk.certificates.verdicts import Checker, Verdict
 from kiosk.clock import WrongClock, elapsed, released_moment, suspended_seconds, wrong_clock
+from kiosk.enrolment import is_enrolment_code
 from kiosk.ids import boot_id, uuid7
 from kiosk.listeners import Listeners
 from kiosk.payloads import Identity, Rejection, decode, payload_key
@@ -122,7 +123,9 @@ class Pipeline:
         foresaw is answered NOT RECORDED (:meth:`_fault`)."""
         self._begun.notify(scan)
         try:  # costs a scan nothing until something raises (Python 3.11's zero-cost try)
-            if scan.cut:  # a device's fragment, not a whole code: "scan again", never an entry
+            if scan.cut and not is_enrolment_code(scan.payload):  # a device's fragment, not
+                # a whole code: "scan again", never an entry (an enrolment code's, cut or not,
+                # is refused as one by decode: its secret is kept nowhere)
                 return self._finish(scan, Rejection("code_cut", f"cut_{scan.cut}"))
             # the scan's own date where the kiosk stands (the store's zone is the configured
             # one), or the earliest the real date can be when the clock is behind that

@@ -34,3 +34,14 @@ def test_a_cut_scan_is_refused_and_logged_never_an_entry(make_pipeline, cut: str
 def test_a_whole_scan_is_unchanged(make_pipeline) -> None:
     result = make_pipeline().submit(Scan(payload=CCCD_AN.encode(), lane="in"))
     assert result.status is Status.ACCEPTED and result.identity.kind == "cccd"
+
+
+def test_a_cut_enrolment_code_keeps_its_secret_nowhere(make_pipeline) -> None:
+    """A fragment holding an enrolment code's head is refused as an enrolment code, as whole:
+    its one-time secret is not written into the refused scans' log."""
+    pipeline = make_pipeline()
+    result = pipeline.submit(Scan(payload=b"ckenrol:1?u=https%3A%2F%2Fcentre&k=k1&t=SECRE",
+                                  cut="end"))
+    assert result.status is Status.REJECTED and result.reason_code == "enrolment_code"
+    assert pipeline.store.conn.execute("SELECT payload FROM refused_scans").fetchall() == [
+        (b"",)]
