@@ -209,7 +209,7 @@ class WedgeInput(QObject):
             self.scanned.emit(Scan(payload=payload, device_id=self.device.id,
                                    lane=self.device.lane, source="wedge"))
         if payloads and typed:  # not from one decision; never drop a person's keys
-            log.warning("wedge: a scan and typed keys decided together; keys passed on")
+            log.warning("%s", both("ui.log.wedge_mixed"))
         if not payloads or typed:
             self._deliver(held)
 
