@@ -906,6 +906,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "The system dropped key events (SYN_DROPPED): scan again"),
     "advice.incomplete": ("Mã bị thiếu phần cuối (báo cáo HID không hoàn tất)",
                           "A scan was cut short (its last HID report never came)"),
+    "advice.prefix": (
+        "Mọi mã đều bắt đầu bằng byte điều khiển {bytes}, mã CCCD/PC-Covid/HC1 không có: "
+        "máy quét thêm vào trước mã; đặt prefix = \"{setting}\" (hoặc tắt tiền tố trên máy "
+        "quét)",
+        "Every scan starts with the control bytes {bytes}, which no CCCD/PC-Covid/HC1 code "
+        "has: the scanner adds them; set prefix = \"{setting}\" (or turn the scanner's "
+        "prefix off)",
+    ),
+    "advice.suffix": (
+        "Mọi mã đều kết thúc bằng byte điều khiển {bytes}, mã CCCD/PC-Covid/HC1 không có: "
+        "máy quét thêm vào sau mã; đặt suffix = \"{setting}\" (hoặc tắt hậu tố đó trên "
+        "máy quét)",
+        "Every scan ends with the control bytes {bytes}, which no CCCD/PC-Covid/HC1 code "
+        "has: the scanner adds them; set suffix = \"{setting}\" (or turn that suffix off "
+        "on the scanner)",
+    ),
     "advice.aim": ("Mã bắt đầu bằng ký hiệu AIM (]Q1…): đặt strip_aim = true",
                    "Payloads start with an AIM id (]Q1…): set strip_aim = true"),
     "advice.gap": (
@@ -3433,11 +3449,32 @@ def table_header(code: str, layout: str, languages: Sequence[str] = LANGUAGES) -
 
 def detail_words(problem: str, *, field: str = "", value: str = "") -> Words | str:
     """Why a payload was refused: ``problem`` about ``field`` holding ``value``, not worded
-    yet; an unknown ``problem`` stays as it is."""
+    yet; an unknown ``problem`` stays as it is. The value is shown :func:`visible`: "must
+    have 12 digits" next to ``'\\x02001099012347'`` explains itself."""
     if f"detail.{problem}" not in CATALOGUE:
         return problem
     name = Words(f"field.{field}") if f"field.{field}" in CATALOGUE else field
-    return Words(f"detail.{problem}", {"field": name, "value": value})
+    return Words(f"detail.{problem}", {"field": name, "value": visible(value)})
+
+
+def visible(value: str) -> str:
+    """``value`` with what a reader cannot see written out: a control character or other
+    invisible one (``str.isprintable``: STX, a tab, a zero-width space, a no-break space) as
+    its escape (``\\x02``, ``\\t`` as ``\\x09``, ``\\u200b``), and a backslash doubled,
+    so that an escape shown is never the code's own text. Letters of any script are kept."""
+    if value.isprintable() and "\\" not in value:
+        return value
+    return "".join(_visible_char(char) for char in value)
+
+
+def _visible_char(char: str) -> str:
+    if char == "\\":
+        return "\\\\"
+    if char.isprintable():
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+        else f"\\U{code:08x}"
 
 
 def kind_name(kind: str, language: str = "vi") -> str:

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -111,6 +112,69 @@ def test_aim_ids_left_in_the_payload_suggest_stripping_them() -> None:
     diag = diagnostics_for(serial(strip_aim=False))
     send(diag, [b"]Q1ABCDEF\r\n"])
     assert any("strip_aim = true" in s for s in diag.suggestions("en"))
+
+
+STX, ETX = b"\x02", b"\x03"
+CCCD_PLAIN = "001099012347|123456789|Nguyen Van C|01021990|Nam|Hue|10102021"
+
+
+def test_a_scanner_framing_codes_with_stx_gets_the_prefix_setting_and_a_reason_in_both() -> None:
+    """Many serial scanners leave the factory sending STX (0x02) before each code. Without
+    ``prefix`` in the config every CCCD is refused "must have 12 digits" next to what looks
+    like 12 digits: the watch shows the invisible byte (``\\x02``), says the reason in both
+    languages, and suggests the setting, written as config.toml takes it."""
+    diag = diagnostics_for(serial())
+    text = "\n".join(send(diag, [STX + CCCD_PLAIN.encode() + b"\r\n"] * 2))
+    assert ("→ refused/từ chối: cccd_bad_field (số CCCD '\\x02001099012347': phải có 12 chữ số"
+            " / ID '\\x02001099012347': expected 12 digits)") in text
+    assert diag.suggestions("en") == [
+        'Every scan starts with the control bytes STX (0x02), which no CCCD/PC-Covid/HC1 code '
+        'has: the scanner adds them; set prefix = "\\\\x02" (or turn the scanner\'s prefix off)']
+    assert diag.suggestions("vi")[0].endswith('đặt prefix = "\\\\x02" (hoặc tắt tiền tố trên '
+                                              'máy quét)')
+
+
+def test_the_suggested_prefix_and_suffix_pasted_into_the_config_read_the_card() -> None:
+    """STX before and ETX after (then CRLF): both settings are suggested, and the lines as
+    suggested, pasted into config.toml, make the same scans a CCCD with nothing left to
+    suggest."""
+    scans = [STX + CCCD_PLAIN.encode() + ETX + b"\r\n"] * 2
+    diag = diagnostics_for(serial())
+    send(diag, scans)
+    settings = [advice.split("set ", 1)[1].split(" (or", 1)[0]
+                for advice in diag.suggestions("en")]
+    assert settings == ['prefix = "\\\\x02"', 'suffix = "\\\\x03"']
+    configured = diagnostics_for(serial(**tomllib.loads("\n".join(settings))))
+    text = "\n".join(send(configured, scans))
+    assert text.count("→ cccd: Nguyen Van C ••••••••2347") == 2
+    assert configured.suggestions() == []
+
+
+def test_a_configured_prefix_the_scanner_adds_stx_after_is_suggested_whole() -> None:
+    diag = diagnostics_for(serial(prefix="L1:"))
+    send(diag, [b"L1:" + STX + CCCD_PLAIN.encode() + b"\r\n"])
+    assert diag.suggestions("en") == [
+        'Every scan starts with the control bytes STX (0x02), which no CCCD/PC-Covid/HC1 code '
+        'has: the scanner adds them; set prefix = "L1:\\\\x02" (or turn the scanner\'s prefix '
+        'off)']
+
+
+@pytest.mark.parametrize("scans", [
+    pytest.param([STX + b"\x1e\x04binary badge" + ETX + b"\r\n"] * 2, id="no-known-code"),
+    pytest.param([STX + CCCD_PLAIN.encode() + b"\r\n", CCCD_PLAIN.encode() + b"\r\n"],
+                 id="not-every-scan"),
+    pytest.param([ETX + CCCD_PLAIN.encode() + b"\r\n", STX + CCCD_PLAIN.encode() + b"\r\n"],
+                 id="not-the-same-bytes"),
+])
+def test_control_bytes_not_framing_every_known_code_suggest_no_prefix(scans: list[bytes]
+                                                                      ) -> None:
+    """A code of another kind may hold any bytes, at its ends too (an ISO 15434 label ends
+    RS EOT; a badge's binary code), and the kiosk records it as it is: only the same control
+    bytes around every scan, around a code the kiosk knows once they are removed, are the
+    scanner's framing. A later scan without them takes the advice back."""
+    diag = diagnostics_for(serial())
+    send(diag, scans)
+    assert not any("prefix" in s or "suffix" in s for s in diag.suggestions("en"))
 
 
 def test_alt_numpad_keyboard_mode_warns_that_vietnamese_cannot_pass() -> None:
@@ -234,7 +298,8 @@ def test_a_cccds_dates_are_checked_in_the_kiosks_configured_zone() -> None:
     assert describe_payload(card, ZoneInfo("Asia/Ho_Chi_Minh"), now) == \
         "cccd: Nguyễn Văn An ••••••••2345"
     assert describe_payload(card, ZoneInfo("UTC"), now) == \
-        "refused/từ chối: cccd_bad_field (issue date '01122026': in the future)"
+        ("refused/từ chối: cccd_bad_field (ngày cấp '01122026': ở tương lai / issue date "
+         "'01122026': in the future)")
 
 
 def test_a_screen_describes_a_payload_in_its_readers_words_without_what_identifies() -> None:

@@ -84,6 +84,39 @@ class TestCCCD:
         assert why in rejection.detail
 
 
+class TestInvisibleCharactersInAReason:
+    """A refusal quotes the field's value with what nobody can see written out — a control
+    byte as ``\\x02``, a zero-width space as ``\\u200b`` — so "expected 12 digits" next to 12
+    digits explains itself: a scanner framing its codes with STX (0x02) and ETX (0x03) that
+    the config does not remove (``prefix``/``suffix``; ``kiosk devices watch`` suggests
+    them). Every kind's reasons are worded in one place (``messages.detail_words``)."""
+
+    @pytest.mark.parametrize(("payload", "vi", "en"), [
+        (f"\x02{CCCD_AN}", "số CCCD '\\x02001099012345': phải có 12 chữ số",
+         "ID '\\x02001099012345': expected 12 digits"),
+        (f"{CCCD_AN}\x03", "ngày cấp '10102021\\x03': phải có dạng NNTTNNNN",
+         "issue date '10102021\\x03': expected DDMMYYYY"),
+        ("******012345|AN|1990-**-**|0|162979388586\u200b|",
+         "mã QID '162979388586\\u200b': chỉ được có chữ số",
+         "QID '162979388586\\u200b': expected digits"),
+    ], ids=["cccd-stx", "cccd-etx", "pccovid-zero-width-space"])
+    def test_a_refused_fields_invisible_characters_are_shown_as_escapes(self, payload, vi, en):
+        rejection = refused(payload)
+        assert rejection.describe("vi").endswith(vi)
+        assert rejection.describe("en").endswith(en)
+        assert rejection.detail.endswith(en)  # the refused-scans log's words too
+
+    def test_a_typed_value_shows_its_tab_and_a_backslash_is_never_taken_for_an_escape(self):
+        document = decode_manual(ManualEntry("Nguyễn Văn An", document_number="\t0010990\\x"))
+        assert isinstance(document, Rejection)
+        assert document.describe("en").endswith("'\\x090010990\\\\X': expected 9 or 12 "
+                                                 "digits, or a passport number")
+
+    def test_visible_text_is_left_as_it_is(self):
+        rejection = refused(CCCD_AN.replace("|Nam|", "|Nữ giới|"))
+        assert rejection.describe("vi").endswith("giới tính 'Nữ giới': phải là Nam hoặc Nữ")
+
+
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 NUMBER_AND_DATE_DIGITS = [i for i, c in enumerate(CCCD_AN) if c.isdigit()

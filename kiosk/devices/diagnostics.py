@@ -38,7 +38,7 @@ from kiosk.devices.registry import device_kind, load
 from kiosk.devices.serial_framer import AIM, parse_bytes
 from kiosk.devices.stream import Chunk, Decoded, InputEvent
 from kiosk.enrolment import is_enrolment_code, masked
-from kiosk.messages import Words, both, kind_name, text
+from kiosk.messages import LANGUAGES, Words, both, kind_name, text
 from kiosk.payloads import Identity, Rejection, decode
 from kiosk.scan import mask_document
 from kiosk.timestamps import DEFAULT_TIMEZONE, card_day
@@ -49,6 +49,10 @@ last read) belong to different bursts (what the scanner sent at once). A read th
 came late is no quiet line (see ``serial_framer``)."""
 KNOWN_KINDS = ("cccd", "pccovid", "hc1")
 ENDINGS = ((b"\r\n", "CRLF"), (b"\r", "CR"), (b"\n", "LF"))
+CONTROL_NAMES = ("NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT",
+                 "FF", "CR", "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB",
+                 "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US")
+"""The ASCII control characters' names (0x00–0x1F), as scanner manuals call them."""
 
 
 def _printable(data: bytes) -> str:
@@ -76,9 +80,9 @@ def describe_payload(payload: bytes, timezone: ZoneInfo | None = None,
                        if p)
         kind = result.kind if language is None else kind_name(result.kind, language)
         return kind + (f": {who}" if who else "")
-    if language is None:
-        return (f"refused/từ chối: {result.code}"
-                + (f" ({result.detail})" if result.detail else ""))
+    if language is None:  # the terminal's: the reason in both languages, as its other lines
+        detail = " / ".join(result.describe(language) for language in LANGUAGES)
+        return f"refused/từ chối: {result.code}" + (f" ({detail})" if result.detail else "")
     if result.code == "enrolment_code":
         return _printable(masked(payload))
     return f"{text('rejected', language)}: {text(result.code, language, detail='')}"
@@ -242,6 +246,17 @@ class SerialDiagnostics(Diagnostics):
         super().__init__(options)
         self._burst = bytearray()
         self._endings: Counter[str] = Counter()
+        self._affixes: tuple[set[tuple[bytes, bytes]], set[tuple[bytes, bytes]]] = (set(),
+                                                                                    set())
+        """The leading control bytes whole scans had (b"": none), with the ``prefix`` that
+        removes them; and the trailing ones, with the ``suffix``. Two are as many as mean
+        "not the same": see ``_advise_affixes``."""
+        self._bare_known = False
+        """Whether a scan was a known code with those bytes removed."""
+        try:
+            self._line_bytes = set(b"\r\n" + parse_bytes(options.terminator))
+        except ValueError:
+            self._line_bytes = set(b"\r\n")
 
     def _note_bytes(self, data: bytes) -> None:
         self._burst += data
@@ -255,11 +270,53 @@ class SerialDiagnostics(Diagnostics):
         self._endings[next((name for end, name in ENDINGS if burst.endswith(end)), "none")] += 1
 
     def _learn_kind(self, scan: Decoded, events: list[InputEvent]) -> None:
+        if not scan.cut:  # a cut scan may lack its suffix: no evidence either way
+            lead, trail = self._control_run(scan.payload), self._control_run(
+                scan.payload[::-1])[::-1]
+            bare = scan.payload[len(lead):len(scan.payload) - len(trail)]
+            for seen, run in zip(self._affixes, (
+                    (lead, self._with_configured(lead, scan, "prefix")),
+                    (trail, self._with_configured(trail, scan, "suffix"))), strict=True):
+                if len(seen) < 2:
+                    seen.add(run)
+            if (lead or trail) and not self._bare_known:
+                self._bare_known = self._kind(bare) in KNOWN_KINDS
         self._final_advice()
         if not self.options.strip_aim and AIM.match(scan.payload):
             self._advise("aim", "aim")
 
+    def _control_run(self, payload: bytes) -> bytes:
+        """The ASCII control bytes (C0, DEL) ``payload`` starts with, but CR, LF and the
+        terminator's bytes (the terminator advice's)."""
+        size = 0
+        while size < len(payload) and (payload[size] < 0x20 or payload[size] == 0x7F) and \
+                payload[size] not in self._line_bytes:
+            size += 1
+        return payload[:size]
+
+    def _with_configured(self, run: bytes, scan: Decoded, affix: str) -> bytes:
+        """The ``prefix``/``suffix`` that would remove ``run`` too: the one configured, when
+        the scanner sent it (the run came after it, or before a suffix), and the run."""
+        if not run or affix not in scan.flags:
+            return run
+        configured = parse_bytes(getattr(self.options, affix))
+        return configured + run if affix == "prefix" else run + configured
+
+    def _advise_affixes(self) -> None:
+        """Every whole scan starts (or ends) with the same control bytes — STX, ETX, … — that
+        no CCCD, PC-Covid or HC1 code has, and one scan at least is such a code without
+        them: the scanner frames its codes, and ``prefix``/``suffix`` remove what it adds.
+        A scan without them (the scanner's setting changed, or a code of another kind) takes
+        the advice back: a binary code may hold anything, the kiosk records it as it is."""
+        for runs, topic in zip(self._affixes, ("prefix", "suffix"), strict=True):
+            run, setting = next(iter(runs)) if len(runs) == 1 else (b"", b"")
+            if self._bare_known and run:
+                self._advise(topic, topic, bytes=_named(run), setting=_setting(setting))
+            else:
+                self._advice.pop(topic, None)
+
     def _final_advice(self) -> None:
+        self._advise_affixes()
         if not self._endings:
             return
         ending, count = self._endings.most_common(1)[0]
@@ -276,6 +333,19 @@ class SerialDiagnostics(Diagnostics):
             self._advise("terminator", "no_terminator")
         else:
             self._advise("terminator", "terminator", ending=ending)
+
+
+def _named(data: bytes) -> str:
+    """``b"\\x02"`` → ``STX (0x02)``: control bytes as a scanner's manual names them."""
+    names = " ".join(CONTROL_NAMES[b] if b < 0x20 else "DEL" for b in data)
+    return f"{names} ({' '.join(f'0x{b:02X}' for b in data)})"
+
+
+def _setting(data: bytes) -> str:
+    """The bytes as a config.toml string's inside (``parse_bytes``'s escapes, the backslash
+    doubled as a TOML string wants it): ``b"\\x02"`` → ``\\\\x02``, for ``prefix = "\\\\x02"``."""
+    return "".join(chr(b) if 0x20 <= b < 0x7F and b not in b'"\\' else f"\\\\x{b:02x}"
+                   for b in data)
 
 
 class KeyDiagnostics(Diagnostics):
