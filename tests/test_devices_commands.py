@@ -125,6 +125,20 @@ def test_watch_a_serial_port_saves_a_capture_that_replays_the_same(tmp_path: Pat
     assert [s.payload for s in again.scans] == [s.payload for s in diagnostics.scans]
 
 
+def test_watch_a_scanner_framing_codes_with_stx_names_the_byte_and_the_setting(
+        tmp_path: Path) -> None:
+    """A scanner at its factory setting, STX (0x02) before each code, on a real pty: the
+    watch shows the byte in the refusal in both languages, and instead of "the settings
+    look right" the setting that removes it, as config.toml takes it."""
+    stx_card = b"\x02001099012347|123456789|Nguyen Van C|01021990|Nam|Hue|10102021\r\n"
+    _, _, text = watch_serial("CRLF", [stx_card], tmp_path / "lane1.capture")
+    assert "02 30 30 31 30 39 39" in text
+    assert ("→ refused/từ chối: cccd_bad_field (số CCCD '\\x02001099012347': phải có 12 chữ số"
+            " / ID '\\x02001099012347': expected 12 digits)") in text
+    assert ('set prefix = "\\\\x02" (or turn the scanner\'s prefix off)') in text
+    assert "No suggestions" not in text
+
+
 def test_watch_saves_the_quiet_it_saw_and_the_capture_replays_as_live(tmp_path: Path) -> None:
     """A scanner sending LF to a watch set to CR: live, each code ends on the quiet line
     after it (the reader's empty reads). The saved capture (v2) has that quiet in it, and

@@ -17,6 +17,7 @@ from devices_support import FakeTree, Pty, symlink, wait_until
 
 from kiosk.config import ConfigError, validate_device
 from kiosk.devices.base import DeviceError, DeviceMissing
+from kiosk.devices.serial_framer import parse_bytes
 from kiosk.devices.serial_port import SerialDevice
 from kiosk.devices.supervisor import CONNECTED, WAITING, Supervisor
 from kiosk.devices.sysfs import Roots
@@ -65,14 +66,16 @@ FRAMINGS = [
                   "terminator": "\\x03"}, b"\x03", id="19200-7E2-ETX"),
     pytest.param({"baudrate": 38400, "flow_control": "rtscts", "terminator": "CRLF",
                   "prefix": "@@", "suffix": "##"}, b"\r\n", id="38400-rtscts-affixes"),
+    pytest.param({"baudrate": 9600, "terminator": "CRLF", "prefix": "\\x02", "suffix": "\\x03"},
+                 b"\r\n", id="9600-STX-ETX-affixes"),  # a common factory framing
 ]
 
 
 @pytest.mark.parametrize(("settings", "terminator"), FRAMINGS)
 def test_framings_over_a_real_pty(settings: dict[str, Any], terminator: bytes) -> None:
     """Each port setting opens the pty and splits scans on its terminator, split writes too."""
-    prefix = settings.get("prefix", "").encode()
-    suffix = settings.get("suffix", "").encode()
+    prefix = parse_bytes(settings.get("prefix", ""))
+    suffix = parse_bytes(settings.get("suffix", ""))
     payloads = [b"8938505974194", b"SO-2024-001", CCCD_AN.encode()]
     with Pty() as pty:
         run = Running(SerialDevice(serial(port=pty.path, **settings)))
