@@ -453,15 +453,25 @@ def cmd_store_recover(args: argparse.Namespace) -> int:
 def cmd_config_check(args: argparse.Namespace) -> int:
     import json
 
+    from kiosk.sync.kiosk_keys import read_token
+
     config = load_config(args.config)
     for warning in exposure_warnings(config):
         print(warning, file=sys.stderr)
+    _, no_token = read_token(config)
+    if no_token is not None and (config.sync.enabled or no_token.code != "sync.no_token"):
+        # the path is known here: a typo in token_file is named before anything is uploaded
+        print(messages.text("cli.config_token_problem", config.kiosk.language,
+                            problem=no_token, path=args.config), file=sys.stderr)
+    failed = EXIT_CONFIG if no_token is not None and config.sync.enabled else 0
     if args.json:  # only JSON on stdout, so it can be piped; the token never shown
         data = config.to_toml_data()
         if data["sync"].get("token"):
             data["sync"]["token"] = HIDDEN
         print(json.dumps(data, ensure_ascii=False, indent=2))
-        return 0
+        return failed
+    if failed:
+        return failed
     print(messages.text("cli.config_ok", config.kiosk.language, path=args.config,
                         kiosk=config.kiosk.id, checkpoint=config.kiosk.checkpoint_id,
                         devices=len(config.devices)))

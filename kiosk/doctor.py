@@ -6,7 +6,8 @@ can tell; a device that has sent nothing lately). Warnings do not change the exi
 
 Read-only: the store is opened read-only (a doctor must not create or migrate it), the
 folder's writability is tried with a temporary file that is removed at once, and the
-centre is asked only things that change nothing (health, the trust list). Exit 0 when every
+centre is asked only things that change nothing (health, what it registered this kiosk as,
+the trust list of a centre too old to say). Exit 0 when every
 check passes, 1 otherwise; ``--json`` for scripts.
 """
 
@@ -137,6 +138,7 @@ def store_checks(path: Path) -> list[Check]:
             last_day = conn.execute("SELECT count(*) FROM entries WHERE scanned_at >= ?",
                                     (since,)).fetchone()[0]
             oldest = oldest_pending(conn)
+            refused = refused_entries(conn)
         finally:
             conn.close()
     except (sqlite3.Error, StoreError) as exc:
@@ -163,7 +165,45 @@ def store_checks(path: Path) -> list[Check]:
         checks.append(_check("pending", age is None or age < PENDING_TOO_OLD,
                              "doctor.oldest_pending", oldest=oldest,
                              age=age_words(recorded, _hours)))
+    checks.append(refused_check(*refused))
     return checks
+
+
+def refused_entries(conn: Any) -> tuple[int, int, str | None]:
+    """How many entries the centre refused sit in the store, how many of them share the
+    most common reason, and one of those reasons as saved (``sync_error``); read from the
+    rejected entries' index alone."""
+    count = conn.execute("SELECT count(*) FROM entries INDEXED BY entries_rejected "
+                         "WHERE sync_state = 'rejected'").fetchone()[0]
+    if not count:
+        return 0, 0, None
+    most, reason = conn.execute(
+        "SELECT count(*), min(sync_error) FROM entries INDEXED BY entries_rejected "
+        "WHERE sync_state = 'rejected' GROUP BY CASE WHEN json_valid(sync_error) THEN "
+        "json_extract(sync_error, '$.code') ELSE sync_error END ORDER BY 1 DESC LIMIT 1"
+    ).fetchone()
+    return count, most, reason
+
+
+def refused_check(count: int, most: int, saved: str | None) -> Check:
+    """A failure while entries the centre refused sit in the store: each is a scan the
+    centre does not hold and never will by itself (nothing retries a refused entry), so the
+    kiosk is not "ready" however well it records. Named: how many, the most common reason
+    and the way out; for a checkpoint the centre did not register this kiosk at, the
+    ``retry-rejected --checkpoint`` that delivers them once the config is right."""
+    from kiosk.messages import saved_words
+
+    if not count:
+        return _check("refused", True, "doctor.nothing_refused")
+    words = saved_words(saved) if saved else None
+    reason: object = (words if words is not None else saved
+                      or Words("doctor.unusable_reason"))
+    if words is not None and words.code == "refusal.other_checkpoint":
+        fix = Words("doctor.refused_fix_checkpoint", {"enrolled": words.params["enrolled"]})
+    else:
+        fix = Words("doctor.refused_fix")
+    return _check("refused", False, "doctor.refused_entries", count=f"{count:,}",
+                  most=f"{most:,}", reason=reason, fix=fix)
 
 
 def _hours(age: dt.timedelta) -> Words:
@@ -377,15 +417,20 @@ def _edid_size_cm(path: Path) -> tuple[int, int] | None:
 
 
 def centre_checks(config: Any) -> list[Check]:
+    """The centre reachable, its clock, this kiosk's token, and what the centre registered
+    the token's kiosk as compared with the config (its id and checkpoint: an entry filed
+    under another checkpoint is refused for good). A token that cannot be read is named
+    with its file and never sent: the centre's 401 to an empty token would read as a
+    verdict on the token on disk, and a new one would be asked for in vain."""
     if not config.sync.enabled:
         return []
-    from kiosk.sync.client import AuthRefused, Refused, SyncClient, SyncError
-    from kiosk.sync.kiosk_keys import resolve_token
+    from kiosk.sync.client import SyncClient, SyncError
+    from kiosk.sync.kiosk_keys import read_token
     from kiosk.sync.protocol import parse_time
 
     url = config.sync.server_url
-    client = SyncClient(url, resolve_token(config),
-                        timeout=10)
+    token, problem = read_token(config)
+    client = SyncClient(url, token, timeout=10)
     try:
         try:
             health = client.health()
@@ -397,21 +442,61 @@ def centre_checks(config: Any) -> list[Check]:
             offset = (dt.datetime.now(dt.UTC) - centre_time).total_seconds()
             checks.append(_check("clock", abs(offset) <= CLOCK_TOLERANCE_SECONDS,
                                  "doctor.clock_offset", offset=f"{offset:+.0f}"))
-        code = "doctor.token_refused"
-        try:
-            client.trust_list(None)
-            accepted, detail = True, ""
-        except Refused as exc:  # 404: the centre holds no trust list, the token was accepted
-            accepted, detail = exc.status == 404, exc.words
-        except AuthRefused as exc:
-            accepted, detail = False, exc.words
-        except SyncError as exc:  # timed out or failed after /health answered: not a verdict
-            accepted, detail, code = False, exc.words, "doctor.token_unchecked"
-        checks.append(_check("token", accepted, "doctor.token_ok" if accepted else code,
-                             detail=detail, kiosk=config.kiosk.id))
-        return checks
+        if problem is not None:
+            checks.append(_check("token", False, "doctor.token_unavailable", problem=problem,
+                                 config=config.source or "config.toml"))
+            return checks
+        return checks + _registration_checks(client, config)
     finally:
         client.close()
+
+
+def _registration_checks(client: Any, config: Any) -> list[Check]:
+    """The token check, and what the centre registered its kiosk as (a centre before
+    ``GET /api/v1/kiosk`` answers 404: the token is then checked on the trust list, and
+    the checkpoint cannot be, a warning)."""
+    from kiosk.sync.client import AuthRefused, Refused, SyncError
+
+    kiosk, checkpoint = config.kiosk.id, config.kiosk.checkpoint_id
+    where = config.source or "config.toml"
+    code = "doctor.token_refused"
+    registered = None
+    try:
+        registered = client.registration()
+        accepted, detail = True, ""
+    except Refused as exc:
+        accepted, detail = False, exc.words
+        if exc.status == 404:  # an older centre: the trust list tells the token's fate
+            try:
+                client.trust_list(None)
+                accepted, detail = True, ""
+            except Refused as old:  # 404: the centre holds no trust list, token accepted
+                accepted, detail = old.status == 404, old.words
+            except AuthRefused as old:
+                accepted, detail = False, old.words
+            except SyncError as old:
+                accepted, detail, code = False, old.words, "doctor.token_unchecked"
+    except AuthRefused as exc:
+        accepted, detail = False, exc.words
+    except SyncError as exc:  # timed out or failed after /health answered: not a verdict
+        accepted, detail, code = False, exc.words, "doctor.token_unchecked"
+    checks = [_check("token", accepted, "doctor.token_ok" if accepted else code,
+                     detail=detail, kiosk=kiosk)]
+    if not accepted:
+        return checks
+    if registered is None:
+        return [*checks, _check("registration", True, "doctor.registration_unknown",
+                                warning=True, configured=checkpoint)]
+    if registered["kiosk_id"] != kiosk:
+        return [*checks, _check("registration", False, "doctor.kiosk_other",
+                                registered=registered["kiosk_id"], configured=kiosk,
+                                config=where)]
+    if registered["checkpoint_id"] != checkpoint:
+        return [*checks, _check("registration", False, "doctor.checkpoint_other", kiosk=kiosk,
+                                registered=registered["checkpoint_id"],
+                                configured=checkpoint, config=where)]
+    return [*checks, _check("registration", True, "doctor.registered", kiosk=kiosk,
+                            checkpoint=checkpoint)]
 
 
 def display_checks() -> list[Check]:
@@ -464,7 +549,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Config, store (integrity, writable, disk), devices (at least one "
                     "enabled; each present, permitted, what it last sent), system clock "
                     "synchronised and not before this release, the centre (reachable, "
-                    "token, clock offset), oldest pending entry, Qt, Vietnamese fonts and a "
+                    "token, clock offset, the kiosk id and checkpoint it registered), oldest "
+                    "pending entry, entries the centre refused, Qt, Vietnamese fonts and a "
                     "sound device. Exit code 1 when any check fails; warnings do not count.",
         **examples("kiosk doctor", "kiosk doctor --json --config /etc/checkpoint-kiosk/"
                    "config.toml"))

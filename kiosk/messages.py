@@ -388,6 +388,56 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The centre refuses the token ({detail}): the centre issues this same kiosk a new one "
         "with `kiosk-central kiosks token {kiosk} --reason …` (or --qr, for `kiosk enrol` "
         "here)"),
+    "doctor.token_unavailable": (
+        "Không có mã đồng bộ để gửi: {problem}. Sửa [sync] token_file trong {config} cho đúng "
+        "tên tệp, hoặc cho tài khoản chạy trạm quyền đọc tệp (chủ sở hữu, quyền: `ls -l` tệp "
+        "đó). Trung tâm chưa được hỏi: đừng xin mã mới, mã trong tệp có thể vẫn đúng",
+        "No sync token to send: {problem}. Fix [sync] token_file in {config} to name the right "
+        "file, or let the kiosk's account read it (owner, mode: `ls -l` the file). The centre "
+        "was not asked: do not ask it for a new token, the one in the file may well be right"),
+    "doctor.registered": (
+        "Trung tâm đăng ký trạm {kiosk} tại điểm {checkpoint}, đúng như cấu hình",
+        "The centre has kiosk {kiosk} registered at checkpoint {checkpoint}, as configured"),
+    "doctor.checkpoint_other": (
+        "Cấu hình ghi điểm '{configured}' ([kiosk] checkpoint_id) nhưng trung tâm đăng ký trạm "
+        "{kiosk} tại điểm '{registered}': trung tâm sẽ từ chối mọi lượt quét. Sửa "
+        "checkpoint_id thành '{registered}' trong {config} rồi khởi động lại trạm, hoặc nếu "
+        "trạm thật sự đã chuyển sang '{configured}', nhờ trung tâm chuyển trạm. Lượt đã bị từ "
+        "chối: `kiosk sync retry-rejected --checkpoint {registered}` (docs/sync-operator.md)",
+        "The config says checkpoint '{configured}' ([kiosk] checkpoint_id) but the centre has "
+        "kiosk {kiosk} registered at '{registered}': the centre will refuse every scan. Set "
+        "checkpoint_id to '{registered}' in {config} and restart the kiosk, or, if the kiosk "
+        "really moved to '{configured}', have the centre move it. Entries already refused: "
+        "`kiosk sync retry-rejected --checkpoint {registered}` (docs/sync-operator.md)"),
+    "doctor.kiosk_other": (
+        "Mã đồng bộ là của trạm '{registered}' nhưng cấu hình ghi [kiosk] id = '{configured}': "
+        "trung tâm sẽ từ chối mọi lô. Sửa id trong {config}, hoặc dùng mã của đúng trạm này",
+        "The token is kiosk '{registered}''s but the config says [kiosk] id = '{configured}': "
+        "the centre will refuse every batch. Fix the id in {config}, or use this kiosk's own "
+        "token"),
+    "doctor.registration_unknown": (
+        "Trung tâm không cho biết trạm được đăng ký tại điểm nào (phiên bản cũ): không kiểm "
+        "tra được [kiosk] checkpoint_id = '{configured}'",
+        "The centre does not say which checkpoint this kiosk is registered at (an older "
+        "version): [kiosk] checkpoint_id = '{configured}' could not be checked"),
+    "doctor.nothing_refused": ("Không có lượt nào bị trung tâm từ chối",
+                               "No entry refused by the centre"),
+    "doctor.refused_entries": (
+        "{count} lượt bị trung tâm từ chối, nằm trong kho chưa gửi được; lý do thường gặp nhất "
+        "({most} lượt): {reason}. {fix}",
+        "{count} entries refused by the centre sit in the store, not delivered; the most "
+        "common reason ({most}): {reason}. {fix}"),
+    "doctor.refused_fix_checkpoint": (
+        "Sửa [kiosk] checkpoint_id thành '{enrolled}' (hoặc nhờ trung tâm chuyển trạm), rồi "
+        "`kiosk sync retry-rejected --checkpoint {enrolled}` và `kiosk sync push`",
+        "Set [kiosk] checkpoint_id to '{enrolled}' (or have the centre move the kiosk), then "
+        "`kiosk sync retry-rejected --checkpoint {enrolled}` and `kiosk sync push`"),
+    "doctor.refused_fix": (
+        "Xem `kiosk sync status`, sửa nguyên nhân, rồi `kiosk sync retry-rejected` và "
+        "`kiosk sync push` (docs/sync-operator.md)",
+        "See `kiosk sync status`, fix the cause, then `kiosk sync retry-rejected` and "
+        "`kiosk sync push` (docs/sync-operator.md)"),
+    "doctor.unusable_reason": ("lý do không đọc được", "a reason that cannot be read"),
     "doctor.token_unchecked": (
         "Trung tâm không trả lời khi kiểm tra mã đồng bộ ({detail}): chạy lại kiểm tra sau",
         "The centre did not answer the token check ({detail}): run the doctor again later"),
@@ -659,6 +709,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{first} --reason …`; here: `kiosk sync push --kiosk-id {first} --token-file FILE`), "
         "or carry a file: `kiosk sync export --kiosk-id {first} --to FILE`, then "
         "`kiosk-central import FILE` (they then stay here, labelled exported)"),
+    "sync.retried_checkpoint": (
+        "{count} bản ghi bị từ chối vì sai điểm kiểm soát đã được chuyển sang điểm {checkpoint} "
+        "và đưa lại vào hàng chờ gửi (điểm cũ của từng bản ghi ghi trong nhật ký kiểm toán); "
+        "chạy `kiosk sync push`",
+        "{count} entries refused for another checkpoint are filed under {checkpoint} and "
+        "pending again (each one's former checkpoint is in the audit log); run "
+        "`kiosk sync push`"),
+    "sync.retry_checkpoint_not_configured": (
+        "Không đổi gì: --checkpoint {given} khác [kiosk] checkpoint_id = '{configured}' trong "
+        "{config}. Sửa checkpoint_id trước (đúng điểm trung tâm đăng ký trạm, xem `kiosk "
+        "doctor`), rồi chạy lại",
+        "Nothing changed: --checkpoint {given} is not [kiosk] checkpoint_id = '{configured}' "
+        "in {config}. Fix checkpoint_id first (the checkpoint the centre registered the "
+        "kiosk at, see `kiosk doctor`), then run this again"),
+    "sync.still_refused": (
+        "{count} bản ghi vẫn bị từ chối: xem `kiosk sync status`",
+        "{count} entries are still refused: see `kiosk sync status`"),
+    "sync.push_left_refused": (
+        "{count} bản ghi bị trung tâm từ chối vẫn nằm trong kho, chưa tới trung tâm và sẽ không "
+        "tự gửi lại: xem lý do bằng `kiosk sync status`, sửa, rồi `kiosk sync retry-rejected` "
+        "(docs/sync-operator.md)",
+        "{count} entries the centre refused sit in the store, not at the centre, and are not "
+        "sent again by themselves: see why with `kiosk sync status`, fix it, then `kiosk sync "
+        "retry-rejected` (docs/sync-operator.md)"),
     "sync.retried": (
         "{count} bản ghi bị từ chối đã được đưa lại vào hàng chờ gửi",
         "{count} rejected entries are pending again",
@@ -1097,6 +1171,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Saved {saved} entries ({pending} not yet sent, still to be sent); lost {lost}. "
         "Damaged file kept at {damaged}",
     ),
+    "cli.config_token_problem": (
+        "{path}: không có mã đồng bộ — {problem}. Sửa [sync] token_file cho đúng tên tệp, "
+        "hoặc cho tài khoản chạy trạm quyền đọc tệp (chủ sở hữu, quyền: `ls -l` tệp đó); "
+        "đừng xin mã mới",
+        "{path}: no sync token — {problem}. Fix [sync] token_file to name the right file, or "
+        "let the kiosk's account read it (owner, mode: `ls -l` the file); do not ask for a "
+        "new token"),
     "cli.config_ok": (
         "{path}: ĐÚNG — trạm {kiosk}, chốt {checkpoint}, {devices} thiết bị",
         "{path}: OK — kiosk {kiosk}, checkpoint {checkpoint}, {devices} device(s)",
@@ -1316,6 +1397,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Kiểm tra [sync] token_file",
         "sync token file {path} unreadable: {reason}; without a token nothing is uploaded. "
         "Check [sync] token_file"),
+    "sync.token_unreadable": ("tệp mã đồng bộ {path} không đọc được: {reason}",
+                              "sync token file {path} unreadable: {reason}"),
+    "sync.token_empty": ("tệp mã đồng bộ {path} rỗng", "sync token file {path} is empty"),
+    "sync.unusable_registration": (
+        "câu trả lời về đăng ký của trạm không dùng được: {detail}",
+        "unusable answer about the kiosk's registration: {detail}"),
     "sync.log.not_text": ("không phải văn bản UTF-8, byte {byte} sai [{reason}]",
                           "not UTF-8 text, byte {byte} is wrong [{reason}]"),
     "sync.log.left_behind": (

@@ -2052,6 +2052,48 @@ class Store:
                     return count
             time.sleep(max(time.perf_counter() - started, RETRY_PAUSE_SECONDS))
 
+    def retry_other_checkpoint(self, checkpoint: str, actor: str = "operator",
+                               chunk_rows: int = RETRY_CHUNK_ROWS) -> int:
+        """The entries the centre refused for being filed under another checkpoint than the
+        one it registered this kiosk at, and named ``checkpoint`` as that one, back to
+        pending under ``checkpoint``; how many. Any other refused entry is left as it is.
+
+        Each entry keeps what it was recorded under only in this store's audit log, so each
+        transaction (:meth:`retry_rejected`'s chunks and pauses) writes a record
+        (``sync.retry_checkpoint``) with ``retry``, ``part``, ``count``, ``checkpoint`` (the
+        new one) and ``from``: each checkpoint the entries were recorded under, with their
+        ids; the last part also carries ``total`` and ``done``. A transaction that fails
+        changes nothing: its entries stay refused, under the checkpoint they had."""
+        retry = uuid.uuid4().hex[:12]
+        count = part = 0
+        while True:
+            started = time.perf_counter()
+            part += 1
+            with self.transaction() as conn:
+                self._pending_behind.clear()  # an entry put back may be the older
+                rows = conn.execute(
+                    "SELECT id, checkpoint_id FROM entries INDEXED BY entries_rejected "
+                    "WHERE sync_state = 'rejected' AND json_valid(sync_error) AND "
+                    "json_extract(sync_error, '$.code') = 'refusal.other_checkpoint' AND "
+                    "json_extract(sync_error, '$.params.enrolled') = ? ORDER BY id LIMIT ?",
+                    (checkpoint, chunk_rows)).fetchall()
+                conn.execute(
+                    "UPDATE entries SET sync_state = 'pending', checkpoint_id = ? "
+                    "WHERE id IN (SELECT value FROM json_each(?))",
+                    (checkpoint, json.dumps([row[0] for row in rows])))
+                before: dict[str, list[str]] = {}
+                for entry_id, recorded in rows:
+                    before.setdefault(recorded, []).append(entry_id)
+                count += len(rows)
+                done = len(rows) < chunk_rows
+                self._audit(conn, actor, "sync.retry_checkpoint", {
+                    "retry": retry, "part": part, "count": len(rows),
+                    "checkpoint": checkpoint, "from": before,
+                    **({"total": count, "done": True} if done else {})})
+                if done:
+                    return count
+            time.sleep(max(time.perf_counter() - started, RETRY_PAUSE_SECONDS))
+
     def sync_counts(self) -> dict[str, int]:
         """Counts per sync state. ``acknowledged`` counts the whole table (tens of ms at a
         million entries): for an operator's question, never for a screen's polling."""

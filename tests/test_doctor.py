@@ -105,11 +105,14 @@ def scanner() -> Iterator[str]:
     os.close(secondary)
 
 
-def enrolled_kiosk(folder: Path, centre: CentralServer, port: str) -> Path:
+def enrolled_kiosk(folder: Path, centre: CentralServer, port: str, *,
+                   configured_checkpoint: str = "CP-T") -> Path:
+    """A kiosk enrolled at checkpoint CP-T with a scan recorded; its config says
+    ``configured_checkpoint``."""
     kiosk_id = folder.name[-20:].replace("_", "-").strip("-") or "k"
-    token = enrol(centre.db, kiosk_id).token
+    token = enrol(centre.db, kiosk_id, "CP-T").token
     config = write_config(folder / "config.toml", kiosk_id=kiosk_id, server_url=centre.url,
-                          token=token, enabled=True)
+                          token=token, enabled=True, checkpoint_id=configured_checkpoint)
     with config.open("a", encoding="utf-8") as out:
         out.write(f'\n[[devices]]\nid = "lane1"\ntype = "serial"\nport = "{port}"\n')
     scanned = subprocess.run([sys.executable, "-m", "kiosk.cli", "scan", CCCD, "--config",
@@ -125,8 +128,10 @@ def test_a_healthy_kiosk_passes_every_check_and_says_so_in_both_languages(
     code, found = checks(config)
 
     assert code == 0, found
-    assert {"config", "store", "store_writable", "disk", "pending", "device:lane1", "centre",
-            "clock", "clock_sync", "token", "qt", "fonts", "audio"} <= set(found)
+    assert {"config", "store", "store_writable", "disk", "pending", "refused", "device:lane1",
+            "centre", "clock", "clock_sync", "token", "registration", "qt", "fonts",
+            "audio"} <= set(found)
+    assert found["registration"]["en"].endswith("registered at checkpoint CP-T, as configured")
     assert found["clock_sync"]["en"] == "System clock synchronised (timedatectl)"
     assert "days of scanning at 1 scans a day" in found["disk"]["en"]
     assert "Oldest entry waiting for the centre" in found["pending"]["en"]
@@ -196,6 +201,39 @@ def test_a_revoked_token_fails_the_token_check_and_names_a_new_token_for_this_ki
     assert "HTTP 401" in found["token"]["en"]
     assert f"`kiosk-central kiosks token {kiosk_id} --reason …`" in found["token"]["en"]
     assert f"`kiosk-central kiosks token {kiosk_id} --reason …`" in found["token"]["vi"]
+
+
+def test_a_token_file_that_cannot_be_read_is_named_and_no_new_token_is_advised(
+        centre, scanner, tmp_path):
+    """A typo in ``[sync] token_file`` ("tokn"): the token on disk is right, and a new one
+    from the centre would only replace it. The doctor names the file and what to check, and
+    sends no empty token to read the centre's 401 as a verdict; `kiosk config check`, which
+    knows the path too, says the same and fails."""
+    config = enrolled_kiosk(tmp_path, centre, scanner)
+    kiosk_id = config.read_text(encoding="utf-8").split('id = "')[1].split('"')[0]
+    token = config.read_text(encoding="utf-8").split('token = "')[1].split('"')[0]
+    (tmp_path / "token").write_text(token + "\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        f'token = "{token}"', 'token_file = "tokn"'), encoding="utf-8")
+
+    code, found = checks(config)
+
+    assert code == 1 and found["centre"]["ok"] and not found["token"]["ok"]
+    en, vi = found["token"]["en"], found["token"]["vi"]
+    assert en.startswith(f"No sync token to send: sync token file {tmp_path / 'tokn'} "
+                         "unreadable: ")
+    assert f"Fix [sync] token_file in {config} to name the right file" in en
+    assert "owner, mode" in en and "do not ask it for a new token" in en
+    assert "kiosks token" not in en and "kiosks token" not in vi
+    assert "đừng xin mã mới" in vi
+    assert "registration" not in found  # nothing asked of the centre with no token
+
+    checked = subprocess.run([sys.executable, "-m", "kiosk.cli", "config", "check", "--config",
+                              str(config)], capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 2 and "OK" not in checked.stdout
+    assert f"no sync token — sync token file {tmp_path / 'tokn'} unreadable" in checked.stderr
+    assert kiosk_id  # the token file next to the config is untouched
+    assert (tmp_path / "token").read_text(encoding="utf-8") == token + "\n"
 
 
 class AnsweringHealthOnly(JsonAnswering):

@@ -320,7 +320,9 @@ def test_status_lists_rejected_entries_and_retry_rejected_queues_them_again(site
     with store.transaction() as conn:
         conn.execute("UPDATE entries SET scanned_at = 'yesterday' WHERE id = ?", (ids[7],))
     store.close()
-    sync(config, "push")
+    pushed = sync(config, "push", ok=False)  # a refused entry is not at the centre: exit 1
+    assert pushed.returncode == 1
+    assert "1 entries the centre refused sit in the store" in pushed.stderr
     report = json.loads(sync(config, "status", "--json").stdout)
     assert report["rejected"] == 1 and report["pending"] == 0
     (rejected,) = report["rejected_entries"]

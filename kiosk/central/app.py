@@ -277,6 +277,18 @@ def create_app(storage: Storage, *, max_body: int = protocol.MAX_BODY_BYTES,
         return Response(body, status_code=status, media_type="application/json",
                         headers=headers)
 
+    @app.get(protocol.KIOSK_PATH, summary="What the centre registered this token's kiosk as",
+             responses={401: {"description": "missing, unknown or revoked token"}})
+    @not_personal("a kiosk's own registration: its id and checkpoint")
+    async def get_kiosk(request: Request) -> Response:
+        try:
+            kiosk = await run_in_threadpool(_authenticate, storage, refused,
+                                            request.headers.get("authorization"))
+        except (_Refusal, StorageError) as exc:
+            return _failure(exc)
+        return JSONResponse({"kiosk_id": kiosk.id, "checkpoint_id": kiosk.checkpoint_id},
+                            headers={"Cache-Control": "no-store"})
+
     @app.post(protocol.HEARTBEAT_PATH, summary="A kiosk's health when it has nothing to upload",
               openapi_extra={"requestBody": _HEARTBEAT_BODY}, responses=_HEARTBEAT_RESPONSES)
     @not_personal(KIOSK_CALL)

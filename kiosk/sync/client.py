@@ -208,6 +208,18 @@ class SyncClient:
             return TrustListAnswer(None, centre_time)
         return TrustListAnswer(response.content, centre_time)
 
+    def registration(self) -> dict:
+        """GET what the centre registered this token's kiosk as: ``{kiosk_id,
+        checkpoint_id}``. Changes nothing. Raises like :meth:`post_batch` (a centre before
+        this call: :class:`Refused` 404)."""
+        answer = _json_object(self._request("GET", protocol.KIOSK_PATH),
+                              "sync.unusable_registration")
+        fields = ("kiosk_id", "checkpoint_id")
+        if not all(isinstance(answer.get(k), str) and answer[k] for k in fields):
+            raise Unreachable("sync.unusable_registration", detail=Words(
+                "sync.missing", {"fields": ", ".join(fields)}))
+        return answer
+
     def backlog_keys(self, signing_key: str) -> dict:
         """POST this kiosk's public backlog signing key (base64); the centre's answer
         ``{centre_key, signing_key, signing_key_registered_at}``. Raises like

@@ -72,20 +72,31 @@ def token_path(config: Config) -> Path | None:
 def resolve_token(config: Config) -> str:
     """``[sync] token``, else the text of ``token_file`` (:func:`token_path`); "" when
     neither gives one (a file that cannot be read is logged, naming why)."""
+    token, problem = read_token(config)
+    if problem is not None and problem.code == "sync.token_unreadable":
+        log.error("%s", both("sync.log.token_unreadable", **problem.params))
+    return token
+
+
+def read_token(config: Config) -> tuple[str, Words | None]:
+    """The token (:func:`resolve_token`) and, when there is none, why, naming the file:
+    ``sync.token_unreadable`` (``[sync] token_file`` names a file that cannot be read),
+    ``sync.token_empty`` (it holds nothing) or ``sync.no_token`` (neither ``token`` nor
+    ``token_file`` is set). Nothing logged: ``kiosk doctor`` says it on its own line."""
     if config.sync.token:
-        return config.sync.token.strip()
+        return config.sync.token.strip(), None
     path = token_path(config)
     if path is None:
-        return ""
+        return "", Words("sync.no_token", {})
     try:
-        return path.read_text(encoding="utf-8").strip()
+        token = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        log.error("%s", both("sync.log.token_unreadable", path=path, reason=os_words(exc)))
         log.info("sync token file %s: %s", path, exc)  # the system's English: -v
+        return "", Words("sync.token_unreadable", {"path": path, "reason": os_words(exc)})
     except UnicodeDecodeError as exc:  # no token either: the same as a file not there
-        log.error("%s", both("sync.log.token_unreadable", path=path, reason=Words(
-            "sync.log.not_text", {"reason": exc.reason, "byte": exc.start})))
-    return ""
+        return "", Words("sync.token_unreadable", {"path": path, "reason": Words(
+            "sync.log.not_text", {"reason": exc.reason, "byte": exc.start})})
+    return token, None if token else Words("sync.token_empty", {"path": path})
 
 
 def kept_files(config: Config) -> list[Path]:

@@ -54,6 +54,11 @@ signing key (409 if another one is registered) and answers the centre's encrypti
 TRUST_LIST_PATH = "/api/v1/trust-list"
 """GET, token-authenticated: the certificate trust list the centre holds (see
 kiosk.certificates.trustlist), with a strong ETag; If-None-Match gives 304 when unchanged."""
+KIOSK_PATH = "/api/v1/kiosk"
+"""GET, token-authenticated, changes nothing: ``{"kiosk_id": …, "checkpoint_id": …}``, what
+the centre registered the token's kiosk as, so that ``kiosk doctor`` can compare it with the
+kiosk's config before a single entry is refused for another checkpoint. A centre before it
+answers 404."""
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 """Per-entry answers. ``accepted`` and ``duplicate`` both mean "the centre holds it"."""
