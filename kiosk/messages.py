@@ -402,12 +402,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Cấu hình ghi điểm '{configured}' ([kiosk] checkpoint_id) nhưng trung tâm đăng ký trạm "
         "{kiosk} tại điểm '{registered}': trung tâm sẽ từ chối mọi lượt quét. Sửa "
         "checkpoint_id thành '{registered}' trong {config} rồi khởi động lại trạm, hoặc nếu "
-        "trạm thật sự đã chuyển sang '{configured}', nhờ trung tâm chuyển trạm. Lượt đã bị từ "
+        "trạm thật sự đã chuyển sang '{configured}', nhờ trung tâm đăng ký trạm tại đó "
+        "(`kiosk-central kiosks add --checkpoint {configured}`, rồi `kiosk enrol`). Lượt đã bị từ "
         "chối: `kiosk sync retry-rejected --checkpoint {registered}` (docs/sync-operator.md)",
         "The config says checkpoint '{configured}' ([kiosk] checkpoint_id) but the centre has "
         "kiosk {kiosk} registered at '{registered}': the centre will refuse every scan. Set "
         "checkpoint_id to '{registered}' in {config} and restart the kiosk, or, if the kiosk "
-        "really moved to '{configured}', have the centre move it. Entries already refused: "
+        "really moved to '{configured}', have the centre enrol it there (`kiosk-central kiosks "
+        "add --checkpoint {configured}`, then `kiosk enrol`). Entries already refused: "
         "`kiosk sync retry-rejected --checkpoint {registered}` (docs/sync-operator.md)"),
     "doctor.kiosk_other": (
         "Mã đồng bộ là của trạm '{registered}' nhưng cấu hình ghi [kiosk] id = '{configured}': "
@@ -428,9 +430,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{count} entries refused by the centre sit in the store, not delivered; the most "
         "common reason ({most}): {reason}. {fix}"),
     "doctor.refused_fix_checkpoint": (
-        "Sửa [kiosk] checkpoint_id thành '{enrolled}' (hoặc nhờ trung tâm chuyển trạm), rồi "
+        "Sửa [kiosk] checkpoint_id thành '{enrolled}' (đúng điểm trung tâm đăng ký), rồi "
         "`kiosk sync retry-rejected --checkpoint {enrolled}` và `kiosk sync push`",
-        "Set [kiosk] checkpoint_id to '{enrolled}' (or have the centre move the kiosk), then "
+        "Set [kiosk] checkpoint_id to '{enrolled}' (the checkpoint the centre registered), then "
         "`kiosk sync retry-rejected --checkpoint {enrolled}` and `kiosk sync push`"),
     "doctor.refused_fix": (
         "Xem `kiosk sync status`, sửa nguyên nhân, rồi `kiosk sync retry-rejected` và "

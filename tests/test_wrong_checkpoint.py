@@ -72,7 +72,8 @@ def test_the_doctor_names_both_checkpoints_before_any_scan_is_refused(typo_kiosk
     assert en.startswith(f"The config says checkpoint '{TYPO}' ([kiosk] checkpoint_id) but "
                          f"the centre has kiosk ql1a-01 registered at '{ENROLLED}'")
     assert f"Set checkpoint_id to '{ENROLLED}' in {typo_kiosk}" in en
-    assert "have the centre move it" in en
+    assert (f"have the centre enrol it there (`kiosk-central kiosks add --checkpoint {TYPO}`, "
+            "then `kiosk enrol`)") in en
     assert f"trung tâm đăng ký trạm ql1a-01 tại điểm '{ENROLLED}'" in vi
     assert found["refused"]["ok"]  # nothing sent yet, so nothing refused
 
