@@ -264,6 +264,39 @@ def test_a_centre_failing_the_token_check_is_not_called_a_refusal_of_the_token(
     assert "không trả lời khi kiểm tra mã đồng bộ" in found["token"]["vi"]
 
 
+class AnsweringAsAnOlderCentre(JsonAnswering):
+    """A centre from before ``GET /api/v1/kiosk``: 404 there, the trust list's 404 (none
+    held) behind an accepted token."""
+
+    def do_GET(self) -> None:
+        if self.path == protocol.HEALTH_PATH:
+            self._answer({"status": "ok"})
+        elif self.path == protocol.TRUST_LIST_PATH and self.headers.get(
+                "authorization") == "Bearer t0ken":
+            self._answer({"error": "no trust list held"}, 404)
+        else:
+            self._answer({"detail": "Not Found"}, 404)
+
+
+def test_an_older_centre_that_cannot_say_the_checkpoint_gives_a_warning_not_a_failure(
+        scanner, tmp_path):
+    config = write_config(tmp_path / "config.toml", kiosk_id="ql1a-01",
+                          server_url="http://127.0.0.1:9", token="t0ken", enabled=True,
+                          checkpoint_id="CP-QL1A")
+    with config.open("a", encoding="utf-8") as out:
+        out.write(f'\n[[devices]]\nid = "lane1"\ntype = "serial"\nport = "{scanner}"\n')
+    with serving(AnsweringAsAnOlderCentre) as url:
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "http://127.0.0.1:9", url), encoding="utf-8")
+        _, found = checks(config)
+
+    assert found["token"]["ok"]  # checked on the trust list, as before
+    assert found["registration"]["ok"] and found["registration"]["warning"]
+    assert found["registration"]["en"] == (
+        "The centre does not say which checkpoint this kiosk is registered at (an older "
+        "version): [kiosk] checkpoint_id = 'CP-QL1A' could not be checked")
+
+
 def test_a_kiosk_clock_ten_minutes_ahead_of_the_centre_fails_the_clock_check(
         centre, scanner, tmp_path, libfaketime):
     config = enrolled_kiosk(tmp_path, centre, scanner)
