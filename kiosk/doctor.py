@@ -186,11 +186,13 @@ def refused_entries(conn: Any) -> tuple[int, int, str | None]:
 
 
 def refused_check(count: int, most: int, saved: str | None) -> Check:
-    """A failure while entries the centre refused sit in the store: each is a scan the
-    centre does not hold and never will by itself (nothing retries a refused entry), so the
-    kiosk is not "ready" however well it records. Named: how many, the most common reason
-    and the way out; for a checkpoint the centre did not register this kiosk at, the
-    ``retry-rejected --checkpoint`` that delivers them once the config is right."""
+    """Entries the centre refused sitting in the store: each is a scan the centre does not
+    hold and never will by itself (nothing retries a refused entry). Named: how many, the
+    most common reason and the way out. A failure when the reason is this kiosk's
+    configuration (a checkpoint the centre did not register it at: every scan is refused,
+    and ``retry-rejected --checkpoint`` delivers them once the config is right); a warning
+    otherwise — an entry refused for its own content may be one nobody can fix, and must not
+    fail the install check for good."""
     from kiosk.messages import saved_words
 
     if not count:
@@ -199,11 +201,11 @@ def refused_check(count: int, most: int, saved: str | None) -> Check:
     reason: object = (words if words is not None else saved
                       or Words("doctor.unusable_reason"))
     if words is not None and words.code == "refusal.other_checkpoint":
-        fix = Words("doctor.refused_fix_checkpoint", {"enrolled": words.params["enrolled"]})
-    else:
-        fix = Words("doctor.refused_fix")
-    return _check("refused", False, "doctor.refused_entries", count=f"{count:,}",
-                  most=f"{most:,}", reason=reason, fix=fix)
+        return _check("refused", False, "doctor.refused_entries", count=f"{count:,}",
+                      most=f"{most:,}", reason=reason, fix=Words(
+                          "doctor.refused_fix_checkpoint", {"enrolled": words.params["enrolled"]}))
+    return _check("refused", True, "doctor.refused_entries", warning=True, count=f"{count:,}",
+                  most=f"{most:,}", reason=reason, fix=Words("doctor.refused_fix"))
 
 
 def _hours(age: dt.timedelta) -> Words:
