@@ -29,6 +29,7 @@ from kiosk.commandline import (
     load_config,
     moment_argument,
     open_store,
+    output_path_argument,
     payload_argument,
     refusal_in,
     run_command,
@@ -303,7 +304,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.output and (refusal := output_over_store(args.output, config.store_path)
                         or output_over_kept(args.output, kept_files(config))
-                        or existing_output(args.output, force=args.force)):
+                        or existing_output(args.output, force=args.force,
+                                           example=f"entries.{args.format}")):
         raise fail(refusal(config.kiosk.language), EXIT_USAGE)
     store = open_store(config, reading=True)
     since, until = time_bounds(args, store)
@@ -604,7 +606,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     period(export)
     export.add_argument("--format", choices=("csv", "xlsx"), default="csv",
                         help="csv (default) or xlsx (needs openpyxl: the export extra)")
-    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.add_argument("-o", "--output", type=output_path_argument,
+                        help="file to write (default: standard output)")
     export.add_argument("--force", action="store_true", help="replace an existing file")
     export.set_defaults(func=cmd_export)
 

@@ -266,13 +266,14 @@ def open_central(url: str, *, busy_timeout: float = 10.0, pool_size: int = 8,
         raise fail(f"{messages.both('cli.storage_error')}: {exc}", EXIT_STORE) from None
 
 
-def central_output(output: str | None, url: str, *, force: bool) -> None:
+def central_output(output: str | None, url: str, *, force: bool, example: str) -> None:
     """Exit 2, naming the file, when ``output`` (a command's ``-o FILE``) is the centre's
     SQLite database at ``url`` or one of its side files by any name
     (:func:`kiosk.private_files.output_over_store`: written, it would replace every entry
     the centre holds), a folder (with or without ``--force``: a trace would be run and
-    recorded for an answer with nowhere to go), or, without ``--force``, a file already
-    there (:func:`kiosk.private_files.existing_output`). Asked before the database is opened
+    recorded for an answer with nowhere to go; ``example``: a file name to give in it), in
+    a folder that is not there, or, without ``--force``, a file already there
+    (:func:`kiosk.private_files.existing_output`). Asked before the database is opened
     (opening it makes its log) and before the command does its work."""
     from kiosk.central.backends import sqlite_file
     from kiosk.private_files import existing_output, output_over_store
@@ -281,9 +282,7 @@ def central_output(output: str | None, url: str, *, force: bool) -> None:
         return
     database = sqlite_file(url)
     over = output_over_store(output, database) if database is not None else None
-    if over is None and os.path.isdir(output):  # a trace must not run for nowhere to go
-        over = messages.Words("files.output_is_folder", {"path": str(output)})
-    if refusal := over or existing_output(output, force=force):
+    if refusal := over or existing_output(output, force=force, example=example):
         raise fail(messages.both(refusal.code, **refusal.params), EXIT_USAGE)
 
 
@@ -413,6 +412,16 @@ def payload_argument(text: str) -> bytes:
         return bytes.fromhex(text[4:])
     except ValueError as exc:
         raise ArgumentRefused("cli.bad_hex", value=repr(text[:40]), reason=exc) from None
+
+
+def output_path_argument(text: str) -> str:
+    """The argparse type of every option naming a file or folder a command writes (``--to``,
+    ``-o``, ``--out-dir``, ``--save``, ``--token-file``): refused when empty, as an unset
+    shell variable gives it (``--to "$STICK"``), before anything is read or written; else a
+    traceback, or the working folder taken for it."""
+    if not text:
+        raise ArgumentRefused("cli.empty_path")
+    return text
 
 
 FIRST_DAY = dt.date.min + dt.timedelta(days=1)

@@ -1101,8 +1101,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "written; choose another file name",
     ),
     "files.output_is_folder": (
-        "{path} là một thư mục: hãy cho tên một tệp (trong thư mục đó, chẳng hạn), không ghi gì",
-        "{path} is a folder: give the name of a file (in it, say); nothing written",
+        "{path} là một thư mục: hãy cho tên một tệp trong thư mục đó, chẳng hạn {example}; "
+        "không ghi gì",
+        "{path} is a folder: give the name of a file in it, e.g. {example}; nothing written",
+    ),
+    "files.output_folder_missing": (
+        "không có thư mục {folder}, không ghi gì (thư mục không được tạo ra trên đĩa của máy "
+        "này). Nếu đó là USB: hãy cắm USB và gắn (mount) nó, rồi chạy lại lệnh; nếu không, "
+        "hãy kiểm tra lại đường dẫn {path}",
+        "there is no folder {folder}, nothing written (the folder is not made on this "
+        "machine's own disk). If it is a USB stick: plug it in and mount it, then run the "
+        "command again; if not, check the path {path}",
     ),
     "files.output_exists": (
         "{path} đã có: không ghi đè lên tệp này, không ghi gì (thêm --force để thay tệp này)",
@@ -1207,6 +1216,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "export --format xlsx needs -o FILE.xlsx"),
     # argparse's refusals of a command line (kiosk.commandline.CommandParser), its words
     "cli.args.error": ("lỗi", "error"),
+    "cli.empty_path": (
+        "đường dẫn trống (một biến của shell chưa được đặt?): hãy cho đường dẫn nơi ghi ra; "
+        "không đọc, không ghi gì",
+        "empty path (a shell variable not set?): give the path to write to; nothing read or "
+        "written"),
     "cli.args.argument": ("tham số {argument}: {message}", "argument {argument}: {message}"),
     "cli.args.unrecognized": ("không hiểu các tham số: {arguments}",
                               "unrecognized arguments: {arguments}"),

@@ -27,7 +27,13 @@ DIR_MODE = 0o700
 
 
 def private_dir(path: Path) -> None:
-    """Create the folder (and missing parents) 0700; an existing folder is left as it is."""
+    """Create the folder (and missing parents) 0700; an existing folder is left as it is.
+
+    Only for a folder the program owns: its data and config folders (the store, keys and
+    token beside it, the centre's database). A command's output named by its user (``-o``,
+    ``--to``, ``--save``) goes only into a folder that is already there, never one made
+    (:func:`output_folder`): ``--to /media/usb/…`` with no stick mounted would make
+    ``/media/usb`` on the kiosk's own disk, the export said done, the stick left empty."""
     if not path.exists():
         private_dir(path.parent)
         with contextlib.suppress(FileExistsError):
@@ -53,15 +59,19 @@ def open_private(path: str | Path, mode: str = "w", **kwargs: Any) -> IO[Any]:
 
 
 def replace_file(path: str | Path, data: bytes, *, mode: int = FILE_MODE,
-                 force: bool = True) -> None:
+                 force: bool = True, output: bool = False) -> None:
     """Write ``path`` whole through a temporary file in its folder: readers see the old file
     or the new one, never a part, and the file has ``mode`` (0600 unless said otherwise)
     whatever it had before and whatever the umask. ``force=False`` (a command's output
     without ``--force``): a file already at ``path`` is kept and :class:`OutputExists`
     raised (:func:`place`). A pipe or a device (``-o /dev/null``) is written into, never
-    replaced by a file, unless :func:`_unfit` (:class:`OutputRefused`)."""
+    replaced by a file, unless :func:`_unfit` (:class:`OutputRefused`). ``output``: a
+    command's output named by its user, whose folder is never made (:func:`output_folder`);
+    else a file the program owns, its folder made 0700 (:func:`private_dir`)."""
     path = Path(path)
-    if not path.parent.exists():
+    if output:
+        output_folder(path)
+    elif not path.parent.exists():
         private_dir(path.parent)
     if _special(path):
         with os.fdopen(_open_special(path), "wb") as out:
@@ -110,6 +120,34 @@ class OutputNotFile(OutputExists):
         WordedError.__init__(self, "files.output_not_file", path=str(path))
 
 
+class OutputFolderMissing(OutputExists):
+    """The folder a command's output is to be written into is not there (a USB stick not
+    plugged in or not mounted, a slip in the path): refused, nothing written, never made
+    (:func:`private_dir`): made, it would be on the kiosk's own disk."""
+
+    def __init__(self, path: str | Path) -> None:  # its own code, not its parent's
+        WordedError.__init__(self, "files.output_folder_missing", path=str(path),
+                             folder=str(Path(path).parent))
+
+
+class OutputIsFolder(OutputExists):
+    """A command's output names a folder (a link to one too): refused with or without
+    ``--force``, ``example`` a file in it to give instead. Never removed for a file."""
+
+    def __init__(self, path: str | Path, example: str) -> None:
+        WordedError.__init__(self, "files.output_is_folder", path=str(path),
+                             example=str(Path(path) / example))
+
+
+def output_folder(path: str | Path) -> None:
+    """:class:`OutputFolderMissing` unless the folder of ``path``, a command's output, is
+    there: the one rule for every output its user names (``kiosk export -o``, ``kiosk sync
+    export --to``, ``kiosk-central trace -o`` and ``report -o``), whose folder is never made;
+    a path leading through a file is left to the write, which says so."""
+    if not os.path.exists(Path(path).parent):
+        raise OutputFolderMissing(path)
+
+
 def refuse_special(path: str | Path) -> None:
     """:class:`OutputNotFile` when ``path`` is a pipe, a device or a socket."""
     if _special(path):
@@ -145,44 +183,51 @@ def _open_special(path: str | Path) -> int:
     return handle
 
 
-def existing_output(path: str | Path, *, force: bool) -> Words | None:
-    """Why a command must not write its output at ``path``: without ``force`` (its
-    ``--force``), a file is already there — a link too, even one leading nowhere — which
-    writing would replace. A pipe or a device (``-o /dev/null``, ``-o >(gzip …)``) is not
-    refused, nor a folder (writing it fails, naming it); a block device, a socket or another
-    account's named pipe always is (:class:`OutputRefused`). Asked before the command does its
-    work (a trace recorded in the audit log, an export's rows read); :func:`open_output`
-    and :func:`place` refuse a file that appears meanwhile."""
+def existing_output(path: str | Path, *, force: bool, example: str) -> Words | None:
+    """Why a command must not write its output at ``path``: its folder is not there
+    (:func:`output_folder`); it is a folder, with or without ``force`` (:class:`OutputIsFolder`:
+    ``example`` is the name of a file to give in it); without ``force`` (its ``--force``), a
+    file is already there — a link too, even one leading nowhere — which writing would
+    replace. A pipe or a device (``-o /dev/null``, ``-o >(gzip …)``) is not refused; a block
+    device, a socket or another account's named pipe always is (:class:`OutputRefused`).
+    Asked before the command does its work (a trace recorded in the audit log, an export's
+    rows read); :func:`open_output` and :func:`place` refuse what appears meanwhile."""
+    try:
+        output_folder(path)
+    except OutputFolderMissing as exc:
+        return exc.words
+    if os.path.isdir(path):  # a link to one too
+        return OutputIsFolder(path, example).words
     if _special(path):
         with contextlib.suppress(OSError):
             if _unfit(os.stat(path)):
                 return OutputRefused(path).words
         return None
-    if force or not os.path.lexists(path) or os.path.isdir(path):
-        return None  # a folder: the write says why it cannot be one
+    if force or not os.path.lexists(path):
+        return None
     return OutputExists(path).words
 
 
 def open_output(path: str | Path, *, force: bool) -> IO[bytes]:
-    """Open a command's output file for writing (binary), created 0600 (and its folder
-    0700). Created exclusively (``O_EXCL``): a file already there is refused with
-    :class:`OutputExists` unless ``force``; with it, the file or link there is removed and
-    the output made anew, 0600: never written through a link (one planted in a shared
-    folder would lead the identities into its planter's file, or root's write into any
-    file), never left readable by others as the old file was. A pipe or a device is opened
-    as it is (a named pipe waits for its reader), unless :func:`_unfit`."""
+    """Open a command's output file for writing (binary), created 0600 in its folder, which
+    must be there (:func:`output_folder`). Created exclusively (``O_EXCL``): a file already
+    there is refused with :class:`OutputExists` unless ``force``; with it, the file or link
+    there is removed and the output made anew, 0600: never written through a link (one
+    planted in a shared folder would lead the identities into its planter's file, or root's
+    write into any file), never left readable by others as the old file was. A pipe or a
+    device is opened as it is (a named pipe waits for its reader), unless :func:`_unfit`."""
     path = Path(path)
-    private_dir(path.parent)
+    output_folder(path)
     try:
         return os.fdopen(os.open(path, _CREATE, FILE_MODE), "wb")
     except FileExistsError:
-        if (why := existing_output(path, force=force)) is not None:
+        if os.path.isdir(path):  # made meanwhile (a link to one too): never removed
+            return os.fdopen(os.open(path, os.O_WRONLY), "wb")  # fails, naming the folder
+        if (why := existing_output(path, force=force, example="")) is not None:
             raise (OutputRefused if why.code == "files.output_refused" else OutputExists)(
                 path) from None
     if _special(path):
         return os.fdopen(_open_special(path), "wb")
-    if os.path.isdir(path):  # a link to one too: never removed for a file
-        return os.fdopen(os.open(path, os.O_WRONLY), "wb")  # fails, naming the folder
     try:
         return open_fresh(path)  # --force: the name replaced, not where it leads
     except FileExistsError:  # made again meanwhile: kept

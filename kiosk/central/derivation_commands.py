@@ -14,7 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.commandline import EXIT_USAGE, examples, open_central, terminal_text
+from kiosk.commandline import (
+    EXIT_USAGE,
+    examples,
+    open_central,
+    output_path_argument,
+    terminal_text,
+)
 from kiosk.messages import both
 
 
@@ -91,7 +97,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    "kiosk-central derivation --json"))
     parser.add_argument("--retry", action="store_true",
                         help="queue every part set aside again and derive it")
-    parser.add_argument("--out-dir", metavar="DIR",
+    parser.add_argument("--out-dir", metavar="DIR", type=output_path_argument,
                         help="with --retry: make again the report files in DIR (as "
                              "`report … --out-dir` wrote them) of the days and months the "
                              "retried entries are filed under")

@@ -21,6 +21,7 @@ from kiosk.commandline import (
     central_output,
     examples,
     open_central,
+    output_path_argument,
 )
 from kiosk.messages import both
 from kiosk.private_files import OutputExists
@@ -55,7 +56,8 @@ def _formats(text: str) -> list[str]:
 
 
 def cmd_daily(args: argparse.Namespace) -> int:
-    central_output(args.output, args.db, force=args.force)  # before the database is opened
+    central_output(args.output, args.db, force=args.force,  # before the database is opened
+                   example=_example(args, "ngay"))
     with open_central(args.db) as storage:
         deriving_first(storage)
         day = args.date
@@ -66,13 +68,19 @@ def cmd_daily(args: argparse.Namespace) -> int:
 
 
 def cmd_monthly(args: argparse.Namespace) -> int:
-    central_output(args.output, args.db, force=args.force)  # before the database is opened
+    central_output(args.output, args.db, force=args.force,  # before the database is opened
+                   example=_example(args, "thang"))
     with open_central(args.db) as storage:
         deriving_first(storage)
         month = args.month or (storage.today().replace(day=1)
                                - dt.timedelta(days=1)).strftime("%Y-%m")
         report = reports.monthly(storage, month, wait=None)
     return _emit(report, args)
+
+
+def _example(args: argparse.Namespace, kind: str) -> str:
+    """A file name to give in the folder ``-o`` named (:func:`central_output`)."""
+    return f"bao-cao-{kind}.{(args.format or ['xlsx'])[0]}"
 
 
 def _emit(report: dict[str, Any], args: argparse.Namespace) -> int:
@@ -111,10 +119,11 @@ def _outputs(parser: argparse.ArgumentParser) -> None:
                         help="format(s), comma-separated (default: json to stdout, the -o "
                              "file's extension, or all three with --out-dir)")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    where.add_argument("-o", "--output", metavar="FILE", type=output_path_argument,
+                       help="write to FILE")
     parser.add_argument("--force", action="store_true", help="replace an existing -o file "
                         "(--out-dir always replaces its files: a rerun makes them again)")
-    where.add_argument("--out-dir", metavar="DIR",
+    where.add_argument("--out-dir", metavar="DIR", type=output_path_argument,
                        help="write bao-cao-ngay-YYYY-MM-DD.<format> files into DIR")
 
 

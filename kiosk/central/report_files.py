@@ -34,7 +34,7 @@ def write_file(path: Path, data: bytes, *, force: bool = True) -> None:
     """Replace ``path`` whole (``force=False``: never a file already there, ``report -o``
     without ``--force``). Reports hold counts only (no person), and are read by the
     province's staff from the reports folder: 0644."""
-    replace_file(path, data, mode=0o644, force=force)
+    replace_file(path, data, mode=0o644, force=force, output=True)
 
 
 def rewrite(storage: Storage, folder: Path, days: Iterable[str]) -> list[Path]:

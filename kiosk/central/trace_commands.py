@@ -22,6 +22,7 @@ from kiosk.commandline import (
     examples,
     moment_argument,
     open_central,
+    output_path_argument,
     payload_argument,
     terminal_text,
 )
@@ -68,7 +69,8 @@ def count_argument(text: str) -> int:
 def cmd_trace(args: argparse.Namespace) -> int:
     from kiosk.central import audit, trace_formats, trace_service, tracing
 
-    central_output(args.output, args.db, force=args.force)  # before the database is opened
+    central_output(args.output, args.db, force=args.force,  # before the database is opened
+                   example=f"trace.{args.format}")
     try:
         policy = tracing.Policy(margin=args.margin, default_stay=args.default_stay,
                                 max_stay=args.max_stay, repeat_window=args.repeat_window,
@@ -93,7 +95,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     body = trace_formats.render(_shown(report) if on_terminal else report, args.format)
     if args.output:
         try:  # 0600: names, document numbers, phones
-            replace_file(args.output, body, force=args.force)
+            replace_file(args.output, body, force=args.force, output=True)
         except OutputExists as exc:  # made meanwhile: kept; the trace is in the audit log
             print(exc, file=sys.stderr)
             return EXIT_USAGE
@@ -168,7 +170,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     trace.add_argument("--second-degree", type=count_argument, default=0, metavar="N",
                        help="also trace the top N contacts (at most 20; default 0)")
     trace.add_argument("--format", choices=FORMATS, default="json")
-    trace.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    trace.add_argument("-o", "--output", metavar="FILE", type=output_path_argument,
+                       help="write to FILE (default: stdout)")
     trace.add_argument("--force", action="store_true", help="replace an existing -o file")
     trace.add_argument("--reason", required=True,
                        help="lý do / reason, e.g. the case number (recorded in the audit log)")

@@ -43,6 +43,7 @@ from kiosk.commandline import (
     CommandParser,
     decimal_number_argument,
     examples,
+    output_path_argument,
     whole_number_argument,
 )
 from kiosk.devices.base import DeviceError, Emit
@@ -352,8 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
                         default=schema["height"].default)
     parser.add_argument("--backend", choices=schema["backend"].choices,
                         default=schema["backend"].default)
-    parser.add_argument("--snapshot", default="", help="save the last preview (with outlines) "
-                                                       "to this .jpg/.png")
+    parser.add_argument("--snapshot", type=output_path_argument,
+                        help="save the last preview (with outlines) to this .jpg/.png")
     return parser
 
 

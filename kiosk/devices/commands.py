@@ -21,6 +21,7 @@ from kiosk.commandline import (
     decimal_number_argument,
     examples,
     missing_extra,
+    output_path_argument,
     whole_number_argument,
 )
 from kiosk.devices.base import DeviceError
@@ -53,7 +54,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         return _missing_library(exc)
     try:
         options = watch_options(args)
-        watch(options, sys.stdout, count=args.count, seconds=args.seconds, save=args.save)
+        watch(options, sys.stdout, count=args.count, seconds=args.seconds, save=args.save or "")
     except ImportError as exc:  # e.g. pyserial missing for a serial device
         return _missing_library(exc)
     except config_mod.ConfigError as exc:
@@ -94,7 +95,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    "kiosk devices watch lane1 --save lane1.capture  # keep it, to send in",
                    "kiosk devices watch lane1.capture               # a capture, replayed"))
     watch_parser.add_argument("device", help="a configured device id, a /dev path, or a capture")
-    watch_parser.add_argument("--save", default="", metavar="FILE",
+    watch_parser.add_argument("--save", metavar="FILE", type=output_path_argument,
                               help="save what arrives as a capture (replayable, sendable)")
     watch_parser.add_argument("--count", type=whole_number_argument("--count"),
                               default=0, help="stop after N scans")

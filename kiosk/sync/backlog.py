@@ -53,7 +53,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kiosk import json_depth
 from kiosk.messages import Words, both, os_words, shown_name
-from kiosk.private_files import open_fresh, place, private_dir, refuse_special
+from kiosk.private_files import (
+    OutputIsFolder,
+    open_fresh,
+    output_folder,
+    place,
+    refuse_special,
+)
 from kiosk.sync import protocol
 from kiosk.sync.backlog_keys import fingerprint, raw
 
@@ -137,6 +143,10 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
     """
     path = Path(path)
     refuse_special(path)  # renamed over, /dev/null would become a file
+    output_folder(path)  # never made: with no stick mounted, it would be on the kiosk's disk
+    if path.is_dir():  # with --force too: never replaced, nor a .part beside it named
+        example = f"{kiosk_id}.backlog"  # a file to give in it
+        raise OutputIsFolder(path, example)
     partial = path.with_name(path.name + ".part")
     ephemeral = X25519PrivateKey.generate()
     header = MAGIC + raw(ephemeral.public_key()) + raw(centre_key)
@@ -156,7 +166,6 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
         number += 1
 
     try:
-        private_dir(path.parent)
         with open_fresh(partial) as out:  # a link planted as the .part: replaced
             out.write(header)
             lines: list[bytes] = []

@@ -22,6 +22,7 @@ from kiosk.commandline import (
     format_duration,
     load_config,
     open_store,
+    output_path_argument,
 )
 from kiosk.messages import both, os_words, saved_text, saved_words, text
 
@@ -88,7 +89,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         **examples("kiosk sync export --to /media/usb/ql1a-01.backlog",
                    "kiosk sync export --to ql1a-01.backlog --force   # replace an older file",
                    "kiosk sync export --kiosk-id ql1a-old --to /media/usb/ql1a-old.backlog"))
-    export.add_argument("--to", required=True, metavar="FILE", help="file to write")
+    export.add_argument("--to", required=True, metavar="FILE", type=output_path_argument,
+                        help="file to write (into a folder that is there: a mounted stick)")
     export.add_argument("--force", action="store_true", help="replace an existing file")
     export.add_argument("--kiosk-id", metavar="ID",
                         help="write the entries recorded under this other kiosk id instead "
@@ -359,7 +361,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OutputExists as exc:
         refusal = exc.words
     else:
-        refusal = existing_output(target, force=args.force)
+        refusal = existing_output(target, force=args.force,
+                                  example=f"{args.kiosk_id or config.kiosk.id}.backlog")
     if refusal:
         print(text("sync.export_failed", lang, error=refusal), file=sys.stderr)
         return EXIT_FAILED

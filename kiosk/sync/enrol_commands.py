@@ -24,6 +24,7 @@ from kiosk.commandline import (
     config_refusal,
     decimal_number_argument,
     examples,
+    output_path_argument,
     whole_number_argument,
 )
 from kiosk.enrolment import EnrolmentCode, EnrolmentCodeError, is_enrolment_code, parse
@@ -51,8 +52,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                         help="camera index, /dev/videoN, or an image or video file")
     enrol.add_argument("--seconds", type=decimal_number_argument("--seconds"), default=60.0,
                        help="how long to look at the camera (default: %(default)s)")
-    enrol.add_argument("--token-file", help="where to write the token (default: "
-                       "sync-token beside the config file)")
+    enrol.add_argument("--token-file", type=output_path_argument,
+                       help="where to write the token (default: sync-token beside the "
+                            "config file)")
     enrol.add_argument("--tries", type=whole_number_argument("--tries", least=1), default=20,
                        help="attempts while the centre is unreachable (default: %(default)s)")
     enrol.add_argument("--retry-seconds",
