@@ -32,9 +32,15 @@ from kiosk.central.backends import open_storage
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 HOUR = dt.timedelta(hours=1)
 
-FOLDER = ("{path} là một thư mục: hãy cho tên một tệp (trong thư mục đó, chẳng hạn), không "
-          "ghi gì / {path} is a folder: give the name of a file (in it, say); nothing "
-          "written\n")
+FOLDER = ("{path} là một thư mục: hãy cho tên một tệp trong thư mục đó, chẳng hạn {example}; "
+          "không ghi gì / {path} is a folder: give the name of a file in it, e.g. {example}; "
+          "nothing written\n")
+NO_FOLDER = ("không có thư mục {folder}, không ghi gì (thư mục không được tạo ra trên đĩa của "
+             "máy này). Nếu đó là USB: hãy cắm USB và gắn (mount) nó, rồi chạy lại lệnh; nếu "
+             "không, hãy kiểm tra lại đường dẫn {path} / there is no folder {folder}, nothing "
+             "written (the folder is not made on this machine's own disk). If it is a USB "
+             "stick: plug it in and mount it, then run the command again; if not, check the "
+             "path {path}\n")
 REFUSED = ("{path} là một tệp của cơ sở dữ liệu đang dùng ({store}): không ghi đè lên tệp "
            "này, không ghi gì; hãy chọn một tên tệp khác / {path} is a file of the database "
            "in use ({store}): it is not written over, nothing written; choose another file "
@@ -171,12 +177,35 @@ def test_a_folder_is_refused_as_output_before_the_trace_is_run(tmp_path: Path) -
     for extra in ((), ("--force",)):
         for command in writing(db, folder, *extra):
             proc = central(*command, check=False)
+            fmt = command[command.index("--format") + 1]
+            name = {"trace": "trace", "daily": "bao-cao-ngay", "monthly": "bao-cao-thang"}[
+                command[0] if command[0] == "trace" else command[1]]
             assert (proc.returncode, proc.stderr, proc.stdout) == (
-                2, FOLDER.format(path=folder), ""), command
+                2, FOLDER.format(path=folder, example=folder / f"{name}.{fmt}"), ""), command
     assert [p.name for p in folder.iterdir()] == ["older.json"]
     assert [p.name for p in tmp_path.glob(".*")] == []  # no temporary left
     audit = central("audit", "list", "--db", db, "--kind", "trace", "--json").stdout
     assert audit.strip() == "[]"  # refused before the trace: none run, none recorded
+
+
+def test_an_output_into_a_folder_not_there_is_refused_before_the_trace_is_run(
+        tmp_path: Path) -> None:
+    """``-o /media/usb/trace.json`` with the stick not mounted, with or without --force:
+    refused before the database is opened, naming the folder and what to do; the folder is
+    never made (it would be on the server's own disk, the file hidden once a stick is
+    mounted over it), no trace run nor recorded."""
+    db = make_centre(tmp_path)
+    media = tmp_path / "media"
+    media.mkdir()
+    target = media / "usb" / "answer.json"
+    for extra in ((), ("--force",)):
+        for command in writing(db, target, *extra):
+            proc = central(*command, check=False)
+            assert (proc.returncode, proc.stderr, proc.stdout) == (
+                2, NO_FOLDER.format(folder=media / "usb", path=target), ""), command
+    assert list(media.iterdir()) == []
+    audit = central("audit", "list", "--db", db, "--kind", "trace", "--json").stdout
+    assert audit.strip() == "[]"
 
 
 def test_a_device_takes_the_output_and_is_never_replaced(tmp_path: Path) -> None:

@@ -123,6 +123,48 @@ def test_a_command_line_refused_says_why_in_vietnamese_then_english(
     assert sorted(path.name for path in tmp_path.iterdir()) == ["kiosk.toml"]
 
 
+EMPTY_PATH = {
+    # case: (command, its command line before the empty path, the prog, the option's name)
+    "kiosk-sync-export": (KIOSK, "sync export --to", "kiosk sync export", "--to"),
+    "kiosk-export": (KIOSK, "export -o", "kiosk export", "-o/--output"),
+    "kiosk-devices-watch": (KIOSK, "devices watch lane1 --save", "kiosk devices watch",
+                            "--save"),
+    "kiosk-enrol": (KIOSK, "enrol --token-file", "kiosk enrol", "--token-file"),
+    "central-trace": (CENTRAL, "trace --document 1 --reason r -o", "kiosk-central trace",
+                      "-o/--output"),
+    "central-report": (CENTRAL, "report daily -o", "kiosk-central report daily",
+                       "-o/--output"),
+    "central-report-folder": (CENTRAL, "report daily --out-dir", "kiosk-central report daily",
+                              "--out-dir"),
+    "central-derivation-folder": (CENTRAL, "derivation --retry --out-dir",
+                                  "kiosk-central derivation", "--out-dir"),
+}
+
+
+@pytest.mark.parametrize(("command", "line", "prog", "option"), EMPTY_PATH.values(),
+                         ids=EMPTY_PATH)
+def test_an_empty_output_path_is_refused_as_one(tmp_path: Path, command: list[str], line: str,
+                                                prog: str, option: str) -> None:
+    """``--to "$STICK"`` with the variable not set gives the option an empty path: refused
+    by the command line, in both languages, exit 2, nothing read or written. Before,
+    ``kiosk sync export`` ended in a Python traceback (``PosixPath('.') has an empty
+    name``), and an empty ``--out-dir`` meant the working folder."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[store]\npath = "{tmp_path / "kiosk.db"}"\n', encoding="utf-8")
+    where = ["--config", str(config)] if command is KIOSK else [
+        "--db", f"sqlite:///{tmp_path / 'central.db'}"]
+    refused = subprocess.run([*command, *line.split(), "", *where], capture_output=True,
+                             text=True, timeout=60, cwd=tmp_path)
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr.startswith("usage: ")
+    assert refused.stderr.rstrip("\n").splitlines()[-1] == (
+        f"{prog}: lỗi / error: tham số {option}: đường dẫn trống (một biến của shell chưa "
+        "được đặt?): hãy cho đường dẫn nơi ghi ra; không đọc, không ghi gì / argument "
+        f"{option}: empty path (a shell variable not set?): give the path to write to; "
+        "nothing read or written")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["kiosk.toml"]
+
+
 def test_a_message_argparse_words_unknown_is_shown_as_it_is(
         capsys: pytest.CaptureFixture[str]) -> None:
     """A refusal whose template the catalogue does not know (a newer Python's argparse) is

@@ -225,6 +225,63 @@ def test_an_export_file_already_there_is_kept_unless_forced(tmp_path: Path,
     assert not (tmp_path / "nowhere.csv").is_symlink() and not (tmp_path / "gone.csv").exists()
 
 
+NO_FOLDER = {
+    "vi": "không có thư mục {folder}, không ghi gì (thư mục không được tạo ra trên đĩa của máy "
+          "này). Nếu đó là USB: hãy cắm USB và gắn (mount) nó, rồi chạy lại lệnh; nếu không, "
+          "hãy kiểm tra lại đường dẫn {path}",
+    "en": "there is no folder {folder}, nothing written (the folder is not made on this "
+          "machine's own disk). If it is a USB stick: plug it in and mount it, then run the "
+          "command again; if not, check the path {path}",
+}
+FOLDER = {
+    "vi": "{path} là một thư mục: hãy cho tên một tệp trong thư mục đó, chẳng hạn {example}; "
+          "không ghi gì",
+    "en": "{path} is a folder: give the name of a file in it, e.g. {example}; nothing written",
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_an_export_into_a_folder_not_there_is_refused_and_the_folder_never_made(
+        tmp_path: Path, language: str) -> None:
+    """``-o /media/usb/ngay-5.csv`` with the stick not mounted: refused before a row is read
+    (no audit row), naming the folder and what to do, exit 2. The folder is never made: on
+    the kiosk's own disk it would take the identities the stick was meant to carry, and be
+    hidden under the stick once mounted."""
+    store = tmp_path / "kiosk.db"
+    config = write_config(tmp_path, store, language)
+    assert kiosk(config, "scan", CCCD_AN).returncode == 0
+    media = tmp_path / "media"
+    media.mkdir()
+    for fmt in ("csv", "xlsx"):
+        target = media / "usb" / f"ngay-5.{fmt}"
+        proc = kiosk(config, "export", "--format", fmt, "-o", str(target))
+        assert (proc.returncode, proc.stdout) == (2, ""), fmt
+        assert proc.stderr == NO_FOLDER[language].format(folder=media / "usb",
+                                                         path=target) + "\n", fmt
+    assert list(media.iterdir()) == []
+    assert export_rows(store) == []  # nothing read: no audit row
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_folder_given_as_the_export_file_is_refused_with_a_file_name_to_give(
+        tmp_path: Path, language: str) -> None:
+    """``-o /media/usb`` (the stick, not a file on it), with or without ``--force``: a
+    folder, said so with a file name to give in it, never an "already exists … add --force"
+    that would not help; nothing read, the folder as it was."""
+    store = tmp_path / "kiosk.db"
+    config = write_config(tmp_path, store, language)
+    assert kiosk(config, "scan", CCCD_AN).returncode == 0
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    for fmt in ("csv", "xlsx"):
+        for extra in ((), ("--force",)):
+            proc = kiosk(config, "export", "--format", fmt, "-o", str(stick), *extra)
+            assert (proc.returncode, proc.stderr) == (2, FOLDER[language].format(
+                path=stick, example=stick / f"entries.{fmt}") + "\n"), (fmt, extra)
+    assert list(stick.iterdir()) == []
+    assert export_rows(store) == []
+
+
 BUSY = {
     "vi": "lỗi kho dữ liệu: {store}: một chương trình khác đang khoá kho dữ liệu\nĐóng chương "
           "trình kia (một lệnh kiosk khác, một trình xem cơ sở dữ liệu, một công cụ sao lưu) "

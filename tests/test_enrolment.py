@@ -121,6 +121,7 @@ def test_a_qr_filmed_by_the_camera_enrols_the_kiosk_once_and_its_scans_reach_the
     assert keys.public_signing_key() in shown
     assert kiosk("scan", CCCD_2024, "--config", str(config)).returncode == 0
     stick = tmp_path / "usb" / "lane-1.backlog"
+    stick.parent.mkdir()  # the stick, mounted
     exported = kiosk("sync", "export", "--to", str(stick), "--config", str(config))
     assert exported.returncode == 0, exported.stdout + exported.stderr
     assert "has not confirmed" not in exported.stderr
@@ -503,6 +504,7 @@ def test_an_enrolment_code_replaces_the_centre_key_the_kiosk_kept(centre, tmp_pa
     assert encode(keys.centre().centre_key) != encode(old)
     assert kiosk("scan", CCCD, "--config", str(config)).returncode == 0
     stick = tmp_path / "usb" / "lane-12.backlog"
+    stick.parent.mkdir()
     exported = kiosk("sync", "export", "--to", str(stick), "--config", str(config))
     assert exported.returncode == 0, exported.stdout + exported.stderr
     assert "1 accepted" in central("import", str(stick), "--db", centre.db).stdout

@@ -68,10 +68,11 @@ def test_force_replaces_a_planted_link_never_writes_through_it(tmp_path: Path,
         assert not target.is_symlink() and stat.S_IMODE(target.stat().st_mode) == 0o600
         assert target.stat().st_uid == os.geteuid()
         target.unlink()
-    (share / "folder").symlink_to(tmp_path, target_is_directory=True)  # a folder: the write
-    for force in ((), ("--force",)):                                   # fails, naming it
+    (share / "folder").symlink_to(tmp_path, target_is_directory=True)  # a folder: refused
+    for force in ((), ("--force",)):                                   # before, naming it
         proc = kiosk(config, "export", "-o", str(share / "folder"), *force)
-        assert proc.returncode == 1 and str(share / "folder") in proc.stderr, proc.stderr
+        assert proc.returncode == 2, proc.stderr  # a file name in it given instead
+        assert str(share / "folder" / "entries.csv") in proc.stderr, proc.stderr
         assert (share / "folder").is_symlink()  # never removed for a file
 
 

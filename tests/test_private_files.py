@@ -79,13 +79,16 @@ def test_the_central_database_is_created_for_the_owner_only(tmp_path: Path) -> N
 
 def test_csv_and_xlsx_exports_are_created_for_the_owner_only(config_file: Path,
                                                             tmp_path: Path) -> None:
+    """The folder is the technician's (a stick, a shared folder): there already, never made
+    nor changed by the export (tests/test_cli_export_output.py: a folder not there)."""
     kiosk(config_file, "scan", CCCD_AN)
+    (tmp_path / "exports").mkdir(mode=0o755)
     for fmt in ("csv", "xlsx"):
         out = tmp_path / "exports" / f"entries.{fmt}"
         kiosk(config_file, "export", "--format", fmt, "-o", str(out))
         assert out.stat().st_size > 0
         assert mode(out) == 0o600
-    assert mode(tmp_path / "exports") == 0o700
+    assert mode(tmp_path / "exports") == 0o755  # under the usual umask 022
 
 
 def test_a_backlog_file_is_created_for_the_owner_only(tmp_path: Path) -> None:
@@ -96,12 +99,13 @@ def test_a_backlog_file_is_created_for_the_owner_only(tmp_path: Path) -> None:
     from tests.sync_support import backlog_rows
 
     path = tmp_path / "usb" / "ql1a.backlog"
+    path.parent.mkdir()  # the stick, mounted: the export never makes its folder
     backlog.write_backlog(path, backlog_rows(3, kiosk_id="kiosk-t"),
                           signing_key=Ed25519PrivateKey.generate(),
                           centre_key=X25519PrivateKey.generate().public_key(),
                           kiosk_id="kiosk-t", checkpoint_id="CP-SYNC")
-    assert mode(path.parent) == 0o700
     assert mode(path) == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["ql1a.backlog"]  # no .part left
 
 
 def test_config_check_warns_when_the_store_token_or_signing_key_is_readable_by_others(

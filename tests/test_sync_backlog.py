@@ -81,6 +81,13 @@ def importing(central, path: Path, **options):
         return import_file(storage, path, centre_key(central), **options)
 
 
+@pytest.fixture(autouse=True)
+def stick_mounted(tmp_path):
+    """The stick each test writes its files to (usb/), mounted: an export writes only into
+    a folder that is there, never makes one (tests/test_sync_commands.py: not mounted)."""
+    (tmp_path / "usb").mkdir()
+
+
 @pytest.fixture
 def exported(central, kiosk_id, tmp_path):
     """A kiosk with 700 pending entries exported to usb/ql1a.backlog; (worker, ids, file)."""
@@ -201,7 +208,6 @@ def test_an_export_the_store_cannot_mark_is_said_good_with_its_entries_still_pen
         source.backup(copy)
     fill_backlog(db, 30, kiosk_id="k-swap")  # since the backup: only in this file
     target = tmp_path / "usb" / "k-swap.backlog"
-    target.parent.mkdir()
     try:
         summary = worker.export(target, progress=lambda done: os.replace(backup, db)
                                 if backup.exists() else None)

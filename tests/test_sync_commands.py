@@ -389,6 +389,50 @@ def test_export_writes_the_backlog_once_and_refuses_to_overwrite_it(site, tmp_pa
     assert "Exported 1,000" in sync(config, "export", "--to", str(target), "--force").stdout
 
 
+def test_an_export_to_a_stick_not_mounted_is_refused_and_no_folder_is_made(site, tmp_path):
+    """``--to /media/usb/ql1a-01.backlog`` with no stick mounted: /media/usb is not there.
+    The export refuses, naming the folder and what to do; it makes no folder (made, it would
+    be on the kiosk's own disk, hidden later under the stick mounted over it), writes
+    nothing and marks no entry exported: the operator is not sent off with an empty stick.
+    Before, the folder was made, the file written there, "Exported 1,000 entries", exit 0."""
+    config, ids, _ = site
+    media = tmp_path / "media"  # the stick mounts at media/usb: not plugged in
+    media.mkdir()
+    target = media / "usb" / "ql1a-01.backlog"
+    refused = sync(config, "export", "--to", str(target), ok=False)
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        f"Export failed: there is no folder {media / 'usb'}, nothing written (the folder is "
+        "not made on this machine's own disk). If it is a USB stick: plug it in and mount "
+        f"it, then run the command again; if not, check the path {target}\n")
+    assert list(media.iterdir()) == []
+    assert sync_states(config.parent / "kiosk.db") == {"pending": len(ids)}
+    assert "of which exported to a file" not in sync(config, "status", "--offline").stdout
+
+    (media / "usb").mkdir()  # the stick mounted: the same command exports
+    assert "Exported 1,000 entries" in sync(config, "export", "--to", str(target)).stdout
+    assert sync_states(config.parent / "kiosk.db") == {"sent": len(ids)}
+
+
+def test_a_folder_given_as_the_export_file_is_refused_with_a_file_name_to_give(site, tmp_path):
+    """``--to /media/usb`` (the stick, not a file on it), with or without ``--force``: the
+    words say it is a folder and give a file name in it; no ``--force`` hint (it would not
+    help), no ``….part`` named (a name the operator never typed), the stick left as it was,
+    nothing marked exported."""
+    config, ids, kiosk_id = site
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    (stick / "photos.jpg").write_bytes(b"kept")
+    for extra in ((), ("--force",)):
+        refused = sync(config, "export", "--to", str(stick), *extra, ok=False)
+        assert (refused.returncode, refused.stdout) == (1, ""), extra
+        assert refused.stderr == (
+            f"Export failed: {stick} is a folder: give the name of a file in it, e.g. "
+            f"{stick / (kiosk_id + '.backlog')}; nothing written\n"), extra
+    assert [p.name for p in stick.iterdir()] == ["photos.jpg"]
+    assert sync_states(config.parent / "kiosk.db") == {"pending": len(ids)}
+
+
 def test_status_and_export_name_the_entries_of_an_earlier_kiosk_id_and_their_way(
         site, central, tmp_path):
     """Entries left pending under the id this kiosk had before ([kiosk] id changed, or an
