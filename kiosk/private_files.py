@@ -1,9 +1,11 @@
 """Files holding personal data or secrets are created readable by their owner only.
 
 The kiosk's and the centre's databases, exports (CSV/XLSX) and backlog files hold full
-identities; token files hold a kiosk's credential. They are created 0600 in folders created
-0700, whatever the process umask, and a file found readable by others is reported
-(:func:`exposure`) at start-up and by ``kiosk config check``.
+identities; token files hold a kiosk's credential. They are created 0600, whatever the
+process umask, in folders created 0700 when the program owns them (:func:`private_dir`; a
+command's output goes only into a folder already there: :func:`output_folder`), and a file
+found readable by others is reported (:func:`exposure`) at start-up and by ``kiosk config
+check``.
 """
 
 from __future__ import annotations
@@ -30,10 +32,13 @@ def private_dir(path: Path) -> None:
     """Create the folder (and missing parents) 0700; an existing folder is left as it is.
 
     Only for a folder the program owns: its data and config folders (the store, keys and
-    token beside it, the centre's database). A command's output named by its user (``-o``,
-    ``--to``, ``--save``) goes only into a folder that is already there, never one made
-    (:func:`output_folder`): ``--to /media/usb/…`` with no stick mounted would make
-    ``/media/usb`` on the kiosk's own disk, the export said done, the stick left empty."""
+    token beside it, the centre's database). A file a command writes where its user says
+    (``-o``, ``--to``, ``--save``, ``--snapshot``) goes only into a folder that is already
+    there, never one made (:func:`output_folder`): ``--to /media/usb/…`` with no stick
+    mounted would make ``/media/usb`` on the kiosk's own disk, the export said done, the
+    stick left empty. The one folder a command is told to fill, the centre's reports folder
+    (``report --out-dir``, the 06:00 timer's), is the centre's own: made if missing
+    (:func:`kiosk.central.report_files.write`, readable by the province's staff)."""
     if not path.exists():
         private_dir(path.parent)
         with contextlib.suppress(FileExistsError):

@@ -289,9 +289,9 @@ def test_an_export_file_that_cannot_be_written_is_named_once_with_the_reason(
         config_file: Path, tmp_path: Path) -> None:
     kiosk(config_file, "scan", CCCD_AN)
     proc = kiosk(config_file, "export", "-o", str(tmp_path), ok=False)  # a folder
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert proc.stderr == (f"Cannot write the export file {tmp_path}: the path is a folder, "
-                           "not a file; nothing exported\n")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr  # refused before reading
+    assert proc.stderr == (f"{tmp_path} is a folder: give the name of a file in it, e.g. "
+                           f"{tmp_path / 'entries.csv'}; nothing written\n")
 
 
 def test_a_missing_token_file_is_named_once_per_language(tmp_path: Path) -> None:
