@@ -3129,6 +3129,10 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "reports.no_scans_month": ("Không có lượt quét nào trong tháng {month}.",
                                "No scans in {month}."),
     "reports.bad_date": ("Ngày không hợp lệ: {value}", "Not a valid date: {value}"),
+    "reports.more": ("… và {count} dòng khác (tổng {total}), đủ cả trong tệp tải về",
+                     "… and {count} more rows ({total} in all), every one in the download"),
+    "reports.most_scans_first": ("{shown} điểm có nhiều lượt quét nhất trước.",
+                                 "The {shown} points with the most scans first."),
     "reports.unavailable": ("Chức năng báo cáo chưa có trên máy chủ này.",
                             "Reports are not available on this server yet."),
     # tracing

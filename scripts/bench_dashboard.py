@@ -17,6 +17,7 @@ today, points active in 7 days), as an ad-hoc SQL dashboard would.
 
     .venv/bin/python scripts/bench_dashboard.py --engine sqlite --entries 1000000
     .venv/bin/python scripts/bench_dashboard.py --engine postgresql --entries 10000000
+    .venv/bin/python scripts/bench_dashboard.py --engine sqlite --entries 1000000 --reports
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import datetime as dt
 import json
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ from kiosk.central import people  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.central.storage import Storage  # noqa: E402
 from kiosk.central.web import users  # noqa: E402
+from kiosk.sync import protocol  # noqa: E402
 
 DISTRICTS = ("Đồng Xoài", "Bình Long", "Phước Long", "Chơn Thành", "Đồng Phú", "Bù Đăng",
              "Bù Đốp", "Bù Gia Mập", "Hớn Quản", "Lộc Ninh")
@@ -110,6 +113,45 @@ def timed(client: httpx.Client, path: str, count: int) -> list[float]:
     return times
 
 
+def report_pages(url: str, day: dt.date, count: int, viewers: int) -> dict[str, Any]:
+    """The Reports page, daily (``day``) and monthly (``day``'s month): time to the last
+    byte and size, ``count`` times each after one warm-up; then ``viewers`` signed-in
+    viewers loading the daily page at once while a kiosk's health check
+    (``/api/v1/health``) is asked every 50 ms: the slowest health answer, and each
+    viewer's time."""
+    figures: dict[str, Any] = {}
+    with signed_in(url, "bench.admin") as client:
+        for name, path in (("daily", f"/reports?date={day}"),
+                           ("monthly", f"/reports?monthly=true&month={day:%Y-%m}")):
+            size = len(client.get(path).content)
+            figures[f"{name}_reports_page"] = {**summary(timed(client, path, count)),
+                                               "bytes": size}
+    seen: list[float] = []
+
+    def viewer() -> None:
+        with signed_in(url, "bench.admin") as client:
+            started = time.perf_counter()
+            client.get(f"/reports?date={day}").raise_for_status()
+            seen.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=viewer) for _ in range(viewers)]
+    for thread in threads:
+        thread.start()
+    worst = 0.0
+    with httpx.Client(base_url=url, timeout=120) as probe:
+        while any(thread.is_alive() for thread in threads):
+            started = time.perf_counter()
+            probe.get(protocol.HEALTH_PATH).raise_for_status()
+            worst = max(worst, time.perf_counter() - started)
+            time.sleep(0.05)
+    for thread in threads:
+        thread.join()
+    figures[f"{viewers}_viewers_daily"] = {
+        "viewer_seconds": sorted(round(s, 1) for s in seen),
+        "health_worst_ms": round(worst * 1000)}
+    return figures
+
+
 def raw_today(storage: Storage, today: dt.date, count: int) -> list[float]:
     week = (today - dt.timedelta(days=6)).isoformat()
     times = []
@@ -134,6 +176,9 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--reports", action="store_true",
+                        help="also the Reports page (yesterday's and this month's): time, "
+                             "size, and a health check's worst wait while 4 viewers load it")
     args = parser.parse_args()
     now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     scans = province(entries=args.entries, checkpoints=args.checkpoints, days=args.days,
@@ -153,6 +198,8 @@ def main() -> int:
                 api = timed(client, f"/api/v1/reports/daily?date={today}",
                             max(3, args.requests // 4))
                 checkpoints = timed(client, "/checkpoints", max(5, args.requests // 4))
+            pages = (report_pages(server.url, today - dt.timedelta(days=1),
+                                  max(3, args.requests // 4), 4) if args.reports else {})
         finally:
             server.stop()
     print(json.dumps({"engine": args.engine, "entries": total, "checkpoints": args.checkpoints,
@@ -160,7 +207,7 @@ def main() -> int:
                       "aggregates_seconds": round(fill_seconds),
                       "today_page": summary(page), "daily_report_api": summary(api),
                       "checkpoints_page": summary(checkpoints),
-                      "raw_sql_today_numbers": summary(raw)}, indent=1))
+                      "raw_sql_today_numbers": summary(raw), **pages}, indent=1))
     return 0
 
 

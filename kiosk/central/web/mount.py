@@ -45,7 +45,7 @@ def mount(app: FastAPI, storage: Storage) -> Site:
     app.include_router(pages_reports.api)
 
     async def refused(request: Request, exc: Exception) -> Response:
-        return site.refuse(request, exc)
+        return await site.refuse(request, exc)
 
     app.add_exception_handler(LoginRequired, refused)
     app.add_exception_handler(Forbidden, refused)
@@ -70,7 +70,7 @@ def mount(app: FastAPI, storage: Storage) -> Site:
             told = (exc if administrator else WordedError("web.unavailable.retry") if passing
                     else WordedError("web.unavailable.ask_admin"))
             return JSONResponse(refusal_body(told), status_code=503, headers=headers)
-        response: Response = site.render(
+        response: Response = await site.render(
             request, "unavailable.html", status=503, passing=passing,
             reason=exc.text(site.lang(request)) if administrator else None)
         response.headers.update(headers)

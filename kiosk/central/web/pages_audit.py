@@ -24,5 +24,5 @@ async def audit_log(request: Request, actor: str = "", kind: str = "") -> Respon
     kind = kind if kind in audit.KINDS else ""
     records = await run_in_threadpool(audit.records, site.storage, limit=SHOWN,
                                       actor=actor.strip() or None, kind=kind or None)
-    return site.render(request, "audit.html", records=records, actor=actor, kind=kind,
+    return await site.render(request, "audit.html", records=records, actor=actor, kind=kind,
                        kinds=audit.KINDS)

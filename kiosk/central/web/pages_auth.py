@@ -18,7 +18,7 @@ router = APIRouter()
 @router.get("/login")
 @not_personal("the login form")
 async def login_page(request: Request, next: str = "/today") -> Response:
-    return site_of(request).render(request, "login.html", next=safe_next(next), error=None)
+    return await site_of(request).render(request, "login.html", next=safe_next(next), error=None)
 
 
 @router.post("/login")
@@ -30,7 +30,7 @@ async def login(request: Request) -> Response:
     t = i18n.translator(site.lang(request))
     client = client_address(request) or "?"
     if not await run_in_threadpool(site.throttle.allow, client):
-        return site.render(request, "login.html", status=429, next=target,
+        return await site.render(request, "login.html", status=429, next=target,
                            error=t("login.throttled"))
     name = str(form.get("name", "")).strip().lower()
     try:
@@ -39,7 +39,7 @@ async def login(request: Request) -> Response:
     except UserError as exc:
         error = (t("login.locked", minutes=users.LOCK_MINUTES)
                  if exc.words.code == "account.locked" else t("login.wrong"))
-        return site.render(request, "login.html", status=401, next=target, error=error)
+        return await site.render(request, "login.html", status=401, next=target, error=error)
     cookie = await run_in_threadpool(site.sessions.start, user)
     response = RedirectResponse(target, status_code=303)
     set_cookie(request, response, SESSION_COOKIE, cookie)

@@ -34,7 +34,7 @@ async def batch_kiosks(request: Request, after: str = "", before: str = "") -> R
     page = await run_in_threadpool(batch_log.kiosks_page, site.storage,
                                    district=district_of(user), after=after or None,
                                    before=before or None)
-    return site.render(request, "batches.html", kiosk=None, moved=bool(after or before),
+    return await site.render(request, "batches.html", kiosk=None, moved=bool(after or before),
                        **page)
 
 
@@ -46,9 +46,9 @@ async def kiosk_batches(request: Request, kiosk_id: str, before: str = "", after
     user = site.user(request, *ROLES)
     known, district = await run_in_threadpool(batch_log.kiosk_district, site.storage, kiosk_id)
     if not known or not sees_district(user, district or ""):  # another district's kiosk
-        return site.render(request, "notfound.html", status=404)  # is as one never enrolled
+        return await site.render(request, "notfound.html", status=404)  # is as one never enrolled
     keys = {name: number_parameter(name, text, 0) if text else None
             for name, text in (("before", before), ("after", after))}
     page = await run_in_threadpool(batch_log.kiosk_batches, site.storage, kiosk_id, **keys)
-    return site.render(request, "batches.html", kiosk=kiosk_id,
+    return await site.render(request, "batches.html", kiosk=kiosk_id,
                        moved=any(key is not None for key in keys.values()), **page)

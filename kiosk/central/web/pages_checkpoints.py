@@ -42,7 +42,7 @@ async def checkpoint_list(request: Request, district: str = "", kind: str = "",
     district = district_of(user) or district
     data = await run_in_threadpool(_list, site.storage, district, kind, state, q.strip(),
                                    max(number_parameter("page", page, 1), 1))
-    return site.render(request, "checkpoints.html", district=district, kind=kind, state=state,
+    return await site.render(request, "checkpoints.html", district=district, kind=kind, state=state,
                        q=q, kinds=registry.KINDS, states=STATES,
                        fixed_district=district_of(user) is not None, **data)
 
@@ -95,7 +95,7 @@ async def checkpoint_page(request: Request, checkpoint_id: str, day: str = "") -
     user = site.user(request, *ROLES_OF["/checkpoints"])
     point = await run_in_threadpool(registry.checkpoint, site.storage, checkpoint_id)
     if point is None or not sees_district(user, point.district):  # another district's point
-        return site.render(request, "notfound.html", status=404)  # is as one never set up
+        return await site.render(request, "notfound.html", status=404)  # is as one never set up
     try:
         chosen = reports.report_day(day) if day else site.storage.today()
     except ValueError:
@@ -104,7 +104,7 @@ async def checkpoint_page(request: Request, checkpoint_id: str, day: str = "") -
     t = i18n.translator(site.lang(request))
     chart = charts.bars(data["hours"], [f"{h}" for h in range(24)],
                         t("checkpoint.chart", day=t.date(chosen)))
-    return site.render(request, "checkpoint.html", point=point, day=chosen.isoformat(),
+    return await site.render(request, "checkpoint.html", point=point, day=chosen.isoformat(),
                        chart=chart,
                        **data)
 

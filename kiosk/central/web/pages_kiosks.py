@@ -37,7 +37,7 @@ async def _page(request: Request, site: Site, *, status: int = 200, problems: bo
                                                  f"{row['name']}".lower()]
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    return site.render(request, "kiosks.html", status=status,
+    return await site.render(request, "kiosks.html", status=status,
                        kiosks=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], total=len(rows),
                        page=page, pages=pages, problems=problems, q=q,
                        can_manage=user.role == "admin", **context)
@@ -75,6 +75,6 @@ async def revoke(request: Request, kiosk_id: str) -> Response:
     site = site_of(request)
     _, t = await site.admin_post(request)
     if await run_in_threadpool(site.storage.kiosk, kiosk_id) is None:
-        return site.render(request, "notfound.html", status=404)
+        return await site.render(request, "notfound.html", status=404)
     await run_in_threadpool(site.storage.revoke_kiosk, kiosk_id)
     return await _page(request, site, notice=t("kiosks.revoked", id=kiosk_id))

@@ -6,7 +6,9 @@ one."""
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -38,6 +40,38 @@ ROLES = ROLES_OF["/reports"]
 COUNTS = "counts per checkpoint, district, kind, hour and day (no person)"
 DOWNLOADS = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+ROWS_SHOWN = 100
+"""The most rows of one section a Reports page shows, as Today shows 50 problems: a person
+reads the first ones and a count of the rest, which the CSV/XLSX download holds in full. A
+province's daily report has a row per point scanning (20,000) and per point not scanning: all
+of them drawn, the page was 7.5 MB of HTML."""
+MOST_SCANS_FIRST = ("Theo điểm",)
+"""Sections whose shown rows are the points with the most scans (the busiest first, then by
+id), when the section has more rows than are shown; the others keep the report's order (the
+problem lists: as Today shows them)."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A report section as the page shows it: its first :data:`ROWS_SHOWN` rows and how many
+    more the download holds."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: list[dict[str, Any]]
+    more: int
+    total: int
+    most_scans_first: bool
+
+
+def shown(table: report_formats.Table, limit: int = ROWS_SHOWN) -> Section:
+    rows, by_scans = table.rows, False
+    if len(rows) > limit and table.title in MOST_SCANS_FIRST:
+        rows, by_scans = heapq.nsmallest(limit, rows, key=lambda r: -r["scans"]), True
+    return Section(table.title, table.columns, rows[:limit], max(0, len(table.rows) - limit),
+                   len(table.rows), by_scans)
 
 
 def daily_report(storage: Storage, day: dt.date, district: str | None) -> dict[str, Any]:
@@ -79,7 +113,7 @@ async def report_page(request: Request, date: str = "", month: str = "",
     storage = site.storage
     day, chosen_month = _day(storage, date), _month(storage, month)
     if day is None or chosen_month is None:
-        return site.render(request, "reports.html", status=422, report=None, sections=[],
+        return await site.render(request, "reports.html", status=422, report=None, sections=[],
                            date=date, month=month, monthly=is_monthly,
                            error=t("reports.bad_date", value=date if day is None else month))
     if is_monthly:
@@ -87,8 +121,8 @@ async def report_page(request: Request, date: str = "", month: str = "",
                                          district_of(user))
     else:
         report = await run_in_threadpool(daily_report, storage, day, district_of(user))
-    sections = [table for table in report_formats.tables(report)[1:] if table.rows]
-    return site.render(request, "reports.html", report=report, sections=sections,
+    sections = [shown(table) for table in report_formats.tables(report)[1:] if table.rows]
+    return await site.render(request, "reports.html", report=report, sections=sections,
                        date=day.isoformat(), month=chosen_month, monthly=is_monthly, error=None)
 
 

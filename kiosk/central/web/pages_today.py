@@ -24,6 +24,6 @@ async def today(request: Request) -> Response:
     user = site.user(request, *ROLES_OF["/today"])
     report = for_district(await run_in_threadpool(site.today.get), district_of(user))
     problems = report["not_scanning"] + report["scanning_wrongly"]
-    return site.render(request, "today.html", report=report, summary=report["summary"],
+    return await site.render(request, "today.html", report=report, summary=report["summary"],
                        problems=problems[:PROBLEMS_SHOWN],
                        more_problems=max(0, len(problems) - PROBLEMS_SHOWN))

@@ -50,7 +50,7 @@ def asked(form: FormData) -> trace_service.Request:
 async def tracing_form(request: Request) -> Response:
     site = site_of(request)
     site.user(request, *ROLES)
-    return site.render(request, "tracing.html", values={}, result=None, error=None)
+    return await site.render(request, "tracing.html", values={}, result=None, error=None)
 
 
 async def _run(site: Site, request: Request, channel: str
@@ -72,7 +72,7 @@ async def _run(site: Site, request: Request, channel: str
 async def run_trace(request: Request) -> Response:
     site = site_of(request)
     values, result, error = await _run(site, request, "web")
-    return site.render(request, "tracing.html", status=422 if error else 200, values=values,
+    return await site.render(request, "tracing.html", status=422 if error else 200, values=values,
                        result=result, error=error)
 
 
@@ -84,7 +84,7 @@ async def export(request: Request, format: str = "") -> Response:
     choice_parameter("format", format, DOWNLOADS)
     values, result, error = await _run(site, request, "web-export")
     if result is None:
-        return site.render(request, "tracing.html", status=422, values=values, result=None,
+        return await site.render(request, "tracing.html", status=422, values=values, result=None,
                            error=error)
     body = await run_in_threadpool(trace_formats.render, result, format)
     name = f"truy-vet-{result['audit']}.{format}"

@@ -20,7 +20,7 @@ async def _page(request: Request, site: Site, *, status: int = 200, **context: o
                 ) -> Response:
     site.user(request, "admin")
     people = await run_in_threadpool(users.all_users, site.storage)
-    return site.render(request, "users.html", status=status, people=people, roles=users.ROLES,
+    return await site.render(request, "users.html", status=status, people=people, roles=users.ROLES,
                        **context)
 
 

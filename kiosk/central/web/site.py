@@ -5,7 +5,9 @@ parameter it cannot read: 400).
 Pages never read cookies or roles themselves: they call :meth:`Site.user` with the roles
 allowed, :meth:`Site.form` for a POST (which refuses a missing or wrong CSRF token before the
 page sees anything) or :meth:`Site.admin_post` for an administrator's, and
-:meth:`Site.render`.
+:meth:`Site.render`, which draws the page's HTML in a worker thread: never on the server's one
+request loop, where a province's large page would hold up every kiosk's upload and health
+check while it is drawn.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
@@ -189,10 +192,18 @@ class Site:
         lang = request.cookies.get(LANG_COOKIE, i18n.DEFAULT)
         return lang if lang in i18n.LANGUAGES else i18n.DEFAULT
 
-    def render(self, request: Request, template: str, *, status: int = 200,
-               **context: Any) -> HTMLResponse:
+    async def render(self, request: Request, template: str, *, status: int = 200,
+                     **context: Any) -> HTMLResponse:
+        """The page ``template`` drawn with ``context`` (and what every page has: the user,
+        the language, the CSRF token, the menu) — drawn in a worker thread, so that the
+        request loop answers kiosks and other pages meanwhile. Every page is drawn here."""
+        session = await run_in_threadpool(self.session, request)  # found once, then kept
+        return await run_in_threadpool(self._render, request, template, status, session,
+                                       context)
+
+    def _render(self, request: Request, template: str, status: int, session: Session | None,
+                context: dict[str, Any]) -> HTMLResponse:
         csrf_cookie = request.cookies.get(CSRF_COOKIE) or new_csrf_cookie()
-        session = self.session(request)
         user = session.user if session else None
         lang = self.lang(request)
         t = i18n.translator(lang)
@@ -211,15 +222,15 @@ class Site:
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    def refuse(self, request: Request, exc: Exception) -> Response:
+    async def refuse(self, request: Request, exc: Exception) -> Response:
         if isinstance(exc, LoginRequired):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         if isinstance(exc, BadParameter):
-            return self.render(request, "bad_request.html", status=400,
+            return await self.render(request, "bad_request.html", status=400,
                                reason=exc.reason_key, params=exc.params)
         assert isinstance(exc, Forbidden)
-        return self.render(request, "forbidden.html", status=exc.status, code=exc.status,
+        return await self.render(request, "forbidden.html", status=exc.status, code=exc.status,
                            title=exc.title, reason=exc.reason_key, params=exc.params)
 
 
