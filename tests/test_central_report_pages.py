@@ -19,7 +19,7 @@ from central_support import batch, central, enrol, kiosk_entries, serving
 from selenium.webdriver.common.by import By
 from web_support import add_users, browser, chromium_binaries, log_in, signed_in
 
-from kiosk.central import report_formats
+from kiosk.central import report_formats, reports
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.web.pages_reports import ROWS_SHOWN, shown
@@ -145,3 +145,58 @@ def test_while_a_page_is_being_drawn_uploads_and_health_checks_are_answered(
             assert upload.status_code == 200, upload.text
             assert loop_in_drawing_thread == [False]  # drawn in a worker thread
             assert page[0].status_code == 200 and "Nơi không quét" in page[0].text
+
+
+def test_viewers_asking_for_a_report_being_built_share_that_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three asking for 29 November's report at once — a viewer's page, a district officer's
+    page and the JSON — are answered from one build, each as their role sees it; the next to
+    ask after it is done gets a build of their own (nothing is kept)."""
+    db = f"sqlite:///{tmp_path}/central.db"
+    import_registry(tmp_path, db)
+    add_users(tmp_path, db, {"viewer1": ("viewer", None),
+                             "bd.officer": ("district", "Bù Đăng")})
+    build = reports.daily
+    builds: list[str] = []
+    release = threading.Event()
+
+    def held_build(storage: Any, day: Any) -> Any:
+        builds.append(day.isoformat())
+        release.wait(30)
+        return build(storage, day)
+
+    monkeypatch.setattr(reports, "daily", held_build)
+    with open_storage(db) as storage:
+        app = create_app(storage)
+        shared = app.state.web.report_builds
+        key = ("daily", "2026-11-29", storage.calendar.name)
+        with serving(app) as url, signed_in(url, "viewer1") as viewer, \
+                signed_in(url, "bd.officer") as officer:
+            answers: dict[str, httpx.Response] = {}
+            asks = {"page": (viewer, "/reports?date=2026-11-29"),
+                    "officer": (officer, "/reports?date=2026-11-29"),
+                    "json": (viewer, "/api/v1/reports/daily?date=2026-11-29")}
+            threads = [threading.Thread(target=lambda n=n, c=c, p=p: answers.update(
+                {n: c.get(p)})) for n, (c, p) in asks.items()]
+            for thread in threads:
+                thread.start()
+            try:
+                for _ in range(600):  # until the two after the first wait for its build
+                    if shared.waiting(key) == 2:
+                        break
+                    threading.Event().wait(0.05)
+                assert shared.waiting(key) == 2
+            finally:
+                release.set()
+                for thread in threads:
+                    thread.join(30)
+            assert builds == ["2026-11-29"]
+            assert {n: a.status_code for n, a in answers.items()} == {
+                "page": 200, "officer": 200, "json": 200}
+            assert "BP-DX-001" in answers["page"].text
+            assert "BP-DX-001" not in answers["officer"].text
+            assert "BP-BD-020" in answers["officer"].text
+            assert len(answers["json"].json()["not_scanning"]) == 150
+
+            assert viewer.get("/reports?date=2026-11-29").status_code == 200
+            assert builds == ["2026-11-29"] * 2

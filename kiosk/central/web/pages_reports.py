@@ -74,12 +74,20 @@ def shown(table: report_formats.Table, limit: int = ROWS_SHOWN) -> Section:
                    len(table.rows), by_scans)
 
 
-def daily_report(storage: Storage, day: dt.date, district: str | None) -> dict[str, Any]:
-    return for_district(reports.daily(storage, day), district)
+def daily_report(site: Site, day: dt.date, district: str | None) -> dict[str, Any]:
+    """The province's report of ``day`` (shared with whoever asks for it while it is being
+    built: :mod:`kiosk.central.web.shared_builds`), cut to ``district``."""
+    storage = site.storage
+    return for_district(site.report_builds.get(
+        ("daily", day.isoformat(), storage.calendar.name),
+        lambda: reports.daily(storage, day)), district)
 
 
-def monthly_report(storage: Storage, month: str, district: str | None) -> dict[str, Any]:
-    return for_district(reports.monthly(storage, month), district)
+def monthly_report(site: Site, month: str, district: str | None) -> dict[str, Any]:
+    storage = site.storage
+    return for_district(site.report_builds.get(
+        ("monthly", month, storage.calendar.name),
+        lambda: reports.monthly(storage, month)), district)
 
 
 def _day(storage: Storage, text: str) -> dt.date | None:
@@ -117,10 +125,10 @@ async def report_page(request: Request, date: str = "", month: str = "",
                            date=date, month=month, monthly=is_monthly,
                            error=t("reports.bad_date", value=date if day is None else month))
     if is_monthly:
-        report = await run_in_threadpool(monthly_report, storage, chosen_month,
+        report = await run_in_threadpool(monthly_report, site, chosen_month,
                                          district_of(user))
     else:
-        report = await run_in_threadpool(daily_report, storage, day, district_of(user))
+        report = await run_in_threadpool(daily_report, site, day, district_of(user))
     sections = [shown(table) for table in report_formats.tables(report)[1:] if table.rows]
     return await site.render(request, "reports.html", report=report, sections=sections,
                        date=day.isoformat(), month=chosen_month, monthly=is_monthly, error=None)
@@ -140,10 +148,10 @@ async def download(request: Request, format: str = "", date: str = "", month: st
     if chosen_month is None:
         raise BadParameter("bad_request.month", "month", month)
     if flag_parameter("monthly", monthly):
-        report = await run_in_threadpool(monthly_report, storage, chosen_month,
+        report = await run_in_threadpool(monthly_report, site, chosen_month,
                                          district_of(user))
     else:
-        report = await run_in_threadpool(daily_report, storage, day, district_of(user))
+        report = await run_in_threadpool(daily_report, site, day, district_of(user))
     body = await run_in_threadpool(report_formats.render, report, format)
     name = report_formats.file_name(report, format)
     return Response(body, media_type=DOWNLOADS[format], headers={
@@ -183,5 +191,5 @@ async def _report_json(request: Request, value: str, choose: Callable[[Any, str]
     if chosen is None:
         return JSONResponse(refusal_body(WordedError(
             "api.bad_parameter", name=name, shape=shape, got=repr(value))), status_code=422)
-    report = await run_in_threadpool(build, site.storage, chosen, district_of(user))
+    report = await run_in_threadpool(build, site, chosen, district_of(user))
     return JSONResponse(report, headers={"Cache-Control": "no-store"})
