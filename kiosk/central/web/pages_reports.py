@@ -1,7 +1,9 @@
 """Reports: the daily and monthly reports of :mod:`kiosk.central.reports` (the numbers of
-``kiosk-central report``), as pages with a date picker, as CSV/XLSX downloads, and as JSON
-under ``/api/v1/reports/…`` for a signed-in user — each cut to their district if they have
-one."""
+``kiosk-central report``), as pages with a date picker (each section's first
+:data:`ROWS_SHOWN` rows, and how many more the download holds), as CSV/XLSX downloads, and as
+JSON under ``/api/v1/reports/…`` for a signed-in user — each cut to their district if they
+have one. A report asked for while the same one is being built is answered with that build
+(:mod:`kiosk.central.web.shared_builds`)."""
 
 from __future__ import annotations
 
