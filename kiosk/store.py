@@ -2030,27 +2030,15 @@ class Store:
         put back; the last part also carries ``total`` and ``done``. A retry whose records
         have no ``done`` was interrupted: the rest are still rejected, and retrying again
         moves them (docs/sync-operator.md)."""
-        retry = uuid.uuid4().hex[:12]
-        count = part = 0
-        while True:
-            started = time.perf_counter()
-            part += 1
-            with self.transaction() as conn:
-                self._pending_behind.clear()  # an entry put back may be the older
-                moved = sorted(row[0] for row in conn.execute(
-                    "UPDATE entries SET sync_state = 'pending' WHERE id IN (SELECT id FROM "
-                    "entries INDEXED BY entries_rejected WHERE sync_state = 'rejected' "
-                    "ORDER BY id LIMIT ?) RETURNING id", (chunk_rows,)))
-                count += len(moved)
-                done = len(moved) < chunk_rows
-                self._audit(conn, actor, "sync.retry_rejected", {
-                    "retry": retry, "part": part, "count": len(moved),
-                    "first_id": moved[0] if moved else None,
-                    "last_id": moved[-1] if moved else None,
-                    **({"total": count, "done": True} if done else {})})
-                if done:
-                    return count
-            time.sleep(max(time.perf_counter() - started, RETRY_PAUSE_SECONDS))
+        def step(conn: sqlite3.Connection) -> tuple[int, dict[str, object]]:
+            moved = sorted(row[0] for row in conn.execute(
+                "UPDATE entries SET sync_state = 'pending' WHERE id IN (SELECT id FROM "
+                "entries INDEXED BY entries_rejected WHERE sync_state = 'rejected' "
+                "ORDER BY id LIMIT ?) RETURNING id", (chunk_rows,)))
+            return len(moved), {"first_id": moved[0] if moved else None,
+                                "last_id": moved[-1] if moved else None}
+
+        return self._retry_in_parts("sync.retry_rejected", actor, chunk_rows, step)
 
     def retry_other_checkpoint(self, checkpoint: str, actor: str = "operator",
                                chunk_rows: int = RETRY_CHUNK_ROWS) -> int:
@@ -2064,6 +2052,32 @@ class Store:
         new one) and ``from``: each checkpoint the entries were recorded under, with their
         ids; the last part also carries ``total`` and ``done``. A transaction that fails
         changes nothing: its entries stay refused, under the checkpoint they had."""
+        def step(conn: sqlite3.Connection) -> tuple[int, dict[str, object]]:
+            rows = conn.execute(
+                "SELECT id, checkpoint_id FROM entries INDEXED BY entries_rejected "
+                "WHERE sync_state = 'rejected' AND json_valid(sync_error) AND "
+                "json_extract(sync_error, '$.code') = 'refusal.other_checkpoint' AND "
+                "json_extract(sync_error, '$.params.enrolled') = ? ORDER BY id LIMIT ?",
+                (checkpoint, chunk_rows)).fetchall()
+            conn.execute(
+                "UPDATE entries SET sync_state = 'pending', checkpoint_id = ? "
+                "WHERE id IN (SELECT value FROM json_each(?))",
+                (checkpoint, json.dumps([row[0] for row in rows])))
+            before: dict[str, list[str]] = {}
+            for entry_id, recorded in rows:
+                before.setdefault(recorded, []).append(entry_id)
+            return len(rows), {"checkpoint": checkpoint, "from": before}
+
+        return self._retry_in_parts("sync.retry_checkpoint", actor, chunk_rows, step)
+
+    def _retry_in_parts(self, action: str, actor: str, chunk_rows: int,
+                        step: Callable[[sqlite3.Connection], tuple[int, dict[str, object]]]
+                        ) -> int:
+        """Run ``step`` (how many it put back, what its audit record says) in transactions
+        until one puts back fewer than ``chunk_rows``, each followed by a pause at least as
+        long as it took (:meth:`retry_rejected`), each with its ``action`` audit record:
+        ``retry``, ``part``, ``count``, the step's own, and on the last ``total`` and
+        ``done``. How many in all."""
         retry = uuid.uuid4().hex[:12]
         count = part = 0
         while True:
@@ -2071,24 +2085,11 @@ class Store:
             part += 1
             with self.transaction() as conn:
                 self._pending_behind.clear()  # an entry put back may be the older
-                rows = conn.execute(
-                    "SELECT id, checkpoint_id FROM entries INDEXED BY entries_rejected "
-                    "WHERE sync_state = 'rejected' AND json_valid(sync_error) AND "
-                    "json_extract(sync_error, '$.code') = 'refusal.other_checkpoint' AND "
-                    "json_extract(sync_error, '$.params.enrolled') = ? ORDER BY id LIMIT ?",
-                    (checkpoint, chunk_rows)).fetchall()
-                conn.execute(
-                    "UPDATE entries SET sync_state = 'pending', checkpoint_id = ? "
-                    "WHERE id IN (SELECT value FROM json_each(?))",
-                    (checkpoint, json.dumps([row[0] for row in rows])))
-                before: dict[str, list[str]] = {}
-                for entry_id, recorded in rows:
-                    before.setdefault(recorded, []).append(entry_id)
-                count += len(rows)
-                done = len(rows) < chunk_rows
-                self._audit(conn, actor, "sync.retry_checkpoint", {
-                    "retry": retry, "part": part, "count": len(rows),
-                    "checkpoint": checkpoint, "from": before,
+                moved, said = step(conn)
+                count += moved
+                done = moved < chunk_rows
+                self._audit(conn, actor, action, {
+                    "retry": retry, "part": part, "count": moved, **said,
                     **({"total": count, "done": True} if done else {})})
                 if done:
                     return count
