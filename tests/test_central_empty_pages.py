@@ -47,12 +47,13 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def expected(route: str, role: str, district: str | None, registered: bool) -> int:
     """The status a ``role`` user (limited to ``district``) must get from the GET ``route``:
     the page if the role may see it (site.ROLES_OF), else 403; a redirect where the route is
-    one; 401 from the kiosks' trust list; 404 for the sample point BP-DX-001 and kiosk
-    kiosk-dx1 before they are registered, and for an officer of another district than their
-    Đồng Xoài (the point's page and the kiosk's batch log answer as for an unknown id)."""
+    one; 401 from the kiosks' own GETs (trust list, registration); 404 for the sample point
+    BP-DX-001 and kiosk kiosk-dx1 before they are registered, and for an officer of another
+    district than their Đồng Xoài (the point's page and the kiosk's batch log answer as for
+    an unknown id)."""
     if route in ("/", "/lang/{lang}"):
         return 303
-    if route == "/api/v1/trust-list":  # a kiosk's, asked with its token
+    if route in ("/api/v1/trust-list", "/api/v1/kiosk"):  # a kiosk's, asked with its token
         return 401
     page = "/reports" if route.startswith("/api/v1/reports/") else "/" + route.split("/")[1]
     if page in ROLES_OF and role not in ROLES_OF[page]:
