@@ -91,6 +91,16 @@ class TestKeys:
         assert cuts(out) == [(b"ab", "terminator", ""), (b"c", "gap", "gap"),
                              (b"d", "terminator", "tail"), (b"e", "terminator", "")]
 
+    def test_the_rest_of_a_stalled_code_beginning_with_shift_is_a_tail_too(self) -> None:
+        """Most of a CCCD's rest begins with a capital or a `|` (Shift first): a modifier
+        opening the next scan decides that it is the stalled code's rest as any key does;
+        its next key, with nothing typed yet, must not decide again (it made the rest a
+        whole scan, recorded as "other")."""
+        keys = Keys().tap(e.KEY_C).pause(0.6).tap(e.KEY_D, e.KEY_LEFTSHIFT).tap(e.KEY_ENTER)
+        decoder = KeyDecoder(idle_gap_ms=100)
+        out = [d for ev in keys.events for d in decoder.feed(ev)]
+        assert cuts(out) == [(b"c", "gap", "gap"), (b"D", "terminator", "tail")]
+
     def test_terminator_none_ends_on_the_gap_whole(self) -> None:
         keys = Keys().tap(e.KEY_X).tap(e.KEY_Y)
         decoder = KeyDecoder(terminator="none", idle_gap_ms=50)

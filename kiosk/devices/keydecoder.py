@@ -134,7 +134,8 @@ class KeyDecoder:
             self.max_gap = max(self.max_gap, t - self.last_press)
         self.last_press = t
         if self.first_t is None or not self._pending():
-            if not self._pending():
+            if not self._pending() and self.cut_at is not None:  # the next scan's first key,
+                # a modifier (Shift for a capital, Alt for an Alt code) as well: decided once
                 self.tail = after_cut(self.cut_at, t, self.cut_wait)
                 self.cut_at = None
             self.first_t = t
