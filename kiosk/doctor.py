@@ -170,13 +170,21 @@ def store_checks(path: Path) -> list[Check]:
 
 
 def refused_entries(conn: Any) -> tuple[int, int, str | None]:
-    """How many entries the centre refused sit in the store, how many of them share the
-    most common reason, and one of those reasons as saved (``sync_error``); read from the
-    rejected entries' index alone."""
+    """How many entries the centre refused sit in the store, and the reason to name with how
+    many share it (one as saved, ``sync_error``): a checkpoint the centre did not register
+    this kiosk at whenever any was refused for it (:func:`refused_check` fails on it, a
+    minority among others too), else the most common; read from the rejected entries' index
+    alone."""
     count = conn.execute("SELECT count(*) FROM entries INDEXED BY entries_rejected "
                          "WHERE sync_state = 'rejected'").fetchone()[0]
     if not count:
         return 0, 0, None
+    checkpoint, reason = conn.execute(
+        "SELECT count(*), min(sync_error) FROM entries INDEXED BY entries_rejected "
+        "WHERE sync_state = 'rejected' AND json_valid(sync_error) AND "
+        "json_extract(sync_error, '$.code') = 'refusal.other_checkpoint'").fetchone()
+    if checkpoint:
+        return count, checkpoint, reason
     most, reason = conn.execute(
         "SELECT count(*), min(sync_error) FROM entries INDEXED BY entries_rejected "
         "WHERE sync_state = 'rejected' GROUP BY CASE WHEN json_valid(sync_error) THEN "

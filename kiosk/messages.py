@@ -425,10 +425,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "doctor.nothing_refused": ("Không có lượt nào bị trung tâm từ chối",
                                "No entry refused by the centre"),
     "doctor.refused_entries": (
-        "{count} lượt bị trung tâm từ chối, nằm trong kho chưa gửi được; lý do thường gặp nhất "
-        "({most} lượt): {reason}. {fix}",
-        "{count} entries refused by the centre sit in the store, not delivered; the most "
-        "common reason ({most}): {reason}. {fix}"),
+        "{count} lượt bị trung tâm từ chối, nằm trong kho chưa gửi được; {most} lượt trong số "
+        "đó vì: {reason}. {fix}",
+        "{count} entries refused by the centre sit in the store, not delivered; {most} of them "
+        "for: {reason}. {fix}"),
     "doctor.refused_fix_checkpoint": (
         "Sửa [kiosk] checkpoint_id thành '{enrolled}' (đúng điểm trung tâm đăng ký), rồi "
         "`kiosk sync retry-rejected --checkpoint {enrolled}` và `kiosk sync push`",

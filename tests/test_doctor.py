@@ -672,3 +672,33 @@ def test_entries_refused_for_their_own_content_warn_and_do_not_fail_the_install_
     assert found.ok and found.warning
     assert found.en.startswith("3 entries refused by the centre sit in the store")
     assert "kiosk sync retry-rejected" in found.en and "retry-rejected" in found.vi
+
+
+def test_entries_refused_for_the_checkpoint_fail_the_doctor_among_more_refused_otherwise(
+        tmp_path):
+    """100 entries refused for this kiosk's checkpoint beside 101 refused for their content:
+    the checkpoint is what the technician must fix (every new scan is refused too), so it is
+    named with its own remedy and fails, a minority or not (it passed with a warning and the
+    plain retry, which files them under the same checkpoint again)."""
+    import sqlite3
+
+    from kiosk.doctor import refused_check, refused_entries
+    from kiosk.messages import Words
+
+    checkpoint = Words("refusal.other_checkpoint", {
+        "field": "checkpoint_id", "kiosk": "ql1a-01", "enrolled": "CP-QL1A",
+        "checkpoint": "CP-QL1B"}).saved()
+    with sqlite3.connect(tmp_path / "kiosk.db") as conn:
+        conn.execute("CREATE TABLE entries (id TEXT PRIMARY KEY, sync_state TEXT, "
+                     "sync_error TEXT)")
+        conn.execute("CREATE INDEX entries_rejected ON entries (id) "
+                     "WHERE sync_state = 'rejected'")
+        conn.executemany("INSERT INTO entries VALUES (?, 'rejected', ?)",
+                         [(f"a{i:03}", checkpoint) for i in range(100)]
+                         + [(f"b{i:03}", "name: longer than 200 characters")
+                            for i in range(101)])
+        found = refused_check(*refused_entries(conn))
+    assert not found.ok
+    assert found.en.startswith("201 entries refused by the centre sit in the store, not "
+                               "delivered; 100 of them for: ")
+    assert "`kiosk sync retry-rejected --checkpoint CP-QL1A`" in found.en

@@ -93,7 +93,7 @@ def test_refused_scans_fail_the_push_and_the_doctor_until_retried_under_the_righ
     assert code == 1 and not found["refused"]["ok"]
     en = found["refused"]["en"]
     assert en.startswith("1 entries refused by the centre sit in the store, not delivered; "
-                         "the most common reason (1): checkpoint_id: kiosk 'ql1a-01' is "
+                         "1 of them for: checkpoint_id: kiosk 'ql1a-01' is "
                          f"enrolled at checkpoint '{ENROLLED}', not '{TYPO}'.")
     assert f"`kiosk sync retry-rejected --checkpoint {ENROLLED}`" in en
     assert f"`kiosk sync retry-rejected --checkpoint {ENROLLED}`" in found["refused"]["vi"]
