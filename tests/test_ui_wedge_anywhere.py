@@ -208,6 +208,32 @@ def test_a_scan_while_the_manual_entry_form_is_empty_is_not_typed_into_the_name(
     assert dialog.isVisible() and dialog.fields["name"].text() == ""
 
 
+def test_a_key_held_down_in_a_field_types_there_and_is_no_scan(make_window, qtbot, tmp_path):
+    """A key held down repeats ~30 times a second, as fast as a scanner types: with a wedge
+    set to no terminator it was a scan of "0000…" (recorded, and the field empty)."""
+    path = write_config(tmp_path, WEDGE.replace('max_gap_ms = 50', 'max_gap_ms = 50\n'
+                                                'terminator = "none"'))
+    window = make_window(path)
+    active(window, qtbot)
+    dialog = window.open_manual_entry()
+    qtbot.waitUntil(lambda: focused() is dialog.fields["name"])
+    field = focused()
+    start = now_ms()
+    for index in range(12):  # pressed, then the keyboard's repeats 33 ms apart
+        event = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_0, Qt.KeyboardModifier.NoModifier,
+                          "0", index > 0)
+        event.setTimestamp(start + index * 33)
+        QApplication.sendEvent(field, event)
+    release = QKeyEvent(QEvent.Type.KeyRelease, Qt.Key.Key_0, Qt.KeyboardModifier.NoModifier,
+                        "0")
+    release.setTimestamp(start + 12 * 33)
+    QApplication.sendEvent(field, release)
+    qtbot.wait(PERSON_GAP_MS * 2)  # past any burst's end
+
+    assert dialog.fields["name"].text() == "0" * 12
+    assert stored_entries(load(path)) == []
+
+
 def test_a_scan_while_the_pin_pad_is_open_is_recorded_and_closes_the_pad(make_window, qtbot,
                                                                          tmp_path):
     """Someone in the queue scans while the officer types the PIN: the scan is recorded,

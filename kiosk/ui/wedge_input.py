@@ -70,7 +70,11 @@ SPECIAL_KEYS = {
 
 
 def key_token(event: QKeyEvent) -> str | None:
-    """What the detector is fed for one key press: a key name or the character typed."""
+    """What the detector is fed for one key press: a key name or the character typed; None
+    for a key held down repeating (~30 a second, as fast as a scanner: with terminator
+    "none" a person holding 0 in a field was recorded as a scan of 0000…)."""
+    if event.isAutoRepeat():
+        return None
     special = SPECIAL_KEYS.get(Qt.Key(event.key()))
     if special:
         return special
