@@ -26,6 +26,8 @@ from ui_support import (  # noqa: F401
     write_config,
 )
 
+from kiosk.devices.stream import CUT_WAIT
+
 WEDGE = '\n[[devices]]\nid = "desk-wedge"\ntype = "wedge"\nlane = "in"\nmax_gap_ms = 50\n'
 PCCOVID = "******012345|NGUYEN VAN AN|1990-**-**|0|162979388586171100|<1<00<0912345678"
 SCANNER_GAP_MS = 4
@@ -66,6 +68,14 @@ def scanner_types(code: str) -> None:
     start = now_ms()
     for index, char in enumerate(code + "\r"):
         key(focused(), char, start + index * SCANNER_GAP_MS)
+
+
+def scanner_sends(keys: str) -> None:
+    """A scanner's keys 4 ms apart into the focus, the last one now: a part of a code
+    (\r is its Enter) that the next part, or nothing, follows after a real pause."""
+    end = now_ms()
+    for index, char in enumerate(keys):
+        key(focused(), char, end - (len(keys) - 1 - index) * SCANNER_GAP_MS)
 
 
 def person_types(qtbot, text: str) -> None:
@@ -274,3 +284,102 @@ def test_on_the_technician_screen_a_scanner_still_types_into_the_enrolment_box(
         key(screen.enrol.code_box, char, start + index * SCANNER_GAP_MS)
     assert screen.enrol.code_box.text() == "ckenrol:1?u=x"
     assert stored_entries(load(path)) == []
+
+
+# -- a scanner stalling mid-code: its terminator is waited for (kiosk.devices.stream) ------
+HEAD, REST = PCCOVID[:40], PCCOVID[40:]
+CUT_WAIT_MS = int(CUT_WAIT * 1000)
+
+
+def half_filled_form(window, qtbot):
+    """The manual-entry form open, a walk-in's name typed, the cursor still in it."""
+    dialog = window.open_manual_entry()
+    qtbot.waitUntil(lambda: focused() is dialog.fields["name"])
+    person_types(qtbot, "Tran Thi Binh")
+    return dialog
+
+
+def test_a_scanner_stalling_mid_code_is_one_scan_and_nothing_reaches_the_form(
+        make_window, qtbot, tmp_path):
+    """A 300 ms stall was a gap: the head went into the name as typing, the rest was
+    recorded as an "other" code (accepted, green)."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    dialog = half_filled_form(window, qtbot)
+
+    scanner_sends(HEAD)
+    qtbot.wait(300)
+    scanner_sends(REST + "\r")
+
+    qtbot.waitUntil(lambda: window.officer.card.state == "accepted", timeout=5000)
+    scanned_once(path)
+    assert dialog.isVisible() and dialog.fields["name"].text() == "Tran Thi Binh"
+
+
+def test_a_scanner_stalling_past_the_wait_says_scan_again_and_types_nothing(
+        make_window, qtbot, tmp_path):
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    dialog = half_filled_form(window, qtbot)
+    card = window.officer.card
+
+    scanner_sends(HEAD)  # and its Enter never comes
+
+    qtbot.waitUntil(lambda: card.state == "rejected", timeout=5000)
+    assert card.headline.text() == "QUÉT LẠI"
+    assert card.name.text() == "Mã chưa được đọc hết, chưa ghi gì. Quét lại."
+    assert "máy quét ngừng gửi trước ký tự kết thúc" in card.reason.text()
+    assert stored_entries(load(path)) == []
+    assert dialog.isVisible() and dialog.fields["name"].text() == "Tran Thi Binh"
+
+
+def test_the_rest_of_a_code_cut_off_is_refused_too_and_its_enter_submits_nothing(
+        make_window, qtbot, tmp_path):
+    """The scanner goes on after the head was cut: its rest is no code of its own (it was
+    recorded, green), and its Enter is not the officer's submitting the form."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    dialog = half_filled_form(window, qtbot)
+    card = window.officer.card
+    scanner_sends(HEAD)
+    qtbot.waitUntil(lambda: card.state == "rejected", timeout=5000)  # the head: cut
+
+    scanner_sends(REST + "\r")  # within the wait after the cut
+
+    qtbot.waitUntil(lambda: "phần còn lại của một mã vừa bị ngắt quãng" in card.reason.text(),
+                    timeout=5000)
+    assert card.state == "rejected" and card.headline.text() == "QUÉT LẠI"
+    assert stored_entries(load(path)) == []
+    assert dialog.isVisible() and dialog.fields["name"].text() == "Tran Thi Binh"
+
+    qtbot.wait(2 * CUT_WAIT_MS)  # "scan again": the person scans again, whole
+    scanner_types(PCCOVID)
+    qtbot.waitUntil(lambda: card.state == "accepted", timeout=5000)
+    scanned_once(path)
+
+
+def test_a_persons_keys_still_reach_the_form_well_before_the_cut_wait(make_window, qtbot,
+                                                                       tmp_path):
+    """Only a scanner's burst that has not ended waits for its Enter: a person's keys,
+    three rolled over fast too, are in the field a moment later, and their Enter submits."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    dialog = window.open_manual_entry()
+    qtbot.waitUntil(lambda: focused() is dialog.fields["name"])
+    name = dialog.fields["name"]
+    for char in "Tran":
+        key(name, char, now_ms())
+        qtbot.waitUntil(lambda typed=char: name.text().endswith(typed),
+                        timeout=CUT_WAIT_MS - 100)
+    start = now_ms()
+    for index, char in enumerate(" th"):  # a typist's rollover: 10 ms apart
+        key(name, char, start + index * 10)
+    qtbot.waitUntil(lambda: name.text() == "Tran th", timeout=CUT_WAIT_MS - 100)
+    person_types(qtbot, "\b\bThi Binh\t\t0987654321\t12 Hue\r")
+    qtbot.waitUntil(lambda: window.manual_dialog is None, timeout=5000)  # submitted
+    [row] = stored_entries(load(path))
+    assert (row["kind"], row["name"]) == ("manual", "Tran Thi Binh")

@@ -117,7 +117,7 @@ class WedgeCapture(QObject):
             self.panel.log(f"key {token!r} {gap}")
             return False
         before = self.detector.pending()
-        payloads = self.detector.feed(token, stamp)
+        payloads = [decoded.payload for decoded in self.detector.feed(token, stamp)]
         if not any(is_enrolment_code(typed) for typed in (  # its secret, key by key
                 before, self.detector.pending(), *payloads)):
             self.panel.log(f"key {token!r} {gap}")

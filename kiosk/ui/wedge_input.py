@@ -12,7 +12,10 @@ person types slower) and is held meanwhile:
   (``scanned``), recorded and shown on the card with its cue like any scan; its keys never
   reach the focused widget — a scan is never typed into a form, a search or a PIN, even while
   a dialog is open (the cue sounds; the PIN pad is closed so that the card shows the
-  result, the manual-entry form is told in a line: ``kiosk.ui.app``);
+  result, the manual-entry form is told in a line: ``kiosk.ui.app``). A scanner's burst
+  that stops without its terminator is held (up to ``stream.CUT_WAIT``) for the rest; past
+  that it, and the rest arriving after it, are Scans marked ``cut``: refused "scan again",
+  never typed;
 * keys the detector judges to be a person are delivered, in order and unchanged (copies of
   the same events, modifiers and timestamps kept), to the widget that has the focus when
   they are delivered — after a Tab the next key goes to the next field, as it would have.
@@ -20,11 +23,12 @@ person types slower) and is held meanwhile:
   on the card itself (the scan target) what they type goes to the search box (``typed``).
 
 Keys the detector is never fed pass at once: modifiers alone (a scanner presses Shift for
-capitals) and, after ending the held burst as a person's, Backspace, arrows, Escape and
-Ctrl/Alt shortcuts. The technician and sync screens are outside its scope on purpose: a
-technician pastes or scans into the enrolment box, and the watch panel's capture field
-logs a scanner's raw keys. The detector is the devices' module; this file only turns Qt key
-events into its input and its answers back into Qt.
+capitals) and, after ending the held burst (a person's; a scanner's still awaiting its
+terminator is cut), Backspace, arrows, Escape and Ctrl/Alt shortcuts. The technician and
+sync screens are outside its scope on purpose: a technician pastes or scans into the
+enrolment box, and the watch panel's capture field logs a scanner's raw keys. The detector
+is the devices' module; this file only turns Qt key events into its input and its answers
+back into Qt.
 """
 
 from __future__ import annotations
@@ -49,8 +53,8 @@ from PySide6.QtWidgets import (
 
 from kiosk.devices.kind import DeviceOptions
 from kiosk.devices.kinds.wedge import WedgeOptions
+from kiosk.devices.stream import Decoded, to_scan
 from kiosk.messages import both
-from kiosk.scan import Scan
 
 log = logging.getLogger(__name__)
 
@@ -194,27 +198,27 @@ class WedgeInput(QObject):
             return
         elapsed = time.monotonic() - self._last_mono
         self._settle(self.detector.flush(self._last_stamp + elapsed))
-        if self._held:  # the timer came a little early: the gap is not over yet
+        if self._held:  # early for the gap, or a scanner's burst awaiting its terminator
             self._flush.start()
 
     def _end_burst(self) -> None:
         if self.detector is not None and self._held:
             self._settle(self.detector.flush(math.inf))
 
-    def _settle(self, payloads: list[bytes]) -> None:
+    def _settle(self, scans: list[Decoded]) -> None:
         """The detector decided about every key held (its burst is empty): a scan drops
-        them, a person's keys are delivered. It decides a whole burst at a time."""
+        them (a cut one too: refused, never typed), a person's keys are delivered. It
+        decides a whole burst at a time."""
         assert self.detector is not None
         if self.detector.pending():
             return
         typed = self.detector.take_typed()
         held, self._held = self._held, []
-        for payload in payloads:
-            self.scanned.emit(Scan(payload=payload, device_id=self.device.id,
-                                   lane=self.device.lane, source="wedge"))
-        if payloads and typed:  # not from one decision; never drop a person's keys
+        for decoded in scans:
+            self.scanned.emit(to_scan(decoded, self.device.id, self.device.lane, "wedge"))
+        if scans and typed:  # not from one decision; never drop a person's keys
             log.warning("%s", both("ui.log.wedge_mixed"))
-        if not payloads or typed:
+        if not scans or typed:
             self._deliver(held)
 
     def _deliver(self, held: list[tuple[QKeyEvent, QWidget]]) -> None:
