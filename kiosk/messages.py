@@ -1113,6 +1113,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "machine's own disk). If it is a USB stick: plug it in and mount it, then run the "
         "command again; if not, check the path {path}",
     ),
+    "files.output_not_mounted": (
+        "không có USB nào được gắn (mount) ở {folder}: đó là một thư mục trên đĩa của máy "
+        "này, không ghi gì. Hãy cắm USB và gắn (mount) nó, rồi chạy lại lệnh; muốn ghi vào "
+        "đĩa của máy này thì hãy cho một thư mục ngoài {roots}",
+        "no USB stick is mounted at {folder}: it is a folder on this machine's own disk, "
+        "nothing written. Plug in the stick and mount it, then run the command again; to "
+        "write to this machine's disk on purpose, give a folder outside {roots}",
+    ),
     "files.output_exists": (
         "{path} đã có: không ghi đè lên tệp này, không ghi gì (thêm --force để thay tệp này)",
         "{path} already exists: it is not written over, nothing written (add --force to "

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+MEDIA_ROOTS: tuple[Path, ...] = (Path("/media"), Path("/mnt"), Path("/run/media"))
+"""Where removable media are mounted (usbmount, udisks, fstab, by hand): a command's
+output under one of them is meant for a stick, so it must be on a file system mounted
+there (:func:`output_folder`)."""
 
 
 def private_dir(path: Path) -> None:
@@ -135,6 +139,18 @@ class OutputFolderMissing(OutputExists):
                              folder=str(Path(path).parent))
 
 
+class OutputNotMounted(OutputExists):
+    """The folder a command's output is to be written into lies under a media root
+    (:data:`MEDIA_ROOTS`) but no file system is mounted there (a ``/media/usb`` left by an
+    earlier version, usbmount's ``/media/usb0``, an fstab mount point with no stick in it):
+    refused, nothing written: written, the identities would stay on the machine's own disk
+    and the operator leave with an empty stick."""
+
+    def __init__(self, path: str | Path) -> None:  # its own code, not its parent's
+        WordedError.__init__(self, "files.output_not_mounted", folder=str(Path(path).parent),
+                             roots=", ".join(str(root) for root in MEDIA_ROOTS))
+
+
 class OutputIsFolder(OutputExists):
     """A command's output names a folder (a link to one too): refused with or without
     ``--force``, ``example`` a file in it to give instead. Never removed for a file."""
@@ -146,11 +162,31 @@ class OutputIsFolder(OutputExists):
 
 def output_folder(path: str | Path) -> None:
     """:class:`OutputFolderMissing` unless the folder of ``path``, a command's output, is
-    there: the one rule for every output its user names (``kiosk export -o``, ``kiosk sync
-    export --to``, ``kiosk-central trace -o`` and ``report -o``), whose folder is never made;
-    a path leading through a file is left to the write, which says so."""
-    if not os.path.exists(Path(path).parent):
+    there, :class:`OutputNotMounted` when it is a media folder with no stick mounted
+    (:func:`_unmounted_media`): the one rule for every output its user names (``kiosk export
+    -o``, ``kiosk sync export --to``, ``kiosk-central trace -o`` and ``report -o``), whose
+    folder is never made; a path leading through a file is left to the write, which says
+    so."""
+    folder = Path(path).parent
+    if not os.path.exists(folder):
         raise OutputFolderMissing(path)
+    if _unmounted_media(folder):
+        raise OutputNotMounted(path)
+
+
+def _unmounted_media(folder: str | Path) -> bool:
+    """Whether ``folder`` (links resolved) lies under a media root (:data:`MEDIA_ROOTS`,
+    or is one) on the file system of that root's parent: no folder from it up to the root
+    is a mount point (:func:`os.path.ismount`: on another device than its parent, or a
+    file system's top). A stick mounted at ``/media/usb``, or at ``/mnt`` itself, is one;
+    a folder outside the media roots is the machine's disk on purpose, never refused."""
+    real = Path(os.path.realpath(folder))
+    for root in MEDIA_ROOTS:
+        top = Path(os.path.realpath(root))
+        if real == top or top in real.parents:
+            below = [real, *real.parents]
+            return not any(os.path.ismount(step) for step in below[:below.index(top) + 1])
+    return False
 
 
 def refuse_special(path: str | Path) -> None:
@@ -189,17 +225,18 @@ def _open_special(path: str | Path) -> int:
 
 
 def existing_output(path: str | Path, *, force: bool, example: str) -> Words | None:
-    """Why a command must not write its output at ``path``: its folder is not there
-    (:func:`output_folder`); it is a folder, with or without ``force`` (:class:`OutputIsFolder`:
-    ``example`` is the name of a file to give in it); without ``force`` (its ``--force``), a
-    file is already there — a link too, even one leading nowhere — which writing would
-    replace. A pipe or a device (``-o /dev/null``, ``-o >(gzip …)``) is not refused; a block
-    device, a socket or another account's named pipe always is (:class:`OutputRefused`).
+    """Why a command must not write its output at ``path``: its folder is not there, or is
+    a media folder with no stick mounted (:func:`output_folder`); it is a folder, with or
+    without ``force`` (:class:`OutputIsFolder`: ``example`` is the name of a file to give
+    in it); without ``force`` (its ``--force``), a file is already there — a link too, even
+    one leading nowhere — which writing would replace. A pipe or a device (``-o /dev/null``,
+    ``-o >(gzip …)``) is not refused; a block device, a socket or another account's named
+    pipe always is (:class:`OutputRefused`).
     Asked before the command does its work (a trace recorded in the audit log, an export's
     rows read); :func:`open_output` and :func:`place` refuse what appears meanwhile."""
     try:
         output_folder(path)
-    except OutputFolderMissing as exc:
+    except (OutputFolderMissing, OutputNotMounted) as exc:
         return exc.words
     if os.path.isdir(path):  # a link to one too
         return OutputIsFolder(path, example).words

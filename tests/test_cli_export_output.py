@@ -262,6 +262,100 @@ def test_an_export_into_a_folder_not_there_is_refused_and_the_folder_never_made(
     assert export_rows(store) == []  # nothing read: no audit row
 
 
+NOT_MOUNTED = {
+    "vi": "không có USB nào được gắn (mount) ở {folder}: đó là một thư mục trên đĩa của máy "
+          "này, không ghi gì. Hãy cắm USB và gắn (mount) nó, rồi chạy lại lệnh; muốn ghi vào "
+          "đĩa của máy này thì hãy cho một thư mục ngoài {roots}",
+    "en": "no USB stick is mounted at {folder}: it is a folder on this machine's own disk, "
+          "nothing written. Plug in the stick and mount it, then run the command again; to "
+          "write to this machine's disk on purpose, give a folder outside {roots}",
+}
+
+
+@pytest.fixture
+def media(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A media root of the test's own (``/media`` itself is the machine's), a folder on the
+    disk of its parent as ``/media`` is on ``/``: the only one for this test's commands,
+    which are therefore run in this process."""
+    from kiosk import private_files
+
+    root = tmp_path / "media"
+    root.mkdir()
+    monkeypatch.setattr(private_files, "MEDIA_ROOTS", (root,))
+    return root
+
+
+def run_kiosk(config: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """The ``kiosk`` command run in this process (so that it sees :func:`media`): its exit
+    code and what it wrote on stderr."""
+    from kiosk import cli
+
+    try:
+        code = cli.main([*args, "--config", str(config)])
+    except SystemExit as exc:
+        code = exc.code
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_an_export_into_a_media_folder_with_no_stick_mounted_is_refused(
+        tmp_path: Path, media: Path, language: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The folder is there but no stick is mounted on it: a ``/media/usb`` an earlier
+    version made, usbmount's ``/media/usb0`` (always there), a udisks or fstab mount point
+    left behind, or the media folder itself, by a link too. Refused as a folder not there
+    is, with or without ``--force``: nothing read (no audit row), nothing written, exit 2
+    (``sync export`` 1), naming the folder and both ways on. Before, the identities were
+    written onto the kiosk's own disk, "done", and the operator left with an empty stick."""
+    store = tmp_path / "kiosk.db"
+    config = write_config(tmp_path, store, language)
+    assert kiosk(config, "scan", CCCD_AN).returncode == 0
+    failed = {"vi": "Không xuất được tệp: ", "en": "Export failed: "}[language]
+    for folder in (media / "usb", media / "usb0", media / "operator" / "KINGSTON", media):
+        folder.mkdir(parents=True, exist_ok=True)
+        said = NOT_MOUNTED[language].format(folder=folder, roots=media)
+        for command in (("export", "-o", str(folder / "ngay-5.csv")),
+                        ("export", "--format", "xlsx", "-o", str(folder / "ngay-5.xlsx")),
+                        ("export", "-o", str(folder / "ngay-5.csv"), "--force")):
+            assert run_kiosk(config, *command, capsys=capsys) == (2, said + "\n"), command
+        for extra in ((), ("--force",)):
+            assert run_kiosk(config, "sync", "export", "--to", str(folder / "k1.backlog"),
+                             *extra, capsys=capsys) == (1, failed + said + "\n"), folder
+    link = tmp_path / "stick"  # a link to it is the same folder
+    link.symlink_to(media / "usb")
+    said = NOT_MOUNTED[language].format(folder=link, roots=media)
+    assert run_kiosk(config, "export", "-o", str(link / "ngay-5.csv"), capsys=capsys) == (
+        2, said + "\n")
+    assert sorted(str(p.relative_to(media)) for p in media.rglob("*")) == [
+        "operator", "operator/KINGSTON", "usb", "usb0"]
+    assert export_rows(store) == []  # nothing read: no audit row
+
+
+def test_an_export_onto_a_stick_mounted_under_the_media_folder_is_written(
+        tmp_path: Path, media: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A file system mounted at ``/media/usb`` (a real one: a small tmpfs standing for the
+    stick, so root is needed), or at the media folder itself (``mount /dev/sdb1 /mnt``),
+    takes the export, in a folder of its own too; a folder outside the media folders is
+    this machine's disk on purpose, and takes it as well."""
+    from kiosk import private_files
+
+    store = tmp_path / "kiosk.db"
+    config = write_config(tmp_path, store, "en")
+    assert kiosk(config, "scan", CCCD_AN).returncode == 0
+    local = tmp_path / "exports"
+    local.mkdir()
+    with small_disk(media / "usb") as stick, small_disk(tmp_path / "mnt") as mnt:
+        (stick / "ngay-5").mkdir()
+        targets = (stick / "ngay-5.csv", stick / "ngay-5" / "entries.csv", mnt / "ngay-5.csv",
+                   local / "ngay-5.csv")
+        monkeypatch.setattr(private_files, "MEDIA_ROOTS", (media, mnt))
+        for target in targets:
+            assert run_kiosk(config, "export", "-o", str(target), capsys=capsys) == (
+                0, "exported 1 entries\n"), target
+            assert "001099012345" in target.read_text(encoding="utf-8-sig")
+
+
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_a_folder_given_as_the_export_file_is_refused_with_a_file_name_to_give(
         tmp_path: Path, language: str) -> None:

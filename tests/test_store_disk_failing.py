@@ -35,11 +35,12 @@ from tests.ui_support import cccd_line
 
 @contextlib.contextmanager
 def small_disk(where: Path, size_kib: int = 1024) -> Iterator[Path]:
-    """A file system of its own, ``size_kib`` large, mounted at ``where`` until the block
-    ends (a lazy unmount: a store still open there does not hold it up)."""
+    """A file system of its own, ``size_kib`` large, mounted at ``where`` (a folder made, or
+    one already there: a stick plugged in) until the block ends (a lazy unmount: a store
+    still open there does not hold it up)."""
     if os.geteuid() != 0:
         pytest.skip("mounting a small file system needs root")
-    where.mkdir()
+    where.mkdir(exist_ok=True)
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs",
                               str(where)], capture_output=True, text=True)
     if mounted.returncode:

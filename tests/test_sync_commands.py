@@ -414,6 +414,43 @@ def test_an_export_to_a_stick_not_mounted_is_refused_and_no_folder_is_made(site,
     assert sync_states(config.parent / "kiosk.db") == {"sent": len(ids)}
 
 
+def test_an_export_to_a_media_folder_with_no_stick_mounted_is_refused_until_one_is(
+        site, tmp_path, monkeypatch, capsys):
+    """``--to /media/usb/ql1a-01.backlog`` where /media/usb is there but nothing is mounted
+    on it (a folder an earlier version made, usbmount's ``/media/usb0``): it is the kiosk's
+    own disk, so the export refuses, with ``--force`` too, naming the folder and both ways
+    on; nothing written, no entry marked exported. A real file system mounted there (a small
+    tmpfs standing for the stick: root is needed) takes the same command. The media root is
+    the test's own, so the command runs in this process. Before, the file went onto the
+    kiosk's disk, "Exported 1,000 entries", and the stick stayed empty."""
+    from kiosk import cli, private_files
+    from tests.test_store_disk_failing import small_disk
+
+    config, ids, _ = site
+    media = tmp_path / "media"
+    (media / "usb").mkdir(parents=True)
+    monkeypatch.setattr(private_files, "MEDIA_ROOTS", (media,))
+    target = media / "usb" / "ql1a-01.backlog"
+    for extra in ((), ("--force",)):
+        code = cli.main(["sync", "export", "--to", str(target), *extra, "--config",
+                         str(config)])
+        said = capsys.readouterr()
+        assert (code, said.out) == (1, ""), extra
+        assert said.err == (
+            f"Export failed: no USB stick is mounted at {media / 'usb'}: it is a folder on "
+            "this machine's own disk, nothing written. Plug in the stick and mount it, then "
+            "run the command again; to write to this machine's disk on purpose, give a "
+            f"folder outside {media}\n"), extra
+    assert list(media.rglob("*")) == [media / "usb"]
+    assert sync_states(config.parent / "kiosk.db") == {"pending": len(ids)}
+
+    with small_disk(media / "usb", size_kib=8192):  # the stick mounted over the folder
+        assert cli.main(["sync", "export", "--to", str(target), "--config", str(config)]) == 0
+        assert "Exported 1,000 entries" in capsys.readouterr().out
+        assert target.stat().st_size > 0
+    assert sync_states(config.parent / "kiosk.db") == {"sent": len(ids)}
+
+
 def test_a_folder_given_as_the_export_file_is_refused_with_a_file_name_to_give(site, tmp_path):
     """``--to /media/usb`` (the stick, not a file on it), with or without ``--force``: the
     words say it is a folder and give a file name in it; no ``--force`` hint (it would not
