@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk import private_files
 from kiosk.clock import age_words
 from kiosk.messages import WordedError, saved_text
 from kiosk.scan import mask_document
@@ -52,13 +53,11 @@ from kiosk.ui.widgets import (
 REJECTED_ROWS = 200
 REASON_ROOM = 240
 """Pixels the centre's reason keeps before the document column makes way for it."""
-MEDIA_ROOTS = ("/media", "/run/media", "/mnt")
 
 
 def removable_media_dir() -> str:
     """Where a USB stick is mounted, when one is (else the home folder)."""
-    for root in MEDIA_ROOTS:
-        base = Path(root)
+    for base in private_files.MEDIA_ROOTS:  # where the exports look for one too
         if not base.is_dir():
             continue
         for mount in sorted(base.glob("*/*")) + sorted(base.glob("*")):
