@@ -3203,8 +3203,10 @@ _REPORT_COLUMNS: dict[str, tuple[str, str]] = {
     "points_scanned": ("Điểm có quét", "Points scanning"),
     "points_active_7d": ("Điểm hoạt động 7 ngày", "Active in 7 days"),
     "adoption_ratio": ("Tỷ lệ hoạt động", "Adoption ratio"), "scans": ("Lượt quét", "Scans"),
-    "ins": ("Vào", "In"), "outs": ("Ra", "Out"), "manual": ("Nhập tay", "Manual"),
-    "manual_share": ("Tỷ lệ nhập tay", "Manual share"), "refused": ("Quét lỗi", "Refused"),
+    "ins": ("Vào", "In"), "outs": ("Ra", "Out"),
+    "duplicates": CATALOGUE["cli.stats.duplicates"],  # the kiosk's own word on its screen
+    "manual": ("Nhập tay", "Manual"), "manual_share": ("Tỷ lệ nhập tay", "Manual share"),
+    "refused": ("Quét lỗi", "Refused"),
     "refused_share": ("Tỷ lệ quét lỗi", "Refused share"), "people": ("Số người", "People"),
     "late_entries": ("Bản ghi đến muộn", "Late entries"), "hour": ("Giờ", "Hour"),
     "problem": ("Vấn đề", "Problem"), "kiosk_id": ("Mã máy", "Kiosk"),

@@ -374,16 +374,32 @@ def set_schema_version(storage: Any, tx: Any, version: int) -> None:
         storage._execute(tx, f"PRAGMA user_version = {int(version)}")
 
 
+def undo_duplicates(storage: Any, tx: Any) -> None:
+    """Undo schema v31 in ``tx``, for a test that takes a database back to an older version:
+    the checkpoint days' duplicates (PostgreSQL: its key INCLUDEs the counts as v19 made it
+    first, since a column it includes cannot be dropped). The ins and outs are left as v31
+    counted them: a test of the migration's correction adds the duplicates back itself."""
+    if storage.postgresql:
+        storage._execute(tx, "CREATE UNIQUE INDEX checkpoint_days_covering ON checkpoint_days "
+                             "(day, checkpoint_id) INCLUDE (scans, ins, outs, manual, people)")
+        storage._execute(tx, "ALTER TABLE checkpoint_days DROP CONSTRAINT checkpoint_days_pkey, "
+                             "ADD CONSTRAINT checkpoint_days_pkey PRIMARY KEY USING INDEX "
+                             "checkpoint_days_covering")
+    storage._execute(tx, "ALTER TABLE checkpoint_days DROP COLUMN duplicates")
+
+
 def undo_covering_keys(storage: Any, tx: Any) -> None:
-    """Undo schema v29, v27, v26, v25, v24, v23, v22, v20 and v19 in ``tx`` (v28 makes its
-    table only if missing), for a test that takes a database back to an older version: a
-    trace's second degree in the audit log, the kiosks' paused uploads, the batch log's past
-    retention count, its least and entry offsets, PostgreSQL's matches a purge is to add
-    back, what the derivation steps have left to derive (an older centre derived each batch
-    as it stored it: its entries are all derived, as the migration rebuilds them), then
+    """Undo schema v31, v29, v27, v26, v25, v24, v23, v22, v20 and v19 in ``tx`` (v28 and v30
+    make their tables only if missing), for a test that takes a database back to an older
+    version: the checkpoint days' duplicates, a trace's second degree in the audit log, the
+    kiosks' paused uploads, the batch log's past retention count, its least and entry
+    offsets, PostgreSQL's matches a purge is to add back, what the derivation steps have left
+    to derive (an older centre derived each batch as it stored it: its entries are all
+    derived, as the migration rebuilds them), then
     PostgreSQL's aggregate keys without their INCLUDEd counts (a column they include could
     not be dropped); SQLite's WITHOUT ROWID tables hold the same columns and are rebuilt
     again as they are."""
+    undo_duplicates(storage, tx)
     storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
     storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_contacts")
     storage._execute(tx, "ALTER TABLE kiosk_health DROP COLUMN uploads_paused")  # v27

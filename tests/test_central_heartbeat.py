@@ -20,6 +20,7 @@ from central_support import (
     enrol,
     kiosk_entries,
     set_schema_version,
+    undo_duplicates,
 )
 
 from kiosk import messages
@@ -624,6 +625,7 @@ def test_a_kiosk_alive_with_its_uploads_paused_is_listed_with_the_reason_not_as_
         storage.add_kiosk("k1", "CP", "k1", "hash")
         heartbeat.record(storage, "k1", protocol.validate_health(plain), now, 0.0)
         with storage._transaction() as tx:  # as v26 left it
+            undo_duplicates(storage, tx)  # v31
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_contacts")
             storage._execute(tx, "ALTER TABLE kiosk_health DROP COLUMN uploads_paused")

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from central_support import CENTRAL, central, database_url, steps_held_at_stays
+from central_support import (
+    CENTRAL,
+    central,
+    database_url,
+    steps_held_at_stays,
+    undo_duplicates,
+)
 from trace_support import payload_identity, wire_entry
 
 from kiosk.central import derivation, erasure, stays
@@ -267,6 +273,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(db: str)
         with storage._transaction() as tx:
             storage._execute(tx, "DELETE FROM document_matches")  # lost by a v22 purge
             storage._execute(tx, "DROP TABLE forgotten_matches")
+            undo_duplicates(storage, tx)  # v31
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_degree")  # v29
             storage._execute(tx, "ALTER TABLE audit_log DROP COLUMN second_contacts")
             storage._execute(tx, "ALTER TABLE kiosk_health DROP COLUMN uploads_paused")  # v27
@@ -279,7 +286,7 @@ def test_a_v22_database_gets_back_the_matches_an_interrupted_purge_lost(db: str)
                                  "WHERE key = 'schema_version'")
     with open_storage(db) as storage:
         assert storage._query("SELECT value FROM central_meta WHERE key = 'schema_version'"
-                              ) == [(str(len(MIGRATIONS)),)] == [("30",)]
+                              ) == [(str(len(MIGRATIONS)),)] == [("31",)]
         assert storage._query("SELECT subject_key, day, match_key FROM document_matches") == [
             (scan["subject_key"], storage.calendar.day_of(NOW - dt.timedelta(days=1))
              .isoformat(), scan["match_key"])]

@@ -18,7 +18,13 @@ from typing import Any
 
 import httpx
 import pytest
-from central_support import ENGINES, database_url, serving, set_schema_version
+from central_support import (
+    ENGINES,
+    database_url,
+    serving,
+    set_schema_version,
+    undo_duplicates,
+)
 
 from kiosk.central import enrol, reports
 from kiosk.central.app import create_app
@@ -119,6 +125,7 @@ def test_a_v29_database_keeps_the_tokens_replaced_once_migrated(engine: str,
         storage.add_checkpoint("CP-R", "Chốt R")
         storage.add_kiosk("k1", "CP-R", "Máy 1", protocol.token_hash(STOLEN))
         with storage._transaction() as tx:  # as v29 left it
+            undo_duplicates(storage, tx)  # v31
             storage._execute(tx, "DROP TABLE retired_tokens")
             set_schema_version(storage, tx, 29)
     with open_storage(db) as storage:

@@ -52,9 +52,10 @@ def test_xlsx_has_vietnamese_headers_typed_cells_and_no_formulas(tmp_path: Path)
     points = book["Theo điểm"]
     assert [c.value for c in points[1]] == ["Mã điểm", "Tên điểm", "Huyện", "Loại địa điểm",
                                             "Đã triển khai", "Lượt quét", "Lượt vào",
-                                            "Lượt ra", "Nhập tay", "Quét lỗi"]
+                                            "Lượt ra", "Quét trùng", "Nhập tay", "Quét lỗi"]
     row = [c.value for c in points[2]]
-    assert row == ["P1", "'" + HOSTILE, "'+Đồng Xoài", "Chợ / siêu thị", "có", 2, 2, 0, 0, 0]
+    assert row == ["P1", "'" + HOSTILE, "'+Đồng Xoài", "Chợ / siêu thị", "có", 2, 2, 0, 0, 0,
+                   0]
     assert isinstance(points["F2"].value, int)
     assert points.column_dimensions["B"].width > len("Tên điểm")
     hours = book["Theo giờ"]

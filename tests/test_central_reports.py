@@ -2,7 +2,8 @@
 
 Hypothesis builds a province — a registry (some points not yet set up, some closed), kiosks
 with right and wrong clocks (some revoked and still trying), entries near local midnight,
-arriving minutes to days late, some sent twice — and feeds it through ``ingest_batch`` into
+arriving minutes to days late, some sent twice, some marked duplicate by their kiosk (the
+same person again within its window) — and feeds it through ``ingest_batch`` into
 real SQLite and real PostgreSQL databases. The brute force below recomputes every figure
 from the generated entries with plain Python, by the rules written in
 :mod:`kiosk.central.reports`; both engines must agree with it, and with each other.
@@ -71,6 +72,8 @@ def worlds(draw: st.DrawFn) -> World:
                        "in" if kiosk.one_way else draw(st.sampled_from(["in", "out"])),
                        draw(st.booleans()),
                        draw(st.integers(0, 7)))
+        if draw(st.integers(0, 4)) == 0:  # the same person again within the kiosk's window
+            entry["status"] = "duplicate"
         arrival = true_time + dt.timedelta(minutes=draw(st.sampled_from(
             [1, 30, 600, 1500, 3000])))
         world.batches.append(GenBatch(kiosk, [entry], arrival))
@@ -132,7 +135,8 @@ def brute_daily(world: World, day: dt.date) -> dict[str, Any]:
     for s in on_day:
         c = per_point[s.entry["checkpoint_id"]]
         c["scans"] += 1
-        c["ins" if s.entry["direction"] == "in" else "outs"] += 1
+        c["duplicates" if s.entry["status"] == "duplicate"
+          else "ins" if s.entry["direction"] == "in" else "outs"] += 1
         c["manual"] += s.entry["source"] == "manual"
     scans = len(on_day)
     manual = sum(s.entry["source"] == "manual" for s in on_day)
@@ -140,8 +144,8 @@ def brute_daily(world: World, day: dt.date) -> dict[str, Any]:
         "points_set_up": len(set_up), "points_scanned": len(scanned & set(set_up)),
         "points_active_7d": len(week & set(set_up)),
         "adoption_ratio": len(week & set(set_up)) / len(set_up) if set_up else None,
-        "scans": scans, "ins": sum(s.entry["direction"] == "in" for s in on_day),
-        "outs": sum(s.entry["direction"] == "out" for s in on_day), "manual": manual,
+        "scans": scans, **{m: sum(c[m] for c in per_point.values())
+                           for m in ("ins", "outs", "duplicates")}, "manual": manual,
         "manual_share": manual / scans if scans else None, "refused": 0,
         "refused_share": 0.0 if scans else None,
         "people": len({s.entry["subject_key"] for s in on_day}),
@@ -174,8 +178,8 @@ def brute_daily(world: World, day: dt.date) -> dict[str, Any]:
     return {
         "summary": summary,
         "by_hour": [by_hour[h] for h in range(24)],
-        "by_point": {p: (c["scans"], c["ins"], c["outs"], c["manual"], p in set_up)
-                     for p, c in per_point.items()},
+        "by_point": {p: (c["scans"], c["ins"], c["outs"], c["duplicates"], c["manual"],
+                         p in set_up) for p, c in per_point.items()},
         "by_district": _groups(world, set_up, scanned, week, per_point, "district"),
         "by_kind": _groups(world, set_up, scanned, week, per_point, "kind"),
         "not_scanning": not_scanning,
@@ -199,22 +203,22 @@ def _groups(world: World, set_up: dict[str, Checkpoint], scanned: set[str], week
         point = known.get(p)
         name = (getattr(point, key) or reports.UNKNOWN) if point else (
             reports.UNKNOWN if key == "district" else "other")
-        groups[name].update({m: c[m] for m in ("scans", "ins", "outs")})
-    return {name: (g["set_up"], g["scanned"], g["week"], g["scans"], g["ins"], g["outs"])
-            for name, g in groups.items()}
+        groups[name].update({m: c[m] for m in ("scans", "ins", "outs", "duplicates")})
+    return {name: (g["set_up"], g["scanned"], g["week"], g["scans"], g["ins"], g["outs"],
+                   g["duplicates"]) for name, g in groups.items()}
 
 
 def as_brute(report: dict[str, Any]) -> dict[str, Any]:
     """The figures of a report in the brute force's shape."""
     def groups(rows: list[dict[str, Any]], key: str) -> dict[str, tuple[int, ...]]:
         return {r[key]: (r["points_set_up"], r["points_scanned"], r["points_active_7d"],
-                         r["scans"], r["ins"], r["outs"]) for r in rows}
+                         r["scans"], r["ins"], r["outs"], r["duplicates"]) for r in rows}
 
     return {
         "summary": report["summary"],
         "by_hour": [r["scans"] for r in report["by_hour"]],
-        "by_point": {r["checkpoint_id"]: (r["scans"], r["ins"], r["outs"], r["manual"],
-                                          r["set_up"]) for r in report["by_point"]},
+        "by_point": {r["checkpoint_id"]: (r["scans"], r["ins"], r["outs"], r["duplicates"],
+                                          r["manual"], r["set_up"]) for r in report["by_point"]},
         "by_district": groups(report["by_district"], "district"),
         "by_kind": groups(report["by_kind"], "kind"),
         "not_scanning": {(r["checkpoint_id"], r["problem"], r.get("kiosk_id"))
@@ -280,13 +284,14 @@ def test_monthly_series_is_the_daily_figures_of_each_day(engines: list[Storage],
                 continue
             summary = brute_daily(world, day)["summary"]
             assert {k: row[k] for k in ("points_set_up", "points_scanned", "points_active_7d",
-                                        "adoption_ratio", "scans", "ins", "outs", "manual",
-                                        "people")} == {
+                                        "adoption_ratio", "scans", "ins", "outs", "duplicates",
+                                        "manual", "people")} == {
                 k: summary[k] for k in ("points_set_up", "points_scanned", "points_active_7d",
-                                        "adoption_ratio", "scans", "ins", "outs", "manual",
-                                        "people")}, (storage.url, row["day"])
-        assert month["summary"]["scans"] == sum(r["scans"] for r in month["by_day"])
-        assert sum(r["scans"] for r in month["by_point"]) == month["summary"]["scans"]
+                                        "adoption_ratio", "scans", "ins", "outs", "duplicates",
+                                        "manual", "people")}, (storage.url, row["day"])
+        for measure in ("scans", "ins", "outs", "duplicates"):
+            assert month["summary"][measure] == sum(r[measure] for r in month["by_day"])
+            assert sum(r[measure] for r in month["by_point"]) == month["summary"][measure]
         made.append(month)
     assert made[0] == made[1]
 

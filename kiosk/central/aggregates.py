@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from kiosk.central.storage import Storage
 
 MANUAL_SOURCE = "manual"
+DUPLICATE = "duplicate"
+"""An entry's status when its kiosk saw the same person scanned again within its duplicate
+window (``duplicate_of`` the first scan): a scan, but no entry or exit."""
 
 
 @dataclass
@@ -27,17 +30,20 @@ class Tally:
     """What a set of newly stored entries adds to the aggregate tables."""
 
     days: Counter[tuple[str, str, str]] = field(default_factory=Counter)
-    """(day, checkpoint, measure) → count; measure is scans, ins, outs, manual or people
-    (:mod:`kiosk.central.people`)."""
+    """(day, checkpoint, measure) → count; measure is scans, ins, outs, duplicates, manual or
+    people (:mod:`kiosk.central.people`)."""
     hours: Counter[tuple[str, str, int]] = field(default_factory=Counter)
     late: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     """(received_on, day, checkpoint) → entries of an earlier day that arrived on received_on."""
 
     def add(self, checkpoint: str, day: str, hour: int, direction: str, source: str,
-            received_on: str, count: int = 1) -> None:
-        """``count`` scans alike, received on ``received_on``."""
+            status: str, received_on: str, count: int = 1) -> None:
+        """``count`` scans alike, received on ``received_on``. Counted as ``kiosk stats``
+        counts them, so that the officer's screen and the reports agree: a duplicate is a
+        scan (of its hour too) but neither an entry nor an exit."""
         self.days[day, checkpoint, "scans"] += count
-        self.days[day, checkpoint, "ins" if direction == "in" else "outs"] += count
+        self.days[day, checkpoint, "duplicates" if status == DUPLICATE
+                  else "ins" if direction == "in" else "outs"] += count
         if source == MANUAL_SOURCE:
             self.days[day, checkpoint, "manual"] += count
         self.hours[day, checkpoint, hour] += count
@@ -45,12 +51,13 @@ class Tally:
             self.late[received_on, day, checkpoint] += count
 
 
-DAY_MEASURES = ("scans", "ins", "outs", "manual", "people")
+DAY_MEASURES = ("scans", "ins", "outs", "duplicates", "manual", "people")
 _UPSERT_DAY = (
-    "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, outs, manual, people) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (day, checkpoint_id) DO UPDATE SET "
-    "scans = checkpoint_days.scans + excluded.scans, ins = checkpoint_days.ins + excluded.ins, "
-    "outs = checkpoint_days.outs + excluded.outs, "
+    "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, outs, duplicates, manual, "
+    "people) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (day, checkpoint_id) DO UPDATE "
+    "SET scans = checkpoint_days.scans + excluded.scans, "
+    "ins = checkpoint_days.ins + excluded.ins, outs = checkpoint_days.outs + excluded.outs, "
+    "duplicates = checkpoint_days.duplicates + excluded.duplicates, "
     "manual = checkpoint_days.manual + excluded.manual, "
     "people = checkpoint_days.people + excluded.people")
 _UPSERT_HOUR = (
@@ -76,13 +83,13 @@ def write(storage: Storage, tx: Any, tally: Tally) -> None:
 
 
 def tally_rows(calendar: Calendar, rows: Iterable[Sequence[Any]]) -> Tally:
-    """Tally stored rows of (checkpoint_id, direction, source, scanned_at,
+    """Tally stored rows of (checkpoint_id, direction, source, status, scanned_at,
     clock_offset_seconds, received_at), placing each on its local day in ``calendar``."""
     tally = Tally()
-    for checkpoint, direction, source, scanned_at, offset, received_at in rows:
+    for checkpoint, direction, source, status, scanned_at, offset, received_at in rows:
         day, hour = calendar.place(scanned_at, offset)
         received_on = calendar.place(received_at, None)[0]
-        tally.add(checkpoint, day, hour, direction, source, received_on)
+        tally.add(checkpoint, day, hour, direction, source, status, received_on)
     return tally
 
 
@@ -94,25 +101,25 @@ def rebuild(storage: Storage, tx: Any, calendar: Calendar) -> int:
     Days whose raw entries were already purged keep their old counts, and frozen days their
     people (:func:`people.recount`). Returns entries seen.
     """
-    rows = storage._execute(tx, "SELECT id, checkpoint_id, direction, source, scanned_at, "
-                                "clock_offset_seconds, received_at, local_day FROM entries"
-                            ).fetchall()
+    rows = storage._execute(tx, "SELECT id, checkpoint_id, direction, source, status, "
+                                "scanned_at, clock_offset_seconds, received_at, local_day "
+                                "FROM entries").fetchall()
     placed = []
     for row in rows:
         try:
-            placed.append(calendar.place(row[4], row[5])[0])
+            placed.append(calendar.place(row[5], row[6])[0])
         except ValueError as exc:
-            raise ValueError(f"entry {row[0]}: scanned_at {row[4]!r} is not a stored UTC time "
+            raise ValueError(f"entry {row[0]}: scanned_at {row[5]!r} is not a stored UTC time "
                              f"(YYYY-MM-DDTHH:MM:SS.ffffffZ); nothing was changed") from exc
-    days = sorted(set(placed) | {r[7] for r in rows if r[7] is not None})
+    days = sorted(set(placed) | {r[8] for r in rows if r[8] is not None})
     for table in ("checkpoint_days", "checkpoint_hours"):
         for day in days:
             storage._execute(tx, f"DELETE FROM {table} WHERE day = $1", (day,))
     storage._execute(tx, "DELETE FROM late_arrivals")
     for row, day in zip(rows, placed, strict=True):
-        if row[7] != day:
+        if row[8] != day:
             storage._execute(tx, "UPDATE entries SET local_day = $1 WHERE id = $2",
                              (day, row[0]))
-    write(storage, tx, tally_rows(calendar, (r[1:7] for r in rows)))
+    write(storage, tx, tally_rows(calendar, (r[1:8] for r in rows)))
     people.recount(storage, tx)
     return len(rows)

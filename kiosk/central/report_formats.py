@@ -27,7 +27,8 @@ LABELS = {
     "kind": "Loại địa điểm", "set_up": "Đã triển khai", "points_set_up": "Số điểm triển khai",
     "points_scanned": "Số điểm có quét", "points_active_7d": "Số điểm hoạt động 7 ngày",
     "adoption_ratio": "Tỷ lệ hoạt động", "scans": "Lượt quét", "ins": "Lượt vào",
-    "outs": "Lượt ra", "manual": "Nhập tay", "manual_share": "Tỷ lệ nhập tay",
+    "outs": "Lượt ra", "duplicates": text("cli.stats.duplicates"), "manual": "Nhập tay",
+    "manual_share": "Tỷ lệ nhập tay",
     "refused": "Quét lỗi", "refused_share": "Tỷ lệ quét lỗi", "people": "Số người",
     "late_entries": "Bản ghi đến muộn", "hour": "Giờ", "problem": "Vấn đề",
     "kiosk_id": "Mã máy", "detail": "Chi tiết", "last_seen_at": "Liên lạc lần cuối",
@@ -51,7 +52,7 @@ DATES = {"day"}
 TIMES = {"last_seen_at"}
 _PLACE = ("checkpoint_id", "name", "district", "kind")
 _GROUP = ("points_set_up", "points_scanned", "points_active_7d", "adoption_ratio", "scans",
-          "ins", "outs")
+          "ins", "outs", "duplicates")
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,8 @@ def tables(report: dict[str, Any]) -> list[Table]:
             Table("Theo huyện", ("district", *_GROUP), report["by_district"]),
             Table("Theo loại địa điểm", ("kind", *_GROUP), report["by_kind"]),
             Table("Theo giờ", ("hour", "scans"), report["by_hour"]),
-            Table("Theo điểm", (*_PLACE, "set_up", "scans", "ins", "outs", "manual", "refused"),
-                  report["by_point"]),
+            Table("Theo điểm", (*_PLACE, "set_up", "scans", "ins", "outs", "duplicates",
+                                "manual", "refused"), report["by_point"]),
             Table("Nơi không quét", (*_PLACE, "problem", "kiosk_id", "detail"),
                   report["not_scanning"]),
             Table("Nơi quét sai", (*_PLACE, "problem", "kiosk_id", "detail"),
@@ -87,7 +88,7 @@ def tables(report: dict[str, Any]) -> list[Table]:
                                                     "oldest_pending"),
                   done["kiosks_backlog_age_unknown"]),
         ]
-    measures = ("scans", "ins", "outs", "manual", "refused")
+    measures = ("scans", "ins", "outs", "duplicates", "manual", "refused")
     return [
         Table("Tổng hợp", ("metric", "value"), summary),
         Table("Theo ngày", ("day", "points_set_up", "points_scanned", "points_active_7d",

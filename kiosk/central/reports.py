@@ -12,6 +12,9 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
 - A scan belongs to the local day of its (clock-corrected) time, see
   :mod:`kiosk.central.localdays`. Scans at points not in the registry count in the totals
   and are listed per point, never as points set up.
+- A scan its kiosk marked *duplicate* (the same person again within its duplicate window)
+  counts as ``kiosk stats`` counts it: among the scans and the duplicates, never as an
+  entry or an exit (scans = ins + outs + duplicates).
 - *Active in 7 days*: at least one scan on D-6..D; the adoption ratio is active / set up.
 - *Scans wrongly*: only one direction all day (with at least :data:`ONE_WAY_MIN_SCANS`
   scans); a refusal or manual share far above the province's (:func:`far_above`), or a
@@ -56,7 +59,7 @@ refusing half its reads is a problem anywhere. Refusals are counts kiosks report
 kiosk's (a stuck scanner, a stolen token's lie, cut to what a lane can read) can raise the
 province's share so far that no point is twice it; this bound still lists the worst."""
 UNKNOWN = "(không rõ / unknown)"
-MEASURES = ("scans", "ins", "outs", "manual")
+MEASURES = ("scans", "ins", "outs", "duplicates", "manual")
 VERSION = 2
 """The reports' JSON version (``"version"``; a report without one is version 1). Version 2:
 a problem carries its ``params`` (numbers, ratios, UTC times: :data:`PROBLEM_PARAMS`),
@@ -140,10 +143,11 @@ ZERO: Counts = dict.fromkeys(MEASURES, 0)
 def day_counts(storage: Storage, first: str, last: str) -> dict[str, dict[str, Counts]]:
     """{day: {checkpoint: counts}} for days first..last."""
     out: dict[str, dict[str, Counts]] = defaultdict(dict)
-    for day, checkpoint, scans, ins, outs, manual in storage._query(
-            "SELECT day, checkpoint_id, scans, ins, outs, manual FROM checkpoint_days "
-            "WHERE day >= $1 AND day <= $2", (first, last)):
-        out[day][checkpoint] = {"scans": scans, "ins": ins, "outs": outs, "manual": manual}
+    for day, checkpoint, scans, ins, outs, duplicates, manual in storage._query(
+            "SELECT day, checkpoint_id, scans, ins, outs, duplicates, manual "
+            "FROM checkpoint_days WHERE day >= $1 AND day <= $2", (first, last)):
+        out[day][checkpoint] = {"scans": scans, "ins": ins, "outs": outs,
+                                "duplicates": duplicates, "manual": manual}
     return out
 
 
@@ -232,10 +236,11 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
             g["scans"] += values["scans"]
             g["ins"] += values["ins"]
             g["outs"] += values["outs"]
+            g["duplicates"] += values["duplicates"]
         return [{key: name, **{f: g[f] for f in ("points_set_up", "points_scanned",
                                                  "points_active_7d")},
                  "adoption_ratio": ratio(g["points_active_7d"], g["points_set_up"]),
-                 **{m: g[m] for m in ("scans", "ins", "outs")}}
+                 **{m: g[m] for m in ("scans", "ins", "outs", "duplicates")}}
                 for name, g in sorted(rows.items())]
 
     by_point = []

@@ -55,6 +55,21 @@ the batch's. The entries are read once, grouped, by the skewed scans' partial in
 (``SKEWED`` as it says it), and joined to the batches: an UPDATE ... FROM (SQLite 3.33+,
 PostgreSQL), not a subquery per batch."""
 
+MIGRATED_DUPLICATES = (
+    "UPDATE checkpoint_days SET duplicates = held.duplicates, "
+    "ins = CASE WHEN ins > held.duplicate_ins THEN ins - held.duplicate_ins ELSE 0 END, "
+    "outs = CASE WHEN outs > held.duplicate_outs THEN outs - held.duplicate_outs ELSE 0 END "
+    "FROM (SELECT local_day, checkpoint_id, count(*) AS duplicates, "
+    "sum(CASE WHEN direction = 'in' THEN 1 ELSE 0 END) AS duplicate_ins, "
+    "sum(CASE WHEN direction = 'in' THEN 0 ELSE 1 END) AS duplicate_outs "
+    "FROM entries WHERE status = 'duplicate' GROUP BY local_day, checkpoint_id) AS held "
+    "WHERE held.local_day = checkpoint_days.day "
+    "AND held.checkpoint_id = checkpoint_days.checkpoint_id")
+"""v31's correction: each (day, checkpoint) with duplicates among its raw entries held has
+them counted, and taken out of the entries and exits they were counted in (never below
+nought: a day partly purged lost some of the entries its counts were made of). The entries
+are read once, grouped, and joined to the days (an UPDATE ... FROM, as v25's)."""
+
 MIGRATIONS: list[list[Statement]] = [
     [
         """
@@ -685,6 +700,21 @@ MIGRATIONS: list[list[Statement]] = [
             last_attempt_at TEXT
         )""",
         "CREATE INDEX IF NOT EXISTS retired_tokens_kiosk ON retired_tokens (kiosk_id, retired_at)",
+    ],
+    [
+        # v31: the scans a kiosk marked duplicate (the same person again within its
+        # duplicate window) are counted apart, as ``kiosk stats`` counts them: still scans,
+        # no longer entries or exits (kiosk.central.aggregates.Tally.add). The days counted
+        # before are corrected from the raw entries held (MIGRATED_DUPLICATES); a day whose
+        # entries were purged keeps its figures, its duplicates unknown (0). PostgreSQL: the
+        # primary key's index INCLUDEs the new count too (v19: reports read the index alone).
+        "ALTER TABLE checkpoint_days ADD COLUMN duplicates {bigint} NOT NULL DEFAULT 0",
+        *({"sqlite": None, "postgresql": statement} for statement in (
+            "CREATE UNIQUE INDEX checkpoint_days_covering ON checkpoint_days (day, checkpoint_id) "
+            "INCLUDE (scans, ins, outs, manual, people, duplicates)",
+            "ALTER TABLE checkpoint_days DROP CONSTRAINT checkpoint_days_pkey, ADD CONSTRAINT "
+            "checkpoint_days_pkey PRIMARY KEY USING INDEX checkpoint_days_covering")),
+        MIGRATED_DUPLICATES,
     ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""

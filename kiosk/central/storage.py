@@ -72,11 +72,11 @@ time it is filed by less its id's (:func:`_id_skew`), which the largest offset t
 batch's offset and those (how far its kiosk's clock ran ahead:
 :data:`schema.LEAST_CLOCK_OFFSET`)."""
 
-(_KIOSK, _CHECKPOINT, _DIRECTION, _SOURCE, _SCANNED_AT, _MONOTONIC, _BOOT, _DAY,
+(_KIOSK, _CHECKPOINT, _DIRECTION, _STATUS, _SOURCE, _SCANNED_AT, _MONOTONIC, _BOOT, _DAY,
  _SUBJECT) = (STORED_COLUMNS.index(name) for name in (
-    "kiosk_id", "checkpoint_id", "direction", "source", "scanned_at", "monotonic_ns",
-    "boot_id", "local_day", "subject_key"))
-_COUNTED = operator.itemgetter(_CHECKPOINT, _DAY, _DIRECTION, _SOURCE)
+    "kiosk_id", "checkpoint_id", "direction", "status", "source", "scanned_at",
+    "monotonic_ns", "boot_id", "local_day", "subject_key"))
+_COUNTED = operator.itemgetter(_CHECKPOINT, _DAY, _DIRECTION, _SOURCE, _STATUS)
 """What the per-checkpoint counts take of a stored row (:meth:`aggregates.Tally.add`)."""
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
                  f"VALUES ({slots(len(BATCH_COLUMNS))})")
@@ -436,11 +436,11 @@ class Storage(ABC):
             inserted = self._insert(tx, rows)
             tally = aggregates.Tally()
             new = [c for c in fresh.values() if c.id in inserted]
-            # a batch's scans fall in a few (checkpoint, day, hour, direction, source): each
-            # counted once, not each scan one by one (1 µs an entry)
-            for ((checkpoint, day, direction, source), hour), count in Counter(
+            # a batch's scans fall in a few (checkpoint, day, hour, direction, source,
+            # status): each counted once, not each scan one by one (1 µs an entry)
+            for ((checkpoint, day, direction, source, status), hour), count in Counter(
                     (_COUNTED(c.row), c.hour) for c in new).items():
-                tally.add(checkpoint, day, hour, direction, source, received_on, count)
+                tally.add(checkpoint, day, hour, direction, source, status, received_on, count)
             aggregates.write(self, tx, tally)
             if ids_off and (off := [[i] for i in ids_off if i in inserted]):
                 self._execute(tx, f"INSERT INTO {ID_OFF} (id) SELECT p.value ->> 0 FROM "

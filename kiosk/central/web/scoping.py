@@ -14,7 +14,7 @@ from kiosk.central.reports import ratio
 
 _PROVINCE_ONLY = ("by_kind", "by_hour", "by_day")
 _DISTRICT_SUMMARY = ("points_set_up", "points_scanned", "points_active_7d", "adoption_ratio",
-                     "scans", "ins", "outs", "manual", "refused")
+                     "scans", "ins", "outs", "duplicates", "manual", "refused")
 """The summary's numbers a district has of its own; the others (shares of the province,
 people, late entries) are not shown cut to a district."""
 _LEFT_OUT = ("not_derived",)
