@@ -32,7 +32,6 @@ from kiosk.central import reports
 from kiosk.central.app import create_app
 from kiosk.central.backends import open_storage
 from kiosk.central.registry import Checkpoint
-from kiosk.central.schema import MIGRATIONS
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
@@ -143,7 +142,7 @@ def test_a_database_counted_before_repeat_scans_is_corrected_from_the_entries_he
             storage._execute(tx, "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, "
                                  "outs, manual, people) VALUES ($1, 'A1', 5, 3, 2, 0, 2)",
                              (purged.isoformat(),))
-            set_schema_version(storage, tx, len(MIGRATIONS) - 1)
+            set_schema_version(storage, tx, 30)
 
     with open_storage(db) as storage:
         def counts(day: dt.date) -> dict[str, int]:

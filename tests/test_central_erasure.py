@@ -110,7 +110,7 @@ def test_identities_are_erased_after_the_period_and_the_counts_stay(db: str) -> 
         assert report(storage, old_day) == before  # the same report, people included
         # the day's set of people went with the identities: only the recent scan's person
         assert {k for (k,) in storage._query("SELECT subject_key FROM day_subjects")} == {
-            recent[0]["subject_key"]}
+            recent[0]["subject_key"], recent[0]["match_key"]}
 
         # a kiosk sending an erased entry again is told it is held
         again = storage.ingest_batch("k1", old[:1], sent_at=protocol.format_time(NOW),
@@ -244,7 +244,9 @@ def test_the_erasure_walks_in_batches_to_the_last_old_entry(
 def test_an_entry_erased_early_takes_its_person_out_of_its_days_set(db: str) -> None:
     """A kiosk whose clock is 40 days behind: its scan of a minute ago bears an id of 40 days
     ago, so erasure takes its identity at once — and its person out of today's set of
-    people, a day that is not frozen; today's count and its other person stay."""
+    people, a day that is not frozen: both keys the card brought (its number and its match
+    key, by which a masked PC-Covid code of the person would be known); today's count and
+    its other person stay."""
     from kiosk.central import erasure
 
     behind = dt.timedelta(days=40)
@@ -260,12 +262,13 @@ def test_an_entry_erased_early_takes_its_person_out_of_its_days_set(db: str) -> 
         day = storage.calendar.day_of(minute_ago)
         held = "SELECT subject_key FROM day_subjects WHERE day = $1"
         assert {k for (k,) in storage._query(held, (day.isoformat(),))} == {
-            ontime["subject_key"], skewed[0]["subject_key"]}
+            ontime["subject_key"], ontime["match_key"],
+            skewed[0]["subject_key"], skewed[0]["match_key"]}
         assert report(storage, day)["summary"]["people"] == 2
 
         assert erasure.erase_personal(storage, NOW.date() - dt.timedelta(days=30)) == 1
         assert {k for (k,) in storage._query(held, (day.isoformat(),))} == {
-            ontime["subject_key"]}
+            ontime["subject_key"], ontime["match_key"]}
         assert report(storage, day)["summary"]["people"] == 2
 
 

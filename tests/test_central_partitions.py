@@ -155,7 +155,8 @@ def test_two_serve_processes_on_one_database_store_each_entry_once(pg_url: str,
                 time.sleep(0.1)
             derived = conn.execute(
                 "SELECT (SELECT count(*) FROM day_subjects), (SELECT count(*) FROM (SELECT "
-                "DISTINCT local_day, subject_key FROM entries) p), (SELECT count(*) FROM "
+                "local_day, subject_key FROM entries UNION SELECT local_day, match_key FROM "
+                "entries WHERE match_key IS NOT NULL) p), (SELECT count(*) FROM "
                 "stay_tails), (SELECT count(*) FROM (SELECT DISTINCT match_key, checkpoint_id "
                 "FROM entries WHERE match_key IS NOT NULL) p)").fetchone()
     finally:

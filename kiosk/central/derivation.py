@@ -232,7 +232,7 @@ def count_set_aside_people(storage: Storage, tx: Any, before: dt.date) -> None:
     try:
         tally = aggregates.Tally()
         people.count_new(storage, tx, tally,
-                         ((r[_DAY], r[_SUBJECT], r[_CHECKPOINT]) for r in rows))
+                         ((r[_DAY], r[_SUBJECT], r[_MATCH], r[_CHECKPOINT]) for r in rows))
         aggregates.write(storage, tx, tally)
     except Exception as exc:
         if storage._transient(exc):
@@ -454,7 +454,8 @@ def derive(storage: Storage, tx: Any, rows: Sequence[Sequence[Any]]) -> None:
     document_matches.keep(storage, tx, ((r[_SUBJECT], r[_DAY], r[_MATCH]) for r in rows))
     stays.keep(storage, tx, (r[1:] for r in rows if r[_MATCH]))
     tally = aggregates.Tally()
-    people.count_new(storage, tx, tally, ((r[_DAY], r[_SUBJECT], r[_CHECKPOINT]) for r in rows))
+    people.count_new(storage, tx, tally,
+                     ((r[_DAY], r[_SUBJECT], r[_MATCH], r[_CHECKPOINT]) for r in rows))
     aggregates.write(storage, tx, tally)
 
 

@@ -5,9 +5,9 @@ out, the kind of code and its status — what reports, the Checkpoints pages and
 need — and loses everything that says who: document number, name, birth date, gender,
 address, issue date, the raw payload, the extra fields (a manual entry's phone), the
 certificate verdict (it names the holder), and both keys derived from the identity
-(``subject_key`` becomes ``erased``, ``match_key`` NULL) — and the entry's pair in the day
-sets of :mod:`kiosk.central.people` and its row in :mod:`kiosk.central.document_matches`, in
-the same transaction. The days the erased entries
+(``subject_key`` becomes ``erased``, ``match_key`` NULL) — and the entry's pairs (both
+keys) in the day sets of :mod:`kiosk.central.people` and its row in
+:mod:`kiosk.central.document_matches`, in the same transaction. The days the erased entries
 fall on are frozen first, so the reports' distinct people do not change. A trace can no
 longer find anyone in an erased period: its answer's ``data_begins`` moves to the first
 day still holding identities.

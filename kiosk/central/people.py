@@ -1,14 +1,22 @@
 """Distinct people per local day, counted as entries are derived so that no report reads
 raw entries.
 
+A person is who tracing says (:func:`kiosk.central.tracing.canonical`): a CCCD and a masked
+PC-Covid code share their match key (the document's last 6 digits, the folded name, the
+birth year), and a typed document number is the card's. So a day's set holds every key an
+entry names its person by (:func:`keys`): its subject key, and its match key where it has
+one; an entry is a new person when none of its keys is in its day's set yet. Two people
+sharing the match key count once (as tracing joins them); two codes of one person count
+twice only when nothing links them that day (a masked code and a typed number, no card).
+
 Three tables hold it:
 
-- ``day_subjects`` (day, subject_key): the set of people seen each local day. Written by
-  each derivation step (:mod:`kiosk.central.derivation`) with one statement for all its
-  batches (``INSERT … ON CONFLICT DO NOTHING RETURNING``: the pairs returned are exactly
-  those new to the set). Subject keys are personal data, so the set follows the raw
-  entries: erasure and retention delete a pair together with the entry that brought it,
-  and :func:`freeze` drops whole days.
+- ``day_subjects`` (day, subject_key): the keys seen each local day (both kinds in the one
+  column). Written by each derivation step (:mod:`kiosk.central.derivation`) with one
+  statement for all its batches (``INSERT … ON CONFLICT DO NOTHING RETURNING``: the pairs
+  returned are exactly those new to the set). Keys are personal data, so the set follows
+  the raw entries: erasure and retention delete an entry's pairs together with the entry
+  that brought them (:data:`FORGET`), and :func:`freeze` drops whole days.
 - ``checkpoint_days.people``: how many of a day's people were first counted from an entry
   of that checkpoint. Only the sum over a day means something (a day's distinct people);
   it is a count without personal data, kept when raw entries are purged.
@@ -37,19 +45,60 @@ CHUNK = 10_000
 """Pairs per statement when a recount adds a whole database's pairs."""
 
 
+def keys(subject_key: str, match_key: str | None) -> tuple[str, ...]:
+    """The keys an entry's person goes by in its day's set (none once erased)."""
+    if subject_key == ERASED:
+        return ()
+    return (subject_key,) if match_key in (None, subject_key) else (subject_key, match_key)
+
+
+Pair = tuple[str, str]
+"""(day, key) in a day's set."""
+
+
+def _people(stored: Iterable[tuple[str, str, str | None, str]]) -> list[tuple[list[Pair], str]]:
+    """The people among a step's (day, subject_key, match_key, checkpoint_id) entries, each
+    as its pairs and the checkpoint of its first entry: entries of a day sharing a key are
+    one person (a union-find over the pairs)."""
+    parent: dict[Pair, Pair] = {}
+    first: dict[Pair, tuple[int, str]] = {}  # a root: its person's first entry and checkpoint
+
+    def root(pair: Pair) -> Pair:
+        while parent[pair] != pair:
+            parent[pair] = pair = parent[parent[pair]]
+        return pair
+
+    for order, (day, subject, match, checkpoint) in enumerate(stored):
+        pairs = [(day, key) for key in keys(subject, match)]
+        if not pairs:
+            continue
+        for pair in pairs:
+            if pair not in parent:
+                parent[pair], first[pair] = pair, (order, checkpoint)
+        roots = {root(pair) for pair in pairs}
+        kept = min(roots, key=first.__getitem__)
+        for other in roots - {kept}:
+            parent[other] = kept
+    people: dict[Pair, list[Pair]] = {}
+    for pair in parent:
+        people.setdefault(root(pair), []).append(pair)
+    return [(pairs, first[top][1]) for top, pairs in people.items()]
+
+
 def count_new(storage: Storage, tx: Any, tally: Tally,
-              stored: Iterable[tuple[str, str, str]]) -> None:
-    """Add the (day, subject_key, checkpoint_id) of entries a derivation step reads in
-    ``tx`` to the days' sets, and count in ``tally`` one person for each pair new to its set
-    (under the checkpoint of its first entry in the step). Frozen days take no pairs."""
-    firsts: dict[tuple[str, str], str] = {}
-    for day, subject, checkpoint in stored:
-        if subject != ERASED:
-            firsts.setdefault((day, subject), checkpoint)
-    pairs = sorted(firsts)  # key order: the index is written in its order
+              stored: Iterable[tuple[str, str, str | None, str]]) -> None:
+    """Add the keys of the (day, subject_key, match_key, checkpoint_id) entries a derivation
+    step reads in ``tx`` to the days' sets, and count in ``tally`` one person for each whose
+    keys were all new to its set (under the checkpoint of its first entry in the step).
+    Frozen days take no pairs."""
+    people = _people(stored)
+    pairs = sorted(pair for held, _ in people for pair in held)  # the index's order
+    new: set[Pair] = set()
     for start in range(0, len(pairs), CHUNK):
-        for day, subject in storage._add_subjects(tx, pairs[start:start + CHUNK]):
-            tally.days[day, firsts[day, subject], "people"] += 1
+        new.update(storage._add_subjects(tx, pairs[start:start + CHUNK]))
+    for held, checkpoint in people:
+        if new.issuperset(held):
+            tally.days[held[0][0], checkpoint, "people"] += 1
 
 
 def per_day(storage: Storage, first: str, last: str) -> dict[str, int]:
@@ -79,11 +128,12 @@ def freeze(storage: Storage, tx: Any, before: dt.date) -> None:
 
 
 FORGET = ("DELETE FROM day_subjects WHERE (day, subject_key) IN (SELECT local_day, subject_key "
-          "FROM {entries} WHERE {where})")
-"""Delete the pairs brought by the entries of ``{entries}`` chosen by ``{where}``, before
-those entries are deleted or their identities erased (a person seen again that same day by
-an entry still held may then be counted again: a rare overcount, preferred to keeping a
-subject key longer than its entry)."""
+          "FROM {entries} WHERE {where} UNION ALL SELECT local_day, match_key FROM {entries} "
+          "WHERE ({where}) AND match_key IS NOT NULL)")
+"""Delete the pairs brought by the entries of ``{entries}`` chosen by ``{where}`` (both
+their keys), before those entries are deleted or their identities erased (a person seen
+again that same day by an entry still held may then be counted again: a rare overcount,
+preferred to keeping a key longer than its entry)."""
 
 
 def recount(storage: Storage, tx: Any, *, adopt_kept: bool = False) -> None:
@@ -96,10 +146,22 @@ def recount(storage: Storage, tx: Any, *, adopt_kept: bool = False) -> None:
     raw entries were purged or identities erased; such a day is frozen at the higher of
     its cached and its recounted figure, every other cached count is dropped.
     """
-    # no parameters: PostgreSQL takes none in CREATE TABLE … AS
-    storage._execute(tx, f"CREATE TEMP TABLE first_seen AS SELECT local_day AS day, subject_key, "
-                         f"min(checkpoint_id) AS checkpoint_id FROM entries WHERE subject_key <> "
-                         f"'{ERASED}' AND local_day IS NOT NULL GROUP BY local_day, subject_key")
+    # no parameters: PostgreSQL takes none in CREATE TABLE … AS. The entries are read once,
+    # into their days' distinct keys; a person is then who tracing says, within the day: the
+    # match key, else the one a typed document number was scanned with that day (the
+    # smallest), else the subject key
+    storage._execute(tx, f"CREATE TEMP TABLE held_keys AS SELECT local_day AS day, subject_key, "
+                         f"match_key, min(checkpoint_id) AS checkpoint_id FROM entries WHERE "
+                         f"subject_key <> '{ERASED}' AND local_day IS NOT NULL "
+                         f"GROUP BY local_day, subject_key, match_key")
+    person = "coalesce(h.match_key, a.match_key, h.subject_key)"
+    storage._execute(tx, f"CREATE TEMP TABLE first_seen AS SELECT h.day, {person} AS person, "
+                         f"min(h.checkpoint_id) AS checkpoint_id FROM held_keys h LEFT JOIN "
+                         f"(SELECT day, subject_key, min(match_key) AS match_key FROM held_keys "
+                         f"WHERE subject_key LIKE 'doc:%' AND match_key IS NOT NULL "
+                         f"GROUP BY day, subject_key) a "
+                         f"ON a.day = h.day AND a.subject_key = h.subject_key "
+                         f"GROUP BY h.day, {person}")
     if adopt_kept:
         storage._execute(tx, "CREATE TEMP TABLE day_recount AS SELECT day, count(*) AS people "
                              "FROM first_seen GROUP BY day")
@@ -117,11 +179,14 @@ def recount(storage: Storage, tx: Any, *, adopt_kept: bool = False) -> None:
     storage._execute(tx, "DELETE FROM day_subjects")
     storage._execute(tx, "UPDATE checkpoint_days SET people = 0 WHERE people <> 0")
     storage._execute(tx, "INSERT INTO day_subjects (day, subject_key) SELECT day, subject_key "
-                         "FROM first_seen WHERE day NOT IN (SELECT day FROM day_people) "
-                         "ORDER BY day, subject_key")  # the key's order: an append, not 10⁷ seeks
+                         "FROM held_keys WHERE day NOT IN (SELECT day FROM day_people) UNION "
+                         "SELECT day, match_key FROM held_keys WHERE match_key IS NOT NULL AND "
+                         "day NOT IN (SELECT day FROM day_people) "
+                         "ORDER BY 1, 2")  # the key's order: an append, not 10⁷ seeks
     storage._execute(
         tx, "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, outs, manual, people) "
             "SELECT day, checkpoint_id, 0, 0, 0, 0, count(*) FROM first_seen "
             "WHERE day NOT IN (SELECT day FROM day_people) GROUP BY day, checkpoint_id "
             "ON CONFLICT (day, checkpoint_id) DO UPDATE SET people = excluded.people")
     storage._execute(tx, "DROP TABLE first_seen")
+    storage._execute(tx, "DROP TABLE held_keys")

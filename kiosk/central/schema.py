@@ -716,11 +716,21 @@ MIGRATIONS: list[list[Statement]] = [
             "checkpoint_days_pkey PRIMARY KEY USING INDEX checkpoint_days_covering")),
         MIGRATED_DUPLICATES,
     ],
+    [
+        # v32: a day's people are counted by the identity tracing uses: day_subjects holds an
+        # entry's match key beside its subject key (kiosk.central.people), so that a CCCD and
+        # a masked PC-Covid code of one person count once. Nothing changes shape; the days
+        # whose sets are held are recounted when a database reaches it (Storage._migrated),
+        # frozen days keep their counts.
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14
 """The schema version that added the day sets: a database from before it is counted into them
 when migrated (:meth:`kiosk.central.storage.Storage._migrated`)."""
+PERSON_KEYS_VERSION = 32
+"""The schema version whose day sets hold the match keys too: a database from before it has
+the days whose sets are held recounted when it reaches it."""
 DOCUMENT_MATCHES_VERSION = 15
 """The schema version that added ``document_matches``: filled when a database reaches it."""
 FORGOTTEN_MATCHES_VERSION = 23

@@ -31,6 +31,7 @@ from kiosk.central.schema import (
     IDENTITIES_VERSION,
     IDENTITY_DAYS_VERSION,
     LEAST_CLOCK_OFFSET,
+    PERSON_KEYS_VERSION,
     SKEWED,
 )
 
@@ -220,14 +221,17 @@ class Storage(ABC):
         """Inside the migration's transaction: load the configured zone and count what an
         older schema held (v1 had no aggregates, before v14 no day sets, before v15 no
         document matches; before v23 a PostgreSQL purge could lose some; before v24 a clock
-        ahead dated identities a year on), so that a database is never left at the new
-        schema with its counts missing — a failed recount undoes the migration too."""
+        ahead dated identities a year on; before v32 the day sets lacked the match keys),
+        so that a database is never left at the new schema with its counts missing — a
+        failed recount undoes the migration too."""
         self.calendar = Calendar(self._execute(
             tx, "SELECT value FROM settings WHERE key = 'timezone'").fetchone()[0])
         if 0 < previous_version < 2:
             aggregates.rebuild(self, tx, self.calendar)
         elif 0 < previous_version < DAY_SUBJECTS_VERSION:
             people.recount(self, tx, adopt_kept=True)
+        elif 0 < previous_version < PERSON_KEYS_VERSION:
+            people.recount(self, tx)
         if 0 < previous_version < IDENTITIES_VERSION:
             stays.rebuild_all(self, tx)
         elif 0 < previous_version < IDENTITY_DAYS_VERSION:
@@ -683,7 +687,7 @@ class Storage(ABC):
 
     @abstractmethod
     def _purge(self, cutoff: dt.date, unfrozen: str) -> int:
-        """:meth:`purge_entries` once the days are frozen: each entry removed takes its pair
+        """:meth:`purge_entries` once the days are frozen: each entry removed takes its pairs
         out of the day set of its day, if that is ``unfrozen`` or later (a kiosk clock
         days off), and its document match if no entry held stands for it. Returns once the
         batches that were writing day sets then have ended (:meth:`_wait_for_writers`)."""
@@ -714,8 +718,8 @@ class Storage(ABC):
         return self._JSON_ROWS.format(slot=slot, alias=alias)
 
     def _add_subjects(self, tx: Any, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Add the (day, subject_key) ``pairs`` (sorted, unique) to the day sets, except for
-        frozen days, in one statement; the pairs that were new to their set."""
+        """Add the (day, key) ``pairs`` (sorted, unique; :func:`people.keys`) to the day sets,
+        except for frozen days, in one statement; the pairs that were new to their set."""
         if not pairs:
             return []
         return [tuple(row) for row in self._execute(

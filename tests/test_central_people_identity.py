@@ -1,0 +1,158 @@
+"""A day's people (Số người) are counted by the identity tracing uses: a person scanned by
+their CCCD at one point and by their PC-Covid code, whose number is masked, at another is one
+person in the daily report, as `kiosk-central trace --document` finds both visits. Two
+people are still two. A database counted before schema v32 (one person per code) is
+recounted from the entries it holds; a frozen day keeps its figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from central_support import ENGINES, Enrolled, cccd, database_url, enrol, serving
+from central_support import set_schema_version as at_version
+from trace_support import payload_identity, wire_entry
+
+from kiosk.central import derivation, reports, trace_service
+from kiosk.central.app import create_app
+from kiosk.central.backends import open_storage
+from kiosk.central.storage import Storage
+from kiosk.ids import uuid7
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import Store
+from kiosk.sync import protocol
+
+MASKED_AN = b"******000001|NGUYEN VAN AN|1990-**-**|0|162979388586171100|"
+"""The PC-Covid code of the holder of ``cccd(1)`` (001099000001, Nguyễn Văn An, born 1990):
+the first six digits of the number masked, the birth day and month too."""
+MASKED_BINH = b"******000002|TRAN THI BINH|1990-**-**|0|162979388586171101|"
+"""Another person's: Trần Thị Bình, 001099000002."""
+
+
+def scanned(tmp: Path, kiosk: Enrolled, payload: bytes) -> list[dict]:
+    """The wire entries of one scan of ``payload`` by a real kiosk pipeline and store."""
+    store = Store(tmp / f"{kiosk.kiosk_id}.db")
+    try:
+        pipeline = Pipeline(store, Policy(checkpoint_id=kiosk.checkpoint_id,
+                                          kiosk_id=kiosk.kiosk_id))
+        pipeline.submit(Scan(payload=payload, device_id="serial-1", lane="in", symbology="]Q1",
+                             source="serial"))
+        return [protocol.entry_to_wire(row) for row in store.pending(10)]
+    finally:
+        store.close()
+
+
+def upload(url: str, kiosk: Enrolled, entries: list[dict]) -> None:
+    data, used = protocol.encode_body(
+        protocol.make_batch(kiosk.kiosk_id, uuid7(), entries, send_clock=True), "gzip")
+    answer = httpx.post(url + protocol.BATCHES_PATH, content=data, timeout=30, headers={
+        "Content-Type": "application/json", "Content-Encoding": used, **kiosk.auth})
+    assert [r["status"] for r in answer.json()["results"]] == [protocol.ACCEPTED]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("masked", "people"), [(MASKED_AN, 1), (MASKED_BINH, 2)],
+                         ids=["the same person", "another person"])
+def test_a_card_at_one_point_and_a_masked_pccovid_code_at_another_are_one_person(
+        engine: str, tmp_path: Path, masked: bytes, people: int) -> None:
+    """Kiosk k-a1 at A1 scans Nguyễn Văn An's CCCD; kiosk k-b1 at B1 scans a PC-Covid code
+    whose number is masked, both uploading over HTTP that day. An's own PC-Covid code: the
+    day has 1 person (v31 said 2), as tracing An's number finds both visits. Bình's: 2."""
+    db = database_url(engine, tmp_path)
+    a1, b1 = enrol(db, "k-a1", "A1"), enrol(db, "k-b1", "B1")
+    with open_storage(db) as storage, serving(create_app(storage)) as url:
+        upload(url, a1, scanned(tmp_path, a1, cccd(1)))
+        upload(url, b1, scanned(tmp_path, b1, masked))
+        day = storage.today()
+        summary = reports.daily(storage, day)["summary"]
+        traced = trace_service.run(
+            storage, trace_service.Request(document="001099000001", start=day, end=day),
+            actor="test@centre", reason="ca bệnh F0-1", channel="cli", address=None)
+    assert (summary["scans"], summary["people"]) == (2, people)
+    assert sorted(v["checkpoint_id"] for v in traced["visits"]) == (
+        ["A1", "B1"] if people == 1 else ["A1"])
+
+
+def people_of(storage: Storage, day: dt.date) -> int:
+    return reports.daily(storage, day)["summary"]["people"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_database_counted_before_v32_is_recounted_and_its_frozen_days_kept(
+        engine: str, tmp_path: Path) -> None:
+    """v31 counted each code as a person: An's CCCD at A1 and masked PC-Covid code at B1
+    made 2 people, and its day set held no match key (Bình's CCCD at A1: only his number).
+    Migrated, the day held has 2 people, An and Bình, and holds their match keys: Bình's
+    masked code at B1 afterwards is no new person. A frozen day keeps its figure."""
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    frozen = dt.date(2026, 11, 1)
+    db = database_url(engine, tmp_path)
+    with open_storage(db) as storage:
+        for kiosk, checkpoint, person, form in (("k-a1", "A1", 1, "cccd"),
+                                                ("k-b1", "B1", 1, "pccovid_masked"),
+                                                ("k-a1", "A1", 2, "cccd")):
+            entry = wire_entry(payload_identity(person, form), checkpoint=checkpoint,
+                               kiosk=kiosk, direction="in", scanned_at=now)
+            [result] = storage.ingest_batch(kiosk, [entry], sent_at=protocol.format_time(now),
+                                            received_at=now, batch_id=str(uuid.uuid4()))
+            assert result["status"] == protocol.ACCEPTED
+        day = storage.calendar.day_of(now)
+        assert people_of(storage, day) == 2
+        with storage._transaction() as tx:  # as v31 counted and left it
+            storage._execute(tx, "DELETE FROM day_subjects WHERE subject_key NOT IN "
+                                 "(SELECT subject_key FROM entries)")
+            storage._execute(tx, "UPDATE checkpoint_days SET people = CASE checkpoint_id "
+                                 "WHEN 'A1' THEN 2 ELSE 1 END WHERE day = $1", (day.isoformat(),))
+            storage._execute(tx, "INSERT INTO checkpoint_days (day, checkpoint_id, scans, ins, "
+                                 "outs, manual, people) VALUES ($1, 'A1', 9, 9, 0, 0, 8)",
+                             (frozen.isoformat(),))
+            storage._execute(tx, "INSERT INTO day_people (day, people, counted_at) "
+                                 "VALUES ($1, 7, '2026-11-02T06:00:00.000000Z')",
+                             (frozen.isoformat(),))
+            at_version(storage, tx, 31)
+        assert people_of(storage, day) == 3
+
+    with open_storage(db) as storage:
+        assert (people_of(storage, day), people_of(storage, frozen)) == (2, 7)
+        later = wire_entry(payload_identity(2, "pccovid_masked"), checkpoint="B1",
+                           kiosk="k-b1", direction="in", scanned_at=now)
+        [result] = storage.ingest_batch("k-b1", [later], sent_at=protocol.format_time(now),
+                                        received_at=now, batch_id=str(uuid.uuid4()))
+        assert result["status"] == protocol.ACCEPTED
+        assert people_of(storage, day) == 2
+
+
+CODES = {"card": ("A1", "cccd"), "masked": ("B1", "pccovid_masked"), "typed": ("C1", "manual_doc")}
+"""One person's codes, each at its point: the CCCD, the masked PC-Covid code, and the
+number typed into a manual entry."""
+
+
+@pytest.mark.parametrize(("arrivals", "people"), [
+    ([["masked"], ["card"]], 1),
+    ([["card"], ["masked"], ["typed"]], 1),
+    ([["typed"], ["card"], ["masked"]], 1),
+    ([["masked"], ["card"], ["typed"]], 1),
+    ([["masked", "typed", "card"]], 1),
+    ([["masked"], ["typed"]], 2),
+], ids=lambda value: repr(value) if isinstance(value, list) else str(value))
+def test_a_persons_codes_count_once_in_whichever_order_they_are_counted(
+        tmp_path: Path, arrivals: list[list[str]], people: int) -> None:
+    """Each inner list is one upload, counted before the next arrives. A person's codes are
+    one person once any code of theirs was counted, whatever the order, the card linking the
+    masked code (by the match key) and the typed number (the card's). A masked code and a
+    typed number alone say nothing of each other: two people, as tracing would say too."""
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    with open_storage(database_url("sqlite", tmp_path)) as storage:
+        for upload_ in arrivals:
+            entries = [wire_entry(payload_identity(1, CODES[code][1]), checkpoint=CODES[code][0],
+                                  kiosk="k1", direction="in", scanned_at=now)
+                       for code in upload_]
+            results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(now),
+                                           received_at=now, batch_id=str(uuid.uuid4()))
+            assert {r["status"] for r in results} == {protocol.ACCEPTED}
+            derivation.catch_up(storage)
+        assert people_of(storage, storage.calendar.day_of(now)) == people
