@@ -3202,8 +3202,9 @@ _REPORT_COLUMNS: dict[str, tuple[str, str]] = {
     "set_up": ("Đã triển khai", "Set up"), "points_set_up": ("Điểm triển khai", "Points set up"),
     "points_scanned": ("Điểm có quét", "Points scanning"),
     "points_active_7d": ("Điểm hoạt động 7 ngày", "Active in 7 days"),
-    "adoption_ratio": ("Tỷ lệ hoạt động", "Adoption ratio"), "scans": ("Lượt quét", "Scans"),
-    "ins": ("Vào", "In"), "outs": ("Ra", "Out"),
+    "adoption_ratio": ("Tỷ lệ hoạt động", "Adoption ratio"),
+    "scanning_ratio": ("Tỷ lệ điểm có quét trong tháng", "Share of points scanning in the month"),
+    "scans": ("Lượt quét", "Scans"), "ins": ("Vào", "In"), "outs": ("Ra", "Out"),
     "duplicates": CATALOGUE["cli.stats.duplicates"],  # the kiosk's own word on its screen
     "manual": ("Nhập tay", "Manual"), "manual_share": ("Tỷ lệ nhập tay", "Manual share"),
     "refused": ("Quét lỗi", "Refused"),

@@ -173,7 +173,7 @@ def test_every_page_answers_every_role_where_a_district_has_no_checkpoint(
                 assert reports_say(officer, query) == no_checkpoint_in("Bù Đăng")
             month = officer.get("/api/v1/reports/monthly").json()
             assert month["summary"] == {
-                "points_set_up": 0, "points_scanned": 0, "adoption_ratio": None, "scans": 0,
+                "points_set_up": 0, "points_scanned": 0, "scanning_ratio": None, "scans": 0,
                 "ins": 0, "outs": 0, "duplicates": 0, "manual": 0, "refused": 0}
         with signed_in(centre.url, "ct.officer") as officer:
             assert today_says(officer) == ("0", "0", "2",

@@ -34,6 +34,7 @@ from kiosk.central.backends import open_storage
 from kiosk.central.registry import Checkpoint
 from kiosk.central.schema import DAY_SUBJECTS_VERSION
 from kiosk.central.storage import Storage
+from kiosk.central.web.scoping import for_district
 from kiosk.sync import protocol
 
 ZONES = ("Asia/Ho_Chi_Minh", "Asia/Kolkata", "America/Sao_Paulo")
@@ -208,6 +209,26 @@ def _groups(world: World, set_up: dict[str, Checkpoint], scanned: set[str], week
                    g["duplicates"]) for name, g in groups.items()}
 
 
+def brute_month(world: World, days: list[dt.date]) -> dict[str, Any]:
+    """A month's points set up (open on one of its days, up to today), those of them
+    scanning (a scan on one of its days) and their ratio: in the summary and per district."""
+    today = world.now.astimezone(ZoneInfo(world.zone)).date()
+    open_days = [d.isoformat() for d in days if d <= today]
+    set_up = {p.id: p for p in world.points for d in open_days if p.set_up_on
+              and p.set_up_on <= d and (p.closed_on is None or p.closed_on > d)}
+    scanned = {s.entry["checkpoint_id"] for s in stored_entries(world)
+               if days[0] <= s.day <= days[-1]} & set(set_up)
+    districts: dict[str, Counter[str]] = defaultdict(Counter)
+    for p in set_up.values():
+        districts[p.district or reports.UNKNOWN]["set_up"] += 1
+        districts[p.district or reports.UNKNOWN]["scanned"] += p.id in scanned
+    return {"summary": (len(set_up), len(scanned),
+                        len(scanned) / len(set_up) if set_up else None),
+            "by_district": {name: (g["set_up"], g["scanned"], g["scanned"] / g["set_up"])
+                            for name, g in districts.items()},
+            "set_up": set(set_up)}
+
+
 def as_brute(report: dict[str, Any]) -> dict[str, Any]:
     """The figures of a report in the brute force's shape."""
     def groups(rows: list[dict[str, Any]], key: str) -> dict[str, tuple[int, ...]]:
@@ -292,8 +313,59 @@ def test_monthly_series_is_the_daily_figures_of_each_day(engines: list[Storage],
         for measure in ("scans", "ins", "outs", "duplicates"):
             assert month["summary"][measure] == sum(r[measure] for r in month["by_day"])
             assert sum(r[measure] for r in month["by_point"]) == month["summary"][measure]
+        expected = brute_month(world, reports.month_days("2026-11"))
+        summary = month["summary"]
+        assert (summary["points_set_up"], summary["points_scanned"],
+                summary["scanning_ratio"]) == expected["summary"], storage.url
+        assert {r["district"]: (r["points_set_up"], r["points_scanned"], r["scanning_ratio"])
+                for r in month["by_district"] if r["points_set_up"]} == expected["by_district"]
+        assert {r["checkpoint_id"] for r in month["by_point"] if r["set_up"]} == (
+            expected["set_up"] & {r["checkpoint_id"] for r in month["by_point"]})
         made.append(month)
     assert made[0] == made[1]
+
+
+def test_a_months_points_scanning_are_counted_among_its_points_set_up(
+        engines: list[Storage]) -> None:
+    """A month's points set up are those open on any of its days — closed during it, set up
+    during it, open throughout — and its points scanning are those of them with a scan in
+    it: never more than those set up, and one ratio of the two, the same in the summary,
+    in the district's row and in the district officer's view. A point set up later in a
+    month under way is not counted yet."""
+    kiosk = GenKiosk("k1", "B4", 0.0, dt.datetime(2026, 10, 1, tzinfo=dt.UTC), None)
+    world = World("Asia/Ho_Chi_Minh", [
+        Checkpoint("A1", "Chợ", district="Đồng Xoài", set_up_on="2026-10-01"),
+        Checkpoint("B3", "Bến xe", district="Bình Long", set_up_on="2026-10-01",
+                   closed_on="2026-11-03"),  # closed during November, scanned before
+        Checkpoint("B4", "Trạm y tế", district="Bình Long", set_up_on="2026-10-01"),
+        Checkpoint("B5", "Trường", district="Bình Long", set_up_on="2026-11-20"),  # no scan
+        Checkpoint("B8", "Chốt", district="Bình Long", set_up_on="2026-11-01",
+                   closed_on="2026-11-20"),  # open half of November, scanned
+        Checkpoint("B9", "Chợ mới", district="Bình Long", set_up_on="2026-12-10"),
+    ], [kiosk])
+    for point, day in (("B3", "2026-11-02"), ("B4", "2026-11-10"), ("B8", "2026-11-05"),
+                       ("B4", "2026-12-02")):
+        at = world.local_midnight(dt.date.fromisoformat(day)) + dt.timedelta(hours=9)
+        world.batches.append(GenBatch(kiosk, [wire_entry(kiosk, point, at, "in", False, 1)],
+                                      at + dt.timedelta(minutes=1)))
+    now = dt.datetime(2026, 12, 5, 1, tzinfo=dt.UTC)
+    for storage in engines:
+        load(storage, world)
+        november = reports.monthly(storage, "2026-11", now=now)
+        assert {k: november["summary"][k] for k in (
+            "points_set_up", "points_scanned", "scanning_ratio")} == {
+            "points_set_up": 5, "points_scanned": 3, "scanning_ratio": 3 / 5}, storage.url
+        district = next(r for r in november["by_district"] if r["district"] == "Bình Long")
+        assert (district["points_set_up"], district["points_scanned"],
+                district["scanning_ratio"]) == (4, 3, 3 / 4)
+        officer = for_district(november, "Bình Long")["summary"]
+        assert (officer["points_set_up"], officer["points_scanned"],
+                officer["scanning_ratio"]) == (4, 3, 3 / 4)
+        assert {r["checkpoint_id"]: r["set_up"] for r in november["by_point"]} == {
+            "B3": True, "B4": True, "B8": True}
+        december = reports.monthly(storage, "2026-12", now=now)  # under way: B9 not yet
+        assert (december["summary"]["points_set_up"], december["summary"]["points_scanned"],
+                december["summary"]["scanning_ratio"]) == (3, 1, 1 / 3)
 
 
 def test_reports_survive_the_purge_of_raw_entries(engines: list[Storage]) -> None:

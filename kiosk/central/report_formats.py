@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from kiosk.central import sheets
 from kiosk.central.localdays import parse_utc
 from kiosk.central.registry import KIND_LABELS
+from kiosk.central.reports import RATIOS
 from kiosk.central.web.i18n import Translator
 from kiosk.exports import neutralise
 from kiosk.messages import text
@@ -26,7 +27,8 @@ LABELS = {
     "checkpoint_id": "Mã điểm", "name": "Tên điểm", "district": "Huyện",
     "kind": "Loại địa điểm", "set_up": "Đã triển khai", "points_set_up": "Số điểm triển khai",
     "points_scanned": "Số điểm có quét", "points_active_7d": "Số điểm hoạt động 7 ngày",
-    "adoption_ratio": "Tỷ lệ hoạt động", "scans": "Lượt quét", "ins": "Lượt vào",
+    "adoption_ratio": "Tỷ lệ hoạt động",
+    "scanning_ratio": "Tỷ lệ điểm có quét trong tháng", "scans": "Lượt quét", "ins": "Lượt vào",
     "outs": "Lượt ra", "duplicates": text("cli.stats.duplicates"), "manual": "Nhập tay",
     "manual_share": "Tỷ lệ nhập tay",
     "refused": "Quét lỗi", "refused_share": "Tỷ lệ quét lỗi", "people": "Số người",
@@ -47,7 +49,6 @@ counts are short by those entries' people."""
 VIETNAMESE = Translator("vi")
 """The files' words: a problem's ``detail`` column is its ``params`` worded
 (:meth:`Translator.detail`), as the Today page words them for a Vietnamese reader."""
-RATIOS = {"adoption_ratio", "manual_share", "refused_share"}
 DATES = {"day"}
 TIMES = {"last_seen_at"}
 _PLACE = ("checkpoint_id", "name", "district", "kind")
@@ -93,7 +94,8 @@ def tables(report: dict[str, Any]) -> list[Table]:
         Table("Tổng hợp", ("metric", "value"), summary),
         Table("Theo ngày", ("day", "points_set_up", "points_scanned", "points_active_7d",
                             "adoption_ratio", *measures, "people"), report["by_day"]),
-        Table("Theo huyện", ("district", "points_set_up", "points_scanned", *measures),
+        Table("Theo huyện", ("district", "points_set_up", "points_scanned", "scanning_ratio",
+                             *measures),
               report["by_district"]),
         Table("Theo điểm", (*_PLACE, "set_up", "days_scanned", *measures), report["by_point"]),
     ]

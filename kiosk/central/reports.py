@@ -16,6 +16,10 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
   counts as ``kiosk stats`` counts it: among the scans and the duplicates, never as an
   entry or an exit (scans = ins + outs + duplicates).
 - *Active in 7 days*: at least one scan on D-6..D; the adoption ratio is active / set up.
+- *Set up in a month*: set up on at least one of its days (so far, for the month under
+  way); *scanning in the month*: those of them with a scan on one of its days. The month's
+  *scanning ratio* is the one over the other, in its summary and per district; its series
+  per day carries each day's adoption ratio (the 7-day measure), a different figure.
 - *Scans wrongly*: only one direction all day (with at least :data:`ONE_WAY_MIN_SCANS`
   scans); a refusal or manual share far above the province's (:func:`far_above`), or a
   refusal share of at least :data:`REFUSED_SHARE_BOUND` (both with at least
@@ -60,6 +64,8 @@ kiosk's (a stuck scanner, a stolen token's lie, cut to what a lane can read) can
 province's share so far that no point is twice it; this bound still lists the worst."""
 UNKNOWN = "(không rõ / unknown)"
 MEASURES = ("scans", "ins", "outs", "duplicates", "manual")
+RATIOS = frozenset({"adoption_ratio", "scanning_ratio", "manual_share", "refused_share"})
+"""The reports' keys whose values are fractions (None when there is nothing to divide by)."""
 VERSION = 2
 """The reports' JSON version (``"version"``; a report without one is version 1). Version 2:
 a problem carries its ``params`` (numbers, ratios, UTC times: :data:`PROBLEM_PARAMS`),
@@ -465,11 +471,13 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None,
         earlier = (days[0] - dt.timedelta(days=i)).isoformat()
         last_scan.update(dict.fromkeys(scanned_on.get(earlier, ()), earlier))
     series = []
-    ever_set_up: set[str] = set()
+    so_far = min(last, calendar.day_of(now).isoformat())  # a month under way: up to today
+    month_set_up: set[str] = set()  # open on a day of the month (so far)
     for day in days:
         d = day.isoformat()
         set_up = {p.id for p in snap.set_up(d)}
-        ever_set_up |= set_up
+        if d <= so_far:
+            month_set_up |= set_up
         last_scan.update(dict.fromkeys(scanned_on.get(d, ()), d))
         week_start = (day - dt.timedelta(days=6)).isoformat()
         week = sum(last_scan.get(c, "") >= week_start for c in set_up)
@@ -489,29 +497,30 @@ def monthly(storage: Storage, month: str, *, now: dt.datetime | None = None,
         for checkpoint, n in by_checkpoint.items():
             per_point.setdefault(checkpoint, {**ZERO, "refused": 0, "days_scanned": 0})
             per_point[checkpoint]["refused"] += n
-    end_set_up = {p.id for p in snap.set_up(min(last, calendar.day_of(now).isoformat()))}
-    month_scanned = {c for c, v in per_point.items() if v["scans"] > 0} & ever_set_up
+    month_scanned = {c for c, v in per_point.items() if v["scans"] > 0} & month_set_up
     districts: dict[str, Counter[str]] = defaultdict(Counter)
-    for checkpoint in end_set_up:
-        districts[snap.describe(checkpoint)["district"]]["points_set_up"] += 1
-    for checkpoint, values in per_point.items():
+    for checkpoint in month_set_up:
         g = districts[snap.describe(checkpoint)["district"]]
-        g.update({m: values[m] for m in (*MEASURES, "refused")})
+        g["points_set_up"] += 1
         g["points_scanned"] += checkpoint in month_scanned
+    for checkpoint, values in per_point.items():
+        districts[snap.describe(checkpoint)["district"]].update(
+            {m: values[m] for m in (*MEASURES, "refused")})
     measures = (*MEASURES, "refused")
     return {
         "report": "monthly", "version": VERSION, "month": month, "timezone": calendar.name,
         "made_at": protocol.format_time(now),
-        "summary": {"points_set_up": len(end_set_up), "points_scanned": len(month_scanned),
-                    "adoption_ratio": ratio(len(month_scanned & end_set_up), len(end_set_up)),
+        "summary": {"points_set_up": len(month_set_up), "points_scanned": len(month_scanned),
+                    "scanning_ratio": ratio(len(month_scanned), len(month_set_up)),
                     **{m: sum(row[m] for row in series) for m in measures}},
         "not_derived": left.answer(),
         "by_day": series,
         "by_district": [{"district": name, "points_set_up": g["points_set_up"],
                          "points_scanned": g["points_scanned"],
+                         "scanning_ratio": ratio(g["points_scanned"], g["points_set_up"]),
                          **{m: g[m] for m in measures}}
                         for name, g in sorted(districts.items())],
-        "by_point": [{**snap.describe(c), "set_up": c in end_set_up,
+        "by_point": [{**snap.describe(c), "set_up": c in month_set_up,
                       "days_scanned": v["days_scanned"], **{m: v[m] for m in measures}}
                      for c, v in sorted(per_point.items())],
     }

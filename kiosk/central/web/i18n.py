@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk import messages
 from kiosk.central.localdays import parse_utc
-from kiosk.central.reports import UNKNOWN
+from kiosk.central.reports import RATIOS, UNKNOWN
 
 DEFAULT = "vi"
 LANGUAGES = messages.LANGUAGES
@@ -50,7 +50,7 @@ class Translator:
             return "–"
         if key == "oldest_pending":
             return self(f"kiosks.oldest_{value}", alert=self("problem.clock_off"))
-        if key in ("adoption_ratio", "manual_share", "refused_share"):
+        if key in RATIOS:
             return self.pct(value)
         if isinstance(value, bool):
             return "✓" if value else "–"

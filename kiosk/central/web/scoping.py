@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.central.reports import ratio
+from kiosk.central.reports import RATIOS
 
 _PROVINCE_ONLY = ("by_kind", "by_hour", "by_day")
 _DISTRICT_SUMMARY = ("points_set_up", "points_scanned", "points_active_7d", "adoption_ratio",
-                     "scans", "ins", "outs", "duplicates", "manual", "refused")
-"""The summary's numbers a district has of its own; the others (shares of the province,
-people, late entries) are not shown cut to a district."""
+                     "scanning_ratio", "scans", "ins", "outs", "duplicates", "manual",
+                     "refused")
+"""The summary's numbers a district has of its own, read from its row (its ratios too: one
+figure, computed once, in the report); the others (shares of the province, people, late
+entries) are not shown cut to a district."""
 _LEFT_OUT = ("not_derived",)
 """Left out, not cut: how many of the province's entries its people counts are short of.
 Only people are short of them, and a district's report counts none: the district's own share
@@ -44,12 +46,9 @@ def for_district(report: dict[str, Any], district: str | None) -> dict[str, Any]
                 if row.get("district") == district]}
     row = scoped["by_district"][0] if scoped["by_district"] else {}
     points = scoped["by_point"]
-    summary = {key: row.get(key, 0) for key in report["summary"] if key in _DISTRICT_SUMMARY}
+    summary = {key: row.get(key, None if key in RATIOS else 0) for key in report["summary"]
+               if key in _DISTRICT_SUMMARY}
     summary["manual"] = sum(p.get("manual", 0) for p in points)
     summary["refused"] = sum(p.get("refused", 0) for p in points)
-    if "points_active_7d" in summary:
-        summary["adoption_ratio"] = ratio(summary["points_active_7d"], summary["points_set_up"])
-    elif "adoption_ratio" in summary:
-        summary["adoption_ratio"] = ratio(summary["points_scanned"], summary["points_set_up"])
     scoped["summary"] = summary
     return scoped
