@@ -1773,6 +1773,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.derivation.out_dir_with_retry": (
         "--out-dir đi cùng --retry: thư mục có các tệp báo cáo cần lập lại",
         "--out-dir goes with --retry: the folder whose report files to make again"),
+    "central.report.not_first_day": (
+        "Hôm nay {day} (múi giờ của trung tâm, {zone}) không phải ngày 1: không lập báo cáo "
+        "tháng",
+        "Today {day} (the centre's time zone, {zone}) is not the 1st: no monthly report made"),
     "central.report.xlsx_binary": ("XLSX là tệp nhị phân: dùng -o TỆP hoặc --out-dir THƯ_MỤC",
                                    "XLSX is binary: use -o FILE or --out-dir DIR"),
     # -- trust lists: `kiosk certificates` and `kiosk-central certificates`

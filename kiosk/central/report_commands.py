@@ -71,8 +71,13 @@ def cmd_monthly(args: argparse.Namespace) -> int:
     central_output(args.output, args.db, force=args.force,  # before the database is opened
                    example=_example(args, "thang"))
     with open_central(args.db) as storage:
+        today = storage.today()
+        if args.if_first_day and today.day != 1:
+            print(both("central.report.not_first_day", day=today.isoformat(),
+                       zone=storage.calendar.name))
+            return 0
         deriving_first(storage)
-        month = args.month or (storage.today().replace(day=1)
+        month = args.month or (today.replace(day=1)
                                - dt.timedelta(days=1)).strftime("%Y-%m")
         report = reports.monthly(storage, month, wait=None)
     return _emit(report, args)
@@ -146,7 +151,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     daily.set_defaults(func=cmd_daily)
     monthly = sub.add_parser(
         "monthly", parents=[common], help="the monthly report (default: last month)",
-        **examples("kiosk-central report monthly --month 2026-11 -o thang-11.xlsx"))
+        **examples("kiosk-central report monthly --month 2026-11 -o thang-11.xlsx",
+                   "kiosk-central report monthly --if-first-day --out-dir "
+                   "/var/lib/kiosk-central/reports"))
     monthly.add_argument("--month", type=_month, metavar="YYYY-MM")
+    monthly.add_argument("--if-first-day", action="store_true",
+                         help="do nothing (exit 0) unless today is the 1st in the centre's "
+                              "time zone, not the machine's (the 06:00 timer runs it daily)")
     _outputs(monthly)
     monthly.set_defaults(func=cmd_monthly)
