@@ -156,9 +156,9 @@ def brute_daily(world: World, day: dt.date) -> dict[str, Any]:
     last = {}
     for batch in world.batches:
         last[batch.kiosk.id] = batch
-    active = [k for k in world.kiosks if k.revoked_tried_at is None]
     day_start = world.local_midnight(day)
     day_end = world.local_midnight(day + dt.timedelta(days=1))
+    active = [k for k in world.kiosks if k.revoked_tried_at is None and k.created_at < day_end]
     not_scanning = {(p, "no_scan_7_days", None) for p in set_up if p not in week}
     not_scanning |= {(k.checkpoint_id, "kiosk_silent_24h", k.id) for k in active
                      if k.id not in last
@@ -185,8 +185,8 @@ def brute_daily(world: World, day: dt.date) -> dict[str, Any]:
         "by_kind": _groups(world, set_up, scanned, week, per_point, "kind"),
         "not_scanning": not_scanning,
         "scanning_wrongly": wrong,
-        "silent_since_day_end": {k.id for k in active if k.created_at < day_end
-                                 and (k.id not in last or last[k.id].arrival < day_end)},
+        "silent_since_day_end": {k.id for k in active
+                                 if k.id not in last or last[k.id].arrival < day_end},
         "late": dict(late),
     }
 
@@ -366,6 +366,25 @@ def test_a_months_points_scanning_are_counted_among_its_points_set_up(
         december = reports.monthly(storage, "2026-12", now=now)  # under way: B9 not yet
         assert (december["summary"]["points_set_up"], december["summary"]["points_scanned"],
                 december["summary"]["scanning_ratio"]) == (3, 1, 1 / 3)
+
+
+def test_a_past_days_report_lists_no_kiosk_enrolled_after_it(engines: list[Storage]) -> None:
+    """A kiosk enrolled on 2 December and silent since is listed as silent in the report of
+    its day, not in the report of 30 November made later: it did not exist then (as "kiosks
+    not heard from" leaves it out)."""
+    point = Checkpoint("B5", "Trường", district="Bình Long", set_up_on="2026-11-01")
+    enrolled = dt.datetime(2026, 12, 2, 3, tzinfo=dt.UTC)
+    world = World("Asia/Ho_Chi_Minh", [point], [GenKiosk("k5", "B5", 0.0, enrolled, None)])
+    now = dt.datetime(2026, 12, 5, 1, tzinfo=dt.UTC)
+    for storage in engines:
+        load(storage, world)
+        for day, listed in ((dt.date(2026, 11, 30), False), (dt.date(2026, 12, 2), True)):
+            report = reports.daily(storage, day, now=now)
+            silent = [r["kiosk_id"] for r in report["not_scanning"]
+                      if r["problem"] == "kiosk_silent_24h"]
+            assert silent == (["k5"] if listed else []), (storage.url, day)
+            assert [r["kiosk_id"] for r in report["completeness"][
+                "kiosks_not_heard_since_day_end"]] == silent
 
 
 def test_reports_survive_the_purge_of_raw_entries(engines: list[Storage]) -> None:

@@ -29,7 +29,8 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
   point closed before D that still has scans on D (its kiosk not revoked: the scans are
   real and counted, but a point that no longer exists should not be scanning). A kiosk's own
   problems (silent, uploads paused, clock off, old backlog) are the dashboard's, by one rule
-  (:mod:`kiosk.central.kiosk_rules`); a kiosk whose latest health report says its uploads are
+  (:mod:`kiosk.central.kiosk_rules`), listed for the active kiosks enrolled before D ended
+  (as *completeness* lists them); a kiosk whose latest health report says its uploads are
   paused (alive, heartbeating, its store path not to be confirmed or its store refused for
   good: it records nothing) is listed under *not scanning* with that reason, as a silent
   one is.
@@ -256,8 +257,9 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
                          **{m: values[m] for m in MEASURES}, "refused": refused[checkpoint]})
 
     day_end = calendar.end(day)
-    active_kiosks = [k for k in snap.kiosks if k.active]
-    silent, kiosks_wrong, unknown_age = _kiosk_problems(snap, active_kiosks, now)
+    # the day's kiosks: a past day's report lists none enrolled after it ended
+    kiosks = [k for k in snap.kiosks if k.active and parse_utc(k.created_at) < day_end]
+    silent, kiosks_wrong, unknown_age = _kiosk_problems(snap, kiosks, now)
     not_scanning = [{**snap.describe(p.id), "problem": "no_scan_7_days",
                      "params": {"set_up_on": p.set_up_on}}
                     for p in sorted(set_up, key=lambda p: p.id) if p.id not in active]
@@ -289,9 +291,7 @@ def daily(storage: Storage, day: dt.date | None = None, *, now: dt.datetime | No
             "kiosks_not_heard_since_day_end": [
                 {**snap.describe(k.checkpoint_id), "kiosk_id": k.id,
                  "last_seen_at": k.last_seen_at}
-                for k in active_kiosks
-                if parse_utc(k.created_at) < day_end
-                and not_heard_since(k.last_seen_at, day_end)],
+                for k in kiosks if not_heard_since(k.last_seen_at, day_end)],
             "late_entries": [{"day": x, "entries": n} for x, n in sorted(late.items())],
             "kiosks_backlog_age_unknown": unknown_age,
         },
