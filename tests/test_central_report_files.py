@@ -120,6 +120,18 @@ def test_csv_is_excel_friendly_and_neutralised(tmp_path: Path) -> None:
         in text
 
 
+def test_csv_writes_ratios_and_shares_as_fractions_rounded_as_the_xlsx_shows_them() -> None:
+    """A ratio is written as a fraction to the 0.1 % the XLSX shows (83,3 %): ``0.833``,
+    not ``0.8333333333333334``; counts in the same column, and other numbers, are left as
+    they are."""
+    table = sheets.Sheet("Tổng hợp", ["Chỉ tiêu", "Giá trị", "Lượt quét"],
+                         [["Tỷ lệ hoạt động", 5 / 6, 1.25], ["Lượt quét", 12, 3],
+                          ["Tỷ lệ nhập tay", None, 0]], percent=frozenset({1}))
+    text = sheets.to_csv([table]).decode("utf-8-sig")
+    assert text.splitlines()[2:] == ["Tỷ lệ hoạt động,0.833,1.25", "Lượt quét,12,3",
+                                     "Tỷ lệ nhập tay,,0"]
+
+
 def test_the_timer_command_writes_dated_files_and_can_run_again(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path}/central.db"
     central("checkpoints", "add", "P1", "--name", "Chợ", "--set-up-on", "2026-11-01",

@@ -4,12 +4,12 @@ reports (:mod:`kiosk.central.report_formats`) and traces (:mod:`kiosk.central.tr
 A document is a list of :class:`Sheet` whose cells are already what a spreadsheet should
 show: text (neutralised by the caller: :func:`kiosk.exports.neutralise`), numbers, dates,
 local date-times or None. CSV carries the sheets one after another, each under
-``# title``, UTF-8 with a BOM so Excel reads it as such. XLSX gives each its own sheet with
-a bold frozen header and fitted column widths; numbers stay numbers, dates and times get
-Vietnamese formats, and every text cell is stored as text — never a formula, whatever it
-says — minus the characters XML 1.0 cannot carry (:func:`kiosk.exports.xml_text`, the
-kiosk's own export's rule: a name a kiosk sent with a control character in it would
-otherwise fail the whole workbook).
+``# title``, UTF-8 with a BOM so Excel reads it as such, fractions rounded as XLSX shows
+them. XLSX gives each its own sheet with a bold frozen header and fitted column widths;
+numbers stay numbers, dates and times get Vietnamese formats, and every text cell is
+stored as text — never a formula, whatever it says — minus the characters XML 1.0 cannot
+carry (:func:`kiosk.exports.xml_text`, the kiosk's own export's rule: a name a kiosk sent
+with a control character in it would otherwise fail the whole workbook).
 """
 
 from __future__ import annotations
@@ -34,7 +34,13 @@ class Sheet:
     headers: list[str]
     rows: list[list[Any]]
     percent: frozenset[int] = frozenset()
-    """Columns whose fractions (floats) show as percentages."""
+    """Columns whose fractions (floats) show as percentages to 0.1 % in XLSX, and are
+    written as fractions rounded to that (:data:`PERCENT_DIGITS`) in CSV."""
+
+
+PERCENT_DIGITS = 3
+"""A fraction's decimals in CSV: the 0.1 % the XLSX shows (``0.833``, not
+``0.8333333333333334``), still a number a program reads."""
 
 
 def render(document: dict[str, Any], fmt: str,
@@ -58,7 +64,9 @@ def to_csv(sheets: list[Sheet]) -> bytes:
         writer.writerow([f"# {sheet.title}"])
         writer.writerow(sheet.headers)
         for row in sheet.rows:
-            writer.writerow([_csv_text(value) for value in row])
+            writer.writerow([round(value, PERCENT_DIGITS)
+                             if index in sheet.percent and isinstance(value, float)
+                             else _csv_text(value) for index, value in enumerate(row)])
     return out.getvalue().encode("utf-8-sig")  # with BOM: Excel then reads it as UTF-8
 
 
