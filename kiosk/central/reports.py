@@ -67,11 +67,15 @@ UNKNOWN = "(không rõ / unknown)"
 MEASURES = ("scans", "ins", "outs", "duplicates", "manual")
 RATIOS = frozenset({"adoption_ratio", "scanning_ratio", "manual_share", "refused_share"})
 """The reports' keys whose values are fractions (None when there is nothing to divide by)."""
-VERSION = 2
+VERSION = 3
 """The reports' JSON version (``"version"``; a report without one is version 1). Version 2:
 a problem carries its ``params`` (numbers, ratios, UTC times: :data:`PROBLEM_PARAMS`),
 worded where it is shown, in its reader's language (:meth:`kiosk.central.web.i18n.Translator.
-detail`), instead of version 1's ``detail``, a sentence in English."""
+detail`), instead of version 1's ``detail``, a sentence in English. Version 3: repeat scans
+(``duplicates``) are counted apart, no longer among ``ins`` and ``outs``; the monthly
+report's share of its points that scanned is ``scanning_ratio`` (version 2's monthly
+``adoption_ratio`` mixed two sets of points). A reader of an older version's key finds none
+rather than a figure that means something else."""
 PROBLEM_PARAMS = {
     "no_scan_7_days": ("set_up_on",),
     "kiosk_silent_24h": ("last_seen_at",),
