@@ -26,10 +26,11 @@ if TYPE_CHECKING:
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
-MEDIA_ROOTS: tuple[Path, ...] = (Path("/media"), Path("/mnt"), Path("/run/media"))
+MEDIA_ROOTS: tuple[Path, ...] = (Path("/media"), Path("/run/media"), Path("/mnt"))
 """Where removable media are mounted (usbmount, udisks, fstab, by hand): a command's
 output under one of them is meant for a stick, so it must be on a file system mounted
-there (:func:`output_folder`)."""
+there (:func:`output_folder`). In the order the sync screen looks for a stick: ``/mnt``
+last, where a data partition may be mounted rather than a stick."""
 
 
 def private_dir(path: Path) -> None:

@@ -164,7 +164,7 @@ def brute_daily(world: World, day: dt.date) -> dict[str, Any]:
                      if k.id not in last
                      or last[k.id].arrival < world.now - dt.timedelta(hours=24)}
     wrong = {(p, "one_direction", None) for p, c in per_point.items()
-             if p in set_up and c["scans"] >= 10 and (c["ins"] == 0 or c["outs"] == 0)}
+             if p in set_up and c["ins"] + c["outs"] >= 10 and (c["ins"] == 0 or c["outs"] == 0)}
     share = manual / scans if scans else 0.0
     wrong |= {(p, "manual_share", None) for p, c in per_point.items()
               if p in set_up and c["scans"] >= 20
@@ -497,7 +497,8 @@ def test_a_recount_that_fails_leaves_the_old_database_as_it_was(tmp_path: Path) 
 
 
 def test_each_scanning_wrongly_rule_at_its_threshold(engines: list[Storage]) -> None:
-    """Hand-built day: P1 records 10 entries and no exit (flagged), P2 9 (too few to judge),
+    """Hand-built day: P1 records 10 entries and no exit (flagged), P2 9 and 3 repeat scans
+    (too few to judge: a repeat scan is neither an entry nor an exit),
     P3 types 15 of 20 by hand while the province types 15 of 69 (far above), P4's kiosk
     clock is 200 s behind, P5's revoked kiosk still tries."""
     points = [Checkpoint(f"P{i}", f"Điểm {i}", district="Đồng Xoài", set_up_on="2026-11-01")
@@ -515,6 +516,10 @@ def test_each_scanning_wrongly_rule_at_its_threshold(engines: list[Storage]) -> 
         entries = [wire_entry(kiosk, kiosk.checkpoint_id, day_start + dt.timedelta(
             hours=9, minutes=n, seconds=kiosk.clock_error),
             "in" if lanes == "in" or n % 2 else "out", n < typed, n) for n in range(count)]
+        if i == 2:  # the same three people scanned again within the kiosk's window
+            entries += [{**wire_entry(kiosk, kiosk.checkpoint_id, day_start + dt.timedelta(
+                hours=10, minutes=n), "in", False, n), "status": "duplicate",
+                "duplicate_of": entries[n]["id"]} for n in range(3)]
         world.batches.append(GenBatch(kiosk, entries, day_start + dt.timedelta(hours=12)))
     world.now = day_start + dt.timedelta(hours=30)
     expected = {("P1", "one_direction", None), ("P3", "manual_share", None),
@@ -526,14 +531,14 @@ def test_each_scanning_wrongly_rule_at_its_threshold(engines: list[Storage]) -> 
         assert as_brute(report)["scanning_wrongly"] == expected
         params = {(r["checkpoint_id"], r["problem"]): r["params"]
                   for r in report["scanning_wrongly"]}
-        assert params == {  # 15 typed of 20 scans at P3, of 69 in the province
+        assert params == {  # 15 typed of 20 scans at P3, of 72 in the province
             ("P1", "one_direction"): {"ins": 10, "outs": 0},
-            ("P3", "manual_share"): {"share": 15 / 20, "province_share": 15 / 69},
+            ("P3", "manual_share"): {"share": 15 / 20, "province_share": 15 / 72},
             ("P4", "clock_off"): {"clock_offset_seconds": pytest.approx(200.0, abs=1)},
             ("P5", "revoked_still_trying"): {
                 "refused_attempts": 1,
                 "last_refused_at": protocol.format_time(day_start + dt.timedelta(hours=3))}}
-        assert report["summary"]["manual"] == 15 and report["summary"]["scans"] == 69
+        assert report["summary"]["manual"] == 15 and report["summary"]["scans"] == 72
 
 
 def test_distinct_people_are_counted_at_ingest_once_per_day(engines: list[Storage]) -> None:

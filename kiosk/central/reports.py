@@ -20,20 +20,19 @@ Rules (the same on every engine, and checked in tests against a brute-force comp
   way); *scanning in the month*: those of them with a scan on one of its days. The month's
   *scanning ratio* is the one over the other, in its summary and per district; its series
   per day carries each day's adoption ratio (the 7-day measure), a different figure.
-- *Scans wrongly*: only one direction all day (with at least :data:`ONE_WAY_MIN_SCANS`
-  scans); a refusal or manual share far above the province's (:func:`far_above`), or a
-  refusal share of at least :data:`REFUSED_SHARE_BOUND` (both with at least
-  :data:`SHARE_MIN_ATTEMPTS` attempts); a kiosk clock off by more than 2 minutes; a backlog
-  older than 24 h; a revoked kiosk that tried to upload on or after D; a kiosk whose
-  replaced token (re-issued, or replaced by an enrolment code) was used on or after D; a
-  point closed before D that still has scans on D (its kiosk not revoked: the scans are
-  real and counted, but a point that no longer exists should not be scanning). A kiosk's own
-  problems (silent, uploads paused, clock off, old backlog) are the dashboard's, by one rule
-  (:mod:`kiosk.central.kiosk_rules`), listed for the active kiosks enrolled before D ended
-  (as *completeness* lists them); a kiosk whose latest health report says its uploads are
-  paused (alive, heartbeating, its store path not to be confirmed or its store refused for
-  good: it records nothing) is listed under *not scanning* with that reason, as a silent
-  one is.
+- *Scans wrongly*: only one direction all day (with at least :data:`ONE_WAY_MIN_SCANS` entries and
+  exits: repeat scans are neither); a refusal or manual share far above the province's
+  (:func:`far_above`), or a refusal share of at least :data:`REFUSED_SHARE_BOUND` (both with at
+  least :data:`SHARE_MIN_ATTEMPTS` attempts); a kiosk clock off by more than 2 minutes; a backlog
+  older than 24 h; a revoked kiosk that tried to upload on or after D; a kiosk whose replaced token
+  (re-issued, or replaced by an enrolment code) was used on or after D; a point closed before D that
+  still has scans on D (its kiosk not revoked: the scans are real and counted, but a point that no
+  longer exists should not be scanning). A kiosk's own problems (silent, uploads paused, clock off,
+  old backlog) are the dashboard's, by one rule (:mod:`kiosk.central.kiosk_rules`), listed for the
+  active kiosks enrolled before D ended (as *completeness* lists them); a kiosk whose latest health
+  report says its uploads are paused (alive, heartbeating, its store path not to be confirmed or its
+  store refused for good: it records nothing) is listed under *not scanning* with that reason, as a
+  silent one is.
 - *Late arrivals*: entries of earlier days that reached the centre during D.
 - *Backlogs of unknown age*: kiosks whose latest health report has entries pending with a
   null age (its clock reads earlier than the oldest): no problem (a clock behind is
@@ -320,7 +319,8 @@ def _scanning_wrongly(snap: Snapshot, today: dict[str, Counts], refused: Counter
         values = today.get(checkpoint, ZERO)
         scans = values["scans"]
         problems = []
-        if scans >= ONE_WAY_MIN_SCANS and (values["ins"] == 0 or values["outs"] == 0):
+        if values["ins"] + values["outs"] >= ONE_WAY_MIN_SCANS and \
+                (values["ins"] == 0 or values["outs"] == 0):
             problems.append(("one_direction", {"ins": values["ins"], "outs": values["outs"]}))
         attempts = scans + refused[checkpoint]
         if attempts >= SHARE_MIN_ATTEMPTS and refused_share is not None:
