@@ -105,6 +105,15 @@ def blurred(frame: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(frame, (0, 0), sigma)
 
 
+def glared(frame: np.ndarray, sigma: float) -> np.ndarray:
+    """A lamp's reflection on a card held at the frame's centre: white there, fading over
+    ``sigma`` pixels (at 120 the middle of a 196-pixel code is washed out, its corners not)."""
+    height, width = frame.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width]
+    spot = np.exp(-((xs - width / 2) ** 2 + (ys - height / 2) ** 2) / (2 * sigma ** 2))
+    return np.minimum(frame + 255.0 * spot[..., None], 255).astype(np.uint8)
+
+
 @dataclass(frozen=True)
 class Shot:
     """``count`` video frames: the scene with ``code`` (or nothing), optionally degraded."""
@@ -114,6 +123,7 @@ class Shot:
     tilt_deg: float = 0.0
     perspective: float = 0.0
     blur_sigma: float = 0.0
+    glare_sigma: float = 0.0
 
 
 def write_video(path: Path, shots: Sequence[Shot], *, size: tuple[int, int] = (1280, 720),
@@ -130,6 +140,8 @@ def write_video(path: Path, shots: Sequence[Shot], *, size: tuple[int, int] = (1
                 scene, shot.code, tilt_deg=shot.tilt_deg, perspective=shot.perspective)
             if shot.blur_sigma:
                 frame = blurred(frame, shot.blur_sigma)
+            if shot.glare_sigma:
+                frame = glared(frame, shot.glare_sigma)
             for _ in range(shot.count):
                 writer.write(frame)
                 frames += 1

@@ -18,7 +18,7 @@ from camera_support import (
 )
 from pyzbar import pyzbar
 
-from kiosk.devices.frames import FrameDecoder, RescueBudget, SightingFilter
+from kiosk.devices.frames import UNREAD_HOLD_MS, FrameDecoder, RescueBudget, SightingFilter
 from kiosk.devices.qr_decoders import apply_eci, read_zbar, read_zxing
 
 
@@ -239,6 +239,36 @@ def test_confirm_frames_counts_sightings_across_short_dropouts():
     frames = [(0, [A]), (33, []), (66, [A]), (99, []), (132, [A])]
     assert timeline(SightingFilter(absent_ms=100, confirm_frames=3), frames) == [A]
     assert timeline(SightingFilter(absent_ms=50, confirm_frames=3), frames) == []
+
+
+HERE = ((500, 300), (700, 300), (700, 500), (500, 500))
+NEAR = ((520, 310), (690, 305), (705, 510), (510, 495))
+"""The same code outlined as a finder-pattern candidate: a little off, as the decoder has it."""
+ELSEWHERE = ((900, 100), (1000, 100), (1000, 200), (900, 200))
+
+
+def held(sightings: SightingFilter, start: float, stop: float, unread: tuple) -> list[bytes]:
+    """A read, then frames in which only ``unread`` outlines are found, then a read again."""
+    emitted = sightings.update([A], start, outlines={A: HERE})
+    for t_ms, _ in every(33, start + 33, stop, []):
+        emitted += sightings.update([], t_ms, unread=unread)
+    return emitted + sightings.update([A], stop, outlines={A: HERE})
+
+
+def test_a_code_unreadable_where_it_was_read_is_still_in_view():
+    """Glare or a tilt for 3 s, twice the absence: the decoder still outlines the code."""
+    assert held(SightingFilter(absent_ms=1500), 0, 3000, (NEAR,)) == [A]
+
+
+def test_an_unreadable_code_elsewhere_does_not_keep_a_sighting():
+    assert held(SightingFilter(absent_ms=1500), 0, 3000, (ELSEWHERE,)) == [A, A]
+
+
+def test_an_unreadable_code_that_never_goes_keeps_a_sighting_only_for_a_while():
+    """A QR-like print on the wall where cards are held: the card shown there counts again
+    once it has been unread for UNREAD_HOLD_MS plus the absence, not never."""
+    assert held(SightingFilter(absent_ms=1500), 0, UNREAD_HOLD_MS, (NEAR,)) == [A]
+    assert held(SightingFilter(absent_ms=1500), 0, UNREAD_HOLD_MS + 1600, (NEAR,)) == [A, A]
 
 
 def test_duplicates_within_one_frame_count_once():

@@ -302,7 +302,9 @@ class CameraDevice:
             result = decoder.decode(frame.image)
             elapsed_ms = (time.perf_counter() - started) * 1000
             by_payload = {r.payload: r for r in result.readings}
-            for payload in sightings.update(by_payload, frame.t_ms):
+            outlines = {payload: r.outline for payload, r in by_payload.items()}
+            for payload in sightings.update(by_payload, frame.t_ms, outlines=outlines,
+                                            unread=result.candidates):
                 emit(Scan(payload=payload, device_id=self.id, lane=self.lane,
                           symbology=by_payload[payload].symbology, source="camera"))
                 with self._lock:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -265,11 +265,39 @@ def _unique(readings: Iterable[Reading]) -> list[Reading]:
     return list(seen.values())
 
 
+UNREAD_HOLD_MS = 10_000.0
+"""An unread code where a sighting's code was keeps that sighting alive at most this long
+after its last read: a card tilted into glare is read again well within it, while a
+QR-like print on the wall behind the spot where cards are held must not silence that card
+for good."""
+
+
 @dataclass
 class _Track:
     last_ms: float
+    """When the code was last in view: read, or an unread code where it was."""
+    read_ms: float
+    outline: Outline | None = None
+    """Where it was last in view (frame pixels), to recognise it while it cannot be read."""
     frames: int = 1
     emitted: bool = False
+
+
+def _box(outline: Outline) -> tuple[float, float, float, float]:
+    xs = [p[0] for p in outline]
+    ys = [p[1] for p in outline]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _same_place(a: Outline, b: Outline) -> bool:
+    """Either outline's centre lies inside the other's box: the same code, outlined a bit
+    differently (a finder-pattern candidate vs a read) or moved a little."""
+    boxes = _box(a), _box(b)
+    for (x0, y0, x1, y1), (u0, v0, u1, v1) in (boxes, boxes[::-1]):
+        cx, cy = (u0 + u1) / 2, (v0 + v1) / 2
+        if x0 <= cx <= x1 and y0 <= cy <= y1:
+            return True
+    return False
 
 
 @dataclass
@@ -278,27 +306,46 @@ class SightingFilter:
 
     A payload becomes a scan once it has been seen in ``confirm_frames`` frames, none of them
     more than ``absent_ms`` apart; after that it stays silent while it is in view, and counts
-    again only after it has been out of view for more than ``absent_ms``. Times are the
-    frames' capture times in milliseconds (media time for a video file).
+    again only after it has been out of view for more than ``absent_ms``. A code the decoder
+    still locates but cannot read (glare, a tilt) where the payload was last seen is still in
+    view, for up to ``UNREAD_HOLD_MS`` after its last read: a card held steadily through a
+    reflection is one scan, not two. Times are the frames' capture times in milliseconds
+    (media time for a video file).
     """
 
     absent_ms: float
     confirm_frames: int = 1
     _tracks: dict[bytes, _Track] = field(default_factory=dict)
 
-    def update(self, payloads: Iterable[bytes], now_ms: float) -> list[bytes]:
-        """The payloads seen in one frame → those that are new scans now, in frame order."""
+    def update(self, payloads: Iterable[bytes], now_ms: float, *,
+               outlines: Mapping[bytes, Outline] | None = None,
+               unread: Sequence[Outline] = ()) -> list[bytes]:
+        """The payloads read in one frame (with their ``outlines`` when known) and the
+        ``unread`` QR-shaped outlines it holds → the payloads that are new scans now, in
+        frame order."""
         new: list[bytes] = []
-        for payload in dict.fromkeys(payloads):
+        seen = dict.fromkeys(payloads)
+        for payload in seen:
+            outline = (outlines or {}).get(payload)
             track = self._tracks.get(payload)
             if track is None or now_ms - track.last_ms > self.absent_ms:
-                track = self._tracks[payload] = _Track(now_ms)
+                track = self._tracks[payload] = _Track(now_ms, now_ms, outline)
             else:
                 track.frames += 1
-                track.last_ms = now_ms
+                track.last_ms = track.read_ms = now_ms
+                track.outline = outline or track.outline
             if not track.emitted and track.frames >= self.confirm_frames:
                 track.emitted = True
                 new.append(payload)
+        for payload, track in self._tracks.items():
+            if payload in seen or track.outline is None:
+                continue
+            if now_ms - track.read_ms > UNREAD_HOLD_MS:
+                continue
+            for candidate in unread:
+                if _same_place(track.outline, candidate):
+                    track.last_ms, track.outline = now_ms, candidate
+                    break
         for payload in [p for p, t in self._tracks.items() if now_ms - t.last_ms > self.absent_ms]:
             del self._tracks[payload]
         return new
