@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -153,17 +154,19 @@ def write_video(path: Path, shots: Sequence[Shot], *, size: tuple[int, int] = (1
 class MjpegServer:
     """An IP camera on 127.0.0.1: serves ``frames`` JPEG frames per connection as an MJPEG
     stream (multipart/x-mixed-replace) at ``fps``, then drops the connection, as a camera
-    that is unplugged or loses power does."""
+    that is unplugged or loses power does; or with ``hang``, keeps it open and sends nothing
+    more until closed, as a camera or link that freezes does."""
 
-    def __init__(self, frame: np.ndarray, frames: int = 40, fps: float = 30.0) -> None:
+    def __init__(self, frame: np.ndarray, frames: int = 40, fps: float = 30.0,
+                 hang: bool = False) -> None:
         import http.server
         import socketserver
-        import threading
 
         ok, encoded = cv2.imencode(".jpg", frame)
         assert ok
         jpeg = encoded.tobytes()
         self.connections = 0
+        self.closed = threading.Event()
         server_self = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -177,6 +180,8 @@ class MjpegServer:
                                      + str(len(jpeg)).encode() + b"\r\n\r\n" + jpeg + b"\r\n")
                     self.wfile.flush()
                     time.sleep(1 / fps)
+                if hang:
+                    server_self.closed.wait()
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -187,5 +192,6 @@ class MjpegServer:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        self.closed.set()
         self.server.shutdown()
         self.server.server_close()

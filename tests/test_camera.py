@@ -284,6 +284,55 @@ def test_a_stream_that_stops_sending_raises_a_bilingual_device_error():
     assert device.stats().state == "error"
 
 
+def test_a_stream_that_hangs_open_turns_the_camera_to_error_and_its_rate_falls():
+    """The camera sends 40 frames, then nothing, its connection still open (a frozen IP
+    camera or USB link). Before: "running" at ~30 fps with a frozen picture for 30 s."""
+    camera = MjpegServer(place(background(640, 480), qr_image(URL, scale=4)), hang=True)
+    device = CameraDevice(camera_options(source=camera.url))
+    failure: list[DeviceError] = []
+
+    def work() -> None:
+        try:
+            device.run(lambda scan: None, threading.Event())
+        except DeviceError as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: device.stats().frames_seen > 0)
+        running = device.stats()
+        wait_until(lambda: device.stats().state == "error", seconds=20)
+    finally:
+        camera.close()
+    thread.join(10)
+    stopped = device.stats()
+    assert running.state == "running"
+    assert stopped.problem == ("camera ngừng gửi hình (bị rút ra?) / "
+                               "camera stopped sending frames (unplugged?)")
+    assert [str(exc) for exc in failure] == [stopped.problem]
+    assert stopped.capture_fps < 20  # 30 fps while frames came: it falls when they stop
+
+
+def test_the_supervisor_reconnects_a_stream_that_hung():
+    """Every connection hangs after 40 frames: each hang is an error, and each reconnect
+    brings the picture and the scans back."""
+    camera = MjpegServer(place(background(640, 480), qr_image(PCCOVID, scale=4)), hang=True)
+    scans: list[Scan] = []
+    states: list[str] = []
+    supervisor = Supervisor([camera_options(source=camera.url)],
+                            scans.append, backoff_initial=0.2, backoff_max=0.2)
+    supervisor.subscribe(lambda status: states.append(status.state))
+    supervisor.start()
+    try:
+        wait_until(lambda: camera.connections >= 2 and len(scans) >= 2, seconds=25)
+    finally:
+        supervisor.stop()
+        camera.close()
+    assert [s.payload for s in scans[:2]] == [PCCOVID.encode()] * 2
+    assert ERROR in states and states.index(ERROR) < len(states) - 1
+
+
 def test_the_supervisor_reconnects_a_camera_that_comes_back():
     """Each connection is a new device object: the same code seen after a reconnect counts
     again (the person is still there, but the kiosk cannot know; the pipeline's duplicate

@@ -20,7 +20,10 @@ API for the technician and officer screens (through ``supervisor.device(id)``):
   ``CameraStats.words()`` is the figures' sentence, as the check command prints them.
 
 A missing or vanished camera raises DeviceError with a message in Vietnamese and English;
-the supervisor shows it and retries with backoff.
+the supervisor shows it and retries with backoff. A camera or stream that stays connected but
+stops sending is vanished too: the decode thread watches the time since the last frame, as a
+read blocked inside OpenCV can never say so itself (a stream's reads are also given a timeout,
+so the stuck capture thread ends and lets go of its connection).
 """
 
 from __future__ import annotations
@@ -120,7 +123,9 @@ def open_capture(source: int | str) -> tuple[cv2.VideoCapture, bool]:
             raise DeviceError("camera.not_found", source=source)
         capture, is_file = cv2.VideoCapture(source, cv2.CAP_V4L2), False
     elif "://" in source:
-        capture, is_file = cv2.VideoCapture(source), False
+        timeouts = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(OPEN_SECONDS * 1000),
+                    cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(STALL_SECONDS * 1000)]
+        capture, is_file = cv2.VideoCapture(source, cv2.CAP_ANY, timeouts), False
     else:
         if not Path(source).is_file():
             raise DeviceError("camera.no_file", source=source)
@@ -132,7 +137,8 @@ def open_capture(source: int | str) -> tuple[cv2.VideoCapture, bool]:
 
 
 class _Capture(threading.Thread):
-    """Reads frames into a one-frame slot; ``take`` hands out the newest one."""
+    """Reads frames into a one-frame slot; ``take`` hands out the newest one. It owns the
+    capture and releases it when its read loop ends: never under a read blocked in OpenCV."""
 
     def __init__(self, capture: cv2.VideoCapture, is_file: bool, loop: bool,
                  stop: threading.Event, name: str) -> None:
@@ -147,6 +153,7 @@ class _Capture(threading.Thread):
         self.done = False
         self.error: DeviceError | None = None
         self.times: deque[float] = deque(maxlen=60)
+        self.started = time.monotonic()
 
     def run(self) -> None:
         try:
@@ -154,14 +161,13 @@ class _Capture(threading.Thread):
         except Exception as exc:  # OpenCV raising inside read(): report it, do not vanish
             self.error = DeviceError("camera.read_failed", detail=exc)
         finally:
+            self.capture.release()
             with self.cond:
                 self.done = True
                 self.cond.notify_all()
 
     def _read_loop(self) -> None:
         index, offset_ms = 0, 0.0
-        last_ok = time.monotonic()
-        started = time.monotonic()
         while not self.stop.is_set():
             ok, image = self.capture.read()
             now = time.monotonic()
@@ -173,13 +179,11 @@ class _Capture(threading.Thread):
                     offset_ms += index * 1000.0 / self.file_fps
                     index = 0
                     continue
-                limit = OPEN_SECONDS if not self.times else STALL_SECONDS
-                if now - (last_ok if self.times else started) > limit:
+                if self.stalled(now):
                     self.error = DeviceError("camera.stopped")
                     return
                 time.sleep(0.02)
                 continue
-            last_ok = now
             self.times.append(now)
             if self.is_file:
                 frame = _Frame(image, offset_ms + index * 1000.0 / self.file_fps, time.time())
@@ -206,14 +210,23 @@ class _Capture(threading.Thread):
             self.cond.notify_all()
             return frame
 
+    def stalled(self, now: float) -> bool:
+        """A live source that sent no frame for STALL_SECONDS (OPEN_SECONDS for the first)."""
+        if self.is_file:
+            return False
+        if self.times:
+            return now - self.times[-1] > STALL_SECONDS
+        return now - self.started > OPEN_SECONDS
+
     def fps(self) -> float:
-        return _rate(self.times)
+        return _rate(self.times, time.monotonic())
 
 
-def _rate(times: deque[float]) -> float:
-    if len(times) < 2 or times[-1] == times[0]:
+def _rate(times: deque[float], now: float) -> float:
+    """Frames per second over the recent ones, up to ``now``: it falls when frames stop."""
+    if len(times) < 2 or now <= times[0]:
         return 0.0
-    return (len(times) - 1) / (times[-1] - times[0])
+    return (len(times) - 1) / (now - times[0])
 
 
 @dataclass
@@ -246,7 +259,7 @@ class CameraDevice:
             c = self._counters
             return CameraStats(
                 capture_fps=round(self._capture.fps(), 1) if self._capture else 0.0,
-                decode_fps=round(_rate(c.decode_times), 1),
+                decode_fps=round(_rate(c.decode_times, time.monotonic()), 1),
                 ms_per_frame_p50=round(statistics.median(c.ms), 2) if c.ms else 0.0,
                 frames_seen=c.frames, last_payload=c.last_payload,
                 state=self._state, problem=self._problem, frame_size=c.frame_size)
@@ -277,18 +290,20 @@ class CameraDevice:
         reader.start()
         self._set_state("running")
         try:
-            self._decode_loop(reader, decoder, emit, stop)
+            stalled = self._decode_loop(reader, decoder, emit, stop)
         finally:
             halt.set()
-            reader.join(2.0)
-            capture.release()
-        if reader.error is not None and not stop.is_set():
-            self._set_state("error", str(reader.error))
-            raise reader.error
+            reader.join(2.0)  # a read blocked in OpenCV is left to its timeout
+        error = stalled or reader.error
+        if error is not None and not stop.is_set():
+            self._set_state("error", str(error))
+            raise error
         self._set_state("ended" if not stop.is_set() else "stopped")
 
     def _decode_loop(self, reader: _Capture, decoder: FrameDecoder, emit: Emit,
-                     stop: threading.Event) -> None:
+                     stop: threading.Event) -> DeviceError | None:
+        """Decode until stopped or the capture ends → the watchdog's verdict when the source
+        stopped sending while its read is blocked (None otherwise)."""
         sightings = SightingFilter(self.options.absent_ms, self.options.confirm_frames)
         preview_every = 1.0 / self.options.preview_fps if self.options.preview_fps else None
         next_preview = 0.0
@@ -296,7 +311,9 @@ class CameraDevice:
             frame = reader.take(0.2)
             if frame is None:
                 if reader.done:
-                    return
+                    return None
+                if reader.stalled(time.monotonic()):
+                    return DeviceError("camera.stopped")
                 continue
             started = time.perf_counter()
             result = decoder.decode(frame.image)
@@ -320,6 +337,7 @@ class CameraDevice:
                     self._preview = Preview(
                         frame.image.copy(), tuple(r.outline for r in result.readings),
                         result.candidates, frame.wall)
+        return None
 
 
 def draw_preview(preview: Preview) -> np.ndarray:
