@@ -876,6 +876,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "camera.state.stopped": ("đã dừng", "stopped"),
     "camera.state.error": ("lỗi", "error"),
     "camera.last_read": ("đọc lần cuối: {read}", "last read: {read}"),
+    "camera.picture_age": ("hình cũ {seconds} giây", "picture {seconds} s old"),
     "camera.preview_saved": ("đã lưu ảnh xem trước vào {path}", "preview saved to {path}"),
     "camera.error": ("lỗi camera", "camera error"),
     "camera.not_found": ("không tìm thấy camera tại {source}", "no camera at {source}"),

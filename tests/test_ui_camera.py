@@ -7,12 +7,24 @@ name and masked number, an enrolment code without its one-time secret."""
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
 import numpy as np
-from camera_support import CCCD, ENROLMENT, ENROLMENT_SECRET, Shot, qr_image, write_video
-from PySide6.QtGui import QColor
+from camera_support import (
+    CCCD,
+    ENROLMENT,
+    ENROLMENT_SECRET,
+    URL,
+    MjpegServer,
+    Shot,
+    background,
+    place,
+    qr_image,
+    write_video,
+)
+from PySide6.QtGui import QColor, QImage
 from ui_support import (  # noqa: F401
     make_window_fixture,
     translations_built_fixture,
@@ -123,3 +135,22 @@ def test_a_camera_shows_its_picture_and_its_scans_reach_the_card(make_window, qt
     qtbot.waitUntil(lambda: "last read: Citizen ID: Nguyễn Văn An ••••••••2345"
                     in shown.text(), timeout=10000)
     assert shown.text().startswith("running: 640×480, capture ")
+
+
+def test_a_frozen_camera_picture_turns_grey_and_says_its_age(make_window, qtbot, tmp_path):
+    """A stream that sends 40 frames and then hangs, connection open: its last picture must
+    not pass for a live one. Before: shown in colour, unlabelled, until the camera was back."""
+    camera = MjpegServer(place(background(640, 480), qr_image(URL, scale=4)), hang=True)
+    try:
+        device = (f'\n[[devices]]\nid = "cam"\ntype = "camera"\nlane = "in"\n'
+                  f'source = "{camera.url}"\n')
+        preview = make_window(write_config(tmp_path, device)).officer.camera
+        qtbot.waitUntil(lambda: preview.view.image is not None, timeout=10000)
+        live = preview.view.image.format(), preview.age.isVisible()
+        qtbot.waitUntil(lambda: preview.age.isVisible(), timeout=15000)
+        frozen = preview.view.image.format(), preview.age.text()
+    finally:
+        camera.close()
+    assert live == (QImage.Format.Format_BGR888, False)
+    assert frozen[0] == QImage.Format.Format_Grayscale8
+    assert re.fullmatch(r"hình cũ [2-9] giây", frozen[1])

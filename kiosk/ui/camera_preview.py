@@ -8,12 +8,14 @@ lane; only the finished image and the statistics' lines, worded in the screen's 
 reach the GUI thread. The last payload is described as ``kiosk devices watch`` describes a
 scan: its kind and who, the document number masked; an enrolment code without its secret.
 A new poll starts only when the previous one has answered, so a slow camera never piles up
-work.
+work. A picture older than STALE_SECONDS (a camera that froze, or went away and is being
+reconnected) turns grey and says its age: a frozen picture must not pass for a live one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +31,8 @@ from kiosk.ui.i18n import screen_language
 from kiosk.ui.widgets import FrameView, frame_to_image
 
 POLL_MS = 200
+STALE_SECONDS = 2.0
+"""A picture older than this is labelled with its age (a live camera's is ~0.1 s old)."""
 
 
 def stats_lines(stats: Any, language: str, timezone: ZoneInfo | None = None,
@@ -58,6 +62,12 @@ class CameraPreview(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.view = FrameView()
         layout.addWidget(self.view, 1)
+        self.age = QLabel()
+        self.age.setVisible(False)
+        layout.addWidget(self.age)
+        self._picture: QImage | None = None
+        self._captured_at = 0.0
+        self._stale = False
         self.stats = QLabel()
         self.stats.setVisible(with_stats)
         self.stats.setWordWrap(True)
@@ -68,8 +78,10 @@ class CameraPreview(QWidget):
 
     def watch(self, device_id: str | None) -> None:
         self.device_id = device_id
+        self._picture, self._stale = None, False
         self.view.set_image(None)
         self.view.setText(self.tr("No picture yet") if device_id else "")
+        self.age.setVisible(False)
         self.stats.clear()
         if device_id:
             self._timer.start()
@@ -85,26 +97,45 @@ class CameraPreview(QWidget):
         language = screen_language()
         timezone = self.bridge.config.timezone
         earliest_day = self.bridge.kiosk.pipeline.earliest_day
+        shown_at = self._captured_at
 
-        def fetch() -> tuple[QImage | None, list[str]]:
+        def fetch() -> tuple[QImage | None, float, list[str]]:
             device = self.bridge.kiosk.supervisor.device(device_id)
             if device is None or not hasattr(device, "preview"):
-                return None, []
+                return None, 0.0, []
             preview = device.preview()
-            image = None if preview is None else frame_to_image(
-                preview.frame, read=preview.read, unread=preview.unread)
-            return image, (stats_lines(device.stats(), language, timezone, earliest_day)
-                           if with_stats else [])
+            if preview is None or preview.captured_at == shown_at:
+                image, captured_at = None, 0.0  # nothing new: not converted again
+            else:
+                image, captured_at = frame_to_image(
+                    preview.frame, read=preview.read, unread=preview.unread), preview.captured_at
+            return image, captured_at, (stats_lines(device.stats(), language, timezone,
+                                                    earliest_day) if with_stats else [])
 
         self.bridge.run(fetch, done=self._show, failed=self._failed)
 
-    def _show(self, answer: tuple[QImage | None, list[str]]) -> None:
+    def _show(self, answer: tuple[QImage | None, float, list[str]]) -> None:
         self._in_flight = False
-        image, lines = answer
+        image, captured_at, lines = answer
         if image is not None:
+            self._picture, self._captured_at, self._stale = image, captured_at, False
             self.view.set_image(image)
+        self._mark_age(time.time() - self._captured_at)
         if lines:
             self.stats.setText(" · ".join(lines))
+
+    def _mark_age(self, age: float) -> None:
+        """Grey the picture and say its age once it is older than STALE_SECONDS."""
+        if self._picture is None:
+            return
+        stale = age > STALE_SECONDS
+        if stale != self._stale:
+            self._stale = stale
+            self.view.set_image(self._picture.convertToFormat(QImage.Format.Format_Grayscale8)
+                                if stale else self._picture)
+        self.age.setVisible(stale)
+        if stale:
+            self.age.setText(text("camera.picture_age", screen_language(), seconds=int(age)))
 
     def _failed(self, error: BaseException) -> None:
         self._in_flight = False
