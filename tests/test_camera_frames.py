@@ -3,6 +3,8 @@ generated QR images, real photos from the shared test data and synthetic timelin
 
 from __future__ import annotations
 
+import time
+
 import cv2
 import numpy as np
 import pytest
@@ -18,7 +20,14 @@ from camera_support import (
 )
 from pyzbar import pyzbar
 
-from kiosk.devices.frames import UNREAD_HOLD_MS, FrameDecoder, RescueBudget, SightingFilter
+from kiosk.devices.frames import (
+    BLIND_TRIES,
+    UNREAD_HOLD_MS,
+    FrameDecoder,
+    FrameResult,
+    RescueBudget,
+    SightingFilter,
+)
 from kiosk.devices.qr_decoders import apply_eci, read_zbar, read_zxing
 
 
@@ -144,6 +153,48 @@ def test_a_soft_code_with_no_visible_finder_patterns_is_read_by_the_sharpened_pa
     first = read_zxing(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
     assert first.readings == [] and first.candidates == []
     assert payloads(FrameDecoder().decode(frame).readings) == [PCCOVID.encode()]
+
+
+def noisy(frame: np.ndarray, seed: int) -> np.ndarray:
+    """The frame as a webcam delivers it again and again: fresh sensor noise (σ 2.5) each time."""
+    noise = np.random.default_rng(seed).normal(0, 2.5, frame.shape)
+    return np.clip(frame + noise, 0, 255).astype(np.uint8)
+
+
+class LiveDecoder:
+    """A camera's decoder with a second between frames, so its budget is always full: what
+    is left out below is left out by choice, not for want of time."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.decoder = FrameDecoder(clock=lambda: time.perf_counter() + self.seconds)
+
+    def decode(self, frame: np.ndarray) -> FrameResult:
+        self.seconds += 1.0
+        return self.decoder.decode(frame)
+
+
+def test_an_empty_scene_costs_the_whole_frame_passes_for_a_while_not_every_frame():
+    """Nobody in front of the kiosk for 40 frames: the sharpened and the upscaled passes each
+    fail BLIND_TRIES times on the scene, then only the plain pass runs (before: one pass
+    every frame)."""
+    decoder, scene = LiveDecoder(), background(1280, 720)
+    tried = 2 * BLIND_TRIES
+    assert [decoder.decode(noisy(scene, i)).rescue_passes for i in range(40)] == (
+        [1] * tried + [0] * (40 - tried))
+
+
+def test_a_code_that_appears_in_a_settled_scene_gets_the_whole_frame_passes_again():
+    """A soft code only the sharpened pass reads, shown after the empty scene settled; then
+    the person leaves and the empty scene is tried again."""
+    decoder, scene = LiveDecoder(), background(640, 480)
+    tried = 2 * BLIND_TRIES
+    assert [decoder.decode(noisy(scene, i)).rescue_passes for i in range(tried + 4)][-1] == 0
+    held = cv2.GaussianBlur(place(scene, qr_image(PCCOVID, scale=3)), (0, 0), 1.5)
+    read = [payloads(decoder.decode(noisy(held, i)).readings) for i in range(50, 53)]
+    assert [PCCOVID.encode()] in read
+    gone = [decoder.decode(noisy(scene, i)).rescue_passes for i in range(60, 64 + tried)]
+    assert gone == [1] * tried + [0] * 4
 
 
 def hard_frame() -> np.ndarray:
