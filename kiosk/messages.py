@@ -1527,10 +1527,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "no sound: Qt Multimedia unavailable ({reason})"),
     "ui.log.no_wedge": ("không dùng được máy quét kiểu bàn phím: {reason}",
                         "keyboard-wedge scanners unavailable: {reason}"),
-    "ui.log.wedge_mixed": ("máy quét kiểu bàn phím: một lần quét và phím người gõ được phân "
-                           "định cùng lúc; các phím gõ vẫn được chuyển tiếp",
-                           "keyboard wedge: a scan and typed keys decided together; the typed "
-                           "keys passed on"),
     "central.log.enrolment_refused": ("từ chối đăng ký trạm: {reason}",
                                       "enrolment refused: {reason}"),
     "central.log.signing_key_replaced": (

@@ -132,17 +132,57 @@ def test_after_a_cut_the_next_persons_scan_is_whole_and_a_persons_key_theirs() -
 
 
 def test_a_persons_keys_are_handed_back_after_the_gap_not_the_cut_wait() -> None:
-    """Only a scanner's burst (min_length keys at its pace) waits for its terminator: a
-    person's keys reach the field as promptly as before."""
+    """Only a scanner's burst (8 keys at its pace: wedge.HOLD_MIN) waits for its
+    terminator: a person's keys reach the field as promptly as before, 7 rolled over too."""
     detector = WedgeDetector(max_gap_ms=50, min_length=4, terminator="enter")
     t = 10.0
     for key in "Binh":
         assert detector.feed(key, t) == []
         assert detector.flush(t + 0.051) == [] and detector.take_typed() == [key]
         t += 0.15
-    out, _ = type_burst(detector, ["a", "b", "c"], t, 0.01)  # three keys rolled over fast
-    assert out == [] and detector.flush(t + 0.02 + 0.051) == []
-    assert detector.take_typed() == ["a", "b", "c"]
+    rollover = list("Thi Bin")  # keys rolled over fast, 10 ms apart
+    out, t = type_burst(detector, rollover, t, 0.01)
+    assert out == [] and detector.flush(t - 0.01 + 0.051) == []
+    assert detector.take_typed() == rollover
+
+
+def test_a_fast_typist_types_everything_none_of_it_held_or_cut() -> None:
+    """Four keys 40 ms apart and four more at a person's pace were held, joined and refused
+    as one cut code: only the Enter reached the field."""
+    detector = WedgeDetector(max_gap_ms=50, min_length=4, terminator="enter")
+    fast, t = type_burst(detector, list("1234"), 10.0, 0.04)
+    slow, t = type_burst(detector, [*"5678", "enter"], t - 0.04 + 0.2, 0.2)
+    assert fast + slow + detector.flush(t + 1.0) == []
+    assert detector.take_typed() == [*"12345678", "enter"]
+
+
+def test_a_held_burst_followed_at_a_persons_pace_is_cut_and_the_keys_are_the_persons() -> None:
+    """A scanner stalled and the officer types: their keys are not the rest of its code (the
+    lot was refused as cut), only the burst is."""
+    detector = WedgeDetector(max_gap_ms=50, min_length=4, terminator="enter")
+    _, t = type_burst(detector, list(HEAD), 10.0, 0.004)
+    stalled = t - 0.004
+    assert detector.feed("a", stalled + 0.3) == []  # within the wait: maybe the rest
+    [head] = detector.flush(stalled + 0.3 + 0.051)  # no key follows at a scanner's pace
+    assert (head.payload, head.cut, head.last_t) == (HEAD.encode(), "gap", stalled)
+    assert detector.take_typed() == ["a"]
+    person, t = type_burst(detector, [*"bc", "enter"], stalled + 0.5, 0.15)
+    assert person == [] and detector.take_typed() == ["b", "c", "enter"]
+
+
+def test_a_stall_just_before_the_enter_is_one_scan_again_and_its_enter_is_swallowed() -> None:
+    """The code sent, its Enter 0.6 s later: the code is cut (refused), and the Enter was
+    typed — into the manual-entry form, submitting a walk-in's half-filled form. It is the
+    scanner's, swallowed: no second "scan again" for an empty tail either."""
+    detector = WedgeDetector(max_gap_ms=50, min_length=4, terminator="enter")
+    _, t = type_burst(detector, list(PCCOVID), 10.0, 0.004)
+    stalled = t - 0.004
+    [head] = detector.flush(stalled + CUT_WAIT + 0.01)
+    assert (head.payload, head.cut) == (PCCOVID.encode(), "gap")
+    assert detector.feed("enter", stalled + 0.6) == [] and detector.flush(stalled + 2) == []
+    assert detector.take_typed() == []
+    assert detector.feed("enter", stalled + 3) == []  # later: the officer's own Enter
+    assert detector.take_typed() == ["enter"]
 
 
 def test_with_terminator_none_the_gap_alone_ends_a_scan_never_cut() -> None:

@@ -70,12 +70,12 @@ def scanner_types(code: str) -> None:
         key(focused(), char, start + index * SCANNER_GAP_MS)
 
 
-def scanner_sends(keys: str) -> None:
-    """A scanner's keys 4 ms apart into the focus, the last one now: a part of a code
-    (\r is its Enter) that the next part, or nothing, follows after a real pause."""
+def scanner_sends(keys: str, gap_ms: int = SCANNER_GAP_MS) -> None:
+    """A scanner's keys 4 ms apart (or ``gap_ms``) into the focus, the last one now: a part of
+    a code (\r is its Enter) that the next part, or nothing, follows after a real pause."""
     end = now_ms()
     for index, char in enumerate(keys):
-        key(focused(), char, end - (len(keys) - 1 - index) * SCANNER_GAP_MS)
+        key(focused(), char, end - (len(keys) - 1 - index) * gap_ms)
 
 
 def person_types(qtbot, text: str) -> None:
@@ -364,7 +364,7 @@ def test_the_rest_of_a_code_cut_off_is_refused_too_and_its_enter_submits_nothing
 def test_a_persons_keys_still_reach_the_form_well_before_the_cut_wait(make_window, qtbot,
                                                                        tmp_path):
     """Only a scanner's burst that has not ended waits for its Enter: a person's keys,
-    three rolled over fast too, are in the field a moment later, and their Enter submits."""
+    seven rolled over fast too, are in the field a moment later, and their Enter submits."""
     path = write_config(tmp_path, WEDGE)
     window = make_window(path)
     active(window, qtbot)
@@ -376,10 +376,75 @@ def test_a_persons_keys_still_reach_the_form_well_before_the_cut_wait(make_windo
         qtbot.waitUntil(lambda typed=char: name.text().endswith(typed),
                         timeout=CUT_WAIT_MS - 100)
     start = now_ms()
-    for index, char in enumerate(" th"):  # a typist's rollover: 10 ms apart
+    for index, char in enumerate(" Thi Bi"):  # a typist's rollover: 10 ms apart
         key(name, char, start + index * 10)
-    qtbot.waitUntil(lambda: name.text() == "Tran th", timeout=CUT_WAIT_MS - 100)
-    person_types(qtbot, "\b\bThi Binh\t\t0987654321\t12 Hue\r")
+    qtbot.waitUntil(lambda: name.text() == "Tran Thi Bi", timeout=CUT_WAIT_MS - 100)
+    person_types(qtbot, "nh\t\t0987654321\t12 Hue\r")
     qtbot.waitUntil(lambda: window.manual_dialog is None, timeout=5000)  # submitted
     [row] = stored_entries(load(path))
     assert (row["kind"], row["name"]) == ("manual", "Tran Thi Binh")
+
+
+def test_a_fast_typists_first_keys_are_typed_not_held_as_a_scanners(make_window, qtbot,
+                                                                    tmp_path):
+    """Four keys 40 ms apart were held as a scanner's, the slower ones after them joined,
+    and the form's Enter ended the lot as a scan: recorded as an "other" code, the form
+    left empty."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    dialog = window.open_manual_entry()
+    qtbot.waitUntil(lambda: focused() is dialog.fields["name"])
+
+    scanner_sends("Tran", gap_ms=40)  # a typist's rollover, just under the scanner's gap
+    person_types(qtbot, " Thi Binh\t\t0987654321\t12 Hue\r")
+
+    qtbot.waitUntil(lambda: window.manual_dialog is None, timeout=5000)  # submitted
+    [row] = stored_entries(load(path))
+    assert (row["kind"], row["name"]) == ("manual", "Tran Thi Binh")
+
+
+def test_a_stalled_scan_then_the_officers_keys_cuts_the_scan_and_types_the_keys(
+        make_window, qtbot, tmp_path):
+    """The officer types on after a scanner stalled: their keys, under the wait apart, were
+    joined to the held code and refused with it."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    dialog = half_filled_form(window, qtbot)
+    card = window.officer.card
+
+    scanner_sends(HEAD)  # stalls for good
+    person_types(qtbot, " Jr")
+
+    qtbot.waitUntil(lambda: dialog.fields["name"].text() == "Tran Thi Binh Jr", timeout=5000)
+    assert card.state == "rejected" and card.headline.text() == "QUÉT LẠI"
+    assert "máy quét ngừng gửi trước ký tự kết thúc" in card.reason.text()
+    assert stored_entries(load(path)) == []
+
+
+def test_a_scanners_enter_after_its_code_was_cut_never_submits_the_form(make_window, qtbot,
+                                                                        tmp_path):
+    """The code sent, its Enter 0.6 s later: the code was refused, and the lone Enter was
+    typed — the form's default button submitting a walk-in's half-filled form (recorded
+    without the address the officer was about to type)."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    scans: list = []
+    window.wedge.scanned.connect(scans.append)
+    dialog = half_filled_form(window, qtbot)
+    person_types(qtbot, "\t\t0987654321\t")  # the phone too; the cursor in the address
+    card = window.officer.card
+
+    scanner_sends(PCCOVID)
+    qtbot.wait(600)
+    scanner_sends("\r")
+
+    qtbot.waitUntil(lambda: card.state == "rejected", timeout=5000)
+    qtbot.wait(2 * CUT_WAIT_MS)
+    assert [(scan.payload, scan.cut) for scan in scans] == [(PCCOVID.encode(), "gap")]
+    assert card.headline.text() == "QUÉT LẠI"  # once: the swallowed Enter is no scan
+    assert window.manual_dialog is dialog and dialog.isVisible() and not dialog.status.text()
+    assert dialog.fields["name"].text() == "Tran Thi Binh"
+    assert stored_entries(load(path)) == []

@@ -13,9 +13,11 @@ person types slower) and is held meanwhile:
   reach the focused widget — a scan is never typed into a form, a search or a PIN, even while
   a dialog is open (the cue sounds; the PIN pad is closed so that the card shows the
   result, the manual-entry form is told in a line: ``kiosk.ui.app``). A scanner's burst
-  that stops without its terminator is held (up to ``stream.CUT_WAIT``) for the rest; past
-  that it, and the rest arriving after it, are Scans marked ``cut``: refused "scan again",
-  never typed;
+  (``wedge.HOLD_MIN`` keys at its pace) that stops without its terminator is held (up to
+  ``stream.CUT_WAIT``) for the rest; past that, or when the keys after its stall come at a
+  person's pace (theirs: delivered), it is a Scan marked ``cut``, and so is the rest
+  arriving after it: refused "scan again", never typed — the rest's lone Enter is dropped,
+  never submitting the form in the focus;
 * keys the detector judges to be a person are delivered, in order and unchanged (copies of
   the same events, modifiers and timestamps kept), to the widget that has the focus when
   they are delivered — after a Tab the next key goes to the next field, as it would have.
@@ -24,11 +26,11 @@ person types slower) and is held meanwhile:
 
 Keys the detector is never fed pass at once: modifiers alone (a scanner presses Shift for
 capitals) and, after ending the held burst (a person's; a scanner's still awaiting its
-terminator is cut), Backspace, arrows, Escape and Ctrl/Alt shortcuts. The technician and
-sync screens are outside its scope on purpose: a technician pastes or scans into the
-enrolment box, and the watch panel's capture field logs a scanner's raw keys. The detector
-is the devices' module; this file only turns Qt key events into its input and its answers
-back into Qt.
+terminator is cut: only a scanner's burst is held that long), Backspace, arrows, Escape
+and Ctrl/Alt shortcuts. The technician and sync screens are outside its scope on purpose:
+a technician pastes or scans into the enrolment box, and the watch panel's capture field
+logs a scanner's raw keys. The detector is the devices' module; this file only turns Qt
+key events into its input and its answers back into Qt.
 """
 
 from __future__ import annotations
@@ -206,9 +208,10 @@ class WedgeInput(QObject):
             self._settle(self.detector.flush(math.inf))
 
     def _settle(self, scans: list[Decoded]) -> None:
-        """The detector decided about every key held (its burst is empty): a scan drops
-        them (a cut one too: refused, never typed), a person's keys are delivered. It
-        decides a whole burst at a time."""
+        """The detector decided about every key held (its burst is empty): a scan's keys are
+        dropped (a cut one's too: refused, never typed; so is a stalled code's lone Enter),
+        a person's delivered. It decides a whole burst at a time, or a held burst cut by the
+        person's key after it: the keys typed are always the last held."""
         assert self.detector is not None
         if self.detector.pending():
             return
@@ -216,10 +219,7 @@ class WedgeInput(QObject):
         held, self._held = self._held, []
         for decoded in scans:
             self.scanned.emit(to_scan(decoded, self.device.id, self.device.lane, "wedge"))
-        if scans and typed:  # not from one decision; never drop a person's keys
-            log.warning("%s", both("ui.log.wedge_mixed"))
-        if not scans or typed:
-            self._deliver(held)
+        self._deliver(last_presses(held, len(typed)))
 
     def _deliver(self, held: list[tuple[QKeyEvent, QWidget]]) -> None:
         """A person's keys, in order, to the widget with the focus as each is delivered."""
@@ -237,6 +237,15 @@ class WedgeInput(QObject):
                     QApplication.sendEvent(widget, event)
         finally:
             self._delivering = False
+
+
+def last_presses(held: list[tuple[QKeyEvent, QWidget]], count: int
+                 ) -> list[tuple[QKeyEvent, QWidget]]:
+    """The held events from the ``count``-th last key press on (the releases after it too)."""
+    if not count:
+        return []
+    presses = [i for i, (event, _) in enumerate(held) if event.type() == QEvent.Type.KeyPress]
+    return held[presses[-count]:]
 
 
 def copy_key(event: QKeyEvent) -> QKeyEvent:
