@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 from kiosk import messages
 from kiosk.commandline import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_STORE,
+    EXIT_TERMINATED,
     EXIT_USAGE,
+    Terminated,
     add_command_groups,
     command_parser,
     day_argument,
@@ -33,6 +36,7 @@ from kiosk.commandline import (
     payload_argument,
     refusal_in,
     run_command,
+    stop_on_term,
     store_failure,
     terminal_text,
     whole_number_argument,
@@ -288,7 +292,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Streams: constant memory whatever the period; a progress bar when stderr is a terminal."""
     import contextlib
 
-    from kiosk import exports
+    from kiosk import exports, xlsx
 
     config = load_config(args.config)
     if args.format == "xlsx" and not args.output:
@@ -319,35 +323,42 @@ def cmd_export(args: argparse.Namespace) -> int:
     actor, action = audit_actor(args, config), f"export.{args.format}"
     asked = {"since": since, "until": until, "file": args.output or "-"}
     store.audit(actor, action, asked)  # before a row leaves: refused, nothing is written
+    sheets: list[xlsx.SheetWritten] = []
     try:
-        if args.format == "xlsx":
-            pages = store.entry_pages(since=since, until=until,
-                                      columns=exports.STORED_COLUMNS,
-                                      page_rows=exports.PAGE_ROWS)
-            count = exports.write_xlsx(exports.export_rows(pages, store.timezone, progress),
-                                       args.output, force=args.force)
-        else:
-            try:
-                with contextlib.ExitStack() as stack:
-                    out, encoding = sys.stdout.buffer, sys.stdout.encoding
+        try:  # a service stop or a timeout: the half-written file deleted, as on Ctrl-C
+            with stop_on_term(), contextlib.ExitStack() as stack:
+                out, encoding = sys.stdout.buffer, sys.stdout.encoding
+                if args.output:
+                    out = open_output(args.output, force=args.force)
+                    # before the file's close: a close failing deletes the file too
+                    stack.push(half_written(args.output))
+                    stack.enter_context(out)
+                    encoding = "utf-8"
+                else:
+                    sys.stdout.flush()
+                if args.format == "xlsx":
+                    sheets = exports.write_xlsx(store, since, until, out, progress)
+                    count = sum(sheet.rows for sheet in sheets)
+                else:
                     if args.output:  # UTF-8 with a BOM: Excel then reads it as UTF-8
-                        out = open_output(args.output, force=args.force)
-                        # before the file's close: a close failing deletes the file too
-                        stack.push(half_written(args.output))
-                        stack.enter_context(out)
                         out.write("\ufeff".encode())
-                        encoding = "utf-8"
-                    else:
-                        sys.stdout.flush()
                     count = exports.write_csv(store, since, until, out, encoding, progress)
-                    if args.output:  # the last rows, still buffered, onto the disk: checked
-                        out.flush()
-                        if on_disk(out.fileno()):  # a pipe or a device refuses an fsync
-                            os.fsync(out.fileno())
-            except OSError as exc:  # a write's error does not name the file it was to
-                if args.output and exc.filename is None:
-                    exc.filename = args.output
-                raise
+                if args.output:  # the last bytes, still buffered, onto the disk: checked
+                    out.flush()
+                    if on_disk(out.fileno()):  # a pipe or a device refuses an fsync
+                        os.fsync(out.fileno())
+        except OSError as exc:  # a write's error does not name the file it was to
+            if args.output and exc.filename is None:
+                exc.filename = args.output
+            raise
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (stop_on_term): no traceback
+        if bar is not None:
+            bar.finish()
+        deleted = args.output and not os.path.lexists(args.output)  # not /dev/null
+        print(messages.text("cli.export_stopped_file" if deleted else "cli.export_stopped",
+                            config.kiosk.language, path=args.output), file=sys.stderr)
+        store.close()
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except OutputExists as exc:  # made meanwhile by another program: kept as it is
         store.close()
         raise fail(exc.text(config.kiosk.language), EXIT_USAGE) from None
@@ -367,8 +378,11 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(messages.text("cli.export_removed", config.kiosk.language,
                                 path=args.output), file=sys.stderr)
         raise
-    print(messages.text("cli.exported", config.kiosk.language, count=count),
-          file=sys.stderr)
+    print(messages.text("cli.exported", config.kiosk.language, count=count), file=sys.stderr)
+    if len(sheets) > 1:
+        print(messages.text("cli.exported_sheets", config.kiosk.language, sheets=len(sheets),
+                            names=", ".join(sheet.title for sheet in sheets),
+                            rows=f"{xlsx.SHEET_ROWS:,}"), file=sys.stderr)
     store.close()
     return 0
 
@@ -605,7 +619,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                    "kiosk export -o today.csv --force   # replace an older file"))
     period(export)
     export.add_argument("--format", choices=("csv", "xlsx"), default="csv",
-                        help="csv (default) or xlsx (needs openpyxl: the export extra)")
+                        help="csv (default) or xlsx")
     export.add_argument("-o", "--output", type=output_path_argument,
                         help="file to write (default: standard output)")
     export.add_argument("--force", action="store_true", help="replace an existing file")

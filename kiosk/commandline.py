@@ -11,6 +11,7 @@ stays instant); the config and the store are imported by the helpers that need t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -19,7 +20,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
@@ -37,6 +38,10 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 """Wrong config file, wrong arguments, or a package the command needs is not installed."""
 EXIT_STORE = 3
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl-C (SIGINT): 128 + its number, as a shell reports it."""
+EXIT_TERMINATED = 143
+"""Stopped by SIGTERM (a service stop, ``timeout``): 128 + its number."""
 
 EXTRAS: dict[str, tuple[str, str]] = {
     "requests": ("requests", "sync"),
@@ -69,6 +74,28 @@ def missing_extra(exc: ImportError) -> str | None:
         return None
     package, extra = EXTRAS[name]
     return messages.both("cli.missing_extra", package=package, extra=extra)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is (:func:`stop_on_term`)."""
+
+
+@contextlib.contextmanager
+def stop_on_term() -> Iterator[None]:
+    """While in it, SIGTERM raises :class:`Terminated`, as Ctrl-C raises KeyboardInterrupt:
+    a command writing a file then deletes what it had half written, either way. Left to
+    its default, SIGTERM ends the process where it stands and the part stays, full
+    identities in it."""
+    import signal
+
+    def stop(*_: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def fail(message: str, code: int) -> SystemExit:

@@ -4,7 +4,7 @@ Neither holds more than a bounded part of the export, so one of any period runs 
 constant memory. Cells that a spreadsheet would run as a formula are defused the same way
 in both formats. A long CSV export is cut into chunks of consecutive times, formatted by
 one process per processor and written in order: the same bytes as one process writes,
-sooner (XLSX stays in one process: openpyxl's writer is one stream).
+sooner (XLSX stays in one process: its zip is one deflate stream).
 """
 
 from __future__ import annotations
@@ -15,18 +15,17 @@ import itertools
 import logging
 import multiprocessing
 import os
-import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from zoneinfo import ZoneInfo
 
+from kiosk import xlsx
 from kiosk.messages import both, os_words
-from kiosk.private_files import open_output
 from kiosk.timestamps import LocalTimes
+from kiosk.xlsx import SheetWritten, Table
 
 if TYPE_CHECKING:
     from kiosk.store import Store
@@ -45,9 +44,6 @@ CHUNK_ROWS = 5_000
 (20,000 made the export's processes together peak at 142 MiB PSS, 5,000 at 75, as fast)."""
 MAX_WORKERS = 4
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NOT_IN_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-"""Characters XML 1.0 cannot carry, so no XLSX cell can hold (a QR code, a kiosk's upload
-can): control characters but tab and newlines, lone surrogates, U+FFFE and U+FFFF."""
 
 Progress = Callable[[int], None]
 
@@ -57,14 +53,6 @@ def neutralise(cell: Any) -> Any:
     if isinstance(cell, str) and cell.startswith(FORMULA_START):
         return "'" + cell
     return cell
-
-
-def xml_text(cell: Any) -> Any:
-    """A text cell as an XLSX can hold it: the text minus the characters XML 1.0 cannot
-    carry (:data:`_NOT_IN_XML`; openpyxl refuses the whole workbook for one). The one rule
-    for every workbook written: the kiosk's export and the centre's reports and traces
-    (:func:`kiosk.central.sheets.to_xlsx`)."""
-    return _NOT_IN_XML.sub("", cell) if isinstance(cell, str) else cell
 
 
 _SCHEMA_BOUND = frozenset({"local_time", "direction", "status", "sync_state"})
@@ -212,23 +200,12 @@ def _format_in_worker(since: str | None, until: str | None,
     return format_chunk(_WORKER["store"], since, until, encoding)
 
 
-def write_xlsx(rows: Iterable[list[Any]], path: str | Path, *, force: bool = False) -> int:
-    """openpyxl's write-only mode: rows go straight to the file's XML stream. A file
-    already at ``path`` is kept (:class:`kiosk.private_files.OutputExists`) unless
-    ``force``."""
-    from openpyxl import Workbook  # the "export" extra; only this format needs it
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("entries")
-    sheet.append(EXPORT_COLUMNS)
-    count = 0
-    try:
-        for row in rows:
-            sheet.append([xml_text(c) for c in row])
-            count += 1
-    except BaseException:  # the store failed half-way: the sheet's stream ended in order,
-        sheet.close()      # not left to the garbage collector's traceback
-        raise
-    with open_output(path, force=force) as out:  # 0600: full identities
-        book.save(out)
-    return count
+def write_xlsx(store: Store, since: str | None, until: str | None, out: BinaryIO,
+               progress: Progress | None = None) -> list[SheetWritten]:
+    """The XLSX export of ``[since, until)`` into ``out``, streamed (:mod:`kiosk.xlsx`):
+    nothing but ``out`` ever holds a row. Sheet ``entries``, then ``entries (2)``… past
+    Excel's rows a sheet, each under the header; the sheets written."""
+    pages = store.entry_pages(since=since, until=until, columns=STORED_COLUMNS,
+                              page_rows=PAGE_ROWS)
+    table = Table("entries", EXPORT_COLUMNS, export_rows(pages, store.timezone, progress))
+    return xlsx.write(out, [table])

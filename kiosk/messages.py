@@ -1204,6 +1204,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "cli.entries": ("{count} lượt", "{count} entries"),
     "cli.exported": ("đã xuất {count} lượt", "exported {count} entries"),
+    "cli.exported_sheets": (
+        "các lượt nằm trên {sheets} trang tính ({names}): mỗi trang tính của Excel chứa tối "
+        "đa {rows} dòng, mỗi trang có dòng tiêu đề riêng",
+        "the entries are on {sheets} sheets ({names}): an Excel sheet holds at most {rows} "
+        "rows; each sheet has its own header row"),
+    "cli.export_stopped": ("Đã dừng xuất: những gì đã ghi ra chưa đủ",
+                           "Export stopped: what was written is incomplete"),
+    "cli.export_stopped_file": ("Đã dừng xuất; đã xoá tệp ghi dở {path}",
+                                "Export stopped; the unfinished file {path} was deleted"),
     "cli.stats.in": ("Vào", "In"),
     "cli.stats.out": ("Ra", "Out"),
     "cli.stats.inside": ("Đang ở trong", "Inside now"),

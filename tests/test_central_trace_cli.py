@@ -242,7 +242,7 @@ def test_an_xlsx_trace_holds_a_name_minus_the_characters_a_workbook_cannot(
     U+0001, as a code's maker wrote it). The XLSX of every trace touching that person
     failed whole (openpyxl's IllegalCharacterError; on the dashboard a bare HTTP 500)
     while CSV and JSON worked: the workbook now holds the name minus that character — the
-    rule of the kiosk's own export (:func:`kiosk.exports.xml_text`) — and the CSV still
+    rule of the kiosk's own export (:func:`kiosk.xlsx.xml_text`) — and the CSV still
     the name as stored."""
     code = "079099999998|123456789|Nguyen\x01Van A|01021990|Nam|Huế|10102021"
     with open_storage(db) as storage:

@@ -140,19 +140,6 @@ def test_every_formula_prefix_is_defused(cell):
     assert neutralise("Nguyễn") == "Nguyễn" and neutralise(5) == 5
 
 
-def test_xlsx_text_is_the_text_minus_what_xml_cannot_carry():
-    """The one rule for every workbook written, the kiosk's export and the centre's reports
-    and traces: XML 1.0 carries tab, line breaks and every other character but the C0
-    controls, lone surrogates, U+FFFE and U+FFFF; openpyxl refuses a whole workbook for one
-    of those, so a cell holds its text without them."""
-    from kiosk.exports import xml_text
-    assert xml_text("Nguyen\x01Van A") == "NguyenVan A"
-    assert xml_text("a\x00\x08\x0b\x0c\x0e\x1f\ud800\udfff\ufffe\uffffb") == "ab"
-    carried = "Phố\tcổ\nHà Nội\r\n\x7f\x85\x9b\ufffd😀"
-    assert xml_text(carried) == carried
-    assert xml_text(5) == 5 and xml_text(None) is None
-
-
 def test_xlsx_export_holds_a_name_minus_its_control_character(config_file, tmp_path):
     """A code whose name holds U+0001: the kiosk's XLSX export holds the name without it
     (before, U+FFFD stood in its place: one rule now, the centre's)."""

@@ -169,7 +169,7 @@ def test_xlsx_export_is_formula_safe_and_survives_control_characters(config_file
     entries = [dict(zip(header, row, strict=True)) for row in rows]
     assert entries[0]["name"] == "'=HYPERLINK(\"http://x\")"
     assert entries[0]["address"] == "'@SUM(A1)"
-    assert entries[1]["name"] == "Trần Thị Bình"  # minus what XML cannot carry (exports.xml_text)
+    assert entries[1]["name"] == "Trần Thị Bình"  # minus what XML cannot carry (xlsx.xml_text)
     local = dt.datetime.fromisoformat(entries[1]["scanned_at"]).astimezone(
         ZoneInfo("Asia/Ho_Chi_Minh"))
     assert entries[1]["local_time"] == local.strftime("%Y-%m-%d %H:%M:%S")

@@ -8,8 +8,8 @@ local date-times or None. CSV carries the sheets one after another, each under
 them. XLSX gives each its own sheet with a bold frozen header and fitted column widths;
 numbers stay numbers, dates and times get Vietnamese formats, and every text cell is
 stored as text — never a formula, whatever it says — minus the characters XML 1.0 cannot
-carry (:func:`kiosk.exports.xml_text`, the kiosk's own export's rule: a name a kiosk sent
-with a control character in it would otherwise fail the whole workbook).
+carry (:func:`kiosk.xlsx.xml_text`, the one rule of every workbook written: a name a kiosk
+sent with a control character in it would otherwise damage the whole workbook).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.exports import xml_text
+from kiosk import xlsx
+from kiosk.xlsx import xml_text
 
 FORMATS = ("json", "csv", "xlsx")
 
@@ -80,50 +81,20 @@ def _csv_text(value: Any) -> Any:
     return value
 
 
-def _cell(sheet: Any, index: int, value: Any, table: Sheet) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # never a formula, whatever the text
-    elif index in table.percent and isinstance(value, float):
-        cell.number_format = "0.0%"
-    elif isinstance(value, dt.datetime):
-        cell.number_format = "dd/mm/yyyy hh:mm"
-    elif isinstance(value, dt.date):
-        cell.number_format = "dd/mm/yyyy"
-    return cell
-
-
 def to_xlsx(sheets: list[Sheet]) -> bytes:
-    """Written in openpyxl's write-only mode, each cell made as it goes out: a report of a
-    province (31,000 rows a day, 20,000 points a month) took hours when each cell was looked
-    up again by ``max_row``, which walks every cell written (docs/benchmarks.md)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for table in sheets:
-        sheet = book.create_sheet(table.title[:31])
-        rows = [[xml_text(value) for value in row] for row in table.rows]
-        widths = [len(header) for header in table.headers]
-        for row in rows:
-            for index, value in enumerate(row):
-                widths[index] = max(widths[index], len(str(value)) if value is not None else 0)
-        for index, width in enumerate(widths, start=1):  # before any row: write-only
-            sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, 60)
-        sheet.freeze_panes = "A2"
-        header = []
-        for title in table.headers:
-            cell = WriteOnlyCell(sheet, value=title)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        for row in rows:
-            sheet.append([_cell(sheet, index, value, table) for index, value in enumerate(row)])
+    """Through the project's streaming writer (:mod:`kiosk.xlsx`): no copy of the cells in
+    the temp folder (a trace's are personal data), each column as wide as its longest cell
+    (up to 60), the header bold and frozen."""
     out = io.BytesIO()
-    book.save(out)
+    xlsx.write(out, (_table(sheet) for sheet in sheets))
     return out.getvalue()
+
+
+def _table(sheet: Sheet) -> xlsx.Table:
+    rows = [[xml_text(value) for value in row] for row in sheet.rows]
+    widths = [len(header) for header in sheet.headers]
+    for row in rows:
+        for index, value in enumerate(row):
+            widths[index] = max(widths[index], len(str(value)) if value is not None else 0)
+    return xlsx.Table(sheet.title, sheet.headers, rows, widths=[min(w + 2, 60) for w in widths],
+                      percent=sheet.percent, banner=True)
