@@ -10,6 +10,7 @@ import datetime as dt
 import importlib.resources
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -387,6 +388,39 @@ def test_export_writes_the_backlog_once_and_refuses_to_overwrite_it(site, tmp_pa
     assert refused.stderr == (f"Export failed: {target} already exists: it is not written over, "
                               "nothing written (add --force to replace it)\n")
     assert "Exported 1,000" in sync(config, "export", "--to", str(target), "--force").stdout
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_an_export_stopped_half_way_leaves_no_part_and_marks_nothing(central, tmp_path,
+                                                                      signum, code):
+    """A service stop or a timeout (SIGTERM), or Ctrl-C, while the backlog is written: its
+    ``.part`` is deleted, one line says so (no traceback), every entry stays pending — the
+    file never reached the stick, so nothing may pass for exported. Before, SIGTERM ended
+    the process where it stood and the ``.part`` stayed on the stick."""
+    kiosk_id = f"k-{uuid.uuid4().hex[:10]}"
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=central.url,
+                          token=central.enrol(kiosk_id), batch_size=100)
+    fill_backlog(tmp_path / "kiosk.db", 60_000, kiosk_id=kiosk_id)
+    target = tmp_path / "stick" / "cp.backlog"
+    target.parent.mkdir()
+    part = target.with_name("cp.backlog.part")
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "sync", "export", "--to",
+                             str(target), "--force", "--config", str(config)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 60
+    while not part.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    proc.send_signal(signal.SIGSTOP)  # held half-way: the signal lands mid-export
+    assert proc.poll() is None and part.exists()
+    proc.send_signal(signum)
+    proc.send_signal(signal.SIGCONT)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == code
+    assert err.splitlines()[-1] == f"Export stopped; the unfinished file {part} was deleted"
+    assert "Traceback" not in err
+    assert list(target.parent.iterdir()) == []
+    assert sync_states(tmp_path / "kiosk.db") == {"pending": 60_000}
 
 
 def test_an_export_to_a_stick_not_mounted_is_refused_and_no_folder_is_made(site, tmp_path):

@@ -16,13 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.commandline import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
     EXIT_USAGE,
     ProgressBar,
+    Terminated,
     examples,
     format_duration,
     load_config,
     open_store,
     output_path_argument,
+    stop_on_term,
 )
 from kiosk.messages import both, os_words, saved_text, saved_words, text
 
@@ -370,6 +374,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     whose = args.kiosk_id or config.kiosk.id
     worker, _ = _worker(args, read_when_full=True)
+    bar: ProgressBar | None = None
     try:
         others = worker.store.pending_elsewhere(whose)
         total = worker.state().pending - sum(others.values())
@@ -382,9 +387,17 @@ def cmd_export(args: argparse.Namespace) -> int:
                 print(stranded(lang), file=sys.stderr)
             return 0
         bar = ProgressBar("export", total)
-        summary = worker.export(target, progress=lambda done: bar.update(done, total),
-                                force=args.force, kiosk_id=whose)
+        with stop_on_term():  # a service stop or a timeout: the .part deleted, as on Ctrl-C
+            summary = worker.export(target, progress=lambda done: bar.update(done, total),
+                                    force=args.force, kiosk_id=whose)
         bar.finish()
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM: no traceback, nothing marked
+        if bar is not None:
+            bar.finish()
+        part = target.with_name(target.name + ".part")
+        print(text("cli.export_stopped_file", lang, path=part) if not part.exists()
+              and not target.exists() else text("cli.export_stopped", lang), file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except BacklogError as exc:
         where = f"{exc.path}: " if exc.path else ""
         print(text("sync.export_failed", lang, error=where + exc.words(lang)), file=sys.stderr)
