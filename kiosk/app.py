@@ -116,15 +116,19 @@ class Kiosk:
         the one file this kiosk writes scans to until it restarts."""
         self.store = Store(config.store_path, timezone=config.timezone)
         try:  # the file may be gone already (deleted since it was opened): StoreError
-            damage = self.store.verify()  # before the first scan: a damaged file takes none
-            if damage:  # SQLite's English findings: for the log, not the screen
-                log.info("%s: the whole-file check found damage: %s", config.store_path,
-                         damage)
-                raise StoreError("store.failed", path=config.store_path,
-                                 detail=Words("sqlite.damaged"))
+            stopped_cleanly = self.store.begin_run()
+            self._check_owed = not (stopped_cleanly and self.store.verified_recently())
+            """The start owes a whole-file check, whatever its stamp: run beside scans by the
+            maintenance thread, never in here (:meth:`_check_whole_file`)."""
         except BaseException:
             self.store.close()
             raise
+        self.start_checked = threading.Event()
+        """Set once the start's check has run (or could not), at once when none is owed."""
+        if self._check_owed:
+            log.info("%s", both("app.log.checking_at_start", path=config.store_path))
+        else:
+            self.start_checked.set()
         self.store.damage_met = self.found_damaged  # a scan's write meeting damage
         try:  # what fails from here closes the store (and its upkeep thread): nothing holds it
             self.pipeline = Pipeline(self.store, policy_from(config),
@@ -256,13 +260,17 @@ class Kiosk:
     def stop(self) -> None:
         """Stop every part and close the store. An apply in flight (waiting for the old link
         to stop, 5 s + 5 s at most) is waited for: it would otherwise replace the link after
-        this stopped it, the new one left open on a kiosk whose store is closed."""
+        this stopped it, the new one left open on a kiosk whose store is closed. The stop is
+        marked clean (:meth:`Store.end_run`) only once no check is owed: a stop during the
+        start's check leaves it owed by the next start."""
         self._stopping.set()
         with self._applying:
             self.supervisor.stop()
             self._stop_link()
         if self._maintenance.is_alive():
             self._maintenance.join(timeout=5)
+        if not self._check_owed:
+            self.store.end_run()
         self.store.close()
 
     def _maintenance_loop(self) -> None:
@@ -286,11 +294,14 @@ class Kiosk:
             sync.store.found_damaged()
 
     def maintain(self) -> None:
-        """Purge acknowledged entries past retention, and check the whole file again once a
-        day (scans go on meanwhile); damage found stops the store taking scans (each shows
-        "cannot save"). Each says once why the store refused it (deleted, replaced, damaged,
-        a full disk), not every hour while that stands (:class:`RefusalLog`); any other
-        failure is logged each time, with its trace when it is not in words."""
+        """Check the whole file when the start owes it or once a day
+        (:meth:`_check_whole_file`), then purge acknowledged entries past retention (the
+        check first: a long purge must not put off the start's check); scans go on
+        meanwhile, and damage found stops the store taking scans (each shows "cannot save").
+        Each says once why the store refused it (deleted, replaced, damaged, a full disk),
+        not every hour while that stands (:class:`RefusalLog`); any other failure is logged
+        each time, with its trace when it is not in words."""
+        self._check_whole_file()
         try:
             removed = self.store.purge(self.config.store.retention_days)
         except StoreError as exc:  # refused in words: nothing to trace
@@ -301,16 +312,35 @@ class Kiosk:
             self._purge_refusals.done()
             if removed:
                 log.info("retention: removed %d acknowledged entries", removed)
+
+    def _check_whole_file(self) -> None:
+        """The whole-file check (``PRAGMA quick_check``), when owed or a day old, run in the
+        maintenance thread, never before the start returns: on a 1 GB store it reads for
+        ~14 s after a reboot (the page cache cold), longer on an SD card, and an officer
+        must not face a blank screen meanwhile (docs/architecture.md). A start after a clean
+        stop, the last check less than a day old, owes none (the daily one goes on from its
+        stamp); after a power cut or a kill it is owed whatever its stamp.
+
+        Scans taken while it reads are as safe as beside the daily check: SQLite refuses a
+        write that reads or writes a damaged page (:meth:`Store._failed`: refused from then
+        on, in words), so what a scan shows as accepted is committed whole to the disk;
+        damage elsewhere is found by the check and stops the store taking scans from then
+        on (:meth:`found_damaged`, the card "cannot save"). A check that could not run
+        (another program's lock) stays owed: tried again at the next hour."""
         try:
-            damage = None if self.store.verified_recently() else self.store.verify()
+            owed = self._check_owed or not self.store.verified_recently()
+            damage = self.store.verify() if owed else None
         except StoreError as exc:  # the file gone, or the check could not run
             _say(self._check_refusals, exc.words, "app.log.check_not_run", reason=exc.words)
         except Exception:  # e.g. the store closed under it while the kiosk stops
             log.exception("%s", both("app.log.check_failed"))
         else:
+            self._check_owed = False
             if not damage:
                 self._check_refusals.done()
             else:  # the store now refuses for it, and so does the sync worker's connection
                 self.found_damaged()
                 _say(self._check_refusals, self.store.refusal(), "app.log.store_damaged",
                      findings=damage)
+        finally:
+            self.start_checked.set()

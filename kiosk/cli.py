@@ -144,10 +144,17 @@ def run_headless(config: Config, *, until_done: bool = False,
                         store=config.store_path), file=sys.stderr, flush=True)
     code = 0
     try:
-        while not stop.wait(0.2):
-            if until_done and kiosk.supervisor.wait_finished(0):
+        while not stop.wait(0.2):  # done: the replay played and the start's check run
+            if until_done and kiosk.supervisor.wait_finished(0) and \
+                    kiosk.start_checked.is_set():
                 if kiosk.sync is not None:
                     code = send_the_rest(kiosk.sync, stop, language, past_retention)
+                refusal = kiosk.store.refusal()
+                if refusal is not None:  # e.g. damage the start's check found
+                    print(store_failure(config.store_path,
+                                        StoreError(refusal.code, **refusal.params), language),
+                          file=sys.stderr)
+                    code = EXIT_STORE
                 break
     finally:
         kiosk.stop()

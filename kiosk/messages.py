@@ -1346,6 +1346,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "giờ, việc quét vẫn tiếp tục",
         "retention purge failed, a software fault (details below); tried again in an hour, "
         "scanning goes on"),
+    "app.log.checking_at_start": (
+        "{path}: lần chạy trước không dừng đúng cách hoặc chưa kiểm tra trong ngày: kiểm tra "
+        "toàn bộ tệp kho dữ liệu ở nền, vẫn nhận lượt quét",
+        "{path}: the last run did not stop cleanly, or no check within a day: checking the "
+        "whole store file in the background, scans are taken meanwhile"),
     "app.log.check_not_run": ("không kiểm tra được toàn bộ tệp kho dữ liệu: {reason}",
                               "store check not run: {reason}"),
     "app.log.check_failed": (

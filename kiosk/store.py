@@ -94,7 +94,9 @@ PURGE_MAX_PAUSE_SECONDS = 10.0
 CHECK_VOUCHES_FOR = dt.timedelta(hours=24)
 """How long a whole-file check that found nothing vouches for the file: a one-shot command
 that records (``kiosk scan``) trusts a check this recent instead of reading the whole file
-again; the running kiosk checks at start and then this often (:meth:`Store.verify`)."""
+again; the running kiosk checks this often (:meth:`Store.verify`), and at start only when
+the run before did not stop cleanly or no check this recent vouches for the file
+(:meth:`Store.begin_run`), in the background beside scans (``Kiosk.maintain``)."""
 CHECK_BUSY_SECONDS = 30.0
 """How long the whole-file check waits for a file another program holds."""
 EXPIRED_BEFORE = "presence.expired_before"
@@ -103,6 +105,10 @@ EXPIRED_BEFORE = "presence.expired_before"
 window)."""
 CHECKED_AT = "store.checked_at"
 """Meta key: UTC time of the last whole-file check that found the file sound."""
+RUNNING_SINCE = "kiosk.running_since"
+"""Meta key: UTC time a kiosk started on the file, cleared by its clean stop
+(:meth:`Store.end_run`): found at a start, the run before was cut short (a power cut, a
+kill, a crash) or stopped before a whole-file check it owed had ended."""
 PURGED_UNAUDITED = "store.purged_unaudited"
 """``meta``: entries the purge removed whose ``retention.purge`` audit row is not written
 yet, counted in each purge step's own transaction (a purge refused half-way, or killed,
@@ -1483,6 +1489,32 @@ class Store:
         except (sqlite3.DatabaseError, ValueError):  # none, garbled, or the page is damaged
             return False
         return dt.timedelta(0) <= age < CHECK_VOUCHES_FOR
+
+    @_upkeep_writes()
+    def begin_run(self, now: float | None = None) -> bool:
+        """Mark the file as a running kiosk's (:data:`RUNNING_SINCE`); whether the run before
+        stopped cleanly (it left no mark). The start owes a whole-file check when it did not:
+        a power cut mid-write is what damages pages. A mark not written for another program's
+        lock, a full or read-only disk counts as a run cut short (the check runs: never
+        skipped on a guess); the file gone, replaced or damaged raises StoreError, as a scan's
+        write would be refused: the kiosk does not start on it."""
+        try:
+            with self._briefly() as conn:
+                before = conn.execute("SELECT 1 FROM meta WHERE key = ?",
+                                      (RUNNING_SINCE,)).fetchone()
+                self._set_meta(conn, {RUNNING_SINCE: utc_iso(now or time.time())})
+        except StoreError:
+            if self.refusing is not None:
+                raise
+            return False
+        return before is None
+
+    @_upkeep_writes()
+    def end_run(self) -> None:
+        """Clear :meth:`begin_run`'s mark: the kiosk stops cleanly, owing no check. Not
+        cleared (the store refusing, another program's lock), the next start checks."""
+        with contextlib.suppress(StoreError), self._briefly() as conn:
+            self._set_meta(conn, {RUNNING_SINCE: None})
 
     def interrupt_and_close(self) -> None:
         """Close without waiting for a long read to finish: interrupt whatever runs on the

@@ -179,12 +179,16 @@ def test_damage_found_is_said_in_vietnamese_without_sqlites_findings(damaged: Pa
     path = tmp_path / "kiosk.db"
     said = (f"lỗi kho dữ liệu: {path}: SQLite thấy các trang của tệp bị hỏng\nTệp dữ liệu "
             "bị hỏng. Dừng trạm, rồi chạy: kiosk store recover (giữ lại tệp hỏng)\n")
-    for command in (["store", "check"], ["scan", CCCD_BINH], ["run", "--headless",
-                                                               "--until-done"]):
+    for command in (["store", "check"], ["scan", CCCD_BINH]):
         proc = kiosk(damaged, *command)
         assert proc.returncode == 3 and proc.stderr == said, command
     logged = kiosk(damaged, "-v", "store", "check")
     assert "*** in database main ***" in logged.stderr and logged.stderr.endswith(said)
+    # The running kiosk checks beside its scans, as daily: its last words are the refusal.
+    running = kiosk(damaged, "run", "--headless", "--until-done")
+    refusal = Words("store.damaged", {"path": path})("vi")
+    assert running.returncode == 3
+    assert running.stderr.endswith(f"lỗi kho dữ liệu: {refusal}\ntrạm đã dừng\n")
 
 
 def test_store_check_reads_the_whole_file_and_names_the_damage(damaged: Path,
@@ -225,13 +229,98 @@ def test_a_check_of_the_last_day_vouches_for_the_file_and_damage_found_withdraws
     assert proc.returncode == 3 and "ACCEPTED" not in proc.stdout
 
 
+def checked_at(db: Path) -> str | None:
+    """The file's whole-file check stamp, read by a connection of its own."""
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (CHECKED_AT,)).fetchone()
+    return row[0] if row else None
+
+
+def test_a_start_after_a_clean_stop_within_a_day_of_a_check_reads_no_whole_file(
+        tmp_path: Path) -> None:
+    """The whole-file check never holds up the kiosk's start. After a clean stop, with a
+    check less than a day old vouching for the file, the start reads none of it: its stamp
+    stays as it was, and the daily check goes on from it."""
+    store_with_entries(tmp_path)
+    first = Kiosk(make_config(tmp_path))
+    first.maintain()  # the check this first start owes (never checked): it stamps the file
+    first.stop()  # cleanly
+    stamp = checked_at(tmp_path / "kiosk.db")
+    assert stamp is not None
+    second = Kiosk(make_config(tmp_path))
+    try:
+        second.maintain()  # what its maintenance thread does first
+        assert checked_at(tmp_path / "kiosk.db") == stamp
+        assert second.start_checked.is_set()  # none was owed
+    finally:
+        second.stop()
+
+
+def test_after_a_kill_the_start_returns_at_once_takes_scans_and_checks_beside_them(
+        tmp_path: Path) -> None:
+    """A power cut or a kill (the kiosk's clean stop never ran) is what damages pages, so
+    the next start owes a whole-file check even with a stamp an hour old. It is not run
+    before the start returns: a scan is accepted and on disk before the check has read a
+    page (the stamp untouched), then the maintenance thread checks and stamps the file."""
+    db = store_with_entries(tmp_path)
+    config = write_config(tmp_path, "kiosk.db")
+    killed = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "run", "--headless",
+                               "--config", str(config)], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: checked_at(db) is not None, timeout=60, what="its start's check")
+    finally:
+        killed.kill()  # SIGKILL: as a power cut, nothing of its stop runs
+        killed.wait()
+    stamp = checked_at(db)
+    running = Kiosk(make_config(tmp_path))
+    try:
+        result = running.pipeline.submit(Scan(payload=CCCD_BINH.encode(), device_id="d1",
+                                              lane="in"))
+        assert result.status is Status.ACCEPTED
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT count(*) FROM entries WHERE id = ?",
+                                (result.entry_id,)).fetchone() == (1,)
+        assert checked_at(db) == stamp  # the start read no page of it
+        assert not running.start_checked.is_set()
+        running.start()
+        wait_until(lambda: checked_at(db) != stamp, timeout=60, what="the start's check")
+    finally:
+        running.stop()
+    again = Kiosk(make_config(tmp_path))  # stopped cleanly, its check done: nothing owed
+    assert again.start_checked.is_set()
+    again.stop()
+
+
+def test_damage_the_start_check_finds_beside_scans_refuses_the_next_scan_in_words(
+        tmp_path: Path) -> None:
+    """A file never checked (or after a power cut) with pages a failing disk overwrote: the
+    kiosk starts all the same (its window at once), the check at start finds the damage in
+    the background, and from then on every scan is "cannot save" with the damaged store's
+    words, as when the daily check finds it."""
+    db = store_with_entries(tmp_path)
+    overwrite_pages(db, middle_leaves_of_entries)
+    running = Kiosk(make_config(tmp_path))
+    try:
+        running.start()
+        wait_until(lambda: running.store.refusing is not None, timeout=60,
+                   what="the start's check")
+        result = running.pipeline.submit(Scan(payload=CCCD_BINH.encode(), device_id="d1",
+                                              lane="in"))
+    finally:
+        running.stop()
+    assert result.status is Status.REJECTED and not result.recorded
+    assert result.reason_in("en").endswith(Words("store.damaged", {"path": db})("en"))
+    assert result.reason_in("vi").endswith(Words("store.damaged", {"path": db})("vi"))
+
+
 def test_the_running_kiosk_checks_daily_and_damage_found_stops_it_recording(
         tmp_path: Path) -> None:
     """The kiosk found the file sound at start; when that check is a day old its maintenance
     reads the file again, finds the pages a failing disk overwrote meanwhile, and from then
     on every scan is "not recorded" (storage_error), none "accepted"."""
     db = store_with_entries(tmp_path)
-    running = Kiosk(make_config(tmp_path))  # sound: checked at start
+    running = Kiosk(make_config(tmp_path))  # sound
     running.store.set_meta({CHECKED_AT: "2026-01-01T00:00:00.000000Z"})  # long ago
     overwrite_pages(db, middle_leaves_of_entries)
     running.start()
@@ -273,7 +362,9 @@ def test_damage_the_daily_check_finds_is_worded_for_the_officer_and_detailed_in_
         "ghi được lượt quét nào. Gọi kỹ thuật viên: dừng trạm, rồi chạy kiosk store recover "
         "(giữ lại tệp hỏng); trong lúc chờ hãy ghi vào sổ giấy")
     assert result.reason_in("en").endswith(refusal("en"))
-    [logged] = [r for r in caplog.records if r.name == "kiosk.app"]
+    [logged, purge] = [r for r in caplog.records if r.name == "kiosk.app"]  # check first
+    assert purge.getMessage() == said_once("app.log.purge_not_run",
+                                           reason=Words("store.damaged", {"path": db}))
     assert logged.getMessage().startswith(
         "kho dữ liệu bị hỏng, không ghi được lượt quét nào nữa; dừng trạm rồi chạy kiosk "
         "store recover. SQLite thấy: ")
@@ -288,7 +379,8 @@ def test_a_purge_and_check_of_a_store_deleted_under_the_kiosk_log_one_line_each(
     """``rm kiosk.db*`` under the running kiosk, its whole-file check a day old: the hourly
     purge and the check each log one line saying why they did not run (no traceback: a
     technician reading the journal sees the cause, not a crash), open nothing (no empty
-    store made where the file was), and scans go on being refused in words."""
+    store made where the file was), and scans go on being refused in words. The check
+    comes first: a long purge must not put off a check the start owes."""
     running = Kiosk(make_config(tmp_path))
     path = running.config.store_path
     running.store.set_meta({CHECKED_AT: "2026-01-01T00:00:00.000000Z"})  # long ago
@@ -306,9 +398,9 @@ def test_a_purge_and_check_of_a_store_deleted_under_the_kiosk_log_one_line_each(
     gone = Words("store.gone", {"path": path})
     assert [(r.levelno, r.getMessage(), r.exc_info) for r in caplog.records
             if r.name == "kiosk.app"] == [
-        (logging.ERROR, said_once("app.log.purge_not_run", reason=gone), None),
-        (logging.ERROR, said_once("app.log.check_not_run", reason=gone), None)]
-    assert [r for r in caplog.records if r.name == "kiosk.app"][-1].getMessage() == (
+        (logging.ERROR, said_once("app.log.check_not_run", reason=gone), None),
+        (logging.ERROR, said_once("app.log.purge_not_run", reason=gone), None)]
+    assert next(r for r in caplog.records if r.name == "kiosk.app").getMessage() == (
         f"không kiểm tra được toàn bộ tệp kho dữ liệu: {gone('vi')} (chạy lại mỗi giờ; "
         "không ghi lại vào nhật ký khi việc này còn nguyên) / store check not run: "
         f"{gone('en')} (run again every hour; not logged again while this stands)")
