@@ -303,7 +303,7 @@ class Kiosk:
         each time, with its trace when it is not in words."""
         self._check_whole_file()
         try:
-            removed = self.store.purge(self.config.store.retention_days)
+            removed = self.store.purge(self.config.store.retention_days, stop=self._stopping)
         except StoreError as exc:  # refused in words: nothing to trace
             _say(self._purge_refusals, exc.words, "app.log.purge_not_run", reason=exc.words)
         except Exception:  # a failed purge must never stop scanning

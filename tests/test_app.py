@@ -8,6 +8,7 @@ import os
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from kiosk.sync import protocol
 from tests.certificate_support import came_from_the_centre, make_issuer, trust_list_of
 from tests.conftest import CCCD_AN, make_config
 from tests.devices_support import Pty, wait_until
-from tests.sync_support import CentralServer, FaultyProxy, syncing
+from tests.sync_support import CentralServer, FaultyProxy, fill_backlog, syncing
 
 
 def test_applying_an_edited_config_restarts_devices_and_changes_the_policy(tmp_path):
@@ -823,3 +824,28 @@ def test_a_damaged_saved_clock_offset_is_taken_as_absent_at_start_and_at_an_appl
         float(saved)  # a number again
     finally:
         centre.stop()
+
+
+def test_a_maintenance_pass_begun_as_the_kiosk_stops_purges_nothing_more(tmp_path):
+    """A stop waits a few seconds for the maintenance thread, then closes the store: a purge
+    still running then (a long backlog acknowledged after a week offline) failed under the
+    closed store as "a software fault", with its trace. The purge is handed the kiosk's
+    stop, and ends between steps: here, set before the pass, it removes nothing; without a
+    stop the same store is purged."""
+    ids = fill_backlog(tmp_path / "kiosk.db", 40, kiosk_id="kiosk-t", checkpoint_id="CP-T",
+                       start=time.time() - 60 * 86400)
+    with closing(Store(tmp_path / "kiosk.db")) as store:
+        store.mark_synced(ids, {})
+    stopping = Kiosk(make_config(tmp_path))
+    try:
+        stopping._stopping.set()  # what stop() sets first
+        stopping.maintain()
+        assert stopping.store.sync_counts()["acknowledged"] == 40
+    finally:
+        stopping.stop()
+    running = Kiosk(make_config(tmp_path))
+    try:
+        running.maintain()
+        assert running.store.sync_counts()["acknowledged"] == 0
+    finally:
+        running.stop()
