@@ -159,10 +159,12 @@ def _row(number: int, values: Sequence[Any], letters: list[str], percent: frozen
         ref = f"{letters[index]}{number}"
         kind = value.__class__
         if kind is str:
-            if _TO_ESCAPE.search(value) is not None:
-                value = _TO_ESCAPE.sub(lambda m: _ESCAPES.get(m.group(), ""), value)
             space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() \
                 else ""
+            if _TO_ESCAPE.search(value) is not None:
+                value = _TO_ESCAPE.sub(lambda m: _ESCAPES.get(m.group(), ""), value)
+                if not value:  # nothing but characters XML cannot carry: an empty cell
+                    continue
             cells.append(f'<c r="{ref}"{styled} t="inlineStr"><is><t{space}>{value}</t></is></c>')
         elif kind is bool:
             cells.append(f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>')
