@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,6 +31,11 @@ SHEET_BYTES = zipfile.ZIP64_LIMIT
 extensions, which Excel reports as damage to repair. Met only by rows of 2 KB on average."""
 TITLE_CHARS = 31
 """Excel's limit on a sheet's name."""
+CELL_CHARS = 32_767
+"""Excel's limit on a cell's text, in UTF-16 code units: past it Excel reports the workbook
+as damaged and cuts the text when repairing it. A longer text is cut to it here."""
+_NOT_IN_TITLE = re.compile(r"[\[\]:*?/\\]")
+"""Characters Excel refuses in a sheet's name."""
 
 _NOT_IN_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Characters XML 1.0 cannot carry, so no XLSX cell can hold (a QR code, a kiosk's upload
@@ -80,12 +86,15 @@ def write(out: IO[bytes], tables: Iterable[Table]) -> list[SheetWritten]:
     """Write the workbook of ``tables`` into ``out`` (a file, a pipe: no seek needed, or a
     BytesIO); the sheets written. Rows are read from each table as they are written."""
     written: list[SheetWritten] = []
+    taken: set[str] = set()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
         for table in tables:
             rows: Iterator[Sequence[Any]] = iter(table.rows)
-            for part in itertools.count(1):
+            for _ in itertools.count(1):
                 count, left = _sheet(book, len(written) + 1, table, rows)
-                written.append(SheetWritten(_title(table.title, part), count))
+                title = _title(table.title, taken)
+                taken.add(title.casefold())
+                written.append(SheetWritten(title, count))
                 if left is None:
                     break
                 rows = itertools.chain([left], rows)
@@ -94,10 +103,17 @@ def write(out: IO[bytes], tables: Iterable[Table]) -> list[SheetWritten]:
     return written
 
 
-def _title(title: str, part: int) -> str:
-    """``entries``, then ``entries (2)``…: cut so the number always shows."""
-    suffix = f" ({part})" if part > 1 else ""
-    return title[:TITLE_CHARS - len(suffix)] + suffix
+def _title(title: str, taken: set[str]) -> str:
+    """A sheet name Excel accepts, unlike any ``taken`` (case-folded): ``title`` without the
+    characters Excel refuses (``_`` instead) nor apostrophes at its ends, ``Sheet`` if nothing
+    is left; ``entries``, then ``entries (2)``… when taken, cut so the number always shows."""
+    title = _NOT_IN_TITLE.sub("_", title).strip("'") or "Sheet"
+    for part in itertools.count(1):
+        suffix = f" ({part})" if part > 1 else ""
+        name = title[:TITLE_CHARS - len(suffix)] + suffix
+        if name.casefold() not in taken:
+            return name
+    raise AssertionError("unreachable")
 
 
 def _sheet(book: zipfile.ZipFile, number: int, table: Table,
@@ -110,6 +126,7 @@ def _sheet(book: zipfile.ZipFile, number: int, table: Table,
     if table.banner:
         head.append('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" '
                     'topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+                    '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
                     '</sheetView></sheetViews>')
     if table.widths:
         head.append("<cols>" + "".join(
@@ -149,8 +166,10 @@ def _column(index: int) -> str:
 
 def _row(number: int, values: Sequence[Any], letters: list[str], percent: frozenset[int],
          style: int = 0) -> str:
-    """Row ``number``'s XML: empty cells (None, "") left out, as a spreadsheet does;
-    numbers to 16 digits, as openpyxl wrote them (1.0 reads back as 1)."""
+    """Row ``number``'s XML: empty cells (None, "") left out, as a spreadsheet does, and so
+    are numbers Excel has no value for (NaN, infinities: Excel reports them as damage);
+    numbers to 16 digits, as openpyxl wrote them (1.0 reads back as 1); text cut to
+    :data:`CELL_CHARS`."""
     cells = [f'<row r="{number}">']
     styled = f' s="{style}"' if style else ""
     for index, value in enumerate(values):
@@ -161,6 +180,8 @@ def _row(number: int, values: Sequence[Any], letters: list[str], percent: frozen
         if kind is str:
             space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() \
                 else ""
+            if len(value) > CELL_CHARS // 2:
+                value = _cut(value)
             if _TO_ESCAPE.search(value) is not None:
                 value = _TO_ESCAPE.sub(lambda m: _ESCAPES.get(m.group(), ""), value)
                 if not value:  # nothing but characters XML cannot carry: an empty cell
@@ -171,6 +192,8 @@ def _row(number: int, values: Sequence[Any], letters: list[str], percent: frozen
         elif kind is int:
             cells.append(f'<c r="{ref}"{styled}><v>{value}</v></c>')
         elif kind is float:
+            if not math.isfinite(value):
+                continue
             shown = f' s="{_PERCENT}"' if index in percent else styled
             cells.append(f'<c r="{ref}"{shown}><v>{value:.16g}</v></c>')
         elif isinstance(value, dt.datetime):
@@ -180,11 +203,24 @@ def _row(number: int, values: Sequence[Any], letters: list[str], percent: frozen
             serial = (value - _EPOCH.date()).days
             cells.append(f'<c r="{ref}" s="{_DATE}"><v>{serial}</v></c>')
         elif isinstance(value, int | float | Decimal):  # a subclass, a database's numeric
+            if not isinstance(value, int) and not math.isfinite(value):
+                continue
             cells.append(f'<c r="{ref}"{styled}><v>{value}</v></c>')
         else:
             raise TypeError(f"an XLSX cell cannot hold {kind.__name__}: {value!r}")
     cells.append("</row>")
     return "".join(cells)
+
+
+def _cut(text: str) -> str:
+    """``text`` cut to :data:`CELL_CHARS` UTF-16 code units, as Excel counts a cell's text
+    (a character outside the BMP is two; one would not be split), characters XML cannot
+    carry not counted."""
+    text = _NOT_IN_XML.sub("", text)
+    units = text.encode("utf-16-le", "surrogatepass")
+    if len(units) <= 2 * CELL_CHARS:
+        return text
+    return units[:2 * CELL_CHARS].decode("utf-16-le", "ignore")
 
 
 _HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

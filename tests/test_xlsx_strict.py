@@ -5,8 +5,11 @@ themselves against the rules Excel holds a workbook to (ECMA-376 and Excel's lim
 from __future__ import annotations
 
 import io
+import math
+import re
 import subprocess
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -29,6 +32,52 @@ def parts(tables: list[xlsx.Table]) -> dict[str, ElementTree.Element]:
 
 def cells(sheet: ElementTree.Element) -> dict[str, ElementTree.Element]:
     return {cell.get("r"): cell for cell in sheet.iter(f"{MAIN}c")}
+
+
+def test_a_number_excel_cannot_hold_is_an_empty_cell_not_a_damaged_sheet() -> None:
+    """Excel has no NaN nor infinity: ``<v>nan</v>`` makes it repair the sheet (LibreOffice
+    reads it as 0, silently)."""
+    sheet = parts([xlsx.Table("t", ["a", "b", "c", "d", "e"],
+                              [[math.nan, math.inf, -math.inf, Decimal("NaN"), 0.5]],
+                              percent=frozenset({0}))])["xl/worksheets/sheet1.xml"]
+    values = {ref: cell.findtext(f"{MAIN}v") for ref, cell in cells(sheet).items()}
+    assert values == {"A1": None, "B1": None, "C1": None, "D1": None, "E1": None,
+                      "E2": "0.5"}
+    for text in values.values():
+        assert text is None or re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", text)
+
+
+def test_a_text_longer_than_an_excel_cell_is_cut_to_its_32767_characters() -> None:
+    """Past Excel's 32,767 characters a cell is damage Excel repairs by cutting it: cut here,
+    counted as Excel counts them (UTF-16: a character outside the BMP is two)."""
+    sheet = parts([xlsx.Table("t", ["a", "b", "c"], [
+        ["x" * 40_000, "𝄞" * 20_000, "&" * 32_767]])])["xl/worksheets/sheet1.xml"]
+    texts = {ref: "".join(cell.itertext()) for ref, cell in cells(sheet).items()}
+    assert texts["A2"] == "x" * 32_767
+    assert texts["B2"] == "𝄞" * 16_383
+    assert texts["C2"] == "&" * 32_767
+
+
+def test_a_frozen_header_is_written_as_excel_writes_it() -> None:
+    sheet = parts([xlsx.Table("t", ["a"], [[1]], banner=True)])["xl/worksheets/sheet1.xml"]
+    view = sheet.find(f"{MAIN}sheetViews/{MAIN}sheetView")
+    assert view is not None
+    pane, selection = list(view)
+    assert pane.attrib == {"ySplit": "1", "topLeftCell": "A2", "activePane": "bottomLeft",
+                           "state": "frozen"}
+    assert selection.tag == f"{MAIN}selection"
+    assert selection.attrib == {"pane": "bottomLeft", "activeCell": "A2", "sqref": "A2"}
+
+
+def test_sheet_names_are_ones_excel_accepts_and_unique() -> None:
+    """Excel refuses a name with any of []:*?/\\, empty, starting or ending with an
+    apostrophe, or the same as another's (letter case aside)."""
+    book = parts([xlsx.Table(title, ["a"], [[1]]) for title in
+                  ("a/b:c*?[d]\\", "x" * 40, "X" * 41, "", "'quoted'", "Entries",
+                   "entries")])["xl/workbook.xml"]
+    names = [sheet.get("name") for sheet in book.iter(f"{MAIN}sheet")]
+    assert names == ["a_b_c___d__", "x" * 31, "X" * 27 + " (2)", "Sheet", "quoted",
+                     "Entries", "entries (2)"]
 
 
 def test_a_name_of_nothing_but_control_characters_is_exported_as_an_empty_cell(
