@@ -3174,6 +3174,34 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "tracing.visits": ("Nơi đã đến", "Visits"),
     "tracing.contacts": ("Người tiếp xúc", "Contacts"),
     "tracing.export": ("Xuất", "Export"),
+    # the result's columns: the CSV/XLSX export's headers (kiosk.central.trace_formats)
+    "tracing.col.visit": ("Lượt", "Visit"),
+    "tracing.col.checkpoint_id": ("Mã điểm", "Point id"),
+    "tracing.col.checkpoint_name": ("Tên điểm", "Point name"),
+    "tracing.col.entered_at": ("Giờ vào", "Entered"),
+    "tracing.col.left_at": ("Giờ ra", "Left"),
+    "tracing.col.minutes": ("Số phút", "Minutes"),
+    "tracing.col.estimated": ("Ước tính", "Estimated"),
+    "tracing.col.contacts": ("Số người tiếp xúc", "Contacts"),
+    "tracing.col.rank": ("Thứ tự", "Rank"),
+    "tracing.col.birth_year": ("Năm sinh", "Birth year"),
+    "tracing.col.phone": ("Điện thoại", "Phone"),
+    "tracing.col.overlap_minutes": ("Số phút chung", "Minutes shared"),
+    "tracing.col.visits_shared": ("Số lần gặp", "Visits shared"),
+    "tracing.col.first_seen": ("Từ", "First seen"),
+    "tracing.col.last_seen": ("Đến", "Last seen"),
+    "tracing.col.checkpoints": ("Địa điểm", "Places"),
+    "tracing.col.contact_estimated": ("Có giờ ước tính", "Estimated times"),
+    "tracing.estimated.exit": ("giờ ra ước tính", "exit estimated"),
+    "tracing.estimated.entry": ("giờ vào ước tính", "entry estimated"),
+    "tracing.yes": ("có", "yes"),
+    "tracing.estimated_note": (
+        "Ước tính: thiếu lượt quét ra (hoặc vào), nên lượt có mặt được tính là {minutes} phút "
+        "kể từ lượt quét vào (hoặc trước lượt quét ra). Người tiếp xúc có giờ ước tính: một "
+        "lượt có mặt của chính họ trùng với người được truy vết có giờ ước tính.",
+        "Estimated: the exit (or entry) scan is missing, so the stay is taken as {minutes} "
+        "minutes from the entry (or before the exit). A contact with estimated times: a stay "
+        "of their own that overlapped the traced person's has an estimated time."),
     "tracing.logged": ("Lần truy vết này đã được ghi vào nhật ký truy cập.",
                        "This trace was written to the audit log."),
     "tracing.unavailable": ("Chức năng truy vết chưa có trên máy chủ này.",

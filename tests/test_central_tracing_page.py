@@ -1,0 +1,142 @@
+"""The dashboard's Tracing page shows a tracer what the CSV/XLSX export gives the health
+authority, under the export's column names (in the reader's language): each visit with its
+place's name, district and address, its entry and exit (the exit's day too when the visit
+crosses midnight) and which time is estimated; each contact with birth year, document number,
+phone (a manual entry's only contact detail), minutes and visits shared, first and last seen,
+places and whether a time of theirs is estimated. Before, the page gave contacts no phone,
+no first/last seen and no estimated mark, a visit a bare " *", and a visit across midnight
+read "20/11/2026 23:30 → 00:30".
+
+A real `kiosk-central serve` with the sample registry, scans of two kiosks stored through the
+centre's ingest path, and a tracer using the page in headless Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from central_support import CentralServer, central, enrol
+from selenium.webdriver.common.by import By
+from trace_support import Visit, store_scans
+from web_support import SAMPLE, add_users, browser, chromium_binaries, click_and_wait, log_in
+
+from kiosk.central.backends import open_storage
+from kiosk.central.trace_formats import CONTACT_COLUMNS, VISIT_COLUMNS
+
+pytestmark = pytest.mark.skipif(chromium_binaries() is None,
+                                reason="chromium + chromium-driver not installed")
+
+LOCAL = dt.timezone(dt.timedelta(hours=7))  # the centre's zone, Asia/Ho_Chi_Minh
+KIOSKS = {"BP-DX-001": "k-dx1", "BP-DX-003": "k-dx3"}
+BINH, DUNG, GIANG = 1, 3, 5  # trace_support.NAMES: Trần Thị Bình, Phạm Thị Dung, Đặng Thị Giang
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=LOCAL)
+
+
+def scan(person: int, form: str, checkpoint: str, direction: str, when: dt.datetime) -> Visit:
+    return Visit(person, form, checkpoint, direction, when, kiosk=KIOSKS[checkpoint])
+
+
+SCANS = [
+    # Trần Thị Bình, traced by her CCCD: a market visit, a visit across midnight, and an
+    # entry with no exit (its exit estimated, 2 hours on)
+    scan(BINH, "cccd", "BP-DX-001", "in", at(20, 8)),
+    scan(BINH, "cccd", "BP-DX-001", "out", at(20, 9)),
+    scan(BINH, "cccd", "BP-DX-003", "in", at(20, 23, 30)),
+    scan(BINH, "cccd", "BP-DX-003", "out", at(21, 0, 30)),
+    scan(BINH, "cccd", "BP-DX-001", "in", at(21, 14)),
+    # Phạm Thị Dung, entered by hand with a phone number only: no exit the first time
+    scan(DUNG, "manual_phone", "BP-DX-001", "in", at(20, 8, 20)),
+    scan(DUNG, "manual_phone", "BP-DX-001", "in", at(21, 15)),
+    scan(DUNG, "manual_phone", "BP-DX-001", "out", at(21, 15, 30)),
+    # Đặng Thị Giang, by her CCCD, across midnight too
+    scan(GIANG, "cccd", "BP-DX-003", "in", at(20, 23)),
+    scan(GIANG, "cccd", "BP-DX-003", "out", at(21, 1)),
+]
+
+VISITS = {  # table row by row, as each language writes it
+    "vi": [["1", "BP-DX-001", "Chốt kiểm soát QL14 cầu Thác Mơ", "Đồng Xoài", "QL14 km 102",
+            "20/11/2026 08:00", "09:00", "60,0", "", "1"],
+           ["2", "BP-DX-003", "Chợ Đồng Xoài", "Đồng Xoài", "Đường Lê Quý Đôn",
+            "20/11/2026 23:30", "21/11/2026 00:30", "60,0", "", "1"],
+           ["3", "BP-DX-001", "Chốt kiểm soát QL14 cầu Thác Mơ", "Đồng Xoài", "QL14 km 102",
+            "21/11/2026 14:00", "16:00", "120,0", "giờ ra ước tính", "1"]],
+    "en": [["1", "BP-DX-001", "Chốt kiểm soát QL14 cầu Thác Mơ", "Đồng Xoài", "QL14 km 102",
+            "2026-11-20 08:00", "09:00", "60.0", "", "1"],
+           ["2", "BP-DX-003", "Chợ Đồng Xoài", "Đồng Xoài", "Đường Lê Quý Đôn",
+            "2026-11-20 23:30", "2026-11-21 00:30", "60.0", "", "1"],
+           ["3", "BP-DX-001", "Chốt kiểm soát QL14 cầu Thác Mơ", "Đồng Xoài", "QL14 km 102",
+            "2026-11-21 14:00", "16:00", "120.0", "exit estimated", "1"]],
+}
+CONTACTS = {  # 40 + 30 minutes shared with Bình, then 60
+    "vi": [["1", "Phạm Thị Dung", "", "", "0900000003", "70,0", "2", "20/11/2026 08:20",
+            "21/11/2026 15:30", "BP-DX-001", "có"],
+           ["2", "Đặng Thị Giang", "1965", "079000000005", "", "60,0", "1",
+            "20/11/2026 23:00", "21/11/2026 01:00", "BP-DX-003", ""]],
+    "en": [["1", "Phạm Thị Dung", "", "", "0900000003", "70.0", "2", "2026-11-20 08:20",
+            "2026-11-21 15:30", "BP-DX-001", "yes"],
+           ["2", "Đặng Thị Giang", "1965", "079000000005", "", "60.0", "1",
+            "2026-11-20 23:00", "2026-11-21 01:00", "BP-DX-003", ""]],
+}
+ENGLISH_HEADERS = {
+    "visits": ["Visit", "Point id", "Point name", "District", "Address", "Entered", "Left",
+               "Minutes", "Estimated", "Contacts"],
+    "contacts": ["Rank", "Name", "Birth year", "Document number", "Phone", "Minutes shared",
+                 "Visits shared", "First seen", "Last seen", "Places", "Estimated times"]}
+ESTIMATED_NOTE = {"vi": "Ước tính: thiếu lượt quét ra (hoặc vào), nên lượt có mặt được tính "
+                        "là 120 phút",
+                  "en": "Estimated: the exit (or entry) scan is missing, so the stay is taken "
+                        "as 120 minutes"}
+
+
+@pytest.fixture(scope="module")
+def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp: Path = tmp_path_factory.mktemp("tracing-page")
+    db = f"sqlite:///{tmp}/central.db"
+    central("checkpoints", "import", str(SAMPLE), "--db", db)
+    for checkpoint, kiosk_id in KIOSKS.items():
+        enrol(db, kiosk_id, checkpoint)
+    add_users(tmp, db, {"tracer1": ("tracer", None)})
+    with open_storage(db) as storage:
+        store_scans(storage, SCANS, {})
+    server = CentralServer(db)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def rows(table) -> list[list[str]]:
+    return [[cell.text for cell in row.find_elements(By.CSS_SELECTOR, "th, td")]
+            for row in table.find_elements(By.TAG_NAME, "tr")]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_page_shows_each_visit_and_contact_as_the_export_does(centre: str,
+                                                                   lang: str) -> None:
+    with browser() as chrome:
+        chrome.get(f"{centre}/lang/{lang}?next=/login")
+        log_in(chrome, centre, "tracer1")
+        chrome.get(centre + "/tracing")
+        chrome.find_element(By.ID, "document").send_keys("079000000001")
+        for name, day in (("start", "2026-11-20"), ("end", "2026-11-21")):
+            chrome.execute_script("arguments[0].value = arguments[1]",
+                                  chrome.find_element(By.NAME, name), day)
+        chrome.find_element(By.ID, "reason").send_keys("ca bệnh F0-1234")
+        click_and_wait(chrome, chrome.find_element(By.ID, "trace"))
+        visits = rows(chrome.find_element(By.ID, "visits"))
+        contacts = rows(chrome.find_element(By.ID, "contacts"))
+        notes = [note.text for note in chrome.find_elements(By.ID, "estimated-note")]
+    if lang == "vi":  # the export's own headers; of the contacts', all but the identifier
+        assert visits[0] == list(VISIT_COLUMNS.values())
+        assert contacts[0] == [name for key, name in CONTACT_COLUMNS.items() if key != "person"]
+    else:
+        assert [visits[0], contacts[0]] == [ENGLISH_HEADERS["visits"],
+                                            ENGLISH_HEADERS["contacts"]]
+    assert visits[1:] == VISITS[lang]
+    assert contacts[1:] == CONTACTS[lang]
+    assert len(notes) == 1 and notes[0].startswith(ESTIMATED_NOTE[lang]), notes
