@@ -3192,6 +3192,7 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "tracing.col.last_seen": ("Đến", "Last seen"),
     "tracing.col.checkpoints": ("Địa điểm", "Places"),
     "tracing.col.contact_estimated": ("Có giờ ước tính", "Estimated times"),
+    "tracing.col.person": ("Mã nhận diện", "Person id"),
     "tracing.estimated.exit": ("giờ ra ước tính", "exit estimated"),
     "tracing.estimated.entry": ("giờ vào ước tính", "entry estimated"),
     "tracing.yes": ("có", "yes"),

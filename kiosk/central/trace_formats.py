@@ -14,18 +14,30 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk import messages
 from kiosk.central import sheets, tracing
 from kiosk.exports import neutralise
 
-CONTACT_COLUMNS = {
-    "rank": "Thứ tự", "name": "Họ tên", "birth_year": "Năm sinh",
-    "document_number": "Số giấy tờ", "phone": "Điện thoại", "overlap_minutes": "Số phút chung",
-    "visits_shared": "Số lần gặp", "first_seen": "Từ", "last_seen": "Đến",
-    "checkpoints": "Địa điểm", "estimated": "Có giờ ước tính", "person": "Mã nhận diện"}
-VISIT_COLUMNS = {
-    "visit": "Lượt", "checkpoint_id": "Mã điểm", "checkpoint_name": "Tên điểm",
-    "district": "Huyện", "address": "Địa chỉ", "entered_at": "Giờ vào", "left_at": "Giờ ra",
-    "minutes": "Số phút", "estimated": "Ước tính", "contacts": "Số người tiếp xúc"}
+
+def _headers(keys: dict[str, str]) -> dict[str, str]:
+    """Column → its Vietnamese header, from the catalogue the Tracing page words its tables
+    with (:mod:`kiosk.messages`): the page and the files name a column alike."""
+    return {column: messages.text(f"web.{key}", "vi") for column, key in keys.items()}
+
+
+CONTACT_COLUMNS = _headers({
+    "rank": "tracing.col.rank", "name": "col.person", "birth_year": "tracing.col.birth_year",
+    "document_number": "col.document", "phone": "tracing.col.phone",
+    "overlap_minutes": "tracing.col.overlap_minutes", "visits_shared": "tracing.col.visits_shared",
+    "first_seen": "tracing.col.first_seen", "last_seen": "tracing.col.last_seen",
+    "checkpoints": "tracing.col.checkpoints", "estimated": "tracing.col.contact_estimated",
+    "person": "tracing.col.person"})
+VISIT_COLUMNS = _headers({
+    "visit": "tracing.col.visit", "checkpoint_id": "tracing.col.checkpoint_id",
+    "checkpoint_name": "tracing.col.checkpoint_name", "district": "col.district",
+    "address": "col.address", "entered_at": "tracing.col.entered_at",
+    "left_at": "tracing.col.left_at", "minutes": "tracing.col.minutes",
+    "estimated": "tracing.col.estimated", "contacts": "tracing.col.contacts"})
 SECOND_DEGREE_COLUMNS = {"via_rank": "Qua người tiếp xúc số", "via_name": "Qua người",
                          **CONTACT_COLUMNS}
 """A second-degree contact: the first-degree contact traced onward (rank, name), then the
