@@ -5,6 +5,7 @@ brute force over every stored row on generated scans."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ from kiosk.central.storage import Storage
 from kiosk.central.trace_queries import StorageSource
 from kiosk.ids import uuid7
 from kiosk.payloads import Identity, decode
+from kiosk.payloads.manual import ManualEntry, decode_manual
 from kiosk.sync import protocol
 from tests.certificate_support import make_issuer, vaccination
 
@@ -192,6 +194,90 @@ def test_a_vietnamese_certificate_is_found_by_the_name_on_the_holders_cccd(
     source = StorageSource(storage)
     named = tracing.target_for_name(source, "Nguyễn Văn An", "1990", local(0, 0), local(1, 0))
     assert named.keys == {identity.subject_key}
+
+
+def _named_scans(storage: Storage) -> dict[str, Identity]:
+    """Stores, on day 0: "Văn An" born 1990 by CCCD and by masked PC-Covid code, and typed in
+    by hand with a phone (no birth date); "Nguyễn Văn An" born 1990, whose name ends the
+    same, by CCCD and by hand; "Văn An" born 1991. Returns each one's identity."""
+    def cccd(doc: str, name: str, year: int) -> Identity:
+        raw = f"{doc}|123456789|{name}|0102{year}|Nam|Huế|10102021"
+        return decode(raw.encode(), today=dt.date(2026, 11, 30))
+
+    people = {
+        "cccd": cccd("079090000101", "Văn An", 1990),
+        "masked": decode(b"******000101|VAN AN|1990-**-**|0|1234567|"),
+        "manual": decode_manual(ManualEntry(name="văn  an", phone="0900000101")),
+        "longer": cccd("079090000202", "Nguyễn Văn An", 1990),
+        "longer_manual": decode_manual(ManualEntry(name="Nguyễn Văn An", phone="0900000202")),
+        "other_year": cccd("079091000303", "Văn An", 1991),
+    }
+    known = {key: i for key, i in people.items() if isinstance(i, Identity)}
+    assert known.keys() == people.keys(), people
+    entries = [wire_entry(identity, checkpoint="CP-A", kiosk="k1", direction="in",
+                          scanned_at=local(0, 8, n)) for n, identity in enumerate(known.values())]
+    storage.ingest_batch("k1", entries, sent_at=None,
+                         received_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), batch_id=uuid7())
+    derivation.catch_up(storage)
+    return known
+
+
+def test_a_name_finds_its_codes_and_typed_entries_not_a_longer_name_ending_the_same(
+        storage: Storage) -> None:
+    """The match key's name and year are compared whole (``substr(match_key, 10)``, v33):
+    "VAN AN" finds the CCCD and masked code of Văn An born 1990 (one person: the code's
+    match key) and the entry typed as "văn  an" (no birth date: a weaker match), not
+    Nguyễn Văn An nor Văn An born 1991."""
+    people = _named_scans(storage)
+    source = StorageSource(storage, tracing.alias_window(
+        local(0, 0).timestamp(), local(1, 0).timestamp(), tracing.Policy()))
+    named = tracing.target_for_name(source, "Văn An", "1990", local(0, 0), local(1, 0))
+    assert people["cccd"].match_key == people["masked"].match_key == "m:000101|VAN AN|1990"
+    assert named.keys == {people["cccd"].match_key, people["manual"].subject_key}
+    longer = tracing.target_for_name(source, "NGUYEN VAN AN", "1990", local(0, 0), local(1, 0))
+    assert longer.keys == {people["longer"].match_key, people["longer_manual"].subject_key}
+    outside = tracing.target_for_name(source, "Văn An", "1990", local(1, 0), local(2, 0))
+    assert outside.keys == set()  # the period bounds both reads
+
+
+def test_a_name_is_read_from_the_name_index_and_the_unmatched_scans_by_day(
+        storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """v33, on a database that reaches it holding scans: neither part of a trace by name
+    reads every scan of the period. The match key's name and year are an equality on the
+    expression index ``entries_named`` (written as the index says it, or neither planner
+    uses it), the scans without a match key (here the two typed in) a range of the partial
+    index ``entries_unmatched_day``. Before, a LIKE '%|NAME|YEAR' scanned the period's scans
+    whole. (PostgreSQL: sequential scans off, as a province's size makes them: its planner
+    reads a test's few rows whole.)"""
+    _named_scans(storage)
+    with storage._transaction() as tx:  # as v32 left it: v33 builds them over the scans held
+        storage._execute(tx, "DROP INDEX entries_named")
+        storage._execute(tx, "DROP INDEX entries_unmatched_day")
+        set_schema_version(storage, tx, 32)
+    with open_storage(storage.url) as reopened:
+        source = StorageSource(reopened)
+        asked: list[tuple[str, Any]] = []
+        query = reopened._query
+        monkeypatch.setattr(reopened, "_query", lambda sql, params=(): asked.append(
+            (sql, params)) or query(sql, params))
+        assert len(source.rows_named("VAN AN", "1990", local(0, 0), local(1, 0))) == 2 + 2
+    [(sql, params)] = [(q, p) for q, p in asked if "FROM entries e" in q]
+    if storage.postgresql:
+        with storage._transaction() as tx:
+            tx.execute("SET LOCAL enable_seqscan = off")
+            plan = "\n".join(row[0] for row in tx.execute("EXPLAIN " + sql, params))
+        # each day partition's copy of either index (named by PostgreSQL after its columns)
+        read = [index.split("_", 2)[2] for index in re.findall(r"using (\S+) on entries_", plan)]
+        half = len(read) // 2
+        assert "Seq Scan" not in plan and half > 0, plan
+        assert read == ["substr_local_day_idx"] * half + ["local_day_idx"] * half, plan
+    else:
+        plan = "\n".join(row[-1] for row in storage._query("EXPLAIN QUERY PLAN " + sql,
+                                                             params))
+        days = "local_day>? AND local_day<?"
+        assert [line for line in plan.splitlines() if " e " in line] == [
+            f"SEARCH e USING INDEX entries_named (<expr>=? AND {days})",
+            f"SEARCH e USING COVERING INDEX entries_unmatched_day ({days})"], plan
 
 # -- against the brute force, on both engines ---------------------------------------------
 OFFSETS = (0.0, 30.0, None, 3 * 3600.0, -2 * 3600.0, 200.0)

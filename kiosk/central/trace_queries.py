@@ -17,7 +17,9 @@ joined to ``entries``. Every read is an index range (schema v1 and v3):
   (v6);
 - a document number's match keys: ``document_matches`` (v15), kept at ingest, by number and
   local day (asked of ``entries``, every number was probed in every day partition);
-- what the scans of kept stays say: their identities (v18), by key.
+- what the scans of kept stays say: their identities (v18), by key;
+- a name and birth year: the match keys that hold them (``substr(match_key, 10)``) and the
+  scans without a match key, both by day (v33).
 
 The redundant ``local_day`` bounds, and on PostgreSQL the id bounds (of the whole read, and
 of each window for run-time pruning), let PostgreSQL skip whole day partitions.
@@ -272,16 +274,23 @@ class StorageSource:
 
     def rows_named(self, folded_name: str, birth_year: str, lo: dt.datetime,
                    hi: dt.datetime) -> list[Sequence[Any]]:
-        """Scans of the period that may carry this name: codes whose match key ends with
-        the folded name and year, and every manual entry (typed names keep diacritics and
-        carry no birth date, so they are compared in Python). A scan of the period."""
+        """Scans of the period that may carry this name: codes whose match key holds the
+        folded name and year (``substr(match_key, 10)``, indexed as that expression: v33),
+        and every scan without a match key (manual entries keep diacritics and carry no
+        birth date, so they are compared in Python), by the partial index of those by day,
+        each (person, name, birth date) once."""
         params = Params()
         span = self._span(lo, hi, params)
-        named = params.add(f"%|{folded_name}|{birth_year}")
-        return self.storage._query(
-            f"SELECT e.subject_key, e.match_key, e.name, e.birth_date FROM entries e "
-            f"WHERE {span} AND e.name IS NOT NULL AND (e.match_key LIKE {named} "
-            f"OR e.kind = 'manual' OR e.match_key IS NULL)", params)
+        named = params.add(f"{folded_name}|{birth_year}")
+        columns = "e.subject_key, e.match_key, e.name, e.birth_date"
+        # SQLite's statistics see a match key held by a few scans each, NULL too, and took
+        # entries_match_place for IS NULL: every scan without one held, of any day
+        unmatched = "" if self.postgresql else " INDEXED BY entries_unmatched_day"
+        return self.storage._query(  # each person's typed name once, not once a scan
+            f"SELECT {columns} FROM entries e WHERE substr(e.match_key, 10) = {named} "
+            f"AND {span} AND e.name IS NOT NULL UNION ALL SELECT DISTINCT {columns} "
+            f"FROM entries e{unmatched} WHERE e.match_key IS NULL AND {span} "
+            f"AND e.name IS NOT NULL", params)
 
     def data_begins(self) -> str | None:
         """The first local day of the scans held that still say who (older ones are purged,
