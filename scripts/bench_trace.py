@@ -13,7 +13,9 @@ rebuilt from their own definitions.
 Then, for ``--traces`` people drawn at random among those seen in the last 14 days, it times
 a trace (visits + contacts ranked, exactly as ``kiosk-central trace`` computes them) and,
 in the same run, the self-join most analysts would write (every scan at the same checkpoint
-within default stay + margin of one of the person's scans).
+within default stay + margin of one of the person's scans); for ``--names`` of them, who a
+trace by name and birth year finds (``kiosk-central trace --name … --birth-year …``:
+``tracing.target_for_name``, every read of the 14 days it makes).
 
     .venv/bin/python scripts/bench_trace.py --engine sqlite --entries 1000000
     .venv/bin/python scripts/bench_trace.py --engine postgresql --entries 10000000
@@ -302,7 +304,7 @@ def naive_sql(engine: str) -> str:
 
 
 def bench_traces(storage: Storage, province: Province, engine: str, count: int,
-                 naive_count: int) -> dict[str, Any]:
+                 naive_count: int, name_count: int) -> dict[str, Any]:
     end = float(province.end)
     start = end - 14 * 86400
     recent = np.unique(province.who[(province.start >= start) & (province.start < end)])
@@ -329,6 +331,16 @@ def bench_traces(storage: Storage, province: Province, engine: str, count: int,
         began = time.perf_counter()
         storage._query(naive_sql(engine), (subject, lo, hi))
         naive.append((time.perf_counter() - began) * 1000)
+    named, found = [], 0
+    lo_at, hi_at = (dt.datetime.fromtimestamp(t, dt.UTC) for t in (start, end))
+    for person in people[:name_count]:
+        _, subject, match, _, name, *_ = province.identity(int(person), False)
+        began = time.perf_counter()
+        source = StorageSource(storage, tracing.alias_window(start, end, policy))
+        keys = tracing.target_for_name(source, name, str(province.year[person]), lo_at,
+                                       hi_at).keys
+        named.append((time.perf_counter() - began) * 1000)
+        found += (match or subject) in keys
     pairs = list(zip(timings, commuting, strict=True))
     return {"traces": count, "p50_ms": percentile(timings, 0.5),
             "p95_ms": percentile(timings, 0.95), "p99_ms": percentile(timings, 0.99),
@@ -338,7 +350,10 @@ def bench_traces(storage: Storage, province: Province, engine: str, count: int,
             "mean_visits": statistics.mean(visits), "mean_contacts": statistics.mean(contacts),
             "max_contacts": max(contacts), "naive_traces": len(naive),
             "naive_p50_ms": percentile(naive, 0.5) if naive else None,
-            "naive_p95_ms": percentile(naive, 0.95) if naive else None}
+            "naive_p95_ms": percentile(naive, 0.95) if naive else None,
+            "name_traces": len(named), "name_found": found,
+            "name_p50_ms": percentile(named, 0.5) if named else None,
+            "name_p95_ms": percentile(named, 0.95) if named else None}
 
 
 def main() -> int:
@@ -356,6 +371,8 @@ def main() -> int:
     parser.add_argument("--zipf", type=float, default=0.8, help="popularity exponent")
     parser.add_argument("--traces", type=int, default=200)
     parser.add_argument("--naive", type=int, default=20, help="self-joins timed")
+    parser.add_argument("--names", type=int, default=20,
+                        help="traces by name and birth year timed")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--keep", help="directory for the SQLite file (default: temporary)")
     parser.add_argument("--end", help="UTC hour the month ends, YYYY-MM-DDTHH:00 (default: "
@@ -382,7 +399,7 @@ def main() -> int:
         gc.freeze()  # as `kiosk-central serve` does once started: full collections
         # during a trace skip what was built before it (30-40 ms a heavy trace)
         figures = bench_traces(storage, province, args.engine, args.traces,
-                               args.naive)
+                               args.naive, args.names)
         size = (os.path.getsize(url.removeprefix("sqlite:///"))
                 if args.engine == "sqlite" else None)
     print(json.dumps({"engine": args.engine, "entries": total, "load_seconds": round(seconds),
