@@ -314,10 +314,9 @@ def test_a_stream_that_hangs_open_turns_the_camera_to_error_and_its_rate_falls()
     assert stopped.capture_fps < 20  # 30 fps while frames came: it falls when they stop
 
 
-def test_the_supervisor_reconnects_a_stream_that_hung():
-    """Every connection hangs after 40 frames: each hang is an error, and each reconnect
-    brings the picture and the scans back."""
-    camera = MjpegServer(place(background(640, 480), qr_image(PCCOVID, scale=4)), hang=True)
+def reconnections(camera: MjpegServer, seconds: float = 30.0) -> tuple[list[Scan], list[str]]:
+    """The scans and states of a supervised camera reading ``camera`` until it has connected
+    twice and given two scans."""
     scans: list[Scan] = []
     states: list[str] = []
     supervisor = Supervisor([camera_options(source=camera.url)],
@@ -325,10 +324,18 @@ def test_the_supervisor_reconnects_a_stream_that_hung():
     supervisor.subscribe(lambda status: states.append(status.state))
     supervisor.start()
     try:
-        wait_until(lambda: camera.connections >= 2 and len(scans) >= 2, seconds=25)
+        wait_until(lambda: camera.connections >= 2 and len(scans) >= 2, seconds=seconds)
     finally:
         supervisor.stop()
         camera.close()
+    return scans, states
+
+
+def test_the_supervisor_reconnects_a_stream_that_hung():
+    """Every connection hangs after 40 frames: each hang is an error, and each reconnect
+    brings the picture and the scans back."""
+    scans, states = reconnections(MjpegServer(
+        place(background(640, 480), qr_image(PCCOVID, scale=4)), hang=True), seconds=25)
     assert [s.payload for s in scans[:2]] == [PCCOVID.encode()] * 2
     assert ERROR in states and states.index(ERROR) < len(states) - 1
 
@@ -337,18 +344,8 @@ def test_the_supervisor_reconnects_a_camera_that_comes_back():
     """Each connection is a new device object: the same code seen after a reconnect counts
     again (the person is still there, but the kiosk cannot know; the pipeline's duplicate
     window handles it)."""
-    camera = MjpegServer(place(background(640, 480), qr_image(PCCOVID, scale=4)))
-    scans: list[Scan] = []
-    states: list[str] = []
-    supervisor = Supervisor([camera_options(source=camera.url)],
-                            scans.append, backoff_initial=0.2, backoff_max=0.2)
-    supervisor.subscribe(lambda status: states.append(status.state))
-    supervisor.start()
-    try:
-        wait_until(lambda: camera.connections >= 2 and len(scans) >= 2)
-    finally:
-        supervisor.stop()
-        camera.close()
+    scans, states = reconnections(MjpegServer(
+        place(background(640, 480), qr_image(PCCOVID, scale=4))))
     assert [s.payload for s in scans[:2]] == [PCCOVID.encode()] * 2
     assert ERROR in states and states.index(ERROR) < len(states) - 1
 
