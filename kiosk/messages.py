@@ -3164,8 +3164,11 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "tracing.payload": ("hoặc nội dung mã QR", "or the QR code's content"),
     "tracing.name": ("hoặc họ tên (nhập tay)", "or a name (manual entries)"),
     "tracing.birth_year": ("và năm sinh", "and birth year"),
-    "tracing.weak": ("khớp theo tên và năm sinh: có thể nhầm người",
-                     "matched by name and birth year: may be another person"),
+    "tracing.weak": ("khớp theo tên và năm sinh, hoặc theo mã PC-Covid che số chỉ trùng 6 số "
+                     "cuối (số giấy tờ chưa từng được quét đầy đủ): có thể nhầm người",
+                     "matched by name and birth year, or by masked PC-Covid codes sharing "
+                     "only the last 6 digits (the number was never scanned in full): may be "
+                     "another person"),
     "tracing.from": ("Từ ngày", "From"),
     "tracing.to": ("Đến ngày", "To"),
     "tracing.margin": ("Biên thời gian (phút)", "Margin (minutes)"),

@@ -70,7 +70,7 @@ def run(storage: Storage, document: str, start: dt.datetime, end: dt.datetime,
     policy = policy or tracing.Policy()
     source = StorageSource(storage, tracing.alias_window(start.timestamp(), end.timestamp(),
                                                          policy))
-    target = tracing.target_for_document(source, document)
+    target = tracing.target_for_document(source, document, start, end)
     return tracing.trace(source, target, start.timestamp(), end.timestamp(), policy)
 
 
@@ -154,7 +154,8 @@ def test_a_person_never_scanned_has_no_visits_and_garbage_is_refused(storage: St
     result = run(storage, "001099000000", local(0, 0), local(14, 0))
     assert result.visits == [] and result.contacts() == []
     with pytest.raises(tracing.TraceError, match="document number"):
-        tracing.target_for_document(StorageSource(storage), "'; DROP TABLE entries; --")
+        tracing.target_for_document(StorageSource(storage), "'; DROP TABLE entries; --",
+                                    local(0, 0), local(1, 0))
     with pytest.raises(tracing.TraceError, match="period"):
         run(storage, number(1), local(2, 0), local(1, 0))
 
@@ -169,7 +170,7 @@ def test_a_payload_and_a_name_find_the_same_person(storage: Storage) -> None:
         local(0, 0).timestamp(), local(1, 0).timestamp(), tracing.Policy()))
     masked = tracing.target_for_payload(source, payload_identity(1, "pccovid_masked").raw,
                                         dt.date(2026, 11, 30))
-    by_document = tracing.target_for_document(source, number(1))
+    by_document = tracing.target_for_document(source, number(1), local(0, 0), local(1, 0))
     assert masked.keys == by_document.keys
     named = tracing.target_for_name(source, "Trần thị  BÌNH", "1961", local(0, 0),
                                     local(1, 0))
@@ -351,7 +352,7 @@ def test_traces_equal_the_brute_force_on_sqlite_and_postgresql(
         linking = [e for e in entries
                    if local_day(window[0]) <= e["local_day"] <= local_day(window[1])]
         expected = brute_force(
-            entries, {brute_target(linking, number(1))}, start.timestamp(), end.timestamp(),
+            entries, {brute_target(entries, number(1))}, start.timestamp(), end.timestamp(),
             margin=policy.margin, default_stay=policy.default_stay, max_stay=policy.max_stay,
             window=policy.repeat_window, linking=linking)
         assert _shape(result) == expected
@@ -447,14 +448,15 @@ def test_stays_kept_at_ingest_whatever_the_arrival_order_equal_every_scan_and_br
         assert (kept, matches) == (_kept(storage), _matches(storage))
         source = _Counting(storage, tracing.alias_window(start.timestamp(), end.timestamp(),
                                                          policy))
-        result = tracing.trace(source, tracing.target_for_document(source, number(1)),
+        result = tracing.trace(source, tracing.target_for_document(source, number(1), start,
+                                                                   end),
                                start.timestamp(), end.timestamp(), policy)
         window = tracing.alias_window(start.timestamp(), end.timestamp(), policy)
         entries = storage.entries()
         linking = [e for e in entries
                    if local_day(window[0]) <= e["local_day"] <= local_day(window[1])]
         assert _shape(result) == brute_force(
-            entries, {brute_target(linking, number(1))}, start.timestamp(), end.timestamp(),
+            entries, {brute_target(entries, number(1))}, start.timestamp(), end.timestamp(),
             margin=policy.margin, default_stay=policy.default_stay, max_stay=policy.max_stay,
             window=policy.repeat_window, linking=linking)
         event(f"kept stays read: {min(source.read, 2)}+, batches per kiosk: {parts}, "

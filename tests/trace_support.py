@@ -131,7 +131,8 @@ def _seconds(scanned_at: str, offset: float | None) -> float:
 
 
 def brute_target(entries: list[dict[str, Any]], document: str) -> str:
-    """The key a document's holder is known by: the smallest match key stored with it."""
+    """The key a document's holder is known by: the smallest match key ever stored with
+    it (``entries``: all those held)."""
     keys = [e["match_key"] for e in entries
             if e["subject_key"] == "doc:" + document and e["match_key"]]
     return min(keys) if keys else "doc:" + document

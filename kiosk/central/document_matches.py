@@ -3,7 +3,8 @@
 Why: a manual entry carries a typed document number (``doc:`` subject key) and no match
 key; tracing joins it to the person whose card (CCCD) or unmasked PC-Covid code was scanned
 with that number — the smallest match key stored with it in the days around the trace
-(:func:`kiosk.central.tracing.alias_window`). Asked of ``entries``, that question probes
+(:func:`kiosk.central.tracing.alias_window`) — and a trace by number finds its holder under
+every match key ever stored with it. Asked of ``entries``, that question probes
 every day partition for every number (50 ms to 2 s for the manual entries near one visit at
 10 M entries); asked here it is one index range per number.
 

@@ -75,6 +75,7 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
         "person": {
             "query": result.target.query,
             "match": "weak" if result.target.weak else "exact",
+            "weak_by": result.target.weak,
             "keys": sorted(result.target.keys),
             "found_as": [_person(result.people[k]) for k in sorted(result.target.keys)
                          if k in result.people],
@@ -145,7 +146,8 @@ def tables(report: dict[str, Any]) -> list[tuple[str, dict[str, str], list[dict[
     summary = [
         {"item": "Người được truy vết / traced", "value": json.dumps(
             report["person"]["query"], ensure_ascii=False)},
-        {"item": "Mức khớp / match", "value": report["person"]["match"]},
+        {"item": "Mức khớp / match", "value": " ".join(filter(None, (
+            report["person"]["match"], report["person"]["weak_by"])))},
         {"item": "Từ / from", "value": report["period"]["from"]},
         {"item": "Đến / to", "value": report["period"]["to"]},
         {"item": "Dữ liệu có từ ngày / data begins", "value": report["data_begins"] or ""},

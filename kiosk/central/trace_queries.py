@@ -272,6 +272,25 @@ class StorageSource:
             f"SELECT DISTINCT subject_key FROM document_matches WHERE {condition} "
             f"AND {self._days_around(params)}", params)}
 
+    def document_codes(self, document_key: str) -> set[str]:
+        """(One index range of ``document_matches``' primary key, over every day.)"""
+        return {r[0] for r in self.storage._query(
+            "SELECT DISTINCT match_key FROM document_matches WHERE subject_key = $1",
+            (document_key,))}
+
+    def masked_codes(self, last_digits: str, lo: dt.datetime, hi: dt.datetime) -> set[str]:
+        """(An index range on ``match_key``: from ``m:<digits>`` to the next digits, which
+        holds every key beginning ``m:<digits>|`` in any collation, punctuation ignored or
+        not; filtered here.)"""
+        params = Params()
+        span = self._span(lo, hi, params)
+        after = f"m:{int(last_digits) + 1:06d}" if last_digits != "999999" else "n"
+        prefix = f"m:{last_digits}|"
+        return {r[0] for r in self.storage._query(
+            f"SELECT DISTINCT e.match_key FROM entries e WHERE e.match_key >= "
+            f"{params.add(prefix[:-1])} AND e.match_key < {params.add(after)} AND {span}",
+            params) if r[0].startswith(prefix)}
+
     def rows_named(self, folded_name: str, birth_year: str, lo: dt.datetime,
                    hi: dt.datetime) -> list[Sequence[Any]]:
         """Scans of the period that may carry this name: codes whose match key holds the

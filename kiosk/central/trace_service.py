@@ -80,7 +80,7 @@ def target(source: StorageSource, request: Request, start: dt.datetime, end: dt.
     if sum(given) != 1:
         raise tracing.TraceError("trace.whom")
     if request.document is not None:
-        return tracing.target_for_document(source, request.document)
+        return tracing.target_for_document(source, request.document, start, end)
     if request.payload is not None:
         return tracing.target_for_payload(source, request.payload,
                                           source.calendar.day_of(end))

@@ -11,7 +11,9 @@ The rules, in the order they apply:
   that files scans under local days (:mod:`kiosk.central.localdays`).
 - **Person**: the kiosk's keys name a person. A CCCD and a (masked) PC-Covid code of one
   person share a ``match_key``; a row without one (a manual entry with a document number) is
-  joined to the match key seen with its document elsewhere (:func:`canonical`).
+  joined to the match key seen with its document elsewhere (:func:`canonical`). The person
+  traced by a document number is theirs under every match key ever stored with it
+  (:func:`target_for_document`).
 - **Repeats**: a scan the kiosk marked ``duplicate``, or one in the same direction as the
   person's previous scan at that checkpoint within ``repeat_window``, makes no new visit.
 - **Stays**: an entry followed by an exit within ``max_stay`` is one stay; an entry with no
@@ -159,6 +161,14 @@ class Source(Protocol):
     def documents_for(self, match_keys: Iterable[str]) -> set[str]:
         """``doc:`` subject keys stored with any of ``match_keys``."""
 
+    def document_codes(self, document_key: str) -> set[str]:
+        """Every match key stored with this ``doc:`` subject key on any day still held: a
+        traced number's codes, however long ago its card was scanned."""
+
+    def masked_codes(self, last_digits: str, lo: dt.datetime, hi: dt.datetime) -> set[str]:
+        """Match keys beginning ``m:<last_digits>|`` of scans in [lo, hi] (more is fine:
+        filtered here): whose masked codes a number never scanned in full may be."""
+
     def rows_named(self, folded_name: str, birth_year: str, lo: dt.datetime,
                    hi: dt.datetime) -> list[Sequence[Any]]:
         """(subject_key, match_key, name, birth_date) of scans that may carry this name and
@@ -280,9 +290,10 @@ def stays_of(scans: Iterable[Scan], policy: Policy) -> list[Stay]:
 
 
 def alias_window(start: float, end: float, policy: Policy) -> tuple[float, float]:
-    """The scans that join a document number to a match key for a trace of [start, end]:
-    those around the period (every range a trace reads, plus a day each side). Bounded so
-    a trace reads only the days concerned; the brute force applies the same window."""
+    """The scans that join a typed document number (a manual entry) to a match key for a
+    trace of [start, end]: those around the period (every range a trace reads, plus a day
+    each side). Bounded so a trace reads only the days concerned; the brute force applies
+    the same window."""
     reach = policy.max_stay + policy.margin + policy.repeat_window + 86400
     return start - reach, end + reach
 
@@ -332,8 +343,19 @@ class Target:
 
     keys: frozenset[str]
     query: dict[str, str]
-    weak: bool = False
-    """Found by name and birth year only: may be someone else of that name."""
+    weak: str | None = None
+    """Why they may be someone else: ``"name"`` (found by name and birth year only) or
+    ``"masked_code"`` (a number no scan links to a code: masked codes ending in its last
+    digits); None: an exact match."""
+    codes: frozenset[str] = frozenset()
+    """The other keys of the one person of ``keys`` (a document's ``doc:`` key and every
+    match key stored with it: a card and a PC-Covid code with a mis-declared birth year have
+    two): their scans are that person's, and none of them is a contact."""
+
+    @property
+    def everyone(self) -> frozenset[str]:
+        """Every key the target's scans may carry."""
+        return self.keys | self.codes
 
 
 @dataclass
@@ -400,16 +422,18 @@ class Trace:
                                      r["person"]))
 
 
-def describe(source: Source, scans: Iterable[Scan]) -> dict[str, Person]:
-    """What the scans say about each person: the latest scan under each of their keys, read
+def describe(source: Source, scans: Sequence[Scan]) -> dict[str, Person]:
+    """What the scans say about each person: the latest scan of each kind under each of
+    their keys (a CCCD and a manual entry share a ``doc:`` key: both kinds are shown), read
     oldest first so the latest wins."""
-    latest: dict[tuple[str, str], Scan] = {}
+    latest: dict[tuple[str, str, str], Scan] = {}
+    details = source.details(scan.id for scan in scans)
     for scan in scans:
-        held = latest.get((scan.person, scan.subject))
+        which = (scan.person, scan.subject, details[scan.id][0])
+        held = latest.get(which)
         if held is None or (held.at, held.id) < (scan.at, scan.id):
-            latest[scan.person, scan.subject] = scan
+            latest[which] = scan
     ordered = sorted(latest.values(), key=lambda s: (s.at, s.id))
-    details = source.details(s.id for s in ordered)
     people: dict[str, Person] = {}
     for scan in ordered:
         people.setdefault(scan.person, Person(scan.person)).note(details[scan.id])
@@ -420,10 +444,14 @@ def find_visits(source: Source, target: Target, start: float, end: float,
                 policy: Policy) -> tuple[list[Stay], dict[str, Person]]:
     """The target's stays overlapping [start, end], and what their scans say about them."""
     lo, hi = fetch_range(start, end, policy)
-    rows = source.person_rows(_lookup_keys(source, target.keys), instant(lo), instant(hi))
+    theirs = target.everyone
+    rows = source.person_rows(_lookup_keys(source, theirs), instant(lo), instant(hi))
     aliases = source.aliases(unaliased(rows))
-    scans = sorted((s for s in to_scans(rows, aliases, lo, hi) if s.person in target.keys),
-                   key=lambda s: (s.at, s.id))
+    scans = sorted((s for s in to_scans(rows, aliases, lo, hi)
+                    if s.person in theirs or s.subject in theirs), key=lambda s: (s.at, s.id))
+    if target.codes:  # one person under several keys: one set of stays, one description
+        (key,) = target.keys
+        scans = [s._replace(person=key) for s in scans]
     people = describe(source, scans)
     visits = [s for s in stays_of(scans, policy) if s.start <= end and s.end >= start]
     visits.sort(key=lambda s: (s.start, s.checkpoint_id, s.person))
@@ -449,7 +477,7 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
         by_checkpoint[visit.checkpoint_id].append(index)
     visits_at = {checkpoint: [visits[i] for i in indexes]
                  for checkpoint, indexes in by_checkpoint.items()}
-    skip = target.keys | exclude
+    skip = target.everyone | exclude
     kept_from = source.kept_from() if kept_for(policy) else None
     kept = {checkpoint for checkpoint, theirs in visits_at.items() if kept_from is not None
             and all(fetch_range(v.start, v.end, policy, margin=policy.margin)[0] >= kept_from
@@ -473,7 +501,7 @@ def trace(source: Source, target: Target, start: float, end: float, policy: Poli
             result.second_degree[key] = trace(
                 source, Target(frozenset([key]), {"contact": key}), start, end,
                 Policy(policy.margin, policy.default_stay, policy.max_stay,
-                       policy.repeat_window), exclude=target.keys)
+                       policy.repeat_window), exclude=target.everyone)
     return result
 
 
@@ -687,25 +715,40 @@ def _exposures(visits: Sequence[Stay], indexes: Iterable[int], stays: Iterable[S
 
 
 # -- finding the person -------------------------------------------------------------------
-def target_for_document(source: Source, number: str) -> Target:
-    """A document number (CCCD, old ID, passport) as typed; rows under its match key too."""
+def target_for_document(source: Source, number: str, lo: dt.datetime, hi: dt.datetime
+                        ) -> Target:
+    """A document number (CCCD, old ID, passport) as typed, for a trace of [lo, hi]: the
+    holder under the number and every match key ever stored with it (a scan carrying the
+    number is theirs whatever birth year it declares). A number no scan links to a code
+    is weak: its masked PC-Covid codes, which show only the last digits, may be anyone's
+    with those digits, so every such code scanned in the period is a candidate."""
     cleaned = number.replace(" ", "").upper()
     if not cleaned.isalnum() or not 6 <= len(cleaned) <= 20:
         raise TraceError("trace.bad_document", number=repr(number))
     key = document_key(cleaned)
-    return Target(frozenset([canonical(key, None, source.aliases([key]))]),
-                  {"document": cleaned})
+    query = {"document": cleaned}
+    codes = source.document_codes(key)
+    if codes:
+        return Target(frozenset([min(codes)]), query, codes=frozenset(codes | {key}))
+    masked = source.masked_codes(cleaned[-6:], lo, hi) if cleaned[-6:].isdigit() else set()
+    return Target(frozenset({key, *masked}), query, weak="masked_code" if masked else None)
 
 
 def target_for_payload(source: Source, raw: bytes, today: dt.date) -> Target:
-    """Any scanned code: the same keys the kiosk computes (kiosk.payloads)."""
+    """Any scanned code: the same keys the kiosk computes (kiosk.payloads); a code carrying
+    a full document number finds its holder as that number does."""
     from kiosk.payloads import Rejection, decode
 
     identity = decode(raw, today=today)
     if isinstance(identity, Rejection):
         raise TraceError("trace.payload_refused", detail=identity.detail)
-    subject = identity.subject_key
-    key = canonical(subject, identity.match_key, source.aliases([subject]))
+    subject, match = identity.subject_key, identity.match_key
+    if subject.startswith("doc:") and (codes := source.document_codes(subject)
+                                       | ({match} if match else set())):
+        key = min(codes)
+        return Target(frozenset([key]), {"payload_kind": identity.kind, "key": key},
+                      codes=frozenset(codes | {subject}))
+    key = canonical(subject, match, source.aliases([subject]))
     return Target(frozenset([key]), {"payload_kind": identity.kind, "key": key})
 
 
@@ -722,4 +765,4 @@ def target_for_name(source: Source, name: str, birth_year: str, lo: dt.datetime,
              and (not birth or birth[:4] == birth_year)]
     aliases = source.aliases(s for s, m in found if not m and s.startswith("doc:"))
     keys = {canonical(subject, match, aliases) for subject, match in found}
-    return Target(frozenset(keys), {"name": folded, "birth_year": birth_year}, weak=True)
+    return Target(frozenset(keys), {"name": folded, "birth_year": birth_year}, weak="name")

@@ -1,0 +1,145 @@
+"""Which scans are the traced person's when they carry more than one code: a PC-Covid code
+with the full number but another birth year than the card's, a card scanned only long
+before the period, a number never scanned in full. Each trace runs as a tracer's does
+(:func:`kiosk.central.trace_service.run`), on SQLite and PostgreSQL, from scans uploaded as
+kiosks send them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from central_support import ENGINES, database_url
+from trace_support import number, payload_identity, wire_entry
+
+from kiosk.central import derivation, trace_formats, trace_service
+from kiosk.central.backends import open_storage
+from kiosk.central.storage import Storage
+from kiosk.ids import uuid7
+from kiosk.payloads import Identity, decode
+from kiosk.sync import protocol
+
+ZONE = dt.timezone(dt.timedelta(hours=7))
+DAY = dt.datetime(2026, 11, 20, tzinfo=ZONE)
+
+
+@pytest.fixture(params=ENGINES)
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    with open_storage(database_url(request.param, tmp_path)) as opened:
+        yield opened
+
+
+def local(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return DAY + dt.timedelta(days=day, hours=hour, minutes=minute)
+
+
+def pccovid(shown: str, name: str, year: int) -> Identity:
+    """A PC-Covid code as its holder declared it: ``shown`` may be masked (``******`` and
+    the last 6 digits), the birth year may not be the card's."""
+    identity = decode(f"{shown}|{name}|{year}-**-**|0|7654321|".encode())
+    assert isinstance(identity, Identity), identity
+    return identity
+
+
+def send(storage: Storage, scans: list[tuple[Identity, str, str, dt.datetime]]) -> None:
+    """(identity, checkpoint, direction, time) scanned by one kiosk with a right clock."""
+    entries = [wire_entry(identity, checkpoint=checkpoint, kiosk="k1", direction=direction,
+                          scanned_at=at) for identity, checkpoint, direction, at in scans]
+    received = dt.datetime(2026, 12, 4, tzinfo=dt.UTC)
+    results = storage.ingest_batch("k1", entries, sent_at=protocol.format_time(received),
+                                   received_at=received, batch_id=uuid7())
+    assert all(r["status"] == protocol.ACCEPTED for r in results), results
+    derivation.catch_up(storage)
+
+
+def trace(storage: Storage, document: str, first: int, last: int) -> dict[str, Any]:
+    """A tracer's trace of ``document`` over local days ``first`` to ``last``."""
+    return trace_service.run(storage, trace_service.Request(
+        document=document, start=(DAY + dt.timedelta(days=first)).date(),
+        end=(DAY + dt.timedelta(days=last)).date()),
+        actor="bs.lan", reason="F0-1", channel="cli", address=None)
+
+
+def visits(report: dict[str, Any]) -> list[tuple[str, str, str, str | None]]:
+    return [(v["checkpoint_id"], v["entered_at"][11:16], v["left_at"][11:16], v["estimated"])
+            for v in report["visits"]]
+
+
+def contacts(report: dict[str, Any]) -> list[tuple[str, float, bool]]:
+    return [(c["name"], c["overlap_minutes"], c["estimated"]) for c in report["contacts"]]
+
+
+def test_a_code_with_the_full_number_is_the_holders_whatever_birth_year_it_declares(
+        storage: Storage) -> None:
+    """Person 1 (Trần Thị Bình, born 1961 on her CCCD) showed a PC-Covid code with her full
+    number but 1962: its match key is not her card's. Before, a trace of her number kept
+    only the card's key and dropped the visit made with that code — and with it Bùi Thị
+    Lan, beside her for an hour — answering "exact". A stay begun with one code and ended
+    with the other is one stay, and every kind she showed is said."""
+    binh, lan = payload_identity(1, "cccd"), payload_identity(7, "cccd")
+    code = pccovid(number(1), "TRAN THI BINH", 1962)
+    typed = payload_identity(1, "manual_doc")
+    assert code.match_key != binh.match_key and code.subject_key == binh.subject_key
+    send(storage, [(binh, "CP-A", "in", local(13, 8)), (binh, "CP-A", "out", local(13, 9)),
+                   (code, "CP-C", "in", local(13, 12)), (code, "CP-C", "out", local(13, 13)),
+                   (lan, "CP-C", "in", local(13, 12)), (lan, "CP-C", "out", local(13, 13)),
+                   (code, "CP-D", "in", local(13, 15)), (typed, "CP-D", "out", local(13, 16))])
+
+    report = trace(storage, number(1), 13, 13)
+
+    assert visits(report) == [("CP-A", "08:00", "09:00", None),
+                              ("CP-C", "12:00", "13:00", None),
+                              ("CP-D", "15:00", "16:00", None)]
+    assert contacts(report) == [("Bùi Thị Lan", 60.0, False)]
+    assert report["person"]["match"] == "exact"
+    assert set(report["person"]["keys"]) == {binh.match_key}
+    [found] = report["person"]["found_as"]
+    assert found["kinds"] == ["cccd", "manual", "pccovid"]
+
+
+def test_a_card_scanned_only_weeks_before_still_names_the_masked_code_it_showed(
+        storage: Storage) -> None:
+    """Person 20's CCCD was scanned on 20 Nov only; on 3 Dec she showed only her masked
+    PC-Covid code, an hour beside Đặng Thị Giang. Before, a trace of 3 Dec linked her
+    number to codes only in the days around it: no visit, no contact, "exact" — and a
+    trace from 20 Nov "revealed" the 3 Dec visit."""
+    send(storage, [(payload_identity(20, "cccd"), "CP-A", "in", local(0, 8)),
+                   (payload_identity(20, "pccovid_masked"), "CP-B", "in", local(13, 10)),
+                   (payload_identity(20, "pccovid_masked"), "CP-B", "out", local(13, 11)),
+                   (payload_identity(5, "cccd"), "CP-B", "in", local(13, 10)),
+                   (payload_identity(5, "cccd"), "CP-B", "out", local(13, 11))])
+
+    narrow, wide = trace(storage, number(20), 13, 13), trace(storage, number(20), 0, 13)
+
+    assert visits(narrow) == [("CP-B", "10:00", "11:00", None)]
+    assert contacts(narrow) == [("Đặng Thị Giang", 60.0, False)]
+    assert narrow["person"]["match"] == "exact"
+    assert visits(wide)[1:] == visits(narrow) and contacts(wide) == contacts(narrow)
+
+
+def test_a_number_never_scanned_in_full_is_traced_weakly_through_the_masked_codes(
+        storage: Storage) -> None:
+    """Person 21 only ever showed a masked PC-Covid code (the last 6 digits of the number),
+    and so did a stranger whose number ends alike. No scan says which is person 21: both
+    codes are candidates, and the answer says the match is weak and why. Before: no
+    visit, "exact"."""
+    mine = payload_identity(21, "pccovid_masked")
+    stranger = pccovid("******" + number(21)[-6:], "LY VAN TAM", 1975)
+    other = pccovid("******" + number(22)[-6:], "LY VAN TAM", 1975)  # other digits: not
+    send(storage, [(mine, "CP-B", "in", local(13, 10)), (stranger, "CP-E", "in", local(13, 14)),
+                   (other, "CP-E", "in", local(13, 16))])
+
+    report = trace(storage, number(21), 13, 13)
+
+    assert report["person"]["match"] == "weak"
+    assert report["person"]["weak_by"] == "masked_code"
+    [(_, _, summary)] = [t for t in trace_formats.tables(report) if t[0] == "Tóm tắt"]
+    assert {"item": "Mức khớp / match", "value": "weak masked_code"} in summary
+    assert set(report["person"]["keys"]) == {"doc:" + number(21), mine.match_key,
+                                             stranger.match_key}
+    assert visits(report) == [("CP-B", "10:00", "12:00", "exit"),
+                              ("CP-E", "14:00", "16:00", "exit")]
+    assert trace(storage, "001099000000", 13, 13)["person"]["weak_by"] is None
