@@ -1,8 +1,8 @@
 """Which scans are the traced person's when they carry more than one code: a PC-Covid code
 with the full number but another birth year than the card's, a card scanned only long
-before the period, a number never scanned in full. Each trace runs as a tracer's does
-(:func:`kiosk.central.trace_service.run`), on SQLite and PostgreSQL, from scans uploaded as
-kiosks send them."""
+before the period, a number never scanned in full — and what a contact's ``estimated``
+says. Each trace runs as a tracer's does (:func:`kiosk.central.trace_service.run`), on
+SQLite and PostgreSQL, from scans uploaded as kiosks send them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from central_support import ENGINES, database_url
 from trace_support import number, payload_identity, wire_entry
 
-from kiosk.central import derivation, trace_formats, trace_service
+from kiosk.central import derivation, trace_formats, trace_service, tracing
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import Storage
 from kiosk.ids import uuid7
@@ -143,3 +143,24 @@ def test_a_number_never_scanned_in_full_is_traced_weakly_through_the_masked_code
     assert visits(report) == [("CP-B", "10:00", "12:00", "exit"),
                               ("CP-E", "14:00", "16:00", "exit")]
     assert trace(storage, "001099000000", 13, 13)["person"]["weak_by"] is None
+
+
+@pytest.mark.parametrize("policy", [tracing.Policy(), tracing.Policy(max_stay=600 * 60)],
+                         ids=["kept stays", "stays built from scans"])
+def test_time_shared_only_because_of_the_cases_assumed_stay_is_estimated(
+        storage: Storage, policy: tracing.Policy) -> None:
+    """The case (person 1) was scanned in at 14:00 and never out: her visit is assumed to
+    last 2 hours. Phạm Thị Dung, in 15:30 – 17:00, shares 30 minutes with it that exist
+    only by that assumption: her contact is estimated, though her own stay is not. Before,
+    only the contact's stays were looked at: "estimated": false."""
+    send(storage, [(payload_identity(1, "cccd"), "CP-A", "in", local(13, 14)),
+                   (payload_identity(3, "cccd"), "CP-A", "in", local(13, 15, 30)),
+                   (payload_identity(3, "cccd"), "CP-A", "out", local(13, 17))])
+
+    report = trace_service.run(storage, trace_service.Request(
+        document=number(1), start=local(13, 0).date(), end=local(13, 0).date(),
+        policy=policy), actor="bs.lan", reason="F0-1", channel="cli", address=None)
+
+    assert visits(report) == [("CP-A", "14:00", "16:00", "exit")]
+    assert contacts(report) == [("Phạm Thị Dung", 30.0, True)]
+    assert [e["estimated"] for e in report["exposures"]] == [True]

@@ -21,7 +21,8 @@ The rules, in the order they apply:
   *estimated*).
 - **Contacts**: another person whose stay at the checkpoint of a visit overlaps it, widened
   by ``margin`` on both sides; overlap is the time actually shared (their stays' union
-  intersected with the visit), so it may be 0 for someone only within the margin.
+  intersected with the visit), so it may be 0 for someone only within the margin. It is
+  *estimated* when their stays or the visit are: time shared with an assumed exit is assumed.
 
 Every decision about a stay depends only on scans at most ``max_stay + repeat_window``
 before it and ``max_stay`` after it, which is why a source only ever fetches bounded time
@@ -588,7 +589,7 @@ def _kept_exposures(source: Source, visits: Sequence[Stay], indexes: Sequence[in
             continue
         if held.get("visit") != index or held["person"] != person:
             held = {"visit": index, "person": person, "seconds": 0.0, "start": start,
-                    "end": end, "estimated": False}
+                    "end": end, "estimated": visit.estimated is not None}
             out.append(held)
             reach = visit.start
         lo = start if start > reach else reach
@@ -710,7 +711,8 @@ def _exposures(visits: Sequence[Stay], indexes: Iterable[int], stays: Iterable[S
             out.append({"visit": index, "person": person, "seconds": seconds,
                         "start": min(s.start for s in theirs),
                         "end": max(s.end for s in theirs),
-                        "estimated": any(s.estimated for s in theirs)})
+                        "estimated": visit.estimated is not None
+                                     or any(s.estimated for s in theirs)})
     return out
 
 
