@@ -3169,6 +3169,10 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
                      "matched by name and birth year, or by masked PC-Covid codes sharing "
                      "only the last 6 digits (the number was never scanned in full): may be "
                      "another person"),
+    "tracing.conflicting": ("{count} mã khai cùng số giấy tờ nhưng mang tên khác bị bỏ ra "
+                            "(có thể là người khác khai nhầm số): có thể nhầm người",
+                            "{count} codes declaring the number under another name were left "
+                            "out (maybe someone else who declared it): may be another person"),
     "tracing.from": ("Từ ngày", "From"),
     "tracing.to": ("Đến ngày", "To"),
     "tracing.margin": ("Biên thời gian (phút)", "Margin (minutes)"),

@@ -164,3 +164,89 @@ def test_time_shared_only_because_of_the_cases_assumed_stay_is_estimated(
     assert visits(report) == [("CP-A", "14:00", "16:00", "exit")]
     assert contacts(report) == [("Phạm Thị Dung", 30.0, True)]
     assert [e["estimated"] for e in report["exposures"]] == [True]
+
+
+def test_a_masked_code_another_full_number_was_scanned_with_is_no_candidate(
+        storage: Storage) -> None:
+    """Person 21 only ever showed a masked code. Lý Văn Tâm's card carries another full
+    number ending in the same 6 digits: a scan ties his code to that number, so it is not
+    person 21's. Before: a candidate — his visit at CP-E handed to the tracer."""
+    mine = payload_identity(21, "pccovid_masked")
+    card = decode(f"001099{number(21)[-6:]}|123456789|Lý Văn Tâm|01021975|Nam|Huế|10102021"
+                  .encode(), today=dt.date(2026, 11, 30))
+    assert isinstance(card, Identity) and card.match_key.startswith(f"m:{number(21)[-6:]}|")
+    send(storage, [(mine, "CP-B", "in", local(13, 10)), (card, "CP-E", "in", local(13, 14)),
+                   (card, "CP-E", "out", local(13, 15))])
+
+    report = trace(storage, number(21), 13, 13)
+
+    assert report["person"]["weak_by"] == "masked_code"
+    assert set(report["person"]["keys"]) == {"doc:" + number(21), mine.match_key}
+    assert visits(report) == [("CP-B", "10:00", "12:00", "exit")]
+
+
+def test_a_code_declaring_the_number_under_another_name_is_not_the_holders(
+        storage: Storage) -> None:
+    """Lý Văn Tâm's PC-Covid code declares person 1's number (a self-declared number may be
+    anyone's). Before, a trace of her number merged it, "exact": his visit at CP-E and his
+    neighbour Bùi Thị Lan were hers, and found_as mixed her name with his birth year. Now
+    it is left out, and the answer says the match is weak and why."""
+    binh, lan = payload_identity(1, "cccd"), payload_identity(7, "cccd")
+    borrowed = pccovid(number(1), "LY VAN TAM", 1975)
+    send(storage, [(binh, "CP-A", "in", local(13, 8)), (binh, "CP-A", "out", local(13, 9)),
+                   (borrowed, "CP-E", "in", local(13, 14)),
+                   (borrowed, "CP-E", "out", local(13, 15)),
+                   (lan, "CP-E", "in", local(13, 14)), (lan, "CP-E", "out", local(13, 15))])
+
+    report = trace(storage, number(1), 13, 13)
+
+    assert visits(report) == [("CP-A", "08:00", "09:00", None)]
+    assert contacts(report) == []
+    assert report["person"]["keys"] == [binh.match_key]
+    assert report["person"]["match"] == "weak"
+    assert report["person"]["weak_by"] == "conflicting_holders"
+    assert report["person"]["left_out_codes"] == 1
+    [found] = report["person"]["found_as"]
+    assert (found["name"], found["birth_year"], found["kinds"]) == (
+        "Trần Thị Bình", "1961", ["cccd"])
+    [(_, _, summary)] = [t for t in trace_formats.tables(report) if t[0] == "Tóm tắt"]
+    assert {"item": "Mức khớp / match", "value": "weak conflicting_holders"} in summary
+
+
+def test_without_a_card_the_name_most_codes_carry_is_the_holders(storage: Storage) -> None:
+    """No card of person 1's number was scanned: her two PC-Covid codes (two birth years)
+    outnumber the one code declaring it under another name."""
+    mine = [pccovid(number(1), "TRAN THI BINH", year) for year in (1961, 1962)]
+    borrowed = pccovid(number(1), "LY VAN TAM", 1975)
+    send(storage, [(mine[0], "CP-A", "in", local(13, 8)), (mine[1], "CP-A", "out", local(13, 9)),
+                   (borrowed, "CP-E", "in", local(13, 14))])
+
+    report = trace(storage, number(1), 13, 13)
+
+    assert visits(report) == [("CP-A", "08:00", "09:00", None)]
+    assert report["person"]["weak_by"] == "conflicting_holders"
+    assert report["person"]["left_out_codes"] == 1
+
+
+def test_a_mis_declared_birth_year_under_the_holders_name_is_still_exact(
+        storage: Storage) -> None:
+    """The case's own code with her full number and name but 1962: merged, "exact"."""
+    binh = payload_identity(1, "cccd")
+    code = pccovid(number(1), "TRAN THI BINH", 1962)
+    send(storage, [(binh, "CP-A", "in", local(13, 8)), (code, "CP-A", "out", local(13, 9))])
+
+    report = trace(storage, number(1), 13, 13)
+
+    assert visits(report) == [("CP-A", "08:00", "09:00", None)]
+    assert (report["person"]["match"], report["person"]["weak_by"]) == ("exact", None)
+    assert report["person"]["left_out_codes"] == 0
+
+
+@pytest.mark.parametrize("typed", ["079000²²²²²²", "０７９０００００００２１"])
+def test_a_number_of_other_scripts_digits_is_refused_in_words(
+        storage: Storage, typed: str) -> None:
+    """``str.isalnum`` takes superscript and full-width digits, and ``int`` then raised a
+    ValueError: the Tracing page answered 500."""
+    with pytest.raises(tracing.TraceError) as refused:
+        trace(storage, typed, 13, 13)
+    assert refused.value.words.code == "trace.bad_document"

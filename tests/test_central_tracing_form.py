@@ -190,3 +190,18 @@ def test_the_settings_a_trace_shows_are_taken_back_unchanged(centre: Centre) -> 
         assert refused.status_code == 422
         assert f'<p class="error" role="alert">{NOT_MINUTES["en"]}</p>' in refused.text
     assert len(traces(centre.db)) == logged + 5  # two over the API, the export, the page twice
+
+
+def test_a_number_of_other_scripts_digits_is_refused_worded(centre: Centre) -> None:
+    """``str.isalnum`` takes superscript digits, and the trace of a number never scanned in
+    full then read its last 6 with ``int``: ValueError, and the page answered 500. It is
+    refused in words as any other bad number, and no trace is run or recorded."""
+    logged = len(traces(centre.db))
+    with signed_in(centre.url, "tracer1") as tracer:
+        tracer.get("/lang/en")
+        answer = tracer.post("/tracing", data={
+            "csrf_token": csrf(tracer.get("/tracing").text),
+            "document": "079000²²²²²²", "reason": "ca bệnh F0-9001"})
+    assert answer.status_code == 422, (answer.status_code, answer.text[:300])
+    assert str(escape("document number '079000²²²²²²'")) in answer.text
+    assert len(traces(centre.db)) == logged

@@ -76,6 +76,7 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
             "query": result.target.query,
             "match": "weak" if result.target.weak else "exact",
             "weak_by": result.target.weak,
+            "left_out_codes": len(result.target.others),
             "keys": sorted(result.target.keys),
             "found_as": [_person(result.people[k]) for k in sorted(result.target.keys)
                          if k in result.people],

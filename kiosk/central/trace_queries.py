@@ -278,6 +278,22 @@ class StorageSource:
             "SELECT DISTINCT match_key FROM document_matches WHERE subject_key = $1",
             (document_key,))}
 
+    def card_codes(self, document_key: str) -> set[str]:
+        """(An index range of ``entries_subject_time`` per day partition.)"""
+        return {r[0] for r in self.storage._query(
+            "SELECT DISTINCT match_key FROM entries WHERE subject_key = $1 "
+            "AND kind = 'cccd' AND match_key IS NOT NULL", (document_key,))}
+
+    def documented(self, match_keys: Iterable[str]) -> set[str]:
+        """(One index range of ``document_matches_match`` per key, over every day.)"""
+        keys = sorted(set(match_keys))
+        if not keys:
+            return set()
+        params = Params()
+        condition = self._in("match_key", params.add(self._list(keys)))
+        return {r[0] for r in self.storage._query(
+            f"SELECT DISTINCT match_key FROM document_matches WHERE {condition}", params)}
+
     def masked_codes(self, last_digits: str, lo: dt.datetime, hi: dt.datetime) -> set[str]:
         """(An index range on ``match_key``: from ``m:<digits>`` to the next digits, which
         holds every key beginning ``m:<digits>|`` in any collation, punctuation ignored or

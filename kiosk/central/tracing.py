@@ -12,8 +12,8 @@ The rules, in the order they apply:
 - **Person**: the kiosk's keys name a person. A CCCD and a (masked) PC-Covid code of one
   person share a ``match_key``; a row without one (a manual entry with a document number) is
   joined to the match key seen with its document elsewhere (:func:`canonical`). The person
-  traced by a document number is theirs under every match key ever stored with it
-  (:func:`target_for_document`).
+  traced by a document number is theirs under every match key ever stored with it under
+  their name (:func:`target_for_document`).
 - **Repeats**: a scan the kiosk marked ``duplicate``, or one in the same direction as the
   person's previous scan at that checkpoint within ``repeat_window``, makes no new visit.
 - **Stays**: an entry followed by an exit within ``max_stay`` is one stay; an entry with no
@@ -42,7 +42,7 @@ from typing import Any, NamedTuple, Protocol
 
 from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS, parse_utc
 from kiosk.messages import WordedError
-from kiosk.payloads.identity import document_key, fold_name
+from kiosk.payloads.identity import digits, document_key, fold_name
 from kiosk.sync.protocol import whole_number
 
 MINUTE = 60.0
@@ -169,6 +169,13 @@ class Source(Protocol):
     def masked_codes(self, last_digits: str, lo: dt.datetime, hi: dt.datetime) -> set[str]:
         """Match keys beginning ``m:<last_digits>|`` of scans in [lo, hi] (more is fine:
         filtered here): whose masked codes a number never scanned in full may be."""
+
+    def card_codes(self, document_key: str) -> set[str]:
+        """The match keys of the scans of this number's own card (kind ``cccd``) on any day
+        still held: the name its holder is known by."""
+
+    def documented(self, match_keys: Iterable[str]) -> set[str]:
+        """Those of ``match_keys`` stored with any document number on any day still held."""
 
     def rows_named(self, folded_name: str, birth_year: str, lo: dt.datetime,
                    hi: dt.datetime) -> list[Sequence[Any]]:
@@ -345,13 +352,17 @@ class Target:
     keys: frozenset[str]
     query: dict[str, str]
     weak: str | None = None
-    """Why they may be someone else: ``"name"`` (found by name and birth year only) or
+    """Why they may be someone else: ``"name"`` (found by name and birth year only),
     ``"masked_code"`` (a number no scan links to a code: masked codes ending in its last
-    digits); None: an exact match."""
+    digits) or ``"conflicting_holders"`` (codes carrying the number under another name
+    were left out: :attr:`others`); None: an exact match."""
     codes: frozenset[str] = frozenset()
     """The other keys of the one person of ``keys`` (a document's ``doc:`` key and every
     match key stored with it: a card and a PC-Covid code with a mis-declared birth year have
     two): their scans are that person's, and none of them is a contact."""
+    others: frozenset[str] = frozenset()
+    """Match keys stored with the number under another name than its holder's (someone
+    else's code declaring it): not the target's, whatever subject key their scans carry."""
 
     @property
     def everyone(self) -> frozenset[str]:
@@ -448,10 +459,13 @@ def find_visits(source: Source, target: Target, start: float, end: float,
     theirs = target.everyone
     rows = source.person_rows(_lookup_keys(source, theirs), instant(lo), instant(hi))
     aliases = source.aliases(unaliased(rows))
-    scans = sorted((s for s in to_scans(rows, aliases, lo, hi)
-                    if s.person in theirs or s.subject in theirs), key=lambda s: (s.at, s.id))
-    if target.codes:  # one person under several keys: one set of stays, one description
+    if target.codes:  # a manual entry typing the number is its holder's
         (key,) = target.keys
+        aliases = {**aliases, **{k: key for k in target.codes if k.startswith("doc:")}}
+    scans = sorted((s for s in to_scans(rows, aliases, lo, hi)
+                    if (s.person in theirs or s.subject in theirs)
+                    and s.person not in target.others), key=lambda s: (s.at, s.id))
+    if target.codes:  # one person under several keys: one set of stays, one description
         scans = [s._replace(person=key) for s in scans]
     people = describe(source, scans)
     visits = [s for s in stays_of(scans, policy) if s.start <= end and s.end >= start]
@@ -717,28 +731,56 @@ def _exposures(visits: Sequence[Stay], indexes: Iterable[int], stays: Iterable[S
 
 
 # -- finding the person -------------------------------------------------------------------
+def name_part(match_key: str) -> str:
+    """The folded name a match key holds (``m:<6 digits>|<name>|<birth year>``)."""
+    first, last = match_key.find("|"), match_key.rfind("|")
+    return match_key[first + 1:last] if 0 <= first < last else match_key
+
+
+def holder(document: str, codes: set[str], names: set[str]) -> dict[str, Any]:
+    """The Target fields of a number's holder among the match keys stored with it (``codes``,
+    not empty): those holding one of ``names``; with none given, those of the name most
+    keys hold (ties: the smallest). The others are someone else's codes declaring the
+    number (a PC-Covid code's number is typed by its holder): left out, and the match
+    weak."""
+    if not names & {name_part(k) for k in codes}:
+        counts: dict[str, int] = defaultdict(int)
+        for code in codes:
+            counts[name_part(code)] += 1
+        names = {min(counts, key=lambda n: (-counts[n], n))}
+    kept = {k for k in codes if name_part(k) in names}
+    others = frozenset(codes - kept)
+    return {"keys": frozenset([min(kept)]), "codes": frozenset(kept | {document}),
+            "others": others, "weak": "conflicting_holders" if others else None}
+
+
 def target_for_document(source: Source, number: str, lo: dt.datetime, hi: dt.datetime
                         ) -> Target:
     """A document number (CCCD, old ID, passport) as typed, for a trace of [lo, hi]: the
-    holder under the number and every match key ever stored with it (a scan carrying the
-    number is theirs whatever birth year it declares). A number no scan links to a code
-    is weak: its masked PC-Covid codes, which show only the last digits, may be anyone's
-    with those digits, so every such code scanned in the period is a candidate."""
+    holder under the number and every match key stored with it under the holder's name —
+    their card's, else the name most of its codes hold — on any day held (a scan carrying
+    the number is theirs whatever birth year it declares; one declaring another name is
+    someone else's, left out, and the match is weak). A number no scan links to a code is
+    weak: its masked PC-Covid codes, which show only the last digits, may be anyone's with
+    those digits, so every such code scanned in the period that no scan ties to another
+    number is a candidate."""
     cleaned = number.replace(" ", "").upper()
-    if not cleaned.isalnum() or not 6 <= len(cleaned) <= 20:
+    if not (cleaned.isascii() and cleaned.isalnum()) or not 6 <= len(cleaned) <= 20:
         raise TraceError("trace.bad_document", number=repr(number))
     key = document_key(cleaned)
     query = {"document": cleaned}
     codes = source.document_codes(key)
     if codes:
-        return Target(frozenset([min(codes)]), query, codes=frozenset(codes | {key}))
-    masked = source.masked_codes(cleaned[-6:], lo, hi) if cleaned[-6:].isdigit() else set()
+        return Target(query=query, **holder(
+            key, codes, {name_part(k) for k in source.card_codes(key)}))
+    masked = source.masked_codes(cleaned[-6:], lo, hi) if digits(cleaned[-6:]) else set()
+    masked -= source.documented(masked)
     return Target(frozenset({key, *masked}), query, weak="masked_code" if masked else None)
 
 
 def target_for_payload(source: Source, raw: bytes, today: dt.date) -> Target:
     """Any scanned code: the same keys the kiosk computes (kiosk.payloads); a code carrying
-    a full document number finds its holder as that number does."""
+    a full document number finds its holder as that number does, under the name it shows."""
     from kiosk.payloads import Rejection, decode
 
     identity = decode(raw, today=today)
@@ -747,9 +789,11 @@ def target_for_payload(source: Source, raw: bytes, today: dt.date) -> Target:
     subject, match = identity.subject_key, identity.match_key
     if subject.startswith("doc:") and (codes := source.document_codes(subject)
                                        | ({match} if match else set())):
-        key = min(codes)
-        return Target(frozenset([key]), {"payload_kind": identity.kind, "key": key},
-                      codes=frozenset(codes | {subject}))
+        names = {name_part(match)} if match else {name_part(k)
+                                                  for k in source.card_codes(subject)}
+        found = holder(subject, codes, names)
+        (key,) = found["keys"]
+        return Target(query={"payload_kind": identity.kind, "key": key}, **found)
     key = canonical(subject, match, source.aliases([subject]))
     return Target(frozenset([key]), {"payload_kind": identity.kind, "key": key})
 
