@@ -116,10 +116,22 @@ class Kiosk:
         the one file this kiosk writes scans to until it restarts."""
         self.store = Store(config.store_path, timezone=config.timezone)
         try:  # the file may be gone already (deleted since it was opened): StoreError
+            checked = self.store.run_left_marked()  # read only: nothing written yet
+            if checked:  # a power cut, a kill: checked before the first scan (and the mark)
+                log.info("%s", both("app.log.checking_before_start", path=config.store_path))
+                damage = self.store.verify()  # a damaged file takes no scan
+                if damage:  # SQLite's English findings: for the log, not the screen
+                    log.info("%s: the whole-file check found damage: %s", config.store_path,
+                             damage)
+                    raise StoreError("store.failed", path=config.store_path,
+                                     detail=Words("sqlite.damaged"))
+                self.store.clear_ended_runs()  # checked for: a run still going keeps its own
             stopped_cleanly = self.store.begin_run()
-            self._check_owed = not (stopped_cleanly and self.store.verified_recently())
-            """The start owes a whole-file check, whatever its stamp: run beside scans by the
-            maintenance thread, never in here (:meth:`_check_whole_file`)."""
+            self._check_owed = not ((checked or stopped_cleanly)
+                                    and self.store.verified_recently())
+            """The start owes a whole-file check beside scans, by the maintenance thread
+            (:meth:`_check_whole_file`): after a clean stop with no check within a day, or
+            when this run's mark, or the stamp of the check made here, was not written."""
         except BaseException:
             self.store.close()
             raise
@@ -315,18 +327,23 @@ class Kiosk:
 
     def _check_whole_file(self) -> None:
         """The whole-file check (``PRAGMA quick_check``), when owed or a day old, run in the
-        maintenance thread, never before the start returns: on a 1 GB store it reads for
-        ~14 s after a reboot (the page cache cold), longer on an SD card, and an officer
-        must not face a blank screen meanwhile (docs/architecture.md). A start after a clean
-        stop, the last check less than a day old, owes none (the daily one goes on from its
-        stamp); after a power cut or a kill it is owed whatever its stamp.
+        maintenance thread beside scans: after a clean stop with no check within a day, and
+        daily. On a 1 GB store it reads for ~14 s after a reboot (the page cache cold), longer
+        on an SD card, and the officer must not face a blank screen meanwhile when no crash
+        happened: the file is then as likely sound as at any hour of the daily check. A start
+        after a clean stop, the last check less than a day old, owes none (the daily one goes
+        on from its stamp).
 
-        Scans taken while it reads are as safe as beside the daily check: SQLite refuses a
-        write that reads or writes a damaged page (:meth:`Store._failed`: refused from then
-        on, in words), so what a scan shows as accepted is committed whole to the disk;
-        damage elsewhere is found by the check and stops the store taking scans from then
-        on (:meth:`found_damaged`, the card "cannot save"). A check that could not run
-        (another program's lock) stays owed: tried again at the next hour."""
+        After an unclean stop (a power cut, a kill: the run's mark left set, or another run's
+        mark) the start checks in ``Kiosk.__init__`` instead, before the first scan is
+        written, and refuses a damaged file: beside scans is not safe then. SQLite refuses a
+        write that reads a damaged page, but not one that takes a page from a damaged free
+        list — the damage a power cut most likely leaves: a free-list entry naming a live
+        page lets scans commit ("accepted") over another table's rows (docs/architecture.md).
+
+        Damage found here stops the store taking scans from then on (:meth:`found_damaged`,
+        the card "cannot save"). A check that could not run (another program's lock) stays
+        owed: tried again at the next hour."""
         try:
             owed = self._check_owed or not self.store.verified_recently()
             damage = self.store.verify() if owed else None

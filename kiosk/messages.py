@@ -1347,10 +1347,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "retention purge failed, a software fault (details below); tried again in an hour, "
         "scanning goes on"),
     "app.log.checking_at_start": (
-        "{path}: lần chạy trước không dừng đúng cách hoặc chưa kiểm tra trong ngày: kiểm tra "
-        "toàn bộ tệp kho dữ liệu ở nền, vẫn nhận lượt quét",
-        "{path}: the last run did not stop cleanly, or no check within a day: checking the "
-        "whole store file in the background, scans are taken meanwhile"),
+        "{path}: chưa kiểm tra trong ngày: kiểm tra toàn bộ tệp kho dữ liệu ở nền, vẫn nhận "
+        "lượt quét",
+        "{path}: no check within a day: checking the whole store file in the background, "
+        "scans are taken meanwhile"),
+    "app.log.checking_before_start": (
+        "{path}: lần chạy trước không dừng đúng cách (mất điện, bị tắt ngang): kiểm tra toàn "
+        "bộ tệp kho dữ liệu trước lượt quét đầu tiên",
+        "{path}: the last run did not stop cleanly (a power cut, a kill): checking the whole "
+        "store file before the first scan"),
     "app.log.check_not_run": ("không kiểm tra được toàn bộ tệp kho dữ liệu: {reason}",
                               "store check not run: {reason}"),
     "app.log.check_failed": (

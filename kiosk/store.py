@@ -94,9 +94,10 @@ PURGE_MAX_PAUSE_SECONDS = 10.0
 CHECK_VOUCHES_FOR = dt.timedelta(hours=24)
 """How long a whole-file check that found nothing vouches for the file: a one-shot command
 that records (``kiosk scan``) trusts a check this recent instead of reading the whole file
-again; the running kiosk checks this often (:meth:`Store.verify`), and at start only when
-the run before did not stop cleanly or no check this recent vouches for the file
-(:meth:`Store.begin_run`), in the background beside scans (``Kiosk.maintain``)."""
+again; the running kiosk checks this often (:meth:`Store.verify`), at start before the first
+scan when the run before did not stop cleanly (:meth:`Store.run_left_marked`), and after a
+clean stop no check this recent vouches for in the background beside scans
+(``Kiosk.maintain``)."""
 CHECK_BUSY_SECONDS = 30.0
 """How long the whole-file check waits for a file another program holds."""
 EXPIRED_BEFORE = "presence.expired_before"
@@ -106,9 +107,13 @@ window)."""
 CHECKED_AT = "store.checked_at"
 """Meta key: UTC time of the last whole-file check that found the file sound."""
 RUNNING_SINCE = "kiosk.running_since"
-"""Meta key: UTC time a kiosk started on the file, cleared by its clean stop
-(:meth:`Store.end_run`): found at a start, the run before was cut short (a power cut, a
-kill, a crash) or stopped before a whole-file check it owed had ended."""
+"""Meta keys under this prefix: one per kiosk run on the file, ``kiosk.running_since.``
+and a token unique to the run, its value the run's UTC start time and pid
+(:meth:`Store.begin_run`), each cleared by its own run's clean stop only
+(:meth:`Store.end_run`); the bare key is an older kiosk's mark. Any found at a start: the
+run before was cut short (a power cut, a kill, a crash), stopped before a whole-file check
+it owed had ended, or another kiosk runs on the file now — checked before the first scan
+(``Kiosk.__init__``)."""
 PURGED_UNAUDITED = "store.purged_unaudited"
 """``meta``: entries the purge removed whose ``retention.purge`` audit row is not written
 yet, counted in each purge step's own transaction (a purge refused half-way, or killed,
@@ -849,6 +854,34 @@ def _upkeep_writes() -> Iterator[None]:
         _UPKEEP.on = before
 
 
+def _boot_id() -> str:
+    """This boot's id (Linux), ``-`` where there is none: a run mark of another boot is of a
+    run a power cut or a reboot ended."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or "-"
+    except OSError:
+        return "-"
+
+
+def _run_going(mark: str) -> bool:
+    """Whether the run that wrote this mark (:meth:`Store.begin_run`) may still be going:
+    of this boot, its process still there (not this one: a new run's pid is not yet in a
+    mark of its own)."""
+    found = re.search(r" boot (\S+) pid (\d+)$", mark)
+    if found is None or found[1] != _boot_id():
+        return False
+    pid = int(found[2])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: there
+        return True
+    return True
+
+
 class _Transaction:
     """:meth:`Store.transaction`: a class, not a generator under ``@contextmanager`` (its
     generator and wrapper cost each scan ~5 µs more in the scan loop, ~2 µs alone). COMMIT
@@ -947,6 +980,9 @@ class Store:
         self.refusing: Words | None = None
         """Why every write is refused (damage :meth:`verify` found, the file deleted or
         replaced under it: :meth:`_check_file`); None: writes go on."""
+        self.run_token: str | None = None
+        """The kiosk run's mark this Store wrote (:meth:`begin_run`), cleared by
+        :meth:`end_run`; None: none written."""
         self.damage_met: Callable[[], None] | None = None
         """Called when a write of this connection met damage (SQLITE_CORRUPT, SQLITE_NOTADB:
         :meth:`_failed`), after this Store refuses for it: ``Kiosk`` sets its
@@ -1497,31 +1533,65 @@ class Store:
             return False
         return dt.timedelta(0) <= age < CHECK_VOUCHES_FOR
 
+    def run_left_marked(self) -> bool:
+        """Whether a kiosk's run mark (:data:`RUNNING_SINCE`) is set on the file: the run
+        before was cut short (a power cut, a kill, a crash), or another kiosk runs on the file
+        now. Read only, before the start writes anything: a mark that cannot be read (its
+        page damaged) counts as set."""
+        try:
+            return bool(self.meta(RUNNING_SINCE))
+        except sqlite3.DatabaseError:
+            return True
+
     @_upkeep_writes()
     def begin_run(self, now: float | None = None) -> bool:
-        """Mark the file as a running kiosk's (:data:`RUNNING_SINCE`); whether the run before
-        stopped cleanly (it left no mark). The start owes a whole-file check when it did not:
-        a power cut mid-write is what damages pages. A mark not written for another program's
-        lock, a full or read-only disk counts as a run cut short (the check runs: never
-        skipped on a guess); the file gone, replaced or damaged raises StoreError, as a scan's
-        write would be refused: the kiosk does not start on it."""
+        """Mark the file as this run's: a key of its own under :data:`RUNNING_SINCE`, unique
+        to the run (:attr:`run_token`), its value the start's UTC time and pid; whether the
+        run before stopped cleanly (it left no mark, its own or another run's). Each run
+        its own key: a second kiosk on the same file (a ``--until-done`` replay beside the
+        screen's run) neither overwrites nor clears the first's. A mark not written for
+        another program's lock, a full or read-only disk counts as a run cut short (never
+        skipped on a guess); the file gone, replaced or damaged raises StoreError, as a
+        scan's write would be refused: the kiosk does not start on it."""
+        token = f"{RUNNING_SINCE}.{uuid.uuid4().hex}"
         try:
             with self._briefly() as conn:
-                before = conn.execute("SELECT 1 FROM meta WHERE key = ?",
-                                      (RUNNING_SINCE,)).fetchone()
-                self._set_meta(conn, {RUNNING_SINCE: utc_iso(now or time.time())})
+                before = conn.execute("SELECT 1 FROM meta WHERE key >= ? AND key < ?",
+                                      (RUNNING_SINCE, RUNNING_SINCE + "\uffff")).fetchone()
+                self._set_meta(conn, {token: f"{utc_iso(now or time.time())} boot "
+                                             f"{_boot_id()} pid {os.getpid()}"})
         except StoreError:
             if self.refusing is not None:
                 raise
             return False
+        self.run_token = token
         return before is None
 
     @_upkeep_writes()
+    def clear_ended_runs(self) -> None:
+        """Clear the marks of runs that have ended (:data:`RUNNING_SINCE`): of another boot,
+        or of a process no longer running on this one (an older kiosk's bare mark too). For
+        the start once its check found the file sound: those runs' cuts are checked for. A
+        run still going keeps its mark, and the next start checks before its first scan
+        (it cannot tell that run's later stop): the safe direction. Not cleared (another
+        program's lock), the next start checks again."""
+        ended = [key for key, value in self.meta(RUNNING_SINCE).items()
+                 if not _run_going(value)]
+        if ended:
+            with contextlib.suppress(StoreError), self._briefly() as conn:
+                self._set_meta(conn, dict.fromkeys(ended))
+
+    @_upkeep_writes()
     def end_run(self) -> None:
-        """Clear :meth:`begin_run`'s mark: the kiosk stops cleanly, owing no check. Not
-        cleared (the store refusing, another program's lock), the next start checks."""
+        """Clear :meth:`begin_run`'s mark, this run's own only: the kiosk stops cleanly,
+        owing no check. Another run's mark is left for that run's own stop: cleared here, a
+        power cut ending that run would go unseen by the next start. Not cleared (the store
+        refusing, another program's lock), the next start checks."""
+        token, self.run_token = self.run_token, None
+        if token is None:  # never marked: nothing of this run's to clear
+            return
         with contextlib.suppress(StoreError), self._briefly() as conn:
-            self._set_meta(conn, {RUNNING_SINCE: None})
+            self._set_meta(conn, {token: None})
 
     def interrupt_and_close(self) -> None:
         """Close without waiting for a long read to finish: interrupt whatever runs on the

@@ -21,7 +21,7 @@ from kiosk.app import Kiosk, said_once
 from kiosk.messages import Words, both
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan, Status
-from kiosk.store import CHECKED_AT, Store, StoreError
+from kiosk.store import CHECKED_AT, RUNNING_SINCE, Store, StoreError
 from tests.conftest import CCCD_AN, CCCD_BINH, make_config
 from tests.devices_support import wait_until
 
@@ -238,9 +238,9 @@ def checked_at(db: Path) -> str | None:
 
 def test_a_start_after_a_clean_stop_within_a_day_of_a_check_reads_no_whole_file(
         tmp_path: Path) -> None:
-    """The whole-file check never holds up the kiosk's start. After a clean stop, with a
-    check less than a day old vouching for the file, the start reads none of it: its stamp
-    stays as it was, and the daily check goes on from it."""
+    """After a clean stop, with a check less than a day old vouching for the file, the
+    start reads none of it (no crash: the fast start is safe): its stamp stays as it was,
+    and the daily check goes on from it."""
     store_with_entries(tmp_path)
     first = Kiosk(make_config(tmp_path))
     first.maintain()  # the check this first start owes (never checked): it stamps the file
@@ -256,12 +256,12 @@ def test_a_start_after_a_clean_stop_within_a_day_of_a_check_reads_no_whole_file(
         second.stop()
 
 
-def test_after_a_kill_the_start_returns_at_once_takes_scans_and_checks_beside_them(
+def test_after_a_kill_the_start_checks_the_whole_file_before_the_first_scan(
         tmp_path: Path) -> None:
     """A power cut or a kill (the kiosk's clean stop never ran) is what damages pages, so
-    the next start owes a whole-file check even with a stamp an hour old. It is not run
-    before the start returns: a scan is accepted and on disk before the check has read a
-    page (the stamp untouched), then the maintenance thread checks and stamps the file."""
+    the next start checks the whole file even with a stamp minutes old — inside ``Kiosk()``,
+    before its first scan is written (beside scans is not safe then: a damaged free list
+    lets scans commit over other rows, see the free-list test below)."""
     db = store_with_entries(tmp_path)
     config = write_config(tmp_path, "kiosk.db")
     killed = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "run", "--headless",
@@ -275,21 +275,147 @@ def test_after_a_kill_the_start_returns_at_once_takes_scans_and_checks_beside_th
     stamp = checked_at(db)
     running = Kiosk(make_config(tmp_path))
     try:
+        assert checked_at(db) != stamp  # checked inside the start, before it returned
+        assert running.start_checked.is_set()  # nothing left owed for the background
         result = running.pipeline.submit(Scan(payload=CCCD_BINH.encode(), device_id="d1",
                                               lane="in"))
         assert result.status is Status.ACCEPTED
-        with sqlite3.connect(db) as conn:
-            assert conn.execute("SELECT count(*) FROM entries WHERE id = ?",
-                                (result.entry_id,)).fetchone() == (1,)
-        assert checked_at(db) == stamp  # the start read no page of it
-        assert not running.start_checked.is_set()
-        running.start()
-        wait_until(lambda: checked_at(db) != stamp, timeout=60, what="the start's check")
     finally:
         running.stop()
+    assert run_marks(db) == {}  # stopped cleanly
     again = Kiosk(make_config(tmp_path))  # stopped cleanly, its check done: nothing owed
     assert again.start_checked.is_set()
     again.stop()
+
+
+def run_marks(db: Path) -> dict[str, str]:
+    """The kiosk runs' marks left on the file, read by a connection of its own."""
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT key, value FROM meta WHERE key LIKE ?",
+                                 (RUNNING_SINCE + "%",)).fetchall())
+
+
+def killed_run(db: Path) -> dict[str, str]:
+    """A kiosk run on ``db`` cut short (a power cut: its mark left set); the marks."""
+    store = Store(db)
+    store.begin_run()
+    store.close()  # no end_run: as a kill
+    return run_marks(db)
+
+
+def test_after_a_kill_a_damaged_file_is_refused_at_start_as_before(tmp_path: Path) -> None:
+    """Pages overwritten, the run before killed: ``Kiosk()`` checks before its first scan
+    and does not start on the file (a StoreError in words: exit 3, or the screen's
+    message), writing nothing to it — not even its own run's mark."""
+    db = store_with_entries(tmp_path)
+    marks = killed_run(db)
+    overwrite_pages(db, middle_leaves_of_entries)
+    with pytest.raises(StoreError) as refused:
+        Kiosk(make_config(tmp_path))
+    assert refused.value.words.code == "store.failed"
+    assert refused.value.words.params["detail"] == Words("sqlite.damaged")
+    assert run_marks(db) == marks
+
+
+def free_list_naming_a_live_page(db: Path) -> None:
+    """The damage a power cut most likely leaves: the free list's next page handed out is
+    a live leaf of ``entries`` (a page freed, then reused, its free-list entry not yet
+    written away). SQLite reads no damaged page to take it: a write goes through."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE spare (v TEXT)")  # pages to free: a free list
+        conn.executemany("INSERT INTO spare VALUES (?)", [("y" * 200,)] * 2000)
+        conn.commit()
+        conn.execute("DROP TABLE spare")
+        conn.commit()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        [live, *_] = [n for (n,) in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'entries' AND pagetype = 'leaf' "
+            "ORDER BY pageno LIMIT 6 OFFSET 5")]
+    size = page_size(db)
+    with open(db, "r+b") as f:
+        f.seek(32)
+        trunk = int.from_bytes(f.read(4), "big")
+        f.seek((trunk - 1) * size + 4)
+        leaves = int.from_bytes(f.read(4), "big")
+        f.seek((trunk - 1) * size + 8 + 4 * (leaves - 1))  # the last is handed out first
+        f.write(live.to_bytes(4, "big"))
+
+
+def test_after_a_power_cut_a_free_list_naming_a_live_page_is_refused_before_any_scan(
+        tmp_path: Path) -> None:
+    """Why the check after an unclean stop cannot run beside scans: a free list naming a
+    live page lets a scan's write commit over other rows (each shown "accepted"; the
+    entries table then counts rows that were never scanned), and only a check before any
+    write finds it whole. ``Kiosk()`` refuses the file, nothing written to it."""
+    db = store_with_entries(tmp_path)
+    marks = killed_run(db)
+    free_list_naming_a_live_page(db)
+    counts = "SELECT (SELECT count(*) FROM entries), (SELECT count(*) FROM meta)"
+    with sqlite3.connect(db) as conn:
+        before = conn.execute(counts).fetchone()
+    with pytest.raises(StoreError) as refused:
+        Kiosk(make_config(tmp_path))
+    assert refused.value.words.code == "store.failed"
+    assert refused.value.words.params["detail"] == Words("sqlite.damaged")
+    assert run_marks(db) == marks
+    with sqlite3.connect(db) as conn:
+        assert conn.execute(counts).fetchone() == before
+
+
+def test_a_second_run_stopping_cleanly_leaves_the_first_runs_mark(tmp_path: Path) -> None:
+    """Each run marks the file with a token of its own: a second kiosk on the same file
+    (a ``--until-done`` replay beside the screen's run) that stops cleanly clears only its
+    own mark; the first run, then cut by a power cut, is seen as such by the next start."""
+    db = tmp_path / "kiosk.db"
+    first, second = Store(db), Store(db)
+    try:
+        assert first.begin_run()  # nothing before it
+        assert not second.begin_run()  # the first's mark: not a clean stop to this one
+        assert len(run_marks(db)) == 2
+        second.end_run()
+        assert list(run_marks(db)) == [first.run_token]
+    finally:
+        second.close()
+        first.close()  # no end_run: a power cut
+    after = Store(db)
+    try:
+        assert after.run_left_marked()
+        assert not after.begin_run()
+        after.end_run()
+        assert list(run_marks(db)) == [first.run_token]  # the cut run's mark stays
+    finally:
+        after.close()
+
+
+def test_the_start_checking_after_a_cut_clears_ended_runs_marks_not_a_going_ones(
+        tmp_path: Path) -> None:
+    """The start that checked the file sound after a cut clears the marks of runs that have
+    ended (another boot's, a process gone); a run still going keeps its mark (its own stop
+    clears it; cut, the next start checks)."""
+    db = store_with_entries(tmp_path)
+    boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    going = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        store = Store(db)
+        try:
+            store.set_meta({f"{RUNNING_SINCE}.going": f"2026-12-05T00:00:00Z boot {boot} "
+                                                      f"pid {going.pid}",
+                            f"{RUNNING_SINCE}.other-boot": "2026-12-04T00:00:00Z boot "
+                                                           f"x{boot} pid {going.pid}",
+                            RUNNING_SINCE: "2026-12-03T00:00:00.000000Z"})  # older kiosk's
+        finally:
+            store.close()
+        running = Kiosk(make_config(tmp_path))
+        try:
+            assert running.start_checked.is_set()  # checked before it returned
+            assert sorted(run_marks(db)) == sorted([f"{RUNNING_SINCE}.going",
+                                                    running.store.run_token])
+        finally:
+            running.stop()
+        assert list(run_marks(db)) == [f"{RUNNING_SINCE}.going"]
+    finally:
+        going.kill()
+        going.wait()
 
 
 def test_damage_the_start_check_finds_beside_scans_refuses_the_next_scan_in_words(
