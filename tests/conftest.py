@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import uuid
 from pathlib import Path
 from typing import Any
@@ -110,3 +111,10 @@ def libfaketime() -> Path:
 def kiosk_id() -> str:
     """A fresh kiosk id, so tests sharing one centre never see each other's entries."""
     return f"k-{uuid.uuid4().hex[:10]}"
+
+
+def ctrl_c_as_at_a_terminal() -> None:
+    """For ``preexec_fn``: the child takes Ctrl-C (SIGINT) as at a terminal. A test run in
+    the background (a CI job, ``… &``) starts with SIGINT ignored, and every child inherits
+    that: the command would never see the Ctrl-C the test sends it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

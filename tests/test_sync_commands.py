@@ -30,6 +30,7 @@ from kiosk.store import Store
 from kiosk.sync.worker import SyncWorker
 from kiosk.timestamps import utc_iso
 from tests.conftest import CCCD_AN as CCCD
+from tests.conftest import ctrl_c_as_at_a_terminal
 from tests.sync_support import (
     SlowCentre,
     fill_backlog,
@@ -407,7 +408,8 @@ def test_an_export_stopped_half_way_leaves_no_part_and_marks_nothing(central, tm
     proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "sync", "export", "--to",
                              str(target), "--force", "--config", str(config)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True)
+                            stdin=subprocess.DEVNULL, text=True,
+                            preexec_fn=ctrl_c_as_at_a_terminal)
     deadline = time.monotonic() + 60
     while not part.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.001)

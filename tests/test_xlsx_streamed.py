@@ -25,6 +25,7 @@ from kiosk.commandline import load_config
 from kiosk.pipeline import Pipeline, Policy
 from kiosk.scan import Scan
 from kiosk.store import Store
+from tests.conftest import ctrl_c_as_at_a_terminal
 
 ENTRIES = 300
 
@@ -143,7 +144,8 @@ def test_an_export_stopped_half_way_deletes_its_file_and_says_so(
     out = tmp_path / f"export.{fmt}"
     proc = subprocess.Popen(export_command(long_store, out, fmt), stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "TMPDIR": str(temp)})
+                            env={**os.environ, "TMPDIR": str(temp)},
+                            preexec_fn=ctrl_c_as_at_a_terminal)
     deadline = time.monotonic() + 60
     while not (out.exists() and out.stat().st_size) and time.monotonic() < deadline:
         time.sleep(0.001)
