@@ -263,14 +263,7 @@ class StorageSource:
         return {k: v for k in wanted if (v := self._aliases[k]) is not None}
 
     def documents_for(self, match_keys: Iterable[str]) -> set[str]:
-        keys = sorted(set(match_keys))
-        if not keys:
-            return set()
-        params = Params()
-        condition = self._in("match_key", params.add(self._list(keys)))
-        return {r[0] for r in self.storage._query(
-            f"SELECT DISTINCT subject_key FROM document_matches WHERE {condition} "
-            f"AND {self._days_around(params)}", params)}
+        return self._matched("subject_key", match_keys, around=True)
 
     def document_codes(self, document_key: str) -> set[str]:
         """(One index range of ``document_matches``' primary key, over every day.)"""
@@ -286,13 +279,19 @@ class StorageSource:
 
     def documented(self, match_keys: Iterable[str]) -> set[str]:
         """(One index range of ``document_matches_match`` per key, over every day.)"""
+        return self._matched("match_key", match_keys, around=False)
+
+    def _matched(self, column: str, match_keys: Iterable[str], *, around: bool) -> set[str]:
+        """``column`` of ``document_matches`` rows of these match keys, on the days around
+        the period or on every day held."""
         keys = sorted(set(match_keys))
         if not keys:
             return set()
         params = Params()
         condition = self._in("match_key", params.add(self._list(keys)))
+        days = f" AND {self._days_around(params)}" if around else ""
         return {r[0] for r in self.storage._query(
-            f"SELECT DISTINCT match_key FROM document_matches WHERE {condition}", params)}
+            f"SELECT DISTINCT {column} FROM document_matches WHERE {condition}{days}", params)}
 
     def masked_codes(self, last_digits: str, lo: dt.datetime, hi: dt.datetime) -> set[str]:
         """(An index range on ``match_key``: from ``m:<digits>`` to the next digits, which
