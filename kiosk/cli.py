@@ -37,6 +37,7 @@ from kiosk.commandline import (
     refusal_in,
     run_command,
     stop_on_term,
+    stops_held,
     store_failure,
     terminal_text,
     whole_number_argument,
@@ -379,7 +380,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if bar is not None:
         bar.finish()
     try:
-        store.audit(actor, f"{action}.done", {**asked, "rows": count})
+        with stops_held():  # the file is whole: it is not left without its record
+            store.audit(actor, f"{action}.done", {**asked, "rows": count})
     except BaseException:  # the count is not recorded: no file without its whole record
         if args.output and remove_export(args.output):
             print(messages.text("cli.export_removed", config.kiosk.language,

@@ -98,6 +98,25 @@ def stop_on_term() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextlib.contextmanager
+def stops_held() -> Iterator[None]:
+    """While in it, SIGTERM and Ctrl-C are let pass without effect: a step that must end
+    whole — the audit row saying a file was written, which may wait up to the store's busy
+    timeout for a running kiosk's lock — ends, and the command ends right after it anyway.
+    Left to SIGTERM's default, a whole export file stayed with no record that it was made.
+    A signal the process ignores (SIGINT in a background job) stays ignored."""
+    import signal
+
+    held = [signum for signum in (signal.SIGINT, signal.SIGTERM)
+            if signal.getsignal(signum) is not signal.SIG_IGN]
+    previous = {signum: signal.signal(signum, lambda *_: None) for signum in held}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def fail(message: str, code: int) -> SystemExit:
     """Print ``message`` on stderr; the SystemExit to raise with ``code``."""
     print(message, file=sys.stderr)

@@ -5,6 +5,7 @@ sheets, each under the header, as the command's summary says."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import os
@@ -157,6 +158,47 @@ def test_an_export_stopped_half_way_deletes_its_file_and_says_so(
     assert proc.returncode == code
     assert err == f"Export stopped; the unfinished file {out} was deleted\n"
     assert list(tmp_path.iterdir()) == [temp] and list(temp.iterdir()) == []
+
+
+def test_a_stop_while_the_finished_export_waits_to_be_recorded_keeps_file_and_record(
+        long_store: Path, tmp_path: Path) -> None:
+    """The file is whole and closed; the audit row with its count waits for the running
+    kiosk's write lock (up to the store's busy timeout) when a service stop comes. The row
+    is written and the file kept with it; before, SIGTERM ended the command there and left
+    a file of full identities that no record said was made."""
+    from tests.central_support import write_lock_held_by_another_process
+
+    out = tmp_path / "export.csv"
+    proc = subprocess.Popen(export_command(long_store, out, "csv"), stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 60
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.001)
+    proc.send_signal(signal.SIGSTOP)  # rows still to write: the lock is taken meanwhile
+    with write_lock_held_by_another_process(long_store.parent / "kiosk.db"):
+        proc.send_signal(signal.SIGCONT)
+        while time.monotonic() < deadline and (holds_open(proc.pid, out)
+                                               or state_of(proc.pid) != "S"):
+            time.sleep(0.001)  # the file closed, and asleep: waiting for the lock
+        assert not holds_open(proc.pid, out) and state_of(proc.pid) == "S"
+        proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=60)[1]
+    assert (proc.returncode, err) == (0, "exported 150001 entries\n")
+    with sqlite3.connect(long_store.parent / "kiosk.db") as conn:
+        rows = conn.execute("SELECT action, json_extract(detail, '$.rows') FROM audit_log "
+                            "WHERE json_extract(detail, '$.file') = ?", (str(out),)).fetchall()
+    assert rows == [("export.csv", None), ("export.csv.done", 150_001)]
+    with out.open(encoding="utf-8-sig", newline="") as whole:
+        assert sum(1 for _ in csv.reader(whole)) == 1 + 150_001  # the header and every row
+
+
+def holds_open(pid: int, path: Path) -> bool:
+    folder = Path(f"/proc/{pid}/fd")
+    return any(os.path.realpath(folder / fd) == str(path) for fd in os.listdir(folder))
+
+
+def state_of(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
 
 
 def test_a_period_longer_than_a_sheet_goes_on_over_further_sheets_as_the_summary_says(
