@@ -34,7 +34,7 @@ from ui_support import (  # noqa: F401
 from kiosk.devices.camera import CameraDevice, CameraStats
 from kiosk.devices.kinds.camera import CameraOptions
 from kiosk.ui.camera_preview import stats_lines
-from kiosk.ui.widgets import OUTLINE_READ, OUTLINE_UNREAD, frame_to_image
+from kiosk.ui.widgets import OUTLINE_READ, OUTLINE_UNREAD, frame_to_image, state_text
 
 
 def two_colour_frame() -> np.ndarray:
@@ -154,3 +154,30 @@ def test_a_frozen_camera_picture_turns_grey_and_says_its_age(make_window, qtbot,
     assert live == (QImage.Format.Format_BGR888, False)
     assert frozen[0] == QImage.Format.Format_Grayscale8
     assert re.fullmatch(r"hình cũ [2-9] giây", frozen[1])
+
+
+def test_a_camera_the_kiosk_no_longer_runs_says_why_instead_of_running(
+        make_window, qtbot, tmp_path):
+    """The stream hangs; the watchdog ends the camera and the supervisor, unable to reach
+    it again, waits to retry. The technician's statistics line then says so in the
+    supervisor's words; before, it kept its last "running: …" until the camera was back."""
+    camera = MjpegServer(place(background(640, 480), qr_image(URL, scale=4)), hang=True)
+    try:
+        device = (f'\n[[devices]]\nid = "cam"\ntype = "camera"\nlane = "in"\n'
+                  f'source = "{camera.url}"\n')
+        window = make_window(write_config(tmp_path, device))
+        supervisor = window.bridge.kiosk.supervisor
+        told: list[str] = []  # each state the supervisor gave the camera, as the line words it
+        supervisor.subscribe(lambda status: told.append(
+            " · ".join(filter(None, (state_text(status.state), status.reason_in("vi"))))))
+        window._show_technician()
+        technician = window.technician
+        technician.table.selectRow(0)
+        technician.tabs.setCurrentWidget(technician.camera)
+        shown = technician.camera.stats
+        qtbot.waitUntil(lambda: shown.text().startswith("đang chạy: 640×480"), timeout=10000)
+        qtbot.waitUntil(lambda: supervisor.device("cam") is None, timeout=15000)
+    finally:
+        camera.close()  # gone for good: no "running" again
+    qtbot.waitUntil(lambda: not shown.text().startswith("đang chạy"), timeout=5000)
+    assert shown.text().startswith("lỗi · ") and shown.text() in told

@@ -10,6 +10,8 @@ scan: its kind and who, the document number masked; an enrolment code without it
 A new poll starts only when the previous one has answered, so a slow camera never piles up
 work. A picture older than STALE_SECONDS (a camera that froze, or went away and is being
 reconnected) turns grey and says its age: a frozen picture must not pass for a live one.
+A camera the supervisor no longer runs (an error, a wait before retrying) shows its state
+and why in place of its statistics, whose last words were "running".
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from kiosk import RELEASED
 from kiosk.devices.diagnostics import describe_payload
+from kiosk.devices.supervisor import DeviceStatus
 from kiosk.messages import text
 from kiosk.ui.bridge import KioskBridge
 from kiosk.ui.i18n import screen_language
-from kiosk.ui.widgets import FrameView, frame_to_image
+from kiosk.ui.widgets import FrameView, frame_to_image, state_text
 
 POLL_MS = 200
 STALE_SECONDS = 2.0
@@ -99,10 +102,12 @@ class CameraPreview(QWidget):
         earliest_day = self.bridge.kiosk.pipeline.earliest_day
         shown_at = self._captured_at
 
-        def fetch() -> tuple[QImage | None, float, list[str]]:
-            device = self.bridge.kiosk.supervisor.device(device_id)
-            if device is None or not hasattr(device, "preview"):
-                return None, 0.0, []
+        def fetch() -> tuple[QImage | None, float, list[str] | DeviceStatus | None]:
+            supervisor = self.bridge.kiosk.supervisor
+            device = supervisor.device(device_id)
+            if device is None or not hasattr(device, "preview"):  # dropped: why, instead
+                return None, 0.0, next((status for status in supervisor.status()
+                                        if status.device_id == device_id), None)
             preview = device.preview()
             if preview is None or preview.captured_at == shown_at:
                 image, captured_at = None, 0.0  # nothing new: not converted again
@@ -114,9 +119,13 @@ class CameraPreview(QWidget):
 
         self.bridge.run(fetch, done=self._show, failed=self._failed)
 
-    def _show(self, answer: tuple[QImage | None, float, list[str]]) -> None:
+    def _show(self, answer: tuple[QImage | None, float, list[str] | DeviceStatus | None]
+              ) -> None:
         self._in_flight = False
         image, captured_at, lines = answer
+        if isinstance(lines, DeviceStatus):  # no longer "running": the supervisor's state
+            lines = [words for words in (state_text(lines.state),
+                                         lines.reason_in(screen_language())) if words]
         if image is not None:
             self._picture, self._captured_at, self._stale = image, captured_at, False
             self.view.set_image(image)
