@@ -241,6 +241,34 @@ def test_a_name_finds_its_codes_and_typed_entries_not_a_longer_name_ending_the_s
     assert outside.keys == set()  # the period bounds both reads
 
 
+def test_an_empty_match_key_is_stored_as_none_and_found_by_name(storage: Storage) -> None:
+    """The wire allows ``match_key: ""`` (any text may be empty); no kiosk sends it, but a
+    backlog file or another client may. It means what null means — no match key — so the
+    centre stores it as NULL, where every reader looks for a scan without one: before, a
+    trace by name read neither ``substr(match_key, 10)`` nor ``match_key IS NULL`` and
+    missed it (and "" would have made one person of all such scans). Sent again as it came,
+    it is the duplicate it is, also to a centre that stored it as "" before."""
+    typed = decode_manual(ManualEntry(name="văn  an", phone="0900000101"))
+    assert isinstance(typed, Identity) and typed.match_key is None
+    entry = {**wire_entry(typed, checkpoint="CP-A", kiosk="k1", direction="in",
+                          scanned_at=local(0, 8)), "match_key": ""}
+    for expected in (protocol.ACCEPTED, protocol.DUPLICATE):
+        [result] = storage.ingest_batch("k1", [entry], sent_at=None, batch_id=uuid7(),
+                                        received_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+        assert result["status"] == expected, result
+    assert storage._query("SELECT match_key FROM entries") == [(None,)]
+    with storage._transaction() as tx:
+        storage._execute(tx, "UPDATE entries SET match_key = ''")
+    [result] = storage.ingest_batch("k1", [entry], sent_at=None, batch_id=uuid7(),
+                                    received_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    assert result["status"] == protocol.DUPLICATE, result
+    with storage._transaction() as tx:
+        storage._execute(tx, "UPDATE entries SET match_key = NULL")
+    named = tracing.target_for_name(StorageSource(storage), "Văn An", "1990", local(0, 0),
+                                    local(1, 0))
+    assert named.keys == {typed.subject_key}
+
+
 def test_a_name_is_read_from_the_name_index_and_the_unmatched_scans_by_day(
         storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
     """v33, on a database that reaches it holding scans: neither part of a trace by name

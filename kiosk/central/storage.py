@@ -74,9 +74,9 @@ batch's offset and those (how far its kiosk's clock ran ahead:
 :data:`schema.LEAST_CLOCK_OFFSET`)."""
 
 (_KIOSK, _CHECKPOINT, _DIRECTION, _STATUS, _SOURCE, _SCANNED_AT, _MONOTONIC, _BOOT, _DAY,
- _SUBJECT) = (STORED_COLUMNS.index(name) for name in (
+ _SUBJECT, _MATCH) = (STORED_COLUMNS.index(name) for name in (
     "kiosk_id", "checkpoint_id", "direction", "status", "source", "scanned_at",
-    "monotonic_ns", "boot_id", "local_day", "subject_key"))
+    "monotonic_ns", "boot_id", "local_day", "subject_key", "match_key"))
 _COUNTED = operator.itemgetter(_CHECKPOINT, _DAY, _DIRECTION, _SOURCE, _STATUS)
 """What the per-checkpoint counts take of a stored row (:meth:`aggregates.Tally.add`)."""
 _INSERT_BATCH = (f"INSERT INTO batches ({', '.join(BATCH_COLUMNS)}) "
@@ -391,6 +391,8 @@ class Storage(ABC):
                 row, refusal = None, protocol.Refusal("id_past_calendar", field="id",
                                                       got=json.dumps(row[0]))
             elif row is not None:
+                if row[_MATCH] == "":  # no match key, as null says: where every reader looks
+                    row = (*row[:_MATCH], None, *row[_MATCH + 1:])
                 entry_offset, problem = timing.entry(row[_SCANNED_AT], row[_MONOTONIC],
                                                      row[_BOOT])
                 late = problem if time_window else None
@@ -1012,6 +1014,8 @@ def _same(row: tuple[Any, ...], stored: dict[str, Any]) -> bool:
         if erased and name in PERSONAL_COLUMNS:
             continue
         held = stored[name]
+        if name == "match_key" and held == "":  # as a centre before "" became NULL held it
+            held = None
         if name in _JSON_COLUMNS:
             value = json.loads(value) if value is not None else None
             held = json.loads(held) if isinstance(held, str | bytes) else held

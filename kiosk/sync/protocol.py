@@ -231,7 +231,7 @@ Str = Annotated[str, Meta(max_length=MAX_TEXT_CHARS)]
 SubjectKey = Annotated[str, Meta(min_length=1, max_length=MAX_KEY_CHARS)]
 MatchKey = Annotated[str, Meta(max_length=MAX_KEY_CHARS)]
 """Keys the centre indexes (see :data:`MAX_KEY_CHARS`); the match key may be empty, as
-any text field may."""
+any text field may, and means no match key then: the centre stores it as null."""
 Uuid7 = Annotated[str, Meta(pattern=_whole(_UUID7_RE), description="a lowercase UUIDv7",
                             extra={"code": "not_uuid7"})]
 UtcTime = Annotated[str, Meta(
