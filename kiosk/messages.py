@@ -1793,6 +1793,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Hôm nay {day} (múi giờ của trung tâm, {zone}) không phải ngày 1: không lập báo cáo "
         "tháng",
         "Today {day} (the centre's time zone, {zone}) is not the 1st: no monthly report made"),
+    "central.report.month_held": (
+        "Báo cáo tháng {month} đã có trong {path}: không lập lại (ngày 1 mới lập lại)",
+        "The {month} monthly report is already in {path}: not made again (only on the 1st)"),
     "central.report.xlsx_binary": ("XLSX là tệp nhị phân: dùng -o TỆP hoặc --out-dir THƯ_MỤC",
                                    "XLSX is binary: use -o FILE or --out-dir DIR"),
     # -- trust lists: `kiosk certificates` and `kiosk-central certificates`

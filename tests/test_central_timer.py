@@ -70,28 +70,74 @@ def test_the_service_commands_write_todays_files_and_can_run_again(tmp_path: Pat
     assert applied.returncode == 0 and "Erased names, document numbers" in applied.stdout
 
 
+def _monthly_at(utc: str, out: Path, db: str, libfaketime: Path, line: str
+               ) -> subprocess.CompletedProcess[str]:
+    """Run the service's monthly command line on a server kept in UTC, at ``utc``."""
+    env = {**os.environ, "TZ": "UTC", "KIOSK_CENTRAL_DB": db,
+           "KIOSK_CENTRAL_REPORTS": str(out), "LD_PRELOAD": str(libfaketime),
+           "FAKETIME": f"@{utc}"}
+    result = subprocess.run(_command(line, out), env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def _monthly_files(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir()) if out.exists() else []
+
+
+def _months(*months: str) -> list[str]:
+    return sorted(f"bao-cao-thang-{m}.{f}" for m in months for f in ("csv", "json", "xlsx"))
+
+
 def test_the_monthly_report_is_written_on_the_1st_of_the_centres_zone_on_a_utc_server(
         tmp_path: Path, libfaketime: Path) -> None:
     """At 06:00 in Vietnam on 1 December a server kept in UTC reads 30 November, 23:00: the
     service's monthly command still writes November's report, since the 1st is the centre's
-    (its configured zone), not the machine's. At 23:00 in Vietnam on 30 November, and at
-    03:00 on 2 December (1 December, 20:00 on the server), it writes nothing and succeeds."""
+    (its configured zone), not the machine's. On 30 November (23:00 in Vietnam) last month
+    is October, whose report it writes if missing; once the folder holds it, a run on any
+    day but the 1st writes nothing and succeeds, saying so."""
     db = f"sqlite:///{tmp_path}/central.db"
     central("checkpoints", "import", str(UNITS.parents[1] / "docs" / "checkpoints-sample.csv"),
             "--db", db)
     monthly = _exec_lines((UNITS / "kiosk-central-report.service").read_text())[1]
-    for utc, written in (("2026-11-30 16:00:00", False), ("2026-11-30 23:00:00", True),
-                         ("2026-12-01 20:00:00", False)):
-        out = tmp_path / utc.replace(" ", "T").replace(":", "")
+    out = tmp_path / "reports"
+    _monthly_at("2026-11-30 16:00:00", out, db, libfaketime, monthly)
+    assert _monthly_files(out) == _months("2026-10")
+    again = _monthly_at("2026-11-30 16:00:00", out, db, libfaketime, monthly)
+    assert "2026-10" in again.stdout and "đã có" in again.stdout \
+        and "already in" in again.stdout
+    _monthly_at("2026-11-30 23:00:00", out, db, libfaketime, monthly)
+    assert _monthly_files(out) == _months("2026-10", "2026-11")
+    november = list(out.glob("bao-cao-thang-2026-11.*"))
+    for path in november:
+        path.write_bytes(b"")
+    _monthly_at("2026-11-30 23:30:00", out, db, libfaketime, monthly)  # again on the 1st:
+    assert all(p.stat().st_size > 0 for p in november)  # made again, as any rerun
+    for path in november:
+        path.write_bytes(b"")
+    _monthly_at("2026-12-01 20:00:00", out, db, libfaketime, monthly)  # 2 December, 03:00
+    assert all(p.stat().st_size == 0 for p in november)  # held: left as it is
+
+
+def test_a_server_down_all_day_on_the_1st_writes_last_months_report_at_its_next_run(
+        tmp_path: Path, libfaketime: Path) -> None:
+    """The timer's next run after the 1st, on the 2nd or later, finds November's report
+    missing from the folder and writes it, with the service's line as installed now and
+    with ``--if-first-day``, the option's former name, in units installed before. Without a
+    folder to look in, it is written on the 1st only, as before."""
+    db = f"sqlite:///{tmp_path}/central.db"
+    central("checkpoints", "import", str(UNITS.parents[1] / "docs" / "checkpoints-sample.csv"),
+            "--db", db)
+    monthly = _exec_lines((UNITS / "kiosk-central-report.service").read_text())[1]
+    former = monthly.replace("--if-due", "--if-first-day")
+    assert "--if-first-day" in former
+    for n, line in enumerate((monthly, former)):
+        out = tmp_path / f"reports-{n}"
         out.mkdir()
-        env = {**os.environ, "TZ": "UTC", "KIOSK_CENTRAL_DB": db,
-               "KIOSK_CENTRAL_REPORTS": str(out), "LD_PRELOAD": str(libfaketime),
-               "FAKETIME": f"@{utc}"}
-        result = subprocess.run(_command(monthly, out), env=env, capture_output=True,
-                                text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
-        names = sorted(p.name for p in out.iterdir())
-        assert names == ([f"bao-cao-thang-2026-11.{f}" for f in ("csv", "json", "xlsx")]
-                         if written else []), utc
-        if not written:
-            assert "không phải ngày 1" in result.stdout and "is not the 1st" in result.stdout
+        (out / "bao-cao-thang-2026-10.json").write_text("{}")  # October's, on 1 November
+        _monthly_at("2026-12-02 23:00:00", out, db, libfaketime, line)  # 3 Dec in Vietnam
+        assert _monthly_files(out) == ["bao-cao-thang-2026-10.json", *_months("2026-11")]
+    printed = _monthly_at("2026-12-02 23:00:00", tmp_path, db, libfaketime,
+                          monthly.replace("--out-dir ${KIOSK_CENTRAL_REPORTS}", "--format csv"))
+    assert "không phải ngày 1" in printed.stdout and "is not the 1st" in printed.stdout

@@ -72,15 +72,31 @@ def cmd_monthly(args: argparse.Namespace) -> int:
                    example=_example(args, "thang"))
     with open_central(args.db) as storage:
         today = storage.today()
-        if args.if_first_day and today.day != 1:
-            print(both("central.report.not_first_day", day=today.isoformat(),
-                       zone=storage.calendar.name))
-            return 0
-        deriving_first(storage)
         month = args.month or (today.replace(day=1)
                                - dt.timedelta(days=1)).strftime("%Y-%m")
+        if args.if_due and today.day != 1:
+            held = _held(args, month)
+            if held is None:
+                print(both("central.report.not_first_day", day=today.isoformat(),
+                           zone=storage.calendar.name))
+                return 0
+            if held:
+                print(both("central.report.month_held", month=month, path=args.out_dir))
+                return 0
+        deriving_first(storage)
         report = reports.monthly(storage, month, wait=None)
     return _emit(report, args)
+
+
+def _held(args: argparse.Namespace, month: str) -> bool | None:
+    """Whether ``--out-dir`` holds ``month``'s files in every format asked (None: no folder
+    to look in). ``--if-due`` writes them on any day they are missing, so that a centre
+    down all day on the 1st writes last month's report at its next run."""
+    if not args.out_dir:
+        return None
+    stub = {"report": "monthly", "month": month}
+    return all((Path(args.out_dir) / report_formats.file_name(stub, fmt)).exists()
+               for fmt in args.format or sheets.FORMATS)
 
 
 def _example(args: argparse.Namespace, kind: str) -> str:
@@ -152,11 +168,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     monthly = sub.add_parser(
         "monthly", parents=[common], help="the monthly report (default: last month)",
         **examples("kiosk-central report monthly --month 2026-11 -o thang-11.xlsx",
-                   "kiosk-central report monthly --if-first-day --out-dir "
+                   "kiosk-central report monthly --if-due --out-dir "
                    "/var/lib/kiosk-central/reports"))
     monthly.add_argument("--month", type=_month, metavar="YYYY-MM")
-    monthly.add_argument("--if-first-day", action="store_true",
+    monthly.add_argument("--if-due", "--if-first-day", dest="if_due", action="store_true",
                          help="do nothing (exit 0) unless today is the 1st in the centre's "
-                              "time zone, not the machine's (the 06:00 timer runs it daily)")
+                              "time zone, not the machine's, or the month's files are "
+                              "missing from --out-dir (the 06:00 timer runs it daily; "
+                              "--if-first-day, its former name, does the same)")
     _outputs(monthly)
     monthly.set_defaults(func=cmd_monthly)
