@@ -145,6 +145,37 @@ def test_a_number_never_scanned_in_full_is_traced_weakly_through_the_masked_code
     assert trace(storage, "001099000000", 13, 13)["person"]["weak_by"] is None
 
 
+def test_each_visit_of_a_weak_trace_says_which_candidate_it_is_from(
+        storage: Storage) -> None:
+    """The masked-code trace above merges two people's codes: each visit names the
+    candidate whose scans made it (``person``, a key of ``keys``), the export's visits sheet
+    says it too, and a sheet lists the candidates, what each code said and its visits.
+    Before, the tracer saw two visits and "may be another person", not whose each was."""
+    mine = payload_identity(21, "pccovid_masked")
+    stranger = pccovid("******" + number(21)[-6:], "LY VAN TAM", 1975)
+    send(storage, [(mine, "CP-B", "in", local(13, 10)), (stranger, "CP-E", "in", local(13, 14)),
+                   (stranger, "CP-E", "out", local(13, 15))])
+
+    report = trace(storage, number(21), 13, 13)
+
+    assert [(v["checkpoint_id"], v["person"]) for v in report["visits"]] == [
+        ("CP-B", mine.match_key), ("CP-E", stranger.match_key)]
+    sheets = {title: (columns, rows) for title, columns, rows in trace_formats.tables(report)}
+    columns, rows = sheets["Lượt có mặt"]
+    assert columns["person"] == "Mã nhận diện"
+    assert [row["person"] for row in rows] == [mine.match_key, stranger.match_key]
+    columns, rows = sheets["Ứng viên"]
+    assert list(columns.values()) == ["Ứng viên", "Họ tên", "Năm sinh", "Số giấy tờ",
+                                      "Điện thoại", "Loại mã đã quét", "Số lượt có mặt",
+                                      "Mã nhận diện"]
+    assert [(r["candidate"], r["name"], r["birth_year"], r["kinds"], r["visits"], r["person"])
+            for r in rows] == [
+        (1, "DANG THI GIANG", "1981", "pccovid", 1, mine.match_key),
+        (2, "LY VAN TAM", "1975", "pccovid", 1, stranger.match_key)]
+    exact = trace(storage, "001099000000", 13, 13)
+    assert "Ứng viên" not in {title for title, _, _ in trace_formats.tables(exact)}
+
+
 @pytest.mark.parametrize("policy", [tracing.Policy(), tracing.Policy(max_stay=600 * 60)],
                          ids=["kept stays", "stays built from scans"])
 def test_time_shared_only_because_of_the_cases_assumed_stay_is_estimated(

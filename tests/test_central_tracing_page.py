@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from central_support import CentralServer, central, enrol
+from selenium import webdriver
 from selenium.webdriver.common.by import By
 from trace_support import Visit, store_scans
 from web_support import SAMPLE, add_users, browser, chromium_binaries, click_and_wait, log_in
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.skipif(chromium_binaries() is None,
 LOCAL = dt.timezone(dt.timedelta(hours=7))  # the centre's zone, Asia/Ho_Chi_Minh
 KIOSKS = {"BP-DX-001": "k-dx1", "BP-DX-003": "k-dx3"}
 BINH, DUNG, GIANG = 1, 3, 5  # trace_support.NAMES: Trần Thị Bình, Phạm Thị Dung, Đặng Thị Giang
+HAI = 22  # Vũ Văn Hải, born 1982: his number never scanned in full
 
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -56,6 +58,10 @@ SCANS = [
     # Đặng Thị Giang, by her CCCD, across midnight too
     scan(GIANG, "cccd", "BP-DX-003", "in", at(20, 23)),
     scan(GIANG, "cccd", "BP-DX-003", "out", at(21, 1)),
+    # Vũ Văn Hải: typed in by hand with his number, then his masked PC-Covid code: no scan
+    # says the code is his, so a trace of his number is weak, with two candidates
+    scan(HAI, "manual_doc", "BP-DX-001", "in", at(20, 10)),
+    scan(HAI, "pccovid_masked", "BP-DX-003", "in", at(20, 12)),
 ]
 
 VISITS = {  # table row by row, as each language writes it
@@ -110,6 +116,17 @@ def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.stop()
 
 
+def trace_on_page(chrome: webdriver.Chrome, centre: str, document: str) -> None:
+    """Trace ``document`` over 20–21 November on the Tracing page, as a tracer does."""
+    chrome.get(centre + "/tracing")
+    chrome.find_element(By.ID, "document").send_keys(document)
+    for name, day in (("start", "2026-11-20"), ("end", "2026-11-21")):
+        chrome.execute_script("arguments[0].value = arguments[1]",
+                              chrome.find_element(By.NAME, name), day)
+    chrome.find_element(By.ID, "reason").send_keys("ca bệnh F0-1234")
+    click_and_wait(chrome, chrome.find_element(By.ID, "trace"))
+
+
 def rows(table) -> list[list[str]]:
     return [[cell.text for cell in row.find_elements(By.CSS_SELECTOR, "th, td")]
             for row in table.find_elements(By.TAG_NAME, "tr")]
@@ -121,18 +138,13 @@ def test_the_page_shows_each_visit_and_contact_as_the_export_does(centre: str,
     with browser() as chrome:
         chrome.get(f"{centre}/lang/{lang}?next=/login")
         log_in(chrome, centre, "tracer1")
-        chrome.get(centre + "/tracing")
-        chrome.find_element(By.ID, "document").send_keys("079000000001")
-        for name, day in (("start", "2026-11-20"), ("end", "2026-11-21")):
-            chrome.execute_script("arguments[0].value = arguments[1]",
-                                  chrome.find_element(By.NAME, name), day)
-        chrome.find_element(By.ID, "reason").send_keys("ca bệnh F0-1234")
-        click_and_wait(chrome, chrome.find_element(By.ID, "trace"))
+        trace_on_page(chrome, centre, "079000000001")
         visits = rows(chrome.find_element(By.ID, "visits"))
         contacts = rows(chrome.find_element(By.ID, "contacts"))
         notes = [note.text for note in chrome.find_elements(By.ID, "estimated-note")]
-    if lang == "vi":  # the export's own headers; of the contacts', all but the identifier
-        assert visits[0] == list(VISIT_COLUMNS.values())
+        assert chrome.find_elements(By.ID, "candidates") == []  # an exact match: one person
+    if lang == "vi":  # the export's own headers; of each table's, all but the identifier
+        assert visits[0] == [name for key, name in VISIT_COLUMNS.items() if key != "person"]
         assert contacts[0] == [name for key, name in CONTACT_COLUMNS.items() if key != "person"]
     else:
         assert [visits[0], contacts[0]] == [ENGLISH_HEADERS["visits"],
@@ -140,3 +152,35 @@ def test_the_page_shows_each_visit_and_contact_as_the_export_does(centre: str,
     assert visits[1:] == VISITS[lang]
     assert contacts[1:] == CONTACTS[lang]
     assert len(notes) == 1 and notes[0].startswith(ESTIMATED_NOTE[lang]), notes
+
+
+CANDIDATES = {  # number, name, birth year, document, phone, codes scanned, visits
+    "vi": [["Ứng viên", "Họ tên", "Năm sinh", "Số giấy tờ", "Điện thoại", "Loại mã đã quét",
+            "Số lượt có mặt"],
+           ["1", "Vũ Văn Hải", "", "079000000022", "0900000022", "manual", "1"],
+           ["2", "VU VAN HAI", "1982", "******000022", "", "pccovid", "1"]],
+    "en": [["Candidate", "Name", "Birth year", "Document number", "Phone", "Codes scanned",
+            "Visits"],
+           ["1", "Vũ Văn Hải", "", "079000000022", "0900000022", "manual", "1"],
+           ["2", "VU VAN HAI", "1982", "******000022", "", "pccovid", "1"]],
+}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_weak_trace_lists_its_candidates_and_whose_each_visit_is(centre: str,
+                                                                    lang: str) -> None:
+    """Vũ Văn Hải's number was typed in by hand, and a masked PC-Covid code ending in its
+    digits was scanned: the code may be anyone's with those digits. The page lists both
+    candidates, what each scan said and how many visits each made, and each visit gives
+    the number of the candidate it is from. Before, it said only "may be another person"."""
+    with browser() as chrome:
+        chrome.get(f"{centre}/lang/{lang}?next=/login")
+        log_in(chrome, centre, "tracer1")
+        trace_on_page(chrome, centre, "079000000022")
+        weak = chrome.find_element(By.ID, "weak-match").text
+        candidates = rows(chrome.find_element(By.ID, "candidates"))
+        visits = rows(chrome.find_element(By.ID, "visits"))
+    assert weak.startswith({"vi": "khớp theo tên", "en": "matched by name"}[lang])
+    assert candidates == CANDIDATES[lang]
+    assert visits[0][-1] == CANDIDATES[lang][0][0]
+    assert [(v[1], v[-1]) for v in visits[1:]] == [("BP-DX-001", "1"), ("BP-DX-003", "2")]

@@ -37,7 +37,17 @@ VISIT_COLUMNS = _headers({
     "checkpoint_name": "tracing.col.checkpoint_name", "district": "col.district",
     "address": "col.address", "entered_at": "tracing.col.entered_at",
     "left_at": "tracing.col.left_at", "minutes": "tracing.col.minutes",
-    "estimated": "tracing.col.estimated", "contacts": "tracing.col.contacts"})
+    "estimated": "tracing.col.estimated", "contacts": "tracing.col.contacts",
+    "person": "tracing.col.person"})
+"""``person``: the key of the candidate whose scans made the visit (a weak trace's
+candidates are the person's ``keys``; one key otherwise)."""
+CANDIDATE_COLUMNS = _headers({
+    "candidate": "tracing.col.candidate", "name": "col.person",
+    "birth_year": "tracing.col.birth_year", "document_number": "col.document",
+    "phone": "tracing.col.phone", "kinds": "tracing.col.kinds",
+    "visits": "tracing.col.candidate_visits", "person": "tracing.col.person"})
+"""A weak trace's candidates (the JSON's ``found_as``), numbered as the Tracing page numbers
+them, with their visits counted: whose visit each is, when the match may be another person."""
 SECOND_DEGREE_COLUMNS = {"via_rank": "Qua người tiếp xúc số", "via_name": "Qua người",
                          **CONTACT_COLUMNS}
 """A second-degree contact: the first-degree contact traced onward (rank, name), then the
@@ -95,7 +105,8 @@ def to_dict(result: tracing.Trace, *, zone: ZoneInfo, checkpoints: dict[str, tup
                        checkpoints.get(v.checkpoint_id, (None, None, None)), strict=True)),
             "entered_at": local(v.start), "left_at": local(v.end),
             "minutes": round((v.end - v.start) / 60, 1), "estimated": v.estimated,
-            "contacts": per_visit.get(n - 1, 0)} for n, v in enumerate(result.visits, start=1)],
+            "contacts": per_visit.get(n - 1, 0), "person": v.person}
+            for n, v in enumerate(result.visits, start=1)],
         "contacts": [{
             "rank": rank[row["person"]], **_person(result.people[row["person"]]),
             "overlap_minutes": round(row["seconds"] / 60, 1),
@@ -166,10 +177,15 @@ def tables(report: dict[str, Any]) -> list[tuple[str, dict[str, str], list[dict[
         via["via_rank"])} for via in report.get("second_degree", ()) for c in via["contacts"]]
     visits = [{**v, "estimated": ESTIMATED.get(v["estimated"], v["estimated"])}
               for v in report["visits"]]
+    weak = report["person"]["match"] == "weak"
+    candidates = [{**c, "candidate": n, "kinds": ", ".join(c["kinds"]),
+                   "visits": sum(v["person"] == c["person"] for v in visits)}
+                  for n, c in enumerate(report["person"]["found_as"], start=1)]
     exposures = [{**e, "name": names.get(e["rank"]), "estimated": "có" if e["estimated"]
                   else ""} for e in report["exposures"]]
     return [("Người tiếp xúc", CONTACT_COLUMNS, contacts),
             *([("Tiếp xúc bậc 2", SECOND_DEGREE_COLUMNS, second)] if onward else []),
+            *([("Ứng viên", CANDIDATE_COLUMNS, candidates)] if weak else []),
             ("Lượt có mặt", VISIT_COLUMNS, visits),
             ("Chi tiết tiếp xúc", EXPOSURE_COLUMNS, exposures),
             ("Tóm tắt", {"item": "Mục", "value": "Giá trị"}, summary)]
