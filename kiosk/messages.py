@@ -2886,6 +2886,18 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "forbidden.csrf": ("Biểu mẫu thiếu mã bảo vệ hoặc mã đã hết hạn; tải lại trang và gửi lại.",
                        "The form's protection token is missing or stale; reload the page and "
                        "submit again."),
+    "forbidden.cross_site": (
+        "Biểu mẫu được gửi từ một trang khác, không phải trang của bảng điều khiển này; không "
+        "có gì được làm. Hãy mở bảng điều khiển từ địa chỉ của nó rồi gửi lại.",
+        "The form was sent from another page, not one of this dashboard's; nothing was done. "
+        "Open the dashboard at its own address and submit again."),
+    "forbidden.cookie_twice": (
+        "Trình duyệt gửi hai cookie cùng tên của bảng điều khiển (có thể một trang khác trên "
+        "cùng tên miền đã đặt một cái); không có gì được làm. Hãy xoá cookie của trang này "
+        "rồi đăng nhập lại.",
+        "The browser sent two dashboard cookies of the same name (another page on the same "
+        "domain may have set one); nothing was done. Clear this site's cookies and sign in "
+        "again."),
     "too_large.title": ("Biểu mẫu quá lớn", "Form too large"),
     "too_large.form": (
         "Biểu mẫu gửi lên lớn hơn {limit} byte, nhiều hơn mọi biểu mẫu của trang này cần; "

@@ -2,8 +2,8 @@
 
 Who may trace is decided by ``tracer_of(request) -> identity | None`` — the dashboard's
 (:meth:`kiosk.central.web.site.Site.tracer_of`: a signed-in tracer or admin with the CSRF
-token of a dashboard form) unless ``create_app`` is given another — and every answered
-trace is audited under that identity with channel ``api``. A storage failure is answered
+token of a dashboard form of the session) unless ``create_app`` is given another — and every
+answered trace is audited under that identity with channel ``api``. A storage failure is answered
 as on every dashboard route (:func:`kiosk.central.web.mount.mount`): why to an
 administrator, the generic words to anyone else.
 """

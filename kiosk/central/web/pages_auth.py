@@ -8,8 +8,15 @@ from fastapi.responses import RedirectResponse, Response
 
 from kiosk.central.disclosure import client_address, not_personal
 from kiosk.central.web import i18n, users
-from kiosk.central.web.sessions import CSRF_COOKIE, SESSION_COOKIE, new_csrf_cookie
-from kiosk.central.web.site import LANG_COOKIE, safe_next, set_cookie, site_of
+from kiosk.central.web.sessions import CSRF_COOKIE, SESSION_COOKIE
+from kiosk.central.web.site import (
+    LANG_COOKIE,
+    cookie_name,
+    delete_cookie,
+    safe_next,
+    set_cookie,
+    site_of,
+)
 from kiosk.central.web.users import UserError
 
 router = APIRouter()
@@ -25,7 +32,7 @@ async def login_page(request: Request, next: str = "/today") -> Response:
 @not_personal("a redirect, or the login form with the reason it was refused")
 async def login(request: Request) -> Response:
     site = site_of(request)
-    form = await site.form(request)
+    form = await site.form(request, login=True)
     target = safe_next(str(form.get("next", "")))
     t = i18n.translator(site.lang(request))
     client = client_address(request) or "?"
@@ -42,8 +49,9 @@ async def login(request: Request) -> Response:
         return await site.render(request, "login.html", status=401, next=target, error=error)
     cookie = await run_in_threadpool(site.sessions.start, user)
     response = RedirectResponse(target, status_code=303)
-    set_cookie(request, response, SESSION_COOKIE, cookie)
-    set_cookie(request, response, CSRF_COOKIE, new_csrf_cookie())  # a fresh token per login
+    set_cookie(request, response, cookie_name(request, SESSION_COOKIE), cookie)
+    # signed in, forms carry the session's token: the login form's cookie is done with
+    delete_cookie(request, response, cookie_name(request, CSRF_COOKIE))
     return response
 
 
@@ -51,12 +59,12 @@ async def login(request: Request) -> Response:
 @not_personal("a redirect to the login form")
 async def logout(request: Request) -> Response:
     site = site_of(request)
-    await site.form(request)
     session = site.session(request)
-    if session is not None:
+    if session is not None:  # without one there is nothing to end
+        await site.form(request)
         await run_in_threadpool(site.sessions.end_hash, session.id_hash)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    delete_cookie(request, response, cookie_name(request, SESSION_COOKIE))
     return response
 
 

@@ -6,9 +6,12 @@ the database does not let anyone in. A session ends at logout, when the user is 
 their password reset, after :data:`IDLE_MINUTES` without a request, and after
 :data:`MAX_HOURS` in any case.
 
-CSRF: every visitor gets a random ``kc_csrf`` cookie; every form carries
-HMAC(secret, that cookie) in a hidden field, and a POST whose field does not match is refused
-(403) before anything is done. Another site can neither read the cookie nor compute the HMAC.
+CSRF: a signed-in user's forms carry HMAC(secret, the session id's hash): a token only the
+server can make, for that session only, which ends with it. Before signing in, the login form
+carries HMAC(secret, a random ``kc_csrf`` cookie); that pair anyone can fetch from /login, so
+it is good for the login form only — a cookie planted by a page on another port of the same
+host or on a sibling domain cannot open any signed-in form. The other checks on a POST (its
+``Origin`` / ``Sec-Fetch-Site``, a cookie sent twice) are in :mod:`kiosk.central.web.site`.
 """
 
 from __future__ import annotations
@@ -103,12 +106,28 @@ class Sessions:
             self.storage._execute(tx, "DELETE FROM web_sessions WHERE id_hash = $1", (id_hash,))
 
     # -- CSRF -----------------------------------------------------------------------------
-    def csrf_token(self, csrf_cookie: str) -> str:
-        return hmac.new(self.key, b"csrf:" + csrf_cookie.encode(), hashlib.sha256).hexdigest()
+    def csrf_token(self, session: Session) -> str:
+        """The token of a signed-in user's forms: bound to the session, not to a cookie
+        another page could set."""
+        return self._mac(b"csrf-session:" + session.id_hash.encode())
 
-    def csrf_valid(self, csrf_cookie: str | None, submitted: object) -> bool:
-        return (bool(csrf_cookie) and isinstance(submitted, str)
-                and hmac.compare_digest(self.csrf_token(csrf_cookie or ""), submitted))
+    def login_token(self, csrf_cookie: str) -> str:
+        """The token of the login form shown to a visitor not signed in."""
+        return self._mac(b"csrf-login:" + csrf_cookie.encode())
+
+    def csrf_valid(self, session: Session | None, csrf_cookie: str | None, submitted: object,
+                   *, login: bool = False) -> bool:
+        """Whether ``submitted`` is the session's token; for the login form (``login``),
+        also the ``kc_csrf`` cookie's."""
+        if not isinstance(submitted, str):
+            return False
+        expected = [self.csrf_token(session)] if session is not None else []
+        if login and csrf_cookie:
+            expected.append(self.login_token(csrf_cookie))
+        return any(hmac.compare_digest(token, submitted) for token in expected)
+
+    def _mac(self, message: bytes) -> str:
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
 
 
 def new_csrf_cookie() -> str:

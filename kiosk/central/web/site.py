@@ -3,8 +3,9 @@ check on forms, the language, rendering, and the refusals (login needed, 403, a 
 parameter it cannot read: 400).
 
 Pages never read cookies or roles themselves: they call :meth:`Site.user` with the roles
-allowed, :meth:`Site.form` for a POST (which refuses a missing or wrong CSRF token before the
-page sees anything) or :meth:`Site.admin_post` for an administrator's, and
+allowed, :meth:`Site.form` for a POST (which refuses a missing or wrong CSRF token, a POST
+from another site and one whose dashboard cookie came twice, before the page sees anything)
+or :meth:`Site.admin_post` for an administrator's, and
 :meth:`Site.render`, which draws the page's HTML in a worker thread: never on the server's one
 request loop, where a province's large page would hold up every kiosk's upload and health
 check while it is drawn.
@@ -144,8 +145,14 @@ class Site:
 
     # -- who is asking --------------------------------------------------------------------
     def session(self, request: Request) -> Session | None:
+        """The live session of the request, or None; Forbidden when a dashboard cookie came
+        twice (see :func:`cookie_sent_twice`): which one the visitor's is cannot be told."""
         if not hasattr(request.state, "session"):
-            request.state.session = self.sessions.find(request.cookies.get(SESSION_COOKIE))
+            if cookie_sent_twice(request):
+                request.state.session = None  # the refusal page is drawn as a visitor's
+                raise Forbidden("forbidden.cookie_twice")
+            request.state.session = self.sessions.find(
+                request.cookies.get(cookie_name(request, SESSION_COOKIE)))
         return request.state.session
 
     def user(self, request: Request, *roles: str) -> User:
@@ -165,21 +172,32 @@ class Site:
         """Who traces over ``POST /api/v1/trace``: the signed-in user if their role may
         trace and the request carries the CSRF token of a dashboard form in an
         ``X-CSRF-Token`` header (a cookie alone is not enough: a page of another site on the
-        same domain could make the browser send it)."""
+        same domain could make the browser send it), from no other site, with no dashboard
+        cookie sent twice."""
+        if cookie_sent_twice(request) or not same_origin(request):
+            return None
         session = self.session(request)
         if session is None or session.user.role not in ROLES_OF["/tracing"]:
             return None
-        if not self.sessions.csrf_valid(request.cookies.get(CSRF_COOKIE),
-                                        request.headers.get("x-csrf-token")):
+        if not self.sessions.csrf_valid(session, None, request.headers.get("x-csrf-token")):
             return None
         return session.user.name
 
-    async def form(self, request: Request) -> FormData:
-        """The POSTed form, once its CSRF token is checked; Forbidden otherwise.
-        FormTooLarge as soon as its body is known to pass :data:`FORM_MAX_BYTES`."""
+    async def form(self, request: Request, *, login: bool = False) -> FormData:
+        """The POSTed form of a signed-in user (LoginRequired without a session) once it is
+        known to come from this site's own page (:func:`same_origin`) and to carry the
+        session's CSRF token; Forbidden otherwise. The login form (``login``) may carry the
+        token bound to the ``kc_csrf`` cookie instead. FormTooLarge as soon as its body is
+        known to pass :data:`FORM_MAX_BYTES`."""
+        if not same_origin(request):
+            raise Forbidden("forbidden.cross_site")
+        session = self.session(request)
+        if session is None and not login:
+            raise LoginRequired()
         request._body = await _bounded_body(request, FORM_MAX_BYTES)  # what form() parses
         form = await request.form()
-        if not self.sessions.csrf_valid(request.cookies.get(CSRF_COOKIE), form.get(CSRF_FIELD)):
+        if not self.sessions.csrf_valid(session, request.cookies.get(cookie_name(
+                request, CSRF_COOKIE)), form.get(CSRF_FIELD), login=login):
             raise Forbidden("forbidden.csrf")
         return form
 
@@ -205,13 +223,16 @@ class Site:
 
     def _render(self, request: Request, template: str, status: int, session: Session | None,
                 context: dict[str, Any]) -> HTMLResponse:
-        csrf_cookie = request.cookies.get(CSRF_COOKIE) or new_csrf_cookie()
+        csrf_name = cookie_name(request, CSRF_COOKIE)
+        csrf_cookie = request.cookies.get(csrf_name) or new_csrf_cookie()
         user = session.user if session else None
         lang = self.lang(request)
         t = i18n.translator(lang)
         response = self.templates.TemplateResponse(request, template, {
             "user": user, "lang": lang, "t": t,
-            "csrf_field": CSRF_FIELD, "csrf": self.sessions.csrf_token(csrf_cookie),
+            "csrf_field": CSRF_FIELD,
+            "csrf": (self.sessions.csrf_token(session) if session
+                     else self.sessions.login_token(csrf_cookie)),
             "local": lambda stored, clock=True: t.time(stored, self.storage.calendar.zone,
                                                        clock=clock),
             "nav": [(path, key) for path, key, roles in NAV if user and user.role in roles],
@@ -219,8 +240,8 @@ class Site:
                                                     + (f"?{request.url.query}"
                                                        if request.url.query else "")),
             **context}, status_code=status)
-        if request.cookies.get(CSRF_COOKIE) != csrf_cookie:
-            set_cookie(request, response, CSRF_COOKIE, csrf_cookie)
+        if session is None and request.cookies.get(csrf_name) != csrf_cookie:
+            set_cookie(request, response, csrf_name, csrf_cookie)
         response.headers.update(SECURITY_HEADERS)
         return response
 
@@ -270,10 +291,49 @@ def sees_district(user: User, district: str) -> bool:
     return limit is None or district == limit
 
 
+def cookie_name(request: Request, name: str) -> str:
+    """The session's or CSRF cookie's name: over HTTPS with the ``__Host-`` prefix, which a
+    browser takes only from this very host over HTTPS, Secure, for path / and without a
+    Domain — so that neither a sibling subdomain nor a man in the middle on plain HTTP can
+    set it. Over plain HTTP (127.0.0.1, a test) the name alone."""
+    return f"__Host-{name}" if request.url.scheme == "https" else name
+
+
+def cookie_sent_twice(request: Request) -> bool:
+    """Whether the session's or CSRF cookie came more than once: two cookies of one name,
+    one of them set by a page of another port or a sibling domain (Starlette would read the
+    last)."""
+    names = [part.split("=", 1)[0].strip() for header in request.headers.getlist("cookie")
+             for part in header.split(";")]
+    return any(names.count(cookie_name(request, name)) > 1
+               for name in (SESSION_COOKIE, CSRF_COOKIE))
+
+
+def same_origin(request: Request) -> bool:
+    """Whether a POST may have come from this site's own page. The browser's
+    ``Sec-Fetch-Site`` decides when sent (``same-origin``, or ``none``: the user's own
+    doing); else an ``Origin`` must be this site's scheme, host and port as the request
+    names them. A request with neither (curl, a script, an old browser) is let through to
+    the CSRF token, which another site cannot have."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return origin.lower() == f"{request.url.scheme}://{request.url.netloc}".lower()
+
+
 def set_cookie(request: Request, response: Response, name: str, value: str,
                max_age: int | None = None) -> None:
     response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/")
+
+
+def delete_cookie(request: Request, response: Response, name: str) -> None:
+    """Ends a cookie :func:`set_cookie` set (a ``__Host-`` one must be ended Secure too)."""
+    response.delete_cookie(name, httponly=True, samesite="strict",
+                           secure=request.url.scheme == "https", path="/")
 
 
 def safe_next(target: str | None) -> str:
