@@ -1295,6 +1295,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                   "{value}: expected seconds from 0.001 to {most}"),
     "cli.bad_workers": ("{value}: cần số tiến trình từ 1 đến {most}",
                         "{value}: expected a number of processes from 1 to {most}"),
+    "cli.bad_proxies": ("{value}: cần địa chỉ IP hoặc mạng (10.0.0.5, 10.0.1.0/24), cách nhau "
+                        "bằng dấu phẩy, hoặc *",
+                        "{value}: expected IP addresses or networks (10.0.0.5, 10.0.1.0/24), "
+                        "comma-separated, or *"),
     "cli.bad_formats": ("{value}: cần một hay nhiều định dạng trong {formats}",
                         "{value}: expected one or more of {formats}"),
     "cli.bad_duration": ("{value}: cần một khoảng thời gian như 15m, 2h, 1h30m",

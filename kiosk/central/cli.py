@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import ctypes
 import gc
+import ipaddress
 import json
 import logging
 import math
@@ -125,6 +126,21 @@ def _workers(text: str) -> int:
     return int(text)
 
 
+def _trusted_proxies(text: str) -> str:
+    """Addresses and networks (``10.0.0.5,10.0.1.0/24``) whose ``X-Forwarded-For`` and
+    ``X-Forwarded-Proto`` are believed, or ``*`` (everyone: only when no client can reach the
+    port but through the proxy). Checked here: uvicorn would take a mistyped one as a name
+    that never matches, and every client would then count as the balancer."""
+    items = [item.strip() for item in text.split(",")]
+    if items != ["*"]:
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ArgumentRefused("cli.bad_proxies", value=repr(item)) from None
+    return ",".join(items)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     # The server's packages first: a missing one is told before the database is opened or
     # migrated, and the forked workers inherit them.
@@ -190,7 +206,8 @@ def _serve(args: argparse.Namespace, sock: socket.socket, storage: Storage,
                      backlog_key=backlog_key, shares=CpuShares(burst=args.kiosk_cpu_burst),
                      budget=EntryBudget(args.kiosk_entries_per_hour))
     gc.freeze()  # what start-up built lives for good: full collections skip it
-    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, access_log=False,
+                                           forwarded_allow_ips=args.forwarded_allow_ips))
     derive = Background(storage) if args.derive else None
     try:
         if derive:
@@ -572,7 +589,9 @@ def build_parser() -> argparse.ArgumentParser:
         **examples("kiosk-central serve --db sqlite:///data/central.db",
                    "kiosk-central serve --host 0.0.0.0 --port 8765 "
                    "--db postgresql://kiosk@db-host/central",
-                   "kiosk-central serve --port 0   # any free port; the line says which"))
+                   "kiosk-central serve --port 0   # any free port; the line says which",
+                   "kiosk-central serve --host 0.0.0.0 --forwarded-allow-ips 10.0.0.5   "
+                   "# behind a load balancer at 10.0.0.5"))
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=whole_number_argument("--port", most=65535),
                        default=8765, help="port (0 = any free port)")
@@ -620,6 +639,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="do not derive stays, day sets and document matches in the "
                             "background: readers (reports, traces, purge) still do it first, "
                             "and so does any serve process without this option")
+    serve.add_argument("--forwarded-allow-ips", type=_trusted_proxies, metavar="ADDRESSES",
+                       default=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+                       help="proxies and load balancers (addresses or networks, comma-"
+                            "separated) whose X-Forwarded-For and X-Forwarded-Proto are "
+                            "believed: the login limit, the audit log and the HTTPS cookies "
+                            "then see the client's (default: $FORWARDED_ALLOW_IPS, else "
+                            "127.0.0.1,::1)")
     serve.add_argument("--log-level", default="info",
                        choices=("critical", "error", "warning", "info", "debug"))
     serve.set_defaults(func=cmd_serve)

@@ -85,7 +85,7 @@ def not_personal(why: str) -> Callable[[Endpoint], Endpoint]:
 
 def client_address(request: Request) -> str | None:
     """The client's address as the server sees it (behind a proxy on the same host, the
-    address it forwards: uvicorn trusts X-Forwarded-For from 127.0.0.1 only)."""
+    address it forwards: believed from 127.0.0.1 and `serve --forwarded-allow-ips` only)."""
     return request.client.host if request.client else None
 
 

@@ -1,0 +1,108 @@
+"""A centre behind a load balancer on another host: `serve --forwarded-allow-ips` names the
+balancer, whose `X-Forwarded-For` then says who the client is — for the login limit (30 an
+address a minute) and the audit log — and whose `X-Forwarded-Proto` says HTTPS. Anyone else
+sending those headers is not believed. A real `kiosk-central serve`; the balancer is a client
+connecting from 127.0.0.2, a stranger one from 127.0.0.3 (Linux answers the whole of
+127.0.0.0/8 on the loopback)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from central_support import CentralServer
+from web_support import PASSWORD, add_users, csrf
+
+from kiosk.central.web.login_throttle import LIMIT
+
+BALANCER, STRANGER = "127.0.0.2", "127.0.0.3"
+
+
+@pytest.fixture(scope="module")
+def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """(url, database file) of a centre trusting the balancer only, with admin1."""
+    tmp = tmp_path_factory.mktemp("forwarded")
+    db = f"sqlite:///{tmp}/central.db"
+    add_users(tmp, db, {"admin1": ("admin", None)})
+    server = CentralServer(db, "--forwarded-allow-ips", BALANCER)
+    yield server.url, tmp / "central.db"
+    server.stop()
+
+
+@contextmanager
+def client_from(address: str, url: str, **headers: str) -> Iterator[httpx.Client]:
+    transport = httpx.HTTPTransport(local_address=address)
+    with httpx.Client(base_url=url, transport=transport, headers=headers, timeout=30) as client:
+        yield client
+
+
+def wrong_logins(client: httpx.Client, count: int, **headers: str) -> list[int]:
+    """The answers to ``count`` logins of nobody (wrong names lock no account)."""
+    token = csrf(client.get("/login", headers=headers).text)
+    return [client.post("/login", headers=headers, data={
+        "csrf_token": token, "name": f"nobody{i}", "password": "wrong guess!"}).status_code
+        for i in range(count)]
+
+
+def attempts_by_address(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as con:
+        return dict(con.execute("SELECT address, count(*) FROM login_attempts GROUP BY address"))
+
+
+def test_through_the_balancer_each_client_has_its_own_login_allowance(
+        centre: tuple[str, Path]) -> None:
+    """One client behind the balancer using up its allowance does not lock out the others
+    (before, every client was the balancer: one allowance for the province)."""
+    url, db = centre
+    with client_from(BALANCER, url) as balancer:
+        assert wrong_logins(balancer, LIMIT + 1, **{"X-Forwarded-For": "203.0.113.7"}) == [
+            401] * LIMIT + [429]
+        assert wrong_logins(balancer, 1, **{"X-Forwarded-For": "203.0.113.8"}) == [401]
+    counted = attempts_by_address(db)
+    assert (counted.get("203.0.113.7"), counted.get("203.0.113.8"), BALANCER in counted) == (
+        LIMIT, 1, False)
+
+
+def test_a_client_not_named_cannot_choose_its_address_by_a_header(
+        centre: tuple[str, Path]) -> None:
+    url, db = centre
+    with client_from(STRANGER, url) as stranger:
+        answers = [wrong_logins(stranger, 1, **{"X-Forwarded-For": f"198.51.100.{i}"})[0]
+                   for i in range(LIMIT + 1)]
+    assert answers == [401] * LIMIT + [429]
+    counted = attempts_by_address(db)
+    assert counted[STRANGER] == LIMIT and not any(a.startswith("198.51.100.") for a in counted)
+
+
+def test_the_audit_log_names_the_client_the_balancer_forwarded(
+        centre: tuple[str, Path]) -> None:
+    url, db = centre
+    with client_from(BALANCER, url, **{"X-Forwarded-For": "192.0.2.44"}) as admin:
+        answer = admin.post("/login", data={"csrf_token": csrf(admin.get("/login").text),
+                                            "name": "admin1", "password": PASSWORD})
+        assert answer.status_code == 303
+        assert admin.get("/audit").status_code == 200
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT actor, address FROM audit_log ORDER BY seq DESC "
+                           "LIMIT 1").fetchone() == ("admin1", "192.0.2.44")
+
+
+@pytest.mark.parametrize(("address", "https"), [(BALANCER, True), (STRANGER, False)])
+def test_https_the_balancer_forwards_gives_host_only_secure_cookies(
+        centre: tuple[str, Path], address: str, https: bool) -> None:
+    """The balancer ending TLS says so in X-Forwarded-Proto: the dashboard's cookies are
+    then ``__Host-`` ones, Secure. A stranger saying it is not believed."""
+    url, _ = centre
+    with client_from(address, url, **{"X-Forwarded-Proto": "https"}) as client:
+        cookie = client.get("/login").headers["set-cookie"]
+    assert (cookie.startswith("__Host-kc_csrf="), "secure" in cookie.lower()) == (https, https)
+
+
+def test_a_balancer_address_that_is_not_one_is_refused_before_serving(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match=r"'10\.0\.0\.300': expected IP addresses or networks"):
+        CentralServer(f"sqlite:///{tmp_path}/central.db", "--forwarded-allow-ips",
+                      "10.0.0.5,10.0.0.300")
