@@ -3261,11 +3261,17 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "audit.kind.retention": ("Đổi thời hạn lưu dữ liệu", "Retention period changed"),
     "audit.kind.purge": ("Xoá dữ liệu hết hạn lưu", "Retention purge run"),
     "audit.kind.purge-done": ("Kết quả xoá dữ liệu hết hạn", "Retention purge removed"),
+    "audit.kind.user-add": ("Thêm tài khoản", "Account added"),
+    "audit.kind.user-disable": ("Khoá tài khoản", "Account disabled"),
+    "audit.kind.user-password": ("Đặt lại mật khẩu tài khoản", "Account password reset"),
+    "audit.kind.sign-in": ("Đăng nhập", "Signed in"),
     "audit.where": ("Từ địa chỉ", "From address"),
-    "audit.note": ("Mỗi lần truy vết và mỗi lần xem trang có họ tên hoặc số giấy tờ đều được "
-                   "ghi lại, kể cả lần xem trang này; không ai sửa hay xoá được.",
-                   "Every trace and every view of a page with names or document numbers is "
-                   "recorded, this view included; nobody can change or delete a record."),
+    "audit.note": ("Mỗi lần truy vết, mỗi lần xem trang có họ tên hoặc số giấy tờ, mỗi thay "
+                   "đổi tài khoản và mỗi lần đăng nhập đều được ghi lại, kể cả lần xem trang "
+                   "này; không ai sửa hay xoá được.",
+                   "Every trace, every view of a page with names or document numbers, every "
+                   "change to an account and every sign-in is recorded, this view included; "
+                   "nobody can change or delete a record."),
     "audit.none": ("Chưa có.", "Nothing yet."),
     "audit.second_degree_column": ("Tiếp xúc bậc 2", "Second degree"),
     "audit.second_degree": ("{people} người tiếp xúc bậc 2 ngoài danh sách tiếp xúc (truy tiếp "

@@ -35,9 +35,13 @@ from bench_dashboard import DISTRICTS, add_checkpoint, summary, timed  # noqa: E
 from benchsupport import PASSWORD, central_database, signed_in  # noqa: E402
 from central_support import CentralServer  # noqa: E402
 
+from kiosk.central import audit  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.central.storage import Storage  # noqa: E402
 from kiosk.central.web import batch_log, users  # noqa: E402
+
+BENCH = audit.Actor(audit.command_actor(), "cli")
+"""Who adds the benchmark's users, as the audit log records it."""
 
 TIME_SQL = {  # received_at of batch g: 2 s apart, the last one now ($1: seconds since epoch)
     "postgresql": "to_char(to_timestamp($1 - 2 * ($2 - g)) AT TIME ZONE 'UTC', "
@@ -78,9 +82,11 @@ def fill(storage: Storage, engine: str, kiosks: int, batches: int, now: dt.datet
         storage._execute(tx, "DROP TABLE bench_senders")
     with storage._transaction() as tx:
         storage._execute(tx, "ANALYZE")
-    users.add(storage, "bench.admin", "admin", PASSWORD)
-    users.add(storage, "bench.officer", "district", PASSWORD, district=DISTRICTS[0])
-    users.add(storage, "bench.idle", "district", PASSWORD, district=DISTRICTS[idle])
+    users.add(storage, "bench.admin", "admin", PASSWORD, by=BENCH)
+    users.add(storage, "bench.officer", "district", PASSWORD, by=BENCH,
+              district=DISTRICTS[0])
+    users.add(storage, "bench.idle", "district", PASSWORD, by=BENCH,
+              district=DISTRICTS[idle])
 
 
 def plans(storage: Storage, engine: str, middle: int) -> dict[str, list[str]]:

@@ -41,11 +41,14 @@ from bench_trace import load, percentile  # noqa: E402
 from benchsupport import PASSWORD, central_database, province, signed_in  # noqa: E402
 from central_support import CentralServer  # noqa: E402
 
-from kiosk.central import people  # noqa: E402
+from kiosk.central import audit, people  # noqa: E402
 from kiosk.central.backends import open_storage  # noqa: E402
 from kiosk.central.storage import Storage  # noqa: E402
 from kiosk.central.web import users  # noqa: E402
 from kiosk.sync import protocol  # noqa: E402
+
+BENCH = audit.Actor(audit.command_actor(), "cli")
+"""Who adds the benchmark's users, as the audit log records it."""
 
 DISTRICTS = ("Đồng Xoài", "Bình Long", "Phước Long", "Chơn Thành", "Đồng Phú", "Bù Đăng",
              "Bù Đốp", "Bù Gia Mập", "Hớn Quản", "Lộc Ninh")
@@ -89,7 +92,7 @@ def fill_centre(storage: Storage, checkpoints: int, engine: str, now: dt.datetim
                 f"SELECT local_day, checkpoint_id, {HOUR_SQL[engine]} AS h, count(*) "
                 f"FROM entries GROUP BY local_day, checkpoint_id, h")
         people.recount(storage, tx)
-    users.add(storage, "bench.admin", "admin", PASSWORD)
+    users.add(storage, "bench.admin", "admin", PASSWORD, by=BENCH)
 
 
 def add_checkpoint(storage: Storage, tx: Any, i: int, stamp: str, set_up: str) -> None:

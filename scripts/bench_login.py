@@ -24,8 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from benchsupport import PASSWORD, central_database
 
+from kiosk.central import audit
 from kiosk.central.backends import open_storage
 from kiosk.central.web import users
+
+BENCH = audit.Actor(audit.command_actor(), "cli")
+"""Who adds the benchmark's users, as the audit log records it."""
 
 
 def timed(call: Callable[[], object]) -> float:
@@ -49,15 +53,18 @@ def main() -> None:
           f"{hasher.parallelism} lanes")
     for engine in args.engines.split(","):
         with central_database(engine) as url, open_storage(url) as storage:
-            users.add(storage, "an.nguyen", "admin", PASSWORD)
-            timed(lambda: users.authenticate(storage, "x", "warm-up"))  # argon2 loaded
+            users.add(storage, "an.nguyen", "admin", PASSWORD, by=BENCH)
+            # argon2 loaded
+            timed(lambda: users.authenticate(storage, "x", "warm-up", address=None))
             times: dict[str, list[float]] = {"known, wrong password": [], "unknown name": [],
                                              "lookup alone": []}
             for _ in range(args.rounds):
                 times["known, wrong password"].append(timed(
-                    lambda: users.authenticate(storage, "an.nguyen", "wrong guess!")))
+                    lambda: users.authenticate(storage, "an.nguyen", "wrong guess!",
+                                               address=None)))
                 times["unknown name"].append(timed(
-                    lambda: users.authenticate(storage, "no.such.user", "wrong guess!")))
+                    lambda: users.authenticate(storage, "no.such.user", "wrong guess!",
+                                               address=None)))
                 times["lookup alone"].append(timed(lambda: storage._query(
                     "SELECT name, password_hash FROM users WHERE name = $1",
                     ("no.such.user",))))

@@ -111,6 +111,7 @@ def test_a_district_typed_with_combining_accents_is_the_same_district(tmp_path) 
     line, a registry file and the accounts alike."""
     import unicodedata
 
+    from kiosk.central.audit import Actor
     from kiosk.central.web import users as accounts
 
     composed = "Đồng Xoài"
@@ -129,7 +130,7 @@ def test_a_district_typed_with_combining_accents_is_the_same_district(tmp_path) 
         (composed, 3)]
     with open_storage(url) as storage:
         officer = accounts.add(storage, "dx.officer", "district", "Mật khẩu đủ dài 2026!",
-                               district=combining)
+                               by=Actor("root@centre", "cli"), district=combining)
         names = storage._query("SELECT name FROM checkpoints WHERE id = 'DX-3'")
     assert officer.district == composed
     assert names == [(f"Chợ {composed}",)]

@@ -110,7 +110,8 @@ def test_the_act_is_in_the_audit_log_with_who_why_and_that_the_kiosk_was_revoked
     assert "no longer revoked" in said and "written to the audit log" in said
     token = said.split("ONCE:\n", 1)[1].split()[0]
     logged = central("audit", "list", "--db", db, "--kind", "kiosk-token").stdout
-    assert "(cli) kiosk-token: kiosk ql1a-01 (revoked " in logged
+    assert ("(cli) kiosk-token (Cấp mã truy cập mới cho trạm / Kiosk token reissued): kiosk "
+            "ql1a-01 (revoked ") in logged
     assert ", restored): new token; old token refused" in logged
     assert f"reason: {REASON}" in logged
     assert token not in logged  # the token itself is shown once, never recorded

@@ -7,7 +7,9 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime as dt
+import getpass
 import json
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -18,9 +20,12 @@ import pytest
 from central_support import CENTRAL, ENGINES, CentralServer, central, database_url, enrol
 from markupsafe import escape
 
+from kiosk.central.audit import Actor
 from kiosk.central.backends import open_storage
 
 PASSWORD = "a long enough secret"
+SETUP = Actor("root@centre", "cli")
+"""Who sets up the accounts a test calls the module with (a command's user@host)."""
 
 
 @pytest.fixture(params=ENGINES)
@@ -145,6 +150,95 @@ def test_the_centre_always_keeps_an_active_administrator(db: str) -> None:
     assert listed(db)["an.nguyen"]["disabled_at"] is None
     users("add", "chi.le", "--role", "admin", db=db)
     assert users("disable", "an.nguyen", password=None, db=db).returncode == 0
+
+
+def audit_log(db: str) -> list[dict]:
+    """`kiosk-central audit list` as JSON, oldest first, without its own listings."""
+    return [r for r in reversed(json.loads(central("audit", "list", "--db", db,
+                                                   "--json").stdout))
+            if r["kind"] != "audit-log"]
+
+
+def test_every_change_to_an_account_and_every_sign_in_is_in_the_audit_log(db: str) -> None:
+    """An administrator who resets a tracer's password, signs in as the tracer and traces
+    would have the log blame the tracer: each account added, disabled or given a new
+    password is recorded with who did it (a dashboard user and their address, or the
+    command's user@host), whose account and its role and district, in the change's own
+    transaction; and each sign-in with its address. Never the password."""
+    admin_password, tracer_password, officer_password = (
+        "the admin's choice!", "the cli's choice!!", "an officer's secret")
+    users("add", "an.nguyen", "--role", "admin", db=db)
+    with serving(db) as server, signed_in(server, "an.nguyen") as admin:
+        token = csrf(admin, "/users")
+        for name, role, district in (("tracer1", "tracer", ""),
+                                     ("binh.tran", "district", "Lộc Ninh")):
+            assert admin.post("/users/add", data={
+                "csrf_token": token, "name": name, "role": role, "district": district,
+                "password": PASSWORD}).status_code == 200
+        assert admin.post("/users/tracer1/reset-password", data={
+            "csrf_token": token, "password": admin_password}).status_code == 200
+        with httpx.Client(base_url=server.url) as impostor:
+            assert log_in(impostor, "tracer1", admin_password).status_code == 303
+        assert admin.post("/users/binh.tran/disable",
+                          data={"csrf_token": token}).status_code == 200
+        page = admin.get("/audit?kind=user-password").text
+    assert users("reset-password", "tracer1", password=tracer_password, db=db).returncode == 0
+    assert users("add", "chi.le", "--role", "district", "--district", "Đồng Xoài",
+                 password=officer_password, db=db).returncode == 0
+    assert users("disable", "chi.le", password=None, db=db).returncode == 0
+    command = f"{getpass.getuser()}@{socket.gethostname()}"
+    web = ("web", "127.0.0.1")
+    log = audit_log(db)
+    assert [(r["kind"], r["actor"], (r["channel"], r["address"]), r["subject"])
+            for r in log] == [
+        ("user-add", command, ("cli", None), "account an.nguyen (admin)"),
+        ("sign-in", "an.nguyen", web, "account an.nguyen (admin)"),
+        ("user-add", "an.nguyen", web, "account tracer1 (tracer)"),
+        ("user-add", "an.nguyen", web, "account binh.tran (district, district Lộc Ninh)"),
+        ("user-password", "an.nguyen", web, "account tracer1 (tracer)"),
+        ("sign-in", "tracer1", web, "account tracer1 (tracer)"),
+        ("user-disable", "an.nguyen", web, "account binh.tran (district, district Lộc Ninh)"),
+        ("user-password", command, ("cli", None), "account tracer1 (tracer)"),
+        ("user-add", command, ("cli", None), "account chi.le (district, district Đồng Xoài)"),
+        ("user-disable", command, ("cli", None),
+         "account chi.le (district, district Đồng Xoài)")]
+    assert not any(secret in json.dumps(log) for secret in (
+        PASSWORD, admin_password, tracer_password, officer_password))
+    assert "Đặt lại mật khẩu tài khoản" in page and "account tracer1 (tracer)" in page
+    listed = central("audit", "list", "--kind", "user-password", "--db", db).stdout
+    assert (f"{command} (cli) user-password (Đặt lại mật khẩu tài khoản / Account password "
+            f"reset): account tracer1 (tracer)") in listed
+
+
+def test_an_account_change_or_sign_in_whose_record_cannot_be_written_does_not_happen(
+        db: str) -> None:
+    """No record, no change: the record is written in the change's transaction, so a log
+    that refuses it (here a trigger standing in for a full disk) leaves the account as it
+    was, and refuses the sign-in."""
+    users("add", "an.nguyen", "--role", "admin", db=db)
+    users("add", "tracer1", "--role", "tracer", db=db)
+    with open_storage(db) as storage:
+        hashes = storage._query("SELECT name, password_hash FROM users ORDER BY name")
+        with storage._transaction() as tx:
+            if storage.postgresql:
+                storage._execute(tx, "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                                     "RAISE EXCEPTION 'no room'; END $$ LANGUAGE plpgsql")
+                storage._execute(tx, "CREATE TRIGGER log_full BEFORE INSERT ON audit_log "
+                                     "FOR EACH ROW EXECUTE FUNCTION refuse()")
+            else:
+                storage._execute(tx, "CREATE TRIGGER log_full BEFORE INSERT ON audit_log "
+                                     "BEGIN SELECT RAISE(ABORT, 'no room'); END")
+    assert users("add", "chi.le", "--role", "admin", db=db).returncode != 0
+    assert users("reset-password", "tracer1", password="another secret!", db=db
+                 ).returncode != 0
+    assert users("disable", "tracer1", password=None, db=db).returncode != 0
+    assert set(listed(db)) == {"an.nguyen", "tracer1"}
+    assert listed(db)["tracer1"]["disabled_at"] is None
+    with open_storage(db) as storage:
+        assert storage._query("SELECT name, password_hash FROM users ORDER BY name") == hashes
+    with serving(db) as server, httpx.Client(base_url=server.url) as client:
+        assert log_in(client, "an.nguyen").status_code >= 500
+        assert client.get("/checkpoints").status_code == 303  # to the login page
 
 
 def test_a_forged_or_foreign_session_cookie_is_not_a_session(tmp_path: Path) -> None:
@@ -414,13 +508,13 @@ def test_a_refused_login_pays_one_password_verify_whether_or_not_the_name_exists
     monkeypatch.setattr(accounts, "_argon2", lambda: (hasher, hasher.hash("nobody's")))
     with open_storage(f"sqlite:///{tmp_path}/central.db") as storage:
         for name in ("an.nguyen", "binh.tran"):
-            accounts.add(storage, name, "admin", PASSWORD)
-        accounts.disable(storage, "binh.tran")
+            accounts.add(storage, name, "admin", PASSWORD, by=SETUP)
+        accounts.disable(storage, "binh.tran", by=SETUP)
 
         def refusal(name: str, password: str) -> tuple[str, int]:
             before = CountingHasher.verified
             with pytest.raises(accounts.UserError) as refused:
-                accounts.authenticate(storage, name, password)
+                accounts.authenticate(storage, name, password, address=None)
             return refused.value.words.code, CountingHasher.verified - before
 
         assert refusal("no.such.user", "wrong guess!") == ("account.wrong", 1)
@@ -432,7 +526,8 @@ def test_a_refused_login_pays_one_password_verify_whether_or_not_the_name_exists
             assert refusal("an.nguyen", "wrong guess!") == ("account.wrong", 1)
         assert refusal("an.nguyen", PASSWORD) == ("account.locked", 0)
         later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=accounts.LOCK_MINUTES + 1)
-        assert accounts.authenticate(storage, "an.nguyen", PASSWORD, now=later).active
+        assert accounts.authenticate(storage, "an.nguyen", PASSWORD, address=None,
+                                     now=later).active
 
 
 def test_wrong_passwords_given_at_once_each_count_towards_the_lock(db: str) -> None:
@@ -446,14 +541,14 @@ def test_wrong_passwords_given_at_once_each_count_towards_the_lock(db: str) -> N
 
     burst = accounts.MAX_FAILURES + 2
     with open_storage(db) as storage:
-        accounts.add(storage, "an.nguyen", "admin", PASSWORD)
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
         start = threading.Barrier(burst)
         refusals: list[str] = []
 
         def guess() -> None:
             start.wait()
             try:
-                accounts.authenticate(storage, "an.nguyen", "wrong guess!")
+                accounts.authenticate(storage, "an.nguyen", "wrong guess!", address=None)
             except accounts.UserError as exc:
                 refusals.append(exc.words.code)
 
@@ -467,7 +562,7 @@ def test_wrong_passwords_given_at_once_each_count_towards_the_lock(db: str) -> N
         assert user is not None and user.locked_until is not None
         assert user.failed_logins == burst - accounts.MAX_FAILURES
         with pytest.raises(accounts.UserError) as refused:
-            accounts.authenticate(storage, "an.nguyen", PASSWORD)
+            accounts.authenticate(storage, "an.nguyen", PASSWORD, address=None)
         assert refused.value.words.code == "account.locked"
 
 
@@ -492,7 +587,8 @@ class GuessedMeanwhile:
             guesses, self.guesses = self.guesses, 0
             for _ in range(guesses):
                 with pytest.raises(accounts.UserError):
-                    accounts.authenticate(self.storage, self.name, "wrong guess!")
+                    accounts.authenticate(self.storage, self.name, "wrong guess!",
+                                          address=None)
         return self.hasher.verify(stored, password)
 
 
@@ -506,10 +602,10 @@ def test_a_right_password_is_refused_when_guesses_lock_the_account_during_its_ch
     with open_storage(db) as storage:
         hasher = GuessedMeanwhile(storage, "an.nguyen")
         monkeypatch.setattr(accounts, "_argon2", lambda: (hasher, hasher.hash("nobody's")))
-        accounts.add(storage, "an.nguyen", "admin", PASSWORD)
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
         hasher.guesses = accounts.MAX_FAILURES
         with pytest.raises(accounts.UserError) as refused:
-            accounts.authenticate(storage, "an.nguyen", PASSWORD)
+            accounts.authenticate(storage, "an.nguyen", PASSWORD, address=None)
         assert refused.value.words.code == "account.locked"
         user = accounts.get(storage, "an.nguyen")
         assert user is not None and user.locked_until is not None
@@ -526,16 +622,17 @@ def test_a_right_password_forgives_the_failures_before_it_not_those_during_its_c
     with open_storage(db) as storage:
         hasher = GuessedMeanwhile(storage, "an.nguyen")
         monkeypatch.setattr(accounts, "_argon2", lambda: (hasher, hasher.hash("nobody's")))
-        accounts.add(storage, "an.nguyen", "admin", PASSWORD)
+        accounts.add(storage, "an.nguyen", "admin", PASSWORD, by=SETUP)
 
         def guess() -> str:
             with pytest.raises(accounts.UserError) as refused:
-                accounts.authenticate(storage, "an.nguyen", "wrong guess!")
+                accounts.authenticate(storage, "an.nguyen", "wrong guess!", address=None)
             return refused.value.words.code
 
         assert [guess() for _ in range(2)] == ["account.wrong"] * 2
         hasher.guesses = 2
-        assert accounts.authenticate(storage, "an.nguyen", PASSWORD).name == "an.nguyen"
+        assert accounts.authenticate(storage, "an.nguyen", PASSWORD,
+                                     address=None).name == "an.nguyen"
         user = accounts.get(storage, "an.nguyen")
         assert user is not None and (user.failed_logins, user.locked_until) == (2, None)
         assert [guess() for _ in range(3)] == ["account.wrong"] * 3

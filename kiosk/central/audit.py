@@ -13,7 +13,11 @@ second degree since v29):
   importing a revoked kiosk's backlog file, replacing a kiosk's backlog signing key,
   giving a kiosk a new token (a revoked one restored), changing a retention period; and
   each retention purge run (``purge`` before it acts, ``purge-done`` with what it removed
-  after).
+  after);
+- the dashboard's accounts (:data:`ACCOUNT_KINDS`): one added, disabled or given a new
+  password (by whom, whose, its role and district — never the password), and every sign-in:
+  an administrator who reset a tracer's password and traced as them shows as the reset, the
+  sign-in from the administrator's address, then the trace.
 
 A record is written before the answer leaves (no record, no answer), and cannot be changed
 afterwards: triggers refuse UPDATE and DELETE on both engines, and TRUNCATE on PostgreSQL.
@@ -57,7 +61,15 @@ ACTION_KINDS = {
              "a period shorter than the setting needs a reason)",
     "purge-done": "what a retention purge removed and erased (after its purge record)",
 }
-KINDS = (TRACE, *VIEW_KINDS, *ACTION_KINDS)
+ACCOUNT_KINDS = {
+    "user-add": "a dashboard account added, with its role and district (kiosk-central users "
+                "add, the Users page)",
+    "user-disable": "a dashboard account disabled, its sessions ended",
+    "user-password": "a dashboard account given a new password, its lock lifted and its "
+                     "sessions ended (kiosk-central users reset-password, the Users page)",
+    "sign-in": "a dashboard account signed in (its right password accepted), from where",
+}
+KINDS = (TRACE, *VIEW_KINDS, *ACTION_KINDS, *ACCOUNT_KINDS)
 MAX_REASON = 500
 MAX_SUBJECT = 1000
 
@@ -90,6 +102,17 @@ class Record:
     second_contacts: int | None
     """A trace: the people its second degree named beyond its contacts, each once
     (:func:`kiosk.central.trace_formats.second_degree_people`)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does an audited act, and through what: recorded with the act."""
+
+    name: str
+    """The dashboard user, or ``user@host`` for a command (:func:`command_actor`)."""
+    channel: str
+    address: str | None = None
+    """The client's address (web); None for a command on the server."""
 
 
 def command_actor() -> str:
@@ -142,6 +165,15 @@ def append_action(storage: Storage, kind: str, *, actor: str, channel: str,
                    None, None, tx=tx)
 
 
+def append_account(storage: Storage, kind: str, *, by: Actor, subject: str, tx: Any) -> int:
+    """Record an account's change or sign-in (``kind`` of :data:`ACCOUNT_KINDS`) in the
+    act's own transaction ``tx``: there if and only if the act is; its number."""
+    if kind not in ACCOUNT_KINDS:
+        raise AuditError("audit.bad_kind", kind=repr(kind), known=", ".join(ACCOUNT_KINDS))
+    return _append(storage, kind, by.name, by.channel, by.address, subject[:MAX_SUBJECT],
+                   None, None, None, None, None, None, None, tx=tx)
+
+
 def _append(storage: Storage, *values: Any, tx: Any = None) -> int:
     from kiosk.sync import protocol
 
@@ -178,7 +210,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for r in found:
         where = f" {both('central.from')} {r.address}" if r.address else ""
-        line = f"#{r.seq} {r.at} {r.actor} ({r.channel}{where}) {r.kind}: {r.subject}"
+        line = (f"#{r.seq} {r.at} {r.actor} ({r.channel}{where}) {r.kind} "
+                f"({both('web.audit.kind.' + r.kind)}): {r.subject}")
         if r.kind == TRACE:
             line += (f" — {r.period_from} … {r.period_to}: {r.visits} {both('central.visits')}"
                      f", {r.contacts} {both('central.contacts')}{_second_degree(r)} — "
@@ -225,6 +258,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     lst.add_argument("--kind", choices=KINDS,
                      help="only this kind: trace (a contact trace or its export), "
                           + ", ".join(f"{k} ({v})" for k, v in
-                                      {**VIEW_KINDS, **ACTION_KINDS}.items()))
+                                      {**VIEW_KINDS, **ACTION_KINDS,
+                                       **ACCOUNT_KINDS}.items()))
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_list)

@@ -1,8 +1,9 @@
 """``kiosk-central users …``: the dashboard's people (see :mod:`kiosk.central.web.users`).
 
-Passwords are never arguments (they would sit in the shell history and in ``ps``): they are
-typed at a prompt (twice), or read from ``--password-file FILE`` (``-`` for standard input,
-first line only) for scripts.
+Each change is written to the audit log with the operating-system user who ran it
+(:func:`kiosk.central.audit.command_actor`). Passwords are never arguments (they would sit
+in the shell history and in ``ps``): they are typed at a prompt (twice), or read from
+``--password-file FILE`` (``-`` for standard input, first line only) for scripts.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import getpass
 import sys
 
+from kiosk.central import audit
 from kiosk.central.web import users
 from kiosk.central.web.users import UserError
 from kiosk.commandline import examples, listed, open_central, print_table
@@ -43,10 +45,15 @@ def read_password(args: argparse.Namespace) -> str:
     return first
 
 
+def _by() -> audit.Actor:
+    """Whoever runs the command, as the audit log records them."""
+    return audit.Actor(audit.command_actor(), "cli")
+
+
 def cmd_add(args: argparse.Namespace) -> int:
     with open_central(args.db) as storage:
         try:
-            user = users.add(storage, args.name, args.role, read_password(args),
+            user = users.add(storage, args.name, args.role, read_password(args), by=_by(),
                              district=args.district)
         except (UserError, OSError) as exc:
             return _refused(exc)
@@ -75,7 +82,7 @@ def cmd_disable(args: argparse.Namespace) -> int:
         if users.get(storage, args.name) is None:
             return _refused(UserError("account.unknown", name=repr(args.name)))
         try:
-            if not users.disable(storage, args.name):
+            if not users.disable(storage, args.name, by=_by()):
                 print(both("central.users.already_disabled", name=args.name))
                 return 0
         except UserError as exc:
@@ -89,7 +96,7 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
         try:
             if users.get(storage, args.name) is None:
                 raise UserError("account.unknown", name=repr(args.name))
-            users.reset_password(storage, args.name, read_password(args))
+            users.reset_password(storage, args.name, read_password(args), by=_by())
         except (UserError, OSError) as exc:
             return _refused(exc)
     print(both("central.users.password_reset", name=args.name))

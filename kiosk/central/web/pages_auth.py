@@ -41,8 +41,8 @@ async def login(request: Request) -> Response:
                            error=t("login.throttled"))
     name = str(form.get("name", "")).strip().lower()
     try:
-        user = await run_in_threadpool(users.authenticate, site.storage, name,
-                                       str(form.get("password", "")))
+        user = await run_in_threadpool(lambda: users.authenticate(
+            site.storage, name, str(form.get("password", "")), address=client_address(request)))
     except UserError as exc:
         error = (t("login.locked", minutes=users.LOCK_MINUTES)
                  if exc.words.code == "account.locked" else t("login.wrong"))

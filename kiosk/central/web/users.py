@@ -10,6 +10,11 @@ Roles (what each may see is enforced in :mod:`kiosk.central.web.access`):
 There is no default account and no default password: the first admin is made with
 ``kiosk-central users add NAME --role admin``. After :data:`MAX_FAILURES` wrong passwords in a
 row an account is locked for :data:`LOCK_MINUTES`; a right password while locked is refused too.
+
+Each change to an account (added, disabled, a new password) and each sign-in is written to the
+audit log in the change's own transaction, with who did it (:class:`kiosk.central.audit.Actor`):
+an administrator who resets a tracer's password to trace as them leaves the reset, and the
+sign-in from their address, before the trace.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.central import audit
 from kiosk.central.storage import Storage
 from kiosk.messages import WordedError
 from kiosk.sync import protocol
@@ -32,7 +38,6 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
-
 
 
 @functools.cache
@@ -68,6 +73,11 @@ class User:
         return self.disabled_at is None
 
 
+def _account(name: str, role: str, district: str | None) -> str:
+    """An account as its audit records name it: the login name, role and district."""
+    return f"account {name} ({role}{f', district {district}' if district else ''})"
+
+
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise UserError("account.password_short", min=MIN_PASSWORD)
@@ -75,8 +85,9 @@ def check_password(password: str) -> None:
         raise UserError("account.password_long", max=MAX_PASSWORD)
 
 
-def add(storage: Storage, name: str, role: str, password: str, *,
+def add(storage: Storage, name: str, role: str, password: str, *, by: audit.Actor,
         district: str | None = None) -> User:
+    """A new account, recorded in the audit log as added ``by`` whom (``user-add``)."""
     if not NAME_RE.fullmatch(name):
         raise UserError("account.bad_name", name=repr(name))
     if role not in ROLES:
@@ -93,6 +104,8 @@ def add(storage: Storage, name: str, role: str, password: str, *,
         storage._execute(tx, "INSERT INTO users (name, role, district, password_hash, "
                              "created_at) VALUES ($1, $2, $3, $4, $5)",
                          (name, role, district, _argon2()[0].hash(password), _now()))
+        audit.append_account(storage, "user-add", by=by, subject=_account(name, role, district),
+                             tx=tx)
     user = get(storage, name)
     assert user is not None
     return user
@@ -107,16 +120,17 @@ def all_users(storage: Storage) -> list[User]:
     return [User(*row) for row in storage._query(f"SELECT {_COLUMNS} FROM users ORDER BY name")]
 
 
-def disable(storage: Storage, name: str, *, by: str | None = None) -> bool:
+def disable(storage: Storage, name: str, *, by: audit.Actor) -> bool:
     """Refuse the user's logins and end their sessions; False if unknown or already disabled.
 
-    Refused (UserError) for ``by`` themselves (an administrator signed in on the web would
-    lock themselves out) and for the last active administrator: the centre would have no one
+    Written to the audit log (``user-disable``) with the change. Refused (UserError) for
+    ``by`` themselves (an administrator signed in on the web would lock themselves out) and
+    for the last active administrator: the centre would have no one
     to enrol or revoke kiosks or reset a password until someone with a shell on the server
     added one. The active administrators' rows are touched first, so two administrators
     disabling each other at once are taken in turn (PostgreSQL's row locks; SQLite's one
     writer) and the second is refused."""
-    if by is not None and by == name:
+    if by.name == name:  # a command's user@host is no login name
         raise UserError("account.not_yourself")
     with storage._transaction() as tx:
         storage._execute(tx, "UPDATE users SET role = role WHERE role = 'admin' AND "
@@ -126,26 +140,37 @@ def disable(storage: Storage, name: str, *, by: str | None = None) -> bool:
                                 "WHERE role = 'admin' AND disabled_at IS NULL AND name <> $1)",
                             (name,)).fetchone() is not None:
             raise UserError("account.last_admin", name=repr(name))
-        done = storage._execute(tx, "UPDATE users SET disabled_at = $1 WHERE name = $2 AND "
-                                    "disabled_at IS NULL", (_now(), name)).rowcount == 1
+        disabled = storage._execute(tx, "UPDATE users SET disabled_at = $1 WHERE name = $2 AND "
+                                        "disabled_at IS NULL RETURNING role, district",
+                                    (_now(), name)).fetchone()
+        if disabled is not None:
+            audit.append_account(storage, "user-disable", by=by,
+                                 subject=_account(name, *disabled), tx=tx)
         storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = $1", (name,))
-    return done
+    return disabled is not None
 
 
-def reset_password(storage: Storage, name: str, password: str) -> None:
-    """New password, lock lifted, every session of the user ended."""
+def reset_password(storage: Storage, name: str, password: str, *, by: audit.Actor) -> None:
+    """New password, lock lifted, every session of the user ended; written to the audit log
+    (``user-password``: by whom, whose — never the password) with the change."""
     check_password(password)
     with storage._transaction() as tx:
-        if storage._execute(tx, "UPDATE users SET password_hash = $1, failed_logins = 0, "
-                                "locked_until = NULL WHERE name = $2",
-                            (_argon2()[0].hash(password), name)).rowcount != 1:
+        account = storage._execute(tx, "UPDATE users SET password_hash = $1, failed_logins = 0, "
+                                       "locked_until = NULL WHERE name = $2 "
+                                       "RETURNING role, district",
+                                   (_argon2()[0].hash(password), name)).fetchone()
+        if account is None:
             raise UserError("account.unknown", name=repr(name))
+        audit.append_account(storage, "user-password", by=by,
+                             subject=_account(name, *account), tx=tx)
         storage._execute(tx, "DELETE FROM web_sessions WHERE user_name = $1", (name,))
 
 
-def authenticate(storage: Storage, name: str, password: str, *,
+def authenticate(storage: Storage, name: str, password: str, *, address: str | None,
                  now: dt.datetime | None = None) -> User:
     """The user if ``password`` is theirs and the account is usable; UserError otherwise.
+    A sign-in is written to the audit log (``sign-in``, from ``address``) with its decision:
+    no record, no sign-in.
 
     The message never says whether the name exists, except for a lock (which only a
     right name can reach). The argon2 verify is slow and runs outside any transaction, so
@@ -188,6 +213,8 @@ def authenticate(storage: Storage, name: str, password: str, *,
         if (left, locked_until) != (failures, None):
             storage._execute(tx, "UPDATE users SET failed_logins = $1, locked_until = NULL "
                                  "WHERE name = $2", (left, name))
+        audit.append_account(storage, "sign-in", by=audit.Actor(name, "web", address),
+                             subject=_account(name, user.role, user.district), tx=tx)
     return dataclasses.replace(user, failed_logins=left, locked_until=None)
 
 
