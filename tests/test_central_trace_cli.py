@@ -18,7 +18,7 @@ import httpx
 import pytest
 from central_support import CENTRAL, ENGINES, CentralServer, central, database_url, serving
 from openpyxl import load_workbook
-from trace_support import Visit, number, store_scans, wire_entry
+from trace_support import Visit, number, payload_identity, store_scans, wire_entry
 
 from kiosk.central.backends import open_storage
 from kiosk.central.storage import StorageError
@@ -65,6 +65,27 @@ def test_a_trace_answers_in_json_and_is_in_the_audit_log(db: str) -> None:
     assert log[0]["subject"] == f"document {number(1)}" and log[0]["channel"] == "cli"
     assert "@" in log[0]["actor"] and log[0]["seq"] == answer["audit"]
     assert log[0]["address"] is None  # on the server itself
+
+
+def test_a_trace_by_scanned_code_records_whom_it_resolved_to_never_the_code(db: str) -> None:
+    """The audit log is kept forever, personal data only until its retention: a trace by a
+    scanned code records the identity the code resolved to, as a trace by document or by
+    name records it — a card's full document number, a masked PC-Covid code's match key
+    (last digits, name, birth year), only the kind of a code naming nobody — and never the
+    code, whose text on a CCCD is its holder's name, birth date, address and issue date."""
+    card = payload_identity(1, "cccd").raw
+    masked = payload_identity(2, "pccovid_masked")
+    ticket = b"VE-XE 42 Ben xe Dong Xoai"
+    for code in (card, masked.raw, ticket):
+        trace(db, "--payload", "hex:" + code.hex(), "--reason", "ca bệnh F0-1234")
+    assert [r["subject"] for r in reversed(traces(db))] == [
+        f"payload cccd: document {number(1)}",
+        f"payload pccovid: match key {masked.match_key}",
+        "payload other"]
+    log = central("audit", "list", "--db", db, "--json").stdout
+    for part in ("Trần Thị Bình", "123456789", "01021961", "Lê Lợi", "10102021",
+                 "1234567", "Ben xe"):
+        assert part not in log and json.dumps(part)[1:-1] not in log, part
 
 
 def test_no_reason_no_trace_and_nothing_recorded(db: str) -> None:
@@ -263,14 +284,14 @@ def test_an_xlsx_trace_holds_a_name_minus_the_characters_a_workbook_cannot(
     assert trace(db, *asked, "--format", "csv").stdout.count("Nguyen\x01Van A") == 2
 
 
-def test_the_audit_list_shows_a_traced_codes_control_characters_as_escapes(
+def test_the_audit_list_shows_a_traced_names_control_characters_as_escapes(
         db: str) -> None:
-    """A trace by a scanned code records the code's text as whom it was about, and its
-    reason as typed (by a tracer on the dashboard too): `kiosk-central audit list` printed
-    both as they are, so a code carrying an escape sequence retitled and cleared the
-    terminal of the admin reading the log. On a real pty each shows as escapes."""
-    code = "079099999999|123456789|Nguyễn \x1b]0;pwned\x07Văn\x1b[2J|01021990|Nam|Huế|10102021"
-    trace(db, "--payload", "hex:" + code.encode().hex(), "--reason", "F0 \x1b[31m\x9b2J")
+    """A trace by name records the name as typed as whom it was about, and its reason as
+    typed (by a tracer on the dashboard too): `kiosk-central audit list` printed both as
+    they are, so a name carrying an escape sequence retitled and cleared the terminal of the
+    admin reading the log. On a real pty each shows as escapes."""
+    trace(db, "--name", "Nguyễn \x1b]0;pwned\x07Văn\x1b[2J", "--birth-year", "1990",
+          "--reason", "F0 \x1b[31m\x9b2J")
     text = on_terminal("audit", "list", "--db", db)
     assert not {"\x1b", "\x07", "\x9b"} & set(text)
     assert r"Nguyễn \x1b]0;pwned\x07Văn\x1b[2J" in text and r"F0 \x1b[31m\x9b2J" in text

@@ -91,7 +91,9 @@ class Record:
     address: str | None
     """The client's address (web and API); None for a command on the server."""
     subject: str
-    """A trace: the person as asked for; a view: the page or listing with its query."""
+    """A trace: the person as asked for (a scanned code: whom it resolved to, never the code:
+    :func:`kiosk.central.trace_service.whom`); a view: the page or listing with its query;
+    an account's change or sign-in: the account, its role and district."""
     reason: str | None
     period_from: str | None
     period_to: str | None

@@ -32,12 +32,23 @@ class Request:
     """A date is the whole local day (the end day included); default: the last 14 days."""
     policy: tracing.Policy = field(default_factory=tracing.Policy)
 
-    def whom(self) -> str:
-        if self.document:
-            return f"document {self.document}"
-        if self.payload is not None:
-            return f"payload {self.payload[:200].decode('utf-8', 'replace')}"
-        return f"name {self.name} born {self.birth_year}"
+
+def whom(request: Request, found: tracing.Target) -> str:
+    """Whom a trace was about, as the append-only audit log keeps it: the document, or the
+    name and birth year, as asked; for a scanned code, whom it resolved to — its full
+    document number, else its match key (last digits, folded name, birth year), else only
+    its kind. Never the code itself: a CCCD's carries its holder's address, birth date and
+    issue date, which the log would keep past any retention (docs/privacy.md)."""
+    if request.document is not None:
+        return f"document {request.document}"
+    if request.payload is None:
+        return f"name {request.name} born {request.birth_year}"
+    kind = f"payload {found.query['payload_kind']}"
+    if "document" in found.query:
+        return f"{kind}: document {found.query['document']}"
+    if found.query["key"].startswith("m:"):
+        return f"{kind}: match key {found.query['key']}"
+    return kind
 
 
 def period(storage: Storage, request: Request) -> tuple[dt.datetime, dt.datetime]:
@@ -112,7 +123,7 @@ def run(storage: Storage, request: Request, *, actor: str, reason: str, channel:
                                    data_begins=source.data_begins())
     report["audit"] = audit.append_trace(
         storage, actor=actor, channel=channel, address=address, reason=reason,
-        subject=request.whom(), period_from=report["period"]["from"],
+        subject=whom(request, who), period_from=report["period"]["from"],
         period_to=report["period"]["to"], visits=len(report["visits"]),
         contacts=len(report["contacts"]),
         second_degree=len(report.get("second_degree", ())),  # traced onward, not asked for

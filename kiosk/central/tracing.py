@@ -780,22 +780,27 @@ def target_for_document(source: Source, number: str, lo: dt.datetime, hi: dt.dat
 
 def target_for_payload(source: Source, raw: bytes, today: dt.date) -> Target:
     """Any scanned code: the same keys the kiosk computes (kiosk.payloads); a code carrying
-    a full document number finds its holder as that number does, under the name it shows."""
+    a full document number finds its holder as that number does, under the name it shows.
+    The query names the code's kind, its full document number if it carries one, and the
+    key it found — never the code itself (a card's address, issue date, …)."""
     from kiosk.payloads import Rejection, decode
 
     identity = decode(raw, today=today)
     if isinstance(identity, Rejection):
         raise TraceError("trace.payload_refused", detail=identity.detail)
     subject, match = identity.subject_key, identity.match_key
+    query = {"payload_kind": identity.kind}
+    if subject.startswith("doc:"):
+        query["document"] = subject.removeprefix("doc:")
     if subject.startswith("doc:") and (codes := source.document_codes(subject)
                                        | ({match} if match else set())):
         names = {name_part(match)} if match else {name_part(k)
                                                   for k in source.card_codes(subject)}
         found = holder(subject, codes, names)
         (key,) = found["keys"]
-        return Target(query={"payload_kind": identity.kind, "key": key}, **found)
+        return Target(query={**query, "key": key}, **found)
     key = canonical(subject, match, source.aliases([subject]))
-    return Target(frozenset([key]), {"payload_kind": identity.kind, "key": key})
+    return Target(frozenset([key]), {**query, "key": key})
 
 
 def target_for_name(source: Source, name: str, birth_year: str, lo: dt.datetime,
