@@ -445,7 +445,7 @@ class FileName(str):
     """A file to read, named on the command line as the system gives it: any bytes a file
     system holds (a FAT stick mounted as Latin-1, a name made on Windows), those that are not
     UTF-8 kept as Python's surrogates. Opened as it is (``kiosk-central import
-    /media/usb/*.ckb`` must not refuse the good files for one odd name); shown, written or
+    /media/usb/*.backlog`` must not refuse the good files for one odd name); shown, written or
     stored only through :func:`kiosk.messages.shown_name`."""
 
 

@@ -147,3 +147,20 @@ def test_the_officer_and_technician_examples_run_on_the_sample_config(tmp_path, 
         assert cli.main(words[1:]) == 0, line
         out, err = capsys.readouterr()
         assert out or err, line
+
+
+def test_the_files_an_import_example_names_are_named_as_kiosks_write_them() -> None:
+    """`kiosk sync export` and the sync screen write ``*.backlog``: an example importing
+    ``/media/usb/*.ckb`` matched nothing on a real stick (and the shell passed the pattern
+    itself on, refused as a file that is not there)."""
+    from kiosk.sync.backlog import FILE_SUFFIX
+
+    parser = central_cli.build_parser()
+    (_, import_parser), = [(path, sub) for path, sub in commands(parser) if path == ("import",)]
+    lines = [line for _, prog, line in guide_examples()
+             if prog == "kiosk-central" and words_of(line)[1:2] == ["import"]]
+    lines += examples_of(import_parser.format_help())
+    assert len(lines) >= 5
+    for line in lines:
+        files = parser.parse_args(words_of(line)[1:]).files
+        assert files and all(name.endswith(FILE_SUFFIX) for name in files), line

@@ -271,10 +271,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                     "its kiosk's registered signing key, then store its entries; a refused "
                     "file stores nothing, and importing again is harmless. Exit code 1 if "
                     "any was refused.",
-        **examples("kiosk-central import /media/usb/ql1a-01-backlog.ckb",
-                   "kiosk-central import --db sqlite:///data/central.db /media/usb/*.ckb",
+        **examples("kiosk-central import /media/usb/ql1a-01.backlog",
+                   "kiosk-central import --db sqlite:///data/central.db /media/usb/*.backlog",
                    "kiosk-central import --allow-revoked --reason 'máy bị mất 12/3, dữ liệu "
-                   "trước đó / stolen 12/3, entries before' old-kiosk.ckb"))
+                   "trước đó / stolen 12/3, entries before' old-kiosk.backlog"))
     parser.add_argument("files", nargs="+", metavar="FILE", type=FileName,
                         help="backlog file(s)")
     parser.add_argument("--backlog-key", metavar="FILE",

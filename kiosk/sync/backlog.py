@@ -66,6 +66,9 @@ from kiosk.sync.backlog_keys import fingerprint, raw
 FORMAT = "checkpoint-kiosk-backlog"
 VERSION = 2
 MAGIC = f"{FORMAT} {VERSION}\n".encode("ascii")
+FILE_SUFFIX = ".backlog"
+"""How the kiosk's export and sync screen name the files they write, and so what an
+import's examples name."""
 HEADER_BYTES = len(MAGIC) + 64
 PART_BYTES = 1 << 20
 """Compressed entry data per part; a part on disk is 4 + PART_BYTES + 16 bytes at most."""
@@ -145,7 +148,7 @@ def write_backlog(path: str | Path, rows: Iterable[Mapping[str, Any]], *,
     refuse_special(path)  # renamed over, /dev/null would become a file
     output_folder(path)  # never made: with no stick mounted, it would be on the kiosk's disk
     if path.is_dir():  # with --force too: never replaced, nor a .part beside it named
-        example = f"{kiosk_id}.backlog"  # a file to give in it
+        example = f"{kiosk_id}{FILE_SUFFIX}"  # a file to give in it
         raise OutputIsFolder(path, example)
     partial = path.with_name(path.name + ".part")
     ephemeral = X25519PrivateKey.generate()
