@@ -1688,6 +1688,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "duplicate, {rejected} rejected, {after} refused: taken at or after the kiosk's "
         "revocation ({at})"),
     "central.import.rejected": ("bị từ chối", "rejected"),
+    "central.import.retired_key": (
+        "ký bằng khoá cũ {fingerprint} của trạm {kiosk}, thôi dùng lúc {at}: {after} lượt ghi "
+        "từ lúc đó trở đi bị từ chối (đã ghi nhật ký kiểm tra)",
+        "signed with kiosk {kiosk}'s old signing key {fingerprint}, retired {at}: {after} "
+        "entries taken at or after then refused (written to the audit log)"),
     "central.purge.raw_kept": (
         "Không xoá dữ liệu thô: chưa đặt thời hạn lưu (kiosk-central retention --days N "
         "--reason \"…\")",
@@ -1862,6 +1867,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.signing_key_changed": (
         "Đã đổi khoá ký tệp tồn đọng của {kiosk}: {change} (đã ghi nhật ký kiểm tra)",
         "Backlog signing key of {kiosk} changed: {change} (written to the audit log)"),
+    "central.signing_key_retired": (
+        "khoá ký cũ {fingerprint}, thôi dùng lúc {at} ({reason})",
+        "retired signing key {fingerprint}, retired {at} ({reason})"),
+    "central.signing_key_still_importable": (
+        "Tệp tồn đọng trạm {kiosk} đã ký bằng khoá cũ {fingerprint} vẫn nhập được: các lượt "
+        "ghi trước lúc này được lưu, lượt ghi từ lúc này trở đi bị từ chối",
+        "Backlog files kiosk {kiosk} signed with its old key {fingerprint} stay importable: "
+        "their entries taken before now are stored, those taken from now on refused"),
     "central.token_not_issued": ("không cấp mã truy cập mới: {detail}",
                                  "no new token issued: {detail}"),
     "central.token_reissued": (
@@ -1931,6 +1944,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the signature does not match kiosk {kiosk}'s registered signing key "
         "({registered}; the file names {claimed}): the file was altered, or it was not "
         "written by that kiosk: refused"),
+    "backlog.unknown_signing_key": (
+        "chữ ký không khớp khoá ký đã đăng ký của trạm {kiosk} ({registered}), cũng không "
+        "khớp khoá nào trạm từng có: tệp ghi khoá {claimed}, trung tâm này chưa từng giữ khoá "
+        "đó cho trạm — tệp bị sửa, hoặc không do trạm đó viết: bị từ chối",
+        "the signature does not match kiosk {kiosk}'s registered signing key ({registered}), "
+        "nor any key it had before: the file names {claimed}, a key this centre never held "
+        "for it — the file was altered, or it was not written by that kiosk: refused"),
+    "backlog.bad_retired_signature": (
+        "chữ ký không khớp khoá ký cũ {claimed} mà tệp ghi, khoá trạm {kiosk} dùng tới lúc "
+        "{at}: tệp bị sửa, hoặc không do trạm đó viết: bị từ chối",
+        "the signature does not match the file's signing key {claimed}, which kiosk {kiosk} "
+        "held until {at} (retired): the file was altered, or it was not written by that "
+        "kiosk: refused"),
     "backlog.changed": (
         "dữ liệu bản ghi khác với phần đã ký (bị sửa hoặc cắt): bị từ chối",
         "the entry data differs from what was signed (altered or cut): refused"),
@@ -3257,6 +3283,8 @@ _DASHBOARD: dict[str, tuple[str, str]] = {
     "audit.kind.audit-log": ("Xem nhật ký", "Audit log viewed"),
     "audit.kind.revoked-import": ("Nhập tệp của trạm đã thu hồi", "Revoked kiosk's file imported"),
     "audit.kind.signing-key": ("Đổi khoá ký của trạm", "Kiosk signing key changed"),
+    "audit.kind.retired-key-import": ("Nhập tệp ký bằng khoá cũ của trạm",
+                                      "File signed with a retired kiosk key imported"),
     "audit.kind.kiosk-token": ("Cấp mã truy cập mới cho trạm", "Kiosk token reissued"),
     "audit.kind.retention": ("Đổi thời hạn lưu dữ liệu", "Retention period changed"),
     "audit.kind.purge": ("Xoá dữ liệu hết hạn lưu", "Retention purge run"),

@@ -688,6 +688,73 @@ def test_a_registered_key_is_never_replaced_on_a_kiosks_word(central, exported, 
     assert again.status_code == 200 and again.json()["signing_key"] == usurper
 
 
+def test_a_retired_keys_file_brings_in_only_what_was_taken_before_the_key_was_retired(
+        central, kiosk_id, tmp_path):
+    """A kiosk enrolled again by code brings a new key, and the old one is retired then. The
+    old machine still holds that key (stolen, or found in a drawer): a file it exports later
+    is the kiosk's for the 25 entries taken before, while the 5 taken since — by id or
+    scanned_at, as for a revoked kiosk — are refused and counted."""
+    import httpx
+
+    from kiosk.central.enrol import enrolment_code
+    from kiosk.enrolment import ENROL_PATH
+
+    worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
+    before = fill_backlog(worker.store.path, 25, kiosk_id=kiosk_id)
+    with open_storage(central.db) as storage:
+        code = enrolment_code(storage, storage.kiosk(kiosk_id), central.url)
+    assert httpx.post(central.url + ENROL_PATH, json={
+        "secret": code.secret,
+        "signing_key": encode(Ed25519PrivateKey.generate().public_key())}).status_code == 200
+    with open_storage(central.db) as storage:
+        retired = storage.retired_signing_key(
+            kiosk_id, fingerprint(worker.keys.signing_key().public_key()))
+    assert retired.reason == "enrolment code redeemed"
+    fill_backlog(worker.store.path, 5, kiosk_id=kiosk_id, start=time.time() + 1)
+    path = tmp_path / "usb" / "old-machine.backlog"
+    assert worker.export(path).entries == 30
+    worker.stop()
+
+    imported = central_support.central("import", str(path), "--db", central.db)
+    assert "30 entries — 25 accepted, 0 duplicate, 0 rejected" in imported.stdout
+    assert f"retired {retired.retired_at}: 5 entries taken at or after then refused" \
+        in imported.stdout
+    assert sorted(central.stored_ids(kiosk_id)) == before
+
+
+def test_a_file_naming_a_retired_key_it_was_not_signed_with_is_refused_as_such(
+        central, exported, tmp_path, monkeypatch):
+    """The refusal says which key failed: the retired one the file names (altered, or a
+    forgery naming it), or a key this centre never held for the kiosk."""
+    worker, _, _ = exported
+    old = fingerprint(worker.keys.signing_key().public_key())
+    central_support.central("kiosks", "signing-key", worker.kiosk_id, "--reset", "--reason",
+                            "disk replaced, ticket 44", "--db", central.db)
+    with open_storage(central.db) as storage:
+        retired_at = storage.retired_signing_key(worker.kiosk_id, old).retired_at
+    naming_old = tmp_path / "naming-old.backlog"
+    with monkeypatch.context() as patched:
+        patched.setattr(backlog, "fingerprint", lambda key: old)
+        _forge(naming_old, central, kiosk_id=worker.kiosk_id,
+               signing_key=Ed25519PrivateKey.generate())
+    refused = central_support.central("import", str(naming_old), "--db", central.db,
+                                      check=False)
+    assert refused.returncode == 1
+    assert (f"the signature does not match the file's signing key {old}, which kiosk "
+            f"{worker.kiosk_id} held until {retired_at} (retired)") in refused.stderr
+
+    central_support.central("kiosks", "signing-key", worker.kiosk_id,
+                            f"--set={worker.keys.public_signing_key()}", "--reason",
+                            "the old disk was fine after all", "--db", central.db)
+    stranger = Ed25519PrivateKey.generate()
+    forged = tmp_path / "forged.backlog"
+    _forge(forged, central, kiosk_id=worker.kiosk_id, signing_key=stranger)
+    assert (f"does not match kiosk {worker.kiosk_id}'s registered signing key ({old}), nor "
+            f"any key it had before: the file names {fingerprint(stranger.public_key())}, a "
+            f"key this centre never held for it") in importing(central, forged).error
+    assert central.stored_ids(worker.kiosk_id) == []
+
+
 def test_a_key_offer_nested_without_end_gets_400_saying_so(central, exported):
     """A backlog-key request 2,000 ``[`` deep (within its 4 KiB) is refused 400 as a body
     that is no key offer, saying it is nested too deeply (before: a RecursionError, 500)."""
@@ -790,6 +857,59 @@ def test_each_engine_imports_a_genuine_file_once_and_refuses_forgeries_and_revok
     assert without_key.returncode == 2
     assert "the centre's backlog key file is missing" in without_key.stderr
     assert "this database's kiosks were given key" in without_key.stderr
+
+
+def test_a_stick_signed_before_a_key_reset_still_imports_once_the_kiosk_is_reinstalled(
+        database, tmp_path):
+    """The site's kiosk disk dies while its last stick is on its way to the centre. The
+    administrator resets its signing key as docs/sync-operator.md says, and the reinstalled
+    kiosk registers a new one. The stick, signed with the old key, still imports: the centre
+    kept that key as retired (when, why), the reset said so, the import says which key it
+    checked with and is written to the audit log. (Before, the file was refused as not the
+    kiosk's and the old key was kept nowhere: its entries were lost.)"""
+    key_file = tmp_path / "keys" / "central-backlog.key"
+    enrolled = central_support.enrol(database, "ql1a-01", "CP-SYNC")
+    server = central_support.CentralServer(database, "--backlog-key", str(key_file))
+    try:
+        online = kiosk_worker(tmp_path / "kiosk", "ql1a-01", enrolled.token, server.url)
+        assert online.push_now().error is None  # its first key registered
+        online.stop()
+        dead = kiosk_worker(tmp_path / "kiosk", "ql1a-01", enrolled.token)
+        ids = fill_backlog(dead.store.path, 500, kiosk_id="ql1a-01")
+        stick = tmp_path / "usb" / "ql1a-01.backlog"
+        assert dead.export(stick).signing_key_registered
+        old = fingerprint(dead.keys.signing_key().public_key())
+        dead.stop()
+
+        reset = central_support.central("kiosks", "signing-key", "ql1a-01", "--reset",
+                                        "--reason", "hỏng ổ đĩa / disk died, ticket 7",
+                                        "--db", database)
+        assert (f"Backlog files kiosk ql1a-01 signed with its old key {old} stay importable: "
+                f"their entries taken before now are stored") in reset.stdout
+        reinstalled = kiosk_worker(tmp_path / "reinstalled", "ql1a-01", enrolled.token,
+                                   server.url)
+        assert reinstalled.push_now().error is None  # its new key registered
+        new = fingerprint(reinstalled.keys.signing_key().public_key())
+        reinstalled.stop()
+    finally:
+        server.stop()
+    shown = central_support.central("kiosks", "signing-key", "ql1a-01", "--db", database).stdout
+    assert f"signing key {new} (registered " in shown
+    assert f"retired signing key {old}, retired " in shown and "disk died, ticket 7" in shown
+
+    imported = central_support.central("import", str(stick), "--db", database,
+                                       "--backlog-key", str(key_file))
+    assert "500 entries — 500 accepted, 0 duplicate, 0 rejected" in imported.stdout
+    assert f"signed with kiosk ql1a-01's old signing key {old}, retired " in imported.stdout
+    assert "0 entries taken at or after then refused (written to the audit log)" \
+        in imported.stdout
+    with open_storage(database) as storage:
+        assert sorted(e["id"] for e in storage.entries(kiosk_id="ql1a-01")) == ids
+    audit = json.loads(central_support.central("audit", "list", "--db", database, "--kind",
+                                               "retired-key-import", "--json").stdout)
+    assert len(audit) == 1 and audit[0]["actor"]
+    assert f"kiosk ql1a-01, signed with its signing key {old} retired " in audit[0]["subject"]
+    assert "disk died, ticket 7" in audit[0]["subject"] and "500 entries" in audit[0]["subject"]
 
 
 def test_a_manifest_holding_text_no_database_holds_is_refused_and_the_next_file_still_read(

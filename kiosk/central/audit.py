@@ -10,7 +10,8 @@ second degree since v29):
   numbers, written by the dashboard's :func:`kiosk.central.web.disclosure.shows_personal_data`
   marker and by ``kiosk-central audit list`` itself;
 - an administrator's act that lifts a safeguard (:data:`ACTION_KINDS`), with its reason:
-  importing a revoked kiosk's backlog file, replacing a kiosk's backlog signing key,
+  importing a revoked kiosk's backlog file (or one signed with a retired key), replacing a
+  kiosk's backlog signing key,
   giving a kiosk a new token (a revoked one restored), changing a retention period; and
   each retention purge run (``purge`` before it acts, ``purge-done`` with what it removed
   after);
@@ -53,6 +54,9 @@ ACTION_KINDS = {
     "revoked-import": "a revoked kiosk's backlog file imported (kiosk-central import "
                       "--allow-revoked)",
     "signing-key": "a kiosk's backlog signing key set or cleared by an administrator",
+    "retired-key-import": "a backlog file signed with a kiosk's retired signing key imported "
+                          "(kiosk-central import; its entries taken after the key was "
+                          "retired refused)",
     "kiosk-token": "a kiosk given a new token or enrolment code under its own id, a revoked "
                    "one restored (kiosk-central kiosks token)",
     "retention": "how long raw entries or identities are kept, changed (kiosk-central "

@@ -462,6 +462,9 @@ def cmd_kiosks_signing_key(args: argparse.Namespace) -> int:
                        fingerprint=backlog_keys.fingerprint(held[0]), at=held[1],
                        key=backlog_keys.encode(held[0])) if held else
                   both("central.no_signing_key", kiosk=args.kiosk_id))
+            for retired in storage.retired_signing_keys(args.kiosk_id):
+                print("  " + both("central.signing_key_retired", fingerprint=retired.fingerprint,
+                                  at=retired.retired_at, reason=retired.reason))
             return 0
         try:
             reason = audit.check_reason(args.reason)
@@ -476,8 +479,11 @@ def cmd_kiosks_signing_key(args: argparse.Namespace) -> int:
         audit.append_action(storage, "signing-key", actor=audit.command_actor(),
                             channel="cli", address=None, reason=reason,
                             subject=f"kiosk {args.kiosk_id} backlog signing key {change}")
-        storage.replace_signing_key(args.kiosk_id, new)
+        retired = storage.replace_signing_key(args.kiosk_id, new, reason)
     print(both("central.signing_key_changed", kiosk=args.kiosk_id, change=change))
+    if retired is not None:
+        print(both("central.signing_key_still_importable", kiosk=args.kiosk_id,
+                   fingerprint=backlog_keys.fingerprint(retired)))
     return 0
 
 
@@ -711,8 +717,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "word. When a kiosk really lost its key (reinstalled), clear it "
                     "(--reset: the kiosk registers its new one when it next starts or "
                     "exports) or set the new one read off the kiosk (--set); both need "
-                    "--reason and are "
-                    "written to the audit log.",
+                    "--reason and are written to the audit log. The key replaced is kept as "
+                    "retired: files the kiosk signed with it stay importable, without their "
+                    "entries taken after the retirement.",
         **examples("kiosk-central kiosks signing-key ql1a-01",
                    "kiosk-central kiosks signing-key ql1a-01 --reset --reason 'cài lại máy / "
                    "reinstalled, ticket 42'",

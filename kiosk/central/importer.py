@@ -12,6 +12,12 @@ needed); that import is written to the audit log, with its reason, before anythi
 stored. Even then, an entry whose id (the kiosk's clock at the scan, UUIDv7) or
 ``scanned_at`` is at or after the revocation is refused: a thief holds the signing key, so
 only the times can tell, and a thief who set the clock back still gets through.
+
+A file signed with a key its kiosk no longer holds (replaced or cleared by an administrator,
+or by an enrolment code: ``retired_signing_keys``) is checked against that key and imported
+the same way, audited, without its entries taken at or after the key's retirement: a disk
+that died with its last stick on the way loses nothing, and the old machine's key, if it
+turns up in other hands, signs nothing new that is stored (but for a clock set back).
 """
 
 from __future__ import annotations
@@ -42,7 +48,8 @@ from kiosk.messages import both, shown_name
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-    from kiosk.central.storage import Storage
+    from kiosk.central.storage import RetiredSigningKey, Storage
+    from kiosk.sync.backlog import BacklogReader
 
 EXIT_REFUSED = 1
 BATCH_SIZE = 2000
@@ -67,6 +74,10 @@ class ImportResult:
     after_revocation: int = 0
     """Refused before the ingest: taken at or after the kiosk's revocation (allowed import)."""
     revoked_at: str | None = None
+    retired_key: RetiredSigningKey | None = None
+    """The kiosk's retired signing key the file was signed with (None: its registered key)."""
+    after_retirement: int = 0
+    """Refused before the ingest: taken at or after that key was retired."""
     reasons: Counter[str] = field(default_factory=Counter)
     error: str | None = None
 
@@ -87,12 +98,14 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
     ``allow_revoked``: the reason for importing a revoked kiosk's file anyway, recorded in
     the audit log under ``actor`` once the file proved genuine, before anything is stored;
     its entries taken at or after the revocation are counted in ``after_revocation``, not
-    stored.
+    stored. A file signed with a key the kiosk held before (``retired_key``: its disk
+    replaced while the stick was on its way) is as genuine, but only for what it took until
+    then: its import is audited under ``actor`` too, and its entries taken at or after the
+    key's retirement are counted in ``after_retirement``, not stored.
     """
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
     from kiosk.sync import protocol
     from kiosk.sync.backlog import BacklogError, BacklogReader
+    from kiosk.sync.backlog_keys import fingerprint
 
     result = ImportResult(Path(path))
     try:
@@ -107,10 +120,25 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
             if kiosk.revoked_at is not None and allow_revoked is None:
                 raise BacklogError("revoked", reader.path, kiosk=kiosk.id, at=kiosk.revoked_at)
             held = storage.signing_key(kiosk.id)
-            if held is None:
-                raise BacklogError("no_signing_key", reader.path, kiosk=kiosk.id)
-            reader.verify(Ed25519PublicKey.from_public_bytes(held[0]))
+            if held is None or fingerprint(held[0]) != manifest.signing_key:
+                result.retired_key = storage.retired_signing_key(kiosk.id, manifest.signing_key)
+            _verify(reader, kiosk.id, held[0] if held else None, result.retired_key)
             result.entries = manifest.entries
+            retired = None
+            if result.retired_key is not None:
+                from kiosk.central import audit
+
+                retired = dt.datetime.fromisoformat(result.retired_key.retired_at)
+                audit.append_action(
+                    storage, "retired-key-import", actor=actor, channel="cli", address=None,
+                    reason=None,
+                    subject=f"{shown_name(Path(path).name)}: kiosk {kiosk.id}, signed with its "
+                            f"signing key {result.retired_key.fingerprint} retired "
+                            f"{result.retired_key.retired_at} "
+                            f"({result.retired_key.reason}), {manifest.entries} entries "
+                            f"{manifest.first_id} … {manifest.last_id}, sha256 "
+                            f"{manifest.entries_sha256}; entries taken at or after "
+                            f"{result.retired_key.retired_at} (id or scanned_at) refused")
             revoked = None
             if kiosk.revoked_at is not None:
                 from kiosk.central import audit
@@ -130,6 +158,10 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                     before = [e for e in batch if not _taken_after(e, revoked)]
                     result.after_revocation += len(batch) - len(before)
                     batch = before
+                if retired is not None:
+                    before = [e for e in batch if not _taken_after(e, retired)]
+                    result.after_retirement += len(batch) - len(before)
+                    batch = before
                 answers = _ingest(storage, kiosk.id, kiosk.checkpoint_id, batch) if batch else []
                 for answer in answers:
                     if answer["status"] == protocol.ACCEPTED:
@@ -143,10 +175,39 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                         result.rejected += 1
                         result.reasons[answer.get("reason", "")] += 1
                 if progress:
-                    progress(result.answered + result.after_revocation, manifest.entries)
+                    progress(result.answered + result.after_revocation
+                             + result.after_retirement, manifest.entries)
     except BacklogError as exc:
         result.error = str(exc)
     return result
+
+
+def _verify(reader: BacklogReader, kiosk_id: str, held: bytes | None,
+            retired: RetiredSigningKey | None) -> None:
+    """Check the file whole against the key its manifest names: the kiosk's registered
+    key, or one it held before (``retired``). A refusal says which key failed: a retired
+    one, the registered one the file names, or one this centre never held for the kiosk."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from kiosk.sync.backlog import BacklogError
+    from kiosk.sync.backlog_keys import fingerprint
+
+    key = retired.key if retired is not None else held
+    if key is None:
+        raise BacklogError("no_signing_key", reader.path, kiosk=kiosk_id)
+    try:
+        reader.verify(Ed25519PublicKey.from_public_bytes(key))
+    except BacklogError as exc:
+        if exc.words.code != "backlog.bad_signature":
+            raise
+        claimed = reader.manifest.signing_key
+        if retired is not None:
+            raise BacklogError("bad_retired_signature", reader.path, kiosk=kiosk_id,
+                               claimed=claimed, at=retired.retired_at) from None
+        if claimed != fingerprint(key):
+            raise BacklogError("unknown_signing_key", reader.path, kiosk=kiosk_id,
+                               registered=fingerprint(key), claimed=claimed) from None
+        raise
 
 
 def _taken_after(entry: dict[str, Any], revoked: dt.datetime) -> bool:
@@ -182,19 +243,17 @@ def _ingest(storage: Storage, kiosk_id: str, checkpoint_id: str,
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from kiosk.central.audit import AuditError, check_reason
+    from kiosk.central.audit import AuditError, check_reason, command_actor
     from kiosk.central.backlog_key import CentreKeyError, key_path, open_key
     from kiosk.central.storage import StorageError
 
-    allowed, actor = None, ""
+    allowed, actor = None, command_actor()  # audited: a revoked kiosk's, a retired key's
     if args.allow_revoked or args.reason:
-        from kiosk.central.audit import command_actor
-
         if not args.allow_revoked:
             print(both("central.import.reason_alone"), file=sys.stderr)
             return EXIT_USAGE
         try:
-            allowed, actor = check_reason(args.reason), command_actor()
+            allowed = check_reason(args.reason)
         except AuditError as exc:
             print(both("central.import.bad_reason", detail=exc), file=sys.stderr)
             return EXIT_USAGE
@@ -232,6 +291,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             else:
                 print(both("central.import.done_revoked", **counts, at=result.revoked_at,
                            after=f"{result.after_revocation:,}"))
+            if result.retired_key is not None:
+                print("  " + both("central.import.retired_key", kiosk=result.kiosk_id,
+                                  fingerprint=result.retired_key.fingerprint,
+                                  at=result.retired_key.retired_at,
+                                  after=f"{result.after_retirement:,}"))
             if result.past_retention:  # "duplicate" to the ingest, yet not held
                 print("  " + both("sync.past_retention", count=f"{result.past_retention:,}",
                                   cutoff=result.retention_cut))

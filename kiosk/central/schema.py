@@ -742,6 +742,25 @@ MIGRATIONS: list[list[Statement]] = [
          "postgresql": "CREATE INDEX IF NOT EXISTS entries_unmatched_day ON entries (local_day) "
                        "WHERE match_key IS NULL"},
     ],
+    [
+        # v34: the backlog signing keys a kiosk no longer holds, replaced or cleared by an
+        # administrator (`kiosks signing-key --set/--reset`) or by an enrolment code
+        # redeemed, with when and why: a file the kiosk signed before (a stick in transit
+        # when its disk died) still imports, its entries taken before the retirement only
+        # (kiosk.central.importer). Public keys, no person.
+        """
+        CREATE TABLE IF NOT EXISTS retired_signing_keys (
+            seq {serial},
+            kiosk_id TEXT NOT NULL REFERENCES kiosks (id),
+            fingerprint TEXT NOT NULL,
+            signing_key {bytes} NOT NULL,
+            registered_at TEXT,
+            retired_at TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS retired_signing_keys_kiosk ON retired_signing_keys "
+        "(kiosk_id, fingerprint)",
+    ],
 ]
 """Forward-only: migration *n* takes the schema from version n to n+1. Append, never edit."""
 DAY_SUBJECTS_VERSION = 14

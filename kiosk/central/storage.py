@@ -184,6 +184,17 @@ class Kiosk:
         return self.revoked_at is None
 
 
+@dataclass(frozen=True)
+class RetiredSigningKey:
+    """A backlog signing key its kiosk no longer holds (``retired_signing_keys``): files it
+    signed before ``retired_at`` still import (:mod:`kiosk.central.importer`)."""
+    key: bytes
+    fingerprint: str
+    registered_at: str | None
+    retired_at: str
+    reason: str
+
+
 class Candidate(NamedTuple):
     """A valid entry about to be written: its position in the batch and its stored values
     (a tuple: made once an entry, 3× faster than a frozen dataclass)."""
@@ -910,10 +921,8 @@ class Storage(ABC):
                           (token_hash, kiosk_id))
             replaced = None
             if signing_key is not None:
-                held = self._execute(tx, "SELECT signing_key FROM kiosks WHERE id = $1",
-                                     (kiosk_id,)).fetchone()[0]
-                replaced = bytes(held) if held is not None and bytes(held) != signing_key \
-                    else None
+                replaced = self._retire_signing_key(tx, kiosk_id, signing_key, now,
+                                                    "enrolment code redeemed")
                 self._execute(tx, "UPDATE kiosks SET signing_key = $1, signing_key_at = $2 "
                                   "WHERE id = $3", (signing_key, now, kiosk_id))
         kiosk = self.kiosk(kiosk_id)
@@ -944,17 +953,52 @@ class Storage(ABC):
                               "WHERE id = $3 AND signing_key IS NULL", (key, _now(), kiosk_id))
             return True
 
-    def replace_signing_key(self, kiosk_id: str, key: bytes | None) -> bytes | None:
+    def replace_signing_key(self, kiosk_id: str, key: bytes | None, reason: str
+                            ) -> bytes | None:
         """An administrator's act: set (or with None, clear, so that the kiosk registers
-        its key at its next contact) the kiosk's signing key; the key it replaced."""
+        its key at its next contact) the kiosk's signing key; the key it replaced, kept as
+        retired for ``reason`` (:meth:`retired_signing_key`)."""
+        now = _now()
         with self._transaction() as tx:
-            held = self._execute(tx, "SELECT signing_key FROM kiosks WHERE id = $1",
-                                 (kiosk_id,)).fetchone()
-            if held is None:
+            if self._lock_kiosk(tx, kiosk_id) is None:
                 raise EnrolmentError("enrolment.unknown_kiosk", kiosk=repr(kiosk_id))
+            replaced = self._retire_signing_key(tx, kiosk_id, key, now, reason)
             self._execute(tx, "UPDATE kiosks SET signing_key = $1, signing_key_at = $2 "
-                              "WHERE id = $3", (key, _now() if key else None, kiosk_id))
-        return bytes(held[0]) if held[0] is not None else None
+                              "WHERE id = $3", (key, now if key else None, kiosk_id))
+        return replaced
+
+    def _retire_signing_key(self, tx: Any, kiosk_id: str, key: bytes | None, now: str,
+                            reason: str) -> bytes | None:
+        """Keep the kiosk's signing key, about to be replaced by ``key`` (None: cleared), as
+        retired ``now`` for ``reason``: the files it signed until now are still the kiosk's.
+        The key retired; None if none was held or it is ``key`` itself."""
+        from kiosk.sync.backlog_keys import fingerprint
+
+        held, registered_at = self._execute(tx, "SELECT signing_key, signing_key_at FROM "
+                                                "kiosks WHERE id = $1", (kiosk_id,)).fetchone()
+        if held is None or bytes(held) == key:
+            return None
+        self._execute(tx, "INSERT INTO retired_signing_keys (kiosk_id, fingerprint, "
+                          "signing_key, registered_at, retired_at, reason) "
+                          "VALUES ($1, $2, $3, $4, $5, $6)",
+                      (kiosk_id, fingerprint(bytes(held)), bytes(held), registered_at, now,
+                       reason))
+        return bytes(held)
+
+    def retired_signing_key(self, kiosk_id: str, fingerprint: str) -> RetiredSigningKey | None:
+        """The kiosk's retired signing key of this fingerprint, by its latest retirement
+        (a key set back and retired again signed until then); None if it had none such."""
+        rows = self._query("SELECT signing_key, fingerprint, registered_at, retired_at, reason "
+                           "FROM retired_signing_keys WHERE kiosk_id = $1 AND fingerprint = $2 "
+                           "ORDER BY retired_at DESC LIMIT 1", (kiosk_id, fingerprint))
+        return RetiredSigningKey(bytes(rows[0][0]), *rows[0][1:]) if rows else None
+
+    def retired_signing_keys(self, kiosk_id: str) -> list[RetiredSigningKey]:
+        """The kiosk's retired signing keys, the latest retired first."""
+        return [RetiredSigningKey(bytes(row[0]), *row[1:]) for row in self._query(
+            "SELECT signing_key, fingerprint, registered_at, retired_at, reason FROM "
+            "retired_signing_keys WHERE kiosk_id = $1 ORDER BY retired_at DESC, seq DESC",
+            (kiosk_id,))]
 
     # -- reading back ---------------------------------------------------------------------
     def entries(self, *, kiosk_id: str | None = None, limit: int | None = None
