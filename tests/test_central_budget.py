@@ -15,10 +15,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from central_support import CentralServer, Enrolled, batch, enrol, kiosk_entries
+from central_support import CentralServer, Enrolled, batch, cccd, central, enrol, kiosk_entries
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk.central.backlog_key import FILE_NAME, load_centre_key
 from kiosk.messages import text
-from kiosk.sync import protocol
+from kiosk.pipeline import Pipeline, Policy
+from kiosk.scan import Scan
+from kiosk.store import Store
+from kiosk.sync import backlog, protocol
+from kiosk.sync.backlog_keys import encode
 
 PER_HOUR = 30
 
@@ -97,3 +103,46 @@ def test_a_batch_counts_as_its_size_in_2_kib_when_that_is_more_than_its_entries(
 
     assert send(server, kiosk, tmp_path, 1, 10).status_code == 429
     assert stored(server, kiosk) == 1
+
+
+def test_a_push_after_the_stick_route_is_answered_and_costs_only_its_bytes(
+        server: CentralServer, tmp_path: Path) -> None:
+    """The documented stick route: the kiosk exports 40 entries, the centre imports them,
+    and the kiosk's next push sends them again to have them acknowledged. "Already at the
+    centre" stores nothing but the batch's row, so it costs the batch's bytes (one entry's
+    worth a 2 KiB), not 40 entries: charged as stored, they had the kiosk wait (429) for its
+    acknowledgements — 29 minutes for 274,000 after a real stick, against 200,000 an hour.
+    A hostile kiosk resending them for ever is still bounded, by those bytes."""
+    kiosk = enrol(server.db, f"stick-{uuid.uuid4().hex[:6]}")
+    store = Store(tmp_path / "kiosk.db")
+    try:
+        pipeline = Pipeline(store, Policy(checkpoint_id=kiosk.checkpoint_id,
+                                          kiosk_id=kiosk.kiosk_id, duplicate_policy="allow"))
+        for i in range(40):
+            pipeline.submit(Scan(payload=cccd(i), device_id="serial-1", lane="in",
+                                 symbology="]Q1", source="serial"))
+        rows = store.pending(40)
+    finally:
+        store.close()
+    signing = Ed25519PrivateKey.generate()
+    central("kiosks", "signing-key", kiosk.kiosk_id, f"--set={encode(signing.public_key())}",
+            "--reason", "site without network", "--db", server.db)
+    stick = tmp_path / f"{kiosk.kiosk_id}.backlog"
+    centre_key = load_centre_key(Path(server.db.removeprefix("sqlite:///")).with_name(FILE_NAME))
+    backlog.write_backlog(stick, rows, signing_key=signing, centre_key=centre_key.public_key(),
+                          kiosk_id=kiosk.kiosk_id, checkpoint_id=kiosk.checkpoint_id)
+    assert "40 accepted" in central("import", str(stick), "--db", server.db).stdout
+
+    entries = [protocol.entry_to_wire(row) for row in rows]
+    answer = server.post(batch(kiosk.kiosk_id, entries), token=kiosk.token)
+    assert answer.status_code == 200, answer.text
+    assert {r["status"] for r in answer.json()["results"]} == {protocol.DUPLICATE}
+    assert send(server, kiosk, tmp_path, 5, 100).status_code == 200  # its new scans go on
+    assert stored(server, kiosk) == 45
+
+    resent = 1
+    while (answer := server.post(batch(kiosk.kiosk_id, entries),
+                                 token=kiosk.token)).status_code == 200:
+        resent += 1
+    assert answer.status_code == 429
+    assert resent < PER_HOUR  # each resend costs its bytes: some, never nothing

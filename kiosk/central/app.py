@@ -489,7 +489,9 @@ def _ingest(storage: Storage, kiosk: Kiosk, body: bytes, encoding: str | None,
                                    checkpoint_id=kiosk.checkpoint_id, time_window=True,
                                    sent_monotonic_ns=batch.get("sent_monotonic_ns"),
                                    boot_id=batch.get("boot_id"))
-    budget.charge(kiosk.id, len(results), len(raw))  # stored: the batch log's row at least
+    # stored: the batch log's row at least, and the entries accepted; "already at the centre"
+    # and rejected ones cost their bytes only (a push after the stick route is all duplicates)
+    budget.charge(kiosk.id, sum(r["status"] == protocol.ACCEPTED for r in results), len(raw))
     offset = protocol.clock_offset_seconds(received_at, protocol.parse_time(batch["sent_at"]))
     if batch.get("health") is not None:
         heartbeat.record(storage, kiosk.id, protocol.validate_health(batch["health"]),

@@ -164,7 +164,9 @@ class EntryBudget:
 
     def charge(self, kiosk_id: str, entries: int, body_bytes: int,
                now: float | None = None) -> None:
-        """A body of ``body_bytes`` decompressed, holding ``entries``, was stored."""
+        """A body of ``body_bytes`` decompressed was taken, and ``entries`` of it stored
+        (its duplicates and rejected entries are not: they count by the bytes alone, which
+        still bound a kiosk sending the same batch over and over)."""
         now = time.monotonic() if now is None else now
         worth = max(1, entries, math.ceil(body_bytes / BUDGET_UNIT_BYTES))
         with self._lock:
