@@ -17,9 +17,9 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -60,6 +60,9 @@ from kiosk.ui.widgets import (
     stack_when_narrow,
 )
 
+if TYPE_CHECKING:
+    from kiosk.ui.technician import TechnicianScreen  # imported when first opened
+
 log = logging.getLogger(__name__)
 
 MINIMUM_SIZE = QSize(480, 400)
@@ -72,6 +75,32 @@ EXIT_BINDING = 4
 FONT_FAMILIES = ("Noto Sans", "DejaVu Sans", "Liberation Sans")
 """Families with full Vietnamese coverage, first installed one wins (fonts-noto-core or
 fonts-dejavu-core, see scripts/bootstrap.sh)."""
+
+
+INPUT_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
+                          QEvent.Type.TouchBegin, QEvent.Type.Wheel})
+"""What a person at the screen does: a touch, a click, a wheel turn, a key."""
+
+
+class IdleWatch(QObject):
+    """Fires ``timer`` after its interval without a person's input anywhere in the
+    application, while it runs. Installed before the wedge input's filter, it never sees a
+    scanner's burst (held and taken as a scan there): a queue scanning keeps no screen
+    open."""
+
+    def __init__(self, timer: QTimer, parent: QObject) -> None:
+        super().__init__(parent)
+        self.timer = timer
+        QApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+        if event.type() in INPUT_EVENTS and self.timer.isActive():
+            self.timer.start()
+        return False
+
+    def stop(self) -> None:
+        self.timer.stop()
+        QApplication.instance().removeEventFilter(self)
 
 
 class MainWindow(QMainWindow):
@@ -96,7 +125,7 @@ class MainWindow(QMainWindow):
 
         self.officer = OfficerScreen(self.bridge, self.sounds)
         self.officer.manual_requested.connect(self.open_manual_entry)
-        self.technician: QWidget | None = None
+        self.technician: TechnicianScreen | None = None
         self.sync_screen: QWidget | None = None
         self.stack = QStackedWidget()
         self.stack.addWidget(self.officer)
@@ -145,6 +174,10 @@ class MainWindow(QMainWindow):
         self.bridge.device_status.connect(self.strip.set_status)
         self.bridge.sync_changed.connect(self.strip.set_sync)
         self.bridge.supervisor_replaced.connect(lambda _s: self.apply_devices())
+        self.technician_idle = QTimer(self)
+        self.technician_idle.setSingleShot(True)
+        self.technician_idle.timeout.connect(self.technician_left_idle)
+        self.idle_watch = IdleWatch(self.technician_idle, self)  # before the wedge's filter
         self.focus_guard = FocusGuard(self.officer.card, parent=self)
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(5000)
@@ -336,6 +369,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().removeEventFilter(self.touch)  # sizes for this window's screen
         self._clock_timer.stop()
         self.focus_guard.stop()
+        self.idle_watch.stop()
         if self.wedge is not None:
             self.wedge.remove()
         self.bridge.close()
@@ -343,6 +377,10 @@ class MainWindow(QMainWindow):
     # -- screens --------------------------------------------------------------------------
     def show_screen(self, screen: QWidget) -> None:
         self.stack.setCurrentWidget(screen)
+        if screen is self.technician:
+            self.technician_idle.start(self.kiosk.config.kiosk.technician_idle_seconds * 1000)
+        else:
+            self.technician_idle.stop()
         self._update_wedge_badges()
         if screen is self.officer:
             self.officer.card.setFocus()
@@ -360,6 +398,20 @@ class MainWindow(QMainWindow):
             self.technician.saved.connect(lambda _config: self.retranslate())  # enrolled: ids
             self.stack.addWidget(self.technician)
         self.show_screen(self.technician)
+
+    def technician_left_idle(self) -> None:
+        """Nobody touched the technician screen for ``technician_idle_seconds``: the kiosk
+        stands at a queue, so the officer's screen comes back and the PIN is asked again.
+        Unsaved edits are dropped (whatever a scan or a passer-by typed into a field must not
+        wait for "Save and apply"); the screen says so when it is opened next."""
+        if self.technician is None or self.stack.currentWidget() is not self.technician:
+            return
+        seconds = self.kiosk.config.kiosk.technician_idle_seconds
+        if self.technician.dirty:
+            self.technician.discard(self.tr(
+                "Unsaved changes were discarded: the screen was left %1 s without input.")
+                .replace("%1", str(seconds)))
+        self.show_screen(self.officer)
 
     def open_sync(self) -> None:
         self.gate.request(self.tr("Enter the PIN to open the sync screen"), self._show_sync)

@@ -198,10 +198,17 @@ class TechnicianScreen(Retranslating):
         self.statuses = {s.device_id: s for s in self.bridge.kiosk.supervisor.status()}
         self.dirty = False
         self._fill_table()
-        if self.drafts:
+        if self.drafts and self.current_row() != 0:
             self.table.selectRow(0)
         else:
-            self._selected()
+            self._selected()  # the first row again: the form shows its running values
+
+    def discard(self, note: str) -> None:
+        """Drop the unsaved edits (back to the running list) and say ``note`` about it, in
+        red until the next edit: the technician who comes back learns what was lost."""
+        self.reload()
+        self.message.setStyleSheet("color: #c62828;")
+        self.message.setText(note)
 
     def _fill_table(self) -> None:
         self._filling = True

@@ -130,6 +130,11 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <location filename="../app.py" line="411"/>
+        <source>Unsaved changes were discarded: the screen was left %1 s without input.</source>
+        <translation>Đã bỏ các thay đổi chưa lưu: màn hình bị để yên %1 giây không ai thao tác.</translation>
+    </message>
+    <message>
         <location filename="../app.py" line="174"/>
         <source>keyboard-wedge support is not installed</source>
         <translation>chưa cài hỗ trợ máy quét kiểu bàn phím</translation>

@@ -1,0 +1,80 @@
+"""The technician screen at a queue: the kiosk stands where people scan, so the screen behind
+the PIN never keeps the officer from them.
+
+Left without input for ``[kiosk] technician_idle_seconds`` it goes back to the officer's
+screen, drops unsaved edits and asks the PIN again; the next opening says what was dropped.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from ui_support import (  # noqa: F401
+    load,
+    make_window_fixture,
+    translations_built_fixture,
+    write_config,
+)
+
+SERIAL = ('\n[[devices]]\nid = "lane1"\ntype = "serial"\nlane = "in"\n'
+          'port = "/dev/serial/by-id/usb-Honeywell-if00"\n')
+
+
+def idle_after(seconds: int) -> str:
+    return f"technician_idle_seconds = {seconds}\n\n"
+
+
+def with_idle(tmp_path, seconds: int, devices: str = SERIAL):
+    path = write_config(tmp_path, devices)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("[store]", idle_after(seconds) + "[store]", 1), encoding="utf-8")
+    return path
+
+
+def open_with_pin(window, qtbot):
+    window.open_technician()
+    dialog = window.gate.dialog
+    assert dialog is not None, "the PIN is asked"
+    qtbot.keyClicks(dialog.field, "2468")
+    dialog.ok.click()
+    assert window.stack.currentWidget() is window.technician
+    return window.technician
+
+
+def test_left_idle_the_technician_screen_goes_back_to_the_officer_and_drops_the_edits(
+        make_window, qtbot, tmp_path):
+    """A technician typed into the port field and walked away: after the idle time the
+    officer's screen is back, the edit is gone from the form, nothing was saved, and the
+    next opening asks the PIN and says the edit was dropped."""
+    path = with_idle(tmp_path, 1)
+    before = path.read_bytes()
+    window = make_window(path)
+    screen = open_with_pin(window, qtbot)
+    screen.form.fields["port"].put("******054321|TRAN VAN BA")
+    assert screen.dirty
+
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.officer, timeout=5000)
+
+    assert not screen.dirty
+    assert screen.form.fields["port"].get() == "/dev/serial/by-id/usb-Honeywell-if00"
+    assert path.read_bytes() == before
+    screen = open_with_pin(window, qtbot)
+    assert screen.message.text() == ("Đã bỏ các thay đổi chưa lưu: màn hình bị để yên 1 giây "
+                                      "không ai thao tác.")
+
+
+def test_a_technician_at_work_keeps_the_screen(make_window, qtbot, tmp_path):
+    """Each touch, click or key starts the idle time again."""
+    window = make_window(with_idle(tmp_path, 1))
+    screen = open_with_pin(window, qtbot)
+    for _ in range(4):
+        qtbot.wait(400)
+        qtbot.mouseClick(screen.table.viewport(), Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is screen
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.officer, timeout=5000)
+
+
+def test_left_idle_without_edits_says_nothing_next_time(make_window, qtbot, tmp_path):
+    window = make_window(with_idle(tmp_path, 1))
+    open_with_pin(window, qtbot)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.officer, timeout=5000)
+    assert open_with_pin(window, qtbot).message.text() == ""
