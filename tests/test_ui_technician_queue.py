@@ -3,6 +3,7 @@ the PIN never keeps the officer from them.
 
 Left without input for ``[kiosk] technician_idle_seconds`` it goes back to the officer's
 screen, drops unsaved edits and asks the PIN again; the next opening says what was dropped.
+"Quay lại" (Back) with unsaved edits warns once, then drops them.
 """
 
 from __future__ import annotations
@@ -78,3 +79,32 @@ def test_left_idle_without_edits_says_nothing_next_time(make_window, qtbot, tmp_
     open_with_pin(window, qtbot)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.officer, timeout=5000)
     assert open_with_pin(window, qtbot).message.text() == ""
+
+
+def test_back_with_unsaved_edits_warns_once_then_drops_them(make_window, qtbot, tmp_path):
+    """Unsaved edits never wait silently for the next opening, where anyone with the PIN
+    would find them and might save them unread: Back warns first, Back again drops them."""
+    path = with_idle(tmp_path, 120)
+    before = path.read_bytes()
+    window = make_window(path)
+    screen = open_with_pin(window, qtbot)
+    screen.form.fields["port"].put("******054321|TRAN VAN BA")
+
+    screen.back.click()
+    assert window.stack.currentWidget() is screen
+    assert screen.message.text() == ("Có thay đổi chưa lưu: bấm Quay lại lần nữa để bỏ chúng, "
+                                     "hoặc Lưu và áp dụng để giữ.")
+    screen.back.click()
+
+    assert window.stack.currentWidget() is window.officer
+    screen = open_with_pin(window, qtbot)
+    assert not screen.dirty and screen.message.text() == ""
+    assert screen.form.fields["port"].get() == "/dev/serial/by-id/usb-Honeywell-if00"
+    assert path.read_bytes() == before
+
+
+def test_back_without_edits_goes_straight_back(make_window, qtbot, tmp_path):
+    window = make_window(with_idle(tmp_path, 120))
+    screen = open_with_pin(window, qtbot)
+    screen.back.click()
+    assert window.stack.currentWidget() is window.officer

@@ -96,7 +96,8 @@ class TechnicianScreen(Retranslating):
         self.title.setWordWrap(True)
         self.back = QPushButton()
         self.back.setObjectName("technician_back")
-        self.back.clicked.connect(self.closed)
+        self.back.clicked.connect(self.go_back)
+        self._back_warned = False
         self.save_button = QPushButton()
         self.save_button.setObjectName("technician_save")
         self.save_button.clicked.connect(self.save)
@@ -197,11 +198,27 @@ class TechnicianScreen(Retranslating):
         self.drafts = [DeviceDraft(d.id, d) for d in self.bridge.config.devices]
         self.statuses = {s.device_id: s for s in self.bridge.kiosk.supervisor.status()}
         self.dirty = False
+        self._back_warned = False
         self._fill_table()
         if self.drafts and self.current_row() != 0:
             self.table.selectRow(0)
         else:
             self._selected()  # the first row again: the form shows its running values
+
+    def go_back(self) -> None:
+        """Back to the officer's screen. With unsaved edits the first press warns and the
+        second drops them: edits never wait silently for the next opening, where anyone with
+        the PIN would find them and might save them unread."""
+        if self.dirty and not self._back_warned:
+            self._back_warned = True
+            self.message.setStyleSheet("color: #c62828;")
+            self.message.setText(self.tr("Unsaved changes: press Back again to discard them, "
+                                         "or Save and apply to keep them."))
+            return
+        if self.dirty:
+            self.reload()
+            self._show_dirty()
+        self.closed.emit()
 
     def discard(self, note: str) -> None:
         """Drop the unsaved edits (back to the running list) and say ``note`` about it, in
@@ -303,6 +320,7 @@ class TechnicianScreen(Retranslating):
         self._show_dirty()
 
     def _show_dirty(self) -> None:
+        self._back_warned = False  # an edit after the warning is warned about again
         self.message.setStyleSheet("")
         self.message.setText(self.tr("Unsaved changes: the kiosk still runs the previous list "
                                      "until you save.") if self.dirty else "")

@@ -836,6 +836,11 @@
 <context>
     <name>TechnicianScreen</name>
     <message>
+        <location filename="../technician.py" line="215"/>
+        <source>Unsaved changes: press Back again to discard them, or Save and apply to keep them.</source>
+        <translation>Có thay đổi chưa lưu: bấm Quay lại lần nữa để bỏ chúng, hoặc Lưu và áp dụng để giữ.</translation>
+    </message>
+    <message>
         <location filename="../technician.py" line="212"/>
         <source>not running</source>
         <translation>không chạy</translation>
