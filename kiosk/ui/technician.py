@@ -200,10 +200,10 @@ class TechnicianScreen(Retranslating):
         self.dirty = False
         self._back_warned = False
         self._fill_table()
-        if self.drafts and self.current_row() != 0:
+        if self.drafts:
             self.table.selectRow(0)
         else:
-            self._selected()  # the first row again: the form shows its running values
+            self._selected()
 
     def go_back(self) -> None:
         """Back to the officer's screen. With unsaved edits the first press warns and the
@@ -216,16 +216,21 @@ class TechnicianScreen(Retranslating):
                                          "or Save and apply to keep them."))
             return
         if self.dirty:
-            self.reload()
+            self.drop_edits()
             self._show_dirty()
         self.closed.emit()
 
     def discard(self, note: str) -> None:
         """Drop the unsaved edits (back to the running list) and say ``note`` about it, in
         red until the next edit: the technician who comes back learns what was lost."""
-        self.reload()
+        self.drop_edits()
         self.message.setStyleSheet("color: #c62828;")
         self.message.setText(note)
+
+    def drop_edits(self) -> None:
+        """Back to the running list, the form too (its row may be the one still selected)."""
+        self.reload()
+        self._selected()
 
     def _fill_table(self) -> None:
         self._filling = True
