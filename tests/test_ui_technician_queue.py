@@ -3,15 +3,19 @@ the PIN never keeps the officer from them.
 
 Left without input for ``[kiosk] technician_idle_seconds`` it goes back to the officer's
 screen, drops unsaved edits and asks the PIN again; the next opening says what was dropped.
-"Quay lại" (Back) with unsaved edits warns once, then drops them.
+"Quay lại" (Back) with unsaved edits warns once, then drops them. A scan recorded meanwhile
+(any device: the pipeline records it anyway) is answered on top of the screen.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from ui_support import (  # noqa: F401
+    CCCD_AN,
     load,
     make_window_fixture,
+    replay_device,
+    stored_entries,
     translations_built_fixture,
     write_config,
 )
@@ -108,3 +112,30 @@ def test_back_without_edits_goes_straight_back(make_window, qtbot, tmp_path):
     screen = open_with_pin(window, qtbot)
     screen.back.click()
     assert window.stack.currentWidget() is window.officer
+
+
+def test_a_scan_while_the_technician_screen_is_open_is_answered_on_top_of_it(
+        make_window, qtbot, tmp_path):
+    """Someone in the queue scans at a lane's scanner while the technician works: recorded,
+    its cue sounds, and the answer is said above the technician's screen — not switched to
+    the card, since a technician testing a scanner reads the Watch tab. Back shows the
+    card; the notice is gone next time."""
+    (tmp_path / "scans.txt").write_text(CCCD_AN + "\n", encoding="utf-8")
+    path = with_idle(tmp_path, 120, replay_device("lane1", tmp_path / "scans.txt", lane="in"))
+    window = make_window(path, start=False)
+    screen = open_with_pin(window, qtbot)
+    cues = []
+    window.sounds.played.connect(cues.append)
+
+    window.kiosk.start()
+
+    qtbot.waitUntil(lambda: screen.scan_notice.isVisible(), timeout=10000)
+    assert screen.scan_notice.text() == (
+        "Vừa quét một mã khi màn hình kỹ thuật đang mở: VÀO — HỢP LỆ — Nguyễn Văn An. "
+        "Bấm Quay lại để xem thẻ kết quả.")
+    assert cues == ["entry"]
+    assert len(stored_entries(load(path))) == 1
+    assert window.stack.currentWidget() is screen
+    screen.back.click()
+    assert window.officer.card.state == "accepted"
+    assert not open_with_pin(window, qtbot).scan_notice.isVisible()

@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self.bridge.device_status.connect(self.strip.set_status)
         self.bridge.sync_changed.connect(self.strip.set_sync)
         self.bridge.supervisor_replaced.connect(lambda _s: self.apply_devices())
+        self.bridge.result.connect(self._answer_over_technician)
         self.technician_idle = QTimer(self)
         self.technician_idle.setSingleShot(True)
         self.technician_idle.timeout.connect(self.technician_left_idle)
@@ -256,6 +257,22 @@ class MainWindow(QMainWindow):
             self.manual_dialog.show_scan(self.tr(
                 "Scanned while this window is open: %1. The result card shows it.").replace(
                 "%1", answer))
+
+    def _answer_over_technician(self, result: ScanResult) -> None:
+        """A scan recorded while the technician screen is open (any device: the pipeline
+        records it anyway) is answered on top of that screen, its cue sounding as ever. Said
+        there rather than switching to the card: a technician testing a scanner scans on
+        purpose and reads it on the Watch tab; someone from the queue hears the cue and the
+        officer reads the answer above, or the card after "Back". An enrolment code is no
+        entry: the Centre tab takes it."""
+        if (self.technician is None or self.stack.currentWidget() is not self.technician
+                or result.reason_code == "enrolment_code"):
+            return
+        name = result.identity.name if result.identity is not None else ""
+        answer = self.officer.card.in_short(result) + (f" — {name}" if name else "")
+        self.technician.show_scan(self.tr(
+            "Scanned while the technician screen is open: %1. Back shows the result card.")
+            .replace("%1", answer))
 
     def _update_wedge_badges(self) -> None:
         """A wedge scanner can only type into the kiosk while the window has the focus."""

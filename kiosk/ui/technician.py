@@ -101,6 +101,12 @@ class TechnicianScreen(Retranslating):
         self.save_button = QPushButton()
         self.save_button.setObjectName("technician_save")
         self.save_button.clicked.connect(self.save)
+        self.scan_notice = QLabel()
+        self.scan_notice.setObjectName("technician_scan")
+        self.scan_notice.setWordWrap(True)
+        self.scan_notice.setFont(pixel_font(self, 20, bold=True))
+        self.scan_notice.setStyleSheet("background: #fff3e0; padding: 6px;")
+        self.scan_notice.hide()
         self.message = QLabel()
         self.message.setObjectName("technician_message")
         self.message.setWordWrap(True)
@@ -180,6 +186,7 @@ class TechnicianScreen(Retranslating):
         body.addWidget(scrolling(devices), 3)
         body.addWidget(self.tabs, 2)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.scan_notice)
         layout.addLayout(header)
         layout.addWidget(self.message)
         layout.addLayout(body, 1)
@@ -379,8 +386,14 @@ class TechnicianScreen(Retranslating):
         keep_rows_visible(self.table, 3)  # measured once styled: row and title heights
         super().showEvent(event)
 
+    def show_scan(self, text: str) -> None:
+        """A scan recorded while this screen is open, said on top of it (``kiosk.ui.app``)."""
+        self.scan_notice.setText(text)
+        self.scan_notice.show()
+
     def hideEvent(self, event: Any) -> None:
         self.watch.stop_raw()  # leaving the screen ends a raw watch
+        self.scan_notice.hide()  # the card has the answer now
         super().hideEvent(event)
 
     # -- enrolment ------------------------------------------------------------------------
