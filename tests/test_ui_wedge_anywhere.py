@@ -4,8 +4,9 @@ The scanner types into whatever has the keyboard focus: the search box after an 
 searched, the manual-entry form, the PIN pad. Its burst is still a scan of the wedge device
 — recorded once, shown on the card with its cue — and none of its keys reach the field. A
 person typing (keys far apart) still gets their text, Backspace, Tab and Enter in the field
-they are in, a moment later. The technician screen is out of scope: there a scanner types
-into the enrolment box on purpose.
+they are in, a moment later. So on the technician screen: a code scanned while a settings
+field has the keyboard is a scan, never typed into config.toml; only the enrolment box and
+the Watch tab's capture field, which a technician scans into on purpose, take its keys.
 
 Keys are real QKeyEvents sent to the focused widget, each with its own timestamp as the
 window system stamps it: a scanner's 4 ms apart, a person's when they really happen.
@@ -29,6 +30,7 @@ from ui_support import (  # noqa: F401
 from kiosk.devices.stream import CUT_WAIT
 
 WEDGE = '\n[[devices]]\nid = "desk-wedge"\ntype = "wedge"\nlane = "in"\nmax_gap_ms = 50\n'
+SERIAL = '\n[[devices]]\nid = "lane1"\ntype = "serial"\nlane = "in"\nport = "/dev/ttyACM9"\n'
 PCCOVID = "******012345|NGUYEN VAN AN|1990-**-**|0|162979388586171100|<1<00<0912345678"
 SCANNER_GAP_MS = 4
 PERSON_GAP_MS = 150
@@ -283,6 +285,52 @@ def test_on_the_technician_screen_a_scanner_still_types_into_the_enrolment_box(
     for index, char in enumerate("ckenrol:1?u=x"):
         key(screen.enrol.code_box, char, start + index * SCANNER_GAP_MS)
     assert screen.enrol.code_box.text() == "ckenrol:1?u=x"
+    assert stored_entries(load(path)) == []
+
+
+def test_a_scan_while_a_technician_field_has_the_keyboard_is_recorded_not_typed(
+        make_window, qtbot, tmp_path):
+    """The technician is in a serial scanner's port field; someone in the queue holds their
+    code to the desk scanner. It is their scan, recorded and answered on top of the screen;
+    the port field, and so config.toml, never gets their name or phone number. The
+    technician's own keys still reach the field."""
+    path = write_config(tmp_path, SERIAL + WEDGE)
+    window = make_window(path)
+    window._show_technician()
+    screen = window.technician
+    qtbot.wait(200)  # offscreen, showing this screen deactivates the window once: activate
+    # it again, as the technician's tap on the field would
+    active(window, qtbot)
+    port = screen.form.fields["port"].widget
+    port.setFocus()
+    qtbot.waitUntil(lambda: focused() is port)
+    scanner_types(PCCOVID)
+
+    qtbot.waitUntil(lambda: screen.scan_notice.isVisible(), timeout=5000)
+    scanned_once(path)
+    assert screen.scan_notice.text() == (
+        "Vừa quét một mã khi màn hình kỹ thuật đang mở: VÀO — HỢP LỆ — NGUYEN VAN AN. "
+        "Bấm Quay lại để xem thẻ kết quả.")
+    assert port.text() == "/dev/ttyACM9" and not screen.dirty
+    person_types(qtbot, "0")
+    assert port.text() == "/dev/ttyACM90" and screen.dirty
+
+
+def test_on_the_watch_tab_a_scanner_still_types_into_the_capture_field(
+        make_window, qtbot, tmp_path):
+    """Out of scope on purpose: there the technician reads the scanner's keys and gaps."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    active(window, qtbot)
+    window._show_technician()
+    screen = window.technician
+    screen.tabs.setCurrentWidget(screen.watch_tab)
+    screen.watch.capture.setFocus()
+    qtbot.waitUntil(lambda: focused() is screen.watch.capture)
+    start = now_ms()
+    for index, char in enumerate("ABC123"):
+        key(screen.watch.capture, char, start + index * SCANNER_GAP_MS)
+    assert screen.watch.capture.text() == "ABC123"
     assert stored_entries(load(path)) == []
 
 

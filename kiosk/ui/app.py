@@ -5,8 +5,9 @@ default; the technician and sync screens open behind the PIN. In kiosk mode
 (``kiosk.fullscreen = true``) the window is full screen without decorations, closing it
 needs the PIN, and a focus guard gives the keyboard back to the scan target. A wedge
 scanner's burst is a scan wherever the keyboard is on the officer screen (the search box,
-the manual-entry form, the PIN pad, which a scan closes: ``kiosk/ui/wedge_input.py``); the
-technician and sync screens keep every key.
+the manual-entry form, the PIN pad, which a scan closes: ``kiosk/ui/wedge_input.py``) and on
+the technician screen but for its enrolment box and Watch capture field; the sync screen
+keeps every key.
 """
 
 from __future__ import annotations
@@ -216,7 +217,7 @@ class MainWindow(QMainWindow):
         wedges = wedge_devices(devices)
         if wedges:
             self.wedge = WedgeInput(wedges[0], target=self.officer.card,
-                                    in_scope=self.officer_keys, parent=self)
+                                    in_scope=self.scan_keys, parent=self)
             self.wedge.scanned.connect(self.submit_scan)
             self.wedge.typed.connect(self.officer.type_into_search)
             self.wedge.install()
@@ -226,12 +227,18 @@ class MainWindow(QMainWindow):
                     badge.set_status("error", self.tr("keyboard-wedge support is not installed"))
         self._update_wedge_badges()
 
-    def officer_keys(self, widget: QWidget) -> bool:
-        """Whether a key sent to ``widget`` is where the officer scans: the officer screen is
-        shown and the widget is in this window or in a dialog over it (PIN pad, manual
-        entry). The technician and sync screens keep every key: a technician pastes or scans
-        into the enrolment box, and the watch panel logs a scanner's raw keys."""
-        if self.stack.currentWidget() is not self.officer:
+    def scan_keys(self, widget: QWidget) -> bool:
+        """Whether a key sent to ``widget`` is watched for a scanner's bursts: the widget is
+        in this window or in a dialog over it (PIN pad, manual entry) and the officer or the
+        technician screen is shown. On the technician screen a code scanned while a settings
+        field has the keyboard is a scan of the queue, never typed into config.toml; its
+        enrolment box and Watch capture field keep their keys (a technician scans into them
+        on purpose), and so does the sync screen."""
+        current = self.stack.currentWidget()
+        if current is self.technician and self.technician is not None:
+            if self.technician.wants_scanner_keys(widget):
+                return False
+        elif current is not self.officer:
             return False
         window: QWidget | None = widget.window()
         while window is not None and window is not self:
@@ -278,7 +285,8 @@ class MainWindow(QMainWindow):
         """A wedge scanner can only type into the kiosk while the window has the focus."""
         if self.wedge is None or not self.wedge.available:
             return
-        active = self.isActiveWindow() and self.stack.currentWidget() is self.officer
+        active = self.isActiveWindow() and self.stack.currentWidget() in (self.officer,
+                                                                          self.technician)
         for device in wedge_devices(self.kiosk.config.devices):
             badge = self.strip.badges.get(device.id)
             if badge is not None:

@@ -386,6 +386,11 @@ class TechnicianScreen(Retranslating):
         keep_rows_visible(self.table, 3)  # measured once styled: row and title heights
         super().showEvent(event)
 
+    def wants_scanner_keys(self, widget: QWidget) -> bool:
+        """The fields a technician scans into on purpose: the enrolment box and the Watch
+        tab's capture field. Elsewhere on this screen a scanner's burst is a scan."""
+        return widget in (self.enrol.code_box, self.watch.capture)
+
     def show_scan(self, text: str) -> None:
         """A scan recorded while this screen is open, said on top of it (``kiosk.ui.app``)."""
         self.scan_notice.setText(text)
