@@ -316,6 +316,31 @@ def test_a_scan_while_a_technician_field_has_the_keyboard_is_recorded_not_typed(
     assert port.text() == "/dev/ttyACM90" and screen.dirty
 
 
+def test_a_queue_scanning_does_not_keep_the_technician_screen_open(make_window, qtbot,
+                                                                     tmp_path):
+    """Only a person's touch, click or key counts as the technician at work: codes scanned
+    at the desk scanner leave the idle time running, and the officer's screen comes back."""
+    path = write_config(tmp_path, SERIAL + WEDGE)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "[store]", "technician_idle_seconds = 1\n\n[store]", 1), encoding="utf-8")
+    window = make_window(path)
+    window._show_technician()
+    qtbot.wait(200)  # as above
+    active(window, qtbot)
+    port = window.technician.form.fields["port"].widget
+    port.setFocus()
+    qtbot.waitUntil(lambda: focused() is port)
+    opened = time.monotonic()
+
+    scanner_types(PCCOVID)
+    qtbot.wait(600)
+    scanner_types(PCCOVID.replace("012345", "012346"))
+
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.officer, timeout=5000)
+    assert time.monotonic() - opened < 1.5
+    assert len(stored_entries(load(path))) == 2
+
+
 def test_on_the_watch_tab_a_scanner_still_types_into_the_capture_field(
         make_window, qtbot, tmp_path):
     """Out of scope on purpose: there the technician reads the scanner's keys and gaps."""
