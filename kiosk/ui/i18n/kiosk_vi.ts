@@ -130,12 +130,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../app.py" line="274"/>
+        <location filename="../app.py" line="280"/>
         <source>Scanned while the technician screen is open: %1. Back shows the result card.</source>
         <translation>Vừa quét một mã khi màn hình kỹ thuật đang mở: %1. Bấm Quay lại để xem thẻ kết quả.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="411"/>
+        <location filename="../app.py" line="436"/>
         <source>Unsaved changes were discarded: the screen was left %1 s without input.</source>
         <translation>Đã bỏ các thay đổi chưa lưu: màn hình bị để yên %1 giây không ai thao tác.</translation>
     </message>
@@ -841,7 +841,7 @@
 <context>
     <name>TechnicianScreen</name>
     <message>
-        <location filename="../technician.py" line="215"/>
+        <location filename="../technician.py" line="222"/>
         <source>Unsaved changes: press Back again to discard them, or Save and apply to keep them.</source>
         <translation>Có thay đổi chưa lưu: bấm Quay lại lần nữa để bỏ chúng, hoặc Lưu và áp dụng để giữ.</translation>
     </message>
