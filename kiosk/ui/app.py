@@ -57,6 +57,7 @@ from kiosk.ui.widgets import (
     ElidedLabel,
     SnugButton,
     TouchTargets,
+    headroom,
     pixel_font,
     stack_when_narrow,
 )
@@ -516,7 +517,9 @@ class MainWindow(QMainWindow):
             self.clock.setFont(pixel_font(self, 17, bold=True))  # the buttons' size: one line
             self.clock.setText(self.tr("⚠ CLOCK WRONG %1").replace(
                 "%1", local_minute(self.wrong_clock.now, timezone)))
-            self.clock.setStyleSheet("background: #c62828; color: white; padding: 0 6px;")
+            above = headroom(self.clock.fontMetrics(), self.clock.text())  # Ồ's two marks
+            self.clock.setStyleSheet(f"background: #c62828; color: white; "
+                                     f"padding: {above}px 6px 0 6px;")
         self._place_clock()  # by what it reads: the alert is wider
 
 

@@ -20,7 +20,9 @@ it at once. A scan whose answer is slow to come (another program holding the sto
 5 s) is shown being saved after :data:`SAVING_AFTER_MS`, blue with a clock — SAVING…, not
 recorded yet, wait — never the last answer or READY meanwhile: the next person would step up.
 The type shrinks to fit the card down to floors read from arm's length; past them a
-person's name ends in "…", the headline never gets smaller for it. The store's words (why it
+person's name ends in "…", the headline never gets smaller for it. Each line keeps room above
+it for the ink of its words (a capital with two marks, Ẵ or Ầ, rises above the font's
+ascent), counted in what must fit. The store's words (why it
 records no scan), between scans or on a scan's answer, keep 14 px under their path in fine
 print; too long even so (a 7" panel), they end in "…", all of them in the line's tooltip —
 and, a touch panel showing no tooltip, a tap on the card (anywhere: the line itself is no
@@ -56,7 +58,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 from kiosk import messages
 from kiosk.certificates import verdicts
 from kiosk.scan import Direction, Scan, ScanResult, Status
-from kiosk.ui.widgets import one_paragraph
+from kiosk.ui.widgets import headroom, one_paragraph
 
 IDLE, ACCEPTED, DUPLICATE, REJECTED = "idle", "accepted", "duplicate", "rejected"
 SAVING = "saving"
@@ -314,21 +316,23 @@ class ResultCard(QFrame):
             scale *= 0.92
 
     def _needed(self, sizes: tuple[int, ...], width: int,
-                spacing: int) -> tuple[int, list[int]]:
-        """Total height of the wrapped lines at ``sizes``, and each line's own height."""
+                spacing: int) -> tuple[int, list[tuple[int, int]]]:
+        """Total height of the wrapped lines at ``sizes``, and each line's own height with
+        its headroom (see :func:`headroom`) in it."""
         heights = []
         for label, index in self._lines():
             font = label.font()
             font.setPixelSize(sizes[index])
             room = width - (self._mark_room(sizes) if label is self.headline else 0)
             flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap)
-            rect = QFontMetrics(font).boundingRect(QRect(0, 0, room, 100_000), flags,
-                                                   label.text())
+            metrics = QFontMetrics(font)
+            rect = metrics.boundingRect(QRect(0, 0, room, 100_000), flags, label.text())
             if rect.width() > room:
                 return 1 << 30, []  # a single word wider than the card
-            heights.append(max(rect.height(), self._mark_side(sizes))
-                           if label is self.headline else rect.height())
-        return sum(heights) + spacing * max(0, len(heights) - 1), heights
+            above = headroom(metrics, label.text())
+            heights.append((above + (max(rect.height(), self._mark_side(sizes))
+                                     if label is self.headline else rect.height()), above))
+        return sum(h for h, _ in heights) + spacing * max(0, len(heights) - 1), heights
 
     def _mark_side(self, sizes: tuple[int, ...]) -> int:
         """The symbol is as tall as one line of the headline."""
@@ -359,15 +363,18 @@ class ResultCard(QFrame):
         top = down
         side, room = self._mark_side(sizes), self._mark_room(sizes)
         self.mark.setGeometry(across, top, side, side)
-        for (label, index), line_height in zip(self._lines(), heights, strict=False):
+        for (label, index), (line_height, above) in zip(self._lines(), heights, strict=False):
             font = label.font()
             font.setPixelSize(sizes[index])
             label.setFont(font)
+            label.setContentsMargins(0, above, 0, 0)
             indent = room if label is self.headline else 0
+            if label is self.headline:  # beside the first line's letters, not their marks
+                self.mark.move(across, top + above)
             label.setGeometry(across + indent, top, width - indent, line_height)
             top += line_height + spacing
 
-    def _choose(self) -> tuple[tuple[int, ...], int, int, int, int, list[int]]:
+    def _choose(self) -> tuple[tuple[int, ...], int, int, int, int, list[tuple[int, int]]]:
         """(sizes, margin across, margin down, text width, spacing, each line's height) of
         the first candidate that fits, else of the last; no heights: a word is too wide."""
         for sizes in self.candidate_sizes(self.path_first):

@@ -67,6 +67,15 @@ def one_paragraph(text: str) -> str:
     return " ".join(text.split())
 
 
+def headroom(metrics: QFontMetrics, text: str) -> int:
+    """Pixels the ink of ``text`` rises above the font's ascent, where a label's first line
+    starts: Vietnamese capitals stack two marks (Ẵ, Ầ, Ễ, Ồ reach 64–67 px of a 60 px DejaVu
+    Sans Bold, whose ascent is 56), and a label as high as its lines cuts them off: "SẴN
+    SÀNG" read "SĂN SÀNG" (hunt), "TRẦN THỊ HẰNG" read "TRÂN THỊ HĂNG", "ĐỒNG HỒ SAI"
+    "ĐÔNG HÔ SAI"."""
+    return max(0, -metrics.tightBoundingRect(text).top() - metrics.ascent())
+
+
 def pixel_font(widget: QWidget, pixels: int, *, bold: bool = False) -> QFont:
     font = QFont(widget.font())
     font.setPixelSize(pixels)
