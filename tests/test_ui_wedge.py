@@ -54,5 +54,5 @@ def test_the_wedge_badge_says_whether_the_window_has_the_keyboard(make_window, q
     badge = window.strip.badges["desk-wedge"]
     qtbot.waitUntil(lambda: badge.state == "connected", timeout=5000)
     window._show_sync()
-    assert badge.state == "waiting"
+    assert badge.state == "unfocused"
     assert badge.toolTip() == "cửa sổ trạm quét đang không nhận bàn phím"

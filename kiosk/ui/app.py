@@ -74,6 +74,12 @@ HEADER_SLACK = 16
 EXIT_CONFIG = EXIT_USAGE
 EXIT_STORE = 3
 EXIT_BINDING = 4
+SCANNERS_AWAY_MS = 3000
+"""How long every scanner may be away before the idle card says so: a scanner replugged or
+reconnecting, the keyboard passing to another window and back, is no cause for alarm."""
+AWAY = ("waiting", "error", "unfocused")
+"""A scanner's badge states in which it takes no scan: not plugged in or not found, failing,
+or a wedge typing where the kiosk does not listen."""
 FONT_FAMILIES = ("Noto Sans", "DejaVu Sans", "Liberation Sans")
 """Families with full Vietnamese coverage, first installed one wins (fonts-noto-core or
 fonts-dejavu-core, see scripts/bootstrap.sh)."""
@@ -174,6 +180,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.bridge.device_status.connect(self.strip.set_status)
+        self.bridge.device_status.connect(lambda _status: self._check_scanners())
+        self._scanners_away = QTimer(self)
+        self._scanners_away.setSingleShot(True)
+        self._scanners_away.setInterval(SCANNERS_AWAY_MS)
+        self._scanners_away.timeout.connect(self._tell_scanners_away)
         self.bridge.sync_changed.connect(self.strip.set_sync)
         self.bridge.supervisor_replaced.connect(lambda _s: self.apply_devices())
         self.bridge.result.connect(self._answer_over_technician)
@@ -227,6 +238,28 @@ class MainWindow(QMainWindow):
                 if badge is not None and not self.wedge.available:
                     badge.set_status("error", self.tr("keyboard-wedge support is not installed"))
         self._update_wedge_badges()
+        self._check_scanners()
+
+    def _check_scanners(self) -> None:
+        """When no scanner can take a scan (every badge :data:`AWAY` for
+        :data:`SCANNERS_AWAY_MS`), the idle card says so, with the first one's reason: READY
+        would send people to scan into nothing, with only a small badge at the bottom (its
+        reason in a tooltip a touch panel never shows) to say why nothing happens. One
+        scanner back, the card reads READY again at once. No scanner configured: the status
+        strip says so, the card stays READY for manual entry."""
+        badges = list(self.strip.badges.values())
+        if not badges or any(badge.state not in AWAY for badge in badges):
+            self._scanners_away.stop()
+            self.officer.card.set_scanners_away(None)
+        elif self.officer.card.scanners_away is not None:
+            self._tell_scanners_away()  # its reason now
+        elif not self._scanners_away.isActive():
+            self._scanners_away.start()
+
+    def _tell_scanners_away(self) -> None:
+        badge = next(iter(self.strip.badges.values()), None)
+        if badge is not None:
+            self.officer.card.set_scanners_away((badge.device_id, badge.reason))
 
     def scan_keys(self, widget: QWidget) -> bool:
         """Whether a key sent to ``widget`` is watched for a scanner's bursts: the widget is
@@ -283,17 +316,21 @@ class MainWindow(QMainWindow):
             .replace("%1", answer))
 
     def _update_wedge_badges(self) -> None:
-        """A wedge scanner can only type into the kiosk while the window has the focus."""
+        """A wedge scanner can only type into the kiosk while the keyboard is on the officer
+        screen (this window, or a dialog over it: :meth:`scan_keys`); else its badge says
+        it waits for the focus ("unfocused"), not "not connected" as an unplugged scanner's
+        does."""
         if self.wedge is None or not self.wedge.available:
             return
-        active = self.isActiveWindow() and self.stack.currentWidget() in (self.officer,
-                                                                          self.technician)
+        window = QApplication.activeWindow()
+        active = window is not None and self.scan_keys(window)
         for device in wedge_devices(self.kiosk.config.devices):
             badge = self.strip.badges.get(device.id)
             if badge is not None:
-                badge.set_status("connected" if active else "waiting",
+                badge.set_status("connected" if active else "unfocused",
                                  "" if active else self.tr("the kiosk window does not have "
                                                            "the keyboard focus"))
+        self._check_scanners()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.ActivationChange:

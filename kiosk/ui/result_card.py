@@ -22,7 +22,10 @@ recorded yet, wait — never the last answer or READY meanwhile: the next person
 The type shrinks to fit the card down to floors read from arm's length; past them a
 person's name ends in "…", the headline never gets smaller for it. Each line keeps room above
 it for the ink of its words (a capital with two marks, Ẵ or Ầ, rises above the font's
-ascent), counted in what must fit. The store's words (why it
+ascent), counted in what must fit. No scanner able to take a scan (each unplugged, not
+found, failing, or a keyboard-wedge scanner without the keyboard) for 3 s, the card reads
+SCANNER NOT CONNECTED between scans, amber with "!", and the first one's reason, not READY: the
+queue would scan into nothing. The store's words (why it
 records no scan), between scans or on a scan's answer, keep 14 px under their path in fine
 print; too long even so (a 7" panel), they end in "…", all of them in the line's tooltip —
 and, a touch panel showing no tooltip, a tap on the card (anywhere: the line itself is no
@@ -62,6 +65,8 @@ from kiosk.ui.widgets import headroom, one_paragraph
 
 IDLE, ACCEPTED, DUPLICATE, REJECTED = "idle", "accepted", "duplicate", "rejected"
 SAVING = "saving"
+NO_SCANNER = "no_scanner"
+"""Between scans, no scanner able to take one (see :meth:`ResultCard.set_scanners_away`)."""
 """A scan taken up whose answer has not come after :data:`SAVING_AFTER_MS`."""
 SAVING_AFTER_MS = 300
 """How long a scan's answer may take before the card says it is being saved: a scan is
@@ -120,13 +125,15 @@ COLOURS = {
     REJECTED: ("#c62828", "#ffffff"),
     SAVING: ("#1565c0", "#ffffff"),
 }
+COLOURS[NO_SCANNER] = COLOURS[DUPLICATE]
 COLOURS.update({CERTIFICATE_STATES[verdicts.GOOD]: COLOURS[ACCEPTED],
                 CERTIFICATE_STATES[verdicts.WARN]: COLOURS[DUPLICATE],
                 CERTIFICATE_STATES[verdicts.BAD]: COLOURS[REJECTED],
                 CERTIFICATE_REFUSED: COLOURS[REJECTED]})
 
 
-MARKS = {ACCEPTED: "tick", DUPLICATE: "alert", REJECTED: "cross", SAVING: "clock"}
+MARKS = {ACCEPTED: "tick", DUPLICATE: "alert", REJECTED: "cross", SAVING: "clock",
+         NO_SCANNER: "alert"}
 MARKS.update({CERTIFICATE_STATES[verdicts.GOOD]: "tick",
               CERTIFICATE_STATES[verdicts.WARN]: "alert",
               CERTIFICATE_STATES[verdicts.BAD]: "caution",
@@ -214,6 +221,9 @@ class ResultCard(QFrame):
         self.refusing: messages.Words | None = None
         """Why the store records no scan (:meth:`set_refusing`): the card says so instead
         of READY."""
+        self.scanners_away: tuple[str, messages.Words | str] | None = None
+        """(device, why) of the first scanner, when none can take a scan
+        (:meth:`set_scanners_away`): the card says so instead of READY."""
         self._hold = QTimer(self)
         self._hold.setSingleShot(True)
         self._hold.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one may end 5 % early
@@ -544,6 +554,18 @@ class ResultCard(QFrame):
             self._hold.stop()
             self._held()
 
+    def set_scanners_away(self, away: tuple[str, messages.Words | str] | None) -> None:
+        """No scanner can take a scan — ``away``: the first one's id and why (unplugged, not
+        found, failing, a wedge without the keyboard) — or, with None, one can again: between
+        answers the card reads SCANNER NOT CONNECTED, amber, with why, instead of READY,
+        which would send the queue to scan into nothing. An answer shown keeps its hold."""
+        if away == self.scanners_away:
+            return
+        self.scanners_away = away
+        if self.result is None and not self.saving:
+            self._folded()
+            self._render()
+
     def _held(self) -> None:
         self.previous, self.result = self.result, None
         self._folded()
@@ -572,6 +594,14 @@ class ResultCard(QFrame):
             self._fill(REJECTED, self.tr("NOT RECORDED"),
                        self.tr("The kiosk records no scan. Call the technician; use the "
                                "paper list meanwhile."), path, why)
+            return
+        if self.scanners_away is not None:
+            device, why = self.scanners_away
+            self._fill(NO_SCANNER, self.tr("SCANNER NOT CONNECTED"),
+                       self.tr("Codes cannot be read now. Check the scanner, or call the "
+                               "technician; use manual entry meanwhile."), "",
+                       ": ".join(part for part in (
+                           device, messages.worded(why, self.language)) if part))
             return
         previous = ""
         if self.previous is not None:
@@ -716,7 +746,7 @@ class ResultCard(QFrame):
         palette.setColor(QPalette.ColorRole.Window, QColor(background))
         palette.setColor(QPalette.ColorRole.WindowText, QColor(foreground))
         self.setPalette(palette)  # a palette, not a style sheet: no re-polish on every scan
-        self.name_elides = state not in (IDLE, REJECTED, SAVING)  # else plain words
+        self.name_elides = state not in (IDLE, REJECTED, SAVING, NO_SCANNER)  # plain words
         self.path_first = bool(reason) and (
             (self.result is None and self.refusing is not None and state in (REJECTED, SAVING))
             or (self.result is not None and state == REJECTED

@@ -54,7 +54,7 @@ from kiosk.ui.i18n import screen_language
 
 OUTLINE_READ, OUTLINE_UNREAD = "#00e676", "#ffab00"
 STATE_COLOURS = {
-    "connected": "#2e7d32", "waiting": "#f9a825", "error": "#c62828",
+    "connected": "#2e7d32", "waiting": "#f9a825", "unfocused": "#f9a825", "error": "#c62828",
     "finished": "#607d8b", "stopped": "#607d8b",
 }
 
@@ -377,7 +377,8 @@ def state_text(state: str) -> str:
     """A device state in the officer's words."""
     words = {
         "connected": QCoreApplication.translate("DeviceState", "connected"),
-        "waiting": QCoreApplication.translate("DeviceState", "waiting"),
+        "waiting": QCoreApplication.translate("DeviceState", "not connected"),
+        "unfocused": QCoreApplication.translate("DeviceState", "waiting for focus"),
         "error": QCoreApplication.translate("DeviceState", "error"),
         "finished": QCoreApplication.translate("DeviceState", "finished"),
         "stopped": QCoreApplication.translate("DeviceState", "stopped"),

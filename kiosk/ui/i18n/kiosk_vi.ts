@@ -72,8 +72,13 @@
     </message>
     <message>
         <location filename="../widgets.py" line="349"/>
-        <source>waiting</source>
-        <translation>đang chờ</translation>
+        <source>not connected</source>
+        <translation>chưa kết nối</translation>
+    </message>
+    <message>
+        <location filename="../widgets.py" line="382"/>
+        <source>waiting for focus</source>
+        <translation>chờ nhận bàn phím</translation>
     </message>
     <message>
         <location filename="../widgets.py" line="350"/>
@@ -525,6 +530,16 @@
         <location filename="../result_card.py" line="473"/>
         <source>NOT RECORDED</source>
         <translation>CHƯA GHI ĐƯỢC</translation>
+    </message>
+    <message>
+        <location filename="../result_card.py" line="490"/>
+        <source>SCANNER NOT CONNECTED</source>
+        <translation>MÁY QUÉT CHƯA SẴN SÀNG</translation>
+    </message>
+    <message>
+        <location filename="../result_card.py" line="491"/>
+        <source>Codes cannot be read now. Check the scanner, or call the technician; use manual entry meanwhile.</source>
+        <translation>Chưa đọc được mã. Kiểm tra máy quét hoặc gọi kỹ thuật viên; trong lúc chờ hãy dùng khai báo thủ công.</translation>
     </message>
     <message>
         <location filename="../result_card.py" line="399"/>
