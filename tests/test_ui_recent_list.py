@@ -115,8 +115,9 @@ def test_the_list_and_the_search_pair_no_name_with_a_health_verdict(make_window,
                 assert (first.background().color(), first.toolTip()) == \
                     (second.background().color(), second.toolTip()), column
             assert table.item(positive, NOTE).text() == table.item(forged, NOTE).text()
+            # recorded again: not the red card's QUÉT LẠI (nothing recorded, scan again)
             assert table.item(rows[names["again"]], NOTE).text() == \
-                {"vi": "QUÉT LẠI", "en": "AGAIN"}[language]
+                {"vi": "QUÉT TRÙNG", "en": "AGAIN"}[language]
 
 
 @pytest.mark.parametrize("dpi", [0, 133])

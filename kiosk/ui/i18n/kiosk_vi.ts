@@ -318,7 +318,7 @@
     <message>
         <location filename="../officer.py" line="341"/>
         <source>AGAIN</source>
-        <translation>QUÉT LẠI</translation>
+        <translation>QUÉT TRÙNG</translation>
     </message>
     <message>
         <location filename="../officer.py" line="345"/>
