@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
@@ -124,6 +125,9 @@ class OfficerScreen(Retranslating):
         self.narrow = False
         """Laid out for a 7" panel (see ``arrange``)."""
         self.stats: Stats | None = None
+        self.clock: Callable[[], float] = time.time
+        """The wall clock today's counts are read by (a test's may read just before
+        midnight)."""
         timezone = bridge.config.timezone
 
         self.card = ResultCard(timezone)
@@ -206,6 +210,11 @@ class OfficerScreen(Retranslating):
         self._clock.setInterval(CLOCK_REFRESH_MS)  # hour bars and "inside" age with the clock
         self._clock.timeout.connect(self.refresh)
         self._clock.start()
+        self._midnight = QTimer(self)
+        self._midnight.setSingleShot(True)
+        self._midnight.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one: 5 % of a day
+        self._midnight.timeout.connect(self._new_day)
+        self.arm_midnight()
 
         bridge.result.connect(self.show_result)
         bridge.scan_begun.connect(self.card.scan_begun)
@@ -308,11 +317,26 @@ class OfficerScreen(Retranslating):
         self.retranslate()
 
     # -- counts and the recent list -------------------------------------------------------
+    def arm_midnight(self) -> None:
+        """Re-read the counts at the next local midnight: today's tiles start from zero then,
+        not up to :data:`CLOCK_REFRESH_MS` later with yesterday's numbers under "today"."""
+        now = self.clock()
+        timezone = self.bridge.config.timezone
+        tomorrow = dt.datetime.fromtimestamp(now, timezone).date() + dt.timedelta(days=1)
+        midnight = dt.datetime.combine(tomorrow, dt.time(), timezone).timestamp()
+        self._midnight.start(max(0, math.ceil((midnight - now) * 1000)))
+
+    def _new_day(self) -> None:
+        """Re-armed from the wall clock, not a day's interval: a clock set meanwhile (network
+        time) moves the midnight; a timer fired early by it fires again at midnight."""
+        self.refresh()
+        self.arm_midnight()
+
     def refresh(self) -> None:
         checkpoint = self.bridge.config.kiosk.checkpoint_id
         search = self.search.text().strip() or None
-
-        self.bridge.read(lambda store: read_screen(store, checkpoint, search),
+        now = self.clock()
+        self.bridge.read(lambda store: read_screen(store, checkpoint, search, now),
                          done=self._show_data, key="officer")
 
     def _show_data(self, data: tuple[Stats, list[dict[str, Any]]]) -> None:
@@ -320,19 +344,20 @@ class OfficerScreen(Retranslating):
         self.tiles["in"].set_value(self.stats.entries_in)
         self.tiles["out"].set_value(self.stats.entries_out)
         self.tiles["inside"].set_value(self.stats.inside)
-        now = dt.datetime.now(self.bridge.config.timezone)
+        now = dt.datetime.fromtimestamp(self.clock(), self.bridge.config.timezone)
         self.chart.set_counts(self.stats.per_hour, now.hour)
         self._fill_table()
 
     def _fill_table(self) -> None:
         timezone = self.bridge.config.timezone
+        today = dt.datetime.fromtimestamp(self.clock(), timezone).date()
         self.table.setRowCount(len(self.rows))
         for row_number, row in enumerate(self.rows):
             when = parse_utc(row["scanned_at"]).astimezone(timezone)
             note = row_note(row)
             cells = {
                 TIME: when.strftime("%H:%M:%S")
-                if when.date() == dt.datetime.now(timezone).date()
+                if when.date() == today
                 else when.strftime("%d/%m %H:%M"),
                 DIRECTION: self._lane_word(row["direction"]),
                 NAME: one_paragraph(row["name"] or ""),

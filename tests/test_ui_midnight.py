@@ -1,0 +1,35 @@
+"""At the local midnight today's counts start from zero (real Qt, offscreen; a real store).
+
+The tiles re-read every minute, so for up to 60 s after midnight they showed yesterday's
+numbers under "Vào hôm nay" (in today). Now they are re-read at the local midnight itself.
+The machine's clock is never moved: the screen's clock (``OfficerScreen.clock``) is set to
+read 1.5 s before the last local midnight, and runs on from there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from ui_support import CCCD_AN, make_window_fixture, translations_built_fixture  # noqa: F401
+
+from kiosk.scan import Scan
+
+
+def test_today_tiles_start_from_zero_at_midnight_not_a_minute_later(make_window, qtbot):
+    window = make_window(start=False)
+    officer, timezone = window.officer, window.kiosk.config.timezone
+    started = time.time()
+    midnight = dt.datetime.combine(dt.datetime.fromtimestamp(started, timezone).date(),
+                                   dt.time(), timezone).timestamp()
+    window.kiosk.pipeline.submit(Scan(CCCD_AN.encode(), device_id="t", lane="in",
+                                      wall_time=midnight - 60))  # in at 23:59
+    officer.clock = lambda: time.time() - started + midnight - 1.5  # 23:59:58.5
+    officer.arm_midnight()
+    officer.refresh()
+    in_today = officer.tiles["in"].value
+    qtbot.waitUntil(lambda: in_today.text() == "1", timeout=1000)
+
+    qtbot.waitUntil(lambda: in_today.text() == "0", timeout=3000)
+    assert officer.clock() - midnight < 2.5  # within a second of midnight
+    assert officer.tiles["inside"].value.text() == "1"  # still inside: no one left
