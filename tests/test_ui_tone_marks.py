@@ -11,13 +11,21 @@ wrong), which read "ĐÔNG HÔ SAI".
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel
 from ui_fit import lay_out
-from ui_support import make_window_fixture, translations_built_fixture  # noqa: F401
+from ui_support import (  # noqa: F401
+    make_window_fixture,
+    translations_built_fixture,
+    write_config,
+)
 
+from kiosk.certificates import trustlist
 from kiosk.scan import Scan
+from tests.certificate_support import make_issuer, trust_list_of, vaccination
 
 SIZES = [(800, 480), (480, 800), (1024, 600), (1920, 1080)]
 HANG = "079301004567||TRẦN THỊ HẰNG|15071985|Nữ|12 Nguyễn Huệ, Quận 1, TP Hồ Chí Minh|20052021"
@@ -70,6 +78,23 @@ def test_a_name_in_capitals_keeps_both_marks_of_each_letter(make_window, size):
     window.officer.card.show_result(window.kiosk.pipeline.submit(
         Scan(HANG.encode(), device_id="t", lane="in")))
     assert window.officer.card.name.text() == "TRẦN THỊ HẰNG"
+    assert marks_cut(window, size) == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_certificate_headline_keeps_its_marks(make_window, tmp_path, size):
+    """CHỨNG NHẬN KHÔNG HỢP LỆ — KIỂM TRA GIẤY TỜ: a forged certificate, the officer's
+    order to check documents."""
+    issuer, forger = make_issuer(), make_issuer()
+    trustlist.save(trust_list_of(issuer.der), tmp_path / "trust.json")
+    window = make_window(write_config(tmp_path, extra='\n[certificates]\n'
+                                                      'trust_list = "trust.json"\n'),
+                         start=False)
+    now = time.time()
+    code = forger.sign(vaccination(), issued=now - 86400, expires=now + 86400, kid=issuer.kid)
+    window.officer.card.show_result(window.kiosk.pipeline.submit(
+        Scan(code.encode(), device_id="t", lane="in")))
+    assert "KIỂM TRA GIẤY TỜ" in window.officer.card.headline.text()
     assert marks_cut(window, size) == []
 
 
