@@ -137,14 +137,16 @@ number typed into a manual entry."""
     ([["typed"], ["card"], ["masked"]], 1),
     ([["masked"], ["card"], ["typed"]], 1),
     ([["masked", "typed", "card"]], 1),
+    ([["typed", "masked", "card"]], 1),
     ([["masked"], ["typed"]], 2),
 ], ids=lambda value: repr(value) if isinstance(value, list) else str(value))
 def test_a_persons_codes_count_once_in_whichever_order_they_are_counted(
         tmp_path: Path, arrivals: list[list[str]], people: int) -> None:
     """Each inner list is one upload, counted before the next arrives. A person's codes are
     one person once any code of theirs was counted, whatever the order, the card linking the
-    masked code (by the match key) and the typed number (the card's). A masked code and a
-    typed number alone say nothing of each other: two people, as tracing would say too."""
+    masked code (by the match key) and the typed number (the card's) — also within one
+    upload, after either was counted a person of its own. A masked code and a typed number
+    alone say nothing of each other: two people, as tracing would say too."""
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     with open_storage(database_url("sqlite", tmp_path)) as storage:
         for upload_ in arrivals:

@@ -4,10 +4,10 @@ raw entries.
 A person is who tracing says (:func:`kiosk.central.tracing.canonical`): a CCCD and a masked
 PC-Covid code share their match key (the document's last 6 digits, the folded name, the
 birth year), and a typed document number is the card's. So a day's set holds every key an
-entry names its person by (:func:`keys`): its subject key, and its match key where it has
-one; an entry is a new person when none of its keys is in its day's set yet. Two people
-sharing the match key count once (as tracing joins them); two codes of one person count
-twice only when nothing links them that day (a masked code and a typed number, no card).
+entry names its person by: its subject key, and its match key where it has one; an entry
+is a new person when none of its keys is in its day's set yet. Two people sharing the
+match key count once (as tracing joins them); two codes of one person count twice only
+when nothing links them that day (a masked code and a typed number, no card).
 
 Three tables hold it:
 
@@ -45,13 +45,6 @@ CHUNK = 10_000
 """Pairs per statement when a recount adds a whole database's pairs."""
 
 
-def keys(subject_key: str, match_key: str | None) -> tuple[str, ...]:
-    """The keys an entry's person goes by in its day's set (none once erased)."""
-    if subject_key == ERASED:
-        return ()
-    return (subject_key,) if match_key in (None, subject_key) else (subject_key, match_key)
-
-
 Pair = tuple[str, str]
 """(day, key) in a day's set."""
 
@@ -59,7 +52,9 @@ Pair = tuple[str, str]
 def _people(stored: Iterable[tuple[str, str, str | None, str]]) -> list[tuple[list[Pair], str]]:
     """The people among a step's (day, subject_key, match_key, checkpoint_id) entries, each
     as its pairs and the checkpoint of its first entry: entries of a day sharing a key are
-    one person (a union-find over the pairs)."""
+    one person (a union-find over the pairs). An entry's keys are its subject key and its
+    match key where it has one of its own (none once erased). Written out for those one or
+    two keys, without a list or set made for each entry: it runs for every entry derived."""
     parent: dict[Pair, Pair] = {}
     first: dict[Pair, tuple[int, str]] = {}  # a root: its person's first entry and checkpoint
 
@@ -69,16 +64,25 @@ def _people(stored: Iterable[tuple[str, str, str | None, str]]) -> list[tuple[li
         return pair
 
     for order, (day, subject, match, checkpoint) in enumerate(stored):
-        pairs = [(day, key) for key in keys(subject, match)]
-        if not pairs:
+        if subject == ERASED:
             continue
-        for pair in pairs:
-            if pair not in parent:
-                parent[pair], first[pair] = pair, (order, checkpoint)
-        roots = {root(pair) for pair in pairs}
-        kept = min(roots, key=first.__getitem__)
-        for other in roots - {kept}:
-            parent[other] = kept
+        top = (day, subject)
+        up = parent.get(top)
+        if up is None:
+            parent[top], first[top] = top, (order, checkpoint)
+        elif up != top:
+            top = root(up)
+        if match is None or match == subject:
+            continue
+        pair = (day, match)
+        up = parent.get(pair)
+        if up is None:
+            parent[pair] = top  # a key new to the day: this entry's person
+        elif up != top and (other := root(up)) != top:
+            # two people so far, one from now on: the one seen first
+            if first[other] < first[top]:
+                top, other = other, top
+            parent[other] = top
     people: dict[Pair, list[Pair]] = {}
     for pair in parent:
         people.setdefault(root(pair), []).append(pair)

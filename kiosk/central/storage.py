@@ -731,8 +731,9 @@ class Storage(ABC):
         return self._JSON_ROWS.format(slot=slot, alias=alias)
 
     def _add_subjects(self, tx: Any, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Add the (day, key) ``pairs`` (sorted, unique; :func:`people.keys`) to the day sets,
-        except for frozen days, in one statement; the pairs that were new to their set."""
+        """Add the (day, key) ``pairs`` (sorted, unique; :mod:`kiosk.central.people`) to the
+        day sets, except for frozen days, in one statement; the pairs that were new to their
+        set."""
         if not pairs:
             return []
         return [tuple(row) for row in self._execute(
