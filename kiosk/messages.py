@@ -1690,9 +1690,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "central.import.rejected": ("bị từ chối", "rejected"),
     "central.import.retired_key": (
         "ký bằng khoá cũ {fingerprint} của trạm {kiosk}, thôi dùng lúc {at}: {after} lượt ghi "
-        "từ lúc đó trở đi bị từ chối (đã ghi nhật ký kiểm tra)",
+        "từ lúc đó trở đi và {before} lượt ghi trước lúc khoá được đăng ký ({registered}) bị "
+        "từ chối (đã ghi nhật ký kiểm tra)",
         "signed with kiosk {kiosk}'s old signing key {fingerprint}, retired {at}: {after} "
-        "entries taken at or after then refused (written to the audit log)"),
+        "entries taken at or after then and {before} taken before the key was registered "
+        "({registered}) refused (written to the audit log)"),
     "central.purge.raw_kept": (
         "Không xoá dữ liệu thô: chưa đặt thời hạn lưu (kiosk-central retention --days N "
         "--reason \"…\")",
@@ -1871,10 +1873,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "khoá ký cũ {fingerprint}, thôi dùng lúc {at} ({reason})",
         "retired signing key {fingerprint}, retired {at} ({reason})"),
     "central.signing_key_still_importable": (
-        "Tệp tồn đọng trạm {kiosk} đã ký bằng khoá cũ {fingerprint} vẫn nhập được: các lượt "
-        "ghi trước lúc này được lưu, lượt ghi từ lúc này trở đi bị từ chối",
-        "Backlog files kiosk {kiosk} signed with its old key {fingerprint} stay importable: "
-        "their entries taken before now are stored, those taken from now on refused"),
+        "Tệp tồn đọng trạm {kiosk} đã ký bằng khoá cũ {fingerprint} vẫn nhập được với "
+        "`kiosk-central import --allow-retired-key --reason \"…\"`: các lượt ghi trước lúc "
+        "này được lưu, lượt ghi từ lúc này trở đi bị từ chối. Nếu máy bị mất cắp: đặt lại "
+        "bằng --compromised (khoá cũ bị quên) và thu hồi trạm (kiosk-central kiosks revoke "
+        "{kiosk})",
+        "Backlog files kiosk {kiosk} signed with its old key {fingerprint} stay importable "
+        "with `kiosk-central import --allow-retired-key --reason \"…\"`: their entries taken "
+        "before now are stored, those taken from now on refused. If the machine was stolen: "
+        "reset with --compromised (the old key is forgotten) and revoke the kiosk "
+        "(kiosk-central kiosks revoke {kiosk})"),
+    "central.compromised_alone": ("--compromised chỉ dùng cùng --reset hoặc --set",
+                                  "--compromised goes with --reset or --set"),
+    "central.signing_key_forgotten": (
+        "Khoá ký cũ của trạm {kiosk} đã bị quên ({count}): tệp ký bằng chúng bị từ chối, kể "
+        "cả với --allow-retired-key. Nếu máy bị mất cắp, thu hồi trạm (kiosk-central kiosks "
+        "revoke {kiosk})",
+        "Kiosk {kiosk}'s old signing keys are forgotten ({count}): files signed with them "
+        "are refused, even with --allow-retired-key. If the machine was stolen, revoke the "
+        "kiosk (kiosk-central kiosks revoke {kiosk})"),
     "central.token_not_issued": ("không cấp mã truy cập mới: {detail}",
                                  "no new token issued: {detail}"),
     "central.token_reissued": (
@@ -1892,10 +1909,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "dùng không dùng được nữa",
         "Kiosk {kiosk} is no longer revoked (revoked {at}); its earlier unused enrolment "
         "codes can no longer be used"),
-    "central.import.reason_alone": ("--reason chỉ dùng cùng --allow-revoked",
-                                    "--reason goes with --allow-revoked"),
-    "central.import.bad_reason": ("--allow-revoked cần lý do: {detail}",
-                                  "--allow-revoked needs a reason: {detail}"),
+    "central.import.reason_alone": (
+        "--reason chỉ dùng cùng --allow-revoked hoặc --allow-retired-key",
+        "--reason goes with --allow-revoked or --allow-retired-key"),
+    "central.import.bad_reason": (
+        "--allow-revoked / --allow-retired-key cần lý do: {detail}",
+        "--allow-revoked / --allow-retired-key needs a reason: {detail}"),
     "central.backlog_key_unset": (
         "Chưa chỉ định khoá tệp tồn đọng (--backlog-key): trạm không được cấp khoá, không nhập "
         "được tệp tồn đọng",
@@ -1946,11 +1965,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "written by that kiosk: refused"),
     "backlog.unknown_signing_key": (
         "chữ ký không khớp khoá ký đã đăng ký của trạm {kiosk} ({registered}), cũng không "
-        "khớp khoá nào trạm từng có: tệp ghi khoá {claimed}, trung tâm này chưa từng giữ khoá "
-        "đó cho trạm — tệp bị sửa, hoặc không do trạm đó viết: bị từ chối",
+        "khớp khoá cũ nào trung tâm giữ: tệp ghi khoá {claimed}, trung tâm này không giữ khoá "
+        "đó cho trạm (chưa từng có, hoặc đã quên vì máy bị mất cắp) — tệp bị sửa, hoặc không "
+        "do trạm đó viết: bị từ chối",
         "the signature does not match kiosk {kiosk}'s registered signing key ({registered}), "
-        "nor any key it had before: the file names {claimed}, a key this centre never held "
-        "for it — the file was altered, or it was not written by that kiosk: refused"),
+        "nor any old key of it this centre keeps: the file names {claimed}, a key this "
+        "centre does not hold for it (never had, or forgot as compromised) — the file was "
+        "altered, or it was not written by that kiosk: refused"),
     "backlog.bad_retired_signature": (
         "chữ ký không khớp khoá ký cũ {claimed} mà tệp ghi, khoá trạm {kiosk} dùng tới lúc "
         "{at}: tệp bị sửa, hoặc không do trạm đó viết: bị từ chối",
@@ -2011,6 +2032,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "kiosk {kiosk} has not registered a signing key with this centre: let it "
         "connect once, or register its key with `kiosk-central kiosks signing-key {kiosk} "
         "--set …`"),
+    "backlog.retired_key": (
+        "tệp ký bằng khoá cũ {fingerprint} của trạm {kiosk}, thôi dùng lúc {at} ({reason}): "
+        "bị từ chối. Nếu tệp là thật (ổ đĩa trạm hỏng khi thẻ nhớ đang trên đường), nhập "
+        "bằng `kiosk-central import --allow-retired-key --reason \"…\"` (ghi nhật ký kiểm "
+        "tra; chỉ lưu các lượt ghi trong thời gian trạm giữ khoá đó)",
+        "the file is signed with kiosk {kiosk}'s old signing key {fingerprint}, retired {at} "
+        "({reason}): refused. If the file is genuine (the kiosk's disk died while the stick "
+        "was on its way), import it with `kiosk-central import --allow-retired-key --reason "
+        "\"…\"` (written to the audit log; only entries taken while the kiosk held that key "
+        "are stored)"),
     "backlog.revoked": (
         "trạm {kiosk} đã bị thu hồi lúc {at}; tệp của nó bị từ chối như dữ liệu gửi "
         "qua mạng (quản trị viên có thể dùng --allow-revoked --reason \"…\")",

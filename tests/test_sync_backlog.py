@@ -715,10 +715,12 @@ def test_a_retired_keys_file_brings_in_only_what_was_taken_before_the_key_was_re
     assert worker.export(path).entries == 30
     worker.stop()
 
-    imported = central_support.central("import", str(path), "--db", central.db)
+    imported = central_support.central("import", "--allow-retired-key", "--reason",
+                                       "old machine found in a drawer, ticket 51", str(path),
+                                       "--db", central.db)
     assert "30 entries — 25 accepted, 0 duplicate, 0 rejected" in imported.stdout
-    assert f"retired {retired.retired_at}: 5 entries taken at or after then refused" \
-        in imported.stdout
+    assert f"retired {retired.retired_at}: 5 entries taken at or after then and 0 taken " \
+        f"before the key was registered ({retired.registered_at}) refused" in imported.stdout
     assert sorted(central.stored_ids(kiosk_id)) == before
 
 
@@ -750,8 +752,101 @@ def test_a_file_naming_a_retired_key_it_was_not_signed_with_is_refused_as_such(
     forged = tmp_path / "forged.backlog"
     _forge(forged, central, kiosk_id=worker.kiosk_id, signing_key=stranger)
     assert (f"does not match kiosk {worker.kiosk_id}'s registered signing key ({old}), nor "
-            f"any key it had before: the file names {fingerprint(stranger.public_key())}, a "
-            f"key this centre never held for it") in importing(central, forged).error
+            f"any old key of it this centre keeps: the file names "
+            f"{fingerprint(stranger.public_key())}, a key this centre does not hold for it "
+            f"(never had, or forgot as compromised)") in importing(central, forged).error
+    assert central.stored_ids(worker.kiosk_id) == []
+
+
+def test_a_stolen_machines_retired_key_brings_in_nothing_unasked_and_nothing_backdated(
+        central, kiosk_id, tmp_path):
+    """The kiosk's machine is stolen and the administrator resets its signing key (not yet
+    knowing --compromised). The thief holds the old key and writes a file of the 25 entries
+    the kiosk took plus 40 invented ones dated 10 days back, before the key was even
+    registered (id and scanned_at). Imported as is, the file is refused with words naming
+    the retired key, when and why it was retired, and how a genuine file is imported; with
+    --allow-retired-key and a reason (audited), the 25 are stored and the 40 refused as
+    taken before the key was registered. (Before: imported unasked, all 65 stored.)"""
+    worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
+    genuine = fill_backlog(worker.store.path, 25, kiosk_id=kiosk_id)
+    ten_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+    invented = fill_backlog(worker.store.path, 40, kiosk_id=kiosk_id,
+                            start=ten_days_ago.timestamp())
+    store = Store(worker.store.path)
+    try:
+        with store.transaction() as conn:
+            for number, entry_id in enumerate(invented):
+                moment = ten_days_ago + dt.timedelta(seconds=number / 2)
+                conn.execute("UPDATE entries SET id = ? WHERE id = ?",
+                             (made_at(entry_id, moment), entry_id))
+    finally:
+        store.close()
+    old = fingerprint(worker.keys.signing_key().public_key())
+    central_support.central("kiosks", "signing-key", kiosk_id, "--reset", "--reason",
+                            "máy bị trộm / kiosk stolen, ticket 9", "--db", central.db)
+    with open_storage(central.db) as storage:
+        retired = storage.retired_signing_key(kiosk_id, old)
+    path = tmp_path / "usb" / "thief.backlog"
+    assert worker.export(path).entries == 65
+    worker.stop()
+
+    refused = central_support.central("import", str(path), "--db", central.db, check=False)
+    assert refused.returncode == 1
+    assert (f"the file is signed with kiosk {kiosk_id}'s old signing key {old}, retired "
+            f"{retired.retired_at} (máy bị trộm / kiosk stolen, ticket 9): refused. If the "
+            f"file is genuine") in refused.stderr
+    assert "kiosk-central import --allow-retired-key --reason" in refused.stderr
+    assert f"tệp ký bằng khoá cũ {old} của trạm {kiosk_id}" in refused.stderr
+    assert central.stored_ids(kiosk_id) == []
+
+    allowed = central_support.central(
+        "import", "--allow-retired-key", "--reason", "thẻ nhớ cuối / last stick, ticket 9",
+        str(path), "--db", central.db)
+    assert "65 entries — 25 accepted, 0 duplicate, 0 rejected" in allowed.stdout
+    assert (f"0 entries taken at or after then and 40 taken before the key was registered "
+            f"({retired.registered_at}) refused") in allowed.stdout
+    assert sorted(central.stored_ids(kiosk_id)) == genuine
+    audit = [record for record in json.loads(central_support.central(
+        "audit", "list", "--db", central.db, "--kind", "retired-key-import", "--json").stdout)
+        if kiosk_id in record["subject"]]
+    assert len(audit) == 1 and audit[0]["reason"] == "thẻ nhớ cuối / last stick, ticket 9"
+    assert f"or before {retired.registered_at} (id or scanned_at) refused" \
+        in audit[0]["subject"]
+
+
+def test_a_key_learned_compromised_after_its_reset_is_forgotten_and_imports_nothing(
+        central, exported, tmp_path):
+    """The kiosk's disk is reset, then the replacement machine's key set: the old key is
+    kept as retired. Told later the old machine was stolen, the administrator sets the new
+    key again --compromised: the old keys are forgotten (the reset says so, and to revoke
+    the kiosk if the machine was stolen), none is listed, and a file signed with the old key
+    is refused even with --allow-retired-key. --compromised alone changes nothing."""
+    worker, _, path = exported
+    alone = central_support.central("kiosks", "signing-key", worker.kiosk_id, "--compromised",
+                                    "--db", central.db, check=False)
+    assert alone.returncode == 2 and "--compromised goes with --reset or --set" in alone.stderr
+    central_support.central("kiosks", "signing-key", worker.kiosk_id, "--reset", "--reason",
+                            "disk died, ticket 9", "--db", central.db)
+    replacement = f"--set={encode(Ed25519PrivateKey.generate().public_key())}"
+    central_support.central("kiosks", "signing-key", worker.kiosk_id, replacement,
+                            "--reason", "the replacement machine, ticket 9", "--db", central.db)
+
+    compromised = central_support.central(
+        "kiosks", "signing-key", worker.kiosk_id, replacement, "--compromised", "--reason",
+        "the old machine was stolen, ticket 9", "--db", central.db)
+    assert (f"Kiosk {worker.kiosk_id}'s old signing keys are forgotten (1): files signed "
+            f"with them are refused, even with --allow-retired-key. If the machine was "
+            f"stolen, revoke the kiosk (kiosk-central kiosks revoke {worker.kiosk_id})"
+            ) in compromised.stdout
+    shown = central_support.central("kiosks", "signing-key", worker.kiosk_id, "--db",
+                                    central.db).stdout
+    assert "retired signing key" not in shown
+    imported = central_support.central("import", "--allow-retired-key", "--reason",
+                                       "the thief's stick", str(path), "--db", central.db,
+                                       check=False)
+    assert imported.returncode == 1
+    assert "a key this centre does not hold for it (never had, or forgot as compromised)" \
+        in imported.stderr
     assert central.stored_ids(worker.kiosk_id) == []
 
 
@@ -863,10 +958,11 @@ def test_a_stick_signed_before_a_key_reset_still_imports_once_the_kiosk_is_reins
         database, tmp_path):
     """The site's kiosk disk dies while its last stick is on its way to the centre. The
     administrator resets its signing key as docs/sync-operator.md says, and the reinstalled
-    kiosk registers a new one. The stick, signed with the old key, still imports: the centre
-    kept that key as retired (when, why), the reset said so, the import says which key it
-    checked with and is written to the audit log. (Before, the file was refused as not the
-    kiosk's and the old key was kept nowhere: its entries were lost.)"""
+    kiosk registers a new one. The stick, signed with the old key, still imports on the
+    administrator's audited word (--allow-retired-key, refused without it): the centre kept
+    that key as retired (when, why), the reset said so and how, the import says which key it
+    checked with and is written to the audit log with its reason. (Before d7e34a7, the file
+    was refused as not the kiosk's and the old key was kept nowhere: its entries were lost.)"""
     key_file = tmp_path / "keys" / "central-backlog.key"
     enrolled = central_support.enrol(database, "ql1a-01", "CP-SYNC")
     server = central_support.CentralServer(database, "--backlog-key", str(key_file))
@@ -875,7 +971,7 @@ def test_a_stick_signed_before_a_key_reset_still_imports_once_the_kiosk_is_reins
         assert online.push_now().error is None  # its first key registered
         online.stop()
         dead = kiosk_worker(tmp_path / "kiosk", "ql1a-01", enrolled.token)
-        ids = fill_backlog(dead.store.path, 500, kiosk_id="ql1a-01")
+        ids = fill_backlog(dead.store.path, 200, kiosk_id="ql1a-01")  # after registration
         stick = tmp_path / "usb" / "ql1a-01.backlog"
         assert dead.export(stick).signing_key_registered
         old = fingerprint(dead.keys.signing_key().public_key())
@@ -884,8 +980,12 @@ def test_a_stick_signed_before_a_key_reset_still_imports_once_the_kiosk_is_reins
         reset = central_support.central("kiosks", "signing-key", "ql1a-01", "--reset",
                                         "--reason", "hỏng ổ đĩa / disk died, ticket 7",
                                         "--db", database)
-        assert (f"Backlog files kiosk ql1a-01 signed with its old key {old} stay importable: "
-                f"their entries taken before now are stored") in reset.stdout
+        assert (f"Backlog files kiosk ql1a-01 signed with its old key {old} stay importable "
+                f"with `kiosk-central import --allow-retired-key --reason \"…\"`: their "
+                f"entries taken before now are stored") in reset.stdout
+        assert "If the machine was stolen: reset with --compromised (the old key is " \
+            "forgotten) and revoke the kiosk (kiosk-central kiosks revoke ql1a-01)" \
+            in reset.stdout
         reinstalled = kiosk_worker(tmp_path / "reinstalled", "ql1a-01", enrolled.token,
                                    server.url)
         assert reinstalled.push_now().error is None  # its new key registered
@@ -897,19 +997,26 @@ def test_a_stick_signed_before_a_key_reset_still_imports_once_the_kiosk_is_reins
     assert f"signing key {new} (registered " in shown
     assert f"retired signing key {old}, retired " in shown and "disk died, ticket 7" in shown
 
-    imported = central_support.central("import", str(stick), "--db", database,
-                                       "--backlog-key", str(key_file))
-    assert "500 entries — 500 accepted, 0 duplicate, 0 rejected" in imported.stdout
+    unasked = central_support.central("import", str(stick), "--db", database,
+                                      "--backlog-key", str(key_file), check=False)
+    assert unasked.returncode == 1
+    assert f"the file is signed with kiosk ql1a-01's old signing key {old}, retired " \
+        in unasked.stderr
+    imported = central_support.central("import", "--allow-retired-key", "--reason",
+                                       "thẻ nhớ cuối / last stick, ticket 7", str(stick),
+                                       "--db", database, "--backlog-key", str(key_file))
+    assert "200 entries — 200 accepted, 0 duplicate, 0 rejected" in imported.stdout
     assert f"signed with kiosk ql1a-01's old signing key {old}, retired " in imported.stdout
-    assert "0 entries taken at or after then refused (written to the audit log)" \
+    assert "0 entries taken at or after then and 0 taken before the key was registered" \
         in imported.stdout
     with open_storage(database) as storage:
         assert sorted(e["id"] for e in storage.entries(kiosk_id="ql1a-01")) == ids
     audit = json.loads(central_support.central("audit", "list", "--db", database, "--kind",
                                                "retired-key-import", "--json").stdout)
     assert len(audit) == 1 and audit[0]["actor"]
+    assert audit[0]["reason"] == "thẻ nhớ cuối / last stick, ticket 7"
     assert f"kiosk ql1a-01, signed with its signing key {old} retired " in audit[0]["subject"]
-    assert "disk died, ticket 7" in audit[0]["subject"] and "500 entries" in audit[0]["subject"]
+    assert "disk died, ticket 7" in audit[0]["subject"] and "200 entries" in audit[0]["subject"]
 
 
 def test_a_manifest_holding_text_no_database_holds_is_refused_and_the_next_file_still_read(

@@ -55,8 +55,8 @@ ACTION_KINDS = {
                       "--allow-revoked)",
     "signing-key": "a kiosk's backlog signing key set or cleared by an administrator",
     "retired-key-import": "a backlog file signed with a kiosk's retired signing key imported "
-                          "(kiosk-central import; its entries taken after the key was "
-                          "retired refused)",
+                          "(kiosk-central import --allow-retired-key; its entries taken "
+                          "outside the key's time refused)",
     "kiosk-token": "a kiosk given a new token or enrolment code under its own id, a revoked "
                    "one restored (kiosk-central kiosks token)",
     "retention": "how long raw entries or identities are kept, changed (kiosk-central "

@@ -457,6 +457,9 @@ def cmd_kiosks_signing_key(args: argparse.Namespace) -> int:
             print(both("central.unknown_kiosk", kiosk=args.kiosk_id), file=sys.stderr)
             return EXIT_USAGE
         if args.set is None and not args.reset:
+            if args.compromised:
+                print(both("central.compromised_alone"), file=sys.stderr)
+                return EXIT_USAGE
             held = storage.signing_key(args.kiosk_id)
             print(both("central.signing_key", kiosk=args.kiosk_id,
                        fingerprint=backlog_keys.fingerprint(held[0]), at=held[1],
@@ -478,10 +481,17 @@ def cmd_kiosks_signing_key(args: argparse.Namespace) -> int:
                   f"{backlog_keys.fingerprint(new) if new else '—'}")
         audit.append_action(storage, "signing-key", actor=audit.command_actor(),
                             channel="cli", address=None, reason=reason,
-                            subject=f"kiosk {args.kiosk_id} backlog signing key {change}")
-        retired = storage.replace_signing_key(args.kiosk_id, new, reason)
+                            subject=f"kiosk {args.kiosk_id} backlog signing key {change}"
+                                    + (", compromised: old keys forgotten"
+                                       if args.compromised else ""))
+        forgotten = len(storage.retired_signing_keys(args.kiosk_id)) + (
+            previous is not None and previous[0] != new) if args.compromised else 0
+        retired = storage.replace_signing_key(args.kiosk_id, new, reason,
+                                              compromised=args.compromised)
     print(both("central.signing_key_changed", kiosk=args.kiosk_id, change=change))
-    if retired is not None:
+    if args.compromised:
+        print(both("central.signing_key_forgotten", kiosk=args.kiosk_id, count=forgotten))
+    elif retired is not None:
         print(both("central.signing_key_still_importable", kiosk=args.kiosk_id,
                    fingerprint=backlog_keys.fingerprint(retired)))
     return 0
@@ -718,19 +728,26 @@ def build_parser() -> argparse.ArgumentParser:
                     "(--reset: the kiosk registers its new one when it next starts or "
                     "exports) or set the new one read off the kiosk (--set); both need "
                     "--reason and are written to the audit log. The key replaced is kept as "
-                    "retired: files the kiosk signed with it stay importable, without their "
-                    "entries taken after the retirement.",
+                    "retired: files the kiosk signed with it stay importable with `import "
+                    "--allow-retired-key`, only their entries taken while it was held. If "
+                    "the machine was stolen, add --compromised: no old key is kept, and "
+                    "revoke the kiosk.",
         **examples("kiosk-central kiosks signing-key ql1a-01",
                    "kiosk-central kiosks signing-key ql1a-01 --reset --reason 'cài lại máy / "
                    "reinstalled, ticket 42'",
                    "kiosk-central kiosks signing-key ql1a-01 --set='-Jq3…=' --reason "
-                   "'site without network, key read off the kiosk'"))
+                   "'site without network, key read off the kiosk'",
+                   "kiosk-central kiosks signing-key ql1a-01 --reset --compromised --reason "
+                   "'máy bị trộm / kiosk stolen, ticket 9'"))
     signing.add_argument("kiosk_id")
     change = signing.add_mutually_exclusive_group()
     change.add_argument("--set", metavar="PUBLIC_KEY",
                         help="the kiosk's public signing key (as `kiosk sync export` prints)")
     change.add_argument("--reset", action="store_true",
                         help="forget the key: the kiosk registers its key at next contact")
+    signing.add_argument("--compromised", action="store_true",
+                         help="with --reset or --set: the machine was stolen; keep no old "
+                              "key, so that no file signed with one is imported again")
     signing.add_argument("--reason", help="why (required to set or reset)")
     signing.set_defaults(func=cmd_kiosks_signing_key)
 

@@ -14,10 +14,13 @@ stored. Even then, an entry whose id (the kiosk's clock at the scan, UUIDv7) or
 only the times can tell, and a thief who set the clock back still gets through.
 
 A file signed with a key its kiosk no longer holds (replaced or cleared by an administrator,
-or by an enrolment code: ``retired_signing_keys``) is checked against that key and imported
-the same way, audited, without its entries taken at or after the key's retirement: a disk
-that died with its last stick on the way loses nothing, and the old machine's key, if it
-turns up in other hands, signs nothing new that is stored (but for a clock set back).
+or by an enrolment code: ``retired_signing_keys``) is checked against that key and refused
+the same way, unless an administrator says ``--allow-retired-key --reason "…"`` (a disk
+that died with its last stick on the way loses nothing); that import is audited, and
+stores only the entries taken while the key was the kiosk's: from its registration (less
+the clock tolerance) until its retirement. The old machine's key, if it turns up in other
+hands, signs nothing new or backdated that is stored (but for a clock set back into that
+span); a key retired ``--compromised`` is not kept at all.
 """
 
 from __future__ import annotations
@@ -78,6 +81,8 @@ class ImportResult:
     """The kiosk's retired signing key the file was signed with (None: its registered key)."""
     after_retirement: int = 0
     """Refused before the ingest: taken at or after that key was retired."""
+    before_registration: int = 0
+    """Refused before the ingest: taken before that key was registered (less the tolerance)."""
     reasons: Counter[str] = field(default_factory=Counter)
     error: str | None = None
 
@@ -88,6 +93,7 @@ class ImportResult:
 
 def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey, *,
                 batch_size: int = BATCH_SIZE, allow_revoked: str | None = None,
+                allow_retired: str | None = None,
                 actor: str = "", progress: Callable[[int, int], None] | None = None
                 ) -> ImportResult:
     """Verify one backlog file against its kiosk's registered key, then store its entries.
@@ -99,9 +105,10 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
     the audit log under ``actor`` once the file proved genuine, before anything is stored;
     its entries taken at or after the revocation are counted in ``after_revocation``, not
     stored. A file signed with a key the kiosk held before (``retired_key``: its disk
-    replaced while the stick was on its way) is as genuine, but only for what it took until
-    then: its import is audited under ``actor`` too, and its entries taken at or after the
-    key's retirement are counted in ``after_retirement``, not stored.
+    replaced while the stick was on its way) is refused but with ``allow_retired``, the
+    reason audited under ``actor`` the same way; even then only what it took while the key
+    was held is stored: entries taken at or after the retirement are counted in
+    ``after_retirement``, those before its registration in ``before_registration``.
     """
     from kiosk.sync import protocol
     from kiosk.sync.backlog import BacklogError, BacklogReader
@@ -124,21 +131,28 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                 result.retired_key = storage.retired_signing_key(kiosk.id, manifest.signing_key)
             _verify(reader, kiosk.id, held[0] if held else None, result.retired_key)
             result.entries = manifest.entries
-            retired = None
+            retired = registered = None
             if result.retired_key is not None:
                 from kiosk.central import audit
 
+                if allow_retired is None:
+                    raise BacklogError("retired_key", reader.path, kiosk=kiosk.id,
+                                       fingerprint=result.retired_key.fingerprint,
+                                       at=result.retired_key.retired_at,
+                                       reason=result.retired_key.reason)
                 retired = dt.datetime.fromisoformat(result.retired_key.retired_at)
+                registered = _registered_bound(result.retired_key)
                 audit.append_action(
                     storage, "retired-key-import", actor=actor, channel="cli", address=None,
-                    reason=None,
+                    reason=allow_retired,
                     subject=f"{shown_name(Path(path).name)}: kiosk {kiosk.id}, signed with its "
                             f"signing key {result.retired_key.fingerprint} retired "
                             f"{result.retired_key.retired_at} "
                             f"({result.retired_key.reason}), {manifest.entries} entries "
                             f"{manifest.first_id} … {manifest.last_id}, sha256 "
                             f"{manifest.entries_sha256}; entries taken at or after "
-                            f"{result.retired_key.retired_at} (id or scanned_at) refused")
+                            f"{result.retired_key.retired_at} or before "
+                            f"{result.retired_key.registered_at} (id or scanned_at) refused")
             revoked = None
             if kiosk.revoked_at is not None:
                 from kiosk.central import audit
@@ -162,6 +176,10 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                     before = [e for e in batch if not _taken_after(e, retired)]
                     result.after_retirement += len(batch) - len(before)
                     batch = before
+                if registered is not None:
+                    since = [e for e in batch if not _taken_before(e, registered)]
+                    result.before_registration += len(batch) - len(since)
+                    batch = since
                 answers = _ingest(storage, kiosk.id, kiosk.checkpoint_id, batch) if batch else []
                 for answer in answers:
                     if answer["status"] == protocol.ACCEPTED:
@@ -176,7 +194,8 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                         result.reasons[answer.get("reason", "")] += 1
                 if progress:
                     progress(result.answered + result.after_revocation
-                             + result.after_retirement, manifest.entries)
+                             + result.after_retirement + result.before_registration,
+                             manifest.entries)
     except BacklogError as exc:
         result.error = str(exc)
     return result
@@ -213,14 +232,37 @@ def _verify(reader: BacklogReader, kiosk_id: str, held: bytes | None,
 def _taken_after(entry: dict[str, Any], revoked: dt.datetime) -> bool:
     """Whether the kiosk's clock put ``entry`` at or after ``revoked``, by its id's time or
     its ``scanned_at``. A malformed id or time is left to the ingest, which names it."""
+    return any(moment >= revoked for moment in _kiosk_times(entry))
+
+
+def _registered_bound(key: RetiredSigningKey) -> dt.datetime | None:
+    """The earliest time a retired key's entry may carry: its registration, less the clock
+    tolerance (a kiosk's clock a little behind the centre's). None: registered when unknown."""
+    from kiosk.central.localdays import CLOCK_TOLERANCE_SECONDS
+
+    if key.registered_at is None:
+        return None
+    return dt.datetime.fromisoformat(key.registered_at) - \
+        dt.timedelta(seconds=CLOCK_TOLERANCE_SECONDS)
+
+
+def _taken_before(entry: dict[str, Any], bound: dt.datetime) -> bool:
+    """Whether the kiosk's clock put ``entry`` before ``bound``, by its id's time or its
+    ``scanned_at``: a retired key signs nothing backdated to before the centre knew it."""
+    return any(moment < bound for moment in _kiosk_times(entry))
+
+
+def _kiosk_times(entry: dict[str, Any]) -> list[dt.datetime]:
+    """The times the kiosk's clock gave ``entry``: its UUIDv7 id's and its ``scanned_at``,
+    those readable."""
     from kiosk.ids import uuid7_time_ms
     from kiosk.sync import protocol
 
     entry_id, scanned = entry.get("id"), protocol.parse_time(entry.get("scanned_at"))
-    if protocol.is_uuid7(entry_id) and \
-            _EPOCH + dt.timedelta(milliseconds=uuid7_time_ms(entry_id)) >= revoked:
-        return True
-    return scanned is not None and scanned >= revoked
+    times = [scanned] if scanned is not None else []
+    if protocol.is_uuid7(entry_id):
+        times.append(_EPOCH + dt.timedelta(milliseconds=uuid7_time_ms(entry_id)))
+    return times
 
 
 def _ingest(storage: Storage, kiosk_id: str, checkpoint_id: str,
@@ -247,13 +289,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     from kiosk.central.backlog_key import CentreKeyError, key_path, open_key
     from kiosk.central.storage import StorageError
 
-    allowed, actor = None, command_actor()  # audited: a revoked kiosk's, a retired key's
-    if args.allow_revoked or args.reason:
-        if not args.allow_revoked:
+    reason, actor = None, command_actor()  # audited: a revoked kiosk's, a retired key's
+    if args.allow_revoked or args.allow_retired_key or args.reason:
+        if not (args.allow_revoked or args.allow_retired_key):
             print(both("central.import.reason_alone"), file=sys.stderr)
             return EXIT_USAGE
         try:
-            allowed = check_reason(args.reason)
+            reason = check_reason(args.reason)
         except AuditError as exc:
             print(both("central.import.bad_reason", detail=exc), file=sys.stderr)
             return EXIT_USAGE
@@ -268,7 +310,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             bar = ProgressBar(f"import {shown_name(Path(name).name)}")
             try:
                 result = import_file(storage, name, centre_key, batch_size=args.batch_size,
-                                     allow_revoked=allowed, actor=actor,
+                                     allow_revoked=reason if args.allow_revoked else None,
+                                     allow_retired=reason if args.allow_retired_key else None,
+                                     actor=actor,
                                      progress=bar.update)
             except StorageError as exc:
                 log_cause(exc)  # SQLite's or PostgreSQL's own words: -v
@@ -295,7 +339,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print("  " + both("central.import.retired_key", kiosk=result.kiosk_id,
                                   fingerprint=result.retired_key.fingerprint,
                                   at=result.retired_key.retired_at,
-                                  after=f"{result.after_retirement:,}"))
+                                  after=f"{result.after_retirement:,}",
+                                  registered=result.retired_key.registered_at or "—",
+                                  before=f"{result.before_registration:,}"))
             if result.past_retention:  # "duplicate" to the ingest, yet not held
                 print("  " + both("sync.past_retention", count=f"{result.past_retention:,}",
                                   cutoff=result.retention_cut))
@@ -338,7 +384,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         **examples("kiosk-central import /media/usb/ql1a-01.backlog",
                    "kiosk-central import --db sqlite:///data/central.db /media/usb/*.backlog",
                    "kiosk-central import --allow-revoked --reason 'máy bị mất 12/3, dữ liệu "
-                   "trước đó / stolen 12/3, entries before' old-kiosk.backlog"))
+                   "trước đó / stolen 12/3, entries before' old-kiosk.backlog",
+                   "kiosk-central import --allow-retired-key --reason 'hỏng ổ đĩa, thẻ nhớ "
+                   "cuối / disk died, its last stick, ticket 7' ql1a-01.backlog"))
     parser.add_argument("files", nargs="+", metavar="FILE", type=FileName,
                         help="backlog file(s)")
     parser.add_argument("--backlog-key", metavar="FILE",
@@ -346,7 +394,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-revoked", action="store_true",
                         help="import files of revoked kiosks too (needs --reason; written "
                              "to the audit log)")
-    parser.add_argument("--reason", help="why a revoked kiosk's file is imported")
+    parser.add_argument("--allow-retired-key", action="store_true",
+                        help="import files signed with a kiosk's retired signing key too "
+                             "(needs --reason; written to the audit log): only their entries "
+                             "taken while the key was the kiosk's are stored")
+    parser.add_argument("--reason", help="why a revoked kiosk's file, or one signed with a "
+                                         "retired key, is imported")
     parser.add_argument("--batch-size", type=whole_number_argument("--batch-size", least=1),
                         default=BATCH_SIZE,
                         help="entries per transaction (default: %(default)s)")

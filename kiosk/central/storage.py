@@ -954,16 +954,23 @@ class Storage(ABC):
                               "WHERE id = $3 AND signing_key IS NULL", (key, _now(), kiosk_id))
             return True
 
-    def replace_signing_key(self, kiosk_id: str, key: bytes | None, reason: str
-                            ) -> bytes | None:
+    def replace_signing_key(self, kiosk_id: str, key: bytes | None, reason: str, *,
+                            compromised: bool = False) -> bytes | None:
         """An administrator's act: set (or with None, clear, so that the kiosk registers
         its key at its next contact) the kiosk's signing key; the key it replaced, kept as
-        retired for ``reason`` (:meth:`retired_signing_key`)."""
+        retired for ``reason`` (:meth:`retired_signing_key`). ``compromised`` (the machine
+        stolen): neither it nor any key the kiosk had before is kept, so that no file signed
+        with one is imported again; None is returned."""
         now = _now()
         with self._transaction() as tx:
             if self._lock_kiosk(tx, kiosk_id) is None:
                 raise EnrolmentError("enrolment.unknown_kiosk", kiosk=repr(kiosk_id))
-            replaced = self._retire_signing_key(tx, kiosk_id, key, now, reason)
+            if compromised:
+                self._execute(tx, "DELETE FROM retired_signing_keys WHERE kiosk_id = $1",
+                              (kiosk_id,))
+                replaced = None
+            else:
+                replaced = self._retire_signing_key(tx, kiosk_id, key, now, reason)
             self._execute(tx, "UPDATE kiosks SET signing_key = $1, signing_key_at = $2 "
                               "WHERE id = $3", (key, now if key else None, kiosk_id))
         return replaced
