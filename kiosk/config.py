@@ -63,9 +63,11 @@ class KioskSettings(Section):
     """How long a scan's answer stays on the card before it reads READY again: a red or
     green card left up is read as the answer for whoever stands there next."""
     technician_idle_seconds: int = opt(120, minimum=1, maximum=3600)
-    """The technician screen goes back to the officer's after this long without a touch, a
-    click or a typed key (unsaved edits dropped, the PIN asked again): the kiosk stands at a
-    queue, and a screen left open answered no one."""
+    """The screens behind the PIN (technician and sync) go back to the officer's after this
+    long without a touch, a click or a typed key (unsaved edits dropped, the PIN asked
+    again): the kiosk stands at a queue, a screen left open answered no one, and an open
+    sync screen exports the backlog to anyone. One setting for both, under its first name:
+    the technician opens both."""
 
     def check(self, path: str) -> None:
         if 0 < self.screen_dpi < 60:

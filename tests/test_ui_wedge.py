@@ -4,6 +4,7 @@ scan of the wedge device; a person typing slowly is not, and their keys go to th
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from ui_support import (  # noqa: F401
     load,
     make_window_fixture,
@@ -53,6 +54,11 @@ def test_the_wedge_badge_says_whether_the_window_has_the_keyboard(make_window, q
     window.activateWindow()
     badge = window.strip.badges["desk-wedge"]
     qtbot.waitUntil(lambda: badge.state == "connected", timeout=5000)
-    window._show_sync()
-    assert badge.state == "unfocused"
+    window._show_sync()  # a scan is a scan there too (test_ui_wedge_anywhere.py)
+    assert badge.state == "connected"
+    other = QWidget()  # another program's window takes the keyboard
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: badge.state == "unfocused", timeout=5000)
     assert badge.toolTip() == "cửa sổ trạm quét đang không nhận bàn phím"

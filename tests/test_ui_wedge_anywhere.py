@@ -330,7 +330,7 @@ def test_a_queue_scanning_does_not_keep_the_technician_screen_open(make_window, 
     port = window.technician.form.fields["port"].widget
     port.setFocus()
     qtbot.waitUntil(lambda: focused() is port)
-    idle = window.technician_idle
+    idle = window.pin_screen_idle
     qtbot.wait(50)
     left = idle.remainingTime()
 
@@ -521,3 +521,72 @@ def test_a_scanners_enter_after_its_code_was_cut_never_submits_the_form(make_win
     assert window.manual_dialog is dialog and dialog.isVisible() and not dialog.status.text()
     assert dialog.fields["name"].text() == "Tran Thi Binh"
     assert stored_entries(load(path)) == []
+
+
+# -- a scanner's space with a button focused: a scan, never a press -----------------------
+def test_a_scan_while_the_sync_screens_back_button_has_the_keyboard_is_one_scan(
+        make_window, qtbot, tmp_path):
+    """The operator last tapped Back; the next person scans at the desk scanner. The space
+    in "NGUYEN VAN AN" pressed Back, and the rest was recorded as a code of its own ("VAN
+    AN|1990-…", shown accepted): the person's real code lost. Now it is their one scan,
+    answered on top of the sync screen, which stays."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    window._show_sync()
+    screen = window.sync_screen
+    qtbot.wait(200)  # as on the technician screen: activate the window again, as a tap does
+    active(window, qtbot)
+    screen.back.setFocus()
+    qtbot.waitUntil(lambda: focused() is screen.back)
+
+    scanner_types(PCCOVID)
+
+    qtbot.waitUntil(lambda: screen.scan_notice.isVisible(), timeout=5000)
+    scanned_once(path)
+    assert screen.scan_notice.text() == (
+        "Vừa quét một mã khi màn hình đồng bộ đang mở: VÀO — HỢP LỆ — NGUYEN VAN AN. "
+        "Bấm Quay lại để xem thẻ kết quả.")
+    assert window.stack.currentWidget() is screen
+
+
+def test_a_scan_while_a_technician_button_has_the_keyboard_is_one_scan(make_window, qtbot,
+                                                                      tmp_path):
+    """The same on the technician screen: its Back (or Save) focused, a scanned space
+    presses nothing. The officer's screen has no button that takes the keyboard."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    window._show_technician()
+    screen = window.technician
+    qtbot.wait(200)
+    active(window, qtbot)
+    screen.back.setFocus()
+    qtbot.waitUntil(lambda: focused() is screen.back)
+
+    scanner_types(PCCOVID)
+
+    qtbot.waitUntil(lambda: screen.scan_notice.isVisible(), timeout=5000)
+    scanned_once(path)
+    assert window.stack.currentWidget() is screen
+
+
+def test_an_operator_still_types_the_export_file_name(make_window, qtbot, tmp_path):
+    """The export's file chooser is in scope (no one scans into a file name: a code there
+    would name a file on a stick after a person, its Enter writing the backlog), and the
+    operator's own keys still reach its name field."""
+    path = write_config(tmp_path, WEDGE)
+    window = make_window(path)
+    window._show_sync()
+    chooser = window.sync_screen.choose_export_file()
+    qtbot.wait(200)
+    chooser.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is chooser)
+    name = focused()
+    name.selectAll()
+
+    person_types(qtbot, "an.backlog")
+
+    assert name.text() == "an.backlog"
+    scanner_types(PCCOVID)
+    qtbot.waitUntil(lambda: len(stored_entries(load(path))) == 1, timeout=5000)
+    scanned_once(path)
+    assert name.text() == "an.backlog" and chooser.isVisible()

@@ -6,8 +6,9 @@ default; the technician and sync screens open behind the PIN. In kiosk mode
 needs the PIN, and a focus guard gives the keyboard back to the scan target. A wedge
 scanner's burst is a scan wherever the keyboard is on the officer screen (the search box,
 the manual-entry form, the PIN pad, which a scan closes: ``kiosk/ui/wedge_input.py``) and on
-the technician screen but for its enrolment box and Watch capture field; the sync screen
-keeps every key.
+the screens behind the PIN — technician (but for its enrolment box and Watch capture field)
+and sync —, where it is answered on top of the screen; both go back to the officer's after
+``[kiosk] technician_idle_seconds`` without a person's input.
 """
 
 from __future__ import annotations
@@ -187,11 +188,11 @@ class MainWindow(QMainWindow):
         self._scanners_away.timeout.connect(self._tell_scanners_away)
         self.bridge.sync_changed.connect(self.strip.set_sync)
         self.bridge.supervisor_replaced.connect(lambda _s: self.apply_devices())
-        self.bridge.result.connect(self._answer_over_technician)
-        self.technician_idle = QTimer(self)
-        self.technician_idle.setSingleShot(True)
-        self.technician_idle.timeout.connect(self.technician_left_idle)
-        self.idle_watch = IdleWatch(self.technician_idle, self)  # before the wedge's filter
+        self.bridge.result.connect(self._answer_over_pin_screen)
+        self.pin_screen_idle = QTimer(self)
+        self.pin_screen_idle.setSingleShot(True)
+        self.pin_screen_idle.timeout.connect(self.pin_screen_left_idle)
+        self.idle_watch = IdleWatch(self.pin_screen_idle, self)  # before the wedge's filter
         self.focus_guard = FocusGuard(self.officer.card, parent=self)
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(5000)
@@ -263,16 +264,16 @@ class MainWindow(QMainWindow):
 
     def scan_keys(self, widget: QWidget) -> bool:
         """Whether a key sent to ``widget`` is watched for a scanner's bursts: the widget is
-        in this window or in a dialog over it (PIN pad, manual entry) and the officer or the
-        technician screen is shown. On the technician screen a code scanned while a settings
-        field has the keyboard is a scan of the queue, never typed into config.toml; its
-        enrolment box and Watch capture field keep their keys (a technician scans into them
-        on purpose), and so does the sync screen."""
+        in this window or in a dialog over it (PIN pad, manual entry, the export's file
+        chooser), whichever screen is shown. On the screens behind the PIN a code scanned
+        while a settings field or a button has the keyboard is a scan of the queue: never
+        typed into config.toml, nor its space pressing the sync screen's focused Back and
+        the rest recorded as a code of its own. The technician's enrolment box and Watch
+        capture field keep their keys: a technician scans into them on purpose. No one
+        scans into the export's file name: a person typing it gets their keys."""
         current = self.stack.currentWidget()
-        if current is self.technician and self.technician is not None:
-            if self.technician.wants_scanner_keys(widget):
-                return False
-        elif current is not self.officer:
+        if (current is self.technician and self.technician is not None
+                and self.technician.wants_scanner_keys(widget)):
             return False
         window: QWidget | None = widget.window()
         while window is not None and window is not self:
@@ -299,21 +300,30 @@ class MainWindow(QMainWindow):
                 "Scanned while this window is open: %1. The result card shows it.").replace(
                 "%1", answer))
 
-    def _answer_over_technician(self, result: ScanResult) -> None:
-        """A scan recorded while the technician screen is open (any device: the pipeline
-        records it anyway) is answered on top of that screen, its cue sounding as ever. Said
-        there rather than switching to the card: a technician testing a scanner scans on
-        purpose and reads it on the Watch tab; someone from the queue hears the cue and the
-        officer reads the answer above, or the card after "Back". An enrolment code is no
-        entry: the Centre tab takes it."""
-        if (self.technician is None or self.stack.currentWidget() is not self.technician
-                or result.reason_code == "enrolment_code"):
+    def _answer_over_pin_screen(self, result: ScanResult) -> None:
+        """A scan recorded while the technician or sync screen is open (any device: the
+        pipeline records it anyway) is answered on top of that screen, its cue sounding as
+        ever. Said there rather than switching to the card: a technician testing a scanner
+        scans on purpose and reads it on the Watch tab, an export or push under way stays
+        in view; someone from the queue hears the cue and the officer reads the answer
+        above, or the card after "Back". An enrolment code is no entry: the technician's
+        Centre tab takes it."""
+        current = self.stack.currentWidget()
+        if current is self.technician and self.technician is not None:
+            if result.reason_code == "enrolment_code":
+                return
+            said = self.tr(
+                "Scanned while the technician screen is open: %1. Back shows the result card.")
+            notice = self.technician.scan_notice
+        elif current is self.sync_screen and self.sync_screen is not None:
+            said = self.tr(
+                "Scanned while the sync screen is open: %1. Back shows the result card.")
+            notice = self.sync_screen.scan_notice
+        else:
             return
         name = result.identity.name if result.identity is not None else ""
         answer = self.officer.card.in_short(result) + (f" — {name}" if name else "")
-        self.technician.show_scan(self.tr(
-            "Scanned while the technician screen is open: %1. Back shows the result card.")
-            .replace("%1", answer))
+        notice.say(said.replace("%1", answer))
 
     def _update_wedge_badges(self) -> None:
         """A wedge scanner can only type into the kiosk while the keyboard is on the officer
@@ -440,10 +450,10 @@ class MainWindow(QMainWindow):
     # -- screens --------------------------------------------------------------------------
     def show_screen(self, screen: QWidget) -> None:
         self.stack.setCurrentWidget(screen)
-        if screen is self.technician:
-            self.technician_idle.start(self.kiosk.config.kiosk.technician_idle_seconds * 1000)
-        else:
-            self.technician_idle.stop()
+        if screen is self.officer:
+            self.pin_screen_idle.stop()
+        else:  # behind the PIN
+            self.pin_screen_idle.start(self.kiosk.config.kiosk.technician_idle_seconds * 1000)
         self._update_wedge_badges()
         if screen is self.officer:
             self.officer.card.setFocus()
@@ -462,15 +472,18 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(self.technician)
         self.show_screen(self.technician)
 
-    def technician_left_idle(self) -> None:
-        """Nobody touched the technician screen for ``technician_idle_seconds``: the kiosk
-        stands at a queue, so the officer's screen comes back and the PIN is asked again.
-        Unsaved edits are dropped (whatever a scan or a passer-by typed into a field must not
-        wait for "Save and apply"); the screen says so when it is opened next."""
-        if self.technician is None or self.stack.currentWidget() is not self.technician:
+    def pin_screen_left_idle(self) -> None:
+        """Nobody touched the technician or sync screen for ``technician_idle_seconds``: the
+        kiosk stands at a queue, so the officer's screen comes back and the PIN is asked
+        again (a sync screen left open would let a passer-by export the backlog). The
+        technician's unsaved edits are dropped (whatever a scan or a passer-by typed into a
+        field must not wait for "Save and apply"); the screen says so when it is opened
+        next. A push or an export under way goes on; the sync screen shows how it ended."""
+        current = self.stack.currentWidget()
+        if current is self.officer:
             return
         seconds = self.kiosk.config.kiosk.technician_idle_seconds
-        if self.technician.dirty:
+        if current is self.technician and self.technician is not None and self.technician.dirty:
             self.technician.discard(self.tr(
                 "Unsaved changes were discarded: the screen was left %1 s without input.")
                 .replace("%1", str(seconds)))

@@ -44,6 +44,7 @@ from kiosk.ui.status_strip import age_text, local_time
 from kiosk.ui.widgets import (
     CountTile,
     Retranslating,
+    ScanNotice,
     one_paragraph,
     pixel_font,
     scrolling,
@@ -77,7 +78,9 @@ class SyncScreen(Retranslating):
         self.view: SyncView | None = None
         self.rejected: list[dict[str, Any]] = []
         self.busy = False
+        self.export_dialog: QFileDialog | None = None
 
+        self.scan_notice = ScanNotice("sync_scan", self)
         self.title = QLabel()
         self.title.setFont(pixel_font(self, 24, bold=True))
         self.back = QPushButton()
@@ -139,6 +142,7 @@ class SyncScreen(Retranslating):
         column.addWidget(self.rejected_title)
         column.addWidget(self.table, 1)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.scan_notice)
         layout.addLayout(header)
         self.scroll = scrolling(body)  # a 7" screen scrolls to the refused list
         layout.addWidget(self.scroll, 1)
@@ -171,6 +175,15 @@ class SyncScreen(Retranslating):
     def showEvent(self, event: Any) -> None:
         self.refresh()
         super().showEvent(event)
+
+    def hideEvent(self, event: Any) -> None:
+        """Left (Back, or the PIN screens' idle time): the card has a scan's answer now, and
+        an export's file chooser left open would let a passer-by write the backlog to a
+        stick without the PIN."""
+        self.scan_notice.hide()
+        if self.export_dialog is not None:
+            self.export_dialog.reject()
+        super().hideEvent(event)
 
     def show_view(self, view: SyncView) -> None:
         self.view = view
@@ -334,8 +347,15 @@ class SyncScreen(Retranslating):
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog)  # stays above kiosk mode
         dialog.fileSelected.connect(self.export_to)
+        dialog.finished.connect(lambda _code: self._export_dialog_closed(dialog))
+        self.export_dialog = dialog
         dialog.open()
         return dialog
+
+    def _export_dialog_closed(self, dialog: QFileDialog) -> None:
+        if self.export_dialog is dialog:
+            self.export_dialog = None
+        dialog.deleteLater()
 
     def export_to(self, path: str) -> None:
         if self.busy or not path:

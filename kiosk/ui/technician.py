@@ -47,6 +47,7 @@ from kiosk.ui.i18n import screen_language
 from kiosk.ui.watch import WatchPanel
 from kiosk.ui.widgets import (
     Retranslating,
+    ScanNotice,
     keep_rows_visible,
     pixel_font,
     scrolling,
@@ -101,12 +102,7 @@ class TechnicianScreen(Retranslating):
         self.save_button = QPushButton()
         self.save_button.setObjectName("technician_save")
         self.save_button.clicked.connect(self.save)
-        self.scan_notice = QLabel()
-        self.scan_notice.setObjectName("technician_scan")
-        self.scan_notice.setWordWrap(True)
-        self.scan_notice.setFont(pixel_font(self, 20, bold=True))
-        self.scan_notice.setStyleSheet("background: #fff3e0; padding: 6px;")
-        self.scan_notice.hide()
+        self.scan_notice = ScanNotice("technician_scan", self)
         self.message = QLabel()
         self.message.setObjectName("technician_message")
         self.message.setWordWrap(True)
@@ -390,11 +386,6 @@ class TechnicianScreen(Retranslating):
         """The fields a technician scans into on purpose: the enrolment box and the Watch
         tab's capture field. Elsewhere on this screen a scanner's burst is a scan."""
         return widget in (self.enrol.code_box, self.watch.capture)
-
-    def show_scan(self, text: str) -> None:
-        """A scan recorded while this screen is open, said on top of it (``kiosk.ui.app``)."""
-        self.scan_notice.setText(text)
-        self.scan_notice.show()
 
     def hideEvent(self, event: Any) -> None:
         self.watch.stop_raw()  # leaving the screen ends a raw watch

@@ -3,8 +3,9 @@ keyboard on the scan target.
 
 A wedge scanner types wherever the keyboard is: on the card, in the search box, in the
 manual-entry form or on the PIN pad. So :class:`WedgeInput` is an application-wide key
-filter, active while the officer screen is shown (in its window and in the dialogs opened
-over it) and on the technician screen, where a scan must not land in a settings field.
+filter, active on every screen of the kiosk's window and in the dialogs opened over it: on
+the technician and sync screens too, where a scan must not land in a settings field nor its
+space press a focused button.
 Every key press goes, with its event timestamp, to the pure
 ``kiosk.devices.wedge.WedgeDetector`` (keys closer than ``max_gap_ms`` are a scanner, a
 person types slower) and is held meanwhile:
@@ -28,9 +29,9 @@ person types slower) and is held meanwhile:
 Keys the detector is never fed pass at once: modifiers alone (a scanner presses Shift for
 capitals) and, after ending the held burst (a person's; a scanner's still awaiting its
 terminator is cut: only a scanner's burst is held that long), Backspace, arrows, Escape
-and Ctrl/Alt shortcuts. The technician screen's enrolment box and Watch capture field, and
-the sync screen, are outside its scope on purpose: a technician pastes or scans into the
-enrolment box, and the watch panel's capture field logs a scanner's raw keys. The detector
+and Ctrl/Alt shortcuts. The technician screen's enrolment box and Watch capture field are
+outside its scope on purpose: a technician pastes or scans into the enrolment box, and the
+watch panel's capture field logs a scanner's raw keys. The detector
 is the devices' module; this file only turns Qt key events into its input and its answers
 back into Qt.
 """
@@ -110,9 +111,10 @@ class WedgeInput(QObject):
     delivered on to the widget with the focus (see the module's docstring).
 
     ``in_scope(widget)`` says whether a key sent to ``widget`` is watched (the main window's
-    ``scan_keys``: the officer or technician screen is shown and the widget is in its window
-    or in a dialog over it); keys elsewhere pass untouched. ``target`` is the scan target: what a
-    person types while it has the keyboard is emitted as ``typed`` (for the search box).
+    ``scan_keys``: the widget is in its window or in a dialog over it, and not a field a
+    technician scans into on purpose); keys elsewhere pass untouched. ``target`` is the scan
+    target: what a person types while it has the keyboard is emitted as ``typed`` (for the
+    search box).
     Several wedge scanners type into the same window indistinguishably, so the first enabled
     wedge device's settings and id are used for all of them.
     """

@@ -245,6 +245,24 @@ class WrappingButton(QPushButton):
         self.setAccessibleName(text)
 
 
+class ScanNotice(QLabel):
+    """A band on top of a screen behind the PIN saying the answer to a scan recorded while
+    it is open (``kiosk.ui.app``): the card is hidden there, the queue is not. Gone once
+    the screen is left, since the card has the answer then."""
+
+    def __init__(self, name: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setWordWrap(True)
+        self.setFont(pixel_font(parent, 20, bold=True))
+        self.setStyleSheet("background: #fff3e0; padding: 6px;")
+        self.hide()
+
+    def say(self, text: str) -> None:
+        self.setText(text)
+        self.show()
+
+
 class Retranslating(QWidget):
     """A widget whose texts come from ``retranslate``, called again on every language change."""
 

@@ -135,12 +135,17 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../app.py" line="280"/>
+        <location filename="../app.py" line="282"/>
         <source>Scanned while the technician screen is open: %1. Back shows the result card.</source>
         <translation>Vừa quét một mã khi màn hình kỹ thuật đang mở: %1. Bấm Quay lại để xem thẻ kết quả.</translation>
     </message>
     <message>
-        <location filename="../app.py" line="436"/>
+        <location filename="../app.py" line="286"/>
+        <source>Scanned while the sync screen is open: %1. Back shows the result card.</source>
+        <translation>Vừa quét một mã khi màn hình đồng bộ đang mở: %1. Bấm Quay lại để xem thẻ kết quả.</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="449"/>
         <source>Unsaved changes were discarded: the screen was left %1 s without input.</source>
         <translation>Đã bỏ các thay đổi chưa lưu: màn hình bị để yên %1 giây không ai thao tác.</translation>
     </message>
