@@ -183,6 +183,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "phần còn lại của một mã vừa bị ngắt quãng",
         "the rest of a code whose start was cut off just before",
     ),
+    "detail.cut_noise": (  # serial_framer.line_noise: a port at another baud rate
+        "mã đọc không rõ: máy quét gửi byte nhiễu (NUL, ký tự điều khiển, byte không có "
+        "trong bảng mã). Nếu lượt quét nào cũng báo thế này: gọi kỹ thuật viên — kiểm tra "
+        "tốc độ baud của máy quét (thường 9600 hoặc 115200)",
+        "the code was not read clearly: the scanner's bytes arrived as line noise (NUL, "
+        "control bytes, bytes no code page has). If every scan says this: call the "
+        "technician — check the scanner's baud rate (usually 9600 or 115200)",
+    ),
     "detail.size_bytes": ("{value} byte", "{value} bytes"),
     "detail.size_chars": ("{value} ký tự", "{value} characters"),
     # -- why the centre refused one uploaded entry: the stable codes and parameters of the

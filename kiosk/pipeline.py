@@ -1,8 +1,9 @@
 """Scan → ScanResult: decode, duplicate policy, direction, durable write, then tell listeners.
 
 A scan its device saw cut off (``Scan.cut``: the cable pulled mid-code, a terminator that
-never came; ``kiosk.devices.stream``) is refused ``code_cut`` — "not read whole, scan
-again" — before it is decoded: logged with the refused scans, never an entry.
+never came, line noise from a wrong baud rate; ``kiosk.devices.stream``) is refused
+``code_cut`` — "not read whole, scan again" — before it is decoded: logged with the refused
+scans, never an entry.
 
 The decision and the write happen in one ``BEGIN IMMEDIATE`` transaction, so two devices
 scanning the same person at once cannot both be "first", and a result says "accepted" only

@@ -51,7 +51,8 @@ class Scan:
     monotonic_ns: int = field(default_factory=time.monotonic_ns)
     cut: str = ""
     """Not a whole code: how the device's decoder saw it cut ("gap": its terminator never
-    came, "end": the device went away mid-code, "tail": the rest of a code cut just before;
+    came, "end": the device went away mid-code, "tail": the rest of a code cut just before,
+    "noise": line noise, a port at another baud rate than the scanner's;
     ``kiosk.devices.stream``). The pipeline refuses it "not read whole — scan again"."""
 
 

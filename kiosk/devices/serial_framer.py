@@ -39,6 +39,12 @@ leading AIM identifier (``]Q1``…) is removed and recorded as the symbology; a 
 byte-order mark is removed. Payloads that are not UTF-8 are read with
 ``encoding_fallback`` (e.g. cp1258) and stored as UTF-8 ("none" keeps the bytes as they
 are).
+
+A frame that is line noise — what a port set to another baud rate than the scanner's reads:
+NUL and control bytes among bytes no code page defines — is no code (``line_noise``). It is
+delivered as it arrived, not read with the fallback (whose U+FFFD would keep its bytes
+nowhere), marked ``cut`` "noise": the pipeline refuses it "not read whole — scan again",
+its bytes kept in the refused log, and the technician's watch says to check the baud rate.
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n", "none": b""}
 LINE_ENDINGS = (b"\r", b"\n", b"\r\n")
 AIM = re.compile(rb"\][A-Za-z][0-9A-Za-z]")
 BOM = b"\xef\xbb\xbf"
+CONTROLS = bytes(range(0x20))
+TEXT_CONTROLS = b"\t\r\n"
 MAX_FRAME = 7089 * 4
 """Bytes without a terminator before we stop waiting for one (the largest QR code)."""
 
@@ -175,6 +183,8 @@ class SerialFramer:
             frame = frame.strip(b"\r\n")
         payload, symbology, flags = clean_frame(frame, self.prefix, self.suffix, self.strip_aim,
                                                 self.fallback)
+        if "noise" in flags:  # the wrong baud rate explains a missing terminator too
+            cut = "noise"
         decoded = Decoded(payload=payload, symbology=symbology, ended_by=ended_by,
                           first_t=self.first_t, last_t=self.last_t, max_gap=self.max_gap,
                           flags=frozenset(flags), cut=cut)
@@ -185,7 +195,10 @@ class SerialFramer:
 
 def clean_frame(frame: bytes, prefix: bytes = b"", suffix: bytes = b"", strip_aim: bool = True,
                 fallback: str = "cp1258") -> tuple[bytes, str, set[str]]:
-    """One frame → (payload as UTF-8 where possible, AIM symbology, flags)."""
+    """One frame → (payload as UTF-8 where possible, AIM symbology, flags); line noise →
+    (the frame as it arrived, "", {"noise"})."""
+    if line_noise(frame, fallback):
+        return frame, "", {"noise"}
     flags: set[str] = set()
     if prefix and frame.startswith(prefix):
         frame = frame[len(prefix):]
@@ -209,3 +222,25 @@ def clean_frame(frame: bytes, prefix: bytes = b"", suffix: bytes = b"", strip_ai
             frame = text.encode("utf-8")
             flags.add(f"fallback:{fallback}")
     return frame, symbology, flags
+
+
+def line_noise(frame: bytes, fallback: str = "cp1258") -> bool:
+    """Whether ``frame`` is what a wrong baud rate makes of a code, not a code: a NUL inside
+    it; or, not being UTF-8, a control byte inside it (but tab, CR, LF) or a byte the
+    ``fallback`` code page does not define (cp1258's 0x81, 0x8A, 0x8D–0x90, 0x9A, 0x9D,
+    0x9E). Control bytes at its ends are a scanner's framing (STX…ETX: ``prefix``/``suffix``
+    advice), and UTF-8 text may hold them inside (GS1's GS, ISO 15434's RS): codes, kept."""
+    inside = frame.strip(CONTROLS)
+    if b"\0" in inside:
+        return True
+    try:
+        frame.decode("utf-8")
+    except UnicodeDecodeError:
+        if any(byte < 0x20 and byte not in TEXT_CONTROLS for byte in inside):
+            return True
+        if fallback != "none":
+            try:
+                frame.decode(fallback)
+            except UnicodeDecodeError:
+                return True
+    return False

@@ -72,7 +72,8 @@ class Decoded:
     decoder met on the way (e.g. "alt_codes", "keypad_digits", "bom", "fallback:cp1258").
     ``cut``: not a whole code (see the module's docstring): "" when whole, else how it was
     cut — "gap" (its terminator never came), "end" (the device went away mid-code), "tail"
-    (the rest of a scan cut just before).
+    (the rest of a scan cut just before), "noise" (line noise, not a code: a serial port at
+    another baud rate than the scanner's; the payload is the bytes as they arrived).
     """
 
     payload: bytes
