@@ -987,6 +987,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Dữ liệu không phải UTF-8: đặt máy quét xuất UTF-8 nếu được",
         "The bytes are not UTF-8: set the scanner to UTF-8 output if it can",
     ),
+    "advice.baud": (  # serial_framer.line_noise: the port's rate is not the scanner's
+        "Dữ liệu là nhiễu đường truyền (NUL, ký tự điều khiển, byte không có trong bảng mã), "
+        "không phải mã: tốc độ baud có thể sai — đang đặt baudrate = {baud}; đặt đúng tốc "
+        "độ của máy quét (thường {usual}; xem sách hướng dẫn máy quét), hoặc thử "
+        "`kiosk devices watch … --baud {other}`",
+        "The bytes are line noise (NUL, control bytes, bytes no code page has), not a code: "
+        "the baud rate may be wrong — baudrate = {baud} is set; set the scanner's own rate "
+        "(usually {usual}; see its manual), or try `kiosk devices watch … --baud {other}`",
+    ),
     "advice.dropped": ("Hệ thống đã làm mất phím (SYN_DROPPED): quét lại",
                        "The system dropped key events (SYN_DROPPED): scan again"),
     "advice.incomplete": ("Mã bị thiếu phần cuối (báo cáo HID không hoàn tất)",

@@ -53,6 +53,8 @@ CONTROL_NAMES = ("NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "
                  "FF", "CR", "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB",
                  "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US")
 """The ASCII control characters' names (0x00–0x1F), as scanner manuals call them."""
+USUAL_BAUDRATES = (9600, 115200)
+"""Serial scanners' usual rates: Zebra/Symbol 9600, Honeywell 115200 (domain §4.3)."""
 
 
 def _printable(data: bytes) -> str:
@@ -253,6 +255,8 @@ class SerialDiagnostics(Diagnostics):
         "not the same": see ``_advise_affixes``."""
         self._bare_known = False
         """Whether a scan was a known code with those bytes removed."""
+        self._noise = False
+        """Whether a scan was line noise (``serial_framer.line_noise``): the baud rate."""
         try:
             self._line_bytes = set(b"\r\n" + parse_bytes(options.terminator))
         except ValueError:
@@ -270,6 +274,9 @@ class SerialDiagnostics(Diagnostics):
         self._endings[next((name for end, name in ENDINGS if burst.endswith(end)), "none")] += 1
 
     def _learn_kind(self, scan: Decoded, events: list[InputEvent]) -> None:
+        if "noise" in scan.flags:
+            self._noise = True
+            self._advice["baud"] = baud_advice(self.options)
         if not scan.cut:  # a cut scan may lack its suffix: no evidence either way
             lead, trail = self._control_run(scan.payload), self._control_run(
                 scan.payload[::-1])[::-1]
@@ -317,6 +324,9 @@ class SerialDiagnostics(Diagnostics):
 
     def _final_advice(self) -> None:
         self._advise_affixes()
+        if self._noise:  # a line at the wrong rate garbles its endings too
+            self._advice.pop("terminator", None)
+            return
         if not self._endings:
             return
         ending, count = self._endings.most_common(1)[0]
@@ -333,6 +343,14 @@ class SerialDiagnostics(Diagnostics):
             self._advise("terminator", "no_terminator")
         else:
             self._advise("terminator", "terminator", ending=ending)
+
+
+def baud_advice(options: Any) -> Words:
+    """What to say of a serial device whose reads are line noise (``Decoded.cut`` "noise"):
+    the rate it is set to, the usual ones, and another to try with ``--baud``."""
+    baud = options.baudrate
+    return Words("advice.baud", {"baud": baud, "usual": " / ".join(map(str, USUAL_BAUDRATES)),
+                                 "other": next(r for r in USUAL_BAUDRATES if r != baud)})
 
 
 def _named(data: bytes) -> str:

@@ -2,11 +2,12 @@
 
 It shows what the device hands in and what becomes of it: every scan's raw payload (hex and
 text, so a wrong code page or a missing terminator is visible), the decoded result, and the
-device's state with its reason and the devices' own hints. "Watch raw input" runs
-``kiosk devices watch`` (kiosk.devices.watching) in a worker thread for serial, evdev and
-hidraw scanners and for capture files: every read or key event with its timing, each scan
-it decodes, and the settings it suggests. For a keyboard-wedge device a capture field lists
-each key with the gap before it and whether the timing reads as a scanner.
+device's state with its reason and the devices' own hints — and, once a scan was line noise
+(a serial port at another baud rate than the scanner's), the baud rate to check. "Watch raw
+input" runs ``kiosk devices watch`` (kiosk.devices.watching) in a worker thread for serial,
+evdev and hidraw scanners and for capture files: every read or key event with its timing,
+each scan it decodes, and the settings it suggests. For a keyboard-wedge device a capture
+field lists each key with the gap before it and whether the timing reads as a scanner.
 """
 
 from __future__ import annotations
@@ -169,6 +170,9 @@ class WatchPanel(Retranslating):
         self.hints.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.hints)
         self._capture: WedgeCapture | None = None
+        self._status_hints: list[str] = []
+        self._noise = False
+        """Whether a scan of this device was line noise: its baud rate is said to check."""
         self.watch(None)
 
     def watch(self, device: DeviceOptions | None) -> None:
@@ -177,6 +181,8 @@ class WatchPanel(Retranslating):
         self.output.clear()
         self.state.clear()
         self.hints.clear()
+        self._status_hints = []
+        self._noise = False
         if self._capture is not None:
             self.capture.removeEventFilter(self._capture)
             self._capture.deleteLater()
@@ -238,7 +244,14 @@ class WatchPanel(Retranslating):
         if status.reason is not None:
             text += f" — {status.reason_in(self.language)}"
         self.state.setText(text)
-        hints = self._hints(status)
+        self._status_hints = self._hints(status)
+        self._show_hints()
+
+    def _show_hints(self) -> None:
+        hints = list(self._status_hints)
+        module = devices_module("diagnostics")
+        if self._noise and self.device is not None and module is not None:
+            hints.insert(0, module.baud_advice(self.device)(self.language))
         self.hints.setText("\n".join(hints))
         self.hints.setVisible(bool(hints))
 
@@ -254,6 +267,9 @@ class WatchPanel(Retranslating):
     def show_result(self, result: ScanResult) -> None:
         if self.device is None or result.scan.device_id != self.device.id:
             return
+        if result.scan.cut == "noise" and not self._noise:
+            self._noise = True
+            self._show_hints()
         payload = result.scan.payload
         shown = masked(payload)  # an enrolment code's one-time secret stays off the screen
         self.log(self.tr("payload %n bytes: ", "", len(payload)) + hex_preview(shown))
