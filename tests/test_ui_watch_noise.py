@@ -1,6 +1,7 @@
 """The technician's Watch tab, for a serial scanner read at the wrong baud rate (review, on a
 real X server with a pty scanner: the tab called the line noise "dữ liệu 33 byte" though 19
-bytes were sent, read as cp1258 text, and said nothing of the baud rate).
+bytes were sent, read as cp1258 text, said nothing of the baud rate, and stamped its lines
+in UTC while the header clock showed the kiosk's time).
 
 A real kiosk and window (offscreen Qt) with its scanner on a real pseudo-terminal, sent the
 reviewer's reads: the tab shows the bytes as they arrived, refused, and says to check the
@@ -9,6 +10,7 @@ baud rate — both while the kiosk reads the scanner and in the raw view.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -87,3 +89,22 @@ def test_the_raw_view_of_noise_advises_the_baud_rate_not_utf8(make_window, qtbot
     assert "baudrate = 9600 is set" in text and BAUD_VI in text
     assert "not UTF-8" not in text
 
+
+def test_the_watch_log_is_stamped_in_the_kiosks_zone_as_the_header_clock(
+        make_window, qtbot, pty, tmp_path, monkeypatch) -> None:
+    """The kiosk runs in Asia/Ho_Chi_Minh; the process's own zone (TZ) is UTC, as under
+    systemd on a machine set to UTC."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        window = make_window(write_config(tmp_path, serial_lane(pty, enabled=False)))
+        panel = open_watch(window, qtbot)
+        zone = window.bridge.config.timezone
+        before = dt.datetime.now(zone).strftime("%H:%M:%S")
+        panel.log("a line")
+        after = dt.datetime.now(zone).strftime("%H:%M:%S")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    stamp = panel.output.toPlainText().splitlines()[-1].split()[0]
+    assert stamp in (before, after)

@@ -8,6 +8,7 @@ input" runs ``kiosk devices watch`` (kiosk.devices.watching) in a worker thread 
 evdev and hidraw scanners and for capture files: every read or key event with its timing,
 each scan it decodes, and the settings it suggests. For a keyboard-wedge device a capture
 field lists each key with the gap before it and whether the timing reads as a scanner.
+Each line is stamped with the kiosk's time, in its configured zone as the header clock.
 """
 
 from __future__ import annotations
@@ -231,7 +232,8 @@ class WatchPanel(Retranslating):
             self.retranslate()
 
     def log(self, line: str) -> None:
-        self.output.appendPlainText(f"{time.strftime('%H:%M:%S')}  {line}")
+        now = dt.datetime.now(self.bridge.config.timezone)  # the header clock's, not TZ's
+        self.output.appendPlainText(f"{now:%H:%M:%S}  {line}")
 
     def log_scanner_input(self, payload: bytes) -> None:
         self.log(self.tr("scanner input: %1").replace(
