@@ -1712,6 +1712,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "signed with kiosk {kiosk}'s old signing key {fingerprint}, retired {at}: {after} "
         "entries taken at or after then and {before} taken before the key was registered "
         "({registered}) refused (written to the audit log)"),
+    "central.import.entries_refused": (
+        "{count} lượt của tệp này bị từ chối: chúng không có ở trung tâm; trên trạm chúng "
+        "vẫn chờ gửi (đánh dấu đã xuất) — lý do ở trên",
+        "{count} entries of this file were refused: they are not at the centre; on the "
+        "kiosk they stay pending (labelled exported) — the reasons are above"),
     "central.purge.raw_kept": (
         "Không xoá dữ liệu thô: chưa đặt thời hạn lưu (kiosk-central retention --days N "
         "--reason \"…\")",

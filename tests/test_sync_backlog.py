@@ -401,6 +401,29 @@ def test_the_import_command_names_the_refused_file_and_exits_non_zero(central, e
     assert "nothing from this file was stored" in proc.stderr
 
 
+def test_an_import_that_refused_entries_exits_1_and_says_so(central, kiosk_id, tmp_path):
+    """A kiosk whose clock ran two days ahead, at a site with no network: its file is
+    genuine, yet the centre refuses every entry (no ``sent_at`` in a file to correct the
+    clock by). The import said "0 accepted, … rejected" and exited 0, so a script — or an
+    operator reading only the last line — took the stick's entries for delivered; it now
+    exits 1, as ``kiosk sync push`` does when entries are refused, and says the entries are
+    not at the centre."""
+    worker = connected_once(tmp_path / "kiosk", central, kiosk_id)
+    try:
+        fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id,
+                             start=time.time() + 2 * 86400)
+        path = tmp_path / "usb" / "ahead.backlog"
+        assert worker.export(path).entries == 3
+    finally:
+        worker.stop()
+    proc = central_support.central("import", str(path), "--db", central.db, check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "3 entries — 0 accepted, 0 duplicate, 3 rejected" in proc.stdout
+    assert "3 entries of this file were refused: they are not at the centre" in proc.stderr
+    assert "3 lượt của tệp này bị từ chối" in proc.stderr
+    assert central.stored_ids(kiosk_id) == []
+
+
 def test_files_named_in_latin1_on_a_stick_are_read_and_named_with_those_bytes_escaped(
         central, exported, kiosk_id):
     """A FAT stick mounted as Latin-1 (or a name made on Windows) holds names that are not
@@ -576,7 +599,9 @@ def test_an_allowed_import_of_a_revoked_kiosks_file_refuses_what_was_taken_after
 
     allowed = central_support.central(
         "import", "--allow-revoked", "--reason", "stolen laptop, entries before theft",
-        str(path), "--db", central.db)
+        str(path), "--db", central.db, check=False)
+    assert allowed.returncode == 1, allowed.stderr  # not all of the file is at the centre
+    assert "5 entries of this file were refused" in allowed.stderr
     assert (f"30 entries — 25 accepted, 0 duplicate, 0 rejected, 5 refused: taken at or "
             f"after the kiosk's revocation ({revoked_at})") in allowed.stdout
     assert f"5 bị từ chối vì ghi từ lúc trạm bị thu hồi ({revoked_at})" in allowed.stdout
@@ -1133,7 +1158,8 @@ def test_keys_an_older_kiosk_recorded_over_the_bound_are_refused_alone_by_file_a
         store.close()
     path = tmp_path / "usb" / "old.backlog"
     assert worker.export(path).entries == 5
-    imported = central_support.central("import", str(path), "--db", central.db)
+    imported = central_support.central("import", str(path), "--db", central.db, check=False)
+    assert imported.returncode == 1, imported.stderr  # two of the file's entries refused
     assert "5 entries — 3 accepted" in imported.stdout
     limit = f"longer than {protocol.MAX_KEY_CHARS} characters"
     assert f"match_key: {limit}" in imported.stdout

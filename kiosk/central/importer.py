@@ -55,6 +55,8 @@ if TYPE_CHECKING:
     from kiosk.sync.backlog import BacklogReader
 
 EXIT_REFUSED = 1
+"""A file refused, or entries of a file refused: not everything on the stick is at the
+centre (``kiosk sync push`` exits 1 alike when the centre refuses entries)."""
 BATCH_SIZE = 2000
 REASONS_SHOWN = 5
 BUSY_ATTEMPTS = 5
@@ -347,6 +349,11 @@ def cmd_import(args: argparse.Namespace) -> int:
                                   cutoff=result.retention_cut))
             for reason, count in result.reasons.most_common(REASONS_SHOWN):
                 print(f"  {both('central.import.rejected')} ×{count}: {reason}")
+            if result.rejected + result.after_revocation:
+                refused += 1
+                print(both("central.import.entries_refused",
+                           count=f"{result.rejected + result.after_revocation:,}"),
+                      file=sys.stderr)
     return EXIT_REFUSED if refused else 0
 
 
@@ -380,7 +387,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Open each backlog file with the centre's key and check it whole against "
                     "its kiosk's registered signing key, then store its entries; a refused "
                     "file stores nothing, and importing again is harmless. Exit code 1 if "
-                    "any was refused.",
+                    "any file or any entry was refused.",
         **examples("kiosk-central import /media/usb/ql1a-01.backlog",
                    "kiosk-central import --db sqlite:///data/central.db /media/usb/*.backlog",
                    "kiosk-central import --allow-revoked --reason 'máy bị mất 12/3, dữ liệu "
