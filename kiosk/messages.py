@@ -2537,6 +2537,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "vẫn chờ gửi và sẽ được gửi lại sau",
         "entries the centre did not store, even sent alone ({count}): {entries}; "
         "they stay pending and are sent again later"),
+    "sync.push_waiting": (
+        "trung tâm yêu cầu chờ {seconds} giây (đến {until}) rồi mới gửi lại — Ctrl-C để "
+        "dừng; các lượt vẫn chờ gửi",
+        "the centre asks to wait {seconds} s (until {until}) before sending again — Ctrl-C "
+        "to stop; the entries stay pending"),
+    "sync.screen_waiting": (
+        "Trung tâm yêu cầu chờ {seconds} giây (đến {until}) rồi mới gửi lại; các lượt vẫn "
+        "chờ gửi.",
+        "The centre asks to wait {seconds} s (until {until}) before sending again; the "
+        "entries stay pending."),
+    "sync.push_wait_too_long": (
+        "trung tâm yêu cầu chờ {seconds} giây (đến {until}), lâu hơn mức một lần gửi ngay "
+        "chờ ({limit} giây): đã dừng, các lượt vẫn chờ gửi — gửi lại sau {until} ({reason})",
+        "the centre asks to wait {seconds} s (until {until}), longer than a push waits "
+        "({limit} s): stopped, the entries stay pending — send again after {until} "
+        "({reason})"),
     "sync.held_back": (
         "trung tâm không lưu bản ghi {entry} ({why}) trong khi vẫn lưu các bản ghi khác: "
         "các bản ghi còn lại được gửi trước, bản ghi này được gửi lại sau {seconds} giây; nó "

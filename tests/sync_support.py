@@ -13,8 +13,9 @@
 * :func:`centre_holding_another_signing_key` answers the backlog-keys request with a 409
   that carries no centre key.
 * :func:`syncing` runs a kiosk linked to a centre for a test's block.
-* :class:`JsonAnswering` (:class:`TakingBacklogKeys`) and :func:`serving`: a test's own
-  small stand-in for a centre, answering JSON on 127.0.0.1.
+* :class:`JsonAnswering` (:class:`TakingBacklogKeys`, :class:`TakingEveryBatch`,
+  :class:`BusyAtFirst`) and :func:`serving`: a test's own small stand-in for a centre,
+  answering JSON on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -608,6 +609,32 @@ class TakingEveryBatch(JsonAnswering):
         """Its answer for one entry of a batch: accepted the first time, then duplicate."""
         held = any(entry in sent for sent in self.batches)
         return {"id": entry, "status": "duplicate" if held else "accepted"}
+
+
+class BusyAtFirst(TakingEveryBatch):
+    """A centre under load: its first ``busy`` batch uploads are answered 503 with
+    ``Retry-After: wait`` (set on the class :meth:`asking` made), the rest taken."""
+
+    busy: int
+    wait: str
+
+    @classmethod
+    def asking(cls, wait: int, busy: int = 1) -> type[Self]:
+        return type("Centre", (cls,), {"batches": [], "busy": busy, "wait": str(wait)})
+
+    def do_POST(self) -> None:
+        if type(self).busy > 0:
+            type(self).busy -= 1
+            self.rfile.read(int(self.headers["Content-Length"]))
+            data = b'{"error": "busy"}'
+            self.send_response(503)
+            self.send_header("Retry-After", self.wait)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        super().do_POST()
 
 
 class TakingBacklogKeys(JsonAnswering):

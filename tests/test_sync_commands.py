@@ -32,9 +32,11 @@ from kiosk.timestamps import utc_iso
 from tests.conftest import CCCD_AN as CCCD
 from tests.conftest import ctrl_c_as_at_a_terminal
 from tests.sync_support import (
+    BusyAtFirst,
     SlowCentre,
     fill_backlog,
     pending_entries,
+    serving,
     sync_states,
     write_config,
 )
@@ -625,3 +627,66 @@ def test_status_names_an_earlier_boots_backlog_left_with_its_clock_ahead_as_of_u
     vi = sync(in_vietnamese, "status", "--offline").stdout
     assert f"{shown:%Y-%m-%d %H:%M:%S} (muộn hơn giờ đồng hồ trạm đang chỉ)" in vi, vi
     assert " trước)" not in vi
+
+
+def kiosk_at(url: str, tmp_path, entries: int = 20):
+    """A kiosk's config sending to ``url``, with ``entries`` pending; (config, zone)."""
+    kiosk_id = f"k-{uuid.uuid4().hex[:10]}"
+    config = write_config(tmp_path / "config.toml", kiosk_id=kiosk_id, server_url=url,
+                          token="t")
+    fill_backlog(tmp_path / "kiosk.db", entries, kiosk_id=kiosk_id)
+    return config, load_config(config).timezone
+
+
+def minutes_around(zone: ZoneInfo, seconds: float, during: float) -> set[str]:
+    """The HH:MM a wait of ``seconds`` asked for within the next ``during`` seconds ends at."""
+    now = dt.datetime.now(zone)
+    return {f"{now + dt.timedelta(seconds=seconds + s):%H:%M}" for s in range(int(during) + 1)}
+
+
+def test_push_says_the_wait_the_centre_asks_for_until_when_then_sends(tmp_path):
+    """A centre answering 503 with ``Retry-After: 2``: the push waits as asked, and says so
+    on stderr — how long, until when, that Ctrl-C stops it and nothing is lost — instead of
+    sitting silent after a WARNING line; then it sends everything."""
+    with serving(BusyAtFirst.asking(2)) as url:
+        config, zone = kiosk_at(url, tmp_path)
+        ends = minutes_around(zone, 2, 30)
+        proc = sync(config, "push")
+    said = [line for line in proc.stderr.splitlines() if "asks to wait" in line]
+    assert len(said) == 1, proc.stderr
+    assert said[0].startswith("the centre asks to wait 2 s (until ")
+    assert said[0][len("the centre asks to wait 2 s (until "):][:5] in ends
+    assert said[0].endswith(") before sending again — Ctrl-C to stop; the entries stay pending")
+    assert "20 new, 0 already at the centre, 0 rejected; 0 still pending" in proc.stdout
+    assert sync_states(tmp_path / "kiosk.db") == {"acknowledged": 20}
+
+
+@pytest.mark.parametrize(("retry_after", "options", "limit"), [
+    (3600, (), "300"),             # an hour: past the default
+    (5, ("--max-wait", "2"), "2"),  # the operator's own bound
+])
+def test_push_stops_at_once_when_the_centre_asks_for_a_longer_wait(
+        tmp_path, retry_after, options, limit):
+    """A centre answering 503 with a long ``Retry-After`` (up to six hours honoured): the
+    operator's push sat through it silently, four times over, before giving up. It now
+    stops at once, beyond ``--max-wait`` (300 s by default), exit 1, saying until when the
+    centre asked to wait — the time to try again — and that the entries stay pending. (The
+    running kiosk's own sync still waits it out: that is the centre's protection.)"""
+    with serving(BusyAtFirst.asking(retry_after, busy=10)) as url:
+        config, zone = kiosk_at(url, tmp_path)
+        ends = minutes_around(zone, retry_after, 30)
+        started = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "kiosk.cli", "sync", "push", *options,
+                               "--config", str(config)], capture_output=True, text=True,
+                              timeout=30, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert time.monotonic() - started < 25
+    head = (f"Not everything was sent: the centre asks to wait {retry_after:,} s (until ")
+    said = next(line for line in proc.stderr.splitlines() if line.startswith(head))
+    until = said[len(head):][:5]
+    assert until in ends
+    assert (f"(until {until}), longer than a push waits ({limit} s): stopped, the entries "
+            f"stay pending — send again after {until} (") in said
+    assert "asks to wait" not in proc.stderr.replace(said, "")  # no wait was begun
+    assert "0 new, 0 already at the centre, 0 rejected; 20 still pending" in proc.stdout
+    assert sync_states(tmp_path / "kiosk.db") == {"pending": 20}

@@ -25,6 +25,7 @@ from kiosk.store import Store
 from kiosk.ui.bridge import SyncView
 from kiosk.ui.status_strip import local_time
 from kiosk.ui.sync_screen import SyncScreen
+from tests.sync_support import BusyAtFirst, serving
 
 
 def sync_section(url: str, token: str, *, enabled: bool) -> str:
@@ -653,3 +654,23 @@ def test_entries_of_an_earlier_kiosk_id_are_named_with_their_way_on_the_sync_scr
                     in screen.facts.text(), timeout=30000)
     assert "`kiosk sync export --kiosk-id ql1a-old --to TỆP`" in screen.facts.text()
     assert screen.tiles["pending"].value.text() == "4"  # still here until the centre has them
+
+
+def test_a_wait_the_centre_asks_for_is_shown_while_the_push_waits(make_window, qtbot, tmp_path):
+    """A centre under load answers 503 with ``Retry-After: 2``: the screen said only
+    "Sending to the centre…" and seemed to hang for as long as the centre asked (hours,
+    for some centres); it now says how long and until when, and that nothing is lost."""
+    with serving(BusyAtFirst.asking(2)) as url:
+        path = write_config(tmp_path, extra=sync_section(url, "t0ken", enabled=True))
+        window = make_window(path, start=False)  # no background uploads: the button does it
+        record(window, 3)
+        screen = open_sync(window, qtbot)
+        qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "3", timeout=10000)
+        qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Trung tâm yêu cầu chờ 2 giây (đến " in screen.message.text(),
+                        timeout=10000)
+        assert screen.message.text().endswith(
+            ") rồi mới gửi lại; các lượt vẫn chờ gửi.")
+        assert screen.busy and not screen.push_button.isEnabled()
+        qtbot.waitUntil(lambda: screen.message.text().startswith("Xong:"), timeout=30000)
+    assert "3 lượt được nhận" in screen.message.text()

@@ -27,16 +27,21 @@ from kiosk.commandline import (
     open_store,
     output_path_argument,
     stop_on_term,
+    whole_number_argument,
 )
 from kiosk.messages import both, os_words, saved_text, saved_words, text
 
 if TYPE_CHECKING:
-    from kiosk.sync.worker import SyncWorker
+    from kiosk.sync.worker import SyncWorker, Wait
 
 log = logging.getLogger(__name__)
 
 EXIT_FAILED = 1
 REJECTED_SHOWN = 20
+PUSH_MAX_WAIT_SECONDS = 300
+"""The longest wait the centre may ask for (``Retry-After``) that an operator's push sits
+through (``--max-wait``'s default; the sync screen's too): the background worker honours
+any, up to six hours, but an operator is not kept at the screen for hours."""
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -62,6 +67,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                     "something could not be sent (it stays pending).",
         **examples("kiosk sync push", "kiosk sync push --config /etc/kiosk/config.toml",
                    "kiosk sync push --kiosk-id ql1a-old --token-file ql1a-old.token"))
+    push.add_argument("--max-wait", metavar="SECONDS", default=PUSH_MAX_WAIT_SECONDS,
+                      type=whole_number_argument("--max-wait"),
+                      help="the longest wait the centre may ask for (Retry-After) that this "
+                           "push sits through, saying until when; a longer one stops it at "
+                           "once, saying when to try again (default: %(default)s; the "
+                           "running kiosk's own sync waits any)")
     push.add_argument("--kiosk-id", metavar="ID",
                       help="send the entries recorded under this other kiosk id (left by an "
                            "enrolment under a new id), as that kiosk, with --token-file: the "
@@ -286,7 +297,13 @@ def cmd_push(args: argparse.Namespace) -> int:
         def progress(p: Any) -> None:
             bar.update(p.done, p.total)
 
-        summary = worker.push_now(progress, elsewhere=sum(others.values()))
+        def waiting(wait: Wait) -> None:
+            bar.finish()  # the progress line ended, the wait said below it
+            print(text("sync.push_waiting", lang, seconds=f"{wait.seconds:,.0f}",
+                       until=f"{wait.until:%H:%M}"), file=sys.stderr, flush=True)
+
+        summary = worker.push_now(progress, elsewhere=sum(others.values()),
+                                  max_wait=args.max_wait, waiting=waiting)
         bar.finish()
         refused = worker.store.outbox_summary().rejected
     finally:

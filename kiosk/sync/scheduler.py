@@ -186,9 +186,8 @@ class Scheduler:
         logging and saving each failure. It is taken as no Retry-After, so the wait grows
         with the failures as for any other, while a real one (``1`` when a kiosk has too
         many batches in flight) is still waited exactly."""
-        retry_after = exc.retry_after if isinstance(exc, ServerBusy) else None
-        if retry_after is not None and retry_after >= self.base_backoff:
-            return min(retry_after, RETRY_AFTER_LIMIT_SECONDS) * (1 + 0.1 * self.rng.random())
+        if (asked := self.asked_wait(exc)) is not None:
+            return asked * (1 + 0.1 * self.rng.random())
         if isinstance(exc, Refused):
             return self.max_backoff
         # 2^64 is past any cap; 2^1024 overflowed a float after 1025 failures (days of a
@@ -196,6 +195,15 @@ class Scheduler:
         doublings = min(max(0, failures - 1), 64)
         ceiling = min(self.max_backoff, self.base_backoff * 2 ** doublings)
         return ceiling * (0.5 + 0.5 * self.rng.random())
+
+    def asked_wait(self, exc: SyncError | None) -> float | None:
+        """The wait the centre asked for with ``Retry-After`` and :meth:`backoff_delay`
+        honours (capped at :data:`RETRY_AFTER_LIMIT_SECONDS`, before its up to 10 %); None
+        when it asked for none, or for less than ``base_backoff``."""
+        retry_after = exc.retry_after if isinstance(exc, ServerBusy) else None
+        if retry_after is None or retry_after < self.base_backoff:
+            return None
+        return min(retry_after, RETRY_AFTER_LIMIT_SECONDS)
 
     def health_due(self) -> bool:
         """An idle cycle checks the centre's health at most every half interval."""

@@ -122,7 +122,14 @@ from kiosk.config import Config
 from kiosk.scan import ScanResult
 from kiosk.store import OutboxSummary, Store, StoreError, found_damage, utc_iso
 from kiosk.sync import backlog, backlog_keys, heartbeat, protocol
-from kiosk.sync.client import AuthRefused, Refused, SigningKeyHeld, SyncClient, SyncError
+from kiosk.sync.client import (
+    AuthRefused,
+    Refused,
+    ServerBusy,
+    SigningKeyHeld,
+    SyncClient,
+    SyncError,
+)
 from kiosk.sync.kiosk_keys import CentreKeyChanged, KioskKeys, resolve_token
 from kiosk.sync.scheduler import Scheduler
 from kiosk.sync.status import FAILURE_KEYS, MetaKey, StatusBoard, SyncState, saved_keys_alert
@@ -155,6 +162,15 @@ class Progress:
     rate: float
     """Entries per second so far."""
     eta_seconds: float | None
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A wait the centre asked an operator's push for (``Retry-After``) before trying again."""
+
+    seconds: float
+    until: dt.datetime
+    """When the wait ends, in the kiosk's time zone."""
 
 
 @dataclass(frozen=True)
@@ -624,15 +640,21 @@ class SyncWorker:
 
     # -- operator actions -----------------------------------------------------------------
     def push_now(self, progress: Callable[[Progress], None] | None = None, *,
-                 elsewhere: int | None = None) -> PushSummary:
+                 elsewhere: int | None = None, max_wait: float | None = None,
+                 waiting: Callable[[Wait], None] | None = None) -> PushSummary:
         """Send everything pending now, retrying transient failures. Damage its reads meet
         is damage found (:meth:`_meeting_damage`): the push answers why it stopped.
         ``elsewhere``: the pending entries of other kiosk ids, when the caller has counted
-        them (:meth:`Store.pending_elsewhere`): the progress's whole is the rest."""
+        them (:meth:`Store.pending_elsewhere`): the progress's whole is the rest.
+        ``max_wait``: a wait the centre asks for that is longer ends the push at once
+        (``sync.push_wait_too_long``, the background worker still waiting it out); None
+        waits any. ``waiting(wait)`` is told each wait the centre asked for, before it."""
         tally = Tally()
         with self.scheduler.turn(push=True):
-            failure = self._meeting_damage(lambda: self._push(tally, progress, elsewhere),
-                                           lambda: self._push(tally, progress, elsewhere))
+            def push() -> SyncError | None:
+                return self._push(tally, progress, elsewhere, max_wait, waiting)
+
+            failure = self._meeting_damage(push, push)
             if failure is None and (refusing := self._store_refuses()) is not None:
                 error = self._stop_for_store(refusing)  # every entry pending went once
             elif failure is None:
@@ -656,7 +678,8 @@ class SyncWorker:
         return messages.Words("sync.push_held", {"count": len(held), "entries": named})
 
     def _push(self, tally: Tally, progress: Callable[[Progress], None] | None,
-              elsewhere: int | None) -> SyncError | None:
+              elsewhere: int | None, max_wait: float | None,
+              waiting: Callable[[Wait], None] | None) -> SyncError | None:
         """Drain everything, retrying transient failures; the failure that ended it, if any."""
         if self.uploader is not None and self._stopped_for_store():
             assert self._store_refused is not None
@@ -691,9 +714,27 @@ class SyncWorker:
                 if isinstance(exc, AuthRefused | Refused):
                     return exc
                 attempts = 1 if progressed else attempts + 1
-                if attempts >= PUSH_ATTEMPTS or self.scheduler.sleep(
-                        self.scheduler.backoff_delay(attempts, exc)):
+                if attempts >= PUSH_ATTEMPTS:
                     return exc
+                delay = self.scheduler.backoff_delay(attempts, exc)
+                if (asked := self.scheduler.asked_wait(exc)) is not None:
+                    wait = Wait(asked, dt.datetime.now(self.store.timezone)
+                                + dt.timedelta(seconds=asked))
+                    if max_wait is not None and asked > max_wait:
+                        return self._waits_too_long(exc, wait, max_wait)
+                    if waiting is not None:
+                        waiting(wait)
+                if self.scheduler.sleep(delay):
+                    return exc
+
+    @staticmethod
+    def _waits_too_long(exc: SyncError, wait: Wait, max_wait: float) -> ServerBusy:
+        """The push's failure when the centre asks for a longer wait than ``max_wait``: its
+        words say until when, and it carries the centre's ``Retry-After`` on, so that the
+        background worker still waits it out (:meth:`Scheduler.back_off`)."""
+        return ServerBusy("sync.push_wait_too_long", wait.seconds, reason=exc.words,
+                          seconds=f"{wait.seconds:,.0f}", until=f"{wait.until:%H:%M}",
+                          limit=f"{max_wait:,.0f}")
 
     def retry_rejected(self, actor: str = "operator") -> int:
         count = self.store.retry_rejected(actor)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
@@ -32,10 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk import private_files
+from kiosk import messages, private_files
 from kiosk.clock import age_words
 from kiosk.messages import WordedError, saved_text
 from kiosk.scan import mask_document
+from kiosk.sync.commands import PUSH_MAX_WAIT_SECONDS
 from kiosk.sync.status import elsewhere_words, past_retention_text
 from kiosk.timestamps import parse_utc
 from kiosk.ui.bridge import KioskBridge, SyncView
@@ -50,6 +51,9 @@ from kiosk.ui.widgets import (
     scrolling,
     stack_when_narrow,
 )
+
+if TYPE_CHECKING:
+    from kiosk.sync.worker import Wait
 
 REJECTED_ROWS = 200
 REASON_ROOM = 240
@@ -70,6 +74,7 @@ def removable_media_dir() -> str:
 class SyncScreen(Retranslating):
     closed = Signal()
     _progress = Signal(object)
+    _waiting = Signal(object)
 
     def __init__(self, bridge: KioskBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,6 +153,7 @@ class SyncScreen(Retranslating):
         layout.addWidget(self.scroll, 1)
 
         self._progress.connect(self._show_progress)
+        self._waiting.connect(self._show_wait)
         bridge.sync_changed.connect(self.show_view)
         self.retranslate()
         self._update_buttons()
@@ -307,8 +313,10 @@ class SyncScreen(Retranslating):
         self._start(self.tr("Sending to the centre…"))
         self.progress.setRange(0, 0)
         self.progress.show()
-        self.bridge.run(lambda: sync.push_now(self._progress.emit), done=self._pushed,
-                        failed=self._failed)
+        self.bridge.run(lambda: sync.push_now(self._progress.emit,
+                                              max_wait=PUSH_MAX_WAIT_SECONDS,
+                                              waiting=self._waiting.emit),
+                        done=self._pushed, failed=self._failed)
 
     def _show_progress(self, progress: Any) -> None:
         total = max(1, int(getattr(progress, "total", 0) or 0))
@@ -316,6 +324,12 @@ class SyncScreen(Retranslating):
         self.progress.setRange(0, total)
         self.progress.setValue(min(done, total))
         self.progress.setFormat(f"{done} / {total}")
+
+    def _show_wait(self, wait: Wait) -> None:
+        """A wait the centre asked for: said, or the push seems to hang for minutes."""
+        self.message.setText(messages.text(
+            "sync.screen_waiting", screen_language(), seconds=f"{wait.seconds:,.0f}",
+            until=f"{wait.until:%H:%M}"))
 
     def _pushed(self, summary: Any) -> None:
         counts = self.tr("%1 accepted, %2 already there, %3 refused; %4 still waiting.")
