@@ -1717,6 +1717,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "vẫn chờ gửi (đánh dấu đã xuất) — lý do ở trên",
         "{count} entries of this file were refused: they are not at the centre; on the "
         "kiosk they stay pending (labelled exported) — the reasons are above"),
+    "central.import.refusals_written": (
+        "mã và lý do của {count} lượt bị từ chối đã ghi vào {path}: mang tệp này về trạm, "
+        "chạy `kiosk sync load-refusals {path}`",
+        "the ids and reasons of the {count} refused entries are written to {path}: carry "
+        "it back to the kiosk and run `kiosk sync load-refusals {path}`"),
+    "central.import.refusals_unwritten": (
+        "không ghi được danh sách lượt bị từ chối vào {path}: {reason}",
+        "the list of refused entries could not be written to {path}: {reason}"),
     "central.purge.raw_kept": (
         "Không xoá dữ liệu thô: chưa đặt thời hạn lưu (kiosk-central retention --days N "
         "--reason \"…\")",
@@ -2537,6 +2545,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "vẫn chờ gửi và sẽ được gửi lại sau",
         "entries the centre did not store, even sent alone ({count}): {entries}; "
         "they stay pending and are sent again later"),
+    "sync.refusals_unreadable": (
+        "không đọc được tệp lượt bị từ chối {path}: {detail}; không thay đổi gì",
+        "the refusals file {path} cannot be read: {detail}; nothing changed"),
+    "sync.refusals_not_one": (
+        "{path} không phải tệp lượt bị từ chối do `kiosk-central import` ghi (hoặc quá "
+        "lớn); không thay đổi gì",
+        "{path} is not a refusals file `kiosk-central import` wrote (or is too large); "
+        "nothing changed"),
+    "sync.refusals_loaded": (
+        "Đã đánh dấu {count} trong {named} lượt tệp nêu (máy {kiosk}) là bị trung tâm từ "
+        "chối (số còn lại đã được nhận, đã bị từ chối hoặc không có ở đây); xem lý do bằng "
+        "`kiosk sync status`, sửa rồi chạy `kiosk sync retry-rejected`",
+        "Marked {count} of the {named} entries the file names (kiosk {kiosk}) as refused by "
+        "the centre (the rest were acknowledged, refused already, or are not here); see why "
+        "with `kiosk sync status`, fix it, then `kiosk sync retry-rejected`"),
     "sync.push_waiting": (
         "trung tâm yêu cầu chờ {seconds} giây (đến {until}) rồi mới gửi lại — Ctrl-C để "
         "dừng; các lượt vẫn chờ gửi",

@@ -2125,6 +2125,27 @@ class Store:
                                  for i, reason in rejected.items()])
         return moved
 
+    def mark_refused(self, kiosk_id: str, refused: dict[str, Words | str],
+                     actor: str = "operator") -> int:
+        """Entries of ``kiosk_id`` a refusals file names (:mod:`kiosk.sync.refusals`) that
+        still wait — pending, or exported — marked refused with the centre's reason, as an
+        upload's answer marks them; how many. Any other (acknowledged since, refused
+        already, another kiosk id's, unknown) is left as it is. One audit record
+        (``sync.load_refusals``) says how many and the first and last id."""
+        now = utc_iso(time.time())
+        with self.transaction() as conn:
+            marked = sorted(entry for entry, reason in refused.items() if conn.execute(
+                "UPDATE entries SET sync_state = 'rejected', sync_error = ?, synced_at = ? "
+                "WHERE id = ? AND kiosk_id = ? AND sync_state IN ('pending', 'sent')",
+                (reason.saved() if isinstance(reason, Words) else reason, now, entry,
+                 kiosk_id)).rowcount)
+            self._pending_behind.clear()
+            self._audit(conn, actor, "sync.load_refusals", {
+                "kiosk": kiosk_id, "named": len(refused), "count": len(marked),
+                "first_id": marked[0] if marked else None,
+                "last_id": marked[-1] if marked else None})
+        return len(marked)
+
     def retry_rejected(self, actor: str = "operator", chunk_rows: int = RETRY_CHUNK_ROWS) -> int:
         """Every entry the centre refused back to pending, to be sent again; how many.
         In transactions of ``chunk_rows`` at most, the first rejected in ``entries_rejected``

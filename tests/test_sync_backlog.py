@@ -424,6 +424,73 @@ def test_an_import_that_refused_entries_exits_1_and_says_so(central, kiosk_id, t
     assert central.stored_ids(kiosk_id) == []
 
 
+def test_refused_entries_go_back_on_the_stick_and_the_kiosk_marks_them_refused_offline(
+        central, kiosk_id, tmp_path):
+    """A site with no network, its entries filed under a checkpoint id typed wrong: the
+    centre refuses them on import, and nothing took that news back — the kiosk showed them
+    pending (exported) for ever, and ``retry-rejected --checkpoint`` needed a network answer.
+    The import now writes their ids and the centre's reasons beside the file on the stick
+    (FILE.refused: nothing else of the entries); back at the kiosk, ``kiosk sync
+    load-refusals`` marks them refused, ``kiosk sync status`` lists them, and
+    ``retry-rejected --checkpoint`` files them under the right one: the next file's are
+    taken."""
+    folder = tmp_path / "kiosk"
+    worker = connected_once(folder, central, kiosk_id)  # registered at CP-SYNC
+    typo = fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id, checkpoint_id="CP-SYNK")
+    fill_backlog(worker.store.path, 2, kiosk_id=kiosk_id)
+    path = tmp_path / "usb" / "ql1a.backlog"
+    assert worker.export(path).entries == 5
+    worker.stop()
+
+    imported = central_support.central("import", str(path), "--db", central.db, check=False)
+    assert imported.returncode == 1, imported.stderr
+    answer = path.with_name("ql1a.backlog.refused")
+    assert (f"the ids and reasons of the 3 refused entries are written to {answer}: carry "
+            f"it back to the kiosk and run `kiosk sync load-refusals {answer}`"
+            ) in imported.stderr
+    refusals = json.loads(answer.read_text(encoding="utf-8"))
+    assert refusals["kiosk"] == kiosk_id
+    assert [entry["id"] for entry in refusals["refused"]] == typo
+    assert {entry["code"] for entry in refusals["refused"]} == {"other_checkpoint"}
+    assert "Nguyễn" not in answer.read_text(encoding="utf-8")  # no name, no document
+
+    config = folder / "config.toml"
+    loaded = kiosk_cli(config, "load-refusals", str(answer))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "Marked 3 of the 3 entries the file names" in loaded.stdout
+    assert sync_states(worker.store.path) == {"rejected": 3, "sent": 2}
+    status = json.loads(kiosk_cli(config, "status", "--offline", "--json").stdout)
+    assert status["rejected"] == 3
+    assert "CP-SYNK" in status["rejected_entries"][0]["sync_error"]
+    again = kiosk_cli(config, "load-refusals", str(answer))  # harmless
+    assert "Marked 0 of the 3 entries" in again.stdout
+
+    retried = kiosk_cli(config, "retry-rejected", "--checkpoint", "CP-SYNC")
+    assert retried.returncode == 0, retried.stderr
+    offline = kiosk_worker(folder, kiosk_id, worker.token)
+    try:
+        assert offline.export(tmp_path / "usb" / "ql1a-2.backlog").entries == 5
+    finally:
+        offline.stop()
+    second = central_support.central("import", str(tmp_path / "usb" / "ql1a-2.backlog"),
+                                     "--db", central.db)
+    assert "5 entries — 3 accepted, 2 duplicate, 0 rejected" in second.stdout
+    assert not (tmp_path / "usb" / "ql1a-2.backlog.refused").exists()
+
+
+def test_a_refusals_file_that_is_not_one_changes_nothing(central, kiosk_id, tmp_path):
+    folder = tmp_path / "kiosk"
+    connected_once(folder, central, kiosk_id).stop()
+    fill_backlog(folder / "kiosk.db", 2, kiosk_id=kiosk_id)
+    forged = tmp_path / "usb" / "x.refused"
+    forged.write_text('{"format": "something else"}', encoding="utf-8")
+    refused = kiosk_cli(folder / "config.toml", "load-refusals", str(forged))
+    assert refused.returncode == 1
+    assert (f"{forged} is not a refusals file `kiosk-central import` wrote (or is too "
+            "large); nothing changed") in refused.stderr
+    assert sync_states(folder / "kiosk.db") == {"pending": 2}
+
+
 def test_files_named_in_latin1_on_a_stick_are_read_and_named_with_those_bytes_escaped(
         central, exported, kiosk_id):
     """A FAT stick mounted as Latin-1 (or a name made on Windows) holds names that are not

@@ -86,6 +86,9 @@ class ImportResult:
     before_registration: int = 0
     """Refused before the ingest: taken before that key was registered (less the tolerance)."""
     reasons: Counter[str] = field(default_factory=Counter)
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    """The answers of the entries rejected, for the kiosk (:mod:`kiosk.sync.refusals`)."""
+    entries_sha256: str = ""
     error: str | None = None
 
     @property
@@ -132,7 +135,7 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
             if held is None or fingerprint(held[0]) != manifest.signing_key:
                 result.retired_key = storage.retired_signing_key(kiosk.id, manifest.signing_key)
             _verify(reader, kiosk.id, held[0] if held else None, result.retired_key)
-            result.entries = manifest.entries
+            result.entries, result.entries_sha256 = manifest.entries, manifest.entries_sha256
             retired = registered = None
             if result.retired_key is not None:
                 from kiosk.central import audit
@@ -194,6 +197,7 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                     else:
                         result.rejected += 1
                         result.reasons[answer.get("reason", "")] += 1
+                        result.refused.append(answer)
                 if progress:
                     progress(result.answered + result.after_revocation
                              + result.after_retirement + result.before_registration,
@@ -354,7 +358,27 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(both("central.import.entries_refused",
                            count=f"{result.rejected + result.after_revocation:,}"),
                       file=sys.stderr)
+            if result.refused:
+                write_refusals(result, args.refusals_to)
     return EXIT_REFUSED if refused else 0
+
+
+def write_refusals(result: ImportResult, folder: str | None) -> None:
+    """The refused entries' ids and reasons, written for the kiosk beside the backlog file
+    (or into ``folder``) and named: the way a site with no network learns of them
+    (``kiosk sync load-refusals``). A write that fails is said; the import stands."""
+    from kiosk.sync import refusals
+
+    path = Path(folder or result.path.parent) / (result.path.name + refusals.SUFFIX)
+    try:
+        refusals.write(path, kiosk_id=result.kiosk_id, entries_sha256=result.entries_sha256,
+                       refused=result.refused)
+    except OSError as exc:
+        print(both("central.import.refusals_unwritten", path=shown_name(str(path)),
+                   reason=exc.strerror or exc), file=sys.stderr)
+        return
+    print(both("central.import.refusals_written", path=shown_name(str(path)),
+               count=f"{len(result.refused):,}"), file=sys.stderr)
 
 
 def report_not_attempted(names: list[str]) -> None:
@@ -396,6 +420,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    "cuối / disk died, its last stick, ticket 7' ql1a-01.backlog"))
     parser.add_argument("files", nargs="+", metavar="FILE", type=FileName,
                         help="backlog file(s)")
+    parser.add_argument("--refusals-to", metavar="DIR",
+                        help="where the refused entries' ids and reasons are written for "
+                             "the kiosk, FILE.refused (default: beside each FILE, on the "
+                             "stick)")
     parser.add_argument("--backlog-key", metavar="FILE",
                         help="the centre's backlog key (default: as for `serve`)")
     parser.add_argument("--allow-revoked", action="store_true",

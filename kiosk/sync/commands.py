@@ -95,6 +95,19 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                             "it refused as filed under another are filed under this one")
     retry.set_defaults(func=cmd_retry_rejected)
 
+    load = sub.add_parser(
+        "load-refusals", parents=[common],
+        help="mark the entries `kiosk-central import` refused as refused here",
+        description="Read the FILE.refused `kiosk-central import` wrote beside a backlog "
+                    "file and mark the entries it names, still waiting here, refused with "
+                    "the centre's reasons: `kiosk sync status` lists them and "
+                    "`kiosk sync retry-rejected` queues them again, with no network. It "
+                    "never marks an entry delivered.",
+        **examples("kiosk sync load-refusals /media/usb/ql1a-01.backlog.refused"))
+    load.add_argument("file", metavar="FILE", help="the .refused file from the centre")
+    load.add_argument("--operator", default="", help="who loads it (written to the audit log)")
+    load.set_defaults(func=cmd_load_refusals)
+
     export = sub.add_parser(
         "export", parents=[common],
         help="write the pending backlog to a file for the centre to import",
@@ -355,6 +368,27 @@ def cmd_retry_rejected(args: argparse.Namespace) -> int:
         print(text("sync.retried_checkpoint", lang, count=count, checkpoint=args.checkpoint))
     if left:
         print(text("sync.still_refused", lang, count=f"{left:,}"))
+    return 0
+
+
+def cmd_load_refusals(args: argparse.Namespace) -> int:
+    from kiosk.sync.refusals import RefusalsError, read
+
+    config = load_config(args.config)
+    lang = config.kiosk.language
+    try:
+        kiosk_id, refused = read(args.file)
+    except RefusalsError as exc:
+        print(exc.text(lang), file=sys.stderr)
+        return EXIT_FAILED
+    store = open_store(config)
+    try:
+        count = store.mark_refused(kiosk_id, refused,
+                                   args.operator or config.kiosk.operator or "operator")
+    finally:
+        store.close()
+    print(text("sync.refusals_loaded", lang, count=f"{count:,}", named=f"{len(refused):,}",
+               kiosk=kiosk_id))
     return 0
 
 
