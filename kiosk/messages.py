@@ -2560,6 +2560,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Marked {count} of the {named} entries the file names (kiosk {kiosk}) as refused by "
         "the centre (the rest were acknowledged, refused already, or are not here); see why "
         "with `kiosk sync status`, fix it, then `kiosk sync retry-rejected`"),
+    "sync.push_interrupted": (
+        "Đã dừng gửi; {remaining} lượt vẫn chờ gửi", "Push stopped; {remaining} entries stay "
+        "pending"),
     "sync.push_waiting": (
         "trung tâm yêu cầu chờ {seconds} giây (đến {until}) rồi mới gửi lại — Ctrl-C để "
         "dừng; các lượt vẫn chờ gửi",

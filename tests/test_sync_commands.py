@@ -690,3 +690,25 @@ def test_push_stops_at_once_when_the_centre_asks_for_a_longer_wait(
     assert "asks to wait" not in proc.stderr.replace(said, "")  # no wait was begun
     assert "0 new, 0 already at the centre, 0 rejected; 20 still pending" in proc.stdout
     assert sync_states(tmp_path / "kiosk.db") == {"pending": 20}
+
+
+def test_ctrl_c_during_a_wait_stops_the_push_in_words_with_the_entries_pending(tmp_path):
+    """The wait's words offer Ctrl-C: it stops the push with no traceback, exit 130,
+    saying how many entries stay pending — none is lost."""
+    with serving(BusyAtFirst.asking(120, busy=10)) as url:
+        config, _ = kiosk_at(url, tmp_path)
+        proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "sync", "push",
+                                 "--config", str(config)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                                preexec_fn=ctrl_c_as_at_a_terminal)
+        said = []
+        while not any("asks to wait 120 s" in line for line in said):
+            line = proc.stderr.readline()
+            assert line, "".join(said)
+            said.append(line)
+        proc.send_signal(signal.SIGINT)
+        rest = proc.communicate(timeout=30)[1]
+    assert proc.returncode == 130, rest
+    assert "Push stopped; 20 entries stay pending" in rest
+    assert "Traceback" not in rest
+    assert sync_states(tmp_path / "kiosk.db") == {"pending": 20}

@@ -315,8 +315,14 @@ def cmd_push(args: argparse.Namespace) -> int:
             print(text("sync.push_waiting", lang, seconds=f"{wait.seconds:,.0f}",
                        until=f"{wait.until:%H:%M}"), file=sys.stderr, flush=True)
 
-        summary = worker.push_now(progress, elsewhere=sum(others.values()),
-                                  max_wait=args.max_wait, waiting=waiting)
+        try:
+            summary = worker.push_now(progress, elsewhere=sum(others.values()),
+                                      max_wait=args.max_wait, waiting=waiting)
+        except KeyboardInterrupt:  # Ctrl-C, as a wait's words offer: no traceback
+            bar.finish()
+            left = worker.store.outbox_summary().pending - sum(others.values())
+            print(text("sync.push_interrupted", lang, remaining=f"{left:,}"), file=sys.stderr)
+            return EXIT_INTERRUPTED
         bar.finish()
         refused = worker.store.outbox_summary().rejected
     finally:
