@@ -674,3 +674,23 @@ def test_a_wait_the_centre_asks_for_is_shown_while_the_push_waits(make_window, q
         assert screen.busy and not screen.push_button.isEnabled()
         qtbot.waitUntil(lambda: screen.message.text().startswith("Xong:"), timeout=30000)
     assert "3 lượt được nhận" in screen.message.text()
+
+
+def test_a_wait_longer_than_a_push_sits_through_stops_it_saying_when_to_send_again(
+        make_window, qtbot, tmp_path):
+    """A centre asking for an hour (``Retry-After: 3600``) kept the Sync now button busy
+    for that hour, four times over; the push now stops at once, saying until when the
+    centre asked to wait and that the entries stay pending."""
+    with serving(BusyAtFirst.asking(3600, busy=10)) as url:
+        path = write_config(tmp_path, extra=sync_section(url, "t0ken", enabled=True))
+        window = make_window(path, start=False)
+        record(window, 2)
+        screen = open_sync(window, qtbot)
+        qtbot.waitUntil(lambda: screen.tiles["pending"].value.text() == "2", timeout=10000)
+        qtbot.mouseClick(screen.push_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not screen.busy, timeout=20000)
+    said = screen.message.text()
+    assert said.startswith("Đã dừng: trung tâm yêu cầu chờ 3,600 giây (đến "), said
+    assert "lâu hơn mức một lần gửi ngay chờ (300 giây): đã dừng, các lượt vẫn chờ gửi — " \
+        "gửi lại sau " in said
+    assert screen.tiles["pending"].value.text() == "2"
