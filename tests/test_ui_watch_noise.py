@@ -108,3 +108,15 @@ def test_the_watch_log_is_stamped_in_the_kiosks_zone_as_the_header_clock(
         time.tzset()
     stamp = panel.output.toPlainText().splitlines()[-1].split()[0]
     assert stamp in (before, after)
+
+
+def test_the_advice_follows_the_screens_language(make_window, qtbot, pty, tmp_path) -> None:
+    """Switched to English, the tab's reasons and advice are English too (they were always
+    Vietnamese: the panel kept a language of its own)."""
+    window = make_window(write_config(tmp_path, serial_lane(pty)))
+    window.set_language("en", remember=False)
+    qtbot.waitUntil(lambda: window.kiosk.supervisor.status()[0].state == CONNECTED)
+    panel = open_watch(window, qtbot)
+    pty.send(WRONG_BAUD[0])
+    qtbot.waitUntil(lambda: "baudrate = 9600 is set" in panel.hints.text(), timeout=10000)
+    assert BAUD_VI not in panel.hints.text()

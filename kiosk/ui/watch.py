@@ -40,6 +40,7 @@ from kiosk.devices.registry import device_kind
 from kiosk.enrolment import is_enrolment_code, masked
 from kiosk.scan import ScanResult
 from kiosk.ui.bridge import KioskBridge
+from kiosk.ui.i18n import screen_language
 from kiosk.ui.wedge_input import key_token, new_detector
 from kiosk.ui.widgets import Retranslating, one_paragraph, state_text
 
@@ -129,12 +130,16 @@ class WedgeCapture(QObject):
 
 
 class WatchPanel(Retranslating):
+    @property
+    def language(self) -> str:
+        """The screen's language now: the reasons and advice follow a switch."""
+        return screen_language()
+
     def __init__(self, bridge: KioskBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
         self.device: DeviceOptions | None = None
         self._raw_stop: threading.Event | None = None
-        self.language = "vi"
         layout = QVBoxLayout(self)
         self.title = QLabel()
         self.title.setWordWrap(True)
