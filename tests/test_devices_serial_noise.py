@@ -126,6 +126,9 @@ CODES = [
     pytest.param(b"\x02" + cp1258("Trần Thị Bình, 12 Nguyễn Huệ") + b"\x03", "other",
                  id="cp1258-stx-etx-framed"),
     pytest.param(b"Venue 42\tHall B", "other", id="plain-text-with-tab"),
+    pytest.param(cp1258(CCCD_AN.replace("|", "\x1d")), "other", id="cp1258-with-gs"),
+    pytest.param(b"\x02" + cp1258("Trần Thị Bình") + b"\x03\x9d", "other",
+                 id="cp1258-stx-etx-and-a-checksum-byte"),
 ]
 
 

@@ -63,6 +63,9 @@ AIM = re.compile(rb"\][A-Za-z][0-9A-Za-z]")
 BOM = b"\xef\xbb\xbf"
 CONTROLS = bytes(range(0x20))
 TEXT_CONTROLS = b"\t\r\n"
+CODE_CONTROLS = TEXT_CONTROLS + b"\x02\x03\x04\x1c\x1d\x1e\x1f"
+"""Control bytes real codes carry inside: text's, STX/ETX/EOT framing, and the FS, GS, RS
+and US separators of GS1 and ISO 15434 codes."""
 MAX_FRAME = 7089 * 4
 """Bytes without a terminator before we stop waiting for one (the largest QR code)."""
 
@@ -226,21 +229,23 @@ def clean_frame(frame: bytes, prefix: bytes = b"", suffix: bytes = b"", strip_ai
 
 def line_noise(frame: bytes, fallback: str = "cp1258") -> bool:
     """Whether ``frame`` is what a wrong baud rate makes of a code, not a code: a NUL inside
-    it; or, not being UTF-8, a control byte inside it (but tab, CR, LF) or a byte the
+    it; or, not being UTF-8, both a control byte inside it (but tab, CR, LF and the
+    separators and framing real codes carry: :data:`CODE_CONTROLS`) and a byte the
     ``fallback`` code page does not define (cp1258's 0x81, 0x8A, 0x8D–0x90, 0x9A, 0x9D,
-    0x9E). Control bytes at its ends are a scanner's framing (STX…ETX: ``prefix``/``suffix``
-    advice), and UTF-8 text may hold them inside (GS1's GS, ISO 15434's RS): codes, kept."""
+    0x9E). Either alone is a code's: a GS1 or ISO 15434 code in cp1258 holds GS or RS, a
+    serial device's STX…ETX may be followed by a checksum byte of any value. Control bytes
+    at its ends are a scanner's framing (``prefix``/``suffix`` advice)."""
     inside = frame.strip(CONTROLS)
     if b"\0" in inside:
         return True
     try:
         frame.decode("utf-8")
     except UnicodeDecodeError:
-        if any(byte < 0x20 and byte not in TEXT_CONTROLS for byte in inside):
+        if fallback == "none" or not any(
+                byte < 0x20 and byte not in CODE_CONTROLS for byte in inside):
+            return False
+        try:
+            frame.decode(fallback)
+        except UnicodeDecodeError:
             return True
-        if fallback != "none":
-            try:
-                frame.decode(fallback)
-            except UnicodeDecodeError:
-                return True
     return False
