@@ -267,6 +267,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{field}: trung tâm đã lưu một lượt khác cùng mã này",
         "{field}: already stored with different content",
     ),
+    "refusal.after_revocation": (
+        "lượt ghi lúc hoặc sau khi trạm bị thu hồi ({at}): trung tâm không lưu",
+        "taken at or after the kiosk's revocation ({at}): not stored at the centre",
+    ),
+    "refusal.after_retirement": (
+        "lượt ghi lúc hoặc sau khi khoá ký {fingerprint} bị thay ({at}): trung tâm không lưu",
+        "taken at or after its signing key {fingerprint} was retired ({at}): not stored at "
+        "the centre",
+    ),
+    "refusal.before_registration": (
+        "lượt ghi trước khi khoá ký {fingerprint} được đăng ký ({at}): trung tâm không lưu",
+        "taken before its signing key {fingerprint} was registered ({at}): not stored at the "
+        "centre",
+    ),
     "json.object": ("một đối tượng", "an object"),
     "json.array": ("một mảng", "an array"),
     "json.string": ("một chuỗi", "a string"),
@@ -3595,7 +3609,7 @@ def refusal(code: str, params: Mapping[str, object]) -> Words | None:
     if pair is None or not _blanks(pair[1]) <= params.keys():
         return None
     worded = dict(params)
-    if worded.get("got") in JSON_TYPES:
+    if isinstance(worded.get("got"), str) and worded["got"] in JSON_TYPES:
         worded["got"] = Words(f"json.{worded['got']}")
     allowed = worded.get("allowed")
     if isinstance(allowed, list) and allowed:

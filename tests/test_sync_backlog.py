@@ -475,7 +475,43 @@ def test_refused_entries_go_back_on_the_stick_and_the_kiosk_marks_them_refused_o
     second = central_support.central("import", str(tmp_path / "usb" / "ql1a-2.backlog"),
                                      "--db", central.db)
     assert "5 entries — 3 accepted, 2 duplicate, 0 rejected" in second.stdout
-    assert not (tmp_path / "usb" / "ql1a-2.backlog.refused").exists()
+    assert "refused entries are written" not in second.stderr
+    assert json.loads((tmp_path / "usb" / "ql1a-2.backlog.refused").read_text(
+        encoding="utf-8"))["refused"] == []  # nothing refused, said for the kiosk too
+
+
+def test_an_import_refusing_nothing_replaces_the_refused_file_an_earlier_one_left(
+        central, kiosk_id, tmp_path):
+    """The stick's backlog refused for a checkpoint typed wrong, its ``.refused`` loaded and
+    the entries retried; the next export goes to the same name and is imported with nothing
+    refused. That import wrote no ``.refused``, so the first one stayed beside the file, and
+    loading it marked 3 entries refused that the centre holds. The latest import's answer is
+    always written: here, that none was refused."""
+    folder = tmp_path / "kiosk"
+    worker = connected_once(folder, central, kiosk_id)
+    typo = fill_backlog(worker.store.path, 3, kiosk_id=kiosk_id, checkpoint_id="CP-SYNK")
+    path = tmp_path / "usb" / "ql1a.backlog"
+    assert worker.export(path).entries == 3
+    worker.stop()
+    central_support.central("import", str(path), "--db", central.db, check=False)
+    answer = path.with_name("ql1a.backlog.refused")
+    config = folder / "config.toml"
+    assert kiosk_cli(config, "load-refusals", str(answer)).returncode == 0
+    assert kiosk_cli(config, "retry-rejected", "--checkpoint", "CP-SYNC").returncode == 0
+    path.unlink()  # the stick's old backlog replaced by today's, under the same name
+    offline = kiosk_worker(folder, kiosk_id, worker.token)
+    try:
+        assert offline.export(path).entries == 3
+    finally:
+        offline.stop()
+
+    second = central_support.central("import", str(path), "--db", central.db)
+    assert "3 entries — 3 accepted, 0 duplicate, 0 rejected" in second.stdout
+    assert sorted(central.stored_ids(kiosk_id)) == sorted(typo)
+    assert json.loads(answer.read_text(encoding="utf-8"))["refused"] == []
+    loaded = kiosk_cli(config, "load-refusals", str(answer))
+    assert loaded.returncode == 0, loaded.stderr
+    assert sync_states(folder / "kiosk.db") == {"sent": 3}  # none marked refused
 
 
 def test_a_refusals_file_that_is_not_one_changes_nothing(central, kiosk_id, tmp_path):
@@ -489,6 +525,33 @@ def test_a_refusals_file_that_is_not_one_changes_nothing(central, kiosk_id, tmp_
     assert (f"{forged} is not a refusals file `kiosk-central import` wrote (or is too "
             "large); nothing changed") in refused.stderr
     assert sync_states(folder / "kiosk.db") == {"pending": 2}
+
+
+@pytest.mark.parametrize("params", [{"field": "name", "got": []},
+                                    {"field": "name", "got": {"a": 1}}])
+def test_a_refusals_file_with_a_list_or_object_in_its_params_is_not_one(
+        central, kiosk_id, tmp_path, params):
+    """A centre's params are JSON scalars (``allowed``: a list of them). A forged file with a
+    list or object as ``got`` ended ``load-refusals`` in a traceback (unhashable type); it is
+    now said not to be a refusals file, nothing changed — and the wording of such params,
+    should they come in an upload's answer, quotes them rather than failing."""
+    from kiosk.messages import refusal
+
+    folder = tmp_path / "kiosk"
+    connected_once(folder, central, kiosk_id).stop()
+    ids = fill_backlog(folder / "kiosk.db", 2, kiosk_id=kiosk_id)
+    forged = tmp_path / "usb" / "x.refused"
+    forged.parent.mkdir(parents=True, exist_ok=True)
+    forged.write_text(json.dumps({
+        "format": "checkpoint-kiosk-refusals", "version": 1, "kiosk": kiosk_id,
+        "entries_sha256": "", "refused": [{"id": ids[0], "reason": "x", "code": "not_string",
+                                           "params": params}]}), encoding="utf-8")
+    loaded = kiosk_cli(folder / "config.toml", "load-refusals", str(forged))
+    assert "Traceback" not in loaded.stderr
+    assert loaded.returncode == 1
+    assert f"{forged} is not a refusals file `kiosk-central import` wrote" in loaded.stderr
+    assert sync_states(folder / "kiosk.db") == {"pending": 2}
+    assert refusal("not_string", params)("en").startswith("name: expected a string, got ")
 
 
 def test_files_named_in_latin1_on_a_stick_are_read_and_named_with_those_bytes_escaped(
@@ -672,6 +735,12 @@ def test_an_allowed_import_of_a_revoked_kiosks_file_refuses_what_was_taken_after
     assert (f"30 entries — 25 accepted, 0 duplicate, 0 rejected, 5 refused: taken at or "
             f"after the kiosk's revocation ({revoked_at})") in allowed.stdout
     assert f"5 bị từ chối vì ghi từ lúc trạm bị thu hồi ({revoked_at})" in allowed.stdout
+    answers = json.loads(path.with_name("stolen.backlog.refused").read_text(
+        encoding="utf-8"))["refused"]  # the kiosk learns which 5 too
+    assert sorted(a["id"] for a in answers) == sorted([before[3], after[0], *after[2:]])
+    assert {a["code"] for a in answers} == {"after_revocation"}
+    assert answers[0]["reason"] == (f"taken at or after the kiosk's revocation ({revoked_at}): "
+                                    "not stored at the centre")
     assert sorted(central.stored_ids(kiosk_id)) == sorted(
         [i for i in before if i != before[3]] + [backdated])
     audit = json.loads(central_support.central("audit", "list", "--db", central.db,
@@ -809,11 +878,59 @@ def test_a_retired_keys_file_brings_in_only_what_was_taken_before_the_key_was_re
 
     imported = central_support.central("import", "--allow-retired-key", "--reason",
                                        "old machine found in a drawer, ticket 51", str(path),
-                                       "--db", central.db)
+                                       "--db", central.db, check=False)
     assert "30 entries — 25 accepted, 0 duplicate, 0 rejected" in imported.stdout
     assert f"retired {retired.retired_at}: 5 entries taken at or after then and 0 taken " \
         f"before the key was registered ({retired.registered_at}) refused" in imported.stdout
     assert sorted(central.stored_ids(kiosk_id)) == before
+    assert imported.returncode == 1  # 5 of the file's entries are not at the centre
+    assert "5 entries of this file were refused" in imported.stderr
+    answers = json.loads(path.with_name("old-machine.backlog.refused").read_text(
+        encoding="utf-8"))["refused"]
+    assert [a["code"] for a in answers] == ["after_retirement"] * 5
+
+
+def test_a_retired_keys_entries_from_before_its_registration_go_back_as_refused(
+        central, kiosk_id, tmp_path):
+    """A key reset (disk replaced) retires the key; a stick of that key's holding 5 entries
+    and 4 made 10 days before the key was registered is imported allowed. The 4 were
+    dropped before the ingest yet not counted: the import exited 0, said nothing refused and
+    wrote no ``.refused`` — the kiosk kept them as exported, not at the centre. They count
+    now (exit 1, the stderr line) and go back, each with why, for ``load-refusals``."""
+    folder = tmp_path / "kiosk"
+    worker = connected_once(folder, central, kiosk_id)
+    fill_backlog(worker.store.path, 5, kiosk_id=kiosk_id)
+    ten_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+    made = fill_backlog(worker.store.path, 4, kiosk_id=kiosk_id,
+                        start=ten_days_ago.timestamp())
+    early = [made_at(entry_id, ten_days_ago + dt.timedelta(seconds=number / 2))
+             for number, entry_id in enumerate(made)]  # their ids by that clock too
+    store = Store(worker.store.path)
+    try:
+        with store.transaction() as conn:
+            conn.executemany("UPDATE entries SET id = ? WHERE id = ?", zip(early, made,
+                                                                            strict=True))
+    finally:
+        store.close()
+    central_support.central("kiosks", "signing-key", kiosk_id, "--reset", "--reason",
+                            "disk replaced", "--db", central.db)
+    path = tmp_path / "usb" / "old.backlog"
+    assert worker.export(path).entries == 9
+    worker.stop()
+
+    allowed = central_support.central(
+        "import", "--allow-retired-key", "--reason", "last stick", str(path), "--db",
+        central.db, check=False)
+    assert allowed.returncode == 1, allowed.stderr
+    assert "4 entries of this file were refused" in allowed.stderr
+    answer = path.with_name("old.backlog.refused")
+    answers = json.loads(answer.read_text(encoding="utf-8"))["refused"]
+    assert sorted(a["id"] for a in answers) == sorted(early)
+    assert {a["code"] for a in answers} == {"before_registration"}
+    loaded = kiosk_cli(folder / "config.toml", "load-refusals", str(answer))
+    assert "Marked 4 of the 4 entries the file names" in loaded.stdout
+    assert "trước khi khoá ký" in loaded.stdout or "before its signing key" in kiosk_cli(
+        folder / "config.toml", "status", "--offline", "--json").stdout
 
 
 def test_a_file_naming_a_retired_key_it_was_not_signed_with_is_refused_as_such(
@@ -893,7 +1010,8 @@ def test_a_stolen_machines_retired_key_brings_in_nothing_unasked_and_nothing_bac
 
     allowed = central_support.central(
         "import", "--allow-retired-key", "--reason", "thẻ nhớ cuối / last stick, ticket 9",
-        str(path), "--db", central.db)
+        str(path), "--db", central.db, check=False)
+    assert allowed.returncode == 1  # 40 of the file's entries are not at the centre
     assert "65 entries — 25 accepted, 0 duplicate, 0 rejected" in allowed.stdout
     assert (f"0 entries taken at or after then and 40 taken before the key was registered "
             f"({retired.registered_at}) refused") in allowed.stdout

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
     from kiosk.central.storage import RetiredSigningKey, Storage
     from kiosk.sync.backlog import BacklogReader
+    from kiosk.sync.protocol import Refusal
 
 EXIT_REFUSED = 1
 """A file refused, or entries of a file refused: not everything on the stick is at the
@@ -87,13 +88,20 @@ class ImportResult:
     """Refused before the ingest: taken before that key was registered (less the tolerance)."""
     reasons: Counter[str] = field(default_factory=Counter)
     refused: list[dict[str, Any]] = field(default_factory=list)
-    """The answers of the entries rejected, for the kiosk (:mod:`kiosk.sync.refusals`)."""
+    """The answers of the entries rejected or refused before the ingest, for the kiosk
+    (:mod:`kiosk.sync.refusals`)."""
     entries_sha256: str = ""
     error: str | None = None
 
     @property
     def answered(self) -> int:
         return self.accepted + self.duplicate + self.past_retention + self.rejected
+
+    @property
+    def not_stored(self) -> int:
+        """Entries refused, by the ingest or before it: none of them is at the centre."""
+        return (self.rejected + self.after_revocation + self.after_retirement
+                + self.before_registration)
 
 
 def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey, *,
@@ -174,17 +182,24 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
                             f"taken at or after {kiosk.revoked_at} (id or scanned_at) refused")
             for batch in reader.batches(batch_size):
                 if revoked is not None:
-                    before = [e for e in batch if not _taken_after(e, revoked)]
-                    result.after_revocation += len(batch) - len(before)
-                    batch = before
-                if retired is not None:
-                    before = [e for e in batch if not _taken_after(e, retired)]
-                    result.after_retirement += len(batch) - len(before)
-                    batch = before
-                if registered is not None:
-                    since = [e for e in batch if not _taken_before(e, registered)]
-                    result.before_registration += len(batch) - len(since)
-                    batch = since
+                    batch, dropped = _refuse(result, batch, lambda e: _taken_after(e, revoked),
+                                             protocol.Refusal("after_revocation",
+                                                              at=kiosk.revoked_at))
+                    result.after_revocation += dropped
+                if retired is not None and result.retired_key is not None:
+                    batch, dropped = _refuse(
+                        result, batch, lambda e: _taken_after(e, retired),
+                        protocol.Refusal("after_retirement",
+                                         fingerprint=result.retired_key.fingerprint,
+                                         at=result.retired_key.retired_at))
+                    result.after_retirement += dropped
+                if registered is not None and result.retired_key is not None:
+                    batch, dropped = _refuse(
+                        result, batch, lambda e: _taken_before(e, registered),
+                        protocol.Refusal("before_registration",
+                                         fingerprint=result.retired_key.fingerprint,
+                                         at=result.retired_key.registered_at))
+                    result.before_registration += dropped
                 answers = _ingest(storage, kiosk.id, kiosk.checkpoint_id, batch) if batch else []
                 for answer in answers:
                     if answer["status"] == protocol.ACCEPTED:
@@ -205,6 +220,23 @@ def import_file(storage: Storage, path: str | Path, centre_key: X25519PrivateKey
     except BacklogError as exc:
         result.error = str(exc)
     return result
+
+
+def _refuse(result: ImportResult, batch: list[dict[str, Any]],
+            taken: Callable[[dict[str, Any]], bool], refusal: Refusal
+            ) -> tuple[list[dict[str, Any]], int]:
+    """The entries of ``batch`` not ``taken``, and how many were: each one taken is answered
+    with ``refusal`` in ``result.refused``, so the kiosk learns it (``FILE.refused``)."""
+    from kiosk.sync import protocol
+
+    kept = []
+    for entry in batch:
+        if taken(entry):
+            result.refused.append({"id": str(entry.get("id")), "status": protocol.REJECTED,
+                                   **refusal.answer()})
+        else:
+            kept.append(entry)
+    return kept, len(batch) - len(kept)
 
 
 def _verify(reader: BacklogReader, kiosk_id: str, held: bytes | None,
@@ -353,20 +385,20 @@ def cmd_import(args: argparse.Namespace) -> int:
                                   cutoff=result.retention_cut))
             for reason, count in result.reasons.most_common(REASONS_SHOWN):
                 print(f"  {both('central.import.rejected')} ×{count}: {reason}")
-            if result.rejected + result.after_revocation:
+            if result.not_stored:
                 refused += 1
                 print(both("central.import.entries_refused",
-                           count=f"{result.rejected + result.after_revocation:,}"),
-                      file=sys.stderr)
-            if result.refused:
-                write_refusals(result, args.refusals_to)
+                           count=f"{result.not_stored:,}"), file=sys.stderr)
+            write_refusals(result, args.refusals_to)  # none refused: an earlier one replaced
     return EXIT_REFUSED if refused else 0
 
 
 def write_refusals(result: ImportResult, folder: str | None) -> None:
     """The refused entries' ids and reasons, written for the kiosk beside the backlog file
     (or into ``folder``) and named: the way a site with no network learns of them
-    (``kiosk sync load-refusals``). A write that fails is said; the import stands."""
+    (``kiosk sync load-refusals``). Written with none refused too, replacing an earlier
+    import's file of the same name, which the latest import would contradict. A write that
+    fails is said; the import stands."""
     from kiosk.sync import refusals
 
     path = Path(folder or result.path.parent) / (result.path.name + refusals.SUFFIX)
@@ -377,8 +409,9 @@ def write_refusals(result: ImportResult, folder: str | None) -> None:
         print(both("central.import.refusals_unwritten", path=shown_name(str(path)),
                    reason=exc.strerror or exc), file=sys.stderr)
         return
-    print(both("central.import.refusals_written", path=shown_name(str(path)),
-               count=f"{len(result.refused):,}"), file=sys.stderr)
+    if result.refused:  # an empty one is for the kiosk only
+        print(both("central.import.refusals_written", path=shown_name(str(path)),
+                   count=f"{len(result.refused):,}"), file=sys.stderr)
 
 
 def report_not_attempted(names: list[str]) -> None:

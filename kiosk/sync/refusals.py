@@ -71,8 +71,23 @@ def read(path: str | Path) -> tuple[str, dict[str, Words | str]]:
     if not (isinstance(document, dict) and document.get("format") == FORMAT
             and document.get("version") == VERSION and isinstance(document.get("kiosk"), str)
             and isinstance(document.get("refused"), list)
-            and all(isinstance(item, dict) and isinstance(item.get("id"), str)
-                    for item in document["refused"])):
+            and all(_answer(item) for item in document["refused"])):
         raise RefusalsError("sync.refusals_not_one", path=shown_name(str(path)))
     return document["kiosk"], {item["id"]: Refusal.from_answer(item).words()
                                for item in document["refused"]}
+
+
+_SCALAR = str | int | float | bool | None
+
+
+def _answer(item: object) -> bool:
+    """An entry's answer as the centre writes it: its id; a reason and code that are text;
+    params of JSON scalars, but ``allowed``, a list of them (``not_allowed``), as
+    :func:`kiosk.messages.refusal` words them — a list or object elsewhere is no centre's."""
+    if not (isinstance(item, dict) and isinstance(item.get("id"), str)
+            and all(isinstance(item.get(key), str | None) for key in ("reason", "code"))):
+        return False
+    params = item.get("params")
+    return params is None or (isinstance(params, dict) and all(
+        isinstance(value, _SCALAR) or (key == "allowed" and isinstance(value, list)
+        and all(isinstance(one, _SCALAR) for one in value)) for key, value in params.items()))
