@@ -49,7 +49,7 @@ def test_an_operator_at_work_keeps_the_sync_screen(make_window, qtbot, tmp_path)
     window = make_window(with_idle(tmp_path, 5))
     screen = open_with_pin(window, qtbot)
     idle = window.pin_screen_idle
-    qtbot.wait(300)
+    qtbot.wait(1000)  # more than a coarse timer's 5 % (250 ms) either way
     left = idle.remainingTime()
     qtbot.mouseClick(screen.table.viewport(), Qt.MouseButton.LeftButton)
     assert idle.isActive() and idle.remainingTime() > left  # started over by the click
