@@ -182,6 +182,16 @@ class TestPCCovid:
                              "ext": "<1<00<0912345678"}
         assert who.match_key == ok(CCCD_AN).match_key == "m:012345|NGUYEN VAN AN|1990"
 
+    def test_six_digits_alone_are_the_masked_number_that_lost_its_stars(self):
+        """A reader or keyboard layout that drops ``*`` leaves a 12-digit card's last six
+        digits: read as a whole document number, two people whose cards end alike would
+        be one person (an exit recorded for the other's entry)."""
+        an = ok("012345|NGUYEN VAN AN|1990-**-**|0|162979388586171100|")
+        binh = ok("012345|TRAN THI BINH|1985-**-**|0|162979388586171101|")
+        assert (an.document_number, an.document_masked) == ("******012345", True)
+        assert an.subject_key == an.match_key == "m:012345|NGUYEN VAN AN|1990"
+        assert binh.subject_key != an.subject_key
+
     def test_unmasked_document_gives_the_same_subject_as_the_cccd(self):
         who = ok("001099012345|NGUYEN VAN AN|1990-02-01|1|162979388586171100|")
         assert who.subject_key == ok(CCCD_AN).subject_key

@@ -29,6 +29,12 @@ _DOB = re.compile(r"\d{4}-[\d*]{2}-[\d*]{2}")
 not in ASCII digits (``_ASCII_DOB``) is refused rather than recorded as ``other``."""
 _ASCII_DOB = re.compile(r"[0-9]{4}-[0-9*]{2}-[0-9*]{2}")
 _DOC = re.compile(r"[0-9A-Z*]{6,20}")
+_MASK = "******"
+"""What PC-Covid puts for a document number's first 6 characters: a 12-digit CCCD shows 6
+digits after it. A code with 6 digits alone (no card has so short a number) lost its mask
+on the way — a keyboard layout without ``*``, a reader that drops it — and is read as the
+masked number it was: read as a whole number it would name everyone whose card ends in
+those digits as one person."""
 
 
 def looks_like_pccovid(fields: list[str]) -> bool:
@@ -54,6 +60,8 @@ def not_whole(fields: list[str]) -> Rejection | None:
 def decode_pccovid(fields: list[str], raw: bytes) -> Identity | Rejection:
     doc, name, dob, declarant, qid, ext = (f.strip() for f in fields)
     doc = doc.upper()
+    if len(doc) == len(_MASK) and digits(doc):
+        doc = _MASK + doc
     if not _DOC.fullmatch(doc) or doc.strip("*") == "":
         return Rejection("pccovid_bad_field", "document_format", doc, "document_number")
     if not name:
